@@ -1,0 +1,39 @@
+/**
+ * `@iso8583/codec`: the ISO 8583:1987 codec. Dialects as data (built-in 1987 layouts, JSON dialect files, jPOS
+ * GenericPackager XML), pack/unpack with validation, XML and JSON views, EMV TLV, masked description and stream
+ * framing. Knows nothing of sockets.
+ */
+export type {
+  IsoMessage,
+  MessageInput,
+  FieldType,
+  ValueEncoding,
+  PrefixEncoding,
+  LengthPrefix,
+  TextPad,
+  Sensitivity,
+  FieldSpec,
+  BitmapSpec,
+  CompositeSpec,
+  Dialect,
+} from './types.js';
+export { CODEC_ERROR_CODES, Iso8583Error, codecError, invalidMessage, isIso8583Error } from './errors.js';
+export type { CodecErrorCode, FieldProblem, Iso8583ErrorContext } from './errors.js';
+export { createCodec, pack, unpack } from './codec.js';
+export type { Codec, CodecOptions, PackOptions, Decoded } from './codec.js';
+export { BUILTIN_DIALECTS, getDialect } from './dialect/builtin.js';
+export { dialectFromJson } from './dialect/json-dialect.js';
+export { resolveDialect } from './dialect/resolve.js';
+export { dialectFromPackagerXml } from './jpos/packager-xml.js';
+export { toXml, fromXml } from './views/xml.js';
+export type { XmlOptions } from './views/xml.js';
+export { toJson, fromJson } from './views/json.js';
+export { readMessage, writeMessage } from './views/message-io.js';
+export type { MessageForm, MessageRead } from './views/message-io.js';
+export { parseTlv, buildTlv } from './emv/tlv.js';
+export type { TlvItem } from './emv/tlv.js';
+export { describe } from './describe.js';
+export { maskPan, summarize } from './mask.js';
+export type { MessageSummary } from './mask.js';
+export { FrameDecoder, encodeFrame, swapTpdu } from './framing/frame.js';
+export type { LengthHeader, FramingOptions, Frame } from './framing/frame.js';

@@ -1,0 +1,180 @@
+/**
+ * The message model and the dialect model of the codec. Everything here is plain data (JSON-serialisable), so a
+ * dialect can be written as a JSON file, imported from a jPOS GenericPackager XML file, or built in.
+ */
+
+/**
+ * A decoded ISO 8583 message: field number (as a string) -> value. `"0"` is the MTI. The bitmap is computed on
+ * pack and never shown (`"1"` is ignored on input). Text and numeric values are strings exactly as they were on the
+ * wire (leading zeros and padding kept); binary values (`b` fields) are uppercase hex; a composite field (one with
+ * sub-fields, like Postilion's field 127) is a nested message keyed by sub-field number.
+ */
+export interface IsoMessage {
+  [field: string]: string | IsoMessage;
+}
+
+/**
+ * A message as a caller may supply it for packing: like {@link IsoMessage}, but numeric values may be numbers
+ * (or bigints) and short numeric strings, which are padded per dialect (`"4": 1000` -> `"000000001000"`).
+ * `null` and `undefined` values mean "field absent".
+ */
+export interface MessageInput {
+  [field: string]: string | number | bigint | MessageInput | null | undefined;
+}
+
+/** The data-element types of ISO 8583:1987 (clause 4.3) used for validation on pack and (strict) unpack. */
+export type FieldType =
+  /** numeric digits 0-9 */
+  | 'n'
+  /** alphabetic A-Z a-z */
+  | 'a'
+  /** alphanumeric */
+  | 'an'
+  /** alphanumeric and special characters (any printable) */
+  | 'ans'
+  /** alphabetic and special characters */
+  | 'as'
+  /** numeric and special characters */
+  | 'ns'
+  /** alphanumeric and pad (space) */
+  | 'anp'
+  /** binary data, shown as uppercase hex in the message */
+  | 'b'
+  /** track 2 and track 3 code set (ISO 7811/7813): digits plus the separators `=` (or `D`) */
+  | 'z'
+  /** amount: a sign character `C` (credit) or `D` (debit) followed by digits (`x+n`) */
+  | 'xn';
+
+/**
+ * How the bytes of a value travel on the wire.
+ * - `ascii`: one byte per character.
+ * - `ebcdic`: one byte per character, EBCDIC (code page 037, as jPOS `ISOUtil`).
+ * - `bcd`: packed binary-coded decimal, two digits per byte (see {@link FieldSpec.justify} and
+ *   {@link FieldSpec.padNibble}); for `z` fields the track 2 separator `=` travels as nibble `D`.
+ * - `binary`: raw bytes; the message shows them as uppercase hex.
+ * - `hex`: raw bytes sent as ASCII hex characters, two per byte (jPOS `IFA_BINARY`); the message shows uppercase hex.
+ */
+export type ValueEncoding = 'ascii' | 'ebcdic' | 'bcd' | 'binary' | 'hex';
+
+/** How the digits of a length prefix travel: as characters (`ascii`, `ebcdic`), packed (`bcd`) or as a binary number. */
+export type PrefixEncoding = 'ascii' | 'ebcdic' | 'bcd' | 'binary';
+
+/** The length prefix of a variable-length field (LLVAR, LLLVAR, ...). */
+export interface LengthPrefix {
+  /** How the length travels. */
+  encoding: PrefixEncoding;
+  /**
+   * The size of the prefix: the number of length digits (the L's of LLVAR: 1-6) for `ascii`, `ebcdic` and `bcd`
+   * (a BCD prefix takes ceil(digits / 2) bytes); the number of bytes (1-4) for `binary`.
+   */
+  digits: number;
+  /**
+   * What the length counts. Default `units`.
+   * - `units`: characters for text encodings, digits for `bcd` values, bytes for `binary`/`hex` values.
+   * - `bytes`: bytes on the wire.
+   * - `nibbles`: half-bytes (pyiso8583's `len_count: nibbles`): digits for `bcd` values, twice the bytes otherwise.
+   */
+  counts?: 'units' | 'bytes' | 'nibbles';
+}
+
+/** Padding of a fixed-length text value (and of variable ones where a dialect asks for it). */
+export interface TextPad {
+  /** Which side the pad characters go on. */
+  side: 'left' | 'right';
+  /** The pad character (one character). */
+  char: string;
+}
+
+/** What kind of card data a field carries, for masking in `describe()`, logs and errors. */
+export type Sensitivity =
+  /** Primary account number: shown as first 6 + last 4 digits. */
+  | 'pan'
+  /** Track data: shown up to the separator (the PAN part masked), the rest hidden. */
+  | 'track'
+  /** PIN block: hidden. */
+  | 'pin'
+  /** Card verification data: hidden. */
+  | 'cvv'
+  /** EMV / ICC data (field 55): tags shown, values hidden. */
+  | 'emv'
+  /** Any other secret: hidden. */
+  | 'secret';
+
+/** The description of one data element in a dialect. */
+export interface FieldSpec {
+  /** The data element's name from the standard (or the dialect file), e.g. `PRIMARY ACCOUNT NUMBER`. */
+  name: string;
+  /** The data-element type, used for validation. */
+  type: FieldType;
+  /**
+   * The fixed length, or the maximum length when {@link prefix} is set. Counted in characters for text, digits
+   * for `n`/`z`/`xn` (the sign counts as one), bytes for `b`.
+   */
+  length: number;
+  /** How the value travels. */
+  encoding: ValueEncoding;
+  /** The length prefix; absent for a fixed-length field. */
+  prefix?: LengthPrefix;
+  /**
+   * Padding applied on pack when the value is shorter than a fixed length. Default: numeric types (`n`, `xn`) left
+   * with `0`; text types right with a space; `b` and `z` are not padded (a short value is an error).
+   */
+  pad?: TextPad;
+  /**
+   * BCD only: which side the value sits on when the digits are odd. `right` (default; the pad nibble goes on the
+   * left, jPOS `LEFT_PADDED`) or `left` (pad nibble on the right, jPOS `RIGHT_PADDED`).
+   */
+  justify?: 'left' | 'right';
+  /** BCD only: the pad nibble for an odd number of digits. Default `0`. */
+  padNibble?: '0' | 'F';
+  /**
+   * For `xn` amounts whose digits are `bcd`: how the sign character travels (jPOS `IFB_AMOUNT` sends it as ASCII,
+   * `IFE_AMOUNT` as EBCDIC). Default: `ascii`.
+   */
+  signEncoding?: 'ascii' | 'ebcdic';
+  /** Card data carried by this field, for masking. Absent: not sensitive. */
+  sensitive?: Sensitivity;
+  /** A composite field: the value is itself a structure of sub-fields (nested `isofieldpackager` in jPOS). */
+  subfields?: CompositeSpec;
+}
+
+/** How a bitmap travels. */
+export interface BitmapSpec {
+  /** `binary` (8 bytes per bitmap), `hex` (16 ASCII hex characters per bitmap) or `ebcdic` (16 EBCDIC hex characters). */
+  encoding: 'binary' | 'hex' | 'ebcdic';
+  /**
+   * Whether bit 65 announces a tertiary bitmap (fields 129-192). Default `false`: field 65 is then an ordinary data
+   * element of the dialect (if defined).
+   */
+  tertiary?: boolean;
+}
+
+/**
+ * The layout of a composite field's contents: either a bitmap followed by the present sub-fields (jPOS
+ * GenericSubFieldPackager / a nested GenericPackager with `emitBitmap`), or, without a bitmap, every sub-field in
+ * order (positional).
+ */
+export interface CompositeSpec {
+  /** The sub-field bitmap; absent for a positional layout. */
+  bitmap?: BitmapSpec;
+  /** Fixed bytes before the sub-fields (jPOS `headerLength` on an `isofieldpackager`). Default 0. */
+  headerLength?: number;
+  /** The sub-fields, keyed by sub-field number as a string. */
+  fields: Record<string, FieldSpec>;
+}
+
+/** A dialect: how every field of a message travels on the wire. Plain data. */
+export interface Dialect {
+  /** A short name, e.g. `iso87ascii`. */
+  name: string;
+  /** One line saying what it is. */
+  description?: string;
+  /** How the MTI (4 digits) travels. */
+  mti: { encoding: 'ascii' | 'ebcdic' | 'bcd' };
+  /** How the primary (and secondary, tertiary) bitmaps travel. */
+  bitmap: BitmapSpec;
+  /** Fixed bytes before the MTI that belong to the message (jPOS `isopackager headerLength`). Default 0. */
+  headerLength?: number;
+  /** Data elements 2-128 (2-192 with a tertiary bitmap), keyed by field number as a string. */
+  fields: Record<string, FieldSpec>;
+}
