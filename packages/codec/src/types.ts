@@ -53,8 +53,10 @@ export type FieldType =
  *   {@link FieldSpec.padNibble}); for `z` fields the track 2 separator `=` travels as nibble `D`.
  * - `binary`: raw bytes; the message shows them as uppercase hex.
  * - `hex`: raw bytes sent as ASCII hex characters, two per byte (jPOS `IFA_BINARY`); the message shows uppercase hex.
+ * - `ebcdic-hex`: raw bytes sent as EBCDIC hex characters, two per byte (jPOS `IFE_BINARY`); the message shows
+ *   uppercase hex.
  */
-export type ValueEncoding = 'ascii' | 'ebcdic' | 'bcd' | 'binary' | 'hex';
+export type ValueEncoding = 'ascii' | 'ebcdic' | 'bcd' | 'binary' | 'hex' | 'ebcdic-hex';
 
 /** How the digits of a length prefix travel: as characters (`ascii`, `ebcdic`), packed (`bcd`) or as a binary number. */
 export type PrefixEncoding = 'ascii' | 'ebcdic' | 'bcd' | 'binary';
@@ -143,6 +145,13 @@ export interface BitmapSpec {
   /** `binary` (8 bytes per bitmap), `hex` (16 ASCII hex characters per bitmap) or `ebcdic` (16 EBCDIC hex characters). */
   encoding: 'binary' | 'hex' | 'ebcdic';
   /**
+   * Composite fields only: the size of the sub-field bitmap in bytes (1-8; jPOS `IFB_BITMAP` / `IFE_BITMAP` length on
+   * an `isofieldpackager`), doubled on the wire for `hex` and `ebcdic`. Bit N marks sub-field N, bit 1 included: such
+   * a bitmap never announces a secondary bitmap. Absent: the message rules (8 bytes, bit 1 announcing a secondary
+   * bitmap).
+   */
+  length?: number;
+  /**
    * Whether bit 65 announces a tertiary bitmap (fields 129-192). Default `false`: field 65 is then an ordinary data
    * element of the dialect (if defined).
    */
@@ -157,7 +166,11 @@ export interface BitmapSpec {
 export interface CompositeSpec {
   /** The sub-field bitmap; absent for a positional layout. */
   bitmap?: BitmapSpec;
-  /** Fixed bytes before the sub-fields (jPOS `headerLength` on an `isofieldpackager`). Default 0. */
+  /**
+   * Fixed bytes before the sub-fields (jPOS `headerLength` on an `isofieldpackager`). Default 0. The nested message
+   * shows them under the key `header` as uppercase hex (as jPOS shows `<header>` inside a nested `isomsg`); on pack
+   * they come from there (default: that many zero bytes).
+   */
   headerLength?: number;
   /** The sub-fields, keyed by sub-field number as a string. */
   fields: Record<string, FieldSpec>;
