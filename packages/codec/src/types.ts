@@ -156,11 +156,6 @@ export interface BitmapSpec {
    * element of the dialect (if defined).
    */
   tertiary?: boolean;
-  /**
-   * Whether bit 1 announces a secondary bitmap (fields 65-128). Default `true`. `false` gives a layout of one
-   * 64-bit bitmap whose bit 1 is never set (jPOS `IFB_BITMAP` of length 8 in a sub-field packager).
-   */
-  secondary?: boolean;
 }
 
 /**
