@@ -35,5 +35,5 @@ export type { TlvItem } from './emv/tlv.js';
 export { describe } from './describe.js';
 export { maskPan, summarize } from './mask.js';
 export type { MessageSummary } from './mask.js';
-export { FrameDecoder, encodeFrame, swapTpdu } from './framing/frame.js';
+export { FrameDecoder, encodeFrame, encodeKeepAlive, swapTpdu } from './framing/frame.js';
 export type { LengthHeader, FramingOptions, Frame } from './framing/frame.js';

@@ -1,65 +1,180 @@
-import { codecError } from '../errors.js';
+import { Iso8583Error, codecError } from '../errors.js';
+import type { Frame, FramingOptions, ResolvedFraming } from './options.js';
+import { resolveFraming } from './options.js';
+import { readLengthHeader } from './length-header.js';
 
-/** The length header in front of each message on a stream. */
-export type LengthHeader =
-  /** No length header: the stream is cut by decoding (requires `measure`). */
-  | 'none'
-  /** 2 bytes, big-endian binary. */
-  | 'binary2'
-  /** 4 bytes, big-endian binary. */
-  | 'binary4'
-  /** 2 bytes of BCD (4 digits). */
-  | 'bcd2'
-  /** 4 ASCII digits. */
-  | 'ascii4';
+export type { Frame, FramingOptions, LengthHeader } from './options.js';
+export { encodeFrame, encodeKeepAlive } from './encode.js';
+export { swapTpdu } from './tpdu.js';
 
-/** How messages are framed on a byte stream. */
-export interface FramingOptions {
-  /** The length header. Default `binary2`. */
-  lengthHeader?: LengthHeader;
-  /** Whether the length counts the length header itself. Default `false`. */
-  lengthIncludesHeader?: boolean;
-  /** Fixed header bytes after the length and before the message (e.g. 5 for a TPDU). Default 0. */
-  headerBytes?: number;
-  /** The largest frame accepted or sent, in bytes (length header excluded). Default 65535 (8192 for `ascii4`... see docs). */
-  maxFrameSize?: number;
-  /** For `lengthHeader: "none"`: the length of the complete message at the start of the bytes (see `Codec.measure`). */
-  measure?: (bytes: Buffer) => number | undefined;
-}
+const NO_FRAMES: Frame[] = [];
 
-/** One frame cut from a stream. */
-export interface Frame {
-  /** The fixed header bytes (empty when `headerBytes` is 0). */
-  header: Buffer;
-  /** The message bytes. */
-  payload: Buffer;
-}
-
-/** Cuts a byte stream into frames; keeps leftover bytes between reads. */
+/**
+ * Cuts a byte stream into frames: the length header, then `headerBytes` fixed header bytes (e.g. a TPDU), then the
+ * message. Reads may split a frame anywhere or bring several frames at once; leftover bytes are kept between reads.
+ * While a frame is incomplete and its length is known, the pieces are only collected and joined once, when the last
+ * one arrives (no copying of the buffered bytes on every read). Frames share memory with the chunks pushed.
+ *
+ * - A length over the maximum frame size throws `ISO8583_ERR_FRAME_LENGTH` as soon as the length header is read,
+ *   before the body is buffered. So does a length header that is not a number in its format (`ascii4`, `bcd2`) and a
+ *   length too short to hold the fixed header bytes.
+ * - A zero-length frame (length 0, or the header's own size with `lengthIncludesHeader`) is a keep-alive: it is
+ *   skipped and counted in {@link FrameDecoder.keepAlives}.
+ * - With `lengthHeader: "none"` the stream is cut by `options.measure` (a codec's `measure`), never by read
+ *   boundaries; bytes that `measure` cannot place in a message under the maximum frame size throw.
+ *
+ * After an error the stream position is lost: the decoder is unusable and every later `push` throws the same error.
+ * The caller closes the connection. Errors carry `offset`, the position in the stream (bytes since the first push)
+ * where the bad frame starts, never the bytes themselves.
+ */
 export class FrameDecoder {
-  constructor(readonly options: FramingOptions = {}) {}
+  /** The options as given. */
+  readonly options: FramingOptions;
+  /** The zero-length keep-alive frames skipped so far. */
+  keepAlives = 0;
+  /** The frames returned so far. */
+  frames = 0;
+  readonly #framing: ResolvedFraming;
+  /** Bytes held back: the start of an incomplete frame, possibly in several pieces. */
+  #pending: Buffer[] = [];
+  #pendingLength = 0;
+  /** The full size of the incomplete frame (length header included) when known, otherwise -1. */
+  #need = -1;
+  /** The stream position of the first pending byte. */
+  #streamOffset = 0;
+  #failure: Iso8583Error | undefined;
+
+  /** Checks the options (throws `ISO8583_ERR_OPTION` naming the option). */
+  constructor(options: FramingOptions = {}) {
+    this.#framing = resolveFraming(options, true);
+    this.options = options;
+  }
+
+  /** The bytes held back, waiting for the rest of a frame. */
+  get bufferedBytes(): number {
+    return this.#pendingLength;
+  }
+
+  /** The error that made this decoder unusable, if any. */
+  get failure(): Iso8583Error | undefined {
+    return this.#failure;
+  }
 
   /** Adds bytes read from the stream and returns the frames now complete (zero-length keep-alive frames are skipped). */
-  push(chunk: Buffer): Frame[] {
-    void chunk;
-    throw codecError('ISO8583_ERR_FRAME_LENGTH', 'not built yet');
+  push(chunk: Uint8Array): Frame[] {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (chunk.length === 0) return NO_FRAMES;
+    let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    if (this.#pendingLength > 0) {
+      const total = this.#pendingLength + bytes.length;
+      if (this.#need > 0 && total < this.#need) {
+        this.#pending.push(bytes);
+        this.#pendingLength = total;
+        return NO_FRAMES;
+      }
+      this.#pending.push(bytes);
+      bytes = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, total);
+      this.#pending = [];
+      this.#pendingLength = 0;
+    }
+    try {
+      return this.#cut(bytes);
+    } catch (err) {
+      this.#pending = [];
+      this.#pendingLength = 0;
+      this.#failure =
+        err instanceof Iso8583Error
+          ? err
+          : codecError('ISO8583_ERR_FRAME_LENGTH', 'the message length could not be measured', {
+              offset: this.#streamOffset,
+              cause: err,
+            });
+      throw this.#failure;
+    }
   }
-}
 
-/** Puts the length header (and fixed header) in front of a message. */
-export function encodeFrame(payload: Uint8Array, options: FramingOptions = {}, header?: Uint8Array): Buffer {
-  void payload;
-  void options;
-  void header;
-  throw codecError('ISO8583_ERR_FRAME_TOO_LARGE', 'not built yet');
-}
-
-/** A TPDU (1 byte id, 2 bytes destination, 2 bytes source) with destination and source swapped, for a reply. */
-export function swapTpdu(header: Uint8Array): Buffer {
-  const out = Buffer.from(header);
-  if (out.length >= 5) {
-    out.set(header.subarray(3, 5), 1);
-    out.set(header.subarray(1, 3), 3);
+  #cut(bytes: Buffer): Frame[] {
+    const f = this.#framing;
+    let frames: Frame[] | undefined;
+    let pos = 0;
+    this.#need = -1;
+    for (;;) {
+      const available = bytes.length - pos;
+      if (available === 0) break;
+      let frameEnd: number;
+      if (f.lengthHeader === 'none') {
+        const measured = this.#measure(bytes, pos, available);
+        if (measured < 0) break;
+        frameEnd = pos + f.headerBytes + measured;
+      } else {
+        if (available < f.lengthSize) break;
+        const declared = readLengthHeader(f.lengthHeader, bytes, pos);
+        if (declared < 0) {
+          throw codecError('ISO8583_ERR_FRAME_LENGTH', `the ${f.lengthHeader} length header is not a number`, {
+            offset: this.#streamOffset,
+          });
+        }
+        const body = f.lengthIncludesHeader ? declared - f.lengthSize : declared;
+        if (body === 0) {
+          this.keepAlives++;
+          pos += f.lengthSize;
+          this.#streamOffset += f.lengthSize;
+          continue;
+        }
+        if (body < 0 || body > f.maxFrame || body <= f.headerBytes) {
+          throw codecError(
+            'ISO8583_ERR_FRAME_LENGTH',
+            body > f.maxFrame
+              ? `a frame length of ${body} bytes is over the maximum of ${f.maxFrame}`
+              : `a frame length of ${declared} leaves no message after the length and fixed headers`,
+            { offset: this.#streamOffset },
+          );
+        }
+        frameEnd = pos + f.lengthSize + body;
+        if (frameEnd > bytes.length) {
+          this.#need = frameEnd - pos;
+          break;
+        }
+      }
+      const headerStart = pos + f.lengthSize;
+      const payloadStart = headerStart + f.headerBytes;
+      (frames ??= []).push({
+        header: bytes.subarray(headerStart, payloadStart),
+        payload: bytes.subarray(payloadStart, frameEnd),
+      });
+      this.frames++;
+      this.#streamOffset += frameEnd - pos;
+      pos = frameEnd;
+    }
+    if (pos < bytes.length) {
+      const rest = pos === 0 ? bytes : bytes.subarray(pos);
+      this.#pending.push(rest);
+      this.#pendingLength = rest.length;
+    }
+    return frames ?? NO_FRAMES;
   }
-  return out;
+
+  /** With no length header: the message length at `pos` (after the fixed header), or -1 when more bytes are needed. */
+  #measure(bytes: Buffer, pos: number, available: number): number {
+    const f = this.#framing;
+    const tooLarge = (): Iso8583Error =>
+      codecError('ISO8583_ERR_FRAME_LENGTH', `no complete message within the maximum frame size of ${f.maxFrame}`, {
+        offset: this.#streamOffset,
+      });
+    if (available <= f.headerBytes) return -1;
+    const start = pos + f.headerBytes;
+    const measured = f.measure!(bytes.subarray(start, pos + Math.min(available, f.maxFrame)));
+    if (measured === undefined) {
+      if (available >= f.maxFrame) throw tooLarge();
+      return -1;
+    }
+    if (!Number.isSafeInteger(measured) || measured <= 0) {
+      throw codecError('ISO8583_ERR_FRAME_LENGTH', 'measure returned an invalid message length', {
+        offset: this.#streamOffset,
+      });
+    }
+    if (f.headerBytes + measured > f.maxFrame) throw tooLarge();
+    if (start + measured > bytes.length) return -1;
+    return measured;
+  }
 }
