@@ -1,1 +1,50 @@
-export {};
+/**
+ * `@iso8583/cli`: the `iso8583` command and its reusable pieces: the dispatcher, the shared flag parsing (dialect,
+ * framing, TLS) and the load generator.
+ */
+export { main, usage, COMMAND_NAMES } from './main.js';
+export type { CommandHandler } from './main.js';
+export {
+  CLI_ERROR_CODES,
+  cliError,
+  parseCommandArgs,
+  stringFlag,
+  booleanFlag,
+  integerFlag,
+  numberFlag,
+  choiceFlag,
+  requiredFlag,
+} from './args.js';
+export type { CliErrorCode, FlagSpec, FlagSpecs, FlagValues, ParsedArgs, IntegerLimits } from './args.js';
+export {
+  DEFAULT_DIALECT,
+  FRAME_CHOICES,
+  DIALECT_FLAGS,
+  FRAME_FLAGS,
+  TLS_FLAGS,
+  ENDPOINT_FLAGS,
+  DIALECT_HELP,
+  FRAME_HELP,
+  TLS_HELP,
+  readDialectFlags,
+  readFrameFlags,
+  framingOptions,
+  readClientTls,
+  readServerTls,
+  hexToBytes,
+} from './flags.js';
+export type { DialectSettings, FrameSettings, ClientTlsSettings, ServerTlsSettings } from './flags.js';
+export { processIo, readAll, formatError, errorCode, maskDigits, writeText } from './io.js';
+export type { CommandIo } from './io.js';
+export { decodeCommand, DECODE_HELP } from './commands/decode.js';
+export type { DecodeFormat } from './commands/decode.js';
+export { encodeCommand, ENCODE_HELP } from './commands/encode.js';
+export { sendCommand, SEND_HELP, DEFAULT_SEND_TIMEOUT } from './commands/send.js';
+export { simulateHostCommand, SIMULATE_HOST_HELP } from './commands/simulate-host.js';
+export type { SimulateHostRun } from './commands/simulate-host.js';
+export { loadCommand, LOAD_HELP } from './commands/load.js';
+export { runLoad } from './load/runner.js';
+export type { LoadOptions, LoadProgress } from './load/runner.js';
+export { TEST_PANS, MAX_STAN, terminalId, nextStan, purchaseRequest } from './load/purchase.js';
+export { quantile, summarizeLatency, sortedOutcomes, formatSummary, formatProgress } from './load/summary.js';
+export type { LoadSummary, LatencySummary } from './load/summary.js';

@@ -1,5 +1,111 @@
-/** Entry point of the `iso8583` command. */
+/**
+ * The `iso8583` command's dispatcher: picks the command, runs it, and turns any failure into one line on stderr,
+ * `iso8583: <code>: <message>`, and a non-zero exit code (2 for a wrong command line, 1 for anything else).
+ * Commands load on demand, so that `iso8583 decode` does not load the gateway.
+ */
+import { createRequire } from 'node:module';
+import { errorCode, formatError } from './io.js';
+
+/** A command: its arguments after the command name in, the exit code out. */
+export type CommandHandler = (argv: string[]) => Promise<number>;
+
+/** One entry of the dispatch table. */
+interface CommandEntry {
+  /** One line for the general help. */
+  summary: string;
+  /** Loads the command's module and returns its handler. */
+  load: () => Promise<CommandHandler>;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+  decode: {
+    summary: 'decode a wire image (hex or stdin) to JSON, XML or a masked description',
+    load: async () => (await import('./commands/decode.js')).decodeCommand,
+  },
+  encode: {
+    summary: 'encode a JSON or XML message (stdin) to its wire image in hex',
+    load: async () => (await import('./commands/encode.js')).encodeCommand,
+  },
+  send: {
+    summary: 'send a JSON or XML message (stdin) to a host and print the response',
+    load: async () => (await import('./commands/send.js')).sendCommand,
+  },
+  'simulate-host': {
+    summary: 'run a host simulator (the "bank") on a TCP or TLS port',
+    load: async () => (await import('./commands/simulate-host.js')).simulateHostCommand,
+  },
+  gateway: {
+    summary: 'run the host-to-host gateway (one bank connection, many POS clients)',
+    load: async () => (await import('./commands/gateway.js')).gatewayCommand,
+  },
+  run: {
+    summary: 'run a flow file (FLOW.json)',
+    load: async () => (await import('./commands/run.js')).runCommand,
+  },
+  demo: {
+    summary: 'run the demo: a simulated bank, the gateway and sample traffic',
+    load: async () => (await import('./commands/demo.js')).demoCommand,
+  },
+  load: {
+    summary: 'generate load: many terminals sending purchases, with latency percentiles',
+    load: async () => (await import('./commands/load.js')).loadCommand,
+  },
+};
+
+/** The names of the commands, in the order the help lists them. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
+/** The general help text. */
+export function usage(): string {
+  const width = Math.max(...COMMAND_NAMES.map((n) => n.length));
+  const lines = COMMAND_NAMES.map((n) => `  ${n.padEnd(width)}  ${(COMMANDS[n] as CommandEntry).summary}`);
+  return `Usage: iso8583 <command> [flags]
+
+ISO 8583:1987 toolkit: codec, host simulator, gateway and load generator.
+
+Commands:
+${lines.join('\n')}
+
+Run \`iso8583 <command> --help\` for the flags of a command. Errors go to stderr as
+\`iso8583: <code>: <message>\`; exit code 0 on success, 2 for a wrong command line, 1 for any other failure.
+`;
+}
+
+function version(): string {
+  const require = createRequire(import.meta.url);
+  const pkg = require('../../package.json') as { version?: string };
+  return `iso8583 ${pkg.version ?? 'unknown'}\n`;
+}
+
+/** Exit code of a failure: 2 for a command line that cannot be run, 1 otherwise. */
+function exitCodeOf(err: unknown): number {
+  return errorCode(err) === 'ISO8583_ERR_CLI_USAGE' ? 2 : 1;
+}
+
+/** Entry point of the `iso8583` command: runs `argv` (without node and the script) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  process.stdout.write(`iso8583 ${argv.join(' ')}\n`);
-  return 0;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    if (topic !== undefined && Object.hasOwn(COMMANDS, topic)) return main([topic, '--help']);
+    (name === undefined ? process.stderr : process.stdout).write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(version());
+    return 0;
+  }
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (entry === undefined) {
+    const shown = /^[a-z][a-z0-9-]{0,30}$/.test(name) ? name : '(not a command name)';
+    process.stderr.write(`iso8583: ISO8583_ERR_CLI_USAGE: unknown command ${shown} (see iso8583 --help)\n`);
+    return 2;
+  }
+  try {
+    const handler = await entry.load();
+    return await handler(rest);
+  } catch (err) {
+    process.stderr.write(formatError(err));
+    return exitCodeOf(err);
+  }
 }

@@ -1,0 +1,192 @@
+/**
+ * Argument parsing for every `iso8583` command: a thin layer over `node:util` `parseArgs` that turns its errors into
+ * coded {@link Iso8583Error}s, answers `--help`, and checks numbers. The error texts name the flag, never a value
+ * (a hex argument is a wire image and may carry a PAN).
+ */
+import { parseArgs } from 'node:util';
+import { Iso8583Error } from '@iso8583/codec';
+
+/** The error codes of the `iso8583` command itself (the codec, connector and inbound codes pass through as they are). */
+export const CLI_ERROR_CODES = {
+  ISO8583_ERR_CLI_USAGE:
+    'The command line is wrong: an unknown command or flag, a missing flag value, or too many arguments; names the flag.',
+  ISO8583_ERR_CLI_OPTION: 'A flag value that is out of range or not one of the allowed values; names the flag.',
+  ISO8583_ERR_CLI_HEX: 'A wire image given as hex that is not an even number of hex digits; gives the position.',
+  ISO8583_ERR_CLI_INPUT: 'The input on stdin is empty, or holds an incomplete frame at its end.',
+  ISO8583_ERR_CLI_FILE: 'A file named by a flag (TLS material) cannot be read; names the flag.',
+  ISO8583_ERR_CLI_LOAD: 'The load generator could not connect its terminals to the host, or lost them all.',
+} as const;
+
+/** A stable error code of the `iso8583` command. */
+export type CliErrorCode = keyof typeof CLI_ERROR_CODES;
+
+/** Makes a coded error of the command. */
+export function cliError(code: CliErrorCode, message: string, field?: string): Iso8583Error {
+  return new Iso8583Error(code, message, field === undefined ? {} : { field });
+}
+
+/** The description of one flag, as `node:util` `parseArgs` takes it. */
+export interface FlagSpec {
+  /** `string` takes a value (`--port 8583`), `boolean` does not. */
+  type: 'string' | 'boolean';
+  /** A one-letter alias (`-p`). */
+  short?: string;
+  /** Whether the flag may be given several times. Default `false`. */
+  multiple?: boolean;
+}
+
+/** The flags of a command, keyed by long name. */
+export type FlagSpecs = Record<string, FlagSpec>;
+
+/** The parsed values of a command line (each flag as its string, boolean or list). */
+export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** A parsed command line. */
+export interface ParsedArgs {
+  /** The flag values, keyed by long name. */
+  values: FlagValues;
+  /** The arguments that are not flags. */
+  positionals: string[];
+  /** True when `--help` (or `-h`) was given: the caller prints its usage and exits 0. */
+  help: boolean;
+}
+
+/**
+ * Parses a command line against `flags` (plus `--help`/`-h`). Unknown flags, missing values and more than
+ * `maxPositionals` arguments are `ISO8583_ERR_CLI_USAGE` errors naming the flag (never echoing an argument value).
+ */
+export function parseCommandArgs(argv: string[], flags: FlagSpecs, maxPositionals = 0): ParsedArgs {
+  let parsed: { values: FlagValues; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { ...flags, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    }) as { values: FlagValues; positionals: string[] };
+  } catch (err) {
+    throw usageErrorFrom(err, argv, flags);
+  }
+  const help = parsed.values.help === true;
+  delete parsed.values.help;
+  if (!help && parsed.positionals.length > maxPositionals) {
+    throw cliError(
+      'ISO8583_ERR_CLI_USAGE',
+      maxPositionals === 0
+        ? 'this command takes no arguments (only flags)'
+        : `too many arguments: at most ${maxPositionals} expected, got ${parsed.positionals.length}`,
+    );
+  }
+  return { values: parsed.values, positionals: parsed.positionals, help };
+}
+
+/** Turns a `parseArgs` failure into a usage error that names the flag but never repeats a value. */
+function usageErrorFrom(err: unknown, argv: string[], flags: FlagSpecs): Iso8583Error {
+  const code = (err as { code?: unknown }).code;
+  const known = new Set(Object.keys(flags));
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const flag = argv.find((a) => a.startsWith('-') && a !== '-' && !isKnownFlag(a, flags));
+    const name = flag === undefined ? 'a flag' : safeFlagName(flag);
+    return cliError('ISO8583_ERR_CLI_USAGE', `unknown flag ${name} (see --help)`, name);
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    // Either a string flag without a value, or a boolean flag given a value (`--tls=yes`).
+    const at = argv.findIndex((a, i) => {
+      const name = flagName(a);
+      if (name === undefined || !known.has(name)) return false;
+      const spec = flags[name] as FlagSpec;
+      if (spec.type === 'boolean') return a.includes('=');
+      return !a.includes('=') && (i + 1 >= argv.length || (argv[i + 1] as string).startsWith('-'));
+    });
+    const name = at >= 0 ? `--${flagName(argv[at] as string) as string}` : 'a flag';
+    const spec = at >= 0 ? flags[flagName(argv[at] as string) as string] : undefined;
+    const what = spec?.type === 'boolean' ? 'takes no value' : 'needs a value';
+    return cliError('ISO8583_ERR_CLI_USAGE', `${name} ${what} (see --help)`, name);
+  }
+  return cliError('ISO8583_ERR_CLI_USAGE', 'the command line cannot be read (see --help)');
+}
+
+/** The long name of a `--name` or `--name=value` argument, or the long name behind a known `-x` alias. */
+function flagName(arg: string): string | undefined {
+  if (arg.startsWith('--')) return arg.slice(2).split('=')[0];
+  return undefined;
+}
+
+function isKnownFlag(arg: string, flags: FlagSpecs): boolean {
+  if (arg === '--help' || arg === '-h') return true;
+  if (arg === '--') return true;
+  if (arg.startsWith('--')) return Object.hasOwn(flags, flagName(arg) as string);
+  const letters = arg.slice(1).split('=')[0] as string;
+  return [...letters].every((l) => Object.values(flags).some((s) => s.short === l) || l === 'h');
+}
+
+/** A flag name fit for an error text: at most 40 characters of `[-A-Za-z0-9_]`, never a long run of digits. */
+function safeFlagName(arg: string): string {
+  const name = (arg.split('=')[0] as string).slice(0, 40);
+  return /^-{1,2}[A-Za-z][-A-Za-z0-9_]*$/.test(name) ? name : 'a flag';
+}
+
+/** Reads a string flag (or `undefined` when absent). */
+export function stringFlag(values: FlagValues, name: string): string | undefined {
+  const v = values[name];
+  if (Array.isArray(v)) return v.length === 0 ? undefined : String(v[v.length - 1]);
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Reads a boolean flag (false when absent). */
+export function booleanFlag(values: FlagValues, name: string): boolean {
+  return values[name] === true;
+}
+
+/** Limits on a number flag. */
+export interface IntegerLimits {
+  /** The smallest value allowed. Default 0. */
+  min?: number;
+  /** The largest value allowed. Default `Number.MAX_SAFE_INTEGER`. */
+  max?: number;
+}
+
+/** Reads an integer flag; `ISO8583_ERR_CLI_OPTION` naming the flag when it is not an integer within the limits. */
+export function integerFlag(values: FlagValues, name: string, limits: IntegerLimits = {}): number | undefined {
+  const text = stringFlag(values, name);
+  if (text === undefined) return undefined;
+  const min = limits.min ?? 0;
+  const max = limits.max ?? Number.MAX_SAFE_INTEGER;
+  const n = /^\s*-?\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be an integer from ${min} to ${max}`, `--${name}`);
+  }
+  return n;
+}
+
+/** Reads a number flag (decimals allowed); `ISO8583_ERR_CLI_OPTION` naming the flag when out of range. */
+export function numberFlag(values: FlagValues, name: string, limits: IntegerLimits = {}): number | undefined {
+  const text = stringFlag(values, name);
+  if (text === undefined) return undefined;
+  const min = limits.min ?? 0;
+  const max = limits.max ?? Number.MAX_SAFE_INTEGER;
+  const n = /^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be a number from ${min} to ${max}`, `--${name}`);
+  }
+  return n;
+}
+
+/** Reads a flag that must be one of `choices`; `ISO8583_ERR_CLI_OPTION` listing them otherwise. */
+export function choiceFlag<T extends string>(values: FlagValues, name: string, choices: readonly T[]): T | undefined {
+  const text = stringFlag(values, name);
+  if (text === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(text)) {
+    throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be one of ${choices.join(', ')}`, `--${name}`);
+  }
+  return text as T;
+}
+
+/** Reads a flag that the command cannot run without; `ISO8583_ERR_CLI_USAGE` naming it when absent. */
+export function requiredFlag(values: FlagValues, name: string): string {
+  const text = stringFlag(values, name);
+  if (text === undefined || text === '') {
+    throw cliError('ISO8583_ERR_CLI_USAGE', `--${name} is required (see --help)`, `--${name}`);
+  }
+  return text;
+}

@@ -1,0 +1,114 @@
+/**
+ * `iso8583 simulate-host`: the host simulator (the "bank" of the demo and the tests) on a TCP or TLS port. Prints
+ * `listening on HOST:PORT` once it accepts connections and stops cleanly on SIGTERM or SIGINT.
+ */
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import type { InboundOptions } from '@iso8583/inbound';
+import { choiceFlag, integerFlag, parseCommandArgs, requiredFlag, stringFlag } from '../args.js';
+import { DIALECT_FLAGS, DIALECT_HELP, ENDPOINT_FLAGS, FRAME_FLAGS, FRAME_HELP, readDialectFlags, readFrameFlags, readServerTls, TLS_FLAGS, TLS_HELP } from '../flags.js';
+import type { CommandIo } from '../io.js';
+import { processIo, writeText } from '../io.js';
+
+const FLAGS = {
+  ...ENDPOINT_FLAGS,
+  ...DIALECT_FLAGS,
+  ...FRAME_FLAGS,
+  ...TLS_FLAGS,
+  delay: { type: 'string' },
+  'log-level': { type: 'string' },
+} as const;
+
+/** The log levels `--log-level` accepts. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The help text of `iso8583 simulate-host`. */
+export const SIMULATE_HOST_HELP = `Usage: iso8583 simulate-host --port PORT [flags]
+
+Runs the host simulator: answers 0800, 0100, 0200, 0400 and 0420 with realistic fields (37, 38, 39), balances per
+card and decline rules. Prints "listening on HOST:PORT" when ready (with --port 0, the port picked). Stops on
+SIGTERM or SIGINT (Ctrl-C) after closing its connections, with exit code 0.
+
+      --host HOST           the address to listen on. Default: 127.0.0.1
+  -p, --port PORT           the port; 0 picks a free one. Required
+      --delay MS            wait this long before each answer. Default: 0
+      --log-level LEVEL     pino log level on stderr (${LOG_LEVELS.join(', ')}). Default: warn
+
+${DIALECT_HELP}
+
+${FRAME_HELP}
+  Default --frame: binary2. --header-hex does not apply (the reply carries the request's header, a TPDU swapped).
+
+${TLS_HELP}
+  A listener needs --tls-cert and --tls-key; with --tls-ca it requires client certificates.
+`;
+
+/** Options of {@link simulateHostCommand} for an embedder or a test. */
+export interface SimulateHostRun {
+  /** Stops the simulator when it resolves. Default: the first SIGTERM or SIGINT. */
+  stop?: Promise<unknown>;
+}
+
+function signalled(): { promise: Promise<void>; dispose: () => void } {
+  let handler: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => {
+    handler = resolve;
+  });
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+  return {
+    promise,
+    dispose: () => {
+      process.removeListener('SIGTERM', handler);
+      process.removeListener('SIGINT', handler);
+    },
+  };
+}
+
+/** Runs `iso8583 simulate-host` with its arguments (after the command name); resolves to the exit code on stop. */
+export async function simulateHostCommand(
+  argv: string[],
+  io: CommandIo = processIo(),
+  run: SimulateHostRun = {},
+): Promise<number> {
+  const { values, help } = parseCommandArgs(argv, FLAGS, 0);
+  if (help) {
+    await writeText(io.stdout, SIMULATE_HOST_HELP);
+    return 0;
+  }
+  const port = integerFlag({ port: requiredFlag(values, 'port') }, 'port', { min: 0, max: 65535 }) as number;
+  const delay = integerFlag(values, 'delay', { min: 0, max: 3600000 }) ?? 0;
+  const level = choiceFlag(values, 'log-level', LOG_LEVELS) ?? 'warn';
+  const { dialect, lenient } = readDialectFlags(values);
+  const frame = readFrameFlags(values, 'binary2');
+  const tls = readServerTls(values);
+  const logger: Logger = pino({ name: 'simulate-host', level }, pino.destination({ dest: 2, sync: true }));
+
+  const options: InboundOptions = {
+    name: 'simulate-host',
+    host: stringFlag(values, 'host') ?? '127.0.0.1',
+    port,
+    dialect,
+    frame: frame.frame ?? 'binary2',
+    lengthIncludesHeader: frame.lengthIncludesHeader,
+    headerBytes: frame.headerBytes,
+    lenient,
+    sequence: createHostSimulator({ delay }),
+    logger,
+  };
+  if (tls !== undefined) options.tls = tls;
+  // Listen for the signals before the port opens, so that a stop sent right after the line is never lost.
+  const signals = signalled();
+  try {
+    const endpoint = createInboundEndpoint(options);
+    const address = await endpoint.start();
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    await writeText(io.stdout, `listening on ${host}:${address.port}\n`);
+    await Promise.race([signals.promise, run.stop ?? new Promise<never>(() => undefined)]);
+    await endpoint.close();
+  } finally {
+    signals.dispose();
+  }
+  return 0;
+}

@@ -1,0 +1,231 @@
+/**
+ * The flags that every `iso8583` command shares (dialect, framing, TLS) and their conversion into the options of the
+ * codec, the connector and the inbound endpoint. Each group is a {@link FlagSpecs} to spread into a command's flags,
+ * a reader that checks the values, and the help text that documents them.
+ */
+import { readFileSync } from 'node:fs';
+import { resolveDialect } from '@iso8583/codec';
+import type { Codec, Dialect, FramingOptions, LengthHeader } from '@iso8583/codec';
+import type { FlagSpecs, FlagValues } from './args.js';
+import { booleanFlag, choiceFlag, cliError, integerFlag, stringFlag } from './args.js';
+
+/** The dialect used when `--dialect` is not given. */
+export const DEFAULT_DIALECT = 'iso87ascii';
+
+/** The length headers `--frame` accepts. */
+export const FRAME_CHOICES: readonly LengthHeader[] = ['none', 'binary2', 'binary4', 'bcd2', 'ascii4'];
+
+/** `--dialect NAME|FILE.json|FILE.xml` and `--lenient`. */
+export const DIALECT_FLAGS: FlagSpecs = {
+  dialect: { type: 'string', short: 'd' },
+  lenient: { type: 'boolean' },
+};
+
+/** `--frame`, `--header-bytes`, `--header-hex` and `--length-includes-header`. */
+export const FRAME_FLAGS: FlagSpecs = {
+  frame: { type: 'string', short: 'f' },
+  'header-bytes': { type: 'string' },
+  'header-hex': { type: 'string' },
+  'length-includes-header': { type: 'boolean' },
+};
+
+/** `--tls` and the TLS material flags. */
+export const TLS_FLAGS: FlagSpecs = {
+  tls: { type: 'boolean' },
+  'tls-ca': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-servername': { type: 'string' },
+  'tls-insecure': { type: 'boolean' },
+};
+
+/** The help text of {@link DIALECT_FLAGS}. */
+export const DIALECT_HELP = `Dialect:
+  -d, --dialect NAME|FILE   a built-in dialect (iso87ascii, iso87binary), a JSON dialect file (.json) or a jPOS
+                            GenericPackager file (.xml). Default: ${DEFAULT_DIALECT}
+      --lenient             accept characters that a field type does not allow (as some hosts send). Default: off`;
+
+/** The help text of {@link FRAME_FLAGS}. */
+export const FRAME_HELP = `Framing:
+  -f, --frame KIND          the length header: none, binary2, binary4, bcd2, ascii4 (none: the stream is cut by
+                            decoding the message)
+      --header-bytes N      fixed header bytes after the length and before the message (e.g. 5 for a TPDU). Default 0
+      --header-hex HEX      the fixed header to send (sets --header-bytes to its length)
+      --length-includes-header
+                            the length header counts its own bytes. Default: off`;
+
+/** The help text of {@link TLS_FLAGS}. */
+export const TLS_HELP = `TLS (any --tls-* flag implies --tls):
+      --tls                 use TLS
+      --tls-ca FILE         CA certificates (PEM) to trust; on a listener, clients must present a certificate
+      --tls-cert FILE       certificate (PEM): the server's on a listener, the client's on a connection
+      --tls-key FILE        private key (PEM) of --tls-cert
+      --tls-servername NAME the name to check the server certificate against (SNI). Default: the host
+      --tls-insecure        do not check the server certificate (tests only). Default: off`;
+
+/** The dialect and its decoding mode, read from {@link DIALECT_FLAGS}. */
+export interface DialectSettings {
+  /** The resolved dialect. */
+  dialect: Dialect;
+  /** The `--dialect` reference as given (name or path), or the default name. */
+  ref: string;
+  /** Whether `--lenient` was given. */
+  lenient: boolean;
+}
+
+/** Resolves `--dialect` (default {@link DEFAULT_DIALECT}); the codec's `ISO8583_ERR_DIALECT_*` errors pass through. */
+export function readDialectFlags(values: FlagValues): DialectSettings {
+  const ref = stringFlag(values, 'dialect') ?? DEFAULT_DIALECT;
+  return { dialect: resolveDialect(ref), ref, lenient: booleanFlag(values, 'lenient') };
+}
+
+/** The framing of a stream, read from {@link FRAME_FLAGS}. */
+export interface FrameSettings {
+  /** The length header, or `undefined` when `--frame` was not given and the command has no default. */
+  frame: LengthHeader | undefined;
+  /** Whether the length counts its own bytes. */
+  lengthIncludesHeader: boolean;
+  /** Fixed header bytes after the length header. */
+  headerBytes: number;
+  /** The fixed header to send (`--header-hex`), when given. */
+  header: Buffer | undefined;
+}
+
+/**
+ * Reads {@link FRAME_FLAGS}. `defaultFrame` is the length header when `--frame` is absent (`undefined`: none at all,
+ * the input is one bare message). `--header-hex` sets the header bytes; with `--header-bytes` as well, both must agree.
+ */
+export function readFrameFlags(values: FlagValues, defaultFrame?: LengthHeader): FrameSettings {
+  const frame = choiceFlag(values, 'frame', FRAME_CHOICES) ?? defaultFrame;
+  const hex = stringFlag(values, 'header-hex');
+  const header = hex === undefined ? undefined : hexToBytes(hex, '--header-hex');
+  let headerBytes = integerFlag(values, 'header-bytes', { min: 0, max: 64 });
+  if (header !== undefined) {
+    if (headerBytes !== undefined && headerBytes !== header.length) {
+      throw cliError('ISO8583_ERR_CLI_OPTION', '--header-bytes does not match the length of --header-hex',
+        '--header-bytes');
+    }
+    headerBytes = header.length;
+  }
+  return {
+    frame,
+    lengthIncludesHeader: booleanFlag(values, 'length-includes-header'),
+    headerBytes: headerBytes ?? 0,
+    header,
+  };
+}
+
+/**
+ * The codec's framing options for `settings` (`--frame none` cuts the stream with the codec's `measure`).
+ * Only meaningful when `settings.frame` is set.
+ */
+export function framingOptions(settings: FrameSettings, codec: Codec, lenient = false): FramingOptions {
+  const out: FramingOptions = {
+    lengthHeader: settings.frame ?? 'none',
+    lengthIncludesHeader: settings.lengthIncludesHeader,
+    headerBytes: settings.headerBytes,
+  };
+  if (settings.frame === 'none') out.measure = (bytes: Buffer) => codec.measure(bytes, { lenient });
+  return out;
+}
+
+/** TLS options of an outbound connection (the connector's `tls` option, `tls.connect` options). */
+export interface ClientTlsSettings {
+  /** Trusted CA certificates (PEM). Default: Node's bundled CAs. */
+  ca?: string;
+  /** The client certificate (PEM) for mutual TLS. */
+  cert?: string;
+  /** The private key (PEM) of `cert`. */
+  key?: string;
+  /** The name checked against the server certificate (SNI). Default: the host. */
+  servername?: string;
+  /** Whether the server certificate is checked. Default `true`; `--tls-insecure` makes it `false`. */
+  rejectUnauthorized: boolean;
+}
+
+/** TLS options of a listener (the inbound endpoint's `tls` option). */
+export interface ServerTlsSettings {
+  /** The server certificate (PEM). */
+  cert: string;
+  /** The private key (PEM) of `cert`. */
+  key: string;
+  /** CA certificates (PEM) that client certificates must chain to. */
+  ca?: string;
+  /** Whether clients must present a certificate: `true` when `--tls-ca` is given. */
+  requestCert: boolean;
+}
+
+function tlsWanted(values: FlagValues): boolean {
+  return Object.keys(TLS_FLAGS).some((name) => values[name] !== undefined && values[name] !== false);
+}
+
+function readPem(values: FlagValues, name: string): string | undefined {
+  const path = stringFlag(values, name);
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = (err as { code?: unknown }).code;
+    throw cliError('ISO8583_ERR_CLI_FILE', `--${name}: cannot read the file (${String(reason ?? 'error')})`,
+      `--${name}`);
+  }
+}
+
+/** Reads {@link TLS_FLAGS} for a client; `undefined` when no TLS flag was given. */
+export function readClientTls(values: FlagValues): ClientTlsSettings | undefined {
+  if (!tlsWanted(values)) return undefined;
+  const out: ClientTlsSettings = { rejectUnauthorized: !booleanFlag(values, 'tls-insecure') };
+  const ca = readPem(values, 'tls-ca');
+  const cert = readPem(values, 'tls-cert');
+  const key = readPem(values, 'tls-key');
+  if ((cert === undefined) !== (key === undefined)) {
+    const missing = cert === undefined ? '--tls-cert' : '--tls-key';
+    throw cliError('ISO8583_ERR_CLI_USAGE', `${missing} is required with ${missing === '--tls-cert' ? '--tls-key' : '--tls-cert'}`, missing);
+  }
+  if (ca !== undefined) out.ca = ca;
+  if (cert !== undefined) out.cert = cert;
+  if (key !== undefined) out.key = key;
+  const servername = stringFlag(values, 'tls-servername');
+  if (servername !== undefined) out.servername = servername;
+  return out;
+}
+
+/** Reads {@link TLS_FLAGS} for a listener: `--tls-cert` and `--tls-key` are required; `undefined` without TLS flags. */
+export function readServerTls(values: FlagValues): ServerTlsSettings | undefined {
+  if (!tlsWanted(values)) return undefined;
+  for (const name of ['tls-servername', 'tls-insecure']) {
+    if (values[name] !== undefined) {
+      throw cliError('ISO8583_ERR_CLI_USAGE', `--${name} applies to outbound connections only`, `--${name}`);
+    }
+  }
+  const cert = readPem(values, 'tls-cert');
+  const key = readPem(values, 'tls-key');
+  if (cert === undefined) throw cliError('ISO8583_ERR_CLI_USAGE', '--tls-cert is required to listen with TLS', '--tls-cert');
+  if (key === undefined) throw cliError('ISO8583_ERR_CLI_USAGE', '--tls-key is required to listen with TLS', '--tls-key');
+  const ca = readPem(values, 'tls-ca');
+  const out: ServerTlsSettings = { cert, key, requestCert: ca !== undefined };
+  if (ca !== undefined) out.ca = ca;
+  return out;
+}
+
+/**
+ * Reads hex text (whitespace and a leading `0x` ignored, either case) as bytes. `ISO8583_ERR_CLI_HEX` names `what`
+ * and the position of the first bad character, never the text.
+ */
+export function hexToBytes(text: string, what: string): Buffer {
+  const clean = text.replace(/\s+/g, '').replace(/^0x/i, '');
+  const bad = clean.search(/[^0-9a-fA-F]/);
+  if (bad >= 0) {
+    throw cliError('ISO8583_ERR_CLI_HEX', `${what}: not a hex digit at position ${bad + 1}`, what);
+  }
+  if (clean.length % 2 !== 0) {
+    throw cliError('ISO8583_ERR_CLI_HEX', `${what}: odd number of hex digits (${clean.length})`, what);
+  }
+  return Buffer.from(clean, 'hex');
+}
+
+/** The host and port of a network command: `--host` (default `127.0.0.1`) and `--port` (required, 0-65535). */
+export const ENDPOINT_FLAGS: FlagSpecs = {
+  host: { type: 'string' },
+  port: { type: 'string', short: 'p' },
+};

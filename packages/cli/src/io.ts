@@ -1,0 +1,55 @@
+/**
+ * Standard streams of the `iso8583` command: reading stdin whole or as it arrives, and the one format of an error
+ * line, `iso8583: <code>: <message>`, with card data kept out.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { maskPan } from '@iso8583/codec';
+
+/** The streams a command reads and writes; the process's own by default, a test's or an embedder's otherwise. */
+export interface CommandIo {
+  /** Where the message input comes from. Default `process.stdin`. */
+  stdin: Readable;
+  /** Where results go. Default `process.stdout`. */
+  stdout: Writable;
+  /** Where errors and progress go. Default `process.stderr`. */
+  stderr: Writable;
+}
+
+/** The process's own streams. */
+export function processIo(): CommandIo {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+}
+
+/** Reads a stream to its end. */
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Any run of 12 to 19 digits (a PAN shape) in a text shown as first 6 + last 4. Error texts of these packages never
+ * carry values by design; this is the last guard before a line reaches a terminal or a log.
+ */
+export function maskDigits(text: string): string {
+  return text.replace(/\d{12,19}/g, (run) => maskPan(run));
+}
+
+/** The stable code of an error: its `code` when it is a string, else `ISO8583_ERR_CLI_UNEXPECTED`. */
+export function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code !== '' ? code : 'ISO8583_ERR_CLI_UNEXPECTED';
+}
+
+/** The error line of the command: `iso8583: <code>: <message>` (card-shaped digit runs masked). */
+export function formatError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return `iso8583: ${errorCode(err)}: ${maskDigits(message)}\n`;
+}
+
+/** Writes text and waits until the stream has taken it (so that a command's exit does not cut its output). */
+export function writeText(stream: Writable, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(text, (err) => (err ? reject(err) : resolve()));
+  });
+}

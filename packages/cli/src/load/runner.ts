@@ -1,0 +1,278 @@
+/**
+ * The load generator: `clients` terminals, each on its own TCP or TLS connection, sending 0200 purchases with the
+ * codec's pack and framing, matching answers by STAN (field 11) on the connection, and measuring latency and
+ * outcomes. Raw sockets rather than the connector, so that what is measured is the host and the wire.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import { createCodec, encodeFrame, FrameDecoder, resolveDialect } from '@iso8583/codec';
+import type { Codec, Dialect, FramingOptions, LengthHeader } from '@iso8583/codec';
+import { cliError } from '../args.js';
+import type { ClientTlsSettings } from '../flags.js';
+import { nextStan, purchaseRequest, terminalId } from './purchase.js';
+import type { LoadSummary } from './summary.js';
+import { summarizeLatency } from './summary.js';
+
+/** Progress of a running load, reported about once a second. */
+export interface LoadProgress {
+  /** Requests written so far. */
+  sent: number;
+  /** Requests answered so far. */
+  answered: number;
+  /** Requests that ended without an answer so far (timeout, connection lost, error). */
+  failed: number;
+  /** Milliseconds since the first request. */
+  elapsedMs: number;
+}
+
+/** Options of {@link runLoad}. */
+export interface LoadOptions {
+  /** The host to load. Default `127.0.0.1`. */
+  host?: string;
+  /** The port of the host. Required. */
+  port: number;
+  /** Connections (terminals), each with its own field 41. Default 10. */
+  clients?: number;
+  /** Total requests to send. Default 1000 when `durationMs` is not given either. */
+  count?: number;
+  /** Send for this long instead of a count (milliseconds). Default: none (count decides). */
+  durationMs?: number;
+  /** Total requests per second across all clients. Default: as fast as answers come back. */
+  rate?: number;
+  /** Requests in flight per client. Default 1 (a terminal waits for each answer). */
+  inFlight?: number;
+  /** How long to wait for each answer, in milliseconds. Default 10000. */
+  timeoutMs?: number;
+  /** How long to wait for each connection, in milliseconds. Default 5000. */
+  connectTimeoutMs?: number;
+  /** The dialect (object, built-in name or file path). Default `iso87ascii`. */
+  dialect?: Dialect | string;
+  /** The length header on the wire. Default `binary2`. */
+  frame?: LengthHeader;
+  /** Whether the length counts its own bytes. Default `false`. */
+  lengthIncludesHeader?: boolean;
+  /** Fixed header bytes sent before each message (e.g. a TPDU). Default: none. */
+  header?: Buffer;
+  /** Fixed header bytes expected before each answer. Default: the length of `header`, else 0. */
+  headerBytes?: number;
+  /** TLS settings; absent for plain TCP. Default: plain TCP. */
+  tls?: ClientTlsSettings;
+  /** Called about once a second with the progress. Default: none. */
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+interface Pending {
+  started: number;
+  timer: NodeJS.Timeout;
+  resolve: (outcome: string) => void;
+}
+
+/** The shared state of one run: counters, the pacing clock and the outcomes. */
+class LoadRun {
+  sent = 0;
+  answered = 0;
+  failed = 0;
+  sequence = 0;
+  readonly latencies: number[] = [];
+  readonly outcomes: Record<string, number> = {};
+  readonly started = performance.now();
+  private nextSlot: number;
+
+  constructor(readonly count: number | undefined, readonly deadline: number | undefined, readonly rate: number | undefined) {
+    this.nextSlot = this.started;
+  }
+
+  /** Takes the next request of the run, or `false` when the count or the duration is used up. */
+  take(): boolean {
+    if (this.count !== undefined && this.sequence >= this.count) return false;
+    if (this.deadline !== undefined && performance.now() >= this.deadline) return false;
+    this.sequence += 1;
+    return true;
+  }
+
+  /** Waits for the request's turn at the configured rate (no wait without a rate). */
+  async pace(): Promise<void> {
+    if (this.rate === undefined) return;
+    const slot = this.nextSlot;
+    this.nextSlot += 1000 / this.rate;
+    const wait = slot - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
+  record(outcome: string, latency?: number): void {
+    this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
+    if (latency !== undefined) {
+      this.answered += 1;
+      this.latencies.push(latency);
+    } else this.failed += 1;
+  }
+
+  progress(): LoadProgress {
+    return { sent: this.sent, answered: this.answered, failed: this.failed, elapsedMs: performance.now() - this.started };
+  }
+}
+
+/** One terminal: a connection, its STAN counter and the requests waiting for an answer keyed by STAN. */
+class LoadClient {
+  private stan = 0;
+  private readonly pending = new Map<string, Pending>();
+  private closed = false;
+  private readonly terminal: string;
+
+  constructor(
+    private readonly socket: net.Socket,
+    index: number,
+    private readonly codec: Codec,
+    private readonly framing: FramingOptions,
+    private readonly header: Buffer,
+    private readonly timeoutMs: number,
+  ) {
+    this.terminal = terminalId(index);
+    const decoder = new FrameDecoder(framing);
+    socket.on('data', (chunk: Buffer) => {
+      let frames;
+      try {
+        frames = decoder.push(chunk);
+      } catch {
+        socket.destroy();
+        return;
+      }
+      for (const frame of frames) this.answer(frame.payload);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.closed = true;
+      for (const [stan, p] of this.pending) {
+        clearTimeout(p.timer);
+        this.pending.delete(stan);
+        p.resolve('closed');
+      }
+    });
+  }
+
+  private answer(payload: Buffer): void {
+    let stan: unknown;
+    let code: unknown;
+    try {
+      const message = this.codec.unpack(payload);
+      stan = message['11'];
+      code = message['39'];
+    } catch {
+      return; // an answer that does not decode cannot be matched; its request times out
+    }
+    if (typeof stan !== 'string') return;
+    const p = this.pending.get(stan);
+    if (p === undefined) return; // late or unsolicited
+    this.pending.delete(stan);
+    clearTimeout(p.timer);
+    p.resolve(typeof code === 'string' ? code : 'no-39');
+  }
+
+  /** Sends requests while the run has some left; `inFlight` of these loops run per client. */
+  async work(run: LoadRun): Promise<void> {
+    while (!this.closed && run.take()) {
+      await run.pace();
+      if (this.closed) {
+        run.record('closed');
+        break;
+      }
+      this.stan = nextStan(this.stan);
+      const stan = String(this.stan).padStart(6, '0');
+      // A dialect that cannot carry the purchase throws here and stops the run with the codec's error.
+      const payload = this.codec.pack(purchaseRequest(this.terminal, this.stan, run.sequence));
+      const wire = encodeFrame(payload, this.framing, this.header);
+      const started = performance.now();
+      const outcome = await new Promise<string>((resolve) => {
+        const timer = setTimeout(() => {
+          this.pending.delete(stan);
+          resolve('timeout');
+        }, this.timeoutMs);
+        this.pending.set(stan, { started, timer, resolve });
+        run.sent += 1;
+        this.socket.write(wire);
+      });
+      if (outcome === 'timeout' || outcome === 'closed') run.record(outcome);
+      else run.record(outcome, performance.now() - started);
+    }
+  }
+
+  close(): void {
+    this.socket.end();
+    this.socket.unref();
+  }
+}
+
+function connect(options: LoadOptions, connectTimeoutMs: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const host = options.host ?? '127.0.0.1';
+    const socket = options.tls
+      ? tls.connect({ host, port: options.port, ...options.tls, servername: options.tls.servername ?? (net.isIP(host) ? undefined : host) })
+      : net.connect({ host, port: options.port });
+    const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), connectTimeoutMs);
+    const ready = options.tls ? 'secureConnect' : 'connect';
+    socket.once(ready, () => {
+      clearTimeout(timer);
+      socket.setNoDelay(true);
+      resolve(socket);
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+/**
+ * Runs a load against an ISO 8583 host and resolves to what was measured. Throws `ISO8583_ERR_CLI_LOAD` when no
+ * client can connect, and the codec's error when the dialect cannot carry the purchase request.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
+  const clients = options.clients ?? 10;
+  const inFlight = options.inFlight ?? 1;
+  const timeoutMs = options.timeoutMs ?? 10000;
+  const codec = createCodec(resolveDialect(options.dialect ?? 'iso87ascii'));
+  const header = options.header ?? Buffer.alloc(0);
+  const framing: FramingOptions = {
+    lengthHeader: options.frame ?? 'binary2',
+    lengthIncludesHeader: options.lengthIncludesHeader ?? false,
+    headerBytes: options.headerBytes ?? header.length,
+  };
+  if (framing.lengthHeader === 'none') framing.measure = (bytes: Buffer) => codec.measure(bytes);
+  const sendHeader = header.length === framing.headerBytes ? header : Buffer.alloc(framing.headerBytes ?? 0);
+
+  const connections = await Promise.allSettled(
+    Array.from({ length: clients }, () => connect(options, options.connectTimeoutMs ?? 5000)),
+  );
+  const sockets = connections.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
+  if (sockets.length === 0) {
+    const first = connections.find((c) => c.status === 'rejected') as PromiseRejectedResult | undefined;
+    const reason = (first?.reason as { code?: unknown } | undefined)?.code;
+    throw cliError('ISO8583_ERR_CLI_LOAD',
+      `no client could connect to ${options.host ?? '127.0.0.1'}:${options.port}${typeof reason === 'string' ? ` (${reason})` : ''}`);
+  }
+  const count = options.durationMs === undefined ? (options.count ?? 1000) : options.count;
+  const run = new LoadRun(count, options.durationMs === undefined ? undefined : performance.now() + options.durationMs,
+    options.rate);
+  const loadClients = sockets.map((s, i) => new LoadClient(s, i, codec, framing, sendHeader, timeoutMs));
+  const ticker = options.onProgress
+    ? setInterval(() => options.onProgress?.(run.progress()), 1000)
+    : undefined;
+  try {
+    await Promise.all(loadClients.flatMap((c) => Array.from({ length: inFlight }, () => c.work(run))));
+  } finally {
+    if (ticker) clearInterval(ticker);
+    for (const c of loadClients) c.close();
+  }
+  const durationMs = performance.now() - run.started;
+  return {
+    clients: sockets.length,
+    connectFailures: clients - sockets.length,
+    sent: run.sent,
+    answered: run.answered,
+    durationMs,
+    tps: durationMs > 0 ? (run.answered * 1000) / durationMs : 0,
+    latencyMs: summarizeLatency(run.latencies),
+    outcomes: run.outcomes,
+  };
+}
