@@ -1,4 +1,13 @@
+import type { Iso8583Error } from '../errors.js';
 import { codecError } from '../errors.js';
+
+/*
+ * BER-TLV as EMV uses it in field 55 (EMV Book 3, Annex B):
+ * - Tag: the first byte's bits 1-5 all set (0x1F) mean more tag bytes follow; each following byte with bit 8 set
+ *   means one more follows. Bit 6 of the first byte set means a constructed object (its value is more TLV).
+ * - Length: one byte 0x00-0x7F; or 0x81, 0x82, 0x83 followed by 1, 2 or 3 bytes of length (long form).
+ * - Bytes 0x00 before, between and after data objects are padding without meaning and are skipped.
+ */
 
 /** One BER-TLV data object of EMV field 55. */
 export interface TlvItem {
@@ -6,18 +15,158 @@ export interface TlvItem {
   tag: string;
   /** The value as uppercase hex (for a constructed tag: its encoded contents). */
   value: string;
-  /** The nested data objects of a constructed tag. */
+  /** The nested data objects of a constructed tag (absent for a primitive tag). */
   children?: TlvItem[];
 }
 
-/** Parses BER-TLV bytes (hex or bytes). Throws `ISO8583_ERR_TLV` with the byte offset. */
-export function parseTlv(data: string | Uint8Array): TlvItem[] {
-  void data;
-  throw codecError('ISO8583_ERR_TLV', 'not built yet');
+/** The longest tag accepted, in bytes (EMV tags have 1-3; BER allows more, nobody sends them in field 55). */
+const MAX_TAG_BYTES = 4;
+/** How deep constructed tags may nest before the data is refused (protects against hostile input). */
+const MAX_DEPTH = 8;
+
+function tlvError(reason: string, offset: number, tag?: string): Iso8583Error {
+  return codecError('ISO8583_ERR_TLV', tag === undefined ? reason : `tag ${tag}: ${reason}`, { offset });
 }
 
-/** Builds BER-TLV bytes (uppercase hex) from data objects. */
+function toBytes(data: string | Uint8Array): Uint8Array {
+  if (typeof data !== 'string') return data;
+  if (data.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(data)) {
+    throw codecError('ISO8583_ERR_TLV', 'TLV hex text must have an even number of hex digits', { offset: 0 });
+  }
+  return Buffer.from(data, 'hex');
+}
+
+function hex(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start)
+    .toString('hex')
+    .toUpperCase();
+}
+
+function parseRange(bytes: Uint8Array, start: number, end: number, depth: number, base: number): TlvItem[] {
+  const items: TlvItem[] = [];
+  let pos = start;
+  while (pos < end) {
+    if (bytes[pos] === 0x00) {
+      pos++;
+      continue;
+    }
+    const tagStart = pos;
+    const first = bytes[pos++]!;
+    if ((first & 0x1f) === 0x1f) {
+      for (;;) {
+        if (pos >= end) throw tlvError('the tag runs past the end of the data', base + tagStart);
+        const b = bytes[pos++]!;
+        if (pos - tagStart > MAX_TAG_BYTES) throw tlvError('a tag longer than 4 bytes', base + tagStart);
+        if ((b & 0x80) === 0) break;
+      }
+    }
+    const tag = hex(bytes, tagStart, pos);
+    if (pos >= end) throw tlvError('the length is missing', base + pos, tag);
+    const lengthStart = pos;
+    let length = bytes[pos++]!;
+    if (length > 0x7f) {
+      const count = length & 0x7f;
+      if (count === 0) throw tlvError('indefinite length is not allowed', base + lengthStart, tag);
+      if (count > 3) throw tlvError('a length of more than 3 bytes', base + lengthStart, tag);
+      if (pos + count > end) throw tlvError('the length runs past the end of the data', base + lengthStart, tag);
+      length = 0;
+      for (let i = 0; i < count; i++) length = length * 256 + bytes[pos++]!;
+    }
+    if (pos + length > end) {
+      throw tlvError(`a value of ${length} bytes runs past the end of the data`, base + lengthStart, tag);
+    }
+    const item: TlvItem = { tag, value: hex(bytes, pos, pos + length) };
+    if ((first & 0x20) !== 0) {
+      if (depth >= MAX_DEPTH) throw tlvError('constructed tags nested too deep', base + tagStart, tag);
+      item.children = parseRange(bytes, pos, pos + length, depth + 1, base);
+    }
+    items.push(item);
+    pos += length;
+  }
+  return items;
+}
+
+/**
+ * Parses BER-TLV bytes (hex or bytes) into data objects, constructed tags with their children. Throws
+ * `ISO8583_ERR_TLV` with the byte offset (and the tag, when read) for malformed data; the text never holds a value.
+ */
+export function parseTlv(data: string | Uint8Array): TlvItem[] {
+  const bytes = toBytes(data);
+  return parseRange(bytes, 0, bytes.length, 0, 0);
+}
+
+/** Checks a tag given as hex: whole bytes, and the BER rules for multi-byte tags. Returns its bytes. */
+function tagBytes(tag: unknown, index: string): Buffer {
+  const bad = (): Iso8583Error =>
+    codecError('ISO8583_ERR_TLV', `data object ${index}: the tag is not a valid BER-TLV tag in hex`, {
+      field: typeof tag === 'string' && /^[0-9A-Fa-f]{2,8}$/.test(tag) ? tag.toUpperCase() : undefined,
+    });
+  if (typeof tag !== 'string' || tag.length < 2 || tag.length > 2 * MAX_TAG_BYTES || !/^[0-9A-Fa-f]+$/.test(tag)) {
+    throw bad();
+  }
+  if (tag.length % 2 !== 0) throw bad();
+  const bytes = Buffer.from(tag, 'hex');
+  const multi = (bytes[0]! & 0x1f) === 0x1f;
+  if (bytes[0] === 0x00) throw bad();
+  if (!multi && bytes.length !== 1) throw bad();
+  if (multi) {
+    if (bytes.length === 1) throw bad();
+    for (let i = 1; i < bytes.length; i++) {
+      const more = (bytes[i]! & 0x80) !== 0;
+      if (more !== (i < bytes.length - 1)) throw bad();
+    }
+  }
+  return bytes;
+}
+
+function lengthBytes(length: number, tag: string): number[] {
+  if (length < 0x80) return [length];
+  if (length <= 0xff) return [0x81, length];
+  if (length <= 0xffff) return [0x82, length >> 8, length & 0xff];
+  if (length <= 0xffffff) return [0x83, length >> 16, (length >> 8) & 0xff, length & 0xff];
+  throw codecError('ISO8583_ERR_TLV', `tag ${tag}: a value over 16 MB cannot be encoded`, { field: tag });
+}
+
+function buildInto(items: readonly TlvItem[], out: number[][], path: string, depth: number): number {
+  if (!Array.isArray(items)) throw codecError('ISO8583_ERR_TLV', `${path || 'the data objects'}: not a list`);
+  if (depth > MAX_DEPTH) throw codecError('ISO8583_ERR_TLV', `${path}: constructed tags nested too deep`);
+  let total = 0;
+  items.forEach((item, i) => {
+    const index = path === '' ? String(i) : `${path}.${i}`;
+    if (item === null || typeof item !== 'object') {
+      throw codecError('ISO8583_ERR_TLV', `data object ${index} is not an object`);
+    }
+    const tag = tagBytes(item.tag, index);
+    const tagHex = tag.toString('hex').toUpperCase();
+    let value: number[][];
+    let length: number;
+    if (item.children !== undefined) {
+      if ((tag[0]! & 0x20) === 0) {
+        throw codecError('ISO8583_ERR_TLV', `tag ${tagHex}: a primitive tag cannot have children`, { field: tagHex });
+      }
+      value = [];
+      length = buildInto(item.children, value, index, depth + 1);
+    } else {
+      if (typeof item.value !== 'string' || item.value.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(item.value)) {
+        throw codecError('ISO8583_ERR_TLV', `tag ${tagHex}: the value is not hex with whole bytes`, { field: tagHex });
+      }
+      value = [[...Buffer.from(item.value, 'hex')]];
+      length = item.value.length / 2;
+    }
+    const head = [...tag, ...lengthBytes(length, tagHex)];
+    out.push(head, ...value);
+    total += head.length + length;
+  });
+  return total;
+}
+
+/**
+ * Builds BER-TLV bytes (uppercase hex) from data objects. A constructed tag is built from its `children` when
+ * given (its `value` is then ignored), otherwise from its `value`. Lengths use the short form up to 127 bytes and
+ * the 0x81/0x82/0x83 long forms above. Throws `ISO8583_ERR_TLV` naming the tag (never the value).
+ */
 export function buildTlv(items: readonly TlvItem[]): string {
-  void items;
-  throw codecError('ISO8583_ERR_TLV', 'not built yet');
+  const parts: number[][] = [];
+  buildInto(items, parts, '', 0);
+  return Buffer.from(parts.flat()).toString('hex').toUpperCase();
 }

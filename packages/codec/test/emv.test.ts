@@ -1,0 +1,162 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readVector } from '@iso8583/test-support';
+import { Iso8583Error, buildTlv, emvFromTags, emvToTags, parseTlv } from '../src/index.js';
+import type { TlvItem } from '../src/index.js';
+
+/** Field 55 of the socketqueue purchase: after the MTI, bitmap and fields 3-49, a 2-byte BCD length 0130. */
+const purchase = readVector('socketqueue/sv_200_purchase.bin');
+const F55_OFFSET = 133;
+const field55 = purchase.subarray(F55_OFFSET);
+
+/** The data objects of that field 55, read by hand from the bytes. */
+const EXPECTED: [string, string][] = [
+  ['9F26', '571F1E10D4FA4AAC'],
+  ['9F27', '80'],
+  ['9F10', '06010A03A4B802'],
+  ['9F37', '5BB07472'],
+  ['9F36', '000C'],
+  ['95', '0080001000'],
+  ['9A', '150818'],
+  ['9C', '00'],
+  ['9F02', '000000001000'],
+  ['5F2A', '0643'],
+  ['82', '3C00'],
+  ['9F1A', '0643'],
+  ['9F03', '000000000000'],
+  ['9F33', 'E0F0C8'],
+  ['9F34', '440302'],
+  ['9F35', '22'],
+  ['9F1E', '3531323032383135'],
+  ['84', 'A0000000031010'],
+  ['9F41', '000056'],
+  ['5F34', '01'],
+];
+
+function tlvError(fn: () => unknown): Iso8583Error {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof Iso8583Error);
+    assert.equal(err.code, 'ISO8583_ERR_TLV');
+    return err;
+  }
+  assert.fail('expected ISO8583_ERR_TLV');
+}
+
+test('the socketqueue purchase field 55 (130 bytes, BCD length 0130) parses into its 20 data objects', () => {
+  assert.equal(purchase.subarray(F55_OFFSET - 2, F55_OFFSET).toString('hex'), '0130');
+  assert.equal(field55.length, 130);
+  const items = parseTlv(field55);
+  assert.deepEqual(
+    items.map((i) => [i.tag, i.value]),
+    EXPECTED,
+  );
+  assert.deepEqual(parseTlv(field55.toString('hex')), items, 'hex text and bytes parse alike');
+});
+
+test('buildTlv gives back the bytes that parseTlv read', () => {
+  assert.equal(buildTlv(parseTlv(field55)), field55.toString('hex').toUpperCase());
+});
+
+test('lengths use the short form to 127 bytes and the 0x81, 0x82, 0x83 long forms above', () => {
+  const cases: [number, string][] = [
+    [0, '00'],
+    [127, '7F'],
+    [128, '8180'],
+    [255, '81FF'],
+    [256, '820100'],
+    [65535, '82FFFF'],
+    [65536, '83010000'],
+  ];
+  for (const [length, encoded] of cases) {
+    const value = 'AB'.repeat(length);
+    const built = buildTlv([{ tag: 'DF01', value }]);
+    assert.equal(built.slice(4, 4 + encoded.length), encoded, `length ${length}`);
+    assert.deepEqual(parseTlv(built), [{ tag: 'DF01', value }]);
+  }
+});
+
+test('constructed tags hold their children', () => {
+  const children: TlvItem[] = [
+    { tag: '5A', value: '4761739001010010' },
+    { tag: '5F24', value: '301231' },
+  ];
+  const hex = buildTlv([{ tag: '70', value: '', children }, { tag: '9F27', value: '80' }]);
+  const [record, cid] = parseTlv(hex);
+  assert.equal(record!.tag, '70');
+  assert.deepEqual(record!.children, children);
+  assert.equal(record!.value, buildTlv(children));
+  assert.deepEqual(cid, { tag: '9F27', value: '80' });
+});
+
+test('0x00 padding before, between and after data objects is skipped', () => {
+  assert.deepEqual(parseTlv('00009F2701800000820200000000'), [
+    { tag: '9F27', value: '80' },
+    { tag: '82', value: '0000' },
+  ]);
+});
+
+test('malformed TLV is refused with ISO8583_ERR_TLV and the offset', () => {
+  const cases: [string, number][] = [
+    ['9F', 0], // tag runs past the end
+    ['9F26', 2], // no length
+    ['9F2608571F1E', 2], // value shorter than its length
+    ['9F2680', 2], // indefinite length
+    ['9F268401000000', 2], // a 4-byte length
+    ['9F2682FF', 2], // long form length bytes missing
+    ['9F27018082', 5], // second object without its length
+    ['9FFFFFFF01', 0], // a 5-byte tag
+    ['ABC', 0], // odd hex
+    ['GG', 0], // not hex
+  ];
+  for (const [hex, offset] of cases) {
+    const err = tlvError(() => parseTlv(hex));
+    assert.equal(err.offset, offset, hex);
+  }
+  const inner = tlvError(() => parseTlv('7005' + '5A04411111'));
+  assert.equal(inner.offset, 3, 'offsets count from the start of the field, also inside a constructed tag');
+});
+
+test('a TLV error never contains the value', () => {
+  const pan = '4111111111111111';
+  const truncated = `5A10${pan}`;
+  for (const data of [truncated, `70${'12'}${truncated}`, `57FF${pan}D301`]) {
+    const err = tlvError(() => parseTlv(data));
+    assert.ok(!err.message.includes(pan) && !err.message.includes('411111'), err.message);
+    assert.ok(!JSON.stringify(err).includes('411111'));
+  }
+});
+
+test('deeply nested constructed tags are refused', () => {
+  let hex = '9F270180';
+  for (let i = 0; i < 12; i++) hex = buildTlv([{ tag: '70', value: hex }]);
+  tlvError(() => parseTlv(hex));
+});
+
+test('buildTlv refuses bad tags and values, naming the tag but not the value', () => {
+  for (const tag of ['', '9', '9F', '1F', 'DF8080', '0A0B', 'XYZW', '00']) {
+    tlvError(() => buildTlv([{ tag, value: '00' }]));
+  }
+  const err = tlvError(() => buildTlv([{ tag: '5A', value: '411111111111111' }]));
+  assert.equal(err.field, '5A');
+  assert.ok(!err.message.includes('411111'));
+  tlvError(() => buildTlv([{ tag: '9F27', value: '80', children: [] }]));
+});
+
+test('emvToTags and emvFromTags turn field 55 into an object of tags and back', () => {
+  const tags = emvToTags(field55);
+  assert.ok(tags !== undefined);
+  // A JavaScript object lists integer-like keys (82, 84, 95) first, so compare as sets: order is not kept.
+  const sorted = (entries: [string, unknown][]): [string, unknown][] => [...entries].sort(([a], [b]) => a.localeCompare(b));
+  assert.deepEqual(sorted(Object.entries(tags)), sorted(EXPECTED));
+  assert.deepEqual(
+    sorted(parseTlv(emvFromTags(tags)).map((i) => [i.tag, i.value])),
+    sorted(EXPECTED),
+  );
+  const nested = emvFromTags({ '70': { '5A': '5500000000000004' }, '9F27': '80' });
+  assert.deepEqual(emvToTags(nested), { '70': { '5A': '5500000000000004' }, '9F27': '80' });
+  assert.equal(emvToTags('9F2701809F270140'), undefined, 'a repeated tag cannot be an object');
+  assert.equal(emvToTags('9F2608'), undefined, 'malformed data cannot be an object');
+  tlvError(() => emvFromTags({ '9F27': 80 as unknown as string }));
+});
