@@ -1,0 +1,231 @@
+/**
+ * Codec benchmark: pack and unpack of an 0200 purchase (track 2, with and without a 130-byte EMV field 55), messages
+ * per second, for @iso8583/codec (iso87ascii and iso87binary), the `iso_8583` npm package and a minimal
+ * non-validating codec (the practical limit), all in the same process and run. Targets (docs: DESIGN.md): pack at
+ * least 15x and unpack at least 6x `iso_8583`; both at least 0.6x the minimal codec.
+ *
+ * Run: `npx tsc -b bench && node bench/dist/codec.bench.js` (or `npm run bench codec`). `BENCH_MS` sets the length
+ * of one timed round in milliseconds (default 500); the figure is the median of 3 rounds after a warm-up.
+ */
+import { createRequire } from 'node:module';
+import { deepStrictEqual } from 'node:assert/strict';
+import { createCodec } from '@iso8583/codec';
+import type { Codec, IsoMessage } from '@iso8583/codec';
+import { MinimalCodec } from './minimal-codec.js';
+import type { MinimalMessage } from './minimal-codec.js';
+
+/** The part of the `iso_8583` package's API the benchmark uses (it ships no types). */
+interface Iso8583Package {
+  getRawMessage(): Buffer | { error: string };
+  getIsoJSON(buffer: Buffer, config?: { lenHeader?: boolean }): Record<string, string> & { error?: string };
+}
+type Iso8583Constructor = new (message?: Record<string, string>) => Iso8583Package;
+
+const require = createRequire(import.meta.url);
+const Iso8583 = require('iso_8583') as Iso8583Constructor;
+
+const ROUND_MS = Number(process.env.BENCH_MS ?? 500);
+const ROUNDS = 3;
+
+/**
+ * 130 bytes of EMV data as a terminal sends it in field 55: ARQC (9F26), CID (9F27), IAD (9F10), UN (9F37),
+ * ATC (9F36), TVR (95), date (9A), type (9C), amount (9F02), currency (5F2A), AIP (82), country (9F1A),
+ * other amount (9F03), capabilities (9F33), CVM results (9F34), terminal type (9F35), IFD serial (9F1E), AID (84),
+ * sequence counter (9F41), PAN sequence (5F34). Test data, no real card.
+ */
+const EMV_130 = emvData(130);
+
+/** BER-TLV items (tag, value) filled up to `size` bytes with a 9F7C (customer exclusive data) item. */
+function emvData(size: number): string {
+  const items: [string, string][] = [
+    ['9F26', '571F1E10D4FA4AAC'], ['9F27', '80'], ['9F10', '06010A03A4B802'], ['9F37', '5BB07472'],
+    ['9F36', '000C'], ['95', '0080001000'], ['9A', '151118'], ['9C', '00'], ['9F02', '000000001000'],
+    ['5F2A', '0840'], ['82', '3C00'], ['9F1A', '0840'], ['9F03', '000000000000'], ['9F33', 'E0F0C8'],
+    ['9F34', '440302'], ['9F35', '22'], ['9F1E', '3531323032383135'], ['84', 'A0000000031010'],
+    ['9F41', '000056'], ['5F34', '01'],
+  ];
+  let hex = '';
+  for (const [tag, value] of items) hex += tag + (value.length / 2).toString(16).padStart(2, '0').toUpperCase() + value;
+  const rest = size - hex.length / 2;
+  if (rest === 0) return hex;
+  const filler = rest - 3;
+  if (filler < 0 || filler > 127) throw new Error('EMV test data does not fit');
+  return hex + '9F7C' + filler.toString(16).padStart(2, '0').toUpperCase() + '00'.repeat(filler);
+}
+
+/** The purchase without field 55: wire-form values (what every codec sends as is). */
+const PURCHASE: Record<string, string> = {
+  '0': '0200',
+  '2': '4111111111111111',
+  '3': '000000',
+  '4': '000000001000',
+  '7': '1121103000',
+  '11': '618160',
+  '12': '103000',
+  '13': '1121',
+  '14': '2812',
+  '18': '5999',
+  '22': '051',
+  '25': '00',
+  '35': '4111111111111111=28121011234567890',
+  '37': '000000618160',
+  '41': '00992468',
+  '42': '000124642124643',
+  '49': '840',
+};
+
+interface Row {
+  message: string;
+  codec: string;
+  pack: number;
+  unpack: number;
+  bytes: number;
+}
+
+let sink = 0;
+const WITH_55 = '0200 + F55 (130 B)';
+
+/** Messages per second of `fn`: warm-up, then the median of timed rounds. */
+function rate(fn: () => unknown): number {
+  const warmEnd = performance.now() + Math.min(300, ROUND_MS);
+  while (performance.now() < warmEnd) for (let i = 0; i < 100; i++) fn();
+  const rates: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    let count = 0;
+    const start = performance.now();
+    let now = start;
+    while (now - start < ROUND_MS) {
+      for (let i = 0; i < 200; i++) if (fn() !== undefined) sink++;
+      count += 200;
+      now = performance.now();
+    }
+    rates.push((count * 1000) / (now - start));
+  }
+  rates.sort((a, b) => a - b);
+  return rates[Math.floor(rates.length / 2)] ?? 0;
+}
+
+/** The value of field 55 for a dialect: the 130 raw bytes as hex for a binary field, 130 characters otherwise. */
+function field55For(codec: Codec): string {
+  const spec = codec.dialect.fields['55'];
+  return spec !== undefined && spec.type === 'b' && spec.encoding === 'binary' ? EMV_130 : EMV_130.slice(0, 130);
+}
+
+function withoutBitmap(message: IsoMessage | Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(message)) if (k !== '1' && k !== 'error') out[k] = v;
+  return out;
+}
+
+function benchOurs(label: string, dialect: string, messages: Record<string, Record<string, string>>, rows: Row[]): void {
+  let codec: Codec;
+  try {
+    codec = createCodec(dialect);
+  } catch (err) {
+    console.log(`${label}: not available (${(err as { code?: string }).code ?? String(err)})`);
+    return;
+  }
+  for (const [name, base] of Object.entries(messages)) {
+    const message = name === WITH_55 ? { ...base, '55': field55For(codec) } : base;
+    const bytes = codec.pack(message);
+    deepStrictEqual(withoutBitmap(codec.unpack(bytes)), withoutBitmap(message), `${label} round trip of ${name}`);
+    rows.push({
+      message: name,
+      codec: label,
+      bytes: bytes.length,
+      pack: rate(() => codec.pack(message)),
+      unpack: rate(() => codec.unpack(bytes)),
+    });
+  }
+}
+
+function benchIso8583(messages: Record<string, Record<string, string>>, rows: Row[]): void {
+  for (const [name, base] of Object.entries(messages)) {
+    // iso_8583 describes field 55 as `ans` LLLVAR: the same 130 bytes travel as 130 characters.
+    const message = name === WITH_55 ? { ...base, '55': EMV_130.slice(0, 130) } : base;
+    const raw = new Iso8583(message).getRawMessage();
+    if (!Buffer.isBuffer(raw)) throw new Error(`iso_8583 cannot pack ${name}: ${raw.error}`);
+    const back = new Iso8583().getIsoJSON(raw, { lenHeader: false });
+    deepStrictEqual(withoutBitmap(back), withoutBitmap(message), `iso_8583 round trip of ${name}`);
+    rows.push({
+      message: name,
+      codec: 'iso_8583 (npm)',
+      bytes: raw.length,
+      pack: rate(() => new Iso8583(message).getRawMessage()),
+      unpack: rate(() => new Iso8583().getIsoJSON(raw, { lenHeader: false })),
+    });
+  }
+}
+
+function benchMinimal(messages: Record<string, Record<string, string>>, rows: Row[], reference?: Codec): void {
+  let dialectCodec: Codec;
+  try {
+    dialectCodec = reference ?? createCodec('iso87ascii');
+  } catch {
+    console.log('minimal codec: needs the iso87ascii dialect, not available');
+    return;
+  }
+  const minimal = new MinimalCodec(dialectCodec.dialect);
+  for (const [name, base] of Object.entries(messages)) {
+    const message: MinimalMessage = name === WITH_55 ? { ...base, '55': field55For(dialectCodec) } : base;
+    const bytes = minimal.pack(message);
+    deepStrictEqual(minimal.unpack(bytes), message, `minimal round trip of ${name}`);
+    // The minimal codec writes exactly what ours writes under iso87ascii: the comparison is like for like.
+    deepStrictEqual(bytes, dialectCodec.pack(message), `minimal and iso87ascii images of ${name} differ`);
+    rows.push({
+      message: name,
+      codec: 'minimal (no checks)',
+      bytes: bytes.length,
+      pack: rate(() => minimal.pack(message)),
+      unpack: rate(() => minimal.unpack(bytes)),
+    });
+  }
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US').padStart(11);
+}
+
+function main(): void {
+  const messages = { [WITH_55]: PURCHASE, '0200 no F55': PURCHASE };
+  const rows: Row[] = [];
+  console.log(`codec benchmark: node ${process.version}, ${ROUNDS} rounds of ${ROUND_MS} ms after warm-up`);
+  benchOurs('@iso8583/codec iso87ascii', 'iso87ascii', messages, rows);
+  benchOurs('@iso8583/codec iso87binary', 'iso87binary', messages, rows);
+  benchIso8583(messages, rows);
+  benchMinimal(messages, rows);
+
+  console.log('');
+  console.log(`${'message'.padEnd(20)} ${'codec'.padEnd(28)} ${'bytes'.padStart(5)} ${'pack/s'.padStart(11)} ${'unpack/s'.padStart(11)}`);
+  for (const r of rows) {
+    console.log(`${r.message.padEnd(20)} ${r.codec.padEnd(28)} ${String(r.bytes).padStart(5)} ${fmt(r.pack)} ${fmt(r.unpack)}`);
+  }
+  console.log('');
+  let allMet = true;
+  for (const name of Object.keys(messages)) {
+    const ours = rows.find((r) => r.message === name && r.codec === '@iso8583/codec iso87ascii');
+    const theirs = rows.find((r) => r.message === name && r.codec === 'iso_8583 (npm)');
+    const minimal = rows.find((r) => r.message === name && r.codec === 'minimal (no checks)');
+    if (ours === undefined || theirs === undefined || minimal === undefined) {
+      console.log(`${name}: targets not checked (a codec did not run)`);
+      allMet = false;
+      continue;
+    }
+    const checks: [string, number, number][] = [
+      ['pack vs iso_8583', ours.pack / theirs.pack, 15],
+      ['unpack vs iso_8583', ours.unpack / theirs.unpack, 6],
+      ['pack vs minimal', ours.pack / minimal.pack, 0.6],
+      ['unpack vs minimal', ours.unpack / minimal.unpack, 0.6],
+    ];
+    for (const [what, ratio, target] of checks) {
+      const met = ratio >= target;
+      if (!met) allMet = false;
+      console.log(`${name.padEnd(20)} ${what.padEnd(20)} ${ratio.toFixed(2).padStart(7)}x  (target >= ${target}x) ${met ? 'met' : 'NOT MET'}`);
+    }
+  }
+  console.log('');
+  console.log(allMet ? 'codec targets: all met' : 'codec targets: NOT all met');
+  if (sink < 0) console.log(sink);
+}
+
+main();

@@ -1,0 +1,102 @@
+/**
+ * A minimal, non-validating ISO 8583 codec for the ASCII 1987 layout (MTI and lengths as ASCII digits, hex bitmap),
+ * written only for the benchmark: it shows the practical limit of packing and unpacking in JavaScript. It checks
+ * nothing (no types, no lengths beyond what it needs to cut the fields, no bounds), pads nothing and reports no
+ * errors: the values must already be exactly what goes on the wire.
+ */
+import type { Dialect } from '@iso8583/codec';
+
+/** One field of the layout: fixed length (`prefixDigits` 0) or an LLVAR-style ASCII length prefix. */
+interface MinimalField {
+  /** Digits of the ASCII length prefix; 0 for a fixed-length field. */
+  prefixDigits: number;
+  /** The fixed length in characters (ignored for variable fields). */
+  length: number;
+  /** True when the value is hex in the message and raw bytes on the wire. */
+  raw: boolean;
+}
+
+/** A flat message: field number -> wire value (hex for raw binary fields). */
+export type MinimalMessage = Record<string, string>;
+
+const HEX = '0123456789ABCDEF';
+
+/** Pack and unpack for one layout, taken from a dialect with an ASCII MTI, a hex bitmap and ASCII length prefixes. */
+export class MinimalCodec {
+  private readonly fields: (MinimalField | undefined)[] = [];
+
+  constructor(dialect: Dialect) {
+    for (const [key, spec] of Object.entries(dialect.fields)) {
+      this.fields[Number(key)] = {
+        prefixDigits: spec.prefix?.digits ?? 0,
+        length: spec.encoding === 'hex' ? spec.length * 2 : spec.length,
+        raw: spec.encoding === 'binary',
+      };
+    }
+  }
+
+  /** Packs `message` (values exactly as on the wire) into bytes. */
+  pack(message: MinimalMessage): Buffer {
+    const present: number[] = [];
+    let size = 4 + 16;
+    let secondary = false;
+    for (let i = 2; i <= 128; i++) {
+      const value = message[i];
+      if (value === undefined) continue;
+      const f = this.fields[i];
+      if (f === undefined) continue;
+      present.push(i);
+      if (i > 64) secondary = true;
+      size += f.prefixDigits + (f.raw ? value.length >> 1 : value.length);
+    }
+    if (secondary) size += 16;
+    const out = Buffer.allocUnsafe(size);
+    let at = out.write(message['0'] ?? '0000', 0, 'latin1');
+    const bits = new Uint8Array(secondary ? 16 : 8);
+    if (secondary) bits[0] = 0x80;
+    for (const i of present) bits[(i - 1) >> 3] = (bits[(i - 1) >> 3] ?? 0) | (0x80 >> ((i - 1) & 7));
+    for (const b of bits) {
+      out[at++] = HEX.charCodeAt(b >> 4);
+      out[at++] = HEX.charCodeAt(b & 15);
+    }
+    for (const i of present) {
+      const f = this.fields[i] as MinimalField;
+      const value = message[i] as string;
+      const n = f.raw ? value.length >> 1 : value.length;
+      if (f.prefixDigits > 0) at += out.write(String(n).padStart(f.prefixDigits, '0'), at, 'latin1');
+      at += out.write(value, at, f.raw ? 'hex' : 'latin1');
+    }
+    return out;
+  }
+
+  /** Unpacks `bytes` into a flat message (raw binary fields as uppercase hex). */
+  unpack(bytes: Buffer): MinimalMessage {
+    const message: MinimalMessage = { '0': bytes.toString('latin1', 0, 4) };
+    let at = 4;
+    const primary = parseInt(bytes.toString('latin1', at, at + 8), 16);
+    const bitmap = [primary >>> 0, parseInt(bytes.toString('latin1', at + 8, at + 16), 16) >>> 0];
+    at += 16;
+    if ((primary & 0x80000000) !== 0) {
+      bitmap.push(parseInt(bytes.toString('latin1', at, at + 8), 16) >>> 0, parseInt(bytes.toString('latin1', at + 8, at + 16), 16) >>> 0);
+      at += 16;
+    }
+    for (let word = 0; word < bitmap.length; word++) {
+      const bitsOfWord = bitmap[word] as number;
+      if (bitsOfWord === 0) continue;
+      for (let bit = 0; bit < 32; bit++) {
+        if ((bitsOfWord & (0x80000000 >>> bit)) === 0) continue;
+        const i = word * 32 + bit + 1;
+        if (i === 1) continue;
+        const f = this.fields[i] as MinimalField;
+        let n = f.length;
+        if (f.prefixDigits > 0) {
+          n = Number(bytes.toString('latin1', at, at + f.prefixDigits));
+          at += f.prefixDigits;
+        }
+        message[i] = f.raw ? bytes.toString('hex', at, at + n).toUpperCase() : bytes.toString('latin1', at, at + n);
+        at += n;
+      }
+    }
+    return message;
+  }
+}

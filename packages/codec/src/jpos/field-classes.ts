@@ -1,0 +1,128 @@
+import type { BitmapSpec, FieldSpec, FieldType, LengthPrefix, PrefixEncoding, ValueEncoding } from '../types.js';
+
+/**
+ * The jPOS `ISOFieldPackager` classes that a GenericPackager XML file names, each described by the wire format it
+ * produces in jPOS: how the value travels (ASCII, EBCDIC, packed BCD, raw bytes, hex characters) and how its length
+ * prefix travels. The letters of a jPOS class name read as: `IFA_` ASCII, `IFB_` binary (packed BCD digits and BCD
+ * length prefixes, raw bytes), `IFE_` EBCDIC, `IF_CHAR` fixed ASCII; `LL`..`LLLLLL` the digits of the length prefix.
+ */
+
+/** What a field class describes: a data element, or a bitmap. */
+export type ClassShape =
+  | { kind: 'field'; spec: Omit<FieldSpec, 'name'> }
+  | { kind: 'bitmap'; encoding: BitmapSpec['encoding'] };
+
+/** Builds a field's wire description from its `length` and `pad` attributes. */
+type ClassBuilder = (length: number, pad: boolean) => ClassShape;
+
+function prefix(encoding: PrefixEncoding, digits: number): LengthPrefix {
+  return { encoding, digits };
+}
+
+function field(type: FieldType, encoding: ValueEncoding, length: number, lengthPrefix?: LengthPrefix): ClassShape {
+  const spec: Omit<FieldSpec, 'name'> = { type, length, encoding };
+  if (lengthPrefix !== undefined) spec.prefix = lengthPrefix;
+  return { kind: 'field', spec };
+}
+
+/**
+ * Packed BCD digits. jPOS `pad="true"` selects `BCDInterpreter.LEFT_PADDED` (the value is right-justified, a pad
+ * nibble 0 in front of an odd number of digits); `pad="false"` (the default) selects `RIGHT_PADDED` (the value is
+ * left-justified, the pad nibble 0 after it).
+ */
+function bcd(type: FieldType, length: number, pad: boolean, lengthPrefix?: LengthPrefix): ClassShape {
+  const shape = field(type, 'bcd', length, lengthPrefix);
+  if (shape.kind === 'field') shape.spec.justify = pad ? 'right' : 'left';
+  return shape;
+}
+
+const LL = ['L', 'LL', 'LLL', 'LLLL', 'LLLLL', 'LLLLLL'];
+
+function build(): Map<string, ClassBuilder> {
+  const table = new Map<string, ClassBuilder>();
+
+  // Fixed-length numerics: digits left-padded with zeros to the length (jPOS LeftPadder.ZERO_PADDER).
+  table.set('IFA_NUMERIC', (n) => field('n', 'ascii', n));
+  table.set('IFE_NUMERIC', (n) => field('n', 'ebcdic', n));
+  table.set('IFB_NUMERIC', (n, pad) => bcd('n', n, pad));
+
+  // Fixed-length text, right-padded with spaces.
+  table.set('IF_CHAR', (n) => field('ans', 'ascii', n));
+  table.set('IFA_CHAR', (n) => field('ans', 'ascii', n));
+  table.set('IFE_CHAR', (n) => field('ans', 'ebcdic', n));
+
+  // Amounts: a sign character (C or D) then length - 1 digits, left-padded with zeros. IFB_AMOUNT sends the sign as
+  // one ASCII byte and the digits as BCD.
+  table.set('IFA_AMOUNT', (n) => field('xn', 'ascii', n));
+  table.set('IFE_AMOUNT', (n) => field('xn', 'ebcdic', n));
+  table.set('IFB_AMOUNT', (n, pad) => {
+    const shape = bcd('xn', n, pad);
+    if (shape.kind === 'field') shape.spec.signEncoding = 'ascii';
+    return shape;
+  });
+
+  // Fixed-length binary: IFA_BINARY as ASCII hex characters, IFE_BINARY as EBCDIC hex characters, IFB_BINARY raw.
+  table.set('IFA_BINARY', (n) => field('b', 'hex', n));
+  table.set('IFE_BINARY', (n) => field('b', 'ebcdic-hex', n));
+  table.set('IFB_BINARY', (n) => field('b', 'binary', n));
+
+  for (let digits = 1; digits <= 6; digits++) {
+    const l = LL[digits - 1] ?? '';
+    // Variable text: prefix in ASCII (IFA), EBCDIC (IFE) or BCD (IFB), characters in ASCII or EBCDIC.
+    table.set(`IFA_${l}CHAR`, (n) => field('ans', 'ascii', n, prefix('ascii', digits)));
+    table.set(`IFE_${l}CHAR`, (n) => field('ans', 'ebcdic', n, prefix('ebcdic', digits)));
+    table.set(`IFB_${l}CHAR`, (n) => field('ans', 'ascii', n, prefix('bcd', digits)));
+    // Variable numerics: the prefix counts digits.
+    table.set(`IFA_${l}NUM`, (n) => field('n', 'ascii', n, prefix('ascii', digits)));
+    table.set(`IFE_${l}NUM`, (n) => field('n', 'ebcdic', n, prefix('ebcdic', digits)));
+    table.set(`IFB_${l}NUM`, (n, pad) => bcd('n', n, pad, prefix('bcd', digits)));
+    // Variable binary: raw bytes after an ASCII, EBCDIC or BCD prefix that counts bytes.
+    table.set(`IFA_${l}BINARY`, (n) => field('b', 'binary', n, prefix('ascii', digits)));
+    table.set(`IFE_${l}BINARY`, (n) => field('b', 'binary', n, prefix('ebcdic', digits)));
+    table.set(`IFB_${l}BINARY`, (n) => field('b', 'binary', n, prefix('bcd', digits)));
+  }
+
+  // Length prefixes as binary numbers (the H of IFB_LLHCHAR: one byte for LL, two for LLL).
+  table.set('IFB_LLHCHAR', (n) => field('ans', 'ascii', n, prefix('binary', 1)));
+  table.set('IFB_LLLHCHAR', (n) => field('ans', 'ascii', n, prefix('binary', 2)));
+  table.set('IFB_LLHBINARY', (n) => field('b', 'binary', n, prefix('binary', 1)));
+  table.set('IFB_LLLHBINARY', (n) => field('b', 'binary', n, prefix('binary', 2)));
+  table.set('IFB_LLHNUM', (n, pad) => bcd('n', n, pad, prefix('binary', 1)));
+  table.set('IFB_LLLHNUM', (n, pad) => bcd('n', n, pad, prefix('binary', 2)));
+
+  // Bitmaps: the `length` attribute is the number of bitmap bytes (16: primary + secondary, 24: + tertiary).
+  table.set('IFA_BITMAP', () => ({ kind: 'bitmap', encoding: 'hex' }));
+  table.set('IFB_BITMAP', () => ({ kind: 'bitmap', encoding: 'binary' }));
+  table.set('IFE_BITMAP', () => ({ kind: 'bitmap', encoding: 'ebcdic' }));
+  return table;
+}
+
+const CLASSES = build();
+
+/** The short name of a jPOS class attribute: package dropped, surrounding spaces trimmed (`IFB_BINARY `). */
+export function shortClassName(className: string): string {
+  const trimmed = className.trim();
+  const dot = trimmed.lastIndexOf('.');
+  return dot === -1 ? trimmed : trimmed.slice(dot + 1);
+}
+
+/** Whether `className` is a jPOS field class in the `org.jpos.iso` package (or given without a package). */
+function inJposPackage(className: string): boolean {
+  const trimmed = className.trim();
+  return !trimmed.includes('.') || trimmed.startsWith('org.jpos.iso.');
+}
+
+/**
+ * The wire description of a jPOS field class for the given `length` and `pad` attributes, or `undefined` when the
+ * class is not one the importer knows.
+ */
+export function describeClass(className: string, length: number, pad: boolean): ClassShape | undefined {
+  if (!inJposPackage(className)) return undefined;
+  const builder = CLASSES.get(shortClassName(className));
+  return builder === undefined ? undefined : builder(length, pad);
+}
+
+/** The short names of every class the importer knows, sorted (for the documentation and the tests). */
+export function knownClasses(): string[] {
+  return [...CLASSES.keys()].sort();
+}
