@@ -1,7 +1,94 @@
-import type { Dialect, IsoMessage } from './types.js';
+import type { Dialect, FieldSpec, IsoMessage, Sensitivity } from './types.js';
+import { resolveDialect } from './dialect/resolve.js';
+import { parseTlv } from './emv/tlv.js';
+import type { TlvItem } from './emv/tlv.js';
+import { EMV_TAG_NAMES } from './emv/tag-names.js';
+import { maskValue, sensitiveFields } from './mask.js';
 
-/** One line per field with its name from the dialect, card data masked. */
-export function describe(message: IsoMessage, dialect?: Dialect | string): string {
-  void dialect;
-  return Object.keys(message).join('\n');
+/** The name shown for field 0. */
+const MTI_NAME = 'MESSAGE TYPE INDICATOR';
+
+/** Control characters written as `\xNN`, so that one field stays on one line. */
+function printable(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
+}
+
+function byFieldNumber(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (Number.isNaN(na) || Number.isNaN(nb)) return Number.isNaN(na) ? (Number.isNaN(nb) ? a.localeCompare(b) : -1) : 1;
+  return na - nb;
+}
+
+function emvLines(value: string, id: string, lines: string[], depth = 0): boolean {
+  let items: TlvItem[];
+  try {
+    items = parseTlv(value);
+  } catch {
+    return false;
+  }
+  const walk = (list: TlvItem[], indent: string): void => {
+    for (const item of list) {
+      const name = EMV_TAG_NAMES[item.tag] ?? 'tag';
+      const size = item.value.length / 2;
+      lines.push(`${indent}${id}.${item.tag} ${name}: [${size} byte${size === 1 ? '' : 's'} hidden]`);
+      if (item.children !== undefined) walk(item.children, `${indent}  `);
+    }
+  };
+  walk(items, '  '.repeat(depth + 1));
+  return true;
+}
+
+function describeInto(
+  message: IsoMessage,
+  fields: Record<string, FieldSpec> | undefined,
+  sensitive: ReadonlyMap<string, Sensitivity>,
+  prefix: string,
+  lines: string[],
+  depth: number,
+): void {
+  const indent = '  '.repeat(depth);
+  for (const id of Object.keys(message).sort(byFieldNumber)) {
+    if (id === '1' && depth === 0) continue;
+    const value = message[id]!;
+    const path = prefix + id;
+    const spec = fields?.[id];
+    const name = depth === 0 && id === '0' ? MTI_NAME : id === 'header' ? 'HEADER' : (spec?.name ?? 'NOT IN DIALECT');
+    const sensitivity = sensitive.get(path);
+    const label = `${indent}${path.padEnd(depth === 0 ? 3 : 0)} ${name}`;
+    if (typeof value !== 'string') {
+      if (sensitivity !== undefined) {
+        lines.push(`${label}: [hidden]`);
+        continue;
+      }
+      lines.push(`${label}:`);
+      describeInto(value, spec?.subfields?.fields, sensitive, `${path}.`, lines, depth + 1);
+      continue;
+    }
+    if (sensitivity === 'emv') {
+      const tagLines: string[] = [];
+      if (emvLines(value, path, tagLines, depth)) {
+        lines.push(`${label}: ${tagLines.length} data object${tagLines.length === 1 ? '' : 's'}`, ...tagLines);
+      } else {
+        lines.push(`${label}: [${Math.floor(value.length / 2)} bytes hidden, not valid TLV]`);
+      }
+      continue;
+    }
+    lines.push(`${label}: ${printable(sensitivity === undefined ? value : maskValue(value, sensitivity))}`);
+  }
+}
+
+/**
+ * One line per field, in field-number order: the number, its name from the dialect (default `iso87ascii`) and the
+ * value, with card data masked. The PAN shows its first 6 and last 4 digits; track data its masked PAN and the
+ * separator, the rest as stars; PIN data, CVV and other secrets as stars; EMV data (field 55) one line per tag
+ * with the tag's name and size, values hidden. Sensitive fields come from `FieldSpec.sensitive`, or for a dialect
+ * that marks none, fields 2, 35, 36, 45, 52 and 55. A composite field lists its sub-fields indented, as `127.2`.
+ */
+export function describe(message: IsoMessage, dialect: Dialect | string = 'iso87ascii'): string {
+  const resolved = resolveDialect(dialect);
+  const lines: string[] = [];
+  describeInto(message, resolved.fields, sensitiveFields(resolved), '', lines, 0);
+  return lines.join('\n');
 }

@@ -36,7 +36,16 @@ export { emvToTags, emvFromTags } from './emv/tags.js';
 export type { EmvTags } from './emv/tags.js';
 export { EMV_TAG_NAMES } from './emv/tag-names.js';
 export { describe } from './describe.js';
-export { maskPan, summarize } from './mask.js';
+export {
+  DEFAULT_SENSITIVE_FIELDS,
+  maskEmv,
+  maskMessage,
+  maskPan,
+  maskTrack,
+  maskValue,
+  sensitiveFields,
+  summarize,
+} from './mask.js';
 export type { MessageSummary } from './mask.js';
 export { FrameDecoder, encodeFrame, encodeKeepAlive, swapTpdu } from './framing/frame.js';
 export type { LengthHeader, FramingOptions, Frame } from './framing/frame.js';

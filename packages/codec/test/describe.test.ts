@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readVector } from '@iso8583/test-support';
+import { describe } from '../src/index.js';
+import type { Dialect, IsoMessage } from '../src/index.js';
+
+const PAN = '4761739001010010';
+const TRACK2 = `${PAN}=25122010000012300000`;
+const PIN_BLOCK = '0412AC89ABCDEF67';
+const field55 = readVector('socketqueue/sv_200_purchase.bin').subarray(133).toString('hex').toUpperCase();
+
+const MESSAGE: IsoMessage = {
+  '0': '0200',
+  '2': PAN,
+  '3': '000000',
+  '4': '000000001000',
+  '11': '618160',
+  '35': TRACK2,
+  '41': '00992468',
+  '52': PIN_BLOCK,
+  '55': field55,
+};
+
+/** A dialect without sensitivity marks and with names of its own. */
+const PLAIN: Dialect = {
+  name: 'plain',
+  mti: { encoding: 'ascii' },
+  bitmap: { encoding: 'hex' },
+  fields: Object.fromEntries(
+    ['2', '3', '4', '11', '35', '41', '52', '55', '127'].map((id) => [
+      id,
+      {
+        name: `NAME OF ${id}`,
+        type: 'ans' as const,
+        length: 999,
+        encoding: 'ascii' as const,
+        prefix: { encoding: 'ascii' as const, digits: 3 },
+        ...(id === '127'
+          ? { subfields: { fields: { '2': { name: 'SWITCH KEY', type: 'ans' as const, length: 32, encoding: 'ascii' as const } } } }
+          : {}),
+      },
+    ]),
+  ),
+};
+
+function assertNoCardData(text: string): void {
+  for (const secret of [PAN, '476173900101', '25122010', PIN_BLOCK, '571F1E10D4FA4AAC', '06010A03A4B802', '3531323032383135']) {
+    assert.ok(!text.includes(secret), `card data leaked: ${secret.slice(0, 4)}...`);
+  }
+}
+
+test('describe prints one line per field in field-number order with the dialect names', () => {
+  const text = describe({ ...MESSAGE, '127': { '2': 'SWITCH_KEY' } }, PLAIN);
+  const lines = text.split('\n');
+  assert.match(lines[0]!, /^0 +MESSAGE TYPE INDICATOR: 0200$/);
+  assert.match(lines[1]!, /^2 +NAME OF 2: 476173\*{6}0010$/);
+  assert.match(lines[2]!, /^3 +NAME OF 3: 000000$/);
+  assert.ok(lines.some((l) => /^11 +NAME OF 11: 618160$/.test(l)));
+  assert.ok(lines.some((l) => /^35 +NAME OF 35: 476173\*{6}0010=\*{20}$/.test(l)));
+  assert.ok(lines.some((l) => /^52 +NAME OF 52: \*{16}$/.test(l)));
+  assert.ok(lines.some((l) => /^ +127\.2 SWITCH KEY: SWITCH_KEY$/.test(l)));
+});
+
+test('describe shows field 55 as its tags, each with its name and size, values hidden', () => {
+  const lines = describe(MESSAGE, PLAIN).split('\n');
+  const start = lines.findIndex((l) => l.startsWith('55 '));
+  assert.match(lines[start]!, /: 20 data objects$/);
+  assert.match(lines[start + 1]!, /^ +55\.9F26 Application Cryptogram: \[8 bytes hidden\]$/);
+  assert.match(lines[start + 20]!, /^ +55\.5F34 .*: \[1 byte hidden\]$/);
+});
+
+test('no PAN, track, PIN or EMV value leaks through describe', () => {
+  assertNoCardData(describe(MESSAGE, PLAIN));
+  assertNoCardData(describe({ ...MESSAGE, '55': 'ZZ' + field55 }, PLAIN));
+});
+
+test('describe keeps a line per field when a value holds control characters', () => {
+  const text = describe({ '0': '0800', '3': 'A\nB\u0000' }, PLAIN);
+  assert.equal(text.split('\n').length, 2);
+  assert.ok(text.includes('A\\x0AB\\x00'));
+});
+
+test('describe uses the built-in iso87ascii dialect by default', () => {
+  const text = describe(MESSAGE);
+  assertNoCardData(text);
+  assert.match(text, /^2 +PRIMARY ACCOUNT NUMBER.*: 476173\*{6}0010$/m);
+});

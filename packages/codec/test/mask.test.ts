@@ -1,0 +1,146 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readVector } from '@iso8583/test-support';
+import { maskEmv, maskMessage, maskPan, maskTrack, maskValue, sensitiveFields, summarize } from '../src/index.js';
+import type { Dialect, IsoMessage } from '../src/index.js';
+
+const PAN = '4111111111111111';
+const TRACK2 = '4111111111111111=25121010000012300000';
+const PIN_BLOCK = '1234ABCD5678EF90';
+const field55 = readVector('socketqueue/sv_200_purchase.bin').subarray(133).toString('hex').toUpperCase();
+
+/** A dialect that marks its card-data fields (as the built-in ones do), with a composite field 127. */
+const MARKED: Dialect = {
+  name: 'marked',
+  mti: { encoding: 'ascii' },
+  bitmap: { encoding: 'hex' },
+  fields: {
+    '2': { name: 'PAN', type: 'n', length: 19, encoding: 'ascii', prefix: { encoding: 'ascii', digits: 2 }, sensitive: 'pan' },
+    '11': { name: 'STAN', type: 'n', length: 6, encoding: 'ascii' },
+    '35': { name: 'TRACK 2', type: 'z', length: 37, encoding: 'ascii', prefix: { encoding: 'ascii', digits: 2 }, sensitive: 'track' },
+    '48': { name: 'CVV2', type: 'n', length: 3, encoding: 'ascii', sensitive: 'cvv' },
+    '52': { name: 'PIN', type: 'b', length: 8, encoding: 'binary', sensitive: 'pin' },
+    '55': { name: 'ICC', type: 'b', length: 255, encoding: 'binary', prefix: { encoding: 'binary', digits: 1 }, sensitive: 'emv' },
+    '127': {
+      name: 'PRIVATE',
+      type: 'b',
+      length: 999,
+      encoding: 'binary',
+      prefix: { encoding: 'ascii', digits: 3 },
+      subfields: {
+        bitmap: { encoding: 'hex' },
+        fields: {
+          '2': { name: 'SWITCH KEY', type: 'ans', length: 32, encoding: 'ascii', prefix: { encoding: 'ascii', digits: 2 } },
+          '9': { name: 'TOKEN', type: 'ans', length: 32, encoding: 'ascii', prefix: { encoding: 'ascii', digits: 2 }, sensitive: 'secret' },
+        },
+      },
+    },
+  },
+};
+
+/** The same fields without top-level marks (sub-field 127.9 keeps its mark): the standard's field numbers apply. */
+const UNMARKED: Dialect = {
+  ...MARKED,
+  name: 'unmarked',
+  fields: Object.fromEntries(
+    Object.entries(MARKED.fields).map(([id, { sensitive: _s, ...spec }]) => [id, spec]),
+  ),
+};
+
+/** No marks at all. */
+const NO_MARKS: Dialect = {
+  ...UNMARKED,
+  name: 'no-marks',
+  fields: Object.fromEntries(Object.entries(UNMARKED.fields).filter(([id]) => id !== '127')),
+};
+
+const MESSAGE: IsoMessage = {
+  '0': '0200',
+  '2': PAN,
+  '11': '618160',
+  '35': TRACK2,
+  '48': '123',
+  '52': PIN_BLOCK,
+  '55': field55,
+  '127': { '2': 'SWITCH_KEY', '9': 'TOKEN-SECRET' },
+};
+
+test('maskPan shows the first 6 and last 4 digits only', () => {
+  assert.equal(maskPan(PAN), '411111******1111');
+  assert.equal(maskPan('5500000000000004'), '550000******0004');
+  assert.equal(maskPan('4761739001010010123'), '476173*********0123');
+  assert.equal(maskPan('1234567890'), '**********', 'ten digits or fewer are hidden entirely');
+  assert.equal(maskPan(''), '');
+});
+
+test('maskTrack masks the PAN part and hides everything after the separator', () => {
+  assert.equal(maskTrack(TRACK2), '411111******1111=' + '*'.repeat(20));
+  assert.equal(maskTrack(';4111111111111111=2512101?'), ';411111******1111=' + '*'.repeat(8));
+  assert.equal(maskTrack('5500000000000004D25121010000012300000F'), '550000******0004D' + '*'.repeat(21));
+  assert.equal(maskTrack('%B4111111111111111^DOE/JOHN^2512101'), '%B411111******1111^' + '*'.repeat(16));
+  assert.equal(maskTrack('no separator here'), '*'.repeat(17));
+});
+
+test('maskEmv lists the tags and none of the values', () => {
+  const masked = maskEmv(field55);
+  assert.match(masked, /^EMV\[9F26 9F27 9F10 /);
+  assert.ok(masked.endsWith(' 5F34]'));
+  assert.ok(!masked.includes('571F1E10'));
+  assert.equal(maskEmv('9F2608571F'), 'EMV[5 bytes]', 'malformed TLV shows only its size');
+});
+
+test('maskValue hides PIN blocks, CVV and secrets', () => {
+  for (const kind of ['pin', 'cvv', 'secret'] as const) {
+    assert.equal(maskValue(PIN_BLOCK, kind), '*'.repeat(16));
+  }
+});
+
+test('sensitiveFields uses the dialect marks and the standard field numbers that the dialect does not mark', () => {
+  assert.deepEqual(Object.fromEntries(sensitiveFields(MARKED)), {
+    '2': 'pan',
+    '35': 'track',
+    '36': 'track',
+    '45': 'track',
+    '48': 'cvv',
+    '52': 'pin',
+    '55': 'emv',
+    '127.9': 'secret',
+  });
+  const relabelled: Dialect = { ...UNMARKED, fields: { ...UNMARKED.fields, '45': { ...UNMARKED.fields['2']!, sensitive: 'pan' } } };
+  assert.equal(sensitiveFields(relabelled).get('45'), 'pan', 'a mark in the dialect wins for its field');
+  assert.deepEqual(Object.fromEntries(sensitiveFields(NO_MARKS)), {
+    '2': 'pan',
+    '35': 'track',
+    '36': 'track',
+    '45': 'track',
+    '52': 'pin',
+    '55': 'emv',
+  });
+});
+
+function assertNoCardData(text: string): void {
+  for (const secret of [PAN, '4111111111', TRACK2.slice(17), '25121010', PIN_BLOCK, '571F1E10D4FA4AAC', 'TOKEN-SECRET']) {
+    assert.ok(!text.includes(secret), `card data leaked: ${secret.slice(0, 4)}...`);
+  }
+}
+
+test('maskMessage returns a log-safe copy and leaves the message unchanged', () => {
+  const original = structuredClone(MESSAGE);
+  for (const dialect of [MARKED, UNMARKED]) {
+    const masked = maskMessage(MESSAGE, dialect);
+    assertNoCardData(JSON.stringify(masked));
+    assert.equal(masked['2'], '411111******1111');
+    assert.equal(masked['11'], '618160');
+    assert.equal(masked['0'], '0200');
+    assert.equal((masked['127'] as IsoMessage)['2'], 'SWITCH_KEY');
+  }
+  assert.equal(maskMessage(MESSAGE, MARKED)['48'], '***', 'CVV marked in the dialect is hidden');
+  assert.equal(maskMessage(MESSAGE, UNMARKED)['48'], '123', 'without marks only the standard fields are masked');
+  assert.deepEqual(MESSAGE, original);
+});
+
+test('summarize keeps only MTI, STAN, terminal and response code', () => {
+  const summary = summarize({ ...MESSAGE, '39': '00', '41': '00992468' });
+  assert.deepEqual(summary, { mti: '0200', stan: '618160', terminal: '00992468', responseCode: '00' });
+  assertNoCardData(JSON.stringify(summary));
+});
