@@ -45,27 +45,39 @@ interface DecodedItem {
   header: Buffer;
 }
 
-/** Cuts `bytes` into messages per the framing flags, or takes them as one bare message. */
-function decodeAll(bytes: Buffer, codec: Codec, values: FlagValues, lenient: boolean): DecodedItem[] {
+/**
+ * Cuts `bytes` into messages per the framing flags (or takes them as one bare message) and hands each decoded
+ * message to `emit` in order, so that the messages before a bad one are still printed.
+ */
+async function decodeAll(
+  bytes: Buffer,
+  codec: Codec,
+  values: FlagValues,
+  lenient: boolean,
+  emit: (item: DecodedItem) => Promise<void>,
+): Promise<void> {
   const frame = readFrameFlags(values);
+  if (bytes.length === 0) throw cliError('ISO8583_ERR_CLI_INPUT', 'the input is empty');
   if (frame.frame === undefined) {
     const headerBytes = frame.headerBytes;
-    if (bytes.length === 0) throw cliError('ISO8583_ERR_CLI_INPUT', 'the input is empty');
-    if (bytes.length < headerBytes) {
-      throw cliError('ISO8583_ERR_CLI_INPUT', `the input is shorter than --header-bytes (${headerBytes})`);
+    if (bytes.length <= headerBytes) {
+      throw cliError('ISO8583_ERR_CLI_INPUT', `the input is not longer than --header-bytes (${headerBytes})`);
     }
     const decoded = codec.decode(bytes.subarray(headerBytes), { lenient });
-    const header = headerBytes > 0 ? bytes.subarray(0, headerBytes) : decoded.header;
-    return [{ message: decoded.message, header }];
+    await emit({ message: decoded.message, header: headerBytes > 0 ? bytes.subarray(0, headerBytes) : decoded.header });
+    return;
   }
   const decoder = new FrameDecoder(framingOptions(frame, codec, lenient));
   const frames = decoder.push(bytes);
-  const items = frames.map((f) => {
+  for (const f of frames) {
     const decoded = codec.decode(f.payload, { lenient });
-    return { message: decoded.message, header: f.header.length > 0 ? f.header : decoded.header };
-  });
-  if (items.length === 0) throw cliError('ISO8583_ERR_CLI_INPUT', 'the input holds no complete frame');
-  return items;
+    await emit({ message: decoded.message, header: f.header.length > 0 ? f.header : decoded.header });
+  }
+  if (decoder.bufferedBytes > 0) {
+    throw cliError('ISO8583_ERR_CLI_INPUT',
+      `the input ends inside a frame (${decoder.bufferedBytes} bytes left after ${frames.length} complete frames)`);
+  }
+  if (frames.length === 0) throw cliError('ISO8583_ERR_CLI_INPUT', 'the input holds no message (keep-alives only)');
 }
 
 function render(item: DecodedItem, format: DecodeFormat, codec: Codec): string {
@@ -102,8 +114,12 @@ export async function decodeCommand(argv: string[], io: CommandIo = processIo())
     const raw = await readAll(io.stdin);
     bytes = input === 'hex' ? hexToBytes(raw.toString('latin1'), 'the hex on stdin') : raw;
   }
-  const items = decodeAll(bytes, codec, values, lenient);
-  const sep = format === 'describe' ? '\n' : '';
-  await writeText(io.stdout, items.map((item) => render(item, format, codec)).join(sep));
+  let count = 0;
+  await decodeAll(bytes, codec, values, lenient, async (item) => {
+    // describe blocks are separated by an empty line; JSON and XML are one document per line / block
+    const sep = format === 'describe' && count > 0 ? '\n' : '';
+    count += 1;
+    await writeText(io.stdout, sep + render(item, format, codec));
+  });
   return 0;
 }

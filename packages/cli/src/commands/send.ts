@@ -2,7 +2,7 @@
  * `iso8583 send`: one message (JSON or `ISOMessage` XML on stdin) to a host through the connector, and the response
  * printed in the same form.
  */
-import { readMessage } from '@iso8583/codec';
+import { createCodec, invalidMessage, readMessage } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
 import type { ConnectorOptions } from '@iso8583/connector';
 import { choiceFlag, cliError, integerFlag, parseCommandArgs, requiredFlag, stringFlag } from '../args.js';
@@ -60,10 +60,13 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
 
   const text = (await readAll(io.stdin)).toString('utf8');
   if (text.trim() === '') throw cliError('ISO8583_ERR_CLI_INPUT', 'no message on stdin');
-  const read = readMessage(text); // refuses invalid input before any socket opens
+  const read = readMessage(text);
   if (input !== undefined && read.form !== input) {
     throw cliError('ISO8583_ERR_CLI_INPUT', `--input ${input} given, but stdin holds ${read.form.toUpperCase()}`);
   }
+  // An invalid message is refused before any socket opens, naming every offending field.
+  const problems = createCodec(dialect).validate(read.message);
+  if (problems.length > 0) throw invalidMessage(problems);
 
   const options: ConnectorOptions = {
     name: 'send',

@@ -1,0 +1,97 @@
+/**
+ * Runs the real `iso8583` binary (packages/cli/bin/iso8583.js) as a child process of this Node.js, for the tests of
+ * the commands: one-shot runs with stdin, and long-running servers that announce `listening on HOST:PORT`.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '@iso8583/test-support';
+
+/** The path of the command's script. */
+export const BIN = join(repoRoot(), 'packages', 'cli', 'bin', 'iso8583.js');
+
+/** What a finished run of the command gave. */
+export interface CliResult {
+  /** The exit code (null when killed by a signal). */
+  code: number | null;
+  /** The signal that ended it, if any. */
+  signal: NodeJS.Signals | null;
+  /** Everything written to stdout, as bytes. */
+  stdoutBytes: Buffer;
+  /** Everything written to stdout, as UTF-8 text. */
+  stdout: string;
+  /** Everything written to stderr, as UTF-8 text. */
+  stderr: string;
+}
+
+function collect(child: ChildProcess): Promise<CliResult> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout?.on('data', (b: Buffer) => out.push(b));
+  child.stderr?.on('data', (b: Buffer) => err.push(b));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const stdoutBytes = Buffer.concat(out);
+      resolve({ code, signal, stdoutBytes, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
+}
+
+/** Runs `iso8583 ...args` with `input` on stdin (nothing: stdin closed at once) and waits for it to end. */
+export function runCli(args: string[], input?: string | Buffer): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const done = collect(child);
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(input ?? '');
+  return done;
+}
+
+/** A long-running command (a server) that printed `listening on HOST:PORT`. */
+export interface RunningCli {
+  /** The child process. */
+  child: ChildProcess;
+  /** The host of the `listening on` line. */
+  host: string;
+  /** The port of the `listening on` line. */
+  port: number;
+  /** Resolves when the process ends, with everything it wrote. */
+  done: Promise<CliResult>;
+  /** Sends SIGTERM (once) and waits for the end. */
+  stop(): Promise<CliResult>;
+}
+
+/** Starts `iso8583 ...args` and resolves once it prints `listening on HOST:PORT` (rejects if it ends before). */
+export function startCli(args: string[]): Promise<RunningCli> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = collect(child);
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (b: Buffer): void => {
+      text += b.toString('utf8');
+      const m = /listening on (\S+):(\d+)\n/.exec(text);
+      if (m === null) return;
+      child.stdout?.off('data', onData);
+      const host = (m[1] as string).replace(/^\[|\]$/g, '');
+      let stopping: Promise<CliResult> | undefined;
+      resolve({
+        child,
+        host,
+        port: Number(m[2]),
+        done,
+        stop: () => {
+          if (stopping === undefined) {
+            child.kill('SIGTERM');
+            stopping = done;
+          }
+          return stopping;
+        },
+      });
+    };
+    child.stdout?.on('data', onData);
+    done.then(
+      (r) => reject(new Error(`the command ended before listening (exit ${r.code}): ${r.stderr}`)),
+      reject,
+    );
+  });
+}

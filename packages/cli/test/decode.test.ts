@@ -1,0 +1,137 @@
+// `iso8583 decode`: wire images from other implementations decode to the fields those implementations report.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { readVector, readVectorHex, vectorPath } from '@iso8583/test-support';
+import { runCli } from './cli-process.js';
+
+type Fields = Record<string, string>;
+
+/** pyiso8583's decode of a jPOS image in the message model: `t` is the MTI; the bitmaps (`p`, `1`) are not shown. */
+function pyiso8583Fields(name: string): Fields {
+  const all = JSON.parse(readFileSync(vectorPath('pyiso8583/decoded_by_pyiso8583.json'), 'utf8')) as Record<string, Fields>;
+  const out: Fields = {};
+  for (const [k, v] of Object.entries(all[name] as Fields)) {
+    if (k === 't') out['0'] = v;
+    else if (k !== 'p' && k !== '1') out[k] = v;
+  }
+  return out;
+}
+
+const JPOS_CASES = [
+  { image: 'jpos/ISO87APackager.hex', packager: 'iso87ascii', expected: 'jpos_ISO87APackager' },
+  { image: 'jpos/ISO87A-Field64.hex', packager: 'iso87ascii', expected: 'jpos_ISO87A-Field64' },
+  { image: 'jpos/ISO87BPackager.hex', packager: 'iso87binary', expected: 'jpos_ISO87BPackager' },
+  { image: 'jpos/ISO87B-Field64.hex', packager: 'iso87binary', expected: 'jpos_ISO87B-Field64' },
+];
+
+for (const c of JPOS_CASES) {
+  test(`decode ${c.image} with the jPOS packager ${c.packager}.xml gives every field pyiso8583 gives`, async () => {
+    const hex = readVectorHex(c.image).toString('hex');
+    const r = await runCli(['decode', '--dialect', vectorPath(`jpos/packagers/${c.packager}.xml`), hex]);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0);
+    assert.deepEqual(JSON.parse(r.stdout), pyiso8583Fields(c.expected));
+  });
+
+  test(`decode ${c.image} with the built-in ${c.packager} dialect gives the same fields`, async () => {
+    const r = await runCli(['decode', '--dialect', c.packager], readVectorHex(c.image));
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0);
+    assert.deepEqual(JSON.parse(r.stdout), pyiso8583Fields(c.expected));
+  });
+}
+
+test('decode a moov-io 0400 reversal (hex argument, default iso87ascii) gives moov-io\'s expected elements', async () => {
+  const expected = JSON.parse(readFileSync(vectorPath('moov/iso_reversal_message.expected.json'), 'utf8')) as {
+    mti: string;
+    elements: Fields;
+  };
+  const want: Fields = { '0': expected.mti };
+  for (const [k, v] of Object.entries(expected.elements)) if (k !== '1') want[k] = v;
+  const r = await runCli(['decode', readVectorHex('moov/iso_reversal_message.hex').toString('hex')]);
+  assert.equal(r.stderr, '');
+  assert.deepEqual(JSON.parse(r.stdout), want);
+});
+
+const SV_800_FIELDS: Fields = {
+  '0': '0800',
+  '3': '000000',
+  '7': '0607161700',
+  '11': '123456',
+  '24': '000',
+  '41': '00123456',
+  '42': '123567890124567',
+};
+const BINARY_BITMAP = vectorPath('jpos/packagers/iso87ascii-binary-bitmap.xml');
+
+test('decode reads raw bytes from stdin when no argument is given (SocketQueue 0800, binary bitmap)', async () => {
+  const r = await runCli(['decode', '--dialect', BINARY_BITMAP], readVector('socketqueue/sv_800_echo.bin'));
+  assert.equal(r.stderr, '');
+  assert.deepEqual(JSON.parse(r.stdout), SV_800_FIELDS);
+});
+
+test('decode --frame ascii4 prints one JSON line per frame of the stream on stdin', async () => {
+  const frame = readVector('socketqueue/sv_800_echo_header.bin');
+  const r = await runCli(['decode', '--dialect', BINARY_BITMAP, '--frame', 'ascii4'], Buffer.concat([frame, frame, frame]));
+  assert.equal(r.stderr, '');
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 3);
+  for (const line of lines) assert.deepEqual(JSON.parse(line), SV_800_FIELDS);
+});
+
+test('decode --frame none cuts a stream of bare messages by decoding them', async () => {
+  const image = readVector('socketqueue/sv_800_echo.bin');
+  const r = await runCli(['decode', '--dialect', BINARY_BITMAP, '--frame', 'none'], Buffer.concat([image, image]));
+  assert.equal(r.stderr, '');
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.deepEqual(lines.map((l) => JSON.parse(l) as Fields), [SV_800_FIELDS, SV_800_FIELDS]);
+});
+
+test('decode --frame reports an incomplete last frame after printing the complete ones', async () => {
+  const frame = readVector('socketqueue/sv_800_echo_header.bin');
+  const r = await runCli(['decode', '--dialect', BINARY_BITMAP, '--frame', 'ascii4'],
+    Buffer.concat([frame, frame.subarray(0, 20)]));
+  assert.notEqual(r.code, 0);
+  assert.deepEqual(JSON.parse(r.stdout.trimEnd()), SV_800_FIELDS);
+  assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_INPUT: /);
+});
+
+test('decode --input hex reads hex text from stdin', async () => {
+  const hex = readVector('socketqueue/sv_800_echo.bin').toString('hex');
+  const r = await runCli(['decode', '--dialect', BINARY_BITMAP, '--input', 'hex'], `${hex.slice(0, 30)}\n${hex.slice(30)}\n`);
+  assert.equal(r.stderr, '');
+  assert.deepEqual(JSON.parse(r.stdout), SV_800_FIELDS);
+});
+
+test('decode --format xml prints the ISOMessage document with the fields in ascending order', async () => {
+  const r = await runCli(['decode', '--dialect', BINARY_BITMAP, '--format', 'xml'], readVector('socketqueue/sv_800_echo.bin'));
+  assert.equal(r.stderr, '');
+  assert.match(r.stdout, /<ISOMessage>/);
+  const ids = [...r.stdout.matchAll(/<field id="(\d+)">([^<]*)<\/field>/g)].map((m) => [m[1], m[2]]);
+  assert.deepEqual(Object.fromEntries(ids), SV_800_FIELDS);
+  assert.deepEqual(ids.map(([id]) => Number(id)), Object.keys(SV_800_FIELDS).map(Number).sort((a, b) => a - b));
+});
+
+test('decode --format describe names the fields and masks the PAN and the track 2 data', async () => {
+  const c = JPOS_CASES[0] as (typeof JPOS_CASES)[number];
+  const fields = pyiso8583Fields(c.expected);
+  const r = await runCli(['decode', '--format', 'describe'], readVectorHex(c.image));
+  assert.equal(r.stderr, '');
+  assert.equal(r.code, 0);
+  assert.ok(r.stdout.includes(fields['0'] as string), 'the MTI is shown');
+  assert.ok(r.stdout.includes(fields['41'] as string), 'a field that is not card data is shown');
+  assert.ok(!r.stdout.includes(fields['2'] as string), 'the full PAN is not shown');
+  const track2 = fields['35'] as string;
+  assert.ok(!r.stdout.includes(track2.slice(track2.indexOf('=') + 1)), 'the track 2 data after the separator is hidden');
+});
+
+test('decode --header-bytes strips a fixed header and shows it as the XML <header>', async () => {
+  const tpdu = Buffer.from('6000010000', 'hex');
+  const image = Buffer.concat([tpdu, readVector('socketqueue/sv_800_echo.bin')]);
+  const r = await runCli(['decode', '--dialect', BINARY_BITMAP, '--header-bytes', '5', '--format', 'xml'], image);
+  assert.equal(r.stderr, '');
+  const header = /<header>([^<]*)<\/header>/.exec(r.stdout);
+  assert.ok(header, 'a <header> element');
+  assert.equal(Buffer.from(header[1] as string, 'base64').toString('hex'), '6000010000');
+});

@@ -1,0 +1,117 @@
+// `iso8583 load`: terminals on their own connections, purchases with test cards, and a summary of what came back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { createCodec, encodeFrame, FrameDecoder } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
+import { runCli, startCli } from './cli-process.js';
+
+interface Summary {
+  clients: number;
+  connectFailures: number;
+  sent: number;
+  answered: number;
+  tps: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  outcomes: Record<string, number>;
+}
+
+const TEST_PANS = ['4111111111111111', '5500000000000004', '4761739001010010'];
+
+/**
+ * A host on a real socket that answers every 0200 with an 0210 (response code 00, or 51 for odd STANs of the second
+ * connection) and records each request with the connection it came on.
+ */
+async function recordingHost(): Promise<{ port: number; seen: { conn: number; message: IsoMessage }[]; close: () => Promise<void> }> {
+  const codec = createCodec('iso87ascii');
+  const seen: { conn: number; message: IsoMessage }[] = [];
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    const conn = connections++;
+    const decoder = new FrameDecoder({ lengthHeader: 'binary2' });
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      for (const frame of decoder.push(chunk)) {
+        const message = codec.unpack(frame.payload);
+        seen.push({ conn, message });
+        const code = conn === 1 && Number(message['11']) % 2 === 1 ? '51' : '00';
+        const reply: IsoMessage = { ...message, '0': '0210', '39': code };
+        delete reply['2'];
+        socket.write(encodeFrame(codec.pack(reply), { lengthHeader: 'binary2' }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    seen,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+test('load sends --count purchases over --clients connections, one terminal id per connection', async (t) => {
+  const host = await recordingHost();
+  t.after(() => host.close());
+  const r = await runCli(['load', '--port', String(host.port), '--clients', '3', '--count', '30', '--json', '--quiet']);
+  assert.equal(r.stderr, '');
+  assert.equal(r.code, 0);
+  const summary = JSON.parse(r.stdout) as Summary;
+  assert.equal(summary.clients, 3);
+  assert.equal(summary.sent, 30);
+  assert.equal(summary.answered, 30);
+  assert.equal(host.seen.length, 30);
+
+  const byConnection = new Map<number, IsoMessage[]>();
+  for (const { conn, message } of host.seen) byConnection.set(conn, [...(byConnection.get(conn) ?? []), message]);
+  assert.equal(byConnection.size, 3);
+  const terminals = new Set<string>();
+  for (const messages of byConnection.values()) {
+    const ids = new Set(messages.map((m) => m['41']));
+    assert.equal(ids.size, 1, 'one terminal id per connection');
+    terminals.add(messages[0]?.['41'] as string);
+    const stans = messages.map((m) => Number(m['11']));
+    assert.deepEqual(stans, stans.map((_, i) => i + 1), 'STANs count up from 000001 per terminal');
+  }
+  assert.equal(terminals.size, 3, 'distinct terminal ids');
+  for (const { message } of host.seen) {
+    assert.equal(message['0'], '0200');
+    assert.ok(TEST_PANS.includes(message['2'] as string), 'test card numbers only');
+  }
+
+  // outcomes by response code: 00 for all but the odd STANs of the second connection
+  const declined = (byConnection.get(1) ?? []).filter((m) => Number(m['11']) % 2 === 1).length;
+  assert.deepEqual(summary.outcomes, declined > 0 ? { '00': 30 - declined, '51': declined } : { '00': 30 });
+  assert.ok(summary.latencyMs.p50 <= summary.latencyMs.p95);
+  assert.ok(summary.latencyMs.p95 <= summary.latencyMs.p99);
+  assert.ok(summary.latencyMs.p99 <= summary.latencyMs.max);
+});
+
+test('load against simulate-host prints the text summary with throughput, percentiles and outcomes', async (t) => {
+  const host = await startCli(['simulate-host', '--port', '0', '--frame', 'binary4']);
+  t.after(() => host.stop());
+  const r = await runCli(['load', '--port', String(host.port), '--frame', 'binary4', '--clients', '4', '--count', '40',
+    '--in-flight', '2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^transactions +40 answered of 40 sent/m);
+  assert.match(r.stdout, /^throughput +\d+(\.\d)? tps/m);
+  assert.match(r.stdout, /^latency ms +p50 [\d.]+ +p95 [\d.]+ +p99 [\d.]+/m);
+  const outcomes = /^outcomes +(.*)$/m.exec(r.stdout)?.[1] ?? '';
+  const total = [...outcomes.matchAll(/([0-9A-Za-z-]+): (\d+)/g)].reduce((sum, m) => sum + Number(m[2]), 0);
+  assert.equal(total, 40, 'every transaction has an outcome');
+});
+
+test('load when no terminal can connect fails with ISO8583_ERR_CLI_LOAD', async () => {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  const r = await runCli(['load', '--port', String(port), '--clients', '2', '--count', '4', '--quiet']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_LOAD: no client could connect/);
+});
+
+test('load refuses --count with --duration', async () => {
+  const r = await runCli(['load', '--port', '8583', '--count', '10', '--duration', '5']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_USAGE: give --count or --duration/);
+});

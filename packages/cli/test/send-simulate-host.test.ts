@@ -1,0 +1,113 @@
+// `iso8583 simulate-host` and `iso8583 send` end to end: two real processes talking over a real socket.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeCertificates } from '@iso8583/test-support';
+import { runCli, startCli } from './cli-process.js';
+
+const ECHO = { '0': '0800', '7': '1121103000', '11': '000042', '70': '301' };
+const PURCHASE = {
+  '0': '0200', '2': '4111111111111111', '3': '000000', '4': '000000001000', '7': '1121103000', '11': '000043',
+  '12': '103000', '13': '1121', '14': '3012', '22': '012', '25': '00', '41': 'TERM0001', '42': 'MERCHANT0000001',
+  '49': '840',
+};
+
+test('simulate-host on port 0 prints the port it listens on and send gets the 0810 of an 0800 (JSON)', async (t) => {
+  const host = await startCli(['simulate-host', '--port', '0']);
+  t.after(() => host.stop());
+  assert.equal(host.host, '127.0.0.1');
+  assert.ok(host.port > 0);
+  const r = await runCli(['send', '--port', String(host.port)], JSON.stringify(ECHO));
+  assert.equal(r.stderr, '');
+  assert.equal(r.code, 0);
+  const answer = JSON.parse(r.stdout) as Record<string, string>;
+  assert.equal(answer['0'], '0810');
+  assert.equal(answer['11'], ECHO['11']);
+  assert.equal(answer['39'], '00');
+});
+
+test('send answers XML with XML, and a 0200 purchase with a test card gets its 0210', async (t) => {
+  const host = await startCli(['simulate-host', '--port', '0', '--frame', 'ascii4', '--dialect', 'iso87binary']);
+  t.after(() => host.stop());
+  const fields = Object.entries(PURCHASE).map(([id, v]) => `<field id="${id}">${v}</field>`).join('');
+  const r = await runCli(['send', '--port', String(host.port), '--frame', 'ascii4', '--dialect', 'iso87binary'],
+    `<ISOMessage><data>${fields}</data></ISOMessage>`);
+  assert.equal(r.stderr, '');
+  assert.equal(r.code, 0);
+  const answer = Object.fromEntries([...r.stdout.matchAll(/<field id="(\d+)">([^<]*)<\/field>/g)].map((m) => [m[1], m[2]]));
+  assert.equal(answer['0'], '0210');
+  assert.equal(answer['11'], PURCHASE['11']);
+  assert.equal(answer['41'], PURCHASE['41']);
+  assert.match(answer['39'] ?? '', /^[0-9A-Z]{2}$/);
+});
+
+test('simulate-host stops on SIGTERM with exit code 0', async () => {
+  const host = await startCli(['simulate-host', '--port', '0']);
+  const r = await host.stop();
+  assert.equal(r.code, 0);
+  assert.equal(r.signal, null);
+  // the port is closed once the process has gone
+  await assert.rejects(new Promise((resolve, reject) => {
+    const s = net.connect({ host: host.host, port: host.port }, () => {
+      s.destroy();
+      resolve(undefined);
+    });
+    s.on('error', reject);
+  }));
+});
+
+test('send and simulate-host speak mutual TLS with the --tls-* files', async (t) => {
+  const certs = makeCertificates();
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-cli-tls-'));
+  t.after(() => {
+    certs.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const file = (name: string, pem: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, pem);
+    return path;
+  };
+  const ca = file('ca.pem', certs.ca);
+  const host = await startCli(['simulate-host', '--port', '0', '--tls-cert', file('server.pem', certs.serverCert),
+    '--tls-key', file('server.key', certs.serverKey), '--tls-ca', ca]);
+  t.after(() => host.stop());
+  const client = ['--tls-cert', file('client.pem', certs.clientCert), '--tls-key', file('client.key', certs.clientKey)];
+  const ok = await runCli(['send', '--port', String(host.port), '--tls-ca', ca, ...client], JSON.stringify(ECHO));
+  assert.equal(ok.stderr, '');
+  assert.equal((JSON.parse(ok.stdout) as Record<string, string>)['0'], '0810');
+  // a client that trusts another CA refuses the host's certificate
+  const untrusted = await runCli(['send', '--port', String(host.port), '--timeout', '3000', '--tls-ca',
+    file('other.pem', certs.otherCa), ...client], JSON.stringify(ECHO));
+  assert.notEqual(untrusted.code, 0);
+  assert.match(untrusted.stderr, /^iso8583: [A-Z0-9_]+: /);
+});
+
+test('send to a port where nothing listens fails with a coded error', async () => {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  const r = await runCli(['send', '--port', String(port), '--timeout', '3000'], JSON.stringify(ECHO));
+  assert.notEqual(r.code, 0);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^iso8583: [A-Z0-9_]+: /);
+});
+
+test('send gives up after --timeout when the host answers too late', async (t) => {
+  const host = await startCli(['simulate-host', '--port', '0', '--delay', '5000']);
+  t.after(() => host.stop());
+  const r = await runCli(['send', '--port', String(host.port), '--timeout', '200'], JSON.stringify(ECHO));
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /^iso8583: [A-Z0-9_]*TIMEOUT[A-Z0-9_]*: /);
+});
+
+test('send refuses an invalid message before connecting, naming the field and not the PAN', async () => {
+  const r = await runCli(['send', '--port', '1'], JSON.stringify({ ...PURCHASE, '4': '12.50' }));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^iso8583: ISO8583_ERR_[A-Z_]+: .*(^|[^0-9])4([^0-9]|$)/);
+  assert.ok(!r.stderr.includes('4111111111111111'));
+});
