@@ -1,6 +1,14 @@
 import type { Dialect, IsoMessage, MessageInput } from './types.js';
 import type { FieldProblem } from './errors.js';
-import { codecError } from './errors.js';
+import { codecError, invalidMessage } from './errors.js';
+import { Layout } from './field/layout.js';
+import { Writer } from './field/writer.js';
+import { cursor } from './field/read.js';
+import { needsMoreBytes, truncated } from './field/truncated.js';
+import { MTI_ASCII, MTI_BCD, MTI_EBCDIC, mtiValue, readMti, writeMti, mtiSize } from './field/mti.js';
+import { resolveDialect } from './dialect/resolve.js';
+import { BUILTIN_DIALECTS } from './dialect/builtin.js';
+import { dialectInvalid, dialectProblems } from './dialect/check.js';
 
 /** Options of a codec. */
 export interface CodecOptions {
@@ -49,19 +57,186 @@ export interface Codec {
   measure(bytes: Uint8Array, options?: CodecOptions): number | undefined;
 }
 
-/** Makes a codec for a dialect (a dialect object or a built-in name). */
+const MTI_ENCODINGS: Record<string, number> = { ascii: MTI_ASCII, ebcdic: MTI_EBCDIC, bcd: MTI_BCD };
+
+function checkOptions(options: CodecOptions | undefined): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object') throw codecError('ISO8583_ERR_OPTION', 'options must be an object', { field: 'options' });
+  if (options.lenient !== undefined && typeof options.lenient !== 'boolean') {
+    throw codecError('ISO8583_ERR_OPTION', 'must be true or false', { field: 'lenient' });
+  }
+  if (options.trailing !== undefined && options.trailing !== 'error' && options.trailing !== 'allow') {
+    throw codecError('ISO8583_ERR_OPTION', 'must be "error" or "allow"', { field: 'trailing' });
+  }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  if (Buffer.isBuffer(bytes)) return bytes;
+  if (!(bytes instanceof Uint8Array)) {
+    throw codecError('ISO8583_ERR_OPTION', 'the bytes to decode must be a Buffer or a Uint8Array', { field: 'bytes' });
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A codec compiled for one dialect: every field turned into a plan once, one scratch buffer for packing. */
+class CompiledCodec implements Codec {
+  readonly dialect: Dialect;
+  private readonly layout: Layout;
+  private readonly mtiEncoding: number;
+  private readonly mtiBytes: number;
+  private readonly headerLength: number;
+  private readonly lenient: boolean;
+  private readonly allowTrailing: boolean;
+  private readonly writer = new Writer();
+
+  constructor(dialect: Dialect, options: CodecOptions) {
+    this.dialect = dialect;
+    this.layout = new Layout(dialect.fields, dialect.bitmap, false, '');
+    this.mtiEncoding = MTI_ENCODINGS[dialect.mti.encoding] ?? MTI_ASCII;
+    this.mtiBytes = mtiSize(this.mtiEncoding);
+    this.headerLength = dialect.headerLength ?? 0;
+    this.lenient = options.lenient === true;
+    this.allowTrailing = options.trailing === 'allow';
+  }
+
+  pack(message: MessageInput, options?: PackOptions): Buffer {
+    if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+      throw invalidMessage([{ field: 'message', code: 'ISO8583_ERR_FIELD_VALUE', reason: 'not an object keyed by field number' }]);
+    }
+    const lenient = this.lenient;
+    const mti = mtiValue(message['0']);
+    if (mti === undefined || !this.layout.prepare(message, lenient)) throw this.invalid(message, lenient);
+    const headerLength = this.headerLength;
+    const header = options?.header;
+    if (header !== undefined && (!(header instanceof Uint8Array) || header.length !== headerLength)) {
+      throw codecError('ISO8583_ERR_HEADER', `the header must be ${headerLength} bytes`, { field: 'header' });
+    }
+    const w = this.writer;
+    const start = headerLength + this.mtiBytes;
+    w.ensure(start + this.layout.bitmapSize());
+    const buf = w.buf;
+    if (headerLength > 0) {
+      if (header === undefined) buf.fill(0, 0, headerLength);
+      else buf.set(header, 0);
+    }
+    writeMti(buf, headerLength, mti, this.mtiEncoding);
+    const end = this.layout.write(w, start);
+    const out = Buffer.allocUnsafe(end);
+    w.buf.copy(out, 0, 0, end);
+    return out;
+  }
+
+  private invalid(message: MessageInput, lenient: boolean): Error {
+    const problems = this.problems(message, lenient);
+    if (problems.length === 0) {
+      return codecError('ISO8583_ERR_FIELD_VALUE', 'the message cannot be packed');
+    }
+    return invalidMessage(problems);
+  }
+
+  private problems(message: MessageInput, lenient: boolean): FieldProblem[] {
+    const problems: FieldProblem[] = [];
+    if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+      problems.push({ field: 'message', code: 'ISO8583_ERR_FIELD_VALUE', reason: 'not an object keyed by field number' });
+      return problems;
+    }
+    if (mtiValue(message['0']) === undefined) {
+      problems.push({ field: '0', code: 'ISO8583_ERR_MTI', reason: 'the MTI must be four digits' });
+    }
+    this.layout.collect(message, lenient, problems);
+    return problems;
+  }
+
+  validate(message: MessageInput, options?: CodecOptions): FieldProblem[] {
+    checkOptions(options);
+    return this.problems(message, options?.lenient ?? this.lenient);
+  }
+
+  unpack(bytes: Uint8Array, options?: CodecOptions): IsoMessage {
+    checkOptions(options);
+    const buf = asBuffer(bytes);
+    const out: IsoMessage = {};
+    const end = this.read(buf, options?.lenient ?? this.lenient, out);
+    this.checkTrailing(buf, end, options);
+    return out;
+  }
+
+  decode(bytes: Uint8Array, options?: CodecOptions): Decoded {
+    checkOptions(options);
+    const buf = asBuffer(bytes);
+    const out: IsoMessage = {};
+    const end = this.read(buf, options?.lenient ?? this.lenient, out);
+    this.checkTrailing(buf, end, options);
+    return { message: out, header: Buffer.from(buf.subarray(0, this.headerLength)), length: end };
+  }
+
+  measure(bytes: Uint8Array, options?: CodecOptions): number | undefined {
+    checkOptions(options);
+    const buf = asBuffer(bytes);
+    try {
+      return this.read(buf, options?.lenient ?? this.lenient, {});
+    } catch (err) {
+      if (needsMoreBytes(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private checkTrailing(buf: Buffer, end: number, options: CodecOptions | undefined): void {
+    if (end === buf.length) return;
+    const allow = options?.trailing === undefined ? this.allowTrailing : options.trailing === 'allow';
+    if (!allow) {
+      throw codecError('ISO8583_ERR_TRAILING_BYTES', `${buf.length - end} bytes after the last field`, { offset: end });
+    }
+  }
+
+  /** Reads header, MTI, bitmaps and fields into `out`; returns the offset after the last field. */
+  private read(buf: Buffer, lenient: boolean, out: IsoMessage): number {
+    cursor.end = buf.length;
+    const at = this.headerLength;
+    if (at + this.mtiBytes > buf.length) throw truncated('0', at > buf.length ? 0 : at, true);
+    const mti = readMti(buf, at, this.mtiEncoding);
+    if (mti === undefined) throw codecError('ISO8583_ERR_MTI', 'the MTI is not four digits', { field: '0', offset: at });
+    out['0'] = mti;
+    return this.layout.read(buf, at + this.mtiBytes, buf.length, lenient, out);
+  }
+}
+
+/** Makes a codec for a dialect (a dialect object, a built-in name, or a `.json` / `.xml` dialect file). */
 export function createCodec(dialect: Dialect | string, options: CodecOptions = {}): Codec {
-  void dialect;
-  void options;
-  throw codecError('ISO8583_ERR_OPTION', 'createCodec is not built yet');
+  checkOptions(options);
+  const resolved = resolveDialect(dialect);
+  const problems = dialectProblems(resolved);
+  if (problems.length > 0) throw dialectInvalid(problems);
+  return new CompiledCodec(resolved, options ?? {});
+}
+
+/** Codecs of the built-in dialects (by name) and of dialect objects already seen, for the top-level functions. */
+const builtinCodecs = new Map<string, Codec>();
+const objectCodecs = new WeakMap<Dialect, Codec>();
+
+function cachedCodec(dialect: Dialect | string): Codec {
+  if (typeof dialect === 'string') {
+    let codec = builtinCodecs.get(dialect);
+    if (codec === undefined) {
+      codec = createCodec(dialect);
+      if (BUILTIN_DIALECTS.includes(dialect)) builtinCodecs.set(dialect, codec);
+    }
+    return codec;
+  }
+  let codec = objectCodecs.get(dialect);
+  if (codec === undefined) {
+    codec = createCodec(dialect);
+    objectCodecs.set(dialect, codec);
+  }
+  return codec;
 }
 
 /** Packs a message with a dialect (default `iso87ascii`). */
 export function pack(message: MessageInput, options: PackOptions & { dialect?: Dialect | string } = {}): Buffer {
-  return createCodec(options.dialect ?? 'iso87ascii').pack(message, options);
+  return cachedCodec(options.dialect ?? 'iso87ascii').pack(message, options);
 }
 
 /** Unpacks a wire image with a dialect (default `iso87ascii`). */
 export function unpack(bytes: Uint8Array, options: CodecOptions & { dialect?: Dialect | string } = {}): IsoMessage {
-  return createCodec(options.dialect ?? 'iso87ascii', options).unpack(bytes, options);
+  return cachedCodec(options.dialect ?? 'iso87ascii').unpack(bytes, options);
 }

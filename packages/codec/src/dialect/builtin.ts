@@ -1,10 +1,112 @@
-import type { Dialect } from '../types.js';
+/**
+ * The built-in dialects: the 1987 table ({@link ISO8583_1987}) laid out in the two common wire formats. Each layout
+ * says only how a kind of element travels; the fields come from the table, so no field is written twice.
+ *
+ * - `iso87ascii`: jPOS `iso87ascii.xml` (ISO87APackager) and WSO2 `jposdef.xml`: ASCII MTI, hex bitmap, numerics
+ *   as ASCII digits (`IFA_NUMERIC`, `IFA_LLNUM`), amounts with their sign (`IFA_AMOUNT`), text `IF_CHAR` /
+ *   `IFA_LLCHAR` / `IFA_LLLCHAR`, binary fields as hex characters (`IFA_BINARY`).
+ * - `iso87binary`: jPOS `iso87binary.xml` (ISO87BPackager): BCD MTI, binary bitmap, fixed numerics as
+ *   right-justified BCD (`IFB_NUMERIC`), variable numerics and track 2 as left-justified BCD with a BCD length
+ *   (`IFB_LLNUM`), amounts as an ASCII sign and BCD digits (`IFB_AMOUNT`), text with a BCD length
+ *   (`IFB_LLCHAR`, `IFB_LLLCHAR`), raw binary fields (`IFB_BINARY`), field 55 as `IFB_LLLBINARY`.
+ *
+ * Where jPOS's wire format differs from the standard, the dialects follow jPOS so that jPOS images round trip:
+ * field 93 is 6 characters (standard: 5), field 96 is 16 bytes (standard: b 64, 8 bytes), and `iso87binary` field 55
+ * is binary. WSO2's `jposdef.xml` has field 52 as `IF_CHAR` 16 where jPOS has `IFA_BINARY` 8: the same 16 bytes on
+ * the wire for hex data; `iso87ascii` follows jPOS (the message shows the PIN block as hex).
+ */
+import type { Dialect, FieldSpec } from '../types.js';
+import type { DataElement } from './iso8583-1987.js';
+import { ISO8583_1987 } from './iso8583-1987.js';
 import { codecError } from '../errors.js';
 
-/** The names of the built-in dialects. */
-export const BUILTIN_DIALECTS: readonly string[] = ['iso87ascii', 'iso87binary'];
+/** Where the jPOS layouts differ from the standard: field number -> the changed properties. */
+const JPOS_WIRE: Readonly<Record<number, Partial<FieldSpec>>> = {
+  93: { length: 6 },
+  96: { length: 16 },
+};
 
-/** Returns a built-in dialect by name. Throws `ISO8583_ERR_DIALECT_UNKNOWN`. */
+function prefixDigits(element: DataElement): number {
+  return element[3] === 'LLVAR' ? 2 : 3;
+}
+
+function base(element: DataElement): FieldSpec {
+  const [, type, length, , name, sensitive] = element;
+  const spec: FieldSpec = { name, type, length, encoding: 'ascii' };
+  if (sensitive !== undefined) spec.sensitive = sensitive;
+  return spec;
+}
+
+/** iso87ascii: every element as ASCII characters, lengths as ASCII digits, binary as hex characters. */
+function asciiLayout(element: DataElement): FieldSpec {
+  const spec = base(element);
+  if (spec.type === 'b') spec.encoding = 'hex';
+  if (element[3] !== 'fixed') spec.prefix = { encoding: 'ascii', digits: prefixDigits(element) };
+  return spec;
+}
+
+/** iso87binary: numerics in BCD, lengths in BCD, binary as raw bytes, text as ASCII. */
+function binaryLayout(element: DataElement): FieldSpec {
+  const spec = base(element);
+  const variable = element[3] !== 'fixed';
+  if (spec.type === 'n' || spec.type === 'z' || spec.type === 'xn') {
+    spec.encoding = 'bcd';
+    // IFB_LLNUM (pad="false") keeps the digits on the left; IFB_NUMERIC (pad="true") on the right.
+    if (variable) spec.justify = 'left';
+  } else if (spec.type === 'b') {
+    spec.encoding = 'binary';
+  }
+  if (element[0] === 55) {
+    spec.type = 'b';
+    spec.encoding = 'binary';
+  }
+  if (variable) spec.prefix = { encoding: 'bcd', digits: prefixDigits(element) };
+  return spec;
+}
+
+function build(
+  name: string,
+  description: string,
+  head: Pick<Dialect, 'mti' | 'bitmap'>,
+  layout: (element: DataElement) => FieldSpec,
+): Dialect {
+  const fields: Record<string, FieldSpec> = {};
+  for (const element of ISO8583_1987) {
+    fields[String(element[0])] = { ...layout(element), ...JPOS_WIRE[element[0]] };
+  }
+  return { name, description, ...head, fields };
+}
+
+const DIALECTS: Readonly<Record<string, () => Dialect>> = {
+  iso87ascii: () =>
+    build(
+      'iso87ascii',
+      'ISO 8583:1987, ASCII: ASCII MTI and fields, hex bitmap (jPOS iso87ascii.xml, WSO2 jposdef.xml)',
+      { mti: { encoding: 'ascii' }, bitmap: { encoding: 'hex' } },
+      asciiLayout,
+    ),
+  iso87binary: () =>
+    build(
+      'iso87binary',
+      'ISO 8583:1987, binary: BCD MTI and numerics, binary bitmap, BCD lengths (jPOS iso87binary.xml)',
+      { mti: { encoding: 'bcd' }, bitmap: { encoding: 'binary' } },
+      binaryLayout,
+    ),
+};
+
+/** The names of the built-in dialects. */
+export const BUILTIN_DIALECTS: readonly string[] = Object.keys(DIALECTS);
+
+/**
+ * Returns a built-in dialect by name: a new object each time (callers may change their copy). Throws
+ * `ISO8583_ERR_DIALECT_UNKNOWN`.
+ */
 export function getDialect(name: string): Dialect {
-  throw codecError('ISO8583_ERR_DIALECT_UNKNOWN', `unknown dialect ${JSON.stringify(name)}`);
+  const make = Object.prototype.hasOwnProperty.call(DIALECTS, name) ? DIALECTS[name] : undefined;
+  if (make === undefined) {
+    throw codecError('ISO8583_ERR_DIALECT_UNKNOWN', `unknown dialect ${JSON.stringify(String(name))}; built in: ${BUILTIN_DIALECTS.join(', ')}`, {
+      field: 'dialect',
+    });
+  }
+  return make();
 }

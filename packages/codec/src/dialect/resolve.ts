@@ -1,11 +1,36 @@
+import { readFileSync } from 'node:fs';
 import type { Dialect } from '../types.js';
+import { codecError } from '../errors.js';
 import { getDialect } from './builtin.js';
+import { dialectFromJson } from './json-dialect.js';
+import { dialectFromPackagerXml } from '../jpos/packager-xml.js';
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw codecError('ISO8583_ERR_DIALECT_UNKNOWN', 'the dialect file cannot be read', { field: 'dialect', cause: err });
+  }
+}
 
 /**
  * Resolves a dialect reference: a dialect object, a built-in name, or a path to a `.json` dialect file or a `.xml`
- * jPOS GenericPackager file.
+ * jPOS GenericPackager file. Throws `ISO8583_ERR_DIALECT_UNKNOWN` for anything else.
  */
 export function resolveDialect(ref: Dialect | string): Dialect {
-  if (typeof ref !== 'string') return ref;
+  if (typeof ref !== 'string') {
+    if (ref === null || typeof ref !== 'object') {
+      throw codecError('ISO8583_ERR_DIALECT_UNKNOWN', 'a dialect is a dialect object, a built-in name or a file path', {
+        field: 'dialect',
+      });
+    }
+    return ref;
+  }
+  const lower = ref.toLowerCase();
+  if (lower.endsWith('.json')) return dialectFromJson(readText(ref));
+  if (lower.endsWith('.xml')) {
+    const base = ref.replace(/^.*[\\/]/, '').replace(/\.xml$/i, '');
+    return dialectFromPackagerXml(readText(ref), base);
+  }
   return getDialect(ref);
 }

@@ -1,0 +1,149 @@
+/**
+ * The semantic rules of a dialect, beyond its JSON shape: prefix sizes (1-6 digits, 1-4 binary bytes), BCD-only
+ * properties, field numbers in range, composite layouts. Checked at `createCodec` for every dialect, however it
+ * was made, so that the pack and unpack loops can trust it.
+ */
+import type { BitmapSpec, CompositeSpec, Dialect, FieldSpec } from '../types.js';
+import type { FieldProblem } from '../errors.js';
+import { Iso8583Error } from '../errors.js';
+
+const TYPES = new Set(['n', 'a', 'an', 'ans', 'as', 'ns', 'anp', 'b', 'z', 'xn']);
+const ENCODINGS = new Set(['ascii', 'ebcdic', 'bcd', 'binary', 'hex', 'ebcdic-hex']);
+const PREFIX_ENCODINGS = new Set(['ascii', 'ebcdic', 'bcd', 'binary']);
+const COUNTS = new Set(['units', 'bytes', 'nibbles']);
+const BITMAP_ENCODINGS = new Set(['binary', 'hex', 'ebcdic']);
+const MTI_ENCODINGS = new Set(['ascii', 'ebcdic', 'bcd']);
+const SENSITIVITIES = new Set(['pan', 'track', 'pin', 'cvv', 'emv', 'secret']);
+
+/** Makes `ISO8583_ERR_DIALECT_INVALID` naming every offending path. */
+export function dialectInvalid(problems: FieldProblem[], what = 'dialect'): Iso8583Error {
+  const list = problems.map((p) => `${p.field} (${p.reason})`).join('; ');
+  return new Iso8583Error('ISO8583_ERR_DIALECT_INVALID', `invalid ${what}: ${list}`, { problems });
+}
+
+function isInt(v: unknown, min: number, max: number): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+}
+
+function add(problems: FieldProblem[], path: string, reason: string): void {
+  problems.push({ field: path, code: 'ISO8583_ERR_DIALECT_INVALID', reason });
+}
+
+function checkBitmap(bitmap: BitmapSpec | undefined, path: string, composite: boolean, problems: FieldProblem[]): void {
+  if (bitmap === null || typeof bitmap !== 'object') {
+    add(problems, path, 'must be an object with an encoding');
+    return;
+  }
+  if (!BITMAP_ENCODINGS.has(bitmap.encoding)) add(problems, `${path}.encoding`, 'must be binary, hex or ebcdic');
+  if (bitmap.length !== undefined) {
+    if (!composite) add(problems, `${path}.length`, 'is for the sub-field bitmap of a composite field only');
+    else if (!isInt(bitmap.length, 1, 8)) add(problems, `${path}.length`, 'must be a whole number of bytes from 1 to 8');
+  }
+  if (bitmap.tertiary !== undefined && typeof bitmap.tertiary !== 'boolean') add(problems, `${path}.tertiary`, 'must be true or false');
+}
+
+/** Problems of one field specification at `path` (e.g. `fields.35`). */
+export function fieldProblems(spec: FieldSpec, path: string, problems: FieldProblem[]): void {
+  if (spec === null || typeof spec !== 'object') {
+    add(problems, path, 'must be an object');
+    return;
+  }
+  if (typeof spec.name !== 'string') add(problems, `${path}.name`, 'must be a string');
+  if (!TYPES.has(spec.type)) add(problems, `${path}.type`, 'must be one of n, a, an, ans, as, ns, anp, b, z, xn');
+  if (!isInt(spec.length, 0, 999999)) add(problems, `${path}.length`, 'must be a whole number from 0 to 999999');
+  if (!ENCODINGS.has(spec.encoding)) add(problems, `${path}.encoding`, 'must be ascii, ebcdic, bcd, binary, hex or ebcdic-hex');
+  const prefix = spec.prefix;
+  if (prefix !== undefined) {
+    if (prefix === null || typeof prefix !== 'object') {
+      add(problems, `${path}.prefix`, 'must be an object');
+    } else {
+      if (!PREFIX_ENCODINGS.has(prefix.encoding)) add(problems, `${path}.prefix.encoding`, 'must be ascii, ebcdic, bcd or binary');
+      if (prefix.encoding === 'binary') {
+        if (!isInt(prefix.digits, 1, 4)) add(problems, `${path}.prefix.digits`, 'a binary prefix takes 1 to 4 bytes');
+      } else if (!isInt(prefix.digits, 1, 6)) {
+        add(problems, `${path}.prefix.digits`, 'a prefix takes 1 to 6 digits');
+      }
+      if (prefix.counts !== undefined && !COUNTS.has(prefix.counts)) add(problems, `${path}.prefix.counts`, 'must be units, bytes or nibbles');
+    }
+  }
+  if (spec.pad !== undefined) {
+    if (spec.pad === null || typeof spec.pad !== 'object') add(problems, `${path}.pad`, 'must be an object');
+    else {
+      if (spec.pad.side !== 'left' && spec.pad.side !== 'right') add(problems, `${path}.pad.side`, 'must be left or right');
+      if (typeof spec.pad.char !== 'string' || spec.pad.char.length !== 1 || spec.pad.char.charCodeAt(0) > 0xff) {
+        add(problems, `${path}.pad.char`, 'must be one Latin-1 character');
+      }
+    }
+  }
+  if (spec.justify !== undefined) {
+    if (spec.justify !== 'left' && spec.justify !== 'right') add(problems, `${path}.justify`, 'must be left or right');
+    else if (spec.encoding !== 'bcd') add(problems, `${path}.justify`, 'is for bcd values only');
+  }
+  if (spec.padNibble !== undefined) {
+    if (spec.padNibble !== '0' && spec.padNibble !== 'F') add(problems, `${path}.padNibble`, 'must be "0" or "F"');
+    else if (spec.encoding !== 'bcd') add(problems, `${path}.padNibble`, 'is for bcd values only');
+  }
+  if (spec.signEncoding !== undefined) {
+    if (spec.signEncoding !== 'ascii' && spec.signEncoding !== 'ebcdic') add(problems, `${path}.signEncoding`, 'must be ascii or ebcdic');
+    else if (spec.type !== 'xn' || spec.encoding !== 'bcd') add(problems, `${path}.signEncoding`, 'is for xn amounts in bcd only');
+  }
+  if (spec.sensitive !== undefined && !SENSITIVITIES.has(spec.sensitive)) {
+    add(problems, `${path}.sensitive`, 'must be pan, track, pin, cvv, emv or secret');
+  }
+  if (spec.subfields !== undefined) compositeProblems(spec.subfields, `${path}.subfields`, problems);
+}
+
+function compositeProblems(spec: CompositeSpec, path: string, problems: FieldProblem[]): void {
+  if (spec === null || typeof spec !== 'object') {
+    add(problems, path, 'must be an object');
+    return;
+  }
+  if (spec.bitmap !== undefined) checkBitmap(spec.bitmap, `${path}.bitmap`, true, problems);
+  if (spec.headerLength !== undefined && !isInt(spec.headerLength, 0, 65535)) {
+    add(problems, `${path}.headerLength`, 'must be a whole number of bytes');
+  }
+  if (spec.fields === null || typeof spec.fields !== 'object') {
+    add(problems, `${path}.fields`, 'must be an object keyed by sub-field number');
+    return;
+  }
+  const max = spec.bitmap === undefined ? 999 : spec.bitmap.length !== undefined ? 8 * spec.bitmap.length : spec.bitmap.tertiary ? 192 : 128;
+  for (const key of Object.keys(spec.fields)) {
+    const num = Number(key);
+    if (!/^(0|[1-9][0-9]*)$/.test(key) || num > max) {
+      add(problems, `${path}.fields.${key}`, `not a sub-field number from 0 to ${max}`);
+      continue;
+    }
+    fieldProblems(spec.fields[key]!, `${path}.fields.${key}`, problems);
+  }
+}
+
+/** Every semantic problem of a dialect (empty when it is valid). */
+export function dialectProblems(dialect: Dialect): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (dialect === null || typeof dialect !== 'object') {
+    add(problems, 'dialect', 'must be an object');
+    return problems;
+  }
+  if (typeof dialect.name !== 'string' || dialect.name === '') add(problems, 'name', 'must be a non-empty string');
+  if (dialect.mti === null || typeof dialect.mti !== 'object' || !MTI_ENCODINGS.has(dialect.mti.encoding)) {
+    add(problems, 'mti.encoding', 'must be ascii, ebcdic or bcd');
+  }
+  checkBitmap(dialect.bitmap, 'bitmap', false, problems);
+  if (dialect.headerLength !== undefined && !isInt(dialect.headerLength, 0, 65535)) {
+    add(problems, 'headerLength', 'must be a whole number of bytes');
+  }
+  if (dialect.fields === null || typeof dialect.fields !== 'object') {
+    add(problems, 'fields', 'must be an object keyed by field number');
+    return problems;
+  }
+  const max = dialect.bitmap?.tertiary === true ? 192 : 128;
+  for (const key of Object.keys(dialect.fields)) {
+    const num = Number(key);
+    if (!/^[1-9][0-9]*$/.test(key) || num < 2 || num > max) {
+      add(problems, `fields.${key}`, `not a field number from 2 to ${max}`);
+      continue;
+    }
+    fieldProblems(dialect.fields[key]!, `fields.${key}`, problems);
+  }
+  return problems;
+}

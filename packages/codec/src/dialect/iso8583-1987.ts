@@ -1,0 +1,155 @@
+/**
+ * The data elements of ISO 8583:1987 (clause 4.4, table of data elements), as data: number, type, length,
+ * format (fixed, LLVAR, LLLVAR) and the standard's name. Types are those of the standard, except where the jPOS
+ * layouts (the wire format that real hosts use) carry a wider character set, noted on the line. Bit 1 is the
+ * secondary bitmap and has no entry; bit 65 is listed as the standard lists it (b 1), and acts as the tertiary
+ * bitmap indicator only in dialects that say so.
+ */
+import type { FieldType, Sensitivity } from '../types.js';
+
+/** How the length of a data element is given: fixed, or a 2- or 3-digit length prefix. */
+export type ElementFormat = 'fixed' | 'LLVAR' | 'LLLVAR';
+
+/** One line of the table: number, type, (maximum) length, format, name, and the card data it carries. */
+export type DataElement = readonly [
+  number: number,
+  type: FieldType,
+  length: number,
+  format: ElementFormat,
+  name: string,
+  sensitive?: Sensitivity,
+];
+
+/**
+ * The 1987 table. Lengths count characters, digits, or bytes for `b` (the standard's "b 64" is 64 bits = 8 bytes);
+ * an `x+n` amount counts its sign (the standard's "x+n 8" is 9 here, as in jPOS).
+ */
+export const ISO8583_1987: readonly DataElement[] = [
+  [2, 'n', 19, 'LLVAR', 'PRIMARY ACCOUNT NUMBER (PAN)', 'pan'],
+  [3, 'n', 6, 'fixed', 'PROCESSING CODE'],
+  [4, 'n', 12, 'fixed', 'AMOUNT, TRANSACTION'],
+  [5, 'n', 12, 'fixed', 'AMOUNT, SETTLEMENT'],
+  [6, 'n', 12, 'fixed', 'AMOUNT, CARDHOLDER BILLING'],
+  [7, 'n', 10, 'fixed', 'TRANSMISSION DATE AND TIME'],
+  [8, 'n', 8, 'fixed', 'AMOUNT, CARDHOLDER BILLING FEE'],
+  [9, 'n', 8, 'fixed', 'CONVERSION RATE, SETTLEMENT'],
+  [10, 'n', 8, 'fixed', 'CONVERSION RATE, CARDHOLDER BILLING'],
+  [11, 'n', 6, 'fixed', 'SYSTEM TRACE AUDIT NUMBER (STAN)'],
+  [12, 'n', 6, 'fixed', 'TIME, LOCAL TRANSACTION'],
+  [13, 'n', 4, 'fixed', 'DATE, LOCAL TRANSACTION'],
+  [14, 'n', 4, 'fixed', 'DATE, EXPIRATION'],
+  [15, 'n', 4, 'fixed', 'DATE, SETTLEMENT'],
+  [16, 'n', 4, 'fixed', 'DATE, CONVERSION'],
+  [17, 'n', 4, 'fixed', 'DATE, CAPTURE'],
+  [18, 'n', 4, 'fixed', "MERCHANT'S TYPE"],
+  [19, 'n', 3, 'fixed', 'ACQUIRING INSTITUTION COUNTRY CODE'],
+  [20, 'n', 3, 'fixed', 'PAN EXTENDED, COUNTRY CODE'],
+  [21, 'n', 3, 'fixed', 'FORWARDING INSTITUTION COUNTRY CODE'],
+  [22, 'n', 3, 'fixed', 'POINT OF SERVICE ENTRY MODE'],
+  [23, 'n', 3, 'fixed', 'CARD SEQUENCE NUMBER'],
+  [24, 'n', 3, 'fixed', 'NETWORK INTERNATIONAL IDENTIFIER'],
+  [25, 'n', 2, 'fixed', 'POINT OF SERVICE CONDITION CODE'],
+  [26, 'n', 2, 'fixed', 'POINT OF SERVICE PIN CAPTURE CODE'],
+  [27, 'n', 1, 'fixed', 'AUTHORIZATION IDENTIFICATION RESPONSE LENGTH'],
+  [28, 'xn', 9, 'fixed', 'AMOUNT, TRANSACTION FEE'],
+  [29, 'xn', 9, 'fixed', 'AMOUNT, SETTLEMENT FEE'],
+  [30, 'xn', 9, 'fixed', 'AMOUNT, TRANSACTION PROCESSING FEE'],
+  [31, 'xn', 9, 'fixed', 'AMOUNT, SETTLEMENT PROCESSING FEE'],
+  [32, 'n', 11, 'LLVAR', 'ACQUIRING INSTITUTION IDENTIFICATION CODE'],
+  [33, 'n', 11, 'LLVAR', 'FORWARDING INSTITUTION IDENTIFICATION CODE'],
+  [34, 'ans', 28, 'LLVAR', 'PRIMARY ACCOUNT NUMBER, EXTENDED', 'pan'], // standard: ns; jPOS sends letters
+  [35, 'z', 37, 'LLVAR', 'TRACK 2 DATA', 'track'],
+  [36, 'ans', 104, 'LLLVAR', 'TRACK 3 DATA', 'track'], // standard: n; jPOS LLLCHAR carries any character
+  [37, 'an', 12, 'fixed', 'RETRIEVAL REFERENCE NUMBER'],
+  [38, 'an', 6, 'fixed', 'AUTHORIZATION IDENTIFICATION RESPONSE'],
+  [39, 'an', 2, 'fixed', 'RESPONSE CODE'],
+  [40, 'an', 3, 'fixed', 'SERVICE RESTRICTION CODE'],
+  [41, 'ans', 8, 'fixed', 'CARD ACCEPTOR TERMINAL IDENTIFICATION'],
+  [42, 'ans', 15, 'fixed', 'CARD ACCEPTOR IDENTIFICATION CODE'],
+  [43, 'ans', 40, 'fixed', 'CARD ACCEPTOR NAME/LOCATION'],
+  [44, 'an', 25, 'LLVAR', 'ADDITIONAL RESPONSE DATA'],
+  [45, 'ans', 76, 'LLVAR', 'TRACK 1 DATA', 'track'], // standard: an; track 1 has ^ and / separators
+  [46, 'ans', 999, 'LLLVAR', 'ADDITIONAL DATA - ISO'], // standard: an; hosts send special characters
+  [47, 'ans', 999, 'LLLVAR', 'ADDITIONAL DATA - NATIONAL'], // standard: an
+  [48, 'ans', 999, 'LLLVAR', 'ADDITIONAL DATA - PRIVATE'], // standard: an
+  [49, 'an', 3, 'fixed', 'CURRENCY CODE, TRANSACTION'], // a or n
+  [50, 'an', 3, 'fixed', 'CURRENCY CODE, SETTLEMENT'], // a or n
+  [51, 'an', 3, 'fixed', 'CURRENCY CODE, CARDHOLDER BILLING'], // a or n
+  [52, 'b', 8, 'fixed', 'PERSONAL IDENTIFICATION NUMBER DATA', 'pin'],
+  [53, 'n', 16, 'fixed', 'SECURITY RELATED CONTROL INFORMATION'],
+  [54, 'an', 120, 'LLLVAR', 'ADDITIONAL AMOUNTS'],
+  [55, 'ans', 999, 'LLLVAR', 'RESERVED ISO (ICC DATA)', 'emv'],
+  [56, 'ans', 999, 'LLLVAR', 'RESERVED ISO'],
+  [57, 'ans', 999, 'LLLVAR', 'RESERVED NATIONAL'],
+  [58, 'ans', 999, 'LLLVAR', 'RESERVED NATIONAL'],
+  [59, 'ans', 999, 'LLLVAR', 'RESERVED NATIONAL'],
+  [60, 'ans', 999, 'LLLVAR', 'RESERVED PRIVATE'],
+  [61, 'ans', 999, 'LLLVAR', 'RESERVED PRIVATE'],
+  [62, 'ans', 999, 'LLLVAR', 'RESERVED PRIVATE'],
+  [63, 'ans', 999, 'LLLVAR', 'RESERVED PRIVATE'],
+  [64, 'b', 8, 'fixed', 'MESSAGE AUTHENTICATION CODE (MAC)'],
+  [65, 'b', 1, 'fixed', 'BITMAP, EXTENDED'],
+  [66, 'n', 1, 'fixed', 'SETTLEMENT CODE'],
+  [67, 'n', 2, 'fixed', 'EXTENDED PAYMENT CODE'],
+  [68, 'n', 3, 'fixed', 'RECEIVING INSTITUTION COUNTRY CODE'],
+  [69, 'n', 3, 'fixed', 'SETTLEMENT INSTITUTION COUNTRY CODE'],
+  [70, 'n', 3, 'fixed', 'NETWORK MANAGEMENT INFORMATION CODE'],
+  [71, 'n', 4, 'fixed', 'MESSAGE NUMBER'],
+  [72, 'n', 4, 'fixed', 'MESSAGE NUMBER, LAST'],
+  [73, 'n', 6, 'fixed', 'DATE, ACTION'],
+  [74, 'n', 10, 'fixed', 'CREDITS, NUMBER'],
+  [75, 'n', 10, 'fixed', 'CREDITS REVERSAL, NUMBER'],
+  [76, 'n', 10, 'fixed', 'DEBITS, NUMBER'],
+  [77, 'n', 10, 'fixed', 'DEBITS REVERSAL, NUMBER'],
+  [78, 'n', 10, 'fixed', 'TRANSFER, NUMBER'],
+  [79, 'n', 10, 'fixed', 'TRANSFER REVERSAL, NUMBER'],
+  [80, 'n', 10, 'fixed', 'INQUIRIES, NUMBER'],
+  [81, 'n', 10, 'fixed', 'AUTHORIZATIONS, NUMBER'],
+  [82, 'n', 12, 'fixed', 'CREDITS, PROCESSING FEE AMOUNT'],
+  [83, 'n', 12, 'fixed', 'CREDITS, TRANSACTION FEE AMOUNT'],
+  [84, 'n', 12, 'fixed', 'DEBITS, PROCESSING FEE AMOUNT'],
+  [85, 'n', 12, 'fixed', 'DEBITS, TRANSACTION FEE AMOUNT'],
+  [86, 'n', 16, 'fixed', 'CREDITS, AMOUNT'],
+  [87, 'n', 16, 'fixed', 'CREDITS REVERSAL, AMOUNT'],
+  [88, 'n', 16, 'fixed', 'DEBITS, AMOUNT'],
+  [89, 'n', 16, 'fixed', 'DEBITS REVERSAL, AMOUNT'],
+  [90, 'n', 42, 'fixed', 'ORIGINAL DATA ELEMENTS'],
+  [91, 'an', 1, 'fixed', 'FILE UPDATE CODE'],
+  [92, 'an', 2, 'fixed', 'FILE SECURITY CODE'],
+  [93, 'an', 5, 'fixed', 'RESPONSE INDICATOR'],
+  [94, 'an', 7, 'fixed', 'SERVICE INDICATOR'],
+  [95, 'an', 42, 'fixed', 'REPLACEMENT AMOUNTS'],
+  [96, 'b', 8, 'fixed', 'MESSAGE SECURITY CODE'],
+  [97, 'xn', 17, 'fixed', 'AMOUNT, NET SETTLEMENT'],
+  [98, 'ans', 25, 'fixed', 'PAYEE'],
+  [99, 'n', 11, 'LLVAR', 'SETTLEMENT INSTITUTION IDENTIFICATION CODE'],
+  [100, 'n', 11, 'LLVAR', 'RECEIVING INSTITUTION IDENTIFICATION CODE'],
+  [101, 'ans', 17, 'LLVAR', 'FILE NAME'],
+  [102, 'ans', 28, 'LLVAR', 'ACCOUNT IDENTIFICATION 1'],
+  [103, 'ans', 28, 'LLVAR', 'ACCOUNT IDENTIFICATION 2'],
+  [104, 'ans', 100, 'LLLVAR', 'TRANSACTION DESCRIPTION'],
+  [105, 'ans', 999, 'LLLVAR', 'RESERVED ISO'],
+  [106, 'ans', 999, 'LLLVAR', 'RESERVED ISO'],
+  [107, 'ans', 999, 'LLLVAR', 'RESERVED ISO'],
+  [108, 'ans', 999, 'LLLVAR', 'RESERVED ISO'],
+  [109, 'ans', 999, 'LLLVAR', 'RESERVED ISO'],
+  [110, 'ans', 999, 'LLLVAR', 'RESERVED ISO'],
+  [111, 'ans', 999, 'LLLVAR', 'RESERVED ISO'],
+  [112, 'ans', 999, 'LLLVAR', 'RESERVED NATIONAL'],
+  [113, 'ans', 999, 'LLLVAR', 'RESERVED NATIONAL'],
+  [114, 'ans', 999, 'LLLVAR', 'RESERVED NATIONAL'],
+  [115, 'ans', 999, 'LLLVAR', 'RESERVED NATIONAL'],
+  [116, 'ans', 999, 'LLLVAR', 'RESERVED NATIONAL'],
+  [117, 'ans', 999, 'LLLVAR', 'RESERVED NATIONAL'],
+  [118, 'ans', 999, 'LLLVAR', 'RESERVED NATIONAL'],
+  [119, 'ans', 999, 'LLLVAR', 'RESERVED NATIONAL'],
+  [120, 'ans', 999, 'LLLVAR', 'RESERVED PRIVATE'],
+  [121, 'ans', 999, 'LLLVAR', 'RESERVED PRIVATE'],
+  [122, 'ans', 999, 'LLLVAR', 'RESERVED PRIVATE'],
+  [123, 'ans', 999, 'LLLVAR', 'RESERVED PRIVATE'],
+  [124, 'ans', 999, 'LLLVAR', 'RESERVED PRIVATE'],
+  [125, 'ans', 999, 'LLLVAR', 'RESERVED PRIVATE'],
+  [126, 'ans', 999, 'LLLVAR', 'RESERVED PRIVATE'],
+  [127, 'ans', 999, 'LLLVAR', 'RESERVED PRIVATE'],
+  [128, 'b', 8, 'fixed', 'MESSAGE AUTHENTICATION CODE (MAC)'],
+];

@@ -1,0 +1,27 @@
+/**
+ * ASCII (read and written as Latin-1): one byte per character. Characters above U+00FF cannot travel.
+ */
+
+/** Writes `value` at `offset` one byte per character; returns the offset after it, or -1 for a character above U+00FF. */
+export function writeAscii(buf: Uint8Array, offset: number, value: string): number {
+  const n = value.length;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0xff) return -1;
+    buf[offset + i] = c;
+  }
+  return offset + n;
+}
+
+/** Reads `count` bytes at `offset` as a Latin-1 string. */
+export function readAscii(buf: Buffer, offset: number, count: number): string {
+  if (count <= 16) {
+    let out = '';
+    for (let i = 0; i < count; i++) out += String.fromCharCode(buf[offset + i]!);
+    return out;
+  }
+  return latin1Slice === undefined ? buf.toString('latin1', offset, offset + count) : latin1Slice.call(buf, offset, offset + count);
+}
+
+/** Node's internal fast Latin-1 slice (present on every Buffer; not in the type definitions). */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (start: number, end: number) => string }).latin1Slice;

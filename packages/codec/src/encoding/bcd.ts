@@ -1,0 +1,79 @@
+/**
+ * Packed BCD: two digits per byte, high nibble first. An odd number of digits leaves one pad nibble: on the left
+ * when the value is right-justified (jPOS `LEFT_PADDED`, the usual case) or on the right when it is left-justified
+ * (jPOS `RIGHT_PADDED`, e.g. a PAN or track 2 in `IFB_LLNUM`). The pad nibble is 0 or F. In track data (`z`) the
+ * separator `=` travels as nibble D.
+ */
+
+/** Character code -> nibble for BCD values: digits, `=` and `D`/`d` (track separator, 13), `A`-`F` (lenient). */
+const NIBBLE: Uint8Array = (() => {
+  const table = new Uint8Array(256).fill(255);
+  for (let i = 0; i < 10; i++) table[0x30 + i] = i;
+  for (let i = 0; i < 6; i++) {
+    table[0x41 + i] = 10 + i;
+    table[0x61 + i] = 10 + i;
+  }
+  table[0x3d] = 13;
+  return table;
+})();
+
+/** Bytes taken by `digits` BCD digits. */
+export function bcdSize(digits: number): number {
+  return (digits + 1) >> 1;
+}
+
+/**
+ * Writes the digits of `value` from index `start` (validated by the caller: digits, plus `=`/`D` for track data or
+ * `A`-`F` in lenient mode) as packed BCD at `offset`; returns the offset after them.
+ */
+export function writeBcd(
+  buf: Uint8Array,
+  offset: number,
+  value: string,
+  start: number,
+  leftJustified: boolean,
+  padNibble: number,
+): number {
+  const n = value.length;
+  let i = start;
+  let o = offset;
+  if (((n - start) & 1) !== 0 && !leftJustified) {
+    buf[o++] = (padNibble << 4) | NIBBLE[value.charCodeAt(i)]!;
+    i++;
+  }
+  for (; i + 1 < n; i += 2) {
+    buf[o++] = (NIBBLE[value.charCodeAt(i)]! << 4) | NIBBLE[value.charCodeAt(i + 1)]!;
+  }
+  if (i < n) buf[o++] = (NIBBLE[value.charCodeAt(i)]! << 4) | padNibble;
+  return o;
+}
+
+/** Characters shown for nibbles 10-15 when reading: none (an error) unless lenient or track data. */
+const DIGIT_CHARS = '0123456789ABCDEF';
+
+/**
+ * Reads `digits` BCD digits at `offset`. Returns the digits as a string, or `undefined` when a nibble is not a
+ * digit and may not be shown: nibble D is shown as `=` when `track`; nibbles A-F are shown as letters when
+ * `lenient`. The pad nibble of an odd count is skipped, whatever its value.
+ */
+export function readBcd(
+  buf: Uint8Array,
+  offset: number,
+  digits: number,
+  leftJustified: boolean,
+  track: boolean,
+  lenient: boolean,
+): string | undefined {
+  let out = '';
+  const skip = (digits & 1) !== 0 && !leftJustified ? 1 : 0;
+  const end = digits + skip;
+  for (let k = skip; k < end; k++) {
+    const b = buf[offset + (k >> 1)]!;
+    const nib = (k & 1) === 0 ? b >> 4 : b & 0x0f;
+    if (nib < 10) out += DIGIT_CHARS[nib];
+    else if (track && nib === 13) out += '=';
+    else if (lenient) out += DIGIT_CHARS[nib];
+    else return undefined;
+  }
+  return out;
+}

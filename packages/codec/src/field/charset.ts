@@ -1,0 +1,94 @@
+/**
+ * The character sets of the ISO 8583:1987 data-element types (clause 4.3), as bit masks over Latin-1 character
+ * codes: one table lookup per character, no regular expressions.
+ */
+import type { FieldType } from '../types.js';
+
+/** Digits 0-9. */
+const DIGIT = 1;
+/** Letters A-Z, a-z. */
+const ALPHA = 2;
+/** The space (pad) character. */
+const SPACE = 4;
+/** Printable special characters (punctuation, and printable Latin-1 above 0xA0). */
+const SPECIAL = 8;
+/** Track 2/3 separators as they appear in a message: `=` and `D`. */
+const TRACK = 16;
+/** Hex digits 0-9, A-F, a-f. */
+const HEX = 32;
+
+/** Character code (0-255) -> the classes it belongs to. */
+const CLASS: Uint8Array = (() => {
+  const table = new Uint8Array(256);
+  for (let c = 0x21; c <= 0x7e; c++) table[c] = SPECIAL;
+  for (let c = 0xa0; c <= 0xff; c++) table[c] = SPECIAL;
+  for (let c = 0x30; c <= 0x39; c++) table[c] = DIGIT | HEX;
+  for (let c = 0x41; c <= 0x5a; c++) table[c] = ALPHA;
+  for (let c = 0x61; c <= 0x7a; c++) table[c] = ALPHA;
+  for (let c = 0x41; c <= 0x46; c++) table[c] |= HEX;
+  for (let c = 0x61; c <= 0x66; c++) table[c] |= HEX;
+  table[0x20] = SPACE;
+  table[0x3d] |= TRACK;
+  table[0x44] |= TRACK;
+  return table;
+})();
+
+/** The character classes that each type allows. `xn` is checked by {@link isAmount}. */
+export const TYPE_MASK: Readonly<Record<FieldType, number>> = {
+  n: DIGIT,
+  a: ALPHA | SPACE,
+  an: ALPHA | DIGIT | SPACE,
+  ans: ALPHA | DIGIT | SPACE | SPECIAL,
+  as: ALPHA | SPACE | SPECIAL,
+  ns: DIGIT | SPACE | SPECIAL,
+  anp: ALPHA | DIGIT | SPACE,
+  b: HEX,
+  z: DIGIT | TRACK,
+  xn: DIGIT,
+};
+
+/** The mask of hex digits (the message form of every binary value). */
+export const HEX_MASK = HEX;
+
+/** True when every character of `value` belongs to one of the classes of `mask`. */
+export function allowed(value: string, mask: number): boolean {
+  const n = value.length;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0xff || (CLASS[c]! & mask) === 0) return false;
+  }
+  return true;
+}
+
+/**
+ * True when `value` is an `x+n` amount: a sign `C` (credit) or `D` (debit) and digits. A first character that is a
+ * digit is accepted too: jPOS (`IFA_AMOUNT`, `IFB_AMOUNT`) sends such amounts unsigned, e.g. `000000100`.
+ */
+export function isAmount(value: string): boolean {
+  const n = value.length;
+  if (n === 0) return true;
+  const s = value.charCodeAt(0);
+  if (s !== 0x43 && s !== 0x44 && (s < 0x30 || s > 0x39)) return false;
+  for (let i = 1; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** True when every character of `value` is Latin-1 (can travel as one ASCII or EBCDIC byte). */
+export function isLatin1(value: string): boolean {
+  const n = value.length;
+  for (let i = 0; i < n; i++) if (value.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
+/** True when every character can be a BCD nibble: digits, `A`-`F` (lenient), `=` (track separator). */
+export function isNibbles(value: string): boolean {
+  const n = value.length;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0xff || ((CLASS[c]! & HEX) === 0 && c !== 0x3d)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,191 @@
+/**
+ * A data element compiled for speed: the {@link FieldSpec} of a dialect turned once, at `createCodec`, into a flat
+ * object of small integers (encoding, prefix, padding) that the pack and unpack loops switch on.
+ */
+import type { FieldSpec, FieldType } from '../types.js';
+import { TYPE_MASK } from './charset.js';
+
+/** Value encodings, as switched on by the field writers and readers. */
+export const ENC_ASCII = 0;
+/** EBCDIC characters. */
+export const ENC_EBCDIC = 1;
+/** Packed BCD. */
+export const ENC_BCD = 2;
+/** Raw bytes. */
+export const ENC_BINARY = 3;
+/** ASCII hex characters. */
+export const ENC_HEX = 4;
+/** EBCDIC hex characters. */
+export const ENC_EBCDIC_HEX = 5;
+
+/** Length prefix encodings. */
+export const PFX_NONE = 0;
+/** ASCII decimal digits. */
+export const PFX_ASCII = 1;
+/** EBCDIC decimal digits. */
+export const PFX_EBCDIC = 2;
+/** Packed BCD digits. */
+export const PFX_BCD = 3;
+/** A big-endian binary number. */
+export const PFX_BINARY = 4;
+
+/** What a length prefix counts. */
+export const COUNT_UNITS = 0;
+/** Bytes on the wire. */
+export const COUNT_BYTES = 1;
+/** Half-bytes. */
+export const COUNT_NIBBLES = 2;
+
+/** One data element, compiled. Every plan has the same shape (one hidden class for the hot loops). */
+export interface FieldPlan {
+  /** The field path used in errors: `"35"`, or `"127.2"` for a sub-field. */
+  readonly id: string;
+  /** The number of the field within its layout. */
+  readonly num: number;
+  /** The key of the field in a message object: the number as a string. */
+  readonly key: string;
+  /** The specification it was compiled from. */
+  readonly spec: FieldSpec;
+  /** The data-element type. */
+  readonly type: FieldType;
+  /** The character classes the type allows (see `charset.ts`). */
+  readonly mask: number;
+  /** An `x+n` amount (sign, then digits). */
+  readonly amount: boolean;
+  /** Numbers are accepted on pack (types `n`, `xn`). */
+  readonly numeric: boolean;
+  /** One of the `ENC_*` constants. */
+  readonly enc: number;
+  /** The message shows the value as hex (binary encodings and composite fields). */
+  readonly hexForm: boolean;
+  /** Fixed length, or maximum with a prefix (units: characters, digits or bytes). */
+  readonly length: number;
+  /** True without a length prefix. */
+  readonly fixed: boolean;
+  /** Bytes on the wire of a fixed-length value. */
+  readonly fixedWire: number;
+  /** One of the `PFX_*` constants. */
+  readonly pfx: number;
+  /** Digits (or bytes, for binary) of the prefix. */
+  readonly pfxDigits: number;
+  /** Bytes taken by the prefix. */
+  readonly pfxSize: number;
+  /** The largest number the prefix can carry. */
+  readonly pfxMax: number;
+  /** One of the `COUNT_*` constants. */
+  readonly counts: number;
+  /** The pad character of a short fixed-length value (`""`: a short value is an error). */
+  readonly padChar: string;
+  /** Pad on the left (else on the right). */
+  readonly padLeft: boolean;
+  /** BCD: the value is left-justified (pad nibble on the right). */
+  readonly leftJustified: boolean;
+  /** BCD: the pad nibble, 0 or 15. */
+  readonly padNibble: number;
+  /** BCD track data: `=` travels as nibble D. */
+  readonly track: boolean;
+  /** BCD amount: the sign travels as one character, the digits as BCD. */
+  readonly bcdAmount: boolean;
+  /** The sign of a BCD amount travels in EBCDIC (else ASCII). */
+  readonly signEbcdic: boolean;
+  /** The compiled layout of a composite field's contents. */
+  readonly composite: unknown;
+}
+
+const ENCODINGS: Record<string, number> = {
+  ascii: ENC_ASCII,
+  ebcdic: ENC_EBCDIC,
+  bcd: ENC_BCD,
+  binary: ENC_BINARY,
+  hex: ENC_HEX,
+  'ebcdic-hex': ENC_EBCDIC_HEX,
+};
+
+const PREFIXES: Record<string, number> = { ascii: PFX_ASCII, ebcdic: PFX_EBCDIC, bcd: PFX_BCD, binary: PFX_BINARY };
+
+const COUNTS: Record<string, number> = { units: COUNT_UNITS, bytes: COUNT_BYTES, nibbles: COUNT_NIBBLES };
+
+/**
+ * Compiles one field. The spec is assumed valid (checked by `dialectProblems`); `composite` is the already compiled
+ * layout of its sub-fields, if any.
+ */
+export function compileField(id: string, num: number, spec: FieldSpec, composite: unknown): FieldPlan {
+  let enc = ENCODINGS[spec.encoding] ?? ENC_ASCII;
+  // A composite's contents are bytes made by its sub-fields: they travel as they are, or as hex characters.
+  if (composite !== undefined && enc !== ENC_HEX && enc !== ENC_EBCDIC_HEX) enc = ENC_BINARY;
+  const hexForm = enc === ENC_BINARY || enc === ENC_HEX || enc === ENC_EBCDIC_HEX;
+  const amount = spec.type === 'xn';
+  const bcdAmount = amount && enc === ENC_BCD;
+  const prefix = spec.prefix;
+  const fixed = prefix === undefined;
+  const pfx = prefix === undefined ? PFX_NONE : (PREFIXES[prefix.encoding] ?? PFX_ASCII);
+  const pfxDigits = prefix === undefined ? 0 : prefix.digits;
+  const pfxSize = pfx === PFX_BCD ? (pfxDigits + 1) >> 1 : pfxDigits;
+  const pfxMax = pfx === PFX_NONE ? 0 : pfx === PFX_BINARY ? 256 ** pfxDigits - 1 : 10 ** pfxDigits - 1;
+  const numeric = spec.type === 'n' || amount;
+  let padChar = '';
+  let padLeft = false;
+  if (spec.pad !== undefined) {
+    padChar = spec.pad.char;
+    padLeft = spec.pad.side === 'left';
+  } else if (numeric) {
+    padChar = '0';
+    padLeft = true;
+  } else if (spec.type !== 'b' && spec.type !== 'z' && !hexForm) {
+    padChar = ' ';
+  }
+  return {
+    id,
+    num,
+    key: String(num),
+    spec,
+    type: spec.type,
+    mask: TYPE_MASK[spec.type] ?? 0,
+    amount,
+    numeric,
+    enc,
+    hexForm,
+    length: spec.length,
+    fixed,
+    fixedWire: wireSize({ enc, bcdAmount }, spec.length),
+    pfx,
+    pfxDigits,
+    pfxSize,
+    pfxMax,
+    counts: COUNTS[spec.prefix?.counts ?? 'units'] ?? COUNT_UNITS,
+    padChar,
+    padLeft,
+    leftJustified: spec.justify === 'left',
+    padNibble: spec.padNibble === 'F' ? 15 : 0,
+    track: spec.type === 'z',
+    bcdAmount,
+    signEbcdic: spec.signEncoding === 'ebcdic',
+    composite,
+  };
+}
+
+/** Bytes on the wire of a value of `units` units (characters, digits or bytes). */
+export function wireSize(plan: { readonly enc: number; readonly bcdAmount: boolean }, units: number): number {
+  switch (plan.enc) {
+    case ENC_BCD:
+      if (plan.bcdAmount) return units === 0 ? 0 : 1 + (units >> 1);
+      return (units + 1) >> 1;
+    case ENC_HEX:
+    case ENC_EBCDIC_HEX:
+      return units * 2;
+    default:
+      return units;
+  }
+}
+
+/** The number a length prefix carries for a value of `units` units. */
+export function prefixValue(plan: FieldPlan, units: number): number {
+  switch (plan.counts) {
+    case COUNT_BYTES:
+      return wireSize(plan, units);
+    case COUNT_NIBBLES:
+      return plan.enc === ENC_BCD ? units : 2 * wireSize(plan, units);
+    default:
+      return units;
+  }
+}

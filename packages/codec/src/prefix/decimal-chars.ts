@@ -1,0 +1,30 @@
+/**
+ * A length prefix written as decimal digit characters (LLVAR "12"): ASCII digits 0x30-0x39 or EBCDIC digits
+ * 0xF0-0xF9. `digits` characters, most significant first.
+ */
+
+/** The byte of digit 0: 0x30 in ASCII, 0xF0 in EBCDIC. */
+export const ASCII_ZERO = 0x30;
+/** The byte of digit 0 in EBCDIC. */
+export const EBCDIC_ZERO = 0xf0;
+
+/** Writes `length` as `digits` decimal characters whose zero is `zero`; returns the offset after them. */
+export function writeDecimalPrefix(buf: Uint8Array, offset: number, length: number, digits: number, zero: number): number {
+  let v = length;
+  for (let i = digits - 1; i >= 0; i--) {
+    buf[offset + i] = zero + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  return offset + digits;
+}
+
+/** Reads `digits` decimal characters whose zero is `zero`; returns the number, or -1 when one is not a digit. */
+export function readDecimalPrefix(buf: Uint8Array, offset: number, digits: number, zero: number): number {
+  let v = 0;
+  for (let i = 0; i < digits; i++) {
+    const d = buf[offset + i]! - zero;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
