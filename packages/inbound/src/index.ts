@@ -1,1 +1,21 @@
-export {};
+/**
+ * `@iso8583/inbound`: a TCP/TLS listener that accepts ISO 8583 from terminals or a switch, hands each message to a
+ * sequence (an async function) as XML and as an object, and sends the sequence's reply back on the same connection;
+ * plus a host simulator sequence that answers like an issuer.
+ */
+import './host-simulator/named.js';
+
+export { createInboundEndpoint } from './endpoint.js';
+export type { InboundEndpoint, CloseOptions } from './endpoint.js';
+export { validateInboundOptions, inboundOptionsSchema } from './options.js';
+export type { InboundOptions, InboundTlsOptions, ResolvedInboundOptions } from './options.js';
+export type { InboundStats } from './metrics.js';
+export type { Sequence, SequenceResult, SequenceContext, InboundMessage } from './sequence.js';
+export { registerSequence, loadSequence } from './sequence-registry.js';
+export { INBOUND_ERROR_CODES } from './errors.js';
+export type { InboundErrorCode } from './errors.js';
+export { responseMti } from './response.js';
+export { createHostSimulator, HOST_RESPONSE_CODES } from './host-simulator/host-simulator.js';
+export type { HostSimulator, HostSimulatorOptions } from './host-simulator/host-simulator.js';
+export type { SimulatedCard } from './host-simulator/cards.js';
+export { iso8583Inbound } from './fastify-plugin.js';

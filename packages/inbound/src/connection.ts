@@ -1,0 +1,217 @@
+import type { Socket } from 'node:net';
+import { FrameDecoder } from '@iso8583/codec';
+import type { Frame } from '@iso8583/codec';
+import type { Logger } from 'pino';
+import type { EndpointCore, Peer } from './core.js';
+import { codeOf } from './errors.js';
+import type { InboundErrorCode } from './errors.js';
+import { handleFrame } from './pipeline.js';
+
+/**
+ * One client connection: cuts frames from the stream, handles up to `maxInFlightPerConnection` messages at once and
+ * writes each reply when it is ready (not in request order). Reading pauses while the limit is reached or while the
+ * client does not read its replies, so a connection's memory stays bounded. Limits enforced here: the read timeout
+ * (a started frame must complete), the idle timeout, and broken framing (the connection is closed).
+ */
+export class InboundConnection implements Peer {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly logger: Logger;
+  /** Settles when the socket has closed. */
+  readonly closed: Promise<void>;
+
+  private readonly decoder: FrameDecoder;
+  private readonly maxInFlight: number;
+  private inFlight = 0;
+  private readonly waiting: Frame[] = [];
+  private readTimer: NodeJS.Timeout | undefined;
+  /** The endpoint is closing: no more frames are taken; the socket ends once in-flight messages are answered. */
+  private draining = false;
+  /** The client has half-closed: answer what is in flight, then end. */
+  private peerEnded = false;
+  private needDrain = false;
+  private corked = false;
+  private gone = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly core: EndpointCore,
+    readonly id: number,
+  ) {
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.logger = core.logger.child({ connection: id, remoteAddress: this.remoteAddress, remotePort: this.remotePort });
+    this.maxInFlight = core.options.maxInFlightPerConnection;
+    this.decoder = new FrameDecoder(core.framing);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('drain', () => {
+      this.needDrain = false;
+      this.maybeResume();
+    });
+    socket.on('error', (err) => this.onError(err));
+    socket.once('close', () => this.onClose());
+    if (core.options.idleTimeout > 0) {
+      socket.setTimeout(core.options.idleTimeout);
+      socket.on('timeout', () => this.onIdle());
+    }
+  }
+
+  /** Writes one framed reply (batched with the others of the same tick). False when the client has gone. */
+  send(frame: Buffer): boolean {
+    const socket = this.socket;
+    if (this.gone || socket.destroyed || !socket.writable) return false;
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        socket.uncork();
+      });
+    }
+    if (!socket.write(frame)) {
+      this.needDrain = true;
+      socket.pause();
+    }
+    return true;
+  }
+
+  /** Stops taking frames; the socket ends once the messages in flight are answered. */
+  drain(): Promise<void> {
+    if (!this.draining) {
+      this.draining = true;
+      this.clearReadTimer();
+      this.socket.pause();
+      this.maybeFinish();
+    }
+    return this.closed;
+  }
+
+  /** Closes the socket now (the close deadline has passed). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.draining) return;
+    let frames: Frame[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      this.fail('ISO8583_ERR_INBOUND_FRAMING', 'broken framing: connection closed', err);
+      return;
+    }
+    this.updateReadTimer(frames.length > 0);
+    for (const frame of frames) {
+      if (this.inFlight < this.maxInFlight) this.start(frame);
+      else this.waiting.push(frame);
+    }
+    if (this.inFlight >= this.maxInFlight || this.waiting.length > 0) this.socket.pause();
+  }
+
+  private start(frame: Frame): void {
+    this.inFlight++;
+    this.core.metrics.inFlight(1);
+    handleFrame(this.core, frame, this).then(
+      () => this.done(),
+      (err: unknown) => {
+        // handleFrame answers every failure itself; this is the last guard that keeps the listener up.
+        this.logger.error({ code: codeOf(err) }, 'unexpected failure while handling a message');
+        this.done();
+      },
+    );
+  }
+
+  private done(): void {
+    this.inFlight--;
+    this.core.metrics.inFlight(-1);
+    while (this.waiting.length > 0 && this.inFlight < this.maxInFlight && !this.gone) {
+      this.start(this.waiting.shift()!);
+    }
+    this.maybeFinish();
+    this.maybeResume();
+  }
+
+  private maybeResume(): void {
+    if (this.draining || this.peerEnded || this.gone || this.needDrain) return;
+    if (this.inFlight >= this.maxInFlight || this.waiting.length > 0) return;
+    if (this.socket.isPaused()) this.socket.resume();
+  }
+
+  private maybeFinish(): void {
+    if (!(this.draining || this.peerEnded) || this.inFlight > 0 || this.waiting.length > 0) return;
+    if (!this.socket.destroyed && this.socket.writable) this.socket.end();
+    else if (this.peerEnded) this.socket.destroy();
+  }
+
+  private onEnd(): void {
+    this.peerEnded = true;
+    this.clearReadTimer();
+    this.maybeFinish();
+  }
+
+  /** Read timeout: armed while a frame is incomplete; a frame completed re-arms it for the next incomplete one. */
+  private updateReadTimer(completed: boolean): void {
+    const timeout = this.core.options.readTimeout;
+    if (timeout === 0) return;
+    if (this.decoder.bufferedBytes === 0) {
+      this.clearReadTimer();
+      return;
+    }
+    if (completed || this.readTimer === undefined) {
+      this.clearReadTimer();
+      this.readTimer = setTimeout(() => this.onReadTimeout(), timeout);
+      this.readTimer.unref();
+    }
+  }
+
+  private onReadTimeout(): void {
+    this.readTimer = undefined;
+    // Reading paused by the endpoint itself (in-flight limit, client not reading): the client is not the slow one.
+    if (this.socket.isPaused() && !this.draining) {
+      this.updateReadTimer(false);
+      return;
+    }
+    this.fail('ISO8583_ERR_INBOUND_READ_TIMEOUT', 'a frame was not completed within the read timeout: connection closed');
+  }
+
+  private clearReadTimer(): void {
+    if (this.readTimer !== undefined) {
+      clearTimeout(this.readTimer);
+      this.readTimer = undefined;
+    }
+  }
+
+  private onIdle(): void {
+    if (this.inFlight > 0 || this.waiting.length > 0) {
+      this.socket.setTimeout(this.core.options.idleTimeout);
+      return;
+    }
+    this.fail('ISO8583_ERR_INBOUND_IDLE_TIMEOUT', 'idle timeout: connection closed');
+  }
+
+  private onError(err: Error): void {
+    // A reset or a write to a client that has gone: counted once, the socket closes by itself.
+    if (this.gone) return;
+    this.gone = true;
+    this.core.metrics.error('ISO8583_ERR_INBOUND_SOCKET');
+    this.logger.info({ code: 'ISO8583_ERR_INBOUND_SOCKET', cause: codeOf(err) }, 'connection failed');
+  }
+
+  private fail(code: InboundErrorCode, text: string, err?: unknown): void {
+    this.core.metrics.error(code);
+    this.logger.warn({ code, ...(err === undefined ? {} : { cause: codeOf(err) }) }, text);
+    this.gone = true;
+    this.waiting.length = 0;
+    this.clearReadTimer();
+    this.socket.destroy();
+  }
+
+  private onClose(): void {
+    this.gone = true;
+    this.waiting.length = 0;
+    this.clearReadTimer();
+  }
+}

@@ -1,0 +1,27 @@
+import type { Logger } from 'pino';
+import type { Codec, FramingOptions } from '@iso8583/codec';
+import type { InboundMetrics } from './metrics.js';
+import type { ResolvedInboundOptions } from './options.js';
+import type { Sequence } from './sequence.js';
+
+/** What every connection of an endpoint shares: options, codec, sequences, counters, logger. */
+export interface EndpointCore {
+  readonly options: ResolvedInboundOptions;
+  readonly codec: Codec;
+  readonly framing: FramingOptions;
+  readonly sequence: Sequence;
+  readonly onError: Sequence | undefined;
+  readonly metrics: InboundMetrics;
+  readonly logger: Logger;
+  /** A new unique message id. */
+  nextMessageId(): string;
+}
+
+/** The side of a connection that the message pipeline sees. */
+export interface Peer {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly logger: Logger;
+  /** Writes one framed reply; false when the client has gone (the reply is dropped and counted). */
+  send(frame: Buffer): boolean;
+}

@@ -1,0 +1,277 @@
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { createServer as createTcpServer } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createCodec, isIso8583Error } from '@iso8583/codec';
+import type { Codec, FramingOptions } from '@iso8583/codec';
+import { createAllowList } from './allow-list.js';
+import { InboundConnection } from './connection.js';
+import type { EndpointCore } from './core.js';
+import { codeOf, inboundError } from './errors.js';
+import { InboundMetrics } from './metrics.js';
+import type { InboundStats } from './metrics.js';
+import { validateInboundOptions } from './options.js';
+import type { InboundOptions, ResolvedInboundOptions } from './options.js';
+import { loadSequence } from './sequence-registry.js';
+import type { Sequence } from './sequence.js';
+
+/** Options of {@link InboundEndpoint.close}. */
+export interface CloseOptions {
+  /**
+   * Milliseconds to wait for the messages in flight to be answered and the clients to leave; then every connection
+   * left is destroyed. Default 10000.
+   */
+  deadline?: number;
+}
+
+/**
+ * A listening ISO 8583 endpoint. Events: `listening` (AddressInfo), `connection` ({ remoteAddress, remotePort }),
+ * `close`, and `error` (a listener failure after start; emitted only when someone listens, otherwise logged).
+ */
+export interface InboundEndpoint extends EventEmitter {
+  /** The endpoint's name (option `name`). */
+  readonly name: string;
+  /** The prom-client Registry holding the endpoint's metrics (its own unless the `registry` option gave one). */
+  readonly registry: Registry;
+  /** The options after validation, with their defaults; frozen. */
+  readonly options: ResolvedInboundOptions;
+  /** Loads the sequences and starts listening; resolves with the bound address. Calling it again returns the same promise. */
+  start(): Promise<AddressInfo>;
+  /**
+   * Stops accepting, lets the messages in flight be answered, then closes every connection; connections still open
+   * at the deadline are destroyed. Idempotent: every call returns the same promise.
+   */
+  close(options?: CloseOptions): Promise<void>;
+  /** The bound address while listening, otherwise `null`. */
+  address(): AddressInfo | null;
+  /** The endpoint's counts. */
+  stats(): InboundStats;
+}
+
+const DEFAULT_CLOSE_DEADLINE = 10000;
+
+class Endpoint extends EventEmitter implements InboundEndpoint {
+  readonly name: string;
+  readonly registry: Registry;
+  readonly options: ResolvedInboundOptions;
+  readonly #metrics: InboundMetrics;
+  readonly #logger: Logger;
+  readonly #codec: Codec;
+  readonly #framing: FramingOptions;
+  readonly #allowed: ((address: string | undefined) => boolean) | undefined;
+  readonly #idPrefix = randomBytes(4).toString('hex');
+  #messageCount = 0;
+  #connectionCount = 0;
+  #server: Server | undefined;
+  #starting: Promise<AddressInfo> | undefined;
+  #closing: Promise<void> | undefined;
+  /** Every accepted socket (TLS: the raw socket, from accept on, handshake included). */
+  readonly #sockets = new Set<Socket>();
+  readonly #connections = new Set<InboundConnection>();
+
+  constructor(options: InboundOptions) {
+    super();
+    this.options = validateInboundOptions(options);
+    const o = this.options;
+    this.name = o.name;
+    this.#logger = (o.logger ?? pino({ level: 'silent' })).child({ endpoint: o.name });
+    this.#metrics = new InboundMetrics(o.name, o.registry);
+    this.registry = this.#metrics.registry;
+    try {
+      this.#codec = createCodec(o.dialect, { lenient: o.lenient });
+    } catch (cause) {
+      const reason = `dialect cannot be used (${codeOf(cause)})`;
+      throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', `invalid inbound options: ${reason}`, {
+        field: 'dialect',
+        problems: [{ field: 'dialect', code: codeOf(cause), reason }],
+        cause,
+      });
+    }
+    const codec = this.#codec;
+    this.#framing = {
+      lengthHeader: o.frame,
+      lengthIncludesHeader: o.lengthIncludesHeader,
+      headerBytes: o.headerBytes,
+      maxFrameSize: o.maxFrameSize,
+      ...(o.frame === 'none' ? { measure: (bytes: Buffer) => codec.measure(bytes) } : {}),
+    };
+    this.#allowed = o.allow === undefined ? undefined : createAllowList(o.allow);
+  }
+
+  start(): Promise<AddressInfo> {
+    if (this.#closing !== undefined) {
+      return Promise.reject(inboundError('ISO8583_ERR_INBOUND_LISTEN', `endpoint "${this.name}" is closed`));
+    }
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<AddressInfo> {
+    const o = this.options;
+    const sequence = await loadSequence(o.sequence);
+    const onError = o.onError === undefined ? undefined : await loadSequence(o.onError);
+    const core = this.#core(sequence, onError);
+    const server = o.tls === undefined
+      ? createTcpServer({ allowHalfOpen: true })
+      : createTlsServer({
+          allowHalfOpen: true,
+          cert: o.tls.cert,
+          key: o.tls.key,
+          ...(o.tls.ca === undefined ? {} : { ca: o.tls.ca }),
+          requestCert: o.tls.requestCert === true,
+          rejectUnauthorized: o.tls.requestCert === true,
+          handshakeTimeout: o.readTimeout > 0 ? o.readTimeout : 120000,
+        });
+    server.on('connection', (socket: Socket) => this.#accept(socket, core, o.tls === undefined));
+    if (o.tls !== undefined) {
+      server.on('secureConnection', (socket: TLSSocket) => this.#open(socket, core));
+      server.on('tlsClientError', (err: Error) => {
+        this.#metrics.error('ISO8583_ERR_INBOUND_TLS');
+        this.#logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause: codeOf(err) }, 'TLS handshake failed');
+      });
+    }
+    this.#server = server;
+    const address = await new Promise<AddressInfo>((resolve, reject) => {
+      const onListenError = (err: Error): void => {
+        reject(inboundError('ISO8583_ERR_INBOUND_LISTEN', `cannot listen on ${o.host}:${o.port} (${codeOf(err)})`, {
+          field: 'port',
+          cause: err,
+        }));
+      };
+      server.once('error', onListenError);
+      server.listen({ host: o.host, port: o.port }, () => {
+        server.off('error', onListenError);
+        resolve(server.address() as AddressInfo);
+      });
+    });
+    server.on('error', (err) => {
+      this.#logger.error({ code: 'ISO8583_ERR_INBOUND_LISTEN', cause: codeOf(err) }, 'listener error');
+      if (this.listenerCount('error') > 0) this.emit('error', err);
+    });
+    this.#logger.info({ host: address.address, port: address.port, tls: o.tls !== undefined }, 'inbound endpoint listening');
+    this.emit('listening', address);
+    return address;
+  }
+
+  #core(sequence: Sequence, onError: Sequence | undefined): EndpointCore {
+    return {
+      options: this.options,
+      codec: this.#codec,
+      framing: this.#framing,
+      sequence,
+      onError,
+      metrics: this.#metrics,
+      logger: this.#logger,
+      nextMessageId: () => `${this.#idPrefix}-${(++this.#messageCount).toString(36)}`,
+    };
+  }
+
+  /** A socket just accepted (before any TLS handshake): the allow-list and the connection limit apply here. */
+  #accept(socket: Socket, core: EndpointCore, plain: boolean): void {
+    const remote = { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
+    if (this.#closing !== undefined) {
+      socket.destroy();
+      return;
+    }
+    if (this.#allowed !== undefined && !this.#allowed(socket.remoteAddress)) {
+      this.#refuse(socket, 'ISO8583_ERR_INBOUND_NOT_ALLOWED', 'connection refused: address not in the allow-list', remote);
+      return;
+    }
+    if (this.#sockets.size >= this.options.maxConnections) {
+      this.#refuse(socket, 'ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS', 'connection refused: maxConnections reached', remote);
+      return;
+    }
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+    if (plain) this.#open(socket, core);
+    else socket.on('error', () => undefined); // the TLS socket on top reports it (tlsClientError or its own error)
+  }
+
+  #refuse(socket: Socket, code: 'ISO8583_ERR_INBOUND_NOT_ALLOWED' | 'ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS', text: string,
+    remote: Record<string, unknown>): void {
+    this.#metrics.error(code);
+    this.#logger.warn({ code, ...remote }, text);
+    socket.on('error', () => undefined);
+    socket.destroy();
+  }
+
+  #open(socket: Socket, core: EndpointCore): void {
+    if (this.#closing !== undefined) {
+      socket.destroy();
+      return;
+    }
+    const connection = new InboundConnection(socket, core, ++this.#connectionCount);
+    this.#connections.add(connection);
+    this.#metrics.connectionOpened();
+    connection.logger.debug('connection open');
+    void connection.closed.then(() => {
+      this.#connections.delete(connection);
+      this.#metrics.connectionClosed();
+      connection.logger.debug('connection closed');
+    });
+    this.emit('connection', { remoteAddress: connection.remoteAddress, remotePort: connection.remotePort });
+  }
+
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#close(options.deadline ?? DEFAULT_CLOSE_DEADLINE);
+    return this.#closing;
+  }
+
+  async #close(deadline: number): Promise<void> {
+    if (this.#starting !== undefined) {
+      try {
+        await this.#starting;
+      } catch {
+        // never listened: nothing to close but the state
+      }
+    }
+    const server = this.#server;
+    const serverClosed = server === undefined || !server.listening
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => server.close(() => resolve()));
+    this.#logger.info({ connections: this.#connections.size }, 'inbound endpoint closing');
+    const drained = Promise.all([...this.#connections].map((c) => c.drain()));
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), deadline);
+    });
+    const outcome = await Promise.race([drained.then(() => 'drained' as const), expired]);
+    clearTimeout(timer);
+    if (outcome === 'expired') {
+      this.#logger.warn({ connections: this.#connections.size }, 'close deadline passed: destroying connections');
+    }
+    // Sockets still handshaking (TLS) or left at the deadline.
+    for (const connection of this.#connections) connection.destroy();
+    for (const socket of this.#sockets) socket.destroy();
+    await serverClosed;
+    this.#logger.info('inbound endpoint closed');
+    this.emit('close');
+  }
+
+  address(): AddressInfo | null {
+    const address = this.#server?.listening === true ? this.#server.address() : null;
+    return address !== null && typeof address === 'object' ? address : null;
+  }
+
+  stats(): InboundStats {
+    return this.#metrics.snapshot();
+  }
+}
+
+/**
+ * Makes an inbound endpoint: validates the options (throws `ISO8583_ERR_INBOUND_OPTIONS` naming every bad one) and
+ * prepares the codec; `start()` loads the sequences and listens.
+ */
+export function createInboundEndpoint(options: InboundOptions): InboundEndpoint {
+  try {
+    return new Endpoint(options);
+  } catch (err) {
+    if (isIso8583Error(err)) throw err;
+    throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', `invalid inbound options (${codeOf(err)})`, { cause: err });
+  }
+}

@@ -1,0 +1,60 @@
+import { Iso8583Error } from '@iso8583/codec';
+import type { FieldProblem } from '@iso8583/codec';
+
+/**
+ * Every failure of the inbound endpoint has a stable `code` listed here (match on `err.code`, never on the text).
+ * Each one is logged with its code and counted in `stats().errorsByCode` and the `iso8583_inbound_errors_total`
+ * metric. No error text contains a field value or card data.
+ */
+export const INBOUND_ERROR_CODES = {
+  ISO8583_ERR_INBOUND_OPTIONS:
+    'Invalid endpoint options; `problems` names every offending option (checked against the inbound schema of `connector-manifest.json`).',
+  ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND:
+    'A sequence reference that is neither a registered name nor a module exporting a function (default export or `sequence`).',
+  ISO8583_ERR_INBOUND_LISTEN: 'The listener could not bind its host and port (or the endpoint was started twice or after close).',
+  ISO8583_ERR_INBOUND_DECODE:
+    'A frame that does not decode under the dialect; answered with response code 30 when its MTI can be read, otherwise dropped.',
+  ISO8583_ERR_INBOUND_FRAMING:
+    'Broken framing (a length header over the maximum frame size, or not a number): the connection is closed.',
+  ISO8583_ERR_INBOUND_SEQUENCE_FAILED:
+    'The sequence threw or rejected; the onError sequence is called, or the reply carries response code 96.',
+  ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT:
+    'The sequence did not settle within `sequenceTimeout`; handled like a failure (onError, or response code 96).',
+  ISO8583_ERR_INBOUND_REPLY_INVALID:
+    'The sequence (or onError sequence) returned a reply that cannot be read or packed; the reply carries response code 96.',
+  ISO8583_ERR_INBOUND_NOT_ALLOWED: 'A connection from an address outside the `allow` list; closed at once.',
+  ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS: 'A connection over `maxConnections`; closed at once.',
+  ISO8583_ERR_INBOUND_READ_TIMEOUT: 'A frame was started but not completed within `readTimeout`; the connection is closed.',
+  ISO8583_ERR_INBOUND_IDLE_TIMEOUT: 'No bytes and no message in flight for `idleTimeout`; the connection is closed.',
+  ISO8583_ERR_INBOUND_TLS: 'A TLS handshake failed (bad or missing client certificate with `requestCert`, protocol error).',
+  ISO8583_ERR_INBOUND_SOCKET: 'A connection failed (reset by the peer, write after the peer left); the connection is closed.',
+  ISO8583_ERR_INBOUND_CLIENT_GONE: 'A reply was ready but the client had already disconnected; the reply is dropped.',
+} as const;
+
+/** A stable error code of the inbound endpoint. */
+export type InboundErrorCode = keyof typeof INBOUND_ERROR_CODES;
+
+/** Context of an inbound error: never a value, only names and positions. */
+export interface InboundErrorContext {
+  /** The option or field concerned. */
+  field?: string;
+  /** The MTI of the message concerned, when known. */
+  mti?: string;
+  /** Every offending option. */
+  problems?: FieldProblem[];
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/** Makes an inbound error; the text says what failed and where, never a value. */
+export function inboundError(code: InboundErrorCode, reason: string, context: InboundErrorContext = {}): Iso8583Error {
+  let text = reason;
+  if (context.mti !== undefined) text = `MTI ${context.mti}: ${text}`;
+  return new Iso8583Error(code, text, context);
+}
+
+/** The code of any error (an `Iso8583Error` code, a Node `code` such as `ECONNRESET`, or `ERR_UNKNOWN`). */
+export function codeOf(err: unknown): string {
+  if (err !== null && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
+  return 'ERR_UNKNOWN';
+}

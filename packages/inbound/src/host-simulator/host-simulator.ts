@@ -1,0 +1,229 @@
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { responseMti } from '../response.js';
+import type { InboundMessage, Sequence } from '../sequence.js';
+import { expiryOf, isExpired, luhnValid, panOf } from './cards.js';
+import type { SimulatedCard } from './cards.js';
+import { Journal } from './journal.js';
+import type { JournalEntry } from './journal.js';
+
+/** Options of {@link createHostSimulator}. */
+export interface HostSimulatorOptions {
+  /** The issuer's cards: PAN -> balance (minor units), expiry and blocked flag. Default: none (see `defaultBalance`). */
+  cards?: Record<string, SimulatedCard>;
+  /**
+   * The opening balance (minor units) of a card not in `cards`, opened on first use; `null` declines unknown cards
+   * with 14 (invalid card). Default 1000000 (10,000.00), so that a demo approves any Luhn-valid test card.
+   */
+  defaultBalance?: number | null;
+  /** The largest amount (minor units) approved in one transaction; more is declined with 61. Default: no limit. */
+  maxAmount?: number;
+  /** Milliseconds to wait before each answer, as a slow host would. Default 0. */
+  delay?: number;
+  /** How many transactions are kept to match reversals against (oldest dropped first). Default 100000. */
+  journalSize?: number;
+  /** The clock (for expiry checks and field 37). Default `() => new Date()`. */
+  now?: () => Date;
+}
+
+/** A host simulator sequence, with a look at its accounts (for tests and demos). */
+export interface HostSimulator extends Sequence {
+  /** The balance of a card in minor units, or `undefined` for a card the host does not know (yet). */
+  balanceOf(pan: string): number | undefined;
+}
+
+/** The response codes of the simulator (ISO 8583:1987 field 39 values). */
+export const HOST_RESPONSE_CODES = {
+  approved: '00',
+  invalidTransaction: '12',
+  invalidAmount: '13',
+  invalidCard: '14',
+  originalNotFound: '25',
+  formatError: '30',
+  insufficientFunds: '51',
+  expiredCard: '54',
+  exceedsAmountLimit: '61',
+} as const;
+
+/** Network management information codes (field 70) answered with 00. */
+const NETWORK_CODES = new Set(['001', '002', '301']);
+
+/** Fields a financial response echoes (never track data, PIN or EMV data). */
+const ECHO = ['2', '3', '4', '7', '11', '12', '13', '32', '37', '41', '42', '49'];
+
+function text(fields: IsoMessage, field: string): string | undefined {
+  const value = fields[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function echo(fields: IsoMessage, mti: string, extra: readonly string[] = []): MessageInput {
+  const reply: MessageInput = { 0: mti };
+  for (const field of [...ECHO, ...extra]) {
+    const value = fields[field];
+    if (typeof value === 'string') reply[field] = value;
+  }
+  return reply;
+}
+
+/**
+ * A sequence that behaves like an issuer host, for demos and tests:
+ * - 0800 -> 0810: sign-on (70 = 001), sign-off (002), echo test (301) answered 00; other codes 12; no 70: 30.
+ * - 0100/0200 -> 0110/0210 with 37 (retrieval reference: the request's, or one made up), 38 (approval code, when
+ *   approved) and 39. Processing code (field 3) 00/01/09 debits, 20 credits (refund), 30/31 is a balance inquiry
+ *   (field 54 carries the available balance); others 12. Declines: 14 invalid card (not Luhn-valid, blocked, or
+ *   unknown with `defaultBalance: null`), 54 expired (card record, field 14 or track 2), 61 over `maxAmount`,
+ *   51 insufficient funds, 13 a zero amount, 30 a missing PAN, STAN or amount.
+ * - 0400/0420 (and repeats 0401/0421) -> 0410/0430: finds the original by field 90 (original MTI, STAN,
+ *   transmission time, acquirer) or else by STAN + terminal + acquirer, and restores its balance once; 00, or 25
+ *   when no original matches.
+ * - Any other request -> its response MTI with 12; a response MTI gets no reply.
+ */
+export function createHostSimulator(options: HostSimulatorOptions = {}): HostSimulator {
+  const accounts = new Map<string, SimulatedCard>();
+  for (const [pan, card] of Object.entries(options.cards ?? {})) accounts.set(pan, { ...card });
+  const opened: string[] = [];
+  const defaultBalance = options.defaultBalance === undefined ? 1000000 : options.defaultBalance;
+  const maxAmount = options.maxAmount ?? Number.POSITIVE_INFINITY;
+  const delay = options.delay ?? 0;
+  const journalSize = options.journalSize ?? 100000;
+  const journal = new Journal(journalSize);
+  const now = options.now ?? (() => new Date());
+  let sequenceNumber = 0;
+
+  function account(pan: string): SimulatedCard | undefined {
+    const known = accounts.get(pan);
+    if (known !== undefined || defaultBalance === null) return known;
+    const card: SimulatedCard = { balance: defaultBalance };
+    accounts.set(pan, card);
+    opened.push(pan);
+    if (opened.length > journalSize) accounts.delete(opened.shift()!);
+    return card;
+  }
+
+  /** Field 37: YDDD (last digit of the year, day of the year), hh, then a 6-digit sequence number. */
+  function retrievalReference(date: Date): string {
+    const start = Date.UTC(date.getUTCFullYear(), 0, 0);
+    const day = Math.floor((date.getTime() - start) / 86400000);
+    return `${date.getUTCFullYear() % 10}${String(day).padStart(3, '0')}${String(date.getUTCHours()).padStart(2, '0')}${String(sequenceNumber % 1000000).padStart(6, '0')}`;
+  }
+
+  function financial(fields: IsoMessage, mti: string, replyMti: string): MessageInput {
+    sequenceNumber++;
+    const date = now();
+    const reply = echo(fields, replyMti);
+    reply['37'] = text(fields, '37') ?? retrievalReference(date);
+    const decline = (code: string): MessageInput => {
+      reply['39'] = code;
+      return reply;
+    };
+    const pan = panOf(fields);
+    const stan = text(fields, '11');
+    const processing = text(fields, '3') ?? '000000';
+    const kind = processing.slice(0, 2);
+    const inquiry = kind === '30' || kind === '31';
+    const amountText = text(fields, '4');
+    if (pan === undefined || stan === undefined || (!inquiry && amountText === undefined)) return decline('30');
+    if (amountText !== undefined && !/^\d+$/.test(amountText)) return decline('30');
+    if (!['00', '01', '09', '20'].includes(kind) && !inquiry) return decline('12');
+    const amount = amountText === undefined ? 0 : Number(amountText);
+    const entry: JournalEntry = {
+      mti, stan, transmission: text(fields, '7'), terminal: text(fields, '41'), acquirer: text(fields, '32'), pan,
+      debited: 0, credited: 0, reversed: false,
+    };
+    journal.add(entry);
+    const card = luhnValid(pan) ? account(pan) : undefined;
+    if (card === undefined || card.blocked === true) return decline('14');
+    const expiry = card.expiry ?? expiryOf(fields);
+    if (expiry !== undefined && isExpired(expiry, date)) return decline('54');
+    if (inquiry) {
+      const currency = text(fields, '49') ?? '840';
+      reply['54'] = `${processing.slice(2, 4)}02${currency}C${String(card.balance).padStart(12, '0')}`;
+    } else {
+      if (amount === 0) return decline('13');
+      if (amount > maxAmount) return decline('61');
+      if (kind === '20') {
+        card.balance += amount;
+        entry.credited = amount;
+      } else {
+        if (amount > card.balance) return decline('51');
+        card.balance -= amount;
+        entry.debited = amount;
+      }
+    }
+    reply['38'] = String((sequenceNumber * 7919 + 104729) % 1000000).padStart(6, '0');
+    reply['39'] = '00';
+    return reply;
+  }
+
+  function reversal(fields: IsoMessage, replyMti: string): MessageInput {
+    const reply = echo(fields, replyMti, ['90']);
+    const stan = text(fields, '11');
+    if (stan === undefined) {
+      reply['39'] = '30';
+      return reply;
+    }
+    const original = text(fields, '90');
+    let entry: JournalEntry | undefined;
+    if (original !== undefined && /^\d{20}/.test(original)) {
+      const acquirer = original.slice(20, 31);
+      const transmission = original.slice(10, 20);
+      entry = journal.find(original.slice(4, 10), {
+        mti: original.slice(0, 4),
+        ...(/^0+$/.test(transmission) ? {} : { transmission }),
+        ...(acquirer === '' || /^0+$/.test(acquirer) ? {} : { acquirer }),
+      });
+    } else {
+      const terminal = text(fields, '41');
+      const acquirer = text(fields, '32');
+      entry = journal.find(stan, { ...(terminal === undefined ? {} : { terminal }), ...(acquirer === undefined ? {} : { acquirer }) });
+    }
+    if (entry === undefined) {
+      reply['39'] = '25';
+      return reply;
+    }
+    if (!entry.reversed) {
+      entry.reversed = true;
+      const card = accounts.get(entry.pan);
+      if (card !== undefined) card.balance += entry.debited - entry.credited;
+    }
+    reply['39'] = '00';
+    return reply;
+  }
+
+  function network(fields: IsoMessage, replyMti: string): MessageInput {
+    const reply: MessageInput = { 0: replyMti };
+    for (const field of ['7', '11', '12', '13', '32', '33', '41', '70']) {
+      const value = fields[field];
+      if (typeof value === 'string') reply[field] = value;
+    }
+    const code = text(fields, '70');
+    reply['39'] = code === undefined ? '30' : NETWORK_CODES.has(code) ? '00' : '12';
+    return reply;
+  }
+
+  function answer(message: InboundMessage): MessageInput | undefined {
+    const mti = message.mti;
+    const replyMti = responseMti(mti);
+    if (replyMti === undefined) return undefined;
+    const fields = message.fields;
+    switch (mti.slice(0, 2)) {
+      case '08':
+        return network(fields, replyMti);
+      case '01':
+      case '02':
+        return financial(fields, mti, replyMti);
+      case '04':
+        return reversal(fields, replyMti);
+      default: {
+        const reply = echo(fields, replyMti);
+        reply['39'] = '12';
+        return reply;
+      }
+    }
+  }
+
+  const sequence = (message: InboundMessage): MessageInput | undefined | Promise<MessageInput | undefined> => {
+    if (delay <= 0) return answer(message);
+    return new Promise((resolve) => setTimeout(() => resolve(answer(message)), delay));
+  };
+  return Object.assign(sequence, { balanceOf: (pan: string) => accounts.get(pan)?.balance });
+}

@@ -1,0 +1,75 @@
+/** An authorisation or financial transaction the simulated host answered, kept to match reversals against. */
+export interface JournalEntry {
+  /** The request MTI (0100, 0200). */
+  mti: string;
+  /** Field 11, the STAN. */
+  stan: string;
+  /** Field 7, the transmission date and time (MMDDhhmmss), when given. */
+  transmission: string | undefined;
+  /** Field 41, the terminal id, when given. */
+  terminal: string | undefined;
+  /** Field 32, the acquiring institution id, when given. */
+  acquirer: string | undefined;
+  /** The PAN the amount was taken from. */
+  pan: string;
+  /** The amount debited (0 when declined or a credit was applied). */
+  debited: number;
+  /** The amount credited (refund), to take back on reversal. */
+  credited: number;
+  /** Set once a reversal has restored the balance, so a repeated 0420/0421 does not restore twice. */
+  reversed: boolean;
+}
+
+/**
+ * The journal of the simulated host: the last `limit` transactions, oldest dropped first (so memory stays flat
+ * over any number of transactions). Looked up by STAN, then narrowed by the other keys.
+ */
+export class Journal {
+  private readonly byStan = new Map<string, JournalEntry[]>();
+  private readonly order: JournalEntry[] = [];
+  private head = 0;
+
+  constructor(private readonly limit: number) {}
+
+  add(entry: JournalEntry): void {
+    const list = this.byStan.get(entry.stan);
+    if (list === undefined) this.byStan.set(entry.stan, [entry]);
+    else list.push(entry);
+    this.order.push(entry);
+    if (this.order.length - this.head > this.limit) this.evict();
+  }
+
+  private evict(): void {
+    const old = this.order[this.head]!;
+    this.head++;
+    const list = this.byStan.get(old.stan);
+    if (list !== undefined) {
+      const i = list.indexOf(old);
+      if (i !== -1) list.splice(i, 1);
+      if (list.length === 0) this.byStan.delete(old.stan);
+    }
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The latest entry with this STAN whose given keys all match (an absent key matches anything). */
+  find(stan: string, keys: { mti?: string; transmission?: string; terminal?: string; acquirer?: string }): JournalEntry | undefined {
+    const list = this.byStan.get(stan);
+    if (list === undefined) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const e = list[i]!;
+      if (keys.mti !== undefined && e.mti.slice(0, 2) !== keys.mti.slice(0, 2)) continue;
+      if (keys.transmission !== undefined && e.transmission !== undefined && e.transmission !== keys.transmission) continue;
+      if (keys.terminal !== undefined && e.terminal !== undefined && e.terminal !== keys.terminal) continue;
+      if (keys.acquirer !== undefined && e.acquirer !== undefined && Number(e.acquirer) !== Number(keys.acquirer)) continue;
+      return e;
+    }
+    return undefined;
+  }
+
+  get size(): number {
+    return this.order.length - this.head;
+  }
+}

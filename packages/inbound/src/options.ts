@@ -1,0 +1,222 @@
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Dialect, FieldProblem } from '@iso8583/codec';
+import type { LengthHeader } from '@iso8583/codec';
+import { inboundError } from './errors.js';
+import { parseAllowEntry } from './allow-list.js';
+import type { Sequence } from './sequence.js';
+
+/** TLS settings of the listener (PEM text, not file names). */
+export interface InboundTlsOptions {
+  /** The server certificate chain, PEM text. Required. */
+  cert: string;
+  /** The server private key, PEM text. Required. */
+  key: string;
+  /** The CA certificates (PEM) that client certificates must chain to. Default: the Node.js root CAs. */
+  ca?: string;
+  /** Mutual TLS: require a client certificate signed by `ca`; a client without one is refused. Default `false`. */
+  requestCert?: boolean;
+}
+
+/**
+ * Options of {@link createInboundEndpoint}. Validated by ajv against the `inboundEndpoint` schema of
+ * `connector-manifest.json`; an invalid set throws `ISO8583_ERR_INBOUND_OPTIONS` naming every bad option.
+ */
+export interface InboundOptions {
+  /** The endpoint's name, in logs, metric labels and `context.endpoint`. Default `inbound`. */
+  name?: string;
+  /** The address to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** The TCP port; 0 picks a free one (read it from `address()`). Required. */
+  port: number;
+  /** A built-in dialect name, a `.json`/`.xml` dialect file path, or a dialect object. Default `iso87ascii`. */
+  dialect?: string | Dialect;
+  /** The length header in front of each message. Default `binary2`. */
+  frame?: LengthHeader;
+  /** Whether the length header counts itself. Default `false`. */
+  lengthIncludesHeader?: boolean;
+  /** Fixed header bytes after the length header (5 for a TPDU, swapped on the reply). Default 0. */
+  headerBytes?: number;
+  /** Lenient decoding (characters outside the field type accepted, as real hosts send them). Default `false`. */
+  lenient?: boolean;
+  /** Listen with TLS. Default: plain TCP. */
+  tls?: InboundTlsOptions;
+  /** The sequence: a function, a registered name (e.g. `host-simulator`) or a module path. Required. */
+  sequence: Sequence | string;
+  /** The sequence called when the sequence fails or times out. Default: none (reply with response code 96). */
+  onError?: Sequence | string;
+  /** Milliseconds a sequence may take before it counts as failed. Default 30000. */
+  sequenceTimeout?: number;
+  /** Connections held at once; one more is closed at accept. Default 10000. */
+  maxConnections?: number;
+  /** The largest frame accepted (length header excluded); more closes the connection. Default 65535. */
+  maxFrameSize?: number;
+  /** Messages of one connection handled at once; reading pauses at the limit. Default 64. */
+  maxInFlightPerConnection?: number;
+  /** Milliseconds without bytes and with nothing in flight before a connection is closed; 0 never. Default 0. */
+  idleTimeout?: number;
+  /** Milliseconds within which a started frame (and a TLS handshake) must complete; 0 never. Default 30000. */
+  readTimeout?: number;
+  /** IP allow-list: addresses and CIDR ranges (IPv4 and IPv6). Default: every address. */
+  allow?: string[];
+  /** Handed to sequences as `context.connectors`. Default `{}`. */
+  connectors?: Record<string, unknown>;
+  /** A pino logger; the endpoint logs through a child with `endpoint` set. Default: silent. */
+  logger?: Logger;
+  /** The prom-client Registry for the metrics. Default: a Registry of the endpoint's own. */
+  registry?: Registry;
+}
+
+/** The options after validation, with every default filled in; frozen. */
+export interface ResolvedInboundOptions {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly dialect: string | Dialect;
+  readonly frame: LengthHeader;
+  readonly lengthIncludesHeader: boolean;
+  readonly headerBytes: number;
+  readonly lenient: boolean;
+  readonly tls: Readonly<InboundTlsOptions> | undefined;
+  readonly sequence: Sequence | string;
+  readonly onError: Sequence | string | undefined;
+  readonly sequenceTimeout: number;
+  readonly maxConnections: number;
+  readonly maxFrameSize: number;
+  readonly maxInFlightPerConnection: number;
+  readonly idleTimeout: number;
+  readonly readTimeout: number;
+  readonly allow: readonly string[] | undefined;
+  readonly connectors: Record<string, unknown>;
+  readonly logger: Logger | undefined;
+  readonly registry: Registry | undefined;
+}
+
+/** The manifest at the repository root: `dist/src/options.js` -> `../../../../connector-manifest.json`. */
+const MANIFEST_URL = new URL('../../../../connector-manifest.json', import.meta.url);
+
+let validator: ValidateFunction | undefined;
+
+/** The JSON Schema of the inbound endpoint's options, from `connector-manifest.json` (`inboundEndpoint.parameters`). */
+export function inboundOptionsSchema(): Record<string, unknown> {
+  const manifest = JSON.parse(readFileSync(MANIFEST_URL, 'utf8')) as { inboundEndpoint?: { parameters?: unknown } };
+  const schema = manifest.inboundEndpoint?.parameters;
+  if (schema === null || typeof schema !== 'object') {
+    throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', 'connector-manifest.json has no inboundEndpoint.parameters schema');
+  }
+  return schema as Record<string, unknown>;
+}
+
+function compile(): ValidateFunction {
+  if (validator !== undefined) return validator;
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+  // `typeof` (as in ajv-keywords): for runtime-only values a JSON Schema cannot describe (functions, loggers).
+  ajv.addKeyword({
+    keyword: 'typeof',
+    schemaType: 'string',
+    validate: (expected: string, data: unknown) => (expected === 'object' ? data !== null && typeof data === 'object' : typeof data === expected),
+    errors: false,
+  });
+  validator = ajv.compile(inboundOptionsSchema());
+  return validator;
+}
+
+/** The option name of an ajv error: `/tls/cert` -> `tls.cert`, a missing property -> its name. */
+function optionOf(error: ErrorObject): string {
+  const path = error.instancePath.split('/').filter((p) => p !== '');
+  if (error.keyword === 'required') path.push(String((error.params as { missingProperty: string }).missingProperty));
+  if (error.keyword === 'additionalProperties') {
+    path.push(String((error.params as { additionalProperty: string }).additionalProperty));
+  }
+  return path.length === 0 ? '(options)' : path.join('.');
+}
+
+function reasonOf(error: ErrorObject): string {
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not an option of the inbound endpoint';
+    case 'enum':
+      return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    case 'anyOf':
+    case 'typeof':
+      return 'is of the wrong kind';
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
+/** The problems of a set of options: one entry per offending option (ajv's wording, never the value given). */
+function problemsOf(errors: ErrorObject[]): FieldProblem[] {
+  const byOption = new Map<string, FieldProblem>();
+  for (const error of errors) {
+    const field = optionOf(error);
+    const existing = byOption.get(field);
+    // For `anyOf`, the branches' own errors are noise: keep one line per option, preferring the summary.
+    if (existing !== undefined && error.keyword !== 'anyOf') continue;
+    byOption.set(field, { field, code: 'ISO8583_ERR_INBOUND_OPTIONS', reason: reasonOf(error) });
+  }
+  return [...byOption.values()];
+}
+
+/**
+ * Checks endpoint options against the inbound schema of `connector-manifest.json` and fills in the defaults. Throws
+ * `ISO8583_ERR_INBOUND_OPTIONS` with `problems` naming every offending option (never its value). The result is frozen.
+ */
+export function validateInboundOptions(options: unknown): ResolvedInboundOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', 'invalid inbound options: (options) must be an object', {
+      problems: [{ field: '(options)', code: 'ISO8583_ERR_INBOUND_OPTIONS', reason: 'must be an object' }],
+    });
+  }
+  // A shallow copy (and one of `tls`) takes the defaults; loggers, registries and connectors are not cloned.
+  const copy: Record<string, unknown> = { ...(options as Record<string, unknown>) };
+  for (const key of Object.keys(copy)) if (copy[key] === undefined) delete copy[key];
+  if (copy.tls !== null && typeof copy.tls === 'object') copy.tls = { ...(copy.tls as object) };
+  if (Array.isArray(copy.allow)) copy.allow = [...(copy.allow as unknown[])];
+  const validate = compile();
+  const problems: FieldProblem[] = validate(copy) ? [] : problemsOf(validate.errors ?? []);
+  if (Array.isArray(copy.allow)) {
+    (copy.allow as unknown[]).forEach((entry, i) => {
+      if (typeof entry === 'string' && parseAllowEntry(entry) === undefined) {
+        problems.push({ field: `allow.${i}`, code: 'ISO8583_ERR_INBOUND_OPTIONS', reason: 'is not an IP address or CIDR range' });
+      }
+    });
+  }
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.field} (${p.reason})`).join('; ');
+    throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', `invalid inbound options: ${list}`, {
+      field: problems[0]?.field,
+      problems,
+    });
+  }
+  if (copy.connectors === undefined) copy.connectors = {};
+  const resolved = {
+    name: copy.name,
+    host: copy.host,
+    port: copy.port,
+    dialect: copy.dialect,
+    frame: copy.frame,
+    lengthIncludesHeader: copy.lengthIncludesHeader,
+    headerBytes: copy.headerBytes,
+    lenient: copy.lenient,
+    tls: copy.tls === undefined ? undefined : Object.freeze(copy.tls),
+    sequence: copy.sequence,
+    onError: copy.onError,
+    sequenceTimeout: copy.sequenceTimeout,
+    maxConnections: copy.maxConnections,
+    maxFrameSize: copy.maxFrameSize,
+    maxInFlightPerConnection: copy.maxInFlightPerConnection,
+    idleTimeout: copy.idleTimeout,
+    readTimeout: copy.readTimeout,
+    allow: copy.allow === undefined ? undefined : Object.freeze(copy.allow),
+    connectors: copy.connectors,
+    logger: copy.logger,
+    registry: copy.registry,
+  } as ResolvedInboundOptions;
+  return Object.freeze(resolved);
+}

@@ -1,0 +1,242 @@
+import { performance } from 'node:perf_hooks';
+import { encodeFrame, isIso8583Error, readMessage, summarize, swapTpdu } from '@iso8583/codec';
+import type { Decoded, Frame, Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
+import { MessageContext } from './context.js';
+import type { EndpointCore, Peer } from './core.js';
+import { codeOf, inboundError } from './errors.js';
+import type { InboundErrorCode } from './errors.js';
+import { recoverFields } from './decode-recovery.js';
+import { ReceivedMessage } from './inbound-message.js';
+import { errorReply } from './response.js';
+import { errorForLog } from './safe-log.js';
+import type { Sequence, SequenceResult } from './sequence.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** Response code 30: format error (the message does not decode). */
+const FORMAT_ERROR = '30';
+/** Response code 96: system malfunction (the sequence failed and no onError sequence answered). */
+const SYSTEM_MALFUNCTION = '96';
+
+function isThenable(value: unknown): value is PromiseLike<SequenceResult> {
+  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Runs a sequence; a promise that does not settle within `timeout` ms rejects with `SEQUENCE_TIMEOUT`. */
+async function runSequence(
+  sequence: Sequence,
+  message: ReceivedMessage,
+  context: MessageContext,
+  timeout: number,
+): Promise<SequenceResult> {
+  const out = sequence(message, context);
+  if (!isThenable(out)) return out;
+  return new Promise<SequenceResult>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(inboundError('ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', `the sequence did not settle within ${timeout} ms`, {
+        mti: message.mti,
+      }));
+    }, timeout);
+    out.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** A sequence failure as a coded error: a timeout stays as it is, anything thrown becomes `SEQUENCE_FAILED`. */
+function asSequenceError(err: unknown, mti: string, which: string): Iso8583Error {
+  if (isIso8583Error(err) && err.code === 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT') return err;
+  return inboundError('ISO8583_ERR_INBOUND_SEQUENCE_FAILED', `the ${which} sequence failed (${codeOf(err)})`, {
+    mti,
+    cause: err,
+  });
+}
+
+/**
+ * Handles one frame: decode, call the sequence (and onError), pack and send the reply. Never rejects: every failure
+ * is logged with its code, counted, and answered where the standard expects an answer.
+ */
+export async function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): Promise<void> {
+  let decoded: Decoded;
+  try {
+    decoded = core.codec.decode(frame.payload);
+  } catch (err) {
+    decodeFailed(core, frame, peer, err);
+    return;
+  }
+  const fields = decoded.message;
+  const mti = typeof fields['0'] === 'string' ? fields['0'] : '';
+  core.metrics.message(mti);
+  const header =
+    frame.header.length === 0
+      ? decoded.header
+      : decoded.header.length === 0
+        ? frame.header
+        : Buffer.concat([frame.header, decoded.header]);
+  const message = new ReceivedMessage(fields, frame.payload, header, mti);
+  const context = new MessageContext(
+    core.options.name, peer.remoteAddress, peer.remotePort, core.nextMessageId(), core.options.connectors, peer.logger,
+  );
+  const started = performance.now();
+  let result: SequenceResult;
+  try {
+    result = await runSequence(core.sequence, message, context, core.options.sequenceTimeout);
+  } catch (err) {
+    const error = asSequenceError(err, mti, 'main');
+    logFailure(core, peer, error.code as InboundErrorCode, fields, context.messageId, err);
+    result = await recover(core, message, context, error);
+  }
+  core.metrics.sequenceLatency((performance.now() - started) / 1000);
+  if (result === null || result === undefined) return;
+  sendReply(core, frame, decoded, peer, message, context, result);
+}
+
+/** The onError sequence's answer, or the response code 96 reply when there is none or it fails too. */
+async function recover(
+  core: EndpointCore,
+  message: ReceivedMessage,
+  context: MessageContext,
+  error: Iso8583Error,
+): Promise<SequenceResult> {
+  if (core.onError !== undefined) {
+    try {
+      return await runSequence(core.onError, message, context.withError(error), core.options.sequenceTimeout);
+    } catch (err) {
+      const second = asSequenceError(err, message.mti, 'onError');
+      logFailure(core, context, second.code as InboundErrorCode, message.fields, context.messageId, err);
+    }
+  }
+  return errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION);
+}
+
+function sendReply(
+  core: EndpointCore,
+  frame: Frame,
+  decoded: Decoded,
+  peer: Peer,
+  message: ReceivedMessage,
+  context: MessageContext,
+  result: SequenceResult,
+): void {
+  let reply: MessageInput;
+  let dialectHeader = decoded.header;
+  let bytes: Buffer;
+  try {
+    const read = readMessage(result as string | MessageInput);
+    reply = read.message;
+    const headerLength = core.codec.dialect.headerLength ?? 0;
+    if (headerLength > 0 && read.header !== undefined && read.header.length >= headerLength) {
+      dialectHeader = read.header.subarray(read.header.length - headerLength);
+    }
+    bytes = core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {});
+  } catch (err) {
+    logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', message.fields, context.messageId, err);
+    const fallback = errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION);
+    if (fallback === undefined) return;
+    const packed = packFallback(core, fallback, decoded.header);
+    if (packed === undefined) return;
+    reply = fallback;
+    bytes = packed;
+  }
+  write(core, peer, frame, bytes, reply);
+}
+
+/** Frames and writes a reply, and counts it by MTI and response code. */
+function write(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput): void {
+  let framed: Buffer;
+  try {
+    framed = encodeFrame(bytes, core.framing, frame.header.length > 0 ? swapTpdu(frame.header) : undefined);
+  } catch (err) {
+    logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', reply as IsoMessage, undefined, err);
+    return;
+  }
+  if (!peer.send(framed)) {
+    core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
+    peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply as IsoMessage) },
+      'reply dropped: the client has gone');
+    return;
+  }
+  const mti = reply['0'];
+  const rc = reply['39'];
+  core.metrics.reply(typeof mti === 'string' ? mti : String(mti), rc === undefined || rc === null ? 'none' : String(rc));
+}
+
+/**
+ * Packs an endpoint-made reply (response code 30 or 96). Its echoed values come from the request and may not pack
+ * (a lenient decode, a field at fault): then only MTI, STAN, terminal and response code, then MTI and response code.
+ */
+function packFallback(core: EndpointCore, reply: MessageInput, dialectHeader: Buffer): Buffer | undefined {
+  const options = (core.codec.dialect.headerLength ?? 0) > 0 ? { header: dialectHeader } : {};
+  const attempts: MessageInput[] = [
+    reply,
+    { 0: reply['0'], 11: reply['11'], 41: reply['41'], 39: reply['39'] },
+    { 0: reply['0'], 39: reply['39'] },
+  ];
+  for (const attempt of attempts) {
+    try {
+      return core.codec.pack(attempt, options);
+    } catch {
+      // next, smaller attempt
+    }
+  }
+  return undefined;
+}
+
+/** A frame that does not decode: count and log it, and answer with response code 30 when its MTI can be read. */
+function decodeFailed(core: EndpointCore, frame: Frame, peer: Peer, err: unknown): void {
+  const field = isIso8583Error(err) ? err.field : undefined;
+  const recovered = recoverFields(core.codec, frame.payload, field);
+  core.metrics.error('ISO8583_ERR_INBOUND_DECODE');
+  peer.logger.warn(
+    {
+      code: 'ISO8583_ERR_INBOUND_DECODE',
+      cause: codeOf(err),
+      field,
+      offset: isIso8583Error(err) ? err.offset : undefined,
+      ...(recovered === undefined ? {} : summarize(recovered)),
+    },
+    recovered === undefined ? 'a message that does not decode (no MTI): dropped' : 'a message that does not decode: response code 30',
+  );
+  if (recovered === undefined) return;
+  const mti = recovered['0'];
+  if (typeof mti !== 'string') return;
+  const reply = errorReply(recovered, mti, FORMAT_ERROR);
+  if (reply === undefined) return;
+  const decodedHeaderLength = core.codec.dialect.headerLength ?? 0;
+  const dialectHeader = decodedHeaderLength > 0 ? frame.payload.subarray(0, decodedHeaderLength) : EMPTY;
+  const bytes = packFallback(core, reply, dialectHeader);
+  if (bytes === undefined) return;
+  write(core, peer, frame, bytes, reply);
+}
+
+function logFailure(
+  core: EndpointCore,
+  peer: { logger: EndpointCore['logger'] },
+  code: InboundErrorCode,
+  fields: IsoMessage,
+  messageId: string | undefined,
+  err: unknown,
+): void {
+  core.metrics.error(code);
+  peer.logger.warn({ code, messageId, ...summarize(fields), err: errorForLog(err) }, describe(code));
+}
+
+function describe(code: InboundErrorCode): string {
+  switch (code) {
+    case 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT':
+      return 'the sequence timed out';
+    case 'ISO8583_ERR_INBOUND_SEQUENCE_FAILED':
+      return 'the sequence failed';
+    case 'ISO8583_ERR_INBOUND_REPLY_INVALID':
+      return 'the reply cannot be packed: response code 96';
+    default:
+      return code;
+  }
+}

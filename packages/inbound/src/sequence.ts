@@ -1,0 +1,47 @@
+import type { Logger } from 'pino';
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import type { Iso8583Error } from '@iso8583/codec';
+
+/**
+ * What a sequence returns: the reply as `ISOMessage` XML text (a string starting with `<`), JSON text (any other
+ * string), or a message object; `null`/`undefined` for no reply.
+ */
+export type SequenceResult = string | MessageInput | null | undefined | void;
+
+/** One message received by the endpoint, as handed to a sequence. */
+export interface InboundMessage {
+  /** The decoded message, keyed by field number (`"0"` is the MTI). */
+  readonly fields: IsoMessage;
+  /** The `ISOMessage` XML of the message (the WSO2 inbound shape); built on first read, so unused it costs nothing. */
+  readonly xml: string;
+  /** The message bytes as received (from the MTI, or the dialect header, on; without length or frame header). */
+  readonly raw: Buffer;
+  /** The header bytes before the MTI: the frame's fixed header (e.g. a TPDU), then the dialect's header. */
+  readonly header: Buffer;
+  /** The MTI, e.g. `0200`. */
+  readonly mti: string;
+}
+
+/** What a sequence knows about the message's origin, and the tools it may use. */
+export interface SequenceContext {
+  /** The endpoint's name. */
+  endpoint: string;
+  /** The client's IP address. */
+  remoteAddress: string;
+  /** The client's port. */
+  remotePort: number;
+  /** A unique id of this message, also on every log line about it. */
+  messageId: string;
+  /** A pino child logger with `endpoint` and `messageId` bound (made on first use). Never log card data. */
+  logger: Logger;
+  /** The `connectors` option of the endpoint (e.g. an outbound connector to forward to). */
+  connectors: Record<string, unknown>;
+  /** For an onError sequence: the coded error that sent the message there. Absent for the main sequence. */
+  error?: Iso8583Error;
+}
+
+/**
+ * A sequence: handles one inbound message and returns the reply (or nothing). It may be async; it runs
+ * concurrently with the other messages of the same connection.
+ */
+export type Sequence = (message: InboundMessage, context: SequenceContext) => SequenceResult | Promise<SequenceResult>;

@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Iso8583Error } from '@iso8583/codec';
+import { createInboundEndpoint, inboundOptionsSchema, validateInboundOptions } from '../src/index.js';
+
+const sequence = (): undefined => undefined;
+
+test('validateInboundOptions – fills in every default from the manifest schema', () => {
+  const o = validateInboundOptions({ port: 0, sequence });
+  assert.equal(o.name, 'inbound');
+  assert.equal(o.host, '127.0.0.1');
+  assert.equal(o.dialect, 'iso87ascii');
+  assert.equal(o.frame, 'binary2');
+  assert.equal(o.lengthIncludesHeader, false);
+  assert.equal(o.headerBytes, 0);
+  assert.equal(o.lenient, false);
+  assert.equal(o.sequenceTimeout, 30000);
+  assert.equal(o.maxConnections, 10000);
+  assert.equal(o.maxFrameSize, 65535);
+  assert.equal(o.maxInFlightPerConnection, 64);
+  assert.equal(o.idleTimeout, 0);
+  assert.equal(o.readTimeout, 30000);
+  assert.equal(o.allow, undefined);
+  assert.deepEqual(o.connectors, {});
+  assert.equal(o.sequence, sequence);
+  assert.ok(Object.isFrozen(o));
+});
+
+test('validateInboundOptions – names every bad option at once, never its value', () => {
+  const secretish = '4111111111111111';
+  let error: unknown;
+  try {
+    validateInboundOptions({
+      port: 70000,
+      sequence: 42,
+      frame: 'binary3',
+      maxInFlightPerConnection: 0,
+      tls: { cert: secretish },
+      allow: ['10.0.0.0/33'],
+      colour: 'blue',
+    });
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(error instanceof Iso8583Error);
+  assert.equal(error.code, 'ISO8583_ERR_INBOUND_OPTIONS');
+  const fields = (error.problems ?? []).map((p) => p.field).sort();
+  assert.deepEqual(fields, ['allow.0', 'colour', 'frame', 'maxInFlightPerConnection', 'port', 'sequence', 'tls.key'].sort());
+  for (const field of fields) assert.match(error.message, new RegExp(field.replace('.', '\\.')));
+  assert.doesNotMatch(error.message, new RegExp(secretish));
+});
+
+test('validateInboundOptions – port and sequence are required', () => {
+  assert.throws(() => validateInboundOptions({}), (err: Iso8583Error) => {
+    assert.deepEqual(err.problems?.map((p) => p.field).sort(), ['port', 'sequence']);
+    return true;
+  });
+});
+
+test('validateInboundOptions – refuses something that is not an object', () => {
+  assert.throws(() => validateInboundOptions(null), { code: 'ISO8583_ERR_INBOUND_OPTIONS' });
+  assert.throws(() => validateInboundOptions([]), { code: 'ISO8583_ERR_INBOUND_OPTIONS' });
+});
+
+test('validateInboundOptions – accepts a sequence by name, TLS, an allow-list and runtime objects', () => {
+  const o = validateInboundOptions({
+    port: 8583,
+    sequence: 'host-simulator',
+    onError: () => undefined,
+    tls: { cert: 'C', key: 'K', requestCert: true },
+    allow: ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8'],
+    connectors: { bank: {} },
+    frame: 'ascii4',
+  });
+  assert.equal(o.tls?.requestCert, true);
+  assert.deepEqual(o.allow, ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8']);
+  assert.ok(Object.isFrozen(o.tls));
+});
+
+test('validateInboundOptions – does not change the options given', () => {
+  const given = { port: 0, sequence, tls: { cert: 'C', key: 'K' } };
+  validateInboundOptions(given);
+  assert.deepEqual(Object.keys(given), ['port', 'sequence', 'tls']);
+  assert.deepEqual(Object.keys(given.tls), ['cert', 'key']);
+});
+
+test('inboundOptionsSchema – every option of the schema has a description that states its default or that it is required', () => {
+  const schema = inboundOptionsSchema() as { properties: Record<string, { description?: string }> };
+  for (const [name, property] of Object.entries(schema.properties)) {
+    assert.ok(property.description !== undefined, `${name} has a description`);
+    assert.match(property.description, /Default|Required/, `${name} states its default`);
+  }
+});
+
+test('createInboundEndpoint – an unknown dialect is an options error naming dialect', () => {
+  assert.throws(() => createInboundEndpoint({ port: 0, sequence, dialect: 'no-such-dialect' }), (err: Iso8583Error) => {
+    assert.equal(err.code, 'ISO8583_ERR_INBOUND_OPTIONS');
+    assert.equal(err.field, 'dialect');
+    return true;
+  });
+});

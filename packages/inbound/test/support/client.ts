@@ -1,0 +1,120 @@
+// A minimal framed ISO 8583 client for the tests: real sockets, the codec's framing, replies in arrival order.
+import { connect as tcpConnect } from 'node:net';
+import type { Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
+import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
+import type { Codec, Frame, FramingOptions, IsoMessage, MessageInput } from '@iso8583/codec';
+
+export interface ClientOptions {
+  framing?: FramingOptions;
+  dialect?: string;
+  tls?: ConnectionOptions;
+}
+
+export interface Reply {
+  fields: IsoMessage;
+  header: Buffer;
+  payload: Buffer;
+}
+
+export class TestClient {
+  readonly codec: Codec;
+  readonly closed: Promise<void>;
+  private readonly decoder: FrameDecoder;
+  private readonly frames: Frame[] = [];
+  private readonly waiters: Array<{ resolve: (f: Frame) => void; reject: (e: Error) => void }> = [];
+  private ended = false;
+
+  private constructor(readonly socket: Socket, readonly options: ClientOptions) {
+    this.codec = createCodec(options.dialect ?? 'iso87ascii');
+    this.decoder = new FrameDecoder(options.framing ?? {});
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of this.decoder.push(chunk)) {
+        const waiter = this.waiters.shift();
+        if (waiter !== undefined) waiter.resolve(frame);
+        else this.frames.push(frame);
+      }
+    });
+    socket.on('error', () => undefined);
+    this.closed = new Promise((resolve) => socket.once('close', () => {
+      this.ended = true;
+      for (const w of this.waiters.splice(0)) w.reject(new Error('connection closed before a reply'));
+      resolve();
+    }));
+  }
+
+  static connect(port: number, options: ClientOptions = {}): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const socket = options.tls === undefined
+        ? tcpConnect({ host: '127.0.0.1', port })
+        : tlsConnect({ host: '127.0.0.1', port, ...options.tls });
+      const ready = options.tls === undefined ? 'connect' : 'secureConnect';
+      socket.once(ready, () => {
+        socket.off('error', reject);
+        resolve(new TestClient(socket, options));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** Packs, frames and writes a message. */
+  send(message: MessageInput, header?: Buffer): void {
+    this.socket.write(this.frame(message, header));
+  }
+
+  /** The framed bytes of a message. */
+  frame(message: MessageInput, header?: Buffer): Buffer {
+    return encodeFrame(this.codec.pack(message), this.options.framing ?? {}, header);
+  }
+
+  write(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /** The next reply frame, decoded. */
+  async reply(): Promise<Reply> {
+    const frame = this.frames.shift() ?? (await this.nextFrame());
+    return { fields: this.codec.unpack(frame.payload), header: Buffer.from(frame.header), payload: Buffer.from(frame.payload) };
+  }
+
+  /** Sends a message and waits for the next reply. */
+  async request(message: MessageInput, header?: Buffer): Promise<Reply> {
+    this.send(message, header);
+    return this.reply();
+  }
+
+  private nextFrame(): Promise<Frame> {
+    if (this.ended) return Promise.reject(new Error('connection closed before a reply'));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  close(): Promise<void> {
+    this.socket.end();
+    return this.closed;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/** A purchase request (0200) with test card data. */
+export function purchase(stan: number, overrides: MessageInput = {}): MessageInput {
+  return {
+    0: '0200',
+    2: '4111111111111111',
+    3: '000000',
+    4: '000000001000',
+    7: '1121103000',
+    11: String(stan).padStart(6, '0'),
+    41: 'TERM0001',
+    49: '840',
+    ...overrides,
+  };
+}
+
+/** Resolves once `predicate` holds, polling (no timing assertion: the test's own timeout bounds it). */
+export async function until(predicate: () => boolean, everyMs = 5): Promise<void> {
+  while (!predicate()) await new Promise((r) => setTimeout(r, everyMs));
+}
