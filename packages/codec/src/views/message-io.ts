@@ -1,5 +1,7 @@
 import type { IsoMessage, MessageInput } from '../types.js';
 import { codecError } from '../errors.js';
+import { fromXml, toXml } from './xml.js';
+import { fromJson, fromObject, toJson } from './json.js';
 
 /** The three forms a message comes in: `ISOMessage` XML text, JSON text, or an object. */
 export type MessageForm = 'xml' | 'json' | 'object';
@@ -14,15 +16,52 @@ export interface MessageRead {
   header?: Buffer;
 }
 
-/** Reads a message given as XML text, JSON text or an object. Throws `ISO8583_ERR_XML` / `ISO8583_ERR_JSON`. */
-export function readMessage(input: string | MessageInput): MessageRead {
-  void input;
-  throw codecError('ISO8583_ERR_JSON', 'not built yet');
+/** Options of {@link readMessage} and {@link writeMessage}. */
+export interface MessageIoOptions {
+  /** The EMV view of field 55 (an object of tags in JSON; `<tag>` elements in XML). Default `false`. */
+  emv?: boolean;
 }
 
-/** Writes a message in the given form: XML text, JSON text, or the object itself. */
-export function writeMessage(message: IsoMessage, form: MessageForm, header?: Uint8Array): string | IsoMessage {
-  void header;
-  if (form === 'object') return message;
-  throw codecError('ISO8583_ERR_OPTION', 'not built yet');
+/**
+ * Reads a message given as XML text (the first character other than white space or a byte-order mark is `<`),
+ * JSON text (anything else), or an object, and says which form it was. Throws `ISO8583_ERR_XML` /
+ * `ISO8583_ERR_JSON` for input that is neither, `ISO8583_ERR_INVALID_MESSAGE` naming every bad field.
+ */
+export function readMessage(input: string | MessageInput, options: MessageIoOptions = {}): MessageRead {
+  if (typeof input === 'string') {
+    const start = /^[\s\uFEFF]*/.exec(input)![0].length;
+    if (input.charCodeAt(start) === 0x3c /* < */) {
+      const { message, header } = fromXml(start === 0 ? input : input.slice(start));
+      return header === undefined ? { form: 'xml', message } : { form: 'xml', message, header };
+    }
+    return { form: 'json', message: fromJson(input, options) };
+  }
+  if (Buffer.isBuffer(input) || input instanceof Uint8Array) {
+    throw codecError('ISO8583_ERR_OPTION', 'give a message as text or an object, not bytes (use unpack for bytes)', {
+      field: 'input',
+    });
+  }
+  return { form: 'object', message: fromObject(input, options) };
+}
+
+/**
+ * Writes a message in the given form: XML text (with `header` as `<header>` base64), JSON text, or the object
+ * itself. The header is only carried by XML. Throws `ISO8583_ERR_OPTION` for an unknown form.
+ */
+export function writeMessage(
+  message: IsoMessage,
+  form: MessageForm,
+  header?: Uint8Array,
+  options: MessageIoOptions = {},
+): string | IsoMessage {
+  switch (form) {
+    case 'xml':
+      return toXml(message, header === undefined ? { emv: options.emv } : { header, emv: options.emv });
+    case 'json':
+      return toJson(message, { emv: options.emv });
+    case 'object':
+      return message;
+    default:
+      throw codecError('ISO8583_ERR_OPTION', 'the form must be xml, json or object', { field: 'form' });
+  }
 }

@@ -1,0 +1,56 @@
+/*
+ * XML 1.0 text rules for the ISOMessage view: escaping on output, the five predefined entities and character
+ * references on input (no DOCTYPE, so no other entity exists), and the characters that XML 1.0 cannot carry at all.
+ */
+
+// eslint-disable-next-line no-control-regex
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const NEEDS_ESCAPE = /[&<>\r"]/;
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;', '"': '&quot;' };
+const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const REFERENCE = /&(?:#x([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|([A-Za-z]+));/g;
+
+/** True when XML 1.0 can carry every character of `text` (escaped or not). */
+export function isXmlText(text: string): boolean {
+  return !NOT_XML_CHAR.test(text);
+}
+
+/** `text` escaped for element content or a double-quoted attribute (`& < > " \r`). */
+export function escapeXml(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? text.replace(/[&<>\r"]/g, (c) => ESCAPES[c]!) : text;
+}
+
+function isXmlCodePoint(cp: number): boolean {
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
+}
+
+/**
+ * Raw text as the parser leaves it (entities not processed) with the predefined entities and character references
+ * replaced. `undefined` when it holds any other entity, a reference to a character XML does not allow, or a bare `&`.
+ */
+export function decodeXmlText(raw: string): string | undefined {
+  if (!raw.includes('&')) return raw;
+  let bad = false;
+  const decoded = raw.replace(REFERENCE, (_all, hexRef: string | undefined, decRef: string | undefined, name: string | undefined) => {
+    if (name !== undefined) {
+      const replacement = PREDEFINED[name];
+      if (replacement === undefined) bad = true;
+      return replacement ?? '';
+    }
+    const cp = hexRef !== undefined ? parseInt(hexRef, 16) : Number(decRef);
+    if (!isXmlCodePoint(cp)) {
+      bad = true;
+      return '';
+    }
+    return String.fromCodePoint(cp);
+  });
+  if (bad || raw.replace(REFERENCE, '').includes('&')) return undefined;
+  return decoded;
+}
