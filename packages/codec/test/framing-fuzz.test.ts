@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { readVector } from '@iso8583/test-support';
-import { FrameDecoder, Iso8583Error, encodeFrame } from '../src/index.js';
+import { readVector, readVectorHex } from '@iso8583/test-support';
+import { FrameDecoder, Iso8583Error, createCodec, encodeFrame } from '../src/index.js';
 import type { FramingOptions } from '../src/index.js';
 
 /** The number of runs per property: ISO8583_FUZZ_RUNS, default 2000. */
@@ -92,5 +92,34 @@ test('with no length header, random bytes through a throwing measure only give a
       }
     }),
     { numRuns: RUNS },
+  );
+});
+
+test('with no length header, mutated iso87ascii and iso87binary messages cut by Codec.measure only give an Iso8583Error', () => {
+  const cases = [
+    { codec: createCodec('iso87ascii'), message: readVectorHex('jpos/ISO87APackager.hex') },
+    { codec: createCodec('iso87binary'), message: readVectorHex('jpos/ISO87BPackager.hex') },
+  ];
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...cases),
+      fc.array(fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 4 }),
+      fc.nat(),
+      ({ codec, message }, mutations, cut) => {
+        const stream = Buffer.concat([message, message]);
+        for (const { at, byte } of mutations) stream[at % stream.length] = byte;
+        const decoder = new FrameDecoder({ lengthHeader: 'none', maxFrameSize: 2048, measure: (b) => codec.measure(b) });
+        const point = cut % stream.length;
+        for (const chunk of [stream.subarray(0, point), stream.subarray(point)]) {
+          try {
+            decoder.push(chunk);
+          } catch (err) {
+            assert.ok(err instanceof Iso8583Error, String(err));
+            return;
+          }
+        }
+      },
+    ),
+    { numRuns: Math.max(1, Math.floor(RUNS / 4)) },
   );
 });

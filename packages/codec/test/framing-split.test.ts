@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { readVector, readVectorHex, vectorPath } from '@iso8583/test-support';
-import { FrameDecoder, encodeFrame, encodeKeepAlive } from '../src/index.js';
+import { FrameDecoder, createCodec, encodeFrame, encodeKeepAlive } from '../src/index.js';
 import type { Frame, FramingOptions, LengthHeader } from '../src/index.js';
 
 /** Wire images of other implementations (messages without a length header). */
@@ -110,4 +110,34 @@ for (const options of FRAMINGS) {
       assert.deepEqual(payloads(frames), [first.toString('hex'), second.toString('hex')], `cut at ${cut}`);
     }
   });
+}
+
+/** Vectors whose dialect is built in, for streams with no length header (cut by Codec.measure). */
+const MEASURED: [string, string][] = [
+  ['iso87ascii', 'jpos/ISO87APackager.hex'],
+  ['iso87ascii', 'jpos/ISO87A-Field64.hex'],
+  ['iso87ascii', 'moov/financial_transaction_message.hex'],
+  ['iso87ascii', 'moov/network_management_message.hex'],
+  ['iso87binary', 'jpos/ISO87BPackager.hex'],
+  ['iso87binary', 'jpos/ISO87B-Field64.hex'],
+];
+
+for (const dialect of ['iso87ascii', 'iso87binary']) {
+  for (const headerBytes of [0, 5]) {
+    test(`no length header, ${dialect}${headerBytes ? ' TPDU' : ''}: Codec.measure cuts the stream at every offset`, () => {
+      const codec = createCodec(dialect);
+      const options: FramingOptions = { lengthHeader: 'none', headerBytes, measure: (bytes) => codec.measure(bytes) };
+      const messages = MEASURED.filter(([d]) => d === dialect).map(([, name]) => readVectorHex(name));
+      const header = headerBytes ? TPDU : undefined;
+      const stream = Buffer.concat(messages.map((m) => encodeFrame(m, options, header)));
+      const expected = messages.map((m) => m.toString('hex'));
+      assert.deepEqual(payloads(new FrameDecoder(options).push(stream)), expected, 'coalesced');
+      for (let cut = 0; cut <= stream.length; cut++) {
+        const decoder = new FrameDecoder(options);
+        const frames = [...decoder.push(stream.subarray(0, cut)), ...decoder.push(stream.subarray(cut))];
+        assert.deepEqual(payloads(frames), expected, `cut at ${cut}`);
+        if (header) for (const f of frames) assert.deepEqual(f.header, header);
+      }
+    });
+  }
 }

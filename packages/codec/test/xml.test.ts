@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { readVector, vectorPath } from '@iso8583/test-support';
-import { Iso8583Error, fromXml, toXml } from '../src/index.js';
+import { Iso8583Error, createCodec, dialectFromPackagerXml, fromXml, toXml, unpack } from '../src/index.js';
 import type { IsoMessage } from '../src/index.js';
 
 const field55 = readVector('socketqueue/sv_200_purchase.bin').subarray(133).toString('hex').toUpperCase();
@@ -185,4 +185,28 @@ test('the error text of a malformed document quotes no content', () => {
   assert.ok(!err.message.includes('4111'));
   const root = rejects(() => fromXml('<PAN4111111111111111/>'), 'ISO8583_ERR_XML');
   assert.ok(!root.message.includes('411111'));
+});
+
+test('the WSO2 invalid request reads as XML and the codec names every field whose value is invalid', () => {
+  const { message } = fromXml(readFileSync(vectorPath('wso2/sendMessage-request-invalid.xml'), 'utf8'));
+  // Finding: fields 44 ("an..25" LLVAR, 13 letters) and 105 ("ans..999" LLLVAR) of this vector are valid under
+  // both iso87ascii and the connector's own jposdef.xml; the other five (MTI, 3, 4, 7, 11) are not.
+  const expected = ['0', '3', '4', '7', '11'];
+  const jposdef = dialectFromPackagerXml(readFileSync(vectorPath('wso2/jposdef.xml'), 'utf8'), 'jposdef');
+  for (const codec of [createCodec('iso87ascii'), createCodec(jposdef)]) {
+    assert.deepEqual(codec.validate(message).map((p) => p.field), expected);
+    const err = rejects(() => codec.pack(message), 'ISO8583_ERR_INVALID_MESSAGE');
+    assert.deepEqual(err.problems!.map((p) => p.field), expected);
+    for (const field of expected) assert.match(err.message, new RegExp(`\\b${field} \\(`));
+  }
+});
+
+test('the WSO2 valid request packs and unpacks to the same fields (iso87ascii)', () => {
+  const { message } = fromXml(readFileSync(vectorPath('wso2/sendMessage-request.xml'), 'utf8'));
+  const codec = createCodec('iso87ascii');
+  assert.deepEqual(codec.validate(message), []);
+  const packed = codec.pack(message);
+  assert.equal(packed.subarray(0, 4).toString('ascii'), '0200');
+  assert.deepEqual(unpack(packed), message);
+  assert.deepEqual(fromXml(toXml(unpack(packed))).message, message);
 });
