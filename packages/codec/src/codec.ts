@@ -3,6 +3,7 @@ import type { FieldProblem } from './errors.js';
 import { codecError, invalidMessage } from './errors.js';
 import { Layout } from './field/layout.js';
 import { Writer } from './field/writer.js';
+import { latin1 } from './encoding/ascii.js';
 import { cursor } from './field/read.js';
 import { needsMoreBytes, truncated } from './field/truncated.js';
 import { MTI_ASCII, MTI_BCD, MTI_EBCDIC, mtiValue, readMti, writeMti, mtiSize } from './field/mti.js';
@@ -197,7 +198,7 @@ class CompiledCodec implements Codec {
     const mti = readMti(buf, at, this.mtiEncoding);
     if (mti === undefined) throw codecError('ISO8583_ERR_MTI', 'the MTI is not four digits', { field: '0', offset: at });
     out['0'] = mti;
-    return this.layout.read(buf, at + this.mtiBytes, buf.length, lenient, out);
+    return this.layout.read(buf, latin1(buf, buf.length), at + this.mtiBytes, buf.length, lenient, out);
   }
 }
 

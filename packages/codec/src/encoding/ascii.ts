@@ -25,3 +25,8 @@ export function readAscii(buf: Buffer, offset: number, count: number): string {
 
 /** Node's internal fast Latin-1 slice (present on every Buffer; not in the type definitions). */
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (start: number, end: number) => string }).latin1Slice;
+
+/** The first `end` bytes of `buf` as one Latin-1 string (field values are then cut from it with `substring`). */
+export function latin1(buf: Buffer, end: number): string {
+  return latin1Slice === undefined ? buf.toString('latin1', 0, end) : latin1Slice.call(buf, 0, end);
+}

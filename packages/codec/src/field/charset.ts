@@ -60,6 +60,26 @@ export function allowed(value: string, mask: number): boolean {
   return true;
 }
 
+/** True when the `count` bytes at `offset` (Latin-1 characters) all belong to one of the classes of `mask`. */
+export function allowedBytes(buf: Uint8Array, offset: number, count: number, mask: number): boolean {
+  const end = offset + count;
+  for (let i = offset; i < end; i++) if ((CLASS[buf[i]!]! & mask) === 0) return false;
+  return true;
+}
+
+/** {@link isAmount} over the `count` bytes at `offset`. */
+export function isAmountBytes(buf: Uint8Array, offset: number, count: number): boolean {
+  if (count === 0) return true;
+  const s = buf[offset]!;
+  if (s !== 0x43 && s !== 0x44 && (s < 0x30 || s > 0x39)) return false;
+  const end = offset + count;
+  for (let i = offset + 1; i < end; i++) {
+    const c = buf[i]!;
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 /**
  * True when `value` is an `x+n` amount: a sign `C` (credit) or `D` (debit) and digits. A first character that is a
  * digit is accepted too: jPOS (`IFA_AMOUNT`, `IFB_AMOUNT`) sends such amounts unsigned, e.g. `000000100`.

@@ -17,6 +17,7 @@ import { BITMAP_BINARY, BITMAP_EBCDIC, BITMAP_HEX, bitmapWireSize, readBitmap, w
 import { BYTE_HEX, isHex } from '../encoding/hex-digits.js';
 import { writeBinary } from '../encoding/binary.js';
 import { readHexChars } from '../encoding/hex.js';
+import { latin1 } from '../encoding/ascii.js';
 
 const BITMAP_ENCODINGS: Record<string, number> = { binary: BITMAP_BINARY, hex: BITMAP_HEX, ebcdic: BITMAP_EBCDIC };
 
@@ -284,12 +285,12 @@ export class Layout {
    * Reads the bitmap (or the positional fields) and the fields at `offset`, up to `limit`, into `out`; returns the
    * offset after the last field.
    */
-  read(buf: Buffer, offset: number, limit: number, lenient: boolean, out: IsoMessage): number {
+  read(buf: Buffer, text: string, offset: number, limit: number, lenient: boolean, out: IsoMessage): number {
     if (this.positional) {
       let off = offset;
       for (const plan of this.order) {
         if (off >= limit) break;
-        out[plan.key] = plan.composite === undefined ? readField(buf, off, limit, plan, lenient) : readComposite(buf, off, limit, plan, lenient);
+        out[plan.key] = plan.composite === undefined ? readField(buf, text, off, limit, plan, lenient) : readComposite(buf, off, limit, plan, lenient);
         off = cursor.pos;
       }
       return off;
@@ -329,7 +330,7 @@ export class Layout {
             offset,
           });
         }
-        out[plan.key] = plan.composite === undefined ? readField(buf, off, limit, plan, lenient) : readComposite(buf, off, limit, plan, lenient);
+        out[plan.key] = plan.composite === undefined ? readField(buf, text, off, limit, plan, lenient) : readComposite(buf, off, limit, plan, lenient);
         off = cursor.pos;
       }
     }
@@ -402,7 +403,7 @@ function readComposite(buf: Buffer, offset: number, limit: number, plan: FieldPl
       out[COMPOSITE_HEADER_KEY] = hex;
       off += sub.headerLength;
     }
-    off = sub.read(content, off, to, lenient, out);
+    off = sub.read(content, latin1(content, to), off, to, lenient, out);
     if (off !== to) {
       throw codecError('ISO8583_ERR_TRAILING_BYTES', 'bytes left after the last sub-field', { field: plan.id, offset });
     }

@@ -20,8 +20,7 @@ import {
 } from './plan.js';
 import { codecError } from '../errors.js';
 import { truncated } from './truncated.js';
-import { allowed, isAmount } from './charset.js';
-import { readAscii } from '../encoding/ascii.js';
+import { allowed, allowedBytes, isAmount, isAmountBytes } from './charset.js';
 import { EBCDIC_TO_LATIN1, readEbcdic } from '../encoding/ebcdic.js';
 import { readBcd } from '../encoding/bcd.js';
 import { readBinary } from '../encoding/binary.js';
@@ -129,8 +128,11 @@ function encodingError(plan: FieldPlan, offset: number, what: string): Error {
   return codecError('ISO8583_ERR_ENCODING', what, { field: plan.id, offset });
 }
 
-/** Reads a plain field at `offset` (not beyond `limit`); `cursor.pos` is left after it. */
-export function readField(buf: Buffer, offset: number, limit: number, plan: FieldPlan, lenient: boolean): string {
+/**
+ * Reads a plain field at `offset` (not beyond `limit`); `cursor.pos` is left after it. `text` is `buf` read as
+ * Latin-1 (from byte 0 to at least `limit`): ASCII values are cut from it without another trip to native code.
+ */
+export function readField(buf: Buffer, text: string, offset: number, limit: number, plan: FieldPlan, lenient: boolean): string {
   readExtent(buf, offset, limit, plan);
   const start = cursor.pos;
   const units = cursor.units;
@@ -138,8 +140,10 @@ export function readField(buf: Buffer, offset: number, limit: number, plan: Fiel
   let s: string | undefined;
   switch (plan.enc) {
     case ENC_ASCII:
-      s = readAscii(buf, start, units);
-      if (!lenient && (plan.amount ? !isAmount(s) : !allowed(s, plan.mask))) throw typeError(plan, offset);
+      if (!lenient && (plan.amount ? !isAmountBytes(buf, start, units) : !allowedBytes(buf, start, units, plan.mask))) {
+        throw typeError(plan, offset);
+      }
+      s = text.substring(start, start + units);
       break;
     case ENC_EBCDIC:
       s = readEbcdic(buf, start, units);
