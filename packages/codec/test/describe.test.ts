@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readVector } from '@iso8583/test-support';
-import { describe } from '../src/index.js';
+import { readVector, readVectorHex } from '@iso8583/test-support';
+import { describe, maskMessage, unpack } from '../src/index.js';
 import type { Dialect, IsoMessage } from '../src/index.js';
 
 const PAN = '4761739001010010';
@@ -84,4 +84,18 @@ test('describe uses the built-in iso87ascii dialect by default', () => {
   const text = describe(MESSAGE);
   assertNoCardData(text);
   assert.match(text, /^2 +PRIMARY ACCOUNT NUMBER.*: 476173\*{6}0010$/m);
+});
+
+test('a decoded jPOS message shows none of its card data through describe or maskMessage', () => {
+  const message = unpack(readVectorHex('jpos/ISO87APackager.hex'));
+  const secrets = ['2', '35', '45', '52'].map((id) => message[id]);
+  for (const secret of secrets) assert.equal(typeof secret, 'string', 'the vector has fields 2, 35, 45 and 52');
+  const text = describe(message);
+  const masked = JSON.stringify(maskMessage(message));
+  for (const secret of secrets as string[]) {
+    assert.ok(!text.includes(secret) && !masked.includes(secret), 'a sensitive value leaked');
+  }
+  assert.match(text, /^2 +PRIMARY ACCOUNT NUMBER.*: 123456\*{9}6789$/m);
+  assert.match(text, /^35 +TRACK 2 DATA: 123456\*{6}3456=\*{20}$/m);
+  assert.match(text, /^45 +TRACK 1 DATA: \*{24}$/m);
 });

@@ -181,6 +181,7 @@ const PARSER = new XMLParser({
   cdataPropName: '#cdata',
   ignoreDeclaration: true,
   ignorePiTags: true,
+  jPath: false,
 });
 
 function xmlError(reason: string, cause?: unknown): Iso8583Error {
