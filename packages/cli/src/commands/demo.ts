@@ -1,6 +1,155 @@
-/** Placeholder for `iso8583 demo` until the gateway engineer's implementation replaces this file. */
+/**
+ * `iso8583 demo` (what `npm start` runs): the host simulator as an embedded bank, the gateway in front of it, and a
+ * few sample transactions sent by a POS client through the gateway (purchase, declined purchase, reversal, echo),
+ * each printed with `describe` (card data masked). Then it keeps serving and prints the curl command to try; with
+ * `--once` it exits after the samples. Needs nothing outside the repository.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCodec, describe } from '@iso8583/codec';
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { createConnector } from '@iso8583/connector';
+import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import { integerFlag, parseCommandArgs } from '../args.js';
+import { GATEWAY_DEFAULTS } from '../gateway/config.js';
+import type { GatewayConfig } from '../gateway/config.js';
+import { startGateway } from '../gateway/gateway.js';
+import { createLogger } from '../gateway/logger.js';
+import { handleSignals, hostPort, readyLine } from './gateway.js';
+
+/** The help text of `iso8583 demo`. */
+export const DEMO_HELP = `usage: iso8583 demo [--once] [--listen PORT] [--http PORT]
+
+Starts a simulated bank, the gateway in front of it, sends sample transactions through the gateway as a POS
+terminal would, prints each request and answer (card data masked), then keeps serving until Ctrl-C.
+
+  --once          exit after the sample transactions
+  --listen PORT   the gateway's POS port (default: any free port)
+  --http PORT     the gateway's HTTP port (default 8080; 0 = any free port)
+`;
+
+const TERMINAL = 'DEMO0001';
+const MERCHANT = 'DEMOSHOP0000001';
+
+/** MMDDhhmmss (UTC), field 7. */
+function transmissionTime(d = new Date()): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return p(d.getUTCMonth() + 1) + p(d.getUTCDate()) + p(d.getUTCHours()) + p(d.getUTCMinutes()) + p(d.getUTCSeconds());
+}
+
+/** The sample transactions (test card numbers only). */
+export function demoTransactions(): { title: string; message: MessageInput }[] {
+  const f7 = transmissionTime();
+  const purchase: MessageInput = {
+    '0': '0200', '2': '4111111111111111', '3': '000000', '4': 2500, '7': f7, '11': 1, '12': f7.slice(4),
+    '13': f7.slice(0, 4), '14': '3012', '22': '051', '25': '00', '41': TERMINAL, '42': MERCHANT, '49': '840',
+  };
+  return [
+    { title: 'Purchase of 25.00 USD (approved)', message: purchase },
+    {
+      title: 'Purchase of 999,999.99 USD (declined: insufficient funds)',
+      message: { ...purchase, '2': '5500000000000004', '4': 99_999_999, '11': 2 },
+    },
+    {
+      title: 'Reversal of the 25.00 purchase (0400 with original data elements, field 90)',
+      message: {
+        '0': '0400', '2': '4111111111111111', '3': '000000', '4': 2500, '7': f7, '11': 3, '41': TERMINAL, '42': MERCHANT,
+        '49': '840', '90': `0200000001${f7}0000000000000000000000`,
+      },
+    },
+    { title: 'Echo test (0800, network management code 301)', message: { '0': '0800', '7': f7, '11': 4, '70': '301' } },
+  ];
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((l) => `    ${l}`).join('\n');
+}
+
+/** Runs `iso8583 demo`. */
 export async function demoCommand(argv: string[]): Promise<number> {
-  void argv;
-  process.stderr.write('iso8583: ISO8583_ERR_CLI_USAGE: the demo command is not available yet\n');
-  return 1;
+  const { values, help } = parseCommandArgs(argv, { once: { type: 'boolean' }, listen: { type: 'string' }, http: { type: 'string' } });
+  if (help) {
+    process.stdout.write(DEMO_HELP);
+    return 0;
+  }
+  const once = values.once === true;
+  const listen = integerFlag(values, 'listen', { max: 65535 }) ?? 0;
+  const httpPort = integerFlag(values, 'http', { max: 65535 }) ?? (once ? 0 : 8080);
+  const log = createLogger({ level: 'warn' });
+  const journal = mkdtempSync(join(tmpdir(), 'iso8583-demo-'));
+
+  const bank = createInboundEndpoint({ name: 'bank', port: 0, sequence: createHostSimulator() });
+  const bankAddress = await bank.start();
+  process.stdout.write(`bank (host simulator) listening on ${hostPort(bankAddress)}\n`);
+  const config: GatewayConfig = {
+    ...GATEWAY_DEFAULTS,
+    upstream: hostPort(bankAddress),
+    listen,
+    http: httpPort,
+    reversalJournal: journal,
+    requestTimeout: 5_000,
+    shutdownDeadline: 5_000,
+  };
+  const gateway = await startGateway(config, { logger: log.logger });
+  process.stdout.write(readyLine(gateway) + '\n\n');
+
+  const pos = createConnector({
+    name: 'demo-pos',
+    host: gateway.addresses.pos.address,
+    port: gateway.addresses.pos.port,
+    requestTimeout: 5_000,
+  });
+  let failures = 0;
+  try {
+    await pos.connect();
+    for (const { title, message } of demoTransactions()) {
+      process.stdout.write(`== ${title}\n  request:\n`);
+      let response: IsoMessage;
+      try {
+        response = await pos.request(message);
+      } catch (err) {
+        failures++;
+        process.stdout.write(`  failed: ${String((err as { code?: unknown }).code ?? 'error')}\n\n`);
+        continue;
+      }
+      // describe() masks the PAN, tracks, PIN block and EMV data.
+      process.stdout.write(indent(describe(requestShown(message))) + '\n  response:\n');
+      process.stdout.write(indent(describe(response)) + `\n  => response code ${String(response['39'] ?? '(none)')}\n\n`);
+    }
+  } finally {
+    await pos.close();
+  }
+
+  const stop = async (): Promise<void> => {
+    await gateway.close();
+    await bank.close({ deadline: 1_000 });
+    rmSync(journal, { recursive: true, force: true });
+  };
+  if (once) {
+    await stop();
+    process.stdout.write(`demo done (${failures === 0 ? 'all samples answered' : `${failures} failed`})\n`);
+    return failures === 0 ? 0 : 1;
+  }
+  const http = gateway.addresses.http;
+  if (http !== undefined) {
+    const url = `http://${hostPort(http)}`;
+    process.stdout.write(
+      'Try it (JSON in, JSON out; XML works too with content-type application/xml):\n' +
+        `  curl -s -H 'content-type: application/json' -d '{"0":"0200","2":"4111111111111111","3":"000000","4":"1000","11":"000042","41":"CURL0001","49":"840"}' ${url}/\n` +
+        `  curl -s ${url}/stats\n` +
+        `  curl -s ${url}/metrics\n` +
+        'Binary POS clients: connect to the pos address above (2-byte binary length header, iso87ascii).\n' +
+        'Ctrl-C stops.\n',
+    );
+  }
+  const code = await handleSignals(stop, () => process.exit(1), () => gateway.resetStats());
+  log.flush();
+  return code;
+}
+
+/** The request as it went out: numbers padded as the dialect does (packed and read back). */
+function requestShown(message: MessageInput): IsoMessage {
+  const codec = createCodec('iso87ascii');
+  return codec.unpack(codec.pack(message));
 }

@@ -1,6 +1,56 @@
-/** Placeholder for `iso8583 run` until the gateway engineer's implementation replaces this file. */
+/**
+ * `iso8583 run FLOW.json`: starts the connectors, inbound endpoints and HTTP server a flow file declares. Prints one
+ * line per listener (`inbound NAME listening on HOST:PORT`, `http listening on HOST:PORT`) and `flow NAME ready`.
+ * Signals as for the gateway: SIGTERM/SIGINT stop gracefully (exit 0), SIGHUP reopens the log file and resets stats.
+ */
+import { parseCommandArgs } from '../args.js';
+import { cliError } from '../args.js';
+import { loadFlow } from '../flow/load.js';
+import { startFlow } from '../flow/runner.js';
+import { createLogger } from '../gateway/logger.js';
+import { handleSignals, hostPort } from './gateway.js';
+
+/** The help text of `iso8583 run`. */
+export const RUN_HELP = `usage: iso8583 run FLOW.json [--check]
+
+Runs the connectors, inbound endpoints (each with its sequence module) and HTTP server declared in a flow file.
+Strings written "\${VAR}" or "\${VAR:-default}" in the file are read from the environment.
+
+  --check        validate the flow file (and load its sequence modules' paths) and exit
+`;
+
+/** Runs `iso8583 run`; resolves with the exit code after a stop signal. */
 export async function runCommand(argv: string[]): Promise<number> {
-  void argv;
-  process.stderr.write('iso8583: ISO8583_ERR_CLI_USAGE: the run command is not available yet\n');
-  return 1;
+  const { values, positionals, help } = parseCommandArgs(argv, { check: { type: 'boolean' } }, 1);
+  if (help) {
+    process.stdout.write(RUN_HELP);
+    return 0;
+  }
+  const file = positionals[0];
+  if (file === undefined) throw cliError('ISO8583_ERR_CLI_USAGE', 'the flow file is required: iso8583 run FLOW.json', 'FLOW');
+  const flow = loadFlow(file);
+  if (values.check === true) {
+    process.stdout.write(`flow ${flow.name} is valid\n`);
+    return 0;
+  }
+  const log = createLogger({ file: flow.logFile, level: flow.logLevel });
+  const running = await startFlow(flow, log.logger);
+  for (const [name, address] of Object.entries(running.inbound)) {
+    process.stdout.write(`inbound ${name} listening on ${hostPort(address)}\n`);
+  }
+  if (running.http !== undefined) process.stdout.write(`http listening on ${hostPort(running.http)}\n`);
+  process.stdout.write(`flow ${flow.name} ready\n`);
+  const code = await handleSignals(
+    () => running.close(),
+    () => {
+      for (const c of Object.values(running.connectors)) void c.destroy();
+    },
+    () => {
+      log.reopen();
+      running.resetStats();
+    },
+  );
+  process.stdout.write(`flow ${flow.name} stopped\n`);
+  log.flush();
+  return code;
 }

@@ -1,0 +1,78 @@
+/**
+ * A Fastify application with the ISO 8583 connector and an inbound endpoint registered as plugins:
+ * - `iso8583Connector` named `bank` decorates `app.iso8583.bank` and mounts `POST /bank/` (JSON or XML) and
+ *   `POST /bank/raw` (hex);
+ * - `iso8583Inbound` named `pos` listens for POS terminals and forwards each message to the bank connector;
+ * - `GET /balance/:terminal` shows an application route using the connector directly (a 0100 balance inquiry).
+ *
+ * Run it against any host: `BANK_PORT=8583 node examples/dist/fastify-app.js` (start a bank with
+ * `iso8583 simulate-host --port 8583`).
+ */
+import { fileURLToPath } from 'node:url';
+import { fastify } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { iso8583Connector } from '@iso8583/connector';
+import type { Connector } from '@iso8583/connector';
+import { iso8583Inbound } from '@iso8583/inbound';
+
+/** Where the example app connects and listens. */
+export interface ExampleAppOptions {
+  /** The bank's host. Default `127.0.0.1`. */
+  bankHost?: string;
+  /** The bank's port. Required. */
+  bankPort: number;
+  /** The POS listener's port. Default 0 (any free port). */
+  posPort?: number;
+}
+
+/** Builds the app (not listening yet). */
+export async function buildApp(options: ExampleAppOptions): Promise<FastifyInstance> {
+  const app = fastify({ logger: false });
+  await app.register(iso8583Connector, {
+    name: 'bank',
+    host: options.bankHost ?? '127.0.0.1',
+    port: options.bankPort,
+    dialect: 'iso87ascii',
+    frame: 'binary2',
+    requestTimeout: 10_000,
+    routes: { prefix: '/bank' },
+  });
+  // The inbound endpoint's sequence reaches the connector through `context.connectors`.
+  await app.register(iso8583Inbound, {
+    name: 'pos',
+    port: options.posPort ?? 0,
+    connectors: { bank: app.iso8583.bank },
+    sequence: async (message, context) => (context.connectors.bank as Connector).request(message.fields),
+  });
+  app.get<{ Params: { terminal: string } }>('/balance/:terminal', async (request, reply) => {
+    const terminal = request.params.terminal;
+    if (!/^[A-Za-z0-9]{1,8}$/.test(terminal)) return reply.code(400).send({ error: 'terminal: 1-8 letters or digits' });
+    const answer = await app.iso8583.bank.request({
+      '0': '0100',
+      '2': '4761739001010010',
+      '3': '310000',
+      '4': 0,
+      '11': Math.floor(Math.random() * 999_999) + 1,
+      '14': '3012',
+      '41': terminal.padEnd(8, ' '),
+      '49': '840',
+    });
+    return { responseCode: answer['39'], balance: answer['54'] ?? null };
+  });
+  return app;
+}
+
+// Run directly: `node examples/dist/fastify-app.js`.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const app = await buildApp({
+    bankHost: process.env.BANK_HOST ?? '127.0.0.1',
+    bankPort: Number(process.env.BANK_PORT ?? 8583),
+    posPort: Number(process.env.POS_PORT ?? 9583),
+  });
+  await app.listen({ host: '127.0.0.1', port: Number(process.env.HTTP_PORT ?? 8080) });
+  const pos = app.inbound.pos?.address();
+  process.stdout.write(`example app listening http=${app.server.address() ? JSON.stringify(app.server.address()) : ''} pos=${pos?.port ?? ''}\n`);
+  const stop = (): void => void app.close().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

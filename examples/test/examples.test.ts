@@ -1,0 +1,86 @@
+/**
+ * Every example runs: the Fastify application (connector + inbound endpoint plugins), the mediation script (run as a
+ * real process) and the authorising sequence, against a real host simulator on a real socket.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createConnector } from '@iso8583/connector';
+import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import type { InboundEndpoint, InboundMessage, SequenceContext } from '@iso8583/inbound';
+import { repoRoot } from '@iso8583/test-support';
+import { buildApp } from '../fastify-app.js';
+import { mediate } from '../mediation.js';
+import authorise, { FLOOR_LIMIT } from '../sequences/authorise.js';
+
+const run = promisify(execFile);
+let bank: InboundEndpoint;
+let bankPort: number;
+
+before(async () => {
+  bank = createInboundEndpoint({ name: 'bank', port: 0, sequence: createHostSimulator() });
+  bankPort = (await bank.start()).port;
+});
+
+after(async () => {
+  await bank.close({ deadline: 1000 });
+});
+
+describe('examples', () => {
+  test('the Fastify app answers over HTTP (POST /bank/) and to binary POS clients (inbound plugin)', async (t) => {
+    const app = await buildApp({ bankPort });
+    t.after(() => app.close());
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address() as { port: number };
+
+    const res = await fetch(`http://127.0.0.1:${address.port}/bank/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ '0': '0200', '2': '4111111111111111', '3': '000000', '4': '500', '11': '12', '14': '3012', '41': 'APPTERM1', '49': '840' }),
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { result: Record<string, string> };
+    assert.equal(body.result['0'], '0210');
+    assert.equal(body.result['39'], '00');
+
+    const posPort = app.inbound.pos?.address()?.port;
+    assert.ok(posPort !== undefined && posPort > 0);
+    const terminal = createConnector({ name: 'terminal', host: '127.0.0.1', port: posPort, requestTimeout: 10_000 });
+    t.after(() => terminal.close());
+    const answer = await terminal.request({ '0': '0200', '2': '5500000000000004', '3': '000000', '4': 700, '11': 13, '14': '3012', '41': 'APPTERM2', '49': '840' });
+    assert.equal(answer['0'], '0210');
+    assert.equal(answer['41'], 'APPTERM2');
+    assert.equal(answer['39'], '00');
+
+    const balance = await fetch(`http://127.0.0.1:${address.port}/balance/APPTERM3`);
+    assert.equal(balance.status, 200);
+    assert.equal(typeof ((await balance.json()) as { responseCode: unknown }).responseCode, 'string');
+  });
+
+  test('the mediation script sends ISOMessage XML and prints the XML answer (run as a process)', async () => {
+    const script = join(repoRoot(), 'examples', 'dist', 'mediation.js');
+    const { stdout } = await run(process.execPath, [script], { env: { ...process.env, BANK_PORT: String(bankPort) } });
+    assert.match(stdout, /<ISOMessage>/);
+    assert.match(stdout, /<field id="0">0210<\/field>/);
+    assert.match(stdout, /<field id="39">00<\/field>/);
+    const xml = await mediate('127.0.0.1', bankPort, 2, 2500);
+    assert.match(xml, /<field id="11">000002<\/field>/);
+  });
+
+  test('the authorising sequence approves up to the floor limit, declines above with 61, answers echo tests', () => {
+    const context = { logger: { info: () => undefined } } as unknown as SequenceContext;
+    const message = (fields: Record<string, string>): InboundMessage =>
+      ({ fields, mti: fields['0'], xml: '', raw: Buffer.alloc(0), header: Buffer.alloc(0) }) as InboundMessage;
+    const small = authorise(message({ '0': '0200', '4': String(FLOOR_LIMIT).padStart(12, '0'), '11': '000001', '41': 'T1' }), context);
+    assert.equal(small['0'], '0210');
+    assert.equal(small['39'], '00');
+    assert.equal(small['2'], undefined, 'the PAN is not echoed');
+    const big = authorise(message({ '0': '0100', '4': String(FLOOR_LIMIT + 1).padStart(12, '0'), '11': '000002', '41': 'T1' }), context);
+    assert.equal(big['0'], '0110');
+    assert.equal(big['39'], '61');
+    const echo = authorise(message({ '0': '0800', '11': '000003', '70': '301' }), context);
+    assert.deepEqual([echo['0'], echo['39'], echo['70']], ['0810', '00', '301']);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * Reading a flow file: JSON, `${VAR}` / `${VAR:-default}` placeholders taken from the environment, validation against
+ * the flow schema (itself made of the manifest's schemas) with every error pointing at its path and line in the file,
+ * and sequence module paths resolved against the file's folder.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import type { FieldProblem } from '@iso8583/codec';
+import { gatewayError } from '../gateway/errors.js';
+import { ajvProblems } from '../gateway/config.js';
+import { flowValidator } from './schema.js';
+import { locateValues, positionOf } from './locate.js';
+
+/** An HTTP section of a flow. */
+export interface FlowHttp {
+  /** Address to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+  /** Connector name -> route prefix. Default: no connector routes. */
+  routes?: Record<string, string>;
+}
+
+/** A validated flow file. Connector and endpoint options are passed to the libraries as they are. */
+export interface Flow {
+  /** The flow name (default: the file name without `.json`). */
+  name: string;
+  /** The flow file's folder: module paths are relative to it. */
+  dir: string;
+  /** Outbound connectors by name. */
+  connectors: Record<string, Record<string, unknown>>;
+  /** Inbound endpoints by name; `sequence` and `onError` are absolute module paths or registered names. */
+  inboundEndpoints: Record<string, Record<string, unknown> & { sequence: string; onError?: string }>;
+  /** The HTTP server, when the flow has one. */
+  http?: FlowHttp;
+  /** Milliseconds SIGTERM waits. Default 10000. */
+  shutdownDeadline: number;
+  /** Log level. Default `info`. */
+  logLevel: string;
+  /** Log file. Default: standard error. */
+  logFile?: string;
+}
+
+const PLACEHOLDER = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?\}$/;
+
+/**
+ * Replaces every string that is exactly `${VAR}` or `${VAR:-default}` by the variable (or the default); a value that
+ * reads as a JSON number or boolean becomes one (`"${PORT:-8583}"` -> 8583). A variable unset without a default is a
+ * problem at that path.
+ */
+export function substitute(value: unknown, env: NodeJS.ProcessEnv, path: string, problems: FieldProblem[]): unknown {
+  if (typeof value === 'string') {
+    const m = PLACEHOLDER.exec(value);
+    if (m === null) return value;
+    const name = m[1] as string;
+    const text = env[name] ?? m[2];
+    if (text === undefined) {
+      problems.push({ field: path || '/', code: 'env', reason: `environment variable ${name} is not set and has no default` });
+      return value;
+    }
+    if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+    if (text === 'true' || text === 'false') return text === 'true';
+    return text;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substitute(v, env, `${path}/${i}`, problems));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = substitute(v, env, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, problems);
+    return out;
+  }
+  return value;
+}
+
+/** A sequence reference that is a module path (has a slash or a file extension), not a registered name. */
+export function isModulePath(ref: string): boolean {
+  return ref.includes('/') || ref.includes('\\') || /\.(m?js|cjs|ts)$/.test(ref);
+}
+
+/** Reads, checks and resolves a flow file. Throws `ISO8583_ERR_FLOW_FILE` or `ISO8583_ERR_FLOW_INVALID`. */
+export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Flow {
+  let text: string;
+  let data: unknown;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw gatewayError('ISO8583_ERR_FLOW_FILE', `flow file ${file} cannot be read (${String((err as { code?: unknown }).code ?? 'error')})`, {
+      field: file,
+      cause: err,
+    });
+  }
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    // The parser's text may quote the file; only the position is kept.
+    const at = /position (\d+)/.exec((err as Error).message);
+    const pos = at === null ? '' : ` (at character ${Number(at[1]) + 1})`;
+    throw gatewayError('ISO8583_ERR_FLOW_FILE', `flow file ${file} is not valid JSON${pos}`, { field: file });
+  }
+  const positions = locateValues(text);
+  const where = (pointer: string): string => {
+    const p = positionOf(positions, pointer);
+    return p === undefined ? `${file}: ${pointer}` : `${file}:${p.line}:${p.column} ${pointer}`;
+  };
+  const problems: FieldProblem[] = [];
+  const flow = substitute(data, env, '', problems) as Record<string, unknown>;
+  const validate = flowValidator();
+  if (!validate(flow)) problems.push(...ajvProblems(validate.errors, (p) => p));
+  // A route must name a connector of the flow.
+  const connectors = (flow?.connectors ?? {}) as Record<string, unknown>;
+  const routes = ((flow?.http as { routes?: Record<string, string> } | undefined)?.routes ?? {}) as Record<string, string>;
+  if (typeof routes === 'object' && routes !== null) {
+    for (const name of Object.keys(routes)) {
+      if (!Object.hasOwn(connectors, name)) {
+        problems.push({ field: `/http/routes/${name}`, code: 'connector', reason: 'names no connector of the flow' });
+      }
+    }
+  }
+  if (problems.length > 0) {
+    const located = problems.map((p) => ({ ...p, field: where(p.field) }));
+    throw gatewayError('ISO8583_ERR_FLOW_INVALID', `flow file ${file} is invalid`, { field: file, problems: located });
+  }
+  const dir = dirname(resolve(file));
+  const inbound = (flow.inboundEndpoints ?? {}) as Flow['inboundEndpoints'];
+  const resolveRef = (ref: string): string => (isModulePath(ref) && !isAbsolute(ref) ? resolve(dir, ref) : ref);
+  const inboundEndpoints: Flow['inboundEndpoints'] = {};
+  for (const [name, options] of Object.entries(inbound)) {
+    const out = { ...options, sequence: resolveRef(options.sequence) };
+    if (options.onError !== undefined) out.onError = resolveRef(options.onError);
+    inboundEndpoints[name] = out;
+  }
+  const result: Flow = {
+    name: typeof flow.name === 'string' ? flow.name : basename(file).replace(/\.json$/, ''),
+    dir,
+    connectors: connectors as Flow['connectors'],
+    inboundEndpoints,
+    shutdownDeadline: typeof flow.shutdownDeadline === 'number' ? flow.shutdownDeadline : 10_000,
+    logLevel: typeof flow.logLevel === 'string' ? flow.logLevel : 'info',
+  };
+  if (flow.http !== undefined) result.http = flow.http as FlowHttp;
+  if (typeof flow.logFile === 'string') result.logFile = resolve(dir, flow.logFile);
+  return result;
+}

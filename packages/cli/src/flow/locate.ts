@@ -1,0 +1,90 @@
+/**
+ * Where each value of a JSON text starts (line and column), by JSON Pointer, so that an error about
+ * `/inboundEndpoints/pos/port` can also say `flow.json:14:15`. A tolerant scanner over text that already parsed.
+ */
+
+/** A position in a text, 1-based. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** JSON Pointer -> where its value starts. */
+export function locateValues(text: string): Map<string, Position> {
+  const out = new Map<string, Position>();
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && /\s/.test(text[i] as string)) i++;
+  };
+  const pos = (at: number): Position => {
+    let line = 1;
+    let last = -1;
+    for (let k = 0; k < at; k++) {
+      if (text.charCodeAt(k) === 10) {
+        line++;
+        last = k;
+      }
+    }
+    return { line, column: at - last };
+  };
+  const str = (): string => {
+    const start = i;
+    i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    i++;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const esc = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+  const value = (pointer: string): void => {
+    ws();
+    out.set(pointer, pos(i));
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      while (i < text.length && text[i] !== '}') {
+        ws();
+        const key = str();
+        ws();
+        i++; // ':'
+        value(`${pointer}/${esc(key)}`);
+        ws();
+        if (text[i] === ',') i++;
+        ws();
+      }
+      i++;
+    } else if (c === '[') {
+      i++;
+      let n = 0;
+      ws();
+      while (i < text.length && text[i] !== ']') {
+        value(`${pointer}/${n++}`);
+        ws();
+        if (text[i] === ',') i++;
+        ws();
+      }
+      i++;
+    } else if (c === '"') {
+      str();
+    } else {
+      while (i < text.length && !/[\s,}\]]/.test(text[i] as string)) i++;
+    }
+  };
+  try {
+    value('');
+  } catch {
+    // a text that does not parse has no positions
+  }
+  return out;
+}
+
+/** The position of `pointer`, or of its nearest ancestor that exists (a missing key points at its object). */
+export function positionOf(positions: Map<string, Position>, pointer: string): Position | undefined {
+  let p = pointer;
+  while (true) {
+    const found = positions.get(p);
+    if (found !== undefined) return found;
+    if (p === '') return undefined;
+    p = p.slice(0, p.lastIndexOf('/'));
+  }
+}

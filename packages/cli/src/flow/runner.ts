@@ -1,0 +1,182 @@
+/**
+ * Running a flow: the connectors (registered on a Fastify app with the connector plugin, which also mounts their
+ * HTTP routes), the inbound endpoints with their sequences (each sequence gets every connector of the flow in
+ * `context.connectors`), and the HTTP server with `GET /stats` and `GET /metrics`.
+ */
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { fastify } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { iso8583Connector } from '@iso8583/connector';
+import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
+import { createInboundEndpoint } from '@iso8583/inbound';
+import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound';
+import { gatewayError } from '../gateway/errors.js';
+import { ResettableStats } from '../gateway/stats.js';
+import type { Flow } from './load.js';
+import { isModulePath } from './load.js';
+
+/** A running flow. */
+export interface RunningFlow {
+  /** The flow as loaded. */
+  readonly flow: Flow;
+  /** The connectors by name. */
+  readonly connectors: Record<string, Connector>;
+  /** The inbound endpoints by name. */
+  readonly endpoints: Record<string, InboundEndpoint>;
+  /** Where each inbound endpoint listens, by name. */
+  readonly inbound: Record<string, AddressInfo>;
+  /** The HTTP address, when the flow has an HTTP section. */
+  readonly http: AddressInfo | undefined;
+  /** The stats shown by `GET /stats`. */
+  stats(): Record<string, unknown>;
+  /** Starts the stats over. */
+  resetStats(): void;
+  /** Stops accepting, lets in-flight work and pending reversals finish (up to `deadline` ms), closes. Idempotent. */
+  close(deadline?: number): Promise<void>;
+}
+
+/** Imports a sequence module: its `default` export, or its `sequence` export. */
+export async function importSequence(path: string, pointer: string): Promise<Sequence> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (err) {
+    const reason = String((err as { code?: unknown }).code ?? (err as Error).name ?? 'error');
+    throw gatewayError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} cannot be loaded (${reason}: ${firstLine(err)})`, {
+      field: pointer,
+      cause: err,
+    });
+  }
+  const fn = typeof mod.default === 'function' ? mod.default : mod.sequence;
+  if (typeof fn !== 'function') {
+    throw gatewayError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} exports no function as \`default\` or \`sequence\``, {
+      field: pointer,
+    });
+  }
+  return fn as Sequence;
+}
+
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? '').split('\n')[0]?.slice(0, 200) ?? '';
+}
+
+async function sequenceOf(ref: string, pointer: string): Promise<Sequence | string> {
+  return isModulePath(ref) ? importSequence(ref, pointer) : ref;
+}
+
+/** Starts every part of a flow; resolves once every listener is up. */
+export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  // Sequences first: a module that does not load stops the flow before any socket opens.
+  const sequences: Record<string, { sequence: Sequence | string; onError?: Sequence | string }> = {};
+  for (const [name, options] of Object.entries(flow.inboundEndpoints)) {
+    const entry: { sequence: Sequence | string; onError?: Sequence | string } = {
+      sequence: await sequenceOf(options.sequence, `/inboundEndpoints/${name}/sequence`),
+    };
+    if (options.onError !== undefined) entry.onError = await sequenceOf(options.onError, `/inboundEndpoints/${name}/onError`);
+    sequences[name] = entry;
+  }
+
+  let statsBody: () => Record<string, unknown> = () => ({});
+  let beforeConnectorsClose: Promise<unknown> = Promise.resolve();
+  const app: FastifyInstance = fastify({ logger: false, forceCloseConnections: 'idle' });
+  app.get('/stats', async () => statsBody());
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', registry.contentType);
+    return registry.metrics();
+  });
+  for (const [name, options] of Object.entries(flow.connectors)) {
+    const prefix = flow.http?.routes?.[name];
+    const pluginOptions: Record<string, unknown> = {
+      ...options,
+      name,
+      logger: logger.child({ connector: name }),
+      registry,
+    };
+    if (prefix !== undefined) pluginOptions.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, '') };
+    await app.register(iso8583Connector, pluginOptions as unknown as Iso8583ConnectorPluginOptions);
+  }
+  app.addHook('onClose', async () => {
+    await beforeConnectorsClose;
+  });
+  await app.ready();
+  const decorated = (app as unknown as { iso8583?: Record<string, Connector> }).iso8583 ?? {};
+  const connectors: Record<string, Connector> = {};
+  for (const name of Object.keys(flow.connectors)) connectors[name] = decorated[name] as Connector;
+
+  const endpoints: Record<string, InboundEndpoint> = {};
+  const inbound: Record<string, AddressInfo> = {};
+  try {
+    for (const [name, options] of Object.entries(flow.inboundEndpoints)) {
+      const seq = sequences[name] as { sequence: Sequence | string; onError?: Sequence | string };
+      const endpointOptions = {
+        ...options,
+        name: typeof options.name === 'string' ? options.name : name,
+        sequence: seq.sequence,
+        connectors,
+        logger: logger.child({ endpoint: name }),
+        registry,
+      } as InboundOptions;
+      if (seq.onError !== undefined) endpointOptions.onError = seq.onError;
+      else delete endpointOptions.onError;
+      const endpoint = createInboundEndpoint(endpointOptions);
+      endpoints[name] = endpoint;
+      inbound[name] = await endpoint.start();
+    }
+  } catch (err) {
+    await Promise.allSettled(Object.values(endpoints).map((e) => e.close({ deadline: 0 })));
+    await app.close();
+    throw err;
+  }
+  let http: AddressInfo | undefined;
+  if (flow.http !== undefined) {
+    await app.listen({ host: flow.http.host ?? '127.0.0.1', port: flow.http.port });
+    http = app.server.address() as AddressInfo;
+  }
+
+  const stats = new ResettableStats(() => ({
+    connectors: Object.fromEntries(Object.entries(connectors).map(([n, c]) => [n, c.stats()])),
+    inboundEndpoints: Object.fromEntries(Object.entries(endpoints).map(([n, e]) => [n, e.stats()])),
+  }));
+  statsBody = () => {
+    const snap = stats.snapshot();
+    return { flow: flow.name, since: snap.since, ...(snap.figures as Record<string, unknown>) };
+  };
+
+  let closing: Promise<void> | undefined;
+  const close = (deadline = flow.shutdownDeadline): Promise<void> => {
+    closing ??= (async () => {
+      const until = Date.now() + deadline;
+      const endpointsClosed = Promise.allSettled(Object.values(endpoints).map((e) => e.close({ deadline })));
+      beforeConnectorsClose = endpointsClosed.then(async () => {
+        const pending = (): number =>
+          Object.values(connectors).reduce((n, c) => n + Number(c.stats().reversalsPending ?? 0), 0);
+        while (pending() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((r) => {
+        timer = setTimeout(() => r('expired'), deadline + 1_000);
+      });
+      const outcome = await Promise.race([Promise.all([endpointsClosed, app.close()]).then(() => 'done' as const), expired]);
+      clearTimeout(timer);
+      if (outcome === 'expired') await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
+    })();
+    return closing;
+  };
+
+  return {
+    flow,
+    connectors,
+    endpoints,
+    inbound,
+    http,
+    stats: () => statsBody(),
+    resetStats: () => stats.reset(),
+    close,
+  };
+}

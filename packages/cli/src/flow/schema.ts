@@ -1,0 +1,112 @@
+/**
+ * The JSON Schema of a flow file. Connectors and inbound endpoints are validated against the schemas of
+ * `connector-manifest.json` (`connector.operations.init.parameters` and `inboundEndpoint.parameters`), minus the
+ * options only code can give (logger, registry, functions), so that the manifest, the libraries and flow files agree.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+
+/** `connector-manifest.json` at the repository root (from `dist/src/flow/`, five folders up). */
+export const MANIFEST_URL = new URL('../../../../../connector-manifest.json', import.meta.url);
+
+/** Options of the connector and of the inbound endpoint that a JSON file cannot give. */
+const RUNTIME_ONLY = ['logger', 'registry', 'onUnsolicited', 'connectors'];
+
+type Schema = Record<string, unknown>;
+
+function withoutRuntimeOnly(schema: Schema): Schema {
+  const out = structuredClone(schema);
+  delete out.$schema;
+  const props = { ...(out.properties as Record<string, Schema> | undefined) };
+  for (const key of RUNTIME_ONLY) delete props[key];
+  out.properties = props;
+  return out;
+}
+
+/** The connector and inbound endpoint option schemas from the manifest. */
+export function manifestSchemas(): { connector: Schema; inbound: Schema } {
+  const manifest = JSON.parse(readFileSync(MANIFEST_URL, 'utf8')) as {
+    connector?: { operations?: { init?: { parameters?: Schema } } };
+    inboundEndpoint?: { parameters?: Schema };
+  };
+  const connector = withoutRuntimeOnly(manifest.connector?.operations?.init?.parameters ?? { type: 'object' });
+  const inbound = withoutRuntimeOnly(manifest.inboundEndpoint?.parameters ?? { type: 'object' });
+  // In a flow file a sequence is a module path (relative to the flow file) or a registered name.
+  const inboundProps = inbound.properties as Record<string, Schema>;
+  const sequence = {
+    type: 'string',
+    minLength: 1,
+    description: 'A module path (relative to the flow file) exporting the sequence as `default` or `sequence`, or a registered name such as `host-simulator`.',
+  };
+  inboundProps.sequence = sequence;
+  inboundProps.onError = { ...sequence, description: 'The sequence called when `sequence` fails (same forms). Default: reply with response code 96.' };
+  return { connector, inbound };
+}
+
+/** The flow file schema. */
+export function flowSchema(): Schema {
+  const { connector, inbound } = manifestSchemas();
+  const name = { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$' };
+  return {
+    $id: 'https://iso8583.dev/schemas/flow.json',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      $schema: { type: 'string' },
+      name: { type: 'string', minLength: 1, description: 'The flow name, in logs. Default: the file name.' },
+      description: { type: 'string' },
+      connectors: {
+        type: 'object',
+        description: 'The outbound connectors, by name (the key in `context.connectors`).',
+        propertyNames: name,
+        additionalProperties: connector,
+      },
+      inboundEndpoints: {
+        type: 'object',
+        description: 'The inbound endpoints, by name; each sequence gets every connector of the flow.',
+        propertyNames: name,
+        additionalProperties: inbound,
+      },
+      http: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'The HTTP server: connector routes, GET /stats and GET /metrics. Default: no HTTP server.',
+        required: ['port'],
+        properties: {
+          host: { type: 'string', minLength: 1, description: 'Address to listen on. Default `127.0.0.1`.' },
+          port: { type: 'integer', minimum: 0, maximum: 65535, description: 'Port; 0 picks a free one.' },
+          routes: {
+            type: 'object',
+            description: 'Connector name -> route prefix: `POST <prefix>/` (JSON or XML) and `POST <prefix>/raw` (hex).',
+            additionalProperties: { type: 'string', pattern: '^(/[A-Za-z0-9._~/-]*)?$' },
+          },
+        },
+      },
+      shutdownDeadline: {
+        type: 'integer',
+        minimum: 0,
+        description: 'Milliseconds SIGTERM waits for in-flight work and pending reversals. Default 10000.',
+      },
+      logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Default `info`.' },
+      logFile: { type: 'string', minLength: 1, description: 'Log file, reopened on SIGHUP. Default: standard error.' },
+    },
+  };
+}
+
+let validator: ValidateFunction | undefined;
+
+/** The compiled flow validator (every error reported, no defaults filled in, no coercion). */
+export function flowValidator(): ValidateFunction {
+  if (validator !== undefined) return validator;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  ajv.addKeyword({
+    keyword: 'typeof',
+    schemaType: 'string',
+    validate: (expected: string, data: unknown) =>
+      expected === 'object' ? data !== null && typeof data === 'object' : typeof data === expected,
+    errors: false,
+  });
+  validator = ajv.compile(flowSchema());
+  return validator;
+}

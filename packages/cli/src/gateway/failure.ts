@@ -1,0 +1,48 @@
+import type { IsoMessage } from '@iso8583/codec';
+
+/** ISO 8583:1987 response codes (field 39) the gateway answers with when the upstream cannot. */
+export const GATEWAY_RESPONSE_CODES = {
+  /** Issuer or switch inoperative: the link is down, closing, or refused the request. */
+  unavailable: '91',
+  /** Response received too late: the upstream did not answer in time (the request is reversed). */
+  timeout: '68',
+  /** Duplicate transmission: a request with the same MTI, STAN and terminal is already in flight. */
+  duplicate: '94',
+  /** Format error: the request could not be packed for the upstream. */
+  format: '30',
+  /** System malfunction: anything else. */
+  malfunction: '96',
+} as const;
+
+/** Fields of a request echoed in the gateway's own answer (no card data: PAN and tracks are not echoed). */
+const ECHOED = ['3', '4', '7', '11', '12', '13', '32', '37', '41', '42', '49'];
+
+/** The response MTI of a request MTI: the function digit + 1 (0200 -> 0210, 0420 -> 0430). */
+export function responseMti(mti: string): string {
+  if (!/^\d{4}$/.test(mti)) return '0810';
+  const fn = Number(mti[2]);
+  return mti.slice(0, 2) + String(fn % 2 === 0 ? fn + 1 : fn) + mti[3];
+}
+
+/** The response code for a failure of the upstream request, read from the error's `code`. */
+export function failureCode(err: unknown): string {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  if (code === 'ISO8583_ERR_CONNECTOR_TIMEOUT') return GATEWAY_RESPONSE_CODES.timeout;
+  if (code === 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY') return GATEWAY_RESPONSE_CODES.duplicate;
+  if (code === 'ISO8583_ERR_INVALID_MESSAGE' || code.startsWith('ISO8583_ERR_FIELD') || code === 'ISO8583_ERR_MTI') {
+    return GATEWAY_RESPONSE_CODES.format;
+  }
+  if (code.startsWith('ISO8583_ERR_CONNECTOR_')) return GATEWAY_RESPONSE_CODES.unavailable;
+  return GATEWAY_RESPONSE_CODES.malfunction;
+}
+
+/** The answer the gateway gives a POS client itself when the upstream request failed. */
+export function failureReply(request: IsoMessage, err: unknown): IsoMessage {
+  const out: IsoMessage = { '0': responseMti(String(request['0'] ?? '')) };
+  for (const id of ECHOED) {
+    const v = request[id];
+    if (typeof v === 'string') out[id] = v;
+  }
+  out['39'] = failureCode(err);
+  return out;
+}

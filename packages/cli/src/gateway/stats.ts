@@ -1,0 +1,54 @@
+/**
+ * Resettable statistics over the connector's cumulative counters. SIGHUP resets what `GET /stats` shows (as
+ * SocketQueue does) by keeping a baseline and subtracting it; Prometheus counters are never reset (a scraper expects
+ * them to only grow).
+ */
+
+/** Figures that are a current level, not a count since start: shown as they are, never subtracted. */
+const GAUGES = new Set(['connected', 'free', 'pending', 'inFlight', 'reversalsPending', 'connections', 'active', 'size']);
+
+type Tree = { [key: string]: unknown };
+
+function isTree(v: unknown): v is Tree {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * `current - baseline` for every numeric counter (recursively); gauges and non-numbers are kept as they are. Inside a
+ * breakdown (`byMti`, `byResponseCode`) an entry back at zero since the reset is left out.
+ */
+export function since(current: unknown, baseline: unknown, breakdown = false): unknown {
+  if (typeof current === 'number') return typeof baseline === 'number' ? current - baseline : current;
+  if (!isTree(current)) return current;
+  const base = isTree(baseline) ? baseline : {};
+  const out: Tree = {};
+  for (const [key, value] of Object.entries(current)) {
+    if (GAUGES.has(key)) {
+      out[key] = value;
+      continue;
+    }
+    const v = since(value, base[key], key.startsWith('by'));
+    if (breakdown && v === 0) continue;
+    out[key] = v;
+  }
+  return out;
+}
+
+/** A baseline that can be reset. */
+export class ResettableStats {
+  private baseline: unknown = undefined;
+  private resetAt = new Date();
+
+  constructor(private readonly read: () => unknown) {}
+
+  /** The figures since the last reset. */
+  snapshot(): { since: string; figures: unknown } {
+    return { since: this.resetAt.toISOString(), figures: since(this.read(), this.baseline) };
+  }
+
+  /** Starts counting from now. */
+  reset(): void {
+    this.baseline = structuredClone(this.read());
+    this.resetAt = new Date();
+  }
+}

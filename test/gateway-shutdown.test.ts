@@ -1,0 +1,97 @@
+/**
+ * SIGTERM with work in flight: the gateway stops accepting, every client gets its answer (or a clear failure), the
+ * reversals still pending are sent and answered, and the process exits 0.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import { approve, startBank } from './helpers/bank.js';
+import { PosClient, purchase } from './helpers/pos.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iso8583-shutdown-'));
+
+after(async () => {
+  await stopAll();
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function inFlight(http: { host: string; port: number }): Promise<number> {
+  const stats = (await (await fetch(`http://${http.host}:${http.port}/stats`)).json()) as { upstream: { inFlight: number } };
+  return stats.upstream.inFlight;
+}
+
+describe('iso8583 gateway on SIGTERM', () => {
+  test('delivers the answers still in flight to every client, then exits 0', async () => {
+    // The bank answers after 1 s, so the requests are still in flight when the signal arrives.
+    const bank = await startSimulator(['--delay', '1000']);
+    const gw = await startGateway([
+      '--upstream', `${bank.host}:${bank.port}`,
+      '--reversal-journal', join(work, 'journal-a'),
+      '--log-level', 'warn',
+    ]);
+    const clients = await Promise.all(Array.from({ length: 6 }, () => PosClient.open(gw.pos.host, gw.pos.port)));
+    const answers = clients.map((c, i) => c.request(purchase(`STOP000${i + 1}`, 1, 100 + i)));
+    const web = fetch(`http://${gw.http.host}:${gw.http.port}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(Object.fromEntries(Object.entries(purchase('STOPWEB1', 1, 999)).map(([k, v]) => [k, String(v)]))),
+    });
+    while ((await inFlight(gw.http)) < 7) await new Promise((r) => setTimeout(r, 20));
+    gw.process.kill('SIGTERM');
+    await gw.process.waitForLine(/SIGTERM: stopping/);
+    const results = await Promise.all(answers);
+    results.forEach((answer, i) => {
+      assert.equal(answer['41'], `STOP000${i + 1}`);
+      assert.equal(answer['39'], '00');
+    });
+    const webAnswer = await web;
+    assert.equal(webAnswer.status, 200);
+    assert.equal(((await webAnswer.json()) as { result: Record<string, string> }).result['39'], '00');
+    const exit = await gw.process.exited;
+    assert.equal(exit.code, 0);
+    assert.match(gw.process.stdout(), /gateway stopped/);
+    // After the signal no new client is accepted.
+    await assert.rejects(PosClient.open(gw.pos.host, gw.pos.port));
+    bank.process.kill();
+  });
+
+  test('sends the pending reversal before exiting; the client whose request timed out got response code 68', async () => {
+    let firstReversalDropped = false;
+    // The bank never answers the purchase of terminal LOSTANS1 and drops the first reversal; it answers the repeat.
+    const bank = await startBank((request) => {
+      if (request['0'] === '0200' && request['41'] === 'LOSTANS1') return undefined;
+      if (request['0'] === '0400' && !firstReversalDropped) {
+        firstReversalDropped = true;
+        return undefined;
+      }
+      return approve(request);
+    });
+    const gw = await startGateway([
+      '--upstream', `127.0.0.1:${bank.port}`,
+      '--request-timeout', '500',
+      '--reversal-retry-interval', '300',
+      '--reversal-journal', join(work, 'journal-b'),
+      '--shutdown-deadline', '20000',
+      '--log-level', 'warn',
+    ]);
+    const client = await PosClient.open(gw.pos.host, gw.pos.port);
+    const answer = await client.request(purchase('LOSTANS1', 42, 4200));
+    assert.equal(answer['39'], '68', 'the client is told the answer came too late');
+    assert.equal(answer['2'], undefined, 'the PAN is not echoed in the gateway own answer');
+    const firstReversal = await bank.waitFor((m) => m['0'] === '0400');
+    assert.equal(firstReversal['41'], 'LOSTANS1');
+    assert.equal(firstReversal['11'], '000042');
+    // The reversal is pending (first attempt dropped): stop now.
+    gw.process.kill('SIGTERM');
+    const repeat = await bank.waitFor((m) => m['0'] === '0401');
+    assert.equal(repeat['41'], 'LOSTANS1');
+    const exit = await gw.process.exited;
+    assert.equal(exit.code, 0);
+    assert.match(gw.process.stdout(), /gateway stopped/);
+    await client.close();
+    await bank.close();
+  });
+});

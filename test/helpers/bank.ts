@@ -1,0 +1,76 @@
+/**
+ * A scripted bank for the tests that need to hold or drop answers (a real TCP peer on 127.0.0.1 port 0, iso87ascii in
+ * 2-byte binary frames): every request is recorded and handed to `answer`, which returns the reply or `undefined`
+ * to stay silent.
+ */
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
+
+const codec = createCodec('iso87ascii');
+
+/** The ordinary answer to a request: response MTI, fields echoed, response code 00. */
+export function approve(request: IsoMessage): IsoMessage {
+  const mti = String(request['0']);
+  const out: IsoMessage = { '0': mti.slice(0, 2) + String(Number(mti[2]) + 1) + (mti[3] === '1' ? '0' : mti[3]) };
+  for (const id of ['3', '4', '7', '11', '12', '13', '41', '42', '49', '70']) {
+    const v = request[id];
+    if (typeof v === 'string') out[id] = v;
+  }
+  out['39'] = '00';
+  return out;
+}
+
+/** A running scripted bank. */
+export interface ScriptedBank {
+  port: number;
+  /** Every request received, in order. */
+  received: IsoMessage[];
+  /** Resolves when a request satisfying `test` has been received (or has already been). */
+  waitFor(test: (m: IsoMessage) => boolean): Promise<IsoMessage>;
+  close(): Promise<void>;
+}
+
+/** Starts a scripted bank. */
+export async function startBank(answer: (request: IsoMessage) => IsoMessage | undefined): Promise<ScriptedBank> {
+  const received: IsoMessage[] = [];
+  const waiters: { test: (m: IsoMessage) => boolean; resolve: (m: IsoMessage) => void }[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const decoder = new FrameDecoder({ lengthHeader: 'binary2' });
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of decoder.push(chunk)) {
+        const request = codec.unpack(frame.payload);
+        received.push(request);
+        for (let i = waiters.length - 1; i >= 0; i--) {
+          const w = waiters[i] as (typeof waiters)[number];
+          if (w.test(request)) {
+            waiters.splice(i, 1);
+            w.resolve(request);
+          }
+        }
+        const reply = answer(request);
+        if (reply !== undefined) socket.write(encodeFrame(codec.pack(reply), { lengthHeader: 'binary2' }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    received,
+    waitFor: (test) => {
+      const found = received.find(test);
+      if (found !== undefined) return Promise.resolve(found);
+      return new Promise((resolve) => waiters.push({ test, resolve }));
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * Runs the real `iso8583` binary as a child process (node packages/cli/bin/iso8583.js with process.execPath) and reads
+ * its ready lines, so that end-to-end tests use the real ports the process picked (`--listen 0`, `--http 0`).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '@iso8583/test-support';
+
+/** The `iso8583` bin script. */
+export const BIN = join(repoRoot(), 'packages', 'cli', 'bin', 'iso8583.js');
+
+/** How a child process ended. */
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A running `iso8583` process. */
+export interface CliProcess {
+  readonly child: ChildProcess;
+  /** Every stdout line so far. */
+  readonly lines: string[];
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Everything written to stdout so far. */
+  stdout(): string;
+  /** Resolves with the first stdout line (past or future) matching `pattern`; rejects if the process exits first. */
+  waitForLine(pattern: RegExp, limitMs?: number): Promise<RegExpExecArray>;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<Exit>;
+  /** Sends a signal (if still running). */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Starts `iso8583 <args>`. Killed by `stopAll` (call it in `after`). */
+export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? repoRoot(),
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  const lines: string[] = [];
+  let out = '';
+  let err = '';
+  let partial = '';
+  const waiters: { pattern: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    partial += chunk;
+    const parts = partial.split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) {
+      lines.push(line);
+      for (let i = waiters.length - 1; i >= 0; i--) {
+        const w = waiters[i] as (typeof waiters)[number];
+        const m = w.pattern.exec(line);
+        if (m !== null) {
+          waiters.splice(i, 1);
+          w.resolve(m);
+        }
+      }
+    }
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  const exited = new Promise<Exit>((resolve) => {
+    child.on('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  return {
+    child,
+    lines,
+    stderr: () => err,
+    stdout: () => out,
+    exited,
+    kill: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+    waitForLine: (pattern, limitMs = 30_000) => {
+      for (const line of lines) {
+        const m = pattern.exec(line);
+        if (m !== null) return Promise.resolve(m);
+      }
+      return new Promise<RegExpExecArray>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no line ${pattern} within ${limitMs} ms; stderr: ${err.slice(-2000)}`)), limitMs);
+        waiters.push({
+          pattern,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
+        void exited.then((e) => {
+          clearTimeout(timer);
+          reject(new Error(`process exited (${e.code ?? e.signal}) before ${pattern}; stdout: ${out.slice(-1000)} stderr: ${err.slice(-2000)}`));
+        });
+      });
+    },
+  };
+}
+
+const running = new Set<ChildProcess>();
+
+/** Kills every process started by {@link startCli} that is still running. */
+export async function stopAll(): Promise<void> {
+  const left = [...running];
+  await Promise.all(
+    left.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+}
+
+/** Parses `HOST:PORT` (or `[v6]:PORT`). */
+export function hostPort(text: string): { host: string; port: number } {
+  const i = text.lastIndexOf(':');
+  return { host: text.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(text.slice(i + 1)) };
+}
+
+/** Starts `iso8583 simulate-host --port 0 [args]` and resolves with its address. */
+export async function startSimulator(args: string[] = []): Promise<{ process: CliProcess; host: string; port: number }> {
+  const p = startCli(['simulate-host', '--port', '0', ...args]);
+  const m = await p.waitForLine(/listening on (\S+)/);
+  return { process: p, ...hostPort(m[1] as string) };
+}
+
+/** The addresses printed by the gateway's ready line. */
+export interface GatewayAddresses {
+  pos: { host: string; port: number };
+  http: { host: string; port: number };
+}
+
+/** Starts `iso8583 gateway --listen 0 --http 0 [args]` and resolves with the addresses it printed. */
+export async function startGateway(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<{ process: CliProcess } & GatewayAddresses> {
+  const p = startCli(['gateway', '--listen', '0', '--http', '0', ...args], options);
+  const m = await p.waitForLine(/^gateway listening pos=(\S+) http=(\S+)/);
+  return { process: p, pos: hostPort(m[1] as string), http: hostPort(m[2] as string) };
+}

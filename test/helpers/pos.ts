@@ -1,0 +1,96 @@
+/**
+ * A binary POS terminal for the end-to-end tests: one keep-alive TCP connection, ISO 8583 (iso87ascii) in 2-byte
+ * binary length frames, several requests in flight. Each answer is matched to its request by STAN (11) + terminal
+ * (41); an answer that matches nothing sent on this connection is kept in `strays` (a routing bug).
+ */
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
+
+const codec = createCodec('iso87ascii');
+
+/** One POS connection. */
+export class PosClient {
+  /** Answers that matched no request of this connection. */
+  readonly strays: IsoMessage[] = [];
+  private readonly pending = new Map<string, { resolve: (m: IsoMessage) => void; reject: (e: Error) => void }>();
+  private readonly decoder = new FrameDecoder({ lengthHeader: 'binary2' });
+  private closedError: Error | undefined;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of this.decoder.push(chunk)) {
+        const message = codec.unpack(frame.payload);
+        const key = `${String(message['11'])}/${String(message['41'])}`;
+        const waiter = this.pending.get(key);
+        if (waiter === undefined) this.strays.push(message);
+        else {
+          this.pending.delete(key);
+          waiter.resolve(message);
+        }
+      }
+    });
+    const fail = (reason: string): void => {
+      this.closedError ??= new Error(reason);
+      for (const w of this.pending.values()) w.reject(this.closedError);
+      this.pending.clear();
+    };
+    socket.on('error', (e) => fail(`connection error ${(e as { code?: string }).code ?? ''}`));
+    socket.on('close', () => fail('connection closed by the gateway'));
+  }
+
+  /** Opens a connection. */
+  static open(host: string, port: number): Promise<PosClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port }, () => {
+        socket.off('error', reject);
+        resolve(new PosClient(socket));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** Sends a request and resolves with its answer (rejects if the connection closes first). */
+  request(message: MessageInput): Promise<IsoMessage> {
+    if (this.closedError !== undefined) return Promise.reject(this.closedError);
+    const packed = codec.pack(message);
+    const sent = codec.unpack(packed);
+    const key = `${String(sent['11'])}/${String(sent['41'])}`;
+    return new Promise((resolve, reject) => {
+      this.pending.set(key, { resolve, reject });
+      this.socket.write(encodeFrame(packed, { lengthHeader: 'binary2' }));
+    });
+  }
+
+  /** Closes the connection. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.socket.destroyed) resolve();
+      else {
+        this.socket.once('close', () => resolve());
+        this.socket.end();
+      }
+    });
+  }
+}
+
+/** A purchase (0200) from `terminal` with `stan` for `amount` minor units (test card numbers only). */
+export function purchase(terminal: string, stan: number, amount: number, pan = '4111111111111111'): MessageInput {
+  return {
+    '0': '0200',
+    '2': pan,
+    '3': '000000',
+    '4': amount,
+    '7': '1121103000',
+    '11': stan,
+    '12': '103000',
+    '13': '1121',
+    '14': '3012',
+    '22': '051',
+    '25': '00',
+    '41': terminal,
+    '42': 'TESTMERCHANT001',
+    '49': '840',
+  };
+}
