@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { readVector } from '@iso8583/test-support';
 import { Iso8583Error, buildTlv, emvFromTags, emvToTags, parseTlv } from '../src/index.js';
 import type { TlvItem } from '../src/index.js';
@@ -159,4 +160,40 @@ test('emvToTags and emvFromTags turn field 55 into an object of tags and back', 
   assert.equal(emvToTags('9F2701809F270140'), undefined, 'a repeated tag cannot be an object');
   assert.equal(emvToTags('9F2608'), undefined, 'malformed data cannot be an object');
   tlvError(() => emvFromTags({ '9F27': 80 as unknown as string }));
+});
+
+test('random and mutated bytes into parseTlv give data objects or ISO8583_ERR_TLV, nothing else', () => {
+  const check = (bytes: Uint8Array): void => {
+    try {
+      const items = parseTlv(bytes);
+      assert.ok(Array.isArray(items));
+    } catch (err) {
+      assert.ok(err instanceof Iso8583Error && err.code === 'ISO8583_ERR_TLV', String(err));
+      assert.ok(typeof err.offset === 'number' && err.offset >= 0 && err.offset <= bytes.length);
+    }
+  };
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), check), { numRuns: 1000 });
+  fc.assert(
+    fc.property(fc.array(fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 5 }), (mutations) => {
+      const bytes = Buffer.from(field55);
+      for (const { at, byte } of mutations) bytes[at % bytes.length] = byte;
+      check(bytes);
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('buildTlv then parseTlv gives back any list of primitive data objects', () => {
+  const tag = fc.oneof(
+    fc.integer({ min: 0x01, max: 0x1e }).map((b) => (b | 0x80).toString(16).toUpperCase()),
+    fc.integer({ min: 0x01, max: 0x7f }).map((b) => `9F${b.toString(16).padStart(2, '0').toUpperCase()}`),
+  );
+  const item = fc.record({ tag, value: fc.uint8Array({ maxLength: 300 }).map((v) => Buffer.from(v).toString('hex').toUpperCase()) });
+  fc.assert(
+    fc.property(fc.array(item, { maxLength: 8 }), (items) => {
+      const plain = items.map(({ tag: t, value }) => ({ tag: t, value }));
+      assert.deepEqual(parseTlv(buildTlv(plain)), plain);
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { readVector } from '@iso8583/test-support';
 import { Iso8583Error, fromJson, fromObject, parseTlv, toJson } from '../src/index.js';
 
@@ -91,4 +92,14 @@ test('field 55 as an object is built with the EMV option and named when its tags
   assert.deepEqual(err.problems!.map((p) => [p.field, p.code]), [['55', 'ISO8583_ERR_TLV']]);
   const value = rejects(() => fromJson('{"55":{"5A":"4761739001010010F"}}', { emv: true }), 'ISO8583_ERR_INVALID_MESSAGE');
   assert.ok(!value.message.includes('47617390'));
+});
+
+test('fromJson(toJson(message)) gives back any message of text fields', () => {
+  fc.assert(
+    fc.property(fc.dictionary(fc.integer({ min: 2, max: 192 }).map(String), fc.string()), (fields) => {
+      const message = { '0': '0200', ...fields };
+      assert.deepEqual(fromJson(toJson(message)), message);
+    }),
+    { numRuns: 300 },
+  );
 });

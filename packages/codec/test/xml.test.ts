@@ -210,3 +210,28 @@ test('the WSO2 valid request packs and unpacks to the same fields (iso87ascii)',
   assert.deepEqual(unpack(packed), message);
   assert.deepEqual(fromXml(toXml(unpack(packed))).message, message);
 });
+
+test('random and mutated documents into fromXml give a message or a coded error, nothing else', () => {
+  const valid = readFileSync(vectorPath('wso2/sendMessage-request.xml'), 'utf8');
+  const check = (xml: string): void => {
+    try {
+      fromXml(xml);
+    } catch (err) {
+      assert.ok(err instanceof Iso8583Error, String(err));
+      assert.ok(['ISO8583_ERR_XML', 'ISO8583_ERR_INVALID_MESSAGE'].includes(err.code), err.code);
+    }
+  };
+  fc.assert(fc.property(fc.string({ maxLength: 200 }), check), { numRuns: 500 });
+  const pieces = fc.constantFrom('<', '>', '/', '&', ';', '"', '=', 'field', 'isomsg', 'id', ' ', 'x', '1', '<!--', '-->', '<![CDATA[', ']]>');
+  fc.assert(
+    fc.property(fc.array(fc.record({ at: fc.nat(), piece: pieces, cut: fc.nat({ max: 3 }) }), { minLength: 1, maxLength: 4 }), (edits) => {
+      let xml = valid;
+      for (const { at, piece, cut } of edits) {
+        const i = at % (xml.length + 1);
+        xml = xml.slice(0, i) + piece + xml.slice(i + cut);
+      }
+      check(xml);
+    }),
+    { numRuns: 1000 },
+  );
+});
