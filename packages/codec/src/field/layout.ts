@@ -296,7 +296,6 @@ export class Layout {
       return off;
     }
     const bits = this.bits;
-    const enc = this.bitmapEncoding;
     let off = offset;
     let bytes: number;
     if (this.bitmapBytes > 0) {
