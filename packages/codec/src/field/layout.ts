@@ -339,7 +339,14 @@ export class Layout {
   private readBitmapAt(buf: Buffer, offset: number, limit: number, into: number, bytes: number): number {
     const size = bitmapWireSize(this.bitmapEncoding, bytes);
     const field = this.path === '' ? '1' : `${this.path}bitmap`;
-    if (offset + size > limit) throw truncated(field, offset, limit === cursor.end);
+    if (offset + size > limit) {
+      // The characters already there can still show that this is no bitmap (for stream framing).
+      const whole = (limit - offset) >> 1;
+      if (this.bitmapEncoding !== BITMAP_BINARY && whole > 0 && !readBitmap(buf, offset, this.bits, into, whole, this.bitmapEncoding)) {
+        throw codecError('ISO8583_ERR_BITMAP', 'a bitmap character that is not a hex digit', { field, offset });
+      }
+      throw truncated(field, offset, limit === cursor.end);
+    }
     if (!readBitmap(buf, offset, this.bits, into, bytes, this.bitmapEncoding)) {
       throw codecError('ISO8583_ERR_BITMAP', 'a bitmap character that is not a hex digit', { field, offset });
     }
