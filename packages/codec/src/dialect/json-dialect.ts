@@ -33,8 +33,11 @@ function schemaProblems(errors: ErrorObject[]): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const e of errors) {
     // oneOf/if errors repeat what the branch errors say; keep the specific ones.
-    if (e.keyword === 'oneOf' || e.keyword === 'if') continue;
+    if (e.keyword === 'oneOf' || e.keyword === 'if' || e.keyword === 'propertyNames') continue;
+    // The `null` branch of "null or an object" (null removes a field or a property) says nothing useful.
+    if (e.keyword === 'type' && (e.params as { type?: string }).type === 'null') continue;
     let path = e.instancePath.slice(1).split('/').join('.');
+    if (e.propertyName !== undefined) path = path === '' ? e.propertyName : `${path}.${e.propertyName}`;
     if (e.keyword === 'additionalProperties') {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
       path = path === '' ? extra : `${path}.${extra}`;
@@ -43,7 +46,14 @@ function schemaProblems(errors: ErrorObject[]): FieldProblem[] {
       path = path === '' ? missing : `${path}.${missing}`;
     }
     if (path === '') path = 'dialect';
-    const reason = e.keyword === 'additionalProperties' ? 'unknown property' : e.keyword === 'required' ? 'missing' : (e.message ?? e.keyword);
+    const reason =
+      e.keyword === 'additionalProperties'
+        ? 'unknown property'
+        : e.keyword === 'required'
+          ? 'missing'
+          : e.propertyName !== undefined
+            ? 'not a field number'
+            : (e.message ?? e.keyword);
     const key = `${path}|${reason}`;
     if (seen.has(key)) continue;
     seen.add(key);
