@@ -163,7 +163,8 @@ function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): Field
   if (f.raw.composite) {
     spec.subfields = compositeSpec(packager, f);
   } else {
-    const sensitive = (topLevel ? SENSITIVE_ELEMENTS[key] : undefined) ?? sensitivityByName(f.name);
+    // Data elements: the standard's numbers say which carry card data; sub-fields have only their names to go by.
+    const sensitive = topLevel ? SENSITIVE_ELEMENTS[key] : sensitivityByName(f.name);
     if (sensitive !== undefined) spec.sensitive = sensitive;
   }
   return spec;
