@@ -8,7 +8,6 @@ import type { Dialect, FieldSpec, IsoMessage } from '../src/index.js';
 const DIGITS = '0123456789';
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SPECIALS = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
-const HEX = '0123456789ABCDEF';
 
 const CHARSETS: Record<string, string> = {
   n: DIGITS,

@@ -23,6 +23,7 @@ const BAD: MessageInput = {
   '07': '0101000000',
   '28': 'X00000100',
   '44': true as unknown as string,
+  [PAN]: 'key',
 };
 
 const EXPECTED: [string, string][] = [
@@ -39,6 +40,7 @@ const EXPECTED: [string, string][] = [
   ['07', 'ISO8583_ERR_FIELD_ID'],
   ['28', 'ISO8583_ERR_FIELD_TYPE'],
   ['44', 'ISO8583_ERR_FIELD_VALUE'],
+  ['411111...', 'ISO8583_ERR_FIELD_ID'],
 ];
 
 function sorted(problems: FieldProblem[]): [string, string][] {

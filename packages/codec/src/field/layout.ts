@@ -244,7 +244,8 @@ export class Layout {
         }
         continue;
       }
-      const id = this.path + key;
+      // A key from the input is cut to 6 characters: it could be anything, card data included.
+      const id = this.path + (key.length > 6 ? `${key.slice(0, 6)}...` : key);
       if (num < 0 || (!this.composite && (num > this.maxField || (num === 65 && this.tertiary)))) {
         problems.push({ field: id, code: 'ISO8583_ERR_FIELD_ID', reason: 'not a field number of this dialect' });
         continue;
