@@ -1,1 +1,31 @@
-export {};
+/**
+ * `@iso8583/connector`: sends ISO 8583 messages (ISOMessage XML, JSON text or objects) to a bank or switch over pooled
+ * TCP/TLS connections and returns the host's response in the same form. Keeps connections, frames every message,
+ * matches responses by key, times out, reverses purchases whose outcome is unknown, and counts everything.
+ */
+export { Connector, createConnector } from './connector.js';
+export type { ConnectorAmounts, ConnectorStats, SendOptions } from './connector.js';
+export { validateConnectorOptions } from './options.js';
+export type {
+  AutoFillOptions,
+  ConnectorOptions,
+  ConnectorPoolOptions,
+  ConnectorTlsOptions,
+  ReconnectOptions,
+  ResolvedConnectorOptions,
+  ReversalOptions,
+  TerminalQueueOptions,
+  UnsolicitedHandler,
+  UnsolicitedInfo,
+} from './options.js';
+export { CONNECTOR_ERROR_CODES } from './errors.js';
+export type { ConnectorErrorCode } from './errors.js';
+export { FileJournal } from './journal.js';
+export type { JournalEntry, JournalOutcome, ReversalJournal } from './journal.js';
+export { REVERSAL_EXCLUDED_FIELDS, buildReversal } from './reversal.js';
+export type { ReversalEvent } from './reversal.js';
+export { responseMti } from './match-key.js';
+export { readManifest, operationSchema } from './manifest.js';
+export type { ConnectorManifest } from './manifest.js';
+export { iso8583Connector } from './fastify-plugin.js';
+export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions } from './fastify-plugin.js';

@@ -1,0 +1,35 @@
+/**
+ * Reconnection delays: exponential backoff with full jitter (a random delay between 0 and the current ceiling), so
+ * that many clients cut off at once do not reconnect in step.
+ */
+
+/** A backoff sequence: `next()` gives the next delay; `reset()` after a success. */
+export class Backoff {
+  private failures = 0;
+
+  constructor(
+    /** Milliseconds of the first ceiling. */
+    readonly initialDelay: number,
+    /** The highest ceiling, in milliseconds. */
+    readonly maxDelay: number,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** How many failures in a row have been counted. */
+  get attempts(): number {
+    return this.failures;
+  }
+
+  /** The delay before the next attempt (0 before any failure), and counts one failure. */
+  next(): number {
+    const ceiling = Math.min(this.maxDelay, this.initialDelay * 2 ** Math.min(this.failures, 30));
+    this.failures += 1;
+    // Full jitter with a floor of half the ceiling: never zero after a failure, never above the ceiling.
+    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+  }
+
+  /** Forgets the failures (after a successful connection). */
+  reset(): void {
+    this.failures = 0;
+  }
+}

@@ -1,0 +1,340 @@
+/**
+ * A channel: one TCP or TLS connection to the host, with the codec's stream framing and the map of pending requests
+ * keyed by match key. Responses are matched by key, never by order; a response for a request that already timed out
+ * is reported as late; anything else is unsolicited. A host-initiated 0800 (network management) is answered with
+ * 0810. When the connection ends, every pending request fails at once with `ISO8583_ERR_CONNECTOR_CONNECTION_LOST`.
+ */
+import { Socket as NetSocket, connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { FrameDecoder, encodeFrame, swapTpdu } from '@iso8583/codec';
+import type { Codec, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
+import { connectorError } from './errors.js';
+import { isRequestMti } from './match-key.js';
+import type { MatchKey } from './match-key.js';
+import type { ResolvedConnectorOptions } from './options.js';
+
+/** The response to a request, with the header bytes of its frame. */
+export interface ChannelResponse {
+  /** The decoded response. */
+  message: IsoMessage;
+  /** The fixed header of the response frame (or the dialect header when there is no frame header). */
+  header: Buffer;
+  /** Milliseconds from the write to the response. */
+  latency: number;
+}
+
+/** A request handed to a channel. `written` tells, after a failure, whether the outcome at the host is unknown. */
+export interface ChannelRequest {
+  /** The match key its response will carry. */
+  readonly key: string;
+  /** The complete frame (length header, fixed header, message). */
+  readonly frame: Buffer;
+  /** The request MTI (for logs). */
+  readonly mti: string;
+  /** Milliseconds to wait for the response. */
+  readonly timeout: number;
+  /** Set once the frame was handed to the socket: from then on a failure leaves the outcome unknown. */
+  written: boolean;
+  /** `performance.now()` at the write. */
+  start: number;
+  timer: NodeJS.Timeout | undefined;
+  resolve(response: ChannelResponse): void;
+  reject(err: Iso8583Error): void;
+}
+
+/** What a channel needs from its connector. */
+export interface ChannelHost {
+  readonly options: ResolvedConnectorOptions;
+  readonly codec: Codec;
+  readonly matchKey: MatchKey;
+  readonly framing: FramingOptions;
+  /** A message that matched no pending request (`late`: its request had timed out), or a host-initiated request. */
+  unmatched(channel: Channel, message: IsoMessage, header: Buffer, late: boolean): void;
+  /** The channel's connection ended (`err` when it failed). Called once. */
+  closed(channel: Channel, err: Iso8583Error | undefined): void;
+  /** Sends an echo test (0800, field 70 = 301) on an idle channel. */
+  echo(channel: Channel): void;
+}
+
+/** Most timed-out keys remembered per channel to recognise late responses. */
+const LATE_KEYS = 1024;
+
+/** One connection to the host. */
+export class Channel {
+  /** Requests written (or being written) and awaiting their response, by match key. */
+  readonly pending = new Map<string, ChannelRequest>();
+  /** True for a {@link Channel.placeholder}: never connected. */
+  isPlaceholder = false;
+  /** `performance.now()` of the last byte read or written. */
+  lastActivity = performance.now();
+  private readonly decoder: FrameDecoder;
+  private readonly late = new Map<string, number>();
+  private open = true;
+  private corked = false;
+  private echoTimer: NodeJS.Timeout | undefined;
+  private closeError: Iso8583Error | undefined;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  private constructor(
+    /** The channel's id within its connector (1, 2, ...). */
+    readonly id: number,
+    readonly socket: Socket | TLSSocket,
+    private readonly host: ChannelHost,
+    /** The channel's logger (a child with connector, channel, host and port). */
+    readonly logger: Logger,
+  ) {
+    this.decoder = new FrameDecoder(host.framing);
+    socket.on('data', (chunk: Buffer) => this.read(chunk));
+    socket.on('error', (err: Error) => {
+      this.closeError ??= connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `connection ${id} failed`, {
+        cause: err,
+      });
+    });
+    socket.on('close', () => this.onClose());
+    const interval = host.options.echoInterval;
+    if (interval > 0) {
+      this.echoTimer = setInterval(() => {
+        if (this.open && performance.now() - this.lastActivity >= interval) host.echo(this);
+      }, Math.max(10, Math.floor(interval / 2)));
+      this.echoTimer.unref();
+    }
+  }
+
+  /** Opens a connection (TCP, or TLS when `tls` is set) within `connectTimeout`. */
+  static connect(id: number, host: ChannelHost, logger: Logger): Promise<Channel> {
+    const o = host.options;
+    return new Promise<Channel>((resolve, reject) => {
+      let socket: Socket | TLSSocket;
+      let settled = false;
+      const fail = (err: Iso8583Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.destroy();
+        reject(err);
+      };
+      const timer = setTimeout(
+        () =>
+          fail(
+            connectorError('ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT', `no connection to the host within ${o.connectTimeout} ms`, {
+              field: 'connectTimeout',
+            }),
+          ),
+        o.connectTimeout,
+      );
+      const ready = (): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.removeListener('error', onError);
+        socket.setNoDelay(true);
+        socket.setKeepAlive(true, 30_000);
+        resolve(new Channel(id, socket, host, logger));
+      };
+      const onError = (err: Error): void =>
+        fail(
+          connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', `cannot connect to the host (${(err as NodeJS.ErrnoException).code ?? err.message})`, {
+            cause: err,
+          }),
+        );
+      if (o.tls !== undefined) {
+        socket = tlsConnect({
+          host: o.host,
+          port: o.port,
+          ca: o.tls.ca,
+          cert: o.tls.cert,
+          key: o.tls.key,
+          servername: o.tls.servername ?? (/^[\d.]+$|:/.test(o.host) ? undefined : o.host),
+          rejectUnauthorized: o.tls.rejectUnauthorized ?? true,
+        });
+        socket.once('secureConnect', ready);
+      } else {
+        socket = netConnect({ host: o.host, port: o.port });
+        socket.once('connect', ready);
+      }
+      socket.on('error', onError);
+    });
+  }
+
+  /**
+   * A channel that is already closed, handed to the pool when it asks for a connection while the connector shuts
+   * down: it settles the pool's waiting requests (which generic-pool cannot cancel) without a connect attempt.
+   */
+  static placeholder(id: number, host: ChannelHost, logger: Logger): Channel {
+    const socket = new NetSocket();
+    const channel = new Channel(id, socket, host, logger);
+    channel.open = false;
+    channel.isPlaceholder = true;
+    clearInterval(channel.echoTimer);
+    socket.destroy();
+    return channel;
+  }
+
+  /** True while the connection is usable (the pool's validation). */
+  get isOpen(): boolean {
+    return this.open && !this.socket.destroyed && this.socket.writable;
+  }
+
+  /** Requests awaiting their response. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Writes a request and waits for the response with the same match key. Refuses a key already in flight
+   * (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`) and fails at once on a closed channel.
+   */
+  send(req: ChannelRequest): void {
+    if (!this.isOpen) {
+      req.reject(connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `connection ${this.id} is closed`, { mti: req.mti }));
+      return;
+    }
+    if (this.pending.has(req.key)) {
+      req.reject(
+        connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', `a request with the same match key (${this.host.matchKey.fields.join(', ')}) is in flight`, {
+          mti: req.mti,
+          field: 'matchKey',
+        }),
+      );
+      return;
+    }
+    this.pending.set(req.key, req);
+    req.timer = setTimeout(() => this.expire(req), req.timeout);
+    req.start = performance.now();
+    this.lastActivity = req.start;
+    req.written = true;
+    this.write(req.frame);
+  }
+
+  /** Writes a frame; writes of one tick go out together (cork until the next tick). */
+  write(frame: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    this.socket.write(frame);
+  }
+
+  /** Ends the connection after the writes queued (pending requests fail if their responses have not come). */
+  end(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this.socket.destroyed) {
+        resolve();
+        return;
+      }
+      this.socket.once('close', () => resolve());
+      this.socket.end();
+      // A host that never closes its side: give it a moment, then cut.
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    });
+  }
+
+  /** Aborts the connection; pending requests fail with `err` (or `CONNECTION_LOST`). */
+  destroy(err?: Iso8583Error): void {
+    if (err !== undefined) this.closeError ??= err;
+    this.socket.destroy();
+  }
+
+  private expire(req: ChannelRequest): void {
+    if (this.pending.get(req.key) !== req) return;
+    this.pending.delete(req.key);
+    this.late.set(req.key, performance.now());
+    if (this.late.size > LATE_KEYS) {
+      const oldest = this.late.keys().next();
+      if (oldest.done !== true) this.late.delete(oldest.value);
+    }
+    req.reject(
+      connectorError('ISO8583_ERR_CONNECTOR_TIMEOUT', `no response within ${req.timeout} ms`, { mti: req.mti }),
+    );
+  }
+
+  private read(chunk: Buffer): void {
+    this.lastActivity = performance.now();
+    let frames;
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      // The framing itself is broken: nothing after this point can be trusted on this stream.
+      const code = (err as Iso8583Error).code ?? 'unknown';
+      this.logger.warn({ code }, 'broken framing from the host: closing the connection');
+      this.destroy(
+        connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `broken framing on connection ${this.id} (${code})`, {
+          cause: err,
+        }),
+      );
+      return;
+    }
+    for (const frame of frames) this.receive(frame.payload, frame.header);
+  }
+
+  private receive(payload: Buffer, frameHeader: Buffer): void {
+    let message: IsoMessage;
+    let header = frameHeader;
+    try {
+      const decoded = this.host.codec.decode(payload);
+      message = decoded.message;
+      if (header.length === 0) header = decoded.header;
+    } catch (err) {
+      const e = err as Iso8583Error;
+      this.logger.warn({ code: e.code, field: e.field, offset: e.offset, bytes: payload.length }, 'undecodable message from the host');
+      return;
+    }
+    const mti = message['0'];
+    if (typeof mti === 'string' && isRequestMti(mti)) {
+      if (mti === '0800') {
+        this.answerNetworkRequest(message, header);
+        return;
+      }
+      this.host.unmatched(this, message, header, false);
+      return;
+    }
+    const key = this.host.matchKey.ofResponse(message);
+    const req = this.pending.get(key);
+    if (req !== undefined) {
+      this.pending.delete(key);
+      clearTimeout(req.timer);
+      req.resolve({ message, header, latency: performance.now() - req.start });
+      return;
+    }
+    const late = this.late.get(key) !== undefined;
+    if (late) this.late.delete(key);
+    this.host.unmatched(this, message, header, late);
+  }
+
+  /** A host-initiated 0800 (sign-on, echo, key exchange) is answered with 0810, its fields echoed, response code 00. */
+  private answerNetworkRequest(message: IsoMessage, header: Buffer): void {
+    const reply: IsoMessage = { ...message, '0': '0810', '39': '00' };
+    try {
+      const replyHeader = header.length === 5 ? swapTpdu(header) : header;
+      const body = this.host.codec.pack(reply, this.host.codec.dialect.headerLength ? { header: replyHeader } : {});
+      this.write(encodeFrame(body, this.host.framing, this.host.options.headerBytes > 0 ? replyHeader : undefined));
+      this.logger.debug({ mti: '0810', stan: message['11'], info: message['70'] }, 'answered a network management request');
+    } catch (err) {
+      this.logger.warn({ code: (err as Iso8583Error).code }, 'cannot answer a network management request');
+    }
+  }
+
+  private onClose(): void {
+    if (!this.open) return;
+    this.open = false;
+    clearInterval(this.echoTimer);
+    const err =
+      this.closeError ?? connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `connection ${this.id} closed by the host`);
+    for (const req of this.pending.values()) {
+      clearTimeout(req.timer);
+      req.reject(
+        connectorError(err.code as 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', err.message, { mti: req.mti, cause: err.cause }),
+      );
+    }
+    this.pending.clear();
+    this.host.closed(this, this.closeError);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Every failure of the connector has a stable `code` listed here (match on `err.code`, never on the text). Errors are
+ * {@link Iso8583Error}s from `@iso8583/codec`: they name the option, MTI, STAN or connection concerned and never
+ * carry a field value (no card data reaches an error text). `docs/errors.md` has one row per code.
+ */
+import { Iso8583Error } from '@iso8583/codec';
+import type { FieldProblem, Iso8583ErrorContext } from '@iso8583/codec';
+
+/** Connector error codes and what each means (the text that `docs/errors.md` shows). */
+export const CONNECTOR_ERROR_CODES = {
+  ISO8583_ERR_CONNECTOR_OPTIONS:
+    'Invalid connector options (checked against the schema in connector-manifest.json before any socket opens); `problems` names every bad option.',
+  ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT: 'The TCP (or TLS) connection to the host was not established within `connectTimeout`.',
+  ISO8583_ERR_CONNECTOR_CONNECT_FAILED: 'The connection to the host failed (refused, unreachable, TLS handshake refused).',
+  ISO8583_ERR_CONNECTOR_SIGN_ON: 'The host did not answer the sign-on (0800, field 70 = 001) with response code 00.',
+  ISO8583_ERR_CONNECTOR_TIMEOUT:
+    'No response matched the request within its timeout. A late response is logged and emitted as `late-response`.',
+  ISO8583_ERR_CONNECTOR_CONNECTION_LOST:
+    'The connection closed (or its framing broke) while the request was pending; the outcome at the host is unknown.',
+  ISO8583_ERR_CONNECTOR_CLOSED: 'The connector is closing or closed (`close()` or `destroy()` was called).',
+  ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED: 'No connection became free within `pool.acquireTimeout`.',
+  ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT: 'The number of requests awaiting a response reached `maxInFlight`.',
+  ISO8583_ERR_CONNECTOR_DUPLICATE_KEY:
+    'A request with the same match key (response MTI + the `matchKey` fields) is already in flight on the connection.',
+  ISO8583_ERR_CONNECTOR_QUEUE_FULL: 'The per-terminal queue of this field 41 already holds `terminalQueue.maxQueued` requests.',
+  ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 'The request waited in its per-terminal queue longer than `terminalQueue.timeout`.',
+  ISO8583_ERR_CONNECTOR_JOURNAL: 'The reversal journal could not be written or read; the request was not sent.',
+  ISO8583_ERR_CONNECTOR_INPUT: 'The input of `sendMessage` is not an XML string, JSON text or message object.',
+} as const;
+
+/** A stable error code of the connector. */
+export type ConnectorErrorCode = keyof typeof CONNECTOR_ERROR_CODES;
+
+/** Makes a connector error with context (option, MTI, connection) in the text and never a field value. */
+export function connectorError(
+  code: ConnectorErrorCode,
+  reason: string,
+  context: Iso8583ErrorContext = {},
+): Iso8583Error {
+  let text = reason;
+  if (context.field !== undefined) text = `${context.field}: ${text}`;
+  return new Iso8583Error(code, text, context);
+}
+
+/** Makes the options error that names every bad option at once. */
+export function optionsError(problems: FieldProblem[]): Iso8583Error {
+  const list = problems.map((p) => `${p.field} (${p.reason})`).join('; ');
+  return new Iso8583Error('ISO8583_ERR_CONNECTOR_OPTIONS', `invalid connector options: ${list}`, { problems });
+}

@@ -1,0 +1,153 @@
+/**
+ * The Fastify plugin: `app.register(iso8583Connector, { name: 'bank', ...options })` creates the connector (options
+ * checked by ajv against connector-manifest.json), decorates `app.iso8583` (name -> connector; made by the first
+ * registration, extended by later ones), connects when the app is ready, closes it on `onClose`, and with `routes`
+ * mounts HTTP routes: `POST {prefix}/` (JSON or ISOMessage XML body) and `POST {prefix}/raw` (hex).
+ */
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Iso8583Error } from '@iso8583/codec';
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { createConnector } from './connector.js';
+import type { Connector } from './connector.js';
+import { connectorError } from './errors.js';
+import type { ConnectorOptions } from './options.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The ISO 8583 connectors registered on this app, by name. */
+    iso8583: Record<string, Connector>;
+  }
+}
+
+/** Where the HTTP routes are mounted. */
+export interface Iso8583RoutesOptions {
+  /** The path prefix of the routes (`''` serves `POST /` and `POST /raw`). Default `''`. */
+  prefix?: string;
+}
+
+/** Options of the plugin: the connector's options, plus `routes`. */
+export interface Iso8583ConnectorPluginOptions extends ConnectorOptions {
+  /** Mount the HTTP routes (`POST {prefix}/`, `POST {prefix}/raw`); `false` mounts none. Default `false`. */
+  routes?: false | Iso8583RoutesOptions;
+}
+
+/**
+ * The HTTP status of a failure: 400 invalid message (the fields named), 503 closing / pool exhausted / queue full,
+ * 504 timeout, 502 any other host or connection error.
+ */
+export function httpStatusOf(err: unknown): number {
+  if (!(err instanceof Iso8583Error)) return 500;
+  switch (err.code) {
+    case 'ISO8583_ERR_CONNECTOR_TIMEOUT':
+    case 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT':
+      return 504;
+    case 'ISO8583_ERR_CONNECTOR_CLOSED':
+    case 'ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED':
+    case 'ISO8583_ERR_CONNECTOR_QUEUE_FULL':
+    case 'ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT':
+    case 'ISO8583_ERR_CONNECTOR_JOURNAL':
+      return 503;
+    case 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY':
+    case 'ISO8583_ERR_CONNECTOR_INPUT':
+      return 400;
+    default:
+      // Every codec error (invalid message, XML, JSON, field problems) is the caller's input.
+      return err.code.startsWith('ISO8583_ERR_CONNECTOR_') ? 502 : 400;
+  }
+}
+
+function errorJson(err: unknown): Record<string, unknown> {
+  if (err instanceof Iso8583Error) return err.toJSON();
+  return { code: 'ISO8583_ERR_INTERNAL', message: 'internal error' };
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function timeoutOf(request: FastifyRequest): number | undefined {
+  const raw = (request.query as Record<string, unknown> | undefined)?.timeout;
+  const n = typeof raw === 'string' ? Number(raw) : NaN;
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+function isXml(request: FastifyRequest): boolean {
+  return /xml/i.test(String(request.headers['content-type'] ?? ''));
+}
+
+function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string): void {
+  void app.register(
+    async (child) => {
+      for (const type of ['application/xml', 'text/xml', 'application/soap+xml']) {
+        if (!child.hasContentTypeParser(type)) child.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+      }
+      // POST /: a JSON message object (answers { result, errors }) or ISOMessage XML (answers XML).
+      child.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
+        const xml = isXml(request);
+        try {
+          if (xml) {
+            if (typeof request.body !== 'string') throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be an ISOMessage document');
+            const out = await connector.sendMessage(request.body, { timeout: timeoutOf(request) });
+            return reply.type('application/xml').send(out);
+          }
+          const body = request.body;
+          if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+            throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be a message object keyed by field number');
+          }
+          const result = await connector.request(body as MessageInput, { timeout: timeoutOf(request) });
+          return reply.send({ result, errors: [] });
+        } catch (err) {
+          reply.code(httpStatusOf(err));
+          if (xml) {
+            const e = errorJson(err);
+            return reply.type('application/xml').send(`<error code="${escapeXml(String(e.code))}">${escapeXml(String(e.message))}</error>`);
+          }
+          return reply.send({ result: null, errors: [errorJson(err)] });
+        }
+      });
+      // POST /raw: the message's wire image (no length header) as hex text, or JSON { "hex": "..." }; answers alike.
+      child.post('/raw', async (request: FastifyRequest, reply: FastifyReply) => {
+        const body = request.body;
+        const json = body !== null && typeof body === 'object';
+        try {
+          const hex = json ? (body as { hex?: unknown }).hex : body;
+          if (typeof hex !== 'string' || !/^([0-9A-Fa-f]{2})+$/.test(hex.trim())) {
+            throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be the message in hex');
+          }
+          const message: IsoMessage = connector.codec.unpack(Buffer.from(hex.trim(), 'hex'));
+          const response = await connector.request(message, { timeout: timeoutOf(request) });
+          const out = connector.codec.pack(response).toString('hex').toUpperCase();
+          return json ? reply.send({ result: { hex: out }, errors: [] }) : reply.type('text/plain').send(out);
+        } catch (err) {
+          reply.code(httpStatusOf(err));
+          return reply.send({ result: null, errors: [errorJson(err)] });
+        }
+      });
+    },
+    { prefix },
+  );
+}
+
+async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptions): Promise<void> {
+  const { routes = false, ...connectorOptions } = options;
+  const connector = createConnector(connectorOptions);
+  if (!app.hasDecorator('iso8583')) app.decorate('iso8583', {} as Record<string, Connector>);
+  if (app.iso8583[connector.name] !== undefined) {
+    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'a connector of this name is already registered', {
+      field: 'name',
+      problems: [{ field: 'name', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: 'is already registered' }],
+    });
+  }
+  app.iso8583[connector.name] = connector;
+  app.addHook('onReady', async () => {
+    connector.connect().catch((err: Iso8583Error) => app.log.warn({ connector: connector.name, code: err.code }, 'connector not connected yet'));
+  });
+  app.addHook('onClose', async () => {
+    await connector.close();
+  });
+  if (routes !== false) mountRoutes(app, connector, routes.prefix ?? '');
+}
+
+/** The Fastify plugin (wrapped with fastify-plugin, so `app.iso8583` is visible to the whole app). */
+export const iso8583Connector = fp(plugin, { fastify: '5.x', name: '@iso8583/connector' });

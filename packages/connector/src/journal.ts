@@ -1,0 +1,164 @@
+/**
+ * The reversal journal: a reversal is written (and fsynced) before its original request leaves, so that a crash at
+ * any point loses nothing; on the next start, every reversal not marked done is sent. The embedded journal is an
+ * append-only file of JSON lines (`reversals.jsonl`) with group commit: records written in the same moment share one
+ * write and one fsync. It is compacted (live entries only) when opened.
+ */
+import { mkdirSync } from 'node:fs';
+import { open, readFile, rename } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { IsoMessage } from '@iso8583/codec';
+import { connectorError } from './errors.js';
+
+/** A reversal waiting to be sent or answered. */
+export interface JournalEntry {
+  /** The entry's id (unique within the journal). */
+  id: string;
+  /** The reversal message (0400 / 0420 with field 90). */
+  reversal: IsoMessage;
+  /** When the entry was written (ms since the epoch). */
+  at: number;
+}
+
+/** How a journal entry ended. */
+export type JournalOutcome =
+  /** The original request got its response, or never left: no reversal needed. */
+  | 'not-needed'
+  /** The reversal was answered by the host. */
+  | 'reversed'
+  /** The reversal was given up after `maxAttempts`. */
+  | 'abandoned';
+
+/** Where reversals are kept across restarts. */
+export interface ReversalJournal {
+  /** Opens the journal and returns the entries not marked done (oldest first). */
+  open(): Promise<JournalEntry[]>;
+  /** Adds an entry; resolves once it is durable (fsynced). */
+  add(entry: JournalEntry): Promise<void>;
+  /** Marks an entry done; resolves once durable. */
+  done(id: string, outcome: JournalOutcome): Promise<void>;
+  /** Flushes and closes. */
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** The embedded append-only file journal in a folder (created if missing; the file is mode 0600). */
+export class FileJournal implements ReversalJournal {
+  /** The journal file. */
+  readonly path: string;
+  private handle: FileHandle | undefined;
+  private queue: string[] = [];
+  private waiters: Waiter[] = [];
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(readonly dir: string) {
+    this.path = join(dir, 'reversals.jsonl');
+  }
+
+  async open(): Promise<JournalEntry[]> {
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      const live = new Map<string, JournalEntry>();
+      let text = '';
+      try {
+        text = await readFile(this.path, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      for (const line of text.split('\n')) {
+        if (line === '') continue;
+        let record: { op?: string; id?: string; reversal?: IsoMessage; at?: number };
+        try {
+          record = JSON.parse(line) as typeof record;
+        } catch {
+          continue; // a line cut by a crash before its fsync completed: its request never left
+        }
+        if (typeof record.id !== 'string') continue;
+        if (record.op === 'add' && record.reversal !== undefined) {
+          live.set(record.id, { id: record.id, reversal: record.reversal, at: record.at ?? 0 });
+        } else if (record.op === 'done') {
+          live.delete(record.id);
+        }
+      }
+      const entries = [...live.values()];
+      // Compaction: the live entries go to a new file, fsynced, then renamed over the old one.
+      const tmp = `${this.path}.tmp`;
+      const out = await open(tmp, 'w', 0o600);
+      await out.writeFile(entries.map((e) => JSON.stringify({ op: 'add', ...e }) + '\n').join(''));
+      await out.sync();
+      await out.close();
+      await rename(tmp, this.path);
+      this.handle = await open(this.path, 'a', 0o600);
+      return entries;
+    } catch (err) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal cannot be opened', {
+        field: 'reversal.journalDir',
+        cause: err,
+      });
+    }
+  }
+
+  add(entry: JournalEntry): Promise<void> {
+    return this.append(JSON.stringify({ op: 'add', ...entry }));
+  }
+
+  done(id: string, outcome: JournalOutcome): Promise<void> {
+    return this.append(JSON.stringify({ op: 'done', id, outcome, at: Date.now() }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing !== undefined || this.queue.length > 0) await (this.flushing ?? this.flush());
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+
+  private append(line: string): Promise<void> {
+    if (this.handle === undefined) {
+      return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal is not open'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push(line + '\n');
+      this.waiters.push({ resolve, reject });
+      if (this.flushing === undefined) void this.flush();
+    });
+  }
+
+  /** Writes everything queued in one write and one fsync, then repeats while more was queued meanwhile. */
+  private flush(): Promise<void> {
+    this.flushing ??= this.writeQueued().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0) void this.flush();
+    });
+    return this.flushing;
+  }
+
+  private async writeQueued(): Promise<void> {
+    while (this.queue.length > 0) {
+      const lines = this.queue;
+      const waiters = this.waiters;
+      this.queue = [];
+      this.waiters = [];
+      try {
+        const handle = this.handle;
+        if (handle === undefined) throw new Error('journal closed');
+        await handle.write(lines.join(''));
+        await handle.datasync();
+        for (const w of waiters) w.resolve();
+      } catch (err) {
+        const error = connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal cannot be written', {
+          field: 'reversal.journalDir',
+          cause: err,
+        });
+        for (const w of waiters) w.reject(error);
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Matching a response to its request. The key is the response MTI (field `"0"` of the match key) and the values of
+ * the other match-key fields (default 11 STAN and 41 card acceptor terminal id) as they travel on the wire.
+ */
+import type { Dialect, FieldSpec, IsoMessage, MessageInput } from '@iso8583/codec';
+
+/**
+ * The MTI of the response to a request MTI: the message function (third digit) goes up by one (request -> response,
+ * advice -> advice response) and a repeat (origin 1 or 3) is answered as the original (0401 -> 0410).
+ */
+export function responseMti(mti: string): string {
+  if (mti.length !== 4) return mti;
+  const fn = mti.charCodeAt(2) - 48;
+  const origin = mti[3] === '1' ? '0' : mti[3] === '3' ? '2' : mti[3];
+  return mti.slice(0, 2) + String(fn + 1) + origin;
+}
+
+/** True for an MTI whose message function (third digit) is a request, advice or notification (even: 0, 2, 4). */
+export function isRequestMti(mti: string): boolean {
+  const fn = mti.charCodeAt(2) - 48;
+  return fn >= 0 && fn <= 8 && fn % 2 === 0;
+}
+
+/** A value as the dialect puts it on the wire for a fixed-length text or numeric field (padding applied). */
+export function wireValue(spec: FieldSpec | undefined, value: unknown): string {
+  if (value === undefined || value === null) return '';
+  const text = typeof value === 'string' ? value : String(value);
+  if (spec === undefined || spec.prefix !== undefined || text.length >= spec.length) return text;
+  if (spec.type === 'b' || spec.type === 'z') return text;
+  const pad = spec.pad ?? (spec.type === 'n' || spec.type === 'xn' ? { side: 'left', char: '0' } : { side: 'right', char: ' ' });
+  return pad.side === 'left' ? text.padStart(spec.length, pad.char) : text.padEnd(spec.length, pad.char);
+}
+
+/** Builds match keys for one dialect and one list of key fields. */
+export class MatchKey {
+  private readonly specs: (FieldSpec | undefined)[];
+
+  constructor(
+    readonly fields: readonly string[],
+    readonly dialect: Dialect,
+  ) {
+    this.specs = fields.map((f) => dialect.fields[f]);
+  }
+
+  /** The key a request's response will carry (its MTI replaced by the response MTI). */
+  ofRequest(message: MessageInput): string {
+    let key = '';
+    for (let i = 0; i < this.fields.length; i++) {
+      const field = this.fields[i] as string;
+      if (field === '0') key += responseMti(String(message['0'] ?? ''));
+      else key += wireValue(this.specs[i], message[field]);
+      key += '|';
+    }
+    return key;
+  }
+
+  /** The key of a received message. */
+  ofResponse(message: IsoMessage): string {
+    let key = '';
+    for (const field of this.fields) {
+      const value = message[field];
+      key += typeof value === 'string' ? value : '';
+      key += '|';
+    }
+    return key;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The connector's prom-client metrics (one Registry per connector unless one is given): requests by MTI and response
+ * code, latency, in-flight, pool size, reconnects, reversals pending, and SocketQueue's amounts (processed, secured,
+ * refund, reversal) in minor units of the transaction currency (field 4). Every metric has a `connector` label.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Live values read when the registry is scraped. */
+export interface MetricsSource {
+  inFlight(): number;
+  poolSize(): number;
+  reversalsPending(): number;
+}
+
+/** The kinds of amount totals (SocketQueue's counters). */
+export type AmountKind = 'processed' | 'secured' | 'refund' | 'reversal';
+
+/** The connector's metrics. */
+export class ConnectorMetrics {
+  readonly registry: Registry;
+  private readonly requests: Counter<'connector' | 'mti' | 'response_code'>;
+  private readonly failures: Counter<'connector' | 'mti' | 'code'>;
+  private readonly latency: Histogram<'connector'>;
+  private readonly reconnectCounter: Counter<'connector'>;
+  private readonly amounts: Counter<'connector' | 'kind'>;
+  private readonly requestChildren = new Map<string, { inc(): void }>();
+  private readonly latencyChild: { observe(v: number): void };
+
+  constructor(
+    readonly connector: string,
+    source: MetricsSource,
+    registry?: Registry,
+  ) {
+    this.registry = registry ?? new Registry();
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'iso8583_connector_requests_total',
+      help: 'Requests answered by the host, by request MTI and response code (field 39).',
+      labelNames: ['connector', 'mti', 'response_code'],
+      registers,
+    });
+    this.failures = new Counter({
+      name: 'iso8583_connector_failures_total',
+      help: 'Requests that ended without a response, by request MTI and error code.',
+      labelNames: ['connector', 'mti', 'code'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'iso8583_connector_latency_seconds',
+      help: 'Time from writing a request to its response.',
+      labelNames: ['connector'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.latencyChild = this.latency.labels(connector);
+    this.reconnectCounter = new Counter({
+      name: 'iso8583_connector_reconnects_total',
+      help: 'Connections lost or failed and opened again.',
+      labelNames: ['connector'],
+      registers,
+    });
+    this.amounts = new Counter({
+      name: 'iso8583_connector_amount_total',
+      help: 'Amounts (field 4, minor units): processed (answered 02xx), secured (approved purchases and authorisations), refund (approved refunds), reversal (answered reversals).',
+      labelNames: ['connector', 'kind'],
+      registers,
+    });
+    new Gauge({
+      name: 'iso8583_connector_in_flight',
+      help: 'Requests written and awaiting their response.',
+      labelNames: ['connector'],
+      registers,
+      collect() {
+        this.set({ connector }, source.inFlight());
+      },
+    });
+    new Gauge({
+      name: 'iso8583_connector_pool_size',
+      help: 'Open connections to the host.',
+      labelNames: ['connector'],
+      registers,
+      collect() {
+        this.set({ connector }, source.poolSize());
+      },
+    });
+    new Gauge({
+      name: 'iso8583_connector_reversals_pending',
+      help: 'Reversals written to the journal and not yet answered.',
+      labelNames: ['connector'],
+      registers,
+      collect() {
+        this.set({ connector }, source.reversalsPending());
+      },
+    });
+  }
+
+  /** Counts an answered request and its latency. */
+  answered(mti: string, responseCode: string, seconds: number): void {
+    const key = mti + '|' + responseCode;
+    let child = this.requestChildren.get(key);
+    if (child === undefined) {
+      child = this.requests.labels(this.connector, mti, responseCode);
+      this.requestChildren.set(key, child);
+    }
+    child.inc();
+    this.latencyChild.observe(seconds);
+  }
+
+  /** Counts a request that ended in an error. */
+  failed(mti: string, code: string): void {
+    this.failures.labels(this.connector, mti, code).inc();
+  }
+
+  /** Counts a reconnection. */
+  reconnected(): void {
+    this.reconnectCounter.labels(this.connector).inc();
+  }
+
+  /** Adds to an amount total. */
+  amount(kind: AmountKind, minorUnits: number): void {
+    this.amounts.labels(this.connector, kind).inc(minorUnits);
+  }
+}

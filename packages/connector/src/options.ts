@@ -1,0 +1,309 @@
+/**
+ * The connector's options: the TypeScript shape, and their validation by ajv against the `init` schema of
+ * `connector-manifest.json` (which also holds every default). Checked before any socket opens; an invalid set throws
+ * `ISO8583_ERR_CONNECTOR_OPTIONS` naming every offending option and never its value.
+ */
+import { Ajv } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Dialect, FieldProblem, IsoMessage, LengthHeader } from '@iso8583/codec';
+import { operationSchema } from './manifest.js';
+import { optionsError } from './errors.js';
+
+/** TLS settings (PEM text, not file names). Their presence enables TLS. */
+export interface ConnectorTlsOptions {
+  /** PEM of the CA(s) that signed the host's certificate. Default: the Node.js root CAs. */
+  ca?: string;
+  /** PEM of the client certificate, for mutual TLS. Default: none. */
+  cert?: string;
+  /** PEM of the client certificate's key, for mutual TLS. Default: none. */
+  key?: string;
+  /** The server name sent (SNI) and checked against the certificate. Default: `host`. */
+  servername?: string;
+  /** Refuse a host certificate that does not verify. Default `true`. */
+  rejectUnauthorized?: boolean;
+}
+
+/** The connection pool (generic-pool). */
+export interface ConnectorPoolOptions {
+  /** Connections kept open. Default 1. */
+  min?: number;
+  /** Most connections open at once. Default 1. */
+  max?: number;
+  /** Milliseconds after which a connection unused beyond `min` is closed. Default 30000. */
+  idleTimeout?: number;
+  /** Milliseconds a request waits for a connection. Default 10000. */
+  acquireTimeout?: number;
+}
+
+/** Per-terminal queueing (SocketQueue's TID queue): one request per field 41 in flight, the rest wait in order. */
+export interface TerminalQueueOptions {
+  /** Whether requests of the same terminal (field 41) are sent one at a time. Default `false`. */
+  enabled?: boolean;
+  /** Most requests waiting per terminal; more are refused with `ISO8583_ERR_CONNECTOR_QUEUE_FULL`. Default 100. */
+  maxQueued?: number;
+  /** Milliseconds a request may wait in its terminal's queue. Default 30000. */
+  timeout?: number;
+}
+
+/** Automatic reversal of 01x0 / 02x0 requests whose outcome is unknown. */
+export interface ReversalOptions {
+  /** Whether unknown outcomes are reversed. Default `false`. */
+  enabled?: boolean;
+  /** The reversal MTI, `0400` or `0420`; repeats are sent as `0401` / `0421`. Default `0400`. */
+  mti?: '0400' | '0420';
+  /** The folder of the append-only reversal journal. Required when `enabled`. */
+  journalDir?: string;
+  /** Milliseconds between attempts. Default 10000. */
+  retryInterval?: number;
+  /** Attempts before a reversal is abandoned; 0 = until answered. Default 0. */
+  maxAttempts?: number;
+}
+
+/** Fields the connector fills in when a request lacks them. */
+export interface AutoFillOptions {
+  /** Fill field 11 (STAN) from the connector's counter. Default `false`. */
+  stan?: boolean;
+  /** Fill field 7 (transmission date and time, MMDDhhmmss UTC). Default `false`. */
+  transmissionTime?: boolean;
+}
+
+/** Reconnection with jittered exponential backoff. */
+export interface ReconnectOptions {
+  /** Milliseconds before the first retry. Default 100. */
+  initialDelay?: number;
+  /** Longest delay between retries, in milliseconds. Default 30000. */
+  maxDelay?: number;
+}
+
+/** What an unsolicited-message handler learns about the message. */
+export interface UnsolicitedInfo {
+  /** The connector's name. */
+  connector: string;
+  /** The id of the connection it came on. */
+  channel: number;
+  /** The fixed header bytes of its frame. */
+  header: Buffer;
+}
+
+/**
+ * Called with a message that matches no pending request, or a host-initiated request other than 0800. May return
+ * (or resolve to) a reply message to send back on the same connection.
+ */
+export type UnsolicitedHandler = (
+  message: IsoMessage,
+  info: UnsolicitedInfo,
+) => IsoMessage | undefined | void | Promise<IsoMessage | undefined | void>;
+
+/** Options of {@link createConnector}. Validated against the `init` schema of `connector-manifest.json`. */
+export interface ConnectorOptions {
+  /** The connector's name (key in `app.iso8583`, label of logs and metrics). Default `default`. */
+  name?: string;
+  /** Host name or IP address of the bank or switch. Required. */
+  host: string;
+  /** TCP port of the host. Required. */
+  port: number;
+  /** A built-in dialect name, a `.json` / `.xml` dialect file path, or a dialect object. Default `iso87ascii`. */
+  dialect?: string | Dialect;
+  /** The length header in front of each message. Default `binary2`. */
+  frame?: LengthHeader;
+  /** Whether the length header counts itself. Default `false`. */
+  lengthIncludesHeader?: boolean;
+  /** Fixed header bytes after the length header (5 for a TPDU). Default 0. */
+  headerBytes?: number;
+  /** The fixed header sent with every request, in hex; `headerBytes` long. Default: `headerBytes` zero bytes. */
+  header?: string;
+  /** Largest frame sent or accepted (length header excluded). Default 65535. */
+  maxFrameSize?: number;
+  /** TLS settings; their presence enables TLS. Default: plain TCP. */
+  tls?: ConnectorTlsOptions;
+  /** Milliseconds allowed to connect (TCP and TLS handshake). Default 5000. */
+  connectTimeout?: number;
+  /** Milliseconds to wait for a response (overridable per request). Default 30000. */
+  requestTimeout?: number;
+  /** The connection pool. */
+  pool?: ConnectorPoolOptions;
+  /** `multiplex` (many requests interleaved per connection) or `exclusive` (one at a time). Default `multiplex`. */
+  mode?: 'multiplex' | 'exclusive';
+  /** The fields that match a response to its request; `"0"` = the response MTI. Default `["0", "11", "41"]`. */
+  matchKey?: string[];
+  /** Most requests awaiting a response at once; more are refused. Default 1000. */
+  maxInFlight?: number;
+  /** Milliseconds of idleness before an echo test (0800, field 70 = 301); 0 = off. Default 0. */
+  echoInterval?: number;
+  /** Sign on (0800, field 70 = 001) on every new connection. Default `false`. */
+  signOn?: boolean;
+  /** Sign off (0800, field 70 = 002) before closing each connection. Default `false`. */
+  signOff?: boolean;
+  /** Per-terminal queueing. Default: off. */
+  terminalQueue?: TerminalQueueOptions;
+  /** Automatic reversal. Default: off. */
+  reversal?: ReversalOptions;
+  /** Fields filled in when absent. Default: none. */
+  autoFill?: AutoFillOptions;
+  /** Reconnection backoff. */
+  reconnect?: ReconnectOptions;
+  /** A pino logger; each connection logs through a child. Default: a silent logger. */
+  logger?: Logger;
+  /** Handler of unmatched messages and host-initiated requests. Default: none (logged, emitted as `unsolicited`). */
+  onUnsolicited?: UnsolicitedHandler;
+  /** The prom-client Registry for the metrics. Default: a Registry of the connector's own. */
+  registry?: Registry;
+}
+
+/** The options after validation, every default filled in; frozen. */
+export interface ResolvedConnectorOptions {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly dialect: string | Dialect;
+  readonly frame: LengthHeader;
+  readonly lengthIncludesHeader: boolean;
+  readonly headerBytes: number;
+  readonly header: Buffer;
+  readonly maxFrameSize: number;
+  readonly tls: Readonly<ConnectorTlsOptions> | undefined;
+  readonly connectTimeout: number;
+  readonly requestTimeout: number;
+  readonly pool: Readonly<Required<ConnectorPoolOptions>>;
+  readonly mode: 'multiplex' | 'exclusive';
+  readonly matchKey: readonly string[];
+  readonly maxInFlight: number;
+  readonly echoInterval: number;
+  readonly signOn: boolean;
+  readonly signOff: boolean;
+  readonly terminalQueue: Readonly<Required<TerminalQueueOptions>>;
+  readonly reversal: Readonly<Required<Omit<ReversalOptions, 'journalDir'>> & { journalDir: string | undefined }>;
+  readonly autoFill: Readonly<Required<AutoFillOptions>>;
+  readonly reconnect: Readonly<Required<ReconnectOptions>>;
+  readonly logger: Logger | undefined;
+  readonly onUnsolicited: UnsolicitedHandler | undefined;
+  readonly registry: Registry | undefined;
+}
+
+const NESTED = ['tls', 'pool', 'terminalQueue', 'reversal', 'autoFill', 'reconnect'] as const;
+
+let validator: ValidateFunction | undefined;
+
+function compile(): ValidateFunction {
+  if (validator !== undefined) return validator;
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+  // `typeof` (as in ajv-keywords): runtime-only values a JSON Schema cannot describe (functions, loggers).
+  ajv.addKeyword({
+    keyword: 'typeof',
+    schemaType: 'string',
+    validate: (expected: string, data: unknown) =>
+      expected === 'object' ? data !== null && typeof data === 'object' : typeof data === expected,
+    errors: false,
+  });
+  validator = ajv.compile(operationSchema('init'));
+  return validator;
+}
+
+/** The option name of an ajv error: `/pool/max` -> `pool.max`, a missing or unknown property -> its name. */
+function optionOf(error: ErrorObject): string {
+  const path = error.instancePath.split('/').filter((p) => p !== '');
+  const params = error.params as { missingProperty?: string; additionalProperty?: string };
+  if (error.keyword === 'required' && params.missingProperty !== undefined) path.push(params.missingProperty);
+  if (error.keyword === 'additionalProperties' && params.additionalProperty !== undefined) {
+    path.push(params.additionalProperty);
+  }
+  return path.length === 0 ? '(options)' : path.join('.');
+}
+
+function reasonOf(error: ErrorObject): string {
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not an option of the connector';
+    case 'enum':
+      return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    case 'typeof':
+      return 'is of the wrong kind';
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
+function problem(field: string, reason: string): FieldProblem {
+  return { field, code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason };
+}
+
+/**
+ * Checks connector options against the `init` schema of `connector-manifest.json`, fills in the defaults and checks
+ * what a schema cannot (pool min <= max, header length, journal folder when reversal is on). Throws
+ * `ISO8583_ERR_CONNECTOR_OPTIONS` whose `problems` name every offending option (never its value). The result is frozen.
+ */
+export function validateConnectorOptions(options: unknown): ResolvedConnectorOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw optionsError([problem('(options)', 'must be an object')]);
+  }
+  // A shallow copy (and copies of the nested groups) takes the defaults; loggers and registries are not cloned.
+  const copy: Record<string, unknown> = { ...(options as Record<string, unknown>) };
+  for (const key of Object.keys(copy)) if (copy[key] === undefined) delete copy[key];
+  for (const key of NESTED) {
+    const value = copy[key];
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) copy[key] = { ...value };
+  }
+  if (Array.isArray(copy.matchKey)) copy.matchKey = [...(copy.matchKey as unknown[])];
+  const validate = compile();
+  const problems: FieldProblem[] = [];
+  const seen = new Set<string>();
+  if (!validate(copy)) {
+    for (const error of validate.errors ?? []) {
+      const field = optionOf(error);
+      if (seen.has(field)) continue;
+      seen.add(field);
+      problems.push(problem(field, reasonOf(error)));
+    }
+  }
+  const pool = copy.pool as Required<ConnectorPoolOptions> | undefined;
+  if (pool !== undefined && typeof pool.min === 'number' && typeof pool.max === 'number' && pool.min > pool.max) {
+    problems.push(problem('pool.min', 'must not be more than pool.max'));
+  }
+  const headerBytes = typeof copy.headerBytes === 'number' ? copy.headerBytes : 0;
+  if (typeof copy.header === 'string' && !seen.has('header') && copy.header.length !== headerBytes * 2) {
+    problems.push(problem('header', `must be ${headerBytes} bytes (headerBytes) in hex`));
+  }
+  const reversal = copy.reversal as ReversalOptions | undefined;
+  if (reversal?.enabled === true && reversal.journalDir === undefined) {
+    problems.push(problem('reversal.journalDir', 'is required when reversal is enabled'));
+  }
+  const tls = copy.tls as ConnectorTlsOptions | undefined;
+  if (tls !== undefined && (tls.cert === undefined) !== (tls.key === undefined)) {
+    problems.push(problem(tls.cert === undefined ? 'tls.cert' : 'tls.key', 'is required with the other (mutual TLS)'));
+  }
+  if (problems.length > 0) throw optionsError(problems);
+  const header = typeof copy.header === 'string' ? Buffer.from(copy.header, 'hex') : Buffer.alloc(headerBytes);
+  const resolved: ResolvedConnectorOptions = {
+    name: copy.name as string,
+    host: copy.host as string,
+    port: copy.port as number,
+    dialect: copy.dialect as string | Dialect,
+    frame: copy.frame as LengthHeader,
+    lengthIncludesHeader: copy.lengthIncludesHeader as boolean,
+    headerBytes,
+    header,
+    maxFrameSize: copy.maxFrameSize as number,
+    tls: tls === undefined ? undefined : Object.freeze(tls),
+    connectTimeout: copy.connectTimeout as number,
+    requestTimeout: copy.requestTimeout as number,
+    pool: Object.freeze(copy.pool as Required<ConnectorPoolOptions>),
+    mode: copy.mode as 'multiplex' | 'exclusive',
+    matchKey: Object.freeze(copy.matchKey as string[]),
+    maxInFlight: copy.maxInFlight as number,
+    echoInterval: copy.echoInterval as number,
+    signOn: copy.signOn as boolean,
+    signOff: copy.signOff as boolean,
+    terminalQueue: Object.freeze(copy.terminalQueue as Required<TerminalQueueOptions>),
+    reversal: Object.freeze({ ...(copy.reversal as Required<ReversalOptions>), journalDir: reversal?.journalDir }),
+    autoFill: Object.freeze(copy.autoFill as Required<AutoFillOptions>),
+    reconnect: Object.freeze(copy.reconnect as Required<ReconnectOptions>),
+    logger: copy.logger as Logger | undefined,
+    onUnsolicited: copy.onUnsolicited as UnsolicitedHandler | undefined,
+    registry: copy.registry as Registry | undefined,
+  };
+  return Object.freeze(resolved);
+}

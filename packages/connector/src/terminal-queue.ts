@@ -1,0 +1,102 @@
+/**
+ * The per-terminal queue (SocketQueue's TID queueing): requests of one card acceptor terminal (field 41) go to the
+ * host one at a time, in the order they came; the others wait, bounded in number and in time.
+ */
+import { connectorError } from './errors.js';
+
+interface Waiting {
+  start(): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+interface Lane {
+  busy: boolean;
+  waiting: Waiting[];
+}
+
+/** One lane per terminal id; a lane exists while its terminal has work. */
+export class TerminalQueue {
+  private readonly lanes = new Map<string, Lane>();
+  private queued = 0;
+
+  constructor(
+    /** Most requests waiting per terminal. */
+    readonly maxQueued: number,
+    /** Milliseconds a request may wait. */
+    readonly timeout: number,
+  ) {}
+
+  /** Requests waiting (not yet started) across all terminals. */
+  get waiting(): number {
+    return this.queued;
+  }
+
+  /** Runs `task` when the terminal's previous requests are done; its outcome is the task's. */
+  run<T>(terminal: string, task: () => Promise<T>): Promise<T> {
+    let lane = this.lanes.get(terminal);
+    if (lane === undefined) {
+      lane = { busy: false, waiting: [] };
+      this.lanes.set(terminal, lane);
+    }
+    const current = lane;
+    if (!current.busy) {
+      current.busy = true;
+      return this.execute(terminal, current, task);
+    }
+    if (current.waiting.length >= this.maxQueued) {
+      return Promise.reject(
+        connectorError('ISO8583_ERR_CONNECTOR_QUEUE_FULL', `the queue of a terminal holds ${this.maxQueued} requests`, {
+          field: 'terminalQueue.maxQueued',
+        }),
+      );
+    }
+    return new Promise<T>((resolve, reject) => {
+      const entry: Waiting = {
+        start: () => {
+          clearTimeout(entry.timer);
+          this.execute(terminal, current, task).then(resolve, reject);
+        },
+        reject,
+        timer: setTimeout(() => {
+          const i = current.waiting.indexOf(entry);
+          if (i >= 0) current.waiting.splice(i, 1);
+          this.queued -= 1;
+          reject(
+            connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', `waited ${this.timeout} ms in the queue of its terminal`, {
+              field: 'terminalQueue.timeout',
+            }),
+          );
+        }, this.timeout),
+      };
+      current.waiting.push(entry);
+      this.queued += 1;
+    });
+  }
+
+  /** Fails every waiting request (on destroy). */
+  rejectAll(err: Error): void {
+    for (const lane of this.lanes.values()) {
+      for (const entry of lane.waiting.splice(0)) {
+        clearTimeout(entry.timer);
+        this.queued -= 1;
+        entry.reject(err);
+      }
+    }
+  }
+
+  private async execute<T>(terminal: string, lane: Lane, task: () => Promise<T>): Promise<T> {
+    try {
+      return await task();
+    } finally {
+      const next = lane.waiting.shift();
+      if (next === undefined) {
+        lane.busy = false;
+        this.lanes.delete(terminal);
+      } else {
+        this.queued -= 1;
+        next.start();
+      }
+    }
+  }
+}

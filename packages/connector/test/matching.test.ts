@@ -1,0 +1,165 @@
+// Responses are matched to requests by key (response MTI + STAN + terminal), never by order or by read boundaries.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createConnector } from '../src/index.js';
+import type { Connector } from '../src/index.js';
+import type { IsoMessage } from '@iso8583/codec';
+import { answer, purchase, startPeer } from './peer.js';
+import type { Received } from './peer.js';
+
+function connectorFor(port: number, extra: Record<string, unknown> = {}): Connector {
+  return createConnector({ host: '127.0.0.1', port, requestTimeout: 2000, ...extra });
+}
+
+test('responses answered in reverse order reach their own requests', async (t) => {
+  const held: Received[] = [];
+  const peer = await startPeer((r, p) => {
+    held.push(r);
+    if (held.length === 5) for (const h of held.reverse()) p.send(h.socket, answer(h.message, { '38': 'A' + (h.message['11'] as string).slice(-5) }));
+  });
+  const connector = connectorFor(peer.port);
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  const stans = ['000101', '000102', '000103', '000104', '000105'];
+  const responses = await Promise.all(stans.map((s) => connector.request(purchase(s))));
+  responses.forEach((response, i) => {
+    assert.equal(response['0'], '0210');
+    assert.equal(response['11'], stans[i]);
+    assert.equal(response['38'], 'A' + (stans[i] as string).slice(-5));
+  });
+  assert.equal(connector.stats().inFlight, 0);
+  assert.equal(connector.stats().responses, 5);
+});
+
+test('frames split into single bytes and frames coalesced into one write are both cut correctly', async (t) => {
+  let batch: Received[] = [];
+  const peer = await startPeer((r, p) => {
+    batch.push(r);
+    if (batch.length < 3) return;
+    const bytes = Buffer.concat(batch.map((b) => p.frame(answer(b.message))));
+    batch = [];
+    const socket = r.socket;
+    if (r.message['11'] === '000203') {
+      // all three responses in one write
+      socket.write(bytes);
+    } else {
+      // one byte per write, each in its own tick
+      let i = 0;
+      const drip = (): void => {
+        if (i < bytes.length) {
+          socket.write(bytes.subarray(i, i + 1));
+          i += 1;
+          setImmediate(drip);
+        }
+      };
+      drip();
+    }
+  });
+  const connector = connectorFor(peer.port);
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  const coalesced = await Promise.all(['000201', '000202', '000203'].map((s) => connector.request(purchase(s))));
+  assert.deepEqual(coalesced.map((m) => m['11']), ['000201', '000202', '000203']);
+  const dripped = await Promise.all(['000301', '000302', '000304'].map((s) => connector.request(purchase(s))));
+  assert.deepEqual(dripped.map((m) => m['11']), ['000301', '000302', '000304']);
+});
+
+test('a second request with a key already in flight is refused, the first still completes', async (t) => {
+  const peer = await startPeer((r, p) => setTimeout(() => p.send(r.socket, answer(r.message)), 50));
+  const connector = connectorFor(peer.port);
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await connector.connect();
+  const first = connector.request(purchase('000401'));
+  await assert.rejects(connector.request(purchase('000401')), { code: 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', field: 'matchKey' });
+  assert.equal((await first)['11'], '000401');
+  // Same STAN, other terminal: a different key, accepted.
+  const other = await connector.request(purchase('000401', 'TERM0002'));
+  assert.equal(other['41'], 'TERM0002');
+});
+
+test('a response that matches nothing goes to onUnsolicited and the unsolicited event', async (t) => {
+  const unsolicited: IsoMessage[] = [];
+  const events: IsoMessage[] = [];
+  const peer = await startPeer((r, p) => {
+    p.send(r.socket, { '0': '0210', '11': '999999', '39': '00', '41': 'TERMXXXX' });
+    p.send(r.socket, answer(r.message));
+  });
+  const connector = connectorFor(peer.port, { onUnsolicited: (m: IsoMessage) => void unsolicited.push(m) });
+  connector.on('unsolicited', (m: IsoMessage) => events.push(m));
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  const response = await connector.request(purchase('000501'));
+  assert.equal(response['11'], '000501');
+  assert.equal(unsolicited.length, 1);
+  assert.equal(unsolicited[0]?.['11'], '999999');
+  assert.equal(events[0]?.['41'], 'TERMXXXX');
+});
+
+test('a host-initiated 0800 is answered with 0810 echoing its STAN, response code 00', async (t) => {
+  let sent = false;
+  const peer = await startPeer((r, p) => {
+    if (r.message['0'] === '0200') {
+      if (!sent) {
+        sent = true;
+        p.send(r.socket, { '0': '0800', '7': '1121103000', '11': '770001', '70': '301' });
+      }
+      p.send(r.socket, answer(r.message));
+    }
+  });
+  const connector = connectorFor(peer.port);
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await connector.request(purchase('000601'));
+  const all = await peer.waitFor(2);
+  const reply = all.find((r) => r.message['0'] === '0810');
+  assert.ok(reply, 'the host received an 0810');
+  assert.equal(reply.message['11'], '770001');
+  assert.equal(reply.message['39'], '00');
+  assert.equal(reply.message['70'], '301');
+});
+
+test('a response arriving after its timeout is reported as late, not lost, and not given to another request', async (t) => {
+  const peer = await startPeer((r, p) => setTimeout(() => p.send(r.socket, answer(r.message)), 150));
+  const connector = connectorFor(peer.port);
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  const late = new Promise<IsoMessage>((resolve) => connector.once('late-response', resolve));
+  await assert.rejects(connector.request(purchase('000701'), { timeout: 30 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT', mti: '0200' });
+  const message = await late;
+  assert.equal(message['11'], '000701');
+  assert.equal(connector.stats().timeouts, 1);
+  assert.equal(connector.stats().inFlight, 0);
+});
+
+test('an undecodable message from the host is dropped; the connection and other requests go on', async (t) => {
+  const peer = await startPeer((r, p) => {
+    if (r.message['11'] === '000801') {
+      r.socket.write(Buffer.from([0, 4, 0x41, 0x42, 0x43, 0x44])); // a frame of 4 bytes that is no message
+      return;
+    }
+    p.send(r.socket, answer(r.message));
+  });
+  const connector = connectorFor(peer.port);
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await assert.rejects(connector.request(purchase('000801'), { timeout: 100 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  const ok = await connector.request(purchase('000802'));
+  assert.equal(ok['39'], '00');
+  assert.equal(connector.stats().connected, 1);
+  assert.equal(connector.stats().reconnects, 0);
+});

@@ -1,0 +1,127 @@
+/**
+ * A raw TCP (or TLS) host for the tests: a real socket server on 127.0.0.1 port 0 that cuts frames with the codec and
+ * lets each test decide, per request, how the "bank" behaves (answer, answer later, never, garbage, split, close).
+ */
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { TlsOptions } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
+import type { Codec, FramingOptions, IsoMessage } from '@iso8583/codec';
+
+/** One request received by the peer. */
+export interface Received {
+  message: IsoMessage;
+  header: Buffer;
+  socket: Socket;
+}
+
+/** The peer's behaviour for each received request. */
+export type PeerHandler = (received: Received, peer: Peer) => void;
+
+/** The test host. */
+export interface Peer {
+  port: number;
+  codec: Codec;
+  framing: FramingOptions;
+  received: Received[];
+  sockets: Set<Socket>;
+  /** Frames a message (packed with the peer's codec). */
+  frame(message: IsoMessage, header?: Buffer): Buffer;
+  /** Sends a message on a socket. */
+  send(socket: Socket, message: IsoMessage, header?: Buffer): void;
+  /** Resolves when `n` requests have been received in total. */
+  waitFor(n: number): Promise<Received[]>;
+  close(): Promise<void>;
+}
+
+/** The response to a request: MTI + 10, the request's fields echoed, response code 00 unless given. */
+export function answer(request: IsoMessage, fields: IsoMessage = {}): IsoMessage {
+  const mti = request['0'] as string;
+  const out: IsoMessage = { ...request, '39': '00', ...fields };
+  out['0'] = mti.slice(0, 2) + String(Number(mti[2]) + 1) + '0';
+  delete out['35'];
+  delete out['52'];
+  delete out['55'];
+  return out;
+}
+
+/** Starts a peer. `tls` makes it a TLS server. */
+export async function startPeer(
+  handler: PeerHandler,
+  options: { framing?: FramingOptions; dialect?: string; tls?: TlsOptions } = {},
+): Promise<Peer> {
+  const codec = createCodec(options.dialect ?? 'iso87ascii');
+  const framing: FramingOptions = options.framing ?? { lengthHeader: 'binary2' };
+  const received: Received[] = [];
+  const sockets = new Set<Socket>();
+  const waiting: { n: number; resolve: (r: Received[]) => void }[] = [];
+  const self: { peer?: Peer } = {};
+  const onSocket = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const decoder = new FrameDecoder(framing);
+    socket.on('data', (chunk: Buffer) => {
+      let frames;
+      try {
+        frames = decoder.push(chunk);
+      } catch {
+        socket.destroy();
+        return;
+      }
+      for (const f of frames) {
+        const r: Received = { message: codec.unpack(f.payload), header: f.header, socket };
+        received.push(r);
+        for (const w of [...waiting]) {
+          if (received.length >= w.n) {
+            waiting.splice(waiting.indexOf(w), 1);
+            w.resolve(received.slice());
+          }
+        }
+        handler(r, self.peer as Peer);
+      }
+    });
+  };
+  const server: Server = options.tls !== undefined ? createTlsServer(options.tls, onSocket) : createServer(onSocket);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const peer: Peer = {
+    port: (server.address() as AddressInfo).port,
+    codec,
+    framing,
+    received,
+    sockets,
+    frame: (message, header) => encodeFrame(codec.pack(message), framing, header),
+    send: (socket, message, header) => {
+      socket.write(encodeFrame(codec.pack(message), framing, header));
+    },
+    waitFor: (n) =>
+      received.length >= n
+        ? Promise.resolve(received.slice())
+        : new Promise<Received[]>((resolve) => waiting.push({ n, resolve })),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  self.peer = peer;
+  return peer;
+}
+
+/** A purchase (0200) from a test terminal, test card 4111111111111111. */
+export function purchase(stan: string, terminal = 'TERM0001', amount = '000000001000'): IsoMessage {
+  return {
+    '0': '0200',
+    '2': '4111111111111111',
+    '3': '000000',
+    '4': amount,
+    '7': '1121103000',
+    '11': stan,
+    '32': '123456',
+    '35': '4111111111111111=29122010000000000000',
+    '41': terminal,
+    '49': '840',
+  };
+}

@@ -1,0 +1,173 @@
+// Auto-reversal: an 0200 whose outcome is unknown is reversed (0400 + field 90), repeated (0401) until answered,
+// and journaled before the original leaves.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileJournal, REVERSAL_EXCLUDED_FIELDS, createConnector } from '../src/index.js';
+import type { ReversalEvent } from '../src/index.js';
+import { answer, purchase, startPeer } from './peer.js';
+
+function journalDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-journal-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function journalLines(dir: string): { op: string; id: string; outcome?: string }[] {
+  return readFileSync(join(dir, 'reversals.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { op: string; id: string; outcome?: string });
+}
+
+test('a timed-out 0200 is reversed with 0400 and field 90, repeated as 0401 until the host answers', async (t) => {
+  const dir = journalDir(t);
+  let reversals = 0;
+  const peer = await startPeer((r, p) => {
+    const mti = r.message['0'];
+    if (mti === '0400' || mti === '0401') {
+      reversals += 1;
+      if (reversals >= 2) p.send(r.socket, answer(r.message));
+    }
+  });
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: peer.port,
+    requestTimeout: 100,
+    reversal: { enabled: true, journalDir: dir, retryInterval: 100 },
+  });
+  const events: ReversalEvent[] = [];
+  const answered = new Promise<void>((resolve) =>
+    connector.on('reversal', (e: ReversalEvent) => {
+      events.push(e);
+      if (e.stage === 'answered') resolve();
+    }),
+  );
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await assert.rejects(connector.request(purchase('008001')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await answered;
+  const mtis = peer.received.map((r) => r.message['0']);
+  assert.deepEqual(mtis, ['0200', '0400', '0401']);
+  const first = peer.received[1]?.message ?? {};
+  // field 90: original MTI, STAN, transmission date and time, acquiring institution (11, zero-filled), forwarding (11)
+  assert.equal(first['90'], '0200' + '008001' + '1121103000' + '00000123456' + '00000000000');
+  assert.equal(first['2'], '4111111111111111');
+  assert.equal(first['4'], '000000001000');
+  assert.equal(first['11'], '008001');
+  for (const f of REVERSAL_EXCLUDED_FIELDS) assert.equal(first[f], undefined, `field ${f} is not copied`);
+  assert.deepEqual(events.map((e) => `${e.stage}:${e.mti}`), ['sent:0400', 'sent:0401', 'answered:0401']);
+  assert.equal(events[2]?.responseCode, '00');
+  assert.equal(connector.stats().reversalsPending, 0);
+  assert.equal(connector.stats().amounts.reversal, 1000);
+  const lines = journalLines(dir);
+  assert.deepEqual(lines.map((l) => l.op), ['add', 'done']);
+  assert.equal(lines[1]?.outcome, 'reversed');
+  assert.doesNotMatch(readFileSync(join(dir, 'reversals.jsonl'), 'utf8'), /=29122010000000000000/);
+});
+
+test('a connection dropped after the write triggers the reversal (0420 when configured)', async (t) => {
+  const dir = journalDir(t);
+  const peer = await startPeer((r, p) => {
+    if (r.message['0'] === '0200') r.socket.destroy();
+    else p.send(r.socket, answer(r.message));
+  });
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: peer.port,
+    reconnect: { initialDelay: 5, maxDelay: 10 },
+    reversal: { enabled: true, journalDir: dir, mti: '0420', retryInterval: 50 },
+  });
+  const answered = new Promise<ReversalEvent>((resolve) =>
+    connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)),
+  );
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await assert.rejects(connector.request(purchase('008101')), { code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' });
+  const e = await answered;
+  assert.equal(e.mti, '0420');
+  assert.equal(e.stan, '008101');
+  assert.equal(peer.received[1]?.message['0'], '0420');
+});
+
+test('an answered request and a request that never left are not reversed; their journal entries are closed', async (t) => {
+  const dir = journalDir(t);
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: peer.port,
+    reversal: { enabled: true, journalDir: dir, retryInterval: 20 },
+  });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await connector.request(purchase('008201'));
+  await connector.connect();
+  const slow = connector.request(purchase('008202'));
+  await assert.rejects(connector.request(purchase('008202')), { code: 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY' });
+  await slow;
+  // 0800 is not reversible: no journal entry
+  await connector.request({ '0': '0800', '7': '1121103000', '11': '008203', '70': '301' });
+  await connector.close();
+  assert.deepEqual(peer.received.map((r) => r.message['0']), ['0200', '0200', '0800']);
+  const lines = journalLines(dir);
+  assert.equal(lines.filter((l) => l.op === 'add').length, 3);
+  assert.equal(lines.filter((l) => l.op === 'done' && l.outcome === 'not-needed').length, 3);
+});
+
+test('on start, reversals left in the journal by an earlier run are sent', async (t) => {
+  const dir = journalDir(t);
+  const earlier = new FileJournal(dir);
+  assert.deepEqual(await earlier.open(), []);
+  await earlier.add({ id: 'left-1', at: Date.now(), reversal: { '0': '0400', '4': '000000000500', '11': '008301', '41': 'TERM0001', '90': '0200008301112110300000000123456' + '00000000000' } });
+  await earlier.add({ id: 'done-1', at: Date.now(), reversal: { '0': '0400', '11': '008302', '41': 'TERM0001' } });
+  await earlier.done('done-1', 'reversed');
+  await earlier.close();
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
+  const answered = new Promise<ReversalEvent>((resolve) =>
+    connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)),
+  );
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await connector.connect();
+  const e = await answered;
+  assert.equal(e.id, 'left-1');
+  assert.deepEqual(peer.received.map((r) => `${r.message['0']}/${r.message['11']}`), ['0400/008301']);
+  await connector.close();
+  // compacted on open: only the live entry was kept, then closed
+  const lines = journalLines(dir);
+  assert.deepEqual(lines.map((l) => `${l.op}:${l.id}`), ['add:left-1', 'done:left-1']);
+});
+
+test('maxAttempts: a reversal never answered is abandoned after its last attempt', async (t) => {
+  const dir = journalDir(t);
+  const peer = await startPeer(() => undefined);
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: peer.port,
+    requestTimeout: 20,
+    reversal: { enabled: true, journalDir: dir, retryInterval: 20, maxAttempts: 3 },
+  });
+  const abandoned = new Promise<ReversalEvent>((resolve) =>
+    connector.on('reversal', (e: ReversalEvent) => e.stage === 'abandoned' && resolve(e)),
+  );
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await assert.rejects(connector.request(purchase('008401')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  const e = await abandoned;
+  assert.equal(e.attempt, 3);
+  assert.deepEqual(peer.received.map((r) => r.message['0']), ['0200', '0400', '0401', '0401']);
+  assert.equal(connector.stats().reversalsPending, 0);
+});
