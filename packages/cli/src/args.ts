@@ -15,6 +15,7 @@ export const CLI_ERROR_CODES = {
   ISO8583_ERR_CLI_INPUT: 'The input on stdin is empty, or holds an incomplete frame at its end.',
   ISO8583_ERR_CLI_FILE: 'A file named by a flag (TLS material) cannot be read; names the flag.',
   ISO8583_ERR_CLI_LOAD: 'The load generator could not connect its terminals to the host, or lost them all.',
+  ISO8583_ERR_CLI_UNSETTLED: 'A command stopped without an outcome (a library promise that never settled); a bug to report.',
 } as const;
 
 /** A stable error code of the `iso8583` command. */

@@ -3,7 +3,7 @@
  * line, `iso8583: <code>: <message>`, with card data kept out.
  */
 import type { Readable, Writable } from 'node:stream';
-import { maskPan } from '@iso8583/codec';
+import { Iso8583Error, maskPan } from '@iso8583/codec';
 
 /** The streams a command reads and writes; the process's own by default, a test's or an embedder's otherwise. */
 export interface CommandIo {
@@ -18,6 +18,17 @@ export interface CommandIo {
 /** The process's own streams. */
 export function processIo(): CommandIo {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+}
+
+/**
+ * Reads the message input from stdin to its end; when stdin is a terminal (nothing piped in), refuses at once with
+ * `ISO8583_ERR_CLI_USAGE` instead of waiting for typing.
+ */
+export async function readInput(io: CommandIo, what: string): Promise<Buffer> {
+  if ((io.stdin as { isTTY?: boolean }).isTTY === true) {
+    throw new Iso8583Error('ISO8583_ERR_CLI_USAGE', `${what} is read from stdin: pipe it in (see --help)`);
+  }
+  return readAll(io.stdin);
 }
 
 /** Reads a stream to its end. */

@@ -101,11 +101,20 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`iso8583: ISO8583_ERR_CLI_USAGE: unknown command ${shown} (see iso8583 --help)\n`);
     return 2;
   }
+  // A command whose promise never settles (a lost callback somewhere) would let the event loop empty and Node exit
+  // with 0: report it as a failure instead.
+  const unsettled = (): void => {
+    process.stderr.write(`iso8583: ISO8583_ERR_CLI_UNSETTLED: the ${name} command stopped without an outcome\n`);
+    process.exitCode = 1;
+  };
+  process.once('beforeExit', unsettled);
   try {
     const handler = await entry.load();
     return await handler(rest);
   } catch (err) {
     process.stderr.write(formatError(err));
     return exitCodeOf(err);
+  } finally {
+    process.removeListener('beforeExit', unsettled);
   }
 }

@@ -8,7 +8,7 @@ import type { FlagValues } from '../args.js';
 import { choiceFlag, cliError, parseCommandArgs } from '../args.js';
 import { DIALECT_FLAGS, DIALECT_HELP, FRAME_FLAGS, FRAME_HELP, framingOptions, hexToBytes, readDialectFlags, readFrameFlags } from '../flags.js';
 import type { CommandIo } from '../io.js';
-import { processIo, readAll, writeText } from '../io.js';
+import { processIo, readInput, writeText } from '../io.js';
 
 /** The output formats of `decode`. */
 export type DecodeFormat = 'json' | 'xml' | 'describe';
@@ -111,7 +111,7 @@ export async function decodeCommand(argv: string[], io: CommandIo = processIo())
   let bytes: Buffer;
   if (positionals.length === 1) bytes = hexToBytes(positionals[0] as string, 'the HEX argument');
   else {
-    const raw = await readAll(io.stdin);
+    const raw = await readInput(io, 'the wire image');
     bytes = input === 'hex' ? hexToBytes(raw.toString('latin1'), 'the hex on stdin') : raw;
   }
   let count = 0;

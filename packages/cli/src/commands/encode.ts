@@ -7,7 +7,7 @@ import type { PackOptions } from '@iso8583/codec';
 import { choiceFlag, cliError, parseCommandArgs } from '../args.js';
 import { DIALECT_FLAGS, DIALECT_HELP, FRAME_FLAGS, FRAME_HELP, framingOptions, readDialectFlags, readFrameFlags } from '../flags.js';
 import type { CommandIo } from '../io.js';
-import { processIo, readAll, writeText } from '../io.js';
+import { processIo, readInput, writeText } from '../io.js';
 
 const FLAGS = {
   ...DIALECT_FLAGS,
@@ -44,7 +44,7 @@ export async function encodeCommand(argv: string[], io: CommandIo = processIo())
   const { dialect, lenient } = readDialectFlags(values);
   const frame = readFrameFlags(values);
   const codec = createCodec(dialect, { lenient });
-  const text = (await readAll(io.stdin)).toString('utf8');
+  const text = (await readInput(io, 'the message')).toString('utf8');
   if (text.trim() === '') throw cliError('ISO8583_ERR_CLI_INPUT', 'no message on stdin');
   const read = readMessage(text);
   if (input !== undefined && read.form !== input) {

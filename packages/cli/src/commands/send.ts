@@ -8,7 +8,7 @@ import type { ConnectorOptions } from '@iso8583/connector';
 import { choiceFlag, cliError, integerFlag, parseCommandArgs, requiredFlag, stringFlag } from '../args.js';
 import { ENDPOINT_FLAGS, FRAME_FLAGS, FRAME_HELP, readClientTls, readDialectFlags, readFrameFlags, TLS_FLAGS, TLS_HELP } from '../flags.js';
 import type { CommandIo } from '../io.js';
-import { processIo, readAll, writeText } from '../io.js';
+import { processIo, readInput, writeText } from '../io.js';
 
 const FLAGS = {
   ...ENDPOINT_FLAGS,
@@ -58,7 +58,7 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   const frame = readFrameFlags(values, 'binary2');
   const tls = readClientTls(values);
 
-  const text = (await readAll(io.stdin)).toString('utf8');
+  const text = (await readInput(io, 'the message')).toString('utf8');
   if (text.trim() === '') throw cliError('ISO8583_ERR_CLI_INPUT', 'no message on stdin');
   const read = readMessage(text);
   if (input !== undefined && read.form !== input) {
@@ -82,12 +82,15 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   if (frame.header !== undefined) options.header = frame.header.toString('hex').toUpperCase();
   if (tls !== undefined) options.tls = tls;
   const connector = createConnector(options);
+  let response: string;
   try {
-    const response = await connector.sendMessage(text, { timeout });
-    const out = typeof response === 'string' ? response : JSON.stringify(response);
-    await writeText(io.stdout, out.endsWith('\n') ? out : `${out}\n`);
-  } finally {
-    await connector.close();
+    response = await connector.sendMessage(text, { timeout });
+  } catch (err) {
+    // Nothing is left to drain: abort the connections rather than wait for the pool to wind down.
+    await connector.destroy().catch(() => undefined);
+    throw err;
   }
+  await connector.close();
+  await writeText(io.stdout, response.endsWith('\n') ? response : `${response}\n`);
   return 0;
 }
