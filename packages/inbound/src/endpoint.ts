@@ -246,8 +246,10 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
       this.#logger.warn({ connections: this.#connections.size }, 'close deadline passed: destroying connections');
     }
     // Sockets still handshaking (TLS) or left at the deadline.
-    for (const connection of this.#connections) connection.destroy();
+    const left = [...this.#connections];
+    for (const connection of left) connection.destroy();
     for (const socket of this.#sockets) socket.destroy();
+    await Promise.all(left.map((c) => c.closed));
     await serverClosed;
     this.#logger.info('inbound endpoint closed');
     this.emit('close');
