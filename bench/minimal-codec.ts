@@ -50,34 +50,41 @@ export class MinimalCodec {
       size += f.prefixDigits + (f.raw ? value.length >> 1 : value.length);
     }
     if (secondary) size += 16;
-    const out = Buffer.allocUnsafe(size);
-    let at = out.write(message['0'] ?? '0000', 0, 'latin1');
     const bits = new Uint8Array(secondary ? 16 : 8);
     if (secondary) bits[0] = 0x80;
     for (const i of present) bits[(i - 1) >> 3] = (bits[(i - 1) >> 3] ?? 0) | (0x80 >> ((i - 1) & 7));
-    for (const b of bits) {
-      out[at++] = HEX.charCodeAt(b >> 4);
-      out[at++] = HEX.charCodeAt(b & 15);
-    }
+    // The ASCII parts are joined into one string and written at once; raw binary values are written as hex.
+    let text = message['0'] ?? '0000';
+    for (const b of bits) text += HEX[b >> 4] + (HEX[b & 15] ?? '');
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
     for (const i of present) {
       const f = this.fields[i] as MinimalField;
       const value = message[i] as string;
-      const n = f.raw ? value.length >> 1 : value.length;
-      if (f.prefixDigits > 0) at += out.write(String(n).padStart(f.prefixDigits, '0'), at, 'latin1');
-      at += out.write(value, at, f.raw ? 'hex' : 'latin1');
+      if (f.prefixDigits > 0) text += String(f.raw ? value.length >> 1 : value.length).padStart(f.prefixDigits, '0');
+      if (f.raw) {
+        at += out.write(text, at, 'latin1');
+        text = '';
+        at += out.write(value, at, 'hex');
+      } else {
+        text += value;
+      }
     }
+    out.write(text, at, 'latin1');
     return out;
   }
 
   /** Unpacks `bytes` into a flat message (raw binary fields as uppercase hex). */
   unpack(bytes: Buffer): MinimalMessage {
-    const message: MinimalMessage = { '0': bytes.toString('latin1', 0, 4) };
+    // One Latin-1 string for the whole image; the text values are slices of it.
+    const s = bytes.toString('latin1');
+    const message: MinimalMessage = { '0': s.slice(0, 4) };
     let at = 4;
-    const primary = parseInt(bytes.toString('latin1', at, at + 8), 16);
-    const bitmap = [primary >>> 0, parseInt(bytes.toString('latin1', at + 8, at + 16), 16) >>> 0];
+    const primary = parseInt(s.slice(at, at + 8), 16);
+    const bitmap = [primary >>> 0, parseInt(s.slice(at + 8, at + 16), 16) >>> 0];
     at += 16;
     if ((primary & 0x80000000) !== 0) {
-      bitmap.push(parseInt(bytes.toString('latin1', at, at + 8), 16) >>> 0, parseInt(bytes.toString('latin1', at + 8, at + 16), 16) >>> 0);
+      bitmap.push(parseInt(s.slice(at, at + 8), 16) >>> 0, parseInt(s.slice(at + 8, at + 16), 16) >>> 0);
       at += 16;
     }
     for (let word = 0; word < bitmap.length; word++) {
@@ -90,10 +97,10 @@ export class MinimalCodec {
         const f = this.fields[i] as MinimalField;
         let n = f.length;
         if (f.prefixDigits > 0) {
-          n = Number(bytes.toString('latin1', at, at + f.prefixDigits));
+          n = Number(s.slice(at, at + f.prefixDigits));
           at += f.prefixDigits;
         }
-        message[i] = f.raw ? bytes.toString('hex', at, at + n).toUpperCase() : bytes.toString('latin1', at, at + n);
+        message[i] = f.raw ? bytes.toString('hex', at, at + n).toUpperCase() : s.slice(at, at + n);
         at += n;
       }
     }
