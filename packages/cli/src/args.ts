@@ -11,10 +11,11 @@ export const CLI_ERROR_CODES = {
   ISO8583_ERR_CLI_USAGE:
     'The command line is wrong: an unknown command or flag, a missing flag value, or too many arguments; names the flag.',
   ISO8583_ERR_CLI_OPTION: 'A flag value that is out of range or not one of the allowed values; names the flag.',
-  ISO8583_ERR_CLI_HEX: 'A wire image given as hex that is not an even number of hex digits; gives the position.',
-  ISO8583_ERR_CLI_INPUT: 'The input on stdin is empty, or holds an incomplete frame at its end.',
+  ISO8583_ERR_CLI_HEX: 'Hex text (a wire image, `--header-hex`) with a character that is not a hex digit, or an odd number of digits; gives the position.',
+  ISO8583_ERR_CLI_INPUT: 'The input is empty, holds no message, ends inside a frame, or is not the form `--input` asks for.',
   ISO8583_ERR_CLI_FILE: 'A file named by a flag (TLS material) cannot be read; names the flag.',
-  ISO8583_ERR_CLI_LOAD: 'The load generator could not connect its terminals to the host, or lost them all.',
+  ISO8583_ERR_CLI_LOAD: 'The load generator could not connect any of its terminals to the host.',
+  ISO8583_ERR_CLI_UNEXPECTED: 'An error without a code reached the command (a bug to report); the message says what failed.',
   ISO8583_ERR_CLI_UNSETTLED: 'A command stopped without an outcome (a library promise that never settled); a bug to report.',
 } as const;
 

@@ -88,11 +88,13 @@ test('an unknown command is a usage error and the general help lists the command
 });
 
 test('every command answers --help on stdout with exit 0', async () => {
-  for (const name of ['decode', 'encode', 'send', 'simulate-host', 'load']) {
-    const r = await runCli([name, '--help']);
+  const names = ['decode', 'encode', 'send', 'simulate-host', 'load'];
+  const runs = await Promise.all(names.map((name) => runCli([name, '--help'])));
+  names.forEach((name, i) => {
+    const r = runs[i] as (typeof runs)[number];
     assert.equal(r.code, 0, name);
     assert.match(r.stdout, new RegExp(`^Usage: iso8583 ${name} `), name);
-  }
+  });
 });
 
 test('empty stdin is refused with ISO8583_ERR_CLI_INPUT', async () => {

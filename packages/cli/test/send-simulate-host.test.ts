@@ -98,7 +98,7 @@ test('send to a port where nothing listens fails with a coded error', async () =
 });
 
 test('send gives up after --timeout when the host answers too late', async (t) => {
-  const host = await startCli(['simulate-host', '--port', '0', '--delay', '5000']);
+  const host = await startCli(['simulate-host', '--port', '0', '--delay', '1500']);
   t.after(() => host.stop());
   const r = await runCli(['send', '--port', String(host.port), '--timeout', '200'], JSON.stringify(ECHO));
   assert.notEqual(r.code, 0);
