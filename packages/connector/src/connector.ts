@@ -244,8 +244,12 @@ export class Connector extends EventEmitter implements ChannelHost {
   sendMessage(input: string | MessageInput, options: SendOptions = {}): Promise<string | IsoMessage> {
     let read: MessageRead;
     try {
-      if (typeof input !== 'string' && (input === null || typeof input !== 'object')) {
-        throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the message must be XML, JSON text or an object');
+      if (typeof input !== 'string') {
+        if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+          throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the message must be XML, JSON text or an object');
+        }
+        // An object needs no reading: `pack` checks every field (and names every offending one).
+        return this.exchange(input, options.timeout, options.header).then((response) => response.message);
       }
       read = readMessage(input);
     } catch (err) {

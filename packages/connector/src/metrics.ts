@@ -24,6 +24,7 @@ export class ConnectorMetrics {
   private readonly reconnectCounter: Counter<'connector'>;
   private readonly amounts: Counter<'connector' | 'kind'>;
   private readonly requestChildren = new Map<string, { inc(): void }>();
+  private readonly amountChildren = new Map<AmountKind, { inc(v: number): void }>();
   private readonly latencyChild: { observe(v: number): void };
 
   constructor(
@@ -118,6 +119,11 @@ export class ConnectorMetrics {
 
   /** Adds to an amount total. */
   amount(kind: AmountKind, minorUnits: number): void {
-    this.amounts.labels(this.connector, kind).inc(minorUnits);
+    let child = this.amountChildren.get(kind);
+    if (child === undefined) {
+      child = this.amounts.labels(this.connector, kind);
+      this.amountChildren.set(kind, child);
+    }
+    child.inc(minorUnits);
   }
 }

@@ -1,0 +1,187 @@
+// Connector round trips per second, client and responding host in separate processes (this 2-core machine: one core
+// each). Scenarios: one connection with 64 requests in flight, and 8 connections x 16 in flight; each measured as a
+// bare framed echo over the same sockets (the practical limit) and through `sendMessage` with message objects.
+// p50/p99 latency and the heap (after GC) are printed. Usage: node bench/dist/connector.bench.js [requests] [peer mode]
+// (requests per scenario, default 200000; peer mode patch | codec, default patch; see connector/peer.ts).
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { fileURLToPath } from 'node:url';
+import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
+import { createConnector } from '@iso8583/connector';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const total = Number(process.argv[2] ?? 200_000);
+const peerMode = process.argv[3] ?? 'patch';
+const codec = createCodec('iso87ascii');
+
+/** A purchase like a POS sends it (0200 with track 2; the PAN is a test card). */
+function purchase(stan: number, terminal: string): IsoMessage {
+  return {
+    '0': '0200',
+    '2': '4111111111111111',
+    '3': '000000',
+    '4': '000000001000',
+    '7': '1121103000',
+    '11': String(stan).padStart(6, '0'),
+    '12': '103000',
+    '13': '1121',
+    '22': '051',
+    '25': '00',
+    '35': '4111111111111111=29122010000000000000',
+    '41': terminal,
+    '42': 'MERCHANT0000001',
+    '49': '840',
+  };
+}
+
+async function startPeer(mode: string): Promise<{ port: number; child: ChildProcess }> {
+  const child = fork(fileURLToPath(new URL('./connector/peer.js', import.meta.url)), [mode], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve) => child.stdout?.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+  return { port, child };
+}
+
+interface Result {
+  name: string;
+  rate: number;
+  p50: number;
+  p99: number;
+  heapMb: number[];
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
+}
+
+function heapMb(): number {
+  gc();
+  return Math.round((process.memoryUsage().heapUsed / 1048576) * 10) / 10;
+}
+
+/** Bare framed echo: pre-encoded frames, `connections` sockets, `depth` frames in flight on each. */
+async function bareEcho(port: number, connections: number, depth: number): Promise<Result> {
+  const frame = encodeFrame(codec.pack(purchase(1, 'TERM0001')), { lengthHeader: 'binary2' });
+  const latencies = new Float64Array(total);
+  const perConnection = Math.floor(total / connections);
+  const heap: number[] = [heapMb()];
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, (_, c) =>
+      new Promise<void>((resolve) => {
+        const socket: Socket = connect(port, '127.0.0.1', () => {
+          socket.setNoDelay(true);
+          const decoder = new FrameDecoder({ lengthHeader: 'binary2' });
+          const sentAt: number[] = [];
+          let sent = 0;
+          let received = 0;
+          const send = (): void => {
+            sentAt.push(performance.now());
+            sent += 1;
+            socket.write(frame);
+          };
+          socket.on('data', (chunk: Buffer) => {
+            const now = performance.now();
+            for (const _f of decoder.push(chunk)) {
+              latencies[c * perConnection + received] = now - (sentAt.shift() as number);
+              received += 1;
+              if (sent < perConnection) send();
+            }
+            if (received === perConnection) {
+              socket.destroy();
+              resolve();
+            }
+          });
+          socket.cork();
+          for (let i = 0; i < depth; i++) send();
+          socket.uncork();
+        });
+      }),
+    ),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  heap.push(heapMb());
+  const done = perConnection * connections;
+  const sorted = latencies.slice(0, done).sort();
+  return { name: `bare framed echo, ${connections} x ${depth}`, rate: done / seconds, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), heapMb: heap };
+}
+
+/** Through the connector: `sendMessage(object)`, `connections` multiplexed connections, `depth` in flight each. */
+async function throughConnector(port: number, connections: number, depth: number): Promise<Result> {
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port,
+    pool: { min: connections, max: connections },
+    maxInFlight: connections * depth + 1,
+    requestTimeout: 30_000,
+  });
+  await connector.connect();
+  // Let the pool open every connection before measuring.
+  while (connector.stats().connected < connections) {
+    await Promise.all(Array.from({ length: connections * 4 }, (_, i) => connector.sendMessage(purchase(900_000 + i, 'WARMUP01'))));
+  }
+  const latencies = new Float64Array(total);
+  const workers = connections * depth;
+  let issued = 0;
+  let completed = 0;
+  const heap: number[] = [heapMb()];
+  const checkpoints = new Set([Math.floor(total / 4), Math.floor(total / 2), Math.floor((3 * total) / 4)]);
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      const terminal = 'T' + String(w).padStart(7, '0');
+      let stan = 0;
+      while (issued < total) {
+        const i = issued++;
+        stan = stan >= 999_999 ? 1 : stan + 1;
+        const start = performance.now();
+        const response = await connector.sendMessage(purchase(stan, terminal));
+        latencies[i] = performance.now() - start;
+        if (response['0'] !== '0210') throw new Error('unexpected response MTI');
+        completed += 1;
+        if (checkpoints.has(completed)) heap.push(Math.round((process.memoryUsage().heapUsed / 1048576) * 10) / 10);
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  heap.push(heapMb());
+  const stats = connector.stats();
+  await connector.close();
+  if (stats.responses < total || stats.inFlight !== 0) throw new Error('requests were lost');
+  const sorted = latencies.sort();
+  return {
+    name: `connector sendMessage(object), ${connections} x ${depth}`,
+    rate: total / seconds,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    heapMb: heap,
+  };
+}
+
+const peer = await startPeer(peerMode);
+const results: Result[] = [];
+try {
+  for (const [connections, depth] of [
+    [1, 64],
+    [8, 16],
+  ] as const) {
+    const echo = await startPeer('echo');
+    results.push(await bareEcho(echo.port, connections, depth));
+    echo.child.kill();
+    results.push(await throughConnector(peer.port, connections, depth));
+  }
+} finally {
+  peer.child.kill();
+}
+console.log(`connector round trips: ${total} requests per scenario, host peer mode "${peerMode}", node ${process.version}`);
+for (const r of results) {
+  console.log(
+    `${r.name.padEnd(44)} ${Math.round(r.rate).toLocaleString('en-US').padStart(9)} /s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   heap MB ${r.heapMb.join(' -> ')}`,
+  );
+}
