@@ -45,6 +45,8 @@ export function handleSignals(stop: () => Promise<void>, abort: () => void, hup:
         () => {
           process.off('SIGHUP', hup);
           resolve(0);
+          // Everything is closed; should a stray handle still hold the event loop, do not wait for it.
+          setTimeout(() => process.exit(0), 2_000).unref();
         },
         (err: unknown) => {
           process.stderr.write(`iso8583: shutdown failed: ${String((err as { code?: unknown }).code ?? 'error')}\n`);

@@ -104,6 +104,11 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
   app.addHook('onClose', async () => {
     await beforeConnectorsClose;
   });
+  // Once stopping, every answer closes its connection: a keep-alive connection would hold the server open.
+  let stopping = false;
+  app.addHook('onSend', async (_request, reply) => {
+    if (stopping) reply.header('connection', 'close');
+  });
   await app.ready();
   const decorated = (app as unknown as { iso8583?: Record<string, Connector> }).iso8583 ?? {};
   const connectors: Record<string, Connector> = {};
@@ -152,6 +157,7 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
   const close = (deadline = flow.shutdownDeadline): Promise<void> => {
     closing ??= (async () => {
       const until = Date.now() + deadline;
+      stopping = true;
       const endpointsClosed = Promise.allSettled(Object.values(endpoints).map((e) => e.close({ deadline })));
       beforeConnectorsClose = endpointsClosed.then(async () => {
         const pending = (): number =>
@@ -164,6 +170,7 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
       });
       const outcome = await Promise.race([Promise.all([endpointsClosed, app.close()]).then(() => 'done' as const), expired]);
       clearTimeout(timer);
+      if (outcome === 'expired') app.server.closeAllConnections();
       if (outcome === 'expired') await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
     })();
     return closing;

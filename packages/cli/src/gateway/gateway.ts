@@ -124,6 +124,11 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   app.addHook('onClose', async () => {
     await beforeConnectorClose;
   });
+  // Once stopping, every answer closes its connection: a keep-alive connection would hold the server open.
+  let stopping = false;
+  app.addHook('onSend', async (_request, reply) => {
+    if (stopping) reply.header('connection', 'close');
+  });
   await app.ready();
   const connector = (app as unknown as { iso8583: Record<string, Connector> }).iso8583.upstream as Connector;
 
@@ -205,6 +210,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     });
     // POS and HTTP stop accepting at once; each delivers what it has in flight. Then the reversals still pending are
     // sent while the link is up, and only then does the connector close (drain, sign off).
+    stopping = true;
     const posClosed = endpoint.close({ deadline });
     beforeConnectorClose = posClosed.then(() => waitForReversals(until), () => waitForReversals(until));
     const orderly = Promise.all([posClosed, app.close(), metricsApp?.close()]).then(() => 'done' as const);
@@ -212,6 +218,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     clearTimeout(timer);
     if (outcome === 'expired') {
       logger.warn('gateway shutdown deadline passed: aborting what is left');
+      app.server.closeAllConnections();
+      metricsApp?.server.closeAllConnections();
       await connector.destroy();
     }
     logger.info({ reversalsPending: connector.stats().reversalsPending }, 'gateway stopped');

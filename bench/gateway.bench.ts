@@ -1,0 +1,105 @@
+/**
+ * (The simulator debits each card's balance, so once the test cards run dry the answers are 51 declines: they cost the
+ * same round trip and count alike.)
+ *
+ * Gateway benchmark: throughput and latency of 100 binary POS clients through `iso8583 gateway` to
+ * `iso8583 simulate-host`, compared in the same run with the connector alone against the same simulator (the cost of
+ * the gateway hop); then a long run watching the gateway's heap and open file descriptors (from its own GET /metrics)
+ * to show they stay flat. Simulator, gateway and load are three processes.
+ *
+ * Run: `npx tsc -b bench && node bench/dist/gateway.bench.js` (or `npm run bench gateway`).
+ * Environment: BENCH_CLIENTS (100), BENCH_DEPTH in flight per client (4), BENCH_MS per measured phase (10000),
+ * BENCH_LONG_MS of the long run (60000), BENCH_SAMPLE_MS between heap/fd samples (5000).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnector } from '@iso8583/connector';
+import { connectorLoad, posLoad, quantile } from './gateway/clients.js';
+import type { LoadResult } from './gateway/clients.js';
+import { startIso8583, stop } from './gateway/processes.js';
+
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 100);
+const DEPTH = Number(process.env.BENCH_DEPTH ?? 4);
+const PHASE_MS = Number(process.env.BENCH_MS ?? 10_000);
+const LONG_MS = Number(process.env.BENCH_LONG_MS ?? 60_000);
+const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 5_000);
+
+function report(name: string, r: LoadResult): void {
+  const rate = Math.round(r.answers / r.seconds);
+  const p = (q: number): string => quantile(r.latencies, q).toFixed(2);
+  console.log(
+    `${name.padEnd(34)} ${String(rate).padStart(8)} tx/s   p50 ${p(0.5)} ms   p99 ${p(0.99)} ms   p99.9 ${p(0.999)} ms` +
+      `   (${r.answers} answers; response codes ${JSON.stringify(r.codes)})`,
+  );
+}
+
+/** One value of the gateway's Prometheus text. */
+function metric(text: string, name: string): number {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
+  return m === null ? Number.NaN : Number(m[1]);
+}
+
+async function main(): Promise<void> {
+  const journal = mkdtempSync(join(tmpdir(), 'iso8583-bench-'));
+  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error'], /listening on (\S+):(\d+)/);
+  const bankHost = bank.match[1] as string;
+  const bankPort = Number(bank.match[2]);
+  const gw = await startIso8583(
+    ['gateway', '--upstream', `${bankHost}:${bankPort}`, '--listen', '0', '--http', '0', '--log-level', 'error',
+      '--reversal-journal', journal, '--max-connections', String(CLIENTS * 2)],
+    /gateway listening pos=(\S+):(\d+) http=(\S+):(\d+)/,
+  );
+  const posHost = gw.match[1] as string;
+  const posPort = Number(gw.match[2]);
+  const httpUrl = `http://${gw.match[3] as string}:${gw.match[4] as string}`;
+  console.log(`gateway benchmark: ${CLIENTS} POS clients x ${DEPTH} in flight, ${PHASE_MS} ms per phase (node ${process.version})`);
+
+  const connector = createConnector({ name: 'bench', host: bankHost, port: bankPort, requestTimeout: 30_000, maxInFlight: CLIENTS * DEPTH + 10 });
+  await connector.connect();
+  try {
+    // Warm-up of both paths, then alternate so that neither gets the cooler machine.
+    await posLoad(posHost, posPort, CLIENTS, DEPTH, 5_000);
+    await connectorLoad(connector, CLIENTS * DEPTH, 3_000);
+    report('connector alone -> simulator', await connectorLoad(connector, CLIENTS * DEPTH, PHASE_MS));
+    report('POS clients -> gateway -> simulator', await posLoad(posHost, posPort, CLIENTS, DEPTH, PHASE_MS));
+    report('connector alone -> simulator', await connectorLoad(connector, CLIENTS * DEPTH, PHASE_MS));
+    report('POS clients -> gateway -> simulator', await posLoad(posHost, posPort, CLIENTS, DEPTH, PHASE_MS));
+
+    // The long run: the gateway's heap and file descriptors, sampled from its own metrics.
+    console.log(`\nlong run: ${LONG_MS} ms, gateway heap used and open fds every ${SAMPLE_MS} ms`);
+    const samples: { heap: number; fds: number }[] = [];
+    let running = true;
+    const sampler = (async () => {
+      while (running) {
+        await new Promise((r) => setTimeout(r, SAMPLE_MS));
+        const text = await (await fetch(`${httpUrl}/metrics`)).text();
+        const s = { heap: metric(text, 'nodejs_heap_size_used_bytes'), fds: metric(text, 'process_open_fds') };
+        samples.push(s);
+        console.log(`  t=${String(samples.length * SAMPLE_MS / 1000).padStart(4)} s  heap ${(s.heap / 1048576).toFixed(1)} MiB  fds ${s.fds}`);
+      }
+    })();
+    const long = await posLoad(posHost, posPort, CLIENTS, DEPTH, LONG_MS);
+    running = false;
+    await sampler;
+    report('long run', long);
+    if (samples.length >= 4) {
+      const half = Math.floor(samples.length / 2);
+      const avg = (xs: { heap: number }[]): number => xs.reduce((n, s) => n + s.heap, 0) / xs.length;
+      const first = avg(samples.slice(1, half));
+      const second = avg(samples.slice(half));
+      const fds = samples.map((s) => s.fds);
+      console.log(
+        `heap: first half ${(first / 1048576).toFixed(1)} MiB, second half ${(second / 1048576).toFixed(1)} MiB ` +
+          `(${(((second - first) / first) * 100).toFixed(1)}%); fds min ${Math.min(...fds)} max ${Math.max(...fds)}`,
+      );
+    }
+  } finally {
+    await connector.close();
+    await stop(gw.child);
+    await stop(bank.child);
+    rmSync(journal, { recursive: true, force: true });
+  }
+}
+
+await main();

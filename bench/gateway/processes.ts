@@ -1,0 +1,36 @@
+/** Child processes of the gateway benchmark: the real `iso8583` binary, with its ready line read for the real ports. */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '@iso8583/test-support';
+
+/** A started `iso8583` process and the groups of its ready line. */
+export interface Started {
+  child: ChildProcess;
+  match: RegExpExecArray;
+}
+
+/** Runs `iso8583 <args>` and resolves once a stdout line matches `ready`. */
+export function startIso8583(args: string[], ready: RegExp): Promise<Started> {
+  const child = spawn(process.execPath, [join(repoRoot(), 'packages', 'cli', 'bin', 'iso8583.js'), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      const m = ready.exec(buffered);
+      if (m !== null) resolve({ child, match: m });
+    });
+    child.once('exit', (code) => reject(new Error(`iso8583 ${args[0] ?? ''} exited with ${String(code)} before it was ready`)));
+  });
+}
+
+/** Stops a process with SIGTERM and waits for it. */
+export function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
