@@ -19,7 +19,7 @@ export const CONNECTOR_ERROR_CODES = {
     'The connection closed (or its framing broke) while the request was pending; the outcome at the host is unknown.',
   ISO8583_ERR_CONNECTOR_CLOSED: 'The connector is closing or closed (`close()` or `destroy()` was called).',
   ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED: 'No connection became free within `pool.acquireTimeout`.',
-  ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT: 'The number of requests awaiting a response reached `maxInFlight`.',
+  ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT: 'The requests accepted and not yet settled (queued or awaiting a response) reached `maxInFlight`.',
   ISO8583_ERR_CONNECTOR_DUPLICATE_KEY:
     'A request with the same match key (response MTI + the `matchKey` fields) is already in flight on the connection.',
   ISO8583_ERR_CONNECTOR_QUEUE_FULL: 'The per-terminal queue of this field 41 already holds `terminalQueue.maxQueued` requests.',

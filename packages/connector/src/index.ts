@@ -27,5 +27,5 @@ export type { ReversalEvent } from './reversal.js';
 export { responseMti } from './match-key.js';
 export { readManifest, operationSchema } from './manifest.js';
 export type { ConnectorManifest } from './manifest.js';
-export { iso8583Connector } from './fastify-plugin.js';
+export { httpStatusOf, iso8583Connector } from './fastify-plugin.js';
 export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions } from './fastify-plugin.js';
