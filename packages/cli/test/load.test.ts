@@ -2,6 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeCertificates } from '@iso8583/test-support';
 import { createCodec, encodeFrame, FrameDecoder } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { runCli, startCli } from './cli-process.js';
@@ -98,6 +102,28 @@ test('load against simulate-host prints the text summary with throughput, percen
   const outcomes = /^outcomes +(.*)$/m.exec(r.stdout)?.[1] ?? '';
   const total = [...outcomes.matchAll(/([0-9A-Za-z-]+): (\d+)/g)].reduce((sum, m) => sum + Number(m[2]), 0);
   assert.equal(total, 40, 'every transaction has an outcome');
+});
+
+test('load speaks TLS with --tls-ca, and the simulator approves with a large --balance', async (t) => {
+  const certs = makeCertificates();
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-load-tls-'));
+  t.after(() => {
+    certs.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const file = (name: string, pem: string): string => {
+    writeFileSync(join(dir, name), pem);
+    return join(dir, name);
+  };
+  const host = await startCli(['simulate-host', '--port', '0', '--balance', '100000000000',
+    '--tls-cert', file('server.pem', certs.serverCert), '--tls-key', file('server.key', certs.serverKey)]);
+  t.after(() => host.stop());
+  const r = await runCli(['load', '--port', String(host.port), '--tls-ca', file('ca.pem', certs.ca), '--clients', '2',
+    '--count', '20', '--json', '--quiet']);
+  assert.equal(r.stderr, '');
+  const summary = JSON.parse(r.stdout) as Summary;
+  assert.equal(summary.answered, 20);
+  assert.deepEqual(summary.outcomes, { '00': 20 });
 });
 
 test('load when no terminal can connect fails with ISO8583_ERR_CLI_LOAD', async () => {

@@ -44,6 +44,18 @@ test('send answers XML with XML, and a 0200 purchase with a test card gets its 0
   assert.match(answer['39'] ?? '', /^[0-9A-Z]{2}$/);
 });
 
+test('send --header-hex sends a TPDU and the XML answer carries it back with source and destination swapped', async (t) => {
+  const host = await startCli(['simulate-host', '--port', '0', '--header-bytes', '5']);
+  t.after(() => host.stop());
+  const r = await runCli(['send', '--port', String(host.port), '--header-hex', '6000010002'],
+    '<ISOMessage><data><field id="0">0800</field><field id="11">000044</field><field id="70">301</field></data></ISOMessage>');
+  assert.equal(r.stderr, '');
+  const header = /<header>([^<]*)<\/header>/.exec(r.stdout)?.[1];
+  assert.ok(header !== undefined, 'the answer has a <header>');
+  assert.equal(Buffer.from(header, 'base64').toString('hex'), '6000020001');
+  assert.match(r.stdout, /<field id="0">0810<\/field>/);
+});
+
 test('simulate-host stops on SIGTERM with exit code 0', async () => {
   const host = await startCli(['simulate-host', '--port', '0']);
   const r = await host.stop();

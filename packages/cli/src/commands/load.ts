@@ -38,7 +38,7 @@ on a terminal); the summary goes to stdout. Exit code 0 when every request was a
   -c, --clients N           terminals (connections). Default: 10
   -n, --count M             requests in total. Default: 1000 (unless --duration is given)
       --duration S          send for S seconds instead of a count
-      --rate R              requests per second in total. Default: as fast as answers come back
+      --rate R              at most R requests per second in total. Default: as fast as answers come back
       --in-flight K         requests in flight per terminal. Default: 1
       --timeout MS          how long to wait for each answer. Default: 10000
       --json                print the summary as JSON

@@ -17,6 +17,7 @@ const FLAGS = {
   ...FRAME_FLAGS,
   ...TLS_FLAGS,
   delay: { type: 'string' },
+  balance: { type: 'string' },
   'log-level': { type: 'string' },
 } as const;
 
@@ -33,6 +34,8 @@ SIGTERM or SIGINT (Ctrl-C) after closing its connections, with exit code 0.
       --host HOST           the address to listen on. Default: 127.0.0.1
   -p, --port PORT           the port; 0 picks a free one. Required
       --delay MS            wait this long before each answer. Default: 0
+      --balance MINOR       the opening balance of each card, in minor units (a long load run needs a large one
+                            to stay clear of 51, insufficient funds). Default: 1000000 (10,000.00)
       --log-level LEVEL     pino log level on stderr (${LOG_LEVELS.join(', ')}). Default: warn
 
 ${DIALECT_HELP}
@@ -79,6 +82,7 @@ export async function simulateHostCommand(
   }
   const port = integerFlag({ port: requiredFlag(values, 'port') }, 'port', { min: 0, max: 65535 }) as number;
   const delay = integerFlag(values, 'delay', { min: 0, max: 3600000 }) ?? 0;
+  const balance = integerFlag(values, 'balance', { min: 0 });
   const level = choiceFlag(values, 'log-level', LOG_LEVELS) ?? 'warn';
   const { dialect, lenient } = readDialectFlags(values);
   const frame = readFrameFlags(values, 'binary2');
@@ -94,7 +98,7 @@ export async function simulateHostCommand(
     lengthIncludesHeader: frame.lengthIncludesHeader,
     headerBytes: frame.headerBytes,
     lenient,
-    sequence: createHostSimulator({ delay }),
+    sequence: createHostSimulator(balance === undefined ? { delay } : { delay, defaultBalance: balance }),
     logger,
   };
   if (tls !== undefined) options.tls = tls;

@@ -83,21 +83,23 @@ class LoadRun {
     this.nextSlot = this.started;
   }
 
-  /** Takes the next request of the run, or `false` when the count or the duration is used up. */
-  take(): boolean {
+  /**
+   * Takes the next request of the run and resolves when it is due (at once without a rate; on its slot at the
+   * configured rate), or resolves `false` when the count is used up or the slot falls after the end of the duration.
+   */
+  async take(): Promise<boolean> {
     if (this.count !== undefined && this.sequence >= this.count) return false;
-    if (this.deadline !== undefined && performance.now() >= this.deadline) return false;
+    const now = performance.now();
+    let slot = now;
+    if (this.rate !== undefined) {
+      slot = Math.max(this.nextSlot, now);
+      this.nextSlot = slot + 1000 / this.rate;
+    }
+    if (this.deadline !== undefined && slot >= this.deadline) return false;
     this.sequence += 1;
-    return true;
-  }
-
-  /** Waits for the request's turn at the configured rate (no wait without a rate). */
-  async pace(): Promise<void> {
-    if (this.rate === undefined) return;
-    const slot = this.nextSlot;
-    this.nextSlot += 1000 / this.rate;
-    const wait = slot - performance.now();
+    const wait = slot - now;
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    return true;
   }
 
   record(outcome: string, latency?: number): void {
@@ -171,8 +173,7 @@ class LoadClient {
 
   /** Sends requests while the run has some left; `inFlight` of these loops run per client. */
   async work(run: LoadRun): Promise<void> {
-    while (!this.closed && run.take()) {
-      await run.pace();
+    while (!this.closed && (await run.take())) {
       if (this.closed) {
         run.record('closed');
         break;
