@@ -116,6 +116,12 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
     }
   }
   if (problems.length > 0) {
+    // In the order of the file, so the list reads top to bottom.
+    const line = (pointer: string): number => {
+      const p = positionOf(positions, pointer);
+      return p === undefined ? 0 : p.line * 10_000 + p.column;
+    };
+    problems.sort((a, b) => line(a.field) - line(b.field));
     const located = problems.map((p) => ({ ...p, field: where(p.field) }));
     throw gatewayError('ISO8583_ERR_FLOW_INVALID', `flow file ${file} is invalid`, { field: file, problems: located });
   }

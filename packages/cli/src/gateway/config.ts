@@ -99,6 +99,8 @@ export interface FlagSpec {
   kind: Kind;
   /** The help text. */
   help: string;
+  /** The value's placeholder in the help (`FILE`, `DIR`). Default: from the kind. */
+  arg?: string;
 }
 
 /** Every gateway flag; the config file schema and the help text are made from this table. */
@@ -108,34 +110,34 @@ export const GATEWAY_FLAGS: readonly FlagSpec[] = [
   { key: 'http', flag: 'http', kind: 'port', help: 'HTTP port: POST /, POST /raw, GET /stats, GET /metrics (default 8080)' },
   { key: 'httpEnabled', flag: 'http-enabled', kind: 'boolean', help: 'serve HTTP (default true; --no-http turns it off)' },
   { key: 'metrics', flag: 'metrics', kind: 'port', help: 'separate port for GET /metrics and GET /stats (default: the HTTP port)' },
-  { key: 'bind', flag: 'bind', kind: 'string', help: 'address the listeners bind to (default 127.0.0.1)' },
-  { key: 'dialect', flag: 'dialect', kind: 'string', help: 'dialect: built-in name or .json/.xml file (default iso87ascii)' },
-  { key: 'clientDialect', flag: 'client-dialect', kind: 'string', help: 'dialect of POS clients (default: --dialect)' },
+  { key: 'bind', flag: 'bind', arg: 'ADDRESS', kind: 'string', help: 'address the listeners bind to (default 127.0.0.1)' },
+  { key: 'dialect', flag: 'dialect', arg: 'NAME|FILE', kind: 'string', help: 'dialect: built-in name or .json/.xml file (default iso87ascii)' },
+  { key: 'clientDialect', flag: 'client-dialect', arg: 'NAME|FILE', kind: 'string', help: 'dialect of POS clients (default: --dialect)' },
   { key: 'frame', flag: 'frame', kind: 'frame', help: 'upstream length header: none|binary2|binary4|bcd2|ascii4 (default binary2)' },
   { key: 'clientFrame', flag: 'client-frame', kind: 'frame', help: 'POS length header (default: --frame)' },
   { key: 'lengthIncludesHeader', flag: 'length-includes-header', kind: 'boolean', help: 'the length counts itself (default false)' },
-  { key: 'headerBytes', flag: 'header-bytes', kind: 'integer', help: 'fixed header bytes upstream, e.g. 5 for a TPDU (default 0)' },
-  { key: 'clientHeaderBytes', flag: 'client-header-bytes', kind: 'integer', help: 'fixed header bytes of POS clients (default: --header-bytes)' },
+  { key: 'headerBytes', flag: 'header-bytes', arg: 'N', kind: 'integer', help: 'fixed header bytes upstream, e.g. 5 for a TPDU (default 0)' },
+  { key: 'clientHeaderBytes', flag: 'client-header-bytes', arg: 'N', kind: 'integer', help: 'fixed header bytes of POS clients (default: --header-bytes)' },
   { key: 'tls', flag: 'tls', kind: 'boolean', help: 'TLS towards the upstream (default false)' },
-  { key: 'tlsCa', flag: 'tls-ca', kind: 'string', help: 'CA file (PEM) of the upstream certificate' },
-  { key: 'tlsCert', flag: 'tls-cert', kind: 'string', help: 'client certificate file (PEM) for the upstream' },
-  { key: 'tlsKey', flag: 'tls-key', kind: 'string', help: 'key file (PEM) of --tls-cert' },
-  { key: 'tlsServername', flag: 'tls-servername', kind: 'string', help: 'server name expected in the upstream certificate' },
+  { key: 'tlsCa', flag: 'tls-ca', arg: 'FILE', kind: 'string', help: 'CA file (PEM) of the upstream certificate' },
+  { key: 'tlsCert', flag: 'tls-cert', arg: 'FILE', kind: 'string', help: 'client certificate file (PEM) for the upstream' },
+  { key: 'tlsKey', flag: 'tls-key', arg: 'FILE', kind: 'string', help: 'key file (PEM) of --tls-cert' },
+  { key: 'tlsServername', flag: 'tls-servername', arg: 'NAME', kind: 'string', help: 'server name expected in the upstream certificate' },
   { key: 'tlsInsecure', flag: 'tls-insecure', kind: 'boolean', help: 'do not verify the upstream certificate (testing only)' },
-  { key: 'clientTlsCert', flag: 'client-tls-cert', kind: 'string', help: 'certificate file (PEM): TLS for POS clients' },
-  { key: 'clientTlsKey', flag: 'client-tls-key', kind: 'string', help: 'key file (PEM) of --client-tls-cert' },
-  { key: 'clientTlsCa', flag: 'client-tls-ca', kind: 'string', help: 'CA file (PEM): require POS client certificates' },
+  { key: 'clientTlsCert', flag: 'client-tls-cert', arg: 'FILE', kind: 'string', help: 'certificate file (PEM): TLS for POS clients' },
+  { key: 'clientTlsKey', flag: 'client-tls-key', arg: 'FILE', kind: 'string', help: 'key file (PEM) of --client-tls-cert' },
+  { key: 'clientTlsCa', flag: 'client-tls-ca', arg: 'FILE', kind: 'string', help: 'CA file (PEM): require POS client certificates' },
   { key: 'terminalQueue', flag: 'terminal-queue', kind: 'boolean', help: 'one request at a time per terminal (field 41)' },
-  { key: 'reversalJournal', flag: 'reversal-journal', kind: 'string', help: 'directory of the durable reversal journal' },
-  { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', kind: 'integer', help: 'ms between attempts of an unanswered reversal (default 10000)' },
+  { key: 'reversalJournal', flag: 'reversal-journal', arg: 'DIR', kind: 'string', help: 'directory of the durable reversal journal (default ./iso8583-journal)' },
+  { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', arg: 'MS', kind: 'integer', help: 'ms between attempts of an unanswered reversal (default 10000)' },
   { key: 'noReversal', flag: 'no-reversal', kind: 'boolean', help: 'do not reverse requests whose outcome is unknown' },
-  { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', help: 'ms to wait for the upstream answer (default 30000)' },
-  { key: 'echoInterval', flag: 'echo-interval', kind: 'integer', help: 'ms between echo tests on an idle link, 0 = off (default 60000)' },
+  { key: 'requestTimeout', flag: 'request-timeout', arg: 'MS', kind: 'integer', help: 'ms to wait for the upstream answer (default 30000)' },
+  { key: 'echoInterval', flag: 'echo-interval', arg: 'MS', kind: 'integer', help: 'ms between echo tests on an idle link, 0 = off (default 60000)' },
   { key: 'signOn', flag: 'sign-on', kind: 'boolean', help: 'sign on (0800/001) and off with the upstream' },
-  { key: 'maxConnections', flag: 'max-connections', kind: 'integer', help: 'most POS connections at once (default 1000)' },
-  { key: 'idleTimeout', flag: 'idle-timeout', kind: 'integer', help: 'ms before an idle POS connection is closed, 0 = never (default 300000)' },
-  { key: 'shutdownDeadline', flag: 'shutdown-deadline', kind: 'integer', help: 'ms SIGTERM waits for in-flight work and reversals (default 10000)' },
-  { key: 'logFile', flag: 'log-file', kind: 'string', help: 'log file, reopened on SIGHUP (default: standard error)' },
+  { key: 'maxConnections', flag: 'max-connections', arg: 'N', kind: 'integer', help: 'most POS connections at once (default 1000)' },
+  { key: 'idleTimeout', flag: 'idle-timeout', arg: 'MS', kind: 'integer', help: 'ms before an idle POS connection is closed, 0 = never (default 300000)' },
+  { key: 'shutdownDeadline', flag: 'shutdown-deadline', arg: 'MS', kind: 'integer', help: 'ms SIGTERM waits for in-flight work and reversals (default 10000)' },
+  { key: 'logFile', flag: 'log-file', arg: 'FILE', kind: 'string', help: 'log file, reopened on SIGHUP (default: standard error)' },
   { key: 'logLevel', flag: 'log-level', kind: 'level', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
 ];
 
@@ -293,7 +295,8 @@ export function splitHostPort(value: string): { host: string; port: number } {
 /** The help text of `iso8583 gateway`. */
 export function gatewayHelp(): string {
   const lines = GATEWAY_FLAGS.map((f) => {
-    const left = f.kind === 'boolean' ? `--${f.flag}` : `--${f.flag} ${f.kind === 'hostport' ? 'HOST:PORT' : f.kind.toUpperCase()}`;
+    const arg = f.arg ?? (f.kind === 'hostport' ? 'HOST:PORT' : f.kind.toUpperCase());
+    const left = f.kind === 'boolean' ? `--${f.flag}` : `--${f.flag} ${arg}`;
     return `  ${left.padEnd(34)} ${f.help}`;
   });
   return [
