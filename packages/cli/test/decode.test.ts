@@ -140,3 +140,16 @@ test('decode --header-bytes strips a fixed header and shows it as the XML <heade
   assert.ok(header, 'a <header> element');
   assert.equal(Buffer.from(header[1] as string, 'base64').toString('hex'), '6000010000');
 });
+
+test('decode --lenient accepts the WSO2 ATM 0200 whose n6 field 3 holds letters; without it, field 3 is named', async () => {
+  const vector = (JSON.parse(readFileSync(vectorPath('wso2/messages.json'), 'utf8')) as Record<string, { ascii: string; fields: Fields }>)
+    .atm_0200_with_ascii4_length as { ascii: string; fields: Fields };
+  const args = ['decode', '--frame', 'ascii4', '--dialect', vectorPath('wso2/jposdef.xml')];
+  const strict = await runCli(args, vector.ascii);
+  assert.equal(strict.code, 1);
+  assert.match(strict.stderr, /^iso8583: ISO8583_ERR_FIELD_TYPE: field 3: /);
+  assert.ok(!strict.stderr.includes(vector.fields['2'] as string), 'no PAN in the error');
+  const lenient = await runCli([...args, '--lenient'], vector.ascii);
+  assert.equal(lenient.stderr, '');
+  assert.deepEqual(JSON.parse(lenient.stdout), vector.fields);
+});
