@@ -79,3 +79,32 @@ test('maxInFlight: requests beyond the limit are refused with IN_FLIGHT_LIMIT', 
   await Promise.all([a, b]);
   assert.equal((await connector.request(purchase('005304')))['39'], '00');
 });
+
+test('idle connections beyond pool.min are closed after pool.idleTimeout (exclusive and multiplex)', async (t) => {
+  const peer = await startPeer((r, p) => setTimeout(() => p.send(r.socket, answer(r.message)), 10));
+  const exclusive = createConnector({ host: '127.0.0.1', port: peer.port, mode: 'exclusive', pool: { min: 0, max: 2, idleTimeout: 60 } });
+  const multiplex = createConnector({ name: 'm', host: '127.0.0.1', port: peer.port, pool: { min: 1, max: 3, idleTimeout: 60 } });
+  t.after(async () => {
+    await exclusive.destroy();
+    await multiplex.destroy();
+    await peer.close();
+  });
+  await Promise.all([exclusive.request(purchase('005401')), exclusive.request(purchase('005402'))]);
+  assert.equal(exclusive.stats().connected, 2);
+  await multiplex.connect();
+  for (let round = 0; round < 3 && multiplex.stats().connected < 2; round++) {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => multiplex.request(purchase(String(5500 + round * 100 + i).padStart(6, '0')))));
+  }
+  assert.ok(multiplex.stats().connected >= 2);
+  const closedBoth = new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (exclusive.stats().connected === 0 && multiplex.stats().connected === 1) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 20);
+  });
+  await closedBoth;
+  // The kept connection still works.
+  assert.equal((await multiplex.request(purchase('005499')))['39'], '00');
+});
