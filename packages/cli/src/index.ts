@@ -34,7 +34,7 @@ export {
   hexToBytes,
 } from './flags.js';
 export type { DialectSettings, FrameSettings, ClientTlsSettings, ServerTlsSettings } from './flags.js';
-export { processIo, readAll, readInput, formatError, errorCode, maskDigits, writeText } from './io.js';
+export { processIo, readAll, readInput, inputStream, formatError, errorCode, maskDigits, writeText } from './io.js';
 export type { CommandIo } from './io.js';
 export { decodeCommand, DECODE_HELP } from './commands/decode.js';
 export type { DecodeFormat } from './commands/decode.js';

@@ -25,10 +25,15 @@ export function processIo(): CommandIo {
  * `ISO8583_ERR_CLI_USAGE` instead of waiting for typing.
  */
 export async function readInput(io: CommandIo, what: string): Promise<Buffer> {
+  return readAll(inputStream(io, what));
+}
+
+/** Stdin for reading as it arrives; refuses a terminal like {@link readInput}. */
+export function inputStream(io: CommandIo, what: string): Readable {
   if ((io.stdin as { isTTY?: boolean }).isTTY === true) {
     throw new Iso8583Error('ISO8583_ERR_CLI_USAGE', `${what} is read from stdin: pipe it in (see --help)`);
   }
-  return readAll(io.stdin);
+  return io.stdin;
 }
 
 /** Reads a stream to its end. */

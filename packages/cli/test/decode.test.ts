@@ -1,9 +1,10 @@
 // `iso8583 decode`: wire images from other implementations decode to the fields those implementations report.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readVector, readVectorHex, vectorPath } from '@iso8583/test-support';
-import { runCli } from './cli-process.js';
+import { BIN, runCli } from './cli-process.js';
 
 type Fields = Record<string, string>;
 
@@ -152,4 +153,34 @@ test('decode --lenient accepts the WSO2 ATM 0200 whose n6 field 3 holds letters;
   const lenient = await runCli([...args, '--lenient'], vector.ascii);
   assert.equal(lenient.stderr, '');
   assert.deepEqual(JSON.parse(lenient.stdout), vector.fields);
+});
+
+test('decode --frame prints each message as its frame arrives, before stdin ends', async (t) => {
+  const frame = readVector('socketqueue/sv_800_echo_header.bin');
+  const child = spawn(process.execPath, [BIN, 'decode', '--dialect', BINARY_BITMAP, '--frame', 'ascii4'], { stdio: 'pipe' });
+  t.after(() => child.kill());
+  let out = '';
+  const lines = (n: number): Promise<void> => new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (out.split('\n').length > n) {
+        child.stdout.off('data', onData);
+        resolve();
+      }
+    };
+    const onData = (b: Buffer): void => {
+      out += b.toString('utf8');
+      check();
+    };
+    child.stdout.on('data', onData);
+    child.once('close', () => reject(new Error(`the command ended with ${JSON.stringify(out)}`)));
+    check();
+  });
+  // half a frame, then the rest with half of the next: the first message is printed while stdin is still open
+  child.stdin.write(frame.subarray(0, 30));
+  child.stdin.write(Buffer.concat([frame.subarray(30), frame.subarray(0, 10)]));
+  await lines(1);
+  assert.deepEqual(JSON.parse(out.split('\n')[0] as string), SV_800_FIELDS);
+  child.stdin.end(frame.subarray(10));
+  await lines(2);
+  assert.deepEqual(out.trimEnd().split('\n').map((l) => JSON.parse(l) as Fields), [SV_800_FIELDS, SV_800_FIELDS]);
 });

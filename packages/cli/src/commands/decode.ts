@@ -8,7 +8,7 @@ import type { FlagValues } from '../args.js';
 import { choiceFlag, cliError, parseCommandArgs } from '../args.js';
 import { DIALECT_FLAGS, DIALECT_HELP, FRAME_FLAGS, FRAME_HELP, framingOptions, hexToBytes, readDialectFlags, readFrameFlags } from '../flags.js';
 import type { CommandIo } from '../io.js';
-import { processIo, readInput, writeText } from '../io.js';
+import { inputStream, processIo, readInput, writeText } from '../io.js';
 
 /** The output formats of `decode`. */
 export type DecodeFormat = 'json' | 'xml' | 'describe';
@@ -46,19 +46,23 @@ interface DecodedItem {
 }
 
 /**
- * Cuts `bytes` into messages per the framing flags (or takes them as one bare message) and hands each decoded
- * message to `emit` in order, so that the messages before a bad one are still printed.
+ * Cuts the input into messages per the framing flags (or takes it whole as one bare message) and hands each decoded
+ * message to `emit` in order. Framed input is decoded as it arrives, so that `nc host port | iso8583 decode --frame
+ * binary2` prints each message when it comes, and the messages before a bad one are still printed.
  */
 async function decodeAll(
-  bytes: Buffer,
+  chunks: AsyncIterable<Buffer>,
   codec: Codec,
   values: FlagValues,
   lenient: boolean,
   emit: (item: DecodedItem) => Promise<void>,
 ): Promise<void> {
   const frame = readFrameFlags(values);
-  if (bytes.length === 0) throw cliError('ISO8583_ERR_CLI_INPUT', 'the input is empty');
   if (frame.frame === undefined) {
+    const parts: Buffer[] = [];
+    for await (const chunk of chunks) parts.push(chunk);
+    const bytes = Buffer.concat(parts);
+    if (bytes.length === 0) throw cliError('ISO8583_ERR_CLI_INPUT', 'the input is empty');
     const headerBytes = frame.headerBytes;
     if (bytes.length <= headerBytes) {
       throw cliError('ISO8583_ERR_CLI_INPUT', `the input is not longer than --header-bytes (${headerBytes})`);
@@ -68,16 +72,32 @@ async function decodeAll(
     return;
   }
   const decoder = new FrameDecoder(framingOptions(frame, codec, lenient));
-  const frames = decoder.push(bytes);
-  for (const f of frames) {
-    const decoded = codec.decode(f.payload, { lenient });
-    await emit({ message: decoded.message, header: f.header.length > 0 ? f.header : decoded.header });
+  let total = 0;
+  let read = 0;
+  for await (const chunk of chunks) {
+    read += chunk.length;
+    for (const f of decoder.push(chunk)) {
+      const decoded = codec.decode(f.payload, { lenient });
+      total += 1;
+      await emit({ message: decoded.message, header: f.header.length > 0 ? f.header : decoded.header });
+    }
   }
+  if (read === 0) throw cliError('ISO8583_ERR_CLI_INPUT', 'the input is empty');
   if (decoder.bufferedBytes > 0) {
     throw cliError('ISO8583_ERR_CLI_INPUT',
-      `the input ends inside a frame (${decoder.bufferedBytes} bytes left after ${frames.length} complete frames)`);
+      `the input ends inside a frame (${decoder.bufferedBytes} bytes left after ${total} complete frames)`);
   }
-  if (frames.length === 0) throw cliError('ISO8583_ERR_CLI_INPUT', 'the input holds no message (keep-alives only)');
+  if (total === 0) throw cliError('ISO8583_ERR_CLI_INPUT', 'the input holds no message (keep-alives only)');
+}
+
+/** The bytes of the input as one chunk. */
+async function* once(bytes: Buffer): AsyncIterable<Buffer> {
+  yield bytes;
+}
+
+/** The chunks of a stream as Buffers. */
+async function* chunksOf(stream: AsyncIterable<unknown>): AsyncIterable<Buffer> {
+  for await (const chunk of stream) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
 }
 
 function render(item: DecodedItem, format: DecodeFormat, codec: Codec): string {
@@ -108,14 +128,13 @@ export async function decodeCommand(argv: string[], io: CommandIo = processIo())
   const { dialect, lenient } = readDialectFlags(values);
   readFrameFlags(values); // check the framing flags before reading stdin
   const codec = createCodec(dialect, { lenient });
-  let bytes: Buffer;
-  if (positionals.length === 1) bytes = hexToBytes(positionals[0] as string, 'the HEX argument');
-  else {
-    const raw = await readInput(io, 'the wire image');
-    bytes = input === 'hex' ? hexToBytes(raw.toString('latin1'), 'the hex on stdin') : raw;
-  }
+  let chunks: AsyncIterable<Buffer>;
+  if (positionals.length === 1) chunks = once(hexToBytes(positionals[0] as string, 'the HEX argument'));
+  else if (input === 'hex') {
+    chunks = once(hexToBytes((await readInput(io, 'the wire image')).toString('latin1'), 'the hex on stdin'));
+  } else chunks = chunksOf(inputStream(io, 'the wire image'));
   let count = 0;
-  await decodeAll(bytes, codec, values, lenient, async (item) => {
+  await decodeAll(chunks, codec, values, lenient, async (item) => {
     // describe blocks are separated by an empty line; JSON and XML are one document per line / block
     const sep = format === 'describe' && count > 0 ? '\n' : '';
     count += 1;
