@@ -1,0 +1,95 @@
+// The shared flags (dialect, framing, TLS) as every command reads them, and the options they turn into.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isIso8583Error } from '@iso8583/codec';
+import {
+  DIALECT_FLAGS,
+  FRAME_FLAGS,
+  TLS_FLAGS,
+  hexToBytes,
+  parseCommandArgs,
+  readClientTls,
+  readDialectFlags,
+  readFrameFlags,
+  readServerTls,
+} from '../src/index.js';
+
+const FLAGS = { ...DIALECT_FLAGS, ...FRAME_FLAGS, ...TLS_FLAGS };
+
+function parse(argv: string[]): ReturnType<typeof parseCommandArgs>['values'] {
+  return parseCommandArgs(argv, FLAGS, 1).values;
+}
+
+/** Asserts that `fn` throws an Iso8583Error with `code` whose `field` is `field`. */
+function throwsCoded(fn: () => unknown, code: string, field?: string): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(isIso8583Error(err));
+    assert.equal(err.code, code);
+    if (field !== undefined) assert.equal(err.field, field);
+    return true;
+  });
+}
+
+test('--header-hex sets the fixed header and --header-bytes to its length; a different --header-bytes is refused', () => {
+  const frame = readFrameFlags(parse(['--frame', 'bcd2', '--header-hex', '60 00 01 00 00']));
+  assert.equal(frame.frame, 'bcd2');
+  assert.equal(frame.headerBytes, 5);
+  assert.equal(frame.header?.toString('hex'), '6000010000');
+  throwsCoded(() => readFrameFlags(parse(['--header-hex', '600001', '--header-bytes', '5'])), 'ISO8583_ERR_CLI_OPTION',
+    '--header-bytes');
+});
+
+test('without --frame the command default applies, and no default means a bare message', () => {
+  assert.equal(readFrameFlags(parse([])).frame, undefined);
+  assert.equal(readFrameFlags(parse([]), 'binary2').frame, 'binary2');
+  assert.equal(readFrameFlags(parse(['-f', 'ascii4', '--length-includes-header']), 'binary2').lengthIncludesHeader, true);
+});
+
+test('--dialect takes a built-in name (default iso87ascii) and --lenient is off unless given', () => {
+  const d = readDialectFlags(parse([]));
+  assert.equal(d.ref, 'iso87ascii');
+  assert.equal(d.lenient, false);
+  assert.equal(readDialectFlags(parse(['-d', 'iso87binary', '--lenient'])).dialect.name, 'iso87binary');
+});
+
+test('any --tls-* flag means TLS; --tls-insecure turns the certificate check off', () => {
+  assert.equal(readClientTls(parse([])), undefined);
+  assert.deepEqual(readClientTls(parse(['--tls'])), { rejectUnauthorized: true });
+  assert.deepEqual(readClientTls(parse(['--tls-servername', 'bank.example', '--tls-insecure'])),
+    { rejectUnauthorized: false, servername: 'bank.example' });
+});
+
+test('TLS files are read as PEM text; a listener needs a certificate and a key, and --tls-ca asks for client ones', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-flags-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const name of ['cert.pem', 'key.pem', 'ca.pem']) writeFileSync(join(dir, name), `PEM of ${name}`);
+  const files = ['--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')];
+  assert.deepEqual(readServerTls(parse(files)), { cert: 'PEM of cert.pem', key: 'PEM of key.pem', requestCert: false });
+  assert.deepEqual(readServerTls(parse([...files, '--tls-ca', join(dir, 'ca.pem')])),
+    { cert: 'PEM of cert.pem', key: 'PEM of key.pem', ca: 'PEM of ca.pem', requestCert: true });
+  throwsCoded(() => readServerTls(parse(['--tls'])), 'ISO8583_ERR_CLI_USAGE', '--tls-cert');
+  throwsCoded(() => readServerTls(parse([...files, '--tls-insecure'])), 'ISO8583_ERR_CLI_USAGE', '--tls-insecure');
+  throwsCoded(() => readClientTls(parse(['--tls-cert', join(dir, 'cert.pem')])), 'ISO8583_ERR_CLI_USAGE', '--tls-key');
+  throwsCoded(() => readClientTls(parse(['--tls-ca', join(dir, 'missing.pem')])), 'ISO8583_ERR_CLI_FILE', '--tls-ca');
+});
+
+test('hex text: whitespace and 0x ignored, either case; a bad digit gives its position and not the text', () => {
+  assert.equal(hexToBytes(' 0xDe ad\nBE ef ', 'x').toString('hex'), 'deadbeef');
+  assert.throws(() => hexToBytes('41111111111111G1', 'the HEX argument'), (err: unknown) => {
+    assert.ok(isIso8583Error(err));
+    assert.equal(err.code, 'ISO8583_ERR_CLI_HEX');
+    assert.match(err.message, /position 15/);
+    assert.ok(!err.message.includes('4111111111'));
+    return true;
+  });
+});
+
+test('a string flag without its value, and a boolean flag given one, are usage errors naming the flag', () => {
+  throwsCoded(() => parse(['--frame']), 'ISO8583_ERR_CLI_USAGE', '--frame');
+  throwsCoded(() => parse(['--tls=yes']), 'ISO8583_ERR_CLI_USAGE', '--tls');
+  throwsCoded(() => parse(['--nope']), 'ISO8583_ERR_CLI_USAGE', '--nope');
+  assert.equal(parseCommandArgs(['--help'], FLAGS).help, true);
+});
