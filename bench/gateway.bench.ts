@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     const sampler = (async () => {
       while (running) {
         await new Promise((r) => setTimeout(r, SAMPLE_MS));
+        if (!running) break;
         const text = await (await fetch(`${httpUrl}/metrics`)).text();
         const s = { heap: metric(text, 'nodejs_heap_size_used_bytes'), fds: metric(text, 'process_open_fds') };
         samples.push(s);

@@ -27,6 +27,8 @@ export interface ScriptedBank {
   port: number;
   /** Every request received, in order. */
   received: IsoMessage[];
+  /** Replaces the answering rule by one that may answer later through `write`. */
+  onRequest(handler: (request: IsoMessage, write: (reply: IsoMessage) => void) => void): void;
   /** Resolves when a request satisfying `test` has been received (or has already been). */
   waitFor(test: (m: IsoMessage) => boolean): Promise<IsoMessage>;
   close(): Promise<void>;
@@ -34,6 +36,10 @@ export interface ScriptedBank {
 
 /** Starts a scripted bank. */
 export async function startBank(answer: (request: IsoMessage) => IsoMessage | undefined): Promise<ScriptedBank> {
+  let handler = (request: IsoMessage, write: (reply: IsoMessage) => void): void => {
+    const reply = answer(request);
+    if (reply !== undefined) write(reply);
+  };
   const received: IsoMessage[] = [];
   const waiters: { test: (m: IsoMessage) => boolean; resolve: (m: IsoMessage) => void }[] = [];
   const sockets = new Set<Socket>();
@@ -53,8 +59,9 @@ export async function startBank(answer: (request: IsoMessage) => IsoMessage | un
             w.resolve(request);
           }
         }
-        const reply = answer(request);
-        if (reply !== undefined) socket.write(encodeFrame(codec.pack(reply), { lengthHeader: 'binary2' }));
+        handler(request, (reply) => {
+          if (!socket.destroyed) socket.write(encodeFrame(codec.pack(reply), { lengthHeader: 'binary2' }));
+        });
       }
     });
   });
@@ -62,6 +69,9 @@ export async function startBank(answer: (request: IsoMessage) => IsoMessage | un
   return {
     port: (server.address() as { port: number }).port,
     received,
+    onRequest: (h) => {
+      handler = h;
+    },
     waitFor: (test) => {
       const found = received.find(test);
       if (found !== undefined) return Promise.resolve(found);

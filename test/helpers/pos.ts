@@ -5,6 +5,7 @@
  */
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 
@@ -44,6 +45,17 @@ export class PosClient {
   static open(host: string, port: number): Promise<PosClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port }, () => {
+        socket.off('error', reject);
+        resolve(new PosClient(socket));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** Opens a TLS connection trusting `ca` (PEM). */
+  static openTls(host: string, port: number, ca: string): Promise<PosClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connectTls({ host, port, ca, servername: 'localhost' }, () => {
         socket.off('error', reject);
         resolve(new PosClient(socket));
       });

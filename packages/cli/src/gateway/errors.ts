@@ -10,7 +10,6 @@ export const GATEWAY_ERROR_CODES = {
   ISO8583_ERR_FLOW_FILE: 'A flow file that cannot be read or is not JSON.',
   ISO8583_ERR_FLOW_INVALID: 'A flow file that breaks the flow schema; `problems` lists every offending JSON path.',
   ISO8583_ERR_FLOW_MODULE: 'A sequence module of a flow file that cannot be loaded or does not export a function.',
-  ISO8583_ERR_UPSTREAM_UNAVAILABLE: 'The gateway could not deliver a request to the upstream host.',
 } as const;
 
 /** A stable error code of the gateway and flow runner. */

@@ -75,7 +75,7 @@ export function upstreamOptions(config: GatewayConfig, logger: Logger, registry:
     echoInterval: config.echoInterval,
     signOn: config.signOn,
     signOff: config.signOn,
-    terminalQueue: { enabled: config.terminalQueue },
+    terminalQueue: { enabled: config.terminalQueue, timeout: config.requestTimeout },
     logger: logger.child({ side: 'upstream' }),
     registry,
   };
@@ -142,7 +142,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     headerBytes: config.clientHeaderBytes ?? config.headerBytes,
     maxConnections: config.maxConnections,
     idleTimeout: config.idleTimeout,
-    sequenceTimeout: config.requestTimeout + 5_000,
+    // Longer than anything the connector can take (queue wait + bank answer), so the connector's own failure, with
+    // its response code, is what the terminal gets.
+    sequenceTimeout: (config.terminalQueue ? 2 : 1) * config.requestTimeout + 5_000,
     connectors: { upstream: connector },
     logger: logger.child({ side: 'pos' }),
     registry,
