@@ -11,6 +11,9 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
@@ -113,13 +116,14 @@ async function bareEcho(port: number, connections: number, depth: number): Promi
 }
 
 /** Through the connector: `sendMessage(object)`, `connections` multiplexed connections, `depth` in flight each. */
-async function throughConnector(port: number, connections: number, depth: number): Promise<Result> {
+async function throughConnector(port: number, connections: number, depth: number, journalDir?: string): Promise<Result> {
   const connector = createConnector({
     host: '127.0.0.1',
     port,
     pool: { min: connections, max: connections },
     maxInFlight: connections * depth + 1,
     requestTimeout: 30_000,
+    ...(journalDir === undefined ? {} : { reversal: { enabled: true, journalDir } }),
   });
   await connector.connect();
   // Let the pool open every connection before measuring.
@@ -156,7 +160,7 @@ async function throughConnector(port: number, connections: number, depth: number
   if (stats.responses < total || stats.inFlight !== 0) throw new Error('requests were lost');
   const sorted = latencies.sort();
   return {
-    name: `connector sendMessage(object), ${connections} x ${depth}`,
+    name: `connector sendMessage(object)${journalDir === undefined ? '' : ' + journal'}, ${connections} x ${depth}`,
     rate: total / seconds,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
@@ -175,6 +179,13 @@ try {
     results.push(await bareEcho(echo.port, connections, depth));
     echo.child.kill();
     results.push(await throughConnector(peer.port, connections, depth));
+  }
+  // With reversal on: every purchase's reversal is journaled (appended and fsynced, group commit) before it leaves.
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-bench-journal-'));
+  try {
+    results.push(await throughConnector(peer.port, 1, 64, dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 } finally {
   peer.child.kill();

@@ -538,6 +538,9 @@ export class Connector extends EventEmitter implements ChannelHost {
 
   /** Multiplex: waits for a channel (up to `pool.acquireTimeout`); a failed connect attempt fails the wait at once. */
   private waitForChannel(): Promise<Channel> {
+    if (this.state !== 'open') {
+      return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing and has no connection'));
+    }
     return new Promise<Channel>((resolve, reject) => {
       const w: Waiter = {
         resolve: (channel) => {

@@ -2,7 +2,7 @@
  * The reversal journal: a reversal is written (and fsynced) before its original request leaves, so that a crash at
  * any point loses nothing; on the next start, every reversal not marked done is sent. The embedded journal is an
  * append-only file of JSON lines (`reversals.jsonl`) with group commit: records written in the same moment share one
- * write and one fsync. It is compacted (live entries only) when opened.
+ * write and one fsync. It is compacted (live entries only) when opened and whenever it grows past `compactAt`.
  */
 import { mkdirSync } from 'node:fs';
 import { open, readFile, rename } from 'node:fs/promises';
@@ -42,6 +42,9 @@ export interface ReversalJournal {
   close(): Promise<void>;
 }
 
+/** The size past which the file is rewritten with only its live entries (checked after each write). */
+const COMPACT_AT = 64 * 1024 * 1024;
+
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
@@ -56,9 +59,20 @@ export class FileJournal implements ReversalJournal {
   private waiters: Waiter[] = [];
   private flushing: Promise<void> | undefined;
   private closed = false;
+  private bytes = 0;
+  private readonly live = new Map<string, JournalEntry>();
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    /** The file size (bytes) past which it is compacted while running. Default 64 MiB. */
+    readonly compactAt: number = COMPACT_AT,
+  ) {
     this.path = join(dir, 'reversals.jsonl');
+  }
+
+  /** Entries added and not yet done. */
+  get size(): number {
+    return this.live.size;
   }
 
   async open(): Promise<JournalEntry[]> {
@@ -86,16 +100,9 @@ export class FileJournal implements ReversalJournal {
           live.delete(record.id);
         }
       }
-      const entries = [...live.values()];
-      // Compaction: the live entries go to a new file, fsynced, then renamed over the old one.
-      const tmp = `${this.path}.tmp`;
-      const out = await open(tmp, 'w', 0o600);
-      await out.writeFile(entries.map((e) => JSON.stringify({ op: 'add', ...e }) + '\n').join(''));
-      await out.sync();
-      await out.close();
-      await rename(tmp, this.path);
-      this.handle = await open(this.path, 'a', 0o600);
-      return entries;
+      for (const [id, entry] of live) this.live.set(id, entry);
+      await this.rewrite();
+      return [...live.values()];
     } catch (err) {
       throw connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal cannot be opened', {
         field: 'reversal.journalDir',
@@ -105,10 +112,12 @@ export class FileJournal implements ReversalJournal {
   }
 
   add(entry: JournalEntry): Promise<void> {
+    this.live.set(entry.id, entry);
     return this.append(JSON.stringify({ op: 'add', ...entry }));
   }
 
   done(id: string, outcome: JournalOutcome): Promise<void> {
+    this.live.delete(id);
     return this.append(JSON.stringify({ op: 'done', id, outcome, at: Date.now() }));
   }
 
@@ -118,6 +127,20 @@ export class FileJournal implements ReversalJournal {
     while (this.flushing !== undefined || this.queue.length > 0) await (this.flushing ?? this.flush());
     await this.handle?.close();
     this.handle = undefined;
+  }
+
+  /** Compaction: the live entries go to a new file, fsynced, then renamed over the old one, which is reopened. */
+  private async rewrite(): Promise<void> {
+    const tmp = `${this.path}.tmp`;
+    const out = await open(tmp, 'w', 0o600);
+    const text = [...this.live.values()].map((e) => JSON.stringify({ op: 'add', ...e }) + '\n').join('');
+    await out.writeFile(text);
+    await out.sync();
+    await out.close();
+    await this.handle?.close();
+    await rename(tmp, this.path);
+    this.handle = await open(this.path, 'a', 0o600);
+    this.bytes = Buffer.byteLength(text);
   }
 
   private append(line: string): Promise<void> {
@@ -149,8 +172,11 @@ export class FileJournal implements ReversalJournal {
       try {
         const handle = this.handle;
         if (handle === undefined) throw new Error('journal closed');
-        await handle.write(lines.join(''));
+        const text = lines.join('');
+        await handle.write(text);
         await handle.datasync();
+        this.bytes += Buffer.byteLength(text);
+        if (this.bytes > this.compactAt) await this.rewrite();
         for (const w of waiters) w.resolve();
       } catch (err) {
         const error = connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal cannot be written', {

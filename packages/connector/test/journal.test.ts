@@ -1,0 +1,65 @@
+// The file journal: durable appends, group commit, compaction, and lines cut by a crash.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileJournal } from '../src/index.js';
+
+function dir(t: { after(fn: () => void): void }): string {
+  const d = mkdtempSync(join(tmpdir(), 'iso8583-fj-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+const entry = (id: string) => ({ id, at: 1, reversal: { '0': '0400', '11': id.padStart(6, '0').slice(-6) } });
+
+test('FileJournal – entries added and not done survive a reopen; done ones do not; the file is mode 0600', async (t) => {
+  const d = dir(t);
+  const j = new FileJournal(d);
+  await j.open();
+  await Promise.all([j.add(entry('1')), j.add(entry('2')), j.add(entry('3'))]);
+  await j.done('2', 'not-needed');
+  await j.close();
+  assert.equal(statSync(j.path).mode & 0o777, 0o600);
+  const again = new FileJournal(d);
+  assert.deepEqual((await again.open()).map((e) => e.id), ['1', '3']);
+  await again.close();
+});
+
+test('FileJournal – a last line cut by a crash is ignored', async (t) => {
+  const d = dir(t);
+  const j = new FileJournal(d);
+  await j.open();
+  await j.add(entry('7'));
+  await j.close();
+  appendFileSync(j.path, '{"op":"add","id":"8","reversal":{"0":"04');
+  const again = new FileJournal(d);
+  assert.deepEqual((await again.open()).map((e) => e.id), ['7']);
+  await again.close();
+});
+
+test('FileJournal – past compactAt the file is rewritten with only its live entries', async (t) => {
+  const d = dir(t);
+  const j = new FileJournal(d, 2000);
+  await j.open();
+  for (let i = 0; i < 40; i++) {
+    await j.add(entry(String(i)));
+    if (i !== 17) await j.done(String(i), 'not-needed');
+  }
+  assert.ok(statSync(j.path).size < 2000 + 200);
+  assert.equal(j.size, 1);
+  await j.close();
+  const lines = readFileSync(j.path, 'utf8').split('\n').filter((l) => l !== '');
+  assert.ok(lines.some((l) => l.includes('"id":"17"')));
+  const again = new FileJournal(d);
+  assert.deepEqual((await again.open()).map((e) => e.id), ['17']);
+  await again.close();
+});
+
+test('FileJournal – an unwritable folder fails with ISO8583_ERR_CONNECTOR_JOURNAL naming the option', async (t) => {
+  const d = dir(t);
+  appendFileSync(join(d, 'file'), 'x');
+  const j = new FileJournal(join(d, 'file', 'sub'));
+  await assert.rejects(j.open(), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL', field: 'reversal.journalDir' });
+});
