@@ -106,24 +106,37 @@ class CompiledCodec implements Codec {
     }
     const lenient = this.lenient;
     const mti = mtiValue(message['0']);
-    if (mti === undefined || !this.layout.prepare(message, lenient)) throw this.invalid(message, lenient);
+    if (mti === undefined) throw this.invalid(message, lenient);
     const headerLength = this.headerLength;
     const header = options?.header;
     if (header !== undefined && (!(header instanceof Uint8Array) || header.length !== headerLength)) {
       throw codecError('ISO8583_ERR_HEADER', `the header must be ${headerLength} bytes`, { field: 'header' });
     }
     const w = this.writer;
-    const start = headerLength + this.mtiBytes;
-    w.ensure(start + this.layout.bitmapSize());
+    const layout = this.layout;
+    // Header, MTI and the largest bitmap fit before `reserve`; the fields are written from there in one pass, then
+    // the bitmap, MTI and header just before them.
+    const reserve = headerLength + this.mtiBytes + layout.maxBitmapSize();
+    w.ensure(reserve + 256);
+    let start: number;
+    let end = layout.packDirect(message, w, reserve, lenient);
+    if (end === -1) throw this.invalid(message, lenient);
+    if (end === -2) {
+      if (!layout.prepare(message, lenient)) throw this.invalid(message, lenient);
+      w.ensure(headerLength + this.mtiBytes + layout.bitmapSize() + 8);
+      start = 0;
+      end = layout.write(w, headerLength + this.mtiBytes);
+    } else {
+      start = layout.writeBitmapBefore(w.buf, reserve) - this.mtiBytes - headerLength;
+    }
     const buf = w.buf;
     if (headerLength > 0) {
-      if (header === undefined) buf.fill(0, 0, headerLength);
-      else buf.set(header, 0);
+      if (header === undefined) buf.fill(0, start, start + headerLength);
+      else buf.set(header, start);
     }
-    writeMti(buf, headerLength, mti, this.mtiEncoding);
-    const end = this.layout.write(w, start);
-    const out = Buffer.allocUnsafe(end);
-    w.buf.copy(out, 0, 0, end);
+    writeMti(buf, start + headerLength, mti, this.mtiEncoding);
+    const out = Buffer.allocUnsafe(end - start);
+    buf.copy(out, 0, start, end);
     return out;
   }
 

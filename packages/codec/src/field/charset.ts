@@ -18,7 +18,7 @@ const TRACK = 16;
 const HEX = 32;
 
 /** Character code (0-255) -> the classes it belongs to. */
-const CLASS: Uint8Array = (() => {
+export const CLASS: Uint8Array = (() => {
   const table = new Uint8Array(256);
   for (let c = 0x21; c <= 0x7e; c++) table[c] = SPECIAL;
   for (let c = 0xa0; c <= 0xff; c++) table[c] = SPECIAL;

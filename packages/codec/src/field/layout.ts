@@ -10,6 +10,7 @@ import type { FieldPlan } from './plan.js';
 import { ENC_EBCDIC_HEX, ENC_HEX, compileField } from './plan.js';
 import { lastProblem, prepareText, prepareValue } from './prepare.js';
 import { maxWireSize, writeField } from './write.js';
+import { writeValue } from './fast-write.js';
 import { cursor, readExtent, readField } from './read.js';
 import { truncated } from './truncated.js';
 import { Writer, fieldNumber } from './writer.js';
@@ -83,6 +84,73 @@ export class Layout {
   /** The largest field number present after {@link prepare}. */
   get highest(): number {
     return this.maxId;
+  }
+
+  /** Bytes to keep before the fields for the largest bitmap this layout can have (0 when positional). */
+  maxBitmapSize(): number {
+    if (this.positional) return 0;
+    if (this.bitmapBytes > 0) return bitmapWireSize(this.bitmapEncoding, this.bitmapBytes);
+    return bitmapWireSize(this.bitmapEncoding, this.tertiary ? 24 : 16);
+  }
+
+  /**
+   * Fast path of pack, one pass: writes the fields of `msg` at `base` (the caller keeps room for the largest
+   * bitmap before it) while checking them, and notes their bits. Returns the offset after the last field, -1 on the
+   * first problem (the caller then collects them all), or -2 when the message has keys that are not fields of this
+   * layout (the caller then uses {@link prepare} and {@link write}, which name them).
+   */
+  packDirect(msg: MessageInput, w: Writer, base: number, lenient: boolean): number {
+    const order = this.order;
+    const bits = this.bits;
+    bits.fill(0);
+    let off = base;
+    let last = 0;
+    // Values are read by number (much cheaper than enumerating the keys); the key count then tells whether the
+    // message has keys that are not fields of this layout (the slow path names them).
+    let found = 0;
+    if (this.composite) {
+      if (msg[COMPOSITE_HEADER_KEY] !== undefined) found++;
+    } else {
+      if (msg[0] !== undefined) found++;
+      if (msg[1] !== undefined) found++;
+    }
+    for (let i = 0; i < order.length; i++) {
+      const plan = order[i]!;
+      const num = plan.num;
+      const v = msg[num];
+      if (v === undefined) continue;
+      found++;
+      if (v === null) continue;
+      if (typeof v === 'string' && plan.composite === undefined) {
+        off = writeValue(w, off, plan, v, lenient);
+        if (off < 0) return -1;
+      } else {
+        const s = plan.composite === undefined ? prepareValue(plan, v, lenient) : prepareComposite(plan, v, lenient);
+        if (s === undefined) return -1;
+        w.ensure(off + maxWireSize(s));
+        off = writeField(w.buf, off, plan, s);
+      }
+      const bit = num - 1;
+      bits[bit >> 3]! |= 0x80 >> (bit & 7);
+      last = num;
+    }
+    if (found !== Object.keys(msg).length) return -2;
+    this.maxId = last;
+    return off;
+  }
+
+  /** Writes the bitmap of the fields packed by {@link packDirect} so that it ends at `end`; returns where it starts. */
+  writeBitmapBefore(buf: Uint8Array, end: number): number {
+    const bits = this.bits;
+    let bytes = this.bitmapBytes;
+    if (bytes === 0) {
+      bytes = this.maxId > 128 ? 24 : this.maxId > 64 ? 16 : 8;
+      if (bytes > 8) bits[0]! |= 0x80;
+      if (bytes > 16) bits[8]! |= 0x80;
+    }
+    const start = end - bitmapWireSize(this.bitmapEncoding, bytes);
+    writeBitmap(buf, start, bits, 0, bytes, this.bitmapEncoding);
+    return start;
   }
 
   /**
@@ -207,22 +275,31 @@ export class Layout {
 
   /** Packs a composite's contents (header bytes, then bitmap and sub-fields); undefined on a problem. */
   packContent(msg: MessageInput, lenient: boolean): Buffer | undefined {
-    if (!this.prepare(msg, lenient)) return undefined;
     const w = this.writer!;
     const header = msg[COMPOSITE_HEADER_KEY];
-    let off = 0;
-    w.ensure(this.headerLength + this.bitmapSize() + 8);
+    let start: number;
+    let end: number;
+    const reserve = this.headerLength + this.maxBitmapSize();
+    w.ensure(reserve + 64);
+    end = this.positional ? -2 : this.packDirect(msg, w, reserve, lenient);
+    if (end === -1) return undefined;
+    if (end === -2) {
+      if (!this.prepare(msg, lenient)) return undefined;
+      w.ensure(this.headerLength + this.bitmapSize() + 8);
+      start = 0;
+      end = this.write(w, this.headerLength);
+    } else {
+      start = this.writeBitmapBefore(w.buf, reserve) - this.headerLength;
+    }
     if (this.headerLength > 0) {
-      if (header === undefined || header === null) w.buf.fill(0, 0, this.headerLength);
+      if (header === undefined || header === null) w.buf.fill(0, start, start + this.headerLength);
       else if (typeof header === 'string' && isHex(header) && header.length === 2 * this.headerLength) {
-        writeBinary(w.buf, 0, header);
+        writeBinary(w.buf, start, header);
       } else {
         return undefined;
       }
-      off = this.headerLength;
     }
-    off = this.write(w, off);
-    return Buffer.from(w.buf.subarray(0, off));
+    return Buffer.from(w.buf.subarray(start, end));
   }
 
   /** Every problem of the fields of `msg` (slow path of pack, and `validate`). */

@@ -1,0 +1,86 @@
+/**
+ * The one-pass writer of pack's fast path: for the common cases (an ASCII text or digit value of the right size, a
+ * BCD number, a binary value) the type check and the write are one loop over the characters. Anything else (padding,
+ * amounts, EBCDIC, lenient mode) goes through `prepareText` and `writeField`. Returns -1 on any problem: the caller
+ * then collects every problem of the message on the slow path.
+ */
+import type { FieldPlan } from './plan.js';
+import { COUNT_UNITS, ENC_ASCII, ENC_BCD, ENC_BINARY, ENC_HEX, prefixValue } from './plan.js';
+import type { Writer } from './writer.js';
+import { CLASS } from './charset.js';
+import { prepareText } from './prepare.js';
+import { maxWireSize, writeField, writePrefix } from './write.js';
+import { writeBcd } from '../encoding/bcd.js';
+import { HEX_VALUE } from '../encoding/hex-digits.js';
+
+function general(w: Writer, off: number, plan: FieldPlan, s: string, lenient: boolean): number {
+  const t = prepareText(plan, s, lenient);
+  if (t === undefined) return -1;
+  w.ensure(off + maxWireSize(t));
+  return writeField(w.buf, off, plan, t);
+}
+
+/** True when `units` fits the field as it is: the exact fixed length, or within the maximum and the prefix. */
+function fits(plan: FieldPlan, units: number): boolean {
+  if (plan.fixed) return units === plan.length;
+  return units <= plan.length && (plan.counts === COUNT_UNITS ? units : prefixValue(plan, units)) <= plan.pfxMax;
+}
+
+/** Writes the plain value `s` of `plan` at `off`, checking it on the way; returns the offset after it, or -1. */
+export function writeValue(w: Writer, off: number, plan: FieldPlan, s: string, lenient: boolean): number {
+  const n = s.length;
+  const enc = plan.enc;
+  if (lenient || plan.amount) return general(w, off, plan, s, lenient);
+  if (enc === ENC_ASCII) {
+    if (!fits(plan, n)) return general(w, off, plan, s, lenient);
+    w.ensure(off + n + 8);
+    const buf = w.buf;
+    let o = plan.fixed ? off : writePrefix(buf, off, plan, n);
+    const mask = plan.mask;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0xff || (CLASS[c]! & mask) === 0) return -1;
+      buf[o++] = c;
+    }
+    return o;
+  }
+  if (enc === ENC_BCD) {
+    if (!fits(plan, n)) return general(w, off, plan, s, lenient);
+    const track = plan.track;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if ((c < 0x30 || c > 0x39) && !(track && (c === 0x3d || c === 0x44))) return general(w, off, plan, s, lenient);
+    }
+    w.ensure(off + n + 8);
+    const buf = w.buf;
+    const o = plan.fixed ? off : writePrefix(buf, off, plan, n);
+    return writeBcd(buf, o, s, 0, plan.leftJustified, plan.padNibble);
+  }
+  if (enc === ENC_BINARY || enc === ENC_HEX) {
+    const units = n >> 1;
+    if ((n & 1) !== 0 || !fits(plan, units)) return general(w, off, plan, s, lenient);
+    w.ensure(off + n + 8);
+    const buf = w.buf;
+    let o = plan.fixed ? off : writePrefix(buf, off, plan, units);
+    if (enc === ENC_HEX) {
+      for (let i = 0; i < n; i++) {
+        let c = s.charCodeAt(i);
+        if (c > 0xff || HEX_VALUE[c] === 255) return -1;
+        if (c >= 0x61) c -= 0x20;
+        buf[o++] = c;
+      }
+      return o;
+    }
+    for (let i = 0; i < n; i += 2) {
+      const a = s.charCodeAt(i);
+      const b = s.charCodeAt(i + 1);
+      if (a > 0xff || b > 0xff) return -1;
+      const hi = HEX_VALUE[a]!;
+      const lo = HEX_VALUE[b]!;
+      if (hi === 255 || lo === 255) return -1;
+      buf[o++] = (hi << 4) | lo;
+    }
+    return o;
+  }
+  return general(w, off, plan, s, lenient);
+}
