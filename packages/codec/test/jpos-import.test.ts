@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readVector } from '@iso8583/test-support';
-import { dialectFromPackagerXml, getDialect, isIso8583Error } from '../src/index.js';
+import fc from 'fast-check';
+import { createCodec, dialectFromPackagerXml, getDialect, isIso8583Error } from '../src/index.js';
 import type { Dialect, FieldSpec } from '../src/index.js';
 
 const PACKAGERS = [
@@ -322,3 +323,32 @@ for (const name of ['iso87ascii', 'iso87binary']) {
     assert.deepEqual(differences(imported, builtin), TYPE_DIFFERENCES);
   });
 }
+
+test('jPOS import – every imported stock file is a dialect the codec accepts', () => {
+  for (const file of PACKAGERS) {
+    const codec = createCodec(dialectFromPackagerXml(packager(file), file));
+    assert.equal(codec.dialect.name, file);
+  }
+});
+
+test('jPOS import – damaged packager files fail only with coded packager or dialect errors (property)', () => {
+  const source = packager('jpos/packagers/postpack.xml');
+  const codes = new Set(['ISO8583_ERR_PACKAGER_XML', 'ISO8583_ERR_PACKAGER_CLASS', 'ISO8583_ERR_DIALECT_INVALID']);
+  // Imported, then given to the codec (which checks the dialect's semantic rules): a dialect or a coded error.
+  const importOrCodedError = (xml: string): boolean => {
+    try {
+      createCodec(dialectFromPackagerXml(xml));
+      return true;
+    } catch (err) {
+      return isIso8583Error(err) && codes.has(err.code);
+    }
+  };
+  fc.assert(
+    fc.property(fc.nat(source.length), fc.nat(source.length), fc.string({ maxLength: 12 }), (at, cut, insert) => {
+      // A truncation, and an insertion of arbitrary text anywhere (into a tag, an attribute, a class name...).
+      return importOrCodedError(source.slice(0, cut)) && importOrCodedError(source.slice(0, at) + insert + source.slice(at));
+    }),
+    { numRuns: 150 },
+  );
+  fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => importOrCodedError(text)), { numRuns: 200 });
+});
