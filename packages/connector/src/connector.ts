@@ -74,7 +74,7 @@ export interface ConnectorStats {
   responses: number;
   /** Requests that timed out. */
   timeouts: number;
-  /** Requests that failed otherwise (including timeouts? no: these are the other failures). */
+  /** Requests that failed other than by timeout (connection lost, refused, invalid message, ...). */
   errors: number;
   /** Connections lost or failed and opened again. */
   reconnects: number;
@@ -112,7 +112,7 @@ function poolError(err: unknown, acquireTimeout: number): Iso8583Error {
  * info), `late-response` (message, info), `reversal` ({@link ReversalEvent}), `error` (only when listened to),
  * `close`.
  */
-export class Connector extends EventEmitter implements ChannelHost {
+export class Connector extends EventEmitter {
   /** The connector's name. */
   readonly name: string;
   /** The validated options (frozen). */
@@ -128,6 +128,8 @@ export class Connector extends EventEmitter implements ChannelHost {
   /** The prom-client Registry holding the connector's metrics. */
   readonly registry: Registry;
   private readonly metrics: ConnectorMetrics;
+  /** What the channels see of the connector. */
+  private readonly host: ChannelHost;
   private readonly pool: Pool<Channel>;
   private readonly multiplex: boolean;
   private readonly held: Channel[] = [];
@@ -180,6 +182,15 @@ export class Connector extends EventEmitter implements ChannelHost {
     };
     this.frameHeader = o.headerBytes > 0 ? o.header : undefined;
     this.logger = (o.logger ?? silent).child({ connector: o.name });
+    this.host = {
+      options: o,
+      codec: this.codec,
+      matchKey: this.matchKey,
+      framing: this.framing,
+      unmatched: (channel, message, header, late) => this.unmatched(channel, message, header, late),
+      closed: (channel, err) => this.closed(channel, err),
+      echo: (channel) => this.echo(channel),
+    };
     this.multiplex = o.mode === 'multiplex';
     this.backoff = new Backoff(o.reconnect.initialDelay, o.reconnect.maxDelay);
     this.metrics = new ConnectorMetrics(
@@ -195,7 +206,11 @@ export class Connector extends EventEmitter implements ChannelHost {
     if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout);
     if (o.reversal.enabled && o.reversal.journalDir !== undefined) {
       this.reversals = new ReversalManager(
-        this,
+        {
+          logger: this.logger,
+          sendReversal: (message, timeout) => this.sendReversal(message, timeout),
+          reversalEvent: (event) => this.reversalEvent(event),
+        },
         new FileJournal(o.reversal.journalDir),
         { ...o.reversal, requestTimeout: o.requestTimeout },
         this.codec.dialect,
@@ -314,10 +329,10 @@ export class Connector extends EventEmitter implements ChannelHost {
     };
   }
 
-  // ---- ChannelHost ----
+  // ---- what the channels call ----
 
-  /** @internal A message that matched nothing, a late response, or a host-initiated request. */
-  unmatched(channel: Channel, message: IsoMessage, header: Buffer, late: boolean): void {
+  /** A message that matched nothing, a late response, or a host-initiated request. */
+  private unmatched(channel: Channel, message: IsoMessage, header: Buffer, late: boolean): void {
     const info = { connector: this.name, channel: channel.id, header };
     if (late) {
       channel.logger.info(summarize(message), 'late response (its request had timed out)');
@@ -341,8 +356,8 @@ export class Connector extends EventEmitter implements ChannelHost {
       });
   }
 
-  /** @internal A channel's connection ended. */
-  closed(channel: Channel, err: Iso8583Error | undefined): void {
+  /** A channel's connection ended. */
+  private closed(channel: Channel, err: Iso8583Error | undefined): void {
     this.open.delete(channel);
     this.echoing.delete(channel);
     const code = err?.code;
@@ -361,8 +376,8 @@ export class Connector extends EventEmitter implements ChannelHost {
     }
   }
 
-  /** @internal An echo test (0800, field 70 = 301) on an idle channel; a missing answer closes the channel. */
-  echo(channel: Channel): void {
+  /** An echo test (0800, field 70 = 301) on an idle channel; a missing answer closes the channel. */
+  private echo(channel: Channel): void {
     if (this.echoing.has(channel)) return;
     this.echoing.add(channel);
     this.networkRequest(channel, '301')
@@ -376,10 +391,10 @@ export class Connector extends EventEmitter implements ChannelHost {
       .finally(() => this.echoing.delete(channel));
   }
 
-  // ---- ReversalHost ----
+  // ---- what the reversal manager calls ----
 
-  /** @internal Sends a reversal attempt (no journal, no terminal queue). */
-  sendReversal(message: IsoMessage, timeout: number): Promise<IsoMessage> {
+  /** Sends a reversal attempt (no journal, no terminal queue). */
+  private sendReversal(message: IsoMessage, timeout: number): Promise<IsoMessage> {
     return this.dispatch(message, timeout, undefined, false).then((r) => {
       const amount = Number(message['4']);
       if (Number.isFinite(amount) && amount > 0) {
@@ -390,8 +405,7 @@ export class Connector extends EventEmitter implements ChannelHost {
     });
   }
 
-  /** @internal */
-  reversalEvent(event: ReversalEvent): void {
+  private reversalEvent(event: ReversalEvent): void {
     if (this.listenerCount('reversal') > 0) this.emit('reversal', event);
   }
 
@@ -440,10 +454,10 @@ export class Connector extends EventEmitter implements ChannelHost {
     const id = this.nextChannelId++;
     const logger = this.logger.child({ channel: id, host: this.options.host, port: this.options.port });
     // Shutting down: a closed placeholder settles the pool's waiting requests (a thrown error would be retried at once).
-    if (this.state !== 'open') return Channel.placeholder(id, this, logger);
+    if (this.state !== 'open') return Channel.placeholder(id, this.host, logger);
     let channel: Channel | undefined;
     try {
-      channel = await Channel.connect(id, this, logger);
+      channel = await Channel.connect(id, this.host, logger);
       this.open.add(channel);
       if (this.options.signOn) {
         const response = await this.networkRequest(channel, '001');
