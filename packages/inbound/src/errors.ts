@@ -29,6 +29,8 @@ export const INBOUND_ERROR_CODES = {
   ISO8583_ERR_INBOUND_TLS: 'A TLS handshake failed (bad or missing client certificate with `requestCert`, protocol error).',
   ISO8583_ERR_INBOUND_SOCKET: 'A connection failed (reset by the peer, write after the peer left); the connection is closed.',
   ISO8583_ERR_INBOUND_CLIENT_GONE: 'A reply was ready but the client had already disconnected; the reply is dropped.',
+  ISO8583_ERR_INBOUND_INTERNAL:
+    'An unexpected failure inside the endpoint while handling a message (a bug): logged and counted, the connection stays.',
 } as const;
 
 /** A stable error code of the inbound endpoint. */

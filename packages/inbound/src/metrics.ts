@@ -56,6 +56,9 @@ export class InboundMetrics {
   private readonly byReplyChild = new Map<string, Inc>();
   private readonly byErrorChild = new Map<string, Inc>();
   private readonly latency: { observe(value: number): void };
+  private readonly connectionsChild: { inc(v?: number): void; dec(v?: number): void };
+  private readonly inFlightChild: { inc(v?: number): void };
+  private readonly connectionsTotalChild: Inc;
 
   constructor(private readonly endpoint: string, registry?: Registry) {
     this.registry = registry ?? new Registry();
@@ -89,22 +92,25 @@ export class InboundMetrics {
       registers,
     }));
     this.latency = this.sequenceSeconds.labels({ endpoint });
+    this.connectionsChild = this.connectionsGauge.labels({ endpoint });
+    this.inFlightChild = this.inFlightGauge.labels({ endpoint });
+    this.connectionsTotalChild = this.connectionsTotal.labels({ endpoint });
     // Make the series visible at zero from the start.
     this.connectionsGauge.labels({ endpoint }).set(0);
     this.inFlightGauge.labels({ endpoint }).set(0);
-    this.connectionsTotal.labels({ endpoint }).inc(0);
+    this.connectionsTotalChild.inc(0);
   }
 
   connectionOpened(): void {
     this.counts.connections++;
     this.counts.totalConnections++;
-    this.connectionsGauge.labels({ endpoint: this.endpoint }).inc();
-    this.connectionsTotal.labels({ endpoint: this.endpoint }).inc();
+    this.connectionsChild.inc();
+    this.connectionsTotalChild.inc();
   }
 
   connectionClosed(): void {
     this.counts.connections--;
-    this.connectionsGauge.labels({ endpoint: this.endpoint }).dec();
+    this.connectionsChild.dec();
   }
 
   message(mti: string): void {
@@ -120,7 +126,7 @@ export class InboundMetrics {
 
   inFlight(delta: number): void {
     this.counts.inFlight += delta;
-    this.inFlightGauge.labels({ endpoint: this.endpoint }).inc(delta);
+    this.inFlightChild.inc(delta);
   }
 
   reply(mti: string, responseCode: string): void {

@@ -22,21 +22,14 @@ function isThenable(value: unknown): value is PromiseLike<SequenceResult> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** Runs a sequence; a promise that does not settle within `timeout` ms rejects with `SEQUENCE_TIMEOUT`. */
-async function runSequence(
-  sequence: Sequence,
-  message: ReceivedMessage,
-  context: MessageContext,
-  timeout: number,
-): Promise<SequenceResult> {
-  const out = sequence(message, context);
-  if (!isThenable(out)) return out;
+/** Waits for a sequence's promise; one that does not settle within `timeout` ms rejects with `SEQUENCE_TIMEOUT`. */
+function settle(out: PromiseLike<SequenceResult>, mti: string, timeout: number): Promise<SequenceResult> {
   return new Promise<SequenceResult>((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(inboundError('ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', `the sequence did not settle within ${timeout} ms`, {
-        mti: message.mti,
-      }));
+      reject(inboundError('ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', `the sequence did not settle within ${timeout} ms`, { mti }));
     }, timeout);
+    // The connection keeps the process alive while it matters; a closed endpoint leaves no timer holding it.
+    timer.unref();
     out.then(
       (value) => {
         clearTimeout(timer);
@@ -50,6 +43,17 @@ async function runSequence(
   });
 }
 
+/** Runs a sequence to its end (for the onError path, where speed does not matter). */
+async function runSequence(
+  sequence: Sequence,
+  message: ReceivedMessage,
+  context: MessageContext,
+  timeout: number,
+): Promise<SequenceResult> {
+  const out = sequence(message, context);
+  return isThenable(out) ? settle(out, message.mti, timeout) : out;
+}
+
 /** A sequence failure as a coded error: a timeout stays as it is, anything thrown becomes `SEQUENCE_FAILED`. */
 function asSequenceError(err: unknown, mti: string, which: string): Iso8583Error {
   if (isIso8583Error(err) && err.code === 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT') return err;
@@ -59,17 +63,29 @@ function asSequenceError(err: unknown, mti: string, which: string): Iso8583Error
   });
 }
 
+/** What one message needs from decode to reply. */
+interface InFlight {
+  readonly core: EndpointCore;
+  readonly frame: Frame;
+  readonly decoded: Decoded;
+  readonly peer: Peer;
+  readonly message: ReceivedMessage;
+  readonly context: MessageContext;
+  readonly started: number;
+}
+
 /**
- * Handles one frame: decode, call the sequence (and onError), pack and send the reply. Never rejects: every failure
- * is logged with its code, counted, and answered where the standard expects an answer.
+ * Handles one frame: decode, call the sequence (and onError), pack and send the reply. A sequence that answers
+ * synchronously is handled synchronously (`undefined` is returned); otherwise the promise settles once the reply is
+ * sent. Never rejects: every failure is logged with its code, counted, and answered where the standard expects it.
  */
-export async function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): Promise<void> {
+export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): Promise<void> | undefined {
   let decoded: Decoded;
   try {
     decoded = core.codec.decode(frame.payload);
   } catch (err) {
     decodeFailed(core, frame, peer, err);
-    return;
+    return undefined;
   }
   const fields = decoded.message;
   const mti = typeof fields['0'] === 'string' ? fields['0'] : '';
@@ -84,18 +100,34 @@ export async function handleFrame(core: EndpointCore, frame: Frame, peer: Peer):
   const context = new MessageContext(
     core.options.name, peer.remoteAddress, peer.remotePort, core.nextMessageId(), core.options.connectors, peer.logger,
   );
-  const started = performance.now();
-  let result: SequenceResult;
+  const job: InFlight = { core, frame, decoded, peer, message, context, started: performance.now() };
+  let out: SequenceResult | PromiseLike<SequenceResult>;
   try {
-    result = await runSequence(core.sequence, message, context, core.options.sequenceTimeout);
+    out = core.sequence(message, context);
   } catch (err) {
-    const error = asSequenceError(err, mti, 'main');
-    logFailure(core, peer, error.code as InboundErrorCode, fields, context.messageId, err);
-    result = await recover(core, message, context, error);
+    return failed(job, err);
   }
-  core.metrics.sequenceLatency((performance.now() - started) / 1000);
+  if (isThenable(out)) {
+    return settle(out, mti, core.options.sequenceTimeout).then(
+      (result) => complete(job, result),
+      (err: unknown) => failed(job, err),
+    );
+  }
+  complete(job, out);
+  return undefined;
+}
+
+/** The sequence failed or timed out: log and count it, then answer through onError or with 96. */
+async function failed(job: InFlight, err: unknown): Promise<void> {
+  const error = asSequenceError(err, job.message.mti, 'main');
+  logFailure(job.core, job.peer, error.code as InboundErrorCode, job.message.fields, job.context.messageId, err);
+  complete(job, await recover(job.core, job.message, job.context, error));
+}
+
+function complete(job: InFlight, result: SequenceResult): void {
+  job.core.metrics.sequenceLatency((performance.now() - job.started) / 1000);
   if (result === null || result === undefined) return;
-  sendReply(core, frame, decoded, peer, message, context, result);
+  sendReply(job.core, job.frame, job.decoded, job.peer, job.message, job.context, result);
 }
 
 /** The onError sequence's answer, or the response code 96 reply when there is none or it fails too. */
@@ -129,11 +161,16 @@ function sendReply(
   let dialectHeader = decoded.header;
   let bytes: Buffer;
   try {
-    const read = readMessage(result as string | MessageInput);
-    reply = read.message;
     const headerLength = core.codec.dialect.headerLength ?? 0;
-    if (headerLength > 0 && read.header !== undefined && read.header.length >= headerLength) {
-      dialectHeader = read.header.subarray(read.header.length - headerLength);
+    if (typeof result === 'string') {
+      const read = readMessage(result);
+      reply = read.message;
+      if (headerLength > 0 && read.header !== undefined && read.header.length >= headerLength) {
+        dialectHeader = read.header.subarray(read.header.length - headerLength);
+      }
+    } else {
+      // A message object goes to pack as it is: pack checks every field (and refuses what is not an object).
+      reply = result as MessageInput;
     }
     bytes = core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {});
   } catch (err) {

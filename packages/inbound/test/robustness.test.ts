@@ -127,8 +127,10 @@ test('robustness – a client that closes before its reply: the endpoint answers
   const leaving = await TestClient.connect(port);
   leaving.send(purchase(11));
   await until(() => endpoint.stats().inFlight === 1);
-  await leaving.close();
+  leaving.socket.end();
+  await until(() => endpoint.stats().connections === 1 && leaving.socket.writableFinished);
   release?.();
+  await leaving.closed;
   await until(() => endpoint.stats().connections === 0 && endpoint.stats().inFlight === 0);
   await stillAnswers(port, 12);
 });

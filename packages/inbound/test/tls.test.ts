@@ -21,6 +21,7 @@ test('TLS – a client that trusts the CA is served over TLS', async (t) => {
 test('TLS – a client that trusts another CA refuses the endpoint, which counts the failed handshake', async (t) => {
   const { port, endpoint } = await startEndpoint(t, {
     sequence: approveAll,
+    readTimeout: 300,
     tls: { cert: certs.serverCert, key: certs.serverKey },
   });
   await assert.rejects(TestClient.connect(port, { tls: { ca: certs.otherCa, servername: 'localhost' } }));

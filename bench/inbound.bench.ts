@@ -1,0 +1,122 @@
+// Inbound endpoint requests per second, the endpoint in this process and the load client in another (this 2-core
+// machine: one core each), compared in the same run with a bare framed echo server (the limit of the sockets and the
+// framing). Scenarios: a trivial sequence on the message object; the same sequence reading the XML view; a WSO2-style
+// sequence editing the XML and returning XML; the host simulator. p50/p99 latency and the heap (after GC) are printed.
+// Usage: node bench/dist/inbound.bench.js [requests per scenario, default 200000] [connections, default 8] [depth, 16]
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { fileURLToPath } from 'node:url';
+import { FrameDecoder, encodeFrame } from '@iso8583/codec';
+import type { MessageInput } from '@iso8583/codec';
+import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import type { Sequence } from '@iso8583/inbound';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const total = Number(process.argv[2] ?? 200_000);
+const connections = Number(process.argv[3] ?? 8);
+const depth = Number(process.argv[4] ?? 16);
+
+interface ClientResult {
+  rate: number;
+  p50: number;
+  p99: number;
+  replies: number;
+}
+
+function heapMb(): number {
+  gc();
+  return Math.round((process.memoryUsage().heapUsed / 1048576) * 10) / 10;
+}
+
+function runClient(port: number): Promise<ClientResult> {
+  const script = fileURLToPath(new URL('./inbound/client.js', import.meta.url));
+  const child = spawn(process.execPath, [script, String(port), String(connections), String(depth), String(total)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`client exited with ${code}`));
+      else resolve(JSON.parse(out) as ClientResult);
+    });
+  });
+}
+
+/** The limit: a framed echo server that writes every frame back as it came, no decoding. */
+function bareEcho(): Promise<Server> {
+  const framing = { lengthHeader: 'binary2' } as const;
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    const decoder = new FrameDecoder(framing);
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      const frames = decoder.push(chunk);
+      if (frames.length === 0) return;
+      socket.write(Buffer.concat(frames.map((f) => encodeFrame(f.payload, framing))));
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const objectView: Sequence = (m) => {
+  const reply: MessageInput = { ...m.fields, 0: '0210', 38: '123456', 39: '00' };
+  delete reply['35'];
+  return reply;
+};
+let xmlChars = 0;
+const readsXml: Sequence = (m) => {
+  xmlChars += m.xml.length;
+  return objectView(m, undefined as never);
+};
+const xmlInOut: Sequence = (m) =>
+  m.xml
+    .replace('<field id="0">0200</field>', '<field id="0">0210</field>')
+    .replace(/<field id="35">[^<]*<\/field>\s*/, '')
+    .replace('</data>', '<field id="39">00</field></data>');
+
+interface Row {
+  name: string;
+  result: ClientResult;
+  heap: number[];
+}
+
+async function scenario(name: string, sequence: Sequence): Promise<Row> {
+  const endpoint = createInboundEndpoint({ port: 0, sequence });
+  const { port } = await endpoint.start();
+  const heap = [heapMb()];
+  const result = await runClient(port);
+  heap.push(heapMb());
+  const stats = endpoint.stats();
+  await endpoint.close();
+  if (stats.replies !== result.replies) throw new Error(`${name}: ${stats.replies} replies for ${result.replies} requests`);
+  return { name, result, heap };
+}
+
+const rows: Row[] = [];
+{
+  const echo = await bareEcho();
+  const heap = [heapMb()];
+  const result = await runClient((echo.address() as AddressInfo).port);
+  heap.push(heapMb());
+  echo.close();
+  rows.push({ name: 'bare framed echo server (limit)', result, heap });
+}
+rows.push(await scenario('endpoint, trivial sequence (object view)', objectView));
+rows.push(await scenario('endpoint, sequence reads the XML view', readsXml));
+rows.push(await scenario('endpoint, XML in and XML out (WSO2 style)', xmlInOut));
+rows.push(await scenario('endpoint, host simulator', createHostSimulator({ defaultBalance: 1e15 })));
+
+const limit = rows[0]!.result.rate;
+console.log(`inbound endpoint: ${total} requests per scenario, ${connections} connections x ${depth} in flight, client in another process, node ${process.version}`);
+for (const r of rows) {
+  console.log(
+    `${r.name.padEnd(44)} ${Math.round(r.result.rate).toLocaleString('en-US').padStart(9)} /s  ${(r.result.rate / limit).toFixed(2)}x echo   p50 ${r.result.p50.toFixed(2)} ms   p99 ${r.result.p99.toFixed(2)} ms   heap MB ${r.heap.join(' -> ')}`,
+  );
+}
+if (xmlChars === 0) throw new Error('the XML view was never read');
