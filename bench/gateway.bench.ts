@@ -3,8 +3,8 @@
  * same round trip and count alike.)
  *
  * Gateway benchmark: throughput and latency of 100 binary POS clients through `iso8583 gateway` to
- * `iso8583 simulate-host`, compared in the same run with the connector alone against the same simulator (the cost of
- * the gateway hop); then a long run watching the gateway's heap and open file descriptors (from its own GET /metrics)
+ * `iso8583 simulate-host`, compared in the same run with the connector alone against the same simulator, without and
+ * with the reversal journal the gateway keeps (the cost of the gateway hop); then a long run watching the gateway's heap and open file descriptors (from its own GET /metrics)
  * to show they stay flat. Simulator, gateway and load are three processes.
  *
  * Run: `npx tsc -b bench && node bench/dist/gateway.bench.js` (or `npm run bench gateway`).
@@ -56,15 +56,23 @@ async function main(): Promise<void> {
   console.log(`gateway benchmark: ${CLIENTS} POS clients x ${DEPTH} in flight, ${PHASE_MS} ms per phase (node ${process.version})`);
 
   const connector = createConnector({ name: 'bench', host: bankHost, port: bankPort, requestTimeout: 30_000, maxInFlight: CLIENTS * DEPTH + 10 });
+  // The gateway journals every purchase before it leaves (automatic reversal): the fair baseline does the same.
+  const journaled = createConnector({
+    name: 'bench-journaled', host: bankHost, port: bankPort, requestTimeout: 30_000, maxInFlight: CLIENTS * DEPTH + 10,
+    reversal: { enabled: true, journalDir: join(journal, 'connector') },
+  });
   await connector.connect();
+  await journaled.connect();
   try {
     // Warm-up of both paths, then alternate so that neither gets the cooler machine.
     await posLoad(posHost, posPort, CLIENTS, DEPTH, 5_000);
     await connectorLoad(connector, CLIENTS * DEPTH, 3_000);
-    report('connector alone -> simulator', await connectorLoad(connector, CLIENTS * DEPTH, PHASE_MS));
-    report('POS clients -> gateway -> simulator', await posLoad(posHost, posPort, CLIENTS, DEPTH, PHASE_MS));
-    report('connector alone -> simulator', await connectorLoad(connector, CLIENTS * DEPTH, PHASE_MS));
-    report('POS clients -> gateway -> simulator', await posLoad(posHost, posPort, CLIENTS, DEPTH, PHASE_MS));
+    await connectorLoad(journaled, CLIENTS * DEPTH, 3_000);
+    for (let round = 0; round < 2; round++) {
+      report('connector alone -> simulator', await connectorLoad(connector, CLIENTS * DEPTH, PHASE_MS));
+      report('connector + journal -> simulator', await connectorLoad(journaled, CLIENTS * DEPTH, PHASE_MS));
+      report('POS -> gateway (journal) -> sim', await posLoad(posHost, posPort, CLIENTS, DEPTH, PHASE_MS));
+    }
 
     // The long run: the gateway's heap and file descriptors, sampled from its own metrics.
     console.log(`\nlong run: ${LONG_MS} ms, gateway heap used and open fds every ${SAMPLE_MS} ms`);
@@ -90,13 +98,18 @@ async function main(): Promise<void> {
       const first = avg(samples.slice(1, half));
       const second = avg(samples.slice(half));
       const fds = samples.map((s) => s.fds);
+      // Heap used swings with the young generation; its floor (the lowest sample, right after a collection) is what
+      // would grow with a leak.
+      const floor = (xs: { heap: number }[]): number => Math.min(...xs.map((s) => s.heap)) / 1048576;
       console.log(
-        `heap: first half ${(first / 1048576).toFixed(1)} MiB, second half ${(second / 1048576).toFixed(1)} MiB ` +
-          `(${(((second - first) / first) * 100).toFixed(1)}%); fds min ${Math.min(...fds)} max ${Math.max(...fds)}`,
+        `heap used: mean ${(first / 1048576).toFixed(1)} -> ${(second / 1048576).toFixed(1)} MiB ` +
+          `(${(((second - first) / first) * 100).toFixed(1)}%), floor ${floor(samples.slice(1, half)).toFixed(1)} -> ` +
+          `${floor(samples.slice(half)).toFixed(1)} MiB (first half -> second half); open fds min ${Math.min(...fds)} max ${Math.max(...fds)}`,
       );
     }
   } finally {
     await connector.close();
+    await journaled.close();
     await stop(gw.child);
     await stop(bank.child);
     rmSync(journal, { recursive: true, force: true });
