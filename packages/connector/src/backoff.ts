@@ -1,6 +1,7 @@
 /**
- * Reconnection delays: exponential backoff with full jitter (a random delay between 0 and the current ceiling), so
- * that many clients cut off at once do not reconnect in step.
+ * Reconnection delays: exponential backoff with jitter. The ceiling doubles with each failure in a row (from
+ * `initialDelay`, capped at `maxDelay`) and the delay is drawn between half the ceiling and the ceiling, so that many
+ * clients cut off at once do not reconnect in step.
  */
 
 /** A backoff sequence: `next()` gives the next delay; `reset()` after a success. */
@@ -12,6 +13,7 @@ export class Backoff {
     readonly initialDelay: number,
     /** The highest ceiling, in milliseconds. */
     readonly maxDelay: number,
+    /** The source of jitter, in [0, 1). Default `Math.random`. */
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -20,7 +22,7 @@ export class Backoff {
     return this.failures;
   }
 
-  /** The delay before the next attempt (0 before any failure), and counts one failure. */
+  /** Counts one failure and gives the delay before the next attempt: in [ceiling / 2, ceiling]. */
   next(): number {
     const ceiling = Math.min(this.maxDelay, this.initialDelay * 2 ** Math.min(this.failures, 30));
     this.failures += 1;

@@ -58,6 +58,8 @@ export interface ChannelHost {
   closed(channel: Channel, err: Iso8583Error | undefined): void;
   /** Sends an echo test (0800, field 70 = 301) on an idle channel. */
   echo(channel: Channel): void;
+  /** Something went wrong on the channel that fails no request by itself (an undecodable message, broken framing). */
+  problem(channel: Channel, err: Iso8583Error): void;
 }
 
 /** Most timed-out keys remembered per channel to recognise late responses. */
@@ -265,11 +267,11 @@ export class Channel {
       // The framing itself is broken: nothing after this point can be trusted on this stream.
       const code = (err as Iso8583Error).code ?? 'unknown';
       this.logger.warn({ code }, 'broken framing from the host: closing the connection');
-      this.destroy(
-        connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `broken framing on connection ${this.id} (${code})`, {
-          cause: err,
-        }),
-      );
+      const error = connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `broken framing on connection ${this.id} (${code})`, {
+        cause: err,
+      });
+      this.host.problem(this, error);
+      this.destroy(error);
       return;
     }
     for (const frame of frames) this.receive(frame.payload, frame.header);
@@ -285,6 +287,7 @@ export class Channel {
     } catch (err) {
       const e = err as Iso8583Error;
       this.logger.warn({ code: e.code, field: e.field, offset: e.offset, bytes: payload.length }, 'undecodable message from the host');
+      this.host.problem(this, e);
       return;
     }
     const mti = message['0'];

@@ -109,8 +109,9 @@ function poolError(err: unknown, acquireTimeout: number): Iso8583Error {
 
 /**
  * An ISO 8583 connector. Events: `connect` ({ channel }), `disconnect` ({ channel, code }), `unsolicited` (message,
- * info), `late-response` (message, info), `reversal` ({@link ReversalEvent}), `error` (only when listened to),
- * `close`.
+ * info), `late-response` (message, info), `reversal` ({@link ReversalEvent}), `close`, and `error` (a failed connect
+ * attempt, an undecodable message or broken framing from the host, a failing `onUnsolicited`): emitted only when
+ * listened to, so an unhandled `error` never crashes the process; request failures reject their own promise instead.
  */
 export class Connector extends EventEmitter {
   /** The connector's name. */
@@ -190,6 +191,7 @@ export class Connector extends EventEmitter {
       unmatched: (channel, message, header, late) => this.unmatched(channel, message, header, late),
       closed: (channel, err) => this.closed(channel, err),
       echo: (channel) => this.echo(channel),
+      problem: (_channel, err) => this.emitError(err),
     };
     this.multiplex = o.mode === 'multiplex';
     this.backoff = new Backoff(o.reconnect.initialDelay, o.reconnect.maxDelay);
@@ -470,6 +472,7 @@ export class Connector extends EventEmitter {
       this.retryDelay = this.backoff.next();
       const e = err instanceof Iso8583Error ? err : connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'cannot connect', { cause: err });
       logger.warn({ code: e.code, retryIn: this.retryDelay }, 'connection failed');
+      this.emitError(e);
       throw e;
     }
     this.retryDelay = 0;

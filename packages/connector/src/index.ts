@@ -19,6 +19,7 @@ export type {
   UnsolicitedInfo,
 } from './options.js';
 export { CONNECTOR_ERROR_CODES } from './errors.js';
+export { Backoff } from './backoff.js';
 export type { ConnectorErrorCode } from './errors.js';
 export { FileJournal } from './journal.js';
 export type { JournalEntry, JournalOutcome, ReversalJournal } from './journal.js';

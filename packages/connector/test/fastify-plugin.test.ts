@@ -95,3 +95,30 @@ test('routes – 400 names the invalid fields, 504 on timeout, 502 on a lost con
   const closed = await fetch(`${address}/other/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(purchase('000503')) });
   assert.equal(closed.status, 503);
 });
+
+test('routes – 503 when no connection is free within the acquire timeout (exclusive pool exhausted)', async (t) => {
+  const peer = await startPeer((r, p) => setTimeout(() => p.send(r.socket, answer(r.message)), 400));
+  const app = Fastify();
+  await app.register(iso8583Connector, {
+    name: 'busy',
+    host: '127.0.0.1',
+    port: peer.port,
+    mode: 'exclusive',
+    pool: { min: 1, max: 1, acquireTimeout: 100 },
+    routes: { prefix: '' },
+  });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(async () => {
+    await app.close();
+    await peer.close();
+  });
+  await app.iso8583.busy?.connect();
+  const post = (stan: string) =>
+    fetch(`${address}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(purchase(stan)) });
+  const first = post('000601');
+  await peer.waitFor(1);
+  const second = await post('000602');
+  assert.equal(second.status, 503);
+  assert.equal(((await second.json()) as { errors: { code: string }[] }).errors[0]?.code, 'ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED');
+  assert.equal((await first).status, 200);
+});

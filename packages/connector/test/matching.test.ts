@@ -163,3 +163,41 @@ test('an undecodable message from the host is dropped; the connection and other 
   assert.equal(connector.stats().connected, 1);
   assert.equal(connector.stats().reconnects, 0);
 });
+
+test('a host-initiated request other than 0800 goes to onUnsolicited, whose reply is sent back on the connection', async (t) => {
+  const peer = await startPeer((r, p) => {
+    if (r.message['0'] === '0200') {
+      p.send(r.socket, { '0': '0600', '11': '880001', '41': 'TERM0001', '70': '999' });
+      p.send(r.socket, answer(r.message));
+    }
+  });
+  const connector = connectorFor(peer.port, {
+    onUnsolicited: (m: IsoMessage) => (m['0'] === '0600' ? { ...m, '0': '0610', '39': '00' } : undefined),
+  });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await connector.request(purchase('000901'));
+  const all = await peer.waitFor(2);
+  const reply = all.find((r) => r.message['0'] === '0610');
+  assert.ok(reply, 'the reply reached the host');
+  assert.equal(reply.message['11'], '880001');
+});
+
+test('the error event reports an undecodable message from the host (only when listened to)', async (t) => {
+  const peer = await startPeer((r, p) => {
+    r.socket.write(Buffer.from([0, 3, 0x58, 0x59, 0x5a]));
+    p.send(r.socket, answer(r.message));
+  });
+  const connector = connectorFor(peer.port);
+  const errors: { code: string }[] = [];
+  connector.on('error', (e: { code: string }) => errors.push(e));
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await connector.request(purchase('000902'));
+  assert.equal(errors.length, 1);
+  assert.match(String(errors[0]?.code), /^ISO8583_ERR_/);
+});

@@ -1,0 +1,30 @@
+// Reconnection backoff: the ceiling doubles per failure up to maxDelay, the delay is jittered within it, reset clears.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { Backoff } from '../src/index.js';
+
+test('Backoff – with the lowest and highest jitter the delays are half the ceiling and the ceiling', () => {
+  const low = new Backoff(100, 1000, () => 0);
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map(() => low.next()), [50, 100, 200, 400, 500, 500]);
+  const high = new Backoff(100, 1000, () => 0.999999);
+  assert.deepEqual([1, 2, 3, 4, 5].map(() => high.next()), [100, 200, 400, 800, 1000]);
+  assert.equal(high.attempts, 5);
+  high.reset();
+  assert.equal(high.attempts, 0);
+  assert.equal(high.next(), 100);
+});
+
+test('Backoff – every delay lies within [ceiling / 2, ceiling] and never above maxDelay', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 60000 }), fc.integer({ min: 1, max: 40 }), (initial, max, n) => {
+      const b = new Backoff(initial, max);
+      for (let i = 0; i < n; i++) {
+        const ceiling = Math.min(max, initial * 2 ** i);
+        const d = b.next();
+        if (d < Math.floor(ceiling / 2) || d > Math.ceil(ceiling)) return false;
+      }
+      return true;
+    }),
+  );
+});
