@@ -164,8 +164,11 @@ describe('iso8583 gateway configuration', () => {
     const bank = await startSimulator();
     const file = join(work, 'gateway.json');
     writeFileSync(file, JSON.stringify({ upstream: '127.0.0.1:1', listen: 0, http: 0, logLevel: 'warn', reversalJournal: join(work, 'j2') }));
-    const gw = startCli(['gateway', '--config', file, '--upstream', `${bank.host}:${bank.port}`]);
-    const m = await gw.waitForLine(/^gateway listening pos=(\S+) http=(\S+)/);
+    const gw = startCli(['gateway', '--config', file, '--upstream', `${bank.host}:${bank.port}`, '--metrics', '0']);
+    const m = await gw.waitForLine(/^gateway listening pos=(\S+) http=(\S+) metrics=(\S+)/);
+    const metrics = await fetch(`http://${m[3] as string}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /iso8583_connector_/);
     const [host, port] = (m[1] as string).split(':');
     const client = await PosClient.open(host as string, Number(port));
     const answer = await client.request(purchase('CFGTERM1', 1, 100));

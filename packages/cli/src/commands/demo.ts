@@ -5,6 +5,7 @@
  * `--once` it exits after the samples. Needs nothing outside the repository.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCodec, describe } from '@iso8583/codec';
@@ -26,7 +27,7 @@ terminal would, prints each request and answer (card data masked), then keeps se
 
   --once          exit after the sample transactions
   --listen PORT   the gateway's POS port (default: any free port)
-  --http PORT     the gateway's HTTP port (default 8080; 0 = any free port)
+  --http PORT     the gateway's HTTP port (default 8080, or any free port when 8080 is taken)
 `;
 
 const TERMINAL = 'DEMO0001';
@@ -75,7 +76,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   const once = values.once === true;
   const listen = integerFlag(values, 'listen', { max: 65535 }) ?? 0;
-  const httpPort = integerFlag(values, 'http', { max: 65535 }) ?? (once ? 0 : 8080);
+  const httpFlag = integerFlag(values, 'http', { max: 65535 });
+  // 8080 by default, so the printed curl command stays the same from run to run; any free port when it is taken.
+  const httpPort = httpFlag ?? (once ? 0 : (await portFree(8080)) ? 8080 : 0);
   const log = createLogger({ level: 'warn' });
   const journal = mkdtempSync(join(tmpdir(), 'iso8583-demo-'));
 
@@ -146,6 +149,15 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const code = await handleSignals(stop, () => process.exit(1), () => gateway.resetStats());
   log.flush();
   return code;
+}
+
+/** Whether `port` can be listened on at 127.0.0.1. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
 
 /** The request as it went out: numbers padded as the dialect does (packed and read back). */
