@@ -7,6 +7,7 @@ import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { createCodec, resolveDialect } from '@iso8583/codec';
 import type { Dialect, FieldProblem, IsoMessage, LengthHeader } from '@iso8583/codec';
 import { operationSchema } from './manifest.js';
 import { optionsError } from './errors.js';
@@ -233,7 +234,7 @@ function problem(field: string, reason: string): FieldProblem {
 
 /**
  * Checks connector options against the `init` schema of `connector-manifest.json`, fills in the defaults and checks
- * what a schema cannot (pool min <= max, header length, journal folder when reversal is on). Throws
+ * what a schema cannot (pool min <= max, header length, journal folder when reversal is on, the dialect loads). Throws
  * `ISO8583_ERR_CONNECTOR_OPTIONS` whose `problems` name every offending option (never its value). The result is frozen.
  */
 export function validateConnectorOptions(options: unknown): ResolvedConnectorOptions {
@@ -274,6 +275,14 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
   const tls = copy.tls as ConnectorTlsOptions | undefined;
   if (tls !== undefined && (tls.cert === undefined) !== (tls.key === undefined)) {
     problems.push(problem(tls.cert === undefined ? 'tls.cert' : 'tls.key', 'is required with the other (mutual TLS)'));
+  }
+  if (!seen.has('dialect') && (typeof copy.dialect === 'string' || (copy.dialect !== null && typeof copy.dialect === 'object'))) {
+    try {
+      createCodec(resolveDialect(copy.dialect as string | Dialect));
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      problems.push(problem('dialect', `cannot be loaded (${typeof code === 'string' ? code : 'invalid'})`));
+    }
   }
   if (problems.length > 0) throw optionsError(problems);
   const header = typeof copy.header === 'string' ? Buffer.from(copy.header, 'hex') : Buffer.alloc(headerBytes);

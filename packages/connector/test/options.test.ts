@@ -41,13 +41,14 @@ test('validateConnectorOptions – names every bad option at once, never its val
     tls: { ca: 'secret-ca-4111111111111111', cert: 'C' },
     colour: 'blue',
     onUnsolicited: 'not a function',
+    dialect: '/nonexistent/dialect-file.json',
   };
   assert.throws(
     () => validateConnectorOptions(bad),
     (err: { code: string; message: string; problems: { field: string }[] }) => {
       assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_OPTIONS');
       const fields = err.problems.map((p) => p.field).sort();
-      for (const f of ['host', 'port', 'frame', 'pool.min', 'mode', 'matchKey.0', 'reversal.journalDir', 'header', 'tls.key', 'colour', 'onUnsolicited']) {
+      for (const f of ['host', 'port', 'frame', 'pool.min', 'mode', 'matchKey.0', 'reversal.journalDir', 'header', 'tls.key', 'colour', 'onUnsolicited', 'dialect']) {
         assert.ok(fields.includes(f), `${f} is named (got ${fields.join(', ')})`);
       }
       assert.doesNotMatch(err.message, /4111111111111111|blue|binary3/);
