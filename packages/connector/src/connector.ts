@@ -98,6 +98,23 @@ type State = 'new' | 'open' | 'closing' | 'closed';
 
 const silent = pino({ level: 'silent' });
 
+/**
+ * The MTI of a message for labels, stats and error context: four digits, else `invalid` (a caller's field 0 may be
+ * anything, even card data, and must not reach a metric label, a log or an error).
+ */
+function mtiOf(message: MessageInput): string {
+  const mti = message['0'];
+  const text = typeof mti === 'string' ? mti : typeof mti === 'number' ? String(mti).padStart(4, '0') : '';
+  return /^\d{4}$/.test(text) ? text : 'invalid';
+}
+
+/** A response code (field 39) for labels and stats: 1-3 letters or digits, else `invalid`; `none` when absent. */
+function responseCodeOf(message: IsoMessage): string {
+  const rc = message['39'];
+  if (typeof rc !== 'string') return 'none';
+  return /^[0-9A-Za-z]{1,3}$/.test(rc) ? rc : 'invalid';
+}
+
 function poolError(err: unknown, acquireTimeout: number): Iso8583Error {
   if (err instanceof Iso8583Error) return err;
   const text = err instanceof Error ? err.message : String(err);
@@ -639,7 +656,7 @@ export class Connector extends EventEmitter {
   /** Accepts a request: closing check, auto-fill, per-terminal queue. */
   private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined): Promise<ChannelResponse> {
     if (this.state === 'closing' || this.state === 'closed') {
-      return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: String(input['0'] ?? '') }));
+      return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
     }
     if (this.active >= this.options.maxInFlight) {
       return Promise.reject(
@@ -661,7 +678,7 @@ export class Connector extends EventEmitter {
     }
     this.active += 1;
     this.counts.requests += 1;
-    const mti = typeof message['0'] === 'string' ? message['0'] : String(message['0'] ?? '');
+    const mti = mtiOf(message);
     this.byMti[mti] = (this.byMti[mti] ?? 0) + 1;
     const terminal = message['41'];
     const wait = timeout ?? this.options.requestTimeout;
@@ -697,7 +714,7 @@ export class Connector extends EventEmitter {
 
   /** Packs, journals the reversal (when due), finds a channel, writes, and waits for the response. */
   private async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean): Promise<ChannelResponse> {
-    const mti = typeof message['0'] === 'string' ? message['0'] : String(message['0'] ?? '');
+    const mti = mtiOf(message);
     const dialectHeader = this.codec.dialect.headerLength ? (this.frameHeader === undefined ? header : undefined) : undefined;
     const body = this.codec.pack(message, dialectHeader === undefined ? undefined : { header: dialectHeader });
     const frameHeader = this.frameHeader === undefined ? undefined : (header ?? this.frameHeader);
@@ -736,7 +753,7 @@ export class Connector extends EventEmitter {
   /** Counts an answered request (stats, metrics, amounts) and logs it (MTI, STAN, response code, latency). */
   private answered(mti: string, request: MessageInput, response: ChannelResponse, channel: Channel): void {
     this.counts.responses += 1;
-    const rc = typeof response.message['39'] === 'string' ? response.message['39'] : 'none';
+    const rc = responseCodeOf(response.message);
     this.byResponseCode[rc] = (this.byResponseCode[rc] ?? 0) + 1;
     this.metrics.answered(mti, rc, response.latency / 1000);
     if ((mti[1] === '1' || mti[1] === '2') && mti[2] === '0') {

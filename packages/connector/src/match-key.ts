@@ -47,7 +47,10 @@ export class MatchKey {
     let key = '';
     for (let i = 0; i < this.fields.length; i++) {
       const field = this.fields[i] as string;
-      if (field === '0') key += responseMti(String(message['0'] ?? ''));
+      if (field === '0') {
+        const mti = message['0'];
+        key += responseMti(typeof mti === 'number' ? String(mti).padStart(4, '0') : String(mti ?? ''));
+      }
       else key += wireValue(this.specs[i], message[field]);
       key += '|';
     }

@@ -55,3 +55,20 @@ test('sendMessage – an invalid message is refused before sending, naming every
   );
   assert.equal(peer.received.length, 0);
 });
+
+test('sendMessage – an MTI given as a number is padded; a field 0 carrying anything else never reaches stats or errors', async (t) => {
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  const response = await connector.sendMessage({ '0': 800, '7': '1121103000', '11': '000777', '70': '301' });
+  assert.equal(response['0'], '0810');
+  await assert.rejects(connector.sendMessage({ '0': '4111111111111111', '11': '000778' }), (err: Error) => {
+    assert.doesNotMatch(JSON.stringify(err) + err.message, /4111111111111111/);
+    return true;
+  });
+  assert.deepEqual(Object.keys(connector.stats().byMti).sort(), ['0800', 'invalid']);
+  assert.doesNotMatch(await connector.registry.metrics(), /4111111111111111/);
+});
