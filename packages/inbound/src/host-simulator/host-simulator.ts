@@ -19,7 +19,7 @@ export interface HostSimulatorOptions {
   maxAmount?: number;
   /** Milliseconds to wait before each answer, as a slow host would. Default 0. */
   delay?: number;
-  /** How many transactions are kept to match reversals against (oldest dropped first). Default 100000. */
+  /** How many transactions are kept to match reversals against (oldest dropped first). Default 20000. */
   journalSize?: number;
   /** The clock (for expiry checks and field 37). Default `() => new Date()`. */
   now?: () => Date;
@@ -84,7 +84,7 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
   const defaultBalance = options.defaultBalance === undefined ? 1000000 : options.defaultBalance;
   const maxAmount = options.maxAmount ?? Number.POSITIVE_INFINITY;
   const delay = options.delay ?? 0;
-  const journalSize = options.journalSize ?? 100000;
+  const journalSize = options.journalSize ?? 20000;
   const journal = new Journal(journalSize);
   const now = options.now ?? (() => new Date());
   let sequenceNumber = 0;
