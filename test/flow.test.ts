@@ -100,6 +100,16 @@ describe('iso8583 run', () => {
     assert.match(run.stderr(), /\/inboundEndpoints\/pos\/sequence/);
   });
 
+  test('run --schema prints the flow schema, made of the manifest schemas of the connector and the inbound endpoint', async () => {
+    const run = startCli(['run', '--schema']);
+    assert.equal((await run.exited).code, 0);
+    const schema = JSON.parse(run.stdout()) as { properties: Record<string, { additionalProperties?: { properties?: Record<string, unknown> } }> };
+    const connector = schema.properties.connectors?.additionalProperties?.properties ?? {};
+    const inbound = schema.properties.inboundEndpoints?.additionalProperties?.properties ?? {};
+    assert.ok('host' in connector && 'reversal' in connector && !('logger' in connector));
+    assert.ok('sequence' in inbound && 'onError' in inbound && !('connectors' in inbound));
+  });
+
   test('an unset environment variable without a default is named', async () => {
     const file = join(work, 'env.json');
     writeFileSync(file, JSON.stringify({ connectors: { bank: { host: '127.0.0.1', port: '${ISO8583_TEST_UNSET_PORT}' } } }));

@@ -6,24 +6,30 @@
 import { parseCommandArgs } from '../args.js';
 import { cliError } from '../args.js';
 import { loadFlow } from '../flow/load.js';
+import { flowSchema } from '../flow/schema.js';
 import { startFlow } from '../flow/runner.js';
 import { createLogger } from '../gateway/logger.js';
 import { handleSignals, hostPort } from './gateway.js';
 
 /** The help text of `iso8583 run`. */
-export const RUN_HELP = `usage: iso8583 run FLOW.json [--check]
+export const RUN_HELP = `usage: iso8583 run FLOW.json [--check] | iso8583 run --schema
 
 Runs the connectors, inbound endpoints (each with its sequence module) and HTTP server declared in a flow file.
 Strings written "\${VAR}" or "\${VAR:-default}" in the file are read from the environment.
 
-  --check        validate the flow file (and load its sequence modules' paths) and exit
+  --check        validate the flow file (and the environment variables it reads) and exit
+  --schema       print the JSON Schema of flow files (made from connector-manifest.json) and exit
 `;
 
 /** Runs `iso8583 run`; resolves with the exit code after a stop signal. */
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals, help } = parseCommandArgs(argv, { check: { type: 'boolean' } }, 1);
+  const { values, positionals, help } = parseCommandArgs(argv, { check: { type: 'boolean' }, schema: { type: 'boolean' } }, 1);
   if (help) {
     process.stdout.write(RUN_HELP);
+    return 0;
+  }
+  if (values.schema === true) {
+    process.stdout.write(JSON.stringify(flowSchema(), null, 2) + '\n');
     return 0;
   }
   const file = positionals[0];

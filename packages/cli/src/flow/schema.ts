@@ -49,6 +49,7 @@ export function flowSchema(): Schema {
   const { connector, inbound } = manifestSchemas();
   const name = { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$' };
   return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://iso8583.dev/schemas/flow.json',
     type: 'object',
     additionalProperties: false,
