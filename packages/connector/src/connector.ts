@@ -658,6 +658,14 @@ export class Connector extends EventEmitter {
     if (this.state === 'closing' || this.state === 'closed') {
       return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
     }
+    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
+      return Promise.reject(
+        connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a whole number of milliseconds above 0', {
+          field: 'timeout',
+          problems: [{ field: 'timeout', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: 'must be a whole number of milliseconds above 0' }],
+        }),
+      );
+    }
     if (this.active >= this.options.maxInFlight) {
       return Promise.reject(
         connectorError('ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT', `${this.options.maxInFlight} requests are already in flight`, {

@@ -86,3 +86,16 @@ test('autoFill fills the STAN (field 11) and transmission time (field 7) when ab
   assert.match(String(a?.['7']), /^\d{10}$/);
   assert.equal(request['11' as keyof typeof request], undefined, 'the caller object is not changed');
 });
+
+test('a per-request timeout that is not a positive whole number is refused before sending', async (t) => {
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  for (const timeout of [0, -5, 1.5, Number.NaN]) {
+    await assert.rejects(connector.request(purchase('007301'), { timeout }), { code: 'ISO8583_ERR_CONNECTOR_OPTIONS', field: 'timeout' });
+  }
+  assert.equal(peer.received.length, 0);
+});
