@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { encodeFrame } from '@iso8583/codec';
 import type { MessageInput } from '@iso8583/codec';
 import type { Sequence } from '../src/index.js';
@@ -186,4 +187,26 @@ test('concurrency – at most maxInFlightPerConnection messages of a connection 
   client.write(Buffer.concat(Array.from({ length: 100 }, (_, i) => client.frame(purchase(i + 1)))));
   for (let i = 0; i < 100; i++) await client.reply();
   assert.equal(peak, 4);
+});
+
+test('errors – property: a purchase cut anywhere after its MTI is answered 0210/30, echoing the STAN once it was whole', async (t) => {
+  const { port } = await startEndpoint(t, { sequence: approveAll });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  const image = client.codec.pack(purchase(77, { 35: '4111111111111111=3012101123456789', 42: 'MERCHANT0000001' }));
+  const decoded = client.codec.unpack(image);
+  // Where field 11 (STAN 000077, fixed n6) ends in the ASCII image.
+  const stanEnd = image.toString('latin1').indexOf('000077') + 6;
+  assert.equal(decoded['11'], '000077');
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 4, max: image.length - 1 }), async (cut) => {
+      client.write(encodeFrame(image.subarray(0, cut)));
+      const reply = await client.reply();
+      assert.equal(reply.fields['0'], '0210');
+      assert.equal(reply.fields['39'], '30');
+      if (cut >= stanEnd) assert.equal(reply.fields['11'], '000077');
+      assert.equal(reply.fields['35'], undefined);
+    }),
+    { numRuns: 80 },
+  );
 });

@@ -45,3 +45,26 @@ for (const dialect of ['iso87ascii', vectorPath('wso2/jposdef.xml')]) {
     assert.ok(image.includes('XYRTUI5269TYUI021ABCDEFGHIJ 1234567890'));
   });
 }
+
+test('WSO2 atm_0200 (ascii4 framing) – strict: answered 30 without reaching the sequence; lenient: the sequence sees it as sent', async (t) => {
+  const atm = vectors.atm_0200_with_ascii4_length!;
+  const wire = Buffer.from(atm.ascii, 'latin1');
+  const seen: Array<Record<string, unknown>> = [];
+  const sequence: Sequence = (m) => {
+    seen.push(m.fields);
+    return { 0: '0210', 11: m.fields['11'] as string, 41: m.fields['41'] as string, 39: '00' };
+  };
+  for (const lenient of [false, true]) {
+    const { port } = await startEndpoint(t, { sequence, frame: 'ascii4', lenient });
+    const client = await TestClient.connect(port, { framing: { lengthHeader: 'ascii4' } });
+    t.after(() => client.destroy());
+    client.write(wire);
+    const reply = await client.reply();
+    assert.equal(reply.fields['0'], '0210');
+    assert.equal(reply.fields['11'], '008506');
+    assert.equal(reply.fields['41'], 'Z003    ');
+    assert.equal(reply.fields['39'], lenient ? '00' : '30');
+  }
+  assert.equal(seen.length, 1);
+  assert.deepEqual(seen[0], atm.fields);
+});
