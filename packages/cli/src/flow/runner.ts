@@ -116,6 +116,7 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
 
   const endpoints: Record<string, InboundEndpoint> = {};
   const inbound: Record<string, AddressInfo> = {};
+  let http: AddressInfo | undefined;
   try {
     for (const [name, options] of Object.entries(flow.inboundEndpoints)) {
       const seq = sequences[name] as { sequence: Sequence | string; onError?: Sequence | string };
@@ -133,15 +134,15 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
       endpoints[name] = endpoint;
       inbound[name] = await endpoint.start();
     }
+    if (flow.http !== undefined) {
+      await app.listen({ host: flow.http.host ?? '127.0.0.1', port: flow.http.port });
+      http = app.server.address() as AddressInfo;
+    }
   } catch (err) {
+    // A port in use, say: undo what started, so that the process can exit with the error.
     await Promise.allSettled(Object.values(endpoints).map((e) => e.close({ deadline: 0 })));
     await app.close();
     throw err;
-  }
-  let http: AddressInfo | undefined;
-  if (flow.http !== undefined) {
-    await app.listen({ host: flow.http.host ?? '127.0.0.1', port: flow.http.port });
-    http = app.server.address() as AddressInfo;
   }
 
   const stats = new ResettableStats(() => ({

@@ -16,6 +16,7 @@ import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { splitHostPort } from './config.js';
+import { cliError } from '../args.js';
 import { ResettableStats } from './stats.js';
 import { failureReply } from './failure.js';
 
@@ -48,14 +49,28 @@ export interface Gateway {
   close(deadline?: number): Promise<void>;
 }
 
+/** A registry with Node's process metrics (heap, event loop, open file descriptors). */
+function registry0(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
 /** What the gateway needs besides its config. */
 export interface GatewayRuntime {
   /** The process logger. */
   logger: Logger;
 }
 
-function pem(path: string | undefined): string | undefined {
-  return path === undefined ? undefined : readFileSync(path, 'utf8');
+/** Reads a PEM file named by a flag; `ISO8583_ERR_CLI_FILE` naming the flag when it cannot be read. */
+function pem(path: string | undefined, flag: string): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = String((err as { code?: unknown }).code ?? 'error');
+    throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: cannot read the file (${reason})`, flag);
+  }
 }
 
 /** The connector options of the gateway's upstream link. */
@@ -88,9 +103,9 @@ export function upstreamOptions(config: GatewayConfig, logger: Logger, registry:
   }
   if (config.tls) {
     const tls: NonNullable<ConnectorOptions['tls']> = { rejectUnauthorized: !config.tlsInsecure };
-    const ca = pem(config.tlsCa);
-    const cert = pem(config.tlsCert);
-    const key = pem(config.tlsKey);
+    const ca = pem(config.tlsCa, '--tls-ca');
+    const cert = pem(config.tlsCert, '--tls-cert');
+    const key = pem(config.tlsKey, '--tls-key');
     if (ca !== undefined) tls.ca = ca;
     if (cert !== undefined) tls.cert = cert;
     if (key !== undefined) tls.key = key;
@@ -103,8 +118,21 @@ export function upstreamOptions(config: GatewayConfig, logger: Logger, registry:
 /** Starts a gateway; resolves once every listener is up (the upstream link connects and reconnects on its own). */
 export async function startGateway(config: GatewayConfig, runtime: GatewayRuntime): Promise<Gateway> {
   const { logger } = runtime;
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // Every file first: a missing certificate stops the start before any socket opens.
+  const upstream = upstreamOptions(config, logger, registry0());
+  let posTls: InboundOptions['tls'];
+  if (config.clientTlsCert !== undefined) {
+    posTls = {
+      cert: pem(config.clientTlsCert, '--client-tls-cert') as string,
+      key: pem(config.clientTlsKey, '--client-tls-key') as string,
+    };
+    const ca = pem(config.clientTlsCa, '--client-tls-ca');
+    if (ca !== undefined) {
+      posTls.ca = ca;
+      posTls.requestCert = true;
+    }
+  }
+  const registry = upstream.registry as Registry;
 
   // Late-bound: the routes are declared before the app is ready, the parts they read are made after.
   let statsBody: () => Record<string, unknown> = () => ({});
@@ -119,7 +147,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
 
   const app: FastifyInstance = fastify({ logger: false, forceCloseConnections: 'idle' });
   addMonitoring(app);
-  await app.register(iso8583Connector, { ...upstreamOptions(config, logger, registry), routes: { prefix: '' } });
+  await app.register(iso8583Connector, { ...upstream, routes: { prefix: '' } });
   // onClose hooks run after the HTTP server has closed and, registered after the plugin, before the connector closes.
   app.addHook('onClose', async () => {
     await beforeConnectorClose;
@@ -158,38 +186,35 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       }
     },
   };
-  const certFile = config.clientTlsCert;
-  if (certFile !== undefined) {
-    const tls: NonNullable<InboundOptions['tls']> = {
-      cert: readFileSync(certFile, 'utf8'),
-      key: readFileSync(config.clientTlsKey as string, 'utf8'),
-    };
-    if (config.clientTlsCa !== undefined) {
-      tls.ca = readFileSync(config.clientTlsCa, 'utf8');
-      tls.requestCert = true;
+  if (posTls !== undefined) posOptions.tls = posTls;
+  let created: InboundEndpoint | undefined;
+  const addresses = {} as GatewayAddresses;
+  let metricsApp: FastifyInstance | undefined;
+  try {
+    created = createInboundEndpoint(posOptions);
+    addresses.pos = await created.start();
+    if (config.httpEnabled) {
+      await app.listen({ host: config.bind, port: config.http });
+      addresses.http = app.server.address() as AddressInfo;
     }
-    posOptions.tls = tls;
+    if (config.metrics !== undefined) {
+      metricsApp = fastify({ logger: false, forceCloseConnections: true });
+      addMonitoring(metricsApp);
+      await metricsApp.listen({ host: config.bind, port: config.metrics });
+      addresses.metrics = metricsApp.server.address() as AddressInfo;
+    }
+  } catch (err) {
+    // A port in use, say: undo what started, so that the process can exit with the error.
+    await Promise.allSettled([created?.close({ deadline: 0 }), metricsApp?.close(), app.close()]);
+    throw err;
   }
-  const endpoint = createInboundEndpoint(posOptions);
+  const endpoint: InboundEndpoint = created;
 
   const stats = new ResettableStats(() => ({ upstream: connector.stats(), pos: endpoint.stats() }));
   statsBody = () => {
     const snap = stats.snapshot();
     return { since: snap.since, uptime: Math.round(process.uptime()), ...(snap.figures as Record<string, unknown>) };
   };
-
-  const addresses: GatewayAddresses = { pos: await endpoint.start() };
-  let metricsApp: FastifyInstance | undefined;
-  if (config.httpEnabled) {
-    await app.listen({ host: config.bind, port: config.http });
-    addresses.http = app.server.address() as AddressInfo;
-  }
-  if (config.metrics !== undefined) {
-    metricsApp = fastify({ logger: false, forceCloseConnections: true });
-    addMonitoring(metricsApp);
-    await metricsApp.listen({ host: config.bind, port: config.metrics });
-    addresses.metrics = metricsApp.server.address() as AddressInfo;
-  }
 
   let closing: Promise<void> | undefined;
   const close = (deadline = config.shutdownDeadline): Promise<void> => {
