@@ -2,7 +2,7 @@
 // each). Scenarios: one connection with 64 requests in flight, and 8 connections x 16 in flight; each measured as a
 // bare framed echo over the same sockets (the practical limit) and through `sendMessage` with message objects.
 // p50/p99 latency and the heap (after GC) are printed. Usage: node bench/dist/connector.bench.js [requests] [peer mode]
-// (requests per scenario, default 200000; peer mode patch | codec, default patch; see connector/peer.ts).
+// (requests per scenario, default 200000; peer mode patch | codec | inbound, default patch; see connector/peer.ts).
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';

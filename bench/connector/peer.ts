@@ -1,12 +1,15 @@
 // The responding host of the connector benchmark, run in its own process. Modes:
 // - echo:  writes every frame back as it came (the bare framed echo: the practical limit of the sockets and framing);
 // - patch: writes every frame back with its MTI turned into the response MTI (0200 -> 0210): the cheapest real host;
-// - codec: unpacks each request and packs a full response (fields echoed, 38 and 39 added), as a simple bank would.
+// - codec: unpacks each request and packs a full response (fields echoed, 38 and 39 added), as a simple bank would;
+// - inbound: the inbound endpoint of @iso8583/inbound with its host simulator sequence (the design's end-to-end path:
+//   connector -> socket -> inbound endpoint -> simulator -> back).
 // Prints the port it listens on, then serves until its parent ends it.
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
 import type { FramingOptions, IsoMessage } from '@iso8583/codec';
+import { createInboundEndpoint } from '@iso8583/inbound';
 
 const mode = process.argv[2] ?? 'patch';
 const framing: FramingOptions = { lengthHeader: 'binary2' };
@@ -40,7 +43,13 @@ const server = createServer((socket) => {
     socket.write(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
   });
 });
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
-});
+if (mode === 'inbound') {
+  const endpoint = createInboundEndpoint({ port: 0, sequence: 'host-simulator', maxInFlightPerConnection: 256 });
+  const address = await endpoint.start();
+  process.stdout.write(`${address.port}\n`);
+} else {
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
+  });
+}
 process.on('disconnect', () => process.exit(0));
