@@ -101,6 +101,8 @@ export function purchase(terminal: string, stan: number, amount: number, pan = '
     '14': '3012',
     '22': '051',
     '25': '00',
+    // Track 2 equivalent data (test card): must never reach a log line.
+    '35': `${pan}=30121010000012345678`,
     '41': terminal,
     '42': 'TESTMERCHANT001',
     '49': '840',
