@@ -206,13 +206,23 @@ class CompiledCodec implements Codec {
   /** Reads header, MTI, bitmaps and fields into `out`; returns the offset after the last field. */
   private read(buf: Buffer, lenient: boolean, out: IsoMessage): number {
     cursor.end = buf.length;
+    const text = latin1(buf, buf.length);
     const at = this.headerLength;
     if (at + this.mtiBytes > buf.length) throw truncated('0', at > buf.length ? 0 : at, true);
-    const mti = readMti(buf, at, this.mtiEncoding);
+    const mti = this.mtiEncoding === MTI_ASCII ? asciiMti(text, at) : readMti(buf, at, this.mtiEncoding);
     if (mti === undefined) throw codecError('ISO8583_ERR_MTI', 'the MTI is not four digits', { field: '0', offset: at });
     out['0'] = mti;
-    return this.layout.read(buf, latin1(buf, buf.length), at + this.mtiBytes, buf.length, lenient, out);
+    return this.layout.read(buf, text, at + this.mtiBytes, buf.length, lenient, out);
   }
+}
+
+/** The ASCII MTI at `at` of the Latin-1 text of a message, or `undefined` when it is not four digits. */
+function asciiMti(text: string, at: number): string | undefined {
+  for (let i = at; i < at + 4; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return undefined;
+  }
+  return text.substring(at, at + 4);
 }
 
 /** Makes a codec for a dialect (a dialect object, a built-in name, or a `.json` / `.xml` dialect file). */

@@ -14,6 +14,7 @@ import { writeValue } from './fast-write.js';
 import { cursor, readExtent, readField } from './read.js';
 import { truncated } from './truncated.js';
 import { Writer, fieldNumber } from './writer.js';
+import { allowedBytes } from './charset.js';
 import { BITMAP_BINARY, BITMAP_EBCDIC, BITMAP_HEX, bitmapWireSize, readBitmap, writeBitmap } from '../bitmap/bitmap.js';
 import { BYTE_HEX, isHex } from '../encoding/hex-digits.js';
 import { writeBinary } from '../encoding/binary.js';
@@ -368,7 +369,7 @@ export class Layout {
       let off = offset;
       for (const plan of this.order) {
         if (off >= limit) break;
-        out[plan.key] = plan.composite === undefined ? readField(buf, text, off, limit, plan, lenient) : readComposite(buf, off, limit, plan, lenient);
+        out[plan.num] = plan.composite === undefined ? readField(buf, text, off, limit, plan, lenient) : readComposite(buf, off, limit, plan, lenient);
         off = cursor.pos;
       }
       return off;
@@ -407,7 +408,21 @@ export class Layout {
             offset,
           });
         }
-        out[plan.key] = plan.composite === undefined ? readField(buf, text, off, limit, plan, lenient) : readComposite(buf, off, limit, plan, lenient);
+        if (plan.text && plan.fixed) {
+          // The common case inline: fixed-length ASCII text or digits, cut from the Latin-1 string.
+          const end = off + plan.length;
+          if (end > limit) throw truncated(plan.id, off, limit === cursor.end);
+          if (!lenient && !allowedBytes(buf, off, plan.length, plan.mask)) {
+            throw codecError('ISO8583_ERR_FIELD_TYPE', `characters that type ${plan.type} does not allow`, {
+              field: plan.id,
+              offset: off,
+            });
+          }
+          out[num] = text.substring(off, end);
+          off = end;
+          continue;
+        }
+        out[num] = plan.composite === undefined ? readField(buf, text, off, limit, plan, lenient) : readComposite(buf, off, limit, plan, lenient);
         off = cursor.pos;
       }
     }

@@ -90,6 +90,8 @@ export interface FieldPlan {
   readonly signEbcdic: boolean;
   /** The compiled layout of a composite field's contents. */
   readonly composite: unknown;
+  /** Plain ASCII text or digits (no amount sign, no sub-fields): the inline fast path of unpack. */
+  readonly text: boolean;
 }
 
 const ENCODINGS: Record<string, number> = {
@@ -161,6 +163,7 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
     bcdAmount,
     signEbcdic: spec.signEncoding === 'ebcdic',
     composite,
+    text: enc === ENC_ASCII && !amount && composite === undefined,
   };
 }
 
