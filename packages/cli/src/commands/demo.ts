@@ -4,15 +4,16 @@
  * each printed with `describe` (card data masked). Then it keeps serving and prints the curl command to try; with
  * `--once` it exits after the samples. Needs nothing outside the repository.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createCodec, describe } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
-import { integerFlag, parseCommandArgs } from '../args.js';
+import { cliError, integerFlag, parseCommandArgs, stringFlag } from '../args.js';
 import { GATEWAY_DEFAULTS } from '../gateway/config.js';
 import type { GatewayConfig } from '../gateway/config.js';
 import { startGateway } from '../gateway/gateway.js';
@@ -28,39 +29,79 @@ terminal would, prints each request and answer (card data masked), then keeps se
   --once          exit after the sample transactions
   --listen PORT   the gateway's POS port (default: any free port)
   --http PORT     the gateway's HTTP port (default 8080, or any free port when 8080 is taken)
+  --transactions FILE
+                  the samples: a JSON list of { "title", "message" } (default: examples/demo/transactions.json
+                  of the repository, or the same four built in)
 `;
 
-const TERMINAL = 'DEMO0001';
-const MERCHANT = 'DEMOSHOP0000001';
-
-/** MMDDhhmmss (UTC), field 7. */
-function transmissionTime(d = new Date()): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return p(d.getUTCMonth() + 1) + p(d.getUTCDate()) + p(d.getUTCHours()) + p(d.getUTCMinutes()) + p(d.getUTCSeconds());
+/** One sample transaction of the demo. */
+export interface DemoTransaction {
+  /** What it is, printed above it. */
+  title: string;
+  /** The request; `${transmissionTime}` (MMDDhhmmss), `${localTime}` (hhmmss) and `${localDate}` (MMDD) are filled in. */
+  message: MessageInput;
 }
 
-/** The sample transactions (test card numbers only). */
-export function demoTransactions(): { title: string; message: MessageInput }[] {
-  const f7 = transmissionTime();
-  const purchase: MessageInput = {
-    '0': '0200', '2': '4111111111111111', '3': '000000', '4': 2500, '7': f7, '11': 1, '12': f7.slice(4),
-    '13': f7.slice(0, 4), '14': '3012', '22': '051', '25': '00', '41': TERMINAL, '42': MERCHANT, '49': '840',
-  };
-  return [
-    { title: 'Purchase of 25.00 USD (approved)', message: purchase },
-    {
-      title: 'Purchase of 999,999.99 USD (declined: insufficient funds)',
-      message: { ...purchase, '2': '5500000000000004', '4': 99_999_999, '11': 2 },
-    },
-    {
-      title: 'Reversal of the 25.00 purchase (0400 with original data elements, field 90)',
-      message: {
-        '0': '0400', '2': '4111111111111111', '3': '000000', '4': 2500, '7': f7, '11': 3, '41': TERMINAL, '42': MERCHANT,
-        '49': '840', '90': `0200000001${f7}0000000000000000000000`,
-      },
-    },
-    { title: 'Echo test (0800, network management code 301)', message: { '0': '0800', '7': f7, '11': 4, '70': '301' } },
-  ];
+/** The samples file of the repository: `examples/demo/transactions.json`, found above this module. */
+function repositorySamples(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, 'examples', 'demo', 'transactions.json');
+    if (existsSync(candidate)) return candidate;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+/** The built-in samples, used when no samples file is found (test card numbers only). */
+const BUILT_IN: DemoTransaction[] = [
+  {
+    title: 'Purchase of 25.00 USD (approved)',
+    message: { '0': '0200', '2': '4111111111111111', '3': '000000', '4': '2500', '7': '${transmissionTime}', '11': '1', '14': '3012', '41': 'DEMO0001', '49': '840' },
+  },
+  {
+    title: 'Purchase of 999,999.99 USD (declined: insufficient funds)',
+    message: { '0': '0200', '2': '5500000000000004', '3': '000000', '4': '99999999', '7': '${transmissionTime}', '11': '2', '14': '3012', '41': 'DEMO0001', '49': '840' },
+  },
+  {
+    title: 'Reversal of the 25.00 purchase (0400 with original data elements, field 90)',
+    message: { '0': '0400', '2': '4111111111111111', '3': '000000', '4': '2500', '7': '${transmissionTime}', '11': '3', '41': 'DEMO0001', '49': '840', '90': '0200000001${transmissionTime}0000000000000000000000' },
+  },
+  { title: 'Echo test (0800, network management code 301)', message: { '0': '0800', '7': '${transmissionTime}', '11': '4', '70': '301' } },
+];
+
+/**
+ * The sample transactions: from `file`, else from `examples/demo/transactions.json` of the repository, else built in.
+ * A file that is not a list of `{ title, message }` is refused with `ISO8583_ERR_CLI_FILE`.
+ */
+export function demoTransactions(file?: string): DemoTransaction[] {
+  const path = file ?? repositorySamples();
+  let list: unknown = BUILT_IN;
+  if (path !== undefined) {
+    try {
+      list = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw cliError('ISO8583_ERR_CLI_FILE', `--transactions: ${path} cannot be read as JSON (${String((err as { code?: unknown }).code ?? 'syntax')})`, '--transactions');
+    }
+  }
+  const valid =
+    Array.isArray(list) &&
+    list.every((t) => t !== null && typeof t === 'object' && typeof t.title === 'string' && t.message !== null && typeof t.message === 'object');
+  if (!valid) throw cliError('ISO8583_ERR_CLI_FILE', `--transactions: ${String(path)} is not a list of { "title", "message" }`, '--transactions');
+  const now = new Date();
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const time = p(now.getUTCHours()) + p(now.getUTCMinutes()) + p(now.getUTCSeconds());
+  const date = p(now.getUTCMonth() + 1) + p(now.getUTCDate());
+  const fill = (v: unknown): unknown =>
+    typeof v === 'string'
+      ? v.replaceAll('${transmissionTime}', date + time).replaceAll('${localTime}', time).replaceAll('${localDate}', date)
+      : v;
+  return (list as DemoTransaction[]).map((t) => ({
+    title: t.title,
+    message: Object.fromEntries(Object.entries(t.message).map(([k, v]) => [k, fill(v)])) as MessageInput,
+  }));
 }
 
 function indent(text: string): string {
@@ -69,12 +110,18 @@ function indent(text: string): string {
 
 /** Runs `iso8583 demo`. */
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values, help } = parseCommandArgs(argv, { once: { type: 'boolean' }, listen: { type: 'string' }, http: { type: 'string' } });
+  const { values, help } = parseCommandArgs(argv, {
+    once: { type: 'boolean' },
+    listen: { type: 'string' },
+    http: { type: 'string' },
+    transactions: { type: 'string' },
+  });
   if (help) {
     process.stdout.write(DEMO_HELP);
     return 0;
   }
   const once = values.once === true;
+  const samples = demoTransactions(stringFlag(values, 'transactions'));
   const listen = integerFlag(values, 'listen', { max: 65535 }) ?? 0;
   const httpFlag = integerFlag(values, 'http', { max: 65535 });
   // 8080 by default, so the printed curl command stays the same from run to run; any free port when it is taken.
@@ -106,7 +153,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   let failures = 0;
   try {
     await pos.connect();
-    for (const { title, message } of demoTransactions()) {
+    for (const { title, message } of samples) {
       process.stdout.write(`== ${title}\n  request:\n`);
       let response: IsoMessage;
       try {
