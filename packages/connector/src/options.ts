@@ -129,7 +129,7 @@ export interface ConnectorOptions {
   mode?: 'multiplex' | 'exclusive';
   /** The fields that match a response to its request; `"0"` = the response MTI. Default `["0", "11", "41"]`. */
   matchKey?: string[];
-  /** Most requests awaiting a response at once; more are refused. Default 1000. */
+  /** Most requests accepted and not yet settled (queued or awaiting a response); more are refused. Default 1000. */
   maxInFlight?: number;
   /** Milliseconds of idleness before an echo test (0800, field 70 = 301); 0 = off. Default 0. */
   echoInterval?: number;
