@@ -94,4 +94,27 @@ describe('iso8583 gateway on SIGTERM', () => {
     await client.close();
     await bank.close();
   });
+
+  test('a reversal pending when the gateway is killed (SIGKILL) is sent by the next start from the journal', async () => {
+    let answering = false;
+    const bank = await startBank((request) => (answering || request['41'] !== 'CRASHED1' ? approve(request) : undefined));
+    const journal = join(work, 'journal-c');
+    const args = ['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', journal, '--log-level', 'warn'];
+    const first = await startGateway([...args, '--request-timeout', '400', '--reversal-retry-interval', '600000']);
+    const client = await PosClient.open(first.pos.host, first.pos.port);
+    assert.equal((await client.request(purchase('CRASHED1', 43, 4300)))['39'], '68');
+    await bank.waitFor((m) => m['0'] === '0400' && m['11'] === '000043');
+    first.process.kill('SIGKILL');
+    await first.process.exited;
+    const before = bank.received.length;
+
+    answering = true;
+    const second = await startGateway(args);
+    const resent = await bank.waitFor((m, i) => i >= before && m['0']?.toString().startsWith('040') === true && m['11'] === '000043');
+    assert.equal(resent['41'], 'CRASHED1');
+    assert.match(String(resent['90']), /^0200000043/, 'field 90 names the original purchase');
+    second.process.kill('SIGTERM');
+    assert.equal((await second.process.exited).code, 0);
+    await bank.close();
+  });
 });

@@ -30,7 +30,7 @@ export interface ScriptedBank {
   /** Replaces the answering rule by one that may answer later through `write`. */
   onRequest(handler: (request: IsoMessage, write: (reply: IsoMessage) => void) => void): void;
   /** Resolves when a request satisfying `test` has been received (or has already been). */
-  waitFor(test: (m: IsoMessage) => boolean): Promise<IsoMessage>;
+  waitFor(test: (m: IsoMessage, index: number) => boolean): Promise<IsoMessage>;
   close(): Promise<void>;
 }
 
@@ -41,7 +41,7 @@ export async function startBank(answer: (request: IsoMessage) => IsoMessage | un
     if (reply !== undefined) write(reply);
   };
   const received: IsoMessage[] = [];
-  const waiters: { test: (m: IsoMessage) => boolean; resolve: (m: IsoMessage) => void }[] = [];
+  const waiters: { test: (m: IsoMessage, index: number) => boolean; resolve: (m: IsoMessage) => void }[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -54,7 +54,7 @@ export async function startBank(answer: (request: IsoMessage) => IsoMessage | un
         received.push(request);
         for (let i = waiters.length - 1; i >= 0; i--) {
           const w = waiters[i] as (typeof waiters)[number];
-          if (w.test(request)) {
+          if (w.test(request, received.length - 1)) {
             waiters.splice(i, 1);
             w.resolve(request);
           }
@@ -73,7 +73,7 @@ export async function startBank(answer: (request: IsoMessage) => IsoMessage | un
       handler = h;
     },
     waitFor: (test) => {
-      const found = received.find(test);
+      const found = received.find((m, i) => test(m, i));
       if (found !== undefined) return Promise.resolve(found);
       return new Promise((resolve) => waiters.push({ test, resolve }));
     },
