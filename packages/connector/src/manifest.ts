@@ -2,10 +2,16 @@
  * The connector's schemas come from `connector-manifest.json` at the repository root (the description an integration
  * platform shows), read once at runtime, so that what is documented and what is validated never drift apart.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
-/** The manifest file: `connector-manifest.json` at the repository root (from `dist/src/`, four folders up). */
-export const MANIFEST_URL = new URL('../../../../connector-manifest.json', import.meta.url);
+/**
+ * The manifest file: `connector-manifest.json` at the package root when the package is published with a copy of it
+ * (from `dist/src/`, two folders up), else at the repository root (four folders up).
+ */
+export const MANIFEST_URL = [
+  new URL('../../connector-manifest.json', import.meta.url),
+  new URL('../../../../connector-manifest.json', import.meta.url),
+].find((url) => existsSync(url)) ?? new URL('../../../../connector-manifest.json', import.meta.url);
 
 /** The parts of the manifest the connector reads. */
 export interface ConnectorManifest {
