@@ -70,8 +70,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     posPort: Number(process.env.POS_PORT ?? 9583),
   });
   await app.listen({ host: '127.0.0.1', port: Number(process.env.HTTP_PORT ?? 8080) });
+  const http = app.server.address() as { address: string; port: number };
   const pos = app.inbound.pos?.address();
-  process.stdout.write(`example app listening http=${app.server.address() ? JSON.stringify(app.server.address()) : ''} pos=${pos?.port ?? ''}\n`);
+  process.stdout.write(`example app listening http=${http.address}:${http.port} pos=${pos?.address ?? ''}:${pos?.port ?? ''}\n`);
   const stop = (): void => void app.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
