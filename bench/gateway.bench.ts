@@ -1,11 +1,12 @@
 /**
- * (The simulator debits each card's balance, so once the test cards run dry the answers are 51 declines: they cost the
- * same round trip and count alike.)
- *
  * Gateway benchmark: throughput and latency of 100 binary POS clients through `iso8583 gateway` to
  * `iso8583 simulate-host`, compared in the same run with the connector alone against the same simulator, without and
- * with the reversal journal the gateway keeps (the cost of the gateway hop); then a long run watching the gateway's heap and open file descriptors (from its own GET /metrics)
- * to show they stay flat. Simulator, gateway and load are three processes.
+ * with the reversal journal that the gateway keeps (the cost of the gateway hop); then a long run watching the
+ * gateway's heap and open file descriptors (from its own GET /metrics) to show they stay flat. Simulator, gateway
+ * and load generator are three processes.
+ *
+ * The simulator debits each card's balance, so once the test cards run dry the answers are 51 declines: they cost the
+ * same round trip and count alike.
  *
  * Run: `npx tsc -b bench && node bench/dist/gateway.bench.js` (or `npm run bench gateway`).
  * Environment: BENCH_CLIENTS (100), BENCH_DEPTH in flight per client (4), BENCH_MS per measured phase (10000),
