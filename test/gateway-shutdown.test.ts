@@ -18,9 +18,10 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function inFlight(http: { host: string; port: number }): Promise<number> {
-  const stats = (await (await fetch(`http://${http.host}:${http.port}/stats`)).json()) as { upstream: { inFlight: number } };
-  return stats.upstream.inFlight;
+/** Requests the gateway has taken from its clients so far. */
+async function accepted(http: { host: string; port: number }): Promise<number> {
+  const stats = (await (await fetch(`http://${http.host}:${http.port}/stats`)).json()) as { upstream: { requests: number } };
+  return stats.upstream.requests;
 }
 
 describe('iso8583 gateway on SIGTERM', () => {
@@ -39,7 +40,8 @@ describe('iso8583 gateway on SIGTERM', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(Object.fromEntries(Object.entries(purchase('STOPWEB1', 1, 999)).map(([k, v]) => [k, String(v)]))),
     });
-    while ((await inFlight(gw.http)) < 7) await new Promise((r) => setTimeout(r, 20));
+    // All 7 taken (the bank holds each answer for 1 s, so they are still in flight): stop now.
+    while ((await accepted(gw.http)) < 7) await new Promise((r) => setTimeout(r, 20));
     gw.process.kill('SIGTERM');
     await gw.process.waitForLine(/SIGTERM: stopping/);
     const results = await Promise.all(answers);
