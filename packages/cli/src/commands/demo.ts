@@ -21,7 +21,7 @@ import { createLogger } from '../gateway/logger.js';
 import { handleSignals, hostPort, readyLine } from './gateway.js';
 
 /** The help text of `iso8583 demo`. */
-export const DEMO_HELP = `usage: iso8583 demo [--once] [--listen PORT] [--http PORT]
+export const DEMO_HELP = `Usage: iso8583 demo [--once] [--listen PORT] [--http PORT] [--transactions FILE]
 
 Starts a simulated bank, the gateway in front of it, sends sample transactions through the gateway as a POS
 terminal would, prints each request and answer (card data masked), then keeps serving until Ctrl-C.

@@ -12,7 +12,7 @@ import { createLogger } from '../gateway/logger.js';
 import { handleSignals, hostPort } from './gateway.js';
 
 /** The help text of `iso8583 run`. */
-export const RUN_HELP = `usage: iso8583 run FLOW.json [--check] | iso8583 run --schema
+export const RUN_HELP = `Usage: iso8583 run FLOW.json [--check] | iso8583 run --schema
 
 Runs the connectors, inbound endpoints (each with its sequence module) and HTTP server declared in a flow file.
 Strings written "\${VAR}" or "\${VAR:-default}" in the file are read from the environment.

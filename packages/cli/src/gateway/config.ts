@@ -300,7 +300,7 @@ export function gatewayHelp(): string {
     return `  ${left.padEnd(34)} ${f.help}`;
   });
   return [
-    'usage: iso8583 gateway --upstream HOST:PORT [flags]',
+    'Usage: iso8583 gateway --upstream HOST:PORT [flags]',
     '',
     'POS clients (binary ISO 8583 over TCP) and web clients (JSON/XML over HTTP) share one host-to-host link.',
     'Every flag can also be given in a JSON file (--config FILE.json) under its camelCase name; flags win.',
