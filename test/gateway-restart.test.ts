@@ -41,6 +41,8 @@ describe('iso8583 gateway with an upstream restart', () => {
       body: JSON.stringify({ '0': '0800', '11': '000900', '70': '301' }),
     });
     assert.ok([502, 503, 504].includes(web.status), `HTTP says the host is unavailable (got ${web.status})`);
+    const metrics = await (await fetch(`http://${gw.http.host}:${gw.http.port}/metrics`)).text();
+    assert.match(metrics, /iso8583_gateway_own_answers_total\{response_code="(91|68)"\} [1-9]/);
 
     // The bank comes back on the same port.
     const second = startCli(['simulate-host', '--port', String(first.port)]);

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { iso8583Connector } from '@iso8583/connector';
 import type { Connector, ConnectorOptions } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
@@ -133,6 +133,12 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     }
   }
   const registry = upstream.registry as Registry;
+  const ownAnswers = new Counter({
+    name: 'iso8583_gateway_own_answers_total',
+    help: 'Answers the gateway gave POS clients itself because the upstream could not, by response code (field 39).',
+    labelNames: ['response_code'],
+    registers: [registry],
+  });
 
   // Late-bound: the routes are declared before the app is ready, the parts they read are made after.
   let statsBody: () => Record<string, unknown> = () => ({});
@@ -182,7 +188,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       try {
         return await connector.request(message.fields);
       } catch (err) {
-        return failureReply(message.fields, err);
+        const reply = failureReply(message.fields, err);
+        ownAnswers.inc({ response_code: String(reply['39']) });
+        logger.warn({ code: (err as { code?: unknown }).code, mti: message.mti, responseCode: reply['39'] }, 'answered by the gateway');
+        return reply;
       }
     },
   };
