@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { Metric } from 'prom-client';
+import { inboundError } from './errors.js';
 
 /** Counts of an endpoint since it was made (see `InboundEndpoint.stats()`). */
 export interface InboundStats {
@@ -21,21 +22,109 @@ export interface InboundStats {
   byResponseCode: Record<string, number>;
 }
 
-interface Inc {
-  inc(value?: number): void;
+/** The upper bounds (seconds) of the sequence latency histogram. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+interface Sample {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName?: string;
 }
 
-function metric<T extends Metric>(registry: Registry, name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
-}
+type Kind = 'counter' | 'gauge' | 'histogram';
 
 /**
- * The endpoint's counters: a plain {@link InboundStats} and the prom-client metrics (label `endpoint` on each, so
- * several endpoints may share one Registry). Labels are MTIs, response codes and error codes: never card data.
+ * One metric as prom-client's Registry reads it (`get()`), whose values are read from the endpoints' own counts at
+ * scrape time: counting costs a plain increment per event, not a label lookup and hash in prom-client.
+ */
+class CollectedMetric {
+  readonly aggregator = 'sum';
+  readonly sources = new Set<InboundMetrics>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: Kind,
+    private readonly read: (source: InboundMetrics, name: string) => Sample[],
+  ) {}
+
+  get(): { name: string; help: string; type: Kind; aggregator: string; values: Sample[] } {
+    const values: Sample[] = [];
+    for (const source of this.sources) values.push(...this.read(source, this.name));
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  /** Counts belong to the endpoints; `registry.resetMetrics()` leaves them. */
+  reset(): void {}
+}
+
+const DEFINITIONS: ReadonlyArray<{ name: string; help: string; type: Kind; read: (m: InboundMetrics, name: string) => Sample[] }> = [
+  {
+    name: 'iso8583_inbound_connections',
+    help: 'Inbound connections open now.',
+    type: 'gauge',
+    read: (m) => [{ labels: { endpoint: m.endpoint }, value: m.counts.connections }],
+  },
+  {
+    name: 'iso8583_inbound_connections_total',
+    help: 'Inbound connections accepted.',
+    type: 'counter',
+    read: (m) => [{ labels: { endpoint: m.endpoint }, value: m.counts.totalConnections }],
+  },
+  {
+    name: 'iso8583_inbound_in_flight',
+    help: 'Inbound messages being handled now.',
+    type: 'gauge',
+    read: (m) => [{ labels: { endpoint: m.endpoint }, value: m.counts.inFlight }],
+  },
+  {
+    name: 'iso8583_inbound_messages_total',
+    help: 'Inbound messages received, by MTI.',
+    type: 'counter',
+    read: (m) => Object.entries(m.counts.byMti).map(([mti, value]) => ({ labels: { endpoint: m.endpoint, mti }, value })),
+  },
+  {
+    name: 'iso8583_inbound_replies_total',
+    help: 'Replies written, by MTI and response code (field 39).',
+    type: 'counter',
+    read: (m) => [...m.replies].map(([key, value]) => {
+      const [mti = '', rc = ''] = key.split('\u0000');
+      return { labels: { endpoint: m.endpoint, mti, response_code: rc }, value };
+    }),
+  },
+  {
+    name: 'iso8583_inbound_errors_total',
+    help: 'Inbound errors, by code.',
+    type: 'counter',
+    read: (m) => Object.entries(m.counts.errorsByCode).map(([code, value]) => ({ labels: { endpoint: m.endpoint, code }, value })),
+  },
+  {
+    name: 'iso8583_inbound_sequence_seconds',
+    help: 'Time from a message decoded to its reply ready (the sequence, and onError when called).',
+    type: 'histogram',
+    read: (m, name) => {
+      const out: Sample[] = [];
+      let cumulative = 0;
+      LATENCY_BUCKETS.forEach((le, i) => {
+        cumulative += m.latencyBuckets[i]!;
+        out.push({ labels: { le, endpoint: m.endpoint }, value: cumulative, metricName: `${name}_bucket` });
+      });
+      out.push({ labels: { le: '+Inf', endpoint: m.endpoint }, value: m.latencyCount, metricName: `${name}_bucket` });
+      out.push({ labels: { endpoint: m.endpoint }, value: m.latencySum, metricName: `${name}_sum` });
+      out.push({ labels: { endpoint: m.endpoint }, value: m.latencyCount, metricName: `${name}_count` });
+      return out;
+    },
+  },
+];
+
+/**
+ * The endpoint's counters: a plain {@link InboundStats}, exposed to prom-client as the `iso8583_inbound_*` metrics
+ * (label `endpoint` on each, so several endpoints may share one Registry). Labels are MTIs, response codes and error
+ * codes: never card data.
  */
 export class InboundMetrics {
   readonly registry: Registry;
-  private readonly counts: InboundStats = {
+  readonly counts: InboundStats = {
     connections: 0,
     totalConnections: 0,
     messages: 0,
@@ -45,114 +134,71 @@ export class InboundMetrics {
     byMti: {},
     byResponseCode: {},
   };
-  private readonly connectionsGauge: Gauge;
-  private readonly inFlightGauge: Gauge;
-  private readonly connectionsTotal: Counter;
-  private readonly messagesTotal: Counter;
-  private readonly repliesTotal: Counter;
-  private readonly errorsTotal: Counter;
-  private readonly sequenceSeconds: Histogram;
-  private readonly byMtiChild = new Map<string, Inc>();
-  private readonly byReplyChild = new Map<string, Inc>();
-  private readonly byErrorChild = new Map<string, Inc>();
-  private readonly latency: { observe(value: number): void };
-  private readonly connectionsChild: { inc(v?: number): void; dec(v?: number): void };
-  private readonly inFlightChild: { inc(v?: number): void };
-  private readonly connectionsTotalChild: Inc;
+  /** Replies by MTI and response code (`mti \0 code`). */
+  readonly replies = new Map<string, number>();
+  /** Sequence latency observations per bucket of {@link LATENCY_BUCKETS} (not cumulative; +Inf is the rest). */
+  readonly latencyBuckets = new Float64Array(LATENCY_BUCKETS.length);
+  latencySum = 0;
+  latencyCount = 0;
 
-  constructor(private readonly endpoint: string, registry?: Registry) {
+  constructor(readonly endpoint: string, registry?: Registry) {
     this.registry = registry ?? new Registry();
-    const registers = [this.registry];
-    this.connectionsGauge = metric(this.registry, 'iso8583_inbound_connections', () => new Gauge({
-      name: 'iso8583_inbound_connections', help: 'Inbound connections open now.', labelNames: ['endpoint'], registers,
-    }));
-    this.inFlightGauge = metric(this.registry, 'iso8583_inbound_in_flight', () => new Gauge({
-      name: 'iso8583_inbound_in_flight', help: 'Inbound messages being handled now.', labelNames: ['endpoint'], registers,
-    }));
-    this.connectionsTotal = metric(this.registry, 'iso8583_inbound_connections_total', () => new Counter({
-      name: 'iso8583_inbound_connections_total', help: 'Inbound connections accepted.', labelNames: ['endpoint'], registers,
-    }));
-    this.messagesTotal = metric(this.registry, 'iso8583_inbound_messages_total', () => new Counter({
-      name: 'iso8583_inbound_messages_total', help: 'Inbound messages received, by MTI.', labelNames: ['endpoint', 'mti'], registers,
-    }));
-    this.repliesTotal = metric(this.registry, 'iso8583_inbound_replies_total', () => new Counter({
-      name: 'iso8583_inbound_replies_total',
-      help: 'Replies written, by MTI and response code (field 39).',
-      labelNames: ['endpoint', 'mti', 'response_code'],
-      registers,
-    }));
-    this.errorsTotal = metric(this.registry, 'iso8583_inbound_errors_total', () => new Counter({
-      name: 'iso8583_inbound_errors_total', help: 'Inbound errors, by code.', labelNames: ['endpoint', 'code'], registers,
-    }));
-    this.sequenceSeconds = metric(this.registry, 'iso8583_inbound_sequence_seconds', () => new Histogram({
-      name: 'iso8583_inbound_sequence_seconds',
-      help: 'Time from a message decoded to its reply ready (the sequence, and onError when called).',
-      labelNames: ['endpoint'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    }));
-    this.latency = this.sequenceSeconds.labels({ endpoint });
-    this.connectionsChild = this.connectionsGauge.labels({ endpoint });
-    this.inFlightChild = this.inFlightGauge.labels({ endpoint });
-    this.connectionsTotalChild = this.connectionsTotal.labels({ endpoint });
-    // Make the series visible at zero from the start.
-    this.connectionsGauge.labels({ endpoint }).set(0);
-    this.inFlightGauge.labels({ endpoint }).set(0);
-    this.connectionsTotalChild.inc(0);
+    for (const definition of DEFINITIONS) {
+      const existing = this.registry.getSingleMetric(definition.name) as unknown;
+      let metric: CollectedMetric;
+      if (existing instanceof CollectedMetric) metric = existing;
+      else {
+        metric = new CollectedMetric(definition.name, definition.help, definition.type, definition.read);
+        if (existing !== undefined) {
+          throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', `invalid inbound options: registry already holds another metric named ${definition.name}`, {
+            field: 'registry',
+            problems: [{ field: 'registry', code: 'ISO8583_ERR_INBOUND_OPTIONS', reason: `holds another metric named ${definition.name}` }],
+          });
+        }
+        this.registry.registerMetric(metric as unknown as Metric);
+      }
+      metric.sources.add(this);
+    }
   }
 
   connectionOpened(): void {
     this.counts.connections++;
     this.counts.totalConnections++;
-    this.connectionsChild.inc();
-    this.connectionsTotalChild.inc();
   }
 
   connectionClosed(): void {
     this.counts.connections--;
-    this.connectionsChild.dec();
   }
 
   message(mti: string): void {
     this.counts.messages++;
     this.counts.byMti[mti] = (this.counts.byMti[mti] ?? 0) + 1;
-    let child = this.byMtiChild.get(mti);
-    if (child === undefined) {
-      child = this.messagesTotal.labels({ endpoint: this.endpoint, mti });
-      this.byMtiChild.set(mti, child);
-    }
-    child.inc();
   }
 
   inFlight(delta: number): void {
     this.counts.inFlight += delta;
-    this.inFlightChild.inc(delta);
   }
 
   reply(mti: string, responseCode: string): void {
     this.counts.replies++;
     this.counts.byResponseCode[responseCode] = (this.counts.byResponseCode[responseCode] ?? 0) + 1;
     const key = `${mti}\u0000${responseCode}`;
-    let child = this.byReplyChild.get(key);
-    if (child === undefined) {
-      child = this.repliesTotal.labels({ endpoint: this.endpoint, mti, response_code: responseCode });
-      this.byReplyChild.set(key, child);
-    }
-    child.inc();
+    this.replies.set(key, (this.replies.get(key) ?? 0) + 1);
   }
 
   error(code: string): void {
     this.counts.errorsByCode[code] = (this.counts.errorsByCode[code] ?? 0) + 1;
-    let child = this.byErrorChild.get(code);
-    if (child === undefined) {
-      child = this.errorsTotal.labels({ endpoint: this.endpoint, code });
-      this.byErrorChild.set(code, child);
-    }
-    child.inc();
   }
 
   sequenceLatency(seconds: number): void {
-    this.latency.observe(seconds);
+    this.latencySum += seconds;
+    this.latencyCount++;
+    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+      if (seconds <= LATENCY_BUCKETS[i]!) {
+        this.latencyBuckets[i]!++;
+        return;
+      }
+    }
   }
 
   /** A copy of the counts. */

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { encodeFrame } from '@iso8583/codec';
-import { createHostSimulator } from '../src/index.js';
+import { createHostSimulator, createInboundEndpoint } from '../src/index.js';
 import { TestClient, purchase, until } from './support/client.js';
 import { startEndpoint } from './support/endpoint.js';
 
@@ -89,4 +89,13 @@ test('metrics – two endpoints can share one registry; each has its own without
   client.send(purchase(1));
   await until(() => b.endpoint.stats().messages === 1);
   assert.match(await registry.metrics(), /iso8583_inbound_messages_total\{endpoint="b",mti="0200"\} 1/);
+});
+
+test('metrics – a registry that already holds another metric of the same name is an options error naming registry', () => {
+  const registry = new Registry();
+  new Counter({ name: 'iso8583_inbound_messages_total', help: 'someone else', registers: [registry] });
+  assert.throws(() => createInboundEndpoint({ port: 0, sequence: () => undefined, registry }), {
+    code: 'ISO8583_ERR_INBOUND_OPTIONS',
+    field: 'registry',
+  });
 });
