@@ -72,26 +72,47 @@ export interface InboundOptions {
 
 /** The options after validation, with every default filled in; frozen. */
 export interface ResolvedInboundOptions {
+  /** `name` as given, or its default (see {@link InboundOptions.name}). */
   readonly name: string;
+  /** `host` as given, or its default (see {@link InboundOptions.host}). */
   readonly host: string;
+  /** `port` as given, or its default (see {@link InboundOptions.port}). */
   readonly port: number;
+  /** `dialect` as given, or its default (see {@link InboundOptions.dialect}). */
   readonly dialect: string | Dialect;
+  /** `frame` as given, or its default (see {@link InboundOptions.frame}). */
   readonly frame: LengthHeader;
+  /** `lengthIncludesHeader` as given, or its default (see {@link InboundOptions.lengthIncludesHeader}). */
   readonly lengthIncludesHeader: boolean;
+  /** `headerBytes` as given, or its default (see {@link InboundOptions.headerBytes}). */
   readonly headerBytes: number;
+  /** `lenient` as given, or its default (see {@link InboundOptions.lenient}). */
   readonly lenient: boolean;
+  /** `tls` as given, or its default (see {@link InboundOptions.tls}). */
   readonly tls: Readonly<InboundTlsOptions> | undefined;
+  /** `sequence` as given, or its default (see {@link InboundOptions.sequence}). */
   readonly sequence: Sequence | string;
+  /** `onError` as given, or its default (see {@link InboundOptions.onError}). */
   readonly onError: Sequence | string | undefined;
+  /** `sequenceTimeout` as given, or its default (see {@link InboundOptions.sequenceTimeout}). */
   readonly sequenceTimeout: number;
+  /** `maxConnections` as given, or its default (see {@link InboundOptions.maxConnections}). */
   readonly maxConnections: number;
+  /** `maxFrameSize` as given, or its default (see {@link InboundOptions.maxFrameSize}). */
   readonly maxFrameSize: number;
+  /** `maxInFlightPerConnection` as given, or its default (see {@link InboundOptions.maxInFlightPerConnection}). */
   readonly maxInFlightPerConnection: number;
+  /** `idleTimeout` as given, or its default (see {@link InboundOptions.idleTimeout}). */
   readonly idleTimeout: number;
+  /** `readTimeout` as given, or its default (see {@link InboundOptions.readTimeout}). */
   readonly readTimeout: number;
+  /** `allow` as given, or its default (see {@link InboundOptions.allow}). */
   readonly allow: readonly string[] | undefined;
+  /** `connectors` as given, or its default (see {@link InboundOptions.connectors}). */
   readonly connectors: Record<string, unknown>;
+  /** `logger` as given, or its default (see {@link InboundOptions.logger}). */
   readonly logger: Logger | undefined;
+  /** `registry` as given, or its default (see {@link InboundOptions.registry}). */
   readonly registry: Registry | undefined;
 }
 
