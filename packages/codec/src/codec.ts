@@ -58,6 +58,9 @@ export interface Codec {
   measure(bytes: Uint8Array, options?: CodecOptions): number | undefined;
 }
 
+/** Bytes of one slab of packed messages. */
+const SLAB_SIZE = 16384;
+
 const MTI_ENCODINGS: Record<string, number> = { ascii: MTI_ASCII, ebcdic: MTI_EBCDIC, bcd: MTI_BCD };
 
 function checkOptions(options: CodecOptions | undefined): void {
@@ -114,18 +117,19 @@ class CompiledCodec implements Codec {
     }
     const w = this.writer;
     const layout = this.layout;
-    // Header, MTI and the largest bitmap fit before `reserve`; the fields are written from there in one pass, then
-    // the bitmap, MTI and header just before them.
-    const reserve = headerLength + this.mtiBytes + layout.maxBitmapSize();
-    w.ensure(reserve + 256);
+    // Messages are written in place into a slab and returned as views of it (as Buffer.allocUnsafe does with its
+    // pool): header, MTI and the largest bitmap fit before `reserve`, the fields are written from there in one pass,
+    // then the bitmap, MTI and header just before them.
+    const base = w.start(4096, SLAB_SIZE);
+    const reserve = base + headerLength + this.mtiBytes + layout.maxBitmapSize();
     let start: number;
     let end = layout.packDirect(message, w, reserve, lenient);
     if (end === -1) throw this.invalid(message, lenient);
     if (end === -2) {
       if (!layout.prepare(message, lenient)) throw this.invalid(message, lenient);
-      w.ensure(headerLength + this.mtiBytes + layout.bitmapSize() + 8);
-      start = 0;
-      end = layout.write(w, headerLength + this.mtiBytes);
+      w.ensure(base + headerLength + this.mtiBytes + layout.bitmapSize() + 8);
+      start = base;
+      end = layout.write(w, base + headerLength + this.mtiBytes);
     } else {
       start = layout.writeBitmapBefore(w.buf, reserve) - this.mtiBytes - headerLength;
     }
@@ -135,9 +139,9 @@ class CompiledCodec implements Codec {
       else buf.set(header, start);
     }
     writeMti(buf, start + headerLength, mti, this.mtiEncoding);
-    const out = Buffer.allocUnsafe(end - start);
-    buf.copy(out, 0, start, end);
-    return out;
+    // Keep the next message 8-byte aligned.
+    w.used = (end + 7) & ~7;
+    return buf.subarray(start, end);
   }
 
   private invalid(message: MessageInput, lenient: boolean): Error {

@@ -115,7 +115,8 @@ export class Layout {
       if (msg[0] !== undefined) found++;
       if (msg[1] !== undefined) found++;
     }
-    for (let i = 0; i < order.length; i++) {
+    const total = Object.values(msg).length;
+    for (let i = 0; i < order.length && found < total; i++) {
       const plan = order[i]!;
       const num = plan.num;
       const v = msg[num];
@@ -135,7 +136,7 @@ export class Layout {
       bits[bit >> 3]! |= 0x80 >> (bit & 7);
       last = num;
     }
-    if (found !== Object.keys(msg).length) return -2;
+    if (found !== total) return -2;
     this.maxId = last;
     return off;
   }

@@ -5,6 +5,20 @@
 export class Writer {
   /** The scratch bytes. */
   buf: Buffer = Buffer.allocUnsafe(8192);
+  /** Bytes of {@link buf} handed out already (slab use: packed messages are views into it). */
+  used = 0;
+
+  /**
+   * Slab use: the offset where the next message may start. When less than `room` bytes are left, a fresh slab is
+   * taken (the old one lives on in the messages that view it), so messages are written in place and never copied.
+   */
+  start(room: number, slab: number): number {
+    if (this.buf.length - this.used < room) {
+      this.buf = Buffer.allocUnsafe(slab);
+      this.used = 0;
+    }
+    return this.used;
+  }
 
   /** Makes sure that `size` bytes fit. */
   ensure(size: number): void {
