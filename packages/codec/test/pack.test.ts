@@ -145,3 +145,29 @@ test('pack – top-level pack and unpack default to iso87ascii', () => {
   assert.equal(image.toString('latin1'), '0800' + '8000000000000000' + '0400000000000000' + '301');
   assert.deepEqual(unpack(image), { '0': '0800', '70': '301' });
 });
+
+test('pack – images returned earlier are never overwritten by later packs', () => {
+  const codec = createCodec('iso87ascii');
+  const images: [Buffer, string][] = [];
+  for (let i = 0; i < 300; i++) {
+    const image = codec.pack({ '0': '0200', '11': i, '48': 'X'.repeat(i % 200) });
+    images.push([image, image.toString('hex')]);
+  }
+  for (const [image, hex] of images) assert.equal(image.toString('hex'), hex);
+});
+
+test('pack – a message bigger than the working buffer packs and unpacks', () => {
+  const codec = createCodec('iso87ascii');
+  const message: Record<string, string> = { '0': '0200' };
+  for (let f = 105; f <= 127; f++) message[String(f)] = 'ABCDEFGHIJ'.repeat(99);
+  const image = codec.pack(message);
+  assert.equal(image.length, 4 + 32 + 23 * (3 + 990));
+  assert.deepEqual(codec.unpack(image), message);
+});
+
+test('pack – keys present with undefined values, in any order, change nothing', () => {
+  const codec = createCodec('iso87ascii');
+  const plain = codec.pack({ '0': '0200', '3': '000000', '11': '000001' });
+  const odd = codec.pack({ '11': '000001', extra: undefined, '0': '0200', '3': '000000', '129': undefined } as never);
+  assert.deepEqual(odd, plain);
+});

@@ -423,6 +423,36 @@ export class Layout {
           off = end;
           continue;
         }
+        if (plan.textLL) {
+          // LLVAR text with ASCII length digits, inline.
+          const start = off + plan.pfxDigits;
+          if (start > limit) throw truncated(plan.id, off, limit === cursor.end);
+          let length = 0;
+          for (let k = off; k < start; k++) {
+            const d = buf[k]! - 0x30;
+            if (d < 0 || d > 9) {
+              throw codecError('ISO8583_ERR_LENGTH_PREFIX', 'the length prefix is not a number', { field: plan.id, offset: off });
+            }
+            length = length * 10 + d;
+          }
+          if (length > plan.length) {
+            throw codecError('ISO8583_ERR_LENGTH_OVER_MAX', `declared length ${length} over the maximum ${plan.length}`, {
+              field: plan.id,
+              offset: off,
+            });
+          }
+          const end = start + length;
+          if (end > limit) throw truncated(plan.id, off, limit === cursor.end);
+          if (!lenient && !allowedBytes(buf, start, length, plan.mask)) {
+            throw codecError('ISO8583_ERR_FIELD_TYPE', `characters that type ${plan.type} does not allow`, {
+              field: plan.id,
+              offset: off,
+            });
+          }
+          out[num] = text.substring(start, end);
+          off = end;
+          continue;
+        }
         out[num] = plan.composite === undefined ? readField(buf, text, off, limit, plan, lenient) : readComposite(buf, off, limit, plan, lenient);
         off = cursor.pos;
       }

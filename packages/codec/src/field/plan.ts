@@ -92,6 +92,8 @@ export interface FieldPlan {
   readonly composite: unknown;
   /** Plain ASCII text or digits (no amount sign, no sub-fields): the inline fast path of unpack. */
   readonly text: boolean;
+  /** Plain ASCII text with ASCII length digits counting characters: the inline LLVAR path of unpack. */
+  readonly textLL: boolean;
 }
 
 const ENCODINGS: Record<string, number> = {
@@ -164,6 +166,7 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
     signEbcdic: spec.signEncoding === 'ebcdic',
     composite,
     text: enc === ENC_ASCII && !amount && composite === undefined,
+    textLL: enc === ENC_ASCII && !amount && composite === undefined && pfx === PFX_ASCII && spec.prefix?.counts !== 'nibbles',
   };
 }
 
