@@ -17,7 +17,7 @@ import { HEX_VALUE } from '../encoding/hex-digits.js';
 const LONG = 24;
 
 /** A character that cannot be one Latin-1 byte. */
-const WIDE = /[^\u0000-\u00ff]/;
+const WIDE = /[\u0100-\uffff]/;
 
 /** Node's internal Latin-1 write (present on every Buffer; not in the type definitions). */
 const latin1Write = (Buffer.prototype as unknown as { latin1Write?: (s: string, offset: number) => number }).latin1Write;
