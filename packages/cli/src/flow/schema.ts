@@ -3,12 +3,10 @@
  * `connector-manifest.json` (`connector.operations.init.parameters` and `inboundEndpoint.parameters`), minus the
  * options only code can give (logger, registry, functions), so that the manifest, the libraries and flow files agree.
  */
-import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
-
-/** `connector-manifest.json` at the repository root (from `dist/src/flow/`, five folders up). */
-export const MANIFEST_URL = new URL('../../../../../connector-manifest.json', import.meta.url);
+import { operationSchema } from '@iso8583/connector';
+import { inboundOptionsSchema } from '@iso8583/inbound';
 
 /** Options of the connector and of the inbound endpoint that a JSON file cannot give. */
 const RUNTIME_ONLY = ['logger', 'registry', 'onUnsolicited', 'connectors'];
@@ -24,14 +22,13 @@ function withoutRuntimeOnly(schema: Schema): Schema {
   return out;
 }
 
-/** The connector and inbound endpoint option schemas from the manifest. */
+/**
+ * The connector and inbound endpoint option schemas from the manifest, as the two packages read it (so that a flow
+ * file accepts exactly what they validate).
+ */
 export function manifestSchemas(): { connector: Schema; inbound: Schema } {
-  const manifest = JSON.parse(readFileSync(MANIFEST_URL, 'utf8')) as {
-    connector?: { operations?: { init?: { parameters?: Schema } } };
-    inboundEndpoint?: { parameters?: Schema };
-  };
-  const connector = withoutRuntimeOnly(manifest.connector?.operations?.init?.parameters ?? { type: 'object' });
-  const inbound = withoutRuntimeOnly(manifest.inboundEndpoint?.parameters ?? { type: 'object' });
+  const connector = withoutRuntimeOnly(operationSchema('init'));
+  const inbound = withoutRuntimeOnly(inboundOptionsSchema());
   // In a flow file a sequence is a module path (relative to the flow file) or a registered name.
   const inboundProps = inbound.properties as Record<string, Schema>;
   const sequence = {
