@@ -43,7 +43,11 @@ export interface Decoded {
 export interface Codec {
   /** The dialect this codec packs and unpacks. */
   readonly dialect: Dialect;
-  /** Packs a message into its wire image. Throws `ISO8583_ERR_INVALID_MESSAGE` naming every offending field. */
+  /**
+   * Packs a message into its wire image. Throws `ISO8583_ERR_INVALID_MESSAGE` naming every offending field. Like a
+   * small `Buffer.allocUnsafe`, the image is a view of a larger shared slab (`image.buffer` holds other images);
+   * it is never written again by the codec.
+   */
   pack(message: MessageInput, options?: PackOptions): Buffer;
   /** Unpacks a wire image into a message. Throws a coded error with the field and byte offset. */
   unpack(bytes: Uint8Array, options?: CodecOptions): IsoMessage;

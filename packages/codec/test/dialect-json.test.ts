@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { createCodec, dialectFromJson, getDialect, resolveDialect } from '../src/index.js';
 import type { Iso8583Error } from '../src/index.js';
+import { vectorPath } from '@iso8583/test-support';
 
 function problemPaths(fn: () => unknown): string[] {
   try {
@@ -115,7 +116,7 @@ test('dialect-json – extending an unknown dialect is refused', () => {
   assert.deepEqual(problemPaths(() => dialectFromJson({ name: 'x', extends: 'iso99', fields: {} })), ['extends']);
 });
 
-test('dialect-json – resolveDialect: objects, built-in names, .json files; unknown names and files refused', () => {
+test('dialect-json – resolveDialect: objects, built-in names, .json and .xml files; unknown names and files refused', () => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-dialect-'));
   try {
     const file = join(dir, 'host.json');
@@ -123,6 +124,8 @@ test('dialect-json – resolveDialect: objects, built-in names, .json files; unk
     assert.equal(resolveDialect(file).name, 'ebcdic-host');
     assert.equal(createCodec(file).dialect.name, 'ebcdic-host');
     assert.equal(resolveDialect('iso87ascii').name, 'iso87ascii');
+    const xml = resolveDialect(vectorPath('jpos/packagers/iso87binary.xml'));
+    assert.equal(xml.fields['35']!.encoding, 'bcd');
     const object = getDialect('iso87binary');
     assert.equal(resolveDialect(object), object);
     assert.throws(() => resolveDialect('iso87nothing'), { code: 'ISO8583_ERR_DIALECT_UNKNOWN' });

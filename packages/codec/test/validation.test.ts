@@ -143,3 +143,19 @@ test('validation – problems inside a composite field are named by their path',
   ]);
   assert.deepEqual(sorted(codec.validate({ '0': '0200', '127': 'text' })), [['127', 'ISO8583_ERR_FIELD_VALUE']]);
 });
+
+test('validation – a long value with a character above U+00FF is refused in strict and lenient mode', () => {
+  const value = 'A'.repeat(40) + '€';
+  for (const lenient of [false, true]) {
+    const codec = createCodec('iso87ascii', { lenient });
+    assert.deepEqual(sorted(codec.validate({ '0': '0200', '48': value })), [['48', 'ISO8583_ERR_FIELD_TYPE']]);
+    assert.throws(() => codec.pack({ '0': '0200', '48': value }), { code: 'ISO8583_ERR_INVALID_MESSAGE' });
+  }
+});
+
+test('validation – a long value with a control character is refused in strict mode only', () => {
+  const value = 'A'.repeat(40) + '\u0001';
+  assert.throws(() => createCodec('iso87ascii').pack({ '0': '0200', '48': value }), { code: 'ISO8583_ERR_INVALID_MESSAGE' });
+  const lenient = createCodec('iso87ascii', { lenient: true });
+  assert.equal(lenient.unpack(lenient.pack({ '0': '0200', '48': value }))['48'], value);
+});
