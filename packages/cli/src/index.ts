@@ -1,6 +1,6 @@
 /**
  * `@iso8583/cli`: the `iso8583` command and its reusable pieces: the dispatcher, the shared flag parsing (dialect,
- * framing, TLS) and the load generator.
+ * framing, TLS), the load generator, the gateway and the flow runner.
  */
 export { main, usage, COMMAND_NAMES } from './main.js';
 export type { CommandHandler } from './main.js';
@@ -48,3 +48,19 @@ export type { LoadOptions, LoadProgress } from './load/runner.js';
 export { TEST_PANS, MAX_STAN, terminalId, nextStan, purchaseRequest } from './load/purchase.js';
 export { quantile, summarizeLatency, sortedOutcomes, formatSummary, formatProgress } from './load/summary.js';
 export type { LoadSummary, LatencySummary } from './load/summary.js';
+export { gatewayCommand } from './commands/gateway.js';
+export { runCommand, RUN_HELP } from './commands/run.js';
+export { demoCommand, demoTransactions, DEMO_HELP } from './commands/demo.js';
+export type { DemoTransaction } from './commands/demo.js';
+export { startGateway, upstreamOptions } from './gateway/gateway.js';
+export type { Gateway, GatewayAddresses, GatewayRuntime } from './gateway/gateway.js';
+export { parseGatewayArgs, GATEWAY_FLAGS, GATEWAY_DEFAULTS, GATEWAY_CONFIG_SCHEMA } from './gateway/config.js';
+export type { GatewayConfig, ParsedGatewayArgs } from './gateway/config.js';
+export { GATEWAY_ERROR_CODES } from './gateway/errors.js';
+export type { GatewayErrorCode } from './gateway/errors.js';
+export { GATEWAY_RESPONSE_CODES } from './gateway/failure.js';
+export { loadFlow } from './flow/load.js';
+export type { Flow, FlowHttp } from './flow/load.js';
+export { startFlow } from './flow/runner.js';
+export type { RunningFlow } from './flow/runner.js';
+export { flowSchema } from './flow/schema.js';
