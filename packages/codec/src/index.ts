@@ -50,3 +50,10 @@ export {
 export type { MessageSummary } from './mask.js';
 export { FrameDecoder, encodeFrame, encodeKeepAlive, swapTpdu } from './framing/frame.js';
 export type { LengthHeader, FramingOptions, Frame } from './framing/frame.js';
+/**
+ * Checking a value against a JSON Schema with every offending path named (never the value): `compileSchemaCheck`
+ * (options: `paths` default `dotted`, `root` default `(options)` / `/`, `unknownReason` default `is not a known key`,
+ * `useDefaults` and `coerceTypes` default `false`), `schemaCheckError` and `assertSchemaCheck` for the coded error.
+ */
+export { assertSchemaCheck, compileSchemaCheck, schemaCheckError } from './schema/check.js';
+export type { SchemaCheck, SchemaCheckOptions } from './schema/check.js';

@@ -1,0 +1,140 @@
+/**
+ * One way to check a value against a JSON Schema and name every offending path: ajv (all errors reported) turned into
+ * {@link FieldProblem}s, one per path, reasons in words and never the value. Used for option sets (connector, inbound
+ * endpoint), config files and flow files, so that they all report alike.
+ */
+import { Ajv } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { Iso8583Error } from '../errors.js';
+import type { FieldProblem } from '../errors.js';
+
+/** Options of {@link compileSchemaCheck}. */
+export interface SchemaCheckOptions {
+  /** The `code` of every problem (and of the error {@link schemaCheckError} makes), e.g. `ISO8583_ERR_CONNECTOR_OPTIONS`. */
+  code: string;
+  /** What is checked, for the error text (`invalid <subject>: ...`), e.g. `connector options`. */
+  subject: string;
+  /**
+   * How a path is written: `dotted` (`pool.max`, `allow.0`) or `pointer` (JSON Pointer, `/pool/max`). Default
+   * `dotted`.
+   */
+  paths?: 'dotted' | 'pointer';
+  /** The name of the value as a whole (its path is empty). Default `(options)` when dotted, `/` as a pointer. */
+  root?: string;
+  /** The reason given for a property the schema does not allow. Default `is not a known key`. */
+  unknownReason?: string;
+  /** Fill in the schema's `default`s (the value is changed in place). Default `false`. */
+  useDefaults?: boolean;
+  /** Coerce scalar types as ajv does (`"8583"` -> 8583; the value is changed in place). Default `false`. */
+  coerceTypes?: boolean;
+}
+
+/** Checks a value; returns its problems, one per offending path (empty when the value is valid). */
+export type SchemaCheck = (value: unknown) => FieldProblem[];
+
+/** The reason of an ajv error, in words, never the value. */
+function reasonOf(error: ErrorObject, unknownReason: string): string {
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return unknownReason;
+    case 'enum':
+      return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    case 'anyOf':
+    case 'oneOf':
+    case 'typeof':
+      return 'is of the wrong kind';
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** The path segments of an ajv error: its instance path, plus the missing, unknown or badly named property. */
+function segmentsOf(error: ErrorObject): string[] {
+  const segments = error.instancePath.split('/').slice(1).map(unescapePointer);
+  const params = error.params as { missingProperty?: string; additionalProperty?: string };
+  if (error.keyword === 'required' && params.missingProperty !== undefined) segments.push(params.missingProperty);
+  if (error.keyword === 'additionalProperties' && params.additionalProperty !== undefined) {
+    segments.push(params.additionalProperty);
+  }
+  if (error.propertyName !== undefined) segments.push(error.propertyName);
+  return segments;
+}
+
+/**
+ * Compiles `schema` into a {@link SchemaCheck}. Every error is reported (ajv `allErrors`), one problem per path: for
+ * `anyOf` / `oneOf`, the branches' own errors are dropped and one line says the value is of the wrong kind. The `typeof`
+ * keyword (as in ajv-keywords) describes runtime-only values: `{ "typeof": "function" }`, `{ "typeof": "object" }`.
+ */
+export function compileSchemaCheck(schema: Record<string, unknown>, options: SchemaCheckOptions): SchemaCheck {
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: false,
+    useDefaults: options.useDefaults ?? false,
+    coerceTypes: options.coerceTypes ?? false,
+  });
+  ajv.addKeyword({
+    keyword: 'typeof',
+    schemaType: 'string',
+    validate: (expected: string, data: unknown) =>
+      expected === 'object' ? data !== null && typeof data === 'object' : typeof data === expected,
+    errors: false,
+  });
+  const validate = ajv.compile(schema);
+  const pointer = options.paths === 'pointer';
+  const root = options.root ?? (pointer ? '/' : '(options)');
+  const unknownReason = options.unknownReason ?? 'is not a known key';
+  const name = (segments: string[]): string => {
+    if (segments.length === 0) return root;
+    return pointer ? segments.map((s) => '/' + escapePointer(s)).join('') : segments.join('.');
+  };
+  return (value: unknown): FieldProblem[] => {
+    if (validate(value)) return [];
+    const errors = validate.errors ?? [];
+    // Errors inside a failed anyOf / oneOf are its branches' noise; the summary error stands for them.
+    const alternatives = errors
+      .filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
+      .map((e) => e.schemaPath + '/');
+    const byPath = new Map<string, FieldProblem>();
+    for (const error of errors) {
+      // `if` and `propertyNames` only repeat what the errors of their `then` / property name say.
+      if (error.keyword === 'if' || error.keyword === 'propertyNames') continue;
+      if (alternatives.some((prefix) => error.schemaPath.startsWith(prefix))) continue;
+      const field = name(segmentsOf(error));
+      if (byPath.has(field)) continue;
+      byPath.set(field, { field, code: options.code, reason: reasonOf(error, unknownReason) });
+    }
+    return [...byPath.values()];
+  };
+}
+
+/**
+ * The coded error for a value with problems: `code` as given, the text `invalid <subject>: <path> (<reason>); ...`,
+ * `field` the first offending path and `problems` all of them. Never contains a value.
+ */
+export function schemaCheckError(
+  problems: FieldProblem[],
+  options: Pick<SchemaCheckOptions, 'code' | 'subject'>,
+): Iso8583Error {
+  const list = problems.map((p) => `${p.field} (${p.reason})`).join('; ');
+  return new Iso8583Error(options.code, `invalid ${options.subject}: ${list}`, { field: problems[0]?.field, problems });
+}
+
+/** Checks `value` with `check` and throws {@link schemaCheckError} when it has problems. */
+export function assertSchemaCheck(
+  check: SchemaCheck,
+  value: unknown,
+  options: Pick<SchemaCheckOptions, 'code' | 'subject'>,
+): void {
+  const problems = check(value);
+  if (problems.length > 0) throw schemaCheckError(problems, options);
+}

@@ -1,0 +1,91 @@
+/**
+ * compileSchemaCheck: every offending path named once (dotted or JSON Pointer), reasons in words and never the value,
+ * anyOf noise collapsed, defaults and coercion on request, the `typeof` keyword; schemaCheckError / assertSchemaCheck.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Iso8583Error, assertSchemaCheck, compileSchemaCheck, schemaCheckError } from '../src/index.js';
+
+const SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['host'],
+  properties: {
+    host: { type: 'string', minLength: 1 },
+    frame: { enum: ['binary2', 'ascii4'], default: 'binary2' },
+    dialect: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object' }] },
+    logger: { typeof: 'object' },
+    handler: { typeof: 'function' },
+    pool: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { max: { type: 'integer', minimum: 1, default: 1 } },
+      default: {},
+    },
+    routes: { type: 'object', propertyNames: { pattern: '^[a-z]+$' }, additionalProperties: { type: 'string' } },
+    'a/b': { type: 'integer' },
+  },
+};
+
+const OPTIONS = { code: 'ISO8583_ERR_TEST', subject: 'test options' };
+
+test('a valid value has no problems; useDefaults fills in the defaults', () => {
+  const check = compileSchemaCheck(SCHEMA, { ...OPTIONS, useDefaults: true });
+  const value: Record<string, unknown> = { host: 'h', handler: () => undefined, logger: {} };
+  assert.deepEqual(check(value), []);
+  assert.equal(value.frame, 'binary2');
+  assert.deepEqual(value.pool, { max: 1 });
+  const plain: Record<string, unknown> = { host: 'h' };
+  assert.deepEqual(compileSchemaCheck(SCHEMA, OPTIONS)(plain), []);
+  assert.equal(plain.frame, undefined);
+});
+
+test('every offending option is named once, dotted, with a reason in words and never the value', () => {
+  const check = compileSchemaCheck(SCHEMA, { ...OPTIONS, unknownReason: 'is not an option' });
+  const problems = check({ frame: 'SECRET-FRAME', dialect: 42, pool: { max: 0, extra: 1 }, logger: 'x', handler: 7, bogus: 1 });
+  const byField = new Map(problems.map((p) => [p.field, p.reason]));
+  assert.deepEqual([...byField.keys()].sort(), ['bogus', 'dialect', 'frame', 'handler', 'host', 'logger', 'pool.extra', 'pool.max']);
+  assert.equal(byField.get('host'), 'is required');
+  assert.equal(byField.get('bogus'), 'is not an option');
+  assert.equal(byField.get('frame'), 'must be one of binary2, ascii4');
+  assert.equal(byField.get('dialect'), 'is of the wrong kind');
+  assert.equal(byField.get('logger'), 'is of the wrong kind');
+  assert.equal(byField.get('handler'), 'is of the wrong kind');
+  assert.equal(byField.get('pool.max'), 'must be >= 1');
+  for (const p of problems) {
+    assert.equal(p.code, 'ISO8583_ERR_TEST');
+    assert.doesNotMatch(p.reason, /SECRET/);
+  }
+});
+
+test('pointer paths: escaped segments, the root as "/", bad property names named by path', () => {
+  const check = compileSchemaCheck(SCHEMA, { ...OPTIONS, paths: 'pointer' });
+  const problems = check({ host: 'h', 'a/b': 'x', routes: { Bad: 'r', ok: 1 } });
+  const fields = problems.map((p) => p.field).sort();
+  assert.deepEqual(fields, ['/a~1b', '/routes/Bad', '/routes/ok']);
+  assert.equal(check(5)[0]?.field, '/');
+  assert.equal(compileSchemaCheck(SCHEMA, OPTIONS)(5)[0]?.field, '(options)');
+  assert.equal(compileSchemaCheck(SCHEMA, { ...OPTIONS, root: 'config' })(5)[0]?.field, 'config');
+});
+
+test('coerceTypes turns flag text into numbers', () => {
+  const check = compileSchemaCheck(SCHEMA, { ...OPTIONS, coerceTypes: true });
+  const value: Record<string, unknown> = { host: 'h', pool: { max: '3' } };
+  assert.deepEqual(check(value), []);
+  assert.deepEqual(value.pool, { max: 3 });
+});
+
+test('schemaCheckError and assertSchemaCheck: the coded error names every path', () => {
+  const check = compileSchemaCheck(SCHEMA, OPTIONS);
+  const problems = check({ bogus: 'SECRET' });
+  const err = schemaCheckError(problems, OPTIONS);
+  assert.ok(err instanceof Iso8583Error);
+  assert.equal(err.code, 'ISO8583_ERR_TEST');
+  assert.equal(err.field, problems[0]?.field);
+  assert.match(err.message, /^invalid test options: /);
+  assert.match(err.message, /host \(is required\)/);
+  assert.match(err.message, /bogus \(is not a known key\)/);
+  assert.doesNotMatch(err.message, /SECRET/);
+  assert.throws(() => assertSchemaCheck(check, {}, OPTIONS), { code: 'ISO8583_ERR_TEST', field: 'host' });
+  assert.doesNotThrow(() => assertSchemaCheck(check, { host: 'h' }, OPTIONS));
+});
