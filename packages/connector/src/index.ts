@@ -26,7 +26,7 @@ export type { JournalEntry, JournalOutcome, ReversalJournal } from './journal.js
 export { REVERSAL_EXCLUDED_FIELDS, buildReversal } from './reversal.js';
 export type { ReversalEvent } from './reversal.js';
 export { responseMti } from './match-key.js';
-export { readManifest, operationSchema } from './manifest.js';
+export { connectorOptionsSchema, readManifest, operationSchema } from './manifest.js';
 export type { ConnectorManifest } from './manifest.js';
 export { httpStatusOf, iso8583Connector } from './fastify-plugin.js';
 export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions } from './fastify-plugin.js';

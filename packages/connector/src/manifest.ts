@@ -35,6 +35,11 @@ export function readManifest(): ConnectorManifest {
   return cached;
 }
 
+/** The JSON Schema of the connector options (the `init` operation's parameters), defaults included. */
+export function connectorOptionsSchema(): Record<string, unknown> {
+  return operationSchema('init');
+}
+
 /** The JSON Schema of an operation's parameters (`init` = the connector options, `sendMessage`). */
 export function operationSchema(operation: 'init' | 'sendMessage'): Record<string, unknown> {
   const op = readManifest().connector.operations[operation];

@@ -3,13 +3,11 @@
  * `connector-manifest.json` (which also holds every default). Checked before any socket opens; an invalid set throws
  * `ISO8583_ERR_CONNECTOR_OPTIONS` naming every offending option and never its value.
  */
-import { Ajv } from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createCodec, resolveDialect } from '@iso8583/codec';
-import type { Dialect, FieldProblem, IsoMessage, LengthHeader } from '@iso8583/codec';
-import { operationSchema } from './manifest.js';
+import { compileSchemaCheck, createCodec, resolveDialect } from '@iso8583/codec';
+import type { Dialect, FieldProblem, IsoMessage, LengthHeader, SchemaCheck } from '@iso8583/codec';
+import { connectorOptionsSchema } from './manifest.js';
 import { optionsError } from './errors.js';
 
 /** TLS settings (PEM text, not file names). Their presence enables TLS. */
@@ -185,48 +183,7 @@ export interface ResolvedConnectorOptions {
 
 const NESTED = ['tls', 'pool', 'terminalQueue', 'reversal', 'autoFill', 'reconnect'] as const;
 
-let validator: ValidateFunction | undefined;
-
-function compile(): ValidateFunction {
-  if (validator !== undefined) return validator;
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-  // `typeof` (as in ajv-keywords): runtime-only values a JSON Schema cannot describe (functions, loggers).
-  ajv.addKeyword({
-    keyword: 'typeof',
-    schemaType: 'string',
-    validate: (expected: string, data: unknown) =>
-      expected === 'object' ? data !== null && typeof data === 'object' : typeof data === expected,
-    errors: false,
-  });
-  validator = ajv.compile(operationSchema('init'));
-  return validator;
-}
-
-/** The option name of an ajv error: `/pool/max` -> `pool.max`, a missing or unknown property -> its name. */
-function optionOf(error: ErrorObject): string {
-  const path = error.instancePath.split('/').filter((p) => p !== '');
-  const params = error.params as { missingProperty?: string; additionalProperty?: string };
-  if (error.keyword === 'required' && params.missingProperty !== undefined) path.push(params.missingProperty);
-  if (error.keyword === 'additionalProperties' && params.additionalProperty !== undefined) {
-    path.push(params.additionalProperty);
-  }
-  return path.length === 0 ? '(options)' : path.join('.');
-}
-
-function reasonOf(error: ErrorObject): string {
-  switch (error.keyword) {
-    case 'required':
-      return 'is required';
-    case 'additionalProperties':
-      return 'is not an option of the connector';
-    case 'enum':
-      return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-    case 'typeof':
-      return 'is of the wrong kind';
-    default:
-      return error.message ?? 'is invalid';
-  }
-}
+let check: SchemaCheck | undefined;
 
 function problem(field: string, reason: string): FieldProblem {
   return { field, code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason };
@@ -249,17 +206,14 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) copy[key] = { ...value };
   }
   if (Array.isArray(copy.matchKey)) copy.matchKey = [...(copy.matchKey as unknown[])];
-  const validate = compile();
-  const problems: FieldProblem[] = [];
-  const seen = new Set<string>();
-  if (!validate(copy)) {
-    for (const error of validate.errors ?? []) {
-      const field = optionOf(error);
-      if (seen.has(field)) continue;
-      seen.add(field);
-      problems.push(problem(field, reasonOf(error)));
-    }
-  }
+  check ??= compileSchemaCheck(connectorOptionsSchema(), {
+    code: 'ISO8583_ERR_CONNECTOR_OPTIONS',
+    subject: 'connector options',
+    unknownReason: 'is not an option of the connector',
+    useDefaults: true,
+  });
+  const problems = check(copy);
+  const seen = new Set(problems.map((p) => p.field));
   const pool = copy.pool as Required<ConnectorPoolOptions> | undefined;
   if (pool !== undefined && typeof pool.min === 'number' && typeof pool.max === 'number' && pool.min > pool.max) {
     problems.push(problem('pool.min', 'must not be more than pool.max'));
