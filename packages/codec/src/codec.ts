@@ -57,7 +57,9 @@ export interface Codec {
   validate(message: MessageInput, options?: CodecOptions): FieldProblem[];
   /**
    * The length of the complete message at the start of `bytes`, or `undefined` when more bytes are needed; throws a
-   * coded error when the bytes cannot be the start of a message. Used to cut a stream with no length header.
+   * coded error when the bytes cannot be the start of a message. Used to cut a stream with no length header. Only
+   * the structure is checked (lengths, prefixes, bitmaps, encodings), as in lenient mode: a value with characters
+   * its type does not allow is measured, and refused by the unpack that follows.
    */
   measure(bytes: Uint8Array, options?: CodecOptions): number | undefined;
 }
@@ -196,7 +198,8 @@ class CompiledCodec implements Codec {
     checkOptions(options);
     const buf = asBuffer(bytes);
     try {
-      return this.read(buf, options?.lenient ?? this.lenient, {});
+      // Only the structure matters here: character sets are checked by the unpack that follows.
+      return this.read(buf, true, {});
     } catch (err) {
       if (needsMoreBytes(err)) return undefined;
       throw err;

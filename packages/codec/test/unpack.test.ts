@@ -136,3 +136,10 @@ test('unpack – measure() throws for bytes that cannot start a message', () => 
   assert.throws(() => codec.measure(Buffer.from('0200ZZ', 'latin1')), { code: 'ISO8583_ERR_BITMAP' });
   assert.equal(codec.measure(Buffer.alloc(0)), undefined);
 });
+
+test('unpack – measure() checks the structure only: a type error is left to unpack', () => {
+  const codec = createCodec('iso87ascii');
+  const image = Buffer.from('0200' + '2000000000000000' + 'IW02  ', 'latin1');
+  assert.equal(codec.measure(image), image.length);
+  assert.throws(() => codec.unpack(image), { code: 'ISO8583_ERR_FIELD_TYPE', field: '3' });
+});

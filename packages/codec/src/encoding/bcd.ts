@@ -48,6 +48,9 @@ export function writeBcd(
   return o;
 }
 
+/** The two digits of a BCD byte, or '' when a nibble is not a decimal digit. */
+const DIGIT_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, b) => (b >> 4 < 10 && (b & 0x0f) < 10 ? `${b >> 4}${b & 0x0f}` : ''));
+
 /** Characters shown for nibbles 10-15 when reading: none (an error) unless lenient or track data. */
 const DIGIT_CHARS = '0123456789ABCDEF';
 
@@ -67,13 +70,24 @@ export function readBcd(
   let out = '';
   const skip = (digits & 1) !== 0 && !leftJustified ? 1 : 0;
   const end = digits + skip;
-  for (let k = skip; k < end; k++) {
+  let k = skip;
+  while (k < end) {
     const b = buf[offset + (k >> 1)]!;
+    if ((k & 1) === 0 && k + 1 < end) {
+      // A whole byte of two decimal digits, the common case.
+      const pair = DIGIT_PAIRS[b]!;
+      if (pair !== '') {
+        out += pair;
+        k += 2;
+        continue;
+      }
+    }
     const nib = (k & 1) === 0 ? b >> 4 : b & 0x0f;
     if (nib < 10) out += DIGIT_CHARS[nib];
     else if (track && nib === 13) out += '=';
     else if (lenient) out += DIGIT_CHARS[nib];
     else return undefined;
+    k++;
   }
   return out;
 }
