@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Dialect, FieldProblem } from '@iso8583/codec';
+import { compileSchemaCheck, schemaCheckError } from '@iso8583/codec';
+import type { Dialect, FieldProblem, SchemaCheck } from '@iso8583/codec';
 import type { LengthHeader } from '@iso8583/codec';
 import { inboundError } from './errors.js';
 import { parseAllowEntry } from './allow-list.js';
@@ -116,10 +115,20 @@ export interface ResolvedInboundOptions {
   readonly registry: Registry | undefined;
 }
 
-/** The manifest at the repository root: `dist/src/options.js` -> `../../../../connector-manifest.json`. */
-const MANIFEST_URL = new URL('../../../../connector-manifest.json', import.meta.url);
+/**
+ * The manifest file, found as the connector package finds it: `connector-manifest.json` at the package root when the
+ * package is published with a copy of it (made by `prepack`; from `dist/src/`, two folders up), else at the repository
+ * root (four folders up).
+ */
+const MANIFEST_URL =
+  [
+    new URL('../../connector-manifest.json', import.meta.url),
+    new URL('../../../../connector-manifest.json', import.meta.url),
+  ].find((url) => existsSync(url)) ?? new URL('../../../../connector-manifest.json', import.meta.url);
 
-let validator: ValidateFunction | undefined;
+const CHECK = { code: 'ISO8583_ERR_INBOUND_OPTIONS', subject: 'inbound options' } as const;
+
+let check: SchemaCheck | undefined;
 
 /** The JSON Schema of the inbound endpoint's options, from `connector-manifest.json` (`inboundEndpoint.parameters`). */
 export function inboundOptionsSchema(): Record<string, unknown> {
@@ -131,90 +140,33 @@ export function inboundOptionsSchema(): Record<string, unknown> {
   return schema as Record<string, unknown>;
 }
 
-function compile(): ValidateFunction {
-  if (validator !== undefined) return validator;
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-  // `typeof` (as in ajv-keywords): for runtime-only values a JSON Schema cannot describe (functions, loggers).
-  ajv.addKeyword({
-    keyword: 'typeof',
-    schemaType: 'string',
-    validate: (expected: string, data: unknown) => (expected === 'object' ? data !== null && typeof data === 'object' : typeof data === expected),
-    errors: false,
-  });
-  validator = ajv.compile(inboundOptionsSchema());
-  return validator;
-}
-
-/** The option name of an ajv error: `/tls/cert` -> `tls.cert`, a missing property -> its name. */
-function optionOf(error: ErrorObject): string {
-  const path = error.instancePath.split('/').filter((p) => p !== '');
-  if (error.keyword === 'required') path.push(String((error.params as { missingProperty: string }).missingProperty));
-  if (error.keyword === 'additionalProperties') {
-    path.push(String((error.params as { additionalProperty: string }).additionalProperty));
-  }
-  return path.length === 0 ? '(options)' : path.join('.');
-}
-
-function reasonOf(error: ErrorObject): string {
-  switch (error.keyword) {
-    case 'required':
-      return 'is required';
-    case 'additionalProperties':
-      return 'is not an option of the inbound endpoint';
-    case 'enum':
-      return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-    case 'anyOf':
-    case 'typeof':
-      return 'is of the wrong kind';
-    default:
-      return error.message ?? 'is invalid';
-  }
-}
-
-/** The problems of a set of options: one entry per offending option (ajv's wording, never the value given). */
-function problemsOf(errors: ErrorObject[]): FieldProblem[] {
-  const byOption = new Map<string, FieldProblem>();
-  for (const error of errors) {
-    const field = optionOf(error);
-    const existing = byOption.get(field);
-    // For `anyOf`, the branches' own errors are noise: keep one line per option, preferring the summary.
-    if (existing !== undefined && error.keyword !== 'anyOf') continue;
-    byOption.set(field, { field, code: 'ISO8583_ERR_INBOUND_OPTIONS', reason: reasonOf(error) });
-  }
-  return [...byOption.values()];
-}
-
 /**
  * Checks endpoint options against the inbound schema of `connector-manifest.json` and fills in the defaults. Throws
  * `ISO8583_ERR_INBOUND_OPTIONS` with `problems` naming every offending option (never its value). The result is frozen.
  */
 export function validateInboundOptions(options: unknown): ResolvedInboundOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', 'invalid inbound options: (options) must be an object', {
-      problems: [{ field: '(options)', code: 'ISO8583_ERR_INBOUND_OPTIONS', reason: 'must be an object' }],
-    });
+    throw schemaCheckError([{ field: '(options)', code: CHECK.code, reason: 'must be an object' }], CHECK);
   }
   // A shallow copy (and one of `tls`) takes the defaults; loggers, registries and connectors are not cloned.
   const copy: Record<string, unknown> = { ...(options as Record<string, unknown>) };
   for (const key of Object.keys(copy)) if (copy[key] === undefined) delete copy[key];
   if (copy.tls !== null && typeof copy.tls === 'object') copy.tls = { ...(copy.tls as object) };
   if (Array.isArray(copy.allow)) copy.allow = [...(copy.allow as unknown[])];
-  const validate = compile();
-  const problems: FieldProblem[] = validate(copy) ? [] : problemsOf(validate.errors ?? []);
+  check ??= compileSchemaCheck(inboundOptionsSchema(), {
+    ...CHECK,
+    unknownReason: 'is not an option of the inbound endpoint',
+    useDefaults: true,
+  });
+  const problems: FieldProblem[] = check(copy);
   if (Array.isArray(copy.allow)) {
     (copy.allow as unknown[]).forEach((entry, i) => {
       if (typeof entry === 'string' && parseAllowEntry(entry) === undefined) {
-        problems.push({ field: `allow.${i}`, code: 'ISO8583_ERR_INBOUND_OPTIONS', reason: 'is not an IP address or CIDR range' });
+        problems.push({ field: `allow.${i}`, code: CHECK.code, reason: 'is not an IP address or CIDR range' });
       }
     });
   }
-  if (problems.length > 0) {
-    const list = problems.map((p) => `${p.field} (${p.reason})`).join('; ');
-    throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', `invalid inbound options: ${list}`, {
-      field: problems[0]?.field,
-      problems,
-    });
-  }
+  if (problems.length > 0) throw schemaCheckError(problems, CHECK);
   if (copy.connectors === undefined) copy.connectors = {};
   const resolved = {
     name: copy.name,
