@@ -1,8 +1,14 @@
 /**
  * The reversal journal: a reversal is written (and fsynced) before its original request leaves, so that a crash at
  * any point loses nothing; on the next start, every reversal not marked done is sent. The embedded journal is an
- * append-only file of JSON lines (`reversals.jsonl`) with group commit: records written in the same moment share one
- * write and one fsync. It is compacted (live entries only) when opened and whenever it grows past `compactAt`.
+ * append-only file of JSON lines (`reversals.jsonl`) with group commit:
+ * - records appended in the same turn of the event loop (e.g. the requests released by one read of responses) are
+ *   gathered until `setImmediate` and go out in one write and one fsync;
+ * - records appended while a write + fsync is in progress wait for it and then go out together in the next batch;
+ * - every `add` resolves only after an fsync that began after its record was written (never earlier), so a request
+ *   still leaves only once its reversal is durable; `done` records ride in the same batches and never start an fsync
+ *   of their own while adds are flowing (they are flushed at the end of the turn when nothing else is).
+ * It is compacted (live entries only) when opened and whenever it grows past `compactAt`.
  */
 import { mkdirSync } from 'node:fs';
 import { open, readFile, rename } from 'node:fs/promises';
@@ -58,7 +64,10 @@ export class FileJournal implements ReversalJournal {
   private queue: string[] = [];
   private waiters: Waiter[] = [];
   private flushing: Promise<void> | undefined;
+  private scheduled = false;
   private closed = false;
+  private batchCount = 0;
+  private recordCount = 0;
   private bytes = 0;
   private readonly live = new Map<string, JournalEntry>();
 
@@ -73,6 +82,11 @@ export class FileJournal implements ReversalJournal {
   /** Entries added and not yet done. */
   get size(): number {
     return this.live.size;
+  }
+
+  /** Write + fsync batches so far, and the records they carried (records / batches = the group commit factor). */
+  get batches(): { batches: number; records: number } {
+    return { batches: this.batchCount, records: this.recordCount };
   }
 
   async open(): Promise<JournalEntry[]> {
@@ -150,7 +164,14 @@ export class FileJournal implements ReversalJournal {
     return new Promise<void>((resolve, reject) => {
       this.queue.push(line + '\n');
       this.waiters.push({ resolve, reject });
-      if (this.flushing === undefined) void this.flush();
+      // In progress: the batch after it takes this record. Else: gather the rest of this turn first.
+      if (this.flushing === undefined && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          if (this.flushing === undefined && this.queue.length > 0) void this.flush();
+        });
+      }
     });
   }
 
@@ -175,6 +196,8 @@ export class FileJournal implements ReversalJournal {
         const text = lines.join('');
         await handle.write(text);
         await handle.datasync();
+        this.batchCount += 1;
+        this.recordCount += lines.length;
         this.bytes += Buffer.byteLength(text);
         if (this.bytes > this.compactAt) await this.rewrite();
         for (const w of waiters) w.resolve();

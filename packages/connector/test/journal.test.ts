@@ -63,3 +63,21 @@ test('FileJournal – an unwritable folder fails with ISO8583_ERR_CONNECTOR_JOUR
   const j = new FileJournal(join(d, 'file', 'sub'));
   await assert.rejects(j.open(), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL', field: 'reversal.journalDir' });
 });
+
+test('FileJournal – group commit: records added in the same turn share one write and fsync; later ones the next', async (t) => {
+  const d = dir(t);
+  const j = new FileJournal(d);
+  await j.open();
+  const first = Array.from({ length: 100 }, (_, i) => j.add(entry(String(i))));
+  assert.deepEqual(j.batches, { batches: 0, records: 0 });
+  await Promise.all(first);
+  assert.deepEqual(j.batches, { batches: 1, records: 100 });
+  // Done records and adds of the next turn travel together.
+  const second = [...Array.from({ length: 50 }, (_, i) => j.done(String(i), 'not-needed')), j.add(entry('100'))];
+  await Promise.all(second);
+  assert.deepEqual(j.batches, { batches: 2, records: 151 });
+  await j.close();
+  const again = new FileJournal(d);
+  assert.equal((await again.open()).length, 51);
+  await again.close();
+});
