@@ -3,7 +3,7 @@
  * length exactly (fixed) or up to a small maximum (variable), so that pack then unpack must give it back unchanged.
  */
 import fc from 'fast-check';
-import type { Dialect, FieldSpec, IsoMessage } from '../src/index.js';
+import type { CompositeSpec, Dialect, FieldSpec, IsoMessage } from '../src/index.js';
 
 const DIGITS = '0123456789';
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -61,17 +61,76 @@ export function valueArbitrary(spec: FieldSpec): fc.Arbitrary<string> {
   return arb;
 }
 
-/** An arbitrary valid message of `dialect` (MTI and a random subset of its plain fields). */
+/**
+ * An arbitrary value of a composite field: a random subset of the sub-fields behind a bitmap, or every sub-field
+ * of a positional layout; the header bytes as hex when the layout has some.
+ */
+function compositeArbitrary(spec: CompositeSpec): fc.Arbitrary<IsoMessage> {
+  const model: Record<string, fc.Arbitrary<string | IsoMessage>> = {};
+  for (const [key, sub] of Object.entries(spec.fields)) {
+    model[key] = sub.subfields === undefined ? valueArbitrary(sub) : compositeArbitrary(sub.subfields);
+  }
+  const headerLength = spec.headerLength ?? 0;
+  if (headerLength > 0) {
+    model.header = fc.uint8Array({ minLength: headerLength, maxLength: headerLength }).map((b) => Buffer.from(b).toString('hex').toUpperCase());
+  }
+  const required = spec.bitmap === undefined ? Object.keys(model) : headerLength > 0 ? ['header'] : [];
+  return fc.record(model, { requiredKeys: required, noNullPrototype: true }) as fc.Arbitrary<IsoMessage>;
+}
+
+/** An arbitrary valid message of `dialect` (MTI and a random subset of its fields, composite ones included). */
 export function messageArbitrary(dialect: Dialect): fc.Arbitrary<IsoMessage> {
-  const model: Record<string, fc.Arbitrary<string>> = {};
+  const model: Record<string, fc.Arbitrary<string | IsoMessage>> = {};
   for (const [key, spec] of Object.entries(dialect.fields)) {
-    if (spec.subfields !== undefined) continue;
-    model[key] = valueArbitrary(spec);
+    model[key] = spec.subfields === undefined ? valueArbitrary(spec) : compositeArbitrary(spec.subfields);
   }
   return fc
-    .tuple(chars(DIGITS, 4, 4), fc.record(model, { requiredKeys: [] }))
+    .tuple(chars(DIGITS, 4, 4), fc.record(model, { requiredKeys: [], noNullPrototype: true }))
     .map(([mti, fields]) => ({ '0': mti, ...fields }) as IsoMessage);
 }
+
+/**
+ * A dialect with composite fields: a positional field 3, a field 127 with a header byte and a 2-byte sub-bitmap
+ * (EBCDIC, BCD and hex-character sub-fields), and a tertiary bitmap with field 150.
+ */
+export const COMPOSITE_DIALECT: Dialect = {
+  name: 'composite',
+  mti: { encoding: 'ascii' },
+  bitmap: { encoding: 'hex', tertiary: true },
+  fields: {
+    '2': { name: 'PAN', type: 'n', length: 19, encoding: 'ascii', prefix: { encoding: 'ascii', digits: 2 } },
+    '3': {
+      name: 'PROCESSING CODE',
+      type: 'n',
+      length: 6,
+      encoding: 'ascii',
+      subfields: {
+        fields: {
+          '1': { name: 'TYPE', type: 'n', length: 2, encoding: 'ascii' },
+          '2': { name: 'FROM', type: 'n', length: 2, encoding: 'ascii' },
+          '3': { name: 'TO', type: 'n', length: 2, encoding: 'ascii' },
+        },
+      },
+    },
+    '127': {
+      name: 'PRIVATE',
+      type: 'b',
+      length: 9999,
+      encoding: 'binary',
+      prefix: { encoding: 'binary', digits: 2 },
+      subfields: {
+        headerLength: 1,
+        bitmap: { encoding: 'binary', length: 2 },
+        fields: {
+          '1': { name: 'A', type: 'ans', length: 20, encoding: 'ebcdic', prefix: { encoding: 'bcd', digits: 2 } },
+          '9': { name: 'B', type: 'n', length: 7, encoding: 'bcd', justify: 'left', padNibble: 'F' },
+          '16': { name: 'C', type: 'b', length: 4, encoding: 'hex', prefix: { encoding: 'ascii', digits: 1 } },
+        },
+      },
+    },
+    '150': { name: 'F150', type: 'an', length: 3, encoding: 'ascii' },
+  },
+};
 
 /** A JSON dialect with EBCDIC text, MTI and bitmap, left-justified BCD with F pad, binary and EBCDIC prefixes. */
 export const EBCDIC_JSON_DIALECT = {
