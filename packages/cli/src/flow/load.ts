@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { FieldProblem } from '@iso8583/codec';
 import { gatewayError } from '../gateway/errors.js';
-import { ajvProblems } from '../gateway/config.js';
-import { flowValidator } from './schema.js';
+import { flowCheck } from './schema.js';
 import { locateValues, positionOf } from './locate.js';
 
 /** An HTTP section of a flow. */
@@ -103,8 +102,7 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
   };
   const problems: FieldProblem[] = [];
   const flow = substitute(data, env, '', problems) as Record<string, unknown>;
-  const validate = flowValidator();
-  if (!validate(flow)) problems.push(...ajvProblems(validate.errors, (p) => p));
+  problems.push(...flowCheck()(flow));
   // A route must name a connector of the flow.
   const connectors = (flow?.connectors ?? {}) as Record<string, unknown>;
   const routes = ((flow?.http as { routes?: Record<string, string> } | undefined)?.routes ?? {}) as Record<string, string>;

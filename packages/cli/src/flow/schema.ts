@@ -3,9 +3,9 @@
  * `connector-manifest.json` (`connector.operations.init.parameters` and `inboundEndpoint.parameters`), minus the
  * options only code can give (logger, registry, functions), so that the manifest, the libraries and flow files agree.
  */
-import { Ajv } from 'ajv';
-import type { ValidateFunction } from 'ajv';
-import { operationSchema } from '@iso8583/connector';
+import { compileSchemaCheck } from '@iso8583/codec';
+import type { SchemaCheck } from '@iso8583/codec';
+import { connectorOptionsSchema } from '@iso8583/connector';
 import { inboundOptionsSchema } from '@iso8583/inbound';
 
 /** Options of the connector and of the inbound endpoint that a JSON file cannot give. */
@@ -27,7 +27,7 @@ function withoutRuntimeOnly(schema: Schema): Schema {
  * file accepts exactly what they validate).
  */
 export function manifestSchemas(): { connector: Schema; inbound: Schema } {
-  const connector = withoutRuntimeOnly(operationSchema('init'));
+  const connector = withoutRuntimeOnly(connectorOptionsSchema());
   const inbound = withoutRuntimeOnly(inboundOptionsSchema());
   // In a flow file a sequence is a module path (relative to the flow file) or a registered name.
   const inboundProps = inbound.properties as Record<string, Schema>;
@@ -92,19 +92,13 @@ export function flowSchema(): Schema {
   };
 }
 
-let validator: ValidateFunction | undefined;
+let check: SchemaCheck | undefined;
 
-/** The compiled flow validator (every error reported, no defaults filled in, no coercion). */
-export function flowValidator(): ValidateFunction {
-  if (validator !== undefined) return validator;
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  ajv.addKeyword({
-    keyword: 'typeof',
-    schemaType: 'string',
-    validate: (expected: string, data: unknown) =>
-      expected === 'object' ? data !== null && typeof data === 'object' : typeof data === expected,
-    errors: false,
-  });
-  validator = ajv.compile(flowSchema());
-  return validator;
+/**
+ * The flow file check: every offending path as a JSON Pointer (`/connectors/bank/port`), one problem per path, no
+ * defaults filled in, no coercion.
+ */
+export function flowCheck(): SchemaCheck {
+  check ??= compileSchemaCheck(flowSchema(), { code: 'ISO8583_ERR_FLOW_INVALID', subject: 'flow file', paths: 'pointer' });
+  return check;
 }

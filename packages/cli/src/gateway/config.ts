@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import type { ErrorObject } from 'ajv';
-import type { FieldProblem } from '@iso8583/codec';
+import { compileSchemaCheck } from '@iso8583/codec';
 import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
@@ -197,26 +195,19 @@ export const GATEWAY_CONFIG_SCHEMA = {
   ]),
 } as const;
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validateFile = ajv.compile(GATEWAY_CONFIG_SCHEMA);
-const coercing = new Ajv({ allErrors: true, strict: false, coerceTypes: true });
-const validateFlags = coercing.compile(GATEWAY_CONFIG_SCHEMA);
+const checkFile = compileSchemaCheck(GATEWAY_CONFIG_SCHEMA, {
+  code: 'ISO8583_ERR_GATEWAY_CONFIG',
+  subject: 'gateway config file',
+  paths: 'pointer',
+});
+const checkFlags = compileSchemaCheck(GATEWAY_CONFIG_SCHEMA, {
+  code: 'ISO8583_ERR_CLI_OPTION',
+  subject: 'gateway flags',
+  paths: 'pointer',
+  coerceTypes: true,
+});
 
 const FLAG_BY_KEY = new Map(GATEWAY_FLAGS.map((f) => [f.key as string, f]));
-
-/** Turns ajv errors into problems; `name` shows a key as a flag (`--listen`) or as a path (`/listen`). */
-export function ajvProblems(errors: ErrorObject[] | null | undefined, name: (path: string) => string): FieldProblem[] {
-  return (errors ?? []).map((e) => {
-    let path = e.instancePath;
-    if (e.keyword === 'additionalProperties') path += '/' + String((e.params as { additionalProperty: string }).additionalProperty);
-    if (e.keyword === 'required') path += '/' + String((e.params as { missingProperty: string }).missingProperty);
-    let reason = e.message ?? 'is invalid';
-    if (e.keyword === 'additionalProperties') reason = 'is not a known key';
-    if (e.keyword === 'required') reason = 'is required';
-    if (e.keyword === 'enum') reason += ': ' + (e.params as { allowedValues: unknown[] }).allowedValues.join(', ');
-    return { field: name(path || '/'), code: e.keyword, reason };
-  });
-}
 
 /** Reads and validates a gateway JSON config file. */
 export function readConfigFile(path: string): Partial<GatewayConfig> {
@@ -226,8 +217,8 @@ export function readConfigFile(path: string): Partial<GatewayConfig> {
   } catch (err) {
     throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} cannot be read as JSON`, { field: 'config', cause: err });
   }
-  if (!validateFile(data)) {
-    const problems = ajvProblems(validateFile.errors, (p) => p);
+  const problems = checkFile(data);
+  if (problems.length > 0) {
     throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} is invalid`, { field: 'config', problems });
   }
   const out = { ...(data as Record<string, unknown>) };
@@ -260,10 +251,11 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     if (v !== undefined) fromFlags[f.key] = v;
   }
   if (values['no-http'] === true) fromFlags.httpEnabled = false;
-  if (!validateFlags(fromFlags)) {
-    const problems = ajvProblems(validateFlags.errors, (p) => {
-      const spec = FLAG_BY_KEY.get(p.replace(/^\//, ''));
-      return spec ? `--${spec.flag}` : p;
+  const flagProblems = checkFlags(fromFlags);
+  if (flagProblems.length > 0) {
+    const problems = flagProblems.map((p) => {
+      const spec = FLAG_BY_KEY.get(p.field.replace(/^\//, ''));
+      return spec ? { ...p, field: `--${spec.flag}` } : p;
     });
     const text = problems.map((p) => `${p.field} ${p.reason}`).join('; ');
     throw cliError('ISO8583_ERR_CLI_OPTION', text, problems[0]?.field);
