@@ -82,11 +82,6 @@ export class Layout {
     this.order = this.plans.filter((p): p is FieldPlan => p !== undefined);
   }
 
-  /** The largest field number present after {@link prepare}. */
-  get highest(): number {
-    return this.maxId;
-  }
-
   /** Bytes to keep before the fields for the largest bitmap this layout can have (0 when positional). */
   maxBitmapSize(): number {
     if (this.positional) return 0;
