@@ -46,16 +46,33 @@ export interface SendOptions {
   header?: Uint8Array;
 }
 
-/** SocketQueue's amount totals, in minor units of field 4. */
+/**
+ * SocketQueue's amount totals: sums of the request's field 4 (minor units), counted when the response arrives (a
+ * request that times out or fails counts nowhere). `refund` is part of `secured`, which is part of `processed`.
+ */
 export interface ConnectorAmounts {
-  /** Every answered 01xx/02xx request. */
+  /** Financial requests (0100, 0200) that got a response, whatever the response code. */
   processed: number;
-  /** Approved (39 = 00) purchases and authorisations. */
+  /** Of those, the approved ones (field 39 = `00`), refunds included. */
   secured: number;
-  /** Approved refunds (processing code 20xxxx). */
+  /** Of the approved ones, those whose processing code (field 3) starts with `20` (refunds). */
   refund: number;
-  /** Answered reversals. */
+  /** Reversals (0400, 0401, 0420, 0421) that got a response: automatic ones and those the caller sent. */
   reversal: number;
+}
+
+/** Which amount total a request MTI feeds: 0100/0200 `processed` (and so on), 0400/0401/0420/0421 `reversal`. */
+function amountKindOf(mti: string): 'processed' | 'reversal' | undefined {
+  if (mti === '0100' || mti === '0200') return 'processed';
+  if (mti === '0400' || mti === '0401' || mti === '0420' || mti === '0421') return 'reversal';
+  return undefined;
+}
+
+/** Field 4 as minor units: a whole number of up to 15 digits (a number or digits), else 0 (not counted). */
+function amountOf(value: MessageInput[string]): number {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : 0;
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return 0;
+  return Number(value);
 }
 
 /** A snapshot of the connector's state and counters. */
@@ -414,14 +431,8 @@ export class Connector extends EventEmitter {
 
   /** Sends a reversal attempt (no journal, no terminal queue). */
   private sendReversal(message: IsoMessage, timeout: number): Promise<IsoMessage> {
-    return this.dispatch(message, timeout, undefined, false).then((r) => {
-      const amount = Number(message['4']);
-      if (Number.isFinite(amount) && amount > 0) {
-        this.amounts.reversal += amount;
-        this.metrics.amount('reversal', amount);
-      }
-      return r.message;
-    });
+    // Its amount is counted by `answered`, like the reversals a caller sends.
+    return this.dispatch(message, timeout, undefined, false).then((r) => r.message);
   }
 
   private reversalEvent(event: ReversalEvent): void {
@@ -764,22 +775,29 @@ export class Connector extends EventEmitter {
     const rc = responseCodeOf(response.message);
     this.byResponseCode[rc] = (this.byResponseCode[rc] ?? 0) + 1;
     this.metrics.answered(mti, rc, response.latency / 1000);
-    if ((mti[1] === '1' || mti[1] === '2') && mti[2] === '0') {
-      const amount = Number(request['4'] ?? 0);
-      if (Number.isFinite(amount) && amount > 0) {
-        this.amounts.processed += amount;
-        this.metrics.amount('processed', amount);
-        if (rc === '00') {
-          const refund = String(request['3'] ?? '').startsWith('20');
-          const kind = refund ? 'refund' : 'secured';
-          this.amounts[kind] += amount;
-          this.metrics.amount(kind, amount);
+    const kind = amountKindOf(mti);
+    if (kind !== undefined) {
+      const amount = amountOf(request['4']);
+      if (amount > 0) {
+        if (kind === 'reversal') {
+          this.addAmount('reversal', amount);
+        } else {
+          this.addAmount('processed', amount);
+          if (rc === '00') {
+            this.addAmount('secured', amount);
+            if (String(request['3'] ?? '').startsWith('20')) this.addAmount('refund', amount);
+          }
         }
       }
     }
     if (channel.logger.isLevelEnabled('debug')) {
       channel.logger.debug({ ...summarize(response.message), latencyMs: Math.round(response.latency * 1000) / 1000 }, 'response');
     }
+  }
+
+  private addAmount(kind: keyof ConnectorAmounts, amount: number): void {
+    this.amounts[kind] += amount;
+    this.metrics.amount(kind, amount);
   }
 
   private shutdown(): Promise<void> {
