@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { FrameDecoder, encodeFrame, swapTpdu } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { connectorError } from './errors.js';
+import { recoverFields } from './decode-recovery.js';
 import { isRequestMti } from './match-key.js';
 import type { MatchKey } from './match-key.js';
 import type { ResolvedConnectorOptions } from './options.js';
@@ -288,6 +289,7 @@ export class Channel {
       const e = err as Iso8583Error;
       this.logger.warn({ code: e.code, field: e.field, offset: e.offset, bytes: payload.length }, 'undecodable message from the host');
       this.host.problem(this, e);
+      this.failByRecoveredKey(payload, e);
       return;
     }
     const mti = message['0'];
@@ -310,6 +312,35 @@ export class Channel {
     const late = this.late.get(key) !== undefined;
     if (late) this.late.delete(key);
     this.host.unmatched(this, message, header, late);
+  }
+
+  /**
+   * An undecodable response whose match key can still be read (every match-key field recovered, a response MTI) fails
+   * its request at once with `ISO8583_ERR_CONNECTOR_BAD_RESPONSE`: the host answered, but what it answered is unknown.
+   */
+  private failByRecoveredKey(payload: Buffer, e: Iso8583Error): void {
+    let recovered: IsoMessage | undefined;
+    try {
+      recovered = recoverFields(this.host.codec, payload, e.field);
+    } catch {
+      return;
+    }
+    if (recovered === undefined) return;
+    const mti = recovered['0'];
+    if (typeof mti !== 'string' || isRequestMti(mti)) return;
+    for (const field of this.host.matchKey.fields) if (typeof recovered[field] !== 'string') return;
+    const key = this.host.matchKey.ofResponse(recovered);
+    const req = this.pending.get(key);
+    if (req === undefined) return;
+    this.pending.delete(key);
+    clearTimeout(req.timer);
+    req.reject(
+      connectorError(
+        'ISO8583_ERR_CONNECTOR_BAD_RESPONSE',
+        `the response (${mti}) does not decode${e.field === undefined ? '' : ` at field ${e.field}`} (${e.code}); the outcome at the host is unknown`,
+        { mti: req.mti, cause: e, ...(e.field === undefined ? {} : { field: e.field }) },
+      ),
+    );
   }
 
   /** A host-initiated 0800 (sign-on, echo, key exchange) is answered with 0810, its fields echoed, response code 00. */

@@ -759,7 +759,9 @@ export class Connector extends EventEmitter {
         const code = (err as Iso8583Error).code;
         const unknown =
           req?.written === true &&
-          (code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' || code === 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST');
+          (code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ||
+            code === 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' ||
+            code === 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE');
         if (unknown) this.reversals?.trigger(entry);
         else if (req?.written !== true || code !== 'ISO8583_ERR_CONNECTOR_CLOSED') this.reversals?.disarm(entry);
       }

@@ -17,6 +17,8 @@ export const CONNECTOR_ERROR_CODES = {
     'No response matched the request within its timeout. A late response is logged and emitted as `late-response`.',
   ISO8583_ERR_CONNECTOR_CONNECTION_LOST:
     'The connection closed (or its framing broke) while the request was pending; the outcome at the host is unknown.',
+  ISO8583_ERR_CONNECTOR_BAD_RESPONSE:
+    'The response matched the request by its key (MTI, 11, 41, read from the bytes) but does not decode; the outcome at the host is unknown (a financial request is reversed).',
   ISO8583_ERR_CONNECTOR_CLOSED: 'The connector is closing or closed (`close()` or `destroy()` was called).',
   ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED: 'No connection became free within `pool.acquireTimeout`.',
   ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT: 'The requests accepted and not yet settled (queued or awaiting a response) reached `maxInFlight`.',

@@ -1,0 +1,131 @@
+import type { Codec, Dialect, IsoMessage } from '@iso8583/codec';
+
+/**
+ * What can still be read from a response that does not decode: its MTI and the fields before the one that failed, so
+ * that the match key (MTI, 11, 41 by default) can fail the waiting request at once instead of letting it time out.
+ *
+ * A copy of `packages/inbound/src/decode-recovery.ts` (the connector does not depend on the inbound package); both
+ * are meant to move into the codec as one function.
+ *
+ * 1. A lenient decode that allows trailing bytes (the fault may be a character outside the field type, or bytes
+ *    after the last field).
+ * 2. Otherwise the MTI is read by itself, and the fields before the failing one by decoding a copy whose bitmap has
+ *    the failing field and every later one cleared (bit 1 stays: the secondary bitmap keeps its place on the wire).
+ */
+export function recoverFields(codec: Codec, bytes: Buffer, failedField: string | undefined): IsoMessage | undefined {
+  try {
+    return codec.decode(bytes, { lenient: true, trailing: 'allow' }).message;
+  } catch {
+    // fall through to the MTI alone
+  }
+  const dialect = codec.dialect;
+  const mti = readMti(dialect, bytes);
+  if (mti === undefined) return undefined;
+  const field = failedField === undefined ? NaN : Number.parseInt(failedField, 10);
+  if (Number.isInteger(field) && field > 2) {
+    const trimmed = trimBitmap(dialect, bytes, field);
+    if (trimmed !== undefined) {
+      try {
+        const partial = codec.decode(trimmed, { lenient: true, trailing: 'allow' }).message;
+        if (partial['0'] === mti) return partial;
+      } catch {
+        // the MTI alone, then
+      }
+    }
+  }
+  return { 0: mti };
+}
+
+function mtiSize(dialect: Dialect): number {
+  return dialect.mti.encoding === 'bcd' ? 2 : 4;
+}
+
+/** The MTI of a message image, or `undefined` when it is not four digits in the dialect's encoding. */
+export function readMti(dialect: Dialect, bytes: Buffer): string | undefined {
+  const at = dialect.headerLength ?? 0;
+  if (bytes.length < at + mtiSize(dialect)) return undefined;
+  let mti: string;
+  switch (dialect.mti.encoding) {
+    case 'ascii':
+      mti = bytes.toString('latin1', at, at + 4);
+      break;
+    case 'ebcdic': {
+      mti = '';
+      for (let i = at; i < at + 4; i++) {
+        const b = bytes[i]!;
+        if (b < 0xf0 || b > 0xf9) return undefined;
+        mti += String.fromCharCode(b - 0xf0 + 48);
+      }
+      break;
+    }
+    case 'bcd':
+      mti = bytes.toString('hex', at, at + 2);
+      break;
+  }
+  return /^\d{4}$/.test(mti) ? mti : undefined;
+}
+
+const EBCDIC_HEX = [0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6];
+
+/** Reads 8 bitmap bytes at `at` in the dialect's bitmap encoding; `undefined` when they are not a bitmap. */
+function readBitmap(dialect: Dialect, bytes: Buffer, at: number): Buffer | undefined {
+  const encoding = dialect.bitmap.encoding;
+  const size = encoding === 'binary' ? 8 : 16;
+  if (bytes.length < at + size) return undefined;
+  if (encoding === 'binary') return Buffer.from(bytes.subarray(at, at + 8));
+  let hex = '';
+  for (let i = at; i < at + 16; i++) {
+    const b = bytes[i]!;
+    if (encoding === 'hex') hex += String.fromCharCode(b);
+    else {
+      const nibble = EBCDIC_HEX.indexOf(b);
+      if (nibble === -1) return undefined;
+      hex += nibble.toString(16);
+    }
+  }
+  if (!/^[0-9a-fA-F]{16}$/.test(hex)) return undefined;
+  return Buffer.from(hex, 'hex');
+}
+
+function writeBitmap(dialect: Dialect, target: Buffer, at: number, bitmap: Buffer): void {
+  const encoding = dialect.bitmap.encoding;
+  if (encoding === 'binary') {
+    bitmap.copy(target, at);
+    return;
+  }
+  const hex = bitmap.toString('hex').toUpperCase();
+  for (let i = 0; i < 16; i++) {
+    const nibble = Number.parseInt(hex[i]!, 16);
+    target[at + i] = encoding === 'hex' ? hex.charCodeAt(i) : EBCDIC_HEX[nibble]!;
+  }
+}
+
+/** Clears bits `from`..(end of this bitmap), where bit 1 of the bitmap is field `first`; bit 1 of the primary stays. */
+function clearFrom(bitmap: Buffer, first: number, from: number, keepBit1: boolean): void {
+  for (let bit = 1; bit <= 64; bit++) {
+    const field = first + bit - 1;
+    if (field < from || (keepBit1 && bit === 1)) continue;
+    bitmap[(bit - 1) >> 3]! &= ~(0x80 >> ((bit - 1) & 7));
+  }
+}
+
+/** A copy of the image with field `from` and every later field removed from the bitmap(s), or `undefined`. */
+function trimBitmap(dialect: Dialect, bytes: Buffer, from: number): Buffer | undefined {
+  const at = (dialect.headerLength ?? 0) + mtiSize(dialect);
+  const primary = readBitmap(dialect, bytes, at);
+  if (primary === undefined) return undefined;
+  const copy = Buffer.from(bytes);
+  const hasSecondary = (primary[0]! & 0x80) !== 0;
+  clearFrom(primary, 1, from, true);
+  writeBitmap(dialect, copy, at, primary);
+  if (hasSecondary) {
+    const secondaryAt = at + (dialect.bitmap.encoding === 'binary' ? 8 : 16);
+    const secondary = readBitmap(dialect, bytes, secondaryAt);
+    if (secondary === undefined) return undefined;
+    // A tertiary bitmap (bit 65) sits after the secondary one: trimming it away would misplace the fields.
+    if (dialect.bitmap.tertiary === true && (secondary[0]! & 0x80) !== 0) return undefined;
+    clearFrom(secondary, 65, from, false);
+    writeBitmap(dialect, copy, secondaryAt, secondary);
+  }
+  return copy;
+}

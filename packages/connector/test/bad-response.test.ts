@@ -1,0 +1,98 @@
+// An undecodable response whose match key (MTI, 11, 41) can still be read from its bytes fails its request at once with
+// ISO8583_ERR_CONNECTOR_BAD_RESPONSE (outcome unknown: a purchase is reversed); one whose key cannot be read is
+// dropped as before (its request times out). The host is a raw TCP peer writing corrupt bytes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeFrame } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
+import { Iso8583Error } from '@iso8583/codec';
+import { createConnector } from '../src/index.js';
+import type { ReversalEvent } from '../src/index.js';
+import { answer, purchase, startPeer } from './peer.js';
+import type { Peer } from './peer.js';
+
+/** The response with field 70 (`n 3`, last in the message) packed, then made non-digits on the wire. */
+function corruptResponse(peer: Peer, message: IsoMessage): Buffer {
+  const body = Buffer.from(peer.codec.pack({ ...message, '70': '301' }));
+  assert.equal(body.toString('latin1', body.length - 3), '301');
+  body.write('X0Y', body.length - 3, 'latin1');
+  return encodeFrame(body, peer.framing);
+}
+
+test('a corrupt response with a readable key fails its request at once with BAD_RESPONSE, naming the field', async (t) => {
+  const peer = await startPeer((r, p) => {
+    if (r.message['11'] === '030002') p.send(r.socket, answer(r.message));
+    else r.socket.write(corruptResponse(p, answer(r.message)));
+  });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, requestTimeout: 60_000 });
+  const problems: Iso8583Error[] = [];
+  connector.on('error', (e: Iso8583Error) => problems.push(e));
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  const err = await connector.request(purchase('030001')).then(
+    () => assert.fail('must fail'),
+    (e: unknown) => e as Iso8583Error,
+  );
+  assert.ok(err instanceof Iso8583Error);
+  assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE');
+  assert.equal(err.field, '70');
+  assert.equal(err.mti, '0200');
+  assert.doesNotMatch(err.message, /4111111111111111|X0Y/);
+  assert.equal(problems.length, 1);
+  // The connection stays usable: the next response decodes and matches.
+  const ok = await connector.request(purchase('030002'));
+  assert.equal(ok['39'], '00');
+  const s = connector.stats();
+  assert.equal(s.errors, 1);
+  assert.equal(s.timeouts, 0);
+  assert.equal(s.amounts.processed, 1000);
+});
+
+test('with reversal on, a purchase whose response does not decode is reversed', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-bad-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const peer = await startPeer((r, p) => {
+    if (r.message['0'] === '0200') r.socket.write(corruptResponse(p, answer(r.message)));
+    else p.send(r.socket, answer(r.message));
+  });
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: peer.port,
+    requestTimeout: 60_000,
+    reversal: { enabled: true, journalDir: dir },
+  });
+  connector.on('error', () => undefined);
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  const answered = new Promise<ReversalEvent>((resolve) =>
+    connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)),
+  );
+  await assert.rejects(connector.request(purchase('031001')), { code: 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE' });
+  const e = await answered;
+  assert.equal(e.stan, '031001');
+  const reversal = peer.received.find((r) => r.message['0'] === '0400');
+  assert.equal(String(reversal?.message['90']).slice(0, 10), '0200031001');
+  assert.deepEqual(connector.stats().amounts, { processed: 0, secured: 0, refund: 0, reversal: 1000 });
+});
+
+test('a corrupt response whose key cannot be read (garbage MTI) is dropped: its request times out', async (t) => {
+  const peer = await startPeer((r, p) => {
+    const body = Buffer.from(p.codec.pack(answer(r.message)));
+    body.write('02X0', 0, 'latin1');
+    r.socket.write(encodeFrame(body, p.framing));
+  });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, requestTimeout: 200 });
+  connector.on('error', () => undefined);
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await assert.rejects(connector.request(purchase('032001')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+});
