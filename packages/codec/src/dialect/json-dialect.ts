@@ -4,15 +4,13 @@
  * the properties it names; `null` removes a field or a property), then checked against the semantic rules.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Dialect, FieldSpec } from '../types.js';
 import type { FieldProblem } from '../errors.js';
 import { codecError } from '../errors.js';
 import { getDialect } from './builtin.js';
 import { dialectInvalid, dialectProblems } from './check.js';
-
-let validator: ValidateFunction | undefined;
+import { compileSchemaCheck } from '../schema/check.js';
+import type { SchemaCheck } from '../schema/check.js';
 
 /** The JSON Schema of dialect files (the file shipped as `@iso8583/codec/dialect.schema.json`). */
 export function dialectSchema(): Record<string, unknown> {
@@ -20,46 +18,17 @@ export function dialectSchema(): Record<string, unknown> {
   return JSON.parse(readFileSync(url, 'utf8')) as Record<string, unknown>;
 }
 
-function validate(): ValidateFunction {
-  if (validator === undefined) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    validator = ajv.compile(dialectSchema());
-  }
-  return validator;
-}
+let check: SchemaCheck | undefined;
 
-function schemaProblems(errors: ErrorObject[]): FieldProblem[] {
-  const seen = new Set<string>();
-  const problems: FieldProblem[] = [];
-  for (const e of errors) {
-    // oneOf/if errors repeat what the branch errors say; keep the specific ones.
-    if (e.keyword === 'oneOf' || e.keyword === 'if' || e.keyword === 'propertyNames') continue;
-    // The `null` branch of "null or an object" (null removes a field or a property) says nothing useful.
-    if (e.keyword === 'type' && (e.params as { type?: string }).type === 'null') continue;
-    let path = e.instancePath.slice(1).split('/').join('.');
-    if (e.propertyName !== undefined) path = path === '' ? e.propertyName : `${path}.${e.propertyName}`;
-    if (e.keyword === 'additionalProperties') {
-      const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      path = path === '' ? extra : `${path}.${extra}`;
-    } else if (e.keyword === 'required') {
-      const missing = (e.params as { missingProperty: string }).missingProperty;
-      path = path === '' ? missing : `${path}.${missing}`;
-    }
-    if (path === '') path = 'dialect';
-    const reason =
-      e.keyword === 'additionalProperties'
-        ? 'unknown property'
-        : e.keyword === 'required'
-          ? 'missing'
-          : e.propertyName !== undefined
-            ? 'not a field number'
-            : (e.message ?? e.keyword);
-    const key = `${path}|${reason}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    problems.push({ field: path, code: 'ISO8583_ERR_DIALECT_INVALID', reason });
-  }
-  return problems;
+/** The problems of a dialect document against the dialect schema, one per offending path. */
+function schemaProblems(json: unknown): FieldProblem[] {
+  check ??= compileSchemaCheck(dialectSchema(), {
+    code: 'ISO8583_ERR_DIALECT_INVALID',
+    subject: 'dialect',
+    root: 'dialect',
+    unknownReason: 'unknown property',
+  });
+  return check(json);
 }
 
 const BCD_ONLY = ['justify', 'padNibble', 'signEncoding'] as const;
@@ -88,8 +57,8 @@ export function dialectFromJson(json: unknown): Dialect {
       throw codecError('ISO8583_ERR_DIALECT_INVALID', 'the dialect is not valid JSON', { field: 'dialect' });
     }
   }
-  const check = validate();
-  if (!check(doc)) throw dialectInvalid(schemaProblems(check.errors ?? []));
+  const schemaFailures = schemaProblems(doc);
+  if (schemaFailures.length > 0) throw dialectInvalid(schemaFailures);
   const file = doc as {
     name: string;
     extends?: string;

@@ -104,11 +104,21 @@ export function compileSchemaCheck(schema: Record<string, unknown>, options: Sch
     const alternatives = errors
       .filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
       .map((e) => e.schemaPath + '/');
+    // `if` and `propertyNames` only repeat what the errors of their `then` / property name say; the `null` branch of
+    // "null or ..." says nothing useful, wherever the branch was written (inline or by $ref).
+    const kept = errors.filter(
+      (e) =>
+        e.keyword !== 'if' &&
+        e.keyword !== 'propertyNames' &&
+        !(e.keyword === 'type' && (e.params as { type?: unknown }).type === 'null') &&
+        !alternatives.some((prefix) => e.schemaPath.startsWith(prefix)),
+    );
+    // A failed anyOf / oneOf whose chosen branch (reached by $ref) reported errors deeper down: those say more.
+    const deeper = (e: ErrorObject): boolean =>
+      kept.some((other) => other !== e && other.instancePath.startsWith(e.instancePath + '/'));
     const byPath = new Map<string, FieldProblem>();
-    for (const error of errors) {
-      // `if` and `propertyNames` only repeat what the errors of their `then` / property name say.
-      if (error.keyword === 'if' || error.keyword === 'propertyNames') continue;
-      if (alternatives.some((prefix) => error.schemaPath.startsWith(prefix))) continue;
+    for (const error of kept) {
+      if ((error.keyword === 'anyOf' || error.keyword === 'oneOf') && deeper(error)) continue;
       const field = name(segmentsOf(error));
       if (byPath.has(field)) continue;
       byPath.set(field, { field, code: options.code, reason: reasonOf(error, unknownReason) });
