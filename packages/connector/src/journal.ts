@@ -8,7 +8,8 @@
  * - every `add` resolves only after an fsync that began after its record was written (never earlier), so a request
  *   still leaves only once its reversal is durable; `done` records ride in the same batches and never start an fsync
  *   of their own while adds are flowing (they are flushed at the end of the turn when nothing else is).
- * It is compacted (live entries only) when opened and whenever it grows past `compactAt`.
+ * The file is preallocated ahead of its records (empty lines), so that an fsync never has to commit a new file size.
+ * It is compacted (live entries only) when opened and whenever its records grow past `compactAt`.
  */
 import { mkdirSync } from 'node:fs';
 import { open, readFile, rename } from 'node:fs/promises';
@@ -51,6 +52,13 @@ export interface ReversalJournal {
 /** The size past which the file is rewritten with only its live entries (checked after each write). */
 const COMPACT_AT = 64 * 1024 * 1024;
 
+/**
+ * The file is kept preallocated this far ahead of its records (newline bytes, written and fsynced: empty lines, so the
+ * file stays JSON lines), so that a batch's fsync flushes data blocks only: an append would change the file size, and
+ * every fsync would then commit metadata too (on ext4 this made each fsync 2-4 times slower).
+ */
+const PREALLOCATE = 4 * 1024 * 1024;
+
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
@@ -68,13 +76,18 @@ export class FileJournal implements ReversalJournal {
   private closed = false;
   private batchCount = 0;
   private recordCount = 0;
+  /** Where the next record goes (the end of the records). */
   private bytes = 0;
+  /** The file size: records, then preallocated empty lines. */
+  private allocated = 0;
   private readonly live = new Map<string, JournalEntry>();
 
   constructor(
     readonly dir: string,
     /** The file size (bytes) past which it is compacted while running. Default 64 MiB. */
     readonly compactAt: number = COMPACT_AT,
+    /** How far (bytes) the file is preallocated ahead of its records. Default 4 MiB. */
+    readonly preallocate: number = PREALLOCATE,
   ) {
     this.path = join(dir, 'reversals.jsonl');
   }
@@ -100,7 +113,7 @@ export class FileJournal implements ReversalJournal {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
       for (const line of text.split('\n')) {
-        if (line === '') continue;
+        if (line === '') continue; // the preallocated tail is empty lines
         let record: { op?: string; id?: string; reversal?: IsoMessage; at?: number };
         try {
           record = JSON.parse(line) as typeof record;
@@ -143,18 +156,23 @@ export class FileJournal implements ReversalJournal {
     this.handle = undefined;
   }
 
-  /** Compaction: the live entries go to a new file, fsynced, then renamed over the old one, which is reopened. */
+  /**
+   * Compaction: the live entries go to a new file, followed by preallocated zero bytes, fsynced, then renamed over the
+   * old one, which is reopened for writing at the end of the records.
+   */
   private async rewrite(): Promise<void> {
     const tmp = `${this.path}.tmp`;
     const out = await open(tmp, 'w', 0o600);
-    const text = [...this.live.values()].map((e) => JSON.stringify({ op: 'add', ...e }) + '\n').join('');
-    await out.writeFile(text);
+    const text = Buffer.from([...this.live.values()].map((e) => JSON.stringify({ op: 'add', ...e }) + '\n').join(''));
+    await out.write(text, 0, text.length, 0);
+    await out.write(Buffer.alloc(this.preallocate, 0x0a), 0, this.preallocate, text.length);
     await out.sync();
     await out.close();
     await this.handle?.close();
     await rename(tmp, this.path);
-    this.handle = await open(this.path, 'a', 0o600);
-    this.bytes = Buffer.byteLength(text);
+    this.handle = await open(this.path, 'r+');
+    this.bytes = text.length;
+    this.allocated = text.length + this.preallocate;
   }
 
   private append(line: string): Promise<void> {
@@ -193,12 +211,19 @@ export class FileJournal implements ReversalJournal {
       try {
         const handle = this.handle;
         if (handle === undefined) throw new Error('journal closed');
-        const text = lines.join('');
-        await handle.write(text);
+        const text = Buffer.from(lines.join(''));
+        const at = this.bytes;
+        if (at + text.length > this.allocated) {
+          // Past the preallocated part: more of it first (this batch's fsync commits the new size once), then the records.
+          const grow = Math.max(this.preallocate, at + text.length - this.allocated);
+          await handle.write(Buffer.alloc(grow, 0x0a), 0, grow, this.allocated);
+          this.allocated += grow;
+        }
+        await handle.write(text, 0, text.length, at);
         await handle.datasync();
         this.batchCount += 1;
         this.recordCount += lines.length;
-        this.bytes += Buffer.byteLength(text);
+        this.bytes = at + text.length;
         if (this.bytes > this.compactAt) await this.rewrite();
         for (const w of waiters) w.resolve();
       } catch (err) {

@@ -1,7 +1,7 @@
 // The file journal: durable appends, group commit, compaction, and lines cut by a crash.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal } from '../src/index.js';
@@ -47,11 +47,12 @@ test('FileJournal – past compactAt the file is rewritten with only its live en
     await j.add(entry(String(i)));
     if (i !== 17) await j.done(String(i), 'not-needed');
   }
-  assert.ok(statSync(j.path).size < 2000 + 200);
+  assert.ok(readFileSync(j.path, 'utf8').trimEnd().length < 2000 + 200);
   assert.equal(j.size, 1);
   await j.close();
   const lines = readFileSync(j.path, 'utf8').split('\n').filter((l) => l !== '');
   assert.ok(lines.some((l) => l.includes('"id":"17"')));
+  for (const l of lines) JSON.parse(l); // JSON lines, then preallocated empty lines
   const again = new FileJournal(d);
   assert.deepEqual((await again.open()).map((e) => e.id), ['17']);
   await again.close();
@@ -79,5 +80,39 @@ test('FileJournal – group commit: records added in the same turn share one wri
   await j.close();
   const again = new FileJournal(d);
   assert.equal((await again.open()).length, 51);
+  await again.close();
+});
+
+test('FileJournal – the file is preallocated with empty lines; records overwrite them, and a record cut by a crash is ignored', async (t) => {
+  const d = dir(t);
+  const j = new FileJournal(d);
+  await j.open();
+  const empty = statSync(j.path).size;
+  assert.ok(empty > 0, 'preallocated');
+  await j.add(entry('1'));
+  await j.add(entry('2'));
+  assert.equal(statSync(j.path).size, empty, 'the size does not change while records fit');
+  await j.close();
+  const text = readFileSync(j.path, 'utf8');
+  assert.match(text, /^\{"op":"add","id":"1".*\n\{"op":"add","id":"2".*\n\n+$/);
+  // A crash in the middle of a write: part of a record, then the preallocated newlines.
+  const cut = text.replace(/\n\n/, '\n{"op":"add","id":"3","reversal":{"0":"04\n');
+  writeFileSync(j.path, cut);
+  const again = new FileJournal(d);
+  assert.deepEqual((await again.open()).map((e) => e.id), ['1', '2']);
+  await again.close();
+});
+
+test('FileJournal – records past the preallocated part grow the file by another part; nothing is lost', async (t) => {
+  const d = dir(t);
+  const j = new FileJournal(d, 64 * 1024 * 1024, 1000);
+  await j.open();
+  assert.equal(statSync(j.path).size, 1000);
+  for (let i = 0; i < 60; i++) await j.add(entry(String(i)));
+  const size = statSync(j.path).size;
+  assert.ok(size > 3000 && size % 1000 === 0, `grown in parts of 1000 bytes (${size})`);
+  await j.close();
+  const again = new FileJournal(d);
+  assert.equal((await again.open()).length, 60);
   await again.close();
 });
