@@ -1,11 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { encodeFrame, isIso8583Error, readMessage, summarize, swapTpdu } from '@iso8583/codec';
+import { encodeFrame, isIso8583Error, readMessage, recoverFields, summarize, swapTpdu } from '@iso8583/codec';
 import type { Decoded, Frame, Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
 import { MessageContext } from './context.js';
 import type { EndpointCore, Peer } from './core.js';
 import { codeOf, inboundError } from './errors.js';
 import type { InboundErrorCode } from './errors.js';
-import { recoverFields } from './decode-recovery.js';
 import { ReceivedMessage } from './inbound-message.js';
 import { errorReply } from './response.js';
 import { errorForLog } from './safe-log.js';

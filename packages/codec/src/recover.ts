@@ -1,13 +1,21 @@
-import type { Codec, Dialect, IsoMessage } from '@iso8583/codec';
-
 /**
- * What can still be read from a message that does not decode: its MTI and, where possible, the fields before the
- * one that failed (so that a response code 30 reply echoes STAN, terminal and the other keys).
+ * What can still be read from a message that does not decode: its MTI and, where possible, the fields before the one
+ * that failed. The inbound endpoint uses it to answer with response code 30 echoing STAN, terminal and the other keys;
+ * the connector to fail the request waiting for a broken response at once (its match key is readable) instead of
+ * letting it time out.
  *
  * 1. A lenient decode that allows trailing bytes (the fault may be a character outside the field type, or bytes
  *    after the last field).
  * 2. Otherwise the MTI is read by itself, and the fields before the failing one by decoding a copy whose bitmap has
  *    the failing field and every later one cleared (bit 1 stays: the secondary bitmap keeps its place on the wire).
+ */
+import type { Codec } from './codec.js';
+import type { Dialect, IsoMessage } from './types.js';
+import { MTI_ASCII, MTI_BCD, MTI_EBCDIC, mtiSize, readMti } from './field/mti.js';
+
+/**
+ * The fields that can still be read from a message image that failed to decode (`failedField`: the `field` of the
+ * decode error), or `undefined` when not even its MTI can be read. Never throws.
  */
 export function recoverFields(codec: Codec, bytes: Buffer, failedField: string | undefined): IsoMessage | undefined {
   try {
@@ -16,7 +24,7 @@ export function recoverFields(codec: Codec, bytes: Buffer, failedField: string |
     // fall through to the MTI alone
   }
   const dialect = codec.dialect;
-  const mti = readMti(dialect, bytes);
+  const mti = messageMti(dialect, bytes);
   if (mti === undefined) return undefined;
   const field = failedField === undefined ? NaN : Number.parseInt(failedField, 10);
   if (Number.isInteger(field) && field > 2) {
@@ -33,33 +41,14 @@ export function recoverFields(codec: Codec, bytes: Buffer, failedField: string |
   return { 0: mti };
 }
 
-function mtiSize(dialect: Dialect): number {
-  return dialect.mti.encoding === 'bcd' ? 2 : 4;
-}
+const MTI_ENCODINGS = { ascii: MTI_ASCII, ebcdic: MTI_EBCDIC, bcd: MTI_BCD } as const;
 
-/** The MTI of a message image, or `undefined` when it is not four digits in the dialect's encoding. */
-export function readMti(dialect: Dialect, bytes: Buffer): string | undefined {
+/** The MTI of a message image, or `undefined` when the bytes there are not four digits in the dialect's encoding. */
+function messageMti(dialect: Dialect, bytes: Buffer): string | undefined {
   const at = dialect.headerLength ?? 0;
-  if (bytes.length < at + mtiSize(dialect)) return undefined;
-  let mti: string;
-  switch (dialect.mti.encoding) {
-    case 'ascii':
-      mti = bytes.toString('latin1', at, at + 4);
-      break;
-    case 'ebcdic': {
-      mti = '';
-      for (let i = at; i < at + 4; i++) {
-        const b = bytes[i]!;
-        if (b < 0xf0 || b > 0xf9) return undefined;
-        mti += String.fromCharCode(b - 0xf0 + 48);
-      }
-      break;
-    }
-    case 'bcd':
-      mti = bytes.toString('hex', at, at + 2);
-      break;
-  }
-  return /^\d{4}$/.test(mti) ? mti : undefined;
+  const encoding = MTI_ENCODINGS[dialect.mti.encoding];
+  if (bytes.length < at + mtiSize(encoding)) return undefined;
+  return readMti(bytes, at, encoding);
 }
 
 const EBCDIC_HEX = [0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6];
@@ -108,7 +97,7 @@ function clearFrom(bitmap: Buffer, first: number, from: number, keepBit1: boolea
 
 /** A copy of the image with field `from` and every later field removed from the bitmap(s), or `undefined`. */
 function trimBitmap(dialect: Dialect, bytes: Buffer, from: number): Buffer | undefined {
-  const at = (dialect.headerLength ?? 0) + mtiSize(dialect);
+  const at = (dialect.headerLength ?? 0) + mtiSize(MTI_ENCODINGS[dialect.mti.encoding]);
   const primary = readBitmap(dialect, bytes, at);
   if (primary === undefined) return undefined;
   const copy = Buffer.from(bytes);
