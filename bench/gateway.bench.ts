@@ -5,8 +5,8 @@
  * gateway's heap and open file descriptors (from its own GET /metrics) to show they stay flat. Simulator, gateway
  * and load generator are three processes.
  *
- * The simulator debits each card's balance, so once the test cards run dry the answers are 51 declines: they cost the
- * same round trip and count alike.
+ * The simulator opens every card with a balance that a run cannot spend, so the purchases measured are approved (00),
+ * the full path of the simulator (debit, retrieval reference, approval code), not 51 declines.
  *
  * Run: `npx tsc -b bench && node bench/dist/gateway.bench.js` (or `npm run bench gateway`).
  * Environment: BENCH_CLIENTS (100), BENCH_DEPTH in flight per client (4), BENCH_MS per measured phase (10000),
@@ -43,7 +43,7 @@ function metric(text: string, name: string): number {
 
 async function main(): Promise<void> {
   const journal = mkdtempSync(join(tmpdir(), 'iso8583-bench-'));
-  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error'], /listening on (\S+):(\d+)/);
+  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '900000000000000'], /listening on (\S+):(\d+)/);
   const bankHost = bank.match[1] as string;
   const bankPort = Number(bank.match[2]);
   const gw = await startIso8583(
