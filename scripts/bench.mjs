@@ -1,30 +1,12 @@
 // Runs every compiled benchmark (`bench/dist/**/*.bench.js`) one after the other, each in its own node process so
 // that one benchmark's heap and JIT state do not bend the next one's figures. Arguments filter by substring:
 // `node scripts/bench.mjs codec` runs only the files whose path contains "codec".
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { compiledFiles } from './compiled-files.mjs';
 
-const root = join('bench', 'dist');
 const filter = process.argv.slice(2);
 
-function collect(dir, out) {
-  let entries;
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const name of entries) {
-    if (name === 'node_modules') continue;
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) collect(path, out);
-    else if (name.endsWith('.bench.js')) out.push(path);
-  }
-  return out;
-}
-
-const files = collect(root, [])
+const files = compiledFiles(['bench'], (name) => name.endsWith('.bench.js'))
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .sort();
 if (files.length === 0) {

@@ -1,32 +1,12 @@
 // Runs every compiled test file (`dist/**/*.test.js` of the packages, test/, examples/) with node:test.
-// Node 20's `node --test` takes no globs, so the files are listed here and passed explicitly.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// Arguments filter by substring of the path: `node scripts/test.mjs packages/connector`.
 import { spawnSync } from 'node:child_process';
+import { TEST_ROOTS, compiledFiles } from './compiled-files.mjs';
 
-const roots = ['packages/codec', 'packages/connector', 'packages/inbound', 'packages/cli', 'test', 'examples'];
 const filter = process.argv.slice(2);
-
-function collect(dir, out) {
-  let entries;
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const name of entries) {
-    if (name === 'node_modules') continue;
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) collect(path, out);
-    else if (name.endsWith('.test.js')) out.push(path);
-  }
-  return out;
-}
-
-const files = roots
-  .flatMap((root) => collect(join(root, 'dist'), []))
-  .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
-  .sort();
+const files = compiledFiles(TEST_ROOTS, (name) => name.endsWith('.test.js')).filter(
+  (f) => filter.length === 0 || filter.some((part) => f.includes(part)),
+);
 if (files.length === 0) {
   console.error('no test files found: run `npm run build` first');
   process.exit(1);
