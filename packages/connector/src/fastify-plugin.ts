@@ -47,6 +47,7 @@ export function httpStatusOf(err: unknown): number {
     case 'ISO8583_ERR_CONNECTOR_QUEUE_FULL':
     case 'ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT':
     case 'ISO8583_ERR_CONNECTOR_JOURNAL':
+    case 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED':
       return 503;
     case 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY':
     case 'ISO8583_ERR_CONNECTOR_INPUT':

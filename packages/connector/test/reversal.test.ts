@@ -65,8 +65,9 @@ test('a timed-out 0200 is reversed with 0400 and field 90, repeated as 0401 unti
   assert.equal(connector.stats().reversalsPending, 0);
   assert.equal(connector.stats().amounts.reversal, 1000);
   const lines = journalLines(dir);
-  assert.deepEqual(lines.map((l) => l.op), ['add', 'done']);
-  assert.equal(lines[1]?.outcome, 'reversed');
+  // each attempt is journaled before it leaves
+  assert.deepEqual(lines.map((l) => l.op), ['add', 'attempt', 'attempt', 'done']);
+  assert.equal(lines[3]?.outcome, 'reversed');
   assert.doesNotMatch(readFileSync(join(dir, 'reversals.jsonl'), 'utf8'), /=29122010000000000000/);
 });
 
@@ -146,7 +147,7 @@ test('on start, reversals left in the journal by an earlier run are sent', async
   await connector.close();
   // compacted on open: only the live entry was kept, then closed
   const lines = journalLines(dir);
-  assert.deepEqual(lines.map((l) => `${l.op}:${l.id}`), ['add:left-1', 'done:left-1']);
+  assert.deepEqual(lines.map((l) => `${l.op}:${l.id}`), ['add:left-1', 'attempt:left-1', 'done:left-1']);
 });
 
 test('maxAttempts: a reversal never answered is abandoned after its last attempt', async (t) => {
