@@ -16,6 +16,7 @@
  * and every `compactInterval` ms when anything was marked done since, so that the PAN of an answered request does
  * not stay in the file for long. The folder is locked by the process that opened it (`reversals.lock`).
  */
+import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -89,8 +90,11 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-/** The embedded append-only file journal in a folder (created if missing, mode 0700; the file is mode 0600). */
-export class FileJournal implements ReversalJournal {
+/**
+ * The embedded append-only file journal in a folder (created if missing, mode 0700; the file is mode 0600). Emits
+ * `compact` ({ live, bytes }) after each compaction.
+ */
+export class FileJournal extends EventEmitter implements ReversalJournal {
   /** The journal file. */
   readonly path: string;
   /** The file size (bytes) past which it is compacted while running. */
@@ -125,6 +129,7 @@ export class FileJournal implements ReversalJournal {
     readonly dir: string,
     options: FileJournalOptions = {},
   ) {
+    super();
     this.path = join(dir, JOURNAL_FILE);
     this.compactAt = options.compactAt ?? DEFAULTS.compactAt;
     this.preallocate = options.preallocate ?? DEFAULTS.preallocate;
@@ -252,6 +257,7 @@ export class FileJournal implements ReversalJournal {
     this.dirtyEnd = 0;
     this.doneSinceCompaction = 0;
     this.compactions += 1;
+    if (this.listenerCount('compact') > 0) this.emit('compact', { live: this.live.size, bytes: text.length });
   }
 
   private compactIfDone(): void {
