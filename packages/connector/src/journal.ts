@@ -20,7 +20,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -149,7 +149,9 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
 
   async open(): Promise<JournalEntry[]> {
     try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      // A folder made now is durable only once its parent is fsynced.
+      const made = mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      if (made !== undefined) await syncDir(dirname(made));
       this.unlock = await lockJournal(this.dir, this.logger);
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED') throw err;

@@ -3,7 +3,7 @@
 // whole and synced must never leave; the bytes a failed write left must not spoil the records written after them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -51,4 +51,21 @@ test('full disk: a batch cut by a short write fails every request in it (none le
     'no line of the file was spoilt: the cut bytes were overwritten with records and blank lines',
   );
   for (const line of readFileSync(join(dir, 'reversals.jsonl'), 'utf8').split('\n')) if (line !== '') JSON.parse(line);
+});
+
+test('full disk at start: the journal cannot be compacted, the start fails with ISO8583_ERR_CONNECTOR_JOURNAL, and the file is kept as it was', { timeout: 15_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-full-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const records = ['1', '2', '3'].map((id) => JSON.stringify({ op: 'add', id, at: 1, reversal: { '0': '0400', '11': `00000${id}` } }) + '\n');
+  writeFileSync(join(dir, 'reversals.jsonl'), records.join(''));
+  // 1 MiB: less than the 4 MiB the compacted file is preallocated with.
+  const child = startChild('journal-open-child', { dir }, 'ulimit -f 1024;');
+  t.after(() => child.kill());
+  assert.equal(await child.waitLine(''), 'failed ISO8583_ERR_CONNECTOR_JOURNAL EFBIG');
+  await child.exited;
+  assert.equal(readFileSync(join(dir, 'reversals.jsonl'), 'utf8'), records.join(''), 'the journal is untouched');
+  assert.deepEqual(readdirSync(dir).sort(), ['reversals.jsonl'], 'no temporary file and no lock left behind');
+  const journal = new FileJournal(dir);
+  assert.deepEqual((await journal.open()).map((e) => e.id), ['1', '2', '3']);
+  await journal.close();
 });
