@@ -288,6 +288,19 @@ export class Connector extends EventEmitter {
     return this.starting.then(() => this.firstChannel());
   }
 
+  /**
+   * Starts without waiting for a connection: with reversal on, resolves once the journal is open (locked, read,
+   * compacted) and the reversals an earlier run left are started; rejects with its `ISO8583_ERR_CONNECTOR_JOURNAL` or
+   * `ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED` error, which no retry cures (every request would fail with it).
+   */
+  started(): Promise<void> {
+    if (this.state === 'closing' || this.state === 'closed') {
+      return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed'));
+    }
+    this.starting ??= this.start();
+    return this.starting;
+  }
+
   /** Sends one message and returns the response in the same form: XML in -> XML out, JSON text in -> JSON text out. */
   sendMessage(input: string, options?: SendOptions): Promise<string>;
   /** Sends a message object and returns the response object. */
