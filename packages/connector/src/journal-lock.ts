@@ -5,7 +5,7 @@
  * the name exists), so that nobody ever reads a lock without its pid. A lock whose process is gone (a crash, a
  * SIGKILL, or a container restarted with the same pid) is taken over, with a warning.
  */
-import { link, open, readFile, unlink } from 'node:fs/promises';
+import { link, open, readFile, realpath, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { connectorError } from './errors.js';
@@ -49,7 +49,8 @@ async function readPid(path: string): Promise<number | undefined> {
  * `ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED` (naming the folder and the owner's pid) when a live process holds it.
  */
 export async function lockJournal(dir: string, logger: Logger): Promise<() => Promise<void>> {
-  const path = join(dir, LOCK_FILE);
+  // One name per folder, however it was spelt (relative, through a symbolic link).
+  const path = join(await realpath(dir), LOCK_FILE);
   if (heldHere.has(path)) throw locked(dir, process.pid);
   const mine = join(dir, `${LOCK_FILE}.${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
   const handle = await open(mine, 'wx', 0o600);

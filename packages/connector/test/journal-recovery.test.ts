@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,6 +117,10 @@ test('FileJournal – a second journal on the same folder is refused with ISO858
     assert.ok(err.message.includes(`process ${process.pid}`), err.message);
     return true;
   });
+  // The same folder spelt another way (through a symbolic link) is the same journal.
+  symlinkSync(d, `${d}-link`);
+  t.after(() => rmSync(`${d}-link`));
+  await assert.rejects(new FileJournal(`${d}-link`).open(), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED' });
   await first.close();
   assert.equal(existsSync(join(d, 'reversals.lock')), false, 'released on close');
   await second.open();
