@@ -7,7 +7,7 @@ import type { Server, Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { TlsOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
+import { MessageStream, createCodec, encodeFrame } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage } from '@iso8583/codec';
 
 /** One request received by the peer. */
@@ -56,33 +56,31 @@ export async function startPeer(
   const framing: FramingOptions = options.framing ?? { lengthHeader: 'binary2' };
   const received: Received[] = [];
   const sockets = new Set<Socket>();
+  const streams = new WeakMap<Socket, MessageStream>();
   const waiting: { n: number; resolve: (r: Received[]) => void }[] = [];
   const self: { peer?: Peer } = {};
   const onSocket = (socket: Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    const decoder = new FrameDecoder(framing);
-    socket.on('data', (chunk: Buffer) => {
-      let frames;
-      try {
-        frames = decoder.push(chunk);
-      } catch {
-        socket.destroy();
-        return;
-      }
-      for (const f of frames) {
-        const r: Received = { message: codec.unpack(f.payload), header: f.header, socket };
-        received.push(r);
-        for (const w of [...waiting]) {
-          if (received.length >= w.n) {
-            waiting.splice(waiting.indexOf(w), 1);
-            w.resolve(received.slice());
+    const stream = new MessageStream(
+      socket,
+      { framing, codec },
+      {
+        frame: (f) => {
+          const r: Received = { message: stream.decode(f).message, header: Buffer.from(f.header), socket };
+          received.push(r);
+          for (const w of [...waiting]) {
+            if (received.length >= w.n) {
+              waiting.splice(waiting.indexOf(w), 1);
+              w.resolve(received.slice());
+            }
           }
-        }
-        handler(r, self.peer as Peer);
-      }
-    });
+          handler(r, self.peer as Peer);
+        },
+      },
+    );
+    streams.set(socket, stream);
   };
   const server: Server = options.tls !== undefined ? createTlsServer(options.tls, onSocket) : createServer(onSocket);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -94,7 +92,9 @@ export async function startPeer(
     sockets,
     frame: (message, header) => encodeFrame(codec.pack(message), framing, header),
     send: (socket, message, header) => {
-      socket.write(encodeFrame(codec.pack(message), framing, header));
+      const stream = streams.get(socket);
+      if (stream === undefined) socket.write(encodeFrame(codec.pack(message), framing, header));
+      else stream.send(message, header);
     },
     waitFor: (n) =>
       received.length >= n
