@@ -31,8 +31,8 @@ export interface Peer {
   frame(message: IsoMessage, header?: Buffer): Buffer;
   /** Sends a message on a socket. */
   send(socket: Socket, message: IsoMessage, header?: Buffer): void;
-  /** Resolves when `n` requests have been received in total. */
-  waitFor(n: number): Promise<Received[]>;
+  /** Resolves when `n` requests have been received in total; rejects with a message after `deadline` ms (default 20 s). */
+  waitFor(n: number, deadline?: number): Promise<Received[]>;
   close(): Promise<void>;
 }
 
@@ -96,10 +96,23 @@ export async function startPeer(
       if (stream === undefined) socket.write(encodeFrame(codec.pack(message), framing, header));
       else stream.send(message, header);
     },
-    waitFor: (n) =>
-      received.length >= n
-        ? Promise.resolve(received.slice())
-        : new Promise<Received[]>((resolve) => waiting.push({ n, resolve })),
+    waitFor: (n, deadline = 20_000) => {
+      if (received.length >= n) return Promise.resolve(received.slice());
+      return new Promise<Received[]>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(w), 1);
+          reject(new Error(`the peer received ${received.length} of ${n} requests within ${deadline} ms`));
+        }, deadline);
+        const w = {
+          n,
+          resolve: (r: Received[]) => {
+            clearTimeout(timer);
+            resolve(r);
+          },
+        };
+        waiting.push(w);
+      });
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
