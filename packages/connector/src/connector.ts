@@ -3,8 +3,8 @@
  * switch and get the response back. This file is its public face and the path of one request (accept, pack, journal
  * the reversal, borrow a connection, write, wait, count). The other ideas live beside it: the connections
  * (channel.ts, channel-factory.ts, and a pool policy: multiplex-pool.ts or exclusive-pool.ts), network management
- * (network-management.ts), counting (accounting.ts), reversals (reversal.ts, journal.ts) and the lifecycle
- * (lifecycle.ts).
+ * (network-management.ts), what the host sends unasked (unsolicited.ts), counting (accounting.ts), reversals
+ * (reversal.ts, journal.ts) and the lifecycle (lifecycle.ts).
  */
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
@@ -31,6 +31,7 @@ import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { ReversalManager, isReversible } from './reversal.js';
 import type { ReversalEvent } from './reversal.js';
 import { TerminalQueue } from './terminal-queue.js';
+import { Unsolicited } from './unsolicited.js';
 
 export type { ConnectorAmounts } from './accounting.js';
 
@@ -111,13 +112,16 @@ export class Connector extends EventEmitter {
     };
     this.frameHeader = o.headerBytes > 0 ? o.header : undefined;
     this.logger = (o.logger ?? silent).child({ connector: o.name });
+    const unsolicited = new Unsolicited(this, o.name, o.onUnsolicited, this.codec, this.framing, this.frameHeader !== undefined, (err) =>
+      this.emitError(err),
+    );
     const network = new NetworkManagement(o, this.codec, this.matchKey, this.framing, this.frameHeader, this.stan);
     const host: ChannelHost = {
       options: o,
       codec: this.codec,
       matchKey: this.matchKey,
       framing: this.framing,
-      unmatched: (channel, message, header, late) => this.unmatched(channel, message, header, late),
+      unmatched: (channel, message, header, late) => unsolicited.received(channel, message, header, late),
       networkRequest: (channel, message, header) => network.answer(channel, message, header),
       closed: (channel, err) => this.closed(channel, err),
       echo: (channel) => network.echo(channel),
@@ -337,31 +341,6 @@ export class Connector extends EventEmitter {
   }
 
   // ---- what the channels report ----
-
-  /** A message that matched nothing, a late response, or a host-initiated request other than 0800. */
-  private unmatched(channel: Channel, message: IsoMessage, header: Buffer, late: boolean): void {
-    const info = { connector: this.name, channel: channel.id, header };
-    if (late) {
-      channel.logger.info(summarize(message), 'late response (its request had timed out)');
-      if (this.listenerCount('late-response') > 0) this.emit('late-response', message, info);
-      return;
-    }
-    channel.logger.info(summarize(message), 'unsolicited message');
-    if (this.listenerCount('unsolicited') > 0) this.emit('unsolicited', message, info);
-    const handler = this.options.onUnsolicited;
-    if (handler === undefined) return;
-    Promise.resolve()
-      .then(() => handler(message, info))
-      .then((reply) => {
-        if (reply === undefined || reply === null || !channel.isOpen) return;
-        const body = this.codec.pack(reply, this.codec.dialect.headerLength ? { header } : {});
-        channel.write(encodeFrame(body, this.framing, this.frameHeader === undefined ? undefined : header));
-      })
-      .catch((err: unknown) => {
-        channel.logger.warn({ code: (err as Iso8583Error).code }, 'the unsolicited-message handler failed');
-        this.emitError(err);
-      });
-  }
 
   /** A channel's connection ended. */
   private closed(channel: Channel, err: Iso8583Error | undefined): void {
