@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
+import { MessageStream, createCodec, encodeFrame } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { FileJournal, createConnector } from '@iso8583/connector';
 
@@ -84,30 +84,26 @@ async function bareEcho(port: number, connections: number, depth: number): Promi
       new Promise<void>((resolve) => {
         const socket: Socket = connect(port, '127.0.0.1', () => {
           socket.setNoDelay(true);
-          const decoder = new FrameDecoder({ lengthHeader: 'binary2' });
           const sentAt: number[] = [];
           let sent = 0;
           let received = 0;
+          const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' } }, {
+            frame: () => {
+              latencies[c * perConnection + received] = performance.now() - (sentAt.shift() as number);
+              received += 1;
+              if (sent < perConnection) send();
+              if (received === perConnection) {
+                stream.destroy();
+                resolve();
+              }
+            },
+          });
           const send = (): void => {
             sentAt.push(performance.now());
             sent += 1;
-            socket.write(frame);
+            stream.write(frame);
           };
-          socket.on('data', (chunk: Buffer) => {
-            const now = performance.now();
-            for (const _f of decoder.push(chunk)) {
-              latencies[c * perConnection + received] = now - (sentAt.shift() as number);
-              received += 1;
-              if (sent < perConnection) send();
-            }
-            if (received === perConnection) {
-              socket.destroy();
-              resolve();
-            }
-          });
-          socket.cork();
           for (let i = 0; i < depth; i++) send();
-          socket.uncork();
         });
       }),
     ),

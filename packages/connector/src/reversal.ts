@@ -151,11 +151,14 @@ export class ReversalManager {
     return this.active.size;
   }
 
-  /** Opens the journal and starts every reversal left unfinished by an earlier run. */
-  async open(): Promise<number> {
-    const left = await this.journal.open();
-    for (const entry of left) this.activate(entry);
-    return left.length;
+    /** Opens the journal; returns the reversals an earlier run left unfinished, not yet started (see `resume`). */
+  open(): Promise<JournalEntry[]> {
+    return this.journal.open();
+  }
+
+  /** Starts sending the reversals an earlier run left unfinished (what `open` returned). */
+  resume(entries: readonly JournalEntry[]): void {
+    for (const entry of entries) this.activate(entry);
   }
 
   /** Journals the reversal of `original` before it is sent; resolves once durable. */
