@@ -3,6 +3,10 @@
  * keyed by match key. Responses are matched by key, never by order; a response for a request that already timed out
  * is reported as late; anything else is unsolicited. A host-initiated 0800 (network management) is answered with
  * 0810. When the connection ends, every pending request fails at once with `ISO8583_ERR_CONNECTOR_CONNECTION_LOST`.
+ *
+ * The framing is trusted only so far: a length header over `maxFrameSize`, or a frame started by the host and not
+ * complete within `readTimeout`, drops the connection (a bogus length would otherwise hold back every later response
+ * on it, and every request would time out).
  */
 import { Socket as NetSocket, connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -78,6 +82,10 @@ export class Channel {
   private open = true;
   private corked = false;
   private echoTimer: NodeJS.Timeout | undefined;
+  /** `performance.now()` of the read that began the incomplete frame the decoder holds; undefined when there is none. */
+  private partialSince: number | undefined;
+  /** Checks the age of the incomplete frame; armed while there is one (at most one timer, re-armed for the rest). */
+  private readTimer: NodeJS.Timeout | undefined;
   private closeError: Iso8583Error | undefined;
   private readonly uncork = (): void => {
     this.corked = false;
@@ -259,7 +267,8 @@ export class Channel {
   }
 
   private read(chunk: Buffer): void {
-    this.lastActivity = performance.now();
+    const now = performance.now();
+    this.lastActivity = now;
     let frames;
     try {
       frames = this.decoder.push(chunk);
@@ -274,8 +283,46 @@ export class Channel {
       this.destroy(error);
       return;
     }
+    // A frame completed in this read ends the incomplete one; bytes left after it begin a new one, now.
+    if (frames.length > 0 || this.decoder.bufferedBytes === 0) this.partialSince = undefined;
+    if (this.decoder.bufferedBytes > 0) {
+      this.partialSince ??= now;
+      this.armReadTimer();
+    }
     for (const frame of frames) this.receive(frame.payload, frame.header);
   }
+
+  /** Arms the read timer, unless it is armed already (it then re-arms itself for what is left of `readTimeout`). */
+  private armReadTimer(delay = this.host.options.readTimeout): void {
+    if (this.host.options.readTimeout === 0 || this.readTimer !== undefined || !this.open) return;
+    this.readTimer = setTimeout(this.checkPartialFrame, delay);
+    this.readTimer.unref();
+  }
+
+  /** The incomplete frame is older than `readTimeout`: the host will not complete it, the connection is dropped. */
+  private readonly checkPartialFrame = (): void => {
+    this.readTimer = undefined;
+    if (this.partialSince === undefined || !this.open) return;
+    const timeout = this.host.options.readTimeout;
+    const age = performance.now() - this.partialSince;
+    if (age < timeout) {
+      this.armReadTimer(Math.max(1, Math.ceil(timeout - age)));
+      return;
+    }
+    const buffered = this.decoder.bufferedBytes;
+    const size = this.decoder.partialFrameSize;
+    this.logger.warn(
+      { code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', readTimeout: timeout, bufferedBytes: buffered, frameSize: size },
+      'a frame from the host was not completed within readTimeout: closing the connection',
+    );
+    const error = connectorError(
+      'ISO8583_ERR_CONNECTOR_CONNECTION_LOST',
+      `a frame from the host (${buffered} of ${size ?? 'an unknown number of'} bytes) was not completed within ${timeout} ms on connection ${this.id}`,
+      { field: 'readTimeout' },
+    );
+    this.host.problem(this, error);
+    this.destroy(error);
+  };
 
   private receive(payload: Buffer, frameHeader: Buffer): void {
     let message: IsoMessage;
@@ -359,6 +406,8 @@ export class Channel {
     if (!this.open) return;
     this.open = false;
     clearInterval(this.echoTimer);
+    clearTimeout(this.readTimer);
+    this.readTimer = undefined;
     const err =
       this.closeError ?? connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `connection ${this.id} closed by the host`);
     for (const req of this.pending.values()) {

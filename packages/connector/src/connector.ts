@@ -34,10 +34,14 @@ import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { ReversalManager, isReversible } from './reversal.js';
 import type { ReversalEvent } from './reversal.js';
 import { TerminalQueue } from './terminal-queue.js';
+import { MAX_REQUEST_TIMEOUT } from './timeouts.js';
 
 /** Options of one request. */
 export interface SendOptions {
-  /** Milliseconds to wait for the response. Default: the connector's `requestTimeout`. */
+  /**
+   * Milliseconds to wait for the response, from 1 to 3600000 (`MAX_REQUEST_TIMEOUT`); anything else is refused with
+   * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `timeout`. Default: the connector's `requestTimeout`.
+   */
   timeout?: number;
   /**
    * The fixed frame header (e.g. TPDU) for this request when `headerBytes` > 0, else the dialect's message header.
@@ -669,11 +673,12 @@ export class Connector extends EventEmitter {
     if (this.state === 'closing' || this.state === 'closed') {
       return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
     }
-    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
+    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0 && timeout <= MAX_REQUEST_TIMEOUT)) {
+      const reason = `must be a whole number of milliseconds from 1 to ${MAX_REQUEST_TIMEOUT}`;
       return Promise.reject(
-        connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a whole number of milliseconds above 0', {
+        connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, {
           field: 'timeout',
-          problems: [{ field: 'timeout', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: 'must be a whole number of milliseconds above 0' }],
+          problems: [{ field: 'timeout', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }],
         }),
       );
     }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { compileSchemaCheck } from '@iso8583/codec';
+import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';
 import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
@@ -184,6 +185,16 @@ function kindSchema(kind: Kind): Record<string, unknown> {
   }
 }
 
+/**
+ * The upper bound of a duration flag (its placeholder is `MS`): a wait for the upstream's answer at most
+ * `MAX_REQUEST_TIMEOUT` (1 hour), any other duration at most `MAX_TIMER_DELAY` (2^31 - 1 ms, the longest delay a
+ * Node.js timer honours; a longer one would fire after 1 ms). A larger value is refused naming the flag or key.
+ */
+function msBound(f: FlagSpec): { maximum?: number } {
+  if (f.arg !== 'MS') return {};
+  return { maximum: f.key === 'requestTimeout' ? MAX_REQUEST_TIMEOUT : MAX_TIMER_DELAY };
+}
+
 /** The JSON Schema of a gateway config file (every key optional except `upstream`, once merged with the flags). */
 export const GATEWAY_CONFIG_SCHEMA = {
   $id: 'https://iso8583.dev/schemas/gateway-config.json',
@@ -191,7 +202,7 @@ export const GATEWAY_CONFIG_SCHEMA = {
   additionalProperties: false,
   properties: Object.fromEntries([
     ['$schema', { type: 'string' }],
-    ...GATEWAY_FLAGS.map((f) => [f.key, { ...kindSchema(f.kind), description: f.help }]),
+    ...GATEWAY_FLAGS.map((f) => [f.key, { ...kindSchema(f.kind), ...msBound(f), description: f.help }]),
   ]),
 } as const;
 
