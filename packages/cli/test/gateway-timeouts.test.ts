@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isIso8583Error } from '@iso8583/codec';
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';
-import { GATEWAY_FLAGS, parseGatewayArgs } from '../src/index.js';
+import { GATEWAY_FLAGS, loadFlow, parseGatewayArgs } from '../src/index.js';
 import { runCli } from './cli-process.js';
 
 const UPSTREAM = ['--upstream', '127.0.0.1:9'];
@@ -17,10 +17,10 @@ const UPSTREAM = ['--upstream', '127.0.0.1:9'];
 const DURATIONS = GATEWAY_FLAGS.filter((f) => f.arg === 'MS').map((f) => ({
   flag: f.flag,
   key: f.key,
-  maximum: f.key === 'requestTimeout' ? MAX_REQUEST_TIMEOUT : MAX_TIMER_DELAY,
+  maximum: f.key === 'requestTimeout' || f.key === 'shutdownDeadline' ? MAX_REQUEST_TIMEOUT : MAX_TIMER_DELAY,
 }));
 
-test('gateway flags – every duration flag over its maximum (2^31 ms; over 1 hour for --request-timeout) is refused naming it', () => {
+test('gateway flags – every duration flag over its maximum (2^31 ms; over 1 hour for --request-timeout and --shutdown-deadline) is refused naming it', () => {
   assert.deepEqual(
     DURATIONS.map((d) => d.flag).sort(),
     ['echo-interval', 'idle-timeout', 'request-timeout', 'reversal-retry-interval', 'shutdown-deadline'],
@@ -65,4 +65,33 @@ test('iso8583 gateway --request-timeout 2147483648 exits non-zero naming the fla
   assert.match(r.stderr, /ISO8583_ERR_CLI_OPTION/);
   assert.match(r.stderr, /--request-timeout/);
   assert.equal(r.stdout, '');
+});
+
+test('flow file – durations over their maximum (connector, inbound endpoint, shutdownDeadline) are refused naming each path', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-timeouts-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'flow.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      connectors: { bank: { host: '127.0.0.1', port: 9, requestTimeout: 2 ** 31, readTimeout: 2 ** 31 } },
+      inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator', readTimeout: 2 ** 31 } },
+      shutdownDeadline: MAX_REQUEST_TIMEOUT + 1,
+    }),
+  );
+  assert.throws(
+    () => loadFlow(file),
+    (err: unknown) => {
+      assert.ok(isIso8583Error(err));
+      assert.equal(err.code, 'ISO8583_ERR_FLOW_INVALID');
+      // Each problem is `FILE:LINE:COLUMN /json/pointer`.
+      assert.deepEqual(err.problems?.map((p) => p.field.split(' ')[1]).sort(), [
+        '/connectors/bank/readTimeout',
+        '/connectors/bank/requestTimeout',
+        '/inboundEndpoints/pos/readTimeout',
+        '/shutdownDeadline',
+      ]);
+      return true;
+    },
+  );
 });

@@ -16,7 +16,7 @@ export const MAX_TIMER_DELAY = 2_147_483_647;
 /**
  * The longest wait for one response: 3600000 ms (1 hour). Card networks answer within seconds and a terminal gives up
  * within a minute or two; a longer wait is a configuration mistake. The bound of `requestTimeout`, the per-request
- * `timeout` of `sendMessage` / `request`, the HTTP `?timeout=` query, `terminalQueue.timeout` and the gateway's
- * `--request-timeout`.
+ * `timeout` of `sendMessage` / `request`, the HTTP `?timeout=` query, `terminalQueue.timeout`, the gateway's
+ * `--request-timeout`, and the shutdown deadlines of the gateway and of flows (a shutdown waits for requests in flight).
  */
 export const MAX_REQUEST_TIMEOUT = 3_600_000;

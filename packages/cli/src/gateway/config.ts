@@ -186,13 +186,19 @@ function kindSchema(kind: Kind): Record<string, unknown> {
 }
 
 /**
- * The upper bound of a duration flag (its placeholder is `MS`): a wait for the upstream's answer at most
- * `MAX_REQUEST_TIMEOUT` (1 hour), any other duration at most `MAX_TIMER_DELAY` (2^31 - 1 ms, the longest delay a
- * Node.js timer honours; a longer one would fire after 1 ms). A larger value is refused naming the flag or key.
+ * The duration flags bounded by `MAX_REQUEST_TIMEOUT` (1 hour): the wait for the upstream's answer, and the shutdown,
+ * which waits for the requests in flight (and is given one more second on top, which must stay a valid timer delay).
+ */
+const REQUEST_WAITS: ReadonlySet<string> = new Set(['requestTimeout', 'shutdownDeadline']);
+
+/**
+ * The upper bound of a duration flag (its placeholder is `MS`): {@link REQUEST_WAITS} at most `MAX_REQUEST_TIMEOUT`,
+ * any other duration at most `MAX_TIMER_DELAY` (2^31 - 1 ms, the longest delay a Node.js timer honours; a longer one
+ * would fire after 1 ms). A larger value is refused naming the flag or key.
  */
 function msBound(f: FlagSpec): { maximum?: number } {
   if (f.arg !== 'MS') return {};
-  return { maximum: f.key === 'requestTimeout' ? MAX_REQUEST_TIMEOUT : MAX_TIMER_DELAY };
+  return { maximum: REQUEST_WAITS.has(f.key) ? MAX_REQUEST_TIMEOUT : MAX_TIMER_DELAY };
 }
 
 /** The JSON Schema of a gateway config file (every key optional except `upstream`, once merged with the flags). */
