@@ -58,7 +58,7 @@ test('readTimeout – a bogus length header (60000 bytes announced, none sent) d
     requestTimeout: 60_000,
     readTimeout: 200,
     reconnect: { initialDelay: 5, maxDelay: 20 },
-    reversal: { enabled: true, journalDir: journalDir(t), retryInterval: 50 },
+    reversal: { enabled: true, journalDir: journalDir(t), retryInterval: 1000 },
   });
   t.after(async () => {
     await connector.destroy();
@@ -92,10 +92,12 @@ test('readTimeout – a bogus length header (60000 bytes announced, none sent) d
   const next = await within(connector.request(purchase('009002')), 10_000, 'the next purchase was not answered');
   assert.equal(next['39'], '00');
   assert.deepEqual(connects, [1, 2]);
-  assert.deepEqual(
-    peer.received.map((r) => `${r.message['0']}:${r.message['11']}`),
-    ['0200:009001', '0400:009001', '0200:009002'],
-  );
+  // The purchase, its reversal (repeated as 0401 if an attempt is slow to be answered on a busy machine), the next one.
+  const seen = peer.received.map((r) => `${r.message['0']}:${r.message['11']}`);
+  assert.equal(seen[0], '0200:009001');
+  assert.equal(seen[1], '0400:009001');
+  assert.equal(seen.at(-1), '0200:009002');
+  for (const m of seen.slice(2, -1)) assert.equal(m, '0401:009001');
   assert.equal(connector.stats().inFlight, 0);
   assert.equal(connector.stats().reversalsPending, 0);
 });
