@@ -3,7 +3,11 @@
  * keyed by match key. Responses are matched by key, never by order; a response for a request that already timed out
  * is reported as late; anything else is unsolicited. A host-initiated 0800 (network management) goes to the
  * connector's network management, which answers it with 0810. When the connection ends, every pending request fails
- * at once with `ISO8583_ERR_CONNECTOR_CONNECTION_LOST`.
+ * at once with `ISO8583_ERR_CONNECTOR_CONNECTION_LOST`. The bytes travel through the codec's MessageStream.
+ *
+ * The framing is trusted only so far: a length header over `maxFrameSize`, or a frame started by the host and not
+ * complete within `readTimeout`, drops the connection (a bogus length would otherwise hold back every later response
+ * on it, and every request would time out).
  */
 import { Socket as NetSocket, connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -11,7 +15,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { FrameDecoder, recoverFields } from '@iso8583/codec';
+import { MessageStream, recoverFields } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { isRequestMti } from './match-key.js';
@@ -76,16 +80,11 @@ export class Channel {
   isPlaceholder = false;
   /** `performance.now()` of the last byte read or written. */
   lastActivity = performance.now();
-  private readonly decoder: FrameDecoder;
+  private readonly stream: MessageStream;
   private readonly late = new Map<string, number>();
   private open = true;
-  private corked = false;
   private echoTimer: NodeJS.Timeout | undefined;
   private closeError: Iso8583Error | undefined;
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
 
   private constructor(
     /** The channel's id within its connector (1, 2, ...). */
@@ -95,14 +94,23 @@ export class Channel {
     /** The channel's logger (a child with connector, channel, host and port). */
     readonly logger: Logger,
   ) {
-    this.decoder = new FrameDecoder(host.framing);
-    socket.on('data', (chunk: Buffer) => this.read(chunk));
-    socket.on('error', (err: Error) => {
-      this.closeError ??= connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `connection ${id} failed`, {
-        cause: err,
-      });
-    });
-    socket.on('close', () => this.onClose());
+    this.stream = new MessageStream(
+      socket,
+      { framing: host.framing, readTimeout: host.options.readTimeout },
+      {
+        frame: (frame) => {
+          this.lastActivity = performance.now();
+          this.receive(frame.payload, frame.header);
+        },
+        broken: (err) => this.broken(err),
+        closed: (err) => {
+          if (err !== undefined) {
+            this.closeError ??= connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `connection ${id} failed`, { cause: err });
+          }
+          this.onClose();
+        },
+      },
+    );
     const interval = host.options.echoInterval;
     if (interval > 0) {
       this.echoTimer = setInterval(() => {
@@ -218,14 +226,9 @@ export class Channel {
     this.write(req.frame);
   }
 
-  /** Writes a frame; writes of one tick go out together (cork until the next tick). */
+  /** Writes a frame; the writes of one tick go out together. */
   write(frame: Buffer): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
-    this.socket.write(frame);
+    this.stream.write(frame);
   }
 
   /** Ends the connection after the writes queued (pending requests fail if their responses have not come). */
@@ -236,7 +239,7 @@ export class Channel {
         return;
       }
       this.socket.once('close', () => resolve());
-      this.socket.end();
+      this.stream.end();
       // A host that never closes its side: give it a moment, then cut.
       setTimeout(() => this.socket.destroy(), 1000).unref();
     });
@@ -261,23 +264,33 @@ export class Channel {
     );
   }
 
-  private read(chunk: Buffer): void {
-    this.lastActivity = performance.now();
-    let frames;
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (err) {
-      // The framing itself is broken: nothing after this point can be trusted on this stream.
-      const code = (err as Iso8583Error).code ?? 'unknown';
-      this.logger.warn({ code }, 'broken framing from the host: closing the connection');
-      const error = connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `broken framing on connection ${this.id} (${code})`, {
-        cause: err,
-      });
-      this.host.problem(this, error);
-      this.destroy(error);
-      return;
-    }
-    for (const frame of frames) this.receive(frame.payload, frame.header);
+  /**
+   * The stream can no longer be trusted: a length header over `maxFrameSize`, or a frame the host started and did not
+   * complete within `readTimeout` (a bogus length would otherwise hold back every later response on this connection).
+   * The connection is dropped; its pending requests fail with `CONNECTION_LOST` (unknown outcomes are reversed).
+   */
+  private broken(err: Iso8583Error): void {
+    const timedOut = err.code === 'ISO8583_ERR_FRAME_READ_TIMEOUT';
+    this.logger.warn(
+      timedOut
+        ? {
+            code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST',
+            readTimeout: this.host.options.readTimeout,
+            bufferedBytes: this.stream.bufferedBytes,
+            frameSize: this.stream.partialFrameSize,
+          }
+        : { code: err.code },
+      timedOut
+        ? 'a frame from the host was not completed within readTimeout: closing the connection'
+        : 'broken framing from the host: closing the connection',
+    );
+    const error = connectorError(
+      'ISO8583_ERR_CONNECTOR_CONNECTION_LOST',
+      timedOut ? `${err.message.replace(/^a frame/, 'a frame from the host')} on connection ${this.id}` : `broken framing on connection ${this.id} (${err.code})`,
+      timedOut ? { field: 'readTimeout' } : { cause: err },
+    );
+    this.host.problem(this, error);
+    this.destroy(error);
   }
 
   private receive(payload: Buffer, frameHeader: Buffer): void {

@@ -32,12 +32,16 @@ import { ReversalManager, isReversible } from './reversal.js';
 import type { ReversalEvent } from './reversal.js';
 import { TerminalQueue } from './terminal-queue.js';
 import { Unsolicited } from './unsolicited.js';
+import { MAX_REQUEST_TIMEOUT } from './timeouts.js';
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
 
 /** Options of one request. */
 export interface SendOptions {
-  /** Milliseconds to wait for the response. Default: the connector's `requestTimeout`. */
+  /**
+   * Milliseconds to wait for the response, from 1 to 3600000 (`MAX_REQUEST_TIMEOUT`); anything else is refused with
+   * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `timeout`. Default: the connector's `requestTimeout`.
+   */
   timeout?: number;
   /**
    * The fixed frame header (e.g. TPDU) for this request when `headerBytes` > 0, else the dialect's message header.
@@ -246,11 +250,12 @@ export class Connector extends EventEmitter {
     if (this.lifecycle.stopping) {
       return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
     }
-    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
+    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0 && timeout <= MAX_REQUEST_TIMEOUT)) {
+      const reason = `must be a whole number of milliseconds from 1 to ${MAX_REQUEST_TIMEOUT}`;
       return Promise.reject(
-        connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a whole number of milliseconds above 0', {
+        connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, {
           field: 'timeout',
-          problems: [{ field: 'timeout', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: 'must be a whole number of milliseconds above 0' }],
+          problems: [{ field: 'timeout', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }],
         }),
       );
     }

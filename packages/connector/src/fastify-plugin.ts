@@ -33,7 +33,7 @@ export interface Iso8583ConnectorPluginOptions extends ConnectorOptions {
 }
 
 /**
- * The HTTP status of a failure: 400 invalid message (the fields named), 503 closing / pool exhausted / queue full,
+ * The HTTP status of a failure: 400 invalid message (the fields named) or request option (`?timeout=`), 503 closing / pool exhausted / queue full,
  * 504 timeout, 502 any other host or connection error.
  */
 export function httpStatusOf(err: unknown): number {
@@ -51,6 +51,7 @@ export function httpStatusOf(err: unknown): number {
       return 503;
     case 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY':
     case 'ISO8583_ERR_CONNECTOR_INPUT':
+    case 'ISO8583_ERR_CONNECTOR_OPTIONS':
       return 400;
     default:
       // Every codec error (invalid message, XML, JSON, field problems) is the caller's input.
@@ -67,10 +68,16 @@ function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * The `?timeout=MS` query of a route: absent, the connector's `requestTimeout`; otherwise digits only. Anything else
+ * (`abc`, `1.5`, `-1`, empty, given twice) becomes NaN, which the connector refuses like a number out of range (0, or
+ * over `MAX_REQUEST_TIMEOUT`): `ISO8583_ERR_CONNECTOR_OPTIONS` naming `timeout`, answered with 400. It is never
+ * ignored: a caller who asked for a timeout must not silently get another.
+ */
 function timeoutOf(request: FastifyRequest): number | undefined {
   const raw = (request.query as Record<string, unknown> | undefined)?.timeout;
-  const n = typeof raw === 'string' ? Number(raw) : NaN;
-  return Number.isInteger(n) && n > 0 ? n : undefined;
+  if (raw === undefined) return undefined;
+  return typeof raw === 'string' && /^[0-9]{1,16}$/.test(raw) ? Number(raw) : NaN;
 }
 
 function isXml(request: FastifyRequest): boolean {

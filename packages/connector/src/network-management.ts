@@ -3,7 +3,7 @@
  * it closes, the echo test (301) on a connection idle for `echoInterval`, and the automatic 0810 answer to an 0800 the
  * host initiates. Every 0800 the connector sends carries its own STAN (field 11) and transmission time (field 7).
  */
-import { encodeFrame, swapTpdu } from '@iso8583/codec';
+import { encodeFrame, replyHeader } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { transmissionTime } from './auto-fill.js';
 import type { StanCounter } from './auto-fill.js';
@@ -69,9 +69,10 @@ export class NetworkManagement {
   answer(channel: Channel, message: IsoMessage, header: Buffer): void {
     const reply: IsoMessage = { ...message, '0': '0810', '39': '00' };
     try {
-      const replyHeader = header.length === 5 ? swapTpdu(header) : header;
-      const body = this.codec.pack(reply, this.codec.dialect.headerLength ? { header: replyHeader } : {});
-      channel.write(encodeFrame(body, this.framing, this.options.headerBytes > 0 ? replyHeader : undefined));
+      // The one rule for a reply's header (a 5-byte TPDU swapped, any other echoed), frame header or dialect header.
+      const back = replyHeader(header);
+      const body = this.codec.pack(reply, this.codec.dialect.headerLength ? { header: back } : {});
+      channel.write(encodeFrame(body, this.framing, this.options.headerBytes > 0 ? back : undefined));
       channel.logger.debug({ mti: '0810', stan: message['11'], info: message['70'] }, 'answered a network management request');
     } catch (err) {
       channel.logger.warn({ code: (err as Iso8583Error).code }, 'cannot answer a network management request');

@@ -32,9 +32,12 @@ export interface ConnectorPoolOptions {
   min?: number;
   /** Most connections open at once. Default 1. */
   max?: number;
-  /** Milliseconds after which a connection unused beyond `min` is closed. Default 30000. */
+  /**
+   * Milliseconds after which a connection unused beyond `min` is closed; at most 2147483647 (`MAX_TIMER_DELAY`).
+   * Default 30000.
+   */
   idleTimeout?: number;
-  /** Milliseconds a request waits for a connection. Default 10000. */
+  /** Milliseconds a request waits for a connection; at most 2147483647 (`MAX_TIMER_DELAY`). Default 10000. */
   acquireTimeout?: number;
 }
 
@@ -44,7 +47,9 @@ export interface TerminalQueueOptions {
   enabled?: boolean;
   /** Most requests waiting per terminal; more are refused with `ISO8583_ERR_CONNECTOR_QUEUE_FULL`. Default 100. */
   maxQueued?: number;
-  /** Milliseconds a request may wait in its terminal's queue. Default 30000. */
+  /**
+   * Milliseconds a request may wait in its terminal's queue; at most 3600000 (`MAX_REQUEST_TIMEOUT`). Default 30000.
+   */
   timeout?: number;
 }
 
@@ -83,9 +88,9 @@ export interface AutoFillOptions {
 
 /** Reconnection with jittered exponential backoff. */
 export interface ReconnectOptions {
-  /** Milliseconds before the first retry. Default 100. */
+  /** Milliseconds before the first retry; at most 2147483647 (`MAX_TIMER_DELAY`). Default 100. */
   initialDelay?: number;
-  /** Longest delay between retries, in milliseconds. Default 30000. */
+  /** Longest delay between retries, in milliseconds; at most 2147483647 (`MAX_TIMER_DELAY`). Default 30000. */
   maxDelay?: number;
 }
 
@@ -126,14 +131,30 @@ export interface ConnectorOptions {
   headerBytes?: number;
   /** The fixed header sent with every request, in hex; `headerBytes` long. Default: `headerBytes` zero bytes. */
   header?: string;
-  /** Largest frame sent or accepted (length header excluded). Default 65535. */
+  /**
+   * Largest frame sent or accepted (length header excluded). A length header from the host announcing more drops the
+   * connection at once: its pending requests fail with `ISO8583_ERR_CONNECTOR_CONNECTION_LOST` and the connector
+   * reconnects. Default 65535.
+   */
   maxFrameSize?: number;
   /** TLS settings; their presence enables TLS. Default: plain TCP. */
   tls?: ConnectorTlsOptions;
-  /** Milliseconds allowed to connect (TCP and TLS handshake). Default 5000. */
+  /** Milliseconds allowed to connect (TCP and TLS handshake); at most 2147483647 (`MAX_TIMER_DELAY`). Default 5000. */
   connectTimeout?: number;
-  /** Milliseconds to wait for a response (overridable per request). Default 30000. */
+  /**
+   * Milliseconds to wait for a response (overridable per request); at most 3600000 (`MAX_REQUEST_TIMEOUT`).
+   * Default 30000.
+   */
   requestTimeout?: number;
+  /**
+   * Milliseconds within which a frame the host has started (its first bytes read) must arrive whole; past it the
+   * connection is dropped: its pending requests fail with `ISO8583_ERR_CONNECTOR_CONNECTION_LOST` (so unknown outcomes
+   * are reversed) and the connector reconnects. A bogus length header (the host announcing more bytes than it sends)
+   * would otherwise swallow every later response on the connection. 0 = never; at most 2147483647 (`MAX_TIMER_DELAY`).
+   * Default 10000 (below the default `requestTimeout`, so that a wedged connection is replaced before requests time
+   * out).
+   */
+  readTimeout?: number;
   /** The connection pool. */
   pool?: ConnectorPoolOptions;
   /** `multiplex` (many requests interleaved per connection) or `exclusive` (one at a time). Default `multiplex`. */
@@ -142,7 +163,10 @@ export interface ConnectorOptions {
   matchKey?: string[];
   /** Most requests accepted and not yet settled (queued or awaiting a response); more are refused. Default 1000. */
   maxInFlight?: number;
-  /** Milliseconds of idleness before an echo test (0800, field 70 = 301); 0 = off. Default 0. */
+  /**
+   * Milliseconds of idleness before an echo test (0800, field 70 = 301); 0 = off; at most 2147483647
+   * (`MAX_TIMER_DELAY`). Default 0.
+   */
   echoInterval?: number;
   /** Sign on (0800, field 70 = 001) on every new connection. Default `false`. */
   signOn?: boolean;
@@ -178,6 +202,7 @@ export interface ResolvedConnectorOptions {
   readonly tls: Readonly<ConnectorTlsOptions> | undefined;
   readonly connectTimeout: number;
   readonly requestTimeout: number;
+  readonly readTimeout: number;
   readonly pool: Readonly<Required<ConnectorPoolOptions>>;
   readonly mode: 'multiplex' | 'exclusive';
   readonly matchKey: readonly string[];
@@ -279,6 +304,7 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     tls: tls === undefined ? undefined : Object.freeze(tls),
     connectTimeout: copy.connectTimeout as number,
     requestTimeout: copy.requestTimeout as number,
+    readTimeout: copy.readTimeout as number,
     pool: Object.freeze(copy.pool as Required<ConnectorPoolOptions>),
     mode: copy.mode as 'multiplex' | 'exclusive',
     matchKey: Object.freeze(copy.matchKey as string[]),

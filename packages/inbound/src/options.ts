@@ -46,7 +46,7 @@ export interface InboundOptions {
   sequence: Sequence | string;
   /** The sequence called when the sequence fails or times out. Default: none (reply with response code 96). */
   onError?: Sequence | string;
-  /** Milliseconds a sequence may take before it counts as failed. Default 30000. */
+  /** Milliseconds a sequence may take before it counts as failed; at most 2147483647. Default 30000. */
   sequenceTimeout?: number;
   /** Connections held at once; one more is closed at accept. Default 10000. */
   maxConnections?: number;
@@ -54,9 +54,15 @@ export interface InboundOptions {
   maxFrameSize?: number;
   /** Messages of one connection handled at once; reading pauses at the limit. Default 64. */
   maxInFlightPerConnection?: number;
-  /** Milliseconds without bytes and with nothing in flight before a connection is closed; 0 never. Default 0. */
+  /**
+   * Milliseconds without bytes and with nothing in flight before a connection is closed; 0 never; at most 2147483647.
+   * Default 0.
+   */
   idleTimeout?: number;
-  /** Milliseconds within which a started frame (and a TLS handshake) must complete; 0 never. Default 30000. */
+  /**
+   * Milliseconds within which a started frame (and a TLS handshake) must complete; 0 never; at most 2147483647 (the
+   * longest delay a Node.js timer honours, the connector's `MAX_TIMER_DELAY`). Default 30000.
+   */
   readTimeout?: number;
   /** IP allow-list: addresses and CIDR ranges (IPv4 and IPv6). Default: every address. */
   allow?: string[];

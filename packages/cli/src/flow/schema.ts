@@ -5,7 +5,7 @@
  */
 import { compileSchemaCheck } from '@iso8583/codec';
 import type { SchemaCheck } from '@iso8583/codec';
-import { connectorOptionsSchema } from '@iso8583/connector';
+import { MAX_REQUEST_TIMEOUT, connectorOptionsSchema } from '@iso8583/connector';
 import { inboundOptionsSchema } from '@iso8583/inbound';
 
 /** Options of the connector and of the inbound endpoint that a JSON file cannot give. */
@@ -84,7 +84,8 @@ export function flowSchema(): Schema {
       shutdownDeadline: {
         type: 'integer',
         minimum: 0,
-        description: 'Milliseconds SIGTERM waits for in-flight work and pending reversals. Default 10000.',
+        maximum: MAX_REQUEST_TIMEOUT,
+        description: 'Milliseconds SIGTERM waits for in-flight work and pending reversals, at most 3600000. Default 10000.',
       },
       logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Default `info`.' },
       logFile: { type: 'string', minLength: 1, description: 'Log file, reopened on SIGHUP. Default: standard error.' },

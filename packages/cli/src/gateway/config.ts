@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { compileSchemaCheck } from '@iso8583/codec';
+import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';
 import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
@@ -184,6 +185,22 @@ function kindSchema(kind: Kind): Record<string, unknown> {
   }
 }
 
+/**
+ * The duration flags bounded by `MAX_REQUEST_TIMEOUT` (1 hour): the wait for the upstream's answer, and the shutdown,
+ * which waits for the requests in flight (and is given one more second on top, which must stay a valid timer delay).
+ */
+const REQUEST_WAITS: ReadonlySet<string> = new Set(['requestTimeout', 'shutdownDeadline']);
+
+/**
+ * The upper bound of a duration flag (its placeholder is `MS`): {@link REQUEST_WAITS} at most `MAX_REQUEST_TIMEOUT`,
+ * any other duration at most `MAX_TIMER_DELAY` (2^31 - 1 ms, the longest delay a Node.js timer honours; a longer one
+ * would fire after 1 ms). A larger value is refused naming the flag or key.
+ */
+function msBound(f: FlagSpec): { maximum?: number } {
+  if (f.arg !== 'MS') return {};
+  return { maximum: REQUEST_WAITS.has(f.key) ? MAX_REQUEST_TIMEOUT : MAX_TIMER_DELAY };
+}
+
 /** The JSON Schema of a gateway config file (every key optional except `upstream`, once merged with the flags). */
 export const GATEWAY_CONFIG_SCHEMA = {
   $id: 'https://iso8583.dev/schemas/gateway-config.json',
@@ -191,7 +208,7 @@ export const GATEWAY_CONFIG_SCHEMA = {
   additionalProperties: false,
   properties: Object.fromEntries([
     ['$schema', { type: 'string' }],
-    ...GATEWAY_FLAGS.map((f) => [f.key, { ...kindSchema(f.kind), description: f.help }]),
+    ...GATEWAY_FLAGS.map((f) => [f.key, { ...kindSchema(f.kind), ...msBound(f), description: f.help }]),
   ]),
 } as const;
 

@@ -23,6 +23,10 @@ const NO_FRAMES: Frame[] = [];
  * - With `lengthHeader: "none"` the stream is cut by `options.measure` (a codec's `measure`), never by read
  *   boundaries; bytes that `measure` cannot place in a message under the maximum frame size throw.
  *
+ * The decoder knows nothing of time: whoever owns the stream bounds how long an incomplete frame may wait (a read
+ * timeout, see {@link FrameDecoder.bufferedBytes} and {@link FrameDecoder.partialFrameSize}); a length under the
+ * maximum that the peer never fills would otherwise hold every later frame back.
+ *
  * After an error the stream position is lost: the decoder is unusable and every later `push` throws the same error.
  * The caller closes the connection. Errors carry `offset`, the position in the stream (bytes since the first push)
  * where the bad frame starts, never the bytes themselves.
@@ -53,6 +57,16 @@ export class FrameDecoder {
   /** The bytes held back, waiting for the rest of a frame. */
   get bufferedBytes(): number {
     return this.#pendingLength;
+  }
+
+  /**
+   * The full size in bytes (length header included) of the incomplete frame held back, once its length header has been
+   * read; `undefined` when no frame is incomplete or its size is not known yet (a partial length header, or
+   * `lengthHeader: "none"`). With {@link FrameDecoder.bufferedBytes}, what a read timeout reports about a frame that
+   * never completed (e.g. a bogus length header: 60000 bytes announced, 2 received).
+   */
+  get partialFrameSize(): number | undefined {
+    return this.#pendingLength > 0 && this.#need > 0 ? this.#need : undefined;
   }
 
   /** The error that made this decoder unusable, if any. */

@@ -101,6 +101,11 @@ export class MessageStream {
     return this.decoder.bufferedBytes;
   }
 
+  /** The announced size of the incomplete frame (length header included), when its length header has been read. */
+  get partialFrameSize(): number | undefined {
+    return this.decoder.partialFrameSize;
+  }
+
   /** Zero-length keep-alive frames received so far. */
   get keepAlives(): number {
     return this.decoder.keepAlives;
@@ -215,10 +220,13 @@ export class MessageStream {
       this.armReadTimer(false);
       return;
     }
+    const size = this.decoder.partialFrameSize;
     this.fail(
-      codecError('ISO8583_ERR_FRAME_READ_TIMEOUT', `a frame was not completed within the read timeout of ${this.readTimeout} ms`, {
-        field: 'readTimeout',
-      }),
+      codecError(
+        'ISO8583_ERR_FRAME_READ_TIMEOUT',
+        `a frame (${this.decoder.bufferedBytes} of ${size ?? 'an unknown number of'} bytes) was not completed within ${this.readTimeout} ms`,
+        { field: 'readTimeout' },
+      ),
     );
   };
 

@@ -1,0 +1,22 @@
+/**
+ * The bounds of every duration option (milliseconds), one constant per meaning. Node.js timers take a delay of at most
+ * 2^31 - 1 ms; a longer one (or a non-finite one) is replaced by 1 ms, so that a timeout meant as "very long" would
+ * fire at once: an approved purchase would time out and be reversed. Every timeout, interval and delay in
+ * `connector-manifest.json` (connector and inbound endpoint), in the per-request `timeout`, the HTTP `?timeout=` query
+ * and the `iso8583 gateway` flags is bounded by one of these, and a value above it is refused with a coded error naming
+ * the option. A test keeps the manifest's `maximum`s equal to these constants.
+ */
+
+/**
+ * The longest delay a Node.js timer honours: 2147483647 ms (2^31 - 1, about 24.8 days). The bound of every duration
+ * option that is not a wait for a response (connect, idle, read and sequence timeouts, intervals, backoff delays).
+ */
+export const MAX_TIMER_DELAY = 2_147_483_647;
+
+/**
+ * The longest wait for one response: 3600000 ms (1 hour). Card networks answer within seconds and a terminal gives up
+ * within a minute or two; a longer wait is a configuration mistake. The bound of `requestTimeout`, the per-request
+ * `timeout` of `sendMessage` / `request`, the HTTP `?timeout=` query, `terminalQueue.timeout`, the gateway's
+ * `--request-timeout`, and the shutdown deadlines of the gateway and of flows (a shutdown waits for requests in flight).
+ */
+export const MAX_REQUEST_TIMEOUT = 3_600_000;

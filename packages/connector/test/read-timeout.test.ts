@@ -1,0 +1,168 @@
+// The connector's link survives a host whose framing goes wrong: a frame started and never completed (a bogus length
+// header) is dropped after `readTimeout`, a length over `maxFrameSize` at once; pending requests fail with
+// CONNECTION_LOST (so their reversals run), the connector reconnects, and later requests are answered.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import type { Iso8583Error } from '@iso8583/codec';
+import { createConnector, validateConnectorOptions } from '../src/index.js';
+import type { Connector, ReversalEvent } from '../src/index.js';
+import { answer, purchase, startPeer } from './peer.js';
+
+/** Settles as `promise`, or fails with `what` once `ms` have passed (a deadline, never a wait for ordering). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** The next `disconnect` event (`events.once` would reject on the `error` event the drop also emits). */
+function nextDisconnect(connector: Connector): Promise<{ channel: number; code: string | undefined }> {
+  return new Promise((resolve) => connector.once('disconnect', resolve));
+}
+
+function journalDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-read-timeout-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * A host that answers every request, except the first purchase on its first connection: to that one it writes only
+ * `header` (a length header whose frame never follows) and then stays silent on that connection.
+ */
+async function wedgingHost(header: Buffer) {
+  let wedged: Socket | undefined;
+  const peer = await startPeer((r, p) => {
+    if (wedged === undefined && r.message['0'] === '0200') {
+      wedged = r.socket;
+      r.socket.write(header);
+      return;
+    }
+    if (r.socket === wedged) return;
+    p.send(r.socket, answer(r.message));
+  });
+  return peer;
+}
+
+test('readTimeout – a bogus length header (60000 bytes announced, none sent) drops the connection; the purchase in flight fails with CONNECTION_LOST and is reversed; the connector reconnects and the next purchase is answered', async (t) => {
+  const peer = await wedgingHost(Buffer.from([0xea, 0x60])); // binary2: 60000, under the default maxFrameSize 65535
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: peer.port,
+    requestTimeout: 60_000,
+    readTimeout: 200,
+    reconnect: { initialDelay: 5, maxDelay: 20 },
+    reversal: { enabled: true, journalDir: journalDir(t), retryInterval: 1000 },
+  });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  const errors: Iso8583Error[] = [];
+  connector.on('error', (err: Iso8583Error) => errors.push(err));
+  const connects: number[] = [];
+  connector.on('connect', (e: { channel: number }) => connects.push(e.channel));
+  const disconnected = nextDisconnect(connector);
+  const reversed = new Promise<ReversalEvent>((resolve) =>
+    connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)),
+  );
+
+  const first = assert.rejects(connector.request(purchase('009001')), (err: Iso8583Error) => {
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST');
+    assert.match(err.message, /readTimeout/);
+    assert.match(err.message, /2 of 60002 bytes/);
+    assert.doesNotMatch(err.message, /4111111111111111/);
+    return true;
+  });
+  const lost = await within(disconnected, 10_000, 'the wedged connection was not dropped');
+  assert.deepEqual(lost, { channel: 1, code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' });
+  await first;
+  // The drop was the read timeout's doing (reported once), not the host closing.
+  assert.deepEqual(errors.map((e) => [e.code, e.field]), [['ISO8583_ERR_CONNECTOR_CONNECTION_LOST', 'readTimeout']]);
+
+  // Its outcome at the host is unknown: reversed on the new connection, as for any lost connection.
+  const reversal = await within(reversed, 10_000, 'the purchase was not reversed');
+  assert.equal(reversal.stan, '009001');
+  const next = await within(connector.request(purchase('009002')), 10_000, 'the next purchase was not answered');
+  assert.equal(next['39'], '00');
+  assert.deepEqual(connects, [1, 2]);
+  // The purchase, its reversal (repeated as 0401 if an attempt is slow to be answered on a busy machine), the next one.
+  const seen = peer.received.map((r) => `${r.message['0']}:${r.message['11']}`);
+  assert.equal(seen[0], '0200:009001');
+  assert.equal(seen[1], '0400:009001');
+  assert.equal(seen.at(-1), '0200:009002');
+  for (const m of seen.slice(2, -1)) assert.equal(m, '0401:009001');
+  assert.equal(connector.stats().inFlight, 0);
+  assert.equal(connector.stats().reversalsPending, 0);
+});
+
+test('maxFrameSize – a length header over the maximum drops the connection at once; the connector reconnects and the next purchase is answered', async (t) => {
+  const peer = await wedgingHost(Buffer.from([0x20, 0x00])); // binary2: 8192, over maxFrameSize 4096
+  // readTimeout far beyond the test's deadlines: the drop cannot be its doing.
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: peer.port,
+    requestTimeout: 60_000,
+    readTimeout: 600_000,
+    maxFrameSize: 4096,
+    reconnect: { initialDelay: 5, maxDelay: 20 },
+  });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  const errors: Iso8583Error[] = [];
+  connector.on('error', (err: Iso8583Error) => errors.push(err));
+  const disconnected = nextDisconnect(connector);
+  const first = assert.rejects(connector.request(purchase('009101')), { code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' });
+  const lost = await within(disconnected, 10_000, 'the connection was not dropped');
+  assert.equal(lost.code, 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST');
+  await first;
+  assert.equal(errors.length, 1);
+  assert.equal((errors[0]?.cause as Iso8583Error | undefined)?.code, 'ISO8583_ERR_FRAME_LENGTH');
+  const next = await within(connector.request(purchase('009102')), 10_000, 'the next purchase was not answered');
+  assert.equal(next['39'], '00');
+});
+
+test('readTimeout – a connection whose frames arrive in pieces is kept while each frame completes in time', async (t) => {
+  // Each response is written in two pieces (the second once the first is handed to the kernel), so that the
+  // connector often holds an incomplete frame; across many frames, well past readTimeout in total, none is dropped.
+  const peer = await startPeer((r, p) => {
+    const frame = p.frame(answer(r.message));
+    const cut = 7;
+    r.socket.write(frame.subarray(0, cut), () => r.socket.write(frame.subarray(cut)));
+  });
+  const readTimeout = 400;
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, readTimeout });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  let disconnects = 0;
+  connector.on('disconnect', () => (disconnects += 1));
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < 2 * readTimeout) {
+    n += 1;
+    const response = await connector.request(purchase(String(9200 + n).padStart(6, '0')));
+    assert.equal(response['39'], '00');
+  }
+  assert.equal(disconnects, 0);
+  assert.equal(connector.stats().reconnects, 0);
+});
+
+test('readTimeout – defaults to 10000, 0 turns it off, and it is bounded like every timer', () => {
+  assert.equal(validateConnectorOptions({ host: '127.0.0.1', port: 1 }).readTimeout, 10_000);
+  assert.equal(validateConnectorOptions({ host: '127.0.0.1', port: 1, readTimeout: 0 }).readTimeout, 0);
+  for (const readTimeout of [-1, 1.5, 2 ** 31]) {
+    assert.throws(() => validateConnectorOptions({ host: '127.0.0.1', port: 1, readTimeout }), (err: Iso8583Error) =>
+      err.code === 'ISO8583_ERR_CONNECTOR_OPTIONS' && err.problems?.some((p) => p.field === 'readTimeout') === true,
+    );
+  }
+});
