@@ -6,6 +6,8 @@ import type { EndpointCore, Peer } from './core.js';
 import { codeOf } from './errors.js';
 import type { InboundErrorCode } from './errors.js';
 import { handleFrame } from './pipeline.js';
+import { endText } from './slots.js';
+import type { Slot } from './slots.js';
 
 /**
  * One client connection: cuts frames from the stream, handles up to `maxInFlightPerConnection` messages at once and
@@ -37,6 +39,7 @@ export class InboundConnection implements Peer {
     private readonly socket: Socket,
     private readonly core: EndpointCore,
     readonly id: number,
+    private readonly slot: Slot,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
@@ -44,6 +47,7 @@ export class InboundConnection implements Peer {
     this.maxInFlight = core.options.maxInFlightPerConnection;
     this.decoder = new FrameDecoder(core.framing);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    slot.abort = (code) => this.fail(code, endText(code));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
@@ -110,6 +114,7 @@ export class InboundConnection implements Peer {
       return;
     }
     this.updateReadTimer(frames.length > 0);
+    if (frames.length > 0) this.slot.spoke();
     for (const frame of frames) {
       if (this.inFlight < this.maxInFlight) this.start(frame);
       else this.waiting.push(frame);

@@ -18,6 +18,8 @@ import type { InboundStats } from './metrics.js';
 import { validateInboundOptions } from './options.js';
 import type { InboundOptions, ResolvedInboundOptions } from './options.js';
 import { loadSequence } from './sequence-registry.js';
+import { ConnectionSlots, endText } from './slots.js';
+import type { Slot, SlotEnd } from './slots.js';
 import type { Sequence } from './sequence.js';
 
 /** Options of {@link InboundEndpoint.close}. */
@@ -70,8 +72,8 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
   #server: Server | undefined;
   #starting: Promise<AddressInfo> | undefined;
   #closing: Promise<void> | undefined;
-  /** Every accepted socket (TLS: the raw socket, from accept on, handshake included). */
-  readonly #sockets = new Set<Socket>();
+  /** Every accepted socket (TLS: the raw socket, from accept on, handshake included), under `maxConnections`. */
+  readonly #slots: ConnectionSlots;
   readonly #connections = new Set<InboundConnection>();
 
   constructor(options: InboundOptions) {
@@ -101,6 +103,7 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
       ...(o.frame === 'none' ? { measure: (bytes: Buffer) => codec.measure(bytes) } : {}),
     };
     this.#allowed = o.allow === undefined ? undefined : createAllowList(o.allow);
+    this.#slots = new ConnectionSlots(o.maxConnections, o.firstMessageTimeout, { ended: (slot, code) => this.#ended(slot, code) });
   }
 
   start(): Promise<AddressInfo> {
@@ -129,10 +132,16 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
         });
     server.on('connection', (socket: Socket) => this.#accept(socket, core, o.tls === undefined));
     if (o.tls !== undefined) {
-      server.on('secureConnection', (socket: TLSSocket) => this.#open(socket, core));
-      server.on('tlsClientError', (err: Error) => {
+      server.on('secureConnection', (socket: TLSSocket) => {
+        const slot = this.#slotOf(socket);
+        if (slot === undefined) socket.destroy();
+        else this.#open(socket, core, slot);
+      });
+      server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
         this.#metrics.error('ISO8583_ERR_INBOUND_TLS');
         this.#logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause: codeOf(err) }, 'TLS handshake failed');
+        // Node reports a handshake timeout without closing the socket: a silent client would keep its slot for ever.
+        socket.destroy();
       });
     }
     this.#server = server;
@@ -182,14 +191,36 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
       this.#refuse(socket, 'ISO8583_ERR_INBOUND_NOT_ALLOWED', 'connection refused: address not in the allow-list', remote);
       return;
     }
-    if (this.#sockets.size >= this.options.maxConnections) {
+    const slot = this.#slots.admit(socket);
+    if (slot === undefined) {
       this.#refuse(socket, 'ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS', 'connection refused: maxConnections reached', remote);
       return;
     }
-    this.#sockets.add(socket);
-    socket.once('close', () => this.#sockets.delete(socket));
-    if (plain) this.#open(socket, core);
+    if (plain) this.#open(socket, core, slot);
     else socket.on('error', () => undefined); // the TLS socket on top reports it (tlsClientError or its own error)
+  }
+
+  /** The slot of a TLS socket: the one of the accepted socket under it (Node keeps it as `_parent`). */
+  #slotOf(socket: TLSSocket): Slot | undefined {
+    const parent = (socket as TLSSocket & { _parent?: unknown })._parent;
+    for (const slot of this.#slots.values()) {
+      if (slot.socket === parent) {
+        slot.secure = socket;
+        return slot;
+      }
+    }
+    return undefined;
+  }
+
+  /** A slot closed by the admission rules: a connection closes itself (logged there), a handshake is cut here. */
+  #ended(slot: Slot, code: SlotEnd): void {
+    if (slot.abort !== undefined) {
+      slot.abort(code);
+      return;
+    }
+    this.#metrics.error(code);
+    this.#logger.info({ code, remoteAddress: slot.socket.remoteAddress, remotePort: slot.socket.remotePort }, endText(code));
+    slot.destroy();
   }
 
   #refuse(socket: Socket, code: 'ISO8583_ERR_INBOUND_NOT_ALLOWED' | 'ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS', text: string,
@@ -200,12 +231,12 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
     socket.destroy();
   }
 
-  #open(socket: Socket, core: EndpointCore): void {
+  #open(socket: Socket, core: EndpointCore, slot: Slot): void {
     if (this.#closing !== undefined) {
       socket.destroy();
       return;
     }
-    const connection = new InboundConnection(socket, core, ++this.#connectionCount);
+    const connection = new InboundConnection(socket, core, ++this.#connectionCount, slot);
     this.#connections.add(connection);
     this.#metrics.connectionOpened();
     connection.logger.debug('connection open');
@@ -248,7 +279,7 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
     // Sockets still handshaking (TLS) or left at the deadline.
     const left = [...this.#connections];
     for (const connection of left) connection.destroy();
-    for (const socket of this.#sockets) socket.destroy();
+    for (const slot of [...this.#slots.values()]) slot.destroy();
     await Promise.all(left.map((c) => c.closed));
     await serverClosed;
     this.#logger.info('inbound endpoint closed');

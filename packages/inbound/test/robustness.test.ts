@@ -177,7 +177,9 @@ test('limits – maxConnections: one more is closed at accept, and counted', asy
   const a = await TestClient.connect(port);
   const b = await TestClient.connect(port);
   t.after(() => { a.destroy(); b.destroy(); });
-  await until(() => endpoint.stats().connections === 2);
+  // Both have spoken: neither may be evicted to make room.
+  assert.equal((await a.request(purchase(100))).fields['39'], '00');
+  assert.equal((await b.request(purchase(101))).fields['39'], '00');
   const c = await rawConnect(port);
   await closedBy(c);
   assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS, 1);
