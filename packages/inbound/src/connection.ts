@@ -19,6 +19,7 @@ export class InboundConnection implements Peer {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly logger: Logger;
+  #sequenceLogger: Logger | undefined;
   /** Settles when the socket has closed. */
   readonly closed: Promise<void>;
 
@@ -61,6 +62,14 @@ export class InboundConnection implements Peer {
       socket.setTimeout(core.options.idleTimeout);
       socket.on('timeout', () => this.onIdle());
     }
+  }
+
+  /** The parent of this connection's sequence loggers: the endpoint's, with the connection's bindings. */
+  get sequenceLogger(): Logger {
+    this.#sequenceLogger ??= this.core.sequenceLogger.child({
+      connection: this.id, remoteAddress: this.remoteAddress, remotePort: this.remotePort,
+    });
+    return this.#sequenceLogger;
   }
 
   /**

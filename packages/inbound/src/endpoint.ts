@@ -17,6 +17,7 @@ import { InboundMetrics } from './metrics.js';
 import type { InboundStats } from './metrics.js';
 import { validateInboundOptions } from './options.js';
 import type { InboundOptions, ResolvedInboundOptions } from './options.js';
+import { sequenceRedaction } from './sequence-logger.js';
 import { loadSequence } from './sequence-registry.js';
 import { ConnectionSlots, endText } from './slots.js';
 import type { Slot, SlotEnd } from './slots.js';
@@ -176,6 +177,7 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
       onError,
       metrics: this.#metrics,
       logger: this.#logger,
+      sequenceLogger: this.#logger.child({}, { redact: sequenceRedaction(this.#codec.dialect) }),
       nextMessageId: () => `${this.#idPrefix}-${(++this.#messageCount).toString(36)}`,
     };
   }
