@@ -35,6 +35,7 @@ export class InboundConnection implements Peer {
   private needDrain = false;
   private outgoing: Buffer[] = [];
   private gone = false;
+  #endCode: InboundErrorCode | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -91,6 +92,7 @@ export class InboundConnection implements Peer {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) return;
     if (!socket.write(out.length === 1 ? out[0]! : Buffer.concat(out))) {
+      if (!this.needDrain) this.logger.debug({ inFlight: this.inFlight }, 'the client is not reading its replies: reading paused');
       this.needDrain = true;
       socket.pause();
     }
@@ -106,6 +108,11 @@ export class InboundConnection implements Peer {
       this.maybeFinish();
     }
     return this.closed;
+  }
+
+  /** Why the endpoint closed this connection (a timeout, eviction, broken framing, a socket error); else undefined. */
+  get endCode(): InboundErrorCode | undefined {
+    return this.#endCode;
   }
 
   /** Closes the socket now (the close deadline has passed). */
@@ -185,6 +192,7 @@ export class InboundConnection implements Peer {
   }
 
   private onEnd(): void {
+    this.logger.debug({ inFlight: this.inFlight }, 'the client half-closed: the messages in flight are answered, then the connection ends');
     this.peerEnded = true;
     this.clearReadTimer();
     this.maybeFinish();
@@ -234,11 +242,13 @@ export class InboundConnection implements Peer {
     // A reset or a write to a client that has gone: counted once, the socket closes by itself.
     if (this.gone) return;
     this.gone = true;
+    this.#endCode ??= 'ISO8583_ERR_INBOUND_SOCKET';
     this.core.metrics.error('ISO8583_ERR_INBOUND_SOCKET');
     this.logger.info({ code: 'ISO8583_ERR_INBOUND_SOCKET', cause: codeOf(err) }, 'connection failed');
   }
 
   private fail(code: InboundErrorCode, text: string, err?: unknown): void {
+    this.#endCode ??= code;
     this.core.metrics.error(code);
     this.logger.warn({ code, ...(err === undefined ? {} : { cause: codeOf(err) }) }, text);
     this.gone = true;

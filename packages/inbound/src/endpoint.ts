@@ -13,6 +13,7 @@ import { createAllowList } from './allow-list.js';
 import { InboundConnection } from './connection.js';
 import type { EndpointCore } from './core.js';
 import { codeOf, inboundError } from './errors.js';
+import type { InboundErrorCode } from './errors.js';
 import { InboundMetrics } from './metrics.js';
 import type { InboundStats } from './metrics.js';
 import { validateInboundOptions } from './options.js';
@@ -32,11 +33,44 @@ export interface CloseOptions {
   deadline?: number;
 }
 
+/** A client connection as the endpoint's events show it. */
+export interface ConnectionInfo {
+  /** The connection's number within the endpoint (as in its log lines, `connection`). */
+  id: number;
+  /** The client's IP address. */
+  remoteAddress: string;
+  /** The client's port. */
+  remotePort: number;
+}
+
+/** A connection that has closed. */
+export interface DisconnectInfo extends ConnectionInfo {
+  /**
+   * Why the endpoint closed it (`ISO8583_ERR_INBOUND_IDLE_TIMEOUT`, `_READ_TIMEOUT`, `_FIRST_MESSAGE_TIMEOUT`,
+   * `_EVICTED`, `_FRAMING`, `_SOCKET`); absent when the client left, or the endpoint closed or was destroyed.
+   */
+  code?: InboundErrorCode;
+}
+
+/** The events of an {@link InboundEndpoint} and their arguments. */
+export interface InboundEndpointEvents {
+  /** Listening, on this address. */
+  listening: [address: AddressInfo];
+  /** A client connection is open (TLS: after its handshake). */
+  connection: [info: ConnectionInfo];
+  /** A client connection has closed. */
+  disconnect: [info: DisconnectInfo];
+  /** The endpoint has closed (after `close()` or `destroy()`). */
+  close: [];
+  /** A listener failure after start; emitted only when someone listens, otherwise logged. */
+  error: [err: Error];
+}
+
 /**
- * A listening ISO 8583 endpoint. Events: `listening` (AddressInfo), `connection` ({ remoteAddress, remotePort }),
- * `close`, and `error` (a listener failure after start; emitted only when someone listens, otherwise logged).
+ * A listening ISO 8583 endpoint, with typed events (see {@link InboundEndpointEvents}). The lifecycle is the
+ * connector's: `start()`, then `close()` drains or `destroy()` aborts; both are idempotent and return a promise.
  */
-export interface InboundEndpoint extends EventEmitter {
+export interface InboundEndpoint extends EventEmitter<InboundEndpointEvents> {
   /** The endpoint's name (option `name`). */
   readonly name: string;
   /** The prom-client Registry holding the endpoint's metrics (its own unless the `registry` option gave one). */
@@ -46,10 +80,17 @@ export interface InboundEndpoint extends EventEmitter {
   /** Loads the sequences and starts listening; resolves with the bound address. Calling it again returns the same promise. */
   start(): Promise<AddressInfo>;
   /**
-   * Stops accepting, lets the messages in flight be answered, then closes every connection; connections still open
-   * at the deadline are destroyed. Idempotent: every call returns the same promise.
+   * Drains: stops accepting, lets the messages in flight be answered and their replies written, then closes every
+   * connection; connections still open at the deadline are destroyed. Idempotent: every call returns the same
+   * promise (after `destroy()`, its promise).
    */
   close(options?: CloseOptions): Promise<void>;
+  /**
+   * Aborts: stops accepting and destroys every connection at once (replies still being prepared are dropped and
+   * counted as `ISO8583_ERR_INBOUND_CLIENT_GONE`). `reason` is logged. Idempotent; during a `close()` it cuts the
+   * drain short and settles the same promise.
+   */
+  destroy(reason?: Error): Promise<void>;
   /** The bound address while listening, otherwise `null`. */
   address(): AddressInfo | null;
   /** The endpoint's counts. */
@@ -58,7 +99,7 @@ export interface InboundEndpoint extends EventEmitter {
 
 const DEFAULT_CLOSE_DEADLINE = 10000;
 
-class Endpoint extends EventEmitter implements InboundEndpoint {
+class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEndpoint {
   readonly name: string;
   readonly registry: Registry;
   readonly options: ResolvedInboundOptions;
@@ -73,6 +114,12 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
   #server: Server | undefined;
   #starting: Promise<AddressInfo> | undefined;
   #closing: Promise<void> | undefined;
+  /** Opened by `destroy()`: the drain (if any) stops waiting. */
+  #abort: (() => void) | undefined;
+  readonly #aborted = new Promise<'aborted'>((resolve) => {
+    this.#abort = () => resolve('aborted');
+  });
+  #destroyed = false;
   /** Every accepted socket (TLS: the raw socket, from accept on, handshake included), under `maxConnections`. */
   readonly #slots: ConnectionSlots;
   readonly #connections = new Set<InboundConnection>();
@@ -247,11 +294,26 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
       this.#metrics.connectionClosed();
       connection.logger.debug('connection closed');
     });
-    this.emit('connection', { remoteAddress: connection.remoteAddress, remotePort: connection.remotePort });
+    const info: ConnectionInfo = { id: connection.id, remoteAddress: connection.remoteAddress, remotePort: connection.remotePort };
+    void connection.closed.then(() => {
+      const code = connection.endCode;
+      if (this.listenerCount('disconnect') > 0) this.emit('disconnect', code === undefined ? info : { ...info, code });
+    });
+    this.emit('connection', info);
   }
 
   close(options: CloseOptions = {}): Promise<void> {
     this.#closing ??= this.#close(options.deadline ?? DEFAULT_CLOSE_DEADLINE);
+    return this.#closing;
+  }
+
+  destroy(reason?: Error): Promise<void> {
+    if (!this.#destroyed) {
+      this.#destroyed = true;
+      this.#logger.info({ ...(reason === undefined ? {} : { cause: codeOf(reason) }) }, 'inbound endpoint destroyed');
+      this.#abort?.();
+    }
+    this.#closing ??= this.#close(0);
     return this.#closing;
   }
 
@@ -268,13 +330,16 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
       ? Promise.resolve()
       : new Promise<void>((resolve) => server.close(() => resolve()));
     this.#logger.info({ connections: this.#connections.size }, 'inbound endpoint closing');
-    const drained = Promise.all([...this.#connections].map((c) => c.drain()));
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), deadline);
-    });
-    const outcome = await Promise.race([drained.then(() => 'drained' as const), expired]);
-    clearTimeout(timer);
+    let outcome: 'drained' | 'expired' | 'aborted' = 'aborted';
+    if (!this.#destroyed) {
+      const drained = Promise.all([...this.#connections].map((c) => c.drain()));
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((resolve) => {
+        timer = setTimeout(() => resolve('expired'), deadline);
+      });
+      outcome = await Promise.race([drained.then(() => 'drained' as const), expired, this.#aborted]);
+      clearTimeout(timer);
+    }
     if (outcome === 'expired') {
       this.#logger.warn({ connections: this.#connections.size }, 'close deadline passed: destroying connections');
     }
