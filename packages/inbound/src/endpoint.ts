@@ -249,16 +249,18 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     else socket.on('error', () => undefined); // the TLS socket on top reports it (tlsClientError or its own error)
   }
 
-  /** The slot of a TLS socket: the one of the accepted socket under it (Node keeps it as `_parent`). */
+  /** The slot of a TLS socket: the one of the accepted socket under it (Node keeps it as `_parent`, not documented). */
   #slotOf(socket: TLSSocket): Slot | undefined {
     const parent = (socket as TLSSocket & { _parent?: unknown })._parent;
-    for (const slot of this.#slots.values()) {
-      if (slot.socket === parent) {
-        slot.secure = socket;
-        return slot;
+    let slot = parent === null || typeof parent !== 'object' ? undefined : this.#slots.get(parent as Socket);
+    if (slot === undefined) {
+      // Without `_parent`: the accepted socket with the same peer (address and port name one TCP connection).
+      for (const held of this.#slots.values()) {
+        if (held.socket.remotePort === socket.remotePort && held.socket.remoteAddress === socket.remoteAddress) slot = held;
       }
     }
-    return undefined;
+    if (slot !== undefined) slot.secure = socket;
+    return slot;
   }
 
   /** A slot closed by the admission rules: a connection closes itself (logged there), a handshake is cut here. */

@@ -44,7 +44,8 @@ export interface SlotEvents {
  * kept in accept order, so the oldest one is found at once when a new client needs its place.
  */
 export class ConnectionSlots {
-  readonly #all = new Set<Slot>();
+  /** Every slot held, by its accepted socket, oldest first (a Map keeps insertion order). */
+  readonly #all = new Map<Socket, Slot>();
   /** Slots whose client has not sent a complete frame yet, oldest first (a Set keeps insertion order). */
   readonly #silent = new Set<Slot>();
 
@@ -64,6 +65,11 @@ export class ConnectionSlots {
     return this.#all.values();
   }
 
+  /** The slot of an accepted socket, while it is held. */
+  get(socket: Socket): Slot | undefined {
+    return this.#all.get(socket);
+  }
+
   /**
    * A slot for a just-accepted socket. At the limit, the oldest silent slot is closed to make room; `undefined` when
    * every slot is held by a client that has spoken (the caller refuses the socket).
@@ -75,7 +81,7 @@ export class ConnectionSlots {
       this.#end(oldest.value, 'ISO8583_ERR_INBOUND_EVICTED');
     }
     const slot = new Slot(socket, this);
-    this.#all.add(slot);
+    this.#all.set(socket, slot);
     this.#silent.add(slot);
     if (this.firstMessageTimeout > 0) {
       slot.timer = setTimeout(() => this.#end(slot, 'ISO8583_ERR_INBOUND_FIRST_MESSAGE_TIMEOUT'), this.firstMessageTimeout);
@@ -93,13 +99,13 @@ export class ConnectionSlots {
   }
 
   #end(slot: Slot, code: SlotEnd): void {
-    if (!this.#all.has(slot)) return;
+    if (this.#all.get(slot.socket) !== slot) return;
     this.#release(slot);
     this.events.ended(slot, code);
   }
 
   #release(slot: Slot): void {
-    this.#all.delete(slot);
+    if (this.#all.get(slot.socket) === slot) this.#all.delete(slot.socket);
     this.#silent.delete(slot);
     clearTimeout(slot.timer);
     slot.timer = undefined;
