@@ -38,12 +38,15 @@ export function sensitivityOf(dialect: Dialect, id: string): Sensitivity | undef
  */
 export class CardDataMask {
   readonly #replacements = new Map<string, string>();
-  readonly #pattern: RegExp | undefined;
+  /** Every form and its mask, longest first (a track is replaced whole before the PAN inside it is looked for). */
+  readonly #forms: ReadonlyArray<readonly [string, string]>;
+  /** The shortest form: a shorter string holds none. */
+  readonly #shortest: number;
 
   private constructor(values: ReadonlyArray<readonly [string, Sensitivity]>) {
     for (const [value, sensitivity] of values) this.#addValue(value, sensitivity);
-    const forms = [...this.#replacements.keys()].sort((a, b) => b.length - a.length);
-    this.#pattern = forms.length === 0 ? undefined : new RegExp(forms.map(escapeRegExp).join('|'), 'g');
+    this.#forms = [...this.#replacements].sort((a, b) => b[0].length - a[0].length);
+    this.#shortest = this.#forms.length === 0 ? Infinity : this.#forms[this.#forms.length - 1]![0].length;
   }
 
   /** The mask of one message's sensitive fields under `dialect`. */
@@ -55,14 +58,15 @@ export class CardDataMask {
 
   /** Whether the message carried no card data (nothing to mask). */
   get empty(): boolean {
-    return this.#pattern === undefined;
+    return this.#forms.length === 0;
   }
 
   /** `text` with every occurrence of the message's card data replaced by its mask. */
   text(text: string): string {
-    const pattern = this.#pattern;
-    if (pattern === undefined || text.length < MIN_LENGTH) return text;
-    return text.replace(pattern, (found) => this.#replacements.get(found) ?? '*'.repeat(found.length));
+    if (text.length < this.#shortest) return text;
+    let out = text;
+    for (const [form, masked] of this.#forms) if (out.includes(form)) out = out.replaceAll(form, masked);
+    return out;
   }
 
   /**
@@ -71,7 +75,7 @@ export class CardDataMask {
    * through it, as a log line would show it. Numbers that spell a value become the masked string.
    */
   value(input: unknown): unknown {
-    if (this.#pattern === undefined) return input;
+    if (this.#forms.length === 0) return input;
     return this.#copy(input, 0, new WeakSet());
   }
 
@@ -143,12 +147,13 @@ export class CardDataMask {
   #addForms(value: string, masked: string): void {
     if (value.length < MIN_LENGTH) return;
     this.#add(value, masked);
-    this.#add(value.toUpperCase(), masked);
-    this.#add(value.toLowerCase(), masked);
-    this.#add(xmlEscape(value), xmlEscape(masked));
+    if (/[a-z]/.test(value)) this.#add(value.toUpperCase(), masked);
+    if (/[A-Z]/.test(value)) this.#add(value.toLowerCase(), masked);
+    if (/[&<>"']/.test(value)) this.#add(xmlEscape(value), xmlEscape(masked));
     const hex = Buffer.from(value, 'latin1').toString('hex');
-    this.#add(hex.toUpperCase(), '*'.repeat(hex.length));
-    this.#add(hex, '*'.repeat(hex.length));
+    const stars = '*'.repeat(hex.length);
+    this.#add(hex, stars);
+    if (/[a-f]/.test(hex)) this.#add(hex.toUpperCase(), stars);
   }
 
   #add(form: string, masked: string): void {
@@ -172,8 +177,4 @@ function collect(
       collect(value, `${prefix}${id}.`, dialect, sensitivity === undefined ? undefined : 'secret', out);
     }
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -8,14 +8,17 @@ import type { CardDataMask } from './card-data-mask.js';
  * The logger a sequence gets (`context.logger`) must not write the card data of its message, whatever the sequence
  * hands it: `{ fields: message.fields }`, `{ xml: message.xml }`, an error whose text carries field 52, a format
  * argument. Two layers:
- *  - pino redaction, configured once per endpoint, for the usual paths (`fields["2"]`, `*.fields["35"]`, `xml`, ...):
+ *  - pino redaction, configured once per endpoint, for the usual paths (`fields["2"]`, `response["35"]`, `xml`, ...):
  *    the value is replaced by the codec's mask for its field, whatever message it came from;
  *  - per message, every argument of a log call (message text, format arguments, objects, errors, child bindings) is
  *    copied with each of the message's sensitive values masked wherever it appears in a string (see CardDataMask).
  */
 
-/** Where a field value or an XML view usually sits in a log record. */
-const FIELD_OWNERS = ['fields', '*.fields', 'message', 'request', 'response', 'reply'];
+/**
+ * Where a field value usually sits in a log record (top level only: pino's wildcard paths cost several microseconds
+ * on every line; deeper places are covered by the per-message layer for the message's own values).
+ */
+const FIELD_OWNERS = ['fields', 'message', 'request', 'response', 'reply'];
 
 /** Already masked by the per-message layer (or by the codec): stars, or EMV data shown as its tags. */
 const MASKED = /\*|^EMV\[/;
@@ -38,11 +41,11 @@ export function maskXml(xml: string, dialect: Dialect): string {
 
 /**
  * The pino redaction of the sequence loggers of an endpoint: the sensitive fields of the dialect under `fields`,
- * `message`, `request`, `response` and `reply` (top level and one level down), and `xml` at the same places.
+ * `message`, `request`, `response` and `reply`, and `xml` at the top level and under those keys.
  */
 export function sequenceRedaction(dialect: Dialect): NonNullable<LoggerOptions['redact']> {
   const byId = new Map<string, Sensitivity>([...sensitiveFields(dialect), ...Object.entries(EXTRA_SENSITIVE_FIELDS)]);
-  const paths: string[] = ['xml', '*.xml'];
+  const paths: string[] = ['xml', 'message.xml', 'request.xml', 'response.xml', 'reply.xml'];
   for (const id of byId.keys()) {
     const keys = id.split('.').map((part) => `["${part}"]`).join('');
     for (const owner of FIELD_OWNERS) paths.push(`${owner}${keys}`);

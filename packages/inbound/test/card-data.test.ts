@@ -136,11 +136,13 @@ test('card data – an onError sequence that logs context.error (whose cause car
 test('card data – the usual paths are redacted for values of another message too (pino redaction)', async (t) => {
   const OTHER = '5555555555554444';
   const bytes = await logsOf(t, (m, context) => {
-    context.logger.info({ response: { 2: OTHER, 39: '00' }, request: { fields: { 2: OTHER } } }, 'forwarded');
+    context.logger.info({ response: { 2: OTHER, 39: '00' }, request: { 35: `${OTHER}=3012` } }, 'forwarded');
+    context.logger.info({ xml: `<ISOMessage><data><field id="2">${OTHER}</field></data></ISOMessage>` });
     context.logger.info({ fields: m.fields });
     return answer(m, context);
   });
   assert.ok(!bytes.includes(OTHER), 'the other PAN is redacted');
   assert.ok(bytes.includes('555555******4444'), 'and shown masked');
+  assert.ok(bytes.includes('555555******4444=****'), 'in track data too');
   assertNoCardData(bytes);
 });
