@@ -119,6 +119,7 @@ test('robustness – a client that closes before its reply: the endpoint answers
       return approveAll(m, {} as never);
     },
   });
+  const disconnected = new Promise<void>((resolve) => endpoint.once('disconnect', () => resolve()));
   const leaving = await TestClient.connect(port);
   leaving.send(purchase(11));
   await entered.promise;
@@ -127,7 +128,9 @@ test('robustness – a client that closes before its reply: the endpoint answers
   assert.equal(endpoint.stats().connections, 1, 'the half-closed connection waits for its reply');
   release.open();
   await leaving.closed;
-  await until(() => endpoint.stats().connections === 0 && endpoint.stats().inFlight === 0);
+  await disconnected;
+  assert.equal(endpoint.stats().inFlight, 0);
+  assert.equal(endpoint.stats().replies, 1, 'the reply was written before the endpoint ended its side');
   await stillAnswers(port, 12);
 });
 
