@@ -3,7 +3,8 @@ import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { MessageInput } from '@iso8583/codec';
+import { resolveDialect } from '@iso8583/codec';
+import type { Dialect, MessageInput } from '@iso8583/codec';
 import type { Sequence } from '../src/index.js';
 import { TestClient, purchase } from './support/client.js';
 import { startEndpoint } from './support/endpoint.js';
@@ -145,4 +146,27 @@ test('card data – the usual paths are redacted for values of another message t
   assert.ok(bytes.includes('555555******4444'), 'and shown masked');
   assert.ok(bytes.includes('555555******4444=****'), 'in track data too');
   assertNoCardData(bytes);
+});
+
+test('card data – a field the dialect marks sensitive (a CVV in field 48) is masked in sequence logs too', async (t) => {
+  const base = resolveDialect('iso87ascii');
+  const dialect: Dialect = { ...base, fields: { ...base.fields, 48: { ...base.fields['48']!, sensitive: 'cvv' } } };
+  const { logger, bytes } = capturedLogger();
+  const { port, endpoint } = await startEndpoint(t, {
+    logger,
+    dialect,
+    sequence: (m, context) => {
+      context.logger.info(`cvv ${String(m.fields['48'])}`);
+      context.logger.info({ fields: m.fields }, 'received');
+      return answer(m, context);
+    },
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await client.request(purchase(2, { 48: 'CVV2=737' }))).fields['39'], '00');
+  await endpoint.close();
+  const text = bytes();
+  assert.ok(!text.includes('CVV2=737'), 'the CVV field is not in the log');
+  assert.match(text, /cvv \*{8}/);
+  assert.ok(text.includes(MASKED_PAN));
 });
