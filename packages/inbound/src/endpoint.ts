@@ -122,6 +122,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   #destroyed = false;
   /** Every accepted socket (TLS: the raw socket, from accept on, handshake included), under `maxConnections`. */
   readonly #slots: ConnectionSlots;
+  /** Sockets closed during their TLS handshake by the admission rules: the TLS layer's report of it is not counted. */
+  readonly #cut = new WeakSet<Socket>();
   readonly #connections = new Set<InboundConnection>();
 
   constructor(options: InboundOptions) {
@@ -186,10 +188,12 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
         else this.#open(socket, core, slot);
       });
       server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-        this.#metrics.error('ISO8583_ERR_INBOUND_TLS');
-        this.#logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause: codeOf(err) }, 'TLS handshake failed');
         // Node reports a handshake timeout without closing the socket: a silent client would keep its slot for ever.
         socket.destroy();
+        const parent = parentOf(socket);
+        if (parent !== undefined && this.#cut.has(parent)) return; // closed by the admission rules, counted there
+        this.#metrics.error('ISO8583_ERR_INBOUND_TLS');
+        this.#logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause: codeOf(err) }, 'TLS handshake failed');
       });
     }
     this.#server = server;
@@ -251,8 +255,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
 
   /** The slot of a TLS socket: the one of the accepted socket under it (Node keeps it as `_parent`, not documented). */
   #slotOf(socket: TLSSocket): Slot | undefined {
-    const parent = (socket as TLSSocket & { _parent?: unknown })._parent;
-    let slot = parent === null || typeof parent !== 'object' ? undefined : this.#slots.get(parent as Socket);
+    const parent = parentOf(socket);
+    let slot = parent === undefined ? undefined : this.#slots.get(parent);
     if (slot === undefined) {
       // Without `_parent`: the accepted socket with the same peer (address and port name one TCP connection).
       for (const held of this.#slots.values()) {
@@ -271,6 +275,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     }
     this.#metrics.error(code);
     this.#logger.info({ code, remoteAddress: slot.socket.remoteAddress, remotePort: slot.socket.remotePort }, endText(code));
+    this.#cut.add(slot.socket);
     slot.destroy();
   }
 
@@ -363,6 +368,12 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   stats(): InboundStats {
     return this.#metrics.snapshot();
   }
+}
+
+/** The accepted socket under a TLS socket (Node keeps it as `_parent`, not documented). */
+function parentOf(socket: TLSSocket): Socket | undefined {
+  const parent = (socket as TLSSocket & { _parent?: unknown })._parent;
+  return parent !== null && typeof parent === 'object' ? (parent as Socket) : undefined;
 }
 
 /**

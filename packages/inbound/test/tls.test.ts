@@ -125,6 +125,7 @@ test('TLS – at the cap, a TLS terminal takes the place of the oldest socket st
   assert.equal((await client.request(purchase(300))).fields['39'], '00');
   await within(closedBy(silent[0]!), 10000, 'the oldest silent socket is evicted');
   assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_EVICTED, 1);
+  assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_TLS, undefined, 'counted once, as an eviction');
 });
 
 test('TLS – a TLS client that completes the handshake but sends nothing is closed after firstMessageTimeout', async (t) => {
