@@ -6,6 +6,8 @@ import type { EndpointCore, Peer } from './core.js';
 import { codeOf } from './errors.js';
 import type { InboundErrorCode } from './errors.js';
 import { handleFrame } from './pipeline.js';
+import { endText } from './slots.js';
+import type { Slot } from './slots.js';
 
 /**
  * One client connection: cuts frames from the stream, handles up to `maxInFlightPerConnection` messages at once and
@@ -17,6 +19,7 @@ export class InboundConnection implements Peer {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly logger: Logger;
+  #sequenceLogger: Logger | undefined;
   /** Settles when the socket has closed. */
   readonly closed: Promise<void>;
 
@@ -32,11 +35,13 @@ export class InboundConnection implements Peer {
   private needDrain = false;
   private outgoing: Buffer[] = [];
   private gone = false;
+  #endCode: InboundErrorCode | undefined;
 
   constructor(
     private readonly socket: Socket,
     private readonly core: EndpointCore,
     readonly id: number,
+    private readonly slot: Slot,
   ) {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
@@ -44,6 +49,7 @@ export class InboundConnection implements Peer {
     this.maxInFlight = core.options.maxInFlightPerConnection;
     this.decoder = new FrameDecoder(core.framing);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    slot.abort = (code) => this.fail(code, endText(code));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
@@ -57,6 +63,14 @@ export class InboundConnection implements Peer {
       socket.setTimeout(core.options.idleTimeout);
       socket.on('timeout', () => this.onIdle());
     }
+  }
+
+  /** The parent of this connection's sequence loggers: the endpoint's, with the connection's bindings. */
+  get sequenceLogger(): Logger {
+    this.#sequenceLogger ??= this.core.sequenceLogger.child({
+      connection: this.id, remoteAddress: this.remoteAddress, remotePort: this.remotePort,
+    });
+    return this.#sequenceLogger;
   }
 
   /**
@@ -78,6 +92,7 @@ export class InboundConnection implements Peer {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) return;
     if (!socket.write(out.length === 1 ? out[0]! : Buffer.concat(out))) {
+      if (!this.needDrain) this.logger.debug({ inFlight: this.inFlight }, 'the client is not reading its replies: reading paused');
       this.needDrain = true;
       socket.pause();
     }
@@ -95,6 +110,11 @@ export class InboundConnection implements Peer {
     return this.closed;
   }
 
+  /** Why the endpoint closed this connection (a timeout, eviction, broken framing, a socket error); else undefined. */
+  get endCode(): InboundErrorCode | undefined {
+    return this.#endCode;
+  }
+
   /** Closes the socket now (the close deadline has passed). */
   destroy(): void {
     this.socket.destroy();
@@ -110,6 +130,7 @@ export class InboundConnection implements Peer {
       return;
     }
     this.updateReadTimer(frames.length > 0);
+    if (frames.length > 0) this.slot.spoke();
     for (const frame of frames) {
       if (this.inFlight < this.maxInFlight) this.start(frame);
       else this.waiting.push(frame);
@@ -171,6 +192,7 @@ export class InboundConnection implements Peer {
   }
 
   private onEnd(): void {
+    this.logger.debug({ inFlight: this.inFlight }, 'the client half-closed: the messages in flight are answered, then the connection ends');
     this.peerEnded = true;
     this.clearReadTimer();
     this.maybeFinish();
@@ -220,11 +242,13 @@ export class InboundConnection implements Peer {
     // A reset or a write to a client that has gone: counted once, the socket closes by itself.
     if (this.gone) return;
     this.gone = true;
+    this.#endCode ??= 'ISO8583_ERR_INBOUND_SOCKET';
     this.core.metrics.error('ISO8583_ERR_INBOUND_SOCKET');
     this.logger.info({ code: 'ISO8583_ERR_INBOUND_SOCKET', cause: codeOf(err) }, 'connection failed');
   }
 
   private fail(code: InboundErrorCode, text: string, err?: unknown): void {
+    this.#endCode ??= code;
     this.core.metrics.error(code);
     this.logger.warn({ code, ...(err === undefined ? {} : { cause: codeOf(err) }) }, text);
     this.gone = true;

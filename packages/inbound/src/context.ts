@@ -1,8 +1,21 @@
 import type { Logger } from 'pino';
-import type { Iso8583Error } from '@iso8583/codec';
+import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
+import { CardDataMask } from './card-data-mask.js';
+import { maskingLogger } from './sequence-logger.js';
 import type { SequenceContext } from './sequence.js';
 
-/** A {@link SequenceContext} whose child logger is made on first use (a sequence that does not log pays nothing). */
+/** Where a context's logger comes from: the connection's sequence logger, and the message whose card data it hides. */
+export interface ContextOrigin {
+  readonly peer: { readonly sequenceLogger: Logger };
+  readonly fields: IsoMessage;
+  readonly dialect: Dialect;
+}
+
+/**
+ * A {@link SequenceContext} whose logger is made on first use (a sequence that does not log pays nothing): a pino child
+ * with `messageId` bound that masks the message's card data wherever it appears in what is logged (see
+ * sequence-logger.ts).
+ */
 export class MessageContext implements SequenceContext {
   #logger: Logger | undefined;
 
@@ -12,20 +25,24 @@ export class MessageContext implements SequenceContext {
     readonly remotePort: number,
     readonly messageId: string,
     readonly connectors: Record<string, unknown>,
-    private readonly parentLogger: Logger,
+    private readonly origin: ContextOrigin,
     readonly error?: Iso8583Error,
   ) {}
 
-  /** A child logger with `messageId` bound. */
+  /** A child logger with `messageId` bound, masking the message's card data. */
   get logger(): Logger {
-    this.#logger ??= this.parentLogger.child({ messageId: this.messageId });
+    const origin = this.origin;
+    this.#logger ??= maskingLogger(
+      origin.peer.sequenceLogger.child({ messageId: this.messageId }),
+      CardDataMask.of(origin.fields, origin.dialect),
+    );
     return this.#logger;
   }
 
   /** The same context for the onError sequence, carrying the error. */
   withError(error: Iso8583Error): MessageContext {
     return new MessageContext(
-      this.endpoint, this.remoteAddress, this.remotePort, this.messageId, this.connectors, this.parentLogger, error,
+      this.endpoint, this.remoteAddress, this.remotePort, this.messageId, this.connectors, this.origin, error,
     );
   }
 }

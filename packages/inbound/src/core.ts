@@ -13,6 +13,8 @@ export interface EndpointCore {
   readonly onError: Sequence | undefined;
   readonly metrics: InboundMetrics;
   readonly logger: Logger;
+  /** The parent of the sequences' loggers: the endpoint's logger with the card-data redaction paths. */
+  readonly sequenceLogger: Logger;
   /** A new unique message id. */
   nextMessageId(): string;
 }
@@ -22,6 +24,8 @@ export interface Peer {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly logger: Logger;
+  /** The parent of the loggers handed to sequences for this connection's messages (made on first use). */
+  readonly sequenceLogger: Logger;
   /** Writes one framed reply; false when the client has gone (the reply is dropped and counted). */
   send(frame: Buffer): boolean;
 }

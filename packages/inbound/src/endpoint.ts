@@ -13,11 +13,15 @@ import { createAllowList } from './allow-list.js';
 import { InboundConnection } from './connection.js';
 import type { EndpointCore } from './core.js';
 import { codeOf, inboundError } from './errors.js';
+import type { InboundErrorCode } from './errors.js';
 import { InboundMetrics } from './metrics.js';
 import type { InboundStats } from './metrics.js';
 import { validateInboundOptions } from './options.js';
 import type { InboundOptions, ResolvedInboundOptions } from './options.js';
+import { sequenceRedaction } from './sequence-logger.js';
 import { loadSequence } from './sequence-registry.js';
+import { ConnectionSlots, endText } from './slots.js';
+import type { Slot, SlotEnd } from './slots.js';
 import type { Sequence } from './sequence.js';
 
 /** Options of {@link InboundEndpoint.close}. */
@@ -29,11 +33,44 @@ export interface CloseOptions {
   deadline?: number;
 }
 
+/** A client connection as the endpoint's events show it. */
+export interface ConnectionInfo {
+  /** The connection's number within the endpoint (as in its log lines, `connection`). */
+  id: number;
+  /** The client's IP address. */
+  remoteAddress: string;
+  /** The client's port. */
+  remotePort: number;
+}
+
+/** A connection that has closed. */
+export interface DisconnectInfo extends ConnectionInfo {
+  /**
+   * Why the endpoint closed it (`ISO8583_ERR_INBOUND_IDLE_TIMEOUT`, `_READ_TIMEOUT`, `_FIRST_MESSAGE_TIMEOUT`,
+   * `_EVICTED`, `_FRAMING`, `_SOCKET`); absent when the client left, or the endpoint closed or was destroyed.
+   */
+  code?: InboundErrorCode;
+}
+
+/** The events of an {@link InboundEndpoint} and their arguments. */
+export interface InboundEndpointEvents {
+  /** Listening, on this address. */
+  listening: [address: AddressInfo];
+  /** A client connection is open (TLS: after its handshake). */
+  connection: [info: ConnectionInfo];
+  /** A client connection has closed. */
+  disconnect: [info: DisconnectInfo];
+  /** The endpoint has closed (after `close()` or `destroy()`). */
+  close: [];
+  /** A listener failure after start; emitted only when someone listens, otherwise logged. */
+  error: [err: Error];
+}
+
 /**
- * A listening ISO 8583 endpoint. Events: `listening` (AddressInfo), `connection` ({ remoteAddress, remotePort }),
- * `close`, and `error` (a listener failure after start; emitted only when someone listens, otherwise logged).
+ * A listening ISO 8583 endpoint, with typed events (see {@link InboundEndpointEvents}). The lifecycle is the
+ * connector's: `start()`, then `close()` drains or `destroy()` aborts; both are idempotent and return a promise.
  */
-export interface InboundEndpoint extends EventEmitter {
+export interface InboundEndpoint extends EventEmitter<InboundEndpointEvents> {
   /** The endpoint's name (option `name`). */
   readonly name: string;
   /** The prom-client Registry holding the endpoint's metrics (its own unless the `registry` option gave one). */
@@ -43,10 +80,17 @@ export interface InboundEndpoint extends EventEmitter {
   /** Loads the sequences and starts listening; resolves with the bound address. Calling it again returns the same promise. */
   start(): Promise<AddressInfo>;
   /**
-   * Stops accepting, lets the messages in flight be answered, then closes every connection; connections still open
-   * at the deadline are destroyed. Idempotent: every call returns the same promise.
+   * Drains: stops accepting, lets the messages in flight be answered and their replies written, then closes every
+   * connection; connections still open at the deadline are destroyed. Idempotent: every call returns the same
+   * promise (after `destroy()`, its promise).
    */
   close(options?: CloseOptions): Promise<void>;
+  /**
+   * Aborts: stops accepting and destroys every connection at once (replies still being prepared are dropped and
+   * counted as `ISO8583_ERR_INBOUND_CLIENT_GONE`). `reason` is logged. Idempotent; during a `close()` it cuts the
+   * drain short and settles the same promise.
+   */
+  destroy(reason?: Error): Promise<void>;
   /** The bound address while listening, otherwise `null`. */
   address(): AddressInfo | null;
   /** The endpoint's counts. */
@@ -55,7 +99,7 @@ export interface InboundEndpoint extends EventEmitter {
 
 const DEFAULT_CLOSE_DEADLINE = 10000;
 
-class Endpoint extends EventEmitter implements InboundEndpoint {
+class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEndpoint {
   readonly name: string;
   readonly registry: Registry;
   readonly options: ResolvedInboundOptions;
@@ -70,8 +114,16 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
   #server: Server | undefined;
   #starting: Promise<AddressInfo> | undefined;
   #closing: Promise<void> | undefined;
-  /** Every accepted socket (TLS: the raw socket, from accept on, handshake included). */
-  readonly #sockets = new Set<Socket>();
+  /** Opened by `destroy()`: the drain (if any) stops waiting. */
+  #abort: (() => void) | undefined;
+  readonly #aborted = new Promise<'aborted'>((resolve) => {
+    this.#abort = () => resolve('aborted');
+  });
+  #destroyed = false;
+  /** Every accepted socket (TLS: the raw socket, from accept on, handshake included), under `maxConnections`. */
+  readonly #slots: ConnectionSlots;
+  /** Sockets closed during their TLS handshake by the admission rules: the TLS layer's report of it is not counted. */
+  readonly #cut = new WeakSet<Socket>();
   readonly #connections = new Set<InboundConnection>();
 
   constructor(options: InboundOptions) {
@@ -101,6 +153,7 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
       ...(o.frame === 'none' ? { measure: (bytes: Buffer) => codec.measure(bytes) } : {}),
     };
     this.#allowed = o.allow === undefined ? undefined : createAllowList(o.allow);
+    this.#slots = new ConnectionSlots(o.maxConnections, o.firstMessageTimeout, { ended: (slot, code) => this.#ended(slot, code) });
   }
 
   start(): Promise<AddressInfo> {
@@ -129,8 +182,16 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
         });
     server.on('connection', (socket: Socket) => this.#accept(socket, core, o.tls === undefined));
     if (o.tls !== undefined) {
-      server.on('secureConnection', (socket: TLSSocket) => this.#open(socket, core));
-      server.on('tlsClientError', (err: Error) => {
+      server.on('secureConnection', (socket: TLSSocket) => {
+        const slot = this.#slotOf(socket);
+        if (slot === undefined) socket.destroy();
+        else this.#open(socket, core, slot);
+      });
+      server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+        // Node reports a handshake timeout without closing the socket: a silent client would keep its slot for ever.
+        socket.destroy();
+        const parent = parentOf(socket);
+        if (parent !== undefined && this.#cut.has(parent)) return; // closed by the admission rules, counted there
         this.#metrics.error('ISO8583_ERR_INBOUND_TLS');
         this.#logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause: codeOf(err) }, 'TLS handshake failed');
       });
@@ -167,6 +228,7 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
       onError,
       metrics: this.#metrics,
       logger: this.#logger,
+      sequenceLogger: this.#logger.child({}, { redact: sequenceRedaction(this.#codec.dialect) }),
       nextMessageId: () => `${this.#idPrefix}-${(++this.#messageCount).toString(36)}`,
     };
   }
@@ -182,14 +244,39 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
       this.#refuse(socket, 'ISO8583_ERR_INBOUND_NOT_ALLOWED', 'connection refused: address not in the allow-list', remote);
       return;
     }
-    if (this.#sockets.size >= this.options.maxConnections) {
+    const slot = this.#slots.admit(socket);
+    if (slot === undefined) {
       this.#refuse(socket, 'ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS', 'connection refused: maxConnections reached', remote);
       return;
     }
-    this.#sockets.add(socket);
-    socket.once('close', () => this.#sockets.delete(socket));
-    if (plain) this.#open(socket, core);
+    if (plain) this.#open(socket, core, slot);
     else socket.on('error', () => undefined); // the TLS socket on top reports it (tlsClientError or its own error)
+  }
+
+  /** The slot of a TLS socket: the one of the accepted socket under it (Node keeps it as `_parent`, not documented). */
+  #slotOf(socket: TLSSocket): Slot | undefined {
+    const parent = parentOf(socket);
+    let slot = parent === undefined ? undefined : this.#slots.get(parent);
+    if (slot === undefined) {
+      // Without `_parent`: the accepted socket with the same peer (address and port name one TCP connection).
+      for (const held of this.#slots.values()) {
+        if (held.socket.remotePort === socket.remotePort && held.socket.remoteAddress === socket.remoteAddress) slot = held;
+      }
+    }
+    if (slot !== undefined) slot.secure = socket;
+    return slot;
+  }
+
+  /** A slot closed by the admission rules: a connection closes itself (logged there), a handshake is cut here. */
+  #ended(slot: Slot, code: SlotEnd): void {
+    if (slot.abort !== undefined) {
+      slot.abort(code);
+      return;
+    }
+    this.#metrics.error(code);
+    this.#logger.info({ code, remoteAddress: slot.socket.remoteAddress, remotePort: slot.socket.remotePort }, endText(code));
+    this.#cut.add(slot.socket);
+    slot.destroy();
   }
 
   #refuse(socket: Socket, code: 'ISO8583_ERR_INBOUND_NOT_ALLOWED' | 'ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS', text: string,
@@ -200,12 +287,12 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
     socket.destroy();
   }
 
-  #open(socket: Socket, core: EndpointCore): void {
+  #open(socket: Socket, core: EndpointCore, slot: Slot): void {
     if (this.#closing !== undefined) {
       socket.destroy();
       return;
     }
-    const connection = new InboundConnection(socket, core, ++this.#connectionCount);
+    const connection = new InboundConnection(socket, core, ++this.#connectionCount, slot);
     this.#connections.add(connection);
     this.#metrics.connectionOpened();
     connection.logger.debug('connection open');
@@ -214,11 +301,26 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
       this.#metrics.connectionClosed();
       connection.logger.debug('connection closed');
     });
-    this.emit('connection', { remoteAddress: connection.remoteAddress, remotePort: connection.remotePort });
+    const info: ConnectionInfo = { id: connection.id, remoteAddress: connection.remoteAddress, remotePort: connection.remotePort };
+    void connection.closed.then(() => {
+      const code = connection.endCode;
+      if (this.listenerCount('disconnect') > 0) this.emit('disconnect', code === undefined ? info : { ...info, code });
+    });
+    this.emit('connection', info);
   }
 
   close(options: CloseOptions = {}): Promise<void> {
     this.#closing ??= this.#close(options.deadline ?? DEFAULT_CLOSE_DEADLINE);
+    return this.#closing;
+  }
+
+  destroy(reason?: Error): Promise<void> {
+    if (!this.#destroyed) {
+      this.#destroyed = true;
+      this.#logger.info({ ...(reason === undefined ? {} : { cause: codeOf(reason) }) }, 'inbound endpoint destroyed');
+      this.#abort?.();
+    }
+    this.#closing ??= this.#close(0);
     return this.#closing;
   }
 
@@ -235,20 +337,23 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
       ? Promise.resolve()
       : new Promise<void>((resolve) => server.close(() => resolve()));
     this.#logger.info({ connections: this.#connections.size }, 'inbound endpoint closing');
-    const drained = Promise.all([...this.#connections].map((c) => c.drain()));
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), deadline);
-    });
-    const outcome = await Promise.race([drained.then(() => 'drained' as const), expired]);
-    clearTimeout(timer);
+    let outcome: 'drained' | 'expired' | 'aborted' = 'aborted';
+    if (!this.#destroyed) {
+      const drained = Promise.all([...this.#connections].map((c) => c.drain()));
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((resolve) => {
+        timer = setTimeout(() => resolve('expired'), deadline);
+      });
+      outcome = await Promise.race([drained.then(() => 'drained' as const), expired, this.#aborted]);
+      clearTimeout(timer);
+    }
     if (outcome === 'expired') {
       this.#logger.warn({ connections: this.#connections.size }, 'close deadline passed: destroying connections');
     }
     // Sockets still handshaking (TLS) or left at the deadline.
     const left = [...this.#connections];
     for (const connection of left) connection.destroy();
-    for (const socket of this.#sockets) socket.destroy();
+    for (const slot of [...this.#slots.values()]) slot.destroy();
     await Promise.all(left.map((c) => c.closed));
     await serverClosed;
     this.#logger.info('inbound endpoint closed');
@@ -263,6 +368,12 @@ class Endpoint extends EventEmitter implements InboundEndpoint {
   stats(): InboundStats {
     return this.#metrics.snapshot();
   }
+}
+
+/** The accepted socket under a TLS socket (Node keeps it as `_parent`, not documented). */
+function parentOf(socket: TLSSocket): Socket | undefined {
+  const parent = (socket as TLSSocket & { _parent?: unknown })._parent;
+  return parent !== null && typeof parent === 'object' ? (parent as Socket) : undefined;
 }
 
 /**

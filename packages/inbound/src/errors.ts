@@ -23,7 +23,12 @@ export const INBOUND_ERROR_CODES = {
   ISO8583_ERR_INBOUND_REPLY_INVALID:
     'The sequence (or onError sequence) returned a reply that cannot be read or packed; the reply carries response code 96.',
   ISO8583_ERR_INBOUND_NOT_ALLOWED: 'A connection from an address outside the `allow` list; closed at once.',
-  ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS: 'A connection over `maxConnections`; closed at once.',
+  ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS:
+    'A connection over `maxConnections` while every connection held has sent a message; closed at once.',
+  ISO8583_ERR_INBOUND_EVICTED:
+    'At `maxConnections`, the oldest connection that had sent no complete message yet was closed to make room for a new one.',
+  ISO8583_ERR_INBOUND_FIRST_MESSAGE_TIMEOUT:
+    'No complete message within `firstMessageTimeout` of accept (TLS handshake included); the connection is closed.',
   ISO8583_ERR_INBOUND_READ_TIMEOUT: 'A frame was started but not completed within `readTimeout`; the connection is closed.',
   ISO8583_ERR_INBOUND_IDLE_TIMEOUT: 'No bytes and no message in flight for `idleTimeout`; the connection is closed.',
   ISO8583_ERR_INBOUND_TLS: 'A TLS handshake failed (bad or missing client certificate with `requestCert`, protocol error).',

@@ -64,6 +64,11 @@ export interface InboundOptions {
    * longest delay a Node.js timer honours, the connector's `MAX_TIMER_DELAY`). Default 30000.
    */
   readTimeout?: number;
+  /**
+   * Milliseconds from accept (TLS handshake included) within which a client must send its first complete message,
+   * else the connection is closed; 0 never. Default 10000.
+   */
+  firstMessageTimeout?: number;
   /** IP allow-list: addresses and CIDR ranges (IPv4 and IPv6). Default: every address. */
   allow?: string[];
   /** Handed to sequences as `context.connectors`. Default `{}`. */
@@ -110,6 +115,8 @@ export interface ResolvedInboundOptions {
   readonly idleTimeout: number;
   /** `readTimeout` as given, or its default (see {@link InboundOptions.readTimeout}). */
   readonly readTimeout: number;
+  /** `firstMessageTimeout` as given, or its default (see {@link InboundOptions.firstMessageTimeout}). */
+  readonly firstMessageTimeout: number;
   /** `allow` as given, or its default (see {@link InboundOptions.allow}). */
   readonly allow: readonly string[] | undefined;
   /** `connectors` as given, or its default (see {@link InboundOptions.connectors}). */
@@ -178,6 +185,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     maxInFlightPerConnection: copy.maxInFlightPerConnection,
     idleTimeout: copy.idleTimeout,
     readTimeout: copy.readTimeout,
+    firstMessageTimeout: copy.firstMessageTimeout,
     allow: copy.allow === undefined ? undefined : Object.freeze(copy.allow),
     connectors: copy.connectors,
     logger: copy.logger,

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { encodeFrame, isIso8583Error, readMessage, recoverFields, summarize, swapTpdu } from '@iso8583/codec';
 import type { Decoded, Frame, Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
+import { CardDataMask } from './card-data-mask.js';
 import { MessageContext } from './context.js';
 import type { EndpointCore, Peer } from './core.js';
 import { codeOf, inboundError } from './errors.js';
@@ -97,7 +98,8 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): Promi
         : Buffer.concat([frame.header, decoded.header]);
   const message = new ReceivedMessage(fields, frame.payload, header, mti);
   const context = new MessageContext(
-    core.options.name, peer.remoteAddress, peer.remotePort, core.nextMessageId(), core.options.connectors, peer.logger,
+    core.options.name, peer.remoteAddress, peer.remotePort, core.nextMessageId(), core.options.connectors,
+    { peer, fields, dialect: core.codec.dialect },
   );
   const job: InFlight = { core, frame, decoded, peer, message, context, started: performance.now() };
   let out: SequenceResult | PromiseLike<SequenceResult>;
@@ -261,7 +263,8 @@ function logFailure(
   err: unknown,
 ): void {
   core.metrics.error(code);
-  peer.logger.warn({ code, messageId, ...summarize(fields), err: errorForLog(err) }, describe(code));
+  const mask = CardDataMask.of(fields, core.codec.dialect);
+  peer.logger.warn({ code, messageId, ...summarize(fields), err: errorForLog(err, mask) }, describe(code));
 }
 
 function describe(code: InboundErrorCode): string {

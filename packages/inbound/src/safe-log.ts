@@ -1,18 +1,33 @@
 import { maskPan } from '@iso8583/codec';
+import type { CardDataMask } from './card-data-mask.js';
 import { codeOf } from './errors.js';
 
 /**
- * The text of an error thrown by user code (a sequence), fit for a log line: digit runs that could be a PAN are
- * masked (first 6 and last 4 shown), and what follows a track 2 separator is hidden. The endpoint's own errors never
- * contain values; a sequence's may.
+ * Digit runs that could be a PAN masked (first 6 and last 4 shown), and what follows a track 2 separator hidden: the
+ * last guard on the text of an error thrown by user code, after the message's own card data has been masked.
  */
 export function scrub(text: string): string {
   return text.replace(/\d{12,19}[=D]\d*/g, (m) => `${maskPan(m.slice(0, m.search(/[=D]/)))}=***`).replace(/\d{12,}/g, maskPan);
 }
 
-/** An error as a log field: its code, name and scrubbed message (never its stack's values). */
-export function errorForLog(err: unknown): { code: string; name: string; message: string } {
+/** An error as a log field. */
+export interface LoggedError {
+  code: string;
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/**
+ * An error as a log field: its code, name, message and stack, with the card data of the message it is about masked
+ * (`mask`: every value of its sensitive fields, in every form) and then {@link scrub}bed. The endpoint's own errors
+ * never contain values; a sequence's may (`new Error(`declined ${fields['2']}`)`).
+ */
+export function errorForLog(err: unknown, mask?: CardDataMask): LoggedError {
+  const clean = (text: string): string => scrub(mask === undefined ? text : mask.text(text));
   const name = err instanceof Error ? err.name : typeof err;
   const message = err instanceof Error ? err.message : String(err);
-  return { code: codeOf(err), name, message: scrub(message) };
+  const out: LoggedError = { code: codeOf(err), name: clean(name), message: clean(message) };
+  if (err instanceof Error && typeof err.stack === 'string') out.stack = clean(err.stack);
+  return out;
 }

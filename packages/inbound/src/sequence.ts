@@ -32,7 +32,11 @@ export interface SequenceContext {
   remotePort: number;
   /** A unique id of this message, also on every log line about it. */
   messageId: string;
-  /** A pino child logger with `endpoint` and `messageId` bound (made on first use). Never log card data. */
+  /**
+   * A pino child logger with `endpoint` and `messageId` bound (made on first use). It masks this message's card data
+   * (PAN, track 1/2/3, PIN block, field 53, EMV data, the dialect's CVV fields) wherever it appears in what is logged,
+   * and redacts the usual paths (`fields["2"]`, `xml`, ...) for any message; still, log summaries, not messages.
+   */
   logger: Logger;
   /** The `connectors` option of the endpoint (e.g. an outbound connector to forward to). */
   connectors: Record<string, unknown>;

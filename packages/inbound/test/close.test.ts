@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { createInboundEndpoint } from '../src/index.js';
-import type { Sequence } from '../src/index.js';
+import type { ConnectionInfo, DisconnectInfo, Sequence } from '../src/index.js';
 import { TestClient, purchase, until } from './support/client.js';
 import { approveAll } from './support/endpoint.js';
+import { gate, within } from './support/gates.js';
 
 test('close – stops accepting, lets the message in flight be answered, then closes the connection', async () => {
   let release: (() => void) | undefined;
@@ -73,4 +74,75 @@ test('events – listening, connection and close', async () => {
   client.destroy();
   await endpoint.close();
   assert.deepEqual(events, ['listening', 'connection', 'close']);
+});
+
+test('destroy – aborts: the message in flight gets no reply, the connection is destroyed at once; idempotent', async () => {
+  const entered = gate();
+  const sequence: Sequence = async (m, c) => {
+    entered.open();
+    await new Promise(() => undefined);
+    return approveAll(m, c);
+  };
+  const endpoint = createInboundEndpoint({ port: 0, sequence });
+  const { port } = await endpoint.start();
+  const client = await TestClient.connect(port);
+  client.send(purchase(3));
+  await entered.promise;
+  const destroying = endpoint.destroy();
+  assert.equal(endpoint.destroy(), destroying, 'destroy() is idempotent');
+  assert.equal(endpoint.close(), destroying, 'close() after destroy() returns the same promise');
+  await assert.rejects(client.reply(), /connection closed before a reply/);
+  await within(destroying, 10000, 'destroy settles without waiting for the sequence');
+  assert.equal(endpoint.address(), null);
+  assert.equal(endpoint.stats().replies, 0);
+});
+
+test('destroy – during a drain cuts it short: close() settles without waiting for its deadline', async () => {
+  const entered = gate();
+  const endpoint = createInboundEndpoint({
+    port: 0,
+    sequence: () => {
+      entered.open();
+      return new Promise(() => undefined);
+    },
+  });
+  const { port } = await endpoint.start();
+  const client = await TestClient.connect(port);
+  client.send(purchase(4));
+  await entered.promise;
+  const closing = endpoint.close({ deadline: 600000 });
+  assert.equal(endpoint.destroy(), closing, 'destroy() during close() settles the same promise');
+  await within(closing, 10000, 'the drain is cut short by destroy()');
+  await client.closed;
+  assert.equal(endpoint.stats().connections, 0);
+});
+
+test('events – typed: connection and disconnect carry the connection id, address, and why the endpoint closed it', async (t) => {
+  const endpoint = createInboundEndpoint({ port: 0, sequence: approveAll, idleTimeout: 100 });
+  t.after(() => endpoint.destroy());
+  const connected: ConnectionInfo[] = [];
+  const gone: DisconnectInfo[] = [];
+  const first = gate<DisconnectInfo>();
+  const second = gate<DisconnectInfo>();
+  endpoint.on('connection', (info) => connected.push(info));
+  endpoint.on('disconnect', (info) => {
+    gone.push(info);
+    (gone.length === 1 ? first : second).open(info);
+  });
+  // @ts-expect-error an event the endpoint does not have is a type error
+  endpoint.on('no-such-event', () => undefined);
+  const { port } = await endpoint.start();
+  const leaving = await TestClient.connect(port);
+  assert.equal((await leaving.request(purchase(5))).fields['39'], '00');
+  await leaving.close();
+  await within(first.promise, 10000, 'the endpoint sees the client leave');
+  const idle = await TestClient.connect(port);
+  await within(second.promise, 10000, 'the idle connection is closed');
+  await idle.closed;
+  assert.deepEqual(connected.map((c) => c.id), [1, 2]);
+  assert.equal(connected[0]!.remoteAddress, '127.0.0.1');
+  assert.equal(gone[0]!.id, 1);
+  assert.equal(gone[0]!.code, undefined, 'the client left');
+  assert.equal(gone[1]!.id, 2);
+  assert.equal(gone[1]!.code, 'ISO8583_ERR_INBOUND_IDLE_TIMEOUT');
 });

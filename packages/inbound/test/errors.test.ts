@@ -4,8 +4,10 @@ import fc from 'fast-check';
 import { encodeFrame } from '@iso8583/codec';
 import type { MessageInput } from '@iso8583/codec';
 import type { Sequence } from '../src/index.js';
-import { TestClient, purchase, until } from './support/client.js';
+import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
+import { gate } from './support/gates.js';
+import type { Gate } from './support/gates.js';
 
 test('errors – a field that does not decode is answered with 30 on the response MTI, echoing STAN and terminal', async (t) => {
   let called = 0;
@@ -138,6 +140,7 @@ test('replies – XML text, JSON text and objects are all sent; nothing means no
     '000002': '{"0":"0210","11":"000002","39":"05"}',
     '000003': { 0: '0210', 11: 3, 39: '51' },
     '000004': undefined,
+    '000005': '{"0":"0210","11":"000005","39":"00"}',
   };
   const { port, endpoint } = await startEndpoint(t, { sequence: (m) => replies[m.fields['11'] as string] });
   const client = await TestClient.connect(port);
@@ -149,35 +152,51 @@ test('replies – XML text, JSON text and objects are all sent; nothing means no
     got.set(String(r.fields['11']), String(r.fields['39']));
   }
   assert.deepEqual(Object.fromEntries([...got].sort()), { '000001': '00', '000002': '05', '000003': '51' });
-  await until(() => endpoint.stats().messages === 4);
-  assert.equal(endpoint.stats().replies, 3);
+  // A barrier: these sequences answer synchronously, in order, so the next frame would be a reply to 000004 if any.
+  client.send(purchase(5));
+  assert.equal((await client.reply()).fields['11'], '000005');
+  assert.equal(endpoint.stats().messages, 5);
+  assert.equal(endpoint.stats().replies, 4);
 });
 
 test('concurrency – replies on one connection go back when ready, not in request order', async (t) => {
+  const firstEntered = gate();
+  const releaseFirst = gate();
   const { port } = await startEndpoint(t, {
     sequence: async (m) => {
-      const stan = Number(m.fields['11']);
-      await new Promise((r) => setTimeout(r, stan === 1 ? 60 : 1));
+      if (m.fields['11'] === '000001') {
+        firstEntered.open();
+        await releaseFirst.promise;
+      }
       return { 0: '0210', 11: m.fields['11'] as string, 39: '00' };
     },
   });
   const client = await TestClient.connect(port);
   t.after(() => client.destroy());
   client.send(purchase(1));
+  await firstEntered.promise;
   client.send(purchase(2));
+  // The second request is answered while the first is still in its sequence.
   assert.equal((await client.reply()).fields['11'], '000002');
+  releaseFirst.open();
   assert.equal((await client.reply()).fields['11'], '000001');
 });
 
 test('concurrency – at most maxInFlightPerConnection messages of a connection are in the sequence at once', async (t) => {
   let running = 0;
   let peak = 0;
+  /** The gates of the sequences running now, in order; `full` opens when 4 are held at once. */
+  const held: Array<Gate> = [];
+  const full = gate();
   const { port } = await startEndpoint(t, {
     maxInFlightPerConnection: 4,
     sequence: async (m) => {
       running++;
       peak = Math.max(peak, running);
-      await new Promise((r) => setImmediate(r));
+      const release = gate();
+      held.push(release);
+      if (held.length === 4) full.open();
+      await release.promise;
       running--;
       return { 0: '0210', 11: m.fields['11'] as string, 39: '00' };
     },
@@ -185,7 +204,12 @@ test('concurrency – at most maxInFlightPerConnection messages of a connection 
   const client = await TestClient.connect(port);
   t.after(() => client.destroy());
   client.write(Buffer.concat(Array.from({ length: 100 }, (_, i) => client.frame(purchase(i + 1)))));
-  for (let i = 0; i < 100; i++) await client.reply();
+  await full.promise;
+  // Each release lets exactly one waiting message in: the count never goes over 4 (checked on every entry).
+  for (let i = 0; i < 100; i++) {
+    held[i]!.open();
+    await client.reply();
+  }
   assert.equal(peak, 4);
 });
 

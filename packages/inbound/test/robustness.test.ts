@@ -1,26 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
 import fc from 'fast-check';
 import type { Sequence } from '../src/index.js';
 import { TestClient, purchase, until } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
-
-function rawConnect(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => resolve(socket));
-    socket.on('error', reject);
-  });
-}
-
-function closedBy(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    socket.on('error', () => undefined);
-    if (socket.destroyed) resolve();
-    else socket.once('close', () => resolve());
-  });
-}
+import { closedBy, gate, rawConnect } from './support/gates.js';
+import { captureLogs } from './support/logs.js';
 
 /** The endpoint is still up: a new client gets its reply. */
 async function stillAnswers(port: number, stan: number): Promise<void> {
@@ -96,49 +81,66 @@ test('robustness – random bytes on many connections never take the listener do
 });
 
 test('robustness – a client that resets its connection before its reply: the reply is dropped and counted', async (t) => {
-  let release: (() => void) | undefined;
-  const gate = new Promise<void>((r) => (release = r));
+  const entered = gate();
+  const release = gate();
+  const answered = gate();
   const sequence: Sequence = async (m) => {
-    if (m.fields['11'] === '000007') await gate;
+    if (m.fields['11'] === '000007') {
+      entered.open();
+      await release.promise;
+      setImmediate(() => answered.open());
+    }
     return approveAll(m, {} as never);
   };
   const { port, endpoint } = await startEndpoint(t, { sequence });
+  const disconnected = new Promise<void>((resolve) => endpoint.once('disconnect', () => resolve()));
   const leaving = await TestClient.connect(port);
   leaving.send(purchase(7));
-  await until(() => endpoint.stats().inFlight === 1);
+  await entered.promise;
   leaving.socket.resetAndDestroy();
-  await until(() => endpoint.stats().connections === 0);
-  release?.();
-  await until(() => endpoint.stats().inFlight === 0);
+  await disconnected;
+  release.open();
+  await answered.promise;
+  assert.equal(endpoint.stats().inFlight, 0);
   assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_CLIENT_GONE, 1);
   assert.equal(endpoint.stats().replies, 0);
   await stillAnswers(port, 8);
 });
 
 test('robustness – a client that closes before its reply: the endpoint answers into the void, then closes', async (t) => {
-  let release: (() => void) | undefined;
-  const gate = new Promise<void>((r) => (release = r));
+  const entered = gate();
+  const release = gate();
+  const logs = captureLogs();
   const { port, endpoint } = await startEndpoint(t, {
+    logger: logs.logger,
     sequence: async (m) => {
-      await gate;
+      entered.open();
+      await release.promise;
       return approveAll(m, {} as never);
     },
   });
+  const disconnected = new Promise<void>((resolve) => endpoint.once('disconnect', () => resolve()));
   const leaving = await TestClient.connect(port);
   leaving.send(purchase(11));
-  await until(() => endpoint.stats().inFlight === 1);
+  await entered.promise;
   leaving.socket.end();
-  await until(() => endpoint.stats().connections === 1 && leaving.socket.writableFinished);
-  release?.();
+  await logs.waitFor(/the client half-closed/);
+  assert.equal(endpoint.stats().connections, 1, 'the half-closed connection waits for its reply');
+  release.open();
   await leaving.closed;
-  await until(() => endpoint.stats().connections === 0 && endpoint.stats().inFlight === 0);
+  await disconnected;
+  assert.equal(endpoint.stats().inFlight, 0);
+  assert.equal(endpoint.stats().replies, 1, 'the reply was written before the endpoint ended its side');
   await stillAnswers(port, 12);
 });
 
 test('robustness – a client that half-closes after its request still gets the reply', async (t) => {
+  const logs = captureLogs();
   const { port } = await startEndpoint(t, {
+    logger: logs.logger,
     sequence: async (m) => {
-      await new Promise((r) => setTimeout(r, 10));
+      // The reply is made only once the endpoint has seen the client's half-close.
+      await logs.waitFor(/the client half-closed/);
       return approveAll(m, {} as never);
     },
   });
@@ -151,7 +153,11 @@ test('robustness – a client that half-closes after its request still gets the 
 });
 
 test('robustness – a client that never reads its replies is paused, not buffered without bound', async (t) => {
-  const { port, endpoint } = await startEndpoint(t, { sequence: (m) => ({ ...approveAll(m, {} as never) as object, 48: 'X'.repeat(990) }) });
+  const logs = captureLogs();
+  const { port, endpoint } = await startEndpoint(t, {
+    logger: logs.logger,
+    sequence: (m) => ({ ...approveAll(m, {} as never) as object, 48: 'X'.repeat(990) }),
+  });
   const socket = await rawConnect(port);
   t.after(() => socket.destroy());
   socket.pause();
@@ -161,13 +167,10 @@ test('robustness – a client that never reads its replies is paused, not buffer
   // Far more replies than the socket buffers can hold: the endpoint must stop reading this client.
   const burst = Buffer.concat(Array.from({ length: 500 }, () => frame));
   for (let i = 0; i < 40; i++) socket.write(burst);
-  // Wait until the count stops moving: the kernel buffers are full and the endpoint has stopped reading.
-  let last = -1;
-  while (endpoint.stats().messages !== last) {
-    last = endpoint.stats().messages;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  assert.ok(last < 20000, `reading stopped (${last} of 20000 requests taken)`);
+  // The endpoint reports when the client's socket stops taking replies and it stops reading that client.
+  await logs.waitFor(/not reading its replies: reading paused/);
+  const taken = endpoint.stats().messages;
+  assert.ok(taken < 20000, `reading stopped (${taken} of 20000 requests taken)`);
   assert.ok(endpoint.stats().inFlight <= 64);
   await stillAnswers(port, 10);
 });
@@ -177,7 +180,9 @@ test('limits – maxConnections: one more is closed at accept, and counted', asy
   const a = await TestClient.connect(port);
   const b = await TestClient.connect(port);
   t.after(() => { a.destroy(); b.destroy(); });
-  await until(() => endpoint.stats().connections === 2);
+  // Both have spoken: neither may be evicted to make room.
+  assert.equal((await a.request(purchase(100))).fields['39'], '00');
+  assert.equal((await b.request(purchase(101))).fields['39'], '00');
   const c = await rawConnect(port);
   await closedBy(c);
   assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS, 1);
@@ -198,17 +203,24 @@ test('limits – an address outside the allow-list is closed at accept', async (
 });
 
 test('limits – an idle connection is closed after idleTimeout, a busy one is not', async (t) => {
+  const entered = gate();
+  const idleClosed = gate();
   const { port, endpoint } = await startEndpoint(t, {
     idleTimeout: 80,
     sequence: async (m) => {
-      await new Promise((r) => setTimeout(r, 200));
+      entered.open();
+      // Busy for longer than the idle timeout: until the idle connection, opened after this one, has been closed.
+      await idleClosed.promise;
       return approveAll(m, {} as never);
     },
   });
   const busy = await TestClient.connect(port);
   t.after(() => busy.destroy());
-  assert.equal((await busy.request(purchase(4))).fields['11'], '000004');
+  busy.send(purchase(4));
+  await entered.promise;
   const idle = await TestClient.connect(port);
   await idle.closed;
-  assert.ok((endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_IDLE_TIMEOUT ?? 0) >= 1);
+  idleClosed.open();
+  assert.equal((await busy.reply()).fields['11'], '000004');
+  assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_IDLE_TIMEOUT, 1);
 });

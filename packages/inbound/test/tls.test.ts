@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { makeCertificates } from '@iso8583/test-support';
 import { TestClient, purchase, until } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
+import { closedBy, rawConnect, within } from './support/gates.js';
 
 const certs = makeCertificates();
 test.after(() => certs.cleanup());
@@ -65,4 +66,76 @@ test('mutual TLS – a client without a certificate is refused and never reaches
   assert.ok(refused);
   assert.equal(called, 0);
   await until(() => (endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_TLS ?? 0) >= 1);
+});
+
+test('TLS – 20 silent TCP clients on a TLS port with maxConnections 20 are closed by the handshake timeout; TLS terminals are then served', async (t) => {
+  const { port, endpoint } = await startEndpoint(t, {
+    sequence: approveAll,
+    maxConnections: 20,
+    readTimeout: 300,
+    firstMessageTimeout: 0,
+    tls: { cert: certs.serverCert, key: certs.serverKey },
+  });
+  const silent = await Promise.all(Array.from({ length: 20 }, () => rawConnect(port)));
+  t.after(() => {
+    for (const socket of silent) socket.destroy();
+  });
+  await within(Promise.all(silent.map(closedBy)), 20000, 'every silent socket is closed by the handshake timeout');
+  assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_TLS, 20);
+  const clients = await Promise.all(
+    Array.from({ length: 20 }, () => TestClient.connect(port, { tls: { ca: certs.ca, servername: 'localhost' } })),
+  );
+  t.after(() => {
+    for (const client of clients) client.destroy();
+  });
+  const replies = await Promise.all(clients.map((client, i) => client.request(purchase(100 + i))));
+  assert.ok(replies.every((r) => r.fields['39'] === '00'));
+  assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS, undefined);
+});
+
+test('TLS – a handshake that fails (plain ISO bytes on the TLS port) closes the socket and frees its slot', async (t) => {
+  const { port, endpoint } = await startEndpoint(t, {
+    sequence: approveAll,
+    maxConnections: 1,
+    firstMessageTimeout: 0,
+    tls: { cert: certs.serverCert, key: certs.serverKey },
+  });
+  const plain = await rawConnect(port);
+  plain.write(Buffer.from('\u0000\u00400200 this is no TLS record'));
+  await within(closedBy(plain), 10000, 'the failed handshake closes the socket');
+  assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_TLS, 1);
+  const client = await TestClient.connect(port, { tls: { ca: certs.ca, servername: 'localhost' } });
+  t.after(() => client.destroy());
+  assert.equal((await client.request(purchase(200))).fields['39'], '00');
+});
+
+test('TLS – at the cap, a TLS terminal takes the place of the oldest socket still silent in its handshake', async (t) => {
+  const { port, endpoint } = await startEndpoint(t, {
+    sequence: approveAll,
+    maxConnections: 3,
+    firstMessageTimeout: 0,
+    tls: { cert: certs.serverCert, key: certs.serverKey },
+  });
+  const silent = await Promise.all(Array.from({ length: 3 }, () => rawConnect(port)));
+  t.after(() => {
+    for (const socket of silent) socket.destroy();
+  });
+  const client = await TestClient.connect(port, { tls: { ca: certs.ca, servername: 'localhost' } });
+  t.after(() => client.destroy());
+  assert.equal((await client.request(purchase(300))).fields['39'], '00');
+  await within(closedBy(silent[0]!), 10000, 'the oldest silent socket is evicted');
+  assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_EVICTED, 1);
+  assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_TLS, undefined, 'counted once, as an eviction');
+});
+
+test('TLS – a TLS client that completes the handshake but sends nothing is closed after firstMessageTimeout', async (t) => {
+  const { port, endpoint } = await startEndpoint(t, {
+    sequence: approveAll,
+    firstMessageTimeout: 200,
+    tls: { cert: certs.serverCert, key: certs.serverKey },
+  });
+  const client = await TestClient.connect(port, { tls: { ca: certs.ca, servername: 'localhost' } });
+  t.after(() => client.destroy());
+  await within(client.closed, 10000, 'the silent TLS connection is closed');
+  assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_FIRST_MESSAGE_TIMEOUT, 1);
 });

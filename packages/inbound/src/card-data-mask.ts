@@ -1,0 +1,180 @@
+import { maskPan, maskValue, sensitiveFields } from '@iso8583/codec';
+import type { Dialect, IsoMessage, Sensitivity } from '@iso8583/codec';
+
+/**
+ * Fields the endpoint hides on top of the codec's sensitive fields: 53 security related control information (the
+ * PIN key and algorithm data that travel with the PIN block of field 52).
+ */
+export const EXTRA_SENSITIVE_FIELDS: Readonly<Record<string, Sensitivity>> = { '53': 'secret' };
+
+/** Values shorter than this are not searched for (a 1- or 2-character value would mask half of every line). */
+const MIN_LENGTH = 3;
+
+/** Track data: leading sentinel or format code, the PAN digits, the field separator, the rest (expiry, CVV...). */
+const TRACK = /^([^0-9]{0,2})([0-9]{8,19})([=D^])(.*)$/;
+
+/** Deep copies stop here (a log record nested deeper is cut, as pino's serialiser would not show it usefully). */
+const MAX_DEPTH = 16;
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** The value as it appears inside XML text or an attribute. */
+export function xmlEscape(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+}
+
+/** The sensitivity of a field id (`2`, `127.2`) under a dialect, with {@link EXTRA_SENSITIVE_FIELDS}. */
+export function sensitivityOf(dialect: Dialect, id: string): Sensitivity | undefined {
+  return sensitiveFields(dialect).get(id) ?? EXTRA_SENSITIVE_FIELDS[id];
+}
+
+/**
+ * The card data of one message, found wherever it appears in what is about to be logged: every value of the
+ * message's sensitive fields (PAN, track 1/2/3, PIN block, field 53, EMV data, and whatever the dialect marks, e.g. a
+ * CVV field), in the forms it may take in a string: as it is, upper- and lower-case (binary fields travel as hex), the
+ * XML-escaped form (as in `message.xml`), and the hex of its bytes (as in a dump of `message.raw`); for track data
+ * also the PAN and the data after the separator on their own. Each is replaced by the codec's mask for its field
+ * (`maskValue`: PAN as first 6 + last 4, track after the separator as stars, EMV data as its tags).
+ */
+export class CardDataMask {
+  readonly #replacements = new Map<string, string>();
+  /** Every form and its mask, longest first (a track is replaced whole before the PAN inside it is looked for). */
+  readonly #forms: ReadonlyArray<readonly [string, string]>;
+  /** The shortest form: a shorter string holds none. */
+  readonly #shortest: number;
+
+  private constructor(values: ReadonlyArray<readonly [string, Sensitivity]>) {
+    for (const [value, sensitivity] of values) this.#addValue(value, sensitivity);
+    this.#forms = [...this.#replacements].sort((a, b) => b[0].length - a[0].length);
+    this.#shortest = this.#forms.length === 0 ? Infinity : this.#forms[this.#forms.length - 1]![0].length;
+  }
+
+  /** The mask of one message's sensitive fields under `dialect`. */
+  static of(fields: IsoMessage, dialect: Dialect): CardDataMask {
+    const values: Array<readonly [string, Sensitivity]> = [];
+    collect(fields, '', dialect, undefined, values);
+    return new CardDataMask(values);
+  }
+
+  /** Whether the message carried no card data (nothing to mask). */
+  get empty(): boolean {
+    return this.#forms.length === 0;
+  }
+
+  /** `text` with every occurrence of the message's card data replaced by its mask. */
+  text(text: string): string {
+    if (text.length < this.#shortest) return text;
+    let out = text;
+    for (const [form, masked] of this.#forms) if (out.includes(form)) out = out.replaceAll(form, masked);
+    return out;
+  }
+
+  /**
+   * A copy of anything about to be logged with the card data masked in every string: object keys and values, array
+   * items, error messages, stacks and causes; buffers become uppercase hex (masked). What has `toJSON` is read
+   * through it, as a log line would show it. Numbers that spell a value become the masked string.
+   */
+  value(input: unknown): unknown {
+    if (this.#forms.length === 0) return input;
+    return this.#copy(input, 0, new WeakSet());
+  }
+
+  #copy(input: unknown, depth: number, seen: WeakSet<object>): unknown {
+    switch (typeof input) {
+      case 'string':
+        return this.text(input);
+      case 'number':
+      case 'bigint': {
+        const text = String(input);
+        const masked = this.text(text);
+        return masked === text ? input : masked;
+      }
+      case 'object':
+        break;
+      default:
+        return input;
+    }
+    if (input === null) return input;
+    if (seen.has(input)) return '[Circular]';
+    if (depth >= MAX_DEPTH) return '[...]';
+    if (input instanceof Uint8Array) return this.text(Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('hex').toUpperCase());
+    seen.add(input);
+    try {
+      if (input instanceof Error) return this.#error(input, depth, seen);
+      if (Array.isArray(input)) return input.map((item) => this.#copy(item, depth + 1, seen));
+      const toJSON = (input as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') return this.#copy(toJSON.call(input), depth + 1, seen);
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(input)) out[this.text(key)] = this.#copy(value, depth + 1, seen);
+      return out;
+    } finally {
+      seen.delete(input);
+    }
+  }
+
+  /** An error of the same class whose message, stack, cause and own properties are masked. */
+  #error(err: Error, depth: number, seen: WeakSet<object>): Error {
+    const copy = Object.create(Object.getPrototypeOf(err) as object) as Error;
+    const hidden = (key: string, value: unknown): void => {
+      Object.defineProperty(copy, key, { value, writable: true, configurable: true, enumerable: false });
+    };
+    hidden('message', this.text(err.message));
+    if (typeof err.stack === 'string') hidden('stack', this.text(err.stack));
+    if (Object.prototype.hasOwnProperty.call(err, 'name')) hidden('name', this.text(err.name));
+    if ('cause' in err && err.cause !== undefined) hidden('cause', this.#copy(err.cause, depth + 1, seen));
+    for (const [key, value] of Object.entries(err)) {
+      if (key === 'message' || key === 'stack' || key === 'cause') continue;
+      (copy as unknown as Record<string, unknown>)[this.text(key)] = this.#copy(value, depth + 1, seen);
+    }
+    return copy;
+  }
+
+  #addValue(value: string, sensitivity: Sensitivity): void {
+    const masked = maskValue(value, sensitivity);
+    this.#addForms(value, masked);
+    if (sensitivity !== 'track') return;
+    const track = TRACK.exec(value);
+    if (track === null) return;
+    const [, prefix = '', pan = '', separator = '', rest = ''] = track;
+    this.#addForms(pan, maskPan(pan));
+    if (rest.length >= 6) this.#addForms(rest, '*'.repeat(rest.length));
+    // Track 2 is written with `=` in ASCII and with `D` (the BCD separator nibble) in binary dialects.
+    const other = separator === '=' ? 'D' : separator === 'D' ? '=' : undefined;
+    if (other !== undefined) this.#addForms(prefix + pan + other + rest, masked);
+  }
+
+  /** A value as it is, in upper and lower case, XML-escaped, and the hex of its bytes (both cases). */
+  #addForms(value: string, masked: string): void {
+    if (value.length < MIN_LENGTH) return;
+    this.#add(value, masked);
+    if (/[a-z]/.test(value)) this.#add(value.toUpperCase(), masked);
+    if (/[A-Z]/.test(value)) this.#add(value.toLowerCase(), masked);
+    if (/[&<>"']/.test(value)) this.#add(xmlEscape(value), xmlEscape(masked));
+    const hex = Buffer.from(value, 'latin1').toString('hex');
+    const stars = '*'.repeat(hex.length);
+    this.#add(hex, stars);
+    if (/[a-f]/.test(hex)) this.#add(hex.toUpperCase(), stars);
+  }
+
+  #add(form: string, masked: string): void {
+    if (form.length >= MIN_LENGTH && !this.#replacements.has(form)) this.#replacements.set(form, masked);
+  }
+}
+
+function collect(
+  fields: IsoMessage,
+  prefix: string,
+  dialect: Dialect,
+  inherited: Sensitivity | undefined,
+  out: Array<readonly [string, Sensitivity]>,
+): void {
+  for (const [id, value] of Object.entries(fields)) {
+    const sensitivity = inherited ?? sensitivityOf(dialect, prefix + id);
+    if (typeof value === 'string') {
+      if (sensitivity !== undefined) out.push([value, sensitivity]);
+    } else if (value !== null && typeof value === 'object') {
+      // A composite marked sensitive as a whole hides every sub-field as a secret.
+      collect(value, `${prefix}${id}.`, dialect, sensitivity === undefined ? undefined : 'secret', out);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import type { ChildLoggerOptions, Logger, LoggerOptions } from 'pino';
+import { maskValue, sensitiveFields } from '@iso8583/codec';
+import type { Dialect, Sensitivity } from '@iso8583/codec';
+import { EXTRA_SENSITIVE_FIELDS, sensitivityOf, xmlEscape } from './card-data-mask.js';
+import type { CardDataMask } from './card-data-mask.js';
+
+/*
+ * The logger a sequence gets (`context.logger`) must not write the card data of its message, whatever the sequence
+ * hands it: `{ fields: message.fields }`, `{ xml: message.xml }`, an error whose text carries field 52, a format
+ * argument. Two layers:
+ *  - pino redaction, configured once per endpoint, for the usual paths (`fields["2"]`, `response["35"]`, `xml`, ...):
+ *    the value is replaced by the codec's mask for its field, whatever message it came from;
+ *  - per message, every argument of a log call (message text, format arguments, objects, errors, child bindings) is
+ *    copied with each of the message's sensitive values masked wherever it appears in a string (see CardDataMask).
+ */
+
+/**
+ * Where a field value usually sits in a log record (top level only: pino's wildcard paths cost several microseconds
+ * on every line; deeper places are covered by the per-message layer for the message's own values).
+ */
+const FIELD_OWNERS = ['fields', 'message', 'request', 'response', 'reply'];
+
+/** Already masked by the per-message layer (or by the codec): stars, or EMV data shown as its tags. */
+const MASKED = /\*|^EMV\[/;
+
+/** A field value at a redacted path, masked for its field (left as it is when the per-message layer masked it). */
+function maskAt(value: unknown, sensitivity: Sensitivity): unknown {
+  if (typeof value !== 'string') return value === undefined ? value : '[Redacted]';
+  return MASKED.test(value) ? value : maskValue(value, sensitivity);
+}
+
+/** `ISOMessage` XML with the text of every sensitive `<field>` masked. */
+export function maskXml(xml: string, dialect: Dialect): string {
+  return xml.replace(/(<field id="([0-9.]+)"[^>]*>)([^<]*)(<\/field>)/g, (whole, open: string, id: string, text: string, close: string) => {
+    const sensitivity = sensitivityOf(dialect, id);
+    if (sensitivity === undefined || text.length === 0 || MASKED.test(text)) return whole;
+    const raw = text.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[name]!);
+    return `${open}${xmlEscape(maskValue(raw, sensitivity))}${close}`;
+  });
+}
+
+/**
+ * The pino redaction of the sequence loggers of an endpoint: the sensitive fields of the dialect under `fields`,
+ * `message`, `request`, `response` and `reply`, and `xml` at the top level and under those keys.
+ */
+export function sequenceRedaction(dialect: Dialect): NonNullable<LoggerOptions['redact']> {
+  const byId = new Map<string, Sensitivity>([...sensitiveFields(dialect), ...Object.entries(EXTRA_SENSITIVE_FIELDS)]);
+  const paths: string[] = ['xml', 'message.xml', 'request.xml', 'response.xml', 'reply.xml'];
+  for (const id of byId.keys()) {
+    const keys = id.split('.').map((part) => `["${part}"]`).join('');
+    for (const owner of FIELD_OWNERS) paths.push(`${owner}${keys}`);
+  }
+  return {
+    paths,
+    censor: (value: unknown, path: string[]) => {
+      if (path[path.length - 1] === 'xml') return typeof value === 'string' ? maskXml(value, dialect) : value;
+      // The field id is the end of the path (`fields`, `2`; `x`, `fields`, `127`, `2`): the longest one known wins.
+      for (let parts = Math.min(3, path.length - 1); parts >= 1; parts--) {
+        const sensitivity = byId.get(path.slice(-parts).join('.'));
+        if (sensitivity !== undefined) return maskAt(value, sensitivity);
+      }
+      return '[Redacted]';
+    },
+  };
+}
+
+const LEVEL_METHODS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+
+/**
+ * `logger` with every argument of every log call (and of `child`) copied through `mask` first. Everything else
+ * (level, bindings, flush) is the logger's own.
+ */
+export function maskingLogger(logger: Logger, mask: CardDataMask): Logger {
+  if (mask.empty) return logger;
+  return new Proxy(logger, {
+    get(target, property, receiver) {
+      if (property === 'child') {
+        return (bindings: Record<string, unknown>, options?: ChildLoggerOptions) =>
+          maskingLogger(target.child(mask.value(bindings) as Record<string, unknown>, options) as Logger, mask);
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof property !== 'string' || typeof value !== 'function') return value;
+      if (!LEVEL_METHODS.has(property) && !(property in target.levels.values)) return value;
+      const method = value as (...args: unknown[]) => void;
+      return (...args: unknown[]) => {
+        if (!target.isLevelEnabled(property)) return;
+        method.apply(target, args.map((arg) => mask.value(arg)));
+      };
+    },
+  });
+}

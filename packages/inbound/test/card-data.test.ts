@@ -1,0 +1,172 @@
+import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { resolveDialect } from '@iso8583/codec';
+import type { Dialect, MessageInput } from '@iso8583/codec';
+import type { Sequence } from '../src/index.js';
+import { TestClient, purchase } from './support/client.js';
+import { startEndpoint } from './support/endpoint.js';
+
+const PAN = '4111111111111111';
+const MASKED_PAN = '411111******1111';
+const TRACK2 = `${PAN}=30121011234567890`;
+const TRACK2_TAIL = '30121011234567890';
+const PIN_BLOCK = '1A2B3C4D5E6F7081';
+const SECURITY = '2600000000000000';
+const ICC = '9F2608A1B2C3D4E5F601029F270180';
+
+/** Every form of the test card data that must never reach the log bytes. */
+const SECRETS: ReadonlyArray<readonly [string, string]> = [
+  ['PAN', PAN],
+  ['track 2', TRACK2],
+  ['track 2 after the separator', TRACK2_TAIL],
+  ['PIN block', PIN_BLOCK],
+  ['PIN block, lower case', PIN_BLOCK.toLowerCase()],
+  ['field 53', SECURITY],
+  ['field 55', ICC],
+  ['field 55, lower case', ICC.toLowerCase()],
+  ['PAN as hex of its ASCII bytes', Buffer.from(PAN).toString('hex')],
+  ['PIN block as hex of its ASCII bytes', Buffer.from(PIN_BLOCK).toString('hex').toUpperCase()],
+];
+
+function cardPurchase(stan: number): MessageInput {
+  return purchase(stan, { 35: TRACK2, 52: PIN_BLOCK, 53: SECURITY, 55: ICC });
+}
+
+/** A pino logger writing to memory: the bytes as a destination stream receives them. */
+function capturedLogger(): { logger: pino.Logger; bytes: () => string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(Buffer.from(chunk));
+      callback();
+    },
+  });
+  return { logger: pino({ level: 'trace' }, stream), bytes: () => Buffer.concat(chunks).toString('latin1') };
+}
+
+function assertNoCardData(bytes: string): void {
+  for (const [what, value] of SECRETS) assert.ok(!bytes.includes(value), `the log shows the ${what}`);
+  assert.ok(bytes.includes(MASKED_PAN), 'the log shows the masked PAN');
+}
+
+/** Runs one purchase with card data through a sequence and returns the captured log bytes. */
+async function logsOf(t: TestContext, sequence: Sequence, onError?: Sequence): Promise<string> {
+  const { logger, bytes } = capturedLogger();
+  const { port, endpoint } = await startEndpoint(t, { logger, sequence, ...(onError === undefined ? {} : { onError }) });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  const reply = await client.request(cardPurchase(1));
+  assert.equal(reply.fields['11'], '000001');
+  await endpoint.close();
+  return bytes();
+}
+
+const answer: Sequence = (m) => ({ 0: '0210', 11: m.fields['11'] as string, 39: '00' });
+
+test('card data – a sequence that throws an error carrying PIN block and field 55: the logged error text is masked', async (t) => {
+  const bytes = await logsOf(t, (m) => {
+    const f = m.fields;
+    throw new Error(`declined ${String(f['2'])} ${String(f['35'])} ${String(f['52'])} ${String(f['53'])} ${String(f['55'])}`);
+  });
+  assert.match(bytes, /ISO8583_ERR_INBOUND_SEQUENCE_FAILED/);
+  assertNoCardData(bytes);
+  assert.match(bytes, /EMV\[9F26 9F27\]/, 'field 55 is shown as its tags');
+});
+
+test('card data – context.logger.info({ fields: message.fields }) writes every sensitive field masked', async (t) => {
+  const bytes = await logsOf(t, (m, context) => {
+    context.logger.info({ fields: m.fields }, 'received');
+    return answer(m, context);
+  });
+  assertNoCardData(bytes);
+  const line = bytes.split('\n').find((l) => l.includes('"received"'));
+  assert.ok(line !== undefined);
+  const fields = (JSON.parse(line) as { fields: Record<string, string> }).fields;
+  assert.equal(fields['2'], MASKED_PAN);
+  assert.equal(fields['35'], '411111******1111=*****************');
+  assert.equal(fields['52'], '*'.repeat(16));
+  assert.equal(fields['55'], 'EMV[9F26 9F27]');
+  assert.equal(fields['11'], '000001', 'other fields are logged as they are');
+});
+
+test('card data – context.logger.info({ xml: message.xml }) writes the XML with its sensitive fields masked', async (t) => {
+  const bytes = await logsOf(t, (m, context) => {
+    context.logger.info({ xml: m.xml });
+    return answer(m, context);
+  });
+  assertNoCardData(bytes);
+  assert.match(bytes, /<field id=\\"2\\">411111\*{6}1111<\/field>/);
+  assert.match(bytes, /<field id=\\"11\\">000001<\/field>/);
+});
+
+test('card data – message text, format arguments, lower-case hex, raw bytes, nested objects, errors and child bindings', async (t) => {
+  const bytes = await logsOf(t, (m, context) => {
+    const f = m.fields as Record<string, string>;
+    const log = context.logger;
+    log.info(`card ${f['2']!} pin ${f['52']!.toLowerCase()}`);
+    log.info('card %s track %s icc %s', f['2'], f['35'], f['55']!.toLowerCase());
+    log.debug({ raw: m.raw, nested: { list: [{ icc: f['55'] }], pan: Number(f['2']) } }, 'dump');
+    log.error(new Error(`track ${f['35']!}`, { cause: new Error(`pin ${f['52']!}`) }));
+    log.warn({ err: new TypeError(`bad ${f['53']!}`) }, 'typed');
+    log.child({ card: f['2'] }).info({ tail: f['35']!.split('=')[1] }, 'child');
+    log.info({ [f['2']!]: 'as a key' });
+    return answer(m, context);
+  });
+  assertNoCardData(bytes);
+  assert.match(bytes, /"type":"TypeError"/, 'an error keeps its class for the serialiser');
+});
+
+test('card data – an onError sequence that logs context.error (whose cause carries the PAN) writes it masked', async (t) => {
+  const bytes = await logsOf(
+    t,
+    (m) => {
+      throw new Error(`no route for ${String(m.fields['2'])} with ${String(m.fields['55'])}`);
+    },
+    (m, context) => {
+      context.logger.error({ err: context.error, cause: context.error?.cause }, 'recovering');
+      return { 0: '0210', 11: m.fields['11'] as string, 39: '91' };
+    },
+  );
+  assertNoCardData(bytes);
+  assert.match(bytes, /recovering/);
+});
+
+test('card data – the usual paths are redacted for values of another message too (pino redaction)', async (t) => {
+  const OTHER = '5555555555554444';
+  const bytes = await logsOf(t, (m, context) => {
+    context.logger.info({ response: { 2: OTHER, 39: '00' }, request: { 35: `${OTHER}=3012` } }, 'forwarded');
+    context.logger.info({ xml: `<ISOMessage><data><field id="2">${OTHER}</field></data></ISOMessage>` });
+    context.logger.info({ fields: m.fields });
+    return answer(m, context);
+  });
+  assert.ok(!bytes.includes(OTHER), 'the other PAN is redacted');
+  assert.ok(bytes.includes('555555******4444'), 'and shown masked');
+  assert.ok(bytes.includes('555555******4444=****'), 'in track data too');
+  assertNoCardData(bytes);
+});
+
+test('card data – a field the dialect marks sensitive (a CVV in field 48) is masked in sequence logs too', async (t) => {
+  const base = resolveDialect('iso87ascii');
+  const dialect: Dialect = { ...base, fields: { ...base.fields, 48: { ...base.fields['48']!, sensitive: 'cvv' } } };
+  const { logger, bytes } = capturedLogger();
+  const { port, endpoint } = await startEndpoint(t, {
+    logger,
+    dialect,
+    sequence: (m, context) => {
+      context.logger.info(`cvv ${String(m.fields['48'])}`);
+      context.logger.info({ fields: m.fields }, 'received');
+      return answer(m, context);
+    },
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await client.request(purchase(2, { 48: 'CVV2=737' }))).fields['39'], '00');
+  await endpoint.close();
+  const text = bytes();
+  assert.ok(!text.includes('CVV2=737'), 'the CVV field is not in the log');
+  assert.match(text, /cvv \*{8}/);
+  assert.ok(text.includes(MASKED_PAN));
+});

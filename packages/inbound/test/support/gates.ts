@@ -1,0 +1,60 @@
+// Gates and deadlines: tests wait for the event that proves a thing happened, never for a fixed time.
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+
+/** A promise opened by the test or by the peer: `open()` resolves it (once). */
+export interface Gate<T = void> {
+  readonly promise: Promise<T>;
+  open(value: T): void;
+  readonly opened: boolean;
+}
+
+export function gate<T = void>(): Gate<T> {
+  let resolve!: (value: T) => void;
+  let opened = false;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return {
+    promise,
+    open(value: T) {
+      opened = true;
+      resolve(value);
+    },
+    get opened() {
+      return opened;
+    },
+  };
+}
+
+/** `promise`, or a failure naming `what` if it has not settled within `ms` (a bound on a wait, not a timing). */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not within ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A plain TCP socket to the endpoint that sends nothing (and ignores its errors). */
+export function rawConnect(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.off('error', reject);
+      socket.on('error', () => undefined);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Settles when the socket has closed (at once if it already has). */
+export function closedBy(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    socket.on('error', () => undefined);
+    if (socket.closed) resolve();
+    else socket.once('close', () => resolve());
+  });
+}
