@@ -5,15 +5,15 @@
  */
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
+import { FrameDecoder, createCodec, encodeFrame, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 
 const codec = createCodec('iso87ascii');
 
-/** The ordinary answer to a request: response MTI, fields echoed, response code 00. */
+/** The ordinary answer to a request: response MTI (the codec's rule), fields echoed, response code 00. */
 export function approve(request: IsoMessage): IsoMessage {
   const mti = String(request['0']);
-  const out: IsoMessage = { '0': mti.slice(0, 2) + String(Number(mti[2]) + 1) + (mti[3] === '1' ? '0' : mti[3]) };
+  const out: IsoMessage = { '0': responseMti(mti) ?? mti };
   for (const id of ['3', '4', '7', '11', '12', '13', '41', '42', '49', '70']) {
     const v = request[id];
     if (typeof v === 'string') out[id] = v;

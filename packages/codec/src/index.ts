@@ -58,3 +58,4 @@ export type { LengthHeader, FramingOptions, Frame } from './framing/frame.js';
 export { assertSchemaCheck, compileSchemaCheck, schemaCheckError } from './schema/check.js';
 export type { SchemaCheck, SchemaCheckOptions } from './schema/check.js';
 export { recoverFields } from './recover.js';
+export { expectsResponse, responseMti } from './mti.js';
