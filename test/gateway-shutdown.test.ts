@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import { exitWithin, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import { approve, startBank } from './helpers/bank.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
@@ -93,6 +93,36 @@ describe('iso8583 gateway on SIGTERM', () => {
     const exit = await gw.process.exited;
     assert.equal(exit.code, 0);
     assert.match(gw.process.stdout(), /gateway stopped/);
+    await client.close();
+    await bank.close();
+  });
+
+  test('a second SIGTERM aborts at once: exit 1 long before a 60 s shutdown deadline, with a request held by the bank', async () => {
+    // The bank takes the purchase and never answers it.
+    const bank = await startBank(() => undefined);
+    const gw = await startGateway([
+      '--upstream', `127.0.0.1:${bank.port}`,
+      '--request-timeout', '60000',
+      '--shutdown-deadline', '60000',
+      '--reversal-journal', join(work, 'journal-abort'),
+      '--log-level', 'warn',
+    ]);
+    const client = await PosClient.open(gw.pos.host, gw.pos.port);
+    const held = client.request(purchase('HELDTRM1', 51, 5100)).then(
+      (answer) => ({ answer }),
+      (err: unknown) => ({ err }),
+    );
+    await bank.waitFor((m) => m['0'] === '0200' && m['41'] === 'HELDTRM1');
+    gw.process.kill('SIGTERM');
+    await gw.process.waitForLine(/SIGTERM: stopping/);
+    gw.process.kill('SIGTERM');
+    const exit = await exitWithin(gw.process, 10_000, 'the gateway after a second SIGTERM');
+    assert.equal(exit.code, 1, 'an aborted stop exits non-zero');
+    assert.match(gw.process.stdout(), /SIGTERM again: aborting/);
+    assert.match(gw.process.stdout(), /gateway aborted/);
+    // The held request has one outcome: an answer from the gateway (91) or its connection closed; never silence.
+    const outcome = await held;
+    if ('answer' in outcome) assert.equal(outcome.answer['39'], '91');
     await client.close();
     await bank.close();
   });

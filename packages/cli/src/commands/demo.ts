@@ -17,6 +17,7 @@ import { cliError, integerFlag, parseCommandArgs, stringFlag } from '../args.js'
 import { GATEWAY_DEFAULTS } from '../gateway/config.js';
 import type { GatewayConfig } from '../gateway/config.js';
 import { startGateway } from '../gateway/gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 import { createLogger } from '../gateway/logger.js';
 import { handleSignals, hostPort, readyLine } from './gateway.js';
 
@@ -130,18 +131,27 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const journal = mkdtempSync(join(tmpdir(), 'iso8583-demo-'));
 
   const bank = createInboundEndpoint({ name: 'bank', port: 0, sequence: createHostSimulator() });
-  const bankAddress = await bank.start();
-  process.stdout.write(`bank (host simulator) listening on ${hostPort(bankAddress)}\n`);
-  const config: GatewayConfig = {
-    ...GATEWAY_DEFAULTS,
-    upstream: hostPort(bankAddress),
-    listen,
-    http: httpPort,
-    reversalJournal: journal,
-    requestTimeout: 5_000,
-    shutdownDeadline: 5_000,
-  };
-  const gateway = await startGateway(config, { logger: log.logger });
+  let gateway: Gateway;
+  try {
+    const bankAddress = await bank.start();
+    process.stdout.write(`bank (host simulator) listening on ${hostPort(bankAddress)}\n`);
+    const config: GatewayConfig = {
+      ...GATEWAY_DEFAULTS,
+      upstream: hostPort(bankAddress),
+      listen,
+      http: httpPort,
+      reversalJournal: journal,
+      requestTimeout: 5_000,
+      shutdownDeadline: 5_000,
+    };
+    gateway = await startGateway(config, { logger: log.logger });
+  } catch (err) {
+    // A port in use, say: nothing of the demo stays behind (the bank's listener, the journal folder).
+    await bank.close({ deadline: 0 });
+    rmSync(journal, { recursive: true, force: true });
+    log.flush();
+    throw err;
+  }
   process.stdout.write(readyLine(gateway) + '\n\n');
 
   const pos = createConnector({

@@ -25,25 +25,36 @@ export function readyLine(gateway: Gateway): string {
   return line;
 }
 
+/** Longest wait for `abort()` after a second signal before the process exits anyway (ms). */
+const ABORT_GRACE = 1_000;
+
 /**
- * Resolves with the exit code once a stop signal has been handled: SIGTERM/SIGINT close `stop()` (exit 0); a second
- * one aborts (exit 1). SIGHUP calls `hup()`.
+ * Resolves with the exit code once a stop signal has been handled: SIGTERM/SIGINT drain with `stop()` (exit 0); a
+ * second one runs `abort()` and resolves with 1 as soon as it settles (at most {@link ABORT_GRACE} ms), and the
+ * process exits 1 then even if a handle is still open. SIGHUP calls `hup()`.
  */
-export function handleSignals(stop: () => Promise<void>, abort: () => void, hup: () => void): Promise<number> {
+export function handleSignals(stop: () => Promise<void>, abort: () => Promise<void> | void, hup: () => void): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
+    let aborting = false;
     const onStop = (signal: NodeJS.Signals): void => {
       if (stopping) {
+        if (aborting) return;
+        aborting = true;
         process.stdout.write(`${signal} again: aborting\n`);
-        abort();
-        resolve(1);
+        process.exitCode = 1;
+        // Whatever still holds the event loop (a close waiting for its deadline) must not hold the exit.
+        setTimeout(() => process.exit(1), 2 * ABORT_GRACE).unref();
+        const grace = new Promise<void>((r) => setTimeout(r, ABORT_GRACE).unref());
+        void Promise.race([Promise.resolve().then(abort).catch(() => undefined), grace]).then(() => resolve(1));
         return;
       }
       stopping = true;
-      process.stdout.write(`${signal}: stopping\n`);
+      process.stdout.write(`${signal}: stopping (draining the work in flight; ${signal} again aborts)\n`);
       stop().then(
         () => {
           process.off('SIGHUP', hup);
+          if (aborting) return;
           resolve(0);
           // Everything is closed; should a stray handle still hold the event loop, do not wait for it.
           setTimeout(() => process.exit(0), 2_000).unref();
@@ -72,17 +83,14 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   process.stdout.write(readyLine(gateway) + '\n');
   const code = await handleSignals(
     () => gateway.close(),
-    () => {
-      void gateway.connector.destroy();
-      void gateway.endpoint.close({ deadline: 0 });
-    },
+    () => gateway.abort(),
     () => {
       log.reopen();
       gateway.resetStats();
       log.logger.info('SIGHUP: log file reopened, stats reset');
     },
   );
-  process.stdout.write('gateway stopped\n');
+  process.stdout.write(code === 0 ? 'gateway stopped\n' : 'gateway aborted\n');
   log.flush();
   return code;
 }

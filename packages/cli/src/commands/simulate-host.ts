@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundOptions } from '@iso8583/inbound';
-import { choiceFlag, integerFlag, parseCommandArgs, requiredFlag, stringFlag } from '../args.js';
+import { choiceFlag, integerFlag, listenError, parseCommandArgs, requiredFlag, stringFlag } from '../args.js';
 import { DIALECT_FLAGS, DIALECT_HELP, ENDPOINT_FLAGS, FRAME_FLAGS, FRAME_HELP, readDialectFlags, readFrameFlags, readServerTls, TLS_FLAGS, TLS_HELP } from '../flags.js';
 import type { CommandIo } from '../io.js';
 import { processIo, writeText } from '../io.js';
@@ -106,7 +106,9 @@ export async function simulateHostCommand(
   const signals = signalled();
   try {
     const endpoint = createInboundEndpoint(options);
-    const address = await endpoint.start();
+    const address = await endpoint.start().catch((err: unknown) => {
+      throw listenError(err, '--port', options.host ?? '127.0.0.1', port);
+    });
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     await writeText(io.stdout, `listening on ${host}:${address.port}\n`);
     await Promise.race([signals.promise, run.stop ?? new Promise<never>(() => undefined)]);

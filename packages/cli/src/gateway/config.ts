@@ -19,12 +19,20 @@ export interface GatewayConfig {
   upstream: string;
   /** The port for binary POS clients. Default 8583; 0 picks a free port. */
   listen: number;
-  /** The HTTP port (`POST /`, `POST /raw`, `GET /stats`, `GET /metrics`). Default 8080; 0 picks a free port. */
+  /**
+   * The HTTP port for web clients (`POST /`, `POST /raw`; also `GET /stats` and `GET /metrics` when `metrics` is not
+   * set). Default 8080; 0 picks a free port.
+   */
   http: number;
   /** Serve HTTP at all. Default `true` (`--no-http` turns it off). */
   httpEnabled: boolean;
-  /** A separate port for `GET /metrics` and `GET /stats` only. Default: none (served on the HTTP port). */
+  /**
+   * A separate port for `GET /metrics` and `GET /stats`, which then answer 404 on the HTTP port. Default: none
+   * (served on the HTTP port).
+   */
   metrics?: number;
+  /** The address the metrics listener binds to. Default `127.0.0.1` (whatever `bind` is). */
+  metricsHost: string;
   /** The address the listeners bind to. Default `127.0.0.1`. */
   bind: string;
   /** The dialect (built-in name or .json/.xml file) on the upstream side. Default `iso87ascii`. */
@@ -107,7 +115,8 @@ export const GATEWAY_FLAGS: readonly FlagSpec[] = [
   { key: 'listen', flag: 'listen', kind: 'port', help: 'port for binary POS clients (default 8583; 0 = any)' },
   { key: 'http', flag: 'http', kind: 'port', help: 'HTTP port: POST /, POST /raw, GET /stats, GET /metrics (default 8080)' },
   { key: 'httpEnabled', flag: 'http-enabled', kind: 'boolean', help: 'serve HTTP (default true; --no-http turns it off)' },
-  { key: 'metrics', flag: 'metrics', kind: 'port', help: 'separate port for GET /metrics and GET /stats (default: the HTTP port)' },
+  { key: 'metrics', flag: 'metrics', kind: 'port', help: 'separate port for GET /metrics and GET /stats, no longer on --http (default: on --http)' },
+  { key: 'metricsHost', flag: 'metrics-host', arg: 'ADDRESS', kind: 'string', help: 'address the --metrics listener binds to (default 127.0.0.1)' },
   { key: 'bind', flag: 'bind', arg: 'ADDRESS', kind: 'string', help: 'address the listeners bind to (default 127.0.0.1)' },
   { key: 'dialect', flag: 'dialect', arg: 'NAME|FILE', kind: 'string', help: 'dialect: built-in name or .json/.xml file (default iso87ascii)' },
   { key: 'clientDialect', flag: 'client-dialect', arg: 'NAME|FILE', kind: 'string', help: 'dialect of POS clients (default: --dialect)' },
@@ -145,6 +154,7 @@ export const GATEWAY_DEFAULTS = {
   http: 8080,
   httpEnabled: true,
   bind: '127.0.0.1',
+  metricsHost: '127.0.0.1',
   dialect: 'iso87ascii',
   frame: 'binary2',
   lengthIncludesHeader: false,

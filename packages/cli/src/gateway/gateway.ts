@@ -16,7 +16,7 @@ import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { splitHostPort } from './config.js';
-import { cliError } from '../args.js';
+import { cliError, listenError } from '../args.js';
 import { ResettableStats } from './stats.js';
 import { failureReply } from './failure.js';
 
@@ -47,6 +47,12 @@ export interface Gateway {
    * the upstream link; whatever is not done by `deadline` ms is aborted. Safe to call twice.
    */
   close(deadline?: number): Promise<void>;
+  /**
+   * Aborts at once (a second SIGTERM): every listener and connection is closed, the upstream link destroyed; requests
+   * in flight get no answer, their reversals stay in the journal for the next start. Safe to call twice, and during
+   * `close()`.
+   */
+  abort(): Promise<void>;
 }
 
 /** A registry with Node's process metrics (heap, event loop, open file descriptors). */
@@ -115,6 +121,18 @@ export function upstreamOptions(config: GatewayConfig, logger: Logger, registry:
   return options;
 }
 
+/**
+ * Runs `start` (a listener opening `host:port`); a failure to listen (port in use, address not available) becomes
+ * `ISO8583_ERR_CLI_LISTEN` naming `flag`.
+ */
+async function listening<T>(flag: string, host: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    throw listenError(err, flag, host, port);
+  }
+}
+
 /** Starts a gateway; resolves once every listener is up (the upstream link connects and reconnects on its own). */
 export async function startGateway(config: GatewayConfig, runtime: GatewayRuntime): Promise<Gateway> {
   const { logger } = runtime;
@@ -152,7 +170,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   };
 
   const app: FastifyInstance = fastify({ logger: false, forceCloseConnections: 'idle' });
-  addMonitoring(app);
+  // With a metrics port, /stats and /metrics live there only: the client-facing port does not show them.
+  if (config.metrics === undefined) addMonitoring(app);
   await app.register(iso8583Connector, { ...upstream, routes: { prefix: '' } });
   // onClose hooks run after the HTTP server has closed and, registered after the plugin, before the connector closes.
   app.addHook('onClose', async () => {
@@ -189,6 +208,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
         return await connector.request(message.fields);
       } catch (err) {
         const reply = failureReply(message.fields, err);
+        if (reply === undefined) {
+          logger.warn({ code: (err as { code?: unknown }).code, mti: message.mti }, 'upstream failed; the message expects no answer');
+          return undefined;
+        }
         ownAnswers.inc({ response_code: String(reply['39']) });
         logger.warn({ code: (err as { code?: unknown }).code, mti: message.mti, responseCode: reply['39'] }, 'answered by the gateway');
         return reply;
@@ -201,16 +224,17 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   let metricsApp: FastifyInstance | undefined;
   try {
     created = createInboundEndpoint(posOptions);
-    addresses.pos = await created.start();
+    addresses.pos = await listening('--listen', config.bind, config.listen, () => (created as InboundEndpoint).start());
     if (config.httpEnabled) {
-      await app.listen({ host: config.bind, port: config.http });
+      await listening('--http', config.bind, config.http, () => app.listen({ host: config.bind, port: config.http }));
       addresses.http = app.server.address() as AddressInfo;
     }
     if (config.metrics !== undefined) {
-      metricsApp = fastify({ logger: false, forceCloseConnections: true });
-      addMonitoring(metricsApp);
-      await metricsApp.listen({ host: config.bind, port: config.metrics });
-      addresses.metrics = metricsApp.server.address() as AddressInfo;
+      const server = fastify({ logger: false, forceCloseConnections: true });
+      metricsApp = server;
+      addMonitoring(server);
+      await listening('--metrics', config.metricsHost, config.metrics, () => server.listen({ host: config.metricsHost, port: config.metrics }));
+      addresses.metrics = server.server.address() as AddressInfo;
     }
   } catch (err) {
     // A port in use, say: undo what started, so that the process can exit with the error.
@@ -230,9 +254,33 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     closing ??= shutdown(deadline);
     return closing;
   };
+  let aborting: Promise<void> | undefined;
+  let expiryTimer: NodeJS.Timeout | undefined;
+  // Settles once abort() has run, so that a close() in progress stops waiting.
+  let markAborted: () => void = () => undefined;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    markAborted = () => resolve('aborted');
+  });
+  const abort = (): Promise<void> => {
+    aborting ??= (async () => {
+      stopping = true;
+      clearTimeout(expiryTimer);
+      logger.warn({ reversalsPending: connector.stats().reversalsPending }, 'gateway aborting: work in flight dropped, reversals kept in the journal');
+      app.server.closeAllConnections();
+      metricsApp?.server.closeAllConnections();
+      // A close already under way keeps its deadline (close is idempotent); destroying the link fails every request
+      // in flight at once, so each POS client gets its answer (91) and its connection ends.
+      void endpoint.close({ deadline: 0 }).catch(() => undefined);
+      void app.close().catch(() => undefined);
+      void metricsApp?.close().catch(() => undefined);
+      await connector.destroy().catch(() => undefined);
+      markAborted();
+    })();
+    return aborting;
+  };
 
   async function waitForReversals(until: number): Promise<void> {
-    while (Number(connector.stats().reversalsPending) > 0 && Date.now() < until) {
+    while (Number(connector.stats().reversalsPending) > 0 && Date.now() < until && aborting === undefined) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -240,9 +288,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   async function shutdown(deadline: number): Promise<void> {
     const until = Date.now() + deadline;
     logger.info({ deadline }, 'gateway stopping: no new clients, finishing the work in flight');
-    let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), deadline + 1_000);
+      expiryTimer = setTimeout(() => resolve('expired'), deadline + 1_000);
     });
     // POS and HTTP stop accepting at once; each delivers what it has in flight. Then the reversals still pending are
     // sent while the link is up, and only then does the connector close (drain, sign off).
@@ -250,8 +297,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     const posClosed = endpoint.close({ deadline });
     beforeConnectorClose = posClosed.then(() => waitForReversals(until), () => waitForReversals(until));
     const orderly = Promise.all([posClosed, app.close(), metricsApp?.close()]).then(() => 'done' as const);
-    const outcome = await Promise.race([orderly, expired]);
-    clearTimeout(timer);
+    const outcome = await Promise.race([orderly, expired, aborted]);
+    clearTimeout(expiryTimer);
+    if (outcome === 'aborted') return;
     if (outcome === 'expired') {
       logger.warn('gateway shutdown deadline passed: aborting what is left');
       app.server.closeAllConnections();
@@ -268,5 +316,6 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     stats: statsBody,
     resetStats: () => stats.reset(),
     close,
+    abort,
   };
 }
