@@ -159,16 +159,22 @@ function tlsWanted(values: FlagValues): boolean {
   return Object.keys(TLS_FLAGS).some((name) => values[name] !== undefined && values[name] !== false);
 }
 
-function readPem(values: FlagValues, name: string): string | undefined {
-  const path = stringFlag(values, name);
+/**
+ * Reads a PEM file named by `flag` (every command and the gateway read TLS material through this one reader);
+ * `undefined` for no path. `ISO8583_ERR_CLI_FILE` naming the flag and the system's reason when it cannot be read.
+ */
+export function readPemFile(path: string | undefined, flag: string): string | undefined {
   if (path === undefined) return undefined;
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
     const reason = (err as { code?: unknown }).code;
-    throw cliError('ISO8583_ERR_CLI_FILE', `--${name}: cannot read the file (${String(reason ?? 'error')})`,
-      `--${name}`);
+    throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: cannot read the file (${String(reason ?? 'error')})`, flag);
   }
+}
+
+function readPem(values: FlagValues, name: string): string | undefined {
+  return readPemFile(stringFlag(values, name), `--${name}`);
 }
 
 /** Reads {@link TLS_FLAGS} for a client; `undefined` when no TLS flag was given. */

@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { LatencyHistogram, formatSummary, nextStan, sortedOutcomes, summarizeLatency, terminalId } from '../src/index.js';
+import { LatencyHistogram, summarizeLatency } from '../src/index.js';
+import { nextStan, terminalId } from '../src/load/purchase.js';
+import { formatSummary, sortedOutcomes } from '../src/load/summary.js';
 
 /** The exact nearest-rank quantile of ascending values. */
 function nearestRank(sorted: readonly number[], q: number): number {

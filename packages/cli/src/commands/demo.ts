@@ -18,7 +18,7 @@ import { GATEWAY_DEFAULTS } from '../gateway/config.js';
 import type { GatewayConfig } from '../gateway/config.js';
 import { startGateway } from '../gateway/gateway.js';
 import type { Gateway } from '../gateway/gateway.js';
-import { createLogger } from '../gateway/logger.js';
+import { createLogger } from '../logger.js';
 import { handleSignals, hostPort, readyLine } from './gateway.js';
 
 /** The help text of `iso8583 demo`. */

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { gatewayHelp, parseGatewayArgs } from '../gateway/config.js';
 import { startGateway } from '../gateway/gateway.js';
 import type { Gateway } from '../gateway/gateway.js';
-import { createLogger } from '../gateway/logger.js';
+import { createLogger } from '../logger.js';
 
 /** `HOST:PORT` of an address (`[v6]:PORT` for IPv6). */
 export function hostPort(address: AddressInfo): string {

@@ -8,7 +8,7 @@ import { cliError } from '../args.js';
 import { loadFlow } from '../flow/load.js';
 import { flowSchema } from '../flow/schema.js';
 import { startFlow } from '../flow/runner.js';
-import { createLogger } from '../gateway/logger.js';
+import { createLogger } from '../logger.js';
 import { handleSignals, hostPort } from './gateway.js';
 
 /** The help text of `iso8583 run`. */

@@ -2,13 +2,12 @@
  * `iso8583 simulate-host`: the host simulator (the "bank" of the demo and the tests) on a TCP or TLS port. Prints
  * `listening on HOST:PORT` once it accepts connections and stops cleanly on SIGTERM or SIGINT.
  */
-import { pino } from 'pino';
-import type { Logger } from 'pino';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundOptions } from '@iso8583/inbound';
 import { choiceFlag, integerFlag, listenError, parseCommandArgs, requiredFlag, stringFlag } from '../args.js';
 import { DIALECT_FLAGS, DIALECT_HELP, ENDPOINT_FLAGS, FRAME_FLAGS, FRAME_HELP, readDialectFlags, readFrameFlags, readServerTls, TLS_FLAGS, TLS_HELP } from '../flags.js';
 import type { CommandIo } from '../io.js';
+import { createLogger } from '../logger.js';
 import { processIo, writeText } from '../io.js';
 
 const FLAGS = {
@@ -87,7 +86,8 @@ export async function simulateHostCommand(
   const { dialect, lenient } = readDialectFlags(values);
   const frame = readFrameFlags(values, 'binary2');
   const tls = readServerTls(values);
-  const logger: Logger = pino({ name: 'simulate-host', level }, pino.destination({ dest: 2, sync: true }));
+  const log = createLogger({ level, name: 'simulate-host' });
+  const logger = log.logger;
 
   const options: InboundOptions = {
     name: 'simulate-host',

@@ -13,7 +13,7 @@ import { iso8583Connector } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound';
-import { gatewayError } from '../gateway/errors.js';
+import { flowError } from './errors.js';
 import { ResettableStats } from '../gateway/stats.js';
 import type { Flow } from './load.js';
 import { isModulePath } from './load.js';
@@ -45,14 +45,14 @@ export async function importSequence(path: string, pointer: string): Promise<Seq
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (err) {
     const reason = String((err as { code?: unknown }).code ?? (err as Error).name ?? 'error');
-    throw gatewayError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} cannot be loaded (${reason}: ${firstLine(err)})`, {
+    throw flowError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} cannot be loaded (${reason}: ${firstLine(err)})`, {
       field: pointer,
       cause: err,
     });
   }
   const fn = typeof mod.default === 'function' ? mod.default : mod.sequence;
   if (typeof fn !== 'function') {
-    throw gatewayError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} exports no function as \`default\` or \`sequence\``, {
+    throw flowError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} exports no function as \`default\` or \`sequence\``, {
       field: pointer,
     });
   }

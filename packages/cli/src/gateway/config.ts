@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { compileSchemaCheck } from '@iso8583/codec';
+import type { LengthHeader } from '@iso8583/codec';
+import { FRAME_CHOICES } from '../flags.js';
 import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
 
-/** The length headers a stream can use (see `@iso8583/codec` framing). */
-export const FRAMES = ['none', 'binary2', 'binary4', 'bcd2', 'ascii4'] as const;
-
-/** A length header name. */
-export type FrameName = (typeof FRAMES)[number];
+/** A length header name (`--frame`, `--client-frame`; the choices of `FRAME_CHOICES`). */
+export type FrameName = LengthHeader;
 
 /**
  * The gateway configuration: one key per command-line flag (the flag in camelCase), so that a JSON config file and the
@@ -186,7 +185,7 @@ function kindSchema(kind: Kind): Record<string, unknown> {
     case 'boolean':
       return { type: 'boolean' };
     case 'frame':
-      return { type: 'string', enum: [...FRAMES] };
+      return { type: 'string', enum: [...FRAME_CHOICES] };
     case 'level':
       return { type: 'string', enum: LEVELS };
     case 'hostport':

@@ -4,7 +4,6 @@
  * that link, and web clients on HTTP (the connector plugin's `POST /` and `POST /raw`), with `GET /stats` and
  * `GET /metrics`.
  */
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
@@ -16,7 +15,8 @@ import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { splitHostPort } from './config.js';
-import { cliError, listenError } from '../args.js';
+import { listenError } from '../args.js';
+import { readPemFile } from '../flags.js';
 import { ResettableStats } from './stats.js';
 import { failureReply } from './failure.js';
 
@@ -68,17 +68,6 @@ export interface GatewayRuntime {
   logger: Logger;
 }
 
-/** Reads a PEM file named by a flag; `ISO8583_ERR_CLI_FILE` naming the flag when it cannot be read. */
-function pem(path: string | undefined, flag: string): string | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const reason = String((err as { code?: unknown }).code ?? 'error');
-    throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: cannot read the file (${reason})`, flag);
-  }
-}
-
 /** The connector options of the gateway's upstream link. */
 export function upstreamOptions(config: GatewayConfig, logger: Logger, registry: Registry): ConnectorOptions {
   const { host, port } = splitHostPort(config.upstream);
@@ -109,9 +98,9 @@ export function upstreamOptions(config: GatewayConfig, logger: Logger, registry:
   }
   if (config.tls) {
     const tls: NonNullable<ConnectorOptions['tls']> = { rejectUnauthorized: !config.tlsInsecure };
-    const ca = pem(config.tlsCa, '--tls-ca');
-    const cert = pem(config.tlsCert, '--tls-cert');
-    const key = pem(config.tlsKey, '--tls-key');
+    const ca = readPemFile(config.tlsCa, '--tls-ca');
+    const cert = readPemFile(config.tlsCert, '--tls-cert');
+    const key = readPemFile(config.tlsKey, '--tls-key');
     if (ca !== undefined) tls.ca = ca;
     if (cert !== undefined) tls.cert = cert;
     if (key !== undefined) tls.key = key;
@@ -141,10 +130,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   let posTls: InboundOptions['tls'];
   if (config.clientTlsCert !== undefined) {
     posTls = {
-      cert: pem(config.clientTlsCert, '--client-tls-cert') as string,
-      key: pem(config.clientTlsKey, '--client-tls-key') as string,
+      cert: readPemFile(config.clientTlsCert, '--client-tls-cert') as string,
+      key: readPemFile(config.clientTlsKey, '--client-tls-key') as string,
     };
-    const ca = pem(config.clientTlsCa, '--client-tls-ca');
+    const ca = readPemFile(config.clientTlsCa, '--client-tls-ca');
     if (ca !== undefined) {
       posTls.ca = ca;
       posTls.requestCert = true;

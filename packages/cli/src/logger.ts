@@ -1,5 +1,28 @@
+/**
+ * The one process logger of every `iso8583` command (pino, JSON lines): the redaction of card data is configured
+ * here once.
+ */
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+
+/**
+ * Paths hidden should a message object ever be logged whole: PAN (2), track 2 (35), track 3 (36), track 1 (45), PIN
+ * block (52), EMV data (55). The packages themselves log MTI, STAN, terminal and response code only.
+ */
+export const REDACTED_PATHS: readonly string[] = ['2', '35', '36', '45', '52', '55'].flatMap((f) => [
+  `*.fields["${f}"]`,
+  `fields["${f}"]`,
+]);
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  /** Log file (JSON lines, reopened by `reopen()`); default: standard error, written synchronously. */
+  file?: string | undefined;
+  /** The pino level (`fatal` ... `trace`, `silent`). */
+  level: string;
+  /** The `name` field of every line. Default: none. */
+  name?: string;
+}
 
 /** A logger writing JSON lines to a file (reopened on demand, for log rotation) or to standard error. */
 export interface ReopenableLogger {
@@ -15,15 +38,15 @@ export interface ReopenableLogger {
  * Makes the process logger. Card data never reaches it: the packages log MTI, STAN, terminal and response code only,
  * and the redaction paths below hide PAN, track and PIN data should a message object ever be logged whole.
  */
-export function createLogger(options: { file?: string | undefined; level: string }): ReopenableLogger {
+export function createLogger(options: LoggerOptions): ReopenableLogger {
   const destination = options.file === undefined
     ? pino.destination({ dest: 2, sync: true })
     : pino.destination({ dest: options.file, sync: false, mkdir: true });
   const logger = pino(
     {
       level: options.level,
-      base: { pid: process.pid },
-      redact: { paths: ['*.fields["2"]', '*.fields["35"]', '*.fields["36"]', '*.fields["45"]', '*.fields["52"]', '*.fields["55"]'], censor: '[masked]' },
+      base: options.name === undefined ? { pid: process.pid } : { pid: process.pid, name: options.name },
+      redact: { paths: [...REDACTED_PATHS], censor: '[masked]' },
     },
     destination,
   );
