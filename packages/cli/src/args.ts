@@ -16,7 +16,7 @@ export const CLI_ERROR_CODES = {
   ISO8583_ERR_CLI_FILE: 'A file named by a flag (TLS material) cannot be read; names the flag.',
   ISO8583_ERR_CLI_LOAD: 'The load generator could not connect any of its terminals to the host.',
   ISO8583_ERR_CLI_LISTEN:
-    'A listener cannot open its port (in use, not permitted, address not available); names the flag (`--port`, `--listen`, `--http`, `--metrics`) and the reason (`EADDRINUSE`).',
+    'A listener cannot open its port (in use, not permitted, address not available); names the flag (`--port`, `--listen`, `--http`, `--metrics`) or the path in the flow file (`/http/port`) and the reason (`EADDRINUSE`).',
   ISO8583_ERR_CLI_UNEXPECTED: 'An error without a code reached the command (a bug to report); the message says what failed.',
   ISO8583_ERR_CLI_UNSETTLED: 'A command stopped without an outcome (a library promise that never settled); a bug to report.',
 } as const;

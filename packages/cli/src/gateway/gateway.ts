@@ -7,9 +7,10 @@
 import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
+import { addMonitoring, assembleHttp } from '../http/app.js';
+import { waitForReversals } from '../drain.js';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
-import { iso8583Connector } from '@iso8583/connector';
 import type { Connector, ConnectorOptions } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
@@ -149,30 +150,14 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
 
   // Late-bound: the routes are declared before the app is ready, the parts they read are made after.
   let statsBody: () => Record<string, unknown> = () => ({});
-  let beforeConnectorClose: Promise<void> = Promise.resolve();
-  const addMonitoring = (server: FastifyInstance): void => {
-    server.get('/stats', async () => statsBody());
-    server.get('/metrics', async (_req, reply) => {
-      reply.header('content-type', registry.contentType);
-      return registry.metrics();
-    });
-  };
-
-  const app: FastifyInstance = fastify({ logger: false, forceCloseConnections: 'idle' });
+  const monitoring = { registry, stats: () => statsBody() };
   // With a metrics port, /stats and /metrics live there only: the client-facing port does not show them.
-  if (config.metrics === undefined) addMonitoring(app);
-  await app.register(iso8583Connector, { ...upstream, routes: { prefix: '' } });
-  // onClose hooks run after the HTTP server has closed and, registered after the plugin, before the connector closes.
-  app.addHook('onClose', async () => {
-    await beforeConnectorClose;
+  const http = await assembleHttp({
+    connectors: { upstream: { ...upstream, routes: { prefix: '' } } },
+    ...(config.metrics === undefined ? { monitoring } : {}),
   });
-  // Once stopping, every answer closes its connection: a keep-alive connection would hold the server open.
-  let stopping = false;
-  app.addHook('onSend', async (_request, reply) => {
-    if (stopping) reply.header('connection', 'close');
-  });
-  await app.ready();
-  const connector = (app as unknown as { iso8583: Record<string, Connector> }).iso8583.upstream as Connector;
+  const app = http.app;
+  const connector = http.connectors.upstream as Connector;
 
   const posOptions: InboundOptions = {
     name: 'pos',
@@ -214,14 +199,11 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   try {
     created = createInboundEndpoint(posOptions);
     addresses.pos = await listening('--listen', config.bind, config.listen, () => (created as InboundEndpoint).start());
-    if (config.httpEnabled) {
-      await listening('--http', config.bind, config.http, () => app.listen({ host: config.bind, port: config.http }));
-      addresses.http = app.server.address() as AddressInfo;
-    }
+    if (config.httpEnabled) addresses.http = await http.listen(config.bind, config.http, '--http');
     if (config.metrics !== undefined) {
       const server = fastify({ logger: false, forceCloseConnections: true });
       metricsApp = server;
-      addMonitoring(server);
+      addMonitoring(server, monitoring);
       await listening('--metrics', config.metricsHost, config.metrics, () => server.listen({ host: config.metricsHost, port: config.metrics }));
       addresses.metrics = server.server.address() as AddressInfo;
     }
@@ -252,7 +234,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   });
   const abort = (): Promise<void> => {
     aborting ??= (async () => {
-      stopping = true;
+      http.stopKeepAlive();
       clearTimeout(expiryTimer);
       logger.warn({ reversalsPending: connector.stats().reversalsPending }, 'gateway aborting: work in flight dropped, reversals kept in the journal');
       app.server.closeAllConnections();
@@ -268,12 +250,6 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     return aborting;
   };
 
-  async function waitForReversals(until: number): Promise<void> {
-    while (Number(connector.stats().reversalsPending) > 0 && Date.now() < until && aborting === undefined) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
   async function shutdown(deadline: number): Promise<void> {
     const until = Date.now() + deadline;
     logger.info({ deadline }, 'gateway stopping: no new clients, finishing the work in flight');
@@ -282,9 +258,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     });
     // POS and HTTP stop accepting at once; each delivers what it has in flight. Then the reversals still pending are
     // sent while the link is up, and only then does the connector close (drain, sign off).
-    stopping = true;
+    http.stopKeepAlive();
     const posClosed = endpoint.close({ deadline });
-    beforeConnectorClose = posClosed.then(() => waitForReversals(until), () => waitForReversals(until));
+    const reversalsDone = (): Promise<void> => waitForReversals([connector], until, () => aborting !== undefined);
+    http.holdConnectorsUntil(posClosed.then(reversalsDone, reversalsDone));
     const orderly = Promise.all([posClosed, app.close(), metricsApp?.close()]).then(() => 'done' as const);
     const outcome = await Promise.race([orderly, expired, aborted]);
     clearTimeout(expiryTimer);
@@ -302,7 +279,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     addresses,
     connector,
     endpoint,
-    stats: statsBody,
+    stats: () => statsBody(),
     resetStats: () => stats.reset(),
     close,
     abort,
