@@ -29,13 +29,6 @@ describe('iso8583 gateway --metrics', () => {
     assert.ok(metrics !== undefined, 'the ready line names the metrics address');
     assert.equal(metrics.host, '127.0.0.1');
     const http = `http://${gw.http.host}:${gw.http.port}`;
-    for (const path of ['/stats', '/metrics']) {
-      assert.equal((await fetch(`${http}${path}`)).status, 404, `${path} is not on the client-facing port`);
-      const res = await fetch(`http://${metrics.host}:${metrics.port}${path}`);
-      assert.equal(res.status, 200, `${path} is on the metrics port`);
-      if (path === '/stats') assert.equal(typeof ((await res.json()) as { upstream?: unknown }).upstream, 'object');
-      else assert.match(await res.text(), /^# HELP iso8583_gateway_own_answers_total /m);
-    }
     // The client-facing routes still answer on --http.
     const echo = await fetch(`${http}/`, {
       method: 'POST',
@@ -43,6 +36,17 @@ describe('iso8583 gateway --metrics', () => {
       body: JSON.stringify({ '0': '0800', '7': '1121103000', '11': '000001', '70': '301' }),
     });
     assert.equal(echo.status, 200);
+    for (const path of ['/stats', '/metrics']) {
+      assert.equal((await fetch(`${http}${path}`)).status, 404, `${path} is not on the client-facing port`);
+      const res = await fetch(`http://${metrics.host}:${metrics.port}${path}`);
+      assert.equal(res.status, 200, `${path} is on the metrics port`);
+      if (path === '/stats') {
+        const stats = (await res.json()) as { upstream: { requests: number; byMti: Record<string, number> } };
+        assert.equal(stats.upstream.byMti['0800'], 1, 'the echo sent over --http is counted');
+      } else {
+        assert.match(await res.text(), /^iso8583_connector_requests_total\{[^}]*\} 1$/m);
+      }
+    }
     gw.process.kill('SIGTERM');
     assert.equal((await gw.process.exited).code, 0);
     bank.process.kill();
