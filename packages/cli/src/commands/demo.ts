@@ -13,7 +13,9 @@ import { createCodec, describe } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
-import { cliError, integerFlag, parseCommandArgs, stringFlag } from '../args.js';
+import { cliError, parseCommandArgs } from '../args.js';
+import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
+import type { FlagRow } from '../flag-table.js';
 import { GATEWAY_DEFAULTS } from '../gateway/config.js';
 import type { GatewayConfig } from '../gateway/config.js';
 import { startGateway } from '../gateway/gateway.js';
@@ -21,18 +23,24 @@ import type { Gateway } from '../gateway/gateway.js';
 import { createLogger } from '../logger.js';
 import { handleSignals, hostPort, readyLine } from './gateway.js';
 
+/** The command's flags. */
+const ROWS: readonly FlagRow[] = [
+  { flag: 'once', kind: 'boolean', help: 'exit after the sample transactions' },
+  { flag: 'listen', kind: 'integer', arg: 'PORT', max: 65535, default: 0, defaultText: 'any free port', help: "the gateway's POS port" },
+  { flag: 'http', kind: 'integer', arg: 'PORT', max: 65535, defaultText: '8080, or any free port when 8080 is taken (with --once: any free port)', help: "the gateway's HTTP port" },
+  {
+    flag: 'transactions', kind: 'string', arg: 'FILE', defaultText: 'examples/demo/transactions.json of the repository, or the same four built in',
+    help: 'the samples: a JSON list of { "title", "message" }',
+  },
+];
+
 /** The help text of `iso8583 demo`. */
 export const DEMO_HELP = `Usage: iso8583 demo [--once] [--listen PORT] [--http PORT] [--transactions FILE]
 
 Starts a simulated bank, the gateway in front of it, sends sample transactions through the gateway as a POS
 terminal would, prints each request and answer (card data masked), then keeps serving until Ctrl-C.
 
-  --once          exit after the sample transactions
-  --listen PORT   the gateway's POS port (default: any free port)
-  --http PORT     the gateway's HTTP port (default 8080, or any free port when 8080 is taken)
-  --transactions FILE
-                  the samples: a JSON list of { "title", "message" } (default: examples/demo/transactions.json
-                  of the repository, or the same four built in)
+${flagHelp(ROWS)}
 `;
 
 /** One sample transaction of the demo. */
@@ -111,20 +119,16 @@ function indent(text: string): string {
 
 /** Runs `iso8583 demo`. */
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values, help } = parseCommandArgs(argv, {
-    once: { type: 'boolean' },
-    listen: { type: 'string' },
-    http: { type: 'string' },
-    transactions: { type: 'string' },
-  });
+  const { values, help } = parseCommandArgs(argv, flagSpecs(ROWS));
   if (help) {
     process.stdout.write(DEMO_HELP);
     return 0;
   }
-  const once = values.once === true;
-  const samples = demoTransactions(stringFlag(values, 'transactions'));
-  const listen = integerFlag(values, 'listen', { max: 65535 }) ?? 0;
-  const httpFlag = integerFlag(values, 'http', { max: 65535 });
+  const own = readFlagTable(ROWS, values);
+  const once = own.once === true;
+  const samples = demoTransactions(own.transactions as string | undefined);
+  const listen = own.listen as number;
+  const httpFlag = own.http as number | undefined;
   // 8080 by default, so the printed curl command stays the same from run to run; any free port when it is taken.
   const httpPort = httpFlag ?? (once ? 0 : (await portFree(8080)) ? 8080 : 0);
   const log = createLogger({ level: 'warn' });

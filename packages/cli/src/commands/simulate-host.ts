@@ -4,24 +4,29 @@
  */
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundOptions } from '@iso8583/inbound';
-import { choiceFlag, integerFlag, listenError, parseCommandArgs, requiredFlag, stringFlag } from '../args.js';
-import { DIALECT_FLAGS, DIALECT_HELP, ENDPOINT_FLAGS, FRAME_FLAGS, FRAME_HELP, readDialectFlags, readFrameFlags, readServerTls, TLS_FLAGS, TLS_HELP } from '../flags.js';
+import { listenError, parseCommandArgs, requiredFlag } from '../args.js';
+import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
+import type { FlagRow } from '../flag-table.js';
+import { DIALECT_FLAGS, DIALECT_HELP, endpointRows, FRAME_FLAGS, FRAME_HELP, readDialectFlags, readFrameFlags, readServerTls, TLS_FLAGS, TLS_HELP } from '../flags.js';
 import type { CommandIo } from '../io.js';
 import { createLogger } from '../logger.js';
 import { processIo, writeText } from '../io.js';
 
-const FLAGS = {
-  ...ENDPOINT_FLAGS,
-  ...DIALECT_FLAGS,
-  ...FRAME_FLAGS,
-  ...TLS_FLAGS,
-  delay: { type: 'string' },
-  balance: { type: 'string' },
-  'log-level': { type: 'string' },
-} as const;
-
 /** The log levels `--log-level` accepts. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The command's own flags. */
+const ROWS: readonly FlagRow[] = [
+  ...endpointRows(0, 'the port; 0 picks a free one. Required'),
+  { flag: 'delay', kind: 'integer', arg: 'MS', min: 0, max: 3_600_000, default: 0, help: 'wait this long before each answer' },
+  {
+    flag: 'balance', kind: 'integer', arg: 'MINOR', min: 0, defaultText: '1000000 (10,000.00)',
+    help: 'the opening balance of each card, in minor units (a long load run needs a large one to stay clear of 51, insufficient funds)',
+  },
+  { flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LOG_LEVELS, default: 'warn', help: `pino log level on stderr (${LOG_LEVELS.join(', ')})` },
+];
+
+const FLAGS = { ...flagSpecs(ROWS), ...DIALECT_FLAGS, ...FRAME_FLAGS, ...TLS_FLAGS };
 
 /** The help text of `iso8583 simulate-host`. */
 export const SIMULATE_HOST_HELP = `Usage: iso8583 simulate-host --port PORT [flags]
@@ -30,12 +35,7 @@ Runs the host simulator: answers 0800, 0100, 0200, 0400 and 0420 with realistic 
 card and decline rules. Prints "listening on HOST:PORT" when ready (with --port 0, the port picked). Stops on
 SIGTERM or SIGINT (Ctrl-C) after closing its connections, with exit code 0.
 
-      --host HOST           the address to listen on. Default: 127.0.0.1
-  -p, --port PORT           the port; 0 picks a free one. Required
-      --delay MS            wait this long before each answer. Default: 0
-      --balance MINOR       the opening balance of each card, in minor units (a long load run needs a large one
-                            to stay clear of 51, insufficient funds). Default: 1000000 (10,000.00)
-      --log-level LEVEL     pino log level on stderr (${LOG_LEVELS.join(', ')}). Default: warn
+${flagHelp(ROWS)}
 
 ${DIALECT_HELP}
 
@@ -79,10 +79,12 @@ export async function simulateHostCommand(
     await writeText(io.stdout, SIMULATE_HOST_HELP);
     return 0;
   }
-  const port = integerFlag({ port: requiredFlag(values, 'port') }, 'port', { min: 0, max: 65535 }) as number;
-  const delay = integerFlag(values, 'delay', { min: 0, max: 3600000 }) ?? 0;
-  const balance = integerFlag(values, 'balance', { min: 0 });
-  const level = choiceFlag(values, 'log-level', LOG_LEVELS) ?? 'warn';
+  requiredFlag(values, 'port');
+  const own = readFlagTable(ROWS, values);
+  const port = own.port as number;
+  const delay = own.delay as number;
+  const balance = own.balance as number | undefined;
+  const level = own['log-level'] as string;
   const { dialect, lenient } = readDialectFlags(values);
   const frame = readFrameFlags(values, 'binary2');
   const tls = readServerTls(values);
@@ -91,7 +93,7 @@ export async function simulateHostCommand(
 
   const options: InboundOptions = {
     name: 'simulate-host',
-    host: stringFlag(values, 'host') ?? '127.0.0.1',
+    host: own.host as string,
     port,
     dialect,
     frame: frame.frame ?? 'binary2',
