@@ -29,8 +29,11 @@ export interface ScriptedBank {
   received: IsoMessage[];
   /** Replaces the answering rule by one that may answer later through `write`. */
   onRequest(handler: (request: IsoMessage, write: (reply: IsoMessage) => void) => void): void;
-  /** Resolves when a request satisfying `test` has been received (or has already been). */
-  waitFor(test: (m: IsoMessage, index: number) => boolean): Promise<IsoMessage>;
+  /**
+   * Resolves when a request satisfying `test` has been received (or has already been); rejects naming what was
+   * awaited (and how many requests came) when none has after `limitMs` (default 30000).
+   */
+  waitFor(test: (m: IsoMessage, index: number) => boolean, limitMs?: number): Promise<IsoMessage>;
   close(): Promise<void>;
 }
 
@@ -72,10 +75,23 @@ export async function startBank(answer: (request: IsoMessage) => IsoMessage | un
     onRequest: (h) => {
       handler = h;
     },
-    waitFor: (test) => {
+    waitFor: (test, limitMs = 30_000) => {
       const found = received.find((m, i) => test(m, i));
       if (found !== undefined) return Promise.resolve(found);
-      return new Promise((resolve) => waiters.push({ test, resolve }));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const at = waiters.findIndex((w) => w.test === test);
+          if (at >= 0) waiters.splice(at, 1);
+          reject(new Error(`the bank received no request matching ${test.toString().slice(0, 120)} within ${limitMs} ms (${received.length} received)`));
+        }, limitMs);
+        waiters.push({
+          test,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
+      });
     },
     close: () =>
       new Promise<void>((resolve) => {
