@@ -21,7 +21,8 @@ import type { GatewayConfig } from '../gateway/config.js';
 import { startGateway } from '../gateway/gateway.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { createLogger } from '../logger.js';
-import { handleSignals, hostPort, readyLine } from './gateway.js';
+import { handleSignals, hostPort } from '../signals.js';
+import { readyLine } from './gateway.js';
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [

@@ -10,7 +10,7 @@ import { loadFlow } from '../flow/load.js';
 import { flowSchema } from '../flow/schema.js';
 import { startFlow } from '../flow/runner.js';
 import { createLogger } from '../logger.js';
-import { handleSignals, hostPort } from './gateway.js';
+import { handleSignals, hostPort } from '../signals.js';
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
