@@ -4,11 +4,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { repoRoot } from '@iso8583/test-support';
 import { exitWithin, startCli, startSimulator, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-ports-'));
@@ -57,6 +58,16 @@ describe('a port in use', () => {
     await refused([...common, '--listen', '0', '--http', String(port)], '--http');
     await refused([...common, '--listen', '0', '--http', '0', '--metrics', String(port)], '--metrics');
     bank.process.kill();
+  });
+
+  test('iso8583 run: an inbound endpoint or the HTTP port in use is a coded error naming its path in the flow file', async () => {
+    const sequence = join(repoRoot(), 'examples', 'dist', 'sequences', 'authorise.js');
+    const pos = join(work, 'pos-taken.json');
+    writeFileSync(pos, JSON.stringify({ inboundEndpoints: { pos: { port, sequence } } }));
+    await refused(['run', pos], '/inboundEndpoints/pos/port');
+    const http = join(work, 'http-taken.json');
+    writeFileSync(http, JSON.stringify({ inboundEndpoints: { pos: { port: 0, sequence } }, http: { port } }));
+    await refused(['run', http], '/http/port');
   });
 
   test('iso8583 simulate-host --port: coded error naming --port', async () => {
