@@ -14,7 +14,7 @@ import { flowError } from './errors.js';
 import { assembleHttp } from '../http/app.js';
 import { listenError } from '../args.js';
 import { waitForReversals } from '../drain.js';
-import { ResettableStats } from '../gateway/stats.js';
+import { ResettableStats } from '../stats.js';
 import type { Flow } from './load.js';
 import { isModulePath } from './load.js';
 

@@ -2,13 +2,11 @@
  * The gateway: one permanent host-to-host link to the bank (the connector, multiplexed, responses matched by MTI +
  * STAN (11) + terminal id (41)), binary POS clients on an inbound endpoint whose sequence forwards each message over
  * that link, and web clients on HTTP (the connector plugin's `POST /` and `POST /raw`), with `GET /stats` and
- * `GET /metrics`.
+ * `GET /metrics` (on a listener of their own, bound to `metricsHost`, when `metrics` is set).
  */
 import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import { addMonitoring, assembleHttp } from '../http/app.js';
-import { waitForReversals } from '../drain.js';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Connector, ConnectorOptions } from '@iso8583/connector';
@@ -17,8 +15,10 @@ import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { splitHostPort } from './config.js';
 import { listenError } from '../args.js';
+import { waitForReversals } from '../drain.js';
 import { readPemFile } from '../flags.js';
-import { ResettableStats } from './stats.js';
+import { addMonitoring, assembleHttp } from '../http/app.js';
+import { ResettableStats } from '../stats.js';
 import { failureReply } from './failure.js';
 
 /** The addresses a running gateway listens on. */
