@@ -32,6 +32,8 @@ export interface ReopenableLogger {
   reopen(): void;
   /** Writes what is buffered. */
   flush(): void;
+  /** Writes what is buffered and closes the log file (standard error stays open); resolves once it is closed. */
+  close(): Promise<void>;
 }
 
 /**
@@ -62,5 +64,14 @@ export function createLogger(options: LoggerOptions): ReopenableLogger {
         // not ready yet (nothing written): nothing to flush
       }
     },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (options.file === undefined) {
+          resolve();
+          return;
+        }
+        destination.once('close', () => resolve());
+        destination.end();
+      }),
   };
 }
