@@ -12,7 +12,7 @@ import type { AddressInfo, Server } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
-import { FrameDecoder, encodeFrame } from '@iso8583/codec';
+import { MessageStream, encodeFrame } from '@iso8583/codec';
 import type { MessageInput } from '@iso8583/codec';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { Sequence } from '@iso8583/inbound';
@@ -57,13 +57,8 @@ function bareEcho(): Promise<Server> {
   const framing = { lengthHeader: 'binary2' } as const;
   const server = createServer((socket) => {
     socket.setNoDelay(true);
-    const decoder = new FrameDecoder(framing);
     socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => {
-      const frames = decoder.push(chunk);
-      if (frames.length === 0) return;
-      socket.write(Buffer.concat(frames.map((f) => encodeFrame(f.payload, framing))));
-    });
+    const stream: MessageStream = new MessageStream(socket, { framing }, { frame: (f) => stream.write(encodeFrame(f.payload, framing)) });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }

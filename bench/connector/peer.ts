@@ -7,7 +7,7 @@
 // Prints the port it listens on, then serves until its parent ends it.
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
+import { MessageStream, createCodec, encodeFrame } from '@iso8583/codec';
 import type { FramingOptions, IsoMessage } from '@iso8583/codec';
 import { createInboundEndpoint } from '@iso8583/inbound';
 
@@ -17,30 +17,26 @@ const codec = createCodec('iso87ascii');
 
 const server = createServer((socket) => {
   socket.setNoDelay(true);
-  const decoder = new FrameDecoder(framing);
   socket.on('error', () => undefined);
-  socket.on('data', (chunk: Buffer) => {
-    const frames = decoder.push(chunk);
-    if (frames.length === 0) return;
-    const out: Buffer[] = [];
-    for (const f of frames) {
+  // The stream joins the replies written in one tick into one socket write.
+  const stream = new MessageStream(socket, { framing, codec }, {
+    frame: (f) => {
       if (mode === 'echo') {
-        out.push(encodeFrame(f.payload, framing));
+        stream.write(encodeFrame(f.payload, framing));
       } else if (mode === 'patch') {
         const payload = Buffer.from(f.payload);
         payload[2] = (payload[2] as number) + 1; // third MTI digit (ASCII): request -> response
-        out.push(encodeFrame(payload, framing));
+        stream.write(encodeFrame(payload, framing));
       } else {
-        const request = codec.unpack(f.payload);
+        const request = stream.decode(f).message;
         const mti = request['0'] as string;
         const response: IsoMessage = { ...request, '0': mti.slice(0, 2) + String(Number(mti[2]) + 1) + mti[3], '38': '123456', '39': '00' };
         delete response['35'];
         delete response['52'];
         delete response['55'];
-        out.push(encodeFrame(codec.pack(response), framing));
+        stream.send(response);
       }
-    }
-    socket.write(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
+    },
   });
 });
 if (mode === 'inbound') {

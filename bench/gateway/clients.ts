@@ -5,7 +5,7 @@
  */
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
+import { MessageStream, createCodec } from '@iso8583/codec';
 import type { MessageInput } from '@iso8583/codec';
 import type { Connector } from '@iso8583/connector';
 import { LatencyHistogram } from '@iso8583/cli';
@@ -45,22 +45,12 @@ export async function posLoad(host: string, port: number, clients: number, depth
         const terminal = `B${String(c).padStart(7, '0')}`;
         const socket = connect({ host, port });
         socket.setNoDelay(true);
-        const decoder = new FrameDecoder({ lengthHeader: 'binary2' });
         const sentAt = new Map<number, number>();
         let stan = 0;
         let open = 0;
-        const send = (): void => {
-          stan = (stan % 999_999) + 1;
-          sentAt.set(stan, performance.now());
-          open++;
-          socket.write(encodeFrame(codec.pack(purchase(terminal, stan)), { lengthHeader: 'binary2' }));
-        };
-        socket.on('connect', () => {
-          for (let i = 0; i < depth; i++) send();
-        });
-        socket.on('data', (chunk: Buffer) => {
-          for (const frame of decoder.push(chunk)) {
-            const answer = codec.unpack(frame.payload);
+        const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
+          frame: (frame) => {
+            const answer = stream.decode(frame).message;
             const s = Number(answer['11']);
             const t = sentAt.get(s);
             if (t !== undefined) {
@@ -72,8 +62,17 @@ export async function posLoad(host: string, port: number, clients: number, depth
             codes[rc] = (codes[rc] ?? 0) + 1;
             open--;
             if (performance.now() < until) send();
-            else if (open === 0) socket.end();
-          }
+            else if (open === 0) stream.end();
+          },
+        });
+        const send = (): void => {
+          stan = (stan % 999_999) + 1;
+          sentAt.set(stan, performance.now());
+          open++;
+          stream.send(purchase(terminal, stan));
+        };
+        socket.on('connect', () => {
+          for (let i = 0; i < depth; i++) send();
         });
         socket.on('close', () => resolve());
         socket.on('error', reject);

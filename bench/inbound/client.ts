@@ -1,10 +1,10 @@
 // The load client of the inbound benchmark, run in its own process: `connections` sockets, `depth` requests in flight
-// on each, pre-encoded 0200 frames (distinct STANs), replies cut by the codec's FrameDecoder and not decoded.
+// on each, pre-encoded 0200 frames (distinct STANs), replies cut by the codec's MessageStream and not decoded.
 // Latency per request (replies come back in order here: the benchmark's sequences answer at once).
 // Usage: node client.js PORT CONNECTIONS DEPTH TOTAL; prints one JSON line: { rate, p50, p99, replies }.
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
+import { MessageStream, createCodec, encodeFrame } from '@iso8583/codec';
 import { LatencyHistogram } from '@iso8583/cli';
 
 const [port, connections, depth, total] = process.argv.slice(2).map(Number) as [number, number, number, number];
@@ -25,35 +25,30 @@ const t0 = performance.now();
 await Promise.all(Array.from({ length: connections }, (_, c) => new Promise<void>((resolve, reject) => {
   const socket = connect(port, '127.0.0.1', () => {
     socket.setNoDelay(true);
-    const decoder = new FrameDecoder(framing);
     const sentAt: number[] = [];
     let head = 0;
     let sent = 0;
     let received = 0;
-    const send = (): void => {
-      sentAt.push(performance.now());
-      socket.write(frames[(c * 7 + sent++) % frames.length]!);
-    };
-    socket.on('data', (chunk: Buffer) => {
-      const now = performance.now();
-      const got = decoder.push(chunk).length;
-      for (let i = 0; i < got; i++) {
-        latencies.record(now - sentAt[head++]!);
+    const stream = new MessageStream(socket, { framing }, {
+      frame: () => {
+        latencies.record(performance.now() - sentAt[head++]!);
         received++;
         if (sent < perConnection) send();
-      }
-      if (head > 4096) {
-        sentAt.splice(0, head);
-        head = 0;
-      }
-      if (received === perConnection) {
-        socket.destroy();
-        resolve();
-      }
+        if (head > 4096) {
+          sentAt.splice(0, head);
+          head = 0;
+        }
+        if (received === perConnection) {
+          stream.destroy();
+          resolve();
+        }
+      },
     });
-    socket.cork();
+    const send = (): void => {
+      sentAt.push(performance.now());
+      stream.write(frames[(c * 7 + sent++) % frames.length]!);
+    };
     for (let i = 0; i < depth && sent < perConnection; i++) send();
-    socket.uncork();
   });
   socket.on('error', reject);
 })));

@@ -31,6 +31,7 @@ export const CODEC_ERROR_CODES = {
   ISO8583_ERR_TLV: 'EMV BER-TLV data that is malformed (bad tag, length beyond the data).',
   ISO8583_ERR_FRAME_LENGTH: 'A frame length header that is not a number, or is over the maximum frame size.',
   ISO8583_ERR_FRAME_TOO_LARGE: 'A message bigger than the frame format or the maximum frame size allows.',
+  ISO8583_ERR_FRAME_READ_TIMEOUT: 'A started frame was not completed within the read timeout of a message stream.',
   ISO8583_ERR_OPTION: 'An invalid option passed to a codec function; names the option.',
 } as const;
 

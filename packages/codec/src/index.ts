@@ -1,7 +1,7 @@
 /**
  * `@iso8583/codec`: the ISO 8583:1987 codec. Dialects as data (built-in 1987 layouts, JSON dialect files, jPOS
  * GenericPackager XML), pack/unpack with validation, XML and JSON views, EMV TLV, masked description and stream
- * framing. Knows nothing of sockets.
+ * framing, and the framed message stream over a byte stream that someone else opened (the codec opens no socket).
  */
 export type {
   IsoMessage,
@@ -50,6 +50,10 @@ export {
 export type { MessageSummary } from './mask.js';
 export { FrameDecoder, encodeFrame, encodeKeepAlive, swapTpdu } from './framing/frame.js';
 export type { LengthHeader, FramingOptions, Frame } from './framing/frame.js';
+export { defaultReplyHeaderPolicy, replyHeader } from './framing/reply-header.js';
+export type { ReplyHeaderPolicy } from './framing/reply-header.js';
+export { MessageStream } from './stream/message-stream.js';
+export type { MessageStreamHandlers, MessageStreamOptions } from './stream/message-stream.js';
 /**
  * Checking a value against a JSON Schema with every offending path named (never the value): `compileSchemaCheck`
  * (options: `paths` default `dotted`, `root` default `(options)` / `/`, `unknownReason` default `is not a known key`,

@@ -1,8 +1,9 @@
 /**
  * A channel: one TCP or TLS connection to the host, with the codec's stream framing and the map of pending requests
  * keyed by match key. Responses are matched by key, never by order; a response for a request that already timed out
- * is reported as late; anything else is unsolicited. A host-initiated 0800 (network management) is answered with
- * 0810. When the connection ends, every pending request fails at once with `ISO8583_ERR_CONNECTOR_CONNECTION_LOST`.
+ * is reported as late; anything else is unsolicited. A host-initiated 0800 (network management) goes to the
+ * connector's network management, which answers it with 0810. When the connection ends, every pending request fails
+ * at once with `ISO8583_ERR_CONNECTOR_CONNECTION_LOST`.
  */
 import { Socket as NetSocket, connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -10,7 +11,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { FrameDecoder, encodeFrame, recoverFields, swapTpdu } from '@iso8583/codec';
+import { FrameDecoder, recoverFields } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { isRequestMti } from './match-key.js';
@@ -54,6 +55,8 @@ export interface ChannelHost {
   readonly framing: FramingOptions;
   /** A message that matched no pending request (`late`: its request had timed out), or a host-initiated request. */
   unmatched(channel: Channel, message: IsoMessage, header: Buffer, late: boolean): void;
+  /** A host-initiated 0800 (network management), to be answered with 0810. */
+  networkRequest(channel: Channel, message: IsoMessage, header: Buffer): void;
   /** The channel's connection ended (`err` when it failed). Called once. */
   closed(channel: Channel, err: Iso8583Error | undefined): void;
   /** Sends an echo test (0800, field 70 = 301) on an idle channel. */
@@ -294,7 +297,7 @@ export class Channel {
     const mti = message['0'];
     if (typeof mti === 'string' && isRequestMti(mti)) {
       if (mti === '0800') {
-        this.answerNetworkRequest(message, header);
+        this.host.networkRequest(this, message, header);
         return;
       }
       this.host.unmatched(this, message, header, false);
@@ -340,19 +343,6 @@ export class Channel {
         { mti: req.mti, cause: e, ...(e.field === undefined ? {} : { field: e.field }) },
       ),
     );
-  }
-
-  /** A host-initiated 0800 (sign-on, echo, key exchange) is answered with 0810, its fields echoed, response code 00. */
-  private answerNetworkRequest(message: IsoMessage, header: Buffer): void {
-    const reply: IsoMessage = { ...message, '0': '0810', '39': '00' };
-    try {
-      const replyHeader = header.length === 5 ? swapTpdu(header) : header;
-      const body = this.host.codec.pack(reply, this.host.codec.dialect.headerLength ? { header: replyHeader } : {});
-      this.write(encodeFrame(body, this.host.framing, this.host.options.headerBytes > 0 ? replyHeader : undefined));
-      this.logger.debug({ mti: '0810', stan: message['11'], info: message['70'] }, 'answered a network management request');
-    } catch (err) {
-      this.logger.warn({ code: (err as Iso8583Error).code }, 'cannot answer a network management request');
-    }
   }
 
   private onClose(): void {

@@ -26,8 +26,23 @@ export const CONNECTOR_ERROR_CODES = {
     'A request with the same match key (response MTI + the `matchKey` fields) is already in flight on the connection.',
   ISO8583_ERR_CONNECTOR_QUEUE_FULL: 'The per-terminal queue of this field 41 already holds `terminalQueue.maxQueued` requests.',
   ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 'The request waited in its per-terminal queue longer than `terminalQueue.timeout`.',
-  ISO8583_ERR_CONNECTOR_JOURNAL: 'The reversal journal could not be written or read; the request was not sent.',
+  ISO8583_ERR_CONNECTOR_JOURNAL:
+    'The reversal journal could not be written or read (a full disk, an I/O error); the request was not sent, or its response could not be recorded and it is being reversed.',
+  ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED:
+    'Another live process (its pid in the text) holds the lock of the reversal journal folder named in the text; one process per journal.',
   ISO8583_ERR_CONNECTOR_INPUT: 'The input of `sendMessage` is not an XML string, JSON text or message object.',
+} as const;
+
+/**
+ * Codes of the reversal journal's log lines (pino, field `code`): not errors (nothing fails), but what an operator
+ * looks for. `docs/errors.md` has one row per code.
+ */
+export const CONNECTOR_LOG_CODES = {
+  ISO8583_WARN_JOURNAL_CORRUPT:
+    'warn: lines of the journal file that are not records (byte `offsets`) were moved to the `quarantine` file beside it; every intact record was recovered.',
+  ISO8583_WARN_JOURNAL_CUT:
+    'info: the journal ended with a record cut by a crash (its fsync never completed, so its request never left); kept in the `quarantine` file.',
+  ISO8583_WARN_JOURNAL_STALE_LOCK: 'warn: the journal folder was locked by a process that is gone (`pid`); the lock was taken over.',
 } as const;
 
 /** A stable error code of the connector. */

@@ -47,6 +47,7 @@ export function httpStatusOf(err: unknown): number {
     case 'ISO8583_ERR_CONNECTOR_QUEUE_FULL':
     case 'ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT':
     case 'ISO8583_ERR_CONNECTOR_JOURNAL':
+    case 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED':
       return 503;
     case 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY':
     case 'ISO8583_ERR_CONNECTOR_INPUT':
@@ -142,6 +143,8 @@ async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptio
   app.iso8583[connector.name] = connector;
   app.addHook('onReady', async () => {
     connector.connect().catch((err: Iso8583Error) => app.log.warn({ connector: connector.name, code: err.code }, 'connector not connected yet'));
+    // A journal that cannot be opened (locked by another process, unreadable) stops the start: no retry cures it.
+    await connector.started();
   });
   app.addHook('onClose', async () => {
     await connector.close();

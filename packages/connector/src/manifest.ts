@@ -1,17 +1,9 @@
 /**
  * The connector's schemas come from `connector-manifest.json` at the repository root (the description an integration
- * platform shows), read once at runtime, so that what is documented and what is validated never drift apart.
+ * platform shows), so that what is documented and what is validated never drift apart. The build turns the file into
+ * a module (scripts/manifest-module.mjs -> src/generated/manifest.ts): nothing is looked up at run time.
  */
-import { existsSync, readFileSync } from 'node:fs';
-
-/**
- * The manifest file: `connector-manifest.json` at the package root when the package is published with a copy of it
- * (from `dist/src/`, two folders up), else at the repository root (four folders up).
- */
-export const MANIFEST_URL = [
-  new URL('../../connector-manifest.json', import.meta.url),
-  new URL('../../../../connector-manifest.json', import.meta.url),
-].find((url) => existsSync(url)) ?? new URL('../../../../connector-manifest.json', import.meta.url);
+import { MANIFEST } from './generated/manifest.js';
 
 /** The parts of the manifest the connector reads. */
 export interface ConnectorManifest {
@@ -27,12 +19,9 @@ export interface ConnectorManifest {
   inboundEndpoint?: { description: string; parameters: Record<string, unknown> };
 }
 
-let cached: ConnectorManifest | undefined;
-
-/** The parsed manifest (read once). */
+/** The manifest (connector-manifest.json as it was at build time). */
 export function readManifest(): ConnectorManifest {
-  cached ??= JSON.parse(readFileSync(MANIFEST_URL, 'utf8')) as ConnectorManifest;
-  return cached;
+  return MANIFEST as ConnectorManifest;
 }
 
 /** The JSON Schema of the connector options (the `init` operation's parameters), defaults included. */

@@ -1,6 +1,7 @@
 // Metrics (prom-client) and stats: requests by MTI and response code, latency, in-flight, pool size, amounts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { Registry } from 'prom-client';
 import pino from 'pino';
 import { Writable } from 'node:stream';
@@ -71,9 +72,11 @@ test('logs carry MTI, STAN, response code and latency, never the PAN or track da
   });
   await connector.request(purchase('010201'));
   await assert.rejects(connector.request(purchase('010202'), { timeout: 20 }));
+  // Both are logged before their event is emitted.
+  const logged = Promise.all([once(connector, 'late-response'), once(connector, 'unsolicited')]);
   peer.send(peer.received[1]!.socket, answer(peer.received[1]!.message, { '2': '4111111111111111' })); // late
   peer.send(peer.received[1]!.socket, { '0': '0210', '2': '5500000000000004', '11': '999999', '41': 'TERM0001' }); // unsolicited
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await logged;
   const all = lines.join('');
   assert.match(all, /"mti":"0210"/);
   assert.match(all, /"stan":"010201"/);

@@ -1,7 +1,8 @@
 // Options are checked by ajv against the manifest's schema before any socket opens; every bad option is named.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createConnector, operationSchema, readManifest, validateConnectorOptions } from '../src/index.js';
 import type { ConnectorOptions } from '../src/index.js';
@@ -76,8 +77,11 @@ test('createConnector – invalid options throw before any socket opens', async 
   assert.throws(() => createConnector({ host: '127.0.0.1', port, requestTimeout: -1 } as ConnectorOptions), {
     code: 'ISO8583_ERR_CONNECTOR_OPTIONS',
   });
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.equal(connections, 0);
+  // A probe connection made after the throw: had the refused connector dialled first, the server would accept it first.
+  const probe = connect(port, '127.0.0.1');
+  await once(server, 'connection');
+  probe.destroy();
+  assert.equal(connections, 1, 'only the probe connected');
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 

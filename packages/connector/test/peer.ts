@@ -7,7 +7,7 @@ import type { Server, Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { TlsOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
+import { MessageStream, createCodec, encodeFrame } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage } from '@iso8583/codec';
 
 /** One request received by the peer. */
@@ -31,8 +31,8 @@ export interface Peer {
   frame(message: IsoMessage, header?: Buffer): Buffer;
   /** Sends a message on a socket. */
   send(socket: Socket, message: IsoMessage, header?: Buffer): void;
-  /** Resolves when `n` requests have been received in total. */
-  waitFor(n: number): Promise<Received[]>;
+  /** Resolves when `n` requests have been received in total; rejects with a message after `deadline` ms (default 20 s). */
+  waitFor(n: number, deadline?: number): Promise<Received[]>;
   close(): Promise<void>;
 }
 
@@ -56,33 +56,31 @@ export async function startPeer(
   const framing: FramingOptions = options.framing ?? { lengthHeader: 'binary2' };
   const received: Received[] = [];
   const sockets = new Set<Socket>();
+  const streams = new WeakMap<Socket, MessageStream>();
   const waiting: { n: number; resolve: (r: Received[]) => void }[] = [];
   const self: { peer?: Peer } = {};
   const onSocket = (socket: Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    const decoder = new FrameDecoder(framing);
-    socket.on('data', (chunk: Buffer) => {
-      let frames;
-      try {
-        frames = decoder.push(chunk);
-      } catch {
-        socket.destroy();
-        return;
-      }
-      for (const f of frames) {
-        const r: Received = { message: codec.unpack(f.payload), header: f.header, socket };
-        received.push(r);
-        for (const w of [...waiting]) {
-          if (received.length >= w.n) {
-            waiting.splice(waiting.indexOf(w), 1);
-            w.resolve(received.slice());
+    const stream = new MessageStream(
+      socket,
+      { framing, codec },
+      {
+        frame: (f) => {
+          const r: Received = { message: stream.decode(f).message, header: Buffer.from(f.header), socket };
+          received.push(r);
+          for (const w of [...waiting]) {
+            if (received.length >= w.n) {
+              waiting.splice(waiting.indexOf(w), 1);
+              w.resolve(received.slice());
+            }
           }
-        }
-        handler(r, self.peer as Peer);
-      }
-    });
+          handler(r, self.peer as Peer);
+        },
+      },
+    );
+    streams.set(socket, stream);
   };
   const server: Server = options.tls !== undefined ? createTlsServer(options.tls, onSocket) : createServer(onSocket);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -94,12 +92,27 @@ export async function startPeer(
     sockets,
     frame: (message, header) => encodeFrame(codec.pack(message), framing, header),
     send: (socket, message, header) => {
-      socket.write(encodeFrame(codec.pack(message), framing, header));
+      const stream = streams.get(socket);
+      if (stream === undefined) socket.write(encodeFrame(codec.pack(message), framing, header));
+      else stream.send(message, header);
     },
-    waitFor: (n) =>
-      received.length >= n
-        ? Promise.resolve(received.slice())
-        : new Promise<Received[]>((resolve) => waiting.push({ n, resolve })),
+    waitFor: (n, deadline = 20_000) => {
+      if (received.length >= n) return Promise.resolve(received.slice());
+      return new Promise<Received[]>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(w), 1);
+          reject(new Error(`the peer received ${received.length} of ${n} requests within ${deadline} ms`));
+        }, deadline);
+        const w = {
+          n,
+          resolve: (r: Received[]) => {
+            clearTimeout(timer);
+            resolve(r);
+          },
+        };
+        waiting.push(w);
+      });
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -1,9 +1,22 @@
 // multiplex: many requests interleaved per connection, up to pool.max connections; exclusive: one per connection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { createConnector } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
 import type { Received } from './peer.js';
+import type { Connector } from '../src/index.js';
+
+/** Counts the `disconnect` events of `connector` from now on; `reached(n)` resolves once `n` were seen. */
+function disconnects(connector: Connector): { reached(n: number): Promise<void> } {
+  let seen = 0;
+  const waiting: { n: number; resolve: () => void }[] = [];
+  connector.on('disconnect', () => {
+    seen += 1;
+    for (const w of waiting.filter((x) => seen >= x.n)) w.resolve();
+  });
+  return { reached: (n) => (seen >= n ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ n, resolve }))) };
+}
 
 test('exclusive mode: a connection carries one request at a time; pool.max connections at most', async (t) => {
   const perSocket = new Map<unknown, number>();
@@ -47,7 +60,14 @@ test('exclusive mode: no connection free within acquireTimeout fails with POOL_E
 });
 
 test('multiplex mode: many requests share one connection; under load it grows to pool.max connections', async (t) => {
-  const peer = await startPeer((r, p) => setTimeout(() => p.send(r.socket, answer(r.message)), 20));
+  // The host holds every request of a round until the round is complete, so each round keeps every connection busy.
+  const round: Received[] = [];
+  let roundSize = 0;
+  const peer = await startPeer((r, p) => {
+    round.push(r);
+    if (round.length < roundSize) return;
+    for (const held of round.splice(0)) p.send(held.socket, answer(held.message));
+  });
   const one = createConnector({ host: '127.0.0.1', port: peer.port });
   const three = createConnector({ name: 'three', host: '127.0.0.1', port: peer.port, pool: { min: 1, max: 3 } });
   t.after(async () => {
@@ -56,14 +76,24 @@ test('multiplex mode: many requests share one connection; under load it grows to
     await peer.close();
   });
   await one.connect();
+  roundSize = 20;
   await Promise.all(Array.from({ length: 20 }, (_, i) => one.request(purchase(String(5200 + i).padStart(6, '0')))));
   assert.equal(new Set(peer.received.map((r) => r.socket)).size, 1);
   assert.equal(one.stats().connected, 1);
   await three.connect();
-  for (let round = 0; round < 3; round++) {
-    await Promise.all(Array.from({ length: 30 }, (_, i) => three.request(purchase(String(6000 + round * 100 + i).padStart(6, '0')))));
+  for (let n = 0; n < 2; n++) {
+    // Every connection busy: the pool opens one more; the round is answered once it is up.
+    const grown = once(three, 'connect');
+    roundSize = 30;
+    const answered = Promise.all(Array.from({ length: 30 }, (_, i) => three.request(purchase(String(6000 + n * 100 + i).padStart(6, '0')))));
+    await grown;
+    await answered;
   }
   assert.equal(three.stats().connected, 3);
+  roundSize = 30;
+  await Promise.all(Array.from({ length: 30 }, (_, i) => three.request(purchase(String(6300 + i).padStart(6, '0')))));
+  assert.equal(three.stats().connected, 3, 'never more than pool.max');
+  assert.equal(new Set(peer.received.slice(20).map((r) => r.socket)).size, 3);
 });
 
 test('maxInFlight: requests beyond the limit are refused with IN_FLIGHT_LIMIT', async (t) => {
@@ -81,9 +111,18 @@ test('maxInFlight: requests beyond the limit are refused with IN_FLIGHT_LIMIT', 
 });
 
 test('idle connections beyond pool.min are closed after pool.idleTimeout (exclusive and multiplex)', async (t) => {
-  const peer = await startPeer((r, p) => setTimeout(() => p.send(r.socket, answer(r.message)), 10));
+  // The host answers a round of requests once all of them arrived: the round keeps every connection busy.
+  const round: Received[] = [];
+  let roundSize = 2;
+  const peer = await startPeer((r, p) => {
+    round.push(r);
+    if (round.length < roundSize) return;
+    for (const held of round.splice(0)) p.send(held.socket, answer(held.message));
+  });
   const exclusive = createConnector({ host: '127.0.0.1', port: peer.port, mode: 'exclusive', pool: { min: 0, max: 2, idleTimeout: 60 } });
   const multiplex = createConnector({ name: 'm', host: '127.0.0.1', port: peer.port, pool: { min: 1, max: 3, idleTimeout: 60 } });
+  const exclusiveGone = disconnects(exclusive);
+  const multiplexGone = disconnects(multiplex);
   t.after(async () => {
     await exclusive.destroy();
     await multiplex.destroy();
@@ -92,19 +131,18 @@ test('idle connections beyond pool.min are closed after pool.idleTimeout (exclus
   await Promise.all([exclusive.request(purchase('005401')), exclusive.request(purchase('005402'))]);
   assert.equal(exclusive.stats().connected, 2);
   await multiplex.connect();
-  for (let round = 0; round < 3 && multiplex.stats().connected < 2; round++) {
-    await Promise.all(Array.from({ length: 20 }, (_, i) => multiplex.request(purchase(String(5500 + round * 100 + i).padStart(6, '0')))));
-  }
+  const grown = once(multiplex, 'connect');
+  roundSize = 20;
+  const answered = Promise.all(Array.from({ length: 20 }, (_, i) => multiplex.request(purchase(String(5500 + i).padStart(6, '0')))));
+  await grown;
+  await answered;
   assert.ok(multiplex.stats().connected >= 2);
-  const closedBoth = new Promise<void>((resolve) => {
-    const check = setInterval(() => {
-      if (exclusive.stats().connected === 0 && multiplex.stats().connected === 1) {
-        clearInterval(check);
-        resolve();
-      }
-    }, 20);
-  });
-  await closedBoth;
+  roundSize = 1;
+  // Every connection beyond pool.min closes once idle: the exclusive pool keeps none, the multiplex pool one.
+  const extra = multiplex.stats().connected - 1;
+  await Promise.all([exclusiveGone.reached(2), multiplexGone.reached(extra)]);
+  assert.equal(exclusive.stats().connected, 0);
+  assert.equal(multiplex.stats().connected, 1);
   // The kept connection still works.
   assert.equal((await multiplex.request(purchase('005499')))['39'], '00');
 });

@@ -1,10 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { compileSchemaCheck, schemaCheckError } from '@iso8583/codec';
 import type { Dialect, FieldProblem, SchemaCheck } from '@iso8583/codec';
 import type { LengthHeader } from '@iso8583/codec';
-import { inboundError } from './errors.js';
+import { INBOUND_OPTIONS_SCHEMA } from './generated/manifest.js';
 import { parseAllowEntry } from './allow-list.js';
 import type { Sequence } from './sequence.js';
 
@@ -115,29 +114,16 @@ export interface ResolvedInboundOptions {
   readonly registry: Registry | undefined;
 }
 
-/**
- * The manifest file, found as the connector package finds it: `connector-manifest.json` at the package root when the
- * package is published with a copy of it (made by `prepack`; from `dist/src/`, two folders up), else at the repository
- * root (four folders up).
- */
-const MANIFEST_URL =
-  [
-    new URL('../../connector-manifest.json', import.meta.url),
-    new URL('../../../../connector-manifest.json', import.meta.url),
-  ].find((url) => existsSync(url)) ?? new URL('../../../../connector-manifest.json', import.meta.url);
-
 const CHECK = { code: 'ISO8583_ERR_INBOUND_OPTIONS', subject: 'inbound options' } as const;
 
 let check: SchemaCheck | undefined;
 
-/** The JSON Schema of the inbound endpoint's options, from `connector-manifest.json` (`inboundEndpoint.parameters`). */
+/**
+ * The JSON Schema of the inbound endpoint's options: `inboundEndpoint.parameters` of `connector-manifest.json`, made a
+ * module by the build (scripts/manifest-module.mjs). A copy: the caller may change it.
+ */
 export function inboundOptionsSchema(): Record<string, unknown> {
-  const manifest = JSON.parse(readFileSync(MANIFEST_URL, 'utf8')) as { inboundEndpoint?: { parameters?: unknown } };
-  const schema = manifest.inboundEndpoint?.parameters;
-  if (schema === null || typeof schema !== 'object') {
-    throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', 'connector-manifest.json has no inboundEndpoint.parameters schema');
-  }
-  return schema as Record<string, unknown>;
+  return structuredClone(INBOUND_OPTIONS_SCHEMA) as Record<string, unknown>;
 }
 
 /**

@@ -70,7 +70,7 @@ export interface GatewayConfig {
   clientTlsCa?: string;
   /** One request at a time per terminal (field 41), the others queued in order. Default `false`. */
   terminalQueue: boolean;
-  /** Directory of the durable reversal journal. Default: the connector's default journal. */
+  /** Directory of the durable reversal journal. Default: `defaultJournalDir("upstream")` (`$XDG_STATE_HOME/iso8583/upstream`, else `~/.local/state/iso8583/upstream`). */
   reversalJournal?: string;
   /** Milliseconds between attempts of a reversal that is not answered. Default 10000. */
   reversalRetryInterval: number;
@@ -130,7 +130,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'clientTlsKey', flag: 'client-tls-key', kind: 'string', arg: 'FILE', help: 'key file (PEM) of --client-tls-cert' },
   { key: 'clientTlsCa', flag: 'client-tls-ca', kind: 'string', arg: 'FILE', help: 'CA file (PEM): require POS client certificates' },
   { key: 'terminalQueue', flag: 'terminal-queue', kind: 'boolean', default: false, help: 'one request at a time per terminal (field 41)' },
-  { key: 'reversalJournal', flag: 'reversal-journal', kind: 'string', arg: 'DIR', defaultText: './iso8583-journal', help: 'directory of the durable reversal journal' },
+  { key: 'reversalJournal', flag: 'reversal-journal', kind: 'string', arg: 'DIR', defaultText: '$XDG_STATE_HOME/iso8583/upstream, else ~/.local/state/iso8583/upstream', help: 'directory of the durable reversal journal' },
   { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', kind: 'integer', arg: 'MS', default: 10_000, help: 'ms between attempts of an unanswered reversal' },
   { key: 'noReversal', flag: 'no-reversal', kind: 'boolean', default: false, help: 'do not reverse requests whose outcome is unknown' },
   { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', arg: 'MS', default: 30_000, help: 'ms to wait for the upstream answer' },

@@ -1,0 +1,239 @@
+/**
+ * A framed message stream: one open byte stream (a TCP or TLS socket, or any Duplex) with its framing, its dialect and
+ * its reply-header policy. It cuts the bytes read into frames (partial and coalesced reads, keep-alives, the maximum
+ * frame size), bounds how long a started frame may take to complete (the read timeout), and writes frames and
+ * messages, joining the writes of one tick into one. It opens no socket itself: whoever connects or accepts hands the
+ * stream over, and decides what a frame means (a response, a request to answer) and what a broken stream costs.
+ *
+ * Every part that speaks ISO 8583 over a stream uses it: the connector's channels, the inbound endpoint's
+ * connections, the `load` command, the test peers and the benchmarks.
+ */
+import type { Duplex } from 'node:stream';
+import type { Codec, Decoded, PackOptions } from '../codec.js';
+import { Iso8583Error, codecError } from '../errors.js';
+import { FrameDecoder, encodeFrame } from '../framing/frame.js';
+import type { Frame, FramingOptions } from '../framing/frame.js';
+import { defaultReplyHeaderPolicy, replyHeader } from '../framing/reply-header.js';
+import type { ReplyHeaderPolicy } from '../framing/reply-header.js';
+import type { MessageInput } from '../types.js';
+
+/** Options of a {@link MessageStream}. */
+export interface MessageStreamOptions {
+  /** The framing (length header, fixed header bytes, maximum frame size). Default: `binary2`, no fixed header. */
+  framing?: FramingOptions;
+  /** The codec of the dialect, for {@link MessageStream.send} and {@link MessageStream.decode}. Default: none. */
+  codec?: Codec;
+  /**
+   * Milliseconds a started frame may take to arrive whole; past it the stream is broken
+   * (`ISO8583_ERR_FRAME_READ_TIMEOUT`). Time while reading is paused by the owner does not count. 0 = no limit.
+   * Default 0.
+   */
+  readTimeout?: number;
+  /** The fixed header of a reply, from its request's. Default: `swap-tpdu` for a 5-byte header, else `echo`. */
+  replyHeader?: ReplyHeaderPolicy;
+}
+
+/** What a {@link MessageStream} reports to its owner. */
+export interface MessageStreamHandlers {
+  /** A whole frame arrived (its bytes share memory with the read buffer: copy before keeping past this call). */
+  frame(frame: Frame): void;
+  /**
+   * The stream can no longer be read: broken framing (`ISO8583_ERR_FRAME_LENGTH`) or a frame not completed within the
+   * read timeout (`ISO8583_ERR_FRAME_READ_TIMEOUT`). Called once; the owner decides (usually: destroy).
+   */
+  broken?(err: Iso8583Error): void;
+  /** The peer ended its side (half close). */
+  ended?(): void;
+  /** The stream has closed (`err`: the socket error that closed it, if any). Called once. */
+  closed?(err: Error | undefined): void;
+  /** The writes queued earlier have drained (after {@link MessageStream.write} returned false). */
+  drained?(): void;
+}
+
+/** One byte stream carrying ISO 8583 frames. */
+export class MessageStream {
+  /** The stream underneath (a socket). */
+  readonly stream: Duplex;
+  /** The fixed header policy of replies. */
+  readonly replyHeaderPolicy: ReplyHeaderPolicy;
+  private readonly decoder: FrameDecoder;
+  private readonly framing: FramingOptions;
+  private readonly codec: Codec | undefined;
+  private readonly readTimeout: number;
+  private readTimer: NodeJS.Timeout | undefined;
+  private outgoing: Buffer[] = [];
+  private ownerPaused = false;
+  private isBroken = false;
+  private isClosed = false;
+  private error: Error | undefined;
+
+  constructor(stream: Duplex, options: MessageStreamOptions, private readonly handlers: MessageStreamHandlers) {
+    this.stream = stream;
+    this.framing = options.framing ?? {};
+    this.decoder = new FrameDecoder(this.framing);
+    this.codec = options.codec;
+    this.readTimeout = options.readTimeout ?? 0;
+    this.replyHeaderPolicy = options.replyHeader ?? defaultReplyHeaderPolicy(this.framing.headerBytes ?? 0);
+    stream.on('data', (chunk: Buffer) => this.read(chunk));
+    stream.on('end', () => {
+      this.clearReadTimer();
+      handlers.ended?.();
+    });
+    stream.on('drain', () => handlers.drained?.());
+    stream.on('error', (err: Error) => {
+      this.error ??= err;
+    });
+    stream.once('close', () => {
+      this.isClosed = true;
+      this.clearReadTimer();
+      this.outgoing = [];
+      handlers.closed?.(this.error);
+    });
+  }
+
+  /** True while frames can be written. */
+  get writable(): boolean {
+    return !this.isClosed && !this.stream.destroyed && this.stream.writable;
+  }
+
+  /** Bytes of an incomplete frame held back. */
+  get bufferedBytes(): number {
+    return this.decoder.bufferedBytes;
+  }
+
+  /** Zero-length keep-alive frames received so far. */
+  get keepAlives(): number {
+    return this.decoder.keepAlives;
+  }
+
+  /**
+   * Queues a complete frame; the frames queued in one tick go out in one write. False when the stream is closed (the
+   * frame is dropped), or when the stream asks to wait for `drained` before writing more.
+   */
+  write(frame: Buffer): boolean {
+    if (!this.writable) return false;
+    if (this.outgoing.length === 0) process.nextTick(this.flush);
+    this.outgoing.push(frame);
+    return !this.stream.writableNeedDrain;
+  }
+
+  /** Writes what is queued now instead of at the end of the tick; false when the stream asks to wait for `drained`. */
+  readonly flush = (): boolean => {
+    const out = this.outgoing;
+    if (out.length === 0 || !this.writable) return true;
+    this.outgoing = [];
+    return this.stream.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+  };
+
+  /** The frame of a message: packed with the codec (`pack` options: the dialect header), then framed with `header`. */
+  frameOf(message: MessageInput, header?: Uint8Array, pack?: PackOptions): Buffer {
+    if (this.codec === undefined) throw codecError('ISO8583_ERR_OPTION', 'the message stream has no codec', { field: 'codec' });
+    return encodeFrame(this.codec.pack(message, pack), this.framing, header);
+  }
+
+  /** Packs, frames and queues a message (see {@link MessageStream.frameOf}); false as {@link MessageStream.write}. */
+  send(message: MessageInput, header?: Uint8Array, pack?: PackOptions): boolean {
+    return this.write(this.frameOf(message, header, pack));
+  }
+
+  /** The fixed header of a reply to a request that came with `requestHeader`, by this stream's policy. */
+  replyHeader(requestHeader: Uint8Array): Buffer {
+    return replyHeader(requestHeader, this.replyHeaderPolicy);
+  }
+
+  /** Decodes a frame's message with the codec. Throws the codec's coded error. */
+  decode(frame: Frame): Decoded {
+    if (this.codec === undefined) throw codecError('ISO8583_ERR_OPTION', 'the message stream has no codec', { field: 'codec' });
+    return this.codec.decode(frame.payload);
+  }
+
+  /** Stops reading (the owner's own back-pressure: this time does not count against the read timeout). */
+  pause(): void {
+    this.ownerPaused = true;
+    this.stream.pause();
+  }
+
+  /** Reads again after {@link MessageStream.pause}. */
+  resume(): void {
+    this.ownerPaused = false;
+    this.stream.resume();
+  }
+
+  /** True while the owner has paused reading. */
+  get paused(): boolean {
+    return this.ownerPaused;
+  }
+
+  /** Ends the stream after the frames queued. */
+  end(): void {
+    this.flush();
+    this.stream.end();
+  }
+
+  /** Closes the stream at once (queued frames are dropped). */
+  destroy(err?: Error): void {
+    this.clearReadTimer();
+    this.outgoing = [];
+    this.stream.destroy(err);
+  }
+
+  private read(chunk: Buffer): void {
+    if (this.isBroken) return;
+    let frames: Frame[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      this.fail(err instanceof Iso8583Error ? err : codecError('ISO8583_ERR_FRAME_LENGTH', 'broken framing', { cause: err }));
+      return;
+    }
+    this.armReadTimer(frames.length > 0);
+    for (const frame of frames) {
+      if (this.isBroken || this.isClosed) return;
+      this.handlers.frame(frame);
+    }
+  }
+
+  /** Armed while a frame is incomplete; a frame completed re-arms it for the next incomplete one. */
+  private armReadTimer(completed: boolean): void {
+    if (this.readTimeout === 0) return;
+    if (this.decoder.bufferedBytes === 0) {
+      this.clearReadTimer();
+      return;
+    }
+    if (completed || this.readTimer === undefined) {
+      this.clearReadTimer();
+      this.readTimer = setTimeout(this.readTimedOut, this.readTimeout);
+      this.readTimer.unref();
+    }
+  }
+
+  private readonly readTimedOut = (): void => {
+    this.readTimer = undefined;
+    if (this.isBroken || this.isClosed) return;
+    // Reading paused by the owner: the peer is not the slow one.
+    if (this.ownerPaused) {
+      this.armReadTimer(false);
+      return;
+    }
+    this.fail(
+      codecError('ISO8583_ERR_FRAME_READ_TIMEOUT', `a frame was not completed within the read timeout of ${this.readTimeout} ms`, {
+        field: 'readTimeout',
+      }),
+    );
+  };
+
+  private clearReadTimer(): void {
+    if (this.readTimer !== undefined) {
+      clearTimeout(this.readTimer);
+      this.readTimer = undefined;
+    }
+  }
+
+  private fail(err: Iso8583Error): void {
+    if (this.isBroken) return;
+    this.isBroken = true;
+    this.clearReadTimer();
+    if (this.handlers.broken === undefined) this.destroy();
+    else this.handlers.broken(err);
+  }
+}

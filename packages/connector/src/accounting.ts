@@ -1,0 +1,160 @@
+/**
+ * Accounting: every count the connector keeps, made in one place. Each event (a request accepted, answered or failed,
+ * a reconnection) is counted once here, and feeds both the `stats()` snapshot and the prom-client metrics, so the two
+ * can never disagree.
+ */
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import type { Registry } from 'prom-client';
+import { ConnectorMetrics } from './metrics.js';
+import type { MetricsSource } from './metrics.js';
+
+/**
+ * SocketQueue's amount totals: sums of the request's field 4 (minor units), counted when the response arrives (a
+ * request that times out or fails counts nowhere). `refund` is part of `secured`, which is part of `processed`.
+ */
+export interface ConnectorAmounts {
+  /** Financial requests (0100, 0200) that got a response, whatever the response code. */
+  processed: number;
+  /** Of those, the approved ones (field 39 = `00`), refunds included. */
+  secured: number;
+  /** Of the approved ones, those whose processing code (field 3) starts with `20` (refunds). */
+  refund: number;
+  /** Reversals (0400, 0401, 0420, 0421) that got a response: automatic ones and those the caller sent. */
+  reversal: number;
+}
+
+/** The counters of a {@link ConnectorStats} snapshot. */
+export interface ConnectorCounts {
+  /** Requests accepted. */
+  requests: number;
+  /** Responses matched to their requests. */
+  responses: number;
+  /** Requests that timed out. */
+  timeouts: number;
+  /** Requests that failed other than by timeout (connection lost, refused, invalid message, ...). */
+  errors: number;
+  /** Connections lost or failed and opened again. */
+  reconnects: number;
+  /** Amount totals. */
+  amounts: ConnectorAmounts;
+  /** Requests by request MTI. */
+  byMti: Record<string, number>;
+  /** Responses by response code (field 39; `none` when absent). */
+  byResponseCode: Record<string, number>;
+}
+
+/** A snapshot of the connector's state and counters. */
+export interface ConnectorStats extends ConnectorCounts {
+  /** Open connections. */
+  connected: number;
+  /** Open connections with nothing in flight. */
+  free: number;
+  /** Requests waiting for a connection or in a per-terminal queue. */
+  pending: number;
+  /** Requests written and awaiting their response. */
+  inFlight: number;
+  /** Reversals journaled with unknown outcome and not yet answered. */
+  reversalsPending: number;
+}
+
+/** Which amount total a request MTI feeds: 0100/0200 `processed` (and so on), 0400/0401/0420/0421 `reversal`. */
+function amountKindOf(mti: string): 'processed' | 'reversal' | undefined {
+  if (mti === '0100' || mti === '0200') return 'processed';
+  if (mti === '0400' || mti === '0401' || mti === '0420' || mti === '0421') return 'reversal';
+  return undefined;
+}
+
+/** Field 4 as minor units: a whole number of up to 15 digits (a number or digits), else 0 (not counted). */
+function amountOf(value: MessageInput[string]): number {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : 0;
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return 0;
+  return Number(value);
+}
+
+/**
+ * The MTI of a message for labels, stats and error context: four digits, else `invalid` (a caller's field 0 may be
+ * anything, even card data, and must not reach a metric label, a log or an error).
+ */
+export function mtiOf(message: MessageInput): string {
+  const mti = message['0'];
+  const text = typeof mti === 'string' ? mti : typeof mti === 'number' ? String(mti).padStart(4, '0') : '';
+  return /^\d{4}$/.test(text) ? text : 'invalid';
+}
+
+/** A response code (field 39) for labels and stats: 1-3 letters or digits, else `invalid`; `none` when absent. */
+export function responseCodeOf(message: IsoMessage): string {
+  const rc = message['39'];
+  if (typeof rc !== 'string') return 'none';
+  return /^[0-9A-Za-z]{1,3}$/.test(rc) ? rc : 'invalid';
+}
+
+/** The connector's counts and metrics. */
+export class Accounting {
+  /** The prom-client Registry holding the metrics. */
+  readonly registry: Registry;
+  private readonly metrics: ConnectorMetrics;
+  private readonly counts = { requests: 0, responses: 0, timeouts: 0, errors: 0, reconnects: 0 };
+  private readonly amounts: ConnectorAmounts = { processed: 0, secured: 0, refund: 0, reversal: 0 };
+  private readonly byMti: Record<string, number> = {};
+  private readonly byResponseCode: Record<string, number> = {};
+
+  constructor(connector: string, source: MetricsSource, registry?: Registry) {
+    this.metrics = new ConnectorMetrics(connector, source, registry);
+    this.registry = this.metrics.registry;
+  }
+
+  /** A request was accepted (`mti` from {@link mtiOf}). */
+  accepted(mti: string): void {
+    this.counts.requests += 1;
+    this.byMti[mti] = (this.byMti[mti] ?? 0) + 1;
+  }
+
+  /** A request got its response after `latency` ms: counts, metrics, amounts. */
+  answered(mti: string, request: MessageInput, response: IsoMessage, latency: number): void {
+    this.counts.responses += 1;
+    const rc = responseCodeOf(response);
+    this.byResponseCode[rc] = (this.byResponseCode[rc] ?? 0) + 1;
+    this.metrics.answered(mti, rc, latency / 1000);
+    const kind = amountKindOf(mti);
+    if (kind === undefined) return;
+    const amount = amountOf(request['4']);
+    if (amount === 0) return;
+    if (kind === 'reversal') {
+      this.addAmount('reversal', amount);
+      return;
+    }
+    this.addAmount('processed', amount);
+    if (rc === '00') {
+      this.addAmount('secured', amount);
+      if (String(request['3'] ?? '').startsWith('20')) this.addAmount('refund', amount);
+    }
+  }
+
+  /** A request ended without a response (`code`: its error code). */
+  failed(mti: string, code: string | undefined): void {
+    if (code === 'ISO8583_ERR_CONNECTOR_TIMEOUT') this.counts.timeouts += 1;
+    else this.counts.errors += 1;
+    this.metrics.failed(mti, code ?? 'unknown');
+  }
+
+  /** A connection was lost or failed and is being opened again. */
+  reconnected(): void {
+    this.counts.reconnects += 1;
+    this.metrics.reconnected();
+  }
+
+  /** A copy of the counts. */
+  snapshot(): ConnectorCounts {
+    return {
+      ...this.counts,
+      amounts: { ...this.amounts },
+      byMti: { ...this.byMti },
+      byResponseCode: { ...this.byResponseCode },
+    };
+  }
+
+  private addAmount(kind: keyof ConnectorAmounts, amount: number): void {
+    this.amounts[kind] += amount;
+    this.metrics.amount(kind, amount);
+  }
+}

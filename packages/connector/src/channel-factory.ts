@@ -1,0 +1,133 @@
+/**
+ * How the connector's channels are made and unmade: a connect attempt waits out the backoff of earlier failures
+ * (jittered, growing with each failure in a row), opens the socket (`Channel.connect`) and signs on; unmaking signs off
+ * and ends the socket. The factory keeps the set of open channels, which every pool and the stats read.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Iso8583Error } from '@iso8583/codec';
+import type { Logger } from 'pino';
+import { Backoff } from './backoff.js';
+import { Channel } from './channel.js';
+import type { ChannelHost } from './channel.js';
+import { connectorError } from './errors.js';
+import type { NetworkManagement } from './network-management.js';
+
+/** What the factory reports to its connector. */
+export interface FactoryEvents {
+  /** A channel is connected and signed on. */
+  connected(channel: Channel): void;
+  /** A connect attempt failed (after `retryIn` ms the next one may start). */
+  connectFailed(err: Iso8583Error): void;
+}
+
+/** Makes, tracks and unmakes the channels of one connector. */
+export class ChannelFactory {
+  /** Connected channels (signed on or not yet), until their socket closes. */
+  readonly open = new Set<Channel>();
+  private readonly backoff: Backoff;
+  private readonly stopping = new AbortController();
+  private readonly failureListeners = new Set<(err: Iso8583Error) => void>();
+  private retryDelay = 0;
+  private nextId = 1;
+
+  constructor(
+    private readonly host: ChannelHost,
+    private readonly network: NetworkManagement,
+    private readonly logger: Logger,
+    private readonly events: FactoryEvents,
+  ) {
+    const reconnect = host.options.reconnect;
+    this.backoff = new Backoff(reconnect.initialDelay, reconnect.maxDelay);
+  }
+
+  /** True once {@link ChannelFactory.stop} was called: no more connections are made. */
+  get stopped(): boolean {
+    return this.stopping.signal.aborted;
+  }
+
+  /** Open channels with nothing in flight. */
+  get free(): number {
+    let free = 0;
+    for (const channel of this.open) if (channel.inFlight === 0 && channel.isOpen) free += 1;
+    return free;
+  }
+
+  /** Requests in flight over every open channel. */
+  get inFlight(): number {
+    let n = 0;
+    for (const channel of this.open) n += channel.inFlight;
+    return n;
+  }
+
+  /** Calls `listener` with the error of every failed connect attempt until the returned function is called. */
+  onConnectFailed(listener: (err: Iso8583Error) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  /** A new channel: waits out the backoff, connects, signs on. Rejects with the coded connect error. */
+  async create(): Promise<Channel> {
+    if (this.retryDelay > 0 && !this.stopped) {
+      await sleep(this.retryDelay, undefined, { ref: false, signal: this.stopping.signal }).catch(() => undefined);
+    }
+    if (this.stopped) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing');
+    const id = this.nextId++;
+    const logger = this.channelLogger(id);
+    let channel: Channel | undefined;
+    try {
+      channel = await Channel.connect(id, this.host, logger);
+      this.open.add(channel);
+      await this.network.signOn(channel);
+    } catch (err) {
+      channel?.destroy();
+      this.retryDelay = this.backoff.next();
+      const e =
+        err instanceof Iso8583Error ? err : connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'cannot connect', { cause: err });
+      logger.warn({ code: e.code, retryIn: this.retryDelay }, 'connection failed');
+      this.events.connectFailed(e);
+      for (const listener of [...this.failureListeners]) listener(e);
+      throw e;
+    }
+    this.retryDelay = 0;
+    this.backoff.reset();
+    logger.info('connected');
+    this.events.connected(channel);
+    return channel;
+  }
+
+  /**
+   * An already-closed channel: generic-pool cannot cancel the acquires waiting in its queue, so while shutting down
+   * the exclusive pool answers them with this (no connect attempt) and each settles at once.
+   */
+  placeholder(): Channel {
+    const id = this.nextId++;
+    return Channel.placeholder(id, this.host, this.channelLogger(id));
+  }
+
+  /** Signs off (when configured) and ends the connection. */
+  async destroy(channel: Channel): Promise<void> {
+    await this.network.signOff(channel);
+    await channel.end();
+  }
+
+  /** A channel's socket closed: forget it; a connection lost while running makes the next attempt wait a backoff. */
+  closed(channel: Channel): void {
+    this.open.delete(channel);
+    this.network.forget(channel);
+    if (!this.stopped && this.retryDelay === 0) this.retryDelay = this.backoff.next();
+  }
+
+  /** Aborts every open connection (pending requests fail with `reason`). */
+  destroyAll(reason: Iso8583Error): void {
+    for (const channel of [...this.open]) channel.destroy(reason);
+  }
+
+  /** No more connections: a backoff wait in progress ends at once. */
+  stop(): void {
+    this.stopping.abort();
+  }
+
+  private channelLogger(id: number): Logger {
+    return this.logger.child({ channel: id, host: this.host.options.host, port: this.host.options.port });
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The exclusive pool: a connection is lent to one request at a time, until its response (for hosts that cannot
+ * interleave). This is generic-pool's model, so generic-pool does the work: it creates connections through the
+ * factory, checks them on borrow, keeps `pool.min` to `pool.max`, evicts those idle for `pool.idleTimeout` and queues
+ * borrowers up to `pool.acquireTimeout`.
+ */
+import { createPool } from 'generic-pool';
+import type { Pool } from 'generic-pool';
+import type { Iso8583Error } from '@iso8583/codec';
+import type { Channel } from './channel.js';
+import type { ChannelFactory } from './channel-factory.js';
+import { poolError } from './channel-pool.js';
+import type { ChannelPool } from './channel-pool.js';
+import { connectorError } from './errors.js';
+import type { ResolvedConnectorOptions } from './options.js';
+
+/** One request per connection. */
+export class ExclusivePool implements ChannelPool {
+  private readonly pool: Pool<Channel>;
+  private readonly borrowed = new Set<Channel>();
+  private readonly waiters = new Set<(err: Iso8583Error) => void>();
+  private started = false;
+
+  constructor(
+    private readonly options: ResolvedConnectorOptions['pool'],
+    private readonly factory: ChannelFactory,
+  ) {
+    this.pool = createPool<Channel>(
+      {
+        create: () =>
+          factory.create().catch((err: unknown) => {
+            // Shutting down: generic-pool cannot cancel its queued acquires, and retries a failed create at once;
+            // a closed placeholder settles each of them instead.
+            if (factory.stopped) return factory.placeholder();
+            throw err;
+          }),
+        destroy: (channel) => factory.destroy(channel),
+        // A placeholder passes, so that it reaches (and settles) the waiting request it was made for.
+        validate: (channel) => Promise.resolve(channel.isOpen || channel.isPlaceholder),
+      },
+      {
+        min: options.min,
+        max: options.max,
+        acquireTimeoutMillis: options.acquireTimeout,
+        idleTimeoutMillis: options.idleTimeout,
+        evictionRunIntervalMillis: Math.min(options.idleTimeout, 1000),
+        testOnBorrow: true,
+        autostart: false,
+      },
+    );
+  }
+
+  get waiting(): number {
+    return this.pool.pending;
+  }
+
+  start(): void {
+    this.started = true;
+    this.pool.start();
+  }
+
+  async ready(): Promise<void> {
+    this.release(await this.acquire());
+  }
+
+  take(): undefined {
+    // Every borrow goes through generic-pool's queue.
+    return undefined;
+  }
+
+  acquire(): Promise<Channel> {
+    return new Promise<Channel>((resolve, reject) => {
+      let done = false;
+      const fail = (err: Iso8583Error): void => {
+        if (done) return;
+        done = true;
+        stopListening();
+        this.waiters.delete(fail);
+        reject(err);
+      };
+      const stopListening = this.factory.onConnectFailed(fail);
+      this.waiters.add(fail);
+      this.pool.acquire().then(
+        (channel) => {
+          stopListening();
+          this.waiters.delete(fail);
+          if (!channel.isOpen) {
+            this.pool.destroy(channel).catch(() => undefined);
+            if (this.factory.stopped) fail(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing'));
+            else fail(connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', 'the connection closed before use'));
+            return;
+          }
+          if (done) {
+            this.pool.release(channel).catch(() => undefined);
+            return;
+          }
+          done = true;
+          this.borrowed.add(channel);
+          resolve(channel);
+        },
+        (err: unknown) => fail(poolError(err, this.options.acquireTimeout)),
+      );
+    });
+  }
+
+  release(channel: Channel): void {
+    if (!this.borrowed.delete(channel)) return;
+    if (channel.isOpen) this.pool.release(channel).catch(() => undefined);
+    else this.pool.destroy(channel).catch(() => undefined);
+  }
+
+  closed(): void {
+    // generic-pool finds a closed connection on its next borrow (validate) or when it is given back.
+  }
+
+  rejectWaiting(reason: Iso8583Error): void {
+    for (const fail of [...this.waiters]) fail(reason);
+  }
+
+  async close(): Promise<void> {
+    if (!this.started) return;
+    await this.pool.drain();
+    await this.pool.clear();
+  }
+}

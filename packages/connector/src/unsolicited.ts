@@ -1,0 +1,51 @@
+/**
+ * What the host sends that answers no request in flight: a late response (its request had already timed out) is
+ * logged and reported (`late-response`); a host-initiated request other than 0800 (network management has its own
+ * home) is logged, reported (`unsolicited`) and handed to `onUnsolicited`, whose reply goes back on the same
+ * connection with the request's header.
+ */
+import type { EventEmitter } from 'node:events';
+import { encodeFrame, summarize } from '@iso8583/codec';
+import type { Codec, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
+import type { Channel } from './channel.js';
+import type { UnsolicitedHandler } from './options.js';
+
+/** Late responses and host-initiated requests of one connector. */
+export class Unsolicited {
+  constructor(
+    /** The connector: its events are emitted only when listened to. */
+    private readonly emitter: EventEmitter,
+    private readonly connector: string,
+    private readonly handler: UnsolicitedHandler | undefined,
+    private readonly codec: Codec,
+    private readonly framing: FramingOptions,
+    /** True when frames carry a fixed header (`headerBytes` > 0): the reply then carries the request's. */
+    private readonly frameHeader: boolean,
+    private readonly failed: (err: unknown) => void,
+  ) {}
+
+  /** A message that matched no pending request (`late`: its request had timed out). */
+  received(channel: Channel, message: IsoMessage, header: Buffer, late: boolean): void {
+    const info = { connector: this.connector, channel: channel.id, header };
+    if (late) {
+      channel.logger.info(summarize(message), 'late response (its request had timed out)');
+      if (this.emitter.listenerCount('late-response') > 0) this.emitter.emit('late-response', message, info);
+      return;
+    }
+    channel.logger.info(summarize(message), 'unsolicited message');
+    if (this.emitter.listenerCount('unsolicited') > 0) this.emitter.emit('unsolicited', message, info);
+    const handler = this.handler;
+    if (handler === undefined) return;
+    Promise.resolve()
+      .then(() => handler(message, info))
+      .then((reply) => {
+        if (reply === undefined || reply === null || !channel.isOpen) return;
+        const body = this.codec.pack(reply, this.codec.dialect.headerLength ? { header } : {});
+        channel.write(encodeFrame(body, this.framing, this.frameHeader ? header : undefined));
+      })
+      .catch((err: unknown) => {
+        channel.logger.warn({ code: (err as Iso8583Error).code }, 'the unsolicited-message handler failed');
+        this.failed(err);
+      });
+  }
+}
