@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { MessageStream, createCodec, encodeFrame } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { FileJournal, createConnector } from '@iso8583/connector';
+import { LatencyHistogram } from '@iso8583/cli';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -63,10 +64,6 @@ interface Result {
   heapMb: number[];
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
-}
-
 function heapMb(): number {
   gc();
   return Math.round((process.memoryUsage().heapUsed / 1048576) * 10) / 10;
@@ -75,12 +72,12 @@ function heapMb(): number {
 /** Bare framed echo: pre-encoded frames, `connections` sockets, `depth` frames in flight on each. */
 async function bareEcho(port: number, connections: number, depth: number): Promise<Result> {
   const frame = encodeFrame(codec.pack(purchase(1, 'TERM0001')), { lengthHeader: 'binary2' });
-  const latencies = new Float64Array(total);
+  const latencies = new LatencyHistogram();
   const perConnection = Math.floor(total / connections);
   const heap: number[] = [heapMb()];
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: connections }, (_, c) =>
+    Array.from({ length: connections }, () =>
       new Promise<void>((resolve) => {
         const socket: Socket = connect(port, '127.0.0.1', () => {
           socket.setNoDelay(true);
@@ -89,7 +86,7 @@ async function bareEcho(port: number, connections: number, depth: number): Promi
           let received = 0;
           const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' } }, {
             frame: () => {
-              latencies[c * perConnection + received] = performance.now() - (sentAt.shift() as number);
+              latencies.record(performance.now() - (sentAt.shift() as number));
               received += 1;
               if (sent < perConnection) send();
               if (received === perConnection) {
@@ -111,8 +108,7 @@ async function bareEcho(port: number, connections: number, depth: number): Promi
   const seconds = (performance.now() - t0) / 1000;
   heap.push(heapMb());
   const done = perConnection * connections;
-  const sorted = latencies.slice(0, done).sort();
-  return { name: `bare framed echo, ${connections} x ${depth}`, rate: done / seconds, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), heapMb: heap };
+  return { name: `bare framed echo, ${connections} x ${depth}`, rate: done / seconds, p50: latencies.quantile(0.5), p99: latencies.quantile(0.99), heapMb: heap };
 }
 
 /** Through the connector: `sendMessage(object)`, `connections` multiplexed connections, `depth` in flight each. */
@@ -131,7 +127,7 @@ async function throughConnector(port: number, connections: number, depth: number
   while (connector.stats().connected < connections) {
     await Promise.all(Array.from({ length: connections * 4 }, (_, i) => connector.sendMessage(purchase(900_000 + i, 'WARMUP01'))));
   }
-  const latencies = new Float64Array(total);
+  const latencies = new LatencyHistogram();
   const before = journal?.batches;
   const workers = connections * depth;
   let issued = 0;
@@ -144,11 +140,11 @@ async function throughConnector(port: number, connections: number, depth: number
       const terminal = 'T' + String(w).padStart(7, '0');
       let stan = 0;
       while (issued < total) {
-        const i = issued++;
+        issued++;
         stan = stan >= 999_999 ? 1 : stan + 1;
         const start = performance.now();
         const response = await connector.sendMessage(purchase(stan, terminal));
-        latencies[i] = performance.now() - start;
+        latencies.record(performance.now() - start);
         if (response['0'] !== '0210') throw new Error('unexpected response MTI');
         completed += 1;
         if (checkpoints.has(completed)) heap.push(Math.round((process.memoryUsage().heapUsed / 1048576) * 10) / 10);
@@ -161,7 +157,6 @@ async function throughConnector(port: number, connections: number, depth: number
   const after = journal?.batches;
   await connector.close();
   if (stats.responses < total || stats.inFlight !== 0) throw new Error('requests were lost');
-  const sorted = latencies.sort();
   let journalFigures: string | undefined;
   if (before !== undefined && after !== undefined) {
     const batches = after.batches - before.batches;
@@ -172,8 +167,8 @@ async function throughConnector(port: number, connections: number, depth: number
     ...(journalFigures === undefined ? {} : { journal: journalFigures }),
     name: `connector sendMessage(object)${journalDir === undefined ? '' : ' + journal'}, ${connections} x ${depth}`,
     rate: total / seconds,
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
+    p50: latencies.quantile(0.5),
+    p99: latencies.quantile(0.99),
     heapMb: heap,
   };
 }

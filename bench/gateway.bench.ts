@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnector } from '@iso8583/connector';
-import { connectorLoad, posLoad, quantile } from './gateway/clients.js';
+import { connectorLoad, posLoad } from './gateway/clients.js';
 import type { LoadResult } from './gateway/clients.js';
 import { startIso8583, stop } from './gateway/processes.js';
 
@@ -28,7 +28,7 @@ const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 5_000);
 
 function report(name: string, r: LoadResult): void {
   const rate = Math.round(r.answers / r.seconds);
-  const p = (q: number): string => quantile(r.latencies, q).toFixed(2);
+  const p = (q: number): string => r.latencies.quantile(q).toFixed(2);
   console.log(
     `${name.padEnd(34)} ${String(rate).padStart(8)} tx/s   p50 ${p(0.5)} ms   p99 ${p(0.99)} ms   p99.9 ${p(0.999)} ms` +
       `   (${r.answers} answers; response codes ${JSON.stringify(r.codes)})`,

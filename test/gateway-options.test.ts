@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertificates } from '@iso8583/test-support';
-import type { IsoMessage } from '@iso8583/codec';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import { approve, startBank } from './helpers/bank.js';
 import { PosClient, purchase } from './helpers/pos.js';
@@ -60,28 +59,34 @@ describe('iso8583 gateway options', () => {
     let mostPerTerminal = 0;
     let mostOverall = 0;
     let overall = 0;
+    const terminals = ['QUEUE001', 'QUEUE002', 'QUEUE003'];
     const bank = await startBank(() => undefined);
-    // Answer every request 30 ms later, counting what is open per terminal meanwhile.
-    const answerLater = (request: IsoMessage, write: (m: IsoMessage) => void): void => {
+    // The bank holds its answers until one request of every terminal is open at once, then answers them all: the
+    // terminals must have gone in parallel to get there, and a second request of a terminal must wait for its first.
+    let held: (() => void)[] = [];
+    bank.onRequest((request, write) => {
       const t = String(request['41']);
       open.set(t, (open.get(t) ?? 0) + 1);
       overall++;
       mostPerTerminal = Math.max(mostPerTerminal, open.get(t) ?? 0);
       mostOverall = Math.max(mostOverall, overall);
-      setTimeout(() => {
+      held.push(() => {
         open.set(t, (open.get(t) ?? 1) - 1);
         overall--;
         write(approve(request));
-      }, 30);
-    };
-    bank.onRequest(answerLater);
+      });
+      if (held.length >= terminals.length) {
+        const release = held;
+        held = [];
+        for (const answer of release) answer();
+      }
+    });
     const gw = await startGateway([
       '--upstream', `127.0.0.1:${bank.port}`,
       '--terminal-queue',
       '--reversal-journal', join(work, 'journal-queue'),
       '--log-level', 'warn',
     ]);
-    const terminals = ['QUEUE001', 'QUEUE002', 'QUEUE003'];
     const clients = await Promise.all(terminals.map(() => PosClient.open(gw.pos.host, gw.pos.port)));
     const answers = await Promise.all(
       terminals.flatMap((t, i) => [1, 2, 3, 4].map((stan) => (clients[i] as PosClient).request(purchase(t, stan, 100 * stan)))),

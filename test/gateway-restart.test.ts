@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCli, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
+import { waitUntil } from './helpers/wait.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-restart-'));
 
@@ -47,12 +48,12 @@ describe('iso8583 gateway with an upstream restart', () => {
     // The bank comes back on the same port.
     const second = startCli(['simulate-host', '--port', String(first.port)]);
     await second.waitForLine(/listening on/);
-    let answer: Record<string, unknown> = {};
-    for (let i = 0; i < 200; i++) {
-      answer = await client.request(purchase('RESTART1', stan++, 100));
-      if (answer['39'] === '00') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // The link reconnects on its own (jittered backoff): wait until the gateway reports it connected, then buy.
+    await waitUntil(async () => {
+      const stats = (await (await fetch(`http://${gw.http.host}:${gw.http.port}/stats`)).json()) as { upstream: { connected: number } };
+      return stats.upstream.connected > 0;
+    }, { what: 'the gateway to reconnect to the bank on its old port' });
+    const answer = await client.request(purchase('RESTART1', stan, 100));
     assert.equal(answer['39'], '00', 'served again after the reconnection');
     assert.deepEqual(client.strays, []);
     await client.close();

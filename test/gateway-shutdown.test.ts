@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
 import { approve, startBank } from './helpers/bank.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
@@ -18,18 +18,14 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Requests the gateway has taken from its clients so far. */
-async function accepted(http: { host: string; port: number }): Promise<number> {
-  const stats = (await (await fetch(`http://${http.host}:${http.port}/stats`)).json()) as { upstream: { requests: number } };
-  return stats.upstream.requests;
-}
-
 describe('iso8583 gateway on SIGTERM', () => {
   test('delivers the answers still in flight to every client, then exits 0', async () => {
-    // The bank answers after 1 s, so the requests are still in flight when the signal arrives.
-    const bank = await startSimulator(['--delay', '1000']);
+    // The bank holds every answer until the test releases them: they are in flight when the signal arrives.
+    const bank = await startBank(() => undefined);
+    const held: (() => void)[] = [];
+    bank.onRequest((request, write) => held.push(() => write(approve(request))));
     const gw = await startGateway([
-      '--upstream', `${bank.host}:${bank.port}`,
+      '--upstream', `127.0.0.1:${bank.port}`,
       '--reversal-journal', join(work, 'journal-a'),
       '--log-level', 'warn',
     ]);
@@ -40,10 +36,12 @@ describe('iso8583 gateway on SIGTERM', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(Object.fromEntries(Object.entries(purchase('STOPWEB1', 1, 999)).map(([k, v]) => [k, String(v)]))),
     });
-    // All 7 taken (the bank holds each answer for 1 s, so they are still in flight): stop now.
-    while ((await accepted(gw.http)) < 7) await new Promise((r) => setTimeout(r, 20));
+    // All 7 at the bank, none answered: stop now, and answer only once the gateway says it is draining.
+    await bank.waitFor((m, i) => i === 6 && m['0'] === '0200');
     gw.process.kill('SIGTERM');
     await gw.process.waitForLine(/SIGTERM: stopping/);
+    assert.equal(held.length, 7);
+    for (const release of held) release();
     const results = await Promise.all(answers);
     results.forEach((answer, i) => {
       assert.equal(answer['41'], `STOP000${i + 1}`);
@@ -57,7 +55,8 @@ describe('iso8583 gateway on SIGTERM', () => {
     assert.match(gw.process.stdout(), /gateway stopped/);
     // After the signal no new client is accepted.
     await assert.rejects(PosClient.open(gw.pos.host, gw.pos.port));
-    bank.process.kill();
+    await Promise.all(clients.map((c) => c.close()));
+    await bank.close();
   });
 
   test('sends the pending reversal before exiting; the client whose request timed out got response code 68', async () => {
@@ -93,6 +92,36 @@ describe('iso8583 gateway on SIGTERM', () => {
     const exit = await gw.process.exited;
     assert.equal(exit.code, 0);
     assert.match(gw.process.stdout(), /gateway stopped/);
+    await client.close();
+    await bank.close();
+  });
+
+  test('a second SIGTERM aborts at once: exit 1 long before a 60 s shutdown deadline, with a request held by the bank', async () => {
+    // The bank takes the purchase and never answers it.
+    const bank = await startBank(() => undefined);
+    const gw = await startGateway([
+      '--upstream', `127.0.0.1:${bank.port}`,
+      '--request-timeout', '60000',
+      '--shutdown-deadline', '60000',
+      '--reversal-journal', join(work, 'journal-abort'),
+      '--log-level', 'warn',
+    ]);
+    const client = await PosClient.open(gw.pos.host, gw.pos.port);
+    const held = client.request(purchase('HELDTRM1', 51, 5100)).then(
+      (answer) => ({ answer }),
+      (err: unknown) => ({ err }),
+    );
+    await bank.waitFor((m) => m['0'] === '0200' && m['41'] === 'HELDTRM1');
+    gw.process.kill('SIGTERM');
+    await gw.process.waitForLine(/SIGTERM: stopping/);
+    gw.process.kill('SIGTERM');
+    const exit = await exitWithin(gw.process, 10_000, 'the gateway after a second SIGTERM');
+    assert.equal(exit.code, 1, 'an aborted stop exits non-zero');
+    assert.match(gw.process.stdout(), /SIGTERM again: aborting/);
+    assert.match(gw.process.stdout(), /gateway aborted/);
+    // The held request has one outcome: an answer from the gateway (91) or its connection closed; never silence.
+    const outcome = await held;
+    if ('answer' in outcome) assert.equal(outcome.answer['39'], '91');
     await client.close();
     await bank.close();
   });

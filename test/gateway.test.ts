@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startCli, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
+import { waitUntil } from './helpers/wait.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-gateway-'));
 let gateway: CliProcess;
@@ -150,10 +151,9 @@ describe('iso8583 gateway', () => {
     renameSync(logFile, `${logFile}.1`);
     gateway.kill('SIGHUP');
     // The gateway logs the SIGHUP to the reopened file: wait for the new file to appear with that line.
-    for (let i = 0; i < 200 && !(existsSync(logFile) && readFileSync(logFile, 'utf8').includes('SIGHUP')); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.match(readFileSync(logFile, 'utf8'), /SIGHUP/);
+    await waitUntil(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('SIGHUP'), {
+      what: 'the SIGHUP line in the reopened log file',
+    });
     const stats = (await (await fetch(`${http}/stats`)).json()) as { upstream: { requests: number } };
     assert.equal(stats.upstream.requests, 0);
     const logs = readFileSync(`${logFile}.1`, 'utf8') + readFileSync(logFile, 'utf8');

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { MessageStream, createCodec } from '@iso8583/codec';
 import type { MessageInput } from '@iso8583/codec';
 import type { Connector } from '@iso8583/connector';
+import { LatencyHistogram } from '@iso8583/cli';
 
 const codec = createCodec('iso87ascii');
 
@@ -27,29 +28,13 @@ export interface LoadResult {
   codes: Record<string, number>;
   /** Seconds of the run. */
   seconds: number;
-  /** Latencies in ms (sample of at most `maxSamples`). */
-  latencies: Float64Array;
-}
-
-/** A latency recorder keeping at most `size` samples (ring). */
-class Samples {
-  readonly values: Float64Array;
-  count = 0;
-  constructor(size: number) {
-    this.values = new Float64Array(size);
-  }
-  add(ms: number): void {
-    this.values[this.count % this.values.length] = ms;
-    this.count++;
-  }
-  taken(): Float64Array {
-    return this.values.slice(0, Math.min(this.count, this.values.length));
-  }
+  /** Latencies in ms (the shared histogram of `@iso8583/cli`). */
+  latencies: LatencyHistogram;
 }
 
 /** `clients` POS connections to `host:port`, each with `depth` requests in flight, for `ms` milliseconds. */
 export async function posLoad(host: string, port: number, clients: number, depth: number, ms: number): Promise<LoadResult> {
-  const samples = new Samples(1 << 21);
+  const samples = new LatencyHistogram();
   let answers = 0;
   const codes: Record<string, number> = {};
   const until = performance.now() + ms;
@@ -70,7 +55,7 @@ export async function posLoad(host: string, port: number, clients: number, depth
             const t = sentAt.get(s);
             if (t !== undefined) {
               sentAt.delete(s);
-              samples.add(performance.now() - t);
+              samples.record(performance.now() - t);
             }
             answers++;
             const rc = String(answer['39']);
@@ -94,12 +79,12 @@ export async function posLoad(host: string, port: number, clients: number, depth
       }),
     ),
   );
-  return { answers, codes, seconds: (performance.now() - start) / 1000, latencies: samples.taken() };
+  return { answers, codes, seconds: (performance.now() - start) / 1000, latencies: samples };
 }
 
 /** The connector alone: `inFlight` concurrent request loops on one connector, for `ms` milliseconds. */
 export async function connectorLoad(connector: Connector, inFlight: number, ms: number): Promise<LoadResult> {
-  const samples = new Samples(1 << 21);
+  const samples = new LatencyHistogram();
   let answers = 0;
   const codes: Record<string, number> = {};
   const until = performance.now() + ms;
@@ -112,19 +97,12 @@ export async function connectorLoad(connector: Connector, inFlight: number, ms: 
         stan = (stan % 999_999) + 1;
         const t = performance.now();
         const answer = await connector.request(purchase(terminal, stan));
-        samples.add(performance.now() - t);
+        samples.record(performance.now() - t);
         answers++;
         const rc = String(answer['39']);
         codes[rc] = (codes[rc] ?? 0) + 1;
       }
     }),
   );
-  return { answers, codes, seconds: (performance.now() - start) / 1000, latencies: samples.taken() };
-}
-
-/** The q-quantile (0..1) of some latencies. */
-export function quantile(values: Float64Array, q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  return { answers, codes, seconds: (performance.now() - start) / 1000, latencies: samples };
 }

@@ -5,6 +5,7 @@
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { MessageStream, createCodec, encodeFrame } from '@iso8583/codec';
+import { LatencyHistogram } from '@iso8583/cli';
 
 const [port, connections, depth, total] = process.argv.slice(2).map(Number) as [number, number, number, number];
 const codec = createCodec('iso87ascii');
@@ -19,7 +20,7 @@ const frames = Array.from({ length: 1000 }, (_, i) =>
 );
 
 const perConnection = Math.floor(total / connections);
-const latencies = new Float64Array(perConnection * connections);
+const latencies = new LatencyHistogram();
 const t0 = performance.now();
 await Promise.all(Array.from({ length: connections }, (_, c) => new Promise<void>((resolve, reject) => {
   const socket = connect(port, '127.0.0.1', () => {
@@ -30,7 +31,8 @@ await Promise.all(Array.from({ length: connections }, (_, c) => new Promise<void
     let received = 0;
     const stream = new MessageStream(socket, { framing }, {
       frame: () => {
-        latencies[c * perConnection + received++] = performance.now() - sentAt[head++]!;
+        latencies.record(performance.now() - sentAt[head++]!);
+        received++;
         if (sent < perConnection) send();
         if (head > 4096) {
           sentAt.splice(0, head);
@@ -51,6 +53,4 @@ await Promise.all(Array.from({ length: connections }, (_, c) => new Promise<void
   socket.on('error', reject);
 })));
 const seconds = (performance.now() - t0) / 1000;
-const sorted = latencies.sort();
-const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
-process.stdout.write(`${JSON.stringify({ rate: latencies.length / seconds, p50: at(0.5), p99: at(0.99), replies: latencies.length })}\n`);
+process.stdout.write(`${JSON.stringify({ rate: latencies.count / seconds, p50: latencies.quantile(0.5), p99: latencies.quantile(0.99), replies: latencies.count })}\n`);

@@ -1,9 +1,11 @@
 /**
  * An authorising sequence: a stand-in that decides on its own, without the bank (as a switch does when the issuer is
  * unreachable). Approves purchases (0100/0200) up to a floor limit, declines larger ones with response code 61
- * (exceeds withdrawal amount limit), answers echo tests (0800), and refuses any other MTI with 12 (invalid
- * transaction). The reply is a message object; the endpoint packs it in the dialect of the connection.
+ * (exceeds withdrawal amount limit), answers echo tests (0800), and refuses any other request with 12 (invalid
+ * transaction); a message that expects no answer (a response) gets none. The reply MTI is the codec's `responseMti`
+ * (0401 -> 0410). The reply is a message object; the endpoint packs it in the dialect of the connection.
  */
+import { responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import type { InboundMessage, SequenceContext } from '@iso8583/inbound';
 
@@ -15,9 +17,11 @@ const ECHOED = ['3', '4', '7', '11', '12', '13', '41', '42', '49'];
 
 let approvals = 0;
 
-export default function authorise(message: InboundMessage, context: SequenceContext): IsoMessage {
+export default function authorise(message: InboundMessage, context: SequenceContext): IsoMessage | undefined {
   const request = message.fields;
-  const reply: IsoMessage = { '0': message.mti.slice(0, 2) + String(Number(message.mti[2]) + 1) + message.mti[3] };
+  const mti = responseMti(message.mti);
+  if (mti === undefined) return undefined;
+  const reply: IsoMessage = { '0': mti };
   for (const id of ECHOED) {
     const value = request[id];
     if (typeof value === 'string') reply[id] = value;

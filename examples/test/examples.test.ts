@@ -14,6 +14,7 @@ import { repoRoot } from '@iso8583/test-support';
 import { buildApp } from '../fastify-app.js';
 import { mediate } from '../mediation.js';
 import authorise, { FLOOR_LIMIT } from '../sequences/authorise.js';
+import onError from '../sequences/on-error.js';
 
 const run = promisify(execFile);
 let bank: InboundEndpoint;
@@ -54,9 +55,13 @@ describe('examples', () => {
     assert.equal(answer['41'], 'APPTERM2');
     assert.equal(answer['39'], '00');
 
+    // The simulator approves a balance inquiry (0100, processing code 31) on a known card and reports the balance.
     const balance = await fetch(`http://127.0.0.1:${address.port}/balance/APPTERM3`);
     assert.equal(balance.status, 200);
-    assert.equal(typeof ((await balance.json()) as { responseCode: unknown }).responseCode, 'string');
+    const inquiry = (await balance.json()) as { responseCode: unknown; balance: unknown };
+    assert.equal(inquiry.responseCode, '00');
+    const bad = await fetch(`http://127.0.0.1:${address.port}/balance/NOT-A-TERMINAL`);
+    assert.equal(bad.status, 400, 'a terminal id that is not 1-8 letters or digits is refused');
   });
 
   test('the mediation script sends ISOMessage XML and prints the XML answer (run as a process)', async () => {
@@ -74,13 +79,33 @@ describe('examples', () => {
     const message = (fields: Record<string, string>): InboundMessage =>
       ({ fields, mti: fields['0'], xml: '', raw: Buffer.alloc(0), header: Buffer.alloc(0) }) as InboundMessage;
     const small = authorise(message({ '0': '0200', '4': String(FLOOR_LIMIT).padStart(12, '0'), '11': '000001', '41': 'T1' }), context);
-    assert.equal(small['0'], '0210');
-    assert.equal(small['39'], '00');
-    assert.equal(small['2'], undefined, 'the PAN is not echoed');
+    assert.equal(small?.['0'], '0210');
+    assert.equal(small?.['39'], '00');
+    assert.equal(small?.['2'], undefined, 'the PAN is not echoed');
     const big = authorise(message({ '0': '0100', '4': String(FLOOR_LIMIT + 1).padStart(12, '0'), '11': '000002', '41': 'T1' }), context);
-    assert.equal(big['0'], '0110');
-    assert.equal(big['39'], '61');
+    assert.equal(big?.['0'], '0110');
+    assert.equal(big?.['39'], '61');
     const echo = authorise(message({ '0': '0800', '11': '000003', '70': '301' }), context);
-    assert.deepEqual([echo['0'], echo['39'], echo['70']], ['0810', '00', '301']);
+    assert.deepEqual([echo?.['0'], echo?.['39'], echo?.['70']], ['0810', '00', '301']);
+  });
+
+  test('the authorising sequence answers a repeat reversal 0401 with 0410 (refused, 12) and a response with nothing', () => {
+    const context = { logger: { info: () => undefined } } as unknown as SequenceContext;
+    const message = (fields: Record<string, string>): InboundMessage =>
+      ({ fields, mti: fields['0'], xml: '', raw: Buffer.alloc(0), header: Buffer.alloc(0) }) as InboundMessage;
+    const repeat = authorise(message({ '0': '0401', '11': '000004', '41': 'T1' }), context);
+    assert.deepEqual([repeat?.['0'], repeat?.['39'], repeat?.['11']], ['0410', '12', '000004']);
+    assert.equal(authorise(message({ '0': '0210', '11': '000005', '41': 'T1' }), context), undefined);
+  });
+
+  test('the onError sequence answers 91 for a connector failure and 96 otherwise, with the response MTI of a repeat', () => {
+    const context = (code: string): SequenceContext =>
+      ({ logger: { warn: () => undefined }, error: { code } }) as unknown as SequenceContext;
+    const message = (fields: Record<string, string>): InboundMessage =>
+      ({ fields, mti: fields['0'], xml: '', raw: Buffer.alloc(0), header: Buffer.alloc(0) }) as InboundMessage;
+    const down = onError(message({ '0': '0401', '11': '000006', '41': 'T1', '2': '4111111111111111' }), context('ISO8583_ERR_CONNECTOR_CLOSED'));
+    assert.deepEqual([down?.['0'], down?.['39'], down?.['11'], down?.['2']], ['0410', '91', '000006', undefined]);
+    const broken = onError(message({ '0': '0200', '11': '000007', '41': 'T1' }), context('ISO8583_ERR_SEQUENCE_TIMEOUT'));
+    assert.deepEqual([broken?.['0'], broken?.['39']], ['0210', '96']);
   });
 });

@@ -5,15 +5,15 @@
  */
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
+import { FrameDecoder, createCodec, encodeFrame, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 
 const codec = createCodec('iso87ascii');
 
-/** The ordinary answer to a request: response MTI, fields echoed, response code 00. */
+/** The ordinary answer to a request: response MTI (the codec's rule), fields echoed, response code 00. */
 export function approve(request: IsoMessage): IsoMessage {
   const mti = String(request['0']);
-  const out: IsoMessage = { '0': mti.slice(0, 2) + String(Number(mti[2]) + 1) + (mti[3] === '1' ? '0' : mti[3]) };
+  const out: IsoMessage = { '0': responseMti(mti) ?? mti };
   for (const id of ['3', '4', '7', '11', '12', '13', '41', '42', '49', '70']) {
     const v = request[id];
     if (typeof v === 'string') out[id] = v;
@@ -29,8 +29,11 @@ export interface ScriptedBank {
   received: IsoMessage[];
   /** Replaces the answering rule by one that may answer later through `write`. */
   onRequest(handler: (request: IsoMessage, write: (reply: IsoMessage) => void) => void): void;
-  /** Resolves when a request satisfying `test` has been received (or has already been). */
-  waitFor(test: (m: IsoMessage, index: number) => boolean): Promise<IsoMessage>;
+  /**
+   * Resolves when a request satisfying `test` has been received (or has already been); rejects naming what was
+   * awaited (and how many requests came) when none has after `limitMs` (default 30000).
+   */
+  waitFor(test: (m: IsoMessage, index: number) => boolean, limitMs?: number): Promise<IsoMessage>;
   close(): Promise<void>;
 }
 
@@ -72,10 +75,23 @@ export async function startBank(answer: (request: IsoMessage) => IsoMessage | un
     onRequest: (h) => {
       handler = h;
     },
-    waitFor: (test) => {
+    waitFor: (test, limitMs = 30_000) => {
       const found = received.find((m, i) => test(m, i));
       if (found !== undefined) return Promise.resolve(found);
-      return new Promise((resolve) => waiters.push({ test, resolve }));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const at = waiters.findIndex((w) => w.test === test);
+          if (at >= 0) waiters.splice(at, 1);
+          reject(new Error(`the bank received no request matching ${test.toString().slice(0, 120)} within ${limitMs} ms (${received.length} received)`));
+        }, limitMs);
+        waiters.push({
+          test,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
+      });
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -137,6 +137,26 @@ export async function startSimulator(args: string[] = []): Promise<{ process: Cl
 export interface GatewayAddresses {
   pos: { host: string; port: number };
   http: { host: string; port: number };
+  /** The separate metrics listener (`--metrics`), when there is one. */
+  metrics?: { host: string; port: number };
+}
+
+/**
+ * Resolves with how `p` exited once it has, or rejects with `what` when it is still running after `limitMs` (the
+ * process is left to `stopAll`).
+ */
+export async function exitWithin(p: CliProcess, limitMs: number, what: string): Promise<Exit & { elapsedMs: number }> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still running after ${limitMs} ms; stdout: ${p.stdout().slice(-500)} stderr: ${p.stderr().slice(-1000)}`)), limitMs);
+  });
+  try {
+    const exit = await Promise.race([p.exited, late]);
+    return { ...exit, elapsedMs: Date.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Starts `iso8583 gateway --listen 0 --http 0 [args]` and resolves with the addresses it printed. */
@@ -145,6 +165,8 @@ export async function startGateway(
   options: { env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ process: CliProcess } & GatewayAddresses> {
   const p = startCli(['gateway', '--listen', '0', '--http', '0', ...args], options);
-  const m = await p.waitForLine(/^gateway listening pos=(\S+) http=(\S+)/);
-  return { process: p, pos: hostPort(m[1] as string), http: hostPort(m[2] as string) };
+  const m = await p.waitForLine(/^gateway listening pos=(\S+) http=(\S+)(?: metrics=(\S+))?/);
+  const addresses: GatewayAddresses = { pos: hostPort(m[1] as string), http: hostPort(m[2] as string) };
+  if (m[3] !== undefined) addresses.metrics = hostPort(m[3]);
+  return { process: p, ...addresses };
 }

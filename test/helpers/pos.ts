@@ -63,14 +63,25 @@ export class PosClient {
     });
   }
 
-  /** Sends a request and resolves with its answer (rejects if the connection closes first). */
-  request(message: MessageInput): Promise<IsoMessage> {
+  /**
+   * Sends a request and resolves with its answer; rejects if the connection closes first, or naming the terminal and
+   * STAN when no answer came within `limitMs` (default 60000).
+   */
+  request(message: MessageInput, limitMs = 60_000): Promise<IsoMessage> {
     if (this.closedError !== undefined) return Promise.reject(this.closedError);
     const packed = codec.pack(message);
     const sent = codec.unpack(packed);
     const key = `${String(sent['11'])}/${String(sent['41'])}`;
     return new Promise((resolve, reject) => {
-      this.pending.set(key, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.pending.delete(key);
+        reject(new Error(`no answer to ${String(sent['0'])} STAN/terminal ${key} within ${limitMs} ms`));
+      }, limitMs);
+      const settle = <T>(fn: (v: T) => void) => (v: T): void => {
+        clearTimeout(timer);
+        fn(v);
+      };
+      this.pending.set(key, { resolve: settle(resolve), reject: settle(reject) });
       this.socket.write(encodeFrame(packed, { lengthHeader: 'binary2' }));
     });
   }

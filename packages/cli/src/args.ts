@@ -15,6 +15,8 @@ export const CLI_ERROR_CODES = {
   ISO8583_ERR_CLI_INPUT: 'The input is empty, holds no message, ends inside a frame, or is not the form `--input` asks for.',
   ISO8583_ERR_CLI_FILE: 'A file named by a flag (TLS material) cannot be read; names the flag.',
   ISO8583_ERR_CLI_LOAD: 'The load generator could not connect any of its terminals to the host.',
+  ISO8583_ERR_CLI_LISTEN:
+    'A listener cannot open its port (in use, not permitted, address not available); names the flag (`--port`, `--listen`, `--http`, `--metrics`) or the path in the flow file (`/http/port`) and the reason (`EADDRINUSE`).',
   ISO8583_ERR_CLI_UNEXPECTED: 'An error without a code reached the command (a bug to report); the message says what failed.',
   ISO8583_ERR_CLI_UNSETTLED: 'A command stopped without an outcome (a library promise that never settled); a bug to report.',
 } as const;
@@ -25,6 +27,20 @@ export type CliErrorCode = keyof typeof CLI_ERROR_CODES;
 /** Makes a coded error of the command. */
 export function cliError(code: CliErrorCode, message: string, field?: string): Iso8583Error {
   return new Iso8583Error(code, message, field === undefined ? {} : { field });
+}
+
+/**
+ * The error of a listener that could not open `host:port`: `ISO8583_ERR_CLI_LISTEN` naming `flag` and the system's
+ * reason (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`), with the original error as `cause`.
+ */
+export function listenError(err: unknown, flag: string, host: string, port: number): Iso8583Error {
+  const cause = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  // The inbound endpoint wraps the socket error (ISO8583_ERR_INBOUND_LISTEN, the system code in `cause`).
+  const reason = [cause?.cause?.code, cause?.code].find((c) => typeof c === 'string' && /^E[A-Z]+$/.test(c)) ?? 'error';
+  return new Iso8583Error('ISO8583_ERR_CLI_LISTEN', `${flag}: cannot listen on ${host}:${port} (${String(reason)})`, {
+    field: flag,
+    cause: err,
+  });
 }
 
 /** The description of one flag, as `node:util` `parseArgs` takes it. */

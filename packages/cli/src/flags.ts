@@ -8,6 +8,8 @@ import { resolveDialect } from '@iso8583/codec';
 import type { Codec, Dialect, FramingOptions, LengthHeader } from '@iso8583/codec';
 import type { FlagSpecs, FlagValues } from './args.js';
 import { booleanFlag, choiceFlag, cliError, integerFlag, stringFlag } from './args.js';
+import { flagHelp, flagSpecs } from './flag-table.js';
+import type { FlagRow } from './flag-table.js';
 
 /** The dialect used when `--dialect` is not given. */
 export const DEFAULT_DIALECT = 'iso87ascii';
@@ -16,52 +18,65 @@ export const DEFAULT_DIALECT = 'iso87ascii';
 export const FRAME_CHOICES: readonly LengthHeader[] = ['none', 'binary2', 'binary4', 'bcd2', 'ascii4'];
 
 /** `--dialect NAME|FILE.json|FILE.xml` and `--lenient`. */
-export const DIALECT_FLAGS: FlagSpecs = {
-  dialect: { type: 'string', short: 'd' },
-  lenient: { type: 'boolean' },
-};
+export const DIALECT_ROWS: readonly FlagRow[] = [
+  {
+    flag: 'dialect', short: 'd', kind: 'string', arg: 'NAME|FILE', default: DEFAULT_DIALECT,
+    help: 'a built-in dialect (iso87ascii, iso87binary), a JSON dialect file (.json) or a jPOS GenericPackager file (.xml)',
+  },
+  { flag: 'lenient', kind: 'boolean', help: 'accept characters that a field type does not allow (as some hosts send)' },
+];
 
 /** `--frame`, `--header-bytes`, `--header-hex` and `--length-includes-header`. */
-export const FRAME_FLAGS: FlagSpecs = {
-  frame: { type: 'string', short: 'f' },
-  'header-bytes': { type: 'string' },
-  'header-hex': { type: 'string' },
-  'length-includes-header': { type: 'boolean' },
-};
+export const FRAME_ROWS: readonly FlagRow[] = [
+  {
+    flag: 'frame', short: 'f', kind: 'choice', arg: 'KIND', choices: FRAME_CHOICES,
+    help: `the length header: ${FRAME_CHOICES.join(', ')} (none: the stream is cut by decoding the message)`,
+  },
+  {
+    flag: 'header-bytes', kind: 'integer', arg: 'N', min: 0, max: 64, default: 0,
+    help: 'fixed header bytes after the length and before the message (e.g. 5 for a TPDU)',
+  },
+  { flag: 'header-hex', kind: 'string', arg: 'HEX', help: 'the fixed header to send (sets --header-bytes to its length)' },
+  { flag: 'length-includes-header', kind: 'boolean', help: 'the length header counts its own bytes' },
+];
 
 /** `--tls` and the TLS material flags. */
-export const TLS_FLAGS: FlagSpecs = {
-  tls: { type: 'boolean' },
-  'tls-ca': { type: 'string' },
-  'tls-cert': { type: 'string' },
-  'tls-key': { type: 'string' },
-  'tls-servername': { type: 'string' },
-  'tls-insecure': { type: 'boolean' },
-};
+export const TLS_ROWS: readonly FlagRow[] = [
+  { flag: 'tls', kind: 'boolean', help: 'use TLS' },
+  { flag: 'tls-ca', kind: 'string', arg: 'FILE', help: 'CA certificates (PEM) to trust; on a listener, clients must present a certificate' },
+  { flag: 'tls-cert', kind: 'string', arg: 'FILE', help: "certificate (PEM): the server's on a listener, the client's on a connection" },
+  { flag: 'tls-key', kind: 'string', arg: 'FILE', help: 'private key (PEM) of --tls-cert' },
+  { flag: 'tls-servername', kind: 'string', arg: 'NAME', defaultText: 'the host', help: 'the name to check the server certificate against (SNI)' },
+  { flag: 'tls-insecure', kind: 'boolean', help: 'do not check the server certificate (tests only)' },
+];
 
-/** The help text of {@link DIALECT_FLAGS}. */
-export const DIALECT_HELP = `Dialect:
-  -d, --dialect NAME|FILE   a built-in dialect (iso87ascii, iso87binary), a JSON dialect file (.json) or a jPOS
-                            GenericPackager file (.xml). Default: ${DEFAULT_DIALECT}
-      --lenient             accept characters that a field type does not allow (as some hosts send). Default: off`;
+/**
+ * `--host` (default `127.0.0.1`) and `--port` of a network command; `portMin` 0 lets a listener pick a free port.
+ */
+export function endpointRows(portMin: 0 | 1, portHelp: string): FlagRow[] {
+  return [
+    { flag: 'host', kind: 'string', arg: 'HOST', default: '127.0.0.1', help: portMin === 0 ? 'the address to listen on' : 'the host' },
+    { flag: 'port', short: 'p', kind: 'integer', arg: 'PORT', min: portMin, max: 65535, help: portHelp },
+  ];
+}
 
-/** The help text of {@link FRAME_FLAGS}. */
-export const FRAME_HELP = `Framing:
-  -f, --frame KIND          the length header: none, binary2, binary4, bcd2, ascii4 (none: the stream is cut by
-                            decoding the message)
-      --header-bytes N      fixed header bytes after the length and before the message (e.g. 5 for a TPDU). Default 0
-      --header-hex HEX      the fixed header to send (sets --header-bytes to its length)
-      --length-includes-header
-                            the length header counts its own bytes. Default: off`;
+/** The `parseArgs` options of {@link DIALECT_ROWS}. */
+export const DIALECT_FLAGS: FlagSpecs = flagSpecs(DIALECT_ROWS);
 
-/** The help text of {@link TLS_FLAGS}. */
-export const TLS_HELP = `TLS (any --tls-* flag implies --tls):
-      --tls                 use TLS
-      --tls-ca FILE         CA certificates (PEM) to trust; on a listener, clients must present a certificate
-      --tls-cert FILE       certificate (PEM): the server's on a listener, the client's on a connection
-      --tls-key FILE        private key (PEM) of --tls-cert
-      --tls-servername NAME the name to check the server certificate against (SNI). Default: the host
-      --tls-insecure        do not check the server certificate (tests only). Default: off`;
+/** The `parseArgs` options of {@link FRAME_ROWS}. */
+export const FRAME_FLAGS: FlagSpecs = flagSpecs(FRAME_ROWS);
+
+/** The `parseArgs` options of {@link TLS_ROWS}. */
+export const TLS_FLAGS: FlagSpecs = flagSpecs(TLS_ROWS);
+
+/** The help text of {@link DIALECT_ROWS}. */
+export const DIALECT_HELP = `Dialect:\n${flagHelp(DIALECT_ROWS)}`;
+
+/** The help text of {@link FRAME_ROWS}. */
+export const FRAME_HELP = `Framing:\n${flagHelp(FRAME_ROWS)}`;
+
+/** The help text of {@link TLS_ROWS}. */
+export const TLS_HELP = `TLS (any --tls-* flag implies --tls):\n${flagHelp(TLS_ROWS)}`;
 
 /** The dialect and its decoding mode, read from {@link DIALECT_FLAGS}. */
 export interface DialectSettings {
@@ -159,16 +174,22 @@ function tlsWanted(values: FlagValues): boolean {
   return Object.keys(TLS_FLAGS).some((name) => values[name] !== undefined && values[name] !== false);
 }
 
-function readPem(values: FlagValues, name: string): string | undefined {
-  const path = stringFlag(values, name);
+/**
+ * Reads a PEM file named by `flag` (every command and the gateway read TLS material through this one reader);
+ * `undefined` for no path. `ISO8583_ERR_CLI_FILE` naming the flag and the system's reason when it cannot be read.
+ */
+export function readPemFile(path: string | undefined, flag: string): string | undefined {
   if (path === undefined) return undefined;
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
     const reason = (err as { code?: unknown }).code;
-    throw cliError('ISO8583_ERR_CLI_FILE', `--${name}: cannot read the file (${String(reason ?? 'error')})`,
-      `--${name}`);
+    throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: cannot read the file (${String(reason ?? 'error')})`, flag);
   }
+}
+
+function readPem(values: FlagValues, name: string): string | undefined {
+  return readPemFile(stringFlag(values, name), `--${name}`);
 }
 
 /** Reads {@link TLS_FLAGS} for a client; `undefined` when no TLS flag was given. */
@@ -223,9 +244,3 @@ export function hexToBytes(text: string, what: string): Buffer {
   }
   return Buffer.from(clean, 'hex');
 }
-
-/** The host and port of a network command: `--host` (default `127.0.0.1`) and `--port` (required, 0-65535). */
-export const ENDPOINT_FLAGS: FlagSpecs = {
-  host: { type: 'string' },
-  port: { type: 'string', short: 'p' },
-};

@@ -5,17 +5,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isIso8583Error } from '@iso8583/codec';
+import { parseCommandArgs } from '../src/args.js';
 import {
   DIALECT_FLAGS,
   FRAME_FLAGS,
   TLS_FLAGS,
   hexToBytes,
-  parseCommandArgs,
   readClientTls,
   readDialectFlags,
   readFrameFlags,
   readServerTls,
-} from '../src/index.js';
+} from '../src/flags.js';
 
 const FLAGS = { ...DIALECT_FLAGS, ...FRAME_FLAGS, ...TLS_FLAGS };
 

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isIso8583Error } from '@iso8583/codec';
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';
-import { GATEWAY_FLAGS, loadFlow, parseGatewayArgs } from '../src/index.js';
+import { GATEWAY_FLAGS, parseGatewayArgs } from '../src/gateway/config.js';
+import { loadFlow } from '../src/flow/load.js';
 import { runCli } from './cli-process.js';
 
 const UPSTREAM = ['--upstream', '127.0.0.1:9'];

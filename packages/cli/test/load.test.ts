@@ -141,3 +141,37 @@ test('load refuses --count with --duration', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_USAGE: give --count or --duration/);
 });
+
+/** A host that answers every purchase `delayMs` after it arrives (an 0210 with 39 = 00). */
+async function slowHost(t: { after: (fn: () => Promise<void>) => void }, delayMs: number): Promise<number> {
+  const codec = createCodec('iso87ascii');
+  const server = net.createServer((socket) => {
+    const decoder = new FrameDecoder({ lengthHeader: 'binary2' });
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      for (const frame of decoder.push(chunk)) {
+        const reply: IsoMessage = { ...codec.unpack(frame.payload), '0': '0210', '39': '00' };
+        delete reply['2'];
+        delete reply['35'];
+        setTimeout(() => socket.write(encodeFrame(codec.pack(reply), { lengthHeader: 'binary2' })), delayMs);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return (server.address() as net.AddressInfo).port;
+}
+
+test('load --rate counts the wait behind a slow host: latency runs from each request\'s due time, not its write', async (t) => {
+  // One terminal, one request in flight, a host that answers each request 50 ms after it arrives, and a rate of
+  // 100/s: request k is due at 10k ms but cannot be written before the (k-1)th answer, at >= 50k ms. What a terminal
+  // waits for request k is therefore >= 40k + 50 ms; the write-to-answer time alone stays near 50 ms.
+  const port = await slowHost(t, 50);
+  const r = await runCli(['load', '--port', String(port), '--clients', '1', '--count', '20', '--rate', '100', '--json', '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout) as Summary;
+  assert.equal(summary.answered, 20);
+  // Request 19 waited >= 40 * 19 + 50 = 810 ms; request 10 (the median) >= 450 ms.
+  assert.ok(summary.latencyMs.max >= 800, `max ${summary.latencyMs.max} ms includes the queueing delay`);
+  assert.ok(summary.latencyMs.p50 >= 400, `p50 ${summary.latencyMs.p50} ms includes the queueing delay`);
+});

@@ -62,3 +62,4 @@ export type { MessageStreamHandlers, MessageStreamOptions } from './stream/messa
 export { assertSchemaCheck, compileSchemaCheck, schemaCheckError } from './schema/check.js';
 export type { SchemaCheck, SchemaCheckOptions } from './schema/check.js';
 export { recoverFields } from './recover.js';
+export { expectsResponse, responseMti } from './mti.js';

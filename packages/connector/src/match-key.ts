@@ -2,18 +2,14 @@
  * Matching a response to its request. The key is the response MTI (field `"0"` of the match key) and the values of
  * the other match-key fields (default 11 STAN and 41 card acceptor terminal id) as they travel on the wire.
  */
+import { responseMti } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, MessageInput } from '@iso8583/codec';
 
 /**
- * The MTI of the response to a request MTI: the message function (third digit) goes up by one (request -> response,
- * advice -> advice response) and a repeat (origin 1 or 3) is answered as the original (0401 -> 0410).
+ * The MTI of the response to a request MTI: the codec's one rule (jPOS `setResponseMTI`), kept exported here for
+ * compatibility. `undefined` when no response is due.
  */
-export function responseMti(mti: string): string {
-  if (mti.length !== 4) return mti;
-  const fn = mti.charCodeAt(2) - 48;
-  const origin = mti[3] === '1' ? '0' : mti[3] === '3' ? '2' : mti[3];
-  return mti.slice(0, 2) + String(fn + 1) + origin;
-}
+export { responseMti };
 
 /** True for an MTI whose message function (third digit) is a request, advice or notification (even: 0, 2, 4). */
 export function isRequestMti(mti: string): boolean {
@@ -49,7 +45,9 @@ export class MatchKey {
       const field = this.fields[i] as string;
       if (field === '0') {
         const mti = message['0'];
-        key += responseMti(typeof mti === 'number' ? String(mti).padStart(4, '0') : String(mti ?? ''));
+        const text = typeof mti === 'number' ? String(mti).padStart(4, '0') : String(mti ?? '');
+        // A message that expects no response keeps its own MTI: nothing will match it, as nothing should.
+        key += responseMti(text) ?? text;
       }
       else key += wireValue(this.specs[i], message[field]);
       key += '|';

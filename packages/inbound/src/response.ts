@@ -1,16 +1,11 @@
+import { responseMti } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 
 /**
- * The response MTI of a request: the third digit (message function) goes from request (0) to request response (1),
- * or from advice (2) to advice response (3); the fourth (origin) becomes 0, so a repeat (0401, 0421) is answered
- * like the original (0410, 0430). `undefined` for anything that is itself a response or expects none.
+ * The response MTI of a request: the codec's one rule (jPOS `setResponseMTI`; 0401 -> 0410, 0202 -> 0212), kept
+ * exported here for compatibility. `undefined` for anything that is itself a response or expects none.
  */
-export function responseMti(mti: string): string | undefined {
-  if (!/^\d{4}$/.test(mti)) return undefined;
-  const fn = mti.charCodeAt(2) - 48;
-  if (fn !== 0 && fn !== 2) return undefined;
-  return `${mti.slice(0, 2)}${fn + 1}0`;
-}
+export { responseMti };
 
 /**
  * The fields a reply built by the endpoint (response code 30 or 96) echoes from the request: the keys that the

@@ -5,7 +5,9 @@
 import { createCodec, describe, FrameDecoder, toJson, toXml } from '@iso8583/codec';
 import type { Codec, IsoMessage } from '@iso8583/codec';
 import type { FlagValues } from '../args.js';
-import { choiceFlag, cliError, parseCommandArgs } from '../args.js';
+import { cliError, parseCommandArgs } from '../args.js';
+import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
+import type { FlagRow } from '../flag-table.js';
 import { DIALECT_FLAGS, DIALECT_HELP, FRAME_FLAGS, FRAME_HELP, framingOptions, hexToBytes, readDialectFlags, readFrameFlags } from '../flags.js';
 import type { CommandIo } from '../io.js';
 import { inputStream, processIo, readInput, writeText } from '../io.js';
@@ -13,12 +15,16 @@ import { inputStream, processIo, readInput, writeText } from '../io.js';
 /** The output formats of `decode`. */
 export type DecodeFormat = 'json' | 'xml' | 'describe';
 
-const FLAGS = {
-  ...DIALECT_FLAGS,
-  ...FRAME_FLAGS,
-  format: { type: 'string', short: 'o' },
-  input: { type: 'string', short: 'i' },
-} as const;
+/** The command's own flags. */
+const ROWS: readonly FlagRow[] = [
+  {
+    flag: 'format', short: 'o', kind: 'choice', arg: 'FORMAT', choices: ['json', 'xml', 'describe'], default: 'json',
+    help: 'json (one object per message, keyed by field number), xml (ISOMessage) or describe (field names, card data masked)',
+  },
+  { flag: 'input', short: 'i', kind: 'choice', arg: 'KIND', choices: ['raw', 'hex'], default: 'raw', help: 'what stdin holds: raw (bytes) or hex (hex text)' },
+];
+
+const FLAGS = { ...flagSpecs(ROWS), ...DIALECT_FLAGS, ...FRAME_FLAGS };
 
 /** The help text of `iso8583 decode`. */
 export const DECODE_HELP = `Usage: iso8583 decode [flags] [HEX]
@@ -26,9 +32,7 @@ export const DECODE_HELP = `Usage: iso8583 decode [flags] [HEX]
 Decodes a wire image: the hex argument, or the bytes on stdin when no argument is given. With --frame the input
 is a stream of frames (a length header before each message) and every message is printed.
 
-  -o, --format FORMAT       json (one object per message, keyed by field number), xml (ISOMessage) or describe
-                            (field names, card data masked). Default: json
-  -i, --input KIND          what stdin holds: raw (bytes) or hex (hex text). Default: raw
+${flagHelp(ROWS)}
 
 ${DIALECT_HELP}
 
@@ -123,8 +127,9 @@ export async function decodeCommand(argv: string[], io: CommandIo = processIo())
     await writeText(io.stdout, DECODE_HELP);
     return 0;
   }
-  const format = choiceFlag(values, 'format', ['json', 'xml', 'describe'] as const) ?? 'json';
-  const input = choiceFlag(values, 'input', ['raw', 'hex'] as const) ?? 'raw';
+  const own = readFlagTable(ROWS, values);
+  const format = own.format as DecodeFormat;
+  const input = own.input as 'raw' | 'hex';
   const { dialect, lenient } = readDialectFlags(values);
   readFrameFlags(values); // check the framing flags before reading stdin
   const codec = createCodec(dialect, { lenient });

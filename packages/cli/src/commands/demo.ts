@@ -13,12 +13,27 @@ import { createCodec, describe } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
-import { cliError, integerFlag, parseCommandArgs, stringFlag } from '../args.js';
+import { cliError, parseCommandArgs } from '../args.js';
+import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
+import type { FlagRow } from '../flag-table.js';
 import { GATEWAY_DEFAULTS } from '../gateway/config.js';
 import type { GatewayConfig } from '../gateway/config.js';
 import { startGateway } from '../gateway/gateway.js';
-import { createLogger } from '../gateway/logger.js';
-import { handleSignals, hostPort, readyLine } from './gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
+import { createLogger } from '../logger.js';
+import { handleSignals, hostPort } from '../signals.js';
+import { readyLine } from './gateway.js';
+
+/** The command's flags. */
+const ROWS: readonly FlagRow[] = [
+  { flag: 'once', kind: 'boolean', help: 'exit after the sample transactions' },
+  { flag: 'listen', kind: 'integer', arg: 'PORT', max: 65535, default: 0, defaultText: 'any free port', help: "the gateway's POS port" },
+  { flag: 'http', kind: 'integer', arg: 'PORT', max: 65535, defaultText: '8080, or any free port when 8080 is taken (with --once: any free port)', help: "the gateway's HTTP port" },
+  {
+    flag: 'transactions', kind: 'string', arg: 'FILE', defaultText: 'examples/demo/transactions.json of the repository, or the same four built in',
+    help: 'the samples: a JSON list of { "title", "message" }',
+  },
+];
 
 /** The help text of `iso8583 demo`. */
 export const DEMO_HELP = `Usage: iso8583 demo [--once] [--listen PORT] [--http PORT] [--transactions FILE]
@@ -26,12 +41,7 @@ export const DEMO_HELP = `Usage: iso8583 demo [--once] [--listen PORT] [--http P
 Starts a simulated bank, the gateway in front of it, sends sample transactions through the gateway as a POS
 terminal would, prints each request and answer (card data masked), then keeps serving until Ctrl-C.
 
-  --once          exit after the sample transactions
-  --listen PORT   the gateway's POS port (default: any free port)
-  --http PORT     the gateway's HTTP port (default 8080, or any free port when 8080 is taken)
-  --transactions FILE
-                  the samples: a JSON list of { "title", "message" } (default: examples/demo/transactions.json
-                  of the repository, or the same four built in)
+${flagHelp(ROWS)}
 `;
 
 /** One sample transaction of the demo. */
@@ -110,38 +120,44 @@ function indent(text: string): string {
 
 /** Runs `iso8583 demo`. */
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values, help } = parseCommandArgs(argv, {
-    once: { type: 'boolean' },
-    listen: { type: 'string' },
-    http: { type: 'string' },
-    transactions: { type: 'string' },
-  });
+  const { values, help } = parseCommandArgs(argv, flagSpecs(ROWS));
   if (help) {
     process.stdout.write(DEMO_HELP);
     return 0;
   }
-  const once = values.once === true;
-  const samples = demoTransactions(stringFlag(values, 'transactions'));
-  const listen = integerFlag(values, 'listen', { max: 65535 }) ?? 0;
-  const httpFlag = integerFlag(values, 'http', { max: 65535 });
+  const own = readFlagTable(ROWS, values);
+  const once = own.once === true;
+  const samples = demoTransactions(own.transactions as string | undefined);
+  const listen = own.listen as number;
+  const httpFlag = own.http as number | undefined;
   // 8080 by default, so the printed curl command stays the same from run to run; any free port when it is taken.
   const httpPort = httpFlag ?? (once ? 0 : (await portFree(8080)) ? 8080 : 0);
   const log = createLogger({ level: 'warn' });
   const journal = mkdtempSync(join(tmpdir(), 'iso8583-demo-'));
 
-  const bank = createInboundEndpoint({ name: 'bank', port: 0, sequence: createHostSimulator() });
-  const bankAddress = await bank.start();
-  process.stdout.write(`bank (host simulator) listening on ${hostPort(bankAddress)}\n`);
-  const config: GatewayConfig = {
-    ...GATEWAY_DEFAULTS,
-    upstream: hostPort(bankAddress),
-    listen,
-    http: httpPort,
-    reversalJournal: journal,
-    requestTimeout: 5_000,
-    shutdownDeadline: 5_000,
-  };
-  const gateway = await startGateway(config, { logger: log.logger });
+  // The bank keeps the gateway's idle link open (a terminal-facing listener would close a silent one).
+  const bank = createInboundEndpoint({ name: 'bank', port: 0, sequence: createHostSimulator(), firstMessageTimeout: 0 });
+  let gateway: Gateway;
+  try {
+    const bankAddress = await bank.start();
+    process.stdout.write(`bank (host simulator) listening on ${hostPort(bankAddress)}\n`);
+    const config: GatewayConfig = {
+      ...GATEWAY_DEFAULTS,
+      upstream: hostPort(bankAddress),
+      listen,
+      http: httpPort,
+      reversalJournal: journal,
+      requestTimeout: 5_000,
+      shutdownDeadline: 5_000,
+    };
+    gateway = await startGateway(config, { logger: log.logger });
+  } catch (err) {
+    // A port in use, say: nothing of the demo stays behind (the bank's listener, the journal folder).
+    await bank.close({ deadline: 0 });
+    rmSync(journal, { recursive: true, force: true });
+    log.flush();
+    throw err;
+  }
   process.stdout.write(readyLine(gateway) + '\n\n');
 
   const pos = createConnector({

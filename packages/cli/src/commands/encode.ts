@@ -4,16 +4,19 @@
  */
 import { createCodec, encodeFrame, readMessage } from '@iso8583/codec';
 import type { PackOptions } from '@iso8583/codec';
-import { choiceFlag, cliError, parseCommandArgs } from '../args.js';
+import { cliError, parseCommandArgs } from '../args.js';
+import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
+import type { FlagRow } from '../flag-table.js';
 import { DIALECT_FLAGS, DIALECT_HELP, FRAME_FLAGS, FRAME_HELP, framingOptions, readDialectFlags, readFrameFlags } from '../flags.js';
 import type { CommandIo } from '../io.js';
 import { processIo, readInput, writeText } from '../io.js';
 
-const FLAGS = {
-  ...DIALECT_FLAGS,
-  ...FRAME_FLAGS,
-  input: { type: 'string', short: 'i' },
-} as const;
+/** The command's own flags. */
+const ROWS: readonly FlagRow[] = [
+  { flag: 'input', short: 'i', kind: 'choice', arg: 'KIND', choices: ['json', 'xml'], defaultText: 'whichever the input is (XML when it starts with <)', help: 'json or xml' },
+];
+
+const FLAGS = { ...flagSpecs(ROWS), ...DIALECT_FLAGS, ...FRAME_FLAGS };
 
 /** The help text of `iso8583 encode`. */
 export const ENCODE_HELP = `Usage: iso8583 encode [flags] < MESSAGE
@@ -21,7 +24,7 @@ export const ENCODE_HELP = `Usage: iso8583 encode [flags] < MESSAGE
 Reads one message on stdin (JSON keyed by field number, or ISOMessage XML) and prints its wire image as uppercase
 hex. With --frame the length header (and --header-hex) come first. The bitmap is computed.
 
-  -i, --input KIND          json or xml. Default: whichever the input is (XML when it starts with <)
+${flagHelp(ROWS)}
 
 ${DIALECT_HELP}
 
@@ -40,7 +43,7 @@ export async function encodeCommand(argv: string[], io: CommandIo = processIo())
     await writeText(io.stdout, ENCODE_HELP);
     return 0;
   }
-  const input = choiceFlag(values, 'input', ['json', 'xml'] as const);
+  const input = readFlagTable(ROWS, values).input as 'json' | 'xml' | undefined;
   const { dialect, lenient } = readDialectFlags(values);
   const frame = readFrameFlags(values);
   const codec = createCodec(dialect, { lenient });

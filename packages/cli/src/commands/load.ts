@@ -2,50 +2,46 @@
  * `iso8583 load`: many terminals sending 0200 purchases to a host, a progress line on stderr while it runs, and a
  * summary (throughput, latency percentiles, outcomes by response code) on stdout.
  */
+import { MAX_REQUEST_TIMEOUT } from '@iso8583/connector';
 import type { Writable } from 'node:stream';
-import { booleanFlag, cliError, integerFlag, numberFlag, parseCommandArgs, requiredFlag, stringFlag } from '../args.js';
-import { ENDPOINT_FLAGS, FRAME_FLAGS, FRAME_HELP, readClientTls, readDialectFlags, readFrameFlags, TLS_FLAGS, TLS_HELP } from '../flags.js';
+import { cliError, parseCommandArgs, requiredFlag } from '../args.js';
+import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
+import type { FlagRow } from '../flag-table.js';
+import { DIALECT_ROWS, endpointRows, FRAME_FLAGS, FRAME_HELP, readClientTls, readDialectFlags, readFrameFlags, TLS_FLAGS, TLS_HELP } from '../flags.js';
 import type { CommandIo } from '../io.js';
 import { processIo, writeText } from '../io.js';
 import type { LoadOptions, LoadProgress } from '../load/runner.js';
 import { runLoad } from '../load/runner.js';
 import { formatProgress, formatSummary } from '../load/summary.js';
 
-const FLAGS = {
-  ...ENDPOINT_FLAGS,
-  dialect: { type: 'string', short: 'd' },
-  ...FRAME_FLAGS,
-  ...TLS_FLAGS,
-  clients: { type: 'string', short: 'c' },
-  count: { type: 'string', short: 'n' },
-  duration: { type: 'string' },
-  rate: { type: 'string' },
-  'in-flight': { type: 'string' },
-  timeout: { type: 'string' },
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean', short: 'q' },
-} as const;
+/** The command's own flags (and `--dialect`). */
+const ROWS: readonly FlagRow[] = [
+  ...endpointRows(1, 'the port. Required'),
+  { flag: 'clients', short: 'c', kind: 'integer', arg: 'N', min: 1, max: 10_000, default: 10, help: 'terminals (connections)' },
+  { flag: 'count', short: 'n', kind: 'integer', arg: 'M', min: 1, defaultText: '1000 (unless --duration is given)', help: 'requests in total' },
+  { flag: 'duration', kind: 'number', arg: 'S', min: 0.001, max: 86_400 * 7, help: 'send for S seconds instead of a count' },
+  {
+    flag: 'rate', kind: 'number', arg: 'R', min: 0.001, defaultText: 'as fast as answers come back',
+    help: 'at most R requests per second in total, on a fixed schedule (latency counts from each request\'s due time)',
+  },
+  { flag: 'in-flight', kind: 'integer', arg: 'K', min: 1, max: 1000, default: 1, help: 'requests in flight per terminal' },
+  { flag: 'timeout', kind: 'integer', arg: 'MS', min: 1, max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'how long to wait for each answer' },
+  { flag: 'json', kind: 'boolean', help: 'print the summary as JSON' },
+  { flag: 'quiet', short: 'q', kind: 'boolean', help: 'no progress line' },
+  ...DIALECT_ROWS.filter((r) => r.flag === 'dialect'),
+];
+
+const FLAGS = { ...flagSpecs(ROWS), ...FRAME_FLAGS, ...TLS_FLAGS };
 
 /** The help text of `iso8583 load`. */
 export const LOAD_HELP = `Usage: iso8583 load --port PORT [flags]
 
 Many terminals (one connection each, field 41 LD000001, LD000002, ...) send 0200 purchases with test card numbers
 to a host; STANs cycle 000001-999999 per terminal. A progress line goes to stderr every second (rewritten in place
-on a terminal); the summary goes to stdout. Exit code 0 when every request was answered, 1 otherwise.
+on a terminal); the summary goes to stdout. Exit code 0 when every request was answered, 1 otherwise. Latency
+percentiles come from an HDR histogram (3 significant figures).
 
-      --host HOST           the host. Default: 127.0.0.1
-  -p, --port PORT           the port. Required
-  -c, --clients N           terminals (connections). Default: 10
-  -n, --count M             requests in total. Default: 1000 (unless --duration is given)
-      --duration S          send for S seconds instead of a count
-      --rate R              at most R requests per second in total. Default: as fast as answers come back
-      --in-flight K         requests in flight per terminal. Default: 1
-      --timeout MS          how long to wait for each answer. Default: 10000
-      --json                print the summary as JSON
-  -q, --quiet               no progress line
-
-  -d, --dialect NAME|FILE   a built-in dialect (iso87ascii, iso87binary), a JSON dialect file or a jPOS
-                            GenericPackager XML file. Default: iso87ascii
+${flagHelp(ROWS)}
 
 ${FRAME_HELP}
   Default --frame: binary2.
@@ -76,20 +72,22 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
     await writeText(io.stdout, LOAD_HELP);
     return 0;
   }
-  const port = integerFlag({ port: requiredFlag(values, 'port') }, 'port', { min: 1, max: 65535 }) as number;
-  const count = integerFlag(values, 'count', { min: 1 });
-  const duration = numberFlag(values, 'duration', { min: 0.001, max: 86400 * 7 });
+  requiredFlag(values, 'port');
+  const own = readFlagTable(ROWS, values);
+  const port = own.port as number;
+  const count = own.count as number | undefined;
+  const duration = own.duration as number | undefined;
   if (count !== undefined && duration !== undefined) {
     throw cliError('ISO8583_ERR_CLI_USAGE', 'give --count or --duration, not both', '--duration');
   }
   const { dialect } = readDialectFlags(values);
   const frame = readFrameFlags(values, 'binary2');
   const options: LoadOptions = {
-    host: stringFlag(values, 'host') ?? '127.0.0.1',
+    host: own.host as string,
     port,
-    clients: integerFlag(values, 'clients', { min: 1, max: 10000 }) ?? 10,
-    inFlight: integerFlag(values, 'in-flight', { min: 1, max: 1000 }) ?? 1,
-    timeoutMs: integerFlag(values, 'timeout', { min: 1, max: 3600000 }) ?? 10000,
+    clients: own.clients as number,
+    inFlight: own['in-flight'] as number,
+    timeoutMs: own.timeout as number,
     dialect,
     frame: frame.frame ?? 'binary2',
     lengthIncludesHeader: frame.lengthIncludesHeader,
@@ -97,12 +95,12 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
   };
   if (count !== undefined) options.count = count;
   if (duration !== undefined) options.durationMs = duration * 1000;
-  const rate = numberFlag(values, 'rate', { min: 0.001 });
+  const rate = own.rate as number | undefined;
   if (rate !== undefined) options.rate = rate;
   if (frame.header !== undefined) options.header = frame.header;
   const tls = readClientTls(values);
   if (tls !== undefined) options.tls = tls;
-  const progress = booleanFlag(values, 'quiet') ? undefined : progressWriter(io.stderr);
+  const progress = own.quiet === true ? undefined : progressWriter(io.stderr);
   if (progress) options.onProgress = progress.report;
   let summary;
   try {
@@ -110,7 +108,7 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
   } finally {
     progress?.done();
   }
-  const text = booleanFlag(values, 'json') ? `${JSON.stringify(summary)}\n` : formatSummary(summary);
+  const text = own.json === true ? `${JSON.stringify(summary)}\n` : formatSummary(summary);
   await writeText(io.stdout, text);
   return summary.answered === summary.sent && summary.sent > 0 ? 0 : 1;
 }

@@ -3,13 +3,20 @@
  * line per listener (`inbound NAME listening on HOST:PORT`, `http listening on HOST:PORT`) and `flow NAME ready`.
  * Signals as for the gateway: SIGTERM/SIGINT stop gracefully (exit 0), SIGHUP reopens the log file and resets stats.
  */
-import { parseCommandArgs } from '../args.js';
-import { cliError } from '../args.js';
+import { cliError, parseCommandArgs } from '../args.js';
+import { flagHelp, flagSpecs } from '../flag-table.js';
+import type { FlagRow } from '../flag-table.js';
 import { loadFlow } from '../flow/load.js';
 import { flowSchema } from '../flow/schema.js';
 import { startFlow } from '../flow/runner.js';
-import { createLogger } from '../gateway/logger.js';
-import { handleSignals, hostPort } from './gateway.js';
+import { createLogger } from '../logger.js';
+import { handleSignals, hostPort } from '../signals.js';
+
+/** The command's flags. */
+const ROWS: readonly FlagRow[] = [
+  { flag: 'check', kind: 'boolean', help: 'validate the flow file (and the environment variables it reads) and exit' },
+  { flag: 'schema', kind: 'boolean', help: 'print the JSON Schema of flow files (made from connector-manifest.json) and exit' },
+];
 
 /** The help text of `iso8583 run`. */
 export const RUN_HELP = `Usage: iso8583 run FLOW.json [--check] | iso8583 run --schema
@@ -17,13 +24,12 @@ export const RUN_HELP = `Usage: iso8583 run FLOW.json [--check] | iso8583 run --
 Runs the connectors, inbound endpoints (each with its sequence module) and HTTP server declared in a flow file.
 Strings written "\${VAR}" or "\${VAR:-default}" in the file are read from the environment.
 
-  --check        validate the flow file (and the environment variables it reads) and exit
-  --schema       print the JSON Schema of flow files (made from connector-manifest.json) and exit
+${flagHelp(ROWS)}
 `;
 
 /** Runs `iso8583 run`; resolves with the exit code after a stop signal. */
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals, help } = parseCommandArgs(argv, { check: { type: 'boolean' }, schema: { type: 'boolean' } }, 1);
+  const { values, positionals, help } = parseCommandArgs(argv, flagSpecs(ROWS), 1);
   if (help) {
     process.stdout.write(RUN_HELP);
     return 0;

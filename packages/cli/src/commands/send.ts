@@ -3,24 +3,27 @@
  * printed in the same form.
  */
 import { createCodec, invalidMessage, readMessage } from '@iso8583/codec';
-import { createConnector } from '@iso8583/connector';
+import { MAX_REQUEST_TIMEOUT, createConnector } from '@iso8583/connector';
 import type { ConnectorOptions } from '@iso8583/connector';
-import { choiceFlag, cliError, integerFlag, parseCommandArgs, requiredFlag, stringFlag } from '../args.js';
-import { ENDPOINT_FLAGS, FRAME_FLAGS, FRAME_HELP, readClientTls, readDialectFlags, readFrameFlags, TLS_FLAGS, TLS_HELP } from '../flags.js';
+import { cliError, parseCommandArgs, requiredFlag } from '../args.js';
+import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
+import type { FlagRow } from '../flag-table.js';
+import { DIALECT_ROWS, endpointRows, FRAME_FLAGS, FRAME_HELP, readClientTls, readDialectFlags, readFrameFlags, TLS_FLAGS, TLS_HELP } from '../flags.js';
 import type { CommandIo } from '../io.js';
 import { processIo, readInput, writeText } from '../io.js';
 
-const FLAGS = {
-  ...ENDPOINT_FLAGS,
-  dialect: { type: 'string', short: 'd' },
-  ...FRAME_FLAGS,
-  ...TLS_FLAGS,
-  timeout: { type: 'string', short: 't' },
-  input: { type: 'string', short: 'i' },
-} as const;
-
 /** The default of `--timeout`: milliseconds to wait for the response. */
 export const DEFAULT_SEND_TIMEOUT = 30000;
+
+/** The command's own flags (and `--dialect`). */
+const ROWS: readonly FlagRow[] = [
+  ...endpointRows(1, 'the port. Required'),
+  { flag: 'timeout', short: 't', kind: 'integer', arg: 'MS', min: 1, max: MAX_REQUEST_TIMEOUT, default: DEFAULT_SEND_TIMEOUT, help: 'how long to wait for the response' },
+  { flag: 'input', short: 'i', kind: 'choice', arg: 'KIND', choices: ['json', 'xml'], defaultText: 'whichever the input is', help: 'json or xml' },
+  ...DIALECT_ROWS.filter((r) => r.flag === 'dialect'),
+];
+
+const FLAGS = { ...flagSpecs(ROWS), ...FRAME_FLAGS, ...TLS_FLAGS };
 
 /** The help text of `iso8583 send`. */
 export const SEND_HELP = `Usage: iso8583 send --port PORT [flags] < MESSAGE
@@ -28,12 +31,7 @@ export const SEND_HELP = `Usage: iso8583 send --port PORT [flags] < MESSAGE
 Sends one message (JSON keyed by field number, or ISOMessage XML, on stdin) to a host and prints the response in
 the same form. The response is matched by MTI, field 11 (STAN) and field 41 (terminal id).
 
-      --host HOST           the host. Default: 127.0.0.1
-  -p, --port PORT           the port. Required
-  -t, --timeout MS          how long to wait for the response. Default: ${DEFAULT_SEND_TIMEOUT}
-  -i, --input KIND          json or xml. Default: whichever the input is
-  -d, --dialect NAME|FILE   a built-in dialect (iso87ascii, iso87binary), a JSON dialect file or a jPOS
-                            GenericPackager XML file. Default: iso87ascii
+${flagHelp(ROWS)}
 
 ${FRAME_HELP}
   Default --frame: binary2.
@@ -51,9 +49,11 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
     await writeText(io.stdout, SEND_HELP);
     return 0;
   }
-  const port = integerFlag({ port: requiredFlag(values, 'port') }, 'port', { min: 1, max: 65535 }) as number;
-  const timeout = integerFlag(values, 'timeout', { min: 1, max: 3600000 }) ?? DEFAULT_SEND_TIMEOUT;
-  const input = choiceFlag(values, 'input', ['json', 'xml'] as const);
+  requiredFlag(values, 'port');
+  const own = readFlagTable(ROWS, values);
+  const port = own.port as number;
+  const timeout = own.timeout as number;
+  const input = own.input as 'json' | 'xml' | undefined;
   const { dialect } = readDialectFlags(values);
   const frame = readFrameFlags(values, 'binary2');
   const tls = readClientTls(values);
@@ -70,7 +70,7 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
 
   const options: ConnectorOptions = {
     name: 'send',
-    host: stringFlag(values, 'host') ?? '127.0.0.1',
+    host: own.host as string,
     port,
     dialect,
     frame: frame.frame ?? 'binary2',

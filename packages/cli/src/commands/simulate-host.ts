@@ -2,27 +2,36 @@
  * `iso8583 simulate-host`: the host simulator (the "bank" of the demo and the tests) on a TCP or TLS port. Prints
  * `listening on HOST:PORT` once it accepts connections and stops cleanly on SIGTERM or SIGINT.
  */
-import { pino } from 'pino';
-import type { Logger } from 'pino';
+import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundOptions } from '@iso8583/inbound';
-import { choiceFlag, integerFlag, parseCommandArgs, requiredFlag, stringFlag } from '../args.js';
-import { DIALECT_FLAGS, DIALECT_HELP, ENDPOINT_FLAGS, FRAME_FLAGS, FRAME_HELP, readDialectFlags, readFrameFlags, readServerTls, TLS_FLAGS, TLS_HELP } from '../flags.js';
+import { listenError, parseCommandArgs, requiredFlag } from '../args.js';
+import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
+import type { FlagRow } from '../flag-table.js';
+import { DIALECT_FLAGS, DIALECT_HELP, endpointRows, FRAME_FLAGS, FRAME_HELP, readDialectFlags, readFrameFlags, readServerTls, TLS_FLAGS, TLS_HELP } from '../flags.js';
 import type { CommandIo } from '../io.js';
+import { createLogger } from '../logger.js';
 import { processIo, writeText } from '../io.js';
-
-const FLAGS = {
-  ...ENDPOINT_FLAGS,
-  ...DIALECT_FLAGS,
-  ...FRAME_FLAGS,
-  ...TLS_FLAGS,
-  delay: { type: 'string' },
-  balance: { type: 'string' },
-  'log-level': { type: 'string' },
-} as const;
 
 /** The log levels `--log-level` accepts. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The command's own flags. */
+const ROWS: readonly FlagRow[] = [
+  ...endpointRows(0, 'the port; 0 picks a free one. Required'),
+  { flag: 'delay', kind: 'integer', arg: 'MS', min: 0, max: MAX_REQUEST_TIMEOUT, default: 0, help: 'wait this long before each answer' },
+  {
+    flag: 'first-message-timeout', kind: 'integer', arg: 'MS', min: 0, max: MAX_TIMER_DELAY, default: 0,
+    help: 'close a connection that sends no message within this time, 0 = never (a bank keeps idle host-to-host links)',
+  },
+  {
+    flag: 'balance', kind: 'integer', arg: 'MINOR', min: 0, defaultText: '1000000 (10,000.00)',
+    help: 'the opening balance of each card, in minor units (a long load run needs a large one to stay clear of 51, insufficient funds)',
+  },
+  { flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LOG_LEVELS, default: 'warn', help: `pino log level on stderr (${LOG_LEVELS.join(', ')})` },
+];
+
+const FLAGS = { ...flagSpecs(ROWS), ...DIALECT_FLAGS, ...FRAME_FLAGS, ...TLS_FLAGS };
 
 /** The help text of `iso8583 simulate-host`. */
 export const SIMULATE_HOST_HELP = `Usage: iso8583 simulate-host --port PORT [flags]
@@ -31,12 +40,7 @@ Runs the host simulator: answers 0800, 0100, 0200, 0400 and 0420 with realistic 
 card and decline rules. Prints "listening on HOST:PORT" when ready (with --port 0, the port picked). Stops on
 SIGTERM or SIGINT (Ctrl-C) after closing its connections, with exit code 0.
 
-      --host HOST           the address to listen on. Default: 127.0.0.1
-  -p, --port PORT           the port; 0 picks a free one. Required
-      --delay MS            wait this long before each answer. Default: 0
-      --balance MINOR       the opening balance of each card, in minor units (a long load run needs a large one
-                            to stay clear of 51, insufficient funds). Default: 1000000 (10,000.00)
-      --log-level LEVEL     pino log level on stderr (${LOG_LEVELS.join(', ')}). Default: warn
+${flagHelp(ROWS)}
 
 ${DIALECT_HELP}
 
@@ -80,18 +84,21 @@ export async function simulateHostCommand(
     await writeText(io.stdout, SIMULATE_HOST_HELP);
     return 0;
   }
-  const port = integerFlag({ port: requiredFlag(values, 'port') }, 'port', { min: 0, max: 65535 }) as number;
-  const delay = integerFlag(values, 'delay', { min: 0, max: 3600000 }) ?? 0;
-  const balance = integerFlag(values, 'balance', { min: 0 });
-  const level = choiceFlag(values, 'log-level', LOG_LEVELS) ?? 'warn';
+  requiredFlag(values, 'port');
+  const own = readFlagTable(ROWS, values);
+  const port = own.port as number;
+  const delay = own.delay as number;
+  const balance = own.balance as number | undefined;
+  const level = own['log-level'] as string;
   const { dialect, lenient } = readDialectFlags(values);
   const frame = readFrameFlags(values, 'binary2');
   const tls = readServerTls(values);
-  const logger: Logger = pino({ name: 'simulate-host', level }, pino.destination({ dest: 2, sync: true }));
+  const log = createLogger({ level, name: 'simulate-host' });
+  const logger = log.logger;
 
   const options: InboundOptions = {
     name: 'simulate-host',
-    host: stringFlag(values, 'host') ?? '127.0.0.1',
+    host: own.host as string,
     port,
     dialect,
     frame: frame.frame ?? 'binary2',
@@ -99,6 +106,7 @@ export async function simulateHostCommand(
     headerBytes: frame.headerBytes,
     lenient,
     sequence: createHostSimulator(balance === undefined ? { delay } : { delay, defaultBalance: balance }),
+    firstMessageTimeout: own['first-message-timeout'] as number,
     logger,
   };
   if (tls !== undefined) options.tls = tls;
@@ -106,7 +114,9 @@ export async function simulateHostCommand(
   const signals = signalled();
   try {
     const endpoint = createInboundEndpoint(options);
-    const address = await endpoint.start();
+    const address = await endpoint.start().catch((err: unknown) => {
+      throw listenError(err, '--port', options.host ?? '127.0.0.1', port);
+    });
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     await writeText(io.stdout, `listening on ${host}:${address.port}\n`);
     await Promise.race([signals.promise, run.stop ?? new Promise<never>(() => undefined)]);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { FieldProblem } from '@iso8583/codec';
-import { gatewayError } from '../gateway/errors.js';
+import { flowError } from './errors.js';
 import { flowCheck } from './schema.js';
 import { locateValues, positionOf } from './locate.js';
 
@@ -82,7 +82,7 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw gatewayError('ISO8583_ERR_FLOW_FILE', `flow file ${file} cannot be read (${String((err as { code?: unknown }).code ?? 'error')})`, {
+    throw flowError('ISO8583_ERR_FLOW_FILE', `flow file ${file} cannot be read (${String((err as { code?: unknown }).code ?? 'error')})`, {
       field: file,
       cause: err,
     });
@@ -93,7 +93,7 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
     // The parser's text may quote the file; only the position is kept.
     const at = /position (\d+)/.exec((err as Error).message);
     const pos = at === null ? '' : ` (at character ${Number(at[1]) + 1})`;
-    throw gatewayError('ISO8583_ERR_FLOW_FILE', `flow file ${file} is not valid JSON${pos}`, { field: file });
+    throw flowError('ISO8583_ERR_FLOW_FILE', `flow file ${file} is not valid JSON${pos}`, { field: file });
   }
   const positions = locateValues(text);
   const where = (pointer: string): string => {
@@ -121,7 +121,7 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
     };
     problems.sort((a, b) => line(a.field) - line(b.field));
     const located = problems.map((p) => ({ ...p, field: where(p.field) }));
-    throw gatewayError('ISO8583_ERR_FLOW_INVALID', `flow file ${file} is invalid`, { field: file, problems: located });
+    throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file} is invalid`, { field: file, problems: located });
   }
   const dir = dirname(resolve(file));
   const inbound = (flow.inboundEndpoints ?? {}) as Flow['inboundEndpoints'];

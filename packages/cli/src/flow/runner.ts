@@ -5,16 +5,16 @@
  */
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { fastify } from 'fastify';
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { iso8583Connector } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound';
-import { gatewayError } from '../gateway/errors.js';
-import { ResettableStats } from '../gateway/stats.js';
+import { flowError } from './errors.js';
+import { assembleHttp } from '../http/app.js';
+import { listenError } from '../args.js';
+import { waitForReversals } from '../drain.js';
+import { ResettableStats } from '../stats.js';
 import type { Flow } from './load.js';
 import { isModulePath } from './load.js';
 
@@ -45,14 +45,14 @@ export async function importSequence(path: string, pointer: string): Promise<Seq
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (err) {
     const reason = String((err as { code?: unknown }).code ?? (err as Error).name ?? 'error');
-    throw gatewayError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} cannot be loaded (${reason}: ${firstLine(err)})`, {
+    throw flowError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} cannot be loaded (${reason}: ${firstLine(err)})`, {
       field: pointer,
       cause: err,
     });
   }
   const fn = typeof mod.default === 'function' ? mod.default : mod.sequence;
   if (typeof fn !== 'function') {
-    throw gatewayError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} exports no function as \`default\` or \`sequence\``, {
+    throw flowError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} exports no function as \`default\` or \`sequence\``, {
       field: pointer,
     });
   }
@@ -83,36 +83,16 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
   }
 
   let statsBody: () => Record<string, unknown> = () => ({});
-  let beforeConnectorsClose: Promise<unknown> = Promise.resolve();
-  const app: FastifyInstance = fastify({ logger: false, forceCloseConnections: 'idle' });
-  app.get('/stats', async () => statsBody());
-  app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
-  });
+  const pluginOptions: Record<string, Iso8583ConnectorPluginOptions> = {};
   for (const [name, options] of Object.entries(flow.connectors)) {
     const prefix = flow.http?.routes?.[name];
-    const pluginOptions: Record<string, unknown> = {
-      ...options,
-      name,
-      logger: logger.child({ connector: name }),
-      registry,
-    };
-    if (prefix !== undefined) pluginOptions.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, '') };
-    await app.register(iso8583Connector, pluginOptions as unknown as Iso8583ConnectorPluginOptions);
+    const one: Record<string, unknown> = { ...options, name, logger: logger.child({ connector: name }), registry };
+    if (prefix !== undefined) one.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, '') };
+    pluginOptions[name] = one as unknown as Iso8583ConnectorPluginOptions;
   }
-  app.addHook('onClose', async () => {
-    await beforeConnectorsClose;
-  });
-  // Once stopping, every answer closes its connection: a keep-alive connection would hold the server open.
-  let stopping = false;
-  app.addHook('onSend', async (_request, reply) => {
-    if (stopping) reply.header('connection', 'close');
-  });
-  await app.ready();
-  const decorated = (app as unknown as { iso8583?: Record<string, Connector> }).iso8583 ?? {};
-  const connectors: Record<string, Connector> = {};
-  for (const name of Object.keys(flow.connectors)) connectors[name] = decorated[name] as Connector;
+  const assembled = await assembleHttp({ connectors: pluginOptions, monitoring: { registry, stats: () => statsBody() } });
+  const app = assembled.app;
+  const connectors = assembled.connectors;
 
   const endpoints: Record<string, InboundEndpoint> = {};
   const inbound: Record<string, AddressInfo> = {};
@@ -132,12 +112,11 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
       else delete endpointOptions.onError;
       const endpoint = createInboundEndpoint(endpointOptions);
       endpoints[name] = endpoint;
-      inbound[name] = await endpoint.start();
+      inbound[name] = await endpoint.start().catch((err: unknown) => {
+        throw listenError(err, `/inboundEndpoints/${name}/port`, String(options.host ?? '127.0.0.1'), Number(options.port));
+      });
     }
-    if (flow.http !== undefined) {
-      await app.listen({ host: flow.http.host ?? '127.0.0.1', port: flow.http.port });
-      http = app.server.address() as AddressInfo;
-    }
+    if (flow.http !== undefined) http = await assembled.listen(flow.http.host ?? '127.0.0.1', flow.http.port, '/http/port');
   } catch (err) {
     // A port in use, say: undo what started, so that the process can exit with the error.
     await Promise.allSettled(Object.values(endpoints).map((e) => e.close({ deadline: 0 })));
@@ -158,13 +137,9 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
   const close = (deadline = flow.shutdownDeadline): Promise<void> => {
     closing ??= (async () => {
       const until = Date.now() + deadline;
-      stopping = true;
+      assembled.stopKeepAlive();
       const endpointsClosed = Promise.allSettled(Object.values(endpoints).map((e) => e.close({ deadline })));
-      beforeConnectorsClose = endpointsClosed.then(async () => {
-        const pending = (): number =>
-          Object.values(connectors).reduce((n, c) => n + Number(c.stats().reversalsPending ?? 0), 0);
-        while (pending() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-      });
+      assembled.holdConnectorsUntil(endpointsClosed.then(() => waitForReversals(Object.values(connectors), until)));
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<'expired'>((r) => {
         timer = setTimeout(() => r('expired'), deadline + 1_000);

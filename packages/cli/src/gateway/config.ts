@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { compileSchemaCheck } from '@iso8583/codec';
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';
+import type { LengthHeader } from '@iso8583/codec';
+import { FRAME_CHOICES } from '../flags.js';
+import { flagHelp, flagSchema, flagSpecs } from '../flag-table.js';
+import type { FlagRow } from '../flag-table.js';
 import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
 
-/** The length headers a stream can use (see `@iso8583/codec` framing). */
-export const FRAMES = ['none', 'binary2', 'binary4', 'bcd2', 'ascii4'] as const;
-
-/** A length header name. */
-export type FrameName = (typeof FRAMES)[number];
+/** A length header name (`--frame`, `--client-frame`; the choices of `FRAME_CHOICES`). */
+export type FrameName = LengthHeader;
 
 /**
  * The gateway configuration: one key per command-line flag (the flag in camelCase), so that a JSON config file and the
@@ -20,12 +21,20 @@ export interface GatewayConfig {
   upstream: string;
   /** The port for binary POS clients. Default 8583; 0 picks a free port. */
   listen: number;
-  /** The HTTP port (`POST /`, `POST /raw`, `GET /stats`, `GET /metrics`). Default 8080; 0 picks a free port. */
+  /**
+   * The HTTP port for web clients (`POST /`, `POST /raw`; also `GET /stats` and `GET /metrics` when `metrics` is not
+   * set). Default 8080; 0 picks a free port.
+   */
   http: number;
   /** Serve HTTP at all. Default `true` (`--no-http` turns it off). */
   httpEnabled: boolean;
-  /** A separate port for `GET /metrics` and `GET /stats` only. Default: none (served on the HTTP port). */
+  /**
+   * A separate port for `GET /metrics` and `GET /stats`, which then answer 404 on the HTTP port. Default: none
+   * (served on the HTTP port).
+   */
   metrics?: number;
+  /** The address the metrics listener binds to. Default `127.0.0.1` (whatever `bind` is). */
+  metricsHost: string;
   /** The address the listeners bind to. Default `127.0.0.1`. */
   bind: string;
   /** The dialect (built-in name or .json/.xml file) on the upstream side. Default `iso87ascii`. */
@@ -86,120 +95,64 @@ export interface GatewayConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
-type Kind = 'string' | 'port' | 'integer' | 'boolean' | 'frame' | 'hostport' | 'level';
-
-/** One flag: its config key, kind and help text. */
-export interface FlagSpec {
+/** One gateway flag: a row of the common flag table plus its key in {@link GatewayConfig} and the config file. */
+export interface GatewayFlagRow extends FlagRow {
   /** The key in the config file and in {@link GatewayConfig}. */
   key: keyof GatewayConfig;
-  /** The flag without its dashes. */
-  flag: string;
-  /** The kind of value. */
-  kind: Kind;
-  /** The help text. */
-  help: string;
-  /** The value's placeholder in the help (`FILE`, `DIR`). Default: from the kind. */
-  arg?: string;
 }
 
-/** Every gateway flag; the config file schema and the help text are made from this table. */
-export const GATEWAY_FLAGS: readonly FlagSpec[] = [
-  { key: 'upstream', flag: 'upstream', kind: 'hostport', help: 'the bank or switch, HOST:PORT (required)' },
-  { key: 'listen', flag: 'listen', kind: 'port', help: 'port for binary POS clients (default 8583; 0 = any)' },
-  { key: 'http', flag: 'http', kind: 'port', help: 'HTTP port: POST /, POST /raw, GET /stats, GET /metrics (default 8080)' },
-  { key: 'httpEnabled', flag: 'http-enabled', kind: 'boolean', help: 'serve HTTP (default true; --no-http turns it off)' },
-  { key: 'metrics', flag: 'metrics', kind: 'port', help: 'separate port for GET /metrics and GET /stats (default: the HTTP port)' },
-  { key: 'bind', flag: 'bind', arg: 'ADDRESS', kind: 'string', help: 'address the listeners bind to (default 127.0.0.1)' },
-  { key: 'dialect', flag: 'dialect', arg: 'NAME|FILE', kind: 'string', help: 'dialect: built-in name or .json/.xml file (default iso87ascii)' },
-  { key: 'clientDialect', flag: 'client-dialect', arg: 'NAME|FILE', kind: 'string', help: 'dialect of POS clients (default: --dialect)' },
-  { key: 'frame', flag: 'frame', kind: 'frame', help: 'upstream length header: none|binary2|binary4|bcd2|ascii4 (default binary2)' },
-  { key: 'clientFrame', flag: 'client-frame', kind: 'frame', help: 'POS length header (default: --frame)' },
-  { key: 'lengthIncludesHeader', flag: 'length-includes-header', kind: 'boolean', help: 'the length counts itself (default false)' },
-  { key: 'headerBytes', flag: 'header-bytes', arg: 'N', kind: 'integer', help: 'fixed header bytes upstream, e.g. 5 for a TPDU (default 0)' },
-  { key: 'clientHeaderBytes', flag: 'client-header-bytes', arg: 'N', kind: 'integer', help: 'fixed header bytes of POS clients (default: --header-bytes)' },
-  { key: 'tls', flag: 'tls', kind: 'boolean', help: 'TLS towards the upstream (default false)' },
-  { key: 'tlsCa', flag: 'tls-ca', arg: 'FILE', kind: 'string', help: 'CA file (PEM) of the upstream certificate' },
-  { key: 'tlsCert', flag: 'tls-cert', arg: 'FILE', kind: 'string', help: 'client certificate file (PEM) for the upstream' },
-  { key: 'tlsKey', flag: 'tls-key', arg: 'FILE', kind: 'string', help: 'key file (PEM) of --tls-cert' },
-  { key: 'tlsServername', flag: 'tls-servername', arg: 'NAME', kind: 'string', help: 'server name expected in the upstream certificate' },
-  { key: 'tlsInsecure', flag: 'tls-insecure', kind: 'boolean', help: 'do not verify the upstream certificate (testing only)' },
-  { key: 'clientTlsCert', flag: 'client-tls-cert', arg: 'FILE', kind: 'string', help: 'certificate file (PEM): TLS for POS clients' },
-  { key: 'clientTlsKey', flag: 'client-tls-key', arg: 'FILE', kind: 'string', help: 'key file (PEM) of --client-tls-cert' },
-  { key: 'clientTlsCa', flag: 'client-tls-ca', arg: 'FILE', kind: 'string', help: 'CA file (PEM): require POS client certificates' },
-  { key: 'terminalQueue', flag: 'terminal-queue', kind: 'boolean', help: 'one request at a time per terminal (field 41)' },
-  { key: 'reversalJournal', flag: 'reversal-journal', arg: 'DIR', kind: 'string', help: 'directory of the durable reversal journal (default $XDG_STATE_HOME/iso8583/upstream, else ~/.local/state/iso8583/upstream)' },
-  { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', arg: 'MS', kind: 'integer', help: 'ms between attempts of an unanswered reversal (default 10000)' },
-  { key: 'noReversal', flag: 'no-reversal', kind: 'boolean', help: 'do not reverse requests whose outcome is unknown' },
-  { key: 'requestTimeout', flag: 'request-timeout', arg: 'MS', kind: 'integer', help: 'ms to wait for the upstream answer (default 30000)' },
-  { key: 'echoInterval', flag: 'echo-interval', arg: 'MS', kind: 'integer', help: 'ms between echo tests on an idle link, 0 = off (default 60000)' },
-  { key: 'signOn', flag: 'sign-on', kind: 'boolean', help: 'sign on (0800/001) and off with the upstream' },
-  { key: 'maxConnections', flag: 'max-connections', arg: 'N', kind: 'integer', help: 'most POS connections at once (default 1000)' },
-  { key: 'idleTimeout', flag: 'idle-timeout', arg: 'MS', kind: 'integer', help: 'ms before an idle POS connection is closed, 0 = never (default 300000)' },
-  { key: 'shutdownDeadline', flag: 'shutdown-deadline', arg: 'MS', kind: 'integer', help: 'ms SIGTERM waits for in-flight work and reversals (default 10000)' },
-  { key: 'logFile', flag: 'log-file', arg: 'FILE', kind: 'string', help: 'log file, reopened on SIGHUP (default: standard error)' },
-  { key: 'logLevel', flag: 'log-level', kind: 'level', help: 'fatal|error|warn|info|debug|trace|silent (default info)' },
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const PORT = { kind: 'integer', arg: 'PORT', min: 0, max: 65535 } as const;
+const HOST_PORT = '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$';
+
+/** Every gateway flag: type, limits, default and help in one row; the config file schema, the defaults and the help are made from it. */
+export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
+  { key: 'upstream', flag: 'upstream', kind: 'string', arg: 'HOST:PORT', pattern: HOST_PORT, help: 'the bank or switch, HOST:PORT (required)' },
+  { key: 'listen', flag: 'listen', ...PORT, default: 8583, help: 'port for binary POS clients; 0 = any' },
+  { key: 'http', flag: 'http', ...PORT, default: 8080, help: 'HTTP port: POST /, POST /raw (and GET /stats, GET /metrics without --metrics)' },
+  { key: 'httpEnabled', flag: 'http-enabled', kind: 'boolean', default: true, help: 'serve HTTP (--no-http turns it off)' },
+  { key: 'metrics', flag: 'metrics', ...PORT, defaultText: 'on --http', help: 'separate port for GET /metrics and GET /stats, no longer on --http' },
+  { key: 'metricsHost', flag: 'metrics-host', kind: 'string', arg: 'ADDRESS', default: '127.0.0.1', help: 'address the --metrics listener binds to' },
+  { key: 'bind', flag: 'bind', kind: 'string', arg: 'ADDRESS', default: '127.0.0.1', help: 'address the listeners bind to' },
+  { key: 'dialect', flag: 'dialect', kind: 'string', arg: 'NAME|FILE', default: 'iso87ascii', help: 'dialect: built-in name or .json/.xml file' },
+  { key: 'clientDialect', flag: 'client-dialect', kind: 'string', arg: 'NAME|FILE', defaultText: '--dialect', help: 'dialect of POS clients' },
+  { key: 'frame', flag: 'frame', kind: 'choice', choices: FRAME_CHOICES, default: 'binary2', help: 'upstream length header' },
+  { key: 'clientFrame', flag: 'client-frame', kind: 'choice', choices: FRAME_CHOICES, defaultText: '--frame', help: 'POS length header' },
+  { key: 'lengthIncludesHeader', flag: 'length-includes-header', kind: 'boolean', default: false, help: 'the length counts itself' },
+  { key: 'headerBytes', flag: 'header-bytes', kind: 'integer', arg: 'N', default: 0, help: 'fixed header bytes upstream, e.g. 5 for a TPDU' },
+  { key: 'clientHeaderBytes', flag: 'client-header-bytes', kind: 'integer', arg: 'N', defaultText: '--header-bytes', help: 'fixed header bytes of POS clients' },
+  { key: 'tls', flag: 'tls', kind: 'boolean', default: false, help: 'TLS towards the upstream' },
+  { key: 'tlsCa', flag: 'tls-ca', kind: 'string', arg: 'FILE', help: 'CA file (PEM) of the upstream certificate' },
+  { key: 'tlsCert', flag: 'tls-cert', kind: 'string', arg: 'FILE', help: 'client certificate file (PEM) for the upstream' },
+  { key: 'tlsKey', flag: 'tls-key', kind: 'string', arg: 'FILE', help: 'key file (PEM) of --tls-cert' },
+  { key: 'tlsServername', flag: 'tls-servername', kind: 'string', arg: 'NAME', help: 'server name expected in the upstream certificate' },
+  { key: 'tlsInsecure', flag: 'tls-insecure', kind: 'boolean', default: false, help: 'do not verify the upstream certificate (testing only)' },
+  { key: 'clientTlsCert', flag: 'client-tls-cert', kind: 'string', arg: 'FILE', help: 'certificate file (PEM): TLS for POS clients' },
+  { key: 'clientTlsKey', flag: 'client-tls-key', kind: 'string', arg: 'FILE', help: 'key file (PEM) of --client-tls-cert' },
+  { key: 'clientTlsCa', flag: 'client-tls-ca', kind: 'string', arg: 'FILE', help: 'CA file (PEM): require POS client certificates' },
+  { key: 'terminalQueue', flag: 'terminal-queue', kind: 'boolean', default: false, help: 'one request at a time per terminal (field 41)' },
+  { key: 'reversalJournal', flag: 'reversal-journal', kind: 'string', arg: 'DIR', defaultText: '$XDG_STATE_HOME/iso8583/upstream, else ~/.local/state/iso8583/upstream', help: 'directory of the durable reversal journal' },
+  { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms between attempts of an unanswered reversal' },
+  { key: 'noReversal', flag: 'no-reversal', kind: 'boolean', default: false, help: 'do not reverse requests whose outcome is unknown' },
+  { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 30_000, help: 'ms to wait for the upstream answer' },
+  { key: 'echoInterval', flag: 'echo-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 60_000, help: 'ms between echo tests on an idle link, 0 = off' },
+  { key: 'signOn', flag: 'sign-on', kind: 'boolean', default: false, help: 'sign on (0800/001) and off with the upstream' },
+  { key: 'maxConnections', flag: 'max-connections', kind: 'integer', arg: 'N', default: 1000, help: 'most POS connections at once' },
+  { key: 'idleTimeout', flag: 'idle-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 300_000, help: 'ms before an idle POS connection is closed, 0 = never' },
+  { key: 'shutdownDeadline', flag: 'shutdown-deadline', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'ms SIGTERM waits for in-flight work and reversals' },
+  { key: 'logFile', flag: 'log-file', kind: 'string', arg: 'FILE', defaultText: 'standard error', help: 'log file, reopened on SIGHUP' },
+  { key: 'logLevel', flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LEVELS, default: 'info', help: LEVELS.join('|') },
 ];
 
-/** All default values in one place. */
-export const GATEWAY_DEFAULTS = {
-  listen: 8583,
-  http: 8080,
-  httpEnabled: true,
-  bind: '127.0.0.1',
-  dialect: 'iso87ascii',
-  frame: 'binary2',
-  lengthIncludesHeader: false,
-  headerBytes: 0,
-  tls: false,
-  tlsInsecure: false,
-  terminalQueue: false,
-  noReversal: false,
-  reversalRetryInterval: 10_000,
-  requestTimeout: 30_000,
-  echoInterval: 60_000,
-  signOn: false,
-  maxConnections: 1000,
-  idleTimeout: 300_000,
-  shutdownDeadline: 10_000,
-  logLevel: 'info',
-} as const satisfies Partial<GatewayConfig>;
+/** The keys of {@link GatewayConfig} that have a default. */
+type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
+  | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'noReversal' | 'requestTimeout'
+  | 'echoInterval' | 'signOn' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel';
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-function kindSchema(kind: Kind): Record<string, unknown> {
-  switch (kind) {
-    case 'string':
-      return { type: 'string', minLength: 1 };
-    case 'port':
-      return { type: 'integer', minimum: 0, maximum: 65535 };
-    case 'integer':
-      return { type: 'integer', minimum: 0 };
-    case 'boolean':
-      return { type: 'boolean' };
-    case 'frame':
-      return { type: 'string', enum: [...FRAMES] };
-    case 'level':
-      return { type: 'string', enum: LEVELS };
-    case 'hostport':
-      return { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$' };
-  }
-}
-
-/**
- * The duration flags bounded by `MAX_REQUEST_TIMEOUT` (1 hour): the wait for the upstream's answer, and the shutdown,
- * which waits for the requests in flight (and is given one more second on top, which must stay a valid timer delay).
- */
-const REQUEST_WAITS: ReadonlySet<string> = new Set(['requestTimeout', 'shutdownDeadline']);
-
-/**
- * The upper bound of a duration flag (its placeholder is `MS`): {@link REQUEST_WAITS} at most `MAX_REQUEST_TIMEOUT`,
- * any other duration at most `MAX_TIMER_DELAY` (2^31 - 1 ms, the longest delay a Node.js timer honours; a longer one
- * would fire after 1 ms). A larger value is refused naming the flag or key.
- */
-function msBound(f: FlagSpec): { maximum?: number } {
-  if (f.arg !== 'MS') return {};
-  return { maximum: REQUEST_WAITS.has(f.key) ? MAX_REQUEST_TIMEOUT : MAX_TIMER_DELAY };
-}
+/** All default values, read from the rows of {@link GATEWAY_FLAGS}. */
+export const GATEWAY_DEFAULTS: Readonly<Pick<GatewayConfig, DefaultedKey>> = Object.freeze(
+  Object.fromEntries(GATEWAY_FLAGS.flatMap((f) => (f.default === undefined ? [] : [[f.key, f.default]]))),
+) as Pick<GatewayConfig, DefaultedKey>;
 
 /** The JSON Schema of a gateway config file (every key optional except `upstream`, once merged with the flags). */
 export const GATEWAY_CONFIG_SCHEMA = {
@@ -208,7 +161,7 @@ export const GATEWAY_CONFIG_SCHEMA = {
   additionalProperties: false,
   properties: Object.fromEntries([
     ['$schema', { type: 'string' }],
-    ...GATEWAY_FLAGS.map((f) => [f.key, { ...kindSchema(f.kind), ...msBound(f), description: f.help }]),
+    ...GATEWAY_FLAGS.map((f) => [f.key, { ...flagSchema(f), description: f.help }]),
   ]),
 } as const;
 
@@ -256,8 +209,7 @@ export interface ParsedGatewayArgs {
  * problem (unknown flag, bad value, bad file key) is a coded error naming the flag or key.
  */
 export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayConfig> = {}): ParsedGatewayArgs {
-  const specs: FlagSpecs = { config: { type: 'string' }, 'no-http': { type: 'boolean' } };
-  for (const f of GATEWAY_FLAGS) specs[f.flag] = { type: f.kind === 'boolean' ? 'boolean' : 'string' };
+  const specs: FlagSpecs = { config: { type: 'string' }, 'no-http': { type: 'boolean' }, ...flagSpecs(GATEWAY_FLAGS) };
   const parsed = parseCommandArgs(argv, specs, 0);
   const values = parsed.values;
   const help = parsed.help;
@@ -303,20 +255,17 @@ export function splitHostPort(value: string): { host: string; port: number } {
 
 /** The help text of `iso8583 gateway`. */
 export function gatewayHelp(): string {
-  const lines = GATEWAY_FLAGS.map((f) => {
-    const arg = f.arg ?? (f.kind === 'hostport' ? 'HOST:PORT' : f.kind.toUpperCase());
-    const left = f.kind === 'boolean' ? `--${f.flag}` : `--${f.flag} ${arg}`;
-    return `  ${left.padEnd(34)} ${f.help}`;
-  });
   return [
     'Usage: iso8583 gateway --upstream HOST:PORT [flags]',
     '',
     'POS clients (binary ISO 8583 over TCP) and web clients (JSON/XML over HTTP) share one host-to-host link.',
     'Every flag can also be given in a JSON file (--config FILE.json) under its camelCase name; flags win.',
     '',
-    `  ${'--config FILE.json'.padEnd(34)} read the flags from a JSON file`,
-    `  ${'--no-http'.padEnd(34)} no HTTP listener`,
-    ...lines,
+    flagHelp([
+      { flag: 'config', kind: 'string', arg: 'FILE.json', help: 'read the flags from a JSON file' },
+      { flag: 'no-http', kind: 'boolean', help: 'no HTTP listener' },
+      ...GATEWAY_FLAGS,
+    ], 34),
     '',
   ].join('\n');
 }

@@ -1,3 +1,4 @@
+import { responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 
 /** ISO 8583:1987 response codes (field 39) the gateway answers with when the upstream cannot. */
@@ -17,13 +18,6 @@ export const GATEWAY_RESPONSE_CODES = {
 /** Fields of a request echoed in the gateway's own answer (no card data: PAN and tracks are not echoed). */
 const ECHOED = ['3', '4', '7', '11', '12', '13', '32', '37', '41', '42', '49'];
 
-/** The response MTI of a request MTI: the function digit + 1 (0200 -> 0210, 0420 -> 0430). */
-export function responseMti(mti: string): string {
-  if (!/^\d{4}$/.test(mti)) return '0810';
-  const fn = Number(mti[2]);
-  return mti.slice(0, 2) + String(fn % 2 === 0 ? fn + 1 : fn) + mti[3];
-}
-
 /** The response code for a failure of the upstream request, read from the error's `code`. */
 export function failureCode(err: unknown): string {
   const code = String((err as { code?: unknown })?.code ?? '');
@@ -36,9 +30,14 @@ export function failureCode(err: unknown): string {
   return GATEWAY_RESPONSE_CODES.malfunction;
 }
 
-/** The answer the gateway gives a POS client itself when the upstream request failed. */
-export function failureReply(request: IsoMessage, err: unknown): IsoMessage {
-  const out: IsoMessage = { '0': responseMti(String(request['0'] ?? '')) };
+/**
+ * The answer the gateway gives a POS client itself when the upstream request failed, with the codec's response MTI
+ * (a repeat 0401 is answered 0410, as the bank would); `undefined` for a message that expects no answer.
+ */
+export function failureReply(request: IsoMessage, err: unknown): IsoMessage | undefined {
+  const mti = responseMti(String(request['0'] ?? ''));
+  if (mti === undefined) return undefined;
+  const out: IsoMessage = { '0': mti };
   for (const id of ECHOED) {
     const v = request[id];
     if (typeof v === 'string') out[id] = v;

@@ -2,22 +2,24 @@
  * The gateway: one permanent host-to-host link to the bank (the connector, multiplexed, responses matched by MTI +
  * STAN (11) + terminal id (41)), binary POS clients on an inbound endpoint whose sequence forwards each message over
  * that link, and web clients on HTTP (the connector plugin's `POST /` and `POST /raw`), with `GET /stats` and
- * `GET /metrics`.
+ * `GET /metrics` (on a listener of their own, bound to `metricsHost`, when `metrics` is set).
  */
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
-import { defaultJournalDir, iso8583Connector } from '@iso8583/connector';
+import { defaultJournalDir } from '@iso8583/connector';
 import type { Connector, ConnectorOptions } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { splitHostPort } from './config.js';
-import { cliError } from '../args.js';
-import { ResettableStats } from './stats.js';
+import { listenError } from '../args.js';
+import { waitForReversals } from '../drain.js';
+import { readPemFile } from '../flags.js';
+import { addMonitoring, assembleHttp } from '../http/app.js';
+import { ResettableStats } from '../stats.js';
 import { failureReply } from './failure.js';
 
 /** The addresses a running gateway listens on. */
@@ -47,6 +49,12 @@ export interface Gateway {
    * the upstream link; whatever is not done by `deadline` ms is aborted. Safe to call twice.
    */
   close(deadline?: number): Promise<void>;
+  /**
+   * Aborts at once (a second SIGTERM): every listener and connection is closed, the upstream link destroyed; requests
+   * in flight get no answer, their reversals stay in the journal for the next start. Safe to call twice, and during
+   * `close()`.
+   */
+  abort(): Promise<void>;
 }
 
 /** A registry with Node's process metrics (heap, event loop, open file descriptors). */
@@ -60,17 +68,6 @@ function registry0(): Registry {
 export interface GatewayRuntime {
   /** The process logger. */
   logger: Logger;
-}
-
-/** Reads a PEM file named by a flag; `ISO8583_ERR_CLI_FILE` naming the flag when it cannot be read. */
-function pem(path: string | undefined, flag: string): string | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const reason = String((err as { code?: unknown }).code ?? 'error');
-    throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: cannot read the file (${reason})`, flag);
-  }
 }
 
 /** The connector options of the gateway's upstream link. */
@@ -103,9 +100,9 @@ export function upstreamOptions(config: GatewayConfig, logger: Logger, registry:
   }
   if (config.tls) {
     const tls: NonNullable<ConnectorOptions['tls']> = { rejectUnauthorized: !config.tlsInsecure };
-    const ca = pem(config.tlsCa, '--tls-ca');
-    const cert = pem(config.tlsCert, '--tls-cert');
-    const key = pem(config.tlsKey, '--tls-key');
+    const ca = readPemFile(config.tlsCa, '--tls-ca');
+    const cert = readPemFile(config.tlsCert, '--tls-cert');
+    const key = readPemFile(config.tlsKey, '--tls-key');
     if (ca !== undefined) tls.ca = ca;
     if (cert !== undefined) tls.cert = cert;
     if (key !== undefined) tls.key = key;
@@ -113,6 +110,18 @@ export function upstreamOptions(config: GatewayConfig, logger: Logger, registry:
     options.tls = tls;
   }
   return options;
+}
+
+/**
+ * Runs `start` (a listener opening `host:port`); a failure to listen (port in use, address not available) becomes
+ * `ISO8583_ERR_CLI_LISTEN` naming `flag`.
+ */
+async function listening<T>(flag: string, host: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    throw listenError(err, flag, host, port);
+  }
 }
 
 /** Starts a gateway; resolves once every listener is up (the upstream link connects and reconnects on its own). */
@@ -123,10 +132,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   let posTls: InboundOptions['tls'];
   if (config.clientTlsCert !== undefined) {
     posTls = {
-      cert: pem(config.clientTlsCert, '--client-tls-cert') as string,
-      key: pem(config.clientTlsKey, '--client-tls-key') as string,
+      cert: readPemFile(config.clientTlsCert, '--client-tls-cert') as string,
+      key: readPemFile(config.clientTlsKey, '--client-tls-key') as string,
     };
-    const ca = pem(config.clientTlsCa, '--client-tls-ca');
+    const ca = readPemFile(config.clientTlsCa, '--client-tls-ca');
     if (ca !== undefined) {
       posTls.ca = ca;
       posTls.requestCert = true;
@@ -142,29 +151,14 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
 
   // Late-bound: the routes are declared before the app is ready, the parts they read are made after.
   let statsBody: () => Record<string, unknown> = () => ({});
-  let beforeConnectorClose: Promise<void> = Promise.resolve();
-  const addMonitoring = (server: FastifyInstance): void => {
-    server.get('/stats', async () => statsBody());
-    server.get('/metrics', async (_req, reply) => {
-      reply.header('content-type', registry.contentType);
-      return registry.metrics();
-    });
-  };
-
-  const app: FastifyInstance = fastify({ logger: false, forceCloseConnections: 'idle' });
-  addMonitoring(app);
-  await app.register(iso8583Connector, { ...upstream, routes: { prefix: '' } });
-  // onClose hooks run after the HTTP server has closed and, registered after the plugin, before the connector closes.
-  app.addHook('onClose', async () => {
-    await beforeConnectorClose;
+  const monitoring = { registry, stats: () => statsBody() };
+  // With a metrics port, /stats and /metrics live there only: the client-facing port does not show them.
+  const http = await assembleHttp({
+    connectors: { upstream: { ...upstream, routes: { prefix: '' } } },
+    ...(config.metrics === undefined ? { monitoring } : {}),
   });
-  // Once stopping, every answer closes its connection: a keep-alive connection would hold the server open.
-  let stopping = false;
-  app.addHook('onSend', async (_request, reply) => {
-    if (stopping) reply.header('connection', 'close');
-  });
-  await app.ready();
-  const connector = (app as unknown as { iso8583: Record<string, Connector> }).iso8583.upstream as Connector;
+  const app = http.app;
+  const connector = http.connectors.upstream as Connector;
 
   const posOptions: InboundOptions = {
     name: 'pos',
@@ -189,6 +183,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
         return await connector.request(message.fields);
       } catch (err) {
         const reply = failureReply(message.fields, err);
+        if (reply === undefined) {
+          logger.warn({ code: (err as { code?: unknown }).code, mti: message.mti }, 'upstream failed; the message expects no answer');
+          return undefined;
+        }
         ownAnswers.inc({ response_code: String(reply['39']) });
         logger.warn({ code: (err as { code?: unknown }).code, mti: message.mti, responseCode: reply['39'] }, 'answered by the gateway');
         return reply;
@@ -201,16 +199,14 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   let metricsApp: FastifyInstance | undefined;
   try {
     created = createInboundEndpoint(posOptions);
-    addresses.pos = await created.start();
-    if (config.httpEnabled) {
-      await app.listen({ host: config.bind, port: config.http });
-      addresses.http = app.server.address() as AddressInfo;
-    }
+    addresses.pos = await listening('--listen', config.bind, config.listen, () => (created as InboundEndpoint).start());
+    if (config.httpEnabled) addresses.http = await http.listen(config.bind, config.http, '--http');
     if (config.metrics !== undefined) {
-      metricsApp = fastify({ logger: false, forceCloseConnections: true });
-      addMonitoring(metricsApp);
-      await metricsApp.listen({ host: config.bind, port: config.metrics });
-      addresses.metrics = metricsApp.server.address() as AddressInfo;
+      const server = fastify({ logger: false, forceCloseConnections: true });
+      metricsApp = server;
+      addMonitoring(server, monitoring);
+      await listening('--metrics', config.metricsHost, config.metrics, () => server.listen({ host: config.metricsHost, port: config.metrics }));
+      addresses.metrics = server.server.address() as AddressInfo;
     }
   } catch (err) {
     // A port in use, say: undo what started, so that the process can exit with the error.
@@ -230,28 +226,47 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     closing ??= shutdown(deadline);
     return closing;
   };
-
-  async function waitForReversals(until: number): Promise<void> {
-    while (Number(connector.stats().reversalsPending) > 0 && Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  let aborting: Promise<void> | undefined;
+  let expiryTimer: NodeJS.Timeout | undefined;
+  // Settles once abort() has run, so that a close() in progress stops waiting.
+  let markAborted: () => void = () => undefined;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    markAborted = () => resolve('aborted');
+  });
+  const abort = (): Promise<void> => {
+    aborting ??= (async () => {
+      http.stopKeepAlive();
+      clearTimeout(expiryTimer);
+      logger.warn({ reversalsPending: connector.stats().reversalsPending }, 'gateway aborting: work in flight dropped, reversals kept in the journal');
+      app.server.closeAllConnections();
+      metricsApp?.server.closeAllConnections();
+      // A close already under way keeps its deadline (close is idempotent); destroying the link fails every request
+      // in flight at once, so each POS client gets its answer (91) and its connection ends.
+      void endpoint.close({ deadline: 0 }).catch(() => undefined);
+      void app.close().catch(() => undefined);
+      void metricsApp?.close().catch(() => undefined);
+      await connector.destroy().catch(() => undefined);
+      markAborted();
+    })();
+    return aborting;
+  };
 
   async function shutdown(deadline: number): Promise<void> {
     const until = Date.now() + deadline;
     logger.info({ deadline }, 'gateway stopping: no new clients, finishing the work in flight');
-    let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), deadline + 1_000);
+      expiryTimer = setTimeout(() => resolve('expired'), deadline + 1_000);
     });
     // POS and HTTP stop accepting at once; each delivers what it has in flight. Then the reversals still pending are
     // sent while the link is up, and only then does the connector close (drain, sign off).
-    stopping = true;
+    http.stopKeepAlive();
     const posClosed = endpoint.close({ deadline });
-    beforeConnectorClose = posClosed.then(() => waitForReversals(until), () => waitForReversals(until));
+    const reversalsDone = (): Promise<void> => waitForReversals([connector], until, () => aborting !== undefined);
+    http.holdConnectorsUntil(posClosed.then(reversalsDone, reversalsDone));
     const orderly = Promise.all([posClosed, app.close(), metricsApp?.close()]).then(() => 'done' as const);
-    const outcome = await Promise.race([orderly, expired]);
-    clearTimeout(timer);
+    const outcome = await Promise.race([orderly, expired, aborted]);
+    clearTimeout(expiryTimer);
+    if (outcome === 'aborted') return;
     if (outcome === 'expired') {
       logger.warn('gateway shutdown deadline passed: aborting what is left');
       app.server.closeAllConnections();
@@ -265,8 +280,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     addresses,
     connector,
     endpoint,
-    stats: statsBody,
+    stats: () => statsBody(),
     resetStats: () => stats.reset(),
     close,
+    abort,
   };
 }

@@ -11,8 +11,8 @@ import type { Codec, Dialect, FramingOptions, LengthHeader } from '@iso8583/code
 import { cliError } from '../args.js';
 import type { ClientTlsSettings } from '../flags.js';
 import { nextStan, purchaseRequest, terminalId } from './purchase.js';
+import { LatencyHistogram } from './latency.js';
 import type { LoadSummary } from './summary.js';
-import { summarizeLatency } from './summary.js';
 
 /** Progress of a running load, reported about once a second. */
 export interface LoadProgress {
@@ -63,7 +63,6 @@ export interface LoadOptions {
 }
 
 interface Pending {
-  started: number;
   timer: NodeJS.Timeout;
   resolve: (outcome: string) => void;
 }
@@ -74,7 +73,7 @@ class LoadRun {
   answered = 0;
   failed = 0;
   sequence = 0;
-  readonly latencies: number[] = [];
+  readonly latency = new LatencyHistogram();
   readonly outcomes: Record<string, number> = {};
   readonly started = performance.now();
   private nextSlot: number;
@@ -84,29 +83,32 @@ class LoadRun {
   }
 
   /**
-   * Takes the next request of the run and resolves when it is due (at once without a rate; on its slot at the
-   * configured rate), or resolves `false` when the count is used up or the slot falls after the end of the duration.
+   * Takes the next request of the run and resolves with the time it is due (`performance.now()` scale) once it is
+   * (at once without a rate; on its slot at the configured rate), or with `undefined` when the count is used up or
+   * the slot falls after the end of the duration. Latency counts from that due time: a request that waits behind a
+   * slow answer is late, and its wait is part of what a terminal sees (no coordinated omission).
    */
-  async take(): Promise<boolean> {
-    if (this.count !== undefined && this.sequence >= this.count) return false;
+  async take(): Promise<number | undefined> {
+    if (this.count !== undefined && this.sequence >= this.count) return undefined;
     const now = performance.now();
     let slot = now;
     if (this.rate !== undefined) {
-      slot = Math.max(this.nextSlot, now);
+      // A fixed schedule: a slot missed (the host was slow) is sent at once, and stays the request's due time.
+      slot = this.nextSlot;
       this.nextSlot = slot + 1000 / this.rate;
     }
-    if (this.deadline !== undefined && slot >= this.deadline) return false;
+    if (this.deadline !== undefined && slot >= this.deadline) return undefined;
     this.sequence += 1;
     const wait = slot - now;
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    return true;
+    return slot;
   }
 
   record(outcome: string, latency?: number): void {
     this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
     if (latency !== undefined) {
       this.answered += 1;
-      this.latencies.push(latency);
+      this.latency.record(latency);
     } else this.failed += 1;
   }
 
@@ -173,7 +175,9 @@ class LoadClient {
 
   /** Sends requests while the run has some left; `inFlight` of these loops run per client. */
   async work(run: LoadRun): Promise<void> {
-    while (!this.closed && (await run.take())) {
+    while (!this.closed) {
+      const due = await run.take();
+      if (due === undefined) break;
       if (this.closed) {
         run.record('closed');
         break;
@@ -183,18 +187,19 @@ class LoadClient {
       // A dialect that cannot carry the purchase throws here and stops the run with the codec's error.
       const payload = this.codec.pack(purchaseRequest(this.terminal, this.stan, run.sequence));
       const wire = encodeFrame(payload, this.framing, this.header);
-      const started = performance.now();
+      // From the due time, or from the write when it went out a little early (a wait under 1 ms is not slept).
+      const from = Math.min(due, performance.now());
       const outcome = await new Promise<string>((resolve) => {
         const timer = setTimeout(() => {
           this.pending.delete(stan);
           resolve('timeout');
         }, this.timeoutMs);
-        this.pending.set(stan, { started, timer, resolve });
+        this.pending.set(stan, { timer, resolve });
         run.sent += 1;
         this.socket.write(wire);
       });
       if (outcome === 'timeout' || outcome === 'closed') run.record(outcome);
-      else run.record(outcome, performance.now() - started);
+      else run.record(outcome, performance.now() - from);
     }
   }
 
@@ -273,7 +278,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     answered: run.answered,
     durationMs,
     tps: durationMs > 0 ? (run.answered * 1000) / durationMs : 0,
-    latencyMs: summarizeLatency(run.latencies),
+    latencyMs: run.latency.summary(),
     outcomes: run.outcomes,
   };
 }

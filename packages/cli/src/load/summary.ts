@@ -2,20 +2,7 @@
  * The results of a load run: latency percentiles, throughput and outcomes (response code of field 39, or what
  * happened instead), as numbers and as the text and JSON that `iso8583 load` prints.
  */
-
-/** Latency statistics in milliseconds (request written to response read). */
-export interface LatencySummary {
-  /** Median. */
-  p50: number;
-  /** 95th percentile. */
-  p95: number;
-  /** 99th percentile. */
-  p99: number;
-  /** The slowest response. */
-  max: number;
-  /** The arithmetic mean. */
-  mean: number;
-}
+import type { LatencySummary } from './latency.js';
 
 /** What a load run measured. */
 export interface LoadSummary {
@@ -31,33 +18,16 @@ export interface LoadSummary {
   durationMs: number;
   /** Answered requests per second over the run. */
   tps: number;
-  /** Latency of the answered requests (all zero when none were answered). */
+  /**
+   * Latency of the answered requests, from the time each request was due (its slot under `--rate`, else the moment
+   * it was written) to its answer, so queueing behind a slow host counts (all zero when none were answered).
+   */
   latencyMs: LatencySummary;
   /**
    * Count per outcome: the response code (field 39) of each answer, `timeout` (no answer in time), `closed` (the
    * connection was lost while waiting), `error` (an answer that could not be decoded, or a write failure).
    */
   outcomes: Record<string, number>;
-}
-
-/** The value at quantile `q` (0-1) of ascending `sorted` values (nearest rank); 0 for an empty list. */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.ceil(q * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
-}
-
-/** Latency statistics of a list of latencies in milliseconds (sorted in place). */
-export function summarizeLatency(latencies: number[]): LatencySummary {
-  latencies.sort((a, b) => a - b);
-  const total = latencies.reduce((sum, x) => sum + x, 0);
-  return {
-    p50: quantile(latencies, 0.5),
-    p95: quantile(latencies, 0.95),
-    p99: quantile(latencies, 0.99),
-    max: latencies.length === 0 ? 0 : (latencies[latencies.length - 1] as number),
-    mean: latencies.length === 0 ? 0 : total / latencies.length,
-  };
 }
 
 function ms(n: number): string {

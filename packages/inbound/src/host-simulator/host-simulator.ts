@@ -1,5 +1,5 @@
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
-import { responseMti } from '../response.js';
+import { responseMti } from '@iso8583/codec';
 import type { InboundMessage, Sequence } from '../sequence.js';
 import { expiryOf, isExpired, luhnValid, panOf } from './cards.js';
 import type { SimulatedCard } from './cards.js';

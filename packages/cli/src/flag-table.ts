@@ -1,0 +1,132 @@
+/**
+ * One flag table for every `iso8583` command: each row says a flag's kind, its limits or choices, its default and its
+ * help, and everything else is made from the rows: the `parseArgs` options ({@link flagSpecs}), the help lines
+ * ({@link flagHelp}), the checked and defaulted values ({@link readFlagTable}) and, for the gateway's config file,
+ * the JSON Schema of each value ({@link flagSchema}).
+ */
+import type { FlagSpecs, FlagValues } from './args.js';
+import { booleanFlag, choiceFlag, integerFlag, numberFlag, stringFlag } from './args.js';
+
+/** What a flag's value is. */
+export type FlagKind = 'string' | 'boolean' | 'integer' | 'number' | 'choice';
+
+/** One flag of a command. */
+export interface FlagRow {
+  /** The long name without its dashes (`port`). */
+  flag: string;
+  /** A one-letter alias (`p` for `-p`). Default: none. */
+  short?: string;
+  /** The kind of value. */
+  kind: FlagKind;
+  /** The placeholder in the help (`PORT`, `FILE`). Default: `N` for numbers, `VALUE` for strings. */
+  arg?: string;
+  /** The help text (without the default, which is appended from `default` or `defaultText`). */
+  help: string;
+  /** The value when the flag is absent. Default: none (the flag is then `undefined`). */
+  default?: string | number | boolean;
+  /** How the help shows the default when it is not a plain value (`the upstream dialect`). */
+  defaultText?: string;
+  /** The smallest value of an `integer` or `number`. Default 0. */
+  min?: number;
+  /** The largest value of an `integer` or `number`. Default `Number.MAX_SAFE_INTEGER`. */
+  max?: number;
+  /** The values a `choice` accepts. */
+  choices?: readonly string[];
+  /** A regular expression a `string` must match (the JSON Schema `pattern`). Default: none. */
+  pattern?: string;
+}
+
+/** The `parseArgs` options of some rows. */
+export function flagSpecs(rows: readonly FlagRow[]): FlagSpecs {
+  const specs: FlagSpecs = {};
+  for (const row of rows) {
+    specs[row.flag] = row.short === undefined
+      ? { type: row.kind === 'boolean' ? 'boolean' : 'string' }
+      : { type: row.kind === 'boolean' ? 'boolean' : 'string', short: row.short };
+  }
+  return specs;
+}
+
+/** The left column of a row's help line: `-p, --port PORT` or `    --lenient`. */
+function left(row: FlagRow): string {
+  const name = `${row.short === undefined ? '    ' : `-${row.short}, `}--${row.flag}`;
+  if (row.kind === 'boolean') return name;
+  const arg = row.arg ?? (row.kind === 'choice' ? (row.choices ?? []).join('|') : row.kind === 'string' ? 'VALUE' : 'N');
+  return `${name} ${arg}`;
+}
+
+/** The help lines of some rows: the flag, its help and its default, aligned (flags too long get a line of their own). */
+export function flagHelp(rows: readonly FlagRow[], width = 24): string {
+  return rows
+    .map((row) => {
+      const shown = row.defaultText ?? (row.default === undefined || row.default === false ? undefined : String(row.default));
+      const text = shown === undefined ? row.help : `${row.help}. Default: ${shown}`;
+      const flag = left(row);
+      const indent = ' '.repeat(width + 4);
+      const lines = wrap(text, HELP_COLUMNS - indent.length);
+      const body = lines.join(`\n${indent}`);
+      return flag.length < width ? `  ${flag.padEnd(width)}  ${body}` : `  ${flag}\n${indent}${body}`;
+    })
+    .join('\n');
+}
+
+/** The width of the help text. */
+const HELP_COLUMNS = 116;
+
+/** Cuts `text` into lines of at most `width` characters at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** The values of `rows` read from a parsed command line: checked (a coded error naming the flag) and defaulted. */
+export function readFlagTable(rows: readonly FlagRow[], values: FlagValues): Record<string, string | number | boolean | undefined> {
+  const out: Record<string, string | number | boolean | undefined> = {};
+  for (const row of rows) {
+    const limits = { min: row.min ?? 0, max: row.max ?? Number.MAX_SAFE_INTEGER };
+    let value: string | number | boolean | undefined;
+    switch (row.kind) {
+      case 'boolean':
+        value = values[row.flag] === undefined ? row.default : booleanFlag(values, row.flag);
+        break;
+      case 'integer':
+        value = integerFlag(values, row.flag, limits);
+        break;
+      case 'number':
+        value = numberFlag(values, row.flag, limits);
+        break;
+      case 'choice':
+        value = choiceFlag(values, row.flag, row.choices ?? []);
+        break;
+      case 'string':
+        value = stringFlag(values, row.flag);
+        break;
+    }
+    out[row.flag] = value ?? row.default;
+  }
+  return out;
+}
+
+/** The JSON Schema of a row's value (the gateway's config file keys are checked against it). */
+export function flagSchema(row: FlagRow): Record<string, unknown> {
+  switch (row.kind) {
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'integer':
+      return { type: 'integer', minimum: row.min ?? 0, ...(row.max === undefined ? {} : { maximum: row.max }) };
+    case 'number':
+      return { type: 'number', minimum: row.min ?? 0, ...(row.max === undefined ? {} : { maximum: row.max }) };
+    case 'choice':
+      return { type: 'string', enum: [...(row.choices ?? [])] };
+    case 'string':
+      return row.pattern === undefined ? { type: 'string', minLength: 1 } : { type: 'string', pattern: row.pattern };
+  }
+}

@@ -1,0 +1,18 @@
+import type { Iso8583Error } from '@iso8583/codec';
+import { problemsError } from '../problems-error.js';
+import type { ProblemsContext } from '../problems-error.js';
+
+/** Error codes of flow files (`iso8583 run`). Each error names the file or the JSON path concerned, never a value. */
+export const FLOW_ERROR_CODES = {
+  ISO8583_ERR_FLOW_FILE: 'A flow file that cannot be read or is not JSON.',
+  ISO8583_ERR_FLOW_INVALID: 'A flow file that breaks the flow schema; `problems` lists every offending JSON path.',
+  ISO8583_ERR_FLOW_MODULE: 'A sequence module of a flow file that cannot be loaded or does not export a function.',
+} as const;
+
+/** A stable error code of the flow runner. */
+export type FlowErrorCode = keyof typeof FLOW_ERROR_CODES;
+
+/** Makes a coded flow error; `problems` (JSON paths and reasons only) are appended to the text. */
+export function flowError(code: FlowErrorCode, message: string, context: ProblemsContext = {}): Iso8583Error {
+  return problemsError(code, message, context);
+}

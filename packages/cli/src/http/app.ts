@@ -1,0 +1,92 @@
+/**
+ * The Fastify application that `iso8583 gateway` and `iso8583 run` share: the connector plugin registered once per
+ * named connector (with its HTTP routes where asked), `GET /stats` and `GET /metrics`, and the order of a graceful
+ * stop: once stopping, every answer closes its connection; the connectors close only after what the caller holds
+ * them for (the inbound endpoints' in-flight work, the pending reversals).
+ */
+import type { AddressInfo } from 'node:net';
+import { fastify } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { iso8583Connector } from '@iso8583/connector';
+import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
+import { listenError } from '../args.js';
+
+/** What `GET /stats` and `GET /metrics` show. */
+export interface Monitoring {
+  /** The prom-client registry of `GET /metrics`. */
+  registry: Registry;
+  /** The body of `GET /stats` (read at each request). */
+  stats: () => Record<string, unknown>;
+}
+
+/** Mounts `GET /stats` and `GET /metrics` on `server`. */
+export function addMonitoring(server: FastifyInstance, monitoring: Monitoring): void {
+  server.get('/stats', async () => monitoring.stats());
+  server.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', monitoring.registry.contentType);
+    return monitoring.registry.metrics();
+  });
+}
+
+/** Options of {@link assembleHttp}. */
+export interface HttpAppOptions {
+  /** The connector plugin's options, by connector name (`routes` mounts its HTTP routes). */
+  connectors: Record<string, Iso8583ConnectorPluginOptions>;
+  /** Mount `GET /stats` and `GET /metrics` on this app. Default: not mounted. */
+  monitoring?: Monitoring;
+}
+
+/** The assembled application. */
+export interface HttpApp {
+  /** The Fastify instance (ready, not listening). */
+  readonly app: FastifyInstance;
+  /** The connectors the plugin made, by name. */
+  readonly connectors: Record<string, Connector>;
+  /** The connectors close (on `app.close()`) only once `work` has settled. */
+  holdConnectorsUntil(work: Promise<unknown>): void;
+  /** From now on every answer closes its connection (a keep-alive connection would hold the server open). */
+  stopKeepAlive(): void;
+  /** Listens on `host:port`; a port that cannot be opened is `ISO8583_ERR_CLI_LISTEN` naming `flag`. */
+  listen(host: string, port: number, flag: string): Promise<AddressInfo>;
+}
+
+/** Builds the application: the connectors registered and ready, nothing listening yet. */
+export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
+  const app: FastifyInstance = fastify({ logger: false, forceCloseConnections: 'idle' });
+  if (options.monitoring !== undefined) addMonitoring(app, options.monitoring);
+  for (const [name, pluginOptions] of Object.entries(options.connectors)) {
+    await app.register(iso8583Connector, { ...pluginOptions, name });
+  }
+  let held: Promise<unknown> = Promise.resolve();
+  // onClose hooks run after the HTTP server has closed and, registered after the plugins, before the connectors close.
+  app.addHook('onClose', async () => {
+    await held.catch(() => undefined);
+  });
+  let stopping = false;
+  app.addHook('onSend', async (_request, reply) => {
+    if (stopping) reply.header('connection', 'close');
+  });
+  await app.ready();
+  const decorated = (app as unknown as { iso8583?: Record<string, Connector> }).iso8583 ?? {};
+  const connectors: Record<string, Connector> = {};
+  for (const name of Object.keys(options.connectors)) connectors[name] = decorated[name] as Connector;
+  return {
+    app,
+    connectors,
+    holdConnectorsUntil: (work) => {
+      held = work;
+    },
+    stopKeepAlive: () => {
+      stopping = true;
+    },
+    listen: async (host, port, flag) => {
+      try {
+        await app.listen({ host, port });
+      } catch (err) {
+        throw listenError(err, flag, host, port);
+      }
+      return app.server.address() as AddressInfo;
+    },
+  };
+}

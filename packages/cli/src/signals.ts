@@ -1,0 +1,58 @@
+/**
+ * The stop signals of the long-running commands (`gateway`, `run`, `demo`): the first SIGTERM/SIGINT drains, a second
+ * one aborts at once; SIGHUP reopens the log file and resets the stats. And the `HOST:PORT` form of the ready lines.
+ */
+import type { AddressInfo } from 'node:net';
+
+/** `HOST:PORT` of an address (`[v6]:PORT` for IPv6). */
+export function hostPort(address: AddressInfo): string {
+  return address.family === 'IPv6' || address.address.includes(':')
+    ? `[${address.address}]:${address.port}`
+    : `${address.address}:${address.port}`;
+}
+
+/** Longest wait for `abort()` after a second signal before the process exits anyway (ms). */
+const ABORT_GRACE = 1_000;
+
+/**
+ * Resolves with the exit code once a stop signal has been handled: SIGTERM/SIGINT drain with `stop()` (exit 0); a
+ * second one runs `abort()` and resolves with 1 as soon as it settles (at most {@link ABORT_GRACE} ms), and the
+ * process exits 1 then even if a handle is still open. SIGHUP calls `hup()`.
+ */
+export function handleSignals(stop: () => Promise<void>, abort: () => Promise<void> | void, hup: () => void): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    let aborting = false;
+    const onStop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        if (aborting) return;
+        aborting = true;
+        process.stdout.write(`${signal} again: aborting\n`);
+        process.exitCode = 1;
+        // Whatever still holds the event loop (a close waiting for its deadline) must not hold the exit.
+        setTimeout(() => process.exit(1), 2 * ABORT_GRACE).unref();
+        const grace = new Promise<void>((r) => setTimeout(r, ABORT_GRACE).unref());
+        void Promise.race([Promise.resolve().then(abort).catch(() => undefined), grace]).then(() => resolve(1));
+        return;
+      }
+      stopping = true;
+      process.stdout.write(`${signal}: stopping (draining the work in flight; ${signal} again aborts)\n`);
+      stop().then(
+        () => {
+          process.off('SIGHUP', hup);
+          if (aborting) return;
+          resolve(0);
+          // Everything is closed; should a stray handle still hold the event loop, do not wait for it.
+          setTimeout(() => process.exit(0), 2_000).unref();
+        },
+        (err: unknown) => {
+          process.stderr.write(`iso8583: shutdown failed: ${String((err as { code?: unknown }).code ?? 'error')}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onStop);
+    process.on('SIGINT', onStop);
+    process.on('SIGHUP', hup);
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * `--metrics PORT` moves the monitoring routes off the client-facing HTTP port: `/stats` and `/metrics` answer 404 on
+ * `--http` and 200 on the metrics port, which binds 127.0.0.1 unless `--metrics-host` says otherwise.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iso8583-metrics-'));
+
+after(async () => {
+  await stopAll();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('iso8583 gateway --metrics', () => {
+  test('/stats and /metrics answer 404 on --http and 200 on the metrics port, bound to 127.0.0.1', async () => {
+    const bank = await startSimulator();
+    const gw = await startGateway([
+      '--upstream', `${bank.host}:${bank.port}`,
+      '--metrics', '0',
+      '--reversal-journal', join(work, 'journal-a'),
+      '--log-level', 'warn',
+    ]);
+    const metrics = gw.metrics;
+    assert.ok(metrics !== undefined, 'the ready line names the metrics address');
+    assert.equal(metrics.host, '127.0.0.1');
+    const http = `http://${gw.http.host}:${gw.http.port}`;
+    // The client-facing routes still answer on --http.
+    const echo = await fetch(`${http}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ '0': '0800', '7': '1121103000', '11': '000001', '70': '301' }),
+    });
+    assert.equal(echo.status, 200);
+    for (const path of ['/stats', '/metrics']) {
+      assert.equal((await fetch(`${http}${path}`)).status, 404, `${path} is not on the client-facing port`);
+      const res = await fetch(`http://${metrics.host}:${metrics.port}${path}`);
+      assert.equal(res.status, 200, `${path} is on the metrics port`);
+      if (path === '/stats') {
+        const stats = (await res.json()) as { upstream: { requests: number; byMti: Record<string, number> } };
+        assert.equal(stats.upstream.byMti['0800'], 1, 'the echo sent over --http is counted');
+      } else {
+        assert.match(await res.text(), /^iso8583_connector_requests_total\{[^}]*\} 1$/m);
+      }
+    }
+    gw.process.kill('SIGTERM');
+    assert.equal((await gw.process.exited).code, 0);
+    bank.process.kill();
+  });
+
+  test('without --metrics, /stats and /metrics stay on the HTTP port', async () => {
+    const bank = await startSimulator();
+    const gw = await startGateway(['--upstream', `${bank.host}:${bank.port}`, '--reversal-journal', join(work, 'journal-b'), '--log-level', 'warn']);
+    assert.equal(gw.metrics, undefined);
+    for (const path of ['/stats', '/metrics']) assert.equal((await fetch(`http://${gw.http.host}:${gw.http.port}${path}`)).status, 200, path);
+    gw.process.kill('SIGTERM');
+    assert.equal((await gw.process.exited).code, 0);
+    bank.process.kill();
+  });
+
+  test('--metrics-host names the address of the metrics listener, apart from --bind', async () => {
+    const bank = await startSimulator();
+    const gw = await startGateway([
+      '--upstream', `${bank.host}:${bank.port}`,
+      '--bind', '127.0.0.1',
+      '--metrics', '0',
+      '--metrics-host', '127.0.0.2',
+      '--reversal-journal', join(work, 'journal-c'),
+      '--log-level', 'warn',
+    ]);
+    assert.equal(gw.metrics?.host, '127.0.0.2');
+    assert.equal((await fetch(`http://127.0.0.2:${gw.metrics?.port}/stats`)).status, 200);
+    gw.process.kill('SIGTERM');
+    assert.equal((await gw.process.exited).code, 0);
+    bank.process.kill();
+  });
+});
