@@ -1,10 +1,13 @@
 import type { Dialect, IsoMessage, MessageInput } from './types.js';
 import type { FieldProblem } from './errors.js';
 import { codecError, invalidMessage } from './errors.js';
-import { Layout } from './field/layout.js';
+import { Layout } from './field/compile.js';
 import { Writer } from './field/writer.js';
+import { Reader } from './field/reader.js';
+import { packFields, preparedBitmapSize, prepareFields, writeBitmapBefore, writePrepared } from './field/pack.js';
+import { collectProblems } from './field/validate.js';
+import { readLayout } from './field/unpack.js';
 import { latin1 } from './encoding/ascii.js';
-import { cursor } from './field/read.js';
 import { needsMoreBytes, truncated } from './field/truncated.js';
 import { MTI_ASCII, MTI_BCD, MTI_EBCDIC, mtiValue, readMti, writeMti, mtiSize } from './field/mti.js';
 import { resolveDialect } from './dialect/resolve.js';
@@ -113,6 +116,19 @@ class CompiledCodec implements Codec {
     if (message === null || typeof message !== 'object' || Array.isArray(message)) {
       throw invalidMessage([{ field: 'message', code: 'ISO8583_ERR_FIELD_VALUE', reason: 'not an object keyed by field number' }]);
     }
+    const shared = this.writer;
+    // A pack that starts while another is writing (a getter of the message packing with this codec) takes a writer
+    // of its own, so the one in progress is not overwritten.
+    if (shared.busy) return this.packWith(new Writer(), message, options);
+    shared.busy = true;
+    try {
+      return this.packWith(shared, message, options);
+    } finally {
+      shared.busy = false;
+    }
+  }
+
+  private packWith(w: Writer, message: MessageInput, options: PackOptions | undefined): Buffer {
     const lenient = this.lenient;
     const mti = mtiValue(message['0']);
     if (mti === undefined) throw this.invalid(message, lenient);
@@ -121,7 +137,6 @@ class CompiledCodec implements Codec {
     if (header !== undefined && (!(header instanceof Uint8Array) || header.length !== headerLength)) {
       throw codecError('ISO8583_ERR_HEADER', `the header must be ${headerLength} bytes`, { field: 'header' });
     }
-    const w = this.writer;
     const layout = this.layout;
     // Messages are written in place into a slab and returned as views of it (as Buffer.allocUnsafe does with its
     // pool): header, MTI and the largest bitmap fit before `reserve`, the fields are written from there in one pass,
@@ -129,15 +144,15 @@ class CompiledCodec implements Codec {
     const base = w.start(4096, SLAB_SIZE);
     const reserve = base + headerLength + this.mtiBytes + layout.maxBitmapSize();
     let start: number;
-    let end = layout.packDirect(message, w, reserve, lenient);
+    let end = packFields(layout, message, w, reserve, lenient);
     if (end === -1) throw this.invalid(message, lenient);
     if (end === -2) {
-      if (!layout.prepare(message, lenient)) throw this.invalid(message, lenient);
-      w.ensure(base + headerLength + this.mtiBytes + layout.bitmapSize() + 8);
+      if (!prepareFields(layout, message, lenient, w)) throw this.invalid(message, lenient);
+      w.ensure(base + headerLength + this.mtiBytes + preparedBitmapSize(layout, w) + 8);
       start = base;
-      end = layout.write(w, base + headerLength + this.mtiBytes);
+      end = writePrepared(layout, w, base + headerLength + this.mtiBytes);
     } else {
-      start = layout.writeBitmapBefore(w.buf, reserve) - this.mtiBytes - headerLength;
+      start = writeBitmapBefore(layout, w, reserve) - this.mtiBytes - headerLength;
     }
     const buf = w.buf;
     if (headerLength > 0) {
@@ -167,7 +182,8 @@ class CompiledCodec implements Codec {
     if (mtiValue(message['0']) === undefined) {
       problems.push({ field: '0', code: 'ISO8583_ERR_MTI', reason: 'the MTI must be four digits' });
     }
-    this.layout.collect(message, lenient, problems);
+    // A writer of its own: values are tried by packing them, and a pack may be in progress (this is its slow path).
+    collectProblems(this.layout, message, lenient, problems, new Writer(256));
     return problems;
   }
 
@@ -216,14 +232,14 @@ class CompiledCodec implements Codec {
 
   /** Reads header, MTI, bitmaps and fields into `out`; returns the offset after the last field. */
   private read(buf: Buffer, lenient: boolean, out: IsoMessage): number {
-    cursor.end = buf.length;
     const text = latin1(buf, buf.length);
+    const r = new Reader(buf, text, buf.length);
     const at = this.headerLength;
     if (at + this.mtiBytes > buf.length) throw truncated('0', at > buf.length ? 0 : at, true);
     const mti = this.mtiEncoding === MTI_ASCII ? asciiMti(text, at) : readMti(buf, at, this.mtiEncoding);
     if (mti === undefined) throw codecError('ISO8583_ERR_MTI', 'the MTI is not four digits', { field: '0', offset: at });
     out['0'] = mti;
-    return this.layout.read(buf, text, at + this.mtiBytes, buf.length, lenient, out);
+    return readLayout(this.layout, r, at + this.mtiBytes, buf.length, lenient, out);
   }
 }
 
