@@ -1,5 +1,6 @@
 import { Iso8583Error } from '@iso8583/codec';
 import type { FieldProblem } from '@iso8583/codec';
+import type { CliErrorCode } from '../args.js';
 
 /**
  * Error codes of the gateway, `run` and `demo` commands. Each error names the flag, the config key or the path in the
@@ -14,6 +15,16 @@ export const GATEWAY_ERROR_CODES = {
 
 /** A stable error code of the gateway and flow runner. */
 export type GatewayErrorCode = keyof typeof GATEWAY_ERROR_CODES;
+
+declare module '@iso8583/codec' {
+  /** The codes of the gateway and of the command itself are codes of `Iso8583Error`. */
+  interface Iso8583ErrorCodes {
+    /** {@link GATEWAY_ERROR_CODES}. */
+    gateway: GatewayErrorCode;
+    /** `CLI_ERROR_CODES` (args.ts). */
+    cli: CliErrorCode;
+  }
+}
 
 /** Makes a coded error; `problems` (paths and reasons only) are appended to the text. */
 export function gatewayError(
