@@ -2,7 +2,7 @@
  * A layout: a set of data elements and how their presence is told. In a message (and in a composite field with a
  * sub-bitmap) a bitmap says which fields follow, in ascending order; in a positional composite field every sub-field
  * follows in order. Compiled once per dialect and never written afterwards: the state of a pack lives in its
- * {@link Writer}, of an unpack in its {@link Reader}. Packed by `pack.ts`, checked by `validate.ts`, unpacked by
+ * `Writer`, of an unpack in its `Reader`. Packed by `pack.ts`, checked by `validate.ts`, unpacked by
  * `unpack.ts`; composite fields by `composite.ts`.
  */
 import type { BitmapSpec, CompositeSpec, FieldSpec } from '../types.js';
