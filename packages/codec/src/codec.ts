@@ -67,6 +67,9 @@ export interface Codec {
   measure(bytes: Uint8Array, options?: CodecOptions): number | undefined;
 }
 
+/** What an idle reader points at. */
+const NO_BYTES = Buffer.alloc(0);
+
 /** Bytes of one slab of packed messages. */
 const SLAB_SIZE = 16384;
 
@@ -101,6 +104,7 @@ class CompiledCodec implements Codec {
   private readonly lenient: boolean;
   private readonly allowTrailing: boolean;
   private readonly writer = new Writer();
+  private readonly reader = new Reader(NO_BYTES, '', 0);
 
   constructor(dialect: Dialect, options: CodecOptions) {
     this.dialect = dialect;
@@ -233,7 +237,24 @@ class CompiledCodec implements Codec {
   /** Reads header, MTI, bitmaps and fields into `out`; returns the offset after the last field. */
   private read(buf: Buffer, lenient: boolean, out: IsoMessage): number {
     const text = latin1(buf, buf.length);
-    const r = new Reader(buf, text, buf.length);
+    const shared = this.reader;
+    // The codec's reader serves one decode at a time (a decode is synchronous; one that starts meanwhile, which no
+    // code path does today, would take a reader of its own). It lets go of the bytes when done.
+    if (shared.busy) return this.readWith(new Reader(buf, text, buf.length), lenient, out);
+    shared.reset(buf, text, buf.length);
+    shared.busy = true;
+    try {
+      return this.readWith(shared, lenient, out);
+    } finally {
+      shared.reset(NO_BYTES, '', 0);
+      shared.busy = false;
+    }
+  }
+
+  /** Reads with `r` (pointed at the bytes): header, MTI, bitmaps and fields into `out`. */
+  private readWith(r: Reader, lenient: boolean, out: IsoMessage): number {
+    const buf = r.buf;
+    const text = r.text;
     const at = this.headerLength;
     if (at + this.mtiBytes > buf.length) throw truncated('0', at > buf.length ? 0 : at, true);
     const mti = this.mtiEncoding === MTI_ASCII ? asciiMti(text, at) : readMti(buf, at, this.mtiEncoding);

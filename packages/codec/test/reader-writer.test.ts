@@ -16,6 +16,7 @@ import { compileField } from '../src/field/plan.js';
 import { prepareValue } from '../src/field/prepare.js';
 import { latin1 } from '../src/encoding/ascii.js';
 import { needsMoreBytes } from '../src/field/truncated.js';
+import { oneFieldCodec, readFieldHex } from './field-support.js';
 
 const LLVAR = compileField('32', 32, { name: 'ACQUIRING INSTITUTION ID', type: 'n', length: 11, encoding: 'ascii', prefix: { encoding: 'ascii', digits: 2 } }, undefined);
 
@@ -155,4 +156,20 @@ test('writer – a composite field packs with a child writer: the message around
   assert.deepEqual(codec.unpack(image), { '0': '0200', '3': '000000', '127': { '2': 'KEY-1', '3': 'ROUTE'.padEnd(48) } });
   // Out of order keys (the slow path, prepared values in the writer) give the same image.
   assert.deepEqual(codec.pack({ '127': { '3': 'ROUTE', '2': 'KEY-1' }, '3': '000000', '0': '0200' }), image);
+});
+
+test('reader – ASCII hex characters: upper case as sent, lower case shown in upper case, other characters refused', () => {
+  const codec = oneFieldCodec({ type: 'b', length: 4, encoding: 'hex' });
+  assert.equal(readFieldHex(codec, Buffer.from('0A1B2C3D', 'latin1').toString('hex')), '0A1B2C3D');
+  assert.equal(readFieldHex(codec, Buffer.from('0a1b2c3d', 'latin1').toString('hex')), '0A1B2C3D');
+  assert.throws(() => readFieldHex(codec, Buffer.from('0A1B2C3G', 'latin1').toString('hex')), { code: 'ISO8583_ERR_ENCODING', field: '2' });
+});
+
+test('reader – binary values long and short read as uppercase hex', () => {
+  const codec = oneFieldCodec({ type: 'b', length: 255, encoding: 'binary', prefix: { encoding: 'binary', digits: 1 } });
+  for (const size of [0, 1, 16, 17, 130]) {
+    const value = Buffer.alloc(size, 0xab);
+    const hex = Buffer.concat([Buffer.from([size]), value]).toString('hex');
+    assert.equal(readFieldHex(codec, hex), 'AB'.repeat(size), `${size} bytes`);
+  }
 });

@@ -14,6 +14,22 @@ import { readBcd } from '../encoding/bcd.js';
 import { readBinary } from '../encoding/binary.js';
 import { readHexChars } from '../encoding/hex.js';
 
+/** Binary values longer than this (in bytes) are turned into hex natively. */
+const LONG_BINARY = 16;
+
+/** Node's internal hex slice (present on every Buffer; not in the type definitions). */
+const hexSlice = (Buffer.prototype as unknown as { hexSlice?: (start: number, end: number) => string }).hexSlice;
+
+/** True when the `count` bytes at `offset` are all ASCII `0`-`9` or `A`-`F`. */
+function upperHex(buf: Uint8Array, offset: number, count: number): boolean {
+  const end = offset + count;
+  for (let i = offset; i < end; i++) {
+    const c = buf[i]!;
+    if ((c < 0x30 || c > 0x39) && (c < 0x41 || c > 0x46)) return false;
+  }
+  return true;
+}
+
 function encodingError(plan: FieldPlan, offset: number, what: string): Error {
   return codecError('ISO8583_ERR_ENCODING', what, { field: plan.id, offset });
 }
@@ -49,9 +65,15 @@ export function readField(r: Reader, plan: FieldPlan, offset: number, limit: num
       if (s === undefined) throw encodingError(plan, offset, 'a BCD nibble that is not a digit');
       break;
     case ENC_BINARY:
-      s = readBinary(buf, start, units);
+      // A long value (EMV data) in one native call; a short one without the trip to native code.
+      s = units > LONG_BINARY && hexSlice !== undefined ? hexSlice.call(buf, start, start + units).toUpperCase() : readBinary(buf, start, units);
       break;
     default:
+      // ASCII hex characters already in upper case are cut from the text as they are.
+      if (plan.enc === ENC_HEX && upperHex(buf, start, wire)) {
+        s = r.text.substring(start, start + wire);
+        break;
+      }
       s = readHexChars(buf, start, wire, plan.enc !== ENC_HEX);
       if (s === undefined) throw encodingError(plan, offset, 'a character that is not a hex digit');
   }

@@ -1,7 +1,8 @@
 /**
  * The reader of one decode (the parser's state, as node-postgres pg-protocol keeps it in a reader object rather than
- * in module variables): the bytes, their Latin-1 text, the bitmap being walked, and where the last field ended. Each
- * decode makes its own reader, and a composite field a child reader for its contents, so no two decodes share state.
+ * in module variables): the bytes, their Latin-1 text, the bitmap being walked, and where the last field ended. A
+ * decode reads with a reader of its own (a codec lends its reader to one decode at a time), and a composite field
+ * with a child reader for its contents, so no two decodes share state.
  *
  * Also the extent of a field: its length prefix read and checked against the field maximum, and a bounds check.
  */
@@ -17,14 +18,14 @@ import { readBinaryPrefix } from '../prefix/binary.js';
 /** The state of one decode. */
 export class Reader {
   /** The bytes being decoded. */
-  readonly buf: Buffer;
+  buf: Buffer;
   /** {@link buf} read as Latin-1 (at least up to the end of what is read): ASCII values are cut from it. */
-  readonly text: string;
+  text: string;
   /**
    * The end of the whole input, or -1 inside a composite field: a read past it means "more bytes are needed"
    * (`measure()` waits for them), a read past a composite's end means the message is malformed.
    */
-  readonly end: number;
+  end: number;
   /** After a field read: the offset after it. After {@link extent}: the start of the value. */
   pos = 0;
   /** After {@link extent}: the value's size in units (characters, digits or bytes). */
@@ -33,11 +34,21 @@ export class Reader {
   wire = 0;
   /** The bitmap of the layout being read: primary, secondary and tertiary, bit N = field N. */
   readonly bits = new Uint8Array(24);
+  /** True while a decode reads with this reader (a decode that starts meanwhile takes a reader of its own). */
+  busy = false;
 
   constructor(buf: Buffer, text: string, end: number) {
     this.buf = buf;
     this.text = text;
     this.end = end;
+  }
+
+  /** Points the reader at other bytes (`text` their Latin-1 text, `end` as in the constructor). */
+  reset(buf: Buffer, text: string, end: number): void {
+    this.buf = buf;
+    this.text = text;
+    this.end = end;
+    this.pos = 0;
   }
 
   /** The error for a read of `field` at `offset` that would pass `limit`. */
