@@ -1,6 +1,8 @@
 // Connector round trips per second, client and responding host in separate processes (this 2-core machine: one core
 // each). Scenarios: one connection with 64 requests in flight, and 8 connections x 16 in flight; each measured as a
-// bare framed echo over the same sockets (the practical limit) and through `sendMessage` with message objects.
+// bare framed echo over the same sockets (the practical limit) and through `sendMessage` with message objects; then,
+// back to back in the same run, without and with the reversal journal (each purchase's reversal fsynced before it
+// leaves, its outcome fsynced before the caller sees the response), with the journal's group commit factor.
 // p50/p99 latency and the heap (after GC) are printed. Usage: node bench/dist/connector.bench.js [requests] [peer mode]
 // (requests per scenario, default 200000; peer mode patch | codec | inbound, default patch; see connector/peer.ts).
 import { fork } from 'node:child_process';
@@ -16,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
-import { createConnector } from '@iso8583/connector';
+import { FileJournal, createConnector } from '@iso8583/connector';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -53,6 +55,8 @@ async function startPeer(mode: string): Promise<{ port: number; child: ChildProc
 
 interface Result {
   name: string;
+  /** With the journal: records per write + fsync (the group commit factor), batches, compactions. */
+  journal?: string;
   rate: number;
   p50: number;
   p99: number;
@@ -117,13 +121,14 @@ async function bareEcho(port: number, connections: number, depth: number): Promi
 
 /** Through the connector: `sendMessage(object)`, `connections` multiplexed connections, `depth` in flight each. */
 async function throughConnector(port: number, connections: number, depth: number, journalDir?: string): Promise<Result> {
+  const journal = journalDir === undefined ? undefined : new FileJournal(journalDir);
   const connector = createConnector({
     host: '127.0.0.1',
     port,
     pool: { min: connections, max: connections },
     maxInFlight: connections * depth + 1,
     requestTimeout: 30_000,
-    ...(journalDir === undefined ? {} : { reversal: { enabled: true, journalDir } }),
+    ...(journal === undefined ? {} : { reversal: { enabled: true, journal } }),
   });
   await connector.connect();
   // Let the pool open every connection before measuring.
@@ -131,6 +136,7 @@ async function throughConnector(port: number, connections: number, depth: number
     await Promise.all(Array.from({ length: connections * 4 }, (_, i) => connector.sendMessage(purchase(900_000 + i, 'WARMUP01'))));
   }
   const latencies = new Float64Array(total);
+  const before = journal?.batches;
   const workers = connections * depth;
   let issued = 0;
   let completed = 0;
@@ -156,10 +162,18 @@ async function throughConnector(port: number, connections: number, depth: number
   const seconds = (performance.now() - t0) / 1000;
   heap.push(heapMb());
   const stats = connector.stats();
+  const after = journal?.batches;
   await connector.close();
   if (stats.responses < total || stats.inFlight !== 0) throw new Error('requests were lost');
   const sorted = latencies.sort();
+  let journalFigures: string | undefined;
+  if (before !== undefined && after !== undefined) {
+    const batches = after.batches - before.batches;
+    const records = after.records - before.records;
+    journalFigures = `${records} records (add + done) in ${batches} write+fsync batches: group commit ${(records / batches).toFixed(1)} records/batch, ${Math.round(batches / seconds)} fsync/s, ${after.compactions - before.compactions} compactions`;
+  }
   return {
+    ...(journalFigures === undefined ? {} : { journal: journalFigures }),
     name: `connector sendMessage(object)${journalDir === undefined ? '' : ' + journal'}, ${connections} x ${depth}`,
     rate: total / seconds,
     p50: percentile(sorted, 0.5),
@@ -180,12 +194,19 @@ try {
     echo.child.kill();
     results.push(await throughConnector(peer.port, connections, depth));
   }
-  // With reversal on: every purchase's reversal is journaled (appended and fsynced, group commit) before it leaves.
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-bench-journal-'));
-  try {
-    results.push(await throughConnector(peer.port, 1, 64, dir));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  // With reversal on: every purchase's reversal is journaled (appended and fsynced) before it leaves, and its outcome
+  // (`done`) is fsynced before the caller sees the response (group commit). Journal off and on back to back, same run.
+  for (const [connections, depth] of [
+    [1, 64],
+    [8, 16],
+  ] as const) {
+    results.push(await throughConnector(peer.port, connections, depth));
+    const dir = mkdtempSync(join(tmpdir(), 'iso8583-bench-journal-'));
+    try {
+      results.push(await throughConnector(peer.port, connections, depth, dir));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 } finally {
   peer.child.kill();
@@ -195,4 +216,5 @@ for (const r of results) {
   console.log(
     `${r.name.padEnd(44)} ${Math.round(r.rate).toLocaleString('en-US').padStart(9)} /s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   heap MB ${r.heapMb.join(' -> ')}`,
   );
+  if (r.journal !== undefined) console.log(`${''.padEnd(44)} journal: ${r.journal}`);
 }

@@ -240,14 +240,14 @@ export class Connector extends EventEmitter {
     );
     this.registry = this.metrics.registry;
     if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout);
-    if (o.reversal.enabled && o.reversal.journalDir !== undefined) {
+    if (o.reversal.enabled && (o.reversal.journal !== undefined || o.reversal.journalDir !== undefined)) {
       this.reversals = new ReversalManager(
         {
           logger: this.logger,
           sendReversal: (message, timeout) => this.sendReversal(message, timeout),
           reversalEvent: (event) => this.reversalEvent(event),
         },
-        new FileJournal(o.reversal.journalDir),
+        o.reversal.journal ?? new FileJournal(o.reversal.journalDir as string, { logger: this.logger }),
         { ...o.reversal, requestTimeout: o.requestTimeout },
         this.codec.dialect,
       );
@@ -286,6 +286,19 @@ export class Connector extends EventEmitter {
     }
     this.starting ??= this.start();
     return this.starting.then(() => this.firstChannel());
+  }
+
+  /**
+   * Starts without waiting for a connection: with reversal on, resolves once the journal is open (locked, read,
+   * compacted) and the reversals an earlier run left are started; rejects with its `ISO8583_ERR_CONNECTOR_JOURNAL` or
+   * `ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED` error, which no retry cures (every request would fail with it).
+   */
+  started(): Promise<void> {
+    if (this.state === 'closing' || this.state === 'closed') {
+      return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed'));
+    }
+    this.starting ??= this.start();
+    return this.starting;
   }
 
   /** Sends one message and returns the response in the same form: XML in -> XML out, JSON text in -> JSON text out. */
@@ -751,7 +764,12 @@ export class Connector extends EventEmitter {
         req = { key, frame, mti, timeout, written: false, start: 0, timer: undefined, resolve, reject };
         ch.send(req);
       });
-      if (entry !== undefined) this.reversals?.disarm(entry);
+      if (entry !== undefined) {
+        // The outcome is durable (`done` fsynced) before the caller sees the response; else it is reversed and fails.
+        const answered = entry;
+        entry = undefined;
+        await this.reversals?.answered(answered);
+      }
       this.answered(mti, message, response, ch);
       return response;
     } catch (err) {
@@ -763,7 +781,7 @@ export class Connector extends EventEmitter {
             code === 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' ||
             code === 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE');
         if (unknown) this.reversals?.trigger(entry);
-        else if (req?.written !== true || code !== 'ISO8583_ERR_CONNECTOR_CLOSED') this.reversals?.disarm(entry);
+        else if (req?.written !== true || code !== 'ISO8583_ERR_CONNECTOR_CLOSED') await this.reversals?.disarm(entry);
       }
       throw err;
     } finally {

@@ -26,8 +26,23 @@ export const CONNECTOR_ERROR_CODES = {
     'A request with the same match key (response MTI + the `matchKey` fields) is already in flight on the connection.',
   ISO8583_ERR_CONNECTOR_QUEUE_FULL: 'The per-terminal queue of this field 41 already holds `terminalQueue.maxQueued` requests.',
   ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 'The request waited in its per-terminal queue longer than `terminalQueue.timeout`.',
-  ISO8583_ERR_CONNECTOR_JOURNAL: 'The reversal journal could not be written or read; the request was not sent.',
+  ISO8583_ERR_CONNECTOR_JOURNAL:
+    'The reversal journal could not be written or read (a full disk, an I/O error); the request was not sent, or its response could not be recorded and it is being reversed.',
+  ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED:
+    'Another live process (its pid in the text) holds the lock of the reversal journal folder named in the text; one process per journal.',
   ISO8583_ERR_CONNECTOR_INPUT: 'The input of `sendMessage` is not an XML string, JSON text or message object.',
+} as const;
+
+/**
+ * Codes of the reversal journal's log lines (pino, field `code`): not errors (nothing fails), but what an operator
+ * looks for. `docs/errors.md` has one row per code.
+ */
+export const CONNECTOR_LOG_CODES = {
+  ISO8583_WARN_JOURNAL_CORRUPT:
+    'warn: lines of the journal file that are not records (byte `offsets`) were moved to the `quarantine` file beside it; every intact record was recovered.',
+  ISO8583_WARN_JOURNAL_CUT:
+    'info: the journal ended with a record cut by a crash (its fsync never completed, so its request never left); kept in the `quarantine` file.',
+  ISO8583_WARN_JOURNAL_STALE_LOCK: 'warn: the journal folder was locked by a process that is gone (`pid`); the lock was taken over.',
 } as const;
 
 /** A stable error code of the connector. */
@@ -44,9 +59,9 @@ declare module '@iso8583/codec' {
 /**
  * The HTTP status that the Fastify routes answer with for each connector code (the HTTP column of docs/errors.md):
  * 400 the caller's input, 503 the connector cannot take the request now, 504 no answer in time, 502 the host or the
- * connection failed. A connector code missing here answers 502.
+ * connection failed. Every code has one (a code added to the table without its status does not compile).
  */
-export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Partial<Record<ConnectorErrorCode, number>>> = {
+export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, number>> = {
   ISO8583_ERR_CONNECTOR_OPTIONS: 502,
   ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT: 502,
   ISO8583_ERR_CONNECTOR_CONNECT_FAILED: 502,
@@ -61,6 +76,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Partial<Record<ConnectorError
   ISO8583_ERR_CONNECTOR_QUEUE_FULL: 503,
   ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 504,
   ISO8583_ERR_CONNECTOR_JOURNAL: 503,
+  ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED: 503,
   ISO8583_ERR_CONNECTOR_INPUT: 400,
 };
 

@@ -133,6 +133,8 @@ async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptio
   app.iso8583[connector.name] = connector;
   app.addHook('onReady', async () => {
     connector.connect().catch((err: Iso8583Error) => app.log.warn({ connector: connector.name, code: err.code }, 'connector not connected yet'));
+    // A journal that cannot be opened (locked by another process, unreadable) stops the start: no retry cures it.
+    await connector.started();
   });
   app.addHook('onClose', async () => {
     await connector.close();

@@ -18,12 +18,14 @@ export type {
   UnsolicitedHandler,
   UnsolicitedInfo,
 } from './options.js';
-export { CONNECTOR_ERROR_CODES } from './errors.js';
+export { CONNECTOR_ERROR_CODES, CONNECTOR_LOG_CODES } from './errors.js';
 export { Backoff } from './backoff.js';
 export type { ConnectorErrorCode } from './errors.js';
-export { FileJournal } from './journal.js';
-export type { JournalEntry, JournalOutcome, ReversalJournal } from './journal.js';
-export { REVERSAL_EXCLUDED_FIELDS, buildReversal } from './reversal.js';
+export { FileJournal, JOURNAL_FILE } from './journal.js';
+export type { FileJournalOptions, JournalEntry, JournalOutcome, ReversalJournal } from './journal.js';
+export { LOCK_FILE } from './journal-lock.js';
+export { defaultJournalDir } from './state-dir.js';
+export { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, buildReversal, isReversible } from './reversal.js';
 export type { ReversalEvent } from './reversal.js';
 export { responseMti } from './match-key.js';
 export { connectorOptionsSchema, readManifest, operationSchema } from './manifest.js';

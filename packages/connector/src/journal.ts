@@ -1,31 +1,44 @@
 /**
- * The reversal journal: a reversal is written (and fsynced) before its original request leaves, so that a crash at
- * any point loses nothing; on the next start, every reversal not marked done is sent. The embedded journal is an
- * append-only file of JSON lines (`reversals.jsonl`) with group commit:
- * - records appended in the same turn of the event loop (e.g. the requests released by one read of responses) are
- *   gathered until `setImmediate` and go out in one write and one fsync;
- * - records appended while a write + fsync is in progress wait for it and then go out together in the next batch;
- * - every `add` resolves only after an fsync that began after its record was written (never earlier), so a request
- *   still leaves only once its reversal is durable; `done` records ride in the same batches and never start an fsync
- *   of their own while adds are flowing (they are flushed at the end of the turn when nothing else is).
- * The file is preallocated ahead of its records (empty lines), so that an fsync never has to commit a new file size.
- * It is compacted (live entries only) when opened and whenever its records grow past `compactAt`.
+ * The reversal journal: a reversal is written (and fsynced) before its original request leaves, and the original's
+ * outcome (`done`) is written and fsynced before the caller sees the response, so that a crash at any point neither
+ * loses a reversal nor reverses a purchase the caller saw approved. On the next start, every reversal not marked done
+ * is sent. The embedded journal is an append-only file of JSON lines (`reversals.jsonl`) with group commit:
+ * - records appended in the same turn of the event loop (e.g. the requests and responses of one read) are gathered
+ *   until `setImmediate` and go out in one write and one fsync;
+ * - records appended while a write + fsync is in progress wait for it and go out together in the next batch;
+ * - every append resolves only after an fsync that began after its record was written (never earlier), and the
+ *   in-memory state follows the disk: a record takes effect once durable.
+ * Every write is checked (a short write on a full disk is repeated, and fails when no byte goes); a batch that
+ * failed leaves its bytes behind, and the next batch overwrites them (its records, then blank lines over the rest).
+ * The file is preallocated ahead of its records (blank lines), so that an fsync seldom has to commit a new file
+ * size. It is compacted (its live entries only, written to a new file, fsynced, renamed, folder fsynced) when
+ * opened; when its records would outgrow the preallocated part and the answered ones dominate; past `compactAt`;
+ * and every `compactInterval` ms when anything was marked done since, so that the PAN of an answered request does
+ * not stay in the file for long. The folder is locked by the process that opened it (`reversals.lock`).
  */
+import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { connectorError } from './errors.js';
+import { newlines, syncDir, writeAll } from './durable-file.js';
+import { lockJournal } from './journal-lock.js';
+import { quarantine, readJournal } from './journal-read.js';
 
 /** A reversal waiting to be sent or answered. */
 export interface JournalEntry {
   /** The entry's id (unique within the journal). */
   id: string;
-  /** The reversal message (0400 / 0420 with field 90). */
+  /** The reversal message (0400 / 0420 with field 90), with only the fields of `reversal.fields`. */
   reversal: IsoMessage;
   /** When the entry was written (ms since the epoch). */
   at: number;
+  /** Attempts recorded so far (each written before it was sent); a start resumes with a repeat (0401) when > 0. */
+  attempts?: number;
 }
 
 /** How a journal entry ended. */
@@ -37,101 +50,136 @@ export type JournalOutcome =
   /** The reversal was given up after `maxAttempts`. */
   | 'abandoned';
 
-/** Where reversals are kept across restarts. */
+/** Where reversals are kept across restarts. Every method resolves once its record is durable. */
 export interface ReversalJournal {
   /** Opens the journal and returns the entries not marked done (oldest first). */
   open(): Promise<JournalEntry[]>;
   /** Adds an entry; resolves once it is durable (fsynced). */
   add(entry: JournalEntry): Promise<void>;
+  /** Records that attempt `attempt` (1-based) of an entry is about to be sent; resolves once durable. */
+  attempt(id: string, attempt: number): Promise<void>;
   /** Marks an entry done; resolves once durable. */
   done(id: string, outcome: JournalOutcome): Promise<void>;
-  /** Flushes and closes. */
+  /** Flushes, closes and releases the journal. */
   close(): Promise<void>;
 }
 
-/** The size past which the file is rewritten with only its live entries (checked after each write). */
-const COMPACT_AT = 64 * 1024 * 1024;
+/** Options of {@link FileJournal}. */
+export interface FileJournalOptions {
+  /** The file size (bytes) past which it is compacted while running. Default 64 MiB. */
+  compactAt?: number;
+  /** How far (bytes) the file is preallocated ahead of its records. Default 4 MiB. */
+  preallocate?: number;
+  /** Milliseconds between compactions while entries are being marked done; 0 = only by size. Default 60000. */
+  compactInterval?: number;
+  /** Where warnings go (corrupt lines, a stale lock, a failed compaction). Default: a silent logger. */
+  logger?: Logger;
+}
 
-/**
- * The file is kept preallocated this far ahead of its records (newline bytes, written and fsynced: empty lines, so the
- * file stays JSON lines), so that a batch's fsync flushes data blocks only: an append would change the file size, and
- * every fsync would then commit metadata too (on ext4 this made each fsync 2-4 times slower).
- */
-const PREALLOCATE = 4 * 1024 * 1024;
+/** The defaults of {@link FileJournalOptions}. */
+const DEFAULTS = { compactAt: 64 * 1024 * 1024, preallocate: 4 * 1024 * 1024, compactInterval: 60_000 };
 
-interface Waiter {
+/** The journal file's name in its folder. */
+export const JOURNAL_FILE = 'reversals.jsonl';
+
+interface Pending {
+  text: string;
+  /** Applies the record to the in-memory state once it is durable. */
+  apply(): void;
   resolve(): void;
   reject(err: unknown): void;
 }
 
-/** The embedded append-only file journal in a folder (created if missing; the file is mode 0600). */
-export class FileJournal implements ReversalJournal {
+/**
+ * The embedded append-only file journal in a folder (created if missing, mode 0700; the file is mode 0600). Emits
+ * `compact` ({ live, bytes }) after each compaction.
+ */
+export class FileJournal extends EventEmitter implements ReversalJournal {
   /** The journal file. */
   readonly path: string;
+  /** The file size (bytes) past which it is compacted while running. */
+  readonly compactAt: number;
+  /** How far (bytes) the file is preallocated ahead of its records. */
+  readonly preallocate: number;
+  /** Milliseconds between compactions while entries are marked done (0 = off). */
+  readonly compactInterval: number;
+  private readonly logger: Logger;
   private handle: FileHandle | undefined;
-  private queue: string[] = [];
-  private waiters: Waiter[] = [];
+  private unlock: (() => Promise<void>) | undefined;
+  private pending: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private scheduled = false;
   private closed = false;
+  private compactDue = false;
+  private timer: NodeJS.Timeout | undefined;
   private batchCount = 0;
   private recordCount = 0;
+  private compactions = 0;
+  private doneSinceCompaction = 0;
   /** Where the next record goes (the end of the records). */
   private bytes = 0;
-  /** The file size: records, then preallocated empty lines. */
+  /** The file size: records, then preallocated blank lines. */
   private allocated = 0;
+  /** The end of the bytes a failed batch may have left past `bytes` (overwritten by the next batch). */
+  private dirtyEnd = 0;
+  /** The durable state: entries added and not done. */
   private readonly live = new Map<string, JournalEntry>();
 
   constructor(
     readonly dir: string,
-    /** The file size (bytes) past which it is compacted while running. Default 64 MiB. */
-    readonly compactAt: number = COMPACT_AT,
-    /** How far (bytes) the file is preallocated ahead of its records. Default 4 MiB. */
-    readonly preallocate: number = PREALLOCATE,
+    options: FileJournalOptions = {},
   ) {
-    this.path = join(dir, 'reversals.jsonl');
+    super();
+    this.path = join(dir, JOURNAL_FILE);
+    this.compactAt = options.compactAt ?? DEFAULTS.compactAt;
+    this.preallocate = options.preallocate ?? DEFAULTS.preallocate;
+    this.compactInterval = options.compactInterval ?? DEFAULTS.compactInterval;
+    this.logger = options.logger ?? pino({ level: 'silent' });
   }
 
-  /** Entries added and not yet done. */
+  /** Entries added and not yet done (durable state). */
   get size(): number {
     return this.live.size;
   }
 
-  /** Write + fsync batches so far, and the records they carried (records / batches = the group commit factor). */
-  get batches(): { batches: number; records: number } {
-    return { batches: this.batchCount, records: this.recordCount };
+  /** Write + fsync batches so far, the records they carried (records / batches = the group commit factor), compactions. */
+  get batches(): { batches: number; records: number; compactions: number } {
+    return { batches: this.batchCount, records: this.recordCount, compactions: this.compactions };
   }
 
   async open(): Promise<JournalEntry[]> {
     try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const live = new Map<string, JournalEntry>();
-      let text = '';
+      // A folder made now is durable only once its parent is fsynced.
+      const made = mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      if (made !== undefined) await syncDir(dirname(made));
+      this.unlock = await lockJournal(this.dir, this.logger);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED') throw err;
+      throw connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal in ${this.dir} cannot be opened`, {
+        field: 'reversal.journalDir',
+        cause: err,
+      });
+    }
+    try {
+      let data = Buffer.alloc(0);
       try {
-        text = await readFile(this.path, 'utf8');
+        data = await readFile(this.path);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-      for (const line of text.split('\n')) {
-        if (line === '') continue; // the preallocated tail is empty lines
-        let record: { op?: string; id?: string; reversal?: IsoMessage; at?: number };
-        try {
-          record = JSON.parse(line) as typeof record;
-        } catch {
-          continue; // a line cut by a crash before its fsync completed: its request never left
-        }
-        if (typeof record.id !== 'string') continue;
-        if (record.op === 'add' && record.reversal !== undefined) {
-          live.set(record.id, { id: record.id, reversal: record.reversal, at: record.at ?? 0 });
-        } else if (record.op === 'done') {
-          live.delete(record.id);
-        }
-      }
-      for (const [id, entry] of live) this.live.set(id, entry);
+      const contents = readJournal(data);
+      // The bad bytes are safe in quarantine before the rewrite drops them from the journal.
+      await quarantine(this.path, contents, this.logger);
+      for (const [id, entry] of contents.live) this.live.set(id, entry);
       await this.rewrite();
-      return [...live.values()];
+      if (this.compactInterval > 0) {
+        this.timer = setInterval(() => this.compactIfDone(), this.compactInterval);
+        this.timer.unref();
+      }
+      return [...contents.live.values()].map((e) => ({ ...e }));
     } catch (err) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal cannot be opened', {
+      await this.release();
+      throw connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal in ${this.dir} cannot be opened`, {
         field: 'reversal.journalDir',
         cause: err,
       });
@@ -139,55 +187,101 @@ export class FileJournal implements ReversalJournal {
   }
 
   add(entry: JournalEntry): Promise<void> {
-    this.live.set(entry.id, entry);
-    return this.append(JSON.stringify({ op: 'add', ...entry }));
+    const record = { op: 'add', id: entry.id, reversal: entry.reversal, at: entry.at, ...(entry.attempts ? { attempts: entry.attempts } : {}) };
+    return this.append(JSON.stringify(record), () => this.live.set(entry.id, { ...entry }));
+  }
+
+  attempt(id: string, attempt: number): Promise<void> {
+    return this.append(JSON.stringify({ op: 'attempt', id, attempt }), () => {
+      const entry = this.live.get(id);
+      if (entry !== undefined) entry.attempts = Math.max(entry.attempts ?? 0, attempt);
+    });
   }
 
   done(id: string, outcome: JournalOutcome): Promise<void> {
-    this.live.delete(id);
-    return this.append(JSON.stringify({ op: 'done', id, outcome, at: Date.now() }));
+    return this.append(JSON.stringify({ op: 'done', id, outcome, at: Date.now() }), () => {
+      this.live.delete(id);
+      this.doneSinceCompaction += 1;
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.flushing !== undefined || this.queue.length > 0) await (this.flushing ?? this.flush());
+    clearInterval(this.timer);
+    this.compactDue = false;
+    while (this.flushing !== undefined || this.pending.length > 0) await (this.flushing ?? this.flush());
     await this.handle?.close();
     this.handle = undefined;
+    await this.release();
+  }
+
+  private async release(): Promise<void> {
+    const unlock = this.unlock;
+    this.unlock = undefined;
+    await unlock?.();
+  }
+
+  /** The bytes the live entries take in a compacted file. */
+  private compacted(): Buffer {
+    let text = '';
+    for (const e of this.live.values()) {
+      text += JSON.stringify({ op: 'add', id: e.id, reversal: e.reversal, at: e.at, ...(e.attempts ? { attempts: e.attempts } : {}) }) + '\n';
+    }
+    return Buffer.from(text);
   }
 
   /**
-   * Compaction: the live entries go to a new file, followed by preallocated zero bytes, fsynced, then renamed over the
-   * old one, which is reopened for writing at the end of the records.
+   * Compaction: the live entries go to a new file, followed by the preallocated blank lines, fsynced, then renamed
+   * over the old one (and the folder fsynced), which is reopened for writing at the end of the records.
    */
   private async rewrite(): Promise<void> {
     const tmp = `${this.path}.tmp`;
+    const text = this.compacted();
     const out = await open(tmp, 'w', 0o600);
-    const text = Buffer.from([...this.live.values()].map((e) => JSON.stringify({ op: 'add', ...e }) + '\n').join(''));
-    await out.write(text, 0, text.length, 0);
-    await out.write(Buffer.alloc(this.preallocate, 0x0a), 0, this.preallocate, text.length);
-    await out.sync();
+    try {
+      await writeAll(out, text, 0);
+      await writeAll(out, newlines(this.preallocate), text.length);
+      await out.sync();
+    } catch (err) {
+      await out.close();
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
     await out.close();
-    await this.handle?.close();
     await rename(tmp, this.path);
-    this.handle = await open(this.path, 'r+');
+    await syncDir(this.dir);
+    const handle = await open(this.path, 'r+');
+    await this.handle?.close();
+    this.handle = handle;
     this.bytes = text.length;
     this.allocated = text.length + this.preallocate;
+    this.dirtyEnd = 0;
+    this.doneSinceCompaction = 0;
+    this.compactions += 1;
+    if (this.listenerCount('compact') > 0) this.emit('compact', { live: this.live.size, bytes: text.length });
   }
 
-  private append(line: string): Promise<void> {
-    if (this.handle === undefined) {
-      return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal is not open'));
+  private compactIfDone(): void {
+    if (this.closed || this.doneSinceCompaction === 0) return;
+    this.compactDue = true;
+    if (this.flushing === undefined) void this.flush();
+  }
+
+  private append(line: string, apply: () => void): Promise<void> {
+    if (this.handle === undefined || this.closed) {
+      return Promise.reject(
+        connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal is not open', { field: 'reversal.journalDir' }),
+      );
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push(line + '\n');
-      this.waiters.push({ resolve, reject });
+      this.pending.push({ text: line + '\n', apply, resolve, reject });
       // In progress: the batch after it takes this record. Else: gather the rest of this turn first.
       if (this.flushing === undefined && !this.scheduled) {
         this.scheduled = true;
         setImmediate(() => {
           this.scheduled = false;
-          if (this.flushing === undefined && this.queue.length > 0) void this.flush();
+          if (this.flushing === undefined && this.pending.length > 0) void this.flush();
         });
       }
     });
@@ -197,42 +291,72 @@ export class FileJournal implements ReversalJournal {
   private flush(): Promise<void> {
     this.flushing ??= this.writeQueued().finally(() => {
       this.flushing = undefined;
-      if (this.queue.length > 0) void this.flush();
+      if (this.pending.length > 0 || this.compactDue) void this.flush();
     });
     return this.flushing;
   }
 
   private async writeQueued(): Promise<void> {
-    while (this.queue.length > 0) {
-      const lines = this.queue;
-      const waiters = this.waiters;
-      this.queue = [];
-      this.waiters = [];
+    while (this.pending.length > 0 || this.compactDue) {
+      if (this.compactDue) {
+        this.compactDue = false;
+        await this.rewrite().catch((err: NodeJS.ErrnoException) =>
+          this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause: err.code }, 'the reversal journal cannot be compacted'),
+        );
+        continue;
+      }
+      const batch = this.pending;
+      this.pending = [];
       try {
-        const handle = this.handle;
-        if (handle === undefined) throw new Error('journal closed');
-        const text = Buffer.from(lines.join(''));
-        const at = this.bytes;
-        if (at + text.length > this.allocated) {
-          // Past the preallocated part: more of it first (this batch's fsync commits the new size once), then the records.
-          const grow = Math.max(this.preallocate, at + text.length - this.allocated);
-          await handle.write(Buffer.alloc(grow, 0x0a), 0, grow, this.allocated);
-          this.allocated += grow;
+        const text = Buffer.from(batch.map((p) => p.text).join(''));
+        // Out of preallocated room while answered entries dominate: compact instead of growing the file.
+        if (this.bytes + text.length > this.allocated && this.compacted().length * 2 < this.bytes) {
+          await this.rewrite().catch((err: NodeJS.ErrnoException) =>
+            this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause: err.code }, 'the reversal journal cannot be compacted'),
+          );
         }
-        await handle.write(text, 0, text.length, at);
-        await handle.datasync();
+        await this.writeBatch(text);
         this.batchCount += 1;
-        this.recordCount += lines.length;
-        this.bytes = at + text.length;
-        if (this.bytes > this.compactAt) await this.rewrite();
-        for (const w of waiters) w.resolve();
+        this.recordCount += batch.length;
+        for (const p of batch) p.apply();
+        if (this.bytes > this.compactAt) this.compactDue = true;
+        for (const p of batch) p.resolve();
       } catch (err) {
         const error = connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal cannot be written', {
           field: 'reversal.journalDir',
           cause: err,
         });
-        for (const w of waiters) w.reject(error);
+        this.logger.error({ code: error.code, cause: (err as NodeJS.ErrnoException).code, records: batch.length }, 'the reversal journal cannot be written');
+        for (const p of batch) p.reject(error);
       }
     }
+  }
+
+  /**
+   * Writes a batch at the end of the records, with blank lines after it over whatever a failed batch left there and
+   * over a new preallocated part when the records outgrow the file, then fsyncs (data; and the size when it grew).
+   */
+  private async writeBatch(text: Buffer): Promise<void> {
+    const handle = this.handle;
+    if (handle === undefined) throw new Error('the journal is closed');
+    const at = this.bytes;
+    const end = at + text.length;
+    const padTo = Math.max(this.dirtyEnd, end > this.allocated ? end + this.preallocate : end);
+    try {
+      await writeAll(handle, text, at);
+      if (padTo > end) await writeAll(handle, newlines(padTo - end), end);
+      await handle.datasync();
+    } catch (err) {
+      // Some of it may be on disk: the next batch (written at the same place) covers it with records and blank lines.
+      const size = await handle.stat().then(
+        (s) => s.size,
+        () => padTo,
+      );
+      this.dirtyEnd = Math.max(this.dirtyEnd, Math.min(padTo, size));
+      throw err;
+    }
+    this.bytes = end;
+    this.allocated = Math.max(this.allocated, padTo);
+    this.dirtyEnd = 0;
   }
 }

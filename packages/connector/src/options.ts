@@ -9,6 +9,8 @@ import { compileSchemaCheck, createCodec, resolveDialect } from '@iso8583/codec'
 import type { Dialect, FieldProblem, IsoMessage, LengthHeader, SchemaCheck } from '@iso8583/codec';
 import { connectorOptionsSchema } from './manifest.js';
 import { optionsError } from './errors.js';
+import type { ReversalJournal } from './journal.js';
+import { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS } from './reversal.js';
 
 /** TLS settings (PEM text, not file names). Their presence enables TLS. */
 export interface ConnectorTlsOptions {
@@ -46,14 +48,25 @@ export interface TerminalQueueOptions {
   timeout?: number;
 }
 
-/** Automatic reversal of 01x0 / 02x0 requests whose outcome is unknown. */
+/** Automatic reversal of 0100 / 0200 requests (and their repeats 0101 / 0201) whose outcome is unknown. */
 export interface ReversalOptions {
   /** Whether unknown outcomes are reversed. Default `false`. */
   enabled?: boolean;
   /** The reversal MTI, `0400` or `0420`; repeats are sent as `0401` / `0421`. Default `0400`. */
   mti?: '0400' | '0420';
-  /** The folder of the append-only reversal journal. Required when `enabled`. */
+  /**
+   * The folder of the append-only reversal journal (locked by one process at a time). Required when `enabled`, unless
+   * `journal` is given. The `iso8583` command defaults it to a state folder (see docs/operations.md).
+   */
   journalDir?: string;
+  /**
+   * The fields of the original copied into its reversal, and so into the journal on disk (an allow-list; the MTI and
+   * field 90 are always there). Field numbers `"2"` to `"128"`; 35, 36, 45, 52 and 55 are refused (sensitive
+   * authentication data). Default {@link REVERSAL_FIELDS}: 2, 3, 4, 7, 11, 12, 13, 22, 32, 37, 41, 42, 49, 90, 95.
+   */
+  fields?: string[];
+  /** The journal itself, instead of a `FileJournal` in `journalDir` (e.g. one with other sizes). Runtime only. Default: none. */
+  journal?: ReversalJournal;
   /** Milliseconds between attempts. Default 10000. */
   retryInterval?: number;
   /** Attempts before a reversal is abandoned; 0 = until answered. Default 0. */
@@ -173,7 +186,13 @@ export interface ResolvedConnectorOptions {
   readonly signOn: boolean;
   readonly signOff: boolean;
   readonly terminalQueue: Readonly<Required<TerminalQueueOptions>>;
-  readonly reversal: Readonly<Required<Omit<ReversalOptions, 'journalDir'>> & { journalDir: string | undefined }>;
+  readonly reversal: Readonly<
+    Required<Omit<ReversalOptions, 'journalDir' | 'journal' | 'fields'>> & {
+      journalDir: string | undefined;
+      journal: ReversalJournal | undefined;
+      fields: readonly string[];
+    }
+  >;
   readonly autoFill: Readonly<Required<AutoFillOptions>>;
   readonly reconnect: Readonly<Required<ReconnectOptions>>;
   readonly logger: Logger | undefined;
@@ -223,8 +242,15 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     problems.push(problem('header', `must be ${headerBytes} bytes (headerBytes) in hex`));
   }
   const reversal = copy.reversal as ReversalOptions | undefined;
-  if (reversal?.enabled === true && reversal.journalDir === undefined) {
+  if (reversal?.enabled === true && reversal.journalDir === undefined && reversal.journal === undefined) {
     problems.push(problem('reversal.journalDir', 'is required when reversal is enabled'));
+  }
+  if (reversal !== undefined && Array.isArray(reversal.fields) && !seen.has('reversal.fields')) {
+    for (const f of reversal.fields) {
+      if (REVERSAL_EXCLUDED_FIELDS.includes(f)) {
+        problems.push(problem('reversal.fields', `must not name field ${f} (sensitive authentication data is never stored)`));
+      }
+    }
   }
   const tls = copy.tls as ConnectorTlsOptions | undefined;
   if (tls !== undefined && (tls.cert === undefined) !== (tls.key === undefined)) {
@@ -261,7 +287,12 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     signOn: copy.signOn as boolean,
     signOff: copy.signOff as boolean,
     terminalQueue: Object.freeze(copy.terminalQueue as Required<TerminalQueueOptions>),
-    reversal: Object.freeze({ ...(copy.reversal as Required<ReversalOptions>), journalDir: reversal?.journalDir }),
+    reversal: Object.freeze({
+      ...(copy.reversal as Required<ReversalOptions>),
+      journalDir: reversal?.journalDir,
+      journal: reversal?.journal,
+      fields: Object.freeze([...(reversal?.fields ?? REVERSAL_FIELDS)]),
+    }),
     autoFill: Object.freeze(copy.autoFill as Required<AutoFillOptions>),
     reconnect: Object.freeze(copy.reconnect as Required<ReconnectOptions>),
     logger: copy.logger as Logger | undefined,

@@ -1,8 +1,9 @@
 /**
- * Automatic reversal. An authorisation (01x0) or financial request (02x0) whose outcome is unknown — it timed out, or
- * the connection dropped after it was written — is reversed: a 0400 (or 0420 advice) with the original's fields and
- * field 90 (original data elements), repeated as 0401 (0421) every `retryInterval` until the host answers. The
- * reversal is journaled before the original leaves; a later start sends whatever the journal still holds.
+ * Automatic reversal. An authorisation or financial request (0100, 0200, or their repeats 0101, 0201) whose outcome is
+ * unknown — it timed out, the connection dropped after it was written, its response did not decode — is reversed: a
+ * 0400 (or 0420 advice) with the original's fields of `reversal.fields` and field 90 (original data elements),
+ * repeated as 0401 (0421) every `retryInterval` until the host answers. The reversal is journaled before the original
+ * leaves; a later start sends whatever the journal still holds.
  */
 import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/codec';
 import type { Logger } from 'pino';
@@ -10,15 +11,30 @@ import type { JournalEntry, JournalOutcome, ReversalJournal } from './journal.js
 import { wireValue } from './match-key.js';
 
 /**
- * Fields never copied into a reversal (nor into the journal on disk): track 2 and 3 data (35, 36), track 1 (45),
- * the PIN block (52), security control information (53) and ICC/EMV data (55). The PAN (2) is kept: hosts need it to
- * find the original; the journal file is created with mode 0600.
+ * The fields a reversal carries by default (besides the MTI, field 0), and so the only fields of a request that reach
+ * the journal on disk: what a host needs to find and undo the original. PAN (2), processing code (3), amount (4),
+ * transmission date and time (7), STAN (11), local time and date (12, 13), POS entry mode (22), acquiring institution
+ * (32), retrieval reference number (37), terminal (41), merchant (42), currency (49), original data elements (90) and
+ * replacement amounts (95). An allow-list, so that a field a network uses for secrets (field 48 carries the CVV2 in
+ * some) never lands on disk unless named in `reversal.fields`.
  */
-export const REVERSAL_EXCLUDED_FIELDS: readonly string[] = ['35', '36', '45', '52', '53', '55'];
+export const REVERSAL_FIELDS: readonly string[] = ['2', '3', '4', '7', '11', '12', '13', '22', '32', '37', '41', '42', '49', '90', '95'];
 
-/** True for the MTIs that are reversed when their outcome is unknown: 01x0 and 02x0 requests (not repeats, not advices). */
+/**
+ * Fields a reversal never carries, even when named in `reversal.fields` (the option is refused): sensitive
+ * authentication data, which must not be stored after authorisation: track 2 and 3 (35, 36), track 1 (45), the PIN
+ * block (52) and ICC/EMV data (55).
+ */
+export const REVERSAL_EXCLUDED_FIELDS: readonly string[] = ['35', '36', '45', '52', '55'];
+
+/**
+ * True for the MTIs that are reversed when their outcome is unknown: authorisation and financial requests from the
+ * acquirer, `0100` and `0200`, and their repeats `0101` and `0201` (a repeat carries the same STAN and data as its
+ * original: when its outcome is unknown, the transaction's is). Not advices (`0120`, `0220`: stored and forwarded,
+ * not reversed), not responses, not messages originated by the issuer (`xxx2`, `xxx3`).
+ */
 export function isReversible(mti: string): boolean {
-  return mti.length === 4 && mti[0] === '0' && (mti[1] === '1' || mti[1] === '2') && mti[2] === '0';
+  return mti.length === 4 && mti[0] === '0' && (mti[1] === '1' || mti[1] === '2') && mti[2] === '0' && (mti[3] === '0' || mti[3] === '1');
 }
 
 function plain(value: MessageInput[string]): string | IsoMessage | undefined {
@@ -35,19 +51,27 @@ function plain(value: MessageInput[string]): string | IsoMessage | undefined {
 }
 
 /**
- * The reversal of a request: its fields (minus {@link REVERSAL_EXCLUDED_FIELDS}), the reversal MTI, and field 90 =
- * original MTI (4) + STAN (6) + transmission date and time (10) + acquiring (11) and forwarding (11) institution ids.
+ * The reversal of a request: its fields named in `fields` (default {@link REVERSAL_FIELDS}; never
+ * {@link REVERSAL_EXCLUDED_FIELDS}), the reversal MTI, and field 90 = original MTI (4) + STAN (6) + transmission date
+ * and time (10) + acquiring (11) and forwarding (11) institution ids. The original MTI of a repeat (`0201`) is that of
+ * the transaction (`0200`): the host keeps the transaction under it whichever of the two reached it.
  */
-export function buildReversal(original: MessageInput, mti: string, dialect: Dialect): IsoMessage {
+export function buildReversal(original: MessageInput, mti: string, dialect: Dialect, fields: readonly string[] = REVERSAL_FIELDS): IsoMessage {
   const out: IsoMessage = {};
+  const all: Record<string, string | IsoMessage> = {};
   for (const [field, value] of Object.entries(original)) {
-    if (field === '1' || REVERSAL_EXCLUDED_FIELDS.includes(field)) continue;
+    if (field === '1') continue;
     const p = plain(value);
-    if (p !== undefined) out[field] = typeof p === 'string' ? wireValue(dialect.fields[field], p) : p;
+    if (p !== undefined) all[field] = typeof p === 'string' ? wireValue(dialect.fields[field], p) : p;
   }
-  const inst = (f: string): string => (typeof out[f] === 'string' ? (out[f] as string) : '').slice(-11).padStart(11, '0');
-  const text = (f: string, n: number): string => (typeof out[f] === 'string' ? (out[f] as string) : '').padStart(n, '0').slice(-n);
-  out['90'] = text('0', 4) + text('11', 6) + text('7', 10) + inst('32') + inst('33');
+  for (const field of fields) {
+    const value = all[field];
+    if (value !== undefined && !REVERSAL_EXCLUDED_FIELDS.includes(field)) out[field] = value;
+  }
+  const text = (f: string, n: number): string => (typeof all[f] === 'string' ? (all[f] as string) : '').padStart(n, '0').slice(-n);
+  const inst = (f: string): string => (typeof all[f] === 'string' ? (all[f] as string) : '').slice(-11).padStart(11, '0');
+  const originalMti = text('0', 4);
+  out['90'] = (isReversible(originalMti) ? originalMti.slice(0, 3) + '0' : originalMti) + text('11', 6) + text('7', 10) + inst('32') + inst('33');
   out['0'] = mti;
   return out;
 }
@@ -68,7 +92,7 @@ export interface ReversalHost {
 
 /** A `reversal` event: what happened to a reversal. Never carries card data. */
 export interface ReversalEvent {
-  /** `queued` (journaled, original in flight), `sent` (an attempt left), `answered`, `abandoned`. */
+  /** `sent` (an attempt left, after it was journaled), `answered` (and marked done on disk), `abandoned`. */
   stage: 'sent' | 'answered' | 'abandoned';
   /** The journal entry id. */
   id: string;
@@ -88,13 +112,28 @@ export interface ReversalEvent {
 
 interface Active {
   entry: JournalEntry;
+  /** Attempts recorded in the journal (each before it was sent). */
   attempts: number;
   timer: NodeJS.Timeout | undefined;
 }
 
+/** What the manager needs to know of the reversal options. */
+export interface ReversalSettings {
+  readonly mti: string;
+  readonly retryInterval: number;
+  readonly maxAttempts: number;
+  readonly requestTimeout: number;
+  readonly fields: readonly string[];
+}
+
 let sequence = 0;
 
-/** Keeps reversals: armed (journaled, original in flight) and active (being sent until answered). */
+/**
+ * Keeps reversals: armed (journaled, original in flight) and active (being sent until answered). One reversal
+ * sequence per original across any number of restarts: every attempt is journaled before it is sent, so that a start
+ * after a crash resumes with a repeat (0401 / 0421) once a first attempt may have left; an answered reversal is
+ * marked done (durably) before its `answered` event, and is not sent again by a later start.
+ */
 export class ReversalManager {
   private readonly armed = new Map<string, JournalEntry>();
   private readonly active = new Map<string, Active>();
@@ -103,7 +142,7 @@ export class ReversalManager {
   constructor(
     private readonly host: ReversalHost,
     readonly journal: ReversalJournal,
-    readonly options: { readonly mti: string; readonly retryInterval: number; readonly maxAttempts: number; readonly requestTimeout: number },
+    readonly options: ReversalSettings,
     readonly dialect: Dialect,
   ) {}
 
@@ -124,7 +163,7 @@ export class ReversalManager {
     sequence = (sequence + 1) % 1_000_000;
     const entry: JournalEntry = {
       id: `${Date.now().toString(36)}-${process.pid.toString(36)}-${sequence.toString(36)}`,
-      reversal: buildReversal(original, this.options.mti, this.dialect),
+      reversal: buildReversal(original, this.options.mti, this.dialect, this.options.fields),
       at: Date.now(),
     };
     await this.journal.add(entry);
@@ -132,10 +171,28 @@ export class ReversalManager {
     return entry;
   }
 
-  /** The original's outcome is known (answered, or never written): no reversal. */
-  disarm(entry: JournalEntry): void {
+  /**
+   * The original was answered: marks the entry done and resolves once that is durable, so that the caller sees the
+   * response only when no later start can reverse it. When the record cannot be written, the outcome cannot be kept:
+   * the original is reversed (its entry is still on disk) and this rejects with `ISO8583_ERR_CONNECTOR_JOURNAL`, so
+   * that the caller sees a failure, consistent with the reversal.
+   */
+  async answered(entry: JournalEntry): Promise<void> {
+    if (!this.armed.has(entry.id)) return;
+    try {
+      await this.journal.done(entry.id, 'not-needed');
+      this.armed.delete(entry.id);
+    } catch (err) {
+      this.host.logger.error({ id: entry.id, code: (err as Iso8583Error).code }, 'the response could not be recorded in the journal: reversing it');
+      this.trigger(entry);
+      throw err;
+    }
+  }
+
+  /** The original never left (or its failure says nothing reached the host): no reversal; resolves once durable. */
+  async disarm(entry: JournalEntry): Promise<void> {
     if (!this.armed.delete(entry.id)) return;
-    void this.finish(entry.id, 'not-needed');
+    await this.finish(entry.id, 'not-needed');
   }
 
   /** The original's outcome is unknown: start reversing. */
@@ -153,25 +210,53 @@ export class ReversalManager {
 
   private activate(entry: JournalEntry): void {
     if (this.stopped || this.active.has(entry.id)) return;
-    const a: Active = { entry, attempts: 0, timer: undefined };
+    const a: Active = { entry, attempts: entry.attempts ?? 0, timer: undefined };
     this.active.set(entry.id, a);
-    this.attempt(a);
+    void this.attempt(a);
   }
 
-  private attempt(a: Active): void {
-    if (this.stopped) return;
-    a.attempts += 1;
-    const message: IsoMessage = { ...a.entry.reversal, '0': attemptMti(this.options.mti, a.attempts) };
-    const base = {
+  private event(a: Active, attempt: number): Omit<ReversalEvent, 'stage'> {
+    const r = a.entry.reversal;
+    return {
       id: a.entry.id,
-      mti: message['0'] as string,
-      stan: typeof message['11'] === 'string' ? message['11'] : undefined,
-      terminal: typeof message['41'] === 'string' ? message['41'] : undefined,
-      attempt: a.attempts,
+      mti: attemptMti(this.options.mti, attempt),
+      stan: typeof r['11'] === 'string' ? r['11'] : undefined,
+      terminal: typeof r['41'] === 'string' ? r['41'] : undefined,
+      attempt,
     };
+  }
+
+  private later(a: Active, started: number): void {
+    a.timer = setTimeout(() => void this.attempt(a), Math.max(0, this.options.retryInterval - (Date.now() - started)));
+    a.timer.unref();
+  }
+
+  private async attempt(a: Active): Promise<void> {
+    if (this.stopped) return;
+    const started = Date.now();
+    const n = a.attempts + 1;
+    const max = this.options.maxAttempts;
+    if (max > 0 && n > max) {
+      // A start after a crash that interrupted the last attempt.
+      this.abandon(a, this.event(a, a.attempts), undefined);
+      return;
+    }
+    // The attempt is durable before it leaves: a later start then knows a first attempt may have reached the host.
+    try {
+      await this.journal.attempt(a.entry.id, n);
+    } catch (err) {
+      if (this.stopped) return;
+      const base = this.event(a, n);
+      this.host.logger.error({ ...base, code: (err as Iso8583Error).code }, 'a reversal attempt cannot be journaled: not sent, will try again');
+      this.later(a, started);
+      return;
+    }
+    if (this.stopped) return;
+    a.attempts = n;
+    const base = this.event(a, n);
+    const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
     this.host.reversalEvent({ stage: 'sent', ...base });
     const timeout = Math.min(this.options.requestTimeout, this.options.retryInterval);
-    const started = Date.now();
     this.host.sendReversal(message, timeout).then(
       (response) => {
         this.active.delete(a.entry.id);
@@ -189,18 +274,20 @@ export class ReversalManager {
       },
       (err: Iso8583Error) => {
         if (this.stopped) return;
-        const max = this.options.maxAttempts;
         if (max > 0 && a.attempts >= max) {
-          this.active.delete(a.entry.id);
-          this.host.logger.error({ ...base, code: err.code }, 'reversal abandoned after its last attempt');
-          void this.finish(a.entry.id, 'abandoned').then(() => this.host.reversalEvent({ stage: 'abandoned', ...base }));
+          this.abandon(a, base, err.code);
           return;
         }
         this.host.logger.warn({ ...base, code: err.code }, 'reversal not answered: will repeat');
-        a.timer = setTimeout(() => this.attempt(a), Math.max(0, this.options.retryInterval - (Date.now() - started)));
-        a.timer.unref();
+        this.later(a, started);
       },
     );
+  }
+
+  private abandon(a: Active, base: Omit<ReversalEvent, 'stage'>, code: string | undefined): void {
+    this.active.delete(a.entry.id);
+    this.host.logger.error({ ...base, code }, 'reversal abandoned after its last attempt');
+    void this.finish(a.entry.id, 'abandoned').then(() => this.host.reversalEvent({ stage: 'abandoned', ...base }));
   }
 
   private finish(id: string, outcome: JournalOutcome): Promise<void> {

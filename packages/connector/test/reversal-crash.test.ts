@@ -1,38 +1,46 @@
-// The journal makes reversal survive a crash: the process is killed (SIGKILL) after the purchase was written, and
-// the next start sends the reversal.
+// The journal across crashes: a connector process is killed with SIGKILL at chosen points (points it reports on
+// stdout, where it then stops dead, or points the test host observes), and the next start must neither lose a
+// reversal nor reverse what the caller saw approved, nor start a reversal sequence over.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createConnector } from '../src/index.js';
+import { FileJournal, createConnector } from '../src/index.js';
 import type { ReversalEvent } from '../src/index.js';
+import { startChild } from './child.js';
 import { answer, startPeer } from './peer.js';
 
-test('a purchase in flight when the process is killed is reversed by the next start', async (t) => {
+function journalDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-crash-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The entries a start would find in the journal (opened and closed again, as the next process would). */
+async function leftIn(dir: string): Promise<string[]> {
+  const journal = new FileJournal(dir);
+  const left = await journal.open();
+  await journal.close();
+  return left.map((e) => `${String(e.reversal['11'])}/${e.attempts ?? 0}`);
+}
+
+test('a purchase in flight when the process is killed is reversed by the next start', { timeout: 15_000 }, async (t) => {
+  const dir = journalDir(t);
   // The host never answers the purchase; it answers reversals.
   const peer = await startPeer((r, p) => {
     if (r.message['0'] !== '0200') p.send(r.socket, answer(r.message));
   });
   t.after(() => peer.close());
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/send-purchase.js', import.meta.url)), String(peer.port), dir], {
-    stdio: 'ignore',
-  });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  const child = startChild('journal-child', { port: peer.port, dir, purchases: 1 });
+  t.after(() => child.kill());
   const [purchase] = await peer.waitFor(1);
   assert.equal(purchase?.message['0'], '0200');
-  child.kill('SIGKILL');
-  assert.equal(await exited, 'SIGKILL');
+  await child.kill();
 
   const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
   t.after(() => connector.destroy());
-  const answered = new Promise<ReversalEvent>((resolve) =>
-    connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)),
-  );
+  const answered = new Promise<ReversalEvent>((resolve) => connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)));
   await connector.connect();
   const e = await answered;
   assert.equal(e.stan, '009001');
@@ -42,10 +50,75 @@ test('a purchase in flight when the process is killed is reversed by the next st
   assert.equal(reversal.message['4'], '000000001000');
 });
 
-/** The STANs of the reversals journaled (`add` records) in a journal file. */
+test('a purchase the caller saw approved is not reversed after a kill right after the response', { timeout: 15_000 }, async (t) => {
+  const dir = journalDir(t);
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
+  t.after(() => peer.close());
+  const child = startChild('journal-child', { port: peer.port, dir, purchases: 1, freezeOn: 'response' });
+  t.after(() => child.kill());
+  // The child reports the response its caller got, then stops dead: nothing is written after that point.
+  assert.equal(await child.waitLine('response '), 'response 009001 00');
+  await child.kill();
+  assert.deepEqual(await leftIn(dir), [], 'the outcome was on disk before the caller saw the response');
+
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
+  t.after(() => connector.destroy());
+  await connector.connect();
+  assert.equal(connector.stats().reversalsPending, 0, 'no reversal started');
+  await connector.close();
+  assert.deepEqual(peer.received.map((r) => r.message['0']), ['0200']);
+});
+
+test('one reversal sequence across restarts: 0400 once, then 0401 after every kill; an answered one is not sent again', { timeout: 15_000 }, async (t) => {
+  const dir = journalDir(t);
+  let answerReversals = false;
+  const reversalSeen: (() => void)[] = [];
+  // The host drops the purchase's connection (outcome unknown) and leaves reversals unanswered until told.
+  const peer = await startPeer((r, p) => {
+    if (r.message['0'] === '0200') r.socket.destroy();
+    else if (answerReversals) p.send(r.socket, answer(r.message));
+    else reversalSeen.shift()?.();
+  });
+  t.after(() => peer.close());
+  const nextReversal = (): Promise<void> => new Promise((resolve) => reversalSeen.push(resolve));
+
+  // Run 1: the purchase, then its first reversal (0400) reaches the host: kill.
+  let seen = nextReversal();
+  const first = startChild('journal-child', { port: peer.port, dir, purchases: 1 });
+  t.after(() => first.kill());
+  await seen;
+  await first.kill();
+  assert.deepEqual(await leftIn(dir), ['009001/1']);
+
+  // Runs 2 and 3: each start repeats (0401), and is killed once the host has it.
+  for (let run = 2; run <= 3; run++) {
+    seen = nextReversal();
+    const child = startChild('journal-child', { port: peer.port, dir });
+    t.after(() => child.kill());
+    await seen;
+    await child.kill();
+    assert.deepEqual(await leftIn(dir), [`009001/${run}`]);
+  }
+
+  // Run 4: the host answers; the child reports `answered` (after the done record) and stops dead: kill.
+  answerReversals = true;
+  const fourth = startChild('journal-child', { port: peer.port, dir, freezeOn: 'answered' });
+  t.after(() => fourth.kill());
+  assert.equal(await fourth.waitLine('reversal answered'), 'reversal answered 0401 009001');
+  await fourth.kill();
+  assert.deepEqual(await leftIn(dir), [], 'the answered reversal was closed on disk before its event');
+
+  assert.deepEqual(peer.received.map((r) => `${r.message['0']}/${r.message['11']}`), ['0200/009001', '0400/009001', '0401/009001', '0401/009001', '0401/009001']);
+});
+
+/** The STANs of the reversals journaled (`add` records) at the head of a journal file (records come first). */
 function journaledStans(path: string): Set<string> {
+  const head = Buffer.alloc(256 * 1024);
+  const fd = openSync(path, 'r');
+  const n = readSync(fd, head, 0, head.length, 0);
+  closeSync(fd);
   const stans = new Set<string>();
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  for (const line of head.subarray(0, n).toString('utf8').split('\n')) {
     if (line === '') continue;
     let record: { op?: string; reversal?: { '11'?: string } };
     try {
@@ -58,10 +131,9 @@ function journaledStans(path: string): Set<string> {
   return stans;
 }
 
-test('group commit: many concurrent purchases are each journaled before they leave, and all are reversed after a kill', async (t) => {
+test('group commit: many concurrent purchases are each journaled before they leave, and all are reversed after a kill', { timeout: 15_000 }, async (t) => {
   const count = 150;
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-crash-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = journalDir(t);
   const journal = join(dir, 'reversals.jsonl');
   const missing: string[] = [];
   // On receiving each purchase the host reads the journal file: the purchase's reversal must already be there.
@@ -74,17 +146,12 @@ test('group commit: many concurrent purchases are each journaled before they lea
     p.send(r.socket, answer(r.message));
   });
   t.after(() => peer.close());
-  const child = spawn(
-    process.execPath,
-    [fileURLToPath(new URL('./fixtures/send-purchase.js', import.meta.url)), String(peer.port), dir, String(count)],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  const child = startChild('journal-child', { port: peer.port, dir, purchases: count });
+  t.after(() => child.kill());
   const purchases = await peer.waitFor(count);
   assert.equal(purchases.filter((r) => r.message['0'] === '0200').length, count);
   assert.deepEqual(missing, [], 'every purchase was journaled before it reached the host');
-  child.kill('SIGKILL');
-  assert.equal(await exited, 'SIGKILL');
+  await child.kill();
 
   const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
   t.after(() => connector.destroy());
@@ -100,5 +167,5 @@ test('group commit: many concurrent purchases are each journaled before they lea
   const expected = Array.from({ length: count }, (_, i) => String(9001 + i).padStart(6, '0'));
   assert.deepEqual([...stans].sort(), expected);
   const reversed = peer.received.filter((r) => r.message['0'] === '0400').map((r) => String(r.message['90']).slice(4, 10));
-  assert.deepEqual([...new Set(reversed)].sort(), expected);
+  assert.deepEqual(reversed.sort(), expected, 'each reversed exactly once');
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileJournal, REVERSAL_EXCLUDED_FIELDS, createConnector } from '../src/index.js';
+import { FileJournal, REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, createConnector, isReversible } from '../src/index.js';
 import type { ReversalEvent } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
 
@@ -65,8 +65,9 @@ test('a timed-out 0200 is reversed with 0400 and field 90, repeated as 0401 unti
   assert.equal(connector.stats().reversalsPending, 0);
   assert.equal(connector.stats().amounts.reversal, 1000);
   const lines = journalLines(dir);
-  assert.deepEqual(lines.map((l) => l.op), ['add', 'done']);
-  assert.equal(lines[1]?.outcome, 'reversed');
+  // each attempt is journaled before it leaves
+  assert.deepEqual(lines.map((l) => l.op), ['add', 'attempt', 'attempt', 'done']);
+  assert.equal(lines[3]?.outcome, 'reversed');
   assert.doesNotMatch(readFileSync(join(dir, 'reversals.jsonl'), 'utf8'), /=29122010000000000000/);
 });
 
@@ -146,7 +147,7 @@ test('on start, reversals left in the journal by an earlier run are sent', async
   await connector.close();
   // compacted on open: only the live entry was kept, then closed
   const lines = journalLines(dir);
-  assert.deepEqual(lines.map((l) => `${l.op}:${l.id}`), ['add:left-1', 'done:left-1']);
+  assert.deepEqual(lines.map((l) => `${l.op}:${l.id}`), ['add:left-1', 'attempt:left-1', 'done:left-1']);
 });
 
 test('maxAttempts: a reversal never answered is abandoned after its last attempt', async (t) => {
@@ -170,4 +171,129 @@ test('maxAttempts: a reversal never answered is abandoned after its last attempt
   assert.equal(e.attempt, 3);
   assert.deepEqual(peer.received.map((r) => r.message['0']), ['0200', '0400', '0401', '0401']);
   assert.equal(connector.stats().reversalsPending, 0);
+});
+
+test('the reversal and the journal carry an allow-list of fields: field 48 (CVV2 in some networks) is never stored by default', async (t) => {
+  const dir = journalDir(t);
+  const peer = await startPeer((r, p) => {
+    if (r.message['0'] === '0200') r.socket.destroy();
+    else p.send(r.socket, answer(r.message));
+  });
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: peer.port,
+    reconnect: { initialDelay: 5, maxDelay: 10 },
+    reversal: { enabled: true, journalDir: dir, retryInterval: 50 },
+  });
+  const answered = new Promise<ReversalEvent>((resolve) => connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)));
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await assert.rejects(connector.request({ ...purchase('008501'), '48': 'CVV2=123', '25': '00', '42': 'MERCHANT0000001' }), {
+    code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST',
+  });
+  await answered;
+  const reversal = peer.received[1]?.message ?? {};
+  assert.deepEqual(Object.keys(reversal).sort((a, b) => Number(a) - Number(b)), ['0', '2', '3', '4', '7', '11', '32', '41', '42', '49', '90']);
+  assert.doesNotMatch(readFileSync(join(dir, 'reversals.jsonl'), 'utf8'), /CVV2/);
+  assert.deepEqual([...REVERSAL_FIELDS], ['2', '3', '4', '7', '11', '12', '13', '22', '32', '37', '41', '42', '49', '90', '95']);
+});
+
+test('reversal.fields chooses the fields a reversal carries; sensitive ones and numbers outside 2-128 are refused', async (t) => {
+  const dir = journalDir(t);
+  const peer = await startPeer((r, p) => {
+    if (r.message['0'] === '0200') r.socket.destroy();
+    else p.send(r.socket, answer(r.message));
+  });
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: peer.port,
+    reconnect: { initialDelay: 5, maxDelay: 10 },
+    reversal: { enabled: true, journalDir: dir, retryInterval: 50, fields: ['2', '4', '11', '41', '48'] },
+  });
+  const answered = new Promise<ReversalEvent>((resolve) => connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)));
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await assert.rejects(connector.request({ ...purchase('008601'), '48': 'NETWORKDATA' }), { code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' });
+  await answered;
+  const reversal = peer.received[1]?.message ?? {};
+  assert.deepEqual(Object.keys(reversal).sort((a, b) => Number(a) - Number(b)), ['0', '2', '4', '11', '41', '48', '90']);
+  assert.equal(String(reversal['90']).slice(0, 10), '0200008601', 'field 90 still names the original');
+
+  for (const [fields, named] of [
+    [['2', '35'], /reversal\.fields \(must not name field 35/],
+    [['55'], /field 55/],
+    [['1'], /reversal\.fields/],
+    [['129'], /reversal\.fields/],
+    [['4', '4'], /reversal\.fields/],
+  ] as const) {
+    assert.throws(
+      () => createConnector({ host: '127.0.0.1', port: 1, reversal: { enabled: true, journalDir: dir, fields: [...fields] } }),
+      (err: Error & { code?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_OPTIONS' && named.test(err.message),
+      fields.join(','),
+    );
+  }
+});
+
+test('isReversible: 0100 and 0200 and their repeats 0101 and 0201; not advices, responses or issuer-originated messages', () => {
+  for (const mti of ['0100', '0101', '0200', '0201']) assert.equal(isReversible(mti), true, mti);
+  for (const mti of ['0120', '0121', '0220', '0110', '0210', '0202', '0203', '0400', '0420', '0800', '1200', '020']) {
+    assert.equal(isReversible(mti), false, mti);
+  }
+});
+
+test('a repeat (0201) whose outcome is unknown is reversed, field 90 naming the transaction (0200); an advice (0220) is not', async (t) => {
+  const dir = journalDir(t);
+  const peer = await startPeer((r, p) => {
+    const mti = r.message['0'];
+    if (mti === '0201' || mti === '0220') r.socket.destroy();
+    else p.send(r.socket, answer(r.message));
+  });
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: peer.port,
+    reconnect: { initialDelay: 5, maxDelay: 10 },
+    reversal: { enabled: true, journalDir: dir, retryInterval: 50 },
+  });
+  const answered = new Promise<ReversalEvent>((resolve) => connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)));
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await assert.rejects(connector.request({ ...purchase('008701'), '0': '0220' }), { code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' });
+  await assert.rejects(connector.request({ ...purchase('008702'), '0': '0201' }), { code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' });
+  const e = await answered;
+  assert.equal(e.stan, '008702');
+  await connector.close();
+  assert.deepEqual(peer.received.map((r) => `${r.message['0']}/${r.message['11']}`), ['0220/008701', '0201/008702', '0400/008702']);
+  assert.equal(String(peer.received[2]?.message['90']).slice(0, 10), '0200008702');
+  const lines = journalLines(dir);
+  assert.equal(lines.filter((l) => l.op === 'add').length, 1, 'the advice was never journaled');
+});
+
+test('a response whose outcome cannot be recorded fails with ISO8583_ERR_CONNECTOR_JOURNAL and is reversed (it stays journaled)', async (t) => {
+  const dir = journalDir(t);
+  const journal = new FileJournal(dir);
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  // The host answers the purchase only once the journal can no longer be written.
+  const peer = await startPeer((r, p) => void held.then(() => p.send(r.socket, answer(r.message))));
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journal, retryInterval: 60_000 } });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await connector.connect();
+  const outcome = connector.request(purchase('008801'));
+  await peer.waitFor(1);
+  await journal.close();
+  release();
+  await assert.rejects(outcome, { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
+  assert.equal(connector.stats().reversalsPending, 1, 'being reversed');
+  const again = new FileJournal(dir);
+  assert.deepEqual((await again.open()).map((e) => e.reversal['11']), ['008801'], 'a start after a crash would reverse it too');
+  await again.close();
 });

@@ -61,7 +61,7 @@ export interface GatewayConfig {
   clientTlsCa?: string;
   /** One request at a time per terminal (field 41), the others queued in order. Default `false`. */
   terminalQueue: boolean;
-  /** Directory of the durable reversal journal. Default: the connector's default journal. */
+  /** Directory of the durable reversal journal. Default: `defaultJournalDir("upstream")` (`$XDG_STATE_HOME/iso8583/upstream`, else `~/.local/state/iso8583/upstream`). */
   reversalJournal?: string;
   /** Milliseconds between attempts of a reversal that is not answered. Default 10000. */
   reversalRetryInterval: number;
@@ -126,7 +126,7 @@ export const GATEWAY_FLAGS: readonly FlagSpec[] = [
   { key: 'clientTlsKey', flag: 'client-tls-key', arg: 'FILE', kind: 'string', help: 'key file (PEM) of --client-tls-cert' },
   { key: 'clientTlsCa', flag: 'client-tls-ca', arg: 'FILE', kind: 'string', help: 'CA file (PEM): require POS client certificates' },
   { key: 'terminalQueue', flag: 'terminal-queue', kind: 'boolean', help: 'one request at a time per terminal (field 41)' },
-  { key: 'reversalJournal', flag: 'reversal-journal', arg: 'DIR', kind: 'string', help: 'directory of the durable reversal journal (default ./iso8583-journal)' },
+  { key: 'reversalJournal', flag: 'reversal-journal', arg: 'DIR', kind: 'string', help: 'directory of the durable reversal journal (default $XDG_STATE_HOME/iso8583/upstream, else ~/.local/state/iso8583/upstream)' },
   { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', arg: 'MS', kind: 'integer', help: 'ms between attempts of an unanswered reversal (default 10000)' },
   { key: 'noReversal', flag: 'no-reversal', kind: 'boolean', help: 'do not reverse requests whose outcome is unknown' },
   { key: 'requestTimeout', flag: 'request-timeout', arg: 'MS', kind: 'integer', help: 'ms to wait for the upstream answer (default 30000)' },

@@ -10,7 +10,7 @@ import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
-import { iso8583Connector } from '@iso8583/connector';
+import { defaultJournalDir, iso8583Connector } from '@iso8583/connector';
 import type { Connector, ConnectorOptions } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
@@ -97,7 +97,7 @@ export function upstreamOptions(config: GatewayConfig, logger: Logger, registry:
   if (!config.noReversal) {
     options.reversal = {
       enabled: true,
-      journalDir: config.reversalJournal ?? 'iso8583-journal',
+      journalDir: config.reversalJournal ?? defaultJournalDir(options.name ?? 'upstream'),
       retryInterval: Math.max(1, config.reversalRetryInterval),
     };
   }
