@@ -1,10 +1,13 @@
 import type { Dialect, IsoMessage, MessageInput } from './types.js';
 import type { FieldProblem } from './errors.js';
 import { codecError, invalidMessage } from './errors.js';
-import { Layout } from './field/layout.js';
+import { Layout } from './field/compile.js';
 import { Writer } from './field/writer.js';
+import { Reader } from './field/reader.js';
+import { packFields, preparedBitmapSize, prepareFields, writeBitmapBefore, writePrepared } from './field/pack.js';
+import { collectProblems } from './field/validate.js';
+import { readLayout } from './field/unpack.js';
 import { latin1 } from './encoding/ascii.js';
-import { cursor } from './field/read.js';
 import { needsMoreBytes, truncated } from './field/truncated.js';
 import { MTI_ASCII, MTI_BCD, MTI_EBCDIC, mtiValue, readMti, writeMti, mtiSize } from './field/mti.js';
 import { resolveDialect } from './dialect/resolve.js';
@@ -64,6 +67,9 @@ export interface Codec {
   measure(bytes: Uint8Array, options?: CodecOptions): number | undefined;
 }
 
+/** What an idle reader points at. */
+const NO_BYTES = Buffer.alloc(0);
+
 /** Bytes of one slab of packed messages. */
 const SLAB_SIZE = 16384;
 
@@ -98,6 +104,7 @@ class CompiledCodec implements Codec {
   private readonly lenient: boolean;
   private readonly allowTrailing: boolean;
   private readonly writer = new Writer();
+  private readonly reader = new Reader(NO_BYTES, '', 0);
 
   constructor(dialect: Dialect, options: CodecOptions) {
     this.dialect = dialect;
@@ -113,6 +120,19 @@ class CompiledCodec implements Codec {
     if (message === null || typeof message !== 'object' || Array.isArray(message)) {
       throw invalidMessage([{ field: 'message', code: 'ISO8583_ERR_FIELD_VALUE', reason: 'not an object keyed by field number' }]);
     }
+    const shared = this.writer;
+    // A pack that starts while another is writing (a getter of the message packing with this codec) takes a writer
+    // of its own, so the one in progress is not overwritten.
+    if (shared.busy) return this.packWith(new Writer(), message, options);
+    shared.busy = true;
+    try {
+      return this.packWith(shared, message, options);
+    } finally {
+      shared.busy = false;
+    }
+  }
+
+  private packWith(w: Writer, message: MessageInput, options: PackOptions | undefined): Buffer {
     const lenient = this.lenient;
     const mti = mtiValue(message['0']);
     if (mti === undefined) throw this.invalid(message, lenient);
@@ -121,7 +141,6 @@ class CompiledCodec implements Codec {
     if (header !== undefined && (!(header instanceof Uint8Array) || header.length !== headerLength)) {
       throw codecError('ISO8583_ERR_HEADER', `the header must be ${headerLength} bytes`, { field: 'header' });
     }
-    const w = this.writer;
     const layout = this.layout;
     // Messages are written in place into a slab and returned as views of it (as Buffer.allocUnsafe does with its
     // pool): header, MTI and the largest bitmap fit before `reserve`, the fields are written from there in one pass,
@@ -129,15 +148,15 @@ class CompiledCodec implements Codec {
     const base = w.start(4096, SLAB_SIZE);
     const reserve = base + headerLength + this.mtiBytes + layout.maxBitmapSize();
     let start: number;
-    let end = layout.packDirect(message, w, reserve, lenient);
+    let end = packFields(layout, message, w, reserve, lenient);
     if (end === -1) throw this.invalid(message, lenient);
     if (end === -2) {
-      if (!layout.prepare(message, lenient)) throw this.invalid(message, lenient);
-      w.ensure(base + headerLength + this.mtiBytes + layout.bitmapSize() + 8);
+      if (!prepareFields(layout, message, lenient, w)) throw this.invalid(message, lenient);
+      w.ensure(base + headerLength + this.mtiBytes + preparedBitmapSize(layout, w) + 8);
       start = base;
-      end = layout.write(w, base + headerLength + this.mtiBytes);
+      end = writePrepared(layout, w, base + headerLength + this.mtiBytes);
     } else {
-      start = layout.writeBitmapBefore(w.buf, reserve) - this.mtiBytes - headerLength;
+      start = writeBitmapBefore(layout, w, reserve) - this.mtiBytes - headerLength;
     }
     const buf = w.buf;
     if (headerLength > 0) {
@@ -167,7 +186,8 @@ class CompiledCodec implements Codec {
     if (mtiValue(message['0']) === undefined) {
       problems.push({ field: '0', code: 'ISO8583_ERR_MTI', reason: 'the MTI must be four digits' });
     }
-    this.layout.collect(message, lenient, problems);
+    // A writer of its own: values are tried by packing them, and a pack may be in progress (this is its slow path).
+    collectProblems(this.layout, message, lenient, problems, new Writer(256));
     return problems;
   }
 
@@ -216,14 +236,31 @@ class CompiledCodec implements Codec {
 
   /** Reads header, MTI, bitmaps and fields into `out`; returns the offset after the last field. */
   private read(buf: Buffer, lenient: boolean, out: IsoMessage): number {
-    cursor.end = buf.length;
     const text = latin1(buf, buf.length);
+    const shared = this.reader;
+    // The codec's reader serves one decode at a time (a decode is synchronous; one that starts meanwhile, which no
+    // code path does today, would take a reader of its own). It lets go of the bytes when done.
+    if (shared.busy) return this.readWith(new Reader(buf, text, buf.length), lenient, out);
+    shared.reset(buf, text, buf.length);
+    shared.busy = true;
+    try {
+      return this.readWith(shared, lenient, out);
+    } finally {
+      shared.reset(NO_BYTES, '', 0);
+      shared.busy = false;
+    }
+  }
+
+  /** Reads with `r` (pointed at the bytes): header, MTI, bitmaps and fields into `out`. */
+  private readWith(r: Reader, lenient: boolean, out: IsoMessage): number {
+    const buf = r.buf;
+    const text = r.text;
     const at = this.headerLength;
     if (at + this.mtiBytes > buf.length) throw truncated('0', at > buf.length ? 0 : at, true);
     const mti = this.mtiEncoding === MTI_ASCII ? asciiMti(text, at) : readMti(buf, at, this.mtiEncoding);
     if (mti === undefined) throw codecError('ISO8583_ERR_MTI', 'the MTI is not four digits', { field: '0', offset: at });
     out['0'] = mti;
-    return this.layout.read(buf, text, at + this.mtiBytes, buf.length, lenient, out);
+    return readLayout(this.layout, r, at + this.mtiBytes, buf.length, lenient, out);
   }
 }
 

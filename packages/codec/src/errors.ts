@@ -2,6 +2,9 @@
  * Every failure of the codec has a stable `code` listed here (match on `err.code`, never on the text). An error says
  * which field and where (byte offset into the message), never the field's value: no card data reaches an error text.
  * `docs/errors.md` has one row per code; a test keeps this table, the docs and the thrown codes in sync.
+ *
+ * `Iso8583Error.code` is typed as the union of the code tables of every package ({@link Iso8583ErrorCode}): the
+ * codec's codes here, and each other package adds its own table to {@link Iso8583ErrorCodes} by declaration merging.
  */
 
 /** Codec error codes and what each means (the text that `docs/errors.md` shows). */
@@ -33,10 +36,47 @@ export const CODEC_ERROR_CODES = {
   ISO8583_ERR_FRAME_TOO_LARGE: 'A message bigger than the frame format or the maximum frame size allows.',
   ISO8583_ERR_FRAME_READ_TIMEOUT: 'A started frame was not completed within the read timeout of a message stream.',
   ISO8583_ERR_OPTION: 'An invalid option passed to a codec function; names the option.',
+  ISO8583_ERR_INTERNAL:
+    'An unexpected failure without a code of its own (a bug to report), as an HTTP route answers it (500); the text says no more than `internal error`.',
 } as const;
 
 /** A stable error code of the codec. */
 export type CodecErrorCode = keyof typeof CODEC_ERROR_CODES;
+
+/**
+ * The HTTP status that an HTTP route (the connector's Fastify routes, the gateway) answers with for each codec code:
+ * everything the codec refuses is the caller's input (400), but an internal failure (500).
+ */
+export const CODEC_ERROR_HTTP_STATUS: Readonly<Record<CodecErrorCode, number>> = Object.freeze(
+  Object.fromEntries(
+    Object.keys(CODEC_ERROR_CODES).map((code) => [code, code === 'ISO8583_ERR_INTERNAL' ? 500 : 400]),
+  ) as Record<CodecErrorCode, number>,
+);
+
+/**
+ * The code tables of every `@iso8583/*` package, one member per table, each the union of that table's codes.
+ * `Iso8583Error.code` is {@link Iso8583ErrorCode}, the union of all of them. A package that has a code table of its
+ * own adds it here by declaration merging, next to the table:
+ *
+ * ```ts
+ * export const MY_ERROR_CODES = { ISO8583_ERR_MY_THING: 'What went wrong.' } as const;
+ * export type MyErrorCode = keyof typeof MY_ERROR_CODES;
+ * declare module '@iso8583/codec' {
+ *   interface Iso8583ErrorCodes {
+ *     my: MyErrorCode;
+ *   }
+ * }
+ * ```
+ *
+ * A code added to an existing table needs nothing more (the member is `keyof typeof` the table).
+ */
+export interface Iso8583ErrorCodes {
+  /** The codec's codes ({@link CODEC_ERROR_CODES}). */
+  codec: CodecErrorCode;
+}
+
+/** A stable error code of any `@iso8583/*` package: the union of the tables merged into {@link Iso8583ErrorCodes}. */
+export type Iso8583ErrorCode = Iso8583ErrorCodes[keyof Iso8583ErrorCodes];
 
 /** One offending field (or option, or dialect path) of an invalid input. */
 export interface FieldProblem {
@@ -67,8 +107,8 @@ export interface Iso8583ErrorContext {
  * context. The message text never contains a field value.
  */
 export class Iso8583Error extends Error {
-  /** The stable error code, e.g. `ISO8583_ERR_FIELD_TOO_LONG`. */
-  readonly code: string;
+  /** The stable error code, e.g. `ISO8583_ERR_FIELD_TOO_LONG`: one of the code tables of the packages. */
+  readonly code: Iso8583ErrorCode;
   /** The field (or option) concerned, when there is one. */
   readonly field: string | undefined;
   /** The byte offset where the problem was found, when decoding. */
@@ -78,7 +118,7 @@ export class Iso8583Error extends Error {
   /** The MTI of the message concerned, when known. */
   readonly mti: string | undefined;
 
-  constructor(code: string, message: string, context: Iso8583ErrorContext = {}) {
+  constructor(code: Iso8583ErrorCode, message: string, context: Iso8583ErrorContext = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });
     this.name = 'Iso8583Error';
     this.code = code;

@@ -17,8 +17,8 @@ export type {
   CompositeSpec,
   Dialect,
 } from './types.js';
-export { CODEC_ERROR_CODES, Iso8583Error, codecError, invalidMessage, isIso8583Error } from './errors.js';
-export type { CodecErrorCode, FieldProblem, Iso8583ErrorContext } from './errors.js';
+export { CODEC_ERROR_CODES, CODEC_ERROR_HTTP_STATUS, Iso8583Error, codecError, invalidMessage, isIso8583Error } from './errors.js';
+export type { CodecErrorCode, FieldProblem, Iso8583ErrorCode, Iso8583ErrorCodes, Iso8583ErrorContext } from './errors.js';
 export { createCodec, pack, unpack } from './codec.js';
 export type { Codec, CodecOptions, PackOptions, Decoded } from './codec.js';
 export { BUILTIN_DIALECTS, getDialect } from './dialect/builtin.js';

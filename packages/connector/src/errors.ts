@@ -48,6 +48,38 @@ export const CONNECTOR_LOG_CODES = {
 /** A stable error code of the connector. */
 export type ConnectorErrorCode = keyof typeof CONNECTOR_ERROR_CODES;
 
+declare module '@iso8583/codec' {
+  /** The connector's codes are codes of `Iso8583Error`. */
+  interface Iso8583ErrorCodes {
+    /** {@link CONNECTOR_ERROR_CODES}. */
+    connector: ConnectorErrorCode;
+  }
+}
+
+/**
+ * The HTTP status that the Fastify routes answer with for each connector code (the HTTP column of docs/errors.md):
+ * 400 the caller's input, 503 the connector cannot take the request now, 504 no answer in time, 502 the host or the
+ * connection failed. Every code has one (a code added to the table without its status does not compile).
+ */
+export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, number>> = {
+  ISO8583_ERR_CONNECTOR_OPTIONS: 400,
+  ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT: 502,
+  ISO8583_ERR_CONNECTOR_CONNECT_FAILED: 502,
+  ISO8583_ERR_CONNECTOR_SIGN_ON: 502,
+  ISO8583_ERR_CONNECTOR_TIMEOUT: 504,
+  ISO8583_ERR_CONNECTOR_CONNECTION_LOST: 502,
+  ISO8583_ERR_CONNECTOR_BAD_RESPONSE: 502,
+  ISO8583_ERR_CONNECTOR_CLOSED: 503,
+  ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED: 503,
+  ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT: 503,
+  ISO8583_ERR_CONNECTOR_DUPLICATE_KEY: 400,
+  ISO8583_ERR_CONNECTOR_QUEUE_FULL: 503,
+  ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 504,
+  ISO8583_ERR_CONNECTOR_JOURNAL: 503,
+  ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED: 503,
+  ISO8583_ERR_CONNECTOR_INPUT: 400,
+};
+
 /** Makes a connector error with context (option, MTI, connection) in the text and never a field value. */
 export function connectorError(
   code: ConnectorErrorCode,

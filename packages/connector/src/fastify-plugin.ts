@@ -6,11 +6,12 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Iso8583Error } from '@iso8583/codec';
-import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { CODEC_ERROR_HTTP_STATUS, Iso8583Error } from '@iso8583/codec';
+import type { CodecErrorCode, IsoMessage, MessageInput } from '@iso8583/codec';
 import { createConnector } from './connector.js';
 import type { Connector } from './connector.js';
-import { connectorError } from './errors.js';
+import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
+import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
 
 declare module 'fastify' {
@@ -38,25 +39,13 @@ export interface Iso8583ConnectorPluginOptions extends ConnectorOptions {
  */
 export function httpStatusOf(err: unknown): number {
   if (!(err instanceof Iso8583Error)) return 500;
-  switch (err.code) {
-    case 'ISO8583_ERR_CONNECTOR_TIMEOUT':
-    case 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT':
-      return 504;
-    case 'ISO8583_ERR_CONNECTOR_CLOSED':
-    case 'ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED':
-    case 'ISO8583_ERR_CONNECTOR_QUEUE_FULL':
-    case 'ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT':
-    case 'ISO8583_ERR_CONNECTOR_JOURNAL':
-    case 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED':
-      return 503;
-    case 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY':
-    case 'ISO8583_ERR_CONNECTOR_INPUT':
-    case 'ISO8583_ERR_CONNECTOR_OPTIONS':
-      return 400;
-    default:
-      // Every codec error (invalid message, XML, JSON, field problems) is the caller's input.
-      return err.code.startsWith('ISO8583_ERR_CONNECTOR_') ? 502 : 400;
-  }
+  const code = err.code as string;
+  // The statuses are data in the code tables; a code of neither table is the caller's input, or a connector failure.
+  return (
+    CONNECTOR_ERROR_HTTP_STATUS[code as ConnectorErrorCode] ??
+    CODEC_ERROR_HTTP_STATUS[code as CodecErrorCode] ??
+    (code.startsWith('ISO8583_ERR_CONNECTOR_') ? 502 : 400)
+  );
 }
 
 function errorJson(err: unknown): Record<string, unknown> {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Iso8583Error } from '@iso8583/codec';
+import type { Iso8583ErrorCode } from '@iso8583/codec';
 import { repoRoot } from '@iso8583/test-support';
 import { CONNECTOR_ERROR_CODES, httpStatusOf } from '../src/index.js';
 
@@ -29,7 +30,7 @@ test('every connector error code has exactly one row in docs/errors.md, with the
 test('the HTTP column of docs/errors.md is the status the routes answer with', () => {
   for (const r of rows()) {
     if (r.http === '-') continue;
-    assert.equal(String(httpStatusOf(new Iso8583Error(r.code, 'x'))), r.http, r.code);
+    assert.equal(String(httpStatusOf(new Iso8583Error(r.code as Iso8583ErrorCode, 'x'))), r.http, r.code);
   }
   assert.equal(httpStatusOf(new Iso8583Error('ISO8583_ERR_INVALID_MESSAGE', 'x')), 400);
   assert.equal(httpStatusOf(new Error('no code')), 500);

@@ -41,6 +41,14 @@ export const INBOUND_ERROR_CODES = {
 /** A stable error code of the inbound endpoint. */
 export type InboundErrorCode = keyof typeof INBOUND_ERROR_CODES;
 
+declare module '@iso8583/codec' {
+  /** The inbound endpoint's codes are codes of `Iso8583Error`. */
+  interface Iso8583ErrorCodes {
+    /** {@link INBOUND_ERROR_CODES}. */
+    inbound: InboundErrorCode;
+  }
+}
+
 /** Context of an inbound error: never a value, only names and positions. */
 export interface InboundErrorContext {
   /** The option or field concerned. */

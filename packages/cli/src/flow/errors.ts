@@ -12,6 +12,14 @@ export const FLOW_ERROR_CODES = {
 /** A stable error code of the flow runner. */
 export type FlowErrorCode = keyof typeof FLOW_ERROR_CODES;
 
+declare module '@iso8583/codec' {
+  /** The codes of flow files are codes of `Iso8583Error`. */
+  interface Iso8583ErrorCodes {
+    /** {@link FLOW_ERROR_CODES}. */
+    flow: FlowErrorCode;
+  }
+}
+
 /** Makes a coded flow error; `problems` (JSON paths and reasons only) are appended to the text. */
 export function flowError(code: FlowErrorCode, message: string, context: ProblemsContext = {}): Iso8583Error {
   return problemsError(code, message, context);

@@ -1,4 +1,5 @@
 import type { Iso8583Error } from '@iso8583/codec';
+import type { CliErrorCode } from '../args.js';
 import { problemsError } from '../problems-error.js';
 import type { ProblemsContext } from '../problems-error.js';
 
@@ -12,6 +13,16 @@ export const GATEWAY_ERROR_CODES = {
 
 /** A stable error code of the gateway. */
 export type GatewayErrorCode = keyof typeof GATEWAY_ERROR_CODES;
+
+declare module '@iso8583/codec' {
+  /** The codes of the gateway and of the command itself are codes of `Iso8583Error`. */
+  interface Iso8583ErrorCodes {
+    /** {@link GATEWAY_ERROR_CODES}. */
+    gateway: GatewayErrorCode;
+    /** `CLI_ERROR_CODES` (args.ts). */
+    cli: CliErrorCode;
+  }
+}
 
 /** Makes a coded gateway error; `problems` (keys and reasons only) are appended to the text. */
 export function gatewayError(code: GatewayErrorCode, message: string, context: ProblemsContext = {}): Iso8583Error {

@@ -7,23 +7,14 @@
 import type { FieldPlan } from './plan.js';
 import { COUNT_UNITS, ENC_ASCII, ENC_BCD, ENC_BINARY, ENC_HEX, prefixValue } from './plan.js';
 import type { Writer } from './writer.js';
-import { CLASS, allowedBytes } from './charset.js';
 import { prepareText } from './prepare.js';
+import { writeAsciiText } from './ascii-text.js';
 import { maxWireSize, writeField, writePrefix } from './write.js';
 import { writeBcd } from '../encoding/bcd.js';
 import { HEX_VALUE } from '../encoding/hex-digits.js';
 
-/** Values longer than this are copied natively and checked afterwards. */
-const LONG = 24;
-
-/** A character that cannot be one Latin-1 byte. */
-const WIDE = /[\u0100-\uffff]/;
-
-/** Node's internal Latin-1 write (present on every Buffer; not in the type definitions). */
-const latin1Write = (Buffer.prototype as unknown as { latin1Write?: (s: string, offset: number) => number }).latin1Write;
-
 function general(w: Writer, off: number, plan: FieldPlan, s: string, lenient: boolean): number {
-  const t = prepareText(plan, s, lenient);
+  const t = prepareText(plan, s, lenient, w.problem);
   if (t === undefined) return -1;
   w.ensure(off + maxWireSize(t));
   return writeField(w.buf, off, plan, t);
@@ -40,26 +31,7 @@ export function writeValue(w: Writer, off: number, plan: FieldPlan, s: string, l
   const n = s.length;
   const enc = plan.enc;
   if (lenient || plan.amount) return general(w, off, plan, s, lenient);
-  if (enc === ENC_ASCII) {
-    if (!fits(plan, n)) return general(w, off, plan, s, lenient);
-    w.ensure(off + n + 8);
-    const buf = w.buf;
-    let o = plan.fixed ? off : writePrefix(buf, off, plan, n);
-    const mask = plan.mask;
-    if (n > LONG && latin1Write !== undefined) {
-      // A long value: one native copy, then the check over the bytes written (measured faster than a char loop).
-      if (WIDE.test(s)) return -1;
-      latin1Write.call(buf, s, o);
-      if (!allowedBytes(buf, o, n, mask)) return -1;
-      return o + n;
-    }
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0xff || (CLASS[c]! & mask) === 0) return -1;
-      buf[o++] = c;
-    }
-    return o;
-  }
+  if (enc === ENC_ASCII) return fits(plan, n) ? writeAsciiText(w, off, plan, s) : general(w, off, plan, s, lenient);
   if (enc === ENC_BCD) {
     if (!fits(plan, n)) return general(w, off, plan, s, lenient);
     const track = plan.track;

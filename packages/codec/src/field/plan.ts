@@ -36,6 +36,14 @@ export const COUNT_BYTES = 1;
 /** Half-bytes. */
 export const COUNT_NIBBLES = 2;
 
+// Field kinds: which reader unpacks the field (decided once, when the dialect is compiled).
+/** ASCII text or digits, fixed or with a length prefix (the `ascii-text.ts` reader). */
+export const KIND_ASCII_TEXT = 0;
+/** Any other plain value: EBCDIC, BCD, binary, hex characters (the `read.ts` reader). */
+export const KIND_GENERAL = 1;
+/** A composite field: its own layout of sub-fields (the `composite.ts` reader). */
+export const KIND_COMPOSITE = 2;
+
 /** One data element, compiled. Every plan has the same shape (one hidden class for the hot loops). */
 export interface FieldPlan {
   /** The field path used in errors: `"35"`, or `"127.2"` for a sub-field. */
@@ -90,10 +98,10 @@ export interface FieldPlan {
   readonly signEbcdic: boolean;
   /** The compiled layout of a composite field's contents. */
   readonly composite: unknown;
-  /** Plain ASCII text or digits (no amount sign, no sub-fields): the inline fast path of unpack. */
-  readonly text: boolean;
-  /** Plain ASCII text with ASCII length digits counting characters: the inline LLVAR path of unpack. */
-  readonly textLL: boolean;
+  /** One of the `KIND_*` constants: the reader of this field. */
+  readonly kind: number;
+  /** The length prefix is ASCII digits counting characters (LLVAR, LLLVAR ... in ASCII). */
+  readonly asciiDigits: boolean;
 }
 
 const ENCODINGS: Record<string, number> = {
@@ -165,8 +173,9 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
     bcdAmount,
     signEbcdic: spec.signEncoding === 'ebcdic',
     composite,
-    text: enc === ENC_ASCII && !amount && composite === undefined,
-    textLL: enc === ENC_ASCII && !amount && composite === undefined && pfx === PFX_ASCII && spec.prefix?.counts !== 'nibbles',
+    kind: composite !== undefined ? KIND_COMPOSITE : enc === ENC_ASCII ? KIND_ASCII_TEXT : KIND_GENERAL,
+    // Counting bytes or characters is the same for ASCII text; half-bytes go the general way (an odd count fails).
+    asciiDigits: pfx === PFX_ASCII && spec.prefix?.counts !== 'nibbles',
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Turning a caller's value into the exact value that goes on the wire: numbers to digits, padding of fixed-length
- * values, and the checks of length, type and prefix capacity. A problem is reported through {@link lastProblem}
- * (code and words, never the value), so that the fast path allocates nothing when all is well.
+ * values, and the checks of length, type and prefix capacity. A problem is noted in the {@link Problem} of the
+ * writer in use (code and words, never the value), so that the fast path allocates nothing when all is well.
  */
 import type { CodecErrorCode } from '../errors.js';
 import type { FieldPlan } from './plan.js';
@@ -9,20 +9,26 @@ import { ENC_ASCII, ENC_BCD, ENC_EBCDIC, prefixValue } from './plan.js';
 import { allowed, isAmount, isLatin1, isNibbles } from './charset.js';
 import { isHex } from '../encoding/hex-digits.js';
 
-/** The last problem found by {@link prepareValue}. */
-export const lastProblem: { code: CodecErrorCode; reason: string } = { code: 'ISO8583_ERR_FIELD_VALUE', reason: '' };
+/** Why a value cannot be sent: a stable code and words, never the value. */
+export interface Problem {
+  /** The code of the problem. */
+  code: CodecErrorCode;
+  /** What is wrong, in words. */
+  reason: string;
+}
 
-function problem(code: CodecErrorCode, reason: string): undefined {
-  lastProblem.code = code;
-  lastProblem.reason = reason;
+/** Notes `code` and `reason` in `p`; returns `undefined` (what the prepare functions return on a problem). */
+export function noteProblem(p: Problem, code: CodecErrorCode, reason: string): undefined {
+  p.code = code;
+  p.reason = reason;
   return undefined;
 }
 
-/** Digits of a number or bigint given for a numeric field, or `undefined` (problem set) when it is not a whole number >= 0. */
-export function numberDigits(v: number | bigint): string | undefined {
-  if (typeof v === 'bigint') return v >= 0n ? v.toString() : problem('ISO8583_ERR_FIELD_VALUE', 'a negative number');
+/** Digits of a number or bigint given for a numeric field, or `undefined` (problem noted) when it is not a whole number >= 0. */
+export function numberDigits(v: number | bigint, p: Problem): string | undefined {
+  if (typeof v === 'bigint') return v >= 0n ? v.toString() : noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', 'a negative number');
   if (!Number.isSafeInteger(v) || v < 0) {
-    return problem('ISO8583_ERR_FIELD_VALUE', 'a number that is not a whole number from 0 to 2^53');
+    return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', 'a number that is not a whole number from 0 to 2^53');
   }
   return String(v);
 }
@@ -39,62 +45,62 @@ function pad(plan: FieldPlan, s: string, units: number): string {
 }
 
 /**
- * The wire value of a plain (non-composite) field: `s` padded and checked. Returns `undefined` and sets
- * {@link lastProblem} when the value cannot be sent.
+ * The wire value of a plain (non-composite) field: `s` padded and checked. Returns `undefined` and notes
+ * the problem in `p` when the value cannot be sent.
  */
-export function prepareText(plan: FieldPlan, s: string, lenient: boolean): string | undefined {
+export function prepareText(plan: FieldPlan, s: string, lenient: boolean, p: Problem): string | undefined {
   let units = s.length;
   if (plan.hexForm) {
-    if (!isHex(s)) return problem('ISO8583_ERR_FIELD_TYPE', 'not an even number of hex digits');
+    if (!isHex(s)) return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'not an even number of hex digits');
     units >>= 1;
   }
   if (plan.fixed) {
     if (units < plan.length) {
-      if (plan.padChar === '') return problem('ISO8583_ERR_FIELD_TOO_SHORT', `shorter than its fixed length ${plan.length}`);
+      if (plan.padChar === '') return noteProblem(p, 'ISO8583_ERR_FIELD_TOO_SHORT', `shorter than its fixed length ${plan.length}`);
       s = pad(plan, s, units);
       units = plan.length;
     } else if (units > plan.length) {
-      return problem('ISO8583_ERR_FIELD_TOO_LONG', `longer than its fixed length ${plan.length}`);
+      return noteProblem(p, 'ISO8583_ERR_FIELD_TOO_LONG', `longer than its fixed length ${plan.length}`);
     }
   } else if (units > plan.length) {
-    return problem('ISO8583_ERR_FIELD_TOO_LONG', `longer than its maximum length ${plan.length}`);
+    return noteProblem(p, 'ISO8583_ERR_FIELD_TOO_LONG', `longer than its maximum length ${plan.length}`);
   }
   if (!plan.hexForm) {
     if (!lenient) {
       if (plan.amount ? !isAmount(s) : !allowed(s, plan.mask)) {
-        return problem('ISO8583_ERR_FIELD_TYPE', `characters that type ${plan.type} does not allow`);
+        return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', `characters that type ${plan.type} does not allow`);
       }
     }
     const enc = plan.enc;
     if (enc === ENC_BCD) {
       const digits = plan.bcdAmount ? s.slice(1) : s;
       if (!isNibbles(digits) || (!plan.track && digits.includes('='))) {
-        return problem('ISO8583_ERR_FIELD_TYPE', 'characters that BCD cannot carry');
+        return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'characters that BCD cannot carry');
       }
       if (plan.bcdAmount && s.length > 0 && s.charCodeAt(0) > 0xff) {
-        return problem('ISO8583_ERR_FIELD_TYPE', 'a sign character that cannot travel');
+        return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'a sign character that cannot travel');
       }
     } else if ((enc === ENC_ASCII || enc === ENC_EBCDIC) && lenient && !isLatin1(s)) {
-      return problem('ISO8583_ERR_FIELD_TYPE', 'characters above U+00FF');
+      return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'characters above U+00FF');
     }
   }
   if (!plan.fixed && prefixValue(plan, units) > plan.pfxMax) {
-    return problem('ISO8583_ERR_FIELD_TOO_LONG', `too long for its ${plan.pfxDigits}-digit length prefix`);
+    return noteProblem(p, 'ISO8583_ERR_FIELD_TOO_LONG', `too long for its ${plan.pfxDigits}-digit length prefix`);
   }
   return s;
 }
 
 /**
  * The wire value of a plain field from any input value: strings as they are, numbers (for `n` and `xn` fields) as
- * digits. Returns `undefined` and sets {@link lastProblem} when the value cannot be sent.
+ * digits. Returns `undefined` and notes the problem in `p` when the value cannot be sent.
  */
-export function prepareValue(plan: FieldPlan, v: unknown, lenient: boolean): string | undefined {
-  if (typeof v === 'string') return prepareText(plan, v, lenient);
+export function prepareValue(plan: FieldPlan, v: unknown, lenient: boolean, p: Problem): string | undefined {
+  if (typeof v === 'string') return prepareText(plan, v, lenient, p);
   if (typeof v === 'number' || typeof v === 'bigint') {
-    if (!plan.numeric) return problem('ISO8583_ERR_FIELD_VALUE', `a number for a field of type ${plan.type}`);
-    const digits = numberDigits(v);
-    return digits === undefined ? undefined : prepareText(plan, digits, lenient);
+    if (!plan.numeric) return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', `a number for a field of type ${plan.type}`);
+    const digits = numberDigits(v, p);
+    return digits === undefined ? undefined : prepareText(plan, digits, lenient, p);
   }
-  if (typeof v === 'object') return problem('ISO8583_ERR_FIELD_VALUE', 'an object for a field without sub-fields');
-  return problem('ISO8583_ERR_FIELD_VALUE', `a value of type ${typeof v}`);
+  if (typeof v === 'object') return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', 'an object for a field without sub-fields');
+  return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', `a value of type ${typeof v}`);
 }

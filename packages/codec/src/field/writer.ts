@@ -1,12 +1,46 @@
 /**
- * A growable scratch buffer that a codec packs into: one buffer reused for every message, so that packing allocates
- * only the final copy of the exact size.
+ * The writer of one pack (the serializer's state, apart from the reader as in node-postgres pg-protocol): a growable
+ * scratch buffer reused for every message, so that packing allocates only what it returns; the bitmap being built;
+ * the fields prepared on the slow path; and why the last value could not be sent. A composite field packs its
+ * contents with a child writer, so the parent's state is untouched while it does.
  */
+import type { Problem } from './prepare.js';
+
+/** Field slots of the prepared (sorted) fields: a tertiary bitmap's 192 fields and then some. */
+const SLOTS = 200;
+
+/** The state of packing one message (or one composite's contents). */
 export class Writer {
   /** The scratch bytes. */
-  buf: Buffer = Buffer.allocUnsafe(8192);
+  buf: Buffer;
   /** Bytes of {@link buf} handed out already (slab use: packed messages are views into it). */
   used = 0;
+  /** True while a pack writes into this writer (a pack that starts meanwhile takes a fresh writer). */
+  busy = false;
+  /** The bitmap of the fields written: primary, secondary and tertiary, bit N = field N. */
+  readonly bits = new Uint8Array(24);
+  /** The highest field number written (it decides how many bitmaps are sent). */
+  maxId = 0;
+  /** Slow path: numbers of the prepared fields, in ascending order once sorted. */
+  readonly nums = new Int32Array(SLOTS);
+  /** Slow path: the prepared wire values, by the index of {@link nums}. */
+  readonly strs: string[] = new Array<string>(SLOTS).fill('');
+  /** Slow path: the number of prepared fields. */
+  count = 0;
+  /** Why the last value could not be sent (code and words, never the value). */
+  readonly problem: Problem = { code: 'ISO8583_ERR_FIELD_VALUE', reason: '' };
+  private sub: Writer | undefined;
+
+  /** @param size the initial size of the scratch buffer in bytes (it grows as needed). Default 8192. */
+  constructor(size = 8192) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** The writer of a composite field's contents packed while this one is in use (made once, then reused). */
+  child(): Writer {
+    if (this.sub === undefined) this.sub = new Writer(1024);
+    return this.sub;
+  }
 
   /**
    * Slab use: the offset where the next message may start. When less than `room` bytes are left, a fresh slab is

@@ -6,7 +6,7 @@
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { Iso8583Error } from '../errors.js';
-import type { FieldProblem } from '../errors.js';
+import type { FieldProblem, Iso8583ErrorCode } from '../errors.js';
 
 /** Options of {@link compileSchemaCheck}. */
 export interface SchemaCheckOptions {
@@ -136,7 +136,8 @@ export function schemaCheckError(
   options: Pick<SchemaCheckOptions, 'code' | 'subject'>,
 ): Iso8583Error {
   const list = problems.map((p) => `${p.field} (${p.reason})`).join('; ');
-  return new Iso8583Error(options.code, `invalid ${options.subject}: ${list}`, { field: problems[0]?.field, problems });
+  // The caller names a code of its package's table (any text is accepted, as the code of each problem).
+  return new Iso8583Error(options.code as Iso8583ErrorCode, `invalid ${options.subject}: ${list}`, { field: problems[0]?.field, problems });
 }
 
 /** Checks `value` with `check` and throws {@link schemaCheckError} when it has problems. */

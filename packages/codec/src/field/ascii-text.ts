@@ -1,0 +1,82 @@
+/**
+ * The ASCII text field: a value of ASCII characters or digits (types `n`, `a`, `an`, `ans`, `z`, `xn` ... with
+ * `ascii` encoding), fixed length or variable with a length prefix: LLVAR, LLLVAR ... with ASCII length digits, the
+ * most common field of ASCII dialects (`iso87ascii`, jPOS `IFA_LLCHAR`, `IFA_LLNUM`). Its reader and its checked
+ * writer live here, and nowhere else.
+ */
+import type { FieldPlan } from './plan.js';
+import type { Reader } from './reader.js';
+import type { Writer } from './writer.js';
+import { overMax, prefixError, typeError } from './reader.js';
+import { CLASS, allowedBytes, isAmountBytes } from './charset.js';
+import { writePrefix } from './write.js';
+import { ASCII_ZERO, readDecimalPrefix } from '../prefix/decimal-chars.js';
+
+/**
+ * Reads the ASCII text field `plan` at `offset` (not beyond `limit`), with the strict type check unless lenient;
+ * leaves `r.pos` after it.
+ */
+export function readAsciiText(r: Reader, plan: FieldPlan, offset: number, limit: number, lenient: boolean): string {
+  const buf = r.buf;
+  let start: number;
+  let units: number;
+  if (plan.fixed) {
+    start = offset;
+    units = plan.length;
+    if (start + units > limit) throw r.truncated(plan.id, offset, limit);
+  } else if (plan.asciiDigits) {
+    // LLVAR: the length as ASCII digits, then that many characters.
+    start = offset + plan.pfxDigits;
+    if (start > limit) throw r.truncated(plan.id, offset, limit);
+    units = readDecimalPrefix(buf, offset, plan.pfxDigits, ASCII_ZERO);
+    if (units < 0) throw prefixError(plan, offset, 'the length prefix is not a number');
+    if (units > plan.length) throw overMax(plan, offset, units);
+    if (start + units > limit) throw r.truncated(plan.id, offset, limit);
+  } else {
+    // Another prefix (EBCDIC, BCD or binary length; half-bytes counted).
+    r.extent(plan, offset, limit);
+    start = r.pos;
+    units = r.units;
+  }
+  if (!lenient && (plan.amount ? !isAmountBytes(buf, start, units) : !allowedBytes(buf, start, units, plan.mask))) {
+    throw typeError(plan, offset);
+  }
+  const end = start + units;
+  r.pos = end;
+  return r.text.substring(start, end);
+}
+
+/** Values longer than this are copied natively and checked afterwards. */
+const LONG = 24;
+
+/** A character that cannot be one Latin-1 byte. */
+const WIDE = /[\u0100-\uffff]/;
+
+/** Node's internal Latin-1 write (present on every Buffer; not in the type definitions). */
+const latin1Write = (Buffer.prototype as unknown as { latin1Write?: (s: string, offset: number) => number }).latin1Write;
+
+/**
+ * Writes the ASCII text `s` of `plan` at `off` (its prefix, then its characters), checking the type on the way. The
+ * caller has checked that `s` fits as it is (no padding). Returns the offset after it, or -1 on a character that the
+ * type does not allow.
+ */
+export function writeAsciiText(w: Writer, off: number, plan: FieldPlan, s: string): number {
+  const n = s.length;
+  w.ensure(off + n + 8);
+  const buf = w.buf;
+  let o = plan.fixed ? off : writePrefix(buf, off, plan, n);
+  const mask = plan.mask;
+  if (n > LONG && latin1Write !== undefined) {
+    // A long value: one native copy, then the check over the bytes written (measured faster than a char loop).
+    if (WIDE.test(s)) return -1;
+    latin1Write.call(buf, s, o);
+    if (!allowedBytes(buf, o, n, mask)) return -1;
+    return o + n;
+  }
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || (CLASS[c]! & mask) === 0) return -1;
+    buf[o++] = c;
+  }
+  return o;
+}

@@ -1,0 +1,151 @@
+/**
+ * The reader of one decode (the parser's state, as node-postgres pg-protocol keeps it in a reader object rather than
+ * in module variables): the bytes, their Latin-1 text, the bitmap being walked, and where the last field ended. A
+ * decode reads with a reader of its own (a codec lends its reader to one decode at a time), and a composite field
+ * with a child reader for its contents, so no two decodes share state.
+ *
+ * Also the extent of a field: its length prefix read and checked against the field maximum, and a bounds check.
+ */
+import type { Iso8583Error } from '../errors.js';
+import type { FieldPlan } from './plan.js';
+import { COUNT_BYTES, COUNT_NIBBLES, ENC_BCD, ENC_EBCDIC_HEX, ENC_HEX, PFX_ASCII, PFX_BCD, PFX_BINARY, PFX_EBCDIC, wireSize } from './plan.js';
+import { codecError } from '../errors.js';
+import { truncated } from './truncated.js';
+import { ASCII_ZERO, EBCDIC_ZERO, readDecimalPrefix } from '../prefix/decimal-chars.js';
+import { readBcdPrefix } from '../prefix/bcd.js';
+import { readBinaryPrefix } from '../prefix/binary.js';
+
+/** The state of one decode. */
+export class Reader {
+  /** The bytes being decoded. */
+  buf: Buffer;
+  /** {@link buf} read as Latin-1 (at least up to the end of what is read): ASCII values are cut from it. */
+  text: string;
+  /**
+   * The end of the whole input, or -1 inside a composite field: a read past it means "more bytes are needed"
+   * (`measure()` waits for them), a read past a composite's end means the message is malformed.
+   */
+  end: number;
+  /** After a field read: the offset after it. After {@link extent}: the start of the value. */
+  pos = 0;
+  /** After {@link extent}: the value's size in units (characters, digits or bytes). */
+  units = 0;
+  /** After {@link extent}: the value's size in bytes on the wire. */
+  wire = 0;
+  /** The bitmap of the layout being read: primary, secondary and tertiary, bit N = field N. */
+  readonly bits = new Uint8Array(24);
+  /** True while a decode reads with this reader (a decode that starts meanwhile takes a reader of its own). */
+  busy = false;
+
+  constructor(buf: Buffer, text: string, end: number) {
+    this.buf = buf;
+    this.text = text;
+    this.end = end;
+  }
+
+  /** Points the reader at other bytes (`text` their Latin-1 text, `end` as in the constructor). */
+  reset(buf: Buffer, text: string, end: number): void {
+    this.buf = buf;
+    this.text = text;
+    this.end = end;
+    this.pos = 0;
+  }
+
+  /** The error for a read of `field` at `offset` that would pass `limit`. */
+  truncated(field: string, offset: number, limit: number): Iso8583Error {
+    return truncated(field, offset, limit === this.end);
+  }
+
+  /**
+   * Reads the prefix (if any) of `plan` at `offset` and checks that the value fits before `limit`. Leaves
+   * {@link pos} at the start of the value, {@link units} and {@link wire} at its size.
+   */
+  extent(plan: FieldPlan, offset: number, limit: number): void {
+    if (plan.fixed) {
+      if (offset + plan.fixedWire > limit) throw this.truncated(plan.id, offset, limit);
+      this.pos = offset;
+      this.units = plan.length;
+      this.wire = plan.fixedWire;
+      return;
+    }
+    const buf = this.buf;
+    const start = offset + plan.pfxSize;
+    if (start > limit) throw this.truncated(plan.id, offset, limit);
+    const declared = readPrefix(buf, offset, plan);
+    if (declared < 0) throw prefixError(plan, offset, 'the length prefix is not a number');
+    let units: number;
+    let wire: number;
+    const hexChars = plan.enc === ENC_HEX || plan.enc === ENC_EBCDIC_HEX;
+    if (plan.counts === COUNT_BYTES || (plan.counts === COUNT_NIBBLES && plan.enc !== ENC_BCD)) {
+      wire = declared;
+      if (plan.counts === COUNT_NIBBLES) {
+        if ((declared & 1) !== 0) throw prefixError(plan, offset, 'an odd number of nibbles for a byte-aligned value');
+        wire = declared >> 1;
+      }
+      if (hexChars && (wire & 1) !== 0) throw prefixError(plan, offset, 'an odd number of hex characters');
+      if (start + wire > limit) throw this.truncated(plan.id, offset, limit);
+      units = unitsOfBytes(buf, start, plan, wire);
+    } else {
+      units = declared;
+      wire = wireSize(plan, units);
+    }
+    if (units > plan.length) throw overMax(plan, offset, units);
+    if (start + wire > limit) throw this.truncated(plan.id, offset, limit);
+    this.pos = start;
+    this.units = units;
+    this.wire = wire;
+  }
+}
+
+/** `ISO8583_ERR_LENGTH_PREFIX` for the field at `offset`. */
+export function prefixError(plan: FieldPlan, offset: number, reason: string): Iso8583Error {
+  return codecError('ISO8583_ERR_LENGTH_PREFIX', reason, { field: plan.id, offset });
+}
+
+/** `ISO8583_ERR_LENGTH_OVER_MAX`: the prefix at `offset` declares `units`, over the field maximum. */
+export function overMax(plan: FieldPlan, offset: number, units: number): Iso8583Error {
+  return codecError('ISO8583_ERR_LENGTH_OVER_MAX', `declared length ${units} over the maximum ${plan.length}`, {
+    field: plan.id,
+    offset,
+  });
+}
+
+/** `ISO8583_ERR_FIELD_TYPE`: the value of the field at `offset` has characters its type does not allow. */
+export function typeError(plan: FieldPlan, offset: number): Iso8583Error {
+  return codecError('ISO8583_ERR_FIELD_TYPE', `characters that type ${plan.type} does not allow`, {
+    field: plan.id,
+    offset,
+  });
+}
+
+function readPrefix(buf: Uint8Array, offset: number, plan: FieldPlan): number {
+  switch (plan.pfx) {
+    case PFX_ASCII:
+      return readDecimalPrefix(buf, offset, plan.pfxDigits, ASCII_ZERO);
+    case PFX_EBCDIC:
+      return readDecimalPrefix(buf, offset, plan.pfxDigits, EBCDIC_ZERO);
+    case PFX_BCD:
+      return readBcdPrefix(buf, offset, plan.pfxDigits);
+    case PFX_BINARY:
+      return readBinaryPrefix(buf, offset, plan.pfxDigits);
+    default:
+      return -1;
+  }
+}
+
+/** Units of a value that takes `bytes` bytes (a BCD value counted in bytes drops an F pad nibble). */
+function unitsOfBytes(buf: Uint8Array, start: number, plan: FieldPlan, bytes: number): number {
+  switch (plan.enc) {
+    case ENC_BCD: {
+      if (plan.bcdAmount) return bytes === 0 ? 0 : 2 * bytes - 1;
+      if (bytes === 0 || plan.padNibble !== 15) return 2 * bytes;
+      const edge = plan.leftJustified ? buf[start + bytes - 1]! & 0x0f : buf[start]! >> 4;
+      return edge === 15 ? 2 * bytes - 1 : 2 * bytes;
+    }
+    case ENC_HEX:
+    case ENC_EBCDIC_HEX:
+      return bytes >> 1;
+    default:
+      return bytes;
+  }
+}

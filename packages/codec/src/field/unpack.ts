@@ -1,0 +1,98 @@
+/**
+ * Unpacking the fields of a layout (the part of a message after the MTI, or a composite's contents) with a
+ * {@link Reader}: the bitmap (primary, then secondary and tertiary when announced) or, for a positional layout,
+ * every field in order; each field by the reader of its kind, decided when the dialect was compiled.
+ */
+import type { IsoMessage } from '../types.js';
+import type { FieldPlan } from './plan.js';
+import type { Layout } from './compile.js';
+import type { Reader } from './reader.js';
+import { KIND_ASCII_TEXT, KIND_GENERAL } from './plan.js';
+import { readAsciiText } from './ascii-text.js';
+import { readField } from './read.js';
+import { readComposite } from './composite.js';
+import { codecError } from '../errors.js';
+import { BITMAP_BINARY, bitmapWireSize, readBitmap } from '../bitmap/bitmap.js';
+
+/** Reads one field by the reader of its kind; leaves `r.pos` after it. */
+function readOne(r: Reader, plan: FieldPlan, offset: number, limit: number, lenient: boolean): string | IsoMessage {
+  const kind = plan.kind;
+  if (kind === KIND_ASCII_TEXT) return readAsciiText(r, plan, offset, limit, lenient);
+  if (kind === KIND_GENERAL) return readField(r, plan, offset, limit, lenient);
+  return readComposite(r, plan, offset, limit, lenient);
+}
+
+/**
+ * Reads the bitmap (or the positional fields) and the fields of `layout` at `offset`, up to `limit`, into `out`;
+ * returns the offset after the last field.
+ */
+export function readLayout(layout: Layout, r: Reader, offset: number, limit: number, lenient: boolean, out: IsoMessage): number {
+  let off = offset;
+  if (layout.positional) {
+    for (const plan of layout.order) {
+      if (off >= limit) break;
+      out[plan.num] = readOne(r, plan, off, limit, lenient);
+      off = r.pos;
+    }
+    return off;
+  }
+  const bits = r.bits;
+  let bytes: number;
+  if (layout.bitmapBytes > 0) {
+    bytes = layout.bitmapBytes;
+    off = readBitmapAt(layout, r, off, limit, 0, bytes);
+  } else {
+    // Bit 1 announces a secondary bitmap; with a tertiary bitmap, bit 65 announces it.
+    off = readBitmapAt(layout, r, off, limit, 0, 8);
+    bytes = 8;
+    if ((bits[0]! & 0x80) !== 0) {
+      off = readBitmapAt(layout, r, off, limit, 8, 8);
+      bytes = 16;
+      if (layout.tertiary && (bits[8]! & 0x80) !== 0) {
+        off = readBitmapAt(layout, r, off, limit, 16, 8);
+        bytes = 24;
+      }
+    }
+  }
+  const plans = layout.plans;
+  const skipIndicators = layout.bitmapBytes === 0;
+  for (let i = 0; i < bytes; i++) {
+    const b = bits[i]!;
+    if (b === 0) continue;
+    for (let j = 0; j < 8; j++) {
+      if ((b & (0x80 >> j)) === 0) continue;
+      const num = 8 * i + j + 1;
+      if (skipIndicators && (num === 1 || (num === 65 && layout.tertiary))) continue;
+      const plan = plans[num];
+      if (plan === undefined) {
+        throw codecError('ISO8583_ERR_BITMAP', `bit ${num} set for a field that the dialect does not define`, {
+          field: layout.path + num,
+          offset,
+        });
+      }
+      out[num] = plan.kind === KIND_ASCII_TEXT ? readAsciiText(r, plan, off, limit, lenient) : readOne(r, plan, off, limit, lenient);
+      off = r.pos;
+    }
+  }
+  return off;
+}
+
+/** Reads `bytes` bitmap bytes at `offset` into `r.bits` from byte `into`; returns the offset after them. */
+function readBitmapAt(layout: Layout, r: Reader, offset: number, limit: number, into: number, bytes: number): number {
+  const encoding = layout.bitmapEncoding;
+  const size = bitmapWireSize(encoding, bytes);
+  if (offset + size > limit) {
+    // The characters already there can still show that this is no bitmap (for stream framing).
+    const whole = (limit - offset) >> 1;
+    if (encoding !== BITMAP_BINARY && whole > 0 && !readBitmap(r.buf, offset, r.bits, into, whole, encoding)) {
+      throw bitmapError(layout, offset);
+    }
+    throw r.truncated(layout.bitmapField, offset, limit);
+  }
+  if (!readBitmap(r.buf, offset, r.bits, into, bytes, encoding)) throw bitmapError(layout, offset);
+  return offset + size;
+}
+
+function bitmapError(layout: Layout, offset: number): Error {
+  return codecError('ISO8583_ERR_BITMAP', 'a bitmap character that is not a hex digit', { field: layout.bitmapField, offset });
+}

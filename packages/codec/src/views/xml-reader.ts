@@ -1,0 +1,263 @@
+/**
+ * Reading an `ISOMessage` document (optionally in a SOAP envelope) or a jPOS XMLPackager `<isomsg>` document into a
+ * message, every offending field named at once. No DOCTYPE, so no entity can be declared or expanded.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { MessageInput } from '../types.js';
+import type { FieldProblem } from '../errors.js';
+import type { XmlMessage } from './xml.js';
+import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
+import type { TlvItem } from '../emv/tlv.js';
+import { buildTlv } from '../emv/tlv.js';
+import { decodeXmlText } from './xml-text.js';
+import { safeName } from './names.js';
+import type { XmlNode } from './xml-nodes.js';
+import { attributesOf, childrenOf, elementsOf, localName, nameOf, textOf } from './xml-nodes.js';
+import { FIELD_ID, HEX_BYTES, MAX_COMPOSITE_DEPTH, MAX_XML_LENGTH } from './xml-shape.js';
+
+const PARSER = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  processEntities: false,
+  cdataPropName: '#cdata',
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  jPath: false,
+});
+
+function xmlError(reason: string, cause?: unknown): Iso8583Error {
+  return codecError('ISO8583_ERR_XML', reason, cause === undefined ? {} : { cause });
+}
+
+interface ReadContext {
+  problems: FieldProblem[];
+  /** True for the jPOS shape, where `value` attributes carry the values. */
+  jpos: boolean;
+}
+
+function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: number): TlvItem[] | undefined {
+  const items: TlvItem[] = [];
+  const { elements, junk } = elementsOf(nodes);
+  if (junk || depth > 8) {
+    ctx.problems.push({ field, code: 'ISO8583_ERR_TLV', reason: 'text between <tag> elements' });
+    return undefined;
+  }
+  for (const element of elements) {
+    const name = nameOf(element)!;
+    const tag = attributesOf(element).id;
+    if (name !== 'tag' || tag === undefined) {
+      ctx.problems.push({ field, code: 'ISO8583_ERR_TLV', reason: `<${safeName(name)}> where <tag id="..."> was expected` });
+      return undefined;
+    }
+    const children = childrenOf(element, name);
+    if (elementsOf(children).elements.length > 0) {
+      const nested = readEmvTags(children, field, ctx, depth + 1);
+      if (nested === undefined) return undefined;
+      items.push({ tag, value: '', children: nested });
+    } else {
+      const value = textOf(children);
+      if (value === undefined) {
+        ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: `tag ${safeName(tag)}: an unknown entity or bare &` });
+        return undefined;
+      }
+      items.push({ tag, value: value.trim() });
+    }
+  }
+  return items;
+}
+
+function readField(element: XmlNode, field: string, top: boolean, ctx: ReadContext): string | undefined {
+  const children = childrenOf(element, 'field');
+  const attributes = attributesOf(element);
+  const { elements } = elementsOf(children);
+  if (elements.length > 0) {
+    if (top && field === '55' && elements.every((e) => nameOf(e) === 'tag')) {
+      const items = readEmvTags(children, field, ctx, 0);
+      if (items === undefined) return undefined;
+      try {
+        return buildTlv(items);
+      } catch (err) {
+        const reason = err instanceof Iso8583Error ? err.message : 'invalid EMV data';
+        ctx.problems.push({ field, code: 'ISO8583_ERR_TLV', reason });
+        return undefined;
+      }
+    }
+    const names = [...new Set(elements.map((e) => `<${safeName(nameOf(e)!)}>`))].join(', ');
+    ctx.problems.push({ field, code: 'ISO8583_ERR_FIELD_VALUE', reason: `a field holds elements (${names})` });
+    return undefined;
+  }
+  const text = textOf(children);
+  if (text === undefined) {
+    ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: 'an unknown entity or a bare & in the value' });
+    return undefined;
+  }
+  if (attributes.value !== undefined) {
+    if (text !== '') {
+      ctx.problems.push({ field, code: 'ISO8583_ERR_FIELD_VALUE', reason: 'a value both as text and as attribute' });
+      return undefined;
+    }
+    const value = decodeXmlText(attributes.value);
+    if (value === undefined) {
+      ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: 'an unknown entity or a bare & in the value' });
+    }
+    return value;
+  }
+  return text;
+}
+
+const FIELD_ATTRIBUTES = new Set(['id', 'value', 'type']);
+
+/** Reads the `<field>` and `<isomsg>` elements of a `<data>` (or jPOS `<isomsg>`) element into `out`. */
+function readFields(
+  nodes: XmlNode[],
+  path: string,
+  depth: number,
+  ctx: ReadContext,
+  out: MessageInput,
+  where: string,
+): void {
+  const { elements, junk } = elementsOf(nodes);
+  if (junk) ctx.problems.push({ field: where, code: 'ISO8583_ERR_XML', reason: 'text between the field elements' });
+  let position = 0;
+  for (const element of elements) {
+    position++;
+    const name = nameOf(element)!;
+    const attributes = attributesOf(element);
+    if (name === 'header' && (depth > 0 || ctx.jpos)) {
+      const text = textOf(childrenOf(element, name))?.trim();
+      if (depth > 0 && text !== undefined && HEX_BYTES.test(text)) out.header = text.toUpperCase();
+      else if (depth > 0) ctx.problems.push({ field: `${path}header`, code: 'ISO8583_ERR_HEADER', reason: 'not hex' });
+      continue;
+    }
+    if (name !== 'field' && name !== 'isomsg') {
+      ctx.problems.push({
+        field: `${where}/${safeName(name)}[${position}]`,
+        code: 'ISO8583_ERR_XML',
+        reason: 'unexpected element',
+      });
+      continue;
+    }
+    const id = attributes.id;
+    if (id === undefined) {
+      ctx.problems.push({ field: `${where}/${name}[${position}]`, code: 'ISO8583_ERR_FIELD_ID', reason: 'no id attribute' });
+      continue;
+    }
+    const trimmed = id.trim();
+    if (!FIELD_ID.test(trimmed)) {
+      ctx.problems.push({
+        field: `${where}/${name}[${position}]`,
+        code: 'ISO8583_ERR_FIELD_ID',
+        reason: 'the id is not a field number',
+      });
+      continue;
+    }
+    const field = path + trimmed;
+    if (Object.hasOwn(out, trimmed)) {
+      ctx.problems.push({ field, code: 'ISO8583_ERR_FIELD_ID', reason: 'the field is given twice' });
+      continue;
+    }
+    const extra = Object.keys(attributes).filter((a) => !FIELD_ATTRIBUTES.has(a) && !a.startsWith('xmlns'));
+    if (extra.length > 0) {
+      ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: `unexpected attributes (${extra.map(safeName).join(', ')})` });
+      continue;
+    }
+    if (name === 'isomsg') {
+      if (depth >= MAX_COMPOSITE_DEPTH) {
+        ctx.problems.push({ field, code: 'ISO8583_ERR_FIELD_VALUE', reason: 'composite fields nested too deep' });
+        continue;
+      }
+      const nested: MessageInput = {};
+      readFields(childrenOf(element, name), `${field}.`, depth + 1, ctx, nested, field);
+      out[trimmed] = nested;
+      continue;
+    }
+    const value = readField(element, field, depth === 0, ctx);
+    if (value !== undefined) out[trimmed] = value;
+  }
+}
+
+/** Finds the `ISOMessage` element inside a SOAP `Body` (directly or inside an operation element). */
+function findIsoMessage(nodes: XmlNode[], depth: number): XmlNode | undefined {
+  for (const element of elementsOf(nodes).elements) {
+    const name = nameOf(element)!;
+    if (localName(name) === 'ISOMessage') return element;
+    if (depth < 2) {
+      const found = findIsoMessage(childrenOf(element, name), depth + 1);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads an `ISOMessage` document, optionally inside a SOAP envelope (any namespace prefix), or a jPOS
+ * XMLPackager `<isomsg>` document. Comments are ignored; a DOCTYPE is refused (no entity can be declared or
+ * expanded). Throws `ISO8583_ERR_XML` for a document that is not well formed or not an ISOMessage, and
+ * `ISO8583_ERR_INVALID_MESSAGE` naming every offending field at once (an id that is missing, not a number or given
+ * twice, elements or text where a value belongs, an unknown entity, a bad header). Values are not checked against a
+ * dialect here: that is the codec's `validate`/`pack`.
+ */
+export function fromXml(xml: string): XmlMessage {
+  if (typeof xml !== 'string') throw xmlError('the XML input must be text');
+  if (xml.length > MAX_XML_LENGTH) throw xmlError(`the XML document is over ${MAX_XML_LENGTH} characters`);
+  if (/<!DOCTYPE/i.test(xml)) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
+  const check = XMLValidator.validate(xml);
+  if (check !== true) {
+    throw xmlError(`the XML is not well formed (${check.err.code} at line ${check.err.line}, column ${check.err.col})`);
+  }
+  let parsed: XmlNode[];
+  try {
+    parsed = PARSER.parse(xml) as XmlNode[];
+  } catch (err) {
+    throw xmlError('the XML could not be parsed', err);
+  }
+  const { elements: roots, junk } = elementsOf(parsed);
+  if (roots.length !== 1 || junk) throw xmlError('an XML document must have exactly one root element');
+  const rootName = nameOf(roots[0]!)!;
+  let isoMessage: XmlNode | undefined;
+  if (localName(rootName) === 'ISOMessage') isoMessage = roots[0];
+  else if (localName(rootName) === 'Envelope') {
+    const body = elementsOf(childrenOf(roots[0]!, rootName)).elements.find((e) => localName(nameOf(e)!) === 'Body');
+    if (body !== undefined) isoMessage = findIsoMessage(childrenOf(body, nameOf(body)!), 0);
+    if (isoMessage === undefined) throw xmlError('the SOAP envelope holds no ISOMessage in its Body');
+  } else if (rootName === 'isomsg') {
+    const message: MessageInput = {};
+    const ctx: ReadContext = { problems: [], jpos: true };
+    readFields(childrenOf(roots[0]!, rootName), '', 0, ctx, message, 'isomsg');
+    if (ctx.problems.length > 0) throw invalidMessage(ctx.problems, 'XML message');
+    return { message };
+  } else {
+    throw xmlError(`the root element is <${safeName(rootName)}>, not <ISOMessage>`);
+  }
+  const name = nameOf(isoMessage!)!;
+  const { elements, junk: text } = elementsOf(childrenOf(isoMessage!, name));
+  const problems: FieldProblem[] = [];
+  if (text) problems.push({ field: 'ISOMessage', code: 'ISO8583_ERR_XML', reason: 'text outside <header> and <data>' });
+  let header: Buffer | undefined;
+  let data: XmlNode | undefined;
+  for (const element of elements) {
+    const child = localName(nameOf(element)!);
+    if (child === 'header' && header === undefined) {
+      const base64 = textOf(childrenOf(element, nameOf(element)!))?.trim();
+      if (base64 === undefined || !/^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(base64)) {
+        problems.push({ field: 'header', code: 'ISO8583_ERR_HEADER', reason: 'the header is not base64' });
+      } else {
+        header = Buffer.from(base64, 'base64');
+      }
+    } else if (child === 'data' && data === undefined) {
+      data = element;
+    } else {
+      problems.push({ field: `ISOMessage/${safeName(child)}`, code: 'ISO8583_ERR_XML', reason: 'unexpected element' });
+    }
+  }
+  if (data === undefined) throw xmlError('the ISOMessage has no <data> element');
+  const message: MessageInput = {};
+  const ctx: ReadContext = { problems, jpos: false };
+  readFields(childrenOf(data, nameOf(data)!), '', 0, ctx, message, 'data');
+  if (problems.length > 0) throw invalidMessage(problems, 'XML message');
+  return header === undefined ? { message } : { message, header };
+}

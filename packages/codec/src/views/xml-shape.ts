@@ -1,0 +1,28 @@
+/*
+ * The XML view of a message, in the shape of the WSO2 ISO8583 connector and inbound endpoint:
+ *
+ *   <ISOMessage>
+ *     <header>AAAAaw==</header>                  optional: raw header bytes before the MTI, base64
+ *     <data>
+ *       <field id="0">0200</field>              fields in ascending order, values XML-escaped
+ *       <field id="3">000000</field>
+ *       <isomsg id="127">                        a composite field (e.g. Postilion 127), as jPOS nests it
+ *         <header>0000</header>                  its fixed header bytes when the dialect has some, uppercase hex
+ *         <field id="2">SWITCH_KEY</field>       sub-fields in ascending order
+ *       </isomsg>
+ *     </data>
+ *   </ISOMessage>
+ *
+ * With the EMV view, field 55 holds one `<tag id="9F26">value-hex</tag>` per data object (constructed tags nest
+ * `<tag>` elements) instead of its hex. On input the jPOS XMLPackager shape is accepted too: an `<isomsg>` root with
+ * the fields directly inside and values in a `value` attribute.
+ */
+
+/** The largest XML document read, in characters (a message of 64 KB with escapes fits many times). */
+export const MAX_XML_LENGTH = 1 << 20;
+/** How deep `<isomsg>` elements may nest. */
+export const MAX_COMPOSITE_DEPTH = 4;
+/** A field id: a field number without sign or leading zero. */
+export const FIELD_ID = /^(0|[1-9][0-9]{0,2})$/;
+/** Hex bytes: the header of a composite field. */
+export const HEX_BYTES = /^([0-9A-Fa-f]{2})*$/;
