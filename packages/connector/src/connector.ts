@@ -32,7 +32,7 @@ import { ReversalManager, isReversible } from './reversal.js';
 import type { ReversalEvent } from './reversal.js';
 import { TerminalQueue } from './terminal-queue.js';
 import { Unsolicited } from './unsolicited.js';
-import { MAX_REQUEST_TIMEOUT } from './timeouts.js';
+import { requestTimeoutProblem } from './timeouts.js';
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
 
@@ -250,15 +250,8 @@ export class Connector extends EventEmitter {
     if (this.lifecycle.stopping) {
       return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
     }
-    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0 && timeout <= MAX_REQUEST_TIMEOUT)) {
-      const reason = `must be a whole number of milliseconds from 1 to ${MAX_REQUEST_TIMEOUT}`;
-      return Promise.reject(
-        connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, {
-          field: 'timeout',
-          problems: [{ field: 'timeout', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }],
-        }),
-      );
-    }
+    const badTimeout = requestTimeoutProblem(timeout);
+    if (badTimeout !== undefined) return Promise.reject(badTimeout);
     if (this.lifecycle.accepted >= this.options.maxInFlight) {
       return Promise.reject(
         connectorError('ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT', `${this.options.maxInFlight} requests are already in flight`, {

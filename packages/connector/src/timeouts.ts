@@ -6,6 +6,8 @@
  * and the `iso8583 gateway` flags is bounded by one of these, and a value above it is refused with a coded error naming
  * the option. A test keeps the manifest's `maximum`s equal to these constants.
  */
+import type { Iso8583Error } from '@iso8583/codec';
+import { connectorError } from './errors.js';
 
 /**
  * The longest delay a Node.js timer honours: 2147483647 ms (2^31 - 1, about 24.8 days). The bound of every duration
@@ -20,3 +22,16 @@ export const MAX_TIMER_DELAY = 2_147_483_647;
  * `--request-timeout`, and the shutdown deadlines of the gateway and of flows (a shutdown waits for requests in flight).
  */
 export const MAX_REQUEST_TIMEOUT = 3_600_000;
+
+/**
+ * Checks the per-request `timeout` of `sendMessage` / `request` (and the HTTP `?timeout=`): a whole number of
+ * milliseconds from 1 to {@link MAX_REQUEST_TIMEOUT}. Returns the coded error naming `timeout`, or undefined when valid.
+ */
+export function requestTimeoutProblem(timeout: number | undefined): Iso8583Error | undefined {
+  if (timeout === undefined || (Number.isInteger(timeout) && timeout > 0 && timeout <= MAX_REQUEST_TIMEOUT)) return undefined;
+  const reason = `must be a whole number of milliseconds from 1 to ${MAX_REQUEST_TIMEOUT}`;
+  return connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, {
+    field: 'timeout',
+    problems: [{ field: 'timeout', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }],
+  });
+}
