@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
-import { FrameDecoder } from '@iso8583/codec';
-import type { Frame } from '@iso8583/codec';
+import { MessageStream } from '@iso8583/codec';
+import type { Frame, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { EndpointCore, Peer } from './core.js';
 import { codeOf } from './errors.js';
@@ -13,7 +13,8 @@ import type { Slot } from './slots.js';
  * One client connection: cuts frames from the stream, handles up to `maxInFlightPerConnection` messages at once and
  * writes each reply when it is ready (not in request order). Reading pauses while the limit is reached or while the
  * client does not read its replies, so a connection's memory stays bounded. Limits enforced here: the read timeout
- * (a started frame must complete), the idle timeout, and broken framing (the connection is closed).
+ * (a started frame must complete), the idle timeout, and broken framing (the connection is closed). The bytes travel
+ * through the codec's MessageStream (framing, read timeout, replies of one tick joined in one write).
  */
 export class InboundConnection implements Peer {
   readonly remoteAddress: string;
@@ -23,17 +24,15 @@ export class InboundConnection implements Peer {
   /** Settles when the socket has closed. */
   readonly closed: Promise<void>;
 
-  private readonly decoder: FrameDecoder;
+  private readonly stream: MessageStream;
   private readonly maxInFlight: number;
   private inFlight = 0;
   private readonly waiting: Frame[] = [];
-  private readTimer: NodeJS.Timeout | undefined;
   /** The endpoint is closing: no more frames are taken; the socket ends once in-flight messages are answered. */
   private draining = false;
   /** The client has half-closed: answer what is in flight, then end. */
   private peerEnded = false;
   private needDrain = false;
-  private outgoing: Buffer[] = [];
   private gone = false;
   #endCode: InboundErrorCode | undefined;
 
@@ -47,18 +46,31 @@ export class InboundConnection implements Peer {
     this.remotePort = socket.remotePort ?? 0;
     this.logger = core.logger.child({ connection: id, remoteAddress: this.remoteAddress, remotePort: this.remotePort });
     this.maxInFlight = core.options.maxInFlightPerConnection;
-    this.decoder = new FrameDecoder(core.framing);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     slot.abort = (code) => this.fail(code, endText(code));
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.onEnd());
-    socket.on('drain', () => {
-      this.needDrain = false;
-      this.maybeResume();
-    });
-    socket.on('error', (err) => this.onError(err));
-    socket.once('close', () => this.onClose());
+    this.stream = new MessageStream(
+      socket,
+      { framing: core.framing, readTimeout: core.options.readTimeout },
+      {
+        frame: (frame) => this.onFrame(frame),
+        broken: (err) => this.broken(err),
+        ended: () => this.onEnd(),
+        full: () => {
+          if (!this.needDrain) this.logger.debug({ inFlight: this.inFlight }, 'the client is not reading its replies: reading paused');
+          this.needDrain = true;
+          this.stream.pause();
+        },
+        drained: () => {
+          this.needDrain = false;
+          this.maybeResume();
+        },
+        closed: (err) => {
+          if (err !== undefined) this.onError(err);
+          this.onClose();
+        },
+      },
+    );
     if (core.options.idleTimeout > 0) {
       socket.setTimeout(core.options.idleTimeout);
       socket.on('timeout', () => this.onIdle());
@@ -78,33 +90,17 @@ export class InboundConnection implements Peer {
    * many replies under load). False when the client has gone.
    */
   send(frame: Buffer): boolean {
-    const socket = this.socket;
-    if (this.gone || socket.destroyed || !socket.writable) return false;
-    if (this.outgoing.length === 0) process.nextTick(this.flush);
-    this.outgoing.push(frame);
+    if (this.gone || !this.stream.writable) return false;
+    this.stream.write(frame);
     return true;
   }
-
-  private readonly flush = (): void => {
-    const out = this.outgoing;
-    if (out.length === 0) return;
-    this.outgoing = [];
-    const socket = this.socket;
-    if (socket.destroyed || !socket.writable) return;
-    if (!socket.write(out.length === 1 ? out[0]! : Buffer.concat(out))) {
-      if (!this.needDrain) this.logger.debug({ inFlight: this.inFlight }, 'the client is not reading its replies: reading paused');
-      this.needDrain = true;
-      socket.pause();
-    }
-  };
 
   /** Stops taking frames; the socket ends once the messages in flight are answered. */
   drain(): Promise<void> {
     if (!this.draining) {
       this.draining = true;
-      this.flush();
-      this.clearReadTimer();
-      this.socket.pause();
+      this.stream.flush();
+      this.stream.pause();
       this.maybeFinish();
     }
     return this.closed;
@@ -117,25 +113,26 @@ export class InboundConnection implements Peer {
 
   /** Closes the socket now (the close deadline has passed). */
   destroy(): void {
-    this.socket.destroy();
+    this.stream.destroy();
   }
 
-  private onData(chunk: Buffer): void {
+  private onFrame(frame: Frame): void {
     if (this.draining) return;
-    let frames: Frame[];
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (err) {
+    this.slot.spoke();
+    if (this.inFlight < this.maxInFlight) this.start(frame);
+    else {
+      this.waiting.push(frame);
+      this.stream.pause();
+    }
+  }
+
+  /** Broken framing, or a frame not completed within the read timeout: the connection is closed. */
+  private broken(err: Iso8583Error): void {
+    if (err.code === 'ISO8583_ERR_FRAME_READ_TIMEOUT') {
+      this.fail('ISO8583_ERR_INBOUND_READ_TIMEOUT', 'a frame was not completed within the read timeout: connection closed');
+    } else {
       this.fail('ISO8583_ERR_INBOUND_FRAMING', 'broken framing: connection closed', err);
-      return;
     }
-    this.updateReadTimer(frames.length > 0);
-    if (frames.length > 0) this.slot.spoke();
-    for (const frame of frames) {
-      if (this.inFlight < this.maxInFlight) this.start(frame);
-      else this.waiting.push(frame);
-    }
-    if (this.inFlight >= this.maxInFlight || this.waiting.length > 0) this.socket.pause();
   }
 
   private start(frame: Frame): void {
@@ -179,55 +176,19 @@ export class InboundConnection implements Peer {
   private maybeResume(): void {
     if (this.draining || this.peerEnded || this.gone || this.needDrain) return;
     if (this.inFlight >= this.maxInFlight || this.waiting.length > 0) return;
-    if (this.socket.isPaused()) this.socket.resume();
+    if (this.stream.paused) this.stream.resume();
   }
 
   private maybeFinish(): void {
     if (!(this.draining || this.peerEnded) || this.inFlight > 0 || this.waiting.length > 0) return;
-    if (!this.socket.destroyed && this.socket.writable) {
-      this.flush();
-      this.socket.end();
-    }
-    else if (this.peerEnded) this.socket.destroy();
+    if (this.stream.writable) this.stream.end();
+    else if (this.peerEnded) this.stream.destroy();
   }
 
   private onEnd(): void {
     this.logger.debug({ inFlight: this.inFlight }, 'the client half-closed: the messages in flight are answered, then the connection ends');
     this.peerEnded = true;
-    this.clearReadTimer();
     this.maybeFinish();
-  }
-
-  /** Read timeout: armed while a frame is incomplete; a frame completed re-arms it for the next incomplete one. */
-  private updateReadTimer(completed: boolean): void {
-    const timeout = this.core.options.readTimeout;
-    if (timeout === 0) return;
-    if (this.decoder.bufferedBytes === 0) {
-      this.clearReadTimer();
-      return;
-    }
-    if (completed || this.readTimer === undefined) {
-      this.clearReadTimer();
-      this.readTimer = setTimeout(() => this.onReadTimeout(), timeout);
-      this.readTimer.unref();
-    }
-  }
-
-  private onReadTimeout(): void {
-    this.readTimer = undefined;
-    // Reading paused by the endpoint itself (in-flight limit, client not reading): the client is not the slow one.
-    if (this.socket.isPaused() && !this.draining) {
-      this.updateReadTimer(false);
-      return;
-    }
-    this.fail('ISO8583_ERR_INBOUND_READ_TIMEOUT', 'a frame was not completed within the read timeout: connection closed');
-  }
-
-  private clearReadTimer(): void {
-    if (this.readTimer !== undefined) {
-      clearTimeout(this.readTimer);
-      this.readTimer = undefined;
-    }
   }
 
   private onIdle(): void {
@@ -253,13 +214,11 @@ export class InboundConnection implements Peer {
     this.logger.warn({ code, ...(err === undefined ? {} : { cause: codeOf(err) }) }, text);
     this.gone = true;
     this.waiting.length = 0;
-    this.clearReadTimer();
-    this.socket.destroy();
+    this.stream.destroy();
   }
 
   private onClose(): void {
     this.gone = true;
     this.waiting.length = 0;
-    this.clearReadTimer();
   }
 }

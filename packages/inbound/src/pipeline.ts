@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { encodeFrame, isIso8583Error, readMessage, recoverFields, summarize, swapTpdu } from '@iso8583/codec';
+import { encodeFrame, isIso8583Error, readMessage, recoverFields, replyHeader, summarize } from '@iso8583/codec';
 import type { Decoded, Frame, Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
 import { CardDataMask } from './card-data-mask.js';
 import { MessageContext } from './context.js';
@@ -190,7 +190,8 @@ function sendReply(
 function write(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput): void {
   let framed: Buffer;
   try {
-    framed = encodeFrame(bytes, core.framing, frame.header.length > 0 ? swapTpdu(frame.header) : undefined);
+    // The one rule for a reply's fixed header: a 5-byte TPDU swapped, any other header echoed.
+    framed = encodeFrame(bytes, core.framing, frame.header.length > 0 ? replyHeader(frame.header) : undefined);
   } catch (err) {
     logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', reply as IsoMessage, undefined, err);
     return;

@@ -46,7 +46,9 @@ export interface MessageStreamHandlers {
   ended?(): void;
   /** The stream has closed (`err`: the socket error that closed it, if any). Called once. */
   closed?(err: Error | undefined): void;
-  /** The writes queued earlier have drained (after {@link MessageStream.write} returned false). */
+  /** A write of queued frames filled the stream's buffer: the peer is not reading; `drained` follows when it has. */
+  full?(): void;
+  /** The writes queued earlier have drained (after `full`, or after {@link MessageStream.write} returned false). */
   drained?(): void;
 }
 
@@ -127,7 +129,9 @@ export class MessageStream {
     const out = this.outgoing;
     if (out.length === 0 || !this.writable) return true;
     this.outgoing = [];
-    return this.stream.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    const ok = this.stream.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    if (!ok) this.handlers.full?.();
+    return ok;
   };
 
   /** The frame of a message: packed with the codec (`pack` options: the dialect header), then framed with `header`. */
