@@ -19,6 +19,7 @@ import type { Channel, ChannelHost, ChannelRequest, ChannelResponse } from './ch
 import { ChannelFactory } from './channel-factory.js';
 import type { ChannelPool } from './channel-pool.js';
 import { connectorError } from './errors.js';
+import type { ConnectorEvents } from './events.js';
 import { ExclusivePool } from './exclusive-pool.js';
 import { FileJournal } from './journal.js';
 import type { JournalEntry } from './journal.js';
@@ -53,12 +54,11 @@ export interface SendOptions {
 const silent = pino({ level: 'silent' });
 
 /**
- * An ISO 8583 connector. Events: `connect` ({ channel }), `disconnect` ({ channel, code }), `unsolicited` (message,
- * info), `late-response` (message, info), `reversal` ({@link ReversalEvent}), `close`, and `error` (a failed connect
- * attempt, an undecodable message or broken framing from the host, a failing `onUnsolicited`): emitted only when
- * listened to, so an unhandled `error` never crashes the process; request failures reject their own promise instead.
+ * An ISO 8583 connector, with typed events ({@link ConnectorEvents}: `connect`, `disconnect`, `unsolicited`,
+ * `late-response`, `reversal`, `close`, `error`), each emitted only when listened to, so an unhandled `error` never
+ * crashes the process; request failures reject their own promise instead.
  */
-export class Connector extends EventEmitter {
+export class Connector extends EventEmitter<ConnectorEvents> {
   /** The connector's name. */
   readonly name: string;
   /** The validated options (frozen). */
@@ -358,7 +358,7 @@ export class Connector extends EventEmitter {
     if (this.listenerCount('reversal') > 0) this.emit('reversal', event);
   }
 
-  private emitError(err: unknown): void {
+  private emitError(err: Iso8583Error): void {
     if (this.listenerCount('error') > 0) this.emit('error', err);
   }
 

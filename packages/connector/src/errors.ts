@@ -31,6 +31,8 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED:
     'Another live process (its pid in the text) holds the lock of the reversal journal folder named in the text; one process per journal.',
   ISO8583_ERR_CONNECTOR_INPUT: 'The input of `sendMessage` is not an XML string, JSON text or message object.',
+  ISO8583_ERR_CONNECTOR_UNSOLICITED:
+    'The `onUnsolicited` handler threw, or returned a reply that cannot be packed or framed; the reply is not sent (reported on the `error` event, `cause` attached).',
 } as const;
 
 /**
@@ -78,6 +80,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_JOURNAL: 503,
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED: 503,
   ISO8583_ERR_CONNECTOR_INPUT: 400,
+  ISO8583_ERR_CONNECTOR_UNSOLICITED: 500,
 };
 
 /** Makes a connector error with context (option, MTI, connection) in the text and never a field value. */

@@ -5,23 +5,25 @@
  * connection with the request's header.
  */
 import type { EventEmitter } from 'node:events';
-import { encodeFrame, summarize } from '@iso8583/codec';
-import type { Codec, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
+import { Iso8583Error, encodeFrame, summarize } from '@iso8583/codec';
+import type { Codec, FramingOptions, IsoMessage } from '@iso8583/codec';
+import { connectorError } from './errors.js';
 import type { Channel } from './channel.js';
+import type { ConnectorEvents } from './events.js';
 import type { UnsolicitedHandler } from './options.js';
 
 /** Late responses and host-initiated requests of one connector. */
 export class Unsolicited {
   constructor(
     /** The connector: its events are emitted only when listened to. */
-    private readonly emitter: EventEmitter,
+    private readonly emitter: EventEmitter<ConnectorEvents>,
     private readonly connector: string,
     private readonly handler: UnsolicitedHandler | undefined,
     private readonly codec: Codec,
     private readonly framing: FramingOptions,
     /** True when frames carry a fixed header (`headerBytes` > 0): the reply then carries the request's. */
     private readonly frameHeader: boolean,
-    private readonly failed: (err: unknown) => void,
+    private readonly failed: (err: Iso8583Error) => void,
   ) {}
 
   /** A message that matched no pending request (`late`: its request had timed out). */
@@ -44,8 +46,13 @@ export class Unsolicited {
         channel.write(encodeFrame(body, this.framing, this.frameHeader ? header : undefined));
       })
       .catch((err: unknown) => {
-        channel.logger.warn({ code: (err as Iso8583Error).code }, 'the unsolicited-message handler failed');
-        this.failed(err);
+        const code = err instanceof Iso8583Error ? err.code : undefined;
+        channel.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_UNSOLICITED', cause: code }, 'the unsolicited-message handler failed');
+        this.failed(
+          connectorError('ISO8583_ERR_CONNECTOR_UNSOLICITED', `the onUnsolicited handler failed${code === undefined ? '' : ` (${code})`}`, {
+            cause: err,
+          }),
+        );
       });
   }
 }

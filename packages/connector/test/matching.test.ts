@@ -1,6 +1,7 @@
 // Responses are matched to requests by key (response MTI + STAN + terminal), never by order or by read boundaries.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { createConnector } from '../src/index.js';
 import type { Connector } from '../src/index.js';
 import type { IsoMessage } from '@iso8583/codec';
@@ -200,4 +201,38 @@ test('the error event reports an undecodable message from the host (only when li
   await connector.request(purchase('000902'));
   assert.equal(errors.length, 1);
   assert.match(String(errors[0]?.code), /^ISO8583_ERR_/);
+});
+
+test('an onUnsolicited that throws is reported as ISO8583_ERR_CONNECTOR_UNSOLICITED with its cause; the link goes on', async (t) => {
+  const peer = await startPeer((r, p) => {
+    if (r.message['0'] === '0200') {
+      p.send(r.socket, { '0': '0600', '11': '880002', '41': 'TERM0001', '70': '999' });
+      p.send(r.socket, answer(r.message));
+    }
+  });
+  const boom = new Error('handler bug');
+  const connector = connectorFor(peer.port, {
+    onUnsolicited: () => {
+      throw boom;
+    },
+  });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  const reported = once(connector, 'error');
+  assert.equal((await connector.request(purchase('000903')))['39'], '00');
+  const [err] = await reported;
+  assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_UNSOLICITED');
+  assert.equal(err.cause, boom);
+  assert.equal((await connector.request(purchase('000904')))['39'], '00');
+});
+
+test('events are typed: the listener knows its arguments, a misspelt event does not compile', () => {
+  const connector = connectorFor(9);
+  connector.on('reversal', (event) => assert.ok(event.stage.length > 0));
+  connector.on('disconnect', (info) => assert.ok(info.channel > 0));
+  // @ts-expect-error: there is no such event
+  connector.on('reversed', () => undefined);
+  assert.equal(connector.listenerCount('reversal'), 1);
 });
