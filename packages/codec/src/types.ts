@@ -176,6 +176,9 @@ export interface CompositeSpec {
   fields: Record<string, FieldSpec>;
 }
 
+/** An edition of ISO 8583: `1987` (MTIs 0xxx) or `1993` (MTIs 1xxx). */
+export type DialectVersion = '1987' | '1993';
+
 /** A dialect: how every field of a message travels on the wire. Plain data. */
 export interface Dialect {
   /** A short name, e.g. `iso87ascii`. */
@@ -188,6 +191,11 @@ export interface Dialect {
   bitmap: BitmapSpec;
   /** Fixed bytes before the MTI that belong to the message (jPOS `isopackager headerLength`). Default 0. */
   headerLength?: number;
+  /**
+   * The edition of ISO 8583 the dialect speaks: the version digit of the MTIs the connector and the host simulator
+   * make (0800 or 1804), and where a reversal carries the original data elements (field 90 or 56). Default `1987`.
+   */
+  version?: DialectVersion;
   /** Data elements 2-128 (2-192 with a tertiary bitmap), keyed by field number as a string. */
   fields: Record<string, FieldSpec>;
 }

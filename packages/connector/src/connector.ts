@@ -112,6 +112,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       matchKey: this.matchKey,
       framing: this.framing,
       unmatched: (channel, message, header, late) => unsolicited.received(channel, message, header, late),
+      isNetworkRequest: (mti) => network.isRequest(mti),
       networkRequest: (channel, message, header) => network.answer(channel, message, header),
       closed: (channel, err) => this.closed(channel, err),
       echo: (channel) => network.echo(channel),
