@@ -188,6 +188,17 @@ test('ebcdic – property: any bytes decode to Latin-1 and encode back to the sa
   );
 });
 
+test('ebcdic – short, long and very long values decode alike (every length from 0 to 40, and 5000 bytes)', () => {
+  const bytes = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7 + 3) & 0xff);
+  for (const page of CODE_PAGES) {
+    const expected = String.fromCharCode(...Array.from(bytes, (b) => page.toLatin1[b]!));
+    for (let n = 0; n <= 40; n++) assert.equal(readEbcdic(bytes, 5, n, page.toLatin1), expected.slice(5, 5 + n), `${page.name} ${n}`);
+    assert.equal(readEbcdic(bytes, 0, 5000, page.toLatin1), expected);
+    // The scratch buffer of one read does not leak into the next.
+    assert.equal(readEbcdic(bytes, 1, 20, page.toLatin1), expected.slice(1, 21));
+  }
+});
+
 test('ebcdic – every Latin-1 character round trips, each code page using all 256 bytes', () => {
   for (const encoding of ['ebcdic', 'ebcdic-037'] as const) {
     const codec = oneFieldCodec({ type: 'ans', length: 256, encoding }, { lenient: true });
