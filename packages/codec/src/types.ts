@@ -48,7 +48,10 @@ export type FieldType =
 /**
  * How the bytes of a value travel on the wire.
  * - `ascii`: one byte per character.
- * - `ebcdic`: one byte per character, EBCDIC (code page 037, as jPOS `ISOUtil`).
+ * - `ebcdic`: one byte per character, EBCDIC code page 1047 (as jPOS `ISOUtil` since 2016); the same as `ebcdic-1047`.
+ * - `ebcdic-1047`: EBCDIC code page 1047, by its explicit name.
+ * - `ebcdic-037`: EBCDIC code page 037 (US/Canada), for peers that use it. It differs from 1047 in `^ [ ]`, `¬ Ý ¨`
+ *   and the bytes of LF and NEL; digits, letters and the characters of prefixes, MTIs and bitmaps are the same.
  * - `bcd`: packed binary-coded decimal, two digits per byte (see {@link FieldSpec.justify} and
  *   {@link FieldSpec.padNibble}); for `z` fields the track 2 separator `=` travels as nibble `D`.
  * - `binary`: raw bytes; the message shows them as uppercase hex.
@@ -56,7 +59,7 @@ export type FieldType =
  * - `ebcdic-hex`: raw bytes sent as EBCDIC hex characters, two per byte (jPOS `IFE_BINARY`); the message shows
  *   uppercase hex.
  */
-export type ValueEncoding = 'ascii' | 'ebcdic' | 'bcd' | 'binary' | 'hex' | 'ebcdic-hex';
+export type ValueEncoding = 'ascii' | 'ebcdic' | 'ebcdic-1047' | 'ebcdic-037' | 'bcd' | 'binary' | 'hex' | 'ebcdic-hex';
 
 /** How the digits of a length prefix travel: as characters (`ascii`, `ebcdic`), packed (`bcd`) or as a binary number. */
 export type PrefixEncoding = 'ascii' | 'ebcdic' | 'bcd' | 'binary';
