@@ -63,3 +63,4 @@ export { assertSchemaCheck, compileSchemaCheck, schemaCheckError } from './schem
 export type { SchemaCheck, SchemaCheckOptions } from './schema/check.js';
 export { recoverFields } from './recover.js';
 export { expectsResponse, responseMti } from './mti.js';
+export { DEFAULT_APPROVAL_CODES, approvalCode, approvalCodesOf, isApproved } from './approval.js';

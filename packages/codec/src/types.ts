@@ -188,6 +188,11 @@ export interface Dialect {
   bitmap: BitmapSpec;
   /** Fixed bytes before the MTI that belong to the message (jPOS `isopackager headerLength`). Default 0. */
   headerLength?: number;
+  /**
+   * The response codes (field 39) that mean "approved", in the width the dialect gives field 39 (`isApproved` in
+   * `approval.ts` is the one reader). Default `["00"]`; the built-in `smartvista` has `["000"]`.
+   */
+  approvalCodes?: string[];
   /** Data elements 2-128 (2-192 with a tertiary bitmap), keyed by field number as a string. */
   fields: Record<string, FieldSpec>;
 }

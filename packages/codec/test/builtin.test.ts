@@ -54,8 +54,8 @@ function compare(packager: string, dialect: string, differences: Record<number, 
   }
 }
 
-test('builtin – the names are iso87ascii and iso87binary, each with fields 2-128', () => {
-  assert.deepEqual([...BUILTIN_DIALECTS], ['iso87ascii', 'iso87binary']);
+test('builtin – the names are iso87ascii, iso87binary and smartvista, each with fields 2-128', () => {
+  assert.deepEqual([...BUILTIN_DIALECTS], ['iso87ascii', 'iso87binary', 'smartvista']);
   for (const name of BUILTIN_DIALECTS) {
     const d = getDialect(name);
     assert.deepEqual(Object.keys(d.fields).map(Number), Array.from({ length: 127 }, (_, i) => i + 2));

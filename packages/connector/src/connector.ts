@@ -36,6 +36,7 @@ import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
+export type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 
 /** Options of one request. */
 export interface SendOptions {
@@ -132,6 +133,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
         reversalsPending: () => this.reversals?.pending ?? 0,
       },
       o.registry,
+      this.codec.dialect,
     );
     this.registry = this.accounting.registry;
     if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout);
@@ -272,7 +274,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     }
     this.lifecycle.enter();
     const mti = mtiOf(message);
-    this.accounting.accepted(mti);
+    this.accounting.accepted(mti, message);
     const terminal = message['41'];
     const wait = timeout ?? this.options.requestTimeout;
     const go = (): Promise<ChannelResponse> =>

@@ -3,7 +3,7 @@
  * it closes, the echo test (301) on a connection idle for `echoInterval`, and the automatic 0810 answer to an 0800 the
  * host initiates. Every 0800 the connector sends carries its own STAN (field 11) and transmission time (field 7).
  */
-import { encodeFrame, replyHeader } from '@iso8583/codec';
+import { approvalCode, encodeFrame, isApproved, replyHeader } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { transmissionTime } from './auto-fill.js';
 import type { StanCounter } from './auto-fill.js';
@@ -34,7 +34,7 @@ export class NetworkManagement {
   async signOn(channel: Channel): Promise<void> {
     if (!this.options.signOn) return;
     const response = await this.request(channel, '001');
-    if (response['39'] !== '00') {
+    if (!isApproved(this.codec.dialect, response['39'])) {
       throw connectorError('ISO8583_ERR_CONNECTOR_SIGN_ON', 'the host refused the sign-on', { mti: '0810' });
     }
   }
@@ -65,9 +65,9 @@ export class NetworkManagement {
     this.echoing.delete(channel);
   }
 
-  /** A host-initiated 0800 (sign-on, echo, key exchange) is answered with 0810, its fields echoed, response code 00. */
+  /** A host-initiated 0800 (sign-on, echo, key exchange) is answered with 0810, its fields echoed, the dialect's approval code (`00`). */
   answer(channel: Channel, message: IsoMessage, header: Buffer): void {
-    const reply: IsoMessage = { ...message, '0': '0810', '39': '00' };
+    const reply: IsoMessage = { ...message, '0': '0810', '39': approvalCode(this.codec.dialect) };
     try {
       // The one rule for a reply's header (a 5-byte TPDU swapped, any other echoed), frame header or dialect header.
       const back = replyHeader(header);

@@ -105,7 +105,8 @@ export async function simulateHostCommand(
     lengthIncludesHeader: frame.lengthIncludesHeader,
     headerBytes: frame.headerBytes,
     lenient,
-    sequence: createHostSimulator(balance === undefined ? { delay } : { delay, defaultBalance: balance }),
+    // Answers in the width of the dialect's field 39 (smartvista approves with 000).
+    sequence: createHostSimulator(balance === undefined ? { delay, dialect } : { delay, defaultBalance: balance, dialect }),
     firstMessageTimeout: own['first-message-timeout'] as number,
     logger,
   };

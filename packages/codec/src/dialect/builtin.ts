@@ -10,6 +10,11 @@
  *   (`IFB_LLNUM`), amounts as an ASCII sign and BCD digits (`IFB_AMOUNT`), text with a BCD length
  *   (`IFB_LLCHAR`, `IFB_LLLCHAR`), raw binary fields (`IFB_BINARY`), field 55 as `IFB_LLLBINARY`.
  *
+ * - `smartvista`: the SmartVista host flavour of SocketQueue (its `smartVista` packager): `iso87ascii` with a binary
+ *   bitmap, field 12 n12 (YYMMDDhhmmss), 14 n6, 24 n3 (function code), 39 n3 (approved is `000`), 41 n8 and 42 n15
+ *   (numeric, so zero-padded on the left), 52 and 55 raw bytes behind a BCD length of 1 and 2 bytes, 64 as 8
+ *   characters.
+ *
  * Where jPOS's wire format differs from the standard, the dialects follow jPOS so that jPOS images round trip:
  * field 93 is 6 characters (standard: 5), field 96 is 16 bytes (standard: b 64, 8 bytes), and `iso87binary` field 55
  * is binary. WSO2's `jposdef.xml` has field 52 as `IF_CHAR` 16 where jPOS has `IFA_BINARY` 8: the same 16 bytes on
@@ -77,6 +82,31 @@ function build(
   return { name, description, ...head, fields };
 }
 
+/** SmartVista's changes to `iso87ascii`, field by field (SocketQueue `lib/iso8583/lib/packager/smartVista.js`). */
+const SMARTVISTA_FIELDS: Readonly<Record<number, Partial<FieldSpec>>> = {
+  12: { name: 'TIME, LOCAL TRANSACTION (YYMMDDhhmmss)', length: 12 },
+  14: { length: 6 },
+  24: { name: 'FUNCTION CODE' },
+  39: { type: 'n', length: 3 },
+  41: { type: 'n' },
+  42: { type: 'n' },
+  52: { encoding: 'binary', length: 8, prefix: { encoding: 'bcd', digits: 2 } },
+  55: { type: 'b', encoding: 'binary', length: 255, prefix: { encoding: 'bcd', digits: 4 } },
+  64: { type: 'ans', encoding: 'ascii' },
+};
+
+function smartvista(): Dialect {
+  const dialect = build(
+    'smartvista',
+    'SmartVista host flavour of SocketQueue: ASCII MTI and fields, binary bitmap, n3 response code (approved: 000)',
+    { mti: { encoding: 'ascii' }, bitmap: { encoding: 'binary' } },
+    asciiLayout,
+  );
+  for (const [id, change] of Object.entries(SMARTVISTA_FIELDS)) dialect.fields[id] = { ...dialect.fields[id]!, ...change };
+  dialect.approvalCodes = ['000'];
+  return dialect;
+}
+
 const DIALECTS: Readonly<Record<string, () => Dialect>> = {
   iso87ascii: () =>
     build(
@@ -92,6 +122,7 @@ const DIALECTS: Readonly<Record<string, () => Dialect>> = {
       { mti: { encoding: 'bcd' }, bitmap: { encoding: 'binary' } },
       binaryLayout,
     ),
+  smartvista,
 };
 
 /** The names of the built-in dialects. */

@@ -1,6 +1,6 @@
 /**
- * JSON dialect files: `{ "name", "extends", "description", "mti", "bitmap", "headerLength", "fields" }`, checked
- * against `schema/dialect.schema.json` (ajv), merged over the built-in dialect they extend (a field entry overrides
+ * JSON dialect files: `{ "name", "extends", "description", "mti", "bitmap", "headerLength", "approvalCodes",
+ * "fields" }`, checked against `schema/dialect.schema.json` (ajv), merged over the built-in dialect they extend (a field entry overrides
  * the properties it names; `null` removes a field or a property), then checked against the semantic rules.
  */
 import { readFileSync } from 'node:fs';
@@ -66,6 +66,7 @@ export function dialectFromJson(json: unknown): Dialect {
     mti?: Dialect['mti'];
     bitmap?: Dialect['bitmap'];
     headerLength?: number;
+    approvalCodes?: string[];
     fields: Record<string, Record<string, unknown> | null>;
   };
   let base: Dialect | undefined;
@@ -91,6 +92,8 @@ export function dialectFromJson(json: unknown): Dialect {
   if (description !== undefined) dialect.description = description;
   const headerLength = file.headerLength ?? base?.headerLength;
   if (headerLength !== undefined) dialect.headerLength = headerLength;
+  const approvalCodes = file.approvalCodes ?? base?.approvalCodes;
+  if (approvalCodes !== undefined) dialect.approvalCodes = [...approvalCodes];
   const problems = dialectProblems(dialect);
   if (problems.length > 0) throw dialectInvalid(problems);
   return dialect;
