@@ -28,6 +28,8 @@ export { dialectFromPackagerXml } from './jpos/packager-xml.js';
 export { toXml, fromXml, MAX_XML_LENGTH } from './views/xml.js';
 export type { XmlOptions, XmlMessage } from './views/xml.js';
 export { toJson, fromJson, fromObject } from './views/json.js';
+export { toSocketQueueObject } from './views/socketqueue.js';
+export type { SocketQueueMessage, SocketQueueValue } from './views/socketqueue.js';
 export type { JsonOptions } from './views/json.js';
 export { readMessage, writeMessage } from './views/message-io.js';
 export type { MessageForm, MessageRead, MessageIoOptions } from './views/message-io.js';

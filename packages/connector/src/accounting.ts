@@ -112,9 +112,13 @@ export class Accounting {
   }
 
   /** A request was accepted (`mti` from {@link mtiOf}). */
-  accepted(mti: string, message: MessageInput): void {
+  accepted(mti: string): void {
     this.counts.requests += 1;
     this.byMti[mti] = (this.byMti[mti] ?? 0) + 1;
+  }
+
+  /** A request (or a reversal attempt) was packed to go to the host: a packet in SocketQueue's figures. */
+  packed(mti: string, message: MessageInput): void {
     this.socketQueue.request(mti, message);
   }
 

@@ -274,7 +274,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     }
     this.lifecycle.enter();
     const mti = mtiOf(message);
-    this.accounting.accepted(mti, message);
+    this.accounting.accepted(mti);
     const terminal = message['41'];
     const wait = timeout ?? this.options.requestTimeout;
     const go = (): Promise<ChannelResponse> =>
@@ -303,6 +303,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const body = this.codec.pack(message, dialectHeader === undefined ? undefined : { header: dialectHeader });
     const frameHeader = this.frameHeader === undefined ? undefined : (header ?? this.frameHeader);
     const frame = encodeFrame(body, this.framing, frameHeader);
+    this.accounting.packed(mti, message);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;
     if (journal && this.reversals !== undefined && isReversible(mti)) entry = await this.reversals.arm(message);

@@ -11,8 +11,8 @@
  *   (`IFB_LLCHAR`, `IFB_LLLCHAR`), raw binary fields (`IFB_BINARY`), field 55 as `IFB_LLLBINARY`.
  *
  * - `smartvista`: the SmartVista host flavour of SocketQueue (its `smartVista` packager): `iso87ascii` with a binary
- *   bitmap, field 12 n12 (YYMMDDhhmmss), 14 n6, 24 n3 (function code), 39 n3 (approved is `000`), 41 n8 and 42 n15
- *   (numeric, so zero-padded on the left), 52 and 55 raw bytes behind a BCD length of 1 and 2 bytes, 64 as 8
+ *   bitmap, field 12 n12 (YYMMDDhhmmss), 14 n6, 24 n3 (function code), 39 n3 (approved is `000`), 41 n8, 42 n15 and
+ *   49 n3 (numeric, so zero-padded on the left), 52 and 55 raw bytes behind a BCD length of 1 and 2 bytes, 64 as 8
  *   characters.
  *
  * Where jPOS's wire format differs from the standard, the dialects follow jPOS so that jPOS images round trip:
@@ -90,6 +90,7 @@ const SMARTVISTA_FIELDS: Readonly<Record<number, Partial<FieldSpec>>> = {
   39: { type: 'n', length: 3 },
   41: { type: 'n' },
   42: { type: 'n' },
+  49: { type: 'n' },
   52: { encoding: 'binary', length: 8, prefix: { encoding: 'bcd', digits: 2 } },
   55: { type: 'b', encoding: 'binary', length: 255, prefix: { encoding: 'bcd', digits: 4 } },
   64: { type: 'ans', encoding: 'ascii' },

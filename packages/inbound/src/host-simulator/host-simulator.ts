@@ -30,6 +30,11 @@ export interface HostSimulatorOptions {
    * Default: ISO 8583:1987's two-character codes.
    */
   dialect?: ResponseCodeDialect;
+  /**
+   * Check card numbers (Luhn) and expiry dates. `false` approves any card as SocketQueue's test host does (the card of
+   * SocketQueue's README sample fails both checks). Default `true`.
+   */
+  checkCards?: boolean;
 }
 
 /** A host simulator sequence, with a look at its accounts (for tests and demos). */
@@ -138,10 +143,11 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
       debited: 0, credited: 0, reversed: false,
     };
     journal.add(entry);
-    const card = luhnValid(pan) ? account(pan) : undefined;
+    const checkCards = options.checkCards ?? true;
+    const card = !checkCards || luhnValid(pan) ? account(pan) : undefined;
     if (card === undefined || card.blocked === true) return decline('14');
     const expiry = card.expiry ?? expiryOf(fields);
-    if (expiry !== undefined && isExpired(expiry, date)) return decline('54');
+    if (checkCards && expiry !== undefined && isExpired(expiry, date)) return decline('54');
     if (inquiry) {
       const currency = text(fields, '49') ?? '840';
       reply['54'] = `${processing.slice(2, 4)}02${currency}C${String(card.balance).padStart(12, '0')}`;
