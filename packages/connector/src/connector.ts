@@ -36,7 +36,6 @@ import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
-export type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 
 /** Options of one request. */
 export interface SendOptions {
@@ -132,8 +131,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
         poolSize: () => this.factory.open.size,
         reversalsPending: () => this.reversals?.pending ?? 0,
       },
-      o.registry,
-      this.codec.dialect,
+      o.registry, this.codec.dialect, // the dialect's approvalCodes say which answers are approved
     );
     this.registry = this.accounting.registry;
     if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout);

@@ -4,7 +4,8 @@
  * matches responses by key, times out, reverses purchases whose outcome is unknown, and counts everything.
  */
 export { Connector, createConnector } from './connector.js';
-export type { ConnectorAmounts, ConnectorStats, SendOptions, SocketQueueFiguresSnapshot } from './connector.js';
+export type { ConnectorAmounts, ConnectorStats, SendOptions } from './connector.js';
+export type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 export type { ConnectorEvents } from './events.js';
 export { validateConnectorOptions } from './options.js';
 export { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from './timeouts.js';
