@@ -2,6 +2,9 @@
 // automatic 0810, the secured amount and SocketQueue's figures all ask the dialect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createConnector } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
 
@@ -69,4 +72,29 @@ test('iso87ascii: 00 stays the approval; a decline is a fault keyed by its numbe
   await connector.request(purchase('008202', 'TERM0001', '000000000200'));
   assert.equal(connector.stats().amounts.secured, 100);
   assert.deepEqual(connector.stats().socketQueue.faultStat, { '5': 1 }); // 05 read as a number, as SocketQueue keys it
+});
+
+test('a host-initiated 0800 is answered 0810 with the dialect\'s approval code, not a padded 00', async (t) => {
+  // Field 39 as text of 3 (an 3): a 00 would travel as "00 ", the dialect's approval code as "000".
+  const dir = mkdtempSync(join(tmpdir(), 'approval-'));
+  const file = join(dir, 'an3.json');
+  writeFileSync(file, JSON.stringify({ name: 'an3', extends: 'iso87ascii', approvalCodes: ['000'], fields: { '39': { length: 3 } } }));
+  let answered: (m: Record<string, unknown>) => void = () => undefined;
+  const reply = new Promise<Record<string, unknown>>((resolve) => (answered = resolve));
+  const peer = await startPeer((r, p) => {
+    if (r.message['0'] === '0810') answered(r.message);
+    else p.send(r.socket, answer(r.message, { '39': '000' }));
+  }, { dialect: file });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, dialect: file });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await connector.request(purchase('008301'));
+  const socket = peer.received[0]!.socket;
+  peer.send(socket, { '0': '0800', '7': '0607161700', '11': '123456', '41': 'TERM0001', '70': '301' });
+  const m = await reply;
+  assert.equal(m['39'], '000');
+  assert.equal(m['11'], '123456');
 });
