@@ -1,6 +1,6 @@
 /**
  * Coming from SocketQueue: the samples of SocketQueue's README (the JSON purchase, the JSON 800 echo, the /raw hex
- * echo) through the real `iso8583 gateway --dialect smartvista` in front of the real `iso8583 simulate-host --dialect
+ * echo, the binary echo payload on the POS port) through the real `iso8583 gateway --dialect smartvista` in front of the real `iso8583 simulate-host --dialect
  * smartvista`, started with SocketQueue's own flag and config names; its stat-server figures on `/stats` and on the
  * raw stats port; answers shaped like SocketQueue's with `--socketqueue-answers`.
  */
@@ -10,7 +10,8 @@ import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCodec } from '@iso8583/codec';
+import { FrameDecoder, createCodec } from '@iso8583/codec';
+import { readVector } from '@iso8583/test-support';
 import { hostPort, startCli, startSimulator, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
 
@@ -34,6 +35,7 @@ const codec = createCodec('smartvista');
 
 interface Started {
   process: CliProcess;
+  pos: { host: string; port: number };
   http: string;
   stats: { host: string; port: number };
 }
@@ -43,7 +45,7 @@ async function gatewayWith(args: string[]): Promise<Started> {
   const p = startCli(['gateway', ...args]);
   const m = await p.waitForLine(/^gateway listening pos=(\S+) http=(\S+).* stats=(\S+)/);
   const http = hostPort(m[2] as string);
-  return { process: p, http: `http://${http.host}:${http.port}`, stats: hostPort(m[3] as string) };
+  return { process: p, pos: hostPort(m[1] as string), http: `http://${http.host}:${http.port}`, stats: hostPort(m[3] as string) };
 }
 
 async function post(base: string, path: string, body: string, type = 'application/json'): Promise<{ status: number; text: string }> {
@@ -74,6 +76,8 @@ before(async () => {
     '--listenPort', '0', '--listenHttpPort', '0', '--statServerPort', '0',
     '--logFile', join(work, 'plain.log'),
     '--dialect', 'smartvista', '--sign-on', '--reversal-journal', join(work, 'journal-plain'),
+    // POS clients frame as SocketQueue's sample payloads do: 4 ASCII digits of length.
+    '--client-frame', 'ascii4',
   ]);
   // SocketQueue's config file keys, given with -c.
   const config = join(work, 'config.json');
@@ -131,6 +135,26 @@ describe('coming from SocketQueue', () => {
     assert.equal(answer['11'], '123456');
   });
 
+  test('the sample payload sv_800_echo_header.bin, as `nc` sends it to the POS port, is answered 0810 with 000', async () => {
+    const frame = await new Promise<Buffer>((resolve, reject) => {
+      const socket = connect(plain.pos.port, plain.pos.host);
+      const decoder = new FrameDecoder({ lengthHeader: 'ascii4' });
+      socket.on('data', (chunk: Buffer) => {
+        const frames = decoder.push(chunk);
+        if (frames.length > 0) {
+          resolve(Buffer.from(frames[0]!.payload));
+          socket.destroy();
+        }
+      });
+      socket.on('error', reject);
+      socket.write(readVector('socketqueue/sv_800_echo_header.bin'));
+    });
+    const answer = codec.unpack(frame);
+    assert.equal(answer['0'], '0810');
+    assert.equal(answer['39'], '000');
+    assert.equal(answer['41'], '00123456');
+  });
+
   test('--socketqueue-answers: numeric fields as numbers, the bitmap as "1" (result["39"] === 0)', async () => {
     const res = await post(shaped.http, '/', JSON.stringify({ ...PURCHASE, '11': 618161 }));
     assert.equal(res.status, 200, res.text);
@@ -165,12 +189,12 @@ describe('coming from SocketQueue', () => {
     const packets = stats.packetCount as Record<string, number>;
     assert.equal(packets['0200'], 2);
     assert.equal(packets['0210'], 2);
-    // The JSON echo and the /raw echo (sign-on and echo tests of the link itself are not client packets).
-    assert.equal(packets['0800'], 2);
-    assert.equal(packets['0810'], 2);
+    // The JSON echo, the /raw echo and the binary echo (the link's own sign-on and echo tests are not client packets).
+    assert.equal(packets['0800'], 3);
+    assert.equal(packets['0810'], 3);
     assert.equal(packets['0400'], 1);
     assert.equal(packets['0410'], 1);
-    assert.equal(packets.total, 10);
+    assert.equal(packets.total, 12);
     const upstream = stats.upstream as { amounts: Record<string, number>; byMti: Record<string, number> };
     assert.equal(upstream.amounts.secured, 1250);
     // Ours count what was accepted, the refused README purchase too; SocketQueue's count packets sent.
