@@ -14,6 +14,7 @@ import { FrameDecoder, createCodec } from '@iso8583/codec';
 import { readVector } from '@iso8583/test-support';
 import { hostPort, startCli, startSimulator, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
+import { waitUntil } from './helpers/wait.js';
 
 /** SocketQueue's README purchase, verbatim: field 55 has 259 hex digits (a `0` of `9c 01 00` is missing). */
 const README_PURCHASE = JSON.parse(
@@ -202,6 +203,18 @@ describe('coming from SocketQueue', () => {
     const raw = JSON.parse(await readStatsPort(plain.stats)) as Record<string, unknown>;
     assert.equal(raw.securedAmount, -2.5);
     assert.deepEqual(raw.packetCount, stats.packetCount);
+  });
+
+  test('SIGHUP resets SocketQueue\'s figures as SocketQueue does: amounts 0, faultStat {}, packetCount { total: 0 }', async () => {
+    plain.process.kill('SIGHUP');
+    const reset = await waitUntil(async () => {
+      const figures = JSON.parse(await readStatsPort(plain.stats)) as Record<string, unknown>;
+      return (figures.packetCount as { total: number }).total === 0 ? figures : undefined;
+    }, { what: 'the figures reset after SIGHUP' });
+    assert.deepEqual(
+      [reset.securedAmount, reset.processedAmount, reset.refundAmount, reset.reversalAmount, reset.faultStat, reset.packetCount],
+      [0, 0, 0, 0, {}, { total: 0 }],
+    );
   });
 
   test('no card number reaches the logs', () => {
