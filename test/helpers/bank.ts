@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { FrameDecoder, createCodec, encodeFrame, responseMti } from '@iso8583/codec';
+import { MessageStream, createCodec, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 
 const codec = createCodec('iso87ascii');
@@ -49,11 +49,9 @@ export async function startBank(answer: (request: IsoMessage) => IsoMessage | un
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    const decoder = new FrameDecoder({ lengthHeader: 'binary2' });
-    socket.on('data', (chunk: Buffer) => {
-      for (const frame of decoder.push(chunk)) {
-        const request = codec.unpack(frame.payload);
+    const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
+      frame: (frame) => {
+        const request = stream.decode(frame).message;
         received.push(request);
         for (let i = waiters.length - 1; i >= 0; i--) {
           const w = waiters[i] as (typeof waiters)[number];
@@ -63,9 +61,9 @@ export async function startBank(answer: (request: IsoMessage) => IsoMessage | un
           }
         }
         handler(request, (reply) => {
-          if (!socket.destroyed) socket.write(encodeFrame(codec.pack(reply), { lengthHeader: 'binary2' }));
+          stream.send(reply);
         });
-      }
+      },
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

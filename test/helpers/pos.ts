@@ -6,23 +6,29 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
-import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { MessageStream, createCodec, encodeFrame } from '@iso8583/codec';
+import type { FramingOptions, IsoMessage, MessageInput } from '@iso8583/codec';
 
 const codec = createCodec('iso87ascii');
+const FRAMING: FramingOptions = { lengthHeader: 'binary2' };
 
 /** One POS connection. */
 export class PosClient {
   /** Answers that matched no request of this connection. */
   readonly strays: IsoMessage[] = [];
   private readonly pending = new Map<string, { resolve: (m: IsoMessage) => void; reject: (e: Error) => void }>();
-  private readonly decoder = new FrameDecoder({ lengthHeader: 'binary2' });
+  private readonly stream: MessageStream;
   private closedError: Error | undefined;
 
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      for (const frame of this.decoder.push(chunk)) {
-        const message = codec.unpack(frame.payload);
+  private constructor(socket: Socket) {
+    const fail = (reason: string): void => {
+      this.closedError ??= new Error(reason);
+      for (const w of this.pending.values()) w.reject(this.closedError);
+      this.pending.clear();
+    };
+    this.stream = new MessageStream(socket, { framing: FRAMING, codec }, {
+      frame: (frame) => {
+        const message = this.stream.decode(frame).message;
         const key = `${String(message['11'])}/${String(message['41'])}`;
         const waiter = this.pending.get(key);
         if (waiter === undefined) this.strays.push(message);
@@ -30,15 +36,15 @@ export class PosClient {
           this.pending.delete(key);
           waiter.resolve(message);
         }
-      }
+      },
+      broken: (err) => {
+        fail(`broken framing from the gateway (${err.code})`);
+        this.stream.destroy();
+      },
+      closed: (err) => fail(err === undefined
+        ? 'connection closed by the gateway'
+        : `connection error ${(err as { code?: string }).code ?? ''}`),
     });
-    const fail = (reason: string): void => {
-      this.closedError ??= new Error(reason);
-      for (const w of this.pending.values()) w.reject(this.closedError);
-      this.pending.clear();
-    };
-    socket.on('error', (e) => fail(`connection error ${(e as { code?: string }).code ?? ''}`));
-    socket.on('close', () => fail('connection closed by the gateway'));
   }
 
   /** Opens a connection. */
@@ -82,17 +88,18 @@ export class PosClient {
         fn(v);
       };
       this.pending.set(key, { resolve: settle(resolve), reject: settle(reject) });
-      this.socket.write(encodeFrame(packed, { lengthHeader: 'binary2' }));
+      this.stream.write(encodeFrame(packed, FRAMING));
     });
   }
 
   /** Closes the connection. */
   close(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.socket.destroyed) resolve();
+      const socket = this.stream.stream;
+      if (socket.destroyed) resolve();
       else {
-        this.socket.once('close', () => resolve());
-        this.socket.end();
+        socket.once('close', () => resolve());
+        this.stream.end();
       }
     });
   }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertificates } from '@iso8583/test-support';
-import { createCodec, encodeFrame, FrameDecoder } from '@iso8583/codec';
+import { createCodec, MessageStream } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { runCli, startCli } from './cli-process.js';
 
@@ -32,17 +32,15 @@ async function recordingHost(): Promise<{ port: number; seen: { conn: number; me
   let connections = 0;
   const server = net.createServer((socket) => {
     const conn = connections++;
-    const decoder = new FrameDecoder({ lengthHeader: 'binary2' });
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk) => {
-      for (const frame of decoder.push(chunk)) {
-        const message = codec.unpack(frame.payload);
+    const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
+      frame: (frame) => {
+        const message = stream.decode(frame).message;
         seen.push({ conn, message });
         const code = conn === 1 && Number(message['11']) % 2 === 1 ? '51' : '00';
         const reply: IsoMessage = { ...message, '0': '0210', '39': code };
         delete reply['2'];
-        socket.write(encodeFrame(codec.pack(reply), { lengthHeader: 'binary2' }));
-      }
+        stream.send(reply);
+      },
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -146,15 +144,13 @@ test('load refuses --count with --duration', async () => {
 async function slowHost(t: { after: (fn: () => Promise<void>) => void }, delayMs: number): Promise<number> {
   const codec = createCodec('iso87ascii');
   const server = net.createServer((socket) => {
-    const decoder = new FrameDecoder({ lengthHeader: 'binary2' });
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk) => {
-      for (const frame of decoder.push(chunk)) {
-        const reply: IsoMessage = { ...codec.unpack(frame.payload), '0': '0210', '39': '00' };
+    const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
+      frame: (frame) => {
+        const reply: IsoMessage = { ...stream.decode(frame).message, '0': '0210', '39': '00' };
         delete reply['2'];
         delete reply['35'];
-        setTimeout(() => socket.write(encodeFrame(codec.pack(reply), { lengthHeader: 'binary2' })), delayMs);
-      }
+        setTimeout(() => stream.send(reply), delayMs);
+      },
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

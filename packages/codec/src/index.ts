@@ -16,6 +16,7 @@ export type {
   BitmapSpec,
   CompositeSpec,
   Dialect,
+  DialectVersion,
 } from './types.js';
 export { CODEC_ERROR_CODES, CODEC_ERROR_HTTP_STATUS, Iso8583Error, codecError, invalidMessage, isIso8583Error } from './errors.js';
 export type { CodecErrorCode, FieldProblem, Iso8583ErrorCode, Iso8583ErrorCodes, Iso8583ErrorContext } from './errors.js';
@@ -65,4 +66,5 @@ export { assertSchemaCheck, compileSchemaCheck, schemaCheckError } from './schem
 export type { SchemaCheck, SchemaCheckOptions } from './schema/check.js';
 export { recoverFields } from './recover.js';
 export { expectsResponse, responseMti } from './mti.js';
+export { dialectVersion, inVersion, mtiVersionDigit, networkManagementMti, originalDataElementsField } from './dialect/version.js';
 export { DEFAULT_APPROVAL_CODES, approvalCode, approvalCodesOf, isApproved } from './approval.js';

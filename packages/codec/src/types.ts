@@ -48,7 +48,10 @@ export type FieldType =
 /**
  * How the bytes of a value travel on the wire.
  * - `ascii`: one byte per character.
- * - `ebcdic`: one byte per character, EBCDIC (code page 037, as jPOS `ISOUtil`).
+ * - `ebcdic`: one byte per character, EBCDIC code page 1047 (as jPOS `ISOUtil` since 2016); the same as `ebcdic-1047`.
+ * - `ebcdic-1047`: EBCDIC code page 1047, by its explicit name.
+ * - `ebcdic-037`: EBCDIC code page 037 (US/Canada), for peers that use it. It differs from 1047 in `^ [ ]`, `¬ Ý ¨`
+ *   and the bytes of LF and NEL; digits, letters and the characters of prefixes, MTIs and bitmaps are the same.
  * - `bcd`: packed binary-coded decimal, two digits per byte (see {@link FieldSpec.justify} and
  *   {@link FieldSpec.padNibble}); for `z` fields the track 2 separator `=` travels as nibble `D`.
  * - `binary`: raw bytes; the message shows them as uppercase hex.
@@ -56,7 +59,7 @@ export type FieldType =
  * - `ebcdic-hex`: raw bytes sent as EBCDIC hex characters, two per byte (jPOS `IFE_BINARY`); the message shows
  *   uppercase hex.
  */
-export type ValueEncoding = 'ascii' | 'ebcdic' | 'bcd' | 'binary' | 'hex' | 'ebcdic-hex';
+export type ValueEncoding = 'ascii' | 'ebcdic' | 'ebcdic-1047' | 'ebcdic-037' | 'bcd' | 'binary' | 'hex' | 'ebcdic-hex';
 
 /** How the digits of a length prefix travel: as characters (`ascii`, `ebcdic`), packed (`bcd`) or as a binary number. */
 export type PrefixEncoding = 'ascii' | 'ebcdic' | 'bcd' | 'binary';
@@ -176,6 +179,9 @@ export interface CompositeSpec {
   fields: Record<string, FieldSpec>;
 }
 
+/** An edition of ISO 8583: `1987` (MTIs 0xxx) or `1993` (MTIs 1xxx). */
+export type DialectVersion = '1987' | '1993';
+
 /** A dialect: how every field of a message travels on the wire. Plain data. */
 export interface Dialect {
   /** A short name, e.g. `iso87ascii`. */
@@ -188,6 +194,11 @@ export interface Dialect {
   bitmap: BitmapSpec;
   /** Fixed bytes before the MTI that belong to the message (jPOS `isopackager headerLength`). Default 0. */
   headerLength?: number;
+  /**
+   * The edition of ISO 8583 the dialect speaks: the version digit of the MTIs the connector and the host simulator
+   * make (0800 or 1804), and where a reversal carries the original data elements (field 90 or 56). Default `1987`.
+   */
+  version?: DialectVersion;
   /**
    * The response codes (field 39) that mean "approved", in the width the dialect gives field 39 (`isApproved` in
    * `approval.ts` is the one reader). Default `["00"]`; the built-in `smartvista` has `["000"]`.

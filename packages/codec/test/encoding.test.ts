@@ -1,7 +1,7 @@
 /**
- * Value encodings, field by field: ASCII, EBCDIC (code page 037), BCD (right- and left-justified, 0 or F pad nibble,
- * odd lengths, track 2 separator as nibble D), binary and hex characters. Each row packs a value, compares the wire
- * bytes, and unpacks them back.
+ * Value encodings, field by field: ASCII, EBCDIC (code page 1047; both code pages in ebcdic.test.ts), BCD (right- and
+ * left-justified, 0 or F pad nibble, odd lengths, track 2 separator as nibble D), binary and hex characters. Each row
+ * packs a value, compares the wire bytes, and unpacks them back.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,7 +50,7 @@ for (const row of rows) {
   });
 }
 
-test('encoding – EBCDIC code page 037 maps every byte one to one and round trips all Latin-1', () => {
+test('encoding – EBCDIC (code page 1047) maps every byte one to one and round trips all Latin-1', () => {
   const codec = oneFieldCodec(
     { type: 'ans', length: 256, encoding: 'ebcdic', prefix: { encoding: 'ascii', digits: 3 } },
     { lenient: true },

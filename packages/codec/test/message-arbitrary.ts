@@ -132,7 +132,10 @@ export const COMPOSITE_DIALECT: Dialect = {
   },
 };
 
-/** A JSON dialect with EBCDIC text, MTI and bitmap, left-justified BCD with F pad, binary and EBCDIC prefixes. */
+/**
+ * A JSON dialect with EBCDIC text (code pages 1047 and 037 by name), MTI and bitmap, left-justified BCD with F pad,
+ * binary and EBCDIC prefixes.
+ */
 export const EBCDIC_JSON_DIALECT = {
   name: 'prop-ebcdic',
   extends: 'iso87binary',
@@ -147,9 +150,9 @@ export const EBCDIC_JSON_DIALECT = {
     '33': { padNibble: 'F', prefix: { encoding: 'binary', digits: 2, counts: 'bytes' } },
     '35': { padNibble: 'F', prefix: { encoding: 'ebcdic', digits: 2 } },
     '41': { encoding: 'ebcdic' },
-    '43': { encoding: 'ebcdic' },
+    '43': { encoding: 'ebcdic-037' },
     '44': { encoding: 'ebcdic', prefix: { encoding: 'ebcdic', digits: 2 } },
-    '48': { encoding: 'ebcdic', prefix: { encoding: 'binary', digits: 2 } },
+    '48': { encoding: 'ebcdic-1047', prefix: { encoding: 'binary', digits: 2 } },
     '52': { encoding: 'ebcdic-hex' },
     '55': { prefix: { encoding: 'binary', digits: 2, counts: 'nibbles' } },
     '62': { encoding: 'ebcdic', prefix: { encoding: 'bcd', digits: 6 } },

@@ -62,10 +62,15 @@ export interface ConnectorStats extends ConnectorCounts {
   reversalsPending: number;
 }
 
-/** Which amount total a request MTI feeds: 0100/0200 `processed` (and so on), 0400/0401/0420/0421 `reversal`. */
+/**
+ * Which amount total a request MTI feeds: 0100/0200 `processed` (and so on), 0400/0401/0420/0421 `reversal`; the
+ * same for the 1993 MTIs (1100, 1200, 1400, 1401, 1420, 1421).
+ */
 function amountKindOf(mti: string): 'processed' | 'reversal' | undefined {
-  if (mti === '0100' || mti === '0200') return 'processed';
-  if (mti === '0400' || mti === '0401' || mti === '0420' || mti === '0421') return 'reversal';
+  if (mti[0] !== '0' && mti[0] !== '1') return undefined;
+  const rest = mti.slice(1);
+  if (rest === '100' || rest === '200') return 'processed';
+  if (rest === '400' || rest === '401' || rest === '420' || rest === '421') return 'reversal';
   return undefined;
 }
 

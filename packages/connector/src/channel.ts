@@ -59,7 +59,9 @@ export interface ChannelHost {
   readonly framing: FramingOptions;
   /** A message that matched no pending request (`late`: its request had timed out), or a host-initiated request. */
   unmatched(channel: Channel, message: IsoMessage, header: Buffer, late: boolean): void;
-  /** A host-initiated 0800 (network management), to be answered with 0810. */
+  /** True for the network management request MTI of the dialect's edition (0800, 1804). */
+  isNetworkRequest(mti: string): boolean;
+  /** A host-initiated 0800 or 1804 (network management), to be answered with 0810 or 1814. */
   networkRequest(channel: Channel, message: IsoMessage, header: Buffer): void;
   /** The channel's connection ended (`err` when it failed). Called once. */
   closed(channel: Channel, err: Iso8583Error | undefined): void;
@@ -309,7 +311,7 @@ export class Channel {
     }
     const mti = message['0'];
     if (typeof mti === 'string' && isRequestMti(mti)) {
-      if (mti === '0800') {
+      if (this.host.isNetworkRequest(mti)) {
         this.host.networkRequest(this, message, header);
         return;
       }

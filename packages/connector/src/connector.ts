@@ -112,6 +112,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       matchKey: this.matchKey,
       framing: this.framing,
       unmatched: (channel, message, header, late) => unsolicited.received(channel, message, header, late),
+      isNetworkRequest: (mti) => network.isRequest(mti),
       networkRequest: (channel, message, header) => network.answer(channel, message, header),
       closed: (channel, err) => this.closed(channel, err),
       echo: (channel) => network.echo(channel),
@@ -124,15 +125,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       connectFailed: (err) => this.emitError(err),
     });
     this.pool = o.mode === 'multiplex' ? new MultiplexPool(o.pool, this.factory) : new ExclusivePool(o.pool, this.factory);
-    this.accounting = new Accounting(
-      o.name,
-      {
-        inFlight: () => this.factory.inFlight,
-        poolSize: () => this.factory.open.size,
-        reversalsPending: () => this.reversals?.pending ?? 0,
-      },
-      o.registry, this.codec.dialect, // the dialect's approvalCodes say which answers are approved
-    );
+    // The dialect's approvalCodes say which answers are approved (secured amounts, SocketQueue's figures).
+    const source = { inFlight: () => this.factory.inFlight, poolSize: () => this.factory.open.size, reversalsPending: () => this.reversals?.pending ?? 0 };
+    this.accounting = new Accounting(o.name, source, o.registry, this.codec.dialect);
     this.registry = this.accounting.registry;
     if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout);
     if (o.reversal.enabled && (o.reversal.journal !== undefined || o.reversal.journalDir !== undefined)) {

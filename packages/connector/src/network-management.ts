@@ -1,10 +1,15 @@
 /**
- * Network management (the 08xx class): sign-on (0800, field 70 = 001) when a connection opens, sign-off (002) before
- * it closes, the echo test (301) on a connection idle for `echoInterval`, and the automatic 0810 answer to an 0800 the
- * host initiates. Every 0800 the connector sends carries its own STAN (field 11) and transmission time (field 7).
+ * Network management (the x8xx class): sign-on when a connection opens, sign-off before it closes, the echo test on a
+ * connection idle for `echoInterval`, and the automatic answer to a network management request the host initiates.
+ * The edition of the dialect (`Dialect.version`) says how: ISO 8583:1987 sends 0800 with field 70 (network
+ * management information code 001 sign-on, 002 sign-off, 301 echo) and expects 0810 with one of the dialect's
+ * approval codes (`approvalCodes`: 00, or 000 for a SmartVista host);
+ * ISO 8583:1993 sends 1804 with field 24 (function code 801 sign-on, 802 sign-off, 831 echo) and expects 1814 with
+ * action code 800 (accepted; 000 is taken too). Every request the connector sends carries its own STAN (field 11)
+ * and transmission time (field 7).
  */
-import { approvalCode, encodeFrame, isApproved, replyHeader } from '@iso8583/codec';
-import type { Codec, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
+import { approvalCodesOf, dialectVersion, encodeFrame, networkManagementMti, replyHeader, responseMti } from '@iso8583/codec';
+import type { Codec, DialectVersion, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { transmissionTime } from './auto-fill.js';
 import type { StanCounter } from './auto-fill.js';
 import type { Channel, ChannelRequest } from './channel.js';
@@ -12,12 +17,22 @@ import { connectorError } from './errors.js';
 import type { MatchKey } from './match-key.js';
 import type { ResolvedConnectorOptions } from './options.js';
 
-/** Field 70 (network management information code) of the requests the connector sends. */
-export type NetworkCode = '001' | '002' | '301';
+/** What a network management request asks for. */
+export type NetworkAction = 'sign-on' | 'sign-off' | 'echo';
+
+/** How each edition says it: the field that carries the code, the codes, and the answers that accept it. */
+const EDITIONS: Readonly<Record<DialectVersion, { field: string; codes: Record<NetworkAction, string>; accepted: readonly string[] }>> = {
+  '1987': { field: '70', codes: { 'sign-on': '001', 'sign-off': '002', echo: '301' }, accepted: ['00'] },
+  '1993': { field: '24', codes: { 'sign-on': '801', 'sign-off': '802', echo: '831' }, accepted: ['800', '000'] },
+};
 
 /** Sign-on, sign-off, echo and the 0810 answer, for the channels of one connector. */
 export class NetworkManagement {
   private readonly echoing = new Set<Channel>();
+  private readonly edition: (typeof EDITIONS)[DialectVersion];
+  /** The answers that accept a network management request: 1987, the dialect's approval codes; 1993, 800 or 000. */
+  private readonly accepted: readonly string[];
+  private readonly mti: string;
 
   constructor(
     private readonly options: ResolvedConnectorOptions,
@@ -28,28 +43,33 @@ export class NetworkManagement {
     private readonly frameHeader: Buffer | undefined,
     /** The STAN counter shared with auto-filled requests, so that no two messages of the connector share a STAN. */
     private readonly stan: StanCounter,
-  ) {}
+  ) {
+    const version = dialectVersion(codec.dialect);
+    this.edition = EDITIONS[version];
+    this.accepted = version === '1987' ? approvalCodesOf(codec.dialect) : this.edition.accepted;
+    this.mti = networkManagementMti(version);
+  }
 
   /** Signs on a new connection when `signOn` is set; rejects with `ISO8583_ERR_CONNECTOR_SIGN_ON` when refused. */
   async signOn(channel: Channel): Promise<void> {
     if (!this.options.signOn) return;
-    const response = await this.request(channel, '001');
-    if (!isApproved(this.codec.dialect, response['39'])) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_SIGN_ON', 'the host refused the sign-on', { mti: '0810' });
+    const response = await this.request(channel, 'sign-on');
+    if (!this.accepted.includes(String(response['39']))) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_SIGN_ON', 'the host refused the sign-on', { mti: responseMti(this.mti) });
     }
   }
 
   /** Signs off an open connection when `signOff` is set (at most 2 s); never fails. */
   async signOff(channel: Channel): Promise<void> {
     if (!this.options.signOff || !channel.isOpen) return;
-    await this.request(channel, '002', Math.min(this.options.requestTimeout, 2000)).catch(() => undefined);
+    await this.request(channel, 'sign-off', Math.min(this.options.requestTimeout, 2000)).catch(() => undefined);
   }
 
   /** An echo test on an idle connection (one at a time per connection); a missing answer closes the connection. */
   echo(channel: Channel): void {
     if (this.echoing.has(channel)) return;
     this.echoing.add(channel);
-    this.request(channel, '301')
+    this.request(channel, 'echo')
       .then(
         () => undefined,
         (err: Iso8583Error) => {
@@ -65,28 +85,38 @@ export class NetworkManagement {
     this.echoing.delete(channel);
   }
 
-  /** A host-initiated 0800 (sign-on, echo, key exchange) is answered with 0810, its fields echoed, the dialect's approval code (`00`). */
+  /** True for the network management request MTI of the dialect's edition (0800 or 1804), which {@link answer} takes. */
+  isRequest(mti: string): boolean {
+    return mti === this.mti;
+  }
+
+  /**
+   * A host-initiated network management request (sign-on, echo, key exchange: 0800 or 1804) is answered with its
+   * response MTI (0810, 1814), its fields echoed, the dialect's approval code (`00`; `000` under `smartvista`; 1993: action code 800, accepted).
+   */
   answer(channel: Channel, message: IsoMessage, header: Buffer): void {
-    const reply: IsoMessage = { ...message, '0': '0810', '39': approvalCode(this.codec.dialect) };
+    const answerMti = responseMti(String(message['0'])) ?? responseMti(this.mti)!;
+    const reply: IsoMessage = { ...message, '0': answerMti, '39': this.accepted[0]! };
     try {
       // The one rule for a reply's header (a 5-byte TPDU swapped, any other echoed), frame header or dialect header.
       const back = replyHeader(header);
       const body = this.codec.pack(reply, this.codec.dialect.headerLength ? { header: back } : {});
       channel.write(encodeFrame(body, this.framing, this.options.headerBytes > 0 ? back : undefined));
-      channel.logger.debug({ mti: '0810', stan: message['11'], info: message['70'] }, 'answered a network management request');
+      channel.logger.debug({ mti: answerMti, stan: message['11'], info: message[this.edition.field] }, 'answered a network management request');
     } catch (err) {
       channel.logger.warn({ code: (err as Iso8583Error).code }, 'cannot answer a network management request');
     }
   }
 
-  /** Sends an 0800 with field 70 = `code` on one connection and resolves with the 0810. */
-  private request(channel: Channel, code: NetworkCode, timeout = this.options.requestTimeout): Promise<IsoMessage> {
-    const message: IsoMessage = { '0': '0800', '7': transmissionTime(), '11': this.stan.next(), '70': code };
+  /** Sends a network management request (0800 with field 70, 1804 with field 24) and resolves with its answer. */
+  private request(channel: Channel, action: NetworkAction, timeout = this.options.requestTimeout): Promise<IsoMessage> {
+    const { field, codes } = this.edition;
+    const message: IsoMessage = { '0': this.mti, '7': transmissionTime(), '11': this.stan.next(), [field]: codes[action] };
     return new Promise<IsoMessage>((resolve, reject) => {
       const req: ChannelRequest = {
         key: this.matchKey.ofRequest(message),
         frame: encodeFrame(this.codec.pack(message), this.framing, this.frameHeader),
-        mti: '0800',
+        mti: this.mti,
         timeout,
         written: false,
         start: 0,

@@ -57,7 +57,10 @@ export interface TerminalQueueOptions {
 export interface ReversalOptions {
   /** Whether unknown outcomes are reversed. Default `false`. */
   enabled?: boolean;
-  /** The reversal MTI, `0400` or `0420`; repeats are sent as `0401` / `0421`. Default `0400`. */
+  /**
+   * The reversal MTI, `0400` or `0420`; repeats are sent as `0401` / `0421`. With an ISO 8583:1993 dialect the
+   * version digit follows the dialect (`1400` / `1420`, repeats `1401` / `1421`). Default `0400`.
+   */
   mti?: '0400' | '0420';
   /**
    * The folder of the append-only reversal journal (locked by one process at a time). Required when `enabled`, unless
@@ -168,9 +171,9 @@ export interface ConnectorOptions {
    * (`MAX_TIMER_DELAY`). Default 0.
    */
   echoInterval?: number;
-  /** Sign on (0800, field 70 = 001) on every new connection. Default `false`. */
+  /** Sign on (0800, field 70 = 001; 1804, field 24 = 801 with a 1993 dialect) on every new connection. Default `false`. */
   signOn?: boolean;
-  /** Sign off (0800, field 70 = 002) before closing each connection. Default `false`. */
+  /** Sign off (0800, field 70 = 002; 1804, field 24 = 802 with a 1993 dialect) before closing each connection. Default `false`. */
   signOff?: boolean;
   /** Per-terminal queueing. Default: off. */
   terminalQueue?: TerminalQueueOptions;

@@ -4,7 +4,13 @@
  * 0400 (or 0420 advice) with the original's fields of `reversal.fields` and field 90 (original data elements),
  * repeated as 0401 (0421) every `retryInterval` until the host answers. The reversal is journaled before the original
  * leaves; a later start sends whatever the journal still holds.
+ *
+ * With an ISO 8583:1993 dialect (`Dialect.version`) the same holds one version up: 1100/1200 (1101/1201) are reversed
+ * with 1400 or 1420 (repeats 1401, 1421), the original data elements travel in field 56, and the reversal says what
+ * it is in field 24 (function code 400, full reversal) and field 25 (message reason code 4021, timeout waiting for
+ * the response).
  */
+import { dialectVersion, inVersion } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from './journal.js';
@@ -29,12 +35,13 @@ export const REVERSAL_EXCLUDED_FIELDS: readonly string[] = ['35', '36', '45', '5
 
 /**
  * True for the MTIs that are reversed when their outcome is unknown: authorisation and financial requests from the
- * acquirer, `0100` and `0200`, and their repeats `0101` and `0201` (a repeat carries the same STAN and data as its
+ * acquirer, `0100` and `0200`, and their repeats `0101` and `0201`, and the same in ISO 8583:1993 (`1100`, `1200`,
+ * `1101`, `1201`) (a repeat carries the same STAN and data as its
  * original: when its outcome is unknown, the transaction's is). Not advices (`0120`, `0220`: stored and forwarded,
  * not reversed), not responses, not messages originated by the issuer (`xxx2`, `xxx3`).
  */
 export function isReversible(mti: string): boolean {
-  return mti.length === 4 && mti[0] === '0' && (mti[1] === '1' || mti[1] === '2') && mti[2] === '0' && (mti[3] === '0' || mti[3] === '1');
+  return mti.length === 4 && (mti[0] === '0' || mti[0] === '1') && (mti[1] === '1' || mti[1] === '2') && mti[2] === '0' && (mti[3] === '0' || mti[3] === '1');
 }
 
 function plain(value: MessageInput[string]): string | IsoMessage | undefined {
@@ -52,8 +59,9 @@ function plain(value: MessageInput[string]): string | IsoMessage | undefined {
 
 /**
  * The reversal of a request: its fields named in `fields` (default {@link REVERSAL_FIELDS}; never
- * {@link REVERSAL_EXCLUDED_FIELDS}), the reversal MTI, and field 90 = original MTI (4) + STAN (6) + transmission date
- * and time (10) + acquiring (11) and forwarding (11) institution ids. The original MTI of a repeat (`0201`) is that of
+ * {@link REVERSAL_EXCLUDED_FIELDS}), the reversal MTI (`mti` in the version of the dialect: 0420 is sent as 1420 with
+ * a 1993 dialect), and field 90 = original MTI (4) + STAN (6) + transmission date and time (10) + acquiring (11) and
+ * forwarding (11) institution ids; with a 1993 dialect field 56 instead (see the module comment), with 24 and 25. The original MTI of a repeat (`0201`) is that of
  * the transaction (`0200`): the host keeps the transaction under it whichever of the two reached it.
  */
 export function buildReversal(original: MessageInput, mti: string, dialect: Dialect, fields: readonly string[] = REVERSAL_FIELDS): IsoMessage {
@@ -71,10 +79,26 @@ export function buildReversal(original: MessageInput, mti: string, dialect: Dial
   const text = (f: string, n: number): string => (typeof all[f] === 'string' ? (all[f] as string) : '').padStart(n, '0').slice(-n);
   const inst = (f: string): string => (typeof all[f] === 'string' ? (all[f] as string) : '').slice(-11).padStart(11, '0');
   const originalMti = text('0', 4);
-  out['90'] = (isReversible(originalMti) ? originalMti.slice(0, 3) + '0' : originalMti) + text('11', 6) + text('7', 10) + inst('32') + inst('33');
-  out['0'] = mti;
+  const transactionMti = isReversible(originalMti) ? originalMti.slice(0, 3) + '0' : originalMti;
+  const version = dialectVersion(dialect);
+  if (version === '1993') {
+    // Field 56 (LLVAR n ..35): original MTI (4), STAN (6), local date and time (12, field 12), then the acquiring
+    // institution id with its own 2-digit length (LLVAR n ..11), absent when the original had none.
+    const acquirer = typeof all['32'] === 'string' ? (all['32'] as string).slice(-11) : '';
+    out['56'] = transactionMti + text('11', 6) + text('12', 12) + (acquirer === '' ? '' : String(acquirer.length).padStart(2, '0') + acquirer);
+    out['24'] = REVERSAL_FUNCTION_CODE;
+    out['25'] = REVERSAL_REASON_TIMEOUT;
+  } else {
+    out['90'] = transactionMti + text('11', 6) + text('7', 10) + inst('32') + inst('33');
+  }
+  out['0'] = inVersion(mti, version);
   return out;
 }
+
+/** ISO 8583:1993 field 24 of a reversal: function code 400, full reversal. */
+export const REVERSAL_FUNCTION_CODE = '400';
+/** ISO 8583:1993 field 25 of an automatic reversal: message reason code 4021, timeout waiting for the response. */
+export const REVERSAL_REASON_TIMEOUT = '4021';
 
 /** The reversal MTI of attempt `n` (1-based): the first is the configured MTI, the others its repeat (0401, 0421). */
 export function attemptMti(base: string, attempt: number): string {
@@ -146,6 +170,11 @@ export class ReversalManager {
     readonly dialect: Dialect,
   ) {}
 
+  /** The reversal MTI in the version of the dialect (0400 / 0420, or 1400 / 1420 with a 1993 dialect). */
+  private get mti(): string {
+    return inVersion(this.options.mti, dialectVersion(this.dialect));
+  }
+
   /** Reversals being sent (journaled, original's outcome unknown, not yet answered). */
   get pending(): number {
     return this.active.size;
@@ -166,7 +195,7 @@ export class ReversalManager {
     sequence = (sequence + 1) % 1_000_000;
     const entry: JournalEntry = {
       id: `${Date.now().toString(36)}-${process.pid.toString(36)}-${sequence.toString(36)}`,
-      reversal: buildReversal(original, this.options.mti, this.dialect, this.options.fields),
+      reversal: buildReversal(original, this.mti, this.dialect, this.options.fields),
       at: Date.now(),
     };
     await this.journal.add(entry);
@@ -222,7 +251,7 @@ export class ReversalManager {
     const r = a.entry.reversal;
     return {
       id: a.entry.id,
-      mti: attemptMti(this.options.mti, attempt),
+      mti: attemptMti(this.mti, attempt),
       stan: typeof r['11'] === 'string' ? r['11'] : undefined,
       terminal: typeof r['41'] === 'string' ? r['41'] : undefined,
       attempt,

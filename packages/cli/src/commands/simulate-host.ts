@@ -38,7 +38,8 @@ const FLAGS = { ...flagSpecs(ROWS), ...DIALECT_FLAGS, ...FRAME_FLAGS, ...TLS_FLA
 export const SIMULATE_HOST_HELP = `Usage: iso8583 simulate-host --port PORT [flags]
 
 Runs the host simulator: answers 0800, 0100, 0200, 0400 and 0420 with realistic fields (37, 38, 39), balances per
-card and decline rules. Prints "listening on HOST:PORT" when ready (with --port 0, the port picked). Stops on
+card and decline rules; with a 1993 dialect (--dialect iso93ascii) 1804, 1100, 1200, 1400 and 1420, in 1993 action
+codes. Prints "listening on HOST:PORT" when ready (with --port 0, the port picked). Stops on
 SIGTERM or SIGINT (Ctrl-C) after closing its connections, with exit code 0.
 
 ${flagHelp(ROWS)}

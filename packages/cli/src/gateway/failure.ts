@@ -15,6 +15,19 @@ export const GATEWAY_RESPONSE_CODES = {
   malfunction: '96',
 } as const;
 
+/**
+ * The ISO 8583:1993 action codes (field 39, n 3) for the same failures, in answers to 1xxx requests: 907 card issuer
+ * or switch inoperative, 911 card issuer timed out, 913 duplicate transmission, 904 format error, 909 system
+ * malfunction.
+ */
+export const GATEWAY_ACTION_CODES_1993: Readonly<Record<keyof typeof GATEWAY_RESPONSE_CODES, string>> = {
+  unavailable: '907',
+  timeout: '911',
+  duplicate: '913',
+  format: '904',
+  malfunction: '909',
+};
+
 /** Fields of a request echoed in the gateway's own answer (no card data: PAN and tracks are not echoed). */
 const ECHOED = ['3', '4', '7', '11', '12', '13', '32', '37', '41', '42', '49'];
 
@@ -32,7 +45,8 @@ export function failureCode(err: unknown): string {
 
 /**
  * The answer the gateway gives a POS client itself when the upstream request failed, with the codec's response MTI
- * (a repeat 0401 is answered 0410, as the bank would); `undefined` for a message that expects no answer.
+ * (a repeat 0401 is answered 0410, as the bank would), a 1993 request (1xxx) with the 1993 action code; `undefined`
+ * for a message that expects no answer.
  */
 export function failureReply(request: IsoMessage, err: unknown): IsoMessage | undefined {
   const mti = responseMti(String(request['0'] ?? ''));
@@ -42,6 +56,12 @@ export function failureReply(request: IsoMessage, err: unknown): IsoMessage | un
     const v = request[id];
     if (typeof v === 'string') out[id] = v;
   }
-  out['39'] = failureCode(err);
+  const code = failureCode(err);
+  if (mti[0] === '1') {
+    const kind = (Object.keys(GATEWAY_RESPONSE_CODES) as (keyof typeof GATEWAY_RESPONSE_CODES)[]).find((k) => GATEWAY_RESPONSE_CODES[k] === code);
+    out['39'] = kind === undefined ? GATEWAY_ACTION_CODES_1993.malfunction : GATEWAY_ACTION_CODES_1993[kind];
+  } else {
+    out['39'] = code;
+  }
   return out;
 }

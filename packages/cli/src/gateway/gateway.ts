@@ -9,6 +9,7 @@ import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { dialectVersion, resolveDialect } from '@iso8583/codec';
 import { defaultJournalDir } from '@iso8583/connector';
 import type { Connector, ConnectorOptions } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
@@ -110,6 +111,8 @@ export function upstreamOptions(config: GatewayConfig, logger: Logger, registry:
       enabled: true,
       journalDir: config.reversalJournal ?? defaultJournalDir(options.name ?? 'upstream'),
       retryInterval: Math.max(1, config.reversalRetryInterval),
+      // ISO 8583:1993 acquirers reverse with the advice (1420, repeated as 1421): the issuer must take it.
+      mti: dialectVersion(resolveDialect(config.dialect)) === '1993' ? '0420' : '0400',
     };
   }
   if (config.tls) {

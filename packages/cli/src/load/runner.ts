@@ -1,13 +1,14 @@
 /**
  * The load generator: `clients` terminals, each on its own TCP or TLS connection, sending 0200 purchases with the
- * codec's pack and framing, matching answers by STAN (field 11) on the connection, and measuring latency and
- * outcomes. Raw sockets rather than the connector, so that what is measured is the host and the wire.
+ * codec's pack and framing (a {@link MessageStream} per connection), matching answers by STAN (field 11) on the
+ * connection, and measuring latency and outcomes. Plain message streams rather than the connector, so that what is
+ * measured is the host and the wire.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import { createCodec, encodeFrame, FrameDecoder, resolveDialect } from '@iso8583/codec';
-import type { Codec, Dialect, FramingOptions, LengthHeader } from '@iso8583/codec';
+import { createCodec, MessageStream, resolveDialect } from '@iso8583/codec';
+import type { Codec, Dialect, Frame, FramingOptions, LengthHeader } from '@iso8583/codec';
 import { cliError } from '../args.js';
 import type { ClientTlsSettings } from '../flags.js';
 import { nextStan, purchaseRequest, terminalId } from './purchase.js';
@@ -123,43 +124,37 @@ class LoadClient {
   private readonly pending = new Map<string, Pending>();
   private closed = false;
   private readonly terminal: string;
+  private readonly stream: MessageStream;
 
   constructor(
-    private readonly socket: net.Socket,
+    socket: net.Socket,
     index: number,
-    private readonly codec: Codec,
-    private readonly framing: FramingOptions,
+    codec: Codec,
+    framing: FramingOptions,
     private readonly header: Buffer,
     private readonly timeoutMs: number,
   ) {
     this.terminal = terminalId(index);
-    const decoder = new FrameDecoder(framing);
-    socket.on('data', (chunk: Buffer) => {
-      let frames;
-      try {
-        frames = decoder.push(chunk);
-      } catch {
-        socket.destroy();
-        return;
-      }
-      for (const frame of frames) this.answer(frame.payload);
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      this.closed = true;
-      for (const [stan, p] of this.pending) {
-        clearTimeout(p.timer);
-        this.pending.delete(stan);
-        p.resolve('closed');
-      }
+    this.stream = new MessageStream(socket, { framing, codec }, {
+      frame: (frame) => this.answer(frame),
+      // Broken framing: nothing more can be matched on this connection; its requests end as 'closed'.
+      broken: () => this.stream.destroy(),
+      closed: () => {
+        this.closed = true;
+        for (const [stan, p] of this.pending) {
+          clearTimeout(p.timer);
+          this.pending.delete(stan);
+          p.resolve('closed');
+        }
+      },
     });
   }
 
-  private answer(payload: Buffer): void {
+  private answer(frame: Frame): void {
     let stan: unknown;
     let code: unknown;
     try {
-      const message = this.codec.unpack(payload);
+      const { message } = this.stream.decode(frame);
       stan = message['11'];
       code = message['39'];
     } catch {
@@ -185,9 +180,9 @@ class LoadClient {
       this.stan = nextStan(this.stan);
       const stan = String(this.stan).padStart(6, '0');
       // A dialect that cannot carry the purchase throws here and stops the run with the codec's error.
-      const payload = this.codec.pack(purchaseRequest(this.terminal, this.stan, run.sequence));
-      const wire = encodeFrame(payload, this.framing, this.header);
-      // From the due time, or from the write when it went out a little early (a wait under 1 ms is not slept).
+      const wire = this.stream.frameOf(purchaseRequest(this.terminal, this.stan, run.sequence), this.header);
+      // From the due time, or from now when it is queued a little early (a wait under 1 ms is not slept). The write
+      // itself goes out at the end of this tick, joined with the other requests queued in it.
       const from = Math.min(due, performance.now());
       const outcome = await new Promise<string>((resolve) => {
         const timer = setTimeout(() => {
@@ -196,7 +191,7 @@ class LoadClient {
         }, this.timeoutMs);
         this.pending.set(stan, { timer, resolve });
         run.sent += 1;
-        this.socket.write(wire);
+        this.stream.write(wire);
       });
       if (outcome === 'timeout' || outcome === 'closed') run.record(outcome);
       else run.record(outcome, performance.now() - from);
@@ -204,8 +199,8 @@ class LoadClient {
   }
 
   close(): void {
-    this.socket.end();
-    this.socket.unref();
+    this.stream.end();
+    (this.stream.stream as net.Socket).unref();
   }
 }
 

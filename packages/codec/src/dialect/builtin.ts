@@ -1,5 +1,6 @@
 /**
- * The built-in dialects: the 1987 table ({@link ISO8583_1987}) laid out in the two common wire formats. Each layout
+ * The built-in dialects: the 1987 table ({@link ISO8583_1987}) and the 1993 table laid out in the two common wire
+ * formats each. Each layout
  * says only how a kind of element travels; the fields come from the table, so no field is written twice.
  *
  * - `iso87ascii`: jPOS `iso87ascii.xml` (ISO87APackager) and WSO2 `jposdef.xml`: ASCII MTI, hex bitmap, numerics
@@ -10,12 +11,18 @@
  *   (`IFB_LLNUM`), amounts as an ASCII sign and BCD digits (`IFB_AMOUNT`), text with a BCD length
  *   (`IFB_LLCHAR`, `IFB_LLLCHAR`), raw binary fields (`IFB_BINARY`), field 55 as `IFB_LLLBINARY`.
  *
+ * - `iso93ascii`: the 1993 table ({@link ISO8583_1993}) in the layout of jPOS `iso93ascii.xml` (ISO93APackager): as
+ *   `iso87ascii`, except that variable binary fields (53, 55, 96: `IFA_LLBINARY`, `IFA_LLLBINARY`) travel as raw bytes
+ *   after an ASCII length.
+ * - `iso93binary`: the 1993 table in the layout of jPOS `iso93binary.xml` (ISO93BPackager): as `iso87binary`, except
+ *   that every BCD numeric is left-justified (`pad="false"`: an odd number of digits is followed by a 0 nibble) and
+ *   track 2 travels as characters behind a BCD length (`IFB_LLCHAR`).
  * - `smartvista`: the SmartVista host flavour of SocketQueue (its `smartVista` packager): `iso87ascii` with a binary
  *   bitmap, field 12 n12 (YYMMDDhhmmss), 14 n6, 24 n3 (function code), 39 n3 (approved is `000`), 41 n8, 42 n15 and
  *   49 n3 (numeric, so zero-padded on the left), 52 and 55 raw bytes behind a BCD length of 1 and 2 bytes, 64 as 8
  *   characters.
  *
- * Where jPOS's wire format differs from the standard, the dialects follow jPOS so that jPOS images round trip:
+ * Where jPOS's 1987 wire format differs from the standard, the dialects follow jPOS so that jPOS images round trip:
  * field 93 is 6 characters (standard: 5), field 96 is 16 bytes (standard: b 64, 8 bytes), and `iso87binary` field 55
  * is binary. WSO2's `jposdef.xml` has field 52 as `IF_CHAR` 16 where jPOS has `IFA_BINARY` 8: the same 16 bytes on
  * the wire for hex data; `iso87ascii` follows jPOS (the message shows the PIN block as hex).
@@ -23,6 +30,7 @@
 import type { Dialect, FieldSpec } from '../types.js';
 import type { DataElement } from './iso8583-1987.js';
 import { ISO8583_1987 } from './iso8583-1987.js';
+import { ISO8583_1993 } from './iso8583-1993.js';
 import { codecError } from '../errors.js';
 
 /** Where the jPOS layouts differ from the standard: field number -> the changed properties. */
@@ -47,6 +55,24 @@ function asciiLayout(element: DataElement): FieldSpec {
   const spec = base(element);
   if (spec.type === 'b') spec.encoding = 'hex';
   if (element[3] !== 'fixed') spec.prefix = { encoding: 'ascii', digits: prefixDigits(element) };
+  return spec;
+}
+
+/** iso93ascii: as iso87ascii, variable binary fields raw after their ASCII length (jPOS IFA_LLBINARY). */
+function ascii93Layout(element: DataElement): FieldSpec {
+  const spec = asciiLayout(element);
+  if (spec.type === 'b' && spec.prefix !== undefined) spec.encoding = 'binary';
+  return spec;
+}
+
+/** iso93binary: BCD numerics all left-justified (ISO93BPackager pad=false), track 2 as characters (IFB_LLCHAR). */
+function binary93Layout(element: DataElement): FieldSpec {
+  const spec = binaryLayout(element);
+  if (spec.encoding === 'bcd') spec.justify = 'left';
+  if (spec.type === 'z') {
+    spec.encoding = 'ascii';
+    delete spec.justify;
+  }
   return spec;
 }
 
@@ -108,6 +134,14 @@ function smartvista(): Dialect {
   return dialect;
 }
 
+/** A 1993 dialect: the 1993 table as it is (jPOS's 1993 layouts keep the standard's lengths). */
+function build93(name: string, description: string, head: Pick<Dialect, 'mti' | 'bitmap'>, layout: (element: DataElement) => FieldSpec): Dialect {
+  const fields: Record<string, FieldSpec> = {};
+  for (const element of ISO8583_1993) fields[String(element[0])] = layout(element);
+  // Field 39 is the action code (n 3): 000 is approved.
+  return { name, description, version: '1993', ...head, fields, approvalCodes: ['000'] };
+}
+
 const DIALECTS: Readonly<Record<string, () => Dialect>> = {
   iso87ascii: () =>
     build(
@@ -122,6 +156,20 @@ const DIALECTS: Readonly<Record<string, () => Dialect>> = {
       'ISO 8583:1987, binary: BCD MTI and numerics, binary bitmap, BCD lengths (jPOS iso87binary.xml)',
       { mti: { encoding: 'bcd' }, bitmap: { encoding: 'binary' } },
       binaryLayout,
+    ),
+  iso93ascii: () =>
+    build93(
+      'iso93ascii',
+      'ISO 8583:1993, ASCII: ASCII MTI and fields, hex bitmap (jPOS iso93ascii.xml)',
+      { mti: { encoding: 'ascii' }, bitmap: { encoding: 'hex' } },
+      ascii93Layout,
+    ),
+  iso93binary: () =>
+    build93(
+      'iso93binary',
+      'ISO 8583:1993, binary: BCD MTI and numerics, binary bitmap, BCD lengths (jPOS iso93binary.xml)',
+      { mti: { encoding: 'bcd' }, bitmap: { encoding: 'binary' } },
+      binary93Layout,
     ),
   smartvista,
 };

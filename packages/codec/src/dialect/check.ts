@@ -8,7 +8,7 @@ import type { FieldProblem } from '../errors.js';
 import { Iso8583Error } from '../errors.js';
 
 const TYPES = new Set(['n', 'a', 'an', 'ans', 'as', 'ns', 'anp', 'b', 'z', 'xn']);
-const ENCODINGS = new Set(['ascii', 'ebcdic', 'bcd', 'binary', 'hex', 'ebcdic-hex']);
+const ENCODINGS = new Set(['ascii', 'ebcdic', 'ebcdic-1047', 'ebcdic-037', 'bcd', 'binary', 'hex', 'ebcdic-hex']);
 const PREFIX_ENCODINGS = new Set(['ascii', 'ebcdic', 'bcd', 'binary']);
 const COUNTS = new Set(['units', 'bytes', 'nibbles']);
 const BITMAP_ENCODINGS = new Set(['binary', 'hex', 'ebcdic']);
@@ -51,7 +51,7 @@ export function fieldProblems(spec: FieldSpec, path: string, problems: FieldProb
   if (typeof spec.name !== 'string') add(problems, `${path}.name`, 'must be a string');
   if (!TYPES.has(spec.type)) add(problems, `${path}.type`, 'must be one of n, a, an, ans, as, ns, anp, b, z, xn');
   if (!isInt(spec.length, 0, 999999)) add(problems, `${path}.length`, 'must be a whole number from 0 to 999999');
-  if (!ENCODINGS.has(spec.encoding)) add(problems, `${path}.encoding`, 'must be ascii, ebcdic, bcd, binary, hex or ebcdic-hex');
+  if (!ENCODINGS.has(spec.encoding)) add(problems, `${path}.encoding`, 'must be ascii, ebcdic, ebcdic-1047, ebcdic-037, bcd, binary, hex or ebcdic-hex');
   const prefix = spec.prefix;
   if (prefix !== undefined) {
     if (prefix === null || typeof prefix !== 'object') {

@@ -1,52 +1,103 @@
 /**
- * EBCDIC, code page 037 (the table of jPOS `ISOUtil`): one byte per character. Code page 037 maps the 256 byte
- * values one to one onto Latin-1, so every Latin-1 character has exactly one EBCDIC byte and back.
+ * EBCDIC characters: one byte per character, in one of two code pages. Both map the 256 byte values one to one onto
+ * Latin-1, so every Latin-1 character has exactly one byte and back.
+ *
+ * - `ebcdic-1047` (code page 1047, the code page of jPOS since 2016), also plain `ebcdic`;
+ * - `ebcdic-037` (code page 037, US/Canada), for peers that use it.
+ *
+ * Digits, letters, space, `+ - . / = C D` and the hex digits `A`-`F` are the same bytes in both: length prefixes,
+ * MTIs, bitmaps, signs and hex characters never depend on the code page; only text does.
  */
+import { IBM037_TO_LATIN1 } from './ebcdic-037.js';
+import { IBM1047_TO_LATIN1 } from './ebcdic-1047.js';
 
-/** EBCDIC byte -> Latin-1 character code. */
-export const EBCDIC_TO_LATIN1: Uint8Array = Uint8Array.from([
-  0x00, 0x01, 0x02, 0x03, 0x9c, 0x09, 0x86, 0x7f, 0x97, 0x8d, 0x8e, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
-  0x10, 0x11, 0x12, 0x13, 0x9d, 0x85, 0x08, 0x87, 0x18, 0x19, 0x92, 0x8f, 0x1c, 0x1d, 0x1e, 0x1f,
-  0x80, 0x81, 0x82, 0x83, 0x84, 0x0a, 0x17, 0x1b, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x05, 0x06, 0x07,
-  0x90, 0x91, 0x16, 0x93, 0x94, 0x95, 0x96, 0x04, 0x98, 0x99, 0x9a, 0x9b, 0x14, 0x15, 0x9e, 0x1a,
-  0x20, 0xa0, 0xe2, 0xe4, 0xe0, 0xe1, 0xe3, 0xe5, 0xe7, 0xf1, 0xa2, 0x2e, 0x3c, 0x28, 0x2b, 0x7c,
-  0x26, 0xe9, 0xea, 0xeb, 0xe8, 0xed, 0xee, 0xef, 0xec, 0xdf, 0x21, 0x24, 0x2a, 0x29, 0x3b, 0xac,
-  0x2d, 0x2f, 0xc2, 0xc4, 0xc0, 0xc1, 0xc3, 0xc5, 0xc7, 0xd1, 0xa6, 0x2c, 0x25, 0x5f, 0x3e, 0x3f,
-  0xf8, 0xc9, 0xca, 0xcb, 0xc8, 0xcd, 0xce, 0xcf, 0xcc, 0x60, 0x3a, 0x23, 0x40, 0x27, 0x3d, 0x22,
-  0xd8, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0xab, 0xbb, 0xf0, 0xfd, 0xfe, 0xb1,
-  0xb0, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71, 0x72, 0xaa, 0xba, 0xe6, 0xb8, 0xc6, 0xa4,
-  0xb5, 0x7e, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0xa1, 0xbf, 0xd0, 0xdd, 0xde, 0xae,
-  0x5e, 0xa3, 0xa5, 0xb7, 0xa9, 0xa7, 0xb6, 0xbc, 0xbd, 0xbe, 0x5b, 0x5d, 0xaf, 0xa8, 0xb4, 0xd7,
-  0x7b, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0xad, 0xf4, 0xf6, 0xf2, 0xf3, 0xf5,
-  0x7d, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f, 0x50, 0x51, 0x52, 0xb9, 0xfb, 0xfc, 0xf9, 0xfa, 0xff,
-  0x5c, 0xf7, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0xb2, 0xd4, 0xd6, 0xd2, 0xd3, 0xd5,
-  0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0xb3, 0xdb, 0xdc, 0xd9, 0xda, 0x9f,
+/** An EBCDIC code page: its two translation tables. */
+export interface EbcdicCodePage {
+  /** The value encoding that names it: `ebcdic-037` or `ebcdic-1047`. */
+  readonly name: 'ebcdic-037' | 'ebcdic-1047';
+  /** EBCDIC byte -> Latin-1 character code. */
+  readonly toLatin1: Uint8Array;
+  /** Latin-1 character code -> EBCDIC byte. */
+  readonly fromLatin1: Uint8Array;
+}
+
+/** The inverse of a one-to-one byte table. */
+function invert(table: Uint8Array): Uint8Array {
+  const inverse = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) inverse[table[b]!] = b;
+  return inverse;
+}
+
+/** Code page 037. */
+export const IBM_037: EbcdicCodePage = Object.freeze({
+  name: 'ebcdic-037',
+  toLatin1: IBM037_TO_LATIN1,
+  fromLatin1: invert(IBM037_TO_LATIN1),
+});
+
+/** Code page 1047: jPOS's, and the one plain `ebcdic` means. */
+export const IBM_1047: EbcdicCodePage = Object.freeze({
+  name: 'ebcdic-1047',
+  toLatin1: IBM1047_TO_LATIN1,
+  fromLatin1: invert(IBM1047_TO_LATIN1),
+});
+
+/** The value encodings that are EBCDIC text, and their code pages. */
+const CODE_PAGES: ReadonlyMap<string, EbcdicCodePage> = new Map([
+  ['ebcdic', IBM_1047],
+  ['ebcdic-1047', IBM_1047],
+  ['ebcdic-037', IBM_037],
 ]);
 
-/** Latin-1 character code -> EBCDIC byte. */
-export const LATIN1_TO_EBCDIC: Uint8Array = (() => {
-  const table = new Uint8Array(256);
-  for (let b = 0; b < 256; b++) table[EBCDIC_TO_LATIN1[b]!] = b;
-  return table;
-})();
+/** The code page of a value encoding (`ebcdic`, `ebcdic-1047`, `ebcdic-037`), or `undefined` for any other. */
+export function ebcdicCodePage(encoding: string): EbcdicCodePage | undefined {
+  return CODE_PAGES.get(encoding);
+}
 
 /**
- * Writes `value` as EBCDIC at `offset`; returns the offset after it. Characters above U+00FF are not written and
- * make the function return -1 (the caller validated the value first).
+ * EBCDIC byte -> Latin-1 character code, code page 1047. Any code page reads digits, hex digits and signs the same;
+ * text is read with the table of its field's code page.
  */
-export function writeEbcdic(buf: Uint8Array, offset: number, value: string): number {
+export const EBCDIC_TO_LATIN1: Uint8Array = IBM_1047.toLatin1;
+
+/** Latin-1 character code -> EBCDIC byte, code page 1047 (see {@link EBCDIC_TO_LATIN1}). */
+export const LATIN1_TO_EBCDIC: Uint8Array = IBM_1047.fromLatin1;
+
+/**
+ * Writes `value` as EBCDIC at `offset` with the table `fromLatin1` (default: code page 1047); returns the offset after
+ * it. Characters above U+00FF are not written and make the function return -1 (the caller validated the value
+ * first).
+ */
+export function writeEbcdic(buf: Uint8Array, offset: number, value: string, fromLatin1: Uint8Array = LATIN1_TO_EBCDIC): number {
   const n = value.length;
   for (let i = 0; i < n; i++) {
     const c = value.charCodeAt(i);
     if (c > 0xff) return -1;
-    buf[offset + i] = LATIN1_TO_EBCDIC[c]!;
+    buf[offset + i] = fromLatin1[c]!;
   }
   return offset + n;
 }
 
-/** Reads `count` EBCDIC bytes at `offset` as a Latin-1 string. */
-export function readEbcdic(buf: Uint8Array, offset: number, count: number): string {
-  let out = '';
-  for (let i = 0; i < count; i++) out += String.fromCharCode(EBCDIC_TO_LATIN1[buf[offset + i]!]!);
-  return out;
+/**
+ * Below this many characters a string built one character at a time is already flat (V8 joins short strings by
+ * copying); from it on, translating into a scratch buffer and cutting one Latin-1 string from it is faster.
+ */
+const SHORT_TEXT = 13;
+
+/** The scratch buffer of long values (reads are synchronous: one at a time). Longer values get their own. */
+const SCRATCH = Buffer.allocUnsafe(4096);
+
+/** Node's internal Latin-1 slice (present on every Buffer; not in the type definitions). */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (start: number, end: number) => string }).latin1Slice;
+
+/** Reads `count` EBCDIC bytes at `offset` as a Latin-1 string with the table `toLatin1` (default: code page 1047). */
+export function readEbcdic(buf: Uint8Array, offset: number, count: number, toLatin1: Uint8Array = EBCDIC_TO_LATIN1): string {
+  if (count < SHORT_TEXT) {
+    let out = '';
+    for (let i = 0; i < count; i++) out += String.fromCharCode(toLatin1[buf[offset + i]!]!);
+    return out;
+  }
+  const scratch = count <= SCRATCH.length ? SCRATCH : Buffer.allocUnsafe(count);
+  for (let i = 0; i < count; i++) scratch[i] = toLatin1[buf[offset + i]!]!;
+  return latin1Slice !== undefined ? latin1Slice.call(scratch, 0, count) : scratch.toString('latin1', 0, count);
 }

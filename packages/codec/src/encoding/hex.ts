@@ -1,6 +1,8 @@
 /**
  * Hex characters (jPOS `IFA_BINARY`, `IFE_BINARY`): each byte travels as two hex digit characters, in ASCII or in
  * EBCDIC; the message shows the bytes as uppercase hex. Written in upper case; either case accepted when read.
+ * EBCDIC hex digits (`0`-`9` X'F0'-X'F9', `A`-`F` X'C1'-X'C6', `a`-`f` X'81'-X'86') are the same bytes in every EBCDIC
+ * code page, so the default (1047) tables serve every dialect.
  */
 import { HEX_VALUE } from './hex-digits.js';
 import { EBCDIC_TO_LATIN1, LATIN1_TO_EBCDIC } from './ebcdic.js';

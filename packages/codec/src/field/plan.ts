@@ -4,10 +4,12 @@
  */
 import type { FieldSpec, FieldType } from '../types.js';
 import { TYPE_MASK } from './charset.js';
+import type { EbcdicCodePage } from '../encoding/ebcdic.js';
+import { IBM_1047, ebcdicCodePage } from '../encoding/ebcdic.js';
 
 /** Value encodings, as switched on by the field writers and readers. */
 export const ENC_ASCII = 0;
-/** EBCDIC characters. */
+/** EBCDIC characters (in the code page of {@link FieldPlan.codePage}). */
 export const ENC_EBCDIC = 1;
 /** Packed BCD. */
 export const ENC_BCD = 2;
@@ -64,6 +66,8 @@ export interface FieldPlan {
   readonly numeric: boolean;
   /** One of the `ENC_*` constants. */
   readonly enc: number;
+  /** The code page of EBCDIC text (`ENC_EBCDIC`); code page 1047 for every other field. */
+  readonly codePage: EbcdicCodePage;
   /** The message shows the value as hex (binary encodings and composite fields). */
   readonly hexForm: boolean;
   /** Fixed length, or maximum with a prefix (units: characters, digits or bytes). */
@@ -107,6 +111,8 @@ export interface FieldPlan {
 const ENCODINGS: Record<string, number> = {
   ascii: ENC_ASCII,
   ebcdic: ENC_EBCDIC,
+  'ebcdic-1047': ENC_EBCDIC,
+  'ebcdic-037': ENC_EBCDIC,
   bcd: ENC_BCD,
   binary: ENC_BINARY,
   hex: ENC_HEX,
@@ -156,6 +162,7 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
     amount,
     numeric,
     enc,
+    codePage: (enc === ENC_EBCDIC ? ebcdicCodePage(spec.encoding) : undefined) ?? IBM_1047,
     hexForm,
     length: spec.length,
     fixed,

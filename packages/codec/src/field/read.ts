@@ -44,7 +44,7 @@ export function readField(r: Reader, plan: FieldPlan, offset: number, limit: num
   let s: string | undefined;
   switch (plan.enc) {
     case ENC_EBCDIC:
-      s = readEbcdic(buf, start, units);
+      s = readEbcdic(buf, start, units, plan.codePage.toLatin1);
       if (!lenient && (plan.amount ? !isAmount(s) : !allowed(s, plan.mask))) throw typeError(plan, offset);
       break;
     case ENC_BCD:

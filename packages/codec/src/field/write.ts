@@ -53,7 +53,7 @@ export function writeField(buf: Uint8Array, offset: number, plan: FieldPlan, s: 
     case ENC_ASCII:
       return writeAscii(buf, o, s);
     case ENC_EBCDIC:
-      return writeEbcdic(buf, o, s);
+      return writeEbcdic(buf, o, s, plan.codePage.fromLatin1);
     case ENC_BCD:
       if (plan.bcdAmount) {
         if (s.length === 0) return o;

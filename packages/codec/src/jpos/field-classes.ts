@@ -7,6 +7,13 @@ import type { BitmapSpec, FieldSpec, FieldType, LengthPrefix, PrefixEncoding, Va
  * length prefixes, raw bytes), `IFE_` EBCDIC, `IF_CHAR` fixed ASCII; `LL`..`LLLLLL` the digits of the length prefix.
  */
 
+/**
+ * The encoding of `IFE_` values: jPOS packs them with `ISOUtil.EBCDIC`, Java's `IBM1047` charset, which is what plain
+ * `ebcdic` means (code page 1047). Only text depends on it: `IFE_` digits, signs, prefixes and bitmaps are the same
+ * bytes in every EBCDIC code page.
+ */
+const IFE: ValueEncoding = 'ebcdic';
+
 /** What a field class describes: a data element, or a bitmap. */
 export type ClassShape =
   | { kind: 'field'; spec: Omit<FieldSpec, 'name'> }
@@ -43,18 +50,18 @@ function build(): Map<string, ClassBuilder> {
 
   // Fixed-length numerics: digits left-padded with zeros to the length (jPOS LeftPadder.ZERO_PADDER).
   table.set('IFA_NUMERIC', (n) => field('n', 'ascii', n));
-  table.set('IFE_NUMERIC', (n) => field('n', 'ebcdic', n));
+  table.set('IFE_NUMERIC', (n) => field('n', IFE, n));
   table.set('IFB_NUMERIC', (n, pad) => bcd('n', n, pad));
 
   // Fixed-length text, right-padded with spaces.
   table.set('IF_CHAR', (n) => field('ans', 'ascii', n));
   table.set('IFA_CHAR', (n) => field('ans', 'ascii', n));
-  table.set('IFE_CHAR', (n) => field('ans', 'ebcdic', n));
+  table.set('IFE_CHAR', (n) => field('ans', IFE, n));
 
   // Amounts: a sign character (C or D) then length - 1 digits, left-padded with zeros. IFB_AMOUNT sends the sign as
   // one ASCII byte and the digits as BCD.
   table.set('IFA_AMOUNT', (n) => field('xn', 'ascii', n));
-  table.set('IFE_AMOUNT', (n) => field('xn', 'ebcdic', n));
+  table.set('IFE_AMOUNT', (n) => field('xn', IFE, n));
   table.set('IFB_AMOUNT', (n, pad) => {
     const shape = bcd('xn', n, pad);
     if (shape.kind === 'field') shape.spec.signEncoding = 'ascii';
@@ -70,11 +77,11 @@ function build(): Map<string, ClassBuilder> {
     const l = LL[digits - 1] ?? '';
     // Variable text: prefix in ASCII (IFA), EBCDIC (IFE) or BCD (IFB), characters in ASCII or EBCDIC.
     table.set(`IFA_${l}CHAR`, (n) => field('ans', 'ascii', n, prefix('ascii', digits)));
-    table.set(`IFE_${l}CHAR`, (n) => field('ans', 'ebcdic', n, prefix('ebcdic', digits)));
+    table.set(`IFE_${l}CHAR`, (n) => field('ans', IFE, n, prefix('ebcdic', digits)));
     table.set(`IFB_${l}CHAR`, (n) => field('ans', 'ascii', n, prefix('bcd', digits)));
     // Variable numerics: the prefix counts digits.
     table.set(`IFA_${l}NUM`, (n) => field('n', 'ascii', n, prefix('ascii', digits)));
-    table.set(`IFE_${l}NUM`, (n) => field('n', 'ebcdic', n, prefix('ebcdic', digits)));
+    table.set(`IFE_${l}NUM`, (n) => field('n', IFE, n, prefix('ebcdic', digits)));
     table.set(`IFB_${l}NUM`, (n, pad) => bcd('n', n, pad, prefix('bcd', digits)));
     // Variable binary: raw bytes after an ASCII, EBCDIC or BCD prefix that counts bytes.
     table.set(`IFA_${l}BINARY`, (n) => field('b', 'binary', n, prefix('ascii', digits)));

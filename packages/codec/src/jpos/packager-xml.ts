@@ -226,7 +226,7 @@ function mtiEncoding(packager: string, f: PackagerField): Dialect['mti']['encodi
  * in jPOS (see `docs/dialects.md`, "jPOS GenericPackager import"). Field names come from the file; the data-element
  * type follows from the class (`n` for numeric classes, `ans` for character classes, `b` for binary classes, `xn` for
  * amounts, `z` for the track 2 and track 3 elements 35 and 36), and the card data elements of the standard are
- * marked for masking.
+ * marked for masking. `IFE_` text is EBCDIC code page 1047 (encoding `ebcdic`), as jPOS packs it.
  *
  * @param xml - the packager document (the text of e.g. `iso87ascii.xml`).
  * @param name - the name of the dialect made. Default `"packager"`.

@@ -6,6 +6,7 @@ import type { InboundMessage, Sequence } from '../sequence.js';
 import { expiryOf, isExpired, luhnValid, panOf } from './cards.js';
 import type { SimulatedCard } from './cards.js';
 import { Journal } from './journal.js';
+import { NETWORK_FUNCTION_CODES, actionCode, readOriginalDataElements } from './iso1993.js';
 import type { JournalEntry } from './journal.js';
 
 /** Options of {@link createHostSimulator}. */
@@ -89,6 +90,10 @@ function echo(fields: IsoMessage, mti: string, extra: readonly string[] = []): M
  *   transmission time, acquirer) or else by STAN + terminal + acquirer, and restores its balance once; 00, or 25
  *   when no original matches.
  * - Any other request -> its response MTI with 12; a response MTI gets no reply.
+ * - ISO 8583:1993 requests (1xxx) the same, one version up, with the 1993 action codes in field 39 (000 approved,
+ *   116 not sufficient funds, ...; 400 for an accepted reversal, 800 for accepted network management): 1804 -> 1814
+ *   for function codes (field 24) 801 sign-on, 802 sign-off, 831 echo test; 1100/1200 -> 1110/1210;
+ *   1400/1420 -> 1410/1430, the original found by field 56 (MTI, STAN, local date and time, acquirer).
  */
 export function createHostSimulator(options: HostSimulatorOptions = {}): HostSimulator {
   const accounts = new Map<string, SimulatedCard>();
@@ -139,7 +144,7 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
     if (!['00', '01', '09', '20'].includes(kind) && !inquiry) return decline('12');
     const amount = amountText === undefined ? 0 : Number(amountText);
     const entry: JournalEntry = {
-      mti, stan, transmission: text(fields, '7'), terminal: text(fields, '41'), acquirer: text(fields, '32'), pan,
+      mti, stan, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'), acquirer: text(fields, '32'), pan,
       debited: 0, credited: 0, reversed: false,
     };
     journal.add(entry);
@@ -169,15 +174,23 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
   }
 
   function reversal(fields: IsoMessage, replyMti: string): MessageInput {
-    const reply = echo(fields, replyMti, ['90']);
+    const v1993 = replyMti[0] === '1';
+    const reply = echo(fields, replyMti, v1993 ? ['56'] : ['90']);
     const stan = text(fields, '11');
     if (stan === undefined) {
       reply['39'] = '30';
       return reply;
     }
-    const original = text(fields, '90');
+    const original = text(fields, v1993 ? '56' : '90');
+    const elements = v1993 && original !== undefined ? readOriginalDataElements(original) : undefined;
     let entry: JournalEntry | undefined;
-    if (original !== undefined && /^\d{20}/.test(original)) {
+    if (elements !== undefined) {
+      entry = journal.find(elements.stan, {
+        mti: elements.mti,
+        ...(elements.local === undefined ? {} : { local: elements.local }),
+        ...(elements.acquirer === undefined ? {} : { acquirer: elements.acquirer }),
+      });
+    } else if (!v1993 && original !== undefined && /^\d{20}/.test(original)) {
       const acquirer = original.slice(20, 31);
       const transmission = original.slice(10, 20);
       entry = journal.find(original.slice(4, 10), {
@@ -204,13 +217,16 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
   }
 
   function network(fields: IsoMessage, replyMti: string): MessageInput {
+    const v1993 = replyMti[0] === '1';
     const reply: MessageInput = { 0: replyMti };
-    for (const field of ['7', '11', '12', '13', '32', '33', '41', '70']) {
+    for (const field of ['7', '11', '12', '13', '32', '33', '41', v1993 ? '24' : '70']) {
       const value = fields[field];
       if (typeof value === 'string') reply[field] = value;
     }
-    const code = text(fields, '70');
-    reply['39'] = code === undefined || NETWORK_CODES.has(code) ? '00' : '12';
+    const code = text(fields, v1993 ? '24' : '70');
+    const known = v1993 ? NETWORK_FUNCTION_CODES : NETWORK_CODES;
+    // A 1987 echo without field 70 (as SmartVista sends it) is an echo test; a 1993 request needs its function code.
+    reply['39'] = code === undefined ? (v1993 ? '30' : '00') : known.has(code) ? '00' : '12';
     return reply;
   }
 
@@ -219,13 +235,22 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
     const replyMti = responseMti(mti);
     if (replyMti === undefined) return undefined;
     const fields = message.fields;
-    switch (mti.slice(0, 2)) {
-      case '08':
+    const reply = answerInClass(fields, mti, replyMti);
+    // ISO 8583:1993 answers say the same thing in the 1993 action codes.
+    if (mti[0] === '1') reply['39'] = actionCode(mti[1] as string, String(reply['39']));
+    return reply;
+  }
+
+  /** The answer by message class (second MTI digit), for 1987 (0xxx) and 1993 (1xxx) MTIs, in 1987 response codes. */
+  function answerInClass(fields: IsoMessage, mti: string, replyMti: string): MessageInput {
+    const known = mti[0] === '0' || mti[0] === '1';
+    switch (known ? mti[1] : '') {
+      case '8':
         return network(fields, replyMti);
-      case '01':
-      case '02':
+      case '1':
+      case '2':
         return financial(fields, mti, replyMti);
-      case '04':
+      case '4':
         return reversal(fields, replyMti);
       default: {
         const reply = echo(fields, replyMti);

@@ -1,11 +1,13 @@
 /** An authorisation or financial transaction the simulated host answered, kept to match reversals against. */
 export interface JournalEntry {
-  /** The request MTI (0100, 0200). */
+  /** The request MTI (0100, 0200, 1100, 1200). */
   mti: string;
   /** Field 11, the STAN. */
   stan: string;
   /** Field 7, the transmission date and time (MMDDhhmmss), when given. */
   transmission: string | undefined;
+  /** Field 12, the local transaction date and time, when given (matched by 1993 reversals, field 56). */
+  local?: string | undefined;
   /** Field 41, the terminal id, when given. */
   terminal: string | undefined;
   /** Field 32, the acquiring institution id, when given. */
@@ -55,13 +57,14 @@ export class Journal {
   }
 
   /** The latest entry with this STAN whose given keys all match (an absent key matches anything). */
-  find(stan: string, keys: { mti?: string; transmission?: string; terminal?: string; acquirer?: string }): JournalEntry | undefined {
+  find(stan: string, keys: { mti?: string; transmission?: string; local?: string; terminal?: string; acquirer?: string }): JournalEntry | undefined {
     const list = this.byStan.get(stan);
     if (list === undefined) return undefined;
     for (let i = list.length - 1; i >= 0; i--) {
       const e = list[i]!;
       if (keys.mti !== undefined && e.mti.slice(0, 2) !== keys.mti.slice(0, 2)) continue;
       if (keys.transmission !== undefined && e.transmission !== undefined && e.transmission !== keys.transmission) continue;
+      if (keys.local !== undefined && e.local !== undefined && e.local !== keys.local) continue;
       if (keys.terminal !== undefined && e.terminal !== undefined && e.terminal !== keys.terminal) continue;
       if (keys.acquirer !== undefined && e.acquirer !== undefined && Number(e.acquirer) !== Number(keys.acquirer)) continue;
       return e;

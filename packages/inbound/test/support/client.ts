@@ -1,9 +1,9 @@
-// A minimal framed ISO 8583 client for the tests: real sockets, the codec's framing, replies in arrival order.
+// A minimal framed ISO 8583 client for the tests: real sockets, the codec's MessageStream, replies in arrival order.
 import { connect as tcpConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions } from 'node:tls';
-import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
+import { MessageStream, createCodec } from '@iso8583/codec';
 import type { Codec, Frame, FramingOptions, IsoMessage, MessageInput } from '@iso8583/codec';
 
 export interface ClientOptions {
@@ -21,22 +21,23 @@ export interface Reply {
 export class TestClient {
   readonly codec: Codec;
   readonly closed: Promise<void>;
-  private readonly decoder: FrameDecoder;
+  readonly stream: MessageStream;
   private readonly frames: Frame[] = [];
   private readonly waiters: Array<{ resolve: (f: Frame) => void; reject: (e: Error) => void }> = [];
   private ended = false;
 
   private constructor(readonly socket: Socket, readonly options: ClientOptions) {
     this.codec = createCodec(options.dialect ?? 'iso87ascii');
-    this.decoder = new FrameDecoder(options.framing ?? {});
-    socket.on('data', (chunk: Buffer) => {
-      for (const frame of this.decoder.push(chunk)) {
+    this.stream = new MessageStream(socket, { framing: options.framing ?? {}, codec: this.codec }, {
+      frame: (f) => {
+        // The frame shares memory with the read buffer: keep a copy.
+        const frame: Frame = { header: Buffer.from(f.header), payload: Buffer.from(f.payload) };
         const waiter = this.waiters.shift();
         if (waiter !== undefined) waiter.resolve(frame);
         else this.frames.push(frame);
-      }
+      },
+      broken: () => this.stream.destroy(),
     });
-    socket.on('error', () => undefined);
     this.closed = new Promise((resolve) => socket.once('close', () => {
       this.ended = true;
       for (const w of this.waiters.splice(0)) w.reject(new Error('connection closed before a reply'));
@@ -58,24 +59,30 @@ export class TestClient {
     });
   }
 
-  /** Packs, frames and writes a message. */
+  /**
+   * Packs, frames and writes a message. Written at once rather than at the end of the tick, so that what a test does
+   * with the socket right after (a raw write, `socket.end()`) stays in order behind it.
+   */
   send(message: MessageInput, header?: Buffer): void {
-    this.socket.write(this.frame(message, header));
+    this.stream.send(message, header);
+    this.stream.flush();
   }
 
   /** The framed bytes of a message. */
   frame(message: MessageInput, header?: Buffer): Buffer {
-    return encodeFrame(this.codec.pack(message), this.options.framing ?? {}, header);
+    return this.stream.frameOf(message, header);
   }
 
+  /** Writes raw bytes (a partial frame, garbage) as they are, after anything queued. */
   write(bytes: Buffer): void {
+    this.stream.flush();
     this.socket.write(bytes);
   }
 
   /** The next reply frame, decoded. */
   async reply(): Promise<Reply> {
     const frame = this.frames.shift() ?? (await this.nextFrame());
-    return { fields: this.codec.unpack(frame.payload), header: Buffer.from(frame.header), payload: Buffer.from(frame.payload) };
+    return { fields: this.stream.decode(frame).message, header: frame.header, payload: frame.payload };
   }
 
   /** Sends a message and waits for the next reply. */
@@ -90,12 +97,12 @@ export class TestClient {
   }
 
   close(): Promise<void> {
-    this.socket.end();
+    this.stream.end();
     return this.closed;
   }
 
   destroy(): void {
-    this.socket.destroy();
+    this.stream.destroy();
   }
 }
 

@@ -1,0 +1,68 @@
+// The host simulator with ISO 8583:1993 MTIs: 1804 network management by function code (field 24), 1100/1200 with
+// 1993 action codes in field 39, 1400/1420 reversals matched by field 56.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { createHostSimulator } from '../src/index.js';
+import type { HostSimulator, InboundMessage, SequenceContext } from '../src/index.js';
+
+const VISA = '4111111111111111';
+
+function message(fields: IsoMessage): InboundMessage {
+  return { fields, mti: fields['0'] as string, xml: '', raw: Buffer.alloc(0), header: Buffer.alloc(0) };
+}
+
+async function ask(host: HostSimulator, fields: IsoMessage): Promise<MessageInput | undefined> {
+  return (await host(message(fields), {} as SequenceContext)) as MessageInput | undefined;
+}
+
+function sale(stan: string, amount: number, overrides: IsoMessage = {}): IsoMessage {
+  return {
+    0: '1200', 2: VISA, 3: '000000', 4: String(amount).padStart(12, '0'), 7: '1130193000', 11: stan,
+    12: '261130193000', 32: '123456', 41: 'TERM0001', 49: '840', ...overrides,
+  };
+}
+
+test('host simulator 1993 – 1804 sign-on (801), echo (831) and sign-off (802) are answered 1814 with 800, echoing 24', async () => {
+  const host = createHostSimulator();
+  for (const code of ['801', '831', '802']) {
+    const reply = await ask(host, { 0: '1804', 7: '1130193000', 11: '000001', 24: code });
+    assert.deepEqual(reply, { 0: '1814', 7: '1130193000', 11: '000001', 24: code, 39: '800' });
+  }
+  assert.equal((await ask(host, { 0: '1804', 11: '000002', 24: '899' }))?.['39'], '902');
+  assert.equal((await ask(host, { 0: '1804', 11: '000003', 70: '001' }))?.['39'], '904', 'a 1987 field 70 is not a 1993 function code');
+});
+
+test('host simulator 1993 – 1200 approved with 000 and 1100 answered 1110; declines in 1993 action codes', async () => {
+  const host = createHostSimulator({ cards: { [VISA]: { balance: 5000 } } });
+  const approved = await ask(host, sale('000010', 1250));
+  assert.equal(approved?.['0'], '1210');
+  assert.equal(approved?.['39'], '000');
+  assert.match(String(approved?.['38']), /^\d{6}$/);
+  assert.equal((await ask(host, sale('000011', 100, { 0: '1100' })))?.['0'], '1110');
+  assert.equal((await ask(host, sale('000012', 999999)))?.['39'], '116', 'not sufficient funds');
+  assert.equal((await ask(host, sale('000013', 0)))?.['39'], '110', 'invalid amount');
+  assert.equal((await ask(host, sale('000014', 100, { 2: '4111111111111112' })))?.['39'], '111', 'invalid card number');
+  assert.equal((await ask(host, sale('000015', 100, { 3: '500000' })))?.['39'], '902', 'invalid transaction');
+  assert.equal((await ask(host, { 0: '1200', 11: '000016' }))?.['39'], '904', 'format error');
+  assert.equal(host.balanceOf(VISA), 5000 - 1250 - 100);
+});
+
+test('host simulator 1993 – a 1420 matched by field 56 restores the balance once (400); a 1421 repeat does not restore twice', async () => {
+  const host = createHostSimulator({ cards: { [VISA]: { balance: 10000 } } });
+  assert.equal((await ask(host, sale('000070', 4000)))?.['39'], '000');
+  const original = '1200' + '000070' + '261130193000' + '06123456';
+  const reversal: IsoMessage = { 0: '1420', 2: VISA, 4: '000000004000', 11: '000071', 24: '400', 41: 'TERM0001', 56: original };
+  const reply = await ask(host, reversal);
+  assert.equal(reply?.['0'], '1430');
+  assert.equal(reply?.['39'], '400');
+  assert.equal(reply?.['56'], original);
+  assert.equal(host.balanceOf(VISA), 10000);
+  assert.equal((await ask(host, { ...reversal, 0: '1421' }))?.['39'], '400');
+  assert.equal(host.balanceOf(VISA), 10000);
+  // Another local time or acquirer: not that original.
+  const other = await ask(host, { ...reversal, 11: '000072', 56: '1200' + '000070' + '261130193001' + '06123456' });
+  assert.equal(other?.['39'], '914');
+  const elsewhere = await ask(host, { ...reversal, 11: '000073', 56: '1200' + '000070' + '261130193000' + '06999999' });
+  assert.equal(elsewhere?.['39'], '914');
+});
