@@ -86,7 +86,7 @@ for (const name of ['sv_800_echo', 'sv_200_purchase']) {
   });
 }
 
-test('smartvista – approval is 000 (field 39 n3), the default dialects approve with 00', () => {
+test('approval – smartvista and the 1993 dialects approve with 000 (field 39 n3), the 1987 dialects with 00', () => {
   const sv = getDialect('smartvista');
   assert.deepEqual(sv.approvalCodes, ['000']);
   assert.equal(approvalCode(sv), '000');
@@ -99,6 +99,8 @@ test('smartvista – approval is 000 (field 39 n3), the default dialects approve
     assert.equal(isApproved(d, '000'), false);
     assert.equal(isApproved(d, undefined), false);
   }
+  // ISO 8583:1993: field 39 is the action code, 000 approved.
+  for (const name of ['iso93ascii', 'iso93binary']) assert.equal(isApproved(getDialect(name), '000'), true, name);
 });
 
 test('smartvista – 41 n8 and 42 n15 are zero-padded numbers, 52 is 8 raw bytes behind a 1-byte BCD length', () => {
