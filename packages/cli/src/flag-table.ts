@@ -5,7 +5,7 @@
  * the JSON Schema of each value ({@link flagSchema}).
  */
 import type { FlagSpecs, FlagValues } from './args.js';
-import { booleanFlag, choiceFlag, integerFlag, numberFlag, stringFlag } from './args.js';
+import { booleanFlag, choiceFlag, cliError, integerFlag, numberFlag, stringFlag } from './args.js';
 
 /** What a flag's value is. */
 export type FlagKind = 'string' | 'boolean' | 'integer' | 'number' | 'choice';
@@ -16,6 +16,11 @@ export interface FlagRow {
   flag: string;
   /** A one-letter alias (`p` for `-p`). Default: none. */
   short?: string;
+  /**
+   * Other long names of the same flag (SocketQueue's camelCase names, `listenPort` for `listen`), so that a supervisor
+   * config written for SocketQueue keeps working; the gateway also takes them as config file keys. Default: none.
+   */
+  aliases?: readonly string[];
   /** The kind of value. */
   kind: FlagKind;
   /** The placeholder in the help (`PORT`, `FILE`). Default: `N` for numbers, `VALUE` for strings. */
@@ -36,20 +41,38 @@ export interface FlagRow {
   pattern?: string;
 }
 
-/** The `parseArgs` options of some rows. */
+/** The `parseArgs` options of some rows (aliases included). */
 export function flagSpecs(rows: readonly FlagRow[]): FlagSpecs {
   const specs: FlagSpecs = {};
   for (const row of rows) {
-    specs[row.flag] = row.short === undefined
-      ? { type: row.kind === 'boolean' ? 'boolean' : 'string' }
-      : { type: row.kind === 'boolean' ? 'boolean' : 'string', short: row.short };
+    const type = row.kind === 'boolean' ? 'boolean' : 'string';
+    specs[row.flag] = row.short === undefined ? { type } : { type, short: row.short };
+    for (const alias of row.aliases ?? []) specs[alias] = { type };
   }
   return specs;
 }
 
-/** The left column of a row's help line: `-p, --port PORT` or `    --lenient`. */
+/**
+ * Moves the values given under an alias to the row's own name (in place). A flag given under two of its names is
+ * refused (`ISO8583_ERR_CLI_OPTION` naming both): one of them would otherwise be silently ignored.
+ */
+export function resolveAliases(rows: readonly FlagRow[], values: FlagValues): void {
+  for (const row of rows) {
+    for (const alias of row.aliases ?? []) {
+      if (values[alias] === undefined) continue;
+      if (values[row.flag] !== undefined) {
+        throw cliError('ISO8583_ERR_CLI_OPTION', `--${row.flag} and --${alias} are the same flag: give one`, `--${alias}`);
+      }
+      values[row.flag] = values[alias];
+      delete values[alias];
+    }
+  }
+}
+
+/** The left column of a row's help line: `-p, --port PORT` or `    --lenient` (aliases after the name). */
 function left(row: FlagRow): string {
-  const name = `${row.short === undefined ? '    ' : `-${row.short}, `}--${row.flag}`;
+  const names = [row.flag, ...(row.aliases ?? [])].map((n) => `--${n}`).join(', ');
+  const name = `${row.short === undefined ? '    ' : `-${row.short}, `}${names}`;
   if (row.kind === 'boolean') return name;
   const arg = row.arg ?? (row.kind === 'choice' ? (row.choices ?? []).join('|') : row.kind === 'string' ? 'VALUE' : 'N');
   return `${name} ${arg}`;
@@ -89,6 +112,7 @@ function wrap(text: string, width: number): string[] {
 
 /** The values of `rows` read from a parsed command line: checked (a coded error naming the flag) and defaulted. */
 export function readFlagTable(rows: readonly FlagRow[], values: FlagValues): Record<string, string | number | boolean | undefined> {
+  resolveAliases(rows, values);
   const out: Record<string, string | number | boolean | undefined> = {};
   for (const row of rows) {
     const limits = { min: row.min ?? 0, max: row.max ?? Number.MAX_SAFE_INTEGER };

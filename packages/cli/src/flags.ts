@@ -21,7 +21,7 @@ export const FRAME_CHOICES: readonly LengthHeader[] = ['none', 'binary2', 'binar
 export const DIALECT_ROWS: readonly FlagRow[] = [
   {
     flag: 'dialect', short: 'd', kind: 'string', arg: 'NAME|FILE', default: DEFAULT_DIALECT,
-    help: 'a built-in dialect (iso87ascii, iso87binary), a JSON dialect file (.json) or a jPOS GenericPackager file (.xml)',
+    help: 'a built-in dialect (iso87ascii, iso87binary, smartvista), a JSON dialect file (.json) or a jPOS GenericPackager file (.xml)',
   },
   { flag: 'lenient', kind: 'boolean', help: 'accept characters that a field type does not allow (as some hosts send)' },
 ];

@@ -7,6 +7,9 @@
 /** Figures that are a current level, not a count since start: shown as they are, never subtracted. */
 const GAUGES = new Set(['connected', 'free', 'pending', 'inFlight', 'reversalsPending', 'connections', 'active', 'size']);
 
+/** Breakdowns whose name does not start with `by`: SocketQueue's, emptied by a reset as SocketQueue empties them. */
+const BREAKDOWNS = new Set(['faultStat', 'packetCount']);
+
 type Tree = { [key: string]: unknown };
 
 function isTree(v: unknown): v is Tree {
@@ -15,7 +18,8 @@ function isTree(v: unknown): v is Tree {
 
 /**
  * `current - baseline` for every numeric counter (recursively); gauges and non-numbers are kept as they are. Inside a
- * breakdown (`byMti`, `byResponseCode`) an entry back at zero since the reset is left out.
+ * breakdown (`byMti`, `byResponseCode`, `faultStat`, `packetCount`) an entry back at zero since the reset is left out,
+ * except a `total`.
  */
 export function since(current: unknown, baseline: unknown, breakdown = false): unknown {
   if (typeof current === 'number') return typeof baseline === 'number' ? current - baseline : current;
@@ -27,8 +31,8 @@ export function since(current: unknown, baseline: unknown, breakdown = false): u
       out[key] = value;
       continue;
     }
-    const v = since(value, base[key], key.startsWith('by'));
-    if (breakdown && v === 0) continue;
+    const v = since(value, base[key], key.startsWith('by') || BREAKDOWNS.has(key));
+    if (breakdown && v === 0 && key !== 'total') continue;
     out[key] = v;
   }
   return out;

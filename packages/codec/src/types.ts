@@ -199,6 +199,11 @@ export interface Dialect {
    * make (0800 or 1804), and where a reversal carries the original data elements (field 90 or 56). Default `1987`.
    */
   version?: DialectVersion;
+  /**
+   * The response codes (field 39) that mean "approved", in the width the dialect gives field 39 (`isApproved` in
+   * `approval.ts` is the one reader). Default `["00"]`; the built-in `smartvista` has `["000"]`.
+   */
+  approvalCodes?: string[];
   /** Data elements 2-128 (2-192 with a tertiary bitmap), keyed by field number as a string. */
   fields: Record<string, FieldSpec>;
 }

@@ -54,8 +54,8 @@ function compare(packager: string, dialect: string, differences: Record<number, 
   }
 }
 
-test('builtin – iso87ascii, iso87binary, iso93ascii and iso93binary are built in, each with fields 2-128', () => {
-  for (const name of ['iso87ascii', 'iso87binary', 'iso93ascii', 'iso93binary']) assert.ok(BUILTIN_DIALECTS.includes(name), name);
+test('builtin – iso87ascii, iso87binary, iso93ascii, iso93binary and smartvista are built in, each with fields 2-128', () => {
+  for (const name of ['iso87ascii', 'iso87binary', 'iso93ascii', 'iso93binary', 'smartvista']) assert.ok(BUILTIN_DIALECTS.includes(name), name);
   for (const name of BUILTIN_DIALECTS) {
     const d = getDialect(name);
     assert.deepEqual(Object.keys(d.fields).map(Number), Array.from({ length: 127 }, (_, i) => i + 2));

@@ -1,37 +1,16 @@
 /**
- * Conformance with SocketQueue's SmartVista sample payloads: a JSON dialect that extends iso87ascii (binary bitmap,
- * F12 n12, F24 n3, F39 n3, F55 with a 2-byte BCD length and raw bytes) decodes them to the documented fields and
+ * Conformance with SocketQueue's SmartVista sample payloads: the built-in `smartvista` dialect (binary bitmap, F12
+ * n12, F24 n3, F39 n3, F55 with a 2-byte BCD length and raw bytes) decodes them to the documented fields and
  * packs them again byte for byte; the framed copies (4 ASCII digits of length) go through the FrameDecoder.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readVector } from '@iso8583/test-support';
-import { createCodec, dialectFromJson, encodeFrame, FrameDecoder } from '../src/index.js';
+import { approvalCode, createCodec, dialectFromJson, encodeFrame, FrameDecoder, getDialect, isApproved } from '../src/index.js';
 import type { Codec } from '../src/index.js';
 
-/** The SmartVista flavour of SocketQueue, as a JSON dialect document. */
-const SMARTVISTA = {
-  name: 'smartvista',
-  description: 'SmartVista/OpenWay host flavour (SocketQueue samples): ASCII, binary bitmap',
-  extends: 'iso87ascii',
-  bitmap: { encoding: 'binary' },
-  fields: {
-    '12': { name: 'TIME, LOCAL TRANSACTION (YYMMDDhhmmss)', type: 'n', length: 12, encoding: 'ascii' },
-    '24': { name: 'FUNCTION CODE', type: 'n', length: 3, encoding: 'ascii' },
-    '39': { name: 'RESPONSE CODE', type: 'n', length: 3, encoding: 'ascii' },
-    '55': {
-      name: 'ICC DATA',
-      type: 'b',
-      length: 999,
-      encoding: 'binary',
-      prefix: { encoding: 'bcd', digits: 4 },
-      sensitive: 'emv',
-    },
-  },
-};
-
 function smartvista(): Codec {
-  return createCodec(dialectFromJson(SMARTVISTA));
+  return createCodec('smartvista');
 }
 
 const ECHO = {
@@ -106,3 +85,45 @@ for (const name of ['sv_800_echo', 'sv_200_purchase']) {
     assert.deepEqual(encodeFrame(plain, { lengthHeader: 'ascii4' }), framed);
   });
 }
+
+test('approval – smartvista and the 1993 dialects approve with 000 (field 39 n3), the 1987 dialects with 00', () => {
+  const sv = getDialect('smartvista');
+  assert.deepEqual(sv.approvalCodes, ['000']);
+  assert.equal(approvalCode(sv), '000');
+  assert.equal(isApproved(sv, '000'), true);
+  assert.equal(isApproved(sv, '00'), false);
+  assert.equal(isApproved(sv, 0), false);
+  for (const name of ['iso87ascii', 'iso87binary']) {
+    const d = getDialect(name);
+    assert.equal(isApproved(d, '00'), true);
+    assert.equal(isApproved(d, '000'), false);
+    assert.equal(isApproved(d, undefined), false);
+  }
+  // ISO 8583:1993: field 39 is the action code, 000 approved.
+  for (const name of ['iso93ascii', 'iso93binary']) assert.equal(isApproved(getDialect(name), '000'), true, name);
+});
+
+test('smartvista – 41 n8 and 42 n15 are zero-padded numbers, 52 is 8 raw bytes behind a 1-byte BCD length', () => {
+  const codec = smartvista();
+  const image = codec.pack({ '0': '0200', '3': '000000', '41': '992468', '42': '124642124643', '52': '0123456789ABCDEF' });
+  const decoded = codec.unpack(image);
+  assert.equal(decoded['41'], '00992468');
+  assert.equal(decoded['42'], '000124642124643');
+  assert.equal(decoded['52'], '0123456789ABCDEF');
+  assert.ok(image.includes(Buffer.from('080123456789abcdef', 'hex')));
+});
+
+test('dialect files – approvalCodes is inherited, overridable and as wide as field 39', () => {
+  const inherited = dialectFromJson({ name: 'sv2', extends: 'smartvista', fields: {} });
+  assert.deepEqual(inherited.approvalCodes, ['000']);
+  const own = dialectFromJson({ name: 'sv3', extends: 'smartvista', approvalCodes: ['000', '001'], fields: {} });
+  assert.equal(isApproved(own, '001'), true);
+  assert.throws(
+    () => dialectFromJson({ name: 'bad', extends: 'smartvista', approvalCodes: ['00'], fields: {} }),
+    (err: Error & { code?: string }) => err.code === 'ISO8583_ERR_DIALECT_INVALID' && /approvalCodes\.0/.test(err.message),
+  );
+  assert.throws(
+    () => dialectFromJson({ name: 'bad', extends: 'iso87ascii', approvalCodes: [], fields: {} }),
+    (err: Error & { code?: string }) => err.code === 'ISO8583_ERR_DIALECT_INVALID',
+  );
+});

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCodec, isIso8583Error } from '../src/index.js';
+import { createCodec, fromJson, fromObject, isIso8583Error } from '../src/index.js';
 import type { FieldProblem, MessageInput } from '../src/index.js';
 
 const PAN = '4111111111111111';
@@ -15,7 +15,7 @@ const BAD: MessageInput = {
   '3': '1234567',
   '4': 'ten',
   '35': { nested: PAN },
-  '41': 12,
+  '41': -12,
   '52': PAN + 'Z',
   '64': 'ABCD',
   '129': 'x',
@@ -66,6 +66,25 @@ for (const dialect of ['iso87ascii', 'iso87binary']) {
     assert.deepEqual(sorted(codec.validate(BAD)), sorted(caught.problems ?? []));
   });
 }
+
+test('validation – a JSON number is accepted for any field: its decimal text, padded as the field\'s type pads', () => {
+  const codec = createCodec('iso87ascii');
+  const decoded = codec.unpack(codec.pack({ '0': 800, '11': 42, '41': 992468, '42': 124642124643 }));
+  assert.equal(decoded['0'], '0800');
+  assert.equal(decoded['11'], '000042');
+  assert.equal(decoded['41'], '992468  ');
+  assert.equal(decoded['42'], '124642124643   ');
+});
+
+test('validation – the JSON view reads a 3-digit MTI as 0800; anything else stays an MTI problem', () => {
+  assert.equal(fromObject({ '0': '800', '3': 0 })['0'], '0800');
+  assert.equal(fromObject({ '0': 200 })['0'], '0200');
+  assert.equal(fromJson('{"0":"0810","1":"ignored"}')['1'], undefined);
+  const codec = createCodec('iso87ascii');
+  for (const mti of ['80', '08000', 'x800']) {
+    assert.deepEqual(codec.validate(fromObject({ '0': mti })).map((p) => p.code), ['ISO8583_ERR_MTI'], mti);
+  }
+});
 
 test('validation – a valid message has no problems, and pack agrees', () => {
   const codec = createCodec('iso87ascii');

@@ -3,10 +3,13 @@
  * a reconnection) is counted once here, and feeds both the `stats()` snapshot and the prom-client metrics, so the two
  * can never disagree.
  */
-import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { isApproved } from '@iso8583/codec';
+import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Registry } from 'prom-client';
 import { ConnectorMetrics } from './metrics.js';
 import type { MetricsSource } from './metrics.js';
+import { SocketQueueFigures } from './socketqueue-figures.js';
+import type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 
 /**
  * SocketQueue's amount totals: sums of the request's field 4 (minor units), counted when the response arrives (a
@@ -15,7 +18,7 @@ import type { MetricsSource } from './metrics.js';
 export interface ConnectorAmounts {
   /** Financial requests (0100, 0200) that got a response, whatever the response code. */
   processed: number;
-  /** Of those, the approved ones (field 39 = `00`), refunds included. */
+  /** Of those, the approved ones (field 39 one of the dialect's `approvalCodes`, default `00`), refunds included. */
   secured: number;
   /** Of the approved ones, those whose processing code (field 3) starts with `20` (refunds). */
   refund: number;
@@ -41,6 +44,8 @@ export interface ConnectorCounts {
   byMti: Record<string, number>;
   /** Responses by response code (field 39; `none` when absent). */
   byResponseCode: Record<string, number>;
+  /** SocketQueue's stat-server figures, by SocketQueue's definitions (see `socketqueue-figures.ts`). */
+  socketQueue: SocketQueueFiguresSnapshot;
 }
 
 /** A snapshot of the connector's state and counters. */
@@ -102,10 +107,13 @@ export class Accounting {
   private readonly amounts: ConnectorAmounts = { processed: 0, secured: 0, refund: 0, reversal: 0 };
   private readonly byMti: Record<string, number> = {};
   private readonly byResponseCode: Record<string, number> = {};
+  private readonly socketQueue: SocketQueueFigures;
 
-  constructor(connector: string, source: MetricsSource, registry?: Registry) {
+  /** `dialect`: the connector's, whose `approvalCodes` say which response codes are approvals. */
+  constructor(connector: string, source: MetricsSource, registry?: Registry, private readonly dialect: Pick<Dialect, 'approvalCodes'> = {}) {
     this.metrics = new ConnectorMetrics(connector, source, registry);
     this.registry = this.metrics.registry;
+    this.socketQueue = new SocketQueueFigures(dialect);
   }
 
   /** A request was accepted (`mti` from {@link mtiOf}). */
@@ -114,12 +122,18 @@ export class Accounting {
     this.byMti[mti] = (this.byMti[mti] ?? 0) + 1;
   }
 
+  /** A request (or a reversal attempt) was packed to go to the host: a packet in SocketQueue's figures. */
+  packed(mti: string, message: MessageInput): void {
+    this.socketQueue.request(mti, message);
+  }
+
   /** A request got its response after `latency` ms: counts, metrics, amounts. */
   answered(mti: string, request: MessageInput, response: IsoMessage, latency: number): void {
     this.counts.responses += 1;
     const rc = responseCodeOf(response);
     this.byResponseCode[rc] = (this.byResponseCode[rc] ?? 0) + 1;
     this.metrics.answered(mti, rc, latency / 1000);
+    this.socketQueue.response(request, response);
     const kind = amountKindOf(mti);
     if (kind === undefined) return;
     const amount = amountOf(request['4']);
@@ -129,7 +143,7 @@ export class Accounting {
       return;
     }
     this.addAmount('processed', amount);
-    if (rc === '00') {
+    if (isApproved(this.dialect, response['39'])) {
       this.addAmount('secured', amount);
       if (String(request['3'] ?? '').startsWith('20')) this.addAmount('refund', amount);
     }
@@ -155,6 +169,7 @@ export class Accounting {
       amounts: { ...this.amounts },
       byMti: { ...this.byMti },
       byResponseCode: { ...this.byResponseCode },
+      socketQueue: this.socketQueue.snapshot(),
     };
   }
 

@@ -125,15 +125,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       connectFailed: (err) => this.emitError(err),
     });
     this.pool = o.mode === 'multiplex' ? new MultiplexPool(o.pool, this.factory) : new ExclusivePool(o.pool, this.factory);
-    this.accounting = new Accounting(
-      o.name,
-      {
-        inFlight: () => this.factory.inFlight,
-        poolSize: () => this.factory.open.size,
-        reversalsPending: () => this.reversals?.pending ?? 0,
-      },
-      o.registry,
-    );
+    // The dialect's approvalCodes say which answers are approved (secured amounts, SocketQueue's figures).
+    const source = { inFlight: () => this.factory.inFlight, poolSize: () => this.factory.open.size, reversalsPending: () => this.reversals?.pending ?? 0 };
+    this.accounting = new Accounting(o.name, source, o.registry, this.codec.dialect);
     this.registry = this.accounting.registry;
     if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout);
     if (o.reversal.enabled && (o.reversal.journal !== undefined || o.reversal.journalDir !== undefined)) {
@@ -302,6 +296,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const body = this.codec.pack(message, dialectHeader === undefined ? undefined : { header: dialectHeader });
     const frameHeader = this.frameHeader === undefined ? undefined : (header ?? this.frameHeader);
     const frame = encodeFrame(body, this.framing, frameHeader);
+    this.accounting.packed(mti, message);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;
     if (journal && this.reversals !== undefined && isReversible(mti)) entry = await this.reversals.arm(message);

@@ -6,8 +6,8 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CODEC_ERROR_HTTP_STATUS, Iso8583Error } from '@iso8583/codec';
-import type { CodecErrorCode, IsoMessage, MessageInput } from '@iso8583/codec';
+import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, toSocketQueueObject } from '@iso8583/codec';
+import type { CodecErrorCode, IsoMessage } from '@iso8583/codec';
 import { createConnector } from './connector.js';
 import type { Connector } from './connector.js';
 import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
@@ -25,6 +25,12 @@ declare module 'fastify' {
 export interface Iso8583RoutesOptions {
   /** The path prefix of the routes (`''` serves `POST /` and `POST /raw`). Default `''`. */
   prefix?: string;
+  /**
+   * How `POST /` shows a JSON answer's `result`: `'plain'` the message object (strings), `'socketqueue'` as
+   * SocketQueue's HTTP service does (numeric fields as numbers, the bitmap as `"1"`; `toSocketQueueObject`).
+   * Default `'plain'`.
+   */
+  answers?: 'plain' | 'socketqueue';
 }
 
 /** Options of the plugin: the connector's options, plus `routes`. */
@@ -73,7 +79,7 @@ function isXml(request: FastifyRequest): boolean {
   return /xml/i.test(String(request.headers['content-type'] ?? ''));
 }
 
-function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string): void {
+function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string, answers: 'plain' | 'socketqueue'): void {
   void app.register(
     async (child) => {
       for (const type of ['application/xml', 'text/xml', 'application/soap+xml']) {
@@ -92,8 +98,9 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string)
           if (body === null || typeof body !== 'object' || Array.isArray(body)) {
             throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be a message object keyed by field number');
           }
-          const result = await connector.request(body as MessageInput, { timeout: timeoutOf(request) });
-          return reply.send({ result, errors: [] });
+          // fromObject: every bad key and value named at once; a 3-digit MTI ("800", as SocketQueue clients send it) is 0800.
+          const result = await connector.request(fromObject(body), { timeout: timeoutOf(request) });
+          return reply.send({ result: answers === 'socketqueue' ? toSocketQueueObject(result, connector.codec.dialect) : result, errors: [] });
         } catch (err) {
           reply.code(httpStatusOf(err));
           if (xml) {
@@ -145,7 +152,7 @@ async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptio
   app.addHook('onClose', async () => {
     await connector.close();
   });
-  if (routes !== false) mountRoutes(app, connector, routes.prefix ?? '');
+  if (routes !== false) mountRoutes(app, connector, routes.prefix ?? '', routes.answers ?? 'plain');
 }
 
 /** The Fastify plugin (wrapped with fastify-plugin, so `app.iso8583` is visible to the whole app). */

@@ -5,6 +5,7 @@
  */
 export { Connector, createConnector } from './connector.js';
 export type { ConnectorAmounts, ConnectorStats, SendOptions } from './connector.js';
+export type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 export type { ConnectorEvents } from './events.js';
 export { validateConnectorOptions } from './options.js';
 export { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from './timeouts.js';

@@ -62,7 +62,7 @@ export class ConnectorMetrics {
     });
     this.amounts = new Counter({
       name: 'iso8583_connector_amount_total',
-      help: 'Sums of request field 4 (minor units): processed (answered 0100/0200), secured (of those, approved: 39 = 00), refund (approved with processing code 20xxxx), reversal (answered 0400/0401/0420/0421).',
+      help: 'Sums of request field 4 (minor units): processed (answered 0100/0200), secured (of those, approved: 39 one of the dialect approvalCodes, 00 by default), refund (approved with processing code 20xxxx), reversal (answered 0400/0401/0420/0421).',
       labelNames: ['connector', 'kind'],
       registers,
     });

@@ -2,12 +2,13 @@
  * Network management (the x8xx class): sign-on when a connection opens, sign-off before it closes, the echo test on a
  * connection idle for `echoInterval`, and the automatic answer to a network management request the host initiates.
  * The edition of the dialect (`Dialect.version`) says how: ISO 8583:1987 sends 0800 with field 70 (network
- * management information code 001 sign-on, 002 sign-off, 301 echo) and expects 0810 with response code 00;
+ * management information code 001 sign-on, 002 sign-off, 301 echo) and expects 0810 with one of the dialect's
+ * approval codes (`approvalCodes`: 00, or 000 for a SmartVista host);
  * ISO 8583:1993 sends 1804 with field 24 (function code 801 sign-on, 802 sign-off, 831 echo) and expects 1814 with
  * action code 800 (accepted; 000 is taken too). Every request the connector sends carries its own STAN (field 11)
  * and transmission time (field 7).
  */
-import { dialectVersion, encodeFrame, networkManagementMti, replyHeader, responseMti } from '@iso8583/codec';
+import { approvalCodesOf, dialectVersion, encodeFrame, networkManagementMti, replyHeader, responseMti } from '@iso8583/codec';
 import type { Codec, DialectVersion, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { transmissionTime } from './auto-fill.js';
 import type { StanCounter } from './auto-fill.js';
@@ -29,6 +30,8 @@ const EDITIONS: Readonly<Record<DialectVersion, { field: string; codes: Record<N
 export class NetworkManagement {
   private readonly echoing = new Set<Channel>();
   private readonly edition: (typeof EDITIONS)[DialectVersion];
+  /** The answers that accept a network management request: 1987, the dialect's approval codes; 1993, 800 or 000. */
+  private readonly accepted: readonly string[];
   private readonly mti: string;
 
   constructor(
@@ -43,6 +46,7 @@ export class NetworkManagement {
   ) {
     const version = dialectVersion(codec.dialect);
     this.edition = EDITIONS[version];
+    this.accepted = version === '1987' ? approvalCodesOf(codec.dialect) : this.edition.accepted;
     this.mti = networkManagementMti(version);
   }
 
@@ -50,7 +54,7 @@ export class NetworkManagement {
   async signOn(channel: Channel): Promise<void> {
     if (!this.options.signOn) return;
     const response = await this.request(channel, 'sign-on');
-    if (!this.edition.accepted.includes(String(response['39']))) {
+    if (!this.accepted.includes(String(response['39']))) {
       throw connectorError('ISO8583_ERR_CONNECTOR_SIGN_ON', 'the host refused the sign-on', { mti: responseMti(this.mti) });
     }
   }
@@ -88,11 +92,11 @@ export class NetworkManagement {
 
   /**
    * A host-initiated network management request (sign-on, echo, key exchange: 0800 or 1804) is answered with its
-   * response MTI (0810, 1814), its fields echoed, response code 00 (1993: action code 800, accepted).
+   * response MTI (0810, 1814), its fields echoed, the dialect's approval code (`00`; `000` under `smartvista`; 1993: action code 800, accepted).
    */
   answer(channel: Channel, message: IsoMessage, header: Buffer): void {
     const answerMti = responseMti(String(message['0'])) ?? responseMti(this.mti)!;
-    const reply: IsoMessage = { ...message, '0': answerMti, '39': this.edition.accepted[0]! };
+    const reply: IsoMessage = { ...message, '0': answerMti, '39': this.accepted[0]! };
     try {
       // The one rule for a reply's header (a 5-byte TPDU swapped, any other echoed), frame header or dialect header.
       const back = replyHeader(header);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { getDialect } from '@iso8583/codec';
 import { createHostSimulator } from '../src/index.js';
 import type { HostSimulator, InboundMessage, SequenceContext } from '../src/index.js';
 
@@ -31,7 +32,17 @@ test('host simulator – 0800 sign-on, echo test and sign-off are answered 0810 
     assert.deepEqual(reply, { 0: '0810', 7: '1121103000', 11: '000001', 70: code, 39: '00' });
   }
   assert.equal((await ask(host, { 0: '0800', 11: '000002', 70: '999' }))?.['39'], '12');
-  assert.equal((await ask(host, { 0: '0800', 11: '000003' }))?.['39'], '30');
+  // SmartVista's echo carries no field 70: an echo test, approved.
+  assert.equal((await ask(host, { 0: '0800', 11: '000003' }))?.['39'], '00');
+});
+
+test('host simulator – answers in the width of its dialect\'s field 39: smartvista approves 000, declines 051', async () => {
+  const host = createHostSimulator({ cards: { [VISA]: { balance: 1000 } }, now: () => NOW, dialect: getDialect('smartvista') });
+  assert.equal((await ask(host, { 0: '0800', 11: '000004', 24: '000', 41: '00123456' }))?.['39'], '000');
+  assert.equal((await ask(host, sale('000011', 500)))?.['39'], '000');
+  assert.equal((await ask(host, sale('000012', 5000)))?.['39'], '051');
+  const plain = createHostSimulator({ cards: { [VISA]: { balance: 1000 } }, now: () => NOW, dialect: getDialect('iso87ascii') });
+  assert.equal((await ask(plain, sale('000013', 5000)))?.['39'], '51');
 });
 
 test('host simulator – an approved 0200 debits the balance and carries 37, 38 and 39', async () => {

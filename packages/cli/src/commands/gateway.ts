@@ -10,11 +10,12 @@ import type { Gateway } from '../gateway/gateway.js';
 import { createLogger } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 
-/** The ready line of a gateway: `gateway listening pos=HOST:PORT http=HOST:PORT [metrics=HOST:PORT]`. */
+/** The ready line of a gateway: `gateway listening pos=HOST:PORT http=HOST:PORT [metrics=HOST:PORT] [stats=HOST:PORT]`. */
 export function readyLine(gateway: Gateway): string {
   const a = gateway.addresses;
   let line = `gateway listening pos=${hostPort(a.pos)} http=${a.http ? hostPort(a.http) : 'off'}`;
   if (a.metrics) line += ` metrics=${hostPort(a.metrics)}`;
+  if (a.stats) line += ` stats=${hostPort(a.stats)}`;
   return line;
 }
 

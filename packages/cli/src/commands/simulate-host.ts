@@ -28,6 +28,7 @@ const ROWS: readonly FlagRow[] = [
     flag: 'balance', kind: 'integer', arg: 'MINOR', min: 0, defaultText: '1000000 (10,000.00)',
     help: 'the opening balance of each card, in minor units (a long load run needs a large one to stay clear of 51, insufficient funds)',
   },
+  { flag: 'any-card', kind: 'boolean', default: false, help: 'no Luhn or expiry check: any card number is approved (as SocketQueue\'s test host)' },
   { flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LOG_LEVELS, default: 'warn', help: `pino log level on stderr (${LOG_LEVELS.join(', ')})` },
 ];
 
@@ -106,7 +107,13 @@ export async function simulateHostCommand(
     lengthIncludesHeader: frame.lengthIncludesHeader,
     headerBytes: frame.headerBytes,
     lenient,
-    sequence: createHostSimulator(balance === undefined ? { delay } : { delay, defaultBalance: balance }),
+    // Answers in the width of the dialect's field 39 (smartvista approves with 000).
+    sequence: createHostSimulator({
+      delay,
+      dialect,
+      checkCards: own['any-card'] !== true,
+      ...(balance === undefined ? {} : { defaultBalance: balance }),
+    }),
     firstMessageTimeout: own['first-message-timeout'] as number,
     logger,
   };

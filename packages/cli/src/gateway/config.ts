@@ -3,7 +3,7 @@ import { compileSchemaCheck } from '@iso8583/codec';
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';
 import type { LengthHeader } from '@iso8583/codec';
 import { FRAME_CHOICES } from '../flags.js';
-import { flagHelp, flagSchema, flagSpecs } from '../flag-table.js';
+import { flagHelp, flagSchema, flagSpecs, resolveAliases } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
 import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
@@ -17,8 +17,12 @@ export type FrameName = LengthHeader;
  * flags say the same things. Flags win over the file.
  */
 export interface GatewayConfig {
-  /** The bank or switch, `HOST:PORT`. Required. */
+  /** The bank or switch, `HOST:PORT`. Required (or `upstreamHost` and `upstreamPort`). */
   upstream: string;
+  /** The bank's host, with `upstreamPort` (SocketQueue's `--upstreamHost`): the same as `upstream`. */
+  upstreamHost?: string;
+  /** The bank's port, with `upstreamHost` (SocketQueue's `--upstreamPort`). */
+  upstreamPort?: number;
   /** The port for binary POS clients. Default 8583; 0 picks a free port. */
   listen: number;
   /**
@@ -35,6 +39,16 @@ export interface GatewayConfig {
   metrics?: number;
   /** The address the metrics listener binds to. Default `127.0.0.1` (whatever `bind` is). */
   metricsHost: string;
+  /**
+   * A raw TCP port that writes the `GET /stats` JSON to whoever connects, then closes (SocketQueue's
+   * `--statServerPort`), bound to `metricsHost`. Default: none.
+   */
+  statsPort?: number;
+  /**
+   * Answer `POST /` JSON as SocketQueue does: numeric fields as numbers, the bitmap as `"1"` (for clients that test
+   * `result["39"] === 0`). Default `false`.
+   */
+  socketqueueAnswers: boolean;
   /** The address the listeners bind to. Default `127.0.0.1`. */
   bind: string;
   /** The dialect (built-in name or .json/.xml file) on the upstream side. Default `iso87ascii`. */
@@ -108,11 +122,15 @@ const HOST_PORT = '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$';
 /** Every gateway flag: type, limits, default and help in one row; the config file schema, the defaults and the help are made from it. */
 export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'upstream', flag: 'upstream', kind: 'string', arg: 'HOST:PORT', pattern: HOST_PORT, help: 'the bank or switch, HOST:PORT (required)' },
-  { key: 'listen', flag: 'listen', ...PORT, default: 8583, help: 'port for binary POS clients; 0 = any' },
-  { key: 'http', flag: 'http', ...PORT, default: 8080, help: 'HTTP port: POST /, POST /raw (and GET /stats, GET /metrics without --metrics)' },
+  { key: 'upstreamHost', flag: 'upstream-host', aliases: ['upstreamHost'], kind: 'string', arg: 'HOST', help: 'the bank\'s host, with --upstream-port: the same as --upstream' },
+  { key: 'upstreamPort', flag: 'upstream-port', aliases: ['upstreamPort'], ...PORT, help: 'the bank\'s port, with --upstream-host' },
+  { key: 'listen', flag: 'listen', aliases: ['listenPort'], ...PORT, default: 8583, help: 'port for binary POS clients; 0 = any' },
+  { key: 'http', flag: 'http', aliases: ['listenHttpPort'], ...PORT, default: 8080, help: 'HTTP port: POST /, POST /raw (and GET /stats, GET /metrics without --metrics)' },
   { key: 'httpEnabled', flag: 'http-enabled', kind: 'boolean', default: true, help: 'serve HTTP (--no-http turns it off)' },
   { key: 'metrics', flag: 'metrics', ...PORT, defaultText: 'on --http', help: 'separate port for GET /metrics and GET /stats, no longer on --http' },
-  { key: 'metricsHost', flag: 'metrics-host', kind: 'string', arg: 'ADDRESS', default: '127.0.0.1', help: 'address the --metrics listener binds to' },
+  { key: 'metricsHost', flag: 'metrics-host', kind: 'string', arg: 'ADDRESS', default: '127.0.0.1', help: 'address the --metrics and --stats-port listeners bind to' },
+  { key: 'statsPort', flag: 'stats-port', aliases: ['statServerPort'], ...PORT, help: 'raw TCP port that writes the /stats JSON on connect' },
+  { key: 'socketqueueAnswers', flag: 'socketqueue-answers', kind: 'boolean', default: false, help: 'answer POST / JSON as SocketQueue does: numeric fields as numbers, the bitmap as "1"' },
   { key: 'bind', flag: 'bind', kind: 'string', arg: 'ADDRESS', default: '127.0.0.1', help: 'address the listeners bind to' },
   { key: 'dialect', flag: 'dialect', kind: 'string', arg: 'NAME|FILE', default: 'iso87ascii', help: 'dialect: built-in name or .json/.xml file' },
   { key: 'clientDialect', flag: 'client-dialect', kind: 'string', arg: 'NAME|FILE', defaultText: '--dialect', help: 'dialect of POS clients' },
@@ -140,12 +158,12 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'maxConnections', flag: 'max-connections', kind: 'integer', arg: 'N', default: 1000, help: 'most POS connections at once' },
   { key: 'idleTimeout', flag: 'idle-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 300_000, help: 'ms before an idle POS connection is closed, 0 = never' },
   { key: 'shutdownDeadline', flag: 'shutdown-deadline', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'ms SIGTERM waits for in-flight work and reversals' },
-  { key: 'logFile', flag: 'log-file', kind: 'string', arg: 'FILE', defaultText: 'standard error', help: 'log file, reopened on SIGHUP' },
+  { key: 'logFile', flag: 'log-file', aliases: ['logFile'], kind: 'string', arg: 'FILE', defaultText: 'standard error', help: 'log file, reopened on SIGHUP' },
   { key: 'logLevel', flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LEVELS, default: 'info', help: LEVELS.join('|') },
 ];
 
 /** The keys of {@link GatewayConfig} that have a default. */
-type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
+type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueueAnswers' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
   | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'noReversal' | 'requestTimeout'
   | 'echoInterval' | 'signOn' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel';
 
@@ -187,6 +205,7 @@ export function readConfigFile(path: string): Partial<GatewayConfig> {
   } catch (err) {
     throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} cannot be read as JSON`, { field: 'config', cause: err });
   }
+  data = renameAliasKeys(data, path);
   const problems = checkFile(data);
   if (problems.length > 0) {
     throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} is invalid`, { field: 'config', problems });
@@ -194,6 +213,23 @@ export function readConfigFile(path: string): Partial<GatewayConfig> {
   const out = { ...(data as Record<string, unknown>) };
   delete out.$schema;
   return out as Partial<GatewayConfig>;
+}
+
+/** Config file keys of SocketQueue (`listenPort`, `statServerPort`, ...) -> ours: the flag aliases, as keys. */
+const KEY_BY_ALIAS = new Map(GATEWAY_FLAGS.flatMap((f) => (f.aliases ?? []).filter((a) => a !== f.key).map((a) => [a, f.key as string])));
+
+/** A config file's SocketQueue keys renamed to ours; a key given under both names is refused, naming both. */
+function renameAliasKeys(data: unknown, path: string): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    const ours = KEY_BY_ALIAS.get(key) ?? key;
+    if (ours in out || (ours !== key && ours in data)) {
+      throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path}: "${key}" and "${ours}" are the same key: give one`, { field: key });
+    }
+    out[ours] = value;
+  }
+  return out;
 }
 
 /** The result of parsing the gateway's command line. */
@@ -209,10 +245,12 @@ export interface ParsedGatewayArgs {
  * problem (unknown flag, bad value, bad file key) is a coded error naming the flag or key.
  */
 export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayConfig> = {}): ParsedGatewayArgs {
-  const specs: FlagSpecs = { config: { type: 'string' }, 'no-http': { type: 'boolean' }, ...flagSpecs(GATEWAY_FLAGS) };
+  // -c FILE and --c=FILE: SocketQueue's names of --config.
+  const specs: FlagSpecs = { config: { type: 'string', short: 'c' }, c: { type: 'string' }, 'no-http': { type: 'boolean' }, ...flagSpecs(GATEWAY_FLAGS) };
   const parsed = parseCommandArgs(argv, specs, 0);
   const values = parsed.values;
   const help = parsed.help;
+  resolveAliases([{ flag: 'config', aliases: ['c'], kind: 'string', help: '' }, ...GATEWAY_FLAGS], values);
   const fromFile = typeof values.config === 'string' ? readConfigFile(values.config) : {};
   const fromFlags: Record<string, unknown> = {};
   for (const f of GATEWAY_FLAGS) {
@@ -230,6 +268,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     throw cliError('ISO8583_ERR_CLI_OPTION', text, problems[0]?.field);
   }
   const merged = { ...GATEWAY_DEFAULTS, ...extraDefaults, ...fromFile, ...fromFlags } as Partial<GatewayConfig>;
+  joinUpstream(merged);
   if (merged.upstream === undefined && !help) {
     throw cliError('ISO8583_ERR_CLI_USAGE', '--upstream HOST:PORT is required (flag or config file key "upstream")', '--upstream');
   }
@@ -243,6 +282,25 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   }
   if (merged.tlsCa !== undefined || merged.tlsCert !== undefined || merged.tlsServername !== undefined) merged.tls = true;
   return { config: Object.freeze(merged) as GatewayConfig, help };
+}
+
+/**
+ * SocketQueue names the bank in two flags (`--upstreamHost`, `--upstreamPort`); ours is one (`--upstream`). Both
+ * halves make `upstream`; one half alone, or both ways at once, is refused naming the flags.
+ */
+function joinUpstream(merged: Partial<GatewayConfig>): void {
+  const host = merged.upstreamHost;
+  const port = merged.upstreamPort;
+  if (host === undefined && port === undefined) return;
+  if (host === undefined || port === undefined) {
+    throw cliError('ISO8583_ERR_CLI_USAGE', '--upstream-host and --upstream-port go together (or give --upstream HOST:PORT)', host === undefined ? '--upstream-host' : '--upstream-port');
+  }
+  if (merged.upstream !== undefined) {
+    throw cliError('ISO8583_ERR_CLI_OPTION', '--upstream and --upstream-host/--upstream-port say the same thing: give one', '--upstream-host');
+  }
+  merged.upstream = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  delete merged.upstreamHost;
+  delete merged.upstreamPort;
 }
 
 /** Splits `HOST:PORT` (or `[v6]:PORT`). */
@@ -260,9 +318,11 @@ export function gatewayHelp(): string {
     '',
     'POS clients (binary ISO 8583 over TCP) and web clients (JSON/XML over HTTP) share one host-to-host link.',
     'Every flag can also be given in a JSON file (--config FILE.json) under its camelCase name; flags win.',
+    'SocketQueue\'s names are aliases: --upstreamHost/--upstreamPort, --listenPort, --listenHttpPort, --statServerPort,',
+    '--logFile, -c/--c FILE (also as config file keys).',
     '',
     flagHelp([
-      { flag: 'config', kind: 'string', arg: 'FILE.json', help: 'read the flags from a JSON file' },
+      { flag: 'config', short: 'c', aliases: ['c'], kind: 'string', arg: 'FILE.json', help: 'read the flags from a JSON file' },
       { flag: 'no-http', kind: 'boolean', help: 'no HTTP listener' },
       ...GATEWAY_FLAGS,
     ], 34),

@@ -22,6 +22,8 @@ import { readPemFile } from '../flags.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
 import { ResettableStats } from '../stats.js';
 import { failureReply } from './failure.js';
+import { startStatsPort } from './stats-port.js';
+import type { StatsPort } from './stats-port.js';
 
 /** The addresses a running gateway listens on. */
 export interface GatewayAddresses {
@@ -31,6 +33,8 @@ export interface GatewayAddresses {
   http?: AddressInfo;
   /** The separate metrics listener, when `metrics` is set. */
   metrics?: AddressInfo;
+  /** The raw TCP stats port, when `statsPort` is set. */
+  stats?: AddressInfo;
 }
 
 /** A running gateway. */
@@ -56,6 +60,16 @@ export interface Gateway {
    * `close()`.
    */
   abort(): Promise<void>;
+}
+
+/** SocketQueue's figures as its stat server shows them; amounts to the cent (a reset's subtraction leaves no float dust). */
+function socketQueueTop(figures: unknown): Record<string, unknown> {
+  if (figures === null || typeof figures !== 'object') return {};
+  const out: Record<string, unknown> = { ...(figures as Record<string, unknown>) };
+  for (const key of ['securedAmount', 'processedAmount', 'refundAmount', 'reversalAmount']) {
+    if (typeof out[key] === 'number') out[key] = Math.round((out[key] as number) * 100) / 100;
+  }
+  return out;
 }
 
 /** A registry with Node's process metrics (heap, event loop, open file descriptors). */
@@ -157,7 +171,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const monitoring = { registry, stats: () => statsBody() };
   // With a metrics port, /stats and /metrics live there only: the client-facing port does not show them.
   const http = await assembleHttp({
-    connectors: { upstream: { ...upstream, routes: { prefix: '' } } },
+    connectors: { upstream: { ...upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain' } } },
     ...(config.metrics === undefined ? { monitoring } : {}),
   });
   const app = http.app;
@@ -200,6 +214,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   let created: InboundEndpoint | undefined;
   const addresses = {} as GatewayAddresses;
   let metricsApp: FastifyInstance | undefined;
+  let statsPort: StatsPort | undefined;
   try {
     created = createInboundEndpoint(posOptions);
     addresses.pos = await listening('--listen', config.bind, config.listen, () => (created as InboundEndpoint).start());
@@ -211,9 +226,14 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       await listening('--metrics', config.metricsHost, config.metrics, () => server.listen({ host: config.metricsHost, port: config.metrics }));
       addresses.metrics = server.server.address() as AddressInfo;
     }
+    if (config.statsPort !== undefined) {
+      const port = config.statsPort;
+      statsPort = await listening('--stats-port', config.metricsHost, port, () => startStatsPort(config.metricsHost, port, () => statsBody()));
+      addresses.stats = statsPort.address;
+    }
   } catch (err) {
     // A port in use, say: undo what started, so that the process can exit with the error.
-    await Promise.allSettled([created?.close({ deadline: 0 }), metricsApp?.close(), app.close()]);
+    await Promise.allSettled([created?.close({ deadline: 0 }), metricsApp?.close(), statsPort?.close(), app.close()]);
     throw err;
   }
   const endpoint: InboundEndpoint = created;
@@ -221,7 +241,11 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const stats = new ResettableStats(() => ({ upstream: connector.stats(), pos: endpoint.stats() }));
   statsBody = () => {
     const snap = stats.snapshot();
-    return { since: snap.since, uptime: Math.round(process.uptime()), ...(snap.figures as Record<string, unknown>) };
+    // SocketQueue's figures on top, under SocketQueue's names (a check written for its stat server reads them as
+    // they were); ours beside them under our own.
+    const { upstream: up, ...rest } = snap.figures as { upstream: Record<string, unknown> };
+    const { socketQueue, ...ours } = up;
+    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...rest };
   };
 
   let closing: Promise<void> | undefined;
@@ -248,6 +272,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       void endpoint.close({ deadline: 0 }).catch(() => undefined);
       void app.close().catch(() => undefined);
       void metricsApp?.close().catch(() => undefined);
+      void statsPort?.close();
       await connector.destroy().catch(() => undefined);
       markAborted();
     })();
@@ -266,7 +291,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     const posClosed = endpoint.close({ deadline });
     const reversalsDone = (): Promise<void> => waitForReversals([connector], until, () => aborting !== undefined);
     http.holdConnectorsUntil(posClosed.then(reversalsDone, reversalsDone));
-    const orderly = Promise.all([posClosed, app.close(), metricsApp?.close()]).then(() => 'done' as const);
+    const orderly = Promise.all([posClosed, app.close(), metricsApp?.close(), statsPort?.close()]).then(() => 'done' as const);
     const outcome = await Promise.race([orderly, expired, aborted]);
     clearTimeout(expiryTimer);
     if (outcome === 'aborted') return;

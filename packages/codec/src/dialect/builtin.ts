@@ -17,6 +17,10 @@
  * - `iso93binary`: the 1993 table in the layout of jPOS `iso93binary.xml` (ISO93BPackager): as `iso87binary`, except
  *   that every BCD numeric is left-justified (`pad="false"`: an odd number of digits is followed by a 0 nibble) and
  *   track 2 travels as characters behind a BCD length (`IFB_LLCHAR`).
+ * - `smartvista`: the SmartVista host flavour of SocketQueue (its `smartVista` packager): `iso87ascii` with a binary
+ *   bitmap, field 12 n12 (YYMMDDhhmmss), 14 n6, 24 n3 (function code), 39 n3 (approved is `000`), 41 n8, 42 n15 and
+ *   49 n3 (numeric, so zero-padded on the left), 52 and 55 raw bytes behind a BCD length of 1 and 2 bytes, 64 as 8
+ *   characters.
  *
  * Where jPOS's 1987 wire format differs from the standard, the dialects follow jPOS so that jPOS images round trip:
  * field 93 is 6 characters (standard: 5), field 96 is 16 bytes (standard: b 64, 8 bytes), and `iso87binary` field 55
@@ -104,11 +108,38 @@ function build(
   return { name, description, ...head, fields };
 }
 
+/** SmartVista's changes to `iso87ascii`, field by field (SocketQueue `lib/iso8583/lib/packager/smartVista.js`). */
+const SMARTVISTA_FIELDS: Readonly<Record<number, Partial<FieldSpec>>> = {
+  12: { name: 'TIME, LOCAL TRANSACTION (YYMMDDhhmmss)', length: 12 },
+  14: { length: 6 },
+  24: { name: 'FUNCTION CODE' },
+  39: { type: 'n', length: 3 },
+  41: { type: 'n' },
+  42: { type: 'n' },
+  49: { type: 'n' },
+  52: { encoding: 'binary', length: 8, prefix: { encoding: 'bcd', digits: 2 } },
+  55: { type: 'b', encoding: 'binary', length: 255, prefix: { encoding: 'bcd', digits: 4 } },
+  64: { type: 'ans', encoding: 'ascii' },
+};
+
+function smartvista(): Dialect {
+  const dialect = build(
+    'smartvista',
+    'SmartVista host flavour of SocketQueue: ASCII MTI and fields, binary bitmap, n3 response code (approved: 000)',
+    { mti: { encoding: 'ascii' }, bitmap: { encoding: 'binary' } },
+    asciiLayout,
+  );
+  for (const [id, change] of Object.entries(SMARTVISTA_FIELDS)) dialect.fields[id] = { ...dialect.fields[id]!, ...change };
+  dialect.approvalCodes = ['000'];
+  return dialect;
+}
+
 /** A 1993 dialect: the 1993 table as it is (jPOS's 1993 layouts keep the standard's lengths). */
 function build93(name: string, description: string, head: Pick<Dialect, 'mti' | 'bitmap'>, layout: (element: DataElement) => FieldSpec): Dialect {
   const fields: Record<string, FieldSpec> = {};
   for (const element of ISO8583_1993) fields[String(element[0])] = layout(element);
-  return { name, description, version: '1993', ...head, fields };
+  // Field 39 is the action code (n 3): 000 is approved.
+  return { name, description, version: '1993', ...head, fields, approvalCodes: ['000'] };
 }
 
 const DIALECTS: Readonly<Record<string, () => Dialect>> = {
@@ -140,6 +171,7 @@ const DIALECTS: Readonly<Record<string, () => Dialect>> = {
       { mti: { encoding: 'bcd' }, bitmap: { encoding: 'binary' } },
       binary93Layout,
     ),
+  smartvista,
 };
 
 /** The names of the built-in dialects. */

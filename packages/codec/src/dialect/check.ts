@@ -145,5 +145,25 @@ export function dialectProblems(dialect: Dialect): FieldProblem[] {
     }
     fieldProblems(dialect.fields[key]!, `fields.${key}`, problems);
   }
+  approvalProblems(dialect, problems);
   return problems;
+}
+
+/** `approvalCodes`: a non-empty list of codes, each as wide as a fixed field 39 (a 2-digit code never matches n3). */
+function approvalProblems(dialect: Dialect, problems: FieldProblem[]): void {
+  const codes: unknown = dialect.approvalCodes;
+  if (codes === undefined) return;
+  if (!Array.isArray(codes) || codes.length === 0) {
+    add(problems, 'approvalCodes', 'must be a non-empty list of response codes');
+    return;
+  }
+  const f39 = dialect.fields['39'];
+  const width = f39 !== undefined && f39.prefix === undefined ? f39.length : undefined;
+  codes.forEach((code: unknown, i) => {
+    if (typeof code !== 'string' || !/^[0-9A-Za-z]{1,3}$/.test(code)) {
+      add(problems, `approvalCodes.${i}`, 'must be 1-3 letters or digits');
+    } else if (width !== undefined && code.length !== width) {
+      add(problems, `approvalCodes.${i}`, `must be ${width} characters wide, as field 39 is`);
+    }
+  });
 }

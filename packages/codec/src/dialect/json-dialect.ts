@@ -1,7 +1,8 @@
 /**
- * JSON dialect files: `{ "name", "extends", "description", "mti", "bitmap", "headerLength", "version", "fields" }`, checked
- * against `schema/dialect.schema.json` (ajv), merged over the built-in dialect they extend (a field entry overrides
- * the properties it names; `null` removes a field or a property), then checked against the semantic rules.
+ * JSON dialect files: `{ "name", "extends", "description", "mti", "bitmap", "headerLength", "version",
+ * "approvalCodes", "fields" }`, checked against `schema/dialect.schema.json` (ajv), merged over the built-in dialect
+ * they extend (a field entry overrides the properties it names; `null` removes a field or a property), then checked
+ * against the semantic rules.
  */
 import { readFileSync } from 'node:fs';
 import type { Dialect, FieldSpec } from '../types.js';
@@ -67,6 +68,7 @@ export function dialectFromJson(json: unknown): Dialect {
     bitmap?: Dialect['bitmap'];
     headerLength?: number;
     version?: Dialect['version'];
+    approvalCodes?: string[];
     fields: Record<string, Record<string, unknown> | null>;
   };
   let base: Dialect | undefined;
@@ -94,6 +96,8 @@ export function dialectFromJson(json: unknown): Dialect {
   if (headerLength !== undefined) dialect.headerLength = headerLength;
   const version = file.version ?? base?.version;
   if (version !== undefined) dialect.version = version;
+  const approvalCodes = file.approvalCodes ?? base?.approvalCodes;
+  if (approvalCodes !== undefined) dialect.approvalCodes = [...approvalCodes];
   const problems = dialectProblems(dialect);
   if (problems.length > 0) throw dialectInvalid(problems);
   return dialect;

@@ -91,13 +91,12 @@ export function prepareText(plan: FieldPlan, s: string, lenient: boolean, p: Pro
 }
 
 /**
- * The wire value of a plain field from any input value: strings as they are, numbers (for `n` and `xn` fields) as
- * digits. Returns `undefined` and notes the problem in `p` when the value cannot be sent.
+ * The wire value of a plain field from any input value: strings as they are, numbers as their decimal digits (then
+ * padded as the field's type pads: zeros on the left for `n`, spaces on the right for text). Returns `undefined` and notes the problem in `p` when the value cannot be sent.
  */
 export function prepareValue(plan: FieldPlan, v: unknown, lenient: boolean, p: Problem): string | undefined {
   if (typeof v === 'string') return prepareText(plan, v, lenient, p);
   if (typeof v === 'number' || typeof v === 'bigint') {
-    if (!plan.numeric) return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', `a number for a field of type ${plan.type}`);
     const digits = numberDigits(v, p);
     return digits === undefined ? undefined : prepareText(plan, digits, lenient, p);
   }

@@ -8,7 +8,8 @@ import { safeName } from './names.js';
 /*
  * The JSON view is the message object itself (DESIGN "Message model"): an object keyed by field number, values as
  * strings, `"0"` the MTI, a composite field as a nested object (with its fixed header under `"header"` as hex).
- * On input, numbers are accepted for numeric fields (`"4": 1000`) and padded by the codec on pack.
+ * On input, a number is accepted for any field (`"4": 1000`, `"41": 992468`): its decimal text, padded by the codec
+ * on pack as the field's type pads; a 3-digit MTI (`"0": "800"`, as SocketQueue clients send it) is read as `0800`.
  */
 
 /** Options of the JSON view. */
@@ -118,6 +119,16 @@ function readValue(
   }
 }
 
+/**
+ * The MTI as SocketQueue clients send it: four digits, or three (`"800"`, `800`: the leading zero of the 1987
+ * version digit dropped) read as `0800`. Anything else is kept for the codec to refuse with ISO8583_ERR_MTI.
+ */
+function readMti(value: unknown, problems: FieldProblem[]): MessageInput[string] {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 9999) return String(value).padStart(4, '0');
+  if (typeof value === 'string' && /^\d{3}$/.test(value)) return `0${value}`;
+  return readValue(value, '0', '0', 0, {}, problems) ?? '';
+}
+
 function problem(problems: FieldProblem[], field: string, reason: string): undefined {
   problems.push({ field, code: 'ISO8583_ERR_FIELD_VALUE', reason });
   return undefined;
@@ -142,6 +153,10 @@ function readObject(
       continue;
     }
     if (depth === 0 && key === '1') continue;
+    if (depth === 0 && key === '0') {
+      out[key] = readMti(value, problems);
+      continue;
+    }
     const read = readValue(value, key, path + key, depth, options, problems);
     if (read !== undefined) out[key] = read;
   }

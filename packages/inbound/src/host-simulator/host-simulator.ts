@@ -1,5 +1,7 @@
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { responseMti } from '@iso8583/codec';
+import { inDialect } from './response-code.js';
+import type { ResponseCodeDialect } from './response-code.js';
 import type { InboundMessage, Sequence } from '../sequence.js';
 import { expiryOf, isExpired, luhnValid, panOf } from './cards.js';
 import type { SimulatedCard } from './cards.js';
@@ -24,6 +26,16 @@ export interface HostSimulatorOptions {
   journalSize?: number;
   /** The clock (for expiry checks and field 37). Default `() => new Date()`. */
   now?: () => Date;
+  /**
+   * The dialect the host answers in: field 39 takes its width and approvals its approval code (`000` for smartvista).
+   * Default: ISO 8583:1987's two-character codes.
+   */
+  dialect?: ResponseCodeDialect;
+  /**
+   * Check card numbers (Luhn) and expiry dates. `false` approves any card as SocketQueue's test host does (the card of
+   * SocketQueue's README sample fails both checks). Default `true`.
+   */
+  checkCards?: boolean;
 }
 
 /** A host simulator sequence, with a look at its accounts (for tests and demos). */
@@ -67,7 +79,8 @@ function echo(fields: IsoMessage, mti: string, extra: readonly string[] = []): M
 
 /**
  * A sequence that behaves like an issuer host, for demos and tests:
- * - 0800 -> 0810: sign-on (70 = 001), sign-off (002), echo test (301) answered 00; other codes 12; no 70: 30.
+ * - 0800 -> 0810: sign-on (70 = 001), sign-off (002), echo test (301 or no 70, as SmartVista sends it) answered
+ *   00; other codes 12.
  * - 0100/0200 -> 0110/0210 with 37 (retrieval reference: the request's, or one made up), 38 (approval code, when
  *   approved) and 39. Processing code (field 3) 00/01/09 debits, 20 credits (refund), 30/31 is a balance inquiry
  *   (field 54 carries the available balance); others 12. Declines: 14 invalid card (not Luhn-valid, blocked, or
@@ -135,10 +148,11 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
       debited: 0, credited: 0, reversed: false,
     };
     journal.add(entry);
-    const card = luhnValid(pan) ? account(pan) : undefined;
+    const checkCards = options.checkCards ?? true;
+    const card = !checkCards || luhnValid(pan) ? account(pan) : undefined;
     if (card === undefined || card.blocked === true) return decline('14');
     const expiry = card.expiry ?? expiryOf(fields);
-    if (expiry !== undefined && isExpired(expiry, date)) return decline('54');
+    if (checkCards && expiry !== undefined && isExpired(expiry, date)) return decline('54');
     if (inquiry) {
       const currency = text(fields, '49') ?? '840';
       reply['54'] = `${processing.slice(2, 4)}02${currency}C${String(card.balance).padStart(12, '0')}`;
@@ -211,7 +225,8 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
     }
     const code = text(fields, v1993 ? '24' : '70');
     const known = v1993 ? NETWORK_FUNCTION_CODES : NETWORK_CODES;
-    reply['39'] = code === undefined ? '30' : known.has(code) ? '00' : '12';
+    // A 1987 echo without field 70 (as SmartVista sends it) is an echo test; a 1993 request needs its function code.
+    reply['39'] = code === undefined ? (v1993 ? '30' : '00') : known.has(code) ? '00' : '12';
     return reply;
   }
 
@@ -245,9 +260,14 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
     }
   }
 
+  const inWidth = (message: InboundMessage): MessageInput | undefined => {
+    const reply = answer(message);
+    if (reply !== undefined && typeof reply['39'] === 'string') reply['39'] = inDialect(reply['39'], options.dialect);
+    return reply;
+  };
   const sequence = (message: InboundMessage): MessageInput | undefined | Promise<MessageInput | undefined> => {
-    if (delay <= 0) return answer(message);
-    return new Promise((resolve) => setTimeout(() => resolve(answer(message)), delay));
+    if (delay <= 0) return inWidth(message);
+    return new Promise((resolve) => setTimeout(() => resolve(inWidth(message)), delay));
   };
   return Object.assign(sequence, { balanceOf: (pan: string) => accounts.get(pan)?.balance });
 }

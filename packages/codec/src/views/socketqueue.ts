@@ -1,0 +1,53 @@
+/**
+ * The SocketQueue view of a decoded message: what SocketQueue's HTTP JSON service answers, for clients written
+ * against it (`if (result["39"] === 0)`). Numeric fields (type `n`) become JSON numbers (`"000"` -> `0`, `"643"` ->
+ * `643`), the bitmap is shown as field `"1"` (hex, as SocketQueue does), everything else stays text. As in
+ * SocketQueue's answers, the fields it pads keep their zeros as text (MTI, 7 transmission time, 11 STAN, 12 local
+ * time, 22 entry mode, 41 terminal, 42 merchant); card data and a value too long to be a safe integer stay text too,
+ * so no digit is ever lost.
+ */
+import type { Dialect, IsoMessage } from '../types.js';
+
+/** One field of the SocketQueue view. */
+export type SocketQueueValue = string | number | SocketQueueMessage;
+
+/** A message as SocketQueue's HTTP JSON service shows it. */
+export interface SocketQueueMessage {
+  [field: string]: SocketQueueValue;
+}
+
+const DIGITS = /^\d{1,15}$/;
+
+/** Numeric fields SocketQueue answers as padded text (its SmartVista packager's `padFields`, less 49). */
+const KEPT_AS_TEXT = new Set(['0', '7', '11', '12', '22', '41', '42']);
+
+/** The bitmap(s) of a message's fields as hex (primary, and secondary when a field above 64 is present). */
+function bitmapHex(message: IsoMessage): string {
+  const ids = Object.keys(message).map(Number).filter((n) => Number.isInteger(n) && n >= 2 && n <= 128);
+  const secondary = ids.some((n) => n > 64);
+  const bits = new Uint8Array(secondary ? 16 : 8);
+  if (secondary) bits[0]! |= 0x80;
+  for (const n of ids) bits[(n - 1) >> 3]! |= 0x80 >> ((n - 1) & 7);
+  return Buffer.from(bits).toString('hex');
+}
+
+/**
+ * `message` (as `unpack` returns it) in SocketQueue's form under `dialect`: numeric fields as numbers, the bitmap as
+ * `"1"`. Keys that are not field numbers are left out (their names are never echoed).
+ */
+export function toSocketQueueObject(message: IsoMessage, dialect: Pick<Dialect, 'fields'>): SocketQueueMessage {
+  // Integer-like keys keep ascending order in a JS object: 0, 1 (the bitmap), then the fields.
+  const out: SocketQueueMessage = { '1': bitmapHex(message) };
+  for (const [id, value] of Object.entries(message)) {
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(id)) continue;
+    const spec = dialect.fields[id];
+    if (id === '1') continue;
+    if (typeof value !== 'string') {
+      out[id] = spec?.subfields !== undefined ? toSocketQueueObject(value, spec.subfields) : (value as unknown as SocketQueueValue);
+      continue;
+    }
+    const numeric = spec !== undefined && spec.type === 'n' && spec.sensitive === undefined && !KEPT_AS_TEXT.has(id);
+    out[id] = numeric && DIGITS.test(value) ? Number(value) : value;
+  }
+  return out;
+}

@@ -1,0 +1,29 @@
+// The SocketQueue view: numbers for numeric fields, the bitmap as "1", padded fields and card data kept as text.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCodec, getDialect, toSocketQueueObject } from '../src/index.js';
+
+const sv = getDialect('smartvista');
+
+test('SocketQueue view – a SmartVista 0210 as SocketQueue\'s README shows it', () => {
+  const codec = createCodec(sv);
+  const image = codec.pack({
+    '0': '0210', '2': '4850780000478123', '3': '000000', '4': '000000001000', '7': '0820130546', '11': '618160',
+    '12': '150820130600', '22': '056', '24': '200', '25': '00', '37': '708981921851', '38': 'VaHYUU', '39': '000',
+    '41': '00992468', '42': '000124642124643', '49': '643',
+  });
+  const view = toSocketQueueObject(codec.unpack(image), sv);
+  assert.deepEqual(view, {
+    '0': '0210', '1': image.subarray(4, 12).toString('hex'), '2': '4850780000478123', '3': 0, '4': 1000,
+    '7': '0820130546', '11': '618160', '12': '150820130600', '22': '056', '24': 200, '25': 0, '37': '708981921851',
+    '38': 'VaHYUU', '39': 0, '41': '00992468', '42': '000124642124643', '49': 643,
+  });
+  assert.deepEqual(Object.keys(view).slice(0, 3), ['0', '1', '2']);
+});
+
+test('SocketQueue view – a field above 64 sets the secondary bitmap; long digit strings stay text', () => {
+  const view = toSocketQueueObject({ '0': '0800', '4': '1234567890123456', '70': '301' }, getDialect('iso87ascii'));
+  assert.equal(view['1'], '9000000000000000' + '0400000000000000');
+  assert.equal(view['4'], '1234567890123456');
+  assert.equal(view['70'], 301);
+});

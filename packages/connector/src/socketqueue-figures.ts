@@ -1,0 +1,103 @@
+/**
+ * SocketQueue's stat-server figures, by SocketQueue's own definitions, so that a monitoring check written against
+ * SocketQueue (Zabbix, Kibana) reads the same numbers from us. Amounts are in major units (field 4 / 100), as
+ * SocketQueue shows them; they are kept as whole minor units and divided only when shown.
+ *
+ * - `processedAmount`: every 0200 request passed on, answered or not, approved or not.
+ * - `securedAmount`: approved 0210s (a refund, processing code 200000, counts negative) minus approved 0410s.
+ * - `refundAmount`: approved 0210s with processing code 200000.
+ * - `reversalAmount`: approved 0410s.
+ * - `faultStat`: 0210 and 0410 answers that are not approvals, by response code read as a number (`005` -> `5`).
+ * - `packetCount`: every request passed on and every response, by MTI, and their `total`.
+ *
+ * "Approved" is the dialect's (`isApproved`), not SocketQueue's "39 reads as the number 0".
+ */
+import { isApproved } from '@iso8583/codec';
+import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
+
+/** SocketQueue's stat-server JSON (what its `--statServerPort` writes on connect). */
+export interface SocketQueueFiguresSnapshot {
+  /** Approved purchase amounts minus approved refunds and reversals (major units). */
+  securedAmount: number;
+  /** Every 0200 request's amount, answered or not (major units). */
+  processedAmount: number;
+  /** Approved refunds (0210, processing code 200000) (major units). */
+  refundAmount: number;
+  /** Approved reversals (0410) (major units). */
+  reversalAmount: number;
+  /** Declines and errors of 0210 and 0410 by response code (leading zeros dropped, as SocketQueue does). */
+  faultStat: Record<string, number>;
+  /** Requests and responses by MTI, and `total`. */
+  packetCount: Record<string, number>;
+}
+
+/** SocketQueue's refund processing code. */
+const REFUND = '200000';
+
+/** Field 4 as whole minor units: 1-15 digits (or a whole number), else 0. */
+function minorUnits(value: MessageInput[string] | undefined): number {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : 0;
+  return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : 0;
+}
+
+/** SocketQueue's key for a response code: its numeric value as text (`005` -> `5`), else the code as it is. */
+function faultKey(rc: string): string {
+  return /^\d+$/.test(rc) ? String(Number(rc)) : rc;
+}
+
+/** The counters behind {@link SocketQueueFiguresSnapshot}. */
+export class SocketQueueFigures {
+  private secured = 0;
+  private processed = 0;
+  private refund = 0;
+  private reversal = 0;
+  private readonly faults: Record<string, number> = {};
+  private readonly packets: Record<string, number> = { total: 0 };
+
+  constructor(private readonly dialect: Pick<Dialect, 'approvalCodes'>) {}
+
+  /** A request passed on to the host (`mti`: four digits or `invalid`). */
+  request(mti: string, message: MessageInput): void {
+    this.packet(mti);
+    if (mti === '0200') this.processed += minorUnits(message['4']);
+  }
+
+  /** A response from the host to `request`. Its own field 4 counts, else the request's. */
+  response(request: MessageInput, response: IsoMessage): void {
+    const mti = typeof response['0'] === 'string' ? response['0'] : 'invalid';
+    this.packet(/^\d{4}$/.test(mti) ? mti : 'invalid');
+    if (mti !== '0210' && mti !== '0410') return;
+    const rc = response['39'];
+    if (!isApproved(this.dialect, rc)) {
+      if (typeof rc === 'string') this.faults[faultKey(rc)] = (this.faults[faultKey(rc)] ?? 0) + 1;
+      return;
+    }
+    const amount = minorUnits(response['4'] ?? request['4']);
+    if (mti === '0410') {
+      this.reversal += amount;
+      this.secured -= amount;
+    } else if ((response['3'] ?? request['3']) === REFUND) {
+      this.refund += amount;
+      this.secured -= amount;
+    } else {
+      this.secured += amount;
+    }
+  }
+
+  /** The figures as SocketQueue shows them. */
+  snapshot(): SocketQueueFiguresSnapshot {
+    return {
+      securedAmount: this.secured / 100,
+      processedAmount: this.processed / 100,
+      refundAmount: this.refund / 100,
+      reversalAmount: this.reversal / 100,
+      faultStat: { ...this.faults },
+      packetCount: { ...this.packets },
+    };
+  }
+
+  private packet(mti: string): void {
+    this.packets[mti] = (this.packets[mti] ?? 0) + 1;
+    this.packets.total = (this.packets.total ?? 0) + 1;
+  }
+}
