@@ -14,6 +14,7 @@ import { safeName } from './names.js';
 import type { XmlNode } from './xml-nodes.js';
 import { attributesOf, childrenOf, elementsOf, localName, nameOf, textOf } from './xml-nodes.js';
 import { FIELD_ID, HEX_BYTES, MAX_COMPOSITE_DEPTH, MAX_XML_LENGTH } from './xml-shape.js';
+import { scanIsoMessage } from './xml-scan.js';
 
 const PARSER = new XMLParser({
   preserveOrder: true,
@@ -199,9 +200,17 @@ function findIsoMessage(nodes: XmlNode[], depth: number): XmlNode | undefined {
  * expanded). Throws `ISO8583_ERR_XML` for a document that is not well formed or not an ISOMessage, and
  * `ISO8583_ERR_INVALID_MESSAGE` naming every offending field at once (an id that is missing, not a number or given
  * twice, elements or text where a value belongs, an unknown entity, a bad header). Values are not checked against a
- * dialect here: that is the codec's `validate`/`pack`.
+ * dialect here: that is the codec's `validate`/`pack`. A canonical document (the shape `toXml` writes) is read by a
+ * one-pass scanner (`xml-scan.ts`); anything else goes to the full parser, which holds every refusal.
  */
 export function fromXml(xml: string): XmlMessage {
+  if (typeof xml !== 'string') throw xmlError('the XML input must be text');
+  if (xml.length > MAX_XML_LENGTH) throw xmlError(`the XML document is over ${MAX_XML_LENGTH} characters`);
+  return scanIsoMessage(xml) ?? parseXmlMessage(xml);
+}
+
+/** The full path of {@link fromXml}: validation and a parse by fast-xml-parser, then a walk of the tree. */
+export function parseXmlMessage(xml: string): XmlMessage {
   if (typeof xml !== 'string') throw xmlError('the XML input must be text');
   if (xml.length > MAX_XML_LENGTH) throw xmlError(`the XML document is over ${MAX_XML_LENGTH} characters`);
   if (/<!DOCTYPE/i.test(xml)) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
