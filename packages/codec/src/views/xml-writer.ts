@@ -28,18 +28,15 @@ function writeEmv(items: TlvItem[], indent: string, nl: string, step: string, ou
   }
 }
 
-function writeFields(
-  message: IsoMessage,
-  path: string,
-  depth: number,
-  options: XmlOptions,
-  indent: string,
-  out: string[],
-  problems: FieldProblem[],
-): void {
-  const nl = options.pretty === false ? '' : '\n';
-  const step = options.pretty === false ? '' : '  ';
+/** A character that needs escaping, or that XML 1.0 may not carry: such values take the slow, checked path. */
+// eslint-disable-next-line no-control-regex
+const NOT_PLAIN = /[&<>"\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
+/** The field ids of `message` to write, in ascending numeric order (integer keys come out so already). */
+function fieldIds(message: IsoMessage, path: string, depth: number, problems: FieldProblem[]): string[] {
   const ids: string[] = [];
+  let previous = -1;
+  let ascending = true;
   for (const id of Object.keys(message)) {
     if (depth > 0 && id === 'header') continue;
     if (!FIELD_ID.test(id)) {
@@ -47,18 +44,40 @@ function writeFields(
       continue;
     }
     if (id === '1' && depth === 0) continue;
+    const n = Number(id);
+    if (n < previous) ascending = false;
+    previous = n;
     ids.push(id);
   }
+  return ascending ? ids : ids.sort(byNumber);
+}
+
+function writeFields(
+  message: IsoMessage,
+  path: string,
+  depth: number,
+  options: XmlOptions,
+  indent: string,
+  problems: FieldProblem[],
+): string {
+  const nl = options.pretty === false ? '' : '\n';
+  const step = options.pretty === false ? '' : '  ';
+  const ids = fieldIds(message, path, depth, problems);
+  let out = '';
   if (depth > 0 && message.header !== undefined) {
     const header = message.header;
     if (typeof header === 'string' && HEX_BYTES.test(header)) {
-      out.push(`${indent}<header>${header.toUpperCase()}</header>${nl}`);
+      out += `${indent}<header>${header.toUpperCase()}</header>${nl}`;
     } else {
       problems.push({ field: `${path}header`, code: 'ISO8583_ERR_HEADER', reason: 'a composite header must be hex' });
     }
   }
-  for (const id of ids.sort(byNumber)) {
+  for (const id of ids) {
     const value = message[id] as unknown;
+    if (typeof value === 'string' && !NOT_PLAIN.test(value) && !(options.emv === true && depth === 0 && id === '55')) {
+      out += `${indent}<field id="${id}">${value}</field>${nl}`;
+      continue;
+    }
     const field = path + id;
     if (value === undefined || value === null) continue;
     if (typeof value === 'object') {
@@ -66,9 +85,9 @@ function writeFields(
         problems.push({ field, code: 'ISO8583_ERR_FIELD_VALUE', reason: 'composite fields nested too deep' });
         continue;
       }
-      out.push(`${indent}<isomsg id="${id}">${nl}`);
-      writeFields(value as IsoMessage, `${field}.`, depth + 1, options, indent + step, out, problems);
-      out.push(`${indent}</isomsg>${nl}`);
+      out += `${indent}<isomsg id="${id}">${nl}`;
+      out += writeFields(value as IsoMessage, `${field}.`, depth + 1, options, indent + step, problems);
+      out += `${indent}</isomsg>${nl}`;
       continue;
     }
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') {
@@ -88,14 +107,16 @@ function writeFields(
         items = undefined;
       }
       if (items !== undefined && items.length > 0) {
-        out.push(`${indent}<field id="55">${nl}`);
-        writeEmv(items, indent + step, nl, step, out);
-        out.push(`${indent}</field>${nl}`);
+        const lines: string[] = [`${indent}<field id="55">${nl}`];
+        writeEmv(items, indent + step, nl, step, lines);
+        lines.push(`${indent}</field>${nl}`);
+        out += lines.join('');
         continue;
       }
     }
-    out.push(`${indent}<field id="${id}">${escapeXml(text)}</field>${nl}`);
+    out += `${indent}<field id="${id}">${escapeXml(text)}</field>${nl}`;
   }
+  return out;
 }
 
 /**
@@ -110,14 +131,13 @@ export function toXml(message: IsoMessage, options: XmlOptions = {}): string {
   }
   const nl = options.pretty === false ? '' : '\n';
   const step = options.pretty === false ? '' : '  ';
-  const out: string[] = [`<ISOMessage>${nl}`];
+  let out = `<ISOMessage>${nl}`;
   if (options.header !== undefined && options.header.length > 0) {
-    out.push(`${step}<header>${Buffer.from(options.header).toString('base64')}</header>${nl}`);
+    out += `${step}<header>${Buffer.from(options.header).toString('base64')}</header>${nl}`;
   }
-  out.push(`${step}<data>${nl}`);
+  out += `${step}<data>${nl}`;
   const problems: FieldProblem[] = [];
-  writeFields(message, '', 0, options, step + step, out, problems);
+  out += writeFields(message, '', 0, options, step + step, problems);
   if (problems.length > 0) throw invalidMessage(problems, 'message for XML');
-  out.push(`${step}</data>${nl}</ISOMessage>`);
-  return out.join('');
+  return `${out}${step}</data>${nl}</ISOMessage>`;
 }
