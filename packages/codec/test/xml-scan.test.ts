@@ -1,0 +1,125 @@
+/**
+ * The one-pass `ISOMessage` scanner (`fromXml`'s fast path) against the full parser: for random messages written by
+ * `toXml` and for random mutations of them (characters and fragments that the scanner must hand over: comments,
+ * CDATA, DOCTYPE, entities, attributes, control characters, carriage returns, nested elements), `fromXml` gives
+ * exactly what the full parser gives, message or error (code, message and problems). And the scanner does read the
+ * canonical shape itself, so the fast path is really taken.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { createCodec, fromXml, toXml } from '../src/index.js';
+import type { IsoMessage } from '../src/index.js';
+import { parseXmlMessage } from '../src/views/xml-reader.js';
+import { scanIsoMessage } from '../src/views/xml-scan.js';
+import { COMPOSITE_DIALECT, messageArbitrary } from './message-arbitrary.js';
+
+/** What reading a document gives: the message and header, or the error's code, text and problems. */
+function outcome(read: (xml: string) => unknown, xml: string): unknown {
+  try {
+    return { ok: read(xml) };
+  } catch (err) {
+    const e = err as { code?: string; message?: string; problems?: unknown };
+    return { code: e.code, message: e.message, problems: e.problems };
+  }
+}
+
+/** Fragments a mutation inserts: each is something the scanner must read as the full parser does, or hand over. */
+const FRAGMENTS = [
+  '<', '>', '&', '"', "'", ' ', '\t', '\n', '\r', '\r\n', '/', '=', '0', '9', 'x', 'é', '\u0001', '\u0000', '\uFFFE',
+  '\uD83D', '\uD83D\uDE00', '\uFEFF', '&amp;', '&lt;', '&gt;', '&quot;', '&apos;', '&#13;', '&#x41;', '&#0;', '&#x110000;',
+  '&foo;', '&nbsp;', '<!-- c -->', '<![CDATA[x]]>', '<!DOCTYPE x>', '<!doctype ISOMessage [<!ENTITY e "x">]>', '&e;',
+  ' id="7"', ' type="x"', ' value="1"', ' xmlns="urn:x"', '<field id="3">1</field>', '<field id="03">1</field>',
+  '<field id="1000">1</field>', '<field>1</field>', '<field id="4"/>', '<isomsg id="5"></isomsg>', '<header>AAAA</header>',
+  '<header>!</header>', '<data>', '</data>', '<tag id="9F26">00</tag>', '<?xml version="1.0"?>', '<?pi x?>',
+  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>', '</ISOMessage>', '<ISOMessage>',
+];
+
+const mutation = fc.record({
+  at: fc.nat(),
+  cut: fc.nat({ max: 4 }),
+  insert: fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 3 })),
+});
+
+function mutate(xml: string, mutations: { at: number; cut: number; insert: string }[]): string {
+  let out = xml;
+  for (const m of mutations) {
+    const at = m.at % (out.length + 1);
+    out = out.slice(0, at) + m.insert + out.slice(at + m.cut);
+  }
+  return out;
+}
+
+const documentArbitrary = (codecDialect: ReturnType<typeof createCodec>['dialect']) =>
+  fc.record({
+    message: messageArbitrary(codecDialect),
+    pretty: fc.boolean(),
+    header: fc.option(fc.uint8Array({ minLength: 1, maxLength: 6 }), { nil: undefined }),
+    prolog: fc.constantFrom('', '<?xml version="1.0"?>', "<?xml version='1.0' encoding='UTF-8'?>\n"),
+  });
+
+function write(doc: { message: IsoMessage; pretty: boolean; header: Uint8Array | undefined; prolog: string }): string {
+  const options = doc.header === undefined ? { pretty: doc.pretty } : { pretty: doc.pretty, header: doc.header };
+  return doc.prolog + toXml(doc.message, options);
+}
+
+// Composite fields (`<isomsg>`) always go to the full parser: only the share of iso87ascii documents is checked.
+for (const [name, dialect, share] of [
+  ['iso87ascii', createCodec('iso87ascii').dialect, 0.1],
+  ['composite fields', COMPOSITE_DIALECT, 0],
+] as const) {
+  test(`xml scanner – ${name}: fromXml of toXml output and of mutations of it equals the full parser`, () => {
+    let scanned = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(documentArbitrary(dialect), fc.array(mutation, { maxLength: 3 }), (doc, mutations) => {
+        const xml = mutate(write(doc), mutations);
+        runs++;
+        if (scanIsoMessage(xml) !== undefined) scanned++;
+        assert.deepStrictEqual(outcome(fromXml, xml), outcome(parseXmlMessage, xml), JSON.stringify(xml));
+      }),
+      { numRuns: 1500 },
+    );
+    // The fast path must really be taken for a good part of the documents (otherwise this test proves nothing).
+    assert.ok(scanned >= runs * share, `the scanner read ${scanned} of ${runs} documents`);
+  });
+}
+
+test('xml scanner: reads the canonical shape itself (prolog, header, entities, character references)', () => {
+  const xml =
+    '<?xml version="1.0" encoding="UTF-8"?>\n<ISOMessage>\n  <header>AAAAaw==</header>\n  <data>\n' +
+    '    <field id="0">0200</field>\n    <field id="43">A&amp;B &lt;C&gt; &quot;D&quot; &apos;E&apos; &#65;&#x42;</field>\n' +
+    "    <field id='2'>4111111111111111</field>\n    <field id=\"44\"></field>\n  </data>\n</ISOMessage>\n";
+  const scanned = scanIsoMessage(xml);
+  assert.ok(scanned !== undefined);
+  assert.deepStrictEqual(scanned, parseXmlMessage(xml));
+  assert.deepStrictEqual(scanned.message, { '0': '0200', '2': '4111111111111111', '43': 'A&B <C> "D" \'E\' AB', '44': '' });
+  assert.deepStrictEqual(scanned.header, Buffer.from([0, 0, 0, 0x6b]));
+});
+
+test('xml scanner: hands over what it is not sure of, and fromXml keeps every refusal', () => {
+  const body = '<data><field id="2">4111111111111111</field></data></ISOMessage>';
+  const handedOver: [string, string | undefined][] = [
+    ['<!DOCTYPE ISOMessage><ISOMessage>' + body, 'ISO8583_ERR_XML'],
+    ['<ISOMessage><!-- c -->' + body, undefined],
+    ['<ISOMessage><data><field id="2"><![CDATA[41]]></field></data></ISOMessage>', undefined],
+    ['<ISOMessage><data><field id="2">1</field><field id="2">2</field></data></ISOMessage>', 'ISO8583_ERR_INVALID_MESSAGE'],
+    ['<ISOMessage><data><field id="02">1</field></data></ISOMessage>', 'ISO8583_ERR_INVALID_MESSAGE'],
+    ['<ISOMessage><data><field id="2">&foo;</field></data></ISOMessage>', 'ISO8583_ERR_INVALID_MESSAGE'],
+    ['<ISOMessage><data><field id="2">&#0;</field></data></ISOMessage>', 'ISO8583_ERR_INVALID_MESSAGE'],
+    ['<ISOMessage><header>!!</header>' + body, 'ISO8583_ERR_INVALID_MESSAGE'],
+    ['<ISOMessage><data><field id="2" type="x">1</field></data></ISOMessage>', undefined],
+    ['<ISOMessage><data><field id="2">1\r\n2</field></data></ISOMessage>', undefined],
+    ['<ISOMessage><data><field id="2">1</field></ISOMessage>', 'ISO8583_ERR_XML'],
+    ['<soap:Envelope xmlns:soap="urn:s"><soap:Body><ISOMessage>' + body + '</soap:Body></soap:Envelope>', undefined],
+    ['<isomsg><field id="0" value="0200"/></isomsg>', undefined],
+  ];
+  for (const [xml, code] of handedOver) {
+    assert.equal(scanIsoMessage(xml), undefined, xml);
+    const got = outcome(fromXml, xml) as { code?: string };
+    assert.deepStrictEqual(got, outcome(parseXmlMessage, xml), xml);
+    assert.equal(got.code, code, xml);
+  }
+  const big = '<ISOMessage><data><field id="2">' + 'x'.repeat(1 << 20) + '</field></data></ISOMessage>';
+  assert.equal((outcome(fromXml, big) as { code?: string }).code, 'ISO8583_ERR_XML');
+});
