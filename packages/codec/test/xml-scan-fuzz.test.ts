@@ -3,7 +3,8 @@
  * `toXml` and for random mutations of them (characters and fragments that the scanner must hand over: comments,
  * CDATA, DOCTYPE, entities, attributes, control characters, carriage returns, nested elements), `fromXml` gives
  * exactly what the full parser gives, message or error (code, message and problems). And the scanner does read the
- * canonical shape itself, so the fast path is really taken.
+ * canonical shape itself, so the fast path is really taken. Runs: ISO8583_FUZZ_RUNS (default 1500 per dialect;
+ * `npm run fuzz` sets more).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,8 @@ import type { IsoMessage } from '../src/index.js';
 import { parseXmlMessage } from '../src/views/xml-reader.js';
 import { scanIsoMessage } from '../src/views/xml-scan.js';
 import { COMPOSITE_DIALECT, messageArbitrary } from './message-arbitrary.js';
+
+const RUNS = Number(process.env.ISO8583_FUZZ_RUNS ?? 1500);
 
 /** What reading a document gives: the message and header, or the error's code, text and problems. */
 function outcome(read: (xml: string) => unknown, xml: string): unknown {
@@ -78,7 +81,7 @@ for (const [name, dialect, share] of [
         if (scanIsoMessage(xml) !== undefined) scanned++;
         assert.deepStrictEqual(outcome(fromXml, xml), outcome(parseXmlMessage, xml), JSON.stringify(xml));
       }),
-      { numRuns: 1500 },
+      { numRuns: RUNS },
     );
     // The fast path must really be taken for a good part of the documents (otherwise this test proves nothing).
     assert.ok(scanned >= runs * share, `the scanner read ${scanned} of ${runs} documents`);
