@@ -80,6 +80,12 @@ for (const [name, dialect, share] of [
         runs++;
         if (scanIsoMessage(xml) !== undefined) scanned++;
         assert.deepStrictEqual(outcome(fromXml, xml), outcome(parseXmlMessage, xml), JSON.stringify(xml));
+        if (mutations.length === 0) {
+          // Unmutated, toXml's output reads back as the message (and its header).
+          const back = fromXml(xml);
+          assert.deepStrictEqual(back.message, doc.message);
+          assert.deepStrictEqual(back.header, doc.header === undefined ? undefined : Buffer.from(doc.header));
+        }
       }),
       { numRuns: RUNS },
     );
