@@ -8,7 +8,7 @@ export type { ConnectorAmounts, ConnectorStats, SendOptions } from './connector.
 export type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 export type { ConnectorEvents } from './events.js';
 export { UpstreamGroup, createUpstreamGroup } from './upstream-group.js';
-export type { UpstreamGroupEvents, UpstreamGroupOptions, UpstreamStats, UpstreamStrategy } from './upstream-group.js';
+export type { NamedConnector, UpstreamGroupEvents, UpstreamGroupOptions, UpstreamStats, UpstreamStrategy } from './upstream-group.js';
 export { Router, routeProblems } from './routing.js';
 export type { RouteRule } from './routing.js';
 export { validateConnectorOptions } from './options.js';

@@ -31,7 +31,7 @@ export interface UpstreamGroupOptions {
    * The upstreams, in order (the order of `failover`): connector options (each with a distinct `name`) or connectors
    * already made. Required, at least one.
    */
-  upstreams: readonly (ConnectorOptions | Connector)[];
+  upstreams: readonly (ConnectorOptions | Connector | NamedConnector)[];
   /** `failover` or `round-robin`. Default: `failover`. */
   strategy?: UpstreamStrategy;
   /** Routing rules ({@link RouteRule}); a request no rule matches goes by the strategy. Default: none. */
@@ -42,6 +42,14 @@ export interface UpstreamGroupOptions {
   logger?: Logger;
   /** How many originals (field 11 + 41) the group remembers to send their reversals to the same upstream. Default: 100000. */
   maxOriginals?: number;
+}
+
+/** A connector already made, under the upstream name the group gives it (default: the connector's own name). */
+export interface NamedConnector {
+  /** The upstream's name in the group. */
+  name: string;
+  /** The connector. */
+  connector: Connector;
 }
 
 /** One upstream's state and counters in {@link UpstreamGroup.stats}. */
@@ -68,7 +76,7 @@ const silent = pino({ level: 'silent' });
 const NOT_SENT = new Set(['ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT', 'ISO8583_ERR_CONNECTOR_SIGN_ON', 'ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED']);
 
 class Link {
-  readonly channels = new Set<number>();
+  up = false;
   inFlight = 0;
   unavailable = 0;
   downs = 0;
@@ -76,9 +84,6 @@ class Link {
     readonly name: string,
     readonly connector: Connector,
   ) {}
-  get up(): boolean {
-    return this.channels.size > 0;
-  }
 }
 
 function text(v: unknown): string | undefined {
@@ -109,6 +114,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     if (list.length === 0) problems.push('upstreams: at least one upstream is required');
     const strategy = options?.strategy ?? 'failover';
     if (strategy !== 'failover' && strategy !== 'round-robin') problems.push('strategy: must be failover or round-robin');
+    const isNamed = (u: unknown): u is NamedConnector => (u as NamedConnector)?.connector instanceof Connector;
     const names = list.map((u) => (u instanceof Connector ? u.name : String(u?.name ?? '')));
     names.forEach((n, i) => {
       if (n === '') problems.push(`upstreams[${i}].name: a name is required`);
@@ -127,7 +133,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     this.router = new Router(routes);
     this.logger = (options.logger ?? silent).child({ group: names.join(',') });
     // Every connector is made before any listens, so a bad option of the third throws before the first connects.
-    const connectors = list.map((u) => (u instanceof Connector ? u : new Connector(u)));
+    const connectors = list.map((u) => (u instanceof Connector ? u : isNamed(u) ? u.connector : new Connector(u)));
     this.links = connectors.map((c, i) => new Link(names[i] as string, c));
     for (const link of this.links) this.watch(link);
     this.connectors = new Map(this.links.map((l) => [l.name, l.connector]));
@@ -290,16 +296,18 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   /** Health from the connector's events: a connection signed on puts the upstream in, its last one closing takes it out. */
   private watch(link: Link): void {
     this.byName.set(link.name, link);
-    link.connector.on('connect', ({ channel }) => {
-      const was = link.up;
-      link.channels.add(channel);
-      if (!was) {
-        this.logger.info({ upstream: link.name }, 'upstream up');
-        if (this.listenerCount('up') > 0) this.emit('up', { upstream: link.name });
-      }
+    // A connector already connected (the gateway's first, started by its HTTP app) is up from the start.
+    const connected = (): boolean => link.connector.stats().connected > 0;
+    link.up = connected();
+    link.connector.on('connect', () => {
+      if (link.up || !connected()) return;
+      link.up = true;
+      this.logger.info({ upstream: link.name }, 'upstream up');
+      if (this.listenerCount('up') > 0) this.emit('up', { upstream: link.name });
     });
-    link.connector.on('disconnect', ({ channel, code }) => {
-      if (!link.channels.delete(channel) || link.up) return;
+    link.connector.on('disconnect', ({ code }) => {
+      if (!link.up || connected()) return;
+      link.up = false;
       link.downs += 1;
       this.metrics.down(link.name);
       this.logger.warn({ upstream: link.name, code }, 'upstream down');

@@ -194,7 +194,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     named === undefined
       ? undefined
       : createUpstreamGroup({
-          upstreams: [connector, ...others],
+          upstreams: [{ name: named[0]?.name ?? 'upstream', connector }, ...others],
           strategy: config.upstreamStrategy,
           routes: config.routes ?? [],
           registry,
