@@ -299,8 +299,11 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   }
   const merged = { ...GATEWAY_DEFAULTS, ...extraDefaults, ...fromFile, ...fromFlags } as Partial<GatewayConfig>;
   joinUpstream(merged);
-  // A plain --upstream flag wins over the file's upstreams; named ones replace them.
-  if (fromFlags.upstream !== undefined && fromFlags.upstreams === undefined) delete merged.upstreams;
+  // A plain --upstream flag wins over the file's upstreams (and their routes); named ones replace them.
+  if (fromFlags.upstream !== undefined && fromFlags.upstreams === undefined) {
+    delete merged.upstreams;
+    if (fromFlags.routes === undefined) delete merged.routes;
+  }
   if (merged.upstreams !== undefined) {
     merged.upstreams = upstreamsOf([], merged.upstreams);
     merged.upstream = merged.upstreams?.[0]?.upstream;
