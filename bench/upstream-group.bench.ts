@@ -38,7 +38,7 @@ async function round(send: (m: IsoMessage) => Promise<IsoMessage>, base: number)
 const child = fork(fileURLToPath(new URL('./connector/peer.js', import.meta.url)), ['patch'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
 const port = await new Promise<number>((resolve) => child.stdout?.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
 const plain = createConnector({ name: 'plain', host: '127.0.0.1', port, maxInFlight: 10_000 });
-const group = createUpstreamGroup({ upstreams: [{ name: 'only', host: '127.0.0.1', port, maxInFlight: 10_000 }] });
+const group = createUpstreamGroup({ upstreams: [{ name: 'only', host: '127.0.0.1', port, maxInFlight: 10_000 }], maxOriginals: Number(process.env.MAX_ORIGINALS ?? 100_000) });
 await plain.connect();
 await group.connect();
 await round((m) => plain.request(m), 0);

@@ -226,24 +226,38 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
           connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} that the routing rule names is down`, { mti }),
         );
       }
-      return this.remember(message, link, send);
+      this.remember(message, link);
+      return this.via(link, send);
     }
-    const tried = new Set<Link>();
-    const attempt = (): Promise<T> => {
-      const link = this.pick(tried);
-      tried.add(link);
-      return this.remember(message, link, send).catch((err: Iso8583Error) => {
+    return this.attempt(message, send, new Set<Link>());
+  }
+
+  /** One try by the strategy; a request that never reached the wire is tried on the next healthy upstream. */
+  private attempt<T>(message: MessageInput, send: (c: Connector) => Promise<T>, tried: Set<Link>): Promise<T> {
+    const link = this.pick(tried);
+    this.remember(message, link);
+    link.inFlight += 1;
+    return send(link.connector).then(
+      (r) => {
+        link.inFlight -= 1;
+        this.metrics.settled(link.name, 'answered');
+        return r;
+      },
+      (err: Iso8583Error) => {
+        link.inFlight -= 1;
+        this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
+        tried.add(link);
         // Never written (no connection could be had): another healthy upstream may take it.
-        if (NOT_SENT.has(err?.code) && this.links.some((l) => l.up && !tried.has(l))) return attempt();
+        if (NOT_SENT.has(err?.code) && this.links.some((l) => l.up && !tried.has(l))) return this.attempt(message, send, tried);
         throw err;
-      });
-    };
-    return attempt();
+      },
+    );
   }
 
   /** The healthy upstream by the strategy, not among `tried`; when none is healthy, the first not tried (it waits as a lone connector would). */
   private pick(tried: ReadonlySet<Link>): Link {
     const n = this.links.length;
+    if (n === 1) return this.links[0] as Link;
     if (this.strategy === 'round-robin') {
       for (let i = 0; i < n; i++) {
         const at = (this.next + i) % n;
@@ -259,15 +273,16 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     return this.links.find((l) => !tried.has(l)) ?? (this.links[0] as Link);
   }
 
-  private remember<T>(message: MessageInput, link: Link, send: (c: Connector) => Promise<T>): Promise<T> {
-    const mti = text(message['0']) ?? '';
-    if ((mti[1] === '1' || mti[1] === '2') && this.maxOriginals > 0 && message['11'] != null) {
+  /** Notes the upstream of an original (MTI class 1 or 2) for its reversal; the oldest is forgotten past `maxOriginals`. */
+  private remember(message: MessageInput, link: Link): void {
+    const mti = message['0'];
+    const kind = typeof mti === 'string' ? mti.charCodeAt(1) : 0;
+    // With one upstream every reversal goes to it anyway: nothing to remember (the single-upstream path stays lean).
+    if ((kind === 49 || kind === 50) && this.maxOriginals > 0 && this.links.length > 1 && message['11'] != null) {
       const key = `${text(message['11'])}|${text(message['41']) ?? ''}`;
-      this.originals.delete(key);
       this.originals.set(key, link);
       if (this.originals.size > this.maxOriginals) this.originals.delete(this.originals.keys().next().value as string);
     }
-    return this.via(link, send);
   }
 
   /** The original's key of a reversal: the STAN of field 90 (original data elements) when given, else its own field 11. */

@@ -17,6 +17,8 @@ export class UpstreamMetrics {
   private readonly outcomes: Counter<'upstream' | 'outcome'>;
   private readonly downs: Counter<'upstream'>;
   private readonly unavailable: Counter<'upstream'>;
+  /** The outcome counters' children, made once (a labelled `inc` hashes its labels on every call). */
+  private readonly outcomeChildren = new Map<string, { inc(): void }>();
 
   constructor(sources: readonly UpstreamSource[], registry?: Registry) {
     this.registry = registry ?? new Registry();
@@ -66,7 +68,13 @@ export class UpstreamMetrics {
 
   /** A request settled on `upstream`. */
   settled(upstream: string, outcome: 'answered' | 'timeout' | 'failed'): void {
-    this.outcomes.inc({ upstream, outcome });
+    const key = `${upstream}\u0000${outcome}`;
+    let child = this.outcomeChildren.get(key);
+    if (child === undefined) {
+      child = this.outcomes.labels({ upstream, outcome });
+      this.outcomeChildren.set(key, child);
+    }
+    child.inc();
   }
 
   /** `upstream` went down. */
