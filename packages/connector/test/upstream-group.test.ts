@@ -261,3 +261,31 @@ test('bad group options are refused before any socket opens, naming the option',
     { code: 'ISO8583_ERR_CONNECTOR_OPTIONS', message: /strategy/ },
   );
 });
+
+test('a request that never reached the wire (no connection free in time) is tried on the next healthy upstream', async (t) => {
+  let held: (() => void) | undefined;
+  const a = await startPeer((r, p) => {
+    if (r.message['0'] === '0800') return p.send(r.socket, answer(r.message));
+    // The first purchase is held until the test lets it go: the primary's only connection stays busy.
+    held = () => p.send(r.socket, answer(r.message));
+  });
+  const b = await answering();
+  const group = createUpstreamGroup({
+    upstreams: [{ ...upstream('primary', a), mode: 'exclusive', pool: { min: 1, max: 1, acquireTimeout: 50 } }, upstream('backup', b)],
+  });
+  t.after(async () => {
+    await group.destroy();
+    await a.close();
+    await b.close();
+  });
+  await group.connect();
+  await Promise.all([whenUp(group, 'primary'), whenUp(group, 'backup')]);
+  const first = group.request(purchase('800001'));
+  await a.waitFor(1);
+  const second = await group.request(purchase('800002'));
+  assert.equal(second['39'], '00');
+  assert.equal(served(b), 1, 'the backup took the request the busy primary could not send');
+  held?.();
+  assert.equal((await first)['39'], '00');
+  assert.equal(served(a), 1);
+});
