@@ -33,6 +33,8 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_INPUT: 'The input of `sendMessage` is not an XML string, JSON text or message object.',
   ISO8583_ERR_CONNECTOR_UNSOLICITED:
     'The `onUnsolicited` handler threw, or returned a reply that cannot be packed or framed; the reply is not sent (reported on the `error` event, `cause` attached).',
+  ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN:
+    'A routing rule of an upstream group sends the request to an upstream that is down (named in the text); it is not sent elsewhere (the gateway answers 91).',
 } as const;
 
 /**
@@ -81,6 +83,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED: 503,
   ISO8583_ERR_CONNECTOR_INPUT: 400,
   ISO8583_ERR_CONNECTOR_UNSOLICITED: 500,
+  ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN: 503,
 };
 
 /** Makes a connector error with context (option, MTI, connection) in the text and never a field value. */

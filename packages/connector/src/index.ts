@@ -7,6 +7,10 @@ export { Connector, createConnector } from './connector.js';
 export type { ConnectorAmounts, ConnectorStats, SendOptions } from './connector.js';
 export type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 export type { ConnectorEvents } from './events.js';
+export { UpstreamGroup, createUpstreamGroup } from './upstream-group.js';
+export type { NamedConnector, UpstreamGroupEvents, UpstreamGroupOptions, UpstreamStats, UpstreamStrategy } from './upstream-group.js';
+export { Router, routeProblems } from './routing.js';
+export type { RouteRule } from './routing.js';
 export { validateConnectorOptions } from './options.js';
 export { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from './timeouts.js';
 export type {

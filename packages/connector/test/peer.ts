@@ -50,7 +50,7 @@ export function answer(request: IsoMessage, fields: IsoMessage = {}): IsoMessage
 /** Starts a peer. `tls` makes it a TLS server. */
 export async function startPeer(
   handler: PeerHandler,
-  options: { framing?: FramingOptions; dialect?: string; tls?: TlsOptions } = {},
+  options: { framing?: FramingOptions; dialect?: string; tls?: TlsOptions; port?: number } = {},
 ): Promise<Peer> {
   const codec = createCodec(options.dialect ?? 'iso87ascii');
   const framing: FramingOptions = options.framing ?? { lengthHeader: 'binary2' };
@@ -83,7 +83,7 @@ export async function startPeer(
     streams.set(socket, stream);
   };
   const server: Server = options.tls !== undefined ? createTlsServer(options.tls, onSocket) : createServer(onSocket);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const peer: Peer = {
     port: (server.address() as AddressInfo).port,
     codec,

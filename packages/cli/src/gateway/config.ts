@@ -8,6 +8,9 @@ import type { FlagRow } from '../flag-table.js';
 import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
+import { ROUTES_SCHEMA, UPSTREAMS_SCHEMA, checkUpstreams, parseRouteFlag, upstreamsOf } from './upstreams.js';
+import type { GatewayUpstream } from './upstreams.js';
+import type { RouteRule } from '@iso8583/connector';
 
 /** A length header name (`--frame`, `--client-frame`; the choices of `FRAME_CHOICES`). */
 export type FrameName = LengthHeader;
@@ -19,6 +22,15 @@ export type FrameName = LengthHeader;
 export interface GatewayConfig {
   /** The bank or switch, `HOST:PORT`. Required (or `upstreamHost` and `upstreamPort`). */
   upstream: string;
+  /**
+   * Several named upstreams (`--upstream NAME=HOST:PORT` repeated, or the file's `upstreams`), in failover order; when
+   * given, `upstream` is the first one's address. Default: none (the one `upstream`).
+   */
+  upstreams?: GatewayUpstream[];
+  /** How requests no route names are spread over the healthy upstreams. Default `failover`. */
+  upstreamStrategy: 'failover' | 'round-robin';
+  /** Routing rules (`--route PREFIX=NAME`, or the file's `routes`). Default: none. */
+  routes?: RouteRule[];
   /** The bank's host, with `upstreamPort` (SocketQueue's `--upstreamHost`): the same as `upstream`. */
   upstreamHost?: string;
   /** The bank's port, with `upstreamHost` (SocketQueue's `--upstreamPort`). */
@@ -121,7 +133,8 @@ const HOST_PORT = '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$';
 
 /** Every gateway flag: type, limits, default and help in one row; the config file schema, the defaults and the help are made from it. */
 export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
-  { key: 'upstream', flag: 'upstream', kind: 'string', arg: 'HOST:PORT', pattern: HOST_PORT, help: 'the bank or switch, HOST:PORT (required)' },
+  { key: 'upstream', flag: 'upstream', kind: 'string', arg: 'HOST:PORT', pattern: HOST_PORT, help: 'the bank or switch, [NAME=]HOST:PORT (required; repeat it for several named upstreams)' },
+  { key: 'upstreamStrategy', flag: 'upstream-strategy', kind: 'choice', choices: ['failover', 'round-robin'], default: 'failover', help: 'how requests are spread over the healthy upstreams' },
   { key: 'upstreamHost', flag: 'upstream-host', aliases: ['upstreamHost'], kind: 'string', arg: 'HOST', help: 'the bank\'s host, with --upstream-port: the same as --upstream' },
   { key: 'upstreamPort', flag: 'upstream-port', aliases: ['upstreamPort'], ...PORT, help: 'the bank\'s port, with --upstream-host' },
   { key: 'listen', flag: 'listen', aliases: ['listenPort'], ...PORT, default: 8583, help: 'port for binary POS clients; 0 = any' },
@@ -165,7 +178,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
 /** The keys of {@link GatewayConfig} that have a default. */
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueueAnswers' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
   | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'noReversal' | 'requestTimeout'
-  | 'echoInterval' | 'signOn' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel';
+  | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel';
 
 /** All default values, read from the rows of {@link GATEWAY_FLAGS}. */
 export const GATEWAY_DEFAULTS: Readonly<Pick<GatewayConfig, DefaultedKey>> = Object.freeze(
@@ -180,6 +193,8 @@ export const GATEWAY_CONFIG_SCHEMA = {
   properties: Object.fromEntries([
     ['$schema', { type: 'string' }],
     ...GATEWAY_FLAGS.map((f) => [f.key, { ...flagSchema(f), description: f.help }]),
+    ['upstreams', UPSTREAMS_SCHEMA],
+    ['routes', ROUTES_SCHEMA],
   ]),
 } as const;
 
@@ -247,12 +262,27 @@ export interface ParsedGatewayArgs {
 export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayConfig> = {}): ParsedGatewayArgs {
   // -c FILE and --c=FILE: SocketQueue's names of --config.
   const specs: FlagSpecs = { config: { type: 'string', short: 'c' }, c: { type: 'string' }, 'no-http': { type: 'boolean' }, ...flagSpecs(GATEWAY_FLAGS) };
+  specs.upstream = { type: 'string', multiple: true };
+  specs.route = { type: 'string', multiple: true };
   const parsed = parseCommandArgs(argv, specs, 0);
   const values = parsed.values;
   const help = parsed.help;
   resolveAliases([{ flag: 'config', aliases: ['c'], kind: 'string', help: '' }, ...GATEWAY_FLAGS], values);
   const fromFile = typeof values.config === 'string' ? readConfigFile(values.config) : {};
+  // Repeatable: several named upstreams and their routes (upstreams.ts); one plain --upstream is today's.
+  const upstreamValues = ((values.upstream ?? []) as string[]).map(String);
+  const routeValues = ((values.route ?? []) as string[]).map(String);
+  delete values.upstream;
+  delete values.route;
   const fromFlags: Record<string, unknown> = {};
+  const named = upstreamsOf(upstreamValues, undefined);
+  if (named !== undefined) {
+    fromFlags.upstreams = named;
+    fromFlags.upstream = named[0]?.upstream;
+  } else if (upstreamValues.length === 1) {
+    fromFlags.upstream = upstreamValues[0];
+  }
+  if (routeValues.length > 0) fromFlags.routes = routeValues.map(parseRouteFlag);
   for (const f of GATEWAY_FLAGS) {
     const v = values[f.flag];
     if (v !== undefined) fromFlags[f.key] = v;
@@ -269,6 +299,16 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   }
   const merged = { ...GATEWAY_DEFAULTS, ...extraDefaults, ...fromFile, ...fromFlags } as Partial<GatewayConfig>;
   joinUpstream(merged);
+  // A plain --upstream flag wins over the file's upstreams (and their routes); named ones replace them.
+  if (fromFlags.upstream !== undefined && fromFlags.upstreams === undefined) {
+    delete merged.upstreams;
+    if (fromFlags.routes === undefined) delete merged.routes;
+  }
+  if (merged.upstreams !== undefined) {
+    merged.upstreams = upstreamsOf([], merged.upstreams);
+    merged.upstream = merged.upstreams?.[0]?.upstream;
+  }
+  checkUpstreams(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.routes ?? []);
   if (merged.upstream === undefined && !help) {
     throw cliError('ISO8583_ERR_CLI_USAGE', '--upstream HOST:PORT is required (flag or config file key "upstream")', '--upstream');
   }
@@ -324,6 +364,7 @@ export function gatewayHelp(): string {
     flagHelp([
       { flag: 'config', short: 'c', aliases: ['c'], kind: 'string', arg: 'FILE.json', help: 'read the flags from a JSON file' },
       { flag: 'no-http', kind: 'boolean', help: 'no HTTP listener' },
+      { flag: 'route', kind: 'string', arg: 'PREFIX=NAME', help: 'send cards whose PAN starts with PREFIX to the upstream NAME (repeatable; longest wins)' },
       ...GATEWAY_FLAGS,
     ], 34),
     '',

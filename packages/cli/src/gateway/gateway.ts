@@ -10,11 +10,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { dialectVersion, resolveDialect } from '@iso8583/codec';
-import { defaultJournalDir } from '@iso8583/connector';
-import type { Connector, ConnectorOptions } from '@iso8583/connector';
+import { join } from 'node:path';
+import { createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
+import type { Connector, ConnectorOptions, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
+import type { GatewayUpstream } from './upstreams.js';
 import { splitHostPort } from './config.js';
 import { listenError } from '../args.js';
 import { waitForReversals } from '../drain.js';
@@ -41,8 +43,10 @@ export interface GatewayAddresses {
 export interface Gateway {
   /** The listening addresses. */
   readonly addresses: GatewayAddresses;
-  /** The upstream connector (shared by POS and HTTP clients). */
+  /** The upstream connector (shared by POS and HTTP clients); with several upstreams, the first one's. */
   readonly connector: Connector;
+  /** With several upstreams (or routes): the group POS clients go through. Default: none. */
+  readonly group: UpstreamGroup | undefined;
   /** The POS inbound endpoint. */
   readonly endpoint: InboundEndpoint;
   /** The stats shown by `GET /stats` (since the last reset). */
@@ -85,45 +89,52 @@ export interface GatewayRuntime {
   logger: Logger;
 }
 
-/** The connector options of the gateway's upstream link. */
-export function upstreamOptions(config: GatewayConfig, logger: Logger, registry: Registry): ConnectorOptions {
-  const { host, port } = splitHostPort(config.upstream);
+/**
+ * The connector options of the gateway's upstream link; with `named` (one of several upstreams), its own settings over
+ * the gateway's, its name, and its own journal folder (`<reversalJournal>/<name>`, else `defaultJournalDir(name)`).
+ */
+export function upstreamOptions(config: GatewayConfig, logger: Logger, registry: Registry | undefined, named?: GatewayUpstream): ConnectorOptions {
+  const c: GatewayConfig = named === undefined ? config : ({ ...config, ...named } as GatewayConfig);
+  const name = named?.name ?? 'upstream';
+  const { host, port } = splitHostPort(c.upstream);
   const options: ConnectorOptions = {
-    name: 'upstream',
+    name,
     host,
     port,
-    dialect: config.dialect,
-    frame: config.frame,
-    lengthIncludesHeader: config.lengthIncludesHeader,
-    headerBytes: config.headerBytes,
-    requestTimeout: config.requestTimeout,
+    dialect: c.dialect,
+    frame: c.frame,
+    lengthIncludesHeader: c.lengthIncludesHeader,
+    headerBytes: c.headerBytes,
+    requestTimeout: c.requestTimeout,
     mode: 'multiplex',
     pool: { min: 1, max: 1 },
-    echoInterval: config.echoInterval,
-    signOn: config.signOn,
-    signOff: config.signOn,
-    terminalQueue: { enabled: config.terminalQueue, timeout: config.requestTimeout },
-    logger: logger.child({ side: 'upstream' }),
-    registry,
+    echoInterval: c.echoInterval,
+    signOn: c.signOn,
+    signOff: c.signOn,
+    terminalQueue: { enabled: c.terminalQueue, timeout: c.requestTimeout },
+    logger: logger.child(named === undefined ? { side: 'upstream' } : { side: 'upstream', upstream: name }),
   };
+  if (registry !== undefined) options.registry = registry;
+  const journalDir =
+    named === undefined ? (config.reversalJournal ?? defaultJournalDir(name)) : config.reversalJournal !== undefined ? join(config.reversalJournal, name) : defaultJournalDir(name);
   if (!config.noReversal) {
     options.reversal = {
       enabled: true,
-      journalDir: config.reversalJournal ?? defaultJournalDir(options.name ?? 'upstream'),
+      journalDir,
       retryInterval: Math.max(1, config.reversalRetryInterval),
       // ISO 8583:1993 acquirers reverse with the advice (1420, repeated as 1421): the issuer must take it.
       mti: dialectVersion(resolveDialect(config.dialect)) === '1993' ? '0420' : '0400',
     };
   }
-  if (config.tls) {
-    const tls: NonNullable<ConnectorOptions['tls']> = { rejectUnauthorized: !config.tlsInsecure };
-    const ca = readPemFile(config.tlsCa, '--tls-ca');
-    const cert = readPemFile(config.tlsCert, '--tls-cert');
-    const key = readPemFile(config.tlsKey, '--tls-key');
+  if (c.tls || c.tlsCa !== undefined || c.tlsCert !== undefined) {
+    const tls: NonNullable<ConnectorOptions['tls']> = { rejectUnauthorized: !c.tlsInsecure };
+    const ca = readPemFile(c.tlsCa, '--tls-ca');
+    const cert = readPemFile(c.tlsCert, '--tls-cert');
+    const key = readPemFile(c.tlsKey, '--tls-key');
     if (ca !== undefined) tls.ca = ca;
     if (cert !== undefined) tls.cert = cert;
     if (key !== undefined) tls.key = key;
-    if (config.tlsServername !== undefined) tls.servername = config.tlsServername;
+    if (c.tlsServername !== undefined) tls.servername = c.tlsServername;
     options.tls = tls;
   }
   return options;
@@ -145,7 +156,10 @@ async function listening<T>(flag: string, host: string, port: number, start: () 
 export async function startGateway(config: GatewayConfig, runtime: GatewayRuntime): Promise<Gateway> {
   const { logger } = runtime;
   // Every file first: a missing certificate stops the start before any socket opens.
-  const upstream = upstreamOptions(config, logger, registry0());
+  const named = config.upstreams !== undefined && (config.upstreams.length > 1 || (config.routes ?? []).length > 0) ? config.upstreams : undefined;
+  const upstream = upstreamOptions(config, logger, registry0(), named?.[0]);
+  // The other upstreams: their own Registry each (the group's metrics, label `upstream`, are on the gateway's).
+  const others = (named ?? []).slice(1).map((u) => createConnector(upstreamOptions(config, logger, undefined, u)));
   let posTls: InboundOptions['tls'];
   if (config.clientTlsCert !== undefined) {
     posTls = {
@@ -176,6 +190,20 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   });
   const app = http.app;
   const connector = http.connectors.upstream as Connector;
+  const group =
+    named === undefined
+      ? undefined
+      : createUpstreamGroup({
+          upstreams: [{ name: named[0]?.name ?? 'upstream', connector }, ...others],
+          strategy: config.upstreamStrategy,
+          routes: config.routes ?? [],
+          registry,
+          logger: logger.child({ side: 'upstream' }),
+        });
+  // The first starts with the HTTP app; the others now (each keeps retrying with backoff until it is up).
+  for (const c of others) c.connect().catch(() => undefined);
+  const link = group ?? connector;
+  const everyConnector: Connector[] = [connector, ...others];
 
   const posOptions: InboundOptions = {
     name: 'pos',
@@ -197,7 +225,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // STANs on different terminals each get their own. A failure becomes an answer with a response code.
     sequence: async (message) => {
       try {
-        return await connector.request(message.fields);
+        return await link.request(message.fields);
       } catch (err) {
         const reply = failureReply(message.fields, err);
         if (reply === undefined) {
@@ -239,13 +267,14 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const endpoint: InboundEndpoint = created;
 
   const stats = new ResettableStats(() => ({ upstream: connector.stats(), pos: endpoint.stats() }));
+  const upstreamsBody = (): Record<string, unknown> => (group === undefined ? {} : { upstreams: group.stats(), healthy: group.healthy() });
   statsBody = () => {
     const snap = stats.snapshot();
     // SocketQueue's figures on top, under SocketQueue's names (a check written for its stat server reads them as
     // they were); ours beside them under our own.
     const { upstream: up, ...rest } = snap.figures as { upstream: Record<string, unknown> };
     const { socketQueue, ...ours } = up;
-    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...rest };
+    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...upstreamsBody(), ...rest };
   };
 
   let closing: Promise<void> | undefined;
@@ -273,7 +302,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       void app.close().catch(() => undefined);
       void metricsApp?.close().catch(() => undefined);
       void statsPort?.close();
-      await connector.destroy().catch(() => undefined);
+      await Promise.all(everyConnector.map((c) => c.destroy().catch(() => undefined)));
       markAborted();
     })();
     return aborting;
@@ -289,9 +318,11 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // sent while the link is up, and only then does the connector close (drain, sign off).
     http.stopKeepAlive();
     const posClosed = endpoint.close({ deadline });
-    const reversalsDone = (): Promise<void> => waitForReversals([connector], until, () => aborting !== undefined);
-    http.holdConnectorsUntil(posClosed.then(reversalsDone, reversalsDone));
-    const orderly = Promise.all([posClosed, app.close(), metricsApp?.close(), statsPort?.close()]).then(() => 'done' as const);
+    const reversalsDone = (): Promise<void> => waitForReversals(everyConnector, until, () => aborting !== undefined);
+    const linksFree = posClosed.then(reversalsDone, reversalsDone);
+    http.holdConnectorsUntil(linksFree);
+    const othersClosed = linksFree.then(() => Promise.all(others.map((c) => c.close())));
+    const orderly = Promise.all([posClosed, app.close(), metricsApp?.close(), statsPort?.close(), othersClosed]).then(() => 'done' as const);
     const outcome = await Promise.race([orderly, expired, aborted]);
     clearTimeout(expiryTimer);
     if (outcome === 'aborted') return;
@@ -299,7 +330,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       logger.warn('gateway shutdown deadline passed: aborting what is left');
       app.server.closeAllConnections();
       metricsApp?.server.closeAllConnections();
-      await connector.destroy();
+      await Promise.all(everyConnector.map((c) => c.destroy()));
     }
     logger.info({ reversalsPending: connector.stats().reversalsPending }, 'gateway stopped');
   }
@@ -307,6 +338,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   return {
     addresses,
     connector,
+    group,
     endpoint,
     stats: () => statsBody(),
     resetStats: () => stats.reset(),

@@ -1,0 +1,124 @@
+/**
+ * Several upstreams for the gateway: `--upstream [NAME=]HOST:PORT` (repeatable; a name defaults to `HOST:PORT`),
+ * `--route PREFIX=NAME` (a PAN prefix routed to a named upstream; repeatable), and the config file keys `upstreams`
+ * (each upstream with its own dialect, framing, TLS and sign-on, else the gateway's) and `routes` (the connector's
+ * routing rules: `pan`, `mtiClass`, `processingCode`, `acquirer`, `receiver`, a rule with none being the default).
+ */
+import type { RouteRule } from '@iso8583/connector';
+import { cliError } from '../args.js';
+import { gatewayError } from './errors.js';
+
+/** One named upstream of the gateway; a setting it does not give is the gateway's own. */
+export interface GatewayUpstream {
+  /** The upstream's name (metrics label `upstream`, logs, routes, its reversal journal folder). Default: `HOST:PORT`. */
+  name: string;
+  /** The bank or switch, `HOST:PORT`. Required. */
+  upstream: string;
+  /** Dialect towards this upstream. Default: the gateway's `dialect`. */
+  dialect?: string;
+  /** Length header towards this upstream. Default: the gateway's `frame`. */
+  frame?: string;
+  /** Fixed header bytes towards this upstream. Default: the gateway's `headerBytes`. */
+  headerBytes?: number;
+  /** TLS towards this upstream. Default: the gateway's `tls`. */
+  tls?: boolean;
+  /** CA file (PEM). Default: the gateway's `tlsCa`. */
+  tlsCa?: string;
+  /** Client certificate file (PEM). Default: the gateway's `tlsCert`. */
+  tlsCert?: string;
+  /** Client key file (PEM). Default: the gateway's `tlsKey`. */
+  tlsKey?: string;
+  /** Server name expected in the certificate. Default: the gateway's `tlsServername`. */
+  tlsServername?: string;
+  /** Sign on and off with this upstream. Default: the gateway's `signOn`. */
+  signOn?: boolean;
+  /** Echo interval (ms) on this upstream. Default: the gateway's `echoInterval`. */
+  echoInterval?: number;
+}
+
+const HOST_PORT = '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]=]+):[0-9]{1,5}$';
+const NAME = '^[A-Za-z0-9_.:\\[\\]-]{1,64}$';
+
+/** The JSON Schema of the config file's `upstreams`. */
+export const UPSTREAMS_SCHEMA = {
+  type: 'array',
+  minItems: 1,
+  description: 'named upstreams, in failover order',
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['upstream'],
+    properties: {
+      name: { type: 'string', pattern: NAME },
+      upstream: { type: 'string', pattern: HOST_PORT },
+      dialect: { type: 'string', minLength: 1 },
+      frame: { type: 'string', minLength: 1 },
+      headerBytes: { type: 'integer', minimum: 0, maximum: 64 },
+      tls: { type: 'boolean' },
+      tlsCa: { type: 'string', minLength: 1 },
+      tlsCert: { type: 'string', minLength: 1 },
+      tlsKey: { type: 'string', minLength: 1 },
+      tlsServername: { type: 'string', minLength: 1 },
+      signOn: { type: 'boolean' },
+      echoInterval: { type: 'integer', minimum: 0 },
+    },
+  },
+} as const;
+
+/** The JSON Schema of the config file's `routes`. */
+export const ROUTES_SCHEMA = {
+  type: 'array',
+  description: 'routing rules: PAN prefix (longest wins), MTI class, processing code, fields 32/100; a rule with none is the default',
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['upstream'],
+    properties: {
+      upstream: { type: 'string', minLength: 1 },
+      pan: { type: 'string', pattern: '^[0-9]{1,19}$' },
+      mtiClass: { type: 'string', pattern: '^[0-9]$' },
+      processingCode: { type: 'string', pattern: '^[0-9]{1,6}$' },
+      acquirer: { type: 'string', minLength: 1, maxLength: 11 },
+      receiver: { type: 'string', minLength: 1, maxLength: 11 },
+    },
+  },
+} as const;
+
+/** One `--upstream [NAME=]HOST:PORT` value. */
+export function parseUpstreamFlag(value: string): GatewayUpstream {
+  const eq = value.indexOf('=');
+  const name = eq < 0 ? undefined : value.slice(0, eq);
+  const address = eq < 0 ? value : value.slice(eq + 1);
+  if (!new RegExp(HOST_PORT).test(address) || (name !== undefined && !new RegExp(NAME).test(name))) {
+    throw cliError('ISO8583_ERR_CLI_OPTION', '--upstream must be [NAME=]HOST:PORT', '--upstream');
+  }
+  return { name: name ?? address, upstream: address };
+}
+
+/** One `--route PREFIX=NAME` value: a PAN prefix (BIN) routed to the named upstream. */
+export function parseRouteFlag(value: string): RouteRule {
+  const m = /^([0-9]{1,19})=(.+)$/.exec(value);
+  if (m === null) throw cliError('ISO8583_ERR_CLI_OPTION', '--route must be PREFIX=NAME (a PAN prefix of digits)', '--route');
+  return { pan: m[1] as string, upstream: m[2] as string };
+}
+
+/** The routes and upstream names agree, each name is given once; else a config error naming the route or upstream. */
+export function checkUpstreams(upstreams: readonly GatewayUpstream[], routes: readonly RouteRule[]): void {
+  const names = new Set<string>();
+  for (const u of upstreams) {
+    if (names.has(u.name)) throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `upstream name ${JSON.stringify(u.name)} is given twice`, { field: '--upstream' });
+    names.add(u.name);
+  }
+  for (const r of routes) {
+    if (!names.has(r.upstream)) {
+      throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `a route names the upstream ${JSON.stringify(r.upstream)}, which is not given`, { field: '--route' });
+    }
+  }
+}
+
+/** `--upstream` values (each a string) and the file's `upstreams` made one list; `undefined` for today's lone upstream. */
+export function upstreamsOf(flagValues: readonly string[], fromFile: readonly GatewayUpstream[] | undefined): GatewayUpstream[] | undefined {
+  if (flagValues.length === 1 && !(flagValues[0] as string).includes('=')) return undefined;
+  if (flagValues.length > 0) return flagValues.map(parseUpstreamFlag);
+  return fromFile?.map((u) => ({ ...u, name: u.name ?? u.upstream }));
+}

@@ -1,0 +1,95 @@
+/**
+ * Routing rules of an upstream group: which named upstream a request goes to, read from the request itself. A rule
+ * names its criteria (PAN prefix, message class, processing code, fields 32 and 100); a request matches a rule when it
+ * meets every criterion the rule gives. Among the matching rules the longest PAN prefix wins, then the rule with more
+ * criteria, then the first written. A rule with no criteria is the default route.
+ */
+import type { MessageInput } from '@iso8583/codec';
+
+/** One routing rule. Every criterion given must hold; a rule with none is the default route. */
+export interface RouteRule {
+  /** The upstream (its name in the group) that matching requests go to. */
+  upstream: string;
+  /** A prefix of the PAN (field 2), digits: a BIN or card range. The longest matching prefix wins. Default: any PAN. */
+  pan?: string;
+  /**
+   * The message class: the second digit of the MTI (1 authorization, 2 financial, 3 file action, 4 reversal,
+   * 5 reconciliation, 6 administrative, 8 network management). Default: any class.
+   */
+  mtiClass?: string;
+  /** A prefix of the processing code (field 3), e.g. `01` cash or `31` balance inquiry. Default: any. */
+  processingCode?: string;
+  /** The acquiring institution identification code (field 32), exact. Default: any. */
+  acquirer?: string;
+  /** The receiving institution identification code (field 100), exact. Default: any. */
+  receiver?: string;
+}
+
+/** The problems of a rule list (unknown upstream, non-digit criteria), one text per problem naming the rule. */
+export function routeProblems(rules: readonly RouteRule[], upstreams: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  rules.forEach((rule, i) => {
+    const at = `routes[${i}]`;
+    if (typeof rule !== 'object' || rule === null) {
+      problems.push(`${at}: must be an object`);
+      return;
+    }
+    if (!upstreams.has(rule.upstream)) problems.push(`${at}.upstream: no upstream is named ${JSON.stringify(rule.upstream)}`);
+    if (rule.pan !== undefined && !/^\d{1,19}$/.test(rule.pan)) problems.push(`${at}.pan: must be 1 to 19 digits`);
+    if (rule.mtiClass !== undefined && !/^\d$/.test(rule.mtiClass)) problems.push(`${at}.mtiClass: must be one digit`);
+    if (rule.processingCode !== undefined && !/^\d{1,6}$/.test(rule.processingCode)) {
+      problems.push(`${at}.processingCode: must be 1 to 6 digits`);
+    }
+    for (const k of ['acquirer', 'receiver'] as const) {
+      const v = rule[k];
+      if (v !== undefined && (typeof v !== 'string' || v.length === 0 || v.length > 11)) problems.push(`${at}.${k}: must be 1 to 11 characters`);
+    }
+  });
+  return problems;
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+/** Picks the upstream of a request from the rules (checked beforehand with {@link routeProblems}). */
+export class Router {
+  private readonly rules: readonly RouteRule[];
+
+  constructor(rules: readonly RouteRule[]) {
+    this.rules = rules;
+  }
+
+  /** Whether any rule is configured. */
+  get empty(): boolean {
+    return this.rules.length === 0;
+  }
+
+  /** The upstream name of the best matching rule, or `undefined` when none matches (and there is no default route). */
+  route(message: MessageInput): string | undefined {
+    if (this.rules.length === 0) return undefined;
+    const pan = text(message['2']);
+    const mti = text(message['0']);
+    const code = text(message['3']);
+    const f32 = text(message['32']);
+    const f100 = text(message['100']);
+    let best: RouteRule | undefined;
+    let bestPan = -1;
+    let bestCount = -1;
+    for (const r of this.rules) {
+      if (r.pan !== undefined && (pan === undefined || !pan.startsWith(r.pan))) continue;
+      if (r.mtiClass !== undefined && (mti === undefined || mti[1] !== r.mtiClass)) continue;
+      if (r.processingCode !== undefined && (code === undefined || !code.startsWith(r.processingCode))) continue;
+      if (r.acquirer !== undefined && f32 !== r.acquirer) continue;
+      if (r.receiver !== undefined && f100 !== r.receiver) continue;
+      const panLength = r.pan?.length ?? 0;
+      const count = [r.mtiClass, r.processingCode, r.acquirer, r.receiver].filter((c) => c !== undefined).length;
+      if (panLength > bestPan || (panLength === bestPan && count > bestCount)) {
+        best = r;
+        bestPan = panLength;
+        bestCount = count;
+      }
+    }
+    return best?.upstream;
+  }
+}

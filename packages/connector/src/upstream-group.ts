@@ -1,0 +1,337 @@
+/**
+ * An upstream group: several named upstreams (each its own {@link Connector}: pool, TLS, framing, dialect, sign-on and
+ * reversal journal), one request API. A request goes where a routing rule says (a rule to an upstream that is down is
+ * refused with `ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN`, which the gateway answers 91), else to a healthy upstream by the
+ * strategy: `failover` (the first healthy in order) or `round-robin` (the healthy in turn). Healthy means a connection
+ * is up and signed on: a connector's `connect` event puts it in, the close of its last connection (a failed echo
+ * closes one) takes it out at once. A request written to a link that dies keeps that connector's outcome (it reverses
+ * on its own journal); a reversal a caller sends goes to the upstream that had its original.
+ */
+import { EventEmitter } from 'node:events';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { readMessage } from '@iso8583/codec';
+import type { IsoMessage, MessageInput , Iso8583Error} from '@iso8583/codec';
+import type { ConnectorStats } from './accounting.js';
+import { Connector } from './connector.js';
+import type { SendOptions } from './connector.js';
+import { connectorError, optionsError } from './errors.js';
+import type { ConnectorOptions } from './options.js';
+import { Router, routeProblems } from './routing.js';
+import type { RouteRule } from './routing.js';
+import { UpstreamMetrics } from './upstream-metrics.js';
+
+/** How a group picks among its healthy upstreams: `failover` (the first in order) or `round-robin`. */
+export type UpstreamStrategy = 'failover' | 'round-robin';
+
+/** The options of an upstream group. */
+export interface UpstreamGroupOptions {
+  /**
+   * The upstreams, in order (the order of `failover`): connector options (each with a distinct `name`) or connectors
+   * already made. Required, at least one.
+   */
+  upstreams: readonly (ConnectorOptions | Connector | NamedConnector)[];
+  /** `failover` or `round-robin`. Default: `failover`. */
+  strategy?: UpstreamStrategy;
+  /** Routing rules ({@link RouteRule}); a request no rule matches goes by the strategy. Default: none. */
+  routes?: readonly RouteRule[];
+  /** The prom-client Registry of the group's own metrics (label `upstream`). Default: a new Registry. */
+  registry?: Registry;
+  /** A pino logger (upstream up and down are logged). Default: silent. */
+  logger?: Logger;
+  /** How many originals (field 11 + 41) the group remembers to send their reversals to the same upstream. Default: 100000. */
+  maxOriginals?: number;
+}
+
+/** A connector already made, under the upstream name the group gives it (default: the connector's own name). */
+export interface NamedConnector {
+  /** The upstream's name in the group. */
+  name: string;
+  /** The connector. */
+  connector: Connector;
+}
+
+/** One upstream's state and counters in {@link UpstreamGroup.stats}. */
+export interface UpstreamStats extends ConnectorStats {
+  /** `up` (a connection signed on) or `down`. */
+  state: 'up' | 'down';
+  /** Requests routed to it while it was down (refused). */
+  unavailable: number;
+  /** Times it went down. */
+  downs: number;
+}
+
+/** The events of an {@link UpstreamGroup}. */
+export interface UpstreamGroupEvents {
+  /** An upstream became healthy. */
+  up: [info: { upstream: string }];
+  /** An upstream went down (its last connection closed; `code` is why, when it failed). */
+  down: [info: { upstream: string; code: string | undefined }];
+}
+
+const silent = pino({ level: 'silent' });
+
+/** Codes of a request that never reached the wire: safe to try on another healthy upstream. */
+const NOT_SENT = new Set(['ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT', 'ISO8583_ERR_CONNECTOR_SIGN_ON', 'ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED']);
+
+class Link {
+  up = false;
+  inFlight = 0;
+  unavailable = 0;
+  downs = 0;
+  constructor(
+    readonly name: string,
+    readonly connector: Connector,
+  ) {}
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+/** Several named upstreams behind one `request`/`sendMessage` API (see the file's opening comment). */
+export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
+  /** The strategy. */
+  readonly strategy: UpstreamStrategy;
+  /** The connectors by upstream name, in order. */
+  readonly connectors: ReadonlyMap<string, Connector>;
+  /** The Registry of the group's metrics. */
+  readonly registry: Registry;
+  private readonly links: Link[];
+  private readonly byName = new Map<string, Link>();
+  private readonly router: Router;
+  private readonly metrics: UpstreamMetrics;
+  private readonly logger: Logger;
+  private readonly originals = new Map<string, Link>();
+  private readonly maxOriginals: number;
+  private next = 0;
+
+  constructor(options: UpstreamGroupOptions) {
+    super();
+    const problems: string[] = [];
+    const list = Array.isArray(options?.upstreams) ? options.upstreams : [];
+    if (list.length === 0) problems.push('upstreams: at least one upstream is required');
+    const strategy = options?.strategy ?? 'failover';
+    if (strategy !== 'failover' && strategy !== 'round-robin') problems.push('strategy: must be failover or round-robin');
+    const isNamed = (u: unknown): u is NamedConnector => (u as NamedConnector)?.connector instanceof Connector;
+    const names = list.map((u) => (u instanceof Connector ? u.name : String(u?.name ?? '')));
+    names.forEach((n, i) => {
+      if (n === '') problems.push(`upstreams[${i}].name: a name is required`);
+      else if (names.indexOf(n) !== i) problems.push(`upstreams[${i}].name: ${JSON.stringify(n)} is used twice`);
+    });
+    const maxOriginals = options?.maxOriginals ?? 100_000;
+    if (!Number.isInteger(maxOriginals) || maxOriginals < 0) problems.push('maxOriginals: must be an integer >= 0');
+    const routes = options?.routes ?? [];
+    if (!Array.isArray(routes)) problems.push('routes: must be an array');
+    else problems.push(...routeProblems(routes, new Set(names)));
+    if (problems.length > 0) {
+      throw optionsError(problems.map((p) => ({ field: p.slice(0, p.indexOf(':')), code: 'invalid', reason: p.slice(p.indexOf(':') + 2) })));
+    }
+    this.strategy = strategy;
+    this.maxOriginals = maxOriginals;
+    this.router = new Router(routes);
+    this.logger = (options.logger ?? silent).child({ group: names.join(',') });
+    // Every connector is made before any listens, so a bad option of the third throws before the first connects.
+    const connectors = list.map((u) => (u instanceof Connector ? u : isNamed(u) ? u.connector : new Connector(u)));
+    this.links = connectors.map((c, i) => new Link(names[i] as string, c));
+    for (const link of this.links) this.watch(link);
+    this.connectors = new Map(this.links.map((l) => [l.name, l.connector]));
+    this.metrics = new UpstreamMetrics(
+      this.links.map((l) => ({ name: l.name, up: () => l.up, inFlight: () => l.inFlight })),
+      options.registry,
+    );
+    this.registry = this.metrics.registry;
+  }
+
+  /**
+   * Starts every upstream. Resolves when the first is up; rejects with the first upstream's connect error when none
+   * can connect (each keeps retrying with backoff and joins when it recovers).
+   */
+  connect(): Promise<void> {
+    const attempts = this.links.map((l) => l.connector.connect());
+    return Promise.any(attempts).then(
+      () => undefined,
+      (err: AggregateError) => {
+        throw err.errors[0] as Error;
+      },
+    );
+  }
+
+  /** Starts every upstream without waiting for a connection (journals opened); rejects with the first failure. */
+  started(): Promise<void> {
+    return Promise.all(this.links.map((l) => l.connector.started())).then(() => undefined);
+  }
+
+  /** Sends one message (XML, JSON text, or an object) to the upstream it routes to; the answer comes in the same form. */
+  sendMessage(input: string, options?: SendOptions): Promise<string>;
+  /** Sends a message object and returns the response object. */
+  sendMessage(input: MessageInput, options?: SendOptions): Promise<IsoMessage>;
+  sendMessage(input: string | MessageInput, options: SendOptions = {}): Promise<string | IsoMessage> {
+    let message: MessageInput;
+    try {
+      message = typeof input === 'string' ? readMessage(input).message : input;
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    if (typeof input === 'string') return this.run(message, (c) => c.sendMessage(input, options));
+    return this.run(message, (c) => c.sendMessage(input, options));
+  }
+
+  /** Sends a message object to the upstream it routes to and resolves with the response object. */
+  request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage> {
+    return this.run(message, (c) => c.request(message, options));
+  }
+
+  /** The names of the upstreams that are up, in order. */
+  healthy(): string[] {
+    return this.links.filter((l) => l.up).map((l) => l.name);
+  }
+
+  /** Each upstream's state and counters, by name. */
+  stats(): Record<string, UpstreamStats> {
+    const out: Record<string, UpstreamStats> = {};
+    for (const l of this.links) {
+      out[l.name] = { state: l.up ? 'up' : 'down', unavailable: l.unavailable, downs: l.downs, ...l.connector.stats() };
+    }
+    return out;
+  }
+
+  /** Closes every upstream (each drains, signs off, keeps its unanswered reversals). */
+  close(): Promise<void> {
+    return Promise.all(this.links.map((l) => l.connector.close())).then(() => undefined);
+  }
+
+  /** Aborts every upstream (pending requests fail with `err` or `ISO8583_ERR_CONNECTOR_CLOSED`). */
+  destroy(err?: Error): Promise<void> {
+    return Promise.all(this.links.map((l) => l.connector.destroy(err))).then(() => undefined);
+  }
+
+  // ---- choosing the upstream ----
+
+  private run<T>(message: MessageInput, send: (c: Connector) => Promise<T>): Promise<T> {
+    const mti = text(message['0']) ?? '';
+    // A reversal (or its repeat) goes to the upstream of its original, up or not: only that host can undo it.
+    if (mti[1] === '4') {
+      const original = this.originals.get(this.originalKey(message));
+      if (original !== undefined) return this.via(original, send);
+    }
+    const routed = this.router.route(message);
+    if (routed !== undefined) {
+      const link = this.byName.get(routed) as Link;
+      if (!link.up) {
+        link.unavailable += 1;
+        this.metrics.refused(link.name);
+        return Promise.reject(
+          connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} that the routing rule names is down`, { mti }),
+        );
+      }
+      this.remember(message, link);
+      return this.via(link, send);
+    }
+    return this.attempt(message, send, new Set<Link>());
+  }
+
+  /** One try by the strategy; a request that never reached the wire is tried on the next healthy upstream. */
+  private attempt<T>(message: MessageInput, send: (c: Connector) => Promise<T>, tried: Set<Link>): Promise<T> {
+    const link = this.pick(tried);
+    this.remember(message, link);
+    link.inFlight += 1;
+    return send(link.connector).then(
+      (r) => {
+        link.inFlight -= 1;
+        this.metrics.settled(link.name, 'answered');
+        return r;
+      },
+      (err: Iso8583Error) => {
+        link.inFlight -= 1;
+        this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
+        tried.add(link);
+        // Never written (no connection could be had): another healthy upstream may take it.
+        if (NOT_SENT.has(err?.code) && this.links.some((l) => l.up && !tried.has(l))) return this.attempt(message, send, tried);
+        throw err;
+      },
+    );
+  }
+
+  /** The healthy upstream by the strategy, not among `tried`; when none is healthy, the first not tried (it waits as a lone connector would). */
+  private pick(tried: ReadonlySet<Link>): Link {
+    const n = this.links.length;
+    if (n === 1) return this.links[0] as Link;
+    if (this.strategy === 'round-robin') {
+      for (let i = 0; i < n; i++) {
+        const at = (this.next + i) % n;
+        const l = this.links[at] as Link;
+        if (l.up && !tried.has(l)) {
+          this.next = (at + 1) % n;
+          return l;
+        }
+      }
+    } else {
+      for (const l of this.links) if (l.up && !tried.has(l)) return l;
+    }
+    return this.links.find((l) => !tried.has(l)) ?? (this.links[0] as Link);
+  }
+
+  /** Notes the upstream of an original (MTI class 1 or 2) for its reversal; the oldest is forgotten past `maxOriginals`. */
+  private remember(message: MessageInput, link: Link): void {
+    const mti = message['0'];
+    const kind = typeof mti === 'string' ? mti.charCodeAt(1) : 0;
+    // With one upstream every reversal goes to it anyway: nothing to remember (the single-upstream path stays lean).
+    if ((kind === 49 || kind === 50) && this.maxOriginals > 0 && this.links.length > 1 && message['11'] != null) {
+      const key = `${text(message['11'])}|${text(message['41']) ?? ''}`;
+      this.originals.set(key, link);
+      if (this.originals.size > this.maxOriginals) this.originals.delete(this.originals.keys().next().value as string);
+    }
+  }
+
+  /** The original's key of a reversal: the STAN of field 90 (original data elements) when given, else its own field 11. */
+  private originalKey(message: MessageInput): string {
+    const f90 = text(message['90']);
+    const stan = f90 !== undefined && f90.length >= 10 ? f90.slice(4, 10) : text(message['11']);
+    return `${stan ?? ''}|${text(message['41']) ?? ''}`;
+  }
+
+  private via<T>(link: Link, send: (c: Connector) => Promise<T>): Promise<T> {
+    link.inFlight += 1;
+    return send(link.connector).then(
+      (r) => {
+        link.inFlight -= 1;
+        this.metrics.settled(link.name, 'answered');
+        return r;
+      },
+      (err: Iso8583Error) => {
+        link.inFlight -= 1;
+        this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
+        throw err;
+      },
+    );
+  }
+
+  /** Health from the connector's events: a connection signed on puts the upstream in, its last one closing takes it out. */
+  private watch(link: Link): void {
+    this.byName.set(link.name, link);
+    // A connector already connected (the gateway's first, started by its HTTP app) is up from the start.
+    const connected = (): boolean => link.connector.stats().connected > 0;
+    link.up = connected();
+    link.connector.on('connect', () => {
+      if (link.up || !connected()) return;
+      link.up = true;
+      this.logger.info({ upstream: link.name }, 'upstream up');
+      if (this.listenerCount('up') > 0) this.emit('up', { upstream: link.name });
+    });
+    link.connector.on('disconnect', ({ code }) => {
+      if (!link.up || connected()) return;
+      link.up = false;
+      link.downs += 1;
+      this.metrics.down(link.name);
+      this.logger.warn({ upstream: link.name, code }, 'upstream down');
+      if (this.listenerCount('down') > 0) this.emit('down', { upstream: link.name, code });
+    });
+  }
+}
+
+/** Creates an upstream group; options (and every upstream's) are checked before any socket opens. */
+export function createUpstreamGroup(options: UpstreamGroupOptions): UpstreamGroup {
+  return new UpstreamGroup(options);
+}

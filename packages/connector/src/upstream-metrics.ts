@@ -1,0 +1,89 @@
+/**
+ * The prom-client metrics of an upstream group, one series per upstream (label `upstream`): whether it is up, its
+ * requests in flight, its outcomes, how often it went down, and the requests routed to it while it was down.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+
+/** The live values of one upstream, read when the registry is scraped. */
+export interface UpstreamSource {
+  name: string;
+  up(): boolean;
+  inFlight(): number;
+}
+
+/** The group's metrics. */
+export class UpstreamMetrics {
+  readonly registry: Registry;
+  private readonly outcomes: Counter<'upstream' | 'outcome'>;
+  private readonly downs: Counter<'upstream'>;
+  private readonly unavailable: Counter<'upstream'>;
+  /** The outcome counters' children, made once (a labelled `inc` hashes its labels on every call). */
+  private readonly outcomeChildren = new Map<string, { inc(): void }>();
+
+  constructor(sources: readonly UpstreamSource[], registry?: Registry) {
+    this.registry = registry ?? new Registry();
+    const registers = [this.registry];
+    new Gauge({
+      name: 'iso8583_upstream_up',
+      help: 'Whether the upstream is healthy (a connection up and signed on): 1 or 0.',
+      labelNames: ['upstream'],
+      registers,
+      collect() {
+        for (const s of sources) this.set({ upstream: s.name }, s.up() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'iso8583_upstream_in_flight',
+      help: 'Requests the group has handed to the upstream and not yet settled.',
+      labelNames: ['upstream'],
+      registers,
+      collect() {
+        for (const s of sources) this.set({ upstream: s.name }, s.inFlight());
+      },
+    });
+    this.outcomes = new Counter({
+      name: 'iso8583_upstream_requests_total',
+      help: 'Requests settled by the upstream: answered, timeout, or failed (any other error).',
+      labelNames: ['upstream', 'outcome'],
+      registers,
+    });
+    this.downs = new Counter({
+      name: 'iso8583_upstream_down_total',
+      help: 'Times the upstream went down (its last connection closed); it comes back when it reconnects.',
+      labelNames: ['upstream'],
+      registers,
+    });
+    this.unavailable = new Counter({
+      name: 'iso8583_upstream_unavailable_total',
+      help: 'Requests a routing rule sent to the upstream while it was down (refused with ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN).',
+      labelNames: ['upstream'],
+      registers,
+    });
+    for (const s of sources) {
+      for (const outcome of ['answered', 'timeout', 'failed']) this.outcomes.inc({ upstream: s.name, outcome }, 0);
+      this.downs.inc({ upstream: s.name }, 0);
+      this.unavailable.inc({ upstream: s.name }, 0);
+    }
+  }
+
+  /** A request settled on `upstream`. */
+  settled(upstream: string, outcome: 'answered' | 'timeout' | 'failed'): void {
+    const key = `${upstream}\u0000${outcome}`;
+    let child = this.outcomeChildren.get(key);
+    if (child === undefined) {
+      child = this.outcomes.labels({ upstream, outcome });
+      this.outcomeChildren.set(key, child);
+    }
+    child.inc();
+  }
+
+  /** `upstream` went down. */
+  down(upstream: string): void {
+    this.downs.inc({ upstream });
+  }
+
+  /** A request was routed to `upstream` while it was down. */
+  refused(upstream: string): void {
+    this.unavailable.inc({ upstream });
+  }
+}

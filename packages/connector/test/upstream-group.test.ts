@@ -1,0 +1,291 @@
+// An upstream group over real peers: failover, recovery, round robin, routing rules, reversals to the original's
+// upstream, exactly one outcome per request when a link dies mid-load, metrics per upstream.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IsoMessage } from '@iso8583/codec';
+import { createUpstreamGroup } from '../src/index.js';
+import type { UpstreamGroup } from '../src/index.js';
+import { answer, purchase, startPeer } from './peer.js';
+import type { Peer } from './peer.js';
+
+const answering = (): Promise<Peer> => startPeer((r, p) => p.send(r.socket, answer(r.message)));
+
+function upstream(name: string, peer: Peer): { name: string; host: string; port: number; reconnect: { initialDelay: number; maxDelay: number } } {
+  return { name, host: '127.0.0.1', port: peer.port, reconnect: { initialDelay: 10, maxDelay: 50 } };
+}
+
+/** Resolves when `name` is up (at once if it is); fails with a message after 20 s. */
+function whenUp(group: UpstreamGroup, name: string): Promise<void> {
+  if (group.healthy().includes(name)) return Promise.resolve();
+  return event(group, 'up', name);
+}
+
+function event(group: UpstreamGroup, kind: 'up' | 'down', name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not go ${kind} within 20 s`)), 20_000);
+    const on = (e: { upstream: string }): void => {
+      if (e.upstream !== name) return;
+      clearTimeout(timer);
+      group.off(kind, on);
+      resolve();
+    };
+    group.on(kind, on);
+  });
+}
+
+const served = (peer: Peer): number => peer.received.filter((r) => r.message['0'] !== '0800').length;
+
+test('failover: requests go to the first healthy upstream, move to the backup at once when it dies, and come back', async (t) => {
+  let a = await answering();
+  const b = await answering();
+  const port = a.port;
+  const group = createUpstreamGroup({ upstreams: [upstream('primary', a), upstream('backup', b)] });
+  t.after(async () => {
+    await group.destroy();
+    await a.close();
+    await b.close();
+  });
+  await group.connect();
+  await Promise.all([whenUp(group, 'primary'), whenUp(group, 'backup')]);
+  for (let i = 0; i < 4; i++) assert.equal((await group.request(purchase(`00010${i}`)))['39'], '00');
+  assert.equal(served(a), 4);
+  assert.equal(served(b), 0);
+  const down = event(group, 'down', 'primary');
+  await a.close();
+  await down;
+  assert.deepEqual(group.healthy(), ['backup']);
+  for (let i = 0; i < 4; i++) assert.equal((await group.request(purchase(`00020${i}`)))['39'], '00');
+  assert.equal(served(b), 4);
+  const up = event(group, 'up', 'primary');
+  a = await startPeer((r, p) => p.send(r.socket, answer(r.message)), { port });
+  await up;
+  assert.equal((await group.request(purchase('000300')))['39'], '00');
+  assert.equal(served(a), 1);
+  assert.equal(group.stats()['primary']?.downs, 1);
+  assert.equal(group.stats()['primary']?.state, 'up');
+});
+
+test('a link dying mid-load: every request gets exactly one outcome, the lost ones fail on that link, the rest go to the backup', async (t) => {
+  let seen = 0;
+  const a = await startPeer((r, p) => {
+    if (r.message['0'] === '0800') return p.send(r.socket, answer(r.message));
+    seen += 1;
+    // The 20th request is never answered: the host dies with it (and what is in flight) unanswered.
+    if (seen === 20) {
+      for (const s of p.sockets) s.destroy();
+      return;
+    }
+    if (seen < 20) p.send(r.socket, answer(r.message));
+  });
+  const b = await answering();
+  const group = createUpstreamGroup({
+    upstreams: [
+      { ...upstream('primary', a), reconnect: { initialDelay: 60_000, maxDelay: 60_000 } },
+      upstream('backup', b),
+    ],
+  });
+  t.after(async () => {
+    await group.destroy();
+    await a.close();
+    await b.close();
+  });
+  await group.connect();
+  await Promise.all([whenUp(group, 'primary'), whenUp(group, 'backup')]);
+  const total = 200;
+  let settled = 0;
+  const outcomes: Promise<string>[] = [];
+  for (let i = 0; i < total; i++) {
+    const stan = String(100000 + i);
+    outcomes.push(
+      group.request(purchase(stan)).then(
+        (r) => {
+          settled += 1;
+          return `answered ${String(r['39'])}`;
+        },
+        (err: { code: string }) => {
+          settled += 1;
+          return err.code;
+        },
+      ),
+    );
+    // Half before the primary dies, half after it is out of the group.
+    if (i === 99) {
+      await Promise.all(outcomes);
+      if (group.healthy().includes('primary')) await event(group, 'down', 'primary');
+    }
+  }
+  const results = await Promise.all(outcomes);
+  assert.equal(settled, total);
+  const answered = results.filter((r) => r === 'answered 00').length;
+  const lost = results.filter((r) => r === 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST').length;
+  assert.equal(answered + lost, total, `unexpected outcomes: ${results.filter((r) => r !== 'answered 00' && r !== 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST').join(', ')}`);
+  assert.ok(lost >= 1, 'the request the primary died with failed');
+  // Everything sent after the primary went down went to the backup and was answered; of the first hundred (all
+  // written to the primary), those the primary's answers did not reach before it died failed on it.
+  assert.equal(served(b), 100);
+  assert.ok(results.slice(100).every((r) => r === 'answered 00'));
+  assert.ok(results.slice(0, 100).filter((r) => r === 'answered 00').length <= 19);
+  assert.equal(group.stats()['primary']?.state, 'down');
+});
+
+test('round robin spreads the requests over the healthy upstreams', async (t) => {
+  const peers = [await answering(), await answering(), await answering()];
+  const group = createUpstreamGroup({ strategy: 'round-robin', upstreams: peers.map((p, i) => upstream(`u${i}`, p)) });
+  t.after(async () => {
+    await group.destroy();
+    for (const p of peers) await p.close();
+  });
+  await group.connect();
+  await Promise.all(['u0', 'u1', 'u2'].map((n) => whenUp(group, n)));
+  await Promise.all(Array.from({ length: 30 }, (_, i) => group.request(purchase(String(200000 + i)))));
+  assert.deepEqual(peers.map(served), [10, 10, 10]);
+  const down = event(group, 'down', 'u1');
+  await peers[1]?.close();
+  await down;
+  await Promise.all(Array.from({ length: 10 }, (_, i) => group.request(purchase(String(300000 + i)))));
+  assert.deepEqual(peers.map(served), [15, 10, 15]);
+});
+
+test('routing by PAN prefix: the longest prefix wins; a route to an upstream that is down is refused, never sent elsewhere', async (t) => {
+  const visa = await answering();
+  const visaGold = await answering();
+  const mc = await answering();
+  const group = createUpstreamGroup({
+    upstreams: [upstream('visa', visa), upstream('visa-gold', visaGold), upstream('mc', mc)],
+    routes: [
+      { pan: '4', upstream: 'visa' },
+      { pan: '411111', upstream: 'visa-gold' },
+      { pan: '5', upstream: 'mc' },
+    ],
+  });
+  t.after(async () => {
+    await group.destroy();
+    for (const p of [visa, visaGold, mc]) await p.close();
+  });
+  await group.connect();
+  await Promise.all(['visa', 'visa-gold', 'mc'].map((n) => whenUp(group, n)));
+  const card = (stan: string, pan: string): IsoMessage => ({ ...purchase(stan), '2': pan, '35': `${pan}=29122010000000000000` });
+  await group.request(card('400001', '4111111111111111'));
+  await group.request(card('400002', '4012888888881881'));
+  await group.request(card('400003', '5555555555554444'));
+  assert.deepEqual([visa, visaGold, mc].map(served), [1, 1, 1]);
+  const down = event(group, 'down', 'mc');
+  await mc.close();
+  await down;
+  await assert.rejects(group.request(card('400004', '5555555555554444')), (err: Error & { code: string }) => {
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN');
+    assert.match(err.message, /mc/);
+    assert.doesNotMatch(err.message, /5555555555554444/);
+    return true;
+  });
+  assert.deepEqual([visa, visaGold].map(served), [1, 1]);
+  assert.equal(group.stats()['mc']?.unavailable, 1);
+});
+
+test('routing by message class, processing code, fields 32 and 100, with a default route', async (t) => {
+  const peers = [await answering(), await answering(), await answering(), await answering(), await answering()];
+  const names = ['auth', 'cash', 'acq', 'rcv', 'default'];
+  const group = createUpstreamGroup({
+    upstreams: peers.map((p, i) => upstream(names[i] as string, p)),
+    routes: [
+      { mtiClass: '1', upstream: 'auth' },
+      { processingCode: '01', upstream: 'cash' },
+      { acquirer: '999999', upstream: 'acq' },
+      { receiver: '777777', upstream: 'rcv' },
+      { upstream: 'default' },
+    ],
+  });
+  t.after(async () => {
+    await group.destroy();
+    for (const p of peers) await p.close();
+  });
+  await group.connect();
+  await Promise.all(names.map((n) => whenUp(group, n)));
+  await group.request({ ...purchase('500001'), '0': '0100' });
+  await group.request({ ...purchase('500002'), '3': '010000' });
+  await group.request({ ...purchase('500003'), '32': '999999' });
+  await group.request({ ...purchase('500004'), '100': '777777' });
+  await group.request(purchase('500005'));
+  assert.deepEqual(peers.map(served), [1, 1, 1, 1, 1]);
+});
+
+test('a reversal goes to the upstream that had its original, whatever the strategy picks next', async (t) => {
+  const a = await answering();
+  const b = await answering();
+  const group = createUpstreamGroup({ strategy: 'round-robin', upstreams: [upstream('a', a), upstream('b', b)] });
+  t.after(async () => {
+    await group.destroy();
+    await a.close();
+    await b.close();
+  });
+  await group.connect();
+  await Promise.all([whenUp(group, 'a'), whenUp(group, 'b')]);
+  await group.request(purchase('600001')); // to a
+  await group.request(purchase('600002')); // to b
+  // Its own STAN, the original's in field 90 (original MTI + STAN + ...).
+  await group.request({ ...purchase('600003'), '0': '0400', '90': '020060000111211030000000012345600000000000' });
+  await group.request({ ...purchase('600002'), '0': '0400' });
+  const reversals = (p: Peer): string[] => p.received.filter((r) => r.message['0'] === '0400').map((r) => String(r.message['11']));
+  assert.deepEqual(reversals(a), ['600003']);
+  assert.deepEqual(reversals(b), ['600002']);
+});
+
+test('metrics carry the upstream label; sendMessage keeps the input form', async (t) => {
+  const a = await answering();
+  const group = createUpstreamGroup({ upstreams: [upstream('only', a)] });
+  t.after(async () => {
+    await group.destroy();
+    await a.close();
+  });
+  await group.connect();
+  await whenUp(group, 'only');
+  const json = await group.sendMessage(JSON.stringify(purchase('700001')));
+  assert.equal(JSON.parse(json)['39'], '00');
+  const text = await group.registry.metrics();
+  assert.match(text, /iso8583_upstream_up\{upstream="only"\} 1/);
+  assert.match(text, /iso8583_upstream_requests_total\{upstream="only",outcome="answered"\} 1/);
+});
+
+test('bad group options are refused before any socket opens, naming the option', () => {
+  assert.throws(() => createUpstreamGroup({ upstreams: [] }), { code: 'ISO8583_ERR_CONNECTOR_OPTIONS', message: /upstreams/ });
+  assert.throws(
+    () => createUpstreamGroup({ upstreams: [{ name: 'x', host: '127.0.0.1', port: 1 }, { name: 'x', host: '127.0.0.1', port: 2 }] }),
+    { code: 'ISO8583_ERR_CONNECTOR_OPTIONS', message: /upstreams\[1\]\.name/ },
+  );
+  assert.throws(
+    () => createUpstreamGroup({ upstreams: [{ name: 'x', host: '127.0.0.1', port: 1 }], routes: [{ pan: '4', upstream: 'y' }] }),
+    { code: 'ISO8583_ERR_CONNECTOR_OPTIONS', message: /routes\[0\]\.upstream/ },
+  );
+  assert.throws(
+    () => createUpstreamGroup({ upstreams: [{ name: 'x', host: '127.0.0.1', port: 1 }], strategy: 'random' as 'failover' }),
+    { code: 'ISO8583_ERR_CONNECTOR_OPTIONS', message: /strategy/ },
+  );
+});
+
+test('a request that never reached the wire (no connection free in time) is tried on the next healthy upstream', async (t) => {
+  let held: (() => void) | undefined;
+  const a = await startPeer((r, p) => {
+    if (r.message['0'] === '0800') return p.send(r.socket, answer(r.message));
+    // The first purchase is held until the test lets it go: the primary's only connection stays busy.
+    held = () => p.send(r.socket, answer(r.message));
+  });
+  const b = await answering();
+  const group = createUpstreamGroup({
+    upstreams: [{ ...upstream('primary', a), mode: 'exclusive', pool: { min: 1, max: 1, acquireTimeout: 50 } }, upstream('backup', b)],
+  });
+  t.after(async () => {
+    await group.destroy();
+    await a.close();
+    await b.close();
+  });
+  await group.connect();
+  await Promise.all([whenUp(group, 'primary'), whenUp(group, 'backup')]);
+  const first = group.request(purchase('800001'));
+  await a.waitFor(1);
+  const second = await group.request(purchase('800002'));
+  assert.equal(second['39'], '00');
+  assert.equal(served(b), 1, 'the backup took the request the busy primary could not send');
+  held?.();
+  assert.equal((await first)['39'], '00');
+  assert.equal(served(a), 1);
+});
