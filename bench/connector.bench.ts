@@ -173,8 +173,12 @@ async function throughConnector(port: number, connections: number, depth: number
   };
 }
 
+/** The journal target of issue 10: connector + journal at least this fraction of the connector alone (same run). */
+const JOURNAL_TARGET = 0.8;
+
 const peer = await startPeer(peerMode);
 const results: Result[] = [];
+const ratios: { shape: string; off: number; on: number }[] = [];
 try {
   for (const [connections, depth] of [
     [1, 64],
@@ -191,10 +195,13 @@ try {
     [1, 64],
     [8, 16],
   ] as const) {
-    results.push(await throughConnector(peer.port, connections, depth));
+    const off = await throughConnector(peer.port, connections, depth);
+    results.push(off);
     const dir = mkdtempSync(join(tmpdir(), 'iso8583-bench-journal-'));
     try {
-      results.push(await throughConnector(peer.port, connections, depth, dir));
+      const on = await throughConnector(peer.port, connections, depth, dir);
+      results.push(on);
+      ratios.push({ shape: `${connections} x ${depth}`, off: off.rate, on: on.rate });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -209,3 +216,13 @@ for (const r of results) {
   );
   if (r.journal !== undefined) console.log(`${''.padEnd(44)} journal: ${r.journal}`);
 }
+let missed = 0;
+for (const { shape, off, on } of ratios) {
+  const ratio = on / off;
+  const met = ratio >= JOURNAL_TARGET;
+  if (!met) missed++;
+  console.log(
+    `connector + journal vs connector, ${shape}: ${ratio.toFixed(2)}x (${Math.round(on).toLocaleString('en-US')} vs ${Math.round(off).toLocaleString('en-US')} /s), target ${JOURNAL_TARGET}x: ${met ? 'met' : 'NOT met'}`,
+  );
+}
+if (missed > 0) process.exitCode = 1;

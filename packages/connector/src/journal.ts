@@ -10,6 +10,9 @@
  *   in-memory state follows the disk: a record takes effect once durable.
  * Every write is checked (a short write on a full disk is repeated, and fails when no byte goes); a batch that
  * failed leaves its bytes behind, and the next batch overwrites them (its records, then blank lines over the rest).
+ * The file is opened for writing with `O_DSYNC` where the platform has it: each write returns once its bytes (and the
+ * file size, when it grew) are on disk, which is what write + `fdatasync` gives, in one trip to the thread pool instead
+ * of two (elsewhere: write, then `fdatasync`).
  * The file is preallocated ahead of its records (blank lines), so that an fsync seldom has to commit a new file
  * size. It is compacted (its live entries only, written to a new file, fsynced, renamed, folder fsynced) when
  * opened; when its records would outgrow the preallocated part and the answered ones dominate; past `compactAt`;
@@ -17,7 +20,7 @@
  * not stay in the file for long. The folder is locked by the process that opened it (`reversals.lock`).
  */
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { constants, mkdirSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -78,6 +81,12 @@ export interface FileJournalOptions {
 
 /** The defaults of {@link FileJournalOptions}. */
 const DEFAULTS = { compactAt: 64 * 1024 * 1024, preallocate: 4 * 1024 * 1024, compactInterval: 60_000 };
+
+/**
+ * `O_DSYNC` where the platform defines it (Linux, macOS): writes through a handle opened with it are durable when they
+ * return. Undefined elsewhere (Windows), where each batch is followed by `fdatasync`.
+ */
+const SYNC_ON_WRITE: number | undefined = (constants as { O_DSYNC?: number }).O_DSYNC;
 
 /** The journal file's name in its folder. */
 export const JOURNAL_FILE = 'reversals.jsonl';
@@ -251,7 +260,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     await out.close();
     await rename(tmp, this.path);
     await syncDir(this.dir);
-    const handle = await open(this.path, 'r+');
+    const handle = await open(this.path, SYNC_ON_WRITE === undefined ? 'r+' : constants.O_RDWR | SYNC_ON_WRITE);
     await this.handle?.close();
     this.handle = handle;
     this.bytes = text.length;
@@ -345,7 +354,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     try {
       await writeAll(handle, text, at);
       if (padTo > end) await writeAll(handle, newlines(padTo - end), end);
-      await handle.datasync();
+      // With O_DSYNC every write above returned once durable: an fsync would only repeat them.
+      if (SYNC_ON_WRITE === undefined) await handle.datasync();
     } catch (err) {
       // Some of it may be on disk: the next batch (written at the same place) covers it with records and blank lines.
       const size = await handle.stat().then(
