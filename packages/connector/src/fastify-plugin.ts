@@ -31,7 +31,17 @@ export interface Iso8583RoutesOptions {
    * Default `'plain'`.
    */
   answers?: 'plain' | 'socketqueue';
+  /**
+   * Where the routes send their messages, read at each request: e.g. an `UpstreamGroup` made after the app is ready
+   * (it routes and fails over like the POS path; a route to a down upstream answers 503
+   * `ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN`). `undefined` (or returning `undefined`): this plugin's connector. The
+   * target must use the connector's dialect (its codec packs and unpacks `POST /raw`). Default: this connector.
+   */
+  via?: () => RouteTarget | undefined;
 }
+
+/** What the HTTP routes send through: a connector, or anything with its `request`/`sendMessage` API (an `UpstreamGroup`). */
+export type RouteTarget = Pick<Connector, 'request' | 'sendMessage'>;
 
 /** Options of the plugin: the connector's options, plus `routes`. */
 export interface Iso8583ConnectorPluginOptions extends ConnectorOptions {
@@ -79,7 +89,8 @@ function isXml(request: FastifyRequest): boolean {
   return /xml/i.test(String(request.headers['content-type'] ?? ''));
 }
 
-function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string, answers: 'plain' | 'socketqueue'): void {
+function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string, answers: 'plain' | 'socketqueue', via?: () => RouteTarget | undefined): void {
+  const target = (): RouteTarget => via?.() ?? connector;
   void app.register(
     async (child) => {
       for (const type of ['application/xml', 'text/xml', 'application/soap+xml']) {
@@ -91,7 +102,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
         try {
           if (xml) {
             if (typeof request.body !== 'string') throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be an ISOMessage document');
-            const out = await connector.sendMessage(request.body, { timeout: timeoutOf(request) });
+            const out = await target().sendMessage(request.body, { timeout: timeoutOf(request) });
             return reply.type('application/xml').send(out);
           }
           const body = request.body;
@@ -99,7 +110,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be a message object keyed by field number');
           }
           // fromObject: every bad key and value named at once; a 3-digit MTI ("800", as SocketQueue clients send it) is 0800.
-          const result = await connector.request(fromObject(body), { timeout: timeoutOf(request) });
+          const result = await target().request(fromObject(body), { timeout: timeoutOf(request) });
           return reply.send({ result: answers === 'socketqueue' ? toSocketQueueObject(result, connector.codec.dialect) : result, errors: [] });
         } catch (err) {
           reply.code(httpStatusOf(err));
@@ -120,7 +131,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be the message in hex');
           }
           const message: IsoMessage = connector.codec.unpack(Buffer.from(hex.trim(), 'hex'));
-          const response = await connector.request(message, { timeout: timeoutOf(request) });
+          const response = await target().request(message, { timeout: timeoutOf(request) });
           const out = connector.codec.pack(response).toString('hex').toUpperCase();
           return json ? reply.send({ result: { hex: out }, errors: [] }) : reply.type('text/plain').send(out);
         } catch (err) {
@@ -152,7 +163,7 @@ async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptio
   app.addHook('onClose', async () => {
     await connector.close();
   });
-  if (routes !== false) mountRoutes(app, connector, routes.prefix ?? '', routes.answers ?? 'plain');
+  if (routes !== false) mountRoutes(app, connector, routes.prefix ?? '', routes.answers ?? 'plain', routes.via);
 }
 
 /** The Fastify plugin (wrapped with fastify-plugin, so `app.iso8583` is visible to the whole app). */

@@ -38,4 +38,4 @@ export { responseMti } from './match-key.js';
 export { connectorOptionsSchema, readManifest, operationSchema } from './manifest.js';
 export type { ConnectorManifest } from './manifest.js';
 export { httpStatusOf, iso8583Connector } from './fastify-plugin.js';
-export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions } from './fastify-plugin.js';
+export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions, RouteTarget } from './fastify-plugin.js';

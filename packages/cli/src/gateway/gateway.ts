@@ -184,13 +184,17 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   let statsBody: () => Record<string, unknown> = () => ({});
   const monitoring = { registry, stats: () => statsBody() };
   // With a metrics port, /stats and /metrics live there only: the client-facing port does not show them.
+  // The HTTP routes go through the group (made below, once the first connector exists) like the POS path.
+  let group: UpstreamGroup | undefined;
   const http = await assembleHttp({
-    connectors: { upstream: { ...upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain' } } },
+    connectors: {
+      upstream: { ...upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain', via: () => group } },
+    },
     ...(config.metrics === undefined ? { monitoring } : {}),
   });
   const app = http.app;
   const connector = http.connectors.upstream as Connector;
-  const group =
+  group =
     named === undefined
       ? undefined
       : createUpstreamGroup({
