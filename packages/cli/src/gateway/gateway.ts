@@ -185,7 +185,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const monitoring = { registry, stats: () => statsBody() };
   // With a metrics port, /stats and /metrics live there only: the client-facing port does not show them.
   // The HTTP routes go through the group (made below, once the first connector exists) like the POS path.
-  let group: UpstreamGroup | undefined;
+  let group: UpstreamGroup | undefined = undefined;
   const http = await assembleHttp({
     connectors: {
       upstream: { ...upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain', via: () => group } },
