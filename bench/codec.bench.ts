@@ -13,6 +13,7 @@ import { deepStrictEqual } from 'node:assert/strict';
 import { createCodec } from '@iso8583/codec';
 import type { Codec, IsoMessage } from '@iso8583/codec';
 import { MinimalCodec } from './minimal-codec.js';
+import { PURCHASE, kept, timed } from './timing.js';
 import type { MinimalMessage } from './minimal-codec.js';
 
 /** The part of the `iso_8583` package's API the benchmark uses (it ships no types). */
@@ -54,27 +55,6 @@ function emvData(size: number): string {
   return hex + '9F7C' + filler.toString(16).padStart(2, '0').toUpperCase() + '00'.repeat(filler);
 }
 
-/** The purchase without field 55: wire-form values (what every codec sends as is). */
-const PURCHASE: Record<string, string> = {
-  '0': '0200',
-  '2': '4111111111111111',
-  '3': '000000',
-  '4': '000000001000',
-  '7': '1121103000',
-  '11': '618160',
-  '12': '103000',
-  '13': '1121',
-  '14': '2812',
-  '18': '5999',
-  '22': '051',
-  '25': '00',
-  '35': '4111111111111111=28121011234567890',
-  '37': '000000618160',
-  '41': '00992468',
-  '42': '000124642124643',
-  '49': '840',
-};
-
 interface Row {
   message: string;
   codec: string;
@@ -83,7 +63,6 @@ interface Row {
   bytes: number;
 }
 
-let sink = 0;
 const WITH_55 = '0200 + F55 (130 B)';
 
 /** One timed operation: a codec packing or unpacking one message. */
@@ -99,25 +78,6 @@ const cases: Case[] = [];
 function addCases(row: Row, rows: Row[], pack: () => unknown, unpack: () => unknown): void {
   rows.push(row);
   cases.push({ row, op: 'pack', fn: pack, rates: [] }, { row, op: 'unpack', fn: unpack, rates: [] });
-}
-
-/** CPU time of this process in milliseconds (user + system). */
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-
-/** Runs `fn` in batches for `ms` of CPU time and returns operations per CPU-second. */
-function timed(fn: () => unknown, ms: number): number {
-  let count = 0;
-  const start = cpuMs();
-  let now = start;
-  while (now - start < ms) {
-    for (let i = 0; i < 200; i++) if (fn() !== undefined) sink++;
-    count += 200;
-    now = cpuMs();
-  }
-  return (count * 1000) / (now - start);
 }
 
 /** Warm-up of every case, then rounds in which every case runs in turn; each figure is the median of its rounds. */
@@ -247,7 +207,7 @@ function main(): void {
   }
   console.log('');
   console.log(allMet ? 'codec targets: all met' : 'codec targets: NOT all met');
-  if (sink < 0) console.log(sink);
+  if (kept() < 0) console.log(kept());
 }
 
 main();

@@ -11,6 +11,7 @@
 import { deepStrictEqual } from 'node:assert/strict';
 import { createCodec, dialectFromJson } from '@iso8583/codec';
 import type { Codec, IsoMessage } from '@iso8583/codec';
+import { kept, timed } from './timing.js';
 
 const ROUND_MS = Number(process.env.BENCH_MS ?? 500);
 const ROUNDS = 5;
@@ -58,24 +59,6 @@ interface Case {
   rates: number[];
 }
 
-let sink = 0;
-
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-
-function timed(fn: () => unknown, ms: number): number {
-  let count = 0;
-  const start = cpuMs();
-  let now = start;
-  while (now - start < ms) {
-    for (let i = 0; i < 200; i++) if (fn() !== undefined) sink++;
-    count += 200;
-    now = cpuMs();
-  }
-  return (count * 1000) / (now - start);
-}
 
 function main(): void {
   const cases: Case[] = [];
@@ -94,7 +77,7 @@ function main(): void {
     const median = [...c.rates].sort((a, b) => a - b)[Math.floor(ROUNDS / 2)] ?? 0;
     console.log(`${c.label.padEnd(14)} ${c.op.padEnd(7)} ${Math.round(median).toLocaleString('en-US').padStart(11)}`);
   }
-  if (sink === 0) console.log('');
+  if (kept() === 0) console.log('');
 }
 
 main();
