@@ -8,7 +8,7 @@ import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Registry } from 'prom-client';
 import { ConnectorMetrics } from './metrics.js';
 import type { MetricsSource } from './metrics.js';
-import { SocketQueueFigures } from './socketqueue-figures.js';
+import { SocketQueueFigures, amountOf } from './socketqueue-figures.js';
 import type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 
 /**
@@ -74,12 +74,6 @@ function amountKindOf(mti: string): 'processed' | 'reversal' | undefined {
   return undefined;
 }
 
-/** Field 4 as minor units: a whole number of up to 15 digits (a number or digits), else 0 (not counted). */
-function amountOf(value: MessageInput[string]): number {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : 0;
-  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return 0;
-  return Number(value);
-}
 
 /**
  * The MTI of a message for labels, stats and error context: four digits, else `invalid` (a caller's field 0 may be

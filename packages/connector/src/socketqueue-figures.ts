@@ -34,8 +34,8 @@ export interface SocketQueueFiguresSnapshot {
 /** SocketQueue's refund processing code. */
 const REFUND = '200000';
 
-/** Field 4 as whole minor units: 1-15 digits (or a whole number), else 0. */
-function minorUnits(value: MessageInput[string] | undefined): number {
+/** Field 4 as minor units: a whole number of up to 15 digits (a number or digits), else 0 (not counted). */
+export function amountOf(value: MessageInput[string] | undefined): number {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : 0;
   return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : 0;
 }
@@ -59,7 +59,7 @@ export class SocketQueueFigures {
   /** A request passed on to the host (`mti`: four digits or `invalid`). */
   request(mti: string, message: MessageInput): void {
     this.packet(mti);
-    if (mti === '0200') this.processed += minorUnits(message['4']);
+    if (mti === '0200') this.processed += amountOf(message['4']);
   }
 
   /** A response from the host to `request`. Its own field 4 counts, else the request's. */
@@ -72,7 +72,7 @@ export class SocketQueueFigures {
       if (typeof rc === 'string') this.faults[faultKey(rc)] = (this.faults[faultKey(rc)] ?? 0) + 1;
       return;
     }
-    const amount = minorUnits(response['4'] ?? request['4']);
+    const amount = amountOf(response['4'] ?? request['4']);
     if (mti === '0410') {
       this.reversal += amount;
       this.secured -= amount;
