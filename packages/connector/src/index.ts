@@ -39,3 +39,4 @@ export { connectorOptionsSchema, readManifest, operationSchema } from './manifes
 export type { ConnectorManifest } from './manifest.js';
 export { httpStatusOf, iso8583Connector } from './fastify-plugin.js';
 export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions, RouteTarget } from './fastify-plugin.js';
+export type { TransactionLog, TransactionOutcome, TransactionQuery, TransactionRecord } from './transaction-log.js';

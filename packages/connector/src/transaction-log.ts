@@ -1,0 +1,100 @@
+/**
+ * The transaction log: every request the connector (or a gateway) handles is recorded once, with its outcome, so that
+ * "what happened to STAN 618160 on terminal 00992468?" can be answered after the fact. A record carries only what is
+ * listed in {@link TransactionRecord}: the PAN masked (first 6 + last 4), never track data, PIN block, field 55 or
+ * field 48. This file is the contract every store implements (the embedded file store and the PostgreSQL store).
+ */
+
+/** How a logged request ended. */
+export type TransactionOutcome =
+  /** Answered with an approval code of the dialect (`approvalCodes`, default `00`). */
+  | 'approved'
+  /** Answered with another response code (see `responseCode`). */
+  | 'declined'
+  /** No response within the request's timeout (reversed when reversible and reversals are on). */
+  | 'timeout'
+  /** Failed before or without a response: connection lost, refused, invalid message, upstream down, ... */
+  | 'error'
+  /** A reversal of this request was answered by the host (recorded as a second record of the reversal MTI). */
+  | 'reversed'
+  /** Accepted for store-and-forward: journaled and delivered in the background. */
+  | 'saf';
+
+/** One logged request and its outcome. Field values are as they travelled, except the PAN, which is masked. */
+export interface TransactionRecord {
+  /** When the request was accepted (ms since the epoch). */
+  at: number;
+  /** The node that handled it (default: the host name and pid). */
+  node: string;
+  /** The upstream it went to (its name in a group; the connector's `host:port` otherwise). */
+  upstream: string;
+  /** The request MTI. */
+  mti: string;
+  /** The response MTI, when answered. */
+  responseMti?: string;
+  /** Field 2 masked: first 6 and last 4 digits kept (`maskValue`). */
+  pan?: string;
+  /** Field 3, processing code. */
+  processingCode?: string;
+  /** Field 4, amount (as sent). */
+  amount?: string;
+  /** Field 49, currency code. */
+  currency?: string;
+  /** Field 7, transmission date and time. */
+  transmissionTime?: string;
+  /** Field 11, STAN. */
+  stan?: string;
+  /** Field 12, local time. */
+  localTime?: string;
+  /** Field 13, local date. */
+  localDate?: string;
+  /** Field 37, retrieval reference number. */
+  rrn?: string;
+  /** Field 38, authorisation code (from the response). */
+  authCode?: string;
+  /** Field 39, response code (from the response). */
+  responseCode?: string;
+  /** Field 41, card acceptor terminal id. */
+  terminal?: string;
+  /** Field 42, card acceptor id (merchant). */
+  merchant?: string;
+  /** Milliseconds from acceptance to outcome. */
+  latencyMs: number;
+  /** How it ended. */
+  outcome: TransactionOutcome;
+  /** The coded error, for `error` and `timeout` outcomes. */
+  errorCode?: string;
+}
+
+/** A query over the log. Every filter is optional; results are newest first. */
+export interface TransactionQuery {
+  /** Field 11. */
+  stan?: string;
+  /** Field 41. */
+  terminal?: string;
+  /** Field 37. */
+  rrn?: string;
+  /** Earliest `at` (inclusive, ms since the epoch). */
+  from?: number;
+  /** Latest `at` (inclusive, ms since the epoch). */
+  to?: number;
+  /** At most this many records. Default 100, at most 10000. */
+  limit?: number;
+}
+
+/** Where transactions are recorded. Implemented by the file store and the PostgreSQL store. */
+export interface TransactionLog {
+  /** Opens (creating or migrating what it needs). */
+  open(): Promise<void>;
+  /**
+   * Records a transaction. Records may be batched; the promise resolves once the record is stored (the connector does
+   * not make a caller wait for it: a failure is logged and counted, never turned into the request's outcome).
+   */
+  record(record: TransactionRecord): Promise<void>;
+  /** Records matching `query`, newest first. */
+  query(query: TransactionQuery): Promise<TransactionRecord[]>;
+  /** Removes records older than `before` (ms since the epoch); resolves with how many were removed. */
+  prune(before: number): Promise<number>;
+  /** Flushes what is batched and closes. */
+  close(): Promise<void>;
+}
