@@ -69,7 +69,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
       return execFileSync(file, argv, { stdio: 'pipe', encoding: 'utf8', cwd: dir });
     } catch (err) {
       const e = err as { stderr?: string; stdout?: string; message: string };
-      throw new Error(`${command} failed: ${e.stderr ?? ''}${e.stdout ?? ''}${e.message}`);
+      throw new Error(`${command} failed: ${e.stderr ?? ''}${e.stdout ?? ''}${e.message}`, { cause: err });
     }
   };
   if (asRoot) {
