@@ -5,7 +5,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@iso8583/test-support';
@@ -95,5 +95,36 @@ describe('iso8583 run with upstreamGroups', () => {
     assert.match(err, /\/upstreamGroups\/bank\/upstreams\/1.*names no connector/);
     assert.match(err, /\/upstreamGroups\/bank\/routes\/0\/upstream/);
     assert.match(err, /\/upstreamGroups\/a\b.*same name/);
+  });
+});
+
+describe('iso8583 run: the reversal journal nobody placed', () => {
+  test('goes to the per-user state folder under the flow and connector names, not the working folder', async () => {
+    const bank = await startSimulator();
+    const state = join(work, 'state');
+    const file = join(work, 'journaled.json');
+    writeFileSync(file, JSON.stringify({
+      name: 'journaled',
+      connectors: { bank: { host: bank.host, port: bank.port, frame: 'binary2', reversal: { enabled: true } } },
+      inboundEndpoints: { pos: { port: 0, frame: 'binary2', sequence: join(repoRoot(), 'examples', 'dist', 'sequences', 'authorise.js') } },
+    }));
+    const flow = startCli(['run', file], { env: { XDG_STATE_HOME: state }, cwd: work });
+    await flow.waitForLine(/^flow journaled ready/);
+    assert.ok(existsSync(join(state, 'iso8583', 'journaled.bank', 'reversals.jsonl')), 'the journal is in $XDG_STATE_HOME/iso8583/journaled.bank');
+    assert.ok(!existsSync(join(work, 'reversals.jsonl')));
+    flow.kill('SIGTERM');
+    assert.equal((await flow.exited).code, 0);
+    bank.process.kill();
+  });
+});
+
+describe('iso8583 run: a start that fails other than by listening', () => {
+  test('a sequence name nobody registered is named as such, not as a port that cannot be listened on', async () => {
+    const file = join(work, 'unknown-sequence.json');
+    writeFileSync(file, JSON.stringify({ inboundEndpoints: { pos: { port: 0, sequence: 'no-such-sequence' } } }));
+    const run = startCli(['run', file]);
+    assert.equal((await run.exited).code, 1);
+    assert.match(run.stderr(), /ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND/);
+    assert.doesNotMatch(run.stderr(), /ISO8583_ERR_CLI_LISTEN/);
   });
 });

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { createUpstreamGroup } from '@iso8583/connector';
+import { createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound';
@@ -99,6 +99,11 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
     const owned = routeOwner.get(name);
     const prefix = owned?.prefix ?? flow.http?.routes?.[name];
     const one: Record<string, unknown> = { ...options, name, logger: logger.child({ connector: name }), registry };
+    // As the gateway does: a reversal journal nobody placed goes to the per-user state folder, never the working one.
+    const reversal = options.reversal as { enabled?: boolean; journalDir?: string } | undefined;
+    if (reversal?.enabled === true && reversal.journalDir === undefined) {
+      one.reversal = { ...reversal, journalDir: defaultJournalDir(`${flow.name}.${name}`) };
+    }
     if (prefix !== undefined) one.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, '') };
     if (owned !== undefined) one.routes = { ...(one.routes as object), via: () => groups[owned.group] };
     pluginOptions[name] = one as unknown as Iso8583ConnectorPluginOptions;
