@@ -71,7 +71,7 @@ export interface Codec {
 const NO_BYTES = Buffer.alloc(0);
 
 /** Bytes of one slab of packed messages. */
-const SLAB_SIZE = 16384;
+const SLAB_SIZE = 65536;
 
 const MTI_ENCODINGS: Record<string, number> = { ascii: MTI_ASCII, ebcdic: MTI_EBCDIC, bcd: MTI_BCD };
 

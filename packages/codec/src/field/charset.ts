@@ -61,7 +61,10 @@ export function allowed(value: string, mask: number): boolean {
 }
 
 /** The mask of type `ans`: every printable character. */
-const PRINTABLE = ALPHA | DIGIT | SPACE | SPECIAL;
+export const PRINTABLE = ALPHA | DIGIT | SPACE | SPECIAL;
+
+/** The mask of type `n`: digits only. */
+export const DIGITS = DIGIT;
 
 /**
  * True when the `count` bytes at `offset` (Latin-1 characters) all belong to one of the classes of `mask`. The two
