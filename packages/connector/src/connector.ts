@@ -34,6 +34,9 @@ import type { ReversalEvent } from './reversal.js';
 import { TerminalQueue } from './terminal-queue.js';
 import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
+import type { TransactionLog, TransactionRecord } from './transaction-log.js';
+import { FileTransactionLog } from './transaction-log-file.js';
+import { RECORD_TO, TransactionRecorder, defaultNode } from './transaction-record.js';
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
 
@@ -49,6 +52,8 @@ export interface SendOptions {
    * Default: the connector's `header` (or the `<header>` of an XML request).
    */
   header?: Uint8Array;
+  /** @internal Where the request's transaction record goes instead of the log (an upstream group that may retry). */
+  [RECORD_TO]?: (record: TransactionRecord) => void;
 }
 
 const silent = pino({ level: 'silent' });
@@ -79,6 +84,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private readonly stan = new StanCounter();
   private readonly terminalQueue: TerminalQueue | undefined;
   private readonly reversals: ReversalManager | undefined;
+  private readonly transactions: TransactionRecorder | undefined;
+  /** The transaction log the connector made (in the journal's folder) and so closes; one given is the giver's to close. */
+  private readonly ownLog: FileTransactionLog | undefined;
   private readonly frameHeader: Buffer | undefined;
   private readonly lifecycle = new Lifecycle();
   private starting: Promise<void> | undefined;
@@ -130,12 +138,25 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.accounting = new Accounting(o.name, source, o.registry, this.codec.dialect);
     this.registry = this.accounting.registry;
     if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout);
+    // The transaction log: the one given, else a file store in the reversal journal's folder (when there is one).
+    const journalDir = o.reversal.enabled ? o.reversal.journalDir : undefined;
+    if (o.transactionLog === undefined && journalDir !== undefined) this.ownLog = new FileTransactionLog(journalDir, { logger: this.logger });
+    const log = o.transactionLog === false ? undefined : (o.transactionLog ?? this.ownLog);
+    if (log !== undefined) this.transactions = new TransactionRecorder(log, o.node ?? defaultNode(), `${o.host}:${o.port}`, this.codec.dialect, this.logger);
     if (o.reversal.enabled && (o.reversal.journal !== undefined || o.reversal.journalDir !== undefined)) {
       this.reversals = new ReversalManager(
         {
           logger: this.logger,
-          // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
-          sendReversal: (message, timeout) => this.dispatch(message, timeout, undefined, false).then((r) => r.message),
+          // Its amount is counted like the reversals a caller sends; no journal, no terminal queue. An answered
+          // reversal is recorded (outcome `reversed`); the attempts the host does not answer are not.
+          sendReversal: (message, timeout) => {
+            const at = Date.now();
+            const t0 = performance.now();
+            return this.dispatch(message, timeout, undefined, false).then((r) => {
+              this.transactions?.write(this.transactions.reversed(message, r.message, at, performance.now() - t0));
+              return r.message;
+            });
+          },
           reversalEvent: (event) => this.reversalEvent(event),
         },
         o.reversal.journal ?? new FileJournal(o.reversal.journalDir as string, { logger: this.logger }),
@@ -183,21 +204,34 @@ export class Connector extends EventEmitter<ConnectorEvents> {
           throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the message must be XML, JSON text or an object');
         }
         // An object needs no reading: `pack` checks every field (and names every offending one).
-        return this.exchange(input, options.timeout, options.header).then((response) => response.message);
+        return this.exchange(input, options.timeout, options.header, options[RECORD_TO]).then((response) => response.message);
       }
       read = readMessage(input);
     } catch (err) {
       return Promise.reject(err as Error);
     }
     const header = options.header ?? read.header;
-    return this.exchange(read.message, options.timeout, header).then((response) =>
+    return this.exchange(read.message, options.timeout, header, options[RECORD_TO]).then((response) =>
       writeMessage(response.message, read.form, read.form === 'xml' && response.header.length > 0 ? response.header : undefined),
     );
   }
 
   /** Sends a message object and resolves with the response object (the fast path of `sendMessage`). */
   request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage> {
-    return this.exchange(message, options.timeout, options.header).then((response) => response.message);
+    return this.exchange(message, options.timeout, options.header, options[RECORD_TO]).then((response) => response.message);
+  }
+
+  /** The transaction log this connector records to (`undefined`: none). */
+  get transactionLog(): TransactionLog | undefined {
+    return this.transactions?.log;
+  }
+
+  /**
+   * The upstream name this connector's transaction records carry: an {@link UpstreamGroup} sets each upstream's name.
+   * Default: `host:port`.
+   */
+  recordAs(upstream: string): void {
+    if (this.transactions !== undefined) this.transactions.upstream = upstream;
   }
 
   /**
@@ -240,15 +274,29 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   // ---- the path of one request ----
 
-  /** Accepts a request: closing check, timeout check, in-flight limit, auto-fill, per-terminal queue. */
-  private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined): Promise<ChannelResponse> {
+  /**
+   * Accepts a request: closing check, timeout check, in-flight limit, auto-fill, per-terminal queue; records its
+   * outcome in the transaction log (or hands the record to `recordTo`).
+   */
+  private exchange(
+    input: MessageInput,
+    timeout: number | undefined,
+    header: Uint8Array | undefined,
+    recordTo?: (record: TransactionRecord) => void,
+  ): Promise<ChannelResponse> {
+    const at = this.transactions === undefined ? 0 : Date.now();
+    const t0 = this.transactions === undefined ? 0 : performance.now();
+    const refused = (err: Iso8583Error): Promise<ChannelResponse> => {
+      this.keep(this.transactions?.failed(input, err.code, at, 0), recordTo);
+      return Promise.reject(err);
+    };
     if (this.lifecycle.stopping) {
-      return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
+      return refused(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
     }
     const badTimeout = requestTimeoutProblem(timeout);
-    if (badTimeout !== undefined) return Promise.reject(badTimeout);
+    if (badTimeout !== undefined) return refused(badTimeout);
     if (this.lifecycle.accepted >= this.options.maxInFlight) {
-      return Promise.reject(
+      return refused(
         connectorError('ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT', `${this.options.maxInFlight} requests are already in flight`, {
           field: 'maxInFlight',
         }),
@@ -279,14 +327,28 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     return outcome.then(
       (response) => {
         this.lifecycle.leave();
+        if (this.transactions !== undefined) this.keep(this.transactions.answered(message, response.message, at, performance.now() - t0), recordTo);
         return response;
       },
       (err: Iso8583Error) => {
         this.lifecycle.leave();
         this.accounting.failed(mti, err.code);
+        if (this.transactions !== undefined) this.keep(this.transactions.failed(message, err?.code, at, performance.now() - t0), recordTo);
         throw err;
       },
     );
+  }
+
+  /** A request's record to the log, or to whoever asked for it instead. */
+  private keep(record: TransactionRecord | undefined, recordTo: ((record: TransactionRecord) => void) | undefined): void {
+    if (record === undefined) return;
+    if (recordTo !== undefined) recordTo(record);
+    else this.transactions?.write(record);
+  }
+
+  /** Records a transaction through this connector's log (an upstream group's last attempt). */
+  recordTransaction(record: TransactionRecord): void {
+    this.transactions?.write(record);
   }
 
   /** Packs, journals the reversal (when due), borrows a channel, writes, and waits for the response. */
@@ -364,6 +426,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.lifecycle.to('open');
     // The journal first: a journal that cannot be opened (locked, unreadable) stops the start before any connection.
     const left = this.reversals === undefined ? [] : await this.reversals.open();
+    // Then the transaction log (opening is idempotent: several connectors may share one).
+    await this.transactions?.log.open();
     if (this.lifecycle.state !== 'open') return;
     this.pool.start();
     if (left.length > 0) {
@@ -384,6 +448,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.lifecycle.to('closed');
     if (this.starting !== undefined) await this.starting.catch(() => undefined);
     await this.pool.close();
+    await this.ownLog?.close().catch((err: Iso8583Error) => this.logger.error({ code: err.code }, 'the transaction log cannot be closed'));
     if (this.listenerCount('close') > 0) this.emit('close');
   }
 }
