@@ -4,7 +4,9 @@
  * the reversal, borrow a connection, write, wait, count). The other ideas live beside it: the connections
  * (channel.ts, channel-factory.ts, and a pool policy: multiplex-pool.ts or exclusive-pool.ts), network management
  * (network-management.ts), what the host sends unasked (unsolicited.ts), counting (accounting.ts), reversals
- * (reversal.ts, journal.ts) and the lifecycle (lifecycle.ts).
+ * (reversal.ts, journal.ts), the transaction log (transaction-record.ts) and the lifecycle (lifecycle.ts).
+ * Longer than 400 lines because the path of one request (accept, record, pack, journal, send, settle) is kept whole
+ * here, to be read top to bottom; each step's work is done in its own file.
  */
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
@@ -34,9 +36,8 @@ import type { ReversalEvent } from './reversal.js';
 import { TerminalQueue } from './terminal-queue.js';
 import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
-import type { TransactionLog, TransactionRecord } from './transaction-log.js';
-import { FileTransactionLog } from './transaction-log-file.js';
-import { RECORD_TO, TransactionRecorder, defaultNode } from './transaction-record.js';
+import type { TransactionRecord } from './transaction-log.js';
+import { RECORD_TO, TransactionRecorder } from './transaction-record.js';
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
 
@@ -78,15 +79,14 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   readonly logger: Logger;
   /** The prom-client Registry holding the connector's metrics. */
   readonly registry: Registry;
+  /** What records every request in the transaction log (`.log`; `undefined`: no log is kept). */
+  readonly transactions: TransactionRecorder | undefined;
   private readonly accounting: Accounting;
   private readonly factory: ChannelFactory;
   private readonly pool: ChannelPool;
   private readonly stan = new StanCounter();
   private readonly terminalQueue: TerminalQueue | undefined;
   private readonly reversals: ReversalManager | undefined;
-  private readonly transactions: TransactionRecorder | undefined;
-  /** The transaction log the connector made (in the journal's folder) and so closes; one given is the giver's to close. */
-  private readonly ownLog: FileTransactionLog | undefined;
   private readonly frameHeader: Buffer | undefined;
   private readonly lifecycle = new Lifecycle();
   private starting: Promise<void> | undefined;
@@ -138,24 +138,15 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.accounting = new Accounting(o.name, source, o.registry, this.codec.dialect);
     this.registry = this.accounting.registry;
     if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout);
-    // The transaction log: the one given, else a file store in the reversal journal's folder (when there is one).
-    const journalDir = o.reversal.enabled ? o.reversal.journalDir : undefined;
-    if (o.transactionLog === undefined && journalDir !== undefined) this.ownLog = new FileTransactionLog(journalDir, { logger: this.logger });
-    const log = o.transactionLog === false ? undefined : (o.transactionLog ?? this.ownLog);
-    if (log !== undefined) this.transactions = new TransactionRecorder(log, o.node ?? defaultNode(), `${o.host}:${o.port}`, this.codec.dialect, this.logger);
+    this.transactions = TransactionRecorder.forConnector(o, this.codec.dialect, this.logger);
     if (o.reversal.enabled && (o.reversal.journal !== undefined || o.reversal.journalDir !== undefined)) {
       this.reversals = new ReversalManager(
         {
           logger: this.logger,
-          // Its amount is counted like the reversals a caller sends; no journal, no terminal queue. An answered
-          // reversal is recorded (outcome `reversed`); the attempts the host does not answer are not.
+          // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
           sendReversal: (message, timeout) => {
-            const at = Date.now();
-            const t0 = performance.now();
-            return this.dispatch(message, timeout, undefined, false).then((r) => {
-              this.transactions?.write(this.transactions.reversed(message, r.message, at, performance.now() - t0));
-              return r.message;
-            });
+            const send = (): Promise<ChannelResponse> => this.dispatch(message, timeout, undefined, false);
+            return (this.transactions?.reversal(message, send) ?? send()).then((r) => r.message);
           },
           reversalEvent: (event) => this.reversalEvent(event),
         },
@@ -221,19 +212,6 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     return this.exchange(message, options.timeout, options.header, options[RECORD_TO]).then((response) => response.message);
   }
 
-  /** The transaction log this connector records to (`undefined`: none). */
-  get transactionLog(): TransactionLog | undefined {
-    return this.transactions?.log;
-  }
-
-  /**
-   * The upstream name this connector's transaction records carry: an {@link UpstreamGroup} sets each upstream's name.
-   * Default: `host:port`.
-   */
-  recordAs(upstream: string): void {
-    if (this.transactions !== undefined) this.transactions.upstream = upstream;
-  }
-
   /**
    * Stops taking requests, lets every accepted request finish (answered or timed out), signs off (with `signOff`)
    * and closes the connections. Unanswered reversals stay in the journal for the next start. Safe to call twice.
@@ -274,29 +252,21 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   // ---- the path of one request ----
 
-  /**
-   * Accepts a request: closing check, timeout check, in-flight limit, auto-fill, per-terminal queue; records its
-   * outcome in the transaction log (or hands the record to `recordTo`).
-   */
-  private exchange(
-    input: MessageInput,
-    timeout: number | undefined,
-    header: Uint8Array | undefined,
-    recordTo?: (record: TransactionRecord) => void,
-  ): Promise<ChannelResponse> {
-    const at = this.transactions === undefined ? 0 : Date.now();
-    const t0 = this.transactions === undefined ? 0 : performance.now();
-    const refused = (err: Iso8583Error): Promise<ChannelResponse> => {
-      this.keep(this.transactions?.failed(input, err.code, at, 0), recordTo);
-      return Promise.reject(err);
-    };
+  /** Accepts a request and records its outcome once (to `recordTo` when given). */
+  private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, recordTo?: (r: TransactionRecord) => void): Promise<ChannelResponse> {
+    if (this.transactions === undefined) return this.accept(input, timeout, header);
+    return this.transactions.track(input, recordTo, (seen) => this.accept(input, timeout, header, seen));
+  }
+
+  /** Accepts a request: closing check, timeout check, in-flight limit, auto-fill (`seen` gets the result), per-terminal queue. */
+  private accept(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, seen?: (m: MessageInput) => void): Promise<ChannelResponse> {
     if (this.lifecycle.stopping) {
-      return refused(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
+      return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
     }
     const badTimeout = requestTimeoutProblem(timeout);
-    if (badTimeout !== undefined) return refused(badTimeout);
+    if (badTimeout !== undefined) return Promise.reject(badTimeout);
     if (this.lifecycle.accepted >= this.options.maxInFlight) {
-      return refused(
+      return Promise.reject(
         connectorError('ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT', `${this.options.maxInFlight} requests are already in flight`, {
           field: 'maxInFlight',
         }),
@@ -313,6 +283,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       if (fill.stan && message['11'] == null) message['11'] = this.stan.next();
       if (fill.transmissionTime && message['7'] == null) message['7'] = transmissionTime();
     }
+    seen?.(message);
     this.lifecycle.enter();
     const mti = mtiOf(message);
     this.accounting.accepted(mti);
@@ -327,28 +298,14 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     return outcome.then(
       (response) => {
         this.lifecycle.leave();
-        if (this.transactions !== undefined) this.keep(this.transactions.answered(message, response.message, at, performance.now() - t0), recordTo);
         return response;
       },
       (err: Iso8583Error) => {
         this.lifecycle.leave();
         this.accounting.failed(mti, err.code);
-        if (this.transactions !== undefined) this.keep(this.transactions.failed(message, err?.code, at, performance.now() - t0), recordTo);
         throw err;
       },
     );
-  }
-
-  /** A request's record to the log, or to whoever asked for it instead. */
-  private keep(record: TransactionRecord | undefined, recordTo: ((record: TransactionRecord) => void) | undefined): void {
-    if (record === undefined) return;
-    if (recordTo !== undefined) recordTo(record);
-    else this.transactions?.write(record);
-  }
-
-  /** Records a transaction through this connector's log (an upstream group's last attempt). */
-  recordTransaction(record: TransactionRecord): void {
-    this.transactions?.write(record);
   }
 
   /** Packs, journals the reversal (when due), borrows a channel, writes, and waits for the response. */
@@ -426,8 +383,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.lifecycle.to('open');
     // The journal first: a journal that cannot be opened (locked, unreadable) stops the start before any connection.
     const left = this.reversals === undefined ? [] : await this.reversals.open();
-    // Then the transaction log (opening is idempotent: several connectors may share one).
-    await this.transactions?.log.open();
+    await this.transactions?.log.open(); // idempotent: connectors may share one log
     if (this.lifecycle.state !== 'open') return;
     this.pool.start();
     if (left.length > 0) {
@@ -448,7 +404,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.lifecycle.to('closed');
     if (this.starting !== undefined) await this.starting.catch(() => undefined);
     await this.pool.close();
-    await this.ownLog?.close().catch((err: Iso8583Error) => this.logger.error({ code: err.code }, 'the transaction log cannot be closed'));
+    await this.transactions?.close();
     if (this.listenerCount('close') > 0) this.emit('close');
   }
 }

@@ -144,7 +144,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           return reply.send({ result: null, errors: [errorJson(err)] });
         }
       });
-      if (connector.transactionLog !== undefined) transactionRoute(child, '/transactions', () => connector.transactionLog);
+      if (connector.transactions !== undefined) transactionRoute(child, '/transactions', () => connector.transactions?.log);
     },
     { prefix },
   );

@@ -45,5 +45,6 @@ export type { FileTransactionLogOptions } from './transaction-log-file.js';
 export { transactionFile } from './transaction-log-read.js';
 export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, checkTransactionQuery, parseTransactionQuery, parseTime } from './transaction-query.js';
 export type { ResolvedTransactionQuery } from './transaction-query.js';
-export { defaultNode } from './transaction-record.js';
+export { TransactionRecorder, defaultNode } from './transaction-record.js';
+export type { RecordTo } from './transaction-record.js';
 export { transactionRoute } from './transaction-route.js';

@@ -8,7 +8,9 @@ import { hostname } from 'node:os';
 import { isApproved, maskValue } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Logger } from 'pino';
+import type { ResolvedConnectorOptions } from './options.js';
 import type { TransactionLog, TransactionOutcome, TransactionRecord } from './transaction-log.js';
+import { FileTransactionLog } from './transaction-log-file.js';
 
 /** The node name of the records when none is given: the host name and the pid (`gw-1:4242`). */
 export function defaultNode(): string {
@@ -31,13 +33,33 @@ const FIELDS = [
 
 type RecordField = (typeof FIELDS)[number][0];
 
+/** Where a request's record goes instead of the log (see {@link RECORD_TO}). */
+export type RecordTo = (record: TransactionRecord) => void;
+
 /**
  * What the connector hands a finished request to: it builds the record and records it, counting and logging a failed
  * write (once per failed batch), never failing the request.
  */
 export class TransactionRecorder {
+  /**
+   * The recorder of a connector: its `transactionLog`, else a file store in its reversal journal folder (which the
+   * connector then owns: {@link TransactionRecorder.close} closes it), else none (`undefined`; also for `false`).
+   */
+  static forConnector(o: ResolvedConnectorOptions, dialect: Dialect, logger: Logger): TransactionRecorder | undefined {
+    if (o.transactionLog === false) return undefined;
+    const dir = o.reversal.enabled ? o.reversal.journalDir : undefined;
+    const own = o.transactionLog === undefined && dir !== undefined ? new FileTransactionLog(dir, { logger }) : undefined;
+    const log = o.transactionLog ?? own;
+    if (log === undefined) return undefined;
+    const recorder = new TransactionRecorder(log, o.node ?? defaultNode(), `${o.host}:${o.port}`, dialect, logger);
+    recorder.own = own;
+    return recorder;
+  }
+
   /** The upstream the records name (the group sets each upstream's name; default `host:port`). */
   upstream: string;
+  /** The log this recorder made, and so closes. */
+  private own: FileTransactionLog | undefined;
   /** Batches of records the log could not write. */
   writeFailures = 0;
   private lastBatch: Promise<void> | undefined;
@@ -58,6 +80,42 @@ export class TransactionRecorder {
       const spec = dialect.fields[id];
       if (spec !== undefined && spec.prefix === undefined && (spec.type === 'n' || spec.type === 'xn')) this.widths.set(id, spec.length);
     }
+  }
+
+  /**
+   * Times a request and records its outcome once: `run` accepts it and reports the message as it leaves (`seen`,
+   * after auto-fill); the record goes to `recordTo` when given, else to the log. The outcome is `run`'s, untouched.
+   */
+  track<R extends { message: IsoMessage }>(input: MessageInput, recordTo: RecordTo | undefined, run: (seen: (m: MessageInput) => void) => Promise<R>): Promise<R> {
+    const at = Date.now();
+    const t0 = performance.now();
+    let message = input;
+    const keep = (record: TransactionRecord): void => (recordTo === undefined ? this.write(record) : recordTo(record));
+    return run((m) => (message = m)).then(
+      (response) => {
+        keep(this.answered(message, response.message, at, performance.now() - t0));
+        return response;
+      },
+      (err: { code?: string }) => {
+        keep(this.failed(message, err?.code, at, performance.now() - t0));
+        throw err;
+      },
+    );
+  }
+
+  /** Sends an automatic reversal with `run` and, when the host answers it, records it (outcome `reversed`). */
+  reversal<R extends { message: IsoMessage }>(message: MessageInput, run: () => Promise<R>): Promise<R> {
+    const at = Date.now();
+    const t0 = performance.now();
+    return run().then((response) => {
+      this.write(this.reversed(message, response.message, at, performance.now() - t0));
+      return response;
+    });
+  }
+
+  /** Closes the log this recorder made (a log given to the connector is its giver's to close). */
+  async close(): Promise<void> {
+    await this.own?.close().catch((err: { code?: string }) => this.logger.error({ code: err?.code }, 'the transaction log cannot be closed'));
   }
 
   /** The record of an answered request: approved or declined by the dialect's approval codes (field 39). */

@@ -143,7 +143,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     const connectors = list.map((u) => (u instanceof Connector ? u : isNamed(u) ? u.connector : new Connector(u)));
     this.links = connectors.map((c, i) => new Link(names[i] as string, c));
     for (const link of this.links) {
-      link.connector.recordAs(link.name);
+      if (link.connector.transactions !== undefined) link.connector.transactions.upstream = link.name;
       this.watch(link);
     }
     this.connectors = new Map(this.links.map((l) => [l.name, l.connector]));
@@ -251,7 +251,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     let record: TransactionRecord | undefined;
     const hold = this.links.length > 1 ? { [RECORD_TO]: (r: TransactionRecord) => (record = r) } : undefined;
     const keep = (): void => {
-      if (record !== undefined) link.connector.recordTransaction(record);
+      if (record !== undefined) link.connector.transactions?.write(record);
     };
     return send(link.connector, hold).then(
       (r) => {

