@@ -125,14 +125,13 @@ async function fileStore(work: string): Promise<void> {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'iso8583-bench-txlog-'));
-  let met = false;
   try {
-    met = await gatewayCost(work);
+    const met = await gatewayCost(work);
     await fileStore(work);
+    if (!met) process.exitCode = 1;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  if (!met) process.exitCode = 1;
 }
 
 await main();
