@@ -60,10 +60,11 @@ export type LineVisitor = (line: string, offset: number) => boolean;
 const CHUNK = 1024 * 1024;
 
 /**
- * Reads a file's complete lines (each ending with a newline) from the last to the first, in chunks. Resolves `true`
- * when the visitor stopped it.
+ * Reads a file's complete lines (each ending with a newline) from the last to the first, in chunks. With `needle`
+ * (asked again at each chunk), only the lines holding those bytes are visited: the chunk is searched for them, so that
+ * a query for a STAN that is not there does not turn every line into text. Resolves `true` when the visitor stopped.
  */
-export async function readLinesBackwards(path: string, visit: LineVisitor): Promise<boolean> {
+export async function readLinesBackwards(path: string, visit: LineVisitor, needle?: () => Buffer | undefined): Promise<boolean> {
   const handle = await open(path, 'r');
   try {
     let pos = (await handle.stat()).size;
@@ -92,12 +93,32 @@ export async function readLinesBackwards(path: string, visit: LineVisitor): Prom
         tail = false;
         end = lastNewline;
       }
-      // data[end] is a newline (or the end of what is left); lines lie between newlines.
-      let i = end > 0 ? data.lastIndexOf(0x0a, end - 1) : -1;
-      while (i >= 0) {
-        if (end > i + 1 && visit(data.toString('utf8', i + 1, end), pos + i + 1)) return true;
-        end = i;
-        i = end > 0 ? data.lastIndexOf(0x0a, end - 1) : -1;
+      const only = needle?.();
+      if (only !== undefined && only.length > 0) {
+        // The lines wholly in this chunk start after its first newline (at the file's start, at 0); the bytes before
+        // it are the end of a line that began in an earlier chunk: carried.
+        const firstNewline = data.indexOf(0x0a);
+        const from = pos === 0 ? 0 : firstNewline < 0 || firstNewline >= end ? -1 : firstNewline + 1;
+        if (from >= 0) {
+          let hit = end - only.length >= from ? data.lastIndexOf(only, end - only.length) : -1;
+          while (hit >= from) {
+            const lineStart = hit === 0 ? 0 : data.lastIndexOf(0x0a, hit - 1) + 1;
+            const next = data.indexOf(0x0a, hit);
+            const lineEnd = next < 0 || next > end ? end : next;
+            if (visit(data.toString('utf8', lineStart, lineEnd), pos + lineStart)) return true;
+            const before = lineStart - 1 - only.length;
+            hit = before >= from ? data.lastIndexOf(only, before) : -1;
+          }
+          end = pos === 0 ? 0 : firstNewline;
+        }
+      } else {
+        // data[end] is a newline (or the end of what is left); lines lie between newlines.
+        let i = end > 0 ? data.lastIndexOf(0x0a, end - 1) : -1;
+        while (i >= 0) {
+          if (end > i + 1 && visit(data.toString('utf8', i + 1, end), pos + i + 1)) return true;
+          end = i;
+          i = end > 0 ? data.lastIndexOf(0x0a, end - 1) : -1;
+        }
       }
       carry = data.subarray(0, end);
       if (pos === 0 && carry.length > 0 && visit(carry.toString('utf8'), 0)) return true;
@@ -142,6 +163,9 @@ export async function queryFolder(dir: string, query: ResolvedTransactionQuery, 
   const from = query.from ?? -Infinity;
   const to = query.to ?? Infinity;
   const texts = needles(query);
+  // Before the search is bounded, only lines with the first filter's text are read.
+  const first = texts[0] === undefined ? undefined : Buffer.from(texts[0]);
+  const needle = (): Buffer | undefined => (floor === -Infinity && from === -Infinity ? first : undefined);
   let found: TransactionRecord[] = [];
   // A lower bound of the `at` a record needs to be among the newest `limit` found so far (-Infinity: fewer found).
   let floor = -Infinity;
@@ -175,7 +199,7 @@ export async function queryFolder(dir: string, query: ResolvedTransactionQuery, 
       found.push(record);
       if (found.length >= limit * 2 || (found.length === limit && floor === -Infinity)) trim();
       return false;
-    }).catch((err: NodeJS.ErrnoException) => {
+    }, needle).catch((err: NodeJS.ErrnoException) => {
       // Pruned while being read: its records are gone, as asked.
       if (err.code !== 'ENOENT') throw err;
     });

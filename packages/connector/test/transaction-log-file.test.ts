@@ -110,7 +110,22 @@ test('FileTransactionLog – a query reads across the chunks of a big file, ever
   const all = await log.query({ limit: 10_000 });
   assert.equal(all.length, 10_000);
   assert.ok(all.every((r, i) => r.at === T0 + 9_999 - i));
-  assert.deepEqual((await log.query({ rrn: '000000000017' })).map((r) => r.stan), ['000017']);
+  // Every line found by its filter text, wherever it lies: first line, cut by a chunk boundary, last line.
+  for (let i = 0; i < 10_000; i += 1) {
+    const found = await log.query({ rrn: String(i).padStart(12, '0') });
+    assert.deepEqual(found.map((r) => r.stan), [String(i).padStart(6, '0')], `record ${i}`);
+    if (i === 20) i = 9_970; // the start and the end of the file; the middle by the sample below
+  }
+  for (let i = 21; i < 9_970; i += 97) assert.equal((await log.query({ stan: String(i).padStart(6, '0') })).length, 1, `record ${i}`);
+  // The lines the backward reader's chunks (1 MiB from the end) cut in two.
+  const text = readFileSync(join(dir, transactionFile('2026-11-28')));
+  const cuts: number[] = [];
+  for (let boundary = text.length - 1024 * 1024; boundary > 0; boundary -= 1024 * 1024) {
+    const start = text.lastIndexOf(0x0a, boundary - 1) + 1;
+    cuts.push((JSON.parse(text.toString('utf8', start, text.indexOf(0x0a, start))) as TransactionRecord).at - T0);
+  }
+  assert.ok(cuts.length >= 1);
+  for (const i of cuts) assert.equal((await log.query({ stan: String(i).padStart(6, '0') })).length, 1, `record ${i} across a chunk boundary`);
   await log.close();
 });
 
