@@ -232,9 +232,10 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       if (!link.up) {
         link.unavailable += 1;
         this.metrics.refused(link.name);
-        return Promise.reject(
-          connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} that the routing rule names is down`, { mti }),
-        );
+        const err = connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} that the routing rule names is down`, { mti });
+        const recorder = link.connector.transactions;
+        recorder?.write(recorder.failed(message, err.code, Date.now(), 0));
+        return Promise.reject(err);
       }
       this.remember(message, link);
       return this.via(link, send);

@@ -187,3 +187,29 @@ test('an upstream group records under each upstream name, once per request tried
   const records = await log.query({});
   assert.deepEqual(records.map((r) => `${r.stan}@${r.upstream}:${r.outcome}`).sort(), ['800001@primary:approved', '800002@backup:approved']);
 });
+
+test('a request routed to an upstream that is down is recorded once, as an error of that upstream', async (t) => {
+  const logDir = folder(t, 'txlog');
+  const b = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
+  // An address nothing listens on: the upstream never comes up.
+  const closed = await startPeer(() => undefined);
+  const port = closed.port;
+  await closed.close();
+  const log = new FileTransactionLog(logDir);
+  const group = createUpstreamGroup({
+    upstreams: [
+      { name: 'visa', host: '127.0.0.1', port, transactionLog: log, reconnect: { initialDelay: 1000, maxDelay: 1000 } },
+      { name: 'other', host: '127.0.0.1', port: b.port, transactionLog: log },
+    ],
+    routes: [{ pan: '4', upstream: 'visa' }],
+  });
+  t.after(async () => {
+    await group.destroy();
+    await log.close();
+    await b.close();
+  });
+  await group.started();
+  await assert.rejects(group.request(purchase('700001')), { code: 'ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN' });
+  const records = await log.query({});
+  assert.deepEqual(records.map((r) => `${r.stan}@${r.upstream}:${r.outcome}:${r.errorCode}`), ['700001@visa:error:ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN']);
+});
