@@ -1,9 +1,11 @@
 /**
  * The embedded transaction log: append-only JSON lines in a folder, one file per UTC day of the records' `at`
  * (`transactions-YYYY-MM-DD.jsonl`, mode 0600), so that retention deletes whole files. Appends are batched like the
- * reversal journal's group commit: the records of one turn of the event loop (and those recorded while a batch is
- * being written) go out in one write per file and one `fdatasync`; the caller is never made to wait (the connector
- * does not await `record`). A batch that cannot be written is logged (`ISO8583_ERR_CONNECTOR_TRANSACTION_LOG`) and
+ * reversal journal's group commit, but nobody waits for them (the connector does not await `record`): the records of
+ * `flushDelay` ms (and those recorded while a batch is being written) go out in one write per file, and the files
+ * written are fdatasynced at most every `syncInterval` ms, so that the log does not compete with the reversal
+ * journal's fsyncs for the disk (a process crash loses nothing written; a power cut, at most `syncInterval` ms of
+ * records). A batch that cannot be written is logged (`ISO8583_ERR_CONNECTOR_TRANSACTION_LOG`) and
  * counted, and the next batch starts on a line of its own. Queries read the files backwards (transaction-log-read.ts).
  * A file that ends with a line cut by a crash gets a newline before the next record
  * (`ISO8583_WARN_TRANSACTION_LOG_CUT`). One process writes a folder: it is locked (`transactions.lock`); a reader
@@ -31,9 +33,14 @@ export interface FileTransactionLogOptions {
   logger?: Logger;
   /** Query only: no lock, no folder made, `record` and `prune` refused (to read the folder of a running gateway). Default `false`. */
   readOnly?: boolean;
-  /** `fdatasync` after each batch. Default `true`. */
-  sync?: boolean;
+  /** Milliseconds records wait to be written together (0: the end of the event loop turn). Default 10. */
+  flushDelay?: number;
+  /** Milliseconds between fdatasyncs of the files written (0: after every batch, before its promise resolves). Default 1000. */
+  syncInterval?: number;
 }
+
+/** The defaults of {@link FileTransactionLogOptions}. */
+const DEFAULTS = { flushDelay: 10, syncInterval: 1000 };
 
 const DAY_MS = 86_400_000;
 
@@ -70,7 +77,12 @@ export class FileTransactionLog implements TransactionLog {
   /** Whether this instance only reads. */
   readonly readOnly: boolean;
   private readonly logger: Logger;
-  private readonly sync: boolean;
+  private readonly flushDelay: number;
+  private readonly syncInterval: number;
+  /** Files written since their last fdatasync, and when the last one was. */
+  private readonly unsynced = new Set<DayHandle>();
+  private lastSync = 0;
+  private syncTimer: NodeJS.Timeout | undefined;
   private opening: Promise<void> | undefined;
   private isOpen = false;
   private closed = false;
@@ -93,7 +105,8 @@ export class FileTransactionLog implements TransactionLog {
   ) {
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.readOnly = options.readOnly ?? false;
-    this.sync = options.sync ?? true;
+    this.flushDelay = options.flushDelay ?? DEFAULTS.flushDelay;
+    this.syncInterval = options.syncInterval ?? DEFAULTS.syncInterval;
   }
 
   /** Records written, batches (write + fdatasync) and records lost to failed batches, so far. */
@@ -192,6 +205,7 @@ export class FileTransactionLog implements TransactionLog {
         });
         const open = this.handles.get(file.day);
         this.handles.delete(file.day);
+        if (open !== undefined) this.unsynced.delete(open);
         await open?.handle.close();
         await unlink(path);
         removed += lines;
@@ -208,6 +222,9 @@ export class FileTransactionLog implements TransactionLog {
     if (this.opening !== undefined) await this.opening.catch(() => undefined);
     await this.drain();
     this.closed = true;
+    await this.syncFiles(true).catch((err: NodeJS.ErrnoException) =>
+      this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', cause: err.code }, 'the transaction log cannot be synced'),
+    );
     for (const h of this.handles.values()) await h.handle.close().catch(() => undefined);
     this.handles.clear();
     const unlock = this.unlock;
@@ -222,10 +239,32 @@ export class FileTransactionLog implements TransactionLog {
 
   private schedule(): void {
     this.scheduled = true;
-    setImmediate(() => {
+    const go = (): void => {
       this.scheduled = false;
       if (this.flushing === undefined && this.batch !== undefined) void this.flush();
-    });
+    };
+    if (this.flushDelay > 0) setTimeout(go, this.flushDelay);
+    else setImmediate(go);
+  }
+
+  /** fdatasyncs the files written since the last time (now, or once `syncInterval` has passed since the last). */
+  private async syncFiles(now: boolean): Promise<void> {
+    if (!now && Date.now() - this.lastSync < this.syncInterval) {
+      this.syncTimer ??= setTimeout(() => {
+        this.syncTimer = undefined;
+        void this.syncFiles(true).catch((err: NodeJS.ErrnoException) =>
+          this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', cause: err.code }, 'the transaction log cannot be synced'),
+        );
+      }, this.syncInterval - (Date.now() - this.lastSync));
+      this.syncTimer.unref();
+      return;
+    }
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    this.lastSync = Date.now();
+    const files = [...this.unsynced];
+    this.unsynced.clear();
+    for (const h of files) await h.handle.datasync();
   }
 
   private flush(): Promise<void> {
@@ -249,7 +288,8 @@ export class FileTransactionLog implements TransactionLog {
           h.dirty = false;
           touched.push(h);
         }
-        if (this.sync) for (const h of touched) await h.handle.datasync();
+        for (const h of touched) this.unsynced.add(h);
+        await this.syncFiles(this.syncInterval === 0);
         this.counts.records += batch.count;
         this.counts.batches += 1;
         batch.resolve();
@@ -291,6 +331,7 @@ export class FileTransactionLog implements TransactionLog {
     for (const [d, old] of this.handles) {
       if (d < day && this.handles.size >= 2) {
         this.handles.delete(d);
+        if (this.unsynced.delete(old)) await old.handle.datasync().catch(() => undefined);
         await old.handle.close().catch(() => undefined);
       }
     }
