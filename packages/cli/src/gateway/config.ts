@@ -103,6 +103,13 @@ export interface GatewayConfig {
   reversalRetryInterval: number;
   /** Turn automatic reversal off. Default `false` (reversal on). */
   noReversal: boolean;
+  /**
+   * Days the transaction log keeps (whole UTC days; older files are deleted at start and daily); 0 keeps everything.
+   * The log is in the `reversalJournal` folder. Default 30.
+   */
+  transactionRetention: number;
+  /** Keep no transaction log. Default `false` (every request recorded with its outcome). */
+  noTransactionLog: boolean;
   /** Milliseconds to wait for the upstream's answer. Default 30000. */
   requestTimeout: number;
   /** Milliseconds between echo tests (0800/301) on an idle upstream link; 0 turns them off. Default 60000. */
@@ -165,6 +172,8 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'reversalJournal', flag: 'reversal-journal', kind: 'string', arg: 'DIR', defaultText: '$XDG_STATE_HOME/iso8583/upstream, else ~/.local/state/iso8583/upstream', help: 'directory of the durable reversal journal' },
   { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms between attempts of an unanswered reversal' },
   { key: 'noReversal', flag: 'no-reversal', kind: 'boolean', default: false, help: 'do not reverse requests whose outcome is unknown' },
+  { key: 'transactionRetention', flag: 'transaction-retention', kind: 'integer', arg: 'DAYS', max: 36_500, default: 30, help: 'days the transaction log keeps (in the --reversal-journal folder), 0 = forever' },
+  { key: 'noTransactionLog', flag: 'no-transaction-log', kind: 'boolean', default: false, help: 'keep no transaction log' },
   { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 30_000, help: 'ms to wait for the upstream answer' },
   { key: 'echoInterval', flag: 'echo-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 60_000, help: 'ms between echo tests on an idle link, 0 = off' },
   { key: 'signOn', flag: 'sign-on', kind: 'boolean', default: false, help: 'sign on (0800/001) and off with the upstream' },
@@ -177,7 +186,8 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
 
 /** The keys of {@link GatewayConfig} that have a default. */
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueueAnswers' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
-  | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'noReversal' | 'requestTimeout'
+  | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'noReversal' | 'transactionRetention'
+  | 'noTransactionLog' | 'requestTimeout'
   | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel';
 
 /** All default values, read from the rows of {@link GATEWAY_FLAGS}. */
