@@ -107,9 +107,15 @@ describe('iso8583 run: the reversal journal nobody placed', () => {
       name: 'journaled',
       connectors: { bank: { host: bank.host, port: bank.port, frame: 'binary2', reversal: { enabled: true } } },
       inboundEndpoints: { pos: { port: 0, frame: 'binary2', sequence: join(repoRoot(), 'examples', 'dist', 'sequences', 'authorise.js') } },
+      http: { port: 0 },
     }));
     const flow = startCli(['run', file], { env: { XDG_STATE_HOME: state }, cwd: work });
+    const http = hostPort((await flow.waitForLine(/^http listening on (\S+)/))[1] as string);
     await flow.waitForLine(/^flow journaled ready/);
+    await waitUntil(async () => {
+      const s = (await (await fetch(`http://${http.host}:${http.port}/stats`)).json()) as { connectors: { bank: { connected: number } } };
+      return s.connectors.bank.connected > 0 ? true : undefined;
+    }, { what: 'the bank connected' });
     assert.ok(existsSync(join(state, 'iso8583', 'journaled.bank', 'reversals.jsonl')), 'the journal is in $XDG_STATE_HOME/iso8583/journaled.bank');
     assert.ok(!existsSync(join(work, 'reversals.jsonl')));
     flow.kill('SIGTERM');
