@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { Iso8583Error, createCodec, encodeFrame, readMessage, resolveDialect, summarize, writeMessage } from '@iso8583/codec';
+import { Iso8583Error, createCodec, encodeFrame, readMessage, resolveDialect, sameDialect, summarize, writeMessage } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, MessageInput, MessageRead } from '@iso8583/codec';
 import { Accounting, mtiOf } from './accounting.js';
 import type { ConnectorStats } from './accounting.js';
@@ -31,6 +31,7 @@ import { validateConnectorOptions } from './options.js';
 import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { ReversalManager, isReversible } from './reversal.js';
 import type { ReversalEvent } from './reversal.js';
+import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { TerminalQueue } from './terminal-queue.js';
 import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
@@ -201,6 +202,22 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   /**
+   * Sends a message that is already in its wire image (see {@link EncodedRequest}): everything `request` does (auto-fill,
+   * terminal queue, journal, matching, counting) reads the decoded view, and the bytes go out as they came, without a
+   * pack; when the dialects differ, the dialect has a message header or auto-fill adds a field, the view is packed.
+   * Resolves with the response and its bytes.
+   */
+  relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
+    const body = sameDialect(request.dialect, this.codec.dialect) && !this.codec.dialect.headerLength ? request.body : undefined;
+    return this.exchange(request.message, options.timeout, options.header, body).then((response) => ({
+      message: response.message,
+      body: response.body,
+      header: response.header,
+      dialect: this.codec.dialect,
+    }));
+  }
+
+  /**
    * Stops taking requests, lets every accepted request finish (answered or timed out), signs off (with `signOff`)
    * and closes the connections. Unanswered reversals stay in the journal for the next start. Safe to call twice.
    */
@@ -241,7 +258,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   // ---- the path of one request ----
 
   /** Accepts a request: closing check, timeout check, in-flight limit, auto-fill, per-terminal queue. */
-  private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined): Promise<ChannelResponse> {
+  private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, body?: Buffer): Promise<ChannelResponse> {
     if (this.lifecycle.stopping) {
       return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
     }
@@ -259,8 +276,11 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       this.starting.catch(() => undefined);
     }
     let message = input;
+    let packed = body;
     const fill = this.options.autoFill;
     if ((fill.stan && message['11'] == null) || (fill.transmissionTime && message['7'] == null)) {
+      // The bytes no longer hold the message: it is packed.
+      packed = undefined;
       message = { ...message };
       if (fill.stan && message['11'] == null) message['11'] = this.stan.next();
       if (fill.transmissionTime && message['7'] == null) message['7'] = transmissionTime();
@@ -272,8 +292,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const wait = timeout ?? this.options.requestTimeout;
     const go = (): Promise<ChannelResponse> =>
       this.ready
-        ? this.dispatch(message, wait, header, true)
-        : (this.starting as Promise<void>).then(() => this.dispatch(message, wait, header, true));
+        ? this.dispatch(message, wait, header, true, packed)
+        : (this.starting as Promise<void>).then(() => this.dispatch(message, wait, header, true, packed));
     const outcome =
       this.terminalQueue !== undefined && terminal != null ? this.terminalQueue.run(String(terminal), go) : go();
     return outcome.then(
@@ -289,11 +309,20 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     );
   }
 
-  /** Packs, journals the reversal (when due), borrows a channel, writes, and waits for the response. */
-  private async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean): Promise<ChannelResponse> {
+  /**
+   * Packs (unless `packed`, the message's wire image, is given), journals the reversal (when due), borrows a channel,
+   * writes, and waits for the response.
+   */
+  private async dispatch(
+    message: MessageInput,
+    timeout: number,
+    header: Uint8Array | undefined,
+    journal: boolean,
+    packed?: Buffer,
+  ): Promise<ChannelResponse> {
     const mti = mtiOf(message);
     const dialectHeader = this.codec.dialect.headerLength ? (this.frameHeader === undefined ? header : undefined) : undefined;
-    const body = this.codec.pack(message, dialectHeader === undefined ? undefined : { header: dialectHeader });
+    const body = packed ?? this.codec.pack(message, dialectHeader === undefined ? undefined : { header: dialectHeader });
     const frameHeader = this.frameHeader === undefined ? undefined : (header ?? this.frameHeader);
     const frame = encodeFrame(body, this.framing, frameHeader);
     this.accounting.packed(mti, message);
