@@ -32,25 +32,13 @@ import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { ReversalManager, isReversible } from './reversal.js';
 import type { ReversalEvent } from './reversal.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
+import type { SendOptions } from './send-options.js';
 import { TerminalQueue } from './terminal-queue.js';
 import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
-
-/** Options of one request. */
-export interface SendOptions {
-  /**
-   * Milliseconds to wait for the response, from 1 to 3600000 (`MAX_REQUEST_TIMEOUT`); anything else is refused with
-   * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `timeout`. Default: the connector's `requestTimeout`.
-   */
-  timeout?: number;
-  /**
-   * The fixed frame header (e.g. TPDU) for this request when `headerBytes` > 0, else the dialect's message header.
-   * Default: the connector's `header` (or the `<header>` of an XML request).
-   */
-  header?: Uint8Array;
-}
+export type { SendOptions } from './send-options.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -201,20 +189,10 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     return this.exchange(message, options.timeout, options.header).then((response) => response.message);
   }
 
-  /**
-   * Sends a message that is already in its wire image (see {@link EncodedRequest}): everything `request` does (auto-fill,
-   * terminal queue, journal, matching, counting) reads the decoded view, and the bytes go out as they came, without a
-   * pack; when the dialects differ, the dialect has a message header or auto-fill adds a field, the view is packed.
-   * Resolves with the response and its bytes.
-   */
+  /** `request` for a message already in its wire image, which goes out as it came where it can (see relay.ts). */
   relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
     const body = sameDialect(request.dialect, this.codec.dialect) && !this.codec.dialect.headerLength ? request.body : undefined;
-    return this.exchange(request.message, options.timeout, options.header, body).then((response) => ({
-      message: response.message,
-      body: response.body,
-      header: response.header,
-      dialect: this.codec.dialect,
-    }));
+    return this.exchange(request.message, options.timeout, options.header, body).then((r) => ({ ...r, dialect: this.codec.dialect }));
   }
 
   /**
@@ -279,8 +257,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     let packed = body;
     const fill = this.options.autoFill;
     if ((fill.stan && message['11'] == null) || (fill.transmissionTime && message['7'] == null)) {
-      // The bytes no longer hold the message: it is packed.
-      packed = undefined;
+      packed = undefined; // the bytes no longer hold the message
       message = { ...message };
       if (fill.stan && message['11'] == null) message['11'] = this.stan.next();
       if (fill.transmissionTime && message['7'] == null) message['7'] = transmissionTime();
@@ -309,17 +286,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     );
   }
 
-  /**
-   * Packs (unless `packed`, the message's wire image, is given), journals the reversal (when due), borrows a channel,
-   * writes, and waits for the response.
-   */
-  private async dispatch(
-    message: MessageInput,
-    timeout: number,
-    header: Uint8Array | undefined,
-    journal: boolean,
-    packed?: Buffer,
-  ): Promise<ChannelResponse> {
+  /** Packs (unless given `packed`, its wire image), journals the reversal (when due), borrows a channel, writes, waits. */
+  private async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer): Promise<ChannelResponse> {
     const mti = mtiOf(message);
     const dialectHeader = this.codec.dialect.headerLength ? (this.frameHeader === undefined ? header : undefined) : undefined;
     const body = packed ?? this.codec.pack(message, dialectHeader === undefined ? undefined : { header: dialectHeader });

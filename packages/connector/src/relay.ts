@@ -17,8 +17,8 @@ export interface EncodedRequest {
   readonly body: Buffer;
   /**
    * The dialect `body` is in. Only when it describes the connector's wire format (see `sameDialect` of the codec) and
-   * the dialect has no message header are the bytes written as they are; otherwise `message` is packed, as `request`
-   * does.
+   * the dialect has no message header are the bytes written as they are; otherwise (and when auto-fill adds field 11
+   * or 7, which the bytes do not hold) `message` is packed, as `request` does.
    */
   readonly dialect: Dialect;
 }

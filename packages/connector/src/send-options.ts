@@ -1,0 +1,13 @@
+/** Options of one request. */
+export interface SendOptions {
+  /**
+   * Milliseconds to wait for the response, from 1 to 3600000 (`MAX_REQUEST_TIMEOUT`); anything else is refused with
+   * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `timeout`. Default: the connector's `requestTimeout`.
+   */
+  timeout?: number;
+  /**
+   * The fixed frame header (e.g. TPDU) for this request when `headerBytes` > 0, else the dialect's message header.
+   * Default: the connector's `header` (or the `<header>` of an XML request).
+   */
+  header?: Uint8Array;
+}
