@@ -1,9 +1,11 @@
 /**
- * Gateway benchmark: throughput and latency of 100 binary POS clients through `iso8583 gateway` to
- * `iso8583 simulate-host`, compared in the same run with the connector alone against the same simulator, without and
- * with the reversal journal that the gateway keeps (the cost of the gateway hop); then a long run watching the
- * gateway's heap and open file descriptors (from its own GET /metrics) to show they stay flat. Simulator, gateway
- * and load generator are three processes.
+ * Gateway benchmark: throughput and latency of 100 binary POS clients through `iso8583 gateway` (reversal journal on)
+ * to `iso8583 simulate-host`, compared in the same run with the same load client talking to the simulator directly
+ * (the target: at least 0.8x), and, for the cost of each part, with the connector alone against the same simulator,
+ * without and with the reversal journal; then an open-loop run at half the gateway's peak rate (the target: p99 under
+ * 10 ms); then a long run watching the gateway's heap and open file descriptors (from its own GET /metrics) to show
+ * they stay flat. Simulator, gateway and load generator are three processes. Each ratio is printed with its target
+ * and `met` / `NOT met`; the exit code is 1 when a target is not met.
  *
  * The simulator opens every card with a balance that a run cannot spend, so the purchases measured are approved (00),
  * the full path of the simulator (debit, retrieval reference, approval code), not 51 declines.
@@ -16,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnector } from '@iso8583/connector';
-import { connectorLoad, posLoad } from './gateway/clients.js';
+import { connectorLoad, pacedPosLoad, posLoad } from './gateway/clients.js';
 import type { LoadResult } from './gateway/clients.js';
 import { startIso8583, stop } from './gateway/processes.js';
 
@@ -26,13 +28,26 @@ const PHASE_MS = Number(process.env.BENCH_MS ?? 10_000);
 const LONG_MS = Number(process.env.BENCH_LONG_MS ?? 60_000);
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 5_000);
 
-function report(name: string, r: LoadResult): void {
+/** Answers a second over every run of a path (the rounds alternate, so each path gets the same share of noise). */
+function rateOf(runs: LoadResult[]): number {
+  return runs.reduce((n, r) => n + r.answers, 0) / runs.reduce((n, r) => n + r.seconds, 0);
+}
+
+let missed = 0;
+/** One target line: the figure, its target and whether it is met. */
+function target(name: string, figure: string, goal: string, met: boolean): void {
+  if (!met) missed++;
+  console.log(`${name.padEnd(52)} ${figure.padStart(9)}   target ${goal.padEnd(8)} ${met ? 'met' : 'NOT met'}`);
+}
+
+function report(name: string, r: LoadResult): LoadResult {
   const rate = Math.round(r.answers / r.seconds);
   const p = (q: number): string => r.latencies.quantile(q).toFixed(2);
   console.log(
     `${name.padEnd(34)} ${String(rate).padStart(8)} tx/s   p50 ${p(0.5)} ms   p99 ${p(0.99)} ms   p99.9 ${p(0.999)} ms` +
       `   (${r.answers} answers; response codes ${JSON.stringify(r.codes)})`,
   );
+  return r;
 }
 
 /** One value of the gateway's Prometheus text. */
@@ -51,6 +66,14 @@ async function main(): Promise<void> {
       '--reversal-journal', journal, '--max-connections', String(CLIENTS * 2)],
     /gateway listening pos=(\S+):(\d+) http=(\S+):(\d+)/,
   );
+  // The same gateway without the journal: what the journal's fsyncs cost on this machine's disk.
+  const bare = await startIso8583(
+    ['gateway', '--upstream', `${bankHost}:${bankPort}`, '--listen', '0', '--http', '0', '--log-level', 'error',
+      '--no-reversal', '--max-connections', String(CLIENTS * 2)],
+    /gateway listening pos=(\S+):(\d+) http=(\S+):(\d+)/,
+  );
+  const bareHost = bare.match[1] as string;
+  const barePort = Number(bare.match[2]);
   const posHost = gw.match[1] as string;
   const posPort = Number(gw.match[2]);
   const httpUrl = `http://${gw.match[3] as string}:${gw.match[4] as string}`;
@@ -67,13 +90,35 @@ async function main(): Promise<void> {
   try {
     // Warm-up of both paths, then alternate so that neither gets the cooler machine.
     await posLoad(posHost, posPort, CLIENTS, DEPTH, 5_000);
+    await posLoad(bankHost, bankPort, CLIENTS, DEPTH, 3_000);
     await connectorLoad(connector, CLIENTS * DEPTH, 3_000);
     await connectorLoad(journaled, CLIENTS * DEPTH, 3_000);
+    await posLoad(bareHost, barePort, CLIENTS, DEPTH, 3_000);
+    const runs = { direct: [] as LoadResult[], alone: [] as LoadResult[], journal: [] as LoadResult[], gateway: [] as LoadResult[], bare: [] as LoadResult[] };
     for (let round = 0; round < 2; round++) {
-      report('connector alone -> simulator', await connectorLoad(connector, CLIENTS * DEPTH, PHASE_MS));
-      report('connector + journal -> simulator', await connectorLoad(journaled, CLIENTS * DEPTH, PHASE_MS));
-      report('POS -> gateway (journal) -> sim', await posLoad(posHost, posPort, CLIENTS, DEPTH, PHASE_MS));
+      runs.direct.push(report('POS clients -> simulator directly', await posLoad(bankHost, bankPort, CLIENTS, DEPTH, PHASE_MS)));
+      runs.alone.push(report('connector alone -> simulator', await connectorLoad(connector, CLIENTS * DEPTH, PHASE_MS)));
+      runs.journal.push(report('connector + journal -> simulator', await connectorLoad(journaled, CLIENTS * DEPTH, PHASE_MS)));
+      runs.gateway.push(report('POS -> gateway (journal) -> sim', await posLoad(posHost, posPort, CLIENTS, DEPTH, PHASE_MS)));
+      runs.bare.push(report('POS -> gateway (no journal) -> sim', await posLoad(bareHost, barePort, CLIENTS, DEPTH, PHASE_MS)));
     }
+    const peak = rateOf(runs.gateway);
+    const half = Math.round(peak / 2);
+    // The same open-loop load straight to the simulator: the machine's own latency floor at that rate.
+    const floor = report(`POS -> simulator at ${half}/s (floor)`, await pacedPosLoad(bankHost, bankPort, CLIENTS, half, PHASE_MS));
+    const paced = report(`POS -> gateway at half its peak (${half}/s)`, await pacedPosLoad(posHost, posPort, CLIENTS, half, PHASE_MS));
+    const direct = rateOf(runs.direct);
+    const p99 = paced.latencies.quantile(0.99);
+    console.log('');
+    target('gateway / same POS clients to the simulator directly', `${(peak / direct).toFixed(2)}x`, '>= 0.80x', peak / direct >= 0.8);
+    target(`gateway p99 at half its peak rate (${half}/s)`, `${p99.toFixed(2)} ms`, '< 10 ms', p99 < 10);
+    console.log(`${'  (the simulator directly at that rate: p99)'.padEnd(52)} ${`${floor.latencies.quantile(0.99).toFixed(2)} ms`.padStart(9)}`);
+    // For the reader: where the time goes (no target of their own here).
+    console.log(`${'gateway / connector alone'.padEnd(52)} ${`${(peak / rateOf(runs.alone)).toFixed(2)}x`.padStart(9)}`);
+    console.log(`${'gateway / connector + journal'.padEnd(52)} ${`${(peak / rateOf(runs.journal)).toFixed(2)}x`.padStart(9)}`);
+    console.log(`${'gateway with journal / gateway without'.padEnd(52)} ${`${(peak / rateOf(runs.bare)).toFixed(2)}x`.padStart(9)}`);
+    console.log(`${'gateway without journal / simulator directly'.padEnd(52)} ${`${(rateOf(runs.bare) / direct).toFixed(2)}x`.padStart(9)}`);
+    console.log(`${'connector + journal / connector alone'.padEnd(52)} ${`${(rateOf(runs.journal) / rateOf(runs.alone)).toFixed(2)}x`.padStart(9)}`);
 
     // The long run: the gateway's heap and file descriptors, sampled from its own metrics.
     console.log(`\nlong run: ${LONG_MS} ms, gateway heap used and open fds every ${SAMPLE_MS} ms`);
@@ -112,9 +157,14 @@ async function main(): Promise<void> {
     await connector.close();
     await journaled.close();
     await stop(gw.child);
+    await stop(bare.child);
     await stop(bank.child);
     rmSync(journal, { recursive: true, force: true });
   }
 }
 
 await main();
+if (missed > 0) {
+  console.error(`gateway benchmark: ${missed} target(s) NOT met`);
+  process.exitCode = 1;
+}

@@ -106,3 +106,72 @@ export async function connectorLoad(connector: Connector, inFlight: number, ms: 
   );
   return { answers, codes, seconds: (performance.now() - start) / 1000, latencies: samples };
 }
+
+/**
+ * An open-loop load: `clients` POS connections sending `rate` purchases a second in all, evenly spread (a 5 ms tick
+ * sends what is due, round robin over the connections), for `ms` milliseconds; then waits for the last answers.
+ * Latency is from the send, so a gateway that falls behind shows it (a closed loop would hide it by sending less).
+ */
+export async function pacedPosLoad(host: string, port: number, clients: number, rate: number, ms: number): Promise<LoadResult> {
+  const samples = new LatencyHistogram();
+  let answers = 0;
+  let sent = 0;
+  const codes: Record<string, number> = {};
+  const streams: { stream: MessageStream; terminal: string; stan: number; sentAt: Map<number, number> }[] = [];
+  let finish: () => void = () => undefined;
+  const allAnswered = new Promise<void>((resolve) => (finish = resolve));
+  let sending = true;
+  await Promise.all(
+    Array.from({ length: clients }, (_, c) =>
+      new Promise<void>((resolve, reject) => {
+        const socket = connect({ host, port });
+        socket.setNoDelay(true);
+        const entry = { stream: undefined as unknown as MessageStream, terminal: `P${String(c).padStart(7, '0')}`, stan: 0, sentAt: new Map<number, number>() };
+        entry.stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
+          frame: (frame) => {
+            const answer = entry.stream.decode(frame).message;
+            const s = Number(answer['11']);
+            const t = entry.sentAt.get(s);
+            if (t !== undefined) {
+              entry.sentAt.delete(s);
+              samples.record(performance.now() - t);
+            }
+            answers++;
+            const rc = String(answer['39']);
+            codes[rc] = (codes[rc] ?? 0) + 1;
+            if (!sending && answers === sent) finish();
+          },
+        });
+        streams.push(entry);
+        socket.once('connect', () => resolve());
+        socket.on('error', reject);
+      }),
+    ),
+  );
+  const start = performance.now();
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const now = performance.now();
+      if (now - start >= ms) {
+        clearInterval(tick);
+        resolve();
+        return;
+      }
+      const due = Math.floor(((now - start) / 1000) * rate) - sent;
+      for (let i = 0; i < due; i++) {
+        const e = streams[next] as (typeof streams)[number];
+        next = (next + 1) % streams.length;
+        e.stan = (e.stan % 999_999) + 1;
+        e.sentAt.set(e.stan, performance.now());
+        sent++;
+        e.stream.send(purchase(e.terminal, e.stan));
+      }
+    }, 5);
+  });
+  sending = false;
+  const seconds = (performance.now() - start) / 1000;
+  if (answers < sent) await allAnswered;
+  for (const e of streams) e.stream.end();
+  return { answers, codes, seconds, latencies: samples };
+}

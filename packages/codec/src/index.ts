@@ -25,6 +25,7 @@ export type { Codec, CodecOptions, PackOptions, Decoded } from './codec.js';
 export { BUILTIN_DIALECTS, getDialect } from './dialect/builtin.js';
 export { dialectFromJson } from './dialect/json-dialect.js';
 export { resolveDialect } from './dialect/resolve.js';
+export { sameDialect } from './dialect/same.js';
 export { dialectFromPackagerXml } from './jpos/packager-xml.js';
 export { toXml, fromXml, MAX_XML_LENGTH } from './views/xml.js';
 export type { XmlOptions, XmlMessage } from './views/xml.js';

@@ -30,6 +30,8 @@ export interface ChannelResponse {
   header: Buffer;
   /** Milliseconds from the write to the response. */
   latency: number;
+  /** The response's wire image as received (without length header and frame header). */
+  body: Buffer;
 }
 
 /** A request handed to a channel. `written` tells, after a failure, whether the outcome at the host is unknown. */
@@ -323,7 +325,7 @@ export class Channel {
     if (req !== undefined) {
       this.pending.delete(key);
       clearTimeout(req.timer);
-      req.resolve({ message, header, latency: performance.now() - req.start });
+      req.resolve({ message, header, latency: performance.now() - req.start, body: payload });
       return;
     }
     const late = this.late.get(key) !== undefined;

@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { Iso8583Error, createCodec, encodeFrame, readMessage, resolveDialect, summarize, writeMessage } from '@iso8583/codec';
+import { Iso8583Error, createCodec, encodeFrame, readMessage, resolveDialect, sameDialect, summarize, writeMessage } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, MessageInput, MessageRead } from '@iso8583/codec';
 import { Accounting, mtiOf } from './accounting.js';
 import type { ConnectorStats } from './accounting.js';
@@ -33,6 +33,8 @@ import { validateConnectorOptions } from './options.js';
 import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { ReversalManager, isReversible } from './reversal.js';
 import type { ReversalEvent } from './reversal.js';
+import type { EncodedRequest, EncodedResponse } from './relay.js';
+import type { SendOptions } from './send-options.js';
 import { TerminalQueue } from './terminal-queue.js';
 import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
@@ -40,22 +42,7 @@ import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO, TransactionRecorder } from './transaction-record.js';
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
-
-/** Options of one request. */
-export interface SendOptions {
-  /**
-   * Milliseconds to wait for the response, from 1 to 3600000 (`MAX_REQUEST_TIMEOUT`); anything else is refused with
-   * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `timeout`. Default: the connector's `requestTimeout`.
-   */
-  timeout?: number;
-  /**
-   * The fixed frame header (e.g. TPDU) for this request when `headerBytes` > 0, else the dialect's message header.
-   * Default: the connector's `header` (or the `<header>` of an XML request).
-   */
-  header?: Uint8Array;
-  /** @internal Where the request's transaction record goes instead of the log (an upstream group that may retry). */
-  [RECORD_TO]?: (record: TransactionRecord) => void;
-}
+export type { SendOptions } from './send-options.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -212,6 +199,12 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     return this.exchange(message, options.timeout, options.header, options[RECORD_TO]).then((response) => response.message);
   }
 
+  /** `request` for a message already in its wire image, which goes out as it came where it can (see relay.ts). */
+  relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
+    const body = sameDialect(request.dialect, this.codec.dialect) && !this.codec.dialect.headerLength ? request.body : undefined;
+    return this.exchange(request.message, options.timeout, options.header, options[RECORD_TO], body).then((r) => ({ ...r, dialect: this.codec.dialect }));
+  }
+
   /**
    * Stops taking requests, lets every accepted request finish (answered or timed out), signs off (with `signOff`)
    * and closes the connections. Unanswered reversals stay in the journal for the next start. Safe to call twice.
@@ -252,14 +245,14 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   // ---- the path of one request ----
 
-  /** Accepts a request and records its outcome once (to `recordTo` when given). */
-  private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, recordTo?: (r: TransactionRecord) => void): Promise<ChannelResponse> {
-    if (this.transactions === undefined) return this.accept(input, timeout, header);
-    return this.transactions.track(input, recordTo, (seen) => this.accept(input, timeout, header, seen));
+  /** Accepts a request and records its outcome once (to `recordTo` when given); `body` is its wire image, if known. */
+  private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, recordTo?: (r: TransactionRecord) => void, body?: Buffer): Promise<ChannelResponse> {
+    if (this.transactions === undefined) return this.accept(input, timeout, header, undefined, body);
+    return this.transactions.track(input, recordTo, (seen) => this.accept(input, timeout, header, seen, body));
   }
 
   /** Accepts a request: closing check, timeout check, in-flight limit, auto-fill (`seen` gets the result), per-terminal queue. */
-  private accept(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, seen?: (m: MessageInput) => void): Promise<ChannelResponse> {
+  private accept(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, seen?: (m: MessageInput) => void, body?: Buffer): Promise<ChannelResponse> {
     if (this.lifecycle.stopping) {
       return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
     }
@@ -277,8 +270,10 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       this.starting.catch(() => undefined);
     }
     let message = input;
+    let packed = body;
     const fill = this.options.autoFill;
     if ((fill.stan && message['11'] == null) || (fill.transmissionTime && message['7'] == null)) {
+      packed = undefined; // the bytes no longer hold the message
       message = { ...message };
       if (fill.stan && message['11'] == null) message['11'] = this.stan.next();
       if (fill.transmissionTime && message['7'] == null) message['7'] = transmissionTime();
@@ -291,8 +286,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const wait = timeout ?? this.options.requestTimeout;
     const go = (): Promise<ChannelResponse> =>
       this.ready
-        ? this.dispatch(message, wait, header, true)
-        : (this.starting as Promise<void>).then(() => this.dispatch(message, wait, header, true));
+        ? this.dispatch(message, wait, header, true, packed)
+        : (this.starting as Promise<void>).then(() => this.dispatch(message, wait, header, true, packed));
     const outcome =
       this.terminalQueue !== undefined && terminal != null ? this.terminalQueue.run(String(terminal), go) : go();
     return outcome.then(
@@ -308,11 +303,11 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     );
   }
 
-  /** Packs, journals the reversal (when due), borrows a channel, writes, and waits for the response. */
-  private async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean): Promise<ChannelResponse> {
+  /** Packs (unless given `packed`, its wire image), journals the reversal (when due), borrows a channel, writes, waits. */
+  private async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer): Promise<ChannelResponse> {
     const mti = mtiOf(message);
     const dialectHeader = this.codec.dialect.headerLength ? (this.frameHeader === undefined ? header : undefined) : undefined;
-    const body = this.codec.pack(message, dialectHeader === undefined ? undefined : { header: dialectHeader });
+    const body = packed ?? this.codec.pack(message, dialectHeader === undefined ? undefined : { header: dialectHeader });
     const frameHeader = this.frameHeader === undefined ? undefined : (header ?? this.frameHeader);
     const frame = encodeFrame(body, this.framing, frameHeader);
     this.accounting.packed(mti, message);

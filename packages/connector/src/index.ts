@@ -5,6 +5,7 @@
  */
 export { Connector, createConnector } from './connector.js';
 export type { ConnectorAmounts, ConnectorStats, SendOptions } from './connector.js';
+export type { EncodedRequest, EncodedResponse } from './relay.js';
 export type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 export type { ConnectorEvents } from './events.js';
 export { UpstreamGroup, createUpstreamGroup } from './upstream-group.js';

@@ -18,6 +18,7 @@ import type { IsoMessage, MessageInput , Iso8583Error} from '@iso8583/codec';
 import type { ConnectorStats } from './accounting.js';
 import { Connector } from './connector.js';
 import type { SendOptions } from './connector.js';
+import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { connectorError, optionsError } from './errors.js';
 import type { ConnectorOptions } from './options.js';
 import { Router, routeProblems } from './routing.js';
@@ -191,6 +192,11 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   /** Sends a message object to the upstream it routes to and resolves with the response object. */
   request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage> {
     return this.run(message, (c, o) => c.request(message, o === undefined ? options : { ...options, ...o }));
+  }
+
+  /** {@link Connector.relay} through the upstream the decoded view routes to (the same choice as `request`). */
+  relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
+    return this.run(request.message, (c, o) => c.relay(request, o === undefined ? options : { ...options, ...o }));
   }
 
   /** The names of the upstreams that are up, in order. */

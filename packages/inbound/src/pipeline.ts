@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { encodeFrame, isIso8583Error, readMessage, recoverFields, replyHeader, summarize } from '@iso8583/codec';
+import { encodeFrame, isIso8583Error, readMessage, recoverFields, replyHeader, sameDialect, summarize } from '@iso8583/codec';
 import type { Decoded, Frame, Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
 import { CardDataMask } from './card-data-mask.js';
 import { MessageContext } from './context.js';
 import type { EndpointCore, Peer } from './core.js';
 import { codeOf, inboundError } from './errors.js';
 import type { InboundErrorCode } from './errors.js';
+import { EncodedReply } from './encoded-reply.js';
 import { ReceivedMessage } from './inbound-message.js';
 import { errorReply } from './response.js';
 import { errorForLog } from './safe-log.js';
@@ -163,7 +164,14 @@ function sendReply(
   let bytes: Buffer;
   try {
     const headerLength = core.codec.dialect.headerLength ?? 0;
-    if (typeof result === 'string') {
+    if (result instanceof EncodedReply) {
+      // Bytes in this endpoint's wire format, checked by whoever decoded them: sent as they are. Else: packed.
+      if (headerLength === 0 && sameDialect(result.dialect, core.codec.dialect)) {
+        write(core, peer, frame, result.body, result.message);
+        return;
+      }
+      reply = result.message;
+    } else if (typeof result === 'string') {
       const read = readMessage(result);
       reply = read.message;
       if (headerLength > 0 && read.header !== undefined && read.header.length >= headerLength) {

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Iso8583Error } from '@iso8583/codec';
+import type { EncodedReply } from './encoded-reply.js';
 
 /**
  * What a sequence returns: the reply as `ISOMessage` XML text (a string starting with `<`), JSON text (any other
- * string), or a message object; `null`/`undefined` for no reply.
+ * string), a message object, or an {@link EncodedReply} (a relayed wire image); `null`/`undefined` for no reply.
  */
-export type SequenceResult = string | MessageInput | null | undefined | void;
+export type SequenceResult = string | MessageInput | EncodedReply | null | undefined | void;
 
 /** One message received by the endpoint, as handed to a sequence. */
 export interface InboundMessage {

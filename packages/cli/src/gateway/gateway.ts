@@ -14,7 +14,7 @@ import { dialectVersion, resolveDialect } from '@iso8583/codec';
 import { join } from 'node:path';
 import { FileTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
 import type { Connector, ConnectorOptions, TransactionLog, UpstreamGroup } from '@iso8583/connector';
-import { createInboundEndpoint } from '@iso8583/inbound';
+import { EncodedReply, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import type { GatewayUpstream } from './upstreams.js';
@@ -224,11 +224,13 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const link = group ?? connector;
   const everyConnector: Connector[] = [connector, ...others];
 
+  // The POS dialect, loaded once: the relay hands its bytes on only where it is the upstream's wire format too.
+  const posDialect = resolveDialect(config.clientDialect ?? config.dialect);
   const posOptions: InboundOptions = {
     name: 'pos',
     host: config.bind,
     port: config.listen,
-    dialect: config.clientDialect ?? config.dialect,
+    dialect: posDialect,
     frame: config.clientFrame ?? config.frame,
     lengthIncludesHeader: config.lengthIncludesHeader,
     headerBytes: config.clientHeaderBytes ?? config.headerBytes,
@@ -242,9 +244,12 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     registry,
     // Forward the POS message as it is; the connector matches the answer by MTI + 11 + 41, so clients with clashing
     // STANs on different terminals each get their own. A failure becomes an answer with a response code.
+    // The relay: the bytes the endpoint decoded (and so checked) go upstream as they came, and the host's answer,
+    // decoded (and checked) by the connector, comes back as it came; where the dialects differ, each side packs.
     sequence: async (message) => {
       try {
-        return await link.request(message.fields);
+        const answer = await link.relay({ message: message.fields, body: message.raw, dialect: posDialect });
+        return new EncodedReply(answer.message, answer.body, answer.dialect);
       } catch (err) {
         const reply = failureReply(message.fields, err);
         if (reply === undefined) {
