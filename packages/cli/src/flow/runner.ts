@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { resolveDialect } from '@iso8583/codec';
+import type { Dialect } from '@iso8583/codec';
 import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound';
@@ -17,6 +19,20 @@ import { waitForReversals } from '../drain.js';
 import { ResettableStats } from '../stats.js';
 import type { Flow } from './load.js';
 import { isModulePath } from './load.js';
+import { readHttpToken } from '../console/access.js';
+import { TransactionRing } from '../console/recent.js';
+
+/** What `iso8583 run` adds to a flow from its flags (flag-table.ts `CONSOLE_ROWS`). */
+export interface FlowRunOptions {
+  /** No console at `/console`. Default `false` (the console is on when the flow has an HTTP section). */
+  noConsole?: boolean;
+  /** The console's workbench may send composed messages through the flow's connectors. Default `false` (403). */
+  consoleSend?: boolean;
+  /** Every HTTP route asks for this token. Default: none asked. */
+  httpToken?: string;
+  /** A file whose first line is the HTTP token. Default: none. */
+  httpTokenFile?: string;
+}
 
 /** A running flow. */
 export interface RunningFlow {
@@ -68,7 +84,8 @@ async function sequenceOf(ref: string, pointer: string): Promise<Sequence | stri
 }
 
 /** Starts every part of a flow; resolves once every listener is up. */
-export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow> {
+export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions = {}): Promise<RunningFlow> {
+  const token = readHttpToken(run.httpToken, run.httpTokenFile);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -83,16 +100,40 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
   }
 
   let statsBody: () => Record<string, unknown> = () => ({});
+  // The console's ring sees what goes through the connectors: their HTTP routes and the sequences' requests.
+  const dialectOf = (options: unknown): string | Dialect => (options as { dialect?: string | Dialect }).dialect ?? 'iso87ascii';
+  const firstDialect = dialectOf(Object.values(flow.connectors)[0] ?? {});
+  const ring = run.noConsole === true ? undefined : new TransactionRing({ approvals: resolveDialect(firstDialect) });
+  const recorded: Record<string, Connector> = {};
   const pluginOptions: Record<string, Iso8583ConnectorPluginOptions> = {};
   for (const [name, options] of Object.entries(flow.connectors)) {
     const prefix = flow.http?.routes?.[name];
     const one: Record<string, unknown> = { ...options, name, logger: logger.child({ connector: name }), registry };
-    if (prefix !== undefined) one.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, '') };
+    if (prefix !== undefined) one.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, ''), via: () => recorded[name] };
     pluginOptions[name] = one as unknown as Iso8583ConnectorPluginOptions;
   }
-  const assembled = await assembleHttp({ connectors: pluginOptions, monitoring: { registry, stats: () => statsBody() } });
+  let endpointsMade: Record<string, InboundEndpoint> = {};
+  const dialects = Object.fromEntries(Object.entries(flow.connectors).map(([n, c]) => [n, dialectOf(c)]));
+  const assembled = await assembleHttp({
+    connectors: pluginOptions,
+    monitoring: { registry, stats: () => statsBody() },
+    ...(token === undefined ? {} : { token }),
+    ...(ring === undefined || flow.http === undefined
+      ? {}
+      : {
+          console: {
+            ring,
+            source: { connectors: () => assembled.connectors, endpoints: () => endpointsMade },
+            dialects,
+            send: run.consoleSend === true,
+            targets: () => recorded,
+          },
+        }),
+  });
   const app = assembled.app;
-  const connectors = assembled.connectors;
+  for (const [name, c] of Object.entries(assembled.connectors)) recorded[name] = ring === undefined ? c : ring.wrap(c, name);
+  // The sequences' requests go through the recorded connectors (the same objects otherwise).
+  const connectors = recorded;
 
   const endpoints: Record<string, InboundEndpoint> = {};
   const inbound: Record<string, AddressInfo> = {};
@@ -116,6 +157,7 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
         throw listenError(err, `/inboundEndpoints/${name}/port`, String(options.host ?? '127.0.0.1'), Number(options.port));
       });
     }
+    endpointsMade = endpoints;
     if (flow.http !== undefined) http = await assembled.listen(flow.http.host ?? '127.0.0.1', flow.http.port, '/http/port');
   } catch (err) {
     // A port in use, say: undo what started, so that the process can exit with the error.

@@ -12,7 +12,7 @@ import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { dialectVersion, resolveDialect } from '@iso8583/codec';
 import { join } from 'node:path';
 import { createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
-import type { Connector, ConnectorOptions, UpstreamGroup } from '@iso8583/connector';
+import type { Connector, ConnectorOptions, RouteTarget, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
@@ -22,6 +22,8 @@ import { listenError } from '../args.js';
 import { waitForReversals } from '../drain.js';
 import { readPemFile } from '../flags.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
+import { readHttpToken } from '../console/access.js';
+import { TransactionRing } from '../console/recent.js';
 import { ResettableStats } from '../stats.js';
 import { failureReply } from './failure.js';
 import { startStatsPort } from './stats-port.js';
@@ -172,6 +174,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       posTls.requestCert = true;
     }
   }
+  const token = readHttpToken(config.httpToken, config.httpTokenFile);
   const registry = upstream.registry as Registry;
   const ownAnswers = new Counter({
     name: 'iso8583_gateway_own_answers_total',
@@ -186,11 +189,32 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // With a metrics port, /stats and /metrics live there only: the client-facing port does not show them.
   // The HTTP routes go through the group (made below, once the first connector exists) like the POS path.
   let group: UpstreamGroup | undefined = undefined;
+  // The console's ring sees every request of POS and HTTP clients (and of its own workbench) through `recorded`.
+  const ring = config.noConsole ? undefined : new TransactionRing({ approvals: resolveDialect(config.dialect) });
+  let recorded: RouteTarget | undefined = undefined;
+  let targets: Record<string, RouteTarget> = {};
+  const made: { endpoint?: InboundEndpoint } = {};
   const http = await assembleHttp({
     connectors: {
-      upstream: { ...upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain', via: () => group } },
+      upstream: { ...upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain', via: () => recorded ?? group } },
     },
     ...(config.metrics === undefined ? { monitoring } : {}),
+    ...(token === undefined ? {} : { token }),
+    ...(ring === undefined
+      ? {}
+      : {
+          console: {
+            ring,
+            source: {
+              connectors: () => ({ [named?.[0]?.name ?? 'upstream']: connector, ...Object.fromEntries(others.map((c, i) => [named?.[i + 1]?.name ?? String(i + 1), c])) }),
+              group: () => group,
+              endpoints: (): Record<string, InboundEndpoint> => (made.endpoint === undefined ? {} : { pos: made.endpoint }),
+            },
+            dialects: { upstream: config.dialect, pos: config.clientDialect ?? config.dialect },
+            send: config.consoleSend,
+            targets: () => targets,
+          },
+        }),
   });
   const app = http.app;
   const connector = http.connectors.upstream as Connector;
@@ -206,7 +230,12 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
         });
   // The first starts with the HTTP app; the others now (each keeps retrying with backoff until it is up).
   for (const c of others) c.connect().catch(() => undefined);
-  const link = group ?? connector;
+  const link: RouteTarget = group ?? connector;
+  if (ring !== undefined) {
+    recorded = ring.wrap(link, group === undefined ? (named?.[0]?.name ?? 'upstream') : 'routed');
+    targets = group === undefined ? { upstream: recorded } : { routed: recorded, ...Object.fromEntries([...group.connectors].map(([n, c]) => [n, ring.wrap(c, n)])) };
+  }
+  const through = recorded ?? link;
   const everyConnector: Connector[] = [connector, ...others];
 
   const posOptions: InboundOptions = {
@@ -229,7 +258,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // STANs on different terminals each get their own. A failure becomes an answer with a response code.
     sequence: async (message) => {
       try {
-        return await link.request(message.fields);
+        return await through.request(message.fields);
       } catch (err) {
         const reply = failureReply(message.fields, err);
         if (reply === undefined) {
@@ -269,6 +298,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     throw err;
   }
   const endpoint: InboundEndpoint = created;
+  made.endpoint = endpoint;
 
   const stats = new ResettableStats(() => ({ upstream: connector.stats(), pos: endpoint.stats() }));
   const upstreamsBody = (): Record<string, unknown> => (group === undefined ? {} : { upstreams: group.stats(), healthy: group.healthy() });
