@@ -5,7 +5,8 @@
  * is on). Answers of the API are JSON; failures are `{ error: { code, message, field } }`.
  */
 import { readFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Iso8583Error } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
@@ -100,7 +101,17 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions): voi
   // Once listening: the parts the figures read are made by then (the gateway makes them after the app).
   app.addHook('onListen', async () => figures.start());
   // Before the server closes: an open event stream would otherwise hold it open.
+  // Connections that have not sent a request yet: browsers open them ahead of need, and the server's close would
+  // wait for them (they are not idle keep-alive connections, which the app closes) until the shutdown deadline.
+  const unused = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+  });
+  app.server.on('request', (request: IncomingMessage) => unused.delete(request.socket));
   app.addHook('preClose', async () => {
+    for (const socket of unused) socket.destroy();
+    unused.clear();
     figures.stop();
     for (const res of streams) res.end();
     streams.clear();
@@ -150,9 +161,12 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions): voi
         write('figures', snap);
         void push();
       });
-      request.raw.on('close', () => {
+      // The response's close: the page went away (the request's own 'close' comes as soon as it is read). A client
+      // that only half-closed would leave the socket open (and the server unable to close): it is destroyed.
+      res.on('close', () => {
         stop();
         streams.delete(res);
+        res.destroy();
       });
     });
 

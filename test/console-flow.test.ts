@@ -1,0 +1,102 @@
+/**
+ * The console on a flow's HTTP server (`iso8583 run FLOW.json --http-token ...`): the example flow against the real
+ * simulator; the token asked on every route and on the event stream; the stream's figures and recent transactions
+ * show the forwarding sequence's requests through the `bank` connector, the PAN masked.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { repoRoot } from '@iso8583/test-support';
+import { exitWithin, hostPort, startCli, startSimulator, stopAll } from './helpers/cli.js';
+import { PosClient, purchase } from './helpers/pos.js';
+
+after(async () => {
+  await stopAll();
+});
+
+/** Reads Server-Sent Events from `res` until `until` accepts one; fails naming `what` after `limitMs`. */
+async function readEvents(res: Response, until: (event: string, data: unknown) => boolean, what: string, limitMs = 20_000): Promise<void> {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const deadline = setTimeout(() => void reader.cancel(new Error(`no ${what} within ${limitMs} ms`)), limitMs);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the stream ended before ${what}`);
+      text += decoder.decode(value, { stream: true });
+      let end: number;
+      while ((end = text.indexOf('\n\n')) >= 0) {
+        const block = text.slice(0, end);
+        text = text.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+        const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as unknown;
+        if (until(event, data)) return;
+      }
+    }
+  } finally {
+    clearTimeout(deadline);
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+describe('iso8583 run: the console', () => {
+  test('--http-token guards the flow\'s HTTP port; the event stream shows the sequence\'s requests, masked', async () => {
+    const bank = await startSimulator();
+    const flow = startCli(['run', join(repoRoot(), 'examples', 'flows', 'payments.json'), '--http-token', 'flow-token'], {
+      env: { BANK_HOST: bank.host, BANK_PORT: String(bank.port), POS_PORT: '0', STANDIN_PORT: '0', HTTP_PORT: '0' },
+    });
+    const posLine = await flow.waitForLine(/^inbound pos listening on (\S+)/);
+    const httpLine = await flow.waitForLine(/^http listening on (\S+)/);
+    await flow.waitForLine(/^flow payments ready/);
+    const http = hostPort(httpLine[1] as string);
+    const base = `http://${http.host}:${http.port}`;
+    for (const path of ['/console', '/console/events', '/stats', '/bank/']) assert.equal((await fetch(`${base}${path}`)).status, 401, path);
+    const auth = { authorization: 'Bearer flow-token' };
+    const page = await fetch(`${base}/console`, { headers: auth });
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+
+    const pos = hostPort(posLine[1] as string);
+    const client = await PosClient.open(pos.host, pos.port);
+    assert.equal((await client.request(purchase('FLOWPOS1', 1, 1500)))['39'], '00');
+    await client.close();
+
+    const events = await fetch(`${base}/console/events`, { headers: auth });
+    assert.equal(events.status, 200);
+    assert.match(events.headers.get('content-type') ?? '', /^text\/event-stream/);
+    let hello: { targets?: string[]; send?: boolean } = {};
+    let recent: { items: { pan?: string; stan?: string; terminal?: string; outcome?: string; upstream?: string }[] } | undefined;
+    let figures: { totals: { requests: number }; connectors: Record<string, { connected: number }> } | undefined;
+    await readEvents(
+      events,
+      (event, data) => {
+        if (event === 'hello') hello = data as typeof hello;
+        if (event === 'recent') recent = data as typeof recent;
+        if (event === 'figures') figures = data as typeof figures;
+        return recent !== undefined && figures !== undefined;
+      },
+      'recent transactions and figures',
+    );
+    assert.deepEqual(hello.targets, ['bank']);
+    assert.equal(hello.send, false);
+    const item = recent?.items.find((r) => r.terminal === 'FLOWPOS1');
+    assert.ok(item !== undefined, 'the sequence\'s request through the bank connector is among the recent ones');
+    assert.equal(item.pan, '411111******1111');
+    assert.equal(item.outcome, 'approved');
+    assert.equal(item.upstream, 'bank');
+    assert.ok((figures?.totals.requests ?? 0) >= 1);
+    assert.equal(figures?.connectors.bank?.connected, 1);
+    assert.doesNotMatch(JSON.stringify(recent), /4111111111111111/);
+
+    // A page still watching: its stream ends with the server, which stops as usual.
+    const held = await fetch(`${base}/console/events`, { headers: auth });
+    const heldEnd = held.text().then(() => 'ended', () => 'ended');
+    flow.kill('SIGTERM');
+    // Well before the flow's shutdown deadline (5 s), which an open stream would otherwise run into.
+    const exit = await exitWithin(flow, 4_000, 'a flow with an open event stream stopping');
+    assert.equal(exit.code, 0);
+    assert.equal(await heldEnd, 'ended');
+    bank.process.kill();
+  });
+});
