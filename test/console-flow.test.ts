@@ -9,36 +9,11 @@ import { join } from 'node:path';
 import { repoRoot } from '@iso8583/test-support';
 import { exitWithin, hostPort, startCli, startSimulator, stopAll } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
+import { readEvents } from './helpers/sse.js';
 
 after(async () => {
   await stopAll();
 });
-
-/** Reads Server-Sent Events from `res` until `until` accepts one; fails naming `what` after `limitMs`. */
-async function readEvents(res: Response, until: (event: string, data: unknown) => boolean, what: string, limitMs = 20_000): Promise<void> {
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  const deadline = setTimeout(() => void reader.cancel(new Error(`no ${what} within ${limitMs} ms`)), limitMs);
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the stream ended before ${what}`);
-      text += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = text.indexOf('\n\n')) >= 0) {
-        const block = text.slice(0, end);
-        text = text.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
-        const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as unknown;
-        if (until(event, data)) return;
-      }
-    }
-  } finally {
-    clearTimeout(deadline);
-    await reader.cancel().catch(() => undefined);
-  }
-}
 
 describe('iso8583 run: the console', () => {
   test('--http-token guards the flow\'s HTTP port; the event stream shows the sequence\'s requests, masked', async () => {

@@ -18,7 +18,10 @@ const PAN = '4111111111111111';
 const WHOLE_PAN = new RegExp(PAN);
 
 /** The page's own `document` (the tests compile without the DOM library). */
-declare const document: { getElementById(id: string): { textContent: string | null } | null };
+declare const document: {
+  getElementById(id: string): { textContent: string | null } | null;
+  querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }>;
+};
 
 describe('the operator console in a browser', { skip: browserSkip() }, () => {
   let browser: TestBrowser | undefined;
@@ -82,11 +85,13 @@ describe('the operator console in a browser', { skip: browserSkip() }, () => {
       const load = driveLoad(gw.pos, 4);
       let sent = 0;
       try {
-        // The page must show traffic while it flows: a rate above 0 and latency percentiles of this second.
+        // The page must show traffic while it flows: a rate above 0, latency percentiles of this second, and the
+        // declines (13, a zero amount) counted beside the approvals.
         await page.waitForFunction(
           () =>
             Number((document.getElementById('rate')?.textContent ?? '').replace(/,/g, '')) > 0 &&
-            (document.getElementById('p99')?.textContent ?? '-') !== '-',
+            (document.getElementById('p99')?.textContent ?? '-') !== '-' &&
+            Array.from(document.querySelectorAll('#outcomes tbody td:first-child')).some((td) => td.textContent === '13'),
           undefined,
           { timeout: 20_000 },
         );
