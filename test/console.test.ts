@@ -31,16 +31,20 @@ describe('the operator console in a browser', { skip: browserSkip() }, () => {
   before(async () => {
     [browser, guarded, open] = await Promise.all([
       openBrowser(),
-      startConsoleGateway({ token: TOKEN, send: true }),
+      startConsoleGateway({ token: TOKEN, send: true, logLevel: 'debug' }),
       startConsoleGateway(),
     ]);
   });
 
   after(async () => {
+    // Everything the guarded gateway wrote (its debug log included) holds neither the token nor a whole PAN.
+    const written = `${guarded?.gateway.stdout() ?? ''}${guarded?.gateway.stderr() ?? ''}`;
     await browser?.close();
     await stopAll();
     guarded?.cleanup();
     open?.cleanup();
+    assert.doesNotMatch(written, new RegExp(TOKEN), 'the token is never logged');
+    assert.doesNotMatch(written, WHOLE_PAN, 'no whole PAN in the log');
   });
 
   test('--http-token: every route answers 401 ISO8583_ERR_CONSOLE_UNAUTHORIZED without it, the event stream too', async () => {

@@ -28,11 +28,14 @@ export interface ConsoleGateway {
   cleanup(): void;
 }
 
-/** Starts the simulator and a gateway; `token` goes in a file (`--http-token-file`), `send` adds `--console-send`. */
-export async function startConsoleGateway(options: { token?: string; send?: boolean; extra?: string[] } = {}): Promise<ConsoleGateway> {
+/**
+ * Starts the simulator and a gateway; `token` goes in a file (`--http-token-file`), `send` adds `--console-send`,
+ * `logLevel` is the gateway's (default `warn`).
+ */
+export async function startConsoleGateway(options: { token?: string; send?: boolean; logLevel?: string; extra?: string[] } = {}): Promise<ConsoleGateway> {
   const work = mkdtempSync(join(tmpdir(), 'iso8583-console-'));
   const bank = await startSimulator(['--balance', '100000000']);
-  const args = ['--upstream', `${bank.host}:${bank.port}`, '--reversal-journal', join(work, 'journal'), '--log-level', 'warn', ...(options.extra ?? [])];
+  const args = ['--upstream', `${bank.host}:${bank.port}`, '--reversal-journal', join(work, 'journal'), '--log-level', options.logLevel ?? 'warn', ...(options.extra ?? [])];
   if (options.token !== undefined) {
     const file = join(work, 'token');
     writeFileSync(file, `${options.token}\n`, { mode: 0o600 });
