@@ -13,8 +13,8 @@ import type { TransactionRing } from './recent.js';
 export interface FigureSource {
   /** The connectors, by name. */
   connectors(): Record<string, Connector>;
-  /** The upstream group, when there is one. Default: none. */
-  group?(): UpstreamGroup | undefined;
+  /** The upstream groups (each upstream's `up`/`down` state). Default: none. */
+  groups?(): UpstreamGroup[];
   /** The inbound endpoints (client connections), by name. Default: none. */
   endpoints?(): Record<string, Pick<InboundEndpoint, 'stats'>>;
 }
@@ -127,10 +127,8 @@ export class Figures {
     const byResponseCode: Record<string, number> = {};
     let reversalsPending = 0;
     let safDepth: number | undefined;
-    const group = this.source.group?.();
-    const states = group === undefined ? {} : group.stats();
-    const all: Record<string, Connector> = group === undefined ? this.source.connectors() : Object.fromEntries(group.connectors);
-    for (const [name, connector] of Object.entries(all)) {
+    const states: Record<string, { state: string }> = Object.assign({}, ...(this.source.groups?.() ?? []).map((g) => g.stats()));
+    for (const [name, connector] of Object.entries(this.source.connectors())) {
       const s = connector.stats();
       totals.requests += s.requests;
       totals.responses += s.responses;
