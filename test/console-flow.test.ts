@@ -74,4 +74,45 @@ describe('iso8583 run: the console', () => {
     assert.equal(await heldEnd, 'ended');
     bank.process.kill();
   });
+
+  test('a flow with an upstream group: each upstream\'s state, the group\'s requests recorded (two-banks.json)', async () => {
+    const [primary, backup] = await Promise.all([startSimulator(), startSimulator()]);
+    const flow = startCli(['run', join(repoRoot(), 'examples', 'flows', 'two-banks.json')], {
+      env: {
+        PRIMARY_HOST: primary.host, PRIMARY_PORT: String(primary.port),
+        BACKUP_HOST: backup.host, BACKUP_PORT: String(backup.port),
+        POS_PORT: '0', HTTP_PORT: '0',
+      },
+    });
+    const pos = hostPort((await flow.waitForLine(/^inbound pos listening on (\S+)/))[1] as string);
+    const http = hostPort((await flow.waitForLine(/^http listening on (\S+)/))[1] as string);
+    await flow.waitForLine(/^flow two-banks ready/);
+    const client = await PosClient.open(pos.host, pos.port);
+    assert.equal((await client.request(purchase('GROUPPOS', 1, 1500, '5555555555554444')))['39'], '00');
+    await client.close();
+    const events = await fetch(`http://${http.host}:${http.port}/console/events`);
+    let targets: string[] = [];
+    let item: { pan?: string; upstream?: string } | undefined;
+    let states: Record<string, string | undefined> = {};
+    await readEvents(
+      events,
+      (event, data) => {
+        if (event === 'hello') targets = (data as { targets: string[] }).targets;
+        if (event === 'recent') item ??= (data as { items: { terminal?: string; pan?: string; upstream?: string }[] }).items.find((r) => r.terminal === 'GROUPPOS');
+        if (event === 'figures') {
+          const c = (data as { connectors: Record<string, { state?: string }> }).connectors;
+          states = { primary: c.primary?.state, backup: c.backup?.state };
+        }
+        return item !== undefined && states.primary === 'up' && states.backup === 'up';
+      },
+      'the group\'s request and both upstreams up',
+    );
+    assert.deepEqual([...targets].sort(), ['backup', 'bank', 'primary']);
+    assert.equal(item?.pan, '555555******4444');
+    assert.equal(item?.upstream, 'bank');
+    flow.kill('SIGTERM');
+    assert.equal((await exitWithin(flow, 8_000, 'the two-banks flow stopping')).code, 0);
+    primary.process.kill();
+    backup.process.kill();
+  });
 });
