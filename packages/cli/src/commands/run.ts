@@ -4,7 +4,7 @@
  * Signals as for the gateway: SIGTERM/SIGINT stop gracefully (exit 0), SIGHUP reopens the log file and resets stats.
  */
 import { cliError, parseCommandArgs } from '../args.js';
-import { flagHelp, flagSpecs } from '../flag-table.js';
+import { CONSOLE_ROWS, flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
 import { loadFlow } from '../flow/load.js';
 import { flowSchema } from '../flow/schema.js';
@@ -25,11 +25,14 @@ Runs the connectors, inbound endpoints (each with its sequence module) and HTTP 
 Strings written "\${VAR}" or "\${VAR:-default}" in the file are read from the environment.
 
 ${flagHelp(ROWS)}
+
+The HTTP section's port (when the flow has one) also serves the operator console at /console:
+${flagHelp(CONSOLE_ROWS)}
 `;
 
 /** Runs `iso8583 run`; resolves with the exit code after a stop signal. */
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals, help } = parseCommandArgs(argv, flagSpecs(ROWS), 1);
+  const { values, positionals, help } = parseCommandArgs(argv, flagSpecs([...ROWS, ...CONSOLE_ROWS]), 1);
   if (help) {
     process.stdout.write(RUN_HELP);
     return 0;
@@ -46,7 +49,13 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const log = createLogger({ file: flow.logFile, level: flow.logLevel });
-  const running = await startFlow(flow, log.logger);
+  const access = readFlagTable(CONSOLE_ROWS, values);
+  const running = await startFlow(flow, log.logger, {
+    noConsole: access['no-console'] === true,
+    consoleSend: access['console-send'] === true,
+    ...(typeof access['http-token'] === 'string' ? { httpToken: access['http-token'] } : {}),
+    ...(typeof access['http-token-file'] === 'string' ? { httpTokenFile: access['http-token-file'] } : {}),
+  });
   for (const [name, address] of Object.entries(running.inbound)) {
     process.stdout.write(`inbound ${name} listening on ${hostPort(address)}\n`);
   }

@@ -7,8 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { resolveDialect } from '@iso8583/codec';
+import type { Dialect } from '@iso8583/codec';
 import { createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
-import type { Connector, Iso8583ConnectorPluginOptions, UpstreamGroup } from '@iso8583/connector';
+import type { Connector, Iso8583ConnectorPluginOptions, RouteTarget, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound';
 import { flowError } from './errors.js';
@@ -18,6 +20,20 @@ import { waitForReversals } from '../drain.js';
 import { ResettableStats } from '../stats.js';
 import type { Flow } from './load.js';
 import { isModulePath } from './load.js';
+import { readHttpToken } from '../console/access.js';
+import { TransactionRing } from '../console/recent.js';
+
+/** What `iso8583 run` adds to a flow from its flags (flag-table.ts `CONSOLE_ROWS`). */
+export interface FlowRunOptions {
+  /** No console at `/console`. Default `false` (the console is on when the flow has an HTTP section). */
+  noConsole?: boolean;
+  /** The console's workbench may send composed messages through the flow's connectors. Default `false` (403). */
+  consoleSend?: boolean;
+  /** Every HTTP route asks for this token. Default: none asked. */
+  httpToken?: string;
+  /** A file whose first line is the HTTP token. Default: none. */
+  httpTokenFile?: string;
+}
 
 /** A running flow. */
 export interface RunningFlow {
@@ -71,7 +87,8 @@ async function sequenceOf(ref: string, pointer: string): Promise<Sequence | stri
 }
 
 /** Starts every part of a flow; resolves once every listener is up. */
-export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow> {
+export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions = {}): Promise<RunningFlow> {
+  const token = readHttpToken(run.httpToken, run.httpTokenFile);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -94,6 +111,11 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
     const prefix = flow.http?.routes?.[name];
     if (prefix !== undefined) routeOwner.set(group.upstreams[0] as string, { prefix, group: name });
   }
+  // The console's ring sees what goes through the connectors and groups: their HTTP routes and the sequences' requests.
+  const dialectOf = (options: unknown): string | Dialect => (options as { dialect?: string | Dialect }).dialect ?? 'iso87ascii';
+  const firstDialect = dialectOf(Object.values(flow.connectors)[0] ?? {});
+  const ring = run.noConsole === true ? undefined : new TransactionRing({ approvals: resolveDialect(firstDialect) });
+  const recorded: Record<string, RouteTarget> = {};
   const pluginOptions: Record<string, Iso8583ConnectorPluginOptions> = {};
   for (const [name, options] of Object.entries(flow.connectors)) {
     const owned = routeOwner.get(name);
@@ -104,11 +126,28 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
     if (reversal?.enabled === true && reversal.journalDir === undefined) {
       one.reversal = { ...reversal, journalDir: defaultJournalDir(`${flow.name}.${name}`) };
     }
-    if (prefix !== undefined) one.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, '') };
-    if (owned !== undefined) one.routes = { ...(one.routes as object), via: () => groups[owned.group] };
+    if (prefix !== undefined) one.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, ''), via: () => recorded[name] };
+    if (owned !== undefined) one.routes = { ...(one.routes as object), via: () => recorded[owned.group] ?? groups[owned.group] };
     pluginOptions[name] = one as unknown as Iso8583ConnectorPluginOptions;
   }
-  const assembled = await assembleHttp({ connectors: pluginOptions, monitoring: { registry, stats: () => statsBody() } });
+  let endpointsMade: Record<string, InboundEndpoint> = {};
+  const dialects = Object.fromEntries(Object.entries(flow.connectors).map(([n, c]) => [n, dialectOf(c)]));
+  const assembled = await assembleHttp({
+    connectors: pluginOptions,
+    monitoring: { registry, stats: () => statsBody() },
+    ...(token === undefined ? {} : { token }),
+    ...(ring === undefined || flow.http === undefined
+      ? {}
+      : {
+          console: {
+            ring,
+            source: { connectors: () => assembled.connectors, groups: () => Object.values(groups), endpoints: () => endpointsMade },
+            dialects,
+            send: run.consoleSend === true,
+            targets: () => recorded,
+          },
+        }),
+  });
   const app = assembled.app;
   const connectors = assembled.connectors;
   for (const [name, group] of Object.entries(flow.upstreamGroups)) {
@@ -121,6 +160,9 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
       logger: logger.child({ upstreamGroup: name }),
     });
   }
+  // What the sequences and the HTTP routes send through: recorded by the console's ring (the same objects without it).
+  const targets: Record<string, RouteTarget> = { ...connectors, ...groups };
+  for (const [name, t] of Object.entries(targets)) recorded[name] = ring === undefined ? t : ring.wrap(t, name);
 
   const endpoints: Record<string, InboundEndpoint> = {};
   const inbound: Record<string, AddressInfo> = {};
@@ -132,7 +174,7 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
         ...options,
         name: typeof options.name === 'string' ? options.name : name,
         sequence: seq.sequence,
-        connectors: { ...connectors, ...groups },
+        connectors: recorded as Record<string, Connector>,
         logger: logger.child({ endpoint: name }),
         registry,
       } as InboundOptions;
@@ -144,6 +186,7 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
         throw listenError(err, `/inboundEndpoints/${name}/port`, String(options.host ?? '127.0.0.1'), Number(options.port));
       });
     }
+    endpointsMade = endpoints;
     if (flow.http !== undefined) http = await assembled.listen(flow.http.host ?? '127.0.0.1', flow.http.port, '/http/port');
   } catch (err) {
     // A port in use, say: undo what started, so that the process can exit with the error.

@@ -3,7 +3,7 @@ import { compileSchemaCheck } from '@iso8583/codec';
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';
 import type { LengthHeader } from '@iso8583/codec';
 import { FRAME_CHOICES } from '../flags.js';
-import { flagHelp, flagSchema, flagSpecs, resolveAliases } from '../flag-table.js';
+import { CONSOLE_ROWS, flagHelp, flagSchema, flagSpecs, resolveAliases } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
 import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
@@ -126,6 +126,14 @@ export interface GatewayConfig {
   logFile?: string;
   /** The pino log level. Default `info`. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** No operator console at `/console` on the HTTP port. Default `false` (the console is on). */
+  noConsole: boolean;
+  /** The console's workbench may send composed messages upstream. Default `false` (403). */
+  consoleSend: boolean;
+  /** Every HTTP route asks for this token (`Authorization: Bearer`, or the console's sign-in). Default: none asked. */
+  httpToken?: string;
+  /** A file whose first line is the HTTP token (instead of `httpToken`). Default: none. */
+  httpTokenFile?: string;
 }
 
 /** One gateway flag: a row of the common flag table plus its key in {@link GatewayConfig} and the config file. */
@@ -182,13 +190,15 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'shutdownDeadline', flag: 'shutdown-deadline', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'ms SIGTERM waits for in-flight work and reversals' },
   { key: 'logFile', flag: 'log-file', aliases: ['logFile'], kind: 'string', arg: 'FILE', defaultText: 'standard error', help: 'log file, reopened on SIGHUP' },
   { key: 'logLevel', flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LEVELS, default: 'info', help: LEVELS.join('|') },
+  ...CONSOLE_ROWS,
 ];
 
 /** The keys of {@link GatewayConfig} that have a default. */
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueueAnswers' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
   | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'noReversal' | 'transactionRetention'
   | 'noTransactionLog' | 'requestTimeout'
-  | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel';
+  | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel'
+  | 'noConsole' | 'consoleSend';
 
 /** All default values, read from the rows of {@link GATEWAY_FLAGS}. */
 export const GATEWAY_DEFAULTS: Readonly<Pick<GatewayConfig, DefaultedKey>> = Object.freeze(

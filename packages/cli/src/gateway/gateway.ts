@@ -13,7 +13,7 @@ import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { dialectVersion, resolveDialect } from '@iso8583/codec';
 import { join } from 'node:path';
 import { FileTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
-import type { Connector, ConnectorOptions, TransactionLog, UpstreamGroup } from '@iso8583/connector';
+import type { Connector, ConnectorOptions, RouteTarget, TransactionLog, UpstreamGroup } from '@iso8583/connector';
 import { EncodedReply, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
@@ -23,6 +23,8 @@ import { listenError } from '../args.js';
 import { waitForReversals } from '../drain.js';
 import { readPemFile } from '../flags.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
+import { readHttpToken } from '../console/access.js';
+import { TransactionRing } from '../console/recent.js';
 import { ResettableStats } from '../stats.js';
 import { failureReply } from './failure.js';
 import { startStatsPort } from './stats-port.js';
@@ -185,6 +187,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       posTls.requestCert = true;
     }
   }
+  const token = readHttpToken(config.httpToken, config.httpTokenFile);
   const registry = upstream.registry as Registry;
   const ownAnswers = new Counter({
     name: 'iso8583_gateway_own_answers_total',
@@ -199,11 +202,32 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // With a metrics port, /stats and /metrics live there only: the client-facing port does not show them.
   // The HTTP routes go through the group (made below, once the first connector exists) like the POS path.
   let group: UpstreamGroup | undefined = undefined;
+  // The console's ring sees every request of POS and HTTP clients (and of its own workbench) through `recorded`.
+  const ring = config.noConsole ? undefined : new TransactionRing({ approvals: resolveDialect(config.dialect) });
+  let recorded: RouteTarget | undefined = undefined;
+  let targets: Record<string, RouteTarget> = {};
+  const made: { endpoint?: InboundEndpoint } = {};
   const http = await assembleHttp({
     connectors: {
-      upstream: { ...upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain', via: () => group } },
+      upstream: { ...upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain', via: () => recorded ?? group } },
     },
     ...(config.metrics === undefined ? { monitoring } : {}),
+    ...(token === undefined ? {} : { token }),
+    ...(ring === undefined
+      ? {}
+      : {
+          console: {
+            ring,
+            source: {
+              connectors: () => ({ [named?.[0]?.name ?? 'upstream']: connector, ...Object.fromEntries(others.map((c, i) => [named?.[i + 1]?.name ?? String(i + 1), c])) }),
+              groups: () => (group === undefined ? [] : [group]),
+              endpoints: (): Record<string, InboundEndpoint> => (made.endpoint === undefined ? {} : { pos: made.endpoint }),
+            },
+            dialects: { upstream: config.dialect, pos: config.clientDialect ?? config.dialect },
+            send: config.consoleSend,
+            targets: () => targets,
+          },
+        }),
   });
   const app = http.app;
   const connector = http.connectors.upstream as Connector;
@@ -221,7 +245,13 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
         });
   // The first starts with the HTTP app; the others now (each keeps retrying with backoff until it is up).
   for (const c of others) c.connect().catch(() => undefined);
-  const link = group ?? connector;
+  const link: Connector | UpstreamGroup = group ?? connector;
+  let through = link;
+  if (ring !== undefined) {
+    through = ring.wrap(link, group === undefined ? (named?.[0]?.name ?? 'upstream') : 'routed');
+    recorded = through;
+    targets = group === undefined ? { upstream: recorded } : { routed: recorded, ...Object.fromEntries([...group.connectors].map(([n, c]) => [n, ring.wrap(c, n)])) };
+  }
   const everyConnector: Connector[] = [connector, ...others];
 
   // The POS dialect, loaded once: the relay hands its bytes on only where it is the upstream's wire format too.
@@ -248,7 +278,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // decoded (and checked) by the connector, comes back as it came; where the dialects differ, each side packs.
     sequence: async (message) => {
       try {
-        const answer = await link.relay({ message: message.fields, body: message.raw, dialect: posDialect });
+        const answer = await through.relay({ message: message.fields, body: message.raw, dialect: posDialect });
         return new EncodedReply(answer.message, answer.body, answer.dialect);
       } catch (err) {
         const reply = failureReply(message.fields, err);
@@ -290,6 +320,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     throw err;
   }
   const endpoint: InboundEndpoint = created;
+  made.endpoint = endpoint;
 
   // Each upstream's counters are part of the baseline too, so that SIGHUP starts them over with the rest.
   const stats = new ResettableStats(() => ({

@@ -11,6 +11,9 @@ import type { Registry } from 'prom-client';
 import { iso8583Connector } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
 import { listenError } from '../args.js';
+import { requireToken } from '../console/access.js';
+import { mountConsole } from '../console/routes.js';
+import type { ConsoleOptions } from '../console/routes.js';
 
 /** What `GET /stats` and `GET /metrics` show. */
 export interface Monitoring {
@@ -35,6 +38,10 @@ export interface HttpAppOptions {
   connectors: Record<string, Iso8583ConnectorPluginOptions>;
   /** Mount `GET /stats` and `GET /metrics` on this app. Default: not mounted. */
   monitoring?: Monitoring;
+  /** Every route asks for this token (`--http-token`; console/access.ts). Default: none asked. */
+  token?: string;
+  /** Mount the operator console (`/console`; console/routes.ts). Default: not mounted. */
+  console?: ConsoleOptions;
 }
 
 /** The assembled application. */
@@ -54,6 +61,8 @@ export interface HttpApp {
 /** Builds the application: the connectors registered and ready, nothing listening yet. */
 export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   const app: FastifyInstance = fastify({ logger: false, forceCloseConnections: 'idle' });
+  if (options.token !== undefined) requireToken(app, options.token);
+  if (options.console !== undefined) mountConsole(app, options.console);
   if (options.monitoring !== undefined) addMonitoring(app, options.monitoring);
   for (const [name, pluginOptions] of Object.entries(options.connectors)) {
     await app.register(iso8583Connector, { ...pluginOptions, name });

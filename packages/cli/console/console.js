@@ -1,0 +1,296 @@
+/* global document, window, getComputedStyle, EventSource, fetch */
+// The iso8583 operator console: live figures from /console/events (Server-Sent Events), the recent transactions
+// (masked by the server), and the message workbench (decode and send through /console/api/*). Every value from the
+// server is written with textContent, never as HTML.
+'use strict';
+
+const HISTORY = 300; // five minutes of one-second snapshots
+const state = { snapshots: [], responseCodes: {} };
+
+function $(id) {
+  return document.getElementById(id);
+}
+
+function cell(tr, text, className) {
+  const td = document.createElement('td');
+  td.textContent = text === undefined || text === null ? '' : String(text);
+  if (className) td.className = className;
+  tr.appendChild(td);
+  return td;
+}
+
+function fill(tableId, rows, build) {
+  const body = $(tableId).tBodies[0];
+  const fresh = document.createElement('tbody');
+  for (const row of rows) {
+    const tr = document.createElement('tr');
+    build(tr, row);
+    fresh.appendChild(tr);
+  }
+  body.replaceWith(fresh);
+}
+
+function figure(value, digits) {
+  if (value === null || value === undefined) return '-';
+  return typeof value === 'number' ? value.toLocaleString('en', { maximumFractionDigits: digits ?? 1 }) : String(value);
+}
+
+// ---- charts: plain canvas, one line per series, the last five minutes ----
+
+function drawChart(canvas, series, options) {
+  const ratio = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth || canvas.width;
+  const height = canvas.clientHeight || canvas.height;
+  if (canvas.width !== Math.round(width * ratio)) canvas.width = Math.round(width * ratio);
+  if (canvas.height !== Math.round(height * ratio)) canvas.height = Math.round(height * ratio);
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  const left = 48;
+  const bottom = height - 20;
+  const top = 8;
+  const right = width - 8;
+  let max = 0;
+  for (const s of series) for (const v of s.values) if (v !== null && v > max) max = v;
+  max = max <= 0 ? 1 : niceCeiling(max);
+  ctx.strokeStyle = '#dde2e8';
+  ctx.fillStyle = '#6a7585';
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.lineWidth = 1;
+  for (let i = 0; i <= 4; i += 1) {
+    const y = bottom - ((bottom - top) * i) / 4;
+    ctx.beginPath();
+    ctx.moveTo(left, y);
+    ctx.lineTo(right, y);
+    ctx.stroke();
+    ctx.fillText(figure((max * i) / 4, max < 10 ? 1 : 0), 4, y + 4);
+  }
+  ctx.fillText('-5 min', left, height - 4);
+  ctx.fillText('now', right - 22, height - 4);
+  const step = (right - left) / (HISTORY - 1);
+  for (const s of series) {
+    ctx.strokeStyle = s.color;
+    ctx.lineWidth = 1.8;
+    ctx.beginPath();
+    let drawing = false;
+    const offset = HISTORY - s.values.length;
+    s.values.forEach((v, i) => {
+      if (v === null) {
+        drawing = false;
+        return;
+      }
+      const x = left + (offset + i) * step;
+      const y = bottom - ((bottom - top) * v) / max;
+      if (drawing) ctx.lineTo(x, y);
+      else ctx.moveTo(x, y);
+      drawing = true;
+    });
+    ctx.stroke();
+  }
+  if (options && options.empty && series.every((s) => s.values.every((v) => v === null || v === 0))) {
+    ctx.fillStyle = '#6a7585';
+    ctx.fillText(options.empty, left + 12, top + 16);
+  }
+}
+
+function niceCeiling(v) {
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+function drawCharts() {
+  const snaps = state.snapshots;
+  const css = getComputedStyle(document.documentElement);
+  drawChart($('rate-chart'), [{ values: snaps.map((s) => s.rate), color: css.getPropertyValue('--accent').trim() || '#1f6feb' }], { empty: 'no traffic yet' });
+  drawChart(
+    $('latency-chart'),
+    ['p50', 'p95', 'p99'].map((k) => ({ values: snaps.map((s) => s[k]), color: css.getPropertyValue(`--${k}`).trim() })),
+    { empty: 'no transactions yet' },
+  );
+}
+
+// ---- figures ----
+
+function showSnapshot(s) {
+  $('rate').textContent = figure(s.rate);
+  $('p50').textContent = figure(s.p50, 2);
+  $('p95').textContent = figure(s.p95, 2);
+  $('p99').textContent = figure(s.p99, 2);
+  $('requests').textContent = figure(s.totals.requests, 0);
+  $('failures').textContent = `${figure(s.totals.timeouts, 0)} / ${figure(s.totals.errors, 0)}`;
+  $('reversals').textContent = figure(s.reversalsPending, 0);
+  if (typeof s.safDepth === 'number') {
+    $('saf-tile').hidden = false;
+    $('saf').textContent = figure(s.safDepth, 0);
+  }
+  const codes = Object.entries(s.byResponseCode).sort((a, b) => b[1] - a[1]);
+  fill('outcomes', codes, (tr, [code, n]) => {
+    cell(tr, code, 'mono');
+    cell(tr, state.responseCodes[code] || '');
+    cell(tr, figure(n, 0), 'num');
+  });
+  fill('upstreams', Object.entries(s.connectors), (tr, [name, c]) => {
+    cell(tr, name);
+    const st = c.state || (c.connected > 0 ? 'up' : 'down');
+    cell(tr, st, `state-${st}`);
+    cell(tr, c.connected, 'num');
+    cell(tr, c.inFlight, 'num');
+    cell(tr, c.pending, 'num');
+    cell(tr, c.reversalsPending, 'num');
+  });
+  fill('clients', Object.entries(s.clients), (tr, [name, n]) => {
+    cell(tr, name);
+    cell(tr, n, 'num');
+  });
+}
+
+function showRecent(recent) {
+  $('recent-source').textContent = recent.source === 'log' ? '(from the transaction log)' : '(last seen by this process)';
+  fill('recent', recent.items, (tr, r) => {
+    cell(tr, new Date(r.at).toLocaleTimeString());
+    cell(tr, r.responseMti ? `${r.mti} → ${r.responseMti}` : r.mti, 'mono');
+    cell(tr, r.stan, 'mono');
+    cell(tr, r.terminal, 'mono');
+    cell(tr, r.pan, 'mono');
+    cell(tr, r.amount, 'num');
+    cell(tr, r.responseCode || r.errorCode || '', 'mono');
+    cell(tr, r.outcome, `outcome-${r.outcome}`);
+    cell(tr, figure(r.latencyMs, 1), 'num');
+    cell(tr, r.upstream);
+  });
+}
+
+function options(select, values) {
+  select.replaceChildren(
+    ...values.map((v) => {
+      const o = document.createElement('option');
+      o.value = v;
+      o.textContent = v;
+      return o;
+    }),
+  );
+}
+
+function connect() {
+  const events = new EventSource('/console/events');
+  events.addEventListener('hello', (e) => {
+    const hello = JSON.parse(e.data);
+    state.responseCodes = hello.responseCodes || {};
+    state.snapshots = hello.history.slice(-HISTORY);
+    options($('dialect'), hello.dialects);
+    options($('frame'), hello.frames);
+    options($('target'), hello.targets);
+    $('send').disabled = !hello.send;
+    $('send-state').textContent = hello.send ? '' : 'sending is off (start with --console-send)';
+    if (state.snapshots.length > 0) showSnapshot(state.snapshots[state.snapshots.length - 1]);
+    drawCharts();
+    $('status').textContent = 'live';
+    $('status').dataset.state = 'live';
+    document.body.dataset.ready = 'true';
+  });
+  events.addEventListener('figures', (e) => {
+    const snap = JSON.parse(e.data);
+    state.snapshots.push(snap);
+    if (state.snapshots.length > HISTORY) state.snapshots.shift();
+    showSnapshot(snap);
+    drawCharts();
+    document.body.dataset.ticks = String(Number(document.body.dataset.ticks || 0) + 1);
+  });
+  events.addEventListener('recent', (e) => showRecent(JSON.parse(e.data)));
+  events.onerror = () => {
+    $('status').textContent = 'reconnecting';
+    $('status').dataset.state = 'lost';
+  };
+}
+
+// ---- workbench ----
+
+function showFields(tableId, fields) {
+  const rows = [];
+  const walk = (list, depth) => {
+    for (const f of list) {
+      rows.push({ f, depth });
+      if (f.fields) walk(f.fields, depth + 1);
+      if (f.tags) walkTags(f.id, f.tags, depth + 1);
+    }
+  };
+  const walkTags = (id, tags, depth) => {
+    for (const t of tags) {
+      rows.push({ f: { id: `${id}.${t.tag}`, name: t.name, value: `[${t.bytes} byte${t.bytes === 1 ? '' : 's'} hidden]`, masked: 'emv' }, depth });
+      if (t.children) walkTags(id, t.children, depth + 1);
+    }
+  };
+  walk(fields, 0);
+  fill(tableId, rows, (tr, { f, depth }) => {
+    if (depth > 0) tr.className = 'sub';
+    const id = cell(tr, f.id, 'mono');
+    id.style.paddingLeft = `${8 + depth * 16}px`;
+    cell(tr, f.name);
+    cell(tr, f.value, f.masked ? 'mono masked' : 'mono');
+    cell(tr, f.meaning || (f.masked ? `masked (${f.masked})` : ''));
+  });
+  $(tableId).hidden = false;
+}
+
+async function post(path, body) {
+  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const data = await res.json().catch(() => ({ error: { code: `HTTP ${res.status}`, message: res.statusText } }));
+  if (!res.ok) {
+    const e = data.error || {};
+    throw new Error(`${e.code || res.status}: ${e.message || ''}`);
+  }
+  return data;
+}
+
+function showError(id, message) {
+  $(id).textContent = message;
+  $(id).hidden = message === '';
+}
+
+function workbench() {
+  $('decode-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    showError('decode-error', '');
+    try {
+      const decoded = await post('/console/api/decode', {
+        hex: $('hex').value,
+        dialect: $('dialect').value,
+        frame: $('frame').value,
+        headerBytes: Number($('header-bytes').value || 0),
+      });
+      const fields = decoded.header ? [{ id: 'header', name: 'HEADER', value: decoded.header }, ...decoded.fields] : decoded.fields;
+      showFields('decoded', fields);
+    } catch (err) {
+      $('decoded').hidden = true;
+      showError('decode-error', err.message);
+    }
+  });
+  $('send-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    showError('send-error', '');
+    let message;
+    try {
+      message = JSON.parse($('compose').value);
+    } catch {
+      showError('send-error', 'the message is not JSON');
+      return;
+    }
+    $('send-state').textContent = 'sending…';
+    try {
+      const answer = await post('/console/api/send', { message, upstream: $('target').value });
+      $('send-state').textContent = `answered by ${answer.upstream} in ${figure(answer.latencyMs, 2)} ms`;
+      showFields('answer', answer.fields);
+    } catch (err) {
+      $('send-state').textContent = '';
+      $('answer').hidden = true;
+      showError('send-error', err.message);
+    }
+  });
+}
+
+window.addEventListener('resize', drawCharts);
+document.addEventListener('DOMContentLoaded', () => {
+  workbench();
+  connect();
+});

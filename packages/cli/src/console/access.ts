@@ -1,0 +1,133 @@
+/**
+ * Who may use the HTTP port: with a token (`--http-token TOKEN` or `--http-token-file FILE`), every route (the
+ * connector's API, `/stats`, `/metrics`, the console and its event stream) asks for it, as
+ * `Authorization: Bearer TOKEN`, or for a browser as the console's cookie (set by the login form or by
+ * `/console?token=TOKEN`). Without a token nothing is asked (the port binds 127.0.0.1 by default). Tokens are
+ * compared in constant time and never logged; the cookie holds a keyed digest of the token, not the token.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { cliError } from '../args.js';
+import { consoleError } from './errors.js';
+import { loginPage } from './login-page.js';
+
+/** The name of the console's session cookie. */
+export const SESSION_COOKIE = 'iso8583_console';
+
+/** The digest both sides of a comparison are reduced to: equal lengths, so `timingSafeEqual` applies. */
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** Whether `given` is `expected`, in time that does not depend on where they differ. */
+export function sameToken(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** The cookie value for `token`: a keyed digest, so the cookie store never holds the token itself. */
+export function sessionValue(token: string): string {
+  return createHmac('sha256', token).update('iso8583 console session').digest('base64url');
+}
+
+/**
+ * The token from `--http-token` or `--http-token-file` (its first line, trimmed); both at once, an empty token, or a
+ * file that cannot be read is a coded error naming the flag (never showing the token). Default: none.
+ */
+export function readHttpToken(token: string | undefined, tokenFile: string | undefined): string | undefined {
+  if (token !== undefined && tokenFile !== undefined) {
+    throw cliError('ISO8583_ERR_CLI_OPTION', '--http-token and --http-token-file say the same thing: give one', '--http-token-file');
+  }
+  if (tokenFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(tokenFile, 'utf8');
+    } catch (err) {
+      const reason = String((err as { code?: unknown }).code ?? 'error');
+      throw cliError('ISO8583_ERR_CLI_FILE', `--http-token-file: ${tokenFile} cannot be read (${reason})`, '--http-token-file');
+    }
+    const first = (text.split(/\r?\n/)[0] ?? '').trim();
+    if (first === '') throw cliError('ISO8583_ERR_CLI_OPTION', `--http-token-file: ${tokenFile} holds no token on its first line`, '--http-token-file');
+    return first;
+  }
+  if (token === undefined) return undefined;
+  if (token.trim() === '') throw cliError('ISO8583_ERR_CLI_OPTION', '--http-token is empty', '--http-token');
+  return token.trim();
+}
+
+/** The value of cookie `name` in a `Cookie` header. */
+function cookieOf(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** Whether a request carries the token (bearer) or the session cookie. */
+function authorized(request: FastifyRequest, token: string, session: string): boolean {
+  const auth = request.headers.authorization;
+  if (typeof auth === 'string' && /^Bearer\s+/i.test(auth)) return sameToken(auth.replace(/^Bearer\s+/i, ''), token);
+  const cookie = cookieOf(request.headers.cookie, SESSION_COOKIE);
+  return cookie !== undefined && sameToken(cookie, session);
+}
+
+/** The path of a request without its query. */
+function pathOf(request: FastifyRequest): string {
+  const url = request.url;
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/** Answers 401 with the coded error (JSON), or for the console page the login form. */
+function refuse(request: FastifyRequest, reply: FastifyReply, wrong: boolean): FastifyReply {
+  const path = pathOf(request);
+  reply.code(401).header('cache-control', 'no-store');
+  const page = (request.method === 'GET' && (path === '/console' || path === '/console/')) || path === '/console/login';
+  if (page) {
+    return reply.type('text/html; charset=utf-8').send(loginPage(wrong));
+  }
+  reply.header('www-authenticate', 'Bearer realm="iso8583"');
+  const err = consoleError('ISO8583_ERR_CONSOLE_UNAUTHORIZED', 'this HTTP port asks for a token: Authorization: Bearer TOKEN');
+  return reply.send({ error: { code: err.code, message: err.message } });
+}
+
+/** The `Set-Cookie` header of a session (HttpOnly, SameSite=Strict, whole port). */
+function sessionCookie(session: string): string {
+  return `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict`;
+}
+
+/**
+ * Puts every route of `app` behind `token` (an `onRequest` hook: call before routes and plugins are added), and adds
+ * `POST /console/login` (the form) and `GET /console?token=...`, which set the session cookie and go to `/console`.
+ */
+export function requireToken(app: FastifyInstance, token: string): void {
+  const session = sessionValue(token);
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    });
+  }
+  app.addHook('onRequest', async (request, reply) => {
+    const path = pathOf(request);
+    // The form and its style sheet carry nothing but the form.
+    if (request.method === 'POST' && path === '/console/login') return undefined;
+    if (request.method === 'GET' && path === '/console/console.css') return undefined;
+    if (request.method === 'GET' && (path === '/console' || path === '/console/')) {
+      const given = (request.query as Record<string, unknown> | undefined)?.token;
+      if (typeof given === 'string') {
+        if (!sameToken(given, token)) return refuse(request, reply, true);
+        // Off the address bar and out of the history: the cookie carries the session from here on.
+        return reply.code(303).header('set-cookie', sessionCookie(session)).header('location', '/console').send();
+      }
+    }
+    if (authorized(request, token, session)) return undefined;
+    return refuse(request, reply, false);
+  });
+  app.post('/console/login', async (request, reply) => {
+    const given = (request.body as Record<string, unknown> | undefined)?.token;
+    if (typeof given !== 'string' || !sameToken(given, token)) return refuse(request, reply, true);
+    return reply.code(303).header('set-cookie', sessionCookie(session)).header('location', '/console').send();
+  });
+}

@@ -1,0 +1,36 @@
+import { Iso8583Error } from '@iso8583/codec';
+
+/**
+ * Error codes of the operator console (`/console` on the HTTP port of `iso8583 gateway` and `iso8583 run`), answered
+ * as `{ error: { code, message, field } }` with the HTTP status of the table. Never a token, never card data.
+ */
+export const CONSOLE_ERROR_CODES = {
+  ISO8583_ERR_CONSOLE_UNAUTHORIZED:
+    'The HTTP port asks for a token (`--http-token`, `--http-token-file`) and the request has none, or a wrong one (401).',
+  ISO8583_ERR_CONSOLE_SEND_OFF: 'The console\'s workbench tried to send a message, but sending is off: start with `--console-send` (403).',
+  ISO8583_ERR_CONSOLE_INPUT:
+    'A workbench request that cannot be used: not JSON, hex that is not hex, an unknown dialect, frame or upstream, a message that is not an object; names the field (400).',
+} as const;
+
+/** A stable error code of the console. */
+export type ConsoleErrorCode = keyof typeof CONSOLE_ERROR_CODES;
+
+declare module '@iso8583/codec' {
+  /** The console's codes are codes of `Iso8583Error`. */
+  interface Iso8583ErrorCodes {
+    /** {@link CONSOLE_ERROR_CODES}. */
+    console: ConsoleErrorCode;
+  }
+}
+
+/** The HTTP status of each console code. */
+export const CONSOLE_HTTP_STATUS: Readonly<Record<ConsoleErrorCode, number>> = {
+  ISO8583_ERR_CONSOLE_UNAUTHORIZED: 401,
+  ISO8583_ERR_CONSOLE_SEND_OFF: 403,
+  ISO8583_ERR_CONSOLE_INPUT: 400,
+};
+
+/** Makes a coded console error naming `field`. */
+export function consoleError(code: ConsoleErrorCode, message: string, field?: string): Iso8583Error {
+  return new Iso8583Error(code, message, field === undefined ? {} : { field });
+}

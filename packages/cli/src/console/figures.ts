@@ -1,0 +1,172 @@
+/**
+ * The console's live figures: once a second, a snapshot of the connectors (rate, outcomes by response code,
+ * connections, reversals pending, SAF depth when the stats carry it), the upstreams of a group, the inbound
+ * endpoints' client connections, and the latency percentiles of the transactions seen since the last tick. The last
+ * minutes of snapshots are kept, so a page that opens draws its charts at once.
+ */
+import type { Connector, UpstreamGroup } from '@iso8583/connector';
+import type { InboundEndpoint } from '@iso8583/inbound';
+import { quantile } from './recent.js';
+import type { TransactionRing } from './recent.js';
+
+/** What the figures are read from (functions: the parts are made after the HTTP app). */
+export interface FigureSource {
+  /** The connectors, by name. */
+  connectors(): Record<string, Connector>;
+  /** The upstream groups (each upstream's `up`/`down` state). Default: none. */
+  groups?(): UpstreamGroup[];
+  /** The inbound endpoints (client connections), by name. Default: none. */
+  endpoints?(): Record<string, Pick<InboundEndpoint, 'stats'>>;
+}
+
+/** One connector's line in a snapshot. */
+export interface ConnectorFigures {
+  /** Open connections. */
+  connected: number;
+  /** Requests written and awaiting their response. */
+  inFlight: number;
+  /** Requests waiting for a connection or a terminal's turn. */
+  pending: number;
+  /** Reversals journaled and not yet answered. */
+  reversalsPending: number;
+  /** Store-and-forward entries waiting, when the connector's stats carry it. */
+  safDepth?: number;
+  /** `up` or `down`, for an upstream of a group. */
+  state?: string;
+}
+
+/** One tick of the figures. */
+export interface Snapshot {
+  /** When (ms since the epoch). */
+  t: number;
+  /** Outcomes (responses, timeouts, errors) per second since the last tick. */
+  rate: number;
+  /** Latency percentiles (ms) of the transactions of this tick; `null` when there were none. */
+  p50: number | null;
+  /** 95th percentile (ms). */
+  p95: number | null;
+  /** 99th percentile (ms). */
+  p99: number | null;
+  /** Totals since the start: requests, responses, timeouts, errors. */
+  totals: { requests: number; responses: number; timeouts: number; errors: number };
+  /** Responses by response code (field 39) since the start, all connectors together. */
+  byResponseCode: Record<string, number>;
+  /** Each connector (each upstream, in a group). */
+  connectors: Record<string, ConnectorFigures>;
+  /** Client connections open now, by inbound endpoint. */
+  clients: Record<string, number>;
+  /** Reversals pending, all connectors together. */
+  reversalsPending: number;
+  /** SAF depth, all connectors together, when any connector's stats carry it. */
+  safDepth?: number;
+}
+
+/** The SAF depth a connector's stats carry, under whichever name they give it. */
+function safDepthOf(stats: Record<string, unknown>): number | undefined {
+  for (const key of ['safDepth', 'safPending', 'saf']) {
+    const v = stats[key];
+    if (typeof v === 'number') return v;
+    if (v !== null && typeof v === 'object' && typeof (v as { depth?: unknown }).depth === 'number') return (v as { depth: number }).depth;
+  }
+  return undefined;
+}
+
+/** Keeps the snapshots of the last `keep` ticks and makes a new one each `interval` ms. */
+export class Figures {
+  private readonly history: Snapshot[] = [];
+  private last: { t: number; outcomes: number } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly listeners = new Set<(s: Snapshot) => void>();
+
+  /** `keep`: how many snapshots are kept (default 300: five minutes at one a second). */
+  constructor(
+    private readonly source: FigureSource,
+    private readonly ring: TransactionRing,
+    private readonly keep = 300,
+  ) {}
+
+  /** Starts ticking every `interval` ms (the timer does not hold the process open). */
+  start(interval = 1000): void {
+    if (this.timer !== undefined) return;
+    this.tick();
+    this.timer = setInterval(() => this.tick(), interval);
+    this.timer.unref();
+  }
+
+  /** Stops ticking. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.listeners.clear();
+  }
+
+  /** The snapshots kept, oldest first. */
+  all(): Snapshot[] {
+    return [...this.history];
+  }
+
+  /** Calls `listener` with every new snapshot; returns the function that stops it. */
+  subscribe(listener: (s: Snapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Makes a snapshot now (and hands it to the subscribers). */
+  tick(): Snapshot {
+    const snap = this.read();
+    this.history.push(snap);
+    if (this.history.length > this.keep) this.history.shift();
+    for (const l of this.listeners) l(snap);
+    return snap;
+  }
+
+  private read(): Snapshot {
+    const t = Date.now();
+    const connectors: Record<string, ConnectorFigures> = {};
+    const totals = { requests: 0, responses: 0, timeouts: 0, errors: 0 };
+    const byResponseCode: Record<string, number> = {};
+    let reversalsPending = 0;
+    let safDepth: number | undefined;
+    const states: Record<string, { state: string }> = Object.assign({}, ...(this.source.groups?.() ?? []).map((g) => g.stats()));
+    for (const [name, connector] of Object.entries(this.source.connectors())) {
+      const s = connector.stats();
+      totals.requests += s.requests;
+      totals.responses += s.responses;
+      totals.timeouts += s.timeouts;
+      totals.errors += s.errors;
+      for (const [rc, n] of Object.entries(s.byResponseCode)) byResponseCode[rc] = (byResponseCode[rc] ?? 0) + n;
+      reversalsPending += s.reversalsPending;
+      const line: ConnectorFigures = { connected: s.connected, inFlight: s.inFlight, pending: s.pending, reversalsPending: s.reversalsPending };
+      const saf = safDepthOf(s as unknown as Record<string, unknown>);
+      if (saf !== undefined) {
+        line.safDepth = saf;
+        safDepth = (safDepth ?? 0) + saf;
+      }
+      const state = states[name]?.state;
+      if (state !== undefined) line.state = state;
+      connectors[name] = line;
+    }
+    const clients: Record<string, number> = {};
+    for (const [name, endpoint] of Object.entries(this.source.endpoints?.() ?? {})) clients[name] = endpoint.stats().connections;
+    const outcomes = totals.responses + totals.timeouts + totals.errors;
+    const seconds = this.last === undefined ? 0 : (t - this.last.t) / 1000;
+    const rate = seconds > 0 && this.last !== undefined ? Math.max(0, (outcomes - this.last.outcomes) / seconds) : 0;
+    this.last = { t, outcomes };
+    const sorted = this.ring.takeLatencies().sort((a, b) => a - b);
+    const round = (v: number | undefined): number | null => (v === undefined ? null : Math.round(v * 100) / 100);
+    const snap: Snapshot = {
+      t,
+      rate: Math.round(rate * 10) / 10,
+      p50: round(quantile(sorted, 0.5)),
+      p95: round(quantile(sorted, 0.95)),
+      p99: round(quantile(sorted, 0.99)),
+      totals,
+      byResponseCode,
+      connectors,
+      clients,
+      reversalsPending,
+    };
+    if (safDepth !== undefined) snap.safDepth = safDepth;
+    return snap;
+  }
+}

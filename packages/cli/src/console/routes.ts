@@ -1,0 +1,198 @@
+/**
+ * The operator console on an HTTP port: `GET /console` (the page, from the files in the package's `console/`
+ * folder), `GET /console/events` (Server-Sent Events: the figures once a second, the recent transactions), and the
+ * workbench's `POST /console/api/decode` and `POST /console/api/send` (the latter refused with 403 unless sending
+ * is on). Answers of the API are JSON; failures are `{ error: { code, message, field } }`.
+ */
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Iso8583Error } from '@iso8583/codec';
+import type { Dialect, MessageInput } from '@iso8583/codec';
+import { httpStatusOf } from '@iso8583/connector';
+import type { Connector, RouteTarget, TransactionLog, TransactionRecord } from '@iso8583/connector';
+import { FRAME_CHOICES } from '../flags.js';
+import { CONSOLE_HTTP_STATUS, consoleError } from './errors.js';
+import type { ConsoleErrorCode } from './errors.js';
+import { Figures } from './figures.js';
+import type { FigureSource } from './figures.js';
+import type { TransactionRing } from './recent.js';
+import { RESPONSE_CODES } from './meaning.js';
+import { decodeRequest, fieldRows, workbenchDialects } from './workbench.js';
+import type { DecodeRequest } from './workbench.js';
+
+/** Options of {@link mountConsole}. */
+export interface ConsoleOptions {
+  /** Where the figures come from (connectors, upstream group, inbound endpoints). */
+  source: FigureSource;
+  /** The ring the server's request paths feed (see `TransactionRing.wrap`). */
+  ring: TransactionRing;
+  /** The server's own dialects by role (`upstream`, `pos`), offered first by the workbench. Default: none. */
+  dialects?: Readonly<Record<string, string | Dialect>>;
+  /** The workbench may send composed messages (`--console-send`). Default `false`: 403. */
+  send?: boolean;
+  /** Where a composed message can go, by name (the first is the default). Read at each send. */
+  targets(): Record<string, RouteTarget>;
+  /** How many recent transactions the page shows. Default 20. */
+  recent?: number;
+}
+
+/** The folder of the console's files (index.html, console.js, console.css), shipped in the package. */
+export const CONSOLE_DIR = new URL('../../../console/', import.meta.url);
+
+/** The Content-Security-Policy of the page: its own files only, no inline script, no other origin. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const FILES: Readonly<Record<string, string>> = {
+  'index.html': 'text/html; charset=utf-8',
+  'console.js': 'text/javascript; charset=utf-8',
+  'console.css': 'text/css; charset=utf-8',
+};
+
+/** The transaction log of the first connector that has one (the connector's `transactionLog` option). */
+function transactionLogOf(connectors: Record<string, Connector>): TransactionLog | undefined {
+  for (const c of Object.values(connectors)) {
+    const holder = c as unknown as { transactionLog?: unknown; options?: { transactionLog?: unknown } };
+    const log = holder.transactionLog ?? holder.options?.transactionLog;
+    if (log !== null && typeof log === 'object' && typeof (log as TransactionLog).query === 'function') return log as TransactionLog;
+  }
+  return undefined;
+}
+
+/** The body of a failure; an error without a console code is answered by its own code and HTTP status. */
+function failure(reply: FastifyReply, err: unknown): FastifyReply {
+  if (!(err instanceof Iso8583Error)) {
+    const e = err as { code?: unknown; statusCode?: unknown };
+    // Fastify's own (a body that is not JSON, too large): the console's input error, naming the body.
+    if (typeof e.code === 'string' && e.code.startsWith('FST_')) {
+      return failure(reply, consoleError('ISO8583_ERR_CONSOLE_INPUT', 'body: not a JSON object (send application/json)', 'body'));
+    }
+    return reply.code(500).send({ error: { code: 'ISO8583_ERR_CLI_UNEXPECTED', message: 'the console failed (see the log)' } });
+  }
+  const own = CONSOLE_HTTP_STATUS[err.code as ConsoleErrorCode];
+  reply.code(own ?? httpStatusOf(err));
+  const body: Record<string, unknown> = { code: err.code, message: err.message };
+  if (err.field !== undefined) body.field = err.field;
+  return reply.send({ error: body });
+}
+
+/** Mounts the console on `app` (before `ready`); its ticker stops when the app closes. */
+export function mountConsole(app: FastifyInstance, options: ConsoleOptions): void {
+  const files = new Map<string, Buffer>();
+  for (const name of Object.keys(FILES)) files.set(name, readFileSync(new URL(name, CONSOLE_DIR)));
+  const dialects = workbenchDialects(options.dialects ?? {});
+  const figures = new Figures(options.source, options.ring);
+  const streams = new Set<ServerResponse>();
+  const recentLimit = options.recent ?? 20;
+
+  const recent = async (): Promise<{ source: 'log' | 'ring'; items: TransactionRecord[] }> => {
+    const log = transactionLogOf(options.source.connectors());
+    if (log !== undefined) {
+      try {
+        return { source: 'log', items: await log.query({ limit: recentLimit }) };
+      } catch {
+        // The log is failing: the ring still knows the last ones.
+      }
+    }
+    return { source: 'ring', items: options.ring.list(recentLimit) };
+  };
+
+  // Once listening: the parts the figures read are made by then (the gateway makes them after the app).
+  app.addHook('onListen', async () => figures.start());
+  // Before the server closes: an open event stream would otherwise hold it open.
+  // Connections that have not sent a request yet: browsers open them ahead of need, and the server's close would
+  // wait for them (they are not idle keep-alive connections, which the app closes) until the shutdown deadline.
+  const unused = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+  });
+  app.server.on('request', (request: IncomingMessage) => unused.delete(request.socket));
+  app.addHook('preClose', async () => {
+    for (const socket of unused) socket.destroy();
+    unused.clear();
+    figures.stop();
+    for (const res of streams) res.end();
+    streams.clear();
+  });
+
+  void app.register(async (child) => {
+    child.setErrorHandler((err, _request, reply) => failure(reply, err));
+    const page = (name: string) => async (_request: unknown, reply: FastifyReply) =>
+      reply
+        .type(FILES[name] as string)
+        .header('cache-control', 'no-store')
+        .header('content-security-policy', CSP)
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer')
+        .send(files.get(name));
+    child.get('/console', page('index.html'));
+    child.get('/console/', page('index.html'));
+    child.get('/console/console.js', page('console.js'));
+    child.get('/console/console.css', page('console.css'));
+
+    child.get('/console/events', async (request, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+      streams.add(res);
+      const write = (event: string, data: unknown): void => {
+        if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+      write('hello', {
+        dialects: [...dialects.keys()],
+        frames: FRAME_CHOICES,
+        send: options.send === true,
+        responseCodes: RESPONSE_CODES,
+        targets: Object.keys(options.targets()),
+        history: figures.all(),
+      });
+      let shown = -1;
+      const push = async (): Promise<void> => {
+        const version = options.ring.version;
+        const fromLog = transactionLogOf(options.source.connectors()) !== undefined;
+        if (!fromLog && version === shown) return;
+        shown = version;
+        write('recent', await recent());
+      };
+      void push();
+      const stop = figures.subscribe((snap) => {
+        write('figures', snap);
+        void push();
+      });
+      // The response's close: the page went away (the request's own 'close' comes as soon as it is read). A client
+      // that only half-closed would leave the socket open (and the server unable to close): it is destroyed.
+      res.on('close', () => {
+        stop();
+        streams.delete(res);
+        res.destroy();
+      });
+    });
+
+    child.post('/console/api/decode', async (request) => {
+      return decodeRequest((request.body ?? {}) as DecodeRequest, dialects);
+    });
+
+    child.post('/console/api/send', async (request) => {
+      if (options.send !== true) {
+        throw consoleError('ISO8583_ERR_CONSOLE_SEND_OFF', 'sending from the console is off: start the server with --console-send', 'send');
+      }
+      const body = request.body as { message?: unknown; upstream?: unknown } | undefined;
+      const message = body?.message;
+      if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+        throw consoleError('ISO8583_ERR_CONSOLE_INPUT', 'message: give the message as a JSON object keyed by field number', 'message');
+      }
+      const targets = options.targets();
+      const name = body?.upstream ?? Object.keys(targets)[0];
+      const target = typeof name === 'string' && Object.hasOwn(targets, name) ? targets[name] : undefined;
+      if (target === undefined) {
+        throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `upstream: not one of ${Object.keys(targets).join(', ')}`, 'upstream');
+      }
+      const start = performance.now();
+      const response = await target.request(message as MessageInput);
+      const dialect = [...dialects.values()][0] as Dialect;
+      return { upstream: name, latencyMs: Math.round((performance.now() - start) * 100) / 100, fields: fieldRows(response, dialect) };
+    });
+  });
+}

@@ -1,0 +1,181 @@
+/**
+ * The console's message workbench: a wire image (hex, with its dialect and framing) decoded into rows (every field
+ * with its name, value and meaning; card data masked as `describe()` masks it: the PAN as first 6 + last 4, track
+ * data after the separator, PIN and CVV as stars, EMV data (field 55) as its tags with their names, values hidden).
+ */
+import { BUILTIN_DIALECTS, EMV_TAG_NAMES, FrameDecoder, createCodec, maskValue, parseTlv, resolveDialect, sensitiveFields } from '@iso8583/codec';
+import type { Dialect, FieldSpec, IsoMessage, LengthHeader, Sensitivity, TlvItem } from '@iso8583/codec';
+import { FRAME_CHOICES } from '../flags.js';
+import { consoleError } from './errors.js';
+import { meaningOf } from './meaning.js';
+
+/** One EMV data object of field 55: tag, name, size; never the value. */
+export interface TagRow {
+  /** The tag (`9F26`). */
+  tag: string;
+  /** Its name (`APPLICATION CRYPTOGRAM`), or `tag` when unknown. */
+  name: string;
+  /** Its length in bytes. */
+  bytes: number;
+  /** Constructed tags: the objects inside. */
+  children?: TagRow[];
+}
+
+/** One field of a decoded message. */
+export interface FieldRow {
+  /** The field number (`0` the MTI, `127.2` a sub-field). */
+  id: string;
+  /** The name from the dialect (`PRIMARY ACCOUNT NUMBER (PAN)`). */
+  name: string;
+  /** The value, masked when the field is sensitive. */
+  value: string;
+  /** The field's sensitivity, when masked. */
+  masked?: Sensitivity;
+  /** What the value means (MTI, response code, processing code, network management code). */
+  meaning?: string;
+  /** Sub-fields of a composite field. */
+  fields?: FieldRow[];
+  /** EMV data objects of field 55. */
+  tags?: TagRow[];
+}
+
+/** What the workbench's decode answers. */
+export interface Decoded {
+  /** The dialect used. */
+  dialect: string;
+  /** Header bytes before the MTI (a TPDU, say), as hex. */
+  header: string;
+  /** The fields, in field-number order. */
+  fields: FieldRow[];
+}
+
+/** A decode request as posted by the page. */
+export interface DecodeRequest {
+  /** The wire image as hex (spaces allowed). */
+  hex?: unknown;
+  /** A dialect name (one of `dialects`). Default: the first of `dialects`. */
+  dialect?: unknown;
+  /** The length header before the message. Default `none`. */
+  frame?: unknown;
+  /** Fixed header bytes after the length header (a TPDU: 5). Default 0. */
+  headerBytes?: unknown;
+}
+
+function byFieldNumber(a: string, b: string): number {
+  return Number(a) - Number(b);
+}
+
+function tagRows(items: readonly TlvItem[]): TagRow[] {
+  return items.map((item) => {
+    const row: TagRow = { tag: item.tag, name: EMV_TAG_NAMES[item.tag] ?? 'tag', bytes: item.value.length / 2 };
+    if (item.children !== undefined) row.children = tagRows(item.children);
+    return row;
+  });
+}
+
+/** `message` as rows, masked by the sensitivity of `dialect`'s fields (as `describe()` masks). */
+export function fieldRows(message: IsoMessage, dialect: Dialect): FieldRow[] {
+  const sensitive = sensitiveFields(dialect);
+  const walk = (m: IsoMessage, fields: Record<string, FieldSpec> | undefined, prefix: string, top: boolean): FieldRow[] => {
+    const rows: FieldRow[] = [];
+    for (const id of Object.keys(m).filter((k) => /^\d+$/.test(k)).sort(byFieldNumber)) {
+      if (top && id === '1') continue;
+      const value = m[id]!;
+      const path = prefix + id;
+      const spec = fields?.[id];
+      const name = top && id === '0' ? 'MESSAGE TYPE INDICATOR' : (spec?.name ?? 'NOT IN DIALECT');
+      const sensitivity = sensitive.get(path);
+      if (typeof value !== 'string') {
+        if (sensitivity !== undefined) rows.push({ id: path, name, value: '[hidden]', masked: sensitivity });
+        else rows.push({ id: path, name, value: '', fields: walk(value, spec?.subfields?.fields, `${path}.`, false) });
+        continue;
+      }
+      if (sensitivity === 'emv') {
+        let tags: TagRow[] | undefined;
+        try {
+          tags = tagRows(parseTlv(value));
+        } catch {
+          tags = undefined;
+        }
+        const bytes = Math.floor(value.length / 2);
+        rows.push(
+          tags === undefined
+            ? { id: path, name, value: `[${bytes} bytes hidden, not valid TLV]`, masked: 'emv' }
+            : { id: path, name, value: `${tags.length} data object${tags.length === 1 ? '' : 's'}, values hidden`, masked: 'emv', tags },
+        );
+        continue;
+      }
+      const row: FieldRow = { id: path, name, value: sensitivity === undefined ? value : maskValue(value, sensitivity) };
+      if (sensitivity !== undefined) row.masked = sensitivity;
+      else {
+        const meaning = top ? meaningOf(id, value, dialect.version) : undefined;
+        if (meaning !== undefined) row.meaning = meaning;
+      }
+      rows.push(row);
+    }
+    return rows;
+  };
+  return walk(message, dialect.fields, '', true);
+}
+
+/** The dialects the workbench offers: the server's own (by role) first, then the built-in ones. */
+export function workbenchDialects(own: Readonly<Record<string, string | Dialect>>): Map<string, Dialect> {
+  const out = new Map<string, Dialect>();
+  for (const [role, ref] of Object.entries(own)) {
+    const d = resolveDialect(ref);
+    const label = typeof ref === 'string' && BUILTIN_DIALECTS.includes(ref) ? ref : `${role}: ${d.name}`;
+    if (!out.has(label)) out.set(label, d);
+  }
+  for (const name of BUILTIN_DIALECTS) if (!out.has(name)) out.set(name, resolveDialect(name));
+  return out;
+}
+
+/** Bytes from hex text (spaces, newlines and a leading `0x` allowed); a coded error naming `hex` otherwise. */
+function bytesOf(hex: unknown): Buffer {
+  if (typeof hex !== 'string') throw consoleError('ISO8583_ERR_CONSOLE_INPUT', 'hex: give the wire image as a string of hex digits', 'hex');
+  const clean = hex.replace(/\s+/g, '').replace(/^0x/i, '');
+  if (clean === '') throw consoleError('ISO8583_ERR_CONSOLE_INPUT', 'hex: empty', 'hex');
+  const bad = clean.search(/[^0-9a-fA-F]/);
+  if (bad >= 0) throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: not a hex digit at position ${bad + 1}`, 'hex');
+  if (clean.length % 2 !== 0) throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: an odd number of digits (${clean.length})`, 'hex');
+  return Buffer.from(clean, 'hex');
+}
+
+/** Decodes a workbench request against the offered `dialects`; every problem a coded error naming the field. */
+export function decodeRequest(body: DecodeRequest, dialects: ReadonlyMap<string, Dialect>): Decoded {
+  if (body === null || typeof body !== 'object') throw consoleError('ISO8583_ERR_CONSOLE_INPUT', 'the body must be a JSON object', 'body');
+  const name = body.dialect === undefined ? [...dialects.keys()][0] : body.dialect;
+  const dialect = typeof name === 'string' ? dialects.get(name) : undefined;
+  if (dialect === undefined) {
+    throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `dialect: not one of ${[...dialects.keys()].join(', ')}`, 'dialect');
+  }
+  const frame = body.frame ?? 'none';
+  if (typeof frame !== 'string' || !(FRAME_CHOICES as readonly string[]).includes(frame)) {
+    throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `frame: not one of ${FRAME_CHOICES.join(', ')}`, 'frame');
+  }
+  const headerBytes = body.headerBytes ?? 0;
+  if (typeof headerBytes !== 'number' || !Number.isInteger(headerBytes) || headerBytes < 0 || headerBytes > 64) {
+    throw consoleError('ISO8583_ERR_CONSOLE_INPUT', 'headerBytes: an integer from 0 to 64', 'headerBytes');
+  }
+  let bytes: Buffer = bytesOf(body.hex);
+  const codec = createCodec(dialect);
+  let header: Buffer = Buffer.alloc(0);
+  if (frame !== 'none') {
+    const decoder = new FrameDecoder({ lengthHeader: frame as LengthHeader, headerBytes });
+    const frames = decoder.push(bytes);
+    const first = frames.find((f) => f.payload.length > 0);
+    if (first === undefined || decoder.bufferedBytes > 0 && frames.length === 0) {
+      throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: no whole ${frame} frame (${bytes.length} bytes)`, 'hex');
+    }
+    header = Buffer.from(first.header);
+    bytes = Buffer.from(first.payload);
+  } else if (headerBytes > 0) {
+    if (bytes.length <= headerBytes) throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: not longer than headerBytes (${headerBytes})`, 'hex');
+    header = bytes.subarray(0, headerBytes);
+    bytes = bytes.subarray(headerBytes);
+  }
+  const decoded = codec.decode(bytes);
+  if (header.length === 0 && decoded.header.length > 0) header = Buffer.from(decoded.header);
+  const label = [...dialects.entries()].find(([, d]) => d === dialect)?.[0] ?? dialect.name;
+  return { dialect: label, header: header.toString('hex').toUpperCase(), fields: fieldRows(decoded.message, dialect) };
+}

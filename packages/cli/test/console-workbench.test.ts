@@ -1,0 +1,105 @@
+// The console's workbench: a wire image decoded into named, masked rows (EMV field 55 as named tags, values hidden);
+// every bad request a coded 400 error naming the field; the recent-transaction summaries masked the same way.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCodec, encodeFrame, resolveDialect } from '@iso8583/codec';
+import { TransactionRing } from '../src/index.js';
+import { decodeRequest, fieldRows, workbenchDialects } from '../src/console/workbench.js';
+import { summaryOf } from '../src/console/recent.js';
+
+const EMV = '9F2608571F1E10BD3AC8B99F2701808202580095050000000000';
+const PURCHASE = {
+  '0': '0200', '2': '4111111111111111', '3': '000000', '4': '000000001000', '11': '000001',
+  '35': '4111111111111111=30121010000012345678', '41': 'TERM0001', '52': '0123456789ABCDEF', '55': EMV,
+};
+const dialects = workbenchDialects({ upstream: 'iso87ascii' });
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').toUpperCase();
+const wire = hex(createCodec('iso87ascii').pack(PURCHASE));
+
+test('decode – every field with its name; the PAN as 411111******1111, track 2 and the PIN block masked', () => {
+  const decoded = decodeRequest({ hex: wire, dialect: 'iso87ascii' }, dialects);
+  const byId = new Map(decoded.fields.map((f) => [f.id, f]));
+  assert.equal(byId.get('2')?.value, '411111******1111');
+  assert.equal(byId.get('2')?.name, 'PRIMARY ACCOUNT NUMBER (PAN)');
+  assert.equal(byId.get('2')?.masked, 'pan');
+  assert.equal(byId.get('35')?.value, '411111******1111=********************');
+  assert.equal(byId.get('52')?.value, '****************');
+  assert.equal(byId.get('0')?.meaning, 'ISO 8583:1987, financial, request, acquirer');
+  assert.equal(byId.get('3')?.meaning, 'goods and services (purchase)');
+  assert.doesNotMatch(JSON.stringify(decoded), /4111111111111111|0123456789ABCDEF|30121010000012345678|571F1E10/);
+});
+
+test('decode – field 55 as its tags with their names and sizes, never the values', () => {
+  const f55 = decodeRequest({ hex: wire }, dialects).fields.find((f) => f.id === '55');
+  assert.ok(f55 !== undefined);
+  assert.deepEqual(f55.tags, [
+    { tag: '9F26', name: 'Application Cryptogram', bytes: 8 },
+    { tag: '9F27', name: 'Cryptogram Information Data', bytes: 1 },
+    { tag: '82', name: 'Application Interchange Profile', bytes: 2 },
+    { tag: '95', name: 'Terminal Verification Results', bytes: 5 },
+  ]);
+  assert.equal(f55.value, '4 data objects, values hidden');
+});
+
+test('decode – a framed image (binary2 length + 5-byte TPDU): the header shown, the message decoded', () => {
+  const tpdu = Buffer.from('6000010000', 'hex');
+  const framed = encodeFrame(createCodec('iso87ascii').pack(PURCHASE), { lengthHeader: 'binary2', headerBytes: 5 }, tpdu);
+  const decoded = decodeRequest({ hex: hex(framed), frame: 'binary2', headerBytes: 5 }, dialects);
+  assert.equal(decoded.header, '6000010000');
+  assert.equal(decoded.fields.find((f) => f.id === '11')?.value, '000001');
+});
+
+test('decode – each bad request is ISO8583_ERR_CONSOLE_INPUT naming the field; a bad image the codec\'s own code', () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ hex: '08zz' }, 'hex'],
+    [{ hex: '080' }, 'hex'],
+    [{ hex: '' }, 'hex'],
+    [{ hex: 42 }, 'hex'],
+    [{ hex: wire, dialect: '/etc/passwd' }, 'dialect'],
+    [{ hex: wire, frame: 'binary3' }, 'frame'],
+    [{ hex: wire, headerBytes: -1 }, 'headerBytes'],
+    [{ hex: '0010', frame: 'binary2' }, 'hex'],
+  ];
+  for (const [body, field] of cases) {
+    assert.throws(() => decodeRequest(body, dialects), (err: { code?: string; field?: string }) => {
+      assert.equal(err.code, 'ISO8583_ERR_CONSOLE_INPUT', JSON.stringify(body));
+      assert.equal(err.field, field, JSON.stringify(body));
+      return true;
+    });
+  }
+  assert.throws(() => decodeRequest({ hex: 'FFFFFFFF' }, dialects), (err: { code?: string }) => err.code === 'ISO8583_ERR_MTI');
+});
+
+test('rows – a response masked by the dialect of the server (as describe() masks)', () => {
+  const rows = fieldRows({ '0': '0210', '2': '5555555555554444', '39': '51' }, resolveDialect('iso87ascii'));
+  assert.deepEqual(rows.map((r) => [r.id, r.value, r.meaning]), [
+    ['0', '0210', 'ISO 8583:1987, financial, request response, acquirer'],
+    ['2', '555555******4444', undefined],
+    ['39', '51', 'insufficient funds'],
+  ]);
+});
+
+test('recent – a summary keeps the masked PAN and no track, PIN, field 55 or field 48', () => {
+  const request = { ...PURCHASE, '48': 'SECRET-ADDITIONAL-DATA' };
+  const record = summaryOf(request, { response: { '0': '0210', '11': '000001', '39': '00', '38': 'A1B2C3' } }, 12.5, {}, 'bank');
+  assert.equal(record.pan, '411111******1111');
+  assert.equal(record.outcome, 'approved');
+  assert.equal(record.authCode, 'A1B2C3');
+  assert.doesNotMatch(JSON.stringify(record), /4111111111111111|30121010000012345678|0123456789ABCDEF|9F26|SECRET/);
+  const fromTrack = summaryOf({ '0': '0200', '35': PURCHASE['35'] }, { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' }, 1, {}, 'bank');
+  assert.equal(fromTrack.pan, '411111******1111');
+  assert.equal(fromTrack.outcome, 'timeout');
+});
+
+test('recent – the ring keeps the last N, newest first, and records what goes through a wrapped target', async () => {
+  const ring = new TransactionRing({ size: 3 });
+  const target = {
+    request: async (m: Record<string, unknown>) => ({ '0': '0210', '11': String(m['11']), '39': m['11'] === '000002' ? '05' : '00' }),
+    sendMessage: async (input: unknown) => input,
+  };
+  const wrapped = ring.wrap(target as never, 'bank') as unknown as typeof target;
+  for (let i = 1; i <= 4; i += 1) await wrapped.request({ '0': '0200', '11': String(i).padStart(6, '0') });
+  assert.deepEqual(ring.list().map((r) => [r.stan, r.outcome]), [['000004', 'approved'], ['000003', 'approved'], ['000002', 'declined']]);
+  assert.equal(ring.takeLatencies().length, 4);
+  assert.equal(ring.takeLatencies().length, 0);
+});

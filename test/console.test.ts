@@ -1,0 +1,188 @@
+/**
+ * The operator console in a real browser (Debian's chromium through playwright-core) against the real gateway binary
+ * and the real simulator: the token asked everywhere (401 without it, the page works with it), live figures that
+ * move under POS load, recent transactions and the workbench's decode masked (411111******1111, never the whole PAN
+ * in the DOM), EMV tags named, and sending refused unless --console-send.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCodec } from '@iso8583/codec';
+import { browserSkip, openBrowser } from './helpers/browser.js';
+import type { TestBrowser } from './helpers/browser.js';
+import { stopAll } from './helpers/cli.js';
+import { driveLoad, openConsole, startConsoleGateway } from './helpers/console-setup.js';
+import type { ConsoleGateway } from './helpers/console-setup.js';
+
+const TOKEN = 'console-test-token-3f9a';
+const PAN = '4111111111111111';
+const WHOLE_PAN = new RegExp(PAN);
+
+/** The page's own `document` (the tests compile without the DOM library). */
+declare const document: {
+  getElementById(id: string): { textContent: string | null } | null;
+  querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }>;
+};
+
+describe('the operator console in a browser', { skip: browserSkip() }, () => {
+  let browser: TestBrowser | undefined;
+  let guarded: ConsoleGateway | undefined;
+  let open: ConsoleGateway | undefined;
+
+  before(async () => {
+    [browser, guarded, open] = await Promise.all([
+      openBrowser(),
+      startConsoleGateway({ token: TOKEN, send: true, logLevel: 'debug' }),
+      startConsoleGateway(),
+    ]);
+  });
+
+  after(async () => {
+    // Everything the guarded gateway wrote (its debug log included) holds neither the token nor a whole PAN.
+    const written = `${guarded?.gateway.stdout() ?? ''}${guarded?.gateway.stderr() ?? ''}`;
+    await browser?.close();
+    await stopAll();
+    guarded?.cleanup();
+    open?.cleanup();
+    assert.doesNotMatch(written, new RegExp(TOKEN), 'the token is never logged');
+    assert.doesNotMatch(written, WHOLE_PAN, 'no whole PAN in the log');
+  });
+
+  test('--http-token: every route answers 401 ISO8583_ERR_CONSOLE_UNAUTHORIZED without it, the event stream too', async () => {
+    const gw = guarded as ConsoleGateway;
+    for (const path of ['/console/events', '/stats', '/metrics', '/console/console.js']) {
+      const res = await fetch(`${gw.base}${path}`);
+      assert.equal(res.status, 401, path);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'ISO8583_ERR_CONSOLE_UNAUTHORIZED', path);
+    }
+    const api = await fetch(`${gw.base}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"0":"0800"}' });
+    assert.equal(api.status, 401, 'the connector\'s API');
+    assert.equal((await fetch(`${gw.base}/stats`, { headers: { authorization: 'Bearer wrong' } })).status, 401, 'a wrong token');
+    assert.equal((await fetch(`${gw.base}/stats`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200, 'the token');
+  });
+
+  test('--http-token: the page asks to sign in; a wrong token is refused, the right one opens the live console', async () => {
+    const gw = guarded as ConsoleGateway;
+    const page = await (browser as TestBrowser).context.newPage();
+    try {
+      const first = await page.goto(`${gw.base}/console`);
+      assert.equal(first?.status(), 401);
+      await page.fill('#token', 'not-the-token');
+      await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
+      assert.match((await page.textContent('#login-error')) ?? '', /ISO8583_ERR_CONSOLE_UNAUTHORIZED/);
+      await page.fill('#token', TOKEN);
+      await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+      assert.equal(await page.textContent('#status'), 'live');
+      assert.doesNotMatch(page.url(), /token/, 'the token is not left in the address');
+      const html = await page.content();
+      assert.doesNotMatch(html, new RegExp(TOKEN), 'the token is nowhere in the page');
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('live figures move under load through the real gateway; recent transactions show the PAN masked', async () => {
+    const gw = guarded as ConsoleGateway;
+    const page = await openConsole(browser as TestBrowser, gw);
+    try {
+      const before = Number(((await page.textContent('#requests')) ?? '0').replace(/,/g, '')) || 0;
+      const load = driveLoad(gw.pos, 4);
+      let sent = 0;
+      try {
+        // The page must show traffic while it flows: a rate above 0, latency percentiles of this second, and the
+        // declines (13, a zero amount) counted beside the approvals.
+        await page.waitForFunction(
+          () =>
+            Number((document.getElementById('rate')?.textContent ?? '').replace(/,/g, '')) > 0 &&
+            (document.getElementById('p99')?.textContent ?? '-') !== '-' &&
+            Array.from(document.querySelectorAll('#outcomes tbody td:first-child')).some((td) => td.textContent === '13'),
+          undefined,
+          { timeout: 20_000 },
+        );
+      } finally {
+        sent = await load.stop();
+      }
+      assert.ok(sent > 0);
+      await page.waitForFunction(
+        (total) => Number((document.getElementById('requests')?.textContent ?? '').replace(/,/g, '')) >= total,
+        before + sent,
+        { timeout: 20_000 },
+      );
+      const codes = await page.$$eval('#outcomes tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
+      assert.ok(codes.includes('00') && codes.includes('13'), `outcomes by response code: ${codes.join(', ')}`);
+      assert.equal(await page.textContent('#upstreams tbody tr td:nth-child(2)'), 'up');
+      await page.waitForSelector('#recent tbody tr');
+      const pans = await page.$$eval('#recent tbody tr td:nth-child(5)', (tds) => tds.map((td) => td.textContent));
+      assert.ok(pans.length > 0 && pans.every((p) => p === '411111******1111' || p === '555555******4444'), pans.join(', '));
+      const html = await page.content();
+      assert.doesNotMatch(html, WHOLE_PAN, 'the whole PAN is nowhere in the DOM');
+      assert.doesNotMatch(html, /5555555555554444|30121010000012345678/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('the workbench decodes a purchase: names, the PAN as 411111******1111, field 55 as named tags', async () => {
+    const gw = guarded as ConsoleGateway;
+    const page = await openConsole(browser as TestBrowser, gw);
+    try {
+      const wire = Buffer.from(
+        createCodec('iso87ascii').pack({
+          '0': '0200', '2': PAN, '3': '000000', '4': '000000001000', '11': '000042', '35': `${PAN}=30121010000012345678`,
+          '41': 'TERM0001', '55': '9F2608571F1E10BD3AC8B99F2701808202580095050000000000',
+        }),
+      ).toString('hex');
+      await page.fill('#hex', wire);
+      await page.selectOption('#dialect', 'iso87ascii');
+      await page.click('#decode');
+      await page.waitForSelector('#decoded:not([hidden]) tbody tr');
+      const rows = await page.$$eval('#decoded tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      const row = (id: string): string[] | undefined => rows.find((r) => r[0] === id);
+      assert.deepEqual(row('2')?.slice(0, 3), ['2', 'PRIMARY ACCOUNT NUMBER (PAN)', '411111******1111']);
+      assert.equal(row('35')?.[2], '411111******1111=********************');
+      assert.equal(row('0')?.[3], 'ISO 8583:1987, financial, request, acquirer');
+      assert.deepEqual(row('55.9F26')?.slice(1, 3), ['Application Cryptogram', '[8 bytes hidden]']);
+      assert.equal(row('55.95')?.[1], 'Terminal Verification Results');
+      const html = await page.content();
+      assert.doesNotMatch(html, WHOLE_PAN, 'the whole PAN is nowhere in the DOM');
+      assert.doesNotMatch(html, /571F1E10BD3AC8B9/, 'no EMV value in the DOM');
+      // A bad image: the coded error, naming the problem.
+      await page.fill('#hex', '08zz');
+      await page.click('#decode');
+      await page.waitForSelector('#decode-error:not([hidden])');
+      assert.match((await page.textContent('#decode-error')) ?? '', /^ISO8583_ERR_CONSOLE_INPUT: hex: not a hex digit at position 3$/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('send: refused (403 ISO8583_ERR_CONSOLE_SEND_OFF, button off) without --console-send; answered with it', async () => {
+    const off = open as ConsoleGateway;
+    const refused = await fetch(`${off.base}/console/api/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: { '0': '0800', '11': '000001', '70': '301' } }),
+    });
+    assert.equal(refused.status, 403);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'ISO8583_ERR_CONSOLE_SEND_OFF');
+    const offPage = await openConsole(browser as TestBrowser, off);
+    try {
+      assert.equal(await offPage.isDisabled('#send'), true);
+      assert.match((await offPage.textContent('#send-state')) ?? '', /--console-send/);
+    } finally {
+      await offPage.close();
+    }
+    const page = await openConsole(browser as TestBrowser, guarded as ConsoleGateway);
+    try {
+      await page.fill('#compose', JSON.stringify({ '0': '0200', '2': PAN, '3': '000000', '4': '500', '7': '1130120000', '11': '000777', '41': 'TERM0777', '49': '840' }));
+      await page.click('#send');
+      await page.waitForSelector('#answer:not([hidden]) tbody tr');
+      const rows = await page.$$eval('#answer tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      assert.deepEqual(rows.find((r) => r[0] === '39')?.slice(2, 4), ['00', 'approved']);
+      assert.equal(rows.find((r) => r[0] === '2')?.[2], '411111******1111');
+      assert.doesNotMatch(await page.$eval('#answer', (t) => t.outerHTML), WHOLE_PAN);
+    } finally {
+      await page.close();
+    }
+  });
+});

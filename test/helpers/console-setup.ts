@@ -1,0 +1,92 @@
+/**
+ * The console's test setup, shared by test/console.test.ts and scripts/screenshots.mjs: the real simulator, the real
+ * gateway binary with the console's flags, a page signed in with the token, and POS traffic (test cards only) driven
+ * until told to stop.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { startGateway, startSimulator } from './cli.js';
+import type { CliProcess } from './cli.js';
+import { PosClient, purchase } from './pos.js';
+import type { TestBrowser } from './browser.js';
+
+/** A gateway with its console, in front of the simulator. */
+export interface ConsoleGateway {
+  /** The gateway process. */
+  gateway: CliProcess;
+  /** The simulator process. */
+  bank: CliProcess;
+  /** `http://HOST:PORT` of the gateway's HTTP port. */
+  base: string;
+  /** The POS address. */
+  pos: { host: string; port: number };
+  /** The token, when the port asks for one. */
+  token: string | undefined;
+  /** Removes the journal folder (the processes are stopped by `stopAll`). */
+  cleanup(): void;
+}
+
+/**
+ * Starts the simulator and a gateway; `token` goes in a file (`--http-token-file`), `send` adds `--console-send`,
+ * `logLevel` is the gateway's (default `warn`).
+ */
+export async function startConsoleGateway(options: { token?: string; send?: boolean; logLevel?: string; extra?: string[] } = {}): Promise<ConsoleGateway> {
+  const work = mkdtempSync(join(tmpdir(), 'iso8583-console-'));
+  const bank = await startSimulator(['--balance', '100000000']);
+  const args = ['--upstream', `${bank.host}:${bank.port}`, '--reversal-journal', join(work, 'journal'), '--log-level', options.logLevel ?? 'warn', ...(options.extra ?? [])];
+  if (options.token !== undefined) {
+    const file = join(work, 'token');
+    writeFileSync(file, `${options.token}\n`, { mode: 0o600 });
+    args.push('--http-token-file', file);
+  }
+  if (options.send === true) args.push('--console-send');
+  const gw = await startGateway(args);
+  return {
+    gateway: gw.process,
+    bank: bank.process,
+    base: `http://${gw.http.host}:${gw.http.port}`,
+    pos: gw.pos,
+    token: options.token,
+    cleanup: () => rmSync(work, { recursive: true, force: true }),
+  };
+}
+
+/** Opens the console in a new page (signed in with `?token=` when the port asks for one) and waits for its stream. */
+export async function openConsole(browser: TestBrowser, gw: ConsoleGateway): Promise<Page> {
+  const page = await browser.context.newPage();
+  const url = gw.token === undefined ? `${gw.base}/console` : `${gw.base}/console?token=${encodeURIComponent(gw.token)}`;
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  return page;
+}
+
+/** POS traffic: `lanes` terminals each sending purchases one after another until `stop()`; resolves with the count. */
+export function driveLoad(pos: { host: string; port: number }, lanes = 4): { stop(): Promise<number> } {
+  let running = true;
+  let sent = 0;
+  const lane = async (i: number): Promise<void> => {
+    const client = await PosClient.open(pos.host, pos.port);
+    const terminal = `TERM${String(i).padStart(4, '0')}`;
+    const cards = ['4111111111111111', '5555555555554444'];
+    try {
+      for (let stan = 1; running; stan += 1) {
+        // Some declined, so the outcomes show more than one code: a zero amount (13), more than the balance (51).
+        const amount = stan % 7 === 0 ? 0 : stan % 11 === 0 ? 999_999_999 : 1000 + stan;
+        await client.request(purchase(terminal, stan % 1_000_000, amount, cards[stan % 2]));
+        sent += 1;
+      }
+    } finally {
+      await client.close();
+    }
+  };
+  const lanesDone = Promise.all(Array.from({ length: lanes }, (_, i) => lane(i + 1)));
+  return {
+    stop: async () => {
+      running = false;
+      await lanesDone;
+      return sent;
+    },
+  };
+}
