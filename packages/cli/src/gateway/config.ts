@@ -8,7 +8,7 @@ import type { FlagRow } from '../flag-table.js';
 import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
-import { ROUTES_SCHEMA, UPSTREAMS_SCHEMA, checkUpstreams, parseRouteFlag, upstreamsOf } from './upstreams.js';
+import { HOST_PORT, ROUTES_SCHEMA, UPSTREAMS_SCHEMA, checkUpstreams, parseRouteFlag, readableReason, upstreamsOf } from './upstreams.js';
 import type { GatewayUpstream } from './upstreams.js';
 import type { RouteRule } from '@iso8583/connector';
 
@@ -129,7 +129,6 @@ export interface GatewayFlagRow extends FlagRow {
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const PORT = { kind: 'integer', arg: 'PORT', min: 0, max: 65535 } as const;
-const HOST_PORT = '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$';
 
 /** Every gateway flag: type, limits, default and help in one row; the config file schema, the defaults and the help are made from it. */
 export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
@@ -214,14 +213,22 @@ const FLAG_BY_KEY = new Map(GATEWAY_FLAGS.map((f) => [f.key as string, f]));
 
 /** Reads and validates a gateway JSON config file. */
 export function readConfigFile(path: string): Partial<GatewayConfig> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    // A missing file, a folder, no permission: the system's reason (ENOENT, EISDIR, EACCES), never a stack.
+    const reason = String((err as { code?: unknown }).code ?? 'error');
+    throw cliError('ISO8583_ERR_CLI_FILE', `--config: cannot read the file ${path} (${reason})`, '--config');
+  }
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(text);
   } catch (err) {
-    throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} cannot be read as JSON`, { field: 'config', cause: err });
+    throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} is not JSON`, { field: 'config', cause: err });
   }
   data = renameAliasKeys(data, path);
-  const problems = checkFile(data);
+  const problems = checkFile(data).map((p) => ({ ...p, reason: readableReason(p.reason) }));
   if (problems.length > 0) {
     throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} is invalid`, { field: 'config', problems });
   }
@@ -292,7 +299,8 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   if (flagProblems.length > 0) {
     const problems = flagProblems.map((p) => {
       const spec = FLAG_BY_KEY.get(p.field.replace(/^\//, ''));
-      return spec ? { ...p, field: `--${spec.flag}` } : p;
+      const reason = readableReason(p.reason);
+      return spec ? { ...p, field: `--${spec.flag}`, reason } : { ...p, reason };
     });
     const text = problems.map((p) => `${p.field} ${p.reason}`).join('; ');
     throw cliError('ISO8583_ERR_CLI_OPTION', text, problems[0]?.field);
