@@ -25,7 +25,7 @@ export { LatencyHistogram, summarizeLatency } from './load/latency.js';
 export type { LatencySummary } from './load/latency.js';
 export { startGateway } from './gateway/gateway.js';
 export type { Gateway, GatewayAddresses, GatewayRuntime } from './gateway/gateway.js';
-export { parseGatewayArgs, GATEWAY_DEFAULTS, GATEWAY_CONFIG_SCHEMA } from './gateway/config.js';
+export { parseGatewayArgs, readConfigFile, GATEWAY_DEFAULTS, GATEWAY_CONFIG_SCHEMA } from './gateway/config.js';
 export type { GatewayConfig, ParsedGatewayArgs } from './gateway/config.js';
 export { GATEWAY_RESPONSE_CODES } from './gateway/failure.js';
 export { loadFlow } from './flow/load.js';

@@ -21,9 +21,15 @@ export function readyLine(gateway: Gateway): string {
 
 /** Runs `iso8583 gateway`; resolves with the exit code after a stop signal. */
 export async function gatewayCommand(argv: string[]): Promise<number> {
-  const { config, help } = parseGatewayArgs(argv);
+  const { config, help, checkOnly } = parseGatewayArgs(argv);
   if (help) {
     process.stdout.write(gatewayHelp());
+    return 0;
+  }
+  if (checkOnly) {
+    const { checkGatewayConfig } = await import('../gateway/check-config.js');
+    process.stdout.write(`${checkGatewayConfig(config)}
+`);
     return 0;
   }
   const log = createLogger({ file: config.logFile, level: config.logLevel });

@@ -260,6 +260,8 @@ export interface ParsedGatewayArgs {
   config: GatewayConfig;
   /** `--help` was given. */
   help: boolean;
+  /** `--check-config` was given: check everything, open nothing, exit. */
+  checkOnly: boolean;
 }
 
 /**
@@ -268,12 +270,16 @@ export interface ParsedGatewayArgs {
  */
 export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayConfig> = {}): ParsedGatewayArgs {
   // -c FILE and --c=FILE: SocketQueue's names of --config.
-  const specs: FlagSpecs = { config: { type: 'string', short: 'c' }, c: { type: 'string' }, 'no-http': { type: 'boolean' }, ...flagSpecs(GATEWAY_FLAGS) };
+  const specs: FlagSpecs = {
+    config: { type: 'string', short: 'c' }, c: { type: 'string' }, 'no-http': { type: 'boolean' }, 'check-config': { type: 'boolean' }, ...flagSpecs(GATEWAY_FLAGS),
+  };
   specs.upstream = { type: 'string', multiple: true };
   specs.route = { type: 'string', multiple: true };
   const parsed = parseCommandArgs(argv, specs, 0);
   const values = parsed.values;
   const help = parsed.help;
+  const checkOnly = values['check-config'] === true;
+  delete values['check-config'];
   resolveAliases([{ flag: 'config', aliases: ['c'], kind: 'string', help: '' }, ...GATEWAY_FLAGS], values);
   const fromFile = typeof values.config === 'string' ? readConfigFile(values.config) : {};
   // Repeatable: several named upstreams and their routes (upstreams.ts); one plain --upstream is today's.
@@ -329,7 +335,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     });
   }
   if (merged.tlsCa !== undefined || merged.tlsCert !== undefined || merged.tlsServername !== undefined) merged.tls = true;
-  return { config: Object.freeze(merged) as GatewayConfig, help };
+  return { config: Object.freeze(merged) as GatewayConfig, help, checkOnly };
 }
 
 /**
@@ -372,6 +378,7 @@ export function gatewayHelp(): string {
     flagHelp([
       { flag: 'config', short: 'c', aliases: ['c'], kind: 'string', arg: 'FILE.json', help: 'read the flags from a JSON file' },
       { flag: 'no-http', kind: 'boolean', help: 'no HTTP listener' },
+      { flag: 'check-config', kind: 'boolean', help: 'check the flags, the config file, the dialects and the TLS files, print one line and exit (opens no port, makes no file)' },
       { flag: 'route', kind: 'string', arg: 'PREFIX=NAME', help: 'send cards whose PAN starts with PREFIX to the upstream NAME (repeatable; longest wins)' },
       ...GATEWAY_FLAGS,
     ], 34),
