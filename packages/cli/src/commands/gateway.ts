@@ -34,8 +34,9 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   }
   const log = createLogger({ file: config.logFile, level: config.logLevel });
   const gateway = await startGateway(config, { logger: log.logger });
-  process.stdout.write(readyLine(gateway) + '\n');
-  const code = await handleSignals(
+  // The stop signals are handled before the ready line goes out: a supervisor (or a test) that stops the gateway as
+  // soon as it reads the line must not kill it with the default action of SIGTERM.
+  const stopped = handleSignals(
     () => gateway.close(),
     () => gateway.abort(),
     () => {
@@ -44,6 +45,8 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
       log.logger.info('SIGHUP: log file reopened, stats reset');
     },
   );
+  process.stdout.write(readyLine(gateway) + '\n');
+  const code = await stopped;
   process.stdout.write(code === 0 ? 'gateway stopped\n' : 'gateway aborted\n');
   log.flush();
   return code;

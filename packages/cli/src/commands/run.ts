@@ -47,12 +47,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const log = createLogger({ file: flow.logFile, level: flow.logLevel });
   const running = await startFlow(flow, log.logger);
-  for (const [name, address] of Object.entries(running.inbound)) {
-    process.stdout.write(`inbound ${name} listening on ${hostPort(address)}\n`);
-  }
-  if (running.http !== undefined) process.stdout.write(`http listening on ${hostPort(running.http)}\n`);
-  process.stdout.write(`flow ${flow.name} ready\n`);
-  const code = await handleSignals(
+  // The stop signals are handled before the ready lines go out (a stop sent on reading them is never lost).
+  const stopped = handleSignals(
     () => running.close(),
     () => {
       for (const c of Object.values(running.connectors)) void c.destroy();
@@ -62,6 +58,12 @@ export async function runCommand(argv: string[]): Promise<number> {
       running.resetStats();
     },
   );
+  for (const [name, address] of Object.entries(running.inbound)) {
+    process.stdout.write(`inbound ${name} listening on ${hostPort(address)}\n`);
+  }
+  if (running.http !== undefined) process.stdout.write(`http listening on ${hostPort(running.http)}\n`);
+  process.stdout.write(`flow ${flow.name} ready\n`);
+  const code = await stopped;
   process.stdout.write(`flow ${flow.name} stopped\n`);
   log.flush();
   return code;
