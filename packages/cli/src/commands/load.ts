@@ -47,6 +47,9 @@ ${FRAME_HELP}
   Default --frame: binary2.
 
 ${TLS_HELP}
+
+Example:
+  iso8583 load --port 8583 --clients 4 --count 200
 `;
 
 /** Progress on stderr: rewritten in place on a terminal, one line a second otherwise. */

@@ -51,6 +51,9 @@ ${FRAME_HELP}
 
 ${TLS_HELP}
   A listener needs --tls-cert and --tls-key; with --tls-ca it requires client certificates.
+
+Example:
+  iso8583 simulate-host --port 8583 --delay 20
 `;
 
 /** Options of {@link simulateHostCommand} for an embedder or a test. */
