@@ -7,7 +7,7 @@
 import { gatewayHelp, parseGatewayArgs } from '../gateway/config.js';
 import { startGateway } from '../gateway/gateway.js';
 import type { Gateway } from '../gateway/gateway.js';
-import { createLogger } from '../logger.js';
+import { createLogger, levelFor } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 
 /** The ready line of a gateway: `gateway listening pos=HOST:PORT http=HOST:PORT [metrics=HOST:PORT] [stats=HOST:PORT]`. */
@@ -32,7 +32,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
 `);
     return 0;
   }
-  const log = createLogger({ file: config.logFile, level: config.logLevel });
+  const log = createLogger({ file: config.logFile, level: levelFor(config.logLevel, config.logMessages) });
   const gateway = await startGateway(config, { logger: log.logger });
   // The stop signals are handled before the ready line goes out: a supervisor (or a test) that stops the gateway as
   // soon as it reads the line must not kill it with the default action of SIGTERM.

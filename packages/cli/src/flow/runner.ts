@@ -8,13 +8,14 @@ import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
-import { createInboundEndpoint } from '@iso8583/inbound';
+import { createInboundEndpoint, loadSequence } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound';
 import { flowError } from './errors.js';
 import { assembleHttp } from '../http/app.js';
 import { listenError } from '../args.js';
 import { waitForReversals } from '../drain.js';
 import { ResettableStats } from '../stats.js';
+import { createTracer } from '../trace.js';
 import type { Flow } from './load.js';
 import { isModulePath } from './load.js';
 
@@ -67,8 +68,18 @@ async function sequenceOf(ref: string, pointer: string): Promise<Sequence | stri
   return isModulePath(ref) ? importSequence(ref, pointer) : ref;
 }
 
+/** How {@link startFlow} runs a flow. */
+export interface FlowRunOptions {
+  /**
+   * Log every message in and out (the inbound endpoints' and the connectors') and every HTTP request at `info`,
+   * card data masked. Default `false` (a line per message at `debug`, its fields at `trace`).
+   */
+  logMessages?: boolean;
+}
+
 /** Starts every part of a flow; resolves once every listener is up. */
-export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow> {
+export async function startFlow(flow: Flow, logger: Logger, options: FlowRunOptions = {}): Promise<RunningFlow> {
+  const tracer = createTracer({ logger, logMessages: options.logMessages === true });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -90,9 +101,21 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
     if (prefix !== undefined) one.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, '') };
     pluginOptions[name] = one as unknown as Iso8583ConnectorPluginOptions;
   }
-  const assembled = await assembleHttp({ connectors: pluginOptions, monitoring: { registry, stats: () => statsBody() } });
+  const assembled = await assembleHttp({
+    connectors: pluginOptions,
+    monitoring: { registry, stats: () => statsBody() },
+    logger: logger.child({ side: 'http' }),
+    logEveryRequest: options.logMessages === true,
+  });
   const app = assembled.app;
   const connectors = assembled.connectors;
+  // What the sequences are given: each connector with its request/sendMessage traced (--log-messages, debug, trace).
+  const tracedConnectors = Object.fromEntries(
+    Object.entries(connectors).map(([name, c]) => {
+      const o = flow.connectors[name] as { host?: unknown; port?: unknown } | undefined;
+      return [name, tracer.wrap(name, `${String(o?.host ?? '127.0.0.1')}:${String(o?.port ?? '?')}`, c)];
+    }),
+  );
 
   const endpoints: Record<string, InboundEndpoint> = {};
   const inbound: Record<string, AddressInfo> = {};
@@ -103,8 +126,9 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
       const endpointOptions = {
         ...options,
         name: typeof options.name === 'string' ? options.name : name,
-        sequence: seq.sequence,
-        connectors,
+        // Each message the endpoint answers is traced in and out.
+        sequence: tracer.sequence(name, await loadSequence(seq.sequence)),
+        connectors: tracedConnectors,
         logger: logger.child({ endpoint: name }),
         registry,
       } as InboundOptions;

@@ -119,6 +119,11 @@ export interface GatewayConfig {
   logFile?: string;
   /** The pino log level. Default `info`. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * Log every message in and out (POS side and upstream side) at `info`: direction, peer, latency and the fields,
+   * card data masked as `describe()` masks it. Default `false` (at `debug` a line per message, at `trace` its fields).
+   */
+  logMessages: boolean;
 }
 
 /** One gateway flag: a row of the common flag table plus its key in {@link GatewayConfig} and the config file. */
@@ -171,13 +176,14 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'idleTimeout', flag: 'idle-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 300_000, help: 'ms before an idle POS connection is closed, 0 = never' },
   { key: 'shutdownDeadline', flag: 'shutdown-deadline', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'ms SIGTERM waits for in-flight work and reversals' },
   { key: 'logFile', flag: 'log-file', aliases: ['logFile'], kind: 'string', arg: 'FILE', defaultText: 'standard error', help: 'log file, reopened on SIGHUP' },
-  { key: 'logLevel', flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LEVELS, default: 'info', help: LEVELS.join('|') },
+  { key: 'logLevel', flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LEVELS, default: 'info', help: `${LEVELS.join('|')}; debug adds a line per message and HTTP request, trace the fields` },
+  { key: 'logMessages', flag: 'log-messages', kind: 'boolean', default: false, help: 'log every message in and out at info (direction, peer, latency, fields; card data masked)' },
 ];
 
 /** The keys of {@link GatewayConfig} that have a default. */
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueueAnswers' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
   | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'noReversal' | 'requestTimeout'
-  | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel';
+  | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel' | 'logMessages';
 
 /** All default values, read from the rows of {@link GATEWAY_FLAGS}. */
 export const GATEWAY_DEFAULTS: Readonly<Pick<GatewayConfig, DefaultedKey>> = Object.freeze(

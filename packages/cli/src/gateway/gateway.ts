@@ -25,6 +25,8 @@ import { addMonitoring, assembleHttp } from '../http/app.js';
 import { ResettableStats } from '../stats.js';
 import { failureReply } from './failure.js';
 import { startStatsPort } from './stats-port.js';
+import { createTracer } from '../trace.js';
+import type { RouteTarget } from '@iso8583/connector';
 import type { StatsPort } from './stats-port.js';
 
 /** The addresses a running gateway listens on. */
@@ -186,11 +188,16 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // With a metrics port, /stats and /metrics live there only: the client-facing port does not show them.
   // The HTTP routes go through the group (made below, once the first connector exists) like the POS path.
   let group: UpstreamGroup | undefined = undefined;
+  // Message traces (--log-messages; debug, trace): the upstream side wraps what the POS path and the HTTP routes send.
+  const tracer = createTracer({ logger, dialect: config.dialect, logMessages: config.logMessages });
+  const traced: { link?: RouteTarget } = {};
   const http = await assembleHttp({
     connectors: {
-      upstream: { ...upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain', via: () => group } },
+      upstream: { ...upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain', via: () => traced.link } },
     },
     ...(config.metrics === undefined ? { monitoring } : {}),
+    logger: logger.child({ side: 'http' }),
+    logEveryRequest: config.logMessages,
   });
   const app = http.app;
   const connector = http.connectors.upstream as Connector;
@@ -206,7 +213,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
         });
   // The first starts with the HTTP app; the others now (each keeps retrying with backoff until it is up).
   for (const c of others) c.connect().catch(() => undefined);
-  const link = group ?? connector;
+  const link = tracer.link('upstream', named === undefined ? config.upstream : 'group', group ?? connector);
+  traced.link = link;
   const everyConnector: Connector[] = [connector, ...others];
 
   const posOptions: InboundOptions = {
@@ -227,7 +235,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     registry,
     // Forward the POS message as it is; the connector matches the answer by MTI + 11 + 41, so clients with clashing
     // STANs on different terminals each get their own. A failure becomes an answer with a response code.
-    sequence: async (message) => {
+    sequence: tracer.sequence('pos', async (message) => {
       try {
         return await link.request(message.fields);
       } catch (err) {
@@ -240,7 +248,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
         logger.warn({ code: (err as { code?: unknown }).code, mti: message.mti, responseCode: reply['39'] }, 'answered by the gateway');
         return reply;
       }
-    },
+    }),
   };
   if (posTls !== undefined) posOptions.tls = posTls;
   let created: InboundEndpoint | undefined;

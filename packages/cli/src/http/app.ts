@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import { iso8583Connector } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
 import { listenError } from '../args.js';
+import type { Logger } from 'pino';
 
 /** What `GET /stats` and `GET /metrics` show. */
 export interface Monitoring {
@@ -35,6 +36,37 @@ export interface HttpAppOptions {
   connectors: Record<string, Iso8583ConnectorPluginOptions>;
   /** Mount `GET /stats` and `GET /metrics` on this app. Default: not mounted. */
   monitoring?: Monitoring;
+  /** Log every request ({@link logRequests}). Default: no request log. */
+  logger?: Logger;
+  /** Every request at `info` (`--log-messages`), not only the failed ones. Default `false`. */
+  logEveryRequest?: boolean;
+}
+
+/**
+ * The request log: method, URL (query values hidden, but `timeout`), status and milliseconds for every answer; at
+ * `debug` for a success, `info` for a refused request (4xx), `warn` for a failure (5xx); `info` for all with
+ * `everyRequest`. The body is never logged.
+ */
+export function logRequests(app: FastifyInstance, logger: Logger, everyRequest = false): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const status = reply.statusCode;
+    const level = status >= 500 ? 'warn' : status >= 400 || everyRequest ? 'info' : 'debug';
+    if (!logger.isLevelEnabled(level)) return;
+    const ms = Math.round(reply.elapsedTime * 1000) / 1000;
+    logger[level]({ method: request.method, url: safeUrl(request.url), status, ms, peer: request.ip }, `${request.method} ${safeUrl(request.url)} ${status} ${ms} ms`);
+  });
+}
+
+/** A request URL fit for a log: the path, and the query with every value but `timeout` hidden (a token, say). */
+export function safeUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = url.slice(q + 1).split('&').filter((p) => p !== '');
+  const shown = params.map((p) => {
+    const [key = ''] = p.split('=');
+    return key === 'timeout' ? p : `${key}=***`;
+  });
+  return `${url.slice(0, q)}?${shown.join('&')}`;
 }
 
 /** The assembled application. */
@@ -54,6 +86,7 @@ export interface HttpApp {
 /** Builds the application: the connectors registered and ready, nothing listening yet. */
 export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   const app: FastifyInstance = fastify({ logger: false, forceCloseConnections: 'idle' });
+  if (options.logger !== undefined) logRequests(app, options.logger, options.logEveryRequest);
   if (options.monitoring !== undefined) addMonitoring(app, options.monitoring);
   for (const [name, pluginOptions] of Object.entries(options.connectors)) {
     await app.register(iso8583Connector, { ...pluginOptions, name });
