@@ -207,6 +207,8 @@ function main(): void {
   }
   console.log('');
   console.log(allMet ? 'codec targets: all met' : 'codec targets: NOT all met');
+  // A missed target fails `npm run bench` (scripts/bench.mjs reports the file and exits 1).
+  if (!allMet) process.exitCode = 1;
   if (kept() < 0) console.log(kept());
 }
 
