@@ -30,7 +30,7 @@ function serviceLines(unit: string, key: string): string[] {
 function runLine(line: string, extra: string[] = []): { status: number | null; stdout: string; stderr: string } {
   const words = line.split(/\s+/).filter((w) => w !== '');
   assert.equal(words[0], '/usr/bin/iso8583', `the unit runs the installed command: ${line}`);
-  const args = words.slice(1).map((w) => (w === '/etc/iso8583/gateway.config.json' ? configFile : w));
+  const args = words.slice(1).map((w) => (w === '/etc/iso8583/gateway.json' ? configFile : w));
   const r = spawnSync(process.execPath, [BIN, ...args, ...extra], { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -52,9 +52,17 @@ test('the unit checks the config before the start and starts `iso8583 gateway --
   assert.match(checked.stdout, /^gateway config is valid: upstream=10\.1\.2\.3:5000 pos=127\.0\.0\.1:8583 http=127\.0\.0\.1:8080\n$/);
   const started = runLine(start, ['--check-config']);
   assert.equal(started.status, 0, started.stderr);
-  // --check-config opens and makes nothing: the journal and log folders of the config are not created.
-  assert.equal(existsSync('/var/lib/iso8583-gateway/journal'), false);
-  assert.equal(existsSync('/var/log/iso8583-gateway/gateway.log'), false);
+});
+
+test('--check-config makes nothing: the journal folder and the log file of the config are not created', () => {
+  const config = join(work, 'gateway.json');
+  const journal = join(work, 'state', 'journal');
+  const log = join(work, 'log', 'gateway.log');
+  writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), reversalJournal: journal, logFile: log }));
+  const r = spawnSync(process.execPath, [BIN, 'gateway', '--config', config, '--check-config'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(existsSync(join(work, 'state')), false);
+  assert.equal(existsSync(join(work, 'log')), false);
 });
 
 test('a config with a mistake fails the ExecStartPre check with the coded error naming the key', () => {
