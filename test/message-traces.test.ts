@@ -198,3 +198,29 @@ test('ISO8583_LOG_FORMAT=pretty: the trace lines are pino-pretty text, still mas
   assert.doesNotMatch(p.stderr(), /^\{/m, 'no JSON line');
   assertNoCardData(p.stderr(), 'pretty stderr');
 });
+
+test('run FLOW.json --log-messages: the endpoint\'s message in and out, and its connector\'s request and answer', async () => {
+  const bank = await startSimulator();
+  const flow = startCli(['run', 'examples/flows/payments.json', '--log-messages'], {
+    env: { BANK_PORT: String(bank.port), POS_PORT: '0', STANDIN_PORT: '0', HTTP_PORT: '0' },
+  });
+  const m = await flow.waitForLine(/^inbound pos listening on (\S+):(\d+)$/);
+  await flow.waitForLine(/^flow payments ready$/);
+  const codec = createCodec('iso87ascii');
+  const body = codec.pack({ ...PURCHASE, '11': '000007' });
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(body.length);
+  const socket = createConnection({ host: m[1] as string, port: Number(m[2]) });
+  socket.write(Buffer.concat([length, body]));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('data', () => resolve());
+    socket.once('error', reject);
+  });
+  socket.destroy();
+  flow.kill('SIGTERM');
+  await exitWithin(flow, 20_000, 'flow stop');
+  const lines = jsonLines(flow.stderr()).filter((l) => l.stan === '000007' && l.direction !== undefined);
+  assert.deepEqual(lines.map((l) => `${String(l.side)} ${String(l.direction)}`), ['pos in', 'bank out', 'bank in', 'pos out']);
+  assert.equal(lines[1]?.peer, `127.0.0.1:${bank.port}`);
+  assertNoCardData(flow.stderr(), 'the flow log');
+});
