@@ -169,7 +169,7 @@ test('load --log-messages logs each request and answer, masked', async () => {
   const bank = await startSimulator();
   const p = startCli(['load', '--port', String(bank.port), '--clients', '1', '--count', '2', '--quiet', '--log-messages']);
   const exit = await exitWithin(p, 30_000, 'iso8583 load');
-  assert.equal(exit.code, 0, p.stderr());
+  assert.equal(exit.code, 0, `${p.stderr()}\nthe host (exit ${String(bank.process.child.exitCode ?? bank.process.child.signalCode)}): ${bank.process.stderr()}`);
   const lines = jsonLines(p.stderr()).filter((l) => l.direction !== undefined);
   assert.deepEqual(lines.map((l) => l.direction), ['out', 'in', 'out', 'in']);
   assert.match(String(lines[0]?.msg), /PRIMARY ACCOUNT NUMBER \(PAN\): \d{6}\*{6}\d{4}/);
@@ -223,7 +223,8 @@ test('run FLOW.json --log-messages: the endpoint\'s message in and out, and its 
   flow.kill('SIGTERM');
   await exitWithin(flow, 20_000, 'flow stop');
   const lines = jsonLines(flow.stderr()).filter((l) => l.stan === '000007' && l.direction !== undefined);
-  assert.deepEqual(lines.map((l) => `${String(l.side)} ${String(l.direction)}`), ['pos in', 'bank out', 'bank in', 'pos out']);
+  const host = `the host (exit ${String(bank.process.child.exitCode ?? bank.process.child.signalCode)}): ${bank.process.stderr()}`;
+  assert.deepEqual(lines.map((l) => `${String(l.side)} ${String(l.direction)}`), ['pos in', 'bank out', 'bank in', 'pos out'], `${flow.stderr()}\n${host}`);
   assert.equal(lines[1]?.peer, `127.0.0.1:${bank.port}`);
   assertNoCardData(flow.stderr(), 'the flow log');
 });
