@@ -1,9 +1,29 @@
 // ESLint flat config: typescript-eslint's recommended rules over the TypeScript sources, tests, benchmarks and examples.
+// Only the project's own folders are linted: a folder a user adds (a scratch dir, a clone) is not ours to lint.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      // Every top-level folder but the project's own.
+      '*/',
+      '*.{js,mjs,cjs,ts,mts,cts}',
+      '!eslint.config.js',
+      '!packages/',
+      '!test/',
+      '!bench/',
+      '!examples/',
+      '!scripts/',
+      // And in packages/, the workspaces' own folders only.
+      'packages/*/*/',
+      '!packages/*/src/',
+      '!packages/*/test/',
+      '!packages/*/bin/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -13,7 +13,7 @@ export const CLI_ERROR_CODES = {
   ISO8583_ERR_CLI_OPTION: 'A flag value that is out of range or not one of the allowed values; names the flag.',
   ISO8583_ERR_CLI_HEX: 'Hex text (a wire image, `--header-hex`) with a character that is not a hex digit, or an odd number of digits; gives the position.',
   ISO8583_ERR_CLI_INPUT: 'The input is empty, holds no message, ends inside a frame, or is not the form `--input` asks for.',
-  ISO8583_ERR_CLI_FILE: 'A file named by a flag (TLS material) cannot be read; names the flag.',
+  ISO8583_ERR_CLI_FILE: 'A file named by a flag (TLS material, `--config`, `--transactions`) cannot be read; names the flag and the reason (`ENOENT`).',
   ISO8583_ERR_CLI_LOAD: 'The load generator could not connect any of its terminals to the host.',
   ISO8583_ERR_CLI_LISTEN:
     'A listener cannot open its port (in use, not permitted, address not available); names the flag (`--port`, `--listen`, `--http`, `--metrics`) or the path in the flow file (`/http/port`) and the reason (`EADDRINUSE`).',
@@ -80,7 +80,7 @@ export function parseCommandArgs(argv: string[], flags: FlagSpecs, maxPositional
   let parsed: { values: FlagValues; positionals: string[] };
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv, flags),
       options: { ...flags, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
@@ -99,6 +99,30 @@ export function parseCommandArgs(argv: string[], flags: FlagSpecs, maxPositional
     );
   }
   return { values: parsed.values, positionals: parsed.positionals, help };
+}
+
+/**
+ * `--count -5` and `-n -5` written as `--count=-5`: `parseArgs` would take `-5` for a flag and report a missing value,
+ * where the user gave a value out of range (the number check then names the flag and the range).
+ */
+function joinNegativeValues(argv: string[], flags: FlagSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    const long = arg.startsWith('--') && !arg.includes('=')
+      ? arg.slice(2)
+      : /^-[A-Za-z]$/.test(arg) ? Object.keys(flags).find((k) => flags[k]?.short === arg.slice(1)) : undefined;
+    if (long !== undefined && flags[long]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`--${long}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 /** Turns a `parseArgs` failure into a usage error that names the flag but never repeats a value. */
@@ -175,7 +199,7 @@ export function integerFlag(values: FlagValues, name: string, limits: IntegerLim
   const max = limits.max ?? Number.MAX_SAFE_INTEGER;
   const n = /^\s*-?\d+\s*$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be an integer from ${min} to ${max}`, `--${name}`);
+    throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be an integer ${rangeText(min, max)}`, `--${name}`);
   }
   return n;
 }
@@ -188,9 +212,17 @@ export function numberFlag(values: FlagValues, name: string, limits: IntegerLimi
   const max = limits.max ?? Number.MAX_SAFE_INTEGER;
   const n = /^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isFinite(n) || n < min || n > max) {
-    throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be a number from ${min} to ${max}`, `--${name}`);
+    throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be a number ${rangeText(min, max)}`, `--${name}`);
   }
   return n;
+}
+
+/**
+ * `from MIN to MAX`, or `of at least MIN` when there is no real upper limit: `Number.MAX_SAFE_INTEGER` is 16 digits
+ * that pass the Luhn check, so the PAN masker of the error output would turn it into `900719******0991`.
+ */
+function rangeText(min: number, max: number): string {
+  return max >= Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
 }
 
 /** Reads a flag that must be one of `choices`; `ISO8583_ERR_CLI_OPTION` listing them otherwise. */

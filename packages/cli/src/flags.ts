@@ -50,6 +50,26 @@ export const TLS_ROWS: readonly FlagRow[] = [
   { flag: 'tls-insecure', kind: 'boolean', help: 'do not check the server certificate (tests only)' },
 ];
 
+/** The pino log levels `--log-level` accepts. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * `--log-level` (with its default) and `--log-messages`, the logging flags of every command that moves messages.
+ * `debug` adds a line per message in and out, `trace` its fields too; `--log-messages` logs both at `info`.
+ */
+export function logRows(defaultLevel: (typeof LOG_LEVELS)[number]): FlagRow[] {
+  return [
+    {
+      flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LOG_LEVELS, default: defaultLevel,
+      help: `pino log level on stderr (${LOG_LEVELS.join(', ')}); debug adds a line per message, trace its fields`,
+    },
+    {
+      flag: 'log-messages', kind: 'boolean', default: false,
+      help: 'log every message in and out at info: direction, peer, latency and its fields, card data masked',
+    },
+  ];
+}
+
 /**
  * `--host` (default `127.0.0.1`) and `--port` of a network command; `portMin` 0 lets a listener pick a free port.
  */

@@ -1,9 +1,10 @@
 /**
- * The one process logger of every `iso8583` command (pino, JSON lines): the redaction of card data is configured
- * here once.
+ * The one process logger of every `iso8583` command (pino; JSON lines, or pino-pretty on a terminal): the redaction of
+ * card data is configured here once.
  */
 import { pino } from 'pino';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 /**
  * Paths hidden should a message object ever be logged whole: PAN (2), track 2 (35), track 3 (36), track 1 (45), PIN
@@ -22,6 +23,40 @@ export interface LoggerOptions {
   level: string;
   /** The `name` field of every line. Default: none. */
   name?: string;
+  /**
+   * The format of the lines: `json` (one object a line), `pretty` (pino-pretty: time, level, message, colours) or
+   * `auto`, which is `pretty` on a terminal and `json` otherwise ({@link chooseLogFormat}). Default `auto`.
+   */
+  format?: LogFormat;
+}
+
+/**
+ * The level the logger needs: `level`, lowered to `info` when `--log-messages` asks for the message lines (which are
+ * written at `info`) and `level` would hide them.
+ */
+export function levelFor(level: string, logMessages: boolean): string {
+  const order = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+  return logMessages && order.indexOf(level) > order.indexOf('info') ? 'info' : level;
+}
+
+/** How log lines are written: JSON lines, pino-pretty, or whichever fits the destination. */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+/**
+ * The format `auto` stands for: `pretty` when the lines go to standard error and standard error is a terminal (a
+ * person reads them), `json` for a log file, a pipe or a service manager (a program reads them). `ISO8583_LOG_FORMAT`
+ * (`json` or `pretty`) in the environment decides instead, as `format` does when it is not `auto`.
+ */
+export function chooseLogFormat(choice: {
+  format?: LogFormat | undefined;
+  file?: string | undefined;
+  isTTY: boolean | undefined;
+  env?: NodeJS.ProcessEnv;
+}): 'json' | 'pretty' {
+  const fromEnv = choice.env?.ISO8583_LOG_FORMAT;
+  const format = choice.format !== undefined && choice.format !== 'auto' ? choice.format : fromEnv === 'json' || fromEnv === 'pretty' ? fromEnv : 'auto';
+  if (format !== 'auto') return format;
+  return choice.file === undefined && choice.isTTY === true ? 'pretty' : 'json';
 }
 
 /** A logger writing JSON lines to a file (reopened on demand, for log rotation) or to standard error. */
@@ -44,13 +79,19 @@ export function createLogger(options: LoggerOptions): ReopenableLogger {
   const destination = options.file === undefined
     ? pino.destination({ dest: 2, sync: true })
     : pino.destination({ dest: options.file, sync: false, mkdir: true });
+  const format = chooseLogFormat({ format: options.format, file: options.file, isTTY: process.stderr.isTTY, env: process.env });
+  // pino-pretty in the process (no worker thread), writing to the same synchronous standard error.
+  const stream: DestinationStream =
+    format === 'pretty' && options.file === undefined
+      ? PinoPretty({ destination: 2, sync: true, colorize: process.stderr.isTTY === true, ignore: 'pid,hostname' })
+      : destination;
   const logger = pino(
     {
       level: options.level,
       base: options.name === undefined ? { pid: process.pid } : { pid: process.pid, name: options.name },
       redact: { paths: [...REDACTED_PATHS], censor: '[masked]' },
     },
-    destination,
+    stream,
   );
   return {
     logger,

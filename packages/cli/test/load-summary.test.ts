@@ -59,3 +59,19 @@ test('STANs cycle 000001-999999 and terminal ids are distinct 8-character field 
   assert.equal(new Set(ids).size, ids.length);
   for (const id of ids) assert.equal(id.length, 8);
 });
+
+test('a run where nothing was answered shows no latency figures (not p50 0.00), as text and as JSON null', () => {
+  const text = formatSummary({
+    clients: 1, connectFailures: 0, sent: 3, answered: 0, durationMs: 1000, tps: 0, latencyMs: null, outcomes: { timeout: 3 },
+  });
+  assert.match(text, /^latency ms +- \(nothing answered\)$/m);
+  assert.doesNotMatch(text, /p50/);
+});
+
+test('an interrupted run says so above its figures', () => {
+  const text = formatSummary({
+    clients: 1, connectFailures: 0, sent: 3, answered: 3, durationMs: 1000, tps: 3, interrupted: true,
+    latencyMs: { p50: 1, p95: 2, p99: 3, max: 4, mean: 1.5 }, outcomes: { '00': 3 },
+  });
+  assert.match(text, /^interrupted +\(SIGINT\)/);
+});

@@ -74,6 +74,14 @@ function errorJson(err: unknown): Record<string, unknown> {
   return { code: 'ISO8583_ERR_INTERNAL', message: 'internal error' };
 }
 
+/** What is wrong with a body Fastify refused, by its error code (never the parser's text, which quotes the body). */
+function bodyProblem(code: string | undefined, status: number): string {
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'the body is not valid JSON';
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'the body is too large';
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'the content type is not JSON, XML or text';
+  return status === 500 ? 'internal error' : 'the request cannot be read';
+}
+
 function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -101,6 +109,13 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       for (const type of ['application/xml', 'text/xml', 'application/soap+xml']) {
         if (!child.hasContentTypeParser(type)) child.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
       }
+      // A body Fastify itself refuses (malformed or empty JSON, too large, an unknown media type) answers in the
+      // routes' own shape, { result: null, errors }, with a fixed text: the parser's message quotes the body.
+      child.setErrorHandler((err: { statusCode?: number; code?: string }, _request, reply) => {
+        const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+        const input = connectorError('ISO8583_ERR_CONNECTOR_INPUT', bodyProblem(err.code, status));
+        return reply.code(status).send({ result: null, errors: [status === 500 ? errorJson(undefined) : errorJson(input)] });
+      });
       // POST /: a JSON message object (answers { result, errors }) or ISOMessage XML (answers XML).
       child.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
         const xml = isXml(request);

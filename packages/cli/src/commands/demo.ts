@@ -20,7 +20,8 @@ import { GATEWAY_DEFAULTS } from '../gateway/config.js';
 import type { GatewayConfig } from '../gateway/config.js';
 import { startGateway } from '../gateway/gateway.js';
 import type { Gateway } from '../gateway/gateway.js';
-import { createLogger } from '../logger.js';
+import { createLogger, levelFor } from '../logger.js';
+import { logRows } from '../flags.js';
 import { handleSignals, hostPort } from '../signals.js';
 import { readyLine } from './gateway.js';
 
@@ -33,6 +34,7 @@ const ROWS: readonly FlagRow[] = [
     flag: 'transactions', kind: 'string', arg: 'FILE', defaultText: 'examples/demo/transactions.json of the repository, or the same four built in',
     help: 'the samples: a JSON list of { "title", "message" }',
   },
+  ...logRows('warn'),
 ];
 
 /** The help text of `iso8583 demo`. */
@@ -132,7 +134,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const httpFlag = own.http as number | undefined;
   // 8080 by default, so the printed curl command stays the same from run to run; any free port when it is taken.
   const httpPort = httpFlag ?? (once ? 0 : (await portFree(8080)) ? 8080 : 0);
-  const log = createLogger({ level: 'warn' });
+  const logMessages = own['log-messages'] === true;
+  const log = createLogger({ level: levelFor(own['log-level'] as string, logMessages) });
   const journal = mkdtempSync(join(tmpdir(), 'iso8583-demo-'));
 
   // The bank keeps the gateway's idle link open (a terminal-facing listener would close a silent one).
@@ -147,6 +150,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       listen,
       http: httpPort,
       reversalJournal: journal,
+      logMessages,
       requestTimeout: 5_000,
       shutdownDeadline: 5_000,
     };

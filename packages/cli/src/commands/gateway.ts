@@ -7,7 +7,7 @@
 import { gatewayHelp, parseGatewayArgs } from '../gateway/config.js';
 import { startGateway } from '../gateway/gateway.js';
 import type { Gateway } from '../gateway/gateway.js';
-import { createLogger } from '../logger.js';
+import { createLogger, levelFor } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 
 /** The ready line of a gateway: `gateway listening pos=HOST:PORT http=HOST:PORT [metrics=HOST:PORT] [stats=HOST:PORT]`. */
@@ -21,15 +21,22 @@ export function readyLine(gateway: Gateway): string {
 
 /** Runs `iso8583 gateway`; resolves with the exit code after a stop signal. */
 export async function gatewayCommand(argv: string[]): Promise<number> {
-  const { config, help } = parseGatewayArgs(argv);
+  const { config, help, checkOnly } = parseGatewayArgs(argv);
   if (help) {
     process.stdout.write(gatewayHelp());
     return 0;
   }
-  const log = createLogger({ file: config.logFile, level: config.logLevel });
+  if (checkOnly) {
+    const { checkGatewayConfig } = await import('../gateway/check-config.js');
+    process.stdout.write(`${checkGatewayConfig(config)}
+`);
+    return 0;
+  }
+  const log = createLogger({ file: config.logFile, level: levelFor(config.logLevel, config.logMessages) });
   const gateway = await startGateway(config, { logger: log.logger });
-  process.stdout.write(readyLine(gateway) + '\n');
-  const code = await handleSignals(
+  // The stop signals are handled before the ready line goes out: a supervisor (or a test) that stops the gateway as
+  // soon as it reads the line must not kill it with the default action of SIGTERM.
+  const stopped = handleSignals(
     () => gateway.close(),
     () => gateway.abort(),
     () => {
@@ -38,6 +45,8 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
       log.logger.info('SIGHUP: log file reopened, stats reset');
     },
   );
+  process.stdout.write(readyLine(gateway) + '\n');
+  const code = await stopped;
   process.stdout.write(code === 0 ? 'gateway stopped\n' : 'gateway aborted\n');
   log.flush();
   return code;

@@ -7,7 +7,9 @@ import type { Writable } from 'node:stream';
 import { cliError, parseCommandArgs, requiredFlag } from '../args.js';
 import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
-import { DIALECT_ROWS, endpointRows, FRAME_FLAGS, FRAME_HELP, readClientTls, readDialectFlags, readFrameFlags, TLS_FLAGS, TLS_HELP } from '../flags.js';
+import { DIALECT_ROWS, endpointRows, FRAME_FLAGS, FRAME_HELP, logRows, readClientTls, readDialectFlags, readFrameFlags, TLS_FLAGS, TLS_HELP } from '../flags.js';
+import { createLogger, levelFor } from '../logger.js';
+import { createTracer } from '../trace.js';
 import type { CommandIo } from '../io.js';
 import { processIo, writeText } from '../io.js';
 import type { LoadOptions, LoadProgress } from '../load/runner.js';
@@ -29,6 +31,7 @@ const ROWS: readonly FlagRow[] = [
   { flag: 'json', kind: 'boolean', help: 'print the summary as JSON' },
   { flag: 'quiet', short: 'q', kind: 'boolean', help: 'no progress line' },
   ...DIALECT_ROWS.filter((r) => r.flag === 'dialect'),
+  ...logRows('warn'),
 ];
 
 const FLAGS = { ...flagSpecs(ROWS), ...FRAME_FLAGS, ...TLS_FLAGS };
@@ -39,7 +42,8 @@ export const LOAD_HELP = `Usage: iso8583 load --port PORT [flags]
 Many terminals (one connection each, field 41 LD000001, LD000002, ...) send 0200 purchases with test card numbers
 to a host; STANs cycle 000001-999999 per terminal. A progress line goes to stderr every second (rewritten in place
 on a terminal); the summary goes to stdout. Exit code 0 when every request was answered, 1 otherwise. Latency
-percentiles come from an HDR histogram (3 significant figures).
+percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) stops sending, waits for the
+answers in flight and prints the summary of what was done (exit code 130); a second Ctrl-C exits at once.
 
 ${flagHelp(ROWS)}
 
@@ -47,6 +51,9 @@ ${FRAME_HELP}
   Default --frame: binary2.
 
 ${TLS_HELP}
+
+Example:
+  iso8583 load --port 8583 --clients 4 --count 200
 `;
 
 /** Progress on stderr: rewritten in place on a terminal, one line a second otherwise. */
@@ -102,13 +109,36 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
   if (tls !== undefined) options.tls = tls;
   const progress = own.quiet === true ? undefined : progressWriter(io.stderr);
   if (progress) options.onProgress = progress.report;
+  const logMessages = own['log-messages'] === true;
+  const log = createLogger({ level: levelFor(own['log-level'] as string, logMessages), name: 'load' });
+  const tracer = createTracer({ logger: log.logger, dialect, logMessages });
+  if (tracer.enabled) options.tracer = tracer;
+  const interrupt = interruptible();
+  options.stop = interrupt.signal;
   let summary;
   try {
     summary = await runLoad(options);
   } finally {
+    interrupt.dispose();
     progress?.done();
+    log.flush();
   }
   const text = own.json === true ? `${JSON.stringify(summary)}\n` : formatSummary(summary);
   await writeText(io.stdout, text);
+  if (summary.interrupted === true) return 130;
   return summary.answered === summary.sent && summary.sent > 0 ? 0 : 1;
+}
+
+/**
+ * The first SIGINT (Ctrl-C) aborts the signal (the run stops sending and reports what it did); a second one exits at
+ * once with 130, the shell's code for an interrupted command.
+ */
+function interruptible(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }

@@ -9,13 +9,17 @@ import type { FlagRow } from '../flag-table.js';
 import { loadFlow } from '../flow/load.js';
 import { flowSchema } from '../flow/schema.js';
 import { startFlow } from '../flow/runner.js';
-import { createLogger } from '../logger.js';
+import { createLogger, levelFor } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
   { flag: 'check', kind: 'boolean', help: 'validate the flow file (and the environment variables it reads) and exit' },
   { flag: 'schema', kind: 'boolean', help: 'print the JSON Schema of flow files (made from connector-manifest.json) and exit' },
+  {
+    flag: 'log-messages', kind: 'boolean',
+    help: 'log every message in and out and every HTTP request at info (direction, peer, latency, fields; card data masked)',
+  },
 ];
 
 /** The help text of `iso8583 run`. */
@@ -48,20 +52,18 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(`flow ${flow.name} is valid\n`);
     return 0;
   }
-  const log = createLogger({ file: flow.logFile, level: flow.logLevel });
+  const logMessages = values['log-messages'] === true;
+  const log = createLogger({ file: flow.logFile, level: levelFor(flow.logLevel, logMessages) });
   const access = readFlagTable(CONSOLE_ROWS, values);
   const running = await startFlow(flow, log.logger, {
+    logMessages,
     noConsole: access['no-console'] === true,
     consoleSend: access['console-send'] === true,
     ...(typeof access['http-token'] === 'string' ? { httpToken: access['http-token'] } : {}),
     ...(typeof access['http-token-file'] === 'string' ? { httpTokenFile: access['http-token-file'] } : {}),
   });
-  for (const [name, address] of Object.entries(running.inbound)) {
-    process.stdout.write(`inbound ${name} listening on ${hostPort(address)}\n`);
-  }
-  if (running.http !== undefined) process.stdout.write(`http listening on ${hostPort(running.http)}\n`);
-  process.stdout.write(`flow ${flow.name} ready\n`);
-  const code = await handleSignals(
+  // The stop signals are handled before the ready lines go out (a stop sent on reading them is never lost).
+  const stopped = handleSignals(
     () => running.close(),
     () => {
       for (const c of Object.values(running.connectors)) void c.destroy();
@@ -71,6 +73,12 @@ export async function runCommand(argv: string[]): Promise<number> {
       running.resetStats();
     },
   );
+  for (const [name, address] of Object.entries(running.inbound)) {
+    process.stdout.write(`inbound ${name} listening on ${hostPort(address)}\n`);
+  }
+  if (running.http !== undefined) process.stdout.write(`http listening on ${hostPort(running.http)}\n`);
+  process.stdout.write(`flow ${flow.name} ready\n`);
+  const code = await stopped;
   process.stdout.write(`flow ${flow.name} stopped\n`);
   log.flush();
   return code;

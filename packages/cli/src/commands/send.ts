@@ -8,7 +8,9 @@ import type { ConnectorOptions } from '@iso8583/connector';
 import { cliError, parseCommandArgs, requiredFlag } from '../args.js';
 import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
-import { DIALECT_ROWS, endpointRows, FRAME_FLAGS, FRAME_HELP, readClientTls, readDialectFlags, readFrameFlags, TLS_FLAGS, TLS_HELP } from '../flags.js';
+import { DIALECT_ROWS, endpointRows, FRAME_FLAGS, FRAME_HELP, logRows, readClientTls, readDialectFlags, readFrameFlags, TLS_FLAGS, TLS_HELP } from '../flags.js';
+import { createLogger, levelFor } from '../logger.js';
+import { createTracer } from '../trace.js';
 import type { CommandIo } from '../io.js';
 import { processIo, readInput, writeText } from '../io.js';
 
@@ -21,6 +23,8 @@ const ROWS: readonly FlagRow[] = [
   { flag: 'timeout', short: 't', kind: 'integer', arg: 'MS', min: 1, max: MAX_REQUEST_TIMEOUT, default: DEFAULT_SEND_TIMEOUT, help: 'how long to wait for the response' },
   { flag: 'input', short: 'i', kind: 'choice', arg: 'KIND', choices: ['json', 'xml'], defaultText: 'whichever the input is', help: 'json or xml' },
   ...DIALECT_ROWS.filter((r) => r.flag === 'dialect'),
+  // A one-shot command: its failure is the error line, the connector's warnings would only repeat it.
+  ...logRows('error'),
 ];
 
 const FLAGS = { ...flagSpecs(ROWS), ...FRAME_FLAGS, ...TLS_FLAGS };
@@ -81,16 +85,22 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   };
   if (frame.header !== undefined) options.header = frame.header.toString('hex').toUpperCase();
   if (tls !== undefined) options.tls = tls;
+  const logMessages = own['log-messages'] === true;
+  const log = createLogger({ level: levelFor(own['log-level'] as string, logMessages), name: 'send' });
+  options.logger = log.logger;
   const connector = createConnector(options);
+  const tracer = createTracer({ logger: log.logger, dialect, logMessages });
+  const link = tracer.link('host', `${options.host}:${port}`, connector);
   let response: string;
   try {
-    response = await connector.sendMessage(text, { timeout });
+    response = (await link.sendMessage(text, { timeout })) as string;
   } catch (err) {
     // Nothing is left to drain: abort the connections rather than wait for the pool to wind down.
     await connector.destroy().catch(() => undefined);
     throw err;
   }
   await connector.close();
+  log.flush();
   await writeText(io.stdout, response.endsWith('\n') ? response : `${response}\n`);
   return 0;
 }

@@ -8,13 +8,11 @@ import type { InboundOptions } from '@iso8583/inbound';
 import { listenError, parseCommandArgs, requiredFlag } from '../args.js';
 import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
-import { DIALECT_FLAGS, DIALECT_HELP, endpointRows, FRAME_FLAGS, FRAME_HELP, readDialectFlags, readFrameFlags, readServerTls, TLS_FLAGS, TLS_HELP } from '../flags.js';
+import { DIALECT_FLAGS, DIALECT_HELP, endpointRows, FRAME_FLAGS, FRAME_HELP, logRows, readDialectFlags, readFrameFlags, readServerTls, TLS_FLAGS, TLS_HELP } from '../flags.js';
 import type { CommandIo } from '../io.js';
-import { createLogger } from '../logger.js';
+import { createLogger, levelFor } from '../logger.js';
+import { createTracer } from '../trace.js';
 import { processIo, writeText } from '../io.js';
-
-/** The log levels `--log-level` accepts. */
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The command's own flags. */
 const ROWS: readonly FlagRow[] = [
@@ -29,7 +27,7 @@ const ROWS: readonly FlagRow[] = [
     help: 'the opening balance of each card, in minor units (a long load run needs a large one to stay clear of 51, insufficient funds)',
   },
   { flag: 'any-card', kind: 'boolean', default: false, help: 'no Luhn or expiry check: any card number is approved (as SocketQueue\'s test host)' },
-  { flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LOG_LEVELS, default: 'warn', help: `pino log level on stderr (${LOG_LEVELS.join(', ')})` },
+  ...logRows('warn'),
 ];
 
 const FLAGS = { ...flagSpecs(ROWS), ...DIALECT_FLAGS, ...FRAME_FLAGS, ...TLS_FLAGS };
@@ -51,6 +49,9 @@ ${FRAME_HELP}
 
 ${TLS_HELP}
   A listener needs --tls-cert and --tls-key; with --tls-ca it requires client certificates.
+
+Example:
+  iso8583 simulate-host --port 8583 --delay 20
 `;
 
 /** Options of {@link simulateHostCommand} for an embedder or a test. */
@@ -91,7 +92,8 @@ export async function simulateHostCommand(
   const port = own.port as number;
   const delay = own.delay as number;
   const balance = own.balance as number | undefined;
-  const level = own['log-level'] as string;
+  const logMessages = own['log-messages'] === true;
+  const level = levelFor(own['log-level'] as string, logMessages);
   const { dialect, lenient } = readDialectFlags(values);
   const frame = readFrameFlags(values, 'binary2');
   const tls = readServerTls(values);
@@ -108,12 +110,13 @@ export async function simulateHostCommand(
     headerBytes: frame.headerBytes,
     lenient,
     // Answers in the width of the dialect's field 39 (smartvista approves with 000).
-    sequence: createHostSimulator({
+    // Each message answered is logged (debug; info with --log-messages): in from the client, out with the latency.
+    sequence: createTracer({ logger, dialect, logMessages }).sequence('host', createHostSimulator({
       delay,
       dialect,
       checkCards: own['any-card'] !== true,
       ...(balance === undefined ? {} : { defaultBalance: balance }),
-    }),
+    })),
     firstMessageTimeout: own['first-message-timeout'] as number,
     logger,
   };

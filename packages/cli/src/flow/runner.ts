@@ -11,13 +11,14 @@ import { resolveDialect } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import { createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions, RouteTarget, UpstreamGroup } from '@iso8583/connector';
-import { createInboundEndpoint } from '@iso8583/inbound';
+import { createInboundEndpoint, loadSequence } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound';
 import { flowError } from './errors.js';
 import { assembleHttp } from '../http/app.js';
 import { listenError } from '../args.js';
 import { waitForReversals } from '../drain.js';
 import { ResettableStats } from '../stats.js';
+import { createTracer } from '../trace.js';
 import type { Flow } from './load.js';
 import { isModulePath } from './load.js';
 import { readHttpToken } from '../console/access.js';
@@ -25,6 +26,11 @@ import { TransactionRing } from '../console/recent.js';
 
 /** What `iso8583 run` adds to a flow from its flags (flag-table.ts `CONSOLE_ROWS`). */
 export interface FlowRunOptions {
+  /**
+   * Log every message in and out (the inbound endpoints' and the connectors') and every HTTP request at `info`,
+   * card data masked. Default `false` (a line per message at `debug`, its fields at `trace`).
+   */
+  logMessages?: boolean;
   /** No console at `/console`. Default `false` (the console is on when the flow has an HTTP section). */
   noConsole?: boolean;
   /** The console's workbench may send composed messages through the flow's connectors. Default `false` (403). */
@@ -86,9 +92,11 @@ async function sequenceOf(ref: string, pointer: string): Promise<Sequence | stri
   return isModulePath(ref) ? importSequence(ref, pointer) : ref;
 }
 
+
 /** Starts every part of a flow; resolves once every listener is up. */
 export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions = {}): Promise<RunningFlow> {
   const token = readHttpToken(run.httpToken, run.httpTokenFile);
+  const tracer = createTracer({ logger, logMessages: run.logMessages === true });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -136,6 +144,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     connectors: pluginOptions,
     monitoring: { registry, stats: () => statsBody() },
     ...(token === undefined ? {} : { token }),
+    logger: logger.child({ side: 'http' }),
+    logEveryRequest: run.logMessages === true,
     ...(ring === undefined || flow.http === undefined
       ? {}
       : {
@@ -160,9 +170,15 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       logger: logger.child({ upstreamGroup: name }),
     });
   }
-  // What the sequences and the HTTP routes send through: recorded by the console's ring (the same objects without it).
+  // What the sequences and the HTTP routes send through: each connector and group traced (--log-messages, debug,
+  // trace), then recorded by the console's ring.
   const targets: Record<string, RouteTarget> = { ...connectors, ...groups };
-  for (const [name, t] of Object.entries(targets)) recorded[name] = ring === undefined ? t : ring.wrap(t, name);
+  for (const [name, t] of Object.entries(targets)) {
+    const o = flow.connectors[name] as { host?: unknown; port?: unknown } | undefined;
+    const peer = Object.hasOwn(groups, name) ? 'group' : `${String(o?.host ?? '127.0.0.1')}:${String(o?.port ?? '?')}`;
+    const traced = tracer.wrap(name, peer, t);
+    recorded[name] = ring === undefined ? traced : ring.wrap(traced, name);
+  }
 
   const endpoints: Record<string, InboundEndpoint> = {};
   const inbound: Record<string, AddressInfo> = {};
@@ -173,7 +189,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       const endpointOptions = {
         ...options,
         name: typeof options.name === 'string' ? options.name : name,
-        sequence: seq.sequence,
+        // Each message the endpoint answers is traced in and out.
+        sequence: tracer.sequence(name, await loadSequence(seq.sequence)),
         connectors: recorded as Record<string, Connector>,
         logger: logger.child({ endpoint: name }),
         registry,

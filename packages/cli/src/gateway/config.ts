@@ -8,7 +8,7 @@ import type { FlagRow } from '../flag-table.js';
 import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
-import { ROUTES_SCHEMA, UPSTREAMS_SCHEMA, checkUpstreams, parseRouteFlag, upstreamsOf } from './upstreams.js';
+import { HOST_PORT, ROUTES_SCHEMA, UPSTREAMS_SCHEMA, checkUpstreams, parseRouteFlag, readableReason, upstreamsOf } from './upstreams.js';
 import type { GatewayUpstream } from './upstreams.js';
 import type { RouteRule } from '@iso8583/connector';
 
@@ -134,6 +134,11 @@ export interface GatewayConfig {
   httpToken?: string;
   /** A file whose first line is the HTTP token (instead of `httpToken`). Default: none. */
   httpTokenFile?: string;
+  /**
+   * Log every message in and out (POS side and upstream side) at `info`: direction, peer, latency and the fields,
+   * card data masked as `describe()` masks it. Default `false` (at `debug` a line per message, at `trace` its fields).
+   */
+  logMessages: boolean;
 }
 
 /** One gateway flag: a row of the common flag table plus its key in {@link GatewayConfig} and the config file. */
@@ -144,7 +149,6 @@ export interface GatewayFlagRow extends FlagRow {
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const PORT = { kind: 'integer', arg: 'PORT', min: 0, max: 65535 } as const;
-const HOST_PORT = '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$';
 
 /** Every gateway flag: type, limits, default and help in one row; the config file schema, the defaults and the help are made from it. */
 export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
@@ -189,7 +193,8 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'idleTimeout', flag: 'idle-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 300_000, help: 'ms before an idle POS connection is closed, 0 = never' },
   { key: 'shutdownDeadline', flag: 'shutdown-deadline', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'ms SIGTERM waits for in-flight work and reversals' },
   { key: 'logFile', flag: 'log-file', aliases: ['logFile'], kind: 'string', arg: 'FILE', defaultText: 'standard error', help: 'log file, reopened on SIGHUP' },
-  { key: 'logLevel', flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LEVELS, default: 'info', help: LEVELS.join('|') },
+  { key: 'logLevel', flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LEVELS, default: 'info', help: `${LEVELS.join('|')}; debug adds a line per message and HTTP request, trace the fields` },
+  { key: 'logMessages', flag: 'log-messages', kind: 'boolean', default: false, help: 'log every message in and out at info (direction, peer, latency, fields; card data masked)' },
   ...CONSOLE_ROWS,
 ];
 
@@ -198,7 +203,7 @@ type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketq
   | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'noReversal' | 'transactionRetention'
   | 'noTransactionLog' | 'requestTimeout'
   | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel'
-  | 'noConsole' | 'consoleSend';
+  | 'noConsole' | 'consoleSend' | 'logMessages';
 
 /** All default values, read from the rows of {@link GATEWAY_FLAGS}. */
 export const GATEWAY_DEFAULTS: Readonly<Pick<GatewayConfig, DefaultedKey>> = Object.freeze(
@@ -234,14 +239,22 @@ const FLAG_BY_KEY = new Map(GATEWAY_FLAGS.map((f) => [f.key as string, f]));
 
 /** Reads and validates a gateway JSON config file. */
 export function readConfigFile(path: string): Partial<GatewayConfig> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    // A missing file, a folder, no permission: the system's reason (ENOENT, EISDIR, EACCES), never a stack.
+    const reason = String((err as { code?: unknown }).code ?? 'error');
+    throw cliError('ISO8583_ERR_CLI_FILE', `--config: cannot read the file ${path} (${reason})`, '--config');
+  }
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(text);
   } catch (err) {
-    throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} cannot be read as JSON`, { field: 'config', cause: err });
+    throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} is not JSON`, { field: 'config', cause: err });
   }
   data = renameAliasKeys(data, path);
-  const problems = checkFile(data);
+  const problems = checkFile(data).map((p) => ({ ...p, reason: readableReason(p.reason) }));
   if (problems.length > 0) {
     throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} is invalid`, { field: 'config', problems });
   }
@@ -273,6 +286,8 @@ export interface ParsedGatewayArgs {
   config: GatewayConfig;
   /** `--help` was given. */
   help: boolean;
+  /** `--check-config` was given: check everything, open nothing, exit. */
+  checkOnly: boolean;
 }
 
 /**
@@ -281,12 +296,16 @@ export interface ParsedGatewayArgs {
  */
 export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayConfig> = {}): ParsedGatewayArgs {
   // -c FILE and --c=FILE: SocketQueue's names of --config.
-  const specs: FlagSpecs = { config: { type: 'string', short: 'c' }, c: { type: 'string' }, 'no-http': { type: 'boolean' }, ...flagSpecs(GATEWAY_FLAGS) };
+  const specs: FlagSpecs = {
+    config: { type: 'string', short: 'c' }, c: { type: 'string' }, 'no-http': { type: 'boolean' }, 'check-config': { type: 'boolean' }, ...flagSpecs(GATEWAY_FLAGS),
+  };
   specs.upstream = { type: 'string', multiple: true };
   specs.route = { type: 'string', multiple: true };
   const parsed = parseCommandArgs(argv, specs, 0);
   const values = parsed.values;
   const help = parsed.help;
+  const checkOnly = values['check-config'] === true;
+  delete values['check-config'];
   resolveAliases([{ flag: 'config', aliases: ['c'], kind: 'string', help: '' }, ...GATEWAY_FLAGS], values);
   const fromFile = typeof values.config === 'string' ? readConfigFile(values.config) : {};
   // Repeatable: several named upstreams and their routes (upstreams.ts); one plain --upstream is today's.
@@ -312,7 +331,8 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   if (flagProblems.length > 0) {
     const problems = flagProblems.map((p) => {
       const spec = FLAG_BY_KEY.get(p.field.replace(/^\//, ''));
-      return spec ? { ...p, field: `--${spec.flag}` } : p;
+      const reason = readableReason(p.reason);
+      return spec ? { ...p, field: `--${spec.flag}`, reason } : { ...p, reason };
     });
     const text = problems.map((p) => `${p.field} ${p.reason}`).join('; ');
     throw cliError('ISO8583_ERR_CLI_OPTION', text, problems[0]?.field);
@@ -341,7 +361,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     });
   }
   if (merged.tlsCa !== undefined || merged.tlsCert !== undefined || merged.tlsServername !== undefined) merged.tls = true;
-  return { config: Object.freeze(merged) as GatewayConfig, help };
+  return { config: Object.freeze(merged) as GatewayConfig, help, checkOnly };
 }
 
 /**
@@ -384,6 +404,7 @@ export function gatewayHelp(): string {
     flagHelp([
       { flag: 'config', short: 'c', aliases: ['c'], kind: 'string', arg: 'FILE.json', help: 'read the flags from a JSON file' },
       { flag: 'no-http', kind: 'boolean', help: 'no HTTP listener' },
+      { flag: 'check-config', kind: 'boolean', help: 'check the flags, the config file, the dialects and the TLS files, print one line and exit (opens no port, makes no file)' },
       { flag: 'route', kind: 'string', arg: 'PREFIX=NAME', help: 'send cards whose PAN starts with PREFIX to the upstream NAME (repeatable; longest wins)' },
       ...GATEWAY_FLAGS,
     ], 34),

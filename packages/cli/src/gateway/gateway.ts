@@ -29,6 +29,7 @@ import { ResettableStats } from '../stats.js';
 import { failureReply } from './failure.js';
 import { startStatsPort } from './stats-port.js';
 import { keepTransactions } from './transaction-retention.js';
+import { createTracer } from '../trace.js';
 import type { StatsPort } from './stats-port.js';
 
 /** The addresses a running gateway listens on. */
@@ -204,15 +205,19 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   let group: UpstreamGroup | undefined = undefined;
   // The console's ring sees every request of POS and HTTP clients (and of its own workbench) through `recorded`.
   const ring = config.noConsole ? undefined : new TransactionRing({ approvals: resolveDialect(config.dialect) });
-  let recorded: RouteTarget | undefined = undefined;
+  // Message traces (--log-messages; debug, trace): the upstream side wraps what the POS path and the HTTP routes send.
+  const tracer = createTracer({ logger, dialect: config.dialect, logMessages: config.logMessages });
+  let viaTarget: RouteTarget | undefined = undefined;
   let targets: Record<string, RouteTarget> = {};
   const made: { endpoint?: InboundEndpoint } = {};
   const http = await assembleHttp({
     connectors: {
-      upstream: { ...upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain', via: () => recorded ?? group } },
+      upstream: { ...upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain', via: () => viaTarget } },
     },
     ...(config.metrics === undefined ? { monitoring } : {}),
     ...(token === undefined ? {} : { token }),
+    logger: logger.child({ side: 'http' }),
+    logEveryRequest: config.logMessages,
     ...(ring === undefined
       ? {}
       : {
@@ -245,13 +250,14 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
         });
   // The first starts with the HTTP app; the others now (each keeps retrying with backoff until it is up).
   for (const c of others) c.connect().catch(() => undefined);
+  // What the POS path and the HTTP routes send through: traced, then recorded by the console's ring.
   const link: Connector | UpstreamGroup = group ?? connector;
-  let through = link;
+  let through = tracer.wrap('upstream', named === undefined ? config.upstream : 'group', link);
   if (ring !== undefined) {
-    through = ring.wrap(link, group === undefined ? (named?.[0]?.name ?? 'upstream') : 'routed');
-    recorded = through;
-    targets = group === undefined ? { upstream: recorded } : { routed: recorded, ...Object.fromEntries([...group.connectors].map(([n, c]) => [n, ring.wrap(c, n)])) };
+    through = ring.wrap(through, group === undefined ? (named?.[0]?.name ?? 'upstream') : 'routed');
+    targets = group === undefined ? { upstream: through } : { routed: through, ...Object.fromEntries([...group.connectors].map(([n, c]) => [n, ring.wrap(c, n)])) };
   }
+  viaTarget = through;
   const everyConnector: Connector[] = [connector, ...others];
 
   // The POS dialect, loaded once: the relay hands its bytes on only where it is the upstream's wire format too.
@@ -276,7 +282,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // STANs on different terminals each get their own. A failure becomes an answer with a response code.
     // The relay: the bytes the endpoint decoded (and so checked) go upstream as they came, and the host's answer,
     // decoded (and checked) by the connector, comes back as it came; where the dialects differ, each side packs.
-    sequence: async (message) => {
+    sequence: tracer.sequence('pos', async (message) => {
       try {
         const answer = await through.relay({ message: message.fields, body: message.raw, dialect: posDialect });
         return new EncodedReply(answer.message, answer.body, answer.dialect);
@@ -290,7 +296,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
         logger.warn({ code: (err as { code?: unknown }).code, mti: message.mti, responseCode: reply['39'] }, 'answered by the gateway');
         return reply;
       }
-    },
+    }),
   };
   if (posTls !== undefined) posOptions.tls = posTls;
   let created: InboundEndpoint | undefined;

@@ -36,8 +36,27 @@ export interface GatewayUpstream {
   echoInterval?: number;
 }
 
-const HOST_PORT = '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]=]+):[0-9]{1,5}$';
+/** A TCP port, 1 to 65535, as a regular expression (a JSON Schema `pattern` part). */
+const PORT_NUMBER = '([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
+/** `HOST:PORT` or `[IPv6]:PORT`, the port 1 to 65535 (the JSON Schema `pattern` of every upstream address). */
+export const HOST_PORT = `^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]=]+):${PORT_NUMBER}$`;
 const NAME = '^[A-Za-z0-9_.:\\[\\]-]{1,64}$';
+
+/** What each `pattern` of the gateway's schema asks for, in words (a problem never shows the regular expression). */
+const PATTERN_WORDS: ReadonlyMap<string, string> = new Map([
+  [HOST_PORT, 'HOST:PORT (a port from 1 to 65535)'],
+  [NAME, 'a name of 1 to 64 letters, digits and _ . : [ ] -'],
+  ['^[0-9]{1,19}$', '1 to 19 digits'],
+  ['^[0-9]$', 'one digit'],
+  ['^[0-9]{1,6}$', '1 to 6 digits'],
+]);
+
+/** A schema problem's reason with a `must match pattern "..."` told in words. */
+export function readableReason(reason: string): string {
+  const m = /^must match pattern "(.*)"$/.exec(reason);
+  if (m === null) return reason;
+  return `must be ${PATTERN_WORDS.get(m[1] as string) ?? 'in the documented form'}`;
+}
 
 /** The JSON Schema of the config file's `upstreams`. */
 export const UPSTREAMS_SCHEMA = {
@@ -90,7 +109,7 @@ export function parseUpstreamFlag(value: string): GatewayUpstream {
   const name = eq < 0 ? undefined : value.slice(0, eq);
   const address = eq < 0 ? value : value.slice(eq + 1);
   if (!new RegExp(HOST_PORT).test(address) || (name !== undefined && !new RegExp(NAME).test(name))) {
-    throw cliError('ISO8583_ERR_CLI_OPTION', '--upstream must be [NAME=]HOST:PORT', '--upstream');
+    throw cliError('ISO8583_ERR_CLI_OPTION', '--upstream must be [NAME=]HOST:PORT (a port from 1 to 65535)', '--upstream');
   }
   return { name: name ?? address, upstream: address };
 }

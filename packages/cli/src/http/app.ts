@@ -14,6 +14,7 @@ import { listenError } from '../args.js';
 import { requireToken } from '../console/access.js';
 import { mountConsole } from '../console/routes.js';
 import type { ConsoleOptions } from '../console/routes.js';
+import type { Logger } from 'pino';
 
 /** What `GET /stats` and `GET /metrics` show. */
 export interface Monitoring {
@@ -42,6 +43,37 @@ export interface HttpAppOptions {
   token?: string;
   /** Mount the operator console (`/console`; console/routes.ts). Default: not mounted. */
   console?: ConsoleOptions;
+  /** Log every request ({@link logRequests}). Default: no request log. */
+  logger?: Logger;
+  /** Every request at `info` (`--log-messages`), not only the failed ones. Default `false`. */
+  logEveryRequest?: boolean;
+}
+
+/**
+ * The request log: method, URL (query values hidden, but `timeout`), status and milliseconds for every answer; at
+ * `debug` for a success, `info` for a refused request (4xx), `warn` for a failure (5xx); `info` for all with
+ * `everyRequest`. The body is never logged.
+ */
+export function logRequests(app: FastifyInstance, logger: Logger, everyRequest = false): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const status = reply.statusCode;
+    const level = status >= 500 ? 'warn' : status >= 400 || everyRequest ? 'info' : 'debug';
+    if (!logger.isLevelEnabled(level)) return;
+    const ms = Math.round(reply.elapsedTime * 1000) / 1000;
+    logger[level]({ method: request.method, url: safeUrl(request.url), status, ms, peer: request.ip }, `${request.method} ${safeUrl(request.url)} ${status} ${ms} ms`);
+  });
+}
+
+/** A request URL fit for a log: the path, and the query with every value but `timeout` hidden (a token, say). */
+export function safeUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = url.slice(q + 1).split('&').filter((p) => p !== '');
+  const shown = params.map((p) => {
+    const [key = ''] = p.split('=');
+    return key === 'timeout' ? p : `${key}=***`;
+  });
+  return `${url.slice(0, q)}?${shown.join('&')}`;
 }
 
 /** The assembled application. */
@@ -63,6 +95,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   const app: FastifyInstance = fastify({ logger: false, forceCloseConnections: 'idle' });
   if (options.token !== undefined) requireToken(app, options.token);
   if (options.console !== undefined) mountConsole(app, options.console);
+  if (options.logger !== undefined) logRequests(app, options.logger, options.logEveryRequest);
   if (options.monitoring !== undefined) addMonitoring(app, options.monitoring);
   for (const [name, pluginOptions] of Object.entries(options.connectors)) {
     await app.register(iso8583Connector, { ...pluginOptions, name });

@@ -8,12 +8,13 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { createCodec, MessageStream, resolveDialect } from '@iso8583/codec';
-import type { Codec, Dialect, Frame, FramingOptions, LengthHeader } from '@iso8583/codec';
+import type { Codec, Dialect, Frame, FramingOptions, IsoMessage, LengthHeader } from '@iso8583/codec';
 import { cliError } from '../args.js';
 import type { ClientTlsSettings } from '../flags.js';
 import { nextStan, purchaseRequest, terminalId } from './purchase.js';
 import { LatencyHistogram } from './latency.js';
 import type { LoadSummary } from './summary.js';
+import type { MessageTracer } from '../trace.js';
 
 /** Progress of a running load, reported about once a second. */
 export interface LoadProgress {
@@ -61,11 +62,20 @@ export interface LoadOptions {
   tls?: ClientTlsSettings;
   /** Called about once a second with the progress. Default: none. */
   onProgress?: (progress: LoadProgress) => void;
+  /**
+   * Stops the run when aborted (Ctrl-C): no new request is sent, the requests in flight are waited for (each up to
+   * `timeoutMs`), and the summary says `interrupted`. Default: none (the run goes to its count or duration).
+   */
+  stop?: AbortSignal;
+  /** Logs each request and answer (`--log-messages`, `debug`, `trace`). Default: none. */
+  tracer?: MessageTracer;
 }
 
 interface Pending {
   timer: NodeJS.Timeout;
   resolve: (outcome: string) => void;
+  /** When the request was written (`performance.now()`), for the trace of its answer. */
+  written: number;
 }
 
 /** The shared state of one run: counters, the pacing clock and the outcomes. */
@@ -79,7 +89,12 @@ class LoadRun {
   readonly started = performance.now();
   private nextSlot: number;
 
-  constructor(readonly count: number | undefined, readonly deadline: number | undefined, readonly rate: number | undefined) {
+  constructor(
+    readonly count: number | undefined,
+    readonly deadline: number | undefined,
+    readonly rate: number | undefined,
+    readonly stop?: AbortSignal,
+  ) {
     this.nextSlot = this.started;
   }
 
@@ -91,6 +106,7 @@ class LoadRun {
    */
   async take(): Promise<number | undefined> {
     if (this.count !== undefined && this.sequence >= this.count) return undefined;
+    if (this.stopped()) return undefined;
     const now = performance.now();
     let slot = now;
     if (this.rate !== undefined) {
@@ -102,7 +118,13 @@ class LoadRun {
     this.sequence += 1;
     const wait = slot - now;
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (this.stopped()) return undefined;
     return slot;
+  }
+
+  /** Whether the run was stopped (Ctrl-C): no request is taken any more. */
+  stopped(): boolean {
+    return this.stop?.aborted === true;
   }
 
   record(outcome: string, latency?: number): void {
@@ -133,6 +155,8 @@ class LoadClient {
     framing: FramingOptions,
     private readonly header: Buffer,
     private readonly timeoutMs: number,
+    private readonly tracer?: MessageTracer,
+    private readonly peer = '',
   ) {
     this.terminal = terminalId(index);
     this.stream = new MessageStream(socket, { framing, codec }, {
@@ -153,15 +177,20 @@ class LoadClient {
   private answer(frame: Frame): void {
     let stan: unknown;
     let code: unknown;
+    let answer: IsoMessage;
     try {
-      const { message } = this.stream.decode(frame);
-      stan = message['11'];
-      code = message['39'];
+      answer = this.stream.decode(frame).message;
+      stan = answer['11'];
+      code = answer['39'];
     } catch {
       return; // an answer that does not decode cannot be matched; its request times out
     }
     if (typeof stan !== 'string') return;
     const p = this.pending.get(stan);
+    if (this.tracer?.enabled === true) {
+      const latency = p === undefined ? {} : { latencyMs: performance.now() - p.written };
+      this.tracer.message('in', answer, { side: 'host', peer: this.peer, ...latency });
+    }
     if (p === undefined) return; // late or unsolicited
     this.pending.delete(stan);
     clearTimeout(p.timer);
@@ -180,7 +209,8 @@ class LoadClient {
       this.stan = nextStan(this.stan);
       const stan = String(this.stan).padStart(6, '0');
       // A dialect that cannot carry the purchase throws here and stops the run with the codec's error.
-      const wire = this.stream.frameOf(purchaseRequest(this.terminal, this.stan, run.sequence), this.header);
+      const request = purchaseRequest(this.terminal, this.stan, run.sequence);
+      const wire = this.stream.frameOf(request, this.header);
       // From the due time, or from now when it is queued a little early (a wait under 1 ms is not slept). The write
       // itself goes out at the end of this tick, joined with the other requests queued in it.
       const from = Math.min(due, performance.now());
@@ -189,8 +219,9 @@ class LoadClient {
           this.pending.delete(stan);
           resolve('timeout');
         }, this.timeoutMs);
-        this.pending.set(stan, { timer, resolve });
+        this.pending.set(stan, { timer, resolve, written: performance.now() });
         run.sent += 1;
+        if (this.tracer?.enabled === true) this.tracer.message('out', request, { side: 'host', peer: this.peer });
         this.stream.write(wire);
       });
       if (outcome === 'timeout' || outcome === 'closed') run.record(outcome);
@@ -254,8 +285,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   }
   const count = options.durationMs === undefined ? (options.count ?? 1000) : options.count;
   const run = new LoadRun(count, options.durationMs === undefined ? undefined : performance.now() + options.durationMs,
-    options.rate);
-  const loadClients = sockets.map((s, i) => new LoadClient(s, i, codec, framing, sendHeader, timeoutMs));
+    options.rate, options.stop);
+  const peer = `${options.host ?? '127.0.0.1'}:${options.port}`;
+  const loadClients = sockets.map((s, i) => new LoadClient(s, i, codec, framing, sendHeader, timeoutMs, options.tracer, peer));
   const ticker = options.onProgress
     ? setInterval(() => options.onProgress?.(run.progress()), 1000)
     : undefined;
@@ -273,7 +305,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     answered: run.answered,
     durationMs,
     tps: durationMs > 0 ? (run.answered * 1000) / durationMs : 0,
-    latencyMs: run.latency.summary(),
+    latencyMs: run.answered > 0 ? run.latency.summary() : null,
     outcomes: run.outcomes,
+    ...(options.stop?.aborted === true ? { interrupted: true } : {}),
   };
 }

@@ -20,9 +20,12 @@ export interface LoadSummary {
   tps: number;
   /**
    * Latency of the answered requests, from the time each request was due (its slot under `--rate`, else the moment
-   * it was written) to its answer, so queueing behind a slow host counts (all zero when none were answered).
+   * it was written) to its answer, so queueing behind a slow host counts; `null` when none was answered (no figure
+   * stands for "no answer").
    */
-  latencyMs: LatencySummary;
+  latencyMs: LatencySummary | null;
+  /** The run was stopped before its end (SIGINT): the figures are those of what was done. Default: absent. */
+  interrupted?: boolean;
   /**
    * Count per outcome: the response code (field 39) of each answer, `timeout` (no answer in time), `closed` (the
    * connection was lost while waiting), `error` (an answer that could not be decoded, or a write failure).
@@ -45,10 +48,13 @@ export function formatSummary(s: LoadSummary): string {
   const outcomes = sortedOutcomes(s.outcomes).map(([k, n]) => `${k}: ${n}`).join('  ') || 'none';
   const failures = s.connectFailures > 0 ? ` (${s.connectFailures} could not connect)` : '';
   return [
+    ...(s.interrupted === true ? ['interrupted   (SIGINT): the figures of what was done until then'] : []),
     `clients       ${s.clients}${failures}`,
     `transactions  ${s.answered} answered of ${s.sent} sent in ${(s.durationMs / 1000).toFixed(2)} s`,
     `throughput    ${s.tps.toFixed(1)} tps`,
-    `latency ms    p50 ${ms(s.latencyMs.p50)}  p95 ${ms(s.latencyMs.p95)}  p99 ${ms(s.latencyMs.p99)}  max ${ms(s.latencyMs.max)}`,
+    s.latencyMs === null
+      ? 'latency ms    - (nothing answered)'
+      : `latency ms    p50 ${ms(s.latencyMs.p50)}  p95 ${ms(s.latencyMs.p95)}  p99 ${ms(s.latencyMs.p99)}  max ${ms(s.latencyMs.max)}`,
     `outcomes      ${outcomes}`,
     '',
   ].join('\n');

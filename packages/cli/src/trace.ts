@@ -1,0 +1,158 @@
+/**
+ * Message traces (`--log-messages`, and the `debug` and `trace` log levels): every message a command moves, in and
+ * out, logged with its direction, peer and latency, like SocketQueue's `--vv`. Card data is masked as `describe()`
+ * masks it (PAN first 6 and last 4, track data after the separator, PIN block, CVV and EMV data hidden); no field value
+ * reaches the log any other way.
+ *
+ * Levels: with `--log-messages`, each message at `info` with its fields (the `describe()` lines); without it, a summary
+ * line (MTI, STAN, terminal, response code) at `debug` and the fields at `trace`.
+ */
+import { describe, readMessage } from '@iso8583/codec';
+import type { Dialect, IsoMessage } from '@iso8583/codec';
+import { EncodedReply } from '@iso8583/inbound';
+import type { Sequence } from '@iso8583/inbound';
+import type { Logger } from 'pino';
+
+/** `in`: received by this process; `out`: sent by it. */
+export type TraceDirection = 'in' | 'out';
+
+/** Options of {@link createTracer}. */
+export interface TracerOptions {
+  /** The process logger. */
+  logger: Logger;
+  /** The dialect that names the fields (a built-in name or a loaded dialect). Default `iso87ascii`. */
+  dialect?: Dialect | string;
+  /** `--log-messages`: every message at `info`, with its fields. Default `false` (`debug` and `trace` only). */
+  logMessages?: boolean;
+}
+
+/** What a tracer logs about one message besides its fields. */
+export interface TraceContext {
+  /** Which link: `pos`, `upstream`, `host`, `http`, ... */
+  side: string;
+  /** The other end, `HOST:PORT`. */
+  peer: string;
+  /** For an answer: milliseconds since its request. Default: none. */
+  latencyMs?: number;
+}
+
+/** Logs the messages a command moves. */
+export interface MessageTracer {
+  /** Whether a trace line would be written at all (nothing is computed otherwise). */
+  readonly enabled: boolean;
+  /** Logs one message. Never throws (a message it cannot show is logged as such). */
+  message(direction: TraceDirection, message: unknown, context: TraceContext): void;
+  /** A sequence that logs each message it is given (`in`) and its reply (`out`, with the latency). */
+  sequence(side: string, sequence: Sequence): Sequence;
+  /** `request` and `sendMessage` of `link`, logged: the request `out`, the answer `in` (with the latency). */
+  link<T extends LinkLike>(side: string, peer: string, link: T): Pick<T, 'request' | 'sendMessage'>;
+  /** `link` itself (every other method and property as they are) with its `request` and `sendMessage` logged. */
+  wrap<T extends LinkLike>(side: string, peer: string, link: T): T;
+}
+
+/** What {@link MessageTracer.link} wraps: a connector, an upstream group. */
+export interface LinkLike {
+  /** Sends a message object and resolves with the answer. */
+  request: (...args: never[]) => Promise<unknown>;
+  /** Sends XML, JSON text or an object and resolves with the answer in the same form. */
+  sendMessage: (...args: never[]) => Promise<unknown>;
+}
+
+/** The message object of whatever a sequence or a connector takes or returns (an object, XML or JSON text). */
+function messageOf(value: unknown): IsoMessage | undefined {
+  if (typeof value === 'string') return readMessage(value).message as IsoMessage;
+  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) return value as IsoMessage;
+  return undefined;
+}
+
+/** Makes the tracer of a command. */
+export function createTracer(options: TracerOptions): MessageTracer {
+  const { logger } = options;
+  const dialect = options.dialect ?? 'iso87ascii';
+  const level = options.logMessages === true ? 'info' : 'debug';
+  const withFields = (): boolean => options.logMessages === true || logger.isLevelEnabled('trace');
+  const enabled = (): boolean => logger.isLevelEnabled(level);
+
+  const message = (direction: TraceDirection, value: unknown, context: TraceContext): void => {
+    if (!enabled()) return;
+    let m: IsoMessage | undefined;
+    try {
+      m = messageOf(value);
+    } catch {
+      m = undefined;
+    }
+    const arrow = direction === 'in' ? '<-' : '->';
+    const head = `${arrow} ${context.side} ${direction === 'in' ? 'from' : 'to'} ${context.peer}`;
+    const latency = context.latencyMs === undefined ? {} : { latencyMs: Math.round(context.latencyMs * 1000) / 1000 };
+    const base = { direction, side: context.side, peer: context.peer, ...latency };
+    if (m === undefined) {
+      logger[level](base, `${head}: (a message that cannot be shown)`);
+      return;
+    }
+    const summary = { mti: m['0'], stan: m['11'], terminal: m['41'], responseCode: m['39'] };
+    const took = context.latencyMs === undefined ? '' : ` in ${base.latencyMs as number} ms`;
+    let text = `${head} ${String(m['0'] ?? '????')}${took}`;
+    if (withFields()) {
+      let lines: string;
+      try {
+        lines = describe(m, dialect);
+      } catch {
+        lines = '(fields not shown: the message does not fit the dialect)';
+      }
+      text += `\n${lines.replace(/^/gm, '  ')}`;
+    }
+    logger[level]({ ...base, ...summary }, text);
+  };
+
+  return {
+    get enabled() {
+      return enabled();
+    },
+    message,
+    sequence: (side, sequence) => async (received, context) => {
+      const peer = `${context.remoteAddress}:${context.remotePort}`;
+      const started = performance.now();
+      message('in', received.fields, { side, peer });
+      const reply = await sequence(received, context);
+      // A relayed reply (EncodedReply) is shown by its decoded view.
+      const shown = reply instanceof EncodedReply ? reply.message : reply;
+      if (shown !== undefined && shown !== null) message('out', shown, { side, peer, latencyMs: performance.now() - started });
+      return reply;
+    },
+    link: <T extends LinkLike>(side: string, peer: string, link: T): Pick<T, 'request' | 'sendMessage'> => {
+      const traced = (call: (input: unknown, o?: unknown) => Promise<unknown>) => async (input: unknown, o?: unknown) => {
+        const started = performance.now();
+        message('out', input, { side, peer });
+        const answer = await call(input, o);
+        message('in', answer, { side, peer, latencyMs: performance.now() - started });
+        return answer;
+      };
+      return {
+        request: traced(link.request.bind(link) as (input: unknown, o?: unknown) => Promise<unknown>),
+        sendMessage: traced(link.sendMessage.bind(link) as (input: unknown, o?: unknown) => Promise<unknown>),
+      } as unknown as Pick<T, 'request' | 'sendMessage'>;
+    },
+    wrap<T extends LinkLike>(side: string, peer: string, link: T): T {
+      const traced = this.link(side, peer, link);
+      return new Proxy(link, {
+        get: (target, prop) => {
+          if (prop === 'request' || prop === 'sendMessage') return traced[prop];
+          // The gateway's relay (bytes in, bytes out) is traced by its decoded views.
+          if (prop === 'relay' && typeof (target as { relay?: unknown }).relay === 'function') {
+            const relay = (target as unknown as { relay(r: { message: unknown }, o?: unknown): Promise<{ message: unknown }> }).relay.bind(target);
+            return async (request: { message: unknown }, o?: unknown) => {
+              const started = performance.now();
+              message('out', request.message, { side, peer });
+              const answer = await relay(request, o);
+              message('in', answer.message, { side, peer, latencyMs: performance.now() - started });
+              return answer;
+            };
+          }
+          const value: unknown = Reflect.get(target, prop, target);
+          // Bound to the object itself: its private fields are not reachable through the proxy.
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    },
+  };
+}
