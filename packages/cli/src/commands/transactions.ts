@@ -42,7 +42,7 @@ ${flagHelp(ROWS)}
 
 Examples:
   iso8583 transactions --stan 618160 --terminal 00992468
-  iso8583 transactions --url http://127.0.0.1:8080 --from 2026-11-30T00:00:00Z --json
+  iso8583 transactions --from 2026-11-30T00:00:00Z --json
 `;
 
 /** Reads the records from a running gateway's `GET /transactions`. */

@@ -1,3 +1,8 @@
+/**
+ * The gateway's configuration: the flag rows, the config file, their merge and checks.
+ * Longer than 400 lines because the gateway's flag rows (one per option, with help and limits) live here beside the
+ * config type they fill; moving the rows to a file of their own is the next step.
+ */
 import { readFileSync } from 'node:fs';
 import { compileSchemaCheck } from '@iso8583/codec';
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';

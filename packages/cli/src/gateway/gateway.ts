@@ -4,6 +4,8 @@
  * that link, and web clients on HTTP (the connector plugin's `POST /` and `POST /raw`), with `GET /stats` and
  * `GET /metrics` (on a listener of their own, bound to `metricsHost`, when `metrics` is set), and `GET /transactions`
  * from the transaction log that every upstream records to (transaction-retention.ts prunes it).
+ * Longer than 400 lines because the start and the ordered shutdown of every part are kept in one function, so the
+ * order of each step can be read in one place (splitting the HTTP/console assembly out is the next step).
  */
 import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
