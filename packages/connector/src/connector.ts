@@ -31,6 +31,7 @@ import { validateConnectorOptions } from './options.js';
 import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { ReversalManager, isReversible } from './reversal.js';
 import type { ReversalEvent } from './reversal.js';
+import { safProblem } from './saf-message.js';
 import { TerminalQueue } from './terminal-queue.js';
 import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
@@ -49,7 +50,25 @@ export interface SendOptions {
    * Default: the connector's `header` (or the `<header>` of an XML request).
    */
   header?: Uint8Array;
+  /**
+   * Store and forward: an advice or reversal (0120, 0220, 0420, their repeats, 0400; 1120, 1220, 1420 with a 1993
+   * dialect) is journaled and the call resolves at once with a {@link SafReceipt}; the SAF queue delivers it in the
+   * background (repeated as xxx1 until answered). Any other MTI, or a connector without a SAF queue (`saf.enabled`), is
+   * refused with `ISO8583_ERR_CONNECTOR_SAF` naming `saf`. Default `false`.
+   */
+  saf?: boolean;
 }
+
+/** The answer to a request sent with `saf: true`: it is stored (journaled and synced) under `id`. */
+export interface SafReceipt {
+  /** Always `true`: stored, not yet delivered. */
+  saf: true;
+  /** The SAF entry id (in `saf` events and the journal). */
+  id: string;
+}
+
+/** {@link SendOptions} with `saf: true`. */
+export type SafSendOptions = SendOptions & { saf: true };
 
 const silent = pino({ level: 'silent' });
 
@@ -79,6 +98,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private readonly stan = new StanCounter();
   private readonly terminalQueue: TerminalQueue | undefined;
   private readonly reversals: ReversalManager | undefined;
+  /** Whether requests whose outcome is unknown are reversed (`reversal.enabled`). */
+  private readonly reverse: boolean;
   private readonly frameHeader: Buffer | undefined;
   private readonly lifecycle = new Lifecycle();
   private starting: Promise<void> | undefined;
@@ -126,11 +147,19 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     });
     this.pool = o.mode === 'multiplex' ? new MultiplexPool(o.pool, this.factory) : new ExclusivePool(o.pool, this.factory);
     // The dialect's approvalCodes say which answers are approved (secured amounts, SocketQueue's figures).
-    const source = { inFlight: () => this.factory.inFlight, poolSize: () => this.factory.open.size, reversalsPending: () => this.reversals?.pending ?? 0 };
+    const source = {
+      inFlight: () => this.factory.inFlight,
+      poolSize: () => this.factory.open.size,
+      reversalsPending: () => this.reversals?.pending ?? 0,
+      safDepth: () => this.reversals?.depth ?? 0,
+      safEnded: () => this.reversals?.ended ?? { delivered: 0, expired: 0, abandoned: 0 },
+    };
     this.accounting = new Accounting(o.name, source, o.registry, this.codec.dialect);
     this.registry = this.accounting.registry;
     if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout);
-    if (o.reversal.enabled && (o.reversal.journal !== undefined || o.reversal.journalDir !== undefined)) {
+    this.reverse = o.reversal.enabled;
+    // One SAF queue (one journal) for the connector's reversals and the advices sent with `saf: true`.
+    if ((o.reversal.enabled || o.saf.enabled) && (o.saf.journal !== undefined || o.saf.journalDir !== undefined)) {
       this.reversals = new ReversalManager(
         {
           logger: this.logger,
@@ -138,8 +167,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
           sendReversal: (message, timeout) => this.dispatch(message, timeout, undefined, false).then((r) => r.message),
           reversalEvent: (event) => this.reversalEvent(event),
         },
-        o.reversal.journal ?? new FileJournal(o.reversal.journalDir as string, { logger: this.logger }),
-        { ...o.reversal, requestTimeout: o.requestTimeout },
+        o.saf.journal ?? new FileJournal(o.saf.journalDir as string, { logger: this.logger }),
+        { ...o.saf, mti: o.reversal.mti, fields: o.reversal.fields, requestTimeout: o.requestTimeout },
         this.codec.dialect,
       );
     }
@@ -171,17 +200,24 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     return this.starting;
   }
 
-  /** Sends one message and returns the response in the same form: XML in -> XML out, JSON text in -> JSON text out. */
+  /**
+   * Sends one message and returns the response in the same form: XML in -> XML out, JSON text in -> JSON text out.
+   * With `saf: true` the answer is the {@link SafReceipt}: JSON text `{"saf":true,"id":"..."}`, or XML
+   * `<saf id="..."/>`.
+   */
   sendMessage(input: string, options?: SendOptions): Promise<string>;
+  /** Stores an advice object and forwards it in the background (`saf: true`): resolves once it is journaled. */
+  sendMessage(input: MessageInput, options: SafSendOptions): Promise<SafReceipt>;
   /** Sends a message object and returns the response object. */
   sendMessage(input: MessageInput, options?: SendOptions): Promise<IsoMessage>;
-  sendMessage(input: string | MessageInput, options: SendOptions = {}): Promise<string | IsoMessage> {
+  sendMessage(input: string | MessageInput, options: SendOptions = {}): Promise<string | IsoMessage | SafReceipt> {
     let read: MessageRead;
     try {
       if (typeof input !== 'string') {
         if (input === null || typeof input !== 'object' || Array.isArray(input)) {
           throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the message must be XML, JSON text or an object');
         }
+        if (options.saf === true) return this.store(input);
         // An object needs no reading: `pack` checks every field (and names every offending one).
         return this.exchange(input, options.timeout, options.header).then((response) => response.message);
       }
@@ -189,15 +225,60 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     } catch (err) {
       return Promise.reject(err as Error);
     }
+    if (options.saf === true) {
+      const form = read.form;
+      return this.store(read.message).then((receipt) =>
+        form === 'xml' ? `<saf id="${receipt.id}"/>` : JSON.stringify(receipt),
+      );
+    }
     const header = options.header ?? read.header;
     return this.exchange(read.message, options.timeout, header).then((response) =>
       writeMessage(response.message, read.form, read.form === 'xml' && response.header.length > 0 ? response.header : undefined),
     );
   }
 
+  /** Stores an advice and forwards it in the background (`saf: true`): resolves with the receipt once journaled. */
+  request(message: MessageInput, options: SafSendOptions): Promise<SafReceipt>;
   /** Sends a message object and resolves with the response object (the fast path of `sendMessage`). */
-  request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage> {
+  request(message: MessageInput, options?: SendOptions): Promise<IsoMessage>;
+  request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage | SafReceipt> {
+    if (options.saf === true) return this.store(message);
     return this.exchange(message, options.timeout, options.header).then((response) => response.message);
+  }
+
+  /**
+   * Stores an advice or reversal in the SAF queue (see {@link SendOptions.saf}): checked (MTI, no sensitive
+   * authentication data, every field packs), auto-filled, journaled and synced; then delivered in the background.
+   * Resolves with its receipt once durable; rejects with `ISO8583_ERR_CONNECTOR_SAF` (naming `saf` or the field), a
+   * codec error naming the bad fields, or `ISO8583_ERR_CONNECTOR_JOURNAL`.
+   */
+  async store(input: MessageInput): Promise<SafReceipt> {
+    if (this.lifecycle.stopping) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) });
+    }
+    const problem = safProblem(input, this.codec.dialect);
+    if (problem !== undefined) throw problem;
+    const queue = this.reversals;
+    if (queue === undefined) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_SAF', 'this connector has no SAF queue (set saf.enabled and saf.journalDir)', {
+        field: 'saf',
+        mti: mtiOf(input),
+      });
+    }
+    let message = input;
+    const fill = this.options.autoFill;
+    if ((fill.stan && message['11'] == null) || (fill.transmissionTime && message['7'] == null)) {
+      message = { ...message };
+      if (fill.stan && message['11'] == null) message['11'] = this.stan.next();
+      if (fill.transmissionTime && message['7'] == null) message['7'] = transmissionTime();
+    }
+    // Packed and read back: a message that cannot be sent is refused now (its fields named), and the journal holds
+    // its wire values.
+    const stored = this.codec.unpack(this.codec.pack(message));
+    if (this.lifecycle.state === 'new') this.starting ??= this.start();
+    if (this.starting !== undefined) await this.starting;
+    const entry = await queue.store(stored);
+    return { saf: true, id: entry.id };
   }
 
   /**
@@ -235,6 +316,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       inFlight: this.factory.inFlight,
       ...this.accounting.snapshot(),
       reversalsPending: this.reversals?.pending ?? 0,
+      ...safFigures(this.reversals),
     };
   }
 
@@ -299,7 +381,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.accounting.packed(mti, message);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;
-    if (journal && this.reversals !== undefined && isReversible(mti)) entry = await this.reversals.arm(message);
+    if (journal && this.reverse && this.reversals !== undefined && isReversible(mti)) entry = await this.reversals.arm(message);
     let channel: Channel | undefined;
     let req: ChannelRequest | undefined;
     try {
@@ -351,7 +433,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   private reversalEvent(event: ReversalEvent): void {
-    if (this.listenerCount('reversal') > 0) this.emit('reversal', event);
+    if (event.kind === 'reversal' && this.listenerCount('reversal') > 0) this.emit('reversal', event);
+    if (this.listenerCount('saf') > 0) this.emit('saf', event);
   }
 
   private emitError(err: Iso8583Error): void {
@@ -367,7 +450,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     if (this.lifecycle.state !== 'open') return;
     this.pool.start();
     if (left.length > 0) {
-      this.logger.warn({ reversals: left.length }, 'reversals left unfinished by an earlier run: sending them');
+      this.logger.warn({ entries: left.length }, 'SAF entries (reversals, advices) left unfinished by an earlier run: sending them');
       this.reversals?.resume(left);
     }
     this.ready = true;
@@ -386,6 +469,12 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     await this.pool.close();
     if (this.listenerCount('close') > 0) this.emit('close');
   }
+}
+
+/** The SAF figures of {@link ConnectorStats}. */
+function safFigures(queue: ReversalManager | undefined): Pick<ConnectorStats, 'safDepth' | 'safDelivered' | 'safExpired' | 'safAbandoned'> {
+  const ended = queue?.ended;
+  return { safDepth: queue?.depth ?? 0, safDelivered: ended?.delivered ?? 0, safExpired: ended?.expired ?? 0, safAbandoned: ended?.abandoned ?? 0 };
 }
 
 /** Creates a connector. Options are validated (a coded error naming every bad option) before any socket opens. */

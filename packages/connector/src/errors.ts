@@ -35,6 +35,8 @@ export const CONNECTOR_ERROR_CODES = {
     'The `onUnsolicited` handler threw, or returned a reply that cannot be packed or framed; the reply is not sent (reported on the `error` event, `cause` attached).',
   ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN:
     'A routing rule of an upstream group sends the request to an upstream that is down (named in the text); it is not sent elsewhere (the gateway answers 91).',
+  ISO8583_ERR_CONNECTOR_SAF:
+    'A request sent with `saf: true` cannot be stored and forwarded: its MTI is not an advice or reversal of the dialect\'s version (0120, 0220, 0420, their repeats, 0400; 1120, 1220, 1420 with a 1993 dialect), it carries sensitive authentication data (field 35, 36, 45, 52 or 55, named), or the connector has no SAF queue (`saf.enabled`). `field` names `saf` or the field.',
 } as const;
 
 /**
@@ -47,6 +49,10 @@ export const CONNECTOR_LOG_CODES = {
   ISO8583_WARN_JOURNAL_CUT:
     'info: the journal ended with a record cut by a crash (its fsync never completed, so its request never left); kept in the `quarantine` file.',
   ISO8583_WARN_JOURNAL_STALE_LOCK: 'warn: the journal folder was locked by a process that is gone (`pid`); the lock was taken over.',
+  ISO8583_WARN_SAF_EXPIRED:
+    'warn: a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was not answered within `saf.expireAfter` of its journaling: given up (outcome `expired`, event stage `expired`).',
+  ISO8583_WARN_SAF_ABANDONED:
+    'error: a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was not answered with an ending response code in `saf.maxAttempts` attempts: given up (outcome `abandoned`).',
 } as const;
 
 /** A stable error code of the connector. */
@@ -84,6 +90,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_INPUT: 400,
   ISO8583_ERR_CONNECTOR_UNSOLICITED: 500,
   ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN: 503,
+  ISO8583_ERR_CONNECTOR_SAF: 400,
 };
 
 /** Makes a connector error with context (option, MTI, connection) in the text and never a field value. */

@@ -1,6 +1,6 @@
 /**
  * The connector's prom-client metrics (one Registry per connector unless one is given): requests by MTI and response
- * code, latency, in-flight, pool size, reconnects, reversals pending, and SocketQueue's amounts (processed, secured,
+ * code, latency, in-flight, pool size, reconnects, reversals pending, SAF depth and ended entries, and SocketQueue's amounts (processed, secured,
  * refund, reversal) in minor units of the transaction currency (field 4). Every metric has a `connector` label.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -10,6 +10,10 @@ export interface MetricsSource {
   inFlight(): number;
   poolSize(): number;
   reversalsPending(): number;
+  /** Entries waiting in the SAF queue (reversals and advices). */
+  safDepth(): number;
+  /** How SAF entries ended since the start. */
+  safEnded(): { delivered: number; expired: number; abandoned: number };
 }
 
 /** The kinds of amount totals (SocketQueue's counters). */
@@ -93,6 +97,30 @@ export class ConnectorMetrics {
         this.set({ connector }, source.reversalsPending());
       },
     });
+    new Gauge({
+      name: 'iso8583_connector_saf_depth',
+      help: 'Entries waiting in the store-and-forward queue (reversals and advices journaled and not yet ended).',
+      labelNames: ['connector'],
+      registers,
+      collect() {
+        this.set({ connector }, source.safDepth());
+      },
+    });
+    const seen = { delivered: 0, expired: 0, abandoned: 0 };
+    const ended = new Counter({
+      name: 'iso8583_connector_saf_ended_total',
+      help: 'Store-and-forward entries ended: delivered (answered with an ending code), expired (saf.expireAfter), abandoned (saf.maxAttempts).',
+      labelNames: ['connector', 'outcome'],
+      registers,
+      collect() {
+        const now = source.safEnded();
+        for (const outcome of ['delivered', 'expired', 'abandoned'] as const) {
+          if (now[outcome] > seen[outcome]) this.inc({ connector, outcome }, now[outcome] - seen[outcome]);
+          seen[outcome] = now[outcome];
+        }
+      },
+    });
+    for (const outcome of ['delivered', 'expired', 'abandoned']) ended.inc({ connector, outcome }, 0);
   }
 
   /** Counts an answered request and its latency. */

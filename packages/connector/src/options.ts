@@ -9,7 +9,7 @@ import { compileSchemaCheck, createCodec, resolveDialect } from '@iso8583/codec'
 import type { Dialect, FieldProblem, IsoMessage, LengthHeader, SchemaCheck } from '@iso8583/codec';
 import { connectorOptionsSchema } from './manifest.js';
 import { optionsError } from './errors.js';
-import type { ReversalJournal } from './journal.js';
+import type { ReversalJournal, SafStore } from './journal.js';
 import { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS } from './reversal.js';
 
 /** TLS settings (PEM text, not file names). Their presence enables TLS. */
@@ -75,11 +75,69 @@ export interface ReversalOptions {
   fields?: string[];
   /** The journal itself, instead of a `FileJournal` in `journalDir` (e.g. one with other sizes). Runtime only. Default: none. */
   journal?: ReversalJournal;
-  /** Milliseconds between attempts. Default 10000. */
+  /** The same as `saf.retryInterval` (give one of the two): milliseconds between attempts. Default 10000. */
   retryInterval?: number;
-  /** Attempts before a reversal is abandoned; 0 = until answered. Default 0. */
+  /** The same as `saf.maxAttempts` (give one of the two): attempts before an entry is abandoned; 0 = until answered. Default 0. */
   maxAttempts?: number;
 }
+
+/**
+ * The store-and-forward (SAF) queue (jPOS SAF's knobs): the connector's automatic reversals (with `reversal.enabled`)
+ * and the advices sent with `saf: true` are journaled, then sent, and repeated as xxx1 (0221, 0421) until answered
+ * with a response code that ends them, abandoned after `maxAttempts`, or expired after `expireAfter`. The queue is
+ * on when `enabled` or `reversal.enabled`; one journal (and one folder) holds both kinds.
+ */
+export interface SafOptions {
+  /** Whether the queue takes advices sent with `saf: true` (the queue is also on with `reversal.enabled`). Default `false`. */
+  enabled?: boolean;
+  /** The same as `reversal.journalDir` (give one of the two). Required when the queue is on, unless a journal is given. */
+  journalDir?: string;
+  /** The same as `reversal.journal` (give one of the two): the store itself. Runtime only. Default: none. */
+  journal?: SafStore;
+  /** Milliseconds from an entry's journaling to its first attempt (jPOS `initial-delay`). Default 0. */
+  initialDelay?: number;
+  /**
+   * Milliseconds between attempts of an unanswered entry, and the longest wait for each answer (with `requestTimeout`).
+   * Alias: `reversal.retryInterval`. Default 10000.
+   */
+  retryInterval?: number;
+  /** Least milliseconds between two attempts leaving the queue, of any entries (jPOS `inter-message-delay`). Default 0. */
+  messageInterval?: number;
+  /**
+   * Attempts (the first and its repeats) before an entry is abandoned (logged with `ISO8583_WARN_SAF_ABANDONED`);
+   * 0 = until answered or expired (jPOS `max-retransmissions`). Alias: `reversal.maxAttempts`. Default 0.
+   */
+  maxAttempts?: number;
+  /**
+   * Milliseconds after its journaling at which an unanswered entry expires: given up, logged with
+   * `ISO8583_WARN_SAF_EXPIRED`, event stage `expired`; 0 = never. Default 0.
+   */
+  expireAfter?: number;
+  /**
+   * Response codes (field 39) that end an entry besides the dialect's `approvalCodes`; an answer with any other code is
+   * repeated (until `maxAttempts` or `expireAfter`). Default: absent, any answer ends an entry (as before SAF).
+   */
+  endCodes?: string[];
+}
+
+/** The SAF settings after validation (the `reversal` aliases merged in, defaults filled in). */
+export interface ResolvedSafOptions {
+  readonly enabled: boolean;
+  readonly journalDir: string | undefined;
+  readonly journal: SafStore | undefined;
+  readonly initialDelay: number;
+  readonly retryInterval: number;
+  readonly messageInterval: number;
+  readonly maxAttempts: number;
+  readonly expireAfter: number;
+  readonly endCodes: readonly string[] | undefined;
+}
+
+/** The SAF defaults of the options the `reversal` group also names (no schema default: an alias must be seen unset). */
+const SAF_DEFAULTS = { retryInterval: 10_000, maxAttempts: 0 };
+
+/** The `saf` options of the `reversal` group, by their name in both. */
+const SAF_ALIASES = ['journalDir', 'journal', 'retryInterval', 'maxAttempts'] as const;
 
 /** Fields the connector fills in when a request lacks them. */
 export interface AutoFillOptions {
@@ -179,6 +237,8 @@ export interface ConnectorOptions {
   terminalQueue?: TerminalQueueOptions;
   /** Automatic reversal. Default: off. */
   reversal?: ReversalOptions;
+  /** The store-and-forward queue (reversals and advices). Default: on with `reversal.enabled`, else off. */
+  saf?: SafOptions;
   /** Fields filled in when absent. Default: none. */
   autoFill?: AutoFillOptions;
   /** Reconnection backoff. */
@@ -221,6 +281,7 @@ export interface ResolvedConnectorOptions {
       fields: readonly string[];
     }
   >;
+  readonly saf: ResolvedSafOptions;
   readonly autoFill: Readonly<Required<AutoFillOptions>>;
   readonly reconnect: Readonly<Required<ReconnectOptions>>;
   readonly logger: Logger | undefined;
@@ -228,7 +289,7 @@ export interface ResolvedConnectorOptions {
   readonly registry: Registry | undefined;
 }
 
-const NESTED = ['tls', 'pool', 'terminalQueue', 'reversal', 'autoFill', 'reconnect'] as const;
+const NESTED = ['tls', 'pool', 'terminalQueue', 'reversal', 'saf', 'autoFill', 'reconnect'] as const;
 
 let check: SchemaCheck | undefined;
 
@@ -270,8 +331,16 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     problems.push(problem('header', `must be ${headerBytes} bytes (headerBytes) in hex`));
   }
   const reversal = copy.reversal as ReversalOptions | undefined;
-  if (reversal?.enabled === true && reversal.journalDir === undefined && reversal.journal === undefined) {
-    problems.push(problem('reversal.journalDir', 'is required when reversal is enabled'));
+  const saf = copy.saf as SafOptions | undefined;
+  for (const key of SAF_ALIASES) {
+    if (reversal?.[key] !== undefined && saf?.[key] !== undefined) {
+      problems.push(problem(`saf.${key}`, `is the same option as reversal.${key}: give one`));
+    }
+  }
+  const queueOn = reversal?.enabled === true || saf?.enabled === true;
+  const dir = saf?.journalDir ?? reversal?.journalDir;
+  if (queueOn && dir === undefined && saf?.journal === undefined && reversal?.journal === undefined) {
+    problems.push(problem(reversal?.enabled === true ? 'reversal.journalDir' : 'saf.journalDir', 'is required when reversal or saf is enabled'));
   }
   if (reversal !== undefined && Array.isArray(reversal.fields) && !seen.has('reversal.fields')) {
     for (const f of reversal.fields) {
@@ -318,9 +387,22 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     terminalQueue: Object.freeze(copy.terminalQueue as Required<TerminalQueueOptions>),
     reversal: Object.freeze({
       ...(copy.reversal as Required<ReversalOptions>),
-      journalDir: reversal?.journalDir,
-      journal: reversal?.journal,
+      journalDir: saf?.journalDir ?? reversal?.journalDir,
+      journal: saf?.journal ?? reversal?.journal,
+      retryInterval: saf?.retryInterval ?? reversal?.retryInterval ?? SAF_DEFAULTS.retryInterval,
+      maxAttempts: saf?.maxAttempts ?? reversal?.maxAttempts ?? SAF_DEFAULTS.maxAttempts,
       fields: Object.freeze([...(reversal?.fields ?? REVERSAL_FIELDS)]),
+    }),
+    saf: Object.freeze({
+      enabled: saf?.enabled === true,
+      journalDir: saf?.journalDir ?? reversal?.journalDir,
+      journal: saf?.journal ?? reversal?.journal,
+      initialDelay: saf?.initialDelay ?? 0,
+      retryInterval: saf?.retryInterval ?? reversal?.retryInterval ?? SAF_DEFAULTS.retryInterval,
+      messageInterval: saf?.messageInterval ?? 0,
+      maxAttempts: saf?.maxAttempts ?? reversal?.maxAttempts ?? SAF_DEFAULTS.maxAttempts,
+      expireAfter: saf?.expireAfter ?? 0,
+      endCodes: saf?.endCodes === undefined ? undefined : Object.freeze([...saf.endCodes]),
     }),
     autoFill: Object.freeze(copy.autoFill as Required<AutoFillOptions>),
     reconnect: Object.freeze(copy.reconnect as Required<ReconnectOptions>),

@@ -1,6 +1,6 @@
 /**
  * The prom-client metrics of an upstream group, one series per upstream (label `upstream`): whether it is up, its
- * requests in flight, its outcomes, how often it went down, and the requests routed to it while it was down.
+ * requests in flight, its SAF depth, its outcomes, how often it went down, and the requests routed to it while it was down.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 
@@ -9,6 +9,8 @@ export interface UpstreamSource {
   name: string;
   up(): boolean;
   inFlight(): number;
+  /** Entries waiting in the upstream's SAF queue. */
+  safDepth(): number;
 }
 
 /** The group's metrics. */
@@ -39,6 +41,15 @@ export class UpstreamMetrics {
       registers,
       collect() {
         for (const s of sources) this.set({ upstream: s.name }, s.inFlight());
+      },
+    });
+    new Gauge({
+      name: 'iso8583_upstream_saf_depth',
+      help: 'Entries waiting in the upstream\'s store-and-forward queue (reversals and advices journaled, not yet ended).',
+      labelNames: ['upstream'],
+      registers,
+      collect() {
+        for (const s of sources) this.set({ upstream: s.name }, s.safDepth());
       },
     });
     this.outcomes = new Counter({
