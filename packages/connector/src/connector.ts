@@ -14,14 +14,13 @@ import { Iso8583Error, createCodec, encodeFrame, readMessage, resolveDialect, su
 import type { Codec, FramingOptions, IsoMessage, MessageInput, MessageRead } from '@iso8583/codec';
 import { Accounting, mtiOf } from './accounting.js';
 import type { ConnectorStats } from './accounting.js';
-import { StanCounter, transmissionTime } from './auto-fill.js';
+import { StanCounter, autoFilled } from './auto-fill.js';
 import type { Channel, ChannelHost, ChannelRequest, ChannelResponse } from './channel.js';
 import { ChannelFactory } from './channel-factory.js';
 import type { ChannelPool } from './channel-pool.js';
 import { connectorError } from './errors.js';
 import type { ConnectorEvents } from './events.js';
 import { ExclusivePool } from './exclusive-pool.js';
-import { FileJournal } from './journal.js';
 import type { JournalEntry } from './journal.js';
 import { Lifecycle } from './lifecycle.js';
 import { MatchKey } from './match-key.js';
@@ -29,52 +28,25 @@ import { MultiplexPool } from './multiplex-pool.js';
 import { NetworkManagement } from './network-management.js';
 import { validateConnectorOptions } from './options.js';
 import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
-import { ReversalManager, isReversible } from './reversal.js';
+import { createSafQueue, isReversible } from './reversal.js';
+import type { ReversalManager } from './reversal.js';
 import type { ReversalEvent } from './reversal.js';
-import { safProblem } from './saf-message.js';
+import { safMessage } from './saf-message.js';
+import { receiptText } from './send-options.js';
+import type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
+
+export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
 import { TerminalQueue } from './terminal-queue.js';
 import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
 
-/** Options of one request. */
-export interface SendOptions {
-  /**
-   * Milliseconds to wait for the response, from 1 to 3600000 (`MAX_REQUEST_TIMEOUT`); anything else is refused with
-   * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `timeout`. Default: the connector's `requestTimeout`.
-   */
-  timeout?: number;
-  /**
-   * The fixed frame header (e.g. TPDU) for this request when `headerBytes` > 0, else the dialect's message header.
-   * Default: the connector's `header` (or the `<header>` of an XML request).
-   */
-  header?: Uint8Array;
-  /**
-   * Store and forward: an advice or reversal (0120, 0220, 0420, their repeats, 0400; 1120, 1220, 1420 with a 1993
-   * dialect) is journaled and the call resolves at once with a {@link SafReceipt}; the SAF queue delivers it in the
-   * background (repeated as xxx1 until answered). Any other MTI, or a connector without a SAF queue (`saf.enabled`), is
-   * refused with `ISO8583_ERR_CONNECTOR_SAF` naming `saf`. Default `false`.
-   */
-  saf?: boolean;
-}
-
-/** The answer to a request sent with `saf: true`: it is stored (journaled and synced) under `id`. */
-export interface SafReceipt {
-  /** Always `true`: stored, not yet delivered. */
-  saf: true;
-  /** The SAF entry id (in `saf` events and the journal). */
-  id: string;
-}
-
-/** {@link SendOptions} with `saf: true`. */
-export type SafSendOptions = SendOptions & { saf: true };
-
 const silent = pino({ level: 'silent' });
 
 /**
  * An ISO 8583 connector, with typed events ({@link ConnectorEvents}: `connect`, `disconnect`, `unsolicited`,
- * `late-response`, `reversal`, `close`, `error`), each emitted only when listened to, so an unhandled `error` never
+ * `late-response`, `reversal`, `saf`, `close`, `error`), each emitted only when listened to, so an unhandled `error` never
  * crashes the process; request failures reject their own promise instead.
  */
 export class Connector extends EventEmitter<ConnectorEvents> {
@@ -98,8 +70,6 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private readonly stan = new StanCounter();
   private readonly terminalQueue: TerminalQueue | undefined;
   private readonly reversals: ReversalManager | undefined;
-  /** Whether requests whose outcome is unknown are reversed (`reversal.enabled`). */
-  private readonly reverse: boolean;
   private readonly frameHeader: Buffer | undefined;
   private readonly lifecycle = new Lifecycle();
   private starting: Promise<void> | undefined;
@@ -147,31 +117,17 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     });
     this.pool = o.mode === 'multiplex' ? new MultiplexPool(o.pool, this.factory) : new ExclusivePool(o.pool, this.factory);
     // The dialect's approvalCodes say which answers are approved (secured amounts, SocketQueue's figures).
-    const source = {
-      inFlight: () => this.factory.inFlight,
-      poolSize: () => this.factory.open.size,
-      reversalsPending: () => this.reversals?.pending ?? 0,
-      safDepth: () => this.reversals?.depth ?? 0,
-      safEnded: () => this.reversals?.ended ?? { delivered: 0, expired: 0, abandoned: 0 },
-    };
+    const saf = { safDepth: () => this.reversals?.depth ?? 0, safEnded: () => this.reversals?.ended ?? { delivered: 0, expired: 0, abandoned: 0 } };
+    const source = { inFlight: () => this.factory.inFlight, poolSize: () => this.factory.open.size, reversalsPending: () => this.reversals?.pending ?? 0, ...saf };
     this.accounting = new Accounting(o.name, source, o.registry, this.codec.dialect);
     this.registry = this.accounting.registry;
     if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout);
-    this.reverse = o.reversal.enabled;
-    // One SAF queue (one journal) for the connector's reversals and the advices sent with `saf: true`.
-    if ((o.reversal.enabled || o.saf.enabled) && (o.saf.journal !== undefined || o.saf.journalDir !== undefined)) {
-      this.reversals = new ReversalManager(
-        {
-          logger: this.logger,
-          // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
-          sendReversal: (message, timeout) => this.dispatch(message, timeout, undefined, false).then((r) => r.message),
-          reversalEvent: (event) => this.reversalEvent(event),
-        },
-        o.saf.journal ?? new FileJournal(o.saf.journalDir as string, { logger: this.logger }),
-        { ...o.saf, mti: o.reversal.mti, fields: o.reversal.fields, requestTimeout: o.requestTimeout },
-        this.codec.dialect,
-      );
-    }
+    this.reversals = createSafQueue(o, this.codec.dialect, {
+      logger: this.logger,
+      // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
+      sendReversal: (message, timeout) => this.dispatch(message, timeout, undefined, false).then((r) => r.message),
+      reversalEvent: (event) => this.reversalEvent(event),
+    });
   }
 
   /**
@@ -201,9 +157,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   /**
-   * Sends one message and returns the response in the same form: XML in -> XML out, JSON text in -> JSON text out.
-   * With `saf: true` the answer is the {@link SafReceipt}: JSON text `{"saf":true,"id":"..."}`, or XML
-   * `<saf id="..."/>`.
+   * Sends one message and returns the response in the same form: XML in -> XML out, JSON text in -> JSON text out
+   * (with `saf: true`, the {@link SafReceipt} as JSON text or `<saf id="..."/>`).
    */
   sendMessage(input: string, options?: SendOptions): Promise<string>;
   /** Stores an advice object and forwards it in the background (`saf: true`): resolves once it is journaled. */
@@ -225,12 +180,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    if (options.saf === true) {
-      const form = read.form;
-      return this.store(read.message).then((receipt) =>
-        form === 'xml' ? `<saf id="${receipt.id}"/>` : JSON.stringify(receipt),
-      );
-    }
+    if (options.saf === true) return this.store(read.message).then((receipt) => receiptText(receipt, read.form));
     const header = options.header ?? read.header;
     return this.exchange(read.message, options.timeout, header).then((response) =>
       writeMessage(response.message, read.form, read.form === 'xml' && response.header.length > 0 ? response.header : undefined),
@@ -247,38 +197,14 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   /**
-   * Stores an advice or reversal in the SAF queue (see {@link SendOptions.saf}): checked (MTI, no sensitive
-   * authentication data, every field packs), auto-filled, journaled and synced; then delivered in the background.
-   * Resolves with its receipt once durable; rejects with `ISO8583_ERR_CONNECTOR_SAF` (naming `saf` or the field), a
-   * codec error naming the bad fields, or `ISO8583_ERR_CONNECTOR_JOURNAL`.
+   * Stores an advice or reversal in the SAF queue ({@link SendOptions.saf}; checked by `safMessage`, auto-filled),
+   * resolving with its receipt once journaled and synced; the queue delivers it in the background.
    */
   async store(input: MessageInput): Promise<SafReceipt> {
-    if (this.lifecycle.stopping) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) });
-    }
-    const problem = safProblem(input, this.codec.dialect);
-    if (problem !== undefined) throw problem;
-    const queue = this.reversals;
-    if (queue === undefined) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_SAF', 'this connector has no SAF queue (set saf.enabled and saf.journalDir)', {
-        field: 'saf',
-        mti: mtiOf(input),
-      });
-    }
-    let message = input;
-    const fill = this.options.autoFill;
-    if ((fill.stan && message['11'] == null) || (fill.transmissionTime && message['7'] == null)) {
-      message = { ...message };
-      if (fill.stan && message['11'] == null) message['11'] = this.stan.next();
-      if (fill.transmissionTime && message['7'] == null) message['7'] = transmissionTime();
-    }
-    // Packed and read back: a message that cannot be sent is refused now (its fields named), and the journal holds
-    // its wire values.
-    const stored = this.codec.unpack(this.codec.pack(message));
-    if (this.lifecycle.state === 'new') this.starting ??= this.start();
-    if (this.starting !== undefined) await this.starting;
-    const entry = await queue.store(stored);
-    return { saf: true, id: entry.id };
+    if (this.lifecycle.stopping) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) });
+    const stored = safMessage(input, this.codec, this.reversals !== undefined, () => autoFilled(input, this.options.autoFill, this.stan));
+    await (this.starting ??= this.start());
+    return { saf: true, id: (await (this.reversals as ReversalManager).store(stored)).id };
   }
 
   /**
@@ -316,7 +242,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       inFlight: this.factory.inFlight,
       ...this.accounting.snapshot(),
       reversalsPending: this.reversals?.pending ?? 0,
-      ...safFigures(this.reversals),
+      ...(this.reversals?.figures() ?? { safDepth: 0, safDelivered: 0, safExpired: 0, safAbandoned: 0 }),
     };
   }
 
@@ -340,13 +266,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       this.starting ??= this.start();
       this.starting.catch(() => undefined);
     }
-    let message = input;
-    const fill = this.options.autoFill;
-    if ((fill.stan && message['11'] == null) || (fill.transmissionTime && message['7'] == null)) {
-      message = { ...message };
-      if (fill.stan && message['11'] == null) message['11'] = this.stan.next();
-      if (fill.transmissionTime && message['7'] == null) message['7'] = transmissionTime();
-    }
+    const message = autoFilled(input, this.options.autoFill, this.stan);
     this.lifecycle.enter();
     const mti = mtiOf(message);
     this.accounting.accepted(mti);
@@ -381,7 +301,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.accounting.packed(mti, message);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;
-    if (journal && this.reverse && this.reversals !== undefined && isReversible(mti)) entry = await this.reversals.arm(message);
+    if (journal && this.options.reversal.enabled && this.reversals !== undefined && isReversible(mti)) entry = await this.reversals.arm(message);
     let channel: Channel | undefined;
     let req: ChannelRequest | undefined;
     try {
@@ -469,12 +389,6 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     await this.pool.close();
     if (this.listenerCount('close') > 0) this.emit('close');
   }
-}
-
-/** The SAF figures of {@link ConnectorStats}. */
-function safFigures(queue: ReversalManager | undefined): Pick<ConnectorStats, 'safDepth' | 'safDelivered' | 'safExpired' | 'safAbandoned'> {
-  const ended = queue?.ended;
-  return { safDepth: queue?.depth ?? 0, safDelivered: ended?.delivered ?? 0, safExpired: ended?.expired ?? 0, safAbandoned: ended?.abandoned ?? 0 };
 }
 
 /** Creates a connector. Options are validated (a coded error naming every bad option) before any socket opens. */

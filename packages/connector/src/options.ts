@@ -9,7 +9,11 @@ import { compileSchemaCheck, createCodec, resolveDialect } from '@iso8583/codec'
 import type { Dialect, FieldProblem, IsoMessage, LengthHeader, SchemaCheck } from '@iso8583/codec';
 import { connectorOptionsSchema } from './manifest.js';
 import { optionsError } from './errors.js';
-import type { ReversalJournal, SafStore } from './journal.js';
+import type { ReversalJournal } from './journal.js';
+import { resolveSaf, safProblems } from './saf-options.js';
+import type { ResolvedSafOptions, SafOptions } from './saf-options.js';
+
+export type { ResolvedSafOptions, SafOptions } from './saf-options.js';
 import { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS } from './reversal.js';
 
 /** TLS settings (PEM text, not file names). Their presence enables TLS. */
@@ -80,64 +84,6 @@ export interface ReversalOptions {
   /** The same as `saf.maxAttempts` (give one of the two): attempts before an entry is abandoned; 0 = until answered. Default 0. */
   maxAttempts?: number;
 }
-
-/**
- * The store-and-forward (SAF) queue (jPOS SAF's knobs): the connector's automatic reversals (with `reversal.enabled`)
- * and the advices sent with `saf: true` are journaled, then sent, and repeated as xxx1 (0221, 0421) until answered
- * with a response code that ends them, abandoned after `maxAttempts`, or expired after `expireAfter`. The queue is
- * on when `enabled` or `reversal.enabled`; one journal (and one folder) holds both kinds.
- */
-export interface SafOptions {
-  /** Whether the queue takes advices sent with `saf: true` (the queue is also on with `reversal.enabled`). Default `false`. */
-  enabled?: boolean;
-  /** The same as `reversal.journalDir` (give one of the two). Required when the queue is on, unless a journal is given. */
-  journalDir?: string;
-  /** The same as `reversal.journal` (give one of the two): the store itself. Runtime only. Default: none. */
-  journal?: SafStore;
-  /** Milliseconds from an entry's journaling to its first attempt (jPOS `initial-delay`). Default 0. */
-  initialDelay?: number;
-  /**
-   * Milliseconds between attempts of an unanswered entry, and the longest wait for each answer (with `requestTimeout`).
-   * Alias: `reversal.retryInterval`. Default 10000.
-   */
-  retryInterval?: number;
-  /** Least milliseconds between two attempts leaving the queue, of any entries (jPOS `inter-message-delay`). Default 0. */
-  messageInterval?: number;
-  /**
-   * Attempts (the first and its repeats) before an entry is abandoned (logged with `ISO8583_WARN_SAF_ABANDONED`);
-   * 0 = until answered or expired (jPOS `max-retransmissions`). Alias: `reversal.maxAttempts`. Default 0.
-   */
-  maxAttempts?: number;
-  /**
-   * Milliseconds after its journaling at which an unanswered entry expires: given up, logged with
-   * `ISO8583_WARN_SAF_EXPIRED`, event stage `expired`; 0 = never. Default 0.
-   */
-  expireAfter?: number;
-  /**
-   * Response codes (field 39) that end an entry besides the dialect's `approvalCodes`; an answer with any other code is
-   * repeated (until `maxAttempts` or `expireAfter`). Default: absent, any answer ends an entry (as before SAF).
-   */
-  endCodes?: string[];
-}
-
-/** The SAF settings after validation (the `reversal` aliases merged in, defaults filled in). */
-export interface ResolvedSafOptions {
-  readonly enabled: boolean;
-  readonly journalDir: string | undefined;
-  readonly journal: SafStore | undefined;
-  readonly initialDelay: number;
-  readonly retryInterval: number;
-  readonly messageInterval: number;
-  readonly maxAttempts: number;
-  readonly expireAfter: number;
-  readonly endCodes: readonly string[] | undefined;
-}
-
-/** The SAF defaults of the options the `reversal` group also names (no schema default: an alias must be seen unset). */
-const SAF_DEFAULTS = { retryInterval: 10_000, maxAttempts: 0 };
-
-/** The `saf` options of the `reversal` group, by their name in both. */
-const SAF_ALIASES = ['journalDir', 'journal', 'retryInterval', 'maxAttempts'] as const;
 
 /** Fields the connector fills in when a request lacks them. */
 export interface AutoFillOptions {
@@ -332,16 +278,7 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
   }
   const reversal = copy.reversal as ReversalOptions | undefined;
   const saf = copy.saf as SafOptions | undefined;
-  for (const key of SAF_ALIASES) {
-    if (reversal?.[key] !== undefined && saf?.[key] !== undefined) {
-      problems.push(problem(`saf.${key}`, `is the same option as reversal.${key}: give one`));
-    }
-  }
-  const queueOn = reversal?.enabled === true || saf?.enabled === true;
-  const dir = saf?.journalDir ?? reversal?.journalDir;
-  if (queueOn && dir === undefined && saf?.journal === undefined && reversal?.journal === undefined) {
-    problems.push(problem(reversal?.enabled === true ? 'reversal.journalDir' : 'saf.journalDir', 'is required when reversal or saf is enabled'));
-  }
+  problems.push(...safProblems(reversal, saf));
   if (reversal !== undefined && Array.isArray(reversal.fields) && !seen.has('reversal.fields')) {
     for (const f of reversal.fields) {
       if (REVERSAL_EXCLUDED_FIELDS.includes(f)) {
@@ -363,6 +300,7 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
   }
   if (problems.length > 0) throw optionsError(problems);
   const header = typeof copy.header === 'string' ? Buffer.from(copy.header, 'hex') : Buffer.alloc(headerBytes);
+  const safResolved = resolveSaf(reversal, saf);
   const resolved: ResolvedConnectorOptions = {
     name: copy.name as string,
     host: copy.host as string,
@@ -387,23 +325,13 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     terminalQueue: Object.freeze(copy.terminalQueue as Required<TerminalQueueOptions>),
     reversal: Object.freeze({
       ...(copy.reversal as Required<ReversalOptions>),
-      journalDir: saf?.journalDir ?? reversal?.journalDir,
-      journal: saf?.journal ?? reversal?.journal,
-      retryInterval: saf?.retryInterval ?? reversal?.retryInterval ?? SAF_DEFAULTS.retryInterval,
-      maxAttempts: saf?.maxAttempts ?? reversal?.maxAttempts ?? SAF_DEFAULTS.maxAttempts,
+      journalDir: safResolved.journalDir,
+      journal: safResolved.journal,
+      retryInterval: safResolved.retryInterval,
+      maxAttempts: safResolved.maxAttempts,
       fields: Object.freeze([...(reversal?.fields ?? REVERSAL_FIELDS)]),
     }),
-    saf: Object.freeze({
-      enabled: saf?.enabled === true,
-      journalDir: saf?.journalDir ?? reversal?.journalDir,
-      journal: saf?.journal ?? reversal?.journal,
-      initialDelay: saf?.initialDelay ?? 0,
-      retryInterval: saf?.retryInterval ?? reversal?.retryInterval ?? SAF_DEFAULTS.retryInterval,
-      messageInterval: saf?.messageInterval ?? 0,
-      maxAttempts: saf?.maxAttempts ?? reversal?.maxAttempts ?? SAF_DEFAULTS.maxAttempts,
-      expireAfter: saf?.expireAfter ?? 0,
-      endCodes: saf?.endCodes === undefined ? undefined : Object.freeze([...saf.endCodes]),
-    }),
+    saf: safResolved,
     autoFill: Object.freeze(copy.autoFill as Required<AutoFillOptions>),
     reconnect: Object.freeze(copy.reconnect as Required<ReconnectOptions>),
     logger: copy.logger as Logger | undefined,

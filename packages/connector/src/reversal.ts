@@ -12,7 +12,9 @@
  */
 import { dialectVersion, inVersion } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/codec';
+import { FileJournal } from './journal.js';
 import type { JournalEntry, ReversalJournal } from './journal.js';
+import type { ResolvedConnectorOptions } from './options.js';
 import { wireValue } from './match-key.js';
 import { SafQueue, attemptMti } from './saf-queue.js';
 import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
@@ -107,6 +109,16 @@ export { attemptMti };
 /** What the reversal manager needs from its connector (the SAF queue's host). */
 export type ReversalHost = SafHost;
 
+/**
+ * The connector's SAF queue when reversal or SAF is on: one journal (a `FileJournal` in `saf.journalDir`, or the
+ * store given) for its reversals and the advices sent with `saf: true`. Undefined when both are off.
+ */
+export function createSafQueue(o: ResolvedConnectorOptions, dialect: Dialect, host: ReversalHost): ReversalManager | undefined {
+  if (!(o.reversal.enabled || o.saf.enabled) || (o.saf.journal === undefined && o.saf.journalDir === undefined)) return undefined;
+  const journal = o.saf.journal ?? new FileJournal(o.saf.journalDir as string, { logger: host.logger });
+  return new ReversalManager(host, journal, { ...o.saf, mti: o.reversal.mti, fields: o.reversal.fields, requestTimeout: o.requestTimeout }, dialect);
+}
+
 /** A `reversal` event: what happened to a reversal (a {@link SafEvent} of kind `reversal`). Never carries card data. */
 export type ReversalEvent = SafEvent;
 
@@ -160,6 +172,12 @@ export class ReversalManager {
   /** How entries ended since the start: delivered, expired, abandoned. */
   get ended(): SafCounts {
     return this.queue.ended;
+  }
+
+  /** The SAF figures of `ConnectorStats`: depth, and how entries ended since the start. */
+  figures(): { safDepth: number; safDelivered: number; safExpired: number; safAbandoned: number } {
+    const ended = this.queue.ended;
+    return { safDepth: this.queue.depth, safDelivered: ended.delivered, safExpired: ended.expired, safAbandoned: ended.abandoned };
   }
 
   /** Opens the journal; returns the entries an earlier run left unfinished, not yet started (see `resume`). */

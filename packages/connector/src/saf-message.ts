@@ -6,7 +6,7 @@
  * (track 1, 2, 3, PIN block, ICC data), which must not be stored after authorisation.
  */
 import { dialectVersion, mtiVersionDigit } from '@iso8583/codec';
-import type { Dialect, Iso8583Error, MessageInput } from '@iso8583/codec';
+import type { Codec, Dialect, IsoMessage, Iso8583Error, MessageInput } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { REVERSAL_EXCLUDED_FIELDS } from './reversal.js';
 
@@ -39,4 +39,18 @@ export function safProblem(message: MessageInput, dialect: Dialect): Iso8583Erro
     }
   }
   return undefined;
+}
+
+/**
+ * The message to store for `input` sent with `saf: true`: refused (with its {@link safProblem}, or
+ * `ISO8583_ERR_CONNECTOR_SAF` naming `saf` when the connector has no queue), else auto-filled (`fill`), packed and
+ * read back, so that a message that cannot be sent is refused now (its fields named) and the store holds wire values.
+ */
+export function safMessage(input: MessageInput, codec: Codec, hasQueue: boolean, fill: () => MessageInput): IsoMessage {
+  const problem = safProblem(input, codec.dialect);
+  if (problem !== undefined) throw problem;
+  if (!hasQueue) {
+    throw connectorError('ISO8583_ERR_CONNECTOR_SAF', 'this connector has no SAF queue (set saf.enabled and saf.journalDir)', { field: 'saf' });
+  }
+  return codec.unpack(codec.pack(fill()));
 }
