@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import type { IsoMessage } from '@iso8583/codec';
 import { createConnector, isStoreAndForward } from '../src/index.js';
 import type { Connector, SafEvent } from '../src/index.js';
+import { startChild } from './child.js';
 import { answer, startPeer } from './peer.js';
 
 function journalDir(t: { after(fn: () => void): void }): string {
@@ -308,4 +309,29 @@ test('saf options: reversal.retryInterval is an alias of saf.retryInterval (not 
     return true;
   });
   assert.throws(() => createConnector({ ...base, saf: { endCodes: ['x'] } }), { code: 'ISO8583_ERR_CONNECTOR_OPTIONS' });
+});
+
+test('full disk: an advice whose record cannot be written whole is refused (ISO8583_ERR_CONNECTOR_JOURNAL) and never sent', { timeout: 15_000 }, async (t) => {
+  const dir = journalDir(t);
+  // The host answers every advice, and tells at once if one of the refused batch (STAN 0090xx) reaches it.
+  let leaked: (err: Error) => void = () => undefined;
+  const leak = new Promise<never>((_resolve, reject) => (leaked = reject));
+  leak.catch(() => undefined);
+  const peer = await startPeer((r, p) => {
+    if (String(r.message['11']).startsWith('0090')) leaked(new Error(`advice ${String(r.message['11'])} left though it was refused`));
+    p.send(r.socket, answer(r.message));
+  });
+  t.after(() => peer.close());
+  const first = 60; // ~11 KB of records in one batch: past the 8 KiB limit
+  const child = startChild('saf-full-disk-child', { port: peer.port, dir, preallocate: 2048, first, second: 2 }, 'ulimit -f 8;');
+  t.after(() => child.kill());
+  await Promise.race([child.waitLine('done first'), leak]);
+  const rejected = child.lines.filter((l) => l.startsWith('rejected '));
+  assert.equal(rejected.length, first, `every advice of the cut batch was refused (${child.lines.join(' | ')})`);
+  for (const line of rejected) assert.match(line, / ISO8583_ERR_CONNECTOR_JOURNAL$/);
+  // The next, small batch fits: both are stored (answered) and delivered; none of the refused ones ever left.
+  await Promise.race([child.waitLine('stored 009502'), leak]);
+  const received = await Promise.race([peer.waitFor(2), leak]);
+  await child.kill();
+  assert.deepEqual(received.map((r) => r.message['11']).sort(), ['009501', '009502']);
 });
