@@ -30,6 +30,8 @@ export const CONNECTOR_ERROR_CODES = {
     'The reversal journal could not be written or read (a full disk, an I/O error); the request was not sent, or its response could not be recorded and it is being reversed.',
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED:
     'Another live process (its pid in the text) holds the lock of the reversal journal folder named in the text; one process per journal.',
+  ISO8583_ERR_CONNECTOR_STORE:
+    'The store (the PostgreSQL database of `store`) cannot be reached or refused a statement, or its schema is newer than this version knows; the request was not sent (nothing leaves unjournaled).',
   ISO8583_ERR_CONNECTOR_INPUT: 'The input of `sendMessage` is not an XML string, JSON text or message object.',
   ISO8583_ERR_CONNECTOR_UNSOLICITED:
     'The `onUnsolicited` handler threw, or returned a reply that cannot be packed or framed; the reply is not sent (reported on the `error` event, `cause` attached).',
@@ -87,6 +89,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 504,
   ISO8583_ERR_CONNECTOR_JOURNAL: 503,
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED: 503,
+  ISO8583_ERR_CONNECTOR_STORE: 503,
   ISO8583_ERR_CONNECTOR_INPUT: 400,
   ISO8583_ERR_CONNECTOR_UNSOLICITED: 500,
   ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN: 503,

@@ -2,3 +2,5 @@
 export { makeCertificates } from './certificates.js';
 export type { TestCertificates } from './certificates.js';
 export { repoRoot, vectorPath, readVector, readVectorHex } from './vectors.js';
+export { postgresBinDir, startPostgres } from './postgres.js';
+export type { PostgresCluster } from './postgres.js';

@@ -279,15 +279,20 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   }
   const endpoint: InboundEndpoint = created;
 
-  const stats = new ResettableStats(() => ({ upstream: connector.stats(), pos: endpoint.stats() }));
-  const upstreamsBody = (): Record<string, unknown> => (group === undefined ? {} : { upstreams: group.stats(), healthy: group.healthy() });
+  // Each upstream's counters are part of the baseline too, so that SIGHUP starts them over with the rest.
+  const stats = new ResettableStats(() => ({
+    upstream: connector.stats(),
+    ...(group === undefined ? {} : { upstreams: group.stats() }),
+    pos: endpoint.stats(),
+  }));
   statsBody = () => {
     const snap = stats.snapshot();
     // SocketQueue's figures on top, under SocketQueue's names (a check written for its stat server reads them as
     // they were); ours beside them under our own.
-    const { upstream: up, ...rest } = snap.figures as { upstream: Record<string, unknown> };
+    const { upstream: up, upstreams, ...rest } = snap.figures as { upstream: Record<string, unknown>; upstreams?: unknown };
     const { socketQueue, ...ours } = up;
-    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...upstreamsBody(), ...rest };
+    const several = group === undefined ? {} : { upstreams, healthy: group.healthy() };
+    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...several, ...rest };
   };
 
   let closing: Promise<void> | undefined;

@@ -1,0 +1,55 @@
+/**
+ * The PostgreSQL schema, versioned: each migration runs once, in order, inside one transaction that also records it
+ * in `iso8583_schema`, under a transaction-scoped advisory lock so that several nodes starting together migrate once.
+ * A database whose schema is newer than this code knows is refused (`ISO8583_ERR_CONNECTOR_STORE`), never downgraded.
+ * Each part of the store keeps its own migrations in its own file; this list puts them in order.
+ */
+import type pg from 'pg';
+import { connectorError } from '../errors.js';
+import { SAF_MIGRATIONS } from './schema-saf.js';
+import { TRANSACTION_MIGRATIONS } from './schema-transactions.js';
+
+/** One step of the schema. */
+export interface Migration {
+  /** The schema version this step brings the database to (1, 2, ...; unique, increasing). */
+  version: number;
+  /** What it does, recorded beside the version. */
+  name: string;
+  /** The SQL (one or more statements). */
+  sql: string;
+}
+
+/** Every migration, in version order. */
+export const MIGRATIONS: readonly Migration[] = [...SAF_MIGRATIONS, ...TRANSACTION_MIGRATIONS].sort((a, b) => a.version - b.version);
+
+/** The advisory lock key taken while migrating (any constant shared by every node). */
+const MIGRATION_LOCK = 858_300_001;
+
+/** Brings the database's schema up to date; resolves with the version it is at. */
+export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS iso8583_schema (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM iso8583_schema');
+    const current = rows[0]?.v ?? 0;
+    const newest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+    if (current > newest) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database's schema is version ${current}, newer than this version of iso8583 knows (${newest}): upgrade iso8583`, { field: 'store' });
+    }
+    for (const m of migrations) {
+      if (m.version <= current) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO iso8583_schema (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+    await client.query('COMMIT');
+    return Math.max(current, newest);
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * A real PostgreSQL server for the tests, made on the spot: its own cluster in a temporary folder (`initdb`, run as the
+ * `postgres` user when the tests run as root, since initdb refuses root), started with `pg_ctl` on a free port of
+ * 127.0.0.1 with trust authentication, and removed afterwards. No server needs to be running on the machine; only
+ * the binaries (Debian's `postgresql` package; `.ci/run` installs it when missing). The server can be stopped and
+ * started again on the same port and data, for tests of a database outage.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A running test cluster. */
+export interface PostgresCluster {
+  /** A connection string for the cluster's `postgres` database (`postgresql://iso8583@127.0.0.1:PORT/postgres`). */
+  url: string;
+  /** The TCP port it listens on (127.0.0.1). */
+  port: number;
+  /** Creates a database and returns its connection string (each test can have its own). */
+  createDatabase(name: string): string;
+  /** Stops the server (fast shutdown), keeping its data: for database-outage tests. */
+  stopServer(): void;
+  /** Starts the server again on the same port and data. */
+  startServer(): void;
+  /** Stops the server and removes the cluster's folder. */
+  destroy(): void;
+}
+
+/** The folder of the PostgreSQL binaries: `$PG_BIN`, else the newest `/usr/lib/postgresql/N/bin`, else the PATH. */
+export function postgresBinDir(): string | undefined {
+  if (process.env['PG_BIN']) return process.env['PG_BIN'];
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+    if (versions[0] !== undefined) return join(root, versions[0], 'bin');
+  }
+  const found = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
+  return found.status === 0 ? join(found.stdout.trim(), '..') : undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const USER = 'iso8583';
+
+/**
+ * Makes and starts a cluster. Throws with a clear message when the PostgreSQL binaries are missing (install Debian's
+ * `postgresql` package). The server runs with `fsync=off`: the tests kill gateways, not the database.
+ */
+export async function startPostgres(): Promise<PostgresCluster> {
+  const bin = postgresBinDir();
+  if (bin === undefined) throw new Error('PostgreSQL binaries not found: install the postgresql package (apt-get install -y postgresql) or set PG_BIN');
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-pg-'));
+  const data = join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  const run = (command: string, args: string[]): string => {
+    const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, command), ...args]] : [join(bin, command), args];
+    try {
+      return execFileSync(file, argv, { stdio: 'pipe', encoding: 'utf8', cwd: dir });
+    } catch (err) {
+      const e = err as { stderr?: string; stdout?: string; message: string };
+      throw new Error(`${command} failed: ${e.stderr ?? ''}${e.stdout ?? ''}${e.message}`, { cause: err });
+    }
+  };
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    chownSync(dir, uid, gid);
+  }
+  run('initdb', ['-D', data, '-U', USER, '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-locale']);
+  let port = 0;
+  const options = (): string => `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
+  const startServer = (): void => {
+    run('pg_ctl', ['-D', data, '-o', options(), '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+  };
+  const stopServer = (): void => {
+    run('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
+  };
+  // A free port can be taken between the probe and the start: try a few.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    try {
+      startServer();
+      break;
+    } catch (err) {
+      if (attempt >= 3) {
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+    }
+  }
+  let running = true;
+  const onExit = (): void => {
+    if (running) spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'] : ['-D', data, '-m', 'immediate', 'stop']);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+  const url = (db: string): string => `postgresql://${USER}@127.0.0.1:${port}/${db}`;
+  return {
+    url: url('postgres'),
+    port,
+    createDatabase(name: string): string {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`createDatabase: not a plain name: ${name}`);
+      run('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', USER, name]);
+      return url(name);
+    },
+    stopServer(): void {
+      stopServer();
+      running = false;
+    },
+    startServer(): void {
+      startServer();
+      running = true;
+    },
+    destroy(): void {
+      process.removeListener('exit', onExit);
+      if (running) stopServer();
+      running = false;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
