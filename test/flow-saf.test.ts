@@ -32,7 +32,8 @@ describe('iso8583 run: a SAF queue nobody placed', () => {
     assert.ok(existsSync(join(state, 'iso8583', 'advices.bank', 'reversals.jsonl')), 'the journal is in $XDG_STATE_HOME/iso8583/advices.bank');
     assert.ok(!existsSync(join(work, 'reversals.jsonl')));
     flow.kill('SIGTERM');
-    assert.equal((await flow.exited).code, 0);
+    const exit = await flow.exited;
+    assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}; stdout: ${flow.stdout()} stderr: ${flow.stderr().slice(-1500)}`);
     bank.process.kill();
   });
 });

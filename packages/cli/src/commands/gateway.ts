@@ -28,8 +28,8 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   }
   const log = createLogger({ file: config.logFile, level: config.logLevel });
   const gateway = await startGateway(config, { logger: log.logger });
-  process.stdout.write(readyLine(gateway) + '\n');
-  const code = await handleSignals(
+  // The signal handlers first: a supervisor may send SIGTERM the moment it reads the ready line.
+  const stopped = handleSignals(
     () => gateway.close(),
     () => gateway.abort(),
     () => {
@@ -38,6 +38,8 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
       log.logger.info('SIGHUP: log file reopened, stats reset');
     },
   );
+  process.stdout.write(readyLine(gateway) + '\n');
+  const code = await stopped;
   process.stdout.write(code === 0 ? 'gateway stopped\n' : 'gateway aborted\n');
   log.flush();
   return code;

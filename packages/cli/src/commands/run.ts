@@ -51,8 +51,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(`inbound ${name} listening on ${hostPort(address)}\n`);
   }
   if (running.http !== undefined) process.stdout.write(`http listening on ${hostPort(running.http)}\n`);
-  process.stdout.write(`flow ${flow.name} ready\n`);
-  const code = await handleSignals(
+  // The signal handlers first: a supervisor (or a test) may send SIGTERM the moment it reads the ready line.
+  const stopped = handleSignals(
     () => running.close(),
     () => {
       for (const c of Object.values(running.connectors)) void c.destroy();
@@ -62,6 +62,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       running.resetStats();
     },
   );
+  process.stdout.write(`flow ${flow.name} ready\n`);
+  const code = await stopped;
   process.stdout.write(`flow ${flow.name} stopped\n`);
   log.flush();
   return code;
