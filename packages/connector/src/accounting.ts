@@ -60,6 +60,14 @@ export interface ConnectorStats extends ConnectorCounts {
   inFlight: number;
   /** Reversals journaled with unknown outcome and not yet answered. */
   reversalsPending: number;
+  /** SAF depth: entries waiting in the store-and-forward queue (reversals and advices journaled, not yet ended). */
+  safDepth: number;
+  /** SAF entries answered with a response code that ends them, since the start. */
+  safDelivered: number;
+  /** SAF entries given up after `saf.expireAfter`, since the start. */
+  safExpired: number;
+  /** SAF entries given up after `saf.maxAttempts`, since the start. */
+  safAbandoned: number;
 }
 
 /**

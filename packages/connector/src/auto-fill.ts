@@ -32,3 +32,17 @@ export function transmissionTime(date = new Date()): string {
     two(date.getUTCSeconds())
   );
 }
+
+/**
+ * `message` with field 11 (from `stan`) and field 7 (now) filled in where `fill` asks and they are absent: the same
+ * object when nothing is filled, else a copy (the caller's object is never changed).
+ */
+export function autoFilled<T extends Record<string, unknown>>(message: T, fill: { stan: boolean; transmissionTime: boolean }, stan: StanCounter): T {
+  const needStan = fill.stan && message['11'] == null;
+  const needTime = fill.transmissionTime && message['7'] == null;
+  if (!needStan && !needTime) return message;
+  const out: Record<string, unknown> = { ...message };
+  if (needStan) out['11'] = stan.next();
+  if (needTime) out['7'] = transmissionTime();
+  return out as T;
+}

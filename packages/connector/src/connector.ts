@@ -16,14 +16,13 @@ import { Iso8583Error, createCodec, encodeFrame, readMessage, resolveDialect, sa
 import type { Codec, FramingOptions, IsoMessage, MessageInput, MessageRead } from '@iso8583/codec';
 import { Accounting, mtiOf } from './accounting.js';
 import type { ConnectorStats } from './accounting.js';
-import { StanCounter, transmissionTime } from './auto-fill.js';
+import { StanCounter, autoFilled } from './auto-fill.js';
 import type { Channel, ChannelHost, ChannelRequest, ChannelResponse } from './channel.js';
 import { ChannelFactory } from './channel-factory.js';
 import type { ChannelPool } from './channel-pool.js';
 import { connectorError } from './errors.js';
 import type { ConnectorEvents } from './events.js';
 import { ExclusivePool } from './exclusive-pool.js';
-import { FileJournal } from './journal.js';
 import type { JournalEntry } from './journal.js';
 import { Lifecycle } from './lifecycle.js';
 import { MatchKey } from './match-key.js';
@@ -31,10 +30,15 @@ import { MultiplexPool } from './multiplex-pool.js';
 import { NetworkManagement } from './network-management.js';
 import { validateConnectorOptions } from './options.js';
 import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
-import { ReversalManager, isReversible } from './reversal.js';
+import { createSafQueue, isReversible } from './reversal.js';
+import type { ReversalManager } from './reversal.js';
 import type { ReversalEvent } from './reversal.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
-import type { SendOptions } from './send-options.js';
+import { safMessage } from './saf-message.js';
+import { receiptText } from './send-options.js';
+import type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
+
+export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
 import { TerminalQueue } from './terminal-queue.js';
 import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
@@ -42,13 +46,12 @@ import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO, TransactionRecorder } from './transaction-record.js';
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
-export type { SendOptions } from './send-options.js';
 
 const silent = pino({ level: 'silent' });
 
 /**
  * An ISO 8583 connector, with typed events ({@link ConnectorEvents}: `connect`, `disconnect`, `unsolicited`,
- * `late-response`, `reversal`, `close`, `error`), each emitted only when listened to, so an unhandled `error` never
+ * `late-response`, `reversal`, `saf`, `close`, `error`), each emitted only when listened to, so an unhandled `error` never
  * crashes the process; request failures reject their own promise instead.
  */
 export class Connector extends EventEmitter<ConnectorEvents> {
@@ -121,27 +124,21 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     });
     this.pool = o.mode === 'multiplex' ? new MultiplexPool(o.pool, this.factory) : new ExclusivePool(o.pool, this.factory);
     // The dialect's approvalCodes say which answers are approved (secured amounts, SocketQueue's figures).
-    const source = { inFlight: () => this.factory.inFlight, poolSize: () => this.factory.open.size, reversalsPending: () => this.reversals?.pending ?? 0 };
+    const saf = { safDepth: () => this.reversals?.depth ?? 0, safEnded: () => this.reversals?.ended ?? { delivered: 0, expired: 0, abandoned: 0 } };
+    const source = { inFlight: () => this.factory.inFlight, poolSize: () => this.factory.open.size, reversalsPending: () => this.reversals?.pending ?? 0, ...saf };
     this.accounting = new Accounting(o.name, source, o.registry, this.codec.dialect);
     this.registry = this.accounting.registry;
     if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout);
     this.transactions = TransactionRecorder.forConnector(o, this.codec.dialect, this.logger);
-    if (o.reversal.enabled && (o.reversal.journal !== undefined || o.reversal.journalDir !== undefined)) {
-      this.reversals = new ReversalManager(
-        {
-          logger: this.logger,
-          // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
-          sendReversal: (message, timeout) => {
-            const send = (): Promise<ChannelResponse> => this.dispatch(message, timeout, undefined, false);
-            return (this.transactions?.reversal(message, send) ?? send()).then((r) => r.message);
-          },
-          reversalEvent: (event) => this.reversalEvent(event),
-        },
-        o.reversal.journal ?? new FileJournal(o.reversal.journalDir as string, { logger: this.logger }),
-        { ...o.reversal, requestTimeout: o.requestTimeout },
-        this.codec.dialect,
-      );
-    }
+    this.reversals = createSafQueue(o, this.codec.dialect, {
+      logger: this.logger,
+      // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
+      sendReversal: (message, timeout) => {
+        const send = (): Promise<ChannelResponse> => this.dispatch(message, timeout, undefined, false);
+        return (this.transactions?.reversal(message, send) ?? send()).then((r) => r.message);
+      },
+      reversalEvent: (event) => this.reversalEvent(event),
+    });
   }
 
   /**
@@ -170,17 +167,23 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     return this.starting;
   }
 
-  /** Sends one message and returns the response in the same form: XML in -> XML out, JSON text in -> JSON text out. */
+  /**
+   * Sends one message and returns the response in the same form: XML in -> XML out, JSON text in -> JSON text out
+   * (with `saf: true`, the {@link SafReceipt} as JSON text or `<saf id="..."/>`).
+   */
   sendMessage(input: string, options?: SendOptions): Promise<string>;
+  /** Stores an advice object and forwards it in the background (`saf: true`): resolves once it is journaled. */
+  sendMessage(input: MessageInput, options: SafSendOptions): Promise<SafReceipt>;
   /** Sends a message object and returns the response object. */
   sendMessage(input: MessageInput, options?: SendOptions): Promise<IsoMessage>;
-  sendMessage(input: string | MessageInput, options: SendOptions = {}): Promise<string | IsoMessage> {
+  sendMessage(input: string | MessageInput, options: SendOptions = {}): Promise<string | IsoMessage | SafReceipt> {
     let read: MessageRead;
     try {
       if (typeof input !== 'string') {
         if (input === null || typeof input !== 'object' || Array.isArray(input)) {
           throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the message must be XML, JSON text or an object');
         }
+        if (options.saf === true) return this.store(input);
         // An object needs no reading: `pack` checks every field (and names every offending one).
         return this.exchange(input, options.timeout, options.header, options[RECORD_TO]).then((response) => response.message);
       }
@@ -188,14 +191,19 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     } catch (err) {
       return Promise.reject(err as Error);
     }
+    if (options.saf === true) return this.store(read.message).then((receipt) => receiptText(receipt, read.form));
     const header = options.header ?? read.header;
     return this.exchange(read.message, options.timeout, header, options[RECORD_TO]).then((response) =>
       writeMessage(response.message, read.form, read.form === 'xml' && response.header.length > 0 ? response.header : undefined),
     );
   }
 
+  /** Stores an advice and forwards it in the background (`saf: true`): resolves with the receipt once journaled. */
+  request(message: MessageInput, options: SafSendOptions): Promise<SafReceipt>;
   /** Sends a message object and resolves with the response object (the fast path of `sendMessage`). */
-  request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage> {
+  request(message: MessageInput, options?: SendOptions): Promise<IsoMessage>;
+  request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage | SafReceipt> {
+    if (options.saf === true) return this.store(message);
     return this.exchange(message, options.timeout, options.header, options[RECORD_TO]).then((response) => response.message);
   }
 
@@ -203,6 +211,17 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
     const body = sameDialect(request.dialect, this.codec.dialect) && !this.codec.dialect.headerLength ? request.body : undefined;
     return this.exchange(request.message, options.timeout, options.header, options[RECORD_TO], body).then((r) => ({ ...r, dialect: this.codec.dialect }));
+  }
+
+  /**
+   * Stores an advice or reversal in the SAF queue ({@link SendOptions.saf}; checked by `safMessage`, auto-filled),
+   * resolving with its receipt once journaled and synced; the queue delivers it in the background.
+   */
+  async store(input: MessageInput): Promise<SafReceipt> {
+    if (this.lifecycle.stopping) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) });
+    const stored = safMessage(input, this.codec, this.reversals !== undefined, () => autoFilled(input, this.options.autoFill, this.stan));
+    await (this.starting ??= this.start());
+    return { saf: true, id: (await (this.reversals as ReversalManager).store(stored)).id };
   }
 
   /**
@@ -240,6 +259,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       inFlight: this.factory.inFlight,
       ...this.accounting.snapshot(),
       reversalsPending: this.reversals?.pending ?? 0,
+      ...(this.reversals?.figures() ?? { safDepth: 0, safDelivered: 0, safExpired: 0, safAbandoned: 0 }),
     };
   }
 
@@ -269,15 +289,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       this.starting ??= this.start();
       this.starting.catch(() => undefined);
     }
-    let message = input;
-    let packed = body;
-    const fill = this.options.autoFill;
-    if ((fill.stan && message['11'] == null) || (fill.transmissionTime && message['7'] == null)) {
-      packed = undefined; // the bytes no longer hold the message
-      message = { ...message };
-      if (fill.stan && message['11'] == null) message['11'] = this.stan.next();
-      if (fill.transmissionTime && message['7'] == null) message['7'] = transmissionTime();
-    }
+    const message = autoFilled(input, this.options.autoFill, this.stan);
+    const packed = message === input ? body : undefined; // filled in: the bytes no longer hold the message
     seen?.(message);
     this.lifecycle.enter();
     const mti = mtiOf(message);
@@ -313,7 +326,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.accounting.packed(mti, message);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;
-    if (journal && this.reversals !== undefined && isReversible(mti)) entry = await this.reversals.arm(message);
+    if (journal && this.options.reversal.enabled && this.reversals !== undefined && isReversible(mti)) entry = await this.reversals.arm(message);
     let channel: Channel | undefined;
     let req: ChannelRequest | undefined;
     try {
@@ -365,7 +378,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   private reversalEvent(event: ReversalEvent): void {
-    if (this.listenerCount('reversal') > 0) this.emit('reversal', event);
+    if (event.kind === 'reversal' && this.listenerCount('reversal') > 0) this.emit('reversal', event);
+    if (this.listenerCount('saf') > 0) this.emit('saf', event);
   }
 
   private emitError(err: Iso8583Error): void {
@@ -382,7 +396,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     if (this.lifecycle.state !== 'open') return;
     this.pool.start();
     if (left.length > 0) {
-      this.logger.warn({ reversals: left.length }, 'reversals left unfinished by an earlier run: sending them');
+      this.logger.warn({ entries: left.length }, 'SAF entries (reversals, advices) left unfinished by an earlier run: sending them');
       this.reversals?.resume(left);
     }
     this.ready = true;

@@ -43,6 +43,8 @@ export const CONNECTOR_ERROR_CODES = {
     'Another live process (its pid in the text) holds the lock of the transaction log folder named in the text; one process per folder.',
   ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY:
     'A parameter of a transaction query (`stan`, `terminal`, `rrn`, `from`, `to`, `limit`; named in the text) is invalid.',
+  ISO8583_ERR_CONNECTOR_SAF:
+    'A request sent with `saf: true` cannot be stored and forwarded: its MTI is not an advice or reversal of the dialect\'s version (0120, 0220, 0420, their repeats, 0400; 1120, 1220, 1420 with a 1993 dialect), it carries sensitive authentication data (field 35, 36, 45, 52 or 55, named), or the connector has no SAF queue (`saf.enabled`). `field` names `saf` or the field.',
 } as const;
 
 /**
@@ -61,6 +63,10 @@ export const CONNECTOR_LOG_CODES = {
     'info: a transaction log file (`file`) ended with a record cut by a crash; it is skipped, and the next record starts on a line of its own.',
   ISO8583_WARN_TRANSACTION_LOG_STALE_LOCK:
     'warn: the transaction log folder was locked by a process that is gone (`pid`); the lock was taken over.',
+  ISO8583_WARN_SAF_EXPIRED:
+    'warn: a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was not answered within `saf.expireAfter` of its journaling: given up (outcome `expired`, event stage `expired`).',
+  ISO8583_WARN_SAF_ABANDONED:
+    'error: a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was not answered with an ending response code in `saf.maxAttempts` attempts: given up (outcome `abandoned`).',
 } as const;
 
 /** A stable error code of the connector. */
@@ -102,6 +108,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG: 503,
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED: 503,
   ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY: 400,
+  ISO8583_ERR_CONNECTOR_SAF: 400,
 };
 
 /** Makes a connector error with context (option, MTI, connection) in the text and never a field value. */

@@ -5,6 +5,7 @@
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { UnsolicitedInfo } from './options.js';
 import type { ReversalEvent } from './reversal.js';
+import type { SafEvent } from './saf-queue.js';
 
 /** The events of a {@link Connector}, with their arguments. */
 export interface ConnectorEvents {
@@ -16,8 +17,10 @@ export interface ConnectorEvents {
   unsolicited: [message: IsoMessage, info: UnsolicitedInfo];
   /** A response whose request had already timed out. */
   'late-response': [message: IsoMessage, info: UnsolicitedInfo];
-  /** What happened to a reversal (never card data). */
+  /** What happened to one of the connector's reversals (never card data). */
   reversal: [event: ReversalEvent];
+  /** What happened to a SAF entry, reversal or advice (`kind`); never card data. */
+  saf: [event: SafEvent];
   /** The connector has closed (after `close()` or `destroy()`). */
   close: [];
   /**

@@ -3,7 +3,9 @@
  * checked by ajv against connector-manifest.json), decorates `app.iso8583` (name -> connector; made by the first
  * registration, extended by later ones), connects when the app is ready, closes it on `onClose`, and with `routes`
  * mounts HTTP routes: `POST {prefix}/` (JSON or ISOMessage XML body), `POST {prefix}/raw` (hex) and, when the
- * connector keeps a transaction log, `GET {prefix}/transactions` (transaction-route.ts).
+ * connector keeps a transaction log, `GET {prefix}/transactions` (transaction-route.ts). With `saf` (`?saf=true`, or
+ * `"saf": true` in a JSON body) an advice is stored and forwarded: answered 202 with `{ result: { saf: true, id },
+ * errors: [] }` (XML: `<saf id="..."/>`) once journaled.
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -98,6 +100,39 @@ function timeoutOf(request: FastifyRequest): number | undefined {
   return typeof raw === 'string' && /^[0-9]{1,16}$/.test(raw) ? Number(raw) : NaN;
 }
 
+/**
+ * The `saf` flag of a request: `?saf=true` (or `1`) in the query, or `"saf": true` in a JSON body (beside the fields,
+ * or beside `hex` on `/raw`). Given as anything else (`yes`, twice, a string in the body) it is refused with
+ * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `saf` (400), never ignored.
+ */
+function safOf(request: FastifyRequest, body: unknown): boolean {
+  const raw = (request.query as Record<string, unknown> | undefined)?.saf;
+  const inBody = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).saf : undefined;
+  const bad = (): never => {
+    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be true or false', {
+      field: 'saf',
+      problems: [{ field: 'saf', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: 'must be true or false' }],
+    });
+  };
+  let query = false;
+  if (raw !== undefined) {
+    if (raw === 'true' || raw === '1') query = true;
+    else if (raw !== 'false' && raw !== '0') bad();
+  }
+  if (inBody !== undefined && typeof inBody !== 'boolean') bad();
+  return query || inBody === true;
+}
+
+/** A JSON message body without its `saf` flag (not a field). */
+function withoutSaf(body: Record<string, unknown>): Record<string, unknown> {
+  if (!('saf' in body)) return body;
+  const { saf: _saf, ...fields } = body;
+  return fields;
+}
+
+/** HTTP 202 Accepted: stored (journaled and synced), delivered later. */
+const STORED = 202;
+
 function isXml(request: FastifyRequest): boolean {
   return /xml/i.test(String(request.headers['content-type'] ?? ''));
 }
@@ -122,15 +157,20 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
         try {
           if (xml) {
             if (typeof request.body !== 'string') throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be an ISOMessage document');
-            const out = await target().sendMessage(request.body, { timeout: timeoutOf(request) });
-            return reply.type('application/xml').send(out);
+            const saf = safOf(request, undefined);
+            const out = await target().sendMessage(request.body, { timeout: timeoutOf(request), saf });
+            return reply.code(saf ? STORED : 200).type('application/xml').send(out);
           }
           const body = request.body;
           if (body === null || typeof body !== 'object' || Array.isArray(body)) {
             throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be a message object keyed by field number');
           }
+          if (safOf(request, body)) {
+            const receipt = await target().request(fromObject(withoutSaf(body as Record<string, unknown>)), { saf: true });
+            return reply.code(STORED).send({ result: receipt, errors: [] });
+          }
           // fromObject: every bad key and value named at once; a 3-digit MTI ("800", as SocketQueue clients send it) is 0800.
-          const result = await target().request(fromObject(body), { timeout: timeoutOf(request) });
+          const result = await target().request(fromObject(withoutSaf(body as Record<string, unknown>)), { timeout: timeoutOf(request) });
           return reply.send({ result: answers === 'socketqueue' ? toSocketQueueObject(result, connector.codec.dialect) : result, errors: [] });
         } catch (err) {
           reply.code(httpStatusOf(err));
@@ -151,6 +191,10 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be the message in hex');
           }
           const message: IsoMessage = connector.codec.unpack(Buffer.from(hex.trim(), 'hex'));
+          if (safOf(request, body)) {
+            const receipt = await target().request(message, { saf: true });
+            return reply.code(STORED).send({ result: receipt, errors: [] });
+          }
           const response = await target().request(message, { timeout: timeoutOf(request) });
           const out = connector.codec.pack(response).toString('hex').toUpperCase();
           return json ? reply.send({ result: { hex: out }, errors: [] }) : reply.type('text/plain').send(out);

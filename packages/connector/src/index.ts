@@ -4,7 +4,7 @@
  * matches responses by key, times out, reverses purchases whose outcome is unknown, and counts everything.
  */
 export { Connector, createConnector } from './connector.js';
-export type { ConnectorAmounts, ConnectorStats, SendOptions } from './connector.js';
+export type { ConnectorAmounts, ConnectorStats, SafReceipt, SafSendOptions, SendOptions } from './connector.js';
 export type { EncodedRequest, EncodedResponse } from './relay.js';
 export type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 export type { ConnectorEvents } from './events.js';
@@ -22,6 +22,8 @@ export type {
   ReconnectOptions,
   ResolvedConnectorOptions,
   ReversalOptions,
+  ResolvedSafOptions,
+  SafOptions,
   TerminalQueueOptions,
   UnsolicitedHandler,
   UnsolicitedInfo,
@@ -30,11 +32,13 @@ export { CONNECTOR_ERROR_CODES, CONNECTOR_LOG_CODES } from './errors.js';
 export { Backoff } from './backoff.js';
 export type { ConnectorErrorCode } from './errors.js';
 export { FileJournal, JOURNAL_FILE } from './journal.js';
-export type { FileJournalOptions, JournalEntry, JournalOutcome, ReversalJournal } from './journal.js';
+export type { FileJournalOptions, JournalEntry, JournalOutcome, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './journal.js';
 export { LOCK_FILE } from './journal-lock.js';
 export { defaultJournalDir } from './state-dir.js';
 export { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, buildReversal, isReversible } from './reversal.js';
 export type { ReversalEvent } from './reversal.js';
+export { isStoreAndForward } from './saf-message.js';
+export type { SafCounts, SafEvent } from './saf-queue.js';
 export { responseMti } from './match-key.js';
 export { connectorOptionsSchema, readManifest, operationSchema } from './manifest.js';
 export type { ConnectorManifest } from './manifest.js';

@@ -61,6 +61,7 @@ function replay(line: Buffer, live: Map<string, JournalEntry>): boolean {
       reversal: record.reversal,
       at: typeof record.at === 'number' ? record.at : 0,
       attempts: typeof attempts === 'number' && Number.isSafeInteger(attempts) && attempts > 0 ? attempts : 0,
+      ...(record.kind === 'advice' ? { kind: 'advice' as const } : {}),
     });
     return true;
   }

@@ -1,5 +1,6 @@
 /**
- * The reversal journal: a reversal is written (and fsynced) before its original request leaves, and the original's
+ * The embedded file store of the SAF queue (saf-store.ts; born the reversal journal): a reversal is written (and
+ * fsynced) before its original request leaves (an advice before its caller is answered), and the original's
  * outcome (`done`) is written and fsynced before the caller sees the response, so that a crash at any point neither
  * loses a reversal nor reverses a purchase the caller saw approved. On the next start, every reversal not marked done
  * is sent. The embedded journal is an append-only file of JSON lines (`reversals.jsonl`) with group commit:
@@ -24,48 +25,16 @@ import { constants, mkdirSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { IsoMessage } from '@iso8583/codec';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { connectorError } from './errors.js';
 import { newlines, syncDir, writeAll } from './durable-file.js';
 import { lockJournal } from './journal-lock.js';
 import { quarantine, readJournal } from './journal-read.js';
+import { addRecord } from './saf-store.js';
+import type { JournalEntry, JournalOutcome, ReversalJournal } from './saf-store.js';
 
-/** A reversal waiting to be sent or answered. */
-export interface JournalEntry {
-  /** The entry's id (unique within the journal). */
-  id: string;
-  /** The reversal message (0400 / 0420 with field 90), with only the fields of `reversal.fields`. */
-  reversal: IsoMessage;
-  /** When the entry was written (ms since the epoch). */
-  at: number;
-  /** Attempts recorded so far (each written before it was sent); a start resumes with a repeat (0401) when > 0. */
-  attempts?: number;
-}
-
-/** How a journal entry ended. */
-export type JournalOutcome =
-  /** The original request got its response, or never left: no reversal needed. */
-  | 'not-needed'
-  /** The reversal was answered by the host. */
-  | 'reversed'
-  /** The reversal was given up after `maxAttempts`. */
-  | 'abandoned';
-
-/** Where reversals are kept across restarts. Every method resolves once its record is durable. */
-export interface ReversalJournal {
-  /** Opens the journal and returns the entries not marked done (oldest first). */
-  open(): Promise<JournalEntry[]>;
-  /** Adds an entry; resolves once it is durable (fsynced). */
-  add(entry: JournalEntry): Promise<void>;
-  /** Records that attempt `attempt` (1-based) of an entry is about to be sent; resolves once durable. */
-  attempt(id: string, attempt: number): Promise<void>;
-  /** Marks an entry done; resolves once durable. */
-  done(id: string, outcome: JournalOutcome): Promise<void>;
-  /** Flushes, closes and releases the journal. */
-  close(): Promise<void>;
-}
+export type { JournalEntry, JournalOutcome, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './saf-store.js';
 
 /** Options of {@link FileJournal}. */
 export interface FileJournalOptions {
@@ -196,8 +165,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   }
 
   add(entry: JournalEntry): Promise<void> {
-    const record = { op: 'add', id: entry.id, reversal: entry.reversal, at: entry.at, ...(entry.attempts ? { attempts: entry.attempts } : {}) };
-    return this.append(JSON.stringify(record), () => this.live.set(entry.id, { ...entry }));
+    return this.append(addRecord(entry), () => this.live.set(entry.id, { ...entry }));
   }
 
   attempt(id: string, attempt: number): Promise<void> {
@@ -235,7 +203,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   private compacted(): Buffer {
     let text = '';
     for (const e of this.live.values()) {
-      text += JSON.stringify({ op: 'add', id: e.id, reversal: e.reversal, at: e.at, ...(e.attempts ? { attempts: e.attempts } : {}) }) + '\n';
+      text += addRecord(e) + '\n';
     }
     return Buffer.from(text);
   }

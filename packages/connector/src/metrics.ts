@@ -1,7 +1,7 @@
 /**
  * The connector's prom-client metrics (one Registry per connector unless one is given): requests by MTI and response
- * code, latency, in-flight, pool size, reconnects, reversals pending, and SocketQueue's amounts (processed, secured,
- * refund, reversal) in minor units of the transaction currency (field 4). Every metric has a `connector` label.
+ * code, latency, in-flight, pool size, reconnects, reversals pending, SAF depth and ended entries, and SocketQueue's
+ * amounts (processed, secured, refund, reversal) in minor units of the transaction currency (field 4). Every metric has a `connector` label.
  * Several connectors may share one Registry (a flow with several connectors): the metrics are made once per Registry
  * and each connector's figures are the series of its label.
  */
@@ -12,7 +12,16 @@ export interface MetricsSource {
   inFlight(): number;
   poolSize(): number;
   reversalsPending(): number;
+  /** Entries waiting in the SAF queue (reversals and advices). */
+  safDepth(): number;
+  /** How SAF entries ended since the start. */
+  safEnded(): SafEnded;
 }
+
+/** How SAF entries ended: delivered, expired, abandoned. */
+type SafEnded = { delivered: number; expired: number; abandoned: number };
+
+const SAF_OUTCOMES = ['delivered', 'expired', 'abandoned'] as const;
 
 /** The kinds of amount totals (SocketQueue's counters). */
 export type AmountKind = 'processed' | 'secured' | 'refund' | 'reversal';
@@ -47,6 +56,23 @@ function makeShared(registry: Registry): Shared {
   gauge('iso8583_connector_in_flight', 'Requests written and awaiting their response.', registry, sources, (s) => s.inFlight());
   gauge('iso8583_connector_pool_size', 'Open connections to the host.', registry, sources, (s) => s.poolSize());
   gauge('iso8583_connector_reversals_pending', 'Reversals written to the journal and not yet answered.', registry, sources, (s) => s.reversalsPending());
+  gauge('iso8583_connector_saf_depth', 'Entries waiting in the store-and-forward queue (reversals and advices journaled and not yet ended).', registry, sources, (s) => s.safDepth());
+  // A counter of figures the SAF queue keeps: each scrape adds what ended since the last one.
+  const seen = new Map<string, SafEnded>();
+  new Counter({
+    name: 'iso8583_connector_saf_ended_total',
+    help: 'Store-and-forward entries ended: delivered (answered with an ending code), expired (saf.expireAfter), abandoned (saf.maxAttempts).',
+    labelNames: ['connector', 'outcome'],
+    registers,
+    collect() {
+      for (const { connector, source } of sources) {
+        const now = source.safEnded();
+        const was = seen.get(connector) ?? { delivered: 0, expired: 0, abandoned: 0 };
+        for (const outcome of SAF_OUTCOMES) this.inc({ connector, outcome }, Math.max(0, now[outcome] - was[outcome]));
+        seen.set(connector, now);
+      }
+    },
+  });
   return {
     sources,
     requests: new Counter({

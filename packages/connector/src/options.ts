@@ -10,6 +10,10 @@ import type { Dialect, FieldProblem, IsoMessage, LengthHeader, SchemaCheck } fro
 import { connectorOptionsSchema } from './manifest.js';
 import { optionsError } from './errors.js';
 import type { ReversalJournal } from './journal.js';
+import { resolveSaf, safProblems } from './saf-options.js';
+import type { ResolvedSafOptions, SafOptions } from './saf-options.js';
+
+export type { ResolvedSafOptions, SafOptions } from './saf-options.js';
 import { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS } from './reversal.js';
 import type { TransactionLog } from './transaction-log.js';
 
@@ -76,9 +80,9 @@ export interface ReversalOptions {
   fields?: string[];
   /** The journal itself, instead of a `FileJournal` in `journalDir` (e.g. one with other sizes). Runtime only. Default: none. */
   journal?: ReversalJournal;
-  /** Milliseconds between attempts. Default 10000. */
+  /** The same as `saf.retryInterval` (give one of the two): milliseconds between attempts. Default 10000. */
   retryInterval?: number;
-  /** Attempts before a reversal is abandoned; 0 = until answered. Default 0. */
+  /** The same as `saf.maxAttempts` (give one of the two): attempts before an entry is abandoned; 0 = until answered. Default 0. */
   maxAttempts?: number;
 }
 
@@ -180,6 +184,8 @@ export interface ConnectorOptions {
   terminalQueue?: TerminalQueueOptions;
   /** Automatic reversal. Default: off. */
   reversal?: ReversalOptions;
+  /** The store-and-forward queue (reversals and advices). Default: on with `reversal.enabled`, else off. */
+  saf?: SafOptions;
   /** Fields filled in when absent. Default: none. */
   autoFill?: AutoFillOptions;
   /** Reconnection backoff. */
@@ -231,6 +237,7 @@ export interface ResolvedConnectorOptions {
       fields: readonly string[];
     }
   >;
+  readonly saf: ResolvedSafOptions;
   readonly autoFill: Readonly<Required<AutoFillOptions>>;
   readonly reconnect: Readonly<Required<ReconnectOptions>>;
   readonly logger: Logger | undefined;
@@ -240,7 +247,7 @@ export interface ResolvedConnectorOptions {
   readonly node: string | undefined;
 }
 
-const NESTED = ['tls', 'pool', 'terminalQueue', 'reversal', 'autoFill', 'reconnect'] as const;
+const NESTED = ['tls', 'pool', 'terminalQueue', 'reversal', 'saf', 'autoFill', 'reconnect'] as const;
 
 let check: SchemaCheck | undefined;
 
@@ -282,9 +289,8 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     problems.push(problem('header', `must be ${headerBytes} bytes (headerBytes) in hex`));
   }
   const reversal = copy.reversal as ReversalOptions | undefined;
-  if (reversal?.enabled === true && reversal.journalDir === undefined && reversal.journal === undefined) {
-    problems.push(problem('reversal.journalDir', 'is required when reversal is enabled'));
-  }
+  const saf = copy.saf as SafOptions | undefined;
+  problems.push(...safProblems(reversal, saf));
   if (reversal !== undefined && Array.isArray(reversal.fields) && !seen.has('reversal.fields')) {
     for (const f of reversal.fields) {
       if (REVERSAL_EXCLUDED_FIELDS.includes(f)) {
@@ -306,6 +312,7 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
   }
   if (problems.length > 0) throw optionsError(problems);
   const header = typeof copy.header === 'string' ? Buffer.from(copy.header, 'hex') : Buffer.alloc(headerBytes);
+  const safResolved = resolveSaf(reversal, saf);
   const resolved: ResolvedConnectorOptions = {
     name: copy.name as string,
     host: copy.host as string,
@@ -330,10 +337,13 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     terminalQueue: Object.freeze(copy.terminalQueue as Required<TerminalQueueOptions>),
     reversal: Object.freeze({
       ...(copy.reversal as Required<ReversalOptions>),
-      journalDir: reversal?.journalDir,
-      journal: reversal?.journal,
+      journalDir: safResolved.journalDir,
+      journal: safResolved.journal,
+      retryInterval: safResolved.retryInterval,
+      maxAttempts: safResolved.maxAttempts,
       fields: Object.freeze([...(reversal?.fields ?? REVERSAL_FIELDS)]),
     }),
+    saf: safResolved,
     autoFill: Object.freeze(copy.autoFill as Required<AutoFillOptions>),
     reconnect: Object.freeze(copy.reconnect as Required<ReconnectOptions>),
     logger: copy.logger as Logger | undefined,

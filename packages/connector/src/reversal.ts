@@ -12,9 +12,12 @@
  */
 import { dialectVersion, inVersion } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/codec';
-import type { Logger } from 'pino';
-import type { JournalEntry, JournalOutcome, ReversalJournal } from './journal.js';
+import { FileJournal } from './journal.js';
+import type { JournalEntry, ReversalJournal } from './journal.js';
+import type { ResolvedConnectorOptions } from './options.js';
 import { wireValue } from './match-key.js';
+import { SafQueue, attemptMti } from './saf-queue.js';
+import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
 
 /**
  * The fields a reversal carries by default (besides the MTI, field 0), and so the only fields of a request that reach
@@ -101,74 +104,55 @@ export const REVERSAL_FUNCTION_CODE = '400';
 export const REVERSAL_REASON_TIMEOUT = '4021';
 
 /** The reversal MTI of attempt `n` (1-based): the first is the configured MTI, the others its repeat (0401, 0421). */
-export function attemptMti(base: string, attempt: number): string {
-  return attempt <= 1 ? base : base.slice(0, 3) + '1';
+export { attemptMti };
+
+/** What the reversal manager needs from its connector (the SAF queue's host). */
+export type ReversalHost = SafHost;
+
+/**
+ * The connector's SAF queue when reversal or SAF is on: one journal (a `FileJournal` in `saf.journalDir`, or the
+ * store given) for its reversals and the advices sent with `saf: true`. Undefined when both are off.
+ */
+export function createSafQueue(o: ResolvedConnectorOptions, dialect: Dialect, host: ReversalHost): ReversalManager | undefined {
+  if (!(o.reversal.enabled || o.saf.enabled) || (o.saf.journal === undefined && o.saf.journalDir === undefined)) return undefined;
+  const journal = o.saf.journal ?? new FileJournal(o.saf.journalDir as string, { logger: host.logger });
+  return new ReversalManager(host, journal, { ...o.saf, mti: o.reversal.mti, fields: o.reversal.fields, requestTimeout: o.requestTimeout }, dialect);
 }
 
-/** What the reversal manager needs from its connector. */
-export interface ReversalHost {
-  /** Sends a message outside the per-terminal queue and without journaling; resolves with the response. */
-  sendReversal(message: IsoMessage, timeout: number): Promise<IsoMessage>;
-  /** Reports a reversal event (`reversal`). */
-  reversalEvent(event: ReversalEvent): void;
-  readonly logger: Logger;
-}
+/** A `reversal` event: what happened to a reversal (a {@link SafEvent} of kind `reversal`). Never carries card data. */
+export type ReversalEvent = SafEvent;
 
-/** A `reversal` event: what happened to a reversal. Never carries card data. */
-export interface ReversalEvent {
-  /** `sent` (an attempt left, after it was journaled), `answered` (and marked done on disk), `abandoned`. */
-  stage: 'sent' | 'answered' | 'abandoned';
-  /** The journal entry id. */
-  id: string;
-  /** The MTI of the attempt. */
-  mti: string;
-  /** The STAN (field 11). */
-  stan: string | undefined;
-  /** The terminal (field 41). */
-  terminal: string | undefined;
-  /** The attempt number (1 = first). */
-  attempt: number;
-  /** The host's response code (field 39), once answered. */
-  responseCode?: string;
-  /** The amount reversed (field 4), once answered. */
-  amount?: string;
-}
-
-interface Active {
-  entry: JournalEntry;
-  /** Attempts recorded in the journal (each before it was sent). */
-  attempts: number;
-  timer: NodeJS.Timeout | undefined;
-}
-
-/** What the manager needs to know of the reversal options. */
-export interface ReversalSettings {
+/** What the manager needs to know of the reversal and SAF options. */
+export interface ReversalSettings extends SafSettings {
   readonly mti: string;
-  readonly retryInterval: number;
-  readonly maxAttempts: number;
-  readonly requestTimeout: number;
   readonly fields: readonly string[];
 }
 
 let sequence = 0;
 
+/** A new entry id, unique within a journal (time, process, sequence). */
+function entryId(): string {
+  sequence = (sequence + 1) % 1_000_000;
+  return `${Date.now().toString(36)}-${process.pid.toString(36)}-${sequence.toString(36)}`;
+}
+
 /**
- * Keeps reversals: armed (journaled, original in flight) and active (being sent until answered). One reversal
- * sequence per original across any number of restarts: every attempt is journaled before it is sent, so that a start
- * after a crash resumes with a repeat (0401 / 0421) once a first attempt may have left; an answered reversal is
- * marked done (durably) before its `answered` event, and is not sent again by a later start.
+ * Keeps the SAF queue's entries: reversals armed (journaled, original in flight) and entries being sent until they
+ * end ({@link SafQueue}: the connector's reversals, and the advices stored with `saf: true`). One reversal sequence
+ * per original across any number of restarts (see saf-queue.ts).
  */
 export class ReversalManager {
   private readonly armed = new Map<string, JournalEntry>();
-  private readonly active = new Map<string, Active>();
-  private stopped = false;
+  private readonly queue: SafQueue;
 
   constructor(
     private readonly host: ReversalHost,
     readonly journal: ReversalJournal,
     readonly options: ReversalSettings,
     readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.queue = new SafQueue(host, journal, options, dialect);
+  }
 
   /** The reversal MTI in the version of the dialect (0400 / 0420, or 1400 / 1420 with a 1993 dialect). */
   private get mti(): string {
@@ -177,29 +161,55 @@ export class ReversalManager {
 
   /** Reversals being sent (journaled, original's outcome unknown, not yet answered). */
   get pending(): number {
-    return this.active.size;
+    return this.queue.reversals;
   }
 
-    /** Opens the journal; returns the reversals an earlier run left unfinished, not yet started (see `resume`). */
+  /** Entries waiting in the SAF queue (reversals and advices being sent until they end). */
+  get depth(): number {
+    return this.queue.depth;
+  }
+
+  /** How entries ended since the start: delivered, expired, abandoned. */
+  get ended(): SafCounts {
+    return this.queue.ended;
+  }
+
+  /** The SAF figures of `ConnectorStats`: depth, and how entries ended since the start. */
+  figures(): { safDepth: number; safDelivered: number; safExpired: number; safAbandoned: number } {
+    const ended = this.queue.ended;
+    return { safDepth: this.queue.depth, safDelivered: ended.delivered, safExpired: ended.expired, safAbandoned: ended.abandoned };
+  }
+
+  /** Opens the journal; returns the entries an earlier run left unfinished, not yet started (see `resume`). */
   open(): Promise<JournalEntry[]> {
     return this.journal.open();
   }
 
-  /** Starts sending the reversals an earlier run left unfinished (what `open` returned). */
+  /** Starts sending the entries an earlier run left unfinished (what `open` returned). */
   resume(entries: readonly JournalEntry[]): void {
-    for (const entry of entries) this.activate(entry);
+    for (const entry of entries) this.queue.activate(entry);
   }
 
   /** Journals the reversal of `original` before it is sent; resolves once durable. */
   async arm(original: MessageInput): Promise<JournalEntry> {
-    sequence = (sequence + 1) % 1_000_000;
     const entry: JournalEntry = {
-      id: `${Date.now().toString(36)}-${process.pid.toString(36)}-${sequence.toString(36)}`,
+      id: entryId(),
       reversal: buildReversal(original, this.mti, this.dialect, this.options.fields),
       at: Date.now(),
     };
     await this.journal.add(entry);
     this.armed.set(entry.id, entry);
+    return entry;
+  }
+
+  /**
+   * Stores an advice (or a reversal the caller built) in the SAF queue: resolves with its entry once durable (the
+   * caller's answer), then sends it in the background until it ends.
+   */
+  async store(advice: IsoMessage): Promise<JournalEntry> {
+    const entry: JournalEntry = { id: entryId(), reversal: advice, at: Date.now(), kind: 'advice' };
+    await this.journal.add(entry);
+    this.queue.activate(entry);
     return entry;
   }
 
@@ -224,107 +234,20 @@ export class ReversalManager {
   /** The original never left (or its failure says nothing reached the host): no reversal; resolves once durable. */
   async disarm(entry: JournalEntry): Promise<void> {
     if (!this.armed.delete(entry.id)) return;
-    await this.finish(entry.id, 'not-needed');
+    await this.journal.done(entry.id, 'not-needed').catch((err: Iso8583Error) => {
+      this.host.logger.error({ id: entry.id, code: err.code }, 'cannot mark a reversal done in the journal');
+    });
   }
 
   /** The original's outcome is unknown: start reversing. */
   trigger(entry: JournalEntry): void {
     if (!this.armed.delete(entry.id)) return;
-    this.activate(entry);
+    this.queue.activate(entry);
   }
 
   /** Stops sending (on close): what is unfinished stays in the journal for the next start. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    for (const a of this.active.values()) clearTimeout(a.timer);
+    this.queue.stop();
     await this.journal.close();
-  }
-
-  private activate(entry: JournalEntry): void {
-    if (this.stopped || this.active.has(entry.id)) return;
-    const a: Active = { entry, attempts: entry.attempts ?? 0, timer: undefined };
-    this.active.set(entry.id, a);
-    void this.attempt(a);
-  }
-
-  private event(a: Active, attempt: number): Omit<ReversalEvent, 'stage'> {
-    const r = a.entry.reversal;
-    return {
-      id: a.entry.id,
-      mti: attemptMti(this.mti, attempt),
-      stan: typeof r['11'] === 'string' ? r['11'] : undefined,
-      terminal: typeof r['41'] === 'string' ? r['41'] : undefined,
-      attempt,
-    };
-  }
-
-  private later(a: Active, started: number): void {
-    a.timer = setTimeout(() => void this.attempt(a), Math.max(0, this.options.retryInterval - (Date.now() - started)));
-    a.timer.unref();
-  }
-
-  private async attempt(a: Active): Promise<void> {
-    if (this.stopped) return;
-    const started = Date.now();
-    const n = a.attempts + 1;
-    const max = this.options.maxAttempts;
-    if (max > 0 && n > max) {
-      // A start after a crash that interrupted the last attempt.
-      this.abandon(a, this.event(a, a.attempts), undefined);
-      return;
-    }
-    // The attempt is durable before it leaves: a later start then knows a first attempt may have reached the host.
-    try {
-      await this.journal.attempt(a.entry.id, n);
-    } catch (err) {
-      if (this.stopped) return;
-      const base = this.event(a, n);
-      this.host.logger.error({ ...base, code: (err as Iso8583Error).code }, 'a reversal attempt cannot be journaled: not sent, will try again');
-      this.later(a, started);
-      return;
-    }
-    if (this.stopped) return;
-    a.attempts = n;
-    const base = this.event(a, n);
-    const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
-    this.host.reversalEvent({ stage: 'sent', ...base });
-    const timeout = Math.min(this.options.requestTimeout, this.options.retryInterval);
-    this.host.sendReversal(message, timeout).then(
-      (response) => {
-        this.active.delete(a.entry.id);
-        const rc = response['39'];
-        const amount = a.entry.reversal['4'];
-        // The event follows the journal record, so that a listener sees the reversal closed on disk too.
-        void this.finish(a.entry.id, 'reversed').then(() =>
-          this.host.reversalEvent({
-            stage: 'answered',
-            ...base,
-            responseCode: typeof rc === 'string' ? rc : undefined,
-            amount: typeof amount === 'string' ? amount : undefined,
-          }),
-        );
-      },
-      (err: Iso8583Error) => {
-        if (this.stopped) return;
-        if (max > 0 && a.attempts >= max) {
-          this.abandon(a, base, err.code);
-          return;
-        }
-        this.host.logger.warn({ ...base, code: err.code }, 'reversal not answered: will repeat');
-        this.later(a, started);
-      },
-    );
-  }
-
-  private abandon(a: Active, base: Omit<ReversalEvent, 'stage'>, code: string | undefined): void {
-    this.active.delete(a.entry.id);
-    this.host.logger.error({ ...base, code }, 'reversal abandoned after its last attempt');
-    void this.finish(a.entry.id, 'abandoned').then(() => this.host.reversalEvent({ stage: 'abandoned', ...base }));
-  }
-
-  private finish(id: string, outcome: JournalOutcome): Promise<void> {
-    return this.journal.done(id, outcome).catch((err: Iso8583Error) => {
-      this.host.logger.error({ id, code: err.code }, 'cannot mark a reversal done in the journal');
-    });
   }
 }

@@ -1,3 +1,8 @@
+/**
+ * The options of one request (`request`, `sendMessage`), and what a request sent with `saf: true` (store and forward)
+ * is answered with instead of the host's response.
+ */
+import type { MessageForm } from '@iso8583/codec';
 import type { TransactionRecord } from './transaction-log.js';
 import type { RECORD_TO } from './transaction-record.js';
 
@@ -15,4 +20,34 @@ export interface SendOptions {
   header?: Uint8Array;
   /** @internal Where the request's transaction record goes instead of the log (an upstream group that may retry). */
   [RECORD_TO]?: (record: TransactionRecord) => void;
+  /**
+   * Store and forward: an advice or reversal (0120, 0220, 0420, their repeats, 0400; 1120, 1220, 1420 with a 1993
+   * dialect) is journaled and the call resolves at once with a {@link SafReceipt}; the SAF queue delivers it in the
+   * background (repeated as xxx1 until answered). Any other MTI, or a connector without a SAF queue (`saf.enabled`), is
+   * refused with `ISO8583_ERR_CONNECTOR_SAF` naming `saf`. Default `false`.
+   */
+  saf?: boolean;
+}
+
+/** The answer to a request sent with `saf: true`: it is stored (journaled and synced) under `id`. */
+export interface SafReceipt {
+  /** Always `true`: stored, not yet delivered. */
+  saf: true;
+  /** The SAF entry id (in `saf` events and the journal). */
+  id: string;
+}
+
+/** Send options with `saf: true` (see `SendOptions.saf`). */
+export interface SafSendOptions {
+  /** Milliseconds to wait for the response: unused when stored (the SAF queue has its own). Default: `requestTimeout`. */
+  timeout?: number;
+  /** The fixed frame header: unused when stored (the connector's `header` goes with every attempt). */
+  header?: Uint8Array;
+  /** Store and forward. */
+  saf: true;
+}
+
+/** A receipt in the form of the request: JSON text, or `<saf id="..."/>` for XML. */
+export function receiptText(receipt: SafReceipt, form: MessageForm): string {
+  return form === 'xml' ? `<saf id="${receipt.id}"/>` : JSON.stringify(receipt);
 }

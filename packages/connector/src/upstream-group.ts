@@ -17,7 +17,7 @@ import { readMessage } from '@iso8583/codec';
 import type { IsoMessage, MessageInput , Iso8583Error} from '@iso8583/codec';
 import type { ConnectorStats } from './accounting.js';
 import { Connector } from './connector.js';
-import type { SendOptions } from './connector.js';
+import type { SafReceipt, SafSendOptions, SendOptions } from './connector.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { connectorError, optionsError } from './errors.js';
 import type { ConnectorOptions } from './options.js';
@@ -149,7 +149,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     }
     this.connectors = new Map(this.links.map((l) => [l.name, l.connector]));
     this.metrics = new UpstreamMetrics(
-      this.links.map((l) => ({ name: l.name, up: () => l.up, inFlight: () => l.inFlight })),
+      this.links.map((l) => ({ name: l.name, up: () => l.up, inFlight: () => l.inFlight, safDepth: () => l.connector.stats().safDepth })),
       options.registry,
     );
     this.registry = this.metrics.registry;
@@ -174,29 +174,38 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     return Promise.all(this.links.map((l) => l.connector.started())).then(() => undefined);
   }
 
-  /** Sends one message (XML, JSON text, or an object) to the upstream it routes to; the answer comes in the same form. */
+  /**
+   * Sends one message (XML, JSON text, or an object) to the upstream it routes to; the answer comes in the same form.
+   * With `saf: true` the advice is stored in that upstream's SAF queue (up or down) and the answer is its receipt.
+   */
   sendMessage(input: string, options?: SendOptions): Promise<string>;
+  /** Stores an advice object in the SAF queue of the upstream it routes to; resolves with the receipt once journaled. */
+  sendMessage(input: MessageInput, options: SafSendOptions): Promise<SafReceipt>;
   /** Sends a message object and returns the response object. */
   sendMessage(input: MessageInput, options?: SendOptions): Promise<IsoMessage>;
-  sendMessage(input: string | MessageInput, options: SendOptions = {}): Promise<string | IsoMessage> {
+  sendMessage(input: string | MessageInput, options: SendOptions = {}): Promise<string | IsoMessage | SafReceipt> {
     let message: MessageInput;
     try {
       message = typeof input === 'string' ? readMessage(input).message : input;
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    if (typeof input === 'string') return this.run(message, (c, o) => c.sendMessage(input, { ...options, ...o }));
-    return this.run(message, (c, o) => c.sendMessage(input, o === undefined ? options : { ...options, ...o }));
+    const saf = options.saf === true;
+    if (typeof input === 'string') return this.run(message, saf, (c, o) => c.sendMessage(input, { ...options, ...o }));
+    return this.run(message, saf, (c, o) => c.sendMessage(input, o === undefined ? options : { ...options, ...o }));
   }
 
+  /** Stores an advice in the SAF queue of the upstream it routes to; resolves with the receipt once journaled. */
+  request(message: MessageInput, options: SafSendOptions): Promise<SafReceipt>;
   /** Sends a message object to the upstream it routes to and resolves with the response object. */
-  request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage> {
-    return this.run(message, (c, o) => c.request(message, o === undefined ? options : { ...options, ...o }));
+  request(message: MessageInput, options?: SendOptions): Promise<IsoMessage>;
+  request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage | SafReceipt> {
+    return this.run(message, options.saf === true, (c, o) => c.request(message, o === undefined ? options : { ...options, ...o }));
   }
 
   /** {@link Connector.relay} through the upstream the decoded view routes to (the same choice as `request`). */
   relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
-    return this.run(request.message, (c, o) => c.relay(request, o === undefined ? options : { ...options, ...o }));
+    return this.run(request.message, false, (c, o) => c.relay(request, o === undefined ? options : { ...options, ...o }));
   }
 
   /** The names of the upstreams that are up, in order. */
@@ -225,7 +234,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
 
   // ---- choosing the upstream ----
 
-  private run<T>(message: MessageInput, send: Send<T>): Promise<T> {
+  private run<T>(message: MessageInput, saf: boolean, send: Send<T>): Promise<T> {
     const mti = text(message['0']) ?? '';
     // A reversal (or its repeat) goes to the upstream of its original, up or not: only that host can undo it.
     if (mti[1] === '4') {
@@ -235,7 +244,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     const routed = this.router.route(message);
     if (routed !== undefined) {
       const link = this.byName.get(routed) as Link;
-      if (!link.up) {
+      // Stored and forwarded: the upstream's queue keeps it until the upstream is back.
+      if (!link.up && !saf) {
         link.unavailable += 1;
         this.metrics.refused(link.name);
         const err = connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} that the routing rule names is down`, { mti });

@@ -1,7 +1,7 @@
 /**
  * The prom-client metrics of an upstream group, one series per upstream (label `upstream`): whether it is up, its
- * requests in flight, its outcomes, how often it went down, and the requests routed to it while it was down. Several
- * groups may share one Registry (a flow with several groups): the metrics are made once per Registry and every
+ * requests in flight, its SAF depth, its outcomes, how often it went down, and the requests routed to it while it was
+ * down. Several groups may share one Registry (a flow with several groups): the metrics are made once per Registry and every
  * group's upstreams are series of them.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -11,6 +11,8 @@ export interface UpstreamSource {
   name: string;
   up(): boolean;
   inFlight(): number;
+  /** Entries waiting in the upstream's SAF queue. */
+  safDepth(): number;
 }
 
 /** The metrics made once per Registry, and the upstreams of every group that reports to them. */
@@ -42,6 +44,15 @@ function makeShared(registry: Registry): Shared {
     registers,
     collect() {
       for (const s of sources) this.set({ upstream: s.name }, s.inFlight());
+    },
+  });
+  new Gauge({
+    name: 'iso8583_upstream_saf_depth',
+    help: 'Entries waiting in the upstream\'s store-and-forward queue (reversals and advices journaled, not yet ended).',
+    labelNames: ['upstream'],
+    registers,
+    collect() {
+      for (const s of sources) this.set({ upstream: s.name }, s.safDepth());
     },
   });
   return {

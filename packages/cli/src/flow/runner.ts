@@ -130,9 +130,13 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     const prefix = owned?.prefix ?? flow.http?.routes?.[name];
     const one: Record<string, unknown> = { ...options, name, logger: logger.child({ connector: name }), registry };
     // As the gateway does: a reversal journal nobody placed goes to the per-user state folder, never the working one.
+    // The journal is the SAF queue's: on with reversal or saf, placed by either's journalDir (never both).
     const reversal = options.reversal as { enabled?: boolean; journalDir?: string } | undefined;
-    if (reversal?.enabled === true && reversal.journalDir === undefined) {
-      one.reversal = { ...reversal, journalDir: defaultJournalDir(`${flow.name}.${name}`) };
+    const saf = options.saf as { enabled?: boolean; journalDir?: string } | undefined;
+    if ((reversal?.enabled === true || saf?.enabled === true) && reversal?.journalDir === undefined && saf?.journalDir === undefined) {
+      const journalDir = defaultJournalDir(`${flow.name}.${name}`);
+      if (reversal?.enabled === true) one.reversal = { ...reversal, journalDir };
+      else one.saf = { ...saf, journalDir };
     }
     if (prefix !== undefined) one.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, ''), via: () => recorded[name] };
     if (owned !== undefined) one.routes = { ...(one.routes as object), via: () => recorded[owned.group] ?? groups[owned.group] };

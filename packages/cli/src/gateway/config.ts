@@ -104,9 +104,9 @@ export interface GatewayConfig {
   terminalQueue: boolean;
   /** Directory of the durable reversal journal. Default: `defaultJournalDir("upstream")` (`$XDG_STATE_HOME/iso8583/upstream`, else `~/.local/state/iso8583/upstream`). */
   reversalJournal?: string;
-  /** Milliseconds between attempts of a reversal that is not answered. Default 10000. */
+  /** Milliseconds between attempts of a SAF entry (reversal or advice) that is not answered. Default 10000. */
   reversalRetryInterval: number;
-  /** Turn automatic reversal off. Default `false` (reversal on). */
+  /** Turn automatic reversal, and with it the SAF queue, off. Default `false` (reversal and SAF on). */
   noReversal: boolean;
   /**
    * Days the transaction log keeps (whole UTC days; older files are deleted at start and daily); 0 keeps everything.
@@ -115,6 +115,16 @@ export interface GatewayConfig {
   transactionRetention: number;
   /** Keep no transaction log. Default `false` (every request recorded with its outcome). */
   noTransactionLog: boolean;
+  /** Milliseconds from a SAF entry's journaling to its first attempt. Default 0. */
+  safInitialDelay: number;
+  /** Least milliseconds between two SAF attempts leaving for an upstream. Default 0. */
+  safMessageInterval: number;
+  /** Attempts of a SAF entry before it is abandoned; 0 = until answered or expired. Default 0. */
+  safMaxAttempts: number;
+  /** Milliseconds after its journaling at which an unanswered SAF entry expires; 0 = never. Default 0. */
+  safExpireAfter: number;
+  /** Response codes (comma-separated) that end a SAF entry besides the dialect's approval codes. Default: any answer ends it. */
+  safEndCodes?: string;
   /** Milliseconds to wait for the upstream's answer. Default 30000. */
   requestTimeout: number;
   /** Milliseconds between echo tests (0800/301) on an idle upstream link; 0 turns them off. Default 60000. */
@@ -187,10 +197,15 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'clientTlsCa', flag: 'client-tls-ca', kind: 'string', arg: 'FILE', help: 'CA file (PEM): require POS client certificates' },
   { key: 'terminalQueue', flag: 'terminal-queue', kind: 'boolean', default: false, help: 'one request at a time per terminal (field 41)' },
   { key: 'reversalJournal', flag: 'reversal-journal', kind: 'string', arg: 'DIR', defaultText: '$XDG_STATE_HOME/iso8583/upstream, else ~/.local/state/iso8583/upstream', help: 'directory of the durable reversal journal' },
-  { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms between attempts of an unanswered reversal' },
-  { key: 'noReversal', flag: 'no-reversal', kind: 'boolean', default: false, help: 'do not reverse requests whose outcome is unknown' },
+  { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', aliases: ['saf-retry-interval'], kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms between attempts of an unanswered reversal or advice (SAF)' },
+  { key: 'noReversal', flag: 'no-reversal', kind: 'boolean', default: false, help: 'do not reverse requests whose outcome is unknown (and no SAF queue)' },
   { key: 'transactionRetention', flag: 'transaction-retention', kind: 'integer', arg: 'DAYS', max: 36_500, default: 30, help: 'days the transaction log keeps (in the --reversal-journal folder), 0 = forever' },
   { key: 'noTransactionLog', flag: 'no-transaction-log', kind: 'boolean', default: false, help: 'keep no transaction log' },
+  { key: 'safInitialDelay', flag: 'saf-initial-delay', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'ms from journaling a SAF entry to its first attempt' },
+  { key: 'safMessageInterval', flag: 'saf-message-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'least ms between two SAF attempts to an upstream' },
+  { key: 'safMaxAttempts', flag: 'saf-max-attempts', kind: 'integer', arg: 'N', default: 0, help: 'attempts before a SAF entry is abandoned, 0 = until answered' },
+  { key: 'safExpireAfter', flag: 'saf-expire-after', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'ms after journaling at which an unanswered SAF entry expires, 0 = never' },
+  { key: 'safEndCodes', flag: 'saf-end-codes', kind: 'string', arg: 'CODES', pattern: '^[0-9A-Za-z]{2,3}(,[0-9A-Za-z]{2,3})*$', defaultText: 'any answer ends an entry', help: 'response codes (comma-separated) that end a SAF entry besides the dialect approval codes; other codes repeat it' },
   { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 30_000, help: 'ms to wait for the upstream answer' },
   { key: 'echoInterval', flag: 'echo-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 60_000, help: 'ms between echo tests on an idle link, 0 = off' },
   { key: 'signOn', flag: 'sign-on', kind: 'boolean', default: false, help: 'sign on (0800/001) and off with the upstream' },
@@ -206,7 +221,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
 /** The keys of {@link GatewayConfig} that have a default. */
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueueAnswers' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
   | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'noReversal' | 'transactionRetention'
-  | 'noTransactionLog' | 'requestTimeout'
+  | 'noTransactionLog' | 'requestTimeout' | 'safInitialDelay' | 'safMessageInterval' | 'safMaxAttempts' | 'safExpireAfter'
   | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel'
   | 'noConsole' | 'consoleSend' | 'logMessages';
 

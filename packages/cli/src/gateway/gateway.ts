@@ -134,10 +134,19 @@ export function upstreamOptions(
   if (!config.noReversal) {
     options.reversal = {
       enabled: true,
-      journalDir,
-      retryInterval: Math.max(1, config.reversalRetryInterval),
       // ISO 8583:1993 acquirers reverse with the advice (1420, repeated as 1421): the issuer must take it.
       mti: dialectVersion(resolveDialect(config.dialect)) === '1993' ? '0420' : '0400',
+    };
+    // One SAF queue per upstream (its own journal folder): its reversals and the advices sent with `saf`.
+    options.saf = {
+      enabled: true,
+      journalDir,
+      retryInterval: Math.max(1, config.reversalRetryInterval),
+      initialDelay: config.safInitialDelay,
+      messageInterval: config.safMessageInterval,
+      maxAttempts: config.safMaxAttempts,
+      expireAfter: config.safExpireAfter,
+      ...(config.safEndCodes === undefined ? {} : { endCodes: [...new Set(config.safEndCodes.split(','))] }),
     };
   }
   if (c.tls || c.tlsCa !== undefined || c.tlsCert !== undefined) {

@@ -1,0 +1,105 @@
+/**
+ * The options of the store-and-forward (SAF) queue (`saf`), and how they meet the `reversal` options that named the
+ * same things before the queue took advices: `reversal.journalDir`, `journal`, `retryInterval` and `maxAttempts` are
+ * aliases of the `saf` ones (one of the two may be given, never both).
+ */
+import type { FieldProblem } from '@iso8583/codec';
+import type { SafStore } from './saf-store.js';
+
+/**
+ * The store-and-forward (SAF) queue (jPOS SAF's knobs): the connector's automatic reversals (with `reversal.enabled`)
+ * and the advices sent with `saf: true` are journaled, then sent, and repeated as xxx1 (0221, 0421) until answered
+ * with a response code that ends them, abandoned after `maxAttempts`, or expired after `expireAfter`. The queue is
+ * on when `enabled` or `reversal.enabled`; one journal (and one folder) holds both kinds.
+ */
+export interface SafOptions {
+  /** Whether the queue takes advices sent with `saf: true` (the queue is also on with `reversal.enabled`). Default `false`. */
+  enabled?: boolean;
+  /** The same as `reversal.journalDir` (give one of the two). Required when the queue is on, unless a journal is given. */
+  journalDir?: string;
+  /** The same as `reversal.journal` (give one of the two): the store itself. Runtime only. Default: none. */
+  journal?: SafStore;
+  /** Milliseconds from an entry's journaling to its first attempt (jPOS `initial-delay`). Default 0. */
+  initialDelay?: number;
+  /**
+   * Milliseconds between attempts of an unanswered entry, and the longest wait for each answer (with `requestTimeout`).
+   * Alias: `reversal.retryInterval`. Default 10000.
+   */
+  retryInterval?: number;
+  /** Least milliseconds between two attempts leaving the queue, of any entries (jPOS `inter-message-delay`). Default 0. */
+  messageInterval?: number;
+  /**
+   * Attempts (the first and its repeats) before an entry is abandoned (logged with `ISO8583_WARN_SAF_ABANDONED`);
+   * 0 = until answered or expired (jPOS `max-retransmissions`). Alias: `reversal.maxAttempts`. Default 0.
+   */
+  maxAttempts?: number;
+  /**
+   * Milliseconds after its journaling at which an unanswered entry expires: given up, logged with
+   * `ISO8583_WARN_SAF_EXPIRED`, event stage `expired`; 0 = never. Default 0.
+   */
+  expireAfter?: number;
+  /**
+   * Response codes (field 39) that end an entry besides the dialect's `approvalCodes`; an answer with any other code is
+   * repeated (until `maxAttempts` or `expireAfter`). Default: absent, any answer ends an entry (as before SAF).
+   */
+  endCodes?: string[];
+}
+
+/** The SAF settings after validation (the `reversal` aliases merged in, defaults filled in). */
+export interface ResolvedSafOptions {
+  readonly enabled: boolean;
+  readonly journalDir: string | undefined;
+  readonly journal: SafStore | undefined;
+  readonly initialDelay: number;
+  readonly retryInterval: number;
+  readonly messageInterval: number;
+  readonly maxAttempts: number;
+  readonly expireAfter: number;
+  readonly endCodes: readonly string[] | undefined;
+}
+
+/** The SAF defaults of the options the `reversal` group also names (no schema default: an alias must be seen unset). */
+const SAF_DEFAULTS = { retryInterval: 10_000, maxAttempts: 0 };
+
+/** The `saf` options of the `reversal` group, by their name in both. */
+const SAF_ALIASES = ['journalDir', 'journal', 'retryInterval', 'maxAttempts'] as const;
+
+/** The `reversal` options that are aliases of `saf` ones. */
+interface ReversalAliases {
+  enabled?: boolean;
+  journalDir?: string;
+  journal?: SafStore;
+  retryInterval?: number;
+  maxAttempts?: number;
+}
+
+/** What a schema cannot check: an option given under both names; a queue on without a journal. */
+export function safProblems(reversal: ReversalAliases | undefined, saf: SafOptions | undefined): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const problem = (field: string, reason: string): void => {
+    problems.push({ field, code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason });
+  };
+  for (const key of SAF_ALIASES) {
+    if (reversal?.[key] !== undefined && saf?.[key] !== undefined) problem(`saf.${key}`, `is the same option as reversal.${key}: give one`);
+  }
+  const on = reversal?.enabled === true || saf?.enabled === true;
+  if (on && (saf?.journalDir ?? reversal?.journalDir) === undefined && (saf?.journal ?? reversal?.journal) === undefined) {
+    problem(reversal?.enabled === true ? 'reversal.journalDir' : 'saf.journalDir', 'is required when reversal or saf is enabled');
+  }
+  return problems;
+}
+
+/** The SAF settings: each `saf` option, else its `reversal` alias, else its default. */
+export function resolveSaf(reversal: ReversalAliases | undefined, saf: SafOptions | undefined): ResolvedSafOptions {
+  return Object.freeze({
+    enabled: saf?.enabled === true,
+    journalDir: saf?.journalDir ?? reversal?.journalDir,
+    journal: saf?.journal ?? reversal?.journal,
+    initialDelay: saf?.initialDelay ?? 0,
+    retryInterval: saf?.retryInterval ?? reversal?.retryInterval ?? SAF_DEFAULTS.retryInterval,
+    messageInterval: saf?.messageInterval ?? 0,
+    maxAttempts: saf?.maxAttempts ?? reversal?.maxAttempts ?? SAF_DEFAULTS.maxAttempts,
+    expireAfter: saf?.expireAfter ?? 0,
+    endCodes: saf?.endCodes === undefined ? undefined : Object.freeze([...saf.endCodes]),
+  });
+}

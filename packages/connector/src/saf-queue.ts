@@ -1,0 +1,266 @@
+/**
+ * The store-and-forward (SAF) queue's sending side, after jPOS SAF: every entry (a reversal, or an advice a caller
+ * sent with `saf: true`) is already durable in the journal; it is sent `initialDelay` ms after it was journaled, then
+ * repeated as xxx1 (0121, 0221, 0401, 0421; 1221 with a 1993 dialect) every `retryInterval` until the host answers
+ * with a response code that ends it (the dialect's `approvalCodes` and `endCodes`; with no `endCodes`, any answer).
+ * Attempts leave the queue at least `messageInterval` ms apart. An entry is given up after `maxAttempts` attempts
+ * (`abandoned`) or `expireAfter` ms after it was journaled (`expired`).
+ *
+ * Every attempt is journaled before it leaves, so that a start after a crash resumes with a repeat once a first
+ * attempt may have reached the host; an entry that ended is marked done (durably) before its event, and is never
+ * sent again by a later start.
+ */
+import { isApproved } from '@iso8583/codec';
+import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
+import type { Logger } from 'pino';
+import type { JournalEntry, JournalOutcome, ReversalJournal, SafEntryKind } from './journal.js';
+
+/** What the queue needs from its connector. */
+export interface SafHost {
+  /** Sends a message outside the per-terminal queue and without journaling; resolves with the response. */
+  sendReversal(message: IsoMessage, timeout: number): Promise<IsoMessage>;
+  /** Reports what happened to an entry. */
+  reversalEvent(event: SafEvent): void;
+  readonly logger: Logger;
+}
+
+/** A SAF event (`saf` for every entry; `reversal` for the connector's reversals): never carries card data. */
+export interface SafEvent {
+  /**
+   * `sent` (an attempt left, after it was journaled), `answered` (with a code that ends it, marked done on disk),
+   * `refused` (answered with a code that does not end it: it repeats), `abandoned` (after `maxAttempts`), `expired`
+   * (after `expireAfter`).
+   */
+  stage: 'sent' | 'answered' | 'refused' | 'abandoned' | 'expired';
+  /** What the entry is: `reversal` (the connector's own) or `advice` (sent with `saf: true`). */
+  kind: SafEntryKind;
+  /** The journal entry id. */
+  id: string;
+  /** The MTI of the attempt. */
+  mti: string;
+  /** The STAN (field 11). */
+  stan: string | undefined;
+  /** The terminal (field 41). */
+  terminal: string | undefined;
+  /** The attempt number (1 = first; 0 when none was made). */
+  attempt: number;
+  /** The host's response code (field 39), once answered. */
+  responseCode?: string;
+  /** The amount (field 4), once answered. */
+  amount?: string;
+  /** The log code of an end without an answer: `ISO8583_WARN_SAF_EXPIRED` or `ISO8583_WARN_SAF_ABANDONED`. */
+  code?: string;
+}
+
+/** What the queue needs to know of the `saf` options. */
+export interface SafSettings {
+  readonly initialDelay: number;
+  readonly retryInterval: number;
+  readonly messageInterval: number;
+  readonly maxAttempts: number;
+  readonly expireAfter: number;
+  readonly endCodes: readonly string[] | undefined;
+  readonly requestTimeout: number;
+}
+
+/** Counts of how entries ended since the connector started. */
+export interface SafCounts {
+  /** Entries answered with a response code that ends them. */
+  delivered: number;
+  /** Entries given up after `expireAfter`. */
+  expired: number;
+  /** Entries given up after `maxAttempts`. */
+  abandoned: number;
+}
+
+interface Active {
+  entry: JournalEntry;
+  kind: SafEntryKind;
+  /** Attempts recorded in the journal (each before it was sent). */
+  attempts: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** The MTI of attempt `n` (1-based): the first is the entry's MTI, the others its repeat (xxx1: 0221, 0421). */
+export function attemptMti(base: string, attempt: number): string {
+  return attempt <= 1 ? base : base.slice(0, 3) + '1';
+}
+
+/** Entries being sent until they end (see the file's opening comment). */
+export class SafQueue {
+  private readonly active = new Map<string, Active>();
+  private readonly counts: SafCounts = { delivered: 0, expired: 0, abandoned: 0 };
+  private reversalsActive = 0;
+  /** When the next attempt may leave (`messageInterval`). */
+  private nextSlot = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly host: SafHost,
+    private readonly journal: ReversalJournal,
+    private readonly settings: SafSettings,
+    private readonly dialect: Dialect,
+  ) {}
+
+  /** Entries waiting (journaled, being sent until they end): the SAF depth. */
+  get depth(): number {
+    return this.active.size;
+  }
+
+  /** The connector's reversals among them. */
+  get reversals(): number {
+    return this.reversalsActive;
+  }
+
+  /** How entries ended since the start. */
+  get ended(): SafCounts {
+    return { ...this.counts };
+  }
+
+  /** Starts sending an entry already durable in the journal. */
+  activate(entry: JournalEntry): void {
+    if (this.stopped || this.active.has(entry.id)) return;
+    const a: Active = { entry, kind: entry.kind ?? 'reversal', attempts: entry.attempts ?? 0, timer: undefined };
+    this.active.set(entry.id, a);
+    if (a.kind === 'reversal') this.reversalsActive += 1;
+    // A resumed entry that was sent before goes again at once; a new one waits `initialDelay` from its journaling.
+    this.at(a, a.attempts > 0 ? 0 : entry.at + this.settings.initialDelay);
+  }
+
+  /** Stops sending (on close): what is unfinished stays in the journal for the next start. */
+  stop(): void {
+    this.stopped = true;
+    for (const a of this.active.values()) clearTimeout(a.timer);
+  }
+
+  /** Runs the next attempt of `a` at `when` (ms since the epoch), or at its expiry if sooner. */
+  private at(a: Active, when: number, slotted = false): void {
+    const expiry = this.settings.expireAfter > 0 ? a.entry.at + this.settings.expireAfter : Infinity;
+    const due = Math.min(when, expiry) - Date.now();
+    if (due <= 0) {
+      void this.attempt(a, slotted);
+      return;
+    }
+    a.timer = setTimeout(() => void this.attempt(a, slotted), due);
+    a.timer.unref();
+  }
+
+  private event(a: Active, attempt: number): Omit<SafEvent, 'stage'> {
+    const r = a.entry.reversal;
+    return {
+      kind: a.kind,
+      id: a.entry.id,
+      mti: attemptMti(r['0'] as string, attempt),
+      stan: typeof r['11'] === 'string' ? r['11'] : undefined,
+      terminal: typeof r['41'] === 'string' ? r['41'] : undefined,
+      attempt,
+    };
+  }
+
+  /** Whether a response code ends an entry: any, with no `endCodes`; else the dialect's approval codes and `endCodes`. */
+  private ends(rc: unknown): boolean {
+    const codes = this.settings.endCodes;
+    if (codes === undefined) return true;
+    return typeof rc === 'string' && (isApproved(this.dialect, rc) || codes.includes(rc));
+  }
+
+  private async attempt(a: Active, slotted: boolean): Promise<void> {
+    if (this.stopped || !this.active.has(a.entry.id)) return;
+    const now = Date.now();
+    const s = this.settings;
+    if (s.expireAfter > 0 && now >= a.entry.at + s.expireAfter) {
+      this.end(a, 'expired', this.event(a, a.attempts));
+      return;
+    }
+    const n = a.attempts + 1;
+    if (s.maxAttempts > 0 && n > s.maxAttempts) {
+      // A start after a crash that interrupted the last attempt.
+      this.end(a, 'abandoned', this.event(a, a.attempts));
+      return;
+    }
+    if (s.messageInterval > 0 && !slotted) {
+      // Each attempt takes the next free slot, so that entries due together leave `messageInterval` apart.
+      const slot = Math.max(now, this.nextSlot);
+      this.nextSlot = slot + s.messageInterval;
+      if (slot > now) {
+        a.timer = setTimeout(() => void this.attempt(a, true), slot - now);
+        a.timer.unref();
+        return;
+      }
+    }
+    const started = Date.now();
+    // The attempt is durable before it leaves: a later start then knows a first attempt may have reached the host.
+    try {
+      await this.journal.attempt(a.entry.id, n);
+    } catch (err) {
+      if (this.stopped) return;
+      this.host.logger.error({ ...this.event(a, n), code: (err as Iso8583Error).code }, 'a SAF attempt cannot be journaled: not sent, will try again');
+      this.at(a, started + s.retryInterval);
+      return;
+    }
+    if (this.stopped) return;
+    a.attempts = n;
+    const base = this.event(a, n);
+    const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
+    this.host.reversalEvent({ stage: 'sent', ...base });
+    const timeout = Math.min(s.requestTimeout, s.retryInterval);
+    this.host.sendReversal(message, timeout).then(
+      (response) => {
+        const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
+        if (this.ends(rc)) {
+          this.active.delete(a.entry.id);
+          if (a.kind === 'reversal') this.reversalsActive -= 1;
+          const amount = a.entry.reversal['4'];
+          // The event follows the journal record, so that a listener sees the entry closed on disk too.
+          void this.finish(a.entry.id, a.kind === 'advice' ? 'delivered' : 'reversed').then(() => {
+            this.counts.delivered += 1;
+            this.host.reversalEvent({
+              stage: 'answered',
+              ...base,
+              responseCode: rc,
+              amount: typeof amount === 'string' ? amount : undefined,
+            });
+          });
+          return;
+        }
+        if (this.stopped) return;
+        this.host.logger.warn({ ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
+        this.host.reversalEvent({ stage: 'refused', ...base, responseCode: rc });
+        this.next(a, base, started);
+      },
+      (err: Iso8583Error) => {
+        if (this.stopped) return;
+        this.host.logger.warn({ ...base, code: err.code }, 'SAF entry not answered: will repeat');
+        this.next(a, base, started);
+      },
+    );
+  }
+
+  /** After an attempt that did not end the entry: the last one abandons it, else the next is due `retryInterval` after. */
+  private next(a: Active, base: Omit<SafEvent, 'stage'>, started: number): void {
+    if (this.settings.maxAttempts > 0 && a.attempts >= this.settings.maxAttempts) {
+      this.end(a, 'abandoned', base);
+      return;
+    }
+    this.at(a, started + this.settings.retryInterval);
+  }
+
+  private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>): void {
+    if (!this.active.delete(a.entry.id)) return;
+    if (a.kind === 'reversal') this.reversalsActive -= 1;
+    clearTimeout(a.timer);
+    const code = outcome === 'expired' ? 'ISO8583_WARN_SAF_EXPIRED' : 'ISO8583_WARN_SAF_ABANDONED';
+    if (outcome === 'expired') this.host.logger.warn({ ...base, code }, 'SAF entry expired unanswered: given up');
+    else this.host.logger.error({ ...base, code }, 'SAF entry abandoned after its last attempt');
+    void this.finish(a.entry.id, outcome).then(() => {
+      this.counts[outcome] += 1;
+      this.host.reversalEvent({ stage: outcome, ...base, code });
+    });
+  }
+
+  private finish(id: string, outcome: JournalOutcome): Promise<void> {
+    return this.journal.done(id, outcome).catch((err: Iso8583Error) => {
+      this.host.logger.error({ id, code: err.code }, 'cannot mark a SAF entry done in the journal');
+    });
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The store of the store-and-forward (SAF) queue: what any engine (the embedded file journal, a database) keeps for
+ * the connector, and the promise every engine makes: each method resolves only once its record is durable, so that
+ * nothing depends on a record a crash could lose. An engine stores each entry as a document (`JournalEntry`, JSON).
+ */
+import type { IsoMessage } from '@iso8583/codec';
+
+/**
+ * What a store-and-forward (SAF) entry carries: `reversal` (the connector's automatic reversal of a request whose
+ * outcome is unknown) or `advice` (an advice or reversal a caller sent with `saf: true`: 0120, 0220, 0420, ...).
+ */
+export type SafEntryKind = 'reversal' | 'advice';
+
+/** An entry of the SAF queue: a reversal or an advice waiting to be sent or answered. */
+export interface JournalEntry {
+  /** The entry's id (unique within the journal). */
+  id: string;
+  /**
+   * The message to forward (its first attempt's MTI; repeats go as xxx1): a reversal (0400 / 0420 with field 90,
+   * with only the fields of `reversal.fields`) or, when `kind` is `advice`, the advice as the caller sent it.
+   */
+  reversal: IsoMessage;
+  /** When the entry was written (ms since the epoch); `saf.initialDelay` and `saf.expireAfter` count from it. */
+  at: number;
+  /** Attempts recorded so far (each written before it was sent); a start resumes with a repeat (0401) when > 0. */
+  attempts?: number;
+  /** What the entry is. Default (absent): `reversal`. */
+  kind?: SafEntryKind;
+}
+
+/** How a journal entry ended. */
+export type JournalOutcome =
+  /** The original request got its response, or never left: no reversal needed. */
+  | 'not-needed'
+  /** The reversal was answered by the host with a response code that ends it. */
+  | 'reversed'
+  /** The advice was answered by the host with a response code that ends it. */
+  | 'delivered'
+  /** The entry was given up after `maxAttempts`. */
+  | 'abandoned'
+  /** The entry was given up `saf.expireAfter` ms after it was written. */
+  | 'expired';
+
+/**
+ * Where the SAF queue (reversals and advices) is kept across restarts. Every method resolves once its record is
+ * durable. (Named for its first use; {@link SafStore} is the same interface.)
+ */
+export interface ReversalJournal {
+  /** Opens the journal and returns the entries not marked done (oldest first). */
+  open(): Promise<JournalEntry[]>;
+  /** Adds an entry; resolves once it is durable (fsynced). */
+  add(entry: JournalEntry): Promise<void>;
+  /** Records that attempt `attempt` (1-based) of an entry is about to be sent; resolves once durable. */
+  attempt(id: string, attempt: number): Promise<void>;
+  /** Marks an entry done; resolves once durable. */
+  done(id: string, outcome: JournalOutcome): Promise<void>;
+  /** Flushes, closes and releases the journal. */
+  close(): Promise<void>;
+}
+
+/** The SAF queue's store: the same interface as {@link ReversalJournal}. */
+export type SafStore = ReversalJournal;
+
+/** An entry of the SAF queue: the same as {@link JournalEntry}. */
+export type SafEntry = JournalEntry;
+
+/** The `add` record of an entry (one JSON line of the file journal), as written when added and when compacted. */
+export function addRecord(e: JournalEntry): string {
+  return JSON.stringify({
+    op: 'add',
+    id: e.id,
+    reversal: e.reversal,
+    at: e.at,
+    ...(e.attempts ? { attempts: e.attempts } : {}),
+    ...(e.kind === 'advice' ? { kind: e.kind } : {}),
+  });
+}
