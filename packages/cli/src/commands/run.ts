@@ -73,6 +73,10 @@ export async function runCommand(argv: string[]): Promise<number> {
       running.resetStats();
     },
   );
+  for (const [name, address] of Object.entries(running.inbound)) {
+    process.stdout.write(`inbound ${name} listening on ${hostPort(address)}\n`);
+  }
+  if (running.http !== undefined) process.stdout.write(`http listening on ${hostPort(running.http)}\n`);
   process.stdout.write(`flow ${flow.name} ready\n`);
   const code = await stopped;
   process.stdout.write(`flow ${flow.name} stopped\n`);
