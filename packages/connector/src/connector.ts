@@ -32,6 +32,8 @@ import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { ReversalManager, isReversible } from './reversal.js';
 import type { ReversalEvent } from './reversal.js';
 import { TerminalQueue } from './terminal-queue.js';
+import type { TerminalLock } from './terminal-queue.js';
+import { openStore } from './store.js';
 import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
 
@@ -78,6 +80,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private readonly pool: ChannelPool;
   private readonly stan = new StanCounter();
   private readonly terminalQueue: TerminalQueue | undefined;
+  private readonly terminalLock: TerminalLock | undefined;
   private readonly reversals: ReversalManager | undefined;
   private readonly frameHeader: Buffer | undefined;
   private readonly lifecycle = new Lifecycle();
@@ -129,8 +132,21 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const source = { inFlight: () => this.factory.inFlight, poolSize: () => this.factory.open.size, reversalsPending: () => this.reversals?.pending ?? 0 };
     this.accounting = new Accounting(o.name, source, o.registry, this.codec.dialect);
     this.registry = this.accounting.registry;
-    if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout);
-    if (o.reversal.enabled && (o.reversal.journal !== undefined || o.reversal.journalDir !== undefined)) {
+    // A PostgreSQL store: the SAF queue shared with other nodes, and the terminal queue held across them.
+    const store =
+      typeof o.store === 'string'
+        ? openStore({
+            store: o.store,
+            upstream: o.name,
+            safLease: o.safLease,
+            ...(o.terminalQueue.enabled ? { terminalLockTimeout: o.terminalQueue.timeout } : {}),
+            logger: this.logger,
+          })
+        : undefined;
+    this.terminalLock = store?.terminalLock;
+    if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout, this.terminalLock);
+    const journal = (typeof o.store === 'object' ? o.store : store?.journal) ?? o.reversal.journal;
+    if (o.reversal.enabled && (journal !== undefined || o.reversal.journalDir !== undefined)) {
       this.reversals = new ReversalManager(
         {
           logger: this.logger,
@@ -138,7 +154,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
           sendReversal: (message, timeout) => this.dispatch(message, timeout, undefined, false).then((r) => r.message),
           reversalEvent: (event) => this.reversalEvent(event),
         },
-        o.reversal.journal ?? new FileJournal(o.reversal.journalDir as string, { logger: this.logger }),
+        journal ?? new FileJournal(o.reversal.journalDir as string, { logger: this.logger }),
         { ...o.reversal, requestTimeout: o.requestTimeout },
         this.codec.dialect,
       );
@@ -384,6 +400,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.lifecycle.to('closed');
     if (this.starting !== undefined) await this.starting.catch(() => undefined);
     await this.pool.close();
+    await this.terminalLock?.close();
     if (this.listenerCount('close') > 0) this.emit('close');
   }
 }

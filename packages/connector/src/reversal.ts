@@ -15,6 +15,7 @@ import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/c
 import type { Logger } from 'pino';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from './journal.js';
 import { wireValue } from './match-key.js';
+import { watchClaims } from './journal-claims.js';
 
 /**
  * The fields a reversal carries by default (besides the MTI, field 0), and so the only fields of a request that reach
@@ -162,6 +163,7 @@ export class ReversalManager {
   private readonly armed = new Map<string, JournalEntry>();
   private readonly active = new Map<string, Active>();
   private stopped = false;
+  private stopClaims: (() => void) | undefined;
 
   constructor(
     private readonly host: ReversalHost,
@@ -181,8 +183,11 @@ export class ReversalManager {
   }
 
     /** Opens the journal; returns the reversals an earlier run left unfinished, not yet started (see `resume`). */
-  open(): Promise<JournalEntry[]> {
-    return this.journal.open();
+  async open(): Promise<JournalEntry[]> {
+    const left = await this.journal.open();
+    // A shared store: entries whose holder died are taken over while running, not only at the start.
+    this.stopClaims = watchClaims(this.journal, (entries) => this.resume(entries), this.host.logger);
+    return left;
   }
 
   /** Starts sending the reversals an earlier run left unfinished (what `open` returned). */
@@ -236,6 +241,7 @@ export class ReversalManager {
   /** Stops sending (on close): what is unfinished stays in the journal for the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopClaims?.();
     for (const a of this.active.values()) clearTimeout(a.timer);
     await this.journal.close();
   }
@@ -279,6 +285,12 @@ export class ReversalManager {
     } catch (err) {
       if (this.stopped) return;
       const base = this.event(a, n);
+      if ((err as Iso8583Error).code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST') {
+        // A shared store gave it to another node (or it was answered there): that node sends it, this one no more.
+        this.active.delete(a.entry.id);
+        this.host.logger.warn({ ...base, code: (err as Iso8583Error).code }, 'the reversal is held by another node: not sent here');
+        return;
+      }
       this.host.logger.error({ ...base, code: (err as Iso8583Error).code }, 'a reversal attempt cannot be journaled: not sent, will try again');
       this.later(a, started);
       return;
