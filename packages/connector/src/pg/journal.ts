@@ -302,7 +302,10 @@ export class PgJournal implements ReversalJournal {
       throw storeError('cannot record attempts', err, this.url);
     }
     return batch.map((a) => {
-      if (recorded.has(a.id)) return undefined;
+      if (recorded.has(a.id)) {
+        this.held.add(a.id);
+        return undefined;
+      }
       this.held.delete(a.id);
       return leaseLost(a.id);
     });
