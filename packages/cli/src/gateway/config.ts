@@ -101,6 +101,13 @@ export interface GatewayConfig {
   reversalJournal?: string;
   /** Milliseconds between attempts of a reversal that is not answered. Default 10000. */
   reversalRetryInterval: number;
+  /**
+   * Where reversals are kept when several gateway nodes share them: `postgresql://USER[:PASSWORD]@HOST:PORT/DB` (the
+   * password is never logged). Default: the file journal of `reversalJournal`.
+   */
+  store?: string;
+  /** With a PostgreSQL `store`: milliseconds a node holds a SAF entry without renewing its lease. Default 30000. */
+  safLease: number;
   /** Turn automatic reversal off. Default `false` (reversal on). */
   noReversal: boolean;
   /** Milliseconds to wait for the upstream's answer. Default 30000. */
@@ -164,6 +171,8 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'terminalQueue', flag: 'terminal-queue', kind: 'boolean', default: false, help: 'one request at a time per terminal (field 41)' },
   { key: 'reversalJournal', flag: 'reversal-journal', kind: 'string', arg: 'DIR', defaultText: '$XDG_STATE_HOME/iso8583/upstream, else ~/.local/state/iso8583/upstream', help: 'directory of the durable reversal journal' },
   { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms between attempts of an unanswered reversal' },
+  { key: 'store', flag: 'store', kind: 'string', arg: 'URL', pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://', defaultText: 'the file journal of --reversal-journal', help: 'keep reversals in PostgreSQL, shared by several gateway nodes: postgresql://USER@HOST:PORT/DB' },
+  { key: 'safLease', flag: 'saf-lease', kind: 'integer', arg: 'MS', min: 100, max: MAX_TIMER_DELAY, default: 30_000, help: 'with --store: ms a node holds a reversal without renewing; a dead node\'s are taken over after it' },
   { key: 'noReversal', flag: 'no-reversal', kind: 'boolean', default: false, help: 'do not reverse requests whose outcome is unknown' },
   { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 30_000, help: 'ms to wait for the upstream answer' },
   { key: 'echoInterval', flag: 'echo-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 60_000, help: 'ms between echo tests on an idle link, 0 = off' },
@@ -177,7 +186,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
 
 /** The keys of {@link GatewayConfig} that have a default. */
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueueAnswers' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
-  | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'noReversal' | 'requestTimeout'
+  | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noReversal' | 'requestTimeout'
   | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel';
 
 /** All default values, read from the rows of {@link GATEWAY_FLAGS}. */

@@ -91,7 +91,8 @@ export interface GatewayRuntime {
 
 /**
  * The connector options of the gateway's upstream link; with `named` (one of several upstreams), its own settings over
- * the gateway's, its name, and its own journal folder (`<reversalJournal>/<name>`, else `defaultJournalDir(name)`).
+ * the gateway's, its name, and its own journal folder (`<reversalJournal>/<name>`, else `defaultJournalDir(name)`), or
+ * the PostgreSQL `store` (each upstream's entries apart, by its name).
  */
 export function upstreamOptions(config: GatewayConfig, logger: Logger, registry: Registry | undefined, named?: GatewayUpstream): ConnectorOptions {
   const c: GatewayConfig = named === undefined ? config : ({ ...config, ...named } as GatewayConfig);
@@ -117,10 +118,15 @@ export function upstreamOptions(config: GatewayConfig, logger: Logger, registry:
   if (registry !== undefined) options.registry = registry;
   const journalDir =
     named === undefined ? (config.reversalJournal ?? defaultJournalDir(name)) : config.reversalJournal !== undefined ? join(config.reversalJournal, name) : defaultJournalDir(name);
+  if (config.store !== undefined) {
+    // Every node on the database shares the reversals of this upstream (and, with --terminal-queue, its terminals).
+    options.store = config.store;
+    options.safLease = config.safLease;
+  }
   if (!config.noReversal) {
     options.reversal = {
       enabled: true,
-      journalDir,
+      ...(config.store === undefined ? { journalDir } : {}),
       retryInterval: Math.max(1, config.reversalRetryInterval),
       // ISO 8583:1993 acquirers reverse with the advice (1420, repeated as 1421): the issuer must take it.
       mti: dialectVersion(resolveDialect(config.dialect)) === '1993' ? '0420' : '0400',
