@@ -31,7 +31,7 @@ async function eventually<T>(what: string, probe: () => Promise<T>, deadline = 2
     try {
       return await probe();
     } catch (err) {
-      if (Date.now() > until) throw new Error(`${what}: not within ${deadline} ms (last: ${(err as Error).message})`);
+      if (Date.now() > until) throw new Error(`${what}: not within ${deadline} ms (last: ${(err as Error).message})`, { cause: err });
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
