@@ -21,7 +21,6 @@ import type { ChannelPool } from './channel-pool.js';
 import { connectorError } from './errors.js';
 import type { ConnectorEvents } from './events.js';
 import { ExclusivePool } from './exclusive-pool.js';
-import { FileJournal } from './journal.js';
 import type { JournalEntry } from './journal.js';
 import { Lifecycle } from './lifecycle.js';
 import { MatchKey } from './match-key.js';
@@ -33,7 +32,7 @@ import { ReversalManager, isReversible } from './reversal.js';
 import type { ReversalEvent } from './reversal.js';
 import { TerminalQueue } from './terminal-queue.js';
 import type { TerminalLock } from './terminal-queue.js';
-import { openStore } from './store.js';
+import { connectorStore } from './store.js';
 import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
 
@@ -132,21 +131,10 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const source = { inFlight: () => this.factory.inFlight, poolSize: () => this.factory.open.size, reversalsPending: () => this.reversals?.pending ?? 0 };
     this.accounting = new Accounting(o.name, source, o.registry, this.codec.dialect);
     this.registry = this.accounting.registry;
-    // A PostgreSQL store: the SAF queue shared with other nodes, and the terminal queue held across them.
-    const store =
-      typeof o.store === 'string'
-        ? openStore({
-            store: o.store,
-            upstream: o.name,
-            safLease: o.safLease,
-            ...(o.terminalQueue.enabled ? { terminalLockTimeout: o.terminalQueue.timeout } : {}),
-            logger: this.logger,
-          })
-        : undefined;
-    this.terminalLock = store?.terminalLock;
-    if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout, this.terminalLock);
-    const journal = (typeof o.store === 'object' ? o.store : store?.journal) ?? o.reversal.journal;
-    if (o.reversal.enabled && (journal !== undefined || o.reversal.journalDir !== undefined)) {
+    const { journal, terminalLock } = connectorStore(o, this.logger);
+    this.terminalLock = terminalLock;
+    if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout, terminalLock);
+    if (o.reversal.enabled && journal !== undefined) {
       this.reversals = new ReversalManager(
         {
           logger: this.logger,
@@ -154,7 +142,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
           sendReversal: (message, timeout) => this.dispatch(message, timeout, undefined, false).then((r) => r.message),
           reversalEvent: (event) => this.reversalEvent(event),
         },
-        journal ?? new FileJournal(o.reversal.journalDir as string, { logger: this.logger }),
+        journal,
         { ...o.reversal, requestTimeout: o.requestTimeout },
         this.codec.dialect,
       );

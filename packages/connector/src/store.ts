@@ -12,6 +12,7 @@ import { PgTerminalLock } from './pg/terminal-lock.js';
 import { isPostgresUrl, maskUrl } from './pg/pool.js';
 import type { TerminalLock } from './terminal-queue.js';
 import type { TransactionLog } from './transaction-log.js';
+import type { ResolvedConnectorOptions } from './options.js';
 
 /** What {@link openStore} makes the store from. */
 export interface StoreSpec {
@@ -71,4 +72,28 @@ export function openStore(spec: StoreSpec): Store {
     where: spec.store,
     journal: new FileJournal(spec.store, spec.logger === undefined ? {} : { logger: spec.logger }),
   };
+}
+
+/**
+ * A connector's journal and terminal lock, from its options: `store` (a journal, or a URL: the PostgreSQL store, with
+ * a terminal lock when `terminalQueue` is on), else `reversal.journal`, else a `FileJournal` in `reversal.journalDir`.
+ * The journal is `undefined` when none is configured.
+ */
+export function connectorStore(
+  o: ResolvedConnectorOptions,
+  logger: Logger,
+): { journal: ReversalJournal | undefined; terminalLock: TerminalLock | undefined } {
+  if (typeof o.store === 'object') return { journal: o.store, terminalLock: undefined };
+  if (typeof o.store === 'string') {
+    const store = openStore({
+      store: o.store,
+      upstream: o.name,
+      safLease: o.safLease,
+      ...(o.terminalQueue.enabled ? { terminalLockTimeout: o.terminalQueue.timeout } : {}),
+      logger,
+    });
+    return { journal: store.journal, terminalLock: store.terminalLock };
+  }
+  const dir = o.reversal.journalDir;
+  return { journal: o.reversal.journal ?? (dir === undefined ? undefined : new FileJournal(dir, { logger })), terminalLock: undefined };
 }

@@ -67,3 +67,38 @@ test('terminalQueue on a shared store: a terminal\'s second request waits, on an
   assert.equal((await second)['39'], '00');
   assert.deepEqual(peer.received.map((r) => r.message['11']), ['300001', '300003', '300002'], 'the second request of TERM0001 left after the first was answered');
 });
+
+test('destroy does not wait for another node\'s request: a request waiting for its terminal\'s lock fails at once with ISO8583_ERR_CONNECTOR_CLOSED', async (t) => {
+  const url = cluster.createDatabase('terminal_lock_destroy');
+  const held: (() => void)[] = [];
+  const peer = await startPeer((r, p) => {
+    if (r.message['11'] === '400001') held.push(() => p.send(r.socket, answer(r.message)));
+    else p.send(r.socket, answer(r.message));
+  });
+  // A lock wait as long as the test runner's own timeout: only the fix makes the waiting request end before it.
+  const options = { host: '127.0.0.1', port: peer.port, requestTimeout: 120_000, store: url, terminalQueue: { enabled: true, timeout: 120_000 } };
+  const nodeA = createConnector({ ...options, name: 'node-a' });
+  const nodeB = createConnector({ ...options, name: 'node-b' });
+  const watch = new pg.Pool({ connectionString: url });
+  t.after(async () => {
+    await nodeA.destroy();
+    await watch.end();
+    await peer.close();
+  });
+  await Promise.all([nodeA.connect(), nodeB.connect()]);
+  const first = nodeA.request(purchase('400001', 'TERM0009'));
+  await peer.waitFor(1);
+  const second = nodeB.request(purchase('400002', 'TERM0009'));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const { rows } = await watch.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+    if (rows[0]?.n === 1) break;
+    assert.ok(Date.now() < deadline, 'node B waits for the lock of TERM0009 within 20 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await nodeB.destroy();
+  await assert.rejects(second, { code: 'ISO8583_ERR_CONNECTOR_CLOSED' });
+  held.shift()?.();
+  assert.equal((await first)['39'], '00');
+  assert.deepEqual(peer.received.map((r) => r.message['11']), ['400001'], 'the destroyed node sent nothing');
+});

@@ -142,6 +142,8 @@ export class PgJournal implements ReversalJournal {
   private readonly held = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
+  /** Claims in progress (close waits for them, so that what they took is handed back too). */
+  private readonly claiming = new Set<Promise<unknown>>();
   private opened = false;
   private closed = false;
   /** The store was unreachable at the last renewal (logged once per outage). */
@@ -201,10 +203,14 @@ export class PgJournal implements ReversalJournal {
   async claim(): Promise<JournalEntry[]> {
     const pool = this.ready();
     let rows: Row[];
+    const query = pool.query<Row>(CLAIM, [this.owner, this.lease, this.upstream, this.claimBatch]);
+    this.claiming.add(query);
     try {
-      rows = (await pool.query<Row>(CLAIM, [this.owner, this.lease, this.upstream, this.claimBatch])).rows;
+      rows = (await query).rows;
     } catch (err) {
       throw storeError('cannot claim entries', err, this.url);
+    } finally {
+      this.claiming.delete(query);
     }
     const out: JournalEntry[] = [];
     for (const row of rows) {
@@ -251,7 +257,7 @@ export class PgJournal implements ReversalJournal {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    await Promise.all([this.adds.idle(), this.attempts.idle(), this.dones.idle(), this.renewing]);
+    await Promise.all([this.adds.idle(), this.attempts.idle(), this.dones.idle(), this.renewing, ...[...this.claiming].map((c) => c.catch(() => undefined))]);
     const pool = this.pool;
     if (pool === undefined) return;
     if (this.opened && this.held.size > 0) {

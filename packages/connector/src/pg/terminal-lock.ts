@@ -44,6 +44,8 @@ export class PgTerminalLock implements TerminalLock {
   private readonly pool: pg.Pool;
   private readonly url: string;
   private closed = false;
+  /** Connections waiting for a lock: ended on close, so that a destroy does not wait for another node's request. */
+  private readonly waiting = new Set<pg.PoolClient>();
 
   constructor(options: PgTerminalLockOptions) {
     this.url = options.url;
@@ -66,10 +68,14 @@ export class PgTerminalLock implements TerminalLock {
     } catch (err) {
       throw storeError('cannot take a connection for the terminal lock', err, this.url);
     }
+    this.waiting.add(client);
     try {
       await client.query('SELECT pg_advisory_lock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
+      this.waiting.delete(client);
     } catch (err) {
+      this.waiting.delete(client);
       client.release(true);
+      if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed', { cause: err });
       if ((err as { code?: string }).code === '55P03') {
         throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', 'waited too long for its terminal, busy on another node', {
           field: 'terminalQueue.timeout',
@@ -95,6 +101,7 @@ export class PgTerminalLock implements TerminalLock {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const client of this.waiting) void (client as pg.PoolClient & { end(): Promise<void> }).end().catch(() => undefined);
     await this.pool.end().catch(() => undefined);
   }
 }
