@@ -163,3 +163,30 @@ test('a running connector takes over the reversals of a node that died, once its
   ]);
   await dead.close();
 });
+
+test('a reversal taken over by another node (its lease ended while this one was stalled) is no longer sent here', async (t) => {
+  const url = cluster.createDatabase('store_lease_lost');
+  // The host never answers: the purchase times out and its reversal repeats until the entry leaves this node.
+  const peer = await startPeer(() => undefined);
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: peer.port,
+    requestTimeout: 200,
+    store: url,
+    safLease: 60_000,
+    reversal: { enabled: true, retryInterval: 100 },
+  });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await connector.connect();
+  await assert.rejects(connector.request(purchase('500001')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await peer.waitFor(3); // the purchase, the 0400 and a first 0401
+  assert.equal(connector.stats().reversalsPending, 1);
+  // Another node claims it (as it would once this node's lease had ended).
+  await query(url, "UPDATE iso8583_saf SET lease_owner = 'other-node', lease_until = now() + interval '1 minute'");
+  await eventually('the reversal to leave this node', async () => assert.equal(connector.stats().reversalsPending, 0));
+  const rows = await query<{ lease_owner: string; done: boolean }>(url, 'SELECT lease_owner, done_at IS NOT NULL AS done FROM iso8583_saf');
+  assert.deepEqual(rows, [{ lease_owner: 'other-node', done: false }], 'still pending, for the node that holds it');
+});
