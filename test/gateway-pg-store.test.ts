@@ -12,7 +12,7 @@ import { MessageStream, createCodec, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { startPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
-import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
+import { exitWithin, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import { waitUntil } from './helpers/wait.js';
 
 let cluster: PostgresCluster;
@@ -179,5 +179,28 @@ describe('two gateway nodes on one PostgreSQL store', () => {
     }
     assert.deepEqual(bank.afterAnswer.map((s) => s.message['11']), [], 'no reversal sent after it was answered');
     await bank.close();
+  });
+
+  test('the database goes down and comes back: purchases are refused (503) while it is away, then served again without a restart; the password is never logged', async () => {
+    const url = cluster.createDatabase('gateway_outage').replace('iso8583@', 'iso8583:Pg-S3cret@');
+    const bank = await startSimulator();
+    const gw = await startGateway(['--upstream', `${bank.host}:${bank.port}`, '--store', url, '--echo-interval', '0', '--log-level', 'info']);
+    assert.equal(await post(gw.http, purchase('OUTAGE01', 1)), 200);
+    cluster.stopServer();
+    try {
+      assert.equal(await post(gw.http, purchase('OUTAGE01', 2)), 503, 'refused while the store is away');
+    } finally {
+      cluster.startServer();
+    }
+    let stan = 3;
+    await waitUntil(async () => (await post(gw.http, purchase('OUTAGE01', stan++))) === 200, { what: 'a purchase served once the database is back' });
+    gw.process.kill('SIGTERM');
+    assert.equal((await exitWithin(gw.process, 20_000, 'the gateway stopping')).code, 0);
+    const log = gw.process.stderr() + gw.process.stdout();
+    assert.match(log, /ISO8583_ERR_CONNECTOR_STORE/, 'the outage is logged with its code');
+    assert.doesNotMatch(log, /Pg-S3cret/, 'the password never reaches the log');
+    assert.doesNotMatch(log, /4111111111111111/);
+    bank.process.kill('SIGTERM');
+    await bank.process.exited;
   });
 });
