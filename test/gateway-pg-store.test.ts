@@ -122,7 +122,7 @@ describe('two gateway nodes on one PostgreSQL store', () => {
     const flags = [
       '--upstream', `127.0.0.1:${bank.port}`,
       '--store', url,
-      '--saf-lease', '1500',
+      '--saf-lease', '3000',
       '--request-timeout', '300',
       '--reversal-retry-interval', '200',
       '--echo-interval', '0',
@@ -173,8 +173,6 @@ describe('two gateway nodes on one PostgreSQL store', () => {
       assert.equal(bank.answered.get(stan(n)), 1, `the reversal of ${stan(n)} answered once`);
       if (stansA.includes(n)) {
         assert.ok(reversals.some((s) => s.link === 1 && s.message['0'] === '0401'), `node B resumed ${stan(n)} with a repeat (0401)`);
-      } else {
-        assert.ok(reversals.every((s) => s.link === 1), `${stan(n)} was node B's own`);
       }
     }
     assert.deepEqual(bank.afterAnswer.map((s) => s.message['11']), [], 'no reversal sent after it was answered');
