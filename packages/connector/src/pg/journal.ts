@@ -185,11 +185,11 @@ export class PgJournal implements ReversalJournal {
   async open(): Promise<JournalEntry[]> {
     if (this.closed || this.opened) throw connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store was already opened', { field: 'store' });
     this.opened = true;
-    this.pool ??= createPgPool(this.url as string, { logger: this.logger });
     try {
+      this.pool ??= await createPgPool(this.url as string, { logger: this.logger });
       await migrate(this.pool);
     } catch (err) {
-      if (this.ownsPool) await this.pool.end().catch(() => undefined);
+      if (this.ownsPool) await this.pool?.end().catch(() => undefined);
       this.closed = true;
       throw storeError('cannot be opened', err, this.url);
     }

@@ -2,9 +2,9 @@
  * The connection pool of a PostgreSQL store (node-postgres `pg.Pool`): bounded waits (a database that does not answer
  * fails a statement instead of holding a request), a listener for the errors of idle connections (a database restart
  * ends them; the pool drops them and makes new ones when asked), and the connection string shown only with its
- * password masked.
+ * password masked. The driver is loaded when a pool is first made, so that the file store never pays for it.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import type { Iso8583Error } from '@iso8583/codec';
@@ -45,9 +45,10 @@ export function isPostgresUrl(value: unknown): value is string {
 }
 
 /** A pool on `url`, ready to use (connections are made when first needed). */
-export function createPgPool(url: string, options: PgPoolOptions): pg.Pool {
+export async function createPgPool(url: string, options: PgPoolOptions): Promise<pg.Pool> {
   const o = { ...DEFAULTS, ...options };
-  const pool = new pg.Pool({
+  const { default: driver } = await import('pg');
+  const pool = new driver.Pool({
     connectionString: url,
     max: o.max,
     connectionTimeoutMillis: o.connectTimeout,

@@ -41,21 +41,32 @@ export function terminalLockKey(terminal: string): number {
 
 /** The advisory lock per terminal; see the module comment. */
 export class PgTerminalLock implements TerminalLock {
-  private readonly pool: pg.Pool;
+  /** The pool, made at the first request (the driver is loaded then). */
+  private pool: Promise<pg.Pool> | undefined;
   private readonly url: string;
+  private readonly wait: number;
+  private readonly max: number;
+  private readonly logger: Logger;
   private closed = false;
   /** Connections waiting for a lock: ended on close, so that a destroy does not wait for another node's request. */
   private readonly waiting = new Set<pg.PoolClient>();
 
   constructor(options: PgTerminalLockOptions) {
     this.url = options.url;
-    const wait = options.waitTimeout ?? 30_000;
-    const logger = (options.logger ?? pino({ level: 'silent' })).child({ store: 'postgresql', part: 'terminal-lock' });
-    this.pool = createPgPool(options.url, { logger, max: options.max ?? 20, connectTimeout: wait, statementTimeout: wait + 5_000 });
-    this.pool.on('connect', (client) => {
-      // A lock not granted in time fails (SQLSTATE 55P03) instead of holding the request.
-      client.query(`SET lock_timeout = ${Math.max(1, Math.floor(wait))}`).catch(() => undefined);
+    this.wait = options.waitTimeout ?? 30_000;
+    this.max = options.max ?? 20;
+    this.logger = (options.logger ?? pino({ level: 'silent' })).child({ store: 'postgresql', part: 'terminal-lock' });
+  }
+
+  private connectPool(): Promise<pg.Pool> {
+    this.pool ??= createPgPool(this.url, { logger: this.logger, max: this.max, connectTimeout: this.wait, statementTimeout: this.wait + 5_000 }).then((pool) => {
+      pool.on('connect', (client) => {
+        // A lock not granted in time fails (SQLSTATE 55P03) instead of holding the request.
+        client.query(`SET lock_timeout = ${Math.max(1, Math.floor(this.wait))}`).catch(() => undefined);
+      });
+      return pool;
     });
+    return this.pool;
   }
 
   /** Runs `task` while holding the lock of `terminal`; its outcome is the task's. */
@@ -64,7 +75,7 @@ export class PgTerminalLock implements TerminalLock {
     const key = terminalLockKey(terminal);
     let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await (await this.connectPool()).connect();
     } catch (err) {
       throw storeError('cannot take a connection for the terminal lock', err, this.url);
     }
@@ -102,6 +113,7 @@ export class PgTerminalLock implements TerminalLock {
     if (this.closed) return;
     this.closed = true;
     for (const client of this.waiting) void (client as pg.PoolClient & { end(): Promise<void> }).end().catch(() => undefined);
-    await this.pool.end().catch(() => undefined);
+    const pool = await this.pool?.catch(() => undefined);
+    await pool?.end().catch(() => undefined);
   }
 }
