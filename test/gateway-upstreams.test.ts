@@ -102,6 +102,18 @@ describe('iso8583 gateway with several upstreams', () => {
     assert.ok(answers.every((a) => a['39'] === '00'));
     const s = await upstreamStats(gw.http);
     assert.deepEqual(['u0', 'u1', 'u2'].map((n) => s.upstreams[n]?.responses), [10, 10, 10]);
+
+    // SIGHUP starts each upstream's counters over with the rest of /stats; its state and health stay as they are.
+    gw.process.kill('SIGHUP');
+    const reset = await waitUntil(async () => {
+      const now = await upstreamStats(gw.http);
+      return now.upstreams['u0']?.responses === 0 ? now : undefined;
+    }, { what: "each upstream's counters back at 0 after SIGHUP" });
+    assert.deepEqual(['u0', 'u1', 'u2'].map((n) => [reset.upstreams[n]?.requests, reset.upstreams[n]?.responses, reset.upstreams[n]?.state]), [[0, 0, 'up'], [0, 0, 'up'], [0, 0, 'up']]);
+    assert.deepEqual([...reset.healthy].sort(), ['u0', 'u1', 'u2']);
+    await Promise.all(Array.from({ length: 3 }, (_, i) => client.request(purchase('ROUNDRB1', 100 + i, 100))));
+    const after3 = await upstreamStats(gw.http);
+    assert.deepEqual(['u0', 'u1', 'u2'].map((n) => after3.upstreams[n]?.responses), [1, 1, 1], 'counting goes on from the reset');
     await client.close();
     gw.process.kill('SIGTERM');
     assert.equal((await gw.process.exited).code, 0);

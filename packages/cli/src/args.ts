@@ -31,13 +31,16 @@ export function cliError(code: CliErrorCode, message: string, field?: string): I
 
 /**
  * The error of a listener that could not open `host:port`: `ISO8583_ERR_CLI_LISTEN` naming `flag` and the system's
- * reason (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`), with the original error as `cause`.
+ * reason (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`), with the original error as `cause`. Any other error of a start
+ * (not a listening failure: a sequence that cannot be found, say) is returned as it is.
  */
-export function listenError(err: unknown, flag: string, host: string, port: number): Iso8583Error {
+export function listenError(err: unknown, flag: string, host: string, port: number): Error {
   const cause = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
   // The inbound endpoint wraps the socket error (ISO8583_ERR_INBOUND_LISTEN, the system code in `cause`).
-  const reason = [cause?.cause?.code, cause?.code].find((c) => typeof c === 'string' && /^E[A-Z]+$/.test(c)) ?? 'error';
-  return new Iso8583Error('ISO8583_ERR_CLI_LISTEN', `${flag}: cannot listen on ${host}:${port} (${String(reason)})`, {
+  const reason = [cause?.cause?.code, cause?.code].find((c) => typeof c === 'string' && /^E[A-Z]+$/.test(c));
+  // Anything else that failed while starting (a sequence that cannot be found, say) keeps its own code and text.
+  if (reason === undefined && cause?.code !== 'ISO8583_ERR_INBOUND_LISTEN' && err instanceof Error) return err;
+  return new Iso8583Error('ISO8583_ERR_CLI_LISTEN', `${flag}: cannot listen on ${host}:${port} (${String(reason ?? 'error')})`, {
     field: flag,
     cause: err,
   });

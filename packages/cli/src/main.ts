@@ -46,6 +46,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'run the demo: a simulated bank, the gateway and sample traffic',
     load: async () => (await import('./commands/demo.js')).demoCommand,
   },
+  transactions: {
+    summary: 'show the transaction log (filters: stan, terminal, rrn, time), from a folder or a running gateway',
+    load: async () => (await import('./commands/transactions.js')).transactionsCommand,
+  },
   load: {
     summary: 'generate load: many terminals sending purchases, with latency percentiles',
     load: async () => (await import('./commands/load.js')).loadCommand,

@@ -15,6 +15,7 @@ import { LOAD_HELP } from '../src/commands/load.js';
 import { RUN_HELP } from '../src/commands/run.js';
 import { SEND_HELP } from '../src/commands/send.js';
 import { SIMULATE_HOST_HELP } from '../src/commands/simulate-host.js';
+import { TRANSACTIONS_HELP } from '../src/commands/transactions.js';
 
 const ROWS: readonly FlagRow[] = [
   { flag: 'port', short: 'p', kind: 'integer', arg: 'PORT', min: 1, max: 65535, help: 'the port' },
@@ -67,12 +68,13 @@ test('every command\'s --help lists every flag the command accepts', () => {
     load: ['host', 'port', 'clients', 'count', 'duration', 'rate', 'in-flight', 'timeout', 'json', 'quiet', 'dialect', 'frame', 'tls-ca'],
     demo: ['once', 'listen', 'http', 'transactions'],
     run: ['check', 'schema'],
+    transactions: ['stan', 'terminal', 'rrn', 'from', 'to', 'limit', 'journal-dir', 'url', 'json'],
     gateway: ['config', 'no-http', ...GATEWAY_FLAGS.map((f) => f.flag)],
   };
   assert.deepEqual([...COMMAND_NAMES].sort(), Object.keys(specs).sort());
   const helps: Record<string, string> = {
     decode: DECODE_HELP, encode: ENCODE_HELP, send: SEND_HELP, 'simulate-host': SIMULATE_HOST_HELP, load: LOAD_HELP,
-    demo: DEMO_HELP, run: RUN_HELP, gateway: gatewayHelp(),
+    demo: DEMO_HELP, run: RUN_HELP, gateway: gatewayHelp(), transactions: TRANSACTIONS_HELP,
   };
   for (const [name, flags] of Object.entries(specs)) {
     const out = helps[name] as string;

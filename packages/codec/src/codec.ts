@@ -71,7 +71,7 @@ export interface Codec {
 const NO_BYTES = Buffer.alloc(0);
 
 /** Bytes of one slab of packed messages. */
-const SLAB_SIZE = 16384;
+const SLAB_SIZE = 65536;
 
 const MTI_ENCODINGS: Record<string, number> = { ascii: MTI_ASCII, ebcdic: MTI_EBCDIC, bcd: MTI_BCD };
 
@@ -105,6 +105,8 @@ class CompiledCodec implements Codec {
   private readonly allowTrailing: boolean;
   private readonly writer = new Writer();
   private readonly reader = new Reader(NO_BYTES, '', 0);
+  /** After a read: the offset after the last field of the message read. */
+  private end = 0;
 
   constructor(dialect: Dialect, options: CodecOptions) {
     this.dialect = dialect;
@@ -199,17 +201,16 @@ class CompiledCodec implements Codec {
   unpack(bytes: Uint8Array, options?: CodecOptions): IsoMessage {
     checkOptions(options);
     const buf = asBuffer(bytes);
-    const out: IsoMessage = {};
-    const end = this.read(buf, options?.lenient ?? this.lenient, out);
-    this.checkTrailing(buf, end, options);
+    const out = this.read(buf, options?.lenient ?? this.lenient);
+    this.checkTrailing(buf, this.end, options);
     return out;
   }
 
   decode(bytes: Uint8Array, options?: CodecOptions): Decoded {
     checkOptions(options);
     const buf = asBuffer(bytes);
-    const out: IsoMessage = {};
-    const end = this.read(buf, options?.lenient ?? this.lenient, out);
+    const out = this.read(buf, options?.lenient ?? this.lenient);
+    const end = this.end;
     this.checkTrailing(buf, end, options);
     return { message: out, header: Buffer.from(buf.subarray(0, this.headerLength)), length: end };
   }
@@ -219,7 +220,8 @@ class CompiledCodec implements Codec {
     const buf = asBuffer(bytes);
     try {
       // Only the structure matters here: character sets are checked by the unpack that follows.
-      return this.read(buf, true, {});
+      this.read(buf, true);
+      return this.end;
     } catch (err) {
       if (needsMoreBytes(err)) return undefined;
       throw err;
@@ -234,33 +236,35 @@ class CompiledCodec implements Codec {
     }
   }
 
-  /** Reads header, MTI, bitmaps and fields into `out`; returns the offset after the last field. */
-  private read(buf: Buffer, lenient: boolean, out: IsoMessage): number {
+  /** Reads header, MTI, bitmaps and fields; returns the message and sets {@link end} to the offset after it. */
+  private read(buf: Buffer, lenient: boolean): IsoMessage {
     const text = latin1(buf, buf.length);
     const shared = this.reader;
     // The codec's reader serves one decode at a time (a decode is synchronous; one that starts meanwhile, which no
     // code path does today, would take a reader of its own). It lets go of the bytes when done.
-    if (shared.busy) return this.readWith(new Reader(buf, text, buf.length), lenient, out);
+    if (shared.busy) return this.readWith(new Reader(buf, text, buf.length), lenient);
     shared.reset(buf, text, buf.length);
     shared.busy = true;
     try {
-      return this.readWith(shared, lenient, out);
+      return this.readWith(shared, lenient);
     } finally {
       shared.reset(NO_BYTES, '', 0);
       shared.busy = false;
     }
   }
 
-  /** Reads with `r` (pointed at the bytes): header, MTI, bitmaps and fields into `out`. */
-  private readWith(r: Reader, lenient: boolean, out: IsoMessage): number {
+  /** Reads with `r` (pointed at the bytes): header, MTI, bitmaps and fields; sets {@link end}. */
+  private readWith(r: Reader, lenient: boolean): IsoMessage {
     const buf = r.buf;
     const text = r.text;
     const at = this.headerLength;
     if (at + this.mtiBytes > buf.length) throw truncated('0', at > buf.length ? 0 : at, true);
     const mti = this.mtiEncoding === MTI_ASCII ? asciiMti(text, at) : readMti(buf, at, this.mtiEncoding);
     if (mti === undefined) throw codecError('ISO8583_ERR_MTI', 'the MTI is not four digits', { field: '0', offset: at });
-    out['0'] = mti;
-    return readLayout(this.layout, r, at + this.mtiBytes, buf.length, lenient, out);
+    const out = readLayout(this.layout, r, at + this.mtiBytes, buf.length, lenient, mti);
+    // Set last, after any nested decode: the caller reads it at once.
+    this.end = r.pos;
+    return out;
   }
 }
 

@@ -90,9 +90,7 @@ test('reader – two layouts read in turns keep their own bitmaps', async () => 
   const decode = async (bytes: Buffer): Promise<Record<string, unknown>> => {
     const r = new Reader(Buffer.from(bytes), latin1(Buffer.from(bytes), bytes.length), bytes.length);
     await turn();
-    const out = {};
-    readLayout(layout, r, 0, bytes.length, false, out);
-    return out;
+    return readLayout(layout, r, 0, bytes.length, false);
   };
   const [a, b] = await Promise.all([decode(first), decode(second)]);
   assert.deepEqual(a, { '2': '4111111111111111', '3': '000000' });

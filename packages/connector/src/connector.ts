@@ -4,7 +4,9 @@
  * the reversal, borrow a connection, write, wait, count). The other ideas live beside it: the connections
  * (channel.ts, channel-factory.ts, and a pool policy: multiplex-pool.ts or exclusive-pool.ts), network management
  * (network-management.ts), what the host sends unasked (unsolicited.ts), counting (accounting.ts), reversals
- * (reversal.ts, journal.ts) and the lifecycle (lifecycle.ts).
+ * (reversal.ts, journal.ts), the transaction log (transaction-record.ts) and the lifecycle (lifecycle.ts).
+ * Longer than 400 lines because the path of one request (accept, record, pack, journal, send, settle) is kept whole
+ * here, to be read top to bottom; each step's work is done in its own file.
  */
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
@@ -35,6 +37,8 @@ import type { TerminalLock } from './terminal-queue.js';
 import { connectorStore } from './store.js';
 import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
+import type { TransactionRecord } from './transaction-log.js';
+import { RECORD_TO, TransactionRecorder } from './transaction-record.js';
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
 
@@ -50,6 +54,8 @@ export interface SendOptions {
    * Default: the connector's `header` (or the `<header>` of an XML request).
    */
   header?: Uint8Array;
+  /** @internal Where the request's transaction record goes instead of the log (an upstream group that may retry). */
+  [RECORD_TO]?: (record: TransactionRecord) => void;
 }
 
 const silent = pino({ level: 'silent' });
@@ -74,6 +80,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   readonly logger: Logger;
   /** The prom-client Registry holding the connector's metrics. */
   readonly registry: Registry;
+  /** What records every request in the transaction log (`.log`; `undefined`: no log is kept). */
+  readonly transactions: TransactionRecorder | undefined;
   private readonly accounting: Accounting;
   private readonly factory: ChannelFactory;
   private readonly pool: ChannelPool;
@@ -134,12 +142,16 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const { journal, terminalLock } = connectorStore(o, this.logger);
     this.terminalLock = terminalLock;
     if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout, terminalLock);
+    this.transactions = TransactionRecorder.forConnector(o, this.codec.dialect, this.logger);
     if (o.reversal.enabled && journal !== undefined) {
       this.reversals = new ReversalManager(
         {
           logger: this.logger,
           // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
-          sendReversal: (message, timeout) => this.dispatch(message, timeout, undefined, false).then((r) => r.message),
+          sendReversal: (message, timeout) => {
+            const send = (): Promise<ChannelResponse> => this.dispatch(message, timeout, undefined, false);
+            return (this.transactions?.reversal(message, send) ?? send()).then((r) => r.message);
+          },
           reversalEvent: (event) => this.reversalEvent(event),
         },
         journal,
@@ -187,21 +199,21 @@ export class Connector extends EventEmitter<ConnectorEvents> {
           throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the message must be XML, JSON text or an object');
         }
         // An object needs no reading: `pack` checks every field (and names every offending one).
-        return this.exchange(input, options.timeout, options.header).then((response) => response.message);
+        return this.exchange(input, options.timeout, options.header, options[RECORD_TO]).then((response) => response.message);
       }
       read = readMessage(input);
     } catch (err) {
       return Promise.reject(err as Error);
     }
     const header = options.header ?? read.header;
-    return this.exchange(read.message, options.timeout, header).then((response) =>
+    return this.exchange(read.message, options.timeout, header, options[RECORD_TO]).then((response) =>
       writeMessage(response.message, read.form, read.form === 'xml' && response.header.length > 0 ? response.header : undefined),
     );
   }
 
   /** Sends a message object and resolves with the response object (the fast path of `sendMessage`). */
   request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage> {
-    return this.exchange(message, options.timeout, options.header).then((response) => response.message);
+    return this.exchange(message, options.timeout, options.header, options[RECORD_TO]).then((response) => response.message);
   }
 
   /**
@@ -244,8 +256,14 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   // ---- the path of one request ----
 
-  /** Accepts a request: closing check, timeout check, in-flight limit, auto-fill, per-terminal queue. */
-  private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined): Promise<ChannelResponse> {
+  /** Accepts a request and records its outcome once (to `recordTo` when given). */
+  private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, recordTo?: (r: TransactionRecord) => void): Promise<ChannelResponse> {
+    if (this.transactions === undefined) return this.accept(input, timeout, header);
+    return this.transactions.track(input, recordTo, (seen) => this.accept(input, timeout, header, seen));
+  }
+
+  /** Accepts a request: closing check, timeout check, in-flight limit, auto-fill (`seen` gets the result), per-terminal queue. */
+  private accept(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, seen?: (m: MessageInput) => void): Promise<ChannelResponse> {
     if (this.lifecycle.stopping) {
       return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
     }
@@ -269,6 +287,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       if (fill.stan && message['11'] == null) message['11'] = this.stan.next();
       if (fill.transmissionTime && message['7'] == null) message['7'] = transmissionTime();
     }
+    seen?.(message);
     this.lifecycle.enter();
     const mti = mtiOf(message);
     this.accounting.accepted(mti);
@@ -368,6 +387,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.lifecycle.to('open');
     // The journal first: a journal that cannot be opened (locked, unreadable) stops the start before any connection.
     const left = this.reversals === undefined ? [] : await this.reversals.open();
+    await this.transactions?.log.open(); // idempotent: connectors may share one log
     if (this.lifecycle.state !== 'open') return;
     this.pool.start();
     if (left.length > 0) {
@@ -389,6 +409,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     if (this.starting !== undefined) await this.starting.catch(() => undefined);
     await this.pool.close();
     await this.terminalLock?.close();
+    await this.transactions?.close();
     if (this.listenerCount('close') > 0) this.emit('close');
   }
 }

@@ -39,10 +39,16 @@ export const CONNECTOR_ERROR_CODES = {
     'The `onUnsolicited` handler threw, or returned a reply that cannot be packed or framed; the reply is not sent (reported on the `error` event, `cause` attached).',
   ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN:
     'A routing rule of an upstream group sends the request to an upstream that is down (named in the text); it is not sent elsewhere (the gateway answers 91).',
+  ISO8583_ERR_CONNECTOR_TRANSACTION_LOG:
+    'The transaction log in the folder named in the text could not be opened, read or written (a full disk, an I/O error); a record that cannot be written is logged and counted, never the outcome of its request.',
+  ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED:
+    'Another live process (its pid in the text) holds the lock of the transaction log folder named in the text; one process per folder.',
+  ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY:
+    'A parameter of a transaction query (`stan`, `terminal`, `rrn`, `from`, `to`, `limit`; named in the text) is invalid.',
 } as const;
 
 /**
- * Codes of the reversal journal's log lines (pino, field `code`): not errors (nothing fails), but what an operator
+ * Codes of the reversal journal's and the transaction log's log lines (pino, field `code`): not errors (nothing fails), but what an operator
  * looks for. `docs/errors.md` has one row per code.
  */
 export const CONNECTOR_LOG_CODES = {
@@ -51,6 +57,12 @@ export const CONNECTOR_LOG_CODES = {
   ISO8583_WARN_JOURNAL_CUT:
     'info: the journal ended with a record cut by a crash (its fsync never completed, so its request never left); kept in the `quarantine` file.',
   ISO8583_WARN_JOURNAL_STALE_LOCK: 'warn: the journal folder was locked by a process that is gone (`pid`); the lock was taken over.',
+  ISO8583_WARN_TRANSACTION_LOG_CORRUPT:
+    'warn: a line of a transaction log file (`file`, byte `offset`) is not a record; it was skipped (the records around it are read).',
+  ISO8583_WARN_TRANSACTION_LOG_CUT:
+    'info: a transaction log file (`file`) ended with a record cut by a crash; it is skipped, and the next record starts on a line of its own.',
+  ISO8583_WARN_TRANSACTION_LOG_STALE_LOCK:
+    'warn: the transaction log folder was locked by a process that is gone (`pid`); the lock was taken over.',
 } as const;
 
 /** A stable error code of the connector. */
@@ -90,6 +102,9 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_INPUT: 400,
   ISO8583_ERR_CONNECTOR_UNSOLICITED: 500,
   ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN: 503,
+  ISO8583_ERR_CONNECTOR_TRANSACTION_LOG: 503,
+  ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED: 503,
+  ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY: 400,
 };
 
 /** Makes a connector error with context (option, MTI, connection) in the text and never a field value. */

@@ -2,7 +2,8 @@
  * The Fastify plugin: `app.register(iso8583Connector, { name: 'bank', ...options })` creates the connector (options
  * checked by ajv against connector-manifest.json), decorates `app.iso8583` (name -> connector; made by the first
  * registration, extended by later ones), connects when the app is ready, closes it on `onClose`, and with `routes`
- * mounts HTTP routes: `POST {prefix}/` (JSON or ISOMessage XML body) and `POST {prefix}/raw` (hex).
+ * mounts HTTP routes: `POST {prefix}/` (JSON or ISOMessage XML body), `POST {prefix}/raw` (hex) and, when the
+ * connector keeps a transaction log, `GET {prefix}/transactions` (transaction-route.ts).
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,6 +14,7 @@ import type { Connector } from './connector.js';
 import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
 import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
+import { transactionRoute } from './transaction-route.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,7 +47,10 @@ export type RouteTarget = Pick<Connector, 'request' | 'sendMessage'>;
 
 /** Options of the plugin: the connector's options, plus `routes`. */
 export interface Iso8583ConnectorPluginOptions extends ConnectorOptions {
-  /** Mount the HTTP routes (`POST {prefix}/`, `POST {prefix}/raw`); `false` mounts none. Default `false`. */
+  /**
+   * Mount the HTTP routes (`POST {prefix}/`, `POST {prefix}/raw`, and `GET {prefix}/transactions` when the connector
+   * keeps a transaction log); `false` mounts none. Default `false`.
+   */
   routes?: false | Iso8583RoutesOptions;
 }
 
@@ -139,6 +144,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           return reply.send({ result: null, errors: [errorJson(err)] });
         }
       });
+      if (connector.transactions !== undefined) transactionRoute(child, '/transactions', () => connector.transactions?.log);
     },
     { prefix },
   );

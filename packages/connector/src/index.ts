@@ -48,3 +48,11 @@ export { PgTerminalLock, TERMINAL_LOCK_NAMESPACE, terminalLockKey } from './pg/t
 export type { PgTerminalLockOptions } from './pg/terminal-lock.js';
 export { maskUrl } from './pg/pool.js';
 export type { TerminalLock } from './terminal-queue.js';
+export { FileTransactionLog, TRANSACTION_LOCK_FILE } from './transaction-log-file.js';
+export type { FileTransactionLogOptions } from './transaction-log-file.js';
+export { transactionFile } from './transaction-log-read.js';
+export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, checkTransactionQuery, parseTransactionQuery, parseTime } from './transaction-query.js';
+export type { ResolvedTransactionQuery } from './transaction-query.js';
+export { TransactionRecorder, defaultNode } from './transaction-record.js';
+export type { RecordTo } from './transaction-record.js';
+export { transactionRoute } from './transaction-route.js';

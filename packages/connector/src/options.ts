@@ -11,6 +11,7 @@ import { connectorOptionsSchema } from './manifest.js';
 import { optionsError } from './errors.js';
 import type { ReversalJournal } from './journal.js';
 import { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS } from './reversal.js';
+import type { TransactionLog } from './transaction-log.js';
 
 /** TLS settings (PEM text, not file names). Their presence enables TLS. */
 export interface ConnectorTlsOptions {
@@ -201,6 +202,15 @@ export interface ConnectorOptions {
   onUnsolicited?: UnsolicitedHandler;
   /** The prom-client Registry for the metrics. Default: a Registry of the connector's own. */
   registry?: Registry;
+  /**
+   * Where every request is recorded once with its outcome (transaction-log.ts): a {@link TransactionLog} (opened by
+   * the connector on start, `open` being idempotent so that several connectors may share one; closed by whoever made
+   * it), or `false` for none. Default: a `FileTransactionLog` in `reversal.journalDir` when reversal is on with a
+   * journal folder (made, opened and closed by the connector), else none. Runtime only.
+   */
+  transactionLog?: TransactionLog | false;
+  /** The node name in the transaction records. Default: the host name and the pid (`host:4242`). */
+  node?: string;
 }
 
 /** The options after validation, every default filled in; frozen. */
@@ -240,6 +250,8 @@ export interface ResolvedConnectorOptions {
   readonly logger: Logger | undefined;
   readonly onUnsolicited: UnsolicitedHandler | undefined;
   readonly registry: Registry | undefined;
+  readonly transactionLog: TransactionLog | false | undefined;
+  readonly node: string | undefined;
 }
 
 const NESTED = ['tls', 'pool', 'terminalQueue', 'reversal', 'autoFill', 'reconnect'] as const;
@@ -350,6 +362,8 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     logger: copy.logger as Logger | undefined,
     onUnsolicited: copy.onUnsolicited as UnsolicitedHandler | undefined,
     registry: copy.registry as Registry | undefined,
+    transactionLog: copy.transactionLog as TransactionLog | false | undefined,
+    node: copy.node as string | undefined,
   };
   return Object.freeze(resolved);
 }

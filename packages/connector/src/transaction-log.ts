@@ -84,16 +84,26 @@ export interface TransactionQuery {
 
 /** Where transactions are recorded. Implemented by the file store and the PostgreSQL store. */
 export interface TransactionLog {
-  /** Opens (creating or migrating what it needs). */
+  /**
+   * Opens (creating or migrating what it needs). Idempotent: every connector sharing the log calls it on start, and
+   * the later calls resolve with the first.
+   */
   open(): Promise<void>;
   /**
    * Records a transaction. Records may be batched; the promise resolves once the record is stored (the connector does
    * not make a caller wait for it: a failure is logged and counted, never turned into the request's outcome).
    */
   record(record: TransactionRecord): Promise<void>;
-  /** Records matching `query`, newest first. */
+  /**
+   * Records matching `query`, newest (`at`) first, including every record given to `record` before the call. A STAN
+   * of fewer than 6 digits matches as padded with zeros; invalid filters are refused with
+   * `ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY` naming the filter (`checkTransactionQuery`).
+   */
   query(query: TransactionQuery): Promise<TransactionRecord[]>;
-  /** Removes records older than `before` (ms since the epoch); resolves with how many were removed. */
+  /**
+   * Removes records older than `before` (ms since the epoch); resolves with how many were removed. A store may keep
+   * some older records (the file store removes whole UTC days: those that ended by `before`).
+   */
   prune(before: number): Promise<number>;
   /** Flushes what is batched and closes. */
   close(): Promise<void>;

@@ -5,7 +5,9 @@
  * strategy: `failover` (the first healthy in order) or `round-robin` (the healthy in turn). Healthy means a connection
  * is up and signed on: a connector's `connect` event puts it in, the close of its last connection (a failed echo
  * closes one) takes it out at once. A request written to a link that dies keeps that connector's outcome (it reverses
- * on its own journal); a reversal a caller sends goes to the upstream that had its original.
+ * on its own journal); a reversal a caller sends goes to the upstream that had its original. Each connector records its
+ * requests in its transaction log under its upstream name; a request tried again on another upstream (it never reached
+ * the wire) is recorded once, with the outcome of its last attempt.
  */
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
@@ -21,6 +23,8 @@ import type { ConnectorOptions } from './options.js';
 import { Router, routeProblems } from './routing.js';
 import type { RouteRule } from './routing.js';
 import { UpstreamMetrics } from './upstream-metrics.js';
+import type { TransactionRecord } from './transaction-log.js';
+import { RECORD_TO } from './transaction-record.js';
 
 /** How a group picks among its healthy upstreams: `failover` (the first in order) or `round-robin`. */
 export type UpstreamStrategy = 'failover' | 'round-robin';
@@ -74,6 +78,9 @@ const silent = pino({ level: 'silent' });
 
 /** Codes of a request that never reached the wire: safe to try on another healthy upstream. */
 const NOT_SENT = new Set(['ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT', 'ISO8583_ERR_CONNECTOR_SIGN_ON', 'ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED']);
+
+/** Sends through one connector, with the group's own send options (`RECORD_TO`) when it gives any. */
+type Send<T> = (c: Connector, options: SendOptions | undefined) => Promise<T>;
 
 class Link {
   up = false;
@@ -135,7 +142,10 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     // Every connector is made before any listens, so a bad option of the third throws before the first connects.
     const connectors = list.map((u) => (u instanceof Connector ? u : isNamed(u) ? u.connector : new Connector(u)));
     this.links = connectors.map((c, i) => new Link(names[i] as string, c));
-    for (const link of this.links) this.watch(link);
+    for (const link of this.links) {
+      if (link.connector.transactions !== undefined) link.connector.transactions.upstream = link.name;
+      this.watch(link);
+    }
     this.connectors = new Map(this.links.map((l) => [l.name, l.connector]));
     this.metrics = new UpstreamMetrics(
       this.links.map((l) => ({ name: l.name, up: () => l.up, inFlight: () => l.inFlight })),
@@ -174,13 +184,13 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    if (typeof input === 'string') return this.run(message, (c) => c.sendMessage(input, options));
-    return this.run(message, (c) => c.sendMessage(input, options));
+    if (typeof input === 'string') return this.run(message, (c, o) => c.sendMessage(input, { ...options, ...o }));
+    return this.run(message, (c, o) => c.sendMessage(input, o === undefined ? options : { ...options, ...o }));
   }
 
   /** Sends a message object to the upstream it routes to and resolves with the response object. */
   request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage> {
-    return this.run(message, (c) => c.request(message, options));
+    return this.run(message, (c, o) => c.request(message, o === undefined ? options : { ...options, ...o }));
   }
 
   /** The names of the upstreams that are up, in order. */
@@ -209,7 +219,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
 
   // ---- choosing the upstream ----
 
-  private run<T>(message: MessageInput, send: (c: Connector) => Promise<T>): Promise<T> {
+  private run<T>(message: MessageInput, send: Send<T>): Promise<T> {
     const mti = text(message['0']) ?? '';
     // A reversal (or its repeat) goes to the upstream of its original, up or not: only that host can undo it.
     if (mti[1] === '4') {
@@ -222,9 +232,10 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       if (!link.up) {
         link.unavailable += 1;
         this.metrics.refused(link.name);
-        return Promise.reject(
-          connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} that the routing rule names is down`, { mti }),
-        );
+        const err = connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} that the routing rule names is down`, { mti });
+        const recorder = link.connector.transactions;
+        recorder?.write(recorder.failed(message, err.code, Date.now(), 0));
+        return Promise.reject(err);
       }
       this.remember(message, link);
       return this.via(link, send);
@@ -233,14 +244,21 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   }
 
   /** One try by the strategy; a request that never reached the wire is tried on the next healthy upstream. */
-  private attempt<T>(message: MessageInput, send: (c: Connector) => Promise<T>, tried: Set<Link>): Promise<T> {
+  private attempt<T>(message: MessageInput, send: Send<T>, tried: Set<Link>): Promise<T> {
     const link = this.pick(tried);
     this.remember(message, link);
     link.inFlight += 1;
-    return send(link.connector).then(
+    // With another upstream to try, the attempt's record waits: only the last attempt's is kept.
+    let record: TransactionRecord | undefined;
+    const hold = this.links.length > 1 ? { [RECORD_TO]: (r: TransactionRecord) => (record = r) } : undefined;
+    const keep = (): void => {
+      if (record !== undefined) link.connector.transactions?.write(record);
+    };
+    return send(link.connector, hold).then(
       (r) => {
         link.inFlight -= 1;
         this.metrics.settled(link.name, 'answered');
+        keep();
         return r;
       },
       (err: Iso8583Error) => {
@@ -249,6 +267,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
         tried.add(link);
         // Never written (no connection could be had): another healthy upstream may take it.
         if (NOT_SENT.has(err?.code) && this.links.some((l) => l.up && !tried.has(l))) return this.attempt(message, send, tried);
+        keep();
         throw err;
       },
     );
@@ -292,9 +311,9 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     return `${stan ?? ''}|${text(message['41']) ?? ''}`;
   }
 
-  private via<T>(link: Link, send: (c: Connector) => Promise<T>): Promise<T> {
+  private via<T>(link: Link, send: Send<T>): Promise<T> {
     link.inFlight += 1;
-    return send(link.connector).then(
+    return send(link.connector, undefined).then(
       (r) => {
         link.inFlight -= 1;
         this.metrics.settled(link.name, 'answered');

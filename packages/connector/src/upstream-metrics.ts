@@ -1,6 +1,8 @@
 /**
  * The prom-client metrics of an upstream group, one series per upstream (label `upstream`): whether it is up, its
- * requests in flight, its outcomes, how often it went down, and the requests routed to it while it was down.
+ * requests in flight, its outcomes, how often it went down, and the requests routed to it while it was down. Several
+ * groups may share one Registry (a flow with several groups): the metrics are made once per Registry and every
+ * group's upstreams are series of them.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 
@@ -9,6 +11,60 @@ export interface UpstreamSource {
   name: string;
   up(): boolean;
   inFlight(): number;
+}
+
+/** The metrics made once per Registry, and the upstreams of every group that reports to them. */
+interface Shared {
+  sources: UpstreamSource[];
+  outcomes: Counter<'upstream' | 'outcome'>;
+  downs: Counter<'upstream'>;
+  unavailable: Counter<'upstream'>;
+}
+
+const shared = new WeakMap<Registry, Shared>();
+
+function makeShared(registry: Registry): Shared {
+  const sources: UpstreamSource[] = [];
+  const registers = [registry];
+  new Gauge({
+    name: 'iso8583_upstream_up',
+    help: 'Whether the upstream is healthy (a connection up and signed on): 1 or 0.',
+    labelNames: ['upstream'],
+    registers,
+    collect() {
+      for (const s of sources) this.set({ upstream: s.name }, s.up() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'iso8583_upstream_in_flight',
+    help: 'Requests the group has handed to the upstream and not yet settled.',
+    labelNames: ['upstream'],
+    registers,
+    collect() {
+      for (const s of sources) this.set({ upstream: s.name }, s.inFlight());
+    },
+  });
+  return {
+    sources,
+    outcomes: new Counter({
+      name: 'iso8583_upstream_requests_total',
+      help: 'Requests settled by the upstream: answered, timeout, or failed (any other error).',
+      labelNames: ['upstream', 'outcome'],
+      registers,
+    }),
+    downs: new Counter({
+      name: 'iso8583_upstream_down_total',
+      help: 'Times the upstream went down (its last connection closed); it comes back when it reconnects.',
+      labelNames: ['upstream'],
+      registers,
+    }),
+    unavailable: new Counter({
+      name: 'iso8583_upstream_unavailable_total',
+      help: 'Requests a routing rule sent to the upstream while it was down (refused with ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN).',
+      labelNames: ['upstream'],
+      registers,
+    }),
+  };
 }
 
 /** The group's metrics. */
@@ -22,43 +78,15 @@ export class UpstreamMetrics {
 
   constructor(sources: readonly UpstreamSource[], registry?: Registry) {
     this.registry = registry ?? new Registry();
-    const registers = [this.registry];
-    new Gauge({
-      name: 'iso8583_upstream_up',
-      help: 'Whether the upstream is healthy (a connection up and signed on): 1 or 0.',
-      labelNames: ['upstream'],
-      registers,
-      collect() {
-        for (const s of sources) this.set({ upstream: s.name }, s.up() ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'iso8583_upstream_in_flight',
-      help: 'Requests the group has handed to the upstream and not yet settled.',
-      labelNames: ['upstream'],
-      registers,
-      collect() {
-        for (const s of sources) this.set({ upstream: s.name }, s.inFlight());
-      },
-    });
-    this.outcomes = new Counter({
-      name: 'iso8583_upstream_requests_total',
-      help: 'Requests settled by the upstream: answered, timeout, or failed (any other error).',
-      labelNames: ['upstream', 'outcome'],
-      registers,
-    });
-    this.downs = new Counter({
-      name: 'iso8583_upstream_down_total',
-      help: 'Times the upstream went down (its last connection closed); it comes back when it reconnects.',
-      labelNames: ['upstream'],
-      registers,
-    });
-    this.unavailable = new Counter({
-      name: 'iso8583_upstream_unavailable_total',
-      help: 'Requests a routing rule sent to the upstream while it was down (refused with ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN).',
-      labelNames: ['upstream'],
-      registers,
-    });
+    let metrics = shared.get(this.registry);
+    if (metrics === undefined) {
+      metrics = makeShared(this.registry);
+      shared.set(this.registry, metrics);
+    }
+    metrics.sources.push(...sources);
+    this.outcomes = metrics.outcomes;
+    this.downs = metrics.downs;
+    this.unavailable = metrics.unavailable;
     for (const s of sources) {
       for (const outcome of ['answered', 'timeout', 'failed']) this.outcomes.inc({ upstream: s.name, outcome }, 0);
       this.downs.inc({ upstream: s.name }, 0);

@@ -15,7 +15,8 @@ async function silentSockets(port: number, count: number, batch = 100): Promise<
 }
 
 test('first message – a connection that sends nothing is closed after firstMessageTimeout, and counted', async (t) => {
-  const { port, endpoint } = await startEndpoint(t, { sequence: approveAll, firstMessageTimeout: 150 });
+  // Long enough for the talking client's first message to arrive first on a loaded machine (the silent one waits it out).
+  const { port, endpoint } = await startEndpoint(t, { sequence: approveAll, firstMessageTimeout: 2000 });
   const talking = await TestClient.connect(port);
   t.after(() => talking.destroy());
   assert.equal((await talking.request(purchase(1))).fields['39'], '00');

@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { FieldProblem } from '@iso8583/codec';
+import { routeProblems } from '@iso8583/connector';
+import type { RouteRule, UpstreamStrategy } from '@iso8583/connector';
 import { flowError } from './errors.js';
 import { flowCheck } from './schema.js';
 import { locateValues, positionOf } from './locate.js';
@@ -16,8 +18,18 @@ export interface FlowHttp {
   host?: string;
   /** Port; 0 picks a free one. */
   port: number;
-  /** Connector name -> route prefix. Default: no connector routes. */
+  /** Connector or upstream group name -> route prefix. Default: no connector routes. */
   routes?: Record<string, string>;
+}
+
+/** An upstream group of a flow: connectors of the flow, by name, behind one `request`/`sendMessage`. */
+export interface FlowUpstreamGroup {
+  /** Connector names, in order (the order of `failover`). */
+  upstreams: string[];
+  /** Default `failover`. */
+  strategy?: UpstreamStrategy;
+  /** Routing rules (their `upstream` is a connector name of this group). Default: none. */
+  routes?: RouteRule[];
 }
 
 /** A validated flow file. Connector and endpoint options are passed to the libraries as they are. */
@@ -28,6 +40,8 @@ export interface Flow {
   dir: string;
   /** Outbound connectors by name. */
   connectors: Record<string, Record<string, unknown>>;
+  /** Upstream groups by name (none when the file has none). */
+  upstreamGroups: Record<string, FlowUpstreamGroup>;
   /** Inbound endpoints by name; `sequence` and `onError` are absolute module paths or registered names. */
   inboundEndpoints: Record<string, Record<string, unknown> & { sequence: string; onError?: string }>;
   /** The HTTP server, when the flow has one. */
@@ -75,6 +89,29 @@ export function isModulePath(ref: string): boolean {
   return ref.includes('/') || ref.includes('\\') || /\.(m?js|cjs|ts)$/.test(ref);
 }
 
+/** The problems of the flow's upstream groups: names shared with a connector, unknown upstreams, bad routes. */
+function groupProblems(groups: Record<string, FlowUpstreamGroup>, connectors: Record<string, unknown>): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (typeof groups !== 'object' || groups === null) return problems;
+  for (const [name, group] of Object.entries(groups)) {
+    const at = `/upstreamGroups/${name}`;
+    if (Object.hasOwn(connectors, name)) problems.push({ field: at, code: 'name', reason: 'a connector has the same name: each name in context.connectors is one thing' });
+    const upstreams = Array.isArray(group?.upstreams) ? group.upstreams : [];
+    upstreams.forEach((u, i) => {
+      if (typeof u === 'string' && !Object.hasOwn(connectors, u)) problems.push({ field: `${at}/upstreams/${i}`, code: 'connector', reason: 'names no connector of the flow' });
+    });
+    if (Array.isArray(group?.routes)) {
+      for (const text of routeProblems(group.routes, new Set(upstreams))) {
+        // `routes[2].upstream: ...` -> /upstreamGroups/NAME/routes/2/upstream
+        const m = /^routes\[(\d+)\](?:\.(\w+))?: (.*)$/.exec(text);
+        const field = m === null ? `${at}/routes` : `${at}/routes/${m[1]}${m[2] === undefined ? '' : `/${m[2]}`}`;
+        problems.push({ field, code: 'route', reason: m === null ? text : (m[3] as string) });
+      }
+    }
+  }
+  return problems;
+}
+
 /** Reads, checks and resolves a flow file. Throws `ISO8583_ERR_FLOW_FILE` or `ISO8583_ERR_FLOW_INVALID`. */
 export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Flow {
   let text: string;
@@ -103,13 +140,20 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
   const problems: FieldProblem[] = [];
   const flow = substitute(data, env, '', problems) as Record<string, unknown>;
   problems.push(...flowCheck()(flow));
-  // A route must name a connector of the flow.
   const connectors = (flow?.connectors ?? {}) as Record<string, unknown>;
+  const groups = (flow?.upstreamGroups ?? {}) as Record<string, FlowUpstreamGroup>;
+  problems.push(...groupProblems(groups, connectors));
+  // A route must name a connector or an upstream group of the flow.
   const routes = ((flow?.http as { routes?: Record<string, string> } | undefined)?.routes ?? {}) as Record<string, string>;
   if (typeof routes === 'object' && routes !== null) {
     for (const name of Object.keys(routes)) {
-      if (!Object.hasOwn(connectors, name)) {
-        problems.push({ field: `/http/routes/${name}`, code: 'connector', reason: 'names no connector of the flow' });
+      if (!Object.hasOwn(connectors, name) && !Object.hasOwn(groups, name)) {
+        problems.push({ field: `/http/routes/${name}`, code: 'connector', reason: 'names no connector or upstream group of the flow' });
+      }
+      const first = Object.hasOwn(groups, name) ? groups[name]?.upstreams?.[0] : undefined;
+      // A group's routes are mounted through its first upstream's plugin, which then has no routes of its own.
+      if (first !== undefined && Object.hasOwn(routes, first)) {
+        problems.push({ field: `/http/routes/${name}`, code: 'connector', reason: `the group's first upstream ${first} has its own route: give the group's routes or ${first}'s, not both` });
       }
     }
   }
@@ -136,6 +180,7 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
     name: typeof flow.name === 'string' ? flow.name : basename(file).replace(/\.json$/, ''),
     dir,
     connectors: connectors as Flow['connectors'],
+    upstreamGroups: groups,
     inboundEndpoints,
     shutdownDeadline: typeof flow.shutdownDeadline === 'number' ? flow.shutdownDeadline : 10_000,
     logLevel: typeof flow.logLevel === 'string' ? flow.logLevel : 'info',

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
+import { createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
+import type { Connector, Iso8583ConnectorPluginOptions, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound';
 import { flowError } from './errors.js';
@@ -24,6 +25,8 @@ export interface RunningFlow {
   readonly flow: Flow;
   /** The connectors by name. */
   readonly connectors: Record<string, Connector>;
+  /** The upstream groups by name. */
+  readonly groups: Record<string, UpstreamGroup>;
   /** The inbound endpoints by name. */
   readonly endpoints: Record<string, InboundEndpoint>;
   /** Where each inbound endpoint listens, by name. */
@@ -83,16 +86,41 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
   }
 
   let statsBody: () => Record<string, unknown> = () => ({});
+  const groups: Record<string, UpstreamGroup> = {};
+  // A group's HTTP routes are mounted by its first upstream's plugin and go through the group (made below, once the
+  // connectors exist), as the gateway's do.
+  const routeOwner = new Map<string, { prefix: string; group: string }>();
+  for (const [name, group] of Object.entries(flow.upstreamGroups)) {
+    const prefix = flow.http?.routes?.[name];
+    if (prefix !== undefined) routeOwner.set(group.upstreams[0] as string, { prefix, group: name });
+  }
   const pluginOptions: Record<string, Iso8583ConnectorPluginOptions> = {};
   for (const [name, options] of Object.entries(flow.connectors)) {
-    const prefix = flow.http?.routes?.[name];
+    const owned = routeOwner.get(name);
+    const prefix = owned?.prefix ?? flow.http?.routes?.[name];
     const one: Record<string, unknown> = { ...options, name, logger: logger.child({ connector: name }), registry };
+    // As the gateway does: a reversal journal nobody placed goes to the per-user state folder, never the working one.
+    const reversal = options.reversal as { enabled?: boolean; journalDir?: string } | undefined;
+    if (reversal?.enabled === true && reversal.journalDir === undefined) {
+      one.reversal = { ...reversal, journalDir: defaultJournalDir(`${flow.name}.${name}`) };
+    }
     if (prefix !== undefined) one.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, '') };
+    if (owned !== undefined) one.routes = { ...(one.routes as object), via: () => groups[owned.group] };
     pluginOptions[name] = one as unknown as Iso8583ConnectorPluginOptions;
   }
   const assembled = await assembleHttp({ connectors: pluginOptions, monitoring: { registry, stats: () => statsBody() } });
   const app = assembled.app;
   const connectors = assembled.connectors;
+  for (const [name, group] of Object.entries(flow.upstreamGroups)) {
+    groups[name] = createUpstreamGroup({
+      upstreams: group.upstreams.map((u) => ({ name: u, connector: connectors[u] as Connector })),
+      ...(group.strategy === undefined ? {} : { strategy: group.strategy }),
+      ...(group.routes === undefined ? {} : { routes: group.routes }),
+      // Every group's upstreams are series of the same metrics (label `upstream`) on the flow's registry.
+      registry,
+      logger: logger.child({ upstreamGroup: name }),
+    });
+  }
 
   const endpoints: Record<string, InboundEndpoint> = {};
   const inbound: Record<string, AddressInfo> = {};
@@ -104,7 +132,7 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
         ...options,
         name: typeof options.name === 'string' ? options.name : name,
         sequence: seq.sequence,
-        connectors,
+        connectors: { ...connectors, ...groups },
         logger: logger.child({ endpoint: name }),
         registry,
       } as InboundOptions;
@@ -126,11 +154,18 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
 
   const stats = new ResettableStats(() => ({
     connectors: Object.fromEntries(Object.entries(connectors).map(([n, c]) => [n, c.stats()])),
+    ...(Object.keys(groups).length === 0 ? {} : { upstreamGroups: Object.fromEntries(Object.entries(groups).map(([n, g]) => [n, { upstreams: g.stats() }])) }),
     inboundEndpoints: Object.fromEntries(Object.entries(endpoints).map(([n, e]) => [n, e.stats()])),
   }));
   statsBody = () => {
     const snap = stats.snapshot();
-    return { flow: flow.name, since: snap.since, ...(snap.figures as Record<string, unknown>) };
+    const figures = snap.figures as Record<string, unknown> & { upstreamGroups?: Record<string, Record<string, unknown>> };
+    // Health is a state, not a count: read live beside the (resettable) counters.
+    for (const [n, g] of Object.entries(groups)) {
+      const entry = figures.upstreamGroups?.[n];
+      if (entry !== undefined) entry.healthy = g.healthy();
+    }
+    return { flow: flow.name, since: snap.since, ...figures };
   };
 
   let closing: Promise<void> | undefined;
@@ -155,6 +190,7 @@ export async function startFlow(flow: Flow, logger: Logger): Promise<RunningFlow
   return {
     flow,
     connectors,
+    groups,
     endpoints,
     inbound,
     http,

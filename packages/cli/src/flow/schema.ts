@@ -6,6 +6,7 @@
 import { compileSchemaCheck } from '@iso8583/codec';
 import type { SchemaCheck } from '@iso8583/codec';
 import { MAX_REQUEST_TIMEOUT, connectorOptionsSchema } from '@iso8583/connector';
+import { ROUTES_SCHEMA } from '../gateway/upstreams.js';
 import { inboundOptionsSchema } from '@iso8583/inbound';
 
 /** Options of the connector and of the inbound endpoint that a JSON file cannot give. */
@@ -66,9 +67,31 @@ export function flowSchema(): Schema {
         propertyNames: name,
         additionalProperties: connector,
       },
+      upstreamGroups: {
+        type: 'object',
+        description:
+          'Upstream groups over the connectors, by name (the key in `context.connectors`, beside the connectors): failover or round robin, and routing rules. Default: none.',
+        propertyNames: name,
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['upstreams'],
+          properties: {
+            upstreams: {
+              type: 'array',
+              minItems: 1,
+              uniqueItems: true,
+              items: name,
+              description: 'Connector names of the flow, in order (the order of `failover`).',
+            },
+            strategy: { enum: ['failover', 'round-robin'], description: 'Default `failover`.' },
+            routes: ROUTES_SCHEMA,
+          },
+        },
+      },
       inboundEndpoints: {
         type: 'object',
-        description: 'The inbound endpoints, by name; each sequence gets every connector of the flow.',
+        description: 'The inbound endpoints, by name; each sequence gets every connector and upstream group of the flow.',
         propertyNames: name,
         additionalProperties: inbound,
       },
@@ -82,7 +105,7 @@ export function flowSchema(): Schema {
           port: { type: 'integer', minimum: 0, maximum: 65535, description: 'Port; 0 picks a free one.' },
           routes: {
             type: 'object',
-            description: 'Connector name -> route prefix: `POST <prefix>/` (JSON or XML) and `POST <prefix>/raw` (hex).',
+            description: 'Connector or upstream group name -> route prefix: `POST <prefix>/` (JSON or XML) and `POST <prefix>/raw` (hex).',
             additionalProperties: { type: 'string', pattern: '^(/[A-Za-z0-9._~/-]*)?$' },
           },
         },

@@ -110,6 +110,13 @@ export interface GatewayConfig {
   safLease: number;
   /** Turn automatic reversal off. Default `false` (reversal on). */
   noReversal: boolean;
+  /**
+   * Days the transaction log keeps (whole UTC days; older files are deleted at start and daily); 0 keeps everything.
+   * The log is in the `reversalJournal` folder. Default 30.
+   */
+  transactionRetention: number;
+  /** Keep no transaction log. Default `false` (every request recorded with its outcome). */
+  noTransactionLog: boolean;
   /** Milliseconds to wait for the upstream's answer. Default 30000. */
   requestTimeout: number;
   /** Milliseconds between echo tests (0800/301) on an idle upstream link; 0 turns them off. Default 60000. */
@@ -174,6 +181,8 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'store', flag: 'store', kind: 'string', arg: 'URL', pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://', defaultText: 'the file journal of --reversal-journal', help: 'keep reversals in PostgreSQL, shared by several gateway nodes: postgresql://USER@HOST:PORT/DB' },
   { key: 'safLease', flag: 'saf-lease', kind: 'integer', arg: 'MS', min: 100, max: MAX_TIMER_DELAY, default: 30_000, help: 'with --store: ms a node holds a reversal without renewing; a dead node\'s are taken over after it' },
   { key: 'noReversal', flag: 'no-reversal', kind: 'boolean', default: false, help: 'do not reverse requests whose outcome is unknown' },
+  { key: 'transactionRetention', flag: 'transaction-retention', kind: 'integer', arg: 'DAYS', max: 36_500, default: 30, help: 'days the transaction log keeps (in the --reversal-journal folder), 0 = forever' },
+  { key: 'noTransactionLog', flag: 'no-transaction-log', kind: 'boolean', default: false, help: 'keep no transaction log' },
   { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 30_000, help: 'ms to wait for the upstream answer' },
   { key: 'echoInterval', flag: 'echo-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 60_000, help: 'ms between echo tests on an idle link, 0 = off' },
   { key: 'signOn', flag: 'sign-on', kind: 'boolean', default: false, help: 'sign on (0800/001) and off with the upstream' },
@@ -186,7 +195,8 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
 
 /** The keys of {@link GatewayConfig} that have a default. */
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueueAnswers' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
-  | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noReversal' | 'requestTimeout'
+  | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noReversal' | 'transactionRetention'
+  | 'noTransactionLog' | 'requestTimeout'
   | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel';
 
 /** All default values, read from the rows of {@link GATEWAY_FLAGS}. */

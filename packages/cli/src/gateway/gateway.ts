@@ -2,7 +2,8 @@
  * The gateway: one permanent host-to-host link to the bank (the connector, multiplexed, responses matched by MTI +
  * STAN (11) + terminal id (41)), binary POS clients on an inbound endpoint whose sequence forwards each message over
  * that link, and web clients on HTTP (the connector plugin's `POST /` and `POST /raw`), with `GET /stats` and
- * `GET /metrics` (on a listener of their own, bound to `metricsHost`, when `metrics` is set).
+ * `GET /metrics` (on a listener of their own, bound to `metricsHost`, when `metrics` is set), and `GET /transactions`
+ * from the transaction log that every upstream records to (transaction-retention.ts prunes it).
  */
 import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
@@ -11,8 +12,8 @@ import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { dialectVersion, resolveDialect } from '@iso8583/codec';
 import { join } from 'node:path';
-import { createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
-import type { Connector, ConnectorOptions, UpstreamGroup } from '@iso8583/connector';
+import { FileTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
+import type { Connector, ConnectorOptions, TransactionLog, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
@@ -25,6 +26,7 @@ import { addMonitoring, assembleHttp } from '../http/app.js';
 import { ResettableStats } from '../stats.js';
 import { failureReply } from './failure.js';
 import { startStatsPort } from './stats-port.js';
+import { keepTransactions } from './transaction-retention.js';
 import type { StatsPort } from './stats-port.js';
 
 /** The addresses a running gateway listens on. */
@@ -94,7 +96,13 @@ export interface GatewayRuntime {
  * the gateway's, its name, and its own journal folder (`<reversalJournal>/<name>`, else `defaultJournalDir(name)`), or
  * the PostgreSQL `store` (each upstream's entries apart, by its name).
  */
-export function upstreamOptions(config: GatewayConfig, logger: Logger, registry: Registry | undefined, named?: GatewayUpstream): ConnectorOptions {
+export function upstreamOptions(
+  config: GatewayConfig,
+  logger: Logger,
+  registry: Registry | undefined,
+  named?: GatewayUpstream,
+  transactionLog: TransactionLog | false = false,
+): ConnectorOptions {
   const c: GatewayConfig = named === undefined ? config : ({ ...config, ...named } as GatewayConfig);
   const name = named?.name ?? 'upstream';
   const { host, port } = splitHostPort(c.upstream);
@@ -114,6 +122,7 @@ export function upstreamOptions(config: GatewayConfig, logger: Logger, registry:
     signOff: c.signOn,
     terminalQueue: { enabled: c.terminalQueue, timeout: c.requestTimeout },
     logger: logger.child(named === undefined ? { side: 'upstream' } : { side: 'upstream', upstream: name }),
+    transactionLog,
   };
   if (registry !== undefined) options.registry = registry;
   const journalDir =
@@ -163,9 +172,13 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const { logger } = runtime;
   // Every file first: a missing certificate stops the start before any socket opens.
   const named = config.upstreams !== undefined && (config.upstreams.length > 1 || (config.routes ?? []).length > 0) ? config.upstreams : undefined;
-  const upstream = upstreamOptions(config, logger, registry0(), named?.[0]);
+  // One transaction log for every upstream, in the journal folder; a folder in use stops the start here.
+  const transactions = config.noTransactionLog
+    ? undefined
+    : new FileTransactionLog(config.reversalJournal ?? defaultJournalDir('upstream'), { logger: logger.child({ side: 'transactions' }) });
+  const upstream = upstreamOptions(config, logger, registry0(), named?.[0], transactions ?? false);
   // The other upstreams: their own Registry each (the group's metrics, label `upstream`, are on the gateway's).
-  const others = (named ?? []).slice(1).map((u) => createConnector(upstreamOptions(config, logger, undefined, u)));
+  const others = (named ?? []).slice(1).map((u) => createConnector(upstreamOptions(config, logger, undefined, u, transactions ?? false)));
   let posTls: InboundOptions['tls'];
   if (config.clientTlsCert !== undefined) {
     posTls = {
@@ -200,6 +213,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   });
   const app = http.app;
   const connector = http.connectors.upstream as Connector;
+  // Opened by the first connector once its journal is (a journal in use is the error a second gateway reports).
+  const retention = transactions === undefined ? undefined : await keepTransactions(transactions, config.transactionRetention, logger);
   group =
     named === undefined
       ? undefined
@@ -272,19 +287,25 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   } catch (err) {
     // A port in use, say: undo what started, so that the process can exit with the error.
     await Promise.allSettled([created?.close({ deadline: 0 }), metricsApp?.close(), statsPort?.close(), app.close()]);
+    await retention?.close();
     throw err;
   }
   const endpoint: InboundEndpoint = created;
 
-  const stats = new ResettableStats(() => ({ upstream: connector.stats(), pos: endpoint.stats() }));
-  const upstreamsBody = (): Record<string, unknown> => (group === undefined ? {} : { upstreams: group.stats(), healthy: group.healthy() });
+  // Each upstream's counters are part of the baseline too, so that SIGHUP starts them over with the rest.
+  const stats = new ResettableStats(() => ({
+    upstream: connector.stats(),
+    ...(group === undefined ? {} : { upstreams: group.stats() }),
+    pos: endpoint.stats(),
+  }));
   statsBody = () => {
     const snap = stats.snapshot();
     // SocketQueue's figures on top, under SocketQueue's names (a check written for its stat server reads them as
     // they were); ours beside them under our own.
-    const { upstream: up, ...rest } = snap.figures as { upstream: Record<string, unknown> };
+    const { upstream: up, upstreams, ...rest } = snap.figures as { upstream: Record<string, unknown>; upstreams?: unknown };
     const { socketQueue, ...ours } = up;
-    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...upstreamsBody(), ...rest };
+    const several = group === undefined ? {} : { upstreams, healthy: group.healthy() };
+    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...several, ...rest };
   };
 
   let closing: Promise<void> | undefined;
@@ -313,6 +334,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       void metricsApp?.close().catch(() => undefined);
       void statsPort?.close();
       await Promise.all(everyConnector.map((c) => c.destroy().catch(() => undefined)));
+      await retention?.close();
       markAborted();
     })();
     return aborting;
@@ -342,6 +364,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       metricsApp?.server.closeAllConnections();
       await Promise.all(everyConnector.map((c) => c.destroy()));
     }
+    // Every connector has recorded its last outcome: the log is flushed and released.
+    await retention?.close();
     logger.info({ reversalsPending: connector.stats().reversalsPending }, 'gateway stopped');
   }
 

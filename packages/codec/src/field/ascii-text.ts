@@ -8,7 +8,7 @@ import type { FieldPlan } from './plan.js';
 import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
 import { overMax, prefixError, typeError } from './reader.js';
-import { CLASS, allowedBytes, isAmountBytes } from './charset.js';
+import { CLASS, DIGITS, PRINTABLE, allowedBytes, isAmountBytes } from './charset.js';
 import { writePrefix } from './write.js';
 import { ASCII_ZERO, readDecimalPrefix } from '../prefix/decimal-chars.js';
 
@@ -64,7 +64,18 @@ export function writeAsciiText(w: Writer, off: number, plan: FieldPlan, s: strin
   const n = s.length;
   w.ensure(off + n + 8);
   const buf = w.buf;
-  let o = plan.fixed ? off : writePrefix(buf, off, plan, n);
+  let o = off;
+  if (plan.asciiDigits) {
+    // LLVAR: the length as ASCII digits.
+    let v = n;
+    for (let i = plan.pfxDigits - 1; i >= 0; i--) {
+      buf[o + i] = 0x30 + (v % 10);
+      v = (v / 10) | 0;
+    }
+    o += plan.pfxDigits;
+  } else if (!plan.fixed) {
+    o = writePrefix(buf, o, plan, n);
+  }
   const mask = plan.mask;
   if (n > LONG && latin1Write !== undefined) {
     // A long value: one native copy, then the check over the bytes written (measured faster than a char loop).
@@ -72,6 +83,23 @@ export function writeAsciiText(w: Writer, off: number, plan: FieldPlan, s: strin
     latin1Write.call(buf, s, o);
     if (!allowedBytes(buf, o, n, mask)) return -1;
     return o + n;
+  }
+  // The commonest types checked by range (as `allowedBytes` does), the others by table.
+  if (mask === DIGITS) {
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c - 0x30 >>> 0 > 9) return -1;
+      buf[o++] = c;
+    }
+    return o;
+  }
+  if (mask === PRINTABLE) {
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || (c > 0x7e && (c < 0xa0 || c > 0xff))) return -1;
+      buf[o++] = c;
+    }
+    return o;
   }
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);

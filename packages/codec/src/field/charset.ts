@@ -60,9 +60,30 @@ export function allowed(value: string, mask: number): boolean {
   return true;
 }
 
-/** True when the `count` bytes at `offset` (Latin-1 characters) all belong to one of the classes of `mask`. */
+/** The mask of type `ans`: every printable character. */
+export const PRINTABLE = ALPHA | DIGIT | SPACE | SPECIAL;
+
+/** The mask of type `n`: digits only. */
+export const DIGITS = DIGIT;
+
+/**
+ * True when the `count` bytes at `offset` (Latin-1 characters) all belong to one of the classes of `mask`. The two
+ * commonest masks, digits (`n`) and every printable character (`ans`), are checked by range, the others by table.
+ */
 export function allowedBytes(buf: Uint8Array, offset: number, count: number, mask: number): boolean {
   const end = offset + count;
+  if (mask === DIGIT) {
+    for (let i = offset; i < end; i++) if (buf[i]! - 0x30 >>> 0 > 9) return false;
+    return true;
+  }
+  if (mask === PRINTABLE) {
+    // Printable: 0x20-0x7E, and Latin-1 0xA0-0xFF (see CLASS).
+    for (let i = offset; i < end; i++) {
+      const c = buf[i]!;
+      if (c < 0x20 || (c > 0x7e && c < 0xa0)) return false;
+    }
+    return true;
+  }
   for (let i = offset; i < end; i++) if ((CLASS[buf[i]!]! & mask) === 0) return false;
   return true;
 }

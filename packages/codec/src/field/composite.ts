@@ -96,16 +96,17 @@ export function readComposite(r: Reader, plan: FieldPlan, offset: number, limit:
     inner = new Reader(r.buf, r.text, -1);
   }
   const sub = plan.composite as Layout;
-  const out: IsoMessage = {};
   let off = from;
+  let header: string | undefined;
   if (sub.headerLength > 0) {
     if (off + sub.headerLength > to) throw truncated(`${plan.id}.${COMPOSITE_HEADER_KEY}`, off, false);
-    let hex = '';
-    for (let i = 0; i < sub.headerLength; i++) hex += BYTE_HEX[inner.buf[off + i]!];
-    out[COMPOSITE_HEADER_KEY] = hex;
+    header = '';
+    for (let i = 0; i < sub.headerLength; i++) header += BYTE_HEX[inner.buf[off + i]!];
     off += sub.headerLength;
   }
-  off = readLayout(sub, inner, off, to, lenient, out);
+  const out = readLayout(sub, inner, off, to, lenient);
+  if (header !== undefined) out[COMPOSITE_HEADER_KEY] = header;
+  off = inner.pos;
   if (off !== to) {
     throw codecError('ISO8583_ERR_TRAILING_BYTES', 'bytes left after the last sub-field', { field: plan.id, offset });
   }

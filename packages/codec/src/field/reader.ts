@@ -34,6 +34,8 @@ export class Reader {
   wire = 0;
   /** The bitmap of the layout being read: primary, secondary and tertiary, bit N = field N. */
   readonly bits = new Uint8Array(24);
+  /** {@link bits} as 32-bit words, to look up the shape of the bitmap (`shapes.ts`). */
+  readonly words = new Int32Array(6);
   /** True while a decode reads with this reader (a decode that starts meanwhile takes a reader of its own). */
   busy = false;
 

@@ -1,7 +1,8 @@
 /**
  * Unpacking the fields of a layout (the part of a message after the MTI, or a composite's contents) with a
  * {@link Reader}: the bitmap (primary, then secondary and tertiary when announced) or, for a positional layout,
- * every field in order; each field by the reader of its kind, decided when the dialect was compiled.
+ * every field in order; each field by the reader of its kind, decided when the dialect was compiled. What a bitmap
+ * marks is worked out once per distinct bitmap (`shapes.ts`).
  */
 import type { IsoMessage } from '../types.js';
 import type { FieldPlan } from './plan.js';
@@ -13,6 +14,7 @@ import { readField } from './read.js';
 import { readComposite } from './composite.js';
 import { codecError } from '../errors.js';
 import { BITMAP_BINARY, bitmapWireSize, readBitmap } from '../bitmap/bitmap.js';
+import { Shape, bitmapWords } from './shapes.js';
 
 /** Reads one field by the reader of its kind; leaves `r.pos` after it. */
 function readOne(r: Reader, plan: FieldPlan, offset: number, limit: number, lenient: boolean): string | IsoMessage {
@@ -23,18 +25,21 @@ function readOne(r: Reader, plan: FieldPlan, offset: number, limit: number, leni
 }
 
 /**
- * Reads the bitmap (or the positional fields) and the fields of `layout` at `offset`, up to `limit`, into `out`;
- * returns the offset after the last field.
+ * Reads the bitmap (or the positional fields) and the fields of `layout` at `offset`, up to `limit`; returns them as
+ * a new object, with `"0"` set to `mti` when given (a message). Leaves `r.pos` after the last field.
  */
-export function readLayout(layout: Layout, r: Reader, offset: number, limit: number, lenient: boolean, out: IsoMessage): number {
+export function readLayout(layout: Layout, r: Reader, offset: number, limit: number, lenient: boolean, mti?: string): IsoMessage {
   let off = offset;
   if (layout.positional) {
+    const out: IsoMessage = {};
+    if (mti !== undefined) out[0] = mti;
     for (const plan of layout.order) {
       if (off >= limit) break;
       out[plan.num] = readOne(r, plan, off, limit, lenient);
       off = r.pos;
     }
-    return off;
+    r.pos = off;
+    return out;
   }
   const bits = r.bits;
   let bytes: number;
@@ -54,7 +59,33 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
       }
     }
   }
-  const plans = layout.plans;
+  const words = r.words;
+  const slot = bitmapWords(bits, bytes, words);
+  let shape = layout.shapes.find(slot, words, bytes);
+  if (shape === undefined) {
+    shape = new Shape(words, bytes, markedPlans(layout, bits, bytes, offset), mti !== undefined);
+    layout.shapes.keep(slot, shape);
+  }
+  // A copy of the shape's object: every key in place, values filled in below (a read that throws drops it).
+  const out: IsoMessage = { ...shape.template };
+  if (mti !== undefined) out[0] = mti;
+  const plans = shape.plans;
+  for (let i = 0; i < plans.length; i++) {
+    const plan = plans[i]!;
+    out[plan.num] = plan.kind === KIND_ASCII_TEXT ? readAsciiText(r, plan, off, limit, lenient) : readOne(r, plan, off, limit, lenient);
+    off = r.pos;
+  }
+  r.pos = off;
+  return out;
+}
+
+/**
+ * The plans of the fields that the bitmap `bits` (`bytes` bytes, read at `offset`) marks, in ascending order; the
+ * indicator bits (1 for the secondary bitmap, 65 for a tertiary one) are not fields. Throws for a marked field that
+ * the layout does not define.
+ */
+function markedPlans(layout: Layout, bits: Uint8Array, bytes: number, offset: number): FieldPlan[] {
+  const plans: FieldPlan[] = [];
   const skipIndicators = layout.bitmapBytes === 0;
   for (let i = 0; i < bytes; i++) {
     const b = bits[i]!;
@@ -63,18 +94,17 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
       if ((b & (0x80 >> j)) === 0) continue;
       const num = 8 * i + j + 1;
       if (skipIndicators && (num === 1 || (num === 65 && layout.tertiary))) continue;
-      const plan = plans[num];
+      const plan = layout.plans[num];
       if (plan === undefined) {
         throw codecError('ISO8583_ERR_BITMAP', `bit ${num} set for a field that the dialect does not define`, {
           field: layout.path + num,
           offset,
         });
       }
-      out[num] = plan.kind === KIND_ASCII_TEXT ? readAsciiText(r, plan, off, limit, lenient) : readOne(r, plan, off, limit, lenient);
-      off = r.pos;
+      plans.push(plan);
     }
   }
-  return off;
+  return plans;
 }
 
 /** Reads `bytes` bitmap bytes at `offset` into `r.bits` from byte `into`; returns the offset after them. */

@@ -1,0 +1,131 @@
+/**
+ * `iso8583 transactions`: the transaction log queried with the filters of `GET /transactions` (stan, terminal, rrn,
+ * from, to, limit), newest first, from a store folder (`--journal-dir`, the gateway's by default; read without
+ * locking, beside a running gateway) or from a running gateway over HTTP (`--url`). Prints a table, or `--json`.
+ */
+import { FileTransactionLog, defaultJournalDir, parseTransactionQuery } from '@iso8583/connector';
+import type { ResolvedTransactionQuery, TransactionRecord } from '@iso8583/connector';
+import { Iso8583Error } from '@iso8583/codec';
+import type { Iso8583ErrorCode } from '@iso8583/codec';
+import { cliError, parseCommandArgs } from '../args.js';
+import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
+import type { FlagRow } from '../flag-table.js';
+import type { CommandIo } from '../io.js';
+import { processIo, writeText } from '../io.js';
+
+const ROWS: readonly FlagRow[] = [
+  { flag: 'stan', kind: 'string', arg: 'STAN', help: 'field 11 (1 to 6 digits, padded with zeros)' },
+  { flag: 'terminal', kind: 'string', arg: 'TID', help: 'field 41, the terminal id' },
+  { flag: 'rrn', kind: 'string', arg: 'RRN', help: 'field 37, the retrieval reference number' },
+  { flag: 'from', kind: 'string', arg: 'TIME', help: 'accepted at or after TIME (ISO 8601 or ms since the epoch)' },
+  { flag: 'to', kind: 'string', arg: 'TIME', help: 'accepted at or before TIME (ISO 8601 or ms since the epoch)' },
+  { flag: 'limit', kind: 'string', arg: 'N', defaultText: '100 (at most 10000)', help: 'at most N records' },
+  {
+    flag: 'journal-dir',
+    kind: 'string',
+    arg: 'DIR',
+    defaultText: 'the gateway\'s: $XDG_STATE_HOME/iso8583/upstream, else ~/.local/state/iso8583/upstream',
+    help: 'the folder of the transaction log (the gateway\'s --reversal-journal)',
+  },
+  { flag: 'url', kind: 'string', arg: 'URL', help: 'ask a running gateway instead: its HTTP address (http://127.0.0.1:8080)' },
+  { flag: 'json', kind: 'boolean', default: false, help: 'print the records as JSON (an array) instead of a table' },
+];
+
+/** The help text of `iso8583 transactions`. */
+export const TRANSACTIONS_HELP = `Usage: iso8583 transactions [filters] [--journal-dir DIR | --url URL] [--json]
+
+Shows the transaction log, newest first: every request the gateway handled with its outcome (approved, declined,
+timeout, error, reversed), the PAN masked (first 6 and last 4 digits). Reads the log's folder (safe beside a running
+gateway) or asks a running gateway (GET /transactions).
+
+${flagHelp(ROWS)}
+
+Examples:
+  iso8583 transactions --stan 618160 --terminal 00992468
+  iso8583 transactions --url http://127.0.0.1:8080 --from 2026-11-30T00:00:00Z --json
+`;
+
+/** Reads the records from a running gateway's `GET /transactions`. */
+async function fromUrl(url: string, query: ResolvedTransactionQuery): Promise<TransactionRecord[]> {
+  let base: URL;
+  try {
+    base = new URL(url);
+  } catch {
+    throw cliError('ISO8583_ERR_CLI_OPTION', '--url must be an http:// or https:// address', '--url');
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw cliError('ISO8583_ERR_CLI_OPTION', '--url must be an http:// or https:// address', '--url');
+  const target = new URL(`${base.pathname.replace(/\/$/, '')}/transactions`, base);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) target.searchParams.set(k, String(v));
+  let body: { result?: unknown; errors?: { code?: string; message?: string }[] };
+  try {
+    const response = await fetch(target, { signal: AbortSignal.timeout(30_000) });
+    body = (await response.json()) as typeof body;
+  } catch (err) {
+    const code = (err as { cause?: { code?: unknown } }).cause?.code;
+    throw new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `the transaction log at ${base.origin} cannot be read (${typeof code === 'string' ? code : 'no JSON answer'})`, {
+      field: '--url',
+    });
+  }
+  const first = body.errors?.[0];
+  if (first !== undefined) throw new Iso8583Error((first.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG') as Iso8583ErrorCode, String(first.message ?? 'failed'));
+  if (!Array.isArray(body.result)) throw new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `the answer of ${base.origin} holds no records`, { field: '--url' });
+  return body.result as TransactionRecord[];
+}
+
+/** Reads the records from a store folder, without locking it. */
+async function fromFolder(dir: string, query: ResolvedTransactionQuery): Promise<TransactionRecord[]> {
+  const log = new FileTransactionLog(dir, { readOnly: true });
+  await log.open();
+  try {
+    return await log.query(query);
+  } finally {
+    await log.close();
+  }
+}
+
+const COLUMNS: readonly [string, (r: TransactionRecord) => string][] = [
+  ['TIME', (r) => new Date(r.at).toISOString()],
+  ['MTI', (r) => r.mti],
+  ['STAN', (r) => r.stan ?? ''],
+  ['TERMINAL', (r) => r.terminal ?? ''],
+  ['RRN', (r) => r.rrn ?? ''],
+  ['PAN', (r) => r.pan ?? ''],
+  ['AMOUNT', (r) => (r.amount === undefined ? '' : `${r.amount}${r.currency === undefined ? '' : ` ${r.currency}`}`)],
+  ['RC', (r) => r.responseCode ?? ''],
+  ['OUTCOME', (r) => (r.errorCode === undefined ? r.outcome : `${r.outcome} ${r.errorCode}`)],
+  ['MS', (r) => String(Math.round(r.latencyMs))],
+  ['UPSTREAM', (r) => r.upstream],
+  ['NODE', (r) => r.node],
+];
+
+/** The records as an aligned text table (a header line, one line per record). */
+export function transactionTable(records: readonly TransactionRecord[]): string {
+  const rows = [COLUMNS.map(([title]) => title), ...records.map((r) => COLUMNS.map(([, cell]) => cell(r)))];
+  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** Runs `iso8583 transactions`; resolves to the exit code. */
+export async function transactionsCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
+  const { values, help } = parseCommandArgs(argv, flagSpecs(ROWS), 0);
+  if (help) {
+    await writeText(io.stdout, TRANSACTIONS_HELP);
+    return 0;
+  }
+  const own = readFlagTable(ROWS, values);
+  if (own.url !== undefined && own['journal-dir'] !== undefined) {
+    throw cliError('ISO8583_ERR_CLI_USAGE', '--url and --journal-dir name two sources: give one', '--url');
+  }
+  let query: ResolvedTransactionQuery;
+  try {
+    query = parseTransactionQuery({ stan: own.stan, terminal: own.terminal, rrn: own.rrn, from: own.from, to: own.to, limit: own.limit });
+  } catch (err) {
+    // The query's own error, named as the flag.
+    const e = err as Iso8583Error;
+    throw cliError('ISO8583_ERR_CLI_OPTION', `--${e.message}`, typeof e.field === 'string' ? `--${e.field}` : undefined);
+  }
+  const records =
+    own.url !== undefined ? await fromUrl(own.url as string, query) : await fromFolder((own['journal-dir'] as string | undefined) ?? defaultJournalDir('upstream'), query);
+  await writeText(io.stdout, own.json === true ? `${JSON.stringify(records, null, 2)}\n` : transactionTable(records));
+  return 0;
+}

@@ -1,0 +1,50 @@
+/**
+ * The gateway's transaction log over its life: opened at start (a folder locked by another live process stops the
+ * start with `ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED`), pruned to `--transaction-retention` days at start and
+ * then once a day (whole UTC days older than the retention are deleted), flushed and released at the end.
+ */
+import type { Logger } from 'pino';
+import type { TransactionLog } from '@iso8583/connector';
+
+const DAY_MS = 86_400_000;
+
+/** The running retention of a log. */
+export interface TransactionRetention {
+  /** The log. */
+  readonly log: TransactionLog;
+  /** Prunes now: removes the records older than the retention; resolves with how many went (0 when kept forever). */
+  prune(): Promise<number>;
+  /** Stops pruning, flushes and closes the log. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Opens `log`, prunes it to `days` (0 = forever) now and every day after; resolves once opened and pruned. */
+export async function keepTransactions(log: TransactionLog, days: number, logger: Logger): Promise<TransactionRetention> {
+  await log.open();
+  const prune = async (): Promise<number> => {
+    if (days <= 0) return 0;
+    const removed = await log.prune(Date.now() - days * DAY_MS);
+    if (removed > 0) logger.info({ removed, days }, 'transaction log pruned');
+    return removed;
+  };
+  try {
+    await prune();
+  } catch (err) {
+    await log.close();
+    throw err;
+  }
+  const timer = setInterval(() => {
+    prune().catch((err: { code?: string }) => logger.error({ code: err.code }, 'the transaction log cannot be pruned'));
+  }, DAY_MS);
+  timer.unref();
+  let closing: Promise<void> | undefined;
+  return {
+    log,
+    prune,
+    close: () => {
+      clearInterval(timer);
+      closing ??= log.close().catch((err: { code?: string }) => logger.error({ code: err.code }, 'the transaction log cannot be closed'));
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Message shapes: what one bitmap says, worked out once. A layout sees few distinct bitmaps (a link carries a
+ * handful of message types), so for each bitmap it keeps the fields it marks, in ascending order, and an object with
+ * those keys. An unpack then walks that list instead of the bits, and clones the object (one copy of a ready-sized
+ * store) instead of growing a new one field by field, which is where most of the time of a decode went.
+ *
+ * The cache is bounded ({@link SLOTS} bitmaps per layout, a newer one takes the slot of an older one) and holds no
+ * message data: only field numbers and empty strings.
+ */
+import type { IsoMessage } from '../types.js';
+import type { FieldPlan } from './plan.js';
+
+/** Bitmaps remembered per layout (a power of 2). */
+const SLOTS = 64;
+
+/** One bitmap seen by a layout. */
+export class Shape {
+  /** The bitmap as six 32-bit words (fields 1-32, 33-64, ... 161-192), unused words 0. */
+  readonly w0: number;
+  readonly w1: number;
+  readonly w2: number;
+  readonly w3: number;
+  readonly w4: number;
+  readonly w5: number;
+  /** The bitmap bytes on the wire (8, 16 or 24; or a sub-field bitmap's size). */
+  readonly bytes: number;
+  /** The plans of the fields the bitmap marks, in ascending order (indicator bits left out). */
+  readonly plans: readonly FieldPlan[];
+  /** An object with a key per field (and `"0"` for a message), every value empty: cloned by each unpack. */
+  readonly template: IsoMessage;
+
+  constructor(words: Int32Array, bytes: number, plans: FieldPlan[], withMti: boolean) {
+    this.w0 = words[0]!;
+    this.w1 = words[1]!;
+    this.w2 = words[2]!;
+    this.w3 = words[3]!;
+    this.w4 = words[4]!;
+    this.w5 = words[5]!;
+    this.bytes = bytes;
+    this.plans = plans;
+    const template: IsoMessage = {};
+    if (withMti) template[0] = '';
+    for (const plan of plans) template[plan.num] = '';
+    this.template = template;
+  }
+}
+
+/** The bitmap bytes `bits[0 .. bytes)` as six 32-bit words in `words` (the rest 0); returns their hash slot. */
+export function bitmapWords(bits: Uint8Array, bytes: number, words: Int32Array): number {
+  let h = bytes;
+  for (let i = 0; i < 6; i++) {
+    const at = 4 * i;
+    const w = at < bytes ? (bits[at]! << 24) | (bits[at + 1]! << 16) | (bits[at + 2]! << 8) | bits[at + 3]! : 0;
+    words[i] = w;
+    h = Math.imul(h ^ w, 0x9e3779b1);
+  }
+  return (h >>> 16) & (SLOTS - 1);
+}
+
+/** The shapes a layout has seen, by bitmap. */
+export class Shapes {
+  private readonly slots: (Shape | undefined)[] = new Array<Shape | undefined>(SLOTS).fill(undefined);
+
+  /** The shape in `slot` when it is the one of `words` and `bytes`, else `undefined`. */
+  find(slot: number, words: Int32Array, bytes: number): Shape | undefined {
+    const s = this.slots[slot];
+    if (
+      s === undefined ||
+      s.bytes !== bytes ||
+      s.w0 !== words[0] ||
+      s.w1 !== words[1] ||
+      s.w2 !== words[2] ||
+      s.w3 !== words[3] ||
+      s.w4 !== words[4] ||
+      s.w5 !== words[5]
+    ) {
+      return undefined;
+    }
+    return s;
+  }
+
+  /** Keeps `shape` in `slot` (in place of the one there, if any). */
+  keep(slot: number, shape: Shape): void {
+    this.slots[slot] = shape;
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * Reading the transaction log's files: one file of JSON lines per UTC day (`transactions-YYYY-MM-DD.jsonl`, by the
+ * record's `at`), each read backwards in chunks, so that a query for the latest records reads the end of the newest
+ * file only. A file's lines are in the order their outcomes were recorded (`at + latencyMs`, never decreasing along a
+ * file), which bounds the search: once `limit` records are found, a line whose outcome came before the oldest of them
+ * was accepted cannot be among the newest, nor can any line before it. A line that is not a record is skipped and
+ * reported once (`ISO8583_WARN_TRANSACTION_LOG_CORRUPT`, file and byte offset); an unterminated last line is a record
+ * being written (or cut by a crash): skipped without a word.
+ */
+import { open, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { TransactionRecord } from './transaction-log.js';
+import { matchesQuery } from './transaction-query.js';
+import type { ResolvedTransactionQuery } from './transaction-query.js';
+
+/** The name of the file of one UTC day (`2026-11-30`). */
+export function transactionFile(day: string): string {
+  return `transactions-${day}.jsonl`;
+}
+
+const FILE = /^transactions-([0-9]{4}-[0-9]{2}-[0-9]{2})\.jsonl$/;
+const DAY_MS = 86_400_000;
+/** Room for the wall clock and the latency's monotonic timer to disagree when a search is bounded by time. */
+const SLACK_MS = 1_000;
+
+/** One day's file. */
+export interface DayFile {
+  /** `YYYY-MM-DD` (UTC). */
+  day: string;
+  /** The file's name in its folder. */
+  name: string;
+  /** The day's first millisecond. */
+  start: number;
+  /** The next day's first millisecond. */
+  end: number;
+}
+
+/** The UTC day of a time, `YYYY-MM-DD`. */
+export function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** The day files of a folder, newest first. */
+export async function dayFiles(dir: string): Promise<DayFile[]> {
+  const out: DayFile[] = [];
+  for (const name of await readdir(dir)) {
+    const m = FILE.exec(name);
+    if (m === null) continue;
+    const start = Date.parse(`${m[1] as string}T00:00:00Z`);
+    if (!Number.isNaN(start)) out.push({ day: m[1] as string, name, start, end: start + DAY_MS });
+  }
+  return out.sort((a, b) => b.start - a.start);
+}
+
+/** Called with each line, last first; returns `true` to stop reading. */
+export type LineVisitor = (line: string, offset: number) => boolean;
+
+/** How much of a file is read at a time, from its end. */
+const CHUNK = 1024 * 1024;
+
+/**
+ * Reads a file's complete lines (each ending with a newline) from the last to the first, in chunks. With `needle`
+ * (asked again at each chunk), only the lines holding those bytes are visited: the chunk is searched for them, so that
+ * a query for a STAN that is not there does not turn every line into text. Resolves `true` when the visitor stopped.
+ */
+export async function readLinesBackwards(path: string, visit: LineVisitor, needle?: () => Buffer | undefined): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    let pos = (await handle.stat()).size;
+    // The bytes of the line cut by the chunk boundary (its end part), carried to the next (earlier) chunk.
+    let carry = Buffer.alloc(0);
+    let tail = true;
+    while (pos > 0) {
+      const n = Math.min(CHUNK, pos);
+      pos -= n;
+      const buf = Buffer.alloc(n);
+      let got = 0;
+      while (got < n) {
+        const { bytesRead } = await handle.read(buf, got, n - got, pos + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      const data = carry.length === 0 ? buf : Buffer.concat([buf, carry]);
+      let end = data.length;
+      if (tail) {
+        // An unterminated last line: being written, or cut by a crash. Not a record (yet).
+        const lastNewline = data.lastIndexOf(0x0a);
+        if (lastNewline < 0) {
+          carry = Buffer.alloc(0);
+          continue;
+        }
+        tail = false;
+        end = lastNewline;
+      }
+      const only = needle?.();
+      if (only !== undefined && only.length > 0) {
+        // The lines wholly in this chunk start after its first newline (at the file's start, at 0); the bytes before
+        // it are the end of a line that began in an earlier chunk: carried.
+        const firstNewline = data.indexOf(0x0a);
+        const from = pos === 0 ? 0 : firstNewline < 0 || firstNewline >= end ? -1 : firstNewline + 1;
+        if (from >= 0) {
+          let hit = end - only.length >= from ? data.lastIndexOf(only, end - only.length) : -1;
+          while (hit >= from) {
+            const lineStart = hit === 0 ? 0 : data.lastIndexOf(0x0a, hit - 1) + 1;
+            const next = data.indexOf(0x0a, hit);
+            const lineEnd = next < 0 || next > end ? end : next;
+            if (visit(data.toString('utf8', lineStart, lineEnd), pos + lineStart)) return true;
+            const before = lineStart - 1 - only.length;
+            hit = before >= from ? data.lastIndexOf(only, before) : -1;
+          }
+          end = pos === 0 ? 0 : firstNewline;
+        }
+      } else {
+        // data[end] is a newline (or the end of what is left); lines lie between newlines.
+        let i = end > 0 ? data.lastIndexOf(0x0a, end - 1) : -1;
+        while (i >= 0) {
+          if (end > i + 1 && visit(data.toString('utf8', i + 1, end), pos + i + 1)) return true;
+          end = i;
+          i = end > 0 ? data.lastIndexOf(0x0a, end - 1) : -1;
+        }
+      }
+      carry = data.subarray(0, end);
+      if (pos === 0 && carry.length > 0 && visit(carry.toString('utf8'), 0)) return true;
+    }
+    return false;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** What reading a line gave. */
+function parseRecord(line: string): TransactionRecord | undefined {
+  if (line.charCodeAt(0) !== 0x7b) return undefined;
+  try {
+    const r = JSON.parse(line) as TransactionRecord;
+    return r !== null && typeof r === 'object' && typeof r.at === 'number' && typeof r.outcome === 'string' ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The quick test of a line before it is parsed: the exact JSON text of every text filter must be in it. */
+function needles(query: ResolvedTransactionQuery): string[] {
+  const out: string[] = [];
+  if (query.stan !== undefined) out.push(`"stan":${JSON.stringify(query.stan)}`);
+  if (query.terminal !== undefined) out.push(`"terminal":${JSON.stringify(query.terminal)}`);
+  if (query.rrn !== undefined) out.push(`"rrn":${JSON.stringify(query.rrn)}`);
+  return out;
+}
+
+/** Options of {@link queryFolder}. */
+export interface FolderQueryContext {
+  /** Where corrupt lines are reported. */
+  logger: Logger;
+  /** `file:offset` of the corrupt lines reported already (each is reported once). */
+  reported: Set<string>;
+}
+
+/** The records of a folder's day files that match `query`, newest (`at`) first, at most `query.limit`. */
+export async function queryFolder(dir: string, query: ResolvedTransactionQuery, context: FolderQueryContext): Promise<TransactionRecord[]> {
+  const { limit } = query;
+  const from = query.from ?? -Infinity;
+  const to = query.to ?? Infinity;
+  const texts = needles(query);
+  // Before the search is bounded, only lines with the first filter's text are read.
+  const first = texts[0] === undefined ? undefined : Buffer.from(texts[0]);
+  const needle = (): Buffer | undefined => (floor === -Infinity && from === -Infinity ? first : undefined);
+  let found: TransactionRecord[] = [];
+  // A lower bound of the `at` a record needs to be among the newest `limit` found so far (-Infinity: fewer found).
+  let floor = -Infinity;
+  const trim = (): void => {
+    found.sort((a, b) => b.at - a.at);
+    found = found.slice(0, limit);
+    if (found.length >= limit) floor = (found[limit - 1] as TransactionRecord).at;
+  };
+  for (const file of await dayFiles(dir)) {
+    if (file.start > to) continue;
+    // Every record of this file and the older ones was accepted before the file's day ended.
+    if (file.end <= from || file.end <= floor) break;
+    const path = join(dir, file.name);
+    await readLinesBackwards(path, (line, offset) => {
+      // Once the search is bounded every line is read for its times; before, only lines with the filters' text.
+      if (floor === -Infinity && from === -Infinity && texts.some((t) => !line.includes(t))) return false;
+      const record = parseRecord(line);
+      if (record === undefined) {
+        const key = `${path}:${offset}`;
+        if (!context.reported.has(key)) {
+          context.reported.add(key);
+          context.logger.warn({ code: 'ISO8583_WARN_TRANSACTION_LOG_CORRUPT', file: path, offset }, 'a line of the transaction log is not a record: skipped');
+        }
+        return false;
+      }
+      const settled = record.at + (typeof record.latencyMs === 'number' ? record.latencyMs : 0);
+      // Lines before this one settled no later (give or take the clock's drift between `at` and the latency's timer):
+      // accepted before `from`, or older than every record kept.
+      if (settled < from - SLACK_MS || settled < floor - SLACK_MS) return true;
+      if (record.at > to || !matchesQuery(record, query) || record.at <= floor) return false;
+      found.push(record);
+      if (found.length >= limit * 2 || (found.length === limit && floor === -Infinity)) trim();
+      return false;
+    }, needle).catch((err: NodeJS.ErrnoException) => {
+      // Pruned while being read: its records are gone, as asked.
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+  trim();
+  return found;
+}

@@ -1,0 +1,194 @@
+/**
+ * Building a transaction record from a request, its response or its failure, and handing it to the transaction log
+ * without making the request wait. Only the fields listed in {@link TransactionRecord} are copied: the PAN (field 2)
+ * masked to its first 6 and last 4 digits (`maskValue`), never track data (35, 36, 45), the PIN block (52), EMV data
+ * (55) or field 48. Fixed-length numeric fields given shorter (`"11": 42`) are recorded as they travelled (`000042`).
+ */
+import { hostname } from 'node:os';
+import { isApproved, maskValue } from '@iso8583/codec';
+import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
+import type { Logger } from 'pino';
+import type { ResolvedConnectorOptions } from './options.js';
+import type { TransactionLog, TransactionOutcome, TransactionRecord } from './transaction-log.js';
+import { FileTransactionLog } from './transaction-log-file.js';
+
+/** The node name of the records when none is given: the host name and the pid (`gw-1:4242`). */
+export function defaultNode(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+/** The request fields a record copies, by record key (field 2 is masked; 38 and 39 come from the response). */
+const FIELDS = [
+  ['processingCode', '3'],
+  ['amount', '4'],
+  ['transmissionTime', '7'],
+  ['stan', '11'],
+  ['localTime', '12'],
+  ['localDate', '13'],
+  ['rrn', '37'],
+  ['terminal', '41'],
+  ['merchant', '42'],
+  ['currency', '49'],
+] as const;
+
+type RecordField = (typeof FIELDS)[number][0];
+
+/** Where a request's record goes instead of the log (see {@link RECORD_TO}). */
+export type RecordTo = (record: TransactionRecord) => void;
+
+/**
+ * What the connector hands a finished request to: it builds the record and records it, counting and logging a failed
+ * write (once per failed batch), never failing the request.
+ */
+export class TransactionRecorder {
+  /**
+   * The recorder of a connector: its `transactionLog`, else a file store in its reversal journal folder (which the
+   * connector then owns: {@link TransactionRecorder.close} closes it), else none (`undefined`; also for `false`).
+   */
+  static forConnector(o: ResolvedConnectorOptions, dialect: Dialect, logger: Logger): TransactionRecorder | undefined {
+    if (o.transactionLog === false) return undefined;
+    const dir = o.reversal.enabled ? o.reversal.journalDir : undefined;
+    const own = o.transactionLog === undefined && dir !== undefined ? new FileTransactionLog(dir, { logger }) : undefined;
+    const log = o.transactionLog ?? own;
+    if (log === undefined) return undefined;
+    const recorder = new TransactionRecorder(log, o.node ?? defaultNode(), `${o.host}:${o.port}`, dialect, logger);
+    recorder.own = own;
+    return recorder;
+  }
+
+  /** The upstream the records name (the group sets each upstream's name; default `host:port`). */
+  upstream: string;
+  /** The log this recorder made, and so closes. */
+  private own: FileTransactionLog | undefined;
+  /** Batches of records the log could not write. */
+  writeFailures = 0;
+  private lastBatch: Promise<void> | undefined;
+  /** The fixed length of each fixed-length numeric field copied (pad with zeros to it). */
+  private readonly widths = new Map<string, number>();
+
+  constructor(
+    /** The log records go to. */
+    readonly log: TransactionLog,
+    /** The node name in each record. */
+    readonly node: string,
+    upstream: string,
+    private readonly dialect: Dialect,
+    private readonly logger: Logger,
+  ) {
+    this.upstream = upstream;
+    for (const [, id] of FIELDS) {
+      const spec = dialect.fields[id];
+      if (spec !== undefined && spec.prefix === undefined && (spec.type === 'n' || spec.type === 'xn')) this.widths.set(id, spec.length);
+    }
+  }
+
+  /**
+   * Times a request and records its outcome once: `run` accepts it and reports the message as it leaves (`seen`,
+   * after auto-fill); the record goes to `recordTo` when given, else to the log. The outcome is `run`'s, untouched.
+   */
+  track<R extends { message: IsoMessage }>(input: MessageInput, recordTo: RecordTo | undefined, run: (seen: (m: MessageInput) => void) => Promise<R>): Promise<R> {
+    const at = Date.now();
+    const t0 = performance.now();
+    let message = input;
+    const keep = (record: TransactionRecord): void => (recordTo === undefined ? this.write(record) : recordTo(record));
+    return run((m) => (message = m)).then(
+      (response) => {
+        keep(this.answered(message, response.message, at, performance.now() - t0));
+        return response;
+      },
+      (err: { code?: string }) => {
+        keep(this.failed(message, err?.code, at, performance.now() - t0));
+        throw err;
+      },
+    );
+  }
+
+  /** Sends an automatic reversal with `run` and, when the host answers it, records it (outcome `reversed`). */
+  reversal<R extends { message: IsoMessage }>(message: MessageInput, run: () => Promise<R>): Promise<R> {
+    const at = Date.now();
+    const t0 = performance.now();
+    return run().then((response) => {
+      this.write(this.reversed(message, response.message, at, performance.now() - t0));
+      return response;
+    });
+  }
+
+  /** Closes the log this recorder made (a log given to the connector is its giver's to close). */
+  async close(): Promise<void> {
+    await this.own?.close().catch((err: { code?: string }) => this.logger.error({ code: err?.code }, 'the transaction log cannot be closed'));
+  }
+
+  /** The record of an answered request: approved or declined by the dialect's approval codes (field 39). */
+  answered(request: MessageInput, response: IsoMessage, at: number, latencyMs: number): TransactionRecord {
+    return this.build(request, at, latencyMs, isApproved(this.dialect, response['39']) ? 'approved' : 'declined', response);
+  }
+
+  /** The record of a request that failed: `timeout` for `ISO8583_ERR_CONNECTOR_TIMEOUT`, else `error`; with the code. */
+  failed(request: MessageInput, code: string | undefined, at: number, latencyMs: number): TransactionRecord {
+    const record = this.build(request, at, latencyMs, code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'error', undefined);
+    if (code !== undefined) record.errorCode = code;
+    return record;
+  }
+
+  /** The record of an automatic reversal the host answered: the reversal's MTI (`0400`, `0401`), outcome `reversed`. */
+  reversed(reversal: MessageInput, response: IsoMessage, at: number, latencyMs: number): TransactionRecord {
+    return this.build(reversal, at, latencyMs, 'reversed', response);
+  }
+
+  /** Builds a record: the request's fields (the PAN masked), the response's MTI, 38 and 39, the outcome. */
+  build(request: MessageInput, at: number, latencyMs: number, outcome: TransactionOutcome, response: IsoMessage | undefined): TransactionRecord {
+    const record: TransactionRecord = {
+      at,
+      node: this.node,
+      upstream: this.upstream,
+      mti: text(request['0']) ?? '',
+      latencyMs: Math.round(latencyMs * 1000) / 1000,
+      outcome,
+    };
+    const pan = text(request['2']);
+    if (pan !== undefined) record.pan = maskValue(pan, 'pan');
+    for (const [key, id] of FIELDS) {
+      let value = text(request[id]) ?? (response === undefined ? undefined : text(response[id]));
+      if (value === undefined) continue;
+      const width = this.widths.get(id);
+      if (width !== undefined && value.length < width && /^[0-9]+$/.test(value)) value = value.padStart(width, '0');
+      record[key as RecordField] = value;
+    }
+    if (response !== undefined) {
+      const mti = text(response['0']);
+      if (mti !== undefined) record.responseMti = mti;
+      const auth = text(response['38']);
+      if (auth !== undefined) record.authCode = auth;
+      const rc = text(response['39']);
+      if (rc !== undefined) record.responseCode = rc;
+    }
+    return record;
+  }
+
+  /** Hands a record to the log; a failed batch is logged once (every record of it shares its promise). */
+  write(record: TransactionRecord): void {
+    let batch: Promise<void>;
+    try {
+      batch = this.log.record(record);
+    } catch (err) {
+      batch = Promise.reject(err as Error);
+    }
+    if (batch === this.lastBatch) return;
+    this.lastBatch = batch;
+    batch.catch((err: { code?: string }) => {
+      this.writeFailures += 1;
+      this.logger.error({ code: err?.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', mti: record.mti, stan: record.stan }, 'a transaction record was not written');
+    });
+  }
+}
+
+/**
+ * Where a request's record goes instead of the log (`SendOptions[RECORD_TO]`): an upstream group that may try the
+ * request again on another upstream keeps only the last attempt's record, so that each request is recorded once.
+ * Internal to the connector package.
+ */
+export const RECORD_TO: unique symbol = Symbol('iso8583.recordTo');
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : undefined;
+}

@@ -1,0 +1,29 @@
+/**
+ * `GET /transactions?stan=&terminal=&rrn=&from=&to=&limit=`: the transaction log queried over HTTP, newest first, in
+ * the routes' `{ result, errors }` shape. A bad parameter answers 400 `ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY`
+ * naming it; a log that cannot be read answers 503 `ISO8583_ERR_CONNECTOR_TRANSACTION_LOG`. Records carry the PAN
+ * masked and nothing of tracks, PIN blocks, field 55 or field 48 (they never held them).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Iso8583Error } from '@iso8583/codec';
+import { httpStatusOf } from './fastify-plugin.js';
+import type { TransactionLog } from './transaction-log.js';
+import { parseTransactionQuery } from './transaction-query.js';
+
+/** Mounts `GET {path}` on `app`, answering from the log that `log()` gives at each request (none: 404). */
+export function transactionRoute(app: FastifyInstance, path: string, log: () => TransactionLog | undefined): void {
+  app.get(path, async (request: FastifyRequest, reply: FastifyReply) => {
+    const target = log();
+    if (target === undefined) {
+      reply.code(404);
+      return reply.send({ result: null, errors: [{ code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', message: 'transactionLog: no transaction log is kept' }] });
+    }
+    try {
+      const query = parseTransactionQuery((request.query ?? {}) as Record<string, unknown>);
+      return reply.send({ result: await target.query(query), errors: [] });
+    } catch (err) {
+      reply.code(httpStatusOf(err));
+      return reply.send({ result: null, errors: [err instanceof Iso8583Error ? err.toJSON() : { code: 'ISO8583_ERR_INTERNAL', message: 'internal error' }] });
+    }
+  });
+}

@@ -1,0 +1,46 @@
+// GET {prefix}/transactions on the Fastify plugin's routes, over real HTTP: the connector's log queried, newest first;
+// a bad parameter answered 400 naming it; no route without a log.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import { FileTransactionLog, iso8583Connector } from '../src/index.js';
+import type { TransactionRecord } from '../src/index.js';
+import { answer, purchase, startPeer } from './peer.js';
+
+test('plugin – GET {prefix}/transactions answers from the connector\'s log; 400 names a bad parameter', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-txroute-'));
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message, r.message['11'] === '000002' ? { '39': '05' } : {})));
+  const log = new FileTransactionLog(dir);
+  const app = Fastify();
+  await app.register(iso8583Connector, { name: 'bank', host: '127.0.0.1', port: peer.port, transactionLog: log, routes: { prefix: '/bank' } });
+  await app.register(iso8583Connector, { name: 'plain', host: '127.0.0.1', port: peer.port, routes: { prefix: '/plain' } });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(async () => {
+    await app.close();
+    await log.close();
+    await peer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await app.iso8583.bank?.request(purchase('000001', 'TERMA001'));
+  await app.iso8583.bank?.request(purchase('000002', 'TERMA001'));
+  const get = async (path: string): Promise<{ status: number; body: { result: TransactionRecord[] | null; errors: { code: string; field?: string }[] } }> => {
+    const res = await fetch(`${address}${path}`);
+    return { status: res.status, body: (await res.json()) as { result: TransactionRecord[] | null; errors: { code: string; field?: string }[] } };
+  };
+  const all = await get('/bank/transactions?terminal=TERMA001');
+  assert.equal(all.status, 200);
+  assert.deepEqual(all.body.result?.map((r) => `${r.stan}:${r.outcome}:${r.responseCode}`), ['000002:declined:05', '000001:approved:00']);
+  const one = await get(`/bank/transactions?stan=2&from=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}&limit=5`);
+  assert.deepEqual(one.body.result?.map((r) => r.stan), ['000002']);
+  for (const [query, field] of [['limit=abc', 'limit'], ['to=2026-13-45', 'to'], ['stan=1&stan=2', 'stan'], ['track=1', 'track']] as const) {
+    const bad = await get(`/bank/transactions?${query}`);
+    assert.equal(bad.status, 400, query);
+    assert.equal(bad.body.result, null);
+    assert.equal(bad.body.errors[0]?.code, 'ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY');
+    assert.equal(bad.body.errors[0]?.field, field);
+  }
+  assert.equal((await fetch(`${address}/plain/transactions`)).status, 404, 'no log, no route');
+});
