@@ -4,6 +4,9 @@
  * sequence per original (one 0400, then 0401 repeats) and no reversal answered twice.
  */
 import { after, before, describe, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
@@ -19,9 +22,12 @@ let cluster: PostgresCluster;
 before(async () => {
   cluster = await startPostgres();
 });
+// Each node's own folder (its transaction log is a file per node until the store has one).
+const work = mkdtempSync(join(tmpdir(), 'iso8583-pg-nodes-'));
 after(async () => {
   await stopAll();
   cluster.destroy();
+  rmSync(work, { recursive: true, force: true });
 });
 
 const codec = createCodec('iso87ascii');
@@ -129,9 +135,9 @@ describe('two gateway nodes on one PostgreSQL store', () => {
       '--log-level', 'warn',
     ];
     // Started one after the other, so that the bank's link 0 is node A's and link 1 node B's.
-    const a = await startGateway(flags);
+    const a = await startGateway([...flags, '--reversal-journal', join(work, 'a')]);
     await waitUntil(() => bank.links() === 1, { what: 'node A to connect to the bank' });
-    const b = await startGateway(flags);
+    const b = await startGateway([...flags, '--reversal-journal', join(work, 'b')]);
     await waitUntil(() => bank.links() === 2, { what: 'node B to connect to the bank' });
 
     // Purchases through both nodes; the bank stays silent, so each times out (504) and is reversed.
@@ -182,7 +188,7 @@ describe('two gateway nodes on one PostgreSQL store', () => {
   test('the database goes down and comes back: purchases are refused (503) while it is away, then served again without a restart; the password is never logged', async () => {
     const url = cluster.createDatabase('gateway_outage').replace('iso8583@', 'iso8583:Pg-S3cret@');
     const bank = await startSimulator();
-    const gw = await startGateway(['--upstream', `${bank.host}:${bank.port}`, '--store', url, '--echo-interval', '0', '--log-level', 'info']);
+    const gw = await startGateway(['--upstream', `${bank.host}:${bank.port}`, '--store', url, '--echo-interval', '0', '--log-level', 'info', '--reversal-journal', join(work, 'outage')]);
     assert.equal(await post(gw.http, purchase('OUTAGE01', 1)), 200);
     cluster.stopServer();
     try {

@@ -6,6 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -19,6 +21,7 @@ import { waitUntil } from './helpers/wait.js';
 const CONFIG = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'examples', 'two-nodes', 'haproxy.cfg');
 const HAPROXY = spawnSync('sh', ['-c', 'command -v haproxy'], { encoding: 'utf8' }).stdout.trim();
 
+const work = mkdtempSync(join(tmpdir(), 'iso8583-haproxy-'));
 let cluster: PostgresCluster;
 let haproxy: ChildProcess | undefined;
 before(async () => {
@@ -28,6 +31,7 @@ after(async () => {
   haproxy?.kill('SIGKILL');
   await stopAll();
   cluster.destroy();
+  rmSync(work, { recursive: true, force: true });
 });
 
 function freePort(): Promise<number> {
@@ -46,8 +50,8 @@ describe('two gateway nodes behind HAProxy (examples/two-nodes/haproxy.cfg)', { 
     const url = cluster.createDatabase('haproxy_two_nodes');
     const bank = await startSimulator();
     const flags = ['--upstream', `${bank.host}:${bank.port}`, '--store', url, '--echo-interval', '0', '--log-level', 'warn'];
-    const node1 = await startGateway(flags);
-    const node2 = await startGateway(flags);
+    const node1 = await startGateway([...flags, '--reversal-journal', join(work, 'node1')]);
+    const node2 = await startGateway([...flags, '--reversal-journal', join(work, 'node2')]);
     const pos = await freePort();
     haproxy = spawn(HAPROXY, ['-f', CONFIG, '-db'], {
       env: { ...process.env, POS: `127.0.0.1:${pos}`, NODE1: `${node1.pos.host}:${node1.pos.port}`, NODE2: `${node2.pos.host}:${node2.pos.port}` },
