@@ -40,6 +40,8 @@ import type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js'
 
 export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
 import { TerminalQueue } from './terminal-queue.js';
+import type { TerminalLock } from './terminal-queue.js';
+import { connectorStore } from './store.js';
 import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
 import type { TransactionRecord } from './transaction-log.js';
@@ -76,6 +78,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private readonly pool: ChannelPool;
   private readonly stan = new StanCounter();
   private readonly terminalQueue: TerminalQueue | undefined;
+  private readonly terminalLock: TerminalLock | undefined;
   private readonly reversals: ReversalManager | undefined;
   private readonly frameHeader: Buffer | undefined;
   private readonly lifecycle = new Lifecycle();
@@ -128,7 +131,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const source = { inFlight: () => this.factory.inFlight, poolSize: () => this.factory.open.size, reversalsPending: () => this.reversals?.pending ?? 0, ...saf };
     this.accounting = new Accounting(o.name, source, o.registry, this.codec.dialect);
     this.registry = this.accounting.registry;
-    if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout);
+    const { journal, terminalLock } = connectorStore(o, this.logger);
+    this.terminalLock = terminalLock;
+    if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout, terminalLock);
     this.transactions = TransactionRecorder.forConnector(o, this.codec.dialect, this.logger);
     this.reversals = createSafQueue(o, this.codec.dialect, {
       logger: this.logger,
@@ -138,7 +143,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
         return (this.transactions?.reversal(message, send) ?? send()).then((r) => r.message);
       },
       reversalEvent: (event) => this.reversalEvent(event),
-    });
+    }, journal);
   }
 
   /**
@@ -413,6 +418,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.lifecycle.to('closed');
     if (this.starting !== undefined) await this.starting.catch(() => undefined);
     await this.pool.close();
+    await this.terminalLock?.close();
     await this.transactions?.close();
     if (this.listenerCount('close') > 0) this.emit('close');
   }

@@ -32,6 +32,8 @@ export const CONNECTOR_ERROR_CODES = {
     'Another live process (its pid in the text) holds the lock of the reversal journal folder named in the text; one process per journal.',
   ISO8583_ERR_CONNECTOR_STORE:
     'The store (the PostgreSQL database of `store`) cannot be reached or refused a statement, or its schema is newer than this version knows; the request was not sent (nothing leaves unjournaled).',
+  ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST:
+    'A shared store (PostgreSQL) gave the entry to another node (this node held it past its lease, `safLease`): this node no longer sends it; the other node reverses (or delivers) it.',
   ISO8583_ERR_CONNECTOR_INPUT: 'The input of `sendMessage` is not an XML string, JSON text or message object.',
   ISO8583_ERR_CONNECTOR_UNSOLICITED:
     'The `onUnsolicited` handler threw, or returned a reply that cannot be packed or framed; the reply is not sent (reported on the `error` event, `cause` attached).',
@@ -102,6 +104,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_JOURNAL: 503,
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED: 503,
   ISO8583_ERR_CONNECTOR_STORE: 503,
+  ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST: 503,
   ISO8583_ERR_CONNECTOR_INPUT: 400,
   ISO8583_ERR_CONNECTOR_UNSOLICITED: 500,
   ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN: 503,

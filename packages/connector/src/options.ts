@@ -186,6 +186,18 @@ export interface ConnectorOptions {
   reversal?: ReversalOptions;
   /** The store-and-forward queue (reversals and advices). Default: on with `reversal.enabled`, else off. */
   saf?: SafOptions;
+  /**
+   * Where reversals are kept (the SAF queue): a `postgresql://USER[:PASSWORD]@HOST:PORT/DB` URL (a database that several
+   * nodes share, with leases: `PgJournal`; the password is never logged), or a {@link ReversalJournal}. Takes the place of
+   * `reversal.journalDir` (and `reversal.journal`). With `terminalQueue` on and a URL, one request at a time per
+   * terminal holds across every node on the database. Default: the file journal of `reversal.journalDir`.
+   */
+  store?: string | ReversalJournal;
+  /**
+   * With a PostgreSQL `store`: milliseconds a node holds a SAF entry without renewing its lease, from 100 to
+   * 2147483647. Leases are renewed, and the entries of dead nodes claimed, every third of it. Default 30000.
+   */
+  safLease?: number;
   /** Fields filled in when absent. Default: none. */
   autoFill?: AutoFillOptions;
   /** Reconnection backoff. */
@@ -238,6 +250,8 @@ export interface ResolvedConnectorOptions {
     }
   >;
   readonly saf: ResolvedSafOptions;
+  readonly store: string | ReversalJournal | undefined;
+  readonly safLease: number;
   readonly autoFill: Readonly<Required<AutoFillOptions>>;
   readonly reconnect: Readonly<Required<ReconnectOptions>>;
   readonly logger: Logger | undefined;
@@ -290,7 +304,15 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
   }
   const reversal = copy.reversal as ReversalOptions | undefined;
   const saf = copy.saf as SafOptions | undefined;
-  problems.push(...safProblems(reversal, saf));
+  // A store (a PostgreSQL URL or a journal object) takes the place of a journal folder.
+  problems.push(...safProblems(reversal, saf).filter((pr) => copy.store === undefined || !/journalDir$/.test(pr.field)));
+  const store = copy.store;
+  if (store !== undefined && typeof store === 'object' && !seen.has('store')) {
+    const methods = ['open', 'add', 'attempt', 'done', 'close'];
+    if (store === null || methods.some((m) => typeof (store as Record<string, unknown>)[m] !== 'function')) {
+      problems.push(problem('store', 'must be a postgresql:// URL or a ReversalJournal (open, add, attempt, done, close)'));
+    }
+  }
   if (reversal !== undefined && Array.isArray(reversal.fields) && !seen.has('reversal.fields')) {
     for (const f of reversal.fields) {
       if (REVERSAL_EXCLUDED_FIELDS.includes(f)) {
@@ -344,6 +366,8 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
       fields: Object.freeze([...(reversal?.fields ?? REVERSAL_FIELDS)]),
     }),
     saf: safResolved,
+    store: copy.store as string | ReversalJournal | undefined,
+    safLease: copy.safLease as number,
     autoFill: Object.freeze(copy.autoFill as Required<AutoFillOptions>),
     reconnect: Object.freeze(copy.reconnect as Required<ReconnectOptions>),
     logger: copy.logger as Logger | undefined,

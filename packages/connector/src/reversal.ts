@@ -12,12 +12,12 @@
  */
 import { dialectVersion, inVersion } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/codec';
-import { FileJournal } from './journal.js';
 import type { JournalEntry, ReversalJournal } from './journal.js';
 import type { ResolvedConnectorOptions } from './options.js';
 import { wireValue } from './match-key.js';
 import { SafQueue, attemptMti } from './saf-queue.js';
 import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
+import { watchClaims } from './journal-claims.js';
 
 /**
  * The fields a reversal carries by default (besides the MTI, field 0), and so the only fields of a request that reach
@@ -113,9 +113,8 @@ export type ReversalHost = SafHost;
  * The connector's SAF queue when reversal or SAF is on: one journal (a `FileJournal` in `saf.journalDir`, or the
  * store given) for its reversals and the advices sent with `saf: true`. Undefined when both are off.
  */
-export function createSafQueue(o: ResolvedConnectorOptions, dialect: Dialect, host: ReversalHost): ReversalManager | undefined {
-  if (!(o.reversal.enabled || o.saf.enabled) || (o.saf.journal === undefined && o.saf.journalDir === undefined)) return undefined;
-  const journal = o.saf.journal ?? new FileJournal(o.saf.journalDir as string, { logger: host.logger });
+export function createSafQueue(o: ResolvedConnectorOptions, dialect: Dialect, host: ReversalHost, journal: ReversalJournal | undefined): ReversalManager | undefined {
+  if (!(o.reversal.enabled || o.saf.enabled) || journal === undefined) return undefined;
   return new ReversalManager(host, journal, { ...o.saf, mti: o.reversal.mti, fields: o.reversal.fields, requestTimeout: o.requestTimeout }, dialect);
 }
 
@@ -144,6 +143,7 @@ function entryId(): string {
 export class ReversalManager {
   private readonly armed = new Map<string, JournalEntry>();
   private readonly queue: SafQueue;
+  private stopClaims: (() => void) | undefined;
 
   constructor(
     private readonly host: ReversalHost,
@@ -181,8 +181,11 @@ export class ReversalManager {
   }
 
   /** Opens the journal; returns the entries an earlier run left unfinished, not yet started (see `resume`). */
-  open(): Promise<JournalEntry[]> {
-    return this.journal.open();
+  async open(): Promise<JournalEntry[]> {
+    const left = await this.journal.open();
+    // A shared store: entries whose holder died are taken over while running, not only at the start.
+    this.stopClaims = watchClaims(this.journal, (entries) => this.resume(entries), this.host.logger);
+    return left;
   }
 
   /** Starts sending the entries an earlier run left unfinished (what `open` returned). */
@@ -247,6 +250,7 @@ export class ReversalManager {
 
   /** Stops sending (on close): what is unfinished stays in the journal for the next start. */
   async stop(): Promise<void> {
+    this.stopClaims?.();
     this.queue.stop();
     await this.journal.close();
   }

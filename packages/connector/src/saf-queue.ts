@@ -194,6 +194,13 @@ export class SafQueue {
       await this.journal.attempt(a.entry.id, n);
     } catch (err) {
       if (this.stopped) return;
+      if ((err as Iso8583Error).code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST') {
+        // A shared store gave it to another node (or it was answered there): that node sends it, this one no more.
+        clearTimeout(a.timer);
+        this.active.delete(a.entry.id);
+        this.host.logger.warn({ ...this.event(a, n), code: (err as Iso8583Error).code }, 'the SAF entry is held by another node: not sent here');
+        return;
+      }
       this.host.logger.error({ ...this.event(a, n), code: (err as Iso8583Error).code }, 'a SAF attempt cannot be journaled: not sent, will try again');
       this.at(a, started + s.retryInterval);
       return;

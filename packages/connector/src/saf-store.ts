@@ -56,6 +56,13 @@ export interface ReversalJournal {
   done(id: string, outcome: JournalOutcome): Promise<void>;
   /** Flushes, closes and releases the journal. */
   close(): Promise<void>;
+  /**
+   * Optional, for a journal that several nodes share (PostgreSQL): takes over the entries whose holder is gone (its
+   * lease ended) and returns them, to be sent like those `open` returned. Called every `claimInterval` ms while open.
+   */
+  claim?(): Promise<JournalEntry[]>;
+  /** Milliseconds between calls of `claim` (with `claim`). Default: `claim` is not called. */
+  readonly claimInterval?: number;
 }
 
 /** The SAF queue's store: the same interface as {@link ReversalJournal}. */

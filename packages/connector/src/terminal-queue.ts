@@ -4,6 +4,17 @@
  */
 import { connectorError } from './errors.js';
 
+/**
+ * What holds a terminal beyond this process while one of its requests runs (e.g. a PostgreSQL advisory lock shared
+ * by every node on one database, `PgTerminalLock`). Default: none (one at a time within the process only).
+ */
+export interface TerminalLock {
+  /** Runs `task` while holding the terminal; its outcome is the task's. */
+  hold<T>(terminal: string, task: () => Promise<T>): Promise<T>;
+  /** Releases what it holds (on close). */
+  close(): Promise<void>;
+}
+
 interface Waiting {
   start(): void;
   reject(err: Error): void;
@@ -25,6 +36,8 @@ export class TerminalQueue {
     readonly maxQueued: number,
     /** Milliseconds a request may wait. */
     readonly timeout: number,
+    /** Holds the terminal across processes too. Default: none. */
+    readonly lock?: TerminalLock,
   ) {}
 
   /** Requests waiting (not yet started) across all terminals. */
@@ -87,7 +100,7 @@ export class TerminalQueue {
 
   private async execute<T>(terminal: string, lane: Lane, task: () => Promise<T>): Promise<T> {
     try {
-      return await task();
+      return await (this.lock === undefined ? task() : this.lock.hold(terminal, task));
     } finally {
       const next = lane.waiting.shift();
       if (next === undefined) {

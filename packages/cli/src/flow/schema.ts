@@ -30,6 +30,12 @@ function withoutRuntimeOnly(schema: Schema): Schema {
 export function manifestSchemas(): { connector: Schema; inbound: Schema } {
   const connector = withoutRuntimeOnly(connectorOptionsSchema());
   const inbound = withoutRuntimeOnly(inboundOptionsSchema());
+  // A flow file names a PostgreSQL store by its URL (a journal object is for code only).
+  const connectorProps = connector.properties as Record<string, Schema>;
+  const store = connectorProps.store;
+  if (store !== undefined) {
+    connectorProps.store = { type: 'string', pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://', description: store.description };
+  }
   // In a flow file a sequence is a module path (relative to the flow file) or a registered name.
   const inboundProps = inbound.properties as Record<string, Schema>;
   const sequence = {

@@ -106,6 +106,13 @@ export interface GatewayConfig {
   reversalJournal?: string;
   /** Milliseconds between attempts of a SAF entry (reversal or advice) that is not answered. Default 10000. */
   reversalRetryInterval: number;
+  /**
+   * Where reversals are kept when several gateway nodes share them: `postgresql://USER[:PASSWORD]@HOST:PORT/DB` (the
+   * password is never logged). Default: the file journal of `reversalJournal`.
+   */
+  store?: string;
+  /** With a PostgreSQL `store`: milliseconds a node holds a SAF entry without renewing its lease. Default 30000. */
+  safLease: number;
   /** Turn automatic reversal, and with it the SAF queue, off. Default `false` (reversal and SAF on). */
   noReversal: boolean;
   /**
@@ -198,6 +205,8 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'terminalQueue', flag: 'terminal-queue', kind: 'boolean', default: false, help: 'one request at a time per terminal (field 41)' },
   { key: 'reversalJournal', flag: 'reversal-journal', kind: 'string', arg: 'DIR', defaultText: '$XDG_STATE_HOME/iso8583/upstream, else ~/.local/state/iso8583/upstream', help: 'directory of the durable reversal journal' },
   { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', aliases: ['saf-retry-interval'], kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms between attempts of an unanswered reversal or advice (SAF)' },
+  { key: 'store', flag: 'store', kind: 'string', arg: 'URL', pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://', defaultText: 'the file journal of --reversal-journal', help: 'keep reversals in PostgreSQL, shared by several gateway nodes: postgresql://USER@HOST:PORT/DB' },
+  { key: 'safLease', flag: 'saf-lease', kind: 'integer', arg: 'MS', min: 100, max: MAX_TIMER_DELAY, default: 30_000, help: 'with --store: ms a node holds a reversal without renewing; a dead node\'s are taken over after it' },
   { key: 'noReversal', flag: 'no-reversal', kind: 'boolean', default: false, help: 'do not reverse requests whose outcome is unknown (and no SAF queue)' },
   { key: 'transactionRetention', flag: 'transaction-retention', kind: 'integer', arg: 'DAYS', max: 36_500, default: 30, help: 'days the transaction log keeps (in the --reversal-journal folder), 0 = forever' },
   { key: 'noTransactionLog', flag: 'no-transaction-log', kind: 'boolean', default: false, help: 'keep no transaction log' },
@@ -220,7 +229,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
 
 /** The keys of {@link GatewayConfig} that have a default. */
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueueAnswers' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
-  | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'noReversal' | 'transactionRetention'
+  | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noReversal' | 'transactionRetention'
   | 'noTransactionLog' | 'requestTimeout' | 'safInitialDelay' | 'safMessageInterval' | 'safMaxAttempts' | 'safExpireAfter'
   | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel'
   | 'noConsole' | 'consoleSend' | 'logMessages';

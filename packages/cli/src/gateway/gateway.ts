@@ -98,7 +98,8 @@ export interface GatewayRuntime {
 
 /**
  * The connector options of the gateway's upstream link; with `named` (one of several upstreams), its own settings over
- * the gateway's, its name, and its own journal folder (`<reversalJournal>/<name>`, else `defaultJournalDir(name)`).
+ * the gateway's, its name, and its own journal folder (`<reversalJournal>/<name>`, else `defaultJournalDir(name)`), or
+ * the PostgreSQL `store` (each upstream's entries apart, by its name).
  */
 export function upstreamOptions(
   config: GatewayConfig,
@@ -131,6 +132,11 @@ export function upstreamOptions(
   if (registry !== undefined) options.registry = registry;
   const journalDir =
     named === undefined ? (config.reversalJournal ?? defaultJournalDir(name)) : config.reversalJournal !== undefined ? join(config.reversalJournal, name) : defaultJournalDir(name);
+  if (config.store !== undefined) {
+    // Every node on the database shares the reversals of this upstream (and, with --terminal-queue, its terminals).
+    options.store = config.store;
+    options.safLease = config.safLease;
+  }
   if (!config.noReversal) {
     options.reversal = {
       enabled: true,
@@ -140,7 +146,8 @@ export function upstreamOptions(
     // One SAF queue per upstream (its own journal folder): its reversals and the advices sent with `saf`.
     options.saf = {
       enabled: true,
-      journalDir,
+      // With --store the queue is in the database, shared by every node.
+      ...(config.store === undefined ? { journalDir } : {}),
       retryInterval: Math.max(1, config.reversalRetryInterval),
       initialDelay: config.safInitialDelay,
       messageInterval: config.safMessageInterval,

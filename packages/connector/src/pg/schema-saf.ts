@@ -1,4 +1,11 @@
-/** The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99. */
+/**
+ * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99.
+ *
+ * `iso8583_saf`: one row per entry. `entry` is the entry as the connector made it (JSON, opaque here beyond `id` and
+ * `at`); `attempts` the attempts recorded (each before it was sent). `lease_owner` is the node that holds the entry
+ * and `lease_until` (the database's clock) when its hold ends unless renewed: another node may claim it after. A row
+ * with `done_at` set is finished (`outcome`) and is never sent again; it is deleted `purgeAfter` ms later.
+ */
 import type { Migration } from './migrations.js';
 
 export const SAF_MIGRATIONS: readonly Migration[] = [
@@ -13,9 +20,10 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
       created_at timestamptz NOT NULL DEFAULT now(),
       done_at timestamptz,
       outcome text,
-      lease_owner text,
-      lease_until timestamptz
+      lease_owner text NOT NULL,
+      lease_until timestamptz NOT NULL
     );
-    CREATE INDEX iso8583_saf_pending ON iso8583_saf (lease_until) WHERE done_at IS NULL;`,
+    CREATE INDEX iso8583_saf_claimable ON iso8583_saf (upstream, lease_until) WHERE done_at IS NULL;
+    CREATE INDEX iso8583_saf_done ON iso8583_saf (done_at) WHERE done_at IS NOT NULL;`,
   },
 ];

@@ -1,0 +1,56 @@
+// Choosing the store: the gateway's --store and --saf-lease, and a flow connector's `store`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { gatewayHelp, parseGatewayArgs } from '../src/gateway/config.js';
+import { upstreamOptions } from '../src/gateway/gateway.js';
+import { loadFlow } from '../src/flow/load.js';
+
+const silent = pino({ level: 'silent' });
+
+test('--store postgresql://... and --saf-lease go to every upstream connector, in place of the journal folder', () => {
+  const { config } = parseGatewayArgs(['--upstream', '10.0.0.1:5000', '--store', 'postgresql://gw:pw@db:5432/iso', '--saf-lease', '9000']);
+  assert.equal(config.store, 'postgresql://gw:pw@db:5432/iso');
+  assert.equal(config.safLease, 9000);
+  const options = upstreamOptions(config, silent, undefined);
+  assert.equal(options.store, 'postgresql://gw:pw@db:5432/iso');
+  assert.equal(options.safLease, 9000);
+  assert.equal(options.reversal?.journalDir, undefined);
+  assert.equal(options.reversal?.enabled, true);
+  assert.match(gatewayHelp(), /--store URL/);
+  assert.match(gatewayHelp(), /--saf-lease MS/);
+});
+
+test('without --store: the file journal, and a lease of 30000 ms', () => {
+  const { config } = parseGatewayArgs(['--upstream', '10.0.0.1:5000', '--reversal-journal', '/tmp/j']);
+  assert.equal(config.store, undefined);
+  assert.equal(config.safLease, 30_000);
+  const options = upstreamOptions(config, silent, undefined);
+  assert.equal(options.store, undefined);
+  assert.equal(options.reversal?.journalDir, '/tmp/j');
+});
+
+test('--store that is not a postgresql:// URL, or a lease under 100 ms, is refused naming the flag', () => {
+  assert.throws(() => parseGatewayArgs(['--upstream', 'h:1', '--store', '/var/lib/iso']), { code: 'ISO8583_ERR_CLI_OPTION', message: /store/ });
+  assert.throws(() => parseGatewayArgs(['--upstream', 'h:1', '--saf-lease', '50']), { code: 'ISO8583_ERR_CLI_OPTION', message: /saf-lease|safLease/ });
+});
+
+test('a flow connector takes `store` as a postgresql:// URL (environment variables substituted), nothing else', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'flow-store-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'flow.json');
+  const flow = (store: unknown): string =>
+    JSON.stringify({ connectors: { bank: { host: '127.0.0.1', port: 9000, store, safLease: 5000, reversal: { enabled: true } } } });
+  writeFileSync(file, flow('${ISO8583_STORE}'));
+  const loaded = loadFlow(file, { ISO8583_STORE: 'postgresql://gw:pw@db:5432/iso' });
+  assert.equal(loaded.connectors.bank?.store, 'postgresql://gw:pw@db:5432/iso');
+  writeFileSync(file, flow({ open: 1 }));
+  assert.throws(() => loadFlow(file, {}), (err: Error & { code?: string; problems?: { field: string }[] }) => {
+    assert.equal(err.code, 'ISO8583_ERR_FLOW_INVALID');
+    assert.ok(err.problems?.some((p) => p.field.includes('/connectors/bank/store')), JSON.stringify(err.problems));
+    return true;
+  });
+});

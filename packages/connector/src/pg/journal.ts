@@ -1,0 +1,370 @@
+/**
+ * The SAF queue (reversals, and advices once the SAF queue has them) in PostgreSQL, shared by every gateway node on
+ * one database. Each row of `iso8583_saf` is an entry; a node holds the entries it added or claimed under a lease
+ * (`lease` ms, on the database's clock) that it renews every `lease / 3` ms while it runs. When a node dies (even by
+ * SIGKILL) its leases end, and another node claims its entries (`claim`, `SELECT ... FOR UPDATE SKIP LOCKED`: two
+ * nodes never claim the same entry) and sends them, resuming with a repeat (0401) when an attempt was recorded.
+ *
+ * What it guarantees (see docs/operations.md):
+ * - nothing leaves unjournaled: `add` resolves once the row has committed, and fails with
+ *   `ISO8583_ERR_CONNECTOR_STORE` at once when the database cannot be reached (the request is then not sent);
+ * - at-least-once: an entry not marked done is sent by its holder, or by whoever claims it once the lease ends;
+ * - never sent again once answered: `attempt` is recorded only while the entry is not done and this node holds it
+ *   (else it fails with `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST` and the entry is not sent), and a host's answer
+ *   (`reversed`, `delivered`) marks the entry done whoever holds it; so no attempt starts after an answer committed.
+ *   The one window left is a node that stalls (longer than a whole lease) between recording an attempt and writing
+ *   it to the socket: another node may then send the same entry too; a repeat is what the standard allows (0401,
+ *   0421 are idempotent at the host);
+ * - a `not-needed` outcome (the original was answered) commits only while this node holds the entry: when another
+ *   node has claimed it (and so may be reversing it), `done` fails and the caller sees a failure, consistent with
+ *   the reversal. Should that failure hide a commit (the connection dropped after it), the reversal that follows
+ *   reopens the entry (`attempt` on an entry this node marked `not-needed`), so the two outcomes still agree.
+ *
+ * Records go to the database in batches (group commit, one statement per kind of record per batch). Rows marked done
+ * are deleted `purgeAfter` ms later (the reversal keeps the PAN: it should not stay longer than needed).
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { connectorError } from '../errors.js';
+import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
+import { Batcher } from './batch.js';
+import type { BatchResult } from './batch.js';
+import { migrate } from './migrations.js';
+import { createPgPool, maskUrl, storeError } from './pool.js';
+
+/** Options of {@link PgJournal}. */
+export interface PgJournalOptions {
+  /** The connection string (`postgresql://USER[:PASSWORD]@HOST:PORT/DB`); the journal makes and ends its own pool. */
+  url?: string;
+  /** A pool to use instead of `url` (shared with other parts of the store; not ended by `close`). */
+  pool?: pg.Pool;
+  /** The upstream whose entries this journal holds (one queue per upstream on a shared database). Default `''`. */
+  upstream?: string;
+  /** Milliseconds a node holds an entry without renewing it (`--saf-lease`). Default 30000. */
+  lease?: number;
+  /** Most entries one claim takes. Default 100. */
+  claimBatch?: number;
+  /** Milliseconds a row marked done stays before it is deleted. Default 600000 (10 minutes). */
+  purgeAfter?: number;
+  /** This node's name in `lease_owner`. Default `HOSTNAME/PID/RANDOM` (unique per process). */
+  owner?: string;
+  /** Where warnings go (outage, lost leases). Default: a silent logger. */
+  logger?: Logger;
+}
+
+/** The defaults of {@link PgJournalOptions}. */
+const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000 };
+
+/** Outcomes that say the host answered: they end the entry whoever holds it (idempotent). */
+const ANSWERED: ReadonlySet<string> = new Set(['reversed', 'delivered']);
+
+interface Attempt {
+  id: string;
+  attempt: number;
+}
+
+interface Done {
+  id: string;
+  outcome: JournalOutcome;
+}
+
+interface Row {
+  id: string;
+  entry: Record<string, unknown>;
+  attempts: number;
+}
+
+const ADD = `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until)
+  SELECT e->>'id', $1, e - 'attempts', coalesce((e->>'attempts')::int, 0), $2, now() + $3 * interval '1 millisecond'
+  FROM jsonb_array_elements($4::jsonb) AS e
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id`;
+
+const ATTEMPT = `UPDATE iso8583_saf s
+  SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL
+  FROM unnest($3::text[], $4::int[]) AS a(id, n)
+  WHERE s.id = a.id AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed')
+  RETURNING s.id`;
+
+const DONE = `UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
+  FROM unnest($2::text[], $3::text[]) AS d(id, outcome)
+  WHERE s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
+  RETURNING s.id`;
+
+const CLAIM = `UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
+  WHERE s.id IN (
+    SELECT id FROM iso8583_saf
+    WHERE upstream = $3 AND done_at IS NULL AND lease_until < now()
+    ORDER BY created_at LIMIT $4
+    FOR UPDATE SKIP LOCKED)
+  RETURNING s.id, s.entry, s.attempts`;
+
+const RENEW = `UPDATE iso8583_saf SET lease_until = now() + $2 * interval '1 millisecond'
+  WHERE id = ANY($3::text[]) AND lease_owner = $1 AND done_at IS NULL
+  RETURNING id`;
+
+const RELEASE = `UPDATE iso8583_saf SET lease_until = now()
+  WHERE id = ANY($2::text[]) AND lease_owner = $1 AND done_at IS NULL`;
+
+const PURGE = `DELETE FROM iso8583_saf WHERE done_at < now() - $1 * interval '1 millisecond'`;
+
+function leaseLost(id: string): Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', `entry ${id} is held by another node (or done): this node does not send it`, {
+    field: 'safLease',
+  });
+}
+
+/** A {@link ReversalJournal} in PostgreSQL that several nodes share, with leases; see the module comment. */
+export class PgJournal implements ReversalJournal {
+  /** Milliseconds a node holds an entry without renewing it. */
+  readonly lease: number;
+  /** Milliseconds between claims (and lease renewals): a third of the lease. */
+  readonly claimInterval: number;
+  /** This node's name in `lease_owner`. */
+  readonly owner: string;
+  /** The upstream whose entries this journal holds. */
+  readonly upstream: string;
+  /** Most entries one claim takes. */
+  readonly claimBatch: number;
+  /** Milliseconds a row marked done stays before it is deleted. */
+  readonly purgeAfter: number;
+  private readonly url: string | undefined;
+  private readonly logger: Logger;
+  private pool: pg.Pool | undefined;
+  private readonly ownsPool: boolean;
+  private readonly adds: Batcher<JournalEntry>;
+  private readonly attempts: Batcher<Attempt>;
+  private readonly dones: Batcher<Done>;
+  /** The entries this node holds (added or claimed, not done, lease not lost). */
+  private readonly held = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
+  /** Claims in progress (close waits for them, so that what they took is handed back too). */
+  private readonly claiming = new Set<Promise<unknown>>();
+  private opened = false;
+  private closed = false;
+  /** The store was unreachable at the last renewal (logged once per outage). */
+  private down = false;
+
+  constructor(options: PgJournalOptions) {
+    if (options.url === undefined && options.pool === undefined) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'a PostgreSQL journal needs a url or a pool', { field: 'store' });
+    }
+    this.url = options.url;
+    this.lease = options.lease ?? DEFAULTS.lease;
+    this.claimInterval = Math.max(1, Math.floor(this.lease / 3));
+    this.upstream = options.upstream ?? DEFAULTS.upstream;
+    this.claimBatch = options.claimBatch ?? DEFAULTS.claimBatch;
+    this.purgeAfter = options.purgeAfter ?? DEFAULTS.purgeAfter;
+    this.owner = options.owner ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+    this.logger = (options.logger ?? pino({ level: 'silent' })).child({ store: 'postgresql', upstream: this.upstream });
+    this.ownsPool = options.pool === undefined;
+    this.pool = options.pool;
+    this.adds = new Batcher((batch) => this.insert(batch));
+    this.attempts = new Batcher((batch) => this.recordAttempts(batch));
+    this.dones = new Batcher((batch) => this.markDone(batch));
+  }
+
+  /** Entries this node holds now (added or claimed, not done). */
+  get size(): number {
+    return this.held.size;
+  }
+
+  /** Statements run and records carried, per kind of record (records / statements = the group commit factor). */
+  get batches(): { add: { statements: number; records: number }; attempt: { statements: number; records: number }; done: { statements: number; records: number } } {
+    return { add: { ...this.adds.counts }, attempt: { ...this.attempts.counts }, done: { ...this.dones.counts } };
+  }
+
+  /**
+   * Connects, brings the schema up to date (`migrate`), starts renewing leases, and claims the entries no live node
+   * holds (those of a node that died or closed, once its lease ended).
+   */
+  async open(): Promise<JournalEntry[]> {
+    if (this.closed || this.opened) throw connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store was already opened', { field: 'store' });
+    this.opened = true;
+    try {
+      this.pool ??= await createPgPool(this.url as string, { logger: this.logger });
+      await migrate(this.pool);
+    } catch (err) {
+      if (this.ownsPool) await this.pool?.end().catch(() => undefined);
+      this.closed = true;
+      throw storeError('cannot be opened', err, this.url);
+    }
+    this.timer = setInterval(() => void this.renew(), this.claimInterval);
+    this.timer.unref();
+    this.logger.info({ store: this.url === undefined ? undefined : maskUrl(this.url), owner: this.owner, lease: this.lease }, 'SAF store open');
+    return this.claim();
+  }
+
+  /** Takes over the entries of this upstream whose lease ended (oldest first), at most `claimBatch` of them. */
+  async claim(): Promise<JournalEntry[]> {
+    const pool = this.ready();
+    let rows: Row[];
+    const query = pool.query<Row>(CLAIM, [this.owner, this.lease, this.upstream, this.claimBatch]);
+    this.claiming.add(query);
+    try {
+      rows = (await query).rows;
+    } catch (err) {
+      throw storeError('cannot claim entries', err, this.url);
+    } finally {
+      this.claiming.delete(query);
+    }
+    const out: JournalEntry[] = [];
+    for (const row of rows) {
+      // One of ours whose lease ran out (a renewal failed): already being handled here, only renewed by the claim.
+      if (this.held.has(row.id)) continue;
+      this.held.add(row.id);
+      const entry = { ...row.entry, id: row.id } as unknown as JournalEntry;
+      if (row.attempts > 0) entry.attempts = row.attempts;
+      out.push(entry);
+    }
+    if (out.length > 0) this.logger.warn({ entries: out.length }, 'took over SAF entries whose lease had ended');
+    return out.sort((a, b) => a.at - b.at);
+  }
+
+  /** Adds an entry held by this node; resolves once committed, rejects with `ISO8583_ERR_CONNECTOR_STORE`. */
+  async add(entry: JournalEntry): Promise<void> {
+    this.ready();
+    await this.adds.push({ ...entry });
+  }
+
+  /**
+   * Records attempt `attempt` and renews the lease; resolves once committed. Rejects with
+   * `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST` when the entry is done or another node holds it: it must not be sent.
+   */
+  async attempt(id: string, attempt: number): Promise<void> {
+    this.ready();
+    await this.attempts.push({ id, attempt });
+  }
+
+  /**
+   * Marks an entry done; resolves once committed. A host's answer (`reversed`, `delivered`) ends the entry whoever
+   * holds it; any other outcome only while this node holds it (else `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`).
+   */
+  async done(id: string, outcome: JournalOutcome): Promise<void> {
+    this.ready();
+    await this.dones.push({ id, outcome });
+  }
+
+  /**
+   * Stops renewing, waits for the records in progress, and hands the entries this node still holds back at once (their
+   * lease ends now), so that another node takes them over without waiting for the lease.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    await Promise.all([this.adds.idle(), this.attempts.idle(), this.dones.idle(), this.renewing, ...[...this.claiming].map((c) => c.catch(() => undefined))]);
+    const pool = this.pool;
+    if (pool === undefined) return;
+    if (this.opened && this.held.size > 0) {
+      await pool.query(RELEASE, [this.owner, [...this.held]]).catch((err: { code?: string }) => {
+        this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: err.code, entries: this.held.size }, 'cannot hand the entries back: another node takes them once their lease ends');
+      });
+    }
+    this.held.clear();
+    if (this.ownsPool) await pool.end().catch(() => undefined);
+  }
+
+  /** The pool, or the coded error for a journal not open. */
+  private ready(): pg.Pool {
+    if (!this.opened || this.closed || this.pool === undefined) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store is not open', { field: 'store' });
+    }
+    return this.pool;
+  }
+
+  private async insert(batch: JournalEntry[]): Promise<BatchResult> {
+    let inserted: Set<string>;
+    try {
+      const { rows } = await this.ready().query<{ id: string }>(ADD, [this.upstream, this.owner, this.lease, JSON.stringify(batch)]);
+      inserted = new Set(rows.map((r) => r.id));
+    } catch (err) {
+      throw storeError('cannot add entries', err, this.url);
+    }
+    return batch.map((e) => {
+      if (!inserted.has(e.id)) {
+        return connectorError('ISO8583_ERR_CONNECTOR_STORE', `an entry with the id ${e.id} is already in the store`, { field: 'store' });
+      }
+      this.held.add(e.id);
+      return undefined;
+    });
+  }
+
+  private async recordAttempts(batch: Attempt[]): Promise<BatchResult> {
+    let recorded: Set<string>;
+    try {
+      const { rows } = await this.ready().query<{ id: string }>(ATTEMPT, [
+        this.owner,
+        this.lease,
+        batch.map((a) => a.id),
+        batch.map((a) => a.attempt),
+      ]);
+      recorded = new Set(rows.map((r) => r.id));
+    } catch (err) {
+      throw storeError('cannot record attempts', err, this.url);
+    }
+    return batch.map((a) => {
+      if (recorded.has(a.id)) {
+        this.held.add(a.id);
+        return undefined;
+      }
+      this.held.delete(a.id);
+      return leaseLost(a.id);
+    });
+  }
+
+  private async markDone(batch: Done[]): Promise<BatchResult> {
+    let marked: Set<string>;
+    try {
+      const { rows } = await this.ready().query<{ id: string }>(DONE, [
+        this.owner,
+        batch.map((d) => d.id),
+        batch.map((d) => d.outcome),
+        [...ANSWERED],
+      ]);
+      marked = new Set(rows.map((r) => r.id));
+    } catch (err) {
+      throw storeError('cannot mark entries done', err, this.url);
+    }
+    return batch.map((d) => {
+      const ok = marked.has(d.id) || ANSWERED.has(d.outcome);
+      this.held.delete(d.id);
+      return ok ? undefined : leaseLost(d.id);
+    });
+  }
+
+  /** Renews the leases of the entries held, and deletes the rows done more than `purgeAfter` ago. */
+  private renew(): Promise<void> {
+    if (this.closed || this.renewing !== undefined) return this.renewing ?? Promise.resolve();
+    this.renewing = this.renewOnce().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  private async renewOnce(): Promise<void> {
+    const pool = this.pool;
+    if (pool === undefined) return;
+    const ids = [...this.held];
+    try {
+      if (ids.length > 0) {
+        const { rows } = await pool.query<{ id: string }>(RENEW, [this.owner, this.lease, ids]);
+        const renewed = new Set(rows.map((r) => r.id));
+        const lost = ids.filter((id) => !renewed.has(id) && this.held.delete(id));
+        if (lost.length > 0) this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', entries: lost.length }, 'entries taken over by another node');
+      }
+      await pool.query(PURGE, [this.purgeAfter]);
+      if (this.down) this.logger.info('the store is reachable again');
+      this.down = false;
+    } catch (err) {
+      if (!this.down) {
+        this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: (err as { code?: string }).code }, 'the store cannot be reached: leases are not renewed');
+      }
+      this.down = true;
+    }
+  }
+}

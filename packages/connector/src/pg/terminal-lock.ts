@@ -1,0 +1,119 @@
+/**
+ * One request at a time per terminal (field 41) across every node on one database: where `terminalQueue` is on and
+ * the store is PostgreSQL, a request holds a session advisory lock on its terminal (`pg_advisory_lock(namespace,
+ * hash of field 41)`) from before it is sent until its outcome is known, on a connection taken from a pool of its
+ * own for that time. A request of the same terminal on another node waits for the lock (at most `waitTimeout` ms,
+ * then `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`). Two terminals whose hashes collide merely wait for each other.
+ * Should the lock's connection break while the request runs, the server releases the lock: the one-at-a-time rule
+ * then holds within the node only, until the request ends.
+ */
+import type pg from 'pg';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { connectorError } from '../errors.js';
+import type { TerminalLock } from '../terminal-queue.js';
+import { createPgPool, storeError } from './pool.js';
+
+/** Options of {@link PgTerminalLock}. */
+export interface PgTerminalLockOptions {
+  /** The connection string of the store. */
+  url: string;
+  /** Most requests holding a lock at once on this node (connections of its pool). Default 20. */
+  max?: number;
+  /** Milliseconds a request waits for its terminal's lock (and for a free connection). Default 30000. */
+  waitTimeout?: number;
+  /** Where connection errors go. Default: a silent logger. */
+  logger?: Logger;
+}
+
+/** The first key of every terminal lock: keeps them apart from other advisory locks on the database. */
+export const TERMINAL_LOCK_NAMESPACE = 858_300_002;
+
+/** The lock key of a terminal id: FNV-1a (32 bits, as a signed int4) of its UTF-8 bytes. */
+export function terminalLockKey(terminal: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(terminal, 'utf8')) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+
+/** The advisory lock per terminal; see the module comment. */
+export class PgTerminalLock implements TerminalLock {
+  /** The pool, made at the first request (the driver is loaded then). */
+  private pool: Promise<pg.Pool> | undefined;
+  private readonly url: string;
+  private readonly wait: number;
+  private readonly max: number;
+  private readonly logger: Logger;
+  private closed = false;
+  /** Connections waiting for a lock: ended on close, so that a destroy does not wait for another node's request. */
+  private readonly waiting = new Set<pg.PoolClient>();
+
+  constructor(options: PgTerminalLockOptions) {
+    this.url = options.url;
+    this.wait = options.waitTimeout ?? 30_000;
+    this.max = options.max ?? 20;
+    this.logger = (options.logger ?? pino({ level: 'silent' })).child({ store: 'postgresql', part: 'terminal-lock' });
+  }
+
+  private connectPool(): Promise<pg.Pool> {
+    this.pool ??= createPgPool(this.url, { logger: this.logger, max: this.max, connectTimeout: this.wait, statementTimeout: this.wait + 5_000 }).then((pool) => {
+      pool.on('connect', (client) => {
+        // A lock not granted in time fails (SQLSTATE 55P03) instead of holding the request.
+        client.query(`SET lock_timeout = ${Math.max(1, Math.floor(this.wait))}`).catch(() => undefined);
+      });
+      return pool;
+    });
+    return this.pool;
+  }
+
+  /** Runs `task` while holding the lock of `terminal`; its outcome is the task's. */
+  async hold<T>(terminal: string, task: () => Promise<T>): Promise<T> {
+    if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed');
+    const key = terminalLockKey(terminal);
+    let client: pg.PoolClient;
+    try {
+      client = await (await this.connectPool()).connect();
+    } catch (err) {
+      throw storeError('cannot take a connection for the terminal lock', err, this.url);
+    }
+    this.waiting.add(client);
+    try {
+      await client.query('SELECT pg_advisory_lock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
+      this.waiting.delete(client);
+    } catch (err) {
+      this.waiting.delete(client);
+      client.release(true);
+      if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed', { cause: err });
+      if ((err as { code?: string }).code === '55P03') {
+        throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', 'waited too long for its terminal, busy on another node', {
+          field: 'terminalQueue.timeout',
+          cause: err,
+        });
+      }
+      throw storeError('cannot lock the terminal', err, this.url);
+    }
+    try {
+      return await task();
+    } finally {
+      try {
+        await client.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
+        client.release();
+      } catch {
+        // The session is gone, and its locks with it.
+        client.release(true);
+      }
+    }
+  }
+
+  /** Ends the pool (the locks go with their sessions). Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const client of this.waiting) void (client as pg.PoolClient & { end(): Promise<void> }).end().catch(() => undefined);
+    const pool = await this.pool?.catch(() => undefined);
+    await pool?.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { startPostgres } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
+import { PgJournal } from '../src/index.js';
+import type { JournalEntry } from '../src/index.js';
+
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
+
+function entry(id: string, extra: Record<string, unknown> = {}): JournalEntry {
+  return { id, reversal: { '0': '0400', '2': '4111111111111111', '4': '000000001000', '11': id.slice(-6).padStart(6, '0') }, at: Date.now(), ...extra };
+}
+
+/** Ends the leases of every entry now, as if their holder had died a lease ago. */
+async function expireLeases(url: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url });
+  try {
+    await pool.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second'");
+  } finally {
+    await pool.end();
+  }
+}
+
+async function rows(url: string): Promise<{ id: string; attempts: number; outcome: string | null; lease_owner: string; done: boolean }[]> {
+  const pool = new pg.Pool({ connectionString: url });
+  try {
+    const r = await pool.query('SELECT id, attempts, outcome, lease_owner, done_at IS NOT NULL AS done FROM iso8583_saf ORDER BY id');
+    return r.rows;
+  } finally {
+    await pool.end();
+  }
+}
+
+test('PgJournal: add, attempt and done commit; a restart resumes what is not done with its attempts; what is done is never returned again', async () => {
+  const url = cluster.createDatabase('journal_contract');
+  const a = new PgJournal({ url, upstream: 'bank', lease: 60_000 });
+  assert.deepEqual(await a.open(), [], 'a new database holds nothing');
+  // Fields beyond id, at and attempts are the caller's (the SAF queue adds kind, advices): kept as they are.
+  await Promise.all([a.add(entry('e1')), a.add(entry('e2', { kind: 'advice' })), a.add(entry('e3'))]);
+  await a.attempt('e2', 1);
+  await a.attempt('e2', 2);
+  await a.done('e1', 'reversed');
+  assert.equal(a.size, 2);
+  await a.close();
+
+  const b = new PgJournal({ url, upstream: 'bank', lease: 60_000 });
+  const left = await b.open();
+  assert.deepEqual(left.map((e) => [e.id, e.attempts, (e as { kind?: string }).kind]), [['e2', 2, 'advice'], ['e3', undefined, undefined]]);
+  assert.deepEqual(left[0]?.reversal, entry('e2').reversal, 'the entry comes back whole');
+  await b.done('e2', 'reversed');
+  await b.close();
+
+  const c = new PgJournal({ url, upstream: 'bank', lease: 60_000 });
+  assert.deepEqual((await c.open()).map((e) => e.id), ['e3'], 'answered entries are never returned again');
+  const other = new PgJournal({ url, upstream: 'other-bank', lease: 60_000 });
+  assert.deepEqual(await other.open(), [], 'each upstream has its own queue');
+  await Promise.all([c.close(), other.close()]);
+  assert.deepEqual((await rows(url)).map((r) => [r.id, r.outcome]), [['e1', 'reversed'], ['e2', 'reversed'], ['e3', null]]);
+});
+
+test('PgJournal: records added in the same turn go in one statement (group commit)', async () => {
+  const url = cluster.createDatabase('journal_batch');
+  const j = new PgJournal({ url, lease: 60_000 });
+  await j.open();
+  await Promise.all(Array.from({ length: 50 }, (_, i) => j.add(entry(`b${i}`))));
+  assert.deepEqual(j.batches.add, { statements: 1, records: 50 });
+  await Promise.all(Array.from({ length: 50 }, (_, i) => j.done(`b${i}`, 'not-needed')));
+  assert.deepEqual(j.batches.done, { statements: 1, records: 50 });
+  await assert.rejects(j.add(entry('b1')), { code: 'ISO8583_ERR_CONNECTOR_STORE' }, 'an id already in the store is refused');
+  await j.close();
+});
+
+test('PgJournal: two nodes claim disjoint entries once the holder is gone; the old holder can no longer send or settle them', async () => {
+  const url = cluster.createDatabase('journal_claims');
+  const dead = new PgJournal({ url, lease: 60_000, owner: 'dead-node' });
+  await dead.open();
+  const ids = Array.from({ length: 30 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+  await Promise.all(ids.map((id) => dead.add(entry(id))));
+  await dead.attempt('c00', 1);
+
+  const a = new PgJournal({ url, lease: 60_000, claimBatch: 4, owner: 'node-a' });
+  const b = new PgJournal({ url, lease: 60_000, claimBatch: 4, owner: 'node-b' });
+  assert.deepEqual(await a.open(), [], 'nothing to claim while the holder\'s lease runs');
+  assert.deepEqual(await b.open(), []);
+  await expireLeases(url);
+  const got = { a: [] as JournalEntry[], b: [] as JournalEntry[] };
+  for (let round = 0; got.a.length + got.b.length < ids.length; round++) {
+    assert.ok(round < 20, 'every entry claimed within 20 rounds');
+    const [fromA, fromB] = await Promise.all([a.claim(), b.claim()]);
+    got.a.push(...fromA);
+    got.b.push(...fromB);
+  }
+  const ofA = new Set(got.a.map((e) => e.id));
+  const ofB = new Set(got.b.map((e) => e.id));
+  assert.equal([...ofA].filter((id) => ofB.has(id)).length, 0, 'no entry claimed by both');
+  assert.deepEqual([...ofA, ...ofB].sort(), ids, 'every entry claimed once');
+  assert.ok(ofA.size > 0 && ofB.size > 0, `both nodes took some (a ${ofA.size}, b ${ofB.size})`);
+  assert.equal([...got.a, ...got.b].find((e) => e.id === 'c00')?.attempts, 1, 'a claim resumes after the recorded attempt');
+  for (const r of await rows(url)) assert.equal(r.lease_owner, ofA.has(r.id) ? 'node-a' : 'node-b');
+
+  // The old holder comes back (it was only stalled): it may neither send nor settle entries it no longer holds.
+  await assert.rejects(dead.attempt('c01', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  await assert.rejects(dead.done('c02', 'not-needed'), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  // A host's answer ends the entry whoever holds it; its holder then records no further attempt (never sent again).
+  await dead.done('c03', 'reversed');
+  const holder = ofA.has('c03') ? a : b;
+  await assert.rejects(holder.attempt('c03', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  await holder.done('c03', 'reversed');
+  assert.equal((await rows(url)).find((r) => r.id === 'c03')?.outcome, 'reversed');
+  await Promise.all([a.close(), b.close(), dead.close()]);
+});
+
+test('PgJournal: close hands the held entries back at once; a not-needed outcome whose success was not seen is reopened by the reversal that follows', async () => {
+  const url = cluster.createDatabase('journal_release');
+  const a = new PgJournal({ url, lease: 60_000, owner: 'node-a' });
+  await a.open();
+  await a.add(entry('r1'));
+  await a.add(entry('r2'));
+  // The original was answered and `done` committed, but the node saw a failure (connection lost after the commit)
+  // and told the caller so: the reversal it then starts must not be refused, or the two outcomes would disagree.
+  await a.done('r2', 'not-needed');
+  await a.attempt('r2', 1);
+  assert.deepEqual((await rows(url)).map((r) => [r.id, r.attempts, r.done]), [['r1', 0, false], ['r2', 1, false]]);
+  await a.close();
+  const b = new PgJournal({ url, lease: 60_000, owner: 'node-b' });
+  assert.deepEqual((await b.open()).map((e) => e.id).sort(), ['r1', 'r2'], 'taken over without waiting for the lease');
+  await b.close();
+});
+
+test('PgJournal: a store that cannot be reached fails open with a coded error naming the store, password masked', async () => {
+  const j = new PgJournal({ url: `postgresql://iso8583:s3cret-pw@127.0.0.1:${cluster.port}/no_such_database` });
+  await assert.rejects(j.open(), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE');
+    assert.match(err.message, /no_such_database/);
+    assert.doesNotMatch(err.message, /s3cret-pw/);
+    assert.match(err.message, /\*\*\*/);
+    return true;
+  });
+  await assert.rejects(j.add(entry('x')), { code: 'ISO8583_ERR_CONNECTOR_STORE' });
+});

@@ -1,0 +1,210 @@
+/**
+ * Two gateway processes (the real `iso8583` binary) on one PostgreSQL database share their reversals: one is killed
+ * with SIGKILL while reversals are pending, and the other delivers each exactly once: at the host, one reversal
+ * sequence per original (one 0400, then 0401 repeats) and no reversal answered twice.
+ */
+import { after, before, describe, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import pg from 'pg';
+import { MessageStream, createCodec, responseMti } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
+import { startPostgres } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
+import { exitWithin, startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import { waitUntil } from './helpers/wait.js';
+
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+// Each node's own folder (its transaction log is a file per node until the store has one).
+const work = mkdtempSync(join(tmpdir(), 'iso8583-pg-nodes-'));
+after(async () => {
+  await stopAll();
+  cluster.destroy();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const codec = createCodec('iso87ascii');
+
+interface Seen {
+  message: IsoMessage;
+  /** The connection it came on: 0 = the first gateway to connect, 1 = the second. */
+  link: number;
+}
+
+/**
+ * The bank: never answers a purchase (its outcome is unknown: the gateway reverses it), and answers reversals only
+ * once told, and only on `answerLink`'s connection; records everything, and each reversal it answers.
+ */
+async function startReversalBank(): Promise<{
+  port: number;
+  seen: Seen[];
+  links: () => number;
+  answerOn: (link: number) => void;
+  answered: Map<string, number>;
+  afterAnswer: Seen[];
+  close: () => Promise<void>;
+}> {
+  const seen: Seen[] = [];
+  const answered = new Map<string, number>();
+  const afterAnswer: Seen[] = [];
+  let answerLink: number | undefined;
+  let links = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    const link = links++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
+      frame: (frame) => {
+        const message = stream.decode(frame).message;
+        seen.push({ message, link });
+        const mti = String(message['0']);
+        if (mti === '0800') stream.send({ '0': '0810', '11': String(message['11']), '39': '00', '70': String(message['70']) });
+        if (mti !== '0400' && mti !== '0401') return;
+        const stan = String(message['11']);
+        // A reversal of an original already reversed here: the defect this test exists to catch.
+        if (answered.has(stan)) afterAnswer.push({ message, link });
+        if (link !== answerLink) return;
+        answered.set(stan, (answered.get(stan) ?? 0) + 1);
+        const reply: IsoMessage = { '0': responseMti(mti) ?? '0410', '39': '00' };
+        for (const f of ['3', '4', '7', '11', '41', '49', '90']) if (typeof message[f] === 'string') reply[f] = message[f];
+        stream.send(reply);
+      },
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    seen,
+    links: () => links,
+    answerOn: (link) => {
+      answerLink = link;
+    },
+    answered,
+    afterAnswer,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function purchase(terminal: string, stan: number): IsoMessage {
+  return {
+    '0': '0200',
+    '2': '4111111111111111',
+    '3': '000000',
+    '4': '000000001000',
+    '7': '1121103000',
+    '11': String(stan).padStart(6, '0'),
+    '41': terminal,
+    '49': '840',
+  };
+}
+
+async function post(http: { host: string; port: number }, message: IsoMessage): Promise<number> {
+  const res = await fetch(`http://${http.host}:${http.port}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(message),
+  });
+  await res.text();
+  return res.status;
+}
+
+describe('two gateway nodes on one PostgreSQL store', () => {
+  test('SIGKILL one while reversals are pending: the other takes them over and each original is reversed exactly once', async () => {
+    const url = cluster.createDatabase('two_gateways');
+    const bank = await startReversalBank();
+    const flags = [
+      '--upstream', `127.0.0.1:${bank.port}`,
+      '--store', url,
+      '--saf-lease', '3000',
+      '--request-timeout', '300',
+      '--reversal-retry-interval', '200',
+      '--echo-interval', '0',
+      '--log-level', 'warn',
+    ];
+    // Started one after the other, so that the bank's link 0 is node A's and link 1 node B's.
+    const a = await startGateway([...flags, '--reversal-journal', join(work, 'a')]);
+    await waitUntil(() => bank.links() === 1, { what: 'node A to connect to the bank' });
+    const b = await startGateway([...flags, '--reversal-journal', join(work, 'b')]);
+    await waitUntil(() => bank.links() === 2, { what: 'node B to connect to the bank' });
+
+    // Purchases through both nodes; the bank stays silent, so each times out (504) and is reversed.
+    const stansA = [1, 2, 3, 4];
+    const stansB = [5, 6, 7, 8];
+    const statuses = await Promise.all([
+      ...stansA.map((s) => post(a.http, purchase('NODEA001', s))),
+      ...stansB.map((s) => post(b.http, purchase('NODEB001', s))),
+    ]);
+    assert.deepEqual(statuses, Array(8).fill(504));
+    const stan = (n: number): string => String(n).padStart(6, '0');
+    const firstReversal = (n: number, link: number): boolean =>
+      bank.seen.some((s) => s.link === link && s.message['0'] === '0400' && s.message['11'] === stan(n));
+    await waitUntil(() => stansA.every((n) => firstReversal(n, 0)) && stansB.every((n) => firstReversal(n, 1)), {
+      what: 'each node to send the first reversal (0400) of each of its purchases',
+    });
+
+    a.process.kill('SIGKILL');
+    assert.equal((await a.process.exited).signal, 'SIGKILL');
+    bank.answerOn(1);
+    await waitUntil(() => bank.answered.size === 8, { what: 'every purchase reversed (node B taking over node A\'s)', timeoutMs: 30_000 });
+    const store = new pg.Pool({ connectionString: url });
+    try {
+      await waitUntil(async () => (await store.query('SELECT count(*)::int AS n FROM iso8583_saf WHERE done_at IS NULL')).rows[0].n === 0, {
+        what: 'every entry marked done in the store',
+      });
+      const { rows } = await store.query<{ stan: string; outcome: string }>("SELECT entry->'reversal'->>'11' AS stan, outcome FROM iso8583_saf ORDER BY 1");
+      assert.deepEqual(rows, [...stansA, ...stansB].map((n) => ({ stan: stan(n), outcome: 'reversed' })));
+    } finally {
+      await store.end();
+    }
+    // Node B stops (SIGTERM): nothing it could still send is left unseen by the counts below.
+    b.process.kill('SIGTERM');
+    assert.equal((await exitWithin(b.process, 20_000, 'node B stopping')).code, 0);
+
+    for (const n of [...stansA, ...stansB]) {
+      const reversals = bank.seen.filter((s) => (s.message['0'] === '0400' || s.message['0'] === '0401') && s.message['11'] === stan(n));
+      assert.equal(reversals.filter((s) => s.message['0'] === '0400').length, 1, `one reversal sequence for ${stan(n)} (a single 0400)`);
+      assert.equal(bank.answered.get(stan(n)), 1, `the reversal of ${stan(n)} answered once`);
+      if (stansA.includes(n)) {
+        assert.ok(reversals.some((s) => s.link === 1 && s.message['0'] === '0401'), `node B resumed ${stan(n)} with a repeat (0401)`);
+      }
+    }
+    assert.deepEqual(bank.afterAnswer.map((s) => s.message['11']), [], 'no reversal sent after it was answered');
+    await bank.close();
+  });
+
+  test('the database goes down and comes back: purchases are refused (503) while it is away, then served again without a restart; the password is never logged', async () => {
+    const url = cluster.createDatabase('gateway_outage').replace('iso8583@', 'iso8583:Pg-S3cret@');
+    const bank = await startSimulator();
+    const gw = await startGateway(['--upstream', `${bank.host}:${bank.port}`, '--store', url, '--echo-interval', '0', '--log-level', 'info', '--reversal-journal', join(work, 'outage')]);
+    assert.equal(await post(gw.http, purchase('OUTAGE01', 1)), 200);
+    cluster.stopServer();
+    try {
+      assert.equal(await post(gw.http, purchase('OUTAGE01', 2)), 503, 'refused while the store is away');
+    } finally {
+      cluster.startServer();
+    }
+    let stan = 3;
+    await waitUntil(async () => (await post(gw.http, purchase('OUTAGE01', stan++))) === 200, { what: 'a purchase served once the database is back' });
+    gw.process.kill('SIGTERM');
+    assert.equal((await exitWithin(gw.process, 20_000, 'the gateway stopping')).code, 0);
+    const log = gw.process.stderr() + gw.process.stdout();
+    assert.match(log, /ISO8583_ERR_CONNECTOR_STORE/, 'the outage is logged with its code');
+    assert.doesNotMatch(log, /Pg-S3cret/, 'the password never reaches the log');
+    assert.doesNotMatch(log, /4111111111111111/);
+    bank.process.kill('SIGTERM');
+    await bank.process.exited;
+  });
+});
