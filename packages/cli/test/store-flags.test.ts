@@ -18,7 +18,7 @@ test('--store postgresql://... and --saf-lease go to every upstream connector, i
   const options = upstreamOptions(config, silent, undefined);
   assert.equal(options.store, 'postgresql://gw:pw@db:5432/iso');
   assert.equal(options.safLease, 9000);
-  assert.equal(options.reversal?.journalDir, undefined);
+  assert.equal(options.saf?.journalDir, undefined);
   assert.equal(options.reversal?.enabled, true);
   assert.match(gatewayHelp(), /--store URL/);
   assert.match(gatewayHelp(), /--saf-lease MS/);
@@ -30,7 +30,7 @@ test('without --store: the file journal, and a lease of 30000 ms', () => {
   assert.equal(config.safLease, 30_000);
   const options = upstreamOptions(config, silent, undefined);
   assert.equal(options.store, undefined);
-  assert.equal(options.reversal?.journalDir, '/tmp/j');
+  assert.equal(options.saf?.journalDir, '/tmp/j');
 });
 
 test('--store that is not a postgresql:// URL, or a lease under 100 ms, is refused naming the flag', () => {

@@ -197,7 +197,7 @@ export class SafQueue {
       if ((err as Iso8583Error).code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST') {
         // A shared store gave it to another node (or it was answered there): that node sends it, this one no more.
         clearTimeout(a.timer);
-        this.active.delete(a.entry.id);
+        if (this.active.delete(a.entry.id) && a.kind === 'reversal') this.reversalsActive -= 1;
         this.host.logger.warn({ ...this.event(a, n), code: (err as Iso8583Error).code }, 'the SAF entry is held by another node: not sent here');
         return;
       }
