@@ -32,6 +32,8 @@ export const CONNECTOR_ERROR_CODES = {
     'Another live process (its pid in the text) holds the lock of the reversal journal folder named in the text; one process per journal.',
   ISO8583_ERR_CONNECTOR_STORE:
     'The store (the PostgreSQL database of `store`) cannot be reached or refused a statement, or its schema is newer than this version knows; the request was not sent (nothing leaves unjournaled).',
+  ISO8583_ERR_CONNECTOR_TRANSACTION_LOG:
+    'A record or query given to the transaction log is invalid (the key or filter is named in the text): a required key missing, a value of the wrong type or longer than its ISO 8583 field, a `limit` outside 1-10000.',
   ISO8583_ERR_CONNECTOR_INPUT: 'The input of `sendMessage` is not an XML string, JSON text or message object.',
   ISO8583_ERR_CONNECTOR_UNSOLICITED:
     'The `onUnsolicited` handler threw, or returned a reply that cannot be packed or framed; the reply is not sent (reported on the `error` event, `cause` attached).',
@@ -49,6 +51,10 @@ export const CONNECTOR_LOG_CODES = {
   ISO8583_WARN_JOURNAL_CUT:
     'info: the journal ended with a record cut by a crash (its fsync never completed, so its request never left); kept in the `quarantine` file.',
   ISO8583_WARN_JOURNAL_STALE_LOCK: 'warn: the journal folder was locked by a process that is gone (`pid`); the lock was taken over.',
+  ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE:
+    'warn: the transaction log\'s database refused or did not take a batch (`cause`); records wait in memory (`buffered`) and the batch is retried (logged once per outage; `info` with `stored` when it is back).',
+  ISO8583_WARN_TRANSACTION_LOG_DROPPED:
+    'warn: the transaction log\'s buffer held `maxBuffered` records while the database was away, so the oldest (`dropped`, total `droppedTotal`) were dropped; requests are never held or failed for the log.',
 } as const;
 
 /** A stable error code of the connector. */
@@ -84,6 +90,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_JOURNAL: 503,
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED: 503,
   ISO8583_ERR_CONNECTOR_STORE: 503,
+  ISO8583_ERR_CONNECTOR_TRANSACTION_LOG: 400,
   ISO8583_ERR_CONNECTOR_INPUT: 400,
   ISO8583_ERR_CONNECTOR_UNSOLICITED: 500,
   ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN: 503,

@@ -40,3 +40,7 @@ export type { ConnectorManifest } from './manifest.js';
 export { httpStatusOf, iso8583Connector } from './fastify-plugin.js';
 export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions, RouteTarget } from './fastify-plugin.js';
 export type { TransactionLog, TransactionOutcome, TransactionQuery, TransactionRecord } from './transaction-log.js';
+export { TRANSACTION_OUTCOMES, TRANSACTION_QUERY_LIMIT, checkTransactionQuery, toTransactionRecord } from './transaction-record.js';
+export type { CheckedTransactionQuery } from './transaction-record.js';
+export { PgTransactionLog } from './pg/transaction-log.js';
+export type { PgTransactionLogOptions, PgTransactionLogStats } from './pg/transaction-log.js';
