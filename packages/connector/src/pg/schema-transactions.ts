@@ -1,6 +1,7 @@
 /**
  * The transaction log's table, versions 100-199. One row per record: `record` is the allow-listed record itself
- * (jsonb, see transaction-record.ts), beside it the columns that queries filter and sort on, each with an index that
+ * (`json`, kept as written: nothing queries inside it, and `json` takes a third less time to insert than `jsonb`; see
+ * transaction-record.ts), beside it the columns that queries filter and sort on, each with an index that
  * ends in the sort order of a query (newest first: `at DESC, seq DESC`), so that a query by STAN, terminal or RRN reads
  * only its rows and stops at `limit`. `node` is the gateway node that handled the request: every node writes to the
  * one table, so any node answers for all of them.
@@ -18,7 +19,7 @@ export const TRANSACTION_MIGRATIONS: readonly Migration[] = [
       stan text,
       terminal text,
       rrn text,
-      record jsonb NOT NULL
+      record json NOT NULL
     );
     CREATE INDEX iso8583_transactions_at ON iso8583_transactions (at DESC, seq DESC);
     CREATE INDEX iso8583_transactions_stan ON iso8583_transactions (stan, at DESC, seq DESC) WHERE stan IS NOT NULL;

@@ -68,7 +68,7 @@ interface Pending {
 }
 
 const INSERT = `INSERT INTO iso8583_transactions (at, node, stan, terminal, rrn, record)
-  SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])`;
+  SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::json[])`;
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
