@@ -242,6 +242,40 @@ describe('PgTransactionLog', () => {
     await assert.rejects(log.record(sampleRecord(99)), (err: { code?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_CLOSED');
   });
 
+  test('close gives up on a batch the database holds past closeTimeout: if the INSERT then fails, its records are dropped, never lost in limbo', async () => {
+    const { logger, lines } = capturedLogger();
+    const url = database('close_in_flight');
+    const log = new PgTransactionLog({ connectionString: url, closeTimeout: 100, logger });
+    await log.open();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query('BEGIN');
+      await admin.query('LOCK TABLE iso8583_transactions IN EXCLUSIVE MODE');
+      const outcomes: (string | undefined)[] = [];
+      for (let i = 0; i < 5; i++) {
+        log.record(sampleRecord(i)).then(
+          () => (outcomes[i] = 'stored'),
+          (err: { code?: string }) => (outcomes[i] = err.code),
+        );
+      }
+      const waiting = async (): Promise<number[]> =>
+        (await admin.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE relation = 'iso8583_transactions'::regclass AND NOT granted")).rows.map((r) => r.pid);
+      await waitFor('the INSERT to wait for the lock', async () => (await waiting()).length > 0);
+      const closed = log.close();
+      await waitFor('close to give up on the batch in flight', () => lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE' && l['inFlight'] === 5));
+      for (const pid of await waiting()) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      await closed;
+      await waitFor('every record promise to settle', () => outcomes.filter((o) => o !== undefined).length === 5);
+      assert.deepEqual(new Set(outcomes), new Set(['ISO8583_ERR_CONNECTOR_STORE']));
+      assert.equal(log.stats().dropped, 5);
+      assert.ok(lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_DROPPED' && l['droppedTotal'] === 5));
+      await admin.query('ROLLBACK');
+    } finally {
+      await admin.end();
+    }
+  });
+
   test('open on a database that cannot be reached fails with ISO8583_ERR_CONNECTOR_STORE; bad options are refused by name', async () => {
     const port = await deadPort();
     const log = new PgTransactionLog({ connectionString: `postgresql://iso8583@127.0.0.1:${port}/none` });

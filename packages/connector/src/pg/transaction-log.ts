@@ -95,6 +95,8 @@ export class PgTransactionLog implements TransactionLog {
   private down = false;
   private droppedUnreported = 0;
   private closing: Promise<void> | undefined;
+  /** Set when `close()` has given up: a batch still in flight then is dropped if it fails, never buffered again. */
+  private drained = false;
   private readonly figures = { stored: 0, dropped: 0, failedBatches: 0 };
 
   constructor(options: PgTransactionLogOptions) {
@@ -225,6 +227,13 @@ export class PgTransactionLog implements TransactionLog {
       if (!(await within(this.fly(), left))) break;
       if (this.down) await within(new Promise((resolve) => setTimeout(resolve, Math.min(this.backoff.next(), left))), left);
     }
+    this.drained = true;
+    if (this.flight !== undefined) {
+      this.logger.warn(
+        { code: 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE', inFlight: this.flightSize, closeTimeout: this.closeTimeout },
+        'the transaction log closes with a batch the database has not answered: it is dropped unless the database takes it',
+      );
+    }
     const left = this.buffer.splice(0);
     if (left.length > 0) this.drop(left, 'the transaction log closed before the database took them');
     this.report();
@@ -258,6 +267,11 @@ export class PgTransactionLog implements TransactionLog {
       },
       (err: unknown) => {
         this.figures.failedBatches += 1;
+        if (this.drained) {
+          this.drop(batch, 'the transaction log closed before the database took them');
+          this.report();
+          return false;
+        }
         this.buffer.unshift(...batch);
         this.trim();
         if (!this.down) {
