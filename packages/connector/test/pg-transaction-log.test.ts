@@ -8,8 +8,9 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { startPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
-import { PgTransactionLog } from '../src/index.js';
-import type { PgTransactionLogOptions, TransactionRecord } from '../src/index.js';
+import { PgTransactionLog, checkTransactionQuery } from '../src/index.js';
+import type { PgTransactionLogOptions, TransactionQuery, TransactionRecord } from '../src/index.js';
+import { transactionQuerySql } from '../src/pg/transaction-log.js';
 import { sampleRecord, transactionLogContract } from './helpers/transaction-log-contract.js';
 
 let cluster: PostgresCluster;
@@ -114,15 +115,20 @@ describe('PgTransactionLog', () => {
     try {
       await Promise.all(Array.from({ length: 20_000 }, (_, i) => log.record(sampleRecord(i, { stan: String(i % 999_999).padStart(6, '0') }))));
       await admin.query('ANALYZE iso8583_transactions');
-      const plan = await admin.query<{ 'QUERY PLAN': string }>(
-        "EXPLAIN SELECT record FROM iso8583_transactions WHERE stan = '000042' ORDER BY at DESC, seq DESC LIMIT 100",
-      );
-      const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
-      assert.match(text, /Index Scan using iso8583_transactions_stan/, text);
-      const byRrn = await admin.query<{ 'QUERY PLAN': string }>(
-        "EXPLAIN SELECT record FROM iso8583_transactions WHERE rrn = '000000000042' ORDER BY at DESC, seq DESC LIMIT 100",
-      );
-      assert.match(byRrn.rows.map((r) => r['QUERY PLAN']).join('\n'), /Index Scan using iso8583_transactions_rrn/);
+      // The very statement the log runs, with its parameters.
+      const explain = async (query: TransactionQuery): Promise<string> => {
+        const { text, values } = transactionQuerySql(checkTransactionQuery(query));
+        const plan = await admin.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values);
+        return plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+      };
+      const byStan = await explain({ stan: '000042' });
+      assert.match(byStan, /Index Scan using iso8583_transactions_stan/, byStan);
+      const byRrn = await explain({ rrn: '000000000042', limit: 10 });
+      assert.match(byRrn, /Index Scan using iso8583_transactions_rrn/, byRrn);
+      const byTerminal = await explain({ terminal: 'TERM0001', from: sampleRecord(100).at });
+      assert.match(byTerminal, /Index Scan using iso8583_transactions_(terminal|at)/, byTerminal);
+      const newest = await explain({});
+      assert.match(newest, /Index Scan using iso8583_transactions_at/, newest);
       assert.equal((await log.query({ stan: '000042' })).length, 1);
     } finally {
       await admin.end();

@@ -17,6 +17,7 @@ import { Backoff } from '../backoff.js';
 import { connectorError } from '../errors.js';
 import type { TransactionLog, TransactionQuery, TransactionRecord } from '../transaction-log.js';
 import { checkTransactionQuery, toTransactionRecord } from '../transaction-record.js';
+import type { CheckedTransactionQuery } from '../transaction-record.js';
 import { migrate } from './migrations.js';
 
 /** Options of {@link PgTransactionLog}. Give `connectionString` or `pool`. */
@@ -163,21 +164,8 @@ export class PgTransactionLog implements TransactionLog {
 
   /** Records matching `query`, newest first (`at`, then the order they were stored). Parameterised SQL only. */
   async query(query: TransactionQuery = {}): Promise<TransactionRecord[]> {
-    const q = checkTransactionQuery(query);
-    const where: string[] = [];
-    const values: unknown[] = [];
-    const add = (condition: string, value: unknown): void => {
-      values.push(value);
-      where.push(condition.replace('?', `$${values.length}`));
-    };
-    if (q.stan !== undefined) add('stan = ?', q.stan);
-    if (q.terminal !== undefined) add('terminal = ?', q.terminal);
-    if (q.rrn !== undefined) add('rrn = ?', q.rrn);
-    if (q.from !== undefined) add('at >= ?::timestamptz', new Date(q.from).toISOString());
-    if (q.to !== undefined) add('at <= ?::timestamptz', new Date(q.to).toISOString());
-    values.push(q.limit);
-    const sql = `SELECT record FROM iso8583_transactions${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, seq DESC LIMIT $${values.length}`;
-    const result = await this.run<{ record: TransactionRecord }>(sql, values, 'query');
+    const { text, values } = transactionQuerySql(checkTransactionQuery(query));
+    const result = await this.run<{ record: TransactionRecord }>(text, values, 'query');
     return result.rows.map((row) => row.record);
   }
 
@@ -347,6 +335,27 @@ export class PgTransactionLog implements TransactionLog {
       throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the transaction log ${what} failed (${storeCause(err)})`, { field: 'store', cause: err });
     }
   }
+}
+
+/**
+ * The statement of a query: a fixed text with one placeholder per filter (values are never put in the text), newest
+ * first, in the order of the indexes (`at DESC, seq DESC`).
+ */
+export function transactionQuerySql(q: CheckedTransactionQuery): { text: string; values: unknown[] } {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const add = (condition: string, value: unknown): void => {
+    values.push(value);
+    where.push(condition.replace('?', `$${values.length}`));
+  };
+  if (q.stan !== undefined) add('stan = ?', q.stan);
+  if (q.terminal !== undefined) add('terminal = ?', q.terminal);
+  if (q.rrn !== undefined) add('rrn = ?', q.rrn);
+  if (q.from !== undefined) add('at >= ?::timestamptz', new Date(q.from).toISOString());
+  if (q.to !== undefined) add('at <= ?::timestamptz', new Date(q.to).toISOString());
+  values.push(q.limit);
+  const filter = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
+  return { text: `SELECT record FROM iso8583_transactions${filter} ORDER BY at DESC, seq DESC LIMIT $${values.length}`, values };
 }
 
 /** What went wrong with the database, without any value: the SQLSTATE or the system error code. */
