@@ -54,7 +54,7 @@ export const CONNECTOR_LOG_CODES = {
   ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE:
     'warn: the transaction log\'s database refused or did not take a batch (`cause`); records wait in memory (`buffered`) and the batch is retried (logged once per outage; `info` with `stored` when it is back).',
   ISO8583_WARN_TRANSACTION_LOG_DROPPED:
-    'warn: the transaction log\'s buffer held `maxBuffered` records while the database was away, so the oldest (`dropped`, total `droppedTotal`) were dropped; requests are never held or failed for the log.',
+    'warn: transaction log records were dropped (`dropped`, total `droppedTotal`): the buffer held `maxBuffered` while the database was away (the oldest go), the database refused a batch for its data (`cause`, an SQLSTATE of class 22 or 23; not retried), or `close()` gave up; requests are never held or failed for the log.',
 } as const;
 
 /** A stable error code of the connector. */

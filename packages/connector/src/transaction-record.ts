@@ -40,8 +40,12 @@ export const TRANSACTION_OUTCOMES: readonly TransactionOutcome[] = ['approved', 
 /** The default and the largest `limit` of a query. */
 export const TRANSACTION_QUERY_LIMIT = { default: 100, max: 10_000 } as const;
 
-/** The latest time a `Date` can hold (ms since the epoch). */
-const MAX_TIME = 8.64e15;
+/** The latest time a record or query may name: the end of year 9999 (ms since the epoch), what every store can hold. */
+const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Control characters (NUL among them, which no PostgreSQL text can hold): never part of a field a record keeps. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function invalid(key: string, reason: string): Error {
   return connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', reason, { field: key });
@@ -50,11 +54,12 @@ function invalid(key: string, reason: string): Error {
 function text(key: string, value: unknown, max: number): string {
   if (typeof value !== 'string') throw invalid(key, 'must be a string');
   if (value.length > max) throw invalid(key, `longer than ${max} characters`);
+  if (CONTROL.test(value)) throw invalid(key, 'contains a control character');
   return value;
 }
 
 function time(key: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIME) throw invalid(key, 'must be a number of milliseconds from 0 to 8.64e15');
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIME) throw invalid(key, 'must be a number of milliseconds from 0 to the end of year 9999');
   return value;
 }
 

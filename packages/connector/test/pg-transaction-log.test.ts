@@ -43,6 +43,19 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms
   }
 }
 
+/** `promise`, or a failure naming `what` when it has not settled within `ms`. */
+async function settlesWithin<T>(promise: Promise<T>, what: string, ms = 20_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A pino logger whose lines are kept, parsed. */
 function capturedLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
@@ -279,6 +292,33 @@ describe('PgTransactionLog', () => {
       await admin.query('ROLLBACK');
     } finally {
       await admin.end();
+    }
+  });
+
+  test('a batch the database refuses for its data is dropped with a coded warning, not retried forever; the log goes on', async () => {
+    const { logger, lines } = capturedLogger();
+    const log = makeLog('poison_batch', { logger });
+    await log.open();
+    const admin = new pg.Client({ connectionString: database('poison_batch') });
+    await admin.connect();
+    try {
+      // A rule the log does not know of, standing for any refusal of the data itself (SQLSTATE 23514).
+      await admin.query("ALTER TABLE iso8583_transactions ADD CONSTRAINT no_stan_999999 CHECK (stan <> '999999')");
+      const refused = [log.record(sampleRecord(1)), log.record(sampleRecord(2, { stan: '999999' }))];
+      for (const p of refused) {
+        await assert.rejects(settlesWithin(p, 'a record of the refused batch'), (err: { code?: string; message: string }) => {
+          assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE', err.message);
+          assert.match(err.message, /23514/);
+          return true;
+        });
+      }
+      await log.record(sampleRecord(3));
+      assert.deepEqual((await log.query({})).map((r) => r.stan), ['000003']);
+      assert.equal(log.stats().dropped, 2);
+      assert.ok(lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_DROPPED' && l['cause'] === '23514' && l['dropped'] === 2), JSON.stringify(lines));
+    } finally {
+      await admin.end();
+      await log.close();
     }
   });
 

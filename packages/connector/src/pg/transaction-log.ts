@@ -238,7 +238,7 @@ export class PgTransactionLog implements TransactionLog {
     });
   }
 
-  /** Sends the oldest `maxBatch` records in one INSERT; resolves true when they are stored. */
+  /** Sends the oldest `maxBatch` records in one INSERT; resolves true when the next batch may go at once (this one stored, or refused for its data and dropped). */
   private fly(): Promise<boolean> {
     const batch = this.buffer.splice(0, this.maxBatch);
     this.flightSize = batch.length;
@@ -255,10 +255,11 @@ export class PgTransactionLog implements TransactionLog {
       },
       (err: unknown) => {
         this.figures.failedBatches += 1;
-        if (this.drained) {
-          this.drop(batch, 'the transaction log closed before the database took them');
-          this.report();
-          return false;
+        if (this.drained || isDataError(err)) {
+          // A batch the database refuses for its data would be refused forever: it is dropped, not retried.
+          this.drop(batch, this.drained ? 'the transaction log closed before the database took them' : `the database refused the batch (${storeCause(err)})`);
+          this.report(storeCause(err));
+          return !this.drained;
         }
         this.buffer.unshift(...batch);
         this.trim();
@@ -319,10 +320,10 @@ export class PgTransactionLog implements TransactionLog {
   }
 
   /** Logs the records dropped since the last report (at most once per failed batch, and at close). */
-  private report(): void {
+  private report(cause?: string): void {
     if (this.droppedUnreported === 0) return;
     this.logger.warn(
-      { code: 'ISO8583_WARN_TRANSACTION_LOG_DROPPED', dropped: this.droppedUnreported, droppedTotal: this.figures.dropped, maxBuffered: this.maxBuffered },
+      { code: 'ISO8583_WARN_TRANSACTION_LOG_DROPPED', dropped: this.droppedUnreported, droppedTotal: this.figures.dropped, maxBuffered: this.maxBuffered, cause },
       'transaction log records dropped',
     );
     this.droppedUnreported = 0;
@@ -362,6 +363,12 @@ export function transactionQuerySql(q: CheckedTransactionQuery): { text: string;
 function storeCause(err: unknown): string {
   const e = err as { code?: unknown; errno?: unknown };
   return typeof e.code === 'string' ? e.code : 'unknown error';
+}
+
+/** A refusal for the data itself (SQLSTATE class 22, data exception, or 23, integrity constraint), not for the connection. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
 /** Resolves true when `promise` settles within `ms`, false otherwise. */

@@ -129,6 +129,8 @@ export function transactionLogContract(name: string, makeLog: MakeTransactionLog
           [{ ...sampleRecord(1), merchant: '4111111111111111=2812101' }, 'merchant'],
           [{ ...sampleRecord(1), outcome: 'lost' }, 'outcome'],
           [{ ...sampleRecord(1), at: Number.NaN }, 'at'],
+          [{ ...sampleRecord(1), at: Date.UTC(10_000, 0, 1) }, 'at'],
+          [{ ...sampleRecord(1), stan: '00\u00001' }, 'stan'],
         ];
         for (const [record, key] of bad) {
           await assert.rejects(log.record(record as unknown as TransactionRecord), (err: Error & { code?: string }) => {
