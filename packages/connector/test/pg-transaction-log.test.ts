@@ -345,6 +345,8 @@ describe('PgTransactionLog', () => {
       await Promise.all(Array.from({ length: 40 }, (_, i) => log.record(sampleRecord(i))));
       assert.equal(await log.prune(sampleRecord(30).at), 30);
       assert.equal((await log.query({})).length, 10);
+      assert.equal(await log.prune(-1e300), 0, 'a time before 1970 removes nothing');
+      assert.equal(await log.prune(1e300), 10, 'a time past year 9999 removes everything');
     } finally {
       await log.close();
     }

@@ -174,7 +174,8 @@ export class PgTransactionLog implements TransactionLog {
     if (typeof before !== 'number' || !Number.isFinite(before)) {
       throw connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', 'must be a number of milliseconds', { field: 'before' });
     }
-    const cutoff = new Date(Math.max(-8.64e15, Math.min(8.64e15, before))).toISOString();
+    // Clamped to what a timestamptz parses from an ISO string: nothing is older than 1970 here, nothing newer than 9999.
+    const cutoff = new Date(Math.max(0, Math.min(Date.UTC(9999, 11, 31, 23, 59, 59, 999), before))).toISOString();
     let removed = 0;
     for (;;) {
       const result = await this.run(
