@@ -69,6 +69,10 @@ export const CONNECTOR_LOG_CODES = {
     'warn: a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was not answered within `saf.expireAfter` of its journaling: given up (outcome `expired`, event stage `expired`).',
   ISO8583_WARN_SAF_ABANDONED:
     'error: a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was not answered with an ending response code in `saf.maxAttempts` attempts: given up (outcome `abandoned`).',
+  ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE:
+    'warn: the transaction log\'s database refused or did not take a batch (`cause`); records wait in memory (`buffered`) and the batch is retried (logged once per outage; `info` with `stored` when it is back).',
+  ISO8583_WARN_TRANSACTION_LOG_DROPPED:
+    'warn: transaction log records were dropped (`dropped`, total `droppedTotal`): the buffer held `maxBuffered` while the database was away (the oldest go), the database refused a batch for its data (`cause`, an SQLSTATE of class 22 or 23; not retried), or `close()` gave up; requests are never held or failed for the log.',
 } as const;
 
 /** A stable error code of the connector. */

@@ -61,3 +61,6 @@ export type { ResolvedTransactionQuery } from './transaction-query.js';
 export { TransactionRecorder, defaultNode } from './transaction-record.js';
 export type { RecordTo } from './transaction-record.js';
 export { transactionRoute } from './transaction-route.js';
+export { TRANSACTION_OUTCOMES, toTransactionRecord } from './transaction-allow-list.js';
+export { PgTransactionLog } from './pg/transaction-log.js';
+export type { PgTransactionLogOptions, PgTransactionLogStats } from './pg/transaction-log.js';

@@ -3,4 +3,4 @@ export { makeCertificates } from './certificates.js';
 export type { TestCertificates } from './certificates.js';
 export { repoRoot, vectorPath, readVector, readVectorHex } from './vectors.js';
 export { postgresBinDir, startPostgres } from './postgres.js';
-export type { PostgresCluster } from './postgres.js';
+export type { PostgresCluster, StartPostgresOptions } from './postgres.js';

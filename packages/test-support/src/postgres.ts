@@ -53,11 +53,17 @@ function freePort(): Promise<number> {
 
 const USER = 'iso8583';
 
+/** Options of {@link startPostgres}. */
+export interface StartPostgresOptions {
+  /** Sync to disk as a production server does (`fsync`, `full_page_writes` on): for benchmarks. Default false. */
+  durable?: boolean;
+}
+
 /**
  * Makes and starts a cluster. Throws with a clear message when the PostgreSQL binaries are missing (install Debian's
- * `postgresql` package). The server runs with `fsync=off`: the tests kill gateways, not the database.
+ * `postgresql` package). The server runs with `fsync=off` unless `durable`: the tests kill gateways, not the database.
  */
-export async function startPostgres(): Promise<PostgresCluster> {
+export async function startPostgres(startOptions: StartPostgresOptions = {}): Promise<PostgresCluster> {
   const bin = postgresBinDir();
   if (bin === undefined) throw new Error('PostgreSQL binaries not found: install the postgresql package (apt-get install -y postgresql) or set PG_BIN');
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-pg-'));
@@ -79,7 +85,8 @@ export async function startPostgres(): Promise<PostgresCluster> {
   }
   run('initdb', ['-D', data, '-U', USER, '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-locale']);
   let port = 0;
-  const options = (): string => `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
+  const sync = startOptions.durable === true ? '' : ' -c fsync=off -c full_page_writes=off';
+  const options = (): string => `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${sync}`;
   const startServer = (): void => {
     run('pg_ctl', ['-D', data, '-o', options(), '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   };

@@ -1,0 +1,97 @@
+// The transaction log on PostgreSQL: how many records a second PgTransactionLog stores (batched INSERTs into a real
+// server made on the spot, fsync on), and in the same run a no-op log fed the same way, so that the difference is the
+// store's own cost. Records arrive as a gateway makes them: bursts of 64 a tick (64 requests settling together), each
+// record's promise awaited at the end. The gateway's own rate is the top of docs/operations.md's capacity table; the
+// store is `met` when it takes at least 5x that. Usage: node bench/dist/transaction-log.bench.js [records per round]
+// (default 200000; 3 rounds each, alternating, the median printed).
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { PgTransactionLog, toTransactionRecord } from '@iso8583/connector';
+import type { TransactionLog, TransactionRecord } from '@iso8583/connector';
+import { startPostgres } from '@iso8583/test-support';
+
+const perRound = Number(process.argv[2] ?? 200_000);
+const ROUNDS = 3;
+const BURST = 64;
+/** Transactions a second through the gateway (docs/operations.md, Capacity: POS clients -> gateway -> simulator). */
+const GATEWAY_RATE = 22_600;
+const TARGET = 5 * GATEWAY_RATE;
+
+function record(i: number): TransactionRecord {
+  return {
+    at: Date.now(),
+    node: 'bench-node',
+    upstream: 'bank',
+    mti: '0200',
+    responseMti: '0210',
+    pan: '411111******1111',
+    processingCode: '000000',
+    amount: '000000001000',
+    currency: '840',
+    transmissionTime: '1121103000',
+    stan: String(i % 1_000_000).padStart(6, '0'),
+    localTime: '103000',
+    localDate: '1121',
+    rrn: String(i).padStart(12, '0'),
+    authCode: 'A1B2C3',
+    responseCode: '00',
+    terminal: `T${String(i % 5000).padStart(7, '0')}`,
+    merchant: '000124642124643',
+    latencyMs: 7,
+    outcome: 'approved',
+  };
+}
+
+/** A log that stores nothing: the cost of making and checking a record, and of the caller's promise. */
+const noop: TransactionLog = {
+  open: async () => undefined,
+  record: async (r) => {
+    toTransactionRecord(r);
+  },
+  query: async () => [],
+  prune: async () => 0,
+  close: async () => undefined,
+};
+
+/** Records per second: `perRound` records, `BURST` a tick, until the last is stored. */
+async function round(log: TransactionLog, base: number): Promise<number> {
+  const pending: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < perRound; ) {
+    for (let j = 0; j < BURST && i < perRound; j++, i++) pending.push(log.record(record(base + i)));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await Promise.all(pending);
+  return perRound / ((performance.now() - t0) / 1000);
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+// A store's capacity is measured as a production server syncs (fsync on), not as the tests run it.
+const cluster = await startPostgres({ durable: true });
+try {
+  const url = cluster.createDatabase('bench_transactions');
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const fsync = (await admin.query<{ fsync: string }>('SHOW fsync')).rows[0]?.fsync;
+  const log = new PgTransactionLog({ connectionString: url, maxBuffered: perRound + BURST });
+  await log.open();
+  const pgRates: number[] = [];
+  const noopRates: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    noopRates.push(await round(noop, r * perRound));
+    pgRates.push(await round(log, r * perRound));
+  }
+  const rows = (await admin.query<{ n: string }>('SELECT count(*) AS n FROM iso8583_transactions')).rows[0]?.n;
+  await log.close();
+  await admin.end();
+  const pgRate = median(pgRates);
+  console.log(`transaction log, ${fmt(perRound)} records a round, ${BURST} a tick, median of ${ROUNDS} (fsync=${fsync}, ${rows} rows stored):`);
+  console.log(`  no-op log           ${fmt(median(noopRates))} records/s   (rounds: ${noopRates.map(fmt).join(', ')})`);
+  console.log(`  PgTransactionLog    ${fmt(pgRate)} records/s   (rounds: ${pgRates.map(fmt).join(', ')})`);
+  console.log(`  target: 5x the gateway's ${fmt(GATEWAY_RATE)}/s = ${fmt(TARGET)} records/s: ${pgRate >= TARGET ? 'met' : 'NOT met'} (${(pgRate / GATEWAY_RATE).toFixed(1)}x)`);
+  console.log(`  batches failed: ${log.stats().failedBatches}, dropped: ${log.stats().dropped}`);
+} finally {
+  cluster.destroy();
+}

@@ -1,0 +1,387 @@
+/**
+ * The transaction log on PostgreSQL: every gateway node on one database writes its records to one table
+ * (`iso8583_transactions`, see schema-transactions.ts), so a query on any node answers for all of them.
+ *
+ * Writes are batched: the records recorded in the same tick, or while an insert is in flight, go to the database
+ * together in one INSERT (one statement, its rows passed as arrays). The log never holds up a request: when the
+ * database is away, records wait in a bounded buffer and the batch is retried with backoff; once the buffer holds
+ * `maxBuffered` records the oldest are dropped, counted and reported (`ISO8583_WARN_TRANSACTION_LOG_DROPPED`). Every
+ * record goes through the allow-list of transaction-record.ts first: nothing but the keys of a TransactionRecord, the
+ * PAN masked, ever reaches the database.
+ */
+import { hostname } from 'node:os';
+import pg from 'pg';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { Backoff } from '../backoff.js';
+import { connectorError } from '../errors.js';
+import type { TransactionLog, TransactionQuery, TransactionRecord } from '../transaction-log.js';
+import { checkTransactionQuery, toTransactionRecord } from '../transaction-allow-list.js';
+import type { CheckedTransactionQuery } from '../transaction-allow-list.js';
+import { migrate } from './migrations.js';
+
+/** Options of {@link PgTransactionLog}. Give `connectionString` or `pool`. */
+export interface PgTransactionLogOptions {
+  /** `postgresql://USER@HOST:PORT/DB`: the log opens (and closes) its own pool on it. */
+  connectionString?: string;
+  /** A pool to use instead (shared with the SAF journal, say); the log never ends it. */
+  pool?: pg.Pool;
+  /** The node name stamped on every record this log stores (it replaces the record's `node`). Default: the record's own `node`. */
+  node?: string;
+  /** Most records in one INSERT. Default 1000. */
+  maxBatch?: number;
+  /** Most records waiting for the database (not counting the batch in flight); beyond it the oldest are dropped. Default 50000. */
+  maxBuffered?: number;
+  /** First delay before a failed batch is retried, in ms (doubling, with jitter, up to `maxRetryDelay`). Default 200. */
+  retryDelay?: number;
+  /** Longest delay between retries, in ms. Default 5000. */
+  maxRetryDelay?: number;
+  /** How long `close()` keeps trying to store what is buffered before it gives up on it, in ms. Default 5000. */
+  closeTimeout?: number;
+  /** Rows removed per DELETE by `prune`. Default 10000. */
+  pruneChunk?: number;
+  /** Where warnings go (database away, records dropped). Default: a silent logger. */
+  logger?: Logger;
+}
+
+/** Figures of a {@link PgTransactionLog}. */
+export interface PgTransactionLogStats {
+  /** Records waiting for the database. */
+  buffered: number;
+  /** Records in the INSERT in flight. */
+  inFlight: number;
+  /** Records stored since the log opened. */
+  stored: number;
+  /** Records dropped (buffer full while the database was away, or still buffered when `close()` gave up). */
+  dropped: number;
+  /** INSERTs that failed (and were retried). */
+  failedBatches: number;
+}
+
+/** The defaults of every option. */
+const DEFAULTS = { maxBatch: 1000, maxBuffered: 50_000, retryDelay: 200, maxRetryDelay: 5000, closeTimeout: 5000, pruneChunk: 10_000 };
+
+/** One record waiting to be stored, and the caller's promise. */
+interface Pending {
+  record: TransactionRecord;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+const INSERT = `INSERT INTO iso8583_transactions (at, node, stan, terminal, rrn, record)
+  SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::json[])`;
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a positive integer', { field: name });
+  return value;
+}
+
+/** The transaction log on PostgreSQL. */
+export class PgTransactionLog implements TransactionLog {
+  private readonly pool: pg.Pool;
+  private readonly ownPool: boolean;
+  private readonly node: string | undefined;
+  private readonly maxBatch: number;
+  private readonly maxBuffered: number;
+  private readonly closeTimeout: number;
+  private readonly pruneChunk: number;
+  private readonly logger: Logger;
+  private readonly backoff: Backoff;
+  private buffer: Pending[] = [];
+  private flight: Promise<boolean> | undefined;
+  private flightSize = 0;
+  private scheduled = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private down = false;
+  private droppedUnreported = 0;
+  private closing: Promise<void> | undefined;
+  /** Set when `close()` has given up: a batch still in flight then is dropped if it fails, never buffered again. */
+  private drained = false;
+  private readonly figures = { stored: 0, dropped: 0, failedBatches: 0 };
+
+  constructor(options: PgTransactionLogOptions) {
+    if ((options.pool === undefined) === (options.connectionString === undefined)) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'give either connectionString or pool', { field: 'connectionString' });
+    }
+    if (options.node !== undefined && (typeof options.node !== 'string' || options.node === '' || options.node.length > 200)) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a name of 1 to 200 characters', { field: 'node' });
+    }
+    this.maxBatch = positive('maxBatch', options.maxBatch, DEFAULTS.maxBatch);
+    this.maxBuffered = positive('maxBuffered', options.maxBuffered, DEFAULTS.maxBuffered);
+    this.closeTimeout = positive('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout);
+    this.pruneChunk = positive('pruneChunk', options.pruneChunk, DEFAULTS.pruneChunk);
+    const retryDelay = positive('retryDelay', options.retryDelay, DEFAULTS.retryDelay);
+    this.backoff = new Backoff(retryDelay, Math.max(retryDelay, positive('maxRetryDelay', options.maxRetryDelay, DEFAULTS.maxRetryDelay)));
+    this.node = options.node;
+    this.logger = options.logger ?? pino({ level: 'silent' });
+    this.ownPool = options.pool === undefined;
+    this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 4, connectionTimeoutMillis: 5000 });
+    // An idle connection dropped by the server (a restart, an outage) is reported here; the next query reconnects.
+    if (this.ownPool) this.pool.on('error', () => undefined);
+  }
+
+  /** The default node name: the host name and the process id. */
+  static defaultNode(): string {
+    return `${hostname()}:${process.pid}`;
+  }
+
+  /** Creates or migrates the schema. Throws `ISO8583_ERR_CONNECTOR_STORE` when the database cannot be reached. */
+  async open(): Promise<void> {
+    try {
+      await migrate(this.pool);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_STORE') throw err;
+      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the transaction log's database cannot be opened (${storeCause(err)})`, { field: 'store', cause: err });
+    }
+  }
+
+  /**
+   * Records a transaction: resolves once it is stored. Rejects with `ISO8583_ERR_CONNECTOR_TRANSACTION_LOG` for an
+   * invalid record (nothing stored), `ISO8583_ERR_CONNECTOR_STORE` when it was dropped, `ISO8583_ERR_CONNECTOR_CLOSED`
+   * after `close()`. The promise is marked handled: a caller that does not wait for it never sees an unhandled rejection.
+   */
+  record(record: TransactionRecord): Promise<void> {
+    let promise: Promise<void>;
+    if (this.closing !== undefined) {
+      promise = Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the transaction log is closed'));
+    } else {
+      try {
+        const clean = toTransactionRecord(record);
+        if (this.node !== undefined) clean.node = this.node;
+        promise = new Promise<void>((resolve, reject) => {
+          this.buffer.push({ record: clean, resolve, reject });
+        });
+        this.trim();
+        this.schedule();
+      } catch (err) {
+        promise = Promise.reject(err as Error);
+      }
+    }
+    promise.catch(() => undefined);
+    return promise;
+  }
+
+  /** Records matching `query`, newest first (`at`, then the order they were stored). Parameterised SQL only. */
+  async query(query: TransactionQuery = {}): Promise<TransactionRecord[]> {
+    const { text, values } = transactionQuerySql(checkTransactionQuery(query));
+    const result = await this.run<{ record: TransactionRecord }>(text, values, 'query');
+    return result.rows.map((row) => row.record);
+  }
+
+  /** Removes the records older than `before` (ms since the epoch), `pruneChunk` rows per statement; resolves with how many. */
+  async prune(before: number): Promise<number> {
+    if (typeof before !== 'number' || !Number.isFinite(before)) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', 'must be a number of milliseconds', { field: 'before' });
+    }
+    // Clamped to what a timestamptz parses from an ISO string: nothing is older than 1970 here, nothing newer than 9999.
+    const cutoff = new Date(Math.max(0, Math.min(Date.UTC(9999, 11, 31, 23, 59, 59, 999), before))).toISOString();
+    let removed = 0;
+    for (;;) {
+      const result = await this.run(
+        'DELETE FROM iso8583_transactions WHERE seq IN (SELECT seq FROM iso8583_transactions WHERE at < $1::timestamptz LIMIT $2)',
+        [cutoff, this.pruneChunk],
+        'prune',
+      );
+      removed += result.rowCount ?? 0;
+      if ((result.rowCount ?? 0) < this.pruneChunk) return removed;
+    }
+  }
+
+  /** What is buffered, in flight, stored and dropped. */
+  stats(): PgTransactionLogStats {
+    return { buffered: this.buffer.length, inFlight: this.flightSize, ...this.figures };
+  }
+
+  /**
+   * Stores what is buffered (trying for up to `closeTimeout` when the database is away; what is left then is dropped
+   * and reported), then ends the pool it opened. Safe to call twice.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.drain();
+    return this.closing;
+  }
+
+  private async drain(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const deadline = Date.now() + this.closeTimeout;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (this.flight !== undefined) {
+        if (!(await within(this.flight, left))) break;
+        continue;
+      }
+      if (this.buffer.length === 0 || left <= 0) break;
+      if (!(await within(this.fly(), left))) break;
+      if (this.down) await within(new Promise((resolve) => setTimeout(resolve, Math.min(this.backoff.next(), left))), left);
+    }
+    this.drained = true;
+    if (this.flight !== undefined) {
+      this.logger.warn(
+        { code: 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE', inFlight: this.flightSize, closeTimeout: this.closeTimeout },
+        'the transaction log closes with a batch the database has not answered: it is dropped unless the database takes it',
+      );
+    }
+    const left = this.buffer.splice(0);
+    if (left.length > 0) this.drop(left, 'the transaction log closed before the database took them');
+    this.report();
+    if (this.ownPool) await this.pool.end().catch(() => undefined);
+  }
+
+  /** Starts a flight after this tick (so that the tick's records go together), unless one is flying or a retry waits. */
+  private schedule(): void {
+    if (this.scheduled || this.flight !== undefined || this.retryTimer !== undefined || this.closing !== undefined) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.flight === undefined && this.retryTimer === undefined && this.closing === undefined && this.buffer.length > 0) void this.fly();
+    });
+  }
+
+  /** Sends the oldest `maxBatch` records in one INSERT; resolves true when the next batch may go at once (this one stored, or refused for its data and dropped). */
+  private fly(): Promise<boolean> {
+    const batch = this.buffer.splice(0, this.maxBatch);
+    this.flightSize = batch.length;
+    const flight = this.insert(batch).then(
+      () => {
+        this.figures.stored += batch.length;
+        for (const p of batch) p.resolve();
+        if (this.down) {
+          this.down = false;
+          this.logger.info({ code: 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE', stored: batch.length, buffered: this.buffer.length }, 'the transaction log database is back');
+        }
+        this.backoff.reset();
+        return true;
+      },
+      (err: unknown) => {
+        this.figures.failedBatches += 1;
+        if (this.drained || isDataError(err)) {
+          // A batch the database refuses for its data would be refused forever: it is dropped, not retried.
+          this.drop(batch, this.drained ? 'the transaction log closed before the database took them' : `the database refused the batch (${storeCause(err)})`);
+          this.report(storeCause(err));
+          return !this.drained;
+        }
+        this.buffer.unshift(...batch);
+        this.trim();
+        if (!this.down) {
+          this.down = true;
+          this.logger.warn({ code: 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE', cause: storeCause(err), buffered: this.buffer.length }, 'the transaction log database did not take a batch: records wait in memory');
+        }
+        this.report();
+        return false;
+      },
+    );
+    this.flight = flight;
+    void flight.then((ok) => {
+      this.flight = undefined;
+      this.flightSize = 0;
+      if (this.closing !== undefined) return;
+      if (ok) {
+        if (this.buffer.length > 0) void this.fly();
+      } else {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          if (this.closing === undefined && this.buffer.length > 0) void this.fly();
+        }, this.backoff.next());
+      }
+    });
+    return flight;
+  }
+
+  private async insert(batch: Pending[]): Promise<void> {
+    const at: string[] = [];
+    const node: string[] = [];
+    const stan: (string | null)[] = [];
+    const terminal: (string | null)[] = [];
+    const rrn: (string | null)[] = [];
+    const json: string[] = [];
+    for (const { record } of batch) {
+      at.push(new Date(record.at).toISOString());
+      node.push(record.node);
+      stan.push(record.stan ?? null);
+      terminal.push(record.terminal ?? null);
+      rrn.push(record.rrn ?? null);
+      json.push(JSON.stringify(record));
+    }
+    await this.pool.query(INSERT, [at, node, stan, terminal, rrn, json]);
+  }
+
+  /** Drops the oldest records beyond `maxBuffered`. */
+  private trim(): void {
+    const over = this.buffer.length - this.maxBuffered;
+    if (over > 0) this.drop(this.buffer.splice(0, over), 'the transaction log buffer is full while its database is away');
+  }
+
+  private drop(records: Pending[], why: string): void {
+    this.figures.dropped += records.length;
+    this.droppedUnreported += records.length;
+    const error = connectorError('ISO8583_ERR_CONNECTOR_STORE', `not stored: ${why}`, { field: 'transactionLog' });
+    for (const p of records) p.reject(error);
+  }
+
+  /** Logs the records dropped since the last report (at most once per failed batch, and at close). */
+  private report(cause?: string): void {
+    if (this.droppedUnreported === 0) return;
+    this.logger.warn(
+      { code: 'ISO8583_WARN_TRANSACTION_LOG_DROPPED', dropped: this.droppedUnreported, droppedTotal: this.figures.dropped, maxBuffered: this.maxBuffered, cause },
+      'transaction log records dropped',
+    );
+    this.droppedUnreported = 0;
+  }
+
+  private async run<R extends pg.QueryResultRow>(sql: string, values: unknown[], what: string): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(sql, values);
+    } catch (err) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the transaction log ${what} failed (${storeCause(err)})`, { field: 'store', cause: err });
+    }
+  }
+}
+
+/**
+ * The statement of a query: a fixed text with one placeholder per filter (values are never put in the text), newest
+ * first, in the order of the indexes (`at DESC, seq DESC`).
+ */
+export function transactionQuerySql(q: CheckedTransactionQuery): { text: string; values: unknown[] } {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const add = (condition: string, value: unknown): void => {
+    values.push(value);
+    where.push(condition.replace('?', `$${values.length}`));
+  };
+  if (q.stan !== undefined) add('stan = ?', q.stan);
+  if (q.terminal !== undefined) add('terminal = ?', q.terminal);
+  if (q.rrn !== undefined) add('rrn = ?', q.rrn);
+  if (q.from !== undefined) add('at >= ?::timestamptz', new Date(q.from).toISOString());
+  if (q.to !== undefined) add('at <= ?::timestamptz', new Date(q.to).toISOString());
+  values.push(q.limit);
+  const filter = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
+  return { text: `SELECT record FROM iso8583_transactions${filter} ORDER BY at DESC, seq DESC LIMIT $${values.length}`, values };
+}
+
+/** What went wrong with the database, without any value: the SQLSTATE or the system error code. */
+function storeCause(err: unknown): string {
+  const e = err as { code?: unknown; errno?: unknown };
+  return typeof e.code === 'string' ? e.code : 'unknown error';
+}
+
+/** A refusal for the data itself (SQLSTATE class 22, data exception, or 23, integrity constraint), not for the connection. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms <= 0) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

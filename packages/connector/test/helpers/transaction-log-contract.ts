@@ -1,0 +1,177 @@
+/**
+ * What every TransactionLog promises, whatever its store: one suite, run for each store by its own test file
+ * (`transactionLogContract('PgTransactionLog', makeLog)`). `makeLog(storage)` gives a new, not yet opened log over the
+ * storage named `storage`: the same name gives the same storage (a second instance over it sees what the first
+ * stored), a new name gives empty storage.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { TransactionLog, TransactionRecord } from '../../src/index.js';
+
+/** Makes a log over the storage named `storage` (the same name, the same storage). */
+export type MakeTransactionLog = (storage: string) => Promise<TransactionLog>;
+
+const T0 = Date.UTC(2026, 10, 21, 10, 30, 0);
+
+/** A complete record of a purchase, as the connector records it (PAN already masked). */
+export function sampleRecord(n: number, overrides: Partial<TransactionRecord> = {}): TransactionRecord {
+  return {
+    at: T0 + n * 1000,
+    node: 'node-a',
+    upstream: 'bank',
+    mti: '0200',
+    responseMti: '0210',
+    pan: '411111******1111',
+    processingCode: '000000',
+    amount: '000000001000',
+    currency: '840',
+    transmissionTime: '1121103000',
+    stan: String(n).padStart(6, '0'),
+    localTime: '103000',
+    localDate: '1121',
+    rrn: `0000${String(n).padStart(8, '0')}`,
+    authCode: 'A1B2C3',
+    responseCode: '00',
+    terminal: `TERM${String(n % 3).padStart(4, '0')}`,
+    merchant: '000124642124643',
+    latencyMs: 12,
+    outcome: 'approved',
+    ...overrides,
+  };
+}
+
+async function opened(makeLog: MakeTransactionLog, storage: string): Promise<TransactionLog> {
+  const log = await makeLog(storage);
+  await log.open();
+  return log;
+}
+
+function codeOf(expected: string): (err: unknown) => boolean {
+  return (err) => {
+    assert.equal((err as { code?: string }).code, expected, String(err));
+    return true;
+  };
+}
+
+/** Runs the contract suite against one store. */
+export function transactionLogContract(name: string, makeLog: MakeTransactionLog): void {
+  describe(`TransactionLog contract: ${name}`, () => {
+    test('a recorded transaction comes back from query exactly as recorded', async () => {
+      const log = await opened(makeLog, 'contract_roundtrip');
+      try {
+        const record = sampleRecord(1);
+        await log.record(record);
+        const minimal: TransactionRecord = { at: T0, node: 'node-b', upstream: '127.0.0.1:9000', mti: '0800', latencyMs: 0, outcome: 'error', errorCode: 'ISO8583_ERR_CONNECTOR_TIMEOUT' };
+        await log.record(minimal);
+        assert.deepEqual(await log.query({}), [record, minimal]);
+      } finally {
+        await log.close();
+      }
+    });
+
+    test('query: newest first, filters by stan, terminal, rrn and from/to (inclusive), combined', async () => {
+      const log = await opened(makeLog, 'contract_filters');
+      try {
+        await Promise.all(Array.from({ length: 12 }, (_, i) => log.record(sampleRecord(i))));
+        const all = await log.query({});
+        assert.deepEqual(all.map((r) => r.stan), Array.from({ length: 12 }, (_, i) => String(11 - i).padStart(6, '0')));
+        assert.deepEqual((await log.query({ stan: '000005' })).map((r) => r.rrn), ['000000000005']);
+        assert.deepEqual((await log.query({ rrn: '000000000007' })).map((r) => r.stan), ['000007']);
+        assert.deepEqual((await log.query({ terminal: 'TERM0001' })).map((r) => r.stan), ['000010', '000007', '000004', '000001']);
+        assert.deepEqual((await log.query({ from: T0 + 3000, to: T0 + 6000 })).map((r) => r.stan), ['000006', '000005', '000004', '000003']);
+        assert.deepEqual((await log.query({ terminal: 'TERM0000', from: T0 + 3000 })).map((r) => r.stan), ['000009', '000006', '000003']);
+        assert.deepEqual(await log.query({ stan: '999999' }), []);
+        assert.deepEqual(await log.query({ stan: '000005', terminal: 'TERM0001' }), [], 'filters are combined with AND');
+      } finally {
+        await log.close();
+      }
+    });
+
+    test('query: limit keeps the newest; the default is 100; outside 1-10000 is refused with a coded error', async () => {
+      const log = await opened(makeLog, 'contract_limit');
+      try {
+        await Promise.all(Array.from({ length: 130 }, (_, i) => log.record(sampleRecord(i))));
+        assert.deepEqual((await log.query({ limit: 3 })).map((r) => r.stan), ['000129', '000128', '000127']);
+        assert.equal((await log.query({})).length, 100);
+        assert.equal((await log.query({ limit: 10_000 })).length, 130);
+        for (const limit of [0, 10_001, 1.5]) await assert.rejects(log.query({ limit }), codeOf('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG'));
+      } finally {
+        await log.close();
+      }
+    });
+
+    test('record: keys outside TransactionRecord are dropped and a full PAN is stored masked', async () => {
+      const log = await opened(makeLog, 'contract_allow_list');
+      try {
+        const input = {
+          ...sampleRecord(1),
+          pan: '4111111111111111',
+          track2: '4111111111111111=28121011234567890',
+          '35': '4111111111111111=28121011234567890',
+          pinBlock: '9C3F1A2B4D5E6F70',
+          '55': '9F2608C2C12B098F3DA6E3',
+          '48': 'PRIVATE-DATA',
+        } as unknown as TransactionRecord;
+        await log.record(input);
+        const [stored] = await log.query({});
+        assert.deepEqual(stored, { ...sampleRecord(1), pan: '411111******1111' });
+      } finally {
+        await log.close();
+      }
+    });
+
+    test('record: an invalid record is refused with a coded error naming the key, and nothing is stored', async () => {
+      const log = await opened(makeLog, 'contract_invalid');
+      try {
+        const bad: [Record<string, unknown>, string][] = [
+          [{ ...sampleRecord(1), mti: undefined }, 'mti'],
+          [{ ...sampleRecord(1), amount: 1000 }, 'amount'],
+          [{ ...sampleRecord(1), merchant: '4111111111111111=2812101' }, 'merchant'],
+          [{ ...sampleRecord(1), outcome: 'lost' }, 'outcome'],
+          [{ ...sampleRecord(1), at: Number.NaN }, 'at'],
+          [{ ...sampleRecord(1), at: Date.UTC(10_000, 0, 1) }, 'at'],
+          [{ ...sampleRecord(1), stan: '00\u00001' }, 'stan'],
+        ];
+        for (const [record, key] of bad) {
+          await assert.rejects(log.record(record as unknown as TransactionRecord), (err: Error & { code?: string }) => {
+            assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG');
+            assert.match(err.message, new RegExp(`^${key}:`));
+            assert.doesNotMatch(err.message, /4111/);
+            return true;
+          });
+        }
+        assert.deepEqual(await log.query({}), []);
+      } finally {
+        await log.close();
+      }
+    });
+
+    test('prune removes only the records older than its time and says how many', async () => {
+      const log = await opened(makeLog, 'contract_prune');
+      try {
+        await Promise.all(Array.from({ length: 25 }, (_, i) => log.record(sampleRecord(i))));
+        assert.equal(await log.prune(T0 + 20_000), 20);
+        assert.deepEqual((await log.query({})).map((r) => r.stan), ['000024', '000023', '000022', '000021', '000020']);
+        assert.equal(await log.prune(T0 + 20_000), 0);
+      } finally {
+        await log.close();
+      }
+    });
+
+    test('close stores every record not yet awaited; another instance over the same storage sees them all', async () => {
+      const first = await opened(makeLog, 'contract_close');
+      const pending = Array.from({ length: 500 }, (_, i) => first.record(sampleRecord(i)));
+      await first.close();
+      await Promise.all(pending);
+      await first.close();
+      const second = await opened(makeLog, 'contract_close');
+      try {
+        const all = await second.query({ limit: 10_000 });
+        assert.equal(all.length, 500);
+        assert.equal(all[0]?.stan, '000499');
+      } finally {
+        await second.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,354 @@
+// PgTransactionLog against a real PostgreSQL server (one cluster for this file, one database per test): the shared
+// TransactionLog contract, then what only the database store does: batching, indexes, card data at rest, two nodes
+// on one database, a database outage and a full buffer.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { pino } from 'pino';
+import { startPostgres } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
+import { PgTransactionLog, checkTransactionQuery } from '../src/index.js';
+import type { PgTransactionLogOptions, TransactionQuery, TransactionRecord } from '../src/index.js';
+import { transactionQuerySql } from '../src/pg/transaction-log.js';
+import { sampleRecord, transactionLogContract } from './helpers/transaction-log-contract.js';
+
+let cluster: PostgresCluster;
+const databases = new Map<string, string>();
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
+
+/** The connection string of the database named `name`, created on first use. */
+function database(name: string): string {
+  let url = databases.get(name);
+  if (url === undefined) {
+    url = cluster.createDatabase(name);
+    databases.set(name, url);
+  }
+  return url;
+}
+
+function makeLog(name: string, options: Omit<PgTransactionLogOptions, 'connectionString'> = {}): PgTransactionLog {
+  return new PgTransactionLog({ connectionString: database(name), ...options });
+}
+
+/** Polls `check` until it is true; fails with `what` after `ms`. For states with no event of their own. */
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** `promise`, or a failure naming `what` when it has not settled within `ms`. */
+async function settlesWithin<T>(promise: Promise<T>, what: string, ms = 20_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A pino logger whose lines are kept, parsed. */
+function capturedLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines };
+}
+
+/** A port with nothing listening on it (a database that is away). */
+async function deadPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+transactionLogContract('PgTransactionLog', async (storage) => makeLog(storage));
+
+describe('PgTransactionLog', () => {
+  test('records of one tick go in one INSERT; records made while an INSERT is in flight go together in the next', async () => {
+    const log = makeLog('batching');
+    await log.open();
+    const admin = new pg.Client({ connectionString: database('batching') });
+    await admin.connect();
+    try {
+      await Promise.all(Array.from({ length: 300 }, (_, i) => log.record(sampleRecord(i))));
+      // Rows written by one statement share their inserting transaction id (xmin).
+      const one = await admin.query<{ n: number }>('SELECT count(DISTINCT xmin::text)::int AS n FROM iso8583_transactions');
+      assert.equal(one.rows[0]?.n, 1, 'one INSERT for the tick');
+
+      // Hold the table so that the next INSERT waits in flight.
+      await admin.query('BEGIN');
+      await admin.query('LOCK TABLE iso8583_transactions IN EXCLUSIVE MODE');
+      const first = log.record(sampleRecord(1000));
+      await waitFor('the INSERT to wait for the lock', async () => {
+        const r = await new pg.Client({ connectionString: database('batching') });
+        await r.connect();
+        try {
+          const w = await r.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'iso8583_transactions'::regclass AND NOT granted");
+          return (w.rows[0]?.n ?? 0) > 0;
+        } finally {
+          await r.end();
+        }
+      });
+      assert.equal(log.stats().inFlight, 1);
+      const later = Array.from({ length: 50 }, (_, i) => log.record(sampleRecord(2000 + i)));
+      assert.equal(log.stats().buffered, 50, 'records made while an INSERT is in flight wait for it');
+      await admin.query('COMMIT');
+      await Promise.all([first, ...later]);
+      const batches = await admin.query<{ n: number }>('SELECT count(DISTINCT xmin::text)::int AS n FROM iso8583_transactions');
+      assert.equal(batches.rows[0]?.n, 3, 'the tick, the one in flight, the 50 together');
+    } finally {
+      await admin.end();
+      await log.close();
+    }
+  });
+
+  test('a query by STAN uses its index (EXPLAIN)', async () => {
+    const log = makeLog('explain', { maxBatch: 5000 });
+    await log.open();
+    const admin = new pg.Client({ connectionString: database('explain') });
+    await admin.connect();
+    try {
+      await Promise.all(Array.from({ length: 20_000 }, (_, i) => log.record(sampleRecord(i, { stan: String(i % 999_999).padStart(6, '0') }))));
+      await admin.query('ANALYZE iso8583_transactions');
+      // The very statement the log runs, with its parameters.
+      const explain = async (query: TransactionQuery): Promise<string> => {
+        const { text, values } = transactionQuerySql(checkTransactionQuery(query));
+        const plan = await admin.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values);
+        return plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+      };
+      const byStan = await explain({ stan: '000042' });
+      assert.match(byStan, /Index Scan using iso8583_transactions_stan/, byStan);
+      const byRrn = await explain({ rrn: '000000000042', limit: 10 });
+      assert.match(byRrn, /Index Scan using iso8583_transactions_rrn/, byRrn);
+      const byTerminal = await explain({ terminal: 'TERM0001', from: sampleRecord(100).at });
+      assert.match(byTerminal, /Index Scan using iso8583_transactions_(terminal|at)/, byTerminal);
+      const newest = await explain({});
+      assert.match(newest, /Index Scan using iso8583_transactions_at/, newest);
+      assert.equal((await log.query({ stan: '000042' })).length, 1);
+    } finally {
+      await admin.end();
+      await log.close();
+    }
+  });
+
+  test('card data: the database never holds a full PAN, track data, PIN block, CVV, field 55 or field 48', async () => {
+    const log = makeLog('card_data');
+    await log.open();
+    const secrets = {
+      pan: '4111111111111111',
+      pan2: '5555555555554444',
+      track2: '4111111111111111=28121011234567890',
+      discretionary: '1011234567890',
+      track1: 'B4111111111111111^CARDHOLDER/TEST^28121010000000000000',
+      pinBlock: '9C3F1A2B4D5E6F70',
+      cvv: '123',
+      emv: '9F2608C2C12B098F3DA6E39F2701809F10120110A00000',
+      private48: 'PRIVATE-ADDITIONAL-DATA',
+    };
+    const admin = new pg.Client({ connectionString: database('card_data') });
+    await admin.connect();
+    try {
+      const inputs = [
+        { ...sampleRecord(1), pan: secrets.pan, track2: secrets.track2, '35': secrets.track2, '45': secrets.track1, pinBlock: secrets.pinBlock, '52': secrets.pinBlock, cvv: secrets.cvv, '55': secrets.emv, '48': secrets.private48 },
+        { ...sampleRecord(2), pan: secrets.pan2, fields: { '2': secrets.pan2, '35': secrets.track2, '55': secrets.emv } },
+      ];
+      for (const input of inputs) await log.record(input as unknown as TransactionRecord);
+      // Every byte of every row, every column.
+      const rows = await admin.query<{ row: string }>('SELECT t::text AS row FROM iso8583_transactions t');
+      const all = rows.rows.map((r) => r.row).join('\n');
+      assert.equal(rows.rows.length, 2);
+      for (const [what, value] of Object.entries(secrets)) {
+        if (what === 'cvv') continue;
+        assert.ok(!all.includes(value), `${what} is not in the database`);
+      }
+      const records = await admin.query<{ record: string }>('SELECT record::text AS record FROM iso8583_transactions ORDER BY seq');
+      for (const { record } of records.rows) {
+        assert.doesNotMatch(record, /"(cvv|track2|pinBlock|fields|35|45|48|52|55)"/, 'no key outside TransactionRecord');
+      }
+      assert.deepEqual(records.rows.map((r) => (JSON.parse(r.record) as TransactionRecord).pan), ['411111******1111', '555555******4444']);
+    } finally {
+      await admin.end();
+      await log.close();
+    }
+  });
+
+  test('two nodes on one database: each stamps its own node and sees the other node\'s records', async () => {
+    const a = makeLog('two_nodes', { node: 'gateway-a' });
+    const b = makeLog('two_nodes', { node: 'gateway-b' });
+    await Promise.all([a.open(), b.open()]);
+    try {
+      await Promise.all([a.record(sampleRecord(1)), b.record(sampleRecord(2)), a.record(sampleRecord(3)), b.record(sampleRecord(4, { node: 'spoofed' }))]);
+      for (const log of [a, b]) {
+        const seen = await log.query({});
+        assert.deepEqual(seen.map((r) => [r.stan, r.node]), [['000004', 'gateway-b'], ['000003', 'gateway-a'], ['000002', 'gateway-b'], ['000001', 'gateway-a']]);
+      }
+      assert.deepEqual((await a.query({ stan: '000002' })).map((r) => r.node), ['gateway-b']);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  test('database down and back: records made while it is down are stored once it returns, none twice', async () => {
+    const { logger, lines } = capturedLogger();
+    const log = makeLog('outage', { logger, retryDelay: 20, maxRetryDelay: 100 });
+    await log.open();
+    let restarted = false;
+    try {
+      await log.record(sampleRecord(0));
+      cluster.stopServer();
+      const during = Array.from({ length: 40 }, (_, i) => log.record(sampleRecord(i + 1)));
+      await waitFor('a failed INSERT while the database is down', () => log.stats().failedBatches >= 1);
+      assert.equal(log.stats().stored, 1);
+      assert.ok(lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE' && l['level'] === 40), JSON.stringify(lines));
+      const more = Array.from({ length: 10 }, (_, i) => log.record(sampleRecord(i + 41)));
+      cluster.startServer();
+      restarted = true;
+      await Promise.all([...during, ...more]);
+      const all = await log.query({ limit: 1000 });
+      assert.deepEqual(all.map((r) => r.stan), Array.from({ length: 51 }, (_, i) => String(50 - i).padStart(6, '0')));
+      assert.deepEqual({ ...log.stats(), failedBatches: 0 }, { buffered: 0, inFlight: 0, stored: 51, dropped: 0, failedBatches: 0 });
+      assert.ok(lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE' && l['level'] === 30), 'the return is logged');
+      assert.doesNotMatch(JSON.stringify(lines), /4111111111111111/);
+    } finally {
+      if (!restarted) cluster.startServer();
+      await log.close();
+    }
+  });
+
+  test('a full buffer drops the oldest records with a coded warning and a counter; record never blocks or throws', async () => {
+    const { logger, lines } = capturedLogger();
+    const port = await deadPort();
+    const log = new PgTransactionLog({ connectionString: `postgresql://iso8583@127.0.0.1:${port}/none`, maxBuffered: 10, retryDelay: 60_000, closeTimeout: 50, logger });
+    const outcomes: (string | undefined)[] = [];
+    const track = (p: Promise<void>, i: number): void => {
+      p.then(
+        () => (outcomes[i] = 'stored'),
+        (err: { code?: string }) => (outcomes[i] = err.code),
+      );
+    };
+    for (let i = 0; i < 25; i++) track(log.record(sampleRecord(i)), i);
+    assert.equal(log.stats().buffered, 10);
+    assert.equal(log.stats().dropped, 15);
+    await waitFor('the first INSERT to fail', () => log.stats().failedBatches === 1 && log.stats().inFlight === 0);
+    for (let i = 25; i < 30; i++) track(log.record(sampleRecord(i)), i);
+    assert.deepEqual(log.stats(), { buffered: 10, inFlight: 0, stored: 0, dropped: 20, failedBatches: 1 });
+    const drops = lines.filter((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_DROPPED');
+    assert.ok(drops.length >= 1);
+    assert.equal(drops.at(-1)?.['droppedTotal'], 15, 'reported when the batch failed');
+    await log.close();
+    assert.equal(log.stats().dropped, 30, 'what close could not store is dropped and counted');
+    await waitFor('every record promise to settle', () => outcomes.filter((o) => o !== undefined).length === 30);
+    assert.deepEqual(new Set(outcomes), new Set(['ISO8583_ERR_CONNECTOR_STORE']));
+    assert.equal(lines.filter((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_DROPPED').at(-1)?.['droppedTotal'], 30);
+    await assert.rejects(log.record(sampleRecord(99)), (err: { code?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_CLOSED');
+  });
+
+  test('close gives up on a batch the database holds past closeTimeout: if the INSERT then fails, its records are dropped, never lost in limbo', async () => {
+    const { logger, lines } = capturedLogger();
+    const url = database('close_in_flight');
+    const log = new PgTransactionLog({ connectionString: url, closeTimeout: 100, logger });
+    await log.open();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query('BEGIN');
+      await admin.query('LOCK TABLE iso8583_transactions IN EXCLUSIVE MODE');
+      const outcomes: (string | undefined)[] = [];
+      for (let i = 0; i < 5; i++) {
+        log.record(sampleRecord(i)).then(
+          () => (outcomes[i] = 'stored'),
+          (err: { code?: string }) => (outcomes[i] = err.code),
+        );
+      }
+      const waiting = async (): Promise<number[]> =>
+        (await admin.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE relation = 'iso8583_transactions'::regclass AND NOT granted")).rows.map((r) => r.pid);
+      await waitFor('the INSERT to wait for the lock', async () => (await waiting()).length > 0);
+      const closed = log.close();
+      await waitFor('close to give up on the batch in flight', () => lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE' && l['inFlight'] === 5));
+      for (const pid of await waiting()) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      await closed;
+      await waitFor('every record promise to settle', () => outcomes.filter((o) => o !== undefined).length === 5);
+      assert.deepEqual(new Set(outcomes), new Set(['ISO8583_ERR_CONNECTOR_STORE']));
+      assert.equal(log.stats().dropped, 5);
+      assert.ok(lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_DROPPED' && l['droppedTotal'] === 5));
+      await admin.query('ROLLBACK');
+    } finally {
+      await admin.end();
+    }
+  });
+
+  test('a batch the database refuses for its data is dropped with a coded warning, not retried forever; the log goes on', async () => {
+    const { logger, lines } = capturedLogger();
+    const log = makeLog('poison_batch', { logger });
+    await log.open();
+    const admin = new pg.Client({ connectionString: database('poison_batch') });
+    await admin.connect();
+    try {
+      // A rule the log does not know of, standing for any refusal of the data itself (SQLSTATE 23514).
+      await admin.query("ALTER TABLE iso8583_transactions ADD CONSTRAINT no_stan_999999 CHECK (stan <> '999999')");
+      const refused = [log.record(sampleRecord(1)), log.record(sampleRecord(2, { stan: '999999' }))];
+      for (const p of refused) {
+        await assert.rejects(settlesWithin(p, 'a record of the refused batch'), (err: { code?: string; message: string }) => {
+          assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE', err.message);
+          assert.match(err.message, /23514/);
+          return true;
+        });
+      }
+      await log.record(sampleRecord(3));
+      assert.deepEqual((await log.query({})).map((r) => r.stan), ['000003']);
+      assert.equal(log.stats().dropped, 2);
+      assert.ok(lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_DROPPED' && l['cause'] === '23514' && l['dropped'] === 2), JSON.stringify(lines));
+    } finally {
+      await admin.end();
+      await log.close();
+    }
+  });
+
+  test('open on a database that cannot be reached fails with ISO8583_ERR_CONNECTOR_STORE; bad options are refused by name', async () => {
+    const port = await deadPort();
+    const log = new PgTransactionLog({ connectionString: `postgresql://iso8583@127.0.0.1:${port}/none` });
+    await assert.rejects(log.open(), (err: { code?: string; message: string }) => err.code === 'ISO8583_ERR_CONNECTOR_STORE' && /ECONNREFUSED/.test(err.message));
+    await log.close();
+    const bad: [PgTransactionLogOptions, string][] = [
+      [{}, 'connectionString'],
+      [{ connectionString: 'postgresql://x/y', maxBatch: 0 }, 'maxBatch'],
+      [{ connectionString: 'postgresql://x/y', maxBuffered: 1.5 }, 'maxBuffered'],
+      [{ connectionString: 'postgresql://x/y', node: '' }, 'node'],
+    ];
+    for (const [options, field] of bad) {
+      assert.throws(() => new PgTransactionLog(options), (err: { code?: string; field?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_OPTIONS' && err.field === field);
+    }
+  });
+
+  test('prune works in chunks and leaves newer records alone', async () => {
+    const log = makeLog('prune_chunks', { pruneChunk: 7 });
+    await log.open();
+    try {
+      await Promise.all(Array.from({ length: 40 }, (_, i) => log.record(sampleRecord(i))));
+      assert.equal(await log.prune(sampleRecord(30).at), 30);
+      assert.equal((await log.query({})).length, 10);
+      assert.equal(await log.prune(-1e300), 0, 'a time before 1970 removes nothing');
+      assert.equal(await log.prune(1e300), 10, 'a time past year 9999 removes everything');
+    } finally {
+      await log.close();
+    }
+  });
+});
