@@ -50,9 +50,43 @@ export const TYPE_MASK: Readonly<Record<FieldType, number>> = {
 /** The mask of hex digits (the message form of every binary value). */
 export const HEX_MASK = HEX;
 
+/**
+ * Values of more characters than this are checked by the {@link typePattern} of their mask: a regular expression,
+ * which V8 compiles to machine code, costs about 25 ns to call and under 1 ns a character, where a JavaScript loop
+ * costs about 2 ns a character (measured on 2, 12, 37 and 130 characters; even at about 20).
+ */
+export const LONG_CHECK = 20;
+
+/** The patterns of the masks, made on first use (a mask is at most 63). */
+const PATTERNS: (RegExp | undefined)[] = new Array<RegExp | undefined>(64).fill(undefined);
+
+/**
+ * A regular expression that matches a whole string of Latin-1 characters of the classes of `mask` (and nothing with
+ * a character above 0xFF), built from the {@link CLASS} table so that both say the same.
+ */
+export function typePattern(mask: number): RegExp {
+  const known = PATTERNS[mask & 63];
+  if (known !== undefined) return known;
+  let set = '';
+  for (let c = 0; c < 256; c++) {
+    if ((CLASS[c]! & mask) === 0 || (c > 0 && (CLASS[c - 1]! & mask) !== 0)) continue;
+    let last = c;
+    while (last < 255 && (CLASS[last + 1]! & mask) !== 0) last++;
+    set += last === c ? hexEscape(c) : `${hexEscape(c)}-${hexEscape(last)}`;
+  }
+  const pattern = new RegExp(set === '' ? '^$' : `^[${set}]*$`);
+  PATTERNS[mask & 63] = pattern;
+  return pattern;
+}
+
+function hexEscape(c: number): string {
+  return `\\x${c.toString(16).padStart(2, '0')}`;
+}
+
 /** True when every character of `value` belongs to one of the classes of `mask`. */
 export function allowed(value: string, mask: number): boolean {
   const n = value.length;
+  if (n > LONG_CHECK) return typePattern(mask).test(value);
   for (let i = 0; i < n; i++) {
     const c = value.charCodeAt(i);
     if (c > 0xff || (CLASS[c]! & mask) === 0) return false;
