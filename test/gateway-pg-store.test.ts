@@ -169,6 +169,17 @@ describe('two gateway nodes on one PostgreSQL store', () => {
     } finally {
       await store.end();
     }
+    // The transaction log is in the database too: node B answers for node A's purchases (A was killed).
+    const logged = await waitUntil(async () => {
+      const res = await fetch(`http://${b.http.host}:${b.http.port}/transactions?terminal=NODEA001`);
+      const body = (await res.json()) as { result: { stan?: string; outcome: string; pan?: string; node: string }[] | null };
+      const timeouts = (body.result ?? []).filter((r) => r.outcome === 'timeout');
+      return timeouts.length === 4 ? timeouts : undefined;
+    }, { what: "node A's four timed-out purchases in node B's GET /transactions" });
+    assert.deepEqual(logged.map((r) => r.stan).sort(), stansA.map(stan));
+    assert.ok(logged.every((r) => r.pan === '411111******1111'), 'the PAN masked');
+    const own = (await (await fetch(`http://${b.http.host}:${b.http.port}/transactions?terminal=NODEB001`)).json()) as { result: { node: string }[] };
+    assert.notEqual(own.result[0]?.node, logged[0]?.node, 'two nodes, two node names');
     // Node B stops (SIGTERM): nothing it could still send is left unseen by the counts below.
     b.process.kill('SIGTERM');
     assert.equal((await exitWithin(b.process, 20_000, 'node B stopping')).code, 0);

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { dialectVersion, resolveDialect } from '@iso8583/codec';
 import { join } from 'node:path';
-import { FileTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
+import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
 import type { Connector, ConnectorOptions, RouteTarget, TransactionLog, UpstreamGroup } from '@iso8583/connector';
 import { EncodedReply, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
@@ -187,10 +187,14 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const { logger } = runtime;
   // Every file first: a missing certificate stops the start before any socket opens.
   const named = config.upstreams !== undefined && (config.upstreams.length > 1 || (config.routes ?? []).length > 0) ? config.upstreams : undefined;
-  // One transaction log for every upstream, in the journal folder; a folder in use stops the start here.
+  // One transaction log for every upstream: in the journal folder (a folder in use stops the start here), or, with a
+  // PostgreSQL --store, in the database every node shares (any node answers for all of them).
+  const transactionLogger = logger.child({ side: 'transactions' });
   const transactions = config.noTransactionLog
     ? undefined
-    : new FileTransactionLog(config.reversalJournal ?? defaultJournalDir('upstream'), { logger: logger.child({ side: 'transactions' }) });
+    : config.store !== undefined
+      ? new PgTransactionLog({ connectionString: config.store, logger: transactionLogger })
+      : new FileTransactionLog(config.reversalJournal ?? defaultJournalDir('upstream'), { logger: transactionLogger });
   const upstream = upstreamOptions(config, logger, registry0(), named?.[0], transactions ?? false);
   // The other upstreams: their own Registry each (the group's metrics, label `upstream`, are on the gateway's).
   const others = (named ?? []).slice(1).map((u) => createConnector(upstreamOptions(config, logger, undefined, u, transactions ?? false)));
