@@ -1,8 +1,8 @@
 /**
- * One process per store folder, for stores other than the reversal journal (the transaction log): a lock file holding
+ * One process per store folder (the reversal journal's, journal-lock.ts; the transaction log's): a lock file holding
  * the pid of its owner, made whole before it gets its name (written to a private file, then hard-linked, which fails
- * when the name exists), and taken over, with a warning, when its process is gone. The same scheme as the reversal
- * journal's lock (journal-lock.ts), with the file name, the error code and the warning code as parameters.
+ * when the name exists), so that nobody ever reads a lock without its pid, and taken over, with a warning, when its
+ * process is gone. The file name, the error and the warning code are the kind's.
  */
 import { link, open, readFile, realpath, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,6 +47,7 @@ async function readPid(path: string): Promise<number | undefined> {
 
 /** Takes the lock of `dir`; resolves with the function that releases it. Throws `kind.locked(...)` when a live process holds it. */
 export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logger): Promise<() => Promise<void>> {
+  // One name per folder, however it was spelt (relative, through a symbolic link).
   const path = join(await realpath(dir), kind.file);
   if (heldHere.has(path)) throw kind.locked(dir, process.pid);
   const mine = join(dir, `${kind.file}.${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
@@ -71,6 +72,7 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const pid = await readPid(path);
+      // Our own pid without our own lock: an earlier incarnation (a container's pid 1 after a restart).
       if (pid !== undefined && pid !== process.pid && alive(pid)) throw kind.locked(dir, pid);
       logger.warn({ code: kind.staleCode, dir, pid }, `${kind.what} was locked by a process that is gone: taking the lock over`);
       await unlink(path).catch((err: NodeJS.ErrnoException) => {
