@@ -8,10 +8,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '@iso8583/test-support';
+import { repoRoot, waitUntil } from '@iso8583/test-support';
 import { hostPort, startCli, startSimulator, stopAll } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
-import { waitUntil } from './helpers/wait.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-flow-groups-'));
 

@@ -13,10 +13,9 @@ import type { Server, Socket } from 'node:net';
 import pg from 'pg';
 import { MessageStream, createCodec, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
-import { startPostgres } from '@iso8583/test-support';
+import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { exitWithin, startGateway, startSimulator, stopAll } from './helpers/cli.js';
-import { waitUntil } from './helpers/wait.js';
 
 let cluster: PostgresCluster;
 before(async () => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, stopAll } from './helpers/cli.js';
 import { approve, startBank } from './helpers/bank.js';
-import { waitUntil } from './helpers/wait.js';
+import { waitUntil } from '@iso8583/test-support';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-gateway-saf-'));
 

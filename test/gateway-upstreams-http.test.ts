@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import { purchase } from './helpers/pos.js';
-import { waitUntil } from './helpers/wait.js';
+import { waitUntil } from '@iso8583/test-support';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-upstreams-http-'));
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import { startCli, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
-import { waitUntil } from './helpers/wait.js';
+import { waitUntil } from '@iso8583/test-support';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-upstreams-'));
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startCli, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
-import { waitUntil } from './helpers/wait.js';
+import { waitUntil } from '@iso8583/test-support';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-gateway-'));
 let gateway: CliProcess;

@@ -12,11 +12,10 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPostgres } from '@iso8583/test-support';
+import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
-import { waitUntil } from './helpers/wait.js';
 
 const CONFIG = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'examples', 'two-nodes', 'haproxy.cfg');
 const HAPROXY = spawnSync('sh', ['-c', 'command -v haproxy'], { encoding: 'utf8' }).stdout.trim();

@@ -11,10 +11,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FrameDecoder, createCodec } from '@iso8583/codec';
-import { readVector } from '@iso8583/test-support';
+import { readVector, waitUntil } from '@iso8583/test-support';
 import { hostPort, startCli, startSimulator, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
-import { waitUntil } from './helpers/wait.js';
 
 /** SocketQueue's README purchase, verbatim: field 55 has 259 hex digits (a `0` of `9c 01 00` is missing). */
 const README_PURCHASE = JSON.parse(

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { startPostgres } from '@iso8583/test-support';
+import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal, createConnector, openStore } from '../src/index.js';
 import type { ReversalEvent } from '../src/index.js';
@@ -21,19 +21,6 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
     return (await pool.query<T>(sql)).rows;
   } finally {
     await pool.end();
-  }
-}
-
-/** Calls `probe` until it resolves, or fails with `what` after `deadline` ms. */
-async function eventually<T>(what: string, probe: () => Promise<T>, deadline = 20_000): Promise<T> {
-  const until = Date.now() + deadline;
-  for (;;) {
-    try {
-      return await probe();
-    } catch (err) {
-      if (Date.now() > until) throw new Error(`${what}: not within ${deadline} ms (last: ${(err as Error).message})`, { cause: err });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
   }
 }
 
@@ -107,10 +94,10 @@ test('a database outage: new requests fail at once with ISO8583_ERR_CONNECTOR_ST
 
   cluster.startServer();
   restarted = true;
-  const response = await eventually('a request succeeds once the database is back', () => connector.request(purchase('100004')));
+  const response = await waitUntil(() => connector.request(purchase('100004')), { what: 'a request to succeed once the database is back', intervalMs: 50 });
   assert.equal(response['39'], '00');
   // The purchase whose outcome could not be recorded is reversed, once, and marked so.
-  await eventually('the reversal of 100002 is answered', async () => assert.equal(answeredReversals.length, 1));
+  await waitUntil(() => answeredReversals.length === 1, { what: 'the reversal of 100002 to be answered' });
   assert.equal(answeredReversals[0]?.stan, '100002');
   const reversals = peer.received.filter((r) => r.message['0'] === '0400' || r.message['0'] === '0401');
   assert.deepEqual(reversals.map((r) => r.message['11']), ['100002']);
@@ -186,7 +173,7 @@ test('a reversal taken over by another node (its lease ended while this one was 
   assert.equal(connector.stats().reversalsPending, 1);
   // Another node claims it (as it would once this node's lease had ended).
   await query(url, "UPDATE iso8583_saf SET lease_owner = 'other-node', lease_until = now() + interval '1 minute'");
-  await eventually('the reversal to leave this node', async () => assert.equal(connector.stats().reversalsPending, 0));
+  await waitUntil(() => connector.stats().reversalsPending === 0, { what: 'the reversal to leave this node' });
   const rows = await query<{ lease_owner: string; done: boolean }>(url, 'SELECT lease_owner, done_at IS NOT NULL AS done FROM iso8583_saf');
   assert.deepEqual(rows, [{ lease_owner: 'other-node', done: false }], 'still pending, for the node that holds it');
 });

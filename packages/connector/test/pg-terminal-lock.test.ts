@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { startPostgres } from '@iso8583/test-support';
+import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { TERMINAL_LOCK_NAMESPACE, createConnector, terminalLockKey } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
@@ -47,16 +47,16 @@ test('terminalQueue on a shared store: a terminal\'s second request waits, on an
   const second = nodeB.request(purchase('300002', 'TERM0001'));
   // Node B is waiting on TERM0001's lock (seen in pg_locks), and nothing of it reached the host.
   const key = terminalLockKey('TERM0001');
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const { rows } = await watch.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = $1::int::oid AND objid = $2::int::oid AND objsubid = 2",
-      [TERMINAL_LOCK_NAMESPACE, key],
-    );
-    if (rows[0]?.n === 1) break;
-    assert.ok(Date.now() < deadline, 'node B waits for the lock of TERM0001 within 20 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitUntil(
+    async () => {
+      const { rows } = await watch.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = $1::int::oid AND objid = $2::int::oid AND objsubid = 2",
+        [TERMINAL_LOCK_NAMESPACE, key],
+      );
+      return rows[0]?.n === 1;
+    },
+    { what: 'node B to wait for the lock of TERM0001' },
+  );
   assert.deepEqual(peer.received.map((r) => r.message['11']), ['300001']);
   // Another terminal goes through node B meanwhile.
   assert.equal((await nodeB.request(purchase('300003', 'TERM0002')))['39'], '00');
@@ -89,13 +89,13 @@ test('destroy does not wait for another node\'s request: a request waiting for i
   const first = nodeA.request(purchase('400001', 'TERM0009'));
   await peer.waitFor(1);
   const second = nodeB.request(purchase('400002', 'TERM0009'));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const { rows } = await watch.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
-    if (rows[0]?.n === 1) break;
-    assert.ok(Date.now() < deadline, 'node B waits for the lock of TERM0009 within 20 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitUntil(
+    async () => {
+      const { rows } = await watch.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+      return rows[0]?.n === 1;
+    },
+    { what: 'node B to wait for the lock of TERM0009' },
+  );
   await nodeB.destroy();
   await assert.rejects(second, { code: 'ISO8583_ERR_CONNECTOR_CLOSED' });
   held.shift()?.();

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { pino } from 'pino';
-import { startPostgres } from '@iso8583/test-support';
+import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTransactionLog, checkTransactionQuery } from '../src/index.js';
 import type { PgTransactionLogOptions, TransactionQuery, TransactionRecord } from '../src/index.js';
@@ -32,15 +32,6 @@ function database(name: string): string {
 
 function makeLog(name: string, options: Omit<PgTransactionLogOptions, 'connectionString'> = {}): PgTransactionLog {
   return new PgTransactionLog({ connectionString: database(name), ...options });
-}
-
-/** Polls `check` until it is true; fails with `what` after `ms`. For states with no event of their own. */
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** `promise`, or a failure naming `what` when it has not settled within `ms`. */
@@ -97,7 +88,7 @@ describe('PgTransactionLog', () => {
       await admin.query('BEGIN');
       await admin.query('LOCK TABLE iso8583_transactions IN EXCLUSIVE MODE');
       const first = log.record(sampleRecord(1000));
-      await waitFor('the INSERT to wait for the lock', async () => {
+      await waitUntil(async () => {
         const r = await new pg.Client({ connectionString: database('batching') });
         await r.connect();
         try {
@@ -106,7 +97,7 @@ describe('PgTransactionLog', () => {
         } finally {
           await r.end();
         }
-      });
+      }, { what: 'the INSERT to wait for the lock' });
       assert.equal(log.stats().inFlight, 1);
       const later = Array.from({ length: 50 }, (_, i) => log.record(sampleRecord(2000 + i)));
       assert.equal(log.stats().buffered, 50, 'records made while an INSERT is in flight wait for it');
@@ -215,7 +206,7 @@ describe('PgTransactionLog', () => {
       await log.record(sampleRecord(0));
       cluster.stopServer();
       const during = Array.from({ length: 40 }, (_, i) => log.record(sampleRecord(i + 1)));
-      await waitFor('a failed INSERT while the database is down', () => log.stats().failedBatches >= 1);
+      await waitUntil(() => log.stats().failedBatches >= 1, { what: 'a failed INSERT while the database is down' });
       assert.equal(log.stats().stored, 1);
       assert.ok(lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE' && l['level'] === 40), JSON.stringify(lines));
       const more = Array.from({ length: 10 }, (_, i) => log.record(sampleRecord(i + 41)));
@@ -247,7 +238,7 @@ describe('PgTransactionLog', () => {
     for (let i = 0; i < 25; i++) track(log.record(sampleRecord(i)), i);
     assert.equal(log.stats().buffered, 10);
     assert.equal(log.stats().dropped, 15);
-    await waitFor('the first INSERT to fail', () => log.stats().failedBatches === 1 && log.stats().inFlight === 0);
+    await waitUntil(() => log.stats().failedBatches === 1 && log.stats().inFlight === 0, { what: 'the first INSERT to fail' });
     for (let i = 25; i < 30; i++) track(log.record(sampleRecord(i)), i);
     assert.deepEqual(log.stats(), { buffered: 10, inFlight: 0, stored: 0, dropped: 20, failedBatches: 1 });
     const drops = lines.filter((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_DROPPED');
@@ -255,7 +246,7 @@ describe('PgTransactionLog', () => {
     assert.equal(drops.at(-1)?.['droppedTotal'], 15, 'reported when the batch failed');
     await log.close();
     assert.equal(log.stats().dropped, 30, 'what close could not store is dropped and counted');
-    await waitFor('every record promise to settle', () => outcomes.filter((o) => o !== undefined).length === 30);
+    await waitUntil(() => outcomes.filter((o) => o !== undefined).length === 30, { what: 'every record promise to settle' });
     assert.deepEqual(new Set(outcomes), new Set(['ISO8583_ERR_CONNECTOR_STORE']));
     assert.equal(lines.filter((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_DROPPED').at(-1)?.['droppedTotal'], 30);
     await assert.rejects(log.record(sampleRecord(99)), (err: { code?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_CLOSED');
@@ -280,12 +271,12 @@ describe('PgTransactionLog', () => {
       }
       const waiting = async (): Promise<number[]> =>
         (await admin.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE relation = 'iso8583_transactions'::regclass AND NOT granted")).rows.map((r) => r.pid);
-      await waitFor('the INSERT to wait for the lock', async () => (await waiting()).length > 0);
+      await waitUntil(async () => (await waiting()).length > 0, { what: 'the INSERT to wait for the lock' });
       const closed = log.close();
-      await waitFor('close to give up on the batch in flight', () => lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE' && l['inFlight'] === 5));
+      await waitUntil(() => lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE' && l['inFlight'] === 5), { what: 'close to give up on the batch in flight' });
       for (const pid of await waiting()) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
       await closed;
-      await waitFor('every record promise to settle', () => outcomes.filter((o) => o !== undefined).length === 5);
+      await waitUntil(() => outcomes.filter((o) => o !== undefined).length === 5, { what: 'every record promise to settle' });
       assert.deepEqual(new Set(outcomes), new Set(['ISO8583_ERR_CONNECTOR_STORE']));
       assert.equal(log.stats().dropped, 5);
       assert.ok(lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_DROPPED' && l['droppedTotal'] === 5));

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { waitUntil } from '@iso8583/test-support';
 import { createInboundEndpoint } from '../src/index.js';
 import type { ConnectionInfo, DisconnectInfo, Sequence } from '../src/index.js';
-import { TestClient, purchase, until } from './support/client.js';
+import { TestClient, purchase } from './support/client.js';
 import { approveAll } from './support/endpoint.js';
 import { gate, within } from './support/gates.js';
 
@@ -18,10 +19,10 @@ test('close – stops accepting, lets the message in flight be answered, then cl
   const { port } = await endpoint.start();
   const client = await TestClient.connect(port);
   client.send(purchase(1));
-  await until(() => endpoint.stats().inFlight === 1);
+  await waitUntil(() => endpoint.stats().inFlight === 1, { what: 'one message in flight' });
   const closing = endpoint.close();
   assert.equal(endpoint.close(), closing, 'close() is idempotent');
-  await until(() => endpoint.address() === null);
+  await waitUntil(() => endpoint.address() === null, { what: 'the endpoint to stop listening' });
   await assert.rejects(
     new Promise((resolve, reject) => connect({ host: '127.0.0.1', port }, () => resolve(undefined)).on('error', reject)),
   );
@@ -37,7 +38,7 @@ test('close – connections still busy at the deadline are destroyed', async () 
   const { port } = await endpoint.start();
   const client = await TestClient.connect(port);
   client.send(purchase(2));
-  await until(() => endpoint.stats().inFlight === 1);
+  await waitUntil(() => endpoint.stats().inFlight === 1, { what: 'one message in flight' });
   await endpoint.close({ deadline: 50 });
   await client.closed;
   assert.equal(endpoint.stats().connections, 0);
@@ -70,7 +71,7 @@ test('events – listening, connection and close', async () => {
   endpoint.on('close', () => events.push('close'));
   const { port } = await endpoint.start();
   const client = await TestClient.connect(port);
-  await until(() => events.includes('connection'));
+  await waitUntil(() => events.includes('connection'), { what: 'the connection event' });
   client.destroy();
   await endpoint.close();
   assert.deepEqual(events, ['listening', 'connection', 'close']);

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { waitUntil } from '@iso8583/test-support';
 import { createHostSimulator } from '../src/index.js';
-import { TestClient, purchase, until } from './support/client.js';
+import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
 
 const CARDS = ['4111111111111111', '5500000000000004', '4761739001010010'];
@@ -13,7 +14,7 @@ test('load – 1,000 concurrent connections, each doing requests, all answered b
   const { port, endpoint } = await startEndpoint(t, { sequence: host });
   const clients = await Promise.all(Array.from({ length: 1000 }, () => TestClient.connect(port)));
   t.after(() => clients.forEach((c) => c.destroy()));
-  await until(() => endpoint.stats().connections === 1000);
+  await waitUntil(() => endpoint.stats().connections === 1000, { what: '1000 connections held', timeoutMs: 60_000 });
   let approved = 0;
   await Promise.all(clients.map(async (client, i) => {
     for (let n = 0; n < 3; n++) {
@@ -29,7 +30,7 @@ test('load – 1,000 concurrent connections, each doing requests, all answered b
   const visaClients = clients.filter((_, i) => i % 3 === 0).length;
   assert.equal(host.balanceOf(CARDS[0]!), 100000000 - visaClients * 3 * 100);
   await Promise.all(clients.map((c) => c.close()));
-  await until(() => endpoint.stats().connections === 0);
+  await waitUntil(() => endpoint.stats().connections === 0, { what: 'every connection to be gone', timeoutMs: 60_000 });
   assert.equal(endpoint.stats().totalConnections, 1000);
 });
 

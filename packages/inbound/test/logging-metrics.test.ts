@@ -4,8 +4,9 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Counter, Registry } from 'prom-client';
 import { encodeFrame } from '@iso8583/codec';
+import { waitUntil } from '@iso8583/test-support';
 import { createHostSimulator, createInboundEndpoint } from '../src/index.js';
-import { TestClient, purchase, until } from './support/client.js';
+import { TestClient, purchase } from './support/client.js';
 import { startEndpoint } from './support/endpoint.js';
 
 const PAN = '4111111111111111';
@@ -87,7 +88,7 @@ test('metrics – two endpoints can share one registry; each has its own without
   const client = await TestClient.connect(b.port);
   t.after(() => client.destroy());
   client.send(purchase(1));
-  await until(() => b.endpoint.stats().messages === 1);
+  await waitUntil(() => b.endpoint.stats().messages === 1, { what: 'one message counted' });
   assert.match(await registry.metrics(), /iso8583_inbound_messages_total\{endpoint="b",mti="0200"\} 1/);
 });
 

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { waitUntil } from '@iso8583/test-support';
 import type { Sequence } from '../src/index.js';
-import { TestClient, purchase, until } from './support/client.js';
+import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
 import { closedBy, gate, rawConnect } from './support/gates.js';
 import { captureLogs } from './support/logs.js';
@@ -77,7 +78,7 @@ test('robustness – random bytes on many connections never take the listener do
     { numRuns: 60 },
   );
   await stillAnswers(port, 6);
-  await until(() => endpoint.stats().connections === 0);
+  await waitUntil(() => endpoint.stats().connections === 0, { what: 'every connection to be gone' });
 });
 
 test('robustness – a client that resets its connection before its reply: the reply is dropped and counted', async (t) => {
@@ -188,7 +189,7 @@ test('limits – maxConnections: one more is closed at accept, and counted', asy
   assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS, 1);
   assert.equal((await a.request(purchase(1))).fields['39'], '00');
   a.destroy();
-  await until(() => endpoint.stats().connections === 1);
+  await waitUntil(() => endpoint.stats().connections === 1, { what: 'one connection' });
   await stillAnswers(port, 2);
 });
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeCertificates } from '@iso8583/test-support';
-import { TestClient, purchase, until } from './support/client.js';
+import { makeCertificates, waitUntil } from '@iso8583/test-support';
+import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
 import { closedBy, rawConnect, within } from './support/gates.js';
 
@@ -26,7 +26,7 @@ test('TLS – a client that trusts another CA refuses the endpoint, which counts
     tls: { cert: certs.serverCert, key: certs.serverKey },
   });
   await assert.rejects(TestClient.connect(port, { tls: { ca: certs.otherCa, servername: 'localhost' } }));
-  await until(() => (endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_TLS ?? 0) === 1);
+  await waitUntil(() => (endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_TLS ?? 0) === 1, { what: 'one ISO8583_ERR_INBOUND_TLS counted' });
   assert.equal(endpoint.stats().totalConnections, 0);
 });
 
@@ -65,7 +65,7 @@ test('mutual TLS – a client without a certificate is refused and never reaches
   }
   assert.ok(refused);
   assert.equal(called, 0);
-  await until(() => (endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_TLS ?? 0) >= 1);
+  await waitUntil(() => (endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_TLS ?? 0) >= 1, { what: 'an ISO8583_ERR_INBOUND_TLS counted' });
 });
 
 test('TLS – 20 silent TCP clients on a TLS port with maxConnections 20 are closed by the handshake timeout; TLS terminals are then served', async (t) => {

@@ -1,6 +1,11 @@
-/** Helpers for the tests of every package: TLS material made by the test itself, and the shared vectors. */
+/**
+ * Helpers for the tests of every package: TLS material made by the test itself, the shared vectors, a PostgreSQL
+ * server, and waiting for a state that has no event (with a deadline that fails naming what was awaited).
+ */
 export { makeCertificates } from './certificates.js';
 export type { TestCertificates } from './certificates.js';
 export { repoRoot, vectorPath, readVector, readVectorHex } from './vectors.js';
 export { postgresBinDir, startPostgres } from './postgres.js';
 export type { PostgresCluster, StartPostgresOptions } from './postgres.js';
+export { waitUntil } from './wait.js';
+export type { WaitOptions } from './wait.js';

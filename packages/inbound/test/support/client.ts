@@ -120,8 +120,3 @@ export function purchase(stan: number, overrides: MessageInput = {}): MessageInp
     ...overrides,
   };
 }
-
-/** Resolves once `predicate` holds, polling (no timing assertion: the test's own timeout bounds it). */
-export async function until(predicate: () => boolean, everyMs = 5): Promise<void> {
-  while (!predicate()) await new Promise((r) => setTimeout(r, everyMs));
-}

@@ -1,0 +1,44 @@
+/**
+ * Waiting for a state that has no event of its own (a file written by another process, a row in `pg_locks`, a figure
+ * of `stats()`): check, then check again every `intervalMs`, and fail with a message naming `what` once `timeoutMs`
+ * has passed. One helper for every package's tests. Never for ordering (wait for the event that proves it instead) and
+ * never for "nothing happened": only for a state that must come.
+ */
+
+/** Options of {@link waitUntil}. */
+export interface WaitOptions {
+  /** What is awaited, for the failure message ("the reversal of 100002 to be answered"). Required. */
+  what: string;
+  /** The deadline in milliseconds from the call. Default 20000. */
+  timeoutMs?: number;
+  /** Milliseconds between checks. Default 25. */
+  intervalMs?: number;
+}
+
+/** The defaults of {@link WaitOptions}. */
+const DEFAULTS = { timeoutMs: 20_000, intervalMs: 25 };
+
+/**
+ * Resolves with the first truthy value `check` returns (or resolves with). A check that throws or rejects counts as
+ * "not yet" and is tried again. Rejects once `timeoutMs` has passed with `timed out after N ms waiting for <what>`,
+ * followed by the last error the check threw, if any.
+ */
+export async function waitUntil<T>(check: () => T | Promise<T>, options: WaitOptions): Promise<NonNullable<T>> {
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  const intervalMs = options.intervalMs ?? DEFAULTS.intervalMs;
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() >= until) {
+      const cause = last === undefined ? '' : ` (last error: ${last instanceof Error ? last.message : String(last)})`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${options.what}${cause}`, { cause: last });
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
