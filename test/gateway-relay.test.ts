@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageStream, createCodec, encodeFrame, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
+import { within } from '@iso8583/test-support';
 import { startGateway, stopAll } from './helpers/cli.js';
 import { purchase } from './helpers/pos.js';
 
@@ -25,15 +26,6 @@ function lowerBitmap(image: Buffer): Buffer {
   const out = Buffer.from(image);
   out.write(image.toString('latin1', 4, 20).toLowerCase(), 4, 'latin1');
   return out;
-}
-
-/** A deadline that fails with a message instead of hanging. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** Frames received on a socket, as received (copies), handed out in order. */

@@ -43,8 +43,10 @@ export const CONNECTOR_ERROR_CODES = {
     'The transaction log in the folder named in the text could not be opened, read or written (a full disk, an I/O error); a record that cannot be written is logged and counted, never the outcome of its request.',
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED:
     'Another live process (its pid in the text) holds the lock of the transaction log folder named in the text; one process per folder.',
+  ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD:
+    'A record given to a transaction log (`record`) is invalid: a key of the record (named in the text, never its value) is missing, of the wrong type, longer than its ISO 8583 field or holds a control character; nothing is stored (the same check in every store). Never the outcome of a request.',
   ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY:
-    'A parameter of a transaction query (`stan`, `terminal`, `rrn`, `from`, `to`, `limit`; named in the text) is invalid.',
+    'A parameter of a transaction query (`stan`, `terminal`, `rrn`, `from`, `to`, `limit`) or the `before` of `prune` (named in the text) is invalid.',
   ISO8583_ERR_CONNECTOR_SAF:
     'A request sent with `saf: true` cannot be stored and forwarded: its MTI is not an advice or reversal of the dialect\'s version (0120, 0220, 0420, their repeats, 0400; 1120, 1220, 1420 with a 1993 dialect), it carries sensitive authentication data (field 35, 36, 45, 52 or 55, named), or the connector has no SAF queue (`saf.enabled`). `field` names `saf` or the field.',
 } as const;
@@ -114,6 +116,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN: 503,
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG: 503,
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED: 503,
+  ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD: 400,
   ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY: 400,
   ISO8583_ERR_CONNECTOR_SAF: 400,
 };

@@ -2,12 +2,13 @@
  * What a transaction log may hold, written once for every store: a record is rebuilt from an allow-list of the keys of
  * {@link TransactionRecord} (never spread from its input), each value checked for its type and for the longest value
  * its ISO 8583 field can carry, and the PAN masked (first 6 + last 4) even when the caller passed it in full. Anything
- * else (track data, PIN block, field 55, field 48, or any other key) never reaches a store. A query is checked the same
- * way. Error texts name the key, never its value.
+ * else (track data, PIN block, field 55, field 48, or any other key) never reaches a store. Every store (the file store
+ * and PostgreSQL) calls {@link toTransactionRecord} in `record`, so a record is refused, or stripped, the same way in
+ * both. Error texts name the key, never its value. (Queries are checked in transaction-query.ts.)
  */
 import { maskPan } from '@iso8583/codec';
 import { connectorError } from './errors.js';
-import type { TransactionOutcome, TransactionQuery, TransactionRecord } from './transaction-log.js';
+import type { TransactionOutcome, TransactionRecord } from './transaction-log.js';
 
 /** The longest value of each text key of a record: the field's maximum length in ISO 8583 (1987 and 1993). */
 const TEXT_KEYS = {
@@ -37,18 +38,15 @@ const REQUIRED = new Set<keyof TransactionRecord>(['at', 'node', 'upstream', 'mt
 /** Every outcome (the allow-list of `outcome`). */
 export const TRANSACTION_OUTCOMES: readonly TransactionOutcome[] = ['approved', 'declined', 'timeout', 'error', 'reversed', 'saf'];
 
-/** The default and the largest `limit` of a query. */
-export const TRANSACTION_QUERY_LIMIT = { default: 100, max: 10_000 } as const;
-
 /** The latest time a record or query may name: the end of year 9999 (ms since the epoch), what every store can hold. */
-const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const MAX_TRANSACTION_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** Control characters (NUL among them, which no PostgreSQL text can hold): never part of a field a record keeps. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function invalid(key: string, reason: string): Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', reason, { field: key });
+  return connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD', reason, { field: key });
 }
 
 function text(key: string, value: unknown, max: number): string {
@@ -59,14 +57,14 @@ function text(key: string, value: unknown, max: number): string {
 }
 
 function time(key: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIME) throw invalid(key, 'must be a number of milliseconds from 0 to the end of year 9999');
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TRANSACTION_TIME) throw invalid(key, 'must be a number of milliseconds from 0 to the end of year 9999');
   return value;
 }
 
 /**
  * The record as a store keeps it: only the keys of {@link TransactionRecord}, values checked, the PAN masked. Throws
- * `ISO8583_ERR_CONNECTOR_TRANSACTION_LOG` naming the key when a required key is missing or a value has the wrong
- * type or is longer than its field. Unknown keys are dropped.
+ * `ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD` naming the key when a required key is missing or a value has the wrong
+ * type, is longer than its field or holds a control character. Unknown keys are dropped.
  */
 export function toTransactionRecord(input: unknown): TransactionRecord {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('record', 'must be an object');
@@ -88,40 +86,4 @@ export function toTransactionRecord(input: unknown): TransactionRecord {
     out[key] = key === 'pan' ? maskPan(checked) : checked;
   }
   return out as unknown as TransactionRecord;
-}
-
-/** A query with its defaults applied and every filter checked. */
-export interface CheckedTransactionQuery {
-  /** Field 11. */
-  stan?: string;
-  /** Field 41. */
-  terminal?: string;
-  /** Field 37. */
-  rrn?: string;
-  /** Earliest `at`, inclusive. */
-  from?: number;
-  /** Latest `at`, inclusive. */
-  to?: number;
-  /** At most this many records (1-10000). */
-  limit: number;
-}
-
-/**
- * The query checked: `stan`, `terminal`, `rrn` strings no longer than their field, `from`/`to` milliseconds,
- * `limit` an integer from 1 to 10000 (default 100). Throws `ISO8583_ERR_CONNECTOR_TRANSACTION_LOG` naming the filter.
- */
-export function checkTransactionQuery(query: TransactionQuery = {}): CheckedTransactionQuery {
-  const out: CheckedTransactionQuery = { limit: TRANSACTION_QUERY_LIMIT.default };
-  if (query.stan !== undefined) out.stan = text('stan', query.stan, TEXT_KEYS.stan);
-  if (query.terminal !== undefined) out.terminal = text('terminal', query.terminal, TEXT_KEYS.terminal);
-  if (query.rrn !== undefined) out.rrn = text('rrn', query.rrn, TEXT_KEYS.rrn);
-  if (query.from !== undefined) out.from = time('from', query.from);
-  if (query.to !== undefined) out.to = time('to', query.to);
-  if (query.limit !== undefined) {
-    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > TRANSACTION_QUERY_LIMIT.max) {
-      throw invalid('limit', `must be an integer from 1 to ${TRANSACTION_QUERY_LIMIT.max}`);
-    }
-    out.limit = query.limit;
-  }
-  return out;
 }

@@ -9,7 +9,8 @@
  * counted, and the next batch starts on a line of its own. Queries read the files backwards (transaction-log-read.ts).
  * A file that ends with a line cut by a crash gets a newline before the next record
  * (`ISO8583_WARN_TRANSACTION_LOG_CUT`). One process writes a folder: it is locked (`transactions.lock`); a reader
- * (`readOnly`, e.g. `iso8583 transactions` beside a running gateway) takes no lock and writes nothing.
+ * (`readOnly`, e.g. `iso8583 transactions` beside a running gateway) takes no lock and writes nothing. Every record
+ * goes through the same allow-list as the PostgreSQL store (transaction-allow-list.ts) before it is written.
  */
 import { constants, mkdirSync } from 'node:fs';
 import { open, stat, unlink } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import type { Logger } from 'pino';
 import { connectorError } from './errors.js';
 import { syncDir } from './durable-file.js';
 import { lockFolder } from './folder-lock.js';
+import { toTransactionRecord } from './transaction-allow-list.js';
 import type { TransactionLog, TransactionQuery, TransactionRecord } from './transaction-log.js';
 import { dayFiles, dayOf, queryFolder, readLinesBackwards, transactionFile } from './transaction-log-read.js';
 import { checkTransactionQuery } from './transaction-query.js';
@@ -70,6 +72,13 @@ interface DayHandle {
 
 function logError(reason: string, dir: string, cause?: unknown): Error {
   return connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `${reason} (${dir})`, { field: 'transactionLog', cause });
+}
+
+/** A rejected promise, marked handled (the connector does not wait for `record`). */
+function refused(err: unknown): Promise<never> {
+  const promise = Promise.reject(err as Error);
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /** The embedded file store of the transaction log (see the file's opening comment). */
@@ -157,11 +166,23 @@ export class FileTransactionLog implements TransactionLog {
     if (this.batch !== undefined) this.schedule();
   }
 
+  /**
+   * Records a transaction: resolves once its batch is written. The record goes through the allow-list first
+   * (`toTransactionRecord`): only the keys of a TransactionRecord, the PAN masked; an invalid record is refused with
+   * `ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD` naming the key, and nothing is written. A refused record's promise is
+   * marked handled: a caller that does not wait for it never sees an unhandled rejection.
+   */
   record(record: TransactionRecord): Promise<void> {
     if (this.closed || this.readOnly) {
-      return Promise.reject(logError(this.readOnly ? 'the transaction log is open for reading only' : 'the transaction log is closed', this.dir));
+      return refused(logError(this.readOnly ? 'the transaction log is open for reading only' : 'the transaction log is closed', this.dir));
     }
-    const at = record.at;
+    let clean: TransactionRecord;
+    try {
+      clean = toTransactionRecord(record);
+    } catch (err) {
+      return refused(err);
+    }
+    const at = clean.at;
     if (!(at >= this.dayStart && at < this.dayEnd)) {
       this.dayStart = Math.floor(at / DAY_MS) * DAY_MS;
       this.dayEnd = this.dayStart + DAY_MS;
@@ -170,7 +191,7 @@ export class FileTransactionLog implements TransactionLog {
     const batch = (this.batch ??= new Batch());
     let lines = batch.days.get(this.day);
     if (lines === undefined) batch.days.set(this.day, (lines = []));
-    lines.push(JSON.stringify(record));
+    lines.push(JSON.stringify(clean));
     batch.count += 1;
     if (this.flushing === undefined && !this.scheduled && this.isOpen) this.schedule();
     return batch.done;
@@ -270,6 +291,9 @@ export class FileTransactionLog implements TransactionLog {
   private flush(): Promise<void> {
     this.flushing ??= this.writeBatches().finally(() => {
       this.flushing = undefined;
+      // A record made after the last batch settled and before this point found a flush under way and scheduled
+      // nothing: without this it would wait in memory for the next record, query or close.
+      if (this.batch !== undefined && !this.scheduled && this.isOpen) this.schedule();
     });
     return this.flushing;
   }
@@ -279,16 +303,16 @@ export class FileTransactionLog implements TransactionLog {
       const batch = this.batch;
       this.batch = undefined;
       try {
-        const touched: DayHandle[] = [];
         for (const [day, lines] of batch.days) {
           const h = await this.handleOf(day);
           const text = (h.dirty ? '\n' : '') + lines.join('\n') + '\n';
           h.dirty = true;
           await appendAll(h.handle, Buffer.from(text));
           h.dirty = false;
-          touched.push(h);
+          // Marked at once: a batch over three days or more closes the oldest file it wrote (handleOf keeps two
+          // open), and a file marked unsynced is fdatasynced before it is closed, never synced after.
+          this.unsynced.add(h);
         }
-        for (const h of touched) this.unsynced.add(h);
         await this.syncFiles(this.syncInterval === 0);
         this.counts.records += batch.count;
         this.counts.batches += 1;

@@ -5,6 +5,7 @@
  * than 6 digits padded with zeros as it travels (field 11 is n 6).
  */
 import { connectorError } from './errors.js';
+import { MAX_TRANSACTION_TIME } from './transaction-allow-list.js';
 import type { TransactionQuery, TransactionRecord } from './transaction-log.js';
 
 /** Records a query returns when it gives no `limit`. */
@@ -36,8 +37,8 @@ function textFilter(value: unknown, parameter: string, max: number): string | un
 
 function timeFilter(value: unknown, parameter: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw bad(parameter, 'must be a time in milliseconds since the epoch (an integer >= 0)');
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_TRANSACTION_TIME) {
+    throw bad(parameter, 'must be a time in milliseconds since the epoch (an integer from 0 to the end of year 9999)');
   }
   return value;
 }
@@ -45,7 +46,7 @@ function timeFilter(value: unknown, parameter: string): number | undefined {
 /**
  * Checks a query and fills in its defaults (`limit` 100). Throws `ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY` naming the
  * first bad parameter: a STAN that is not 1 to 6 digits, a terminal (field 41) or RRN (field 37) that is not 1 to 16
- * or 12 printable characters, a time that is not a non-negative integer, `from` after `to`, a limit not 1 to 10000.
+ * or 12 printable characters, a time that is not an integer from 0 to the end of year 9999, `from` after `to`, a limit not 1 to 10000.
  */
 export function checkTransactionQuery(query: TransactionQuery = {}): ResolvedTransactionQuery {
   if (query === null || typeof query !== 'object') throw bad('query', 'must be an object');

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { pino } from 'pino';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { startPostgres, waitUntil, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTransactionLog, checkTransactionQuery } from '../src/index.js';
 import type { PgTransactionLogOptions, TransactionQuery, TransactionRecord } from '../src/index.js';
@@ -32,19 +32,6 @@ function database(name: string): string {
 
 function makeLog(name: string, options: Omit<PgTransactionLogOptions, 'connectionString'> = {}): PgTransactionLog {
   return new PgTransactionLog({ connectionString: database(name), ...options });
-}
-
-/** `promise`, or a failure naming `what` when it has not settled within `ms`. */
-async function settlesWithin<T>(promise: Promise<T>, what: string, ms = 20_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A pino logger whose lines are kept, parsed. */
@@ -297,7 +284,7 @@ describe('PgTransactionLog', () => {
       await admin.query("ALTER TABLE iso8583_transactions ADD CONSTRAINT no_stan_999999 CHECK (stan <> '999999')");
       const refused = [log.record(sampleRecord(1)), log.record(sampleRecord(2, { stan: '999999' }))];
       for (const p of refused) {
-        await assert.rejects(settlesWithin(p, 'a record of the refused batch'), (err: { code?: string; message: string }) => {
+        await assert.rejects(within(p, 20_000, 'a record of the refused batch'), (err: { code?: string; message: string }) => {
           assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE', err.message);
           assert.match(err.message, /23514/);
           return true;

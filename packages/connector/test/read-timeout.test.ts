@@ -8,18 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { Iso8583Error } from '@iso8583/codec';
+import { within } from '@iso8583/test-support';
 import { createConnector, validateConnectorOptions } from '../src/index.js';
 import type { Connector, ReversalEvent } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
-
-/** Settles as `promise`, or fails with `what` once `ms` have passed (a deadline, never a wait for ordering). */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 /** The next `disconnect` event (`events.once` would reject on the `error` event the drop also emits). */
 function nextDisconnect(connector: Connector): Promise<{ channel: number; code: string | undefined }> {

@@ -1,6 +1,7 @@
-// The embedded transaction log: batched appends, one file per UTC day, queries newest first read backwards, prune by
-// whole days, corrupt and cut lines skipped and reported, one writer per folder.
-import { test } from 'node:test';
+// The embedded transaction log: the shared TransactionLog contract, then what only the file store does: batched
+// appends, one file per UTC day, queries newest first read backwards, prune by whole days, corrupt and cut lines
+// skipped and reported, one writer per folder.
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,8 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { FileTransactionLog, transactionFile } from '../src/index.js';
 import type { TransactionRecord } from '../src/index.js';
+import { within } from '@iso8583/test-support';
+import { sampleRecord, transactionLogContract } from './helpers/transaction-log-contract.js';
 
 function folder(t: { after(fn: () => void): void }): string {
   const d = mkdtempSync(join(tmpdir(), 'iso8583-txlog-'));
@@ -29,6 +32,55 @@ const T0 = Date.parse('2026-11-28T10:00:00Z');
 function rec(stan: string, at: number, more: Partial<TransactionRecord> = {}): TransactionRecord {
   return { at, node: 'n1', upstream: '127.0.0.1:9', mti: '0200', stan, terminal: 'TERM0001', latencyMs: 5, outcome: 'approved', ...more };
 }
+
+// One folder per storage name, below one root for the file (the same name, the same folder).
+const contractRoot = mkdtempSync(join(tmpdir(), 'iso8583-txlog-contract-'));
+after(() => rmSync(contractRoot, { recursive: true, force: true }));
+transactionLogContract('FileTransactionLog', async (storage) => new FileTransactionLog(join(contractRoot, storage)));
+
+test('FileTransactionLog – track data, a PIN block, field 55 and a full PAN smuggled into a record never reach the file', async (t) => {
+  const dir = folder(t);
+  const log = new FileTransactionLog(dir);
+  await log.open();
+  const smuggled = {
+    ...sampleRecord(7),
+    pan: '5555555555554444',
+    track2: '5555555555554444=28121011234567890',
+    '35': '5555555555554444=28121011234567890',
+    '45': 'B5555555555554444^CARDHOLDER/TEST^2812101',
+    pinBlock: '9C3F1A2B4D5E6F70',
+    '52': '9C3F1A2B4D5E6F70',
+    '55': '9F2608C2C12B098F3DA6E3',
+  } as unknown as TransactionRecord;
+  await log.record(smuggled);
+  await log.close();
+  const [name] = readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
+  const text = readFileSync(join(dir, name as string), 'utf8');
+  assert.deepEqual(JSON.parse(text), { ...sampleRecord(7), pan: '555555******4444' });
+  for (const secret of ['5555555555554444', '28121011234567890', 'CARDHOLDER', '9C3F1A2B4D5E6F70', '9F2608C2']) assert.ok(!text.includes(secret), `the file holds ${secret.slice(0, 4)}…`);
+});
+
+test('FileTransactionLog – one batch over five UTC days is written whole (the oldest files it wrote are synced, then closed)', async (t) => {
+  const dir = folder(t);
+  const log = new FileTransactionLog(dir);
+  await log.open();
+  await Promise.all(Array.from({ length: 5 }, (_, d) => log.record(rec(String(d).padStart(6, '0'), T0 + d * DAY))));
+  assert.deepEqual(log.stats, { records: 5, batches: 1, failed: 0 });
+  assert.equal(readdirSync(dir).filter((n) => n.endsWith('.jsonl')).length, 5);
+  assert.deepEqual((await log.query({})).map((r) => r.stan), ['000004', '000003', '000002', '000001', '000000']);
+  await log.close();
+});
+
+test('FileTransactionLog – a record made just as the previous batch settles is written without waiting for another record', async (t) => {
+  const dir = folder(t);
+  const log = new FileTransactionLog(dir);
+  await log.open();
+  await log.record(rec('000001', T0));
+  // Made in the continuation of the first batch's promise, before the flush under way has finished.
+  await within(log.record(rec('000002', T0 + 1)), 10_000, 'the second record to be written (nothing else flushes it)');
+  assert.equal(log.stats.records, 2);
+  await log.close();
+});
 
 test('FileTransactionLog – the records of one turn go out in one batch, in the file of their UTC day, mode 0600', async (t) => {
   const dir = folder(t);
@@ -179,7 +231,11 @@ test('FileTransactionLog – a last line cut by a crash is skipped, and the next
   await log.record(rec('000003', T0 + 2));
   assert.ok(lines.some((l) => l.code === 'ISO8583_WARN_TRANSACTION_LOG_CUT' && l.file === file));
   assert.deepEqual((await log.query({})).map((r) => r.stan), ['000003', '000001']);
-  assert.ok(readFileSync(file, 'utf8').endsWith(`\n${JSON.stringify(rec('000003', T0 + 2))}\n`));
+  const text = readFileSync(file, 'utf8');
+  assert.ok(text.endsWith('}\n'));
+  const cut = text.slice(0, -1).lastIndexOf('\n');
+  assert.ok(cut > 0 && text[cut - 1] !== '}', 'the cut line ends with the newline put before the next record');
+  assert.deepEqual(JSON.parse(text.slice(cut + 1)), rec('000003', T0 + 2));
   await log.close();
 });
 

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
+import { within } from '@iso8583/test-support';
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
-import { closedBy, rawConnect, within } from './support/gates.js';
+import { closedBy, rawConnect } from './support/gates.js';
 
 /** Opens `count` plain sockets that never send a byte, `batch` connects at a time. */
 async function silentSockets(port: number, count: number, batch = 100): Promise<Socket[]> {

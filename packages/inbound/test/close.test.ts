@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { waitUntil } from '@iso8583/test-support';
+import { waitUntil, within } from '@iso8583/test-support';
 import { createInboundEndpoint } from '../src/index.js';
 import type { ConnectionInfo, DisconnectInfo, Sequence } from '../src/index.js';
 import { TestClient, purchase } from './support/client.js';
 import { approveAll } from './support/endpoint.js';
-import { gate, within } from './support/gates.js';
+import { gate } from './support/gates.js';
 
 test('close – stops accepting, lets the message in flight be answered, then closes the connection', async () => {
   let release: (() => void) | undefined;

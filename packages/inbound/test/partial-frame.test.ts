@@ -4,17 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import { within } from '@iso8583/test-support';
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
-
-/** Settles as `promise`, or fails with `what` once `ms` have passed (a deadline, never a wait for ordering). */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 test('inbound – a bogus length header (60000 bytes announced, none sent) then silence: the connection is closed with READ_TIMEOUT', async (t) => {
   const { port, endpoint } = await startEndpoint(t, { sequence: approveAll, readTimeout: 200 });

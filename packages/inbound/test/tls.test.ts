@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeCertificates, waitUntil } from '@iso8583/test-support';
+import { makeCertificates, waitUntil, within } from '@iso8583/test-support';
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
-import { closedBy, rawConnect, within } from './support/gates.js';
+import { closedBy, rawConnect } from './support/gates.js';
 
 const certs = makeCertificates();
 test.after(() => certs.cleanup());

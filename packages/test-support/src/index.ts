@@ -7,5 +7,5 @@ export type { TestCertificates } from './certificates.js';
 export { repoRoot, vectorPath, readVector, readVectorHex } from './vectors.js';
 export { postgresBinDir, startPostgres } from './postgres.js';
 export type { PostgresCluster, StartPostgresOptions } from './postgres.js';
-export { waitUntil } from './wait.js';
+export { waitUntil, within } from './wait.js';
 export type { WaitOptions } from './wait.js';

@@ -42,3 +42,19 @@ export async function waitUntil<T>(check: () => T | Promise<T>, options: WaitOpt
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/**
+ * Settles as `promise`, or rejects with `not within N ms: <what>` once `ms` have passed: a bound on a wait for an event
+ * (a test that would otherwise hang fails with a message), never a timing and never a wait for ordering.
+ */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not within ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

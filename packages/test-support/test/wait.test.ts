@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { waitUntil } from '../src/index.js';
+import { waitUntil, within } from '../src/index.js';
 
 test('waitUntil – resolves with the first truthy value, checking again until it comes', async () => {
   let calls = 0;
@@ -35,4 +35,12 @@ test('waitUntil – past the deadline it rejects naming what was awaited and the
     ),
     { message: 'timed out after 30 ms waiting for the database (last error: still down)' },
   );
+});
+
+test('within – settles as the promise when it settles first; otherwise rejects naming what was awaited', async () => {
+  assert.equal(await within(Promise.resolve(42), 1000, 'the answer'), 42);
+  await assert.rejects(within(Promise.reject(new Error('refused')), 1000, 'the answer'), { message: 'refused' });
+  await assert.rejects(within(new Promise<never>(() => undefined), 20, 'a promise that never settles'), {
+    message: 'not within 20 ms: a promise that never settles',
+  });
 });

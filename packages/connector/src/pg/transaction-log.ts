@@ -6,7 +6,7 @@
  * together in one INSERT (one statement, its rows passed as arrays). The log never holds up a request: when the
  * database is away, records wait in a bounded buffer and the batch is retried with backoff; once the buffer holds
  * `maxBuffered` records the oldest are dropped, counted and reported (`ISO8583_WARN_TRANSACTION_LOG_DROPPED`). Every
- * record goes through the allow-list of transaction-record.ts first: nothing but the keys of a TransactionRecord, the
+ * record goes through the allow-list of transaction-allow-list.ts first: nothing but the keys of a TransactionRecord, the
  * PAN masked, ever reaches the database.
  */
 import { hostname } from 'node:os';
@@ -16,8 +16,9 @@ import type { Logger } from 'pino';
 import { Backoff } from '../backoff.js';
 import { connectorError } from '../errors.js';
 import type { TransactionLog, TransactionQuery, TransactionRecord } from '../transaction-log.js';
-import { checkTransactionQuery, toTransactionRecord } from '../transaction-allow-list.js';
-import type { CheckedTransactionQuery } from '../transaction-allow-list.js';
+import { toTransactionRecord } from '../transaction-allow-list.js';
+import { checkTransactionQuery } from '../transaction-query.js';
+import type { ResolvedTransactionQuery } from '../transaction-query.js';
 import { migrate } from './migrations.js';
 
 /** Options of {@link PgTransactionLog}. Give `connectionString` or `pool`. */
@@ -137,8 +138,8 @@ export class PgTransactionLog implements TransactionLog {
   }
 
   /**
-   * Records a transaction: resolves once it is stored. Rejects with `ISO8583_ERR_CONNECTOR_TRANSACTION_LOG` for an
-   * invalid record (nothing stored), `ISO8583_ERR_CONNECTOR_STORE` when it was dropped, `ISO8583_ERR_CONNECTOR_CLOSED`
+   * Records a transaction: resolves once it is stored. Rejects with `ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD` naming
+   * the key for an invalid record (nothing stored), `ISO8583_ERR_CONNECTOR_STORE` when it was dropped, `ISO8583_ERR_CONNECTOR_CLOSED`
    * after `close()`. The promise is marked handled: a caller that does not wait for it never sees an unhandled rejection.
    */
   record(record: TransactionRecord): Promise<void> {
@@ -172,7 +173,7 @@ export class PgTransactionLog implements TransactionLog {
   /** Removes the records older than `before` (ms since the epoch), `pruneChunk` rows per statement; resolves with how many. */
   async prune(before: number): Promise<number> {
     if (typeof before !== 'number' || !Number.isFinite(before)) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', 'must be a number of milliseconds', { field: 'before' });
+      throw connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY', 'must be a time in milliseconds', { field: 'before' });
     }
     // Clamped to what a timestamptz parses from an ISO string: nothing is older than 1970 here, nothing newer than 9999.
     const cutoff = new Date(Math.max(0, Math.min(Date.UTC(9999, 11, 31, 23, 59, 59, 999), before))).toISOString();
@@ -343,7 +344,7 @@ export class PgTransactionLog implements TransactionLog {
  * The statement of a query: a fixed text with one placeholder per filter (values are never put in the text), newest
  * first, in the order of the indexes (`at DESC, seq DESC`).
  */
-export function transactionQuerySql(q: CheckedTransactionQuery): { text: string; values: unknown[] } {
+export function transactionQuerySql(q: ResolvedTransactionQuery): { text: string; values: unknown[] } {
   const where: string[] = [];
   const values: unknown[] = [];
   const add = (condition: string, value: unknown): void => {

@@ -12,6 +12,8 @@ import type { TransactionLog, TransactionRecord } from '../../src/index.js';
 export type MakeTransactionLog = (storage: string) => Promise<TransactionLog>;
 
 const T0 = Date.UTC(2026, 10, 21, 10, 30, 0);
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** A complete record of a purchase, as the connector records it (PAN already masked). */
 export function sampleRecord(n: number, overrides: Partial<TransactionRecord> = {}): TransactionRecord {
@@ -87,14 +89,14 @@ export function transactionLogContract(name: string, makeLog: MakeTransactionLog
       }
     });
 
-    test('query: limit keeps the newest; the default is 100; outside 1-10000 is refused with a coded error', async () => {
+    test('query: limit keeps the newest; the default is 100; outside 1-10000 is refused with ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY', async () => {
       const log = await opened(makeLog, 'contract_limit');
       try {
         await Promise.all(Array.from({ length: 130 }, (_, i) => log.record(sampleRecord(i))));
         assert.deepEqual((await log.query({ limit: 3 })).map((r) => r.stan), ['000129', '000128', '000127']);
         assert.equal((await log.query({})).length, 100);
         assert.equal((await log.query({ limit: 10_000 })).length, 130);
-        for (const limit of [0, 10_001, 1.5]) await assert.rejects(log.query({ limit }), codeOf('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG'));
+        for (const limit of [0, 10_001, 1.5]) await assert.rejects(log.query({ limit }), codeOf('ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY'));
       } finally {
         await log.close();
       }
@@ -120,7 +122,7 @@ export function transactionLogContract(name: string, makeLog: MakeTransactionLog
       }
     });
 
-    test('record: an invalid record is refused with a coded error naming the key, and nothing is stored', async () => {
+    test('record: an invalid record is refused with ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD naming the key (never its value); nothing of it is stored, the valid records beside it are', async () => {
       const log = await opened(makeLog, 'contract_invalid');
       try {
         const bad: [Record<string, unknown>, string][] = [
@@ -132,27 +134,44 @@ export function transactionLogContract(name: string, makeLog: MakeTransactionLog
           [{ ...sampleRecord(1), at: Date.UTC(10_000, 0, 1) }, 'at'],
           [{ ...sampleRecord(1), stan: '00\u00001' }, 'stan'],
         ];
+        const good: Promise<void>[] = [];
         for (const [record, key] of bad) {
-          await assert.rejects(log.record(record as unknown as TransactionRecord), (err: Error & { code?: string }) => {
-            assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG');
+          const refused = log.record(record as unknown as TransactionRecord);
+          // Recorded in the same turn (the same batch, where a store batches): stored whatever its neighbour's fate.
+          good.push(log.record(sampleRecord(2 + good.length)));
+          await assert.rejects(refused, (err: Error & { code?: string }) => {
+            assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD');
             assert.match(err.message, new RegExp(`^${key}:`));
             assert.doesNotMatch(err.message, /4111/);
             return true;
           });
         }
-        assert.deepEqual(await log.query({}), []);
+        await Promise.all(good);
+        assert.deepEqual(await log.query({}), good.map((_, i) => sampleRecord(2 + i)).reverse());
       } finally {
         await log.close();
       }
     });
 
-    test('prune removes only the records older than its time and says how many', async () => {
+    test('prune: whole UTC days older than its time go, counted; within a day a store may keep older records, never a newer one', async () => {
       const log = await opened(makeLog, 'contract_prune');
       try {
-        await Promise.all(Array.from({ length: 25 }, (_, i) => log.record(sampleRecord(i))));
-        assert.equal(await log.prune(T0 + 20_000), 20);
-        assert.deepEqual((await log.query({})).map((r) => r.stan), ['000024', '000023', '000022', '000021', '000020']);
-        assert.equal(await log.prune(T0 + 20_000), 0);
+        // Five records on each of five UTC days, an hour apart.
+        const start = Date.UTC(2026, 10, 21);
+        const at = (n: number): number => start + Math.floor(n / 5) * DAY + (n % 5) * HOUR;
+        await Promise.all(Array.from({ length: 25 }, (_, n) => log.record(sampleRecord(n, { at: at(n) }))));
+        assert.equal(await log.prune(start + 3 * DAY), 15);
+        assert.deepEqual((await log.query({})).map((r) => r.stan), Array.from({ length: 10 }, (_, i) => String(24 - i).padStart(6, '0')));
+        assert.equal(await log.prune(start + 3 * DAY), 0);
+        // Mid-day: the records at or after the time stay (the file store removes whole days, so it keeps the older
+        // records of that day too), and the count is what went.
+        const cut = start + 3 * DAY + 2 * HOUR;
+        const removed = await log.prune(cut);
+        const left = (await log.query({})).map((r) => r.at);
+        const newer = Array.from({ length: 25 }, (_, n) => at(n)).filter((t) => t >= cut);
+        assert.deepEqual(left.filter((t) => t >= cut).sort(), newer.sort(), 'no record at or after the time is removed');
+        assert.equal(removed, 10 - left.length);
+        for (const before of [Number.NaN, Number.POSITIVE_INFINITY]) await assert.rejects(log.prune(before), codeOf('ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY'));
       } finally {
         await log.close();
       }

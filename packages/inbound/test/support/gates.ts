@@ -1,4 +1,5 @@
-// Gates and deadlines: tests wait for the event that proves a thing happened, never for a fixed time.
+// Gates: tests wait for the event that proves a thing happened, never for a fixed time (deadlines: `within` of
+// @iso8583/test-support).
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 
@@ -23,19 +24,6 @@ export function gate<T = void>(): Gate<T> {
       return opened;
     },
   };
-}
-
-/** `promise`, or a failure naming `what` if it has not settled within `ms` (a bound on a wait, not a timing). */
-export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not within ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A plain TCP socket to the endpoint that sends nothing (and ignores its errors). */
