@@ -1,0 +1,86 @@
+/**
+ * The gateway's flag rows: every option of `iso8583 gateway` in one row (flag, config file key, type, limits, default,
+ * help). The config file schema, the argument specs, the defaults and the help are all made from these rows.
+ */
+import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';
+import { FRAME_CHOICES } from '../flags.js';
+import { CONSOLE_ROWS } from '../flag-table.js';
+import type { FlagRow } from '../flag-table.js';
+import type { GatewayConfig } from './config.js';
+import { HOST_PORT } from './upstreams.js';
+
+/** One gateway flag: a row of the common flag table plus its key in {@link GatewayConfig} and the config file. */
+export interface GatewayFlagRow extends FlagRow {
+  /** The key in the config file and in {@link GatewayConfig}. */
+  key: keyof GatewayConfig;
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const PORT = { kind: 'integer', arg: 'PORT', min: 0, max: 65535 } as const;
+
+/** Every gateway flag: type, limits, default and help in one row; the config file schema, the defaults and the help are made from it. */
+export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
+  { key: 'upstream', flag: 'upstream', kind: 'string', arg: 'HOST:PORT', pattern: HOST_PORT, help: 'the bank or switch, [NAME=]HOST:PORT (required; repeat it for several named upstreams)' },
+  { key: 'upstreamStrategy', flag: 'upstream-strategy', kind: 'choice', choices: ['failover', 'round-robin'], default: 'failover', help: 'how requests are spread over the healthy upstreams' },
+  { key: 'upstreamHost', flag: 'upstream-host', aliases: ['upstreamHost'], kind: 'string', arg: 'HOST', help: 'the bank\'s host, with --upstream-port: the same as --upstream' },
+  { key: 'upstreamPort', flag: 'upstream-port', aliases: ['upstreamPort'], ...PORT, help: 'the bank\'s port, with --upstream-host' },
+  { key: 'listen', flag: 'listen', aliases: ['listenPort'], ...PORT, default: 8583, help: 'port for binary POS clients; 0 = any' },
+  { key: 'http', flag: 'http', aliases: ['listenHttpPort'], ...PORT, default: 8080, help: 'HTTP port: POST /, POST /raw (and GET /stats, GET /metrics without --metrics)' },
+  { key: 'httpEnabled', flag: 'http-enabled', kind: 'boolean', default: true, help: 'serve HTTP (--no-http turns it off)' },
+  { key: 'metrics', flag: 'metrics', ...PORT, defaultText: 'on --http', help: 'separate port for GET /metrics and GET /stats, no longer on --http' },
+  { key: 'metricsHost', flag: 'metrics-host', kind: 'string', arg: 'ADDRESS', default: '127.0.0.1', help: 'address the --metrics and --stats-port listeners bind to' },
+  { key: 'statsPort', flag: 'stats-port', aliases: ['statServerPort'], ...PORT, help: 'raw TCP port that writes the /stats JSON on connect' },
+  { key: 'socketqueueAnswers', flag: 'socketqueue-answers', kind: 'boolean', default: false, help: 'answer POST / JSON as SocketQueue does: numeric fields as numbers, the bitmap as "1"' },
+  { key: 'bind', flag: 'bind', kind: 'string', arg: 'ADDRESS', default: '127.0.0.1', help: 'address the listeners bind to' },
+  { key: 'dialect', flag: 'dialect', kind: 'string', arg: 'NAME|FILE', default: 'iso87ascii', help: 'dialect: built-in name or .json/.xml file' },
+  { key: 'clientDialect', flag: 'client-dialect', kind: 'string', arg: 'NAME|FILE', defaultText: '--dialect', help: 'dialect of POS clients' },
+  { key: 'frame', flag: 'frame', kind: 'choice', choices: FRAME_CHOICES, default: 'binary2', help: 'upstream length header' },
+  { key: 'clientFrame', flag: 'client-frame', kind: 'choice', choices: FRAME_CHOICES, defaultText: '--frame', help: 'POS length header' },
+  { key: 'lengthIncludesHeader', flag: 'length-includes-header', kind: 'boolean', default: false, help: 'the length counts itself' },
+  { key: 'headerBytes', flag: 'header-bytes', kind: 'integer', arg: 'N', default: 0, help: 'fixed header bytes upstream, e.g. 5 for a TPDU' },
+  { key: 'clientHeaderBytes', flag: 'client-header-bytes', kind: 'integer', arg: 'N', defaultText: '--header-bytes', help: 'fixed header bytes of POS clients' },
+  { key: 'tls', flag: 'tls', kind: 'boolean', default: false, help: 'TLS towards the upstream' },
+  { key: 'tlsCa', flag: 'tls-ca', kind: 'string', arg: 'FILE', help: 'CA file (PEM) of the upstream certificate' },
+  { key: 'tlsCert', flag: 'tls-cert', kind: 'string', arg: 'FILE', help: 'client certificate file (PEM) for the upstream' },
+  { key: 'tlsKey', flag: 'tls-key', kind: 'string', arg: 'FILE', help: 'key file (PEM) of --tls-cert' },
+  { key: 'tlsServername', flag: 'tls-servername', kind: 'string', arg: 'NAME', help: 'server name expected in the upstream certificate' },
+  { key: 'tlsInsecure', flag: 'tls-insecure', kind: 'boolean', default: false, help: 'do not verify the upstream certificate (testing only)' },
+  { key: 'clientTlsCert', flag: 'client-tls-cert', kind: 'string', arg: 'FILE', help: 'certificate file (PEM): TLS for POS clients' },
+  { key: 'clientTlsKey', flag: 'client-tls-key', kind: 'string', arg: 'FILE', help: 'key file (PEM) of --client-tls-cert' },
+  { key: 'clientTlsCa', flag: 'client-tls-ca', kind: 'string', arg: 'FILE', help: 'CA file (PEM): require POS client certificates' },
+  { key: 'terminalQueue', flag: 'terminal-queue', kind: 'boolean', default: false, help: 'one request at a time per terminal (field 41)' },
+  { key: 'reversalJournal', flag: 'reversal-journal', kind: 'string', arg: 'DIR', defaultText: '$XDG_STATE_HOME/iso8583/upstream, else ~/.local/state/iso8583/upstream', help: 'directory of the durable reversal journal' },
+  { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', aliases: ['saf-retry-interval'], kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms between attempts of an unanswered reversal or advice (SAF)' },
+  { key: 'store', flag: 'store', kind: 'string', arg: 'URL', pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://', defaultText: 'the file journal of --reversal-journal', help: 'keep reversals in PostgreSQL, shared by several gateway nodes: postgresql://USER@HOST:PORT/DB' },
+  { key: 'safLease', flag: 'saf-lease', kind: 'integer', arg: 'MS', min: 100, max: MAX_TIMER_DELAY, default: 30_000, help: 'with --store: ms a node holds a reversal without renewing; a dead node\'s are taken over after it' },
+  { key: 'noReversal', flag: 'no-reversal', kind: 'boolean', default: false, help: 'do not reverse requests whose outcome is unknown (and no SAF queue)' },
+  { key: 'transactionRetention', flag: 'transaction-retention', kind: 'integer', arg: 'DAYS', max: 36_500, default: 30, help: 'days the transaction log keeps (in the --reversal-journal folder), 0 = forever' },
+  { key: 'noTransactionLog', flag: 'no-transaction-log', kind: 'boolean', default: false, help: 'keep no transaction log' },
+  { key: 'safInitialDelay', flag: 'saf-initial-delay', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'ms from journaling a SAF entry to its first attempt' },
+  { key: 'safMessageInterval', flag: 'saf-message-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'least ms between two SAF attempts to an upstream' },
+  { key: 'safMaxAttempts', flag: 'saf-max-attempts', kind: 'integer', arg: 'N', default: 0, help: 'attempts before a SAF entry is abandoned, 0 = until answered' },
+  { key: 'safExpireAfter', flag: 'saf-expire-after', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'ms after journaling at which an unanswered SAF entry expires, 0 = never' },
+  { key: 'safEndCodes', flag: 'saf-end-codes', kind: 'string', arg: 'CODES', pattern: '^[0-9A-Za-z]{2,3}(,[0-9A-Za-z]{2,3})*$', defaultText: 'any answer ends an entry', help: 'response codes (comma-separated) that end a SAF entry besides the dialect approval codes; other codes repeat it' },
+  { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 30_000, help: 'ms to wait for the upstream answer' },
+  { key: 'echoInterval', flag: 'echo-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 60_000, help: 'ms between echo tests on an idle link, 0 = off' },
+  { key: 'signOn', flag: 'sign-on', kind: 'boolean', default: false, help: 'sign on (0800/001) and off with the upstream' },
+  { key: 'maxConnections', flag: 'max-connections', kind: 'integer', arg: 'N', default: 1000, help: 'most POS connections at once' },
+  { key: 'idleTimeout', flag: 'idle-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 300_000, help: 'ms before an idle POS connection is closed, 0 = never' },
+  { key: 'shutdownDeadline', flag: 'shutdown-deadline', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'ms SIGTERM waits for in-flight work and reversals' },
+  { key: 'logFile', flag: 'log-file', aliases: ['logFile'], kind: 'string', arg: 'FILE', defaultText: 'standard error', help: 'log file, reopened on SIGHUP' },
+  { key: 'logLevel', flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LEVELS, default: 'info', help: `${LEVELS.join('|')}; debug adds a line per message and HTTP request, trace the fields` },
+  { key: 'logMessages', flag: 'log-messages', kind: 'boolean', default: false, help: 'log every message in and out at info (direction, peer, latency, fields; card data masked)' },
+  ...CONSOLE_ROWS,
+];
+
+/** The keys of {@link GatewayConfig} that have a default. */
+type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueueAnswers' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
+  | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noReversal' | 'transactionRetention'
+  | 'noTransactionLog' | 'requestTimeout' | 'safInitialDelay' | 'safMessageInterval' | 'safMaxAttempts' | 'safExpireAfter'
+  | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel'
+  | 'noConsole' | 'consoleSend' | 'logMessages';
+
+/** All default values, read from the rows of {@link GATEWAY_FLAGS}. */
+export const GATEWAY_DEFAULTS: Readonly<Pick<GatewayConfig, DefaultedKey>> = Object.freeze(
+  Object.fromEntries(GATEWAY_FLAGS.flatMap((f) => (f.default === undefined ? [] : [[f.key, f.default]]))),
+) as Pick<GatewayConfig, DefaultedKey>;
