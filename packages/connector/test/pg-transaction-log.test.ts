@@ -3,14 +3,13 @@
 // on one database, a database outage and a full buffer.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Writable } from 'node:stream';
 import pg from 'pg';
-import { pino } from 'pino';
 import { startPostgres, waitUntil, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTransactionLog, checkTransactionQuery } from '../src/index.js';
 import type { PgTransactionLogOptions, TransactionQuery, TransactionRecord } from '../src/index.js';
 import { transactionQuerySql } from '../src/pg/transaction-log.js';
+import { capturedLogger } from './helpers/setup.js';
 import { sampleRecord, transactionLogContract } from './helpers/transaction-log-contract.js';
 
 let cluster: PostgresCluster;
@@ -32,18 +31,6 @@ function database(name: string): string {
 
 function makeLog(name: string, options: Omit<PgTransactionLogOptions, 'connectionString'> = {}): PgTransactionLog {
   return new PgTransactionLog({ connectionString: database(name), ...options });
-}
-
-/** A pino logger whose lines are kept, parsed. */
-function capturedLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
 }
 
 /** A port with nothing listening on it (a database that is away). */
@@ -185,7 +172,7 @@ describe('PgTransactionLog', () => {
   });
 
   test('database down and back: records made while it is down are stored once it returns, none twice', async () => {
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = capturedLogger('info');
     const log = makeLog('outage', { logger, retryDelay: 20, maxRetryDelay: 100 });
     await log.open();
     let restarted = false;
@@ -212,7 +199,7 @@ describe('PgTransactionLog', () => {
   });
 
   test('a full buffer drops the oldest records with a coded warning and a counter; record never blocks or throws', async () => {
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = capturedLogger('info');
     const port = await deadPort();
     const log = new PgTransactionLog({ connectionString: `postgresql://iso8583@127.0.0.1:${port}/none`, maxBuffered: 10, retryDelay: 60_000, closeTimeout: 50, logger });
     const outcomes: (string | undefined)[] = [];
@@ -240,7 +227,7 @@ describe('PgTransactionLog', () => {
   });
 
   test('close gives up on a batch the database holds past closeTimeout: if the INSERT then fails, its records are dropped, never lost in limbo', async () => {
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = capturedLogger('info');
     const url = database('close_in_flight');
     const log = new PgTransactionLog({ connectionString: url, closeTimeout: 100, logger });
     await log.open();
@@ -274,7 +261,7 @@ describe('PgTransactionLog', () => {
   });
 
   test('a batch the database refuses for its data is dropped with a coded warning, not retried forever; the log goes on', async () => {
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = capturedLogger('info');
     const log = makeLog('poison_batch', { logger });
     await log.open();
     const admin = new pg.Client({ connectionString: database('poison_batch') });

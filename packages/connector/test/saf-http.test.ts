@@ -2,21 +2,13 @@
 // depth per upstream in stats and metrics, label `upstream`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Fastify from 'fastify';
 import type { IsoMessage } from '@iso8583/codec';
 import { createCodec } from '@iso8583/codec';
 import { createUpstreamGroup, iso8583Connector } from '../src/index.js';
 import type { Connector, SafEvent } from '../src/index.js';
 import { answer, startPeer } from './peer.js';
-
-function journalDir(t: { after(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-saf-http-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { freePort, tempDir } from './helpers/setup.js';
 
 function advice(stan: string): IsoMessage {
   return { '0': '0220', '2': '4111111111111111', '3': '000000', '4': '000000002500', '7': '1121103000', '11': stan, '41': 'TERM0001', '49': '840' };
@@ -38,13 +30,6 @@ function delivered(connector: Connector, n: number, deadline = 10_000): Promise<
   });
 }
 
-async function freePort(): Promise<number> {
-  const p = await startPeer(() => undefined);
-  const port = p.port;
-  await p.close();
-  return port;
-}
-
 test('routes – an advice with ?saf=true or "saf": true is answered 202 { saf: true, id } and delivered', async (t) => {
   const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
   const app = Fastify();
@@ -53,7 +38,7 @@ test('routes – an advice with ?saf=true or "saf": true is answered 202 { saf: 
     host: '127.0.0.1',
     port: peer.port,
     routes: { prefix: '' },
-    saf: { enabled: true, journalDir: journalDir(t) },
+    saf: { enabled: true, journalDir: tempDir(t, 'saf-http') },
   });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   t.after(async () => {
@@ -103,7 +88,7 @@ test('routes – saf on a 0200 is a 400 naming saf; a saf flag that is not a boo
     host: '127.0.0.1',
     port: await freePort(),
     routes: { prefix: '' },
-    saf: { enabled: true, journalDir: journalDir(t) },
+    saf: { enabled: true, journalDir: tempDir(t, 'saf-http') },
   });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => app.close());
@@ -122,7 +107,7 @@ test('routes – saf on a 0200 is a 400 naming saf; a saf flag that is not a boo
 
 test('group – an advice for an upstream that is down waits in its SAF queue: depth in stats and metrics (label upstream)', async (t) => {
   const port = await freePort();
-  const dir = journalDir(t);
+  const dir = tempDir(t, 'saf-http');
   const group = createUpstreamGroup({
     upstreams: [
       { name: 'auth', host: '127.0.0.1', port: await freePort(), connectTimeout: 200 },

@@ -2,22 +2,14 @@
 // background, repeated as xxx1 until the host answers with a code that ends it, or until it expires or is abandoned.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import type { IsoMessage } from '@iso8583/codec';
 import { createConnector, isStoreAndForward } from '../src/index.js';
 import type { Connector, SafEvent } from '../src/index.js';
 import { startChild } from './child.js';
-import { answer, startPeer } from './peer.js';
-
-function journalDir(t: { after(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-saf-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { answer } from './peer.js';
+import { capturedLogger, connectorFor, freePort, peerFor, tempDir } from './helpers/setup.js';
 
 function journalLines(dir: string): { op: string; id: string; kind?: string; outcome?: string; attempt?: number }[] {
   return readFileSync(join(dir, 'reversals.jsonl'), 'utf8')
@@ -44,29 +36,10 @@ function safEvent(connector: Connector, stage: SafEvent['stage'], id?: string, d
   });
 }
 
-/** A pino logger writing its lines (parsed) into `lines`. */
-function captureLogger(lines: Record<string, unknown>[]): pino.Logger {
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return pino({ level: 'info' }, stream);
-}
-
-/** A port nothing listens on (a peer started and closed). */
-async function freePort(): Promise<number> {
-  const p = await startPeer(() => undefined);
-  const port = p.port;
-  await p.close();
-  return port;
-}
-
 test('an advice with saf: true is accepted at once while the host is down, and delivered once it comes up', async (t) => {
-  const dir = journalDir(t);
+  const dir = tempDir(t, 'saf');
   const port = await freePort();
-  const connector = createConnector({
+  const connector = connectorFor(t, {
     host: '127.0.0.1',
     port,
     connectTimeout: 200,
@@ -74,7 +47,6 @@ test('an advice with saf: true is accepted at once while the host is down, and d
     pool: { acquireTimeout: 100 },
     saf: { enabled: true, journalDir: dir, retryInterval: 300 },
   });
-  t.after(() => connector.destroy());
   const receipt = await connector.request(advice('100001'), { saf: true });
   assert.equal(receipt.saf, true);
   assert.equal(typeof receipt.id, 'string');
@@ -85,8 +57,7 @@ test('an advice with saf: true is accepted at once while the host is down, and d
   assert.equal(connector.stats().safDepth, 1);
 
   const delivered = safEvent(connector, 'answered', receipt.id);
-  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)), { port });
-  t.after(() => peer.close());
+  const peer = await peerFor(t, (r, p) => p.send(r.socket, answer(r.message)), { port });
   const e = await delivered;
   assert.equal(e.kind, 'advice');
   assert.equal(e.responseCode, '00');
@@ -103,15 +74,13 @@ test('an advice with saf: true is accepted at once while the host is down, and d
 });
 
 test('an unanswered advice is repeated as 0221 until the host answers', async (t) => {
-  const dir = journalDir(t);
+  const dir = tempDir(t, 'saf');
   let seen = 0;
-  const peer = await startPeer((r, p) => {
+  const peer = await peerFor(t, (r, p) => {
     seen += 1;
     if (seen >= 3) p.send(r.socket, answer(r.message));
   });
-  t.after(() => peer.close());
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, saf: { enabled: true, journalDir: dir, retryInterval: 150 } });
-  t.after(() => connector.destroy());
+  const connector = connectorFor(t, { host: '127.0.0.1', port: peer.port, saf: { enabled: true, journalDir: dir, retryInterval: 150 } });
   const events: string[] = [];
   connector.on('saf', (e) => events.push(`${e.stage}:${e.mti}`));
   const { id } = await connector.request(advice('100101'), { saf: true });
@@ -123,16 +92,14 @@ test('an unanswered advice is repeated as 0221 until the host answers', async (t
 });
 
 test('response codes: the dialect approval codes and endCodes end an entry; any other code repeats it', async (t) => {
-  const dir = journalDir(t);
+  const dir = tempDir(t, 'saf');
   const codes = ['91', '94'];
-  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message, { '39': codes.shift() ?? '00' })));
-  t.after(() => peer.close());
-  const connector = createConnector({
+  const peer = await peerFor(t, (r, p) => p.send(r.socket, answer(r.message, { '39': codes.shift() ?? '00' })));
+  const connector = connectorFor(t, {
     host: '127.0.0.1',
     port: peer.port,
     saf: { enabled: true, journalDir: dir, retryInterval: 150, endCodes: ['94'] },
   });
-  t.after(() => connector.destroy());
   const events: string[] = [];
   connector.on('saf', (e) => events.push(`${e.stage}:${e.mti}:${e.responseCode ?? ''}`));
   const first = await connector.request(advice('100201'), { saf: true });
@@ -147,17 +114,15 @@ test('response codes: the dialect approval codes and endCodes end an entry; any 
 });
 
 test('an advice not answered within expireAfter expires: coded event and log line, closed in the journal', async (t) => {
-  const dir = journalDir(t);
-  const peer = await startPeer(() => undefined);
-  t.after(() => peer.close());
-  const lines: Record<string, unknown>[] = [];
-  const connector = createConnector({
+  const dir = tempDir(t, 'saf');
+  const peer = await peerFor(t, () => undefined);
+  const { logger, lines } = capturedLogger('info');
+  const connector = connectorFor(t, {
     host: '127.0.0.1',
     port: peer.port,
-    logger: captureLogger(lines),
+    logger,
     saf: { enabled: true, journalDir: dir, retryInterval: 50, expireAfter: 200 },
   });
-  t.after(() => connector.destroy());
   const { id } = await connector.request(advice('100301'), { saf: true });
   const e = await safEvent(connector, 'expired', id);
   assert.equal(e.code, 'ISO8583_WARN_SAF_EXPIRED');
@@ -176,17 +141,15 @@ test('an advice not answered within expireAfter expires: coded event and log lin
 });
 
 test('maxAttempts abandons an entry after its last attempt (coded log line)', async (t) => {
-  const dir = journalDir(t);
-  const peer = await startPeer(() => undefined);
-  t.after(() => peer.close());
-  const lines: Record<string, unknown>[] = [];
-  const connector = createConnector({
+  const dir = tempDir(t, 'saf');
+  const peer = await peerFor(t, () => undefined);
+  const { logger, lines } = capturedLogger('info');
+  const connector = connectorFor(t, {
     host: '127.0.0.1',
     port: peer.port,
-    logger: captureLogger(lines),
+    logger,
     saf: { enabled: true, journalDir: dir, retryInterval: 30, maxAttempts: 2 },
   });
-  t.after(() => connector.destroy());
   const { id } = await connector.request(advice('100401'), { saf: true });
   const e = await safEvent(connector, 'abandoned', id);
   assert.equal(e.code, 'ISO8583_WARN_SAF_ABANDONED');
@@ -196,9 +159,8 @@ test('maxAttempts abandons an entry after its last attempt (coded log line)', as
 });
 
 test('a restart resumes an advice left in the journal; initialDelay holds the first attempt', async (t) => {
-  const dir = journalDir(t);
-  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
-  t.after(() => peer.close());
+  const dir = tempDir(t, 'saf');
+  const peer = await peerFor(t, (r, p) => p.send(r.socket, answer(r.message)));
   const first = createConnector({ host: '127.0.0.1', port: peer.port, saf: { enabled: true, journalDir: dir, initialDelay: 3_600_000 } });
   const { id } = await first.request(advice('100501'), { saf: true });
   assert.equal(first.stats().safDepth, 1);
@@ -206,8 +168,7 @@ test('a restart resumes an advice left in the journal; initialDelay holds the fi
   // Closed before its initial delay: journaled, never attempted.
   assert.deepEqual(journalLines(dir).map((l) => l.op), ['add']);
 
-  const second = createConnector({ host: '127.0.0.1', port: peer.port, saf: { enabled: true, journalDir: dir } });
-  t.after(() => second.destroy());
+  const second = connectorFor(t, { host: '127.0.0.1', port: peer.port, saf: { enabled: true, journalDir: dir } });
   const answered = safEvent(second, 'answered', id);
   await second.connect();
   const e = await answered;
@@ -217,15 +178,13 @@ test('a restart resumes an advice left in the journal; initialDelay holds the fi
 });
 
 test('messageInterval spaces the attempts of entries due together', async (t) => {
-  const dir = journalDir(t);
+  const dir = tempDir(t, 'saf');
   const at: number[] = [];
-  const peer = await startPeer((r, p) => {
+  const peer = await peerFor(t, (r, p) => {
     at.push(performance.now());
     p.send(r.socket, answer(r.message));
   });
-  t.after(() => peer.close());
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, saf: { enabled: true, journalDir: dir, messageInterval: 150 } });
-  t.after(() => connector.destroy());
+  const connector = connectorFor(t, { host: '127.0.0.1', port: peer.port, saf: { enabled: true, journalDir: dir, messageInterval: 150 } });
   await connector.connect();
   const a = await connector.request(advice('100601'), { saf: true });
   const b = await connector.request(advice('100602'), { saf: true });
@@ -235,9 +194,8 @@ test('messageInterval spaces the attempts of entries due together', async (t) =>
 });
 
 test('saf: true on a request that is not an advice or reversal is refused with a coded error naming saf', async (t) => {
-  const dir = journalDir(t);
-  const connector = createConnector({ host: '127.0.0.1', port: 1, saf: { enabled: true, journalDir: dir } });
-  t.after(() => connector.destroy());
+  const dir = tempDir(t, 'saf');
+  const connector = connectorFor(t, { host: '127.0.0.1', port: 1, saf: { enabled: true, journalDir: dir } });
   const purchase = { ...advice('100701'), '0': '0200' };
   await assert.rejects(connector.request(purchase, { saf: true }), (err: Error & { code?: string; field?: string }) => {
     assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_SAF');
@@ -258,8 +216,7 @@ test('saf: true on a request that is not an advice or reversal is refused with a
   // A field that cannot be packed is named before anything is journaled.
   await assert.rejects(connector.request({ ...advice('100704'), '4': 'ABC' }, { saf: true }), { code: 'ISO8583_ERR_INVALID_MESSAGE' });
   // No SAF queue configured.
-  const plain = createConnector({ host: '127.0.0.1', port: 1 });
-  t.after(() => plain.destroy());
+  const plain = connectorFor(t, { host: '127.0.0.1', port: 1 });
   await assert.rejects(plain.request(advice('100705'), { saf: true }), { code: 'ISO8583_ERR_CONNECTOR_SAF' });
 });
 
@@ -271,18 +228,17 @@ test('which MTIs are stored and forwarded, per dialect version', () => {
 });
 
 test('a 1993 dialect stores 1220 and repeats it as 1221', async (t) => {
-  const dir = journalDir(t);
+  const dir = tempDir(t, 'saf');
   let seen = 0;
-  const peer = await startPeer(
+  const peer = await peerFor(
+    t,
     (r, p) => {
       seen += 1;
       if (seen >= 2) p.send(r.socket, answer(r.message));
     },
     { dialect: 'iso93ascii' },
   );
-  t.after(() => peer.close());
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, dialect: 'iso93ascii', saf: { enabled: true, journalDir: dir, retryInterval: 150 } });
-  t.after(() => connector.destroy());
+  const connector = connectorFor(t, { host: '127.0.0.1', port: peer.port, dialect: 'iso93ascii', saf: { enabled: true, journalDir: dir, retryInterval: 150 } });
   const message = { '0': '1220', '2': '4111111111111111', '3': '000000', '4': '000000002500', '11': '100801', '12': '201121103000', '41': 'TERM0001', '49': '840' };
   const { id } = await connector.request(message, { saf: true });
   await safEvent(connector, 'answered', id);
@@ -312,16 +268,15 @@ test('saf options: reversal.retryInterval is an alias of saf.retryInterval (not 
 });
 
 test('full disk: an advice whose record cannot be written whole is refused (ISO8583_ERR_CONNECTOR_JOURNAL) and never sent', { timeout: 15_000 }, async (t) => {
-  const dir = journalDir(t);
+  const dir = tempDir(t, 'saf');
   // The host answers every advice, and tells at once if one of the refused batch (STAN 0090xx) reaches it.
   let leaked: (err: Error) => void = () => undefined;
   const leak = new Promise<never>((_resolve, reject) => (leaked = reject));
   leak.catch(() => undefined);
-  const peer = await startPeer((r, p) => {
+  const peer = await peerFor(t, (r, p) => {
     if (String(r.message['11']).startsWith('0090')) leaked(new Error(`advice ${String(r.message['11'])} left though it was refused`));
     p.send(r.socket, answer(r.message));
   });
-  t.after(() => peer.close());
   const first = 60; // ~11 KB of records in one batch: past the 8 KiB limit
   const child = startChild('saf-full-disk-child', { port: peer.port, dir, preallocate: 2048, first, second: 2 }, 'ulimit -f 8;');
   t.after(() => child.kill());

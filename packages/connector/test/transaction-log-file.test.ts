@@ -6,25 +6,11 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import type { Logger } from 'pino';
 import { FileTransactionLog, transactionFile } from '../src/index.js';
 import type { TransactionRecord } from '../src/index.js';
 import { within } from '@iso8583/test-support';
+import { capturedLogger, tempDir } from './helpers/setup.js';
 import { sampleRecord, transactionLogContract } from './helpers/transaction-log-contract.js';
-
-function folder(t: { after(fn: () => void): void }): string {
-  const d = mkdtempSync(join(tmpdir(), 'iso8583-txlog-'));
-  t.after(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
-/** A pino logger whose lines are kept. */
-function capture(): { logger: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-  return { logger, lines };
-}
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-11-28T10:00:00Z');
@@ -39,7 +25,7 @@ after(() => rmSync(contractRoot, { recursive: true, force: true }));
 transactionLogContract('FileTransactionLog', async (storage) => new FileTransactionLog(join(contractRoot, storage)));
 
 test('FileTransactionLog – track data, a PIN block, field 55 and a full PAN smuggled into a record never reach the file', async (t) => {
-  const dir = folder(t);
+  const dir = tempDir(t, 'txlog');
   const log = new FileTransactionLog(dir);
   await log.open();
   const smuggled = {
@@ -61,7 +47,7 @@ test('FileTransactionLog – track data, a PIN block, field 55 and a full PAN sm
 });
 
 test('FileTransactionLog – one batch over five UTC days is written whole (the oldest files it wrote are synced, then closed)', async (t) => {
-  const dir = folder(t);
+  const dir = tempDir(t, 'txlog');
   const log = new FileTransactionLog(dir);
   await log.open();
   await Promise.all(Array.from({ length: 5 }, (_, d) => log.record(rec(String(d).padStart(6, '0'), T0 + d * DAY))));
@@ -72,7 +58,7 @@ test('FileTransactionLog – one batch over five UTC days is written whole (the 
 });
 
 test('FileTransactionLog – a record made just as the previous batch settles is written without waiting for another record', async (t) => {
-  const dir = folder(t);
+  const dir = tempDir(t, 'txlog');
   const log = new FileTransactionLog(dir);
   await log.open();
   await log.record(rec('000001', T0));
@@ -83,7 +69,7 @@ test('FileTransactionLog – a record made just as the previous batch settles is
 });
 
 test('FileTransactionLog – the records of one turn go out in one batch, in the file of their UTC day, mode 0600', async (t) => {
-  const dir = folder(t);
+  const dir = tempDir(t, 'txlog');
   const log = new FileTransactionLog(dir);
   await log.open();
   const done = [];
@@ -107,7 +93,7 @@ test('FileTransactionLog – the records of one turn go out in one batch, in the
 });
 
 test('FileTransactionLog – query filters by stan, terminal, rrn, from, to and limit, newest first', async (t) => {
-  const dir = folder(t);
+  const dir = tempDir(t, 'txlog');
   const log = new FileTransactionLog(dir);
   await log.open();
   const records = [
@@ -140,7 +126,7 @@ test('FileTransactionLog – query filters by stan, terminal, rrn, from, to and 
 });
 
 test('FileTransactionLog – newest by acceptance time even when a slow request settles after faster later ones', async (t) => {
-  const dir = folder(t);
+  const dir = tempDir(t, 'txlog');
   const log = new FileTransactionLog(dir);
   await log.open();
   // Written in the order the outcomes came: a request accepted at T0 that timed out 30 s later comes last.
@@ -154,7 +140,7 @@ test('FileTransactionLog – newest by acceptance time even when a slow request 
 });
 
 test('FileTransactionLog – a query reads across the chunks of a big file, every record once, in order', async (t) => {
-  const dir = folder(t);
+  const dir = tempDir(t, 'txlog');
   const log = new FileTransactionLog(dir);
   await log.open();
   // About 1.6 MB: more than one chunk of the backward reader, lines cut at the chunk boundary.
@@ -182,7 +168,7 @@ test('FileTransactionLog – a query reads across the chunks of a big file, ever
 });
 
 test('FileTransactionLog – prune deletes whole days older than `before` and says how many records went', async (t) => {
-  const dir = folder(t);
+  const dir = tempDir(t, 'txlog');
   const log = new FileTransactionLog(dir);
   await log.open();
   for (let d = 0; d < 3; d++) for (let i = 0; i < 3; i++) void log.record(rec(`00000${i}`, T0 + d * DAY + i));
@@ -199,8 +185,8 @@ test('FileTransactionLog – prune deletes whole days older than `before` and sa
 });
 
 test('FileTransactionLog – a corrupt line is skipped and reported once, the records around it are read', async (t) => {
-  const dir = folder(t);
-  const { logger, lines } = capture();
+  const dir = tempDir(t, 'txlog');
+  const { logger, lines } = capturedLogger();
   const file = join(dir, transactionFile('2026-11-28'));
   writeFileSync(file, `${JSON.stringify(rec('000001', T0))}\n{"at":12,"no\u0000t json\n${JSON.stringify(rec('000002', T0 + 1))}\n`);
   const log = new FileTransactionLog(dir, { logger });
@@ -215,8 +201,8 @@ test('FileTransactionLog – a corrupt line is skipped and reported once, the re
 });
 
 test('FileTransactionLog – a last line cut by a crash is skipped, and the next record starts on its own line', async (t) => {
-  const dir = folder(t);
-  const { logger, lines } = capture();
+  const dir = tempDir(t, 'txlog');
+  const { logger, lines } = capturedLogger();
   const first = new FileTransactionLog(dir);
   await first.open();
   await first.record(rec('000001', T0));
@@ -240,7 +226,7 @@ test('FileTransactionLog – a last line cut by a crash is skipped, and the next
 });
 
 test('FileTransactionLog – one writer per folder; a reader takes no lock and writes nothing', async (t) => {
-  const dir = folder(t);
+  const dir = tempDir(t, 'txlog');
   const log = new FileTransactionLog(dir);
   await log.open();
   await log.record(rec('000001', T0));
@@ -265,7 +251,7 @@ test('FileTransactionLog – one writer per folder; a reader takes no lock and w
 });
 
 test('FileTransactionLog – records given before open wait for it; open is idempotent (several connectors share one log)', async (t) => {
-  const dir = folder(t);
+  const dir = tempDir(t, 'txlog');
   const log = new FileTransactionLog(dir);
   const early = log.record(rec('000001', T0));
   await Promise.all([log.open(), log.open()]);

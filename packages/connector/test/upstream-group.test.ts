@@ -4,34 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IsoMessage } from '@iso8583/codec';
 import { createUpstreamGroup } from '../src/index.js';
-import type { UpstreamGroup } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
 import type { Peer } from './peer.js';
-
-const answering = (): Promise<Peer> => startPeer((r, p) => p.send(r.socket, answer(r.message)));
-
-function upstream(name: string, peer: Peer): { name: string; host: string; port: number; reconnect: { initialDelay: number; maxDelay: number } } {
-  return { name, host: '127.0.0.1', port: peer.port, reconnect: { initialDelay: 10, maxDelay: 50 } };
-}
-
-/** Resolves when `name` is up (at once if it is); fails with a message after 20 s. */
-function whenUp(group: UpstreamGroup, name: string): Promise<void> {
-  if (group.healthy().includes(name)) return Promise.resolve();
-  return event(group, 'up', name);
-}
-
-function event(group: UpstreamGroup, kind: 'up' | 'down', name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not go ${kind} within 20 s`)), 20_000);
-    const on = (e: { upstream: string }): void => {
-      if (e.upstream !== name) return;
-      clearTimeout(timer);
-      group.off(kind, on);
-      resolve();
-    };
-    group.on(kind, on);
-  });
-}
+import { answering, groupEvent, startGroup, upstream } from './helpers/setup.js';
 
 const served = (peer: Peer): number => peer.received.filter((r) => r.message['0'] !== '0800').length;
 
@@ -39,24 +14,17 @@ test('failover: requests go to the first healthy upstream, move to the backup at
   let a = await answering();
   const b = await answering();
   const port = a.port;
-  const group = createUpstreamGroup({ upstreams: [upstream('primary', a), upstream('backup', b)] });
-  t.after(async () => {
-    await group.destroy();
-    await a.close();
-    await b.close();
-  });
-  await group.connect();
-  await Promise.all([whenUp(group, 'primary'), whenUp(group, 'backup')]);
+  const group = await startGroup(t, { upstreams: [upstream('primary', a), upstream('backup', b)] }, () => [a, b]);
   for (let i = 0; i < 4; i++) assert.equal((await group.request(purchase(`00010${i}`)))['39'], '00');
   assert.equal(served(a), 4);
   assert.equal(served(b), 0);
-  const down = event(group, 'down', 'primary');
+  const down = groupEvent(group, 'down', 'primary');
   await a.close();
   await down;
   assert.deepEqual(group.healthy(), ['backup']);
   for (let i = 0; i < 4; i++) assert.equal((await group.request(purchase(`00020${i}`)))['39'], '00');
   assert.equal(served(b), 4);
-  const up = event(group, 'up', 'primary');
+  const up = groupEvent(group, 'up', 'primary');
   a = await startPeer((r, p) => p.send(r.socket, answer(r.message)), { port });
   await up;
   assert.equal((await group.request(purchase('000300')))['39'], '00');
@@ -78,19 +46,12 @@ test('a link dying mid-load: every request gets exactly one outcome, the lost on
     if (seen < 20) p.send(r.socket, answer(r.message));
   });
   const b = await answering();
-  const group = createUpstreamGroup({
+  const group = await startGroup(t, {
     upstreams: [
       { ...upstream('primary', a), reconnect: { initialDelay: 60_000, maxDelay: 60_000 } },
       upstream('backup', b),
     ],
-  });
-  t.after(async () => {
-    await group.destroy();
-    await a.close();
-    await b.close();
-  });
-  await group.connect();
-  await Promise.all([whenUp(group, 'primary'), whenUp(group, 'backup')]);
+  }, () => [a, b]);
   const total = 200;
   let settled = 0;
   const outcomes: Promise<string>[] = [];
@@ -111,7 +72,7 @@ test('a link dying mid-load: every request gets exactly one outcome, the lost on
     // Half before the primary dies, half after it is out of the group.
     if (i === 99) {
       await Promise.all(outcomes);
-      if (group.healthy().includes('primary')) await event(group, 'down', 'primary');
+      if (group.healthy().includes('primary')) await groupEvent(group, 'down', 'primary');
     }
   }
   const results = await Promise.all(outcomes);
@@ -130,16 +91,10 @@ test('a link dying mid-load: every request gets exactly one outcome, the lost on
 
 test('round robin spreads the requests over the healthy upstreams', async (t) => {
   const peers = [await answering(), await answering(), await answering()];
-  const group = createUpstreamGroup({ strategy: 'round-robin', upstreams: peers.map((p, i) => upstream(`u${i}`, p)) });
-  t.after(async () => {
-    await group.destroy();
-    for (const p of peers) await p.close();
-  });
-  await group.connect();
-  await Promise.all(['u0', 'u1', 'u2'].map((n) => whenUp(group, n)));
+  const group = await startGroup(t, { strategy: 'round-robin', upstreams: peers.map((p, i) => upstream(`u${i}`, p)) }, () => peers);
   await Promise.all(Array.from({ length: 30 }, (_, i) => group.request(purchase(String(200000 + i)))));
   assert.deepEqual(peers.map(served), [10, 10, 10]);
-  const down = event(group, 'down', 'u1');
+  const down = groupEvent(group, 'down', 'u1');
   await peers[1]?.close();
   await down;
   await Promise.all(Array.from({ length: 10 }, (_, i) => group.request(purchase(String(300000 + i)))));
@@ -150,26 +105,20 @@ test('routing by PAN prefix: the longest prefix wins; a route to an upstream tha
   const visa = await answering();
   const visaGold = await answering();
   const mc = await answering();
-  const group = createUpstreamGroup({
+  const group = await startGroup(t, {
     upstreams: [upstream('visa', visa), upstream('visa-gold', visaGold), upstream('mc', mc)],
     routes: [
       { pan: '4', upstream: 'visa' },
       { pan: '411111', upstream: 'visa-gold' },
       { pan: '5', upstream: 'mc' },
     ],
-  });
-  t.after(async () => {
-    await group.destroy();
-    for (const p of [visa, visaGold, mc]) await p.close();
-  });
-  await group.connect();
-  await Promise.all(['visa', 'visa-gold', 'mc'].map((n) => whenUp(group, n)));
+  }, () => [visa, visaGold, mc]);
   const card = (stan: string, pan: string): IsoMessage => ({ ...purchase(stan), '2': pan, '35': `${pan}=29122010000000000000` });
   await group.request(card('400001', '4111111111111111'));
   await group.request(card('400002', '4012888888881881'));
   await group.request(card('400003', '5555555555554444'));
   assert.deepEqual([visa, visaGold, mc].map(served), [1, 1, 1]);
-  const down = event(group, 'down', 'mc');
+  const down = groupEvent(group, 'down', 'mc');
   await mc.close();
   await down;
   await assert.rejects(group.request(card('400004', '5555555555554444')), (err: Error & { code: string }) => {
@@ -185,7 +134,7 @@ test('routing by PAN prefix: the longest prefix wins; a route to an upstream tha
 test('routing by message class, processing code, fields 32 and 100, with a default route', async (t) => {
   const peers = [await answering(), await answering(), await answering(), await answering(), await answering()];
   const names = ['auth', 'cash', 'acq', 'rcv', 'default'];
-  const group = createUpstreamGroup({
+  const group = await startGroup(t, {
     upstreams: peers.map((p, i) => upstream(names[i] as string, p)),
     routes: [
       { mtiClass: '1', upstream: 'auth' },
@@ -194,13 +143,7 @@ test('routing by message class, processing code, fields 32 and 100, with a defau
       { receiver: '777777', upstream: 'rcv' },
       { upstream: 'default' },
     ],
-  });
-  t.after(async () => {
-    await group.destroy();
-    for (const p of peers) await p.close();
-  });
-  await group.connect();
-  await Promise.all(names.map((n) => whenUp(group, n)));
+  }, () => peers);
   await group.request({ ...purchase('500001'), '0': '0100' });
   await group.request({ ...purchase('500002'), '3': '010000' });
   await group.request({ ...purchase('500003'), '32': '999999' });
@@ -212,14 +155,7 @@ test('routing by message class, processing code, fields 32 and 100, with a defau
 test('a reversal goes to the upstream that had its original, whatever the strategy picks next', async (t) => {
   const a = await answering();
   const b = await answering();
-  const group = createUpstreamGroup({ strategy: 'round-robin', upstreams: [upstream('a', a), upstream('b', b)] });
-  t.after(async () => {
-    await group.destroy();
-    await a.close();
-    await b.close();
-  });
-  await group.connect();
-  await Promise.all([whenUp(group, 'a'), whenUp(group, 'b')]);
+  const group = await startGroup(t, { strategy: 'round-robin', upstreams: [upstream('a', a), upstream('b', b)] }, () => [a, b]);
   await group.request(purchase('600001')); // to a
   await group.request(purchase('600002')); // to b
   // Its own STAN, the original's in field 90 (original MTI + STAN + ...).
@@ -232,13 +168,7 @@ test('a reversal goes to the upstream that had its original, whatever the strate
 
 test('metrics carry the upstream label; sendMessage keeps the input form', async (t) => {
   const a = await answering();
-  const group = createUpstreamGroup({ upstreams: [upstream('only', a)] });
-  t.after(async () => {
-    await group.destroy();
-    await a.close();
-  });
-  await group.connect();
-  await whenUp(group, 'only');
+  const group = await startGroup(t, { upstreams: [upstream('only', a)] }, () => [a]);
   const json = await group.sendMessage(JSON.stringify(purchase('700001')));
   assert.equal(JSON.parse(json)['39'], '00');
   const text = await group.registry.metrics();
@@ -270,16 +200,9 @@ test('a request that never reached the wire (no connection free in time) is trie
     held = () => p.send(r.socket, answer(r.message));
   });
   const b = await answering();
-  const group = createUpstreamGroup({
+  const group = await startGroup(t, {
     upstreams: [{ ...upstream('primary', a), mode: 'exclusive', pool: { min: 1, max: 1, acquireTimeout: 50 } }, upstream('backup', b)],
-  });
-  t.after(async () => {
-    await group.destroy();
-    await a.close();
-    await b.close();
-  });
-  await group.connect();
-  await Promise.all([whenUp(group, 'primary'), whenUp(group, 'backup')]);
+  }, () => [a, b]);
   const first = group.request(purchase('800001'));
   await a.waitFor(1);
   const second = await group.request(purchase('800002'));

@@ -1,0 +1,104 @@
+/**
+ * How the connector's tests stand up their parts and take them down again: a temporary folder, a peer (the host), a
+ * connector, an upstream group over several peers, a logger whose lines the test reads. Each part is closed by
+ * `t.after` in the test that made it: the connector or group first, then its peers, then the folder.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { createConnector, createUpstreamGroup } from '../../src/index.js';
+import type { Connector, ConnectorOptions, UpstreamGroup, UpstreamGroupOptions } from '../../src/index.js';
+import { answer, startPeer } from '../peer.js';
+import type { Peer, PeerHandler } from '../peer.js';
+
+/** What `t.after` needs of a test context. */
+export interface AfterHook {
+  after(fn: () => unknown): void;
+}
+
+/** A new empty folder (`iso8583-<prefix>-…` in the temp folder), removed after the test. */
+export function tempDir(t: AfterHook, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `iso8583-${prefix}-`));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A peer (a host on 127.0.0.1) with `handler`, closed after the test. Default: it answers everything with 00. */
+export async function peerFor(t: AfterHook, handler: PeerHandler = (r, p) => p.send(r.socket, answer(r.message)), options: Parameters<typeof startPeer>[1] = {}): Promise<Peer> {
+  const peer = await startPeer(handler, options);
+  t.after(() => peer.close());
+  return peer;
+}
+
+/** A peer that answers everything with 00 (closed by its test). */
+export const answering = (): Promise<Peer> => startPeer((r, p) => p.send(r.socket, answer(r.message)));
+
+/** A connector with `options`, destroyed after the test (not connected: the test connects it when it wants). */
+export function connectorFor(t: AfterHook, options: ConnectorOptions): Connector {
+  const connector = createConnector(options);
+  t.after(() => connector.destroy());
+  return connector;
+}
+
+/** A port nothing listens on (a peer started and closed). */
+export async function freePort(): Promise<number> {
+  const p = await startPeer(() => undefined);
+  const port = p.port;
+  await p.close();
+  return port;
+}
+
+/** An upstream of a group on `peer`, reconnecting quickly. */
+export function upstream(name: string, peer: Peer): { name: string; host: string; port: number; reconnect: { initialDelay: number; maxDelay: number } } {
+  return { name, host: '127.0.0.1', port: peer.port, reconnect: { initialDelay: 10, maxDelay: 50 } };
+}
+
+/**
+ * An upstream group with `options`, connected, every upstream up. After the test the group is destroyed, then the
+ * peers `peers()` names at that time are closed (a test that restarts a peer hands back the new one).
+ */
+export async function startGroup(t: AfterHook, options: UpstreamGroupOptions, peers: () => readonly Peer[]): Promise<UpstreamGroup> {
+  const group = createUpstreamGroup(options);
+  t.after(async () => {
+    await group.destroy();
+    for (const p of peers()) await p.close();
+  });
+  await group.connect();
+  await Promise.all(options.upstreams.map((u) => whenUp(group, String(u.name))));
+  return group;
+}
+
+/** Resolves when `name` is up (at once if it is); fails with a message after 20 s. */
+export function whenUp(group: UpstreamGroup, name: string): Promise<void> {
+  if (group.healthy().includes(name)) return Promise.resolve();
+  return groupEvent(group, 'up', name);
+}
+
+/** Resolves at the next `kind` event of the upstream `name`; fails with a message after 20 s. */
+export function groupEvent(group: UpstreamGroup, kind: 'up' | 'down', name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not go ${kind} within 20 s`)), 20_000);
+    const on = (e: { upstream: string }): void => {
+      if (e.upstream !== name) return;
+      clearTimeout(timer);
+      group.off(kind, on);
+      resolve();
+    };
+    group.on(kind, on);
+  });
+}
+
+/** A pino logger (level `level`, default `debug`) whose lines are kept, parsed, in `lines`. */
+export function capturedLogger(level = 'debug'): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level }, stream), lines };
+}
