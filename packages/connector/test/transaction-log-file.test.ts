@@ -12,6 +12,14 @@ import { within } from '@iso8583/test-support';
 import { capturedLogger, tempDir } from './helpers/setup.js';
 import { sampleRecord, transactionLogContract } from './helpers/transaction-log-contract.js';
 
+/** An open FileTransactionLog in a new folder (removed after the test). */
+async function openLog(t: { after(fn: () => unknown): void }): Promise<{ dir: string; log: FileTransactionLog }> {
+  const dir = tempDir(t, 'txlog');
+  const log = new FileTransactionLog(dir);
+  await log.open();
+  return { dir, log };
+}
+
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-11-28T10:00:00Z');
 
@@ -25,9 +33,7 @@ after(() => rmSync(contractRoot, { recursive: true, force: true }));
 transactionLogContract('FileTransactionLog', async (storage) => new FileTransactionLog(join(contractRoot, storage)));
 
 test('FileTransactionLog – track data, a PIN block, field 55 and a full PAN smuggled into a record never reach the file', async (t) => {
-  const dir = tempDir(t, 'txlog');
-  const log = new FileTransactionLog(dir);
-  await log.open();
+  const { dir, log } = await openLog(t);
   const smuggled = {
     ...sampleRecord(7),
     pan: '5555555555554444',
@@ -47,9 +53,7 @@ test('FileTransactionLog – track data, a PIN block, field 55 and a full PAN sm
 });
 
 test('FileTransactionLog – one batch over five UTC days is written whole (the oldest files it wrote are synced, then closed)', async (t) => {
-  const dir = tempDir(t, 'txlog');
-  const log = new FileTransactionLog(dir);
-  await log.open();
+  const { dir, log } = await openLog(t);
   await Promise.all(Array.from({ length: 5 }, (_, d) => log.record(rec(String(d).padStart(6, '0'), T0 + d * DAY))));
   assert.deepEqual(log.stats, { records: 5, batches: 1, failed: 0 });
   assert.equal(readdirSync(dir).filter((n) => n.endsWith('.jsonl')).length, 5);
@@ -58,9 +62,7 @@ test('FileTransactionLog – one batch over five UTC days is written whole (the 
 });
 
 test('FileTransactionLog – a record made just as the previous batch settles is written without waiting for another record', async (t) => {
-  const dir = tempDir(t, 'txlog');
-  const log = new FileTransactionLog(dir);
-  await log.open();
+  const { log } = await openLog(t);
   await log.record(rec('000001', T0));
   // Made in the continuation of the first batch's promise, before the flush under way has finished.
   await within(log.record(rec('000002', T0 + 1)), 10_000, 'the second record to be written (nothing else flushes it)');
@@ -69,9 +71,7 @@ test('FileTransactionLog – a record made just as the previous batch settles is
 });
 
 test('FileTransactionLog – the records of one turn go out in one batch, in the file of their UTC day, mode 0600', async (t) => {
-  const dir = tempDir(t, 'txlog');
-  const log = new FileTransactionLog(dir);
-  await log.open();
+  const { dir, log } = await openLog(t);
   const done = [];
   for (let i = 0; i < 500; i++) done.push(log.record(rec(String(i).padStart(6, '0'), T0 + i)));
   await Promise.all(done);
@@ -93,9 +93,7 @@ test('FileTransactionLog – the records of one turn go out in one batch, in the
 });
 
 test('FileTransactionLog – query filters by stan, terminal, rrn, from, to and limit, newest first', async (t) => {
-  const dir = tempDir(t, 'txlog');
-  const log = new FileTransactionLog(dir);
-  await log.open();
+  const { dir, log } = await openLog(t);
   const records = [
     rec('000001', T0, { rrn: 'RRN000000001' }),
     rec('000002', T0 + 1000, { terminal: 'TERM0002' }),
@@ -126,9 +124,7 @@ test('FileTransactionLog – query filters by stan, terminal, rrn, from, to and 
 });
 
 test('FileTransactionLog – newest by acceptance time even when a slow request settles after faster later ones', async (t) => {
-  const dir = tempDir(t, 'txlog');
-  const log = new FileTransactionLog(dir);
-  await log.open();
+  const { log } = await openLog(t);
   // Written in the order the outcomes came: a request accepted at T0 that timed out 30 s later comes last.
   void log.record(rec('000010', T0 + 10_000, { latencyMs: 5 }));
   void log.record(rec('000020', T0 + 20_000, { latencyMs: 5 }));
@@ -140,9 +136,7 @@ test('FileTransactionLog – newest by acceptance time even when a slow request 
 });
 
 test('FileTransactionLog – a query reads across the chunks of a big file, every record once, in order', async (t) => {
-  const dir = tempDir(t, 'txlog');
-  const log = new FileTransactionLog(dir);
-  await log.open();
+  const { dir, log } = await openLog(t);
   // About 1.6 MB: more than one chunk of the backward reader, lines cut at the chunk boundary.
   for (let i = 0; i < 10_000; i++) void log.record(rec(String(i).padStart(6, '0'), T0 + i, { merchant: 'M'.repeat(15), rrn: String(i).padStart(12, '0') }));
   const all = await log.query({ limit: 10_000 });
@@ -168,9 +162,7 @@ test('FileTransactionLog – a query reads across the chunks of a big file, ever
 });
 
 test('FileTransactionLog – prune deletes whole days older than `before` and says how many records went', async (t) => {
-  const dir = tempDir(t, 'txlog');
-  const log = new FileTransactionLog(dir);
-  await log.open();
+  const { dir, log } = await openLog(t);
   for (let d = 0; d < 3; d++) for (let i = 0; i < 3; i++) void log.record(rec(`00000${i}`, T0 + d * DAY + i));
   await log.query({});
   // The day of `before` is kept whole: only days that ended by then go.
@@ -226,9 +218,7 @@ test('FileTransactionLog – a last line cut by a crash is skipped, and the next
 });
 
 test('FileTransactionLog – one writer per folder; a reader takes no lock and writes nothing', async (t) => {
-  const dir = tempDir(t, 'txlog');
-  const log = new FileTransactionLog(dir);
-  await log.open();
+  const { dir, log } = await openLog(t);
   await log.record(rec('000001', T0));
   const second = new FileTransactionLog(dir);
   await assert.rejects(second.open(), (err: Error & { code?: string }) => {
