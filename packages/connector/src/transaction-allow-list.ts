@@ -32,8 +32,11 @@ const TEXT_KEYS = {
   errorCode: 100,
 } as const satisfies Partial<Record<keyof TransactionRecord, number>>;
 
+/** The text keys and their longest values, listed once (not rebuilt for every record). */
+const TEXT_ENTRIES = Object.entries(TEXT_KEYS) as readonly (readonly [string, number])[];
+
 /** The keys a record must have. */
-const REQUIRED = new Set<keyof TransactionRecord>(['at', 'node', 'upstream', 'mti', 'latencyMs', 'outcome']);
+const REQUIRED: readonly (keyof TransactionRecord)[] = ['at', 'node', 'upstream', 'mti', 'latencyMs', 'outcome'];
 
 /** Every outcome (the allow-list of `outcome`). */
 export const TRANSACTION_OUTCOMES: readonly TransactionOutcome[] = ['approved', 'declined', 'timeout', 'error', 'reversed', 'saf'];
@@ -79,7 +82,7 @@ export function toTransactionRecord(input: unknown): TransactionRecord {
     latencyMs: time('latencyMs', source['latencyMs']),
     outcome,
   };
-  for (const [key, max] of Object.entries(TEXT_KEYS)) {
+  for (const [key, max] of TEXT_ENTRIES) {
     const value = source[key];
     if (value === undefined) continue;
     const checked = text(key, value, max);
