@@ -6,6 +6,9 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 
+/** How a request settled on an upstream (the `outcome` label of `iso8583_upstream_requests_total`). */
+export type UpstreamOutcome = 'answered' | 'timeout' | 'failed';
+
 /** The live values of one upstream, read when the registry is scraped. */
 export interface UpstreamSource {
   name: string;
@@ -84,8 +87,8 @@ export class UpstreamMetrics {
   private readonly outcomes: Counter<'upstream' | 'outcome'>;
   private readonly downs: Counter<'upstream'>;
   private readonly unavailable: Counter<'upstream'>;
-  /** The outcome counters' children, made once (a labelled `inc` hashes its labels on every call). */
-  private readonly outcomeChildren = new Map<string, { inc(): void }>();
+  /** The outcome counters' children by upstream, made once (a labelled `inc` hashes its labels on every call). */
+  private readonly outcomeChildren = new Map<string, Record<UpstreamOutcome, { inc(): void }>>();
 
   constructor(sources: readonly UpstreamSource[], registry?: Registry) {
     this.registry = registry ?? new Registry();
@@ -106,14 +109,17 @@ export class UpstreamMetrics {
   }
 
   /** A request settled on `upstream`. */
-  settled(upstream: string, outcome: 'answered' | 'timeout' | 'failed'): void {
-    const key = `${upstream}\u0000${outcome}`;
-    let child = this.outcomeChildren.get(key);
-    if (child === undefined) {
-      child = this.outcomes.labels({ upstream, outcome });
-      this.outcomeChildren.set(key, child);
+  settled(upstream: string, outcome: UpstreamOutcome): void {
+    let children = this.outcomeChildren.get(upstream);
+    if (children === undefined) {
+      children = {
+        answered: this.outcomes.labels({ upstream, outcome: 'answered' }),
+        timeout: this.outcomes.labels({ upstream, outcome: 'timeout' }),
+        failed: this.outcomes.labels({ upstream, outcome: 'failed' }),
+      };
+      this.outcomeChildren.set(upstream, children);
     }
-    child.inc();
+    children[outcome].inc();
   }
 
   /** `upstream` went down. */
