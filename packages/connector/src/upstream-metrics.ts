@@ -5,6 +5,8 @@
  * group's upstreams are series of them.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
+import { CounterFamily } from './metric-families.js';
+import type { CounterSeries } from './metric-families.js';
 
 /** How a request settled on an upstream (the `outcome` label of `iso8583_upstream_requests_total`). */
 export type UpstreamOutcome = 'answered' | 'timeout' | 'failed';
@@ -21,7 +23,7 @@ export interface UpstreamSource {
 /** The metrics made once per Registry, and the upstreams of every group that reports to them. */
 interface Shared {
   sources: UpstreamSource[];
-  outcomes: Counter<'upstream' | 'outcome'>;
+  outcomes: CounterFamily;
   downs: Counter<'upstream'>;
   unavailable: Counter<'upstream'>;
 }
@@ -60,12 +62,13 @@ function makeShared(registry: Registry): Shared {
   });
   return {
     sources,
-    outcomes: new Counter({
-      name: 'iso8583_upstream_requests_total',
-      help: 'Requests settled by the upstream: answered, timeout, or failed (any other error).',
-      labelNames: ['upstream', 'outcome'],
-      registers,
-    }),
+    // Counted on every request: in plain numbers (metric-families.ts).
+    outcomes: new CounterFamily(
+      'iso8583_upstream_requests_total',
+      'Requests settled by the upstream: answered, timeout, or failed (any other error).',
+      ['upstream', 'outcome'],
+      registry,
+    ),
     downs: new Counter({
       name: 'iso8583_upstream_down_total',
       help: 'Times the upstream went down (its last connection closed); it comes back when it reconnects.',
@@ -84,11 +87,11 @@ function makeShared(registry: Registry): Shared {
 /** The group's metrics. */
 export class UpstreamMetrics {
   readonly registry: Registry;
-  private readonly outcomes: Counter<'upstream' | 'outcome'>;
+  private readonly outcomes: CounterFamily;
   private readonly downs: Counter<'upstream'>;
   private readonly unavailable: Counter<'upstream'>;
-  /** The outcome counters' children by upstream, made once (a labelled `inc` hashes its labels on every call). */
-  private readonly outcomeChildren = new Map<string, Record<UpstreamOutcome, { inc(): void }>>();
+  /** The outcome series by upstream. */
+  private readonly outcomeSeries = new Map<string, Record<UpstreamOutcome, CounterSeries>>();
 
   constructor(sources: readonly UpstreamSource[], registry?: Registry) {
     this.registry = registry ?? new Registry();
@@ -102,7 +105,11 @@ export class UpstreamMetrics {
     this.downs = metrics.downs;
     this.unavailable = metrics.unavailable;
     for (const s of sources) {
-      for (const outcome of ['answered', 'timeout', 'failed']) this.outcomes.inc({ upstream: s.name, outcome }, 0);
+      this.outcomeSeries.set(s.name, {
+        answered: this.outcomes.of(s.name, 'answered'),
+        timeout: this.outcomes.of(s.name, 'timeout'),
+        failed: this.outcomes.of(s.name, 'failed'),
+      });
       this.downs.inc({ upstream: s.name }, 0);
       this.unavailable.inc({ upstream: s.name }, 0);
     }
@@ -110,16 +117,7 @@ export class UpstreamMetrics {
 
   /** A request settled on `upstream`. */
   settled(upstream: string, outcome: UpstreamOutcome): void {
-    let children = this.outcomeChildren.get(upstream);
-    if (children === undefined) {
-      children = {
-        answered: this.outcomes.labels({ upstream, outcome: 'answered' }),
-        timeout: this.outcomes.labels({ upstream, outcome: 'timeout' }),
-        failed: this.outcomes.labels({ upstream, outcome: 'failed' }),
-      };
-      this.outcomeChildren.set(upstream, children);
-    }
-    children[outcome].inc();
+    this.outcomeSeries.get(upstream)?.[outcome].inc();
   }
 
   /** `upstream` went down. */
