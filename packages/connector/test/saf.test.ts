@@ -179,18 +179,23 @@ test('a restart resumes an advice left in the journal; initialDelay holds the fi
 
 test('messageInterval spaces the attempts of entries due together', async (t) => {
   const dir = tempDir(t, 'saf');
-  const at: number[] = [];
-  const peer = await peerFor(t, (r, p) => {
-    at.push(performance.now());
-    p.send(r.socket, answer(r.message));
-  });
+  const peer = await peerFor(t);
   const connector = connectorFor(t, { host: '127.0.0.1', port: peer.port, saf: { enabled: true, journalDir: dir, messageInterval: 150 } });
+  // Measured where the attempts are made (the 'sent' event), not where they arrive: a busy peer may read two frames
+  // sent 150 ms apart in one go. The second slot starts at least 150 ms after the first, which starts no earlier than
+  // the first advice was accepted (a journal write may delay the first attempt's 'sent', so that is the bound).
+  const sent = new Map<string, number>();
+  connector.on('saf', (e) => {
+    if (e.stage === 'sent') sent.set(String(e.stan), performance.now());
+  });
   await connector.connect();
+  const accepted = performance.now();
   const a = await connector.request(advice('100601'), { saf: true });
   const b = await connector.request(advice('100602'), { saf: true });
   await Promise.all([safEvent(connector, 'answered', a.id), safEvent(connector, 'answered', b.id)]);
-  assert.equal(at.length, 2);
-  assert.ok((at[1] as number) - (at[0] as number) >= 140, `the second left ${(at[1] as number) - (at[0] as number)} ms after the first`);
+  assert.deepEqual(peer.received.map((r) => r.message['11']), ['100601', '100602']);
+  const gap = (sent.get('100602') as number) - accepted;
+  assert.ok(gap >= 140, `the second attempt left ${gap} ms after the first advice was accepted`);
 });
 
 test('saf: true on a request that is not an advice or reversal is refused with a coded error naming saf', async (t) => {
