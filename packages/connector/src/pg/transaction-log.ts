@@ -137,14 +137,8 @@ export class PgTransactionLog implements TransactionLog {
     this.synchronousCommit = options.synchronousCommit ?? DEFAULTS.synchronousCommit;
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.ownPool = options.pool === undefined;
-    this.pool =
-      options.pool ??
-      new pg.Pool({
-        connectionString: options.connectionString,
-        max: 4,
-        connectionTimeoutMillis: 5000,
-        ...(this.synchronousCommit ? {} : { options: '-c synchronous_commit=off' }),
-      });
+    const commit = this.synchronousCommit ? {} : { options: '-c synchronous_commit=off' };
+    this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 4, connectionTimeoutMillis: 5000, ...commit });
     // An idle connection dropped by the server (a restart, an outage) is reported here; the next query reconnects.
     if (this.ownPool) this.pool.on('error', () => undefined);
   }
@@ -318,9 +312,7 @@ export class PgTransactionLog implements TransactionLog {
   }
 
   private async insert(batch: Pending[]): Promise<void> {
-    const records: TransactionRecord[] = new Array<TransactionRecord>(batch.length);
-    for (let i = 0; i < batch.length; i++) records[i] = (batch[i] as Pending).record;
-    await this.pool.query(INSERT, [JSON.stringify(records)]);
+    await this.pool.query(INSERT, [JSON.stringify(batch.map((p) => p.record))]);
   }
 
   /** Drops the oldest records beyond `maxBuffered`. */
