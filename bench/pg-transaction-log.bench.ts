@@ -1,9 +1,11 @@
 // The transaction log on PostgreSQL: how many records a second PgTransactionLog stores (batched INSERTs into a real
 // server made on the spot, fsync on), and in the same run a no-op log fed the same way, so that the difference is the
 // store's own cost. Records arrive as a gateway makes them: bursts of 64 a tick (64 requests settling together), each
-// record's promise awaited at the end. The gateway's own rate is the top of docs/operations.md's capacity table; the
-// store is `met` when it takes at least 5x that. Usage: node bench/dist/transaction-log.bench.js [records per round]
-// (default 200000; 3 rounds each, alternating, the median printed).
+// record's promise awaited at the end. Informational: records a second, no target. What recording costs the gateway
+// (the issue's 20% target) is measured by transaction-log.bench.ts, gateway against gateway in the same run.
+// Usage: node bench/dist/pg-transaction-log.bench.js [records per round] (default 200000; 3 rounds each, alternating,
+// the median printed).
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { PgTransactionLog, toTransactionRecord } from '@iso8583/connector';
@@ -13,9 +15,6 @@ import { startPostgres } from '@iso8583/test-support';
 const perRound = Number(process.argv[2] ?? 200_000);
 const ROUNDS = 3;
 const BURST = 64;
-/** Transactions a second through the gateway (docs/operations.md, Capacity: POS clients -> gateway -> simulator). */
-const GATEWAY_RATE = 22_600;
-const TARGET = 5 * GATEWAY_RATE;
 
 function record(i: number): TransactionRecord {
   return {
@@ -68,6 +67,8 @@ async function round(log: TransactionLog, base: number): Promise<number> {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
+const load = (): string => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+console.log(`PgTransactionLog capacity: node ${process.version}, ${load()} at the start`);
 // A store's capacity is measured as a production server syncs (fsync on), not as the tests run it.
 const cluster = await startPostgres({ durable: true });
 try {
@@ -90,8 +91,8 @@ try {
   console.log(`transaction log, ${fmt(perRound)} records a round, ${BURST} a tick, median of ${ROUNDS} (fsync=${fsync}, ${rows} rows stored):`);
   console.log(`  no-op log           ${fmt(median(noopRates))} records/s   (rounds: ${noopRates.map(fmt).join(', ')})`);
   console.log(`  PgTransactionLog    ${fmt(pgRate)} records/s   (rounds: ${pgRates.map(fmt).join(', ')})`);
-  console.log(`  target: 5x the gateway's ${fmt(GATEWAY_RATE)}/s = ${fmt(TARGET)} records/s: ${pgRate >= TARGET ? 'met' : 'NOT met'} (${(pgRate / GATEWAY_RATE).toFixed(1)}x)`);
   console.log(`  batches failed: ${log.stats().failedBatches}, dropped: ${log.stats().dropped}`);
+  console.log(`${load()} at the end (informational: no target; the gateway's cost is transaction-log.bench.ts's)`);
 } finally {
   cluster.destroy();
 }

@@ -1,82 +1,74 @@
 /**
- * Transaction log benchmark: what recording every request costs the gateway, and how fast the file store answers.
- * 1. Two `iso8583 gateway` processes in front of the same `iso8583 simulate-host`, one recording (the default: every
- *    request to the file store, batched, fdatasync per batch) and one with `--no-transaction-log`, both journaling
- *    reversals; 100 POS clients x 4 in flight, the phases alternated. Target: recording costs at most 20% of the
- *    throughput (`met` / `NOT met`; exit code 1 when missed).
+ * Transaction log benchmark: what recording every request costs the gateway, with either store, and how fast the file
+ * store answers.
+ * 1. Per store, two `iso8583 gateway` processes in front of one `iso8583 simulate-host`: one recording every request,
+ *    one with `--no-transaction-log`, otherwise the same (both journal reversals in the same kind of store).
+ *    - `file`: the default (records batched to a day file, fdatasync per batch; reversals in a file journal);
+ *    - `postgresql`: `--store postgresql://...` on a real server made on the spot by `startPostgres()` (fsync on, as
+ *      in production; each gateway its own database), so that the SAF journal and the log are both on PostgreSQL.
+ *    100 POS clients x 4 in flight; a warm-up of each gateway not counted, then BENCH_ROUNDS short rounds, the side
+ *    that goes first alternating (bench/gateway/rounds.ts). Each round's ratio is printed; the figure is the median
+ *    ratio. Target: recording costs at most 20% of the throughput (`met` / `NOT met`; exit code 1 when either misses).
+ *    The load average is printed at the start, after every round and at the end: on a shared machine, read it first.
  * 2. The file store alone: records appended per second (batched), and queries over a day file of
  *    BENCH_RECORDS records: the latest 100, one STAN near the end, one STAN not there (every line read), a time range.
  *
- * Run: `npx tsc -b bench && node bench/dist/transaction-log.bench.js` (or `npm run bench transaction-log`).
- * Environment: BENCH_CLIENTS (100), BENCH_DEPTH (4), BENCH_MS per phase (10000), BENCH_ROUNDS (2),
- * BENCH_RECORDS (500000).
+ * Run: `npx tsc -b bench && node bench/dist/transaction-log.bench.js [file|postgresql]` (default both; or
+ * `npm run bench transaction-log`). Environment: BENCH_CLIENTS (100), BENCH_DEPTH (4), BENCH_WARMUP_MS (3000),
+ * BENCH_MS per phase (4000), BENCH_ROUNDS (6), BENCH_RECORDS (500000).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileTransactionLog, transactionFile } from '@iso8583/connector';
 import type { TransactionRecord } from '@iso8583/connector';
-import { posLoad } from './gateway/clients.js';
-import type { LoadResult } from './gateway/clients.js';
+import { startPostgres } from '@iso8583/test-support';
+import { alternatedRounds, loadAverage } from './gateway/rounds.js';
+import type { Side } from './gateway/rounds.js';
 import { startIso8583, stop } from './gateway/processes.js';
+import type { Started } from './gateway/processes.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 100);
 const DEPTH = Number(process.env.BENCH_DEPTH ?? 4);
-const PHASE_MS = Number(process.env.BENCH_MS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3_000);
+const PHASE_MS = Number(process.env.BENCH_MS ?? 4_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 500_000);
+const STORES = process.argv[2] === undefined ? ['file', 'postgresql'] : [process.argv[2]];
 /** Recording may cost at most this share of the gateway's throughput. */
 const MAX_COST = 0.2;
 
-function line(name: string, r: LoadResult): number {
-  const rate = r.answers / r.seconds;
-  const p = (q: number): string => r.latencies.quantile(q).toFixed(2);
-  console.log(`${name.padEnd(36)} ${String(Math.round(rate)).padStart(8)} tx/s   p50 ${p(0.5)} ms   p99 ${p(0.99)} ms   (${r.answers} answers; ${JSON.stringify(r.codes)})`);
-  return rate;
-}
+/** Where each gateway of a row keeps its reversals and its log: `--reversal-journal DIR` or `--store URL`. */
+type StoreFlags = (side: 'recording' | 'plain') => string[];
 
-async function gatewayCost(work: string): Promise<boolean> {
+/** One row: the gateway recording vs not recording, with the store flags given; true when the target is met. */
+async function gatewayCost(store: string, flags: StoreFlags): Promise<boolean> {
   const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '900000000000000'], /listening on (\S+):(\d+)/);
   const upstream = `${bank.match[1] as string}:${bank.match[2] as string}`;
-  const start = (name: string, extra: string[]) =>
+  const start = (extra: string[]): Promise<Started> =>
     startIso8583(
-      ['gateway', '--upstream', upstream, '--listen', '0', '--http', '0', '--log-level', 'error', '--reversal-journal', join(work, name),
-        '--max-connections', String(CLIENTS * 2), ...extra],
+      ['gateway', '--upstream', upstream, '--listen', '0', '--http', '0', '--log-level', 'error', '--max-connections', String(CLIENTS * 2), ...extra],
       /gateway listening pos=(\S+):(\d+) http=/,
     );
-  const recording = await start('recording', []);
-  const plain = await start('plain', ['--no-transaction-log']);
-  const at = (g: { match: RegExpExecArray }): [string, number] => [g.match[1] as string, Number(g.match[2])];
+  const started: Started[] = [bank];
   try {
-    console.log(`gateway with and without the transaction log: ${CLIENTS} POS clients x ${DEPTH} in flight, ${PHASE_MS} ms per phase, ${ROUNDS} rounds`);
-    await posLoad(...at(plain), CLIENTS, DEPTH, 3_000);
-    await posLoad(...at(recording), CLIENTS, DEPTH, 3_000);
-    let without = 0;
-    let withLog = 0;
-    // ABBA: each side goes first in every other round, so that neither gets the cooler (or busier) machine.
-    for (let round = 0; round < ROUNDS; round++) {
-      const plainPhase = async (): Promise<void> => {
-        without += line('POS -> gateway (no log) -> sim', await posLoad(...at(plain), CLIENTS, DEPTH, PHASE_MS));
-      };
-      const logPhase = async (): Promise<void> => {
-        withLog += line('POS -> gateway (transaction log) -> sim', await posLoad(...at(recording), CLIENTS, DEPTH, PHASE_MS));
-      };
-      if (round % 2 === 0) {
-        await plainPhase();
-        await logPhase();
-      } else {
-        await logPhase();
-        await plainPhase();
-      }
-    }
-    const cost = 1 - withLog / without;
+    const recording = await start(flags('recording'));
+    started.push(recording);
+    const plain = await start([...flags('plain'), '--no-transaction-log']);
+    started.push(plain);
+    const side = (name: string, g: Started): Side => ({ name, host: g.match[1] as string, port: Number(g.match[2]) });
+    console.log(`\n${store} store: gateway with and without the transaction log, ${CLIENTS} POS clients x ${DEPTH} in flight, ` +
+      `warm-up ${WARMUP_MS} ms each, ${ROUNDS} rounds of ${PHASE_MS} ms per side`);
+    const r = await alternatedRounds(side(`gateway, ${store}, no log`, plain), side(`gateway, ${store}, transaction log`, recording), {
+      clients: CLIENTS, depth: DEPTH, warmupMs: WARMUP_MS, phaseMs: PHASE_MS, rounds: ROUNDS,
+    });
+    const cost = 1 - r.medianRatio;
     const met = cost <= MAX_COST;
-    console.log(`recording costs ${(cost * 100).toFixed(1)}% of the throughput (target: at most ${MAX_COST * 100}%): ${met ? 'met' : 'NOT met'}`);
+    console.log(`${store}: ratios ${r.ratios.map((x) => x.toFixed(3)).join(' ')}; median ${r.medianRatio.toFixed(3)}: ` +
+      `recording costs ${(cost * 100).toFixed(1)}% of the throughput (target: at most ${MAX_COST * 100}%): ${met ? 'met' : 'NOT met'}`);
     return met;
   } finally {
-    await stop(recording.child);
-    await stop(plain.child);
-    await stop(bank.child);
+    for (const p of started.reverse()) await stop(p.child);
   }
 }
 
@@ -137,10 +129,25 @@ async function fileStore(work: string): Promise<void> {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'iso8583-bench-txlog-'));
+  console.log(`transaction log benchmark: node ${process.version}, ${loadAverage()} at the start`);
+  const missed: string[] = [];
   try {
-    const met = await gatewayCost(work);
-    await fileStore(work);
-    if (!met) process.exitCode = 1;
+    if (STORES.includes('file')) {
+      if (!(await gatewayCost('file', (side) => ['--reversal-journal', join(work, side)]))) missed.push('file');
+    }
+    if (STORES.includes('postgresql')) {
+      // fsync on, as a production server runs: the SAF journal's commits and the log's batches both pay for it.
+      const cluster = await startPostgres({ durable: true });
+      try {
+        const urls = { recording: cluster.createDatabase('bench_recording'), plain: cluster.createDatabase('bench_plain') };
+        if (!(await gatewayCost('postgresql', (side) => ['--store', urls[side]]))) missed.push('postgresql');
+      } finally {
+        cluster.destroy();
+      }
+    }
+    if (STORES.includes('file')) await fileStore(work);
+    console.log(`\n${loadAverage()} at the end; targets ${missed.length === 0 ? 'met' : `NOT met: ${missed.join(', ')}`}`);
+    if (missed.length > 0) process.exitCode = 1;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -37,8 +37,8 @@ export interface ScriptedBank {
   close(): Promise<void>;
 }
 
-/** Starts a scripted bank. */
-export async function startBank(answer: (request: IsoMessage) => IsoMessage | undefined): Promise<ScriptedBank> {
+/** Starts a scripted bank on `port` of 127.0.0.1 (default 0: a free port; give a port to bring a bank back where it was). */
+export async function startBank(answer: (request: IsoMessage) => IsoMessage | undefined, port = 0): Promise<ScriptedBank> {
   let handler = (request: IsoMessage, write: (reply: IsoMessage) => void): void => {
     const reply = answer(request);
     if (reply !== undefined) write(reply);
@@ -66,7 +66,10 @@ export async function startBank(answer: (request: IsoMessage) => IsoMessage | un
       },
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   return {
     port: (server.address() as { port: number }).port,
     received,

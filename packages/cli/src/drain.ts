@@ -1,15 +1,39 @@
 import type { Connector } from '@iso8583/connector';
 
-/** How often the reversals still pending are counted while a stop waits for them (ms). */
-const REVERSAL_POLL_MS = 50;
+/** How often the SAF entries still pending are counted while a stop waits for them (ms). */
+const SAF_POLL_MS = 50;
+
+/** SAF entries still waiting in the connectors' queues, by kind: the connectors' own reversals, and advices sent with `saf: true`. */
+export interface SafLeft {
+  reversals: number;
+  advices: number;
+}
+
+/** What the connectors' SAF queues still hold (journaled, not yet ended), by kind. */
+export function safLeft(connectors: readonly Connector[]): SafLeft {
+  let reversals = 0;
+  let depth = 0;
+  for (const c of connectors) {
+    const s = c.stats();
+    reversals += Number(s.reversalsPending ?? 0);
+    depth += Number(s.safDepth ?? 0);
+  }
+  // The SAF depth counts every entry being sent (reversals and advices); the reversals are counted apart.
+  return { reversals, advices: Math.max(0, depth - reversals) };
+}
 
 /**
- * Resolves once no connector has a reversal pending, `until` (a `Date.now()` time) has passed, or `cancelled()` turns
- * true: what `iso8583 gateway` and `iso8583 run` wait for before their connectors close on a graceful stop.
+ * Resolves once no connector has a SAF entry pending (neither a reversal nor an advice), `until` (a `Date.now()` time)
+ * has passed, or `cancelled()` turns true: what `iso8583 gateway` and `iso8583 run` wait for before their connectors
+ * close on a graceful stop, so that what can be delivered while the link is up is not left for the next start.
+ * Whatever is still pending then stays journaled (see {@link safLeft} for what the stop reports).
  */
-export async function waitForReversals(connectors: readonly Connector[], until: number, cancelled: () => boolean = () => false): Promise<void> {
-  const pending = (): number => connectors.reduce((n, c) => n + Number(c.stats().reversalsPending ?? 0), 0);
-  while (pending() > 0 && Date.now() < until && !cancelled()) {
-    await new Promise((resolve) => setTimeout(resolve, REVERSAL_POLL_MS));
+export async function waitForSaf(connectors: readonly Connector[], until: number, cancelled: () => boolean = () => false): Promise<void> {
+  const pending = (): boolean => {
+    const left = safLeft(connectors);
+    return left.reversals + left.advices > 0;
+  };
+  while (pending() && Date.now() < until && !cancelled()) {
+    await new Promise((resolve) => setTimeout(resolve, SAF_POLL_MS));
   }
 }

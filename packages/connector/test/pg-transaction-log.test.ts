@@ -85,6 +85,33 @@ describe('PgTransactionLog', () => {
     }
   });
 
+  test('its batches commit with synchronous_commit off by default (they never queue for the WAL flush); synchronousCommit: true keeps it on', async () => {
+    for (const [name, synchronousCommit, expected] of [['commit_async', undefined, 'off'], ['commit_sync', true, 'on']] as const) {
+      const log = makeLog(name, synchronousCommit === undefined ? {} : { synchronousCommit });
+      await log.open();
+      const admin = new pg.Client({ connectionString: database(name) });
+      await admin.connect();
+      try {
+        // A trigger reads the setting in the session that inserts: what the log's own connections run with.
+        await admin.query(`CREATE TABLE seen (setting text);
+          CREATE FUNCTION note_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN INSERT INTO seen VALUES (current_setting('synchronous_commit')); RETURN NULL; END $$;
+          CREATE TRIGGER note_commit AFTER INSERT ON iso8583_transactions FOR EACH STATEMENT EXECUTE FUNCTION note_commit();`);
+        await log.record(sampleRecord(1));
+        const seen = await admin.query<{ setting: string }>('SELECT setting FROM seen');
+        assert.deepEqual(seen.rows.map((r) => r.setting), [expected]);
+        const stored = await admin.query<{ at: Date; stan: string; record: TransactionRecord }>('SELECT at, stan, record FROM iso8583_transactions');
+        assert.equal(stored.rows[0]?.at.getTime(), sampleRecord(1).at, 'at kept to the millisecond');
+        assert.equal(stored.rows[0]?.stan, sampleRecord(1).stan);
+        assert.deepEqual(stored.rows[0]?.record, sampleRecord(1));
+      } finally {
+        await admin.end();
+        await log.close();
+      }
+    }
+    assert.throws(() => makeLog('commit_bad', { synchronousCommit: 'no' as unknown as boolean }), (err: { code?: string; field?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_OPTIONS' && err.field === 'synchronousCommit');
+  });
+
   test('a query by STAN uses its index (EXPLAIN)', async () => {
     const log = makeLog('explain', { maxBatch: 5000 });
     await log.open();

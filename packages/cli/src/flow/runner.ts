@@ -16,7 +16,7 @@ import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound
 import { flowError } from './errors.js';
 import { assembleHttp } from '../http/app.js';
 import { listenError } from '../args.js';
-import { waitForReversals } from '../drain.js';
+import { waitForSaf } from '../drain.js';
 import { ResettableStats } from '../stats.js';
 import { createTracer } from '../trace.js';
 import type { Flow } from './load.js';
@@ -238,7 +238,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       const until = Date.now() + deadline;
       assembled.stopKeepAlive();
       const endpointsClosed = Promise.allSettled(Object.values(endpoints).map((e) => e.close({ deadline })));
-      assembled.holdConnectorsUntil(endpointsClosed.then(() => waitForReversals(Object.values(connectors), until)));
+      assembled.holdConnectorsUntil(endpointsClosed.then(() => waitForSaf(Object.values(connectors), until)));
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<'expired'>((r) => {
         timer = setTimeout(() => r('expired'), deadline + 1_000);

@@ -22,7 +22,7 @@ import type { GatewayConfig } from './config.js';
 import type { GatewayUpstream } from './upstreams.js';
 import { splitHostPort } from './config.js';
 import { listenError } from '../args.js';
-import { waitForReversals } from '../drain.js';
+import { safLeft, waitForSaf } from '../drain.js';
 import { readPemFile } from '../flags.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
 import { readHttpToken } from '../console/access.js';
@@ -405,11 +405,11 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       expiryTimer = setTimeout(() => resolve('expired'), deadline + 1_000);
     });
     // POS and HTTP stop accepting at once; each delivers what it has in flight. Then the reversals still pending are
-    // sent while the link is up, and only then does the connector close (drain, sign off).
+    // sent while the link is up, and the advices stored with saf: true, and only then does the connector close.
     http.stopKeepAlive();
     const posClosed = endpoint.close({ deadline });
-    const reversalsDone = (): Promise<void> => waitForReversals(everyConnector, until, () => aborting !== undefined);
-    const linksFree = posClosed.then(reversalsDone, reversalsDone);
+    const safDone = (): Promise<void> => waitForSaf(everyConnector, until, () => aborting !== undefined);
+    const linksFree = posClosed.then(safDone, safDone);
     http.holdConnectorsUntil(linksFree);
     const othersClosed = linksFree.then(() => Promise.all(others.map((c) => c.close())));
     const orderly = Promise.all([posClosed, app.close(), metricsApp?.close(), statsPort?.close(), othersClosed]).then(() => 'done' as const);
@@ -424,7 +424,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     }
     // Every connector has recorded its last outcome: the log is flushed and released.
     await retention?.close();
-    logger.info({ reversalsPending: connector.stats().reversalsPending }, 'gateway stopped');
+    const left = safLeft(everyConnector);
+    if (left.reversals + left.advices === 0) logger.info({ safLeft: left }, 'gateway stopped');
+    else logger.warn({ safLeft: left }, 'gateway stopped with SAF entries left in the journal: the next start sends them');
   }
 
   return {

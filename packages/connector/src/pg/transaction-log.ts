@@ -3,7 +3,7 @@
  * (`iso8583_transactions`, see schema-transactions.ts), so a query on any node answers for all of them.
  *
  * Writes are batched: the records recorded in the same tick, or while an insert is in flight, go to the database
- * together in one INSERT (one statement, its rows passed as arrays). The log never holds up a request: when the
+ * together in one INSERT (one statement, its rows passed as one JSON array). The log never holds up a request: when the
  * database is away, records wait in a bounded buffer and the batch is retried with backoff; once the buffer holds
  * `maxBuffered` records the oldest are dropped, counted and reported (`ISO8583_WARN_TRANSACTION_LOG_DROPPED`). Every
  * record goes through the allow-list of transaction-allow-list.ts first: nothing but the keys of a TransactionRecord, the
@@ -29,6 +29,15 @@ export interface PgTransactionLogOptions {
   pool?: pg.Pool;
   /** The node name stamped on every record this log stores (it replaces the record's `node`). Default: the record's own `node`. */
   node?: string;
+  /**
+   * Whether each batch waits for its commit to reach the disk of the database server (`synchronous_commit`) before
+   * its records' promises resolve. Default false: the log's own pool runs with `synchronous_commit=off`, so that its
+   * batches do not queue for the WAL flush beside the SAF journal's commits, which a request waits for (the journal
+   * stays synchronous: money depends on it; nothing depends on a log record). A crash of the database server (not of
+   * a gateway) may then lose the records of its last moments (up to 3x `wal_writer_delay`, 600 ms by default);
+   * what is kept is never torn. Ignored with `pool` (the pool's own setting holds).
+   */
+  synchronousCommit?: boolean;
   /** Most records in one INSERT. Default 1000. */
   maxBatch?: number;
   /** Most records waiting for the database (not counting the batch in flight); beyond it the oldest are dropped. Default 50000. */
@@ -60,7 +69,7 @@ export interface PgTransactionLogStats {
 }
 
 /** The defaults of every option. */
-const DEFAULTS = { maxBatch: 1000, maxBuffered: 50_000, retryDelay: 200, maxRetryDelay: 5000, closeTimeout: 5000, pruneChunk: 10_000 };
+const DEFAULTS = { synchronousCommit: false, maxBatch: 1000, maxBuffered: 50_000, retryDelay: 200, maxRetryDelay: 5000, closeTimeout: 5000, pruneChunk: 10_000 };
 
 /** One record waiting to be stored, and the caller's promise. */
 interface Pending {
@@ -69,8 +78,15 @@ interface Pending {
   reject(err: Error): void;
 }
 
+/**
+ * One INSERT per batch, its rows passed as one JSON array (one parameter): the driver sends one string made by one
+ * `JSON.stringify`, where per-column text arrays cost an escaping pass per element (a JSON record is full of quotes),
+ * and the server splits the array and reads the indexed columns out of each element. The element itself is stored as
+ * the `record` (json keeps its text as written).
+ */
 const INSERT = `INSERT INTO iso8583_transactions (at, node, stan, terminal, rrn, record)
-  SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::json[])`;
+  SELECT to_timestamp((r->>'at')::double precision / 1000), r->>'node', r->>'stan', r->>'terminal', r->>'rrn', r
+  FROM json_array_elements($1::json) AS r`;
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -83,6 +99,7 @@ export class PgTransactionLog implements TransactionLog {
   private readonly pool: pg.Pool;
   private readonly ownPool: boolean;
   private readonly node: string | undefined;
+  private readonly synchronousCommit: boolean;
   private readonly maxBatch: number;
   private readonly maxBuffered: number;
   private readonly closeTimeout: number;
@@ -108,6 +125,9 @@ export class PgTransactionLog implements TransactionLog {
     if (options.node !== undefined && (typeof options.node !== 'string' || options.node === '' || options.node.length > 200)) {
       throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a name of 1 to 200 characters', { field: 'node' });
     }
+    if (options.synchronousCommit !== undefined && typeof options.synchronousCommit !== 'boolean') {
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be true or false', { field: 'synchronousCommit' });
+    }
     this.maxBatch = positive('maxBatch', options.maxBatch, DEFAULTS.maxBatch);
     this.maxBuffered = positive('maxBuffered', options.maxBuffered, DEFAULTS.maxBuffered);
     this.closeTimeout = positive('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout);
@@ -115,9 +135,11 @@ export class PgTransactionLog implements TransactionLog {
     const retryDelay = positive('retryDelay', options.retryDelay, DEFAULTS.retryDelay);
     this.backoff = new Backoff(retryDelay, Math.max(retryDelay, positive('maxRetryDelay', options.maxRetryDelay, DEFAULTS.maxRetryDelay)));
     this.node = options.node;
+    this.synchronousCommit = options.synchronousCommit ?? DEFAULTS.synchronousCommit;
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.ownPool = options.pool === undefined;
-    this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 4, connectionTimeoutMillis: 5000 });
+    const commit = this.synchronousCommit ? {} : { options: '-c synchronous_commit=off' };
+    this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 4, connectionTimeoutMillis: 5000, ...commit });
     // An idle connection dropped by the server (a restart, an outage) is reported here; the next query reconnects.
     if (this.ownPool) this.pool.on('error', () => undefined);
   }
@@ -291,21 +313,7 @@ export class PgTransactionLog implements TransactionLog {
   }
 
   private async insert(batch: Pending[]): Promise<void> {
-    const at: string[] = [];
-    const node: string[] = [];
-    const stan: (string | null)[] = [];
-    const terminal: (string | null)[] = [];
-    const rrn: (string | null)[] = [];
-    const json: string[] = [];
-    for (const { record } of batch) {
-      at.push(new Date(record.at).toISOString());
-      node.push(record.node);
-      stan.push(record.stan ?? null);
-      terminal.push(record.terminal ?? null);
-      rrn.push(record.rrn ?? null);
-      json.push(JSON.stringify(record));
-    }
-    await this.pool.query(INSERT, [at, node, stan, terminal, rrn, json]);
+    await this.pool.query(INSERT, [JSON.stringify(batch.map((p) => p.record))]);
   }
 
   /** Drops the oldest records beyond `maxBuffered`. */

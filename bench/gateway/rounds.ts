@@ -1,0 +1,82 @@
+/**
+ * Two gateways compared in the same run on a shared (busy) machine: a warm-up of each that is not counted, then short
+ * rounds, each measuring both sides one after the other, the side that goes first alternating (ABBA), so that neither
+ * gets the quieter machine. Each round gives a ratio (candidate / baseline) from two phases seconds apart; the median
+ * of the ratios is the figure, since one round disturbed by another process's burst moves the median least.
+ */
+import { loadavg } from 'node:os';
+import { posLoad } from './clients.js';
+import type { LoadResult } from './clients.js';
+
+/** One gateway of a comparison: its name in the report and its POS address. */
+export interface Side {
+  name: string;
+  host: string;
+  port: number;
+}
+
+/** How a comparison is run. */
+export interface RoundsOptions {
+  /** POS connections. */
+  clients: number;
+  /** Requests in flight per connection. */
+  depth: number;
+  /** Warm-up per side, not counted, in ms. */
+  warmupMs: number;
+  /** One phase (one side, one round), in ms. */
+  phaseMs: number;
+  /** Rounds (each measures both sides). */
+  rounds: number;
+}
+
+/** Throughputs (transactions a second) per round and the ratio of each round. */
+export interface RoundsResult {
+  baseline: number[];
+  candidate: number[];
+  /** candidate / baseline, per round. */
+  ratios: number[];
+  /** The median of `ratios`. */
+  medianRatio: number;
+}
+
+/** The median of a list of numbers (the mean of the two middle ones for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** The machine's load average (1, 5 and 15 minutes), as printed at the start and end of a bench and after each round. */
+export function loadAverage(): string {
+  return `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+}
+
+function line(name: string, r: LoadResult): number {
+  const rate = r.answers / r.seconds;
+  const p = (q: number): string => r.latencies.quantile(q).toFixed(2);
+  console.log(`    ${name.padEnd(40)} ${String(Math.round(rate)).padStart(8)} tx/s   p50 ${p(0.5)} ms   p99 ${p(0.99)} ms   (${r.answers} answers; ${JSON.stringify(r.codes)})`);
+  return rate;
+}
+
+/** Runs the comparison (see the file's opening comment), printing each phase and each round's ratio. */
+export async function alternatedRounds(baseline: Side, candidate: Side, o: RoundsOptions): Promise<RoundsResult> {
+  const run = (s: Side, ms: number): Promise<LoadResult> => posLoad(s.host, s.port, o.clients, o.depth, ms);
+  await run(baseline, o.warmupMs);
+  await run(candidate, o.warmupMs);
+  const result: RoundsResult = { baseline: [], candidate: [], ratios: [], medianRatio: 0 };
+  for (let round = 0; round < o.rounds; round++) {
+    let b = 0;
+    let c = 0;
+    const order = round % 2 === 0 ? ['b', 'c'] : ['c', 'b'];
+    for (const side of order) {
+      if (side === 'b') b = line(baseline.name, await run(baseline, o.phaseMs));
+      else c = line(candidate.name, await run(candidate, o.phaseMs));
+    }
+    result.baseline.push(b);
+    result.candidate.push(c);
+    result.ratios.push(c / b);
+    console.log(`  round ${round + 1}: ${candidate.name} / ${baseline.name} = ${(c / b).toFixed(3)}   (${loadAverage()})`);
+  }
+  result.medianRatio = median(result.ratios);
+  return result;
+}

@@ -1,0 +1,92 @@
+/**
+ * A graceful stop of the real `iso8583 gateway` (SIGTERM) waits for every SAF entry, advices as well as reversals,
+ * up to `--shutdown-deadline`: an advice stored with `saf: true` while the bank was down is delivered before the
+ * process exits once the bank is back; when the deadline passes first, the stop line counts what is left by kind and
+ * the advice stays journaled for the next start.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
+import { approve, startBank } from './helpers/bank.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iso8583-gateway-saf-drain-'));
+
+after(async () => {
+  await stopAll();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** A completion advice (0220) with `saf: true`, as a web client posts it. Test card number. */
+function advice(stan: string): Record<string, unknown> {
+  return { '0': '0220', '2': '4111111111111111', '3': '000000', '4': '000000002500', '7': '1121103000', '11': stan, '41': 'SAFTERM2', '49': '840', saf: true };
+}
+
+async function store(base: string, stan: string): Promise<number> {
+  const res = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(advice(stan)) });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** A port where nothing listens (a bank that was there and is gone). */
+async function downPort(): Promise<number> {
+  const gone = await startBank(() => undefined);
+  await gone.close();
+  return gone.port;
+}
+
+/** The JSON log line (the gateway logs to stderr) whose `msg` starts with `msg`. */
+function logLine(log: string, msg: string): Record<string, unknown> {
+  const line = log.split('\n').find((l) => l.startsWith('{') && l.includes(`"msg":"${msg}`));
+  assert.ok(line !== undefined, `no log line "${msg}" in: ${log.slice(-2000)}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+describe('iso8583 gateway: SIGTERM drains the SAF queue', () => {
+  test('an advice stored while the bank is down is delivered before the exit once the bank is back', async () => {
+    const port = await downPort();
+    const gw = await startGateway([
+      '--upstream', `127.0.0.1:${port}`,
+      '--reversal-journal', join(work, 'journal-a'),
+      '--saf-retry-interval', '200',
+      '--shutdown-deadline', '30000',
+      '--log-level', 'info',
+    ]);
+    assert.equal(await store(`http://${gw.http.host}:${gw.http.port}`, '300301'), 202);
+    gw.process.kill('SIGTERM');
+    // The stop has begun (the POS and HTTP sides close) before the bank comes back: only the drain can deliver now.
+    await gw.process.waitForLine(/^SIGTERM: stopping/);
+    const bank = await startBank((request) => approve(request), port);
+    const exit = await exitWithin(gw.process, 40_000, 'the gateway draining its SAF queue');
+    assert.equal(exit.code, 0);
+    const delivered = bank.received.filter((m) => m['11'] === '300301');
+    assert.equal(delivered.length >= 1, true, 'the bank received the advice before the gateway exited');
+    assert.match(String(delivered[0]?.['0']), /^022[01]$/);
+    assert.deepEqual(logLine(gw.process.stderr(), 'gateway stopped').safLeft, { reversals: 0, advices: 0 });
+    assert.doesNotMatch(gw.process.stdout() + gw.process.stderr(), /4111111111111111/);
+    await bank.close();
+  });
+
+  test('when the deadline passes first, the stop line says 1 advice left, and the next start delivers it', async () => {
+    const port = await downPort();
+    const journal = join(work, 'journal-b');
+    const first = await startGateway(['--upstream', `127.0.0.1:${port}`, '--reversal-journal', journal, '--shutdown-deadline', '1000', '--log-level', 'info']);
+    assert.equal(await store(`http://${first.http.host}:${first.http.port}`, '300401'), 202);
+    first.process.kill('SIGTERM');
+    assert.equal((await exitWithin(first.process, 30_000, 'the gateway stopping at its deadline')).code, 0);
+    const stopped = logLine(first.process.stderr(), 'gateway stopped');
+    assert.deepEqual(stopped.safLeft, { reversals: 0, advices: 1 });
+    assert.equal(stopped.level, 40, 'what is left is reported as a warning');
+
+    // Still journaled: the next start, the bank up, delivers it.
+    const bank = await startBank((request) => approve(request));
+    const second = await startGateway(['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', journal, '--log-level', 'warn']);
+    const delivered = await bank.waitFor((m) => m['11'] === '300401');
+    assert.equal(delivered['4'], '000000002500');
+    second.process.kill('SIGTERM');
+    assert.equal((await exitWithin(second.process, 30_000, 'the second gateway stopping')).code, 0);
+    await bank.close();
+  });
+});
