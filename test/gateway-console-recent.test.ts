@@ -41,7 +41,7 @@ async function recentUntil(base: string, done: (items: TransactionRecord[]) => b
     }
     throw new Error('the event stream ended');
   } catch (err) {
-    if (abort.signal.aborted) throw new Error(`no recent event as expected within ${deadline} ms; the last: ${JSON.stringify(last)}`);
+    if (abort.signal.aborted) throw new Error(`no recent event as expected within ${deadline} ms; the last: ${JSON.stringify(last)}`, { cause: err });
     throw err;
   } finally {
     clearTimeout(timer);
