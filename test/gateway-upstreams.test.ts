@@ -22,7 +22,7 @@ after(async () => {
 
 interface UpstreamsStats {
   healthy: string[];
-  upstreams: Record<string, { state: string; responses: number; requests: number }>;
+  upstreams: Record<string, { state: string; responses: number; requests: number; safDepth: number }>;
 }
 
 async function upstreamStats(http: { host: string; port: number }): Promise<UpstreamsStats> {
@@ -79,7 +79,13 @@ describe('iso8583 gateway with several upstreams', () => {
     // The primary returns on its port: it is put back and takes the traffic again (failover: the first healthy).
     const again = startCli(['simulate-host', '--port', String(primary.port), '--balance', '100000000']);
     await again.waitForLine(/listening on/);
-    const before = (await healthy(gw.http, ['primary', 'backup'])).upstreams['primary']?.responses ?? 0;
+    // The reversals of the purchases caught on the primary by the kill go to it once it is back (only it can undo
+    // them): their answers count as its responses too, so the ten below are counted once they are all delivered.
+    const back = await waitUntil(async () => {
+      const s = await upstreamStats(gw.http);
+      return s.healthy.includes('primary') && s.healthy.includes('backup') && s.upstreams['primary']?.safDepth === 0 ? s : undefined;
+    }, { what: 'the primary back and its reversals delivered' });
+    const before = back.upstreams['primary']?.responses ?? 0;
     for (let stan = 2001; stan <= 2010; stan++) assert.equal((await client.request(purchase('FAILOVR1', stan, 100)))['39'], '00');
     const after2 = await upstreamStats(gw.http);
     assert.equal((after2.upstreams['primary']?.responses ?? 0) - before, 10);

@@ -30,6 +30,7 @@ import type { Logger } from 'pino';
 import { connectorError } from './errors.js';
 import { newlines, syncDir, writeAll } from './durable-file.js';
 import { lockJournal } from './journal-lock.js';
+import { SpareFile } from './journal-spare.js';
 import { quarantine, readJournal } from './journal-read.js';
 import { addRecord } from './saf-store.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from './saf-store.js';
@@ -70,7 +71,7 @@ interface Pending {
 
 /**
  * The embedded append-only file journal in a folder (created if missing, mode 0700; the file is mode 0600). Emits
- * `compact` ({ live, bytes }) after each compaction.
+ * `compact` ({ live, bytes, spare }) after each compaction (`spare`: it went into the file made ahead).
  */
 export class FileJournal extends EventEmitter implements ReversalJournal {
   /** The journal file. */
@@ -102,6 +103,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   private dirtyEnd = 0;
   /** The durable state: entries added and not done. */
   private readonly live = new Map<string, JournalEntry>();
+  /** The next file, made ahead for the next compaction. */
+  private readonly spare: SpareFile;
 
   constructor(
     readonly dir: string,
@@ -113,6 +116,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     this.preallocate = options.preallocate ?? DEFAULTS.preallocate;
     this.compactInterval = options.compactInterval ?? DEFAULTS.compactInterval;
     this.logger = options.logger ?? pino({ level: 'silent' });
+    this.spare = new SpareFile(`${this.path}.next`, this.preallocate, this.logger);
   }
 
   /** Entries added and not yet done (durable state). */
@@ -190,6 +194,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     while (this.flushing !== undefined || this.pending.length > 0) await (this.flushing ?? this.flush());
     await this.handle?.close();
     this.handle = undefined;
+    await this.spare.discard();
     await this.release();
   }
 
@@ -209,34 +214,43 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   }
 
   /**
-   * Compaction: the live entries go to a new file, followed by the preallocated blank lines, fsynced, then renamed
-   * over the old one (and the folder fsynced), which is reopened for writing at the end of the records.
+   * Compaction: the live entries go to the spare file made ahead (journal-spare.ts), or else to a new file followed by
+   * the preallocated blank lines; it is synced, then renamed over the old one (and the folder fsynced), and reopened
+   * for writing at the end of the records. The next spare file is then made in the background.
    */
   private async rewrite(): Promise<void> {
-    const tmp = `${this.path}.tmp`;
     const text = this.compacted();
-    const out = await open(tmp, 'w', 0o600);
+    // The spare file made ahead takes the live entries when they fill at most half of it; else a new file is written.
+    const spare = text.length * 2 <= this.spare.size ? this.spare.take() : undefined;
+    const from = spare ?? `${this.path}.tmp`;
+    const out = await open(from, spare === undefined ? 'w' : 'r+', 0o600);
     try {
       await writeAll(out, text, 0);
-      await writeAll(out, newlines(this.preallocate), text.length);
-      await out.sync();
+      if (spare === undefined) {
+        await writeAll(out, newlines(this.preallocate), text.length);
+        await out.sync();
+      } else {
+        // Its size is on disk since it was made: the data is all there is to sync.
+        await out.datasync();
+      }
     } catch (err) {
       await out.close();
-      await unlink(tmp).catch(() => undefined);
+      await unlink(from).catch(() => undefined);
       throw err;
     }
     await out.close();
-    await rename(tmp, this.path);
+    await rename(from, this.path);
     await syncDir(this.dir);
     const handle = await open(this.path, SYNC_ON_WRITE === undefined ? 'r+' : constants.O_RDWR | SYNC_ON_WRITE);
     await this.handle?.close();
     this.handle = handle;
     this.bytes = text.length;
-    this.allocated = text.length + this.preallocate;
+    this.allocated = spare === undefined ? text.length + this.preallocate : this.spare.size;
     this.dirtyEnd = 0;
     this.doneSinceCompaction = 0;
     this.compactions += 1;
-    if (this.listenerCount('compact') > 0) this.emit('compact', { live: this.live.size, bytes: text.length });
+    if (!this.closed) this.spare.prepare();
+    if (this.listenerCount('compact') > 0) this.emit('compact', { live: this.live.size, bytes: text.length, spare: spare !== undefined });
   }
 
   private compactIfDone(): void {

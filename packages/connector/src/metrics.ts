@@ -5,7 +5,9 @@
  * Several connectors may share one Registry (a flow with several connectors): the metrics are made once per Registry
  * and each connector's figures are the series of its label.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { CounterFamily, HistogramFamily } from './metric-families.js';
+import type { CounterSeries, HistogramSeries } from './metric-families.js';
 
 /** Live values read when the registry is scraped. */
 export interface MetricsSource {
@@ -29,11 +31,11 @@ export type AmountKind = 'processed' | 'secured' | 'refund' | 'reversal';
 /** The metrics made once per Registry, and the live sources of every connector that reports to them. */
 interface Shared {
   sources: { connector: string; source: MetricsSource }[];
-  requests: Counter<'connector' | 'mti' | 'response_code'>;
-  failures: Counter<'connector' | 'mti' | 'code'>;
-  latency: Histogram<'connector'>;
+  requests: CounterFamily;
+  failures: CounterFamily;
+  latency: HistogramFamily;
   reconnects: Counter<'connector'>;
-  amounts: Counter<'connector' | 'kind'>;
+  amounts: CounterFamily;
 }
 
 const shared = new WeakMap<Registry, Shared>();
@@ -75,50 +77,51 @@ function makeShared(registry: Registry): Shared {
   });
   return {
     sources,
-    requests: new Counter({
-      name: 'iso8583_connector_requests_total',
-      help: 'Requests answered by the host, by request MTI and response code (field 39).',
-      labelNames: ['connector', 'mti', 'response_code'],
-      registers,
-    }),
-    failures: new Counter({
-      name: 'iso8583_connector_failures_total',
-      help: 'Requests that ended without a response, by request MTI and error code.',
-      labelNames: ['connector', 'mti', 'code'],
-      registers,
-    }),
-    latency: new Histogram({
-      name: 'iso8583_connector_latency_seconds',
-      help: 'Time from writing a request to its response.',
-      labelNames: ['connector'],
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    }),
+    // The request path's counters and histogram are counted in plain numbers (metric-families.ts).
+    requests: new CounterFamily(
+      'iso8583_connector_requests_total',
+      'Requests answered by the host, by request MTI and response code (field 39).',
+      ['connector', 'mti', 'response_code'],
+      registry,
+    ),
+    failures: new CounterFamily(
+      'iso8583_connector_failures_total',
+      'Requests that ended without a response, by request MTI and error code.',
+      ['connector', 'mti', 'code'],
+      registry,
+    ),
+    latency: new HistogramFamily(
+      'iso8583_connector_latency_seconds',
+      'Time from writing a request to its response.',
+      ['connector'],
+      [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registry,
+    ),
     reconnects: new Counter({
       name: 'iso8583_connector_reconnects_total',
       help: 'Connections lost or failed and opened again.',
       labelNames: ['connector'],
       registers,
     }),
-    amounts: new Counter({
-      name: 'iso8583_connector_amount_total',
-      help: 'Sums of request field 4 (minor units): processed (answered 0100/0200), secured (of those, approved: 39 one of the dialect approvalCodes, 00 by default), refund (approved with processing code 20xxxx), reversal (answered 0400/0401/0420/0421).',
-      labelNames: ['connector', 'kind'],
-      registers,
-    }),
+    amounts: new CounterFamily(
+      'iso8583_connector_amount_total',
+      'Sums of request field 4 (minor units): processed (answered 0100/0200), secured (of those, approved: 39 one of the dialect approvalCodes, 00 by default), refund (approved with processing code 20xxxx), reversal (answered 0400/0401/0420/0421).',
+      ['connector', 'kind'],
+      registry,
+    ),
   };
 }
 
 /** The connector's metrics. */
 export class ConnectorMetrics {
   readonly registry: Registry;
-  private readonly requests: Counter<'connector' | 'mti' | 'response_code'>;
-  private readonly failures: Counter<'connector' | 'mti' | 'code'>;
+  private readonly requests: CounterFamily;
+  private readonly failures: CounterFamily;
   private readonly reconnectCounter: Counter<'connector'>;
-  private readonly amounts: Counter<'connector' | 'kind'>;
-  private readonly requestChildren = new Map<string, { inc(): void }>();
-  private readonly amountChildren = new Map<AmountKind, { inc(v: number): void }>();
-  private readonly latencyChild: { observe(v: number): void };
+  private readonly amounts: CounterFamily;
+  private readonly requestSeries = new Map<string, CounterSeries>();
+  private readonly amountSeries = new Map<AmountKind, CounterSeries>();
+  private readonly latencySeries: HistogramSeries;
 
   constructor(
     readonly connector: string,
@@ -136,24 +139,24 @@ export class ConnectorMetrics {
     this.failures = metrics.failures;
     this.reconnectCounter = metrics.reconnects;
     this.amounts = metrics.amounts;
-    this.latencyChild = metrics.latency.labels(connector);
+    this.latencySeries = metrics.latency.of(connector);
   }
 
   /** Counts an answered request and its latency. */
   answered(mti: string, responseCode: string, seconds: number): void {
     const key = mti + '|' + responseCode;
-    let child = this.requestChildren.get(key);
-    if (child === undefined) {
-      child = this.requests.labels(this.connector, mti, responseCode);
-      this.requestChildren.set(key, child);
+    let series = this.requestSeries.get(key);
+    if (series === undefined) {
+      series = this.requests.of(this.connector, mti, responseCode);
+      this.requestSeries.set(key, series);
     }
-    child.inc();
-    this.latencyChild.observe(seconds);
+    series.inc();
+    this.latencySeries.observe(seconds);
   }
 
   /** Counts a request that ended in an error. */
   failed(mti: string, code: string): void {
-    this.failures.labels(this.connector, mti, code).inc();
+    this.failures.of(this.connector, mti, code).inc();
   }
 
   /** Counts a reconnection. */
@@ -163,11 +166,11 @@ export class ConnectorMetrics {
 
   /** Adds to an amount total. */
   amount(kind: AmountKind, minorUnits: number): void {
-    let child = this.amountChildren.get(kind);
-    if (child === undefined) {
-      child = this.amounts.labels(this.connector, kind);
-      this.amountChildren.set(kind, child);
+    let series = this.amountSeries.get(kind);
+    if (series === undefined) {
+      series = this.amounts.of(this.connector, kind);
+      this.amountSeries.set(kind, series);
     }
-    child.inc(minorUnits);
+    series.inc(minorUnits);
   }
 }

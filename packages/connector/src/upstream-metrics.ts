@@ -5,6 +5,11 @@
  * group's upstreams are series of them.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
+import { CounterFamily } from './metric-families.js';
+import type { CounterSeries } from './metric-families.js';
+
+/** How a request settled on an upstream (the `outcome` label of `iso8583_upstream_requests_total`). */
+export type UpstreamOutcome = 'answered' | 'timeout' | 'failed';
 
 /** The live values of one upstream, read when the registry is scraped. */
 export interface UpstreamSource {
@@ -18,7 +23,7 @@ export interface UpstreamSource {
 /** The metrics made once per Registry, and the upstreams of every group that reports to them. */
 interface Shared {
   sources: UpstreamSource[];
-  outcomes: Counter<'upstream' | 'outcome'>;
+  outcomes: CounterFamily;
   downs: Counter<'upstream'>;
   unavailable: Counter<'upstream'>;
 }
@@ -57,12 +62,13 @@ function makeShared(registry: Registry): Shared {
   });
   return {
     sources,
-    outcomes: new Counter({
-      name: 'iso8583_upstream_requests_total',
-      help: 'Requests settled by the upstream: answered, timeout, or failed (any other error).',
-      labelNames: ['upstream', 'outcome'],
-      registers,
-    }),
+    // Counted on every request: in plain numbers (metric-families.ts).
+    outcomes: new CounterFamily(
+      'iso8583_upstream_requests_total',
+      'Requests settled by the upstream: answered, timeout, or failed (any other error).',
+      ['upstream', 'outcome'],
+      registry,
+    ),
     downs: new Counter({
       name: 'iso8583_upstream_down_total',
       help: 'Times the upstream went down (its last connection closed); it comes back when it reconnects.',
@@ -81,11 +87,11 @@ function makeShared(registry: Registry): Shared {
 /** The group's metrics. */
 export class UpstreamMetrics {
   readonly registry: Registry;
-  private readonly outcomes: Counter<'upstream' | 'outcome'>;
+  private readonly outcomes: CounterFamily;
   private readonly downs: Counter<'upstream'>;
   private readonly unavailable: Counter<'upstream'>;
-  /** The outcome counters' children, made once (a labelled `inc` hashes its labels on every call). */
-  private readonly outcomeChildren = new Map<string, { inc(): void }>();
+  /** The outcome series by upstream. */
+  private readonly outcomeSeries = new Map<string, Record<UpstreamOutcome, CounterSeries>>();
 
   constructor(sources: readonly UpstreamSource[], registry?: Registry) {
     this.registry = registry ?? new Registry();
@@ -99,21 +105,19 @@ export class UpstreamMetrics {
     this.downs = metrics.downs;
     this.unavailable = metrics.unavailable;
     for (const s of sources) {
-      for (const outcome of ['answered', 'timeout', 'failed']) this.outcomes.inc({ upstream: s.name, outcome }, 0);
+      this.outcomeSeries.set(s.name, {
+        answered: this.outcomes.of(s.name, 'answered'),
+        timeout: this.outcomes.of(s.name, 'timeout'),
+        failed: this.outcomes.of(s.name, 'failed'),
+      });
       this.downs.inc({ upstream: s.name }, 0);
       this.unavailable.inc({ upstream: s.name }, 0);
     }
   }
 
   /** A request settled on `upstream`. */
-  settled(upstream: string, outcome: 'answered' | 'timeout' | 'failed'): void {
-    const key = `${upstream}\u0000${outcome}`;
-    let child = this.outcomeChildren.get(key);
-    if (child === undefined) {
-      child = this.outcomes.labels({ upstream, outcome });
-      this.outcomeChildren.set(key, child);
-    }
-    child.inc();
+  settled(upstream: string, outcome: UpstreamOutcome): void {
+    this.outcomeSeries.get(upstream)?.[outcome].inc();
   }
 
   /** `upstream` went down. */

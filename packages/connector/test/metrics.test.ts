@@ -7,6 +7,7 @@ import pino from 'pino';
 import { Writable } from 'node:stream';
 import { createConnector } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
+import type { Received } from './peer.js';
 
 test('stats and metrics count requests, response codes and SocketQueue amounts', async (t) => {
   const peer = await startPeer((r, p) => {
@@ -61,8 +62,11 @@ test('logs carry MTI, STAN, response code and latency, never the PAN or track da
     },
   });
   const logger = pino({ level: 'debug' }, sink);
+  // The second purchase is held by the peer (it times out, then is answered late below): the gate opens when it arrives.
+  let held!: (r: Received) => void;
+  const arrived = new Promise<Received>((resolve) => (held = resolve));
   const peer = await startPeer((r, p) => {
-    if (r.message['11'] === '010202') return; // times out -> late below
+    if (r.message['11'] === '010202') return held(r);
     p.send(r.socket, answer(r.message, { '2': '4111111111111111' }));
   });
   const connector = createConnector({ host: '127.0.0.1', port: peer.port, logger });
@@ -71,11 +75,13 @@ test('logs carry MTI, STAN, response code and latency, never the PAN or track da
     await peer.close();
   });
   await connector.request(purchase('010201'));
-  await assert.rejects(connector.request(purchase('010202'), { timeout: 20 }));
+  const timedOut = assert.rejects(connector.request(purchase('010202'), { timeout: 500 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  const late = await arrived;
+  await timedOut;
   // Both are logged before their event is emitted.
   const logged = Promise.all([once(connector, 'late-response'), once(connector, 'unsolicited')]);
-  peer.send(peer.received[1]!.socket, answer(peer.received[1]!.message, { '2': '4111111111111111' })); // late
-  peer.send(peer.received[1]!.socket, { '0': '0210', '2': '5500000000000004', '11': '999999', '41': 'TERM0001' }); // unsolicited
+  peer.send(late.socket, answer(late.message, { '2': '4111111111111111' })); // late
+  peer.send(late.socket, { '0': '0210', '2': '5500000000000004', '11': '999999', '41': 'TERM0001' }); // unsolicited
   await logged;
   const all = lines.join('');
   assert.match(all, /"mti":"0210"/);

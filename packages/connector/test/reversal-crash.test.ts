@@ -25,7 +25,7 @@ async function leftIn(dir: string): Promise<string[]> {
   return left.map((e) => `${String(e.reversal['11'])}/${e.attempts ?? 0}`);
 }
 
-test('a purchase in flight when the process is killed is reversed by the next start', { timeout: 15_000 }, async (t) => {
+test('a purchase in flight when the process is killed is reversed by the next start', { timeout: 60_000 }, async (t) => {
   const dir = journalDir(t);
   // The host never answers the purchase; it answers reversals.
   const peer = await startPeer((r, p) => {
@@ -50,7 +50,7 @@ test('a purchase in flight when the process is killed is reversed by the next st
   assert.equal(reversal.message['4'], '000000001000');
 });
 
-test('a purchase the caller saw approved is not reversed after a kill right after the response', { timeout: 15_000 }, async (t) => {
+test('a purchase the caller saw approved is not reversed after a kill right after the response', { timeout: 60_000 }, async (t) => {
   const dir = journalDir(t);
   const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
   t.after(() => peer.close());
@@ -69,7 +69,7 @@ test('a purchase the caller saw approved is not reversed after a kill right afte
   assert.deepEqual(peer.received.map((r) => r.message['0']), ['0200']);
 });
 
-test('one reversal sequence across restarts: 0400 once, then 0401 after every kill; an answered one is not sent again', { timeout: 15_000 }, async (t) => {
+test('one reversal sequence across restarts: 0400 once, then 0401 after every kill; an answered one is not sent again', { timeout: 60_000 }, async (t) => {
   const dir = journalDir(t);
   let answerReversals = false;
   const reversalSeen: (() => void)[] = [];
@@ -131,7 +131,7 @@ function journaledStans(path: string): Set<string> {
   return stans;
 }
 
-test('group commit: many concurrent purchases are each journaled before they leave, and all are reversed after a kill', { timeout: 15_000 }, async (t) => {
+test('group commit: many concurrent purchases are each journaled before they leave, and all are reversed after a kill', { timeout: 60_000 }, async (t) => {
   const count = 150;
   const dir = journalDir(t);
   const journal = join(dir, 'reversals.jsonl');

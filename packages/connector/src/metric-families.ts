@@ -1,0 +1,144 @@
+/**
+ * Counters and histograms for the request path, counted in plain numbers and shown to a prom-client Registry as
+ * ordinary metrics when it is scraped. prom-client's own `Counter` and `Histogram` hash and check their labels on every
+ * `inc`/`observe`, even through a child made by `labels()`: measured at 1.1-1.5 us per counter `inc` and 2.3-2.5 us per
+ * histogram `observe` on the benchmark machine, several microseconds of a request that costs about ten. Here a series
+ * is an object made once per label set, and counting is an addition; the text exposition (names, label order, `le`
+ * buckets, `_sum`, `_count`) is the one prom-client writes for the same metric.
+ */
+import type { Registry } from 'prom-client';
+
+/** A label set: label name -> value, in the order of the family's label names. */
+type Labels = Record<string, string>;
+
+/** One value as a prom-client Registry reads it from `get()`. */
+interface MetricValue {
+  value: number;
+  labels: Labels;
+  metricName?: string;
+}
+
+/** What a prom-client Registry reads from a metric it has registered. */
+interface MetricData {
+  name: string;
+  help: string;
+  type: 'counter' | 'histogram';
+  values: MetricValue[];
+  aggregator: 'sum';
+}
+
+/** What both families share: a name, a help text, label names, and registration in a Registry. */
+abstract class Family<S> {
+  protected readonly series = new Map<string, { labels: Labels; series: S }>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+    registry: Registry,
+  ) {
+    registry.registerMetric(this as never);
+  }
+
+  /** The series of `values` (one per label name, in order), made on first use. */
+  of(...values: string[]): S {
+    const key = values.length === 1 ? (values[0] as string) : values.join('\u0000');
+    let entry = this.series.get(key);
+    if (entry === undefined) {
+      const labels: Labels = {};
+      this.labelNames.forEach((n, i) => (labels[n] = values[i] ?? ''));
+      entry = { labels, series: this.make() };
+      this.series.set(key, entry);
+    }
+    return entry.series;
+  }
+
+  /** Read by the Registry when scraped. */
+  abstract get(): Promise<MetricData>;
+
+  /** `registry.resetMetrics()`: every series starts again from zero (and stays listed). */
+  abstract reset(): void;
+
+  protected abstract make(): S;
+}
+
+/** A counter series: `inc` adds (default 1). */
+export class CounterSeries {
+  value = 0;
+
+  inc(by = 1): void {
+    this.value += by;
+  }
+}
+
+/** A monotonic counter family (type `counter`). */
+export class CounterFamily extends Family<CounterSeries> {
+  get(): Promise<MetricData> {
+    const values: MetricValue[] = [];
+    for (const { labels, series } of this.series.values()) values.push({ value: series.value, labels });
+    return Promise.resolve({ name: this.name, help: this.help, type: 'counter', values, aggregator: 'sum' });
+  }
+
+  reset(): void {
+    for (const { series } of this.series.values()) series.value = 0;
+  }
+
+  protected make(): CounterSeries {
+    return new CounterSeries();
+  }
+}
+
+/** A histogram series: `observe` counts a value in the first bucket whose upper bound it does not exceed. */
+export class HistogramSeries {
+  /** Per bucket (not cumulative); the last one is +Inf. */
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+
+  constructor(private readonly bounds: readonly number[]) {
+    this.counts = new Float64Array(bounds.length + 1);
+  }
+
+  observe(value: number): void {
+    const bounds = this.bounds;
+    let i = 0;
+    while (i < bounds.length && value > (bounds[i] as number)) i++;
+    this.counts[i] = (this.counts[i] ?? 0) + 1;
+    this.sum += value;
+    this.count += 1;
+  }
+}
+
+/** A histogram family (type `histogram`) with fixed bucket upper bounds. */
+export class HistogramFamily extends Family<HistogramSeries> {
+  constructor(name: string, help: string, labelNames: readonly string[], readonly buckets: readonly number[], registry: Registry) {
+    super(name, help, labelNames, registry);
+  }
+
+  get(): Promise<MetricData> {
+    const values: MetricValue[] = [];
+    for (const { labels, series } of this.series.values()) {
+      let cumulative = 0;
+      this.buckets.forEach((le, i) => {
+        cumulative += series.counts[i] as number;
+        values.push({ value: cumulative, labels: { le: String(le), ...labels }, metricName: `${this.name}_bucket` });
+      });
+      values.push({ value: series.count, labels: { le: '+Inf', ...labels }, metricName: `${this.name}_bucket` });
+      values.push({ value: series.sum, labels, metricName: `${this.name}_sum` });
+      values.push({ value: series.count, labels, metricName: `${this.name}_count` });
+    }
+    return Promise.resolve({ name: this.name, help: this.help, type: 'histogram', values, aggregator: 'sum' });
+  }
+
+  reset(): void {
+    for (const { series } of this.series.values()) {
+      series.counts.fill(0);
+      series.sum = 0;
+      series.count = 0;
+    }
+  }
+
+  protected make(): HistogramSeries {
+    return new HistogramSeries(this.buckets);
+  }
+}
