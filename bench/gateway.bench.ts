@@ -163,8 +163,8 @@ async function main(): Promise<void> {
     console.log(`${'bound on 2 cores, (C+S)/(C+S+G), gateway (no journal)'.padEnd(52)} ${bound(runs.bare).padStart(9)}`);
     // The gateway is one event loop: it cannot pass one core, 1 / G transactions a second, whatever the cores.
     const oneCore = (path: Phase[]): string => `${(1e6 / (cpuOf(path).usPerTx.gateway as number) / direct).toFixed(2)}x`;
-    console.log(`${'bound of one core for the gateway, (1/G)/direct, journal'.padEnd(52)} ${oneCore(runs.gateway).padStart(9)}`);
-    console.log(`${'bound of one core for the gateway, (1/G)/direct, none'.padEnd(52)} ${oneCore(runs.bare).padStart(9)}`);
+    console.log(`${'one-core bound, (1/G)/direct, gateway (journal)'.padEnd(52)} ${oneCore(runs.gateway).padStart(9)}`);
+    console.log(`${'one-core bound, (1/G)/direct, gateway (no journal)'.padEnd(52)} ${oneCore(runs.bare).padStart(9)}`);
 
     // The long run: the gateway's heap and file descriptors, sampled from its own metrics.
     console.log(`\nlong run: ${LONG_MS} ms, gateway heap used and open fds every ${SAMPLE_MS} ms`);

@@ -80,8 +80,8 @@ export class TransactionRecorder {
   /** Batches of records the log could not write. */
   writeFailures = 0;
   private lastBatch: Promise<void> | undefined;
-  /** The fixed length of each fixed-length numeric field copied (pad with zeros to it). */
-  private readonly widths = new Map<string, number>();
+  /** The fixed length of each fixed-length numeric field copied, by its place in `FIELDS` (pad with zeros to it). */
+  private readonly widths: (number | undefined)[];
   /** Who sees each record as it is written. */
   private observers: readonly TransactionObserver[] = [];
 
@@ -95,10 +95,10 @@ export class TransactionRecorder {
     private readonly logger: Logger,
   ) {
     this.upstream = upstream;
-    for (const [, id] of FIELDS) {
+    this.widths = FIELDS.map(([, id]) => {
       const spec = dialect.fields[id];
-      if (spec !== undefined && spec.prefix === undefined && (spec.type === 'n' || spec.type === 'xn')) this.widths.set(id, spec.length);
-    }
+      return spec !== undefined && spec.prefix === undefined && (spec.type === 'n' || spec.type === 'xn') ? spec.length : undefined;
+    });
   }
 
   /**
@@ -166,10 +166,11 @@ export class TransactionRecorder {
     };
     const pan = maskedPan(request);
     if (pan !== undefined) record.pan = pan;
-    for (const [key, id] of FIELDS) {
+    for (let i = 0; i < FIELDS.length; i++) {
+      const [key, id] = FIELDS[i] as (typeof FIELDS)[number];
       let value = text(request[id]) ?? (response === undefined ? undefined : text(response[id]));
       if (value === undefined) continue;
-      const width = this.widths.get(id);
+      const width = this.widths[i];
       if (width !== undefined && value.length < width && /^[0-9]+$/.test(value)) value = value.padStart(width, '0');
       record[key as RecordField] = value;
     }

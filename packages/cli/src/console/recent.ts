@@ -175,7 +175,7 @@ function readable(input: unknown): MessageInput | undefined {
 type LooseSend = (input: unknown, options?: unknown) => Promise<unknown>;
 
 /** The `q` quantile (0..1) of `sorted` (ascending), nearest rank; undefined when empty. */
-export function quantile(sorted: readonly number[], q: number): number | undefined {
+export function quantile(sorted: ArrayLike<number>, q: number): number | undefined {
   if (sorted.length === 0) return undefined;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[rank];
