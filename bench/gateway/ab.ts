@@ -3,7 +3,8 @@
  * two `iso8583 gateway` processes, one from this checkout and one from another checkout's built `packages/cli`
  * (`BENCH_AB_OTHER`, a repository root), both `--no-reversal` by default (`BENCH_AB_JOURNAL=1`: each with a journal
  * of its own), loaded in alternating rounds by the same POS clients; prints each round's rate and each process's CPU
- * per transaction, then the medians. CPU per transaction is the figure to read on a shared machine.
+ * per transaction, then the medians and the median of each round's this/other ratio. CPU per transaction is the
+ * figure to read on a shared machine.
  *
  * Run: `BENCH_AB_OTHER=/path/to/other/checkout node bench/dist/gateway/ab.js` (BENCH_AB_ROUNDS, default 6;
  * BENCH_MS per phase, default 5000).
@@ -67,6 +68,9 @@ async function main(): Promise<void> {
       console.log(`median ${name.padEnd(5)} ${Math.round(median(figures[name].rate)).toString().padStart(6)} tx/s   gateway ${median(figures[name].g).toFixed(1)} us/tx`);
     }
     console.log(`this / other: rate ${(median(figures.this.rate) / median(figures.other.rate)).toFixed(2)}x   gateway CPU per tx ${(median(figures.this.g) / median(figures.other.g)).toFixed(2)}x`);
+    // Each round's two phases ran back to back: their ratio is the least disturbed by the machine's other load.
+    const paired = figures.this.g.map((g, i) => g / (figures.other.g[i] as number));
+    console.log(`gateway CPU per tx, this / other, round by round: ${paired.map((r) => r.toFixed(2)).join(' ')}; median ${median(paired).toFixed(2)}x`);
   } finally {
     await stop(gateways.this.child);
     await stop(gateways.other.child);
