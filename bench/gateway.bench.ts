@@ -12,7 +12,12 @@
  *
  * Run: `npx tsc -b bench && node bench/dist/gateway.bench.js` (or `npm run bench gateway`).
  * Environment: BENCH_CLIENTS (100), BENCH_DEPTH in flight per client (4), BENCH_MS per measured phase (10000),
- * BENCH_LONG_MS of the long run (60000), BENCH_SAMPLE_MS between heap/fd samples (5000).
+ * BENCH_LONG_MS of the long run (60000), BENCH_SAMPLE_MS between heap/fd samples (5000), BENCH_CPU_PROF (a folder: the
+ * gateways run with `--cpu-prof` and write their profiles there on exit; default none).
+ *
+ * Each measured phase also prints the CPU each process spent per answer (utime + stime from /proc, gateway/cpu.ts):
+ * the client (this process), the simulator and the gateway; with three processes on two cores the run is CPU-bound,
+ * and (C + S) / (C + S + G) is the most the gateway's ratio can be until one of them costs less.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,13 +25,29 @@ import { join } from 'node:path';
 import { createConnector } from '@iso8583/connector';
 import { connectorLoad, pacedPosLoad, posLoad } from './gateway/clients.js';
 import type { LoadResult } from './gateway/clients.js';
+import { combine, cpuBound, cpuLine, measureCpu } from './gateway/cpu.js';
+import type { CpuFigures, Roles } from './gateway/cpu.js';
 import { startIso8583, stop } from './gateway/processes.js';
+import type { Started } from './gateway/processes.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 100);
 const DEPTH = Number(process.env.BENCH_DEPTH ?? 4);
 const PHASE_MS = Number(process.env.BENCH_MS ?? 10_000);
 const LONG_MS = Number(process.env.BENCH_LONG_MS ?? 60_000);
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 5_000);
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+
+/** A measured phase: its load result and the CPU per answer of each process. */
+interface Phase extends LoadResult {
+  cpu: CpuFigures;
+}
+
+/** Runs one phase of load, measuring the CPU of `roles` over it. */
+async function measured(roles: Roles, load: () => Promise<LoadResult>): Promise<Phase> {
+  const end = measureCpu(roles);
+  const r = await load();
+  return { ...r, cpu: end(r.answers) };
+}
 
 /** Answers a second over every run of a path (the rounds alternate, so each path gets the same share of noise). */
 function rateOf(runs: LoadResult[]): number {
@@ -40,14 +61,21 @@ function target(name: string, figure: string, goal: string, met: boolean): void 
   console.log(`${name.padEnd(52)} ${figure.padStart(9)}   target ${goal.padEnd(8)} ${met ? 'met' : 'NOT met'}`);
 }
 
-function report(name: string, r: LoadResult): LoadResult {
+function report<R extends LoadResult>(name: string, r: R): R {
   const rate = Math.round(r.answers / r.seconds);
   const p = (q: number): string => r.latencies.quantile(q).toFixed(2);
   console.log(
     `${name.padEnd(34)} ${String(rate).padStart(8)} tx/s   p50 ${p(0.5)} ms   p99 ${p(0.99)} ms   p99.9 ${p(0.999)} ms` +
       `   (${r.answers} answers; response codes ${JSON.stringify(r.codes)})`,
   );
+  const cpu = (r as Partial<Phase>).cpu;
+  if (cpu !== undefined) console.log(`${''.padEnd(34)} cpu: ${cpuLine(cpu)}`);
   return r;
+}
+
+/** The CPU figures of every run of a path together. */
+function cpuOf(runs: Phase[]): CpuFigures {
+  return combine(runs.map((r) => ({ cpu: r.cpu, answers: r.answers, seconds: r.seconds })));
 }
 
 /** One value of the gateway's Prometheus text. */
@@ -58,6 +86,7 @@ function metric(text: string, name: string): number {
 
 async function main(): Promise<void> {
   const journal = mkdtempSync(join(tmpdir(), 'iso8583-bench-'));
+  const prof = CPU_PROF === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROF];
   const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '900000000000000'], /listening on (\S+):(\d+)/);
   const bankHost = bank.match[1] as string;
   const bankPort = Number(bank.match[2]);
@@ -65,12 +94,14 @@ async function main(): Promise<void> {
     ['gateway', '--upstream', `${bankHost}:${bankPort}`, '--listen', '0', '--http', '0', '--log-level', 'error',
       '--reversal-journal', journal, '--max-connections', String(CLIENTS * 2)],
     /gateway listening pos=(\S+):(\d+) http=(\S+):(\d+)/,
+    prof,
   );
   // The same gateway without the journal: what the journal's fsyncs cost on this machine's disk.
   const bare = await startIso8583(
     ['gateway', '--upstream', `${bankHost}:${bankPort}`, '--listen', '0', '--http', '0', '--log-level', 'error',
       '--no-reversal', '--max-connections', String(CLIENTS * 2)],
     /gateway listening pos=(\S+):(\d+) http=(\S+):(\d+)/,
+    prof,
   );
   const bareHost = bare.match[1] as string;
   const barePort = Number(bare.match[2]);
@@ -94,13 +125,16 @@ async function main(): Promise<void> {
     await connectorLoad(connector, CLIENTS * DEPTH, 3_000);
     await connectorLoad(journaled, CLIENTS * DEPTH, 3_000);
     await posLoad(bareHost, barePort, CLIENTS, DEPTH, 3_000);
-    const runs = { direct: [] as LoadResult[], alone: [] as LoadResult[], journal: [] as LoadResult[], gateway: [] as LoadResult[], bare: [] as LoadResult[] };
+    const runs = { direct: [] as Phase[], alone: [] as Phase[], journal: [] as Phase[], gateway: [] as Phase[], bare: [] as Phase[] };
+    const sim = bank.child.pid as number;
+    const straight: Roles = { client: 'self', simulator: sim };
+    const via = (gateway: Started): Roles => ({ client: 'self', simulator: sim, gateway: gateway.child.pid as number });
     for (let round = 0; round < 2; round++) {
-      runs.direct.push(report('POS clients -> simulator directly', await posLoad(bankHost, bankPort, CLIENTS, DEPTH, PHASE_MS)));
-      runs.alone.push(report('connector alone -> simulator', await connectorLoad(connector, CLIENTS * DEPTH, PHASE_MS)));
-      runs.journal.push(report('connector + journal -> simulator', await connectorLoad(journaled, CLIENTS * DEPTH, PHASE_MS)));
-      runs.gateway.push(report('POS -> gateway (journal) -> sim', await posLoad(posHost, posPort, CLIENTS, DEPTH, PHASE_MS)));
-      runs.bare.push(report('POS -> gateway (no journal) -> sim', await posLoad(bareHost, barePort, CLIENTS, DEPTH, PHASE_MS)));
+      runs.direct.push(report('POS clients -> simulator directly', await measured(straight, () => posLoad(bankHost, bankPort, CLIENTS, DEPTH, PHASE_MS))));
+      runs.alone.push(report('connector alone -> simulator', await measured(straight, () => connectorLoad(connector, CLIENTS * DEPTH, PHASE_MS))));
+      runs.journal.push(report('connector + journal -> simulator', await measured(straight, () => connectorLoad(journaled, CLIENTS * DEPTH, PHASE_MS))));
+      runs.gateway.push(report('POS -> gateway (journal) -> sim', await measured(via(gw), () => posLoad(posHost, posPort, CLIENTS, DEPTH, PHASE_MS))));
+      runs.bare.push(report('POS -> gateway (no journal) -> sim', await measured(via(bare), () => posLoad(bareHost, barePort, CLIENTS, DEPTH, PHASE_MS))));
     }
     const peak = rateOf(runs.gateway);
     const half = Math.round(peak / 2);
@@ -119,6 +153,18 @@ async function main(): Promise<void> {
     console.log(`${'gateway with journal / gateway without'.padEnd(52)} ${`${(peak / rateOf(runs.bare)).toFixed(2)}x`.padStart(9)}`);
     console.log(`${'gateway without journal / simulator directly'.padEnd(52)} ${`${(rateOf(runs.bare) / direct).toFixed(2)}x`.padStart(9)}`);
     console.log(`${'connector + journal / connector alone'.padEnd(52)} ${`${(rateOf(runs.journal) / rateOf(runs.alone)).toFixed(2)}x`.padStart(9)}`);
+    // CPU per transaction over both rounds of each path, and what it implies when the run is CPU-bound.
+    console.log('\ncpu per transaction (both rounds; utime + stime / answers):');
+    for (const [name, path] of [['simulator directly', runs.direct], ['gateway (journal)', runs.gateway], ['gateway (no journal)', runs.bare]] as const) {
+      console.log(`  ${name.padEnd(22)} ${cpuLine(cpuOf(path))}`);
+    }
+    const bound = (path: Phase[]): string => `${cpuBound(cpuOf(path)).toFixed(2)}x`;
+    console.log(`${'bound on 2 cores, (C+S)/(C+S+G), gateway (journal)'.padEnd(52)} ${bound(runs.gateway).padStart(9)}`);
+    console.log(`${'bound on 2 cores, (C+S)/(C+S+G), gateway (no journal)'.padEnd(52)} ${bound(runs.bare).padStart(9)}`);
+    // The gateway is one event loop: it cannot pass one core, 1 / G transactions a second, whatever the cores.
+    const oneCore = (path: Phase[]): string => `${(1e6 / (cpuOf(path).usPerTx.gateway as number) / direct).toFixed(2)}x`;
+    console.log(`${'one-core bound, (1/G)/direct, gateway (journal)'.padEnd(52)} ${oneCore(runs.gateway).padStart(9)}`);
+    console.log(`${'one-core bound, (1/G)/direct, gateway (no journal)'.padEnd(52)} ${oneCore(runs.bare).padStart(9)}`);
 
     // The long run: the gateway's heap and file descriptors, sampled from its own metrics.
     console.log(`\nlong run: ${LONG_MS} ms, gateway heap used and open fds every ${SAMPLE_MS} ms`);

@@ -10,9 +10,9 @@ export interface Started {
   match: RegExpExecArray;
 }
 
-/** Runs `iso8583 <args>` and resolves once a stdout line matches `ready`. */
-export function startIso8583(args: string[], ready: RegExp): Promise<Started> {
-  const child = spawn(process.execPath, [join(repoRoot(), 'packages', 'cli', 'bin', 'iso8583.js'), ...args], {
+/** Runs `iso8583 <args>` (with `nodeFlags` for node, e.g. `--cpu-prof`) and resolves once a stdout line matches `ready`. */
+export function startIso8583(args: string[], ready: RegExp, nodeFlags: string[] = []): Promise<Started> {
+  const child = spawn(process.execPath, [...nodeFlags, join(repoRoot(), 'packages', 'cli', 'bin', 'iso8583.js'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { createCodec, encodeFrame, resolveDialect } from '@iso8583/codec';
 import { TransactionRing } from '../src/index.js';
 import { decodeRequest, fieldRows, workbenchDialects } from '../src/console/workbench.js';
-import { summaryOf } from '../src/console/recent.js';
 
 const EMV = '9F2608571F1E10BD3AC8B99F2701808202580095050000000000';
 const PURCHASE = {
@@ -79,16 +78,44 @@ test('rows – a response masked by the dialect of the server (as describe() mas
   ]);
 });
 
-test('recent – a summary keeps the masked PAN and no track, PIN, field 55 or field 48', () => {
-  const request = { ...PURCHASE, '48': 'SECRET-ADDITIONAL-DATA' };
-  const record = summaryOf(request, { response: { '0': '0210', '11': '000001', '39': '00', '38': 'A1B2C3' } }, 12.5, {}, 'bank');
-  assert.equal(record.pan, '411111******1111');
-  assert.equal(record.outcome, 'approved');
-  assert.equal(record.authCode, 'A1B2C3');
+test('recent – a record keeps the masked PAN (field 2, else track 2) and no track, PIN, field 55 or field 48', async () => {
+  const ring = new TransactionRing();
+  const target = {
+    request: async (m: Record<string, unknown>) => {
+      if (m['2'] === undefined) throw Object.assign(new Error('no answer'), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+      return { '0': '0210', '11': '000001', '39': '00', '38': 'A1B2C3' };
+    },
+    sendMessage: async (input: unknown) => input,
+  };
+  const wrapped = ring.wrap(target as never, 'bank') as unknown as typeof target;
+  await wrapped.request({ ...PURCHASE, '48': 'SECRET-ADDITIONAL-DATA' });
+  const [record] = ring.list();
+  assert.equal(record?.pan, '411111******1111');
+  assert.equal(record?.outcome, 'approved');
+  assert.equal(record?.authCode, 'A1B2C3');
+  assert.equal(record?.upstream, 'bank');
   assert.doesNotMatch(JSON.stringify(record), /4111111111111111|30121010000012345678|0123456789ABCDEF|9F26|SECRET/);
-  const fromTrack = summaryOf({ '0': '0200', '35': PURCHASE['35'] }, { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' }, 1, {}, 'bank');
-  assert.equal(fromTrack.pan, '411111******1111');
-  assert.equal(fromTrack.outcome, 'timeout');
+  await assert.rejects(wrapped.request({ '0': '0200', '11': '000002', '35': PURCHASE['35'] }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  const [fromTrack] = ring.list();
+  assert.equal(fromTrack?.pan, '411111******1111');
+  assert.equal(fromTrack?.outcome, 'timeout');
+  assert.equal(fromTrack?.errorCode, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
+  assert.doesNotMatch(JSON.stringify(ring.list()), /4111111111111111|30121010000012345678/);
+});
+
+test('recent – the ring is a transaction log in memory: queries checked, newest first, filtered, pruned', async () => {
+  const ring = new TransactionRing({ size: 3 });
+  const at = 1_700_000_000_000;
+  for (let i = 1; i <= 4; i += 1) {
+    await ring.record({ at: at + i, node: 'n', upstream: 'bank', mti: '0200', stan: String(i).padStart(6, '0'), terminal: i % 2 === 0 ? 'EVEN' : 'ODD', latencyMs: i, outcome: 'approved' });
+  }
+  assert.deepEqual((await ring.query({})).map((r) => r.stan), ['000004', '000003', '000002']);
+  assert.deepEqual((await ring.query({ terminal: 'EVEN' })).map((r) => r.stan), ['000004', '000002']);
+  assert.deepEqual((await ring.query({ stan: '3' })).map((r) => r.stan), ['000003']);
+  assert.deepEqual((await ring.query({ limit: 1 })).map((r) => r.stan), ['000004']);
+  await assert.rejects(ring.query({ stan: 'x' }), { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY', field: 'stan' });
+  assert.equal(await ring.prune(at + 3), 1);
+  assert.deepEqual(ring.list().map((r) => r.stan), ['000004', '000003']);
 });
 
 test('recent – the ring keeps the last N, newest first, and records what goes through a wrapped target', async () => {

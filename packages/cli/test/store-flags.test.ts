@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { gatewayHelp, parseGatewayArgs } from '../src/gateway/config.js';
-import { upstreamOptions } from '../src/gateway/gateway.js';
+import { upstreamOptions } from '../src/gateway/upstream-options.js';
 import { loadFlow } from '../src/flow/load.js';
 
 const silent = pino({ level: 'silent' });

@@ -59,7 +59,7 @@ export { transactionFile } from './transaction-log-read.js';
 export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, checkTransactionQuery, parseTransactionQuery, parseTime } from './transaction-query.js';
 export type { ResolvedTransactionQuery } from './transaction-query.js';
 export { TransactionRecorder, defaultNode } from './transaction-record.js';
-export type { RecordTo } from './transaction-record.js';
+export type { RecordTo, TransactionObserver } from './transaction-record.js';
 export { transactionRoute } from './transaction-route.js';
 export { TRANSACTION_OUTCOMES, toTransactionRecord } from './transaction-allow-list.js';
 export { PgTransactionLog } from './pg/transaction-log.js';

@@ -1,11 +1,13 @@
 /**
  * Building a transaction record from a request, its response or its failure, and handing it to the transaction log
- * without making the request wait. Only the fields listed in {@link TransactionRecord} are copied: the PAN (field 2)
- * masked to its first 6 and last 4 digits (`maskValue`), never track data (35, 36, 45), the PIN block (52), EMV data
- * (55) or field 48. Fixed-length numeric fields given shorter (`"11": 42`) are recorded as they travelled (`000042`).
+ * without making the request wait. Only the fields listed in {@link TransactionRecord} are copied: the PAN (field 2,
+ * else the PAN part of track 2, field 35) masked to its first 6 and last 4 digits (`maskPan`), never track data (35,
+ * 36, 45), the PIN block (52), EMV data (55) or field 48. Fixed-length numeric fields given shorter (`"11": 42`) are
+ * recorded as they travelled (`000042`). Observers ({@link TransactionRecorder.observe}: the operator console's recent
+ * transactions) see each record as it is written: the request path is observed once, here.
  */
 import { hostname } from 'node:os';
-import { isApproved, maskValue } from '@iso8583/codec';
+import { isApproved, maskPan } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { ResolvedConnectorOptions } from './options.js';
@@ -36,6 +38,21 @@ type RecordField = (typeof FIELDS)[number][0];
 /** Where a request's record goes instead of the log (see {@link RECORD_TO}). */
 export type RecordTo = (record: TransactionRecord) => void;
 
+/** Sees every record a recorder writes ({@link TransactionRecorder.observe}). */
+export type TransactionObserver = (record: TransactionRecord) => void;
+
+/** Leading sentinel (`;`) or format code, the PAN digits, and the field separator of track 2 (`=` or `D`). */
+const TRACK2_PAN = /^[^0-9]{0,2}([0-9]{1,19})[=D^]/;
+
+/** The PAN of a request masked: field 2, else the PAN part of track 2 (35); none when neither reads as one. */
+function maskedPan(request: MessageInput): string | undefined {
+  const pan = text(request['2']);
+  if (pan !== undefined) return maskPan(pan);
+  const track = text(request['35']);
+  const m = track === undefined ? null : TRACK2_PAN.exec(track);
+  return m === null ? undefined : maskPan(m[1] as string);
+}
+
 /**
  * What the connector hands a finished request to: it builds the record and records it, counting and logging a failed
  * write (once per failed batch), never failing the request.
@@ -63,8 +80,10 @@ export class TransactionRecorder {
   /** Batches of records the log could not write. */
   writeFailures = 0;
   private lastBatch: Promise<void> | undefined;
-  /** The fixed length of each fixed-length numeric field copied (pad with zeros to it). */
-  private readonly widths = new Map<string, number>();
+  /** The fixed length of each fixed-length numeric field copied, by its place in `FIELDS` (pad with zeros to it). */
+  private readonly widths: (number | undefined)[];
+  /** Who sees each record as it is written. */
+  private observers: readonly TransactionObserver[] = [];
 
   constructor(
     /** The log records go to. */
@@ -76,10 +95,10 @@ export class TransactionRecorder {
     private readonly logger: Logger,
   ) {
     this.upstream = upstream;
-    for (const [, id] of FIELDS) {
+    this.widths = FIELDS.map(([, id]) => {
       const spec = dialect.fields[id];
-      if (spec !== undefined && spec.prefix === undefined && (spec.type === 'n' || spec.type === 'xn')) this.widths.set(id, spec.length);
-    }
+      return spec !== undefined && spec.prefix === undefined && (spec.type === 'n' || spec.type === 'xn') ? spec.length : undefined;
+    });
   }
 
   /**
@@ -145,12 +164,13 @@ export class TransactionRecorder {
       latencyMs: Math.round(latencyMs * 1000) / 1000,
       outcome,
     };
-    const pan = text(request['2']);
-    if (pan !== undefined) record.pan = maskValue(pan, 'pan');
-    for (const [key, id] of FIELDS) {
+    const pan = maskedPan(request);
+    if (pan !== undefined) record.pan = pan;
+    for (let i = 0; i < FIELDS.length; i++) {
+      const [key, id] = FIELDS[i] as (typeof FIELDS)[number];
       let value = text(request[id]) ?? (response === undefined ? undefined : text(response[id]));
       if (value === undefined) continue;
-      const width = this.widths.get(id);
+      const width = this.widths[i];
       if (width !== undefined && value.length < width && /^[0-9]+$/.test(value)) value = value.padStart(width, '0');
       record[key as RecordField] = value;
     }
@@ -165,8 +185,27 @@ export class TransactionRecorder {
     return record;
   }
 
-  /** Hands a record to the log; a failed batch is logged once (every record of it shares its promise). */
+  /**
+   * Calls `observer` with every record written from now on (each request's once, and each answered reversal's), in
+   * the turn its outcome is known; returns the function that stops it. An observer that throws is logged, never the
+   * request's concern.
+   */
+  observe(observer: TransactionObserver): () => void {
+    this.observers = [...this.observers, observer];
+    return () => {
+      this.observers = this.observers.filter((o) => o !== observer);
+    };
+  }
+
+  /** Hands a record to the observers and the log; a failed batch is logged once (every record of it shares its promise). */
   write(record: TransactionRecord): void {
+    for (const observer of this.observers) {
+      try {
+        observer(record);
+      } catch (err) {
+        this.logger.error({ code: (err as { code?: unknown })?.code }, 'a transaction observer failed');
+      }
+    }
     let batch: Promise<void>;
     try {
       batch = this.log.record(record);

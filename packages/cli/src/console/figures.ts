@@ -152,7 +152,9 @@ export class Figures {
     const seconds = this.last === undefined ? 0 : (t - this.last.t) / 1000;
     const rate = seconds > 0 && this.last !== undefined ? Math.max(0, (outcomes - this.last.outcomes) / seconds) : 0;
     this.last = { t, outcomes };
-    const sorted = this.ring.takeLatencies().sort((a, b) => a - b);
+    // A typed array sorts numerically without a comparator call per comparison (a second's latencies at 20k/s are
+    // 20,000 samples: the comparator cost about 5 ms a tick).
+    const sorted = Float64Array.from(this.ring.takeLatencies()).sort();
     const round = (v: number | undefined): number | null => (v === undefined ? null : Math.round(v * 100) / 100);
     const snap: Snapshot = {
       t,

@@ -26,7 +26,7 @@ import type { DecodeRequest } from './workbench.js';
 export interface ConsoleOptions {
   /** Where the figures come from (connectors, upstream group, inbound endpoints). */
   source: FigureSource;
-  /** The ring the server's request paths feed (see `TransactionRing.wrap`). */
+  /** The ring of recent transactions (fed by the connectors' transaction recorders, or `TransactionRing.wrap`). */
   ring: TransactionRing;
   /** The server's own dialects by role (`upstream`, `pos`), offered first by the workbench. Default: none. */
   dialects?: Readonly<Record<string, string | Dialect>>;
@@ -86,8 +86,13 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions): voi
   const streams = new Set<ServerResponse>();
   const recentLimit = options.recent ?? 20;
 
-  const recent = async (): Promise<{ source: 'log' | 'ring'; items: TransactionRecord[] }> => {
+  // The log the connectors record to, unless it is the ring itself (a gateway with --no-transaction-log).
+  const durableLog = (): TransactionLog | undefined => {
     const log = transactionLogOf(options.source.connectors());
+    return log === options.ring ? undefined : log;
+  };
+  const recent = async (): Promise<{ source: 'log' | 'ring'; items: TransactionRecord[] }> => {
+    const log = durableLog();
     if (log !== undefined) {
       try {
         return { source: 'log', items: await log.query({ limit: recentLimit }) };
@@ -151,7 +156,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions): voi
       let shown = -1;
       const push = async (): Promise<void> => {
         const version = options.ring.version;
-        const fromLog = transactionLogOf(options.source.connectors()) !== undefined;
+        const fromLog = durableLog() !== undefined;
         if (!fromLog && version === shown) return;
         shown = version;
         write('recent', await recent());

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { resolveDialect } from '@iso8583/codec';
 import { validateConnectorOptions } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
-import { upstreamOptions } from './gateway.js';
+import { upstreamOptions } from './upstream-options.js';
 import { readPemFile } from '../flags.js';
 
 /**

@@ -3,32 +3,28 @@
  * STAN (11) + terminal id (41)), binary POS clients on an inbound endpoint whose sequence forwards each message over
  * that link, and web clients on HTTP (the connector plugin's `POST /` and `POST /raw`), with `GET /stats` and
  * `GET /metrics` (on a listener of their own, bound to `metricsHost`, when `metrics` is set), and `GET /transactions`
- * from the transaction log that every upstream records to (transaction-retention.ts prunes it).
- * Longer than 400 lines because the start and the ordered shutdown of every part are kept in one function, so the
- * order of each step can be read in one place (splitting the HTTP/console assembly out is the next step).
+ * from the transaction log that every upstream records to (transaction-retention.ts prunes it). The HTTP side and the
+ * console are assembled in http.ts; the start and the ordered shutdown of every part stay here, in one function, so
+ * that the order of each step can be read in one place.
  */
 import type { AddressInfo } from 'node:net';
-import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
-import { dialectVersion, resolveDialect } from '@iso8583/codec';
-import { join } from 'node:path';
+import { resolveDialect } from '@iso8583/codec';
 import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
-import type { Connector, ConnectorOptions, RouteTarget, TransactionLog, UpstreamGroup } from '@iso8583/connector';
+import type { Connector, UpstreamGroup } from '@iso8583/connector';
 import { EncodedReply, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
-import type { GatewayUpstream } from './upstreams.js';
-import { splitHostPort } from './config.js';
 import { listenError } from '../args.js';
 import { safLeft, waitForSaf } from '../drain.js';
 import { readPemFile } from '../flags.js';
-import { addMonitoring, assembleHttp } from '../http/app.js';
 import { readHttpToken } from '../console/access.js';
-import { TransactionRing } from '../console/recent.js';
 import { ResettableStats } from '../stats.js';
 import { failureReply } from './failure.js';
+import { upstreamOptions } from './upstream-options.js';
+import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, startMetrics } from './http.js';
 import { startStatsPort } from './stats-port.js';
 import { keepTransactions } from './transaction-retention.js';
 import { createTracer } from '../trace.js';
@@ -97,80 +93,6 @@ export interface GatewayRuntime {
 }
 
 /**
- * The connector options of the gateway's upstream link; with `named` (one of several upstreams), its own settings over
- * the gateway's, its name, and its own journal folder (`<reversalJournal>/<name>`, else `defaultJournalDir(name)`), or
- * the PostgreSQL `store` (each upstream's entries apart, by its name).
- */
-export function upstreamOptions(
-  config: GatewayConfig,
-  logger: Logger,
-  registry: Registry | undefined,
-  named?: GatewayUpstream,
-  transactionLog: TransactionLog | false = false,
-): ConnectorOptions {
-  const c: GatewayConfig = named === undefined ? config : ({ ...config, ...named } as GatewayConfig);
-  const name = named?.name ?? 'upstream';
-  const { host, port } = splitHostPort(c.upstream);
-  const options: ConnectorOptions = {
-    name,
-    host,
-    port,
-    dialect: c.dialect,
-    frame: c.frame,
-    lengthIncludesHeader: c.lengthIncludesHeader,
-    headerBytes: c.headerBytes,
-    requestTimeout: c.requestTimeout,
-    mode: 'multiplex',
-    pool: { min: 1, max: 1 },
-    echoInterval: c.echoInterval,
-    signOn: c.signOn,
-    signOff: c.signOn,
-    terminalQueue: { enabled: c.terminalQueue, timeout: c.requestTimeout },
-    logger: logger.child(named === undefined ? { side: 'upstream' } : { side: 'upstream', upstream: name }),
-    transactionLog,
-  };
-  if (registry !== undefined) options.registry = registry;
-  const journalDir =
-    named === undefined ? (config.reversalJournal ?? defaultJournalDir(name)) : config.reversalJournal !== undefined ? join(config.reversalJournal, name) : defaultJournalDir(name);
-  if (config.store !== undefined) {
-    // Every node on the database shares the reversals of this upstream (and, with --terminal-queue, its terminals).
-    options.store = config.store;
-    options.safLease = config.safLease;
-  }
-  if (!config.noReversal) {
-    options.reversal = {
-      enabled: true,
-      // ISO 8583:1993 acquirers reverse with the advice (1420, repeated as 1421): the issuer must take it.
-      mti: dialectVersion(resolveDialect(config.dialect)) === '1993' ? '0420' : '0400',
-    };
-    // One SAF queue per upstream (its own journal folder): its reversals and the advices sent with `saf`.
-    options.saf = {
-      enabled: true,
-      // With --store the queue is in the database, shared by every node.
-      ...(config.store === undefined ? { journalDir } : {}),
-      retryInterval: Math.max(1, config.reversalRetryInterval),
-      initialDelay: config.safInitialDelay,
-      messageInterval: config.safMessageInterval,
-      maxAttempts: config.safMaxAttempts,
-      expireAfter: config.safExpireAfter,
-      ...(config.safEndCodes === undefined ? {} : { endCodes: [...new Set(config.safEndCodes.split(','))] }),
-    };
-  }
-  if (c.tls || c.tlsCa !== undefined || c.tlsCert !== undefined) {
-    const tls: NonNullable<ConnectorOptions['tls']> = { rejectUnauthorized: !c.tlsInsecure };
-    const ca = readPemFile(c.tlsCa, '--tls-ca');
-    const cert = readPemFile(c.tlsCert, '--tls-cert');
-    const key = readPemFile(c.tlsKey, '--tls-key');
-    if (ca !== undefined) tls.ca = ca;
-    if (cert !== undefined) tls.cert = cert;
-    if (key !== undefined) tls.key = key;
-    if (c.tlsServername !== undefined) tls.servername = c.tlsServername;
-    options.tls = tls;
-  }
-  return options;
-}
-
-/**
  * Runs `start` (a listener opening `host:port`); a failure to listen (port in use, address not available) becomes
  * `ISO8583_ERR_CLI_LISTEN` naming `flag`.
  */
@@ -195,9 +117,12 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     : config.store !== undefined
       ? new PgTransactionLog({ connectionString: config.store, logger: transactionLogger })
       : new FileTransactionLog(config.reversalJournal ?? defaultJournalDir('upstream'), { logger: transactionLogger });
-  const upstream = upstreamOptions(config, logger, registry0(), named?.[0], transactions ?? false);
+  // The console's recent transactions are the records the connectors build; with no log, the ring is their log.
+  const ring = consoleRing(config);
+  const recordTo = connectorTransactionLog(transactions, ring);
+  const upstream = upstreamOptions(config, logger, registry0(), named?.[0], recordTo);
   // The other upstreams: their own Registry each (the group's metrics, label `upstream`, are on the gateway's).
-  const others = (named ?? []).slice(1).map((u) => createConnector(upstreamOptions(config, logger, undefined, u, transactions ?? false)));
+  const others = (named ?? []).slice(1).map((u) => createConnector(upstreamOptions(config, logger, undefined, u, recordTo)));
   let posTls: InboundOptions['tls'];
   if (config.clientTlsCert !== undefined) {
     posTls = {
@@ -222,39 +147,25 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // Late-bound: the routes are declared before the app is ready, the parts they read are made after.
   let statsBody: () => Record<string, unknown> = () => ({});
   const monitoring = { registry, stats: () => statsBody() };
-  // With a metrics port, /stats and /metrics live there only: the client-facing port does not show them.
   // The HTTP routes go through the group (made below, once the first connector exists) like the POS path.
   let group: UpstreamGroup | undefined = undefined;
-  // The console's ring sees every request of POS and HTTP clients (and of its own workbench) through `recorded`.
-  const ring = config.noConsole ? undefined : new TransactionRing({ approvals: resolveDialect(config.dialect) });
   // Message traces (--log-messages; debug, trace): the upstream side wraps what the POS path and the HTTP routes send.
   const tracer = createTracer({ logger, dialect: config.dialect, logMessages: config.logMessages });
-  let viaTarget: RouteTarget | undefined = undefined;
-  let targets: Record<string, RouteTarget> = {};
-  const made: { endpoint?: InboundEndpoint } = {};
-  const http = await assembleHttp({
-    connectors: {
-      upstream: { ...upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain', via: () => viaTarget } },
-    },
-    ...(config.metrics === undefined ? { monitoring } : {}),
+  // Made after the app, read by it: the POS endpoint and the link the POS path and the HTTP routes send through.
+  const made: { endpoint?: InboundEndpoint; through?: Connector | UpstreamGroup } = {};
+  const http = await gatewayHttp({
+    config,
+    logger,
+    upstream,
+    monitoring,
     ...(token === undefined ? {} : { token }),
-    logger: logger.child({ side: 'http' }),
-    logEveryRequest: config.logMessages,
-    ...(ring === undefined
-      ? {}
-      : {
-          console: {
-            ring,
-            source: {
-              connectors: () => ({ [named?.[0]?.name ?? 'upstream']: connector, ...Object.fromEntries(others.map((c, i) => [named?.[i + 1]?.name ?? String(i + 1), c])) }),
-              groups: () => (group === undefined ? [] : [group]),
-              endpoints: (): Record<string, InboundEndpoint> => (made.endpoint === undefined ? {} : { pos: made.endpoint }),
-            },
-            dialects: { upstream: config.dialect, pos: config.clientDialect ?? config.dialect },
-            send: config.consoleSend,
-            targets: () => targets,
-          },
-        }),
+    ...(ring === undefined ? {} : { ring }),
+    parts: {
+      connectors: () => ({ [named?.[0]?.name ?? 'upstream']: connector, ...Object.fromEntries(others.map((c, i) => [named?.[i + 1]?.name ?? String(i + 1), c])) }),
+      group: () => group,
+      endpoint: () => made.endpoint,
+      through: () => made.through,
+    },
   });
   const app = http.app;
   const connector = http.connectors.upstream as Connector;
@@ -272,15 +183,13 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
         });
   // The first starts with the HTTP app; the others now (each keeps retrying with backoff until it is up).
   for (const c of others) c.connect().catch(() => undefined);
-  // What the POS path and the HTTP routes send through: traced, then recorded by the console's ring.
+  // What the POS path and the HTTP routes send through (traced when traces are on; otherwise the link itself). Each
+  // connector's recorder records every request once, and the console's ring sees those records.
   const link: Connector | UpstreamGroup = group ?? connector;
-  let through = tracer.wrap('upstream', named === undefined ? config.upstream : 'group', link);
-  if (ring !== undefined) {
-    through = ring.wrap(through, group === undefined ? (named?.[0]?.name ?? 'upstream') : 'routed');
-    targets = group === undefined ? { upstream: through } : { routed: through, ...Object.fromEntries([...group.connectors].map(([n, c]) => [n, ring.wrap(c, n)])) };
-  }
-  viaTarget = through;
+  const relayThrough = tracer.wrap('upstream', named === undefined ? config.upstream : 'group', link);
+  made.through = relayThrough;
   const everyConnector: Connector[] = [connector, ...others];
+  feedRing(ring, everyConnector);
 
   // The POS dialect, loaded once: the relay hands its bytes on only where it is the upstream's wire format too.
   const posDialect = resolveDialect(config.clientDialect ?? config.dialect);
@@ -306,7 +215,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // decoded (and checked) by the connector, comes back as it came; where the dialects differ, each side packs.
     sequence: tracer.sequence('pos', async (message) => {
       try {
-        const answer = await through.relay({ message: message.fields, body: message.raw, dialect: posDialect });
+        const answer = await relayThrough.relay({ message: message.fields, body: message.raw, dialect: posDialect });
         return new EncodedReply(answer.message, answer.body, answer.dialect);
       } catch (err) {
         const reply = failureReply(message.fields, err);
@@ -329,13 +238,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     created = createInboundEndpoint(posOptions);
     addresses.pos = await listening('--listen', config.bind, config.listen, () => (created as InboundEndpoint).start());
     if (config.httpEnabled) addresses.http = await http.listen(config.bind, config.http, '--http');
-    if (config.metrics !== undefined) {
-      const server = fastify({ logger: false, forceCloseConnections: true });
-      metricsApp = server;
-      addMonitoring(server, monitoring);
-      await listening('--metrics', config.metricsHost, config.metrics, () => server.listen({ host: config.metricsHost, port: config.metrics }));
-      addresses.metrics = server.server.address() as AddressInfo;
-    }
+    if (config.metrics !== undefined) addresses.metrics = await startMetrics(config, monitoring, (server) => (metricsApp = server));
     if (config.statsPort !== undefined) {
       const port = config.statsPort;
       statsPort = await listening('--stats-port', config.metricsHost, port, () => startStatsPort(config.metricsHost, port, () => statsBody()));

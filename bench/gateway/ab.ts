@@ -1,0 +1,82 @@
+/**
+ * A/B of two gateway builds in one run (what the gateway benchmark cannot do: it runs one build): the same simulator,
+ * two `iso8583 gateway` processes, one from this checkout and one from another checkout's built `packages/cli`
+ * (`BENCH_AB_OTHER`, a repository root), both `--no-reversal` by default (`BENCH_AB_JOURNAL=1`: each with a journal
+ * of its own), loaded in alternating rounds by the same POS clients; prints each round's rate and each process's CPU
+ * per transaction, then the medians and the median of each round's this/other ratio. CPU per transaction is the
+ * figure to read on a shared machine.
+ *
+ * Run: `BENCH_AB_OTHER=/path/to/other/checkout node bench/dist/gateway/ab.js` (BENCH_AB_ROUNDS, default 6;
+ * BENCH_MS per phase, default 5000).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { posLoad } from './clients.js';
+import { measureCpu } from './cpu.js';
+import { startIso8583, stop } from './processes.js';
+import type { Started } from './processes.js';
+
+const OTHER = process.env.BENCH_AB_OTHER;
+const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 6);
+const PHASE_MS = Number(process.env.BENCH_MS ?? 5_000);
+const JOURNAL = process.env.BENCH_AB_JOURNAL === '1';
+const READY = /gateway listening pos=(\S+):(\d+) http=(\S+):(\d+)/;
+
+/** `iso8583 gateway` from another checkout's build. */
+function startOther(root: string, args: string[]): Promise<Started> {
+  const child = spawn(process.execPath, [join(root, 'packages', 'cli', 'bin', 'iso8583.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk;
+      const m = READY.exec(text);
+      if (m !== null) resolve({ child, match: m });
+    });
+    child.once('exit', (code) => reject(new Error(`the other gateway exited with ${String(code)}`)));
+  });
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function main(): Promise<void> {
+  if (OTHER === undefined) throw new Error('BENCH_AB_OTHER: the root of the other checkout (built)');
+  const work = mkdtempSync(join(tmpdir(), 'iso8583-ab-'));
+  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '900000000000000'], /listening on (\S+):(\d+)/);
+  const args = (name: string): string[] => [
+    'gateway', '--upstream', `${bank.match[1] as string}:${bank.match[2] as string}`, '--listen', '0', '--http', '0', '--log-level', 'error',
+    '--max-connections', '400', '--reversal-journal', join(work, name), ...(JOURNAL ? [] : ['--no-reversal']),
+  ];
+  const gateways = { this: await startIso8583(args('this'), READY), other: await startOther(OTHER, args('other')) };
+  const figures = { this: { rate: [] as number[], g: [] as number[] }, other: { rate: [] as number[], g: [] as number[] } };
+  try {
+    for (const [, gw] of Object.entries(gateways)) await posLoad(gw.match[1] as string, Number(gw.match[2]), 100, 4, 3_000);
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? (['this', 'other'] as const) : (['other', 'this'] as const);
+      for (const name of order) {
+        const gw = gateways[name];
+        const end = measureCpu({ client: 'self', simulator: bank.child.pid as number, gateway: gw.child.pid as number });
+        const r = await posLoad(gw.match[1] as string, Number(gw.match[2]), 100, 4, PHASE_MS);
+        const cpu = end(r.answers);
+        figures[name].rate.push(r.answers / r.seconds);
+        figures[name].g.push(cpu.usPerTx.gateway as number);
+        console.log(`round ${round} ${name.padEnd(5)} ${Math.round(r.answers / r.seconds).toString().padStart(6)} tx/s   gateway ${(cpu.usPerTx.gateway as number).toFixed(1)} us/tx   client ${(cpu.usPerTx.client as number).toFixed(1)}   simulator ${(cpu.usPerTx.simulator as number).toFixed(1)}`);
+      }
+    }
+    for (const name of ['this', 'other'] as const) {
+      console.log(`median ${name.padEnd(5)} ${Math.round(median(figures[name].rate)).toString().padStart(6)} tx/s   gateway ${median(figures[name].g).toFixed(1)} us/tx`);
+    }
+    console.log(`this / other: rate ${(median(figures.this.rate) / median(figures.other.rate)).toFixed(2)}x   gateway CPU per tx ${(median(figures.this.g) / median(figures.other.g)).toFixed(2)}x`);
+    // Each round's two phases ran back to back: their ratio is the least disturbed by the machine's other load.
+    const paired = figures.this.g.map((g, i) => g / (figures.other.g[i] as number));
+    console.log(`gateway CPU per tx, this / other, round by round: ${paired.map((r) => r.toFixed(2)).join(' ')}; median ${median(paired).toFixed(2)}x`);
+  } finally {
+    await stop(gateways.this.child);
+    await stop(gateways.other.child);
+    await stop(bank.child);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,126 @@
+/**
+ * The gateway's HTTP side: the Fastify app with the connector plugin's routes (`POST /`, `POST /raw`, through the
+ * same link as the POS path), `GET /stats` and `GET /metrics` (or, with `metrics`, a listener of their own), the
+ * `--http-token` check and the operator console. The console's recent transactions are the records the connectors'
+ * transaction recorders already build (one observer of the request path, not a wrapper of its own): each recorder
+ * hands the console's ring every record it writes, or, with `--no-transaction-log`, the ring is the connectors'
+ * transaction log (the last records, in memory).
+ */
+import type { AddressInfo } from 'node:net';
+import { fastify } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { resolveDialect } from '@iso8583/codec';
+import type { Connector, ConnectorOptions, RouteTarget, TransactionLog, UpstreamGroup } from '@iso8583/connector';
+import type { InboundEndpoint } from '@iso8583/inbound';
+import { listenError } from '../args.js';
+import { addMonitoring, assembleHttp } from '../http/app.js';
+import type { HttpApp, Monitoring } from '../http/app.js';
+import { TransactionRing } from '../console/recent.js';
+import type { GatewayConfig } from './config.js';
+
+/** The console's ring of recent transactions, unless the console is off (`--no-console`). */
+export function consoleRing(config: GatewayConfig): TransactionRing | undefined {
+  return config.noConsole ? undefined : new TransactionRing({ approvals: resolveDialect(config.dialect) });
+}
+
+/**
+ * The transaction log the connectors record to: the gateway's (`transactions`), else the console's ring (records kept
+ * in memory only), else none (`false`: no recorder, nothing on the request path).
+ */
+export function connectorTransactionLog(transactions: TransactionLog | undefined, ring: TransactionRing | undefined): TransactionLog | false {
+  return transactions ?? ring ?? false;
+}
+
+/** Has every connector's recorder hand `ring` the records it writes, unless the ring is already their log. */
+export function feedRing(ring: TransactionRing | undefined, connectors: readonly Connector[]): void {
+  if (ring === undefined) return;
+  for (const c of connectors) {
+    const recorder = c.transactions;
+    if (recorder !== undefined && recorder.log !== ring) recorder.observe((record) => ring.add(record));
+  }
+}
+
+/** The gateway's parts the HTTP side reads once they exist (the app is assembled before them). */
+export interface GatewayParts {
+  /** Every connector by upstream name. */
+  connectors(): Record<string, Connector>;
+  /** The upstream group, with several upstreams. */
+  group(): UpstreamGroup | undefined;
+  /** The POS endpoint, once it listens. */
+  endpoint(): InboundEndpoint | undefined;
+  /** What the HTTP routes and the console's workbench send through (the POS path's link). */
+  through(): RouteTarget | undefined;
+}
+
+/** Options of {@link gatewayHttp}. */
+export interface GatewayHttpOptions {
+  config: GatewayConfig;
+  logger: Logger;
+  /** The first upstream's connector options (the plugin makes that connector). */
+  upstream: ConnectorOptions;
+  /** `GET /stats` and `GET /metrics`. */
+  monitoring: Monitoring;
+  /** `--http-token`, read. Default: none asked. */
+  token?: string;
+  /** The console's ring (see {@link consoleRing}). Default: no console. */
+  ring?: TransactionRing;
+  parts: GatewayParts;
+}
+
+/** Assembles the HTTP app (nothing listening yet); the connector plugin makes the first upstream's connector. */
+export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp> {
+  const { config, ring, parts } = options;
+  // The workbench sends through the POS path's link, or, with several upstreams, by name through each one's connector:
+  // all of them record (the connector's recorder), so the ring sees the workbench's sends too.
+  const targets = (): Record<string, RouteTarget> => {
+    const through = parts.through();
+    if (through === undefined) return {};
+    const group = parts.group();
+    return group === undefined ? { upstream: through } : { routed: through, ...Object.fromEntries(group.connectors) };
+  };
+  return assembleHttp({
+    connectors: {
+      upstream: { ...options.upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain', via: () => parts.through() } },
+    },
+    // With a metrics port, /stats and /metrics live there only: the client-facing port does not show them.
+    ...(config.metrics === undefined ? { monitoring: options.monitoring } : {}),
+    ...(options.token === undefined ? {} : { token: options.token }),
+    logger: options.logger.child({ side: 'http' }),
+    logEveryRequest: config.logMessages,
+    ...(ring === undefined
+      ? {}
+      : {
+          console: {
+            ring,
+            source: {
+              connectors: () => parts.connectors(),
+              groups: () => {
+                const group = parts.group();
+                return group === undefined ? [] : [group];
+              },
+              endpoints: (): Record<string, InboundEndpoint> => {
+                const endpoint = parts.endpoint();
+                return endpoint === undefined ? {} : { pos: endpoint };
+              },
+            },
+            dialects: { upstream: config.dialect, pos: config.clientDialect ?? config.dialect },
+            send: config.consoleSend,
+            targets,
+          },
+        }),
+  });
+}
+
+/** The `--metrics` listener (`GET /stats`, `GET /metrics`) on `metricsHost`; a port in use names `--metrics`. */
+export async function startMetrics(config: GatewayConfig, monitoring: Monitoring, made: (server: FastifyInstance) => void): Promise<AddressInfo> {
+  const server = fastify({ logger: false, forceCloseConnections: true });
+  made(server);
+  addMonitoring(server, monitoring);
+  try {
+    await server.listen({ host: config.metricsHost, port: config.metrics });
+  } catch (err) {
+    throw listenError(err, '--metrics', config.metricsHost, config.metrics as number);
+  }
+  return server.server.address() as AddressInfo;
+}

@@ -1,0 +1,89 @@
+/**
+ * The connector options of each of the gateway's upstream links, from the gateway's config: multiplexed on one
+ * connection, with sign-on, echo, the terminal queue, TLS, and (unless `--no-reversal`) reversals and advices in a SAF
+ * queue, in a journal folder per upstream or in the PostgreSQL `--store`.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { dialectVersion, resolveDialect } from '@iso8583/codec';
+import { defaultJournalDir } from '@iso8583/connector';
+import type { ConnectorOptions, TransactionLog } from '@iso8583/connector';
+import type { GatewayConfig } from './config.js';
+import { splitHostPort } from './config.js';
+import type { GatewayUpstream } from './upstreams.js';
+import { readPemFile } from '../flags.js';
+
+/**
+ * The connector options of the gateway's upstream link; with `named` (one of several upstreams), its own settings over
+ * the gateway's, its name, and its own journal folder (`<reversalJournal>/<name>`, else `defaultJournalDir(name)`), or
+ * the PostgreSQL `store` (each upstream's entries apart, by its name).
+ */
+export function upstreamOptions(
+  config: GatewayConfig,
+  logger: Logger,
+  registry: Registry | undefined,
+  named?: GatewayUpstream,
+  transactionLog: TransactionLog | false = false,
+): ConnectorOptions {
+  const c: GatewayConfig = named === undefined ? config : ({ ...config, ...named } as GatewayConfig);
+  const name = named?.name ?? 'upstream';
+  const { host, port } = splitHostPort(c.upstream);
+  const options: ConnectorOptions = {
+    name,
+    host,
+    port,
+    dialect: c.dialect,
+    frame: c.frame,
+    lengthIncludesHeader: c.lengthIncludesHeader,
+    headerBytes: c.headerBytes,
+    requestTimeout: c.requestTimeout,
+    mode: 'multiplex',
+    pool: { min: 1, max: 1 },
+    echoInterval: c.echoInterval,
+    signOn: c.signOn,
+    signOff: c.signOn,
+    terminalQueue: { enabled: c.terminalQueue, timeout: c.requestTimeout },
+    logger: logger.child(named === undefined ? { side: 'upstream' } : { side: 'upstream', upstream: name }),
+    transactionLog,
+  };
+  if (registry !== undefined) options.registry = registry;
+  const journalDir =
+    named === undefined ? (config.reversalJournal ?? defaultJournalDir(name)) : config.reversalJournal !== undefined ? join(config.reversalJournal, name) : defaultJournalDir(name);
+  if (config.store !== undefined) {
+    // Every node on the database shares the reversals of this upstream (and, with --terminal-queue, its terminals).
+    options.store = config.store;
+    options.safLease = config.safLease;
+  }
+  if (!config.noReversal) {
+    options.reversal = {
+      enabled: true,
+      // ISO 8583:1993 acquirers reverse with the advice (1420, repeated as 1421): the issuer must take it.
+      mti: dialectVersion(resolveDialect(config.dialect)) === '1993' ? '0420' : '0400',
+    };
+    // One SAF queue per upstream (its own journal folder): its reversals and the advices sent with `saf`.
+    options.saf = {
+      enabled: true,
+      // With --store the queue is in the database, shared by every node.
+      ...(config.store === undefined ? { journalDir } : {}),
+      retryInterval: Math.max(1, config.reversalRetryInterval),
+      initialDelay: config.safInitialDelay,
+      messageInterval: config.safMessageInterval,
+      maxAttempts: config.safMaxAttempts,
+      expireAfter: config.safExpireAfter,
+      ...(config.safEndCodes === undefined ? {} : { endCodes: [...new Set(config.safEndCodes.split(','))] }),
+    };
+  }
+  if (c.tls || c.tlsCa !== undefined || c.tlsCert !== undefined) {
+    const tls: NonNullable<ConnectorOptions['tls']> = { rejectUnauthorized: !c.tlsInsecure };
+    const ca = readPemFile(c.tlsCa, '--tls-ca');
+    const cert = readPemFile(c.tlsCert, '--tls-cert');
+    const key = readPemFile(c.tlsKey, '--tls-key');
+    if (ca !== undefined) tls.ca = ca;
+    if (cert !== undefined) tls.cert = cert;
+    if (key !== undefined) tls.key = key;
+    if (c.tlsServername !== undefined) tls.servername = c.tlsServername;
+    options.tls = tls;
+  }
+  return options;
+}
