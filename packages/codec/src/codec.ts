@@ -2,8 +2,6 @@ import type { Dialect, IsoMessage, MessageInput } from './types.js';
 import type { FieldProblem } from './errors.js';
 import { codecError, invalidMessage } from './errors.js';
 import { Layout } from './field/compile.js';
-import type { CompiledPack } from './field/compile-pack.js';
-import { compilePack } from './field/compile-pack.js';
 import { Writer } from './field/writer.js';
 import { Reader } from './field/reader.js';
 import { packFields, preparedBitmapSize, prepareFields, writeBitmapBefore, writePrepared } from './field/pack.js';
@@ -100,8 +98,6 @@ function asBuffer(bytes: Uint8Array): Buffer {
 class CompiledCodec implements Codec {
   readonly dialect: Dialect;
   private readonly layout: Layout;
-  /** The compiled packer of the layout (strict mode), or `undefined` where the interpreter packs. */
-  private readonly compiledPack: CompiledPack | undefined;
   private readonly mtiEncoding: number;
   private readonly mtiBytes: number;
   private readonly headerLength: number;
@@ -120,7 +116,6 @@ class CompiledCodec implements Codec {
     this.headerLength = dialect.headerLength ?? 0;
     this.lenient = options.lenient === true;
     this.allowTrailing = options.trailing === 'allow';
-    this.compiledPack = this.lenient ? undefined : compilePack(this.layout);
   }
 
   pack(message: MessageInput, options?: PackOptions): Buffer {
@@ -155,8 +150,7 @@ class CompiledCodec implements Codec {
     const base = w.start(4096, SLAB_SIZE);
     const reserve = base + headerLength + this.mtiBytes + layout.maxBitmapSize();
     let start: number;
-    const compiled = this.compiledPack;
-    let end = compiled !== undefined ? compiled(message, w, reserve) : packFields(layout, message, w, reserve, lenient);
+    let end = packFields(layout, message, w, reserve, lenient);
     if (end === -1) throw this.invalid(message, lenient);
     if (end === -2) {
       if (!prepareFields(layout, message, lenient, w)) throw this.invalid(message, lenient);

@@ -5,7 +5,6 @@
  * contents with a child writer, so the parent's state is untouched while it does.
  */
 import type { Problem } from './prepare.js';
-import { ClassRuns } from './class-runs.js';
 
 /** Field slots of the prepared (sorted) fields: a tertiary bitmap's 192 fields and then some. */
 const SLOTS = 200;
@@ -28,8 +27,6 @@ export class Writer {
   readonly strs: string[] = new Array<string>(SLOTS).fill('');
   /** Slow path: the number of prepared fields. */
   count = 0;
-  /** The compiled packer's runs of characters to check (`class-runs.ts`). */
-  readonly runs = new ClassRuns();
   /** Why the last value could not be sent (code and words, never the value). */
   readonly problem: Problem = { code: 'ISO8583_ERR_FIELD_VALUE', reason: '' };
   private sub: Writer | undefined;
