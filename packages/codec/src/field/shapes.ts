@@ -9,9 +9,16 @@
  */
 import type { IsoMessage } from '../types.js';
 import type { FieldPlan } from './plan.js';
+import type { CompiledUnpack } from './compile-unpack.js';
 
 /** Bitmaps remembered per layout (a power of 2). */
 const SLOTS = 64;
+
+/**
+ * Strict unpacks of a shape before its reader is compiled: a shape read this often is a message type the link
+ * carries, not one of a peer's random bitmaps (which then cost no compilation).
+ */
+export const COMPILE_AFTER = 8;
 
 /** One bitmap seen by a layout. */
 export class Shape {
@@ -28,6 +35,10 @@ export class Shape {
   readonly plans: readonly FieldPlan[];
   /** An object with a key per field (and `"0"` for a message), every value empty: cloned by each unpack. */
   readonly template: IsoMessage;
+  /** Strict unpacks of this shape so far, up to {@link COMPILE_AFTER}. */
+  reads = 0;
+  /** The compiled reader of this shape once it has been read {@link COMPILE_AFTER} times (`null`: none). */
+  compiled: CompiledUnpack | null | undefined = undefined;
 
   constructor(words: Int32Array, bytes: number, plans: FieldPlan[], withMti: boolean) {
     this.w0 = words[0]!;
