@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BUILTIN_DIALECTS, createCodec } from '../src/index.js';
 import type { Codec, IsoMessage } from '../src/index.js';
+import { COMPILE_AFTER, COMPILE_BUDGET, Shapes } from '../src/field/shapes.js';
 
 /** Reads that make a message type compiled (more than the codec waits for). */
 const WARM = 20;
@@ -144,4 +145,27 @@ test('unpack – a compiled message type refuses a declared length over the fiel
   // Field 2 is n..19: a length of 20 with 20 digits after it is still too long.
   const over = Buffer.from(bytes.toString('latin1').replace('164111111111111111', '2041111111111111110000'), 'latin1');
   assert.throws(() => codec.unpack(over), { code: 'ISO8583_ERR_LENGTH_OVER_MAX', field: '2' });
+});
+
+test('unpack – a peer cycling through more message types than the cache holds still gets every message right', () => {
+  const codec = createCodec('iso87ascii');
+  // Fixed-length numeric fields of iso87ascii: each subset of them is a bitmap of its own.
+  const fields = [3, 4, 7, 11, 12, 13, 18, 22, 25];
+  for (let round = 0; round < COMPILE_AFTER + 2; round++) {
+    for (let set = 1; set < 1 << fields.length; set += 1 + (round % 3)) {
+      const message: Record<string, string> = { '0': '0200' };
+      fields.forEach((n, i) => {
+        const length = codec.dialect.fields[n]!.length;
+        if ((set & (1 << i)) !== 0) message[n] = String(set % 10 ** length).padStart(length, '0');
+      });
+      assert.deepEqual(codec.unpack(codec.pack(message)), message, `round ${round}, set ${set}`);
+    }
+  }
+});
+
+test('unpack – a layout compiles at most its budget of readers, then reads by the interpreter', () => {
+  const shapes = new Shapes();
+  let granted = 0;
+  for (let i = 0; i < 2 * COMPILE_BUDGET; i++) if (shapes.mayCompile()) granted++;
+  assert.equal(granted, COMPILE_BUDGET);
 });

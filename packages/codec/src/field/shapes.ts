@@ -20,6 +20,13 @@ const SLOTS = 64;
  */
 export const COMPILE_AFTER = 8;
 
+/**
+ * Readers a layout compiles in its lifetime: enough for every message type of a link many times over; past it (a
+ * peer cycling through more bitmaps than the cache holds) shapes are read by the interpreter, so that no traffic
+ * can keep the codec compiling.
+ */
+export const COMPILE_BUDGET = 256;
+
 /** One bitmap seen by a layout. */
 export class Shape {
   /** The bitmap as six 32-bit words (fields 1-32, 33-64, ... 161-192), unused words 0. */
@@ -71,6 +78,15 @@ export function bitmapWords(bits: Uint8Array, bytes: number, words: Int32Array):
 /** The shapes a layout has seen, by bitmap. */
 export class Shapes {
   private readonly slots: (Shape | undefined)[] = new Array<Shape | undefined>(SLOTS).fill(undefined);
+  /** Readers compiled so far (see {@link COMPILE_BUDGET}). */
+  private compiles = 0;
+
+  /** True (and counted) when one more reader may be compiled. */
+  mayCompile(): boolean {
+    if (this.compiles >= COMPILE_BUDGET) return false;
+    this.compiles++;
+    return true;
+  }
 
   /** The shape in `slot` when it is the one of `words` and `bytes`, else `undefined`. */
   find(slot: number, words: Int32Array, bytes: number): Shape | undefined {

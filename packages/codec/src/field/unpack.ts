@@ -71,7 +71,7 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
     // A message type read often: its compiled reader (which hands over to the loop below on any problem).
     let compiled = shape.compiled;
     if (compiled === undefined && ++shape.reads >= COMPILE_AFTER) {
-      compiled = shape.compiled = compileUnpack(shape.plans, readOne) ?? null;
+      compiled = shape.compiled = (layout.shapes.mayCompile() ? compileUnpack(shape.plans, readOne) : undefined) ?? null;
     }
     if (compiled) {
       const message = compiled(r, off, limit, mti);
