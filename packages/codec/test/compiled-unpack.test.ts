@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { BUILTIN_DIALECTS, createCodec } from '../src/index.js';
 import type { Codec, IsoMessage } from '../src/index.js';
 import { COMPILE_AFTER, COMPILE_BUDGET, Shapes } from '../src/field/shapes.js';
@@ -168,4 +169,21 @@ test('unpack – a layout compiles at most its budget of readers, then reads by 
   let granted = 0;
   for (let i = 0; i < 2 * COMPILE_BUDGET; i++) if (shapes.mayCompile()) granted++;
   assert.equal(granted, COMPILE_BUDGET);
+});
+
+test('unpack – where code generation from strings is off, a message type read often is read by the interpreter', () => {
+  const index = new URL('../src/index.js', import.meta.url).href;
+  const script =
+    `const { createCodec } = await import(${JSON.stringify(index)});\n` +
+    `const codec = createCodec('iso87ascii');\n` +
+    `const message = { '0': '0200', '2': '4111111111111111', '3': '000000', '41': '00992468' };\n` +
+    `const bytes = codec.pack(message);\n` +
+    `for (let i = 0; i < 20; i++) if (codec.unpack(bytes)['41'] !== '00992468') throw new Error('wrong field 41');\n` +
+    `console.log('read 20 times');\n`;
+  const run = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
+  assert.equal(run.stderr, '');
+  assert.equal(run.stdout.trim(), 'read 20 times');
+  assert.equal(run.status, 0);
 });

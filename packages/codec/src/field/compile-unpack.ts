@@ -46,7 +46,7 @@ function runCheck(mask: number): string {
 
 /**
  * Compiles the reader of the fields `plans` (one shape, in ascending order), or returns `undefined` when no field
- * of it is read inline (the interpreter is as fast then).
+ * of it is read inline (the interpreter is as fast then) or code generation from strings is not allowed.
  */
 export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne): CompiledUnpack | undefined {
   if (!plans.some(isInline)) return undefined;
@@ -120,7 +120,13 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne): Co
     `r.pos = off;\n` +
     `return mti === undefined ? { ${keys.join(', ')} } : { 0: mti, ${keys.join(', ')} };\n` +
     `};\n`;
-  // The source holds only numbers taken from the dialect (see the file comment).
-  const factory = new Function('P', 'RD', 'C', source) as (...args: unknown[]) => CompiledUnpack;
+  // The source holds only numbers taken from the dialect (see the file comment). Where code generation is off
+  // (`--disallow-code-generation-from-strings`, a policy of the embedder) the interpreter reads every shape.
+  let factory: (...args: unknown[]) => CompiledUnpack;
+  try {
+    factory = new Function('P', 'RD', 'C', source) as (...args: unknown[]) => CompiledUnpack;
+  } catch {
+    return undefined;
+  }
   return factory(plans, readOne, CLASS);
 }
