@@ -9,9 +9,23 @@
  */
 import type { IsoMessage } from '../types.js';
 import type { FieldPlan } from './plan.js';
+import type { CompiledUnpack } from './compile-unpack.js';
 
 /** Bitmaps remembered per layout (a power of 2). */
 const SLOTS = 64;
+
+/**
+ * Strict unpacks of a shape before its reader is compiled: a shape read this often is a message type the link
+ * carries, not one of a peer's random bitmaps (which then cost no compilation).
+ */
+export const COMPILE_AFTER = 8;
+
+/**
+ * Readers a layout compiles in its lifetime: enough for every message type of a link many times over; past it (a
+ * peer cycling through more bitmaps than the cache holds) shapes are read by the interpreter, so that no traffic
+ * can keep the codec compiling.
+ */
+export const COMPILE_BUDGET = 256;
 
 /** One bitmap seen by a layout. */
 export class Shape {
@@ -28,6 +42,10 @@ export class Shape {
   readonly plans: readonly FieldPlan[];
   /** An object with a key per field (and `"0"` for a message), every value empty: cloned by each unpack. */
   readonly template: IsoMessage;
+  /** Strict unpacks of this shape so far, up to {@link COMPILE_AFTER}. */
+  reads = 0;
+  /** The compiled reader of this shape once it has been read {@link COMPILE_AFTER} times (`null`: none). */
+  compiled: CompiledUnpack | null | undefined = undefined;
 
   constructor(words: Int32Array, bytes: number, plans: FieldPlan[], withMti: boolean) {
     this.w0 = words[0]!;
@@ -60,6 +78,15 @@ export function bitmapWords(bits: Uint8Array, bytes: number, words: Int32Array):
 /** The shapes a layout has seen, by bitmap. */
 export class Shapes {
   private readonly slots: (Shape | undefined)[] = new Array<Shape | undefined>(SLOTS).fill(undefined);
+  /** Readers compiled so far (see {@link COMPILE_BUDGET}). */
+  private compiles = 0;
+
+  /** True (and counted) when one more reader may be compiled. */
+  mayCompile(): boolean {
+    if (this.compiles >= COMPILE_BUDGET) return false;
+    this.compiles++;
+    return true;
+  }
 
   /** The shape in `slot` when it is the one of `words` and `bytes`, else `undefined`. */
   find(slot: number, words: Int32Array, bytes: number): Shape | undefined {

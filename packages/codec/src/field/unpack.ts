@@ -14,7 +14,8 @@ import { readField } from './read.js';
 import { readComposite } from './composite.js';
 import { codecError } from '../errors.js';
 import { BITMAP_BINARY, bitmapWireSize, readBitmap } from '../bitmap/bitmap.js';
-import { Shape, bitmapWords } from './shapes.js';
+import { COMPILE_AFTER, Shape, bitmapWords } from './shapes.js';
+import { compileUnpack } from './compile-unpack.js';
 
 /** Reads one field by the reader of its kind; leaves `r.pos` after it. */
 function readOne(r: Reader, plan: FieldPlan, offset: number, limit: number, lenient: boolean): string | IsoMessage {
@@ -65,6 +66,17 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
   if (shape === undefined) {
     shape = new Shape(words, bytes, markedPlans(layout, bits, bytes, offset), mti !== undefined);
     layout.shapes.keep(slot, shape);
+  }
+  if (!lenient && !layout.composite) {
+    // A message type read often: its compiled reader (which hands over to the loop below on any problem).
+    let compiled = shape.compiled;
+    if (compiled === undefined && ++shape.reads >= COMPILE_AFTER) {
+      compiled = shape.compiled = (layout.shapes.mayCompile() ? compileUnpack(shape.plans, readOne) : undefined) ?? null;
+    }
+    if (compiled) {
+      const message = compiled(r, off, limit, mti);
+      if (message !== undefined) return message;
+    }
   }
   // A copy of the shape's object: every key in place, values filled in below (a read that throws drops it).
   const out: IsoMessage = { ...shape.template };
