@@ -1,6 +1,6 @@
 /**
- * The fast path of `fromXml`: a one-pass scanner for the canonical `ISOMessage` shape that `toXml` writes and that
- * WSO2 sequences send:
+ * The fast path of `fromXml`: a scanner for the canonical `ISOMessage` shape that `toXml` writes and that WSO2
+ * sequences send:
  *
  *   optional `<?xml version="1.x" ...?>` prolog at the very start, `<ISOMessage>`, optional `<header>` (base64),
  *   `<data>`, then `<field id="N">text</field>` elements, white space between elements.
@@ -14,36 +14,36 @@
  * refuses anything itself, and gives the same message as the full parser for what it accepts (a property test checks
  * both on random and mutated documents).
  *
- * It reads character codes, not regular expressions, for the elements that repeat (`<field>`), and builds nothing
- * but the message object and the value strings (slices of the document).
+ * Two steps: one regular expression checks the whole document's shape and every character of it in native code
+ * (no captures, nothing allocated), then a walk that knows the shape holds takes the ids and values out with a few
+ * `indexOf` calls per field. Only a repeated id and an unknown entity are found in the walk.
  */
 import type { MessageInput } from '../types.js';
 import type { XmlMessage } from './xml.js';
 import { decodeXmlText } from './xml-text.js';
+import { IdShapes, hashId } from './xml-message-shapes.js';
 
 /** The XML declaration the scanner knows (version, then optional encoding and standalone, in that order). */
 const PROLOG =
   /<\?xml[ \t\n]+version[ \t\n]*=[ \t\n]*(["'])1\.[0-9]\1(?:[ \t\n]+encoding[ \t\n]*=[ \t\n]*(["'])[A-Za-z][A-Za-z0-9._-]{0,39}\2)?(?:[ \t\n]+standalone[ \t\n]*=[ \t\n]*(["'])(?:yes|no)\3)?[ \t\n]*\?>/y;
-/** `<header>` with base64 text (white space around it), the base64 in group 1. */
-const HEADER = /<header>[ \t\n]*((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)[ \t\n]*<\/header>[ \t\n]*/y;
+
+/** White space between elements (no carriage return: the full parser normalizes line ends). */
+const S = '[ \\t\\n]*';
+/** A field number without sign or leading zero (as `FIELD_ID`). */
+const ID = '(?:0|[1-9][0-9]{0,2})';
 /**
- * A character the scanner never reads itself, anywhere in the document: control characters other than tab and line
- * feed, the carriage return (the full parser normalizes line ends), and everything from U+D800 up (surrogates,
- * U+FFFE, U+FFFF). The canonical shape has none of them outside the values either, so one test of the whole document
- * (native code) stands for a check of every character of every value.
+ * A value's raw text: no `<`, no `>`, no carriage return, no control character other than tab and line feed, nothing
+ * from U+D800 up.
  */
-// eslint-disable-next-line no-control-regex
-const NOT_SCANNED = /[\u0000-\u0008\u000B-\u001F\uD800-\uFFFF]/;
-const ROOT_OPEN = '<ISOMessage>';
-const DATA_OPEN = '<data>';
-const DATA_CLOSE = '</data';
-const ROOT_CLOSE = '</ISOMessage';
-const FIELD_OPEN = '<field';
-/** The usual start of a field element: `<field id="`, read with one comparison. */
-const FIELD_OPEN_ID = '<field id="';
-const FIELD_CLOSE = '</field';
-/** The usual end of a field element. */
-const FIELD_CLOSE_TAG = '</field>';
+const TEXT = '[^<>\\r\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uD800-\\uFFFF]*';
+const BASE64 = '(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?';
+/** The canonical document after the prolog, up to its end (sticky: tested from where the prolog ends). */
+const CANONICAL = new RegExp(
+  `${S}<ISOMessage>${S}(?:<header>${S}${BASE64}${S}</header>${S})?<data>${S}` +
+    `(?:<field[ \\t\\n]+id${S}=${S}(?:"${ID}"|'${ID}')${S}>${TEXT}</field${S}>${S})*` +
+    `</data${S}>${S}</ISOMessage${S}>${S}$`,
+  'y',
+);
 
 const TAB = 0x09;
 const LF = 0x0a;
@@ -51,124 +51,121 @@ const SPACE = 0x20;
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
 const ZERO = 0x30;
-const NINE = 0x39;
+const LESS_THAN = 0x3c;
 const EQUALS = 0x3d;
 const GREATER_THAN = 0x3e;
-const LOW_I = 0x69;
-const LOW_D = 0x64;
+const LOW_F = 0x66;
+const LOW_H = 0x68;
 
-/** White space between elements: space, tab, line feed (a carriage return goes to the full parser, which normalizes it). */
-function isSpace(c: number): boolean {
-  return c === SPACE || c === LF || c === TAB;
-}
-
-/** The position after the white space at `at`. */
+/** The position after the white space (space, tab, line feed) at `at`. */
 function skipSpace(xml: string, at: number): number {
-  while (isSpace(xml.charCodeAt(at))) at++;
+  for (let c = xml.charCodeAt(at); c === SPACE || c === LF || c === TAB; c = xml.charCodeAt(++at));
   return at;
 }
 
-/** What {@link readField} answers when the scanner must hand the document over. */
-const HAND_OVER = -1;
+/** The most fields a document can hold: one per field number 0-999 (a repeated id is handed over). */
+const MAX_FIELDS = 1000;
 
 /**
- * Reads `<field id="N">text</field>` and the white space after it at `at` (which holds `<field`) into `message`;
- * answers the position after it, or {@link HAND_OVER} when it is anything else, a field already read, or a value the
- * full parser would read differently or refuse. `entities`: whether the document holds a `&` at all.
+ * What a walk collects before it makes the message object: the ids and values in document order. One per module,
+ * reused by every scan (a scan runs to its end without yielding, so no two scans share it) and cleared after each.
  */
-function readField(xml: string, at: number, message: Record<number, string>, entities: boolean): number {
-  let quote = QUOTE;
-  if (xml.startsWith(FIELD_OPEN_ID, at)) {
-    at += FIELD_OPEN_ID.length;
-  } else {
-    // `<field`, at least one white space character, `id`, `=` with optional white space around it, a quote.
-    at += FIELD_OPEN.length;
-    if (!isSpace(xml.charCodeAt(at))) return HAND_OVER;
-    at = skipSpace(xml, at + 1);
-    if (xml.charCodeAt(at) !== LOW_I || xml.charCodeAt(at + 1) !== LOW_D) return HAND_OVER;
-    at = skipSpace(xml, at + 2);
-    if (xml.charCodeAt(at) !== EQUALS) return HAND_OVER;
-    at = skipSpace(xml, at + 1);
-    quote = xml.charCodeAt(at++);
-    if (quote !== QUOTE && quote !== APOSTROPHE) return HAND_OVER;
+class Collected {
+  readonly ids = new Int32Array(MAX_FIELDS);
+  readonly values: string[] = [];
+  count = 0;
+  /** The hash of the ids so far ({@link hashId}). */
+  hash = 0;
+  /** Adds a field; false when the document holds more fields than field numbers exist. */
+  add(id: number, value: string): boolean {
+    const count = this.count;
+    if (count === MAX_FIELDS) return false;
+    this.ids[count] = id;
+    this.values[count] = value;
+    this.hash = hashId(this.hash, id);
+    this.count = count + 1;
+    return true;
   }
-  // The id: a field number without sign or leading zero (as FIELD_ID), up to 3 digits, then the same quote.
-  const idStart = at;
-  let id = 0;
-  for (let c = xml.charCodeAt(at); c >= ZERO && c <= NINE; c = xml.charCodeAt(++at)) id = id * 10 + c - ZERO;
-  const digits = at - idStart;
-  if (digits === 0 || digits > 3 || (digits > 1 && xml.charCodeAt(idStart) === ZERO)) return HAND_OVER;
-  if (xml.charCodeAt(at) !== quote) return HAND_OVER;
-  at++;
-  if (xml.charCodeAt(at) !== GREATER_THAN) {
-    at = skipSpace(xml, at);
-    if (xml.charCodeAt(at) !== GREATER_THAN) return HAND_OVER;
+
+  /** The message object (a clone of the shape's object, values filled in); `undefined` when an id is repeated. */
+  message(shapes: IdShapes): MessageInput | undefined {
+    const { ids, values, count } = this;
+    const message = shapes.create(ids, count, this.hash);
+    if (message !== undefined) for (let i = 0; i < count; i++) message[ids[i]!] = values[i]!;
+    return message;
   }
-  // The text: up to the next `<`, without `>` (the characters NOT_SCANNED are not in the document).
-  const start = at + 1;
-  const end = xml.indexOf('<', start);
-  if (end < 0) return HAND_OVER;
-  const gt = xml.indexOf('>', start);
-  if (gt < end) return HAND_OVER;
-  if (message[id] !== undefined) return HAND_OVER;
-  let value = xml.slice(start, end);
-  if (entities && value.includes('&')) {
-    const decoded = decodeXmlText(value);
-    if (decoded === undefined) return HAND_OVER;
-    value = decoded;
+
+  /** Forgets the ids and values of the last scan (no value of a message stays referenced here). */
+  clear(): void {
+    this.values.fill('', 0, this.count);
+    this.count = 0;
+    this.hash = 0;
   }
-  // `</field`, optional white space, `>`, then white space.
-  if (xml.startsWith(FIELD_CLOSE_TAG, end)) {
-    at = end + FIELD_CLOSE_TAG.length;
-  } else {
-    if (!xml.startsWith(FIELD_CLOSE, end)) return HAND_OVER;
-    at = skipSpace(xml, end + FIELD_CLOSE.length);
-    if (xml.charCodeAt(at) !== GREATER_THAN) return HAND_OVER;
-    at++;
-  }
-  message[id] = value;
-  return skipSpace(xml, at);
 }
 
+const COLLECTED = new Collected();
+const SHAPES = new IdShapes();
+
 /**
- * Reads a canonical `ISOMessage` document in one pass; `undefined` when the document is anything else or holds
- * anything the full parser would refuse or read differently (the caller then uses the full parser).
+ * Reads a canonical `ISOMessage` document; `undefined` when the document is anything else or holds anything the full
+ * parser would refuse or read differently (the caller then uses the full parser).
  */
 export function scanIsoMessage(xml: string): XmlMessage | undefined {
-  if (NOT_SCANNED.test(xml)) return undefined;
   let at = 0;
   if (xml.startsWith('<?')) {
     PROLOG.lastIndex = 0;
     if (!PROLOG.test(xml)) return undefined;
     at = PROLOG.lastIndex;
   }
+  CANONICAL.lastIndex = at;
+  if (!CANONICAL.test(xml)) return undefined;
+  try {
+    return walk(xml, at, COLLECTED);
+  } finally {
+    COLLECTED.clear();
+  }
+}
+
+/**
+ * Takes the header, ids and values out of a document that matched {@link CANONICAL} from `at`: every element is
+ * where the shape says, so each step finds what it looks for. `undefined` for a repeated id or an unknown entity.
+ */
+function walk(xml: string, at: number, collected: Collected): XmlMessage | undefined {
+  at = skipSpace(xml, at) + '<ISOMessage>'.length;
   at = skipSpace(xml, at);
-  if (!xml.startsWith(ROOT_OPEN, at)) return undefined;
-  at = skipSpace(xml, at + ROOT_OPEN.length);
   let header: Buffer | undefined;
-  if (xml.startsWith('<header>', at)) {
-    HEADER.lastIndex = at;
-    const match = HEADER.exec(xml);
-    if (match === null) return undefined;
-    header = Buffer.from(match[1]!, 'base64');
-    at = HEADER.lastIndex;
+  if (xml.charCodeAt(at + 1) === LOW_H) {
+    const start = at + '<header>'.length;
+    const end = xml.indexOf('<', start);
+    header = Buffer.from(xml.slice(start, end).trim(), 'base64');
+    at = skipSpace(xml, end + '</header>'.length);
   }
-  if (!xml.startsWith(DATA_OPEN, at)) return undefined;
-  at = skipSpace(xml, at + DATA_OPEN.length);
-  const message: MessageInput = {};
+  at = skipSpace(xml, at + '<data>'.length);
   const entities = xml.includes('&');
-  while (xml.startsWith(FIELD_OPEN, at)) {
-    at = readField(xml, at, message as Record<number, string>, entities);
-    if (at === HAND_OVER) return undefined;
+  // `<f`: a field element; anything else is `</data`.
+  while (xml.charCodeAt(at) === LESS_THAN && xml.charCodeAt(at + 1) === LOW_F) {
+    // `<field`, white space, `id`, `=` (white space around it), a quote, the digits, the same quote. Usually
+    // `<field id="`: then the quote is at a known place.
+    let i = at + '<field id='.length;
+    if (xml.charCodeAt(i - 1) !== EQUALS || xml.charCodeAt(at + '<field'.length) !== SPACE) i = xml.indexOf('=', at) + 1;
+    let quote = xml.charCodeAt(i);
+    while (quote !== QUOTE && quote !== APOSTROPHE) quote = xml.charCodeAt(++i);
+    let id = 0;
+    for (let c = xml.charCodeAt(++i); c !== quote; c = xml.charCodeAt(++i)) id = id * 10 + c - ZERO;
+    // Optional white space, `>`, the text up to `<`, then `</field`, optional white space, `>`.
+    const start = xml.charCodeAt(i + 1) === GREATER_THAN ? i + 2 : xml.indexOf('>', i) + 1;
+    const end = xml.indexOf('<', start);
+    let value = xml.slice(start, end);
+    if (entities && value.includes('&')) {
+      const decoded = decodeXmlText(value);
+      if (decoded === undefined) return undefined;
+      value = decoded;
+    }
+    if (!collected.add(id, value)) return undefined;
+    at = end + '</field'.length;
+    at = skipSpace(xml, xml.charCodeAt(at) === GREATER_THAN ? at + 1 : xml.indexOf('>', at) + 1);
   }
-  // `</data`, optional white space, `>`, white space, `</ISOMessage`, optional white space, `>`, white space, the end.
-  if (!xml.startsWith(DATA_CLOSE, at)) return undefined;
-  at = skipSpace(xml, at + DATA_CLOSE.length);
-  if (xml.charCodeAt(at) !== GREATER_THAN) return undefined;
-  at = skipSpace(xml, at + 1);
-  if (!xml.startsWith(ROOT_CLOSE, at)) return undefined;
-  at = skipSpace(xml, at + ROOT_CLOSE.length);
-  if (xml.charCodeAt(at) !== GREATER_THAN) return undefined;
-  if (skipSpace(xml, at + 1) !== xml.length) return undefined;
+  const message = collected.message(SHAPES);
+  if (message === undefined) return undefined;
   return header === undefined ? { message } : { message, header };
 }
