@@ -45,23 +45,14 @@ const CANONICAL = new RegExp(
   'y',
 );
 
-const TAB = 0x09;
-const LF = 0x0a;
 const SPACE = 0x20;
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
 const ZERO = 0x30;
-const LESS_THAN = 0x3c;
 const EQUALS = 0x3d;
 const GREATER_THAN = 0x3e;
 const LOW_F = 0x66;
 const LOW_H = 0x68;
-
-/** The position after the white space (space, tab, line feed) at `at`. */
-function skipSpace(xml: string, at: number): number {
-  for (let c = xml.charCodeAt(at); c === SPACE || c === LF || c === TAB; c = xml.charCodeAt(++at));
-  return at;
-}
 
 /** The most fields a document can hold: one per field number 0-999 (a repeated id is handed over). */
 const MAX_FIELDS = 1000;
@@ -128,22 +119,23 @@ export function scanIsoMessage(xml: string): XmlMessage | undefined {
 
 /**
  * Takes the header, ids and values out of a document that matched {@link CANONICAL} from `at`: every element is
- * where the shape says, so each step finds what it looks for. `undefined` for a repeated id or an unknown entity.
+ * where the shape says and only white space lies between elements, so each step finds what it looks for and the next
+ * element is the next `<`. `undefined` for a repeated id or an unknown entity.
  */
 function walk(xml: string, at: number, collected: Collected): XmlMessage | undefined {
-  at = skipSpace(xml, at) + '<ISOMessage>'.length;
-  at = skipSpace(xml, at);
+  // `<ISOMessage>`, then `<header>` or `<data>`.
+  at = xml.indexOf('<', xml.indexOf('<', at) + 1);
   let header: Buffer | undefined;
   if (xml.charCodeAt(at + 1) === LOW_H) {
     const start = at + '<header>'.length;
     const end = xml.indexOf('<', start);
     header = Buffer.from(xml.slice(start, end).trim(), 'base64');
-    at = skipSpace(xml, end + '</header>'.length);
+    at = xml.indexOf('<', end + 1);
   }
-  at = skipSpace(xml, at + '<data>'.length);
+  // After `<data>`: `<field` elements (`<f`), then `</data`.
+  at = xml.indexOf('<', at + 1);
   const entities = xml.includes('&');
-  // `<f`: a field element; anything else is `</data`.
-  while (xml.charCodeAt(at) === LESS_THAN && xml.charCodeAt(at + 1) === LOW_F) {
+  while (xml.charCodeAt(at + 1) === LOW_F) {
     // `<field`, white space, `id`, `=` (white space around it), a quote, the digits, the same quote. Usually
     // `<field id="`: then the quote is at a known place.
     let i = at + '<field id='.length;
@@ -152,7 +144,7 @@ function walk(xml: string, at: number, collected: Collected): XmlMessage | undef
     while (quote !== QUOTE && quote !== APOSTROPHE) quote = xml.charCodeAt(++i);
     let id = 0;
     for (let c = xml.charCodeAt(++i); c !== quote; c = xml.charCodeAt(++i)) id = id * 10 + c - ZERO;
-    // Optional white space, `>`, the text up to `<`, then `</field`, optional white space, `>`.
+    // Optional white space, `>`, the text up to `<` (of `</field`).
     const start = xml.charCodeAt(i + 1) === GREATER_THAN ? i + 2 : xml.indexOf('>', i) + 1;
     const end = xml.indexOf('<', start);
     let value = xml.slice(start, end);
@@ -162,8 +154,7 @@ function walk(xml: string, at: number, collected: Collected): XmlMessage | undef
       value = decoded;
     }
     if (!collected.add(id, value)) return undefined;
-    at = end + '</field'.length;
-    at = skipSpace(xml, xml.charCodeAt(at) === GREATER_THAN ? at + 1 : xml.indexOf('>', at) + 1);
+    at = xml.indexOf('<', end + 1);
   }
   const message = collected.message(SHAPES);
   if (message === undefined) return undefined;
