@@ -9,6 +9,7 @@ import { codecError, invalidMessage } from '../errors.js';
 import type { TlvItem } from '../emv/tlv.js';
 import { parseTlv } from '../emv/tlv.js';
 import { escapeXml, isXmlText } from './xml-text.js';
+import { WriteShapes, fieldNumber } from './xml-write-shapes.js';
 import { safeName } from './names.js';
 import { HEX_BYTES, MAX_COMPOSITE_DEPTH } from './xml-shape.js';
 
@@ -44,19 +45,6 @@ function isPlainText(value: string): boolean {
     }
   }
   return true;
-}
-
-/** The number of a field id (a field number without sign or leading zero, as `FIELD_ID`); -1 for any other key. */
-function fieldNumber(id: string): number {
-  const length = id.length;
-  if (length === 0 || length > 3 || (length > 1 && id.charCodeAt(0) === 0x30)) return -1;
-  let n = 0;
-  for (let i = 0; i < length; i++) {
-    const digit = id.charCodeAt(i) - 0x30;
-    if (digit < 0 || digit > 9) return -1;
-    n = n * 10 + digit;
-  }
-  return n;
 }
 
 /** The field numbers of `message` to write, in ascending order (integer keys come out so already). */
@@ -178,8 +166,33 @@ export function toXml(message: IsoMessage, options: XmlOptions = {}): string {
     out += `${step}<header>${Buffer.from(options.header).toString('base64')}</header>${nl}`;
   }
   out += `${step}<data>${nl}`;
+  const tail = `${step}</data>${nl}</ISOMessage>`;
+  const plain = writePlain(message, options.pretty === false ? COMPACT : PRETTY, options.emv === true);
+  if (plain !== undefined) return plain === '' ? out + tail : `${out}${plain}</field>${nl}${tail}`;
   const problems: FieldProblem[] = [];
   out += writeFields(message, '', 0, options, step + step, problems);
   if (problems.length > 0) throw invalidMessage(problems, 'message for XML');
-  return `${out}${step}</data>${nl}</ISOMessage>`;
+  return out + tail;
+}
+
+const PRETTY = new WriteShapes('    ', '\n');
+const COMPACT = new WriteShapes('', '');
+
+/**
+ * The fields of a message of a known shape whose values are all plain text (see {@link isPlainText}), from the
+ * shape's markup, without the last `</field>`; '' for no field; `undefined` when the message needs the general path
+ * (a key that is not a field number, a value that is not plain text, field 55 in the EMV view).
+ */
+function writePlain(message: IsoMessage, shapes: WriteShapes, emv: boolean): string | undefined {
+  const shape = shapes.find(Object.keys(message));
+  if (shape === undefined) return undefined;
+  const { ids, before } = shape;
+  let out = '';
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const value = (message as Record<number, unknown>)[id];
+    if (typeof value !== 'string' || !isPlainText(value) || (emv && id === 55)) return undefined;
+    out += before[i]! + value;
+  }
+  return out;
 }
