@@ -132,6 +132,7 @@ export class InboundMetrics {
     inFlight: 0,
     errorsByCode: {},
     byMti: {},
+    /** Left empty here: {@link InboundMetrics.snapshot} sums it from {@link InboundMetrics.replies}. */
     byResponseCode: {},
   };
   /** Replies by MTI and response code (`mti \0 code`). */
@@ -180,8 +181,9 @@ export class InboundMetrics {
   }
 
   reply(mti: string, responseCode: string): void {
+    // One map update per reply: keyed by fresh strings (a reply read from XML), a record's keys would each be
+    // looked up in the string table; `byResponseCode` is summed from this map when the counts are read.
     this.counts.replies++;
-    this.counts.byResponseCode[responseCode] = (this.counts.byResponseCode[responseCode] ?? 0) + 1;
     const key = `${mti}\u0000${responseCode}`;
     this.replies.set(key, (this.replies.get(key) ?? 0) + 1);
   }
@@ -202,12 +204,22 @@ export class InboundMetrics {
   }
 
   /** A copy of the counts. */
+  /** Replies by response code, summed over MTIs. */
+  private byResponseCode(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [key, value] of this.replies) {
+      const rc = key.slice(key.indexOf('\u0000') + 1);
+      out[rc] = (out[rc] ?? 0) + value;
+    }
+    return out;
+  }
+
   snapshot(): InboundStats {
     return {
       ...this.counts,
       errorsByCode: { ...this.counts.errorsByCode },
       byMti: { ...this.counts.byMti },
-      byResponseCode: { ...this.counts.byResponseCode },
+      byResponseCode: this.byResponseCode(),
     };
   }
 }

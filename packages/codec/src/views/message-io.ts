@@ -29,7 +29,8 @@ export interface MessageIoOptions {
  */
 export function readMessage(input: string | MessageInput, options: MessageIoOptions = {}): MessageRead {
   if (typeof input === 'string') {
-    const start = /^[\s\uFEFF]*/.exec(input)![0].length;
+    // Most XML starts at its first character: no regular expression (and no match array) for it.
+    const start = input.charCodeAt(0) === 0x3c /* < */ ? 0 : /^[\s\uFEFF]*/.exec(input)![0].length;
     if (input.charCodeAt(start) === 0x3c /* < */) {
       const { message, header } = fromXml(start === 0 ? input : input.slice(start));
       return header === undefined ? { form: 'xml', message } : { form: 'xml', message, header };

@@ -1,6 +1,6 @@
 /**
- * The fast path of `fromXml`: a one-pass scanner for the canonical `ISOMessage` shape that `toXml` writes and that
- * WSO2 sequences send:
+ * The fast path of `fromXml`: a scanner for the canonical `ISOMessage` shape that `toXml` writes and that WSO2
+ * sequences send:
  *
  *   optional `<?xml version="1.x" ...?>` prolog at the very start, `<ISOMessage>`, optional `<header>` (base64),
  *   `<data>`, then `<field id="N">text</field>` elements, white space between elements.
@@ -13,32 +13,93 @@
  * reads it or refuses it with its documented error. So the scanner never accepts what the full parser refuses, never
  * refuses anything itself, and gives the same message as the full parser for what it accepts (a property test checks
  * both on random and mutated documents).
+ *
+ * Two steps: one regular expression checks the whole document's shape and every character of it in native code
+ * (no captures, nothing allocated), then a walk that knows the shape holds takes the ids and values out with a few
+ * `indexOf` calls per field. Only a repeated id and an unknown entity are found in the walk.
  */
 import type { MessageInput } from '../types.js';
 import type { XmlMessage } from './xml.js';
 import { decodeXmlText } from './xml-text.js';
+import { IdShapes, hashId } from './xml-message-shapes.js';
 
 /** The XML declaration the scanner knows (version, then optional encoding and standalone, in that order). */
 const PROLOG =
   /<\?xml[ \t\n]+version[ \t\n]*=[ \t\n]*(["'])1\.[0-9]\1(?:[ \t\n]+encoding[ \t\n]*=[ \t\n]*(["'])[A-Za-z][A-Za-z0-9._-]{0,39}\2)?(?:[ \t\n]+standalone[ \t\n]*=[ \t\n]*(["'])(?:yes|no)\3)?[ \t\n]*\?>/y;
+
 /** White space between elements (no carriage return: the full parser normalizes line ends). */
-const SPACE = /[ \t\n]*/y;
-/** `<header>` with base64 text (white space around it), the base64 in group 1. */
-const HEADER = /<header>[ \t\n]*((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)[ \t\n]*<\/header>[ \t\n]*/y;
+const S = '[ \\t\\n]*';
+/** A field number without sign or leading zero (as `FIELD_ID`). */
+const ID = '(?:0|[1-9][0-9]{0,2})';
 /**
- * One field: the id in group 1 (a field number without sign or leading zero, as `FIELD_ID`), the raw text in group
- * 2: no `<`, no `>`, no carriage return, no control character other than tab and line feed, nothing from U+D800 up.
+ * A value's raw text: no `<`, no `>`, no carriage return, no control character other than tab and line feed, nothing
+ * from U+D800 up.
  */
-const FIELD =
-  // eslint-disable-next-line no-control-regex
-  /<field[ \t\n]+id[ \t\n]*=[ \t\n]*(?:"(0|[1-9][0-9]{0,2})"|'(0|[1-9][0-9]{0,2})')[ \t\n]*>([^<>\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uFFFF]*)<\/field[ \t\n]*>[ \t\n]*/y;
-const DATA_OPEN = '<data>';
-const DATA_CLOSE = /<\/data[ \t\n]*>[ \t\n]*<\/ISOMessage[ \t\n]*>[ \t\n]*$/y;
-const ROOT_OPEN = '<ISOMessage>';
+const TEXT = '[^<>\\r\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uD800-\\uFFFF]*';
+const BASE64 = '(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?';
+/** The canonical document after the prolog, up to its end (sticky: tested from where the prolog ends). */
+const CANONICAL = new RegExp(
+  `${S}<ISOMessage>${S}(?:<header>${S}${BASE64}${S}</header>${S})?<data>${S}` +
+    `(?:<field[ \\t\\n]+id${S}=${S}(?:"${ID}"|'${ID}')${S}>${TEXT}</field${S}>${S})*` +
+    `</data${S}>${S}</ISOMessage${S}>${S}$`,
+  'y',
+);
+
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const APOSTROPHE = 0x27;
+const ZERO = 0x30;
+const EQUALS = 0x3d;
+const GREATER_THAN = 0x3e;
+const LOW_F = 0x66;
+const LOW_H = 0x68;
+
+/** The most fields a document can hold: one per field number 0-999 (a repeated id is handed over). */
+const MAX_FIELDS = 1000;
 
 /**
- * Reads a canonical `ISOMessage` document in one pass; `undefined` when the document is anything else or holds
- * anything the full parser would refuse or read differently (the caller then uses the full parser).
+ * What a walk collects before it makes the message object: the ids and values in document order. One per module,
+ * reused by every scan (a scan runs to its end without yielding, so no two scans share it) and cleared after each.
+ */
+class Collected {
+  readonly ids = new Int32Array(MAX_FIELDS);
+  readonly values: string[] = [];
+  count = 0;
+  /** The hash of the ids so far ({@link hashId}). */
+  hash = 0;
+  /** Adds a field; false when the document holds more fields than field numbers exist. */
+  add(id: number, value: string): boolean {
+    const count = this.count;
+    if (count === MAX_FIELDS) return false;
+    this.ids[count] = id;
+    this.values[count] = value;
+    this.hash = hashId(this.hash, id);
+    this.count = count + 1;
+    return true;
+  }
+
+  /** The message object (a clone of the shape's object, values filled in); `undefined` when an id is repeated. */
+  message(shapes: IdShapes): MessageInput | undefined {
+    const { ids, values, count } = this;
+    const message = shapes.create(ids, count, this.hash);
+    if (message !== undefined) for (let i = 0; i < count; i++) message[ids[i]!] = values[i]!;
+    return message;
+  }
+
+  /** Forgets the ids and values of the last scan (no value of a message stays referenced here). */
+  clear(): void {
+    this.values.fill('', 0, this.count);
+    this.count = 0;
+    this.hash = 0;
+  }
+}
+
+const COLLECTED = new Collected();
+const SHAPES = new IdShapes();
+
+/**
+ * Reads a canonical `ISOMessage` document; `undefined` when the document is anything else or holds anything the full
+ * parser would refuse or read differently (the caller then uses the full parser).
  */
 export function scanIsoMessage(xml: string): XmlMessage | undefined {
   let at = 0;
@@ -47,44 +108,55 @@ export function scanIsoMessage(xml: string): XmlMessage | undefined {
     if (!PROLOG.test(xml)) return undefined;
     at = PROLOG.lastIndex;
   }
-  SPACE.lastIndex = at;
-  SPACE.test(xml);
-  at = SPACE.lastIndex;
-  if (!xml.startsWith(ROOT_OPEN, at)) return undefined;
-  at += ROOT_OPEN.length;
-  SPACE.lastIndex = at;
-  SPACE.test(xml);
-  at = SPACE.lastIndex;
-  let header: Buffer | undefined;
-  if (xml.startsWith('<header>', at)) {
-    HEADER.lastIndex = at;
-    const match = HEADER.exec(xml);
-    if (match === null) return undefined;
-    header = Buffer.from(match[1]!, 'base64');
-    at = HEADER.lastIndex;
+  CANONICAL.lastIndex = at;
+  if (!CANONICAL.test(xml)) return undefined;
+  try {
+    return walk(xml, at, COLLECTED);
+  } finally {
+    COLLECTED.clear();
   }
-  if (!xml.startsWith(DATA_OPEN, at)) return undefined;
-  at += DATA_OPEN.length;
-  SPACE.lastIndex = at;
-  SPACE.test(xml);
-  at = SPACE.lastIndex;
-  const message: MessageInput = {};
-  FIELD.lastIndex = at;
-  for (;;) {
-    const match = FIELD.exec(xml);
-    if (match === null) break;
-    const id = match[1] ?? match[2]!;
-    if (Object.hasOwn(message, id)) return undefined;
-    let value = match[3]!;
-    if (value.includes('&')) {
+}
+
+/**
+ * Takes the header, ids and values out of a document that matched {@link CANONICAL} from `at`: every element is
+ * where the shape says and only white space lies between elements, so each step finds what it looks for and the next
+ * element is the next `<`. `undefined` for a repeated id or an unknown entity.
+ */
+function walk(xml: string, at: number, collected: Collected): XmlMessage | undefined {
+  // `<ISOMessage>`, then `<header>` or `<data>`.
+  at = xml.indexOf('<', xml.indexOf('<', at) + 1);
+  let header: Buffer | undefined;
+  if (xml.charCodeAt(at + 1) === LOW_H) {
+    const start = at + '<header>'.length;
+    const end = xml.indexOf('<', start);
+    header = Buffer.from(xml.slice(start, end).trim(), 'base64');
+    at = xml.indexOf('<', end + 1);
+  }
+  // After `<data>`: `<field` elements (`<f`), then `</data`.
+  at = xml.indexOf('<', at + 1);
+  const entities = xml.includes('&');
+  while (xml.charCodeAt(at + 1) === LOW_F) {
+    // `<field`, white space, `id`, `=` (white space around it), a quote, the digits, the same quote. Usually
+    // `<field id="`: then the quote is at a known place.
+    let i = at + '<field id='.length;
+    if (xml.charCodeAt(i - 1) !== EQUALS || xml.charCodeAt(at + '<field'.length) !== SPACE) i = xml.indexOf('=', at) + 1;
+    let quote = xml.charCodeAt(i);
+    while (quote !== QUOTE && quote !== APOSTROPHE) quote = xml.charCodeAt(++i);
+    let id = 0;
+    for (let c = xml.charCodeAt(++i); c !== quote; c = xml.charCodeAt(++i)) id = id * 10 + c - ZERO;
+    // Optional white space, `>`, the text up to `<` (of `</field`).
+    const start = xml.charCodeAt(i + 1) === GREATER_THAN ? i + 2 : xml.indexOf('>', i) + 1;
+    const end = xml.indexOf('<', start);
+    let value = xml.slice(start, end);
+    if (entities && value.includes('&')) {
       const decoded = decodeXmlText(value);
       if (decoded === undefined) return undefined;
       value = decoded;
     }
-    message[id] = value;
-    at = FIELD.lastIndex;
+    if (!collected.add(id, value)) return undefined;
+    at = xml.indexOf('<', end + 1);
   }
-  DATA_CLOSE.lastIndex = at;
-  if (!DATA_CLOSE.test(xml)) return undefined;
+  const message = collected.message(SHAPES);
+  if (message === undefined) return undefined;
   return header === undefined ? { message } : { message, header };
 }

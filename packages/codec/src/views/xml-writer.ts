@@ -9,11 +9,12 @@ import { codecError, invalidMessage } from '../errors.js';
 import type { TlvItem } from '../emv/tlv.js';
 import { parseTlv } from '../emv/tlv.js';
 import { escapeXml, isXmlText } from './xml-text.js';
+import { WriteShapes, fieldNumber } from './xml-write-shapes.js';
 import { safeName } from './names.js';
-import { FIELD_ID, HEX_BYTES, MAX_COMPOSITE_DEPTH } from './xml-shape.js';
+import { HEX_BYTES, MAX_COMPOSITE_DEPTH } from './xml-shape.js';
 
-function byNumber(a: string, b: string): number {
-  return Number(a) - Number(b);
+function byNumber(a: number, b: number): number {
+  return a - b;
 }
 
 function writeEmv(items: TlvItem[], indent: string, nl: string, step: string, out: string[]): void {
@@ -28,28 +29,54 @@ function writeEmv(items: TlvItem[], indent: string, nl: string, step: string, ou
   }
 }
 
-/** A character that needs escaping, or that XML 1.0 may not carry: such values take the slow, checked path. */
-// eslint-disable-next-line no-control-regex
-const NOT_PLAIN = /[&<>"\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+/**
+ * True when `value` can be written as it is: no character that needs escaping (`& < > "` and the carriage return,
+ * which a parser would turn into a line feed) and none that XML 1.0 may not carry (control characters other than tab
+ * and line feed, surrogates, U+FFFE, U+FFFF). Such values take the slow, checked path. A loop over the character
+ * codes: cheaper than a regular expression for the short values of a message.
+ */
+function isPlainText(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20) {
+      if (c !== 0x09 && c !== 0x0a) return false;
+    } else if (c === 0x26 || c === 0x3c || c === 0x3e || c === 0x22 || (c >= 0xd800 && (c <= 0xdfff || c >= 0xfffe))) {
+      return false;
+    }
+  }
+  return true;
+}
 
-/** The field ids of `message` to write, in ascending numeric order (integer keys come out so already). */
-function fieldIds(message: IsoMessage, path: string, depth: number, problems: FieldProblem[]): string[] {
-  const ids: string[] = [];
+/** The field numbers of `message` to write, in ascending order (integer keys come out so already). */
+function fieldIds(message: IsoMessage, path: string, depth: number, problems: FieldProblem[]): number[] {
+  const ids: number[] = [];
   let previous = -1;
   let ascending = true;
   for (const id of Object.keys(message)) {
     if (depth > 0 && id === 'header') continue;
-    if (!FIELD_ID.test(id)) {
+    const n = fieldNumber(id);
+    if (n < 0) {
       problems.push({ field: path + safeName(id), code: 'ISO8583_ERR_FIELD_ID', reason: 'not a field number' });
       continue;
     }
-    if (id === '1' && depth === 0) continue;
-    const n = Number(id);
+    if (n === 1 && depth === 0) continue;
     if (n < previous) ascending = false;
     previous = n;
-    ids.push(id);
+    ids.push(n);
   }
   return ascending ? ids : ids.sort(byNumber);
+}
+
+/** `<field id="N">` after an indent, per indent and field number, made on first use (one string per field and depth). */
+const OPEN_TAGS = new Map<string, string[]>();
+
+function openTags(indent: string): string[] {
+  let tags = OPEN_TAGS.get(indent);
+  if (tags === undefined) {
+    tags = [];
+    OPEN_TAGS.set(indent, tags);
+  }
+  return tags;
 }
 
 function writeFields(
@@ -63,6 +90,9 @@ function writeFields(
   const nl = options.pretty === false ? '' : '\n';
   const step = options.pretty === false ? '' : '  ';
   const ids = fieldIds(message, path, depth, problems);
+  const tags = openTags(indent);
+  const close = `</field>${nl}`;
+  const emvView = options.emv === true && depth === 0;
   let out = '';
   if (depth > 0 && message.header !== undefined) {
     const header = message.header;
@@ -73,9 +103,9 @@ function writeFields(
     }
   }
   for (const id of ids) {
-    const value = message[id] as unknown;
-    if (typeof value === 'string' && !NOT_PLAIN.test(value) && !(options.emv === true && depth === 0 && id === '55')) {
-      out += `${indent}<field id="${id}">${value}</field>${nl}`;
+    const value = (message as Record<number, unknown>)[id];
+    if (typeof value === 'string' && isPlainText(value) && !(emvView && id === 55)) {
+      out += (tags[id] ??= `${indent}<field id="${id}">`) + value + close;
       continue;
     }
     const field = path + id;
@@ -99,7 +129,7 @@ function writeFields(
       problems.push({ field, code: 'ISO8583_ERR_XML', reason: 'holds characters that XML 1.0 cannot carry' });
       continue;
     }
-    if (options.emv === true && depth === 0 && id === '55') {
+    if (emvView && id === 55) {
       let items: TlvItem[] | undefined;
       try {
         items = parseTlv(text);
@@ -136,8 +166,33 @@ export function toXml(message: IsoMessage, options: XmlOptions = {}): string {
     out += `${step}<header>${Buffer.from(options.header).toString('base64')}</header>${nl}`;
   }
   out += `${step}<data>${nl}`;
+  const tail = `${step}</data>${nl}</ISOMessage>`;
+  const plain = writePlain(message, options.pretty === false ? COMPACT : PRETTY, options.emv === true);
+  if (plain !== undefined) return plain === '' ? out + tail : `${out}${plain}</field>${nl}${tail}`;
   const problems: FieldProblem[] = [];
   out += writeFields(message, '', 0, options, step + step, problems);
   if (problems.length > 0) throw invalidMessage(problems, 'message for XML');
-  return `${out}${step}</data>${nl}</ISOMessage>`;
+  return out + tail;
+}
+
+const PRETTY = new WriteShapes('    ', '\n');
+const COMPACT = new WriteShapes('', '');
+
+/**
+ * The fields of a message of a known shape whose values are all plain text (see {@link isPlainText}), from the
+ * shape's markup, without the last `</field>`; '' for no field; `undefined` when the message needs the general path
+ * (a key that is not a field number, a value that is not plain text, field 55 in the EMV view).
+ */
+function writePlain(message: IsoMessage, shapes: WriteShapes, emv: boolean): string | undefined {
+  const shape = shapes.find(Object.keys(message));
+  if (shape === undefined) return undefined;
+  const { ids, before } = shape;
+  let out = '';
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const value = (message as Record<number, unknown>)[id];
+    if (typeof value !== 'string' || !isPlainText(value) || (emv && id === 55)) return undefined;
+    out += before[i]! + value;
+  }
+  return out;
 }
