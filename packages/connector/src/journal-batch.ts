@@ -1,0 +1,89 @@
+/**
+ * One group-commit batch of the file journal: the lines appended in one gathering (one turn of the event loop, or
+ * while the writes before it were in flight), joined into one text and written with one write, and the changes they
+ * make to the in-memory state once that write is durable. Every append of a batch shares the batch's one promise
+ * (no promise, closure or copy per record): it resolves when the batch's write returned (durable), after its changes
+ * were applied, and rejects with the batch's error otherwise.
+ */
+import type { JournalEntry } from './saf-store.js';
+
+/** An attempt record's change: entry `id` reached attempt `attempt`. */
+interface AttemptChange {
+  id: string;
+  attempt: number;
+}
+
+/**
+ * A change to the live entries once durable: an entry (its `add`), an id (its `done`), or an attempt. Kept as plain
+ * values rather than closures: the batch applies them in order with one switch.
+ */
+export type Change = JournalEntry | string | AttemptChange;
+
+/** Where a batch is. */
+export type BatchState = 'gathering' | 'writing' | 'written' | 'failed';
+
+/** A batch of journal records (see the module comment). */
+export class Batch {
+  /** The records' lines, each ended by a newline. */
+  text = '';
+  /** What each record changes, in order. */
+  readonly changes: Change[] = [];
+  state: BatchState = 'gathering';
+  /** Where its bytes go (assigned when its write starts), where they end, and up to where blank lines follow them. */
+  at = 0;
+  end = 0;
+  padTo = 0;
+  /** When its write started (`performance.now()`), for the write latency figures. */
+  started = 0;
+  /** Why its write failed, and up to where its bytes may have reached the file (the file's size, at most `padTo`). */
+  error: unknown;
+  reached = 0;
+  /** The promise every append of this batch returns. */
+  readonly promise: Promise<void>;
+  private resolveAll!: () => void;
+  private rejectAll!: (err: unknown) => void;
+
+  constructor() {
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.resolveAll = resolve;
+      this.rejectAll = reject;
+    });
+    // A batch nobody awaits any more (its callers gone) must not become an unhandled rejection; callers still see it.
+    this.promise.catch(() => undefined);
+  }
+
+  /** Records in the batch. */
+  get size(): number {
+    return this.changes.length;
+  }
+
+  /** Adds a record: its line and its change. Returns the batch's promise. */
+  push(line: string, change: Change): Promise<void> {
+    this.text += line + '\n';
+    this.changes.push(change);
+    return this.promise;
+  }
+
+  /** Applies the changes to `live` in order (the records are durable), then resolves every append. Returns its `done` records. */
+  commit(live: Map<string, JournalEntry>): number {
+    let done = 0;
+    for (const change of this.changes) {
+      if (typeof change === 'string') {
+        live.delete(change);
+        done += 1;
+      } else if ('reversal' in change) {
+        live.set(change.id, change);
+      } else {
+        const entry = live.get(change.id);
+        if (entry !== undefined) entry.attempts = Math.max(entry.attempts ?? 0, change.attempt);
+      }
+    }
+    this.resolveAll();
+    return done;
+  }
+
+  /** Rejects every append with `err` (nothing of the batch takes effect). */
+  fail(err: unknown): void {
+    this.rejectAll(err);
+  }
+}
