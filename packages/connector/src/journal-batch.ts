@@ -5,6 +5,8 @@
  * (no promise, closure or copy per record): it resolves when the batch's write returned (durable), after its changes
  * were applied, and rejects with the batch's error otherwise.
  */
+import type { FileHandle } from 'node:fs/promises';
+import { SYNC_ON_WRITE, newlines, writeAll } from './durable-file.js';
 import type { JournalEntry } from './saf-store.js';
 
 /** An attempt record's change: entry `id` reached attempt `attempt`. */
@@ -82,8 +84,49 @@ export class Batch {
     return done;
   }
 
+  /**
+   * Writes the batch at its offset, with blank lines after it up to `padTo` (over a failed batch's bytes, and over a
+   * new preallocated part when the records outgrow the file), then (without `O_DSYNC`) fdatasyncs. Never rejects: the
+   * state says how it went (`written` or `failed`), and `reached` how far its bytes may have gone when it failed.
+   */
+  async write(handle: FileHandle, text: Buffer): Promise<void> {
+    try {
+      await writeAll(handle, text, this.at);
+      if (this.padTo > this.end) await writeAll(handle, newlines(this.padTo - this.end), this.end);
+      // With O_DSYNC every write above returned once durable: an fsync would only repeat them.
+      if (SYNC_ON_WRITE === undefined) await handle.datasync();
+      this.state = 'written';
+    } catch (err) {
+      this.error = err;
+      // Some of it may be on disk, up to the file's size.
+      this.reached = await handle.stat().then(
+        (s) => Math.min(this.padTo, s.size),
+        () => this.padTo,
+      );
+      this.state = 'failed';
+    }
+  }
+
   /** Rejects every append with `err` (nothing of the batch takes effect). */
   fail(err: unknown): void {
     this.rejectAll(err);
   }
+}
+
+/** Overwrites with blank lines whatever failed batches may have left in the file (durably). */
+export async function blankFailed(handle: FileHandle, failed: readonly Batch[]): Promise<void> {
+  for (const b of failed) if (b.reached > b.at) await writeAll(handle, newlines(b.reached - b.at), b.at);
+  if (SYNC_ON_WRITE === undefined) await handle.datasync();
+}
+
+/** The journal's write figures since it was made (see `FileJournal.writeStats`). */
+export interface JournalWriteStats {
+  /** Batch writes that returned (durable). */
+  writes: number;
+  /** Their summed latency, from the start of the write to its return (ms). */
+  totalMs: number;
+  /** The longest of them (ms). */
+  maxMs: number;
+  /** The most batch writes that were in flight at once. */
+  maxInFlight: number;
 }

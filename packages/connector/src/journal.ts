@@ -31,8 +31,8 @@
  * the file for long. The folder is locked by the process that opened it (`reversals.lock`).
  */
 import { EventEmitter } from 'node:events';
-import { constants, mkdirSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -40,14 +40,15 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { connectorError, optionsError } from './errors.js';
-import { newlines, syncDir, writeAll } from './durable-file.js';
-import { Batch } from './journal-batch.js';
-import type { Change } from './journal-batch.js';
+import { SYNC_ON_WRITE, openSynced, replaceFile, syncDir } from './durable-file.js';
+import { Batch, blankFailed } from './journal-batch.js';
+import type { Change, JournalWriteStats } from './journal-batch.js';
 import { lockJournal } from './journal-lock.js';
 import { quarantine, readJournal } from './journal-read.js';
 import { addLine, attemptLine, doneLine } from './journal-record.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from './saf-store.js';
 
+export type { JournalWriteStats } from './journal-batch.js';
 export type { JournalEntry, JournalOutcome, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './saf-store.js';
 
 /** Options of {@link FileJournal}. */
@@ -70,26 +71,8 @@ export interface FileJournalOptions {
 /** The defaults of {@link FileJournalOptions}. */
 const DEFAULTS = { compactAt: 64 * 1024 * 1024, preallocate: 4 * 1024 * 1024, compactInterval: 60_000, concurrentWrites: 4 };
 
-/**
- * `O_DSYNC` where the platform defines it (Linux, macOS): writes through a handle opened with it are durable when they
- * return. Undefined elsewhere (Windows), where each batch is followed by `fdatasync`.
- */
-const SYNC_ON_WRITE: number | undefined = (constants as { O_DSYNC?: number }).O_DSYNC;
-
 /** The journal file's name in its folder. */
 export const JOURNAL_FILE = 'reversals.jsonl';
-
-/** The journal's write figures since it was made (see {@link FileJournal.writeStats}). */
-export interface JournalWriteStats {
-  /** Batch writes that returned (durable). */
-  writes: number;
-  /** Their summed latency, from the start of the write to its return (ms). */
-  totalMs: number;
-  /** The longest of them (ms). */
-  maxMs: number;
-  /** The most batch writes that were in flight at once. */
-  maxInFlight: number;
-}
 
 /** The coded error of a batch that could not be written. */
 function writeError(cause: unknown): Iso8583Error {
@@ -265,22 +248,9 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
    * while no write is in flight.
    */
   private async rewrite(): Promise<void> {
-    const tmp = `${this.path}.tmp`;
     const text = this.compacted();
-    const out = await open(tmp, 'w', 0o600);
-    try {
-      await writeAll(out, text, 0);
-      await writeAll(out, newlines(this.preallocate), text.length);
-      await out.sync();
-    } catch (err) {
-      await out.close();
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    }
-    await out.close();
-    await rename(tmp, this.path);
-    await syncDir(this.dir);
-    const handle = await open(this.path, SYNC_ON_WRITE === undefined ? 'r+' : constants.O_RDWR | SYNC_ON_WRITE);
+    await replaceFile(this.path, text, this.preallocate);
+    const handle = await openSynced(this.path);
     await this.handle?.close();
     this.handle = handle;
     this.bytes = text.length;
@@ -370,7 +340,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     this.bytes = end;
     this.writing.push(batch);
     if (this.writing.length > this.figures.maxInFlight) this.figures.maxInFlight = this.writing.length;
-    void this.writeBatch(handle, batch, text).then(() => {
+    void batch.write(handle, text).then(() => {
+      if (batch.state === 'failed') this.failing = true;
       if (padTo > end) this.barrier = false;
       this.settle();
     });
@@ -378,30 +349,6 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     if (!this.barrier && this.writing.length < this.concurrentWrites && !this.scheduled && this.current.size > 0) {
       this.scheduled = true;
       setImmediate(this.onImmediate);
-    }
-  }
-
-  /**
-   * Writes a batch at its offset, with blank lines after it up to `padTo` (over a failed batch's bytes, and over a new
-   * preallocated part when the records outgrow the file), then (without `O_DSYNC`) fdatasyncs. Never rejects: the
-   * batch's state says how it went, and how far its bytes may have reached when it failed.
-   */
-  private async writeBatch(handle: FileHandle, batch: Batch, text: Buffer): Promise<void> {
-    try {
-      await writeAll(handle, text, batch.at);
-      if (batch.padTo > batch.end) await writeAll(handle, newlines(batch.padTo - batch.end), batch.end);
-      // With O_DSYNC every write above returned once durable: an fsync would only repeat them.
-      if (SYNC_ON_WRITE === undefined) await handle.datasync();
-      batch.state = 'written';
-    } catch (err) {
-      batch.error = err;
-      // Some of it may be on disk, up to the file's size.
-      batch.reached = await handle.stat().then(
-        (s) => Math.min(batch.padTo, s.size),
-        () => batch.padTo,
-      );
-      batch.state = 'failed';
-      this.failing = true;
     }
   }
 
@@ -463,8 +410,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     try {
       const handle = this.handle;
       if (handle === undefined) throw new Error('the journal is closed');
-      for (const b of failed) if (b.reached > b.at) await writeAll(handle, newlines(b.reached - b.at), b.at);
-      if (SYNC_ON_WRITE === undefined) await handle.datasync();
+      await blankFailed(handle, failed);
     } catch (err) {
       this.stop(error, err, batches);
       return;
