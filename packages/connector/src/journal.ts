@@ -269,7 +269,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   }
 
   private compactIfDone(): void {
-    if (this.closed || this.doneSinceCompaction === 0) return;
+    // During a compaction or a recovery no record takes effect: nothing new to compact away.
+    if (this.closed || this.doneSinceCompaction === 0 || this.exclusive) return;
     this.compactDue = true;
     this.pump();
   }
