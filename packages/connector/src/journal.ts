@@ -1,34 +1,20 @@
 /**
- * The embedded file store of the SAF queue (saf-store.ts; born the reversal journal): a reversal is written (and
- * fsynced) before its original request leaves (an advice before its caller is answered), and the original's
- * outcome (`done`) is written and fsynced before the caller sees the response, so that a crash at any point neither
- * loses a reversal nor reverses a purchase the caller saw approved. On the next start, every reversal not marked done
- * is sent. The embedded journal is an append-only file of JSON lines (`reversals.jsonl`) with group commit:
- * - records appended in the same turn of the event loop (e.g. the requests and responses of one read) are gathered
- *   until `setImmediate` and go out in one batch: one write (journal-batch.ts);
- * - up to `concurrentWrites` batches are written at once, each at its own offset assigned when its write starts (the
- *   end of the batch before it), because concurrent `O_DSYNC` writes overlap on the device; records appended while
- *   that many are in flight go out together in the next batch;
- * - every append resolves only once the write of its batch returned (durable), and batches take effect in the order
- *   they were written: the in-memory state follows the disk. A `done` or `attempt` is appended only after its `add`
- *   resolved, so it always lands in a later batch than its `add`: whatever order the writes reach the disk in, no
- *   record refers to an `add` that is not durable.
- * Every write is checked (a short write on a full disk is repeated, and fails when no byte goes). A failed batch's
- * appends are rejected (`ISO8583_ERR_CONNECTOR_JOURNAL`; nothing of it takes effect) and no batch is started until
- * the writes in flight settled. Then, when none of the later batches went through, the next batch is written where the
- * failed one began, over what it left (its records, then blank lines); when some did, the failed regions are first
- * overwritten with blank lines, so that no whole `add` of a request that never left stays in the file, and only then
- * are the later batches acknowledged. When even that fails the journal stops: every batch not yet acknowledged and
- * every later append fails with `ISO8583_ERR_CONNECTOR_JOURNAL` until it is closed and opened again.
- * The file is opened for writing with `O_DSYNC` where the platform has it: each write returns once its bytes (and the
- * file size, when it grew) are on disk, which is what write + `fdatasync` gives, in one trip to the thread pool instead
- * of two (elsewhere: write, then `fdatasync`, one batch at a time).
- * The file is preallocated ahead of its records (blank lines), so that a write seldom has to commit a new file
- * size; a batch that grows it (or covers a failed batch's bytes) is written alone. It is compacted (its live entries
- * only, written to a new file, fsynced, renamed, folder fsynced), once the writes in flight returned, when opened;
- * when its records would outgrow the preallocated part and the answered ones dominate; past `compactAt`; and every
- * `compactInterval` ms when anything was marked done since, so that the PAN of an answered request does not stay in
- * the file for long. The folder is locked by the process that opened it (`reversals.lock`).
+ * The embedded file store of the SAF queue (saf-store.ts): an `add` is durable before its request leaves, a `done`
+ * before its caller sees the response, so a crash neither loses a reversal nor reverses what a caller saw approved. An
+ * append-only file of JSON lines (`reversals.jsonl`, preallocated with blank lines) with group commit:
+ * - records appended in one turn of the event loop go out in one batch, one write (journal-batch.ts), through an
+ *   `O_DSYNC` handle where the platform has it (durable when the write returns; elsewhere write + `fdatasync`);
+ * - up to `concurrentWrites` batch writes are in flight, each at the offset assigned when it starts; batches take
+ *   effect and resolve in offset order, each only once its own write returned. A `done`/`attempt` is appended only
+ *   after its `add` resolved, so it lands in a later batch: no record on disk refers to an `add` that is not durable;
+ * - a failed batch is refused and nothing starts until the writes in flight settled; then the next batch covers its
+ *   bytes (nothing after it went through), or its bytes are blanked before the later batches are acknowledged; when
+ *   that fails the journal stops (every append refused until reopened). A batch that grows the file goes alone.
+ * Compaction (live entries to a new file, renamed over the old one), once no write is in flight: when opened; when the
+ * records would outgrow the preallocated part and answered ones dominate; past `compactAt`; every `compactInterval`
+ * ms after a `done`. The folder is locked by the process that opened it (`reversals.lock`). See docs/connector.md.
+ * Longer than 400 lines because the write pipeline (start at offsets, settle in order, recover) and compaction share
+ * one state (the offsets, the preallocated end, the live entries) and are kept whole; records and batches live apart.
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
