@@ -2,7 +2,8 @@
 // each). Scenarios: one connection with 64 requests in flight, and 8 connections x 16 in flight; each measured as a
 // bare framed echo over the same sockets (the practical limit) and through `sendMessage` with message objects; then,
 // back to back in the same run, without and with the reversal journal (each purchase's reversal fsynced before it
-// leaves, its outcome fsynced before the caller sees the response), with the journal's group commit factor.
+// leaves, its outcome fsynced before the caller sees the response), with the journal's group commit factor, its write
+// latency (mean, max, most writes in flight) and its CPU per request (this process's CPU time, on minus off).
 // p50/p99 latency and the heap (after GC) are printed. Usage: node bench/dist/connector.bench.js [requests] [peer mode]
 // (requests per scenario, default 200000; peer mode patch | codec | inbound, default patch; see connector/peer.ts).
 import { fork } from 'node:child_process';
@@ -59,6 +60,8 @@ interface Result {
   /** With the journal: records per write + fsync (the group commit factor), batches, compactions. */
   journal?: string;
   rate: number;
+  /** CPU time of this process (all threads: the event loop and the thread pool's writes) per request, in us. */
+  cpuUs: number;
   p50: number;
   p99: number;
   heapMb: number[];
@@ -108,7 +111,7 @@ async function bareEcho(port: number, connections: number, depth: number): Promi
   const seconds = (performance.now() - t0) / 1000;
   heap.push(heapMb());
   const done = perConnection * connections;
-  return { name: `bare framed echo, ${connections} x ${depth}`, rate: done / seconds, p50: latencies.quantile(0.5), p99: latencies.quantile(0.99), heapMb: heap };
+  return { name: `bare framed echo, ${connections} x ${depth}`, rate: done / seconds, cpuUs: Number.NaN, p50: latencies.quantile(0.5), p99: latencies.quantile(0.99), heapMb: heap };
 }
 
 /** Through the connector: `sendMessage(object)`, `connections` multiplexed connections, `depth` in flight each. */
@@ -129,6 +132,8 @@ async function throughConnector(port: number, connections: number, depth: number
   }
   const latencies = new LatencyHistogram();
   const before = journal?.batches;
+  const writesBefore = journal?.writeStats;
+  const cpuBefore = process.cpuUsage();
   const workers = connections * depth;
   let issued = 0;
   let completed = 0;
@@ -152,9 +157,12 @@ async function throughConnector(port: number, connections: number, depth: number
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuUs = (cpu.user + cpu.system) / total;
   heap.push(heapMb());
   const stats = connector.stats();
   const after = journal?.batches;
+  const writesAfter = journal?.writeStats;
   await connector.close();
   if (stats.responses < total || stats.inFlight !== 0) throw new Error('requests were lost');
   let journalFigures: string | undefined;
@@ -162,11 +170,16 @@ async function throughConnector(port: number, connections: number, depth: number
     const batches = after.batches - before.batches;
     const records = after.records - before.records;
     journalFigures = `${records} records (add + done) in ${batches} write+fsync batches: group commit ${(records / batches).toFixed(1)} records/batch, ${Math.round(batches / seconds)} fsync/s, ${after.compactions - before.compactions} compactions`;
+    if (writesBefore !== undefined && writesAfter !== undefined) {
+      const writes = writesAfter.writes - writesBefore.writes;
+      journalFigures += `; write latency mean ${((writesAfter.totalMs - writesBefore.totalMs) / writes).toFixed(2)} ms, max ${writesAfter.maxMs.toFixed(1)} ms, up to ${writesAfter.maxInFlight} in flight`;
+    }
   }
   return {
     ...(journalFigures === undefined ? {} : { journal: journalFigures }),
     name: `connector sendMessage(object)${journalDir === undefined ? '' : ' + journal'}, ${connections} x ${depth}`,
     rate: total / seconds,
+    cpuUs,
     p50: latencies.quantile(0.5),
     p99: latencies.quantile(0.99),
     heapMb: heap,
@@ -178,7 +191,7 @@ const JOURNAL_TARGET = 0.8;
 
 const peer = await startPeer(peerMode);
 const results: Result[] = [];
-const ratios: { shape: string; off: number; on: number }[] = [];
+const ratios: { shape: string; off: number; on: number; cpuOff: number; cpuOn: number }[] = [];
 try {
   for (const [connections, depth] of [
     [1, 64],
@@ -201,7 +214,7 @@ try {
     try {
       const on = await throughConnector(peer.port, connections, depth, dir);
       results.push(on);
-      ratios.push({ shape: `${connections} x ${depth}`, off: off.rate, on: on.rate });
+      ratios.push({ shape: `${connections} x ${depth}`, off: off.rate, on: on.rate, cpuOff: off.cpuUs, cpuOn: on.cpuUs });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -212,17 +225,17 @@ try {
 console.log(`connector round trips: ${total} requests per scenario, host peer mode "${peerMode}", node ${process.version}`);
 for (const r of results) {
   console.log(
-    `${r.name.padEnd(44)} ${Math.round(r.rate).toLocaleString('en-US').padStart(9)} /s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   heap MB ${r.heapMb.join(' -> ')}`,
+    `${r.name.padEnd(44)} ${Math.round(r.rate).toLocaleString('en-US').padStart(9)} /s   ${Number.isNaN(r.cpuUs) ? '' : `cpu ${r.cpuUs.toFixed(1)} us/req   `}p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   heap MB ${r.heapMb.join(' -> ')}`,
   );
   if (r.journal !== undefined) console.log(`${''.padEnd(44)} journal: ${r.journal}`);
 }
 let missed = 0;
-for (const { shape, off, on } of ratios) {
+for (const { shape, off, on, cpuOff, cpuOn } of ratios) {
   const ratio = on / off;
   const met = ratio >= JOURNAL_TARGET;
   if (!met) missed++;
   console.log(
-    `connector + journal vs connector, ${shape}: ${ratio.toFixed(2)}x (${Math.round(on).toLocaleString('en-US')} vs ${Math.round(off).toLocaleString('en-US')} /s), target ${JOURNAL_TARGET}x: ${met ? 'met' : 'NOT met'}`,
+    `connector + journal vs connector, ${shape}: ${ratio.toFixed(2)}x (${Math.round(on).toLocaleString('en-US')} vs ${Math.round(off).toLocaleString('en-US')} /s), target ${JOURNAL_TARGET}x: ${met ? 'met' : 'NOT met'}; the journal's CPU ${(cpuOn - cpuOff).toFixed(1)} us per request (process, all threads)`,
   );
 }
 if (missed > 0) process.exitCode = 1;

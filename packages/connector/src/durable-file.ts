@@ -3,7 +3,9 @@
  * failing, for instance when the disk or the file size limit is reached), and the folder fsynced after a file is
  * created, renamed or removed in it (the name lives in the folder, not in the file).
  */
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 
 /** The error of a write that made no progress (no space left): `ENOSPC`. */
@@ -36,4 +38,58 @@ export async function syncDir(dir: string): Promise<void> {
 /** `size` newline bytes (0x0a): blank lines, which keep a JSON-lines file valid. */
 export function newlines(size: number): Buffer {
   return Buffer.alloc(size, 0x0a);
+}
+
+/**
+ * `O_DSYNC` where the platform defines it (Linux, macOS): writes through a handle opened with it are durable when they
+ * return (what write + `fdatasync` gives, in one trip to the thread pool). Undefined elsewhere (Windows), where a write
+ * is followed by `fdatasync`.
+ */
+export const SYNC_ON_WRITE: number | undefined = (constants as { O_DSYNC?: number }).O_DSYNC;
+
+/** Opens an existing file for reading and writing, with `O_DSYNC` where the platform has it. */
+export function openSynced(path: string): Promise<FileHandle> {
+  return open(path, SYNC_ON_WRITE === undefined ? 'r+' : constants.O_RDWR | SYNC_ON_WRITE);
+}
+
+/**
+ * Writes into `from` with `fill` and renames it over `path`, then fsyncs the folder. On failure `from` is removed and
+ * `path` is untouched.
+ */
+async function fillAndRename(from: string, flags: string, path: string, fill: (out: FileHandle) => Promise<void>): Promise<void> {
+  const out = await open(from, flags, 0o600);
+  try {
+    await fill(out);
+  } catch (err) {
+    await out.close();
+    await unlink(from).catch(() => undefined);
+    throw err;
+  }
+  await out.close();
+  await rename(from, path);
+  await syncDir(dirname(path));
+}
+
+/**
+ * Replaces `path` whole and durably: `text` then `blank` newline bytes go to `path.tmp` (mode 0600), fsynced, renamed
+ * over `path`, and the folder fsynced. On failure the temporary file is removed and `path` is untouched.
+ */
+export function replaceFile(path: string, text: Uint8Array, blank: number): Promise<void> {
+  return fillAndRename(`${path}.tmp`, 'w', path, async (out) => {
+    await writeAll(out, text, 0);
+    await writeAll(out, newlines(blank), text.length);
+    await out.sync();
+  });
+}
+
+/**
+ * Replaces `path` durably with `from`, an existing file whose size is already on disk (a spare file made ahead): `text`
+ * is written at its start and `fdatasync`ed (the size needs no sync), then `from` is renamed over `path` and the folder
+ * fsynced. On failure `from` is removed and `path` is untouched.
+ */
+export function replaceFrom(from: string, path: string, text: Uint8Array): Promise<void> {
+  return fillAndRename(from, 'r+', path, async (out) => {
+    await writeAll(out, text, 0);
+    await out.datasync();
+  });
 }

@@ -1,40 +1,42 @@
 /**
- * The embedded file store of the SAF queue (saf-store.ts; born the reversal journal): a reversal is written (and
- * fsynced) before its original request leaves (an advice before its caller is answered), and the original's
- * outcome (`done`) is written and fsynced before the caller sees the response, so that a crash at any point neither
- * loses a reversal nor reverses a purchase the caller saw approved. On the next start, every reversal not marked done
- * is sent. The embedded journal is an append-only file of JSON lines (`reversals.jsonl`) with group commit:
- * - records appended in the same turn of the event loop (e.g. the requests and responses of one read) are gathered
- *   until `setImmediate` and go out in one write and one fsync;
- * - records appended while a write + fsync is in progress wait for it and go out together in the next batch;
- * - every append resolves only after an fsync that began after its record was written (never earlier), and the
- *   in-memory state follows the disk: a record takes effect once durable.
- * Every write is checked (a short write on a full disk is repeated, and fails when no byte goes); a batch that
- * failed leaves its bytes behind, and the next batch overwrites them (its records, then blank lines over the rest).
- * The file is opened for writing with `O_DSYNC` where the platform has it: each write returns once its bytes (and the
- * file size, when it grew) are on disk, which is what write + `fdatasync` gives, in one trip to the thread pool instead
- * of two (elsewhere: write, then `fdatasync`).
- * The file is preallocated ahead of its records (blank lines), so that an fsync seldom has to commit a new file
- * size. It is compacted (its live entries only, written to a new file, fsynced, renamed, folder fsynced) when
- * opened; when its records would outgrow the preallocated part and the answered ones dominate; past `compactAt`;
- * and every `compactInterval` ms when anything was marked done since, so that the PAN of an answered request does
- * not stay in the file for long. The folder is locked by the process that opened it (`reversals.lock`).
+ * The embedded file store of the SAF queue (saf-store.ts): an `add` is durable before its request leaves, a `done`
+ * before its caller sees the response, so a crash neither loses a reversal nor reverses what a caller saw approved. An
+ * append-only file of JSON lines (`reversals.jsonl`, preallocated with blank lines) with group commit:
+ * - records appended in one turn of the event loop go out in one batch, one write (journal-batch.ts), through an
+ *   `O_DSYNC` handle where the platform has it (durable when the write returns; elsewhere write + `fdatasync`);
+ * - up to `concurrentWrites` batch writes are in flight, each at the offset assigned when it starts; batches take
+ *   effect and resolve in offset order, each only once its own write returned. A `done`/`attempt` is appended only
+ *   after its `add` resolved, so it lands in a later batch: no record on disk refers to an `add` that is not durable;
+ * - a failed batch is refused and nothing starts until the writes in flight settled; then the next batch covers its
+ *   bytes (nothing after it went through), or its bytes are blanked before the later batches are acknowledged; when
+ *   that fails the journal stops (every append refused until reopened). A batch that grows the file goes alone.
+ * Compaction (live entries to the spare file made ahead, journal-spare.ts, or to a new file, renamed over the old
+ * one), once no write is in flight: when opened; when the records would outgrow the preallocated part and answered
+ * ones dominate; past `compactAt`; every `compactInterval` ms after a `done`. The folder is locked by the process
+ * that opened it (`reversals.lock`). See docs/connector.md.
+ * Longer than 400 lines because the write pipeline (start at offsets, settle in order, recover) and compaction share
+ * one state (the offsets, the preallocated end, the live entries) and are kept whole; records and batches live apart.
  */
 import { EventEmitter } from 'node:events';
-import { constants, mkdirSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { connectorError } from './errors.js';
-import { newlines, syncDir, writeAll } from './durable-file.js';
+import type { Iso8583Error } from '@iso8583/codec';
+import { connectorError, optionsError } from './errors.js';
+import { SYNC_ON_WRITE, openSynced, replaceFile, replaceFrom, syncDir } from './durable-file.js';
+import { Batch, blankFailed } from './journal-batch.js';
+import type { Change, JournalWriteStats } from './journal-batch.js';
 import { lockJournal } from './journal-lock.js';
 import { SpareFile } from './journal-spare.js';
 import { quarantine, readJournal } from './journal-read.js';
-import { addRecord } from './saf-store.js';
+import { addLine, attemptLine, doneLine } from './journal-record.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from './saf-store.js';
 
+export type { JournalWriteStats } from './journal-batch.js';
 export type { JournalEntry, JournalOutcome, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './saf-store.js';
 
 /** Options of {@link FileJournal}. */
@@ -45,28 +47,24 @@ export interface FileJournalOptions {
   preallocate?: number;
   /** Milliseconds between compactions while entries are being marked done; 0 = only by size. Default 60000. */
   compactInterval?: number;
+  /**
+   * How many batch writes may be in flight at once (an integer, 1 to 64), each at its own offset, where the file is
+   * opened with `O_DSYNC` (Linux, macOS; elsewhere always 1). 1 writes one batch at a time. Default 4.
+   */
+  concurrentWrites?: number;
   /** Where warnings go (corrupt lines, a stale lock, a failed compaction). Default: a silent logger. */
   logger?: Logger;
 }
 
 /** The defaults of {@link FileJournalOptions}. */
-const DEFAULTS = { compactAt: 64 * 1024 * 1024, preallocate: 4 * 1024 * 1024, compactInterval: 60_000 };
-
-/**
- * `O_DSYNC` where the platform defines it (Linux, macOS): writes through a handle opened with it are durable when they
- * return. Undefined elsewhere (Windows), where each batch is followed by `fdatasync`.
- */
-const SYNC_ON_WRITE: number | undefined = (constants as { O_DSYNC?: number }).O_DSYNC;
+const DEFAULTS = { compactAt: 64 * 1024 * 1024, preallocate: 4 * 1024 * 1024, compactInterval: 60_000, concurrentWrites: 4 };
 
 /** The journal file's name in its folder. */
 export const JOURNAL_FILE = 'reversals.jsonl';
 
-interface Pending {
-  text: string;
-  /** Applies the record to the in-memory state once it is durable. */
-  apply(): void;
-  resolve(): void;
-  reject(err: unknown): void;
+/** The coded error of a batch that could not be written. */
+function writeError(cause: unknown): Iso8583Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal cannot be written', { field: 'reversal.journalDir', cause });
 }
 
 /**
@@ -82,20 +80,34 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   readonly preallocate: number;
   /** Milliseconds between compactions while entries are marked done (0 = off). */
   readonly compactInterval: number;
+  /** How many batch writes may be in flight at once (1 where the file is not opened with `O_DSYNC`). */
+  readonly concurrentWrites: number;
   private readonly logger: Logger;
   private handle: FileHandle | undefined;
   private unlock: (() => Promise<void>) | undefined;
-  private pending: Pending[] = [];
-  private flushing: Promise<void> | undefined;
+  /** The batch gathering appends. */
+  private current = new Batch();
+  /** Batches whose write started and that have not taken effect yet, in the order of their offsets. */
+  private writing: Batch[] = [];
   private scheduled = false;
+  /** A compaction or the recovery from a failed write runs: no write starts. */
+  private exclusive = false;
+  /** A batch that grows the file (or covers a failed batch's bytes) is in flight: no other write starts. */
+  private barrier = false;
+  /** A write failed: no write starts until the writes in flight settled and the failure was dealt with. */
+  private failing = false;
+  /** Set when the journal stopped after a failure it could not repair: every append fails with it. */
+  private stopped: Iso8583Error | undefined;
   private closed = false;
   private compactDue = false;
   private timer: NodeJS.Timeout | undefined;
+  private idleWaiters: (() => void)[] = [];
   private batchCount = 0;
   private recordCount = 0;
   private compactions = 0;
   private doneSinceCompaction = 0;
-  /** Where the next record goes (the end of the records). */
+  private readonly figures: JournalWriteStats = { writes: 0, totalMs: 0, maxMs: 0, maxInFlight: 0 };
+  /** Where the next batch goes (the end of the records, and of the batches in flight). */
   private bytes = 0;
   /** The file size: records, then preallocated blank lines. */
   private allocated = 0;
@@ -105,6 +117,10 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   private readonly live = new Map<string, JournalEntry>();
   /** The next file, made ahead for the next compaction. */
   private readonly spare: SpareFile;
+  private readonly onImmediate = (): void => {
+    this.scheduled = false;
+    this.pump();
+  };
 
   constructor(
     readonly dir: string,
@@ -115,6 +131,11 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     this.compactAt = options.compactAt ?? DEFAULTS.compactAt;
     this.preallocate = options.preallocate ?? DEFAULTS.preallocate;
     this.compactInterval = options.compactInterval ?? DEFAULTS.compactInterval;
+    const concurrent = options.concurrentWrites ?? DEFAULTS.concurrentWrites;
+    if (!Number.isInteger(concurrent) || concurrent < 1 || concurrent > 64) {
+      throw optionsError([{ field: 'concurrentWrites', code: 'range', reason: 'an integer from 1 to 64' }]);
+    }
+    this.concurrentWrites = SYNC_ON_WRITE === undefined ? 1 : concurrent;
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.spare = new SpareFile(`${this.path}.next`, this.preallocate, this.logger);
   }
@@ -127,6 +148,11 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   /** Write + fsync batches so far, the records they carried (records / batches = the group commit factor), compactions. */
   get batches(): { batches: number; records: number; compactions: number } {
     return { batches: this.batchCount, records: this.recordCount, compactions: this.compactions };
+  }
+
+  /** How long the batch writes took and how many were in flight at once (a copy). */
+  get writeStats(): JournalWriteStats {
+    return { ...this.figures };
   }
 
   async open(): Promise<JournalEntry[]> {
@@ -169,21 +195,15 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   }
 
   add(entry: JournalEntry): Promise<void> {
-    return this.append(addRecord(entry), () => this.live.set(entry.id, { ...entry }));
+    return this.append(addLine(entry), { ...entry });
   }
 
   attempt(id: string, attempt: number): Promise<void> {
-    return this.append(JSON.stringify({ op: 'attempt', id, attempt }), () => {
-      const entry = this.live.get(id);
-      if (entry !== undefined) entry.attempts = Math.max(entry.attempts ?? 0, attempt);
-    });
+    return this.append(attemptLine(id, attempt), { id, attempt });
   }
 
   done(id: string, outcome: JournalOutcome): Promise<void> {
-    return this.append(JSON.stringify({ op: 'done', id, outcome, at: Date.now() }), () => {
-      this.live.delete(id);
-      this.doneSinceCompaction += 1;
-    });
+    return this.append(doneLine(id, outcome, Date.now()), id);
   }
 
   async close(): Promise<void> {
@@ -191,7 +211,10 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     this.closed = true;
     clearInterval(this.timer);
     this.compactDue = false;
-    while (this.flushing !== undefined || this.pending.length > 0) await (this.flushing ?? this.flush());
+    await new Promise<void>((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.pump();
+    });
     await this.handle?.close();
     this.handle = undefined;
     await this.spare.discard();
@@ -207,41 +230,23 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   /** The bytes the live entries take in a compacted file. */
   private compacted(): Buffer {
     let text = '';
-    for (const e of this.live.values()) {
-      text += addRecord(e) + '\n';
-    }
+    for (const e of this.live.values()) text += addLine(e) + '\n';
     return Buffer.from(text);
   }
 
   /**
    * Compaction: the live entries go to the spare file made ahead (journal-spare.ts), or else to a new file followed by
    * the preallocated blank lines; it is synced, then renamed over the old one (and the folder fsynced), and reopened
-   * for writing at the end of the records. The next spare file is then made in the background.
+   * for writing at the end of the records. The next spare file is then made in the background. Runs only while no
+   * write is in flight.
    */
   private async rewrite(): Promise<void> {
     const text = this.compacted();
     // The spare file made ahead takes the live entries when they fill at most half of it; else a new file is written.
     const spare = text.length * 2 <= this.spare.size ? this.spare.take() : undefined;
-    const from = spare ?? `${this.path}.tmp`;
-    const out = await open(from, spare === undefined ? 'w' : 'r+', 0o600);
-    try {
-      await writeAll(out, text, 0);
-      if (spare === undefined) {
-        await writeAll(out, newlines(this.preallocate), text.length);
-        await out.sync();
-      } else {
-        // Its size is on disk since it was made: the data is all there is to sync.
-        await out.datasync();
-      }
-    } catch (err) {
-      await out.close();
-      await unlink(from).catch(() => undefined);
-      throw err;
-    }
-    await out.close();
-    await rename(from, this.path);
-    await syncDir(this.dir);
-    const handle = await open(this.path, SYNC_ON_WRITE === undefined ? 'r+' : constants.O_RDWR | SYNC_ON_WRITE);
+    if (spare === undefined) await replaceFile(this.path, text, this.preallocate);
+    else await replaceFrom(spare, this.path, text);
+    const handle = await openSynced(this.path);
     await this.handle?.close();
     this.handle = handle;
     this.bytes = text.length;
@@ -253,102 +258,181 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     if (this.listenerCount('compact') > 0) this.emit('compact', { live: this.live.size, bytes: text.length, spare: spare !== undefined });
   }
 
-  private compactIfDone(): void {
-    if (this.closed || this.doneSinceCompaction === 0) return;
-    this.compactDue = true;
-    if (this.flushing === undefined) void this.flush();
+  /** A compaction while running: a failure is logged (the journal goes on in the file it has). */
+  private async compact(): Promise<void> {
+    await this.rewrite().catch((err: NodeJS.ErrnoException) =>
+      this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause: err.code }, 'the reversal journal cannot be compacted'),
+    );
   }
 
-  private append(line: string, apply: () => void): Promise<void> {
+  private compactIfDone(): void {
+    // During a compaction or a recovery no record takes effect: nothing new to compact away.
+    if (this.closed || this.doneSinceCompaction === 0 || this.exclusive) return;
+    this.compactDue = true;
+    this.pump();
+  }
+
+  private append(line: string, change: Change): Promise<void> {
     if (this.handle === undefined || this.closed) {
       return Promise.reject(
         connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal is not open', { field: 'reversal.journalDir' }),
       );
     }
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ text: line + '\n', apply, resolve, reject });
-      // In progress: the batch after it takes this record. Else: gather the rest of this turn first.
-      if (this.flushing === undefined && !this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          if (this.flushing === undefined && this.pending.length > 0) void this.flush();
-        });
-      }
+    if (this.stopped !== undefined) return Promise.reject(this.stopped);
+    const promise = this.current.push(line, change);
+    // Gather the rest of this turn first; a batch starts then if fewer than `concurrentWrites` are in flight.
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.onImmediate);
+    }
+    return promise;
+  }
+
+  /** Runs a compaction or a recovery alone (no write in flight, none started meanwhile), then goes on. */
+  private runExclusive(task: () => Promise<void>): void {
+    this.exclusive = true;
+    void task().finally(() => {
+      this.exclusive = false;
+      this.pump();
     });
   }
 
-  /** Writes everything queued in one write and one fsync, then repeats while more was queued meanwhile. */
-  private flush(): Promise<void> {
-    this.flushing ??= this.writeQueued().finally(() => {
-      this.flushing = undefined;
-      if (this.pending.length > 0 || this.compactDue) void this.flush();
+  /** Starts what can start now: a due compaction, or the write of the gathered batch; else tells `close` it is idle. */
+  private pump(): void {
+    if (this.exclusive || this.failing || this.barrier) return;
+    const inFlight = this.writing.length;
+    if (inFlight === 0 && this.compactDue && this.handle !== undefined) {
+      this.compactDue = false;
+      this.runExclusive(() => this.compact());
+      return;
+    }
+    const batch = this.current;
+    if (batch.size === 0) {
+      if (inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      return;
+    }
+    if (inFlight >= this.concurrentWrites) return;
+    const handle = this.handle;
+    if (handle === undefined) return;
+    const text = Buffer.from(batch.text);
+    const at = this.bytes;
+    const end = at + text.length;
+    const grows = end > this.allocated;
+    const padTo = Math.max(this.dirtyEnd, grows ? end + this.preallocate : end);
+    if (padTo > end) {
+      // Grows the file or covers a failed batch's bytes: alone, once the writes in flight returned.
+      if (inFlight > 0) return;
+      // Out of preallocated room while answered entries dominate: compact instead of growing the file.
+      if (grows && this.dirtyEnd === 0 && this.compacted().length * 2 < this.bytes) {
+        this.runExclusive(() => this.compact());
+        return;
+      }
+      this.barrier = true;
+    }
+    this.current = new Batch();
+    batch.state = 'writing';
+    batch.at = at;
+    batch.end = end;
+    batch.padTo = padTo;
+    batch.started = performance.now();
+    this.bytes = end;
+    this.writing.push(batch);
+    if (this.writing.length > this.figures.maxInFlight) this.figures.maxInFlight = this.writing.length;
+    void batch.write(handle, text).then(() => {
+      if (batch.state === 'failed') this.failing = true;
+      if (padTo > end) this.barrier = false;
+      this.settle();
     });
-    return this.flushing;
-  }
-
-  private async writeQueued(): Promise<void> {
-    while (this.pending.length > 0 || this.compactDue) {
-      if (this.compactDue) {
-        this.compactDue = false;
-        await this.rewrite().catch((err: NodeJS.ErrnoException) =>
-          this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause: err.code }, 'the reversal journal cannot be compacted'),
-        );
-        continue;
-      }
-      const batch = this.pending;
-      this.pending = [];
-      try {
-        const text = Buffer.from(batch.map((p) => p.text).join(''));
-        // Out of preallocated room while answered entries dominate: compact instead of growing the file.
-        if (this.bytes + text.length > this.allocated && this.compacted().length * 2 < this.bytes) {
-          await this.rewrite().catch((err: NodeJS.ErrnoException) =>
-            this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause: err.code }, 'the reversal journal cannot be compacted'),
-          );
-        }
-        await this.writeBatch(text);
-        this.batchCount += 1;
-        this.recordCount += batch.length;
-        for (const p of batch) p.apply();
-        if (this.bytes > this.compactAt) this.compactDue = true;
-        for (const p of batch) p.resolve();
-      } catch (err) {
-        const error = connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal cannot be written', {
-          field: 'reversal.journalDir',
-          cause: err,
-        });
-        this.logger.error({ code: error.code, cause: (err as NodeJS.ErrnoException).code, records: batch.length }, 'the reversal journal cannot be written');
-        for (const p of batch) p.reject(error);
-      }
+    // More gathered meanwhile and room for another write (a barrier batch blocks it): start it in the next turn.
+    if (!this.barrier && this.writing.length < this.concurrentWrites && !this.scheduled && this.current.size > 0) {
+      this.scheduled = true;
+      setImmediate(this.onImmediate);
     }
   }
 
   /**
-   * Writes a batch at the end of the records, with blank lines after it over whatever a failed batch left there and
-   * over a new preallocated part when the records outgrow the file, then fsyncs (data; and the size when it grew).
+   * Lets the written batches take effect in the order of their offsets. A failed batch holds back every batch after it
+   * until all of them settled; then the failure is dealt with (see the module comment).
    */
-  private async writeBatch(text: Buffer): Promise<void> {
-    const handle = this.handle;
-    if (handle === undefined) throw new Error('the journal is closed');
-    const at = this.bytes;
-    const end = at + text.length;
-    const padTo = Math.max(this.dirtyEnd, end > this.allocated ? end + this.preallocate : end);
-    try {
-      await writeAll(handle, text, at);
-      if (padTo > end) await writeAll(handle, newlines(padTo - end), end);
-      // With O_DSYNC every write above returned once durable: an fsync would only repeat them.
-      if (SYNC_ON_WRITE === undefined) await handle.datasync();
-    } catch (err) {
-      // Some of it may be on disk: the next batch (written at the same place) covers it with records and blank lines.
-      const size = await handle.stat().then(
-        (s) => s.size,
-        () => padTo,
-      );
-      this.dirtyEnd = Math.max(this.dirtyEnd, Math.min(padTo, size));
-      throw err;
+  private settle(): void {
+    while (this.writing.length > 0) {
+      const head = this.writing[0] as Batch;
+      if (head.state === 'writing') return;
+      if (head.state === 'failed') {
+        if (this.writing.some((b) => b.state === 'writing')) return;
+        this.runExclusive(() => this.recover());
+        return;
+      }
+      this.writing.shift();
+      this.commit(head);
     }
-    this.bytes = end;
-    this.allocated = Math.max(this.allocated, padTo);
-    this.dirtyEnd = 0;
+    this.pump();
+  }
+
+  /** A written batch takes effect: counted, its changes applied, its appends resolved. */
+  private commit(batch: Batch): void {
+    const ms = performance.now() - batch.started;
+    this.figures.writes += 1;
+    this.figures.totalMs += ms;
+    if (ms > this.figures.maxMs) this.figures.maxMs = ms;
+    this.batchCount += 1;
+    this.recordCount += batch.size;
+    if (batch.padTo > batch.end) {
+      this.allocated = Math.max(this.allocated, batch.padTo);
+      if (batch.padTo >= this.dirtyEnd) this.dirtyEnd = 0;
+    }
+    this.doneSinceCompaction += batch.commit(this.live);
+    if (this.bytes > this.compactAt) this.compactDue = true;
+  }
+
+  /** After a failed write, once every write in flight settled (runs alone). */
+  private async recover(): Promise<void> {
+    const batches = this.writing;
+    this.writing = [];
+    const failed = batches.filter((b) => b.state === 'failed');
+    const first = failed[0] as Batch;
+    const error = writeError(first.error);
+    this.logger.error(
+      { code: error.code, cause: (first.error as NodeJS.ErrnoException).code, records: failed.reduce((n, b) => n + b.size, 0), batches: failed.length },
+      'the reversal journal cannot be written',
+    );
+    if (!batches.some((b) => b.state === 'written')) {
+      // Nothing after the failure went through: the next batch goes where the first failed one began, over their bytes.
+      this.bytes = first.at;
+      for (const b of failed) this.dirtyEnd = Math.max(this.dirtyEnd, b.reached);
+      for (const b of failed) b.fail(error);
+      this.failing = false;
+      return;
+    }
+    // Later batches went through: blank the failed regions before any of them is acknowledged.
+    try {
+      const handle = this.handle;
+      if (handle === undefined) throw new Error('the journal is closed');
+      await blankFailed(handle, failed);
+    } catch (err) {
+      this.stop(error, err, batches);
+      return;
+    }
+    for (const b of batches) {
+      if (b.state === 'written') this.commit(b);
+      else b.fail(error);
+    }
+    this.failing = false;
+  }
+
+  /**
+   * A failed batch's bytes could not be blanked: whole `add` lines of requests that never left may be in the file. The
+   * journal stops: nothing more is acknowledged (the batches held back fail too, though they reached the disk: a
+   * request whose `add` fails never leaves, an answered one whose `done` fails is reversed), every later append fails.
+   */
+  private stop(error: Iso8583Error, cause: unknown, held: Batch[]): void {
+    this.stopped = connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal stopped after a write it could not repair: close and open it again', {
+      field: 'reversal.journalDir',
+      cause,
+    });
+    this.logger.error({ code: this.stopped.code, cause: (cause as NodeJS.ErrnoException).code }, 'the reversal journal stopped after a write it could not repair');
+    for (const b of held) b.fail(b.state === 'failed' ? error : this.stopped);
+    this.current.fail(this.stopped);
+    this.current = new Batch();
   }
 }

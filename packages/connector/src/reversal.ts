@@ -60,6 +60,9 @@ function plain(value: MessageInput[string]): string | IsoMessage | undefined {
   return String(value);
 }
 
+/** The original's fields that field 90 (or 56) is built from: MTI, transmission date and time, STAN, local time, institutions. */
+const ORIGINAL_DATA_FIELDS: readonly string[] = ['0', '7', '11', '12', '32', '33'];
+
 /**
  * The reversal of a request: its fields named in `fields` (default {@link REVERSAL_FIELDS}; never
  * {@link REVERSAL_EXCLUDED_FIELDS}), the reversal MTI (`mti` in the version of the dialect: 0420 is sent as 1420 with
@@ -69,10 +72,11 @@ function plain(value: MessageInput[string]): string | IsoMessage | undefined {
  */
 export function buildReversal(original: MessageInput, mti: string, dialect: Dialect, fields: readonly string[] = REVERSAL_FIELDS): IsoMessage {
   const out: IsoMessage = {};
+  // Only the fields the reversal carries or builds field 90 / 56 from are read (a purchase's track 2 is not touched).
   const all: Record<string, string | IsoMessage> = {};
-  for (const [field, value] of Object.entries(original)) {
-    if (field === '1') continue;
-    const p = plain(value);
+  for (const field of [...fields, ...ORIGINAL_DATA_FIELDS]) {
+    if (field === '1' || field in all || !Object.hasOwn(original, field)) continue;
+    const p = plain(original[field]);
     if (p !== undefined) all[field] = typeof p === 'string' ? wireValue(dialect.fields[field], p) : p;
   }
   for (const field of fields) {

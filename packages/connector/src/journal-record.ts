@@ -1,0 +1,60 @@
+/**
+ * The lines of the file journal, built by hand: the same bytes `JSON.stringify` gives for the same record (a test
+ * checks it over generated messages), without its walk of a fresh wrapper object per record. A message is a flat map
+ * of field number to string in all but rare cases (a composite field nests an object): strings of printable ASCII
+ * other than `"` and `\` go between quotes as they are; anything else (a control character, non-ASCII text, a nested
+ * or non-string value) is handed to `JSON.stringify`, so that the escaping rules live in one place.
+ */
+import type { IsoMessage } from '@iso8583/codec';
+import type { JournalEntry, JournalOutcome } from './saf-store.js';
+
+/** A JSON string literal of `s`: as it is between quotes when nothing in it needs escaping. */
+export function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // Below space (control characters), the quote, the backslash, and past `~` (DEL, non-ASCII, surrogates).
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
+}
+
+/** The JSON object of a message (keys in the order `JSON.stringify` uses: field numbers ascending, then the rest). */
+export function messageJson(message: IsoMessage): string {
+  let out = '{';
+  for (const key of Object.keys(message)) {
+    const value = message[key];
+    if (typeof value !== 'string') return JSON.stringify(message);
+    out += (out.length === 1 ? '' : ',') + jsonString(key) + ':' + jsonString(value);
+  }
+  return out + '}';
+}
+
+/** A number as `JSON.stringify` writes it (`null` for NaN and the infinities). */
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/** The `add` line of an entry: `{"op":"add","id":..,"reversal":{..},"at":..[,"attempts":n][,"kind":"advice"]}`. */
+export function addLine(e: JournalEntry): string {
+  return (
+    '{"op":"add","id":' +
+    jsonString(e.id) +
+    ',"reversal":' +
+    messageJson(e.reversal) +
+    ',"at":' +
+    jsonNumber(e.at) +
+    (e.attempts ? ',"attempts":' + jsonNumber(e.attempts) : '') +
+    (e.kind === 'advice' ? ',"kind":"advice"' : '') +
+    '}'
+  );
+}
+
+/** The `attempt` line: attempt `attempt` (1-based) of entry `id` is about to be sent. */
+export function attemptLine(id: string, attempt: number): string {
+  return '{"op":"attempt","id":' + jsonString(id) + ',"attempt":' + jsonNumber(attempt) + '}';
+}
+
+/** The `done` line: entry `id` ended with `outcome` at `at` (ms since the epoch). */
+export function doneLine(id: string, outcome: JournalOutcome, at: number): string {
+  return '{"op":"done","id":' + jsonString(id) + ',"outcome":' + jsonString(outcome) + ',"at":' + jsonNumber(at) + '}';
+}
