@@ -414,9 +414,11 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   private async stopEverything(): Promise<void> {
     this.factory.stop();
+    // A start under way opens the journal and the log (no connection: it sees the state): let it finish, so what it
+    // opens is closed here, not left open and locked.
+    if (this.starting !== undefined) await this.starting.catch(() => undefined);
     await this.reversals?.stop();
     this.lifecycle.to('closed');
-    if (this.starting !== undefined) await this.starting.catch(() => undefined);
     await this.pool.close();
     await this.terminalLock?.close();
     await this.transactions?.close();

@@ -1,7 +1,10 @@
 // close() drains, destroy() aborts, both idempotent; sign-on on connect, sign-off on close, echo when idle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createConnector } from '../src/index.js';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileJournal, createConnector } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
 
 test('close() lets in-flight requests finish, refuses new ones, and is safe to call twice', async (t) => {
@@ -31,6 +34,22 @@ test('destroy() fails in-flight requests at once and closes the sockets; safe to
   await assert.rejects(pending, { code: 'ISO8583_ERR_CONNECTOR_CLOSED' });
   assert.equal(connector.stats().inFlight, 0);
   assert.equal(connector.stats().connected, 0);
+});
+
+test('destroy() during the start closes the journal the start opens: the folder is unlocked, nothing is left open', async (t) => {
+  const peer = await startPeer(() => undefined);
+  t.after(() => peer.close());
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-destroy-start-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
+  // The start opens the journal asynchronously; destroy() comes before it has.
+  const connecting = assert.rejects(connector.connect(), { code: 'ISO8583_ERR_CONNECTOR_CLOSED' });
+  await connector.destroy();
+  await connecting;
+  assert.deepEqual(readdirSync(dir), ['reversals.jsonl'], 'no lock and no spare file left behind');
+  const again = new FileJournal(dir);
+  assert.deepEqual(await again.open(), []);
+  await again.close();
 });
 
 test('signOn sends 0800 / 001 on each new connection before any request; signOff sends 0800 / 002 on close', async (t) => {
