@@ -9,7 +9,8 @@
  * Run: `BENCH_AB_OTHER=/path/to/other/checkout node bench/dist/gateway/ab.js` (BENCH_AB_ROUNDS, default 6;
  * BENCH_MS per phase, default 5000). `BENCH_AB_RATE=N`: open-loop load at N transactions a second instead of as many
  * as the gateways take (at a fixed rate, CPU per transaction is not bent by how full each read happens to be at
- * saturation, and each phase's p99 is printed: the half-peak latency of both builds side by side).
+ * saturation, and each phase's p99 is printed: the half-peak latency of both builds side by side). `BENCH_GC_WATCH=MS`:
+ * both gateways print their GC pauses and event-loop delay every MS (gateway/gc-watch.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pacedPosLoad, posLoad } from './clients.js';
 import { measureCpu } from './cpu.js';
-import { startIso8583, stop } from './processes.js';
+import { gcWatchFlags, startIso8583, stop } from './processes.js';
 import { loadAverage } from './rounds.js';
 import type { Started } from './processes.js';
 
@@ -30,7 +31,7 @@ const READY = /gateway listening pos=(\S+):(\d+) http=(\S+):(\d+)/;
 
 /** `iso8583 gateway` from another checkout's build. */
 function startOther(root: string, args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [join(root, 'packages', 'cli', 'bin', 'iso8583.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...gcWatchFlags(), join(root, 'packages', 'cli', 'bin', 'iso8583.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let text = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
     'gateway', '--upstream', `${bank.match[1] as string}:${bank.match[2] as string}`, '--listen', '0', '--http', '0', '--log-level', 'error',
     '--max-connections', '400', '--reversal-journal', join(work, name), ...(JOURNAL ? [] : ['--no-reversal']),
   ];
-  const gateways = { this: await startIso8583(args('this'), READY), other: await startOther(OTHER, args('other')) };
+  const gateways = { this: await startIso8583(args('this'), READY, gcWatchFlags()), other: await startOther(OTHER, args('other')) };
   const figures = { this: { rate: [] as number[], g: [] as number[], p99: [] as number[] }, other: { rate: [] as number[], g: [] as number[], p99: [] as number[] } };
   try {
     for (const [, gw] of Object.entries(gateways)) await posLoad(gw.match[1] as string, Number(gw.match[2]), 100, 4, 3_000);
