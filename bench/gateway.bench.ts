@@ -13,7 +13,8 @@
  * Run: `npx tsc -b bench && node bench/dist/gateway.bench.js` (or `npm run bench gateway`).
  * Environment: BENCH_CLIENTS (100), BENCH_DEPTH in flight per client (4), BENCH_MS per measured phase (10000),
  * BENCH_LONG_MS of the long run (60000), BENCH_SAMPLE_MS between heap/fd samples (5000), BENCH_CPU_PROF (a folder: the
- * gateways run with `--cpu-prof` and write their profiles there on exit; default none).
+ * gateways run with `--cpu-prof` and write their profiles there on exit; default none), BENCH_GC_WATCH (milliseconds:
+ * each gateway prints its GC pauses and event-loop delay that often, gateway/gc-watch.ts; default off).
  *
  * Each measured phase also prints the CPU each process spent per answer (utime + stime from /proc, gateway/cpu.ts):
  * the client (this process), the simulator and the gateway; with three processes on two cores the run is CPU-bound,
@@ -27,7 +28,7 @@ import { connectorLoad, pacedPosLoad, posLoad } from './gateway/clients.js';
 import type { LoadResult } from './gateway/clients.js';
 import { combine, cpuBound, cpuLine, measureCpu } from './gateway/cpu.js';
 import type { CpuFigures, Roles } from './gateway/cpu.js';
-import { startIso8583, stop } from './gateway/processes.js';
+import { gcWatchFlags, startIso8583, stop } from './gateway/processes.js';
 import type { Started } from './gateway/processes.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 100);
@@ -86,7 +87,7 @@ function metric(text: string, name: string): number {
 
 async function main(): Promise<void> {
   const journal = mkdtempSync(join(tmpdir(), 'iso8583-bench-'));
-  const prof = CPU_PROF === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROF];
+  const prof = [...(CPU_PROF === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROF]), ...gcWatchFlags()];
   const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '900000000000000'], /listening on (\S+):(\d+)/);
   const bankHost = bank.match[1] as string;
   const bankPort = Number(bank.match[2]);

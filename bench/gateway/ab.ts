@@ -7,26 +7,31 @@
  * figure to read on a shared machine.
  *
  * Run: `BENCH_AB_OTHER=/path/to/other/checkout node bench/dist/gateway/ab.js` (BENCH_AB_ROUNDS, default 6;
- * BENCH_MS per phase, default 5000).
+ * BENCH_MS per phase, default 5000). `BENCH_AB_RATE=N`: open-loop load at N transactions a second instead of as many
+ * as the gateways take (at a fixed rate, CPU per transaction is not bent by how full each read happens to be at
+ * saturation, and each phase's p99 is printed: the half-peak latency of both builds side by side). `BENCH_GC_WATCH=MS`:
+ * both gateways print their GC pauses and event-loop delay every MS (gateway/gc-watch.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { posLoad } from './clients.js';
+import { pacedPosLoad, posLoad } from './clients.js';
 import { measureCpu } from './cpu.js';
-import { startIso8583, stop } from './processes.js';
+import { gcWatchFlags, startIso8583, stop } from './processes.js';
+import { loadAverage } from './rounds.js';
 import type { Started } from './processes.js';
 
 const OTHER = process.env.BENCH_AB_OTHER;
 const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 6);
 const PHASE_MS = Number(process.env.BENCH_MS ?? 5_000);
 const JOURNAL = process.env.BENCH_AB_JOURNAL === '1';
+const RATE = process.env.BENCH_AB_RATE === undefined ? undefined : Number(process.env.BENCH_AB_RATE);
 const READY = /gateway listening pos=(\S+):(\d+) http=(\S+):(\d+)/;
 
 /** `iso8583 gateway` from another checkout's build. */
 function startOther(root: string, args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [join(root, 'packages', 'cli', 'bin', 'iso8583.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...gcWatchFlags(), join(root, 'packages', 'cli', 'bin', 'iso8583.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let text = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -48,8 +53,8 @@ async function main(): Promise<void> {
     'gateway', '--upstream', `${bank.match[1] as string}:${bank.match[2] as string}`, '--listen', '0', '--http', '0', '--log-level', 'error',
     '--max-connections', '400', '--reversal-journal', join(work, name), ...(JOURNAL ? [] : ['--no-reversal']),
   ];
-  const gateways = { this: await startIso8583(args('this'), READY), other: await startOther(OTHER, args('other')) };
-  const figures = { this: { rate: [] as number[], g: [] as number[] }, other: { rate: [] as number[], g: [] as number[] } };
+  const gateways = { this: await startIso8583(args('this'), READY, gcWatchFlags()), other: await startOther(OTHER, args('other')) };
+  const figures = { this: { rate: [] as number[], g: [] as number[], p99: [] as number[] }, other: { rate: [] as number[], g: [] as number[], p99: [] as number[] } };
   try {
     for (const [, gw] of Object.entries(gateways)) await posLoad(gw.match[1] as string, Number(gw.match[2]), 100, 4, 3_000);
     for (let round = 0; round < ROUNDS; round++) {
@@ -57,15 +62,19 @@ async function main(): Promise<void> {
       for (const name of order) {
         const gw = gateways[name];
         const end = measureCpu({ client: 'self', simulator: bank.child.pid as number, gateway: gw.child.pid as number });
-        const r = await posLoad(gw.match[1] as string, Number(gw.match[2]), 100, 4, PHASE_MS);
+        const host = gw.match[1] as string;
+        const port = Number(gw.match[2]);
+        const r = RATE === undefined ? await posLoad(host, port, 100, 4, PHASE_MS) : await pacedPosLoad(host, port, 100, RATE, PHASE_MS);
         const cpu = end(r.answers);
+        const p99 = r.latencies.quantile(0.99);
         figures[name].rate.push(r.answers / r.seconds);
         figures[name].g.push(cpu.usPerTx.gateway as number);
-        console.log(`round ${round} ${name.padEnd(5)} ${Math.round(r.answers / r.seconds).toString().padStart(6)} tx/s   gateway ${(cpu.usPerTx.gateway as number).toFixed(1)} us/tx   client ${(cpu.usPerTx.client as number).toFixed(1)}   simulator ${(cpu.usPerTx.simulator as number).toFixed(1)}`);
+        figures[name].p99.push(p99);
+        console.log(`round ${round} ${name.padEnd(5)} ${Math.round(r.answers / r.seconds).toString().padStart(6)} tx/s   p99 ${p99.toFixed(2)} ms   gateway ${(cpu.usPerTx.gateway as number).toFixed(1)} us/tx   client ${(cpu.usPerTx.client as number).toFixed(1)}   simulator ${(cpu.usPerTx.simulator as number).toFixed(1)}   (${loadAverage()})`);
       }
     }
     for (const name of ['this', 'other'] as const) {
-      console.log(`median ${name.padEnd(5)} ${Math.round(median(figures[name].rate)).toString().padStart(6)} tx/s   gateway ${median(figures[name].g).toFixed(1)} us/tx`);
+      console.log(`median ${name.padEnd(5)} ${Math.round(median(figures[name].rate)).toString().padStart(6)} tx/s   p99 ${median(figures[name].p99).toFixed(2)} ms   gateway ${median(figures[name].g).toFixed(1)} us/tx`);
     }
     console.log(`this / other: rate ${(median(figures.this.rate) / median(figures.other.rate)).toFixed(2)}x   gateway CPU per tx ${(median(figures.this.g) / median(figures.other.g)).toFixed(2)}x`);
     // Each round's two phases ran back to back: their ratio is the least disturbed by the machine's other load.

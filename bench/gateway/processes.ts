@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { repoRoot } from '@iso8583/test-support';
 
 /** A started `iso8583` process and the groups of its ready line. */
@@ -33,4 +34,9 @@ export function stop(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/** Node flags that load gateway/gc-watch.ts into a process when `BENCH_GC_WATCH` is set (else none). */
+export function gcWatchFlags(): string[] {
+  return process.env.BENCH_GC_WATCH === undefined ? [] : ['--import', fileURLToPath(new URL('./gc-watch.js', import.meta.url))];
 }

@@ -8,6 +8,7 @@
  */
 import { maskPan } from '@iso8583/codec';
 import { connectorError } from './errors.js';
+import { PlainRecord } from './plain-record.js';
 import type { TransactionOutcome, TransactionRecord } from './transaction-log.js';
 
 /** The longest value of each text key of a record: the field's maximum length in ISO 8583 (1987 and 1993). */
@@ -32,8 +33,9 @@ const TEXT_KEYS = {
   errorCode: 100,
 } as const satisfies Partial<Record<keyof TransactionRecord, number>>;
 
-/** The text keys and their longest values, listed once (not rebuilt for every record). */
-const TEXT_ENTRIES = Object.entries(TEXT_KEYS) as readonly (readonly [string, number])[];
+/** The text keys and their longest values, listed once (not rebuilt for every record), side by side. */
+const TEXT_NAMES: readonly string[] = Object.keys(TEXT_KEYS);
+const TEXT_MAX: readonly number[] = Object.values(TEXT_KEYS);
 
 /** The keys a record must have. */
 const REQUIRED: readonly (keyof TransactionRecord)[] = ['at', 'node', 'upstream', 'mti', 'latencyMs', 'outcome'];
@@ -44,9 +46,6 @@ export const TRANSACTION_OUTCOMES: readonly TransactionOutcome[] = ['approved', 
 /** The latest time a record or query may name: the end of year 9999 (ms since the epoch), what every store can hold. */
 export const MAX_TRANSACTION_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-/** Control characters (NUL among them, which no PostgreSQL text can hold): never part of a field a record keeps. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function invalid(key: string, reason: string): Error {
   return connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD', reason, { field: key });
@@ -55,8 +54,27 @@ function invalid(key: string, reason: string): Error {
 function text(key: string, value: unknown, max: number): string {
   if (typeof value !== 'string') throw invalid(key, 'must be a string');
   if (value.length > max) throw invalid(key, `longer than ${max} characters`);
-  if (CONTROL.test(value)) throw invalid(key, 'contains a control character');
+  if (hasControl(value)) throw invalid(key, 'contains a control character');
   return value;
+}
+
+/**
+ * True when `value` holds a control character, U+0000 to U+001F or U+007F (NUL among them, which no PostgreSQL text
+ * can hold): never part of a field a record keeps. A loop over the char codes (no regular expression per value).
+ */
+function hasControl(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c <= 0x1f || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** True for a PAN already masked as `maskPan` masks it (6 digits, stars, 4 digits): masking it again changes nothing. */
+function isMaskedPan(pan: string): boolean {
+  if (pan.length <= 10) return false;
+  for (let i = 6; i < pan.length - 4; i++) if (pan.charCodeAt(i) !== 0x2a) return false;
+  return true;
 }
 
 function time(key: string, value: unknown): number {
@@ -77,16 +95,16 @@ export function toTransactionRecord(input: unknown): TransactionRecord {
   if (typeof outcome !== 'string' || !(TRANSACTION_OUTCOMES as readonly string[]).includes(outcome)) {
     throw invalid('outcome', `must be one of ${TRANSACTION_OUTCOMES.join(', ')}`);
   }
-  const out: Record<string, unknown> = {
-    at: time('at', source['at']),
-    latencyMs: time('latencyMs', source['latencyMs']),
-    outcome,
-  };
-  for (const [key, max] of TEXT_ENTRIES) {
+  const out = new PlainRecord();
+  out['at'] = time('at', source['at']);
+  out['latencyMs'] = time('latencyMs', source['latencyMs']);
+  out['outcome'] = outcome;
+  for (let i = 0; i < TEXT_NAMES.length; i++) {
+    const key = TEXT_NAMES[i] as string;
     const value = source[key];
     if (value === undefined) continue;
-    const checked = text(key, value, max);
-    out[key] = key === 'pan' ? maskPan(checked) : checked;
+    const checked = text(key, value, TEXT_MAX[i] as number);
+    out[key] = key === 'pan' && !isMaskedPan(checked) ? maskPan(checked) : checked;
   }
   return out as unknown as TransactionRecord;
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { encodeFrame, isIso8583Error, readMessage, recoverFields, replyHeader, sameDialect, summarize } from '@iso8583/codec';
-import type { Decoded, Frame, Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
+import type { Decoded, Dialect, Frame, Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
 import { CardDataMask } from './card-data-mask.js';
 import { MessageContext } from './context.js';
 import type { EndpointCore, Peer } from './core.js';
@@ -64,14 +64,16 @@ function asSequenceError(err: unknown, mti: string, which: string): Iso8583Error
   });
 }
 
-/** What one message needs from decode to reply. */
+/** What one message needs from decode to reply; also the origin its context's logger is made from (one object). */
 interface InFlight {
   readonly core: EndpointCore;
   readonly frame: Frame;
   readonly decoded: Decoded;
   readonly peer: Peer;
+  readonly fields: IsoMessage;
+  readonly dialect: Dialect;
   readonly message: ReceivedMessage;
-  readonly context: MessageContext;
+  context: MessageContext;
   readonly started: number;
 }
 
@@ -98,11 +100,13 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): Promi
         ? frame.header
         : Buffer.concat([frame.header, decoded.header]);
   const message = new ReceivedMessage(fields, frame.payload, header, mti);
+  const job: InFlight = {
+    core, frame, decoded, peer, fields, dialect: core.codec.dialect, message, context: undefined as unknown as MessageContext, started: performance.now(),
+  };
   const context = new MessageContext(
-    core.options.name, peer.remoteAddress, peer.remotePort, core.nextMessageId(), core.options.connectors,
-    { peer, fields, dialect: core.codec.dialect },
+    core.options.name, peer.remoteAddress, peer.remotePort, core.nextMessageId(), core.options.connectors, job,
   );
-  const job: InFlight = { core, frame, decoded, peer, message, context, started: performance.now() };
+  job.context = context;
   let out: SequenceResult | PromiseLike<SequenceResult>;
   try {
     out = core.sequence(message, context);
