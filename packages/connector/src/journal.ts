@@ -33,7 +33,7 @@ import type { Change, JournalWriteStats } from './journal-batch.js';
 import { lockJournal } from './journal-lock.js';
 import { SpareFile } from './journal-spare.js';
 import { quarantine, readJournal } from './journal-read.js';
-import { addJsonLine, addLine, attemptLine, doneLine, withAttempts } from './journal-record.js';
+import { addJsonLine, addLine, attemptLine, doneLine, flat, withAttempts } from './journal-record.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from './saf-store.js';
 
 export type { JournalWriteStats } from './journal-batch.js';
@@ -196,12 +196,12 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
 
   add(entry: JournalEntry): Promise<void> {
     // The line is the entry from now on (a later change to the caller's object changes nothing here).
-    const line = addLine(entry);
+    const line = flat(addLine(entry));
     return this.append(line, entry.id, line);
   }
 
   addJson(id: string, reversalJson: string, at: number): Promise<void> {
-    const line = addJsonLine(id, reversalJson, at);
+    const line = flat(addJsonLine(id, reversalJson, at));
     return this.append(line, id, line);
   }
 

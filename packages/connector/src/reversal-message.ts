@@ -153,7 +153,7 @@ export class ReversalPlan {
   json(original: MessageInput): string {
     const order = this.order;
     if (order === undefined) return JSON.stringify(this.build(original));
-    const parts: string[] = [];
+    let json = '';
     for (let i = 0; i < order.length; i++) {
       const slot = order[i] as Slot;
       const made = slot.made;
@@ -167,12 +167,10 @@ export class ReversalPlan {
       } else {
         value = typeof made === 'string' ? made : made(original);
       }
-      // Field 0 is always there, first: it opens the object. Parts rather than `+`: one flat string, no pieces kept.
-      if (plainJson(value)) parts.push(slot.opening, '"', value, '"');
-      else parts.push(slot.opening, JSON.stringify(value));
+      // Field 0 is always there, first: it opens the object.
+      json += plainJson(value) ? slot.opening + '"' + value + '"' : slot.opening + JSON.stringify(value);
     }
-    parts.push('}');
-    return parts.join('');
+    return json + '}';
   }
 
   /** Field 90 (1987): original MTI (4), STAN (6), transmission date and time (10), acquiring and forwarding institutions (11 + 11). */
@@ -220,13 +218,16 @@ function source(original: MessageInput, field: string, spec: FieldSpec | undefin
 
 /** The last `n` characters of `value`, zero-padded on the left to `n`. */
 function text(value: string, n: number): string {
-  return value.padStart(n, '0').slice(-n);
+  return value.length === n ? value : value.padStart(n, '0').slice(-n);
 }
 
 /** An institution id in field 90: its last 11 digits, zero-padded on the left to 11. */
 function institution(value: string): string {
-  return value.slice(-11).padStart(11, '0');
+  return value === '' ? NO_INSTITUTION : value.slice(-11).padStart(11, '0');
 }
+
+/** An absent institution id in field 90. */
+const NO_INSTITUTION = '00000000000';
 
 /** ISO 8583:1993 field 24 of a reversal: function code 400, full reversal. */
 export const REVERSAL_FUNCTION_CODE = '400';
