@@ -19,7 +19,7 @@ import { SafQueue, attemptMti } from './saf-queue.js';
 import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
 import { watchClaims } from './journal-claims.js';
 
-
+/** What a reversal carries and how it is made (reversal-message.ts), exported from here as before. */
 export {
   REVERSAL_EXCLUDED_FIELDS,
   REVERSAL_FIELDS,
