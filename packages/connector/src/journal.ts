@@ -200,6 +200,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     return this.append(line, entry.id, line);
   }
 
+  /** `add` of a reversal given as its JSON text (see `ReversalJournal.addJson`): the same line, no message object. */
   addJson(id: string, reversalJson: string, at: number): Promise<void> {
     const line = flat(addJsonLine(id, reversalJson, at));
     return this.append(line, id, line);
