@@ -5,7 +5,8 @@
 // leaves, its outcome fsynced before the caller sees the response), with the journal's group commit factor, its write
 // latency (mean, max, most writes in flight) and its CPU per request (this process's CPU time, on minus off).
 // p50/p99 latency and the heap (after GC) are printed. Usage: node bench/dist/connector.bench.js [requests] [peer mode]
-// (requests per scenario, default 200000; peer mode patch | codec | inbound, default patch; see connector/peer.ts).
+// [scenarios] (requests per scenario, default 200000; peer mode patch | codec | inbound, default patch, see
+// connector/peer.ts; scenarios all | journal, default all: `journal` runs only the journal off / on pairs).
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
@@ -27,6 +28,7 @@ const gc = runInNewContext('gc') as () => void;
 
 const total = Number(process.argv[2] ?? 200_000);
 const peerMode = process.argv[3] ?? 'patch';
+const onlyJournal = process.argv[4] === 'journal';
 const codec = createCodec('iso87ascii');
 
 /** A purchase like a POS sends it (0200 with track 2; the PAN is a test card). */
@@ -62,6 +64,9 @@ interface Result {
   rate: number;
   /** CPU time of this process (all threads: the event loop and the thread pool's writes) per request, in us. */
   cpuUs: number;
+  /** Of which user and system (kernel: syscalls, the file system, waking threads) time, in us per request. */
+  userUs: number;
+  sysUs: number;
   p50: number;
   p99: number;
   heapMb: number[];
@@ -111,7 +116,7 @@ async function bareEcho(port: number, connections: number, depth: number): Promi
   const seconds = (performance.now() - t0) / 1000;
   heap.push(heapMb());
   const done = perConnection * connections;
-  return { name: `bare framed echo, ${connections} x ${depth}`, rate: done / seconds, cpuUs: Number.NaN, p50: latencies.quantile(0.5), p99: latencies.quantile(0.99), heapMb: heap };
+  return { name: `bare framed echo, ${connections} x ${depth}`, rate: done / seconds, cpuUs: Number.NaN, userUs: Number.NaN, sysUs: Number.NaN, p50: latencies.quantile(0.5), p99: latencies.quantile(0.99), heapMb: heap };
 }
 
 /** Through the connector: `sendMessage(object)`, `connections` multiplexed connections, `depth` in flight each. */
@@ -159,6 +164,8 @@ async function throughConnector(port: number, connections: number, depth: number
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const cpuUs = (cpu.user + cpu.system) / total;
+  const userUs = cpu.user / total;
+  const sysUs = cpu.system / total;
   heap.push(heapMb());
   const stats = connector.stats();
   const after = journal?.batches;
@@ -180,6 +187,8 @@ async function throughConnector(port: number, connections: number, depth: number
     name: `connector sendMessage(object)${journalDir === undefined ? '' : ' + journal'}, ${connections} x ${depth}`,
     rate: total / seconds,
     cpuUs,
+    userUs,
+    sysUs,
     p50: latencies.quantile(0.5),
     p99: latencies.quantile(0.99),
     heapMb: heap,
@@ -191,12 +200,9 @@ const JOURNAL_TARGET = 0.8;
 
 const peer = await startPeer(peerMode);
 const results: Result[] = [];
-const ratios: { shape: string; off: number; on: number; cpuOff: number; cpuOn: number }[] = [];
+const ratios: { shape: string; off: Result; on: Result }[] = [];
 try {
-  for (const [connections, depth] of [
-    [1, 64],
-    [8, 16],
-  ] as const) {
+  for (const [connections, depth] of onlyJournal ? [] : ([[1, 64], [8, 16]] as const)) {
     const echo = await startPeer('echo');
     results.push(await bareEcho(echo.port, connections, depth));
     echo.child.kill();
@@ -214,7 +220,7 @@ try {
     try {
       const on = await throughConnector(peer.port, connections, depth, dir);
       results.push(on);
-      ratios.push({ shape: `${connections} x ${depth}`, off: off.rate, on: on.rate, cpuOff: off.cpuUs, cpuOn: on.cpuUs });
+      ratios.push({ shape: `${connections} x ${depth}`, off, on });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -225,17 +231,17 @@ try {
 console.log(`connector round trips: ${total} requests per scenario, host peer mode "${peerMode}", node ${process.version}`);
 for (const r of results) {
   console.log(
-    `${r.name.padEnd(44)} ${Math.round(r.rate).toLocaleString('en-US').padStart(9)} /s   ${Number.isNaN(r.cpuUs) ? '' : `cpu ${r.cpuUs.toFixed(1)} us/req   `}p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   heap MB ${r.heapMb.join(' -> ')}`,
+    `${r.name.padEnd(44)} ${Math.round(r.rate).toLocaleString('en-US').padStart(9)} /s   ${Number.isNaN(r.cpuUs) ? '' : `cpu ${r.cpuUs.toFixed(1)} us/req (user ${r.userUs.toFixed(1)}, sys ${r.sysUs.toFixed(1)})   `}p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   heap MB ${r.heapMb.join(' -> ')}`,
   );
   if (r.journal !== undefined) console.log(`${''.padEnd(44)} journal: ${r.journal}`);
 }
 let missed = 0;
-for (const { shape, off, on, cpuOff, cpuOn } of ratios) {
-  const ratio = on / off;
+for (const { shape, off, on } of ratios) {
+  const ratio = on.rate / off.rate;
   const met = ratio >= JOURNAL_TARGET;
   if (!met) missed++;
   console.log(
-    `connector + journal vs connector, ${shape}: ${ratio.toFixed(2)}x (${Math.round(on).toLocaleString('en-US')} vs ${Math.round(off).toLocaleString('en-US')} /s), target ${JOURNAL_TARGET}x: ${met ? 'met' : 'NOT met'}; the journal's CPU ${(cpuOn - cpuOff).toFixed(1)} us per request (process, all threads)`,
+    `connector + journal vs connector, ${shape}: ${ratio.toFixed(2)}x (${Math.round(on.rate).toLocaleString('en-US')} vs ${Math.round(off.rate).toLocaleString('en-US')} /s), target ${JOURNAL_TARGET}x: ${met ? 'met' : 'NOT met'}; the journal's CPU ${(on.cpuUs - off.cpuUs).toFixed(1)} us per request (user ${(on.userUs - off.userUs).toFixed(1)}, sys ${(on.sysUs - off.sysUs).toFixed(1)}; process, all threads)`,
   );
 }
 if (missed > 0) process.exitCode = 1;

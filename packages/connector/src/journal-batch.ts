@@ -7,19 +7,13 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { SYNC_ON_WRITE, newlines, writeAll } from './durable-file.js';
-import type { JournalEntry } from './saf-store.js';
-
-/** An attempt record's change: entry `id` reached attempt `attempt`. */
-interface AttemptChange {
-  id: string;
-  attempt: number;
-}
 
 /**
- * A change to the live entries once durable: an entry (its `add`), an id (its `done`), or an attempt. Kept as plain
- * values rather than closures: the batch applies them in order with one switch.
+ * What a record changes in the live entries once durable, beside its entry id: an `add` carries its line (the entry,
+ * as it is kept for compaction), an `attempt` its attempt number, a `done` nothing. Plain values in two parallel
+ * arrays rather than an object or closure per record: the batch applies them in order.
  */
-export type Change = JournalEntry | string | AttemptChange;
+export type Change = string | number | undefined;
 
 /** Where a batch is. */
 export type BatchState = 'gathering' | 'writing' | 'written' | 'failed';
@@ -28,7 +22,9 @@ export type BatchState = 'gathering' | 'writing' | 'written' | 'failed';
 export class Batch {
   /** The records' lines, each ended by a newline. */
   text = '';
-  /** What each record changes, in order. */
+  /** Each record's entry id, in order. */
+  readonly ids: string[] = [];
+  /** What each record changes (see {@link Change}), in order. */
   readonly changes: Change[] = [];
   state: BatchState = 'gathering';
   /** Where its bytes go (assigned when its write starts), where they end, and up to where blank lines follow them. */
@@ -59,25 +55,32 @@ export class Batch {
     return this.changes.length;
   }
 
-  /** Adds a record: its line and its change. Returns the batch's promise. */
-  push(line: string, change: Change): Promise<void> {
+  /** Adds a record: its line, its entry id and its change. Returns the batch's promise. */
+  push(line: string, id: string, change: Change): Promise<void> {
     this.text += line + '\n';
+    this.ids.push(id);
     this.changes.push(change);
     return this.promise;
   }
 
-  /** Applies the changes to `live` in order (the records are durable), then resolves every append. Returns its `done` records. */
-  commit(live: Map<string, JournalEntry>): number {
+  /**
+   * Applies the changes to `live` (entry id -> its `add` line) in order (the records are durable), then resolves every
+   * append. `attempted` gives the line of an entry with its attempt count raised. Returns its `done` records.
+   */
+  commit(live: Map<string, string>, attempted: (line: string, attempt: number) => string): number {
     let done = 0;
-    for (const change of this.changes) {
-      if (typeof change === 'string') {
-        live.delete(change);
+    const { ids, changes } = this;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as string;
+      const change = changes[i];
+      if (change === undefined) {
+        live.delete(id);
         done += 1;
-      } else if ('reversal' in change) {
-        live.set(change.id, change);
+      } else if (typeof change === 'string') {
+        live.set(id, change);
       } else {
-        const entry = live.get(change.id);
-        if (entry !== undefined) entry.attempts = Math.max(entry.attempts ?? 0, change.attempt);
+        const line = live.get(id);
+        if (line !== undefined) live.set(id, attempted(line, change));
       }
     }
     this.resolveAll();

@@ -33,7 +33,7 @@ import type { Change, JournalWriteStats } from './journal-batch.js';
 import { lockJournal } from './journal-lock.js';
 import { SpareFile } from './journal-spare.js';
 import { quarantine, readJournal } from './journal-read.js';
-import { addLine, attemptLine, doneLine } from './journal-record.js';
+import { addJsonLine, addLine, attemptLine, doneLine, flat, withAttempts } from './journal-record.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from './saf-store.js';
 
 export type { JournalWriteStats } from './journal-batch.js';
@@ -113,8 +113,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   private allocated = 0;
   /** The end of the bytes a failed batch may have left past `bytes` (overwritten by the next batch). */
   private dirtyEnd = 0;
-  /** The durable state: entries added and not done. */
-  private readonly live = new Map<string, JournalEntry>();
+  /** The durable state: entries added and not done, each as its `add` line (what compaction writes). */
+  private readonly live = new Map<string, string>();
   /** The next file, made ahead for the next compaction. */
   private readonly spare: SpareFile;
   private readonly onImmediate = (): void => {
@@ -178,7 +178,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       const contents = readJournal(data);
       // The bad bytes are safe in quarantine before the rewrite drops them from the journal.
       await quarantine(this.path, contents, this.logger);
-      for (const [id, entry] of contents.live) this.live.set(id, entry);
+      for (const [id, entry] of contents.live) this.live.set(id, addLine(entry));
       await this.rewrite();
       if (this.compactInterval > 0) {
         this.timer = setInterval(() => this.compactIfDone(), this.compactInterval);
@@ -195,15 +195,23 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   }
 
   add(entry: JournalEntry): Promise<void> {
-    return this.append(addLine(entry), { ...entry });
+    // The line is the entry from now on (a later change to the caller's object changes nothing here).
+    const line = flat(addLine(entry));
+    return this.append(line, entry.id, line);
+  }
+
+  /** `add` of a reversal given as its JSON text (see `ReversalJournal.addJson`): the same line, no message object. */
+  addJson(id: string, reversalJson: string, at: number): Promise<void> {
+    const line = flat(addJsonLine(id, reversalJson, at));
+    return this.append(line, id, line);
   }
 
   attempt(id: string, attempt: number): Promise<void> {
-    return this.append(attemptLine(id, attempt), { id, attempt });
+    return this.append(attemptLine(id, attempt), id, attempt);
   }
 
   done(id: string, outcome: JournalOutcome): Promise<void> {
-    return this.append(doneLine(id, outcome, Date.now()), id);
+    return this.append(doneLine(id, outcome, Date.now()), id, undefined);
   }
 
   async close(): Promise<void> {
@@ -230,7 +238,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   /** The bytes the live entries take in a compacted file. */
   private compacted(): Buffer {
     let text = '';
-    for (const e of this.live.values()) text += addLine(e) + '\n';
+    for (const line of this.live.values()) text += line + '\n';
     return Buffer.from(text);
   }
 
@@ -272,14 +280,14 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     this.pump();
   }
 
-  private append(line: string, change: Change): Promise<void> {
+  private append(line: string, id: string, change: Change): Promise<void> {
     if (this.handle === undefined || this.closed) {
       return Promise.reject(
         connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal is not open', { field: 'reversal.journalDir' }),
       );
     }
     if (this.stopped !== undefined) return Promise.reject(this.stopped);
-    const promise = this.current.push(line, change);
+    const promise = this.current.push(line, id, change);
     // Gather the rest of this turn first; a batch starts then if fewer than `concurrentWrites` are in flight.
     if (!this.scheduled) {
       this.scheduled = true;
@@ -381,7 +389,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       this.allocated = Math.max(this.allocated, batch.padTo);
       if (batch.padTo >= this.dirtyEnd) this.dirtyEnd = 0;
     }
-    this.doneSinceCompaction += batch.commit(this.live);
+    this.doneSinceCompaction += batch.commit(this.live, withAttempts);
     if (this.bytes > this.compactAt) this.compactDue = true;
   }
 

@@ -51,6 +51,13 @@ export interface ReversalJournal {
   open(): Promise<JournalEntry[]>;
   /** Adds an entry; resolves once it is durable (fsynced). */
   add(entry: JournalEntry): Promise<void>;
+  /**
+   * Optional, for an engine that keeps entries as JSON text (the file journal): `add` of the reversal entry `{ id,
+   * reversal, at }` whose message is given as its JSON text (`reversalJson`: the bytes `JSON.stringify(reversal)`
+   * gives), so that a request's path makes no message object for it. Resolves once durable. Without it, the connector
+   * calls `add`.
+   */
+  addJson?(id: string, reversalJson: string, at: number): Promise<void>;
   /** Records that attempt `attempt` (1-based) of an entry is about to be sent; resolves once durable. */
   attempt(id: string, attempt: number): Promise<void>;
   /** Marks an entry done; resolves once durable. */

@@ -1,0 +1,235 @@
+/**
+ * What a reversal carries: which requests are reversed, which of their fields a reversal copies (an allow-list, and
+ * the sensitive fields it never copies) and how field 90 (ISO 8583:1993: 56, 24, 25) is made, as a plan compiled once
+ * per connector ({@link ReversalPlan}) that builds the reversal message, or writes it straight as JSON text for the
+ * journal (the same bytes `JSON.stringify` gives) without making the message object on the request's path.
+ */
+import { dialectVersion, inVersion } from '@iso8583/codec';
+import type { DialectVersion, Dialect, FieldSpec, IsoMessage, MessageInput } from '@iso8583/codec';
+import { wireValue } from './match-key.js';
+import { jsonString, plainJson } from './journal-record.js';
+
+/**
+ * The fields a reversal carries by default (besides the MTI, field 0), and so the only fields of a request that reach
+ * the journal on disk: what a host needs to find and undo the original. PAN (2), processing code (3), amount (4),
+ * transmission date and time (7), STAN (11), local time and date (12, 13), POS entry mode (22), acquiring institution
+ * (32), retrieval reference number (37), terminal (41), merchant (42), currency (49), original data elements (90) and
+ * replacement amounts (95). An allow-list, so that a field a network uses for secrets (field 48 carries the CVV2 in
+ * some) never lands on disk unless named in `reversal.fields`.
+ */
+export const REVERSAL_FIELDS: readonly string[] = ['2', '3', '4', '7', '11', '12', '13', '22', '32', '37', '41', '42', '49', '90', '95'];
+
+/**
+ * Fields a reversal never carries, even when named in `reversal.fields` (the option is refused): sensitive
+ * authentication data, which must not be stored after authorisation: track 2 and 3 (35, 36), track 1 (45), the PIN
+ * block (52) and ICC/EMV data (55).
+ */
+export const REVERSAL_EXCLUDED_FIELDS: readonly string[] = ['35', '36', '45', '52', '55'];
+
+/**
+ * True for the MTIs that are reversed when their outcome is unknown: authorisation and financial requests from the
+ * acquirer, `0100` and `0200`, and their repeats `0101` and `0201`, and the same in ISO 8583:1993 (`1100`, `1200`,
+ * `1101`, `1201`) (a repeat carries the same STAN and data as its
+ * original: when its outcome is unknown, the transaction's is). Not advices (`0120`, `0220`: stored and forwarded,
+ * not reversed), not responses, not messages originated by the issuer (`xxx2`, `xxx3`).
+ */
+export function isReversible(mti: string): boolean {
+  return mti.length === 4 && (mti[0] === '0' || mti[0] === '1') && (mti[1] === '1' || mti[1] === '2') && mti[2] === '0' && (mti[3] === '0' || mti[3] === '1');
+}
+
+function plain(value: MessageInput[string]): string | IsoMessage | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'object') {
+    const out: IsoMessage = {};
+    for (const [k, v] of Object.entries(value)) {
+      const p = plain(v);
+      if (p !== undefined) out[k] = p;
+    }
+    return out;
+  }
+  return String(value);
+}
+
+/**
+ * The reversal of a request: its fields named in `fields` (default {@link REVERSAL_FIELDS}; never
+ * {@link REVERSAL_EXCLUDED_FIELDS}), the reversal MTI (`mti` in the version of the dialect: 0420 is sent as 1420 with
+ * a 1993 dialect), and field 90 = original MTI (4) + STAN (6) + transmission date and time (10) + acquiring (11) and
+ * forwarding (11) institution ids; with a 1993 dialect field 56 instead (see the module comment), with 24 and 25. The
+ * original MTI of a repeat (`0201`) is that of the transaction (`0200`): the host keeps the transaction under it
+ * whichever of the two reached it. (A {@link ReversalPlan} made once and applied to every request.)
+ */
+export function buildReversal(original: MessageInput, mti: string, dialect: Dialect, fields: readonly string[] = REVERSAL_FIELDS): IsoMessage {
+  return new ReversalPlan(mti, dialect, fields).build(original);
+}
+
+/** A field the reversal reads from its original, with the dialect's spec (for its wire value: padding). */
+interface Source {
+  readonly field: string;
+  readonly spec: FieldSpec | undefined;
+}
+
+/** A field of the reversal's JSON (see `ReversalPlan.order`): its opening text, and its value made by the plan (`made`) or copied. */
+interface Slot {
+  readonly field: string;
+  readonly opening: string;
+  readonly spec: FieldSpec | undefined;
+  readonly made: string | ((original: MessageInput) => string) | undefined;
+}
+
+/**
+ * {@link buildReversal} for one reversal MTI, dialect and field list, with everything that depends only on them decided
+ * once (which fields are copied, their specs, the version, the MTI): one per connector, applied to each reversible
+ * request before it leaves. Reads only the fields the reversal carries or builds field 90 / 56 from (a purchase's
+ * track 2 is never touched).
+ */
+export class ReversalPlan {
+  /** The fields copied, without field 1, the excluded fields and those the reversal sets itself. */
+  private readonly copied: readonly Source[];
+  private readonly version: DialectVersion;
+  private readonly mti: string;
+  private readonly mtiSpec: FieldSpec | undefined;
+  private readonly stanSpec: FieldSpec | undefined;
+  /** 1987: field 7 (transmission date and time); 1993: field 12 (local date and time). */
+  private readonly timeSpec: FieldSpec | undefined;
+  private readonly acquirerSpec: FieldSpec | undefined;
+  private readonly forwarderSpec: FieldSpec | undefined;
+  /**
+   * The reversal's fields in the order `JSON.stringify` writes them (array indices ascending), each with the text that
+   * opens it in the JSON object (`{"0":` or `,"2":`) and where its value comes from; `undefined` when a field name is
+   * not an array index (such a plan's JSON is `JSON.stringify` of the message).
+   */
+  private readonly order: readonly Slot[] | undefined;
+
+  constructor(mti: string, dialect: Dialect, fields: readonly string[] = REVERSAL_FIELDS) {
+    this.version = dialectVersion(dialect);
+    this.mti = inVersion(mti, this.version);
+    const own = this.version === '1993' ? ['0', '24', '25', '56'] : ['0', '90'];
+    const copied = new Set(fields.filter((f) => f !== '1' && !REVERSAL_EXCLUDED_FIELDS.includes(f) && !own.includes(f)));
+    this.copied = [...copied].map((field) => ({ field, spec: dialect.fields[field] }));
+    this.mtiSpec = dialect.fields['0'];
+    this.stanSpec = dialect.fields['11'];
+    this.timeSpec = dialect.fields[this.version === '1993' ? '12' : '7'];
+    this.acquirerSpec = dialect.fields['32'];
+    this.forwarderSpec = dialect.fields['33'];
+    const made: Record<string, string | ((original: MessageInput) => string)> =
+      this.version === '1993'
+        ? { '0': this.mti, '24': REVERSAL_FUNCTION_CODE, '25': REVERSAL_REASON_TIMEOUT, '56': (original) => this.field56(original) }
+        : { '0': this.mti, '90': (original) => this.field90(original) };
+    const keys = [...own, ...copied];
+    this.order = keys.every(isArrayIndex)
+      ? keys
+          .sort((x, y) => Number(x) - Number(y))
+          .map((field, i) => ({ field, opening: `${i === 0 ? '{' : ','}${jsonString(field)}:`, spec: dialect.fields[field], made: made[field] }))
+      : undefined;
+  }
+
+  /** The reversal of `original` (see {@link buildReversal}). */
+  build(original: MessageInput): IsoMessage {
+    const out: IsoMessage = {};
+    const copied = this.copied;
+    for (let i = 0; i < copied.length; i++) {
+      const { field, spec } = copied[i] as Source;
+      if (!Object.hasOwn(original, field)) continue;
+      const value = original[field];
+      if (value === null || value === undefined) continue;
+      out[field] = typeof value === 'object' ? (plain(value) as IsoMessage) : wireValue(spec, value);
+    }
+    if (this.version === '1993') {
+      out['56'] = this.field56(original);
+      out['24'] = REVERSAL_FUNCTION_CODE;
+      out['25'] = REVERSAL_REASON_TIMEOUT;
+    } else {
+      out['90'] = this.field90(original);
+    }
+    out['0'] = this.mti;
+    return out;
+  }
+
+  /**
+   * The reversal of `original` as JSON text: the bytes `JSON.stringify(this.build(original))` gives, written from the
+   * plan's field order into one flat string, without the message object (a composite field, or a field name that is
+   * not a number, goes the long way).
+   */
+  json(original: MessageInput): string {
+    const order = this.order;
+    if (order === undefined) return JSON.stringify(this.build(original));
+    let json = '';
+    for (let i = 0; i < order.length; i++) {
+      const slot = order[i] as Slot;
+      const made = slot.made;
+      let value: string;
+      if (made === undefined) {
+        if (!Object.hasOwn(original, slot.field)) continue;
+        const raw = original[slot.field];
+        if (raw === null || raw === undefined) continue;
+        if (typeof raw === 'object') return JSON.stringify(this.build(original));
+        value = wireValue(slot.spec, raw);
+      } else {
+        value = typeof made === 'string' ? made : made(original);
+      }
+      // Field 0 is always there, first: it opens the object.
+      json += plainJson(value) ? slot.opening + '"' + value + '"' : slot.opening + JSON.stringify(value);
+    }
+    return json + '}';
+  }
+
+  /** Field 90 (1987): original MTI (4), STAN (6), transmission date and time (10), acquiring and forwarding institutions (11 + 11). */
+  private field90(original: MessageInput): string {
+    return (
+      transactionMti(text(source(original, '0', this.mtiSpec), 4)) +
+      text(source(original, '11', this.stanSpec), 6) +
+      text(source(original, '7', this.timeSpec), 10) +
+      institution(source(original, '32', this.acquirerSpec)) +
+      institution(source(original, '33', this.forwarderSpec))
+    );
+  }
+
+  /**
+   * Field 56 (1993, LLVAR n ..35): original MTI (4), STAN (6), local date and time (12, field 12), then the acquiring
+   * institution id with its own 2-digit length (LLVAR n ..11), absent when the original had none.
+   */
+  private field56(original: MessageInput): string {
+    const acquirer = source(original, '32', this.acquirerSpec).slice(-11);
+    return (
+      transactionMti(text(source(original, '0', this.mtiSpec), 4)) +
+      text(source(original, '11', this.stanSpec), 6) +
+      text(source(original, '12', this.timeSpec), 12) +
+      (acquirer === '' ? '' : String(acquirer.length).padStart(2, '0') + acquirer)
+    );
+  }
+}
+
+/** The MTI the original's transaction is kept under: that of a repeat (`0201`) is its original's (`0200`). */
+function transactionMti(mti: string): string {
+  return isReversible(mti) ? mti.slice(0, 3) + '0' : mti;
+}
+
+/** True for a canonical array index (`0`, `90`; not `090`, `-1`, `1.5`): `JSON.stringify` writes those first, ascending. */
+function isArrayIndex(key: string): boolean {
+  return /^(0|[1-9][0-9]{0,8})$/.test(key);
+}
+
+/** The wire value of an original's field that field 90 / 56 is built from; '' when absent or composite. */
+function source(original: MessageInput, field: string, spec: FieldSpec | undefined): string {
+  if (!Object.hasOwn(original, field)) return '';
+  const value = original[field];
+  return value === null || value === undefined || typeof value === 'object' ? '' : wireValue(spec, value);
+}
+
+/** The last `n` characters of `value`, zero-padded on the left to `n`. */
+function text(value: string, n: number): string {
+  return value.length === n ? value : value.padStart(n, '0').slice(-n);
+}
+
+/** An institution id in field 90: its last 11 digits, zero-padded on the left to 11. */
+function institution(value: string): string {
+  return value === '' ? NO_INSTITUTION : value.slice(-11).padStart(11, '0');
+}
+
+/** An absent institution id in field 90. */
+const NO_INSTITUTION = '00000000000';
+
+/** ISO 8583:1993 field 24 of a reversal: function code 400, full reversal. */
+export const REVERSAL_FUNCTION_CODE = '400';
+/** ISO 8583:1993 field 25 of an automatic reversal: message reason code 4021, timeout waiting for the response. */
+export const REVERSAL_REASON_TIMEOUT = '4021';

@@ -1,0 +1,114 @@
+// The reversal plan (reversal-message.ts) makes, once per connector, what `buildReversal` did per request: these
+// properties hold it to the rule written out plainly below (the fields of `fields` but never the sensitive ones,
+// wire values padded by the dialect, field 90 or 56/24/25, the MTI in the dialect's version), and its JSON text to
+// `JSON.stringify` of the message, over generated requests: missing, null, numeric, composite and oddly named fields,
+// values that need escaping, 1987 and 1993 dialects.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { dialectVersion, getDialect, inVersion } from '@iso8583/codec';
+import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
+import { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, ReversalPlan, buildReversal, isReversible } from '../src/reversal.js';
+import { wireValue } from '../src/match-key.js';
+
+/** The reversal, written field by field as the rule says (the reference the plan is held to). */
+function reference(original: MessageInput, mti: string, dialect: Dialect, fields: readonly string[]): IsoMessage {
+  const plain = (value: unknown): string | IsoMessage | undefined => {
+    if (value === null || value === undefined) return undefined;
+    if (typeof value === 'object') {
+      const out: IsoMessage = {};
+      for (const [k, v] of Object.entries(value)) {
+        const p = plain(v);
+        if (p !== undefined) out[k] = p;
+      }
+      return out;
+    }
+    return String(value);
+  };
+  const read = (field: string): string | IsoMessage | undefined => {
+    if (!Object.hasOwn(original, field)) return undefined;
+    const p = plain(original[field]);
+    return typeof p === 'string' ? wireValue(dialect.fields[field], p) : p;
+  };
+  const textOf = (field: string): string => {
+    const v = read(field);
+    return typeof v === 'string' ? v : '';
+  };
+  const out: IsoMessage = {};
+  for (const field of fields) {
+    const v = field === '1' || REVERSAL_EXCLUDED_FIELDS.includes(field) ? undefined : read(field);
+    if (v !== undefined) out[field] = v;
+  }
+  const fixed = (s: string, n: number): string => s.padStart(n, '0').slice(-n);
+  const originalMti = fixed(textOf('0'), 4);
+  const transaction = isReversible(originalMti) ? originalMti.slice(0, 3) + '0' : originalMti;
+  const version = dialectVersion(dialect);
+  if (version === '1993') {
+    const acquirer = textOf('32').slice(-11);
+    out['56'] = transaction + fixed(textOf('11'), 6) + fixed(textOf('12'), 12) + (acquirer === '' ? '' : String(acquirer.length).padStart(2, '0') + acquirer);
+    out['24'] = '400';
+    out['25'] = '4021';
+  } else {
+    const inst = (f: string): string => textOf(f).slice(-11).padStart(11, '0');
+    out['90'] = transaction + fixed(textOf('11'), 6) + fixed(textOf('7'), 10) + inst('32') + inst('33');
+  }
+  out['0'] = inVersion(mti, version);
+  return out;
+}
+
+const fieldNumber = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 128 }).map(String) }, { weight: 1, arbitrary: fc.constantFrom('090', 'x', '-1', '1.5') });
+const text = fc.oneof(
+  { weight: 6, arbitrary: fc.stringMatching(/^[0-9]{0,14}$/) },
+  { weight: 2, arbitrary: fc.string() },
+  { weight: 1, arbitrary: fc.constantFrom('"', '\\', '\u0000', '\u007f', '\ud800', 'é', '4111111111111111') },
+);
+const value = fc.oneof(
+  { weight: 8, arbitrary: text },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 1_000_000 }) },
+  { weight: 1, arbitrary: fc.constantFrom(null, undefined) },
+  { weight: 1, arbitrary: fc.dictionary(fc.integer({ min: 1, max: 9 }).map(String), fc.oneof(text, fc.constant(null))) },
+);
+const original = fc
+  .tuple(fc.constantFrom('0200', '0201', '0100', '1200', '1101', '0220', '200', ''), fc.dictionary(fieldNumber, value, { maxKeys: 24 }))
+  .map(([mti, rest]) => ({ ...rest, '0': mti }) as MessageInput);
+const fieldList = fc.oneof(fc.constant(REVERSAL_FIELDS), fc.uniqueArray(fieldNumber, { maxLength: 20 }));
+const setup = fc.record({ dialect: fc.constantFrom('iso87ascii', 'iso87binary', 'iso93ascii'), mti: fc.constantFrom('0400', '0420'), fields: fieldList });
+
+test('reversal plan – build gives the reversal the rule gives, for any request, field list and dialect', () => {
+  fc.assert(
+    fc.property(setup, original, ({ dialect, mti, fields }, message) => {
+      const d = getDialect(dialect);
+      const expected = reference(message, mti, d, fields);
+      assert.deepEqual(new ReversalPlan(mti, d, fields).build(message), expected);
+      assert.deepEqual(buildReversal(message, mti, d, fields), expected);
+    }),
+    { numRuns: 1500 },
+  );
+});
+
+test('reversal plan – json is JSON.stringify of the reversal, byte for byte, for any request, field list and dialect', () => {
+  fc.assert(
+    fc.property(setup, original, ({ dialect, mti, fields }, message) => {
+      const d = getDialect(dialect);
+      const plan = new ReversalPlan(mti, d, fields);
+      assert.equal(plan.json(message), JSON.stringify(reference(message, mti, d, fields)));
+    }),
+    { numRuns: 1500 },
+  );
+});
+
+test('reversal plan – a purchase: track 2 is never read into the reversal; field 90 names the transaction', () => {
+  const plan = new ReversalPlan('0400', getDialect('iso87ascii'));
+  const purchase = { '0': '0201', '2': '4111111111111111', '4': 1000, '7': '1121103000', '11': '618160', '35': '4111111111111111=29122010000000000000', '41': 'TERM0001' };
+  const json = plan.json(purchase);
+  assert.doesNotMatch(json, /=2912/);
+  assert.deepEqual(JSON.parse(json), {
+    '0': '0400',
+    '2': '4111111111111111',
+    '4': '000000001000',
+    '7': '1121103000',
+    '11': '618160',
+    '41': 'TERM0001',
+    '90': '0200' + '618160' + '1121103000' + '0'.repeat(22),
+  });
+});
