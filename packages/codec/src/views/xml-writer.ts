@@ -168,15 +168,21 @@ export function toXml(message: IsoMessage, options: XmlOptions = {}): string {
     const text = shape.templates.write(message as Record<number, unknown>, shape, header);
     if (text !== undefined) return text;
   }
-  return writeXmlText(message, options, header, shape);
+  return writeXmlText(message, options, header, shape ?? null);
 }
 
 /**
  * `toXml` without the byte templates: a known shape with plain values from its markup, anything else the general
- * way. `header` is the base64 of `options.header` (`undefined` for none); `shape` the message's shape when known.
- * Exported for the tests that hold the template path to this one.
+ * way. `header` is the base64 of `options.header` (`undefined` for none); `shape` the message's shape (`null` when
+ * its keys have none, `undefined` when not looked up yet). Exported for the tests that hold the template path to this
+ * one.
  */
-export function writeXmlText(message: IsoMessage, options: XmlOptions, header: string | undefined, shape?: WriteShape): string {
+export function writeXmlText(
+  message: IsoMessage,
+  options: XmlOptions,
+  header: string | undefined,
+  shape?: WriteShape | null,
+): string {
   const nl = options.pretty === false ? '' : '\n';
   const step = options.pretty === false ? '' : '  ';
   let out = `<ISOMessage>${nl}`;
@@ -184,7 +190,8 @@ export function writeXmlText(message: IsoMessage, options: XmlOptions, header: s
   out += `${step}<data>${nl}`;
   const tail = `${step}</data>${nl}</ISOMessage>`;
   const shapes = options.pretty === false ? COMPACT : PRETTY;
-  const plain = writePlain(message, shape ?? shapes.find(Object.keys(message)), options.emv === true);
+  const known = shape === undefined ? shapes.find(Object.keys(message)) : (shape ?? undefined);
+  const plain = writePlain(message, known, options.emv === true);
   if (plain !== undefined) return plain === '' ? out + tail : `${out}${plain}</field>${nl}${tail}`;
   const problems: FieldProblem[] = [];
   out += writeFields(message, '', 0, options, step + step, problems);
