@@ -16,6 +16,9 @@
  */
 import { latin1 } from '../encoding/ascii.js';
 
+/** What a template's write answers for a message of other lengths. */
+const MISFIT = null;
+
 /** Sets of value lengths kept per shape (the most recent first). */
 const TEMPLATES = 4;
 
@@ -84,22 +87,15 @@ class ByteTemplate {
     this.starts = starts;
   }
 
-  /** True when the message's values (all strings) and header have this template's lengths. */
-  fits(message: Record<number, unknown>, ids: readonly number[], header: string | undefined): boolean {
-    const lengths = this.lengths;
-    if (lengths[0] !== (header === undefined ? -1 : header.length)) return false;
-    for (let i = 0; i < ids.length; i++) {
-      const value = message[ids[i]!];
-      if (typeof value !== 'string' || value.length !== lengths[i + 1]) return false;
-    }
-    return true;
-  }
-
   /**
-   * The document of a message that {@link fits}; `undefined` when a value is not plain text (as the plain path's
-   * `isPlainText`: no `& < > "`, no control character but tab and line feed) or holds a character above U+00FF.
+   * The document of a message whose header (base64, or `undefined`) and values have this template's lengths;
+   * {@link MISFIT} when they do not (a value not a string, or of another length), `undefined` when a value is not
+   * plain text (as the plain path's `isPlainText`: no `& < > "`, no control character but tab and line feed) or
+   * holds a character above U+00FF.
    */
-  write(message: Record<number, unknown>, ids: readonly number[], header: string | undefined): string | undefined {
+  write(message: Record<number, unknown>, ids: readonly number[], header: string | undefined): string | typeof MISFIT | undefined {
+    const lengths = this.lengths;
+    if (lengths[0] !== (header === undefined ? -1 : header.length)) return MISFIT;
     const work = this.work;
     const starts = this.starts;
     if (header !== undefined) {
@@ -108,19 +104,23 @@ class ByteTemplate {
       for (let j = 0; j < header.length; j++) work[at++] = header.charCodeAt(j);
     }
     for (let i = 0; i < ids.length; i++) {
-      const value = message[ids[i]!] as string;
+      const value = message[ids[i]!];
+      if (typeof value !== 'string' || value.length !== lengths[i + 1]) {
+        work.set(this.markup);
+        return MISFIT;
+      }
       let at = starts[i + 1]!;
       for (let j = 0; j < value.length; j++) {
         const c = value.charCodeAt(j);
         if (c < 0x20 ? c !== 0x09 && c !== 0x0a : c === 0x26 || c === 0x3c || c === 0x3e || c === 0x22 || c > 0xff) {
-          this.markup.copy(work);
+          work.set(this.markup);
           return undefined;
         }
         work[at++] = c;
       }
     }
     const text = latin1(work, work.length);
-    this.markup.copy(work);
+    work.set(this.markup);
     return text;
   }
 }
@@ -141,12 +141,13 @@ export class ByteTemplates {
     const templates = this.templates;
     for (let i = 0; i < templates.length; i++) {
       const template = templates[i]!;
-      if (!template.fits(message, ids, header)) continue;
+      const text = template.write(message, ids, header);
+      if (text === MISFIT) continue;
       if (i > 0) {
         templates.splice(i, 1);
         templates.unshift(template);
       }
-      return template.write(message, ids, header);
+      return text;
     }
     const lengths = lengthsOf(message, ids, header);
     if (lengths === undefined) return undefined;
@@ -158,6 +159,7 @@ export class ByteTemplates {
     const template = new ByteTemplate(lengths, layout);
     templates.unshift(template);
     if (templates.length > TEMPLATES) templates.pop();
-    return template.write(message, ids, header);
+    const text = template.write(message, ids, header);
+    return text === MISFIT ? undefined : text;
   }
 }
