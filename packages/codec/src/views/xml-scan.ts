@@ -14,36 +14,18 @@
  * refuses anything itself, and gives the same message as the full parser for what it accepts (a property test checks
  * both on random and mutated documents).
  *
- * Two steps: one regular expression checks the whole document's shape and every character of it in native code
- * (no captures, nothing allocated), then a walk that knows the shape holds takes the ids and values out with a few
- * `indexOf` calls per field. Only a repeated id and an unknown entity are found in the walk.
+ * A list of field ids seen before is read by its own regular expression, which checks the document and captures the
+ * values in one call (`xml-scan-patterns.ts`). Any other document in two steps: one regular expression checks the
+ * whole document's shape and every character of it in native code (no captures, nothing allocated), then a walk that
+ * knows the shape holds takes the ids and values out with a few `indexOf` calls per field. Only a repeated id and an
+ * unknown entity are found in the walk. The grammar of both expressions is `xml-scan-grammar.ts`.
  */
 import type { MessageInput } from '../types.js';
 import type { XmlMessage } from './xml.js';
 import { decodeXmlText } from './xml-text.js';
 import { IdShapes, hashId } from './xml-message-shapes.js';
-
-/** The XML declaration the scanner knows (version, then optional encoding and standalone, in that order). */
-const PROLOG =
-  /<\?xml[ \t\n]+version[ \t\n]*=[ \t\n]*(["'])1\.[0-9]\1(?:[ \t\n]+encoding[ \t\n]*=[ \t\n]*(["'])[A-Za-z][A-Za-z0-9._-]{0,39}\2)?(?:[ \t\n]+standalone[ \t\n]*=[ \t\n]*(["'])(?:yes|no)\3)?[ \t\n]*\?>/y;
-
-/** White space between elements (no carriage return: the full parser normalizes line ends). */
-const S = '[ \\t\\n]*';
-/** A field number without sign or leading zero (as `FIELD_ID`). */
-const ID = '(?:0|[1-9][0-9]{0,2})';
-/**
- * A value's raw text: no `<`, no `>`, no carriage return, no control character other than tab and line feed, nothing
- * from U+D800 up.
- */
-const TEXT = '[^<>\\r\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uD800-\\uFFFF]*';
-const BASE64 = '(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?';
-/** The canonical document after the prolog, up to its end (sticky: tested from where the prolog ends). */
-const CANONICAL = new RegExp(
-  `${S}<ISOMessage>${S}(?:<header>${S}${BASE64}${S}</header>${S})?<data>${S}` +
-    `(?:<field[ \\t\\n]+id${S}=${S}(?:"${ID}"|'${ID}')${S}>${TEXT}</field${S}>${S})*` +
-    `</data${S}>${S}</ISOMessage${S}>${S}$`,
-  'y',
-);
+import { CANONICAL, PROLOG } from './xml-scan-grammar.js';
+import { IdPatterns } from './xml-scan-patterns.js';
 
 const SPACE = 0x20;
 const QUOTE = 0x22;
@@ -51,6 +33,7 @@ const APOSTROPHE = 0x27;
 const ZERO = 0x30;
 const EQUALS = 0x3d;
 const GREATER_THAN = 0x3e;
+const LESS_THAN = 0x3c;
 const LOW_F = 0x66;
 const LOW_H = 0x68;
 
@@ -88,7 +71,8 @@ class Collected {
 
   /** Forgets the ids and values of the last scan (no value of a message stays referenced here). */
   clear(): void {
-    this.values.fill('', 0, this.count);
+    const values = this.values;
+    for (let i = this.count - 1; i >= 0; i--) values[i] = '';
     this.count = 0;
     this.hash = 0;
   }
@@ -96,6 +80,7 @@ class Collected {
 
 const COLLECTED = new Collected();
 const SHAPES = new IdShapes();
+const PATTERNS = new IdPatterns();
 
 /**
  * Reads a canonical `ISOMessage` document; `undefined` when the document is anything else or holds anything the full
@@ -108,10 +93,14 @@ export function scanIsoMessage(xml: string): XmlMessage | undefined {
     if (!PROLOG.test(xml)) return undefined;
     at = PROLOG.lastIndex;
   }
+  const known = PATTERNS.read(xml, at);
+  if (known !== undefined) return known;
   CANONICAL.lastIndex = at;
   if (!CANONICAL.test(xml)) return undefined;
   try {
-    return walk(xml, at, COLLECTED);
+    const read = walk(xml, at, COLLECTED);
+    if (read !== undefined) PATTERNS.seen(COLLECTED.ids, COLLECTED.count);
+    return read;
   } finally {
     COLLECTED.clear();
   }
@@ -154,7 +143,15 @@ function walk(xml: string, at: number, collected: Collected): XmlMessage | undef
       value = decoded;
     }
     if (!collected.add(id, value)) return undefined;
-    at = xml.indexOf('<', end + 1);
+    // `</field>` (the shape allows white space before its `>`), white space, then the next element.
+    at = end + '</field'.length;
+    let c = xml.charCodeAt(at);
+    if (c !== GREATER_THAN) {
+      at = xml.indexOf('<', at);
+      continue;
+    }
+    c = xml.charCodeAt(++at);
+    while (c !== LESS_THAN) c = xml.charCodeAt(++at);
   }
   const message = collected.message(SHAPES);
   if (message === undefined) return undefined;

@@ -5,15 +5,25 @@
  * whose values are all plain text is then written as markup, value, markup, ... with nothing parsed, sorted or looked
  * up per field, and as a rope of half the pieces (which the first search of the text copies together again).
  *
+ * A shape also keeps byte templates of whole documents (`xml-write-template.ts`), which give the XML as one flat
+ * string.
+ *
  * The cache is bounded ({@link SLOTS} lists per layout, a newer one takes the place of the oldest) and holds no message
  * data: only field ids and markup.
  */
+import { ByteTemplates } from './xml-write-template.js';
+import type { TemplateLayout } from './xml-write-template.js';
 
 /** Lists of keys remembered per layout. */
 const SLOTS = 8;
 
 /** The markup of one list of keys. */
-export class WriteShape {
+export class WriteShape implements TemplateLayout {
+  /** The byte templates of this shape's documents. */
+  readonly templates = new ByteTemplates();
+  /** True when field 55 is among the keys (the EMV view writes it as tags: not from a template). */
+  readonly hasEmv: boolean;
+
   constructor(
     /** The keys as `Object.keys` gives them (ascending field numbers, none of them `"1"`). */
     readonly keys: readonly string[],
@@ -21,7 +31,11 @@ export class WriteShape {
     readonly ids: readonly number[],
     /** Before value i: `</field>` and the line end of the value before (none before the first), then `<field id="N">`. */
     readonly before: readonly string[],
-  ) {}
+    readonly step: string,
+    readonly nl: string,
+  ) {
+    this.hasEmv = ids.includes(55);
+  }
 
   matches(keys: readonly string[]): boolean {
     const own = this.keys;
@@ -35,12 +49,17 @@ export class WriteShape {
 export class WriteShapes {
   private readonly shapes: WriteShape[] = [];
 
+  /** The indent of a top-level field. */
+  private readonly indent: string;
+
   constructor(
-    /** The indent of a top-level field. */
-    private readonly indent: string,
+    /** The indent of one level. */
+    private readonly step: string,
     /** The line end after an element. */
     private readonly nl: string,
-  ) {}
+  ) {
+    this.indent = step + step;
+  }
 
   /**
    * The shape of `keys` (made on first sight), or `undefined` when a key is not a field number in canonical form, is
@@ -68,7 +87,7 @@ export class WriteShapes {
       before.push(`${ids.length === 0 ? '' : `</field>${this.nl}`}${this.indent}<field id="${id}">`);
       ids.push(id);
     }
-    const shape = new WriteShape([...keys], ids, before);
+    const shape = new WriteShape([...keys], ids, before, this.step, this.nl);
     shapes.unshift(shape);
     if (shapes.length > SLOTS) shapes.pop();
     return shape;

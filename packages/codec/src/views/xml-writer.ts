@@ -10,6 +10,7 @@ import type { TlvItem } from '../emv/tlv.js';
 import { parseTlv } from '../emv/tlv.js';
 import { escapeXml, isXmlText } from './xml-text.js';
 import { WriteShapes, fieldNumber } from './xml-write-shapes.js';
+import type { WriteShape } from './xml-write-shapes.js';
 import { safeName } from './names.js';
 import { HEX_BYTES, MAX_COMPOSITE_DEPTH } from './xml-shape.js';
 
@@ -159,15 +160,38 @@ export function toXml(message: IsoMessage, options: XmlOptions = {}): string {
   if (message === null || typeof message !== 'object' || Array.isArray(message)) {
     throw codecError('ISO8583_ERR_OPTION', 'the message must be an object keyed by field number', { field: 'message' });
   }
+  const shapes = options.pretty === false ? COMPACT : PRETTY;
+  const header = options.header !== undefined && options.header.length > 0 ? Buffer.from(options.header).toString('base64') : undefined;
+  // A message of a shape seen before, every value plain Latin-1 text: from a byte template, as one flat string.
+  const shape = shapes.find(Object.keys(message));
+  if (shape !== undefined && !(options.emv === true && shape.hasEmv)) {
+    const text = shape.templates.write(message as Record<number, unknown>, shape, header);
+    if (text !== undefined) return text;
+  }
+  return writeXmlText(message, options, header, shape ?? null);
+}
+
+/**
+ * `toXml` without the byte templates: a known shape with plain values from its markup, anything else the general
+ * way. `header` is the base64 of `options.header` (`undefined` for none); `shape` the message's shape (`null` when
+ * its keys have none, `undefined` when not looked up yet). Exported for the tests that hold the template path to this
+ * one.
+ */
+export function writeXmlText(
+  message: IsoMessage,
+  options: XmlOptions,
+  header: string | undefined,
+  shape?: WriteShape | null,
+): string {
   const nl = options.pretty === false ? '' : '\n';
   const step = options.pretty === false ? '' : '  ';
   let out = `<ISOMessage>${nl}`;
-  if (options.header !== undefined && options.header.length > 0) {
-    out += `${step}<header>${Buffer.from(options.header).toString('base64')}</header>${nl}`;
-  }
+  if (header !== undefined) out += `${step}<header>${header}</header>${nl}`;
   out += `${step}<data>${nl}`;
   const tail = `${step}</data>${nl}</ISOMessage>`;
-  const plain = writePlain(message, options.pretty === false ? COMPACT : PRETTY, options.emv === true);
+  const shapes = options.pretty === false ? COMPACT : PRETTY;
+  const known = shape === undefined ? shapes.find(Object.keys(message)) : (shape ?? undefined);
+  const plain = writePlain(message, known, options.emv === true);
   if (plain !== undefined) return plain === '' ? out + tail : `${out}${plain}</field>${nl}${tail}`;
   const problems: FieldProblem[] = [];
   out += writeFields(message, '', 0, options, step + step, problems);
@@ -175,16 +199,15 @@ export function toXml(message: IsoMessage, options: XmlOptions = {}): string {
   return out + tail;
 }
 
-const PRETTY = new WriteShapes('    ', '\n');
+const PRETTY = new WriteShapes('  ', '\n');
 const COMPACT = new WriteShapes('', '');
 
 /**
  * The fields of a message of a known shape whose values are all plain text (see {@link isPlainText}), from the
  * shape's markup, without the last `</field>`; '' for no field; `undefined` when the message needs the general path
- * (a key that is not a field number, a value that is not plain text, field 55 in the EMV view).
+ * (no known shape: a key that is not a field number; a value that is not plain text, field 55 in the EMV view).
  */
-function writePlain(message: IsoMessage, shapes: WriteShapes, emv: boolean): string | undefined {
-  const shape = shapes.find(Object.keys(message));
+function writePlain(message: IsoMessage, shape: WriteShape | undefined, emv: boolean): string | undefined {
   if (shape === undefined) return undefined;
   const { ids, before } = shape;
   let out = '';
