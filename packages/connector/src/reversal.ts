@@ -252,6 +252,11 @@ export class ReversalManager {
     this.queue.activate(entry);
   }
 
+  /** Sends at once the SAF entries waiting for their next attempt (see {@link SafQueue.flush}); returns how many. */
+  flush(): number {
+    return this.queue.flush();
+  }
+
   /** Stops sending (on close): what is unfinished stays in the journal for the next start. */
   async stop(): Promise<void> {
     this.stopClaims?.();
