@@ -10,6 +10,9 @@
  *    that goes first alternating (bench/gateway/rounds.ts). Each round's ratio is printed; the figure is the median
  *    ratio. Target: recording costs at most 20% of the throughput (`met` / `NOT met`; exit code 1 when either misses).
  *    The load average is printed at the start, after every round and at the end: on a shared machine, read it first.
+ *    Each phase also prints the CPU each side used per answer (the gateway process, and for `postgresql` the whole
+ *    database server: postmaster and children, bench/gateway/postgres-cpu.ts), and the row ends with the medians:
+ *    where the cost of recording goes, which on a shared machine is steadier than the throughput.
  * 2. The file store alone: records appended per second (batched), and queries over a day file of
  *    BENCH_RECORDS records: the latest 100, one STAN near the end, one STAN not there (every line read), a time range.
  *
