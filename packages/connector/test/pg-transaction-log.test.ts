@@ -138,6 +138,21 @@ describe('PgTransactionLog', () => {
     }
   });
 
+  test('a batch larger than one CopyData message (1 MiB) is stored whole, in one statement', async () => {
+    const log = makeLog('copy_chunks', { flushInterval: 0, maxBatch: 5000 });
+    await log.open();
+    try {
+      // About 450 bytes a row: 3000 rows are some 1.3 MiB, two CopyData messages cut inside a row.
+      await within(Promise.all(Array.from({ length: 3000 }, (_, i) => log.record(sampleRecord(i)))), 60_000, 'the big batch');
+      assert.deepEqual({ stored: log.stats().stored, batches: log.stats().batches }, { stored: 3000, batches: 1 });
+      const all = await log.query({ limit: 10_000 });
+      assert.equal(all.length, 3000);
+      assert.deepEqual(all.at(-1), sampleRecord(0));
+    } finally {
+      await log.close();
+    }
+  });
+
   test('its batches commit with synchronous_commit off by default (they never queue for the WAL flush); synchronousCommit: true keeps it on', async () => {
     for (const [name, synchronousCommit, expected] of [['commit_async', undefined, 'off'], ['commit_sync', true, 'on']] as const) {
       const log = makeLog(name, synchronousCommit === undefined ? {} : { synchronousCommit });

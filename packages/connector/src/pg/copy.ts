@@ -1,7 +1,7 @@
 /**
  * `COPY table (columns) FROM STDIN` with node-postgres alone (no other package): a query object the driver runs like any
- * other (its `submit` sends the statement; the server answers CopyInResponse, this sends the rows in one CopyData
- * message and CopyDone; CommandComplete carries the row count; ReadyForQuery ends it). The rows are in COPY's text
+ * other (its `submit` sends the statement; the server answers CopyInResponse, this sends the rows in CopyData
+ * messages of up to 1 MiB and CopyDone; CommandComplete carries the row count; ReadyForQuery ends it). The rows are in COPY's text
  * format ({@link copyText}): one line per row, columns separated by a tab, `\N` for NULL. COPY is the server's cheapest
  * way in for many rows: no statement to plan, no expression per row, rows put into pages together.
  *
@@ -16,6 +16,9 @@ interface CopyConnection {
   sendCopyFromChunk(chunk: Buffer): void;
   endCopyFrom(): void;
 }
+
+/** The most bytes sent in one CopyData message (rows may be cut anywhere between messages: the server joins them). */
+const CHUNK = 1 << 20;
 
 /** One COPY FROM STDIN as a node-postgres query object (a `Submittable`). */
 class CopyFromStdin implements pg.Submittable {
@@ -34,7 +37,8 @@ class CopyFromStdin implements pg.Submittable {
 
   handleCopyInResponse(connection: pg.Connection): void {
     const c = connection as unknown as CopyConnection;
-    if (this.data.length > 0) c.sendCopyFromChunk(this.data);
+    // CopyData messages of at most CHUNK bytes: the server reads each into memory whole.
+    for (let at = 0; at < this.data.length; at += CHUNK) c.sendCopyFromChunk(this.data.subarray(at, at + CHUNK));
     c.endCopyFrom();
   }
 
@@ -96,6 +100,14 @@ export async function copyFrom(pool: pg.Pool, sql: string, data: Buffer): Promis
 const SPECIAL = /[\\\t\n\r]/;
 const SPECIAL_ALL = /[\\\t\n\r]/g;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/**
+ * Text made by `JSON.stringify` in COPY's text format: JSON holds no raw tab, newline or carriage return (they are
+ * written `\t`, `\n`, `\r` inside strings), so only its backslashes are doubled.
+ */
+export function copyJson(json: string): string {
+  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
+}
 
 /** One column's value in COPY's text format: `\N` for NULL, else the text with backslash, tab, newline and CR escaped. */
 export function copyText(value: string | undefined): string {

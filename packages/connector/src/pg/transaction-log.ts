@@ -18,9 +18,12 @@ import { connectorError } from '../errors.js';
 import type { TransactionLog, TransactionQuery, TransactionRecord } from '../transaction-log.js';
 import { toTransactionRecord } from '../transaction-allow-list.js';
 import { checkTransactionQuery } from '../transaction-query.js';
-import type { ResolvedTransactionQuery } from '../transaction-query.js';
-import { copyFrom, copyText } from './copy.js';
+import { copyFrom } from './copy.js';
 import { migrate } from './migrations.js';
+import { isDataError, storeCause } from './pool.js';
+import { TRANSACTION_COPY, copyRows, transactionQuerySql } from './transaction-sql.js';
+
+export { transactionQuerySql };
 
 /** Options of {@link PgTransactionLog}. Give `connectionString` or `pool`. */
 export interface PgTransactionLogOptions {
@@ -46,7 +49,7 @@ export interface PgTransactionLogOptions {
    * meanwhile, so that the database takes them in fewer, larger statements (its cost per record falls with the size
    * of the batch). 0 sends a batch as soon as the one before is stored. A gateway process that dies (not a graceful
    * stop: `close()` stores what is buffered) loses the records it had not yet sent: those of about the last
-   * `flushInterval` ms, and the batch in flight. Default 50.
+   * `flushInterval` ms, and the batch in flight. Default 10.
    */
   flushInterval?: number;
   /** Most records waiting for the database (not counting the batch in flight); beyond it the oldest are dropped. Default 50000. */
@@ -80,46 +83,13 @@ export interface PgTransactionLogStats {
 }
 
 /** The defaults of every option. */
-const DEFAULTS = { synchronousCommit: false, maxBatch: 1000, flushInterval: 50, maxBuffered: 50_000, retryDelay: 200, maxRetryDelay: 5000, closeTimeout: 5000, pruneChunk: 10_000 };
+const DEFAULTS = { synchronousCommit: false, maxBatch: 1000, flushInterval: 10, maxBuffered: 50_000, retryDelay: 200, maxRetryDelay: 5000, closeTimeout: 5000, pruneChunk: 10_000 };
 
 /** One record waiting to be stored, and the caller's promise. */
 interface Pending {
   record: TransactionRecord;
   resolve(): void;
   reject(err: Error): void;
-}
-
-/**
- * One COPY per batch (copy.ts): the server takes the rows as text, with no statement to plan and no expression per
- * row; the indexed columns are written beside the record by the client (what an INSERT would have to read back out
- * of each record's JSON on the server, the costliest part of an INSERT from a JSON array there). The record itself is
- * stored as written (`json` keeps its text).
- */
-const COPY = 'COPY iso8583_transactions (at, node, stan, terminal, rrn, record) FROM STDIN';
-
-/**
- * A record's time (ms since the epoch, maybe with a fraction) as COPY text for a `timestamptz`: UTC, ISO 8601, to the
- * microsecond (the column's precision), so that the column holds what `to_timestamp(at / 1000)` would.
- */
-export function copyTimestamp(at: number): string {
-  let ms = Math.floor(at);
-  // at - floor(at) is exact: the fraction is rounded once, to microseconds.
-  let us = Math.round((at - ms) * 1000);
-  if (us === 1000) {
-    ms += 1;
-    us = 0;
-  }
-  const iso = new Date(ms).toISOString();
-  return us === 0 ? iso : `${iso.slice(0, -1)}${String(us).padStart(3, '0')}Z`;
-}
-
-/** The rows of a batch in COPY's text format: the columns of {@link COPY}, one line per record. */
-export function copyRows(records: readonly TransactionRecord[]): Buffer {
-  let text = '';
-  for (const r of records) {
-    text += `${copyTimestamp(r.at)}\t${copyText(r.node)}\t${copyText(r.stan)}\t${copyText(r.terminal)}\t${copyText(r.rrn)}\t${copyText(JSON.stringify(r))}\n`;
-  }
-  return Buffer.from(text, 'utf8');
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -375,7 +345,7 @@ export class PgTransactionLog implements TransactionLog {
   }
 
   private async insert(batch: Pending[]): Promise<void> {
-    await copyFrom(this.pool, COPY, copyRows(batch.map((p) => p.record)));
+    await copyFrom(this.pool, TRANSACTION_COPY, copyRows(batch.map((p) => p.record)));
   }
 
   /** Drops the oldest records beyond `maxBuffered`. */
@@ -408,39 +378,6 @@ export class PgTransactionLog implements TransactionLog {
       throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the transaction log ${what} failed (${storeCause(err)})`, { field: 'store', cause: err });
     }
   }
-}
-
-/**
- * The statement of a query: a fixed text with one placeholder per filter (values are never put in the text), newest
- * first, in the order of the indexes (`at DESC, seq DESC`).
- */
-export function transactionQuerySql(q: ResolvedTransactionQuery): { text: string; values: unknown[] } {
-  const where: string[] = [];
-  const values: unknown[] = [];
-  const add = (condition: string, value: unknown): void => {
-    values.push(value);
-    where.push(condition.replace('?', `$${values.length}`));
-  };
-  if (q.stan !== undefined) add('stan = ?', q.stan);
-  if (q.terminal !== undefined) add('terminal = ?', q.terminal);
-  if (q.rrn !== undefined) add('rrn = ?', q.rrn);
-  if (q.from !== undefined) add('at >= ?::timestamptz', new Date(q.from).toISOString());
-  if (q.to !== undefined) add('at <= ?::timestamptz', new Date(q.to).toISOString());
-  values.push(q.limit);
-  const filter = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
-  return { text: `SELECT record FROM iso8583_transactions${filter} ORDER BY at DESC, seq DESC LIMIT $${values.length}`, values };
-}
-
-/** What went wrong with the database, without any value: the SQLSTATE or the system error code. */
-function storeCause(err: unknown): string {
-  const e = err as { code?: unknown; errno?: unknown };
-  return typeof e.code === 'string' ? e.code : 'unknown error';
-}
-
-/** A refusal for the data itself (SQLSTATE class 22, data exception, or 23, integrity constraint), not for the connection. */
-function isDataError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
 /** Resolves true when `promise` settles within `ms`, false otherwise. */
