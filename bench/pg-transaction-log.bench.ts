@@ -1,4 +1,4 @@
-// The transaction log on PostgreSQL: how many records a second PgTransactionLog stores (batched INSERTs into a real
+// The transaction log on PostgreSQL: how many records a second PgTransactionLog stores (batched COPYs into a real
 // server made on the spot, fsync on), and in the same run a no-op log fed the same way, so that the difference is the
 // store's own cost. Records arrive as a gateway makes them: bursts of 64 a tick (64 requests settling together), each
 // record's promise awaited at the end. Informational: records a second, no target. What recording costs the gateway

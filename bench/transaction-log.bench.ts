@@ -10,6 +10,9 @@
  *    that goes first alternating (bench/gateway/rounds.ts). Each round's ratio is printed; the figure is the median
  *    ratio. Target: recording costs at most 20% of the throughput (`met` / `NOT met`; exit code 1 when either misses).
  *    The load average is printed at the start, after every round and at the end: on a shared machine, read it first.
+ *    Each phase also prints the CPU each side used per answer (the gateway process, and for `postgresql` the whole
+ *    database server: postmaster and children, bench/gateway/postgres-cpu.ts), and the row ends with the medians:
+ *    where the cost of recording goes, which on a shared machine is steadier than the throughput.
  * 2. The file store alone: records appended per second (batched), and queries over a day file of
  *    BENCH_RECORDS records: the latest 100, one STAN near the end, one STAN not there (every line read), a time range.
  *
@@ -23,7 +26,9 @@ import { join } from 'node:path';
 import { FileTransactionLog, transactionFile } from '@iso8583/connector';
 import type { TransactionRecord } from '@iso8583/connector';
 import { startPostgres } from '@iso8583/test-support';
-import { alternatedRounds, loadAverage } from './gateway/rounds.js';
+import { cpuSeconds } from './gateway/cpu.js';
+import { postmasterPid, serverCpuSeconds } from './gateway/postgres-cpu.js';
+import { alternatedRounds, loadAverage, median } from './gateway/rounds.js';
 import type { Side } from './gateway/rounds.js';
 import { startIso8583, stop } from './gateway/processes.js';
 import type { Started } from './gateway/processes.js';
@@ -41,8 +46,16 @@ const MAX_COST = 0.2;
 /** Where each gateway of a row keeps its reversals and its log: `--reversal-journal DIR` or `--store URL`. */
 type StoreFlags = (side: 'recording' | 'plain') => string[];
 
-/** One row: the gateway recording vs not recording, with the store flags given; true when the target is met. */
-async function gatewayCost(store: string, flags: StoreFlags): Promise<boolean> {
+/** The median per role of a side's CPU figures (microseconds per answer, per phase). */
+function medianCpu(phases: Record<string, number>[]): Record<string, number> {
+  return Object.fromEntries(Object.keys(phases[0] ?? {}).map((role) => [role, median(phases.map((p) => p[role] as number))]));
+}
+
+/**
+ * One row: the gateway recording vs not recording, with the store flags given; true when the target is met. Each
+ * phase also reads the CPU the gateway used (and, with `postmaster`, the PostgreSQL server), per answer.
+ */
+async function gatewayCost(store: string, flags: StoreFlags, postmaster?: number): Promise<boolean> {
   const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '900000000000000'], /listening on (\S+):(\d+)/);
   const upstream = `${bank.match[1] as string}:${bank.match[2] as string}`;
   const start = (extra: string[]): Promise<Started> =>
@@ -59,9 +72,19 @@ async function gatewayCost(store: string, flags: StoreFlags): Promise<boolean> {
     const side = (name: string, g: Started): Side => ({ name, host: g.match[1] as string, port: Number(g.match[2]) });
     console.log(`\n${store} store: gateway with and without the transaction log, ${CLIENTS} POS clients x ${DEPTH} in flight, ` +
       `warm-up ${WARMUP_MS} ms each, ${ROUNDS} rounds of ${PHASE_MS} ms per side`);
-    const r = await alternatedRounds(side(`gateway, ${store}, no log`, plain), side(`gateway, ${store}, transaction log`, recording), {
-      clients: CLIENTS, depth: DEPTH, warmupMs: WARMUP_MS, phaseMs: PHASE_MS, rounds: ROUNDS,
+    const pids = new Map([[`gateway, ${store}, no log`, plain.child.pid as number], [`gateway, ${store}, transaction log`, recording.child.pid as number]]);
+    const cpu = (s: Side): Record<string, () => number> => ({
+      gateway: () => cpuSeconds(pids.get(s.name) as number),
+      ...(postmaster === undefined ? {} : { postgres: () => serverCpuSeconds(postmaster) }),
     });
+    const r = await alternatedRounds(side(`gateway, ${store}, no log`, plain), side(`gateway, ${store}, transaction log`, recording), {
+      clients: CLIENTS, depth: DEPTH, warmupMs: WARMUP_MS, phaseMs: PHASE_MS, rounds: ROUNDS, cpu,
+    });
+    const plainCpu = medianCpu(r.cpuBaseline);
+    const recordingCpu = medianCpu(r.cpuCandidate);
+    console.log(`${store}: CPU per transaction, median of the rounds: ` + Object.keys(plainCpu)
+      .map((role) => `${role} ${(plainCpu[role] as number).toFixed(1)} -> ${(recordingCpu[role] as number).toFixed(1)} us (+${((recordingCpu[role] as number) - (plainCpu[role] as number)).toFixed(1)})`)
+      .join(', '));
     const cost = 1 - r.medianRatio;
     const met = cost <= MAX_COST;
     console.log(`${store}: ratios ${r.ratios.map((x) => x.toFixed(3)).join(' ')}; median ${r.medianRatio.toFixed(3)}: ` +
@@ -140,7 +163,8 @@ async function main(): Promise<void> {
       const cluster = await startPostgres({ durable: true });
       try {
         const urls = { recording: cluster.createDatabase('bench_recording'), plain: cluster.createDatabase('bench_plain') };
-        if (!(await gatewayCost('postgresql', (side) => ['--store', urls[side]]))) missed.push('postgresql');
+        const postmaster = await postmasterPid(cluster.url);
+        if (!(await gatewayCost('postgresql', (side) => ['--store', urls[side]], postmaster))) missed.push('postgresql');
       } finally {
         cluster.destroy();
       }

@@ -2,13 +2,15 @@
  * A graceful stop of the real `iso8583 gateway` (SIGTERM) waits for every SAF entry, advices as well as reversals,
  * up to `--shutdown-deadline`: an advice stored with `saf: true` while the bank was down is delivered before the
  * process exits once the bank is back; when the deadline passes first, the stop line counts what is left by kind and
- * the advice stays journaled for the next start.
+ * the advice stays journaled for the next start. An entry waiting for its next attempt is sent at once by the stop,
+ * not when its retry interval ends.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitUntil } from '@iso8583/test-support';
 import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
 import { approve, startBank } from './helpers/bank.js';
 
@@ -66,6 +68,36 @@ describe('iso8583 gateway: SIGTERM drains the SAF queue', () => {
     assert.match(String(delivered[0]?.['0']), /^022[01]$/);
     assert.deepEqual(logLine(gw.process.stderr(), 'gateway stopped').safLeft, { reversals: 0, advices: 0 });
     assert.doesNotMatch(gw.process.stdout() + gw.process.stderr(), /4111111111111111/);
+    await bank.close();
+  });
+
+  test('an advice waiting for a retry interval longer than the deadline is sent at once by the stop, and delivered', async () => {
+    // The bank lets the first attempt go unanswered (it times out after --request-timeout) and approves the rest.
+    let first = true;
+    const bank = await startBank((request) => {
+      if (request['11'] !== '300501' || !first) return approve(request);
+      first = false;
+      return undefined;
+    });
+    const gw = await startGateway([
+      '--upstream', `127.0.0.1:${bank.port}`,
+      '--reversal-journal', join(work, 'journal-c'),
+      '--request-timeout', '1000',
+      // Ten minutes to the next attempt, far past the deadline: only a stop that sends at once delivers it.
+      '--saf-retry-interval', '600000',
+      '--shutdown-deadline', '20000',
+      '--log-level', 'info',
+    ]);
+    assert.equal(await store(`http://${gw.http.host}:${gw.http.port}`, '300501'), 202);
+    await bank.waitFor((m) => m['11'] === '300501');
+    // The first attempt has failed: the entry now waits for its retry interval.
+    await waitUntil(() => gw.process.stderr().includes('SAF entry not answered: will repeat'), { what: 'the first attempt to time out', timeoutMs: 30_000 });
+    gw.process.kill('SIGTERM');
+    const exit = await exitWithin(gw.process, 40_000, 'the gateway draining its SAF queue');
+    assert.equal(exit.code, 0);
+    const attempts = bank.received.filter((m) => m['11'] === '300501').map((m) => m['0']);
+    assert.deepEqual(attempts, ['0220', '0221'], 'the repeat left during the stop');
+    assert.deepEqual(logLine(gw.process.stderr(), 'gateway stopped').safLeft, { reversals: 0, advices: 0 });
     await bank.close();
   });
 

@@ -27,6 +27,11 @@ export interface RoundsOptions {
   phaseMs: number;
   /** Rounds (each measures both sides). */
   rounds: number;
+  /**
+   * CPU to account per phase, by role (e.g. `gateway`, `postgres`): each function returns the seconds of CPU used so
+   * far; a phase prints each role's microseconds per answer, and the result holds them per side. Default: none.
+   */
+  cpu?: (side: Side) => Record<string, () => number>;
 }
 
 /** Throughputs (transactions a second) per round and the ratio of each round. */
@@ -37,6 +42,9 @@ export interface RoundsResult {
   ratios: number[];
   /** The median of `ratios`. */
   medianRatio: number;
+  /** With `cpu`: microseconds of CPU per answer by role, per phase, for the baseline and the candidate. */
+  cpuBaseline: Record<string, number>[];
+  cpuCandidate: Record<string, number>[];
 }
 
 /** The median of a list of numbers (the mean of the two middle ones for an even count). */
@@ -51,26 +59,36 @@ export function loadAverage(): string {
   return `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
 }
 
-function line(name: string, r: LoadResult): number {
+function line(name: string, r: LoadResult, cpu: Record<string, number>): number {
   const rate = r.answers / r.seconds;
   const p = (q: number): string => r.latencies.quantile(q).toFixed(2);
-  console.log(`    ${name.padEnd(40)} ${String(Math.round(rate)).padStart(8)} tx/s   p50 ${p(0.5)} ms   p99 ${p(0.99)} ms   (${r.answers} answers; ${JSON.stringify(r.codes)})`);
+  const used = Object.entries(cpu).map(([role, us]) => `   ${role} ${us.toFixed(1)} us/tx`).join('');
+  console.log(`    ${name.padEnd(40)} ${String(Math.round(rate)).padStart(8)} tx/s   p50 ${p(0.5)} ms   p99 ${p(0.99)} ms   (${r.answers} answers; ${JSON.stringify(r.codes)})${used}`);
   return rate;
 }
 
 /** Runs the comparison (see the file's opening comment), printing each phase and each round's ratio. */
 export async function alternatedRounds(baseline: Side, candidate: Side, o: RoundsOptions): Promise<RoundsResult> {
   const run = (s: Side, ms: number): Promise<LoadResult> => posLoad(s.host, s.port, o.clients, o.depth, ms);
+  /** One measured phase: its rate, printed with the CPU per answer of each role. */
+  const phase = async (s: Side, into: Record<string, number>[]): Promise<number> => {
+    const roles = Object.entries(o.cpu?.(s) ?? {});
+    const before = roles.map(([, read]) => read());
+    const r = await run(s, o.phaseMs);
+    const cpu = Object.fromEntries(roles.map(([role, read], i) => [role, r.answers > 0 ? ((read() - (before[i] as number)) * 1e6) / r.answers : Number.NaN]));
+    if (roles.length > 0) into.push(cpu);
+    return line(s.name, r, cpu);
+  };
   await run(baseline, o.warmupMs);
   await run(candidate, o.warmupMs);
-  const result: RoundsResult = { baseline: [], candidate: [], ratios: [], medianRatio: 0 };
+  const result: RoundsResult = { baseline: [], candidate: [], ratios: [], medianRatio: 0, cpuBaseline: [], cpuCandidate: [] };
   for (let round = 0; round < o.rounds; round++) {
     let b = 0;
     let c = 0;
     const order = round % 2 === 0 ? ['b', 'c'] : ['c', 'b'];
     for (const side of order) {
-      if (side === 'b') b = line(baseline.name, await run(baseline, o.phaseMs));
-      else c = line(candidate.name, await run(candidate, o.phaseMs));
+      if (side === 'b') b = await phase(baseline, result.cpuBaseline);
+      else c = await phase(candidate, result.cpuCandidate);
     }
     result.baseline.push(b);
     result.candidate.push(c);

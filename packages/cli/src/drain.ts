@@ -23,12 +23,16 @@ export function safLeft(connectors: readonly Connector[]): SafLeft {
 }
 
 /**
- * Resolves once no connector has a SAF entry pending (neither a reversal nor an advice), `until` (a `Date.now()` time)
- * has passed, or `cancelled()` turns true: what `iso8583 gateway` and `iso8583 run` wait for before their connectors
- * close on a graceful stop, so that what can be delivered while the link is up is not left for the next start.
- * Whatever is still pending then stays journaled (see {@link safLeft} for what the stop reports).
+ * Sends at once every SAF entry waiting for its next attempt (`Connector.flushSaf`), then resolves once no connector
+ * has a SAF entry pending (neither a reversal nor an advice), `until` (a `Date.now()` time) has passed, or
+ * `cancelled()` turns true: what `iso8583 gateway` and `iso8583 run` wait for before their connectors close on a
+ * graceful stop, so that what can be delivered while the link is up is not left for the next start, nor left waiting
+ * for a retry interval longer than the deadline. An attempt that fails during the wait is repeated after its
+ * `saf.retryInterval` as usual. Whatever is still pending at the end stays journaled (see {@link safLeft} for what the
+ * stop reports).
  */
 export async function waitForSaf(connectors: readonly Connector[], until: number, cancelled: () => boolean = () => false): Promise<void> {
+  if (!cancelled()) for (const c of connectors) c.flushSaf();
   const pending = (): boolean => {
     const left = safLeft(connectors);
     return left.reversals + left.advices > 0;

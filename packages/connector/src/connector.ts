@@ -237,6 +237,16 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   /**
+   * Sends at once the SAF entries (reversals and advices) waiting for their next attempt, instead of at the end of
+   * their `saf.initialDelay` or `saf.retryInterval`: what a graceful stop calls while the link is still up. An entry
+   * with an attempt in flight is left to it, and one that fails now waits `saf.retryInterval` again. Returns how many
+   * entries were sent early (0 with reversal and SAF off).
+   */
+  flushSaf(): number {
+    return this.reversals?.flush() ?? 0;
+  }
+
+  /**
    * Stops taking requests, lets every accepted request finish (answered or timed out), signs off (with `signOff`)
    * and closes the connections. Unanswered reversals stay in the journal for the next start. Safe to call twice.
    */

@@ -218,6 +218,11 @@ export class ReversalManager {
     this.queue.activate({ id: entry.id, reversal: entry.reversal, at: entry.at });
   }
 
+  /** Sends at once the SAF entries waiting for their next attempt (see {@link SafQueue.flush}); returns how many. */
+  flush(): number {
+    return this.queue.flush();
+  }
+
   /** Stops sending (on close): what is unfinished stays in the journal for the next start. */
   async stop(): Promise<void> {
     this.stopClaims?.();

@@ -79,6 +79,8 @@ interface Active {
   /** Attempts recorded in the journal (each before it was sent). */
   attempts: number;
   timer: NodeJS.Timeout | undefined;
+  /** What the timer waits for: the entry's next attempt (`initialDelay`, `retryInterval`), or its `messageInterval` slot. */
+  waiting: 'attempt' | 'slot' | undefined;
 }
 
 /** The MTI of attempt `n` (1-based): the first is the entry's MTI, the others its repeat (xxx1: 0221, 0421). */
@@ -120,11 +122,32 @@ export class SafQueue {
   /** Starts sending an entry already durable in the journal. */
   activate(entry: JournalEntry): void {
     if (this.stopped || this.active.has(entry.id)) return;
-    const a: Active = { entry, kind: entry.kind ?? 'reversal', attempts: entry.attempts ?? 0, timer: undefined };
+    const a: Active = { entry, kind: entry.kind ?? 'reversal', attempts: entry.attempts ?? 0, timer: undefined, waiting: undefined };
     this.active.set(entry.id, a);
     if (a.kind === 'reversal') this.reversalsActive += 1;
     // A resumed entry that was sent before goes again at once; a new one waits `initialDelay` from its journaling.
     this.at(a, a.attempts > 0 ? 0 : entry.at + this.settings.initialDelay);
+  }
+
+  /**
+   * Sends at once every entry waiting for its next attempt (its `initialDelay` after journaling, or `retryInterval`
+   * after an attempt that did not end it): what a graceful stop asks before the link closes, so that it does not wait
+   * for a timer that may outlast its deadline. An entry with an attempt in flight is left to it; attempts still leave
+   * `messageInterval` apart; an attempt that fails now waits `retryInterval` as usual (a host that refuses is not
+   * hammered). Returns how many entries were sent early.
+   */
+  flush(): number {
+    if (this.stopped) return 0;
+    let sent = 0;
+    for (const a of this.active.values()) {
+      if (a.waiting !== 'attempt') continue;
+      clearTimeout(a.timer);
+      a.timer = undefined;
+      a.waiting = undefined;
+      sent += 1;
+      void this.attempt(a, false);
+    }
+    return sent;
   }
 
   /** Stops sending (on close): what is unfinished stays in the journal for the next start. */
@@ -141,7 +164,11 @@ export class SafQueue {
       void this.attempt(a, slotted);
       return;
     }
-    a.timer = setTimeout(() => void this.attempt(a, slotted), due);
+    a.waiting = slotted ? 'slot' : 'attempt';
+    a.timer = setTimeout(() => {
+      a.waiting = undefined;
+      void this.attempt(a, slotted);
+    }, due);
     a.timer.unref();
   }
 
@@ -183,7 +210,11 @@ export class SafQueue {
       const slot = Math.max(now, this.nextSlot);
       this.nextSlot = slot + s.messageInterval;
       if (slot > now) {
-        a.timer = setTimeout(() => void this.attempt(a, true), slot - now);
+        a.waiting = 'slot';
+        a.timer = setTimeout(() => {
+          a.waiting = undefined;
+          void this.attempt(a, true);
+        }, slot - now);
         a.timer.unref();
         return;
       }

@@ -47,7 +47,7 @@ async function deadPort(): Promise<number> {
 transactionLogContract('PgTransactionLog', async (storage) => makeLog(storage));
 
 describe('PgTransactionLog', () => {
-  test('records of one tick go in one INSERT; records made while an INSERT is in flight go together in the next', async () => {
+  test('records of one tick go in one statement; records made while one is in flight go together in the next', async () => {
     const log = makeLog('batching');
     await log.open();
     const admin = new pg.Client({ connectionString: database('batching') });
@@ -56,9 +56,9 @@ describe('PgTransactionLog', () => {
       await Promise.all(Array.from({ length: 300 }, (_, i) => log.record(sampleRecord(i))));
       // Rows written by one statement share their inserting transaction id (xmin).
       const one = await admin.query<{ n: number }>('SELECT count(DISTINCT xmin::text)::int AS n FROM iso8583_transactions');
-      assert.equal(one.rows[0]?.n, 1, 'one INSERT for the tick');
+      assert.equal(one.rows[0]?.n, 1, 'one statement for the tick');
 
-      // Hold the table so that the next INSERT waits in flight.
+      // Hold the table so that the next statement waits in flight.
       await admin.query('BEGIN');
       await admin.query('LOCK TABLE iso8583_transactions IN EXCLUSIVE MODE');
       const first = log.record(sampleRecord(1000));
@@ -71,16 +71,84 @@ describe('PgTransactionLog', () => {
         } finally {
           await r.end();
         }
-      }, { what: 'the INSERT to wait for the lock' });
+      }, { what: 'the COPY to wait for the lock' });
       assert.equal(log.stats().inFlight, 1);
       const later = Array.from({ length: 50 }, (_, i) => log.record(sampleRecord(2000 + i)));
-      assert.equal(log.stats().buffered, 50, 'records made while an INSERT is in flight wait for it');
+      assert.equal(log.stats().buffered, 50, 'records made while a statement is in flight wait for it');
       await admin.query('COMMIT');
       await Promise.all([first, ...later]);
       const batches = await admin.query<{ n: number }>('SELECT count(DISTINCT xmin::text)::int AS n FROM iso8583_transactions');
       assert.equal(batches.rows[0]?.n, 3, 'the tick, the one in flight, the 50 together');
     } finally {
       await admin.end();
+      await log.close();
+    }
+  });
+
+  test('between two batches records gather for flushInterval; a full batch goes at once; close stores what waits', async () => {
+    const log = makeLog('flush_interval', { flushInterval: 60_000, maxBatch: 5 });
+    await log.open();
+    try {
+      // Nothing went for a while: the first record goes at once.
+      await within(log.record(sampleRecord(1)), 20_000, 'the first record');
+      assert.equal(log.stats().batches, 1);
+      const waiting = [log.record(sampleRecord(2)), log.record(sampleRecord(3))];
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(log.stats().buffered, 2, 'they wait for the interval');
+      // Three more make a full batch (maxBatch 5): it goes without waiting for the interval.
+      const full = [4, 5, 6].map((i) => log.record(sampleRecord(i)));
+      await within(Promise.all([...waiting, ...full]), 20_000, 'the full batch');
+      assert.equal(log.stats().batches, 2);
+      const last = log.record(sampleRecord(7));
+      await log.close();
+      await last;
+      assert.deepEqual({ stored: log.stats().stored, batches: log.stats().batches, dropped: log.stats().dropped }, { stored: 7, batches: 3, dropped: 0 });
+    } finally {
+      await log.close();
+    }
+    for (const flushInterval of [-1, 1.5, 60_001]) {
+      assert.throws(() => makeLog('flush_bad', { flushInterval }), (err: { code?: string; field?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_OPTIONS' && err.field === 'flushInterval');
+    }
+  });
+
+  test('COPY text: backslashes, NULL columns and a time with a fraction of a millisecond are stored as given', async () => {
+    const log = makeLog('copy_text', { flushInterval: 0 });
+    await log.open();
+    const admin = new pg.Client({ connectionString: database('copy_text') });
+    await admin.connect();
+    try {
+      const at = Date.UTC(2026, 10, 30, 21, 0, 0, 123) + 0.5;
+      const odd = { ...sampleRecord(1), at, node: 'node\\N\\t', merchant: 'A\\B "C"', terminal: '\\N' };
+      const bare = sampleRecord(2);
+      delete (bare as { stan?: string }).stan;
+      delete (bare as { rrn?: string }).rrn;
+      await Promise.all([log.record(odd), log.record(bare)]);
+      const rows = await admin.query<{ node: string; terminal: string | null; stan: string | null; rrn: string | null; us: string; record: TransactionRecord }>(
+        "SELECT node, terminal, stan, rrn, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS us, record FROM iso8583_transactions ORDER BY seq",
+      );
+      assert.deepEqual(rows.rows[0]?.record, odd);
+      assert.deepEqual([rows.rows[0]?.node, rows.rows[0]?.terminal, rows.rows[0]?.us], ['node\\N\\t', '\\N', '2026-11-30 21:00:00.123500']);
+      assert.deepEqual([rows.rows[1]?.stan, rows.rows[1]?.rrn], [null, null], 'an absent STAN or RRN is NULL, not text');
+      // The boundaries of a time range see the fraction: to = the whole millisecond is before the record.
+      assert.deepEqual((await log.query({ terminal: '\\N', to: at - 0.5 })).length, 0);
+      assert.deepEqual((await log.query({ terminal: '\\N', from: at - 0.5 })).map((r) => r.merchant), ['A\\B "C"']);
+    } finally {
+      await admin.end();
+      await log.close();
+    }
+  });
+
+  test('a batch larger than one CopyData message (1 MiB) is stored whole, in one statement', async () => {
+    const log = makeLog('copy_chunks', { flushInterval: 0, maxBatch: 5000 });
+    await log.open();
+    try {
+      // About 450 bytes a row: 3000 rows are some 1.3 MiB, two CopyData messages cut inside a row.
+      await within(Promise.all(Array.from({ length: 3000 }, (_, i) => log.record(sampleRecord(i)))), 60_000, 'the big batch');
+      assert.deepEqual({ stored: log.stats().stored, batches: log.stats().batches }, { stored: 3000, batches: 1 });
+      const all = await log.query({ limit: 10_000 });
+      assert.equal(all.length, 3000);
+      assert.deepEqual(all.at(-1), sampleRecord(0));
+    } finally {
       await log.close();
     }
   });
@@ -207,7 +275,7 @@ describe('PgTransactionLog', () => {
       await log.record(sampleRecord(0));
       cluster.stopServer();
       const during = Array.from({ length: 40 }, (_, i) => log.record(sampleRecord(i + 1)));
-      await waitUntil(() => log.stats().failedBatches >= 1, { what: 'a failed INSERT while the database is down' });
+      await waitUntil(() => log.stats().failedBatches >= 1, { what: 'a failed batch while the database is down' });
       assert.equal(log.stats().stored, 1);
       assert.ok(lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE' && l['level'] === 40), JSON.stringify(lines));
       const more = Array.from({ length: 10 }, (_, i) => log.record(sampleRecord(i + 41)));
@@ -216,7 +284,7 @@ describe('PgTransactionLog', () => {
       await Promise.all([...during, ...more]);
       const all = await log.query({ limit: 1000 });
       assert.deepEqual(all.map((r) => r.stan), Array.from({ length: 51 }, (_, i) => String(50 - i).padStart(6, '0')));
-      assert.deepEqual({ ...log.stats(), failedBatches: 0 }, { buffered: 0, inFlight: 0, stored: 51, dropped: 0, failedBatches: 0 });
+      assert.deepEqual({ ...log.stats(), failedBatches: 0, batches: 0 }, { buffered: 0, inFlight: 0, stored: 51, batches: 0, dropped: 0, failedBatches: 0 });
       assert.ok(lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE' && l['level'] === 30), 'the return is logged');
       assert.doesNotMatch(JSON.stringify(lines), /4111111111111111/);
     } finally {
@@ -241,7 +309,7 @@ describe('PgTransactionLog', () => {
     assert.equal(log.stats().dropped, 15);
     await waitUntil(() => log.stats().failedBatches === 1 && log.stats().inFlight === 0, { what: 'the first INSERT to fail' });
     for (let i = 25; i < 30; i++) track(log.record(sampleRecord(i)), i);
-    assert.deepEqual(log.stats(), { buffered: 10, inFlight: 0, stored: 0, dropped: 20, failedBatches: 1 });
+    assert.deepEqual(log.stats(), { buffered: 10, inFlight: 0, stored: 0, batches: 0, dropped: 20, failedBatches: 1 });
     const drops = lines.filter((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_DROPPED');
     assert.ok(drops.length >= 1);
     assert.equal(drops.at(-1)?.['droppedTotal'], 15, 'reported when the batch failed');
@@ -272,7 +340,7 @@ describe('PgTransactionLog', () => {
       }
       const waiting = async (): Promise<number[]> =>
         (await admin.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE relation = 'iso8583_transactions'::regclass AND NOT granted")).rows.map((r) => r.pid);
-      await waitUntil(async () => (await waiting()).length > 0, { what: 'the INSERT to wait for the lock' });
+      await waitUntil(async () => (await waiting()).length > 0, { what: 'the COPY to wait for the lock' });
       const closed = log.close();
       await waitUntil(() => lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE' && l['inFlight'] === 5), { what: 'close to give up on the batch in flight' });
       for (const pid of await waiting()) await admin.query('SELECT pg_terminate_backend($1)', [pid]);

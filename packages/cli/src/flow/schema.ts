@@ -114,7 +114,7 @@ export function flowSchema(): Schema {
         type: 'integer',
         minimum: 0,
         maximum: MAX_REQUEST_TIMEOUT,
-        description: 'Milliseconds SIGTERM waits for in-flight work and pending reversals, at most 3600000. Default 10000.',
+        description: 'Milliseconds SIGTERM waits for in-flight work and the SAF queue (pending reversals and advices), at most 3600000. Default 10000.',
       },
       logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Default `info`.' },
       logFile: { type: 'string', minLength: 1, description: 'Log file, reopened on SIGHUP. Default: standard error.' },

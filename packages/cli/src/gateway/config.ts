@@ -143,7 +143,7 @@ export interface GatewayConfig {
   maxConnections: number;
   /** Milliseconds a POS connection may stay idle before it is closed; 0 never. Default 300000. */
   idleTimeout: number;
-  /** Milliseconds SIGTERM/SIGINT waits for in-flight work and pending reversals before exiting. Default 10000. */
+  /** Milliseconds SIGTERM/SIGINT waits for in-flight work and the SAF queue (reversals and advices) before exiting. Default 10000. */
   shutdownDeadline: number;
   /** Log file (JSON lines, reopened on SIGHUP). Default: standard error. */
   logFile?: string;

@@ -66,7 +66,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'signOn', flag: 'sign-on', kind: 'boolean', default: false, help: 'sign on (0800/001) and off with the upstream' },
   { key: 'maxConnections', flag: 'max-connections', kind: 'integer', arg: 'N', default: 1000, help: 'most POS connections at once' },
   { key: 'idleTimeout', flag: 'idle-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 300_000, help: 'ms before an idle POS connection is closed, 0 = never' },
-  { key: 'shutdownDeadline', flag: 'shutdown-deadline', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'ms SIGTERM waits for in-flight work and reversals' },
+  { key: 'shutdownDeadline', flag: 'shutdown-deadline', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'ms SIGTERM waits for in-flight work and the SAF queue (reversals and advices, sent at once)' },
   { key: 'logFile', flag: 'log-file', aliases: ['logFile'], kind: 'string', arg: 'FILE', defaultText: 'standard error', help: 'log file, reopened on SIGHUP' },
   { key: 'logLevel', flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LEVELS, default: 'info', help: `${LEVELS.join('|')}; debug adds a line per message and HTTP request, trace the fields` },
   { key: 'logMessages', flag: 'log-messages', kind: 'boolean', default: false, help: 'log every message in and out at info (direction, peer, latency, fields; card data masked)' },

@@ -75,3 +75,15 @@ export function storeError(what: string, cause: unknown, url?: string): Iso8583E
   const where = url === undefined ? 'the store' : `the store ${maskUrl(url)}`;
   return connectorError('ISO8583_ERR_CONNECTOR_STORE', `${where}: ${what} (${why})`, { field: 'store', cause });
 }
+
+/** What went wrong with the database, without any value: the SQLSTATE or the system error code. */
+export function storeCause(err: unknown): string {
+  const e = err as { code?: unknown; errno?: unknown };
+  return typeof e.code === 'string' ? e.code : 'unknown error';
+}
+
+/** A refusal for the data itself (SQLSTATE class 22, data exception, or 23, integrity constraint), not for the connection. */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}

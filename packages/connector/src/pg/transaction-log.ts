@@ -3,7 +3,7 @@
  * (`iso8583_transactions`, see schema-transactions.ts), so a query on any node answers for all of them.
  *
  * Writes are batched: the records recorded in the same tick, or while an insert is in flight, go to the database
- * together in one INSERT (one statement, its rows passed as one JSON array). The log never holds up a request: when the
+ * together in one COPY (one statement, its rows as COPY text; see copy.ts). The log never holds up a request: when the
  * database is away, records wait in a bounded buffer and the batch is retried with backoff; once the buffer holds
  * `maxBuffered` records the oldest are dropped, counted and reported (`ISO8583_WARN_TRANSACTION_LOG_DROPPED`). Every
  * record goes through the allow-list of transaction-allow-list.ts first: nothing but the keys of a TransactionRecord, the
@@ -18,8 +18,12 @@ import { connectorError } from '../errors.js';
 import type { TransactionLog, TransactionQuery, TransactionRecord } from '../transaction-log.js';
 import { toTransactionRecord } from '../transaction-allow-list.js';
 import { checkTransactionQuery } from '../transaction-query.js';
-import type { ResolvedTransactionQuery } from '../transaction-query.js';
+import { copyFrom } from './copy.js';
 import { migrate } from './migrations.js';
+import { isDataError, storeCause } from './pool.js';
+import { TRANSACTION_COPY, copyRows, transactionQuerySql } from './transaction-sql.js';
+
+export { transactionQuerySql };
 
 /** Options of {@link PgTransactionLog}. Give `connectionString` or `pool`. */
 export interface PgTransactionLogOptions {
@@ -38,8 +42,16 @@ export interface PgTransactionLogOptions {
    * what is kept is never torn. Ignored with `pool` (the pool's own setting holds).
    */
   synchronousCommit?: boolean;
-  /** Most records in one INSERT. Default 1000. */
+  /** Most records in one batch (one COPY). Default 1000. */
   maxBatch?: number;
+  /**
+   * Least time between the starts of two batches, in ms (a batch of `maxBatch` records goes at once): records gather
+   * meanwhile, so that the database takes them in fewer, larger statements (its cost per record falls with the size
+   * of the batch). 0 sends a batch as soon as the one before is stored. A gateway process that dies (not a graceful
+   * stop: `close()` stores what is buffered) loses the records it had not yet sent: those of about the last
+   * `flushInterval` ms, and the batch in flight. Default 10.
+   */
+  flushInterval?: number;
   /** Most records waiting for the database (not counting the batch in flight); beyond it the oldest are dropped. Default 50000. */
   maxBuffered?: number;
   /** First delay before a failed batch is retried, in ms (doubling, with jitter, up to `maxRetryDelay`). Default 200. */
@@ -58,18 +70,20 @@ export interface PgTransactionLogOptions {
 export interface PgTransactionLogStats {
   /** Records waiting for the database. */
   buffered: number;
-  /** Records in the INSERT in flight. */
+  /** Records in the batch in flight. */
   inFlight: number;
   /** Records stored since the log opened. */
   stored: number;
   /** Records dropped (buffer full while the database was away, or still buffered when `close()` gave up). */
   dropped: number;
-  /** INSERTs that failed (and were retried). */
+  /** Batches stored (one statement each) since the log opened: `stored / batches` is the mean batch size. */
+  batches: number;
+  /** Batches that failed (and were retried). */
   failedBatches: number;
 }
 
 /** The defaults of every option. */
-const DEFAULTS = { synchronousCommit: false, maxBatch: 1000, maxBuffered: 50_000, retryDelay: 200, maxRetryDelay: 5000, closeTimeout: 5000, pruneChunk: 10_000 };
+const DEFAULTS = { synchronousCommit: false, maxBatch: 1000, flushInterval: 10, maxBuffered: 50_000, retryDelay: 200, maxRetryDelay: 5000, closeTimeout: 5000, pruneChunk: 10_000 };
 
 /** One record waiting to be stored, and the caller's promise. */
 interface Pending {
@@ -77,16 +91,6 @@ interface Pending {
   resolve(): void;
   reject(err: Error): void;
 }
-
-/**
- * One INSERT per batch, its rows passed as one JSON array (one parameter): the driver sends one string made by one
- * `JSON.stringify`, where per-column text arrays cost an escaping pass per element (a JSON record is full of quotes),
- * and the server splits the array and reads the indexed columns out of each element. The element itself is stored as
- * the `record` (json keeps its text as written).
- */
-const INSERT = `INSERT INTO iso8583_transactions (at, node, stan, terminal, rrn, record)
-  SELECT to_timestamp((r->>'at')::double precision / 1000), r->>'node', r->>'stan', r->>'terminal', r->>'rrn', r
-  FROM json_array_elements($1::json) AS r`;
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -101,6 +105,10 @@ export class PgTransactionLog implements TransactionLog {
   private readonly node: string | undefined;
   private readonly synchronousCommit: boolean;
   private readonly maxBatch: number;
+  private readonly flushInterval: number;
+  /** When the last batch started (`performance.now()`). */
+  private lastFlight = -Infinity;
+  private flushTimer: NodeJS.Timeout | undefined;
   private readonly maxBuffered: number;
   private readonly closeTimeout: number;
   private readonly pruneChunk: number;
@@ -116,7 +124,7 @@ export class PgTransactionLog implements TransactionLog {
   private closing: Promise<void> | undefined;
   /** Set when `close()` has given up: a batch still in flight then is dropped if it fails, never buffered again. */
   private drained = false;
-  private readonly figures = { stored: 0, dropped: 0, failedBatches: 0 };
+  private readonly figures = { stored: 0, batches: 0, dropped: 0, failedBatches: 0 };
 
   constructor(options: PgTransactionLogOptions) {
     if ((options.pool === undefined) === (options.connectionString === undefined)) {
@@ -129,6 +137,10 @@ export class PgTransactionLog implements TransactionLog {
       throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be true or false', { field: 'synchronousCommit' });
     }
     this.maxBatch = positive('maxBatch', options.maxBatch, DEFAULTS.maxBatch);
+    if (options.flushInterval !== undefined && (!Number.isInteger(options.flushInterval) || options.flushInterval < 0 || options.flushInterval > 60_000)) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be an integer from 0 to 60000 (ms)', { field: 'flushInterval' });
+    }
+    this.flushInterval = options.flushInterval ?? DEFAULTS.flushInterval;
     this.maxBuffered = positive('maxBuffered', options.maxBuffered, DEFAULTS.maxBuffered);
     this.closeTimeout = positive('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout);
     this.pruneChunk = positive('pruneChunk', options.pruneChunk, DEFAULTS.pruneChunk);
@@ -228,6 +240,8 @@ export class PgTransactionLog implements TransactionLog {
   private async drain(): Promise<void> {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     const deadline = Date.now() + this.closeTimeout;
     for (;;) {
       const left = deadline - Date.now();
@@ -252,23 +266,41 @@ export class PgTransactionLog implements TransactionLog {
     if (this.ownPool) await this.pool.end().catch(() => undefined);
   }
 
-  /** Starts a flight after this tick (so that the tick's records go together), unless one is flying or a retry waits. */
+  /**
+   * Starts a flight after this tick (so that the tick's records go together), or once `flushInterval` has passed since
+   * the last one started, unless one is flying or a retry waits. A full batch waiting for the interval goes at once.
+   */
   private schedule(): void {
-    if (this.scheduled || this.flight !== undefined || this.retryTimer !== undefined || this.closing !== undefined) return;
-    this.scheduled = true;
-    setImmediate(() => {
+    if (this.flight !== undefined || this.retryTimer !== undefined || this.closing !== undefined) return;
+    if (this.flushTimer !== undefined) {
+      if (this.buffer.length < this.maxBatch) return;
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    if (this.scheduled) return;
+    const wait = this.buffer.length >= this.maxBatch ? 0 : this.lastFlight + this.flushInterval - performance.now();
+    const go = (): void => {
       this.scheduled = false;
+      this.flushTimer = undefined;
       if (this.flight === undefined && this.retryTimer === undefined && this.closing === undefined && this.buffer.length > 0) void this.fly();
-    });
+    };
+    if (wait > 0) {
+      this.flushTimer = setTimeout(go, Math.ceil(wait));
+    } else {
+      this.scheduled = true;
+      setImmediate(go);
+    }
   }
 
-  /** Sends the oldest `maxBatch` records in one INSERT; resolves true when the next batch may go at once (this one stored, or refused for its data and dropped). */
+  /** Sends the oldest `maxBatch` records in one COPY; resolves true when the next batch may go at once (this one stored, or refused for its data and dropped). */
   private fly(): Promise<boolean> {
     const batch = this.buffer.splice(0, this.maxBatch);
+    this.lastFlight = performance.now();
     this.flightSize = batch.length;
     const flight = this.insert(batch).then(
       () => {
         this.figures.stored += batch.length;
+        this.figures.batches += 1;
         for (const p of batch) p.resolve();
         if (this.down) {
           this.down = false;
@@ -301,7 +333,7 @@ export class PgTransactionLog implements TransactionLog {
       this.flightSize = 0;
       if (this.closing !== undefined) return;
       if (ok) {
-        if (this.buffer.length > 0) void this.fly();
+        if (this.buffer.length > 0) this.schedule();
       } else {
         this.retryTimer = setTimeout(() => {
           this.retryTimer = undefined;
@@ -313,7 +345,7 @@ export class PgTransactionLog implements TransactionLog {
   }
 
   private async insert(batch: Pending[]): Promise<void> {
-    await this.pool.query(INSERT, [JSON.stringify(batch.map((p) => p.record))]);
+    await copyFrom(this.pool, TRANSACTION_COPY, copyRows(batch.map((p) => p.record)));
   }
 
   /** Drops the oldest records beyond `maxBuffered`. */
@@ -346,39 +378,6 @@ export class PgTransactionLog implements TransactionLog {
       throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the transaction log ${what} failed (${storeCause(err)})`, { field: 'store', cause: err });
     }
   }
-}
-
-/**
- * The statement of a query: a fixed text with one placeholder per filter (values are never put in the text), newest
- * first, in the order of the indexes (`at DESC, seq DESC`).
- */
-export function transactionQuerySql(q: ResolvedTransactionQuery): { text: string; values: unknown[] } {
-  const where: string[] = [];
-  const values: unknown[] = [];
-  const add = (condition: string, value: unknown): void => {
-    values.push(value);
-    where.push(condition.replace('?', `$${values.length}`));
-  };
-  if (q.stan !== undefined) add('stan = ?', q.stan);
-  if (q.terminal !== undefined) add('terminal = ?', q.terminal);
-  if (q.rrn !== undefined) add('rrn = ?', q.rrn);
-  if (q.from !== undefined) add('at >= ?::timestamptz', new Date(q.from).toISOString());
-  if (q.to !== undefined) add('at <= ?::timestamptz', new Date(q.to).toISOString());
-  values.push(q.limit);
-  const filter = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
-  return { text: `SELECT record FROM iso8583_transactions${filter} ORDER BY at DESC, seq DESC LIMIT $${values.length}`, values };
-}
-
-/** What went wrong with the database, without any value: the SQLSTATE or the system error code. */
-function storeCause(err: unknown): string {
-  const e = err as { code?: unknown; errno?: unknown };
-  return typeof e.code === 'string' ? e.code : 'unknown error';
-}
-
-/** A refusal for the data itself (SQLSTATE class 22, data exception, or 23, integrity constraint), not for the connection. */
-function isDataError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
 /** Resolves true when `promise` settles within `ms`, false otherwise. */
