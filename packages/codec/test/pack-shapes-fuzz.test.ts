@@ -1,7 +1,7 @@
 /**
  * Fuzz: packing by the plan of a set of keys (`field/pack-shapes.ts`) against the interpreter. A random valid
  * message is packed often enough for its set of keys to get a plan, then changed (a value replaced by a random
- * string, a number, null or undefined; a key removed, added, or swapped for another so that the number of keys stays
+ * string, a number, null or undefined; one character of a value replaced; a key removed, added, or swapped for another so that the number of keys stays
  * the same): the warmed codec must give what a fresh codec (which has no plan) gives, the same bytes or the same
  * coded error (code, words, every problem). `ISO8583_FUZZ_RUNS` sets the runs (default 2000, spread over dialects).
  */
@@ -19,8 +19,10 @@ const RUNS = Math.max(1, Math.floor(Number(process.env.ISO8583_FUZZ_RUNS ?? 2000
 const EXTRA_KEYS = ['1', '65', '129', '200', '999', '02', 'x', 'header', '-1', '2.5'];
 
 const change = fc.record({
-  kind: fc.constantFrom('value', 'value', 'delete', 'add', 'swap'),
+  kind: fc.constantFrom('value', 'value', 'tweak', 'tweak', 'delete', 'add', 'swap'),
   pick: fc.nat(),
+  at: fc.nat(),
+  char: fc.constantFrom(':', '/', '\x1f', ' ', '\x7f', '\x9f', '\xa0', '\xff', '\u0100', 'a', 'Z', '=', 'D', '@', '0', '9'),
   key: fc.oneof(fc.constantFrom(...EXTRA_KEYS), fc.integer({ min: 2, max: 192 }).map(String)),
   value: fc.oneof(
     fc.string({ maxLength: 40 }),
@@ -30,7 +32,7 @@ const change = fc.record({
   ),
 });
 
-type Change = { kind: string; pick: number; key: string; value: unknown };
+type Change = { kind: string; pick: number; at: number; char: string; key: string; value: unknown };
 
 function changed(message: IsoMessage, changes: Change[], spare: IsoMessage): Record<string, unknown> {
   const out: Record<string, unknown> = { ...message };
@@ -38,6 +40,13 @@ function changed(message: IsoMessage, changes: Change[], spare: IsoMessage): Rec
     const keys = Object.keys(out).filter((k) => k !== '0');
     const at = keys.length === 0 ? undefined : keys[c.pick % keys.length];
     if (c.kind === 'value' && at !== undefined) out[at] = c.value;
+    else if (c.kind === 'tweak' && at !== undefined) {
+      // One character of a value replaced: same length, maybe a character its type does not allow.
+      const v = out[at];
+      if (typeof v !== 'string' || v.length === 0) continue;
+      const i = c.at % v.length;
+      out[at] = v.slice(0, i) + c.char + v.slice(i + 1);
+    }
     else if (c.kind === 'delete' && at !== undefined) delete out[at];
     else if (c.kind === 'add') out[c.key] = c.value;
     else if (c.kind === 'swap' && at !== undefined) {

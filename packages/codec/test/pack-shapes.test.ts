@@ -93,6 +93,14 @@ test('pack – values a plan does not write itself (a number, null, a bad value)
     const fresh = packOutcome(createCodec('iso87ascii'), message);
     assert.deepEqual(packOutcome(codec, message), fresh, `${key}: ${String(value)}`);
   }
+  // A character just outside its type in every field, each in turn (same length: written by the plan).
+  for (const key of Object.keys(PURCHASE).filter((k) => k !== '0')) {
+    for (const c of [':', '/', '\x1f', '\x7f', '\u0100', 'a', '=']) {
+      const v = PURCHASE[key] as string;
+      const message = { ...PURCHASE, [key]: c + v.slice(1) };
+      assert.deepEqual(packOutcome(codec, message), packOutcome(createCodec('iso87ascii'), message), `${key}: ${JSON.stringify(c)}`);
+    }
+  }
   const bad = packOutcome(codec, { ...PURCHASE, '4': 'X1000' }) as { code: string; words: string };
   assert.equal(bad.code, 'ISO8583_ERR_INVALID_MESSAGE');
   assert.match(bad.words, /^invalid message: 4 \(/);
