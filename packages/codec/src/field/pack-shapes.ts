@@ -150,8 +150,8 @@ export class PackShapes {
 export function packByShape(layout: Layout, msg: MessageInput, w: Writer, base: number, lenient: boolean, total: number): number {
   const shapes = layout.packShapes.plans;
   const has1 = msg[1] !== undefined;
-  for (let c = 0; c < shapes.length; c++) {
-    const shape = shapes[c]!;
+  for (let k = 0; k < shapes.length; k++) {
+    const shape = shapes[k]!;
     if (shape.count !== total || shape.has1 !== has1) continue;
     const plans = shape.plans;
     const ops = shape.ops;
