@@ -4,6 +4,7 @@ import { codecError, invalidMessage } from './errors.js';
 import { Layout } from './field/compile.js';
 import { Writer } from './field/writer.js';
 import { Reader } from './field/reader.js';
+import { packByShape } from './field/pack-shapes.js';
 import { packFields, preparedBitmapSize, prepareFields, writeBitmapBefore, writePrepared } from './field/pack.js';
 import { collectProblems } from './field/validate.js';
 import { readLayout } from './field/unpack.js';
@@ -150,7 +151,18 @@ class CompiledCodec implements Codec {
     const base = w.start(4096, SLAB_SIZE);
     const reserve = base + headerLength + this.mtiBytes + layout.maxBitmapSize();
     let start: number;
-    let end = packFields(layout, message, w, reserve, lenient);
+    // The own keys, counted once: the plan of a set of keys fits only a message with exactly its keys.
+    const total = Object.values(message).length;
+    let end = packByShape(layout, message, w, reserve, lenient, total);
+    if (end >= 0) {
+      const bitmap = w.shape!.bitmap;
+      const at = reserve - bitmap.length;
+      w.buf.set(bitmap, at);
+      start = at - this.mtiBytes - headerLength;
+      return this.finish(w, mti, header, start, end);
+    }
+    if (end === -1) throw this.invalid(message, lenient);
+    end = packFields(layout, message, w, reserve, lenient, total);
     if (end === -1) throw this.invalid(message, lenient);
     if (end === -2) {
       if (!prepareFields(layout, message, lenient, w)) throw this.invalid(message, lenient);
@@ -158,8 +170,16 @@ class CompiledCodec implements Codec {
       start = base;
       end = writePrepared(layout, w, base + headerLength + this.mtiBytes);
     } else {
+      // Noted before the bitmap is written (which sets the indicator bits in `w.bits`).
+      layout.packShapes.note(layout, message, w, total);
       start = writeBitmapBefore(layout, w, reserve) - this.mtiBytes - headerLength;
     }
+    return this.finish(w, mti, header, start, end);
+  }
+
+  /** Writes the header and the MTI before the bitmap at `start`, and hands out the message `start .. end`. */
+  private finish(w: Writer, mti: string, header: Uint8Array | undefined, start: number, end: number): Buffer {
+    const headerLength = this.headerLength;
     const buf = w.buf;
     if (headerLength > 0) {
       if (header === undefined) buf.fill(0, start, start + headerLength);

@@ -4,12 +4,14 @@
  * follows in order. Compiled once per dialect and never written afterwards: the state of a pack lives in its
  * `Writer`, of an unpack in its `Reader`. Packed by `pack.ts`, checked by `validate.ts`, unpacked by
  * `unpack.ts`; composite fields by `composite.ts`. The one thing that changes afterwards is its bounded cache of the
- * bitmaps it has read (`shapes.ts`), which holds field numbers only, never message data.
+ * bitmaps it has read (`shapes.ts`) and of the sets of keys it has packed (`pack-shapes.ts`), which hold field
+ * numbers only, never message data.
  */
 import type { BitmapSpec, CompositeSpec, FieldSpec } from '../types.js';
 import type { FieldPlan } from './plan.js';
 import { compileField } from './plan.js';
 import { Shapes } from './shapes.js';
+import { PackShapes } from './pack-shapes.js';
 import { BITMAP_BINARY, BITMAP_EBCDIC, BITMAP_HEX, bitmapWireSize } from '../bitmap/bitmap.js';
 
 const BITMAP_ENCODINGS: Record<string, number> = { binary: BITMAP_BINARY, hex: BITMAP_HEX, ebcdic: BITMAP_EBCDIC };
@@ -43,6 +45,8 @@ export class Layout {
   readonly bitmapField: string;
   /** The bitmaps read so far, each with the fields it marks (filled by unpacks). */
   readonly shapes = new Shapes();
+  /** The plans of the sets of keys packed often (filled by packs; `pack-shapes.ts`). */
+  readonly packShapes = new PackShapes();
 
   constructor(fields: Record<string, FieldSpec>, bitmap: BitmapSpec | undefined, composite: boolean, path: string, headerLength = 0) {
     this.composite = composite;

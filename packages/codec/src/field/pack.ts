@@ -19,9 +19,17 @@ import { bitmapWireSize, writeBitmap } from '../bitmap/bitmap.js';
  * Fast path: writes the fields of `msg` at `base` (the caller keeps room for the largest bitmap before it) while
  * checking them, and notes their bits in `w`. Returns the offset after the last field, -1 on the first problem (the
  * caller then collects them all), or -2 when the message has keys that are not fields of this layout (the caller
- * then uses {@link prepareFields} and {@link writePrepared}, which name them).
+ * then uses {@link prepareFields} and {@link writePrepared}, which name them). `total` is the number of own keys
+ * of `msg` (counted here unless the caller has).
  */
-export function packFields(layout: Layout, msg: MessageInput, w: Writer, base: number, lenient: boolean): number {
+export function packFields(
+  layout: Layout,
+  msg: MessageInput,
+  w: Writer,
+  base: number,
+  lenient: boolean,
+  total: number = Object.values(msg).length,
+): number {
   const order = layout.order;
   const bits = w.bits;
   bits.fill(0);
@@ -36,7 +44,6 @@ export function packFields(layout: Layout, msg: MessageInput, w: Writer, base: n
     if (msg[0] !== undefined) found++;
     if (msg[1] !== undefined) found++;
   }
-  const total = Object.values(msg).length;
   for (let i = 0; i < order.length && found < total; i++) {
     const plan = order[i]!;
     const num = plan.num;

@@ -1,0 +1,201 @@
+/**
+ * Pack plans per set of keys: a link sends a handful of message types, each with the same keys every time, so
+ * once a message's set of fields has been packed {@link PLAN_AFTER} times the layout keeps a plan for it: the plans
+ * of its fields in ascending order and its bitmap as it travels. A pack whose message has exactly those keys (the
+ * same number of own keys, and every field of the plan present) then writes them straight from the plan: no walk
+ * over every field number of the dialect (reading an absent key is the dear part of that walk), no bitmap built bit
+ * by bit and encoded. Every value is still checked by the one-pass writer of the interpreter (`fast-write.ts`),
+ * and any problem is reported by the interpreter, so codes and words never change.
+ *
+ * Bounded: {@link PLANS} plans per layout (the newest takes the place of the oldest) and {@link PENDING} key sets
+ * counted towards one. Plans hold field numbers and bitmap bytes only, never message data.
+ */
+import type { MessageInput } from '../types.js';
+import type { FieldPlan } from './plan.js';
+import type { Layout } from './compile.js';
+import type { Writer } from './writer.js';
+import { writeValue } from './fast-write.js';
+import { ENC_ASCII } from './plan.js';
+import { CLASS, DIGITS } from './charset.js';
+import { bitmapWireSize, writeBitmap } from '../bitmap/bitmap.js';
+
+/** Packs of one set of keys by the interpreter before a plan is kept for it. */
+export const PLAN_AFTER = 8;
+
+/** Plans kept per layout (tried in turn, most recently made first). */
+export const PLANS = 4;
+
+/** Sets of keys counted towards a plan at one time. */
+const PENDING = 8;
+
+// How a plan writes each field. A value that is not what its op expects (another length, so padding; a long value)
+// goes to the interpreter's one-pass writer, as does every field of other kinds and every value in lenient mode.
+/** Any field: `writeValue` of the interpreter. */
+const OP_GENERAL = 0;
+/** ASCII digits (`n`), fixed length. */
+const OP_DIGITS_FIXED = 1;
+/** ASCII characters of another type, fixed length. */
+const OP_TEXT_FIXED = 2;
+/** ASCII characters or digits with a length prefix of ASCII digits (LLVAR, LLLVAR ...). */
+const OP_TEXT_VAR = 3;
+
+/**
+ * Values longer than this go to `writeValue`, which checks them by the type's pattern and copies them by one native
+ * call (faster for long values than the loop here).
+ */
+const SHORT = 32;
+
+function opOf(plan: FieldPlan): number {
+  if (plan.enc !== ENC_ASCII || plan.amount || plan.composite !== undefined) return OP_GENERAL;
+  if (plan.fixed) return plan.mask === DIGITS ? OP_DIGITS_FIXED : OP_TEXT_FIXED;
+  return plan.asciiDigits ? OP_TEXT_VAR : OP_GENERAL;
+}
+
+/** The plan of one set of keys of a message: MTI (`"0"`), maybe `"1"` (ignored), and the fields of a bitmap. */
+export class PackShape {
+  /** The 24 bitmap bytes of the fields (bit N = field N; the indicator bits not set). */
+  readonly bits: Uint8Array;
+  /** Own keys of a message of this shape: the fields, `"0"`, and `"1"` when {@link has1}. */
+  readonly count: number;
+  /** The message also has the key `"1"` (a bitmap given on input, which is ignored). */
+  readonly has1: boolean;
+  /** The plans of the fields, ascending. */
+  readonly plans: readonly FieldPlan[];
+  /** How each field is written (`OP_*`), by the index of {@link plans}. */
+  readonly ops: Uint8Array;
+  /** The bitmap as it travels (indicator bits set, encoded). */
+  readonly bitmap: Uint8Array;
+  /** Interpreter packs of this set of keys so far. */
+  seen = 1;
+
+  constructor(layout: Layout, bits: Uint8Array, has1: boolean) {
+    this.bits = bits.slice();
+    this.has1 = has1;
+    const plans: FieldPlan[] = [];
+    let maxId = 0;
+    for (const plan of layout.order) {
+      const bit = plan.num - 1;
+      if ((bits[bit >> 3]! & (0x80 >> (bit & 7))) !== 0) {
+        plans.push(plan);
+        maxId = plan.num;
+      }
+    }
+    this.plans = plans;
+    this.ops = Uint8Array.from(plans, opOf);
+    this.count = plans.length + 1 + (has1 ? 1 : 0);
+    const bytes = layout.bitmapBytesFor(maxId);
+    const wire = this.bits.slice();
+    if (bytes > 8) wire[0]! |= 0x80;
+    if (bytes > 16) wire[8]! |= 0x80;
+    this.bitmap = new Uint8Array(bitmapWireSize(layout.bitmapEncoding, bytes));
+    writeBitmap(this.bitmap, 0, wire, 0, bytes, layout.bitmapEncoding);
+  }
+
+  /** True when `bits` (24 bytes) and `has1` are this shape's. */
+  same(bits: Uint8Array, has1: boolean): boolean {
+    if (has1 !== this.has1) return false;
+    const mine = this.bits;
+    for (let i = 0; i < 24; i++) if (mine[i] !== bits[i]) return false;
+    return true;
+  }
+}
+
+/** The plans of one layout (a message's, never a composite's: those go the interpreter's way). */
+export class PackShapes {
+  /** The plans made, newest first. */
+  readonly plans: PackShape[] = [];
+  /** Sets of keys being counted towards a plan, newest first. */
+  private readonly pending: PackShape[] = [];
+
+  /**
+   * Notes a message the interpreter has just packed without a problem (its fields' bits in `w.bits`), whose own
+   * keys number `total`. Only a message of plain string values with no key but fields, `"0"` and `"1"` counts;
+   * after {@link PLAN_AFTER} of one set of keys, a plan is made for it.
+   */
+  note(layout: Layout, msg: MessageInput, w: Writer, total: number): void {
+    const has1 = msg[1] !== undefined;
+    const bits = w.bits;
+    let fields = 0;
+    for (let i = 0; i < 24; i++) {
+      let b = bits[i]!;
+      while (b !== 0) {
+        fields++;
+        b &= b - 1;
+      }
+    }
+    // Null or undefined values, or keys that are no fields, make a set of keys that no plan is made for.
+    if (fields + 1 + (has1 ? 1 : 0) !== total || typeof msg[0] !== 'string') return;
+    for (const shape of this.plans) if (shape.same(bits, has1)) return;
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; i++) {
+      const shape = pending[i]!;
+      if (!shape.same(bits, has1)) continue;
+      if (++shape.seen < PLAN_AFTER) return;
+      pending.splice(i, 1);
+      if (!shape.plans.every((plan) => typeof msg[plan.num] === 'string' && plan.composite === undefined)) return;
+      this.plans.unshift(shape);
+      if (this.plans.length > PLANS) this.plans.pop();
+      return;
+    }
+    pending.unshift(new PackShape(layout, bits, has1));
+    if (pending.length > PENDING) pending.pop();
+  }
+}
+
+/**
+ * Packs the fields of `msg` (which has `total` own keys) at `base` by the plan of its set of keys, if the layout
+ * has one; notes the plan in `w.shape`. Returns the offset after the last field; -1 on a value with a problem (the
+ * caller then collects every problem, as for the interpreter); -2 when no plan fits (the interpreter packs it).
+ */
+export function packByShape(layout: Layout, msg: MessageInput, w: Writer, base: number, lenient: boolean, total: number): number {
+  const shapes = layout.packShapes.plans;
+  const has1 = msg[1] !== undefined;
+  for (let k = 0; k < shapes.length; k++) {
+    const shape = shapes[k]!;
+    if (shape.count !== total || shape.has1 !== has1) continue;
+    const plans = shape.plans;
+    const ops = shape.ops;
+    let off = base;
+    let buf = w.buf;
+    for (let i = 0; i < plans.length; i++) {
+      const plan = plans[i]!;
+      const v = msg[plan.num];
+      if (typeof v !== 'string') {
+        off = -2;
+        break;
+      }
+      const n = v.length;
+      const op = lenient || n > SHORT || off + n + 8 > buf.length ? OP_GENERAL : ops[i]!;
+      if (op === OP_DIGITS_FIXED && n === plan.length) {
+        for (let j = 0; j < n; j++) {
+          const c = v.charCodeAt(j);
+          if (c - 0x30 >>> 0 > 9) return -1;
+          buf[off++] = c;
+        }
+      } else if ((op === OP_TEXT_FIXED && n === plan.length) || (op === OP_TEXT_VAR && n <= plan.length && n <= plan.pfxMax)) {
+        if (op === OP_TEXT_VAR) {
+          let u = n;
+          for (let j = plan.pfxDigits - 1; j >= 0; j--) {
+            buf[off + j] = 0x30 + (u % 10);
+            u = (u / 10) | 0;
+          }
+          off += plan.pfxDigits;
+        }
+        const mask = plan.mask;
+        for (let j = 0; j < n; j++) {
+          const c = v.charCodeAt(j);
+          if (c > 0xff || (CLASS[c]! & mask) === 0) return -1;
+          buf[off++] = c;
+        }
+      } else {
+        off = writeValue(w, off, plan, v, lenient);
+        if (off < 0) return -1;
+        buf = w.buf;
+      }
+    }
+    if (off === -2) continue;
+    w.shape = shape;
+    return off;
+  }
+  return -2;
+}
