@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { getDialect, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { buildReversal, createConnector, isReversible } from '../src/index.js';
-import type { ReversalEvent } from '../src/index.js';
 import { answer, startPeer } from './peer.js';
+import { watchReversals } from './helpers/reversals.js';
 
 const DIALECT = 'iso93ascii';
 
@@ -101,13 +101,7 @@ test('1993: a timed-out 1200 is reversed with 1420 and field 56 (not 90), repeat
     host: '127.0.0.1', port: peer.port, dialect: DIALECT, requestTimeout: 100,
     reversal: { enabled: true, journalDir: dir, retryInterval: 100, mti: '0420' },
   });
-  const events: ReversalEvent[] = [];
-  const answered = new Promise<void>((resolve) =>
-    connector.on('reversal', (e: ReversalEvent) => {
-      events.push(e);
-      if (e.stage === 'answered') resolve();
-    }),
-  );
+  const { events, reached: answered } = watchReversals(connector);
   t.after(async () => {
     await connector.destroy();
     await peer.close();

@@ -2,25 +2,15 @@
 // and journaled before the original leaves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileJournal, REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, createConnector, isReversible } from '../src/index.js';
-import type { ReversalEvent } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
+import { tempDir } from './helpers/setup.js';
+import type { AfterHook } from './helpers/setup.js';
+import { journalLines, watchReversals } from './helpers/reversals.js';
 
-function journalDir(t: { after(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-journal-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function journalLines(dir: string): { op: string; id: string; outcome?: string }[] {
-  return readFileSync(join(dir, 'reversals.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as { op: string; id: string; outcome?: string });
-}
+const journalDir = (t: AfterHook): string => tempDir(t, 'journal');
 
 test('a timed-out 0200 is reversed with 0400 and field 90, repeated as 0401 until the host answers', async (t) => {
   const dir = journalDir(t);
@@ -38,13 +28,7 @@ test('a timed-out 0200 is reversed with 0400 and field 90, repeated as 0401 unti
     requestTimeout: 100,
     reversal: { enabled: true, journalDir: dir, retryInterval: 100 },
   });
-  const events: ReversalEvent[] = [];
-  const answered = new Promise<void>((resolve) =>
-    connector.on('reversal', (e: ReversalEvent) => {
-      events.push(e);
-      if (e.stage === 'answered') resolve();
-    }),
-  );
+  const { events, reached: answered } = watchReversals(connector);
   t.after(async () => {
     await connector.destroy();
     await peer.close();
@@ -83,9 +67,7 @@ test('a connection dropped after the write triggers the reversal (0420 when conf
     reconnect: { initialDelay: 5, maxDelay: 10 },
     reversal: { enabled: true, journalDir: dir, mti: '0420', retryInterval: 50 },
   });
-  const answered = new Promise<ReversalEvent>((resolve) =>
-    connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)),
-  );
+  const answered = watchReversals(connector).reached;
   t.after(async () => {
     await connector.destroy();
     await peer.close();
@@ -133,9 +115,7 @@ test('on start, reversals left in the journal by an earlier run are sent', async
   await earlier.close();
   const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
   const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
-  const answered = new Promise<ReversalEvent>((resolve) =>
-    connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)),
-  );
+  const answered = watchReversals(connector).reached;
   t.after(async () => {
     await connector.destroy();
     await peer.close();
@@ -159,9 +139,7 @@ test('maxAttempts: a reversal never answered is abandoned after its last attempt
     requestTimeout: 20,
     reversal: { enabled: true, journalDir: dir, retryInterval: 20, maxAttempts: 3 },
   });
-  const abandoned = new Promise<ReversalEvent>((resolve) =>
-    connector.on('reversal', (e: ReversalEvent) => e.stage === 'abandoned' && resolve(e)),
-  );
+  const abandoned = watchReversals(connector, 'abandoned').reached;
   t.after(async () => {
     await connector.destroy();
     await peer.close();
@@ -185,7 +163,7 @@ test('the reversal and the journal carry an allow-list of fields: field 48 (CVV2
     reconnect: { initialDelay: 5, maxDelay: 10 },
     reversal: { enabled: true, journalDir: dir, retryInterval: 50 },
   });
-  const answered = new Promise<ReversalEvent>((resolve) => connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)));
+  const answered = watchReversals(connector).reached;
   t.after(async () => {
     await connector.destroy();
     await peer.close();
@@ -212,7 +190,7 @@ test('reversal.fields chooses the fields a reversal carries; sensitive ones and 
     reconnect: { initialDelay: 5, maxDelay: 10 },
     reversal: { enabled: true, journalDir: dir, retryInterval: 50, fields: ['2', '4', '11', '41', '48'] },
   });
-  const answered = new Promise<ReversalEvent>((resolve) => connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)));
+  const answered = watchReversals(connector).reached;
   t.after(async () => {
     await connector.destroy();
     await peer.close();
@@ -258,7 +236,7 @@ test('a repeat (0201) whose outcome is unknown is reversed, field 90 naming the 
     reconnect: { initialDelay: 5, maxDelay: 10 },
     reversal: { enabled: true, journalDir: dir, retryInterval: 50 },
   });
-  const answered = new Promise<ReversalEvent>((resolve) => connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)));
+  const answered = watchReversals(connector).reached;
   t.after(async () => {
     await connector.destroy();
     await peer.close();
