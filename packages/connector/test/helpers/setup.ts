@@ -44,11 +44,16 @@ export function connectorFor(t: AfterHook, options: ConnectorOptions): Connector
 }
 
 /**
- * A peer with `handler` and a connector to it (host and port the peer's, `options` added; not connected yet): after
- * the test the connector is destroyed, then the peer closed.
+ * A peer with `handler` (and `peerOptions`) and a connector to it (host and port the peer's, `options` added; not
+ * connected yet): after the test the connector is destroyed, then the peer closed.
  */
-export async function peerAndConnector(t: AfterHook, handler: PeerHandler, options: Omit<ConnectorOptions, 'host' | 'port'> = {}): Promise<{ peer: Peer; connector: Connector }> {
-  const peer = await startPeer(handler);
+export async function peerAndConnector(
+  t: AfterHook,
+  handler: PeerHandler,
+  options: Omit<ConnectorOptions, 'host' | 'port'> = {},
+  peerOptions: Parameters<typeof startPeer>[1] = {},
+): Promise<{ peer: Peer; connector: Connector }> {
+  const peer = await startPeer(handler, peerOptions);
   const connector = createConnector({ host: '127.0.0.1', port: peer.port, ...options });
   t.after(async () => {
     await connector.destroy();
