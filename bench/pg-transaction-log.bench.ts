@@ -10,36 +10,15 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { PgTransactionLog, toTransactionRecord } from '@iso8583/connector';
 import type { TransactionLog, TransactionRecord } from '@iso8583/connector';
-import { startPostgres } from '@iso8583/test-support';
+import { sampleTransactionRecord, startPostgres } from '@iso8583/test-support';
 
 const perRound = Number(process.argv[2] ?? 200_000);
 const ROUNDS = 3;
 const BURST = 64;
 
-function record(i: number): TransactionRecord {
-  return {
-    at: Date.now(),
-    node: 'bench-node',
-    upstream: 'bank',
-    mti: '0200',
-    responseMti: '0210',
-    pan: '411111******1111',
-    processingCode: '000000',
-    amount: '000000001000',
-    currency: '840',
-    transmissionTime: '1121103000',
-    stan: String(i % 1_000_000).padStart(6, '0'),
-    localTime: '103000',
-    localDate: '1121',
-    rrn: String(i).padStart(12, '0'),
-    authCode: 'A1B2C3',
-    responseCode: '00',
-    terminal: `T${String(i % 5000).padStart(7, '0')}`,
-    merchant: '000124642124643',
-    latencyMs: 7,
-    outcome: 'approved',
-  };
-}
+/** Record `i` of a round (test-support's sample purchase), made now, over 5000 terminals. */
+const record = (i: number): TransactionRecord =>
+  sampleTransactionRecord(i, { at: Date.now(), node: 'bench-node', terminal: `T${String(i % 5000).padStart(7, '0')}` });
 
 /** A log that stores nothing: the cost of making and checking a record, and of the caller's promise. */
 const noop: TransactionLog = {

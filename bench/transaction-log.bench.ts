@@ -32,6 +32,7 @@ import { alternatedRounds, loadAverage, median } from './gateway/rounds.js';
 import type { Side } from './gateway/rounds.js';
 import { startIso8583, stop } from './gateway/processes.js';
 import type { Started } from './gateway/processes.js';
+import { sampleTransactionRecord } from '@iso8583/test-support';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 100);
 const DEPTH = Number(process.env.BENCH_DEPTH ?? 4);
@@ -95,28 +96,9 @@ async function gatewayCost(store: string, flags: StoreFlags, postmaster?: number
   }
 }
 
-function record(i: number, at: number): TransactionRecord {
-  return {
-    at,
-    node: 'bench:1',
-    upstream: '127.0.0.1:9',
-    mti: '0200',
-    responseMti: '0210',
-    pan: '411111******1111',
-    processingCode: '000000',
-    amount: '000000001000',
-    currency: '840',
-    transmissionTime: '1130210000',
-    stan: String(i % 1_000_000).padStart(6, '0'),
-    rrn: String(i).padStart(12, '0'),
-    authCode: 'A00001',
-    responseCode: '00',
-    terminal: `T${String(i % 10_000).padStart(7, '0')}`,
-    merchant: 'TESTMERCHANT001',
-    latencyMs: 1.234,
-    outcome: 'approved',
-  };
-}
+/** Record `i` at `at` (test-support's sample purchase), over 10,000 terminals. */
+const record = (i: number, at: number): TransactionRecord =>
+  sampleTransactionRecord(i, { at, node: 'bench:1', terminal: `T${String(i % 10_000).padStart(7, '0')}` });
 
 async function timed<T>(what: string, run: () => Promise<T>, describe: (r: T) => string): Promise<void> {
   const t0 = performance.now();

@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The folders whose `dist/` holds compiled tests. */
-export const TEST_ROOTS = ['packages/codec', 'packages/connector', 'packages/inbound', 'packages/cli', 'packages/test-support', 'test', 'examples'];
+export const TEST_ROOTS = ['packages/codec', 'packages/metrics', 'packages/connector', 'packages/inbound', 'packages/cli', 'packages/test-support', 'test', 'examples'];
 
 function collect(dir, matches, out) {
   let entries;

@@ -10,6 +10,7 @@ import { repoRoot } from '@iso8583/test-support';
 import { exitWithin, hostPort, startCli, startSimulator, stopAll } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
 import { readEvents } from './helpers/sse.js';
+import { startTwoBanksFlow } from './helpers/two-banks-flow.js';
 
 after(async () => {
   await stopAll();
@@ -76,17 +77,7 @@ describe('iso8583 run: the console', () => {
   });
 
   test('a flow with an upstream group: each upstream\'s state, the group\'s requests recorded (two-banks.json)', async () => {
-    const [primary, backup] = await Promise.all([startSimulator(), startSimulator()]);
-    const flow = startCli(['run', join(repoRoot(), 'examples', 'flows', 'two-banks.json')], {
-      env: {
-        PRIMARY_HOST: primary.host, PRIMARY_PORT: String(primary.port),
-        BACKUP_HOST: backup.host, BACKUP_PORT: String(backup.port),
-        POS_PORT: '0', HTTP_PORT: '0',
-      },
-    });
-    const pos = hostPort((await flow.waitForLine(/^inbound pos listening on (\S+)/))[1] as string);
-    const http = hostPort((await flow.waitForLine(/^http listening on (\S+)/))[1] as string);
-    await flow.waitForLine(/^flow two-banks ready/);
+    const { flow, primary, backup, pos, http } = await startTwoBanksFlow();
     const client = await PosClient.open(pos.host, pos.port);
     assert.equal((await client.request(purchase('GROUPPOS', 1, 1500, '5555555555554444')))['39'], '00');
     await client.close();
@@ -112,7 +103,7 @@ describe('iso8583 run: the console', () => {
     assert.equal(item?.upstream, 'bank');
     flow.kill('SIGTERM');
     assert.equal((await exitWithin(flow, 8_000, 'the two-banks flow stopping')).code, 0);
-    primary.process.kill();
-    backup.process.kill();
+    primary.kill();
+    backup.kill();
   });
 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { repoRoot, waitUntil } from '@iso8583/test-support';
 import { hostPort, startCli, startSimulator, stopAll } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
+import { startTwoBanksFlow } from './helpers/two-banks-flow.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-flow-groups-'));
 
@@ -25,18 +26,7 @@ interface GroupStats {
 
 describe('iso8583 run with upstreamGroups', () => {
   test('a group routes by BIN, fails over when the primary dies, and carries the HTTP routes', async () => {
-    const primary = await startSimulator();
-    const backup = await startSimulator();
-    const flow = startCli(['run', join(repoRoot(), 'examples', 'flows', 'two-banks.json')], {
-      env: {
-        PRIMARY_HOST: primary.host, PRIMARY_PORT: String(primary.port),
-        BACKUP_HOST: backup.host, BACKUP_PORT: String(backup.port),
-        POS_PORT: '0', HTTP_PORT: '0',
-      },
-    });
-    const pos = hostPort((await flow.waitForLine(/^inbound pos listening on (\S+)/))[1] as string);
-    const http = hostPort((await flow.waitForLine(/^http listening on (\S+)/))[1] as string);
-    await flow.waitForLine(/^flow two-banks ready/);
+    const { flow, primary, backup, pos, http } = await startTwoBanksFlow();
     const stats = async (): Promise<GroupStats> => (await (await fetch(`http://${http.host}:${http.port}/stats`)).json()) as GroupStats;
     await waitUntil(async () => ((await stats()).upstreamGroups.bank.healthy.length === 2 ? true : undefined), { what: 'both upstreams healthy' });
 
@@ -56,7 +46,7 @@ describe('iso8583 run with upstreamGroups', () => {
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { result: Record<string, string> }).result['0'], '0810');
 
-    primary.process.kill('SIGKILL');
+    primary.kill('SIGKILL');
     s = await waitUntil(async () => {
       const now = await stats();
       return now.upstreamGroups.bank.upstreams['primary']?.state === 'down' ? now : undefined;
@@ -73,7 +63,7 @@ describe('iso8583 run with upstreamGroups', () => {
     await client.close();
     flow.kill('SIGTERM');
     assert.equal((await flow.exited).code, 0);
-    backup.process.kill();
+    backup.kill();
   });
 
   test('a group naming an unknown connector, a route to an upstream outside the group, or a name taken by a connector is refused with its path', async () => {

@@ -10,8 +10,9 @@ import fc from 'fast-check';
 import { createCodec, dialectFromJson, isIso8583Error } from '../src/index.js';
 import type { Codec } from '../src/index.js';
 import { COMPOSITE_DIALECT, EBCDIC_JSON_DIALECT, messageArbitrary } from './message-arbitrary.js';
+import { fuzzRuns, mutate, mutationsArbitrary } from './image-mutation.js';
 
-const RUNS = Number(process.env.ISO8583_FUZZ_RUNS ?? 2000);
+const RUNS = fuzzRuns();
 
 const codecs: [string, Codec][] = [
   ['iso87ascii', createCodec('iso87ascii')],
@@ -35,26 +36,6 @@ function survive(codec: Codec, bytes: Uint8Array): void {
   }
 }
 
-const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('cut' as const), at: fc.nat(), value: fc.constant(0) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('drop' as const), at: fc.nat(), value: fc.constant(0) }),
-);
-
-function mutate(image: Buffer, mutations: { kind: 'flip' | 'cut' | 'insert' | 'drop'; at: number; value: number }[]): Buffer {
-  let out = Buffer.from(image);
-  for (const m of mutations) {
-    if (out.length === 0) break;
-    const at = m.at % out.length;
-    if (m.kind === 'flip') out[at] = m.value;
-    else if (m.kind === 'cut') out = out.subarray(0, at);
-    else if (m.kind === 'insert') out = Buffer.concat([out.subarray(0, at), Buffer.from([m.value]), out.subarray(at)]);
-    else out = Buffer.concat([out.subarray(0, at), out.subarray(at + 1)]);
-  }
-  return out;
-}
-
 for (const [name, codec] of codecs) {
   test(`fuzz – ${name}: random bytes give only coded errors`, () => {
     fc.assert(
@@ -65,7 +46,7 @@ for (const [name, codec] of codecs) {
 
   test(`fuzz – ${name}: mutated valid images give only coded errors`, () => {
     fc.assert(
-      fc.property(messageArbitrary(codec.dialect), fc.array(mutation, { minLength: 1, maxLength: 4 }), (message, mutations) => {
+      fc.property(messageArbitrary(codec.dialect), mutationsArbitrary(4), (message, mutations) => {
         const image = codec.pack(message);
         survive(codec, image);
         survive(codec, mutate(image, mutations));

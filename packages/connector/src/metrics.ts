@@ -6,8 +6,8 @@
  * and each connector's figures are the series of its label.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import { CounterFamily, HistogramFamily } from './metric-families.js';
-import type { CounterSeries, HistogramSeries } from './metric-families.js';
+import { CounterFamily, HistogramFamily } from '@iso8583/metrics';
+import type { CounterSeries, HistogramSeries } from '@iso8583/metrics';
 
 /** Live values read when the registry is scraped. */
 export interface MetricsSource {
@@ -77,7 +77,7 @@ function makeShared(registry: Registry): Shared {
   });
   return {
     sources,
-    // The request path's counters and histogram are counted in plain numbers (metric-families.ts).
+    // The request path's counters and histogram are counted in plain numbers (@iso8583/metrics).
     requests: new CounterFamily(
       'iso8583_connector_requests_total',
       'Requests answered by the host, by request MTI and response code (field 39).',

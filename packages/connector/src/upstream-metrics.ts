@@ -5,8 +5,8 @@
  * group's upstreams are series of them.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import { CounterFamily } from './metric-families.js';
-import type { CounterSeries } from './metric-families.js';
+import { CounterFamily } from '@iso8583/metrics';
+import type { CounterSeries } from '@iso8583/metrics';
 
 /** How a request settled on an upstream (the `outcome` label of `iso8583_upstream_requests_total`). */
 export type UpstreamOutcome = 'answered' | 'timeout' | 'failed';
@@ -62,7 +62,7 @@ function makeShared(registry: Registry): Shared {
   });
   return {
     sources,
-    // Counted on every request: in plain numbers (metric-families.ts).
+    // Counted on every request: in plain numbers (@iso8583/metrics).
     outcomes: new CounterFamily(
       'iso8583_upstream_requests_total',
       'Requests settled by the upstream: answered, timeout, or failed (any other error).',

@@ -3,14 +3,15 @@
 // 1420 (repeats 1421) and field 56 (original data elements) in place of 90.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { getDialect, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { buildReversal, createConnector, isReversible } from '../src/index.js';
-import type { ReversalEvent } from '../src/index.js';
+import type { Connector, ConnectorOptions } from '../src/index.js';
 import { answer, startPeer } from './peer.js';
+import type { Peer, PeerHandler } from './peer.js';
+import { peerAndConnector, tempDir } from './helpers/setup.js';
+import type { AfterHook } from './helpers/setup.js';
+import { watchReversals } from './helpers/reversals.js';
 
 const DIALECT = 'iso93ascii';
 
@@ -19,6 +20,11 @@ function purchase93(stan: string): IsoMessage {
     '0': '1200', '2': '4111111111111111', '3': '000000', '4': '000000001000', '7': '1130193000', '11': stan,
     '12': '261130193000', '32': '123456', '35': '4111111111111111=29122010000000000000', '41': 'TERM0001', '49': '840',
   };
+}
+
+/** A 1993 peer with `handler` and a connector to it in the 1993 dialect (`options` added), both closed after the test. */
+function linked93(t: AfterHook, handler: PeerHandler, options: Omit<ConnectorOptions, 'host' | 'port'> = {}): Promise<{ peer: Peer; connector: Connector }> {
+  return peerAndConnector(t, handler, { dialect: DIALECT, ...options }, { dialect: DIALECT });
 }
 
 /** The 1993 answer: the response MTI (the codec's rule: 1804 -> 1814), the request's fields, action code `code`. */
@@ -38,24 +44,14 @@ test('1993: signOn sends 1804 / 801 before any request, accepts action code 800;
 });
 
 test('1993: a sign-on answered with an action code other than 800 / 000 is refused with SIGN_ON naming 1814', async (t) => {
-  const peer = await startPeer((r, p) => p.send(r.socket, answer93(r.message, '909')), { dialect: DIALECT });
-  const connector = createConnector({
-    host: '127.0.0.1', port: peer.port, dialect: DIALECT, signOn: true, reconnect: { initialDelay: 1000, maxDelay: 1000 },
-  });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
+  const { connector } = await linked93(t, (r, p) => p.send(r.socket, answer93(r.message, '909')), {
+    signOn: true, reconnect: { initialDelay: 1000, maxDelay: 1000 },
   });
   await assert.rejects(connector.connect(), { code: 'ISO8583_ERR_CONNECTOR_SIGN_ON', mti: '1814' });
 });
 
 test('1993: an idle connection sends the echo test 1804 / 831', async (t) => {
-  const peer = await startPeer((r, p) => p.send(r.socket, answer93(r.message, '800')), { dialect: DIALECT });
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, dialect: DIALECT, echoInterval: 50 });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const { peer, connector } = await linked93(t, (r, p) => p.send(r.socket, answer93(r.message, '800')), { echoInterval: 50 });
   await connector.connect();
   const [first] = await peer.waitFor(1);
   assert.equal(first?.message['0'], '1804');
@@ -63,16 +59,11 @@ test('1993: an idle connection sends the echo test 1804 / 831', async (t) => {
 });
 
 test('1993: a host-initiated 1804 is answered 1814 echoing its STAN and function code, action code 800', async (t) => {
-  const peer = await startPeer((r, p) => {
+  const { peer, connector } = await linked93(t, (r, p) => {
     if (r.message['0'] === '1200') {
       p.send(r.socket, { '0': '1804', '7': '1130193000', '11': '770001', '24': '831' });
       p.send(r.socket, answer93(r.message, '000'));
     }
-  }, { dialect: DIALECT });
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, dialect: DIALECT });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
   });
   const unsolicited: IsoMessage[] = [];
   connector.on('unsolicited', (m: IsoMessage) => unsolicited.push(m));
@@ -87,31 +78,19 @@ test('1993: a host-initiated 1804 is answered 1814 echoing its STAN and function
 });
 
 test('1993: a timed-out 1200 is reversed with 1420 and field 56 (not 90), repeated as 1421 until answered', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-journal93-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'journal93');
   let reversals = 0;
-  const peer = await startPeer((r, p) => {
+  const { peer, connector } = await linked93(t, (r, p) => {
     const mti = r.message['0'];
     if (mti === '1420' || mti === '1421') {
       reversals += 1;
       if (reversals >= 2) p.send(r.socket, answer93(r.message, '400'));
     }
-  }, { dialect: DIALECT });
-  const connector = createConnector({
-    host: '127.0.0.1', port: peer.port, dialect: DIALECT, requestTimeout: 100,
+  }, {
+    requestTimeout: 100,
     reversal: { enabled: true, journalDir: dir, retryInterval: 100, mti: '0420' },
   });
-  const events: ReversalEvent[] = [];
-  const answered = new Promise<void>((resolve) =>
-    connector.on('reversal', (e: ReversalEvent) => {
-      events.push(e);
-      if (e.stage === 'answered') resolve();
-    }),
-  );
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const { events, reached: answered } = watchReversals(connector);
   await assert.rejects(connector.request(purchase93('009201')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   await answered;
   assert.deepEqual(peer.received.map((r) => r.message['0']), ['1200', '1420', '1421']);

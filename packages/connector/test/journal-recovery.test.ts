@@ -4,31 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import type { Logger } from 'pino';
 import { FileJournal } from '../src/index.js';
+import { capturedLogger, tempDir } from './helpers/setup.js';
+import type { AfterHook } from './helpers/setup.js';
 
-function dir(t: { after(fn: () => void): void }): string {
-  const d = mkdtempSync(join(tmpdir(), 'iso8583-jr-'));
-  t.after(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
-function capture(): { logger: Logger; lines: Record<string, unknown>[]; text: () => string } {
-  const raw: string[] = [];
-  const logger: Logger = pino({ level: 'debug' }, { write: (line: string) => raw.push(line) });
-  return {
-    logger,
-    get lines() {
-      return raw.map((l) => JSON.parse(l) as Record<string, unknown>);
-    },
-    text: () => raw.join(''),
-  };
-}
+const dir = (t: AfterHook): string => tempDir(t, 'jr');
 
 const PAN = '4111111111111111';
 const add = (id: string): string => JSON.stringify({ op: 'add', id, at: 1, reversal: { '0': '0400', '2': PAN, '11': id.padStart(6, '0') } });
@@ -43,7 +26,7 @@ test('FileJournal – corrupt lines go to quarantine with a warning naming their
   const garbage = `{"op":"add","id":"x","reversal":{"2":"${PAN}"  <- damaged`;
   const lines = [add('1'), garbage, add('2'), done('1'), '\u0000\u0000\u0001binary', add('3')];
   writeFileSync(join(d, 'reversals.jsonl'), lines.join('\n') + '\n\n\n');
-  const log = capture();
+  const log = capturedLogger();
   const j = new FileJournal(d, { logger: log.logger });
   assert.deepEqual((await j.open()).map((e) => e.id), ['2', '3']);
   await j.close();
@@ -64,7 +47,7 @@ test('FileJournal – a file in which nothing is a record is moved to quarantine
   const d = dir(t);
   const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0x7b, 0x0a, 0x41]);
   writeFileSync(join(d, 'reversals.jsonl'), bytes);
-  const log = capture();
+  const log = capturedLogger();
   const j = new FileJournal(d, { logger: log.logger });
   assert.deepEqual(await j.open(), []);
   await j.close();
@@ -79,7 +62,7 @@ test('FileJournal – the last record cut by a crash is kept in quarantine and l
   const d = dir(t);
   const cut = '{"op":"add","id":"8","reversal":{"0":"04';
   writeFileSync(join(d, 'reversals.jsonl'), `${add('7')}\n${cut}\n\n\n\n`);
-  const log = capture();
+  const log = capturedLogger();
   const j = new FileJournal(d, { logger: log.logger });
   assert.deepEqual((await j.open()).map((e) => e.id), ['7']);
   await j.close();
@@ -139,7 +122,7 @@ test('FileJournal – a lock held by another live process is refused; one left b
   const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   const deadPid = Number(gone.stdout);
   writeFileSync(join(d, 'reversals.lock'), `${deadPid}\n`);
-  const log = capture();
+  const log = capturedLogger();
   const j = new FileJournal(d, { logger: log.logger });
   await j.open();
   assert.equal(readFileSync(join(d, 'reversals.lock'), 'utf8'), `${process.pid}\n`);

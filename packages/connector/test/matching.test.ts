@@ -3,25 +3,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createConnector } from '../src/index.js';
-import type { Connector } from '../src/index.js';
+import type { Connector, ConnectorOptions } from '../src/index.js';
 import type { IsoMessage } from '@iso8583/codec';
 import { answer, purchase, startPeer } from './peer.js';
-import type { Received } from './peer.js';
+import type { Peer, PeerHandler, Received } from './peer.js';
+import { peerAndConnector } from './helpers/setup.js';
+import type { AfterHook } from './helpers/setup.js';
 
 function connectorFor(port: number, extra: Record<string, unknown> = {}): Connector {
   return createConnector({ host: '127.0.0.1', port, requestTimeout: 2000, ...extra });
 }
 
+/** A peer with `handler` and a connector to it (request timeout 2 s, `extra` added), both closed after the test. */
+function linked(t: AfterHook, handler: PeerHandler, extra: Omit<ConnectorOptions, 'host' | 'port'> = {}): Promise<{ peer: Peer; connector: Connector }> {
+  return peerAndConnector(t, handler, { requestTimeout: 2000, ...extra });
+}
+
 test('responses answered in reverse order reach their own requests', async (t) => {
   const held: Received[] = [];
-  const peer = await startPeer((r, p) => {
+  const { connector } = await linked(t, (r, p) => {
     held.push(r);
     if (held.length === 5) for (const h of held.reverse()) p.send(h.socket, answer(h.message, { '38': 'A' + (h.message['11'] as string).slice(-5) }));
-  });
-  const connector = connectorFor(peer.port);
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
   });
   const stans = ['000101', '000102', '000103', '000104', '000105'];
   const responses = await Promise.all(stans.map((s) => connector.request(purchase(s))));
@@ -36,7 +38,7 @@ test('responses answered in reverse order reach their own requests', async (t) =
 
 test('frames split into single bytes and frames coalesced into one write are both cut correctly', async (t) => {
   let batch: Received[] = [];
-  const peer = await startPeer((r, p) => {
+  const { connector } = await linked(t, (r, p) => {
     batch.push(r);
     if (batch.length < 3) return;
     const bytes = Buffer.concat(batch.map((b) => p.frame(answer(b.message))));
@@ -58,11 +60,6 @@ test('frames split into single bytes and frames coalesced into one write are bot
       drip();
     }
   });
-  const connector = connectorFor(peer.port);
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
   const coalesced = await Promise.all(['000201', '000202', '000203'].map((s) => connector.request(purchase(s))));
   assert.deepEqual(coalesced.map((m) => m['11']), ['000201', '000202', '000203']);
   const dripped = await Promise.all(['000301', '000302', '000304'].map((s) => connector.request(purchase(s))));
@@ -70,12 +67,7 @@ test('frames split into single bytes and frames coalesced into one write are bot
 });
 
 test('a second request with a key already in flight is refused, the first still completes', async (t) => {
-  const peer = await startPeer((r, p) => setTimeout(() => p.send(r.socket, answer(r.message)), 50));
-  const connector = connectorFor(peer.port);
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const { connector } = await linked(t, (r, p) => setTimeout(() => p.send(r.socket, answer(r.message)), 50));
   await connector.connect();
   const first = connector.request(purchase('000401'));
   await assert.rejects(connector.request(purchase('000401')), { code: 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', field: 'matchKey' });
@@ -107,7 +99,7 @@ test('a response that matches nothing goes to onUnsolicited and the unsolicited 
 
 test('a host-initiated 0800 is answered with 0810 echoing its STAN, response code 00', async (t) => {
   let sent = false;
-  const peer = await startPeer((r, p) => {
+  const { peer, connector } = await linked(t, (r, p) => {
     if (r.message['0'] === '0200') {
       if (!sent) {
         sent = true;
@@ -115,11 +107,6 @@ test('a host-initiated 0800 is answered with 0810 echoing its STAN, response cod
       }
       p.send(r.socket, answer(r.message));
     }
-  });
-  const connector = connectorFor(peer.port);
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
   });
   await connector.request(purchase('000601'));
   const all = await peer.waitFor(2);
@@ -131,12 +118,7 @@ test('a host-initiated 0800 is answered with 0810 echoing its STAN, response cod
 });
 
 test('a response arriving after its timeout is reported as late, not lost, and not given to another request', async (t) => {
-  const peer = await startPeer((r, p) => setTimeout(() => p.send(r.socket, answer(r.message)), 150));
-  const connector = connectorFor(peer.port);
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const { connector } = await linked(t, (r, p) => setTimeout(() => p.send(r.socket, answer(r.message)), 150));
   const late = new Promise<IsoMessage>((resolve) => connector.once('late-response', resolve));
   await assert.rejects(connector.request(purchase('000701'), { timeout: 30 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT', mti: '0200' });
   const message = await late;
@@ -146,17 +128,12 @@ test('a response arriving after its timeout is reported as late, not lost, and n
 });
 
 test('an undecodable message from the host is dropped; the connection and other requests go on', async (t) => {
-  const peer = await startPeer((r, p) => {
+  const { connector } = await linked(t, (r, p) => {
     if (r.message['11'] === '000801') {
       r.socket.write(Buffer.from([0, 4, 0x41, 0x42, 0x43, 0x44])); // a frame of 4 bytes that is no message
       return;
     }
     p.send(r.socket, answer(r.message));
-  });
-  const connector = connectorFor(peer.port);
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
   });
   await assert.rejects(connector.request(purchase('000801'), { timeout: 100 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   const ok = await connector.request(purchase('000802'));
@@ -166,18 +143,13 @@ test('an undecodable message from the host is dropped; the connection and other 
 });
 
 test('a host-initiated request other than 0800 goes to onUnsolicited, whose reply is sent back on the connection', async (t) => {
-  const peer = await startPeer((r, p) => {
+  const { peer, connector } = await linked(t, (r, p) => {
     if (r.message['0'] === '0200') {
       p.send(r.socket, { '0': '0600', '11': '880001', '41': 'TERM0001', '70': '999' });
       p.send(r.socket, answer(r.message));
     }
-  });
-  const connector = connectorFor(peer.port, {
+  }, {
     onUnsolicited: (m: IsoMessage) => (m['0'] === '0600' ? { ...m, '0': '0610', '39': '00' } : undefined),
-  });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
   });
   await connector.request(purchase('000901'));
   const all = await peer.waitFor(2);

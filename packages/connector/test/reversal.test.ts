@@ -2,53 +2,30 @@
 // and journaled before the original leaves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileJournal, REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, createConnector, isReversible } from '../src/index.js';
-import type { ReversalEvent } from '../src/index.js';
-import { answer, purchase, startPeer } from './peer.js';
+import { answer, purchase } from './peer.js';
+import { peerAndConnector, tempDir } from './helpers/setup.js';
+import type { AfterHook } from './helpers/setup.js';
+import { journalLines, watchReversals } from './helpers/reversals.js';
 
-function journalDir(t: { after(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-journal-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function journalLines(dir: string): { op: string; id: string; outcome?: string }[] {
-  return readFileSync(join(dir, 'reversals.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as { op: string; id: string; outcome?: string });
-}
+const journalDir = (t: AfterHook): string => tempDir(t, 'journal');
 
 test('a timed-out 0200 is reversed with 0400 and field 90, repeated as 0401 until the host answers', async (t) => {
   const dir = journalDir(t);
   let reversals = 0;
-  const peer = await startPeer((r, p) => {
+  const { peer, connector } = await peerAndConnector(t, (r, p) => {
     const mti = r.message['0'];
     if (mti === '0400' || mti === '0401') {
       reversals += 1;
       if (reversals >= 2) p.send(r.socket, answer(r.message));
     }
-  });
-  const connector = createConnector({
-    host: '127.0.0.1',
-    port: peer.port,
+  }, {
     requestTimeout: 100,
     reversal: { enabled: true, journalDir: dir, retryInterval: 100 },
   });
-  const events: ReversalEvent[] = [];
-  const answered = new Promise<void>((resolve) =>
-    connector.on('reversal', (e: ReversalEvent) => {
-      events.push(e);
-      if (e.stage === 'answered') resolve();
-    }),
-  );
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const { events, reached: answered } = watchReversals(connector);
   await assert.rejects(connector.request(purchase('008001')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   await answered;
   const mtis = peer.received.map((r) => r.message['0']);
@@ -73,23 +50,14 @@ test('a timed-out 0200 is reversed with 0400 and field 90, repeated as 0401 unti
 
 test('a connection dropped after the write triggers the reversal (0420 when configured)', async (t) => {
   const dir = journalDir(t);
-  const peer = await startPeer((r, p) => {
+  const { peer, connector } = await peerAndConnector(t, (r, p) => {
     if (r.message['0'] === '0200') r.socket.destroy();
     else p.send(r.socket, answer(r.message));
-  });
-  const connector = createConnector({
-    host: '127.0.0.1',
-    port: peer.port,
+  }, {
     reconnect: { initialDelay: 5, maxDelay: 10 },
     reversal: { enabled: true, journalDir: dir, mti: '0420', retryInterval: 50 },
   });
-  const answered = new Promise<ReversalEvent>((resolve) =>
-    connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)),
-  );
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const answered = watchReversals(connector).reached;
   await assert.rejects(connector.request(purchase('008101')), { code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' });
   const e = await answered;
   assert.equal(e.mti, '0420');
@@ -99,15 +67,8 @@ test('a connection dropped after the write triggers the reversal (0420 when conf
 
 test('an answered request and a request that never left are not reversed; their journal entries are closed', async (t) => {
   const dir = journalDir(t);
-  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
-  const connector = createConnector({
-    host: '127.0.0.1',
-    port: peer.port,
+  const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
     reversal: { enabled: true, journalDir: dir, retryInterval: 20 },
-  });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
   });
   await connector.request(purchase('008201'));
   await connector.connect();
@@ -131,15 +92,8 @@ test('on start, reversals left in the journal by an earlier run are sent', async
   await earlier.add({ id: 'done-1', at: Date.now(), reversal: { '0': '0400', '11': '008302', '41': 'TERM0001' } });
   await earlier.done('done-1', 'reversed');
   await earlier.close();
-  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
-  const answered = new Promise<ReversalEvent>((resolve) =>
-    connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)),
-  );
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), { reversal: { enabled: true, journalDir: dir } });
+  const answered = watchReversals(connector).reached;
   await connector.connect();
   const e = await answered;
   assert.equal(e.id, 'left-1');
@@ -152,20 +106,11 @@ test('on start, reversals left in the journal by an earlier run are sent', async
 
 test('maxAttempts: a reversal never answered is abandoned after its last attempt', async (t) => {
   const dir = journalDir(t);
-  const peer = await startPeer(() => undefined);
-  const connector = createConnector({
-    host: '127.0.0.1',
-    port: peer.port,
+  const { peer, connector } = await peerAndConnector(t, () => undefined, {
     requestTimeout: 20,
     reversal: { enabled: true, journalDir: dir, retryInterval: 20, maxAttempts: 3 },
   });
-  const abandoned = new Promise<ReversalEvent>((resolve) =>
-    connector.on('reversal', (e: ReversalEvent) => e.stage === 'abandoned' && resolve(e)),
-  );
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const abandoned = watchReversals(connector, 'abandoned').reached;
   await assert.rejects(connector.request(purchase('008401')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   const e = await abandoned;
   assert.equal(e.attempt, 3);
@@ -175,21 +120,14 @@ test('maxAttempts: a reversal never answered is abandoned after its last attempt
 
 test('the reversal and the journal carry an allow-list of fields: field 48 (CVV2 in some networks) is never stored by default', async (t) => {
   const dir = journalDir(t);
-  const peer = await startPeer((r, p) => {
+  const { peer, connector } = await peerAndConnector(t, (r, p) => {
     if (r.message['0'] === '0200') r.socket.destroy();
     else p.send(r.socket, answer(r.message));
-  });
-  const connector = createConnector({
-    host: '127.0.0.1',
-    port: peer.port,
+  }, {
     reconnect: { initialDelay: 5, maxDelay: 10 },
     reversal: { enabled: true, journalDir: dir, retryInterval: 50 },
   });
-  const answered = new Promise<ReversalEvent>((resolve) => connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)));
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const answered = watchReversals(connector).reached;
   await assert.rejects(connector.request({ ...purchase('008501'), '48': 'CVV2=123', '25': '00', '42': 'MERCHANT0000001' }), {
     code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST',
   });
@@ -202,21 +140,14 @@ test('the reversal and the journal carry an allow-list of fields: field 48 (CVV2
 
 test('reversal.fields chooses the fields a reversal carries; sensitive ones and numbers outside 2-128 are refused', async (t) => {
   const dir = journalDir(t);
-  const peer = await startPeer((r, p) => {
+  const { peer, connector } = await peerAndConnector(t, (r, p) => {
     if (r.message['0'] === '0200') r.socket.destroy();
     else p.send(r.socket, answer(r.message));
-  });
-  const connector = createConnector({
-    host: '127.0.0.1',
-    port: peer.port,
+  }, {
     reconnect: { initialDelay: 5, maxDelay: 10 },
     reversal: { enabled: true, journalDir: dir, retryInterval: 50, fields: ['2', '4', '11', '41', '48'] },
   });
-  const answered = new Promise<ReversalEvent>((resolve) => connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)));
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const answered = watchReversals(connector).reached;
   await assert.rejects(connector.request({ ...purchase('008601'), '48': 'NETWORKDATA' }), { code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' });
   await answered;
   const reversal = peer.received[1]?.message ?? {};
@@ -247,22 +178,15 @@ test('isReversible: 0100 and 0200 and their repeats 0101 and 0201; not advices, 
 
 test('a repeat (0201) whose outcome is unknown is reversed, field 90 naming the transaction (0200); an advice (0220) is not', async (t) => {
   const dir = journalDir(t);
-  const peer = await startPeer((r, p) => {
+  const { peer, connector } = await peerAndConnector(t, (r, p) => {
     const mti = r.message['0'];
     if (mti === '0201' || mti === '0220') r.socket.destroy();
     else p.send(r.socket, answer(r.message));
-  });
-  const connector = createConnector({
-    host: '127.0.0.1',
-    port: peer.port,
+  }, {
     reconnect: { initialDelay: 5, maxDelay: 10 },
     reversal: { enabled: true, journalDir: dir, retryInterval: 50 },
   });
-  const answered = new Promise<ReversalEvent>((resolve) => connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)));
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const answered = watchReversals(connector).reached;
   await assert.rejects(connector.request({ ...purchase('008701'), '0': '0220' }), { code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' });
   await assert.rejects(connector.request({ ...purchase('008702'), '0': '0201' }), { code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' });
   const e = await answered;
@@ -280,12 +204,7 @@ test('a response whose outcome cannot be recorded fails with ISO8583_ERR_CONNECT
   let release: () => void = () => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
   // The host answers the purchase only once the journal can no longer be written.
-  const peer = await startPeer((r, p) => void held.then(() => p.send(r.socket, answer(r.message))));
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journal, retryInterval: 60_000 } });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const { peer, connector } = await peerAndConnector(t, (r, p) => void held.then(() => p.send(r.socket, answer(r.message))), { reversal: { enabled: true, journal, retryInterval: 60_000 } });
   await connector.connect();
   const outcome = connector.request(purchase('008801'));
   await peer.waitFor(1);

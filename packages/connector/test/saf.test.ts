@@ -2,21 +2,13 @@
 // background, repeated as xxx1 until the host answers with a code that ends it, or until it expires or is abandoned.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import { createConnector, isStoreAndForward } from '../src/index.js';
 import type { Connector, SafEvent } from '../src/index.js';
 import { startChild } from './child.js';
 import { answer } from './peer.js';
 import { capturedLogger, connectorFor, freePort, peerFor, tempDir } from './helpers/setup.js';
-
-function journalLines(dir: string): { op: string; id: string; kind?: string; outcome?: string; attempt?: number }[] {
-  return readFileSync(join(dir, 'reversals.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as { op: string; id: string; kind?: string; outcome?: string });
-}
+import { journalLines } from './helpers/reversals.js';
 
 /** A completion advice (0220): what a terminal reports after the fact; no sensitive authentication data. */
 function advice(stan: string, mti = '0220'): IsoMessage {

@@ -1,5 +1,7 @@
 import { Registry } from 'prom-client';
 import type { Metric } from 'prom-client';
+import { ScrapedMetric, histogramSamples } from '@iso8583/metrics';
+import type { MetricType, ReadSamples } from '@iso8583/metrics';
 import { inboundError } from './errors.js';
 
 /** Counts of an endpoint since it was made (see `InboundEndpoint.stats()`). */
@@ -25,40 +27,8 @@ export interface InboundStats {
 /** The upper bounds (seconds) of the sequence latency histogram. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-interface Sample {
-  labels: Record<string, string | number>;
-  value: number;
-  metricName?: string;
-}
-
-type Kind = 'counter' | 'gauge' | 'histogram';
-
-/**
- * One metric as prom-client's Registry reads it (`get()`), whose values are read from the endpoints' own counts at
- * scrape time: counting costs a plain increment per event, not a label lookup and hash in prom-client.
- */
-class CollectedMetric {
-  readonly aggregator = 'sum';
-  readonly sources = new Set<InboundMetrics>();
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly type: Kind,
-    private readonly read: (source: InboundMetrics, name: string) => Sample[],
-  ) {}
-
-  get(): { name: string; help: string; type: Kind; aggregator: string; values: Sample[] } {
-    const values: Sample[] = [];
-    for (const source of this.sources) values.push(...this.read(source, this.name));
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
-
-  /** Counts belong to the endpoints; `registry.resetMetrics()` leaves them. */
-  reset(): void {}
-}
-
-const DEFINITIONS: ReadonlyArray<{ name: string; help: string; type: Kind; read: (m: InboundMetrics, name: string) => Sample[] }> = [
+/** The metrics' values are read from the endpoints' own counts at scrape time (`ScrapedMetric`, @iso8583/metrics). */
+const DEFINITIONS: ReadonlyArray<{ name: string; help: string; type: MetricType; read: ReadSamples<InboundMetrics> }> = [
   {
     name: 'iso8583_inbound_connections',
     help: 'Inbound connections open now.',
@@ -102,18 +72,7 @@ const DEFINITIONS: ReadonlyArray<{ name: string; help: string; type: Kind; read:
     name: 'iso8583_inbound_sequence_seconds',
     help: 'Time from a message decoded to its reply ready (the sequence, and onError when called).',
     type: 'histogram',
-    read: (m, name) => {
-      const out: Sample[] = [];
-      let cumulative = 0;
-      LATENCY_BUCKETS.forEach((le, i) => {
-        cumulative += m.latencyBuckets[i]!;
-        out.push({ labels: { le, endpoint: m.endpoint }, value: cumulative, metricName: `${name}_bucket` });
-      });
-      out.push({ labels: { le: '+Inf', endpoint: m.endpoint }, value: m.latencyCount, metricName: `${name}_bucket` });
-      out.push({ labels: { endpoint: m.endpoint }, value: m.latencySum, metricName: `${name}_sum` });
-      out.push({ labels: { endpoint: m.endpoint }, value: m.latencyCount, metricName: `${name}_count` });
-      return out;
-    },
+    read: (m, name) => histogramSamples([], name, LATENCY_BUCKETS, m.latencyBuckets, m.latencySum, m.latencyCount, { endpoint: m.endpoint }),
   },
 ];
 
@@ -146,10 +105,10 @@ export class InboundMetrics {
     this.registry = registry ?? new Registry();
     for (const definition of DEFINITIONS) {
       const existing = this.registry.getSingleMetric(definition.name) as unknown;
-      let metric: CollectedMetric;
-      if (existing instanceof CollectedMetric) metric = existing;
+      let metric: ScrapedMetric<InboundMetrics>;
+      if (existing instanceof ScrapedMetric) metric = existing as ScrapedMetric<InboundMetrics>;
       else {
-        metric = new CollectedMetric(definition.name, definition.help, definition.type, definition.read);
+        metric = new ScrapedMetric(definition.name, definition.help, definition.type, definition.read);
         if (existing !== undefined) {
           throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', `invalid inbound options: registry already holds another metric named ${definition.name}`, {
             field: 'registry',

@@ -1,11 +1,14 @@
 /**
  * Helpers for the tests of every package: TLS material made by the test itself, the shared vectors, a PostgreSQL
- * server, and waiting for a state that has no event (with a deadline that fails naming what was awaited).
+ * server, a sample transaction record, and waiting for a state that has no event (with a deadline that fails naming
+ * what was awaited).
  */
 export { makeCertificates } from './certificates.js';
 export type { TestCertificates } from './certificates.js';
 export { repoRoot, vectorPath, readVector, readVectorHex } from './vectors.js';
 export { postgresBinDir, startPostgres } from './postgres.js';
 export type { PostgresCluster, StartPostgresOptions } from './postgres.js';
+export { SAMPLE_RECORD_T0, sampleTransactionRecord } from './transaction-record.js';
+export type { SampleTransactionRecord } from './transaction-record.js';
 export { waitUntil, within } from './wait.js';
 export type { WaitOptions } from './wait.js';

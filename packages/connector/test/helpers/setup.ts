@@ -43,6 +43,25 @@ export function connectorFor(t: AfterHook, options: ConnectorOptions): Connector
   return connector;
 }
 
+/**
+ * A peer with `handler` (and `peerOptions`) and a connector to it (host and port the peer's, `options` added; not
+ * connected yet): after the test the connector is destroyed, then the peer closed.
+ */
+export async function peerAndConnector(
+  t: AfterHook,
+  handler: PeerHandler,
+  options: Omit<ConnectorOptions, 'host' | 'port'> = {},
+  peerOptions: Parameters<typeof startPeer>[1] = {},
+): Promise<{ peer: Peer; connector: Connector }> {
+  const peer = await startPeer(handler, peerOptions);
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, ...options });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  return { peer, connector };
+}
+
 /** A port nothing listens on (a peer started and closed). */
 export async function freePort(): Promise<number> {
   const p = await startPeer(() => undefined);
@@ -91,14 +110,20 @@ export function groupEvent(group: UpstreamGroup, kind: 'up' | 'down', name: stri
   });
 }
 
-/** A pino logger (level `level`, default `debug`) whose lines are kept, parsed, in `lines`. */
-export function capturedLogger(level = 'debug'): { logger: Logger; lines: Record<string, unknown>[] } {
+/**
+ * A pino logger (level `level`, default `debug`) whose lines are kept, parsed, in `lines`, and as written in `text()`
+ * (to show that some bytes never reached the log at all).
+ */
+export function capturedLogger(level = 'debug'): { logger: Logger; lines: Record<string, unknown>[]; text: () => string } {
   const lines: Record<string, unknown>[] = [];
+  const raw: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
+      const text = chunk.toString('utf8');
+      raw.push(text);
+      for (const l of text.split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
       done();
     },
   });
-  return { logger: pino({ level }, stream), lines };
+  return { logger: pino({ level }, stream), lines, text: () => raw.join('') };
 }

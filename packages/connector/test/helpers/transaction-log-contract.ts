@@ -6,40 +6,22 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { SAMPLE_RECORD_T0, sampleTransactionRecord } from '@iso8583/test-support';
 import type { TransactionLog, TransactionRecord } from '../../src/index.js';
 
 /** Makes a log over the storage named `storage` (the same name, the same storage). */
 export type MakeTransactionLog = (storage: string) => Promise<TransactionLog>;
 
-const T0 = Date.UTC(2026, 10, 21, 10, 30, 0);
+const T0 = SAMPLE_RECORD_T0;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** A complete record of a purchase, as the connector records it (PAN already masked). */
+/**
+ * A complete record of a purchase, as the connector records it (PAN already masked): test-support's
+ * `sampleTransactionRecord`, typed as the connector's record.
+ */
 export function sampleRecord(n: number, overrides: Partial<TransactionRecord> = {}): TransactionRecord {
-  return {
-    at: T0 + n * 1000,
-    node: 'node-a',
-    upstream: 'bank',
-    mti: '0200',
-    responseMti: '0210',
-    pan: '411111******1111',
-    processingCode: '000000',
-    amount: '000000001000',
-    currency: '840',
-    transmissionTime: '1121103000',
-    stan: String(n).padStart(6, '0'),
-    localTime: '103000',
-    localDate: '1121',
-    rrn: `0000${String(n).padStart(8, '0')}`,
-    authCode: 'A1B2C3',
-    responseCode: '00',
-    terminal: `TERM${String(n % 3).padStart(4, '0')}`,
-    merchant: '000124642124643',
-    latencyMs: 12,
-    outcome: 'approved',
-    ...overrides,
-  };
+  return { ...sampleTransactionRecord(n), ...overrides };
 }
 
 async function opened(makeLog: MakeTransactionLog, storage: string): Promise<TransactionLog> {

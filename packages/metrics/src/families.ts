@@ -7,30 +7,23 @@
  * buckets, `_sum`, `_count`) is the one prom-client writes for the same metric.
  */
 import type { Registry } from 'prom-client';
+import { histogramSamples } from './exposition.js';
+import type { MetricData, MetricSample } from './exposition.js';
 
 /** A label set: label name -> value, in the order of the family's label names. */
 type Labels = Record<string, string>;
-
-/** One value as a prom-client Registry reads it from `get()`. */
-interface MetricValue {
-  value: number;
-  labels: Labels;
-  metricName?: string;
-}
-
-/** What a prom-client Registry reads from a metric it has registered. */
-interface MetricData {
-  name: string;
-  help: string;
-  type: 'counter' | 'histogram';
-  values: MetricValue[];
-  aggregator: 'sum';
-}
 
 /** What both families share: a name, a help text, label names, and registration in a Registry. */
 abstract class Family<S> {
   protected readonly series = new Map<string, { labels: Labels; series: S }>();
 
+  /**
+   * Registers the family in `registry` (prom-client refuses a name it already holds).
+   * @param name the metric's name
+   * @param help its HELP text
+   * @param labelNames the label names, in the order `of()` takes their values
+   * @param registry where it is scraped
+   */
   constructor(
     readonly name: string,
     readonly help: string,
@@ -64,8 +57,10 @@ abstract class Family<S> {
 
 /** A counter series: `inc` adds (default 1). */
 export class CounterSeries {
+  /** The count so far. */
   value = 0;
 
+  /** Adds `by` (default 1). */
   inc(by = 1): void {
     this.value += by;
   }
@@ -73,12 +68,14 @@ export class CounterSeries {
 
 /** A monotonic counter family (type `counter`). */
 export class CounterFamily extends Family<CounterSeries> {
+  /** Read by the Registry when scraped. */
   get(): Promise<MetricData> {
-    const values: MetricValue[] = [];
+    const values: MetricSample[] = [];
     for (const { labels, series } of this.series.values()) values.push({ value: series.value, labels });
     return Promise.resolve({ name: this.name, help: this.help, type: 'counter', values, aggregator: 'sum' });
   }
 
+  /** `registry.resetMetrics()`: every series starts again from zero. */
   reset(): void {
     for (const { series } of this.series.values()) series.value = 0;
   }
@@ -92,13 +89,17 @@ export class CounterFamily extends Family<CounterSeries> {
 export class HistogramSeries {
   /** Per bucket (not cumulative); the last one is +Inf. */
   readonly counts: Float64Array;
+  /** The sum of the values observed. */
   sum = 0;
+  /** How many values were observed. */
   count = 0;
 
+  /** @param bounds the buckets' upper bounds, ascending */
   constructor(private readonly bounds: readonly number[]) {
     this.counts = new Float64Array(bounds.length + 1);
   }
 
+  /** Counts `value`. */
   observe(value: number): void {
     const bounds = this.bounds;
     let i = 0;
@@ -111,25 +112,22 @@ export class HistogramSeries {
 
 /** A histogram family (type `histogram`) with fixed bucket upper bounds. */
 export class HistogramFamily extends Family<HistogramSeries> {
+  /**
+   * Registers the family in `registry`.
+   * @param buckets the buckets' upper bounds, ascending (`+Inf` is added)
+   */
   constructor(name: string, help: string, labelNames: readonly string[], readonly buckets: readonly number[], registry: Registry) {
     super(name, help, labelNames, registry);
   }
 
+  /** Read by the Registry when scraped. */
   get(): Promise<MetricData> {
-    const values: MetricValue[] = [];
-    for (const { labels, series } of this.series.values()) {
-      let cumulative = 0;
-      this.buckets.forEach((le, i) => {
-        cumulative += series.counts[i] as number;
-        values.push({ value: cumulative, labels: { le: String(le), ...labels }, metricName: `${this.name}_bucket` });
-      });
-      values.push({ value: series.count, labels: { le: '+Inf', ...labels }, metricName: `${this.name}_bucket` });
-      values.push({ value: series.sum, labels, metricName: `${this.name}_sum` });
-      values.push({ value: series.count, labels, metricName: `${this.name}_count` });
-    }
+    const values: MetricSample[] = [];
+    for (const { labels, series } of this.series.values()) histogramSamples(values, this.name, this.buckets, series.counts, series.sum, series.count, labels);
     return Promise.resolve({ name: this.name, help: this.help, type: 'histogram', values, aggregator: 'sum' });
   }
 
+  /** `registry.resetMetrics()`: every series starts again from zero. */
   reset(): void {
     for (const { series } of this.series.values()) {
       series.counts.fill(0);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { CounterFamily, HistogramFamily } from '../src/metric-families.js';
+import { CounterFamily, HistogramFamily } from '../src/index.js';
 
 /** The lines of one metric in the text exposition, without HELP and TYPE. */
 function lines(text: string, name: string): string[] {

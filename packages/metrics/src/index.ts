@@ -1,0 +1,10 @@
+/**
+ * Prometheus metrics counted in plain numbers and shown to a prom-client Registry as ordinary metrics when it is
+ * scraped, with the text exposition prom-client writes: counter and histogram families (a series per label set, made
+ * once) and metrics read from their sources' own counts.
+ */
+export { CounterFamily, CounterSeries, HistogramFamily, HistogramSeries } from './families.js';
+export { histogramSamples } from './exposition.js';
+export type { MetricData, MetricSample, MetricType } from './exposition.js';
+export { ScrapedMetric } from './scraped.js';
+export type { ReadSamples } from './scraped.js';
