@@ -5,7 +5,7 @@
 // (the issue's 20% target) is measured by transaction-log.bench.ts, gateway against gateway in the same run.
 // Usage: node bench/dist/pg-transaction-log.bench.js [records per round] (default 200000; 3 rounds each, alternating,
 // the median printed).
-import { loadavg } from 'node:os';
+import { loadAverage, median } from './gateway/rounds.js';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { PgTransactionLog, toTransactionRecord } from '@iso8583/connector';
@@ -43,11 +43,9 @@ async function round(log: TransactionLog, base: number): Promise<number> {
   return perRound / ((performance.now() - t0) / 1000);
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-const load = (): string => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
-console.log(`PgTransactionLog capacity: node ${process.version}, ${load()} at the start`);
+console.log(`PgTransactionLog capacity: node ${process.version}, ${loadAverage()} at the start`);
 // A store's capacity is measured as a production server syncs (fsync on), not as the tests run it.
 const cluster = await startPostgres({ durable: true });
 try {
@@ -71,7 +69,7 @@ try {
   console.log(`  no-op log           ${fmt(median(noopRates))} records/s   (rounds: ${noopRates.map(fmt).join(', ')})`);
   console.log(`  PgTransactionLog    ${fmt(pgRate)} records/s   (rounds: ${pgRates.map(fmt).join(', ')})`);
   console.log(`  batches failed: ${log.stats().failedBatches}, dropped: ${log.stats().dropped}`);
-  console.log(`${load()} at the end (informational: no target; the gateway's cost is transaction-log.bench.ts's)`);
+  console.log(`${loadAverage()} at the end (informational: no target; the gateway's cost is transaction-log.bench.ts's)`);
 } finally {
   cluster.destroy();
 }

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { pacedPosLoad, posLoad } from './clients.js';
 import { measureCpu } from './cpu.js';
 import { gcWatchFlags, startIso8583, stop } from './processes.js';
-import { loadAverage } from './rounds.js';
+import { loadAverage, median } from './rounds.js';
 import type { Started } from './processes.js';
 
 const OTHER = process.env.BENCH_AB_OTHER;
@@ -43,7 +43,6 @@ function startOther(root: string, args: string[]): Promise<Started> {
   });
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main(): Promise<void> {
   if (OTHER === undefined) throw new Error('BENCH_AB_OTHER: the root of the other checkout (built)');

@@ -352,6 +352,7 @@ describe('PgTransactionLog', () => {
       await admin.query('ROLLBACK');
     } finally {
       await admin.end();
+      await log.close();
     }
   });
 

@@ -2,27 +2,8 @@
 // an entry with an attempt in flight is left to it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IsoMessage } from '@iso8583/codec';
-import type { Connector, SafEvent } from '../src/index.js';
 import { connectorFor, peerFor, tempDir } from './helpers/setup.js';
-
-/** A completion advice (0220). Test card number. */
-function advice(stan: string): IsoMessage {
-  return { '0': '0220', '2': '4111111111111111', '3': '000000', '4': '000000002500', '7': '1121103000', '11': stan, '41': 'TERM0001', '49': '840' };
-}
-
-/** Resolves with the first `saf` event of `stage` for `id`; fails with a message after `deadline` ms. */
-function safEvent(connector: Connector, stage: SafEvent['stage'], id: string, deadline = 10_000): Promise<SafEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no saf event ${stage} for ${id} within ${deadline} ms`)), deadline);
-    connector.on('saf', (e) => {
-      if (e.stage === stage && e.id === id) {
-        clearTimeout(timer);
-        resolve(e);
-      }
-    });
-  });
-}
+import { advice, safEvent } from './helpers/reversals.js';
 
 test('flushSaf sends at once an advice waiting for its initialDelay, and it is answered', async (t) => {
   const peer = await peerFor(t);

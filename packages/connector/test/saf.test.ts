@@ -2,31 +2,11 @@
 // background, repeated as xxx1 until the host answers with a code that ends it, or until it expires or is abandoned.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IsoMessage } from '@iso8583/codec';
 import { createConnector, isStoreAndForward } from '../src/index.js';
-import type { Connector, SafEvent } from '../src/index.js';
 import { startChild } from './child.js';
 import { answer } from './peer.js';
 import { capturedLogger, connectorFor, freePort, peerFor, tempDir } from './helpers/setup.js';
-import { journalLines } from './helpers/reversals.js';
-
-/** A completion advice (0220): what a terminal reports after the fact; no sensitive authentication data. */
-function advice(stan: string, mti = '0220'): IsoMessage {
-  return { '0': mti, '2': '4111111111111111', '3': '000000', '4': '000000002500', '7': '1121103000', '11': stan, '41': 'TERM0001', '49': '840' };
-}
-
-/** Resolves with the first `saf` event of `stage` (for `id`, when given); fails with a message after `deadline` ms. */
-function safEvent(connector: Connector, stage: SafEvent['stage'], id?: string, deadline = 10_000): Promise<SafEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no saf event ${stage} within ${deadline} ms`)), deadline);
-    connector.on('saf', (e) => {
-      if (e.stage === stage && (id === undefined || e.id === id)) {
-        clearTimeout(timer);
-        resolve(e);
-      }
-    });
-  });
-}
+import { advice, journalLines, safEvent } from './helpers/reversals.js';
 
 test('an advice with saf: true is accepted at once while the host is down, and delivered once it comes up', async (t) => {
   const dir = tempDir(t, 'saf');

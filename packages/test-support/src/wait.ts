@@ -20,7 +20,7 @@ const DEFAULTS = { timeoutMs: 20_000, intervalMs: 25 };
 
 /**
  * Resolves with the first truthy value `check` returns (or resolves with). A check that throws or rejects counts as
- * "not yet" and is tried again. Rejects once `timeoutMs` has passed with `timed out after N ms waiting for <what>`,
+ * "not yet" and is tried again; a check still pending at the deadline fails the wait. Rejects once `timeoutMs` has passed with `timed out after N ms waiting for <what>`,
  * followed by the last error the check threw, if any.
  */
 export async function waitUntil<T>(check: () => T | Promise<T>, options: WaitOptions): Promise<NonNullable<T>> {
@@ -30,7 +30,8 @@ export async function waitUntil<T>(check: () => T | Promise<T>, options: WaitOpt
   let last: unknown;
   for (;;) {
     try {
-      const value = await check();
+      // A check that hangs (a socket that never answers) is bounded by the deadline too.
+      const value = await within(Promise.resolve().then(check), Math.max(1, until - Date.now()), options.what);
       if (value) return value as NonNullable<T>;
     } catch (err) {
       last = err;

@@ -1,10 +1,12 @@
 /**
- * Watching a connector's reversals in its tests: every `reversal` event in order, and the first one at a stage
- * (`answered`, `abandoned`, ...) as a promise; and the reversal journal's lines as written.
+ * Watching a connector's reversals and SAF entries in its tests: every `reversal` event in order, and the first one at
+ * a stage (`answered`, `abandoned`, ...) as a promise; the first `saf` event at a stage; the reversal journal's lines
+ * as written; and the completion advice the SAF tests store.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Connector, ReversalEvent } from '../../src/index.js';
+import type { IsoMessage } from '@iso8583/codec';
+import type { Connector, ReversalEvent, SafEvent } from '../../src/index.js';
 
 /** The reversal events seen so far, and the first at the stage awaited. */
 export interface ReversalWatch {
@@ -41,4 +43,22 @@ export function journalLines(dir: string): JournalLine[] {
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as JournalLine);
+}
+
+/** A completion advice (0220 by default): what a terminal reports after the fact; no sensitive authentication data. Test card number. */
+export function advice(stan: string, mti = '0220'): IsoMessage {
+  return { '0': mti, '2': '4111111111111111', '3': '000000', '4': '000000002500', '7': '1121103000', '11': stan, '41': 'TERM0001', '49': '840' };
+}
+
+/** Resolves with the first `saf` event of `stage` (for `id`, when given); fails with a message after `deadline` ms. */
+export function safEvent(connector: Connector, stage: SafEvent['stage'], id?: string, deadline = 10_000): Promise<SafEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no saf event ${stage}${id === undefined ? '' : ` for ${id}`} within ${deadline} ms`)), deadline);
+    connector.on('saf', (e) => {
+      if (e.stage === stage && (id === undefined || e.id === id)) {
+        clearTimeout(timer);
+        resolve(e);
+      }
+    });
+  });
 }
