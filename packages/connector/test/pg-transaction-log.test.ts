@@ -356,6 +356,34 @@ describe('PgTransactionLog', () => {
     }
   });
 
+  test('close returns within closeTimeout while the database still holds a batch (the pool is not waited for past it)', async () => {
+    const url = database('close_held');
+    const log = new PgTransactionLog({ connectionString: url, closeTimeout: 100 });
+    await log.open();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query('BEGIN');
+      await admin.query('LOCK TABLE iso8583_transactions IN EXCLUSIVE MODE');
+      const stored = log.record(sampleRecord(1));
+      stored.catch(() => undefined);
+      await waitUntil(
+        async () =>
+          (await admin.query("SELECT 1 FROM pg_locks WHERE relation = 'iso8583_transactions'::regclass AND NOT granted")).rows.length > 0,
+        { what: 'the COPY to wait for the lock' },
+      );
+      // The lock is held all along: before, close waited for the pool's client (pool.end) until the database let go.
+      await within(log.close(), 15_000, 'close with the batch still held by the database');
+      // Let go: the batch in flight then settles one way or the other (taken late, or dropped).
+      await admin.query('ROLLBACK');
+      const outcome = await within(stored.then(() => 'stored', (err: { code?: string }) => err.code), 20_000, 'the held record to settle');
+      assert.ok(outcome === 'stored' || outcome === 'ISO8583_ERR_CONNECTOR_STORE', String(outcome));
+    } finally {
+      await admin.query('ROLLBACK').catch(() => undefined);
+      await admin.end();
+    }
+  });
+
   test('a batch the database refuses for its data is dropped with a coded warning, not retried forever; the log goes on', async () => {
     const { logger, lines } = capturedLogger('info');
     const log = makeLog('poison_batch', { logger });

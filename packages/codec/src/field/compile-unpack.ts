@@ -78,13 +78,13 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne): Co
     }
     const mask = plan.enc === ENC_HEX ? HEX_MASK : plan.mask;
     if (plan.fixed) {
-      const size = plan.enc === ENC_HEX ? 2 * plan.length : plan.length;
+      const size = plan.fixedWire;
       if (checked < size) {
         // One bounds check for this field and the fixed fields right after it.
         let group = 0;
         for (let j = i; j < plans.length && isInline(plans[j]!) && plans[j]!.fixed; j++) {
           const p = plans[j]!;
-          group += p.enc === ENC_HEX ? 2 * p.length : p.length;
+          group += p.fixedWire;
         }
         body += `if (off + ${group} > limit) return;\n`;
         checked = group;

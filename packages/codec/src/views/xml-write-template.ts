@@ -96,6 +96,11 @@ class ByteTemplate {
   write(message: Record<number, unknown>, ids: readonly number[], header: string | undefined): string | typeof MISFIT | undefined {
     const lengths = this.lengths;
     if (lengths[0] !== (header === undefined ? -1 : header.length)) return MISFIT;
+    // Every length first: a misfit is found before any value is copied into the template.
+    for (let i = 0; i < ids.length; i++) {
+      const value = message[ids[i]!];
+      if (typeof value !== 'string' || value.length !== lengths[i + 1]) return MISFIT;
+    }
     const work = this.work;
     const starts = this.starts;
     if (header !== undefined) {
@@ -104,11 +109,7 @@ class ByteTemplate {
       for (let j = 0; j < header.length; j++) work[at++] = header.charCodeAt(j);
     }
     for (let i = 0; i < ids.length; i++) {
-      const value = message[ids[i]!];
-      if (typeof value !== 'string' || value.length !== lengths[i + 1]) {
-        work.set(this.markup);
-        return MISFIT;
-      }
+      const value = message[ids[i]!] as string;
       let at = starts[i + 1]!;
       for (let j = 0; j < value.length; j++) {
         const c = value.charCodeAt(j);

@@ -8,7 +8,7 @@
  * All or nothing, as an INSERT: a row the server refuses (a data exception, SQLSTATE class 22) fails the statement and
  * nothing of it is stored.
  */
-import type pg from 'pg';
+import pg from 'pg';
 
 /** What the driver's connection offers a query object that reads COPY data (node-postgres' `Connection`). */
 interface CopyConnection {
@@ -28,6 +28,10 @@ class CopyFromStdin implements pg.Submittable {
   constructor(
     private readonly text: string,
     private readonly data: Buffer,
+    /**
+     * Called once with the outcome. Named `callback` on purpose: node-postgres wraps a query object's `callback` to
+     * clear its `query_timeout` timer (the store's pools set one), so the timer ends when the COPY does.
+     */
     private readonly callback: (err: Error | undefined, rows: number) => void,
   ) {}
 
@@ -83,9 +87,9 @@ export async function copyFrom(pool: pg.Pool, sql: string, data: Buffer): Promis
         new CopyFromStdin(sql, data, (err, rows) => {
           if (err === undefined) resolve(rows);
           else {
-            // An ErrorResponse carries a SQLSTATE and leaves the connection usable; anything else (lost, timed out) does not.
-            const code = (err as { code?: unknown }).code;
-            if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) broken = err;
+            // An ErrorResponse (the server refused the COPY) leaves the connection usable; anything else (a socket error
+            // such as EPIPE, a read timeout) does not.
+            if (!(err instanceof pg.DatabaseError)) broken = err;
             reject(err);
           }
         }),

@@ -251,7 +251,7 @@ export class PgTransactionLog implements TransactionLog {
       }
       if (this.buffer.length === 0 || left <= 0) break;
       if (!(await within(this.fly(), left))) break;
-      if (this.down) await within(new Promise((resolve) => setTimeout(resolve, Math.min(this.backoff.next(), left))), left);
+      if (this.down) await new Promise((resolve) => setTimeout(resolve, Math.min(this.backoff.next(), left)));
     }
     this.drained = true;
     if (this.flight !== undefined) {
@@ -263,7 +263,9 @@ export class PgTransactionLog implements TransactionLog {
     const left = this.buffer.splice(0);
     if (left.length > 0) this.drop(left, 'the transaction log closed before the database took them');
     this.report();
-    if (this.ownPool) await this.pool.end().catch(() => undefined);
+    // pg-pool's end() waits for every client to come back: a batch the database still holds must not hold the stop
+    // (what is left of closeTimeout, at least a second for the idle clients to close).
+    if (this.ownPool) await within(this.pool.end().catch(() => undefined), Math.max(1_000, deadline - Date.now()));
   }
 
   /**
