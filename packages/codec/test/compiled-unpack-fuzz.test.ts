@@ -9,22 +9,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createCodec } from '../src/index.js';
-import type { Codec, Dialect } from '../src/index.js';
+import type { Dialect } from '../src/index.js';
 import { COMPILE_AFTER } from '../src/field/shapes.js';
 import { messageArbitrary } from './message-arbitrary.js';
 import { fuzzRuns, mutate, mutationsArbitrary } from './image-mutation.js';
+import { unpackOutcome } from './unpack-outcome.js';
 
 const RUNS = fuzzRuns(7);
-
-/** The outcome of an unpack: the message, or the coded error's code, field, offset and words. */
-function outcome(codec: Codec, bytes: Buffer): unknown {
-  try {
-    return { message: codec.unpack(bytes) };
-  } catch (err) {
-    const e = err as { code?: string; field?: string; offset?: number; message: string };
-    return { code: e.code, field: e.field, offset: e.offset, words: e.message };
-  }
-}
 
 for (const name of ['iso87ascii', 'iso93ascii', 'smartvista', 'iso87binary']) {
   const dialect: Dialect = createCodec(name).dialect;
@@ -35,7 +26,7 @@ for (const name of ['iso87ascii', 'iso93ascii', 'smartvista', 'iso87binary']) {
         const image = warmed.pack(message);
         for (let i = 0; i < COMPILE_AFTER + 1; i++) warmed.unpack(image);
         const broken = mutate(image, mutations);
-        assert.deepEqual(outcome(warmed, broken), outcome(createCodec(dialect), broken));
+        assert.deepEqual(unpackOutcome(warmed, broken), unpackOutcome(createCodec(dialect), broken));
         // The valid image still reads back as it did before compiling.
         assert.deepEqual(warmed.unpack(image), createCodec(dialect).unpack(image));
       }),

@@ -106,6 +106,11 @@ export class Shapes {
     return s;
   }
 
+  /** The shapes held now, in slot order (to inspect the cache; they hold no message data). */
+  held(): Shape[] {
+    return this.slots.filter((s): s is Shape => s !== undefined);
+  }
+
   /** Keeps `shape` in `slot` (in place of the one there, if any). */
   keep(slot: number, shape: Shape): void {
     this.slots[slot] = shape;
