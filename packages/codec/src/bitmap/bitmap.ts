@@ -76,3 +76,37 @@ export function readBitmap(
   }
   return true;
 }
+
+/**
+ * Reads `count` 32-bit words of a bitmap at `offset` (4 bitmap bytes each, the first byte the most significant; the
+ * caller checked the bounds) into `words` from index `into`: how a message's bitmap is looked up (bit N of the
+ * message is bit `31 - (N - 1) % 32` of word `(N - 1) >> 5`). Returns false when a hex character is not a hex digit.
+ */
+export function readBitmapWords(
+  buf: Uint8Array,
+  offset: number,
+  words: Int32Array,
+  into: number,
+  count: number,
+  encoding: number,
+): boolean {
+  let o = offset;
+  if (encoding === BITMAP_BINARY) {
+    for (let i = 0; i < count; i++, o += 4) words[into + i] = (buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!;
+    return true;
+  }
+  const ebcdic = encoding === BITMAP_EBCDIC;
+  // The values of the hex digits ORed together: over 15 when a character is not one (its value is 255).
+  let seen = 0;
+  for (let i = 0; i < count; i++) {
+    let w = 0;
+    for (let j = 0; j < 8; j++) {
+      const c = buf[o++]!;
+      const v = HEX_VALUE[ebcdic ? EBCDIC_TO_LATIN1[c]! : c]!;
+      seen |= v;
+      w = (w << 4) | v;
+    }
+    words[into + i] = w;
+  }
+  return seen <= 15;
+}

@@ -34,14 +34,42 @@ function isInline(plan: FieldPlan): boolean {
   return plan.enc === ENC_HEX && plan.fixed;
 }
 
-/** The loop that checks the bytes from `rs` to `off` against `mask` (returns `undefined` on a stray byte). */
+/**
+ * The word of the 4 bytes at `i` (little-endian: the byte at `i` is the lowest), for the checks of 4 characters at
+ * once below. A `DataView` would read it in one load, but getting one (`buf.buffer`) costs more than these loads.
+ */
+const WORD = 'x = buf[i] | buf[i + 1] << 8 | buf[i + 2] << 16 | buf[i + 3] << 24;';
+
+/** Non-zero unless the 4 bytes of `x` are all digits `0`-`9` (high nibble 3, low nibble under 10). */
+const NOT_DIGITS = '(((x & 0xf0f0f0f0) ^ 0x30303030) | ((x & 0x0f0f0f0f) + 0x06060606 & 0xf0f0f0f0))';
+
+/**
+ * Non-zero unless the 4 bytes of `x` are all printable (0x20-0x7E, 0xA0-0xFF; see `charset.ts`): each byte's low 7
+ * bits at least 0x20 (which leaves out 0x00-0x1F and 0x80-0x9F), and no byte 0x7F (a zero byte of `x ^ 0x7f..`).
+ */
+const NOT_PRINTABLE =
+  '((((x & 0x7f7f7f7f) + 0x60606060 & 0x80808080) ^ 0x80808080) | ((x ^ 0x7f7f7f7f) - 0x01010101 & ~(x ^ 0x7f7f7f7f) & 0x80808080))';
+
+/**
+ * The check of the bytes from `rs` to `off` against `mask` (returns `undefined` on a stray byte, or leaves `bad`
+ * non-zero, looked at before the message is made). Digits and printable characters, the commonest classes, are
+ * checked 4 at a time (measured about 3 times as fast as a byte at a time over 40 bytes and more); a class with
+ * digits and more (`an`, `z` ...) takes 4 digits at once and looks up the bytes of any other word.
+ */
 function runCheck(mask: number): string {
-  const head = 'for (let i = rs; i < off; i++) { const c = buf[i]; ';
-  if (mask === DIGITS) return `${head}if (c - 48 >>> 0 > 9) return; }\n`;
-  if (mask === PRINTABLE) return `${head}if (c < 32 || (c > 126 && c < 160)) return; }\n`;
+  const words = (each: string): string => `for (i = rs; i + 4 <= off; i += 4) { ${WORD} ${each} }\n`;
+  const tail = (test: string): string => `for (; i < off; i++) { const c = buf[i]; if (${test}) return; }\n`;
+  const table = `(C[c] & ${mask}) === 0`;
+  if (mask === DIGITS) return words(`bad |= ${NOT_DIGITS};`) + tail('c - 48 >>> 0 > 9');
+  if (mask === PRINTABLE) return words(`bad |= ${NOT_PRINTABLE};`) + tail('c < 32 || (c > 126 && c < 160)');
   // Hex characters already in upper case are cut as they are; lower case ones go the interpreter's way.
-  if (mask === HEX_MASK) return `${head}if ((c < 48 || c > 57) && (c < 65 || c > 70)) return; }\n`;
-  return `${head}if ((C[c] & ${mask}) === 0) return; }\n`;
+  if (mask === HEX_MASK) return `for (i = rs; i < off; i++) { const c = buf[i]; if ((c < 48 || c > 57) && (c < 65 || c > 70)) return; }\n`;
+  if ((mask & DIGITS) !== 0) {
+    const byte = (at: string): string => `(C[${at}] & ${mask}) === 0`;
+    const slow = `${byte('x & 255')} || ${byte('x >> 8 & 255')} || ${byte('x >> 16 & 255')} || ${byte('x >>> 24')}`;
+    return words(`if (${NOT_DIGITS} !== 0 && (${slow})) return;`) + tail(table);
+  }
+  return `for (i = rs; i < off; i++) { const c = buf[i]; if (${table}) return; }\n`;
 }
 
 /**
@@ -73,7 +101,8 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne): Co
     if (!isInline(plan)) {
       close();
       checked = 0;
-      body += `v${num} = RD(r, P[${i}], off, limit, false); off = r.pos;\n`;
+      // The interpreter throws on a bad value: the fields before it are checked first (as it would have).
+      body += `if (bad !== 0) return;\nv${num} = RD(r, P[${i}], off, limit, false); off = r.pos;\n`;
       continue;
     }
     const mask = plan.enc === ENC_HEX ? HEX_MASK : plan.mask;
@@ -115,8 +144,9 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne): Co
     `'use strict';\n` +
     `return function unpackCompiled(r, off, limit, mti) {\n` +
     `const buf = r.buf, text = r.text;\n` +
-    `let rs = off, n = 0, d = 0, ${declare};\n` +
+    `let rs = off, n = 0, d = 0, i = 0, x = 0, bad = 0, ${declare};\n` +
     body +
+    `if (bad !== 0) return;\n` +
     `r.pos = off;\n` +
     `return mti === undefined ? { ${keys.join(', ')} } : { 0: mti, ${keys.join(', ')} };\n` +
     `};\n`;

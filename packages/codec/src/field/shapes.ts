@@ -65,13 +65,20 @@ export class Shape {
 
 /** The bitmap bytes `bits[0 .. bytes)` as six 32-bit words in `words` (the rest 0); returns their hash slot. */
 export function bitmapWords(bits: Uint8Array, bytes: number, words: Int32Array): number {
-  let h = bytes;
   for (let i = 0; i < 6; i++) {
     const at = 4 * i;
-    const w = at < bytes ? (bits[at]! << 24) | (bits[at + 1]! << 16) | (bits[at + 2]! << 8) | bits[at + 3]! : 0;
+    // A sub-field bitmap may end inside a word: its missing bytes count as 0.
+    let w = 0;
+    for (let j = 0; j < 4; j++) w = (w << 8) | (at + j < bytes ? bits[at + j]! : 0);
     words[i] = w;
-    h = Math.imul(h ^ w, 0x9e3779b1);
   }
+  return shapeSlot(words, bytes);
+}
+
+/** The hash slot of a bitmap of `bytes` bytes given as six 32-bit words (`bitmapWords`). */
+export function shapeSlot(words: Int32Array, bytes: number): number {
+  let h = bytes;
+  for (let i = 0; i < 6; i++) h = Math.imul(h ^ words[i]!, 0x9e3779b1);
   return (h >>> 16) & (SLOTS - 1);
 }
 

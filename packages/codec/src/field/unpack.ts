@@ -13,8 +13,8 @@ import { readAsciiText } from './ascii-text.js';
 import { readField } from './read.js';
 import { readComposite } from './composite.js';
 import { codecError } from '../errors.js';
-import { BITMAP_BINARY, bitmapWireSize, readBitmap } from '../bitmap/bitmap.js';
-import { COMPILE_AFTER, Shape, bitmapWords } from './shapes.js';
+import { BITMAP_BINARY, bitmapWireSize, readBitmap, readBitmapWords } from '../bitmap/bitmap.js';
+import { COMPILE_AFTER, Shape, bitmapWords, shapeSlot } from './shapes.js';
 import { compileUnpack } from './compile-unpack.js';
 
 /** Reads one field by the reader of its kind; leaves `r.pos` after it. */
@@ -42,29 +42,39 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
     r.pos = off;
     return out;
   }
-  const bits = r.bits;
+  const words = r.words;
   let bytes: number;
-  if (layout.bitmapBytes > 0) {
-    bytes = layout.bitmapBytes;
-    off = readBitmapAt(layout, r, off, limit, 0, bytes);
+  let slot: number;
+  // A message's bitmap is read straight into 32-bit words; a sub-field bitmap, or a problem (which the byte-wise
+  // reading below reports), goes byte by byte.
+  const after = layout.bitmapBytes === 0 ? readMessageBitmap(layout, r, off, limit) : -1;
+  if (after >= 0) {
+    off = after;
+    bytes = words[0]! >= 0 ? 8 : layout.tertiary && words[2]! < 0 ? 24 : 16;
+    slot = shapeSlot(words, bytes);
   } else {
-    // Bit 1 announces a secondary bitmap; with a tertiary bitmap, bit 65 announces it.
-    off = readBitmapAt(layout, r, off, limit, 0, 8);
-    bytes = 8;
-    if ((bits[0]! & 0x80) !== 0) {
-      off = readBitmapAt(layout, r, off, limit, 8, 8);
-      bytes = 16;
-      if (layout.tertiary && (bits[8]! & 0x80) !== 0) {
-        off = readBitmapAt(layout, r, off, limit, 16, 8);
-        bytes = 24;
+    const bits = r.bits;
+    if (layout.bitmapBytes > 0) {
+      bytes = layout.bitmapBytes;
+      off = readBitmapAt(layout, r, off, limit, 0, bytes);
+    } else {
+      // Bit 1 announces a secondary bitmap; with a tertiary bitmap, bit 65 announces it.
+      off = readBitmapAt(layout, r, off, limit, 0, 8);
+      bytes = 8;
+      if ((bits[0]! & 0x80) !== 0) {
+        off = readBitmapAt(layout, r, off, limit, 8, 8);
+        bytes = 16;
+        if (layout.tertiary && (bits[8]! & 0x80) !== 0) {
+          off = readBitmapAt(layout, r, off, limit, 16, 8);
+          bytes = 24;
+        }
       }
     }
+    slot = bitmapWords(bits, bytes, words);
   }
-  const words = r.words;
-  const slot = bitmapWords(bits, bytes, words);
   let shape = layout.shapes.find(slot, words, bytes);
   if (shape === undefined) {
-    shape = new Shape(words, bytes, markedPlans(layout, bits, bytes, offset), mti !== undefined);
+    shape = new Shape(words, bytes, markedPlans(layout, bitsOfWords(words, bytes, r.bits), bytes, offset), mti !== undefined);
     layout.shapes.keep(slot, shape);
   }
   if (!lenient && !layout.composite) {
@@ -117,6 +127,39 @@ function markedPlans(layout: Layout, bits: Uint8Array, bytes: number, offset: nu
     }
   }
   return plans;
+}
+
+/**
+ * Reads a message's bitmaps at `offset` (the primary, then the secondary and tertiary ones that bits 1 and 65
+ * announce) into `r.words`, the words of the bitmaps not there set to 0; returns the offset after them, or -1 when
+ * they do not fit before `limit` or a hex character is not a hex digit (the byte-wise reading then tells which).
+ */
+function readMessageBitmap(layout: Layout, r: Reader, offset: number, limit: number): number {
+  const encoding = layout.bitmapEncoding;
+  const size = bitmapWireSize(encoding, 8);
+  const words = r.words;
+  const buf = r.buf;
+  if (offset + size > limit || !readBitmapWords(buf, offset, words, 0, 2, encoding)) return -1;
+  let off = offset + size;
+  let from = 2;
+  if (words[0]! < 0) {
+    if (off + size > limit || !readBitmapWords(buf, off, words, 2, 2, encoding)) return -1;
+    off += size;
+    from = 4;
+    if (layout.tertiary && words[2]! < 0) {
+      if (off + size > limit || !readBitmapWords(buf, off, words, 4, 2, encoding)) return -1;
+      off += size;
+      from = 6;
+    }
+  }
+  for (let i = from; i < 6; i++) words[i] = 0;
+  return off;
+}
+
+/** The bitmap bytes of `words` (`bytes` of them) in `bits`; returns `bits`. */
+function bitsOfWords(words: Int32Array, bytes: number, bits: Uint8Array): Uint8Array {
+  for (let i = 0; i < bytes; i++) bits[i] = (words[i >> 2]! >>> (24 - 8 * (i & 3))) & 0xff;
+  return bits;
 }
 
 /** Reads `bytes` bitmap bytes at `offset` into `r.bits` from byte `into`; returns the offset after them. */
