@@ -115,6 +115,46 @@ test('unpack – every byte of a compiled message type changed gives what the in
   }
 });
 
+test('unpack – every byte value at every place of a word in the fields of each class gives what the interpreter gives', () => {
+  // Digits (n), printable (ans), digits and `=` (z), letters, digits and space (an), and a long printable value:
+  // the compiled reader checks their characters 4 at a time, so every byte value goes to each of the 4 places.
+  const codec = createCodec('iso87ascii');
+  const message = {
+    '0': '0200',
+    '2': '4111111111111111',
+    '3': '000000',
+    '35': '4111111111111111=2812101',
+    '37': '000000618160',
+    '43': 'TEST MERCHANT          CITY         US',
+    '55': 'X'.repeat(70),
+  };
+  const bytes = codec.pack(message);
+  const warm = warmed('iso87ascii', bytes);
+  assert.equal(typeof compiledOf(warm)[0], 'function');
+  const text = bytes.toString('latin1');
+  // The first 5 characters of each value (5 places: every place of a word, wherever the value starts).
+  const places: number[] = [];
+  for (const key of ['2', '3', '35', '37', '43', '55']) {
+    const at = text.indexOf(message[key as keyof typeof message], 20);
+    for (let i = 0; i < 5; i++) places.push(at + i);
+  }
+  // The last characters of the long value (the word read at its end).
+  for (let i = 1; i <= 4; i++) places.push(bytes.length - i);
+  let reference = createCodec('iso87ascii');
+  let uses = 0;
+  for (const at of places) {
+    for (let b = 0; b < 256; b++) {
+      const changed = Buffer.from(bytes);
+      changed[at] = b;
+      if (++uses === 4) {
+        reference = createCodec('iso87ascii');
+        uses = 0;
+      }
+      assert.deepEqual(unpackOutcome(warm, changed), unpackOutcome(reference, changed), `byte ${at} set to ${b}`);
+    }
+  }
+});
+
 test('unpack – a compiled message type cut short at every length gives what the interpreter gives', () => {
   const bytes = imageFor('iso87ascii')!;
   const codec = warmed('iso87ascii', bytes);

@@ -15,6 +15,9 @@ import { ASCII_ZERO, EBCDIC_ZERO, readDecimalPrefix } from '../prefix/decimal-ch
 import { readBcdPrefix } from '../prefix/bcd.js';
 import { readBinaryPrefix } from '../prefix/binary.js';
 
+/** The longest input a reader copies for {@link Reader.copied} (ISO 8583 messages are a few kilobytes at most). */
+export const MAX_COPY = 65536;
+
 /** The state of one decode. */
 export class Reader {
   /** The bytes being decoded. */
@@ -38,6 +41,9 @@ export class Reader {
   readonly words = new Int32Array(6);
   /** True while a decode reads with this reader (a decode that starts meanwhile takes a reader of its own). */
   busy = false;
+  /** A copy of {@link buf} made by {@link copied}, and a view of it that reads 4 bytes at a time. */
+  private copy = new Uint8Array(0);
+  private view = new DataView(this.copy.buffer);
 
   constructor(buf: Buffer, text: string, end: number) {
     this.buf = buf;
@@ -51,6 +57,24 @@ export class Reader {
     this.text = text;
     this.end = end;
     this.pos = 0;
+  }
+
+  /**
+   * {@link buf} copied into a buffer of the reader's own, and a view of the copy: a compiled reader checks the
+   * characters of its fields 4 at a time through it (`compile-unpack.ts`). A `DataView` of the bytes themselves would
+   * cost more to make (`buf.buffer`) than the copy; the copy is kept between decodes, sized for the longest message
+   * read. `undefined` for bytes over {@link MAX_COPY} (they are read the interpreter's way).
+   */
+  copied(): DataView | undefined {
+    const buf = this.buf;
+    const n = buf.length;
+    if (n > this.copy.length) {
+      if (n > MAX_COPY) return undefined;
+      this.copy = new Uint8Array(Math.max(1024, 2 ** Math.ceil(Math.log2(n))));
+      this.view = new DataView(this.copy.buffer);
+    }
+    this.copy.set(buf);
+    return this.view;
   }
 
   /** The error for a read of `field` at `offset` that would pass `limit`. */

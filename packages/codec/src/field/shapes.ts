@@ -46,6 +46,11 @@ export class Shape {
   reads = 0;
   /** The compiled reader of this shape once it has been read {@link COMPILE_AFTER} times (`null`: none). */
   compiled: CompiledUnpack | null | undefined = undefined;
+  /**
+   * A message's bitmaps as they travelled when its compiled reader first read them, 4 bytes a word (the first byte
+   * the most significant): the same bytes again are the same shape, without decoding them (`Shapes.recent`).
+   */
+  wire: Int32Array | undefined = undefined;
 
   constructor(words: Int32Array, bytes: number, plans: FieldPlan[], withMti: boolean) {
     this.w0 = words[0]!;
@@ -82,8 +87,34 @@ export function shapeSlot(words: Int32Array, bytes: number): number {
   return (h >>> 16) & (SLOTS - 1);
 }
 
+/**
+ * The offset after the bitmaps at `offset` when their bytes are those of `wire` (`Shape.wire`), else -1. The bytes
+ * decide everything a bitmap says, whether a secondary bitmap follows included, so the shape is the same.
+ */
+export function sameWire(wire: Int32Array, buf: Uint8Array, offset: number, limit: number): number {
+  const n = wire.length;
+  const end = offset + 4 * n;
+  if (end > limit) return -1;
+  for (let i = 0, o = offset; i < n; i++, o += 4) {
+    if (((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) !== wire[i]) return -1;
+  }
+  return end;
+}
+
+/** The bytes `offset .. end` of `buf` (a multiple of 4) as words, for `Shape.wire`. */
+export function wireWords(buf: Uint8Array, offset: number, end: number): Int32Array {
+  const words = new Int32Array((end - offset) >> 2);
+  for (let i = 0, o = offset; o < end; i++, o += 4) words[i] = (buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!;
+  return words;
+}
+
 /** The shapes a layout has seen, by bitmap. */
 export class Shapes {
+  /**
+   * The shape a compiled reader read last, when its bitmaps' bytes are known (`Shape.wire`): a link carries mostly
+   * one message type, so the next message is tried against it before its bitmap is decoded and looked up.
+   */
+  recent: Shape | undefined = undefined;
   private readonly slots: (Shape | undefined)[] = new Array<Shape | undefined>(SLOTS).fill(undefined);
   /** Readers compiled so far (see {@link COMPILE_BUDGET}). */
   private compiles = 0;

@@ -14,7 +14,7 @@ import { readField } from './read.js';
 import { readComposite } from './composite.js';
 import { codecError } from '../errors.js';
 import { BITMAP_BINARY, bitmapWireSize, readBitmap, readBitmapWords } from '../bitmap/bitmap.js';
-import { COMPILE_AFTER, Shape, bitmapWords, shapeSlot } from './shapes.js';
+import { COMPILE_AFTER, Shape, bitmapWords, sameWire, shapeSlot, wireWords } from './shapes.js';
 import { compileUnpack } from './compile-unpack.js';
 
 /** Reads one field by the reader of its kind; leaves `r.pos` after it. */
@@ -41,6 +41,17 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
     }
     r.pos = off;
     return out;
+  }
+  if (!lenient) {
+    // The message type read last, recognised by the bytes of its bitmaps.
+    const recent = layout.shapes.recent;
+    if (recent !== undefined) {
+      const after = sameWire(recent.wire!, r.buf, off, limit);
+      if (after >= 0) {
+        const message = recent.compiled!(r, after, limit, mti);
+        if (message !== undefined) return message;
+      }
+    }
   }
   const words = r.words;
   let bytes: number;
@@ -85,7 +96,13 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
     }
     if (compiled) {
       const message = compiled(r, off, limit, mti);
-      if (message !== undefined) return message;
+      if (message !== undefined) {
+        if (after >= 0 && layout.shapes.recent !== shape) {
+          shape.wire ??= wireWords(r.buf, offset, after);
+          layout.shapes.recent = shape;
+        }
+        return message;
+      }
     }
   }
   // A copy of the shape's object: every key in place, values filled in below (a read that throws drops it).
