@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { BUILTIN_DIALECTS, createCodec } from '../src/index.js';
 import type { Codec, IsoMessage } from '../src/index.js';
 import { COMPILE_AFTER, COMPILE_BUDGET, Shapes } from '../src/field/shapes.js';
+import { MAX_COPY } from '../src/field/reader.js';
 import { unpackOutcome } from './unpack-outcome.js';
 
 /** Reads that make a message type compiled (more than the codec waits for). */
@@ -170,6 +171,26 @@ test('unpack – lower-case hex of a binary field in a compiled message type com
   for (let i = 0; i < WARM; i++) codec.unpack(bytes);
   const lower = Buffer.from(bytes.toString('latin1').replace('0123456789ABCDEF', '0123456789abcdef'), 'latin1');
   assert.equal(codec.unpack(lower)['52'], '0123456789ABCDEF');
+});
+
+test('unpack – a compiled message type reads a longer message than the ones before it, and one in a buffer over MAX_COPY', () => {
+  const codec = createCodec('iso87ascii');
+  const short = codec.pack({ '0': '0200', '3': '000000', '55': 'A' });
+  for (let i = 0; i < WARM; i++) codec.unpack(short);
+  assert.equal(typeof compiledOf(codec)[0], 'function');
+  // The same bitmap, a longer message: the reader's copy of the bytes grows.
+  const long = { '0': '0200', '3': '000000', '55': 'B'.repeat(999) };
+  assert.deepEqual(codec.unpack(codec.pack(long)), long);
+  // Bytes after the message (allowed) that make the input longer than the reader copies: read the interpreter's way.
+  const image = codec.pack(long);
+  const padded = Buffer.concat([image, Buffer.alloc(MAX_COPY + 1 - image.length + 10, 0x20)]);
+  assert.deepEqual(codec.unpack(padded, { trailing: 'allow' }), long);
+  assert.deepEqual(
+    unpackOutcome(codec, Buffer.concat([padded.subarray(0, 30), Buffer.from([0x7f]), padded.subarray(31)])),
+    unpackOutcome(createCodec('iso87ascii'), Buffer.concat([padded.subarray(0, 30), Buffer.from([0x7f]), padded.subarray(31)])),
+  );
+  // And the short one again, after both.
+  assert.deepEqual(codec.unpack(short), { '0': '0200', '3': '000000', '55': 'A' });
 });
 
 test('unpack – a compiled message type in lenient mode still accepts what the type does not allow', () => {

@@ -18,6 +18,9 @@ import { readBinaryPrefix } from '../prefix/binary.js';
 /** The longest input a reader copies for {@link Reader.copied} (ISO 8583 messages are a few kilobytes at most). */
 export const MAX_COPY = 65536;
 
+const NO_COPY = new Uint8Array(0);
+const NO_VIEW = new DataView(NO_COPY.buffer);
+
 /** The state of one decode. */
 export class Reader {
   /** The bytes being decoded. */
@@ -41,9 +44,13 @@ export class Reader {
   readonly words = new Int32Array(6);
   /** True while a decode reads with this reader (a decode that starts meanwhile takes a reader of its own). */
   busy = false;
-  /** A copy of {@link buf} made by {@link copied}, and a view of it that reads 4 bytes at a time. */
-  private copy = new Uint8Array(0);
-  private view = new DataView(this.copy.buffer);
+  /**
+   * A copy of {@link buf} made by {@link copied}, and a view of it that reads 4 bytes at a time (shared empty ones
+   * until the first copy: a composite field's child reader usually never copies). Like the pack slab, it holds the
+   * last message copied until the next one is.
+   */
+  private copy = NO_COPY;
+  private view = NO_VIEW;
 
   constructor(buf: Buffer, text: string, end: number) {
     this.buf = buf;
