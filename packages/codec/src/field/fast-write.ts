@@ -7,7 +7,7 @@
  * caller then collects every problem of the message on the slow path.
  */
 import type { FieldPlan } from './plan.js';
-import { COUNT_UNITS, WRITE_ASCII_TEXT, WRITE_BCD, WRITE_BINARY, WRITE_HEX, prefixValue } from './plan.js';
+import { COUNT_UNITS, WRITE_ASCII_FIXED, WRITE_ASCII_VAR, WRITE_BCD, WRITE_BINARY, WRITE_HEX, prefixValue } from './plan.js';
 import type { Writer } from './writer.js';
 import { prepareText } from './prepare.js';
 import { writeAsciiText } from './ascii-text.js';
@@ -77,7 +77,9 @@ function writeHexDigits(w: Writer, off: number, plan: FieldPlan, s: string, raw:
 export function writeValue(w: Writer, off: number, plan: FieldPlan, s: string, lenient: boolean): number {
   if (lenient) return general(w, off, plan, s, true);
   switch (plan.writer) {
-    case WRITE_ASCII_TEXT:
+    case WRITE_ASCII_FIXED:
+      return s.length === plan.length ? writeAsciiText(w, off, plan, s) : general(w, off, plan, s, false);
+    case WRITE_ASCII_VAR:
       return fits(plan, s.length) ? writeAsciiText(w, off, plan, s) : general(w, off, plan, s, false);
     case WRITE_BCD:
       return writeBcdDigits(w, off, plan, s);

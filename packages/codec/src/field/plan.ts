@@ -48,8 +48,8 @@ export const KIND_COMPOSITE = 2;
 
 // Field writers: how pack writes a plain value that fits as it is, checking it on the way (decided once, when the
 // dialect is compiled; `fast-write.ts` switches on it for the interpreter and for the plans of `pack-shapes.ts`).
-/** ASCII text or digits, fixed or with a length prefix (`writeAsciiText` of `ascii-text.ts`). */
-export const WRITE_ASCII_TEXT = 0;
+/** ASCII text or digits of a fixed length (`writeAsciiText` of `ascii-text.ts`). */
+export const WRITE_ASCII_FIXED = 0;
 /** BCD digits (not an amount). */
 export const WRITE_BCD = 1;
 /** Raw bytes given as hex. */
@@ -58,6 +58,8 @@ export const WRITE_BINARY = 2;
 export const WRITE_HEX = 3;
 /** Anything else (amounts, EBCDIC, EBCDIC hex, composites): prepared by `prepareText`, then written by `writeField`. */
 export const WRITE_GENERAL = 4;
+/** ASCII text or digits with a length prefix (`writeAsciiText` of `ascii-text.ts`). */
+export const WRITE_ASCII_VAR = 5;
 
 /** One data element, compiled. Every plan has the same shape (one hidden class for the hot loops). */
 export interface FieldPlan {
@@ -198,16 +200,16 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
     kind: composite !== undefined ? KIND_COMPOSITE : enc === ENC_ASCII ? KIND_ASCII_TEXT : KIND_GENERAL,
     // Counting bytes or characters is the same for ASCII text; half-bytes go the general way (an odd count fails).
     asciiDigits: pfx === PFX_ASCII && spec.prefix?.counts !== 'nibbles',
-    writer: writerOf(enc, amount || composite !== undefined),
+    writer: writerOf(enc, fixed, amount || composite !== undefined),
   };
 }
 
 /** The one-pass writer of a field of encoding `enc`; `general` for amounts and composites. */
-function writerOf(enc: number, general: boolean): number {
+function writerOf(enc: number, fixed: boolean, general: boolean): number {
   if (general) return WRITE_GENERAL;
   switch (enc) {
     case ENC_ASCII:
-      return WRITE_ASCII_TEXT;
+      return fixed ? WRITE_ASCII_FIXED : WRITE_ASCII_VAR;
     case ENC_BCD:
       return WRITE_BCD;
     case ENC_BINARY:
