@@ -153,14 +153,9 @@ class CompiledCodec implements Codec {
     let start: number;
     // The own keys, counted once: the plan of a set of keys fits only a message with exactly its keys.
     const total = Object.values(message).length;
-    let end = packByShape(layout, message, w, reserve, lenient, total);
-    if (end >= 0) {
-      const bitmap = w.shape!.bitmap;
-      const at = reserve - bitmap.length;
-      w.buf.set(bitmap, at);
-      start = at - this.mtiBytes - headerLength;
-      return this.finish(w, mti, header, start, end);
-    }
+    // A planned set of keys: its bitmap is known, so it goes right after the MTI, then the fields.
+    let end = packByShape(layout, message, w, base + headerLength + this.mtiBytes, lenient, total);
+    if (end >= 0) return this.finish(w, mti, header, base, end);
     if (end === -1) throw this.invalid(message, lenient);
     end = packFields(layout, message, w, reserve, lenient, total);
     if (end === -1) throw this.invalid(message, lenient);

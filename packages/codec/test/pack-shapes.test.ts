@@ -6,11 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCodec } from '../src/index.js';
-import type { Codec, IsoMessage } from '../src/index.js';
+import type { Codec, Dialect, IsoMessage } from '../src/index.js';
 import { PLANS, PLAN_AFTER } from '../src/field/pack-shapes.js';
 import type { PackShapes } from '../src/field/pack-shapes.js';
 import { packOutcome } from './pack-outcome.js';
 import { COMPOSITE_DIALECT } from './message-arbitrary.js';
+import { getDialect } from '../src/index.js';
+import { compileField, WRITE_ASCII_FIXED, WRITE_ASCII_VAR, WRITE_BCD, WRITE_BINARY, WRITE_GENERAL, WRITE_HEX } from '../src/field/plan.js';
 
 const PURCHASE: IsoMessage = {
   '0': '0200',
@@ -129,4 +131,53 @@ test('pack – no plan is made for a message with a composite field; a tertiary 
   for (let i = 0; i < PLAN_AFTER + 2; i++) assert.deepEqual(codec.pack(tertiary), createCodec(COMPOSITE_DIALECT).pack(tertiary));
   assert.equal(plansOf(codec).plans.length, 1);
   assert.equal(codec.unpack(codec.pack(tertiary))['150'], 'AB1');
+});
+
+test('pack – a planned message with a dialect header: header, MTI, the plan\'s bitmap, then its fields, as the interpreter', () => {
+  const dialect: Dialect = { ...getDialect('iso87ascii'), name: 'with-tpdu', headerLength: 5 };
+  const header = Buffer.from('6000010000', 'hex');
+  const codec = createCodec(dialect);
+  for (let i = 0; i < PLAN_AFTER; i++) codec.pack(PURCHASE, { header });
+  assert.equal(plansOf(codec).plans.length, 1);
+  const fresh = createCodec(dialect);
+  for (const h of [header, undefined]) {
+    const image = codec.pack(PURCHASE, h === undefined ? undefined : { header: h });
+    assert.deepEqual(image, fresh.pack(PURCHASE, h === undefined ? undefined : { header: h }));
+    assert.deepEqual(image.subarray(0, 5), h ?? Buffer.alloc(5));
+    assert.equal(image.toString('latin1', 5, 9), '0200');
+    assert.deepEqual(fresh.decode(image).message, fresh.unpack(fresh.pack(PURCHASE)));
+  }
+  assert.throws(() => codec.pack(PURCHASE, { header: Buffer.alloc(4) }), { code: 'ISO8583_ERR_HEADER' });
+});
+
+test('pack – a planned message of BCD, binary and ASCII fields (iso87binary) packs as the interpreter, value by value', () => {
+  const codec = warmed('iso87binary', PURCHASE);
+  assert.equal(plansOf(codec).plans.length, 1);
+  for (const [key, value] of [
+    ['2', '41111111111111'],
+    ['4', '12'],
+    ['35', '4111111111111111D2812101'],
+    ['35', '4111111111111111X2812101'],
+    ['55', '9F2608571F1E10D4FA4AAC9F2701'],
+    ['55', '9F2608571F1E10D4FA4AAC9F27018'],
+    ['55', '9F2608571F1E10D4FA4AAC9F2701GG'],
+    ['55', 'abcdef'],
+  ] as [string, string][]) {
+    const message = { ...PURCHASE, [key]: value };
+    assert.deepEqual(packOutcome(codec, message), packOutcome(createCodec('iso87binary'), message), `${key}: ${value}`);
+  }
+});
+
+test('compileField – each field gets the one-pass writer of its encoding and prefix, chosen once from the spec', () => {
+  const writerOf = (spec: Dialect['fields'][string], composite?: unknown): number => compileField('9', 9, spec, composite).writer;
+  assert.equal(writerOf({ name: 'n', type: 'n', length: 6, encoding: 'ascii' }), WRITE_ASCII_FIXED);
+  assert.equal(writerOf({ name: 'llvar', type: 'ans', length: 99, encoding: 'ascii', prefix: { encoding: 'ascii', digits: 2 } }), WRITE_ASCII_VAR);
+  assert.equal(writerOf({ name: 'bcd prefix', type: 'ans', length: 99, encoding: 'ascii', prefix: { encoding: 'bcd', digits: 2 } }), WRITE_ASCII_VAR);
+  assert.equal(writerOf({ name: 'bcd', type: 'n', length: 6, encoding: 'bcd' }), WRITE_BCD);
+  assert.equal(writerOf({ name: 'binary', type: 'b', length: 8, encoding: 'binary' }), WRITE_BINARY);
+  assert.equal(writerOf({ name: 'hex', type: 'b', length: 8, encoding: 'hex' }), WRITE_HEX);
+  // Amounts (sign, padding after it), EBCDIC and composites are prepared first, then written.
+  assert.equal(writerOf({ name: 'amount', type: 'xn', length: 9, encoding: 'ascii' }), WRITE_GENERAL);
+  assert.equal(writerOf({ name: 'ebcdic', type: 'ans', length: 9, encoding: 'ebcdic' }), WRITE_GENERAL);
+  assert.equal(writerOf({ name: 'composite', type: 'b', length: 99, encoding: 'ascii', prefix: { encoding: 'ascii', digits: 2 } }, {}), WRITE_GENERAL);
 });

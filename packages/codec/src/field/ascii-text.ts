@@ -57,14 +57,17 @@ const LONG_COPY = 32;
 const latin1Write = (Buffer.prototype as unknown as { latin1Write?: (s: string, offset: number) => number }).latin1Write;
 
 /**
- * Writes the ASCII text `s` of `plan` at `off` (its prefix, then its characters), checking the type on the way. The
- * caller has checked that `s` fits as it is (no padding). Returns the offset after it, or -1 on a character that the
- * type does not allow.
+ * Writes the ASCII text `s` of `plan` at `off` (its length prefix, if any: LLVAR, LLLVAR ... as ASCII digits, else by
+ * `writePrefix`; then its characters), checking the type on the way. The caller has checked that `s` fits as it is
+ * (no padding). Returns the offset after it, or -1 on a character that the type does not allow.
  */
 export function writeAsciiText(w: Writer, off: number, plan: FieldPlan, s: string): number {
   const n = s.length;
-  w.ensure(off + n + 8);
-  const buf = w.buf;
+  let buf = w.buf;
+  if (off + n + 8 > buf.length) {
+    w.ensure(off + n + 8);
+    buf = w.buf;
+  }
   let o = off;
   if (plan.asciiDigits) {
     // LLVAR: the length as ASCII digits.
@@ -77,7 +80,15 @@ export function writeAsciiText(w: Writer, off: number, plan: FieldPlan, s: strin
   } else if (!plan.fixed) {
     o = writePrefix(buf, o, plan, n);
   }
-  const mask = plan.mask;
+  return copyChecked(buf, o, s, plan.mask);
+}
+
+/**
+ * Copies the characters of `s` into `buf` at `o` (room made by the caller), checking each against the character
+ * classes `mask`; returns the offset after them, or -1 on a character that the type does not allow.
+ */
+function copyChecked(buf: Buffer, o: number, s: string, mask: number): number {
+  const n = s.length;
   if (n > LONG_COPY && latin1Write !== undefined) {
     // A long value: the check of the whole string (no character above 0xFF passes it), then one native copy.
     if (!allowed(s, mask)) return -1;

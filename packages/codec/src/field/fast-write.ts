@@ -1,11 +1,13 @@
 /**
- * The one-pass writer of pack's fast path: for the common cases (an ASCII text or digit value of the right size, a
- * BCD number, a binary value) the type check and the write are one loop over the characters. Anything else (padding,
- * amounts, EBCDIC, lenient mode) goes through `prepareText` and `writeField`. Returns -1 on any problem: the caller
- * then collects every problem of the message on the slow path.
+ * The one-pass writer of pack: for the common cases (an ASCII text or digit value of the right size, a BCD number, a
+ * binary value) the type check and the write are one loop over the characters. Anything else (padding, amounts,
+ * EBCDIC, lenient mode) goes through `prepareText` and `writeField`. Which writer a field takes is decided once, when
+ * the dialect is compiled (`FieldPlan.writer`); the interpreter (`pack.ts`) and the plans (`pack-shapes.ts`) both
+ * write every plain value through {@link writeValue}, the one home of these rules. Returns -1 on any problem: the
+ * caller then collects every problem of the message on the slow path.
  */
 import type { FieldPlan } from './plan.js';
-import { COUNT_UNITS, ENC_ASCII, ENC_BCD, ENC_BINARY, ENC_HEX, prefixValue } from './plan.js';
+import { COUNT_UNITS, WRITE_ASCII_FIXED, WRITE_ASCII_VAR, WRITE_BCD, WRITE_BINARY, WRITE_HEX, prefixValue } from './plan.js';
 import type { Writer } from './writer.js';
 import { prepareText } from './prepare.js';
 import { writeAsciiText } from './ascii-text.js';
@@ -13,6 +15,7 @@ import { maxWireSize, writeField, writePrefix } from './write.js';
 import { writeBcd } from '../encoding/bcd.js';
 import { HEX_VALUE } from '../encoding/hex-digits.js';
 
+/** Any value of any plain field: prepared (padded, checked), then written. */
 function general(w: Writer, off: number, plan: FieldPlan, s: string, lenient: boolean): number {
   const t = prepareText(plan, s, lenient, w.problem);
   if (t === undefined) return -1;
@@ -26,49 +29,65 @@ function fits(plan: FieldPlan, units: number): boolean {
   return units <= plan.length && (plan.counts === COUNT_UNITS ? units : prefixValue(plan, units)) <= plan.pfxMax;
 }
 
-/** Writes the plain value `s` of `plan` at `off`, checking it on the way; returns the offset after it, or -1. */
-export function writeValue(w: Writer, off: number, plan: FieldPlan, s: string, lenient: boolean): number {
+/** BCD digits (track data: `=` and `D` too) that fit as they are. */
+function writeBcdDigits(w: Writer, off: number, plan: FieldPlan, s: string): number {
   const n = s.length;
-  const enc = plan.enc;
-  if (lenient || plan.amount) return general(w, off, plan, s, lenient);
-  if (enc === ENC_ASCII) return fits(plan, n) ? writeAsciiText(w, off, plan, s) : general(w, off, plan, s, lenient);
-  if (enc === ENC_BCD) {
-    if (!fits(plan, n)) return general(w, off, plan, s, lenient);
-    const track = plan.track;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if ((c < 0x30 || c > 0x39) && !(track && (c === 0x3d || c === 0x44))) return general(w, off, plan, s, lenient);
-    }
-    w.ensure(off + n + 8);
-    const buf = w.buf;
-    const o = plan.fixed ? off : writePrefix(buf, off, plan, n);
-    return writeBcd(buf, o, s, 0, plan.leftJustified, plan.padNibble);
+  if (!fits(plan, n)) return general(w, off, plan, s, false);
+  const track = plan.track;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x30 || c > 0x39) && !(track && (c === 0x3d || c === 0x44))) return general(w, off, plan, s, false);
   }
-  if (enc === ENC_BINARY || enc === ENC_HEX) {
-    const units = n >> 1;
-    if ((n & 1) !== 0 || !fits(plan, units)) return general(w, off, plan, s, lenient);
-    w.ensure(off + n + 8);
-    const buf = w.buf;
-    let o = plan.fixed ? off : writePrefix(buf, off, plan, units);
-    if (enc === ENC_HEX) {
-      for (let i = 0; i < n; i++) {
-        let c = s.charCodeAt(i);
-        if (c > 0xff || HEX_VALUE[c] === 255) return -1;
-        if (c >= 0x61) c -= 0x20;
-        buf[o++] = c;
-      }
-      return o;
-    }
-    for (let i = 0; i < n; i += 2) {
-      const a = s.charCodeAt(i);
-      const b = s.charCodeAt(i + 1);
-      if (a > 0xff || b > 0xff) return -1;
-      const hi = HEX_VALUE[a]!;
-      const lo = HEX_VALUE[b]!;
-      if (hi === 255 || lo === 255) return -1;
-      buf[o++] = (hi << 4) | lo;
+  w.ensure(off + n + 8);
+  const buf = w.buf;
+  const o = plan.fixed ? off : writePrefix(buf, off, plan, n);
+  return writeBcd(buf, o, s, 0, plan.leftJustified, plan.padNibble);
+}
+
+/** Hex digits that travel as raw bytes (`binary`) or as uppercase hex characters (`hex`). */
+function writeHexDigits(w: Writer, off: number, plan: FieldPlan, s: string, raw: boolean): number {
+  const n = s.length;
+  const units = n >> 1;
+  if ((n & 1) !== 0 || !fits(plan, units)) return general(w, off, plan, s, false);
+  w.ensure(off + n + 8);
+  const buf = w.buf;
+  let o = plan.fixed ? off : writePrefix(buf, off, plan, units);
+  if (!raw) {
+    for (let i = 0; i < n; i++) {
+      let c = s.charCodeAt(i);
+      if (c > 0xff || HEX_VALUE[c] === 255) return -1;
+      if (c >= 0x61) c -= 0x20;
+      buf[o++] = c;
     }
     return o;
   }
-  return general(w, off, plan, s, lenient);
+  for (let i = 0; i < n; i += 2) {
+    const a = s.charCodeAt(i);
+    const b = s.charCodeAt(i + 1);
+    if (a > 0xff || b > 0xff) return -1;
+    const hi = HEX_VALUE[a]!;
+    const lo = HEX_VALUE[b]!;
+    if (hi === 255 || lo === 255) return -1;
+    buf[o++] = (hi << 4) | lo;
+  }
+  return o;
+}
+
+/** Writes the plain value `s` of `plan` at `off`, checking it on the way; returns the offset after it, or -1. */
+export function writeValue(w: Writer, off: number, plan: FieldPlan, s: string, lenient: boolean): number {
+  if (lenient) return general(w, off, plan, s, true);
+  switch (plan.writer) {
+    case WRITE_ASCII_FIXED:
+      return s.length === plan.length ? writeAsciiText(w, off, plan, s) : general(w, off, plan, s, false);
+    case WRITE_ASCII_VAR:
+      return fits(plan, s.length) ? writeAsciiText(w, off, plan, s) : general(w, off, plan, s, false);
+    case WRITE_BCD:
+      return writeBcdDigits(w, off, plan, s);
+    case WRITE_BINARY:
+      return writeHexDigits(w, off, plan, s, true);
+    case WRITE_HEX:
+      return writeHexDigits(w, off, plan, s, false);
+    default:
+      return general(w, off, plan, s, false);
+  }
 }

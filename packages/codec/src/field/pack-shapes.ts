@@ -15,8 +15,6 @@ import type { FieldPlan } from './plan.js';
 import type { Layout } from './compile.js';
 import type { Writer } from './writer.js';
 import { writeValue } from './fast-write.js';
-import { ENC_ASCII } from './plan.js';
-import { CLASS, DIGITS } from './charset.js';
 import { bitmapWireSize, writeBitmap } from '../bitmap/bitmap.js';
 
 /** Packs of one set of keys by the interpreter before a plan is kept for it. */
@@ -28,29 +26,6 @@ export const PLANS = 4;
 /** Sets of keys counted towards a plan at one time. */
 const PENDING = 8;
 
-// How a plan writes each field. A value that is not what its op expects (another length, so padding; a long value)
-// goes to the interpreter's one-pass writer, as does every field of other kinds and every value in lenient mode.
-/** Any field: `writeValue` of the interpreter. */
-const OP_GENERAL = 0;
-/** ASCII digits (`n`), fixed length. */
-const OP_DIGITS_FIXED = 1;
-/** ASCII characters of another type, fixed length. */
-const OP_TEXT_FIXED = 2;
-/** ASCII characters or digits with a length prefix of ASCII digits (LLVAR, LLLVAR ...). */
-const OP_TEXT_VAR = 3;
-
-/**
- * Values longer than this go to `writeValue`, which checks them by the type's pattern and copies them by one native
- * call (faster for long values than the loop here).
- */
-const SHORT = 32;
-
-function opOf(plan: FieldPlan): number {
-  if (plan.enc !== ENC_ASCII || plan.amount || plan.composite !== undefined) return OP_GENERAL;
-  if (plan.fixed) return plan.mask === DIGITS ? OP_DIGITS_FIXED : OP_TEXT_FIXED;
-  return plan.asciiDigits ? OP_TEXT_VAR : OP_GENERAL;
-}
-
 /** The plan of one set of keys of a message: MTI (`"0"`), maybe `"1"` (ignored), and the fields of a bitmap. */
 export class PackShape {
   /** The 24 bitmap bytes of the fields (bit N = field N; the indicator bits not set). */
@@ -61,8 +36,6 @@ export class PackShape {
   readonly has1: boolean;
   /** The plans of the fields, ascending. */
   readonly plans: readonly FieldPlan[];
-  /** How each field is written (`OP_*`), by the index of {@link plans}. */
-  readonly ops: Uint8Array;
   /** The bitmap as it travels (indicator bits set, encoded). */
   readonly bitmap: Uint8Array;
   /** Interpreter packs of this set of keys so far. */
@@ -81,7 +54,6 @@ export class PackShape {
       }
     }
     this.plans = plans;
-    this.ops = Uint8Array.from(plans, opOf);
     this.count = plans.length + 1 + (has1 ? 1 : 0);
     const bytes = layout.bitmapBytesFor(maxId);
     const wire = this.bits.slice();
@@ -143,20 +115,20 @@ export class PackShapes {
 }
 
 /**
- * Packs the fields of `msg` (which has `total` own keys) at `base` by the plan of its set of keys, if the layout
- * has one; notes the plan in `w.shape`. Returns the offset after the last field; -1 on a value with a problem (the
- * caller then collects every problem, as for the interpreter); -2 when no plan fits (the interpreter packs it).
+ * Packs `msg` (which has `total` own keys) by the plan of its set of keys, if the layout has one: its bitmap at `at`,
+ * then its fields, each by `writeValue` as the interpreter writes it. Returns the offset after the last field; -1 on
+ * a value with a problem (the caller then collects every problem, as for the interpreter); -2 when no plan fits (the
+ * interpreter packs it).
  */
-export function packByShape(layout: Layout, msg: MessageInput, w: Writer, base: number, lenient: boolean, total: number): number {
+export function packByShape(layout: Layout, msg: MessageInput, w: Writer, at: number, lenient: boolean, total: number): number {
   const shapes = layout.packShapes.plans;
   const has1 = msg[1] !== undefined;
   for (let k = 0; k < shapes.length; k++) {
     const shape = shapes[k]!;
     if (shape.count !== total || shape.has1 !== has1) continue;
     const plans = shape.plans;
-    const ops = shape.ops;
-    let off = base;
-    let buf = w.buf;
+    const bitmap = shape.bitmap;
+    let off = at + bitmap.length;
     for (let i = 0; i < plans.length; i++) {
       const plan = plans[i]!;
       const v = msg[plan.num];
@@ -164,37 +136,11 @@ export function packByShape(layout: Layout, msg: MessageInput, w: Writer, base: 
         off = -2;
         break;
       }
-      const n = v.length;
-      const op = lenient || n > SHORT || off + n + 8 > buf.length ? OP_GENERAL : ops[i]!;
-      if (op === OP_DIGITS_FIXED && n === plan.length) {
-        for (let j = 0; j < n; j++) {
-          const c = v.charCodeAt(j);
-          if (c - 0x30 >>> 0 > 9) return -1;
-          buf[off++] = c;
-        }
-      } else if ((op === OP_TEXT_FIXED && n === plan.length) || (op === OP_TEXT_VAR && n <= plan.length && n <= plan.pfxMax)) {
-        if (op === OP_TEXT_VAR) {
-          let u = n;
-          for (let j = plan.pfxDigits - 1; j >= 0; j--) {
-            buf[off + j] = 0x30 + (u % 10);
-            u = (u / 10) | 0;
-          }
-          off += plan.pfxDigits;
-        }
-        const mask = plan.mask;
-        for (let j = 0; j < n; j++) {
-          const c = v.charCodeAt(j);
-          if (c > 0xff || (CLASS[c]! & mask) === 0) return -1;
-          buf[off++] = c;
-        }
-      } else {
-        off = writeValue(w, off, plan, v, lenient);
-        if (off < 0) return -1;
-        buf = w.buf;
-      }
+      off = writeValue(w, off, plan, v, lenient);
+      if (off < 0) return -1;
     }
     if (off === -2) continue;
-    w.shape = shape;
+    w.buf.set(bitmap, at);
     return off;
   }
   return -2;

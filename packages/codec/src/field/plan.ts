@@ -46,6 +46,21 @@ export const KIND_GENERAL = 1;
 /** A composite field: its own layout of sub-fields (the `composite.ts` reader). */
 export const KIND_COMPOSITE = 2;
 
+// Field writers: how pack writes a plain value that fits as it is, checking it on the way (decided once, when the
+// dialect is compiled; `fast-write.ts` switches on it for the interpreter and for the plans of `pack-shapes.ts`).
+/** ASCII text or digits of a fixed length (`writeAsciiText` of `ascii-text.ts`). */
+export const WRITE_ASCII_FIXED = 0;
+/** BCD digits (not an amount). */
+export const WRITE_BCD = 1;
+/** Raw bytes given as hex. */
+export const WRITE_BINARY = 2;
+/** ASCII hex characters. */
+export const WRITE_HEX = 3;
+/** Anything else (amounts, EBCDIC, EBCDIC hex, composites): prepared by `prepareText`, then written by `writeField`. */
+export const WRITE_GENERAL = 4;
+/** ASCII text or digits with a length prefix (`writeAsciiText` of `ascii-text.ts`). */
+export const WRITE_ASCII_VAR = 5;
+
 /** One data element, compiled. Every plan has the same shape (one hidden class for the hot loops). */
 export interface FieldPlan {
   /** The field path used in errors: `"35"`, or `"127.2"` for a sub-field. */
@@ -106,6 +121,8 @@ export interface FieldPlan {
   readonly kind: number;
   /** The length prefix is ASCII digits counting characters (LLVAR, LLLVAR ... in ASCII). */
   readonly asciiDigits: boolean;
+  /** One of the `WRITE_*` constants: the one-pass writer of this field's values. */
+  readonly writer: number;
 }
 
 const ENCODINGS: Record<string, number> = {
@@ -183,7 +200,25 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
     kind: composite !== undefined ? KIND_COMPOSITE : enc === ENC_ASCII ? KIND_ASCII_TEXT : KIND_GENERAL,
     // Counting bytes or characters is the same for ASCII text; half-bytes go the general way (an odd count fails).
     asciiDigits: pfx === PFX_ASCII && spec.prefix?.counts !== 'nibbles',
+    writer: writerOf(enc, fixed, amount || composite !== undefined),
   };
+}
+
+/** The one-pass writer of a field of encoding `enc`; `general` for amounts and composites. */
+function writerOf(enc: number, fixed: boolean, general: boolean): number {
+  if (general) return WRITE_GENERAL;
+  switch (enc) {
+    case ENC_ASCII:
+      return fixed ? WRITE_ASCII_FIXED : WRITE_ASCII_VAR;
+    case ENC_BCD:
+      return WRITE_BCD;
+    case ENC_BINARY:
+      return WRITE_BINARY;
+    case ENC_HEX:
+      return WRITE_HEX;
+    default:
+      return WRITE_GENERAL;
+  }
 }
 
 /** Bytes on the wire of a value of `units` units (characters, digits or bytes). */

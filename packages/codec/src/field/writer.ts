@@ -5,7 +5,6 @@
  * contents with a child writer, so the parent's state is untouched while it does.
  */
 import type { Problem } from './prepare.js';
-import type { PackShape } from './pack-shapes.js';
 
 /** Field slots of the prepared (sorted) fields: a tertiary bitmap's 192 fields and then some. */
 const SLOTS = 200;
@@ -30,8 +29,6 @@ export class Writer {
   count = 0;
   /** Why the last value could not be sent (code and words, never the value). */
   readonly problem: Problem = { code: 'ISO8583_ERR_FIELD_VALUE', reason: '' };
-  /** The plan of the message just packed by `packByShape`. */
-  shape: PackShape | undefined = undefined;
   private sub: Writer | undefined;
 
   /** @param size the initial size of the scratch buffer in bytes (it grows as needed). Default 8192. */
