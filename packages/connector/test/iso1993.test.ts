@@ -100,7 +100,7 @@ test('1993: a timed-out 1200 is reversed with 1420 and field 56 (not 90), repeat
   assert.equal(first['24'], '400');
   assert.equal(first['25'], '4021');
   assert.equal(first['35'], undefined, 'no track data');
-  assert.deepEqual(events.map((e) => `${e.stage}:${e.mti}`), ['sent:1420', 'sent:1421', 'answered:1421']);
+  assert.deepEqual(events.map((e) => `${e.stage}:${e.mti}`), ['queued:1420', 'sent:1420', 'sent:1421', 'answered:1421']);
   assert.equal(connector.stats().amounts.reversal, 1000, 'a 1420 counts as a reversal amount');
 });
 
