@@ -3,7 +3,8 @@
  * up to `--shutdown-deadline`: an advice stored with `saf: true` while the bank was down is delivered before the
  * process exits once the bank is back; when the deadline passes first, the stop line counts what is left by kind and
  * the advice stays journaled for the next start. An entry waiting for its next attempt is sent at once by the stop,
- * not when its retry interval ends.
+ * not when its retry interval ends, and so is a reversal triggered while the stop waits (a request in flight when it
+ * began loses its link).
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -98,6 +99,48 @@ describe('iso8583 gateway: SIGTERM drains the SAF queue', () => {
     const attempts = bank.received.filter((m) => m['11'] === '300501').map((m) => m['0']);
     assert.deepEqual(attempts, ['0220', '0221'], 'the repeat left during the stop');
     assert.deepEqual(logLine(gw.process.stderr(), 'gateway stopped').safLeft, { reversals: 0, advices: 0 });
+    await bank.close();
+  });
+
+  test('a reversal triggered while the stop waits (its request loses the link after SIGTERM) is sent at once and answered before the exit', async () => {
+    // The bank never answers the purchase, holds the advice's attempts until the link has dropped, approves the rest.
+    let dropped = false;
+    const bank = await startBank((request) => {
+      if (request['0'] === '0200') return undefined;
+      if (String(request['0']).startsWith('022') && !dropped) return undefined;
+      return approve(request);
+    });
+    const gw = await startGateway([
+      '--upstream', `127.0.0.1:${bank.port}`,
+      '--reversal-journal', join(work, 'journal-d'),
+      '--request-timeout', '60000',
+      // An hour before an entry's first attempt, far past the deadline: only the stop sends an entry early.
+      '--saf-initial-delay', '3600000',
+      '--saf-retry-interval', '5000',
+      '--shutdown-deadline', '20000',
+      '--log-level', 'info',
+    ]);
+    const base = `http://${gw.http.host}:${gw.http.port}`;
+    assert.equal(await store(base, '300602'), 202);
+    const purchase = { '0': '0200', '2': '4111111111111111', '3': '000000', '4': '000000001000', '7': '1121103000', '11': '300601', '41': 'SAFTERM2', '49': '840' };
+    const answer = fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(purchase) });
+    await bank.waitFor((m) => m['11'] === '300601');
+    gw.process.kill('SIGTERM');
+    // The advice reaches the bank only through the stop's flush: the stop is now waiting for it, the purchase in flight.
+    await bank.waitFor((m) => m['11'] === '300602');
+    // The link drops under both: the purchase's outcome is unknown, so it is reversed while the stop waits.
+    dropped = true;
+    bank.drop();
+    const res = await answer;
+    await res.arrayBuffer();
+    assert.equal(res.status, 502, 'the purchase failed with the link');
+    const exit = await exitWithin(gw.process, 40_000, 'the gateway draining its SAF queue');
+    assert.equal(exit.code, 0);
+    const reversals = bank.received.filter((m) => m['11'] === '300601' && m['0'] !== '0200').map((m) => m['0']);
+    assert.deepEqual(reversals, ['0400'], 'the reversal left during the stop, not an hour later, and was answered');
+    assert.equal(bank.received.some((m) => m['11'] === '300602' && m['0'] === '0221'), true, 'the advice was repeated and answered');
+    assert.deepEqual(logLine(gw.process.stderr(), 'gateway stopped').safLeft, { reversals: 0, advices: 0 }, 'nothing left for the next start');
+    assert.doesNotMatch(gw.process.stdout() + gw.process.stderr(), /4111111111111111/);
     await bank.close();
   });
 

@@ -12,7 +12,6 @@
  * saturation, and each phase's p99 is printed: the half-peak latency of both builds side by side). `BENCH_GC_WATCH=MS`:
  * both gateways print their GC pauses and event-loop delay every MS (gateway/gc-watch.ts).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +19,6 @@ import { pacedPosLoad, posLoad } from './clients.js';
 import { measureCpu } from './cpu.js';
 import { gcWatchFlags, startIso8583, stop } from './processes.js';
 import { loadAverage, median } from './rounds.js';
-import type { Started } from './processes.js';
 
 const OTHER = process.env.BENCH_AB_OTHER;
 const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 6);
@@ -28,21 +26,6 @@ const PHASE_MS = Number(process.env.BENCH_MS ?? 5_000);
 const JOURNAL = process.env.BENCH_AB_JOURNAL === '1';
 const RATE = process.env.BENCH_AB_RATE === undefined ? undefined : Number(process.env.BENCH_AB_RATE);
 const READY = /gateway listening pos=(\S+):(\d+) http=(\S+):(\d+)/;
-
-/** `iso8583 gateway` from another checkout's build. */
-function startOther(root: string, args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [...gcWatchFlags(), join(root, 'packages', 'cli', 'bin', 'iso8583.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk;
-      const m = READY.exec(text);
-      if (m !== null) resolve({ child, match: m });
-    });
-    child.once('exit', (code) => reject(new Error(`the other gateway exited with ${String(code)}`)));
-  });
-}
-
 
 async function main(): Promise<void> {
   if (OTHER === undefined) throw new Error('BENCH_AB_OTHER: the root of the other checkout (built)');
@@ -52,7 +35,7 @@ async function main(): Promise<void> {
     'gateway', '--upstream', `${bank.match[1] as string}:${bank.match[2] as string}`, '--listen', '0', '--http', '0', '--log-level', 'error',
     '--max-connections', '400', '--reversal-journal', join(work, name), ...(JOURNAL ? [] : ['--no-reversal']),
   ];
-  const gateways = { this: await startIso8583(args('this'), READY, gcWatchFlags()), other: await startOther(OTHER, args('other')) };
+  const gateways = { this: await startIso8583(args('this'), READY, gcWatchFlags()), other: await startIso8583(args('other'), READY, gcWatchFlags(), OTHER) };
   const figures = { this: { rate: [] as number[], g: [] as number[], p99: [] as number[] }, other: { rate: [] as number[], g: [] as number[], p99: [] as number[] } };
   try {
     for (const [, gw] of Object.entries(gateways)) await posLoad(gw.match[1] as string, Number(gw.match[2]), 100, 4, 3_000);

@@ -11,9 +11,12 @@ export interface Started {
   match: RegExpExecArray;
 }
 
-/** Runs `iso8583 <args>` (with `nodeFlags` for node, e.g. `--cpu-prof`) and resolves once a stdout line matches `ready`. */
-export function startIso8583(args: string[], ready: RegExp, nodeFlags: string[] = []): Promise<Started> {
-  const child = spawn(process.execPath, [...nodeFlags, join(repoRoot(), 'packages', 'cli', 'bin', 'iso8583.js'), ...args], {
+/**
+ * Runs `iso8583 <args>` (with `nodeFlags` for node, e.g. `--cpu-prof`) from the checkout at `root` (default this one;
+ * the A/B benchmark runs another checkout's build) and resolves once a stdout line matches `ready`.
+ */
+export function startIso8583(args: string[], ready: RegExp, nodeFlags: string[] = [], root: string = repoRoot()): Promise<Started> {
+  const child = spawn(process.execPath, [...nodeFlags, join(root, 'packages', 'cli', 'bin', 'iso8583.js'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -23,7 +26,7 @@ export function startIso8583(args: string[], ready: RegExp, nodeFlags: string[] 
       const m = ready.exec(buffered);
       if (m !== null) resolve({ child, match: m });
     });
-    child.once('exit', (code) => reject(new Error(`iso8583 ${args[0] ?? ''} exited with ${String(code)} before it was ready`)));
+    child.once('exit', (code) => reject(new Error(`iso8583 ${args[0] ?? ''} (${root}) exited with ${String(code)} before it was ready`)));
   });
 }
 

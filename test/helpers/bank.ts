@@ -34,6 +34,8 @@ export interface ScriptedBank {
    * awaited (and how many requests came) when none has after `limitMs` (default 30000).
    */
   waitFor(test: (m: IsoMessage, index: number) => boolean, limitMs?: number): Promise<IsoMessage>;
+  /** Destroys the open connections (a link lost under the requests in flight); the bank still takes new ones. */
+  drop(): void;
   close(): Promise<void>;
 }
 
@@ -93,6 +95,9 @@ export async function startBank(answer: (request: IsoMessage) => IsoMessage | un
           },
         });
       });
+    },
+    drop: () => {
+      for (const s of sockets) s.destroy();
     },
     close: () =>
       new Promise<void>((resolve) => {

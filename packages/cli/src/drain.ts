@@ -1,7 +1,4 @@
-import type { Connector } from '@iso8583/connector';
-
-/** How often the SAF entries still pending are counted while a stop waits for them (ms). */
-const SAF_POLL_MS = 50;
+import type { Connector, SafEvent } from '@iso8583/connector';
 
 /** SAF entries still waiting in the connectors' queues, by kind: the connectors' own reversals, and advices sent with `saf: true`. */
 export interface SafLeft {
@@ -24,20 +21,57 @@ export function safLeft(connectors: readonly Connector[]): SafLeft {
 
 /**
  * Sends at once every SAF entry waiting for its next attempt (`Connector.flushSaf`), then resolves once no connector
- * has a SAF entry pending (neither a reversal nor an advice), `until` (a `Date.now()` time) has passed, or
- * `cancelled()` turns true: what `iso8583 gateway` and `iso8583 run` wait for before their connectors close on a
- * graceful stop, so that what can be delivered while the link is up is not left for the next start, nor left waiting
- * for a retry interval longer than the deadline. An attempt that fails during the wait is repeated after its
- * `saf.retryInterval` as usual. Whatever is still pending at the end stays journaled (see {@link safLeft} for what the
- * stop reports).
+ * has a SAF entry pending (neither a reversal nor an advice), `until` (a `Date.now()` time) has passed, or `signal`
+ * aborts: what `iso8583 gateway` and `iso8583 run` wait for before their connectors close on a graceful stop, so that
+ * what can be delivered while the link is up is not left for the next start, nor left waiting for an `initialDelay`
+ * or a retry interval longer than the deadline.
+ *
+ * Driven by the connectors' `saf` events, not by polling: an entry that ends (`answered`, `abandoned`, `expired`,
+ * `released`) has the queues counted again, and an entry queued during the wait (a request in flight when the stop
+ * began times out, or loses its connection, and is reversed) has its connector flushed again, so that it too leaves
+ * at once. A connector that closes meanwhile (an abort) sends nothing more: its entries no longer count. An attempt
+ * that fails during the wait is repeated after its `saf.retryInterval` as usual. Whatever is still pending at the end
+ * stays journaled (see {@link safLeft} for what the stop reports).
  */
-export async function waitForSaf(connectors: readonly Connector[], until: number, cancelled: () => boolean = () => false): Promise<void> {
-  if (!cancelled()) for (const c of connectors) c.flushSaf();
-  const pending = (): boolean => {
-    const left = safLeft(connectors);
-    return left.reversals + left.advices > 0;
-  };
-  while (pending() && Date.now() < until && !cancelled()) {
-    await new Promise((resolve) => setTimeout(resolve, SAF_POLL_MS));
-  }
+export function waitForSaf(connectors: readonly Connector[], until: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted === true) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const open = new Set(connectors);
+    const stops: (() => void)[] = [];
+    let done = false;
+    const timer = setTimeout(() => finish(), Math.max(0, until - Date.now()));
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      for (const stop of stops) stop();
+      resolve();
+    };
+    const check = (): void => {
+      const left = safLeft([...open]);
+      if (left.reversals + left.advices === 0) finish();
+    };
+    for (const c of connectors) {
+      const onSaf = (event: SafEvent): void => {
+        if (event.stage === 'queued') c.flushSaf();
+        else if (event.stage !== 'sent' && event.stage !== 'refused') check();
+      };
+      const onClose = (): void => {
+        open.delete(c);
+        check();
+      };
+      c.on('saf', onSaf);
+      c.on('close', onClose);
+      stops.push(() => {
+        c.off('saf', onSaf);
+        c.off('close', onClose);
+      });
+    }
+    if (signal !== undefined) {
+      signal.addEventListener('abort', finish, { once: true });
+      stops.push(() => signal.removeEventListener('abort', finish));
+    }
+    for (const c of connectors) c.flushSaf();
+    check();
+  });
 }

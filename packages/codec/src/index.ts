@@ -43,6 +43,7 @@ export { EMV_TAG_NAMES } from './emv/tag-names.js';
 export { describe } from './describe.js';
 export {
   DEFAULT_SENSITIVE_FIELDS,
+  isMaskedPan,
   maskEmv,
   maskMessage,
   maskPan,
@@ -50,6 +51,7 @@ export {
   maskValue,
   sensitiveFields,
   summarize,
+  trackPan,
 } from './mask.js';
 export type { MessageSummary } from './mask.js';
 export { FrameDecoder, encodeFrame, encodeKeepAlive, swapTpdu } from './framing/frame.js';

@@ -33,21 +33,50 @@ export const DEFAULT_SENSITIVE_FIELDS: Readonly<Record<string, Sensitivity>> = {
   '55': 'emv',
 };
 
+/** How many leading and trailing digits of a PAN a masked PAN shows: first 6 (the issuer's BIN), last 4. */
+const PAN_HEAD = 6;
+const PAN_TAIL = 4;
+
 /**
  * The PAN shown as first 6 + last 4 digits (`411111******1111`). A value of 10 characters or fewer would show all
  * of them that way, so it is masked completely.
  */
 export function maskPan(pan: string): string {
-  return pan.length <= 10 ? '*'.repeat(pan.length) : pan.slice(0, 6) + '*'.repeat(pan.length - 10) + pan.slice(-4);
+  return pan.length <= PAN_HEAD + PAN_TAIL
+    ? '*'.repeat(pan.length)
+    : pan.slice(0, PAN_HEAD) + '*'.repeat(pan.length - PAN_HEAD - PAN_TAIL) + pan.slice(-PAN_TAIL);
+}
+
+/**
+ * True when `pan` is already masked as {@link maskPan} masks it, so that masking it again changes nothing
+ * (`maskPan(pan) === pan`): stars between the first 6 and the last 4 characters (`411111******1111`), or stars only
+ * for a value of 10 characters or fewer. What a store checks before it keeps a PAN it was given (without building the
+ * masked copy). `'4111111111111111'` and `'4111**1111111111'` are not masked.
+ */
+export function isMaskedPan(pan: string): boolean {
+  const short = pan.length <= PAN_HEAD + PAN_TAIL;
+  const end = short ? pan.length : pan.length - PAN_TAIL;
+  for (let i = short ? 0 : PAN_HEAD; i < end; i++) if (pan.charCodeAt(i) !== 0x2a /* '*' */) return false;
+  return true;
 }
 
 /** Leading sentinels or format code (`;`, `%B`, `B`), the PAN digits, and the field separator (`=`, `D` or `^`). */
 const TRACK = /^([^0-9]{0,2})([0-9]{1,19})([=D^])/;
 
 /**
+ * The PAN in track 1, 2 or 3 data (fields 45, 35, 36): the 1 to 19 digits after at most two leading characters (the
+ * start sentinel `;`, the format code `B` of track 1, or both: `%B`) and before the field separator (`=`, `D` or
+ * `^`): `trackPan(';4111111111111111=2512101?')` is `'4111111111111111'`. `undefined` when the data has no such PAN
+ * and separator. The PAN comes back in full: mask it ({@link maskPan}) before it goes to a log or a record.
+ */
+export function trackPan(track: string): string | undefined {
+  return TRACK.exec(track)?.[2];
+}
+
+/**
  * Track 1, 2 or 3 data with the PAN part masked as by {@link maskPan} and everything after the separator (expiry,
  * service code, discretionary data, CVV, name) replaced by stars: `411111******1111=********************`. Data
- * without a recognisable PAN and separator is replaced by stars entirely.
+ * without a recognisable PAN and separator (see {@link trackPan}) is replaced by stars entirely.
  */
 export function maskTrack(track: string): string {
   const match = TRACK.exec(track);

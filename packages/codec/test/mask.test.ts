@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readVector } from '@iso8583/test-support';
-import { maskEmv, maskMessage, maskPan, maskTrack, maskValue, sensitiveFields, summarize } from '../src/index.js';
+import { isMaskedPan, maskEmv, maskMessage, maskPan, maskTrack, maskValue, sensitiveFields, summarize, trackPan } from '../src/index.js';
 import type { Dialect, IsoMessage } from '../src/index.js';
 
 const PAN = '4111111111111111';
@@ -79,6 +79,58 @@ test('maskTrack masks the PAN part and hides everything after the separator', ()
   assert.equal(maskTrack('5500000000000004D25121010000012300000F'), '550000******0004D' + '*'.repeat(21));
   assert.equal(maskTrack('%B4111111111111111^DOE/JOHN^2512101'), '%B411111******1111^' + '*'.repeat(16));
   assert.equal(maskTrack('no separator here'), '*'.repeat(17));
+});
+
+test('trackPan reads the PAN of track 1, 2 and 3 data as maskTrack does, or nothing', () => {
+  const cases: [string, string | undefined][] = [
+    [TRACK2, PAN],
+    [';4111111111111111=2512101?', PAN],
+    ['5555555555554444D25121010000012300000F', '5555555555554444'],
+    ['%B4111111111111111^DOE/JOHN^2512101', PAN],
+    ['B4761739001010010123^DOE/JOHN^2512101', '4761739001010010123'],
+    ['4111111111111111', undefined],
+    [';;;4111111111111111=2512', undefined],
+    ['41111111111111111111=2512', undefined],
+    ['=2512101', undefined],
+    ['', undefined],
+  ];
+  for (const [track, pan] of cases) {
+    assert.equal(trackPan(track), pan, track);
+    // One rule: the PAN maskTrack masks is the one trackPan reads, and data without one is stars only.
+    const masked = maskTrack(track);
+    if (pan === undefined) assert.equal(masked, '*'.repeat(track.length), track);
+    else assert.ok(masked.includes(maskPan(pan)) && !masked.includes(pan), track);
+  }
+});
+
+test('isMaskedPan is true exactly when maskPan leaves a value as it is', () => {
+  const values = [
+    PAN,
+    '5555555555554444',
+    '4761739001010010123',
+    '411111******1111',
+    '555555******4444',
+    '476173*********0123',
+    '4111**1111111111',
+    '411111*****11111',
+    '411111******111*',
+    '*11111******1111',
+    '***********',
+    '1234567890',
+    '**********',
+    '*****',
+    '*',
+    '',
+  ];
+  for (const value of values) {
+    assert.equal(isMaskedPan(value), maskPan(value) === value, value);
+    assert.equal(isMaskedPan(maskPan(value)), true, `maskPan(${value})`);
+  }
+  assert.equal(isMaskedPan(PAN), false);
+  assert.equal(isMaskedPan('411111******1111'), true);
+  assert.equal(isMaskedPan('4111**1111111111'), false, 'stars elsewhere than maskPan puts them');
+  assert.equal(isMaskedPan('1234567890'), false, 'ten digits or fewer are masked entirely');
+  assert.equal(isMaskedPan('**********'), true);
 });
 
 test('maskEmv lists the tags and none of the values', () => {

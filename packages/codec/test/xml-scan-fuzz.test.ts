@@ -14,44 +14,9 @@ import type { IsoMessage } from '../src/index.js';
 import { parseXmlMessage } from '../src/views/xml-reader.js';
 import { scanIsoMessage } from '../src/views/xml-scan.js';
 import { COMPOSITE_DIALECT, messageArbitrary } from './message-arbitrary.js';
+import { mutate, mutation, outcome } from './xml-mutation.js';
 
 const RUNS = Number(process.env.ISO8583_FUZZ_RUNS ?? 1500);
-
-/** What reading a document gives: the message and header, or the error's code, text and problems. */
-function outcome(read: (xml: string) => unknown, xml: string): unknown {
-  try {
-    return { ok: read(xml) };
-  } catch (err) {
-    const e = err as { code?: string; message?: string; problems?: unknown };
-    return { code: e.code, message: e.message, problems: e.problems };
-  }
-}
-
-/** Fragments a mutation inserts: each is something the scanner must read as the full parser does, or hand over. */
-const FRAGMENTS = [
-  '<', '>', '&', '"', "'", ' ', '\t', '\n', '\r', '\r\n', '/', '=', '0', '9', 'x', 'é', '\u0001', '\u0000', '\uFFFE',
-  '\uD83D', '\uD83D\uDE00', '\uFEFF', '&amp;', '&lt;', '&gt;', '&quot;', '&apos;', '&#13;', '&#x41;', '&#0;', '&#x110000;',
-  '&foo;', '&nbsp;', '<!-- c -->', '<![CDATA[x]]>', '<!DOCTYPE x>', '<!doctype ISOMessage [<!ENTITY e "x">]>', '&e;',
-  ' id="7"', ' type="x"', ' value="1"', ' xmlns="urn:x"', '<field id="3">1</field>', '<field id="03">1</field>',
-  '<field id="1000">1</field>', '<field>1</field>', '<field id="4"/>', '<isomsg id="5"></isomsg>', '<header>AAAA</header>',
-  '<header>!</header>', '<data>', '</data>', '<tag id="9F26">00</tag>', '<?xml version="1.0"?>', '<?pi x?>',
-  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>', '</ISOMessage>', '<ISOMessage>',
-];
-
-const mutation = fc.record({
-  at: fc.nat(),
-  cut: fc.nat({ max: 4 }),
-  insert: fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 3 })),
-});
-
-function mutate(xml: string, mutations: { at: number; cut: number; insert: string }[]): string {
-  let out = xml;
-  for (const m of mutations) {
-    const at = m.at % (out.length + 1);
-    out = out.slice(0, at) + m.insert + out.slice(at + m.cut);
-  }
-  return out;
-}
 
 const documentArbitrary = (codecDialect: ReturnType<typeof createCodec>['dialect']) =>
   fc.record({

@@ -12,38 +12,9 @@ import type { IsoMessage } from '../src/index.js';
 import { parseXmlMessage } from '../src/views/xml-reader.js';
 import { IdPatterns } from '../src/views/xml-scan-patterns.js';
 import { messageArbitrary } from './message-arbitrary.js';
+import { mutate, mutation, outcome } from './xml-mutation.js';
 
 const RUNS = Number(process.env.ISO8583_FUZZ_RUNS ?? 1500);
-
-function outcome(read: (xml: string) => unknown, xml: string): unknown {
-  try {
-    return { ok: read(xml) };
-  } catch (err) {
-    const e = err as { code?: string; message?: string; problems?: unknown };
-    return { code: e.code, message: e.message, problems: e.problems };
-  }
-}
-
-const FRAGMENTS = [
-  '<', '>', '&', '"', "'", ' ', '\t', '\n', '\r', '/', '=', '0', 'é', '\u0001', '\uFFFE', '\uD83D\uDE00', '&amp;', '&lt;',
-  '&#13;', '&#x41;', '&#0;', '&foo;', '<!-- c -->', '<![CDATA[x]]>', ' id="7"', '<field id="3">1</field>', '</field>',
-  '<header>AAAA</header>', '<header>!</header>', '</data>',
-];
-
-const mutation = fc.record({
-  at: fc.nat(),
-  cut: fc.nat({ max: 3 }),
-  insert: fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 3 })),
-});
-
-function mutate(xml: string, mutations: { at: number; cut: number; insert: string }[]): string {
-  let out = xml;
-  for (const m of mutations) {
-    const at = m.at % (out.length + 1);
-    out = out.slice(0, at) + m.insert + out.slice(at + m.cut);
-  }
-  return out;
-}
 
 /** The field ids of `message` as `toXml` writes them (ascending, no field 1). */
 function idsOf(message: IsoMessage): Int32Array {

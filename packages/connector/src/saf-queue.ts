@@ -27,11 +27,14 @@ export interface SafHost {
 /** A SAF event (`saf` for every entry; `reversal` for the connector's reversals): never carries card data. */
 export interface SafEvent {
   /**
-   * `sent` (an attempt left, after it was journaled), `answered` (with a code that ends it, marked done on disk),
-   * `refused` (answered with a code that does not end it: it repeats), `abandoned` (after `maxAttempts`), `expired`
-   * (after `expireAfter`).
+   * `queued` (journaled and now waiting in the queue: a reversal triggered, an advice stored, an entry an earlier
+   * run or another node left; its first attempt follows after `initialDelay`, or at once for one sent before), `sent`
+   * (an attempt left, after it was journaled), `answered` (with a code that ends it, marked done on disk), `refused`
+   * (answered with a code that does not end it: it repeats), `abandoned` (after `maxAttempts`), `expired` (after
+   * `expireAfter`), `released` (a shared store gave it to another node, which sends it from then on; `code`
+   * `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`).
    */
-  stage: 'sent' | 'answered' | 'refused' | 'abandoned' | 'expired';
+  stage: 'queued' | 'sent' | 'answered' | 'refused' | 'abandoned' | 'expired' | 'released';
   /** What the entry is: `reversal` (the connector's own) or `advice` (sent with `saf: true`). */
   kind: SafEntryKind;
   /** The journal entry id. */
@@ -48,7 +51,10 @@ export interface SafEvent {
   responseCode?: string;
   /** The amount (field 4), once answered. */
   amount?: string;
-  /** The log code of an end without an answer: `ISO8583_WARN_SAF_EXPIRED` or `ISO8583_WARN_SAF_ABANDONED`. */
+  /**
+   * The log code of an end without an answer (`ISO8583_WARN_SAF_EXPIRED`, `ISO8583_WARN_SAF_ABANDONED`), or of a
+   * release (`ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`).
+   */
   code?: string;
 }
 
@@ -127,6 +133,8 @@ export class SafQueue {
     if (a.kind === 'reversal') this.reversalsActive += 1;
     // A resumed entry that was sent before goes again at once; a new one waits `initialDelay` from its journaling.
     this.at(a, a.attempts > 0 ? 0 : entry.at + this.settings.initialDelay);
+    // After its timer is set: a listener that flushes the queue (a graceful stop) sends it at once.
+    this.host.reversalEvent({ stage: 'queued', ...this.event(a, a.attempts) });
   }
 
   /**
@@ -228,8 +236,11 @@ export class SafQueue {
       if ((err as Iso8583Error).code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST') {
         // A shared store gave it to another node (or it was answered there): that node sends it, this one no more.
         clearTimeout(a.timer);
-        if (this.active.delete(a.entry.id) && a.kind === 'reversal') this.reversalsActive -= 1;
-        this.host.logger.warn({ ...this.event(a, n), code: (err as Iso8583Error).code }, 'the SAF entry is held by another node: not sent here');
+        const held = this.active.delete(a.entry.id);
+        if (held && a.kind === 'reversal') this.reversalsActive -= 1;
+        const code = (err as Iso8583Error).code;
+        this.host.logger.warn({ ...this.event(a, n), code }, 'the SAF entry is held by another node: not sent here');
+        if (held) this.host.reversalEvent({ stage: 'released', ...this.event(a, a.attempts), code });
         return;
       }
       this.host.logger.error({ ...this.event(a, n), code: (err as Iso8583Error).code }, 'a SAF attempt cannot be journaled: not sent, will try again');

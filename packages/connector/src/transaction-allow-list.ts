@@ -6,7 +6,7 @@
  * and PostgreSQL) calls {@link toTransactionRecord} in `record`, so a record is refused, or stripped, the same way in
  * both. Error texts name the key, never its value. (Queries are checked in transaction-query.ts.)
  */
-import { maskPan } from '@iso8583/codec';
+import { isMaskedPan, maskPan } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { PlainRecord } from './plain-record.js';
 import type { TransactionOutcome, TransactionRecord } from './transaction-log.js';
@@ -68,13 +68,6 @@ function hasControl(value: string): boolean {
     if (c <= 0x1f || c === 0x7f) return true;
   }
   return false;
-}
-
-/** True for a PAN already masked as `maskPan` masks it (6 digits, stars, 4 digits): masking it again changes nothing. */
-function isMaskedPan(pan: string): boolean {
-  if (pan.length <= 10) return false;
-  for (let i = 6; i < pan.length - 4; i++) if (pan.charCodeAt(i) !== 0x2a) return false;
-  return true;
 }
 
 function time(key: string, value: unknown): number {

@@ -7,7 +7,7 @@
  * transactions) see each record as it is written: the request path is observed once, here.
  */
 import { hostname } from 'node:os';
-import { isApproved, maskPan } from '@iso8583/codec';
+import { isApproved, maskPan, trackPan } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { ResolvedConnectorOptions } from './options.js';
@@ -42,16 +42,11 @@ export type RecordTo = (record: TransactionRecord) => void;
 /** Sees every record a recorder writes ({@link TransactionRecorder.observe}). */
 export type TransactionObserver = (record: TransactionRecord) => void;
 
-/** Leading sentinel (`;`) or format code, the PAN digits, and the field separator of track 2 (`=` or `D`). */
-const TRACK2_PAN = /^[^0-9]{0,2}([0-9]{1,19})[=D^]/;
-
-/** The PAN of a request masked: field 2, else the PAN part of track 2 (35); none when neither reads as one. */
+/** The PAN of a request masked: field 2, else the PAN part of track 2 (35, read by the codec's `trackPan`); none when neither reads as one. */
 function maskedPan(request: MessageInput): string | undefined {
-  const pan = text(request['2']);
-  if (pan !== undefined) return maskPan(pan);
   const track = text(request['35']);
-  const m = track === undefined ? null : TRACK2_PAN.exec(track);
-  return m === null ? undefined : maskPan(m[1] as string);
+  const pan = text(request['2']) ?? (track === undefined ? undefined : trackPan(track));
+  return pan === undefined ? undefined : maskPan(pan);
 }
 
 /**

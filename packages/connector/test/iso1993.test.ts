@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getDialect, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
-import { buildReversal, createConnector, isReversible } from '../src/index.js';
+import { buildReversal, isReversible } from '../src/index.js';
 import type { Connector, ConnectorOptions } from '../src/index.js';
-import { answer, startPeer } from './peer.js';
+import { answer } from './peer.js';
 import type { Peer, PeerHandler } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
@@ -33,9 +33,10 @@ function answer93(request: IsoMessage, code: string): IsoMessage {
 }
 
 test('1993: signOn sends 1804 / 801 before any request, accepts action code 800; signOff sends 1804 / 802', async (t) => {
-  const peer = await startPeer((r, p) => p.send(r.socket, answer93(r.message, r.message['0'] === '1804' ? '800' : '000')), { dialect: DIALECT });
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, dialect: DIALECT, signOn: true, signOff: true });
-  t.after(() => peer.close());
+  const { peer, connector } = await linked93(t, (r, p) => p.send(r.socket, answer93(r.message, r.message['0'] === '1804' ? '800' : '000')), {
+    signOn: true,
+    signOff: true,
+  });
   const response = await connector.request({ ...purchase93('009001'), '35': undefined } as unknown as IsoMessage);
   assert.equal(response['0'], '1210');
   await connector.close();
@@ -100,7 +101,7 @@ test('1993: a timed-out 1200 is reversed with 1420 and field 56 (not 90), repeat
   assert.equal(first['24'], '400');
   assert.equal(first['25'], '4021');
   assert.equal(first['35'], undefined, 'no track data');
-  assert.deepEqual(events.map((e) => `${e.stage}:${e.mti}`), ['sent:1420', 'sent:1421', 'answered:1421']);
+  assert.deepEqual(events.map((e) => `${e.stage}:${e.mti}`), ['queued:1420', 'sent:1420', 'sent:1421', 'answered:1421']);
   assert.equal(connector.stats().amounts.reversal, 1000, 'a 1420 counts as a reversal amount');
 });
 

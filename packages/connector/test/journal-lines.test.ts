@@ -3,17 +3,10 @@
 // (`addJson`, the connector's reversals) is the same line as the same entry added as an object.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { FileJournal } from '../src/index.js';
 import type { JournalEntry } from '../src/index.js';
-
-function dir(t: { after(fn: () => void): void }): string {
-  const d = mkdtempSync(join(tmpdir(), 'iso8583-fjl-'));
-  t.after(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
+import { tempDir } from './helpers/setup.js';
 
 /** Adds and closes `filler` entries until the journal compacted `times` more times. */
 async function compactions(j: FileJournal, times: number): Promise<void> {
@@ -26,7 +19,7 @@ async function compactions(j: FileJournal, times: number): Promise<void> {
 }
 
 test('FileJournal – an entry changed by its caller after add is kept as it was journaled, through a compaction and a reopen', async (t) => {
-  const d = dir(t);
+  const d = tempDir(t, 'fjl');
   const j = new FileJournal(d, { compactAt: 4000 });
   await j.open();
   const entry: JournalEntry = { id: 'kept', at: 5, reversal: { '0': '0400', '4': '000000001000', '11': '000042' } };
@@ -41,7 +34,7 @@ test('FileJournal – an entry changed by its caller after add is kept as it was
 });
 
 test('FileJournal – attempts recorded before a compaction are in the compacted file (a later start repeats, 0401)', async (t) => {
-  const d = dir(t);
+  const d = tempDir(t, 'fjl');
   const j = new FileJournal(d, { compactAt: 4000 });
   await j.open();
   await j.add({ id: 'sent', at: 5, reversal: { '0': '0400', '11': '000042' } });
@@ -70,7 +63,7 @@ test('FileJournal – attempts recorded before a compaction are in the compacted
 });
 
 test('FileJournal – addJson writes the line add writes for the same entry', async (t) => {
-  const d = dir(t);
+  const d = tempDir(t, 'fjl');
   const j = new FileJournal(d);
   await j.open();
   const reversal = { '0': '0400', '2': '4111111111111111', '4': '000000001000', '90': '0200000042' + '0'.repeat(32), '127': { '2': 'x"y' } };

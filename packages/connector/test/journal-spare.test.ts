@@ -3,12 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileJournal } from '../src/index.js';
 import type { JournalEntry } from '../src/index.js';
 import type { SpareFile } from '../src/journal-spare.js';
+import { tempDir } from './helpers/setup.js';
 
 const PREALLOCATE = 8192;
 
@@ -22,8 +22,7 @@ function spareOf(journal: FileJournal): SpareFile {
 }
 
 test('after open the next file is made ahead: blank lines of the preallocated size, mode 0600; close removes it', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-spare-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'spare');
   const journal = new FileJournal(dir, { preallocate: PREALLOCATE, compactInterval: 0 });
   await journal.open();
   assert.equal(await spareOf(journal).whenReady(), true);
@@ -36,8 +35,7 @@ test('after open the next file is made ahead: blank lines of the preallocated si
 });
 
 test('a compaction goes into the file made ahead: the live entries, the size of the spare, the answered ones gone', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-spare-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'spare');
   // Compacted once the records pass 4 KiB.
   const journal = new FileJournal(dir, { preallocate: PREALLOCATE, compactAt: 4096, compactInterval: 0 });
   await journal.open();
@@ -67,8 +65,7 @@ test('a compaction goes into the file made ahead: the live entries, the size of 
 });
 
 test('a spare file left by a crash (even holding records) is never read: the journal is what counts', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-spare-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'spare');
   const first = new FileJournal(dir, { preallocate: PREALLOCATE, compactInterval: 0 });
   await first.open();
   await first.add(entry('7'));

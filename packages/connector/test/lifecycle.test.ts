@@ -1,11 +1,10 @@
 // close() drains, destroy() aborts, both idempotent; sign-on on connect, sign-off on close, echo when idle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { FileJournal, createConnector } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
+import { peerAndConnector, tempDir } from './helpers/setup.js';
 
 test('close() lets in-flight requests finish, refuses new ones, and is safe to call twice', async (t) => {
   const peer = await startPeer((r, p) => setTimeout(() => p.send(r.socket, answer(r.message)), 40));
@@ -37,11 +36,8 @@ test('destroy() fails in-flight requests at once and closes the sockets; safe to
 });
 
 test('destroy() during the start closes the journal the start opens: the folder is unlocked, nothing is left open', async (t) => {
-  const peer = await startPeer(() => undefined);
-  t.after(() => peer.close());
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-destroy-start-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
+  const dir = tempDir(t, 'destroy-start');
+  const { connector } = await peerAndConnector(t, () => undefined, { reversal: { enabled: true, journalDir: dir } });
   // The start opens the journal asynchronously; destroy() comes before it has.
   const connecting = assert.rejects(connector.connect(), { code: 'ISO8583_ERR_CONNECTOR_CLOSED' });
   await connector.destroy();

@@ -2,17 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createConnector } from '../src/index.js';
 import type { Connector, ConnectorOptions } from '../src/index.js';
 import type { IsoMessage } from '@iso8583/codec';
-import { answer, purchase, startPeer } from './peer.js';
+import { answer, purchase } from './peer.js';
 import type { Peer, PeerHandler, Received } from './peer.js';
-import { peerAndConnector } from './helpers/setup.js';
+import { connectorFor, peerAndConnector } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
-
-function connectorFor(port: number, extra: Record<string, unknown> = {}): Connector {
-  return createConnector({ host: '127.0.0.1', port, requestTimeout: 2000, ...extra });
-}
 
 /** A peer with `handler` and a connector to it (request timeout 2 s, `extra` added), both closed after the test. */
 function linked(t: AfterHook, handler: PeerHandler, extra: Omit<ConnectorOptions, 'host' | 'port'> = {}): Promise<{ peer: Peer; connector: Connector }> {
@@ -80,16 +75,15 @@ test('a second request with a key already in flight is refused, the first still 
 test('a response that matches nothing goes to onUnsolicited and the unsolicited event', async (t) => {
   const unsolicited: IsoMessage[] = [];
   const events: IsoMessage[] = [];
-  const peer = await startPeer((r, p) => {
-    p.send(r.socket, { '0': '0210', '11': '999999', '39': '00', '41': 'TERMXXXX' });
-    p.send(r.socket, answer(r.message));
-  });
-  const connector = connectorFor(peer.port, { onUnsolicited: (m: IsoMessage) => void unsolicited.push(m) });
+  const { connector } = await linked(
+    t,
+    (r, p) => {
+      p.send(r.socket, { '0': '0210', '11': '999999', '39': '00', '41': 'TERMXXXX' });
+      p.send(r.socket, answer(r.message));
+    },
+    { onUnsolicited: (m: IsoMessage) => void unsolicited.push(m) },
+  );
   connector.on('unsolicited', (m: IsoMessage) => events.push(m));
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
   const response = await connector.request(purchase('000501'));
   assert.equal(response['11'], '000501');
   assert.equal(unsolicited.length, 1);
@@ -159,39 +153,33 @@ test('a host-initiated request other than 0800 goes to onUnsolicited, whose repl
 });
 
 test('the error event reports an undecodable message from the host (only when listened to)', async (t) => {
-  const peer = await startPeer((r, p) => {
+  const { connector } = await linked(t, (r, p) => {
     r.socket.write(Buffer.from([0, 3, 0x58, 0x59, 0x5a]));
     p.send(r.socket, answer(r.message));
   });
-  const connector = connectorFor(peer.port);
   const errors: { code: string }[] = [];
   connector.on('error', (e: { code: string }) => errors.push(e));
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
   await connector.request(purchase('000902'));
   assert.equal(errors.length, 1);
   assert.match(String(errors[0]?.code), /^ISO8583_ERR_/);
 });
 
 test('an onUnsolicited that throws is reported as ISO8583_ERR_CONNECTOR_UNSOLICITED with its cause; the link goes on', async (t) => {
-  const peer = await startPeer((r, p) => {
-    if (r.message['0'] === '0200') {
-      p.send(r.socket, { '0': '0600', '11': '880002', '41': 'TERM0001', '70': '999' });
-      p.send(r.socket, answer(r.message));
-    }
-  });
   const boom = new Error('handler bug');
-  const connector = connectorFor(peer.port, {
-    onUnsolicited: () => {
-      throw boom;
+  const { connector } = await linked(
+    t,
+    (r, p) => {
+      if (r.message['0'] === '0200') {
+        p.send(r.socket, { '0': '0600', '11': '880002', '41': 'TERM0001', '70': '999' });
+        p.send(r.socket, answer(r.message));
+      }
     },
-  });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+    {
+      onUnsolicited: () => {
+        throw boom;
+      },
+    },
+  );
   const reported = once(connector, 'error');
   assert.equal((await connector.request(purchase('000903')))['39'], '00');
   const [err] = await reported;
@@ -200,8 +188,9 @@ test('an onUnsolicited that throws is reported as ISO8583_ERR_CONNECTOR_UNSOLICI
   assert.equal((await connector.request(purchase('000904')))['39'], '00');
 });
 
-test('events are typed: the listener knows its arguments, a misspelt event does not compile', () => {
-  const connector = connectorFor(9);
+test('events are typed: the listener knows its arguments, a misspelt event does not compile', (t) => {
+  // Never connected: port 9 is only written down.
+  const connector = connectorFor(t, { host: '127.0.0.1', port: 9 });
   connector.on('reversal', (event) => assert.ok(event.stage.length > 0));
   connector.on('disconnect', (info) => assert.ok(info.channel > 0));
   // @ts-expect-error: there is no such event

@@ -3,34 +3,27 @@
 // CONNECTION_LOST (so their reversals run), the connector reconnects, and later requests are answered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { Iso8583Error } from '@iso8583/codec';
 import { within } from '@iso8583/test-support';
-import { createConnector, validateConnectorOptions } from '../src/index.js';
+import { validateConnectorOptions } from '../src/index.js';
 import type { Connector, ReversalEvent } from '../src/index.js';
-import { answer, purchase, startPeer } from './peer.js';
+import { answer, purchase } from './peer.js';
+import type { PeerHandler } from './peer.js';
+import { peerAndConnector, tempDir } from './helpers/setup.js';
 
 /** The next `disconnect` event (`events.once` would reject on the `error` event the drop also emits). */
 function nextDisconnect(connector: Connector): Promise<{ channel: number; code: string | undefined }> {
   return new Promise((resolve) => connector.once('disconnect', resolve));
 }
 
-function journalDir(t: { after(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-read-timeout-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 /**
  * A host that answers every request, except the first purchase on its first connection: to that one it writes only
  * `header` (a length header whose frame never follows) and then stays silent on that connection.
  */
-async function wedgingHost(header: Buffer) {
+function wedging(header: Buffer): PeerHandler {
   let wedged: Socket | undefined;
-  const peer = await startPeer((r, p) => {
+  return (r, p) => {
     if (wedged === undefined && r.message['0'] === '0200') {
       wedged = r.socket;
       r.socket.write(header);
@@ -38,23 +31,17 @@ async function wedgingHost(header: Buffer) {
     }
     if (r.socket === wedged) return;
     p.send(r.socket, answer(r.message));
-  });
-  return peer;
+  };
 }
 
 test('readTimeout – a bogus length header (60000 bytes announced, none sent) drops the connection; the purchase in flight fails with CONNECTION_LOST and is reversed; the connector reconnects and the next purchase is answered', async (t) => {
-  const peer = await wedgingHost(Buffer.from([0xea, 0x60])); // binary2: 60000, under the default maxFrameSize 65535
-  const connector = createConnector({
-    host: '127.0.0.1',
-    port: peer.port,
+  const journalDir = tempDir(t, 'read-timeout');
+  // binary2: 60000, under the default maxFrameSize 65535
+  const { peer, connector } = await peerAndConnector(t, wedging(Buffer.from([0xea, 0x60])), {
     requestTimeout: 60_000,
     readTimeout: 200,
     reconnect: { initialDelay: 5, maxDelay: 20 },
-    reversal: { enabled: true, journalDir: journalDir(t), retryInterval: 1000 },
-  });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
+    reversal: { enabled: true, journalDir, retryInterval: 1000 },
   });
   const errors: Iso8583Error[] = [];
   connector.on('error', (err: Iso8583Error) => errors.push(err));
@@ -95,19 +82,12 @@ test('readTimeout – a bogus length header (60000 bytes announced, none sent) d
 });
 
 test('maxFrameSize – a length header over the maximum drops the connection at once; the connector reconnects and the next purchase is answered', async (t) => {
-  const peer = await wedgingHost(Buffer.from([0x20, 0x00])); // binary2: 8192, over maxFrameSize 4096
-  // readTimeout far beyond the test's deadlines: the drop cannot be its doing.
-  const connector = createConnector({
-    host: '127.0.0.1',
-    port: peer.port,
+  // binary2: 8192, over maxFrameSize 4096; readTimeout far beyond the test's deadlines: the drop cannot be its doing.
+  const { connector } = await peerAndConnector(t, wedging(Buffer.from([0x20, 0x00])), {
     requestTimeout: 60_000,
     readTimeout: 600_000,
     maxFrameSize: 4096,
     reconnect: { initialDelay: 5, maxDelay: 20 },
-  });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
   });
   const errors: Iso8583Error[] = [];
   connector.on('error', (err: Iso8583Error) => errors.push(err));
@@ -125,17 +105,16 @@ test('maxFrameSize – a length header over the maximum drops the connection at 
 test('readTimeout – a connection whose frames arrive in pieces is kept while each frame completes in time', async (t) => {
   // Each response is written in two pieces (the second once the first is handed to the kernel), so that the
   // connector often holds an incomplete frame; across many frames, well past readTimeout in total, none is dropped.
-  const peer = await startPeer((r, p) => {
-    const frame = p.frame(answer(r.message));
-    const cut = 7;
-    r.socket.write(frame.subarray(0, cut), () => r.socket.write(frame.subarray(cut)));
-  });
   const readTimeout = 400;
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, readTimeout });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const { connector } = await peerAndConnector(
+    t,
+    (r, p) => {
+      const frame = p.frame(answer(r.message));
+      const cut = 7;
+      r.socket.write(frame.subarray(0, cut), () => r.socket.write(frame.subarray(cut)));
+    },
+    { readTimeout },
+  );
   let disconnects = 0;
   connector.on('disconnect', () => (disconnects += 1));
   const start = performance.now();

@@ -3,19 +3,13 @@
 // reversal nor reverse what the caller saw approved, nor start a reversal sequence over.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileJournal, createConnector } from '../src/index.js';
+import { FileJournal } from '../src/index.js';
 import type { ReversalEvent } from '../src/index.js';
 import { startChild } from './child.js';
-import { answer, startPeer } from './peer.js';
-
-function journalDir(t: { after(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-crash-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { answer } from './peer.js';
+import { connectorFor, peerFor, tempDir } from './helpers/setup.js';
 
 /** The entries a start would find in the journal (opened and closed again, as the next process would). */
 async function leftIn(dir: string): Promise<string[]> {
@@ -26,20 +20,18 @@ async function leftIn(dir: string): Promise<string[]> {
 }
 
 test('a purchase in flight when the process is killed is reversed by the next start', { timeout: 60_000 }, async (t) => {
-  const dir = journalDir(t);
+  const dir = tempDir(t, 'crash');
   // The host never answers the purchase; it answers reversals.
-  const peer = await startPeer((r, p) => {
+  const peer = await peerFor(t, (r, p) => {
     if (r.message['0'] !== '0200') p.send(r.socket, answer(r.message));
   });
-  t.after(() => peer.close());
   const child = startChild('journal-child', { port: peer.port, dir, purchases: 1 });
   t.after(() => child.kill());
   const [purchase] = await peer.waitFor(1);
   assert.equal(purchase?.message['0'], '0200');
   await child.kill();
 
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
-  t.after(() => connector.destroy());
+  const connector = connectorFor(t, { host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
   const answered = new Promise<ReversalEvent>((resolve) => connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)));
   await connector.connect();
   const e = await answered;
@@ -51,9 +43,8 @@ test('a purchase in flight when the process is killed is reversed by the next st
 });
 
 test('a purchase the caller saw approved is not reversed after a kill right after the response', { timeout: 60_000 }, async (t) => {
-  const dir = journalDir(t);
-  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
-  t.after(() => peer.close());
+  const dir = tempDir(t, 'crash');
+  const peer = await peerFor(t, (r, p) => p.send(r.socket, answer(r.message)));
   const child = startChild('journal-child', { port: peer.port, dir, purchases: 1, freezeOn: 'response' });
   t.after(() => child.kill());
   // The child reports the response its caller got, then stops dead: nothing is written after that point.
@@ -61,8 +52,7 @@ test('a purchase the caller saw approved is not reversed after a kill right afte
   await child.kill();
   assert.deepEqual(await leftIn(dir), [], 'the outcome was on disk before the caller saw the response');
 
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
-  t.after(() => connector.destroy());
+  const connector = connectorFor(t, { host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
   await connector.connect();
   assert.equal(connector.stats().reversalsPending, 0, 'no reversal started');
   await connector.close();
@@ -70,16 +60,15 @@ test('a purchase the caller saw approved is not reversed after a kill right afte
 });
 
 test('one reversal sequence across restarts: 0400 once, then 0401 after every kill; an answered one is not sent again', { timeout: 60_000 }, async (t) => {
-  const dir = journalDir(t);
+  const dir = tempDir(t, 'crash');
   let answerReversals = false;
   const reversalSeen: (() => void)[] = [];
   // The host drops the purchase's connection (outcome unknown) and leaves reversals unanswered until told.
-  const peer = await startPeer((r, p) => {
+  const peer = await peerFor(t, (r, p) => {
     if (r.message['0'] === '0200') r.socket.destroy();
     else if (answerReversals) p.send(r.socket, answer(r.message));
     else reversalSeen.shift()?.();
   });
-  t.after(() => peer.close());
   const nextReversal = (): Promise<void> => new Promise((resolve) => reversalSeen.push(resolve));
 
   // Run 1: the purchase, then its first reversal (0400) reaches the host: kill.
@@ -133,11 +122,11 @@ function journaledStans(path: string): Set<string> {
 
 test('group commit: many concurrent purchases are each journaled before they leave, and all are reversed after a kill', { timeout: 60_000 }, async (t) => {
   const count = 150;
-  const dir = journalDir(t);
+  const dir = tempDir(t, 'crash');
   const journal = join(dir, 'reversals.jsonl');
   const missing: string[] = [];
   // On receiving each purchase the host reads the journal file: the purchase's reversal must already be there.
-  const peer = await startPeer((r, p) => {
+  const peer = await peerFor(t, (r, p) => {
     if (r.message['0'] === '0200') {
       const stan = String(r.message['11']);
       if (!journaledStans(journal).has(stan)) missing.push(stan);
@@ -145,7 +134,6 @@ test('group commit: many concurrent purchases are each journaled before they lea
     }
     p.send(r.socket, answer(r.message));
   });
-  t.after(() => peer.close());
   const child = startChild('journal-child', { port: peer.port, dir, purchases: count });
   t.after(() => child.kill());
   const purchases = await peer.waitFor(count);
@@ -153,8 +141,7 @@ test('group commit: many concurrent purchases are each journaled before they lea
   assert.deepEqual(missing, [], 'every purchase was journaled before it reached the host');
   await child.kill();
 
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
-  t.after(() => connector.destroy());
+  const connector = connectorFor(t, { host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
   const stans = new Set<string>();
   const all = new Promise<void>((resolve) =>
     connector.on('reversal', (e: ReversalEvent) => {

@@ -37,8 +37,8 @@ test('a timed-out 0200 is reversed with 0400 and field 90, repeated as 0401 unti
   assert.equal(first['4'], '000000001000');
   assert.equal(first['11'], '008001');
   for (const f of REVERSAL_EXCLUDED_FIELDS) assert.equal(first[f], undefined, `field ${f} is not copied`);
-  assert.deepEqual(events.map((e) => `${e.stage}:${e.mti}`), ['sent:0400', 'sent:0401', 'answered:0401']);
-  assert.equal(events[2]?.responseCode, '00');
+  assert.deepEqual(events.map((e) => `${e.stage}:${e.mti}`), ['queued:0400', 'sent:0400', 'sent:0401', 'answered:0401']);
+  assert.equal(events[3]?.responseCode, '00');
   assert.equal(connector.stats().reversalsPending, 0);
   assert.equal(connector.stats().amounts.reversal, 1000);
   const lines = journalLines(dir);

@@ -58,7 +58,7 @@ test('an unanswered advice is repeated as 0221 until the host answers', async (t
   const { id } = await connector.request(advice('100101'), { saf: true });
   await safEvent(connector, 'answered', id);
   assert.deepEqual(peer.received.map((r) => r.message['0']), ['0220', '0221', '0221']);
-  assert.deepEqual(events, ['sent:0220', 'sent:0221', 'sent:0221', 'answered:0221']);
+  assert.deepEqual(events, ['queued:0220', 'sent:0220', 'sent:0221', 'sent:0221', 'answered:0221']);
   // Each attempt journaled before it left; the entry closed once answered.
   assert.deepEqual(journalLines(dir).map((l) => l.op), ['add', 'attempt', 'attempt', 'attempt', 'done']);
 });
@@ -76,7 +76,7 @@ test('response codes: the dialect approval codes and endCodes end an entry; any 
   connector.on('saf', (e) => events.push(`${e.stage}:${e.mti}:${e.responseCode ?? ''}`));
   const first = await connector.request(advice('100201'), { saf: true });
   await safEvent(connector, 'answered', first.id);
-  assert.deepEqual(events, ['sent:0220:', 'refused:0220:91', 'sent:0221:', 'answered:0221:94']);
+  assert.deepEqual(events, ['queued:0220:', 'sent:0220:', 'refused:0220:91', 'sent:0221:', 'answered:0221:94']);
   // An approval (the dialect's approvalCodes, 00) ends one at the first answer.
   const second = await connector.request(advice('100202'), { saf: true });
   const e = await safEvent(connector, 'answered', second.id);

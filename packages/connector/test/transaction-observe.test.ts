@@ -3,9 +3,9 @@
 // when field 2 is absent; an observer that throws fails no request; one that stopped sees nothing more.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createConnector } from '../src/index.js';
 import type { TransactionLog, TransactionRecord } from '../src/index.js';
-import { answer, purchase, startPeer } from './peer.js';
+import { answer, purchase } from './peer.js';
+import { peerAndConnector } from './helpers/setup.js';
 
 /** A log that keeps the records it is given, in memory. */
 function memoryLog(): TransactionLog & { records: TransactionRecord[] } {
@@ -23,15 +23,14 @@ function memoryLog(): TransactionLog & { records: TransactionRecord[] } {
 }
 
 test('observe – every request is seen once with its outcome, the same record the log gets, before the caller has the answer', async (t) => {
-  const peer = await startPeer((r, p) => {
-    if (r.message['11'] !== '000003') p.send(r.socket, answer(r.message, { '39': r.message['11'] === '000002' ? '05' : '00' }));
-  });
   const log = memoryLog();
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, requestTimeout: 300, transactionLog: log });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const { connector } = await peerAndConnector(
+    t,
+    (r, p) => {
+      if (r.message['11'] !== '000003') p.send(r.socket, answer(r.message, { '39': r.message['11'] === '000002' ? '05' : '00' }));
+    },
+    { requestTimeout: 300, transactionLog: log },
+  );
   const seen: TransactionRecord[] = [];
   const recorder = connector.transactions;
   assert.ok(recorder !== undefined, 'a connector with a transaction log has a recorder');
@@ -53,12 +52,7 @@ test('observe – every request is seen once with its outcome, the same record t
 });
 
 test('observe – an observer that throws fails no request; the PAN of a request with track 2 only is masked from it', async (t) => {
-  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, transactionLog: memoryLog() });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const { connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), { transactionLog: memoryLog() });
   const recorder = connector.transactions;
   assert.ok(recorder !== undefined);
   recorder.observe(() => {

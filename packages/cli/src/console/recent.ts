@@ -1,7 +1,9 @@
 /**
  * What the console shows of single transactions: a small ring of the last transaction records (the masked
  * `TransactionRecord` a connector's transaction recorder builds: the PAN as first 6 + last 4, never track data, PIN
- * block, field 55 or field 48), and the latencies since the last tick for the percentiles.
+ * block, field 55 or field 48), and the latencies since the last tick for the percentiles. Every record goes through
+ * the connector's `toTransactionRecord` on its way in, the allow-list every transaction log applies: the console shows
+ * exactly what the log keeps, by one rule.
  *
  * The ring is fed by what the connectors already record, never by wrapping their request path again: the gateway
  * has each connector's recorder hand it every record it writes (`TransactionRecorder.observe`), or, with no
@@ -12,7 +14,7 @@
 import { pino } from 'pino';
 import { readMessage } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
-import { TransactionRecorder, checkTransactionQuery } from '@iso8583/connector';
+import { TransactionRecorder, checkTransactionQuery, toTransactionRecord } from '@iso8583/connector';
 import type { RouteTarget, TransactionLog, TransactionQuery, TransactionRecord } from '@iso8583/connector';
 
 /** The most latencies kept between two ticks (a burst beyond it is sampled by its first arrivals). */
@@ -46,11 +48,16 @@ export class TransactionRing implements TransactionLog {
     this.approvals = options.approvals ?? {};
   }
 
-  /** Adds a record (the oldest goes once the ring is full). */
+  /**
+   * Adds a record as a transaction log keeps it (`toTransactionRecord`: only the keys of a `TransactionRecord`, each
+   * value checked, the PAN masked); the oldest goes once the ring is full. Throws
+   * `ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD` naming the key of an invalid record, and adds nothing.
+   */
   add(record: TransactionRecord): void {
-    this.ring.push(record);
+    const clean = toTransactionRecord(record);
+    this.ring.push(clean);
     if (this.ring.length > this.size) this.ring.shift();
-    if (this.samples.length < MAX_SAMPLES) this.samples.push(record.latencyMs);
+    if (this.samples.length < MAX_SAMPLES) this.samples.push(clean.latencyMs);
     this.changes += 1;
   }
 
@@ -78,9 +85,15 @@ export class TransactionRing implements TransactionLog {
     return RECORDED;
   }
 
-  /** Adds the record; resolves at once. */
+  /** Adds the record ({@link TransactionRing.add}); resolves at once, or rejects as `add` throws (a handled promise). */
   record(record: TransactionRecord): Promise<void> {
-    this.add(record);
+    try {
+      this.add(record);
+    } catch (err) {
+      const refused = Promise.reject(err as Error);
+      refused.catch(() => undefined);
+      return refused;
+    }
     return RECORDED;
   }
 

@@ -281,7 +281,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const aborted = new Promise<'aborted'>((resolve) => {
     markAborted = () => resolve('aborted');
   });
+  // Ends the SAF drain of a stop under way at once (the connectors are being destroyed).
+  const drainStop = new AbortController();
   const abort = (): Promise<void> => {
+    drainStop.abort();
     aborting ??= (async () => {
       http.stopKeepAlive();
       clearTimeout(expiryTimer);
@@ -311,7 +314,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // sent while the link is up, and the advices stored with saf: true, and only then does the connector close.
     http.stopKeepAlive();
     const posClosed = endpoint.close({ deadline });
-    const safDone = (): Promise<void> => waitForSaf(everyConnector, until, () => aborting !== undefined);
+    const safDone = (): Promise<void> => waitForSaf(everyConnector, until, drainStop.signal);
     const linksFree = posClosed.then(safDone, safDone);
     http.holdConnectorsUntil(linksFree);
     const othersClosed = linksFree.then(() => Promise.all(others.map((c) => c.close())));

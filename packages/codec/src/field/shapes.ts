@@ -24,6 +24,13 @@ export const COMPILE_AFTER = 8;
  * Readers a layout compiles in its lifetime: enough for every message type of a link many times over; past it (a
  * peer cycling through more bitmaps than the cache holds) shapes are read by the interpreter, so that no traffic
  * can keep the codec compiling.
+ *
+ * A stream cycling through more than {@link SLOTS} bitmaps spends it: a shape evicted by a newer one is made again
+ * when its bitmap comes back, and compiled again after {@link COMPILE_AFTER} more reads, so the same message types
+ * can use it up. Nothing depends on a reader being compiled: once the budget is spent `compiled` is `null` for every
+ * new shape, and the interpreter gives the same messages and the same coded errors, only slower, for the rest of the
+ * layout's life (test/compiled-unpack-budget.test.ts). A link's few message types, read before, keep their readers
+ * while they keep their slots.
  */
 export const COMPILE_BUDGET = 256;
 

@@ -33,7 +33,16 @@ function document(header: string, fields: string): string {
   );
 }
 
-/** The canonical document after the prolog, up to its end (sticky: tested from where the prolog ends). */
+/**
+ * The canonical document after the prolog, up to its end (sticky: tested from where the prolog ends).
+ *
+ * Its `(?:<field ...>...</field>)*` keeps one backtracking entry per field on V8's regular expression stack: a
+ * document of about 730,000 fields (some 16 million characters, Node 20) overflows it, and `test` throws a
+ * `RangeError` ("Maximum call stack size exceeded") instead of answering. Only `MAX_XML_LENGTH` (`xml-shape.ts`,
+ * checked by `fromXml` before the scanner runs) keeps that out of reach: the largest document allowed holds at most
+ * about 47,000 fields of the shortest form (`<field id="0"></field>`, 22 characters), which the expression reads.
+ * Raising that limit past some 10 million characters needs a scanner that does not match the whole document at once.
+ */
 export const CANONICAL = new RegExp(document(BASE64, `(?:${field(ID, TEXT)})*`), 'y');
 
 /**

@@ -18,7 +18,11 @@
  * the fields directly inside and values in a `value` attribute.
  */
 
-/** The largest XML document read, in characters (a message of 64 KB with escapes fits many times). */
+/**
+ * The largest XML document read, in characters (a message of 64 KB with escapes fits many times). It also keeps the
+ * scanner's expression of the whole document (`CANONICAL`, `xml-scan-grammar.ts`) well inside V8's regular expression
+ * stack, which a document of some 16 million characters of fields overflows: do not raise it without that in mind.
+ */
 export const MAX_XML_LENGTH = 1 << 20;
 /** How deep `<isomsg>` elements may nest. */
 export const MAX_COMPOSITE_DEPTH = 4;

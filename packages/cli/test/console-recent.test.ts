@@ -1,0 +1,108 @@
+// The console's recent transactions are what a transaction log keeps, by one rule: every record goes through the
+// stores' allow-list (`toTransactionRecord`) on its way into the ring, whether a connector's recorder hands it over
+// (`observe`, the gateway with a transaction log) or the ring is the connectors' log itself (`--no-transaction-log`).
+// Compared with what the real file store writes and reads back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { resolveDialect } from '@iso8583/codec';
+import { FileTransactionLog, TransactionRecorder } from '@iso8583/connector';
+import type { TransactionLog, TransactionRecord } from '@iso8583/connector';
+import { TransactionRing } from '../src/index.js';
+
+const TRACK2 = '4111111111111111=29122010000000000000';
+
+/**
+ * A record as a connector given a transaction log of its own making might hand it over: the PAN in full, and keys no
+ * record has (track data, PIN block, field 55, field 48). Test card number.
+ */
+const RAW = {
+  at: Date.UTC(2026, 11, 1, 6, 0, 0),
+  node: 'gw-1:4242',
+  upstream: 'bank',
+  mti: '0200',
+  latencyMs: 12.5,
+  outcome: 'approved',
+  pan: '4111111111111111',
+  stan: '000123',
+  terminal: 'TERM0001',
+  responseCode: '00',
+  track2: TRACK2,
+  '35': TRACK2,
+  '52': '0123456789ABCDEF',
+  '55': '9F2608571F1E10BD3AC8B9',
+  '48': 'SECRET-ADDITIONAL-DATA',
+} as unknown as TransactionRecord;
+
+const CARD_DATA = /4111111111111111|29122010|0123456789ABCDEF|9F2608|SECRET/;
+
+/** The file store in a temporary folder, open, closed and removed after the test. */
+async function fileLog(t: { after(fn: () => unknown): void }): Promise<FileTransactionLog> {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-console-recent-'));
+  const log = new FileTransactionLog(dir, { flushDelay: 0 });
+  t.after(async () => {
+    await log.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await log.open();
+  return log;
+}
+
+test('recent – the console shows exactly what the transaction log records: the PAN masked, no track, PIN, field 55 or 48', async (t) => {
+  const log = await fileLog(t);
+  // What the store keeps, written to disk and read back.
+  await log.record(RAW);
+  const [stored] = await log.query({ terminal: 'TERM0001' });
+  assert.ok(stored !== undefined, 'the file store kept the record');
+  assert.equal(stored.pan, '411111******1111');
+  assert.doesNotMatch(JSON.stringify(stored), CARD_DATA);
+
+  // The ring as the connectors' transaction log (--no-transaction-log).
+  const asLog = new TransactionRing();
+  await asLog.record(RAW);
+  assert.deepStrictEqual(asLog.list(), [stored]);
+  assert.deepStrictEqual(await asLog.query({ terminal: 'TERM0001' }), [stored]);
+
+  // The ring fed by a recorder's observer (the gateway with a transaction log): the same record, the same rule.
+  const writes: Promise<void>[] = [];
+  const tee: TransactionLog = Object.assign(Object.create(log) as TransactionLog, {
+    record: (record: TransactionRecord) => {
+      const written = log.record(record);
+      writes.push(written);
+      return written;
+    },
+  });
+  const recorder = new TransactionRecorder(tee, 'gw-1:4242', 'bank', resolveDialect('iso87ascii'), pino({ enabled: false }));
+  const observed = new TransactionRing();
+  recorder.observe((record) => observed.add(record));
+  recorder.write(RAW);
+  await Promise.all(writes);
+  assert.deepStrictEqual(observed.list(), [stored]);
+  const both = await log.query({ terminal: 'TERM0001' });
+  assert.deepStrictEqual(both, [stored, stored], 'the log kept the observed record as it kept the first');
+  assert.doesNotMatch(JSON.stringify([asLog.list(), observed.list()]), CARD_DATA);
+  assert.deepStrictEqual(observed.takeLatencies(), [12.5]);
+});
+
+test('recent – a record the log refuses is refused by the console too, with the same code and key, and not shown', async (t) => {
+  const log = await fileLog(t);
+  const ring = new TransactionRing();
+  const cases: [string, Record<string, unknown>][] = [
+    ['node', { ...RAW, node: undefined }],
+    ['outcome', { ...RAW, outcome: 'lost' }],
+    ['pan', { ...RAW, pan: '41111111111111111111' }],
+    ['stan', { ...RAW, stan: '0001\n23' }],
+  ];
+  for (const [field, bad] of cases) {
+    const expected = { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD', field };
+    await assert.rejects(log.record(bad as unknown as TransactionRecord), expected, `the log: ${field}`);
+    await assert.rejects(ring.record(bad as unknown as TransactionRecord), expected, `the ring as a log: ${field}`);
+    assert.throws(() => ring.add(bad as unknown as TransactionRecord), expected, `the ring fed by an observer: ${field}`);
+  }
+  assert.deepStrictEqual(ring.list(), []);
+  assert.deepStrictEqual(ring.takeLatencies(), []);
+  assert.equal(ring.version, 0);
+});

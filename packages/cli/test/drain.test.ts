@@ -1,0 +1,145 @@
+// waitForSaf, what a graceful stop waits for before the connectors close: driven by the connectors' events (an entry
+// that ends, an entry queued meanwhile, a connector that closes) and by its deadline or abort signal; never a poll.
+// Real connectors, a real host on 127.0.0.1 that answers only when the test says so, real journal folders.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MessageStream, createCodec, responseMti } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
+import { createConnector } from '@iso8583/connector';
+import type { Connector } from '@iso8583/connector';
+import { within } from '@iso8583/test-support';
+import { safLeft, waitForSaf } from '../src/drain.js';
+
+const codec = createCodec('iso87ascii');
+
+type After = { after(fn: () => unknown): void };
+
+/** A host that holds every request until `release()`, then approves it (and every later one). */
+async function heldHost(t: After): Promise<{ port: number; received: IsoMessage[]; release(): void }> {
+  const held: (() => void)[] = [];
+  const received: IsoMessage[] = [];
+  let open = false;
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
+      frame: (frame) => {
+        const request = stream.decode(frame).message;
+        received.push(request);
+        const reply = (): void => {
+          stream.send({ ...request, '0': responseMti(String(request['0'])) ?? '0000', '39': '00' });
+        };
+        if (open) reply();
+        else held.push(reply);
+      },
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return {
+    port: (server.address() as { port: number }).port,
+    received,
+    release: () => {
+      open = true;
+      for (const reply of held.splice(0)) reply();
+    },
+  };
+}
+
+/** A connector with SAF on (an hour before an entry's first attempt and between attempts), destroyed after the test. */
+function safConnector(t: After, port: number): Connector {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-drain-'));
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port,
+    requestTimeout: 3_600_000,
+    saf: { enabled: true, journalDir: dir, initialDelay: 3_600_000, retryInterval: 3_600_000 },
+  });
+  t.after(async () => {
+    await connector.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return connector;
+}
+
+/** Resolves when `connector` reports `stage` for the entry of STAN `stan`; fails naming it after 10 s. */
+function safStage(connector: Connector, stan: string, stage: string): Promise<void> {
+  const seen = new Promise<void>((resolve) => connector.on('saf', (e) => e.stan === stan && e.stage === stage && resolve()));
+  return within(seen, 10_000, `the SAF entry ${stan} to be ${stage}`);
+}
+
+/** A completion advice (0220), stored with `saf: true`. Test card number. */
+function advice(stan: string): IsoMessage {
+  return { '0': '0220', '2': '4111111111111111', '3': '000000', '4': '000000002500', '7': '1121103000', '11': stan, '41': 'DRAINT01', '49': '840' };
+}
+
+test('waitForSaf resolves at once when nothing is pending', async (t) => {
+  const host = await heldHost(t);
+  const connector = safConnector(t, host.port);
+  await connector.connect();
+  await waitForSaf([connector], Date.now() + 3_600_000);
+  assert.deepEqual(safLeft([connector]), { reversals: 0, advices: 0 });
+});
+
+test('waitForSaf sends what waits, flushes an entry queued while it waits, and resolves on the event that ends the last', async (t) => {
+  const host = await heldHost(t);
+  const connector = safConnector(t, host.port);
+  await connector.connect();
+  await connector.request(advice('400101'), { saf: true });
+  let settled = false;
+  const waiting = waitForSaf([connector], Date.now() + 3_600_000).then(() => {
+    settled = true;
+  });
+  // The first advice leaves at once (the flush at the start), and is held by the host.
+  await safStage(connector, '400101', 'sent');
+  // A second advice stored while the wait goes on: queued with an hour to its first attempt, sent at once all the same.
+  const sent = safStage(connector, '400102', 'sent');
+  await connector.request(advice('400102'), { saf: true });
+  await sent;
+  assert.equal(settled, false, 'two entries are still waiting for their answers');
+  assert.deepEqual(safLeft([connector]), { reversals: 0, advices: 2 });
+  host.release();
+  await within(waiting, 10_000, 'the wait to end once both are answered');
+  assert.deepEqual(safLeft([connector]), { reversals: 0, advices: 0 });
+  assert.deepEqual(host.received.map((m) => `${m['0']}:${m['11']}`), ['0220:400101', '0220:400102']);
+});
+
+test('waitForSaf ends when its signal aborts, or when the connectors close, with the entry still journaled', async (t) => {
+  const host = await heldHost(t);
+  const connector = safConnector(t, host.port);
+  await connector.connect();
+  await connector.request(advice('400201'), { saf: true });
+  const abort = new AbortController();
+  const aborted = waitForSaf([connector], Date.now() + 3_600_000, abort.signal);
+  abort.abort();
+  await aborted;
+  assert.deepEqual(safLeft([connector]), { reversals: 0, advices: 1 });
+  await waitForSaf([connector], Date.now() + 3_600_000, abort.signal);
+
+  const closing = waitForSaf([connector], Date.now() + 3_600_000);
+  await connector.destroy();
+  await closing;
+  assert.deepEqual(safLeft([connector]), { reversals: 0, advices: 1 }, 'what was left stays for the next start');
+});
+
+test('waitForSaf ends at its deadline with an entry unanswered', async (t) => {
+  const host = await heldHost(t);
+  const connector = safConnector(t, host.port);
+  await connector.connect();
+  await connector.request(advice('400301'), { saf: true });
+  await waitForSaf([connector], Date.now() + 200);
+  assert.deepEqual(safLeft([connector]), { reversals: 0, advices: 1 });
+  assert.deepEqual(host.received.map((m) => m['11']), ['400301'], 'sent at once by the flush, unanswered');
+});

@@ -1,0 +1,67 @@
+/**
+ * The size limit of the XML view (`MAX_XML_LENGTH`) is what keeps the scanner's expression of the whole document
+ * (`CANONICAL`) inside V8's regular expression stack, which overflows near 730,000 fields: the largest document
+ * allowed, made of as many fields as fit, is read or refused with a coded error, never a `RangeError`; one character
+ * more is refused before anything reads it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Iso8583Error, MAX_XML_LENGTH, fromXml } from '../src/index.js';
+import { scanIsoMessage } from '../src/views/xml-scan.js';
+
+const OPEN = '<ISOMessage><data>';
+const CLOSE = '</data></ISOMessage>';
+
+/** A document of `OPEN`, `element` repeated as often as fits, padding white space, `CLOSE`: `length` characters. */
+function filled(element: string, length = MAX_XML_LENGTH): { xml: string; fields: number } {
+  const fields = Math.floor((length - OPEN.length - CLOSE.length) / element.length);
+  const body = element.repeat(fields);
+  const xml = OPEN + body + ' '.repeat(length - OPEN.length - CLOSE.length - body.length) + CLOSE;
+  assert.equal(xml.length, length);
+  return { xml, fields };
+}
+
+/** What `read` does with `xml`: its result, or the code of the `Iso8583Error` it throws (anything else fails). */
+function outcome(read: (xml: string) => unknown, xml: string): { ok: unknown } | { code: string } {
+  try {
+    return { ok: read(xml) };
+  } catch (err) {
+    assert.ok(err instanceof Iso8583Error, `not a coded error: ${String(err).slice(0, 200)}`);
+    return { code: err.code };
+  }
+}
+
+test('the largest document allowed, of the shortest canonical fields, is refused with a coded error, not a RangeError', () => {
+  const { xml, fields } = filled('<field id="0"></field>');
+  assert.ok(fields > 47_000, `${fields} fields`);
+  // The scanner's expression runs over all of it (no RangeError), and hands the repeated ids to the full parser.
+  assert.equal(scanIsoMessage(xml), undefined);
+  assert.deepEqual(outcome(fromXml, xml), { code: 'ISO8583_ERR_INVALID_MESSAGE' });
+});
+
+test('the largest document allowed, of the shortest fields of any form, is refused with a coded error, not a RangeError', () => {
+  for (const element of ['<field id="0"/>', '<field id="0">\n</field>\n', "<field id='0'></field>"]) {
+    const { xml } = filled(element);
+    assert.deepEqual(outcome(fromXml, xml), { code: 'ISO8583_ERR_INVALID_MESSAGE' }, element);
+  }
+});
+
+test('the largest document allowed, of 1000 fields with long values, is read', () => {
+  const fields = 1000;
+  const markup = (id: number, value: string): string => `<field id="${id}">${value}</field>`;
+  const room = MAX_XML_LENGTH - OPEN.length - CLOSE.length - Array.from({ length: fields }, (_, id) => markup(id, '')).join('').length;
+  const value = 'A'.repeat(Math.floor(room / fields));
+  const body = Array.from({ length: fields }, (_, id) => markup(id, value)).join('');
+  const doc = OPEN + body + ' '.repeat(MAX_XML_LENGTH - OPEN.length - CLOSE.length - body.length) + CLOSE;
+  assert.equal(doc.length, MAX_XML_LENGTH);
+  const read = outcome(fromXml, doc);
+  assert.ok('ok' in read, JSON.stringify(read));
+  const message = (read.ok as { message: Record<string, unknown> }).message;
+  assert.equal(Object.keys(message).length, fields);
+  assert.equal(message['999'], value);
+});
+
+test('one character over the limit is refused before anything reads it (ISO8583_ERR_XML)', () => {
+  const { xml } = filled('<field id="0"></field>', MAX_XML_LENGTH + 1);
+  assert.deepEqual(outcome(fromXml, xml), { code: 'ISO8583_ERR_XML' });
+});
