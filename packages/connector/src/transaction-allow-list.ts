@@ -4,7 +4,9 @@
  * its ISO 8583 field can carry, and the PAN masked (first 6 + last 4) even when the caller passed it in full. Anything
  * else (track data, PIN block, field 55, field 48, or any other key) never reaches a store. Every store (the file store
  * and PostgreSQL) calls {@link toTransactionRecord} in `record`, so a record is refused, or stripped, the same way in
- * both. Error texts name the key, never its value. (Queries are checked in transaction-query.ts.)
+ * both. Error texts name the key, never its value. (Queries are checked in transaction-query.ts.) A store that keeps
+ * the record as JSON text (PostgreSQL) calls {@link transactionJson} instead: the same checks, the same keys in the same
+ * order, written straight to JSON with no object in between.
  */
 import { maskPan } from '@iso8583/codec';
 import { connectorError } from './errors.js';
@@ -77,6 +79,18 @@ function isMaskedPan(pan: string): boolean {
   return true;
 }
 
+/** `input` as an object with every required key and a known outcome; throws naming the key otherwise. */
+function checkedSource(input: unknown): Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('record', 'must be an object');
+  const source = input as Record<string, unknown>;
+  for (const key of REQUIRED) if (source[key] === undefined) throw invalid(key, 'is required');
+  const outcome = source['outcome'];
+  if (typeof outcome !== 'string' || !(TRANSACTION_OUTCOMES as readonly string[]).includes(outcome)) {
+    throw invalid('outcome', `must be one of ${TRANSACTION_OUTCOMES.join(', ')}`);
+  }
+  return source;
+}
+
 function time(key: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TRANSACTION_TIME) throw invalid(key, 'must be a number of milliseconds from 0 to the end of year 9999');
   return value;
@@ -88,13 +102,8 @@ function time(key: string, value: unknown): number {
  * type, is longer than its field or holds a control character. Unknown keys are dropped.
  */
 export function toTransactionRecord(input: unknown): TransactionRecord {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('record', 'must be an object');
-  const source = input as Record<string, unknown>;
-  for (const key of REQUIRED) if (source[key] === undefined) throw invalid(key, 'is required');
-  const outcome = source['outcome'];
-  if (typeof outcome !== 'string' || !(TRANSACTION_OUTCOMES as readonly string[]).includes(outcome)) {
-    throw invalid('outcome', `must be one of ${TRANSACTION_OUTCOMES.join(', ')}`);
-  }
+  const source = checkedSource(input);
+  const outcome = source['outcome'] as TransactionOutcome;
   const out = new PlainRecord();
   out['at'] = time('at', source['at']);
   out['latencyMs'] = time('latencyMs', source['latencyMs']);
@@ -107,4 +116,35 @@ export function toTransactionRecord(input: unknown): TransactionRecord {
     out[key] = key === 'pan' && !isMaskedPan(checked) ? maskPan(checked) : checked;
   }
   return out as unknown as TransactionRecord;
+}
+
+/**
+ * True when a checked text (no control character) can be written in JSON between quotes as it is: no quote, no
+ * backslash and no UTF-16 surrogate (`JSON.stringify` writes a lone one as an escape; a pair is kept as it is either way).
+ */
+function plainJson(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
+}
+
+/**
+ * The record as a store keeps it, as JSON text: exactly `JSON.stringify(toTransactionRecord(input))` with `node` replaced
+ * by `node` when given, the same checks and errors, written key by key with no record object in between (the
+ * PostgreSQL store's hot path: one string per record).
+ */
+export function transactionJson(input: unknown, node?: string): string {
+  const source = checkedSource(input);
+  let json = `{"at":${time('at', source['at'])},"latencyMs":${time('latencyMs', source['latencyMs'])},"outcome":"${source['outcome'] as string}"`;
+  for (let i = 0; i < TEXT_NAMES.length; i++) {
+    const key = TEXT_NAMES[i] as string;
+    const given = key === 'node' && node !== undefined ? node : source[key];
+    if (given === undefined) continue;
+    let value = text(key, given, TEXT_MAX[i] as number);
+    if (key === 'pan' && !isMaskedPan(value)) value = maskPan(value);
+    json += plainJson(value) ? `,"${key}":"${value}"` : `,"${key}":${JSON.stringify(value)}`;
+  }
+  return `${json}}`;
 }

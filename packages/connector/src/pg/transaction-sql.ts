@@ -4,6 +4,7 @@
  */
 import type { TransactionRecord } from '../transaction-log.js';
 import type { ResolvedTransactionQuery } from '../transaction-query.js';
+import { transactionJson } from '../transaction-allow-list.js';
 import { copyJson, copyText } from './copy.js';
 
 /**
@@ -14,9 +15,14 @@ import { copyJson, copyText } from './copy.js';
  */
 export const TRANSACTION_COPY = 'COPY iso8583_transactions (at, node, stan, terminal, rrn, record) FROM STDIN';
 
+/** The second whose text {@link copyTimestamp} made last, and that text up to the milliseconds (`2026-11-30T21:00:00.`). */
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
 /**
  * A record's time (ms since the epoch, maybe with a fraction) as COPY text for a `timestamptz`: UTC, ISO 8601, to the
- * microsecond (the column's precision), so that the column holds what `to_timestamp(at / 1000)` would.
+ * microsecond (the column's precision), so that the column holds what `to_timestamp(at / 1000)` would. Records come in
+ * time order: the text of the date and the second is made once per second, not per record.
  */
 export function copyTimestamp(at: number): string {
   let ms = Math.floor(at);
@@ -26,17 +32,25 @@ export function copyTimestamp(at: number): string {
     ms += 1;
     us = 0;
   }
-  const iso = new Date(ms).toISOString();
-  return us === 0 ? iso : `${iso.slice(0, -1)}${String(us).padStart(3, '0')}Z`;
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, -4);
+    cachedSecond = second;
+  }
+  const m = ms - second * 1000;
+  const milli = m < 10 ? `00${m}` : m < 100 ? `0${m}` : `${m}`;
+  return us === 0 ? `${cachedPrefix}${milli}Z` : `${cachedPrefix}${milli}${us < 10 ? `00${us}` : us < 100 ? `0${us}` : us}Z`;
 }
 
-/** The rows of a batch in COPY's text format: the columns of {@link TRANSACTION_COPY}, one line per record. */
-export function copyRows(records: readonly TransactionRecord[]): Buffer {
-  let text = '';
-  for (const r of records) {
-    text += `${copyTimestamp(r.at)}\t${copyText(r.node)}\t${copyText(r.stan)}\t${copyText(r.terminal)}\t${copyText(r.rrn)}\t${copyJson(JSON.stringify(r))}\n`;
-  }
-  return Buffer.from(text, 'utf8');
+/**
+ * One record as a row of {@link TRANSACTION_COPY} in COPY's text format, ending with its newline: the record goes through
+ * the allow-list as JSON text (`transactionJson`: refused with `ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD` naming the
+ * key, the PAN masked) and the indexed columns are read from what it checked; `node`, when given, replaces the record's.
+ */
+export function copyLine(input: TransactionRecord, node?: string): string {
+  const json = transactionJson(input, node);
+  // Checked by transactionJson: `at` a number, the texts free of control characters (no tab, newline or CR).
+  return `${copyTimestamp(input.at)}\t${copyText(node ?? input.node)}\t${copyText(input.stan)}\t${copyText(input.terminal)}\t${copyText(input.rrn)}\t${copyJson(json)}\n`;
 }
 
 /**
