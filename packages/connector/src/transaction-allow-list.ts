@@ -5,8 +5,8 @@
  * else (track data, PIN block, field 55, field 48, or any other key) never reaches a store. Every store (the file store
  * and PostgreSQL) calls {@link toTransactionRecord} in `record`, so a record is refused, or stripped, the same way in
  * both. Error texts name the key, never its value. (Queries are checked in transaction-query.ts.) A store that keeps
- * the record as JSON text (PostgreSQL) calls {@link transactionJson} instead: the same checks, the same keys in the same
- * order, written straight to JSON with no object in between.
+ * each value in a column of its own (PostgreSQL) calls {@link transactionValues} instead: the same checks and keys,
+ * with no record object in between.
  */
 import { maskPan } from '@iso8583/codec';
 import { connectorError } from './errors.js';
@@ -64,7 +64,7 @@ function text(key: string, value: unknown, max: number): string {
  * True when `value` holds a control character, U+0000 to U+001F or U+007F (NUL among them, which no PostgreSQL text
  * can hold): never part of a field a record keeps. A loop over the char codes (no regular expression per value).
  */
-function hasControl(value: string): boolean {
+export function hasControl(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c <= 0x1f || c === 0x7f) return true;
@@ -118,33 +118,41 @@ export function toTransactionRecord(input: unknown): TransactionRecord {
   return out as unknown as TransactionRecord;
 }
 
-/**
- * True when a checked text (no control character) can be written in JSON between quotes as it is: no quote, no
- * backslash and no UTF-16 surrogate (`JSON.stringify` writes a lone one as an escape; a pair is kept as it is either way).
- */
-function plainJson(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
-  }
-  return true;
+/** The keys of a record whose values are text, in the order {@link transactionValues} gives them. */
+export const TRANSACTION_TEXT_KEYS: readonly (keyof TransactionRecord)[] = TEXT_NAMES as (keyof TransactionRecord)[];
+
+/** The values {@link transactionValues} gives: `at`, `latencyMs`, `outcome`, then one per text key (absent: `undefined`). */
+export interface TransactionValues {
+  at: number;
+  latencyMs: number;
+  outcome: TransactionOutcome;
+  /** Side by side with {@link TRANSACTION_TEXT_KEYS}. */
+  texts: (string | undefined)[];
 }
 
+/** One object for every call: a store reads it at once (a record per call, no object per record). */
+const VALUES: TransactionValues = { at: 0, latencyMs: 0, outcome: 'approved', texts: TEXT_NAMES.map(() => undefined) };
+
 /**
- * The record as a store keeps it, as JSON text: exactly `JSON.stringify(toTransactionRecord(input))` with `node` replaced
- * by `node` when given, the same checks and errors, written key by key with no record object in between (the
- * PostgreSQL store's hot path: one string per record).
+ * The values of the record a store keeps, checked as {@link toTransactionRecord} checks them (the same errors), the PAN
+ * masked, `node` replaced by `node` when given, with no record object made: for a store that writes each value in a
+ * column of its own (PostgreSQL). The object returned is the same at every call: read it before the next.
  */
-export function transactionJson(input: unknown, node?: string): string {
+export function transactionValues(input: unknown, node?: string): Readonly<TransactionValues> {
   const source = checkedSource(input);
-  let json = `{"at":${time('at', source['at'])},"latencyMs":${time('latencyMs', source['latencyMs'])},"outcome":"${source['outcome'] as string}"`;
+  VALUES.at = time('at', source['at']);
+  VALUES.latencyMs = time('latencyMs', source['latencyMs']);
+  VALUES.outcome = source['outcome'] as TransactionOutcome;
+  const texts = VALUES.texts;
   for (let i = 0; i < TEXT_NAMES.length; i++) {
     const key = TEXT_NAMES[i] as string;
     const given = key === 'node' && node !== undefined ? node : source[key];
-    if (given === undefined) continue;
-    let value = text(key, given, TEXT_MAX[i] as number);
-    if (key === 'pan' && !isMaskedPan(value)) value = maskPan(value);
-    json += plainJson(value) ? `,"${key}":"${value}"` : `,"${key}":${JSON.stringify(value)}`;
+    if (given === undefined) {
+      texts[i] = undefined;
+      continue;
+    }
+    const value = text(key, given, TEXT_MAX[i] as number);
+    texts[i] = key === 'pan' && !isMaskedPan(value) ? maskPan(value) : value;
   }
-  return `${json}}`;
+  return VALUES;
 }

@@ -16,13 +16,15 @@ import type { Logger } from 'pino';
 import { Backoff } from '../backoff.js';
 import { connectorError } from '../errors.js';
 import type { TransactionLog, TransactionQuery, TransactionRecord } from '../transaction-log.js';
+import { hasControl } from '../transaction-allow-list.js';
 import { checkTransactionQuery } from '../transaction-query.js';
 import { copyFrom } from './copy.js';
 import { migrate } from './migrations.js';
 import { isDataError, storeCause } from './pool.js';
 import { RecordBuffer, settleStored } from './record-buffer.js';
 import type { BufferedRecords } from './record-buffer.js';
-import { TRANSACTION_COPY, copyLine, transactionQuerySql } from './transaction-sql.js';
+import { TRANSACTION_COPY, copyLine, storedRecord, transactionQuerySql } from './transaction-sql.js';
+import type { StoredRow } from './transaction-sql.js';
 
 export { transactionQuerySql };
 
@@ -136,8 +138,8 @@ export class PgTransactionLog implements TransactionLog {
     if ((options.pool === undefined) === (options.connectionString === undefined)) {
       throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'give either connectionString or pool', { field: 'connectionString' });
     }
-    if (options.node !== undefined && (typeof options.node !== 'string' || options.node === '' || options.node.length > 200 || /[\u0000-\u001f\u007f]/.test(options.node))) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a name of 1 to 200 characters', { field: 'node' });
+    if (options.node !== undefined && (typeof options.node !== 'string' || options.node === '' || options.node.length > 200 || hasControl(options.node))) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a name of 1 to 200 characters, no control character', { field: 'node' });
     }
     if (options.synchronousCommit !== undefined && typeof options.synchronousCommit !== 'boolean') {
       throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be true or false', { field: 'synchronousCommit' });
@@ -203,8 +205,8 @@ export class PgTransactionLog implements TransactionLog {
   /** Records matching `query`, newest first (`at`, then the order they were stored). Parameterised SQL only. */
   async query(query: TransactionQuery = {}): Promise<TransactionRecord[]> {
     const { text, values } = transactionQuerySql(checkTransactionQuery(query));
-    const result = await this.run<{ record: TransactionRecord }>(text, values, 'query');
-    return result.rows.map((row) => row.record);
+    const result = await this.run<StoredRow>(text, values, 'query');
+    return result.rows.map(storedRecord);
   }
 
   /** Removes the records older than `before` (ms since the epoch), `pruneChunk` rows per statement; resolves with how many. */
