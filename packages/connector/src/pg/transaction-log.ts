@@ -52,7 +52,8 @@ export interface PgTransactionLogOptions {
    * meanwhile, so that the database takes them in fewer, larger statements (its cost per record falls with the size
    * of the batch). 0 sends a batch as soon as the one before is stored. A gateway process that dies (not a graceful
    * stop: `close()` stores what is buffered) loses the records it had not yet sent: those of about the last
-   * `flushInterval` ms, and the batch in flight. Default 10.
+   * `flushInterval` ms, and the batch in flight. Default 25 (a batch of 75 records at 3,000 a second, 250 at 10,000: the
+   * server's CPU per row is about a third higher in batches of 30 than of 100 or more).
    */
   flushInterval?: number;
   /** Most records waiting for the database (not counting the batch in flight); beyond it the oldest are dropped. Default 50000. */
@@ -86,7 +87,7 @@ export interface PgTransactionLogStats {
 }
 
 /** The defaults of every option. */
-const DEFAULTS = { synchronousCommit: false, maxBatch: 1000, flushInterval: 10, maxBuffered: 50_000, retryDelay: 200, maxRetryDelay: 5000, closeTimeout: 5000, pruneChunk: 10_000 };
+const DEFAULTS = { synchronousCommit: false, maxBatch: 1000, flushInterval: 25, maxBuffered: 50_000, retryDelay: 200, maxRetryDelay: 5000, closeTimeout: 5000, pruneChunk: 10_000 };
 
 /** The largest `maxBatch`: some 4.5 MB of COPY text, held in memory twice (the rows, then the message) while in flight. */
 export const MAX_TRANSACTION_BATCH = 10_000;
