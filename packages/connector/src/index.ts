@@ -62,5 +62,5 @@ export { TransactionRecorder, defaultNode } from './transaction-record.js';
 export type { RecordTo, TransactionObserver } from './transaction-record.js';
 export { transactionRoute } from './transaction-route.js';
 export { TRANSACTION_OUTCOMES, toTransactionRecord } from './transaction-allow-list.js';
-export { PgTransactionLog } from './pg/transaction-log.js';
+export { MAX_TRANSACTION_BATCH, PgTransactionLog } from './pg/transaction-log.js';
 export type { PgTransactionLogOptions, PgTransactionLogStats } from './pg/transaction-log.js';

@@ -4,7 +4,9 @@
  * its ISO 8583 field can carry, and the PAN masked (first 6 + last 4) even when the caller passed it in full. Anything
  * else (track data, PIN block, field 55, field 48, or any other key) never reaches a store. Every store (the file store
  * and PostgreSQL) calls {@link toTransactionRecord} in `record`, so a record is refused, or stripped, the same way in
- * both. Error texts name the key, never its value. (Queries are checked in transaction-query.ts.)
+ * both. Error texts name the key, never its value. (Queries are checked in transaction-query.ts.) A store that keeps
+ * each value in a column of its own (PostgreSQL) calls {@link transactionValues} instead: the same checks and keys,
+ * with no record object in between.
  */
 import { isMaskedPan, maskPan } from '@iso8583/codec';
 import { connectorError } from './errors.js';
@@ -62,12 +64,24 @@ function text(key: string, value: unknown, max: number): string {
  * True when `value` holds a control character, U+0000 to U+001F or U+007F (NUL among them, which no PostgreSQL text
  * can hold): never part of a field a record keeps. A loop over the char codes (no regular expression per value).
  */
-function hasControl(value: string): boolean {
+export function hasControl(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c <= 0x1f || c === 0x7f) return true;
   }
   return false;
+}
+
+/** `input` as an object with every required key and a known outcome; throws naming the key otherwise. */
+function checkedSource(input: unknown): Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('record', 'must be an object');
+  const source = input as Record<string, unknown>;
+  for (const key of REQUIRED) if (source[key] === undefined) throw invalid(key, 'is required');
+  const outcome = source['outcome'];
+  if (typeof outcome !== 'string' || !(TRANSACTION_OUTCOMES as readonly string[]).includes(outcome)) {
+    throw invalid('outcome', `must be one of ${TRANSACTION_OUTCOMES.join(', ')}`);
+  }
+  return source;
 }
 
 function time(key: string, value: unknown): number {
@@ -81,13 +95,8 @@ function time(key: string, value: unknown): number {
  * type, is longer than its field or holds a control character. Unknown keys are dropped.
  */
 export function toTransactionRecord(input: unknown): TransactionRecord {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('record', 'must be an object');
-  const source = input as Record<string, unknown>;
-  for (const key of REQUIRED) if (source[key] === undefined) throw invalid(key, 'is required');
-  const outcome = source['outcome'];
-  if (typeof outcome !== 'string' || !(TRANSACTION_OUTCOMES as readonly string[]).includes(outcome)) {
-    throw invalid('outcome', `must be one of ${TRANSACTION_OUTCOMES.join(', ')}`);
-  }
+  const source = checkedSource(input);
+  const outcome = source['outcome'] as TransactionOutcome;
   const out = new PlainRecord();
   out['at'] = time('at', source['at']);
   out['latencyMs'] = time('latencyMs', source['latencyMs']);
@@ -100,4 +109,43 @@ export function toTransactionRecord(input: unknown): TransactionRecord {
     out[key] = key === 'pan' && !isMaskedPan(checked) ? maskPan(checked) : checked;
   }
   return out as unknown as TransactionRecord;
+}
+
+/** The keys of a record whose values are text, in the order {@link transactionValues} gives them. */
+export const TRANSACTION_TEXT_KEYS: readonly (keyof TransactionRecord)[] = TEXT_NAMES as (keyof TransactionRecord)[];
+
+/** The values {@link transactionValues} gives: `at`, `latencyMs`, `outcome`, then one per text key (absent: `undefined`). */
+export interface TransactionValues {
+  at: number;
+  latencyMs: number;
+  outcome: TransactionOutcome;
+  /** Side by side with {@link TRANSACTION_TEXT_KEYS}. */
+  texts: (string | undefined)[];
+}
+
+/** One object for every call: a store reads it at once (a record per call, no object per record). */
+const VALUES: TransactionValues = { at: 0, latencyMs: 0, outcome: 'approved', texts: TEXT_NAMES.map(() => undefined) };
+
+/**
+ * The values of the record a store keeps, checked as {@link toTransactionRecord} checks them (the same errors), the PAN
+ * masked, `node` replaced by `node` when given, with no record object made: for a store that writes each value in a
+ * column of its own (PostgreSQL). The object returned is the same at every call: read it before the next.
+ */
+export function transactionValues(input: unknown, node?: string): Readonly<TransactionValues> {
+  const source = checkedSource(input);
+  VALUES.at = time('at', source['at']);
+  VALUES.latencyMs = time('latencyMs', source['latencyMs']);
+  VALUES.outcome = source['outcome'] as TransactionOutcome;
+  const texts = VALUES.texts;
+  for (let i = 0; i < TEXT_NAMES.length; i++) {
+    const key = TEXT_NAMES[i] as string;
+    const given = key === 'node' && node !== undefined ? node : source[key];
+    if (given === undefined) {
+      texts[i] = undefined;
+      continue;
+    }
+    const value = text(key, given, TEXT_MAX[i] as number);
+    texts[i] = key === 'pan' && !isMaskedPan(value) ? maskPan(value) : value;
+  }
+  return VALUES;
 }

@@ -90,8 +90,9 @@ export interface TransactionLog {
    */
   open(): Promise<void>;
   /**
-   * Records a transaction. Records may be batched; the promise resolves once the record is stored (the connector does
-   * not make a caller wait for it: a failure is logged and counted, never turned into the request's outcome).
+   * Records a transaction. Records may be batched, and the records of a batch may share one promise: it resolves once
+   * the record (and those sharing it) is stored, and rejects when one of them was not (the connector does not make a
+   * caller wait for it: a failure is logged and counted once per promise, never turned into the request's outcome).
    */
   record(record: TransactionRecord): Promise<void>;
   /**

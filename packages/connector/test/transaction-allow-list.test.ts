@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { maskPan, resolveDialect } from '@iso8583/codec';
 import { TransactionRecorder, toTransactionRecord } from '../src/index.js';
 import type { TransactionLog, TransactionRecord } from '../src/index.js';
+import { TRANSACTION_TEXT_KEYS, transactionValues } from '../src/transaction-allow-list.js';
 
 const BASE = { at: 1_764_556_800_000, node: 'gw-1', upstream: '127.0.0.1:9000', mti: '0200', latencyMs: 1.5, outcome: 'approved' };
 
@@ -51,6 +52,37 @@ test('toTransactionRecord: exactly U+0000-U+001F and U+007F are refused as contr
       );
     } else {
       assert.equal(toTransactionRecord({ ...BASE, responseCode: value }).responseCode, value, `U+${code.toString(16).padStart(4, '0')}`);
+    }
+  }
+});
+
+test('transactionValues (the PostgreSQL store\'s allow-list, no object per record) gives what toTransactionRecord keeps, and the same refusals', () => {
+  const inputs: unknown[] = [
+    { ...BASE, terminal: '00992468', stan: '000123', pan: '4111111111111111', responseCode: '00', track2: '4111111111111111=2812', extra: 'dropped' },
+    { ...BASE, pan: '411111******1111', merchant: 'A\\B "C"', errorCode: 'ISO8583_ERR_CONNECTOR_TIMEOUT', outcome: 'timeout' },
+    { ...BASE, node: 'spoofed' },
+  ];
+  for (const input of inputs) {
+    const clean = toTransactionRecord(input) as unknown as Record<string, unknown>;
+    const v = transactionValues(input);
+    const rebuilt: Record<string, unknown> = { at: v.at, latencyMs: v.latencyMs, outcome: v.outcome };
+    TRANSACTION_TEXT_KEYS.forEach((key, i) => {
+      if (v.texts[i] !== undefined) rebuilt[key] = v.texts[i];
+    });
+    assert.deepEqual(rebuilt, clean);
+  }
+  assert.equal(transactionValues({ ...BASE, node: 'spoofed' }, 'gw-2').texts[TRANSACTION_TEXT_KEYS.indexOf('node')], 'gw-2', 'node replaced');
+  const bad: [unknown, string][] = [
+    [{ ...BASE, stan: '1234567' }, 'stan'],
+    [{ ...BASE, responseCode: '0\n' }, 'responseCode'],
+    [{ ...BASE, at: -1 }, 'at'],
+    [{ ...BASE, outcome: 'lost' }, 'outcome'],
+    [{ ...BASE, mti: undefined }, 'mti'],
+    ['text', 'record'],
+  ];
+  for (const [input, field] of bad) {
+    for (const check of [toTransactionRecord, transactionValues]) {
+      assert.throws(() => check(input), (err: { code?: string; field?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD' && err.field === field, `${check.name} ${field}`);
     }
   }
 });

@@ -105,14 +105,6 @@ const SPECIAL = /[\\\t\n\r]/;
 const SPECIAL_ALL = /[\\\t\n\r]/g;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
-/**
- * Text made by `JSON.stringify` in COPY's text format: JSON holds no raw tab, newline or carriage return (they are
- * written `\t`, `\n`, `\r` inside strings), so only its backslashes are doubled.
- */
-export function copyJson(json: string): string {
-  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
-}
-
 /** One column's value in COPY's text format: `\N` for NULL, else the text with backslash, tab, newline and CR escaped. */
 export function copyText(value: string | undefined): string {
   if (value === undefined) return '\\N';

@@ -11,91 +11,30 @@
  */
 import { hostname } from 'node:os';
 import pg from 'pg';
-import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { Backoff } from '../backoff.js';
 import { connectorError } from '../errors.js';
 import type { TransactionLog, TransactionQuery, TransactionRecord } from '../transaction-log.js';
-import { toTransactionRecord } from '../transaction-allow-list.js';
 import { checkTransactionQuery } from '../transaction-query.js';
 import { copyFrom } from './copy.js';
 import { migrate } from './migrations.js';
 import { isDataError, storeCause } from './pool.js';
-import { TRANSACTION_COPY, copyRows, transactionQuerySql } from './transaction-sql.js';
+import { RecordBuffer, settleStored } from './record-buffer.js';
+import { resolvePgTransactionLogOptions } from './transaction-log-options.js';
+import type { PgTransactionLogOptions, PgTransactionLogStats } from './transaction-log-options.js';
+import type { BufferedRecords } from './record-buffer.js';
+import { TRANSACTION_COPY, copyLine, storedRecord, transactionQuerySql } from './transaction-sql.js';
+import type { StoredRow } from './transaction-sql.js';
 
 export { transactionQuerySql };
+export { MAX_TRANSACTION_BATCH } from './transaction-log-options.js';
+export type { PgTransactionLogOptions, PgTransactionLogStats } from './transaction-log-options.js';
 
-/** Options of {@link PgTransactionLog}. Give `connectionString` or `pool`. */
-export interface PgTransactionLogOptions {
-  /** `postgresql://USER@HOST:PORT/DB`: the log opens (and closes) its own pool on it. */
-  connectionString?: string;
-  /** A pool to use instead (shared with the SAF journal, say); the log never ends it. */
-  pool?: pg.Pool;
-  /** The node name stamped on every record this log stores (it replaces the record's `node`). Default: the record's own `node`. */
-  node?: string;
-  /**
-   * Whether each batch waits for its commit to reach the disk of the database server (`synchronous_commit`) before
-   * its records' promises resolve. Default false: the log's own pool runs with `synchronous_commit=off`, so that its
-   * batches do not queue for the WAL flush beside the SAF journal's commits, which a request waits for (the journal
-   * stays synchronous: money depends on it; nothing depends on a log record). A crash of the database server (not of
-   * a gateway) may then lose the records of its last moments (up to 3x `wal_writer_delay`, 600 ms by default);
-   * what is kept is never torn. Ignored with `pool` (the pool's own setting holds).
-   */
-  synchronousCommit?: boolean;
-  /** Most records in one batch (one COPY). Default 1000. */
-  maxBatch?: number;
-  /**
-   * Least time between the starts of two batches, in ms (a batch of `maxBatch` records goes at once): records gather
-   * meanwhile, so that the database takes them in fewer, larger statements (its cost per record falls with the size
-   * of the batch). 0 sends a batch as soon as the one before is stored. A gateway process that dies (not a graceful
-   * stop: `close()` stores what is buffered) loses the records it had not yet sent: those of about the last
-   * `flushInterval` ms, and the batch in flight. Default 10.
-   */
-  flushInterval?: number;
-  /** Most records waiting for the database (not counting the batch in flight); beyond it the oldest are dropped. Default 50000. */
-  maxBuffered?: number;
-  /** First delay before a failed batch is retried, in ms (doubling, with jitter, up to `maxRetryDelay`). Default 200. */
-  retryDelay?: number;
-  /** Longest delay between retries, in ms. Default 5000. */
-  maxRetryDelay?: number;
-  /** How long `close()` keeps trying to store what is buffered before it gives up on it, in ms. Default 5000. */
-  closeTimeout?: number;
-  /** Rows removed per DELETE by `prune`. Default 10000. */
-  pruneChunk?: number;
-  /** Where warnings go (database away, records dropped). Default: a silent logger. */
-  logger?: Logger;
-}
-
-/** Figures of a {@link PgTransactionLog}. */
-export interface PgTransactionLogStats {
-  /** Records waiting for the database. */
-  buffered: number;
-  /** Records in the batch in flight. */
-  inFlight: number;
-  /** Records stored since the log opened. */
-  stored: number;
-  /** Records dropped (buffer full while the database was away, or still buffered when `close()` gave up). */
-  dropped: number;
-  /** Batches stored (one statement each) since the log opened: `stored / batches` is the mean batch size. */
-  batches: number;
-  /** Batches that failed (and were retried). */
-  failedBatches: number;
-}
-
-/** The defaults of every option. */
-const DEFAULTS = { synchronousCommit: false, maxBatch: 1000, flushInterval: 10, maxBuffered: 50_000, retryDelay: 200, maxRetryDelay: 5000, closeTimeout: 5000, pruneChunk: 10_000 };
-
-/** One record waiting to be stored, and the caller's promise. */
-interface Pending {
-  record: TransactionRecord;
-  resolve(): void;
-  reject(err: Error): void;
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a positive integer', { field: name });
-  return value;
+/** A rejected promise, marked handled (the connector does not wait for `record`). */
+function refused(err: unknown): Promise<never> {
+  const promise = Promise.reject(err as Error);
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /** The transaction log on PostgreSQL. */
@@ -114,7 +53,7 @@ export class PgTransactionLog implements TransactionLog {
   private readonly pruneChunk: number;
   private readonly logger: Logger;
   private readonly backoff: Backoff;
-  private buffer: Pending[] = [];
+  private readonly buffer = new RecordBuffer();
   private flight: Promise<boolean> | undefined;
   private flightSize = 0;
   private scheduled = false;
@@ -127,31 +66,21 @@ export class PgTransactionLog implements TransactionLog {
   private readonly figures = { stored: 0, batches: 0, dropped: 0, failedBatches: 0 };
 
   constructor(options: PgTransactionLogOptions) {
-    if ((options.pool === undefined) === (options.connectionString === undefined)) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'give either connectionString or pool', { field: 'connectionString' });
-    }
-    if (options.node !== undefined && (typeof options.node !== 'string' || options.node === '' || options.node.length > 200)) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a name of 1 to 200 characters', { field: 'node' });
-    }
-    if (options.synchronousCommit !== undefined && typeof options.synchronousCommit !== 'boolean') {
-      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be true or false', { field: 'synchronousCommit' });
-    }
-    this.maxBatch = positive('maxBatch', options.maxBatch, DEFAULTS.maxBatch);
-    if (options.flushInterval !== undefined && (!Number.isInteger(options.flushInterval) || options.flushInterval < 0 || options.flushInterval > 60_000)) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be an integer from 0 to 60000 (ms)', { field: 'flushInterval' });
-    }
-    this.flushInterval = options.flushInterval ?? DEFAULTS.flushInterval;
-    this.maxBuffered = positive('maxBuffered', options.maxBuffered, DEFAULTS.maxBuffered);
-    this.closeTimeout = positive('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout);
-    this.pruneChunk = positive('pruneChunk', options.pruneChunk, DEFAULTS.pruneChunk);
-    const retryDelay = positive('retryDelay', options.retryDelay, DEFAULTS.retryDelay);
-    this.backoff = new Backoff(retryDelay, Math.max(retryDelay, positive('maxRetryDelay', options.maxRetryDelay, DEFAULTS.maxRetryDelay)));
-    this.node = options.node;
-    this.synchronousCommit = options.synchronousCommit ?? DEFAULTS.synchronousCommit;
-    this.logger = options.logger ?? pino({ level: 'silent' });
+    const o = resolvePgTransactionLogOptions(options);
+    this.maxBatch = o.maxBatch;
+    this.flushInterval = o.flushInterval;
+    this.maxBuffered = o.maxBuffered;
+    this.closeTimeout = o.closeTimeout;
+    this.pruneChunk = o.pruneChunk;
+    this.backoff = new Backoff(o.retryDelay, o.maxRetryDelay);
+    this.node = o.node;
+    this.synchronousCommit = o.synchronousCommit;
+    this.logger = o.logger;
     this.ownPool = options.pool === undefined;
     const commit = this.synchronousCommit ? {} : { options: '-c synchronous_commit=off' };
-    this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 4, connectionTimeoutMillis: 5000, ...commit });
+    // allowExitOnIdle: idle connections do not hold the process (a process done with the log ends on its own, not
+    // idleTimeoutMillis later); a connection in use, a batch in flight, does.
+    this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 4, connectionTimeoutMillis: 5000, allowExitOnIdle: true, ...commit });
     // An idle connection dropped by the server (a restart, an outage) is reported here; the next query reconnects.
     if (this.ownPool) this.pool.on('error', () => undefined);
   }
@@ -172,36 +101,31 @@ export class PgTransactionLog implements TransactionLog {
   }
 
   /**
-   * Records a transaction: resolves once it is stored. Rejects with `ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD` naming
-   * the key for an invalid record (nothing stored), `ISO8583_ERR_CONNECTOR_STORE` when it was dropped, `ISO8583_ERR_CONNECTOR_CLOSED`
-   * after `close()`. The promise is marked handled: a caller that does not wait for it never sees an unhandled rejection.
+   * Records a transaction. The records recorded together (until the next batch leaves) share one promise: it resolves
+   * once all of them are stored, and rejects with `ISO8583_ERR_CONNECTOR_STORE` when one of them was not (dropped, or
+   * refused by the database). A record itself is refused at once with `ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD`
+   * naming the key for an invalid record (nothing stored), `ISO8583_ERR_CONNECTOR_CLOSED` after `close()`. Promises are
+   * marked handled: a caller that does not wait for them never sees an unhandled rejection.
    */
   record(record: TransactionRecord): Promise<void> {
-    let promise: Promise<void>;
-    if (this.closing !== undefined) {
-      promise = Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the transaction log is closed'));
-    } else {
-      try {
-        const clean = toTransactionRecord(record);
-        if (this.node !== undefined) clean.node = this.node;
-        promise = new Promise<void>((resolve, reject) => {
-          this.buffer.push({ record: clean, resolve, reject });
-        });
-        this.trim();
-        this.schedule();
-      } catch (err) {
-        promise = Promise.reject(err as Error);
-      }
+    if (this.closing !== undefined) return refused(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the transaction log is closed'));
+    let row: string;
+    try {
+      row = copyLine(record, this.node);
+    } catch (err) {
+      return refused(err);
     }
-    promise.catch(() => undefined);
+    const promise = this.buffer.push(row);
+    if (this.buffer.length > this.maxBuffered) this.trim();
+    this.schedule();
     return promise;
   }
 
   /** Records matching `query`, newest first (`at`, then the order they were stored). Parameterised SQL only. */
   async query(query: TransactionQuery = {}): Promise<TransactionRecord[]> {
     const { text, values } = transactionQuerySql(checkTransactionQuery(query));
-    const result = await this.run<{ record: TransactionRecord }>(text, values, 'query');
-    return result.rows.map((row) => row.record);
+    const result = await this.run<StoredRow>(text, values, 'query');
+    return result.rows.map(storedRecord);
   }
 
   /** Removes the records older than `before` (ms since the epoch), `pruneChunk` rows per statement; resolves with how many. */
@@ -240,8 +164,7 @@ export class PgTransactionLog implements TransactionLog {
   private async drain(): Promise<void> {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
+    this.stopFlushTimer();
     const deadline = Date.now() + this.closeTimeout;
     for (;;) {
       const left = deadline - Date.now();
@@ -260,8 +183,7 @@ export class PgTransactionLog implements TransactionLog {
         'the transaction log closes with a batch the database has not answered: it is dropped unless the database takes it',
       );
     }
-    const left = this.buffer.splice(0);
-    if (left.length > 0) this.drop(left, 'the transaction log closed before the database took them');
+    this.dropOldest(Infinity, 'the transaction log closed before the database took them');
     this.report();
     // pg-pool's end() waits for every client to come back: a batch the database still holds must not hold the stop
     // (what is left of closeTimeout, at least a second for the idle clients to close).
@@ -276,37 +198,47 @@ export class PgTransactionLog implements TransactionLog {
     if (this.flight !== undefined || this.retryTimer !== undefined || this.closing !== undefined) return;
     if (this.flushTimer !== undefined) {
       if (this.buffer.length < this.maxBatch) return;
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
+      this.stopFlushTimer();
     }
     if (this.scheduled) return;
     const wait = this.buffer.length >= this.maxBatch ? 0 : this.lastFlight + this.flushInterval - performance.now();
-    const go = (): void => {
-      this.scheduled = false;
-      this.flushTimer = undefined;
-      if (this.flight === undefined && this.retryTimer === undefined && this.closing === undefined && this.buffer.length > 0) void this.fly();
-    };
     if (wait > 0) {
-      this.flushTimer = setTimeout(go, Math.ceil(wait));
+      // Records wait on this timer: it holds the process (at most flushInterval) as a write in progress would, so that
+      // `await log.record(r)` is kept; unref'd, a process with nothing else to do ended with the record never stored.
+      this.flushTimer = setTimeout(this.flushNow, Math.ceil(wait));
     } else {
       this.scheduled = true;
-      setImmediate(go);
+      setImmediate(this.flushNow);
     }
+  }
+
+  /** Starts the flight that was scheduled (by the timer, the next turn, or the process about to end). */
+  private readonly flushNow = (): void => {
+    this.scheduled = false;
+    this.stopFlushTimer();
+    if (this.flight === undefined && this.retryTimer === undefined && this.closing === undefined && this.buffer.length > 0) void this.fly();
+  };
+
+  private stopFlushTimer(): void {
+    if (this.flushTimer === undefined) return;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
   }
 
   /** Sends the oldest `maxBatch` records in one COPY; resolves true when the next batch may go at once (this one stored, or refused for its data and dropped). */
   private fly(): Promise<boolean> {
-    const batch = this.buffer.splice(0, this.maxBatch);
+    const batch = this.buffer.take(this.maxBatch);
+    const size = batch.rows.length;
     this.lastFlight = performance.now();
-    this.flightSize = batch.length;
+    this.flightSize = size;
     const flight = this.insert(batch).then(
       () => {
-        this.figures.stored += batch.length;
+        this.figures.stored += size;
         this.figures.batches += 1;
-        for (const p of batch) p.resolve();
+        settleStored(batch);
         if (this.down) {
           this.down = false;
-          this.logger.info({ code: 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE', stored: batch.length, buffered: this.buffer.length }, 'the transaction log database is back');
+          this.logger.info({ code: 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE', stored: size, buffered: this.buffer.length }, 'the transaction log database is back');
         }
         this.backoff.reset();
         return true;
@@ -319,7 +251,7 @@ export class PgTransactionLog implements TransactionLog {
           this.report(storeCause(err));
           return !this.drained;
         }
-        this.buffer.unshift(...batch);
+        this.buffer.putBack(batch);
         this.trim();
         if (!this.down) {
           this.down = true;
@@ -346,21 +278,29 @@ export class PgTransactionLog implements TransactionLog {
     return flight;
   }
 
-  private async insert(batch: Pending[]): Promise<void> {
-    await copyFrom(this.pool, TRANSACTION_COPY, copyRows(batch.map((p) => p.record)));
+  private async insert(batch: BufferedRecords): Promise<void> {
+    await copyFrom(this.pool, TRANSACTION_COPY, Buffer.from(batch.rows.join(''), 'utf8'));
   }
 
   /** Drops the oldest records beyond `maxBuffered`. */
   private trim(): void {
-    const over = this.buffer.length - this.maxBuffered;
-    if (over > 0) this.drop(this.buffer.splice(0, over), 'the transaction log buffer is full while its database is away');
+    this.dropOldest(this.buffer.length - this.maxBuffered, 'the transaction log buffer is full while its database is away');
   }
 
-  private drop(records: Pending[], why: string): void {
-    this.figures.dropped += records.length;
-    this.droppedUnreported += records.length;
-    const error = connectorError('ISO8583_ERR_CONNECTOR_STORE', `not stored: ${why}`, { field: 'transactionLog' });
-    for (const p of records) p.reject(error);
+  /** Drops the oldest `count` records waiting (every one with `Infinity`), counted record by record. */
+  private dropOldest(count: number, why: string): void {
+    this.count(this.buffer.dropOldest(count, notStored(why)));
+  }
+
+  /** Drops a batch taken from the buffer. */
+  private drop(batch: BufferedRecords, why: string): void {
+    this.buffer.reject(batch, notStored(why));
+    this.count(batch.rows.length);
+  }
+
+  private count(dropped: number): void {
+    this.figures.dropped += dropped;
+    this.droppedUnreported += dropped;
   }
 
   /** Logs the records dropped since the last report (at most once per failed batch, and at close). */
@@ -380,6 +320,10 @@ export class PgTransactionLog implements TransactionLog {
       throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the transaction log ${what} failed (${storeCause(err)})`, { field: 'store', cause: err });
     }
   }
+}
+
+function notStored(why: string): Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `not stored: ${why}`, { field: 'transactionLog' });
 }
 
 /** Resolves true when `promise` settles within `ms`, false otherwise. */

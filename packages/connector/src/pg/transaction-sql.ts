@@ -1,22 +1,58 @@
 /**
  * The SQL of the transaction log's table (`iso8583_transactions`): the COPY that stores a batch, with its rows in COPY's
- * text format (see copy.ts; the indexed columns written beside each allow-listed record), and the statement of a query.
+ * text format (see copy.ts; one column per value of an allow-listed record), the statement of a query and the record
+ * a row of it holds.
  */
 import type { TransactionRecord } from '../transaction-log.js';
 import type { ResolvedTransactionQuery } from '../transaction-query.js';
-import { copyJson, copyText } from './copy.js';
+import { PlainRecord } from '../plain-record.js';
+import { TRANSACTION_TEXT_KEYS, transactionValues } from '../transaction-allow-list.js';
+import { copyText } from './copy.js';
+
+/** The column of each text key of a record (TRANSACTION_TEXT_KEYS), by key. */
+const COLUMN_OF: Record<string, string> = {
+  node: 'node',
+  upstream: 'upstream',
+  mti: 'mti',
+  responseMti: 'response_mti',
+  pan: 'pan',
+  processingCode: 'processing_code',
+  amount: 'amount',
+  currency: 'currency',
+  transmissionTime: 'transmission_time',
+  stan: 'stan',
+  localTime: 'local_time',
+  localDate: 'local_date',
+  rrn: 'rrn',
+  authCode: 'auth_code',
+  responseCode: 'response_code',
+  terminal: 'terminal',
+  merchant: 'merchant',
+  errorCode: 'error_code',
+};
+
+/** The text columns, side by side with TRANSACTION_TEXT_KEYS. */
+const TEXT_COLUMNS: readonly string[] = TRANSACTION_TEXT_KEYS.map((key) => {
+  const column = COLUMN_OF[key];
+  if (column === undefined) throw new Error(`no column for the record key ${key}`);
+  return column;
+});
 
 /**
  * One COPY per batch (copy.ts): the server takes the rows as text, with no statement to plan and no expression per
- * row; the indexed columns are written beside the record by the client (what an INSERT would have to read back out
- * of each record's JSON on the server, the costliest part of an INSERT from a JSON array there). The record itself is
- * stored as written (`json` keeps its text).
+ * row. Each value of a record has a column of its own (schema version 101): a row is the values alone, a third of the
+ * bytes of the record as JSON, and the server checks no JSON. `record` (the JSON of version 100) stays NULL.
  */
-export const TRANSACTION_COPY = 'COPY iso8583_transactions (at, node, stan, terminal, rrn, record) FROM STDIN';
+export const TRANSACTION_COPY = `COPY iso8583_transactions (at, latency_ms, outcome, ${TEXT_COLUMNS.join(', ')}) FROM STDIN`;
+
+/** The second whose text {@link copyTimestamp} made last, and that text up to the milliseconds (`2026-11-30T21:00:00.`). */
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
 
 /**
  * A record's time (ms since the epoch, maybe with a fraction) as COPY text for a `timestamptz`: UTC, ISO 8601, to the
- * microsecond (the column's precision), so that the column holds what `to_timestamp(at / 1000)` would.
+ * microsecond (the column's precision), so that the column holds what `to_timestamp(at / 1000)` would. Records come in
+ * time order: the text of the date and the second is made once per second, not per record.
  */
 export function copyTimestamp(at: number): string {
   let ms = Math.floor(at);
@@ -26,17 +62,47 @@ export function copyTimestamp(at: number): string {
     ms += 1;
     us = 0;
   }
-  const iso = new Date(ms).toISOString();
-  return us === 0 ? iso : `${iso.slice(0, -1)}${String(us).padStart(3, '0')}Z`;
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, -4);
+    cachedSecond = second;
+  }
+  const m = ms - second * 1000;
+  const milli = m < 10 ? `00${m}` : m < 100 ? `0${m}` : `${m}`;
+  return us === 0 ? `${cachedPrefix}${milli}Z` : `${cachedPrefix}${milli}${us < 10 ? `00${us}` : us < 100 ? `0${us}` : us}Z`;
 }
 
-/** The rows of a batch in COPY's text format: the columns of {@link TRANSACTION_COPY}, one line per record. */
-export function copyRows(records: readonly TransactionRecord[]): Buffer {
-  let text = '';
-  for (const r of records) {
-    text += `${copyTimestamp(r.at)}\t${copyText(r.node)}\t${copyText(r.stan)}\t${copyText(r.terminal)}\t${copyText(r.rrn)}\t${copyJson(JSON.stringify(r))}\n`;
+/**
+ * One record as a row of {@link TRANSACTION_COPY} in COPY's text format, ending with its newline: the record goes through
+ * the allow-list (`transactionValues`: refused with `ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD` naming the key, the PAN
+ * masked); `node`, when given, replaces the record's.
+ */
+export function copyLine(input: TransactionRecord, node?: string): string {
+  const v = transactionValues(input, node);
+  // The texts are checked free of control characters (no tab, newline or CR): copyText has only backslashes to double.
+  let row = `${copyTimestamp(v.at)}\t${v.latencyMs}\t${v.outcome}`;
+  for (const value of v.texts) row += `\t${copyText(value)}`;
+  return `${row}\n`;
+}
+
+/** A row of a query: the record as JSON (rows of schema version 100), else its values, one column each. */
+export type StoredRow = { record: TransactionRecord | null; at_ms: number; latency_ms: number; outcome: TransactionRecord['outcome'] } & Record<string, unknown>;
+
+/** The columns a query reads (see {@link StoredRow}): `at` back in ms since the epoch, to the microsecond. */
+const SELECTED = `record, (extract(epoch FROM at) * 1000)::float8 AS at_ms, latency_ms, outcome, ${TEXT_COLUMNS.join(', ')}`;
+
+/** The record a query row holds: as recorded (`at` to the microsecond), the keys in the allow-list's order. */
+export function storedRecord(row: StoredRow): TransactionRecord {
+  if (row.record !== null) return row.record;
+  const out = new PlainRecord();
+  out['at'] = row.at_ms;
+  out['latencyMs'] = row.latency_ms;
+  out['outcome'] = row.outcome;
+  for (let i = 0; i < TEXT_COLUMNS.length; i++) {
+    const value = row[TEXT_COLUMNS[i] as string];
+    if (value !== null && value !== undefined) out[TRANSACTION_TEXT_KEYS[i] as string] = value;
   }
-  return Buffer.from(text, 'utf8');
+  return out as unknown as TransactionRecord;
 }
 
 /**
@@ -57,5 +123,5 @@ export function transactionQuerySql(q: ResolvedTransactionQuery): { text: string
   if (q.to !== undefined) add('at <= ?::timestamptz', new Date(q.to).toISOString());
   values.push(q.limit);
   const filter = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
-  return { text: `SELECT record FROM iso8583_transactions${filter} ORDER BY at DESC, seq DESC LIMIT $${values.length}`, values };
+  return { text: `SELECT ${SELECTED} FROM iso8583_transactions${filter} ORDER BY at DESC, seq DESC LIMIT $${values.length}`, values };
 }
