@@ -7,7 +7,7 @@
  * were applied, and rejects with the batch's error otherwise.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { SYNC_ON_WRITE, newlines, writeAll } from './durable-file.js';
+import { SYNC_ON_WRITE, writeAll, writeBlank } from './durable-file.js';
 
 /**
  * What a record changes in the live entries once durable, beside its entry id: an `add` carries its line (the entry,
@@ -118,7 +118,7 @@ export class Batch {
   async write(handle: FileHandle, text: Buffer): Promise<void> {
     try {
       await writeAll(handle, text, this.at);
-      if (this.padTo > this.end) await writeAll(handle, newlines(this.padTo - this.end), this.end);
+      if (this.padTo > this.end) await writeBlank(handle, this.padTo - this.end, this.end);
       // With O_DSYNC every write above returned once durable: an fsync would only repeat them.
       if (SYNC_ON_WRITE === undefined) await handle.datasync();
       this.state = 'written';
@@ -141,7 +141,7 @@ export class Batch {
 
 /** Overwrites with blank lines whatever failed batches may have left in the file (durably). */
 export async function blankFailed(handle: FileHandle, failed: readonly Batch[]): Promise<void> {
-  for (const b of failed) if (b.reached > b.at) await writeAll(handle, newlines(b.reached - b.at), b.at);
+  for (const b of failed) if (b.reached > b.at) await writeBlank(handle, b.reached - b.at, b.at);
   if (SYNC_ON_WRITE === undefined) await handle.datasync();
 }
 

@@ -11,7 +11,13 @@ import { SYNC_ON_WRITE } from './durable-file.js';
 export interface FileJournalOptions {
   /** The file size (bytes) past which it is compacted while running. Default 64 MiB. */
   compactAt?: number;
-  /** How far (bytes) the file is preallocated ahead of its records. Default 4 MiB. */
+  /**
+   * How far (bytes) the file is preallocated ahead of its records, and the size of the spare file made ahead for the
+   * next compaction: about 10,000 purchases (add + done) per 4 MiB go between two compactions while under load, each
+   * costing about 3.5 ms of CPU plus 0.35 ms per MiB, and holding the appends for its renames and fsyncs (3-25 ms on
+   * the test machine). Larger means fewer compactions under load, but more written at each start and each compaction
+   * by `compactInterval`. Default 4 MiB.
+   */
   preallocate?: number;
   /** Milliseconds between compactions while entries are being marked done; 0 = only by size. Default 60000. */
   compactInterval?: number;
