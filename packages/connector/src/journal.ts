@@ -280,7 +280,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     if (inFlight >= this.concurrentWrites) return;
     const handle = this.handle;
     if (handle === undefined) return;
-    const text = batch.bytes();
+    const text = Buffer.from(batch.text);
     const at = this.bytes;
     const end = at + text.length;
     const grows = end > this.allocated;
