@@ -8,6 +8,7 @@
  * per request for an add and a done batch of 64, best of 40 blocks).
  */
 import type { FileHandle } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { SYNC_ON_WRITE, writeAll, writeBlank } from './durable-file.js';
 
 /**
@@ -55,6 +56,15 @@ export class Batch {
   /** Records in the batch. */
   get size(): number {
     return this.changes.length;
+  }
+
+  /** Its write starts: at `at`, its bytes ending at `end`, blank lines after them up to `padTo`. */
+  start(at: number, end: number, padTo: number): void {
+    this.state = 'writing';
+    this.at = at;
+    this.end = end;
+    this.padTo = padTo;
+    this.started = performance.now();
   }
 
   /** Adds a record: its line, its entry id and its change. Returns the batch's promise. */
@@ -122,6 +132,14 @@ export class Batch {
 export async function blankFailed(handle: FileHandle, failed: readonly Batch[]): Promise<void> {
   for (const b of failed) if (b.reached > b.at) await writeBlank(handle, b.reached - b.at, b.at);
   if (SYNC_ON_WRITE === undefined) await handle.datasync();
+}
+
+/** Counts a batch whose write returned (durable) in `figures`: its latency, from the start of its write. */
+export function countWrite(figures: JournalWriteStats, batch: Batch): void {
+  const ms = performance.now() - batch.started;
+  figures.writes += 1;
+  figures.totalMs += ms;
+  if (ms > figures.maxMs) figures.maxMs = ms;
 }
 
 /** The journal's write figures since it was made (see `FileJournal.writeStats`). */

@@ -20,12 +20,11 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { syncDir } from './durable-file.js';
-import { Batch, blankFailed } from './journal-batch.js';
+import { Batch, blankFailed, countWrite } from './journal-batch.js';
 import type { Change, JournalWriteStats } from './journal-batch.js';
 import { compactInto, compactedText } from './journal-compaction.js';
 import { lockJournal } from './journal-lock.js';
@@ -296,11 +295,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       this.barrier = true;
     }
     this.current = new Batch();
-    batch.state = 'writing';
-    batch.at = at;
-    batch.end = end;
-    batch.padTo = padTo;
-    batch.started = performance.now();
+    batch.start(at, end, padTo);
     this.bytes = end;
     this.writing.push(batch);
     if (this.writing.length > this.figures.maxInFlight) this.figures.maxInFlight = this.writing.length;
@@ -337,10 +332,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
 
   /** A written batch takes effect: counted, its changes applied, its appends resolved. */
   private commit(batch: Batch): void {
-    const ms = performance.now() - batch.started;
-    this.figures.writes += 1;
-    this.figures.totalMs += ms;
-    if (ms > this.figures.maxMs) this.figures.maxMs = ms;
+    countWrite(this.figures, batch);
     this.batchCount += 1;
     this.recordCount += batch.size;
     if (batch.padTo > batch.end) {
