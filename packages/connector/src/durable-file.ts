@@ -41,6 +41,22 @@ export function newlines(size: number): Buffer {
 }
 
 /**
+ * Blank lines written from, in chunks: made once and only ever read, so that preallocating a journal (4 MiB by
+ * default, at each compaction) allocates, fills and faults in no new memory (measured: about 0.25 ms of the event
+ * loop per MiB, and a page fault per 4 KiB).
+ */
+const BLANK = newlines(1024 * 1024);
+
+/** Writes `size` newline bytes (blank lines) at `position`, as {@link writeAll} does, from a shared buffer. */
+export async function writeBlank(handle: FileHandle, size: number, position: number): Promise<void> {
+  for (let done = 0; done < size; ) {
+    const n = Math.min(size - done, BLANK.length);
+    await writeAll(handle, BLANK.subarray(0, n), position + done);
+    done += n;
+  }
+}
+
+/**
  * `O_DSYNC` where the platform defines it (Linux, macOS): writes through a handle opened with it are durable when they
  * return (what write + `fdatasync` gives, in one trip to the thread pool). Undefined elsewhere (Windows), where a write
  * is followed by `fdatasync`.
@@ -77,7 +93,7 @@ async function fillAndRename(from: string, flags: string, path: string, fill: (o
 export function replaceFile(path: string, text: Uint8Array, blank: number): Promise<void> {
   return fillAndRename(`${path}.tmp`, 'w', path, async (out) => {
     await writeAll(out, text, 0);
-    await writeAll(out, newlines(blank), text.length);
+    await writeBlank(out, blank, text.length);
     await out.sync();
   });
 }

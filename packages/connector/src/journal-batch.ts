@@ -3,10 +3,13 @@
  * while the writes before it were in flight), joined into one text and written with one write, and the changes they
  * make to the in-memory state once that write is durable. Every append of a batch shares the batch's one promise
  * (no promise, closure or copy per record): it resolves when the batch's write returned (durable), after its changes
- * were applied, and rejects with the batch's error otherwise.
+ * were applied, and rejects with the batch's error otherwise. The text is joined with `+` and encoded once when the
+ * write starts: encoding each line into one growing buffer as it comes was measured slower (650 against 430-470 ns
+ * per request for an add and a done batch of 64, best of 40 blocks).
  */
 import type { FileHandle } from 'node:fs/promises';
-import { SYNC_ON_WRITE, newlines, writeAll } from './durable-file.js';
+import { performance } from 'node:perf_hooks';
+import { SYNC_ON_WRITE, writeAll, writeBlank } from './durable-file.js';
 
 /**
  * What a record changes in the live entries once durable, beside its entry id: an `add` carries its line (the entry,
@@ -55,6 +58,15 @@ export class Batch {
     return this.changes.length;
   }
 
+  /** Its write starts: at `at`, its bytes ending at `end`, blank lines after them up to `padTo`. */
+  start(at: number, end: number, padTo: number): void {
+    this.state = 'writing';
+    this.at = at;
+    this.end = end;
+    this.padTo = padTo;
+    this.started = performance.now();
+  }
+
   /** Adds a record: its line, its entry id and its change. Returns the batch's promise. */
   push(line: string, id: string, change: Change): Promise<void> {
     this.text += line + '\n';
@@ -95,7 +107,7 @@ export class Batch {
   async write(handle: FileHandle, text: Buffer): Promise<void> {
     try {
       await writeAll(handle, text, this.at);
-      if (this.padTo > this.end) await writeAll(handle, newlines(this.padTo - this.end), this.end);
+      if (this.padTo > this.end) await writeBlank(handle, this.padTo - this.end, this.end);
       // With O_DSYNC every write above returned once durable: an fsync would only repeat them.
       if (SYNC_ON_WRITE === undefined) await handle.datasync();
       this.state = 'written';
@@ -118,8 +130,16 @@ export class Batch {
 
 /** Overwrites with blank lines whatever failed batches may have left in the file (durably). */
 export async function blankFailed(handle: FileHandle, failed: readonly Batch[]): Promise<void> {
-  for (const b of failed) if (b.reached > b.at) await writeAll(handle, newlines(b.reached - b.at), b.at);
+  for (const b of failed) if (b.reached > b.at) await writeBlank(handle, b.reached - b.at, b.at);
   if (SYNC_ON_WRITE === undefined) await handle.datasync();
+}
+
+/** Counts a batch whose write returned (durable) in `figures`: its latency, from the start of its write. */
+export function countWrite(figures: JournalWriteStats, batch: Batch): void {
+  const ms = performance.now() - batch.started;
+  figures.writes += 1;
+  figures.totalMs += ms;
+  if (ms > figures.maxMs) figures.maxMs = ms;
 }
 
 /** The journal's write figures since it was made (see `FileJournal.writeStats`). */

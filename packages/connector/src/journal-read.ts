@@ -9,7 +9,7 @@
  * mode 0600, fsynced before the journal is rewritten), one bad line per line; a file in which no line is a record is
  * renamed there whole. Every intact record is recovered, before and after a bad line.
  */
-import { open, rename } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
@@ -75,6 +75,16 @@ function replay(line: Buffer, live: Map<string, JournalEntry>): boolean {
     return true;
   }
   return false;
+}
+
+/** The bytes of the journal file at `path`: none when there is no file yet. */
+export async function readJournalFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return Buffer.alloc(0);
+  }
 }
 
 /** Replays a journal file's bytes (blank lines, the preallocated tail, are skipped). */

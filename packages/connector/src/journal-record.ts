@@ -64,9 +64,19 @@ export function attemptLine(id: string, attempt: number): string {
   return '{"op":"attempt","id":' + jsonString(id) + ',"attempt":' + jsonNumber(attempt) + '}';
 }
 
+/** What follows the id in a `done` line, up to the time, for each outcome (made once: outcomes are a closed set). */
+const DONE_MIDDLE: Readonly<Record<JournalOutcome, string>> = {
+  'not-needed': ',"outcome":"not-needed","at":',
+  reversed: ',"outcome":"reversed","at":',
+  delivered: ',"outcome":"delivered","at":',
+  abandoned: ',"outcome":"abandoned","at":',
+  expired: ',"outcome":"expired","at":',
+};
+
 /** The `done` line: entry `id` ended with `outcome` at `at` (ms since the epoch). */
 export function doneLine(id: string, outcome: JournalOutcome, at: number): string {
-  return '{"op":"done","id":' + jsonString(id) + ',"outcome":' + jsonString(outcome) + ',"at":' + jsonNumber(at) + '}';
+  const middle = DONE_MIDDLE[outcome] ?? ',"outcome":' + jsonString(outcome) + ',"at":';
+  return '{"op":"done","id":' + jsonString(id) + middle + jsonNumber(at) + '}';
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { open, unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { newlines, writeAll } from './durable-file.js';
+import { writeBlank } from './durable-file.js';
 
 /** A spare journal file made ahead in the background (see the file's opening comment). */
 export class SpareFile {
@@ -68,7 +68,7 @@ export class SpareFile {
   private async make(): Promise<void> {
     const out = await open(this.path, 'w', 0o600);
     try {
-      await writeAll(out, newlines(this.size), 0);
+      await writeBlank(out, this.size, 0);
       await out.sync();
     } finally {
       await out.close();

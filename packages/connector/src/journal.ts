@@ -10,57 +10,42 @@
  * - a failed batch is refused and nothing starts until the writes in flight settled; then the next batch covers its
  *   bytes (nothing after it went through), or its bytes are blanked before the later batches are acknowledged; when
  *   that fails the journal stops (every append refused until reopened). A batch that grows the file goes alone.
- * Compaction (live entries to the spare file made ahead, journal-spare.ts, or to a new file, renamed over the old
- * one), once no write is in flight: when opened; when the records would outgrow the preallocated part and answered
- * ones dominate; past `compactAt`; every `compactInterval` ms after a `done`. The folder is locked by the process
- * that opened it (`reversals.lock`). See docs/connector.md.
- * Longer than 400 lines because the write pipeline (start at offsets, settle in order, recover) and compaction share
- * one state (the offsets, the preallocated end, the live entries) and are kept whole; records and batches live apart.
+ * Compaction (journal-compaction.ts), once no write is in flight: when opened; when the records would outgrow the
+ * preallocated part and answered ones dominate; past `compactAt`; every `compactInterval` ms after a `done`. The
+ * folder is locked by the process that opened it (`reversals.lock`). See docs/connector.md. Apart: the options
+ * (journal-options.ts), the lines (journal-record.ts), a batch and its write (journal-batch.ts), reading a file back
+ * (journal-read.ts), the spare file (journal-spare.ts).
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
-import { connectorError, optionsError } from './errors.js';
-import { SYNC_ON_WRITE, openSynced, replaceFile, replaceFrom, syncDir } from './durable-file.js';
-import { Batch, blankFailed } from './journal-batch.js';
+import { connectorError } from './errors.js';
+import { syncDir } from './durable-file.js';
+import { Batch, blankFailed, countWrite } from './journal-batch.js';
 import type { Change, JournalWriteStats } from './journal-batch.js';
+import { compactInto, compactedText } from './journal-compaction.js';
 import { lockJournal } from './journal-lock.js';
+import { resolveJournalOptions } from './journal-options.js';
+import type { FileJournalOptions } from './journal-options.js';
 import { SpareFile } from './journal-spare.js';
-import { quarantine, readJournal } from './journal-read.js';
+import { quarantine, readJournal, readJournalFile } from './journal-read.js';
 import { addJsonLine, addLine, attemptLine, doneLine, flat, withAttempts } from './journal-record.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from './saf-store.js';
 
 export type { JournalWriteStats } from './journal-batch.js';
+export type { FileJournalOptions } from './journal-options.js';
 export type { JournalEntry, JournalOutcome, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './saf-store.js';
-
-/** Options of {@link FileJournal}. */
-export interface FileJournalOptions {
-  /** The file size (bytes) past which it is compacted while running. Default 64 MiB. */
-  compactAt?: number;
-  /** How far (bytes) the file is preallocated ahead of its records. Default 4 MiB. */
-  preallocate?: number;
-  /** Milliseconds between compactions while entries are being marked done; 0 = only by size. Default 60000. */
-  compactInterval?: number;
-  /**
-   * How many batch writes may be in flight at once (an integer, 1 to 64), each at its own offset, where the file is
-   * opened with `O_DSYNC` (Linux, macOS; elsewhere always 1). 1 writes one batch at a time. Default 4.
-   */
-  concurrentWrites?: number;
-  /** Where warnings go (corrupt lines, a stale lock, a failed compaction). Default: a silent logger. */
-  logger?: Logger;
-}
-
-/** The defaults of {@link FileJournalOptions}. */
-const DEFAULTS = { compactAt: 64 * 1024 * 1024, preallocate: 4 * 1024 * 1024, compactInterval: 60_000, concurrentWrites: 4 };
 
 /** The journal file's name in its folder. */
 export const JOURNAL_FILE = 'reversals.jsonl';
+
+/** The coded error of a journal that cannot be opened (its folder, lock, file or first compaction). */
+function openError(dir: string, cause: unknown): Iso8583Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal in ${dir} cannot be opened`, { field: 'reversal.journalDir', cause });
+}
 
 /** The coded error of a batch that could not be written. */
 function writeError(cause: unknown): Iso8583Error {
@@ -128,15 +113,12 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   ) {
     super();
     this.path = join(dir, JOURNAL_FILE);
-    this.compactAt = options.compactAt ?? DEFAULTS.compactAt;
-    this.preallocate = options.preallocate ?? DEFAULTS.preallocate;
-    this.compactInterval = options.compactInterval ?? DEFAULTS.compactInterval;
-    const concurrent = options.concurrentWrites ?? DEFAULTS.concurrentWrites;
-    if (!Number.isInteger(concurrent) || concurrent < 1 || concurrent > 64) {
-      throw optionsError([{ field: 'concurrentWrites', code: 'range', reason: 'an integer from 1 to 64' }]);
-    }
-    this.concurrentWrites = SYNC_ON_WRITE === undefined ? 1 : concurrent;
-    this.logger = options.logger ?? pino({ level: 'silent' });
+    const o = resolveJournalOptions(options);
+    this.compactAt = o.compactAt;
+    this.preallocate = o.preallocate;
+    this.compactInterval = o.compactInterval;
+    this.concurrentWrites = o.concurrentWrites;
+    this.logger = o.logger;
     this.spare = new SpareFile(`${this.path}.next`, this.preallocate, this.logger);
   }
 
@@ -163,19 +145,10 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       this.unlock = await lockJournal(this.dir, this.logger);
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED') throw err;
-      throw connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal in ${this.dir} cannot be opened`, {
-        field: 'reversal.journalDir',
-        cause: err,
-      });
+      throw openError(this.dir, err);
     }
     try {
-      let data = Buffer.alloc(0);
-      try {
-        data = await readFile(this.path);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-      const contents = readJournal(data);
+      const contents = readJournal(await readJournalFile(this.path));
       // The bad bytes are safe in quarantine before the rewrite drops them from the journal.
       await quarantine(this.path, contents, this.logger);
       for (const [id, entry] of contents.live) this.live.set(id, addLine(entry));
@@ -187,10 +160,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       return [...contents.live.values()].map((e) => ({ ...e }));
     } catch (err) {
       await this.release();
-      throw connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal in ${this.dir} cannot be opened`, {
-        field: 'reversal.journalDir',
-        cause: err,
-      });
+      throw openError(this.dir, err);
     }
   }
 
@@ -235,35 +205,22 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     await unlock?.();
   }
 
-  /** The bytes the live entries take in a compacted file. */
-  private compacted(): Buffer {
-    let text = '';
-    for (const line of this.live.values()) text += line + '\n';
-    return Buffer.from(text);
-  }
-
   /**
-   * Compaction: the live entries go to the spare file made ahead (journal-spare.ts), or else to a new file followed by
-   * the preallocated blank lines; it is synced, then renamed over the old one (and the folder fsynced), and reopened
-   * for writing at the end of the records. The next spare file is then made in the background. Runs only while no
-   * write is in flight.
+   * Compaction (journal-compaction.ts), then the journal goes on in the new file at the end of its records, and the
+   * next spare file is made in the background. Runs only while no write is in flight.
    */
   private async rewrite(): Promise<void> {
-    const text = this.compacted();
-    // The spare file made ahead takes the live entries when they fill at most half of it; else a new file is written.
-    const spare = text.length * 2 <= this.spare.size ? this.spare.take() : undefined;
-    if (spare === undefined) await replaceFile(this.path, text, this.preallocate);
-    else await replaceFrom(spare, this.path, text);
-    const handle = await openSynced(this.path);
+    const text = compactedText(this.live);
+    const next = await compactInto(this.path, text, this.spare, this.preallocate);
     await this.handle?.close();
-    this.handle = handle;
-    this.bytes = text.length;
-    this.allocated = spare === undefined ? text.length + this.preallocate : this.spare.size;
+    this.handle = next.handle;
+    this.bytes = next.bytes;
+    this.allocated = next.allocated;
     this.dirtyEnd = 0;
     this.doneSinceCompaction = 0;
     this.compactions += 1;
     if (!this.closed) this.spare.prepare();
-    if (this.listenerCount('compact') > 0) this.emit('compact', { live: this.live.size, bytes: text.length, spare: spare !== undefined });
+    if (this.listenerCount('compact') > 0) this.emit('compact', { live: this.live.size, bytes: next.bytes, spare: next.spare });
   }
 
   /** A compaction while running: a failure is logged (the journal goes on in the file it has). */
@@ -331,18 +288,14 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       // Grows the file or covers a failed batch's bytes: alone, once the writes in flight returned.
       if (inFlight > 0) return;
       // Out of preallocated room while answered entries dominate: compact instead of growing the file.
-      if (grows && this.dirtyEnd === 0 && this.compacted().length * 2 < this.bytes) {
+      if (grows && this.dirtyEnd === 0 && compactedText(this.live).length * 2 < this.bytes) {
         this.runExclusive(() => this.compact());
         return;
       }
       this.barrier = true;
     }
     this.current = new Batch();
-    batch.state = 'writing';
-    batch.at = at;
-    batch.end = end;
-    batch.padTo = padTo;
-    batch.started = performance.now();
+    batch.start(at, end, padTo);
     this.bytes = end;
     this.writing.push(batch);
     if (this.writing.length > this.figures.maxInFlight) this.figures.maxInFlight = this.writing.length;
@@ -379,10 +332,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
 
   /** A written batch takes effect: counted, its changes applied, its appends resolved. */
   private commit(batch: Batch): void {
-    const ms = performance.now() - batch.started;
-    this.figures.writes += 1;
-    this.figures.totalMs += ms;
-    if (ms > this.figures.maxMs) this.figures.maxMs = ms;
+    countWrite(this.figures, batch);
     this.batchCount += 1;
     this.recordCount += batch.size;
     if (batch.padTo > batch.end) {
