@@ -6,7 +6,9 @@
  * (network-management.ts), what the host sends unasked (unsolicited.ts), counting (accounting.ts), reversals
  * (reversal.ts, journal.ts), the transaction log (transaction-record.ts) and the lifecycle (lifecycle.ts).
  * Longer than 400 lines because the path of one request (accept, record, pack, journal, send, settle) is kept whole
- * here, to be read top to bottom; each step's work is done in its own file.
+ * here, to be read top to bottom; each step's work is done in its own file. That path has two shapes: the ready one
+ * (`sendNow`: a connection free now, no journal, no terminal queue; one promise, settled by the channel) and the one
+ * that waits (`dispatch`: the journal, the terminal queue, a connection being made); both settle through `exchange`.
  */
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
