@@ -16,7 +16,7 @@ import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { MessageStream, recoverFields } from '@iso8583/codec';
-import type { Codec, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
+import type { Codec, Dialect, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { isRequestMti } from './match-key.js';
 import type { MatchKey } from './match-key.js';
@@ -32,6 +32,8 @@ export interface ChannelResponse {
   latency: number;
   /** The response's wire image as received (without length header and frame header). */
   body: Buffer;
+  /** The dialect of `body`: the connector's (so that a response is an `EncodedResponse` as it is, see relay.ts). */
+  dialect: Dialect;
 }
 
 /** A request handed to a channel. `written` tells, after a failure, whether the outcome at the host is unknown. */
@@ -325,7 +327,7 @@ export class Channel {
     if (req !== undefined) {
       this.pending.delete(key);
       clearTimeout(req.timer);
-      req.resolve({ message, header, latency: performance.now() - req.start, body: payload });
+      req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
       return;
     }
     const late = this.late.get(key) !== undefined;

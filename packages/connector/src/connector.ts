@@ -6,7 +6,9 @@
  * (network-management.ts), what the host sends unasked (unsolicited.ts), counting (accounting.ts), reversals
  * (reversal.ts, journal.ts), the transaction log (transaction-record.ts) and the lifecycle (lifecycle.ts).
  * Longer than 400 lines because the path of one request (accept, record, pack, journal, send, settle) is kept whole
- * here, to be read top to bottom; each step's work is done in its own file.
+ * here, to be read top to bottom; each step's work is done in its own file. That path has two shapes: the ready one
+ * (`sendNow`: a connection free now, no journal, no terminal queue; one promise, settled by the channel) and the one
+ * that waits (`dispatch`: the journal, the terminal queue, a connection being made); both settle through `exchange`.
  */
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
@@ -46,6 +48,15 @@ import { Unsolicited } from './unsolicited.js';
 import { requestTimeoutProblem } from './timeouts.js';
 import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO, TransactionRecorder } from './transaction-record.js';
+import type { RecordTo } from './transaction-record.js';
+
+/** How an accepted request settles: counted and recorded once, whichever way it ends. */
+interface Settle {
+  /** Answered: the response, handed on. */
+  answered(response: ChannelResponse): ChannelResponse;
+  /** Failed: the error, handed on (to be thrown or rejected with). */
+  failed(err: unknown): unknown;
+}
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
 
@@ -215,14 +226,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   /** `request` for a message already in its wire image, which goes out as it came where it can (see relay.ts). */
   relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
     const body = sameDialect(request.dialect, this.codec.dialect) && !this.codec.dialect.headerLength ? request.body : undefined;
-    // The response's own keys, named (a spread of the channel's response and one key more is two allocations).
-    const dialect = this.codec.dialect;
-    return this.exchange(request.message, options.timeout, options.header, options[RECORD_TO], body).then((r) => ({
-      message: r.message,
-      body: r.body,
-      header: r.header,
-      dialect,
-    }));
+    // The channel's response is an EncodedResponse as it is (message, body, header, dialect): no copy, no other promise.
+    return this.exchange(request.message, options.timeout, options.header, options[RECORD_TO], body);
   }
 
   /**
@@ -287,25 +292,20 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   // ---- the path of one request ----
 
-  /** Accepts a request and records its outcome once (to `recordTo` when given); `body` is its wire image, if known. */
-  private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, recordTo?: (r: TransactionRecord) => void, body?: Buffer): Promise<ChannelResponse> {
-    if (this.transactions === undefined) return this.accept(input, timeout, header, undefined, body);
-    return this.transactions.track(input, recordTo, (seen) => this.accept(input, timeout, header, seen, body));
-  }
-
-  /** Accepts a request: closing check, timeout check, in-flight limit, auto-fill (`seen` gets the result), per-terminal queue. */
-  private accept(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, seen?: (m: MessageInput) => void, body?: Buffer): Promise<ChannelResponse> {
-    if (this.lifecycle.stopping) {
-      return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
-    }
-    const badTimeout = requestTimeoutProblem(timeout);
-    if (badTimeout !== undefined) return Promise.reject(badTimeout);
-    if (this.lifecycle.accepted >= this.options.maxInFlight) {
-      return Promise.reject(
-        connectorError('ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT', `${this.options.maxInFlight} requests are already in flight`, {
-          field: 'maxInFlight',
-        }),
-      );
+  /**
+   * Accepts a request (closing check, timeout check, in-flight limit, auto-fill, per-terminal queue) and settles it
+   * once: counted, recorded (to `recordTo` when given, else the transaction log) and answered. `body` is its wire image,
+   * if known. With a channel free now, no journal to write and no terminal queue, the request goes out in this turn
+   * and its one promise is settled by the channel (`sendNow`); otherwise `dispatch` waits for each step.
+   */
+  private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, recordTo?: RecordTo, body?: Buffer): Promise<ChannelResponse> {
+    const recorder = this.transactions;
+    const at = recorder === undefined ? 0 : Date.now();
+    const t0 = recorder === undefined ? 0 : performance.now();
+    const refused = this.refusal(input, timeout);
+    if (refused !== undefined) {
+      if (recorder !== undefined) this.keep(recorder.failed(input, refused.code, at, performance.now() - t0), recordTo);
+      return Promise.reject(refused);
     }
     if (this.lifecycle.state === 'new') {
       this.starting ??= this.start();
@@ -313,42 +313,124 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     }
     const message = autoFilled(input, this.options.autoFill, this.stan);
     const packed = message === input ? body : undefined; // filled in: the bytes no longer hold the message
-    seen?.(message);
     this.lifecycle.enter();
     const mti = mtiOf(message);
     this.accounting.accepted(mti);
-    const terminal = message['41'];
     const wait = timeout ?? this.options.requestTimeout;
+    const settled: Settle = {
+      answered: (response) => {
+        this.lifecycle.leave();
+        if (recorder !== undefined) this.keep(recorder.answered(message, response.message, at, performance.now() - t0), recordTo);
+        return response;
+      },
+      failed: (err) => {
+        const code = (err as Partial<Iso8583Error> | undefined)?.code;
+        this.lifecycle.leave();
+        this.accounting.failed(mti, code);
+        if (recorder !== undefined) this.keep(recorder.failed(message, code, at, performance.now() - t0), recordTo);
+        return err;
+      },
+    };
+    const terminal = message['41'];
+    const queued = this.terminalQueue !== undefined && terminal != null;
+    if (this.ready && !queued && !this.journals(mti)) {
+      const channel = this.pool.take();
+      if (channel !== undefined) return this.sendNow(channel, message, mti, wait, header, packed, settled);
+    }
     const go = (): Promise<ChannelResponse> =>
       this.ready
         ? this.dispatch(message, wait, header, true, packed)
         : (this.starting as Promise<void>).then(() => this.dispatch(message, wait, header, true, packed));
-    const outcome =
-      this.terminalQueue !== undefined && terminal != null ? this.terminalQueue.run(String(terminal), go) : go();
-    return outcome.then(
-      (response) => {
-        this.lifecycle.leave();
-        return response;
-      },
-      (err: Iso8583Error) => {
-        this.lifecycle.leave();
-        this.accounting.failed(mti, err.code);
-        throw err;
-      },
-    );
+    const outcome = queued ? (this.terminalQueue as TerminalQueue).run(String(terminal), go) : go();
+    return outcome.then(settled.answered, (err: unknown) => {
+      throw settled.failed(err);
+    });
   }
 
-  /** Packs (unless given `packed`, its wire image), journals the reversal (when due), borrows a channel, writes, waits. */
-  private async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer): Promise<ChannelResponse> {
-    const mti = mtiOf(message);
+  /** Why a request is refused before it is accepted (closing, a bad timeout, the in-flight limit); else undefined. */
+  private refusal(input: MessageInput, timeout: number | undefined): Iso8583Error | undefined {
+    if (this.lifecycle.stopping) return connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) });
+    const badTimeout = requestTimeoutProblem(timeout);
+    if (badTimeout !== undefined) return badTimeout;
+    if (this.lifecycle.accepted >= this.options.maxInFlight) {
+      return connectorError('ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT', `${this.options.maxInFlight} requests are already in flight`, {
+        field: 'maxInFlight',
+      });
+    }
+    return undefined;
+  }
+
+  /** True when a request of `mti` is journaled (its reversal armed) before it leaves. */
+  private journals(mti: string): boolean {
+    return this.options.reversal.enabled && this.reversals !== undefined && isReversible(mti);
+  }
+
+  /** A record to `recordTo` when given, else to the transaction log. */
+  private keep(record: TransactionRecord, recordTo: RecordTo | undefined): void {
+    if (recordTo === undefined) (this.transactions as TransactionRecorder).write(record);
+    else recordTo(record);
+  }
+
+  /**
+   * Sends on `channel` now (it was taken in this turn): packs (unless given `packed`), writes, and settles the one
+   * promise from the channel's answer or failure, counting and recording in that turn.
+   */
+  private sendNow(channel: Channel, message: MessageInput, mti: string, timeout: number, header: Uint8Array | undefined, packed: Buffer | undefined, settled: Settle): Promise<ChannelResponse> {
+    return new Promise<ChannelResponse>((resolve, reject) => {
+      let frame: Buffer;
+      let key: string;
+      try {
+        frame = this.frameOf(message, mti, header, packed);
+        key = this.matchKey.ofRequest(message);
+      } catch (err) {
+        this.pool.release(channel);
+        reject(settled.failed(err));
+        return;
+      }
+      channel.send({
+        key, frame, mti, timeout, written: false, start: 0, timer: undefined,
+        resolve: (response) => {
+          try {
+            this.answeredOn(channel, mti, message, response);
+            resolve(settled.answered(response));
+          } catch (err) {
+            reject(err as Error);
+          }
+        },
+        reject: (err) => {
+          this.pool.release(channel);
+          reject(settled.failed(err));
+        },
+      });
+    });
+  }
+
+  /** The frame of a request: packed (unless given `packed`, its wire image), framed, counted as a packet. */
+  private frameOf(message: MessageInput, mti: string, header: Uint8Array | undefined, packed: Buffer | undefined): Buffer {
     const dialectHeader = this.codec.dialect.headerLength ? (this.frameHeader === undefined ? header : undefined) : undefined;
     const body = packed ?? this.codec.pack(message, dialectHeader === undefined ? undefined : { header: dialectHeader });
     const frameHeader = this.frameHeader === undefined ? undefined : (header ?? this.frameHeader);
     const frame = encodeFrame(body, this.framing, frameHeader);
     this.accounting.packed(mti, message);
+    return frame;
+  }
+
+  /** A request answered on `channel`: counted (amounts, latency), logged at debug, the channel given back. */
+  private answeredOn(channel: Channel, mti: string, message: MessageInput, response: ChannelResponse): void {
+    this.accounting.answered(mti, message, response.message, response.latency);
+    if (channel.logger.isLevelEnabled('debug')) {
+      channel.logger.debug({ ...summarize(response.message), latencyMs: Math.round(response.latency * 1000) / 1000 }, 'response');
+    }
+    this.pool.release(channel);
+  }
+
+  /** Packs (unless given `packed`, its wire image), journals the reversal (when due), borrows a channel, writes, waits. */
+  private async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer): Promise<ChannelResponse> {
+    const mti = mtiOf(message);
+    const frame = this.frameOf(message, mti, header, packed);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;
-    if (journal && this.options.reversal.enabled && this.reversals !== undefined && isReversible(mti)) entry = await this.reversals.arm(message);
+    if (journal && this.journals(mti)) entry = await (this.reversals as ReversalManager).arm(message);
     let channel: Channel | undefined;
     let req: ChannelRequest | undefined;
     try {
@@ -365,10 +447,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
         entry = undefined;
         await this.reversals?.answered(answered);
       }
-      this.accounting.answered(mti, message, response.message, response.latency);
-      if (ch.logger.isLevelEnabled('debug')) {
-        ch.logger.debug({ ...summarize(response.message), latencyMs: Math.round(response.latency * 1000) / 1000 }, 'response');
-      }
+      channel = undefined;
+      this.answeredOn(ch, mti, message, response);
       return response;
     } catch (err) {
       if (entry !== undefined) {

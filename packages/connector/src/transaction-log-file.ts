@@ -25,6 +25,7 @@ import { toTransactionRecord } from './transaction-allow-list.js';
 import type { TransactionLog, TransactionQuery, TransactionRecord } from './transaction-log.js';
 import { dayFiles, dayOf, queryFolder, readLinesBackwards, transactionFile } from './transaction-log-read.js';
 import { checkTransactionQuery } from './transaction-query.js';
+import { LineBuffer } from './line-buffer.js';
 
 /** The lock file of a transaction log folder. */
 export const TRANSACTION_LOCK_FILE = 'transactions.lock';
@@ -48,7 +49,7 @@ const DAY_MS = 86_400_000;
 
 /** The records of one batch, by day, and the promise that settles once they are written. */
 class Batch {
-  readonly days = new Map<string, string[]>();
+  readonly days = new Map<string, LineBuffer>();
   count = 0;
   readonly done: Promise<void>;
   resolve!: () => void;
@@ -100,6 +101,8 @@ export class FileTransactionLog implements TransactionLog {
   private flushing: Promise<void> | undefined;
   private scheduled = false;
   private readonly handles = new Map<string, DayHandle>();
+  /** The line buffers of batches written, for the next batches. */
+  private readonly spare: LineBuffer[] = [];
   private readonly reported = new Set<string>();
   /** The day of the last record and its bounds (most records fall in it: no date is formatted for them). */
   private day = '';
@@ -190,7 +193,7 @@ export class FileTransactionLog implements TransactionLog {
     }
     const batch = (this.batch ??= new Batch());
     let lines = batch.days.get(this.day);
-    if (lines === undefined) batch.days.set(this.day, (lines = []));
+    if (lines === undefined) batch.days.set(this.day, (lines = LineBuffer.take(this.spare)));
     lines.push(JSON.stringify(clean));
     batch.count += 1;
     if (this.flushing === undefined && !this.scheduled && this.isOpen) this.schedule();
@@ -305,9 +308,9 @@ export class FileTransactionLog implements TransactionLog {
       try {
         for (const [day, lines] of batch.days) {
           const h = await this.handleOf(day);
-          const text = (h.dirty ? '\n' : '') + lines.join('\n') + '\n';
+          const text = lines.bytes(h.dirty);
           h.dirty = true;
-          await appendAll(h.handle, Buffer.from(text));
+          await appendAll(h.handle, text);
           h.dirty = false;
           // Marked at once: a batch over three days or more closes the oldest file it wrote (handleOf keeps two
           // open), and a file marked unsynced is fdatasynced before it is closed, never synced after.
@@ -325,6 +328,9 @@ export class FileTransactionLog implements TransactionLog {
           'the transaction log cannot be written: records lost',
         );
         batch.reject(error);
+      } finally {
+        // No write of these bytes is in flight any more: the buffers serve the next batches.
+        for (const lines of batch.days.values()) LineBuffer.give(this.spare, lines);
       }
     }
   }

@@ -55,7 +55,6 @@ test('a corrupt response with a readable key fails its request at once with BAD_
 
 test('with reversal on, a purchase whose response does not decode is reversed', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-bad-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const peer = await startPeer((r, p) => {
     if (r.message['0'] === '0200') r.socket.write(corruptResponse(p, answer(r.message)));
     else p.send(r.socket, answer(r.message));
@@ -67,9 +66,11 @@ test('with reversal on, a purchase whose response does not decode is reversed', 
     reversal: { enabled: true, journalDir: dir },
   });
   connector.on('error', () => undefined);
+  // The folder goes once the connector has stopped writing to it (removed while it writes, rmdir fails: ENOTEMPTY).
   t.after(async () => {
     await connector.destroy();
     await peer.close();
+    rmSync(dir, { recursive: true, force: true });
   });
   const answered = new Promise<ReversalEvent>((resolve) =>
     connector.on('reversal', (e: ReversalEvent) => e.stage === 'answered' && resolve(e)),

@@ -138,23 +138,19 @@ export class InboundConnection implements Peer {
   private start(frame: Frame): void {
     this.inFlight++;
     this.core.metrics.inFlight(1);
-    let pending: Promise<void> | undefined;
+    let done = true;
     try {
-      pending = handleFrame(this.core, frame, this);
+      done = handleFrame(this.core, frame, this);
     } catch (err) {
       this.unexpected(err);
     }
-    if (pending === undefined) {
-      this.done();
-      return;
-    }
-    pending.then(
-      () => this.done(),
-      (err: unknown) => {
-        this.unexpected(err);
-        this.done();
-      },
-    );
+    if (done) this.done();
+  }
+
+  /** A message whose sequence was awaited is done (see `Peer.handled`). */
+  handled(err?: unknown): void {
+    if (err !== undefined) this.unexpected(err);
+    this.done();
   }
 
   /** handleFrame answers every failure itself; this is the last guard that keeps the listener up. */

@@ -3,6 +3,8 @@ import type { Codec, FramingOptions } from '@iso8583/codec';
 import type { InboundMetrics } from './metrics.js';
 import type { ResolvedInboundOptions } from './options.js';
 import type { Sequence } from './sequence.js';
+import type { DeadlineList } from './deadlines.js';
+import type { InFlight } from './pipeline.js';
 
 /** What every connection of an endpoint shares: options, codec, sequences, counters, logger. */
 export interface EndpointCore {
@@ -17,6 +19,8 @@ export interface EndpointCore {
   readonly sequenceLogger: Logger;
   /** A new unique message id. */
   nextMessageId(): string;
+  /** The sequence timeouts of the messages in flight (`options.sequenceTimeout`; see deadlines.ts). */
+  readonly deadlines: DeadlineList<InFlight>;
 }
 
 /** The side of a connection that the message pipeline sees. */
@@ -28,4 +32,9 @@ export interface Peer {
   readonly sequenceLogger: Logger;
   /** Writes one framed reply; false when the client has gone (the reply is dropped and counted). */
   send(frame: Buffer): boolean;
+  /**
+   * A message whose sequence was awaited is done: its reply sent (or dropped). `err`: an unexpected failure on the way
+   * (logged and counted as `ISO8583_ERR_INBOUND_INTERNAL`).
+   */
+  handled(err?: unknown): void;
 }

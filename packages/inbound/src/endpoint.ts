@@ -12,6 +12,9 @@ import type { Codec, FramingOptions } from '@iso8583/codec';
 import { createAllowList } from './allow-list.js';
 import { InboundConnection } from './connection.js';
 import type { EndpointCore } from './core.js';
+import { DeadlineList } from './deadlines.js';
+import { sequenceExpired } from './pipeline.js';
+import type { InFlight } from './pipeline.js';
 import { codeOf, inboundError } from './errors.js';
 import type { InboundErrorCode } from './errors.js';
 import { InboundMetrics } from './metrics.js';
@@ -230,6 +233,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       logger: this.#logger,
       sequenceLogger: this.#logger.child({}, { redact: sequenceRedaction(this.#codec.dialect) }),
       nextMessageId: () => `${this.#idPrefix}-${(++this.#messageCount).toString(36)}`,
+      deadlines: new DeadlineList<InFlight>(this.options.sequenceTimeout, sequenceExpired),
     };
   }
 

@@ -11,6 +11,7 @@ import { ReceivedMessage } from './inbound-message.js';
 import { errorReply } from './response.js';
 import { errorForLog } from './safe-log.js';
 import type { Sequence, SequenceResult } from './sequence.js';
+import type { Timed } from './deadlines.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -23,13 +24,18 @@ function isThenable(value: unknown): value is PromiseLike<SequenceResult> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** Waits for a sequence's promise; one that does not settle within `timeout` ms rejects with `SEQUENCE_TIMEOUT`. */
-function settle(out: PromiseLike<SequenceResult>, mti: string, timeout: number): Promise<SequenceResult> {
+/** Runs a sequence to its end (for the onError path, where speed does not matter). */
+async function runSequence(
+  sequence: Sequence,
+  message: ReceivedMessage,
+  context: MessageContext,
+  timeout: number,
+): Promise<SequenceResult> {
+  const out = sequence(message, context);
+  if (!isThenable(out)) return out;
+  // The onError path is rare: a timer of its own.
   return new Promise<SequenceResult>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(inboundError('ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', `the sequence did not settle within ${timeout} ms`, { mti }));
-    }, timeout);
-    // The connection keeps the process alive while it matters; a closed endpoint leaves no timer holding it.
+    const timer = setTimeout(() => reject(sequenceTimeout(message.mti, timeout)), timeout);
     timer.unref();
     out.then(
       (value) => {
@@ -44,15 +50,8 @@ function settle(out: PromiseLike<SequenceResult>, mti: string, timeout: number):
   });
 }
 
-/** Runs a sequence to its end (for the onError path, where speed does not matter). */
-async function runSequence(
-  sequence: Sequence,
-  message: ReceivedMessage,
-  context: MessageContext,
-  timeout: number,
-): Promise<SequenceResult> {
-  const out = sequence(message, context);
-  return isThenable(out) ? settle(out, message.mti, timeout) : out;
+function sequenceTimeout(mti: string, timeout: number): Iso8583Error {
+  return inboundError('ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', `the sequence did not settle within ${timeout} ms`, { mti });
 }
 
 /** A sequence failure as a coded error: a timeout stays as it is, anything thrown becomes `SEQUENCE_FAILED`. */
@@ -64,8 +63,11 @@ function asSequenceError(err: unknown, mti: string, which: string): Iso8583Error
   });
 }
 
-/** What one message needs from decode to reply; also the origin its context's logger is made from (one object). */
-interface InFlight {
+/**
+ * What one message needs from decode to reply; also the origin its context's logger is made from, and, while its
+ * sequence runs, the entry of the endpoint's sequence deadlines (one object).
+ */
+export interface InFlight extends Timed {
   readonly core: EndpointCore;
   readonly frame: Frame;
   readonly decoded: Decoded;
@@ -75,20 +77,23 @@ interface InFlight {
   readonly message: ReceivedMessage;
   context: MessageContext;
   readonly started: number;
+  /** Set once the sequence's outcome (its result, its failure or its timeout) is taken: the others are ignored. */
+  settled: boolean;
 }
 
 /**
- * Handles one frame: decode, call the sequence (and onError), pack and send the reply. A sequence that answers
- * synchronously is handled synchronously (`undefined` is returned); otherwise the promise settles once the reply is
- * sent. Never rejects: every failure is logged with its code, counted, and answered where the standard expects it.
+ * Handles one frame: decode, call the sequence (and onError), pack and send the reply. Returns true when it is done
+ * (a sequence that answers synchronously is handled synchronously); false when the sequence's promise is awaited, and
+ * then `peer.handled()` is called once the reply is sent. Never throws for a message's sake: every failure is logged
+ * with its code, counted, and answered where the standard expects it.
  */
-export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): Promise<void> | undefined {
+export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boolean {
   let decoded: Decoded;
   try {
     decoded = core.codec.decode(frame.payload);
   } catch (err) {
     decodeFailed(core, frame, peer, err);
-    return undefined;
+    return true;
   }
   const fields = decoded.message;
   const mti = typeof fields['0'] === 'string' ? fields['0'] : '';
@@ -102,6 +107,7 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): Promi
   const message = new ReceivedMessage(fields, frame.payload, header, mti);
   const job: InFlight = {
     core, frame, decoded, peer, fields, dialect: core.codec.dialect, message, context: undefined as unknown as MessageContext, started: performance.now(),
+    settled: false, deadline: 0, before: undefined, after: undefined, listed: false,
   };
   const context = new MessageContext(
     core.options.name, peer.remoteAddress, peer.remotePort, core.nextMessageId(), core.options.connectors, job,
@@ -111,16 +117,51 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): Promi
   try {
     out = core.sequence(message, context);
   } catch (err) {
-    return failed(job, err);
+    job.settled = true;
+    handled(job, failed(job, err));
+    return false;
   }
   if (isThenable(out)) {
-    return settle(out, mti, core.options.sequenceTimeout).then(
-      (result) => complete(job, result),
-      (err: unknown) => failed(job, err),
+    // The sequence timeout: the endpoint's deadline list (one timer for every message in flight), not a timer each.
+    core.deadlines.add(job);
+    out.then(
+      (result) => {
+        if (job.settled) return;
+        job.settled = true;
+        core.deadlines.remove(job);
+        try {
+          complete(job, result);
+          job.peer.handled();
+        } catch (err) {
+          job.peer.handled(err);
+        }
+      },
+      (err: unknown) => {
+        if (job.settled) return;
+        job.settled = true;
+        core.deadlines.remove(job);
+        handled(job, failed(job, err));
+      },
     );
+    return false;
   }
   complete(job, out);
-  return undefined;
+  return true;
+}
+
+/** A message's sequence did not settle within the endpoint's `sequenceTimeout` (called by the deadline list). */
+export function sequenceExpired(job: InFlight): void {
+  if (job.settled) return;
+  job.settled = true;
+  handled(job, failed(job, sequenceTimeout(job.message.mti, job.core.options.sequenceTimeout)));
+}
+
+/** Tells the peer once `reply` (the failure path's answer) is sent. */
+function handled(job: InFlight, reply: Promise<void>): void {
+  reply.then(
+    () => job.peer.handled(),
+    (err: unknown) => job.peer.handled(err),
+  );
 }
 
 /** The sequence failed or timed out: log and count it, then answer through onError or with 96. */
