@@ -283,7 +283,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     };
   }
 
-  // ---- the path of one request ----
+  // ---- accepting one request ----
 
   /**
    * Accepts a request (closing check, timeout check, in-flight limit, auto-fill, per-terminal queue) and settles it
