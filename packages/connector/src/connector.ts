@@ -1,41 +1,40 @@
 /**
  * The connector: what an integration flow uses to send ISO 8583 messages (XML, JSON text or objects) to a bank or
- * switch and get the response back. This file is its public face and the path of one request (accept, pack, journal
- * the reversal, borrow a connection, write, wait, count). The other ideas live beside it: the connections
- * (channel.ts, channel-factory.ts, and a pool policy: multiplex-pool.ts or exclusive-pool.ts), network management
- * (network-management.ts), what the host sends unasked (unsolicited.ts), counting (accounting.ts), reversals
- * (reversal.ts, journal.ts), the transaction log (transaction-record.ts) and the lifecycle (lifecycle.ts).
- * Longer than 400 lines because the path of one request (accept, record, pack, journal, send, settle) is kept whole
- * here, to be read top to bottom; each step's work is done in its own file. That path has two shapes: the ready one
- * (`sendNow`: a connection free now, no journal, no terminal queue; one promise, settled by the channel) and the one
- * that waits (`dispatch`: the journal, the terminal queue, a connection being made); both settle through `exchange`.
+ * switch and get the response back. This file is its public face and the acceptance of one request (refuse or accept,
+ * auto-fill, queue per terminal, pick the request's path). The other ideas live beside it: a request's one outcome,
+ * counted and recorded (request-outcome.ts), its path to a channel and back (request-sender.ts: `sendNow`, the ready
+ * path, and `dispatch`, the one that waits), the connections (channel.ts, channel-factory.ts, and a pool policy:
+ * multiplex-pool.ts or exclusive-pool.ts), network management (network-management.ts), what the host sends unasked
+ * (unsolicited.ts), counting (accounting.ts), reversals (reversal.ts, journal.ts), the transaction log
+ * (transaction-record.ts) and the lifecycle (lifecycle.ts).
  */
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { Iso8583Error, createCodec, encodeFrame, readMessage, resolveDialect, sameDialect, summarize, writeMessage } from '@iso8583/codec';
+import { Iso8583Error, createCodec, readMessage, resolveDialect, sameDialect, writeMessage } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, MessageInput, MessageRead } from '@iso8583/codec';
 import { Accounting, mtiOf } from './accounting.js';
 import type { ConnectorStats } from './accounting.js';
 import { StanCounter, autoFilled } from './auto-fill.js';
-import type { Channel, ChannelHost, ChannelRequest, ChannelResponse } from './channel.js';
+import type { Channel, ChannelHost, ChannelResponse } from './channel.js';
 import { ChannelFactory } from './channel-factory.js';
 import type { ChannelPool } from './channel-pool.js';
 import { connectorError } from './errors.js';
 import type { ConnectorEvents } from './events.js';
 import { ExclusivePool } from './exclusive-pool.js';
-import type { JournalEntry } from './journal.js';
 import { Lifecycle } from './lifecycle.js';
 import { MatchKey } from './match-key.js';
 import { MultiplexPool } from './multiplex-pool.js';
 import { NetworkManagement } from './network-management.js';
 import { validateConnectorOptions } from './options.js';
 import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
-import { createSafQueue, isReversible } from './reversal.js';
+import { createSafQueue } from './reversal.js';
 import type { ReversalManager } from './reversal.js';
 import type { ReversalEvent } from './reversal.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
+import { RequestOutcomes } from './request-outcome.js';
+import { RequestSender } from './request-sender.js';
 import { safMessage } from './saf-message.js';
 import { receiptText } from './send-options.js';
 import type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
@@ -45,18 +44,8 @@ import { TerminalQueue } from './terminal-queue.js';
 import type { TerminalLock } from './terminal-queue.js';
 import { connectorStore } from './store.js';
 import { Unsolicited } from './unsolicited.js';
-import { requestTimeoutProblem } from './timeouts.js';
-import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO, TransactionRecorder } from './transaction-record.js';
 import type { RecordTo } from './transaction-record.js';
-
-/** How an accepted request settles: counted and recorded once, whichever way it ends. */
-interface Settle {
-  /** Answered: the response, handed on. */
-  answered(response: ChannelResponse): ChannelResponse;
-  /** Failed: the error, handed on (to be thrown or rejected with). */
-  failed(err: unknown): unknown;
-}
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
 
@@ -91,8 +80,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private readonly terminalQueue: TerminalQueue | undefined;
   private readonly terminalLock: TerminalLock | undefined;
   private readonly reversals: ReversalManager | undefined;
-  private readonly frameHeader: Buffer | undefined;
   private readonly lifecycle = new Lifecycle();
+  private readonly outcomes: RequestOutcomes;
+  private readonly sender: RequestSender;
   private starting: Promise<void> | undefined;
   private ready = false;
   private closing: Promise<void> | undefined;
@@ -112,12 +102,12 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       maxFrameSize: o.maxFrameSize,
       ...(o.frame === 'none' ? { measure: (bytes: Buffer) => this.codec.measure(bytes) } : {}),
     };
-    this.frameHeader = o.headerBytes > 0 ? o.header : undefined;
+    const frameHeader = o.headerBytes > 0 ? o.header : undefined;
     this.logger = (o.logger ?? silent).child({ connector: o.name });
-    const unsolicited = new Unsolicited(this, o.name, o.onUnsolicited, this.codec, this.framing, this.frameHeader !== undefined, (err) =>
+    const unsolicited = new Unsolicited(this, o.name, o.onUnsolicited, this.codec, this.framing, frameHeader !== undefined, (err) =>
       this.emitError(err),
     );
-    const network = new NetworkManagement(o, this.codec, this.matchKey, this.framing, this.frameHeader, this.stan);
+    const network = new NetworkManagement(o, this.codec, this.matchKey, this.framing, frameHeader, this.stan);
     const host: ChannelHost = {
       options: o,
       codec: this.codec,
@@ -150,11 +140,14 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       logger: this.logger,
       // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
       sendReversal: (message, timeout) => {
-        const send = (): Promise<ChannelResponse> => this.dispatch(message, timeout, undefined, false);
+        const send = (): Promise<ChannelResponse> => this.sender.dispatch(message, timeout, undefined, false);
         return (this.transactions?.reversal(message, send) ?? send()).then((r) => r.message);
       },
       reversalEvent: (event) => this.reversalEvent(event),
     }, journal);
+    this.outcomes = new RequestOutcomes(this.lifecycle, this.accounting, this.transactions, o.maxInFlight);
+    const { codec, framing, matchKey, accounting, pool, reversals } = this;
+    this.sender = new RequestSender({ codec, framing, frameHeader, matchKey, accounting, pool, reversals, reversal: o.reversal.enabled });
   }
 
   /**
@@ -290,181 +283,44 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     };
   }
 
-  // ---- the path of one request ----
+  // ---- accepting one request ----
 
   /**
    * Accepts a request (closing check, timeout check, in-flight limit, auto-fill, per-terminal queue) and settles it
-   * once: counted, recorded (to `recordTo` when given, else the transaction log) and answered. `body` is its wire image,
-   * if known. With a channel free now, no journal to write and no terminal queue, the request goes out in this turn
-   * and its one promise is settled by the channel (`sendNow`); otherwise `dispatch` waits for each step.
+   * once (request-outcome.ts): counted, recorded (to `recordTo` when given, else the transaction log) and answered.
+   * `body` is its wire image, if known. With a channel free now, no journal to write and no terminal queue, the request
+   * goes out in this turn and its one promise is settled by the channel (`sendNow`); otherwise `dispatch` waits for
+   * each step (request-sender.ts).
    */
   private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, recordTo?: RecordTo, body?: Buffer): Promise<ChannelResponse> {
-    const recorder = this.transactions;
-    const at = recorder === undefined ? 0 : Date.now();
-    const t0 = recorder === undefined ? 0 : performance.now();
-    const refused = this.refusal(input, timeout);
-    if (refused !== undefined) {
-      if (recorder !== undefined) this.keep(recorder.failed(input, refused.code, at, performance.now() - t0), recordTo);
-      return Promise.reject(refused);
-    }
+    const timed = this.transactions !== undefined;
+    const at = timed ? Date.now() : 0;
+    const t0 = timed ? performance.now() : 0;
+    const refused = this.outcomes.refused(input, timeout, at, t0, recordTo);
+    if (refused !== undefined) return Promise.reject(refused);
     if (this.lifecycle.state === 'new') {
       this.starting ??= this.start();
       this.starting.catch(() => undefined);
     }
     const message = autoFilled(input, this.options.autoFill, this.stan);
     const packed = message === input ? body : undefined; // filled in: the bytes no longer hold the message
-    this.lifecycle.enter();
     const mti = mtiOf(message);
-    this.accounting.accepted(mti);
+    const settled = this.outcomes.accepted(message, mti, at, t0, recordTo);
     const wait = timeout ?? this.options.requestTimeout;
-    const settled: Settle = {
-      answered: (response) => {
-        this.lifecycle.leave();
-        if (recorder !== undefined) this.keep(recorder.answered(message, response.message, at, performance.now() - t0), recordTo);
-        return response;
-      },
-      failed: (err) => {
-        const code = (err as Partial<Iso8583Error> | undefined)?.code;
-        this.lifecycle.leave();
-        this.accounting.failed(mti, code);
-        if (recorder !== undefined) this.keep(recorder.failed(message, code, at, performance.now() - t0), recordTo);
-        return err;
-      },
-    };
     const terminal = message['41'];
     const queued = this.terminalQueue !== undefined && terminal != null;
-    if (this.ready && !queued && !this.journals(mti)) {
+    if (this.ready && !queued && !this.sender.journals(mti)) {
       const channel = this.pool.take();
-      if (channel !== undefined) return this.sendNow(channel, message, mti, wait, header, packed, settled);
+      if (channel !== undefined) return this.sender.sendNow(channel, message, mti, wait, header, packed, settled);
     }
     const go = (): Promise<ChannelResponse> =>
       this.ready
-        ? this.dispatch(message, wait, header, true, packed)
-        : (this.starting as Promise<void>).then(() => this.dispatch(message, wait, header, true, packed));
+        ? this.sender.dispatch(message, wait, header, true, packed)
+        : (this.starting as Promise<void>).then(() => this.sender.dispatch(message, wait, header, true, packed));
     const outcome = queued ? (this.terminalQueue as TerminalQueue).run(String(terminal), go) : go();
     return outcome.then(settled.answered, (err: unknown) => {
       throw settled.failed(err);
     });
-  }
-
-  /** Why a request is refused before it is accepted (closing, a bad timeout, the in-flight limit); else undefined. */
-  private refusal(input: MessageInput, timeout: number | undefined): Iso8583Error | undefined {
-    if (this.lifecycle.stopping) return connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) });
-    const badTimeout = requestTimeoutProblem(timeout);
-    if (badTimeout !== undefined) return badTimeout;
-    if (this.lifecycle.accepted >= this.options.maxInFlight) {
-      return connectorError('ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT', `${this.options.maxInFlight} requests are already in flight`, {
-        field: 'maxInFlight',
-      });
-    }
-    return undefined;
-  }
-
-  /** True when a request of `mti` is journaled (its reversal armed) before it leaves. */
-  private journals(mti: string): boolean {
-    return this.options.reversal.enabled && this.reversals !== undefined && isReversible(mti);
-  }
-
-  /** A record to `recordTo` when given, else to the transaction log. */
-  private keep(record: TransactionRecord, recordTo: RecordTo | undefined): void {
-    if (recordTo === undefined) (this.transactions as TransactionRecorder).write(record);
-    else recordTo(record);
-  }
-
-  /**
-   * Sends on `channel` now (it was taken in this turn): packs (unless given `packed`), writes, and settles the one
-   * promise from the channel's answer or failure, counting and recording in that turn.
-   */
-  private sendNow(channel: Channel, message: MessageInput, mti: string, timeout: number, header: Uint8Array | undefined, packed: Buffer | undefined, settled: Settle): Promise<ChannelResponse> {
-    return new Promise<ChannelResponse>((resolve, reject) => {
-      let frame: Buffer;
-      let key: string;
-      try {
-        frame = this.frameOf(message, mti, header, packed);
-        key = this.matchKey.ofRequest(message);
-      } catch (err) {
-        this.pool.release(channel);
-        reject(settled.failed(err));
-        return;
-      }
-      channel.send({
-        key, frame, mti, timeout, written: false, start: 0, timer: undefined,
-        resolve: (response) => {
-          try {
-            this.answeredOn(channel, mti, message, response);
-            resolve(settled.answered(response));
-          } catch (err) {
-            reject(err as Error);
-          }
-        },
-        reject: (err) => {
-          this.pool.release(channel);
-          reject(settled.failed(err));
-        },
-      });
-    });
-  }
-
-  /** The frame of a request: packed (unless given `packed`, its wire image), framed, counted as a packet. */
-  private frameOf(message: MessageInput, mti: string, header: Uint8Array | undefined, packed: Buffer | undefined): Buffer {
-    const dialectHeader = this.codec.dialect.headerLength ? (this.frameHeader === undefined ? header : undefined) : undefined;
-    const body = packed ?? this.codec.pack(message, dialectHeader === undefined ? undefined : { header: dialectHeader });
-    const frameHeader = this.frameHeader === undefined ? undefined : (header ?? this.frameHeader);
-    const frame = encodeFrame(body, this.framing, frameHeader);
-    this.accounting.packed(mti, message);
-    return frame;
-  }
-
-  /** A request answered on `channel`: counted (amounts, latency), logged at debug, the channel given back. */
-  private answeredOn(channel: Channel, mti: string, message: MessageInput, response: ChannelResponse): void {
-    this.accounting.answered(mti, message, response.message, response.latency);
-    if (channel.logger.isLevelEnabled('debug')) {
-      channel.logger.debug({ ...summarize(response.message), latencyMs: Math.round(response.latency * 1000) / 1000 }, 'response');
-    }
-    this.pool.release(channel);
-  }
-
-  /** Packs (unless given `packed`, its wire image), journals the reversal (when due), borrows a channel, writes, waits. */
-  private async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer): Promise<ChannelResponse> {
-    const mti = mtiOf(message);
-    const frame = this.frameOf(message, mti, header, packed);
-    const key = this.matchKey.ofRequest(message);
-    let entry: JournalEntry | undefined;
-    if (journal && this.journals(mti)) entry = await (this.reversals as ReversalManager).arm(message);
-    let channel: Channel | undefined;
-    let req: ChannelRequest | undefined;
-    try {
-      // Synchronous when a channel is ready: the write then happens in this turn, and the next request sees it.
-      channel = this.pool.take() ?? (await this.pool.acquire());
-      const ch = channel;
-      const response = await new Promise<ChannelResponse>((resolve, reject) => {
-        req = { key, frame, mti, timeout, written: false, start: 0, timer: undefined, resolve, reject };
-        ch.send(req);
-      });
-      if (entry !== undefined) {
-        // The outcome is durable (`done` fsynced) before the caller sees the response; else it is reversed and fails.
-        const answered = entry;
-        entry = undefined;
-        await this.reversals?.answered(answered);
-      }
-      channel = undefined;
-      this.answeredOn(ch, mti, message, response);
-      return response;
-    } catch (err) {
-      if (entry !== undefined) {
-        const code = (err as Iso8583Error).code;
-        const unknown =
-          req?.written === true &&
-          (code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ||
-            code === 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' ||
-            code === 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE');
-        if (unknown) this.reversals?.trigger(entry);
-        else if (req?.written !== true || code !== 'ISO8583_ERR_CONNECTOR_CLOSED') await this.reversals?.disarm(entry);
-      }
-      throw err;
-    } finally {
-      if (channel !== undefined) this.pool.release(channel);
-    }
   }
 
   // ---- what the channels report ----

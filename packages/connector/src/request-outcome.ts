@@ -1,0 +1,86 @@
+/**
+ * A request's one outcome in the connector's books. Either it is refused before it is accepted (the connector is
+ * closing, a bad timeout, the in-flight limit): recorded as failed, never counted as in flight. Or it is accepted
+ * (counted, in flight) and settles exactly once, answered or failed: taken out of flight, counted, and recorded (to
+ * `recordTo` when given, else the transaction log), whichever way and on whichever path it ends.
+ */
+import type { Iso8583Error, MessageInput } from '@iso8583/codec';
+import { mtiOf } from './accounting.js';
+import type { Accounting } from './accounting.js';
+import type { ChannelResponse } from './channel.js';
+import { connectorError } from './errors.js';
+import type { Lifecycle } from './lifecycle.js';
+import { requestTimeoutProblem } from './timeouts.js';
+import type { TransactionRecord } from './transaction-log.js';
+import type { RecordTo, TransactionRecorder } from './transaction-record.js';
+
+/** How an accepted request settles: counted and recorded once, whichever way it ends. */
+export interface Settle {
+  /** Answered: the response, handed on. */
+  answered(response: ChannelResponse): ChannelResponse;
+  /** Failed: the error, handed on (to be thrown or rejected with). */
+  failed(err: unknown): unknown;
+}
+
+/** The outcomes of one connector's requests: refusals and settlements, each counted and recorded once. */
+export class RequestOutcomes {
+  constructor(
+    /** The connector's lifecycle: its state (closing refuses) and its count of accepted, unsettled requests. */
+    private readonly lifecycle: Lifecycle,
+    /** The connector's counters. */
+    private readonly accounting: Accounting,
+    /** What records every request in the transaction log (`undefined`: no log is kept). */
+    private readonly recorder: TransactionRecorder | undefined,
+    /** The most requests accepted and not yet settled (`maxInFlight`). */
+    private readonly maxInFlight: number,
+  ) {}
+
+  /**
+   * Why a request is refused before it is accepted (closing, a bad timeout, the in-flight limit), recorded as failed
+   * (`at`, `t0`: when it came, by the wall clock and by `performance.now()`); else undefined.
+   */
+  refused(input: MessageInput, timeout: number | undefined, at: number, t0: number, recordTo: RecordTo | undefined): Iso8583Error | undefined {
+    const refusal = this.refusal(input, timeout);
+    if (refusal !== undefined && this.recorder !== undefined) this.keep(this.recorder.failed(input, refusal.code, at, performance.now() - t0), recordTo);
+    return refusal;
+  }
+
+  /** Accepts `message` (counted, in flight) and returns how it settles, once. */
+  accepted(message: MessageInput, mti: string, at: number, t0: number, recordTo: RecordTo | undefined): Settle {
+    const recorder = this.recorder;
+    this.lifecycle.enter();
+    this.accounting.accepted(mti);
+    return {
+      answered: (response) => {
+        this.lifecycle.leave();
+        if (recorder !== undefined) this.keep(recorder.answered(message, response.message, at, performance.now() - t0), recordTo);
+        return response;
+      },
+      failed: (err) => {
+        const code = (err as Partial<Iso8583Error> | undefined)?.code;
+        this.lifecycle.leave();
+        this.accounting.failed(mti, code);
+        if (recorder !== undefined) this.keep(recorder.failed(message, code, at, performance.now() - t0), recordTo);
+        return err;
+      },
+    };
+  }
+
+  private refusal(input: MessageInput, timeout: number | undefined): Iso8583Error | undefined {
+    if (this.lifecycle.stopping) return connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) });
+    const badTimeout = requestTimeoutProblem(timeout);
+    if (badTimeout !== undefined) return badTimeout;
+    if (this.lifecycle.accepted >= this.maxInFlight) {
+      return connectorError('ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT', `${this.maxInFlight} requests are already in flight`, {
+        field: 'maxInFlight',
+      });
+    }
+    return undefined;
+  }
+
+  /** A record to `recordTo` when given, else to the transaction log. */
+  private keep(record: TransactionRecord, recordTo: RecordTo | undefined): void {
+    if (recordTo === undefined) (this.recorder as TransactionRecorder).write(record);
+    else recordTo(record);
+  }
+}

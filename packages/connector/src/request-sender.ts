@@ -1,0 +1,162 @@
+/**
+ * An accepted request on its way to a channel and back, in its two shapes. The ready one (`sendNow`): a channel taken
+ * in this turn, no journal to write; the request is packed and written in this turn and its one promise is settled by
+ * the channel's callbacks. The one that waits (`dispatch`): the reversal journaled first when due, a channel borrowed
+ * (perhaps once one is made), the outcome made durable before the caller sees it. Both pack and frame a request the
+ * same way (`frameOf`) and count an answer the same way (`answeredOn`).
+ */
+import { encodeFrame, summarize } from '@iso8583/codec';
+import type { Codec, FramingOptions, Iso8583Error, MessageInput } from '@iso8583/codec';
+import type { Accounting } from './accounting.js';
+import { mtiOf } from './accounting.js';
+import type { Channel, ChannelRequest, ChannelResponse } from './channel.js';
+import type { ChannelPool } from './channel-pool.js';
+import type { JournalEntry } from './journal.js';
+import type { MatchKey } from './match-key.js';
+import { isReversible } from './reversal.js';
+import type { ReversalManager } from './reversal.js';
+import type { Settle } from './request-outcome.js';
+
+/** What a request sender works with: the connector's codec, framing, match key, counters, pool and reversals. */
+export interface RequestSenderParts {
+  /** The codec of the connector's dialect. */
+  readonly codec: Codec;
+  /** The framing of every connection. */
+  readonly framing: FramingOptions;
+  /** The configured fixed frame header (`headerBytes` > 0), else undefined. */
+  readonly frameHeader: Buffer | undefined;
+  /** The match key builder. */
+  readonly matchKey: MatchKey;
+  /** The connector's counters. */
+  readonly accounting: Accounting;
+  /** The connections, lent to requests. */
+  readonly pool: ChannelPool;
+  /** The SAF queue that journals and sends reversals (`undefined`: reversal and SAF off). */
+  readonly reversals: ReversalManager | undefined;
+  /** True when reversal is on (`reversal.enabled`). */
+  readonly reversal: boolean;
+}
+
+/** Sends a connector's accepted requests on its channels. */
+export class RequestSender {
+  private readonly codec: Codec;
+  private readonly framing: FramingOptions;
+  private readonly frameHeader: Buffer | undefined;
+  private readonly matchKey: MatchKey;
+  private readonly accounting: Accounting;
+  private readonly pool: ChannelPool;
+  private readonly reversals: ReversalManager | undefined;
+  private readonly reversal: boolean;
+
+  constructor(parts: RequestSenderParts) {
+    this.codec = parts.codec;
+    this.framing = parts.framing;
+    this.frameHeader = parts.frameHeader;
+    this.matchKey = parts.matchKey;
+    this.accounting = parts.accounting;
+    this.pool = parts.pool;
+    this.reversals = parts.reversals;
+    this.reversal = parts.reversal;
+  }
+
+  /** True when a request of `mti` is journaled (its reversal armed) before it leaves. */
+  journals(mti: string): boolean {
+    return this.reversal && this.reversals !== undefined && isReversible(mti);
+  }
+
+  /**
+   * Sends on `channel` now (it was taken in this turn): packs (unless given `packed`), writes, and settles the one
+   * promise from the channel's answer or failure, counting and recording in that turn.
+   */
+  sendNow(channel: Channel, message: MessageInput, mti: string, timeout: number, header: Uint8Array | undefined, packed: Buffer | undefined, settled: Settle): Promise<ChannelResponse> {
+    return new Promise<ChannelResponse>((resolve, reject) => {
+      let frame: Buffer;
+      let key: string;
+      try {
+        frame = this.frameOf(message, mti, header, packed);
+        key = this.matchKey.ofRequest(message);
+      } catch (err) {
+        this.pool.release(channel);
+        reject(settled.failed(err));
+        return;
+      }
+      channel.send({
+        key, frame, mti, timeout, written: false, start: 0, timer: undefined,
+        resolve: (response) => {
+          try {
+            this.answeredOn(channel, mti, message, response);
+            resolve(settled.answered(response));
+          } catch (err) {
+            reject(err as Error);
+          }
+        },
+        reject: (err) => {
+          this.pool.release(channel);
+          reject(settled.failed(err));
+        },
+      });
+    });
+  }
+
+  /** Packs (unless given `packed`, its wire image), journals the reversal (when due), borrows a channel, writes, waits. */
+  async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer): Promise<ChannelResponse> {
+    const mti = mtiOf(message);
+    const frame = this.frameOf(message, mti, header, packed);
+    const key = this.matchKey.ofRequest(message);
+    let entry: JournalEntry | undefined;
+    if (journal && this.journals(mti)) entry = await (this.reversals as ReversalManager).arm(message);
+    let channel: Channel | undefined;
+    let req: ChannelRequest | undefined;
+    try {
+      // Synchronous when a channel is ready: the write then happens in this turn, and the next request sees it.
+      channel = this.pool.take() ?? (await this.pool.acquire());
+      const ch = channel;
+      const response = await new Promise<ChannelResponse>((resolve, reject) => {
+        req = { key, frame, mti, timeout, written: false, start: 0, timer: undefined, resolve, reject };
+        ch.send(req);
+      });
+      if (entry !== undefined) {
+        // The outcome is durable (`done` fsynced) before the caller sees the response; else it is reversed and fails.
+        const answered = entry;
+        entry = undefined;
+        await this.reversals?.answered(answered);
+      }
+      channel = undefined;
+      this.answeredOn(ch, mti, message, response);
+      return response;
+    } catch (err) {
+      if (entry !== undefined) {
+        const code = (err as Iso8583Error).code;
+        const unknown =
+          req?.written === true &&
+          (code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ||
+            code === 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' ||
+            code === 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE');
+        if (unknown) this.reversals?.trigger(entry);
+        else if (req?.written !== true || code !== 'ISO8583_ERR_CONNECTOR_CLOSED') await this.reversals?.disarm(entry);
+      }
+      throw err;
+    } finally {
+      if (channel !== undefined) this.pool.release(channel);
+    }
+  }
+
+  /** The frame of a request: packed (unless given `packed`, its wire image), framed, counted as a packet. */
+  private frameOf(message: MessageInput, mti: string, header: Uint8Array | undefined, packed: Buffer | undefined): Buffer {
+    const dialectHeader = this.codec.dialect.headerLength ? (this.frameHeader === undefined ? header : undefined) : undefined;
+    const body = packed ?? this.codec.pack(message, dialectHeader === undefined ? undefined : { header: dialectHeader });
+    const frameHeader = this.frameHeader === undefined ? undefined : (header ?? this.frameHeader);
+    const frame = encodeFrame(body, this.framing, frameHeader);
+    this.accounting.packed(mti, message);
+    return frame;
+  }
+
+  /** A request answered on `channel`: counted (amounts, latency), logged at debug, the channel given back. */
+  private answeredOn(channel: Channel, mti: string, message: MessageInput, response: ChannelResponse): void {
+    this.accounting.answered(mti, message, response.message, response.latency);
+    if (channel.logger.isLevelEnabled('debug')) {
+      channel.logger.debug({ ...summarize(response.message), latencyMs: Math.round(response.latency * 1000) / 1000 }, 'response');
+    }
+    this.pool.release(channel);
+  }
+}
