@@ -10,6 +10,7 @@ import { createCodec } from '../src/index.js';
 import type { Codec } from '../src/index.js';
 import { COMPILE_AFTER } from '../src/field/shapes.js';
 import type { Shapes } from '../src/field/shapes.js';
+import { unpackOutcome } from './unpack-outcome.js';
 
 /** Fixed-length numeric fields of iso87ascii: each non-empty subset of them is a bitmap of its own (511). */
 const FIELDS = [3, 4, 7, 11, 12, 13, 18, 22, 25];
@@ -25,16 +26,6 @@ function messageOf(codec: Codec, set: number): Record<string, string> {
     if ((set & (1 << i)) !== 0) message[n] = String((set * 7919 + n) % 10 ** length).padStart(length, '0');
   });
   return message;
-}
-
-/** The outcome of an unpack: the message, or the coded error's code, field, offset and words. */
-function outcome(codec: Codec, bytes: Buffer): unknown {
-  try {
-    return { message: codec.unpack(bytes) };
-  } catch (err) {
-    const e = err as { code?: string; field?: string; offset?: number; message: string };
-    return { code: e.code, field: e.field, offset: e.offset, words: e.message };
-  }
 }
 
 /** The layout's shape cache (internal: to tell whether the budget is spent). */
@@ -83,12 +74,12 @@ test('unpack – once the compile budget is spent, broken images give the errors
           reference = createCodec('iso87ascii');
           uses = 0;
         }
-        assert.deepEqual(outcome(codec, broken), outcome(reference, broken), `image ${k}: byte ${at} set to ${b}`);
+        assert.deepEqual(unpackOutcome(codec, broken), unpackOutcome(reference, broken), `image ${k}: byte ${at} set to ${b}`);
       }
     }
     for (let end = 0; end < bytes.length; end++) {
       const cut = bytes.subarray(0, end);
-      assert.deepEqual(outcome(codec, cut), outcome(createCodec('iso87ascii'), cut), `image ${k}: cut at ${end}`);
+      assert.deepEqual(unpackOutcome(codec, cut), unpackOutcome(createCodec('iso87ascii'), cut), `image ${k}: cut at ${end}`);
     }
   }
 });
