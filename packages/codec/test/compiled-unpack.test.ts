@@ -266,3 +266,16 @@ test('unpack – where code generation from strings is off, a message type read 
   assert.equal(run.stdout.trim(), 'read 20 times');
   assert.equal(run.status, 0);
 });
+
+test('unpack – once a compiled read is done, the reader keeps no byte of the message (no card data outlives the decode)', () => {
+  const image = imageFor('iso87ascii')!;
+  const codec = warmed('iso87ascii', image);
+  assert.equal(typeof compiledOf(codec)[0], 'function');
+  assert.deepEqual(codec.unpack(image)['2'], PURCHASE['2']);
+  // White box: the codec's shared reader and its own copy of the bytes (the 4-at-a-time checks read from it).
+  const reader = (codec as unknown as { reader: { copy: Uint8Array; buf: Buffer } }).reader;
+  assert.ok(reader.copy.length >= image.length, 'the compiled reader copied the message');
+  assert.equal(reader.buf.length, 0);
+  assert.equal(reader.copy.findIndex((b) => b !== 0), -1, 'the copy is wiped');
+  assert.equal(Buffer.from(reader.copy).includes(Buffer.from(PURCHASE['2']!, 'latin1')), false);
+});

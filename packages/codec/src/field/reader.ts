@@ -46,11 +46,13 @@ export class Reader {
   busy = false;
   /**
    * A copy of {@link buf} made by {@link copied}, and a view of it that reads 4 bytes at a time (shared empty ones
-   * until the first copy: a composite field's child reader usually never copies). Like the pack slab, it holds the
-   * last message copied until the next one is.
+   * until the first copy: a composite field's child reader usually never copies). {@link reset} wipes the bytes
+   * copied, so no card data stays in it once a decode is done.
    */
   private copy = NO_COPY;
   private view = NO_VIEW;
+  /** Bytes of {@link copy} holding the message last copied (0 once wiped). */
+  private copiedLength = 0;
 
   constructor(buf: Buffer, text: string, end: number) {
     this.buf = buf;
@@ -60,6 +62,10 @@ export class Reader {
 
   /** Points the reader at other bytes (`text` their Latin-1 text, `end` as in the constructor). */
   reset(buf: Buffer, text: string, end: number): void {
+    if (this.copiedLength !== 0) {
+      this.copy.fill(0, 0, this.copiedLength);
+      this.copiedLength = 0;
+    }
     this.buf = buf;
     this.text = text;
     this.end = end;
@@ -81,6 +87,7 @@ export class Reader {
       this.view = new DataView(this.copy.buffer);
     }
     this.copy.set(buf);
+    this.copiedLength = n;
     return this.view;
   }
 
