@@ -335,9 +335,18 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     if (this.lifecycle.state === 'open') this.accounting.reconnected();
   }
 
+  /**
+   * Tells the `reversal` and `saf` listeners. It is called from inside the SAF queue's work (an entry queued, sent,
+   * answered), so a listener that throws is logged (its error's name only: the text could carry anything) and never
+   * breaks that work: an entry is never left unqueued, or stored twice by a caller who saw an error.
+   */
   private reversalEvent(event: ReversalEvent): void {
-    if (event.kind === 'reversal' && this.listenerCount('reversal') > 0) this.emit('reversal', event);
-    if (this.listenerCount('saf') > 0) this.emit('saf', event);
+    try {
+      if (event.kind === 'reversal' && this.listenerCount('reversal') > 0) this.emit('reversal', event);
+      if (this.listenerCount('saf') > 0) this.emit('saf', event);
+    } catch (err) {
+      this.logger.error({ stage: event.stage, kind: event.kind, listenerError: (err as Error | undefined)?.name }, 'a reversal or saf listener threw: ignored');
+    }
   }
 
   private emitError(err: Iso8583Error): void {

@@ -87,7 +87,8 @@ export class RequestSender {
             this.answeredOn(channel, mti, message, response);
             resolve(settled.answered(response));
           } catch (err) {
-            reject(err as Error);
+            // The channel is back already (answeredOn gives it back first): the request still leaves, once.
+            reject(settled.failed(err));
           }
         },
         reject: (err) => {
@@ -151,12 +152,15 @@ export class RequestSender {
     return frame;
   }
 
-  /** A request answered on `channel`: counted (amounts, latency), logged at debug, the channel given back. */
+  /**
+   * A request answered on `channel`: the channel given back first (so that nothing thrown after can keep it), then
+   * counted (amounts, latency) and logged at debug.
+   */
   private answeredOn(channel: Channel, mti: string, message: MessageInput, response: ChannelResponse): void {
+    this.pool.release(channel);
     this.accounting.answered(mti, message, response.message, response.latency);
     if (channel.logger.isLevelEnabled('debug')) {
       channel.logger.debug({ ...summarize(response.message), latencyMs: Math.round(response.latency * 1000) / 1000 }, 'response');
     }
-    this.pool.release(channel);
   }
 }

@@ -63,3 +63,18 @@ test('a reversal is announced as queued (saf and reversal events) once journaled
   assert.deepEqual(peer.received.map((r) => r.message['0']), ['0200', '0400']);
   assert.equal(connector.stats().reversalsPending, 0);
 });
+
+test('a saf listener that throws breaks nothing: the advice is accepted once, queued, sent and answered', async (t) => {
+  const peer = await peerFor(t);
+  const connector = connectorFor(t, { host: '127.0.0.1', port: peer.port, saf: { enabled: true, journalDir: tempDir(t, 'saf-flush'), initialDelay: 3_600_000 } });
+  connector.on('saf', (e) => {
+    if (e.stage === 'queued') throw new Error('a listener bug');
+  });
+  await connector.connect();
+  const { id } = await connector.request(advice('100703'), { saf: true });
+  assert.equal(connector.stats().safDepth, 1, 'the advice waits in the queue');
+  const answered = safEvent(connector, 'answered', id);
+  assert.equal(connector.flushSaf(), 1, 'the advice was queued despite the listener');
+  await answered;
+  assert.deepEqual(peer.received.map((r) => r.message['11']), ['100703']);
+});
