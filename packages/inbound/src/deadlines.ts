@@ -70,11 +70,15 @@ export class DeadlineList<T extends Timed> {
   private readonly fire = (): void => {
     this.timer = undefined;
     const now = performance.now();
-    while (this.first !== undefined && this.first.deadline <= now) {
-      const entry = this.first as T;
-      this.remove(entry);
-      this.expire(entry);
+    try {
+      while (this.first !== undefined && this.first.deadline <= now) {
+        const entry = this.first as T;
+        this.remove(entry);
+        this.expire(entry);
+      }
+    } finally {
+      // Even when an expiry throws, the entries after it keep their timer.
+      if (this.first !== undefined && this.timer === undefined) this.arm(this.first.deadline - now);
     }
-    if (this.first !== undefined && this.timer === undefined) this.arm(this.first.deadline - now);
   };
 }

@@ -129,12 +129,15 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
         if (job.settled) return;
         job.settled = true;
         core.deadlines.remove(job);
+        // The peer is told once, whether the reply went out or failed (a throw from `handled` itself is not caught
+        // here, so it can never be told twice).
+        let error: unknown;
         try {
           complete(job, result);
-          job.peer.handled();
         } catch (err) {
-          job.peer.handled(err);
+          error = err;
         }
+        job.peer.handled(error);
       },
       (err: unknown) => {
         if (job.settled) return;
