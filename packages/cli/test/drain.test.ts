@@ -89,7 +89,7 @@ test('waitForSaf resolves at once when nothing is pending', async (t) => {
   const host = await heldHost(t);
   const connector = safConnector(t, host.port);
   await connector.connect();
-  await waitForSaf([connector], Date.now() + 3_600_000);
+  await within(waitForSaf([connector], Date.now() + 3_600_000), 10_000, 'the wait to end with nothing pending');
   assert.deepEqual(safLeft([connector]), { reversals: 0, advices: 0 });
 });
 
@@ -124,13 +124,13 @@ test('waitForSaf ends when its signal aborts, or when the connectors close, with
   const abort = new AbortController();
   const aborted = waitForSaf([connector], Date.now() + 3_600_000, abort.signal);
   abort.abort();
-  await aborted;
+  await within(aborted, 10_000, 'the wait to end once aborted');
   assert.deepEqual(safLeft([connector]), { reversals: 0, advices: 1 });
-  await waitForSaf([connector], Date.now() + 3_600_000, abort.signal);
+  await within(waitForSaf([connector], Date.now() + 3_600_000, abort.signal), 10_000, 'a wait given an aborted signal to end at once');
 
   const closing = waitForSaf([connector], Date.now() + 3_600_000);
   await connector.destroy();
-  await closing;
+  await within(closing, 10_000, 'the wait to end once the connector is closed');
   assert.deepEqual(safLeft([connector]), { reversals: 0, advices: 1 }, 'what was left stays for the next start');
 });
 
