@@ -28,10 +28,11 @@ export function safLeft(connectors: readonly Connector[]): SafLeft {
  *
  * Driven by the connectors' `saf` events, not by polling: an entry that ends (`answered`, `abandoned`, `expired`,
  * `released`) has the queues counted again, and an entry queued during the wait (a request in flight when the stop
- * began times out, or loses its connection, and is reversed) has its connector flushed again, so that it too leaves
- * at once. A connector that closes meanwhile (an abort) sends nothing more: its entries no longer count. An attempt
- * that fails during the wait is repeated after its `saf.retryInterval` as usual. Whatever is still pending at the end
- * stays journaled (see {@link safLeft} for what the stop reports).
+ * began times out, or loses its connection, and is reversed) is flushed on its own (`flushSaf(id)`), so that it too
+ * leaves at once while the others keep their timers. A connector that closes meanwhile (an abort) sends nothing more:
+ * its entries no longer count. An attempt that fails during the wait (refused, or unanswered) is repeated after its
+ * `saf.retryInterval` as usual: a refusing host is not asked again early. Whatever is still pending at the end stays
+ * journaled (see {@link safLeft} for what the stop reports).
  */
 export function waitForSaf(connectors: readonly Connector[], until: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted === true) return Promise.resolve();
@@ -53,7 +54,7 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
     };
     for (const c of connectors) {
       const onSaf = (event: SafEvent): void => {
-        if (event.stage === 'queued') c.flushSaf();
+        if (event.stage === 'queued') c.flushSaf(event.id);
         else if (event.stage !== 'sent' && event.stage !== 'refused') check();
       };
       const onClose = (): void => {

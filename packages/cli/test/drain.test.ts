@@ -19,8 +19,11 @@ const codec = createCodec('iso87ascii');
 
 type After = { after(fn: () => unknown): void };
 
-/** A host that holds every request until `release()`, then approves it (and every later one). */
-async function heldHost(t: After): Promise<{ port: number; received: IsoMessage[]; release(): void }> {
+/**
+ * A host that holds every request until `release()`, then answers it (and every later one) with the response code
+ * `rc` gives (approved, `00`, by default).
+ */
+async function heldHost(t: After, rc: (request: IsoMessage) => string = () => '00'): Promise<{ port: number; received: IsoMessage[]; release(): void }> {
   const held: (() => void)[] = [];
   const received: IsoMessage[] = [];
   let open = false;
@@ -33,7 +36,7 @@ async function heldHost(t: After): Promise<{ port: number; received: IsoMessage[
         const request = stream.decode(frame).message;
         received.push(request);
         const reply = (): void => {
-          stream.send({ ...request, '0': responseMti(String(request['0'])) ?? '0000', '39': '00' });
+          stream.send({ ...request, '0': responseMti(String(request['0'])) ?? '0000', '39': rc(request) });
         };
         if (open) reply();
         else held.push(reply);
@@ -58,14 +61,17 @@ async function heldHost(t: After): Promise<{ port: number; received: IsoMessage[
   };
 }
 
-/** A connector with SAF on (an hour before an entry's first attempt and between attempts), destroyed after the test. */
-function safConnector(t: After, port: number): Connector {
+/**
+ * A connector with SAF on (an hour before an entry's first attempt and between attempts; `endCodes` as given),
+ * destroyed after the test.
+ */
+function safConnector(t: After, port: number, endCodes?: string[]): Connector {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-drain-'));
   const connector = createConnector({
     host: '127.0.0.1',
     port,
     requestTimeout: 3_600_000,
-    saf: { enabled: true, journalDir: dir, initialDelay: 3_600_000, retryInterval: 3_600_000 },
+    saf: { enabled: true, journalDir: dir, initialDelay: 3_600_000, retryInterval: 3_600_000, endCodes },
   });
   t.after(async () => {
     await connector.destroy();
@@ -142,4 +148,29 @@ test('waitForSaf ends at its deadline with an entry unanswered', async (t) => {
   await waitForSaf([connector], Date.now() + 200);
   assert.deepEqual(safLeft([connector]), { reversals: 0, advices: 1 });
   assert.deepEqual(host.received.map((m) => m['11']), ['400301'], 'sent at once by the flush, unanswered');
+});
+
+test('waitForSaf flushes only the entry queued while it waits: a refused entry waits out its retryInterval', async (t) => {
+  // The host refuses 400401 (91: a code that does not end it), and approves the others.
+  const host = await heldHost(t, (m) => (m['11'] === '400401' ? '91' : '00'));
+  host.release();
+  const connector = safConnector(t, host.port, ['94']);
+  await connector.connect();
+  const sent: string[] = [];
+  connector.on('saf', (e) => e.stage === 'sent' && sent.push(`${e.mti}:${e.stan}`));
+  await connector.request(advice('400401'), { saf: true });
+  const abort = new AbortController();
+  const refused = safStage(connector, '400401', 'refused');
+  const waiting = waitForSaf([connector], Date.now() + 3_600_000, abort.signal);
+  // Sent at once by the flush at the start, refused: its repeat is due an hour later.
+  await refused;
+  // An advice stored while the wait goes on leaves at once, alone: the refusing host is not asked again early.
+  const answered = safStage(connector, '400402', 'answered');
+  await connector.request(advice('400402'), { saf: true });
+  await answered;
+  assert.deepEqual(sent, ['0220:400401', '0220:400402']);
+  assert.deepEqual(host.received.map((m) => `${m['0']}:${m['11']}`), ['0220:400401', '0220:400402']);
+  assert.deepEqual(safLeft([connector]), { reversals: 0, advices: 1 }, 'the refused advice waits for its repeat');
+  abort.abort();
+  await within(waiting, 10_000, 'the wait to end once aborted');
 });

@@ -237,11 +237,13 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   /**
    * Sends at once the SAF entries (reversals and advices) waiting for their next attempt, instead of at the end of
    * their `saf.initialDelay` or `saf.retryInterval`: what a graceful stop calls while the link is still up. An entry
-   * with an attempt in flight is left to it, and one that fails now waits `saf.retryInterval` again. Returns how many
-   * entries were sent early (0 with reversal and SAF off).
+   * with an attempt in flight is left to it, and one that fails now waits `saf.retryInterval` again. With `id` (the
+   * `id` of a `queued` event), only that entry is sent early: the others, a refused one waiting out its
+   * `saf.retryInterval` among them, keep their timers. Returns how many entries were sent early (0 with reversal and
+   * SAF off, or for an `id` the queue does not hold).
    */
-  flushSaf(): number {
-    return this.reversals?.flush() ?? 0;
+  flushSaf(id?: string): number {
+    return this.reversals?.flush(id) ?? 0;
   }
 
   /**

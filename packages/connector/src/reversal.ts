@@ -218,9 +218,9 @@ export class ReversalManager {
     this.queue.activate({ id: entry.id, reversal: entry.reversal, at: entry.at });
   }
 
-  /** Sends at once the SAF entries waiting for their next attempt (see {@link SafQueue.flush}); returns how many. */
-  flush(): number {
-    return this.queue.flush();
+  /** Sends at once the SAF entries waiting for their next attempt, or only entry `id` (see {@link SafQueue.flush}); returns how many. */
+  flush(id?: string): number {
+    return this.queue.flush(id);
   }
 
   /** Stops sending (on close): what is unfinished stays in the journal for the next start. */

@@ -142,20 +142,28 @@ export class SafQueue {
    * after an attempt that did not end it): what a graceful stop asks before the link closes, so that it does not wait
    * for a timer that may outlast its deadline. An entry with an attempt in flight is left to it; attempts still leave
    * `messageInterval` apart; an attempt that fails now waits `retryInterval` as usual (a host that refuses is not
-   * hammered). Returns how many entries were sent early.
+   * hammered). With `id`, only that entry (one just queued) is sent early, and the others keep their timers. Returns
+   * how many entries were sent early.
    */
-  flush(): number {
+  flush(id?: string): number {
     if (this.stopped) return 0;
-    let sent = 0;
-    for (const a of this.active.values()) {
-      if (a.waiting !== 'attempt') continue;
-      clearTimeout(a.timer);
-      a.timer = undefined;
-      a.waiting = undefined;
-      sent += 1;
-      void this.attempt(a, false);
+    if (id !== undefined) {
+      const a = this.active.get(id);
+      return a === undefined ? 0 : this.sendEarly(a);
     }
+    let sent = 0;
+    for (const a of this.active.values()) sent += this.sendEarly(a);
     return sent;
+  }
+
+  /** Sends `a` now if it waits for its next attempt (not for an attempt in flight, nor for its `messageInterval` slot). */
+  private sendEarly(a: Active): number {
+    if (a.waiting !== 'attempt') return 0;
+    clearTimeout(a.timer);
+    a.timer = undefined;
+    a.waiting = undefined;
+    void this.attempt(a, false);
+    return 1;
   }
 
   /** Stops sending (on close): what is unfinished stays in the journal for the next start. */

@@ -20,6 +20,21 @@ test('flushSaf sends at once an advice waiting for its initialDelay, and it is a
   assert.equal(connector.flushSaf(), 0, 'nothing left to send');
 });
 
+test('flushSaf(id) sends at once only that entry; the others keep their timers', async (t) => {
+  const peer = await peerFor(t);
+  const connector = connectorFor(t, { host: '127.0.0.1', port: peer.port, saf: { enabled: true, journalDir: tempDir(t, 'saf-flush'), initialDelay: 3_600_000 } });
+  await connector.connect();
+  await connector.request(advice('100704'), { saf: true });
+  const { id } = await connector.request(advice('100705'), { saf: true });
+  const answered = safEvent(connector, 'answered', id);
+  assert.equal(connector.flushSaf(id), 1, 'the second advice only');
+  await answered;
+  assert.deepEqual(peer.received.map((r) => r.message['11']), ['100705']);
+  assert.equal(connector.stats().safDepth, 1, 'the first waits for its initial delay');
+  assert.equal(connector.flushSaf(id), 0, 'an id the queue no longer holds');
+  assert.equal(connector.flushSaf('no-such-entry'), 0);
+});
+
 test('flushSaf leaves an entry whose attempt is in flight to it (never two attempts at once)', async (t) => {
   const peer = await peerFor(t, () => undefined); // never answers
   const connector = connectorFor(t, { host: '127.0.0.1', port: peer.port, saf: { enabled: true, journalDir: tempDir(t, 'saf-flush'), retryInterval: 3_600_000 }, requestTimeout: 3_600_000 });
