@@ -2,7 +2,8 @@
  * A request's one outcome in the connector's books. Either it is refused before it is accepted (the connector is
  * closing, a bad timeout, the in-flight limit): recorded as failed, never counted as in flight. Or it is accepted
  * (counted, in flight) and settles exactly once, answered or failed: taken out of flight, counted, and recorded (to
- * `recordTo` when given, else the transaction log), whichever way and on whichever path it ends.
+ * `recordTo` when given, else the transaction log: `TransactionRecorder.settled`, the recording's one home),
+ * whichever way and on whichever path it ends.
  */
 import type { Iso8583Error, MessageInput } from '@iso8583/codec';
 import { mtiOf } from './accounting.js';
@@ -11,7 +12,6 @@ import type { ChannelResponse } from './channel.js';
 import { connectorError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import { requestTimeoutProblem } from './timeouts.js';
-import type { TransactionRecord } from './transaction-log.js';
 import type { RecordTo, TransactionRecorder } from './transaction-record.js';
 
 /** How an accepted request settles: counted and recorded once, whichever way it ends. */
@@ -41,7 +41,7 @@ export class RequestOutcomes {
    */
   refused(input: MessageInput, timeout: number | undefined, at: number, t0: number, recordTo: RecordTo | undefined): Iso8583Error | undefined {
     const refusal = this.refusal(input, timeout);
-    if (refusal !== undefined && this.recorder !== undefined) this.keep(this.recorder.failed(input, refusal.code, at, performance.now() - t0), recordTo);
+    if (refusal !== undefined) this.recorder?.settled(input, undefined, refusal.code, at, t0, recordTo);
     return refusal;
   }
 
@@ -53,14 +53,14 @@ export class RequestOutcomes {
     return {
       answered: (response) => {
         this.lifecycle.leave();
-        if (recorder !== undefined) this.keep(recorder.answered(message, response.message, at, performance.now() - t0), recordTo);
+        recorder?.settled(message, response.message, undefined, at, t0, recordTo);
         return response;
       },
       failed: (err) => {
         const code = (err as Partial<Iso8583Error> | undefined)?.code;
         this.lifecycle.leave();
         this.accounting.failed(mti, code);
-        if (recorder !== undefined) this.keep(recorder.failed(message, code, at, performance.now() - t0), recordTo);
+        recorder?.settled(message, undefined, code, at, t0, recordTo);
         return err;
       },
     };
@@ -76,11 +76,5 @@ export class RequestOutcomes {
       });
     }
     return undefined;
-  }
-
-  /** A record to `recordTo` when given, else to the transaction log. */
-  private keep(record: TransactionRecord, recordTo: RecordTo | undefined): void {
-    if (recordTo === undefined) (this.recorder as TransactionRecorder).write(record);
-    else recordTo(record);
   }
 }

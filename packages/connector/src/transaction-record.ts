@@ -100,22 +100,35 @@ export class TransactionRecorder {
   /**
    * Times a request and records its outcome once: `run` accepts it and reports the message as it leaves (`seen`,
    * after auto-fill); the record goes to `recordTo` when given, else to the log. The outcome is `run`'s, untouched.
+   * The promise form of {@link TransactionRecorder.settled}, for a caller that holds a promise of the response.
    */
   track<R extends { message: IsoMessage }>(input: MessageInput, recordTo: RecordTo | undefined, run: (seen: (m: MessageInput) => void) => Promise<R>): Promise<R> {
     const at = Date.now();
     const t0 = performance.now();
     let message = input;
-    const keep = (record: TransactionRecord): void => (recordTo === undefined ? this.write(record) : recordTo(record));
     return run((m) => (message = m)).then(
       (response) => {
-        keep(this.answered(message, response.message, at, performance.now() - t0));
+        this.settled(message, response.message, undefined, at, t0, recordTo);
         return response;
       },
       (err: { code?: string }) => {
-        keep(this.failed(message, err?.code, at, performance.now() - t0));
+        this.settled(message, undefined, err?.code, at, t0, recordTo);
         throw err;
       },
     );
+  }
+
+  /**
+   * Records the one outcome of `request`, which came at `at` (`Date.now()`) and `t0` (`performance.now()`): answered
+   * with `response`, else failed with `code` (a refusal too); to `recordTo` when given, else to the log. What every
+   * path that ends a request calls once ({@link TransactionRecorder.track}, which the console uses, and the connector's
+   * request outcomes).
+   */
+  settled(request: MessageInput, response: IsoMessage | undefined, code: string | undefined, at: number, t0: number, recordTo: RecordTo | undefined): void {
+    const latencyMs = performance.now() - t0;
+    const record = response === undefined ? this.failed(request, code, at, latencyMs) : this.answered(request, response, at, latencyMs);
+    if (recordTo === undefined) this.write(record);
+    else recordTo(record);
   }
 
   /** Sends an automatic reversal with `run` and, when the host answers it, records it (outcome `reversed`). */
