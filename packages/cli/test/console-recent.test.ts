@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { resolveDialect } from '@iso8583/codec';
-import { FileTransactionLog, TransactionRecorder } from '@iso8583/connector';
+import { FileTransactionLog, TransactionRecorder, toTransactionRecord } from '@iso8583/connector';
 import type { TransactionLog, TransactionRecord } from '@iso8583/connector';
 import { TransactionRing } from '../src/index.js';
 
@@ -105,4 +105,25 @@ test('recent – a record the log refuses is refused by the console too, with th
   assert.deepStrictEqual(ring.list(), []);
   assert.deepStrictEqual(ring.takeLatencies(), []);
   assert.equal(ring.version, 0);
+});
+
+test('recent – a record a recorder hands its observers is checked once: the ring and the log are given that same record', async (t) => {
+  const log = await fileLog(t);
+  const logged: TransactionRecord[] = [];
+  const tee: TransactionLog = Object.assign(Object.create(log) as TransactionLog, {
+    record: (record: TransactionRecord) => {
+      logged.push(record);
+      return log.record(record);
+    },
+  });
+  const recorder = new TransactionRecorder(tee, 'gw-1:4242', 'bank', resolveDialect('iso87ascii'), pino({ enabled: false }));
+  const ring = new TransactionRing();
+  recorder.observe((record) => ring.add(record));
+  recorder.write(RAW);
+  const [kept] = ring.list();
+  assert.ok(kept !== undefined);
+  assert.equal(kept.pan, '411111******1111');
+  assert.equal(logged[0], kept, 'the log was given the record the ring keeps');
+  assert.ok(Object.isFrozen(kept), 'checked once, and unchangeable since');
+  assert.equal(toTransactionRecord(kept), kept, 'not converted again');
 });

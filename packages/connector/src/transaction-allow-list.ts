@@ -89,12 +89,17 @@ function time(key: string, value: unknown): number {
   return value;
 }
 
+/** The records {@link sealedTransactionRecord} made: frozen, so each is still what the allow-list let through. */
+const SEALED = new WeakSet<object>();
+
 /**
  * The record as a store keeps it: only the keys of {@link TransactionRecord}, values checked, the PAN masked. Throws
  * `ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD` naming the key when a required key is missing or a value has the wrong
- * type, is longer than its field or holds a control character. Unknown keys are dropped.
+ * type, is longer than its field or holds a control character. Unknown keys are dropped. A record
+ * {@link sealedTransactionRecord} made is returned as it is (already checked, and frozen since).
  */
 export function toTransactionRecord(input: unknown): TransactionRecord {
+  if (typeof input === 'object' && input !== null && SEALED.has(input)) return input as TransactionRecord;
   const source = checkedSource(input);
   const outcome = source['outcome'] as TransactionOutcome;
   const out = new PlainRecord();
@@ -109,6 +114,17 @@ export function toTransactionRecord(input: unknown): TransactionRecord {
     out[key] = key === 'pan' && !isMaskedPan(checked) ? maskPan(checked) : checked;
   }
   return out as unknown as TransactionRecord;
+}
+
+/**
+ * {@link toTransactionRecord}, frozen and remembered: a record handed to several readers (a recorder's observers, the
+ * console's ring among them, and its log) is checked once, and each of them finds it checked
+ * (`toTransactionRecord` returns it as it is). Throws as `toTransactionRecord` does.
+ */
+export function sealedTransactionRecord(input: unknown): TransactionRecord {
+  const clean = toTransactionRecord(input);
+  if (!SEALED.has(clean)) SEALED.add(Object.freeze(clean));
+  return clean;
 }
 
 /** The keys of a record whose values are text, in the order {@link transactionValues} gives them. */

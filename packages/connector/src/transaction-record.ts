@@ -14,6 +14,7 @@ import type { ResolvedConnectorOptions } from './options.js';
 import type { TransactionLog, TransactionOutcome, TransactionRecord } from './transaction-log.js';
 import { FileTransactionLog } from './transaction-log-file.js';
 import { PlainRecord } from './plain-record.js';
+import { sealedTransactionRecord } from './transaction-allow-list.js';
 
 /** The node name of the records when none is given: the host name and the pid (`gw-1:4242`). */
 export function defaultNode(): string {
@@ -196,8 +197,9 @@ export class TransactionRecorder {
 
   /**
    * Calls `observer` with every record written from now on (each request's once, and each answered reversal's), in
-   * the turn its outcome is known; returns the function that stops it. An observer that throws is logged, never the
-   * request's concern.
+   * the turn its outcome is known, as a store keeps it (the allow-list applied: `toTransactionRecord`; frozen); a
+   * record the allow-list refuses is not observed. Returns the function that stops it. An observer that throws is
+   * logged, never the request's concern.
    */
   observe(observer: TransactionObserver): () => void {
     this.observers = [...this.observers, observer];
@@ -206,13 +208,29 @@ export class TransactionRecorder {
     };
   }
 
-  /** Hands a record to the observers and the log; a failed batch is logged once (every record of it shares its promise). */
+  /**
+   * Hands a record to the observers and the log; a failed batch is logged once (every record of it shares its promise).
+   * With observers, the record goes through the stores' allow-list once, here (`sealedTransactionRecord`), and the
+   * observers and the log are given that same checked record (none of them checks it again); one the allow-list
+   * refuses is observed by none, and the log refuses it, as it would have.
+   */
   write(record: TransactionRecord): void {
-    for (const observer of this.observers) {
+    if (this.observers.length > 0) {
+      let clean: TransactionRecord | undefined;
       try {
-        observer(record);
-      } catch (err) {
-        this.logger.error({ code: (err as { code?: unknown })?.code }, 'a transaction observer failed');
+        clean = sealedTransactionRecord(record);
+      } catch {
+        // The log refuses it below, with the same error, counted and logged as a failed write.
+      }
+      if (clean !== undefined) {
+        record = clean;
+        for (const observer of this.observers) {
+          try {
+            observer(record);
+          } catch (err) {
+            this.logger.error({ code: (err as { code?: unknown })?.code }, 'a transaction observer failed');
+          }
+        }
       }
     }
     let batch: Promise<void>;

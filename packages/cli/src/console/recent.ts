@@ -3,7 +3,8 @@
  * `TransactionRecord` a connector's transaction recorder builds: the PAN as first 6 + last 4, never track data, PIN
  * block, field 55 or field 48), and the latencies since the last tick for the percentiles. Every record goes through
  * the connector's `toTransactionRecord` on its way in, the allow-list every transaction log applies: the console shows
- * exactly what the log keeps, by one rule.
+ * exactly what the log keeps, by one rule. A record a recorder hands its observers went through it once already (the
+ * recorder checks it once for its observers and its log): it is kept as it is, not converted again.
  *
  * The ring is fed by what the connectors already record, never by wrapping their request path again: the gateway
  * has each connector's recorder hand it every record it writes (`TransactionRecorder.observe`), or, with no
@@ -50,7 +51,8 @@ export class TransactionRing implements TransactionLog {
 
   /**
    * Adds a record as a transaction log keeps it (`toTransactionRecord`: only the keys of a `TransactionRecord`, each
-   * value checked, the PAN masked); the oldest goes once the ring is full. Throws
+   * value checked, the PAN masked; a record a recorder's observer is handed is already that, and is kept as it is);
+   * the oldest goes once the ring is full. Throws
    * `ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD` naming the key of an invalid record, and adds nothing.
    */
   add(record: TransactionRecord): void {
