@@ -74,7 +74,15 @@ export class TransactionRecorder {
   upstream: string;
   /** The log this recorder made, and so closes. */
   private own: FileTransactionLog | undefined;
-  /** Batches of records the log could not write. */
+  /**
+   * Failed writes since the recorder was made, counted once per promise the log rejected, not once per record: the
+   * records that share one promise count as one failure. With the file store that is a batch; with the PostgreSQL
+   * store (`PgTransactionLog`) it is a group, the records recorded together until its next batch leaves (a group larger
+   * than `maxBatch` spans several batches, and a batch dropped or refused by the database fails every group it
+   * holds). A record refused by the allow-list has a promise of its own: one failure. How many records were lost is
+   * the log's own figure (`dropped` in the PostgreSQL store's `stats()`); a log shared by several recorders (the
+   * connectors of an upstream group) may have one failed group counted by each of them. Starts at 0.
+   */
   writeFailures = 0;
   private lastBatch: Promise<void> | undefined;
   /** The fixed length of each fixed-length numeric field copied, by its place in `FIELDS` (pad with zeros to it). */
