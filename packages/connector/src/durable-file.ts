@@ -47,14 +47,43 @@ export function newlines(size: number): Buffer {
  */
 const BLANK = newlines(1024 * 1024);
 
-/** Writes `size` newline bytes (blank lines) at `position`, as {@link writeAll} does, from a shared buffer. */
-export async function writeBlank(handle: FileHandle, size: number, position: number): Promise<void> {
-  for (let done = 0; done < size; ) {
-    const n = Math.min(size - done, BLANK.length);
-    await writeAll(handle, BLANK.subarray(0, n), position + done);
-    done += n;
+/** The most buffers handed to one `writev` (the usual `IOV_MAX`). */
+const MAX_VIEWS = 1024;
+
+/**
+ * Writes `data` then `blank` newline bytes (blank lines) at `position` in one `writev`: the blank lines are views of
+ * one shared buffer, repeated. Through an `O_DSYNC` handle this is one durable write instead of one per MiB (4 MiB of
+ * growth measured at 7.8 ms as 4 writes, 5.8 ms as one `writev`, same run). Short writes are repeated, as
+ * {@link writeAll} does; throws when a write fails or makes no progress.
+ */
+export async function writeThenBlank(handle: FileHandle, data: Uint8Array, blank: number, position: number): Promise<void> {
+  let views: Uint8Array[] = data.length > 0 ? [data] : [];
+  for (let done = 0; done < blank; done += BLANK.length) views.push(BLANK.subarray(0, Math.min(blank - done, BLANK.length)));
+  let at = position;
+  while (views.length > 0) {
+    const { bytesWritten } = await handle.writev(views.length > MAX_VIEWS ? views.slice(0, MAX_VIEWS) : views, at);
+    if (bytesWritten <= 0) throw noProgress();
+    at += bytesWritten;
+    views = after(views, bytesWritten);
   }
 }
+
+/** What is left of `views` once their first `n` bytes are written. */
+function after(views: Uint8Array[], n: number): Uint8Array[] {
+  let i = 0;
+  let left = n;
+  while (i < views.length && left >= (views[i] as Uint8Array).length) left -= (views[i++] as Uint8Array).length;
+  const rest = views.slice(i);
+  if (left > 0 && rest.length > 0) rest[0] = (rest[0] as Uint8Array).subarray(left);
+  return rest;
+}
+
+/** Writes `size` newline bytes (blank lines) at `position` in one `writev` (see {@link writeThenBlank}). */
+export function writeBlank(handle: FileHandle, size: number, position: number): Promise<void> {
+  return writeThenBlank(handle, EMPTY, size, position);
+}
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * `O_DSYNC` where the platform defines it (Linux, macOS): writes through a handle opened with it are durable when they
@@ -92,8 +121,7 @@ async function fillAndRename(from: string, flags: string, path: string, fill: (o
  */
 export function replaceFile(path: string, text: Uint8Array, blank: number): Promise<void> {
   return fillAndRename(`${path}.tmp`, 'w', path, async (out) => {
-    await writeAll(out, text, 0);
-    await writeBlank(out, blank, text.length);
+    await writeThenBlank(out, text, blank, 0);
     await out.sync();
   });
 }

@@ -9,7 +9,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { SYNC_ON_WRITE, writeAll, writeBlank } from './durable-file.js';
+import { SYNC_ON_WRITE, writeAll, writeBlank, writeThenBlank } from './durable-file.js';
 
 /**
  * What a record changes in the live entries once durable, beside its entry id: an `add` carries its line (the entry,
@@ -106,8 +106,9 @@ export class Batch {
    */
   async write(handle: FileHandle, text: Buffer): Promise<void> {
     try {
-      await writeAll(handle, text, this.at);
-      if (this.padTo > this.end) await writeBlank(handle, this.padTo - this.end, this.end);
+      // Its bytes and the blank lines after them (when it pads) in one write: one durable write with O_DSYNC.
+      if (this.padTo > this.end) await writeThenBlank(handle, text, this.padTo - this.end, this.at);
+      else await writeAll(handle, text, this.at);
       // With O_DSYNC every write above returned once durable: an fsync would only repeat them.
       if (SYNC_ON_WRITE === undefined) await handle.datasync();
       this.state = 'written';
