@@ -15,7 +15,8 @@ export interface Timed {
  * Entries that expire `timeout` ms after they are added, unless removed first (the endpoint's sequence timeout). All
  * share one timeout, so they expire in the order they were added: a linked list in that order and one timer, armed for
  * the first entry's deadline, replace a timer per entry (a Timeout object made, linked into Node's timer list and
- * cleared for each message). Adding and removing are O(1); the timer is unref'd (it never holds the process open).
+ * cleared for each message). Adding and removing are O(1); the timer is unref'd (it never holds the process open),
+ * and none is armed once the last entry has expired or its deadline has passed: nothing to stop when the endpoint closes.
  */
 export class DeadlineList<T extends Timed> {
   private first: Timed | undefined;
@@ -52,12 +53,6 @@ export class DeadlineList<T extends Timed> {
     else after.before = before;
     entry.before = undefined;
     entry.after = undefined;
-  }
-
-  /** Stops the timer; the entries listed stay listed and expire no more. */
-  stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
   }
 
   private arm(ms: number): void {

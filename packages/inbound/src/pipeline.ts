@@ -77,8 +77,6 @@ export interface InFlight extends Timed {
   readonly message: ReceivedMessage;
   context: MessageContext;
   readonly started: number;
-  /** Set once the sequence's outcome (its result, its failure or its timeout) is taken: the others are ignored. */
-  settled: boolean;
 }
 
 /**
@@ -107,7 +105,7 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
   const message = new ReceivedMessage(fields, frame.payload, header, mti);
   const job: InFlight = {
     core, frame, decoded, peer, fields, dialect: core.codec.dialect, message, context: undefined as unknown as MessageContext, started: performance.now(),
-    settled: false, deadline: 0, before: undefined, after: undefined, listed: false,
+    deadline: 0, before: undefined, after: undefined, listed: false,
   };
   const context = new MessageContext(
     core.options.name, peer.remoteAddress, peer.remotePort, core.nextMessageId(), core.options.connectors, job,
@@ -117,31 +115,28 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
   try {
     out = core.sequence(message, context);
   } catch (err) {
-    job.settled = true;
     handled(job, failed(job, err));
     return false;
   }
   if (isThenable(out)) {
     // The sequence timeout: the endpoint's deadline list (one timer for every message in flight), not a timer each.
+    // The message is listed until its outcome is taken: its result, its failure, or its expiry (the list takes it out
+    // before `sequenceExpired`), whichever comes first; an outcome that finds it no longer listed is ignored.
     core.deadlines.add(job);
     out.then(
       (result) => {
-        if (job.settled) return;
-        job.settled = true;
+        if (!job.listed) return;
         core.deadlines.remove(job);
-        // The peer is told once, whether the reply went out or failed (a throw from `handled` itself is not caught
-        // here, so it can never be told twice).
         let error: unknown;
         try {
           complete(job, result);
         } catch (err) {
           error = err;
         }
-        job.peer.handled(error);
+        tell(job, error);
       },
       (err: unknown) => {
-        if (job.settled) return;
-        job.settled = true;
+        if (!job.listed) return;
         core.deadlines.remove(job);
         handled(job, failed(job, err));
       },
@@ -152,19 +147,39 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
   return true;
 }
 
-/** A message's sequence did not settle within the endpoint's `sequenceTimeout` (called by the deadline list). */
+/**
+ * A message's sequence did not settle within the endpoint's `sequenceTimeout`: called by the deadline list, once, for
+ * a message it listed and has just taken out (so its result or failure, if it comes later, is ignored).
+ */
 export function sequenceExpired(job: InFlight): void {
-  if (job.settled) return;
-  job.settled = true;
   handled(job, failed(job, sequenceTimeout(job.message.mti, job.core.options.sequenceTimeout)));
 }
 
 /** Tells the peer once `reply` (the failure path's answer) is sent. */
 function handled(job: InFlight, reply: Promise<void>): void {
   reply.then(
-    () => job.peer.handled(),
-    (err: unknown) => job.peer.handled(err),
+    () => tell(job, undefined),
+    (err: unknown) => tell(job, err),
   );
+}
+
+/**
+ * Tells the peer, once, that a message whose sequence was awaited is done (`err`: what failed on the way). A throw
+ * from the peer itself is counted and logged as `ISO8583_ERR_INBOUND_INTERNAL`, never told again (the message would
+ * be counted twice) and never left to escape (from a promise callback: an unhandled rejection, which ends the process).
+ */
+function tell(job: InFlight, err: unknown): void {
+  try {
+    job.peer.handled(err);
+  } catch (thrown) {
+    job.core.metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
+    try {
+      const failure = { code: 'ISO8583_ERR_INBOUND_INTERNAL', cause: codeOf(thrown) };
+      job.peer.logger.error(failure, 'unexpected failure after a message was handled');
+    } catch {
+      // The logger is what failed: the count above says it.
+    }
+  }
 }
 
 /** The sequence failed or timed out: log and count it, then answer through onError or with 96. */

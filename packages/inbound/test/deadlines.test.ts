@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { within } from '@iso8583/test-support';
 import { DeadlineList } from '../src/deadlines.js';
@@ -40,7 +41,6 @@ test('deadlines – entries expire in the order they were added, none before its
   await within(last.promise, 5_000, 'the last entry did not expire');
   // b and a were removed before their deadlines, and c, added before d, went first.
   assert.deepEqual(expired, ['c', 'd']);
-  list.stop();
 });
 
 test('deadlines – the sequence timeout spares the messages answered in time on the same connection, and a late answer is dropped', async (t) => {
@@ -69,4 +69,36 @@ test('deadlines – the sequence timeout spares the messages answered in time on
   assert.equal(next.fields['39'], '00');
   assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT, 1);
   assert.equal(endpoint.stats().replies, 3);
+});
+
+test('deadlines – an expiry that throws leaves the timer armed: the entries after it still expire', async () => {
+  // In a child process: the throw leaves the timer's callback as an uncaught exception, which the test runner would
+  // count against this test; the child's own handler records it. Real timers; the child ends when b expires (its
+  // ref'd 10 s timer is only the deadline that reports a list that stopped).
+  const list = new URL('../src/deadlines.js', import.meta.url).href;
+  const script = `
+    import { DeadlineList } from ${JSON.stringify(list)};
+    const expired = [];
+    const thrown = [];
+    const report = (extra) => { console.log(JSON.stringify({ expired, thrown, ...extra })); process.exit(0); };
+    const deadline = setTimeout(() => report({ stuck: true }), 10000);
+    process.on('uncaughtException', (err) => thrown.push(err.message));
+    const list = new DeadlineList(10, (e) => {
+      expired.push(e.name);
+      if (e.name === 'a') throw new Error('expiry of a failed');
+      clearTimeout(deadline);
+      report({});
+    });
+    const entry = (name) => ({ name, deadline: 0, before: undefined, after: undefined, listed: false });
+    list.add(entry('a'));
+    list.add(entry('b'));
+  `;
+  const out = await within(
+    new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', script], (err, stdout) => (err === null ? resolve(stdout) : reject(err))),
+    ),
+    20_000,
+    'the child to report',
+  );
+  assert.deepEqual(JSON.parse(out), { expired: ['a', 'b'], thrown: ['expiry of a failed'] });
 });

@@ -1,0 +1,118 @@
+// A message whose sequence was awaited is reported done to its connection (`Peer.handled`) exactly once, on every path
+// (answered, failed, timed out), even when the connection's `handled` throws: the throw is counted as
+// ISO8583_ERR_INBOUND_INTERNAL, the connection is not told a second time (the message would be counted twice), and
+// nothing escapes as an unhandled rejection. The pipeline is driven through `handleFrame` with an endpoint core and a
+// connection side of the test's own (a `Peer` whose `handled` throws), a real codec, real timers for the timeout.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { createCodec } from '@iso8583/codec';
+import type { Frame } from '@iso8583/codec';
+import { within } from '@iso8583/test-support';
+import type { EndpointCore, Peer } from '../src/core.js';
+import { DeadlineList } from '../src/deadlines.js';
+import { InboundMetrics } from '../src/metrics.js';
+import { validateInboundOptions } from '../src/options.js';
+import { handleFrame, sequenceExpired } from '../src/pipeline.js';
+import type { InFlight } from '../src/pipeline.js';
+import type { Sequence } from '../src/index.js';
+import { purchase } from './support/client.js';
+import { gate } from './support/gates.js';
+
+const silent = pino({ level: 'silent' });
+
+/** What an endpoint shares with its connections, as `start()` makes it, for `sequence`. */
+function endpointCore(sequence: Sequence, sequenceTimeout: number): EndpointCore {
+  const options = validateInboundOptions({ port: 0, sequence, sequenceTimeout });
+  let messages = 0;
+  return {
+    options,
+    codec: createCodec(options.dialect),
+    framing: { lengthHeader: options.frame },
+    sequence,
+    onError: undefined,
+    metrics: new InboundMetrics('pipeline-handled'),
+    logger: silent,
+    sequenceLogger: silent,
+    nextMessageId: () => `m-${++messages}`,
+    deadlines: new DeadlineList<InFlight>(options.sequenceTimeout, sequenceExpired),
+  };
+}
+
+/** A connection side whose `handled` records what it is told, then throws; `told` opens at the first call. */
+function throwingPeer(): { peer: Peer; calls: unknown[]; sent: Buffer[]; told: Promise<void> } {
+  const calls: unknown[] = [];
+  const sent: Buffer[] = [];
+  const first = gate();
+  const peer: Peer = {
+    remoteAddress: '127.0.0.1',
+    remotePort: 40000,
+    logger: silent,
+    sequenceLogger: silent,
+    send(frame) {
+      sent.push(frame);
+      return true;
+    },
+    handled(err) {
+      calls.push(err);
+      first.open();
+      throw new Error('the connection failed while counting the message');
+    },
+  };
+  return { peer, calls, sent, told: first.promise };
+}
+
+/** Runs one purchase through `sequence`; resolves once the peer was told, and one more turn of the event loop. */
+async function run(sequence: Sequence, sequenceTimeout = 3_600_000): Promise<{ core: EndpointCore; calls: unknown[]; sent: Buffer[] }> {
+  const core = endpointCore(sequence, sequenceTimeout);
+  const { peer, calls, sent, told } = throwingPeer();
+  const frame: Frame = { header: Buffer.alloc(0), payload: core.codec.pack(purchase(1)) };
+  assert.equal(handleFrame(core, frame, peer), false, 'the sequence is awaited');
+  await within(told, 10_000, 'the peer to be told the message is done');
+  // A second call, or an unhandled rejection (which fails the test), would come in this turn.
+  await new Promise((resolve) => setImmediate(resolve));
+  return { core, calls, sent };
+}
+
+test('pipeline – an answered message is reported done once when the connection throws from handled(); the throw is counted', async () => {
+  const { core, calls, sent } = await run(async (m) => ({ 0: '0210', 11: m.fields['11'] as string, 39: '00' }));
+  assert.deepEqual(calls, [undefined], 'told once, with no error: the reply went out');
+  assert.equal(sent.length, 1);
+  assert.equal(core.metrics.snapshot().errorsByCode.ISO8583_ERR_INBOUND_INTERNAL, 1);
+});
+
+test('pipeline – a failed sequence (answered 96) is reported done once when the connection throws from handled()', async () => {
+  const { core, calls, sent } = await run(async () => {
+    throw new Error('sequence bug');
+  });
+  assert.deepEqual(calls, [undefined]);
+  assert.equal(sent.length, 1, 'the 96 reply');
+  const errors = core.metrics.snapshot().errorsByCode;
+  assert.equal(errors.ISO8583_ERR_INBOUND_SEQUENCE_FAILED, 1);
+  assert.equal(errors.ISO8583_ERR_INBOUND_INTERNAL, 1);
+});
+
+test('pipeline – a sequence that times out is reported done once when the connection throws from handled(); its late answer is ignored', async () => {
+  const late = gate<void>();
+  let answer!: () => void;
+  const { core, calls, sent } = await run(
+    () =>
+      new Promise((resolve) => {
+        answer = () => {
+          resolve({ 0: '0210', 39: '00' });
+          late.open();
+        };
+      }),
+    20,
+  );
+  assert.deepEqual(calls, [undefined]);
+  assert.equal(sent.length, 1, 'the 96 reply at the timeout');
+  answer();
+  await late.promise;
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(calls, [undefined], 'the late answer tells nothing more');
+  assert.equal(sent.length, 1, 'and sends nothing');
+  const errors = core.metrics.snapshot().errorsByCode;
+  assert.equal(errors.ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT, 1);
+  assert.equal(errors.ISO8583_ERR_INBOUND_INTERNAL, 1);
+});
