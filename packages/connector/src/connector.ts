@@ -311,13 +311,16 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const wait = timeout ?? this.options.requestTimeout;
     const terminal = message['41'];
     const queued = this.terminalQueue !== undefined && terminal != null;
+    // The pool was asked in this turn and had none: `dispatch`, in this same turn, waits at once (one `take`).
+    let tried = false;
     if (this.ready && !queued && !this.sender.journals(mti)) {
       const channel = this.pool.take();
       if (channel !== undefined) return this.sender.sendNow(channel, message, mti, wait, header, packed, settled);
+      tried = true;
     }
     const go = (): Promise<ChannelResponse> =>
       this.ready
-        ? this.sender.dispatch(message, wait, header, true, packed)
+        ? this.sender.dispatch(message, wait, header, true, packed, tried)
         : (this.starting as Promise<void>).then(() => this.sender.dispatch(message, wait, header, true, packed));
     const outcome = queued ? (this.terminalQueue as TerminalQueue).run(String(terminal), go) : go();
     return outcome.then(settled.answered, (err: unknown) => {

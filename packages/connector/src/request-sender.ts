@@ -99,8 +99,12 @@ export class RequestSender {
     });
   }
 
-  /** Packs (unless given `packed`, its wire image), journals the reversal (when due), borrows a channel, writes, waits. */
-  async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer): Promise<ChannelResponse> {
+  /**
+   * Packs (unless given `packed`, its wire image), journals the reversal (when due), borrows a channel, writes, waits.
+   * `tried`: the caller asked the pool for a channel in this same turn and got none, so the wait (`acquire`) starts at
+   * once, without asking again (a multiplex pool's `take` looks over every connection, and may start one more).
+   */
+  async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false): Promise<ChannelResponse> {
     const mti = mtiOf(message);
     const frame = this.frameOf(message, mti, header, packed);
     const key = this.matchKey.ofRequest(message);
@@ -110,7 +114,7 @@ export class RequestSender {
     let req: ChannelRequest | undefined;
     try {
       // Synchronous when a channel is ready: the write then happens in this turn, and the next request sees it.
-      channel = this.pool.take() ?? (await this.pool.acquire());
+      channel = (tried ? undefined : this.pool.take()) ?? (await this.pool.acquire());
       const ch = channel;
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
         req = { key, frame, mti, timeout, written: false, start: 0, timer: undefined, resolve, reject };
