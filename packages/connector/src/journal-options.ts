@@ -31,7 +31,7 @@ export interface FileJournalOptions {
 }
 
 /** The defaults of {@link FileJournalOptions}. */
-export const JOURNAL_DEFAULTS = { compactAt: 64 * 1024 * 1024, preallocate: 4 * 1024 * 1024, compactInterval: 60_000, concurrentWrites: 4 };
+const JOURNAL_DEFAULTS = { compactAt: 64 * 1024 * 1024, preallocate: 4 * 1024 * 1024, compactInterval: 60_000, concurrentWrites: 4 };
 
 /** {@link FileJournalOptions} with every default applied. */
 export type ResolvedJournalOptions = Required<FileJournalOptions>;
