@@ -129,15 +129,23 @@ export class TransactionRecorder {
 
   /**
    * Records the one outcome of `request`, which came at `at` (`Date.now()`) and `t0` (`performance.now()`): answered
-   * with `response`, else failed with `code` (a refusal too); to `recordTo` when given, else to the log. What every
-   * path that ends a request calls once ({@link TransactionRecorder.track}, which the console uses, and the connector's
+   * with `response`, else failed with `code` (a refusal too); to `recordTo` when given, else to the log. Never throws:
+   * a record that cannot be made or handed on is counted in `writeFailures` and logged. What every path that ends a
+   * request calls once ({@link TransactionRecorder.track}, which the console uses, and the connector's
    * request outcomes).
    */
   settled(request: MessageInput, response: IsoMessage | undefined, code: string | undefined, at: number, t0: number, recordTo: RecordTo | undefined): void {
-    const latencyMs = performance.now() - t0;
-    const record = response === undefined ? this.failed(request, code, at, latencyMs) : this.answered(request, response, at, latencyMs);
-    if (recordTo === undefined) this.write(record);
-    else recordTo(record);
+    try {
+      const latencyMs = performance.now() - t0;
+      const record = response === undefined ? this.failed(request, code, at, latencyMs) : this.answered(request, response, at, latencyMs);
+      if (recordTo === undefined) this.write(record);
+      else recordTo(record);
+    } catch (err) {
+      // Never thrown at the request: its outcome stands (an answered purchase must not look failed); counted as a
+      // failed write, logged with its code and MTI only.
+      this.writeFailures += 1;
+      this.logger.error({ code: (err as { code?: string } | undefined)?.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', mti: text(request['0']) }, 'a transaction record was not written');
+    }
   }
 
   /** Sends an automatic reversal with `run` and, when the host answers it, records it (outcome `reversed`). */
