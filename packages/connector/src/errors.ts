@@ -59,7 +59,7 @@ export const CONNECTOR_LOG_CODES = {
   ISO8583_WARN_JOURNAL_CORRUPT:
     'warn: lines of the journal file that are not records (byte `offsets`) were moved to the `quarantine` file beside it; every intact record was recovered.',
   ISO8583_WARN_JOURNAL_CUT:
-    'info: the journal ended with a record cut by a crash (its fsync never completed, so its request never left); kept in the `quarantine` file.',
+    'info: the journal holds records cut by a crash (the last line, or a line followed by the blank rest of its write when writes overlapped: never durable, so their requests never left); kept in the `quarantine` file.',
   ISO8583_WARN_JOURNAL_STALE_LOCK: 'warn: the journal folder was locked by a process that is gone (`pid`); the lock was taken over.',
   ISO8583_WARN_TRANSACTION_LOG_CORRUPT:
     'warn: a line of a transaction log file (`file`, byte `offset`) is not a record; it was skipped (the records around it are read).',

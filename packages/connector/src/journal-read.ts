@@ -1,8 +1,10 @@
 /**
  * Reading a journal file back: its records (JSON lines) replayed into the live entries, and the lines that are not
  * records kept aside. Two kinds of bad line:
- * - the **cut** line: the last record of the file, whose write a crash interrupted before its fsync completed (so
- *   its request never left). Expected after a crash; logged at `info` (`ISO8583_WARN_JOURNAL_CUT`).
+ * - a **cut** line: a record whose write a crash interrupted before it was durable (so its request never left): the
+ *   last line of the file, or, with several writes in flight at once, a line followed by a blank one (the rest of
+ *   the interrupted write's bytes, still the preallocated blank lines). It begins as every record does. Expected
+ *   after a crash; logged at `info` (`ISO8583_WARN_JOURNAL_CUT`).
  * - **corrupt** lines: anything else that is not a record (a damaged block, an edit by hand, another program's
  *   bytes). Logged at `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) with their byte offsets.
  * Either way the bytes are kept: moved to a quarantine file beside the journal (`reversals.jsonl.corrupt-<time>`,
@@ -22,6 +24,8 @@ export interface BadLine {
   offset: number;
   /** Its bytes (without the newline). */
   bytes: Buffer;
+  /** A record cut by a crash (see the module comment), rather than corruption. */
+  cut: boolean;
 }
 
 /** What a journal file holds. */
@@ -30,10 +34,8 @@ export interface JournalContents {
   live: Map<string, JournalEntry>;
   /** Lines that are records. */
   records: number;
-  /** Lines that are not records (the cut one included). */
+  /** Lines that are not records (cut ones included). */
   bad: BadLine[];
-  /** Whether the last bad line is the last non-blank line of the file (a write cut by a crash). */
-  cutTail: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -77,6 +79,15 @@ function replay(line: Buffer, live: Map<string, JournalEntry>): boolean {
   return false;
 }
 
+/** What every record line begins with (`{"op":"`): a record cut short begins with it, or with a part of it. */
+const RECORD_START = Buffer.from('{"op":"');
+
+/** True when `line` begins as every record does (or is a beginning of that). */
+function startsAsRecord(line: Buffer): boolean {
+  const n = Math.min(line.length, RECORD_START.length);
+  return line.compare(RECORD_START, 0, n, 0, n) === 0;
+}
+
 /** The bytes of the journal file at `path`: none when there is no file yet. */
 export async function readJournalFile(path: string): Promise<Buffer> {
   try {
@@ -100,12 +111,14 @@ export function readJournal(data: Buffer): JournalContents {
       const line = data.subarray(start, end);
       lastLine = start;
       if (replay(line, live)) records += 1;
-      else bad.push({ offset: start, bytes: Buffer.from(line) });
+      // Followed by a blank line: the rest of its write never reached the file (cut), if it begins as a record.
+      else bad.push({ offset: start, bytes: Buffer.from(line), cut: data[end + 1] === 0x0a && startsAsRecord(line) });
     }
     start = end + 1;
   }
   const last = bad[bad.length - 1];
-  return { live, records, bad, cutTail: last !== undefined && last.offset === lastLine };
+  if (last !== undefined && last.offset === lastLine) last.cut = startsAsRecord(last.bytes);
+  return { live, records, bad };
 }
 
 /** A quarantine file name beside the journal that does not exist yet. */
@@ -116,16 +129,16 @@ function quarantineName(path: string, n: number): string {
 
 /**
  * Moves the bad lines of `path` to a quarantine file (fsynced, with its folder) and logs them: `warn` with
- * `ISO8583_WARN_JOURNAL_CORRUPT` and the byte offsets, or `info` with `ISO8583_WARN_JOURNAL_CUT` when the only bad
- * line is the one a crash cut. When no line is a record the file itself is renamed. Never logs the bytes themselves
+ * `ISO8583_WARN_JOURNAL_CORRUPT` and the byte offsets, or `info` with `ISO8583_WARN_JOURNAL_CUT` when every bad line
+ * is a record a crash cut. When no line is a record the file itself is renamed. Never logs the bytes themselves
  * (they may hold a PAN). Returns the quarantine file.
  */
 export async function quarantine(path: string, contents: JournalContents, logger: Logger): Promise<string | undefined> {
-  const { bad, records, cutTail } = contents;
+  const { bad, records } = contents;
   if (bad.length === 0) return undefined;
   const dir = dirname(path);
   const offsets = bad.map((b) => b.offset);
-  const onlyCut = cutTail && bad.length === 1;
+  const onlyCut = bad.every((b) => b.cut);
   for (let n = 0; ; n++) {
     const target = quarantineName(path, n);
     try {
@@ -150,7 +163,7 @@ export async function quarantine(path: string, contents: JournalContents, logger
     await syncDir(dir);
     const context = { file: basename(path), quarantine: basename(target), offsets, records };
     if (onlyCut) {
-      logger.info({ code: 'ISO8583_WARN_JOURNAL_CUT', ...context }, 'the reversal journal ends with a record cut by a crash (its request never left): kept in quarantine');
+      logger.info({ code: 'ISO8583_WARN_JOURNAL_CUT', ...context }, 'the reversal journal holds records cut by a crash (their requests never left): kept in quarantine');
     } else {
       logger.warn(
         { code: 'ISO8583_WARN_JOURNAL_CORRUPT', ...context, whole: records === 0 },

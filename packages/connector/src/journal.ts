@@ -172,7 +172,9 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
 
   /** `add` of a reversal given as its JSON text (see `ReversalJournal.addJson`): the same line, no message object. */
   addJson(id: string, reversalJson: string, at: number): Promise<void> {
-    const line = flat(addJsonLine(id, reversalJson, at));
+    // The caller keeps the text until the original's outcome is known: made flat here, in place, it is kept as one
+    // string of about 300 bytes, not as the tree of its pieces (about 1.8 KB a purchase) that every scavenge copies.
+    const line = flat(addJsonLine(id, flat(reversalJson), at));
     return this.append(line, id, line);
   }
 

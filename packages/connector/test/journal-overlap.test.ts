@@ -1,16 +1,17 @@
 // The file journal's overlapping writes: up to `concurrentWrites` batches in flight at once, each at its own offset,
 // taking effect in order; and what a failed one leaves. The writes go to a real file; a fault injector on the file
 // handle's `write` (by the records a write carries) holds a write until the test releases it, or cuts it short with
-// ENOSPC after writing part of its bytes for real, so that the order of events is the test's, not the disk's.
+// ENOSPC after writing part of its bytes for real, so that the order of events is the test's, not the disk's. A crash
+// is the file as it is at a chosen point, copied and opened as the next start would open it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { FileJournal } from '../src/index.js';
+import { FileJournal, JOURNAL_FILE } from '../src/index.js';
 
 function dir(t: { after(fn: () => void): void }): string {
   const d = mkdtempSync(join(tmpdir(), 'iso8583-fjo-'));
@@ -30,6 +31,10 @@ interface Rule {
   gate?: Promise<void>;
   /** The write puts the first half of its bytes in the file, then fails with ENOSPC. */
   cut?: boolean;
+  /** The write puts the first half of its bytes in the file before it waits for its gate (a write a crash cuts). */
+  half?: boolean;
+  /** Called when such a write returned (its bytes are in the file). */
+  returned?: () => void;
 }
 
 /** Injects faults into FileHandle writes for the rest of the test (the prototype is restored after it). */
@@ -45,13 +50,16 @@ async function injector(t: { after(fn: () => void): void }, scratch: string): Pr
     if (rule !== undefined) {
       rules.splice(rules.indexOf(rule), 1);
       rule.started?.();
+      if (rule.half === true) await (original as (...a: unknown[]) => ReturnType<Write>).call(this, data, offset, Math.floor(length / 2), position);
       if (rule.gate !== undefined) await rule.gate;
       if (rule.cut === true) {
         await (original as (...a: unknown[]) => ReturnType<Write>).call(this, data, offset, Math.floor(length / 2), position);
         throw Object.assign(new Error('no space left on the device (injected)'), { code: 'ENOSPC' });
       }
     }
-    return (original as (...a: unknown[]) => ReturnType<Write>).apply(this, args);
+    const written = await (original as (...a: unknown[]) => ReturnType<Write>).apply(this, args);
+    rule?.returned?.();
+    return written;
   } as Write;
   t.after(() => {
     proto.write = original;
@@ -196,4 +204,59 @@ test('FileJournal – concurrentWrites out of range is refused with ISO8583_ERR_
   for (const bad of [0, 65, 1.5, Number.NaN]) {
     assert.throws(() => new FileJournal('/nonexistent', { concurrentWrites: bad }), (err: { code?: string; message?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_OPTIONS' && /concurrentWrites/.test(String(err.message)));
   }
+});
+
+/**
+ * Two writes in flight, the second returned and the first held (begun or not, per `half`); the process "crashes"
+ * there: the file as it is now is opened by the next start, in another folder. Returns what that start reads back
+ * (the entry ids, sorted) and what it logged; the held write is then let go and the journal closed.
+ */
+async function crashBetweenWrites(t: { after(fn: () => void): void }, half: boolean): Promise<{ ids: string[]; logged: string[]; order: string[] }> {
+  const d = dir(t);
+  const rules = await injector(t, d);
+  const j = new FileJournal(d, { compactInterval: 0 });
+  await j.open();
+  await j.add(entry('k0'));
+  await j.add(entry('k1'));
+  const held = gate();
+  const firstStarted = gate();
+  const secondReturned = gate();
+  rules.push({ marker: '"id":"a1"', started: firstStarted.open, gate: held.promise, half }, { marker: '"id":"b1"', returned: secondReturned.open });
+  const order: string[] = [];
+  // The first batch: a new purchase (a1) and the outcome of k1; the second: another purchase (b1) and k0's outcome.
+  const first = track(order, 'a', Promise.all([j.add(entry('a1')), j.done('k1', 'not-needed')]).then(() => undefined));
+  await firstStarted.promise;
+  const second = track(order, 'b', Promise.all([j.add(entry('b1')), j.done('k0', 'not-needed')]).then(() => undefined));
+  await secondReturned.promise;
+  assert.deepEqual(order, [], 'nothing acknowledged while the first write is in flight');
+  const after = dir(t);
+  copyFileSync(j.path, join(after, JOURNAL_FILE));
+  const logged: string[] = [];
+  const next = new FileJournal(after, { logger: pino({ level: 'info' }, { write: (line: string) => logged.push(line) }) });
+  const ids = (await next.open()).map((e) => e.id).sort();
+  await next.close();
+  held.open();
+  await Promise.all([first, second]);
+  await j.close();
+  return { ids, logged, order };
+}
+
+test('FileJournal – a crash with two writes in flight, the second on disk and the first not begun: nothing acknowledged is lost, nothing read back twice', async (t) => {
+  const { ids, logged, order } = await crashBetweenWrites(t, false);
+  // k1's outcome never reached the disk (its caller never saw it): reversed. k0's did: not reversed (its caller never
+  // saw the response either: the process died first). a1 never reached the disk and never left. b1's add did, and
+  // its request never left (it waited for the first write): its reversal is harmless (original not found).
+  assert.deepEqual(ids, ['b1', 'k1']);
+  assert.deepEqual(logged.filter((l) => /JOURNAL_(CORRUPT|CUT)/.test(l)), [], 'no line of the file is spoilt');
+  assert.deepEqual(order, ['a ok', 'b ok'], 'without the crash both are acknowledged, in order');
+});
+
+test('FileJournal – a crash with two writes in flight, the first cut halfway: its cut record is quarantined as cut (info), every other record read back once', async (t) => {
+  const { ids, logged } = await crashBetweenWrites(t, true);
+  assert.deepEqual(ids, ['b1', 'k1'], 'the cut add of a1 is no entry; k1 stays live');
+  const cut = logged.filter((l) => /JOURNAL_(CORRUPT|CUT)/.test(l)).map((l) => JSON.parse(l) as { code: string; level: number; offsets: number[] });
+  assert.equal(cut.length, 1);
+  assert.equal(cut[0]?.code, 'ISO8583_WARN_JOURNAL_CUT', 'a write cut by a crash is no corruption, though later records follow it');
+  assert.equal(cut[0]?.level, 30, 'logged at info');
+  assert.equal(cut[0]?.offsets.length, 1);
 });
