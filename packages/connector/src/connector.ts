@@ -46,6 +46,7 @@ import { connectorStore } from './store.js';
 import { Unsolicited } from './unsolicited.js';
 import { RECORD_TO, TransactionRecorder } from './transaction-record.js';
 import type { RecordTo } from './transaction-record.js';
+import { logQuietly } from './quiet-log.js';
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
 
@@ -350,7 +351,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       if (event.kind === 'reversal' && this.listenerCount('reversal') > 0) this.emit('reversal', event);
       if (this.listenerCount('saf') > 0) this.emit('saf', event);
     } catch (err) {
-      this.logger.error({ stage: event.stage, kind: event.kind, listenerError: (err as Error | undefined)?.name }, 'a reversal or saf listener threw: ignored');
+      logQuietly(this.logger, 'error', { stage: event.stage, kind: event.kind, listenerError: (err as Error | undefined)?.name }, 'a reversal or saf listener threw: ignored');
     }
   }
 

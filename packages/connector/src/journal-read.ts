@@ -3,8 +3,8 @@
  * records kept aside. Two kinds of bad line:
  * - a **cut** line: a record whose write a crash interrupted before it was durable (so its request never left): the
  *   last line of the file, or, with several writes in flight at once, a line followed by a blank one (the rest of
- *   the interrupted write's bytes, still the preallocated blank lines). It begins as every record does. Expected
- *   after a crash; logged at `info` (`ISO8583_WARN_JOURNAL_CUT`).
+ *   the interrupted write's bytes, still the preallocated blank lines) that stops short of a record's closing `}`.
+ *   It begins as every record does. Expected after a crash; logged at `info` (`ISO8583_WARN_JOURNAL_CUT`).
  * - **corrupt** lines: anything else that is not a record (a damaged block, an edit by hand, another program's
  *   bytes). Logged at `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) with their byte offsets.
  * Either way the bytes are kept: moved to a quarantine file beside the journal (`reversals.jsonl.corrupt-<time>`,
@@ -88,6 +88,11 @@ function startsAsRecord(line: Buffer): boolean {
   return line.compare(RECORD_START, 0, n, 0, n) === 0;
 }
 
+/** True when `line` is the beginning of a record, cut short: it begins as every record does and does not end as one. */
+function cutShort(line: Buffer): boolean {
+  return startsAsRecord(line) && line[line.length - 1] !== 0x7d;
+}
+
 /** The bytes of the journal file at `path`: none when there is no file yet. */
 export async function readJournalFile(path: string): Promise<Buffer> {
   try {
@@ -111,8 +116,9 @@ export function readJournal(data: Buffer): JournalContents {
       const line = data.subarray(start, end);
       lastLine = start;
       if (replay(line, live)) records += 1;
-      // Followed by a blank line: the rest of its write never reached the file (cut), if it begins as a record.
-      else bad.push({ offset: start, bytes: Buffer.from(line), cut: data[end + 1] === 0x0a && startsAsRecord(line) });
+      // Followed by a blank line: the rest of its write never reached the file (cut), if it begins as a record and
+      // stops short of one's end (a whole line that fails to parse, before a gap a failed batch left, is corruption).
+      else bad.push({ offset: start, bytes: Buffer.from(line), cut: data[end + 1] === 0x0a && cutShort(line) });
     }
     start = end + 1;
   }

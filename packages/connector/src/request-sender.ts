@@ -16,6 +16,7 @@ import type { MatchKey } from './match-key.js';
 import { isReversible } from './reversal.js';
 import type { ReversalManager } from './reversal.js';
 import type { Settle } from './request-outcome.js';
+import { logQuietly } from './quiet-log.js';
 
 /** What a request sender works with: the connector's codec, framing, match key, counters, pool and reversals. */
 export interface RequestSenderParts {
@@ -98,7 +99,7 @@ export class RequestSender {
   /**
    * Packs (unless given `packed`, its wire image), journals the reversal (when due), borrows a channel, writes, waits.
    * `tried`: the caller asked the pool for a channel in this same turn and got none, so the wait (`acquire`) starts at
-   * once, without asking again (a multiplex pool's `take` looks over every connection, and may start one more).
+   * once, without asking again (a multiplex pool's `take` looks over every connection).
    */
   async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false): Promise<ChannelResponse> {
     const mti = mtiOf(message);
@@ -166,11 +167,7 @@ export class RequestSender {
     } catch (err) {
       // The host has answered (and a reversible request's outcome is journaled): the caller gets the answer whatever
       // the books or the debug line do, or an approved purchase would look failed and be tried again.
-      try {
-        channel.logger.error({ err: (err as Error | undefined)?.name, mti }, 'an answered request was not counted or logged');
-      } catch {
-        // The logger itself fails: nothing more to say, and nowhere to say it.
-      }
+      logQuietly(channel.logger, 'error', { err: (err as Error | undefined)?.name, mti }, 'an answered request was not counted or logged');
     }
   }
 }

@@ -15,6 +15,7 @@ import type { TransactionLog, TransactionOutcome, TransactionRecord } from './tr
 import { FileTransactionLog } from './transaction-log-file.js';
 import { PlainRecord } from './plain-record.js';
 import { sealedTransactionRecord } from './transaction-allow-list.js';
+import { logQuietly } from './quiet-log.js';
 
 /** The node name of the records when none is given: the host name and the pid (`gw-1:4242`). */
 export function defaultNode(): string {
@@ -81,7 +82,9 @@ export class TransactionRecorder {
    * than `maxBatch` spans several batches, and a batch dropped or refused by the database fails every group it
    * holds). A record refused by the allow-list has a promise of its own: one failure. How many records were lost is
    * the log's own figure (`dropped` in the PostgreSQL store's `stats()`); a log shared by several recorders (the
-   * connectors of an upstream group) may have one failed group counted by each of them. Starts at 0.
+   * connectors of an upstream group) may have one failed group counted by each of them. A record that cannot be made
+   * or handed on at all (a throw while building it, or from the place it goes instead of the log) counts once too.
+   * Starts at 0.
    */
   writeFailures = 0;
   private lastBatch: Promise<void> | undefined;
@@ -144,7 +147,7 @@ export class TransactionRecorder {
       // Never thrown at the request: its outcome stands (an answered purchase must not look failed); counted as a
       // failed write, logged with its code and MTI only.
       this.writeFailures += 1;
-      this.logger.error({ code: (err as { code?: string } | undefined)?.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', mti: text(request['0']) }, 'a transaction record was not written');
+      logQuietly(this.logger, 'error', { code: (err as { code?: string } | undefined)?.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', mti: text(request['0']) }, 'a transaction record was not written');
     }
   }
 
@@ -160,7 +163,7 @@ export class TransactionRecorder {
 
   /** Closes the log this recorder made (a log given to the connector is its giver's to close). */
   async close(): Promise<void> {
-    await this.own?.close().catch((err: { code?: string }) => this.logger.error({ code: err?.code }, 'the transaction log cannot be closed'));
+    await this.own?.close().catch((err: { code?: string }) => logQuietly(this.logger, 'error', { code: err?.code }, 'the transaction log cannot be closed'));
   }
 
   /** The record of an answered request: approved or declined by the dialect's approval codes (field 39). */
@@ -244,7 +247,7 @@ export class TransactionRecorder {
           try {
             observer(record);
           } catch (err) {
-            this.logger.error({ code: (err as { code?: unknown })?.code }, 'a transaction observer failed');
+            logQuietly(this.logger, 'error', { code: (err as { code?: unknown })?.code }, 'a transaction observer failed');
           }
         }
       }
@@ -259,7 +262,7 @@ export class TransactionRecorder {
     this.lastBatch = batch;
     batch.catch((err: { code?: string }) => {
       this.writeFailures += 1;
-      this.logger.error({ code: err?.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', mti: record.mti, stan: record.stan }, 'a transaction record was not written');
+      logQuietly(this.logger, 'error', { code: err?.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', mti: record.mti, stan: record.stan }, 'a transaction record was not written');
     });
   }
 }

@@ -250,7 +250,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
         this.metrics.refused(link.name);
         const err = connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} that the routing rule names is down`, { mti });
         const recorder = link.connector.transactions;
-        recorder?.write(recorder.failed(message, err.code, Date.now(), 0));
+        recorder?.settled(message, undefined, err.code, Date.now(), performance.now(), undefined);
         return Promise.reject(err);
       }
       this.remember(message, link);

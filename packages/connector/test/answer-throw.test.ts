@@ -44,3 +44,39 @@ for (const [name, options] of cases) {
     assert.equal(connector.stats().inFlight, 0);
   });
 }
+
+for (const [name, options] of cases) {
+  test(`answer – on ${name}, an observer that throws and a logger that throws on every error line leave the answer and the next request`, async (t) => {
+    let errorLines = 0;
+    const destination = {
+      write(line: string): void {
+        if (line.includes('"level":50')) {
+          errorLines += 1;
+          throw new Error('the log destination failed');
+        }
+      },
+    };
+    const log = {
+      records: [] as unknown[],
+      open: async () => undefined,
+      record: async (r: unknown) => void log.records.push(r),
+      query: async () => [],
+      prune: async () => 0,
+      close: async () => undefined,
+    };
+    const { connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
+      ...options, logger: pino({ level: 'info' }, destination), maxInFlight: 1, requestTimeout: 10_000, transactionLog: log,
+    });
+    connector.transactions?.observe(() => {
+      throw new Error('the observer failed');
+    });
+    await connector.connect();
+    const first = await within(connector.request(purchase('000001')), 10_000, 'the first request to be answered');
+    assert.equal(first['39'], '00');
+    assert.ok(errorLines >= 1, 'the observer failure was logged, and the log line threw');
+    const next = await within(connector.request(purchase('000002')), 10_000, 'the next request to be answered');
+    assert.equal(next['39'], '00');
+    assert.equal(log.records.length, 2, 'each request recorded once');
+    assert.equal(connector.stats().inFlight, 0);
+  });
+}

@@ -16,7 +16,9 @@ export interface Timed {
  * share one timeout, so they expire in the order they were added: a linked list in that order and one timer, armed for
  * the first entry's deadline, replace a timer per entry (a Timeout object made, linked into Node's timer list and
  * cleared for each message). Adding and removing are O(1); the timer is unref'd (it never holds the process open),
- * and none is armed once the last entry has expired or its deadline has passed: nothing to stop when the endpoint closes.
+ * and none is armed once the last entry has expired or its deadline has passed. Nothing stops it when the endpoint
+ * closes: a sequence still running then expires at its deadline as it would have (its peer's socket is closed: the
+ * answer it would send goes nowhere; the timeout is counted).
  */
 export class DeadlineList<T extends Timed> {
   private first: Timed | undefined;

@@ -1,0 +1,30 @@
+// Which bad lines of a journal file read back as cut by a crash (logged at info: their requests never left) and which
+// as corruption (warn: a durable record was damaged). A cut record is a beginning of a record: the last line of the
+// file, or a line the rest of whose write is still the preallocated blank lines. A whole line that fails to parse is
+// corruption wherever it is, also before a gap of blank lines that a failed batch left in the middle of the file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readJournal } from '../src/journal-read.js';
+
+const add = (id: string): string => JSON.stringify({ op: 'add', id, reversal: { '0': '0400', '11': '000001', '41': id }, at: 1 });
+/** `add(id)` with one character inside it changed (a damaged block): still whole, no longer JSON. */
+const damaged = (id: string): string => add(id).replace('"reversal":', '"reversal";');
+const file = (...lines: string[]): Buffer => Buffer.from(lines.map((l) => `${l}\n`).join(''));
+
+test('readJournal – a record cut halfway before blank lines, with a later write durable, is cut', () => {
+  const cutLine = add('a1').slice(0, 30);
+  const read = readJournal(file(add('k1'), cutLine, '', '', add('b1'), '', ''));
+  assert.deepEqual([...read.live.keys()], ['k1', 'b1']);
+  assert.deepEqual(read.bad.map((b) => b.cut), [true]);
+});
+
+test('readJournal – a whole record damaged in place before a gap of blank lines is corruption, not cut', () => {
+  const read = readJournal(file(add('k1'), damaged('a1'), '', '', add('b1')));
+  assert.deepEqual([...read.live.keys()], ['k1', 'b1']);
+  assert.deepEqual(read.bad.map((b) => b.cut), [false]);
+});
+
+test('readJournal – the last line cut short is cut; a last line of other bytes is corruption', () => {
+  assert.deepEqual(readJournal(file(add('k1'), add('a1').slice(0, 12))).bad.map((b) => b.cut), [true]);
+  assert.deepEqual(readJournal(file(add('k1'), 'not a record')).bad.map((b) => b.cut), [false]);
+});
