@@ -138,28 +138,6 @@ describe('PgTransactionLog', () => {
     assert.throws(() => makeLog('commit_bad', { synchronousCommit: 'no' as unknown as boolean }), (err: { code?: string; field?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_OPTIONS' && err.field === 'synchronousCommit');
   });
 
-  test('a query by STAN uses its index (EXPLAIN)', async () => {
-    await pgs.withLog('explain', { maxBatch: 5000 }, async ({ log, admin }) => {
-      await Promise.all(Array.from({ length: 20_000 }, (_, i) => log.record(sampleRecord(i, { stan: String(i % 999_999).padStart(6, '0') }))));
-      await admin.query('ANALYZE iso8583_transactions');
-      // The very statement the log runs, with its parameters.
-      const explain = async (query: TransactionQuery): Promise<string> => {
-        const { text, values } = transactionQuerySql(checkTransactionQuery(query));
-        const plan = await admin.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values);
-        return plan.rows.map((r) => r['QUERY PLAN']).join('\n');
-      };
-      const byStan = await explain({ stan: '000042' });
-      assert.match(byStan, /Index Scan using iso8583_transactions_stan/, byStan);
-      const byRrn = await explain({ rrn: '000000000042', limit: 10 });
-      assert.match(byRrn, /Index Scan using iso8583_transactions_rrn/, byRrn);
-      const byTerminal = await explain({ terminal: 'TERM0001', from: sampleRecord(100).at });
-      assert.match(byTerminal, /Index Scan using iso8583_transactions_(terminal|at)/, byTerminal);
-      const newest = await explain({});
-      assert.match(newest, /Index Scan using iso8583_transactions_at/, newest);
-      assert.equal((await log.query({ stan: '000042' })).length, 1);
-    });
-  });
-
   test('card data: the database never holds a full PAN, track data, PIN block, CVV, field 55 or field 48', async () => {
     const secrets = {
       pan: '4111111111111111',
@@ -422,25 +400,6 @@ describe('PgTransactionLog', () => {
       assert.deepEqual((await log.query({})).map((r) => r.stan), ['000002', '000001'], 'nothing waiting was lost');
     } finally {
       await log.close();
-    }
-  });
-
-  test('a table of schema version 100 (records as JSON) migrates to one column per value; its rows are read as they were', async () => {
-    const url = database('from_100');
-    const pool = new pg.Pool({ connectionString: url });
-    try {
-      assert.equal(await migrate(pool, MIGRATIONS.filter((m) => m.version <= 100)), 100);
-      const old = sampleRecord(1, { merchant: 'OLD "ROW" \\' });
-      await pool.query('INSERT INTO iso8583_transactions (at, node, stan, terminal, rrn, record) VALUES (to_timestamp($1 / 1000.0), $2, $3, $4, $5, $6)', [old.at, old.node, old.stan, old.terminal, old.rrn, JSON.stringify(old)]);
-      await pgs.withLog('from_100', {}, async ({ log, admin }) => {
-        const versions = await admin.query<{ version: number }>('SELECT version FROM iso8583_schema ORDER BY version');
-        assert.ok(versions.rows.some((r) => r.version === 101), 'migrated to 101');
-        await log.record(sampleRecord(2));
-        assert.deepEqual(await log.query({}), [sampleRecord(2), old]);
-        assert.deepEqual(await log.query({ stan: old.stan }), [old], 'an old row found by its index');
-      });
-    } finally {
-      await pool.end();
     }
   });
 
