@@ -1,15 +1,13 @@
 // PgTransactionLog against a real PostgreSQL server (one cluster for this file, one database per test): the shared
-// TransactionLog contract, then what only the database store does: batching, indexes, card data at rest, two nodes
-// on one database, a database outage and a full buffer.
+// TransactionLog contract, then what only the database store does: batching, card data at rest, two nodes on one
+// database, a database outage and a full buffer (its schema and indexes: pg-transaction-schema.test.ts).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { waitUntil, within } from '@iso8583/test-support';
-import { MAX_TRANSACTION_BATCH, PgTransactionLog, checkTransactionQuery } from '../src/index.js';
-import type { PgTransactionLogOptions, TransactionQuery, TransactionRecord } from '../src/index.js';
-import { MIGRATIONS, migrate } from '../src/pg/migrations.js';
-import { transactionQuerySql } from '../src/pg/transaction-log.js';
+import { MAX_TRANSACTION_BATCH, PgTransactionLog } from '../src/index.js';
+import type { PgTransactionLogOptions, TransactionRecord } from '../src/index.js';
 import { PgLogDatabases } from './helpers/pg-transaction-log.js';
 import { capturedLogger, freePort } from './helpers/setup.js';
 import { sampleRecord, transactionLogContract } from './helpers/transaction-log-contract.js';
@@ -398,20 +396,6 @@ describe('PgTransactionLog', () => {
     const log = makeLog('exit_alone');
     try {
       assert.deepEqual((await log.query({})).map((r) => r.stan), ['000002', '000001'], 'nothing waiting was lost');
-    } finally {
-      await log.close();
-    }
-  });
-
-  test('prune works in chunks and leaves newer records alone', async () => {
-    const log = makeLog('prune_chunks', { pruneChunk: 7 });
-    await log.open();
-    try {
-      await Promise.all(Array.from({ length: 40 }, (_, i) => log.record(sampleRecord(i))));
-      assert.equal(await log.prune(sampleRecord(30).at), 30);
-      assert.equal((await log.query({})).length, 10);
-      assert.equal(await log.prune(-1e300), 0, 'a time before 1970 removes nothing');
-      assert.equal(await log.prune(1e300), 10, 'a time past year 9999 removes everything');
     } finally {
       await log.close();
     }

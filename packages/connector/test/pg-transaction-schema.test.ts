@@ -124,4 +124,18 @@ describe('PgTransactionLog schema', () => {
       await pool.end();
     }
   });
+
+  test('prune works in chunks and leaves newer records alone', async () => {
+    const log = pgs.makeLog('prune_chunks', { pruneChunk: 7 });
+    await log.open();
+    try {
+      await Promise.all(Array.from({ length: 40 }, (_, i) => log.record(sampleRecord(i))));
+      assert.equal(await log.prune(sampleRecord(30).at), 30);
+      assert.equal((await log.query({})).length, 10);
+      assert.equal(await log.prune(-1e300), 0, 'a time before 1970 removes nothing');
+      assert.equal(await log.prune(1e300), 10, 'a time past year 9999 removes everything');
+    } finally {
+      await log.close();
+    }
+  });
 });
