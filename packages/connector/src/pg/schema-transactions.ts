@@ -13,8 +13,9 @@
  *   plan the planner picks for a busy terminal; measured, `(terminal, at)` alone saved nothing worth a sort);
  * - `stan` and `rrn` are hash indexes: an equality finds the few rows of a STAN (six digits, a value recurs on each
  *   terminal and after each wrap) or of an RRN (about one row), which the query sorts. A hash entry is a 4-byte hash
- *   code, found without comparing texts: measured, the heap row and its four index entries cost the server some 35 %
- *   less CPU than the five B-tree entries of version 101 (docs/operations.md).
+ *   code, found without comparing texts: measured apart, the heap row and its four index entries cost the server
+ *   some 35 % less CPU than the five B-tree entries of version 101 (2-7 us a transaction in a gateway; see
+ *   docs/operations.md).
  */
 import type { Migration } from './migrations.js';
 
