@@ -1,15 +1,13 @@
 // PgTransactionLog against a real PostgreSQL server (one cluster for this file, one database per test): the shared
-// TransactionLog contract, then what only the database store does: batching, indexes, card data at rest, two nodes
-// on one database, a database outage and a full buffer.
+// TransactionLog contract, then what only the database store does: batching, card data at rest, two nodes on one
+// database, a database outage and a full buffer (its schema and indexes: pg-transaction-schema.test.ts).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { waitUntil, within } from '@iso8583/test-support';
-import { MAX_TRANSACTION_BATCH, PgTransactionLog, checkTransactionQuery } from '../src/index.js';
-import type { PgTransactionLogOptions, TransactionQuery, TransactionRecord } from '../src/index.js';
-import { MIGRATIONS, migrate } from '../src/pg/migrations.js';
-import { transactionQuerySql } from '../src/pg/transaction-log.js';
+import { MAX_TRANSACTION_BATCH, PgTransactionLog } from '../src/index.js';
+import type { PgTransactionLogOptions, TransactionRecord } from '../src/index.js';
 import { PgLogDatabases } from './helpers/pg-transaction-log.js';
 import { capturedLogger, freePort } from './helpers/setup.js';
 import { sampleRecord, transactionLogContract } from './helpers/transaction-log-contract.js';
@@ -136,28 +134,6 @@ describe('PgTransactionLog', () => {
       });
     }
     assert.throws(() => makeLog('commit_bad', { synchronousCommit: 'no' as unknown as boolean }), (err: { code?: string; field?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_OPTIONS' && err.field === 'synchronousCommit');
-  });
-
-  test('a query by STAN uses its index (EXPLAIN)', async () => {
-    await pgs.withLog('explain', { maxBatch: 5000 }, async ({ log, admin }) => {
-      await Promise.all(Array.from({ length: 20_000 }, (_, i) => log.record(sampleRecord(i, { stan: String(i % 999_999).padStart(6, '0') }))));
-      await admin.query('ANALYZE iso8583_transactions');
-      // The very statement the log runs, with its parameters.
-      const explain = async (query: TransactionQuery): Promise<string> => {
-        const { text, values } = transactionQuerySql(checkTransactionQuery(query));
-        const plan = await admin.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values);
-        return plan.rows.map((r) => r['QUERY PLAN']).join('\n');
-      };
-      const byStan = await explain({ stan: '000042' });
-      assert.match(byStan, /Index Scan using iso8583_transactions_stan/, byStan);
-      const byRrn = await explain({ rrn: '000000000042', limit: 10 });
-      assert.match(byRrn, /Index Scan using iso8583_transactions_rrn/, byRrn);
-      const byTerminal = await explain({ terminal: 'TERM0001', from: sampleRecord(100).at });
-      assert.match(byTerminal, /Index Scan using iso8583_transactions_(terminal|at)/, byTerminal);
-      const newest = await explain({});
-      assert.match(newest, /Index Scan using iso8583_transactions_at/, newest);
-      assert.equal((await log.query({ stan: '000042' })).length, 1);
-    });
   });
 
   test('card data: the database never holds a full PAN, track data, PIN block, CVV, field 55 or field 48', async () => {
@@ -420,39 +396,6 @@ describe('PgTransactionLog', () => {
     const log = makeLog('exit_alone');
     try {
       assert.deepEqual((await log.query({})).map((r) => r.stan), ['000002', '000001'], 'nothing waiting was lost');
-    } finally {
-      await log.close();
-    }
-  });
-
-  test('a table of schema version 100 (records as JSON) migrates to one column per value; its rows are read as they were', async () => {
-    const url = database('from_100');
-    const pool = new pg.Pool({ connectionString: url });
-    try {
-      assert.equal(await migrate(pool, MIGRATIONS.filter((m) => m.version <= 100)), 100);
-      const old = sampleRecord(1, { merchant: 'OLD "ROW" \\' });
-      await pool.query('INSERT INTO iso8583_transactions (at, node, stan, terminal, rrn, record) VALUES (to_timestamp($1 / 1000.0), $2, $3, $4, $5, $6)', [old.at, old.node, old.stan, old.terminal, old.rrn, JSON.stringify(old)]);
-      await pgs.withLog('from_100', {}, async ({ log, admin }) => {
-        const versions = await admin.query<{ version: number }>('SELECT version FROM iso8583_schema ORDER BY version');
-        assert.ok(versions.rows.some((r) => r.version === 101), 'migrated to 101');
-        await log.record(sampleRecord(2));
-        assert.deepEqual(await log.query({}), [sampleRecord(2), old]);
-        assert.deepEqual(await log.query({ stan: old.stan }), [old], 'an old row found by its index');
-      });
-    } finally {
-      await pool.end();
-    }
-  });
-
-  test('prune works in chunks and leaves newer records alone', async () => {
-    const log = makeLog('prune_chunks', { pruneChunk: 7 });
-    await log.open();
-    try {
-      await Promise.all(Array.from({ length: 40 }, (_, i) => log.record(sampleRecord(i))));
-      assert.equal(await log.prune(sampleRecord(30).at), 30);
-      assert.equal((await log.query({})).length, 10);
-      assert.equal(await log.prune(-1e300), 0, 'a time before 1970 removes nothing');
-      assert.equal(await log.prune(1e300), 10, 'a time past year 9999 removes everything');
     } finally {
       await log.close();
     }

@@ -137,8 +137,10 @@ export class PgTransactionLog implements TransactionLog {
     const cutoff = new Date(Math.max(0, Math.min(Date.UTC(9999, 11, 31, 23, 59, 59, 999), before))).toISOString();
     let removed = 0;
     for (;;) {
+      // The oldest rows first, found by the primary key (at, seq), deleted by their row address (a TID scan; a row of
+      // the log is never updated, so the address found is the row deleted, or one another node deleted first).
       const result = await this.run(
-        'DELETE FROM iso8583_transactions WHERE seq IN (SELECT seq FROM iso8583_transactions WHERE at < $1::timestamptz LIMIT $2)',
+        'DELETE FROM iso8583_transactions WHERE ctid = ANY (ARRAY(SELECT ctid FROM iso8583_transactions WHERE at < $1::timestamptz ORDER BY at LIMIT $2))',
         [cutoff, this.pruneChunk],
         'prune',
       );

@@ -107,7 +107,8 @@ export function storedRecord(row: StoredRow): TransactionRecord {
 
 /**
  * The statement of a query: a fixed text with one placeholder per filter (values are never put in the text), newest
- * first, in the order of the indexes (`at DESC, seq DESC`).
+ * first (`at DESC, seq DESC`): the primary key's order read backward, or the few rows a `stan`, `rrn` or `terminal` index
+ * finds, sorted (schema-transactions.ts).
  */
 export function transactionQuerySql(q: ResolvedTransactionQuery): { text: string; values: unknown[] } {
   const where: string[] = [];

@@ -1,0 +1,141 @@
+// The transaction log's schema on a real PostgreSQL server: every filter of a query is served by an index (EXPLAIN of
+// the very statement the log runs), ties of time come back in the order stored, and tables of older schema versions
+// migrate with their rows read as they were.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { checkTransactionQuery } from '../src/index.js';
+import type { TransactionQuery } from '../src/index.js';
+import { MIGRATIONS, migrate } from '../src/pg/migrations.js';
+import { copyFrom } from '../src/pg/copy.js';
+import { transactionQuerySql } from '../src/pg/transaction-log.js';
+import { TRANSACTION_COPY, copyLine } from '../src/pg/transaction-sql.js';
+import { PgLogDatabases } from './helpers/pg-transaction-log.js';
+import { sampleRecord } from './helpers/transaction-log-contract.js';
+
+const pgs = new PgLogDatabases();
+before(() => pgs.start());
+after(() => pgs.destroy());
+
+/** The plan of the statement the log runs for `query`, with its parameters. */
+async function planOf(client: pg.ClientBase, query: TransactionQuery): Promise<string> {
+  const { text, values } = transactionQuerySql(checkTransactionQuery(query));
+  const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values);
+  return plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+}
+
+/** The indexes of the log's table, by name, as PostgreSQL describes them. */
+async function indexesOf(client: pg.ClientBase): Promise<Record<string, string>> {
+  const { rows } = await client.query<{ name: string; def: string }>("SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE tablename = 'iso8583_transactions'");
+  return Object.fromEntries(rows.map((r) => [r.name, r.def.replace(/^.* USING /, '')]));
+}
+
+/** The indexes of schema version 102. */
+const INDEXES_102 = {
+  iso8583_transactions_pkey: 'btree (at, seq)',
+  iso8583_transactions_terminal: 'btree (terminal, at DESC, seq DESC) WHERE (terminal IS NOT NULL)',
+  iso8583_transactions_stan: 'hash (stan)',
+  iso8583_transactions_rrn: 'hash (rrn)',
+};
+
+describe('PgTransactionLog schema', () => {
+  test('each filter of a query is served by an index, never by reading the whole table (EXPLAIN)', async () => {
+    await pgs.withLog('explain', { maxBatch: 5000 }, async ({ log, admin }) => {
+      // 20,000 records, each STAN and RRN once: one in 50 on a busy terminal, the others over 500 terminals.
+      const terminal = (i: number): string => (i % 50 === 0 ? 'BUSY0001' : `T${String(i % 500).padStart(7, '0')}`);
+      await Promise.all(Array.from({ length: 20_000 }, (_, i) => log.record(sampleRecord(i, { terminal: terminal(i) }))));
+      await admin.query('ANALYZE iso8583_transactions');
+      assert.deepEqual(await indexesOf(admin), INDEXES_102);
+      const at = (n: number): number => sampleRecord(n).at;
+      const cases: [TransactionQuery, RegExp][] = [
+        [{ stan: '000042' }, /Index Scan using iso8583_transactions_stan|Bitmap Index Scan on iso8583_transactions_stan/],
+        [{ rrn: '000000000042', limit: 10 }, /Index Scan using iso8583_transactions_rrn|Bitmap Index Scan on iso8583_transactions_rrn/],
+        [{ terminal: 'T0000042' }, /Index Scan using iso8583_transactions_terminal|Bitmap Index Scan on iso8583_transactions_terminal/],
+        // A terminal's newest of many: read in the index's order, stopping at the limit.
+        [{ terminal: 'BUSY0001', limit: 10 }, /Limit.*\n.*Index Scan using iso8583_transactions_terminal/],
+        [{ terminal: 'T0000042', from: at(100), to: at(19_000) }, /iso8583_transactions_terminal|iso8583_transactions_pkey/],
+        [{ stan: '000042', terminal: 'T0000042' }, /iso8583_transactions_stan|iso8583_transactions_terminal/],
+        [{}, /Index Scan Backward using iso8583_transactions_pkey/],
+        [{ from: at(19_000) }, /Index Scan Backward using iso8583_transactions_pkey/],
+        [{ from: at(100), to: at(200) }, /Index Scan Backward using iso8583_transactions_pkey/],
+      ];
+      for (const [query, index] of cases) {
+        const plan = await planOf(admin, query);
+        assert.match(plan, index, `${JSON.stringify(query)}:\n${plan}`);
+        assert.doesNotMatch(plan, /Seq Scan/, `${JSON.stringify(query)}:\n${plan}`);
+      }
+      assert.deepEqual((await log.query({ stan: '000042' })).map((r) => r.rrn), ['000000000042']);
+      assert.deepEqual((await log.query({ terminal: 'T0000042', limit: 3 })).map((r) => r.rrn), ['000000019542', '000000019042', '000000018542']);
+      assert.deepEqual((await log.query({ terminal: 'BUSY0001', limit: 3 })).map((r) => r.rrn), ['000000019950', '000000019900', '000000019850']);
+    });
+  });
+
+  test('records of the same time come back newest stored first, by every filter', async () => {
+    await pgs.withLog('ties', {}, async ({ log }) => {
+      const at = sampleRecord(0).at;
+      // Five records of one instant, one terminal and one STAN, stored in turn (one batch each).
+      for (let i = 0; i < 5; i++) await log.record(sampleRecord(i, { at, terminal: 'TIES0001', stan: '000777' }));
+      const newestFirst = ['000000000004', '000000000003', '000000000002', '000000000001', '000000000000'];
+      for (const query of [{}, { terminal: 'TIES0001' }, { stan: '000777' }, { terminal: 'TIES0001', stan: '000777', from: at, to: at }]) {
+        assert.deepEqual((await log.query(query)).map((r) => r.rrn), newestFirst, JSON.stringify(query));
+      }
+      assert.deepEqual((await log.query({ terminal: 'TIES0001', limit: 2 })).map((r) => r.rrn), newestFirst.slice(0, 2));
+    });
+  });
+
+  test('a table of schema version 100 (records as JSON) migrates to the newest; its rows are read as they were', async () => {
+    const pool = new pg.Pool({ connectionString: pgs.database('from_100') });
+    try {
+      assert.equal(await migrate(pool, MIGRATIONS.filter((m) => m.version <= 100)), 100);
+      const old = sampleRecord(1, { merchant: 'OLD "ROW" \\' });
+      await pool.query('INSERT INTO iso8583_transactions (at, node, stan, terminal, rrn, record) VALUES (to_timestamp($1 / 1000.0), $2, $3, $4, $5, $6)', [old.at, old.node, old.stan, old.terminal, old.rrn, JSON.stringify(old)]);
+      await pgs.withLog('from_100', {}, async ({ log, admin }) => {
+        const versions = await admin.query<{ version: number }>('SELECT version FROM iso8583_schema ORDER BY version');
+        assert.deepEqual(versions.rows.map((r) => r.version).filter((v) => v >= 100), MIGRATIONS.map((m) => m.version).filter((v) => v >= 100));
+        await log.record(sampleRecord(2));
+        assert.deepEqual(await log.query({}), [sampleRecord(2), old]);
+        assert.deepEqual(await log.query({ stan: old.stan }), [old], 'an old row found by its index');
+      });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  test('a table of schema version 101 migrates to 102: the same rows, new indexes, found by each filter, pruned by time', async () => {
+    const pool = new pg.Pool({ connectionString: pgs.database('from_101') });
+    try {
+      assert.equal(await migrate(pool, MIGRATIONS.filter((m) => m.version <= 101)), 101);
+      // Rows as a log of version 101 stored them: its COPY (the columns are the same in 102).
+      const rows = Array.from({ length: 30 }, (_, i) => copyLine(sampleRecord(i, { terminal: `T${i % 3}` })));
+      assert.equal(await copyFrom(pool, TRANSACTION_COPY, Buffer.from(rows.join(''))), 30);
+      await pgs.withLog('from_101', {}, async ({ log, admin }) => {
+        assert.equal((await admin.query<{ v: number }>('SELECT max(version)::int AS v FROM iso8583_schema')).rows[0]?.v, 102);
+        assert.deepEqual(await indexesOf(admin), INDEXES_102);
+        await log.record(sampleRecord(30, { terminal: 'T0' }));
+        const all = await log.query({});
+        assert.deepEqual(all, Array.from({ length: 31 }, (_, i) => sampleRecord(30 - i, { terminal: `T${(30 - i) % 3}` })));
+        assert.deepEqual((await log.query({ stan: '000007' })).map((r) => r.rrn), ['000000000007']);
+        assert.deepEqual((await log.query({ rrn: '000000000030' })).map((r) => r.stan), ['000030']);
+        assert.deepEqual((await log.query({ terminal: 'T0', limit: 3 })).map((r) => r.rrn), ['000000000030', '000000000027', '000000000024']);
+        assert.equal(await log.prune(sampleRecord(10).at), 10);
+        assert.equal((await log.query({})).at(-1)?.rrn, '000000000010', 'the oldest ten went');
+      });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  test('prune works in chunks and leaves newer records alone', async () => {
+    const log = pgs.makeLog('prune_chunks', { pruneChunk: 7 });
+    await log.open();
+    try {
+      await Promise.all(Array.from({ length: 40 }, (_, i) => log.record(sampleRecord(i))));
+      assert.equal(await log.prune(sampleRecord(30).at), 30);
+      assert.equal((await log.query({})).length, 10);
+      assert.equal(await log.prune(-1e300), 0, 'a time before 1970 removes nothing');
+      assert.equal(await log.prune(1e300), 10, 'a time past year 9999 removes everything');
+    } finally {
+      await log.close();
+    }
+  });
+});
