@@ -62,7 +62,7 @@ export interface PgTransactionLogStats {
   dropped: number;
   /** Batches stored (one statement each) since the log opened: `stored / batches` is the mean batch size. */
   batches: number;
-  /** Batches that failed (and were retried). */
+  /** Batches that failed: retried when the database was away, dropped when it refused their data. */
   failedBatches: number;
 }
 
