@@ -148,9 +148,15 @@ timeAsync(journal.prototype, 'add', 'add');
 timeAsync(journal.prototype, 'addJson', 'add');
 timeAsync(journal.prototype, 'done', 'done');
 timeAsync(journal.prototype, 'rewrite', 'compaction', compactions);
-timeAsync((await built('connector', 'journal-spare.js')).SpareFile as { prototype: Record<string, unknown> }['prototype'], 'make', 'spare', spares);
+const spare = (await built('connector', 'journal-spare.js')).SpareFile as { prototype: Record<string, unknown> };
+timeAsync(spare.prototype, 'make', 'spare', spares);
+/** Batch writes of 5 ms or more, and how many of them overlapped the making of a spare file. */
+let slowWrites = 0;
+let slowWritesBesideSpare = 0;
 
 const batch = (await built('connector', 'journal-batch.js')).Batch as { prototype: Record<string, unknown> };
+/** Slow batch writes of the window, checked against the spare files made at the window's end. */
+let pendingSlow: [number, number][] = [];
 /** When each batch got its first record, and when its write returned. */
 const firstPush = new WeakMap<object, number>();
 const returned = new WeakMap<object, number>();
@@ -169,6 +175,12 @@ batch.prototype.write = function (this: { size: number; started: number }, ...ar
     const t = performance.now();
     returned.set(this, t);
     record('fsync', t - this.started);
+    if (t - this.started >= 5) {
+      slowWrites++;
+      const started = this.started;
+      // A spare file being made now has no end yet: counted once it ends, at the window's print, as well.
+      pendingSlow.push([started, t]);
+    }
   });
 };
 const commit = batch.prototype.commit as Method;
@@ -217,7 +229,11 @@ setInterval(() => {
     return line;
   });
   process.stderr.write(`[tail-watch ${process.pid}] p50/p99/max ms: ${parts.join(', ')}; ${batches} batches, ${(records / Math.max(1, batches)).toFixed(1)} records each\n`);
-  process.stderr.write(`[tail-watch ${process.pid}] slow requests: ${breakdown()}\n`);
+  for (const [a, b] of pendingSlow) if (spares.some(([c, d]) => c < b && d > a)) slowWritesBesideSpare++;
+  process.stderr.write(`[tail-watch ${process.pid}] slow requests: ${breakdown()}; ${slowWrites} batch writes of 5 ms or more, ${slowWritesBesideSpare} while a spare file was made\n`);
+  pendingSlow = [];
+  slowWrites = 0;
+  slowWritesBesideSpare = 0;
   slow = [];
   const keep = performance.now() - 2 * every;
   pauses = pauses.filter(([, b]) => b >= keep);
