@@ -14,7 +14,9 @@
  * Environment: BENCH_CLIENTS (100), BENCH_DEPTH in flight per client (4), BENCH_MS per measured phase (10000),
  * BENCH_LONG_MS of the long run (60000), BENCH_SAMPLE_MS between heap/fd samples (5000), BENCH_CPU_PROF (a folder: the
  * gateways run with `--cpu-prof` and write their profiles there on exit; default none), BENCH_GC_WATCH (milliseconds:
- * each gateway prints its GC pauses and event-loop delay that often, gateway/gc-watch.ts; default off).
+ * each gateway prints its GC pauses and event-loop delay that often, gateway/gc-watch.ts; default off),
+ * BENCH_TAIL_WATCH (milliseconds: each gateway prints where its requests' time goes, gateway/tail-watch.ts; default
+ * off), BENCH_TICK_MS (the open-loop load's tick, gateway/clients.ts; default 5).
  *
  * Each measured phase also prints the CPU each process spent per answer (utime + stime from /proc, gateway/cpu.ts):
  * the client (this process), the simulator and the gateway; with three processes on two cores the run is CPU-bound,

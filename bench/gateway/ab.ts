@@ -10,11 +10,17 @@
  * BENCH_MS per phase, default 5000). `BENCH_AB_RATE=N`: open-loop load at N transactions a second instead of as many
  * as the gateways take (at a fixed rate, CPU per transaction is not bent by how full each read happens to be at
  * saturation, and each phase's p99 is printed: the half-peak latency of both builds side by side). `BENCH_GC_WATCH=MS`:
- * both gateways print their GC pauses and event-loop delay every MS (gateway/gc-watch.ts).
+ * both gateways print their GC pauses and event-loop delay every MS (gateway/gc-watch.ts); `BENCH_TAIL_WATCH=MS`: and
+ * where each request's time goes (gateway/tail-watch.ts). With `BENCH_AB_RATE`, each round also measures the same load
+ * straight to the simulator (the floor: the client's and the simulator's own tail at that rate).
+ *
+ * One build under two configurations: `BENCH_AB_OTHER=.` (this checkout) with `BENCH_AB_FLAGS_THIS` /
+ * `BENCH_AB_FLAGS_OTHER` (node flags of each gateway, space-separated, e.g. `--max-semi-space-size=32`) and
+ * `BENCH_AB_ARGS_THIS` / `BENCH_AB_ARGS_OTHER` (more `iso8583 gateway` flags for each, e.g. `--no-reversal`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pacedPosLoad, posLoad } from './clients.js';
 import { measureCpu } from './cpu.js';
 import { gcWatchFlags, startIso8583, stop } from './processes.js';
@@ -26,6 +32,8 @@ const PHASE_MS = Number(process.env.BENCH_MS ?? 5_000);
 const JOURNAL = process.env.BENCH_AB_JOURNAL === '1';
 const RATE = process.env.BENCH_AB_RATE === undefined ? undefined : Number(process.env.BENCH_AB_RATE);
 const READY = /gateway listening pos=(\S+):(\d+) http=(\S+):(\d+)/;
+/** A space-separated list from the environment (none when unset). */
+const list = (name: string): string[] => (process.env[name] ?? '').split(' ').filter((f) => f !== '');
 
 async function main(): Promise<void> {
   if (OTHER === undefined) throw new Error('BENCH_AB_OTHER: the root of the other checkout (built)');
@@ -34,9 +42,14 @@ async function main(): Promise<void> {
   const args = (name: string): string[] => [
     'gateway', '--upstream', `${bank.match[1] as string}:${bank.match[2] as string}`, '--listen', '0', '--http', '0', '--log-level', 'error',
     '--max-connections', '400', '--reversal-journal', join(work, name), ...(JOURNAL ? [] : ['--no-reversal']),
+    ...list(name === 'this' ? 'BENCH_AB_ARGS_THIS' : 'BENCH_AB_ARGS_OTHER'),
   ];
-  const gateways = { this: await startIso8583(args('this'), READY, gcWatchFlags()), other: await startIso8583(args('other'), READY, gcWatchFlags(), OTHER) };
+  const gateways = {
+    this: await startIso8583(args('this'), READY, [...list('BENCH_AB_FLAGS_THIS'), ...gcWatchFlags()]),
+    other: await startIso8583(args('other'), READY, [...list('BENCH_AB_FLAGS_OTHER'), ...gcWatchFlags()], resolve(OTHER)),
+  };
   const figures = { this: { rate: [] as number[], g: [] as number[], p99: [] as number[] }, other: { rate: [] as number[], g: [] as number[], p99: [] as number[] } };
+  const floor: number[] = [];
   try {
     for (const [, gw] of Object.entries(gateways)) await posLoad(gw.match[1] as string, Number(gw.match[2]), 100, 4, 3_000);
     for (let round = 0; round < ROUNDS; round++) {
@@ -54,7 +67,13 @@ async function main(): Promise<void> {
         figures[name].p99.push(p99);
         console.log(`round ${round} ${name.padEnd(5)} ${Math.round(r.answers / r.seconds).toString().padStart(6)} tx/s   p99 ${p99.toFixed(2)} ms   gateway ${(cpu.usPerTx.gateway as number).toFixed(1)} us/tx   client ${(cpu.usPerTx.client as number).toFixed(1)}   simulator ${(cpu.usPerTx.simulator as number).toFixed(1)}   (${loadAverage()})`);
       }
+      if (RATE !== undefined) {
+        const r = await pacedPosLoad(bank.match[1] as string, Number(bank.match[2]), 100, RATE, PHASE_MS);
+        floor.push(r.latencies.quantile(0.99));
+        console.log(`round ${round} floor ${Math.round(r.answers / r.seconds).toString().padStart(6)} tx/s   p99 ${r.latencies.quantile(0.99).toFixed(2)} ms   (the simulator directly; ${loadAverage()})`);
+      }
     }
+    if (RATE !== undefined) console.log(`median floor p99 ${median(floor).toFixed(2)} ms`);
     for (const name of ['this', 'other'] as const) {
       console.log(`median ${name.padEnd(5)} ${Math.round(median(figures[name].rate)).toString().padStart(6)} tx/s   p99 ${median(figures[name].p99).toFixed(2)} ms   gateway ${median(figures[name].g).toFixed(1)} us/tx`);
     }

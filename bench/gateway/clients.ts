@@ -107,12 +107,17 @@ export async function connectorLoad(connector: Connector, inFlight: number, ms: 
   return { answers, codes, seconds: (performance.now() - start) / 1000, latencies: samples };
 }
 
+/** Milliseconds between two sends of the open-loop load (`BENCH_TICK_MS`, default 5). */
+export const TICK_MS = Number(process.env.BENCH_TICK_MS ?? 5);
+
 /**
- * An open-loop load: `clients` POS connections sending `rate` purchases a second in all, evenly spread (a 5 ms tick
- * sends what is due, round robin over the connections), for `ms` milliseconds; then waits for the last answers.
- * Latency is from the send, so a gateway that falls behind shows it (a closed loop would hide it by sending less).
+ * An open-loop load: `clients` POS connections sending `rate` purchases a second in all, evenly spread (a tick every
+ * `tickMs` ms, default {@link TICK_MS}, sends what is due, round robin over the connections), for `ms` milliseconds;
+ * then waits for the last answers. Latency is from the send, so a gateway that falls behind shows it (a closed loop
+ * would hide it by sending less). What a tick sends arrives together: at 6,000 a second a 5 ms tick is a burst of 30,
+ * whose last waits for the gateway's work on the 29 before it.
  */
-export async function pacedPosLoad(host: string, port: number, clients: number, rate: number, ms: number): Promise<LoadResult> {
+export async function pacedPosLoad(host: string, port: number, clients: number, rate: number, ms: number, tickMs = TICK_MS): Promise<LoadResult> {
   const samples = new LatencyHistogram();
   let answers = 0;
   let sent = 0;
@@ -167,7 +172,7 @@ export async function pacedPosLoad(host: string, port: number, clients: number, 
         sent++;
         e.stream.send(purchase(e.terminal, e.stan));
       }
-    }, 5);
+    }, tickMs);
   });
   sending = false;
   const seconds = (performance.now() - start) / 1000;

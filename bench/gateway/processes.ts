@@ -39,7 +39,13 @@ export function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Node flags that load gateway/gc-watch.ts into a process when `BENCH_GC_WATCH` is set (else none). */
+/**
+ * Node flags that load gateway/gc-watch.ts into a process when `BENCH_GC_WATCH` is set, and gateway/tail-watch.ts
+ * when `BENCH_TAIL_WATCH` is set (else none).
+ */
 export function gcWatchFlags(): string[] {
-  return process.env.BENCH_GC_WATCH === undefined ? [] : ['--import', fileURLToPath(new URL('./gc-watch.js', import.meta.url))];
+  const flags: string[] = [];
+  if (process.env.BENCH_GC_WATCH !== undefined) flags.push('--import', fileURLToPath(new URL('./gc-watch.js', import.meta.url)));
+  if (process.env.BENCH_TAIL_WATCH !== undefined) flags.push('--import', fileURLToPath(new URL('./tail-watch.js', import.meta.url)));
+  return flags;
 }
