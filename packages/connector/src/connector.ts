@@ -342,9 +342,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   /**
-   * Tells the `reversal` and `saf` listeners. It is called from inside the SAF queue's work (an entry queued, sent,
-   * answered), so a listener that throws is logged (its error's name only: the text could carry anything) and never
-   * breaks that work: an entry is never left unqueued, or stored twice by a caller who saw an error.
+   * Tells the `reversal` and `saf` listeners. Called from inside the SAF queue's work (an entry queued, sent, answered):
+   * a listener that throws is logged (its error's name only) and never breaks that work (an entry left unqueued, or
+   * stored twice by a caller who saw an error).
    */
   private reversalEvent(event: ReversalEvent): void {
     try {
