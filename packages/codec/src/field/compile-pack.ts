@@ -36,6 +36,12 @@ const utf8Write = (Buffer.prototype as unknown as { utf8Write?: (s: string, offs
 /** The most length digits of a field written inline (their strings are kept in tables of 10^digits entries). */
 const INLINE_DIGITS = 3;
 
+/**
+ * The most fields of a plan written by the interpreter's `writeValue` from compiled code: with more (BCD and binary
+ * dialects, where few fields are ASCII text) the compiled code measured slower than the plan's own loop.
+ */
+const MAX_CALLED = 2;
+
 /** Length digits as strings by value: `PREFIX[2][7]` is `"07"`; made on first use. */
 const PREFIX: string[][] = [];
 
@@ -91,10 +97,12 @@ function runCheck(mask: number): string {
 
 /**
  * Compiles the packer of the fields `plans` (one set of keys, ascending) behind the bitmap `bitmap` (as it travels),
- * or returns `undefined` when no field of it is written inline, or code generation from strings is not allowed.
+ * or returns `undefined` when more than {@link MAX_CALLED} of its fields (or all) are not written inline, or code
+ * generation from strings is not allowed.
  */
 export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, writeOne: WriteOne): CompiledPack | undefined {
-  if (utf8Write === undefined || !plans.some(isInline)) return undefined;
+  const called = plans.filter((p) => !isInline(p)).length;
+  if (utf8Write === undefined || called === plans.length || called > MAX_CALLED) return undefined;
   let body = '';
   // Every value read once and made sure of (a string each: else not this set of keys).
   body += plans.map((p) => `const v${p.num} = m[${p.num}];`).join(' ') + '\n';
