@@ -7,13 +7,19 @@
  * by bit and encoded. Every value is still checked by the one-pass writer of the interpreter (`fast-write.ts`),
  * and any problem is reported by the interpreter, so codes and words never change.
  *
- * Bounded: {@link PLANS} plans per layout (the newest takes the place of the oldest) and {@link PENDING} key sets
- * counted towards one. Plans hold field numbers and bitmap bytes only, never message data.
+ * A plan with ASCII text fields also gets a compiled packer (`compile-pack.ts`), which writes those natively and
+ * checks them on the bytes; it hands over to the plan's interpreter on anything it does not write as it is.
+ *
+ * Bounded: {@link PLANS} plans per layout (the newest takes the place of the oldest), {@link PENDING} key sets
+ * counted towards one, and {@link COMPILE_BUDGET} packers compiled per layout. Plans hold field numbers and bitmap
+ * bytes only, never message data.
  */
 import type { MessageInput } from '../types.js';
 import type { FieldPlan } from './plan.js';
 import type { Layout } from './compile.js';
 import type { Writer } from './writer.js';
+import type { CompiledPack } from './compile-pack.js';
+import { compilePack } from './compile-pack.js';
 import { writeValue } from './fast-write.js';
 import { bitmapWireSize, writeBitmap } from '../bitmap/bitmap.js';
 
@@ -25,6 +31,14 @@ export const PLANS = 4;
 
 /** Sets of keys counted towards a plan at one time. */
 const PENDING = 8;
+
+/**
+ * Packers a layout compiles in its lifetime: enough for every message type of a link many times over; past it (a
+ * caller cycling through more sets of keys than {@link PLANS}) plans are packed by the interpreter, so that no
+ * traffic can keep the codec compiling. Nothing depends on a packer being compiled: the bytes and the errors are
+ * the same.
+ */
+export const COMPILE_BUDGET = 256;
 
 /** The plan of one set of keys of a message: MTI (`"0"`), maybe `"1"` (ignored), and the fields of a bitmap. */
 export class PackShape {
@@ -40,6 +54,8 @@ export class PackShape {
   readonly bitmap: Uint8Array;
   /** Interpreter packs of this set of keys so far. */
   seen = 1;
+  /** The compiled packer of this plan (made when the plan is), if any. */
+  compiled: CompiledPack | undefined = undefined;
 
   constructor(layout: Layout, bits: Uint8Array, has1: boolean) {
     this.bits = bits.slice();
@@ -78,6 +94,8 @@ export class PackShapes {
   readonly plans: PackShape[] = [];
   /** Sets of keys being counted towards a plan, newest first. */
   private readonly pending: PackShape[] = [];
+  /** Packers compiled so far (up to {@link COMPILE_BUDGET}). */
+  private compiles = 0;
 
   /**
    * Notes a message the interpreter has just packed without a problem (its fields' bits in `w.bits`), whose own
@@ -105,6 +123,10 @@ export class PackShapes {
       if (++shape.seen < PLAN_AFTER) return;
       pending.splice(i, 1);
       if (!shape.plans.every((plan) => typeof msg[plan.num] === 'string' && plan.composite === undefined)) return;
+      if (this.compiles < COMPILE_BUDGET) {
+        shape.compiled = compilePack(shape.plans, shape.bitmap, writeValue);
+        if (shape.compiled !== undefined) this.compiles++;
+      }
       this.plans.unshift(shape);
       if (this.plans.length > PLANS) this.plans.pop();
       return;
@@ -126,6 +148,13 @@ export function packByShape(layout: Layout, msg: MessageInput, w: Writer, at: nu
   for (let k = 0; k < shapes.length; k++) {
     const shape = shapes[k]!;
     if (shape.count !== total || shape.has1 !== has1) continue;
+    const compiled = shape.compiled;
+    if (compiled !== undefined && !lenient) {
+      const end = compiled(msg, w, at);
+      if (end >= 0) return end;
+      if (end === -2) continue;
+      // -3: the interpreter packs it (below), and reports any problem.
+    }
     const plans = shape.plans;
     const bitmap = shape.bitmap;
     let off = at + bitmap.length;

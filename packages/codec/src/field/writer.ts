@@ -13,6 +13,8 @@ const SLOTS = 200;
 export class Writer {
   /** The scratch bytes. */
   buf: Buffer;
+  /** A view of {@link buf} that reads 4 bytes at a time (the compiled packers check what they wrote with it). */
+  view: DataView;
   /** Bytes of {@link buf} handed out already (slab use: packed messages are views into it). */
   used = 0;
   /** True while a pack writes into this writer (a pack that starts meanwhile takes a fresh writer). */
@@ -34,6 +36,7 @@ export class Writer {
   /** @param size the initial size of the scratch buffer in bytes (it grows as needed). Default 8192. */
   constructor(size = 8192) {
     this.buf = Buffer.allocUnsafe(size);
+    this.view = viewOf(this.buf);
   }
 
   /** The writer of a composite field's contents packed while this one is in use (made once, then reused). */
@@ -49,6 +52,7 @@ export class Writer {
   start(room: number, slab: number): number {
     if (this.buf.length - this.used < room) {
       this.buf = Buffer.allocUnsafe(slab);
+      this.view = viewOf(this.buf);
       this.used = 0;
     }
     return this.used;
@@ -60,7 +64,12 @@ export class Writer {
     const next = Buffer.allocUnsafe(Math.max(size, 2 * this.buf.length));
     this.buf.copy(next);
     this.buf = next;
+    this.view = viewOf(next);
   }
+}
+
+function viewOf(buf: Buffer): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.length);
 }
 
 /**

@@ -1,0 +1,203 @@
+/**
+ * The compiled packer of a plan (one set of keys, `pack-shapes.ts`): JavaScript source generated for the fields of
+ * the plan, which copies the ASCII text fields natively and checks them afterwards, on the bytes, 4 at a time.
+ *
+ * - Neighbouring ASCII text fields (fixed, or behind 1-3 ASCII length digits) are joined into one string with their
+ *   length digits and written by one native UTF-8 write, bounded to one byte more than the string's length: a
+ *   character outside ASCII takes two or more bytes, so the count written tells it (and any byte of it is 0x80 or
+ *   more, which no check below lets through). The bytes are then checked against each field's class, 4 at a time.
+ *   A Latin-1 write would be cheaper but cannot be checked afterwards: it writes U+0131 as the digit `1`.
+ * - Any other field (BCD, binary, hex, an amount, another prefix) is written by the interpreter's `writeValue`.
+ * - Anything the compiled code does not write as it is (a value to pad, a length over the maximum, a character
+ *   outside its class or outside ASCII, a problem of another field) makes it hand over: the interpreter then packs
+ *   the message from the start and reports any problem, so codes and words never change.
+ *
+ * The source is made from the dialect only (field numbers, lengths, prefix sizes, class masks, bitmap bytes), never
+ * from message data: there is nothing a message can inject. Lenient mode uses the interpreter.
+ */
+import type { MessageInput } from '../types.js';
+import type { FieldPlan } from './plan.js';
+import type { Writer } from './writer.js';
+import { WRITE_ASCII_FIXED, WRITE_ASCII_VAR } from './plan.js';
+import { CLASS, DIGITS, PRINTABLE } from './charset.js';
+
+/**
+ * Packs the plan's bitmap at `at` and its fields after it; returns the offset after the last field, -2 when a key
+ * of the plan is missing or its value is not a string (not this set of keys), -3 when the interpreter must pack it.
+ */
+export type CompiledPack = (m: MessageInput, w: Writer, at: number) => number;
+
+/** The interpreter's writer of one value (`fast-write.ts`): the offset after it, or -1 on a problem. */
+export type WriteOne = (w: Writer, off: number, plan: FieldPlan, s: string, lenient: boolean) => number;
+
+/** Node's internal UTF-8 write (present on every Buffer; not in the type definitions): bytes written. */
+const utf8Write = (Buffer.prototype as unknown as { utf8Write?: (s: string, offset: number, max: number) => number }).utf8Write;
+
+/** The most length digits of a field written inline (their strings are kept in tables of 10^digits entries). */
+const INLINE_DIGITS = 3;
+
+/**
+ * The most fields of a plan written by the interpreter's `writeValue` from compiled code: with more (BCD and binary
+ * dialects, where few fields are ASCII text) the compiled code measured slower than the plan's own loop.
+ */
+const MAX_CALLED = 2;
+
+/** Length digits as strings by value: `PREFIX[2][7]` is `"07"`; made on first use. */
+const PREFIX: string[][] = [];
+
+function prefixStrings(digits: number): string[] {
+  let table = PREFIX[digits];
+  if (table === undefined) {
+    table = [];
+    for (let n = 0; n < 10 ** digits; n++) table.push(String(n).padStart(digits, '0'));
+    PREFIX[digits] = table;
+  }
+  return table;
+}
+
+/** A field written inline: ASCII text, fixed or behind 1-3 ASCII length digits. */
+function isInline(plan: FieldPlan): boolean {
+  if (plan.writer === WRITE_ASCII_FIXED) return true;
+  return plan.writer === WRITE_ASCII_VAR && plan.asciiDigits && plan.pfxDigits <= INLINE_DIGITS;
+}
+
+/** The word of the 4 bytes at `i` (little-endian), from the writer's view of its buffer. */
+const WORD = (at: string): string => `x = dv.getInt32(${at}, true);`;
+
+// Pack's checks accept ASCII only (a byte 0x80 or more means a character that the native write did not write as
+// one byte). With every byte under 0x80, adding a constant to the word carries into no other byte, so each byte's
+// top bit says on which side of a bound it is; a byte 0x80 or more sets its own top bit in `x`.
+/** Non-zero unless the 4 bytes of `x` are all digits 0x30-0x39 (0x46 + 0x3A and 0x50 + 0x30 reach 0x80). */
+const NOT_DIGITS = '((x | (x + 0x46464646) | ~(x + 0x50505050)) & 0x80808080)';
+/** Non-zero unless the 4 bytes of `x` are all printable ASCII 0x20-0x7E (0x01 + 0x7F and 0x60 + 0x20 reach 0x80). */
+const NOT_PRINTABLE = '((x | (x + 0x01010101) | ~(x + 0x60606060)) & 0x80808080)';
+
+/** The check of the bytes from `rs` to `off` against `mask`: leaves `bad` non-zero, or returns -3. */
+function runCheck(mask: number): string {
+  const byteTest =
+    mask === DIGITS ? 'c - 48 >>> 0 > 9' : mask === PRINTABLE ? 'c - 32 >>> 0 > 94' : `c > 127 || (C[c] & ${mask}) === 0`;
+  let each: string;
+  if (mask === DIGITS) each = `bad |= ${NOT_DIGITS};`;
+  else if (mask === PRINTABLE) each = `bad |= ${NOT_PRINTABLE};`;
+  else if ((mask & DIGITS) !== 0) {
+    // Four digits at once; the bytes of any other word by the table.
+    const byte = (b: string): string => `(C[${b}] & ${mask}) === 0`;
+    each = `if (${NOT_DIGITS} !== 0 && ((x & 0x80808080) !== 0 || ${byte('x & 255')} || ${byte('x >> 8 & 255')} || ${byte('x >> 16 & 255')} || ${byte('x >>> 24')})) return -3;`;
+  } else {
+    return `for (i = rs; i < off; i++) { const c = buf[i]; if (${byteTest}) return -3; }\n`;
+  }
+  // Words from `rs`, 8 bytes a turn, and the last 4 bytes as a word (again, when the run is not a multiple of 4); a
+  // run under 4 bytes byte by byte.
+  return (
+    `if (off - rs >= 4) { for (i = rs; i + 8 <= off; i += 8) { ${WORD('i')} ${each} ${WORD('i + 4')} ${each} } ` +
+    `if (i + 4 <= off) { ${WORD('i')} ${each} i += 4; } ` +
+    `if (i < off) { ${WORD('off - 4')} ${each} } } ` +
+    `else for (i = rs; i < off; i++) { const c = buf[i]; if (${byteTest}) return -3; }\n`
+  );
+}
+
+/**
+ * Compiles the packer of the fields `plans` (one set of keys, ascending) behind the bitmap `bitmap` (as it travels),
+ * or returns `undefined` when more than {@link MAX_CALLED} of its fields (or all) are not written inline, or code
+ * generation from strings is not allowed.
+ */
+export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, writeOne: WriteOne): CompiledPack | undefined {
+  const called = plans.filter((p) => !isInline(p)).length;
+  if (utf8Write === undefined || called === plans.length || called > MAX_CALLED) return undefined;
+  let body = '';
+  // Every value read once and made sure of (a string each: else not this set of keys).
+  body += plans.map((p) => `const v${p.num} = m[${p.num}];`).join(' ') + '\n';
+  body += `if (${plans.map((p) => `typeof v${p.num} !== 'string'`).join(' || ')}) return -2;\n`;
+  // Inline values that fit as they are: the exact fixed length, or within the maximum of a length prefix.
+  for (const plan of plans) {
+    if (!isInline(plan)) continue;
+    const v = `v${plan.num}`;
+    if (plan.fixed) body += `if (${v}.length !== ${plan.length}) return -3;\n`;
+    else body += `const n${plan.num} = ${v}.length; if (n${plan.num} > ${Math.min(plan.length, 10 ** plan.pfxDigits - 1)}) return -3;\n`;
+  }
+  body += `let buf = w.buf, dv = w.view, off = at + ${bitmap.length}, rs = 0, i = 0, x = 0, bad = 0, need = 0;\n`;
+  body += `if (off > buf.length) { w.ensure(off); buf = w.buf; dv = w.view; }\n`;
+  // A bitmap of ASCII bytes (hex) starts the first string written; any other is written byte by byte.
+  const bitmapText = bitmap.every((b) => b < 0x80) && isInline(plans[0]!) ? JSON.stringify(Buffer.from(bitmap).toString('latin1')) : '';
+  let start = '';
+  if (bitmapText === '') {
+    for (let i = 0; i < bitmap.length; i++) body += `buf[at + ${i}] = ${bitmap[i]!};`;
+    body += '\n';
+  } else {
+    body += `off = at;\n`;
+    start = bitmapText;
+  }
+  let i = 0;
+  while (i < plans.length) {
+    const plan = plans[i]!;
+    if (!isInline(plan)) {
+      body += `off = WV(w, off, P[${i}], v${plan.num}, false); if (off < 0) return -3; buf = w.buf; dv = w.view;\n`;
+      i++;
+      continue;
+    }
+    // A segment: the inline fields from here, one string, one native write.
+    let j = i;
+    let fixed = 0;
+    const terms: string[] = [];
+    const lengths: string[] = [];
+    for (; j < plans.length && isInline(plans[j]!); j++) {
+      const p = plans[j]!;
+      if (p.fixed) fixed += p.length;
+      else {
+        fixed += p.pfxDigits;
+        terms.push(`P${p.pfxDigits}[n${p.num}]`);
+        lengths.push(`n${p.num}`);
+      }
+      terms.push(`v${p.num}`);
+    }
+    if (start !== '') {
+      // The bitmap: written with the first fields, checked by no run (it is made here).
+      terms.unshift(start);
+      fixed += bitmap.length;
+    }
+    const size = [String(fixed), ...lengths].join(' + ');
+    body += `need = ${size}; if (off + need + 1 > buf.length) { w.ensure(off + need + 1); buf = w.buf; dv = w.view; }\n`;
+    body += `if (U8.call(buf, ${terms.join(' + ')}, off, need + 1) !== need) return -3;\n`;
+    // The runs of one class over the bytes just written (length digits join a run whose class has digits).
+    if (start !== '') {
+      body += `off += ${bitmap.length};\n`;
+      start = '';
+    }
+    let runMask = -1;
+    const close = (): void => {
+      if (runMask >= 0) body += runCheck(runMask);
+      runMask = -1;
+    };
+    for (let k = i; k < j; k++) {
+      const p = plans[k]!;
+      if (!p.fixed) {
+        if ((p.mask & DIGITS) !== 0 && runMask === p.mask) body += `off += ${p.pfxDigits};\n`;
+        else {
+          close();
+          body += `off += ${p.pfxDigits};\n`;
+        }
+      }
+      if (runMask !== p.mask) {
+        close();
+        body += 'rs = off;\n';
+        runMask = p.mask;
+      }
+      body += `off += ${p.fixed ? p.length : `n${p.num}`};\n`;
+    }
+    close();
+    i = j;
+  }
+  body += 'if (bad !== 0) return -3;\nreturn off;\n';
+  const digits = new Set(plans.filter((p) => isInline(p) && !p.fixed).map((p) => p.pfxDigits));
+  const tables = [...digits].map((d) => `const P${d} = PREFIX(${d});`).join(' ');
+  const source = `'use strict';\n${tables}\nreturn function packCompiled(m, w, at) {\n${body}};\n`;
+  // The source holds only numbers taken from the dialect (see the file comment). Where code generation is off
+  // (`--disallow-code-generation-from-strings`, a policy of the embedder) the interpreter packs every plan.
+  let factory: (...args: unknown[]) => CompiledPack;
+  try {
+    factory = new Function('P', 'WV', 'C', 'U8', 'PREFIX', source) as (...args: unknown[]) => CompiledPack;
+  } catch {
+    return undefined;
+  }
+  return factory(plans, writeOne, CLASS, utf8Write, prefixStrings);
+}

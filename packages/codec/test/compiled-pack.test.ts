@@ -1,0 +1,119 @@
+/**
+ * The compiled packer of a plan (`field/compile-pack.ts`): which plans get one, and that what it writes (or hands
+ * over to the interpreter) is exactly what the interpreter writes or refuses: characters outside ASCII (Latin-1
+ * text that `ans` allows, characters above U+00FF that a Latin-1 write would cut to a digit, surrogates), lengths at
+ * and over each bound, and a layout past its compile budget.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCodec } from '../src/index.js';
+import type { Codec, IsoMessage } from '../src/index.js';
+import { COMPILE_BUDGET, PLAN_AFTER } from '../src/field/pack-shapes.js';
+import type { PackShapes } from '../src/field/pack-shapes.js';
+import { packOutcome } from './pack-outcome.js';
+
+/** Every class of iso87ascii in one message: n, LLVAR n, z, an, ans, LLLVAR ans. */
+const PURCHASE: IsoMessage = {
+  '0': '0200',
+  '2': '4111111111111111',
+  '3': '000000',
+  '4': '000000001000',
+  '11': '618160',
+  '35': '4111111111111111=28121011234567890',
+  '37': '000000618160',
+  '41': '00992468',
+  '42': '000124642124643',
+  '43': 'SHOP 1                  CITY         US',
+  '49': '840',
+  '55': '9F2608571F1E10D4FA4AAC9F270180',
+};
+
+function plansOf(codec: Codec): PackShapes {
+  return (codec as unknown as { layout: { packShapes: PackShapes } }).layout.packShapes;
+}
+
+function warmed(name: string, message: IsoMessage): Codec {
+  const codec = createCodec(name);
+  for (let i = 0; i < PLAN_AFTER; i++) codec.pack(message);
+  return codec;
+}
+
+function same(codec: Codec, name: string, message: Record<string, unknown>, what: string): void {
+  assert.deepEqual(packOutcome(codec, message), packOutcome(createCodec(name), message), what);
+}
+
+test('compiled pack – an ASCII plan gets a compiled packer, a plan of BCD and binary fields does not', () => {
+  assert.notEqual(plansOf(warmed('iso87ascii', PURCHASE)).plans[0]!.compiled, undefined);
+  assert.notEqual(plansOf(warmed('iso93ascii', PURCHASE)).plans[0]!.compiled, undefined);
+  assert.equal(plansOf(warmed('iso87binary', PURCHASE)).plans[0]!.compiled, undefined);
+});
+
+test('compiled pack – characters outside ASCII in every field, at its start, middle and end, as the interpreter', () => {
+  const codec = warmed('iso87ascii', PURCHASE);
+  // Latin-1 text (allowed by ans), C1 controls, characters above U+00FF whose low byte is a digit or a letter,
+  // the euro sign, a surrogate pair and a lone surrogate.
+  const chars = ['\xa0', '\xe9', '\xff', '\x80', '\x9f', '\u0131', '\u0130', '\u0141', '\u20ac', '\ud83d\ude00', '\ud83d', '\ude00'];
+  for (const key of Object.keys(PURCHASE).filter((k) => k !== '0')) {
+    const v = PURCHASE[key] as string;
+    for (const c of chars) {
+      for (const at of [0, v.length >> 1, v.length - 1]) {
+        same(codec, 'iso87ascii', { ...PURCHASE, [key]: v.slice(0, at) + c + v.slice(at + c.length) }, `${key} at ${at}: ${JSON.stringify(c)}`);
+      }
+    }
+  }
+  // Latin-1 text in an ans field is sent as one byte a character.
+  const latin1 = codec.pack({ ...PURCHASE, '43': 'CAF\xc9 \xdcBER             M\xdcNCHEN       DE' });
+  assert.equal(latin1.length, codec.pack(PURCHASE).length);
+  assert.ok(latin1.includes(Buffer.from('CAF\xc9 \xdcBER', 'latin1')));
+});
+
+test('compiled pack – variable lengths at 0, at the maximum and over it; fixed ones a character short or long', () => {
+  const codec = warmed('iso87ascii', PURCHASE);
+  for (const [key, value] of [
+    ['2', ''],
+    ['2', '1234567890123456789'],
+    ['2', '12345678901234567890'],
+    ['35', ''],
+    ['35', '4'.repeat(37)],
+    ['35', '4'.repeat(38)],
+    ['55', ''],
+    ['55', 'A'.repeat(999)],
+    ['55', 'A'.repeat(1000)],
+    ['3', '00000'],
+    ['3', '0000000'],
+    ['43', 'SHORT'],
+    ['41', '0099246'],
+  ] as [string, string][]) {
+    same(codec, 'iso87ascii', { ...PURCHASE, [key]: value }, `${key}: ${value.length} characters`);
+  }
+  // Every length of the LLLVAR field from 0 to 300, each checked as written (the last word of a run overlaps).
+  for (let n = 0; n <= 300; n++) {
+    same(codec, 'iso87ascii', { ...PURCHASE, '55': '9'.repeat(n) }, `55: ${n}`);
+    if (n > 0) same(codec, 'iso87ascii', { ...PURCHASE, '55': '9'.repeat(n - 1) + '\x7f' }, `55: ${n}, DEL last`);
+  }
+});
+
+test('compiled pack – a layout compiles at most COMPILE_BUDGET packers, then packs new plans by the interpreter', () => {
+  const codec = createCodec('iso87ascii');
+  const fresh = createCodec('iso87ascii');
+  const shapes = plansOf(codec);
+  // Sets of keys: the purchase and two more text or digit fields, each with a value of its fixed length (or one digit).
+  const extra: [string, string][] = [];
+  for (const [key, spec] of Object.entries(codec.dialect.fields)) {
+    if (Number(key) < 50 || (spec.type !== 'n' && spec.type !== 'an' && spec.type !== 'ans') || spec.encoding !== 'ascii') continue;
+    extra.push([key, '1'.repeat(spec.prefix === undefined ? spec.length : 1)]);
+  }
+  let made = 0;
+  outer: for (let i = 0; i < extra.length; i++) {
+    for (let j = i + 1; j < extra.length; j++) {
+      const message = { ...PURCHASE, [extra[i]![0]]: extra[i]![1], [extra[j]![0]]: extra[j]![1] };
+      for (let k = 0; k < PLAN_AFTER; k++) codec.pack(message);
+      if (shapes.plans[0]!.compiled === undefined) break outer;
+      made++;
+    }
+  }
+  assert.equal(made, COMPILE_BUDGET);
+  assert.equal(shapes.plans[0]!.compiled, undefined);
+  const message = { ...PURCHASE, '60': 'X' };
+  for (let i = 0; i < PLAN_AFTER + 1; i++) assert.deepEqual(codec.pack(message), fresh.pack(message));
+});
