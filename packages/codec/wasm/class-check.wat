@@ -2,12 +2,10 @@
 ;; character class, 16 bytes a step with WebAssembly SIMD. The one source of these bytes: `scripts/wasm-module.mjs`
 ;; turns this text into `src/generated/class-check-wasm.ts` at build time, and a test checks that the two agree.
 ;;
-;; Memory (2 pages, fixed; every address below is a constant of `class-check.ts` too):
+;; Memory (2 pages, fixed; the addresses below are constants of `class-check.ts` too):
 ;;   0 .. 2080      class tables: table N (at 32 * N) is a 256-bit set, bit `c & 7` of byte `c >> 3` set when the
 ;;                  byte `c` belongs to class N; written once by JavaScript from `charset.ts`.
-;;   4096 .. 8192   the runs to check: (start, end, class) triples of 32-bit words, `start` and `end` offsets of the
-;;                  message (the run is `start .. end`, `end` not included).
-;;   8192 ..        the message bytes (at most 65536), and 16 bytes that a step may read past the last one.
+;;   4096 ..        the message bytes (at most 65536), and 16 bytes that a step may read past the last one.
 (module
   (memory (export "memory") 2 2)
 
@@ -15,11 +13,11 @@
   ;; is in the class, else non-zero. A step takes the 16 bytes at `i`, looks up each byte's bit in the class's set
   ;; (the set's byte `v >> 3`, 0-31, from its two halves with a swizzle each: an index over 15 gives 0) and keeps the
   ;; lanes outside the class that are before the run's end.
-  (func $run (export "run") (param $start i32) (param $end i32) (param $class i32) (result i32)
+  (func (export "run") (param $start i32) (param $end i32) (param $class i32) (result i32)
     (local $i i32) (local $e i32) (local $t i32) (local $lo v128) (local $hi v128) (local $v v128) (local $at v128)
     (local $bad v128)
-    (local.set $i (i32.add (local.get $start) (i32.const 8192)))
-    (local.set $e (i32.add (local.get $end) (i32.const 8192)))
+    (local.set $i (i32.add (local.get $start) (i32.const 4096)))
+    (local.set $e (i32.add (local.get $end) (i32.const 4096)))
     (local.set $t (i32.shl (local.get $class) (i32.const 5)))
     (local.set $lo (v128.load (local.get $t)))
     (local.set $hi (v128.load offset=16 (local.get $t)))
@@ -51,19 +49,4 @@
                     (i32.ge_u (i32.sub (local.get $e) (local.get $i)) (i32.const 16))))))))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $steps)))
-    (v128.any_true (local.get $bad)))
-
-  ;; Checks the runs from address 4096 up to word `words` (the address `4 * words`), each a (start, end, class)
-  ;; triple: 0 when every byte of every run is in its class, 1 at the first run with a byte that is not.
-  (func (export "check") (param $words i32) (result i32)
-    (local $p i32) (local $end i32)
-    (local.set $p (i32.const 4096))
-    (local.set $end (i32.shl (local.get $words) (i32.const 2)))
-    (block $done
-      (loop $runs
-        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-        (if (call $run (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)) (i32.load offset=8 (local.get $p)))
-          (then (return (i32.const 1))))
-        (local.set $p (i32.add (local.get $p) (i32.const 12)))
-        (br $runs)))
-    (i32.const 0)))
+    (v128.any_true (local.get $bad))))

@@ -20,7 +20,7 @@ import type { FieldPlan } from './plan.js';
 import type { Reader } from './reader.js';
 import { ENC_HEX, KIND_ASCII_TEXT } from './plan.js';
 import { CLASS, DIGITS } from './charset.js';
-import { FIRST_RUN, UPPER_HEX_CLASS, wasmChecks } from './class-check.js';
+import { UPPER_HEX_CLASS, classCheck, wasmChecks } from './class-check.js';
 import { JS_CHECK_DONE, JS_CHECK_START, jsRunCheck } from './js-run-check.js';
 
 /** Reads the fields of one shape from `offset`; `undefined` when the interpreter must read them (a problem). */
@@ -46,11 +46,11 @@ interface RunChecks {
   done: string;
 }
 
-/** In WebAssembly (`class-check.ts`): the runs written into the module's memory, one call checks them. */
+/** In WebAssembly (`class-check.ts`): each run as soon as it is cut, by one call (`K`). */
 const WASM_CHECKS: RunChecks = {
-  start: `const W = r.runs();\nif (W === undefined) return;\nlet w = ${FIRST_RUN};\n`,
-  run: (cls) => `W[w] = rs; W[w + 1] = off; W[w + 2] = ${cls}; w += 3;\n`,
-  done: `if (!r.checked(w, off)) return;\nw = ${FIRST_RUN};\n`,
+  start: 'if (!r.staged()) return;\n',
+  run: (cls) => `if (K(rs, off, ${cls}) !== 0) return;\n`,
+  done: '',
 };
 
 /** In JavaScript (`js-run-check.ts`), each run as soon as it is cut. */
@@ -150,9 +150,9 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne): Co
   // (`--disallow-code-generation-from-strings`, a policy of the embedder) the interpreter reads every shape.
   let factory: (...args: unknown[]) => CompiledUnpack;
   try {
-    factory = new Function('P', 'RD', 'C', source) as (...args: unknown[]) => CompiledUnpack;
+    factory = new Function('P', 'RD', 'C', 'K', source) as (...args: unknown[]) => CompiledUnpack;
   } catch {
     return undefined;
   }
-  return factory(plans, readOne, CLASS);
+  return factory(plans, readOne, CLASS, classCheck()?.run);
 }

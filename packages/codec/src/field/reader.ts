@@ -14,7 +14,7 @@ import { truncated } from './truncated.js';
 import { ASCII_ZERO, EBCDIC_ZERO, readDecimalPrefix } from '../prefix/decimal-chars.js';
 import { readBcdPrefix } from '../prefix/bcd.js';
 import { readBinaryPrefix } from '../prefix/binary.js';
-import { ClassCheck, MAX_CHECKED } from './class-check.js';
+import { MAX_CHECKED, classCheck } from './class-check.js';
 
 /** The longest input a reader copies for {@link Reader.copied} (ISO 8583 messages are a few kilobytes at most). */
 export const MAX_COPY = 65536;
@@ -55,11 +55,10 @@ export class Reader {
   /** Bytes of {@link copy} holding the message last copied (0 once wiped). */
   private copiedLength = 0;
   /**
-   * The WebAssembly check of this reader's compiled reads (`class-check.ts`; made on first use), and how many bytes
-   * of the message are in its memory ({@link reset} wipes them).
+   * How many bytes of the message are in the memory of the WebAssembly check (`class-check.ts`; {@link reset} wipes
+   * them).
    */
-  private checker: ClassCheck | undefined = undefined;
-  private staged = 0;
+  private staging = 0;
 
   constructor(buf: Buffer, text: string, end: number) {
     this.buf = buf;
@@ -73,9 +72,9 @@ export class Reader {
       this.copy.fill(0, 0, this.copiedLength);
       this.copiedLength = 0;
     }
-    if (this.staged !== 0) {
-      this.checker!.message.fill(0, 0, this.staged);
-      this.staged = 0;
+    if (this.staging !== 0) {
+      classCheck()!.message.fill(0, 0, this.staging);
+      this.staging = 0;
     }
     this.buf = buf;
     this.text = text;
@@ -103,31 +102,16 @@ export class Reader {
   }
 
   /**
-   * The memory of the reader's WebAssembly check as words, where a compiled reader writes the runs of bytes to
-   * check (`compile-unpack.ts`), or `undefined` for bytes over {@link MAX_CHECKED} (read the interpreter's way).
-   * Only called where `wasmChecks()` is true.
+   * Copies the bytes into the memory of the WebAssembly check (`class-check.ts`), where a compiled reader checks the
+   * runs it cuts; false for bytes over {@link MAX_CHECKED} (read the interpreter's way). Only called where
+   * `wasmChecks()` is true.
    */
-  runs(): Int32Array | undefined {
-    if (this.buf.length > MAX_CHECKED) return undefined;
-    return (this.checker ??= ClassCheck.create()!).words;
-  }
-
-  /**
-   * Copies the bytes of the message up to `upTo` (the end of the fields read) into the check's memory, where not
-   * done yet, and checks the runs written up to the word `end`: true when every byte is in its class. Bytes past
-   * `upTo` (trailing bytes, the next message) are not copied.
-   */
-  checked(end: number, upTo: number): boolean {
-    const k = this.checker!;
-    const staged = this.staged;
-    if (upTo > staged) {
-      const buf = this.buf;
-      // The whole message in one native copy when it ends where the bytes end (a frame); its part otherwise.
-      if (staged === 0 && upTo === buf.length) k.message.set(buf);
-      else k.message.set(buf.subarray(staged, upTo), staged);
-      this.staged = upTo;
-    }
-    return k.check(end) === 0;
+  staged(): boolean {
+    const buf = this.buf;
+    if (buf.length > MAX_CHECKED) return false;
+    classCheck()!.message.set(buf);
+    this.staging = buf.length;
+    return true;
   }
 
   /** The error for a read of `field` at `offset` that would pass `limit`. */
