@@ -11,6 +11,7 @@ import { BUILTIN_DIALECTS, createCodec } from '../src/index.js';
 import type { Codec, IsoMessage } from '../src/index.js';
 import { COMPILE_AFTER, COMPILE_BUDGET, Shapes } from '../src/field/shapes.js';
 import { MAX_COPY } from '../src/field/reader.js';
+import { classCheck } from '../src/field/class-check.js';
 import { unpackOutcome } from './unpack-outcome.js';
 
 /** Reads that make a message type compiled (more than the codec waits for). */
@@ -173,6 +174,25 @@ test('unpack – lower-case hex of a binary field in a compiled message type com
   assert.equal(codec.unpack(lower)['52'], '0123456789ABCDEF');
 });
 
+test('unpack – a message its compiled reader refuses is read by the compiled reader once, then by the interpreter', () => {
+  const codec = createCodec('iso87ascii');
+  const bytes = codec.pack(forDialect(codec, PURCHASE));
+  for (let i = 0; i < WARM; i++) codec.unpack(bytes);
+  // White box: the shape's compiled reader, counted.
+  const shape = (codec as unknown as { layout: { shapes: Shapes } }).layout.shapes.held()[0]!;
+  const compiled = shape.compiled!;
+  let calls = 0;
+  shape.compiled = (...args) => {
+    calls++;
+    return compiled(...args);
+  };
+  const lower = Buffer.from(bytes.toString('latin1').replace('0123456789ABCDEF', '0123456789abcdef'), 'latin1');
+  assert.equal(codec.unpack(lower)['52'], '0123456789ABCDEF');
+  assert.equal(calls, 1, 'the refusal is not tried again');
+  assert.equal(codec.unpack(bytes)['52'], '0123456789ABCDEF');
+  assert.equal(calls, 2);
+});
+
 test('unpack – a compiled message type reads a longer message than the ones before it, and one in a buffer over MAX_COPY', () => {
   const codec = createCodec('iso87ascii');
   const short = codec.pack({ '0': '0200', '3': '000000', '55': 'A' });
@@ -271,11 +291,22 @@ test('unpack – once a compiled read is done, the reader keeps no byte of the m
   const image = imageFor('iso87ascii')!;
   const codec = warmed('iso87ascii', image);
   assert.equal(typeof compiledOf(codec)[0], 'function');
-  assert.deepEqual(codec.unpack(image)['2'], PURCHASE['2']);
-  // White box: the codec's shared reader and its own copy of the bytes (the 4-at-a-time checks read from it).
-  const reader = (codec as unknown as { reader: { copy: Uint8Array; buf: Buffer } }).reader;
-  assert.ok(reader.copy.length >= image.length, 'the compiled reader copied the message');
-  assert.equal(reader.buf.length, 0);
-  assert.equal(reader.copy.findIndex((b) => b !== 0), -1, 'the copy is wiped');
-  assert.equal(Buffer.from(reader.copy).includes(Buffer.from(PURCHASE['2']!, 'latin1')), false);
+  // A refusal of the compiled reader (lower-case hex in field 52) leaves the interpreter to read the message: the
+  // bytes the compiled reader copied are wiped all the same.
+  const lower = Buffer.from(image);
+  lower.write('0123456789abcdef', image.indexOf('0123456789ABCDEF'), 'latin1');
+  for (const bytes of [image, lower]) {
+    assert.deepEqual(codec.unpack(bytes)['2'], PURCHASE['2']);
+    // White box: the codec's shared reader, and where its compiled reads checked the characters: the memory of the
+    // WebAssembly check, or the reader's own copy of the bytes (the 4-at-a-time JavaScript checks read from it).
+    const reader = (codec as unknown as { reader: { copy: Uint8Array; buf: Buffer } }).reader;
+    assert.equal(reader.buf.length, 0);
+    const check = classCheck();
+    const kept = check === null ? reader.copy : check.memory;
+    if (check === null) assert.ok(reader.copy.length >= image.length, 'the compiled reader copied the message');
+    else assert.equal(check.message.findIndex((b) => b !== 0), -1, 'the memory of the check is wiped');
+    assert.equal(reader.copy.findIndex((b) => b !== 0), -1, 'the copy is wiped');
+    assert.equal(Buffer.from(kept).includes(Buffer.from(PURCHASE['2']!, 'latin1')), false);
+    assert.equal(Buffer.from(kept).includes(Buffer.from(PURCHASE['35']!, 'latin1')), false);
+  }
 });

@@ -77,6 +77,11 @@ export function readBitmap(
   return true;
 }
 
+/** The 4 bytes at `offset` as a 32-bit word, the first byte the most significant (the caller checked the bounds). */
+export function wordAt(buf: Uint8Array, offset: number): number {
+  return (buf[offset]! << 24) | (buf[offset + 1]! << 16) | (buf[offset + 2]! << 8) | buf[offset + 3]!;
+}
+
 /**
  * Reads `count` 32-bit words of a bitmap at `offset` (4 bitmap bytes each, the first byte the most significant; the
  * caller checked the bounds) into `words` from index `into`: how a message's bitmap is looked up (bit N of the
@@ -92,7 +97,7 @@ export function readBitmapWords(
 ): boolean {
   let o = offset;
   if (encoding === BITMAP_BINARY) {
-    for (let i = 0; i < count; i++, o += 4) words[into + i] = (buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!;
+    for (let i = 0; i < count; i++, o += 4) words[into + i] = wordAt(buf, o);
     return true;
   }
   const ebcdic = encoding === BITMAP_EBCDIC;

@@ -14,6 +14,7 @@ import { truncated } from './truncated.js';
 import { ASCII_ZERO, EBCDIC_ZERO, readDecimalPrefix } from '../prefix/decimal-chars.js';
 import { readBcdPrefix } from '../prefix/bcd.js';
 import { readBinaryPrefix } from '../prefix/binary.js';
+import { MAX_CHECKED, classCheck } from './class-check.js';
 
 /** The longest input a reader copies for {@link Reader.copied} (ISO 8583 messages are a few kilobytes at most). */
 export const MAX_COPY = 65536;
@@ -53,6 +54,11 @@ export class Reader {
   private view = NO_VIEW;
   /** Bytes of {@link copy} holding the message last copied (0 once wiped). */
   private copiedLength = 0;
+  /**
+   * How many bytes of the message are in the memory of the WebAssembly check (`class-check.ts`; {@link reset} wipes
+   * them).
+   */
+  private staging = 0;
 
   constructor(buf: Buffer, text: string, end: number) {
     this.buf = buf;
@@ -65,6 +71,10 @@ export class Reader {
     if (this.copiedLength !== 0) {
       this.copy.fill(0, 0, this.copiedLength);
       this.copiedLength = 0;
+    }
+    if (this.staging !== 0) {
+      classCheck()!.message.fill(0, 0, this.staging);
+      this.staging = 0;
     }
     this.buf = buf;
     this.text = text;
@@ -89,6 +99,19 @@ export class Reader {
     this.copy.set(buf);
     this.copiedLength = n;
     return this.view;
+  }
+
+  /**
+   * Copies the bytes into the memory of the WebAssembly check (`class-check.ts`), where a compiled reader checks the
+   * runs it cuts; false for bytes over {@link MAX_CHECKED} (read the interpreter's way). Only called where
+   * `wasmChecks()` is true.
+   */
+  staged(): boolean {
+    const buf = this.buf;
+    if (buf.length > MAX_CHECKED) return false;
+    classCheck()!.message.set(buf);
+    this.staging = buf.length;
+    return true;
   }
 
   /** The error for a read of `field` at `offset` that would pass `limit`. */

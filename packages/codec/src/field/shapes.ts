@@ -10,6 +10,7 @@
 import type { IsoMessage } from '../types.js';
 import type { FieldPlan } from './plan.js';
 import type { CompiledUnpack } from './compile-unpack.js';
+import { wordAt } from '../bitmap/bitmap.js';
 
 /** Bitmaps remembered per layout (a power of 2). */
 const SLOTS = 64;
@@ -103,7 +104,7 @@ export function sameWire(wire: Int32Array, buf: Uint8Array, offset: number, limi
   const end = offset + 4 * n;
   if (end > limit) return -1;
   for (let i = 0, o = offset; i < n; i++, o += 4) {
-    if (((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) !== wire[i]) return -1;
+    if (wordAt(buf, o) !== wire[i]) return -1;
   }
   return end;
 }
@@ -111,7 +112,7 @@ export function sameWire(wire: Int32Array, buf: Uint8Array, offset: number, limi
 /** The bytes `offset .. end` of `buf` (a multiple of 4) as words, for `Shape.wire`. */
 export function wireWords(buf: Uint8Array, offset: number, end: number): Int32Array {
   const words = new Int32Array((end - offset) >> 2);
-  for (let i = 0, o = offset; o < end; i++, o += 4) words[i] = (buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!;
+  for (let i = 0, o = offset; o < end; i++, o += 4) words[i] = wordAt(buf, o);
   return words;
 }
 

@@ -42,6 +42,8 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
     r.pos = off;
     return out;
   }
+  /** A shape whose compiled reader refused this message already (the interpreter reads it, once). */
+  let refused: Shape | undefined;
   if (!lenient) {
     // The message type read last, recognised by the bytes of its bitmaps.
     const recent = layout.shapes.recent;
@@ -50,6 +52,7 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
       if (after >= 0) {
         const message = recent.compiled!(r, after, limit, mti);
         if (message !== undefined) return message;
+        refused = recent;
       }
     }
   }
@@ -58,10 +61,10 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
   let slot: number;
   // A message's bitmap is read straight into 32-bit words; a sub-field bitmap, or a problem (which the byte-wise
   // reading below reports), goes byte by byte.
-  const after = layout.bitmapBytes === 0 ? readMessageBitmap(layout, r, off, limit) : -1;
+  bytes = layout.bitmapBytes === 0 ? readMessageBitmap(layout, r, off, limit) : -1;
+  const after = bytes < 0 ? -1 : off + bitmapWireSize(layout.bitmapEncoding, bytes);
   if (after >= 0) {
     off = after;
-    bytes = words[0]! >= 0 ? 8 : layout.tertiary && words[2]! < 0 ? 24 : 16;
     slot = shapeSlot(words, bytes);
   } else {
     const bits = r.bits;
@@ -94,7 +97,7 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
     if (compiled === undefined && ++shape.reads >= COMPILE_AFTER) {
       compiled = shape.compiled = (layout.shapes.mayCompile() ? compileUnpack(shape.plans, readOne) : undefined) ?? null;
     }
-    if (compiled) {
+    if (compiled && shape !== refused) {
       const message = compiled(r, off, limit, mti);
       if (message !== undefined) {
         if (after >= 0 && layout.shapes.recent !== shape) {
@@ -148,8 +151,9 @@ function markedPlans(layout: Layout, bits: Uint8Array, bytes: number, offset: nu
 
 /**
  * Reads a message's bitmaps at `offset` (the primary, then the secondary and tertiary ones that bits 1 and 65
- * announce) into `r.words`, the words of the bitmaps not there set to 0; returns the offset after them, or -1 when
- * they do not fit before `limit` or a hex character is not a hex digit (the byte-wise reading then tells which).
+ * announce) into `r.words`, the words of the bitmaps not there set to 0; returns their size in bytes (8, 16 or 24),
+ * or -1 when they do not fit before `limit` or a hex character is not a hex digit (the byte-wise reading then tells
+ * which).
  */
 function readMessageBitmap(layout: Layout, r: Reader, offset: number, limit: number): number {
   const encoding = layout.bitmapEncoding;
@@ -165,12 +169,11 @@ function readMessageBitmap(layout: Layout, r: Reader, offset: number, limit: num
     from = 4;
     if (layout.tertiary && words[2]! < 0) {
       if (off + size > limit || !readBitmapWords(buf, off, words, 4, 2, encoding)) return -1;
-      off += size;
       from = 6;
     }
   }
   for (let i = from; i < 6; i++) words[i] = 0;
-  return off;
+  return 4 * from;
 }
 
 /** The bitmap bytes of `words` (`bytes` of them) in `bits`; returns `bits`. */
