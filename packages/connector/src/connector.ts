@@ -342,9 +342,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   /**
-   * Tells the `reversal` and `saf` listeners. Called from inside the SAF queue's work (an entry queued, sent, answered):
-   * a listener that throws is logged (its error's name only) and never breaks that work (an entry left unqueued, or
-   * stored twice by a caller who saw an error).
+   * Tells the `reversal` and `saf` listeners, from inside the SAF queue's work: a listener that throws is logged (its
+   * error's name only) and never breaks that work (an entry left unqueued, or stored twice by a caller who saw an error).
    */
   private reversalEvent(event: ReversalEvent): void {
     try {
