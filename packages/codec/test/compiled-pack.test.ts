@@ -8,7 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCodec } from '../src/index.js';
 import type { Codec, IsoMessage } from '../src/index.js';
-import { COMPILE_BUDGET, PLAN_AFTER } from '../src/field/pack-shapes.js';
+import { spawnSync } from 'node:child_process';
+import { COMPILE_BUDGET, PLAN_AFTER, REFUSALS_MAX } from '../src/field/pack-shapes.js';
+import { Writer } from '../src/field/writer.js';
 import type { PackShapes } from '../src/field/pack-shapes.js';
 import { packOutcome } from './pack-outcome.js';
 
@@ -23,13 +25,18 @@ const PURCHASE: IsoMessage = {
   '37': '000000618160',
   '41': '00992468',
   '42': '000124642124643',
-  '43': 'SHOP 1                  CITY         US',
+  '43': 'SHOP 1                   CITY         US',
   '49': '840',
   '55': '9F2608571F1E10D4FA4AAC9F270180',
 };
 
 function plansOf(codec: Codec): PackShapes {
   return (codec as unknown as { layout: { packShapes: PackShapes } }).layout.packShapes;
+}
+
+/** The writer a codec packs into (its scratch buffer is shared by every pack). */
+function writerOf(codec: Codec): Writer {
+  return (codec as unknown as { writer: Writer }).writer;
 }
 
 function warmed(name: string, message: IsoMessage): Codec {
@@ -48,6 +55,97 @@ test('compiled pack – an ASCII plan gets a compiled packer, a plan of BCD and 
   assert.equal(plansOf(warmed('iso87binary', PURCHASE)).plans[0]!.compiled, undefined);
 });
 
+test('compiled pack – the compiled packer itself writes the purchase, the bytes the interpreter writes', () => {
+  assert.equal((PURCHASE['43'] as string).length, 40, 'field 43 of iso87ascii is fixed at 40');
+  for (const name of ['iso87ascii', 'iso93ascii']) {
+    const shape = plansOf(warmed(name, PURCHASE)).plans[0]!;
+    const w = new Writer(64);
+    const end = shape.compiled!(PURCHASE, w, 0);
+    assert.ok(end >= 0, `${name}: the compiled packer packed it (${end})`);
+    // The interpreter's bytes after the MTI (4 ASCII digits, no header).
+    const expected = createCodec(name).pack(PURCHASE).subarray(4);
+    assert.deepEqual(Buffer.from(w.buf.subarray(0, end)), Buffer.from(expected), name);
+  }
+  // Latin-1 text of the right length is written natively, then refused by the checks (the interpreter packs it).
+  const shape = plansOf(warmed('iso87ascii', PURCHASE)).plans[0]!;
+  const latin1 = { ...PURCHASE, '43': 'CAF\xc9 \xdcBER              M\xdcNCHEN        DE' };
+  assert.equal(latin1['43'].length, 40);
+  assert.equal(shape.compiled!(latin1, new Writer(64), 0), -3);
+});
+
+test('compiled pack – fields of card data are written as strings of their own, never joined', () => {
+  const source = String(plansOf(warmed('iso87ascii', PURCHASE)).plans[0]!.compiled);
+  const writes = [...source.matchAll(/U8\.call\(buf, ([^,]+),/g)].map((m) => m[1]!);
+  for (const v of ['v2', 'v35', 'v55']) assert.ok(writes.includes(v), `${v} alone in ${writes.join(' | ')}`);
+  // Other fields are still joined (the purchase's text fields between 2 and 35 in one write).
+  assert.ok(writes.some((t) => t.includes('v3 + ') && t.includes('v11')), writes.join(' | '));
+});
+
+test('compiled pack – a refusal after the write leaves nothing past the bad field in the shared buffer', () => {
+  const codec = warmed('iso87ascii', PURCHASE);
+  const track = Buffer.from('=28121011234567890');
+  // Field 3 of the right length with a letter: written, refused by the check, refused by the interpreter.
+  for (const bad of [{ '3': '00000X' }, { '49': '84X' }, { '55': '9F26€' }, { '43': 'SHOP 1                   CITY         Ué' }]) {
+    for (const [key, value] of Object.entries(bad)) {
+      const message = { ...PURCHASE, [key]: value };
+      const w = writerOf(codec);
+      try {
+        codec.pack(message);
+      } catch {
+        // Refused or packed by the interpreter: either way the buffer past what was handed out is checked.
+      }
+      const rest = w.buf.subarray(w.used);
+      if (key === '3' || key === '49') assert.equal(rest.indexOf(track), -1, `${key}: track 2 stays in the buffer`);
+      if (key === '3') assert.equal(rest.indexOf(Buffer.from('000124642124643')), -1, `${key}: field 42 stays in the buffer`);
+      same(codec, 'iso87ascii', message, key);
+    }
+  }
+});
+
+test('compiled pack – a plan drops its compiled packer after REFUSALS_MAX hand-overs in a row', () => {
+  const codec = warmed('iso87ascii', PURCHASE);
+  const shape = plansOf(codec).plans[0]!;
+  const latin1 = { ...PURCHASE, '43': 'CAF\xc9 \xdcBER              M\xdcNCHEN        DE' };
+  const fresh = createCodec('iso87ascii');
+  for (let i = 0; i < REFUSALS_MAX - 1; i++) assert.deepEqual(codec.pack(latin1), fresh.pack(latin1));
+  assert.notEqual(shape.compiled, undefined);
+  // A pack the compiled packer writes starts the count again.
+  codec.pack(PURCHASE);
+  assert.equal(shape.refusals, 0);
+  for (let i = 0; i < REFUSALS_MAX - 1; i++) codec.pack(latin1);
+  assert.notEqual(shape.compiled, undefined);
+  assert.deepEqual(codec.pack(latin1), fresh.pack(latin1));
+  assert.equal(shape.compiled, undefined, 'dropped');
+  assert.deepEqual(codec.pack(PURCHASE), fresh.pack(PURCHASE));
+});
+
+test('compiled pack – without code generation from strings, plans are packed by the interpreter, the same bytes', () => {
+  const index = new URL('../src/index.js', import.meta.url).href;
+  const script = `
+    import { createCodec } from ${JSON.stringify(index)};
+    const m = JSON.parse(process.argv[1]);
+    const codec = createCodec('iso87ascii');
+    const out = [];
+    for (let i = 0; i < ${PLAN_AFTER + 2}; i++) out.push(Buffer.from(codec.pack(m)).toString('hex'));
+    const plans = codec.layout.packShapes.plans;
+    let refused = false;
+    try { new Function('return 1'); } catch { refused = true; }
+    console.log(JSON.stringify({ out, plans: plans.length, compiled: plans.some((p) => p.compiled !== undefined), refused }));
+  `;
+  const child = spawnSync(
+    process.execPath,
+    ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script, JSON.stringify(PURCHASE)],
+    { encoding: 'utf8' },
+  );
+  assert.equal(child.status, 0, child.stderr);
+  const got = JSON.parse(child.stdout) as { out: string[]; plans: number; compiled: boolean; refused: boolean };
+  assert.equal(got.refused, true, 'code generation refused in the child');
+  assert.equal(got.plans, 1, 'a plan was made');
+  assert.equal(got.compiled, false);
+  const expected = Buffer.from(createCodec('iso87ascii').pack(PURCHASE)).toString('hex');
+  for (const hex of got.out) assert.equal(hex, expected);
+});
+
 test('compiled pack – characters outside ASCII in every field, at its start, middle and end, as the interpreter', () => {
   const codec = warmed('iso87ascii', PURCHASE);
   // Latin-1 text (allowed by ans), C1 controls, characters above U+00FF whose low byte is a digit or a letter,
@@ -62,7 +160,7 @@ test('compiled pack – characters outside ASCII in every field, at its start, m
     }
   }
   // Latin-1 text in an ans field is sent as one byte a character.
-  const latin1 = codec.pack({ ...PURCHASE, '43': 'CAF\xc9 \xdcBER             M\xdcNCHEN       DE' });
+  const latin1 = codec.pack({ ...PURCHASE, '43': 'CAF\xc9 \xdcBER              M\xdcNCHEN        DE' });
   assert.equal(latin1.length, codec.pack(PURCHASE).length);
   assert.ok(latin1.includes(Buffer.from('CAF\xc9 \xdcBER', 'latin1')));
 });

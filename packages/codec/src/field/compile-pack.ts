@@ -3,14 +3,19 @@
  * the plan, which copies the ASCII text fields natively and checks them afterwards, on the bytes, 4 at a time.
  *
  * - Neighbouring ASCII text fields (fixed, or behind 1-3 ASCII length digits) are joined into one string with their
- *   length digits and written by one native UTF-8 write, bounded to one byte more than the string's length: a
- *   character outside ASCII takes two or more bytes, so the count written tells it (and any byte of it is 0x80 or
- *   more, which no check below lets through). The bytes are then checked against each field's class, 4 at a time.
+ *   length digits and written by one native UTF-8 write (a field of card data, PAN, tracks, PIN, ICC data, by a
+ *   write of its own, so that no joined string copies it), bounded to 4 bytes more than the string's length: a
+ *   string with a character outside ASCII has more bytes than characters, and a write that stops at a character
+ *   boundary stops less than 4 bytes short of its bound, so it writes more bytes than the string's length and the
+ *   count tells it. The bytes are then checked against each field's class, 4 at a time; those checks are the guard
+ *   (any byte 0x80 or more fails every one of them), the count a second one.
  *   A Latin-1 write would be cheaper but cannot be checked afterwards: it writes U+0131 as the digit `1`.
  * - Any other field (BCD, binary, hex, an amount, another prefix) is written by the interpreter's `writeValue`.
  * - Anything the compiled code does not write as it is (a value to pad, a length over the maximum, a character
  *   outside its class or outside ASCII, a problem of another field) makes it hand over: the interpreter then packs
  *   the message from the start and reports any problem, so codes and words never change.
+ *   What it wrote is zeroed before it hands over, so nothing of a refused message stays past the writer's `used`
+ *   but what the interpreter leaves (it stops at the bad field).
  *
  * The source is made from the dialect only (field numbers, lengths, prefix sizes, class masks, bitmap bytes), never
  * from message data: there is nothing a message can inject. Lenient mode uses the interpreter.
@@ -20,6 +25,7 @@ import type { FieldPlan } from './plan.js';
 import type { Writer } from './writer.js';
 import { WRITE_ASCII_FIXED, WRITE_ASCII_VAR } from './plan.js';
 import { CLASS, DIGITS, PRINTABLE } from './charset.js';
+import { DEFAULT_SENSITIVE_FIELDS } from '../mask.js';
 
 /**
  * Packs the plan's bitmap at `at` and its fields after it; returns the offset after the last field, -2 when a key
@@ -41,6 +47,26 @@ const INLINE_DIGITS = 3;
  * dialects, where few fields are ASCII text) the compiled code measured slower than the plan's own loop.
  */
 const MAX_CALLED = 2;
+
+/** Bytes a native write may go past its string's length: a character is at most 4 bytes (see the file comment). */
+const SLACK = 4;
+
+/**
+ * A refusal after the compiled code has written: what it wrote (from `at` to `top`, past the writer's `used`) is
+ * zeroed, so that no field of card data stays in the shared buffer past the field the interpreter stops at.
+ */
+const REFUSE = '{ w.buf.fill(0, at, top); return -3; }';
+
+/** False until code generation from strings has been refused once (then no plan tries it again). */
+let noCodegen = false;
+
+/**
+ * A field of card data (marked `sensitive` by its dialect, or one of {@link DEFAULT_SENSITIVE_FIELDS}): written as a
+ * string of its own, never joined with its neighbours.
+ */
+function isSensitive(plan: FieldPlan): boolean {
+  return plan.spec.sensitive !== undefined || DEFAULT_SENSITIVE_FIELDS[plan.key] !== undefined;
+}
 
 /** Length digits as strings by value: `PREFIX[2][7]` is `"07"`; made on first use. */
 const PREFIX: string[][] = [];
@@ -64,8 +90,8 @@ function isInline(plan: FieldPlan): boolean {
 /** The word of the 4 bytes at `i` (little-endian), from the writer's view of its buffer. */
 const WORD = (at: string): string => `x = dv.getInt32(${at}, true);`;
 
-// Pack's checks accept ASCII only (a byte 0x80 or more means a character that the native write did not write as
-// one byte). With every byte under 0x80, adding a constant to the word carries into no other byte, so each byte's
+// Pack's checks accept ASCII only (a byte 0x80 or more is part of a character outside ASCII, whatever the count
+// of the write said). With every byte under 0x80, adding a constant to the word carries into no other byte, so each byte's
 // top bit says on which side of a bound it is; a byte 0x80 or more sets its own top bit in `x`.
 /** Non-zero unless the 4 bytes of `x` are all digits 0x30-0x39 (0x46 + 0x3A and 0x50 + 0x30 reach 0x80). */
 const NOT_DIGITS = '((x | (x + 0x46464646) | ~(x + 0x50505050)) & 0x80808080)';
@@ -82,9 +108,9 @@ function runCheck(mask: number): string {
   else if ((mask & DIGITS) !== 0) {
     // Four digits at once; the bytes of any other word by the table.
     const byte = (b: string): string => `(C[${b}] & ${mask}) === 0`;
-    each = `if (${NOT_DIGITS} !== 0 && ((x & 0x80808080) !== 0 || ${byte('x & 255')} || ${byte('x >> 8 & 255')} || ${byte('x >> 16 & 255')} || ${byte('x >>> 24')})) return -3;`;
+    each = `if (${NOT_DIGITS} !== 0 && ((x & 0x80808080) !== 0 || ${byte('x & 255')} || ${byte('x >> 8 & 255')} || ${byte('x >> 16 & 255')} || ${byte('x >>> 24')})) ${REFUSE}`;
   } else {
-    return `for (i = rs; i < off; i++) { const c = buf[i]; if (${byteTest}) return -3; }\n`;
+    return `for (i = rs; i < off; i++) { const c = buf[i]; if (${byteTest}) ${REFUSE} }\n`;
   }
   // Words from `rs`, 8 bytes a turn, and the last 4 bytes as a word (again, when the run is not a multiple of 4); a
   // run under 4 bytes byte by byte.
@@ -92,7 +118,7 @@ function runCheck(mask: number): string {
     `if (off - rs >= 4) { for (i = rs; i + 8 <= off; i += 8) { ${WORD('i')} ${each} ${WORD('i + 4')} ${each} } ` +
     `if (i + 4 <= off) { ${WORD('i')} ${each} i += 4; } ` +
     `if (i < off) { ${WORD('off - 4')} ${each} } } ` +
-    `else for (i = rs; i < off; i++) { const c = buf[i]; if (${byteTest}) return -3; }\n`
+    `else for (i = rs; i < off; i++) { const c = buf[i]; if (${byteTest}) ${REFUSE} }\n`
   );
 }
 
@@ -113,9 +139,9 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
     if (!isInline(plan)) continue;
     const v = `v${plan.num}`;
     if (plan.fixed) body += `if (${v}.length !== ${plan.length}) return -3;\n`;
-    else body += `const n${plan.num} = ${v}.length; if (n${plan.num} > ${Math.min(plan.length, 10 ** plan.pfxDigits - 1)}) return -3;\n`;
+    else body += `const n${plan.num} = ${v}.length; if (n${plan.num} > ${Math.min(plan.length, plan.pfxMax)}) return -3;\n`;
   }
-  body += `let buf = w.buf, dv = w.view, off = at + ${bitmap.length}, rs = 0, i = 0, x = 0, bad = 0, need = 0;\n`;
+  body += `let buf = w.buf, dv = w.view, off = at + ${bitmap.length}, rs = 0, i = 0, x = 0, bad = 0, need = 0, top = at;\n`;
   body += `if (off > buf.length) { w.ensure(off); buf = w.buf; dv = w.view; }\n`;
   // A bitmap of ASCII bytes (hex) starts the first string written; any other is written byte by byte.
   const bitmapText = bitmap.every((b) => b < 0x80) && isInline(plans[0]!) ? JSON.stringify(Buffer.from(bitmap).toString('latin1')) : '';
@@ -131,33 +157,48 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
   while (i < plans.length) {
     const plan = plans[i]!;
     if (!isInline(plan)) {
-      body += `off = WV(w, off, P[${i}], v${plan.num}, false); if (off < 0) return -3; buf = w.buf; dv = w.view;\n`;
+      body += `off = WV(w, off, P[${i}], v${plan.num}, false); if (off < 0) ${REFUSE} buf = w.buf; dv = w.view; if (off > top) top = off;\n`;
       i++;
       continue;
     }
-    // A segment: the inline fields from here, one string, one native write.
+    // A segment: the inline fields from here, written natively as few strings as may be joined (a field of card
+    // data is a string of its own, so that no joined string holds a copy of it).
     let j = i;
     let fixed = 0;
-    const terms: string[] = [];
     const lengths: string[] = [];
+    const chunks: { terms: string[]; size: string[] }[] = [{ terms: [], size: [] }];
+    const add = (term: string, size: string, alone: boolean): void => {
+      let chunk = chunks[chunks.length - 1]!;
+      if (alone && chunk.terms.length > 0) chunks.push((chunk = { terms: [], size: [] }));
+      chunk.terms.push(term);
+      chunk.size.push(size);
+      if (alone) chunks.push({ terms: [], size: [] });
+    };
+    if (start !== '') {
+      // The bitmap: written with the first fields, checked by no run (it is made here).
+      add(start, String(bitmap.length), false);
+      fixed += bitmap.length;
+    }
     for (; j < plans.length && isInline(plans[j]!); j++) {
       const p = plans[j]!;
       if (p.fixed) fixed += p.length;
       else {
         fixed += p.pfxDigits;
-        terms.push(`P${p.pfxDigits}[n${p.num}]`);
+        add(`P${p.pfxDigits}[n${p.num}]`, String(p.pfxDigits), false);
         lengths.push(`n${p.num}`);
       }
-      terms.push(`v${p.num}`);
-    }
-    if (start !== '') {
-      // The bitmap: written with the first fields, checked by no run (it is made here).
-      terms.unshift(start);
-      fixed += bitmap.length;
+      add(`v${p.num}`, p.fixed ? String(p.length) : `n${p.num}`, isSensitive(p));
     }
     const size = [String(fixed), ...lengths].join(' + ');
-    body += `need = ${size}; if (off + need + 1 > buf.length) { w.ensure(off + need + 1); buf = w.buf; dv = w.view; }\n`;
-    body += `if (U8.call(buf, ${terms.join(' + ')}, off, need + 1) !== need) return -3;\n`;
+    body += `need = ${size}; if (off + need + ${SLACK} > buf.length) { const old = buf; w.ensure(off + need + ${SLACK}); buf = w.buf; dv = w.view; if (old !== buf) old.fill(0, at, off); }\n`;
+    // Each write bounded to 4 bytes more than its string's length: a string with a character outside ASCII then
+    // always writes more bytes than its length (a character is at most 4 bytes), so the count tells it.
+    body += 'i = off;\n';
+    for (const chunk of chunks) {
+      if (chunk.terms.length === 0) continue;
+      const n = chunk.size.join(' + ');
+      body += `x = ${n}; top = i + x + ${SLACK}; if (U8.call(buf, ${chunk.terms.join(' + ')}, i, x + ${SLACK}) !== x) ${REFUSE} i += x;\n`;
+    }
     // The runs of one class over the bytes just written (length digits join a run whose class has digits).
     if (start !== '') {
       body += `off += ${bitmap.length};\n`;
@@ -187,16 +228,18 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
     close();
     i = j;
   }
-  body += 'if (bad !== 0) return -3;\nreturn off;\n';
+  body += `if (bad !== 0) ${REFUSE}\nreturn off;\n`;
   const digits = new Set(plans.filter((p) => isInline(p) && !p.fixed).map((p) => p.pfxDigits));
   const tables = [...digits].map((d) => `const P${d} = PREFIX(${d});`).join(' ');
   const source = `'use strict';\n${tables}\nreturn function packCompiled(m, w, at) {\n${body}};\n`;
   // The source holds only numbers taken from the dialect (see the file comment). Where code generation is off
   // (`--disallow-code-generation-from-strings`, a policy of the embedder) the interpreter packs every plan.
+  if (noCodegen) return undefined;
   let factory: (...args: unknown[]) => CompiledPack;
   try {
     factory = new Function('P', 'WV', 'C', 'U8', 'PREFIX', source) as (...args: unknown[]) => CompiledPack;
   } catch {
+    noCodegen = true;
     return undefined;
   }
   return factory(plans, writeOne, CLASS, utf8Write, prefixStrings);

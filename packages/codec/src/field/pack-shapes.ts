@@ -29,6 +29,13 @@ export const PLAN_AFTER = 8;
 /** Plans kept per layout (tried in turn, most recently made first). */
 export const PLANS = 4;
 
+/**
+ * Hand-overs in a row (the compiled packer refused, the interpreter packed) after which a plan drops its compiled
+ * packer: a caller whose values the compiled code never writes as they are (Latin-1 text, values to pad) would
+ * otherwise pay for both on every pack.
+ */
+export const REFUSALS_MAX = 8;
+
 /** Sets of keys counted towards a plan at one time. */
 const PENDING = 8;
 
@@ -56,6 +63,8 @@ export class PackShape {
   seen = 1;
   /** The compiled packer of this plan (made when the plan is), if any. */
   compiled: CompiledPack | undefined = undefined;
+  /** Hand-overs of {@link compiled} in a row (it is dropped at {@link REFUSALS_MAX}). */
+  refusals = 0;
 
   constructor(layout: Layout, bits: Uint8Array, has1: boolean) {
     this.bits = bits.slice();
@@ -151,9 +160,13 @@ export function packByShape(layout: Layout, msg: MessageInput, w: Writer, at: nu
     const compiled = shape.compiled;
     if (compiled !== undefined && !lenient) {
       const end = compiled(msg, w, at);
-      if (end >= 0) return end;
+      if (end >= 0) {
+        shape.refusals = 0;
+        return end;
+      }
       if (end === -2) continue;
       // -3: the interpreter packs it (below), and reports any problem.
+      if (++shape.refusals >= REFUSALS_MAX) shape.compiled = undefined;
     }
     const plans = shape.plans;
     const bitmap = shape.bitmap;
