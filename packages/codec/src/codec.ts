@@ -256,8 +256,16 @@ class CompiledCodec implements Codec {
     const text = latin1(buf, buf.length);
     const shared = this.reader;
     // The codec's reader serves one decode at a time (a decode is synchronous; one that starts meanwhile, which no
-    // code path does today, would take a reader of its own). It lets go of the bytes when done.
-    if (shared.busy) return this.readWith(new Reader(buf, text, buf.length), lenient);
+    // code path does today, takes a reader of its own). Either lets go of the bytes when done (its copy, and the
+    // bytes it staged in the WebAssembly check's memory, wiped).
+    if (shared.busy) {
+      const own = new Reader(buf, text, buf.length);
+      try {
+        return this.readWith(own, lenient);
+      } finally {
+        own.reset(NO_BYTES, '', 0);
+      }
+    }
     shared.reset(buf, text, buf.length);
     shared.busy = true;
     try {

@@ -49,6 +49,21 @@ test('class check – every byte alone, in every class, is in or out as charset.
   check.message.fill(0);
 });
 
+test('class check – arguments no compiled reader passes are refused, not trusted: a run backwards, past the window, an unknown class; a run ending at the end of the window is checked', (t) => {
+  const check = classCheck();
+  if (check === null) return t.skip('WebAssembly with SIMD is missing here');
+  check.message.fill(0x35, 0, 65536);
+  const digits = CLASSES.find((cls) => cls !== 0 && cls !== UPPER_HEX_CLASS && inClass(0x35, cls) && !inClass(0x41, cls)) as number;
+  assert.equal(check.run(0, 16, digits), 0, 'a run of digits is in the class');
+  assert.notEqual(check.run(9, 3, digits), 0, 'a run that ends before it starts');
+  assert.notEqual(check.run(0, 65537, digits), 0, 'a run past the 64 KB window');
+  assert.notEqual(check.run(0, 16, UPPER_HEX_CLASS + 1), 0, 'a class with no table');
+  assert.equal(check.run(65520, 65536, digits), 0, 'the last 16 bytes of the window');
+  check.message[65535] = 0x41;
+  assert.notEqual(check.run(65520, 65536, digits), 0, 'a stray byte at the last place of the window');
+  check.message.fill(0);
+});
+
 test('class check – a stray byte at every place of a run of 0 to 40 bytes is found, bytes around the run are not looked at', (t) => {
   const check = classCheck();
   if (check === null) return t.skip('WebAssembly with SIMD is missing here');

@@ -16,6 +16,11 @@
   (func (export "run") (param $start i32) (param $end i32) (param $class i32) (result i32)
     (local $i i32) (local $e i32) (local $t i32) (local $lo v128) (local $hi v128) (local $v v128) (local $at v128)
     (local $bad v128)
+    ;; Arguments the compiled readers never pass (a run backwards, past the message window, a class with no table)
+    ;; are refused rather than trusted.
+    (if (i32.or (i32.lt_u (local.get $end) (local.get $start))
+                (i32.or (i32.gt_u (local.get $end) (i32.const 65536)) (i32.gt_u (local.get $class) (i32.const 64))))
+      (then (return (i32.const 1))))
     (local.set $i (i32.add (local.get $start) (i32.const 4096)))
     (local.set $e (i32.add (local.get $end) (i32.const 4096)))
     (local.set $t (i32.shl (local.get $class) (i32.const 5)))

@@ -17,7 +17,7 @@ import { readBinaryPrefix } from '../prefix/binary.js';
 import { MAX_CHECKED, classCheck } from './class-check.js';
 
 /** The longest input a reader copies for {@link Reader.copied} (ISO 8583 messages are a few kilobytes at most). */
-export const MAX_COPY = 65536;
+export const MAX_COPY = MAX_CHECKED;
 
 const NO_COPY = new Uint8Array(0);
 const NO_VIEW = new DataView(NO_COPY.buffer);
