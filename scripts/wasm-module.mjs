@@ -2,7 +2,7 @@
 // modules before `tsc --build`, with wabt: `packages/codec/src/generated/NAME-wasm.ts` holds the module's bytes as
 // base64. A module is rewritten only when its text changes (so that tsc does not rebuild the codec for nothing). The
 // generated folders are ignored by git; a codec test turns the text into bytes again and compares (`wasmOf`).
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import wabtInit from 'wabt';
@@ -50,4 +50,5 @@ async function main() {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+// Run as a script (through a symlink too), not when a test imports `wasmOf`.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await main();
