@@ -73,14 +73,6 @@ test('compiled pack – the compiled packer itself writes the purchase, the byte
   assert.equal(shape.compiled!(latin1, new Writer(64), 0), -3);
 });
 
-test('compiled pack – fields of card data are written as strings of their own, never joined', () => {
-  const source = String(plansOf(warmed('iso87ascii', PURCHASE)).plans[0]!.compiled);
-  const writes = [...source.matchAll(/U8\.call\(buf, ([^,]+),/g)].map((m) => m[1]!);
-  for (const v of ['v2', 'v35', 'v55']) assert.ok(writes.includes(v), `${v} alone in ${writes.join(' | ')}`);
-  // Other fields are still joined (the purchase's text fields between 2 and 35 in one write).
-  assert.ok(writes.some((t) => t.includes('v3 + ') && t.includes('v11')), writes.join(' | '));
-});
-
 test('compiled pack – a refusal after the write leaves nothing past the bad field in the shared buffer', () => {
   const codec = warmed('iso87ascii', PURCHASE);
   const track = Buffer.from('=28121011234567890');
