@@ -158,15 +158,10 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
     let j = i;
     let fixed = 0;
     const lengths: string[] = [];
-    const chunks: { terms: string[]; size: string[] }[] = [{ terms: [], size: [] }];
-    const add = (term: string, size: string): void => {
-      const chunk = chunks[chunks.length - 1]!;
-      chunk.terms.push(term);
-      chunk.size.push(size);
-    };
+    const terms: string[] = [];
     if (start !== '') {
       // The bitmap: written with the first fields, checked by no run (it is made here).
-      add(start, String(bitmap.length));
+      terms.push(start);
       fixed += bitmap.length;
     }
     for (; j < plans.length && isInline(plans[j]!); j++) {
@@ -174,21 +169,16 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
       if (p.fixed) fixed += p.length;
       else {
         fixed += p.pfxDigits;
-        add(`P${p.pfxDigits}[n${p.num}]`, String(p.pfxDigits));
+        terms.push(`P${p.pfxDigits}[n${p.num}]`);
         lengths.push(`n${p.num}`);
       }
-      add(`v${p.num}`, p.fixed ? String(p.length) : `n${p.num}`);
+      terms.push(`v${p.num}`);
     }
     const size = [String(fixed), ...lengths].join(' + ');
     body += `need = ${size}; if (off + need + ${SLACK} > buf.length) { const old = buf; w.ensure(off + need + ${SLACK}); buf = w.buf; dv = w.view; if (old !== buf) old.fill(0, at, off); }\n`;
-    // Each write bounded to 4 bytes more than its string's length: a string with a character outside ASCII then
+    // The write bounded to 4 bytes more than the string's length: a string with a character outside ASCII then
     // always writes more bytes than its length (a character is at most 4 bytes), so the count tells it.
-    body += 'i = off;\n';
-    for (const chunk of chunks) {
-      if (chunk.terms.length === 0) continue;
-      const n = chunk.size.join(' + ');
-      body += `x = ${n}; top = i + x + ${SLACK}; if (U8.call(buf, ${chunk.terms.join(' + ')}, i, x + ${SLACK}) !== x) ${REFUSE} i += x;\n`;
-    }
+    body += `top = off + need + ${SLACK}; if (U8.call(buf, ${terms.join(' + ')}, off, need + ${SLACK}) !== need) ${REFUSE}\n`;
     // The runs of one class over the bytes just written (length digits join a run whose class has digits).
     if (start !== '') {
       body += `off += ${bitmap.length};\n`;
