@@ -2,10 +2,11 @@
 // modules before `tsc --build`, with wabt: `packages/codec/src/generated/NAME-wasm.ts` holds the module's bytes as
 // base64. A module is rewritten only when its text changes (so that tsc does not rebuild the codec for nothing). The
 // generated folders are ignored by git; a codec test turns the text into bytes again and compares (`wasmOf`).
-import { mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import wabtInit from 'wabt';
+import { writeIfChanged } from './write-if-changed.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'packages/codec/wasm');
@@ -37,16 +38,7 @@ async function main() {
       `// Generated from packages/codec/wasm/${file} by scripts/wasm-module.mjs at build time: do not edit.\n` +
       `/** The WebAssembly module of wasm/${file} (${bytes.length} bytes), base64. */\n` +
       `export const ${constantOf(base)} = '${bytes.toString('base64')}';\n`;
-    const path = join(target, `${base}-wasm.ts`);
-    let old;
-    try {
-      old = readFileSync(path, 'utf8');
-    } catch {
-      old = undefined;
-    }
-    if (old === text) continue;
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
+    writeIfChanged(join(target, `${base}-wasm.ts`), text);
   }
 }
 

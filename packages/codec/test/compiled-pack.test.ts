@@ -11,8 +11,7 @@ import type { Codec, IsoMessage } from '../src/index.js';
 import { spawnSync } from 'node:child_process';
 import { COMPILE_BUDGET, PLAN_AFTER, REFUSALS_MAX } from '../src/field/pack-shapes.js';
 import { Writer } from '../src/field/writer.js';
-import type { PackShapes } from '../src/field/pack-shapes.js';
-import { packOutcome } from './pack-outcome.js';
+import { packOutcome, plansOf, warmed } from './pack-outcome.js';
 
 /** Every class of iso87ascii in one message: n, LLVAR n, z, an, ans, LLLVAR ans. */
 const PURCHASE: IsoMessage = {
@@ -30,19 +29,9 @@ const PURCHASE: IsoMessage = {
   '55': '9F2608571F1E10D4FA4AAC9F270180',
 };
 
-function plansOf(codec: Codec): PackShapes {
-  return (codec as unknown as { layout: { packShapes: PackShapes } }).layout.packShapes;
-}
-
 /** The writer a codec packs into (its scratch buffer is shared by every pack). */
 function writerOf(codec: Codec): Writer {
   return (codec as unknown as { writer: Writer }).writer;
-}
-
-function warmed(name: string, message: IsoMessage): Codec {
-  const codec = createCodec(name);
-  for (let i = 0; i < PLAN_AFTER; i++) codec.pack(message);
-  return codec;
 }
 
 function same(codec: Codec, name: string, message: Record<string, unknown>, what: string): void {

@@ -1,5 +1,11 @@
-/** The outcome of a pack, to compare two codecs: the bytes as hex, or the coded error's code, words and problems. */
+/**
+ * Pack test helpers: the outcome of a pack, to compare two codecs (the bytes as hex, or the coded error's code, words
+ * and problems); a codec warmed until a set of keys has its pack plan, and the plans of a codec (white box).
+ */
+import { createCodec } from '../src/index.js';
 import type { Codec, IsoMessage } from '../src/index.js';
+import { PLAN_AFTER } from '../src/field/pack-shapes.js';
+import type { PackShapes } from '../src/field/pack-shapes.js';
 
 /** Packs `message` with `codec`: `{ bytes }` (hex), or `{ code, words, problems }` of the error thrown. */
 export function packOutcome(codec: Codec, message: unknown): unknown {
@@ -9,4 +15,16 @@ export function packOutcome(codec: Codec, message: unknown): unknown {
     const e = err as { code?: string; message: string; problems?: unknown };
     return { code: e.code, words: e.message, problems: e.problems };
   }
+}
+
+/** The plans of a codec's message layout (white box: the layout is private to the codec). */
+export function plansOf(codec: Codec): PackShapes {
+  return (codec as unknown as { layout: { packShapes: PackShapes } }).layout.packShapes;
+}
+
+/** A codec of dialect `name` that has packed `message` `times` times (by default until its keys have a plan). */
+export function warmed(name: string, message: IsoMessage, times = PLAN_AFTER): Codec {
+  const codec = createCodec(name);
+  for (let i = 0; i < times; i++) codec.pack(message);
+  return codec;
 }

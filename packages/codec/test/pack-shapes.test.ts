@@ -6,10 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCodec } from '../src/index.js';
-import type { Codec, Dialect, IsoMessage } from '../src/index.js';
+import type { Dialect, IsoMessage } from '../src/index.js';
 import { PLANS, PLAN_AFTER } from '../src/field/pack-shapes.js';
-import type { PackShapes } from '../src/field/pack-shapes.js';
-import { packOutcome } from './pack-outcome.js';
+import { packOutcome, plansOf, warmed } from './pack-outcome.js';
 import { COMPOSITE_DIALECT } from './message-arbitrary.js';
 import { getDialect } from '../src/index.js';
 import { compileField, WRITE_ASCII_FIXED, WRITE_ASCII_VAR, WRITE_BCD, WRITE_BINARY, WRITE_GENERAL, WRITE_HEX } from '../src/field/plan.js';
@@ -25,17 +24,6 @@ const PURCHASE: IsoMessage = {
   '49': '840',
   '55': '9F2608571F1E10D4FA4AAC9F270180',
 };
-
-/** The plans of a codec's message layout (white box: the layout is private to the codec). */
-function plansOf(codec: Codec): PackShapes {
-  return (codec as unknown as { layout: { packShapes: PackShapes } }).layout.packShapes;
-}
-
-function warmed(name: string, message: IsoMessage, times = PLAN_AFTER): Codec {
-  const codec = createCodec(name);
-  for (let i = 0; i < times; i++) codec.pack(message);
-  return codec;
-}
 
 test('pack – a set of keys packed PLAN_AFTER times gets a plan, and packs by it the bytes of the interpreter', () => {
   for (const name of ['iso87ascii', 'iso87binary', 'iso93ascii', 'smartvista']) {
