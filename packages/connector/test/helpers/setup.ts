@@ -19,10 +19,14 @@ export interface AfterHook {
   after(fn: () => unknown): void;
 }
 
-/** A new empty folder (`iso8583-<prefix>-…` in the temp folder), removed after the test. */
+/**
+ * A new empty folder (`iso8583-<prefix>-…` in the temp folder), removed after the test. `t.after` hooks run in the
+ * order they were added, so a folder made for a connector's options goes before that connector is destroyed: a
+ * journal file the connector makes meanwhile (its spare, a compaction) is removed by another try, not an ENOTEMPTY.
+ */
 export function tempDir(t: AfterHook, prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `iso8583-${prefix}-`));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
   return dir;
 }
 
