@@ -38,6 +38,8 @@ const TEXT_KEYS = {
 /** The text keys and their longest values, listed once (not rebuilt for every record), side by side. */
 const TEXT_NAMES: readonly string[] = Object.keys(TEXT_KEYS);
 const TEXT_MAX: readonly number[] = Object.values(TEXT_KEYS);
+/** Where `node` is among the text keys. */
+const NODE_AT = TEXT_NAMES.indexOf('node');
 
 /** The keys a record must have. */
 const REQUIRED: readonly (keyof TransactionRecord)[] = ['at', 'node', 'upstream', 'mti', 'latencyMs', 'outcome'];
@@ -148,6 +150,7 @@ const VALUES: TransactionValues = { at: 0, latencyMs: 0, outcome: 'approved', te
  * column of its own (PostgreSQL). The object returned is the same at every call: read it before the next.
  */
 export function transactionValues(input: unknown, node?: string): Readonly<TransactionValues> {
+  if (typeof input === 'object' && input !== null && SEALED.has(input)) return sealedValues(input as Record<string, unknown>, node);
   const source = checkedSource(input);
   VALUES.at = time('at', source['at']);
   VALUES.latencyMs = time('latencyMs', source['latencyMs']);
@@ -163,5 +166,20 @@ export function transactionValues(input: unknown, node?: string): Readonly<Trans
     const value = text(key, given, TEXT_MAX[i] as number);
     texts[i] = key === 'pan' && !isMaskedPan(value) ? maskPan(value) : value;
   }
+  return VALUES;
+}
+
+/**
+ * {@link transactionValues} of a record {@link sealedTransactionRecord} made: checked then and frozen since, so its
+ * values are read as they are (a recorder with observers, the gateway's console among them, seals each record once;
+ * its store does not check it again). `node`, when given, is checked as any value is.
+ */
+function sealedValues(sealed: Record<string, unknown>, node: string | undefined): Readonly<TransactionValues> {
+  VALUES.at = sealed['at'] as number;
+  VALUES.latencyMs = sealed['latencyMs'] as number;
+  VALUES.outcome = sealed['outcome'] as TransactionOutcome;
+  const texts = VALUES.texts;
+  for (let i = 0; i < TEXT_NAMES.length; i++) texts[i] = sealed[TEXT_NAMES[i] as string] as string | undefined;
+  if (node !== undefined) texts[NODE_AT] = text('node', node, TEXT_KEYS.node);
   return VALUES;
 }

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { checkTransactionQuery } from '../src/index.js';
 import type { TransactionQuery } from '../src/index.js';
 import { MIGRATIONS, migrate } from '../src/pg/migrations.js';
+import { UNQUERIED_COLUMNS } from '../src/pg/schema-transactions.js';
 import { copyFrom } from '../src/pg/copy.js';
 import { transactionQuerySql } from '../src/pg/transaction-log.js';
 import { TRANSACTION_COPY, copyLine } from '../src/pg/transaction-sql.js';
@@ -30,7 +31,25 @@ async function indexesOf(client: pg.ClientBase): Promise<Record<string, string>>
   return Object.fromEntries(rows.map((r) => [r.name, r.def.replace(/^.* USING /, '')]));
 }
 
-/** The indexes of schema version 102. */
+/** The newest schema version. */
+const NEWEST = Math.max(...MIGRATIONS.map((m) => m.version));
+
+/**
+ * The columns of the log's table that ANALYZE gathers statistics for (schema version 103: the ones a query filters or
+ * orders on), after an ANALYZE: from `pg_stats`, sorted.
+ */
+async function analyzedColumns(client: pg.ClientBase | pg.Pool): Promise<string[]> {
+  // Statistics an earlier ANALYZE left (an autovacuum's, say) go first: a column ANALYZE skips keeps what it had.
+  await client.query("DELETE FROM pg_statistic WHERE starelid = 'iso8583_transactions'::regclass");
+  await client.query('ANALYZE iso8583_transactions');
+  const { rows } = await client.query<{ name: string }>("SELECT attname AS name FROM pg_stats WHERE tablename = 'iso8583_transactions' ORDER BY attname");
+  return rows.map((r) => r.name);
+}
+
+/** What {@link analyzedColumns} gives from version 103 on (`record` of version 100 rows included among the others). */
+const ANALYZED = ['at', 'rrn', 'seq', 'stan', 'terminal'];
+
+/** The indexes of schema version 102 (and later). */
 const INDEXES_102 = {
   iso8583_transactions_pkey: 'btree (at, seq)',
   iso8583_transactions_terminal: 'btree (terminal, at DESC, seq DESC) WHERE (terminal IS NOT NULL)',
@@ -95,13 +114,14 @@ describe('PgTransactionLog schema', () => {
         await log.record(sampleRecord(2));
         assert.deepEqual(await log.query({}), [sampleRecord(2), old]);
         assert.deepEqual(await log.query({ stan: old.stan }), [old], 'an old row found by its index');
+        assert.deepEqual(await analyzedColumns(admin), ANALYZED, 'no statistics for the JSON of version 100 either');
       });
     } finally {
       await pool.end();
     }
   });
 
-  test('a table of schema version 101 migrates to 102: the same rows, new indexes, found by each filter, pruned by time', async () => {
+  test('a table of schema version 101 migrates to the newest: the same rows, new indexes, found by each filter, pruned by time', async () => {
     const pool = new pg.Pool({ connectionString: pgs.database('from_101') });
     try {
       assert.equal(await migrate(pool, MIGRATIONS.filter((m) => m.version <= 101)), 101);
@@ -109,8 +129,9 @@ describe('PgTransactionLog schema', () => {
       const rows = Array.from({ length: 30 }, (_, i) => copyLine(sampleRecord(i, { terminal: `T${i % 3}` })));
       assert.equal(await copyFrom(pool, TRANSACTION_COPY, Buffer.from(rows.join(''))), 30);
       await pgs.withLog('from_101', {}, async ({ log, admin }) => {
-        assert.equal((await admin.query<{ v: number }>('SELECT max(version)::int AS v FROM iso8583_schema')).rows[0]?.v, 102);
+        assert.equal((await admin.query<{ v: number }>('SELECT max(version)::int AS v FROM iso8583_schema')).rows[0]?.v, NEWEST);
         assert.deepEqual(await indexesOf(admin), INDEXES_102);
+        assert.deepEqual(await analyzedColumns(admin), ANALYZED);
         await log.record(sampleRecord(30, { terminal: 'T0' }));
         const all = await log.query({});
         assert.deepEqual(all, Array.from({ length: 31 }, (_, i) => sampleRecord(30 - i, { terminal: `T${(30 - i) % 3}` })));
@@ -119,6 +140,30 @@ describe('PgTransactionLog schema', () => {
         assert.deepEqual((await log.query({ terminal: 'T0', limit: 3 })).map((r) => r.rrn), ['000000000030', '000000000027', '000000000024']);
         assert.equal(await log.prune(sampleRecord(10).at), 10);
         assert.equal((await log.query({})).at(-1)?.rrn, '000000000010', 'the oldest ten went');
+      });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  test('a table of schema version 102 migrates to 103: statistics only for the columns a query filters on, rows and plans as before', async () => {
+    const pool = new pg.Pool({ connectionString: pgs.database('from_102') });
+    try {
+      assert.equal(await migrate(pool, MIGRATIONS.filter((m) => m.version <= 102)), 102);
+      const rows = Array.from({ length: 200 }, (_, i) => copyLine(sampleRecord(i, { terminal: `T${i % 4}` })));
+      assert.equal(await copyFrom(pool, TRANSACTION_COPY, Buffer.from(rows.join(''))), 200);
+      const before = await analyzedColumns(pool);
+      assert.ok(UNQUERIED_COLUMNS.filter((c) => c !== 'record').every((c) => before.includes(c)), `version 102 analyzes every column: ${before.join(' ')}`);
+      await pgs.withLog('from_102', {}, async ({ log, admin }) => {
+        assert.equal((await admin.query<{ v: number }>('SELECT max(version)::int AS v FROM iso8583_schema')).rows[0]?.v, NEWEST);
+        assert.deepEqual(await analyzedColumns(admin), ANALYZED);
+        const targets = await admin.query<{ name: string; target: number }>(
+          "SELECT attname AS name, attstattarget AS target FROM pg_attribute WHERE attrelid = 'iso8583_transactions'::regclass AND attnum > 0 AND NOT attisdropped",
+        );
+        for (const { name, target } of targets.rows) assert.equal(target, UNQUERIED_COLUMNS.includes(name) ? 0 : -1, name);
+        assert.deepEqual(await indexesOf(admin), INDEXES_102);
+        assert.equal((await log.query({})).length, 100, 'the default limit of the 200 rows');
+        assert.deepEqual((await log.query({ terminal: 'T1', limit: 2 })).map((r) => r.rrn), ['000000000197', '000000000193']);
       });
     } finally {
       await pool.end();

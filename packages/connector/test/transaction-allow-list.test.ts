@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { maskPan, resolveDialect } from '@iso8583/codec';
 import { TransactionRecorder, toTransactionRecord } from '../src/index.js';
 import type { TransactionLog, TransactionRecord } from '../src/index.js';
-import { TRANSACTION_TEXT_KEYS, transactionValues } from '../src/transaction-allow-list.js';
+import { TRANSACTION_TEXT_KEYS, sealedTransactionRecord, transactionValues } from '../src/transaction-allow-list.js';
 
 const BASE = { at: 1_764_556_800_000, node: 'gw-1', upstream: '127.0.0.1:9000', mti: '0200', latencyMs: 1.5, outcome: 'approved' };
 
@@ -85,6 +85,20 @@ test('transactionValues (the PostgreSQL store\'s allow-list, no object per recor
       assert.throws(() => check(input), (err: { code?: string; field?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD' && err.field === field, `${check.name} ${field}`);
     }
   }
+});
+
+test('transactionValues of a sealed record (a recorder with observers) gives the values it was sealed with, node replaced and checked', () => {
+  const input = { ...BASE, terminal: '00992468', stan: '000123', pan: '4111111111111111', responseCode: '00', track2: '4111111111111111=2812' };
+  const expected = [...transactionValues(input).texts];
+  const sealed = sealedTransactionRecord(input);
+  const v = transactionValues(sealed);
+  assert.deepEqual([v.at, v.latencyMs, v.outcome], [BASE.at, BASE.latencyMs, BASE.outcome]);
+  assert.deepEqual(v.texts, expected, 'the same values as the unsealed record, the PAN masked');
+  assert.ok(!v.texts.includes('4111111111111111=2812'));
+  const nodeAt = TRANSACTION_TEXT_KEYS.indexOf('node');
+  assert.equal(transactionValues(sealed, 'gw-2').texts[nodeAt], 'gw-2', 'node replaced');
+  assert.equal(transactionValues(sealedTransactionRecord({ ...BASE })).texts[TRANSACTION_TEXT_KEYS.indexOf('stan')], undefined, 'a key the sealed record lacks');
+  assert.throws(() => transactionValues(sealed, 'gw\n2'), (err: { code?: string; field?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD' && err.field === 'node');
 });
 
 test('TransactionRecorder: a record is a plain object, its keys in the order they always had', () => {

@@ -79,9 +79,10 @@ export function copyTimestamp(at: number): string {
  */
 export function copyLine(input: TransactionRecord, node?: string): string {
   const v = transactionValues(input, node);
-  // The texts are checked free of control characters (no tab, newline or CR): copyText has only backslashes to double.
+  // The texts are checked free of control characters (no tab, newline or CR): only backslashes to double.
   let row = `${copyTimestamp(v.at)}\t${v.latencyMs}\t${v.outcome}`;
-  for (const value of v.texts) row += `\t${copyText(value)}`;
+  const texts = v.texts;
+  for (let i = 0; i < texts.length; i++) row += `\t${copyText(texts[i])}`;
   return `${row}\n`;
 }
 
