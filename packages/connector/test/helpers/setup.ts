@@ -1,8 +1,9 @@
 /**
  * How the connector's tests stand up their parts and take them down again: a temporary folder, a peer (the host), a
- * connector, an upstream group over several peers, a logger whose lines the test reads. Each part is closed by
- * `t.after` in the test that made it: the connector or group first, then its peers, then the folder.
+ * connector, an upstream group over several peers, a logger whose lines the test reads. Each part but the folder is
+ * closed by `t.after` in the test that made it; the folders go when the test file ends.
  */
+import { after } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,14 +20,24 @@ export interface AfterHook {
   after(fn: () => unknown): void;
 }
 
+/** The folders {@link tempDir} made in this test file, removed once every test of the file and its hooks ended. */
+const folders: string[] = [];
+
+// One hook for the file, after every test's own `t.after` hooks: a connector, group or child process a test closes in
+// its hooks may write into its folder (a journal's spare, a compaction) until it is closed, and `t.after` hooks run in
+// the order they were added, so a removal per test would race the parts made after the folder.
+after(() => {
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+});
+
 /**
- * A new empty folder (`iso8583-<prefix>-…` in the temp folder), removed after the test. `t.after` hooks run in the
- * order they were added, so a folder made for a connector's options goes before that connector is destroyed: a
- * journal file the connector makes meanwhile (its spare, a compaction) is removed by another try, not an ENOTEMPTY.
+ * A new empty folder (`iso8583-<prefix>-…` in the temp folder), removed when the test file ends (after every test's
+ * hooks have closed what wrote into it). `t` names the test the folder is for.
  */
 export function tempDir(t: AfterHook, prefix: string): string {
+  void t;
   const dir = mkdtempSync(join(tmpdir(), `iso8583-${prefix}-`));
-  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
+  folders.push(dir);
   return dir;
 }
 
