@@ -45,8 +45,11 @@ export class TerminalQueue {
     return this.queued;
   }
 
-  /** Runs `task` when the terminal's previous requests are done; its outcome is the task's. */
-  run<T>(terminal: string, task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` when the terminal's previous requests are done; its outcome is the task's. `within`: the most
+   * milliseconds it may wait (the request's overall deadline), when less than `timeout`. Default: `timeout`.
+   */
+  run<T>(terminal: string, task: () => Promise<T>, within = Infinity): Promise<T> {
     let lane = this.lanes.get(terminal);
     if (lane === undefined) {
       lane = { busy: false, waiting: [] };
@@ -80,7 +83,7 @@ export class TerminalQueue {
               field: 'terminalQueue.timeout',
             }),
           );
-        }, this.timeout),
+        }, Math.min(this.timeout, within)),
       };
       current.waiting.push(entry);
       this.queued += 1;

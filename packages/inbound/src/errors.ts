@@ -20,6 +20,10 @@ export const INBOUND_ERROR_CODES = {
     'The sequence threw or rejected; the onError sequence is called, or the reply carries response code 96.',
   ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT:
     'The sequence did not settle within `sequenceTimeout`; handled like a failure (onError, or response code 96).',
+  ISO8583_ERR_INBOUND_LATE_REPLY:
+    'A sequence settled after its `sequenceTimeout` (the client already had its timeout answer): the late result is not sent; it is logged, counted and handed to `onLateResult`.',
+  ISO8583_ERR_INBOUND_FORMAT_ERRORS:
+    'A connection sent `maxFormatErrors` frames in a row that do not decode: it is closed (the frames of other clients keep their turn).',
   ISO8583_ERR_INBOUND_REPLY_INVALID:
     'The sequence (or onError sequence) returned a reply that cannot be read or packed; the reply carries response code 96.',
   ISO8583_ERR_INBOUND_NOT_ALLOWED: 'A connection from an address outside the `allow` list; closed at once.',

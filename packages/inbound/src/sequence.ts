@@ -50,3 +50,9 @@ export interface SequenceContext {
  * concurrently with the other messages of the same connection.
  */
 export type Sequence = (message: InboundMessage, context: SequenceContext) => SequenceResult | Promise<SequenceResult>;
+
+/**
+ * Told of a sequence result that came after the message's `sequenceTimeout` (the client already has its timeout
+ * answer): the result as the sequence returned it, the message and its context. See `InboundOptions.onLateResult`.
+ */
+export type LateResultHandler = (result: SequenceResult, message: InboundMessage, context: SequenceContext) => void;
