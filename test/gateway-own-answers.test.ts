@@ -49,7 +49,9 @@ describe('iso8583 gateway answering by itself', () => {
     assert.equal(answer['39'], '68');
     assert.equal(answer['11'], '000077');
     assert.equal(answer['41'], 'REPEAT01');
-    assert.equal(answer['2'], undefined, 'the PAN is not echoed');
+    // The codec's one echoed set (RESPONSE_ECHOED_FIELDS), as an issuer's response: the PAN and field 90, no track data.
+    assert.equal(answer['2'], '4111111111111111', 'the PAN is echoed, as a bank echoes it');
+    assert.equal(answer['90'], '020000007611211030000000000000000000000000');
     await client.close();
     gw.process.kill('SIGTERM');
     assert.equal((await gw.process.exited).code, 0);
