@@ -40,7 +40,6 @@ import { receiptText } from './send-options.js';
 import type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
 
 export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
-import { deadlineError, timeLeft } from './timeouts.js';
 import { TerminalQueue } from './terminal-queue.js';
 import type { TerminalLock } from './terminal-queue.js';
 import { connectorStore } from './store.js';
@@ -311,22 +310,20 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const mti = mtiOf(message);
     const settled = this.outcomes.accepted(message, mti, at, t0, recordTo);
     const wait = timeout ?? this.options.requestTimeout;
-    const left = timeLeft(deadline, performance.now());
-    if (left === 0) return Promise.reject(settled.failed(deadlineError(mti)));
     const terminal = message['41'];
     const queued = this.terminalQueue !== undefined && terminal != null;
     // The pool was asked in this turn and had none: `dispatch`, in this same turn, waits at once (one `take`).
     let tried = false;
     if (this.ready && !queued && !this.sender.journals(mti)) {
       const channel = this.pool.take();
-      if (channel !== undefined) return this.sender.sendNow(channel, message, mti, Math.min(wait, left), header, packed, settled);
+      if (channel !== undefined) return this.sender.sendNow(channel, message, mti, wait, header, packed, settled, deadline);
       tried = true;
     }
     const go = (): Promise<ChannelResponse> =>
       this.ready
         ? this.sender.dispatch(message, wait, header, true, packed, tried, deadline)
         : (this.starting as Promise<void>).then(() => this.sender.dispatch(message, wait, header, true, packed, false, deadline));
-    const outcome = queued ? (this.terminalQueue as TerminalQueue).run(String(terminal), go, left) : go();
+    const outcome = queued ? (this.terminalQueue as TerminalQueue).run(String(terminal), go, deadline) : go();
     return outcome.then(settled.answered, (err: unknown) => {
       throw settled.failed(err);
     });

@@ -68,13 +68,16 @@ export class RequestSender {
 
   /**
    * Sends on `channel` now (it was taken in this turn): packs (unless given `packed`), writes, and settles the one
-   * promise from the channel's answer or failure, counting and recording in that turn.
+   * promise from the channel's answer or failure, counting and recording in that turn. `deadline` (send options): the
+   * answer is awaited no longer than the time left; a deadline already past writes nothing (`ISO8583_ERR_CONNECTOR_DEADLINE`).
    */
-  sendNow(channel: Channel, message: MessageInput, mti: string, timeout: number, header: Uint8Array | undefined, packed: Buffer | undefined, settled: Settle): Promise<ChannelResponse> {
+  sendNow(channel: Channel, message: MessageInput, mti: string, wait: number, header: Uint8Array | undefined, packed: Buffer | undefined, settled: Settle, deadline?: number): Promise<ChannelResponse> {
     return new Promise<ChannelResponse>((resolve, reject) => {
+      const timeout = Math.min(wait, timeLeft(deadline, performance.now()));
       let frame: Buffer;
       let key: string;
       try {
+        if (timeout === 0) throw deadlineError(mti);
         frame = this.frameOf(message, mti, header, packed);
         key = this.matchKey.ofRequest(message);
       } catch (err) {

@@ -8,6 +8,7 @@ import { codeOf, inboundError } from './errors.js';
 import type { InboundErrorCode } from './errors.js';
 import { EncodedReply } from './encoded-reply.js';
 import { ReceivedMessage } from './inbound-message.js';
+import { lateResult } from './late-result.js';
 import { errorReply } from './response.js';
 import { errorForLog } from './safe-log.js';
 import type { Sequence, SequenceResult } from './sequence.js';
@@ -173,33 +174,6 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
 export function sequenceExpired(job: InFlight): void {
   job.expired = true;
   handled(job, failed(job, sequenceTimeout(job.message.mti, job.core.options.sequenceTimeout)));
-}
-
-/**
- * A sequence settled after its timeout (the client has had its timeout answer): never sent; counted and logged as
- * `ISO8583_ERR_INBOUND_LATE_REPLY` and a result handed to `onLateResult`. Only the first outcome after an expiry
- * counts (a promise-like that settles twice, or one that settles before its expiry and again after, is not late).
- */
-function lateResult(job: InFlight, result: SequenceResult, err: unknown): void {
-  if (!job.expired) return;
-  job.expired = false;
-  const { core, message, context } = job;
-  const code = 'ISO8583_ERR_INBOUND_LATE_REPLY';
-  try {
-    core.metrics.error(code);
-    job.peer.logger.warn(
-      { code, messageId: context.messageId, ...summarize(message.fields), ...(err === undefined ? {} : { cause: codeOf(err) }) },
-      err === undefined ? 'a sequence result came after its timeout: not sent' : 'a sequence failed after its timeout',
-    );
-    if (err === undefined) core.options.onLateResult?.(result, message, context);
-  } catch (thrown) {
-    core.metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
-    try {
-      job.peer.logger.error({ code: 'ISO8583_ERR_INBOUND_INTERNAL', cause: codeOf(thrown) }, 'onLateResult failed');
-    } catch {
-      // The logger is what failed: the count above says it.
-    }
-  }
 }
 
 /** Tells the peer once `reply` (the failure path's answer) is sent. */
