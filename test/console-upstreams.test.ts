@@ -67,6 +67,17 @@ describe('the console of an upstream group', () => {
       message: 'upstream: not one of routed, alpha, beta',
       field: 'upstream',
     });
+    // A body Fastify refuses: its own status (413 too large, 400 not JSON) with the connector plugin's reason.
+    const large = await fetch(`${base}/console/api/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ upstream: 'beta', message: { '0': '0800', '48': 'x'.repeat(2 * 1024 * 1024) } }),
+    });
+    assert.equal(large.status, 413, 'a 2 MB body is too large, not a bad JSON object');
+    assert.deepEqual(((await large.json()) as { error: unknown }).error, { code: 'ISO8583_ERR_CONSOLE_INPUT', message: 'body: the body is too large', field: 'body' });
+    const broken = await fetch(`${base}/console/api/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"upstream":' });
+    assert.equal(broken.status, 400);
+    assert.deepEqual(((await broken.json()) as { error: unknown }).error, { code: 'ISO8583_ERR_CONSOLE_INPUT', message: 'body: the body is not valid JSON', field: 'body' });
 
     b.process.kill('SIGKILL');
     const watching = await fetch(`${base}/console/events`);

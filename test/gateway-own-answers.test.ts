@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, stopAll } from './helpers/cli.js';
-import { startBank } from './helpers/bank.js';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { approve, startBank } from './helpers/bank.js';
 import { PosClient } from './helpers/pos.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-own-answers-'));
@@ -47,7 +49,45 @@ describe('iso8583 gateway answering by itself', () => {
     assert.equal(answer['39'], '68');
     assert.equal(answer['11'], '000077');
     assert.equal(answer['41'], 'REPEAT01');
-    assert.equal(answer['2'], undefined, 'the PAN is not echoed');
+    // The codec's one echoed set (RESPONSE_ECHOED_FIELDS), as an issuer's response: the PAN and field 90, no track data.
+    assert.equal(answer['2'], '4111111111111111', 'the PAN is echoed, as a bank echoes it');
+    assert.equal(answer['90'], '020000007611211030000000000000000000000000');
+    await client.close();
+    gw.process.kill('SIGTERM');
+    assert.equal((await gw.process.exited).code, 0);
+    await bank.close();
+  });
+
+  test('a bank down until just before the POS timeout: the terminal\'s answer and the bank\'s outcome agree (91, never an unreported approval)', async () => {
+    // A port with nothing listening: the link cannot connect, the request waits for a connection.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const gw = await startGateway([
+      '--upstream', `127.0.0.1:${port}`,
+      '--request-timeout', '1000',
+      '--reversal-journal', join(work, 'journal-down'),
+      '--log-level', 'error',
+    ]);
+    const client = await PosClient.open(gw.pos.host, gw.pos.port);
+    const purchase = (stan: number): Record<string, string | number> => ({
+      '0': '0200', '2': '4111111111111111', '3': '000000', '4': 2500, '7': '1121103000', '11': stan, '41': 'DOWN0001', '49': '840',
+    });
+    const first = await client.request(purchase(1));
+    // The relay's deadline ended before the POS timeout: never written, so "issuer or switch inoperative".
+    assert.equal(first['39'], '91', 'the request that never reached the bank is answered 91, not 96');
+    // The bank comes up now, when the old code still had the request waiting for a connection (and then wrote it).
+    const bank = await startBank(approve, port);
+    let stan = 2;
+    for (;;) {
+      const next = await client.request(purchase(stan));
+      if (next['39'] === '00') break;
+      stan++;
+    }
+    // Requests wait for a connection in order: a first 0200 written late would have reached the bank before this one.
+    const purchases = bank.received.filter((m) => m['0'] === '0200').map((m) => m['11']);
+    assert.ok(!purchases.includes('000001'), `the 0200 answered 91 never reached the bank (the bank saw ${purchases.join(', ')})`);
     await client.close();
     gw.process.kill('SIGTERM');
     assert.equal((await gw.process.exited).code, 0);

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,6 +162,35 @@ describe('the gateway with --log-messages', () => {
     assert.ok(requests.every((l) => typeof l.ms === 'number'));
     assert.ok(!text.includes('s3cret'), 'no query secret');
     assertNoCardData(text, 'the gateway log');
+  });
+});
+
+describe('the gateway with --client-dialect and --log-messages', () => {
+  test('POS messages are described by the POS dialect: a CVV it marks in field 48 is masked on the pos lines', async () => {
+    const dialectFile = join(work, 'pos-cvv.json');
+    writeFileSync(dialectFile, JSON.stringify({ name: 'pos-cvv', extends: 'iso87ascii', fields: { '48': { sensitive: 'cvv' } } }));
+    const logFile = join(work, 'gateway-client-dialect.log');
+    const bank = await startSimulator();
+    const gw = await startGateway([
+      '--upstream', `${bank.host}:${bank.port}`, '--client-dialect', dialectFile, '--reversal-journal', join(work, 'journal-client-dialect'),
+      '--log-file', logFile, '--log-level', 'warn', '--log-messages',
+    ]);
+    const codec = createCodec('iso87ascii');
+    const body = codec.pack({ ...PURCHASE, '11': '000048', '48': 'CVV2=4729' });
+    const socket = createConnection({ host: gw.pos.host, port: gw.pos.port });
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(body.length);
+    socket.write(Buffer.concat([length, body]));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('data', () => resolve());
+      socket.once('error', reject);
+    });
+    socket.destroy();
+    gw.process.kill('SIGTERM');
+    await exitWithin(gw.process, 20_000, 'gateway stop');
+    const lines = jsonLines(readFileSync(logFile, 'utf8')).filter((l) => l.stan === '000048' && l.side === 'pos');
+    assert.deepEqual(lines.map((l) => l.direction), ['in', 'out'], 'the POS message in and its answer out');
+    for (const line of lines) assert.ok(!JSON.stringify(line).includes('4729'), `the pos ${String(line.direction)} line shows the CVV`);
   });
 });
 

@@ -195,7 +195,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
         }
         if (options.saf === true) return this.store(input);
         // An object needs no reading: `pack` checks every field (and names every offending one).
-        return this.exchange(input, options.timeout, options.header, options[RECORD_TO]).then((response) => response.message);
+        return this.exchange(input, options.timeout, options.header, options[RECORD_TO], undefined, options.deadline).then((response) => response.message);
       }
       read = readMessage(input);
     } catch (err) {
@@ -203,7 +203,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     }
     if (options.saf === true) return this.store(read.message).then((receipt) => receiptText(receipt, read.form));
     const header = options.header ?? read.header;
-    return this.exchange(read.message, options.timeout, header, options[RECORD_TO]).then((response) =>
+    return this.exchange(read.message, options.timeout, header, options[RECORD_TO], undefined, options.deadline).then((response) =>
       writeMessage(response.message, read.form, read.form === 'xml' && response.header.length > 0 ? response.header : undefined),
     );
   }
@@ -214,14 +214,14 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   request(message: MessageInput, options?: SendOptions): Promise<IsoMessage>;
   request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage | SafReceipt> {
     if (options.saf === true) return this.store(message);
-    return this.exchange(message, options.timeout, options.header, options[RECORD_TO]).then((response) => response.message);
+    return this.exchange(message, options.timeout, options.header, options[RECORD_TO], undefined, options.deadline).then((response) => response.message);
   }
 
   /** `request` for a message already in its wire image, which goes out as it came where it can (see relay.ts). */
   relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
     const body = sameDialect(request.dialect, this.codec.dialect) && !this.codec.dialect.headerLength ? request.body : undefined;
     // The channel's response is an EncodedResponse as it is (message, body, header, dialect): no copy, no other promise.
-    return this.exchange(request.message, options.timeout, options.header, options[RECORD_TO], body);
+    return this.exchange(request.message, options.timeout, options.header, options[RECORD_TO], body, options.deadline);
   }
 
   /**
@@ -293,9 +293,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * once (request-outcome.ts): counted, recorded (to `recordTo` when given, else the transaction log) and answered.
    * `body` is its wire image, if known. With a channel free now, no journal to write and no terminal queue, the request
    * goes out in this turn and its one promise is settled by the channel (`sendNow`); otherwise `dispatch` waits for
-   * each step (request-sender.ts).
+   * each step (request-sender.ts). `deadline` (send options): every wait of the request ends by it.
    */
-  private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, recordTo?: RecordTo, body?: Buffer): Promise<ChannelResponse> {
+  private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, recordTo?: RecordTo, body?: Buffer, deadline?: number): Promise<ChannelResponse> {
     const timed = this.transactions !== undefined;
     const at = timed ? Date.now() : 0;
     const t0 = timed ? performance.now() : 0;
@@ -316,14 +316,14 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     let tried = false;
     if (this.ready && !queued && !this.sender.journals(mti)) {
       const channel = this.pool.take();
-      if (channel !== undefined) return this.sender.sendNow(channel, message, mti, wait, header, packed, settled);
+      if (channel !== undefined) return this.sender.sendNow(channel, message, mti, wait, header, packed, settled, deadline);
       tried = true;
     }
     const go = (): Promise<ChannelResponse> =>
       this.ready
-        ? this.sender.dispatch(message, wait, header, true, packed, tried)
-        : (this.starting as Promise<void>).then(() => this.sender.dispatch(message, wait, header, true, packed));
-    const outcome = queued ? (this.terminalQueue as TerminalQueue).run(String(terminal), go) : go();
+        ? this.sender.dispatch(message, wait, header, true, packed, tried, deadline)
+        : (this.starting as Promise<void>).then(() => this.sender.dispatch(message, wait, header, true, packed, false, deadline));
+    const outcome = queued ? (this.terminalQueue as TerminalQueue).run(String(terminal), go, deadline) : go();
     return outcome.then(settled.answered, (err: unknown) => {
       throw settled.failed(err);
     });

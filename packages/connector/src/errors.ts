@@ -26,6 +26,8 @@ export const CONNECTOR_ERROR_CODES = {
     'A request with the same match key (response MTI + the `matchKey` fields) is already in flight on the connection.',
   ISO8583_ERR_CONNECTOR_QUEUE_FULL: 'The per-terminal queue of this field 41 already holds `terminalQueue.maxQueued` requests.',
   ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 'The request waited in its per-terminal queue longer than `terminalQueue.timeout`.',
+  ISO8583_ERR_CONNECTOR_DEADLINE:
+    'The request\'s overall `deadline` (send options) passed before it was written (while it waited for the journal, a connection or its terminal): it never reached the host.',
   ISO8583_ERR_CONNECTOR_JOURNAL:
     'The reversal journal could not be written or read (a full disk, an I/O error); the request was not sent, or its response could not be recorded and it is being reversed.',
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED:
@@ -107,6 +109,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_DUPLICATE_KEY: 400,
   ISO8583_ERR_CONNECTOR_QUEUE_FULL: 503,
   ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 504,
+  ISO8583_ERR_CONNECTOR_DEADLINE: 503,
   ISO8583_ERR_CONNECTOR_JOURNAL: 503,
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED: 503,
   ISO8583_ERR_CONNECTOR_STORE: 503,

@@ -13,6 +13,7 @@ import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, toSocketQueueObject 
 import type { CodecErrorCode, IsoMessage } from '@iso8583/codec';
 import { createConnector } from './connector.js';
 import type { Connector } from './connector.js';
+import { bodyProblem } from './body-problem.js';
 import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
 import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
@@ -74,14 +75,6 @@ export function httpStatusOf(err: unknown): number {
 function errorJson(err: unknown): Record<string, unknown> {
   if (err instanceof Iso8583Error) return err.toJSON();
   return { code: 'ISO8583_ERR_INTERNAL', message: 'internal error' };
-}
-
-/** What is wrong with a body Fastify refused, by its error code (never the parser's text, which quotes the body). */
-function bodyProblem(code: string | undefined, status: number): string {
-  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'the body is not valid JSON';
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'the body is too large';
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'the content type is not JSON, XML or text';
-  return status === 500 ? 'internal error' : 'the request cannot be read';
 }
 
 function escapeXml(text: string): string {
@@ -146,9 +139,9 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       }
       // A body Fastify itself refuses (malformed or empty JSON, too large, an unknown media type) answers in the
       // routes' own shape, { result: null, errors }, with a fixed text: the parser's message quotes the body.
-      child.setErrorHandler((err: { statusCode?: number; code?: string }, _request, reply) => {
-        const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-        const input = connectorError('ISO8583_ERR_CONNECTOR_INPUT', bodyProblem(err.code, status));
+      child.setErrorHandler((err: unknown, _request, reply) => {
+        const { status, reason } = bodyProblem(err);
+        const input = connectorError('ISO8583_ERR_CONNECTOR_INPUT', reason);
         return reply.code(status).send({ result: null, errors: [status === 500 ? errorJson(undefined) : errorJson(input)] });
       });
       // POST /: a JSON message object (answers { result, errors }) or ISOMessage XML (answers XML).

@@ -17,6 +17,7 @@ import { isReversible } from './reversal.js';
 import type { ReversalManager } from './reversal.js';
 import type { Settle } from './request-outcome.js';
 import { logQuietly } from './quiet-log.js';
+import { deadlineError, timeLeft } from './timeouts.js';
 
 /** What a request sender works with: the connector's codec, framing, match key, counters, pool and reversals. */
 export interface RequestSenderParts {
@@ -67,13 +68,16 @@ export class RequestSender {
 
   /**
    * Sends on `channel` now (it was taken in this turn): packs (unless given `packed`), writes, and settles the one
-   * promise from the channel's answer or failure, counting and recording in that turn.
+   * promise from the channel's answer or failure, counting and recording in that turn. `deadline` (send options): the
+   * answer is awaited no longer than the time left; a deadline already past writes nothing (`ISO8583_ERR_CONNECTOR_DEADLINE`).
    */
-  sendNow(channel: Channel, message: MessageInput, mti: string, timeout: number, header: Uint8Array | undefined, packed: Buffer | undefined, settled: Settle): Promise<ChannelResponse> {
+  sendNow(channel: Channel, message: MessageInput, mti: string, wait: number, header: Uint8Array | undefined, packed: Buffer | undefined, settled: Settle, deadline?: number): Promise<ChannelResponse> {
     return new Promise<ChannelResponse>((resolve, reject) => {
+      const timeout = Math.min(wait, timeLeft(deadline, performance.now()));
       let frame: Buffer;
       let key: string;
       try {
+        if (timeout === 0) throw deadlineError(mti);
         frame = this.frameOf(message, mti, header, packed);
         key = this.matchKey.ofRequest(message);
       } catch (err) {
@@ -99,9 +103,10 @@ export class RequestSender {
   /**
    * Packs (unless given `packed`, its wire image), journals the reversal (when due), borrows a channel, writes, waits.
    * `tried`: the caller asked the pool for a channel in this same turn and got none, so the wait (`acquire`) starts at
-   * once, without asking again (a multiplex pool's `take` looks over every connection).
+   * once, without asking again (a multiplex pool's `take` looks over every connection). `deadline` (send options):
+   * the journal, the wait for a channel and the answer all end by it; a request not written by then never is.
    */
-  async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false): Promise<ChannelResponse> {
+  async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false, deadline?: number): Promise<ChannelResponse> {
     const mti = mtiOf(message);
     const frame = this.frameOf(message, mti, header, packed);
     const key = this.matchKey.ofRequest(message);
@@ -111,10 +116,13 @@ export class RequestSender {
     let req: ChannelRequest | undefined;
     try {
       // Synchronous when a channel is ready: the write then happens in this turn, and the next request sees it.
-      channel = (tried ? undefined : this.pool.take()) ?? (await this.pool.acquire());
+      channel = (tried ? undefined : this.pool.take()) ?? (await this.acquireBy(deadline, mti));
       const ch = channel;
+      const left = timeLeft(deadline, performance.now());
+      if (left === 0) throw deadlineError(mti);
+      const wait = Math.min(timeout, left);
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
-        req = { key, frame, mti, timeout, written: false, start: 0, timer: undefined, resolve, reject };
+        req = { key, frame, mti, timeout: wait, written: false, start: 0, timer: undefined, resolve, reject };
         ch.send(req);
       });
       if (entry !== undefined) {
@@ -141,6 +149,34 @@ export class RequestSender {
     } finally {
       if (channel !== undefined) this.pool.release(channel);
     }
+  }
+
+  /**
+   * A channel from the pool, waiting no later than `deadline`: past it, the wait fails with
+   * `ISO8583_ERR_CONNECTOR_DEADLINE` and the channel the pool gives later goes straight back.
+   */
+  private acquireBy(deadline: number | undefined, mti: string): Promise<Channel> {
+    const acquired = this.pool.acquire();
+    if (deadline === undefined) return acquired;
+    const left = timeLeft(deadline, performance.now());
+    return new Promise<Channel>((resolve, reject) => {
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        reject(deadlineError(mti));
+      }, left);
+      acquired.then(
+        (channel) => {
+          clearTimeout(timer);
+          if (late) this.pool.release(channel);
+          else resolve(channel);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err as Error);
+        },
+      );
+    });
   }
 
   /** The frame of a request: packed (unless given `packed`, its wire image), framed, counted as a packet. */

@@ -35,10 +35,11 @@ export function routeProblems(rules: readonly RouteRule[], upstreams: ReadonlySe
       return;
     }
     if (!upstreams.has(rule.upstream)) problems.push(`${at}.upstream: no upstream is named ${JSON.stringify(rule.upstream)}`);
-    if (rule.pan !== undefined && !/^\d{1,19}$/.test(rule.pan)) problems.push(`${at}.pan: must be 1 to 19 digits`);
-    if (rule.mtiClass !== undefined && !/^\d$/.test(rule.mtiClass)) problems.push(`${at}.mtiClass: must be one digit`);
-    if (rule.processingCode !== undefined && !/^\d{1,6}$/.test(rule.processingCode)) {
-      problems.push(`${at}.processingCode: must be 1 to 6 digits`);
+    // Strings only: a number (`mtiClass: 4`) would pass a pattern test (coerced) and then never match the MTI's digit.
+    if (rule.pan !== undefined && !digits(rule.pan, 1, 19)) problems.push(`${at}.pan: must be a string of 1 to 19 digits`);
+    if (rule.mtiClass !== undefined && !digits(rule.mtiClass, 1, 1)) problems.push(`${at}.mtiClass: must be a string of one digit`);
+    if (rule.processingCode !== undefined && !digits(rule.processingCode, 1, 6)) {
+      problems.push(`${at}.processingCode: must be a string of 1 to 6 digits`);
     }
     for (const k of ['acquirer', 'receiver'] as const) {
       const v = rule[k];
@@ -46,6 +47,11 @@ export function routeProblems(rules: readonly RouteRule[], upstreams: ReadonlySe
     }
   });
   return problems;
+}
+
+/** True for a string of `min` to `max` digits (never a number: see `routeProblems`). */
+function digits(v: unknown, min: number, max: number): boolean {
+  return typeof v === 'string' && v.length >= min && v.length <= max && /^\d+$/.test(v);
 }
 
 function text(v: unknown): string | undefined {

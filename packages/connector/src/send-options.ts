@@ -14,6 +14,15 @@ export interface SendOptions {
    */
   timeout?: number;
   /**
+   * One overall deadline for the whole request, a time on the `performance.now()` clock of this process: the waits
+   * before the write (the reversal journal, the per-terminal queue, a connection, failover to another upstream) and the
+   * wait for the answer all end by it. A request still unwritten at the deadline is never written and fails with
+   * `ISO8583_ERR_CONNECTOR_DEADLINE`; one written is given at most the time left (then `ISO8583_ERR_CONNECTOR_TIMEOUT`
+   * and, for a reversible request, its reversal). The gateway sets it to end before its POS sequence timeout, so the
+   * terminal's answer and the host's outcome always agree. Default: none (each wait has only its own timeout).
+   */
+  deadline?: number;
+  /**
    * The fixed frame header (e.g. TPDU) for this request when `headerBytes` > 0, else the dialect's message header.
    * Default: the connector's `header` (or the `<header>` of an XML request).
    */

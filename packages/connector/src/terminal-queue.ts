@@ -3,6 +3,7 @@
  * host one at a time, in the order they came; the others wait, bounded in number and in time.
  */
 import { connectorError } from './errors.js';
+import { timeLeft } from './timeouts.js';
 
 /**
  * What holds a terminal beyond this process while one of its requests runs (e.g. a PostgreSQL advisory lock shared
@@ -45,8 +46,11 @@ export class TerminalQueue {
     return this.queued;
   }
 
-  /** Runs `task` when the terminal's previous requests are done; its outcome is the task's. */
-  run<T>(terminal: string, task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` when the terminal's previous requests are done; its outcome is the task's. `deadline`: the request's
+   * overall deadline (a `performance.now()` time), which ends the wait when it comes before `timeout`. Default: none.
+   */
+  run<T>(terminal: string, task: () => Promise<T>, deadline?: number): Promise<T> {
     let lane = this.lanes.get(terminal);
     if (lane === undefined) {
       lane = { busy: false, waiting: [] };
@@ -80,7 +84,7 @@ export class TerminalQueue {
               field: 'terminalQueue.timeout',
             }),
           );
-        }, this.timeout),
+        }, Math.min(this.timeout, timeLeft(deadline, performance.now()))),
       };
       current.waiting.push(entry);
       this.queued += 1;

@@ -35,3 +35,21 @@ export function requestTimeoutProblem(timeout: number | undefined): Iso8583Error
     problems: [{ field: 'timeout', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }],
   });
 }
+
+/** The error of a request whose overall `deadline` passed before it was written: it never reached the host. */
+export function deadlineError(mti: string): Iso8583Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_DEADLINE', 'the overall deadline passed before the request was written', {
+    field: 'deadline',
+    mti,
+  });
+}
+
+/**
+ * Milliseconds left before `deadline` (a `performance.now()` time), at least 1 while some is left; 0 once it has
+ * passed; `Infinity` with no deadline.
+ */
+export function timeLeft(deadline: number | undefined, now: number): number {
+  if (deadline === undefined) return Infinity;
+  const left = deadline - now;
+  return left <= 0 ? 0 : Math.max(1, Math.ceil(left));
+}

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IsoMessage } from '@iso8583/codec';
 import { createUpstreamGroup } from '../src/index.js';
+import type { RouteRule } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
 import type { Peer } from './peer.js';
 import { answering, groupEvent, startGroup, upstream } from './helpers/setup.js';
@@ -190,6 +191,21 @@ test('bad group options are refused before any socket opens, naming the option',
     () => createUpstreamGroup({ upstreams: [{ name: 'x', host: '127.0.0.1', port: 1 }], strategy: 'random' as 'failover' }),
     { code: 'ISO8583_ERR_CONNECTOR_OPTIONS', message: /strategy/ },
   );
+  // A number passes a digit pattern (coerced) and would never match the MTI's second digit: refused, named.
+  for (const [rule, field] of [
+    [{ mtiClass: 4, upstream: 'x' }, 'mtiClass'],
+    [{ pan: 4111, upstream: 'x' }, 'pan'],
+    [{ processingCode: 1, upstream: 'x' }, 'processingCode'],
+  ] as const) {
+    assert.throws(
+      () => createUpstreamGroup({ upstreams: [{ name: 'x', host: '127.0.0.1', port: 1 }], routes: [rule as unknown as RouteRule] }),
+      (err: unknown) => {
+        assert.equal((err as { code?: string }).code, 'ISO8583_ERR_CONNECTOR_OPTIONS');
+        assert.ok((err as { problems?: { field: string }[] }).problems?.some((p) => p.field === `routes[0].${field}`), `names routes[0].${field}`);
+        return true;
+      },
+    );
+  }
 });
 
 test('a request that never reached the wire (no connection free in time) is tried on the next healthy upstream', async (t) => {

@@ -10,6 +10,12 @@ import { endText } from './slots.js';
 import type { Slot } from './slots.js';
 
 /**
+ * Frames one connection may start in one turn of the event loop; the rest wait for the next turn (setImmediate), so a
+ * client whose reads hold thousands of frames (a flood, valid or not) cannot hold the loop from every other client.
+ */
+const FRAMES_PER_TURN = 32;
+
+/**
  * One client connection: cuts frames from the stream, handles up to `maxInFlightPerConnection` messages at once and
  * writes each reply when it is ready (not in request order). Reading pauses while the limit is reached or while the
  * client does not read its replies, so a connection's memory stays bounded. Limits enforced here: the read timeout
@@ -34,6 +40,12 @@ export class InboundConnection implements Peer {
   private peerEnded = false;
   private needDrain = false;
   private gone = false;
+  /** Frames in a row that did not decode (see `maxFormatErrors`). */
+  private formatErrors = 0;
+  /** Frames started in this turn of the event loop (see `FRAMES_PER_TURN`). */
+  private turnFrames = 0;
+  /** A setImmediate is armed to start the next turn's frames. */
+  private turnArmed = false;
   #endCode: InboundErrorCode | undefined;
 
   constructor(
@@ -117,13 +129,47 @@ export class InboundConnection implements Peer {
   }
 
   private onFrame(frame: Frame): void {
-    if (this.draining) return;
+    if (this.draining || this.gone) return;
     this.slot.spoke();
-    if (this.inFlight < this.maxInFlight) this.start(frame);
+    if (this.inFlight < this.maxInFlight && this.turnFrames < FRAMES_PER_TURN) this.start(frame);
     else {
       this.waiting.push(frame);
       this.stream.pause();
     }
+  }
+
+  /** Counts a frame started in this turn; the first arms the next turn, which starts the frames left waiting. */
+  private counted(): void {
+    if (this.turnFrames++ === 0 && !this.turnArmed) {
+      this.turnArmed = true;
+      setImmediate(this.nextTurn);
+    }
+  }
+
+  /** A new turn: the frames that waited for it (up to the limits), then reading again. */
+  private readonly nextTurn = (): void => {
+    this.turnArmed = false;
+    this.turnFrames = 0;
+    this.startWaiting();
+    this.maybeFinish();
+    this.maybeResume();
+  };
+
+  private startWaiting(): void {
+    while (this.waiting.length > 0 && this.inFlight < this.maxInFlight && this.turnFrames < FRAMES_PER_TURN && !this.gone) {
+      this.start(this.waiting.shift()!);
+    }
+  }
+
+  formatError(): boolean {
+    const max = this.core.options.maxFormatErrors;
+    if (max === 0 || ++this.formatErrors < max || this.gone) return this.gone;
+    this.fail('ISO8583_ERR_INBOUND_FORMAT_ERRORS', `${max} frames in a row that do not decode: connection closed`);
+    return true;
+  }
+
+  wellFormed(): void {
+    this.formatErrors = 0;
   }
 
   /** Broken framing, or a frame not completed within the read timeout: the connection is closed. */
@@ -136,6 +182,7 @@ export class InboundConnection implements Peer {
   }
 
   private start(frame: Frame): void {
+    this.counted();
     this.inFlight++;
     this.core.metrics.inFlight(1);
     let done = true;
@@ -162,9 +209,7 @@ export class InboundConnection implements Peer {
   private done(): void {
     this.inFlight--;
     this.core.metrics.inFlight(-1);
-    while (this.waiting.length > 0 && this.inFlight < this.maxInFlight && !this.gone) {
-      this.start(this.waiting.shift()!);
-    }
+    this.startWaiting();
     this.maybeFinish();
     this.maybeResume();
   }

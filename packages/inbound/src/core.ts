@@ -5,6 +5,7 @@ import type { ResolvedInboundOptions } from './options.js';
 import type { Sequence } from './sequence.js';
 import type { DeadlineList } from './deadlines.js';
 import type { InFlight } from './pipeline.js';
+import type { LogLimit } from './log-limit.js';
 
 /** What every connection of an endpoint shares: options, codec, sequences, counters, logger. */
 export interface EndpointCore {
@@ -21,6 +22,8 @@ export interface EndpointCore {
   nextMessageId(): string;
   /** The sequence timeouts of the messages in flight (`options.sequenceTimeout`; see deadlines.ts). */
   readonly deadlines: DeadlineList<InFlight>;
+  /** The cap on the warning written for each frame that does not decode (see log-limit.ts). */
+  readonly decodeWarnings: LogLimit;
 }
 
 /** The side of a connection that the message pipeline sees. */
@@ -37,4 +40,11 @@ export interface Peer {
    * (logged and counted as `ISO8583_ERR_INBOUND_INTERNAL`).
    */
   handled(err?: unknown): void;
+  /**
+   * A frame of this connection did not decode: true when it is one too many in a row (`maxFormatErrors`) and the
+   * connection is being closed (no answer is sent).
+   */
+  formatError(): boolean;
+  /** A frame of this connection decoded: the count of format errors in a row starts over. */
+  wellFormed(): void;
 }

@@ -13,6 +13,7 @@ import { createAllowList } from './allow-list.js';
 import { InboundConnection } from './connection.js';
 import type { EndpointCore } from './core.js';
 import { DeadlineList } from './deadlines.js';
+import { LogLimit } from './log-limit.js';
 import { sequenceExpired } from './pipeline.js';
 import type { InFlight } from './pipeline.js';
 import { codeOf, inboundError } from './errors.js';
@@ -26,6 +27,9 @@ import { loadSequence } from './sequence-registry.js';
 import { ConnectionSlots, endText } from './slots.js';
 import type { Slot, SlotEnd } from './slots.js';
 import type { Sequence } from './sequence.js';
+
+/** Warnings a second, at most, for frames that do not decode (the rest are counted; see log-limit.ts). */
+const DECODE_WARNINGS_PER_SECOND = 20;
 
 /** Options of {@link InboundEndpoint.close}. */
 export interface CloseOptions {
@@ -234,6 +238,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       sequenceLogger: this.#logger.child({}, { redact: sequenceRedaction(this.#codec.dialect) }),
       nextMessageId: () => `${this.#idPrefix}-${(++this.#messageCount).toString(36)}`,
       deadlines: new DeadlineList<InFlight>(this.options.sequenceTimeout, sequenceExpired),
+      decodeWarnings: new LogLimit(DECODE_WARNINGS_PER_SECOND),
     };
   }
 

@@ -33,6 +33,10 @@ export const INBOUND_ERROR_CODES = {
   ISO8583_ERR_INBOUND_IDLE_TIMEOUT: 'No bytes and no message in flight for `idleTimeout`; the connection is closed.',
   ISO8583_ERR_INBOUND_TLS: 'A TLS handshake failed (bad or missing client certificate with `requestCert`, protocol error).',
   ISO8583_ERR_INBOUND_SOCKET: 'A connection failed (reset by the peer, write after the peer left); the connection is closed.',
+  ISO8583_ERR_INBOUND_LATE_REPLY:
+    'A sequence settled after its `sequenceTimeout` (the client already had its timeout answer): the late result is not sent; it is logged, counted and handed to `onLateResult`.',
+  ISO8583_ERR_INBOUND_FORMAT_ERRORS:
+    'A connection sent `maxFormatErrors` frames in a row that do not decode: it is closed (the frames of other clients keep their turn).',
   ISO8583_ERR_INBOUND_CLIENT_GONE: 'A reply was ready but the client had already disconnected; the reply is dropped.',
   ISO8583_ERR_INBOUND_INTERNAL:
     'An unexpected failure inside the endpoint while handling a message (a bug): logged and counted, the connection stays.',

@@ -5,7 +5,7 @@ import type { Dialect, FieldProblem, SchemaCheck } from '@iso8583/codec';
 import type { LengthHeader } from '@iso8583/codec';
 import { INBOUND_OPTIONS_SCHEMA } from './generated/manifest.js';
 import { parseAllowEntry } from './allow-list.js';
-import type { Sequence } from './sequence.js';
+import type { LateResultHandler, Sequence } from './sequence.js';
 
 /** TLS settings of the listener (PEM text, not file names). */
 export interface InboundTlsOptions {
@@ -54,6 +54,20 @@ export interface InboundOptions {
   maxFrameSize?: number;
   /** Messages of one connection handled at once; reading pauses at the limit. Default 64. */
   maxInFlightPerConnection?: number;
+  /**
+   * Frames in a row that do not decode (each answered with response code 30 where its MTI can be read) after which the
+   * connection is closed with `ISO8583_ERR_INBOUND_FORMAT_ERRORS`; a frame that decodes starts the count over; 0 never
+   * closes. A client sending nothing but garbage is cut off instead of costing every other client its share of the
+   * event loop. Default 16.
+   */
+  maxFormatErrors?: number;
+  /**
+   * Called when a sequence settles after its `sequenceTimeout`: the client already has its timeout answer (onError, or
+   * response code 96), so the late result is never sent; it is logged and counted as `ISO8583_ERR_INBOUND_LATE_REPLY`
+   * and handed here (e.g. to reverse an approval that came too late; the gateway does). A throw is logged and counted
+   * as `ISO8583_ERR_INBOUND_INTERNAL`. Default: none.
+   */
+  onLateResult?: LateResultHandler;
   /**
    * Milliseconds without bytes and with nothing in flight before a connection is closed; 0 never; at most 2147483647.
    * Default 0.
@@ -111,6 +125,10 @@ export interface ResolvedInboundOptions {
   readonly maxFrameSize: number;
   /** `maxInFlightPerConnection` as given, or its default (see {@link InboundOptions.maxInFlightPerConnection}). */
   readonly maxInFlightPerConnection: number;
+  /** `maxFormatErrors` as given, or its default (see {@link InboundOptions.maxFormatErrors}). */
+  readonly maxFormatErrors: number;
+  /** `onLateResult` as given, or its default (see {@link InboundOptions.onLateResult}). */
+  readonly onLateResult: LateResultHandler | undefined;
   /** `idleTimeout` as given, or its default (see {@link InboundOptions.idleTimeout}). */
   readonly idleTimeout: number;
   /** `readTimeout` as given, or its default (see {@link InboundOptions.readTimeout}). */
@@ -183,6 +201,8 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     maxConnections: copy.maxConnections,
     maxFrameSize: copy.maxFrameSize,
     maxInFlightPerConnection: copy.maxInFlightPerConnection,
+    maxFormatErrors: copy.maxFormatErrors,
+    onLateResult: copy.onLateResult,
     idleTimeout: copy.idleTimeout,
     readTimeout: copy.readTimeout,
     firstMessageTimeout: copy.firstMessageTimeout,

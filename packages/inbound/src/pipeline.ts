@@ -8,6 +8,7 @@ import { codeOf, inboundError } from './errors.js';
 import type { InboundErrorCode } from './errors.js';
 import { EncodedReply } from './encoded-reply.js';
 import { ReceivedMessage } from './inbound-message.js';
+import { lateResult } from './late-result.js';
 import { errorReply } from './response.js';
 import { errorForLog } from './safe-log.js';
 import type { Sequence, SequenceResult } from './sequence.js';
@@ -77,6 +78,8 @@ export interface InFlight extends Timed {
   readonly message: ReceivedMessage;
   context: MessageContext;
   readonly started: number;
+  /** True once its sequence timed out, until a late result (if any) has been reported (see `lateResult`). */
+  expired: boolean;
 }
 
 /**
@@ -93,6 +96,7 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
     decodeFailed(core, frame, peer, err);
     return true;
   }
+  peer.wellFormed();
   const fields = decoded.message;
   const mti = typeof fields['0'] === 'string' ? fields['0'] : '';
   core.metrics.message(mti);
@@ -104,7 +108,7 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
         : Buffer.concat([frame.header, decoded.header]);
   const message = new ReceivedMessage(fields, frame.payload, header, mti);
   const job: InFlight = {
-    core, frame, decoded, peer, fields, dialect: core.codec.dialect, message, context: undefined as unknown as MessageContext, started: performance.now(),
+    core, frame, decoded, peer, fields, dialect: core.codec.dialect, message, context: undefined as unknown as MessageContext, started: performance.now(), expired: false,
     deadline: 0, before: undefined, after: undefined, listed: false,
   };
   const context = new MessageContext(
@@ -118,32 +122,48 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
     handled(job, failed(job, err));
     return false;
   }
-  if (isThenable(out)) {
-    // The sequence timeout: the endpoint's deadline list (one timer for every message in flight), not a timer each.
-    // The message is listed until its outcome is taken: its result, its failure, or its expiry (the list takes it out
-    // before `sequenceExpired`), whichever comes first; an outcome that finds it no longer listed is ignored.
-    core.deadlines.add(job);
-    out.then(
-      (result) => {
-        if (!job.listed) return;
-        core.deadlines.remove(job);
-        let error: unknown;
-        try {
-          complete(job, result);
-        } catch (err) {
-          error = err;
-        }
-        tell(job, error);
-      },
-      (err: unknown) => {
-        if (!job.listed) return;
-        core.deadlines.remove(job);
-        handled(job, failed(job, err));
-      },
-    );
+  let thenable: boolean;
+  try {
+    // A `then` getter may throw: that is the sequence failing, answered once like any other failure.
+    thenable = isThenable(out);
+  } catch (err) {
+    handled(job, failed(job, err));
     return false;
   }
-  complete(job, out);
+  if (thenable) {
+    // The sequence timeout: the endpoint's deadline list (one timer for every message in flight), not a timer each.
+    // The message is listed until its outcome is taken: its result, its failure, or its expiry (the list takes it out
+    // before `sequenceExpired`), whichever comes first; an outcome that finds it no longer listed is not sent (one that
+    // comes after the expiry is reported as late, `lateResult`; a second outcome of the same promise is ignored).
+    core.deadlines.add(job);
+    try {
+      (out as PromiseLike<SequenceResult>).then(
+        (result) => {
+          if (!job.listed) return lateResult(job, result, undefined);
+          core.deadlines.remove(job);
+          let error: unknown;
+          try {
+            complete(job, result);
+          } catch (err) {
+            error = err;
+          }
+          tell(job, error);
+        },
+        (err: unknown) => {
+          if (!job.listed) return lateResult(job, undefined, err);
+          core.deadlines.remove(job);
+          handled(job, failed(job, err));
+        },
+      );
+    } catch (err) {
+      // A `then` that throws (perhaps after calling back): the failure path, unless an outcome was taken already.
+      if (!job.listed) return false;
+      core.deadlines.remove(job);
+      handled(job, failed(job, err));
+    }
+    return false;
+  }
+  complete(job, out as SequenceResult);
   return true;
 }
 
@@ -152,6 +172,7 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
  * a message it listed and has just taken out (so its result or failure, if it comes later, is ignored).
  */
 export function sequenceExpired(job: InFlight): void {
+  job.expired = true;
   handled(job, failed(job, sequenceTimeout(job.message.mti, job.core.options.sequenceTimeout)));
 }
 
@@ -301,19 +322,26 @@ function packFallback(core: EndpointCore, reply: MessageInput, dialectHeader: Bu
 
 /** A frame that does not decode: count and log it, and answer with response code 30 when its MTI can be read. */
 function decodeFailed(core: EndpointCore, frame: Frame, peer: Peer, err: unknown): void {
+  core.metrics.error('ISO8583_ERR_INBOUND_DECODE');
+  // One too many in a row (`maxFormatErrors`): the connection is closing, nothing more is spent on it.
+  if (peer.formatError()) return;
   const field = isIso8583Error(err) ? err.field : undefined;
   const recovered = recoverFields(core.codec, frame.payload, field);
-  core.metrics.error('ISO8583_ERR_INBOUND_DECODE');
-  peer.logger.warn(
-    {
-      code: 'ISO8583_ERR_INBOUND_DECODE',
-      cause: codeOf(err),
-      field,
-      offset: isIso8583Error(err) ? err.offset : undefined,
-      ...(recovered === undefined ? {} : summarize(recovered)),
-    },
-    recovered === undefined ? 'a message that does not decode (no MTI): dropped' : 'a message that does not decode: response code 30',
-  );
+  // At most a few lines a second for the endpoint (see log-limit.ts); the metric counts every frame.
+  const suppressed = core.decodeWarnings.take();
+  if (suppressed !== undefined) {
+    peer.logger.warn(
+      {
+        code: 'ISO8583_ERR_INBOUND_DECODE',
+        cause: codeOf(err),
+        field,
+        offset: isIso8583Error(err) ? err.offset : undefined,
+        ...(suppressed > 0 ? { suppressed } : {}),
+        ...(recovered === undefined ? {} : summarize(recovered)),
+      },
+      recovered === undefined ? 'a message that does not decode (no MTI): dropped' : 'a message that does not decode: response code 30',
+    );
+  }
   if (recovered === undefined) return;
   const mti = recovered['0'];
   if (typeof mti !== 'string') return;

@@ -13,7 +13,13 @@ export type SequenceResult = string | MessageInput | EncodedReply | null | undef
 export interface InboundMessage {
   /** The decoded message, keyed by field number (`"0"` is the MTI). */
   readonly fields: IsoMessage;
-  /** The `ISOMessage` XML of the message (the WSO2 inbound shape); built on first read, so unused it costs nothing. */
+  /**
+   * The `ISOMessage` XML of the message (the WSO2 inbound shape); built on first read, so unused it costs nothing.
+   * XML 1.0 cannot carry control characters other than tab, line feed and carriage return: a message that holds one
+   * (only an endpoint with `lenient: true` accepts them, e.g. a NUL or ESC in an `ans` field) cannot be shown as XML,
+   * and reading `xml` throws `ISO8583_ERR_INVALID_MESSAGE` naming the field (never its value). A sequence may catch
+   * it and use `fields`; uncaught, it is the sequence failing (onError, or response code 96).
+   */
   readonly xml: string;
   /** The message bytes as received (from the MTI, or the dialect header, on; without length or frame header). */
   readonly raw: Buffer;
@@ -50,3 +56,9 @@ export interface SequenceContext {
  * concurrently with the other messages of the same connection.
  */
 export type Sequence = (message: InboundMessage, context: SequenceContext) => SequenceResult | Promise<SequenceResult>;
+
+/**
+ * Told of a sequence result that came after the message's `sequenceTimeout` (the client already has its timeout
+ * answer): the result as the sequence returned it, the message and its context. See `InboundOptions.onLateResult`.
+ */
+export type LateResultHandler = (result: SequenceResult, message: InboundMessage, context: SequenceContext) => void;

@@ -16,14 +16,16 @@ import { validateInboundOptions } from '../src/options.js';
 import { handleFrame, sequenceExpired } from '../src/pipeline.js';
 import type { InFlight } from '../src/pipeline.js';
 import type { Sequence } from '../src/index.js';
+import type { LateResultHandler, SequenceResult } from '../src/sequence.js';
+import { LogLimit } from '../src/log-limit.js';
 import { purchase } from './support/client.js';
 import { gate } from './support/gates.js';
 
 const silent = pino({ level: 'silent' });
 
 /** What an endpoint shares with its connections, as `start()` makes it, for `sequence`. */
-function endpointCore(sequence: Sequence, sequenceTimeout: number): EndpointCore {
-  const options = validateInboundOptions({ port: 0, sequence, sequenceTimeout });
+function endpointCore(sequence: Sequence, sequenceTimeout: number, onLateResult?: LateResultHandler): EndpointCore {
+  const options = validateInboundOptions({ port: 0, sequence, sequenceTimeout, ...(onLateResult === undefined ? {} : { onLateResult }) });
   let messages = 0;
   return {
     options,
@@ -36,6 +38,7 @@ function endpointCore(sequence: Sequence, sequenceTimeout: number): EndpointCore
     sequenceLogger: silent,
     nextMessageId: () => `m-${++messages}`,
     deadlines: new DeadlineList<InFlight>(options.sequenceTimeout, sequenceExpired),
+    decodeWarnings: new LogLimit(20),
   };
 }
 
@@ -58,13 +61,15 @@ function throwingPeer(): { peer: Peer; calls: unknown[]; sent: Buffer[]; told: P
       first.open();
       throw new Error('the connection failed while counting the message');
     },
+    formatError: () => false,
+    wellFormed: () => undefined,
   };
   return { peer, calls, sent, told: first.promise };
 }
 
 /** Runs one purchase through `sequence`; resolves once the peer was told, and one more turn of the event loop. */
-async function run(sequence: Sequence, sequenceTimeout = 3_600_000): Promise<{ core: EndpointCore; calls: unknown[]; sent: Buffer[] }> {
-  const core = endpointCore(sequence, sequenceTimeout);
+async function run(sequence: Sequence, sequenceTimeout = 3_600_000, onLateResult?: LateResultHandler): Promise<{ core: EndpointCore; calls: unknown[]; sent: Buffer[] }> {
+  const core = endpointCore(sequence, sequenceTimeout, onLateResult);
   const { peer, calls, sent, told } = throwingPeer();
   const frame: Frame = { header: Buffer.alloc(0), payload: core.codec.pack(purchase(1)) };
   assert.equal(handleFrame(core, frame, peer), false, 'the sequence is awaited');
@@ -92,18 +97,22 @@ test('pipeline – a failed sequence (answered 96) is reported done once when th
   assert.equal(errors.ISO8583_ERR_INBOUND_INTERNAL, 1);
 });
 
-test('pipeline – a sequence that times out is reported done once when the connection throws from handled(); its late answer is ignored', async () => {
+test('pipeline – a sequence that times out is reported done once when the connection throws from handled(); its late answer is counted and handed to onLateResult, never sent', async () => {
   const late = gate<void>();
   let answer!: () => void;
+  const lateResults: SequenceResult[] = [];
   const { core, calls, sent } = await run(
     () =>
       new Promise((resolve) => {
         answer = () => {
           resolve({ 0: '0210', 39: '00' });
-          late.open();
         };
       }),
     20,
+    (result) => {
+      lateResults.push(result);
+      late.open();
+    },
   );
   assert.deepEqual(calls, [undefined]);
   assert.equal(sent.length, 1, 'the 96 reply at the timeout');
@@ -115,4 +124,47 @@ test('pipeline – a sequence that times out is reported done once when the conn
   const errors = core.metrics.snapshot().errorsByCode;
   assert.equal(errors.ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT, 1);
   assert.equal(errors.ISO8583_ERR_INBOUND_INTERNAL, 1);
+  assert.equal(errors.ISO8583_ERR_INBOUND_LATE_REPLY, 1, 'the late result is counted');
+  assert.deepEqual(lateResults, [{ 0: '0210', 39: '00' }], 'and handed to onLateResult once');
+});
+
+test('pipeline – a thenable whose then() throws gets exactly one answer (96), and in-flight is told once', async () => {
+  const { core, calls, sent } = await run(() => ({
+    then() {
+      throw new Error('a broken thenable');
+    },
+  }) as unknown as Promise<SequenceResult>);
+  assert.deepEqual(calls, [undefined], 'told once');
+  assert.equal(sent.length, 1, 'one reply: the 96');
+  assert.equal(core.codec.decode(sent[0]!.subarray(2)).message['39'], '96');
+  const errors = core.metrics.snapshot().errorsByCode;
+  assert.equal(errors.ISO8583_ERR_INBOUND_SEQUENCE_FAILED, 1);
+  assert.equal(core.deadlines.timeout, 3_600_000);
+});
+
+test('pipeline – a thenable whose then() answers and then throws gets exactly one answer (its own)', async () => {
+  const { calls, sent, core } = await run(() => ({
+    then(ok: (r: SequenceResult) => void) {
+      ok({ 0: '0210', 11: '000001', 39: '00' });
+      throw new Error('thrown after answering');
+    },
+  }) as unknown as Promise<SequenceResult>);
+  assert.deepEqual(calls, [undefined]);
+  assert.equal(sent.length, 1);
+  assert.equal(core.codec.decode(sent[0]!.subarray(2)).message['39'], '00');
+});
+
+test('pipeline – a result whose then getter throws gets exactly one answer (96)', async () => {
+  const { core, calls, sent } = await run(() => {
+    const out = {};
+    Object.defineProperty(out, 'then', {
+      get() {
+        throw new Error('a then getter that throws');
+      },
+    });
+    return out as SequenceResult;
+  });
+  assert.deepEqual(calls, [undefined]);
+  assert.equal(sent.length, 1);
+  assert.equal(core.codec.decode(sent[0]!.subarray(2)).message['39'], '96');
 });

@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Iso8583Error } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
-import { httpStatusOf } from '@iso8583/connector';
+import { bodyProblem, httpStatusOf } from '@iso8583/connector';
 import type { Connector, RouteTarget, TransactionLog, TransactionRecord } from '@iso8583/connector';
 import { FRAME_CHOICES } from '../flags.js';
 import { CONSOLE_HTTP_STATUS, consoleError } from './errors.js';
@@ -63,10 +63,14 @@ function transactionLogOf(connectors: Record<string, Connector>): TransactionLog
 /** The body of a failure; an error without a console code is answered by its own code and HTTP status. */
 function failure(reply: FastifyReply, err: unknown): FastifyReply {
   if (!(err instanceof Iso8583Error)) {
-    const e = err as { code?: unknown; statusCode?: unknown };
-    // Fastify's own (a body that is not JSON, too large): the console's input error, naming the body.
+    const e = err as { code?: unknown };
+    // Fastify's own (a body that is not JSON, too large, of another type): the console's input error, naming the body,
+    // with Fastify's status (400, 413, 415) and the reason the connector plugin gives (one home: body-problem.ts).
     if (typeof e.code === 'string' && e.code.startsWith('FST_')) {
-      return failure(reply, consoleError('ISO8583_ERR_CONSOLE_INPUT', 'body: not a JSON object (send application/json)', 'body'));
+      const { status, reason } = bodyProblem(err);
+      if (status !== 500) {
+        return reply.code(status).send({ error: { code: 'ISO8583_ERR_CONSOLE_INPUT', message: `body: ${reason}`, field: 'body' } });
+      }
     }
     return reply.code(500).send({ error: { code: 'ISO8583_ERR_CLI_UNEXPECTED', message: 'the console failed (see the log)' } });
   }

@@ -1,4 +1,4 @@
-import { responseMti } from '@iso8583/codec';
+import { responseTo } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 
 /** ISO 8583:1987 response codes (field 39) the gateway answers with when the upstream cannot. */
@@ -28,9 +28,6 @@ export const GATEWAY_ACTION_CODES_1993: Readonly<Record<keyof typeof GATEWAY_RES
   malfunction: '909',
 };
 
-/** Fields of a request echoed in the gateway's own answer (no card data: PAN and tracks are not echoed). */
-const ECHOED = ['3', '4', '7', '11', '12', '13', '32', '37', '41', '42', '49'];
-
 /** The response code for a failure of the upstream request, read from the error's `code`. */
 export function failureCode(err: unknown): string {
   const code = String((err as { code?: unknown })?.code ?? '');
@@ -49,19 +46,8 @@ export function failureCode(err: unknown): string {
  * for a message that expects no answer.
  */
 export function failureReply(request: IsoMessage, err: unknown): IsoMessage | undefined {
-  const mti = responseMti(String(request['0'] ?? ''));
-  if (mti === undefined) return undefined;
-  const out: IsoMessage = { '0': mti };
-  for (const id of ECHOED) {
-    const v = request[id];
-    if (typeof v === 'string') out[id] = v;
-  }
   const code = failureCode(err);
-  if (mti[0] === '1') {
-    const kind = (Object.keys(GATEWAY_RESPONSE_CODES) as (keyof typeof GATEWAY_RESPONSE_CODES)[]).find((k) => GATEWAY_RESPONSE_CODES[k] === code);
-    out['39'] = kind === undefined ? GATEWAY_ACTION_CODES_1993.malfunction : GATEWAY_ACTION_CODES_1993[kind];
-  } else {
-    out['39'] = code;
-  }
-  return out;
+  if (String(request['0'] ?? '')[0] !== '1') return responseTo(request, code);
+  const kind = (Object.keys(GATEWAY_RESPONSE_CODES) as (keyof typeof GATEWAY_RESPONSE_CODES)[]).find((k) => GATEWAY_RESPONSE_CODES[k] === code);
+  return responseTo(request, kind === undefined ? GATEWAY_ACTION_CODES_1993.malfunction : GATEWAY_ACTION_CODES_1993[kind]);
 }

@@ -11,11 +11,13 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
-import { resolveDialect } from '@iso8583/codec';
-import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
+import { performance } from 'node:perf_hooks';
+import { isApproved, resolveDialect, summarize } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
+import { FileTransactionLog, PgTransactionLog, buildReversal, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
 import type { Connector, EncodedResponse, UpstreamGroup } from '@iso8583/connector';
 import { EncodedReply, createInboundEndpoint } from '@iso8583/inbound';
-import type { InboundEndpoint, InboundOptions, SequenceResult } from '@iso8583/inbound';
+import type { InboundEndpoint, InboundMessage, InboundOptions, SequenceResult } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listenError } from '../args.js';
 import { safLeft, waitForSaf } from '../drain.js';
@@ -68,6 +70,12 @@ export interface Gateway {
    */
   abort(): Promise<void>;
 }
+
+/**
+ * Milliseconds between the end of a relayed request's overall deadline and the POS sequence timeout: room for the
+ * journal's record of the outcome and the reply's way back, so that the terminal gets the link's own answer.
+ */
+const RELAY_GUARD = 2_000;
 
 /** SocketQueue's figures as its stat server shows them; amounts to the cent (a reset's subtraction leaves no float dust). */
 function socketQueueTop(figures: unknown): Record<string, unknown> {
@@ -193,6 +201,34 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
 
   // The POS dialect, loaded once: the relay hands its bytes on only where it is the upstream's wire format too.
   const posDialect = resolveDialect(config.clientDialect ?? config.dialect);
+  // POS messages are described (and their card data masked) by the POS dialect: its CVV fields are not the bank's.
+  const posTracer = config.clientDialect === undefined ? tracer : createTracer({ logger, dialect: posDialect, logMessages: config.logMessages });
+  // Longer than anything the connector can take (queue wait + bank answer), so the connector's own failure, with its
+  // response code, is what the terminal gets; the relay's overall deadline (send options) ends RELAY_GUARD ms before
+  // it: a request still unwritten then is never written (91), one written gets the time left (then 68 and its
+  // reversal). An approval that still comes after the POS timeout (a stalled process) is reversed (`lateApproval`).
+  const sequenceTimeout = (config.terminalQueue ? 2 : 1) * config.requestTimeout + 5_000;
+  const relayBudget = sequenceTimeout - RELAY_GUARD;
+  const upstreamDialect = resolveDialect(config.dialect);
+  const lateApproval = (result: SequenceResult, message: InboundMessage): void => {
+    if (!(result instanceof EncodedReply) || !isApproved(result.dialect, result.message['39'])) return;
+    const original = message.fields;
+    if (config.noReversal) {
+      logger.error({ code: 'ISO8583_ERR_INBOUND_LATE_REPLY', ...summarize(original) }, 'an approval came after the POS timeout and reversal is off: not reversed');
+      return;
+    }
+    let reversal: IsoMessage;
+    try {
+      reversal = buildReversal(original, '0400', upstreamDialect);
+    } catch (err) {
+      logger.error({ code: (err as { code?: unknown }).code, ...summarize(original) }, 'an approval came after the POS timeout: its reversal cannot be built');
+      return;
+    }
+    logger.warn({ code: 'ISO8583_ERR_INBOUND_LATE_REPLY', ...summarize(original) }, 'an approval came after the POS timeout: reversed');
+    link.request(reversal, { saf: true }).catch((err: unknown) => {
+      logger.error({ code: (err as { code?: unknown }).code, ...summarize(original) }, 'an approval came after the POS timeout: its reversal could not be stored');
+    });
+  };
   const posOptions: InboundOptions = {
     name: 'pos',
     host: config.bind,
@@ -203,9 +239,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     headerBytes: config.clientHeaderBytes ?? config.headerBytes,
     maxConnections: config.maxConnections,
     idleTimeout: config.idleTimeout,
-    // Longer than anything the connector can take (queue wait + bank answer), so the connector's own failure, with
-    // its response code, is what the terminal gets.
-    sequenceTimeout: (config.terminalQueue ? 2 : 1) * config.requestTimeout + 5_000,
+    sequenceTimeout,
+    onLateResult: lateApproval,
     connectors: { upstream: connector },
     logger: logger.child({ side: 'pos' }),
     registry,
@@ -214,7 +249,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // The relay: the bytes the endpoint decoded (and so checked) go upstream as they came, and the host's answer,
     // decoded (and checked) by the connector, comes back as it came; where the dialects differ, each side packs.
     // One promise a message: the relay's, with a callback each way (no async function and await around it).
-    sequence: tracer.sequence('pos', (message) => {
+    sequence: posTracer.sequence('pos', (message) => {
       const own = (err: unknown): SequenceResult => {
         const reply = failureReply(message.fields, err);
         if (reply === undefined) {
@@ -227,7 +262,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       };
       let answer: Promise<EncodedResponse>;
       try {
-        answer = relayThrough.relay({ message: message.fields, body: message.raw, dialect: posDialect });
+        answer = relayThrough.relay({ message: message.fields, body: message.raw, dialect: posDialect }, { deadline: performance.now() + relayBudget });
       } catch (err) {
         return own(err);
       }

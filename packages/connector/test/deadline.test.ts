@@ -1,0 +1,70 @@
+// The overall deadline of a request (send options `deadline`): the waits before the write (a connection, the
+// terminal queue) and the wait for the answer all end by it. A request still unwritten at its deadline is never
+// written (ISO8583_ERR_CONNECTOR_DEADLINE: it never reached the host); one written gets only the time left
+// (ISO8583_ERR_CONNECTOR_TIMEOUT, and its reversal as for any timeout). The gateway relies on it to answer a terminal
+// only with what the bank's side agrees to.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { within } from '@iso8583/test-support';
+import { createConnector } from '../src/index.js';
+import { answer, purchase, startPeer } from './peer.js';
+import type { Received } from './peer.js';
+
+test('deadline – a request still waiting for a connection at its deadline fails with DEADLINE and is never written', async (t) => {
+  const held: Received[] = [];
+  const peer = await startPeer((r, p) => {
+    if (r.message['11'] === '007101') held.push(r);
+    else p.send(r.socket, answer(r.message));
+  });
+  // One connection, lent to one request at a time; the wait for it (acquireTimeout) is far longer than the deadline.
+  const connector = createConnector({
+    host: '127.0.0.1', port: peer.port, mode: 'exclusive', pool: { min: 1, max: 1, acquireTimeout: 60_000 }, reversal: { enabled: false },
+  });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await connector.connect();
+  const first = connector.request(purchase('007101'));
+  await peer.waitFor(1); // the only connection is busy until the host answers the first request
+  const second = connector.request(purchase('007102'), { deadline: performance.now() + 100 });
+  await within(
+    assert.rejects(second, { code: 'ISO8583_ERR_CONNECTOR_DEADLINE', field: 'deadline' }),
+    10_000,
+    'the second request to fail at its deadline, not at the acquire timeout',
+  );
+  // The connection is free again: the second request, already failed, must not be written now.
+  peer.send(held[0]!.socket, answer(held[0]!.message));
+  assert.equal((await first)['39'], '00');
+  const third = await connector.request(purchase('007103'));
+  assert.equal(third['39'], '00');
+  // Requests take the one connection in order: a second written late would have reached the host before the third.
+  assert.deepEqual(peer.received.map((r) => r.message['11']), ['007101', '007103']);
+});
+
+test('deadline – a written request gets only the time left before its deadline, then TIMEOUT', async (t) => {
+  const peer = await startPeer(() => undefined);
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, requestTimeout: 3_600_000, reversal: { enabled: false } });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await connector.connect();
+  const request = connector.request({ 0: '0800', 11: '007201', 41: 'TERM0001', 70: '301' }, { deadline: performance.now() + 100 });
+  await within(assert.rejects(request, { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' }), 10_000, 'the request to time out at its deadline, not after an hour');
+  assert.equal(peer.received.length, 1, 'it was written');
+});
+
+test('deadline – a deadline already past refuses the request before anything is written', async (t) => {
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: false } });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await connector.connect();
+  await assert.rejects(connector.request(purchase('007301'), { deadline: performance.now() - 1 }), { code: 'ISO8583_ERR_CONNECTOR_DEADLINE' });
+  assert.equal((await connector.request(purchase('007302')))['39'], '00');
+  assert.deepEqual(peer.received.map((r) => r.message['11']), ['007302']);
+});

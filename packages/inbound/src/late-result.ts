@@ -1,0 +1,35 @@
+/**
+ * What becomes of a sequence's outcome that comes after its `sequenceTimeout`: the client already has its timeout
+ * answer, so it is never sent; it is counted and logged, and a result is handed to the `onLateResult` option.
+ */
+import { summarize } from '@iso8583/codec';
+import { codeOf } from './errors.js';
+import type { InFlight } from './pipeline.js';
+import type { SequenceResult } from './sequence.js';
+
+/**
+ * A sequence settled after its timeout (the client has had its timeout answer): never sent; counted and logged as
+ * `ISO8583_ERR_INBOUND_LATE_REPLY` and a result handed to `onLateResult`. Only the first outcome after an expiry
+ * counts (a promise-like that settles twice, or one that settles before its expiry and again after, is not late).
+ */
+export function lateResult(job: InFlight, result: SequenceResult, err: unknown): void {
+  if (!job.expired) return;
+  job.expired = false;
+  const { core, message, context } = job;
+  const code = 'ISO8583_ERR_INBOUND_LATE_REPLY';
+  try {
+    core.metrics.error(code);
+    job.peer.logger.warn(
+      { code, messageId: context.messageId, ...summarize(message.fields), ...(err === undefined ? {} : { cause: codeOf(err) }) },
+      err === undefined ? 'a sequence result came after its timeout: not sent' : 'a sequence failed after its timeout',
+    );
+    if (err === undefined) core.options.onLateResult?.(result, message, context);
+  } catch (thrown) {
+    core.metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
+    try {
+      job.peer.logger.error({ code: 'ISO8583_ERR_INBOUND_INTERNAL', cause: codeOf(thrown) }, 'onLateResult failed');
+    } catch {
+      // The logger is what failed: the count above says it.
+    }
+  }
+}
