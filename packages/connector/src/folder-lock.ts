@@ -6,7 +6,8 @@
  * them owns the folder. The file name, the error and the warning code are the kind's.
  */
 import { link, open, readFile, realpath, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { syncDir, writeAll } from './durable-file.js';
@@ -108,6 +109,16 @@ async function take(mine: string, path: string, onStale: (pid: number | undefine
   }
   const pid = await readPid(path);
   throw new Held(pid === 'gone' ? undefined : pid);
+}
+
+/**
+ * Makes `dir` if it is missing (mode 0700; a folder made now is durable only once its parent is fsynced) and takes its
+ * lock (see {@link lockFolder}): how a store opens its folder.
+ */
+export async function openFolder(dir: string, kind: FolderLockKind, logger: Logger): Promise<() => Promise<void>> {
+  const made = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (made !== undefined) await syncDir(dirname(made));
+  return lockFolder(dir, kind, logger);
 }
 
 /** Takes the lock of `dir`; resolves with the function that releases it. Throws `kind.locked(...)` when a live process holds it. */

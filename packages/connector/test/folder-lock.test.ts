@@ -23,6 +23,8 @@ async function race(t: { after(fn: () => void): void }, store: 'journal' | 'tran
     for (const c of children) c.process.kill('SIGKILL');
   });
   for (let i = 0; i < CHILDREN; i++) children.push(startChild('lock-race-child', { store }));
+  // Started (a node process each: slow on a loaded machine), before any round.
+  await Promise.all(children.map((c) => c.waitLine('ready', 60_000)));
   for (let round = 0; round < ROUNDS; round++) {
     const dir = join(root, `r${round}`);
     mkdirSync(dir, { mode: 0o700 });
