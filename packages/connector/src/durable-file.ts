@@ -15,11 +15,14 @@ function noProgress(): NodeJS.ErrnoException {
   return err;
 }
 
-/** Writes all of `data` at `position`, repeating short writes; throws when a write fails or makes no progress. */
-export async function writeAll(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
+/**
+ * Writes all of `data` at `position` (`null`: at the end of a file opened for appending), repeating short writes;
+ * throws when a write fails or makes no progress.
+ */
+export async function writeAll(handle: FileHandle, data: Uint8Array, position: number | null): Promise<void> {
   let done = 0;
   while (done < data.length) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    const { bytesWritten } = await handle.write(data, done, data.length - done, position === null ? null : position + done);
     if (bytesWritten <= 0) throw noProgress();
     done += bytesWritten;
   }

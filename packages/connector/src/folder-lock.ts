@@ -2,10 +2,12 @@
  * One process per store folder (the reversal journal's, journal-lock.ts; the transaction log's): a lock file holding
  * the pid of its owner, made whole before it gets its name (written to a private file, then hard-linked, which fails
  * when the name exists), so that nobody ever reads a lock without its pid, and taken over, with a warning, when its
- * process is gone. The file name, the error and the warning code are the kind's.
+ * process is gone: under a gate file that only one of the processes starting at once can hold, so that exactly one of
+ * them owns the folder. The file name, the error and the warning code are the kind's.
  */
 import { link, open, readFile, realpath, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { syncDir, writeAll } from './durable-file.js';
@@ -35,14 +37,88 @@ function alive(pid: number): boolean {
   }
 }
 
-async function readPid(path: string): Promise<number | undefined> {
+/** The pid in a lock file: undefined when it holds none, `gone` when there is no such file. */
+async function readPid(path: string): Promise<number | undefined | 'gone'> {
   try {
     const pid = Number((await readFile(path, 'utf8')).trim());
     return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     throw err;
   }
+}
+
+/** Thrown inside {@link take} when a live process holds the name. */
+class Held extends Error {
+  constructor(readonly pid: number | undefined) {
+    super('held');
+  }
+}
+
+/** Attempts at a name before giving up (each failed attempt found a lock that was let go or taken over meanwhile). */
+const TRIES = 50;
+
+/** Milliseconds to wait before trying again while another process is taking a stale lock over (it takes a few). */
+const TAKE_OVER_WAIT = 5;
+
+/** Waits of {@link TAKE_OVER_WAIT} before giving up on another process's take-over (10 s in all, for a loaded machine). */
+const WAITS = 2000;
+
+/**
+ * Gives `path` to the private file `mine` (a hard link, which fails when the name exists). A name held by a process
+ * that is gone is taken over under a gate, `<path>.takeover-<dead pid>`, itself taken with this function: every
+ * process that found the same dead pid competes for the same gate, and the one holding it reads the pid again before
+ * it removes the name, so that nobody removes a lock a live process linked meanwhile (read pid, unlink, link by two
+ * processes at once let both own the folder). A gate left by a process that died holding it is taken over the same
+ * way, one level up. Throws {@link Held} when a live process holds `path`.
+ */
+async function take(mine: string, path: string, onStale: (pid: number | undefined) => void): Promise<void> {
+  for (let tries = 0, waits = 0; tries < TRIES; tries++) {
+    try {
+      await link(mine, path);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = await readPid(path);
+    // Let go meanwhile: link again (only a file that is there is removed, under its gate; an absence is not, for a
+    // process that found it absent could remove a lock linked after it looked).
+    if (pid === 'gone') continue;
+    // Our own pid without our own lock: an earlier incarnation (a container's pid 1 after a restart).
+    if (pid !== undefined && pid !== process.pid && alive(pid)) throw new Held(pid);
+    const gate = `${path}.takeover-${pid ?? 'unknown'}`;
+    try {
+      await take(mine, gate, () => undefined);
+    } catch (err) {
+      if (!(err instanceof Held) || ++waits > WAITS) throw err;
+      // Another live process is taking this stale lock over: its outcome decides (its own lock, or a live owner).
+      await new Promise((resolve) => setTimeout(resolve, TAKE_OVER_WAIT));
+      tries -= 1;
+      continue;
+    }
+    try {
+      if ((await readPid(path)) === pid) {
+        onStale(pid);
+        await unlink(path).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err;
+        });
+      }
+    } finally {
+      await unlink(gate).catch(() => undefined);
+    }
+  }
+  const pid = await readPid(path);
+  throw new Held(pid === 'gone' ? undefined : pid);
+}
+
+/**
+ * Makes `dir` if it is missing (mode 0700; a folder made now is durable only once its parent is fsynced) and takes its
+ * lock (see {@link lockFolder}): how a store opens its folder.
+ */
+export async function openFolder(dir: string, kind: FolderLockKind, logger: Logger): Promise<() => Promise<void>> {
+  const made = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (made !== undefined) await syncDir(dirname(made));
+  return lockFolder(dir, kind, logger);
 }
 
 /** Takes the lock of `dir`; resolves with the function that releases it. Throws `kind.locked(...)` when a live process holds it. */
@@ -50,37 +126,31 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
   // One name per folder, however it was spelt (relative, through a symbolic link).
   const path = join(await realpath(dir), kind.file);
   if (heldHere.has(path)) throw kind.locked(dir, process.pid);
+  // Held from now on, so that a second lockFolder of this process on the folder meanwhile is refused.
+  heldHere.add(path);
+  let taken = false;
   const mine = join(dir, `${kind.file}.${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
-  const handle = await open(mine, 'wx', 0o600);
   try {
-    await writeAll(handle, Buffer.from(`${process.pid}\n`), 0);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    for (let tries = 0; tries < 3; tries++) {
-      try {
-        await link(mine, path);
-        heldHere.add(path);
-        await syncDir(dir);
-        return async () => {
-          if (!heldHere.delete(path)) return;
-          await unlink(path).catch(() => undefined);
-        };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      const pid = await readPid(path);
-      // Our own pid without our own lock: an earlier incarnation (a container's pid 1 after a restart).
-      if (pid !== undefined && pid !== process.pid && alive(pid)) throw kind.locked(dir, pid);
-      logger.warn({ code: kind.staleCode, dir, pid }, `${kind.what} was locked by a process that is gone: taking the lock over`);
-      await unlink(path).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
+    const handle = await open(mine, 'wx', 0o600);
+    try {
+      await writeAll(handle, Buffer.from(`${process.pid}\n`), 0);
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
-    throw kind.locked(dir, await readPid(path));
+    await take(mine, path, (pid) =>
+      logger.warn({ code: kind.staleCode, dir, pid }, `${kind.what} was locked by a process that is gone: taking the lock over`),
+    ).catch((err: unknown) => {
+      throw err instanceof Held ? kind.locked(dir, err.pid) : err;
+    });
+    taken = true;
+    await syncDir(dir);
+    return async () => {
+      if (!heldHere.delete(path)) return;
+      await unlink(path).catch(() => undefined);
+    };
   } finally {
+    if (!taken) heldHere.delete(path);
     await unlink(mine).catch(() => undefined);
   }
 }

@@ -57,7 +57,7 @@ export { maskUrl } from './pg/pool.js';
 export type { TerminalLock } from './terminal-queue.js';
 export { FileTransactionLog, TRANSACTION_LOCK_FILE } from './transaction-log-file.js';
 export type { FileTransactionLogOptions } from './transaction-log-file.js';
-export { transactionFile } from './transaction-log-read.js';
+export { DAY_MS, transactionFile } from './transaction-log-read.js';
 export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, checkTransactionQuery, parseTransactionQuery, parseTime } from './transaction-query.js';
 export type { ResolvedTransactionQuery } from './transaction-query.js';
 export { TransactionRecorder, defaultNode } from './transaction-record.js';

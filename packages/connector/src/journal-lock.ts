@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { connectorError } from './errors.js';
-import { lockFolder } from './folder-lock.js';
+import { openFolder } from './folder-lock.js';
 import type { FolderLockKind } from './folder-lock.js';
 
 /** The name of the lock file in the journal folder. */
@@ -25,9 +25,9 @@ const JOURNAL_LOCK: FolderLockKind = {
 };
 
 /**
- * Takes the lock of a journal folder; resolves with the function that releases it. Throws
+ * Makes the journal folder if missing (mode 0700, its parent fsynced) and takes its lock; resolves with the function that releases it. Throws
  * `ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED` (naming the folder and the owner's pid) when a live process holds it.
  */
 export function lockJournal(dir: string, logger: Logger): Promise<() => Promise<void>> {
-  return lockFolder(dir, JOURNAL_LOCK, logger);
+  return openFolder(dir, JOURNAL_LOCK, logger);
 }

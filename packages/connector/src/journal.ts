@@ -17,13 +17,11 @@
  * (journal-read.ts), the spare file (journal-spare.ts).
  */
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { connectorError } from './errors.js';
-import { syncDir } from './durable-file.js';
 import { Batch, blankFailed, countWrite } from './journal-batch.js';
 import type { Change, JournalWriteStats } from './journal-batch.js';
 import { compactInto, compactedText } from './journal-compaction.js';
@@ -140,8 +138,6 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   async open(): Promise<JournalEntry[]> {
     try {
       // A folder made now is durable only once its parent is fsynced.
-      const made = mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      if (made !== undefined) await syncDir(dirname(made));
       this.unlock = await lockJournal(this.dir, this.logger);
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED') throw err;

@@ -10,6 +10,7 @@
  * attempt may have reached the host; an entry that ended is marked done (durably) before its event, and is never
  * sent again by a later start.
  */
+import { performance } from 'node:perf_hooks';
 import { isApproved } from '@iso8583/codec';
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
@@ -87,6 +88,16 @@ interface Active {
   timer: NodeJS.Timeout | undefined;
   /** What the timer waits for: the entry's next attempt (`initialDelay`, `retryInterval`), or its `messageInterval` slot. */
   waiting: 'attempt' | 'slot' | undefined;
+  /** When it expires (`expireAfter`), on this process's monotonic clock (`performance.now()`); Infinity without. */
+  expires: number;
+}
+
+/**
+ * How long from now until `at + delay` on the wall clock, within [0, delay]: an entry journaled before the clock was
+ * stepped back looks as if it came from the future, and would otherwise wait the step as well (an hour back: an hour).
+ */
+function wallWait(at: number, delay: number): number {
+  return Math.min(Math.max(at + delay - Date.now(), 0), delay);
 }
 
 /** The MTI of attempt `n` (1-based): the first is the entry's MTI, the others its repeat (xxx1: 0221, 0421). */
@@ -99,7 +110,7 @@ export class SafQueue {
   private readonly active = new Map<string, Active>();
   private readonly counts: SafCounts = { delivered: 0, expired: 0, abandoned: 0 };
   private reversalsActive = 0;
-  /** When the next attempt may leave (`messageInterval`). */
+  /** When the next attempt may leave (`messageInterval`), on the monotonic clock (`performance.now()`). */
   private nextSlot = 0;
   private stopped = false;
 
@@ -128,11 +139,16 @@ export class SafQueue {
   /** Starts sending an entry already durable in the journal. */
   activate(entry: JournalEntry): void {
     if (this.stopped || this.active.has(entry.id)) return;
-    const a: Active = { entry, kind: entry.kind ?? 'reversal', attempts: entry.attempts ?? 0, timer: undefined, waiting: undefined };
+    // Times in the process are monotonic from here on: a wall clock step (NTP, a VM resumed) neither delays an entry
+    // nor expires it unsent; only its age when it comes in is read from the wall clock (`at`).
+    const now = performance.now();
+    const { expireAfter, initialDelay } = this.settings;
+    const expires = expireAfter > 0 ? now + wallWait(entry.at, expireAfter) : Infinity;
+    const a: Active = { entry, kind: entry.kind ?? 'reversal', attempts: entry.attempts ?? 0, timer: undefined, waiting: undefined, expires };
     this.active.set(entry.id, a);
     if (a.kind === 'reversal') this.reversalsActive += 1;
     // A resumed entry that was sent before goes again at once; a new one waits `initialDelay` from its journaling.
-    this.at(a, a.attempts > 0 ? 0 : entry.at + this.settings.initialDelay);
+    this.at(a, a.attempts > 0 ? now : now + wallWait(entry.at, initialDelay));
     // After its timer is set: a listener that flushes the queue (a graceful stop) sends it at once.
     this.host.reversalEvent({ stage: 'queued', ...this.event(a, a.attempts) });
   }
@@ -172,10 +188,9 @@ export class SafQueue {
     for (const a of this.active.values()) clearTimeout(a.timer);
   }
 
-  /** Runs the next attempt of `a` at `when` (ms since the epoch), or at its expiry if sooner. */
+  /** Runs the next attempt of `a` at `when` (`performance.now()` time), or at its expiry if sooner. */
   private at(a: Active, when: number, slotted = false): void {
-    const expiry = this.settings.expireAfter > 0 ? a.entry.at + this.settings.expireAfter : Infinity;
-    const due = Math.min(when, expiry) - Date.now();
+    const due = Math.min(when, a.expires) - performance.now();
     if (due <= 0) {
       void this.attempt(a, slotted);
       return;
@@ -209,9 +224,9 @@ export class SafQueue {
 
   private async attempt(a: Active, slotted: boolean): Promise<void> {
     if (this.stopped || !this.active.has(a.entry.id)) return;
-    const now = Date.now();
+    const now = performance.now();
     const s = this.settings;
-    if (s.expireAfter > 0 && now >= a.entry.at + s.expireAfter) {
+    if (now >= a.expires) {
       this.end(a, 'expired', this.event(a, a.attempts));
       return;
     }
@@ -235,7 +250,7 @@ export class SafQueue {
         return;
       }
     }
-    const started = Date.now();
+    const started = performance.now();
     // The attempt is durable before it leaves: a later start then knows a first attempt may have reached the host.
     try {
       await this.journal.attempt(a.entry.id, n);

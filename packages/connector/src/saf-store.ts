@@ -4,7 +4,6 @@
  * nothing depends on a record a crash could lose. An engine stores each entry as a document (`JournalEntry`, JSON).
  */
 import type { IsoMessage } from '@iso8583/codec';
-import { addLine } from './journal-record.js';
 
 /**
  * What a store-and-forward (SAF) entry carries: `reversal` (the connector's automatic reversal of a request whose
@@ -78,11 +77,3 @@ export type SafStore = ReversalJournal;
 
 /** An entry of the SAF queue: the same as {@link JournalEntry}. */
 export type SafEntry = JournalEntry;
-
-/**
- * The `add` record of an entry (one JSON line of the file journal), as written when added and when compacted: the
- * bytes of `JSON.stringify({ op: 'add', id, reversal, at, attempts?, kind? })`, built by hand (journal-record.ts).
- */
-export function addRecord(e: JournalEntry): string {
-  return addLine(e);
-}

@@ -12,18 +12,19 @@
  * (`readOnly`, e.g. `iso8583 transactions` beside a running gateway) takes no lock and writes nothing. Every record
  * goes through the same allow-list as the PostgreSQL store (transaction-allow-list.ts) before it is written.
  */
-import { constants, mkdirSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { open, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { connectorError } from './errors.js';
-import { syncDir } from './durable-file.js';
-import { lockFolder } from './folder-lock.js';
+import { syncDir, writeAll } from './durable-file.js';
+import { openFolder } from './folder-lock.js';
 import { toTransactionRecord } from './transaction-allow-list.js';
 import type { TransactionLog, TransactionQuery, TransactionRecord } from './transaction-log.js';
-import { dayFiles, dayOf, queryFolder, readLinesBackwards, transactionFile } from './transaction-log-read.js';
+import { DAY_MS, SLACK_MS, STEP_BACK, dayFiles, dayOf, latestInFile, queryFolder, readLinesBackwards, settledOf, transactionFile } from './transaction-log-read.js';
 import { checkTransactionQuery } from './transaction-query.js';
 import { LineBuffer } from './line-buffer.js';
 
@@ -44,8 +45,6 @@ export interface FileTransactionLogOptions {
 
 /** The defaults of {@link FileTransactionLogOptions}. */
 const DEFAULTS = { flushDelay: 10, syncInterval: 1000 };
-
-const DAY_MS = 86_400_000;
 
 /** The records of one batch, by day, and the promise that settles once they are written. */
 class Batch {
@@ -89,9 +88,9 @@ export class FileTransactionLog implements TransactionLog {
   private readonly logger: Logger;
   private readonly flushDelay: number;
   private readonly syncInterval: number;
-  /** Files written since their last fdatasync, and when the last one was. */
+  /** Files written since their last fdatasync, and when the last one was (`performance.now()`). */
   private readonly unsynced = new Set<DayHandle>();
-  private lastSync = 0;
+  private lastSync = -Infinity;
   private syncTimer: NodeJS.Timeout | undefined;
   private opening: Promise<void> | undefined;
   private isOpen = false;
@@ -108,6 +107,8 @@ export class FileTransactionLog implements TransactionLog {
   private day = '';
   private dayStart = 0;
   private dayEnd = 0;
+  /** The latest outcome (`at + latencyMs`) recorded in each day file so far (seeded at open from the newest files). */
+  private readonly latest = new Map<string, number>();
   private counts = { records: 0, batches: 0, failed: 0 };
 
   constructor(
@@ -143,9 +144,7 @@ export class FileTransactionLog implements TransactionLog {
       return;
     }
     try {
-      const made = mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      if (made !== undefined) await syncDir(dirname(made));
-      this.unlock = await lockFolder(
+      this.unlock = await openFolder(
         this.dir,
         {
           file: TRANSACTION_LOCK_FILE,
@@ -162,6 +161,17 @@ export class FileTransactionLog implements TransactionLog {
       );
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED') throw err;
+      throw logError('the transaction log cannot be opened', this.dir, err);
+    }
+    try {
+      // Today's and yesterday's files are appended to: their latest outcomes, for lines written after a step back.
+      for (const file of (await dayFiles(this.dir)).slice(0, 2)) {
+        const latest = await latestInFile(join(this.dir, file.name));
+        if (latest !== undefined && latest > (this.latest.get(file.day) ?? -Infinity)) this.latest.set(file.day, latest);
+      }
+    } catch (err) {
+      await this.unlock?.();
+      this.unlock = undefined;
       throw logError('the transaction log cannot be opened', this.dir, err);
     }
     this.isOpen = true;
@@ -194,7 +204,14 @@ export class FileTransactionLog implements TransactionLog {
     const batch = (this.batch ??= new Batch());
     let lines = batch.days.get(this.day);
     if (lines === undefined) batch.days.set(this.day, (lines = LineBuffer.take(this.spare)));
-    lines.push(JSON.stringify(clean));
+    const settled = settledOf(clean);
+    const latest = this.latest.get(this.day) ?? -Infinity;
+    let line = JSON.stringify(clean);
+    if (settled >= latest) this.latest.set(this.day, settled);
+    // The wall clock was stepped back: the line says how much later the latest outcome before it is (queries read
+    // files backwards and stop at a line older than they look for: transaction-log-read.ts).
+    else if (settled < latest - SLACK_MS) line = `${line.slice(0, -1)},"${STEP_BACK}":${latest - settled}}`;
+    lines.push(line);
     batch.count += 1;
     if (this.flushing === undefined && !this.scheduled && this.isOpen) this.schedule();
     return batch.done;
@@ -273,19 +290,20 @@ export class FileTransactionLog implements TransactionLog {
 
   /** fdatasyncs the files written since the last time (now, or once `syncInterval` has passed since the last). */
   private async syncFiles(now: boolean): Promise<void> {
-    if (!now && Date.now() - this.lastSync < this.syncInterval) {
+    // The monotonic clock: a wall clock stepped back an hour would hold the next fdatasync back an hour as well.
+    if (!now && performance.now() - this.lastSync < this.syncInterval) {
       this.syncTimer ??= setTimeout(() => {
         this.syncTimer = undefined;
         void this.syncFiles(true).catch((err: NodeJS.ErrnoException) =>
           this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', cause: err.code }, 'the transaction log cannot be synced'),
         );
-      }, this.syncInterval - (Date.now() - this.lastSync));
+      }, this.syncInterval - (performance.now() - this.lastSync));
       this.syncTimer.unref();
       return;
     }
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
-    this.lastSync = Date.now();
+    this.lastSync = performance.now();
     const files = [...this.unsynced];
     this.unsynced.clear();
     for (const h of files) await h.handle.datasync();
@@ -310,7 +328,7 @@ export class FileTransactionLog implements TransactionLog {
           const h = await this.handleOf(day);
           const text = lines.bytes(h.dirty);
           h.dirty = true;
-          await appendAll(h.handle, text);
+          await writeAll(h.handle, text, null);
           h.dirty = false;
           // Marked at once: a batch over three days or more closes the oldest file it wrote (handleOf keeps two
           // open), and a file marked unsynced is fdatasynced before it is closed, never synced after.
@@ -367,19 +385,5 @@ export class FileTransactionLog implements TransactionLog {
     }
     this.handles.set(day, h);
     return h;
-  }
-}
-
-/** Appends all of `data` (the handle is in append mode), repeating short writes; a write that makes no progress fails. */
-async function appendAll(handle: FileHandle, data: Buffer): Promise<void> {
-  let done = 0;
-  while (done < data.length) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done);
-    if (bytesWritten <= 0) {
-      const err: NodeJS.ErrnoException = new Error('the write made no progress (no space left on the device)');
-      err.code = 'ENOSPC';
-      throw err;
-    }
-    done += bytesWritten;
   }
 }

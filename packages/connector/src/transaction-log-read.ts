@@ -2,8 +2,10 @@
  * Reading the transaction log's files: one file of JSON lines per UTC day (`transactions-YYYY-MM-DD.jsonl`, by the
  * record's `at`), each read backwards in chunks, so that a query for the latest records reads the end of the newest
  * file only. A file's lines are in the order their outcomes were recorded (`at + latencyMs`, never decreasing along a
- * file), which bounds the search: once `limit` records are found, a line whose outcome came before the oldest of them
- * was accepted cannot be among the newest, nor can any line before it. A line that is not a record is skipped and
+ * file while the wall clock only moves forward), which bounds the search: once `limit` records are found, a line whose
+ * outcome came before the oldest of them was accepted cannot be among the newest, nor can any line before it. A line
+ * written after the wall clock was stepped back carries `stepBack` (ms): how much later than its own the latest outcome
+ * before it in the file is; the bound counts from there, so that a step back never hides the lines before it. A line that is not a record is skipped and
  * reported once (`ISO8583_WARN_TRANSACTION_LOG_CORRUPT`, file and byte offset); an unterminated last line is a record
  * being written (or cut by a crash): skipped without a word.
  */
@@ -20,9 +22,37 @@ export function transactionFile(day: string): string {
 }
 
 const FILE = /^transactions-([0-9]{4}-[0-9]{2}-[0-9]{2})\.jsonl$/;
-const DAY_MS = 86_400_000;
+/** Milliseconds in a day: day files, retention. */
+export const DAY_MS = 86_400_000;
 /** Room for the wall clock and the latency's monotonic timer to disagree when a search is bounded by time. */
-const SLACK_MS = 1_000;
+export const SLACK_MS = 1_000;
+
+/** The field of a line written after a wall clock step back (see the file's opening comment); not part of the record. */
+export const STEP_BACK = 'stepBack';
+
+/** When a record's outcome came on the wall clock: `at + latencyMs`. */
+export function settledOf(record: TransactionRecord): number {
+  return record.at + (typeof record.latencyMs === 'number' ? record.latencyMs : 0);
+}
+
+/** The latest outcome up to a line: its own, or the one before it when it carries `stepBack`. */
+function latestUpTo(record: TransactionRecord): number {
+  const back = (record as unknown as Record<string, unknown>)[STEP_BACK];
+  return settledOf(record) + (typeof back === 'number' && back > 0 ? back : 0);
+}
+
+/** The latest outcome (see {@link latestUpTo}) in a day file, from its last record; undefined when it has none. */
+export async function latestInFile(path: string): Promise<number | undefined> {
+  let latest: number | undefined;
+  await readLinesBackwards(path, (line) => {
+    const record = parseRecord(line);
+    if (record !== undefined) latest = latestUpTo(record);
+    return record !== undefined;
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+  return latest;
+}
 
 /** One day's file. */
 export interface DayFile {
@@ -191,10 +221,11 @@ export async function queryFolder(dir: string, query: ResolvedTransactionQuery, 
         }
         return false;
       }
-      const settled = record.at + (typeof record.latencyMs === 'number' ? record.latencyMs : 0);
+      const latest = latestUpTo(record);
       // Lines before this one settled no later (give or take the clock's drift between `at` and the latency's timer):
       // accepted before `from`, or older than every record kept.
-      if (settled < from - SLACK_MS || settled < floor - SLACK_MS) return true;
+      if (latest < from - SLACK_MS || latest < floor - SLACK_MS) return true;
+      if (latest !== settledOf(record)) delete (record as unknown as Record<string, unknown>)[STEP_BACK];
       if (record.at > to || !matchesQuery(record, query) || record.at <= floor) return false;
       found.push(record);
       if (found.length >= limit * 2 || (found.length === limit && floor === -Infinity)) trim();

@@ -21,7 +21,7 @@ export interface Child {
 }
 
 /**
- * Starts `fixtures/<name>.js` with `args` (JSON) as its argument; `shell` (e.g. `ulimit -f 8;`) runs first in a bash
+ * Starts `fixtures/<name>.js` with `args` (JSON) as its argument (its stdin a pipe the test may write to); `shell` (e.g. `ulimit -f 8;`) runs first in a bash
  * that then execs node.
  */
 export function startChild(name: string, args: unknown, shell?: string): Child {
@@ -29,8 +29,8 @@ export function startChild(name: string, args: unknown, shell?: string): Child {
   const argv = [script, JSON.stringify(args)];
   const child =
     shell === undefined
-      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] })
-      : spawn('bash', ['-c', `${shell} exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+      ? spawn(process.execPath, argv, { stdio: ['pipe', 'pipe', 'inherit'] })
+      : spawn('bash', ['-c', `${shell} exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
   const waiting: { prefix: string; resolve(line: string): void }[] = [];
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));

@@ -4,9 +4,8 @@
  * then once a day (whole UTC days older than the retention are deleted), flushed and released at the end.
  */
 import type { Logger } from 'pino';
+import { DAY_MS } from '@iso8583/connector';
 import type { TransactionLog } from '@iso8583/connector';
-
-const DAY_MS = 86_400_000;
 
 /** The running retention of a log. */
 export interface TransactionRetention {
