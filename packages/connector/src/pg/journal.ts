@@ -35,6 +35,7 @@ import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.j
 import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
 import { migrate } from './migrations.js';
+import { ADD, ATTEMPT, CLAIM, DONE, PURGE, RELEASE, RENEW } from './saf-sql.js';
 import { createPgPool, maskUrl, storeCause, storeError } from './pool.js';
 
 /** Options of {@link PgJournal}. */
@@ -90,40 +91,6 @@ interface Row {
   entry: Record<string, unknown>;
   attempts: number;
 }
-
-const ADD = `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until)
-  SELECT e->>'id', $1, e - 'attempts', coalesce((e->>'attempts')::int, 0), $2, now() + $3 * interval '1 millisecond'
-  FROM jsonb_array_elements($4::jsonb) AS e
-  ON CONFLICT (id) DO NOTHING
-  RETURNING id`;
-
-const ATTEMPT = `UPDATE iso8583_saf s
-  SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL
-  FROM unnest($3::text[], $4::int[]) AS a(id, n)
-  WHERE s.id = a.id AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed')
-  RETURNING s.id`;
-
-const DONE = `UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
-  FROM unnest($2::text[], $3::text[]) AS d(id, outcome)
-  WHERE s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
-  RETURNING s.id`;
-
-const CLAIM = `UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
-  WHERE s.id IN (
-    SELECT id FROM iso8583_saf
-    WHERE upstream = $3 AND done_at IS NULL AND lease_until < now()
-    ORDER BY created_at LIMIT $4
-    FOR UPDATE SKIP LOCKED)
-  RETURNING s.id, s.entry, s.attempts`;
-
-const RENEW = `UPDATE iso8583_saf SET lease_until = now() + $2 * interval '1 millisecond'
-  WHERE id = ANY($3::text[]) AND lease_owner = $1 AND done_at IS NULL
-  RETURNING id`;
-
-const RELEASE = `UPDATE iso8583_saf SET lease_until = now()
-  WHERE id = ANY($2::text[]) AND lease_owner = $1 AND done_at IS NULL`;
-
-const PURGE = `DELETE FROM iso8583_saf WHERE done_at < now() - $1 * interval '1 millisecond'`;
 
 function leaseLost(id: string): Error {
   return connectorError('ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', `entry ${id} is held by another node (or done): this node does not send it`, {
