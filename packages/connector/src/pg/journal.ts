@@ -35,7 +35,7 @@ import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.j
 import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
 import { migrate } from './migrations.js';
-import { ADD, ATTEMPT, CLAIM, DONE, PURGE, RELEASE, RENEW } from './saf-sql.js';
+import { ADD, ANSWERED, ATTEMPT, CLAIM, DONE, FINAL, PURGE, RELEASE, RENEW } from './saf-sql.js';
 import { createPgPool, maskUrl, storeCause, storeError } from './pool.js';
 
 /** Options of {@link PgJournal}. */
@@ -60,15 +60,6 @@ export interface PgJournalOptions {
 
 /** The defaults of {@link PgJournalOptions}. */
 const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000 };
-
-/** Outcomes that say the host answered: they end the entry whoever holds it (idempotent). */
-const ANSWERED: ReadonlySet<string> = new Set(['reversed', 'delivered']);
-
-/**
- * Outcomes the SAF queue records as it lets an entry go (it never sends it again): one that fails to commit is
- * retried until it does. `not-needed` is not among them: when it fails the caller reverses the original instead.
- */
-const FINAL: ReadonlySet<string> = new Set(['reversed', 'delivered', 'abandoned', 'expired']);
 
 interface Attempt {
   id: string;
@@ -271,12 +262,12 @@ export class PgJournal implements ReversalJournal {
     // An answered entry is never handed back: its outcome is tried once more, and kept from the release either way.
     await this.settle(pool);
     this.released = true;
+    if (this.unsettled.size > 0) {
+      this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_STORE', entries: this.unsettled.size }, 'closing with final outcomes not committed: their entries are not handed back, and are sent again only once their lease ends');
+    }
     for (const u of this.unsettled.values()) {
       this.held.delete(u.id);
       u.reject(storeError('cannot mark entries done', undefined, this.url));
-    }
-    if (this.unsettled.size > 0) {
-      this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_STORE', entries: this.unsettled.size }, 'closing with final outcomes not committed: their entries are not handed back, and are sent again only once their lease ends');
     }
     this.unsettled.clear();
     const held = [...this.held];

@@ -3,6 +3,15 @@
  * database's (`now()`), so that the nodes' clocks do not matter; `$n * interval '1 millisecond'` is a lease or an age.
  */
 
+/** Outcomes that say the host answered: they end the entry whoever holds it (idempotent). */
+export const ANSWERED: ReadonlySet<string> = new Set(['reversed', 'delivered']);
+
+/**
+ * Outcomes the SAF queue records as it lets an entry go (it never sends it again): one that fails to commit is
+ * retried until it does. `not-needed` is not among them: when it fails the caller reverses the original instead.
+ */
+export const FINAL: ReadonlySet<string> = new Set(['reversed', 'delivered', 'abandoned', 'expired']);
+
 /** Adds entries held by `$2` (`$4`: a JSON array of entries); an id already stored is not added (and not returned). */
 export const ADD = `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until)
   SELECT e->>'id', $1, e - 'attempts', coalesce((e->>'attempts')::int, 0), $2, now() + $3 * interval '1 millisecond'
