@@ -21,7 +21,7 @@ let cluster: PostgresCluster;
 before(async () => {
   cluster = await startPostgres();
 });
-// Each node's own folder (its transaction log is a file per node until the store has one).
+// Each node's own --reversal-journal folder (two nodes on one machine never share one; their transaction log is the database's).
 const work = mkdtempSync(join(tmpdir(), 'iso8583-pg-nodes-'));
 after(async () => {
   await stopAll();

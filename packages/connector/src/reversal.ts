@@ -223,10 +223,13 @@ export class ReversalManager {
     return this.queue.flush(id);
   }
 
-  /** Stops sending (on close): what is unfinished stays in the journal for the next start. */
+  /**
+   * Stops sending (on close): waits for the attempts in flight (bounded by their timeout, see {@link SafQueue.stop}),
+   * then closes the journal. What is unfinished stays in the journal for the next start.
+   */
   async stop(): Promise<void> {
     this.stopClaims?.();
-    this.queue.stop();
+    await this.queue.stop();
     await this.journal.close();
   }
 }

@@ -113,6 +113,12 @@ export class SafQueue {
   /** When the next attempt may leave (`messageInterval`), on the monotonic clock (`performance.now()`). */
   private nextSlot = 0;
   private stopped = false;
+  /**
+   * Attempts written to the link and not yet settled (answered, refused, timed out): `stop` waits for them, so that an
+   * answer arriving meanwhile is recorded before the journal closes (else a shared store hands the entry back, and
+   * another node sends an answered reversal again).
+   */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly host: SafHost,
@@ -182,10 +188,21 @@ export class SafQueue {
     return 1;
   }
 
-  /** Stops sending (on close): what is unfinished stays in the journal for the next start. */
-  stop(): void {
+  /**
+   * Stops sending (on close): no attempt starts from now on, and the attempts in flight are waited for (at most their
+   * timeout, `min(requestTimeout, retryInterval)`), so that an answer to one is handed to the journal before it closes.
+   * What is unfinished stays in the journal for the next start.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const a of this.active.values()) clearTimeout(a.timer);
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.min(this.settings.requestTimeout, this.settings.retryInterval) + 100);
+    });
+    await Promise.race([Promise.all([...this.inFlight]), bound]);
+    clearTimeout(timer);
   }
 
   /** Runs the next attempt of `a` at `when` (`performance.now()` time), or at its expiry if sooner. */
@@ -276,7 +293,7 @@ export class SafQueue {
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
     this.host.reversalEvent({ stage: 'sent', ...base });
     const timeout = Math.min(s.requestTimeout, s.retryInterval);
-    this.host.sendReversal(message, timeout).then(
+    const settled = this.host.sendReversal(message, timeout).then(
       (response) => {
         const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
         if (this.ends(rc)) {
@@ -306,6 +323,13 @@ export class SafQueue {
         this.next(a, base, started);
       },
     );
+    // Settled once its outcome is handed to the journal (`finish` calls `done` in the same turn).
+    const tracked = settled.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(tracked);
+    void tracked.then(() => this.inFlight.delete(tracked));
   }
 
   /** After an attempt that did not end the entry: the last one abandons it, else the next is due `retryInterval` after. */

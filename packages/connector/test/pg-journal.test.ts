@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { startPostgres } from '@iso8583/test-support';
+import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import type { JournalEntry } from '../src/index.js';
@@ -142,4 +142,62 @@ test('PgJournal: a store that cannot be reached fails open with a coded error na
     return true;
   });
   await assert.rejects(j.add(entry('x')), { code: 'ISO8583_ERR_CONNECTOR_STORE' });
+});
+
+test('PgJournal: an answer that cannot be committed while the database is away is tried again until it commits; close never hands the answered entry back', async (t) => {
+  const url = cluster.createDatabase('journal_unsettled');
+  const a = new PgJournal({ url, lease: 60_000, owner: 'node-a' });
+  await a.open();
+  await a.add(entry('u1'));
+  await a.add(entry('u2'));
+  await a.attempt('u1', 1);
+  cluster.stopServer();
+  let up = false;
+  t.after(() => {
+    if (!up) cluster.startServer();
+  });
+  const answered = a.done('u1', 'reversed');
+  await waitUntil(() => a.unsettledOutcomes === 1, { what: 'the outcome to wait for the database' });
+  assert.equal(a.size, 2, 'the answered entry is still held (its lease renewed), not let go');
+  cluster.startServer();
+  up = true;
+  await a.close();
+  await answered;
+  const b = new PgJournal({ url, lease: 60_000, owner: 'node-b' });
+  assert.deepEqual((await b.open()).map((e) => e.id), ['u2'], 'the answered entry is never claimed again');
+  await b.close();
+  assert.deepEqual((await rows(url)).map((r) => [r.id, r.outcome]), [['u1', 'reversed'], ['u2', null]]);
+});
+
+test('PgJournal: a claim takes every entry whose lease ended, a full batch after another, not one batch per claim interval', async () => {
+  const url = cluster.createDatabase('journal_claim_all');
+  const dead = new PgJournal({ url, lease: 60_000, owner: 'dead-node' });
+  await dead.open();
+  await Promise.all(Array.from({ length: 25 }, (_, i) => dead.add(entry(`m${String(i).padStart(2, '0')}`))));
+  await expireLeases(url);
+  const a = new PgJournal({ url, lease: 60_000, claimBatch: 10, owner: 'node-a' });
+  assert.equal((await a.open()).length, 25, 'all of them at the start, in three statements');
+  const b = new PgJournal({ url, lease: 60_000, claimBatch: 5, owner: 'node-b' });
+  assert.deepEqual(await b.open(), [], 'nothing while node-a holds them');
+  await expireLeases(url);
+  assert.equal((await b.claim()).length, 25, 'and while running, with an exactly full last batch');
+  await Promise.all([a.close(), b.close(), dead.close()]);
+});
+
+test('PgJournal: a refusal by the database carries no value of the entry in its error or its cause', async () => {
+  const url = cluster.createDatabase('journal_refusal_text');
+  const j = new PgJournal({ url, lease: 60_000 });
+  await j.open();
+  // An attempts count the database cannot read as an integer: refused by the server, whose error names the value.
+  const bad = { ...entry('x1'), attempts: 'PAN-4111111111111111' } as unknown as JournalEntry;
+  await assert.rejects(j.add(bad), (err: Error & { code?: string; cause?: Error & Record<string, unknown> }) => {
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE');
+    const text = JSON.stringify({ message: err.message, stack: err.stack, cause: err.cause, causeMessage: err.cause?.message, causeStack: err.cause?.stack });
+    assert.doesNotMatch(text, /4111111111111111/);
+    assert.equal(err.cause?.['code'], '22P02', 'the SQLSTATE is kept');
+    assert.equal(err.cause?.['where'], undefined);
+    assert.equal(err.cause?.['detail'], undefined);
+    return true;
+  });
+  await j.close();
 });

@@ -3,7 +3,9 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { startPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
+import { pino } from 'pino';
 import { MIGRATIONS, migrate } from '../src/pg/migrations.js';
+import { createPgPool } from '../src/pg/pool.js';
 import type { Migration } from '../src/pg/migrations.js';
 
 let cluster: PostgresCluster;
@@ -46,5 +48,20 @@ test('migrate: a failing step leaves the schema as it was; a newer database is r
     });
   } finally {
     await pool.end();
+  }
+});
+
+test('migrate: runs on a connection of its own without the pool\'s statement timeout: two nodes opening together while a long step runs both succeed', async () => {
+  const url = cluster.createDatabase('migrate_long_step');
+  const logger = pino({ level: 'silent' });
+  // Pools whose statements fail after 100 ms, and a step that takes 500 ms (a large table's index, say): the node that
+  // runs it and the node waiting for the migration lock meanwhile both outlast the pool's timeout.
+  const pools = await Promise.all([createPgPool(url, { logger, statementTimeout: 100 }), createPgPool(url, { logger, statementTimeout: 100 })]);
+  try {
+    const slow: Migration[] = [...MIGRATIONS, { version: 5000, name: 'a long step', sql: 'SELECT pg_sleep(0.5)' }];
+    assert.deepEqual(await Promise.all(pools.map((pool) => migrate(pool, slow))), [5000, 5000]);
+    await assert.rejects(pools[0]!.query('SELECT pg_sleep(0.5)'), /timeout/i, 'the pool itself keeps its timeout');
+  } finally {
+    await Promise.all(pools.map((pool) => pool.end()));
   }
 });

@@ -12,7 +12,9 @@
  * - never sent again once answered: `attempt` is recorded only while the entry is not done and this node holds it
  *   (else it fails with `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST` and the entry is not sent), and a host's answer
  *   (`reversed`, `delivered`) marks the entry done whoever holds it; so no attempt starts after an answer committed.
- *   The one window left is a node that stalls (longer than a whole lease) between recording an attempt and writing
+ *   A final outcome (a host's answer, `abandoned`, `expired`) that cannot be committed (the database is away) is
+ *   retried at every renewal until it commits, the entry held and its lease renewed meanwhile; `close` tries it once
+ *   more and never hands such an entry back. The one window left is a node that stalls (longer than a whole lease) between recording an attempt and writing
  *   it to the socket: another node may then send the same entry too; a repeat is what the standard allows (0401,
  *   0421 are idempotent at the host);
  * - a `not-needed` outcome (the original was answered) commits only while this node holds the entry: when another
@@ -33,7 +35,8 @@ import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.j
 import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
 import { migrate } from './migrations.js';
-import { createPgPool, maskUrl, storeError } from './pool.js';
+import { ADD, ANSWERED, ATTEMPT, CLAIM, DONE, FINAL, PURGE, RELEASE, RENEW } from './saf-sql.js';
+import { createPgPool, maskUrl, storeCause, storeError } from './pool.js';
 
 /** Options of {@link PgJournal}. */
 export interface PgJournalOptions {
@@ -45,7 +48,7 @@ export interface PgJournalOptions {
   upstream?: string;
   /** Milliseconds a node holds an entry without renewing it (`--saf-lease`). Default 30000. */
   lease?: number;
-  /** Most entries one claim takes. Default 100. */
+  /** Most entries one claim statement takes (a claim repeats it while it comes back full). Default 100. */
   claimBatch?: number;
   /** Milliseconds a row marked done stays before it is deleted. Default 600000 (10 minutes). */
   purgeAfter?: number;
@@ -58,9 +61,6 @@ export interface PgJournalOptions {
 /** The defaults of {@link PgJournalOptions}. */
 const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000 };
 
-/** Outcomes that say the host answered: they end the entry whoever holds it (idempotent). */
-const ANSWERED: ReadonlySet<string> = new Set(['reversed', 'delivered']);
-
 interface Attempt {
   id: string;
   attempt: number;
@@ -71,45 +71,17 @@ interface Done {
   outcome: JournalOutcome;
 }
 
+/** A final outcome whose statement failed: retried until it commits; `done` settles with it. */
+interface Unsettled extends Done {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 interface Row {
   id: string;
   entry: Record<string, unknown>;
   attempts: number;
 }
-
-const ADD = `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until)
-  SELECT e->>'id', $1, e - 'attempts', coalesce((e->>'attempts')::int, 0), $2, now() + $3 * interval '1 millisecond'
-  FROM jsonb_array_elements($4::jsonb) AS e
-  ON CONFLICT (id) DO NOTHING
-  RETURNING id`;
-
-const ATTEMPT = `UPDATE iso8583_saf s
-  SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL
-  FROM unnest($3::text[], $4::int[]) AS a(id, n)
-  WHERE s.id = a.id AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed')
-  RETURNING s.id`;
-
-const DONE = `UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
-  FROM unnest($2::text[], $3::text[]) AS d(id, outcome)
-  WHERE s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
-  RETURNING s.id`;
-
-const CLAIM = `UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
-  WHERE s.id IN (
-    SELECT id FROM iso8583_saf
-    WHERE upstream = $3 AND done_at IS NULL AND lease_until < now()
-    ORDER BY created_at LIMIT $4
-    FOR UPDATE SKIP LOCKED)
-  RETURNING s.id, s.entry, s.attempts`;
-
-const RENEW = `UPDATE iso8583_saf SET lease_until = now() + $2 * interval '1 millisecond'
-  WHERE id = ANY($3::text[]) AND lease_owner = $1 AND done_at IS NULL
-  RETURNING id`;
-
-const RELEASE = `UPDATE iso8583_saf SET lease_until = now()
-  WHERE id = ANY($2::text[]) AND lease_owner = $1 AND done_at IS NULL`;
-
-const PURGE = `DELETE FROM iso8583_saf WHERE done_at < now() - $1 * interval '1 millisecond'`;
 
 function leaseLost(id: string): Error {
   return connectorError('ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', `entry ${id} is held by another node (or done): this node does not send it`, {
@@ -140,12 +112,16 @@ export class PgJournal implements ReversalJournal {
   private readonly dones: Batcher<Done>;
   /** The entries this node holds (added or claimed, not done, lease not lost). */
   private readonly held = new Set<string>();
+  /** Final outcomes that failed to commit, by entry id: retried at each renewal and at close (their entries stay held). */
+  private readonly unsettled = new Map<string, Unsettled>();
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
   /** Claims in progress (close waits for them, so that what they took is handed back too). */
   private readonly claiming = new Set<Promise<unknown>>();
   private opened = false;
   private closed = false;
+  /** `close` has tried the unsettled outcomes for the last time: a failure now is the caller's. */
+  private released = false;
   /** The store was unreachable at the last renewal (logged once per outage). */
   private down = false;
 
@@ -171,6 +147,11 @@ export class PgJournal implements ReversalJournal {
   /** Entries this node holds now (added or claimed, not done). */
   get size(): number {
     return this.held.size;
+  }
+
+  /** Final outcomes (a host's answer, `abandoned`, `expired`) waiting for the database to commit them. */
+  get unsettledOutcomes(): number {
+    return this.unsettled.size;
   }
 
   /** Statements run and records carried, per kind of record (records / statements = the group commit factor). */
@@ -199,18 +180,28 @@ export class PgJournal implements ReversalJournal {
     return this.claim();
   }
 
-  /** Takes over the entries of this upstream whose lease ended (oldest first), at most `claimBatch` of them. */
+  /**
+   * Takes over the entries of this upstream whose lease ended (oldest first), `claimBatch` per statement, claiming
+   * again while a statement comes back full (a dead node's thousands of entries are taken at once, not a batch per
+   * `claimInterval`).
+   */
   async claim(): Promise<JournalEntry[]> {
     const pool = this.ready();
-    let rows: Row[];
-    const query = pool.query<Row>(CLAIM, [this.owner, this.lease, this.upstream, this.claimBatch]);
-    this.claiming.add(query);
-    try {
-      rows = (await query).rows;
-    } catch (err) {
-      throw storeError('cannot claim entries', err, this.url);
-    } finally {
-      this.claiming.delete(query);
+    const rows: Row[] = [];
+    for (;;) {
+      const query = pool.query<Row>(CLAIM, [this.owner, this.lease, this.upstream, this.claimBatch]);
+      this.claiming.add(query);
+      let batch: Row[];
+      try {
+        batch = (await query).rows;
+      } catch (err) {
+        if (rows.length > 0) break; // what was claimed is kept; the next claim takes the rest
+        throw storeError('cannot claim entries', err, this.url);
+      } finally {
+        this.claiming.delete(query);
+      }
+      rows.push(...batch);
+      if (batch.length < this.claimBatch || this.closed) break;
     }
     const out: JournalEntry[] = [];
     for (const row of rows) {
@@ -242,11 +233,19 @@ export class PgJournal implements ReversalJournal {
 
   /**
    * Marks an entry done; resolves once committed. A host's answer (`reversed`, `delivered`) ends the entry whoever
-   * holds it; any other outcome only while this node holds it (else `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`).
+   * holds it; any other outcome only while this node holds it (else `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`). A
+   * final outcome (`reversed`, `delivered`, `abandoned`, `expired`) that cannot be committed now is retried at each
+   * renewal, the entry held meanwhile, and resolves when it commits (or rejects when `close` cannot commit it either).
    */
   async done(id: string, outcome: JournalOutcome): Promise<void> {
     this.ready();
-    await this.dones.push({ id, outcome });
+    try {
+      await this.dones.push({ id, outcome });
+    } catch (err) {
+      if (!FINAL.has(outcome) || (err as { code?: string }).code !== 'ISO8583_ERR_CONNECTOR_STORE' || this.released) throw err;
+      this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', id, outcome }, 'a SAF entry\'s outcome cannot be committed: held, and tried again until it commits');
+      await new Promise<void>((resolve, reject) => this.unsettled.set(id, { id, outcome, resolve, reject }));
+    }
   }
 
   /**
@@ -260,9 +259,21 @@ export class PgJournal implements ReversalJournal {
     await Promise.all([this.adds.idle(), this.attempts.idle(), this.dones.idle(), this.renewing, ...[...this.claiming].map((c) => c.catch(() => undefined))]);
     const pool = this.pool;
     if (pool === undefined) return;
-    if (this.opened && this.held.size > 0) {
-      await pool.query(RELEASE, [this.owner, [...this.held]]).catch((err: { code?: string }) => {
-        this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: err.code, entries: this.held.size }, 'cannot hand the entries back: another node takes them once their lease ends');
+    // An answered entry is never handed back: its outcome is tried once more, and kept from the release either way.
+    await this.settle(pool);
+    this.released = true;
+    if (this.unsettled.size > 0) {
+      this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_STORE', entries: this.unsettled.size }, 'closing with final outcomes not committed: their entries are not handed back, and are sent again only once their lease ends');
+    }
+    for (const u of this.unsettled.values()) {
+      this.held.delete(u.id);
+      u.reject(storeError('cannot mark entries done', undefined, this.url));
+    }
+    this.unsettled.clear();
+    const held = [...this.held];
+    if (this.opened && held.length > 0) {
+      await pool.query(RELEASE, [this.owner, held]).catch((err: unknown) => {
+        this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: held.length }, 'cannot hand the entries back: another node takes them once their lease ends');
       });
     }
     this.held.clear();
@@ -337,6 +348,22 @@ export class PgJournal implements ReversalJournal {
     });
   }
 
+  /** Tries the final outcomes that failed to commit again, in one statement; those that commit settle their `done`. */
+  private async settle(pool: pg.Pool): Promise<void> {
+    const batch = [...this.unsettled.values()];
+    if (batch.length === 0) return;
+    const { rows } = await pool.query<{ id: string }>(DONE, [this.owner, batch.map((d) => d.id), batch.map((d) => d.outcome), [...ANSWERED]]).catch(() => ({ rows: undefined }));
+    if (rows === undefined) return;
+    const marked = new Set(rows.map((r) => r.id));
+    for (const d of batch) {
+      this.unsettled.delete(d.id);
+      this.held.delete(d.id);
+      if (marked.has(d.id) || ANSWERED.has(d.outcome)) d.resolve();
+      else d.reject(leaseLost(d.id));
+    }
+    this.logger.info({ entries: batch.length }, 'SAF outcomes committed once the store was back');
+  }
+
   /** Renews the leases of the entries held, and deletes the rows done more than `purgeAfter` ago. */
   private renew(): Promise<void> {
     if (this.closed || this.renewing !== undefined) return this.renewing ?? Promise.resolve();
@@ -349,8 +376,9 @@ export class PgJournal implements ReversalJournal {
   private async renewOnce(): Promise<void> {
     const pool = this.pool;
     if (pool === undefined) return;
-    const ids = [...this.held];
     try {
+      await this.settle(pool);
+      const ids = [...this.held];
       if (ids.length > 0) {
         const { rows } = await pool.query<{ id: string }>(RENEW, [this.owner, this.lease, ids]);
         const renewed = new Set(rows.map((r) => r.id));

@@ -3,6 +3,11 @@
  * in `iso8583_schema`, under a transaction-scoped advisory lock so that several nodes starting together migrate once.
  * A database whose schema is newer than this code knows is refused (`ISO8583_ERR_CONNECTOR_STORE`), never downgraded.
  * Each part of the store keeps its own migrations in its own file; this list puts them in order.
+ *
+ * A migration runs on a connection of its own, made from the pool's settings but without their statement timeout (and
+ * with the server's `statement_timeout` off for its transaction): a node waiting for another node's migration (the
+ * advisory lock), or a step that rewrites or indexes a large table, takes as long as it takes instead of failing the
+ * start and rolling back, on every start, while holding its locks.
  */
 import type pg from 'pg';
 import { connectorError } from '../errors.js';
@@ -25,11 +30,19 @@ export const MIGRATIONS: readonly Migration[] = [...SAF_MIGRATIONS, ...TRANSACTI
 /** The advisory lock key taken while migrating (any constant shared by every node). */
 const MIGRATION_LOCK = 858_300_001;
 
-/** Brings the database's schema up to date; resolves with the version it is at. */
+/**
+ * Brings the database's schema up to date, on a connection of its own made with `pool`'s settings (see the module
+ * comment); resolves with the version it is at.
+ */
 export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
-  const client = await pool.connect();
+  const { default: driver } = await import('pg');
+  const client = new driver.Client({ ...pool.options, query_timeout: undefined, statement_timeout: undefined });
+  // A connection lost while it waits is reported by the query that fails; the listener keeps it from being thrown.
+  client.on('error', () => undefined);
+  await client.connect();
   try {
     await client.query('BEGIN');
+    await client.query('SET LOCAL statement_timeout = 0');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS iso8583_schema (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
@@ -50,6 +63,6 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = 
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    client.release();
+    await client.end().catch(() => undefined);
   }
 }

@@ -15,14 +15,26 @@ export interface PgPoolOptions {
   max?: number;
   /** Milliseconds to wait for a connection (a new one, or a free one of the pool). Default 5000. */
   connectTimeout?: number;
-  /** Milliseconds a statement may take before it fails (client side). Default 10000. */
+  /**
+   * Milliseconds a statement may take before it fails (client side: it also ends a statement whose connection went
+   * silent, a host gone without a word). Default 10000.
+   */
   statementTimeout?: number;
+  /**
+   * TCP keep-alive on each connection, probes starting after this many idle milliseconds (a connection dropped
+   * silently by a firewall or a dead host is then found and closed); 0 turns it off. Default 10000.
+   */
+  keepAlive?: number;
+  /** Let the process end while connections are idle (an idle connection does not hold it). Default false. */
+  allowExitOnIdle?: boolean;
+  /** Settings sent to the server at each connection (`-c name=value ...`, e.g. `-c synchronous_commit=off`). Default none. */
+  serverOptions?: string;
   /** Where connection errors are logged (with the masked URL). */
   logger: Logger;
 }
 
 /** The defaults of {@link PgPoolOptions}. */
-const DEFAULTS = { max: 10, connectTimeout: 5000, statementTimeout: 10_000 };
+const DEFAULTS = { max: 10, connectTimeout: 5000, statementTimeout: 10_000, keepAlive: 10_000, allowExitOnIdle: false };
 
 /**
  * A connection string with its password replaced by `***` (in the user info and in a `password` parameter), for logs
@@ -44,42 +56,68 @@ export function isPostgresUrl(value: unknown): value is string {
   return typeof value === 'string' && /^postgres(ql)?:\/\//i.test(value);
 }
 
-/** A pool on `url`, ready to use (connections are made when first needed). */
+/** A pool on `url`, ready to use (connections are made when first needed); loads the driver first. */
 export async function createPgPool(url: string, options: PgPoolOptions): Promise<pg.Pool> {
-  const o = { ...DEFAULTS, ...options };
   const { default: driver } = await import('pg');
+  return makePgPool(driver, url, options);
+}
+
+/** {@link createPgPool} with the driver already loaded (for a caller that imports it anyway). */
+export function makePgPool(driver: typeof pg, url: string, options: PgPoolOptions): pg.Pool {
+  const o = { ...DEFAULTS, ...options };
   const pool = new driver.Pool({
     connectionString: url,
     max: o.max,
     connectionTimeoutMillis: o.connectTimeout,
     query_timeout: o.statementTimeout,
+    keepAlive: o.keepAlive > 0,
+    keepAliveInitialDelayMillis: o.keepAlive,
+    allowExitOnIdle: o.allowExitOnIdle,
     application_name: 'iso8583',
     idleTimeoutMillis: 30_000,
+    ...(o.serverOptions === undefined ? {} : { options: o.serverOptions }),
   });
   const masked = maskUrl(url);
   // An idle connection that the server ended (restart, outage): logged; the pool replaces it when next needed.
   pool.on('error', (err: Error & { code?: string }) => {
-    o.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', store: masked, cause: err.code ?? err.message }, 'a connection to the store was lost');
+    o.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', store: masked, cause: storeCause(err) }, 'a connection to the store was lost');
   });
   return pool;
 }
 
 /**
  * The store's error for a failed statement or connection: `ISO8583_ERR_CONNECTOR_STORE` naming what was being done
- * and the cause's code (an SQLSTATE or a socket error code), never a value; the cause is attached.
+ * and the cause's code (an SQLSTATE or a socket error code), never a value; the cause attached is {@link safeCause}'s.
  */
 export function storeError(what: string, cause: unknown, url?: string): Iso8583Error {
   if ((cause as { code?: string } | undefined)?.code?.startsWith('ISO8583_') === true) return cause as Iso8583Error;
-  const c = cause as { code?: string; message?: string } | undefined;
-  const why = c?.code ?? (c?.message !== undefined && /timeout/i.test(c.message) ? 'timeout' : 'failed');
+  const why = storeCause(cause);
   const where = url === undefined ? 'the store' : `the store ${maskUrl(url)}`;
-  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `${where}: ${what} (${why})`, { field: 'store', cause });
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `${where}: ${what} (${why === 'unknown error' ? 'failed' : why})`, { field: 'store', cause: safeCause(cause) });
 }
 
-/** What went wrong with the database, without any value: the SQLSTATE or the system error code. */
+/**
+ * What of a driver's error may travel with the store's error: the server's refusals (`pg.DatabaseError`) can carry
+ * values of the statement in their text, `detail` and `where` (an entry's JSON, a row of the log), so they are
+ * replaced by an error naming only the SQLSTATE (with the severity, routine and the names of the table, column and
+ * constraint); a socket or driver error (no value in it) is kept as it is.
+ */
+export function safeCause(cause: unknown): unknown {
+  const c = cause as { code?: unknown; severity?: unknown; routine?: unknown; table?: unknown; column?: unknown; constraint?: unknown } | undefined;
+  if (c === undefined || c === null || typeof c !== 'object' || typeof c.severity !== 'string' || typeof c.code !== 'string') return cause;
+  const safe = new Error(`PostgreSQL ${c.severity} ${c.code}`) as Error & Record<string, unknown>;
+  safe.name = 'DatabaseError';
+  for (const key of ['code', 'severity', 'routine', 'table', 'column', 'constraint'] as const) {
+    if (typeof c[key] === 'string') safe[key] = c[key];
+  }
+  return safe;
+}
+
+/** What went wrong with the database, without any value: the SQLSTATE or the system error code, `timeout`, else `unknown error`. */
 export function storeCause(err: unknown): string {
-  const e = err as { code?: unknown; errno?: unknown };
-  return typeof e.code === 'string' ? e.code : 'unknown error';
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  if (typeof e?.code === 'string') return e.code;
+  return typeof e?.message === 'string' && /timeout/i.test(e.message) ? 'timeout' : 'unknown error';
 }
 
 /** A refusal for the data itself (SQLSTATE class 22, data exception, or 23, integrity constraint), not for the connection. */

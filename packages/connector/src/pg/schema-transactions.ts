@@ -74,8 +74,8 @@ export const TRANSACTION_MIGRATIONS: readonly Migration[] = [
       ADD COLUMN error_code text;`,
   },
   {
-    // Builds three indexes (in the migration's transaction: on a large table, writes to it wait for the builds; the
-    // rows themselves are not rewritten). The primary key moves from `seq` to `(at, seq)` and replaces the `at` index;
+    // Builds three indexes (in the migration's transaction, which holds the table ACCESS EXCLUSIVE until it commits: on
+    // a large table, reads and writes wait for the builds; the rows themselves are not rewritten). The primary key moves from `seq` to `(at, seq)` and replaces the `at` index;
     // `prune` finds its rows by `at`; `stan` and `rrn` become hash indexes; `terminal` stays. Rows of every version
     // keep their place and are read as they were.
     version: 102,

@@ -44,6 +44,12 @@ export interface PgTransactionLogOptions {
   maxRetryDelay?: number;
   /** How long `close()` keeps trying to store what is buffered before it gives up on it, in ms. Default 5000. */
   closeTimeout?: number;
+  /**
+   * Milliseconds a statement (a batch's COPY, a query, a prune chunk) may take before it fails, on the log's own pool:
+   * a connection gone silent (a host or firewall that drops it without a word) then fails its batch, which is retried
+   * on a new connection. Ignored with `pool` (the pool's own setting holds). Default 30000.
+   */
+  statementTimeout?: number;
   /** Rows removed per DELETE by `prune`. Default 10000. */
   pruneChunk?: number;
   /** Where warnings go (database away, records dropped). Default: a silent logger. */
@@ -67,7 +73,7 @@ export interface PgTransactionLogStats {
 }
 
 /** The defaults of every option. */
-const DEFAULTS = { synchronousCommit: false, maxBatch: 1000, flushInterval: 25, maxBuffered: 50_000, retryDelay: 200, maxRetryDelay: 5000, closeTimeout: 5000, pruneChunk: 10_000 };
+const DEFAULTS = { synchronousCommit: false, maxBatch: 1000, flushInterval: 25, maxBuffered: 50_000, retryDelay: 200, maxRetryDelay: 5000, closeTimeout: 5000, pruneChunk: 10_000, statementTimeout: 30_000 };
 
 /** The largest `maxBatch`: some 2 MB of COPY text, held in memory twice (the rows, then the message) while in flight. */
 export const MAX_TRANSACTION_BATCH = 10_000;
@@ -91,6 +97,7 @@ export interface ResolvedPgTransactionLogOptions {
   maxRetryDelay: number;
   closeTimeout: number;
   pruneChunk: number;
+  statementTimeout: number;
   logger: Logger;
 }
 
@@ -120,6 +127,7 @@ export function resolvePgTransactionLogOptions(options: PgTransactionLogOptions)
     maxRetryDelay: Math.max(retryDelay, positive('maxRetryDelay', options.maxRetryDelay, DEFAULTS.maxRetryDelay)),
     closeTimeout: positive('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
     pruneChunk: positive('pruneChunk', options.pruneChunk, DEFAULTS.pruneChunk),
+    statementTimeout: positive('statementTimeout', options.statementTimeout, DEFAULTS.statementTimeout),
     logger: options.logger ?? pino({ level: 'silent' }),
   };
 }

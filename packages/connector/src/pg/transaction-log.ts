@@ -18,12 +18,12 @@ import type { TransactionLog, TransactionQuery, TransactionRecord } from '../tra
 import { checkTransactionQuery } from '../transaction-query.js';
 import { copyFrom } from './copy.js';
 import { migrate } from './migrations.js';
-import { isDataError, storeCause } from './pool.js';
+import { isDataError, makePgPool, storeCause, storeError } from './pool.js';
 import { RecordBuffer, settleStored } from './record-buffer.js';
 import { resolvePgTransactionLogOptions } from './transaction-log-options.js';
 import type { PgTransactionLogOptions, PgTransactionLogStats } from './transaction-log-options.js';
 import type { BufferedRecords } from './record-buffer.js';
-import { TRANSACTION_COPY, copyLine, storedRecord, transactionQuerySql } from './transaction-sql.js';
+import { TRANSACTION_COPY, TRANSACTION_PRUNE, copyLine, storedRecord, transactionQuerySql } from './transaction-sql.js';
 import type { StoredRow } from './transaction-sql.js';
 
 export { transactionQuerySql };
@@ -77,12 +77,13 @@ export class PgTransactionLog implements TransactionLog {
     this.synchronousCommit = o.synchronousCommit;
     this.logger = o.logger;
     this.ownPool = options.pool === undefined;
-    const commit = this.synchronousCommit ? {} : { options: '-c synchronous_commit=off' };
-    // allowExitOnIdle: idle connections do not hold the process (a process done with the log ends on its own, not
-    // idleTimeoutMillis later); a connection in use, a batch in flight, does.
-    this.pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 4, connectionTimeoutMillis: 5000, allowExitOnIdle: true, ...commit });
-    // An idle connection dropped by the server (a restart, an outage) is reported here; the next query reconnects.
-    if (this.ownPool) this.pool.on('error', () => undefined);
+    const commit = this.synchronousCommit ? {} : { serverOptions: '-c synchronous_commit=off' };
+    // The store's pool (pool.ts): a statement timeout and TCP keep-alive, so that a connection gone silent fails its
+    // batch (retried on a new connection) instead of holding it forever. allowExitOnIdle: idle connections do not
+    // hold the process (a process done with the log ends on its own); a connection in use, a batch in flight, does.
+    this.pool =
+      options.pool ??
+      makePgPool(pg, options.connectionString as string, { max: 4, statementTimeout: o.statementTimeout, allowExitOnIdle: true, logger: this.logger, ...commit });
   }
 
   /** The default node name: the host name and the process id. */
@@ -96,7 +97,7 @@ export class PgTransactionLog implements TransactionLog {
       await migrate(this.pool);
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_STORE') throw err;
-      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the transaction log's database cannot be opened (${storeCause(err)})`, { field: 'store', cause: err });
+      throw storeError("the transaction log's database cannot be opened", err);
     }
   }
 
@@ -137,13 +138,8 @@ export class PgTransactionLog implements TransactionLog {
     const cutoff = new Date(Math.max(0, Math.min(Date.UTC(9999, 11, 31, 23, 59, 59, 999), before))).toISOString();
     let removed = 0;
     for (;;) {
-      // The oldest rows first, found by the primary key (at, seq), deleted by their row address (a TID scan; a row of
-      // the log is never updated, so the address found is the row deleted, or one another node deleted first).
-      const result = await this.run(
-        'DELETE FROM iso8583_transactions WHERE ctid = ANY (ARRAY(SELECT ctid FROM iso8583_transactions WHERE at < $1::timestamptz ORDER BY at LIMIT $2))',
-        [cutoff, this.pruneChunk],
-        'prune',
-      );
+      // The oldest rows first, found and deleted by the primary key (at, seq): see TRANSACTION_PRUNE.
+      const result = await this.run(TRANSACTION_PRUNE, [cutoff, this.pruneChunk], 'prune');
       removed += result.rowCount ?? 0;
       if ((result.rowCount ?? 0) < this.pruneChunk) return removed;
     }
@@ -319,7 +315,7 @@ export class PgTransactionLog implements TransactionLog {
     try {
       return await this.pool.query<R>(sql, values);
     } catch (err) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the transaction log ${what} failed (${storeCause(err)})`, { field: 'store', cause: err });
+      throw storeError(`the transaction log ${what} failed`, err);
     }
   }
 }

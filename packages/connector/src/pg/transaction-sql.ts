@@ -127,3 +127,11 @@ export function transactionQuerySql(q: ResolvedTransactionQuery): { text: string
   const filter = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
   return { text: `SELECT ${SELECTED} FROM iso8583_transactions${filter} ORDER BY at DESC, seq DESC LIMIT $${values.length}`, values };
 }
+
+/**
+ * `prune`'s statement: the oldest rows before `$1` (a timestamptz), at most `$2` of them, found and deleted by the
+ * primary key `(at, seq)`. By key, not by row address (`ctid`): an address is unique only within one table, and a
+ * table partitioned by month has one per partition, so a `ctid` of an old row also names current rows elsewhere.
+ */
+export const TRANSACTION_PRUNE =
+  'DELETE FROM iso8583_transactions WHERE (at, seq) IN (SELECT at, seq FROM iso8583_transactions WHERE at < $1::timestamptz ORDER BY at, seq LIMIT $2)';

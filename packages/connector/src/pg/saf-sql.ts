@@ -1,0 +1,54 @@
+/**
+ * The statements of the PostgreSQL SAF queue (pg/journal.ts) on `iso8583_saf` (schema-saf.ts). Times are the
+ * database's (`now()`), so that the nodes' clocks do not matter; `$n * interval '1 millisecond'` is a lease or an age.
+ */
+
+/** Outcomes that say the host answered: they end the entry whoever holds it (idempotent). */
+export const ANSWERED: ReadonlySet<string> = new Set(['reversed', 'delivered']);
+
+/**
+ * Outcomes the SAF queue records as it lets an entry go (it never sends it again): one that fails to commit is
+ * retried until it does. `not-needed` is not among them: when it fails the caller reverses the original instead.
+ */
+export const FINAL: ReadonlySet<string> = new Set(['reversed', 'delivered', 'abandoned', 'expired']);
+
+/** Adds entries held by `$2` (`$4`: a JSON array of entries); an id already stored is not added (and not returned). */
+export const ADD = `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until)
+  SELECT e->>'id', $1, e - 'attempts', coalesce((e->>'attempts')::int, 0), $2, now() + $3 * interval '1 millisecond'
+  FROM jsonb_array_elements($4::jsonb) AS e
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id`;
+
+/** Records attempts of entries `$1` holds, not done (or marked `not-needed`: a reversal reopens it); renews the lease. */
+export const ATTEMPT = `UPDATE iso8583_saf s
+  SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL
+  FROM unnest($3::text[], $4::int[]) AS a(id, n)
+  WHERE s.id = a.id AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed')
+  RETURNING s.id`;
+
+/** Marks entries done: any holder's for the outcomes `$4` (a host's answer), else only `$1`'s. */
+export const DONE = `UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
+  FROM unnest($2::text[], $3::text[]) AS d(id, outcome)
+  WHERE s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
+  RETURNING s.id`;
+
+/** Takes up to `$4` entries of upstream `$3` whose lease ended, oldest first, skipping those another claim locked. */
+export const CLAIM = `UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
+  WHERE s.id IN (
+    SELECT id FROM iso8583_saf
+    WHERE upstream = $3 AND done_at IS NULL AND lease_until < now()
+    ORDER BY created_at LIMIT $4
+    FOR UPDATE SKIP LOCKED)
+  RETURNING s.id, s.entry, s.attempts`;
+
+/** Renews `$1`'s leases on the entries `$3` not done; returns those still held. */
+export const RENEW = `UPDATE iso8583_saf SET lease_until = now() + $2 * interval '1 millisecond'
+  WHERE id = ANY($3::text[]) AND lease_owner = $1 AND done_at IS NULL
+  RETURNING id`;
+
+/** Ends `$1`'s leases on the entries `$2` now (another node may claim them at once). */
+export const RELEASE = `UPDATE iso8583_saf SET lease_until = now()
+  WHERE id = ANY($2::text[]) AND lease_owner = $1 AND done_at IS NULL`;
+
+/** Deletes the rows done more than `$1` ms ago. */
+export const PURGE = `DELETE FROM iso8583_saf WHERE done_at < now() - $1 * interval '1 millisecond'`;
