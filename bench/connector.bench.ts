@@ -9,7 +9,8 @@
 // `O_DSYNC` write to the same disk in the same run (see `probeDisk`). p50/p99 latency and the heap (after GC) are
 // printed. Usage: node bench/dist/connector.bench.js [requests] [peer mode]
 // [scenarios] (requests per scenario, default 200000; peer mode patch | codec | inbound, default patch, see
-// connector/peer.ts; scenarios all | journal, default all: `journal` runs only the journal off / on pairs).
+// connector/peer.ts; scenarios all | journal, default all: `journal` runs only the journal off / on pairs). The journal's
+// `batchRecords` can be set with BENCH_JOURNAL_BATCH (default: the journal's default).
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
@@ -33,6 +34,8 @@ const gc = runInNewContext('gc') as () => void;
 const total = Number(process.argv[2] ?? 200_000);
 const peerMode = process.argv[3] ?? 'patch';
 const onlyJournal = process.argv[4] === 'journal';
+/** The journal's `batchRecords` when `BENCH_JOURNAL_BATCH` is set (65536: a batch per turn, as before it existed). */
+const BATCH_RECORDS = process.env.BENCH_JOURNAL_BATCH === undefined ? undefined : Number(process.env.BENCH_JOURNAL_BATCH);
 const codec = createCodec('iso87ascii');
 
 /** A purchase like a POS sends it (0200 with track 2; the PAN is a test card). */
@@ -142,7 +145,7 @@ interface Side {
 
 /** Opens a connector (`connections` multiplexed connections; the journal in `journalDir` when given) and warms it. */
 async function openSide(port: number, connections: number, depth: number, journalDir?: string): Promise<Side> {
-  const journal = journalDir === undefined ? undefined : new FileJournal(journalDir);
+  const journal = journalDir === undefined ? undefined : new FileJournal(journalDir, BATCH_RECORDS === undefined ? {} : { batchRecords: BATCH_RECORDS });
   const connector = createConnector({
     host: '127.0.0.1',
     port,
