@@ -42,14 +42,9 @@ export type { JournalEntry, JournalOutcome, ReversalJournal, SafEntry, SafEntryK
 /** The journal file's name in its folder. */
 export const JOURNAL_FILE = 'reversals.jsonl';
 
-/** The coded error of a journal that cannot be opened (its folder, lock, file or first compaction). */
-function openError(dir: string, cause: unknown): Iso8583Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal in ${dir} cannot be opened`, { field: 'reversal.journalDir', cause });
-}
-
-/** The coded error of a batch that could not be written. */
-function writeError(cause: unknown): Iso8583Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal cannot be written', { field: 'reversal.journalDir', cause });
+/** The coded error of a journal that cannot be opened (its folder, lock, file or first compaction) or written. */
+function journalError(what: string, cause: unknown): Iso8583Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal ${what}`, { field: 'reversal.journalDir', cause });
 }
 
 /**
@@ -148,7 +143,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       this.unlock = await lockJournal(this.dir, this.logger);
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED') throw err;
-      throw openError(this.dir, err);
+      throw journalError(`in ${this.dir} cannot be opened`, err);
     }
     try {
       const contents = readJournal(await readJournalFile(this.path));
@@ -163,7 +158,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       return [...contents.live.values()].map((e) => ({ ...e }));
     } catch (err) {
       await this.release();
-      throw openError(this.dir, err);
+      throw journalError(`in ${this.dir} cannot be opened`, err);
     }
   }
 
@@ -356,7 +351,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     this.writing = [];
     const failed = batches.filter((b) => b.state === 'failed');
     const first = failed[0] as Batch;
-    const error = writeError(first.error);
+    const error = journalError('cannot be written', first.error);
     this.logger.error(
       { code: error.code, cause: (first.error as NodeJS.ErrnoException).code, records: failed.reduce((n, b) => n + b.size, 0), batches: failed.length },
       'the reversal journal cannot be written',
