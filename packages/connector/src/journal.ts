@@ -4,7 +4,7 @@
  * append-only file of JSON lines (`reversals.jsonl`, preallocated with blank lines) with group commit:
  * - records appended in one turn of the event loop go out in one batch, one write (journal-batch.ts), through an
  *   `O_DSYNC` handle where the platform has it (durable when the write returns; elsewhere write + `fdatasync`); a
- *   batch that reaches `batchRecords` starts at once, so that callers released together do not stay in lockstep;
+ *   batch that reaches `batchRecords` (if set lower) starts at once, so that callers released together split up;
  * - up to `concurrentWrites` batch writes are in flight, each at the offset assigned when it starts; batches take
  *   effect and resolve in offset order, each only once its own write returned. A `done`/`attempt` is appended only
  *   after its `add` resolved, so it lands in a later batch: no record on disk refers to an `add` that is not durable;
