@@ -3,7 +3,8 @@
  * before its caller sees the response, so a crash neither loses a reversal nor reverses what a caller saw approved. An
  * append-only file of JSON lines (`reversals.jsonl`, preallocated with blank lines) with group commit:
  * - records appended in one turn of the event loop go out in one batch, one write (journal-batch.ts), through an
- *   `O_DSYNC` handle where the platform has it (durable when the write returns; elsewhere write + `fdatasync`);
+ *   `O_DSYNC` handle where the platform has it (durable when the write returns; elsewhere write + `fdatasync`); a
+ *   batch that reaches `batchRecords` (if set lower) starts at once, so that callers released together split up;
  * - up to `concurrentWrites` batch writes are in flight, each at the offset assigned when it starts; batches take
  *   effect and resolve in offset order, each only once its own write returned. A `done`/`attempt` is appended only
  *   after its `add` resolved, so it lands in a later batch: no record on disk refers to an `add` that is not durable;
@@ -12,9 +13,8 @@
  *   that fails the journal stops (every append refused until reopened). A batch that grows the file goes alone.
  * Compaction (journal-compaction.ts), once no write is in flight: when opened; when the records would outgrow the
  * preallocated part and answered ones dominate; past `compactAt`; every `compactInterval` ms after a `done`. The
- * folder is locked by the process that opened it (`reversals.lock`). See docs/connector.md. Apart: the options
- * (journal-options.ts), the lines (journal-record.ts), a batch and its write (journal-batch.ts), reading a file back
- * (journal-read.ts), the spare file (journal-spare.ts).
+ * folder is locked by its opener (`reversals.lock`). See docs/connector.md. Apart: the options, the lines, a batch and
+ * its write, reading a file back, the spare file (journal-options, -record, -batch, -read, -spare.ts).
  */
 import { EventEmitter } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
@@ -40,14 +40,9 @@ export type { JournalEntry, JournalOutcome, ReversalJournal, SafEntry, SafEntryK
 /** The journal file's name in its folder. */
 export const JOURNAL_FILE = 'reversals.jsonl';
 
-/** The coded error of a journal that cannot be opened (its folder, lock, file or first compaction). */
-function openError(dir: string, cause: unknown): Iso8583Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal in ${dir} cannot be opened`, { field: 'reversal.journalDir', cause });
-}
-
-/** The coded error of a batch that could not be written. */
-function writeError(cause: unknown): Iso8583Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal cannot be written', { field: 'reversal.journalDir', cause });
+/** The coded error of a journal that cannot be opened (its folder, lock, file or first compaction) or written. */
+function journalError(what: string, cause: unknown): Iso8583Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal ${what}`, { field: 'reversal.journalDir', cause });
 }
 
 /**
@@ -65,6 +60,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   readonly compactInterval: number;
   /** How many batch writes may be in flight at once (1 where the file is not opened with `O_DSYNC`). */
   readonly concurrentWrites: number;
+  /** The records at which a batch closes and its write starts without waiting for the end of the turn. */
+  readonly batchRecords: number;
   private readonly logger: Logger;
   private handle: FileHandle | undefined;
   private unlock: (() => Promise<void>) | undefined;
@@ -116,6 +113,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     this.preallocate = o.preallocate;
     this.compactInterval = o.compactInterval;
     this.concurrentWrites = o.concurrentWrites;
+    this.batchRecords = o.batchRecords;
     this.logger = o.logger;
     this.spare = new SpareFile(`${this.path}.next`, this.preallocate, this.logger);
   }
@@ -141,7 +139,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       this.unlock = await lockJournal(this.dir, this.logger);
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED') throw err;
-      throw openError(this.dir, err);
+      throw journalError(`in ${this.dir} cannot be opened`, err);
     }
     try {
       const contents = readJournal(await readJournalFile(this.path));
@@ -156,7 +154,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       return [...contents.live.values()].map((e) => ({ ...e }));
     } catch (err) {
       await this.release();
-      throw openError(this.dir, err);
+      throw journalError(`in ${this.dir} cannot be opened`, err);
     }
   }
 
@@ -243,12 +241,17 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     }
     if (this.stopped !== undefined) return Promise.reject(this.stopped);
     const promise = this.current.push(line, id, change);
-    // Gather the rest of this turn first; a batch starts then if fewer than `concurrentWrites` are in flight.
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.onImmediate);
-    }
+    // A full batch starts now if it can; else at the end of the turn, if fewer than `concurrentWrites` are in flight.
+    if (this.current.size >= this.batchRecords) this.pump();
+    this.schedule();
     return promise;
+  }
+
+  /** Makes `pump` run at the end of this turn (once). */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.onImmediate);
   }
 
   /** Runs a compaction or a recovery alone (no write in flight, none started meanwhile), then goes on. */
@@ -303,10 +306,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       this.settle();
     });
     // More gathered meanwhile and room for another write (a barrier batch blocks it): start it in the next turn.
-    if (!this.barrier && this.writing.length < this.concurrentWrites && !this.scheduled && this.current.size > 0) {
-      this.scheduled = true;
-      setImmediate(this.onImmediate);
-    }
+    if (!this.barrier && this.writing.length < this.concurrentWrites && this.current.size > 0) this.schedule();
   }
 
   /**
@@ -347,7 +347,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     this.writing = [];
     const failed = batches.filter((b) => b.state === 'failed');
     const first = failed[0] as Batch;
-    const error = writeError(first.error);
+    const error = journalError('cannot be written', first.error);
     this.logger.error(
       { code: error.code, cause: (first.error as NodeJS.ErrnoException).code, records: failed.reduce((n, b) => n + b.size, 0), batches: failed.length },
       'the reversal journal cannot be written',

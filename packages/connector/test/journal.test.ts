@@ -67,7 +67,7 @@ test('FileJournal – an unwritable folder fails with ISO8583_ERR_CONNECTOR_JOUR
 
 test('FileJournal – group commit: records added in the same turn share one write and fsync; later ones the next', async (t) => {
   const d = dir(t);
-  const j = new FileJournal(d);
+  const j = new FileJournal(d, { batchRecords: 1000 });
   await j.open();
   const first = Array.from({ length: 100 }, (_, i) => j.add(entry(String(i))));
   assert.deepEqual(j.batches, { batches: 0, records: 0, compactions: 1 });
@@ -81,6 +81,27 @@ test('FileJournal – group commit: records added in the same turn share one wri
   const again = new FileJournal(d);
   assert.equal((await again.open()).length, 51);
   await again.close();
+});
+
+test('FileJournal – batchRecords: a batch that reaches it starts at once, the rest of the turn goes in the next', async (t) => {
+  const d = dir(t);
+  const j = new FileJournal(d, { batchRecords: 16 });
+  await j.open();
+  const added = Array.from({ length: 40 }, (_, i) => j.add(entry(String(i))));
+  // Two batches of 16 started in this turn, both in flight; the last 8 wait for the end of the turn.
+  assert.equal(j.writeStats.maxInFlight, 2);
+  await Promise.all(added);
+  assert.deepEqual(j.batches, { batches: 3, records: 40, compactions: 1 });
+  await j.close();
+  const again = new FileJournal(d);
+  assert.equal((await again.open()).length, 40);
+  await again.close();
+});
+
+test('FileJournal – batchRecords out of range is refused with ISO8583_ERR_CONNECTOR_OPTIONS naming it', () => {
+  for (const bad of [0, 65537, 2.5, Number.NaN]) {
+    assert.throws(() => new FileJournal('/nonexistent', { batchRecords: bad }), (err: { code?: string; message?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_OPTIONS' && /batchRecords/.test(String(err.message)));
+  }
 });
 
 test('FileJournal – the file is preallocated with empty lines; records overwrite them, and a record cut by a crash is ignored', async (t) => {
