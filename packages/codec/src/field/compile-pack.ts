@@ -26,10 +26,11 @@ import { WRITE_ASCII_FIXED, WRITE_ASCII_VAR } from './plan.js';
 import { CLASS, DIGITS, PRINTABLE } from './charset.js';
 
 /**
- * Packs the plan's bitmap at `at` and its fields after it; returns the offset after the last field, -2 when a key
- * of the plan is missing or its value is not a string (not this set of keys), -3 when the interpreter must pack it.
+ * Packs `mti` (an MTI already checked, as ASCII digits; or `""` when the caller writes the MTI) at `at`, the plan's
+ * bitmap after it and its fields after that; returns the offset after the last field, -2 when a key of the plan is
+ * missing or its value is not a string (not this set of keys), -3 when the interpreter must pack it.
  */
-export type CompiledPack = (m: MessageInput, w: Writer, at: number) => number;
+export type CompiledPack = (m: MessageInput, w: Writer, at: number, mti: string) => number;
 
 /** The interpreter's writer of one value (`fast-write.ts`): the offset after it, or -1 on a problem. */
 export type WriteOne = (w: Writer, off: number, plan: FieldPlan, s: string, lenient: boolean) => number;
@@ -132,13 +133,15 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
     if (plan.fixed) body += `if (${v}.length !== ${plan.length}) return -3;\n`;
     else body += `const n${plan.num} = ${v}.length; if (n${plan.num} > ${Math.min(plan.length, plan.pfxMax)}) return -3;\n`;
   }
-  body += `let buf = w.buf, dv = w.view, off = at + ${bitmap.length}, rs = 0, i = 0, x = 0, bad = 0, need = 0, top = at;\n`;
+  body += `const ml = mti.length;\n`;
+  body += `let buf = w.buf, dv = w.view, off = at + ml + ${bitmap.length}, rs = 0, i = 0, x = 0, bad = 0, need = 0, top = at;\n`;
   body += `if (off > buf.length) { w.ensure(off); buf = w.buf; dv = w.view; }\n`;
-  // A bitmap of ASCII bytes (hex) starts the first string written; any other is written byte by byte.
+  // A bitmap of ASCII bytes (hex) starts the first string written, after the MTI; any other is written byte by byte.
   const bitmapText = bitmap.every((b) => b < 0x80) && isInline(plans[0]!) ? JSON.stringify(Buffer.from(bitmap).toString('latin1')) : '';
   let start = '';
   if (bitmapText === '') {
-    for (let i = 0; i < bitmap.length; i++) body += `buf[at + ${i}] = ${bitmap[i]!};`;
+    body += `for (i = 0; i < ml; i++) buf[at + i] = mti.charCodeAt(i);\n`;
+    for (let i = 0; i < bitmap.length; i++) body += `buf[at + ml + ${i}] = ${bitmap[i]!};`;
     body += '\n';
   } else {
     body += `off = at;\n`;
@@ -160,9 +163,11 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
     const lengths: string[] = [];
     const terms: string[] = [];
     if (start !== '') {
-      // The bitmap: written with the first fields, checked by no run (it is made here).
-      terms.push(start);
+      // The MTI and the bitmap: written with the first fields, checked by no run (the caller checked the MTI, the
+      // bitmap is made here).
+      terms.push('mti', start);
       fixed += bitmap.length;
+      lengths.push('ml');
     }
     for (; j < plans.length && isInline(plans[j]!); j++) {
       const p = plans[j]!;
@@ -181,7 +186,7 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
     body += `top = off + need + ${SLACK}; if (U8.call(buf, ${terms.join(' + ')}, off, need + ${SLACK}) !== need) ${REFUSE}\n`;
     // The runs of one class over the bytes just written (length digits join a run whose class has digits).
     if (start !== '') {
-      body += `off += ${bitmap.length};\n`;
+      body += `off += ml + ${bitmap.length};\n`;
       start = '';
     }
     let runMask = -1;
@@ -211,7 +216,7 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
   body += `if (bad !== 0) ${REFUSE}\nreturn off;\n`;
   const digits = new Set(plans.filter((p) => isInline(p) && !p.fixed).map((p) => p.pfxDigits));
   const tables = [...digits].map((d) => `const P${d} = PREFIX(${d});`).join(' ');
-  const source = `'use strict';\n${tables}\nreturn function packCompiled(m, w, at) {\n${body}};\n`;
+  const source = `'use strict';\n${tables}\nreturn function packCompiled(m, w, at, mti) {\n${body}};\n`;
   // The source holds only numbers taken from the dialect (see the file comment). Where code generation is off
   // (`--disallow-code-generation-from-strings`, a policy of the embedder) the interpreter packs every plan.
   if (noCodegen) return undefined;
