@@ -11,22 +11,14 @@ import type { Codec, IsoMessage } from '../src/index.js';
 import { spawnSync } from 'node:child_process';
 import { COMPILE_BUDGET, PLAN_AFTER, REFUSALS_MAX } from '../src/field/pack-shapes.js';
 import { Writer } from '../src/field/writer.js';
-import { packOutcome, plansOf, warmed } from './pack-outcome.js';
+import { PURCHASE as BASE_PURCHASE, packOutcome, plansOf, warmed } from './pack-outcome.js';
 
-/** Every class of iso87ascii in one message: n, LLVAR n, z, an, ans, LLLVAR ans. */
+/** Every class of iso87ascii in one message: n, LLVAR n, z, an, ans, LLLVAR ans (the purchase, with 37, 42, 43). */
 const PURCHASE: IsoMessage = {
-  '0': '0200',
-  '2': '4111111111111111',
-  '3': '000000',
-  '4': '000000001000',
-  '11': '618160',
-  '35': '4111111111111111=28121011234567890',
+  ...BASE_PURCHASE,
   '37': '000000618160',
-  '41': '00992468',
   '42': '000124642124643',
   '43': 'SHOP 1                   CITY         US',
-  '49': '840',
-  '55': '9F2608571F1E10D4FA4AAC9F270180',
 };
 
 /** The writer a codec packs into (its scratch buffer is shared by every pack). */

@@ -23,7 +23,8 @@ import type { MessageInput } from '../types.js';
 import type { FieldPlan } from './plan.js';
 import type { Writer } from './writer.js';
 import { WRITE_ASCII_FIXED, WRITE_ASCII_VAR } from './plan.js';
-import { CLASS, DIGITS, PRINTABLE } from './charset.js';
+import { CLASS, DIGITS, DIGIT_FIRST, DIGIT_LAST, PRINTABLE, PRINTABLE_ASCII_LAST, PRINTABLE_FIRST } from './charset.js';
+import { decimalPrefixStrings } from '../prefix/decimal-chars.js';
 
 /**
  * Packs `mti` (an MTI already checked, as ASCII digits; or `""` when the caller writes the MTI) at `at`, the plan's
@@ -60,19 +61,6 @@ const REFUSE = '{ w.buf.fill(0, at, top); return -3; }';
 let noCodegen = false;
 
 
-/** Length digits as strings by value: `PREFIX[2][7]` is `"07"`; made on first use. */
-const PREFIX: string[][] = [];
-
-function prefixStrings(digits: number): string[] {
-  let table = PREFIX[digits];
-  if (table === undefined) {
-    table = [];
-    for (let n = 0; n < 10 ** digits; n++) table.push(String(n).padStart(digits, '0'));
-    PREFIX[digits] = table;
-  }
-  return table;
-}
-
 /** A field written inline: ASCII text, fixed or behind 1-3 ASCII length digits. */
 function isInline(plan: FieldPlan): boolean {
   if (plan.writer === WRITE_ASCII_FIXED) return true;
@@ -83,17 +71,31 @@ function isInline(plan: FieldPlan): boolean {
 const WORD = (at: string): string => `x = dv.getInt32(${at}, true);`;
 
 // Pack's checks accept ASCII only (a byte 0x80 or more is part of a character outside ASCII, whatever the count
-// of the write said). With every byte under 0x80, adding a constant to the word carries into no other byte, so each byte's
-// top bit says on which side of a bound it is; a byte 0x80 or more sets its own top bit in `x`.
-/** Non-zero unless the 4 bytes of `x` are all digits 0x30-0x39 (0x46 + 0x3A and 0x50 + 0x30 reach 0x80). */
-const NOT_DIGITS = '((x | (x + 0x46464646) | ~(x + 0x50505050)) & 0x80808080)';
-/** Non-zero unless the 4 bytes of `x` are all printable ASCII 0x20-0x7E (0x01 + 0x7F and 0x60 + 0x20 reach 0x80). */
-const NOT_PRINTABLE = '((x | (x + 0x01010101) | ~(x + 0x60606060)) & 0x80808080)';
+// of the write said). With every byte under 0x80, adding a constant to the word carries into no other byte, so each
+// byte's top bit says on which side of a bound it is; a byte 0x80 or more sets its own top bit in `x`.
+/**
+ * Source of a value that is non-zero unless the 4 bytes of `x` are all in `first`-`last` (ASCII): a byte over
+ * `last` reaches 0x80 when `0x80 - (last + 1)` is added, a byte from `first` on when `0x80 - first` is.
+ */
+function notInRange(first: number, last: number): string {
+  const each = (n: number): string => `0x${n.toString(16).padStart(2, '0').repeat(4)}`;
+  return `((x | (x + ${each(0x80 - (last + 1))}) | ~(x + ${each(0x80 - first)})) & 0x80808080)`;
+}
+
+/** Non-zero unless the 4 bytes of `x` are all digits (`charset.ts`). */
+const NOT_DIGITS = notInRange(DIGIT_FIRST, DIGIT_LAST);
+/** Non-zero unless the 4 bytes of `x` are all printable ASCII (`charset.ts`; Latin-1 above it is not ASCII). */
+const NOT_PRINTABLE = notInRange(PRINTABLE_FIRST, PRINTABLE_ASCII_LAST);
 
 /** The check of the bytes from `rs` to `off` against `mask`: leaves `bad` non-zero, or returns -3. */
 function runCheck(mask: number): string {
+  const outside = (first: number, last: number): string => `c - ${first} >>> 0 > ${last - first}`;
   const byteTest =
-    mask === DIGITS ? 'c - 48 >>> 0 > 9' : mask === PRINTABLE ? 'c - 32 >>> 0 > 94' : `c > 127 || (C[c] & ${mask}) === 0`;
+    mask === DIGITS
+      ? outside(DIGIT_FIRST, DIGIT_LAST)
+      : mask === PRINTABLE
+        ? outside(PRINTABLE_FIRST, PRINTABLE_ASCII_LAST)
+        : `c > 127 || (C[c] & ${mask}) === 0`;
   let each: string;
   if (mask === DIGITS) each = `bad |= ${NOT_DIGITS};`;
   else if (mask === PRINTABLE) each = `bad |= ${NOT_PRINTABLE};`;
@@ -227,5 +229,5 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
     noCodegen = true;
     return undefined;
   }
-  return factory(plans, writeOne, CLASS, utf8Write, prefixStrings);
+  return factory(plans, writeOne, CLASS, utf8Write, decimalPrefixStrings);
 }
