@@ -104,6 +104,10 @@ class CompiledCodec implements Codec {
   private readonly headerLength: number;
   private readonly lenient: boolean;
   private readonly allowTrailing: boolean;
+  /** Bytes kept before the fields for the largest bitmap (`Layout.maxBitmapSize`). */
+  private readonly bitmapRoom: number;
+  /** The MTI travels as ASCII digits: a pack plan writes it with the bitmap and the fields. */
+  private readonly mtiText: boolean;
   private readonly writer = new Writer();
   private readonly reader = new Reader(NO_BYTES, '', 0);
   /** After a read: the offset after the last field of the message read. */
@@ -117,6 +121,8 @@ class CompiledCodec implements Codec {
     this.headerLength = dialect.headerLength ?? 0;
     this.lenient = options.lenient === true;
     this.allowTrailing = options.trailing === 'allow';
+    this.bitmapRoom = this.layout.maxBitmapSize();
+    this.mtiText = this.mtiEncoding === MTI_ASCII;
   }
 
   pack(message: MessageInput, options?: PackOptions): Buffer {
@@ -139,40 +145,50 @@ class CompiledCodec implements Codec {
     const lenient = this.lenient;
     const mti = mtiValue(message['0']);
     if (mti === undefined) throw this.invalid(message, lenient);
-    const headerLength = this.headerLength;
-    const header = options?.header;
-    if (header !== undefined && (!(header instanceof Uint8Array) || header.length !== headerLength)) {
-      throw codecError('ISO8583_ERR_HEADER', `the header must be ${headerLength} bytes`, { field: 'header' });
+    let header: Uint8Array | undefined;
+    if (options !== undefined && options !== null && options.header !== undefined) {
+      header = options.header;
+      if (!(header instanceof Uint8Array) || header.length !== this.headerLength) {
+        throw codecError('ISO8583_ERR_HEADER', `the header must be ${this.headerLength} bytes`, { field: 'header' });
+      }
     }
     const layout = this.layout;
-    // Messages are written in place into a slab and returned as views of it (as Buffer.allocUnsafe does with its
-    // pool): header, MTI and the largest bitmap fit before `reserve`, the fields are written from there in one pass,
-    // then the bitmap, MTI and header just before them.
-    const base = w.start(4096, SLAB_SIZE);
-    const reserve = base + headerLength + this.mtiBytes + layout.maxBitmapSize();
-    let start: number;
-    // The own keys, counted once: the plan of a set of keys fits only a message with exactly its keys.
+    // The own keys, counted once (before the slab is looked at: a getter of the message may pack with this codec):
+    // the plan of a set of keys fits only a message with exactly its keys.
     const total = Object.values(message).length;
-    // A planned set of keys: its bitmap is known, so it goes right after the MTI, then the fields.
-    let end = packByShape(layout, message, w, base + headerLength + this.mtiBytes, lenient, total);
-    if (end >= 0) return this.finish(w, mti, header, base, end);
+    // Messages are written in place into a slab and returned as views of it (as Buffer.allocUnsafe does with its
+    // pool). A planned set of keys: its bitmap is known, so MTI, bitmap and fields are written in one pass after
+    // the header (the plan writes an ASCII MTI itself).
+    const base = w.start(4096, SLAB_SIZE);
+    const mtiText = this.mtiText ? mti : '';
+    const shapeAt = base + this.headerLength + (this.mtiText ? 0 : this.mtiBytes);
+    let end = packByShape(layout, message, w, shapeAt, lenient, total, mtiText);
+    if (end >= 0) return this.finish(w, mtiText === '' ? mti : '', header, base, end);
     if (end === -1) throw this.invalid(message, lenient);
+    // Otherwise header, MTI and the largest bitmap fit before `reserve`, the fields are written from there in one
+    // pass, then the bitmap, MTI and header just before them.
+    const fieldsAt = base + this.headerLength + this.mtiBytes;
+    const reserve = fieldsAt + this.bitmapRoom;
+    let start: number;
     end = packFields(layout, message, w, reserve, lenient, total);
     if (end === -1) throw this.invalid(message, lenient);
     if (end === -2) {
       if (!prepareFields(layout, message, lenient, w)) throw this.invalid(message, lenient);
-      w.ensure(base + headerLength + this.mtiBytes + preparedBitmapSize(layout, w) + 8);
+      w.ensure(fieldsAt + preparedBitmapSize(layout, w) + 8);
       start = base;
-      end = writePrepared(layout, w, base + headerLength + this.mtiBytes);
+      end = writePrepared(layout, w, fieldsAt);
     } else {
       // Noted before the bitmap is written (which sets the indicator bits in `w.bits`).
       layout.packShapes.note(layout, message, w, total);
-      start = writeBitmapBefore(layout, w, reserve) - this.mtiBytes - headerLength;
+      start = writeBitmapBefore(layout, w, reserve) - this.mtiBytes - this.headerLength;
     }
     return this.finish(w, mti, header, start, end);
   }
 
-  /** Writes the header and the MTI before the bitmap at `start`, and hands out the message `start .. end`. */
+  /**
+   * Writes the header and the MTI (unless `mti` is `""`: written already) before the bitmap at `start`, and hands out
+   * the message `start .. end`.
+   */
   private finish(w: Writer, mti: string, header: Uint8Array | undefined, start: number, end: number): Buffer {
     const headerLength = this.headerLength;
     const buf = w.buf;
@@ -180,7 +196,7 @@ class CompiledCodec implements Codec {
       if (header === undefined) buf.fill(0, start, start + headerLength);
       else buf.set(header, start);
     }
-    writeMti(buf, start + headerLength, mti, this.mtiEncoding);
+    if (mti !== '') writeMti(buf, start + headerLength, mti, this.mtiEncoding);
     // Keep the next message 8-byte aligned.
     w.used = (end + 7) & ~7;
     return buf.subarray(start, end);

@@ -1,11 +1,28 @@
 /**
- * Pack test helpers: the outcome of a pack, to compare two codecs (the bytes as hex, or the coded error's code, words
- * and problems); a codec warmed until a set of keys has its pack plan, and the plans of a codec (white box).
+ * Pack test helpers: the purchase the pack tests pack; the outcome of a pack, to compare two codecs (the bytes as hex,
+ * or the coded error's code, words and problems); a codec warmed until a set of keys has its pack plan, and the plans
+ * of a codec (white box).
  */
 import { createCodec } from '../src/index.js';
 import type { Codec, IsoMessage } from '../src/index.js';
 import { PLAN_AFTER } from '../src/field/pack-shapes.js';
 import type { PackShapes } from '../src/field/pack-shapes.js';
+
+/**
+ * A purchase (0200) of fields that the built-in dialects all have: PAN, processing code, amount, STAN, track 2,
+ * terminal, currency, and a short field 55. Test data, no real card.
+ */
+export const PURCHASE: IsoMessage = {
+  '0': '0200',
+  '2': '4111111111111111',
+  '3': '000000',
+  '4': '000000001000',
+  '11': '618160',
+  '35': '4111111111111111=28121011234567890',
+  '41': '00992468',
+  '49': '840',
+  '55': '9F2608571F1E10D4FA4AAC9F270180',
+};
 
 /** Packs `message` with `codec`: `{ bytes }` (hex), or `{ code, words, problems }` of the error thrown. */
 export function packOutcome(codec: Codec, message: unknown): unknown {

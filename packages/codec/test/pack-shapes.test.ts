@@ -8,22 +8,10 @@ import assert from 'node:assert/strict';
 import { createCodec } from '../src/index.js';
 import type { Dialect, IsoMessage } from '../src/index.js';
 import { PLANS, PLAN_AFTER } from '../src/field/pack-shapes.js';
-import { packOutcome, plansOf, warmed } from './pack-outcome.js';
+import { PURCHASE, packOutcome, plansOf, warmed } from './pack-outcome.js';
 import { COMPOSITE_DIALECT } from './message-arbitrary.js';
 import { getDialect } from '../src/index.js';
 import { compileField, WRITE_ASCII_FIXED, WRITE_ASCII_VAR, WRITE_BCD, WRITE_BINARY, WRITE_GENERAL, WRITE_HEX } from '../src/field/plan.js';
-
-const PURCHASE: IsoMessage = {
-  '0': '0200',
-  '2': '4111111111111111',
-  '3': '000000',
-  '4': '000000001000',
-  '11': '618160',
-  '35': '4111111111111111=28121011234567890',
-  '41': '00992468',
-  '49': '840',
-  '55': '9F2608571F1E10D4FA4AAC9F270180',
-};
 
 test('pack – a set of keys packed PLAN_AFTER times gets a plan, and packs by it the bytes of the interpreter', () => {
   for (const name of ['iso87ascii', 'iso87binary', 'iso93ascii', 'smartvista']) {

@@ -8,9 +8,9 @@ import type { FieldPlan } from './plan.js';
 import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
 import { overMax, prefixError, typeError } from './reader.js';
-import { CLASS, DIGITS, PRINTABLE, allowed, allowedBytes, isAmountBytes } from './charset.js';
+import { CLASS, DIGITS, PRINTABLE, allowed, allowedBytes, isAmountBytes, isDigitCode, isPrintableCode } from './charset.js';
 import { writePrefix } from './write.js';
-import { ASCII_ZERO, readDecimalPrefix } from '../prefix/decimal-chars.js';
+import { ASCII_ZERO, readDecimalPrefix, writeDecimalPrefix } from '../prefix/decimal-chars.js';
 
 /**
  * Reads the ASCII text field `plan` at `offset` (not beyond `limit`), with the strict type check unless lenient;
@@ -71,12 +71,7 @@ export function writeAsciiText(w: Writer, off: number, plan: FieldPlan, s: strin
   let o = off;
   if (plan.asciiDigits) {
     // LLVAR: the length as ASCII digits.
-    let v = n;
-    for (let i = plan.pfxDigits - 1; i >= 0; i--) {
-      buf[o + i] = 0x30 + (v % 10);
-      v = (v / 10) | 0;
-    }
-    o += plan.pfxDigits;
+    o = writeDecimalPrefix(buf, o, n, plan.pfxDigits, ASCII_ZERO);
   } else if (!plan.fixed) {
     o = writePrefix(buf, o, plan, n);
   }
@@ -99,7 +94,7 @@ function copyChecked(buf: Buffer, o: number, s: string, mask: number): number {
   if (mask === DIGITS) {
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
-      if (c - 0x30 >>> 0 > 9) return -1;
+      if (!isDigitCode(c)) return -1;
       buf[o++] = c;
     }
     return o;
@@ -107,7 +102,7 @@ function copyChecked(buf: Buffer, o: number, s: string, mask: number): number {
   if (mask === PRINTABLE) {
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
-      if (c < 0x20 || (c > 0x7e && (c < 0xa0 || c > 0xff))) return -1;
+      if (!isPrintableCode(c)) return -1;
       buf[o++] = c;
     }
     return o;

@@ -17,17 +17,38 @@ const TRACK = 16;
 /** Hex digits 0-9, A-F, a-f. */
 const HEX = 32;
 
+/** The code of the digit `0` (the digits are 0x30-0x39). */
+export const DIGIT_FIRST = 0x30;
+/** The code of the digit `9`. */
+export const DIGIT_LAST = 0x39;
+/** The first printable ASCII character: the space. */
+export const PRINTABLE_FIRST = 0x20;
+/** The last printable ASCII character: `~` (0x7F is a control character). */
+export const PRINTABLE_ASCII_LAST = 0x7e;
+/** The first printable Latin-1 character above ASCII (0x80-0x9F are control characters). */
+export const PRINTABLE_LATIN1_FIRST = 0xa0;
+
+/** True when `c` is the code of a digit `0`-`9` (type `n`). */
+export function isDigitCode(c: number): boolean {
+  return c - DIGIT_FIRST >>> 0 <= DIGIT_LAST - DIGIT_FIRST;
+}
+
+/** True when `c` is the code of a printable Latin-1 character (type `ans`): 0x20-0x7E and 0xA0-0xFF. */
+export function isPrintableCode(c: number): boolean {
+  return c >= PRINTABLE_FIRST && (c <= PRINTABLE_ASCII_LAST || (c >= PRINTABLE_LATIN1_FIRST && c <= 0xff));
+}
+
 /** Character code (0-255) -> the classes it belongs to. */
 export const CLASS: Uint8Array = (() => {
   const table = new Uint8Array(256);
-  for (let c = 0x21; c <= 0x7e; c++) table[c] = SPECIAL;
-  for (let c = 0xa0; c <= 0xff; c++) table[c] = SPECIAL;
-  for (let c = 0x30; c <= 0x39; c++) table[c] = DIGIT | HEX;
+  for (let c = PRINTABLE_FIRST + 1; c <= PRINTABLE_ASCII_LAST; c++) table[c] = SPECIAL;
+  for (let c = PRINTABLE_LATIN1_FIRST; c <= 0xff; c++) table[c] = SPECIAL;
+  for (let c = DIGIT_FIRST; c <= DIGIT_LAST; c++) table[c] = DIGIT | HEX;
   for (let c = 0x41; c <= 0x5a; c++) table[c] = ALPHA;
   for (let c = 0x61; c <= 0x7a; c++) table[c] = ALPHA;
   for (let c = 0x41; c <= 0x46; c++) table[c] |= HEX;
   for (let c = 0x61; c <= 0x66; c++) table[c] |= HEX;
-  table[0x20] = SPACE;
+  table[PRINTABLE_FIRST] = SPACE;
   table[0x3d] |= TRACK;
   table[0x44] |= TRACK;
   return table;
@@ -107,15 +128,11 @@ export const DIGITS = DIGIT;
 export function allowedBytes(buf: Uint8Array, offset: number, count: number, mask: number): boolean {
   const end = offset + count;
   if (mask === DIGIT) {
-    for (let i = offset; i < end; i++) if (buf[i]! - 0x30 >>> 0 > 9) return false;
+    for (let i = offset; i < end; i++) if (!isDigitCode(buf[i]!)) return false;
     return true;
   }
   if (mask === PRINTABLE) {
-    // Printable: 0x20-0x7E, and Latin-1 0xA0-0xFF (see CLASS).
-    for (let i = offset; i < end; i++) {
-      const c = buf[i]!;
-      if (c < 0x20 || (c > 0x7e && c < 0xa0)) return false;
-    }
+    for (let i = offset; i < end; i++) if (!isPrintableCode(buf[i]!)) return false;
     return true;
   }
   for (let i = offset; i < end; i++) if ((CLASS[buf[i]!]! & mask) === 0) return false;

@@ -23,13 +23,15 @@ import type { MessageInput } from '../types.js';
 import type { FieldPlan } from './plan.js';
 import type { Writer } from './writer.js';
 import { WRITE_ASCII_FIXED, WRITE_ASCII_VAR } from './plan.js';
-import { CLASS, DIGITS, PRINTABLE } from './charset.js';
+import { CLASS, DIGITS, DIGIT_FIRST, DIGIT_LAST, PRINTABLE, PRINTABLE_ASCII_LAST, PRINTABLE_FIRST } from './charset.js';
+import { decimalPrefixStrings } from '../prefix/decimal-chars.js';
 
 /**
- * Packs the plan's bitmap at `at` and its fields after it; returns the offset after the last field, -2 when a key
- * of the plan is missing or its value is not a string (not this set of keys), -3 when the interpreter must pack it.
+ * Packs `mti` (an MTI already checked, as ASCII digits; or `""` when the caller writes the MTI) at `at`, the plan's
+ * bitmap after it and its fields after that; returns the offset after the last field, -2 when a key of the plan is
+ * missing or its value is not a string (not this set of keys), -3 when the interpreter must pack it.
  */
-export type CompiledPack = (m: MessageInput, w: Writer, at: number) => number;
+export type CompiledPack = (m: MessageInput, w: Writer, at: number, mti: string) => number;
 
 /** The interpreter's writer of one value (`fast-write.ts`): the offset after it, or -1 on a problem. */
 export type WriteOne = (w: Writer, off: number, plan: FieldPlan, s: string, lenient: boolean) => number;
@@ -59,19 +61,6 @@ const REFUSE = '{ w.buf.fill(0, at, top); return -3; }';
 let noCodegen = false;
 
 
-/** Length digits as strings by value: `PREFIX[2][7]` is `"07"`; made on first use. */
-const PREFIX: string[][] = [];
-
-function prefixStrings(digits: number): string[] {
-  let table = PREFIX[digits];
-  if (table === undefined) {
-    table = [];
-    for (let n = 0; n < 10 ** digits; n++) table.push(String(n).padStart(digits, '0'));
-    PREFIX[digits] = table;
-  }
-  return table;
-}
-
 /** A field written inline: ASCII text, fixed or behind 1-3 ASCII length digits. */
 function isInline(plan: FieldPlan): boolean {
   if (plan.writer === WRITE_ASCII_FIXED) return true;
@@ -82,17 +71,31 @@ function isInline(plan: FieldPlan): boolean {
 const WORD = (at: string): string => `x = dv.getInt32(${at}, true);`;
 
 // Pack's checks accept ASCII only (a byte 0x80 or more is part of a character outside ASCII, whatever the count
-// of the write said). With every byte under 0x80, adding a constant to the word carries into no other byte, so each byte's
-// top bit says on which side of a bound it is; a byte 0x80 or more sets its own top bit in `x`.
-/** Non-zero unless the 4 bytes of `x` are all digits 0x30-0x39 (0x46 + 0x3A and 0x50 + 0x30 reach 0x80). */
-const NOT_DIGITS = '((x | (x + 0x46464646) | ~(x + 0x50505050)) & 0x80808080)';
-/** Non-zero unless the 4 bytes of `x` are all printable ASCII 0x20-0x7E (0x01 + 0x7F and 0x60 + 0x20 reach 0x80). */
-const NOT_PRINTABLE = '((x | (x + 0x01010101) | ~(x + 0x60606060)) & 0x80808080)';
+// of the write said). With every byte under 0x80, adding a constant to the word carries into no other byte, so each
+// byte's top bit says on which side of a bound it is; a byte 0x80 or more sets its own top bit in `x`.
+/**
+ * Source of a value that is non-zero unless the 4 bytes of `x` are all in `first`-`last` (ASCII): a byte over
+ * `last` reaches 0x80 when `0x80 - (last + 1)` is added, a byte from `first` on when `0x80 - first` is.
+ */
+function notInRange(first: number, last: number): string {
+  const each = (n: number): string => `0x${n.toString(16).padStart(2, '0').repeat(4)}`;
+  return `((x | (x + ${each(0x80 - (last + 1))}) | ~(x + ${each(0x80 - first)})) & 0x80808080)`;
+}
+
+/** Non-zero unless the 4 bytes of `x` are all digits (`charset.ts`). */
+const NOT_DIGITS = notInRange(DIGIT_FIRST, DIGIT_LAST);
+/** Non-zero unless the 4 bytes of `x` are all printable ASCII (`charset.ts`; Latin-1 above it is not ASCII). */
+const NOT_PRINTABLE = notInRange(PRINTABLE_FIRST, PRINTABLE_ASCII_LAST);
 
 /** The check of the bytes from `rs` to `off` against `mask`: leaves `bad` non-zero, or returns -3. */
 function runCheck(mask: number): string {
+  const outside = (first: number, last: number): string => `c - ${first} >>> 0 > ${last - first}`;
   const byteTest =
-    mask === DIGITS ? 'c - 48 >>> 0 > 9' : mask === PRINTABLE ? 'c - 32 >>> 0 > 94' : `c > 127 || (C[c] & ${mask}) === 0`;
+    mask === DIGITS
+      ? outside(DIGIT_FIRST, DIGIT_LAST)
+      : mask === PRINTABLE
+        ? outside(PRINTABLE_FIRST, PRINTABLE_ASCII_LAST)
+        : `c > 127 || (C[c] & ${mask}) === 0`;
   let each: string;
   if (mask === DIGITS) each = `bad |= ${NOT_DIGITS};`;
   else if (mask === PRINTABLE) each = `bad |= ${NOT_PRINTABLE};`;
@@ -132,13 +135,15 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
     if (plan.fixed) body += `if (${v}.length !== ${plan.length}) return -3;\n`;
     else body += `const n${plan.num} = ${v}.length; if (n${plan.num} > ${Math.min(plan.length, plan.pfxMax)}) return -3;\n`;
   }
-  body += `let buf = w.buf, dv = w.view, off = at + ${bitmap.length}, rs = 0, i = 0, x = 0, bad = 0, need = 0, top = at;\n`;
+  body += `const ml = mti.length;\n`;
+  body += `let buf = w.buf, dv = w.view, off = at + ml + ${bitmap.length}, rs = 0, i = 0, x = 0, bad = 0, need = 0, top = at;\n`;
   body += `if (off > buf.length) { w.ensure(off); buf = w.buf; dv = w.view; }\n`;
-  // A bitmap of ASCII bytes (hex) starts the first string written; any other is written byte by byte.
+  // A bitmap of ASCII bytes (hex) starts the first string written, after the MTI; any other is written byte by byte.
   const bitmapText = bitmap.every((b) => b < 0x80) && isInline(plans[0]!) ? JSON.stringify(Buffer.from(bitmap).toString('latin1')) : '';
   let start = '';
   if (bitmapText === '') {
-    for (let i = 0; i < bitmap.length; i++) body += `buf[at + ${i}] = ${bitmap[i]!};`;
+    body += `for (i = 0; i < ml; i++) buf[at + i] = mti.charCodeAt(i);\n`;
+    for (let i = 0; i < bitmap.length; i++) body += `buf[at + ml + ${i}] = ${bitmap[i]!};`;
     body += '\n';
   } else {
     body += `off = at;\n`;
@@ -160,9 +165,11 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
     const lengths: string[] = [];
     const terms: string[] = [];
     if (start !== '') {
-      // The bitmap: written with the first fields, checked by no run (it is made here).
-      terms.push(start);
+      // The MTI and the bitmap: written with the first fields, checked by no run (the caller checked the MTI, the
+      // bitmap is made here).
+      terms.push('mti', start);
       fixed += bitmap.length;
+      lengths.push('ml');
     }
     for (; j < plans.length && isInline(plans[j]!); j++) {
       const p = plans[j]!;
@@ -181,7 +188,7 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
     body += `top = off + need + ${SLACK}; if (U8.call(buf, ${terms.join(' + ')}, off, need + ${SLACK}) !== need) ${REFUSE}\n`;
     // The runs of one class over the bytes just written (length digits join a run whose class has digits).
     if (start !== '') {
-      body += `off += ${bitmap.length};\n`;
+      body += `off += ml + ${bitmap.length};\n`;
       start = '';
     }
     let runMask = -1;
@@ -211,7 +218,7 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
   body += `if (bad !== 0) ${REFUSE}\nreturn off;\n`;
   const digits = new Set(plans.filter((p) => isInline(p) && !p.fixed).map((p) => p.pfxDigits));
   const tables = [...digits].map((d) => `const P${d} = PREFIX(${d});`).join(' ');
-  const source = `'use strict';\n${tables}\nreturn function packCompiled(m, w, at) {\n${body}};\n`;
+  const source = `'use strict';\n${tables}\nreturn function packCompiled(m, w, at, mti) {\n${body}};\n`;
   // The source holds only numbers taken from the dialect (see the file comment). Where code generation is off
   // (`--disallow-code-generation-from-strings`, a policy of the embedder) the interpreter packs every plan.
   if (noCodegen) return undefined;
@@ -222,5 +229,5 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
     noCodegen = true;
     return undefined;
   }
-  return factory(plans, writeOne, CLASS, utf8Write, prefixStrings);
+  return factory(plans, writeOne, CLASS, utf8Write, decimalPrefixStrings);
 }

@@ -146,12 +146,20 @@ export class PackShapes {
 }
 
 /**
- * Packs `msg` (which has `total` own keys) by the plan of its set of keys, if the layout has one: its bitmap at `at`,
- * then its fields, each by `writeValue` as the interpreter writes it. Returns the offset after the last field; -1 on
- * a value with a problem (the caller then collects every problem, as for the interpreter); -2 when no plan fits (the
- * interpreter packs it).
+ * Packs `msg` (which has `total` own keys) by the plan of its set of keys, if the layout has one: `mti` (checked
+ * ASCII digits, or `""` when the caller writes the MTI) at `at`, its bitmap after it, then its fields, each by
+ * `writeValue` as the interpreter writes it. Returns the offset after the last field; -1 on a value with a problem
+ * (the caller then collects every problem, as for the interpreter); -2 when no plan fits (the interpreter packs it).
  */
-export function packByShape(layout: Layout, msg: MessageInput, w: Writer, at: number, lenient: boolean, total: number): number {
+export function packByShape(
+  layout: Layout,
+  msg: MessageInput,
+  w: Writer,
+  at: number,
+  lenient: boolean,
+  total: number,
+  mti: string,
+): number {
   const shapes = layout.packShapes.plans;
   const has1 = msg[1] !== undefined;
   for (let k = 0; k < shapes.length; k++) {
@@ -159,7 +167,7 @@ export function packByShape(layout: Layout, msg: MessageInput, w: Writer, at: nu
     if (shape.count !== total || shape.has1 !== has1) continue;
     const compiled = shape.compiled;
     if (compiled !== undefined && !lenient) {
-      const end = compiled(msg, w, at);
+      const end = compiled(msg, w, at, mti);
       if (end >= 0) {
         shape.refusals = 0;
         return end;
@@ -170,7 +178,8 @@ export function packByShape(layout: Layout, msg: MessageInput, w: Writer, at: nu
     }
     const plans = shape.plans;
     const bitmap = shape.bitmap;
-    let off = at + bitmap.length;
+    const bitmapAt = at + mti.length;
+    let off = bitmapAt + bitmap.length;
     for (let i = 0; i < plans.length; i++) {
       const plan = plans[i]!;
       const v = msg[plan.num];
@@ -182,7 +191,9 @@ export function packByShape(layout: Layout, msg: MessageInput, w: Writer, at: nu
       if (off < 0) return -1;
     }
     if (off === -2) continue;
-    w.buf.set(bitmap, at);
+    const buf = w.buf;
+    for (let i = 0; i < mti.length; i++) buf[at + i] = mti.charCodeAt(i);
+    buf.set(bitmap, bitmapAt);
     return off;
   }
   return -2;

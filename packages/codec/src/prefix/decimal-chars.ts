@@ -28,3 +28,25 @@ export function readDecimalPrefix(buf: Uint8Array, offset: number, digits: numbe
   }
   return v;
 }
+
+/** Tables of {@link decimalPrefixStrings}, by number of digits. */
+const STRINGS: string[][] = [];
+
+/**
+ * The ASCII length prefixes of `digits` digits as strings, by value (`decimalPrefixStrings(2)[7]` is `"07"`), for
+ * code that joins them with the values (the compiled packer); made on first use, by {@link writeDecimalPrefix}.
+ * `digits` is small (10^digits entries).
+ */
+export function decimalPrefixStrings(digits: number): readonly string[] {
+  let table = STRINGS[digits];
+  if (table === undefined) {
+    table = [];
+    const bytes = new Uint8Array(digits);
+    for (let n = 0; n < 10 ** digits; n++) {
+      writeDecimalPrefix(bytes, 0, n, digits, ASCII_ZERO);
+      table.push(String.fromCharCode(...bytes));
+    }
+    STRINGS[digits] = table;
+  }
+  return table;
+}
