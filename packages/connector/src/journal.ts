@@ -367,6 +367,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       await blankFailed(handle, failed);
     } catch (err) {
       this.stop(error, err, batches);
+      // Stopped: every append fails from now on, so nothing is left to hold back (and `close` can end).
+      this.failing = false;
       return;
     }
     for (const b of batches) {

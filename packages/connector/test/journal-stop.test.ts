@@ -1,6 +1,6 @@
 // The file journal stops when the bytes of a failed write cannot be blanked (a later write went through, so the file
 // may hold whole `add` lines of requests that never left): nothing more is acknowledged, every later append fails,
-// and (todo) it closes. Real files; the writes' faults are injected (helpers/write-faults.ts).
+// and it closes. Real files; the writes' faults are injected (helpers/write-faults.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FileJournal } from '../src/index.js';
@@ -10,7 +10,7 @@ import { gate, writeFaults } from './helpers/write-faults.js';
 const entry = (id: string) => ({ id, at: 1, reversal: { '0': '0400', '2': '4111111111111111', '11': '000001', '41': id } });
 
 /** A journal stopped as above: the appends' outcomes, and the journal (left open). */
-async function stopped(t: { after(fn: () => void): void }): Promise<{ j: FileJournal; a: string; b: string }> {
+async function stopped(t: { after(fn: () => void): void }): Promise<{ j: FileJournal; a: string; b: string; dir: string }> {
   const dir = tempDir(t, 'journal-stop');
   const faults = await writeFaults(t, dir);
   const j = new FileJournal(dir, { compactInterval: 0 });
@@ -37,7 +37,7 @@ async function stopped(t: { after(fn: () => void): void }): Promise<{ j: FileJou
   await secondStarted.promise;
   held.open();
   const [a, b] = await Promise.all([first, second]);
-  return { j, a, b };
+  return { j, a, b, dir };
 }
 
 test('FileJournal – a failed write whose bytes cannot be blanked stops the journal: the write after it is refused too, and so is every later append', async (t) => {
@@ -48,8 +48,8 @@ test('FileJournal – a failed write whose bytes cannot be blanked stops the jou
   await assert.rejects(j.done('k0', 'not-needed'), /stopped/);
 });
 
-test('FileJournal – a stopped journal closes (and a new start reads what is on disk)', { todo: 'close() never resolves after stop(): recover() leaves `failing` set (journal.ts, not this branch)' }, async (t) => {
-  const { j } = await stopped(t);
+test('FileJournal – a stopped journal closes (and a new start reads what is on disk)', async (t) => {
+  const { j, dir } = await stopped(t);
   let timer: NodeJS.Timeout | undefined;
   const closed = await Promise.race([
     j.close().then(() => true),
@@ -57,4 +57,9 @@ test('FileJournal – a stopped journal closes (and a new start reads what is on
   ]);
   clearTimeout(timer);
   assert.ok(closed, 'close() resolved');
+  // The folder is free again: the next start reads the entry acknowledged before the failure.
+  const next = new FileJournal(dir, { compactInterval: 0 });
+  const left = await next.open();
+  await next.close();
+  assert.ok(left.some((e) => e.id === 'k0'), 'the entry acknowledged before the failure is still there');
 });
