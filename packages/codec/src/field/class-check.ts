@@ -70,9 +70,11 @@ export function wasmChecks(): boolean {
 /**
  * The module's instance: one per process, its memory holding the message of the decode in progress (decodes are
  * synchronous, and a compiled read never runs another compiled read: it calls only the interpreter's readers, and
- * composite layouts are not compiled). Were one to run inside another all the same, the inner one's wipe would leave
- * zeros under the outer one's runs, which no class allows: the outer read would be refused and read again by the
- * interpreter, never accepted on bytes not its own.
+ * composite layouts are not compiled). The runs a compiled reader notes down are checked before it calls anything
+ * (only its own straight-line code runs between a run's noting and its check), so no other read can write over
+ * them. Were one read to run inside another all the same, the inner one's wipe would leave zeros under the outer
+ * one's later runs, which no class allows: the outer read would be refused and read again by the interpreter, never
+ * accepted on bytes not its own.
  */
 export class ClassCheck {
   /** The memory from where the message bytes go ({@link MAX_CHECKED} of them, and the 16 bytes after). */
