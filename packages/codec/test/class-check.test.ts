@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CLASS_CHECK_WASM } from '../src/generated/class-check-wasm.js';
-import { UPPER_HEX_CLASS, classCheck, wasmChecks } from '../src/field/class-check.js';
+import { MAX_RUNS, UPPER_HEX_CLASS, classCheck, wasmChecks } from '../src/field/class-check.js';
 import { CLASS } from '../src/field/charset.js';
 
 /** The generator of the build (`scripts/wasm-module.mjs`), which turns WebAssembly text into bytes. */
@@ -92,9 +92,45 @@ test('class check – a stray byte at every place of a run of 0 to 40 bytes is f
   check.message.fill(0);
 });
 
+test('class check – one call checks every run noted down, finds a stray byte in any of them, and wipes the message bytes it is given even then', (t) => {
+  const check = classCheck();
+  if (check === null) return t.skip('WebAssembly with SIMD is missing here');
+  const digits = CLASS[0x30]!;
+  const letters = CLASS[0x41]!;
+  const note = (runs: [start: number, end: number, cls: number][]): number => {
+    runs.forEach(([start, end, cls], i) => check.runs.set([start, end, cls], 3 * i));
+    return runs.length;
+  };
+  const fill = (): void => {
+    check.message.fill(0x35, 0, 40);
+    check.message.fill(0x41, 40, 100);
+  };
+  fill();
+  const runs = note([[0, 40, digits], [40, 100, letters], [3, 3, letters]]);
+  assert.equal(check.check(runs, 0), 0, 'every run in its class');
+  for (const at of [0, 39, 40, 77, 99]) {
+    const good = check.message[at]!;
+    check.message[at] = 0x7f;
+    assert.equal(check.check(runs, 0), 1, `a stray byte at ${at}`);
+    check.message[at] = good;
+  }
+  assert.equal(check.check(runs - 1, 0), 0, 'only the runs counted are checked');
+  // The wipe: exactly the bytes given, after a stray byte too.
+  check.message[50] = 0x7f;
+  assert.equal(check.check(runs, 60), 1);
+  assert.equal(check.message.findIndex((b) => b !== 0), 60);
+  assert.equal(check.check(0, 100), 0);
+  assert.equal(check.message.findIndex((b) => b !== 0), -1, 'the message bytes are wiped');
+  // More runs than there is room for: refused, and the wipe done.
+  check.message.fill(0x35, 0, 16);
+  assert.equal(check.check(MAX_RUNS + 1, 16), 1);
+  assert.equal(check.message.findIndex((b) => b !== 0), -1);
+  check.runs.fill(0);
+});
+
 test('class check – where WebAssembly is missing, compiled readers check in JavaScript: the same messages and errors', () => {
   // The compiled reader's tests, run in a process without WebAssembly (`--no-expose-wasm`).
-  const tests = ['compiled-unpack.test.js', 'compiled-unpack-fuzz.test.js'].map((f) => fileURLToPath(new URL(f, import.meta.url)));
+  const tests = ['compiled-unpack.test.js', 'compiled-unpack-fuzz.test.js', 'compiled-unpack-wipe.test.js'].map((f) => fileURLToPath(new URL(f, import.meta.url)));
   const probe = new URL('../src/field/class-check.js', import.meta.url).href;
   const script = `const { wasmChecks } = await import(${JSON.stringify(probe)}); console.log(typeof WebAssembly, wasmChecks());`;
   const bare = spawnSync(process.execPath, ['--no-expose-wasm', '--input-type=module', '-e', script], { encoding: 'utf8' });

@@ -1,57 +1,81 @@
 ;; The character check of the compiled unpacker (`src/field/class-check.ts`): runs of message bytes checked against a
-;; character class, 16 bytes a step with WebAssembly SIMD. The one source of these bytes: `scripts/wasm-module.mjs`
-;; turns this text into `src/generated/class-check-wasm.ts` at build time, and a test checks that the two agree.
+;; character class, 16 bytes a step with WebAssembly SIMD, all the runs of a message in one call, which then wipes the
+;; message. The one source of these bytes: `scripts/wasm-module.mjs` turns this text into
+;; `src/generated/class-check-wasm.ts` at build time, and a test checks that the two agree.
 ;;
 ;; Memory (2 pages, fixed; the addresses below are constants of `class-check.ts` too):
 ;;   0 .. 2080      class tables: table N (at 32 * N) is a 256-bit set, bit `c & 7` of byte `c >> 3` set when the
 ;;                  byte `c` belongs to class N; written once by JavaScript from `charset.ts`.
-;;   4096 ..        the message bytes (at most 65536), and 16 bytes that a step may read past the last one.
+;;   4096 .. 8192   the runs to check: (start, end, class) triples of 32-bit words, written by a compiled reader.
+;;   8192 ..        the message bytes (at most 65536), and 16 bytes that a step may read past the last one.
 (module
   (memory (export "memory") 2 2)
 
-  ;; Checks the run of message bytes `start .. end` (offsets of the message) against class `class`: 0 when every byte
-  ;; is in the class, else non-zero. A step takes the 16 bytes at `i`, looks up each byte's bit in the class's set
-  ;; (the set's byte `v >> 3`, 0-31, from its two halves with a swizzle each: an index over 15 gives 0) and keeps the
-  ;; lanes outside the class that are before the run's end.
-  (func (export "run") (param $start i32) (param $end i32) (param $class i32) (result i32)
-    (local $i i32) (local $e i32) (local $t i32) (local $lo v128) (local $hi v128) (local $v v128) (local $at v128)
-    (local $bad v128)
-    ;; Arguments the compiled readers never pass (a run backwards, past the message window, a class with no table)
-    ;; are refused rather than trusted.
-    (if (i32.or (i32.lt_u (local.get $end) (local.get $start))
-                (i32.or (i32.gt_u (local.get $end) (i32.const 65536)) (i32.gt_u (local.get $class) (i32.const 64))))
-      (then (return (i32.const 1))))
-    (local.set $i (i32.add (local.get $start) (i32.const 4096)))
-    (local.set $e (i32.add (local.get $end) (i32.const 4096)))
-    (local.set $t (i32.shl (local.get $class) (i32.const 5)))
-    (local.set $lo (v128.load (local.get $t)))
-    (local.set $hi (v128.load offset=16 (local.get $t)))
-    (block $checked
-      (loop $steps
-        (br_if $checked (i32.ge_u (local.get $i) (local.get $e)))
-        (local.set $v (v128.load (local.get $i)))
-        (local.set $at (i8x16.shr_u (local.get $v) (i32.const 3)))
-        (local.set $bad
-          (v128.or (local.get $bad)
-            (v128.and
-              ;; Lanes whose bit is not set: bytes outside the class.
-              (i8x16.eq
+  ;; Checks the first `count` runs (at most 341) and then, when `wipe` is not 0, writes zeros over the first `wipe`
+  ;; message bytes (at most 65552): 0 when every byte of every run is in its class, else non-zero. A run is the message
+  ;; bytes `start .. end` (offsets of the message) and a class number. A step takes the 16 bytes at `i`, looks up each
+  ;; byte's bit in the class's set (the set's byte `v >> 3`, 0-31, from its two halves with a swizzle each: an index
+  ;; over 15 gives 0) and keeps the lanes outside the class; the last step of a run keeps only the lanes before its end.
+  ;; Checks the first `count` runs (at most 341) and then writes zeros over the first `wipe` message bytes (at most
+  ;; 65552; 0 for none): returns 0 when every byte of every run is in its class, else 1. A run is the message bytes
+  ;; `start .. end` (offsets of the message) and a class number. A step takes the 16 bytes at `i`, looks up each byte's
+  ;; bit in the class's set (the set's byte `v >> 3`, 0-31, from its two halves with a swizzle each: an index over 15
+  ;; gives 0) and keeps the lanes outside the class; the last step of a run keeps only the lanes before its end. The
+  ;; first stray byte ends the checking (not the wipe).
+  (func (export "check") (param $count i32) (param $wipe i32) (result i32)
+    (local $r i32) (local $rend i32) (local $i i32) (local $e i32) (local $t i32) (local $stray i32)
+    (local $lo v128) (local $hi v128) (local $v v128) (local $bad v128)
+    ;; Arguments the compiled readers never pass are refused rather than trusted: too many runs, and below a run
+    ;; backwards, past the message window, a class with no table.
+    (if (i32.gt_u (local.get $count) (i32.const 341))
+      (then (local.set $count (i32.const 0)) (local.set $stray (i32.const 1))))
+    (local.set $r (i32.const 4096))
+    (local.set $rend (i32.add (i32.const 4096) (i32.mul (local.get $count) (i32.const 12))))
+    (block $runs
+      (loop $each
+        (br_if $runs (i32.ge_u (local.get $r) (local.get $rend)))
+        (local.set $i (i32.load (local.get $r)))
+        (local.set $e (i32.load offset=4 (local.get $r)))
+        (local.set $t (i32.load offset=8 (local.get $r)))
+        (local.set $r (i32.add (local.get $r) (i32.const 12)))
+        (if (i32.or (i32.lt_u (local.get $e) (local.get $i))
+                    (i32.or (i32.gt_u (local.get $e) (i32.const 65536)) (i32.gt_u (local.get $t) (i32.const 64))))
+          (then (local.set $stray (i32.const 1)) (br $runs)))
+        (local.set $i (i32.add (local.get $i) (i32.const 8192)))
+        (local.set $e (i32.add (local.get $e) (i32.const 8192)))
+        (local.set $t (i32.shl (local.get $t) (i32.const 5)))
+        (local.set $lo (v128.load (local.get $t)))
+        (local.set $hi (v128.load offset=16 (local.get $t)))
+        (local.set $bad (v128.const i64x2 -1 -1))
+        ;; Whole steps of 16 bytes.
+        (block $whole
+          (loop $steps
+            (br_if $whole (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $e)))
+            (local.set $v (v128.load (local.get $i)))
+            (local.set $bad
+              (i8x16.min_u (local.get $bad)
                 (v128.and
-                  (v128.or
-                    (i8x16.swizzle (local.get $lo) (local.get $at))
-                    (i8x16.swizzle (local.get $hi) (i8x16.sub (local.get $at) (i8x16.splat (i32.const 16)))))
-                  (i8x16.swizzle
-                    (v128.const i8x16 1 2 4 8 16 32 64 128 0 0 0 0 0 0 0 0)
-                    (v128.and (local.get $v) (i8x16.splat (i32.const 7)))))
-                (v128.const i64x2 0 0))
-              ;; Lanes before the end of the run (all 16 but in the last step).
-              (i8x16.lt_u
-                (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
-                (i8x16.splat
-                  (select
-                    (i32.const 16)
-                    (i32.sub (local.get $e) (local.get $i))
-                    (i32.ge_u (i32.sub (local.get $e) (local.get $i)) (i32.const 16))))))))
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
-        (br $steps)))
-    (v128.any_true (local.get $bad))))
+                  (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
+                  (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $steps)))
+        ;; The last 0-15 bytes: the same test, lanes past the end of the run set to a byte in the class.
+        (if (i32.lt_u (local.get $i) (local.get $e))
+          (then
+            (local.set $v (v128.load (local.get $i)))
+            (local.set $bad
+              (i8x16.min_u (local.get $bad)
+                (v128.or
+                  (v128.and
+                    (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
+                    (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))
+                  (i8x16.ge_u
+                    (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+                    (i8x16.splat (i32.sub (local.get $e) (local.get $i)))))))))
+        ;; A lane of zero: a byte outside the class.
+        (if (i32.eqz (i8x16.all_true (local.get $bad)))
+          (then (local.set $stray (i32.const 1)) (br $runs)))
+        (br $each)))
+    (if (i32.gt_u (local.get $wipe) (i32.const 65552)) (then (local.set $wipe (i32.const 65552))))
+    (memory.fill (i32.const 8192) (i32.const 0) (local.get $wipe))
+    (local.get $stray)))

@@ -1,22 +1,28 @@
 /**
  * The character check of the compiled unpacker in WebAssembly (`wasm/class-check.wat`, made bytes at build time):
- * a compiled reader copies the message into the memory of a small module (the copy the JavaScript check makes too)
- * and checks each run of bytes it cuts against its character class with one call, 16 bytes a step with SIMD
- * instructions, every class by the same code (a 256-bit set per class).
+ * a compiled reader copies the message into the memory of a small module (the copy the JavaScript check makes too),
+ * notes there each run of bytes it cuts with its character class, and checks them all with one call, which wipes the
+ * message too: 16 bytes a step with SIMD instructions, every class by the same code (a 256-bit set per class).
  *
  * Where WebAssembly or its SIMD instructions are missing (`node --jitless`, `--no-expose-wasm`, an embedder's
  * policy) {@link wasmChecks} is false and compiled readers check in JavaScript (`js-run-check.ts`).
  *
- * Card data: the message bytes are copied into the module's memory for the check and wiped when the decode ends
- * (`Reader.reset`); the rest of the memory holds the class tables only.
+ * Card data: the message bytes are copied into the module's memory for the check and wiped by the call that checks
+ * them, or when the decode ends (`Reader.reset`) where a compiled read gave up or threw before that call; the rest of
+ * the memory holds the class tables and the runs' offsets only.
  */
 import { CLASS_CHECK_WASM } from '../generated/class-check-wasm.js';
 import { CLASS } from './charset.js';
 
-/** Where the class tables start (table N at `32 * N`). */
+/** Where the class tables start (table N at `32 * N`: 16 bytes by low nibble, 16 bytes by high nibble). */
 const TABLES_AT = 0;
+/** Where the runs start: (start, end, class) triples of 32-bit words. */
+const RUNS_AT = 4096;
 /** Where the message bytes start. */
-const MESSAGE_AT = 4096;
+const MESSAGE_AT = 8192;
+
+/** The most runs one call checks (the triples between {@link RUNS_AT} and {@link MESSAGE_AT}). */
+export const MAX_RUNS = 341;
 
 /** The class number of hex digits in upper case (0-9, A-F); the numbers 0-63 are the masks of `charset.ts`. */
 export const UPPER_HEX_CLASS = 64;
@@ -34,7 +40,7 @@ interface WasmApi {
 /** What the module exports. */
 interface WasmExports {
   memory: { buffer: ArrayBuffer };
-  run: (start: number, end: number, cls: number) => number;
+  check: (count: number, wipe: number) => number;
 }
 
 /** The instance of the process, made on first use; `null` where it cannot run. */
@@ -64,30 +70,68 @@ export function wasmChecks(): boolean {
 /**
  * The module's instance: one per process, its memory holding the message of the decode in progress (decodes are
  * synchronous, and a compiled read never runs another compiled read: it calls only the interpreter's readers, and
- * composite layouts are not compiled). Were one to run inside another all the same, the inner one's wipe would leave
- * zeros under the outer one's runs, which no class allows: the outer read would be refused and read again by the
- * interpreter, never accepted on bytes not its own.
+ * composite layouts are not compiled). The runs a compiled reader notes down are checked before it calls anything
+ * (only its own straight-line code runs between a run's noting and its check), so no other read can write over
+ * them. Were one read to run inside another all the same, the inner one's wipe would leave zeros under the outer
+ * one's later runs, which no class allows: the outer read would be refused and read again by the interpreter, never
+ * accepted on bytes not its own.
  */
 export class ClassCheck {
   /** The memory from where the message bytes go ({@link MAX_CHECKED} of them, and the 16 bytes after). */
   readonly message: Uint8Array;
   /** The whole memory (to look at in tests: nothing of a message stays in it). */
   readonly memory: Uint8Array;
-  /** Checks the message bytes `start .. end` against class `cls`: 0 when every byte is in it, else non-zero. */
-  readonly run: (start: number, end: number, cls: number) => number;
+  /**
+   * The runs to check, from word 0: a compiled reader writes run N as `start, end, class` at words `3N .. 3N + 2`
+   * (offsets of the message; a class number of {@link run}).
+   */
+  readonly runs: Int32Array;
+  /**
+   * Checks the first `count` runs of {@link runs} (at most {@link MAX_RUNS}), then writes zeros over the first `wipe`
+   * bytes of {@link message}: 0 when every byte of every run is in its class, else 1.
+   */
+  readonly check: (count: number, wipe: number) => number;
 
   constructor(exports: WasmExports) {
     const memory = exports.memory.buffer;
     this.memory = new Uint8Array(memory);
     this.message = new Uint8Array(memory, MESSAGE_AT);
-    this.run = exports.run;
-    // Table N: the bytes of the classes of mask N (`charset.ts`), and the upper-case hex digits.
-    const tables = this.memory;
-    for (let mask = 0; mask < 64; mask++) {
-      for (let c = 0; c < 256; c++) if ((CLASS[c]! & mask) !== 0) tables[TABLES_AT + 32 * mask + (c >> 3)] |= 1 << (c & 7);
-    }
-    for (let c = 0; c < 256; c++) {
-      if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46)) tables[TABLES_AT + 32 * UPPER_HEX_CLASS + (c >> 3)] |= 1 << (c & 7);
-    }
+    this.runs = new Int32Array(memory, RUNS_AT, 3 * MAX_RUNS);
+    this.check = exports.check;
+    for (let mask = 0; mask < 64; mask++) writeTable(this.memory, mask, (c) => (CLASS[c]! & mask) !== 0);
+    writeTable(this.memory, UPPER_HEX_CLASS, (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46));
+  }
+
+  /**
+   * Checks the message bytes `start .. end` against class `cls` (a mask of `charset.ts`, or {@link UPPER_HEX_CLASS}):
+   * 0 when every byte is in it, else non-zero. One run by {@link check}, nothing wiped (for tests).
+   */
+  run(start: number, end: number, cls: number): number {
+    this.runs[0] = start;
+    this.runs[1] = end;
+    this.runs[2] = cls;
+    return this.check(1, 0);
+  }
+}
+
+/**
+ * Writes the table of class `cls` (the bytes `inClass` says are in it): byte `c` is in the class when the byte of
+ * its low nibble (`lo[c & 15]`) and the byte of its high nibble (`hi[c >> 4]`) have a bit in common. Each distinct
+ * set of low nibbles that a high nibble allows takes one bit (the high nibble's byte), which the low nibbles in the
+ * set carry: at most 8 such sets. The classes of `charset.ts` have at most 7 (high nibbles 2-7, and A-F alike).
+ */
+function writeTable(memory: Uint8Array, cls: number, inClass: (c: number) => boolean): void {
+  const lo = TABLES_AT + 32 * cls;
+  const hi = lo + 16;
+  const sets: number[] = [];
+  for (let h = 0; h < 16; h++) {
+    let set = 0;
+    for (let l = 0; l < 16; l++) if (inClass((h << 4) | l)) set |= 1 << l;
+    if (set === 0) continue;
+    let bit = sets.indexOf(set);
+    if (bit < 0) bit = sets.push(set) - 1;
+    if (bit > 7) throw new Error(`class ${cls} has more than 8 sets of low nibbles`);
+    memory[hi + h] = 1 << bit;
+    for (let l = 0; l < 16; l++) if ((set & (1 << l)) !== 0) memory[lo + l]! |= 1 << bit;
   }
 }

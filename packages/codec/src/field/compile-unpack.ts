@@ -20,8 +20,8 @@ import type { FieldPlan } from './plan.js';
 import type { Reader } from './reader.js';
 import { ENC_HEX, KIND_ASCII_TEXT } from './plan.js';
 import { CLASS, DIGITS } from './charset.js';
-import { UPPER_HEX_CLASS, classCheck, wasmChecks } from './class-check.js';
-import { JS_CHECK_DONE, JS_CHECK_START, jsRunCheck } from './js-run-check.js';
+import { MAX_RUNS, UPPER_HEX_CLASS, classCheck } from './class-check.js';
+import { JS_CHECK_DONE, jsCheckStart, jsRunCheck } from './js-run-check.js';
 
 /** Reads the fields of one shape from `offset`; `undefined` when the interpreter must read them (a problem). */
 export type CompiledUnpack = (r: Reader, offset: number, limit: number, mti: string | undefined) => IsoMessage | undefined;
@@ -36,25 +36,54 @@ function isInline(plan: FieldPlan): boolean {
   return plan.enc === ENC_HEX && plan.fixed;
 }
 
-/** How a compiled reader checks the characters of the runs of bytes it cuts. */
+/** The most bytes a field read inline takes (its length digits included). */
+function mostBytes(plan: FieldPlan): number {
+  return plan.fixed ? plan.fixedWire : plan.pfxDigits + Math.min(plan.length, 10 ** plan.pfxDigits - 1);
+}
+
+/** How a compiled reader checks the characters of the runs of bytes it cuts (one per compiled reader). */
 interface RunChecks {
   /** Declarations, first in the reader (it returns when it cannot check). */
   start: string;
   /** The check of the run `rs .. off` of class `cls` (or its noting down, for {@link done}). */
   run(cls: number): string;
-  /** Returns unless every run so far is right. */
-  done: string;
+  /** Returns unless every run so far is right (before a field read by the interpreter, which may throw). */
+  done(): string;
+  /** The end of the reader: returns unless every run so far is right; nothing of the message stays staged. */
+  end(): string;
 }
 
-/** In WebAssembly (`class-check.ts`): each run as soon as it is cut, by one call (`K`). */
-const WASM_CHECKS: RunChecks = {
-  start: 'if (!r.staged()) return;\n',
-  run: (cls) => `if (K(rs, off, ${cls}) !== 0) return;\n`,
-  done: '',
-};
+/**
+ * In WebAssembly (`class-check.ts`): each run noted down in the module's memory (`W`, three 32-bit words a run at
+ * places fixed when the reader is compiled), all checked by one call (`CK`), which wipes the message too at the end.
+ */
+function wasmChecks(end: string): RunChecks {
+  let count = 0;
+  const flush = (): string => {
+    const code = count === 0 ? '' : `if (CK(${count}, 0) !== 0) return;\n`;
+    count = 0;
+    return code;
+  };
+  return {
+    start: `if (!r.staged(${end})) return;\n`,
+    run: (cls) => {
+      const at = 3 * count++;
+      const code = `W[${at}] = rs; W[${at + 1}] = off; W[${at + 2}] = ${cls};\n`;
+      return count === MAX_RUNS ? code + flush() : code;
+    },
+    done: flush,
+    end: () => {
+      const code = `d = CK(${count}, r.staging); r.staging = 0; if (d !== 0) return;\n`;
+      count = 0;
+      return code;
+    },
+  };
+}
 
 /** In JavaScript (`js-run-check.ts`), each run as soon as it is cut. */
-const JS_CHECKS: RunChecks = { start: JS_CHECK_START, run: jsRunCheck, done: JS_CHECK_DONE };
+function jsChecks(end: string): RunChecks {
+  return { start: jsCheckStart(end), run: jsRunCheck, done: () => JS_CHECK_DONE, end: () => JS_CHECK_DONE };
+}
 
 /**
  * Compiles the reader of the fields `plans` (one shape, in ascending order), or returns `undefined` when no field
@@ -62,7 +91,12 @@ const JS_CHECKS: RunChecks = { start: JS_CHECK_START, run: jsRunCheck, done: JS_
  */
 export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne): CompiledUnpack | undefined {
   if (!plans.some(isInline)) return undefined;
-  const checks = wasmChecks() ? WASM_CHECKS : JS_CHECKS;
+  const check = classCheck();
+  // The bytes the checks copy: up to where the message ends at the most, when every field is read inline (bytes
+  // after the message are not copied), else up to the limit.
+  const most = plans.every(isInline) ? plans.reduce((sum, p) => sum + mostBytes(p), 0) : -1;
+  const end = most < 0 ? 'limit' : `off + ${most} < limit ? off + ${most} : limit`;
+  const checks = check !== null ? wasmChecks(end) : jsChecks(end);
   let body = '';
   /** The class of the open run of bytes to check, or -1. */
   let runClass = -1;
@@ -85,7 +119,7 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne): Co
   };
   const done = (): void => {
     close();
-    if (pending) body += checks.done;
+    if (pending) body += checks.done();
     pending = false;
   };
   const keys: string[] = [];
@@ -134,7 +168,8 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne): Co
     open(cls);
     body += `v${num} = text.substring(off, off + n); off += n;\n`;
   }
-  done();
+  close();
+  body += checks.end();
   const declare = plans.map((p) => `v${p.num}`).join(', ');
   const source =
     `'use strict';\n` +
@@ -150,9 +185,9 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne): Co
   // (`--disallow-code-generation-from-strings`, a policy of the embedder) the interpreter reads every shape.
   let factory: (...args: unknown[]) => CompiledUnpack;
   try {
-    factory = new Function('P', 'RD', 'C', 'K', source) as (...args: unknown[]) => CompiledUnpack;
+    factory = new Function('P', 'RD', 'C', 'W', 'CK', source) as (...args: unknown[]) => CompiledUnpack;
   } catch {
     return undefined;
   }
-  return factory(plans, readOne, CLASS, classCheck()?.run);
+  return factory(plans, readOne, CLASS, check?.runs, check?.check);
 }

@@ -6,8 +6,13 @@
 import { UPPER_HEX_CLASS } from './class-check.js';
 import { DIGITS, PRINTABLE } from './charset.js';
 
-/** The declarations the checks below use (the copy's view `dv`; `undefined` for bytes too long to copy). */
-export const JS_CHECK_START = 'const dv = r.copied();\nif (dv === undefined) return;\nlet i = 0, x = 0, bad = 0;\n';
+/**
+ * The declarations the checks below use: the view `dv` of the copy of the bytes up to `end` (an expression of the
+ * compiled reader: the most its message can take), or a return for bytes too long to copy.
+ */
+export function jsCheckStart(end: string): string {
+  return `const dv = r.copied(${end});\nif (dv === undefined) return;\nlet i = 0, x = 0, bad = 0;\n`;
+}
 
 /** Gives up when a check of a run so far found a stray byte (a word check only notes it in `bad`). */
 export const JS_CHECK_DONE = 'if (bad !== 0) return;\n';

@@ -55,10 +55,10 @@ export class Reader {
   /** Bytes of {@link copy} holding the message last copied (0 once wiped). */
   private copiedLength = 0;
   /**
-   * How many bytes of the message are in the memory of the WebAssembly check (`class-check.ts`; {@link reset} wipes
-   * them).
+   * How many bytes of the message are in the memory of the WebAssembly check (`class-check.ts`): a compiled reader
+   * sets it to 0 when its last check wiped them, else {@link reset} wipes them.
    */
-  private staging = 0;
+  staging = 0;
 
   constructor(buf: Buffer, text: string, end: number) {
     this.buf = buf;
