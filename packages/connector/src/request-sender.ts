@@ -6,7 +6,7 @@
  * same way (`frameOf`) and count an answer the same way (`answeredOn`).
  */
 import { encodeFrame, summarize } from '@iso8583/codec';
-import type { Codec, FramingOptions, Iso8583Error, MessageInput } from '@iso8583/codec';
+import type { Codec, FramingOptions, MessageInput } from '@iso8583/codec';
 import type { Accounting } from './accounting.js';
 import { mtiOf } from './accounting.js';
 import type { Channel, ChannelRequest, ChannelResponse } from './channel.js';
@@ -128,14 +128,12 @@ export class RequestSender {
       return response;
     } catch (err) {
       if (entry !== undefined) {
-        const code = (err as Iso8583Error).code;
-        const unknown =
-          req?.written === true &&
-          (code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ||
-            code === 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' ||
-            code === 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE');
-        if (unknown) this.reversals?.trigger(entry);
-        else if (req?.written !== true || code !== 'ISO8583_ERR_CONNECTOR_CLOSED') await this.reversals?.disarm(entry);
+        // Written and unanswered, whatever the error (a timeout, a lost connection, an undecodable answer, the
+        // connector closed or destroyed with the caller's own coded error): the outcome at the host is unknown, so the
+        // reversal goes (while stopping, the queue leaves the entry journaled for the next start). Never written: no
+        // reversal.
+        if (req?.written === true) this.reversals?.trigger(entry);
+        else await this.reversals?.disarm(entry);
       }
       throw err;
     } finally {

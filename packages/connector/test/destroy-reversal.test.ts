@@ -1,0 +1,46 @@
+// A written request whose outcome is unknown is reversed whatever error ended the wait: the connector destroyed with
+// the caller's own coded error (a shutdown) leaves the reversal journaled for the next start, never marked not needed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Iso8583Error } from '@iso8583/codec';
+import { FileJournal, createConnector } from '../src/index.js';
+import { answer, purchase } from './peer.js';
+import { peerFor, tempDir } from './helpers/setup.js';
+import { journalLines, watchReversals } from './helpers/reversals.js';
+
+test('destroy(err) with a coded error while a written 0200 is pending: the entry stays journaled and the next start sends the 0400', async (t) => {
+  const dir = tempDir(t, 'journal');
+  // The host reads the purchase and never answers it; it answers the reversal.
+  const peer = await peerFor(t, (r, p) => {
+    if (r.message['0'] !== '0200') p.send(r.socket, answer(r.message));
+  });
+  // The store closes only once the caller has its answer: whatever the request's failure writes to the journal is
+  // written before the close (a store that takes its time to close, as a database pool does).
+  let settled: () => void = () => undefined;
+  const answeredCaller = new Promise<void>((resolve) => (settled = resolve));
+  const journal = new (class extends FileJournal {
+    override async close(): Promise<void> {
+      await answeredCaller;
+      await super.close();
+    }
+  })(dir);
+  const first = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journal, retryInterval: 50 } });
+  t.after(() => first.destroy());
+  await first.connect();
+  const outcome = first.request(purchase('009001'));
+  outcome.then(settled, settled);
+  await peer.waitFor(1);
+  const failed = assert.rejects(outcome, { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
+  await first.destroy(new Iso8583Error('ISO8583_ERR_CONNECTOR_JOURNAL', 'shutting down'));
+  await failed;
+  assert.deepEqual(journalLines(dir).map((l) => l.op), ['add'], 'the entry is neither done nor not-needed');
+
+  const second = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir, retryInterval: 50 } });
+  t.after(() => second.destroy());
+  const answered = watchReversals(second).reached;
+  await second.connect();
+  const e = await answered;
+  assert.equal(e.stan, '009001');
+  assert.deepEqual(peer.received.map((r) => `${r.message['0']}/${r.message['11']}`), ['0200/009001', '0400/009001']);
+  await second.close();
+});
