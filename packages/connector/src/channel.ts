@@ -55,6 +55,18 @@ export interface ChannelRequest {
   reject(err: Iso8583Error): void;
 }
 
+/** A request for {@link Channel.send}: not written yet, no timer. */
+export function channelRequest(
+  key: string,
+  frame: Buffer,
+  mti: string,
+  timeout: number,
+  resolve: (response: ChannelResponse) => void,
+  reject: (err: Iso8583Error) => void,
+): ChannelRequest {
+  return { key, frame, mti, timeout, written: false, start: 0, timer: undefined, resolve, reject };
+}
+
 /** What a channel needs from its connector. */
 export interface ChannelHost {
   readonly options: ResolvedConnectorOptions;

@@ -9,6 +9,7 @@ import { encodeFrame, summarize } from '@iso8583/codec';
 import type { Codec, FramingOptions, MessageInput } from '@iso8583/codec';
 import type { Accounting } from './accounting.js';
 import { mtiOf } from './accounting.js';
+import { channelRequest } from './channel.js';
 import type { Channel, ChannelRequest, ChannelResponse } from './channel.js';
 import type { ChannelPool } from './channel-pool.js';
 import type { JournalEntry } from './journal.js';
@@ -81,18 +82,22 @@ export class RequestSender {
         reject(settled.failed(err));
         return;
       }
-      channel.send({
-        key, frame, mti, timeout, written: false, start: 0, timer: undefined,
-        resolve: (response) => {
+      const req = channelRequest(
+        key,
+        frame,
+        mti,
+        timeout,
+        (response) => {
           // Neither throws: the answer stands whatever the books, the debug line or the transaction log do.
           this.answeredOn(channel, mti, message, response);
           resolve(settled.answered(response));
         },
-        reject: (err) => {
-          this.pool.release(channel);
+        (err) => {
+          this.pool.release(channel, req.written);
           reject(settled.failed(err));
         },
-      });
+      );
+      channel.send(req);
     });
   }
 
@@ -114,7 +119,7 @@ export class RequestSender {
       channel = (tried ? undefined : this.pool.take()) ?? (await this.pool.acquire());
       const ch = channel;
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
-        req = { key, frame, mti, timeout, written: false, start: 0, timer: undefined, resolve, reject };
+        req = channelRequest(key, frame, mti, timeout, resolve, reject);
         ch.send(req);
       });
       if (entry !== undefined) {
@@ -137,7 +142,7 @@ export class RequestSender {
       }
       throw err;
     } finally {
-      if (channel !== undefined) this.pool.release(channel);
+      if (channel !== undefined) this.pool.release(channel, req?.written === true);
     }
   }
 
