@@ -18,6 +18,7 @@ import { isReversible } from './reversal.js';
 import type { ReversalManager } from './reversal.js';
 import type { Settle } from './request-outcome.js';
 import { logQuietly } from './quiet-log.js';
+import { connectorError } from './errors.js';
 
 /** What a request sender works with: the connector's codec, framing, match key, counters, pool and reversals. */
 export interface RequestSenderParts {
@@ -111,7 +112,17 @@ export class RequestSender {
     const frame = this.frameOf(message, mti, header, packed);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;
-    if (journal && this.journals(mti)) entry = await (this.reversals as ReversalManager).arm(message);
+    if (journal && this.journals(mti)) {
+      const reversals = this.reversals as ReversalManager;
+      // A repeat (0201) of an original being reversed: the host could approve it after (or before) the reversal.
+      if (mti[3] === '1' && reversals.reversing(message)) {
+        throw connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', `its original (same STAN and terminal) is being reversed: the repeat ${mti} is refused`, {
+          mti,
+          field: '11',
+        });
+      }
+      entry = await reversals.arm(message);
+    }
     let channel: Channel | undefined;
     let req: ChannelRequest | undefined;
     try {

@@ -1,5 +1,5 @@
-// A written request whose outcome is unknown is reversed whatever error ended the wait: the connector destroyed with
-// the caller's own coded error (a shutdown) leaves the reversal journaled for the next start, never marked not needed.
+// A written request whose outcome is unknown is reversed whatever error ended the wait (a destroy with the caller's own
+// coded error among them); while the reversal is under way a repeat of the original is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Iso8583Error } from '@iso8583/codec';
@@ -43,4 +43,27 @@ test('destroy(err) with a coded error while a written 0200 is pending: the entry
   assert.equal(e.stan, '009001');
   assert.deepEqual(peer.received.map((r) => `${r.message['0']}/${r.message['11']}`), ['0200/009001', '0400/009001']);
   await second.close();
+});
+
+test('a repeat (0201) of an 0200 being reversed is refused with DUPLICATE_KEY and never sent; once the reversal ends it goes', async (t) => {
+  const dir = tempDir(t, 'journal');
+  let answerReversals: () => void = () => undefined;
+  const reversalsAnswered = new Promise<void>((resolve) => (answerReversals = resolve));
+  const peer = await peerFor(t, (r, p) => {
+    const mti = r.message['0'];
+    if (mti === '0400' || mti === '0401') void reversalsAnswered.then(() => p.send(r.socket, answer(r.message)));
+    else if (mti !== '0200') p.send(r.socket, answer(r.message));
+  });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, requestTimeout: 100, reversal: { enabled: true, journalDir: dir, retryInterval: 200 } });
+  t.after(() => connector.destroy());
+  const reversed = watchReversals(connector).reached;
+  await assert.rejects(connector.request(purchase('009201')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await assert.rejects(connector.request({ ...purchase('009201'), '0': '0201' }), { code: 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', mti: '0201' });
+  // another terminal's transaction with the same STAN is not held back
+  assert.equal((await connector.request({ ...purchase('009201', 'TERM0002'), '0': '0201' }))['39'], '00');
+  answerReversals();
+  await reversed;
+  assert.equal((await connector.request({ ...purchase('009201'), '0': '0201' }))['39'], '00');
+  const sent = peer.received.map((r) => `${r.message['0']}/${r.message['41']}`).filter((s) => !s.startsWith('040'));
+  assert.deepEqual(sent, ['0200/TERM0001', '0201/TERM0002', '0201/TERM0001']);
 });
