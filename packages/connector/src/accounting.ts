@@ -8,6 +8,7 @@ import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Registry } from 'prom-client';
 import { ConnectorMetrics } from './metrics.js';
 import type { MetricsSource } from './metrics.js';
+import { mtiText } from './match-key.js';
 import { SocketQueueFigures, amountOf } from './socketqueue-figures.js';
 import type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 
@@ -88,8 +89,7 @@ function amountKindOf(mti: string): 'processed' | 'reversal' | undefined {
  * anything, even card data, and must not reach a metric label, a log or an error).
  */
 export function mtiOf(message: MessageInput): string {
-  const mti = message['0'];
-  const text = typeof mti === 'string' ? mti : typeof mti === 'number' ? String(mti).padStart(4, '0') : '';
+  const text = mtiText(message['0']);
   return /^\d{4}$/.test(text) ? text : 'invalid';
 }
 

@@ -6,7 +6,7 @@
  * same way (`frameOf`) and count an answer the same way (`answeredOn`).
  */
 import { encodeFrame, summarize } from '@iso8583/codec';
-import type { Codec, FramingOptions, MessageInput } from '@iso8583/codec';
+import type { Codec, FramingOptions, Iso8583Error, MessageInput } from '@iso8583/codec';
 import type { Accounting } from './accounting.js';
 import { mtiOf } from './accounting.js';
 import { channelRequest } from './channel.js';
@@ -154,6 +154,21 @@ export class RequestSender {
       throw err;
     } finally {
       if (channel !== undefined) this.pool.release(channel, req?.written === true);
+    }
+  }
+
+  /**
+   * One attempt of a SAF entry (a reversal, an advice stored with `saf: true`; the SAF queue keeps it, so no journal
+   * here), counted like any request: once in `requests` and `byMti`, then as a response, a timeout or an error.
+   */
+  async safAttempt(message: MessageInput, timeout: number): Promise<ChannelResponse> {
+    const mti = mtiOf(message);
+    this.accounting.accepted(mti);
+    try {
+      return await this.dispatch(message, timeout, undefined, false);
+    } catch (err) {
+      this.accounting.failed(mti, (err as Iso8583Error | undefined)?.code);
+      throw err;
     }
   }
 

@@ -67,3 +67,24 @@ test('a repeat (0201) of an 0200 being reversed is refused with DUPLICATE_KEY an
   const sent = peer.received.map((r) => `${r.message['0']}/${r.message['41']}`).filter((s) => !s.startsWith('040'));
   assert.deepEqual(sent, ['0200/TERM0001', '0201/TERM0002', '0201/TERM0001']);
 });
+
+test('every reversal attempt is counted as a request (requests, byMti) and then as a response, timeout or error', async (t) => {
+  const dir = tempDir(t, 'journal');
+  let reversals = 0;
+  // The purchase is never answered; the first reversal neither; the repeat is.
+  const peer = await peerFor(t, (r, p) => {
+    const mti = String(r.message['0']);
+    if (mti.startsWith('040') && ++reversals >= 2) p.send(r.socket, answer(r.message));
+  });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, requestTimeout: 100, reversal: { enabled: true, journalDir: dir, retryInterval: 100 } });
+  t.after(() => connector.destroy());
+  const answered = watchReversals(connector).reached;
+  await assert.rejects(connector.request(purchase('009301')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await answered;
+  const s = connector.stats();
+  assert.deepEqual(s.byMti, { '0200': 1, '0400': 1, '0401': 1 });
+  assert.equal(s.requests, 3);
+  assert.equal(s.responses, 1);
+  assert.equal(s.timeouts, 2);
+  assert.equal(s.requests, s.responses + s.timeouts + s.errors, 'every request counted has one outcome');
+});
