@@ -29,7 +29,10 @@ export interface ConnectorAmounts {
 
 /** The counters of a {@link ConnectorStats} snapshot. */
 export interface ConnectorCounts {
-  /** Requests accepted. */
+  /**
+   * Requests accepted, and each attempt of a reversal or SAF entry (0400, 0401, an advice, ...): each is then counted
+   * once as a response, a timeout or an error. Network management (sign-on, echo, sign-off) is not counted.
+   */
   requests: number;
   /** Responses matched to their requests. */
   responses: number;
@@ -41,7 +44,7 @@ export interface ConnectorCounts {
   reconnects: number;
   /** Amount totals. */
   amounts: ConnectorAmounts;
-  /** Requests by request MTI. */
+  /** Requests (reversal and SAF attempts among them) by request MTI. */
   byMti: Record<string, number>;
   /** Responses by response code (field 39; `none` when absent). */
   byResponseCode: Record<string, number>;

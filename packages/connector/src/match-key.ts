@@ -32,7 +32,10 @@ export function wireValue(spec: FieldSpec | undefined, value: unknown): string {
   return pad.side === 'left' ? text.padStart(spec.length, pad.char) : text.padEnd(spec.length, pad.char);
 }
 
-/** Builds match keys for one dialect and one list of key fields. */
+/**
+ * Builds match keys for one dialect and one list of key fields. A key is looked up in the pending requests of the
+ * connection the response came on (`Channel.pending`): keys are unique per connection, not per connector.
+ */
 export class MatchKey {
   private readonly specs: (FieldSpec | undefined)[];
 
