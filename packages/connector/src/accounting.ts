@@ -8,6 +8,7 @@ import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Registry } from 'prom-client';
 import { ConnectorMetrics } from './metrics.js';
 import type { MetricsSource } from './metrics.js';
+import { mtiText } from './match-key.js';
 import { SocketQueueFigures, amountOf } from './socketqueue-figures.js';
 import type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 
@@ -28,7 +29,10 @@ export interface ConnectorAmounts {
 
 /** The counters of a {@link ConnectorStats} snapshot. */
 export interface ConnectorCounts {
-  /** Requests accepted. */
+  /**
+   * Requests accepted, and each attempt of a reversal or SAF entry (0400, 0401, an advice, ...): each is then counted
+   * once as a response, a timeout or an error. Network management (sign-on, echo, sign-off) is not counted.
+   */
   requests: number;
   /** Responses matched to their requests. */
   responses: number;
@@ -40,7 +44,7 @@ export interface ConnectorCounts {
   reconnects: number;
   /** Amount totals. */
   amounts: ConnectorAmounts;
-  /** Requests by request MTI. */
+  /** Requests (reversal and SAF attempts among them) by request MTI. */
   byMti: Record<string, number>;
   /** Responses by response code (field 39; `none` when absent). */
   byResponseCode: Record<string, number>;
@@ -88,8 +92,7 @@ function amountKindOf(mti: string): 'processed' | 'reversal' | undefined {
  * anything, even card data, and must not reach a metric label, a log or an error).
  */
 export function mtiOf(message: MessageInput): string {
-  const mti = message['0'];
-  const text = typeof mti === 'string' ? mti : typeof mti === 'number' ? String(mti).padStart(4, '0') : '';
+  const text = mtiText(message['0']);
   return /^\d{4}$/.test(text) ? text : 'invalid';
 }
 

@@ -77,7 +77,9 @@ export class ChannelFactory {
     try {
       channel = await Channel.connect(id, this.host, logger);
       this.open.add(channel);
-      await this.network.signOn(channel);
+      await this.network.signOn(channel).catch((err: unknown) => {
+        throw signOnError(err);
+      });
     } catch (err) {
       channel?.destroy();
       this.retryDelay = this.backoff.next();
@@ -130,4 +132,16 @@ export class ChannelFactory {
   private channelLogger(id: number): Logger {
     return this.logger.child({ channel: id, host: this.host.options.host, port: this.host.options.port });
   }
+}
+
+/**
+ * A failed sign-on as the requests waiting for the connection see it: `ISO8583_ERR_CONNECTOR_SIGN_ON` whatever ended
+ * it (the host refused it, did not answer within `requestTimeout`, dropped the connection), the cause kept. Those
+ * requests never left: not a request timeout (504), and an upstream group tries them on another upstream. A close
+ * in progress stays `ISO8583_ERR_CONNECTOR_CLOSED`.
+ */
+function signOnError(err: unknown): Iso8583Error {
+  if (err instanceof Iso8583Error && (err.code === 'ISO8583_ERR_CONNECTOR_SIGN_ON' || err.code === 'ISO8583_ERR_CONNECTOR_CLOSED')) return err;
+  const code = err instanceof Iso8583Error ? ` (${err.code})` : '';
+  return connectorError('ISO8583_ERR_CONNECTOR_SIGN_ON', `the sign-on was not answered${code}`, { cause: err });
 }

@@ -20,8 +20,13 @@ export interface ChannelPool {
    * connect attempt fails the wait at once with its own error.
    */
   acquire(): Promise<Channel>;
-  /** Gives the channel of a finished request back. */
-  release(channel: Channel): void;
+  /**
+   * Gives the channel of a finished request back. `failedAfterWrite` (default false): the request failed after it was
+   * written (timed out, say), so the host may still be working on it; an exclusive pool then closes the connection
+   * instead of lending it again (a host serving one request at a time would answer the next one late or never), a
+   * multiplex pool keeps it (the host interleaves).
+   */
+  release(channel: Channel, failedAfterWrite?: boolean): void;
   /** A channel's socket closed. */
   closed(channel: Channel): void;
   /** Requests waiting for a channel. */

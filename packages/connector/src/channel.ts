@@ -55,6 +55,18 @@ export interface ChannelRequest {
   reject(err: Iso8583Error): void;
 }
 
+/** A request for {@link Channel.send}: not written yet, no timer. */
+export function channelRequest(
+  key: string,
+  frame: Buffer,
+  mti: string,
+  timeout: number,
+  resolve: (response: ChannelResponse) => void,
+  reject: (err: Iso8583Error) => void,
+): ChannelRequest {
+  return { key, frame, mti, timeout, written: false, start: 0, timer: undefined, resolve, reject };
+}
+
 /** What a channel needs from its connector. */
 export interface ChannelHost {
   readonly options: ResolvedConnectorOptions;
@@ -80,7 +92,12 @@ const LATE_KEYS = 1024;
 
 /** One connection to the host. */
 export class Channel {
-  /** Requests written (or being written) and awaiting their response, by match key. */
+  /**
+   * Requests written (or being written) and awaiting their response, by match key. One map per connection, not per
+   * connector: with several connections two requests with the same key can be in flight (one on each), and a response
+   * that arrives on another connection than its request's matches nothing (it is unsolicited; the request times out).
+   * See "Write and match" in docs/connector.md.
+   */
   readonly pending = new Map<string, ChannelRequest>();
   /** True for a {@link Channel.placeholder}: never connected. */
   isPlaceholder = false;

@@ -21,6 +21,7 @@ import type { Channel, ChannelHost, ChannelResponse } from './channel.js';
 import { ChannelFactory } from './channel-factory.js';
 import type { ChannelPool } from './channel-pool.js';
 import { connectorError } from './errors.js';
+import { inputError, isMessageObject } from './message-input.js';
 import type { ConnectorEvents } from './events.js';
 import { ExclusivePool } from './exclusive-pool.js';
 import { Lifecycle } from './lifecycle.js';
@@ -141,7 +142,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       logger: this.logger,
       // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
       sendReversal: (message, timeout) => {
-        const send = (): Promise<ChannelResponse> => this.sender.dispatch(message, timeout, undefined, false);
+        const send = (): Promise<ChannelResponse> => this.sender.safAttempt(message, timeout);
         return (this.transactions?.reversal(message, send) ?? send()).then((r) => r.message);
       },
       reversalEvent: (event) => this.reversalEvent(event),
@@ -190,9 +191,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     let read: MessageRead;
     try {
       if (typeof input !== 'string') {
-        if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-          throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the message must be XML, JSON text or an object');
-        }
+        if (!isMessageObject(input)) throw inputError();
         if (options.saf === true) return this.store(input);
         // An object needs no reading: `pack` checks every field (and names every offending one).
         return this.exchange(input, options.timeout, options.header, options[RECORD_TO], undefined, options.deadline).then((response) => response.message);
@@ -213,12 +212,14 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   /** Sends a message object and resolves with the response object (the fast path of `sendMessage`). */
   request(message: MessageInput, options?: SendOptions): Promise<IsoMessage>;
   request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage | SafReceipt> {
+    if (!isMessageObject(message)) return Promise.reject(inputError());
     if (options.saf === true) return this.store(message);
     return this.exchange(message, options.timeout, options.header, options[RECORD_TO], undefined, options.deadline).then((response) => response.message);
   }
 
   /** `request` for a message already in its wire image, which goes out as it came where it can (see relay.ts). */
   relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
+    if (request === null || typeof request !== 'object' || !isMessageObject(request.message)) return Promise.reject(inputError());
     const body = sameDialect(request.dialect, this.codec.dialect) && !this.codec.dialect.headerLength ? request.body : undefined;
     // The channel's response is an EncodedResponse as it is (message, body, header, dialect): no copy, no other promise.
     return this.exchange(request.message, options.timeout, options.header, options[RECORD_TO], body, options.deadline);

@@ -103,8 +103,14 @@ export class ExclusivePool implements ChannelPool {
     });
   }
 
-  release(channel: Channel): void {
+  release(channel: Channel, failedAfterWrite = false): void {
     if (!this.borrowed.delete(channel)) return;
+    if (failedAfterWrite && channel.isOpen) {
+      // The host serves one request at a time here and may still be on the unanswered one: lent again, the connection
+      // would carry the next request (or its reversal) behind it, late or never answered. A new one replaces it.
+      channel.logger.warn('a request failed after it was written: closing its connection (exclusive mode)');
+      channel.destroy();
+    }
     if (channel.isOpen) this.pool.release(channel).catch(() => undefined);
     else this.pool.destroy(channel).catch(() => undefined);
   }

@@ -17,6 +17,11 @@ export function isRequestMti(mti: string): boolean {
   return fn >= 0 && fn <= 8 && fn % 2 === 0;
 }
 
+/** An MTI as given in a message object, as text: a number padded to four digits (`200` is `"0200"`), else `""`. */
+export function mtiText(mti: unknown): string {
+  return typeof mti === 'string' ? mti : typeof mti === 'number' ? String(mti).padStart(4, '0') : '';
+}
+
 /** A value as the dialect puts it on the wire for a fixed-length text or numeric field (padding applied). */
 export function wireValue(spec: FieldSpec | undefined, value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -27,7 +32,10 @@ export function wireValue(spec: FieldSpec | undefined, value: unknown): string {
   return pad.side === 'left' ? text.padStart(spec.length, pad.char) : text.padEnd(spec.length, pad.char);
 }
 
-/** Builds match keys for one dialect and one list of key fields. */
+/**
+ * Builds match keys for one dialect and one list of key fields. A key is looked up in the pending requests of the
+ * connection the response came on (`Channel.pending`): keys are unique per connection, not per connector.
+ */
 export class MatchKey {
   private readonly specs: (FieldSpec | undefined)[];
 
@@ -44,8 +52,7 @@ export class MatchKey {
     for (let i = 0; i < this.fields.length; i++) {
       const field = this.fields[i] as string;
       if (field === '0') {
-        const mti = message['0'];
-        const text = typeof mti === 'number' ? String(mti).padStart(4, '0') : String(mti ?? '');
+        const text = mtiText(message['0']);
         // A message that expects no response keeps its own MTI: nothing will match it, as nothing should.
         key += responseMti(text) ?? text;
       }

@@ -12,7 +12,8 @@ import { approvalCodesOf, dialectVersion, encodeFrame, networkManagementMti, rep
 import type { Codec, DialectVersion, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { transmissionTime } from './auto-fill.js';
 import type { StanCounter } from './auto-fill.js';
-import type { Channel, ChannelRequest } from './channel.js';
+import { channelRequest } from './channel.js';
+import type { Channel } from './channel.js';
 import { connectorError } from './errors.js';
 import type { MatchKey } from './match-key.js';
 import type { ResolvedConnectorOptions } from './options.js';
@@ -113,18 +114,8 @@ export class NetworkManagement {
     const { field, codes } = this.edition;
     const message: IsoMessage = { '0': this.mti, '7': transmissionTime(), '11': this.stan.next(), [field]: codes[action] };
     return new Promise<IsoMessage>((resolve, reject) => {
-      const req: ChannelRequest = {
-        key: this.matchKey.ofRequest(message),
-        frame: encodeFrame(this.codec.pack(message), this.framing, this.frameHeader),
-        mti: this.mti,
-        timeout,
-        written: false,
-        start: 0,
-        timer: undefined,
-        resolve: (r) => resolve(r.message),
-        reject,
-      };
-      channel.send(req);
+      const frame = encodeFrame(this.codec.pack(message), this.framing, this.frameHeader);
+      channel.send(channelRequest(this.matchKey.ofRequest(message), frame, this.mti, timeout, (r) => resolve(r.message), reject));
     });
   }
 }

@@ -9,6 +9,7 @@ import { encodeFrame, summarize } from '@iso8583/codec';
 import type { Codec, FramingOptions, Iso8583Error, MessageInput } from '@iso8583/codec';
 import type { Accounting } from './accounting.js';
 import { mtiOf } from './accounting.js';
+import { channelRequest } from './channel.js';
 import type { Channel, ChannelRequest, ChannelResponse } from './channel.js';
 import type { ChannelPool } from './channel-pool.js';
 import type { JournalEntry } from './journal.js';
@@ -18,6 +19,7 @@ import type { ReversalManager } from './reversal.js';
 import type { Settle } from './request-outcome.js';
 import { logQuietly } from './quiet-log.js';
 import { deadlineError, timeLeft } from './timeouts.js';
+import { connectorError } from './errors.js';
 
 /** What a request sender works with: the connector's codec, framing, match key, counters, pool and reversals. */
 export interface RequestSenderParts {
@@ -85,18 +87,22 @@ export class RequestSender {
         reject(settled.failed(err));
         return;
       }
-      channel.send({
-        key, frame, mti, timeout, written: false, start: 0, timer: undefined,
-        resolve: (response) => {
+      const req = channelRequest(
+        key,
+        frame,
+        mti,
+        timeout,
+        (response) => {
           // Neither throws: the answer stands whatever the books, the debug line or the transaction log do.
           this.answeredOn(channel, mti, message, response);
           resolve(settled.answered(response));
         },
-        reject: (err) => {
-          this.pool.release(channel);
+        (err) => {
+          this.pool.release(channel, req.written);
           reject(settled.failed(err));
         },
-      });
+      );
+      channel.send(req);
     });
   }
 
@@ -111,7 +117,17 @@ export class RequestSender {
     const frame = this.frameOf(message, mti, header, packed);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;
-    if (journal && this.journals(mti)) entry = await (this.reversals as ReversalManager).arm(message);
+    if (journal && this.journals(mti)) {
+      const reversals = this.reversals as ReversalManager;
+      // A repeat (0201) of an original being reversed: the host could approve it after (or before) the reversal.
+      if (mti[3] === '1' && reversals.reversing(message)) {
+        throw connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', `its original (same STAN and terminal) is being reversed: the repeat ${mti} is refused`, {
+          mti,
+          field: '11',
+        });
+      }
+      entry = await reversals.arm(message);
+    }
     let channel: Channel | undefined;
     let req: ChannelRequest | undefined;
     try {
@@ -122,7 +138,7 @@ export class RequestSender {
       if (left === 0) throw deadlineError(mti);
       const wait = Math.min(timeout, left);
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
-        req = { key, frame, mti, timeout: wait, written: false, start: 0, timer: undefined, resolve, reject };
+        req = channelRequest(key, frame, mti, wait, resolve, reject);
         ch.send(req);
       });
       if (entry !== undefined) {
@@ -136,18 +152,31 @@ export class RequestSender {
       return response;
     } catch (err) {
       if (entry !== undefined) {
-        const code = (err as Iso8583Error).code;
-        const unknown =
-          req?.written === true &&
-          (code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ||
-            code === 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' ||
-            code === 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE');
-        if (unknown) this.reversals?.trigger(entry);
-        else if (req?.written !== true || code !== 'ISO8583_ERR_CONNECTOR_CLOSED') await this.reversals?.disarm(entry);
+        // Written and unanswered, whatever the error (a timeout, a lost connection, an undecodable answer, the
+        // connector closed or destroyed with the caller's own coded error): the outcome at the host is unknown, so the
+        // reversal goes (while stopping, the queue leaves the entry journaled for the next start). Never written: no
+        // reversal.
+        if (req?.written === true) this.reversals?.trigger(entry);
+        else await this.reversals?.disarm(entry);
       }
       throw err;
     } finally {
-      if (channel !== undefined) this.pool.release(channel);
+      if (channel !== undefined) this.pool.release(channel, req?.written === true);
+    }
+  }
+
+  /**
+   * One attempt of a SAF entry (a reversal, an advice stored with `saf: true`; the SAF queue keeps it, so no journal
+   * here), counted like any request: once in `requests` and `byMti`, then as a response, a timeout or an error.
+   */
+  async safAttempt(message: MessageInput, timeout: number): Promise<ChannelResponse> {
+    const mti = mtiOf(message);
+    this.accounting.accepted(mti);
+    try {
+      return await this.dispatch(message, timeout, undefined, false);
+    } catch (err) {
+      this.accounting.failed(mti, (err as Iso8583Error | undefined)?.code);
+      throw err;
     }
   }
 

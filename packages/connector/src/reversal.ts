@@ -18,6 +18,7 @@ import { ReversalPlan } from './reversal-message.js';
 import { SafQueue, attemptMti } from './saf-queue.js';
 import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
 import { watchClaims } from './journal-claims.js';
+import { ReversalsUnderway } from './reversals-underway.js';
 
 /** What a reversal carries and how it is made (reversal-message.ts), exported from here as before. */
 export {
@@ -104,6 +105,7 @@ export class ReversalManager {
   private readonly queue: SafQueue;
   /** How this connector's reversals are built (MTI in the dialect's version, `reversal.fields`), made once. */
   private readonly plan: ReversalPlan;
+  private readonly underway: ReversalsUnderway;
   private stopClaims: (() => void) | undefined;
 
   constructor(
@@ -112,8 +114,14 @@ export class ReversalManager {
     readonly options: ReversalSettings,
     readonly dialect: Dialect,
   ) {
-    this.queue = new SafQueue(host, journal, options, dialect);
+    this.underway = new ReversalsUnderway(host);
+    this.queue = new SafQueue(this.underway.host, journal, options, dialect);
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
+  }
+
+  /** True while a reversal of the transaction `message` names (STAN and terminal) is under way (queued, not ended). */
+  reversing(message: MessageInput): boolean {
+    return this.underway.has(message);
   }
 
   /** Reversals being sent (journaled, original's outcome unknown, not yet answered). */

@@ -1,13 +1,15 @@
 /**
  * What the host sends that answers no request in flight: a late response (its request had already timed out) is
- * logged and reported (`late-response`); a host-initiated request other than 0800 (network management has its own
- * home) is logged, reported (`unsolicited`) and handed to `onUnsolicited`, whose reply goes back on the same
- * connection with the request's header.
+ * logged and reported (`late-response`); any other response (a duplicate answer, one whose key no request in flight
+ * has) is logged and reported (`unsolicited`) and goes no further; a host-initiated request other than 0800 (network
+ * management has its own home) is logged, reported (`unsolicited`) and handed to `onUnsolicited`, whose reply goes
+ * back on the same connection with the request's header. Only host-initiated requests reach `onUnsolicited`.
  */
 import type { EventEmitter } from 'node:events';
 import { Iso8583Error, encodeFrame, summarize } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage } from '@iso8583/codec';
 import { connectorError } from './errors.js';
+import { isRequestMti, mtiText } from './match-key.js';
 import type { Channel } from './channel.js';
 import type { ConnectorEvents } from './events.js';
 import type { UnsolicitedHandler } from './options.js';
@@ -34,10 +36,12 @@ export class Unsolicited {
       if (this.emitter.listenerCount('late-response') > 0) this.emitter.emit('late-response', message, info);
       return;
     }
-    channel.logger.info(summarize(message), 'unsolicited message');
+    const request = isRequestMti(mtiText(message['0']));
+    // A response with no request in flight (a duplicate answer, one for a key never sent): reported, never answered.
+    channel.logger.info(summarize(message), request ? 'unsolicited message' : 'unsolicited response (no request in flight has its match key)');
     if (this.emitter.listenerCount('unsolicited') > 0) this.emitter.emit('unsolicited', message, info);
     const handler = this.handler;
-    if (handler === undefined) return;
+    if (handler === undefined || !request) return;
     Promise.resolve()
       .then(() => handler(message, info))
       .then((reply) => {

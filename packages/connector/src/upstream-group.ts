@@ -20,6 +20,8 @@ import { Connector } from './connector.js';
 import type { SafReceipt, SafSendOptions, SendOptions } from './connector.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { connectorError, optionsError } from './errors.js';
+import { mtiText } from './match-key.js';
+import { inputError, isMessageObject } from './message-input.js';
 import type { ConnectorOptions } from './options.js';
 import { Router, routeProblems } from './routing.js';
 import type { RouteRule } from './routing.js';
@@ -186,6 +188,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   sendMessage(input: string | MessageInput, options: SendOptions = {}): Promise<string | IsoMessage | SafReceipt> {
     let message: MessageInput;
     try {
+      if (typeof input !== 'string' && !isMessageObject(input)) throw inputError();
       message = typeof input === 'string' ? readMessage(input).message : input;
     } catch (err) {
       return Promise.reject(err as Error);
@@ -200,11 +203,25 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   /** Sends a message object to the upstream it routes to and resolves with the response object. */
   request(message: MessageInput, options?: SendOptions): Promise<IsoMessage>;
   request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage | SafReceipt> {
-    return this.run(message, options.saf === true, (c, o) => c.request(message, o === undefined ? options : { ...options, ...o }));
+    if (!isMessageObject(message)) return Promise.reject(inputError());
+    const filled = message['11'] == null;
+    return this.run(message, options.saf === true, (c, o) => {
+      const sent = c.request(message, o === undefined ? options : { ...options, ...o });
+      // Field 11 auto-filled by the upstream's connector: its original is known once the response (echoing 11) is in.
+      return filled ? sent.then((r) => this.rememberAnswered(c, r)) : sent;
+    });
+  }
+
+  /** Notes the upstream of an original whose STAN its connector filled in, from the response that echoes it. */
+  private rememberAnswered<T extends IsoMessage | SafReceipt>(connector: Connector, response: T): T {
+    const link = this.links.find((l) => l.connector === connector);
+    if (link !== undefined && !('saf' in response)) this.remember(response as IsoMessage, link);
+    return response;
   }
 
   /** {@link Connector.relay} through the upstream the decoded view routes to (the same choice as `request`). */
   relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
+    if (request === null || typeof request !== 'object' || !isMessageObject(request.message)) return Promise.reject(inputError());
     return this.run(request.message, false, (c, o) => c.relay(request, o === undefined ? options : { ...options, ...o }));
   }
 
@@ -310,8 +327,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
 
   /** Notes the upstream of an original (MTI class 1 or 2) for its reversal; the oldest is forgotten past `maxOriginals`. */
   private remember(message: MessageInput, link: Link): void {
-    const mti = message['0'];
-    const kind = typeof mti === 'string' ? mti.charCodeAt(1) : 0;
+    // The MTI as the wire has it (a number 200 is 0200), so that a request given with numbers is remembered too.
+    const kind = mtiText(message['0']).charCodeAt(1);
     // With one upstream every reversal goes to it anyway: nothing to remember (the single-upstream path stays lean).
     if ((kind === 49 || kind === 50) && this.maxOriginals > 0 && this.links.length > 1 && message['11'] != null) {
       const key = `${text(message['11'])}|${text(message['41']) ?? ''}`;

@@ -1,6 +1,7 @@
 // close() drains, destroy() aborts, both idempotent; sign-on on connect, sign-off on close, echo when idle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Iso8583Error } from '@iso8583/codec';
 import { readdirSync } from 'node:fs';
 import { FileJournal, createConnector } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
@@ -113,4 +114,21 @@ test('a per-request timeout that is not a positive whole number is refused befor
     await assert.rejects(connector.request(purchase('007301'), { timeout }), { code: 'ISO8583_ERR_CONNECTOR_OPTIONS', field: 'timeout' });
   }
   assert.equal(peer.received.length, 0);
+});
+
+test('a sign-on the host does not answer fails the connection and its waiting requests with SIGN_ON (cause: the timeout), not a request TIMEOUT', async (t) => {
+  const peer = await startPeer(() => undefined);
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, signOn: true, requestTimeout: 100, reconnect: { initialDelay: 60_000, maxDelay: 60_000 } });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  const waiting = connector.request(purchase('006901'));
+  await assert.rejects(waiting, (err: Iso8583Error) => {
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_SIGN_ON');
+    assert.equal((err.cause as Iso8583Error | undefined)?.code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
+    return true;
+  });
+  assert.deepEqual(peer.received.map((r) => r.message['70']), ['001'], 'only the sign-on reached the host');
+  assert.equal(connector.stats().timeouts, 0);
 });

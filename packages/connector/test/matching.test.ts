@@ -72,23 +72,34 @@ test('a second request with a key already in flight is refused, the first still 
   assert.equal(other['41'], 'TERM0002');
 });
 
-test('a response that matches nothing goes to onUnsolicited and the unsolicited event', async (t) => {
-  const unsolicited: IsoMessage[] = [];
+test('a response that matches nothing is reported (unsolicited event), never handed to onUnsolicited', async (t) => {
+  const handled: IsoMessage[] = [];
   const events: IsoMessage[] = [];
-  const { connector } = await linked(
+  const { peer, connector } = await linked(
     t,
     (r, p) => {
       p.send(r.socket, { '0': '0210', '11': '999999', '39': '00', '41': 'TERMXXXX' });
+      // a duplicate answer: the second matches nothing
       p.send(r.socket, answer(r.message));
+      p.send(r.socket, answer(r.message));
+      // a host-initiated request after them, on the same connection: what the handler sees
+      p.send(r.socket, { '0': '0600', '11': '999998', '41': 'TERM0001' });
     },
-    { onUnsolicited: (m: IsoMessage) => void unsolicited.push(m) },
+    { onUnsolicited: (m: IsoMessage) => (handled.push(m), { ...m, '0': String(m['0']).slice(0, 2) + '10', '39': '00' }) },
   );
-  connector.on('unsolicited', (m: IsoMessage) => events.push(m));
+  const seen = new Promise<void>((resolve) =>
+    connector.on('unsolicited', (m: IsoMessage) => {
+      events.push(m);
+      if (m['0'] === '0600') resolve();
+    }),
+  );
   const response = await connector.request(purchase('000501'));
   assert.equal(response['11'], '000501');
-  assert.equal(unsolicited.length, 1);
-  assert.equal(unsolicited[0]?.['11'], '999999');
-  assert.equal(events[0]?.['41'], 'TERMXXXX');
+  await seen;
+  const replies = await peer.waitFor(2);
+  assert.deepEqual(events.map((m) => `${m['0']}/${m['11']}`), ['0210/999999', '0210/000501', '0600/999998']);
+  assert.deepEqual(handled.map((m) => m['0']), ['0600'], 'only the host-initiated request reached the handler');
+  assert.deepEqual(replies.map((r) => r.message['0']), ['0200', '0610'], 'nothing was written back for a response');
 });
 
 test('a host-initiated 0800 is answered with 0810 echoing its STAN, response code 00', async (t) => {
@@ -112,12 +123,20 @@ test('a host-initiated 0800 is answered with 0810 echoing its STAN, response cod
 });
 
 test('a response arriving after its timeout is reported as late, not lost, and not given to another request', async (t) => {
-  const { connector } = await linked(t, (r, p) => setTimeout(() => p.send(r.socket, answer(r.message)), 150));
+  // The host answers 000701 only when 000702 comes, just before 000702's own answer, on the same connection.
+  const { connector } = await linked(t, (r, p) => {
+    if (r.message['11'] !== '000702') return;
+    p.send(r.socket, answer({ ...r.message, '11': '000701' }));
+    p.send(r.socket, answer(r.message));
+  });
   const late = new Promise<IsoMessage>((resolve) => connector.once('late-response', resolve));
   await assert.rejects(connector.request(purchase('000701'), { timeout: 30 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT', mti: '0200' });
+  const other = await connector.request(purchase('000702'));
+  assert.equal(other['11'], '000702', 'the other request got its own answer');
   const message = await late;
   assert.equal(message['11'], '000701');
   assert.equal(connector.stats().timeouts, 1);
+  assert.equal(connector.stats().responses, 1);
   assert.equal(connector.stats().inFlight, 0);
 });
 

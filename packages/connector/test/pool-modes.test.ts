@@ -146,3 +146,29 @@ test('idle connections beyond pool.min are closed after pool.idleTimeout (exclus
   // The kept connection still works.
   assert.equal((await multiplex.request(purchase('005499')))['39'], '00');
 });
+
+test('exclusive mode: a connection whose request timed out is closed, not lent again (a host serving one request at a time would hold the next behind it)', async (t) => {
+  // The host works on one request at a time per connection, in order; it never finishes 005301, so everything sent
+  // after it on that connection waits forever.
+  const busy = new Set<unknown>();
+  const peer = await startPeer((r: Received, p) => {
+    if (busy.has(r.socket)) return;
+    if (r.message['11'] === '005301') {
+      busy.add(r.socket);
+      return;
+    }
+    p.send(r.socket, answer(r.message));
+  });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, mode: 'exclusive', pool: { min: 0, max: 1, idleTimeout: 600_000 }, requestTimeout: 100 });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  const gone = disconnects(connector).reached(1);
+  await assert.rejects(connector.request(purchase('005301')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  const next = await connector.request(purchase('005302'), { timeout: 5000 });
+  assert.equal(next['39'], '00');
+  await gone;
+  const [first, second] = peer.received;
+  assert.notEqual(first?.socket, second?.socket, 'the second request went on a new connection');
+});

@@ -167,6 +167,37 @@ test('a reversal goes to the upstream that had its original, whatever the strate
   assert.deepEqual(reversals(b), ['600002']);
 });
 
+test('the original of a request given with numbers (MTI 200, STAN 600101) or with its STAN auto-filled is remembered for its reversal', async (t) => {
+  const a = await answering();
+  const b = await answering();
+  const auto = { stan: true, transmissionTime: false };
+  const group = await startGroup(t, { strategy: 'round-robin', upstreams: [{ ...upstream('a', a), autoFill: auto }, { ...upstream('b', b), autoFill: auto }] }, () => [a, b]);
+  await group.request({ ...purchase('600101'), '0': 200, '11': 600101 }); // to a
+  const { '11': _none, ...unnumbered } = purchase('000000');
+  const filled = await group.request({ ...unnumbered, '41': 'TERM0002' }); // to b, its STAN filled by b's connector
+  const stan = String(filled['11']);
+  // Round robin would now pick a, then b: each reversal goes to its original's upstream instead.
+  await group.request({ ...purchase(stan, 'TERM0002'), '0': '0400' });
+  await group.request({ ...purchase('600101'), '0': '0400' });
+  const reversals = (p: Peer): string[] => p.received.filter((r) => r.message['0'] === '0400').map((r) => String(r.message['11']));
+  assert.deepEqual(reversals(a), ['600101']);
+  assert.deepEqual(reversals(b), [stan]);
+});
+
+test('request(null), relay(null) and sendMessage(null) are refused with ISO8583_ERR_CONNECTOR_INPUT (connector and group)', async (t) => {
+  const a = await answering();
+  const group = await startGroup(t, { upstreams: [upstream('a', a)] }, () => [a]);
+  const connector = group.connectors.get('a');
+  assert.ok(connector);
+  const bad = null as unknown as IsoMessage;
+  for (const target of [group, connector]) {
+    await assert.rejects(target.request(bad), { code: 'ISO8583_ERR_CONNECTOR_INPUT' });
+    await assert.rejects(target.relay(null as unknown as Parameters<typeof target.relay>[0]), { code: 'ISO8583_ERR_CONNECTOR_INPUT' });
+    await assert.rejects(target.sendMessage(bad), { code: 'ISO8583_ERR_CONNECTOR_INPUT' });
+  }
+  assert.equal(a.received.length, 0);
+});
+
 test('metrics carry the upstream label; sendMessage keeps the input form', async (t) => {
   const a = await answering();
   const group = await startGroup(t, { upstreams: [upstream('only', a)] }, () => [a]);

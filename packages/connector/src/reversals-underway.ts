@@ -1,0 +1,61 @@
+/**
+ * The reversals under way, by the original's STAN (field 11) and terminal (field 41): from the moment one is queued
+ * (triggered, or left by an earlier run) until it ends (answered, abandoned, expired, or released to another node).
+ * While its reversal is under way, a repeat of the original (0201 for an 0200) must not go out: the host could approve
+ * the repeat after the reversal, or before it, and the terminal would see money taken that the reversal then undoes.
+ */
+import type { MessageInput } from '@iso8583/codec';
+import type { SafEvent, SafHost } from './saf-queue.js';
+
+/** The key of a transaction: STAN and terminal. */
+function keyOf(stan: unknown, terminal: unknown): string {
+  return `${stringOf(stan)}|${stringOf(terminal)}`;
+}
+
+function stringOf(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+}
+
+/** Watches the SAF queue's events (through {@link ReversalsUnderway.host}) and answers whether a transaction is being reversed. */
+export class ReversalsUnderway {
+  /** The host to give the SAF queue: the connector's, its events seen here first. */
+  readonly host: SafHost;
+  private readonly byId = new Map<string, string>();
+  private readonly byKey = new Map<string, number>();
+
+  constructor(host: SafHost) {
+    this.host = {
+      sendReversal: (message, timeout) => host.sendReversal(message, timeout),
+      reversalEvent: (event) => {
+        this.seen(event);
+        host.reversalEvent(event);
+      },
+      get logger() {
+        return host.logger;
+      },
+    };
+  }
+
+  /** True while a reversal of the transaction `message` names (its field 11 and 41) is under way. */
+  has(message: MessageInput): boolean {
+    return this.byId.size > 0 && this.byKey.has(keyOf(message['11'], message['41']));
+  }
+
+  private seen(e: SafEvent): void {
+    if (e.kind !== 'reversal') return;
+    if (e.stage === 'queued') {
+      if (this.byId.has(e.id)) return;
+      const key = keyOf(e.stan, e.terminal);
+      this.byId.set(e.id, key);
+      this.byKey.set(key, (this.byKey.get(key) ?? 0) + 1);
+      return;
+    }
+    if (e.stage === 'sent' || e.stage === 'refused') return;
+    const key = this.byId.get(e.id);
+    if (key === undefined) return;
+    this.byId.delete(e.id);
+    const n = (this.byKey.get(key) ?? 1) - 1;
+    if (n > 0) this.byKey.set(key, n);
+    else this.byKey.delete(key);
+  }
+}
