@@ -190,12 +190,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   sendMessage(input: string | MessageInput, options: SendOptions = {}): Promise<string | IsoMessage | SafReceipt> {
     let read: MessageRead;
     try {
-      if (typeof input !== 'string') {
-        if (!isMessageObject(input)) throw inputError();
-        if (options.saf === true) return this.store(input);
-        // An object needs no reading: `pack` checks every field (and names every offending one).
-        return this.exchange(input, options.timeout, options.header, options[RECORD_TO], undefined, options.deadline).then((response) => response.message);
-      }
+      // An object needs no reading (`request`: `pack` checks every field and names every offending one).
+      if (typeof input !== 'string') return this.request(input, options);
       read = readMessage(input);
     } catch (err) {
       return Promise.reject(err as Error);
