@@ -1,6 +1,7 @@
 /**
  * Matching a response to its request. The key is the response MTI (field `"0"` of the match key) and the values of
- * the other match-key fields (default 11 STAN and 41 card acceptor terminal id) as they travel on the wire.
+ * the other match-key fields (default 11 STAN and 41 card acceptor terminal id) as they travel on the wire. The key of
+ * a transaction (STAN and terminal, wire values too) that reversals, repeats and upstream groups go by lives here.
  */
 import { responseMti } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, MessageInput } from '@iso8583/codec';
@@ -20,6 +21,23 @@ export function isRequestMti(mti: string): boolean {
 /** An MTI as given in a message object, as text: a number padded to four digits (`200` is `"0200"`), else `""`. */
 export function mtiText(mti: unknown): string {
   return typeof mti === 'string' ? mti : typeof mti === 'number' ? String(mti).padStart(4, '0') : '';
+}
+
+/** A field's value in a message object as text: a string as it is, a number in decimal, anything else `undefined`. */
+export function fieldText(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+}
+
+/**
+ * The key of a transaction by its STAN (field 11) and terminal (field 41), each as the dialect puts it on the wire:
+ * `'9201'`, `9201` and `'009201'` are one STAN of an `n 6` field 11, `'T1'` and `'T1      '` one terminal of an
+ * `ans 8` field 41. A reversal carries the original's fields padded so (`buildReversal`), so an original, its repeat
+ * and its reversal have one key however the caller wrote them. An absent value (or a composite) counts as empty.
+ */
+export function transactionKey(dialect: Dialect, stan: unknown, terminal: unknown): string {
+  const s = fieldText(stan);
+  const t = fieldText(terminal);
+  return `${s === undefined ? '' : wireValue(dialect.fields['11'], s)}|${t === undefined ? '' : wireValue(dialect.fields['41'], t)}`;
 }
 
 /** A value as the dialect puts it on the wire for a fixed-length text or numeric field (padding applied). */

@@ -114,7 +114,7 @@ export class ReversalManager {
     readonly options: ReversalSettings,
     readonly dialect: Dialect,
   ) {
-    this.underway = new ReversalsUnderway(host);
+    this.underway = new ReversalsUnderway(host, dialect);
     this.queue = new SafQueue(this.underway.host, journal, options, dialect);
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
   }

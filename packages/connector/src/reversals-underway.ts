@@ -3,18 +3,12 @@
  * (triggered, or left by an earlier run) until it ends (answered, abandoned, expired, or released to another node).
  * While its reversal is under way, a repeat of the original (0201 for an 0200) must not go out: the host could approve
  * the repeat after the reversal, or before it, and the terminal would see money taken that the reversal then undoes.
+ * Only this connector's queue is watched: with a shared PostgreSQL store, a reversal another node is sending is not
+ * seen here.
  */
-import type { MessageInput } from '@iso8583/codec';
+import type { Dialect, MessageInput } from '@iso8583/codec';
+import { transactionKey } from './match-key.js';
 import type { SafEvent, SafHost } from './saf-queue.js';
-
-/** The key of a transaction: STAN and terminal. */
-function keyOf(stan: unknown, terminal: unknown): string {
-  return `${stringOf(stan)}|${stringOf(terminal)}`;
-}
-
-function stringOf(v: unknown): string {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
-}
 
 /** Watches the SAF queue's events (through {@link ReversalsUnderway.host}) and answers whether a transaction is being reversed. */
 export class ReversalsUnderway {
@@ -23,7 +17,11 @@ export class ReversalsUnderway {
   private readonly byId = new Map<string, string>();
   private readonly byKey = new Map<string, number>();
 
-  constructor(host: SafHost) {
+  /** `dialect`: the connector's, whose fields 11 and 41 say how a STAN and a terminal look on the wire (the key). */
+  constructor(
+    host: SafHost,
+    private readonly dialect: Dialect,
+  ) {
     this.host = {
       sendReversal: (message, timeout) => host.sendReversal(message, timeout),
       reversalEvent: (event) => {
@@ -36,16 +34,16 @@ export class ReversalsUnderway {
     };
   }
 
-  /** True while a reversal of the transaction `message` names (its field 11 and 41) is under way. */
+  /** True while a reversal of the transaction `message` names (its field 11 and 41, however written: `9201` is `'009201'`) is under way. */
   has(message: MessageInput): boolean {
-    return this.byId.size > 0 && this.byKey.has(keyOf(message['11'], message['41']));
+    return this.byId.size > 0 && this.byKey.has(transactionKey(this.dialect, message['11'], message['41']));
   }
 
   private seen(e: SafEvent): void {
     if (e.kind !== 'reversal') return;
     if (e.stage === 'queued') {
       if (this.byId.has(e.id)) return;
-      const key = keyOf(e.stan, e.terminal);
+      const key = transactionKey(this.dialect, e.stan, e.terminal);
       this.byId.set(e.id, key);
       this.byKey.set(key, (this.byKey.get(key) ?? 0) + 1);
       return;

@@ -5,6 +5,7 @@
  * criteria, then the first written. A rule with no criteria is the default route.
  */
 import type { MessageInput } from '@iso8583/codec';
+import { fieldText, mtiText } from './match-key.js';
 
 /** One routing rule. Every criterion given must hold; a rule with none is the default route. */
 export interface RouteRule {
@@ -54,10 +55,6 @@ function digits(v: unknown, min: number, max: number): boolean {
   return typeof v === 'string' && v.length >= min && v.length <= max && /^\d+$/.test(v);
 }
 
-function text(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
-}
-
 /** Picks the upstream of a request from the rules (checked beforehand with {@link routeProblems}). */
 export class Router {
   private readonly rules: readonly RouteRule[];
@@ -74,17 +71,18 @@ export class Router {
   /** The upstream name of the best matching rule, or `undefined` when none matches (and there is no default route). */
   route(message: MessageInput): string | undefined {
     if (this.rules.length === 0) return undefined;
-    const pan = text(message['2']);
-    const mti = text(message['0']);
-    const code = text(message['3']);
-    const f32 = text(message['32']);
-    const f100 = text(message['100']);
+    const pan = fieldText(message['2']);
+    // The MTI as the wire has it: a number 200 is 0200 (class 2).
+    const mti = mtiText(message['0']);
+    const code = fieldText(message['3']);
+    const f32 = fieldText(message['32']);
+    const f100 = fieldText(message['100']);
     let best: RouteRule | undefined;
     let bestPan = -1;
     let bestCount = -1;
     for (const r of this.rules) {
       if (r.pan !== undefined && (pan === undefined || !pan.startsWith(r.pan))) continue;
-      if (r.mtiClass !== undefined && (mti === undefined || mti[1] !== r.mtiClass)) continue;
+      if (r.mtiClass !== undefined && mti[1] !== r.mtiClass) continue;
       if (r.processingCode !== undefined && (code === undefined || !code.startsWith(r.processingCode))) continue;
       if (r.acquirer !== undefined && f32 !== r.acquirer) continue;
       if (r.receiver !== undefined && f100 !== r.receiver) continue;

@@ -8,6 +8,7 @@
 import { dialectVersion, mtiVersionDigit } from '@iso8583/codec';
 import type { Codec, Dialect, IsoMessage, Iso8583Error, MessageInput } from '@iso8583/codec';
 import { connectorError } from './errors.js';
+import { mtiText } from './match-key.js';
 import { REVERSAL_EXCLUDED_FIELDS } from './reversal.js';
 
 /** True for an advice or reversal of `version`'s MTIs (x120, x220, x400, x420 and their repeats x121, x221, x401, x421). */
@@ -23,8 +24,7 @@ export function isStoreAndForward(mti: string, version: string): boolean {
  * `undefined` when it can.
  */
 export function safProblem(message: MessageInput, dialect: Dialect): Iso8583Error | undefined {
-  const raw = message['0'];
-  const mti = typeof raw === 'string' ? raw : typeof raw === 'number' ? String(raw).padStart(4, '0') : '';
+  const mti = mtiText(message['0']);
   const digit = mtiVersionDigit(dialectVersion(dialect));
   if (!isStoreAndForward(mti, digit)) {
     return connectorError(

@@ -15,6 +15,7 @@ import { isApproved } from '@iso8583/codec';
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { JournalEntry, JournalOutcome, ReversalJournal, SafEntryKind } from './journal.js';
+import { fieldText } from './match-key.js';
 
 /** What the queue needs from its connector. */
 export interface SafHost {
@@ -226,8 +227,8 @@ export class SafQueue {
       kind: a.kind,
       id: a.entry.id,
       mti: attemptMti(r['0'] as string, attempt),
-      stan: typeof r['11'] === 'string' ? r['11'] : undefined,
-      terminal: typeof r['41'] === 'string' ? r['41'] : undefined,
+      stan: fieldText(r['11']),
+      terminal: fieldText(r['41']),
       attempt,
     };
   }

@@ -20,7 +20,7 @@ import { Connector } from './connector.js';
 import type { SafReceipt, SafSendOptions, SendOptions } from './connector.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { connectorError, optionsError } from './errors.js';
-import { mtiText } from './match-key.js';
+import { fieldText, mtiText, transactionKey } from './match-key.js';
 import { inputError, isMessageObject } from './message-input.js';
 import type { ConnectorOptions } from './options.js';
 import { Router, routeProblems } from './routing.js';
@@ -94,10 +94,6 @@ class Link {
     readonly name: string,
     readonly connector: Connector,
   ) {}
-}
-
-function text(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 }
 
 /** Several named upstreams behind one `request`/`sendMessage` API (see the file's opening comment). */
@@ -252,10 +248,10 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   // ---- choosing the upstream ----
 
   private run<T>(message: MessageInput, saf: boolean, send: Send<T>): Promise<T> {
-    const mti = text(message['0']) ?? '';
+    const mti = mtiText(message['0']);
     // A reversal (or its repeat) goes to the upstream of its original, up or not: only that host can undo it.
     if (mti[1] === '4') {
-      const original = this.originals.get(this.originalKey(message));
+      const original = this.originalOf(message);
       if (original !== undefined) return this.via(original, send);
     }
     const routed = this.router.route(message);
@@ -331,17 +327,23 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     const kind = mtiText(message['0']).charCodeAt(1);
     // With one upstream every reversal goes to it anyway: nothing to remember (the single-upstream path stays lean).
     if ((kind === 49 || kind === 50) && this.maxOriginals > 0 && this.links.length > 1 && message['11'] != null) {
-      const key = `${text(message['11'])}|${text(message['41']) ?? ''}`;
-      this.originals.set(key, link);
+      this.originals.set(transactionKey(link.connector.codec.dialect, message['11'], message['41']), link);
       if (this.originals.size > this.maxOriginals) this.originals.delete(this.originals.keys().next().value as string);
     }
   }
 
-  /** The original's key of a reversal: the STAN of field 90 (original data elements) when given, else its own field 11. */
-  private originalKey(message: MessageInput): string {
-    const f90 = text(message['90']);
-    const stan = f90 !== undefined && f90.length >= 10 ? f90.slice(4, 10) : text(message['11']);
-    return `${stan ?? ''}|${text(message['41']) ?? ''}`;
+  /**
+   * The upstream of a reversal's original, by the original's key (the STAN of field 90, original data elements, when
+   * given, else the reversal's own field 11; and field 41) in each upstream's dialect: an original is remembered under
+   * the key its own upstream's dialect gives, so `9201` and `'009201'` find it alike.
+   */
+  private originalOf(message: MessageInput): Link | undefined {
+    const f90 = fieldText(message['90']);
+    const stan = f90 !== undefined && f90.length >= 10 ? f90.slice(4, 10) : message['11'];
+    for (const link of this.links) {
+      if (this.originals.get(transactionKey(link.connector.codec.dialect, stan, message['41'])) === link) return link;
+    }
+    return undefined;
   }
 
   private via<T>(link: Link, send: Send<T>): Promise<T> {

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Iso8583Error } from '@iso8583/codec';
+import type { MessageInput } from '@iso8583/codec';
 import { FileJournal, createConnector } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import { peerFor, tempDir } from './helpers/setup.js';
@@ -66,6 +67,29 @@ test('a repeat (0201) of an 0200 being reversed is refused with DUPLICATE_KEY an
   assert.equal((await connector.request({ ...purchase('009201'), '0': '0201' }))['39'], '00');
   const sent = peer.received.map((r) => `${r.message['0']}/${r.message['41']}`).filter((s) => !s.startsWith('040'));
   assert.deepEqual(sent, ['0200/TERM0001', '0201/TERM0002', '0201/TERM0001']);
+});
+
+test('a repeat is refused however its STAN and terminal are written: unpadded, a number, or the original so written', async (t) => {
+  // The reversal keeps the original's fields as the wire has them (STAN zero-padded to 6, terminal space-padded to 8):
+  // the repeat is recognised by those wire values, not by the characters the caller typed.
+  const cases: { title: string; original: MessageInput; repeat: MessageInput }[] = [
+    { title: "STAN '9202' (padded 009202)", original: purchase('009202'), repeat: { ...purchase('009202'), '11': '9202' } },
+    { title: 'STAN 9203, a number', original: purchase('009203'), repeat: { ...purchase('009203'), '11': 9203 } },
+    { title: "terminal 'T1' (padded 'T1      ')", original: purchase('009204', 'T1'), repeat: purchase('009204', 'T1') },
+    { title: 'original STAN 9205, a number', original: { ...purchase('009205'), '11': 9205 }, repeat: purchase('009205') },
+  ];
+  const dir = tempDir(t, 'journal');
+  // The host never answers a purchase nor a reversal: every reversal stays under way.
+  const peer = await peerFor(t, (r, p) => {
+    if (!/^0(20|40)/.test(String(r.message['0']))) p.send(r.socket, answer(r.message));
+  });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, requestTimeout: 100, reversal: { enabled: true, journalDir: dir, retryInterval: 60_000 } });
+  t.after(() => connector.destroy());
+  for (const c of cases) {
+    await assert.rejects(connector.request(c.original), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' }, c.title);
+    await assert.rejects(connector.request({ ...c.repeat, '0': '0201' }), { code: 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', mti: '0201' }, c.title);
+  }
+  assert.equal(peer.received.filter((r) => r.message['0'] === '0201').length, 0, 'no repeat left');
 });
 
 test('every reversal attempt is counted as a request (requests, byMti) and then as a response, timeout or error', async (t) => {

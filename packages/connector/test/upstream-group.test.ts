@@ -151,6 +151,9 @@ test('routing by message class, processing code, fields 32 and 100, with a defau
   await group.request({ ...purchase('500004'), '100': '777777' });
   await group.request(purchase('500005'));
   assert.deepEqual(peers.map(served), [1, 1, 1, 1, 1]);
+  // An MTI given as a number is its wire value: 100 is 0100, class 1.
+  await group.request({ ...purchase('500006'), '0': 100 });
+  assert.deepEqual(peers.map(served), [2, 1, 1, 1, 1]);
 });
 
 test('a reversal goes to the upstream that had its original, whatever the strategy picks next', async (t) => {
@@ -182,6 +185,21 @@ test('the original of a request given with numbers (MTI 200, STAN 600101) or wit
   const reversals = (p: Peer): string[] => p.received.filter((r) => r.message['0'] === '0400').map((r) => String(r.message['11']));
   assert.deepEqual(reversals(a), ['600101']);
   assert.deepEqual(reversals(b), [stan]);
+});
+
+test('the original of a request given unpadded (STAN 6201, terminal T2) is found by its reversal, which carries them padded', async (t) => {
+  const a = await answering();
+  const b = await answering();
+  const group = await startGroup(t, { strategy: 'round-robin', upstreams: [upstream('a', a), upstream('b', b)] }, () => [a, b]);
+  await group.request({ ...purchase('006201', 'T2'), '11': 6201 }); // to a
+  await group.request(purchase('006202')); // to b
+  await group.request(purchase('006203')); // to a
+  // Round robin would now pick b: both reversals, written with wire values as buildReversal writes them, go to a.
+  await group.request({ ...purchase('006204', 'T2      '), '0': '0400', '90': '020000620111211030000000012345600000000000' });
+  await group.request({ ...purchase('006201', 'T2      '), '0': 400 }); // an MTI given as a number: 400 is 0400
+  const reversals = (p: Peer): string[] => p.received.filter((r) => r.message['0'] === '0400').map((r) => String(r.message['11']));
+  assert.deepEqual(reversals(a), ['006204', '006201']);
+  assert.deepEqual(reversals(b), []);
 });
 
 test('request(null), relay(null) and sendMessage(null) are refused with ISO8583_ERR_CONNECTOR_INPUT (connector and group)', async (t) => {
