@@ -320,7 +320,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       this.ready
         ? this.sender.dispatch(message, wait, header, true, packed, tried, deadline)
         : (this.starting as Promise<void>).then(() => this.sender.dispatch(message, wait, header, true, packed, false, deadline));
-    const outcome = queued ? (this.terminalQueue as TerminalQueue).run(String(terminal), go, deadline) : go();
+    const outcome = queued ? (this.terminalQueue as TerminalQueue).run(String(terminal), go, deadline, mti) : go();
     return outcome.then(settled.answered, (err: unknown) => {
       throw settled.failed(err);
     });

@@ -135,7 +135,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
 
   async open(): Promise<JournalEntry[]> {
     try {
-      // A folder made now is durable only once its parent is fsynced.
+      // Makes the folder if missing (its parent fsynced: folder-lock.ts) and takes its lock.
       this.unlock = await lockJournal(this.dir, this.logger);
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED') throw err;

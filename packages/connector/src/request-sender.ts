@@ -141,13 +141,20 @@ export class RequestSender {
         req = channelRequest(key, frame, mti, wait, resolve, reject);
         ch.send(req);
       });
+      // Answered: the connection is sound whatever the journal does next (the finally must not release it as failed
+      // after the write, which in exclusive mode closes it).
+      channel = undefined;
       if (entry !== undefined) {
         // The outcome is durable (`done` fsynced) before the caller sees the response; else it is reversed and fails.
         const answered = entry;
         entry = undefined;
-        await this.reversals?.answered(answered);
+        try {
+          await this.reversals?.answered(answered);
+        } catch (err) {
+          this.pool.release(ch);
+          throw err;
+        }
       }
-      channel = undefined;
       this.answeredOn(ch, mti, message, response);
       return response;
     } catch (err) {
@@ -167,13 +174,15 @@ export class RequestSender {
 
   /**
    * One attempt of a SAF entry (a reversal, an advice stored with `saf: true`; the SAF queue keeps it, so no journal
-   * here), counted like any request: once in `requests` and `byMti`, then as a response, a timeout or an error.
+   * here), counted like any request: once in `requests` and `byMti`, then as a response, a timeout or an error. The
+   * whole attempt (the wait for a channel too) ends within `timeout` (its deadline), so that the SAF queue's `stop`,
+   * which waits that long, sees its outcome before the journal closes.
    */
   async safAttempt(message: MessageInput, timeout: number): Promise<ChannelResponse> {
     const mti = mtiOf(message);
     this.accounting.accepted(mti);
     try {
-      return await this.dispatch(message, timeout, undefined, false);
+      return await this.dispatch(message, timeout, undefined, false, undefined, false, performance.now() + timeout);
     } catch (err) {
       this.accounting.failed(mti, (err as Iso8583Error | undefined)?.code);
       throw err;

@@ -3,7 +3,7 @@
  * host one at a time, in the order they came; the others wait, bounded in number and in time.
  */
 import { connectorError } from './errors.js';
-import { timeLeft } from './timeouts.js';
+import { deadlineError, timeLeft } from './timeouts.js';
 
 /**
  * What holds a terminal beyond this process while one of its requests runs (e.g. a PostgreSQL advisory lock shared
@@ -48,9 +48,11 @@ export class TerminalQueue {
 
   /**
    * Runs `task` when the terminal's previous requests are done; its outcome is the task's. `deadline`: the request's
-   * overall deadline (a `performance.now()` time), which ends the wait when it comes before `timeout`. Default: none.
+   * overall deadline (a `performance.now()` time), which ends the wait when it comes before `timeout`: the wait then
+   * fails with `ISO8583_ERR_CONNECTOR_DEADLINE` (for the request of `mti`), else with
+   * `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`. Default: none.
    */
-  run<T>(terminal: string, task: () => Promise<T>, deadline?: number): Promise<T> {
+  run<T>(terminal: string, task: () => Promise<T>, deadline?: number, mti = ''): Promise<T> {
     let lane = this.lanes.get(terminal);
     if (lane === undefined) {
       lane = { busy: false, waiting: [] };
@@ -68,6 +70,9 @@ export class TerminalQueue {
         }),
       );
     }
+    const left = timeLeft(deadline, performance.now());
+    // The deadline, not the queue's own timeout, ends this wait: the caller's promise (DEADLINE) is the one kept.
+    const byDeadline = left < this.timeout;
     return new Promise<T>((resolve, reject) => {
       const entry: Waiting = {
         start: () => {
@@ -80,11 +85,13 @@ export class TerminalQueue {
           if (i >= 0) current.waiting.splice(i, 1);
           this.queued -= 1;
           reject(
-            connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', `waited ${this.timeout} ms in the queue of its terminal`, {
-              field: 'terminalQueue.timeout',
-            }),
+            byDeadline
+              ? deadlineError(mti)
+              : connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', `waited ${this.timeout} ms in the queue of its terminal`, {
+                  field: 'terminalQueue.timeout',
+                }),
           );
-        }, Math.min(this.timeout, timeLeft(deadline, performance.now()))),
+        }, Math.min(this.timeout, left)),
       };
       current.waiting.push(entry);
       this.queued += 1;

@@ -68,3 +68,54 @@ test('deadline – a deadline already past refuses the request before anything i
   assert.equal((await connector.request(purchase('007302')))['39'], '00');
   assert.deepEqual(peer.received.map((r) => r.message['11']), ['007302']);
 });
+
+test('deadline – a deadline that ends the wait in the terminal queue fails with DEADLINE, not QUEUE_TIMEOUT, and is never written', async (t) => {
+  const held: Received[] = [];
+  const peer = await startPeer((r, p) => {
+    if (r.message['11'] === '007401') held.push(r);
+    else p.send(r.socket, answer(r.message));
+  });
+  // One request at a time per terminal, a queue wait (5 s) far longer than the second request's deadline (200 ms).
+  const connector = createConnector({
+    host: '127.0.0.1', port: peer.port, terminalQueue: { enabled: true, timeout: 5_000 }, reversal: { enabled: false },
+  });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await connector.connect();
+  const first = connector.request(purchase('007401'));
+  await peer.waitFor(1); // the terminal is busy until the host answers the first request
+  const second = connector.request(purchase('007402'), { deadline: performance.now() + 200 });
+  await within(
+    assert.rejects(second, { code: 'ISO8583_ERR_CONNECTOR_DEADLINE', field: 'deadline', mti: '0200' }),
+    10_000,
+    'the queued request to fail at its deadline with DEADLINE',
+  );
+  peer.send(held[0]!.socket, answer(held[0]!.message));
+  assert.equal((await first)['39'], '00');
+  assert.equal((await connector.request(purchase('007403')))['39'], '00');
+  assert.deepEqual(peer.received.map((r) => r.message['11']), ['007401', '007403']);
+});
+
+test('deadline – the terminal queue timeout still fails with QUEUE_TIMEOUT when it comes before the deadline', async (t) => {
+  const held: Received[] = [];
+  const peer = await startPeer((r, p) => {
+    if (r.message['11'] === '007501') held.push(r);
+    else p.send(r.socket, answer(r.message));
+  });
+  const connector = createConnector({
+    host: '127.0.0.1', port: peer.port, terminalQueue: { enabled: true, timeout: 100 }, reversal: { enabled: false },
+  });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await connector.connect();
+  const first = connector.request(purchase('007501'));
+  await peer.waitFor(1);
+  const second = connector.request(purchase('007502'), { deadline: performance.now() + 60_000 });
+  await within(assert.rejects(second, { code: 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT' }), 10_000, 'the queued request to fail at the queue timeout');
+  peer.send(held[0]!.socket, answer(held[0]!.message));
+  assert.equal((await first)['39'], '00');
+});

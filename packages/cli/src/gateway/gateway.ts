@@ -12,12 +12,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { performance } from 'node:perf_hooks';
-import { isApproved, resolveDialect, summarize } from '@iso8583/codec';
-import type { IsoMessage } from '@iso8583/codec';
-import { FileTransactionLog, PgTransactionLog, buildReversal, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
+import { resolveDialect } from '@iso8583/codec';
+import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
 import type { Connector, EncodedResponse, UpstreamGroup } from '@iso8583/connector';
 import { EncodedReply, createInboundEndpoint } from '@iso8583/inbound';
-import type { InboundEndpoint, InboundMessage, InboundOptions, SequenceResult } from '@iso8583/inbound';
+import type { InboundEndpoint, InboundOptions, SequenceResult } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listenError } from '../args.js';
 import { safLeft, waitForSaf } from '../drain.js';
@@ -25,6 +24,7 @@ import { readPemFile } from '../flags.js';
 import { readHttpToken } from '../console/access.js';
 import { ResettableStats } from '../stats.js';
 import { failureReply } from './failure.js';
+import { lateApproval } from './late-approval.js';
 import { upstreamOptions } from './upstream-options.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, startMetrics } from './http.js';
 import { startStatsPort } from './stats-port.js';
@@ -209,26 +209,6 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // reversal). An approval that still comes after the POS timeout (a stalled process) is reversed (`lateApproval`).
   const sequenceTimeout = (config.terminalQueue ? 2 : 1) * config.requestTimeout + 5_000;
   const relayBudget = sequenceTimeout - RELAY_GUARD;
-  const upstreamDialect = resolveDialect(config.dialect);
-  const lateApproval = (result: SequenceResult, message: InboundMessage): void => {
-    if (!(result instanceof EncodedReply) || !isApproved(result.dialect, result.message['39'])) return;
-    const original = message.fields;
-    if (config.noReversal) {
-      logger.error({ code: 'ISO8583_ERR_INBOUND_LATE_REPLY', ...summarize(original) }, 'an approval came after the POS timeout and reversal is off: not reversed');
-      return;
-    }
-    let reversal: IsoMessage;
-    try {
-      reversal = buildReversal(original, '0400', upstreamDialect);
-    } catch (err) {
-      logger.error({ code: (err as { code?: unknown }).code, ...summarize(original) }, 'an approval came after the POS timeout: its reversal cannot be built');
-      return;
-    }
-    logger.warn({ code: 'ISO8583_ERR_INBOUND_LATE_REPLY', ...summarize(original) }, 'an approval came after the POS timeout: reversed');
-    link.request(reversal, { saf: true }).catch((err: unknown) => {
-      logger.error({ code: (err as { code?: unknown }).code, ...summarize(original) }, 'an approval came after the POS timeout: its reversal could not be stored');
-    });
-  };
   const posOptions: InboundOptions = {
     name: 'pos',
     host: config.bind,
@@ -240,7 +220,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     maxConnections: config.maxConnections,
     idleTimeout: config.idleTimeout,
     sequenceTimeout,
-    onLateResult: lateApproval,
+    onLateResult: lateApproval({ connector, link, logger }),
     connectors: { upstream: connector },
     logger: logger.child({ side: 'pos' }),
     registry,

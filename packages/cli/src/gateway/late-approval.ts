@@ -1,0 +1,53 @@
+/**
+ * An approval the bank gave after the POS timeout (the gateway answered the terminal with a failure, or not at all):
+ * the terminal does not know the transaction went through, so a reversible request (0100 / 0200 and their repeats,
+ * 1100 / 1200 with ISO 8583:1993) is reversed through the SAF queue, built like the connector's own reversals (its
+ * `reversal` options: MTI in the dialect's version, the fields copied). Anything else (an advice, a reversal, a network
+ * management message) is not undone: a reversal of an advice or of a reversal would cost the merchant.
+ */
+import type { Logger } from 'pino';
+import { isApproved, summarize } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
+import { buildReversal, isReversible } from '@iso8583/connector';
+import type { Connector, UpstreamGroup } from '@iso8583/connector';
+import { EncodedReply } from '@iso8583/inbound';
+import type { InboundMessage, SequenceResult } from '@iso8583/inbound';
+
+/** What a late approval is handled with. */
+export interface LateApprovalParts {
+  /** The upstream whose options (`reversal`, dialect) the reversal is built from. */
+  readonly connector: Connector;
+  /** Where the reversal is sent (`saf: true`): the connector, or the group (which sends it to its original's upstream). */
+  readonly link: Connector | UpstreamGroup;
+  /** The gateway's logger. */
+  readonly logger: Logger;
+}
+
+/** The inbound endpoint's `onLateResult` of the POS side: reverses a late approval of a reversible request. */
+export function lateApproval(parts: LateApprovalParts): (result: SequenceResult, message: InboundMessage) => void {
+  const { connector, link, logger } = parts;
+  const reversal = connector.options.reversal;
+  return (result, message) => {
+    if (!(result instanceof EncodedReply) || !isApproved(result.dialect, result.message['39'])) return;
+    const original = message.fields;
+    if (!isReversible(message.mti)) {
+      logger.warn({ code: 'ISO8583_ERR_INBOUND_LATE_REPLY', ...summarize(original) }, 'an approval came after the POS timeout: not a reversible request, not reversed');
+      return;
+    }
+    if (!reversal.enabled) {
+      logger.error({ code: 'ISO8583_ERR_INBOUND_LATE_REPLY', ...summarize(original) }, 'an approval came after the POS timeout and reversal is off: not reversed');
+      return;
+    }
+    let built: IsoMessage;
+    try {
+      built = buildReversal(original, reversal.mti, connector.codec.dialect, reversal.fields);
+    } catch (err) {
+      logger.error({ code: (err as { code?: unknown }).code, ...summarize(original) }, 'an approval came after the POS timeout: its reversal cannot be built');
+      return;
+    }
+    logger.warn({ code: 'ISO8583_ERR_INBOUND_LATE_REPLY', ...summarize(original) }, 'an approval came after the POS timeout: reversed');
+    link.request(built, { saf: true }).catch((err: unknown) => {
+      logger.error({ code: (err as { code?: unknown }).code, ...summarize(original) }, 'an approval came after the POS timeout: its reversal could not be stored');
+    });
+  };
+}

@@ -1,0 +1,165 @@
+// An approval the bank gives after the POS timeout (the terminal already has its timeout answer) is reversed, once,
+// through the SAF queue, with the upstream connector's own reversal options; a late approval of anything that is not
+// reversible (an advice, a reversal, a network management message) is left alone: reversing a completion advice
+// would take the merchant's money back. The gateway's POS endpoint, as here: a sequence that relays to the bank
+// through a real connector, with `onLateResult` set to `lateApproval`.
+import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { within } from '@iso8583/test-support';
+import type { IsoMessage } from '@iso8583/codec';
+import { createCodec } from '@iso8583/codec';
+import { createConnector } from '@iso8583/connector';
+import type { Connector, SafEvent } from '@iso8583/connector';
+import { EncodedReply, createInboundEndpoint, responseMti } from '@iso8583/inbound';
+import { lateApproval } from '../src/gateway/late-approval.js';
+
+interface Setup {
+  /** What the bank received, by MTI, in order. */
+  readonly bank: string[];
+  /** What the bank received, the messages. */
+  readonly bankFields: IsoMessage[];
+  /** The POS side's client: sends to the gateway's POS endpoint. */
+  readonly pos: Connector;
+  readonly upstream: Connector;
+  /** Lets the relay of the message with `stan` go on to the bank (after its POS timeout). */
+  release(stan: string): void;
+  /** The gateway's log lines. */
+  readonly lines: Record<string, unknown>[];
+  /** Resolves with the first line the gateway logs with this code. */
+  logged(code: string): Promise<Record<string, unknown>>;
+}
+
+async function setup(t: TestContext, dialect = 'iso87ascii'): Promise<Setup> {
+  const iso93 = dialect.startsWith('iso93');
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-late-approval-'));
+  const bank: string[] = [];
+  const bankFields: IsoMessage[] = [];
+  const bankEndpoint = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    dialect,
+    sequence: (m) => {
+      bank.push(m.mti);
+      bankFields.push(m.fields);
+      return { ...m.fields, 0: responseMti(m.mti), 39: iso93 ? (m.mti === '1420' ? '400' : '000') : '00' };
+    },
+  });
+  const bankAddress = await bankEndpoint.start();
+  const upstream = createConnector({
+    host: '127.0.0.1',
+    port: bankAddress.port,
+    dialect,
+    // As the gateway configures it (upstream-options.ts): a 1993 acquirer reverses with the advice, 1420.
+    reversal: { enabled: true, journalDir: dir, mti: iso93 ? '0420' : '0400' },
+  });
+  await upstream.connect();
+  const lines: Record<string, unknown>[] = [];
+  const waiting: { code: string; resolve: (line: Record<string, unknown>) => void }[] = [];
+  const logger = pino(
+    { level: 'warn' },
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const l of chunk.toString('utf8').split('\n')) {
+          if (l === '') continue;
+          const line = JSON.parse(l) as Record<string, unknown>;
+          lines.push(line);
+          for (const w of waiting) if (w.code === line.code) w.resolve(line);
+        }
+        done();
+      },
+    }),
+  );
+  const gates = new Map<string, () => void>();
+  const gate = (stan: string): Promise<void> => new Promise((resolve) => gates.set(stan, resolve));
+  const codec = createCodec(upstream.codec.dialect);
+  const posEndpoint = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    dialect,
+    sequenceTimeout: 100,
+    onLateResult: lateApproval({ connector: upstream, link: upstream, logger }),
+    sequence: async (m) => {
+      await gate(m.fields['11'] as string);
+      const answer = (await upstream.request(m.fields)) as IsoMessage;
+      return new EncodedReply(answer, codec.pack(answer), upstream.codec.dialect);
+    },
+  });
+  const posAddress = await posEndpoint.start();
+  const pos = createConnector({ host: '127.0.0.1', port: posAddress.port, dialect, reversal: { enabled: false } });
+  t.after(async () => {
+    await pos.destroy();
+    await posEndpoint.destroy();
+    await upstream.close();
+    await bankEndpoint.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    bank,
+    bankFields,
+    pos,
+    upstream,
+    lines,
+    release: (stan) => gates.get(stan)?.(),
+    logged: (code) => new Promise((resolve) => waiting.push({ code, resolve })),
+  };
+}
+
+function answered(connector: Connector): Promise<SafEvent> {
+  return new Promise((resolve) => {
+    connector.on('saf', (e) => {
+      if (e.stage === 'answered') resolve(e);
+    });
+  });
+}
+
+const purchase = (stan: string): IsoMessage => ({
+  0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1201120000', 11: stan, 41: 'TERM0001', 49: '840',
+});
+
+test('late approval – a purchase the bank approves after the POS timeout is reversed once (0400, field 90 naming it)', async (t) => {
+  const s = await setup(t);
+  const reversed = answered(s.upstream);
+  // The terminal gets its timeout answer; only then does the relay reach the bank, which approves.
+  await s.pos.request(purchase('008101')).catch(() => undefined);
+  s.release('008101');
+  const e = await within(reversed, 10_000, 'the late approval to be reversed');
+  assert.equal(e.stan, '008101');
+  assert.deepEqual(s.bank, ['0200', '0400']);
+  // Field 90: original MTI, STAN, transmission date and time.
+  assert.match(String(s.bankFields[1]?.['90']), /^02000081011201120000/);
+  assert.ok(s.lines.some((l) => l.code === 'ISO8583_ERR_INBOUND_LATE_REPLY' && l.msg === 'an approval came after the POS timeout: reversed'));
+});
+
+test('late approval – with an ISO 8583:1993 upstream, a late-approved purchase (1200) is reversed with the upstream\'s reversal, 1420 (field 56)', async (t) => {
+  const s = await setup(t, 'iso93ascii');
+  const reversed = answered(s.upstream);
+  await s.pos.request({ 0: '1200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 11: '008301', 12: '261201120000', 41: 'TERM0001', 49: '840' }).catch(() => undefined);
+  s.release('008301');
+  const e = await within(reversed, 10_000, 'the late approval to be reversed');
+  assert.equal(e.stan, '008301');
+  assert.deepEqual(s.bank, ['1200', '1420']);
+  assert.match(String(s.bankFields[1]?.['56']), /^1200008301261201120000/);
+});
+
+test('late approval – an advice (0220), a relayed reversal (0400) or an echo (0800) approved after the POS timeout is not reversed', async (t) => {
+  const s = await setup(t);
+  const sent: string[] = [];
+  for (const [mti, stan] of [['0220', '008201'], ['0400', '008202'], ['0800', '008203']] as const) {
+    sent.push(mti);
+    await s.pos.request({ ...purchase(stan), 0: mti }).catch(() => undefined);
+    const late = s.logged('ISO8583_ERR_INBOUND_LATE_REPLY');
+    s.release(stan);
+    const line = await within(late, 10_000, `the late approval of the ${mti} to be seen`);
+    assert.equal(line.msg, 'an approval came after the POS timeout: not a reversible request, not reversed', mti);
+    assert.equal(s.upstream.stats().safDepth, 0, `nothing stored to send (${mti})`);
+  }
+  // The upstream's next request goes after anything the late approvals could have sent: the bank saw no reversal.
+  assert.equal(((await s.upstream.request({ 0: '0800', 11: '008204', 41: 'TERM0001', 70: '301' })) as IsoMessage)['39'], '00');
+  assert.deepEqual(s.bank, [...sent, '0800']);
+});
