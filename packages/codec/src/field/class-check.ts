@@ -2,7 +2,8 @@
  * The character check of the compiled unpacker in WebAssembly (`wasm/class-check.wat`, made bytes at build time):
  * a compiled reader copies the message into the memory of a small module (the copy the JavaScript check makes too),
  * notes there each run of bytes it cuts with its character class, and checks them all with one call, which wipes the
- * message too: 16 bytes a step with SIMD instructions, every class by the same code (a 256-bit set per class).
+ * message too: 16 bytes a step with SIMD instructions, every class by the same code (two 16-byte tables per
+ * class, looked up by low and by high nibble: `writeTable`).
  *
  * Where WebAssembly or its SIMD instructions are missing (`node --jitless`, `--no-expose-wasm`, an embedder's
  * policy) {@link wasmChecks} is false and compiled readers check in JavaScript (`js-run-check.ts`).
