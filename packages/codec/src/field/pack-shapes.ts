@@ -179,16 +179,23 @@ export function packByShape(
     const plans = shape.plans;
     const bitmap = shape.bitmap;
     const bitmapAt = at + mti.length;
+    const first = w.buf;
     let off = bitmapAt + bitmap.length;
     for (let i = 0; i < plans.length; i++) {
       const plan = plans[i]!;
       const v = msg[plan.num];
       if (typeof v !== 'string') {
+        wipe(w, first, at, off);
         off = -2;
         break;
       }
-      off = writeValue(w, off, plan, v, lenient);
-      if (off < 0) return -1;
+      const next = writeValue(w, off, plan, v, lenient);
+      if (next < 0) {
+        // What a bad value wrote before its writer gave up: at most its length digits and 4 bytes a character.
+        wipe(w, first, at, off + plan.pfxSize + 4 * v.length + 8);
+        return -1;
+      }
+      off = next;
     }
     if (off === -2) continue;
     const buf = w.buf;
@@ -197,4 +204,14 @@ export function packByShape(
     return off;
   }
   return -2;
+}
+
+/**
+ * Zeroes what a plan wrote from `at` up to `to` before it gave up (a bad value, or a value of another kind), in the
+ * writer's buffer and in `first`, the buffer it started in when a write grew it: no card data of the fields written
+ * stays in the shared buffer past what was handed out.
+ */
+function wipe(w: Writer, first: Buffer, at: number, to: number): void {
+  w.buf.fill(0, at, Math.min(to, w.buf.length));
+  if (first !== w.buf) first.fill(0, at, Math.min(to, first.length));
 }
