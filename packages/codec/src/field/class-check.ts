@@ -13,7 +13,7 @@
  * the memory holds the class tables and the runs' offsets only.
  */
 import { CLASS_CHECK_WASM } from '../generated/class-check-wasm.js';
-import { CLASS } from './charset.js';
+import { CLASS, isUpperHexCode } from './charset.js';
 
 /** Where the class tables start (table N at `32 * N`: 16 bytes by low nibble, 16 bytes by high nibble). */
 const TABLES_AT = 0;
@@ -100,7 +100,7 @@ export class ClassCheck {
     this.runs = new Int32Array(memory, RUNS_AT, 3 * MAX_RUNS);
     this.check = exports.check;
     for (let mask = 0; mask < 64; mask++) writeTable(this.memory, mask, (c) => (CLASS[c]! & mask) !== 0);
-    writeTable(this.memory, UPPER_HEX_CLASS, (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46));
+    writeTable(this.memory, UPPER_HEX_CLASS, isUpperHexCode);
   }
 
   /**

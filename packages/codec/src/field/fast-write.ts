@@ -14,6 +14,7 @@ import { writeAsciiText } from './ascii-text.js';
 import { maxWireSize, writeField, writePrefix } from './write.js';
 import { writeBcd } from '../encoding/bcd.js';
 import { HEX_VALUE } from '../encoding/hex-digits.js';
+import { isDigitCode } from './charset.js';
 
 /** Any value of any plain field: prepared (padded, checked), then written. */
 function general(w: Writer, off: number, plan: FieldPlan, s: string, lenient: boolean): number {
@@ -36,7 +37,7 @@ function writeBcdDigits(w: Writer, off: number, plan: FieldPlan, s: string): num
   const track = plan.track;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if ((c < 0x30 || c > 0x39) && !(track && (c === 0x3d || c === 0x44))) return general(w, off, plan, s, false);
+    if (!isDigitCode(c) && !(track && (c === 0x3d || c === 0x44))) return general(w, off, plan, s, false);
   }
   w.ensure(off + n + 8);
   const buf = w.buf;
