@@ -74,6 +74,14 @@ function writeHexDigits(w: Writer, off: number, plan: FieldPlan, s: string, raw:
   return o;
 }
 
+/**
+ * The end of what {@link writeValue} may have written of `s` at `off` before it gave up on it (its length digits and
+ * at most 4 bytes a character, and the slack of a write): what a pack that gives up wipes (`Writer.wipe`).
+ */
+export function writtenTo(plan: FieldPlan, off: number, s: string): number {
+  return off + plan.pfxSize + 4 * s.length + 8;
+}
+
 /** Writes the plain value `s` of `plan` at `off`, checking it on the way; returns the offset after it, or -1. */
 export function writeValue(w: Writer, off: number, plan: FieldPlan, s: string, lenient: boolean): number {
   if (lenient) return general(w, off, plan, s, true);

@@ -20,7 +20,7 @@ import type { Layout } from './compile.js';
 import type { Writer } from './writer.js';
 import type { CompiledPack } from './compile-pack.js';
 import { compilePack } from './compile-pack.js';
-import { writeValue } from './fast-write.js';
+import { writeValue, writtenTo } from './fast-write.js';
 import { bitmapWireSize, writeBitmap } from '../bitmap/bitmap.js';
 
 /** Packs of one set of keys by the interpreter before a plan is kept for it. */
@@ -185,14 +185,13 @@ export function packByShape(
       const plan = plans[i]!;
       const v = msg[plan.num];
       if (typeof v !== 'string') {
-        wipe(w, first, at, off);
+        w.wipe(first, at, off);
         off = -2;
         break;
       }
       const next = writeValue(w, off, plan, v, lenient);
       if (next < 0) {
-        // What a bad value wrote before its writer gave up: at most its length digits and 4 bytes a character.
-        wipe(w, first, at, off + plan.pfxSize + 4 * v.length + 8);
+        w.wipe(first, at, writtenTo(plan, off, v));
         return -1;
       }
       off = next;
@@ -206,12 +205,3 @@ export function packByShape(
   return -2;
 }
 
-/**
- * Zeroes what a plan wrote from `at` up to `to` before it gave up (a bad value, or a value of another kind), in the
- * writer's buffer and in `first`, the buffer it started in when a write grew it: no card data of the fields written
- * stays in the shared buffer past what was handed out.
- */
-function wipe(w: Writer, first: Buffer, at: number, to: number): void {
-  w.buf.fill(0, at, Math.min(to, w.buf.length));
-  if (first !== w.buf) first.fill(0, at, Math.min(to, first.length));
-}
