@@ -9,6 +9,7 @@ import { packFields, preparedBitmapSize, prepareFields, writeBitmapBefore, write
 import { collectProblems } from './field/validate.js';
 import { readLayout } from './field/unpack.js';
 import { latin1 } from './encoding/ascii.js';
+import { isDigitCode } from './field/charset.js';
 import { needsMoreBytes, truncated } from './field/truncated.js';
 import { MTI_ASCII, MTI_BCD, MTI_EBCDIC, mtiValue, readMti, writeMti, mtiSize } from './field/mti.js';
 import { resolveDialect } from './dialect/resolve.js';
@@ -310,8 +311,7 @@ class CompiledCodec implements Codec {
 /** The ASCII MTI at `at` of the Latin-1 text of a message, or `undefined` when it is not four digits. */
 function asciiMti(text: string, at: number): string | undefined {
   for (let i = at; i < at + 4; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return undefined;
+    if (!isDigitCode(text.charCodeAt(i))) return undefined;
   }
   return text.substring(at, at + 4);
 }

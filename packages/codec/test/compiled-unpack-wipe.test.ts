@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createCodec } from '../src/index.js';
 import type { Codec } from '../src/index.js';
 import { classCheck } from '../src/field/class-check.js';
+import { MAX_COPY } from '../src/field/reader.js';
 import { unpackOutcome } from './unpack-outcome.js';
 
 /** Reads that make a message type compiled (more than the codec waits for). */
@@ -30,13 +31,16 @@ const PURCHASE: Record<string, string> = {
 interface WatchedReader {
   buf: Buffer;
   copy: Uint8Array;
+  staging: number;
+  copiedLength: number;
   staged(end: number): boolean;
   copied(end: number): DataView | undefined;
 }
 
 /**
  * The codec's reader, its copying methods wrapped to note how many bytes each decode copied (`ends`, emptied by the
- * caller), so that a wipe checked below is of bytes that were there.
+ * caller: the bytes the reader says it copied, and that nothing past them is in the copy), so that a wipe checked
+ * below is of bytes that were there.
  */
 function watch(codec: Codec): { reader: WatchedReader; ends: number[] } {
   const reader = (codec as unknown as { reader: WatchedReader }).reader;
@@ -44,12 +48,16 @@ function watch(codec: Codec): { reader: WatchedReader; ends: number[] } {
   const staged = reader.staged.bind(reader);
   const copied = reader.copied.bind(reader);
   reader.staged = (end) => {
-    ends.push(end);
-    return staged(end);
+    const ok = staged(end);
+    ends.push(reader.staging);
+    assert.equal(classCheck()!.message.findIndex((b, i) => i >= reader.staging && b !== 0), -1, 'nothing staged past the message');
+    return ok;
   };
   reader.copied = (end) => {
-    ends.push(end);
-    return copied(end);
+    const view = copied(end);
+    ends.push(reader.copiedLength);
+    assert.equal(reader.copy.findIndex((b, i) => i >= reader.copiedLength && b !== 0), -1, 'nothing copied past the message');
+    return view;
   };
   return { reader, ends };
 }
@@ -121,6 +129,12 @@ test('unpack – of bytes after a compiled message type (allowed), only the byte
   for (let i = 0; i < WARM; i++) codec.unpack(short);
   ends.length = 0;
   assert.deepEqual(codec.unpack(Buffer.concat([short, next]), { trailing: 'allow' }), pan);
+  assert.deepEqual(ends, [short.length - 16 + 19]);
+  assertWiped(reader);
+  // Bytes after it that make the input longer than a reader copies: the message itself fits, and is read compiled.
+  const long = Buffer.concat([short, next, Buffer.alloc(MAX_COPY, 0x20)]);
+  ends.length = 0;
+  assert.deepEqual(codec.unpack(long, { trailing: 'allow' }), pan);
   assert.deepEqual(ends, [short.length - 16 + 19]);
   assertWiped(reader);
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createCodec } from '../src/index.js';
 import type { Dialect, IsoMessage } from '../src/index.js';
 import { PLANS, PLAN_AFTER } from '../src/field/pack-shapes.js';
+import type { Writer } from '../src/field/writer.js';
 import { PURCHASE, packOutcome, plansOf, warmed } from './pack-outcome.js';
 import { COMPOSITE_DIALECT } from './message-arbitrary.js';
 import { getDialect } from '../src/index.js';
@@ -156,4 +157,19 @@ test('compileField – each field gets the one-pass writer of its encoding and p
   assert.equal(writerOf({ name: 'amount', type: 'xn', length: 9, encoding: 'ascii' }), WRITE_GENERAL);
   assert.equal(writerOf({ name: 'ebcdic', type: 'ans', length: 9, encoding: 'ebcdic' }), WRITE_GENERAL);
   assert.equal(writerOf({ name: 'composite', type: 'b', length: 99, encoding: 'ascii', prefix: { encoding: 'ascii', digits: 2 } }, {}), WRITE_GENERAL);
+});
+
+test('pack – a planned set of keys refused for a bad value leaves no field it wrote in the shared buffer (no PAN at rest)', () => {
+  for (const [name, pan] of [
+    ['iso87ascii', Buffer.from(PURCHASE['2'] as string, 'latin1')],
+    ['iso87binary', Buffer.from(PURCHASE['2'] as string, 'hex')],
+  ] as const) {
+    const codec = warmed(name, PURCHASE);
+    const w = (codec as unknown as { writer: Writer }).writer;
+    // Field 11 (n 6) after the PAN: the plan writes field 2, then gives up on field 11.
+    assert.throws(() => codec.pack({ ...PURCHASE, '11': 'abcdef' }), { code: 'ISO8583_ERR_INVALID_MESSAGE' });
+    assert.equal(w.buf.subarray(w.used).indexOf(pan), -1, `${name}: the PAN stays in the buffer`);
+    // A value of another kind after the PAN (the plan gives way to the interpreter, which packs it).
+    assert.deepEqual(packOutcome(codec, { ...PURCHASE, '41': 992468 }), packOutcome(createCodec(name), { ...PURCHASE, '41': 992468 }));
+  }
 });

@@ -4,24 +4,20 @@
 ;; `src/generated/class-check-wasm.ts` at build time, and a test checks that the two agree.
 ;;
 ;; Memory (2 pages, fixed; the addresses below are constants of `class-check.ts` too):
-;;   0 .. 2080      class tables: table N (at 32 * N) is a 256-bit set, bit `c & 7` of byte `c >> 3` set when the
-;;                  byte `c` belongs to class N; written once by JavaScript from `charset.ts`.
+;;   0 .. 2080      class tables: class N (at 32 * N) has 16 bytes by low nibble, then 16 bytes by high nibble; the
+;;                  byte `c` belongs to class N when `lo[c & 15]` and `hi[c >> 4]` have a bit in common. Written once
+;;                  by JavaScript from `charset.ts` (`writeTable` in `class-check.ts`).
 ;;   4096 .. 8192   the runs to check: (start, end, class) triples of 32-bit words, written by a compiled reader.
 ;;   8192 ..        the message bytes (at most 65536), and 16 bytes that a step may read past the last one.
 (module
   (memory (export "memory") 2 2)
 
-  ;; Checks the first `count` runs (at most 341) and then, when `wipe` is not 0, writes zeros over the first `wipe`
-  ;; message bytes (at most 65552): 0 when every byte of every run is in its class, else non-zero. A run is the message
-  ;; bytes `start .. end` (offsets of the message) and a class number. A step takes the 16 bytes at `i`, looks up each
-  ;; byte's bit in the class's set (the set's byte `v >> 3`, 0-31, from its two halves with a swizzle each: an index
-  ;; over 15 gives 0) and keeps the lanes outside the class; the last step of a run keeps only the lanes before its end.
-  ;; Checks the first `count` runs (at most 341) and then writes zeros over the first `wipe` message bytes (at most
+  ;; Checks the first `count` runs (at most 341), then writes zeros over the first `wipe` message bytes (at most
   ;; 65552; 0 for none): returns 0 when every byte of every run is in its class, else 1. A run is the message bytes
-  ;; `start .. end` (offsets of the message) and a class number. A step takes the 16 bytes at `i`, looks up each byte's
-  ;; bit in the class's set (the set's byte `v >> 3`, 0-31, from its two halves with a swizzle each: an index over 15
-  ;; gives 0) and keeps the lanes outside the class; the last step of a run keeps only the lanes before its end. The
-  ;; first stray byte ends the checking (not the wipe).
+  ;; `start .. end` (offsets of the message) and a class number. A step takes the 16 bytes at `i` and looks up each
+  ;; byte in the class's two tables with a swizzle each (the low nibble in the low-nibble table, the high nibble in
+  ;; the high-nibble table) and ands the two: a lane of zero is a byte outside the class. The last step of a run
+  ;; keeps only the lanes before its end. The first stray byte ends the checking (not the wipe).
   (func (export "check") (param $count i32) (param $wipe i32) (result i32)
     (local $r i32) (local $rend i32) (local $i i32) (local $e i32) (local $t i32) (local $stray i32)
     (local $lo v128) (local $hi v128) (local $v v128) (local $bad v128)

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
-import { getDialect } from '@iso8583/codec';
+import { getDialect, responseTo } from '@iso8583/codec';
 import { createHostSimulator } from '../src/index.js';
 import type { HostSimulator, InboundMessage, SequenceContext } from '../src/index.js';
 
@@ -162,6 +162,9 @@ test('host simulator – responses get no reply; other requests are answered wit
   const host = createHostSimulator();
   assert.equal(await ask(host, { 0: '0210', 11: '000001', 39: '00' }), undefined);
   assert.deepEqual(await ask(host, { 0: '0600', 11: '000002' }), { 0: '0610', 11: '000002', 39: '12' });
+  // The fields echoed are the codec's rule (`responseTo`): 70 and 90 too, never track or EMV data.
+  const request = { 0: '0600', 11: '000003', 35: `${VISA}=28121011234567890`, 55: '9F2608571F1E10D4', 70: '301', 90: '0200000001' };
+  assert.deepEqual(await ask(host, request), responseTo(request, '12'));
 });
 
 test('host simulator – the journal is bounded: the oldest transactions can no longer be reversed', async () => {

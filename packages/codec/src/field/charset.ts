@@ -33,6 +33,16 @@ export function isDigitCode(c: number): boolean {
   return c - DIGIT_FIRST >>> 0 <= DIGIT_LAST - DIGIT_FIRST;
 }
 
+/** The code of the letter `A`, the first hex digit after `9` (upper case, as hex characters are written). */
+export const UPPER_HEX_LETTER_FIRST = 0x41;
+/** The code of the letter `F`, the last upper-case hex digit. */
+export const UPPER_HEX_LETTER_LAST = 0x46;
+
+/** True when `c` is the code of a hex digit in upper case: `0`-`9` or `A`-`F`. */
+export function isUpperHexCode(c: number): boolean {
+  return isDigitCode(c) || c - UPPER_HEX_LETTER_FIRST >>> 0 <= UPPER_HEX_LETTER_LAST - UPPER_HEX_LETTER_FIRST;
+}
+
 /** True when `c` is the code of a printable Latin-1 character (type `ans`): 0x20-0x7E and 0xA0-0xFF. */
 export function isPrintableCode(c: number): boolean {
   return c >= PRINTABLE_FIRST && (c <= PRINTABLE_ASCII_LAST || (c >= PRINTABLE_LATIN1_FIRST && c <= 0xff));

@@ -2,7 +2,8 @@
  * The character check of the compiled unpacker in WebAssembly (`wasm/class-check.wat`, made bytes at build time):
  * a compiled reader copies the message into the memory of a small module (the copy the JavaScript check makes too),
  * notes there each run of bytes it cuts with its character class, and checks them all with one call, which wipes the
- * message too: 16 bytes a step with SIMD instructions, every class by the same code (a 256-bit set per class).
+ * message too: 16 bytes a step with SIMD instructions, every class by the same code (two 16-byte tables per
+ * class, looked up by low and by high nibble: `writeTable`).
  *
  * Where WebAssembly or its SIMD instructions are missing (`node --jitless`, `--no-expose-wasm`, an embedder's
  * policy) {@link wasmChecks} is false and compiled readers check in JavaScript (`js-run-check.ts`).
@@ -12,7 +13,7 @@
  * the memory holds the class tables and the runs' offsets only.
  */
 import { CLASS_CHECK_WASM } from '../generated/class-check-wasm.js';
-import { CLASS } from './charset.js';
+import { CLASS, isUpperHexCode } from './charset.js';
 
 /** Where the class tables start (table N at `32 * N`: 16 bytes by low nibble, 16 bytes by high nibble). */
 const TABLES_AT = 0;
@@ -99,7 +100,7 @@ export class ClassCheck {
     this.runs = new Int32Array(memory, RUNS_AT, 3 * MAX_RUNS);
     this.check = exports.check;
     for (let mask = 0; mask < 64; mask++) writeTable(this.memory, mask, (c) => (CLASS[c]! & mask) !== 0);
-    writeTable(this.memory, UPPER_HEX_CLASS, (c) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46));
+    writeTable(this.memory, UPPER_HEX_CLASS, isUpperHexCode);
   }
 
   /**

@@ -24,6 +24,7 @@ import type { FieldPlan } from './plan.js';
 import type { Writer } from './writer.js';
 import { WRITE_ASCII_FIXED, WRITE_ASCII_VAR } from './plan.js';
 import { CLASS, DIGITS, DIGIT_FIRST, DIGIT_LAST, PRINTABLE, PRINTABLE_ASCII_LAST, PRINTABLE_FIRST } from './charset.js';
+import { NOT_DIGIT_BYTE, fourTimes, outsideSource } from './char-source.js';
 import { decimalPrefixStrings } from '../prefix/decimal-chars.js';
 
 /**
@@ -78,8 +79,7 @@ const WORD = (at: string): string => `x = dv.getInt32(${at}, true);`;
  * `last` reaches 0x80 when `0x80 - (last + 1)` is added, a byte from `first` on when `0x80 - first` is.
  */
 function notInRange(first: number, last: number): string {
-  const each = (n: number): string => `0x${n.toString(16).padStart(2, '0').repeat(4)}`;
-  return `((x | (x + ${each(0x80 - (last + 1))}) | ~(x + ${each(0x80 - first)})) & 0x80808080)`;
+  return `((x | (x + ${fourTimes(0x80 - (last + 1))}) | ~(x + ${fourTimes(0x80 - first)})) & 0x80808080)`;
 }
 
 /** Non-zero unless the 4 bytes of `x` are all digits (`charset.ts`). */
@@ -89,12 +89,11 @@ const NOT_PRINTABLE = notInRange(PRINTABLE_FIRST, PRINTABLE_ASCII_LAST);
 
 /** The check of the bytes from `rs` to `off` against `mask`: leaves `bad` non-zero, or returns -3. */
 function runCheck(mask: number): string {
-  const outside = (first: number, last: number): string => `c - ${first} >>> 0 > ${last - first}`;
   const byteTest =
     mask === DIGITS
-      ? outside(DIGIT_FIRST, DIGIT_LAST)
+      ? NOT_DIGIT_BYTE
       : mask === PRINTABLE
-        ? outside(PRINTABLE_FIRST, PRINTABLE_ASCII_LAST)
+        ? outsideSource(PRINTABLE_FIRST, PRINTABLE_ASCII_LAST)
         : `c > 127 || (C[c] & ${mask}) === 0`;
   let each: string;
   if (mask === DIGITS) each = `bad |= ${NOT_DIGITS};`;

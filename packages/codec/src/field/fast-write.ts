@@ -14,6 +14,7 @@ import { writeAsciiText } from './ascii-text.js';
 import { maxWireSize, writeField, writePrefix } from './write.js';
 import { writeBcd } from '../encoding/bcd.js';
 import { HEX_VALUE } from '../encoding/hex-digits.js';
+import { isDigitCode } from './charset.js';
 
 /** Any value of any plain field: prepared (padded, checked), then written. */
 function general(w: Writer, off: number, plan: FieldPlan, s: string, lenient: boolean): number {
@@ -36,7 +37,7 @@ function writeBcdDigits(w: Writer, off: number, plan: FieldPlan, s: string): num
   const track = plan.track;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if ((c < 0x30 || c > 0x39) && !(track && (c === 0x3d || c === 0x44))) return general(w, off, plan, s, false);
+    if (!isDigitCode(c) && !(track && (c === 0x3d || c === 0x44))) return general(w, off, plan, s, false);
   }
   w.ensure(off + n + 8);
   const buf = w.buf;
@@ -71,6 +72,14 @@ function writeHexDigits(w: Writer, off: number, plan: FieldPlan, s: string, raw:
     buf[o++] = (hi << 4) | lo;
   }
   return o;
+}
+
+/**
+ * The end of what {@link writeValue} may have written of `s` at `off` before it gave up on it (its length digits and
+ * at most 4 bytes a character, and the slack of a write): what a pack that gives up wipes (`Writer.wipe`).
+ */
+export function writtenTo(plan: FieldPlan, off: number, s: string): number {
+  return off + plan.pfxSize + 4 * s.length + 8;
 }
 
 /** Writes the plain value `s` of `plan` at `off`, checking it on the way; returns the offset after it, or -1. */

@@ -6,6 +6,7 @@ import { readAscii } from '../encoding/ascii.js';
 import { readEbcdic, writeEbcdic } from '../encoding/ebcdic.js';
 import { readBcd, writeBcd } from '../encoding/bcd.js';
 import { writeAscii } from '../encoding/ascii.js';
+import { isDigitCode } from './charset.js';
 
 /** Four ASCII digits. */
 export const MTI_ASCII = 0;
@@ -22,8 +23,7 @@ export function mtiSize(encoding: number): number {
 function fourDigits(s: string): boolean {
   if (s.length !== 4) return false;
   for (let i = 0; i < 4; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
+    if (!isDigitCode(s.charCodeAt(i))) return false;
   }
   return true;
 }

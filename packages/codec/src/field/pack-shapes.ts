@@ -20,7 +20,7 @@ import type { Layout } from './compile.js';
 import type { Writer } from './writer.js';
 import type { CompiledPack } from './compile-pack.js';
 import { compilePack } from './compile-pack.js';
-import { writeValue } from './fast-write.js';
+import { writeValue, writtenTo } from './fast-write.js';
 import { bitmapWireSize, writeBitmap } from '../bitmap/bitmap.js';
 
 /** Packs of one set of keys by the interpreter before a plan is kept for it. */
@@ -179,16 +179,22 @@ export function packByShape(
     const plans = shape.plans;
     const bitmap = shape.bitmap;
     const bitmapAt = at + mti.length;
+    const first = w.buf;
     let off = bitmapAt + bitmap.length;
     for (let i = 0; i < plans.length; i++) {
       const plan = plans[i]!;
       const v = msg[plan.num];
       if (typeof v !== 'string') {
+        w.wipe(first, at, off);
         off = -2;
         break;
       }
-      off = writeValue(w, off, plan, v, lenient);
-      if (off < 0) return -1;
+      const next = writeValue(w, off, plan, v, lenient);
+      if (next < 0) {
+        w.wipe(first, at, writtenTo(plan, off, v));
+        return -1;
+      }
+      off = next;
     }
     if (off === -2) continue;
     const buf = w.buf;
@@ -198,3 +204,4 @@ export function packByShape(
   }
   return -2;
 }
+

@@ -11,7 +11,7 @@ import { COMPOSITE_HEADER_KEY } from './compile.js';
 import { fieldNumber } from './writer.js';
 import { prepareValue } from './prepare.js';
 import { maxWireSize, writeField } from './write.js';
-import { writeValue } from './fast-write.js';
+import { writeValue, writtenTo } from './fast-write.js';
 import { absentPositional, prepareComposite } from './composite.js';
 import { bitmapWireSize, writeBitmap } from '../bitmap/bitmap.js';
 
@@ -33,6 +33,7 @@ export function packFields(
   const order = layout.order;
   const bits = w.bits;
   bits.fill(0);
+  const first = w.buf;
   let off = base;
   let last = 0;
   // Values are read by number (much cheaper than enumerating the keys); the key count then tells whether the
@@ -52,11 +53,18 @@ export function packFields(
     found++;
     if (v === null) continue;
     if (typeof v === 'string' && plan.composite === undefined) {
-      off = writeValue(w, off, plan, v, lenient);
-      if (off < 0) return -1;
+      const next = writeValue(w, off, plan, v, lenient);
+      if (next < 0) {
+        w.wipe(first, base, writtenTo(plan, off, v));
+        return -1;
+      }
+      off = next;
     } else {
       const s = plan.composite === undefined ? prepareValue(plan, v, lenient, w.problem) : prepareComposite(plan, v, lenient, w);
-      if (s === undefined) return -1;
+      if (s === undefined) {
+        w.wipe(first, base, off);
+        return -1;
+      }
       w.ensure(off + maxWireSize(s));
       off = writeField(w.buf, off, plan, s);
     }
@@ -64,7 +72,10 @@ export function packFields(
     bits[bit >> 3]! |= 0x80 >> (bit & 7);
     last = num;
   }
-  if (found !== total) return -2;
+  if (found !== total) {
+    w.wipe(first, base, off);
+    return -2;
+  }
   w.maxId = last;
   return off;
 }

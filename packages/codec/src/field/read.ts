@@ -8,7 +8,7 @@ import type { Reader } from './reader.js';
 import { ENC_BCD, ENC_BINARY, ENC_EBCDIC, ENC_HEX } from './plan.js';
 import { typeError } from './reader.js';
 import { codecError } from '../errors.js';
-import { allowed, isAmount } from './charset.js';
+import { allowed, isAmount, isUpperHexCode } from './charset.js';
 import { EBCDIC_TO_LATIN1, readEbcdic } from '../encoding/ebcdic.js';
 import { readBcd } from '../encoding/bcd.js';
 import { readBinary } from '../encoding/binary.js';
@@ -24,8 +24,7 @@ const hexSlice = (Buffer.prototype as unknown as { hexSlice?: (start: number, en
 function upperHex(buf: Uint8Array, offset: number, count: number): boolean {
   const end = offset + count;
   for (let i = offset; i < end; i++) {
-    const c = buf[i]!;
-    if ((c < 0x30 || c > 0x39) && (c < 0x41 || c > 0x46)) return false;
+    if (!isUpperHexCode(buf[i]!)) return false;
   }
   return true;
 }

@@ -83,34 +83,36 @@ export class Reader {
   }
 
   /**
-   * {@link buf} copied into a buffer of the reader's own, and a view of the copy: a compiled reader checks the
-   * characters of its fields 4 at a time through it (`compile-unpack.ts`). A `DataView` of the bytes themselves would
-   * cost more to make (`buf.buffer`) than the copy; the copy is kept between decodes, sized for the longest message
-   * read. `undefined` for bytes over {@link MAX_COPY} (they are read the interpreter's way).
+   * {@link buf} up to `end` (the most the message being read can take; bytes after it are not copied) copied into a
+   * buffer of the reader's own, and a view of the copy: a compiled reader checks the characters of its fields 4 at a
+   * time through it (`compile-unpack.ts`). A `DataView` of the bytes themselves would cost more to make
+   * (`buf.buffer`) than the copy; the copy is kept between decodes, sized for the longest message read. `undefined`
+   * for a message over {@link MAX_COPY} (it is read the interpreter's way).
    */
-  copied(): DataView | undefined {
+  copied(end: number): DataView | undefined {
     const buf = this.buf;
-    const n = buf.length;
+    const n = Math.min(end, buf.length);
     if (n > this.copy.length) {
       if (n > MAX_COPY) return undefined;
       this.copy = new Uint8Array(Math.max(1024, 2 ** Math.ceil(Math.log2(n))));
       this.view = new DataView(this.copy.buffer);
     }
-    this.copy.set(buf);
+    this.copy.set(n === buf.length ? buf : buf.subarray(0, n));
     this.copiedLength = n;
     return this.view;
   }
 
   /**
-   * Copies the bytes into the memory of the WebAssembly check (`class-check.ts`), where a compiled reader checks the
-   * runs it cuts; false for bytes over {@link MAX_CHECKED} (read the interpreter's way). Only called where
-   * `wasmChecks()` is true.
+   * Copies the bytes up to `end` (the most the message being read can take; bytes after it are not copied) into the
+   * memory of the WebAssembly check (`class-check.ts`), where a compiled reader checks the runs it cuts; false for a
+   * message over {@link MAX_CHECKED} (read the interpreter's way). Only called where `wasmChecks()` is true.
    */
-  staged(): boolean {
+  staged(end: number): boolean {
     const buf = this.buf;
-    if (buf.length > MAX_CHECKED) return false;
-    classCheck()!.message.set(buf);
-    this.staging = buf.length;
+    const n = Math.min(end, buf.length);
+    if (n > MAX_CHECKED) return false;
+    classCheck()!.message.set(n === buf.length ? buf : buf.subarray(0, n));
+    this.staging = n;
     return true;
   }
 

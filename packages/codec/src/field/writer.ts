@@ -58,6 +58,16 @@ export class Writer {
     return this.used;
   }
 
+  /**
+   * Zeroes what a pack wrote from `at` up to `to` (at most the buffer's end) before it gave up, in the buffer and in
+   * `first`, the buffer the pack started in when a write grew it: no card data of the fields written stays in the
+   * shared buffer past what was handed out.
+   */
+  wipe(first: Buffer, at: number, to: number): void {
+    this.buf.fill(0, at, Math.min(to, this.buf.length));
+    if (first !== this.buf) first.fill(0, at, Math.min(to, first.length));
+  }
+
   /** Makes sure that `size` bytes fit. */
   ensure(size: number): void {
     if (size <= this.buf.length) return;

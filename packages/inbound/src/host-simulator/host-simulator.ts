@@ -1,5 +1,5 @@
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
-import { responseMti } from '@iso8583/codec';
+import { RESPONSE_ECHOED_FIELDS, responseMti } from '@iso8583/codec';
 import { inDialect } from './response-code.js';
 import type { ResponseCodeDialect } from './response-code.js';
 import type { InboundMessage, Sequence } from '../sequence.js';
@@ -60,17 +60,18 @@ export const HOST_RESPONSE_CODES = {
 /** Network management information codes (field 70) answered with 00. */
 const NETWORK_CODES = new Set(['001', '002', '301']);
 
-/** Fields a financial response echoes (never track data, PIN or EMV data). */
-const ECHO = ['2', '3', '4', '7', '11', '12', '13', '32', '37', '41', '42', '49'];
-
 function text(fields: IsoMessage, field: string): string | undefined {
   const value = fields[field];
   return typeof value === 'string' ? value : undefined;
 }
 
+/**
+ * The reply `mti` with the fields a response echoes (`RESPONSE_ECHOED_FIELDS` of the codec, the one rule: never track
+ * data, PIN or EMV data) and the simulator's `extra` ones, those of them that `fields` holds as text.
+ */
 function echo(fields: IsoMessage, mti: string, extra: readonly string[] = []): MessageInput {
   const reply: MessageInput = { 0: mti };
-  for (const field of [...ECHO, ...extra]) {
+  for (const field of [...RESPONSE_ECHOED_FIELDS, ...extra]) {
     const value = fields[field];
     if (typeof value === 'string') reply[field] = value;
   }
@@ -175,7 +176,7 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
 
   function reversal(fields: IsoMessage, replyMti: string): MessageInput {
     const v1993 = replyMti[0] === '1';
-    const reply = echo(fields, replyMti, v1993 ? ['56'] : ['90']);
+    const reply = echo(fields, replyMti, v1993 ? ['56'] : []);
     const stan = text(fields, '11');
     if (stan === undefined) {
       reply['39'] = '30';
