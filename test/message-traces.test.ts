@@ -66,6 +66,22 @@ async function send(port: number, message: object, flags: string[], env: NodeJS.
   return r;
 }
 
+/** Sends one framed message (2-byte binary length) to the gateway's POS port and waits for its first answer bytes. */
+async function sendOnce(pos: { host: string; port: number }, body: Buffer): Promise<void> {
+  const socket = createConnection({ host: pos.host, port: pos.port });
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(body.length);
+  socket.write(Buffer.concat([length, body]));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('data', () => resolve());
+      socket.once('error', reject);
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
 describe('simulate-host and send with --log-messages', () => {
   let bank: Awaited<ReturnType<typeof startSimulator>>;
   before(async () => {
@@ -133,15 +149,7 @@ describe('the gateway with --log-messages', () => {
     // POS: the binary wire image with a 2-byte length.
     const codec = createCodec('iso87ascii');
     const body = codec.pack(PURCHASE);
-    const socket = createConnection({ host: gw.pos.host, port: gw.pos.port });
-    const length = Buffer.alloc(2);
-    length.writeUInt16BE(body.length);
-    socket.write(Buffer.concat([length, body]));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('data', () => resolve());
-      socket.once('error', reject);
-    });
-    socket.destroy();
+    await sendOnce(gw.pos, body);
     // HTTP: an answered request, a body that is not JSON (400) and a query secret.
     const http = `http://${gw.http.host}:${gw.http.port}`;
     const ok = await fetch(`${http}/?timeout=5000&token=s3cret`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...PURCHASE, '11': '000003' }) });
@@ -177,15 +185,7 @@ describe('the gateway with --client-dialect and --log-messages', () => {
     ]);
     const codec = createCodec('iso87ascii');
     const body = codec.pack({ ...PURCHASE, '11': '000048', '48': 'CVV2=4729' });
-    const socket = createConnection({ host: gw.pos.host, port: gw.pos.port });
-    const length = Buffer.alloc(2);
-    length.writeUInt16BE(body.length);
-    socket.write(Buffer.concat([length, body]));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('data', () => resolve());
-      socket.once('error', reject);
-    });
-    socket.destroy();
+    await sendOnce(gw.pos, body);
     gw.process.kill('SIGTERM');
     await exitWithin(gw.process, 20_000, 'gateway stop');
     const lines = jsonLines(readFileSync(logFile, 'utf8')).filter((l) => l.stan === '000048' && l.side === 'pos');
