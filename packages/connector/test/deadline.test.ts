@@ -7,23 +7,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { within } from '@iso8583/test-support';
-import { createConnector } from '../src/index.js';
-import { answer, purchase, startPeer } from './peer.js';
-import type { Received } from './peer.js';
+import { answer, purchase } from './peer.js';
+import type { PeerHandler, Received } from './peer.js';
+import { peerAndConnector } from './helpers/setup.js';
+
+/** A host that holds the request with STAN `stan` (into `held`, for the test to answer) and answers every other. */
+function holding(stan: string, held: Received[]): PeerHandler {
+  return (r, p) => {
+    if (r.message['11'] === stan) held.push(r);
+    else p.send(r.socket, answer(r.message));
+  };
+}
 
 test('deadline – a request still waiting for a connection at its deadline fails with DEADLINE and is never written', async (t) => {
   const held: Received[] = [];
-  const peer = await startPeer((r, p) => {
-    if (r.message['11'] === '007101') held.push(r);
-    else p.send(r.socket, answer(r.message));
-  });
   // One connection, lent to one request at a time; the wait for it (acquireTimeout) is far longer than the deadline.
-  const connector = createConnector({
-    host: '127.0.0.1', port: peer.port, mode: 'exclusive', pool: { min: 1, max: 1, acquireTimeout: 60_000 }, reversal: { enabled: false },
-  });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
+  const { peer, connector } = await peerAndConnector(t, holding('007101', held), {
+    mode: 'exclusive', pool: { min: 1, max: 1, acquireTimeout: 60_000 }, reversal: { enabled: false },
   });
   await connector.connect();
   const first = connector.request(purchase('007101'));
@@ -44,12 +44,7 @@ test('deadline – a request still waiting for a connection at its deadline fail
 });
 
 test('deadline – a written request gets only the time left before its deadline, then TIMEOUT', async (t) => {
-  const peer = await startPeer(() => undefined);
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, requestTimeout: 3_600_000, reversal: { enabled: false } });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const { peer, connector } = await peerAndConnector(t, () => undefined, { requestTimeout: 3_600_000, reversal: { enabled: false } });
   await connector.connect();
   const request = connector.request({ 0: '0800', 11: '007201', 41: 'TERM0001', 70: '301' }, { deadline: performance.now() + 100 });
   await within(assert.rejects(request, { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' }), 10_000, 'the request to time out at its deadline, not after an hour');
@@ -57,12 +52,7 @@ test('deadline – a written request gets only the time left before its deadline
 });
 
 test('deadline – a deadline already past refuses the request before anything is written', async (t) => {
-  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: false } });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
+  const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), { reversal: { enabled: false } });
   await connector.connect();
   await assert.rejects(connector.request(purchase('007301'), { deadline: performance.now() - 1 }), { code: 'ISO8583_ERR_CONNECTOR_DEADLINE' });
   assert.equal((await connector.request(purchase('007302')))['39'], '00');
@@ -71,17 +61,9 @@ test('deadline – a deadline already past refuses the request before anything i
 
 test('deadline – a deadline that ends the wait in the terminal queue fails with DEADLINE, not QUEUE_TIMEOUT, and is never written', async (t) => {
   const held: Received[] = [];
-  const peer = await startPeer((r, p) => {
-    if (r.message['11'] === '007401') held.push(r);
-    else p.send(r.socket, answer(r.message));
-  });
   // One request at a time per terminal, a queue wait (5 s) far longer than the second request's deadline (200 ms).
-  const connector = createConnector({
-    host: '127.0.0.1', port: peer.port, terminalQueue: { enabled: true, timeout: 5_000 }, reversal: { enabled: false },
-  });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
+  const { peer, connector } = await peerAndConnector(t, holding('007401', held), {
+    terminalQueue: { enabled: true, timeout: 5_000 }, reversal: { enabled: false },
   });
   await connector.connect();
   const first = connector.request(purchase('007401'));
@@ -100,16 +82,8 @@ test('deadline – a deadline that ends the wait in the terminal queue fails wit
 
 test('deadline – the terminal queue timeout still fails with QUEUE_TIMEOUT when it comes before the deadline', async (t) => {
   const held: Received[] = [];
-  const peer = await startPeer((r, p) => {
-    if (r.message['11'] === '007501') held.push(r);
-    else p.send(r.socket, answer(r.message));
-  });
-  const connector = createConnector({
-    host: '127.0.0.1', port: peer.port, terminalQueue: { enabled: true, timeout: 100 }, reversal: { enabled: false },
-  });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
+  const { peer, connector } = await peerAndConnector(t, holding('007501', held), {
+    terminalQueue: { enabled: true, timeout: 100 }, reversal: { enabled: false },
   });
   await connector.connect();
   const first = connector.request(purchase('007501'));
