@@ -328,10 +328,11 @@ export class PgJournal implements ReversalJournal {
     });
   }
 
-  private async markDone(batch: Done[]): Promise<BatchResult> {
+  /** Marks `batch` done in one statement (through `pool`: `close` passes it once the journal no longer takes calls). */
+  private async markDone(batch: readonly Done[], pool: pg.Pool = this.ready()): Promise<BatchResult> {
     let marked: Set<string>;
     try {
-      const { rows } = await this.ready().query<{ id: string }>(DONE, [
+      const { rows } = await pool.query<{ id: string }>(DONE, [
         this.owner,
         batch.map((d) => d.id),
         batch.map((d) => d.outcome),
@@ -352,15 +353,15 @@ export class PgJournal implements ReversalJournal {
   private async settle(pool: pg.Pool): Promise<void> {
     const batch = [...this.unsettled.values()];
     if (batch.length === 0) return;
-    const { rows } = await pool.query<{ id: string }>(DONE, [this.owner, batch.map((d) => d.id), batch.map((d) => d.outcome), [...ANSWERED]]).catch(() => ({ rows: undefined }));
-    if (rows === undefined) return;
-    const marked = new Set(rows.map((r) => r.id));
-    for (const d of batch) {
+    // Still failing: they stay unsettled (held, their leases renewed) until the next try.
+    const results = await this.markDone(batch, pool).catch(() => undefined);
+    if (results === undefined) return;
+    batch.forEach((d, i) => {
       this.unsettled.delete(d.id);
-      this.held.delete(d.id);
-      if (marked.has(d.id) || ANSWERED.has(d.outcome)) d.resolve();
-      else d.reject(leaseLost(d.id));
-    }
+      const problem = results[i];
+      if (problem === undefined) d.resolve();
+      else d.reject(problem);
+    });
     this.logger.info({ entries: batch.length }, 'SAF outcomes committed once the store was back');
   }
 
