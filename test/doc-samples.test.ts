@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { repoRoot } from '@iso8583/test-support';
-import { BIN, startSimulator, stopAll } from './helpers/cli.js';
+import { BIN, killOnExit, startSimulator, stopAll } from './helpers/cli.js';
 import { docBlocks, helpExamples, sampleDocuments, subcommandOf } from './helpers/doc-samples.js';
 import type { DocCommand } from './helpers/doc-samples.js';
 
@@ -93,6 +93,7 @@ async function startServer(text: string, cwd: string): Promise<{ child: ChildPro
   // exec: the signal reaches the command itself, whose exit code is the one checked.
   const child = spawn('sh', ['-c', `exec ${m[2] as string}`], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   servers.add(child);
+  killOnExit(child);
   let out = '';
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));

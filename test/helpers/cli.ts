@@ -40,7 +40,7 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.add(child);
+  killOnExit(child);
   const lines: string[] = [];
   let out = '';
   let err = '';
@@ -68,7 +68,6 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd
   });
   const exited = new Promise<Exit>((resolve) => {
     child.on('exit', (code, signal) => {
-      running.delete(child);
       resolve({ code, signal });
     });
   });
@@ -104,15 +103,38 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd
   };
 }
 
+/** Every process a test started through here that is still running. */
 const running = new Set<ChildProcess>();
+let exitHooked = false;
 
-/** Kills every process started by {@link startCli} that is still running. */
+/**
+ * Kills `child` (SIGKILL) if it is still running when this test process ends: normally, or by the runner's SIGTERM
+ * after a test timed out (a cancelled test's `after` hooks may not have stopped what it started, and a server left
+ * behind would outlive the run). Every process a test file spawns goes through here.
+ */
+export function killOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (exitHooked) return;
+  exitHooked = true;
+  const killOwned = (): void => {
+    for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  };
+  process.once('exit', killOwned);
+  process.once('SIGTERM', () => {
+    killOwned();
+    process.exit(143);
+  });
+}
+
+/** Kills every process started by {@link startCli} or given to {@link killOnExit} that is still running. */
 export async function stopAll(): Promise<void> {
   const left = [...running];
   await Promise.all(
     left.map(
       (child) =>
         new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
           child.once('exit', () => resolve());
           child.kill('SIGKILL');
         }),
