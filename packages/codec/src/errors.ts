@@ -150,7 +150,7 @@ export function codecError(code: CodecErrorCode, reason: string, context: Iso858
 }
 
 /** How many problems the text of an invalid-input error lists; its `problems` hold them all. */
-export const MAX_PROBLEMS_IN_TEXT = 10;
+export const MAX_PROBLEMS_IN_TEXT = 20;
 
 /**
  * The problems of an invalid input as an error text, `<field> (<reason>); ...`: the first

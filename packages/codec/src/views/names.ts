@@ -1,10 +1,12 @@
 /**
  * A name from the input (an element, attribute or JSON key) made safe for an error text: names longer than 6
- * characters are cut to their first 6, and every digit is shown as `#`, so that no input can smuggle card data into
- * an error through names, neither through one long name nor through many short ones (`<a4761/><a7390/>...`). Field
- * numbers and EMV tags that are valid are shown by their own rules, never through this.
+ * characters are cut to their first 6, and a name that still holds more than 4 digits shows each of them as `#`, so
+ * that no input can smuggle card data into an error through a name (`4111111111111111` -> `######...`,
+ * `_47617` -> `_#####`). A mistyped field number (`0004`, `-3`) or an EMV tag (`9F26`) shows as it is.
  */
 export function safeName(name: string): string {
   const cut = name.length <= 6 ? name : `${name.slice(0, 6)}...`;
-  return cut.replace(/[0-9]/g, '#');
+  let digits = 0;
+  for (let i = 0; i < cut.length; i++) if (cut.charCodeAt(i) >= 0x30 && cut.charCodeAt(i) <= 0x39) digits++;
+  return digits > 4 ? cut.replace(/[0-9]/g, '#') : cut;
 }
