@@ -3,7 +3,7 @@
  * line, `iso8583: <code>: <message>`, with card data kept out.
  */
 import type { Readable, Writable } from 'node:stream';
-import { Iso8583Error, maskPan } from '@iso8583/codec';
+import { Iso8583Error, maskDigitRuns } from '@iso8583/codec';
 
 /** The streams a command reads and writes; the process's own by default, a test's or an embedder's otherwise. */
 export interface CommandIo {
@@ -43,13 +43,6 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/**
- * Any run of 12 to 19 digits (a PAN shape) in a text shown as first 6 + last 4. Error texts of these packages never
- * carry values by design; this is the last guard before a line reaches a terminal or a log.
- */
-export function maskDigits(text: string): string {
-  return text.replace(/\d{12,19}/g, (run) => maskPan(run));
-}
 
 /** The stable code of an error: its `code` when it is a string, else `ISO8583_ERR_CLI_UNEXPECTED`. */
 export function errorCode(err: unknown): string {
@@ -57,10 +50,14 @@ export function errorCode(err: unknown): string {
   return typeof code === 'string' && code !== '' ? code : 'ISO8583_ERR_CLI_UNEXPECTED';
 }
 
-/** The error line of the command: `iso8583: <code>: <message>` (card-shaped digit runs masked). */
+/**
+ * The error line of the command: `iso8583: <code>: <message>`, card-shaped digit runs masked (the codec's
+ * `maskDigitRuns`): error texts of these packages never carry values by design; this is the last guard before a line
+ * reaches a terminal or a log.
+ */
 export function formatError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return `iso8583: ${errorCode(err)}: ${maskDigits(message)}\n`;
+  return `iso8583: ${errorCode(err)}: ${maskDigitRuns(message)}\n`;
 }
 
 /** Writes text and waits until the stream has taken it (so that a command's exit does not cut its output). */

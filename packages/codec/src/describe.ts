@@ -3,7 +3,8 @@ import { resolveDialect } from './dialect/resolve.js';
 import { parseTlv } from './emv/tlv.js';
 import type { TlvItem } from './emv/tlv.js';
 import { EMV_TAG_NAMES } from './emv/tag-names.js';
-import { maskValue, sensitiveFields } from './mask.js';
+import { maskFieldValue, sensitiveFields } from './mask.js';
+import { messageArgument } from './arguments.js';
 
 /** The name shown for field 0. */
 const MTI_NAME = 'MESSAGE TYPE INDICATOR';
@@ -51,19 +52,20 @@ function describeInto(
   const indent = '  '.repeat(depth);
   for (const id of Object.keys(message).sort(byFieldNumber)) {
     if (id === '1' && depth === 0) continue;
-    const value = message[id]!;
+    const given: unknown = message[id];
+    const value = typeof given === 'number' || typeof given === 'bigint' ? String(given) : given;
     const path = prefix + id;
     const spec = fields?.[id];
     const name = depth === 0 && id === '0' ? MTI_NAME : id === 'header' ? 'HEADER' : (spec?.name ?? 'NOT IN DIALECT');
     const sensitivity = sensitive.get(path);
     const label = `${indent}${path.padEnd(depth === 0 ? 3 : 0)} ${name}`;
     if (typeof value !== 'string') {
-      if (sensitivity !== undefined) {
+      if (sensitivity !== undefined || value === null || typeof value !== 'object') {
         lines.push(`${label}: [hidden]`);
         continue;
       }
       lines.push(`${label}:`);
-      describeInto(value, spec?.subfields?.fields, sensitive, `${path}.`, lines, depth + 1);
+      describeInto(value as IsoMessage, spec?.subfields?.fields, sensitive, `${path}.`, lines, depth + 1);
       continue;
     }
     if (sensitivity === 'emv') {
@@ -75,7 +77,7 @@ function describeInto(
       }
       continue;
     }
-    lines.push(`${label}: ${printable(sensitivity === undefined ? value : maskValue(value, sensitivity))}`);
+    lines.push(`${label}: ${printable(maskFieldValue(value, sensitivity, spec))}`);
   }
 }
 
@@ -83,10 +85,14 @@ function describeInto(
  * One line per field, in field-number order: the number, its name from the dialect (default `iso87ascii`) and the
  * value, with card data masked. The PAN shows its first 6 and last 4 digits; track data its masked PAN and the
  * separator, the rest as stars; PIN data, CVV and other secrets as stars; EMV data (field 55) one line per tag
- * with the tag's name and size, values hidden. Sensitive fields come from `FieldSpec.sensitive`, or for a dialect
- * that marks none, fields 2, 35, 36, 45, 52 and 55. A composite field lists its sub-fields indented, as `127.2`.
+ * with the tag's name and size, values hidden. Sensitive fields come from `FieldSpec.sensitive`, and for the fields
+ * the dialect does not mark, `DEFAULT_SENSITIVE_FIELDS` (2, 34, 35, 36, 45, 52, 53, 55). Any other field that is not
+ * numeric shows its runs of 12 or more digits masked as a PAN (a card number in a private field such as 48). A
+ * composite field lists its sub-fields indented, as `127.2`. Throws `ISO8583_ERR_OPTION` when `message` is not an
+ * object.
  */
 export function describe(message: IsoMessage, dialect: Dialect | string = 'iso87ascii'): string {
+  messageArgument(message);
   const resolved = resolveDialect(dialect);
   const lines: string[] = [];
   describeInto(message, resolved.fields, sensitiveFields(resolved), '', lines, 0);

@@ -35,6 +35,8 @@ export const CODEC_ERROR_CODES = {
   ISO8583_ERR_FRAME_LENGTH: 'A frame length header that is not a number, or is over the maximum frame size.',
   ISO8583_ERR_FRAME_TOO_LARGE: 'A message bigger than the frame format or the maximum frame size allows.',
   ISO8583_ERR_FRAME_READ_TIMEOUT: 'A started frame was not completed within the read timeout of a message stream.',
+  ISO8583_ERR_FRAME_HANDLER:
+    'The `frame` handler of a message stream threw (e.g. `stream.decode` of a malformed message); `cause` is what it threw. That stream is broken, no other.',
   ISO8583_ERR_OPTION: 'An invalid option passed to a codec function; names the option.',
   ISO8583_ERR_INTERNAL:
     'An unexpected failure without a code of its own (a bug to report), as an HTTP route answers it (500); the text says no more than `internal error`.',
@@ -147,10 +149,24 @@ export function codecError(code: CodecErrorCode, reason: string, context: Iso858
   return new Iso8583Error(code, text, context);
 }
 
-/** Makes the error for an invalid input that names every offending field at once. */
+/** How many problems the text of an invalid-input error lists; its `problems` hold them all. */
+export const MAX_PROBLEMS_IN_TEXT = 20;
+
+/**
+ * The problems of an invalid input as an error text, `<field> (<reason>); ...`: the first
+ * {@link MAX_PROBLEMS_IN_TEXT} and how many more, so that a hostile input of a megabyte cannot make a log line of one.
+ * Each problem is made safe where it is found (no value; input names cut and their digits hidden): `problems` on the
+ * error keep them all.
+ */
+export function problemsText(problems: readonly FieldProblem[]): string {
+  const shown = problems.length > MAX_PROBLEMS_IN_TEXT ? problems.slice(0, MAX_PROBLEMS_IN_TEXT) : problems;
+  const list = shown.map((p) => `${p.field} (${p.reason})`).join('; ');
+  return shown.length < problems.length ? `${list}; and ${problems.length - shown.length} more` : list;
+}
+
+/** Makes the error for an invalid input that names every offending field at once (the text: {@link problemsText}). */
 export function invalidMessage(problems: FieldProblem[], what = 'message'): Iso8583Error {
-  const list = problems.map((p) => `${p.field} (${p.reason})`).join('; ');
-  return new Iso8583Error('ISO8583_ERR_INVALID_MESSAGE', `invalid ${what}: ${list}`, { problems });
+  return new Iso8583Error('ISO8583_ERR_INVALID_MESSAGE', `invalid ${what}: ${problemsText(problems)}`, { problems });
 }
 
 /** True when `err` is an {@link Iso8583Error} (or any error carrying a string `code` from these packages). */

@@ -18,7 +18,15 @@ export type {
   Dialect,
   DialectVersion,
 } from './types.js';
-export { CODEC_ERROR_CODES, CODEC_ERROR_HTTP_STATUS, Iso8583Error, codecError, invalidMessage, isIso8583Error } from './errors.js';
+export {
+  CODEC_ERROR_CODES,
+  CODEC_ERROR_HTTP_STATUS,
+  Iso8583Error,
+  MAX_PROBLEMS_IN_TEXT,
+  codecError,
+  invalidMessage,
+  isIso8583Error,
+} from './errors.js';
 export type { CodecErrorCode, FieldProblem, Iso8583ErrorCode, Iso8583ErrorCodes, Iso8583ErrorContext } from './errors.js';
 export { createCodec, pack, unpack } from './codec.js';
 export type { Codec, CodecOptions, PackOptions, Decoded } from './codec.js';
@@ -44,6 +52,7 @@ export { describe } from './describe.js';
 export {
   DEFAULT_SENSITIVE_FIELDS,
   isMaskedPan,
+  maskDigitRuns,
   maskEmv,
   maskMessage,
   maskPan,
@@ -58,7 +67,7 @@ export { FrameDecoder, encodeFrame, encodeKeepAlive, swapTpdu } from './framing/
 export type { LengthHeader, FramingOptions, Frame } from './framing/frame.js';
 export { defaultReplyHeaderPolicy, replyHeader } from './framing/reply-header.js';
 export type { ReplyHeaderPolicy } from './framing/reply-header.js';
-export { MessageStream } from './stream/message-stream.js';
+export { MAX_READ_TIMEOUT, MessageStream } from './stream/message-stream.js';
 export type { MessageStreamHandlers, MessageStreamOptions } from './stream/message-stream.js';
 /**
  * Checking a value against a JSON Schema with every offending path named (never the value): `compileSchemaCheck`

@@ -1,11 +1,14 @@
 import type { Dialect, FieldSpec, IsoMessage, Sensitivity } from './types.js';
 import { resolveDialect } from './dialect/resolve.js';
 import { parseTlv } from './emv/tlv.js';
+import { messageArgument, textArgument } from './arguments.js';
 
 /*
- * Card data never reaches a log: the PAN is shown as its first 6 and last 4 digits (the most PCI DSS allows), track
- * data up to the separator with the PAN part masked, PIN blocks, CVV and other secrets as stars, and EMV data
- * (field 55) as its list of tags without values.
+ * Card data never reaches a log: the PAN is shown as at most its first 6 and last 4 digits (the most PCI DSS allows;
+ * fewer for a short PAN), track data up to the separator with the PAN part masked, PIN blocks, CVV and other secrets
+ * as stars, and EMV data (field 55) as its list of tags without values. A field that no one marked (a private field
+ * such as 48, 62 or 126) has every run of 12 to 19 digits masked as a PAN ({@link maskDigitRuns}): the last guard for
+ * card data in free text.
  */
 
 /** The non-sensitive keys of a message for a log line: MTI, STAN (11), terminal (41), response code (39). */
@@ -21,43 +24,77 @@ export interface MessageSummary {
 }
 
 /**
- * The sensitivity of the fields of ISO 8583:1987 that carry card data, used for dialects that mark none of their
- * fields with `FieldSpec.sensitive`: 2 PAN, 35 track 2, 36 track 3, 45 track 1, 52 PIN data, 55 ICC (EMV) data.
+ * The sensitivity of the fields of ISO 8583 that carry card data, used for the fields that a dialect does not mark
+ * with `FieldSpec.sensitive`: 2 PAN, 34 PAN extended, 35 track 2, 36 track 3, 45 track 1, 52 PIN data, 53 security
+ * related control information (the PIN key data that travels with the PIN block), 55 ICC (EMV) data. The one list:
+ * every part that masks (describe, maskMessage, the inbound endpoint's logs) reads it through {@link sensitiveFields}.
  */
 export const DEFAULT_SENSITIVE_FIELDS: Readonly<Record<string, Sensitivity>> = {
   '2': 'pan',
+  '34': 'pan',
   '35': 'track',
   '36': 'track',
   '45': 'track',
   '52': 'pin',
+  '53': 'secret',
   '55': 'emv',
 };
 
-/** How many leading and trailing digits of a PAN a masked PAN shows: first 6 (the issuer's BIN), last 4. */
+/** The most leading and trailing digits of a PAN that a masked PAN shows: first 6 (the issuer's BIN), last 4. */
 const PAN_HEAD = 6;
 const PAN_TAIL = 4;
+/**
+ * The fewest characters a masked PAN of more than 10 characters hides (with one hidden digit, the Luhn check digit
+ * gives it back). A 15- to 19-digit PAN hides 5 or more with first 6 + last 4 anyway; a shorter one shows fewer
+ * leading digits (12 digits: first 3 + last 4). 10 characters or fewer are hidden entirely.
+ */
+const PAN_HIDDEN = 5;
+
+/** How many leading characters a masked PAN of more than 10 characters shows. */
+function panHead(length: number): number {
+  return Math.min(PAN_HEAD, length - PAN_TAIL - PAN_HIDDEN);
+}
 
 /**
- * The PAN shown as first 6 + last 4 digits (`411111******1111`). A value of 10 characters or fewer would show all
- * of them that way, so it is masked completely.
+ * The PAN shown as first 6 + last 4 digits (`411111******1111`), with at least 5 hidden: a PAN of 11 to 14 digits shows
+ * fewer leading digits (`41*****1111` for 11), and a value of 10 characters or fewer is hidden entirely. Throws
+ * `ISO8583_ERR_OPTION` for a value that is not text.
  */
 export function maskPan(pan: string): string {
-  return pan.length <= PAN_HEAD + PAN_TAIL
-    ? '*'.repeat(pan.length)
-    : pan.slice(0, PAN_HEAD) + '*'.repeat(pan.length - PAN_HEAD - PAN_TAIL) + pan.slice(-PAN_TAIL);
+  textArgument(pan, 'pan');
+  if (pan.length <= PAN_HEAD + PAN_TAIL) return '*'.repeat(pan.length);
+  const head = panHead(pan.length);
+  return pan.slice(0, head) + '*'.repeat(pan.length - head - PAN_TAIL) + pan.slice(-PAN_TAIL);
 }
 
 /**
  * True when `pan` is already masked as {@link maskPan} masks it, so that masking it again changes nothing
- * (`maskPan(pan) === pan`): stars between the first 6 and the last 4 characters (`411111******1111`), or stars only
- * for a value of 10 characters or fewer. What a store checks before it keeps a PAN it was given (without building the
- * masked copy). `'4111111111111111'` and `'4111**1111111111'` are not masked.
+ * (`maskPan(pan) === pan`): stars between the leading digits shown and the last 4 characters (`411111******1111`), or
+ * stars only for a value of 10 characters or fewer. What a store checks before it keeps a PAN it was given (without
+ * building the masked copy). `'4111111111111111'` and `'4111**1111111111'` are not masked.
  */
 export function isMaskedPan(pan: string): boolean {
+  textArgument(pan, 'pan');
   const short = pan.length <= PAN_HEAD + PAN_TAIL;
   const end = short ? pan.length : pan.length - PAN_TAIL;
-  for (let i = short ? 0 : PAN_HEAD; i < end; i++) if (pan.charCodeAt(i) !== 0x2a /* '*' */) return false;
+  for (let i = short ? 0 : panHead(pan.length); i < end; i++) if (pan.charCodeAt(i) !== 0x2a /* '*' */) return false;
   return true;
+}
+
+/**
+ * A run of digits as long as a PAN (ISO/IEC 7812: 12 to 19 digits, the first never 0) or longer (a PAN with digits
+ * around it), leading zeros aside: `000000001000` (an amount) is not one, `0004761739001010010` (a padded PAN) is.
+ */
+const DIGIT_RUN = /0*[1-9][0-9]{11,}/g;
+
+/**
+ * `text` with every run of digits shaped like a PAN (12 or more digits after any leading zeros) masked as
+ * {@link maskPan} masks a PAN: `CVV2=123;PAN=541333******0434`. The last guard for free text that may carry card
+ * data (a private field no one marked, an error line): it does not find a PAN written with spaces or dashes.
+ */
+export function maskDigitRuns(text: string): string {
+  textArgument(text, 'text');
+  return text.replace(DIGIT_RUN, (run) => maskPan(run));
 }
 
 /** Leading sentinels or format code (`;`, `%B`, `B`), the PAN digits, and the field separator (`=`, `D` or `^`). */
@@ -70,6 +107,7 @@ const TRACK = /^([^0-9]{0,2})([0-9]{1,19})([=D^])/;
  * and separator. The PAN comes back in full: mask it ({@link maskPan}) before it goes to a log or a record.
  */
 export function trackPan(track: string): string | undefined {
+  textArgument(track, 'track');
   return TRACK.exec(track)?.[2];
 }
 
@@ -79,6 +117,7 @@ export function trackPan(track: string): string | undefined {
  * without a recognisable PAN and separator (see {@link trackPan}) is replaced by stars entirely.
  */
 export function maskTrack(track: string): string {
+  textArgument(track, 'track');
   const match = TRACK.exec(track);
   if (match === null) return '*'.repeat(track.length);
   const [head, prefix, pan, separator] = match as unknown as [string, string, string, string];
@@ -87,6 +126,7 @@ export function maskTrack(track: string): string {
 
 /** The tags of EMV data without their values (`EMV[9F26 9F27 ...]`), or its size when it is not valid TLV. */
 export function maskEmv(data: string): string {
+  textArgument(data, 'data');
   try {
     return `EMV[${parseTlv(data)
       .map((item) => item.tag)
@@ -96,8 +136,12 @@ export function maskEmv(data: string): string {
   }
 }
 
-/** A value masked for its sensitivity. */
+/**
+ * A value masked for its sensitivity. A sensitivity that is none of the known ones (a dialect that skipped the
+ * checks: `sensitive: "PAN"`) hides the value entirely, as a secret.
+ */
 export function maskValue(value: string, sensitivity: Sensitivity): string {
+  textArgument(value, 'value');
   switch (sensitivity) {
     case 'pan':
       return maskPan(value);
@@ -105,11 +149,22 @@ export function maskValue(value: string, sensitivity: Sensitivity): string {
       return maskTrack(value);
     case 'emv':
       return maskEmv(value);
-    case 'pin':
-    case 'cvv':
-    case 'secret':
+    default:
       return '*'.repeat(value.length);
   }
+}
+
+/**
+ * A field value as a log may show it: masked for its sensitivity when it has one; else, when it may be free text,
+ * with its PAN-shaped digit runs masked ({@link maskDigitRuns}). Free text is any field but a numeric one (`n`, `xn`:
+ * amounts, dates, codes) and a fixed-length one of up to 19 characters (a key such as the retrieval reference number
+ * 37, the terminal 41 or the merchant 42, shown as it is); a field the dialect does not define is free text.
+ */
+export function maskFieldValue(value: string, sensitivity: Sensitivity | undefined, spec: FieldSpec | undefined): string {
+  if (sensitivity !== undefined) return maskValue(value, sensitivity);
+  if (spec === undefined) return maskDigitRuns(value);
+  if (spec.type === 'n' || spec.type === 'xn' || (spec.prefix === undefined && spec.length <= 19)) return value;
+  return maskDigitRuns(value);
 }
 
 /** The sensitivity of every field (and sub-field, as `127.2`) of a dialect. */
@@ -140,23 +195,29 @@ export function sensitiveFields(dialect: Dialect): SensitivityMap {
   return map;
 }
 
-function maskInto(message: IsoMessage, map: SensitivityMap, prefix: string): IsoMessage {
+function maskInto(message: IsoMessage, fields: Record<string, FieldSpec> | undefined, map: SensitivityMap, prefix: string): IsoMessage {
   const out: IsoMessage = {};
   for (const [id, value] of Object.entries(message)) {
     const sensitivity = map.get(prefix + id);
-    if (typeof value === 'string') out[id] = sensitivity === undefined ? value : maskValue(value, sensitivity);
-    else if (sensitivity !== undefined) out[id] = '*';
-    else out[id] = maskInto(value, map, `${prefix}${id}.`);
+    const spec = fields?.[id];
+    if (typeof value === 'string') out[id] = maskFieldValue(value, sensitivity, spec);
+    else if (typeof value === 'number' || typeof value === 'bigint') out[id] = maskFieldValue(String(value), sensitivity, spec);
+    else if (sensitivity !== undefined || value === null || typeof value !== 'object') out[id] = '*';
+    else out[id] = maskInto(value, spec?.subfields?.fields, map, `${prefix}${id}.`);
   }
   return out;
 }
 
 /**
  * A log-safe copy of a message: every sensitive field of the dialect (default `iso87ascii`) masked with
- * {@link maskValue}; a composite field marked sensitive as a whole becomes `*`. The message itself is not changed.
+ * {@link maskValue}, every other text field with its runs of 12 or more digits masked ({@link maskFieldValue}); a
+ * composite field marked sensitive as a whole, or a value that is not text, becomes `*`. The message itself is not
+ * changed. Throws `ISO8583_ERR_OPTION` when `message` is not an object.
  */
 export function maskMessage(message: IsoMessage, dialect: Dialect | string = 'iso87ascii'): IsoMessage {
-  return maskInto(message, sensitiveFields(resolveDialect(dialect)), '');
+  messageArgument(message);
+  const resolved = resolveDialect(dialect);
+  return maskInto(message, resolved.fields, sensitiveFields(resolved), '');
 }
 
 /** The keys of a message that are safe to log. */

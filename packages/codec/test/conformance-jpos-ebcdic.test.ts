@@ -53,7 +53,7 @@ function jposImageWith43(field43: Buffer): Buffer {
 
 function dumpMessage(): { message: IsoMessage; header: Buffer } {
   const dump = readJposDump('jpos/ISO93ebcdic-Custom-XmlMsg.xml');
-  return { message: dump.message, header: Buffer.from(dump.header ?? '', 'hex') };
+  return { message: dump.message, header: dump.header ?? Buffer.alloc(0) };
 }
 
 /** "SHOP [7] ^CARET ¬NOT" in IBM1047, as Java encodes it; 20 characters behind the EBCDIC length F2F0. */

@@ -2,50 +2,23 @@
  * Helpers of the conformance tests: reading the other implementations' decoded forms of the shared vectors (jPOS
  * XML dumps, pyiso8583 JSON) into the codec's message shape, so that a test compares like with like.
  */
-import { XMLParser } from 'fast-xml-parser';
 import { readVector } from '@iso8583/test-support';
+import { fromXml } from '../src/index.js';
 import type { IsoMessage } from '../src/index.js';
 
-/** A jPOS `isomsg` dump: the fields as a message, and the header (uppercase hex) when the dump has one. */
+/** A jPOS `isomsg` dump: the fields as a message, and the message header bytes when the dump has one. */
 export interface JposDump {
   message: IsoMessage;
-  header: string | undefined;
+  header: Buffer | undefined;
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseAttributeValue: false,
-  parseTagValue: false,
-  trimValues: false,
-  isArray: (tag) => tag === 'field' || tag === 'isomsg',
-});
-
-function readIsomsg(node: Record<string, unknown>): JposDump {
-  const message: IsoMessage = {};
-  const fields = (node.field ?? []) as Record<string, string>[];
-  for (const f of fields) {
-    const id = f.id;
-    const value = f.value;
-    if (id === undefined || value === undefined) throw new Error('a jPOS dump field without id or value');
-    message[id] = f.type === 'binary' ? value.toUpperCase() : value;
-  }
-  for (const nested of (node.isomsg ?? []) as Record<string, unknown>[]) {
-    const inner = readIsomsg(nested);
-    const id = nested.id;
-    if (typeof id !== 'string') throw new Error('a nested jPOS isomsg without id');
-    message[id] = inner.header === undefined ? inner.message : { header: inner.header, ...inner.message };
-  }
-  const header = node.header;
-  return { message, header: typeof header === 'string' ? header.trim().toUpperCase() : undefined };
-}
-
-/** Reads a jPOS XML dump (`<isomsg>` with `<field id value [type="binary"]>` and nested `<isomsg id>`). */
+/**
+ * Reads a jPOS XML dump (`<isomsg>` with `<header>` in hex, `<field id value [type="binary"]>` and nested
+ * `<isomsg id>`) with the codec's own reader, `fromXml`.
+ */
 export function readJposDump(relative: string): JposDump {
-  const doc = parser.parse(readVector(relative).toString('utf8')) as { isomsg?: Record<string, unknown>[] };
-  const root = doc.isomsg?.[0];
-  if (root === undefined) throw new Error(`${relative}: no isomsg`);
-  return readIsomsg(root);
+  const { message, header } = fromXml(vectorText(relative));
+  return { message: message as IsoMessage, header };
 }
 
 /**

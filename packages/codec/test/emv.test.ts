@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { readVector } from '@iso8583/test-support';
-import { Iso8583Error, buildTlv, emvFromTags, emvToTags, parseTlv } from '../src/index.js';
+import { Iso8583Error, buildTlv, emvFromTags, emvToTags, fromXml, parseTlv, toJson, toXml } from '../src/index.js';
 import type { TlvItem } from '../src/index.js';
 
 /** Field 55 of the socketqueue purchase: after the MTI, bitmap and fields 3-49, a 2-byte BCD length 0130. */
@@ -196,4 +196,25 @@ test('buildTlv then parseTlv gives back any list of primitive data objects', () 
     }),
     { numRuns: 300 },
   );
+});
+
+test('emvFromTags – a key that is not a tag is named by its position, never quoted (it may be card data)', () => {
+  for (const [input, field] of [
+    [{ '4761739001010010=2512': 5 }, '55.#0'],
+    [{ '9F26': '01', '70': { '4761739001010010': 5 } }, '55.70.#0'],
+  ] as const) {
+    const err = tlvError(() => emvFromTags(input as never));
+    assert.equal(err.field, field);
+    assert.doesNotMatch(err.message, /4761739001010010/);
+  }
+});
+
+test('emvToTags and the EMV views keep field 55 as hex when showing its tags would change its bytes (a MAC over it holds)', () => {
+  for (const f55 of ['5A81084761739001010010', '00005A0847617390010100109F2701800000', '708200055A03010203']) {
+    assert.equal(emvToTags(f55), undefined, f55);
+    assert.equal(toJson({ '0': '0200', '55': f55 }, { emv: true }), `{"0":"0200","55":"${f55}"}`);
+    assert.equal(fromXml(toXml({ '0': '0200', '55': f55 }, { emv: true })).message['55'], f55);
+  }
+  assert.deepEqual(emvToTags('9F2603010203'), { '9F26': '010203' });
+  assert.match(toXml({ '0': '0200', '55': '9F2603010203' }, { emv: true }), /<tag id="9F26">010203<\/tag>/);
 });

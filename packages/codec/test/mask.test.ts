@@ -150,11 +150,13 @@ test('maskValue hides PIN blocks, CVV and secrets', () => {
 test('sensitiveFields uses the dialect marks and the standard field numbers that the dialect does not mark', () => {
   assert.deepEqual(Object.fromEntries(sensitiveFields(MARKED)), {
     '2': 'pan',
+    '34': 'pan',
     '35': 'track',
     '36': 'track',
     '45': 'track',
     '48': 'cvv',
     '52': 'pin',
+    '53': 'secret',
     '55': 'emv',
     '127.9': 'secret',
   });
@@ -162,10 +164,12 @@ test('sensitiveFields uses the dialect marks and the standard field numbers that
   assert.equal(sensitiveFields(relabelled).get('45'), 'pan', 'a mark in the dialect wins for its field');
   assert.deepEqual(Object.fromEntries(sensitiveFields(NO_MARKS)), {
     '2': 'pan',
+    '34': 'pan',
     '35': 'track',
     '36': 'track',
     '45': 'track',
     '52': 'pin',
+    '53': 'secret',
     '55': 'emv',
   });
 });

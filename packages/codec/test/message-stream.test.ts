@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { MessageStream, createCodec, encodeFrame, getDialect, replyHeader } from '../src/index.js';
+import { PassThrough } from 'node:stream';
+import { MAX_READ_TIMEOUT, MessageStream, createCodec, encodeFrame, getDialect, replyHeader } from '../src/index.js';
 import type { Frame, Iso8583Error, MessageStreamOptions } from '../src/index.js';
 
 const codec = createCodec(getDialect('iso87ascii'));
@@ -159,4 +160,85 @@ test('replyHeader – a 5-byte TPDU swaps destination and source; other headers 
   assert.equal(replyHeader(network).toString('hex'), network.toString('hex'));
   assert.equal(replyHeader(tpdu, 'echo').toString('hex'), '6000120034');
   assert.equal(replyHeader(Buffer.from('600012003499', 'hex'), 'swap-tpdu').toString('hex'), '600034001299');
+});
+
+test('MessageStream – a frame handler that throws breaks its own stream (ISO8583_ERR_FRAME_HANDLER), not the process nor another stream', async (t) => {
+  const bad = await socketPair();
+  const good = await socketPair();
+  t.after(() => Promise.all([bad.close(), good.close()]));
+  let calls = 0;
+  const failed = new Promise<Iso8583Error>((resolve) => {
+    const stream: MessageStream = new MessageStream(bad.server, { codec }, {
+      frame: (frame) => {
+        calls += 1;
+        stream.decode(frame); // the docs' handler without its try: a malformed message throws ISO8583_ERR_BITMAP
+      },
+      broken: (err) => {
+        resolve(err);
+        stream.destroy();
+      },
+    });
+  });
+  const reader = watch(good.server, { codec });
+  // A garbage message (a track 2 where the bitmap belongs) and a good one, in one read.
+  bad.client.write(Buffer.concat([encodeFrame(Buffer.from('0800ZZZZ;4761739001010010=2512')), encodeFrame(codec.pack(echo))]));
+  const err = await failed;
+  assert.equal(err.code, 'ISO8583_ERR_FRAME_HANDLER');
+  assert.equal((err.cause as Iso8583Error).code, 'ISO8583_ERR_BITMAP');
+  assert.doesNotMatch(err.message, /4761739001010010/);
+  assert.equal(calls, 1, 'no frame after the one whose handler threw');
+  await once(bad.client, 'close');
+  good.client.write(encodeFrame(codec.pack(echo)));
+  await reader.framesArrived(1);
+});
+
+test('MessageStream – a frame handler that throws with no broken handler destroys its stream', async (t) => {
+  const pair = await socketPair();
+  t.after(() => pair.close());
+  new MessageStream(pair.server, {}, {
+    frame: () => {
+      throw new Error('a handler bug');
+    },
+  });
+  pair.client.write(encodeFrame(Buffer.from('one')));
+  await once(pair.client, 'close');
+});
+
+test('MessageStream – no frame reaches the handler after destroy, not even the rest of the same read', async (t) => {
+  const pair = await socketPair();
+  t.after(() => pair.close());
+  const seen: string[] = [];
+  const closed = new Promise<void>((resolve) => {
+    const stream: MessageStream = new MessageStream(pair.server, {}, {
+      frame: (frame) => {
+        seen.push(frame.payload.toString());
+        stream.destroy();
+      },
+      closed: () => resolve(),
+    });
+  });
+  pair.client.write(Buffer.concat(['one', 'two', 'three'].map((text) => encodeFrame(Buffer.from(text)))));
+  await closed;
+  assert.deepEqual(seen, ['one']);
+});
+
+test('MessageStream – readTimeout and replyHeader are checked when the stream is made (ISO8583_ERR_OPTION naming the option)', () => {
+  const make = (options: MessageStreamOptions) => new MessageStream(new PassThrough(), options, { frame: () => undefined });
+  for (const readTimeout of [MAX_READ_TIMEOUT + 1, Infinity, -1, NaN, 1.5, '30000x', '100']) {
+    assert.throws(
+      () => make({ readTimeout: readTimeout as number }),
+      (err: Iso8583Error) => err.code === 'ISO8583_ERR_OPTION' && err.field === 'readTimeout',
+      String(readTimeout),
+    );
+  }
+  for (const policy of ['swap', '', null, 5]) {
+    assert.throws(
+      () => make({ replyHeader: policy as never }),
+      (err: Iso8583Error) => err.code === 'ISO8583_ERR_OPTION' && err.field === 'replyHeader',
+      String(policy),
+    );
+  }
+  assert.throws(() => make(null as never), (err: Iso8583Error) => err.code === 'ISO8583_ERR_OPTION');
+  make({ readTimeout: 0, replyHeader: 'echo' });
+  make({ readTimeout: MAX_READ_TIMEOUT, replyHeader: 'swap-tpdu' });
 });

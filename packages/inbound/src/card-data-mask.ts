@@ -1,12 +1,6 @@
 import { maskPan, maskValue, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, IsoMessage, Sensitivity } from '@iso8583/codec';
 
-/**
- * Fields the endpoint hides on top of the codec's sensitive fields: 53 security related control information (the
- * PIN key and algorithm data that travel with the PIN block of field 52).
- */
-export const EXTRA_SENSITIVE_FIELDS: Readonly<Record<string, Sensitivity>> = { '53': 'secret' };
-
 /** Values shorter than this are not searched for (a 1- or 2-character value would mask half of every line). */
 const MIN_LENGTH = 3;
 
@@ -23,9 +17,12 @@ export function xmlEscape(value: string): string {
   return value.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
 }
 
-/** The sensitivity of a field id (`2`, `127.2`) under a dialect, with {@link EXTRA_SENSITIVE_FIELDS}. */
+/**
+ * The sensitivity of a field id (`2`, `127.2`) under a dialect: the codec's `sensitiveFields` (the dialect's marks,
+ * and the codec's default list for the fields it does not mark, 53 included).
+ */
 export function sensitivityOf(dialect: Dialect, id: string): Sensitivity | undefined {
-  return sensitiveFields(dialect).get(id) ?? EXTRA_SENSITIVE_FIELDS[id];
+  return sensitiveFields(dialect).get(id);
 }
 
 /**

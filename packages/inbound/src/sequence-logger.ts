@@ -1,7 +1,7 @@
 import type { ChildLoggerOptions, Logger, LoggerOptions } from 'pino';
 import { maskValue, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, Sensitivity } from '@iso8583/codec';
-import { EXTRA_SENSITIVE_FIELDS, sensitivityOf, xmlEscape } from './card-data-mask.js';
+import { sensitivityOf, xmlEscape } from './card-data-mask.js';
 import type { CardDataMask } from './card-data-mask.js';
 
 /*
@@ -44,7 +44,7 @@ export function maskXml(xml: string, dialect: Dialect): string {
  * `message`, `request`, `response` and `reply`, and `xml` at the top level and under those keys.
  */
 export function sequenceRedaction(dialect: Dialect): NonNullable<LoggerOptions['redact']> {
-  const byId = new Map<string, Sensitivity>([...sensitiveFields(dialect), ...Object.entries(EXTRA_SENSITIVE_FIELDS)]);
+  const byId = sensitiveFields(dialect);
   const paths: string[] = ['xml', 'message.xml', 'request.xml', 'response.xml', 'reply.xml'];
   for (const id of byId.keys()) {
     const keys = id.split('.').map((part) => `["${part}"]`).join('');

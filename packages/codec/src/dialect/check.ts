@@ -5,7 +5,7 @@
  */
 import type { BitmapSpec, CompositeSpec, Dialect, FieldSpec } from '../types.js';
 import type { FieldProblem } from '../errors.js';
-import { Iso8583Error } from '../errors.js';
+import { Iso8583Error, problemsText } from '../errors.js';
 
 const TYPES = new Set(['n', 'a', 'an', 'ans', 'as', 'ns', 'anp', 'b', 'z', 'xn']);
 const ENCODINGS = new Set(['ascii', 'ebcdic', 'ebcdic-1047', 'ebcdic-037', 'bcd', 'binary', 'hex', 'ebcdic-hex']);
@@ -17,7 +17,7 @@ const SENSITIVITIES = new Set(['pan', 'track', 'pin', 'cvv', 'emv', 'secret']);
 
 /** Makes `ISO8583_ERR_DIALECT_INVALID` naming every offending path. */
 export function dialectInvalid(problems: FieldProblem[], what = 'dialect'): Iso8583Error {
-  const list = problems.map((p) => `${p.field} (${p.reason})`).join('; ');
+  const list = problemsText(problems);
   return new Iso8583Error('ISO8583_ERR_DIALECT_INVALID', `invalid ${what}: ${list}`, { problems });
 }
 

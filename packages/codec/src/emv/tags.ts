@@ -26,28 +26,53 @@ function toObject(items: readonly TlvItem[]): EmvTags | undefined {
 }
 
 /**
- * Field 55 as an object of tags, or `undefined` when it cannot be shown that way (not valid BER-TLV, or a tag that
- * occurs twice at one level): callers then keep the hex.
+ * The data objects of field 55 when the EMV view can show them without changing a byte, else `undefined` (callers
+ * keep the hex): the data must be valid BER-TLV that {@link buildTlv} writes back the same, so no `00` padding
+ * between data objects and no length in a longer form than needed (`81 08` for 8 bytes). A MAC computed over field
+ * 55 so still holds after a round trip through the view.
  */
-export function emvToTags(data: string | Uint8Array): EmvTags | undefined {
+export function viewableTlv(data: string | Uint8Array): TlvItem[] | undefined {
   let items: TlvItem[];
   try {
     items = parseTlv(data);
   } catch {
     return undefined;
   }
-  return toObject(items);
+  const original =
+    typeof data === 'string' ? data.toUpperCase() : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex').toUpperCase();
+  return buildTlv(items) === original ? items : undefined;
+}
+
+/**
+ * Field 55 as an object of tags, or `undefined` when it cannot be shown that way (see {@link viewableTlv}, and a tag
+ * that occurs twice at one level): callers then keep the hex. An object lists integer-like keys (`82`, `95`) first,
+ * so the order of the data objects is not kept through it.
+ */
+export function emvToTags(data: string | Uint8Array): EmvTags | undefined {
+  const items = viewableTlv(data);
+  return items === undefined ? undefined : toObject(items);
+}
+
+/**
+ * A key of the object as it may appear in an error: a valid tag as it is (at most 8 hex digits); anything else is
+ * input that may hold card data, so it is named by its position at its level (`#2`), as {@link buildTlv} names a data
+ * object by its index.
+ */
+function tagLabel(tag: string, position: number): string {
+  return /^[0-9A-Fa-f]{2,8}$/.test(tag) ? tag.toUpperCase() : `#${position}`;
 }
 
 function toItems(tags: EmvTags, path: string): TlvItem[] {
   const items: TlvItem[] = [];
+  let position = 0;
   for (const [tag, value] of Object.entries(tags)) {
+    const label = tagLabel(tag, position++);
     if (typeof value === 'string') items.push({ tag, value });
     else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      items.push({ tag, value: '', children: toItems(value, `${path}.${tag}`) });
+      items.push({ tag, value: '', children: toItems(value, `${path}.${label}`) });
     } else {
-      throw codecError('ISO8583_ERR_TLV', `tag ${tag}: a value must be hex text or an object of tags`, {
-        field: `${path}.${tag}`,
+      throw codecError('ISO8583_ERR_TLV', `tag ${label}: a value must be hex text or an object of tags`, {
+        field: `${path}.${label}`,
       });
     }
   }

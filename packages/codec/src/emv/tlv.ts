@@ -1,5 +1,6 @@
 import type { Iso8583Error } from '../errors.js';
 import { codecError } from '../errors.js';
+import { bytesArgument } from '../arguments.js';
 
 /*
  * BER-TLV as EMV uses it in field 55 (EMV Book 3, Annex B):
@@ -22,14 +23,17 @@ export interface TlvItem {
 /** The longest tag accepted, in bytes (EMV tags have 1-3; BER allows more, nobody sends them in field 55). */
 const MAX_TAG_BYTES = 4;
 /** How deep constructed tags may nest before the data is refused (protects against hostile input). */
-const MAX_DEPTH = 8;
+export const MAX_TLV_DEPTH = 8;
 
 function tlvError(reason: string, offset: number, tag?: string): Iso8583Error {
   return codecError('ISO8583_ERR_TLV', tag === undefined ? reason : `tag ${tag}: ${reason}`, { offset });
 }
 
 function toBytes(data: string | Uint8Array): Uint8Array {
-  if (typeof data !== 'string') return data;
+  if (typeof data !== 'string') {
+    bytesArgument(data, 'data');
+    return data;
+  }
   if (data.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(data)) {
     throw codecError('ISO8583_ERR_TLV', 'TLV hex text must have an even number of hex digits', { offset: 0 });
   }
@@ -77,7 +81,7 @@ function parseRange(bytes: Uint8Array, start: number, end: number, depth: number
     }
     const item: TlvItem = { tag, value: hex(bytes, pos, pos + length) };
     if ((first & 0x20) !== 0) {
-      if (depth >= MAX_DEPTH) throw tlvError('constructed tags nested too deep', base + tagStart, tag);
+      if (depth >= MAX_TLV_DEPTH) throw tlvError('constructed tags nested too deep', base + tagStart, tag);
       item.children = parseRange(bytes, pos, pos + length, depth + 1, base);
     }
     items.push(item);
@@ -129,7 +133,7 @@ function lengthBytes(length: number, tag: string): number[] {
 
 function buildInto(items: readonly TlvItem[], out: number[][], path: string, depth: number): number {
   if (!Array.isArray(items)) throw codecError('ISO8583_ERR_TLV', `${path || 'the data objects'}: not a list`);
-  if (depth > MAX_DEPTH) throw codecError('ISO8583_ERR_TLV', `${path}: constructed tags nested too deep`);
+  if (depth > MAX_TLV_DEPTH) throw codecError('ISO8583_ERR_TLV', `${path}: constructed tags nested too deep`);
   let total = 0;
   items.forEach((item, i) => {
     const index = path === '' ? String(i) : `${path}.${i}`;

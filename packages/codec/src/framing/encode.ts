@@ -2,14 +2,17 @@ import { codecError } from '../errors.js';
 import type { FramingOptions } from './options.js';
 import { resolveFraming } from './options.js';
 import { writeLengthHeader } from './length-header.js';
+import { bytesArgument } from '../arguments.js';
 
 /**
  * Puts the length header and the fixed header bytes in front of a message. `header` must have exactly
  * `headerBytes` bytes (absent when `headerBytes` is 0). Throws `ISO8583_ERR_FRAME_TOO_LARGE` when the frame is over
- * `maxFrameSize` or more than the length header can carry, `ISO8583_ERR_OPTION` for bad options or a header of the
- * wrong size.
+ * `maxFrameSize` or more than the length header can carry, `ISO8583_ERR_OPTION` for bad options, a header of the
+ * wrong size, or a payload or header that is not bytes (a string is refused: its length is not its size in bytes).
  */
 export function encodeFrame(payload: Uint8Array, options: FramingOptions = {}, header?: Uint8Array): Buffer {
+  bytesArgument(payload, 'payload');
+  if (header !== undefined) bytesArgument(header, 'header');
   const framing = resolveFraming(options, false);
   const headerLength = header === undefined ? 0 : header.length;
   if (headerLength !== framing.headerBytes) {

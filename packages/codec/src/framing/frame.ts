@@ -2,6 +2,7 @@ import { Iso8583Error, codecError } from '../errors.js';
 import type { Frame, FramingOptions, ResolvedFraming } from './options.js';
 import { resolveFraming } from './options.js';
 import { readLengthHeader } from './length-header.js';
+import { bytesArgument } from '../arguments.js';
 
 export type { Frame, FramingOptions, LengthHeader } from './options.js';
 export { encodeFrame, encodeKeepAlive } from './encode.js';
@@ -77,6 +78,7 @@ export class FrameDecoder {
   /** Adds bytes read from the stream and returns the frames now complete (zero-length keep-alive frames are skipped). */
   push(chunk: Uint8Array): Frame[] {
     if (this.#failure !== undefined) throw this.#failure;
+    bytesArgument(chunk, 'chunk');
     if (chunk.length === 0) return NO_FRAMES;
     let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     if (this.#pendingLength > 0) {

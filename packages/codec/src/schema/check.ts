@@ -5,7 +5,7 @@
  */
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
-import { Iso8583Error } from '../errors.js';
+import { Iso8583Error, problemsText } from '../errors.js';
 import type { FieldProblem, Iso8583ErrorCode } from '../errors.js';
 
 /** Options of {@link compileSchemaCheck}. */
@@ -135,7 +135,7 @@ export function schemaCheckError(
   problems: FieldProblem[],
   options: Pick<SchemaCheckOptions, 'code' | 'subject'>,
 ): Iso8583Error {
-  const list = problems.map((p) => `${p.field} (${p.reason})`).join('; ');
+  const list = problemsText(problems);
   // The caller names a code of its package's table (any text is accepted, as the code of each problem).
   return new Iso8583Error(options.code as Iso8583ErrorCode, `invalid ${options.subject}: ${list}`, { field: problems[0]?.field, problems });
 }

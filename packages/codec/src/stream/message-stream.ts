@@ -26,20 +26,49 @@ export interface MessageStreamOptions {
   /**
    * Milliseconds a started frame may take to arrive whole; past it the stream is broken
    * (`ISO8583_ERR_FRAME_READ_TIMEOUT`). Time while reading is paused by the owner does not count. 0 = no limit.
-   * Default 0.
+   * An integer from 0 to {@link MAX_READ_TIMEOUT}, else the constructor throws `ISO8583_ERR_OPTION`. Default 0.
    */
   readTimeout?: number;
-  /** The fixed header of a reply, from its request's. Default: `swap-tpdu` for a 5-byte header, else `echo`. */
+  /**
+   * The fixed header of a reply, from its request's: `swap-tpdu` or `echo` (else the constructor throws
+   * `ISO8583_ERR_OPTION`). Default: `swap-tpdu` for a 5-byte header, else `echo`.
+   */
   replyHeader?: ReplyHeaderPolicy;
+}
+
+/** The largest {@link MessageStreamOptions.readTimeout}: the longest delay a Node.js timer keeps (2^31 - 1 ms, ~24.8 days). */
+export const MAX_READ_TIMEOUT = 0x7fffffff;
+
+const REPLY_HEADER_POLICIES: readonly ReplyHeaderPolicy[] = ['swap-tpdu', 'echo'];
+
+function optionError(option: string, reason: string): Iso8583Error {
+  return codecError('ISO8583_ERR_OPTION', reason, { field: option });
+}
+
+/** Checks the options of a message stream (throws `ISO8583_ERR_OPTION` naming the option); the framing is checked by the decoder. */
+function checkOptions(options: MessageStreamOptions): void {
+  if (options === null || typeof options !== 'object') throw optionError('options', 'message stream options must be an object');
+  const { readTimeout, replyHeader: policy } = options;
+  if (readTimeout !== undefined && (!Number.isSafeInteger(readTimeout) || readTimeout < 0 || readTimeout > MAX_READ_TIMEOUT)) {
+    throw optionError('readTimeout', `must be an integer number of milliseconds from 0 to ${MAX_READ_TIMEOUT}`);
+  }
+  if (policy !== undefined && !REPLY_HEADER_POLICIES.includes(policy)) {
+    throw optionError('replyHeader', `must be one of ${REPLY_HEADER_POLICIES.join(', ')}`);
+  }
 }
 
 /** What a {@link MessageStream} reports to its owner. */
 export interface MessageStreamHandlers {
-  /** A whole frame arrived (its bytes share memory with the read buffer: copy before keeping past this call). */
+  /**
+   * A whole frame arrived (its bytes share memory with the read buffer: copy before keeping past this call). A throw
+   * breaks this stream (`broken` with `ISO8583_ERR_FRAME_HANDLER`, the thrown value as `cause`); it never reaches the
+   * socket's event emitter, so it cannot take the process down.
+   */
   frame(frame: Frame): void;
   /**
-   * The stream can no longer be read: broken framing (`ISO8583_ERR_FRAME_LENGTH`) or a frame not completed within the
-   * read timeout (`ISO8583_ERR_FRAME_READ_TIMEOUT`). Called once; the owner decides (usually: destroy).
+   * The stream can no longer be read: broken framing (`ISO8583_ERR_FRAME_LENGTH`), a frame not completed within the
+   * read timeout (`ISO8583_ERR_FRAME_READ_TIMEOUT`), or a `frame` handler that threw (`ISO8583_ERR_FRAME_HANDLER`).
+   * Called once, and no frame follows; the owner decides (usually: destroy). Without it the stream is destroyed.
    */
   broken?(err: Iso8583Error): void;
   /** The peer ended its side (half close). */
@@ -67,9 +96,12 @@ export class MessageStream {
   private ownerPaused = false;
   private isBroken = false;
   private isClosed = false;
+  /** Set by {@link MessageStream.destroy}: no frame reaches the handler after it, even one of the same read. */
+  private isDestroyed = false;
   private error: Error | undefined;
 
   constructor(stream: Duplex, options: MessageStreamOptions, private readonly handlers: MessageStreamHandlers) {
+    checkOptions(options);
     this.stream = stream;
     this.framing = options.framing ?? {};
     this.decoder = new FrameDecoder(this.framing);
@@ -179,8 +211,9 @@ export class MessageStream {
     this.stream.end();
   }
 
-  /** Closes the stream at once (queued frames are dropped). */
+  /** Closes the stream at once (queued frames are dropped; frames already read and not yet handed over are too). */
   destroy(err?: Error): void {
+    this.isDestroyed = true;
     this.clearReadTimer();
     this.outgoing = [];
     this.stream.destroy(err);
@@ -197,8 +230,13 @@ export class MessageStream {
     }
     this.armReadTimer(frames.length > 0);
     for (const frame of frames) {
-      if (this.isBroken || this.isClosed) return;
-      this.handlers.frame(frame);
+      if (this.isBroken || this.isClosed || this.isDestroyed) return;
+      try {
+        this.handlers.frame(frame);
+      } catch (err) {
+        this.fail(handlerError(err));
+        return;
+      }
     }
   }
 
@@ -218,7 +256,7 @@ export class MessageStream {
 
   private readonly readTimedOut = (): void => {
     this.readTimer = undefined;
-    if (this.isBroken || this.isClosed) return;
+    if (this.isBroken || this.isClosed || this.isDestroyed) return;
     // Reading paused by the owner: the peer is not the slow one.
     if (this.ownerPaused) {
       this.armReadTimer(false);
@@ -248,4 +286,13 @@ export class MessageStream {
     if (this.handlers.broken === undefined) this.destroy();
     else this.handlers.broken(err);
   }
+}
+
+/**
+ * The error of a `frame` handler that threw: coded, with what it threw as `cause`. The text names the cause's code
+ * when it is an {@link Iso8583Error} (whose text is safe), and nothing of any other error's text (it may hold values).
+ */
+function handlerError(thrown: unknown): Iso8583Error {
+  const what = thrown instanceof Iso8583Error ? ` (${thrown.code})` : '';
+  return codecError('ISO8583_ERR_FRAME_HANDLER', `the frame handler threw${what}: the stream is broken`, { cause: thrown });
 }

@@ -4,6 +4,7 @@ import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { EmvTags } from '../emv/tags.js';
 import { emvFromTags, emvToTags } from '../emv/tags.js';
 import { safeName } from './names.js';
+import { messageArgument, optionsArgument } from '../arguments.js';
 
 /*
  * The JSON view is the message object itself (DESIGN "Message model"): an object keyed by field number, values as
@@ -67,10 +68,9 @@ function toPlain(message: IsoMessage, path: string, depth: number, options: Json
  * the bitmap, left out). Throws `ISO8583_ERR_INVALID_MESSAGE` naming every key that is not a field number and
  * every value that is not text or a composite.
  */
-export function toJson(message: IsoMessage, options: JsonOptions = {}): string {
-  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
-    throw codecError('ISO8583_ERR_OPTION', 'the message must be an object keyed by field number', { field: 'message' });
-  }
+export function toJson(message: IsoMessage, options?: JsonOptions): string {
+  messageArgument(message);
+  options = optionsArgument(options);
   const problems: FieldProblem[] = [];
   const plain = toPlain(message, '', 0, options, problems);
   if (problems.length > 0) throw invalidMessage(problems, 'message for JSON');
@@ -168,7 +168,8 @@ function readObject(
  * fields, `null` for absent) and returns a clean copy. Field 1 (the bitmap) is dropped. Throws
  * `ISO8583_ERR_JSON` when it is not an object, `ISO8583_ERR_INVALID_MESSAGE` naming every bad key and value.
  */
-export function fromObject(input: unknown, options: JsonOptions = {}): MessageInput {
+export function fromObject(input: unknown, options?: JsonOptions): MessageInput {
+  options = optionsArgument(options);
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw codecError('ISO8583_ERR_JSON', 'a message must be an object keyed by field number');
   }

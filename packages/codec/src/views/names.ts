@@ -1,7 +1,12 @@
 /**
  * A name from the input (an element, attribute or JSON key) made safe for an error text: names longer than 6
- * characters are cut to their first 6, so that no input can smuggle card data into an error through a name.
+ * characters are cut to their first 6, and a name that still holds more than 4 digits shows each of them as `#`, so
+ * that no input can smuggle card data into an error through a name (`4111111111111111` -> `######...`,
+ * `_47617` -> `_#####`). A mistyped field number (`0004`, `-3`) or an EMV tag (`9F26`) shows as it is.
  */
 export function safeName(name: string): string {
-  return name.length <= 6 ? name : `${name.slice(0, 6)}...`;
+  const cut = name.length <= 6 ? name : `${name.slice(0, 6)}...`;
+  let digits = 0;
+  for (let i = 0; i < cut.length; i++) if (cut.charCodeAt(i) >= 0x30 && cut.charCodeAt(i) <= 0x39) digits++;
+  return digits > 4 ? cut.replace(/[0-9]/g, '#') : cut;
 }

@@ -8,7 +8,7 @@ import type { FieldProblem } from '../errors.js';
 import type { XmlMessage } from './xml.js';
 import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { TlvItem } from '../emv/tlv.js';
-import { buildTlv } from '../emv/tlv.js';
+import { MAX_TLV_DEPTH, buildTlv } from '../emv/tlv.js';
 import { decodeXmlText } from './xml-text.js';
 import { safeName } from './names.js';
 import type { XmlNode } from './xml-nodes.js';
@@ -30,6 +30,9 @@ const PARSER = new XMLParser({
   jPath: false,
 });
 
+/** Comments and CDATA sections, left to right (a `<!DOCTYPE` inside either is text, not a declaration). */
+const COMMENTS_AND_CDATA = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g;
+
 function xmlError(reason: string, cause?: unknown): Iso8583Error {
   return codecError('ISO8583_ERR_XML', reason, cause === undefined ? {} : { cause });
 }
@@ -38,12 +41,18 @@ interface ReadContext {
   problems: FieldProblem[];
   /** True for the jPOS shape, where `value` attributes carry the values. */
   jpos: boolean;
+  /** The top-level `<header>` of a jPOS dump (hex in the document), once read. */
+  header?: Buffer;
 }
 
 function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: number): TlvItem[] | undefined {
   const items: TlvItem[] = [];
   const { elements, junk } = elementsOf(nodes);
-  if (junk || depth > 8) {
+  if (depth > MAX_TLV_DEPTH) {
+    ctx.problems.push({ field, code: 'ISO8583_ERR_TLV', reason: `<tag> elements nested more than ${MAX_TLV_DEPTH} deep` });
+    return undefined;
+  }
+  if (junk) {
     ctx.problems.push({ field, code: 'ISO8583_ERR_TLV', reason: 'text between <tag> elements' });
     return undefined;
   }
@@ -62,7 +71,8 @@ function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: n
     } else {
       const value = textOf(children);
       if (value === undefined) {
-        ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: `tag ${safeName(tag)}: an unknown entity or bare &` });
+        const label = /^[0-9A-Fa-f]{2,8}$/.test(tag) ? tag.toUpperCase() : safeName(tag);
+        ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: `tag ${label}: an unknown entity or bare &` });
         return undefined;
       }
       items.push({ tag, value: value.trim() });
@@ -112,6 +122,24 @@ function readField(element: XmlNode, field: string, top: boolean, ctx: ReadConte
 
 const FIELD_ATTRIBUTES = new Set(['id', 'value', 'type']);
 
+/**
+ * A `<header>` in hex: of a composite field (`<isomsg id>`: into the composite as `header`, uppercase), or at the top
+ * of a jPOS XMLPackager dump (the message header: into `ctx.header` as bytes). Not hex, or given twice: a problem.
+ */
+function readHexHeader(element: XmlNode, path: string, depth: number, ctx: ReadContext, out: MessageInput): void {
+  const field = `${path}header`;
+  const text = textOf(childrenOf(element, 'header'))?.trim();
+  if (depth > 0 ? Object.hasOwn(out, 'header') : ctx.header !== undefined) {
+    ctx.problems.push({ field, code: 'ISO8583_ERR_HEADER', reason: 'the header is given twice' });
+  } else if (text === undefined || !HEX_BYTES.test(text)) {
+    ctx.problems.push({ field, code: 'ISO8583_ERR_HEADER', reason: 'the header is not hex' });
+  } else if (depth > 0) {
+    out.header = text.toUpperCase();
+  } else {
+    ctx.header = Buffer.from(text, 'hex');
+  }
+}
+
 /** Reads the `<field>` and `<isomsg>` elements of a `<data>` (or jPOS `<isomsg>`) element into `out`. */
 function readFields(
   nodes: XmlNode[],
@@ -129,9 +157,7 @@ function readFields(
     const name = nameOf(element)!;
     const attributes = attributesOf(element);
     if (name === 'header' && (depth > 0 || ctx.jpos)) {
-      const text = textOf(childrenOf(element, name))?.trim();
-      if (depth > 0 && text !== undefined && HEX_BYTES.test(text)) out.header = text.toUpperCase();
-      else if (depth > 0) ctx.problems.push({ field: `${path}header`, code: 'ISO8583_ERR_HEADER', reason: 'not hex' });
+      readHexHeader(element, path, depth, ctx, out);
       continue;
     }
     if (name !== 'field' && name !== 'isomsg') {
@@ -163,7 +189,8 @@ function readFields(
     }
     const extra = Object.keys(attributes).filter((a) => !FIELD_ATTRIBUTES.has(a) && !a.startsWith('xmlns'));
     if (extra.length > 0) {
-      ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: `unexpected attributes (${extra.map(safeName).join(', ')})` });
+      const more = extra.length > 1 ? ` and ${extra.length - 1} more` : '';
+      ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: `unexpected attributes (${safeName(extra[0]!)}${more})` });
       continue;
     }
     if (name === 'isomsg') {
@@ -213,7 +240,7 @@ export function fromXml(xml: string): XmlMessage {
 export function parseXmlMessage(xml: string): XmlMessage {
   if (typeof xml !== 'string') throw xmlError('the XML input must be text');
   if (xml.length > MAX_XML_LENGTH) throw xmlError(`the XML document is over ${MAX_XML_LENGTH} characters`);
-  if (/<!DOCTYPE/i.test(xml)) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
+  if (/<!DOCTYPE/i.test(xml.replace(COMMENTS_AND_CDATA, ''))) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
   const check = XMLValidator.validate(xml);
   if (check !== true) {
     throw xmlError(`the XML is not well formed (${check.err.code} at line ${check.err.line}, column ${check.err.col})`);
@@ -238,7 +265,7 @@ export function parseXmlMessage(xml: string): XmlMessage {
     const ctx: ReadContext = { problems: [], jpos: true };
     readFields(childrenOf(roots[0]!, rootName), '', 0, ctx, message, 'isomsg');
     if (ctx.problems.length > 0) throw invalidMessage(ctx.problems, 'XML message');
-    return { message };
+    return ctx.header === undefined ? { message } : { message, header: ctx.header };
   } else {
     throw xmlError(`the root element is <${safeName(rootName)}>, not <ISOMessage>`);
   }

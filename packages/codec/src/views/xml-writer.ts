@@ -5,13 +5,14 @@
 import type { IsoMessage } from '../types.js';
 import type { FieldProblem } from '../errors.js';
 import type { XmlOptions } from './xml.js';
-import { codecError, invalidMessage } from '../errors.js';
+import { invalidMessage } from '../errors.js';
 import type { TlvItem } from '../emv/tlv.js';
-import { parseTlv } from '../emv/tlv.js';
+import { viewableTlv } from '../emv/tags.js';
 import { escapeXml, isXmlText } from './xml-text.js';
 import { WriteShapes, fieldNumber } from './xml-write-shapes.js';
 import type { WriteShape } from './xml-write-shapes.js';
 import { safeName } from './names.js';
+import { bytesArgument, messageArgument, optionsArgument } from '../arguments.js';
 import { HEX_BYTES, MAX_COMPOSITE_DEPTH } from './xml-shape.js';
 
 function byNumber(a: number, b: number): number {
@@ -131,12 +132,7 @@ function writeFields(
       continue;
     }
     if (emvView && id === 55) {
-      let items: TlvItem[] | undefined;
-      try {
-        items = parseTlv(text);
-      } catch {
-        items = undefined;
-      }
+      const items = viewableTlv(text);
       if (items !== undefined && items.length > 0) {
         const lines: string[] = [`${indent}<field id="55">${nl}`];
         writeEmv(items, indent + step, nl, step, lines);
@@ -156,10 +152,10 @@ function writeFields(
  * `ISO8583_ERR_INVALID_MESSAGE` naming every field that cannot be written (a key that is not a field number, a value
  * that is not text, characters that XML 1.0 cannot carry).
  */
-export function toXml(message: IsoMessage, options: XmlOptions = {}): string {
-  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
-    throw codecError('ISO8583_ERR_OPTION', 'the message must be an object keyed by field number', { field: 'message' });
-  }
+export function toXml(message: IsoMessage, options?: XmlOptions): string {
+  messageArgument(message);
+  options = optionsArgument(options);
+  if (options.header !== undefined) bytesArgument(options.header, 'header');
   const shapes = options.pretty === false ? COMPACT : PRETTY;
   const header = options.header !== undefined && options.header.length > 0 ? Buffer.from(options.header).toString('base64') : undefined;
   // A message of a shape seen before, every value plain Latin-1 text: from a byte template, as one flat string.

@@ -21,7 +21,11 @@ export interface XmlOptions {
 export interface XmlMessage {
   /** The fields, values as strings (a composite field as a nested object). */
   message: MessageInput;
-  /** The bytes of the `<header>` element (base64), when present. */
+  /**
+   * The bytes of the message header, when the document has one: the `<header>` element of an `ISOMessage` (base64),
+   * or the top-level `<header>` of a jPOS XMLPackager dump (hex, as jPOS writes it). Pack with it
+   * (`codec.pack(message, { header })`) to rebuild the wire image.
+   */
   header?: Buffer;
 }
 

@@ -1,0 +1,68 @@
+/**
+ * What `fromXml` reads and refuses around headers, DOCTYPEs, deep EMV data and hostile names, and how long the text
+ * of an invalid-input error may grow.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Iso8583Error, MAX_PROBLEMS_IN_TEXT, fromXml } from '../src/index.js';
+
+function refusal(xml: string): Iso8583Error {
+  try {
+    fromXml(xml);
+  } catch (err) {
+    assert.ok(err instanceof Iso8583Error);
+    return err;
+  }
+  assert.fail('fromXml accepted the document');
+}
+
+test('fromXml – the top-level <header> of a jPOS XMLPackager dump is the message header (hex), refused when not hex', () => {
+  const read = fromXml('<isomsg><header>F1D9D6</header><field id="0" value="0200"/></isomsg>');
+  assert.deepEqual(read, { message: { '0': '0200' }, header: Buffer.from('F1D9D6', 'hex') });
+  const bad = refusal('<isomsg><header>4761739001010010=2512</header><field id="0" value="0200"/></isomsg>');
+  assert.equal(bad.code, 'ISO8583_ERR_INVALID_MESSAGE');
+  assert.deepEqual(bad.problems, [{ field: 'header', code: 'ISO8583_ERR_HEADER', reason: 'the header is not hex' }]);
+  assert.doesNotMatch(bad.message, /4761739001010010/);
+});
+
+test('fromXml – a <header> given twice (of the message or of a composite field) is refused, not replaced', () => {
+  assert.deepEqual(refusal('<isomsg><header>F1</header><header>F2</header><field id="0" value="0200"/></isomsg>').problems, [
+    { field: 'header', code: 'ISO8583_ERR_HEADER', reason: 'the header is given twice' },
+  ]);
+  const composite = '<isomsg><field id="0" value="0200"/><isomsg id="127"><header>11</header><header>22</header></isomsg></isomsg>';
+  assert.deepEqual(refusal(composite).problems, [{ field: '127.header', code: 'ISO8583_ERR_HEADER', reason: 'the header is given twice' }]);
+});
+
+test('fromXml – "<!DOCTYPE" inside a comment or CDATA is text; a DOCTYPE declaration is refused', () => {
+  const cdata = '<ISOMessage><data><field id="48"><![CDATA[<!DOCTYPE x>]]></field></data></ISOMessage>';
+  assert.deepEqual(fromXml(cdata).message, { '48': '<!DOCTYPE x>' });
+  assert.deepEqual(fromXml('<ISOMessage><!-- <!doctype --><data><field id="48">x</field></data></ISOMessage>').message, { '48': 'x' });
+  const declared = refusal('<!-- a --><!DOCTYPE ISOMessage><ISOMessage><data><field id="48">x</field></data></ISOMessage>');
+  assert.equal(declared.code, 'ISO8583_ERR_XML');
+});
+
+test('fromXml – EMV <tag> elements nested deeper than BER-TLV allows are reported as such', () => {
+  let tags = '<tag id="9F26">01</tag>';
+  for (let i = 0; i < 10; i++) tags = `<tag id="70">${tags}</tag>`;
+  const err = refusal(`<ISOMessage><data><field id="55">${tags}</field></data></ISOMessage>`);
+  assert.deepEqual(err.problems, [{ field: '55', code: 'ISO8583_ERR_TLV', reason: '<tag> elements nested more than 8 deep' }]);
+});
+
+test('fromXml – names from the input never carry card data into an error: more than 4 digits in a name show as #', () => {
+  const attributes = refusal('<ISOMessage><data><field id="2" _47617="" _39001="" _01001="" _0="">x</field></data></ISOMessage>');
+  assert.equal(attributes.message, 'invalid XML message: 2 (unexpected attributes (_##### and 3 more))');
+  const elements = refusal(`<ISOMessage><data>${['47617', '39001', '01001'].map((d) => `<a${d}/>`).join('')}</data></ISOMessage>`);
+  assert.doesNotMatch(JSON.stringify(elements.problems) + elements.message, /4761|3900|0100/);
+  assert.equal(elements.problems![0]!.field, 'data/a#####[1]');
+  // A mistyped field number shows as it is.
+  assert.equal(refusal('<ISOMessage><data><field id="0004">1</field><x9F26/></data></ISOMessage>').problems![1]!.field, 'data/x9F26[2]');
+});
+
+test('an invalid-input error lists the first problems in its text and how many more; `problems` holds them all', () => {
+  const fields = Array.from({ length: 5000 }, (_, i) => `<field id="${i % 100}">1</field>`).join('');
+  const err = refusal(`<ISOMessage><data>${fields}</data></ISOMessage>`);
+  assert.equal(err.problems!.length, 4900);
+  assert.equal(err.message.split('; ').length, MAX_PROBLEMS_IN_TEXT + 1);
+  assert.match(err.message, /; and 4880 more$/);
+  assert.ok(err.message.length < 1000, `${err.message.length} characters`);
+});
