@@ -17,7 +17,8 @@ before(async () => {
 });
 after(() => cluster.destroy());
 
-const line = (r: TransactionRecord): string => `${r.mti}/${r.stan}/${r.outcome}/${r.responseCode ?? r.errorCode ?? ''}`;
+// An expired entry's last attempt is a first one (0400) or a repeat (0401) depending on how loaded the machine is: its class only.
+const line = (r: TransactionRecord): string => `${r.outcome === 'expired' ? `${r.mti.slice(0, 3)}x` : r.mti}/${r.stan}/${r.outcome}/${r.responseCode ?? r.errorCode ?? ''}`;
 
 /** Resolves once `n` `saf` events of the stages given have come. */
 function ends(connector: ReturnType<typeof createConnector>, stages: SafEvent['stage'][], n: number): Promise<void> {
@@ -44,7 +45,7 @@ test('PostgreSQL: reversed, expired and abandoned SAF entries are recorded in th
     }
   });
   const base: ConnectorOptions = { host: '127.0.0.1', port: peer.port, requestTimeout: 100, store: url, transactionLog: log, reversal: { enabled: true } };
-  const expiring = createConnector({ ...base, saf: { retryInterval: 100, expireAfter: 400, endCodes: ['94'] } });
+  const expiring = createConnector({ ...base, saf: { retryInterval: 200, expireAfter: 700, endCodes: ['94'] } });
   t.after(() => expiring.destroy());
   const three = ends(expiring, ['answered', 'expired'], 3);
   await assert.rejects(expiring.request(purchase('000901')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
@@ -64,7 +65,7 @@ test('PostgreSQL: reversed, expired and abandoned SAF entries are recorded in th
   assert.deepEqual(records.map(line).sort(), [
     '0221/000904/abandoned/ISO8583_WARN_SAF_ABANDONED',
     '0401/000901/reversed/00',
-    '0401/000902/expired/ISO8583_WARN_SAF_EXPIRED',
-    '0221/000903/expired/ISO8583_WARN_SAF_EXPIRED',
+    '040x/000902/expired/ISO8583_WARN_SAF_EXPIRED',
+    '022x/000903/expired/ISO8583_WARN_SAF_EXPIRED',
   ].sort());
 });

@@ -16,7 +16,8 @@ test('an answered advice whose done fails once: the answered event, the count an
   const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
     logger,
     reversal: { enabled: true, journalDir: dir },
-    saf: { retryInterval: 100 },
+    // Each attempt waits up to retryInterval for its answer: long enough for a loaded machine (one attempt only).
+    saf: { retryInterval: 400 },
   });
   await connector.connect();
   faults.rules.push({ marker: '"outcome":"delivered"', fail: true });
@@ -70,7 +71,7 @@ test('an answered reversal whose done never gets written before the stop is neit
   for (let i = 0; i < 1000; i++) {
     faults.rules.push({ marker: '"outcome":"reversed"', fail: true, started: () => ++failures === 2 && retried() });
   }
-  const options = { host: '127.0.0.1', port: peer.port, requestTimeout: 100, reversal: { enabled: true, journalDir: dir, retryInterval: 50 } };
+  const options = { host: '127.0.0.1', port: peer.port, requestTimeout: 100, reversal: { enabled: true, journalDir: dir, retryInterval: 400 } };
   const first = connectorFor(t, options);
   const stages: string[] = [];
   first.on('reversal', (e) => stages.push(e.stage));

@@ -26,7 +26,7 @@ test('a SAF entry is recorded once, when an answer ends it: refused answers are 
       answers.set(key, n);
       p.send(r.socket, answer(r.message, { '39': n === 1 ? '05' : '00' }));
     },
-    { requestTimeout: 100, reversal: { enabled: true, journalDir: dir }, saf: { enabled: true, retryInterval: 100, endCodes: ['94'] } },
+    { requestTimeout: 100, reversal: { enabled: true, journalDir: dir }, saf: { enabled: true, retryInterval: 300, endCodes: ['94'] } },
   );
   const log = connector.transactions?.log;
   assert.ok(log !== undefined, 'a file log in the journal folder');
