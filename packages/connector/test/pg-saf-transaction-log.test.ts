@@ -44,12 +44,13 @@ test('PostgreSQL: reversed, expired and abandoned SAF entries are recorded in th
       refusedOnce = true;
     }
   });
-  const base: ConnectorOptions = { host: '127.0.0.1', port: peer.port, requestTimeout: 100, store: url, transactionLog: log, reversal: { enabled: true } };
-  const expiring = createConnector({ ...base, saf: { retryInterval: 200, expireAfter: 700, endCodes: ['94'] } });
+  // The purchases wait 100 ms; each SAF attempt up to retryInterval (answered in time on a loaded machine).
+  const base: ConnectorOptions = { host: '127.0.0.1', port: peer.port, store: url, transactionLog: log, reversal: { enabled: true } };
+  const expiring = createConnector({ ...base, saf: { retryInterval: 300, expireAfter: 1000, endCodes: ['94'] } });
   t.after(() => expiring.destroy());
   const three = ends(expiring, ['answered', 'expired'], 3);
-  await assert.rejects(expiring.request(purchase('000901')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
-  await assert.rejects(expiring.request(purchase('000902')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await assert.rejects(expiring.request(purchase('000901'), { timeout: 100 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await assert.rejects(expiring.request(purchase('000902'), { timeout: 100 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   await expiring.request(advice('000903'), { saf: true });
   await three;
   await expiring.close();

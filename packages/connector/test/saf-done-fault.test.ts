@@ -4,6 +4,7 @@
 // (helpers/write-faults.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { within } from '@iso8583/test-support';
 import { answer, purchase } from './peer.js';
 import { capturedLogger, connectorFor, peerAndConnector, peerFor, tempDir } from './helpers/setup.js';
 import { advice, journalLines, safEvent } from './helpers/reversals.js';
@@ -71,13 +72,14 @@ test('an answered reversal whose done never gets written before the stop is neit
   for (let i = 0; i < 1000; i++) {
     faults.rules.push({ marker: '"outcome":"reversed"', fail: true, started: () => ++failures === 2 && retried() });
   }
-  const options = { host: '127.0.0.1', port: peer.port, requestTimeout: 100, reversal: { enabled: true, journalDir: dir, retryInterval: 400 } };
+  // Each reversal attempt waits up to retryInterval for its answer (the purchase, 100 ms): one attempt on a loaded machine.
+  const options = { host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir, retryInterval: 1000 } };
   const first = connectorFor(t, options);
   const stages: string[] = [];
   first.on('reversal', (e) => stages.push(e.stage));
-  await assert.rejects(first.request(purchase('000803')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
-  await twice;
-  await first.close();
+  await assert.rejects(first.request(purchase('000803'), { timeout: 100 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await within(twice, 30_000, 'the done of the answered reversal failing twice');
+  await within(first.close(), 30_000, 'the first connector to close');
   assert.deepEqual(stages, ['queued', 'sent'], 'no answered event: the end is not durable');
   assert.equal(first.stats().safDelivered, 0);
   assert.equal(peer.received.filter((r) => String(r.message['0']).startsWith('040')).length, 1, 'not sent again while its done was retried');

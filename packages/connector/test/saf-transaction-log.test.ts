@@ -26,7 +26,8 @@ test('a SAF entry is recorded once, when an answer ends it: refused answers are 
       answers.set(key, n);
       p.send(r.socket, answer(r.message, { '39': n === 1 ? '05' : '00' }));
     },
-    { requestTimeout: 100, reversal: { enabled: true, journalDir: dir }, saf: { enabled: true, retryInterval: 300, endCodes: ['94'] } },
+    // Each SAF attempt waits up to retryInterval for its answer (the purchase, 100 ms): answered in time on a loaded machine.
+    { reversal: { enabled: true, journalDir: dir }, saf: { enabled: true, retryInterval: 500, endCodes: ['94'] } },
   );
   const log = connector.transactions?.log;
   assert.ok(log !== undefined, 'a file log in the journal folder');
@@ -35,7 +36,7 @@ test('a SAF entry is recorded once, when an answer ends it: refused answers are 
     if (e.stage === 'refused') refused.push(`${e.mti}/${e.responseCode}`);
   });
   const reversed = safEvent(connector, 'answered', undefined);
-  await assert.rejects(connector.request(purchase('000501')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await assert.rejects(connector.request(purchase('000501'), { timeout: 100 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   await reversed;
   const { id } = await connector.request(advice('000502'), { saf: true });
   await safEvent(connector, 'answered', id);
