@@ -141,10 +141,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.reversals = createSafQueue(o, this.codec.dialect, {
       logger: this.logger,
       // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
-      sendReversal: (message, timeout) => {
-        const send = (): Promise<ChannelResponse> => this.sender.safAttempt(message, timeout);
-        return (this.transactions?.reversal(message, send) ?? send()).then((r) => r.message);
-      },
+      sendReversal: (message, timeout) => this.sender.safAttempt(message, timeout).then((r) => r.message),
+      safEnded: (end) => this.transactions?.safEnded(end),
       reversalEvent: (event) => this.reversalEvent(event),
     }, journal);
     this.outcomes = new RequestOutcomes(this.lifecycle, this.accounting, this.transactions, o.maxInFlight);

@@ -23,7 +23,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED: 'No connection became free within `pool.acquireTimeout`.',
   ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT: 'The requests accepted and not yet settled (queued or awaiting a response) reached `maxInFlight`.',
   ISO8583_ERR_CONNECTOR_DUPLICATE_KEY:
-    'A request with the same match key (response MTI + the `matchKey` fields) is already in flight on the connection, or a repeat (0201) whose original (same STAN and terminal) is being reversed.',
+    'A request with the same match key (response MTI + the `matchKey` fields) is already in flight on the connection, or a reversible request (0100, 0200 or a repeat 0101, 0201) of a transaction (same STAN and terminal) being reversed.',
   ISO8583_ERR_CONNECTOR_QUEUE_FULL: 'The per-terminal queue of this field 41 already holds `terminalQueue.maxQueued` requests.',
   ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 'The request waited in its per-terminal queue longer than `terminalQueue.timeout`.',
   ISO8583_ERR_CONNECTOR_DEADLINE:
@@ -70,7 +70,7 @@ export const CONNECTOR_LOG_CODES = {
   ISO8583_WARN_TRANSACTION_LOG_STALE_LOCK:
     'warn: the transaction log folder was locked by a process that is gone (`pid`); the lock was taken over.',
   ISO8583_WARN_SAF_EXPIRED:
-    'warn: a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was not answered within `saf.expireAfter` of its journaling: given up (outcome `expired`, event stage `expired`).',
+    'warn (error for a reversal: money left unreversed): a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was not answered within `saf.expireAfter` of its journaling: given up (outcome `expired`, event stage `expired`).',
   ISO8583_WARN_SAF_ABANDONED:
     'error: a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was not answered with an ending response code in `saf.maxAttempts` attempts: given up (outcome `abandoned`).',
   ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE:

@@ -40,7 +40,7 @@ export { defaultJournalDir } from './state-dir.js';
 export { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, buildReversal, isReversible } from './reversal.js';
 export type { ReversalEvent } from './reversal.js';
 export { isStoreAndForward } from './saf-message.js';
-export type { SafCounts, SafEvent } from './saf-queue.js';
+export type { SafCounts, SafEnd, SafEvent, SafOutcome } from './saf-queue.js';
 export { responseMti } from './match-key.js';
 export { connectorOptionsSchema, readManifest, operationSchema } from './manifest.js';
 export type { ConnectorManifest } from './manifest.js';

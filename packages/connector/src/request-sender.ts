@@ -119,9 +119,10 @@ export class RequestSender {
     let entry: JournalEntry | undefined;
     if (journal && this.journals(mti)) {
       const reversals = this.reversals as ReversalManager;
-      // A repeat (0201) of an original being reversed: the host could approve it after (or before) the reversal.
-      if (mti[3] === '1' && reversals.reversing(message)) {
-        throw connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', `its original (same STAN and terminal) is being reversed: the repeat ${mti} is refused`, {
+      // A repeat (0201), or a request sent again as new (0200), of a transaction being reversed (same STAN and
+      // terminal): the host could approve it after (or before) the reversal, which names the same transaction.
+      if (reversals.reversing(message)) {
+        throw connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', `a transaction with the same STAN and terminal is being reversed: the ${mti} is refused`, {
           mti,
           field: '11',
         });

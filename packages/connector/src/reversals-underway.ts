@@ -1,8 +1,9 @@
 /**
  * The reversals under way, by the original's STAN (field 11) and terminal (field 41): from the moment one is queued
  * (triggered, or left by an earlier run) until it ends (answered, abandoned, expired, or released to another node).
- * While its reversal is under way, a repeat of the original (0201 for an 0200) must not go out: the host could approve
- * the repeat after the reversal, or before it, and the terminal would see money taken that the reversal then undoes.
+ * While its reversal is under way, no request of that transaction may go out, neither a repeat of the original (0201
+ * for an 0200) nor the original sent again as new (an 0200 reusing the STAN and terminal): the host could approve it
+ * after the reversal, or before it, and the terminal would see money taken that the reversal then undoes.
  * Only this connector's queue is watched: with a shared PostgreSQL store, a reversal another node is sending is not
  * seen here.
  */
@@ -24,6 +25,7 @@ export class ReversalsUnderway {
   ) {
     this.host = {
       sendReversal: (message, timeout) => host.sendReversal(message, timeout),
+      safEnded: (end) => host.safEnded(end),
       reversalEvent: (event) => {
         this.seen(event);
         host.reversalEvent(event);

@@ -7,15 +7,21 @@
  * (`abandoned`) or `expireAfter` ms after it was journaled (`expired`).
  *
  * Every attempt is journaled before it leaves, so that a start after a crash resumes with a repeat once a first
- * attempt may have reached the host; an entry that ended is marked done (durably) before its event, and is never
- * sent again by a later start.
+ * attempt may have reached the host; an entry that ended is marked done (durably) before its end is recorded
+ * (`safEnded`: the transaction log), counted and emitted, and is never sent again by a later start. A `done` that
+ * fails is tried again every `retryInterval` until it is durable (the entry is never sent again in this process);
+ * should the process stop first, the entry is still open in the journal and the next start sends it again (a repeat).
  */
 import { performance } from 'node:perf_hooks';
 import { isApproved } from '@iso8583/codec';
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
-import type { JournalEntry, JournalOutcome, ReversalJournal, SafEntryKind } from './journal.js';
+import type { JournalEntry, ReversalJournal, SafEntryKind } from './journal.js';
 import { fieldText } from './match-key.js';
+import { SafEnds } from './saf-ends.js';
+import type { SafCounts, SafEnd } from './saf-ends.js';
+
+export type { SafCounts, SafEnd, SafOutcome } from './saf-ends.js';
 
 /** What the queue needs from its connector. */
 export interface SafHost {
@@ -23,6 +29,8 @@ export interface SafHost {
   sendReversal(message: IsoMessage, timeout: number): Promise<IsoMessage>;
   /** Reports what happened to an entry. */
   reversalEvent(event: SafEvent): void;
+  /** Records how an entry ended (the transaction log), once that is durable and before its event; must not throw. */
+  safEnded(end: SafEnd): void;
   readonly logger: Logger;
 }
 
@@ -71,16 +79,6 @@ export interface SafSettings {
   readonly requestTimeout: number;
 }
 
-/** Counts of how entries ended since the connector started. */
-export interface SafCounts {
-  /** Entries answered with a response code that ends them. */
-  delivered: number;
-  /** Entries given up after `expireAfter`. */
-  expired: number;
-  /** Entries given up after `maxAttempts`. */
-  abandoned: number;
-}
-
 interface Active {
   entry: JournalEntry;
   kind: SafEntryKind;
@@ -109,7 +107,8 @@ export function attemptMti(base: string, attempt: number): string {
 /** Entries being sent until they end (see the file's opening comment). */
 export class SafQueue {
   private readonly active = new Map<string, Active>();
-  private readonly counts: SafCounts = { delivered: 0, expired: 0, abandoned: 0 };
+  /** Entries that ended, on their way to the journal (`done`), then recorded, counted and emitted (saf-ends.ts). */
+  private readonly ends: SafEnds;
   private reversalsActive = 0;
   /** When the next attempt may leave (`messageInterval`), on the monotonic clock (`performance.now()`). */
   private nextSlot = 0;
@@ -126,7 +125,9 @@ export class SafQueue {
     private readonly journal: ReversalJournal,
     private readonly settings: SafSettings,
     private readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.ends = new SafEnds(host, journal, settings.retryInterval);
+  }
 
   /** Entries waiting (journaled, being sent until they end): the SAF depth. */
   get depth(): number {
@@ -140,12 +141,12 @@ export class SafQueue {
 
   /** How entries ended since the start. */
   get ended(): SafCounts {
-    return { ...this.counts };
+    return this.ends.ended;
   }
 
   /** Starts sending an entry already durable in the journal. */
   activate(entry: JournalEntry): void {
-    if (this.stopped || this.active.has(entry.id)) return;
+    if (this.stopped || this.active.has(entry.id) || this.ends.has(entry.id)) return;
     // Times in the process are monotonic from here on: a wall clock step (NTP, a VM resumed) neither delays an entry
     // nor expires it unsent; only its age when it comes in is read from the wall clock (`at`).
     const now = performance.now();
@@ -197,6 +198,7 @@ export class SafQueue {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const a of this.active.values()) clearTimeout(a.timer);
+    this.ends.stop();
     if (this.inFlight.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => {
@@ -234,7 +236,7 @@ export class SafQueue {
   }
 
   /** Whether a response code ends an entry: any, with no `endCodes`; else the dialect's approval codes and `endCodes`. */
-  private ends(rc: unknown): boolean {
+  private endsWith(rc: unknown): boolean {
     const codes = this.settings.endCodes;
     if (codes === undefined) return true;
     return typeof rc === 'string' && (isApproved(this.dialect, rc) || codes.includes(rc));
@@ -269,6 +271,7 @@ export class SafQueue {
       }
     }
     const started = performance.now();
+    const startedAt = Date.now();
     // The attempt is durable before it leaves: a later start then knows a first attempt may have reached the host.
     try {
       await this.journal.attempt(a.entry.id, n);
@@ -297,34 +300,27 @@ export class SafQueue {
     const settled = this.host.sendReversal(message, timeout).then(
       (response) => {
         const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
-        if (this.ends(rc)) {
+        if (this.endsWith(rc)) {
           this.active.delete(a.entry.id);
           if (a.kind === 'reversal') this.reversalsActive -= 1;
           const amount = a.entry.reversal['4'];
-          // The event follows the journal record, so that a listener sees the entry closed on disk too.
-          void this.finish(a.entry.id, a.kind === 'advice' ? 'delivered' : 'reversed').then(() => {
-            this.counts.delivered += 1;
-            this.host.reversalEvent({
-              stage: 'answered',
-              ...base,
-              responseCode: rc,
-              amount: typeof amount === 'string' ? amount : undefined,
-            });
-          });
+          const event: SafEvent = { stage: 'answered', ...base, responseCode: rc, amount: typeof amount === 'string' ? amount : undefined };
+          const outcome = a.kind === 'advice' ? 'delivered' : 'reversed';
+          this.ends.end({ id: a.entry.id, end: { outcome, message, response, at: startedAt }, t0: started, event });
           return;
         }
         if (this.stopped) return;
         this.host.logger.warn({ ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
         this.host.reversalEvent({ stage: 'refused', ...base, responseCode: rc });
-        this.next(a, base, started);
+        this.next(a, base, started, startedAt);
       },
       (err: Iso8583Error) => {
         if (this.stopped) return;
         this.host.logger.warn({ ...base, code: err.code }, 'SAF entry not answered: will repeat');
-        this.next(a, base, started);
+        this.next(a, base, started, startedAt);
       },
     );
-    // Settled once its outcome is handed to the journal (`finish` calls `done` in the same turn).
+    // Settled once its outcome is handed to the journal (`ends.end` calls `done` in the same turn).
     const tracked = settled.then(
       () => undefined,
       () => undefined,
@@ -333,31 +329,30 @@ export class SafQueue {
     void tracked.then(() => this.inFlight.delete(tracked));
   }
 
-  /** After an attempt that did not end the entry: the last one abandons it, else the next is due `retryInterval` after. */
-  private next(a: Active, base: Omit<SafEvent, 'stage'>, started: number): void {
+  /**
+   * After an attempt (which left at `started`, `startedAt` on the wall clock) that did not end the entry: the last one
+   * abandons it, else the next is due `retryInterval` after.
+   */
+  private next(a: Active, base: Omit<SafEvent, 'stage'>, started: number, startedAt: number): void {
     if (this.settings.maxAttempts > 0 && a.attempts >= this.settings.maxAttempts) {
-      this.end(a, 'abandoned', base);
+      this.end(a, 'abandoned', base, started, startedAt);
       return;
     }
     this.at(a, started + this.settings.retryInterval);
   }
 
-  private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>): void {
+  /**
+   * Gives `a` up without an answer, logged at once: at `error` when money may stay unreversed (any abandoned entry,
+   * and an expired reversal), else (an expired advice) at `warn`. `t0`/`at`: when its last attempt left, or now.
+   */
+  private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now()): void {
     if (!this.active.delete(a.entry.id)) return;
     if (a.kind === 'reversal') this.reversalsActive -= 1;
     clearTimeout(a.timer);
     const code = outcome === 'expired' ? 'ISO8583_WARN_SAF_EXPIRED' : 'ISO8583_WARN_SAF_ABANDONED';
-    if (outcome === 'expired') this.host.logger.warn({ ...base, code }, 'SAF entry expired unanswered: given up');
-    else this.host.logger.error({ ...base, code }, 'SAF entry abandoned after its last attempt');
-    void this.finish(a.entry.id, outcome).then(() => {
-      this.counts[outcome] += 1;
-      this.host.reversalEvent({ stage: outcome, ...base, code });
-    });
-  }
-
-  private finish(id: string, outcome: JournalOutcome): Promise<void> {
-    return this.journal.done(id, outcome).catch((err: Iso8583Error) => {
-      this.host.logger.error({ id, code: err.code }, 'cannot mark a SAF entry done in the journal');
-    });
+    const level = outcome === 'abandoned' || a.kind === 'reversal' ? 'error' : 'warn';
+    this.host.logger[level]({ ...base, code }, outcome === 'expired' ? 'SAF entry expired unanswered: given up' : 'SAF entry abandoned after its last attempt');
+    const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
+    this.ends.end({ id: a.entry.id, end: { outcome, message, at, code }, t0, event: { stage: outcome, ...base, code } });
   }
 }

@@ -45,7 +45,7 @@ const NODE_AT = TEXT_NAMES.indexOf('node');
 const REQUIRED: readonly (keyof TransactionRecord)[] = ['at', 'node', 'upstream', 'mti', 'latencyMs', 'outcome'];
 
 /** Every outcome (the allow-list of `outcome`). */
-export const TRANSACTION_OUTCOMES: readonly TransactionOutcome[] = ['approved', 'declined', 'timeout', 'error', 'reversed', 'saf'];
+export const TRANSACTION_OUTCOMES: readonly TransactionOutcome[] = ['approved', 'declined', 'timeout', 'error', 'reversed', 'saf', 'delivered', 'expired', 'abandoned'];
 
 /** The latest time a record or query may name: the end of year 9999 (ms since the epoch), what every store can hold. */
 export const MAX_TRANSACTION_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);

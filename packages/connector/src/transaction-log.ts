@@ -15,10 +15,19 @@ export type TransactionOutcome =
   | 'timeout'
   /** Failed before or without a response: connection lost, refused, invalid message, upstream down, ... */
   | 'error'
-  /** A reversal of this request was answered by the host (recorded as a second record of the reversal MTI). */
+  /**
+   * An automatic reversal of this request was answered by the host with a response code that ends it (a second
+   * record, of the reversal's MTI: `0400`, or `0401` when a repeat was answered).
+   */
   | 'reversed'
   /** Accepted for store-and-forward: journaled and delivered in the background. */
-  | 'saf';
+  | 'saf'
+  /** An advice stored with `saf: true` was answered with a response code that ends it (a record of its MTI: `0220`, `0221`). */
+  | 'delivered'
+  /** A SAF entry (reversal or advice) was given up `saf.expireAfter` ms after it was journaled (`errorCode` `ISO8583_WARN_SAF_EXPIRED`). */
+  | 'expired'
+  /** A SAF entry (reversal or advice) was given up after `saf.maxAttempts` attempts (`errorCode` `ISO8583_WARN_SAF_ABANDONED`). */
+  | 'abandoned';
 
 /** One logged request and its outcome. Field values are as they travelled, except the PAN, which is masked. */
 export interface TransactionRecord {
@@ -62,7 +71,7 @@ export interface TransactionRecord {
   latencyMs: number;
   /** How it ended. */
   outcome: TransactionOutcome;
-  /** The coded error, for `error` and `timeout` outcomes. */
+  /** The coded error, for `error` and `timeout` outcomes; the log code for `expired` and `abandoned`. */
   errorCode?: string;
 }
 

@@ -11,6 +11,7 @@ import { isApproved, maskPan, trackPan } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { ResolvedConnectorOptions } from './options.js';
+import type { SafEnd } from './saf-queue.js';
 import type { TransactionLog, TransactionOutcome, TransactionRecord } from './transaction-log.js';
 import { FileTransactionLog } from './transaction-log-file.js';
 import { PlainRecord } from './plain-record.js';
@@ -144,21 +145,30 @@ export class TransactionRecorder {
       if (recordTo === undefined) this.write(record);
       else recordTo(record);
     } catch (err) {
-      // Never thrown at the request: its outcome stands (an answered purchase must not look failed); counted as a
-      // failed write, logged with its code and MTI only.
-      this.writeFailures += 1;
-      logQuietly(this.logger, 'error', { code: (err as { code?: string } | undefined)?.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', mti: text(request['0']) }, 'a transaction record was not written');
+      // Never thrown at the request: its outcome stands (an answered purchase must not look failed).
+      this.unwritten(err, request);
     }
   }
 
-  /** Sends an automatic reversal with `run` and, when the host answers it, records it (outcome `reversed`). */
-  reversal<R extends { message: IsoMessage }>(message: MessageInput, run: () => Promise<R>): Promise<R> {
-    const at = Date.now();
-    const t0 = performance.now();
-    return run().then((response) => {
-      this.write(this.reversed(message, response.message, at, performance.now() - t0));
-      return response;
-    });
+  /**
+   * Records how a SAF entry ended, once that is durable in the journal: one record per entry, of the MTI of its last
+   * attempt (`0400`, `0401`, `0221`), outcome `reversed` (a reversal answered with a code that ends it), `delivered`
+   * (an advice so answered), `expired` or `abandoned` (with `errorCode`, the log code). Never throws (as `settled`).
+   */
+  safEnded(end: SafEnd): void {
+    try {
+      const record = this.build(end.message, end.at, end.latencyMs, end.outcome, end.response);
+      if (end.code !== undefined) record.errorCode = end.code;
+      this.write(record);
+    } catch (err) {
+      this.unwritten(err, end.message);
+    }
+  }
+
+  /** A record of `request` that could not be made or handed on: counted as a failed write, logged with its code and MTI only. */
+  private unwritten(err: unknown, request: MessageInput): void {
+    this.writeFailures += 1;
+    logQuietly(this.logger, 'error', { code: (err as { code?: string } | undefined)?.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', mti: text(request['0']) }, 'a transaction record was not written');
   }
 
   /** Closes the log this recorder made (a log given to the connector is its giver's to close). */
@@ -176,11 +186,6 @@ export class TransactionRecorder {
     const record = this.build(request, at, latencyMs, code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'error', undefined);
     if (code !== undefined) record.errorCode = code;
     return record;
-  }
-
-  /** The record of an automatic reversal the host answered: the reversal's MTI (`0400`, `0401`), outcome `reversed`. */
-  reversed(reversal: MessageInput, response: IsoMessage, at: number, latencyMs: number): TransactionRecord {
-    return this.build(reversal, at, latencyMs, 'reversed', response);
   }
 
   /** Builds a record: the request's fields (the PAN masked), the response's MTI, 38 and 39, the outcome. */
@@ -215,7 +220,7 @@ export class TransactionRecorder {
   }
 
   /**
-   * Calls `observer` with every record written from now on (each request's once, and each answered reversal's), in
+   * Calls `observer` with every record written from now on (each request's once, and each SAF entry's end), in
    * the turn its outcome is known, as a store keeps it (the allow-list applied: `toTransactionRecord`; frozen); a
    * record the allow-list refuses is not observed. Returns the function that stops it. An observer that throws is
    * logged, never the request's concern.

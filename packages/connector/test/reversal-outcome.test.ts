@@ -69,6 +69,32 @@ test('a repeat (0201) of an 0200 being reversed is refused with DUPLICATE_KEY an
   assert.deepEqual(sent, ['0200/TERM0001', '0201/TERM0002', '0201/TERM0001']);
 });
 
+test('a plain 0200 reusing the STAN and terminal of an 0200 being reversed is refused with DUPLICATE_KEY and never sent; once the reversal ends it goes', async (t) => {
+  const dir = tempDir(t, 'journal');
+  let answerReversals: () => void = () => undefined;
+  const reversalsAnswered = new Promise<void>((resolve) => (answerReversals = resolve));
+  let purchases = 0;
+  // The first purchase is never answered (reversed); the reversal is answered only when the test says so.
+  const peer = await peerFor(t, (r, p) => {
+    const mti = r.message['0'];
+    if (mti === '0400' || mti === '0401') void reversalsAnswered.then(() => p.send(r.socket, answer(r.message)));
+    else if (mti !== '0200' || ++purchases > 1) p.send(r.socket, answer(r.message));
+  });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, requestTimeout: 100, reversal: { enabled: true, journalDir: dir, retryInterval: 200 } });
+  t.after(() => connector.destroy());
+  const reversed = watchReversals(connector).reached;
+  await assert.rejects(connector.request(purchase('009211')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await assert.rejects(connector.request(purchase('009211')), { code: 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', mti: '0200', field: '11' });
+  // an authorisation (0100) of the same STAN and terminal is the same transaction at the host: refused too
+  await assert.rejects(connector.request({ ...purchase('009211'), '0': '0100' }), { code: 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', mti: '0100' });
+  assert.equal(peer.received.filter((r) => r.message['0'] !== '0400' && r.message['0'] !== '0401').length, 1, 'only the first purchase left');
+  answerReversals();
+  await reversed;
+  assert.equal((await connector.request(purchase('009211')))['39'], '00');
+  const sent = peer.received.map((r) => `${r.message['0']}/${r.message['11']}`).filter((s) => !s.startsWith('040'));
+  assert.deepEqual(sent, ['0200/009211', '0200/009211']);
+});
+
 test('a repeat is refused however its STAN and terminal are written: unpadded, a number, or the original so written', async (t) => {
   // The reversal keeps the original's fields as the wire has them (STAN zero-padded to 6, terminal space-padded to 8):
   // the repeat is recognised by those wire values, not by the characters the caller typed.

@@ -35,7 +35,7 @@ const ROWS: readonly FlagRow[] = [
 export const TRANSACTIONS_HELP = `Usage: iso8583 transactions [filters] [--journal-dir DIR | --url URL] [--json]
 
 Shows the transaction log, newest first: every request the gateway handled with its outcome (approved, declined,
-timeout, error, reversed), the PAN masked (first 6 and last 4 digits). Reads the log's folder (safe beside a running
+timeout, error), and each SAF entry's end (reversed, delivered, expired, abandoned), the PAN masked (first 6 and last 4 digits). Reads the log's folder (safe beside a running
 gateway) or asks a running gateway (GET /transactions).
 
 ${flagHelp(ROWS)}

@@ -1,0 +1,136 @@
+/**
+ * How a SAF entry ends, in one order: its outcome marked done in the journal, and only once that is durable, its end
+ * recorded (the host's `safEnded`: the transaction log), counted and emitted (`answered`, `expired`, `abandoned`), so
+ * that whoever sees the event finds the entry closed on disk and in the log. A `done` that fails is tried again every
+ * `retryInterval` while the queue runs, and the entry is never sent again in this process meanwhile; if the process
+ * stops first, the entry is still open in the journal and the next start sends it again (a repeat: `0401`, `0221`;
+ * one given up is given up again at once: its attempts are spent or its age is past `expireAfter`).
+ */
+import { performance } from 'node:perf_hooks';
+import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
+import type { JournalOutcome, ReversalJournal } from './journal.js';
+import type { SafEvent, SafHost } from './saf-queue.js';
+
+/** How a SAF entry ended: answered (`reversed`, a reversal; `delivered`, an advice), `expired` or `abandoned`. */
+export type SafOutcome = Exclude<JournalOutcome, 'not-needed'>;
+
+/**
+ * The end of a SAF entry, handed to its host once durable in the journal (before the event): what the transaction
+ * log records, one record per entry. An answer with a code that does not end an entry ends nothing: not handed on.
+ */
+export interface SafEnd {
+  /** How it ended. */
+  outcome: SafOutcome;
+  /** The entry's message as its last attempt carried it (that attempt's MTI: `0401`, `0221`); as journaled when none was made. */
+  message: IsoMessage;
+  /** The host's answer that ended it (`reversed`, `delivered`); absent for `expired` and `abandoned`. */
+  response?: IsoMessage;
+  /**
+   * When the attempt that ended it left (ms since the epoch); for an end without an answer, when its last attempt left
+   * (`abandoned` after it) or when it was given up (`expired`, or a start that finds it spent).
+   */
+  at: number;
+  /** Milliseconds from `at` until the end was durable in the journal. */
+  latencyMs: number;
+  /** The log code of an end without an answer (`ISO8583_WARN_SAF_EXPIRED`, `ISO8583_WARN_SAF_ABANDONED`). */
+  code?: string;
+}
+
+/** Counts of how entries ended since the connector started (each once its end was durable). */
+export interface SafCounts {
+  /** Entries answered with a response code that ends them. */
+  delivered: number;
+  /** Entries given up after `expireAfter`. */
+  expired: number;
+  /** Entries given up after `maxAttempts`. */
+  abandoned: number;
+}
+
+/** An entry's end on its way to the journal. */
+export interface Ending {
+  /** The entry's id. */
+  id: string;
+  /** Its {@link SafEnd}, but for the latency, measured from `t0` once `done` is durable. */
+  end: Omit<SafEnd, 'latencyMs'>;
+  /** `end.at` on the monotonic clock (`performance.now()`). */
+  t0: number;
+  /** The event that follows the record (`answered`, `expired`, `abandoned`). */
+  event: SafEvent;
+}
+
+/** The ends of a SAF queue's entries on their way to the journal, and the counts of those that got there. */
+export class SafEnds {
+  private readonly counts: SafCounts = { delivered: 0, expired: 0, abandoned: 0 };
+  /** Entries whose `done` is not durable yet, with the timer of their next try. */
+  private readonly pending = new Map<string, NodeJS.Timeout | undefined>();
+  private stopped = false;
+
+  constructor(
+    private readonly host: Pick<SafHost, 'logger' | 'reversalEvent' | 'safEnded'>,
+    private readonly journal: ReversalJournal,
+    private readonly retryInterval: number,
+  ) {}
+
+  /** How entries ended since the start. */
+  get ended(): SafCounts {
+    return { ...this.counts };
+  }
+
+  /** True while the end of entry `id` is on its way to the journal: it must be neither activated nor sent. */
+  has(id: string): boolean {
+    return this.pending.has(id);
+  }
+
+  /**
+   * Marks the entry done, in this turn (the SAF queue's `stop` counts on it), then records, counts and emits. An end
+   * that another node now holds (`ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`: an end without an answer, which only the
+   * holder may write) is `released` to it, neither counted nor recorded here.
+   */
+  end(e: Ending): void {
+    this.pending.set(e.id, undefined);
+    const outcome = e.end.outcome;
+    const tryDone = (): void => {
+      new Promise<void>((resolve) => resolve(this.journal.done(e.id, outcome))).then(
+        () => {
+          this.pending.delete(e.id);
+          this.durable(e);
+        },
+        (err: Iso8583Error | undefined) => {
+          const code = err?.code;
+          if (code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST') {
+            this.pending.delete(e.id);
+            const { kind, id, mti, stan, terminal, attempt } = e.event;
+            const base = { kind, id, mti, stan, terminal, attempt };
+            this.host.logger.warn({ ...base, code }, 'the SAF entry is held by another node: its end is not recorded here');
+            this.host.reversalEvent({ stage: 'released', ...base, code });
+            return;
+          }
+          if (this.stopped) {
+            this.pending.delete(e.id);
+            this.host.logger.error({ id: e.id, outcome, code }, 'cannot mark a SAF entry done in the journal: it stays open, and the next start sends it again');
+            return;
+          }
+          this.host.logger.error({ id: e.id, outcome, code }, 'cannot mark a SAF entry done in the journal: not sent again, tried again after retryInterval');
+          const timer = setTimeout(tryDone, this.retryInterval);
+          timer.unref();
+          this.pending.set(e.id, timer);
+        },
+      );
+    };
+    tryDone();
+  }
+
+  /** Stops trying again (on close): a `done` in progress still settles; what never got there stays open in the journal. */
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.pending.values()) clearTimeout(timer);
+  }
+
+  /** An end durable in the journal: recorded, counted, emitted. */
+  private durable(e: Ending): void {
+    this.host.safEnded({ ...e.end, latencyMs: performance.now() - e.t0 });
+    const outcome = e.end.outcome;
+    this.counts[outcome === 'reversed' ? 'delivered' : outcome] += 1;
+    this.host.reversalEvent(e.event);
+  }
+}
