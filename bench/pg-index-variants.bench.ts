@@ -13,8 +13,9 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { PgTransactionLog } from '@iso8583/connector';
-import { sampleTransactionRecord, startPostgres } from '@iso8583/test-support';
+import { startPostgres } from '@iso8583/test-support';
 import { loadAverage, median } from './gateway/rounds.js';
+import { benchRecord } from './pg-records.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 40_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -92,20 +93,6 @@ function onCpuNs(pid: number): number | undefined {
   }
 }
 
-/** The gateway bench's record `i`: terminal `P` + 7 digits of 100, its own STAN counting up, the simulator's RRN. */
-function record(i: number, at: number): ReturnType<typeof sampleTransactionRecord> {
-  const terminal = i % 100;
-  const stan = (Math.floor(i / 100) % 999_999) + 1;
-  return sampleTransactionRecord(i, {
-    at,
-    node: 'bench:1',
-    terminal: `P${String(terminal).padStart(7, '0')}`,
-    stan: String(stan).padStart(6, '0'),
-    rrn: `633515${String(i % 1_000_000).padStart(6, '0')}`,
-    merchant: 'BENCHMERCHANT01',
-  });
-}
-
 /** One variant's database, log and admin connection. */
 interface Table {
   variant: Variant;
@@ -121,7 +108,7 @@ async function store(t: Table, rows: number): Promise<void> {
   for (let done = 0; done < rows; done += BATCH) {
     const batch: Promise<void>[] = [];
     const at = Date.now();
-    for (let j = 0; j < BATCH; j++, t.next++) batch.push(t.log.record(record(t.next, at + j / 1000)));
+    for (let j = 0; j < BATCH; j++, t.next++) batch.push(t.log.record(benchRecord(t.next, at + j / 1000)));
     await Promise.all(batch);
   }
 }
