@@ -11,11 +11,11 @@
  * - `terminal` is a B-tree on `(terminal, at DESC, seq DESC)` (version 100): one terminal may have millions of rows,
  *   and a query for its newest reads only `limit` of them, in the index's order (the query's whole order: no sort, the
  *   plan the planner picks for a busy terminal; measured, `(terminal, at)` alone saved nothing worth a sort);
- * - `stan` and `rrn` are hash indexes: an equality finds the few rows of a STAN (six digits, a value recurs on each
- *   terminal and after each wrap) or of an RRN (about one row), which the query sorts. A hash entry is a 4-byte hash
- *   code, found without comparing texts: measured apart, the heap row and its four index entries cost the server
- *   some 35 % less CPU than the five B-tree entries of version 101 (2-7 us a transaction in a gateway; see
- *   docs/operations.md).
+ * - `stan` and `rrn` were hash indexes (versions 102 and 103; one GIN index on both from version 104, below): an
+ *   equality finds the few rows of a STAN (six digits, a value recurs on each terminal and after each wrap) or of an
+ *   RRN (about one row), which the query sorts. A hash entry is a 4-byte hash code, found without comparing texts:
+ *   measured apart, the heap row and its four index entries cost the server some 35 % less CPU than the five B-tree
+ *   entries of version 101 (2-7 us a transaction in a gateway; see docs/operations.md).
  *
  * Version 103 keeps the planner's statistics (ANALYZE) to the columns a query filters or orders on: the table grows
  * by every request, so autovacuum analyzes it again and again, and the other sixteen columns only cost it CPU.
