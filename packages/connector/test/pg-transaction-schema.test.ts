@@ -72,6 +72,28 @@ async function keyCollations(client: pg.ClientBase | pg.Pool): Promise<Record<st
   return Object.fromEntries(rows.map((r) => [r.name, r.collation]));
 }
 
+/** The schema version the database is at. */
+async function schemaVersion(client: pg.ClientBase): Promise<number | undefined> {
+  return (await client.query<{ v: number }>('SELECT max(version)::int AS v FROM iso8583_schema')).rows[0]?.v;
+}
+
+/**
+ * Runs `body` with a pool on the database `name`, its schema brought to `version` (101 or later) and `count` sample
+ * records stored as a log of that version stored them (its COPY: the columns are the same from 101 on), record `i` on
+ * terminal `T` + (i modulo `terminals`); the pool is ended afterwards.
+ */
+async function atVersion(name: string, version: number, count: number, terminals: number, body: (pool: pg.Pool) => Promise<void>): Promise<void> {
+  const pool = new pg.Pool({ connectionString: pgs.database(name) });
+  try {
+    assert.equal(await migrate(pool, MIGRATIONS.filter((m) => m.version <= version)), version);
+    const rows = Array.from({ length: count }, (_, i) => copyLine(sampleRecord(i, { terminal: `T${i % terminals}` })));
+    assert.equal(await copyFrom(pool, TRANSACTION_COPY, Buffer.from(rows.join(''))), count);
+    await body(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
 describe('PgTransactionLog schema', () => {
   test('each filter of a query is served by an index, never by reading the whole table (EXPLAIN)', async () => {
     await pgs.withLog('explain', { maxBatch: 5000 }, async ({ log, admin }) => {
@@ -164,14 +186,9 @@ describe('PgTransactionLog schema', () => {
   });
 
   test('a table of schema version 101 migrates to the newest: the same rows, new indexes, found by each filter, pruned by time', async () => {
-    const pool = new pg.Pool({ connectionString: pgs.database('from_101') });
-    try {
-      assert.equal(await migrate(pool, MIGRATIONS.filter((m) => m.version <= 101)), 101);
-      // Rows as a log of version 101 stored them: its COPY (the columns are the same in 102).
-      const rows = Array.from({ length: 30 }, (_, i) => copyLine(sampleRecord(i, { terminal: `T${i % 3}` })));
-      assert.equal(await copyFrom(pool, TRANSACTION_COPY, Buffer.from(rows.join(''))), 30);
+    await atVersion('from_101', 101, 30, 3, async () => {
       await pgs.withLog('from_101', {}, async ({ log, admin }) => {
-        assert.equal((await admin.query<{ v: number }>('SELECT max(version)::int AS v FROM iso8583_schema')).rows[0]?.v, NEWEST);
+        assert.equal(await schemaVersion(admin), NEWEST);
         assert.deepEqual(await indexesOf(admin), INDEXES_104);
         assert.deepEqual(await analyzedColumns(admin), ANALYZED);
         await log.record(sampleRecord(30, { terminal: 'T0' }));
@@ -183,21 +200,15 @@ describe('PgTransactionLog schema', () => {
         assert.equal(await log.prune(sampleRecord(10).at), 10);
         assert.equal((await log.query({})).at(-1)?.rrn, '000000000010', 'the oldest ten went');
       });
-    } finally {
-      await pool.end();
-    }
+    });
   });
 
   test('a table of schema version 102 migrates to the newest: statistics only for the columns a query filters on, rows and plans as before', async () => {
-    const pool = new pg.Pool({ connectionString: pgs.database('from_102') });
-    try {
-      assert.equal(await migrate(pool, MIGRATIONS.filter((m) => m.version <= 102)), 102);
-      const rows = Array.from({ length: 200 }, (_, i) => copyLine(sampleRecord(i, { terminal: `T${i % 4}` })));
-      assert.equal(await copyFrom(pool, TRANSACTION_COPY, Buffer.from(rows.join(''))), 200);
+    await atVersion('from_102', 102, 200, 4, async (pool) => {
       const before = await analyzedColumns(pool);
       assert.ok(UNQUERIED_COLUMNS.filter((c) => c !== 'record').every((c) => before.includes(c)), `version 102 analyzes every column: ${before.join(' ')}`);
       await pgs.withLog('from_102', {}, async ({ log, admin }) => {
-        assert.equal((await admin.query<{ v: number }>('SELECT max(version)::int AS v FROM iso8583_schema')).rows[0]?.v, NEWEST);
+        assert.equal(await schemaVersion(admin), NEWEST);
         assert.deepEqual(await analyzedColumns(admin), ANALYZED);
         const targets = await admin.query<{ name: string; target: number }>(
           "SELECT attname AS name, attstattarget AS target FROM pg_attribute WHERE attrelid = 'iso8583_transactions'::regclass AND attnum > 0 AND NOT attisdropped",
@@ -207,35 +218,27 @@ describe('PgTransactionLog schema', () => {
         assert.equal((await log.query({})).length, 100, 'the default limit of the 200 rows');
         assert.deepEqual((await log.query({ terminal: 'T1', limit: 2 })).map((r) => r.rrn), ['000000000197', '000000000193']);
       });
-    } finally {
-      await pool.end();
-    }
+    });
   });
 
   test('a table of schema version 103 migrates to 104: the rows stay where they are, STAN and RRN found through one GIN index, the key columns in "C"', async () => {
-    const pool = new pg.Pool({ connectionString: pgs.database('from_103') });
-    try {
-      assert.equal(await migrate(pool, MIGRATIONS.filter((m) => m.version <= 103)), 103);
-      const rows = Array.from({ length: 300 }, (_, i) => copyLine(sampleRecord(i, { terminal: `T${i % 5}` })));
-      assert.equal(await copyFrom(pool, TRANSACTION_COPY, Buffer.from(rows.join(''))), 300);
+    await atVersion('from_103', 103, 300, 5, async (pool) => {
       assert.deepEqual(await indexesOf(pool), INDEXES_102);
       assert.deepEqual(await keyCollations(pool), { rrn: 'default', stan: 'default', terminal: 'default' });
       const file = async (): Promise<string> => (await pool.query<{ f: string }>("SELECT pg_relation_filenode('iso8583_transactions')::text AS f")).rows[0]?.f ?? '';
       const before = await file();
       await pgs.withLog('from_103', {}, async ({ log, admin }) => {
-        assert.equal((await admin.query<{ v: number }>('SELECT max(version)::int AS v FROM iso8583_schema')).rows[0]?.v, NEWEST);
+        assert.equal(await schemaVersion(admin), NEWEST);
         assert.equal(await file(), before, 'the table is not rewritten');
         assert.deepEqual(await indexesOf(admin), INDEXES_104);
         assert.deepEqual(await keyCollations(admin), { rrn: 'C', stan: 'C', terminal: 'C' });
         assert.deepEqual(await analyzedColumns(admin), ANALYZED);
         await log.record(sampleRecord(300, { terminal: 'T0' }));
-        assert.deepEqual((await log.query({ stan: '000007' })), [sampleRecord(7, { terminal: 'T2' })]);
+        assert.deepEqual(await log.query({ stan: '000007' }), [sampleRecord(7, { terminal: 'T2' })]);
         assert.deepEqual((await log.query({ rrn: '000000000300' })).map((r) => r.stan), ['000300']);
         assert.deepEqual((await log.query({ terminal: 'T0', limit: 3 })).map((r) => r.rrn), ['000000000300', '000000000295', '000000000290']);
       });
-    } finally {
-      await pool.end();
-    }
+    });
   });
 
   test('prune works in chunks and leaves newer records alone', async () => {
