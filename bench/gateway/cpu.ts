@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** Clock ticks a second (`getconf CLK_TCK`, almost always 100). */
-const TICKS = ((): number => {
+export const TICKS = ((): number => {
   try {
     const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
     return Number.isFinite(n) && n > 0 ? n : 100;

@@ -11,14 +11,26 @@
  * - `terminal` is a B-tree on `(terminal, at DESC, seq DESC)` (version 100): one terminal may have millions of rows,
  *   and a query for its newest reads only `limit` of them, in the index's order (the query's whole order: no sort, the
  *   plan the planner picks for a busy terminal; measured, `(terminal, at)` alone saved nothing worth a sort);
- * - `stan` and `rrn` are hash indexes: an equality finds the few rows of a STAN (six digits, a value recurs on each
- *   terminal and after each wrap) or of an RRN (about one row), which the query sorts. A hash entry is a 4-byte hash
- *   code, found without comparing texts: measured apart, the heap row and its four index entries cost the server
- *   some 35 % less CPU than the five B-tree entries of version 101 (2-7 us a transaction in a gateway; see
- *   docs/operations.md).
+ * - `stan` and `rrn` were hash indexes (versions 102 and 103; one GIN index on both from version 104, below): an
+ *   equality finds the few rows of a STAN (six digits, a value recurs on each terminal and after each wrap) or of an
+ *   RRN (about one row), which the query sorts. A hash entry is a 4-byte hash code, found without comparing texts:
+ *   measured apart, the heap row and its four index entries cost the server some 35 % less CPU than the five B-tree
+ *   entries of version 101 (2-7 us a transaction in a gateway; see docs/operations.md).
  *
  * Version 103 keeps the planner's statistics (ANALYZE) to the columns a query filters or orders on: the table grows
  * by every request, so autovacuum analyzes it again and again, and the other sixteen columns only cost it CPU.
+ *
+ * Version 104 finds STANs and RRNs through one GIN index instead of two hash indexes: its key is the array
+ * {@link TRANSACTION_KEYS} (`ARRAY[stan, rrn]`), and with `fastupdate` (GIN's default) a row's two keys are appended to
+ * the index's pending list and merged into the index in bulk, sorted, once the list is over `gin_pending_list_limit`
+ * (4 MB by default; a query reads the list too). Measured apart (bench/pg-index-variants.bench.ts): the two hash
+ * indexes cost the server some 5 us a row, the GIN index some 3. A query asks `ARRAY[stan, rrn] @> ARRAY[$1] AND
+ * stan = $1` (or `rrn`): the index finds the rows holding the value as either key, the equality keeps those where it is
+ * the STAN (a STAN and an RRN are never the same length in practice, but nothing relies on it). `stan`, `rrn` and
+ * `terminal` take the `"C"` collation (byte order): GIN sorts its keys when it merges the pending list, and a B-tree
+ * compares texts on every insert; in a database of a language's collation (`en_US.UTF-8`, ICU `en-US`) each comparison
+ * would go through it (measured: the GIN merge some 4 us a row dearer in an ICU `en-US` database). Equality, all a
+ * query asks of these columns, is the same in any deterministic collation; no query orders by them.
  */
 import type { Migration } from './migrations.js';
 
@@ -30,6 +42,12 @@ export const UNQUERIED_COLUMNS: readonly string[] = [
   'record', 'node', 'latency_ms', 'outcome', 'upstream', 'mti', 'response_mti', 'pan', 'processing_code', 'amount', 'currency',
   'transmission_time', 'local_time', 'local_date', 'auth_code', 'response_code', 'merchant', 'error_code',
 ];
+
+/**
+ * The key of the GIN index on STAN and RRN (schema version 104): the expression of the index, written once for the
+ * migration and for the query, which must name it as it is for the planner to use the index.
+ */
+export const TRANSACTION_KEYS = 'ARRAY[stan, rrn]';
 
 export const TRANSACTION_MIGRATIONS: readonly Migration[] = [
   {
@@ -94,5 +112,19 @@ export const TRANSACTION_MIGRATIONS: readonly Migration[] = [
     version: 103,
     name: 'transaction log: planner statistics only for the columns a query filters on',
     sql: `ALTER TABLE iso8583_transactions ${UNQUERIED_COLUMNS.map((c) => `ALTER COLUMN ${c} SET STATISTICS 0`).join(', ')};`,
+  },
+  {
+    // The collation of a column changes in the catalog only (text stays text: no row is rewritten); the indexes on the
+    // three columns are dropped first and two built again (in the migration's transaction, which holds the table
+    // ACCESS EXCLUSIVE until it commits: on a large table, reads and writes wait for the builds).
+    version: 104,
+    name: 'transaction log: one GIN index for STAN and RRN; the key columns in the "C" collation',
+    sql: `DROP INDEX iso8583_transactions_stan, iso8583_transactions_rrn, iso8583_transactions_terminal;
+    ALTER TABLE iso8583_transactions
+      ALTER COLUMN stan TYPE text COLLATE "C",
+      ALTER COLUMN rrn TYPE text COLLATE "C",
+      ALTER COLUMN terminal TYPE text COLLATE "C";
+    CREATE INDEX iso8583_transactions_terminal ON iso8583_transactions (terminal, at DESC, seq DESC) WHERE terminal IS NOT NULL;
+    CREATE INDEX iso8583_transactions_keys ON iso8583_transactions USING gin ((${TRANSACTION_KEYS}));`,
   },
 ];

@@ -8,6 +8,7 @@ import type { ResolvedTransactionQuery } from '../transaction-query.js';
 import { PlainRecord } from '../plain-record.js';
 import { TRANSACTION_TEXT_KEYS, transactionValues } from '../transaction-allow-list.js';
 import { copyText } from './copy.js';
+import { TRANSACTION_KEYS } from './schema-transactions.js';
 
 /** The column of each text key of a record (TRANSACTION_TEXT_KEYS), by key. */
 const COLUMN_OF: Record<string, string> = {
@@ -108,19 +109,21 @@ export function storedRecord(row: StoredRow): TransactionRecord {
 
 /**
  * The statement of a query: a fixed text with one placeholder per filter (values are never put in the text), newest
- * first (`at DESC, seq DESC`): the primary key's order read backward, or the few rows a `stan`, `rrn` or `terminal` index
- * finds, sorted (schema-transactions.ts).
+ * first (`at DESC, seq DESC`): the primary key's order read backward, a terminal's index read in its order, or the few
+ * rows the STAN and RRN index finds, sorted (schema-transactions.ts).
  */
 export function transactionQuerySql(q: ResolvedTransactionQuery): { text: string; values: unknown[] } {
   const where: string[] = [];
   const values: unknown[] = [];
   const add = (condition: string, value: unknown): void => {
     values.push(value);
-    where.push(condition.replace('?', `$${values.length}`));
+    where.push(condition.replaceAll('?', `$${values.length}`));
   };
-  if (q.stan !== undefined) add('stan = ?', q.stan);
+  // A STAN or an RRN through the GIN index on both (schema-transactions.ts), the equality keeping the rows where the
+  // value is that one.
+  if (q.stan !== undefined) add(`${TRANSACTION_KEYS} @> ARRAY[?::text] AND stan = ?`, q.stan);
   if (q.terminal !== undefined) add('terminal = ?', q.terminal);
-  if (q.rrn !== undefined) add('rrn = ?', q.rrn);
+  if (q.rrn !== undefined) add(`${TRANSACTION_KEYS} @> ARRAY[?::text] AND rrn = ?`, q.rrn);
   if (q.from !== undefined) add('at >= ?::timestamptz', new Date(q.from).toISOString());
   if (q.to !== undefined) add('at <= ?::timestamptz', new Date(q.to).toISOString());
   values.push(q.limit);
