@@ -53,7 +53,7 @@ test('run --check resolves sequence references: a missing module, a module witho
   const cases: [string, RegExp][] = [
     ['./nope.mjs', /ISO8583_ERR_FLOW_MODULE: \/inboundEndpoints\/pos\/sequence: module \S+nope\.mjs cannot be loaded/],
     ['./noexport.mjs', /ISO8583_ERR_FLOW_MODULE: \/inboundEndpoints\/pos\/sequence: module \S+noexport\.mjs exports no function/],
-    ['not-registered', /ISO8583_ERR_FLOW_MODULE: \/inboundEndpoints\/pos\/sequence: sequence "not-registered" is not a registered name/],
+    ['not-registered', /ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND: \/inboundEndpoints\/pos\/sequence: sequence "not-registered" is not a registered name/],
   ];
   for (const [sequence, expected] of cases) {
     const file = flowFile(dir, 'f.json', { inboundEndpoints: { pos: { port: 0, sequence } } });
@@ -64,7 +64,7 @@ test('run --check resolves sequence references: a missing module, a module witho
   }
   const onError = flowFile(dir, 'f.json', { inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator', onError: 'nope' } } });
   const r = await runCli(['run', onError, '--check']);
-  assert.match(r.stderr, /ISO8583_ERR_FLOW_MODULE: \/inboundEndpoints\/pos\/onError: sequence "nope"/);
+  assert.match(r.stderr, /ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND: \/inboundEndpoints\/pos\/onError: sequence "nope"/);
 });
 
 for (const check of [true, false]) {

@@ -147,14 +147,15 @@ export async function demoCommand(argv: string[]): Promise<number> {
   // was started and removes the journal folder: its reversals hold the samples' card numbers.
   let stopping: Promise<void> | undefined;
   let started: Promise<unknown> = Promise.resolve();
-  const stop = (): Promise<void> =>
+  // The bank's deadline: 1 s for the last answers of a demo that ran; 0 when the start failed (nothing in flight).
+  const stop = (bankDeadline = 1_000): Promise<void> =>
     (stopping ??= (async () => {
       try {
         // A stop during the start waits for it: what it opens is then closed too.
         await started.catch(() => undefined);
         await pos?.destroy();
         await gateway?.close();
-        await bank.close({ deadline: 1_000 });
+        await bank.close({ deadline: bankDeadline });
       } finally {
         rmSync(journal, { recursive: true, force: true });
       }
@@ -163,7 +164,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     rmSync(journal, { recursive: true, force: true });
     process.exit(1);
   };
-  const signalled = handleSignals(stop, abort, () => gateway?.resetStats());
+  const signalled = handleSignals(() => stop(), abort, () => gateway?.resetStats());
   let failures = 0;
   const start = async (): Promise<Connector> => {
     const bankAddress = await bank.start();
@@ -216,7 +217,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     interrupted = await Promise.race([samplesDone.then(() => undefined), signalled]);
   } catch (err) {
     // A port in use, say: nothing of the demo stays behind (the bank's listener, the gateway, the journal folder).
-    await stop().catch(() => undefined);
+    await stop(0).catch(() => undefined);
     log.flush();
     throw err;
   }

@@ -6,7 +6,7 @@ import type { ProblemsContext } from '../problems-error.js';
 export const FLOW_ERROR_CODES = {
   ISO8583_ERR_FLOW_FILE: 'A flow file that cannot be read or is not JSON, or whose log file (`/logFile`) cannot be opened for writing.',
   ISO8583_ERR_FLOW_INVALID: 'A flow file that breaks the flow schema; `problems` lists every offending JSON path.',
-  ISO8583_ERR_FLOW_MODULE: 'A sequence of a flow file that does not resolve: a module that cannot be loaded or does not export a function, or a name that is not registered.',
+  ISO8583_ERR_FLOW_MODULE: 'A sequence module of a flow file that cannot be loaded or does not export a function.',
 } as const;
 
 /** A stable error code of the flow runner. */

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { resolveDialect } from '@iso8583/codec';
+import { Iso8583Error, resolveDialect } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import { createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions, RouteTarget, UpstreamGroup } from '@iso8583/connector';
@@ -93,8 +93,9 @@ export type FlowSequences = Record<string, { sequence: Sequence; onError?: Seque
 
 /**
  * Resolves every sequence reference of a flow (`iso8583 run` and its `--check`): module paths are imported first (a
- * module may register names), then names are looked up in the registry. Throws `ISO8583_ERR_FLOW_MODULE` naming the
- * JSON path of the first reference that does not resolve to a function.
+ * module may register names), then names are looked up in the registry. Throws `ISO8583_ERR_FLOW_MODULE` (a module)
+ * or `ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND` (a name) naming the JSON path of the first reference that does not
+ * resolve to a function.
  */
 export async function resolveFlowSequences(flow: Flow): Promise<FlowSequences> {
   const refs = Object.entries(flow.inboundEndpoints).flatMap(([name, options]) => [
@@ -109,7 +110,8 @@ export async function resolveFlowSequences(flow: Flow): Promise<FlowSequences> {
     try {
       found.set(pointer(r), await loadSequence(r.ref));
     } catch (err) {
-      throw flowError('ISO8583_ERR_FLOW_MODULE', `${pointer(r)}: sequence "${r.ref}" is not a registered name, nor a module path that loads`, {
+      // The inbound endpoint's own code (as a start without the check gave it), with the path in the flow file.
+      throw new Iso8583Error('ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND', `${pointer(r)}: sequence "${r.ref}" is not a registered name, nor a module path that loads`, {
         field: pointer(r),
         cause: err,
       });
