@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCli, startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import { runToEnd, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-txtoken-'));
 let url: string;
@@ -24,10 +24,8 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function transactions(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = startCli(['transactions', ...args]);
-  const exit = await p.exited;
-  return { code: exit.code, stdout: p.stdout(), stderr: p.stderr() };
+function transactions(args: string[]): ReturnType<typeof runToEnd> {
+  return runToEnd(['transactions', ...args]);
 }
 
 test('transactions --url --http-token reads the log of a gateway that asks for a token', async () => {

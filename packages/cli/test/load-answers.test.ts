@@ -4,17 +4,10 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createCodec, encodeFrame } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
+import type { LoadSummary } from '../src/index.js';
 import { runCli } from './cli-process.js';
 
-interface Summary {
-  sent: number;
-  notSent: number;
-  answered: number;
-  unmatched: number;
-  undecodable: number;
-  endedEarly?: boolean;
-  outcomes: Record<string, number>;
-}
+type Summary = LoadSummary;
 
 const codec = createCodec('iso87ascii');
 const FRAMING = { lengthHeader: 'binary2' } as const;

@@ -4,13 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { runCli, startCli } from './cli-process.js';
-
-const ECHO = { '0': '0800', '7': '1121103000', '11': '000042', '70': '301' };
-const PURCHASE = {
-  '0': '0200', '2': '4111111111111111', '3': '000000', '4': '000000001000', '7': '1121103000', '11': '000043',
-  '12': '103000', '13': '1121', '14': '3012', '22': '012', '25': '00', '41': 'TERM0001', '42': 'MERCHANT0000001',
-  '49': '840',
-};
+import { ECHO, PURCHASE } from './messages.js';
 
 test('send of a 0200 that times out says its outcome is unknown and that no reversal was sent; an 0800 does not', async (t) => {
   const host = await startCli(['simulate-host', '--port', '0', '--delay', '1500']);
