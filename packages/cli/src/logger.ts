@@ -79,8 +79,9 @@ function problemOf(code: string): string {
 /**
  * Why `file` cannot be the log file, as the system's reason (`EISDIR (illegal operation on a directory)`), or
  * `undefined` when it can. With `create` (a start), its folder and the file are made and opened for appending as the
- * logger will; without (`--check`, `--check-config`), nothing is made: the file, or its nearest existing folder, is
- * looked at. Every command with a log file calls this before it starts, so a bad path is a coded error at once rather
+ * logger will; without (`--check`, `--check-config`), nothing is made and only what holds for any user is looked at: a
+ * file that is there must not be a folder and must be writable, and the nearest existing folder above a file still to
+ * be made must be a folder (whether the service's user may make it there is known at the start). Every command with a log file calls this before it starts, so a bad path is a coded error at once rather
  * than a crash or lost lines once the process runs.
  */
 export function logFileProblem(file: string, create: boolean): string | undefined {
@@ -102,7 +103,7 @@ export function logFileProblem(file: string, create: boolean): string | undefine
       }
       if (path === file && isDirectory) return problemOf('EISDIR');
       if (path !== file && !isDirectory) return problemOf('ENOTDIR');
-      accessSync(path, constants.W_OK);
+      if (path === file) accessSync(path, constants.W_OK);
       return undefined;
     }
   } catch (err) {
