@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCli, startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import { runToEnd, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
@@ -31,11 +31,8 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Runs `iso8583 transactions ARGS` to its end; resolves with its exit code and output. */
-async function transactions(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = startCli(['transactions', ...args]);
-  const exit = await p.exited;
-  return { code: exit.code, stdout: p.stdout(), stderr: p.stderr() };
+function transactions(args: string[]): ReturnType<typeof runToEnd> {
+  return runToEnd(['transactions', ...args]);
 }
 
 interface Row {

@@ -127,6 +127,13 @@ export function killOnExit(child: ChildProcess): void {
   });
 }
 
+/** Runs `iso8583 <args>` to its end (a one-shot command); resolves with its exit code and output. */
+export async function runToEnd(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = startCli(args);
+  const exit = await p.exited;
+  return { code: exit.code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
 /** Kills every process started by {@link startCli} or given to {@link killOnExit} that is still running. */
 export async function stopAll(): Promise<void> {
   const left = [...running];

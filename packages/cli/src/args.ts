@@ -10,7 +10,8 @@ import { Iso8583Error } from '@iso8583/codec';
 export const CLI_ERROR_CODES = {
   ISO8583_ERR_CLI_USAGE:
     'The command line is wrong: an unknown command or flag, a missing flag value, or too many arguments; names the flag.',
-  ISO8583_ERR_CLI_OPTION: 'A flag value that is out of range or not one of the allowed values; names the flag.',
+  ISO8583_ERR_CLI_OPTION:
+    'A flag value that is out of range or not one of the allowed values, or a flag given twice (or under two of its names); names the flag.',
   ISO8583_ERR_CLI_HEX: 'Hex text (a wire image, `--header-hex`) with a character that is not a hex digit, or an odd number of digits; gives the position.',
   ISO8583_ERR_CLI_INPUT: 'The input is empty, holds no message, ends inside a frame, or is not the form `--input` asks for.',
   ISO8583_ERR_CLI_FILE: 'A file named by a flag (TLS material, `--config`, `--transactions`) cannot be read; names the flag and the reason (`ENOENT`).',
@@ -74,19 +75,29 @@ export interface ParsedArgs {
 
 /**
  * Parses a command line against `flags` (plus `--help`/`-h`). Unknown flags, missing values and more than
- * `maxPositionals` arguments are `ISO8583_ERR_CLI_USAGE` errors naming the flag (never echoing an argument value).
+ * `maxPositionals` arguments are `ISO8583_ERR_CLI_USAGE` errors naming the flag (never echoing an argument value); a
+ * flag given twice (`--port 1 --port 2`, or `-p 1 --port 2`) that is not a list is `ISO8583_ERR_CLI_OPTION` naming
+ * it, as two names of one flag are (`resolveAliases`, flag-table.ts): the command never picks one silently.
  */
 export function parseCommandArgs(argv: string[], flags: FlagSpecs, maxPositionals = 0): ParsedArgs {
-  let parsed: { values: FlagValues; positionals: string[] };
+  let parsed: { values: FlagValues; positionals: string[]; tokens: { kind: string; name?: string }[] };
   try {
     parsed = parseArgs({
       args: joinNegativeValues(argv, flags),
       options: { ...flags, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
-    }) as { values: FlagValues; positionals: string[] };
+      tokens: true,
+    }) as typeof parsed;
   } catch (err) {
     throw usageErrorFrom(err, argv, flags);
+  }
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    const name = token.kind === 'option' ? token.name : undefined;
+    if (name === undefined || name === 'help' || flags[name]?.multiple === true) continue;
+    if (seen.has(name)) throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} is given twice: give it once`, `--${name}`);
+    seen.add(name);
   }
   const help = parsed.values.help === true;
   delete parsed.values.help;

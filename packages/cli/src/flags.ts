@@ -4,7 +4,7 @@
  * a reader that checks the values, and the help text that documents them.
  */
 import { readFileSync } from 'node:fs';
-import { resolveDialect } from '@iso8583/codec';
+import { BUILTIN_DIALECTS, resolveDialect } from '@iso8583/codec';
 import type { Codec, Dialect, FramingOptions, LengthHeader } from '@iso8583/codec';
 import type { FlagSpecs, FlagValues } from './args.js';
 import { booleanFlag, choiceFlag, cliError, integerFlag, stringFlag } from './args.js';
@@ -21,7 +21,7 @@ export const FRAME_CHOICES: readonly LengthHeader[] = ['none', 'binary2', 'binar
 export const DIALECT_ROWS: readonly FlagRow[] = [
   {
     flag: 'dialect', short: 'd', kind: 'string', arg: 'NAME|FILE', default: DEFAULT_DIALECT,
-    help: 'a built-in dialect (iso87ascii, iso87binary, smartvista), a JSON dialect file (.json) or a jPOS GenericPackager file (.xml)',
+    help: `a built-in dialect (${BUILTIN_DIALECTS.join(', ')}), a JSON dialect file (.json) or a jPOS GenericPackager file (.xml)`,
   },
   { flag: 'lenient', kind: 'boolean', help: 'accept characters that a field type does not allow (as some hosts send)' },
 ];

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isIso8583Error } from '@iso8583/codec';
+import { BUILTIN_DIALECTS, isIso8583Error } from '@iso8583/codec';
+import { runCli } from './cli-process.js';
 import { parseCommandArgs } from '../src/args.js';
 import {
   DIALECT_FLAGS,
@@ -92,4 +93,22 @@ test('a string flag without its value, and a boolean flag given one, are usage e
   throwsCoded(() => parse(['--tls=yes']), 'ISO8583_ERR_CLI_USAGE', '--tls');
   throwsCoded(() => parse(['--nope']), 'ISO8583_ERR_CLI_USAGE', '--nope');
   assert.equal(parseCommandArgs(['--help'], FLAGS).help, true);
+});
+
+test('a flag given twice, by its long name or its letter, is refused as two names of one flag are: ISO8583_ERR_CLI_OPTION naming it', async () => {
+  for (const argv of [['send', '--port', '1', '--port', '2'], ['send', '-p', '1', '--port', '2'], ['load', '--port', '1', '--quiet', '-q']]) {
+    const r = await runCli(argv);
+    assert.equal(r.code, 1, argv.join(' '));
+    assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_OPTION: --(port|quiet) is given twice: give it once\n$/);
+  }
+  const aliases = await runCli(['gateway', '--upstream', '127.0.0.1:1', '--listen', '1', '--listenPort', '2', '--check-config']);
+  assert.match(aliases.stderr, /^iso8583: ISO8583_ERR_CLI_OPTION: --listen and --listenPort are the same flag: give one\n$/);
+  // A list flag takes several values.
+  const list = await runCli(['gateway', '--upstream', 'a=127.0.0.1:1', '--upstream', 'b=127.0.0.1:2', '--check-config']);
+  assert.equal(list.code, 0, list.stderr);
+});
+
+test('--dialect help names every built-in dialect of the codec', async () => {
+  const r = await runCli(['decode', '--help']);
+  for (const name of BUILTIN_DIALECTS) assert.ok(r.stdout.includes(name), name);
 });

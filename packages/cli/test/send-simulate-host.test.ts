@@ -7,13 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertificates } from '@iso8583/test-support';
 import { runCli, startCli } from './cli-process.js';
-
-const ECHO = { '0': '0800', '7': '1121103000', '11': '000042', '70': '301' };
-const PURCHASE = {
-  '0': '0200', '2': '4111111111111111', '3': '000000', '4': '000000001000', '7': '1121103000', '11': '000043',
-  '12': '103000', '13': '1121', '14': '3012', '22': '012', '25': '00', '41': 'TERM0001', '42': 'MERCHANT0000001',
-  '49': '840',
-};
+import { ECHO, PURCHASE } from './messages.js';
 
 test('simulate-host on port 0 prints the port it listens on and send gets the 0810 of an 0800 (JSON)', async (t) => {
   const host = await startCli(['simulate-host', '--port', '0']);

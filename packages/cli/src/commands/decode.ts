@@ -32,6 +32,9 @@ export const DECODE_HELP = `Usage: iso8583 decode [flags] [HEX]
 Decodes a wire image: the hex argument, or the bytes on stdin when no argument is given. With --frame the input
 is a stream of frames (a length header before each message) and every message is printed.
 
+json and xml print every field as it is on the wire, card data included (PAN, tracks, PIN block, field 55): decode
+is the tool to see a message whole. --format describe masks them (PAN as first 6 and last 4 digits).
+
 ${flagHelp(ROWS)}
 
 ${DIALECT_HELP}

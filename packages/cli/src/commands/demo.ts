@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createCodec, describe } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
+import type { Connector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import { cliError, parseCommandArgs } from '../args.js';
 import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
@@ -140,8 +141,32 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
   // The bank keeps the gateway's idle link open (a terminal-facing listener would close a silent one).
   const bank = createInboundEndpoint({ name: 'bank', port: 0, sequence: createHostSimulator(), firstMessageTimeout: 0 });
-  let gateway: Gateway;
-  try {
+  let gateway: Gateway | undefined;
+  let pos: Connector | undefined;
+  // From here on, whatever ends the demo (the samples done with --once, Ctrl-C at any moment, a failure) closes what
+  // was started and removes the journal folder: its reversals hold the samples' card numbers.
+  let stopping: Promise<void> | undefined;
+  let started: Promise<unknown> = Promise.resolve();
+  // The bank's deadline: 1 s for the last answers of a demo that ran; 0 when the start failed (nothing in flight).
+  const stop = (bankDeadline = 1_000): Promise<void> =>
+    (stopping ??= (async () => {
+      try {
+        // A stop during the start waits for it: what it opens is then closed too.
+        await started.catch(() => undefined);
+        await pos?.destroy();
+        await gateway?.close();
+        await bank.close({ deadline: bankDeadline });
+      } finally {
+        rmSync(journal, { recursive: true, force: true });
+      }
+    })());
+  const abort = (): void => {
+    rmSync(journal, { recursive: true, force: true });
+    process.exit(1);
+  };
+  const signalled = handleSignals(() => stop(), abort, () => gateway?.resetStats());
+  let failures = 0;
+  const start = async (): Promise<Connector> => {
     const bankAddress = await bank.start();
     process.stdout.write(`bank (host simulator) listening on ${hostPort(bankAddress)}\n`);
     const config: GatewayConfig = {
@@ -155,30 +180,28 @@ export async function demoCommand(argv: string[]): Promise<number> {
       shutdownDeadline: 5_000,
     };
     gateway = await startGateway(config, { logger: log.logger });
-  } catch (err) {
-    // A port in use, say: nothing of the demo stays behind (the bank's listener, the journal folder).
-    await bank.close({ deadline: 0 });
-    rmSync(journal, { recursive: true, force: true });
-    log.flush();
-    throw err;
-  }
-  process.stdout.write(readyLine(gateway) + '\n\n');
-
-  const pos = createConnector({
-    name: 'demo-pos',
-    host: gateway.addresses.pos.address,
-    port: gateway.addresses.pos.port,
-    requestTimeout: 5_000,
-  });
-  let failures = 0;
-  try {
+    process.stdout.write(readyLine(gateway) + '\n\n');
+    pos = createConnector({
+      name: 'demo-pos',
+      host: gateway.addresses.pos.address,
+      port: gateway.addresses.pos.port,
+      requestTimeout: 5_000,
+    });
     await pos.connect();
+    return pos;
+  };
+  const samplesDone = (async (): Promise<void> => {
+    const task = start();
+    started = task;
+    const client = await task;
     for (const { title, message } of samples) {
+      if (stopping !== undefined) return;
       process.stdout.write(`== ${title}\n  request:\n`);
       let response: IsoMessage;
       try {
-        response = await pos.request(message);
+        response = await client.request(message);
       } catch (err) {
+        if (stopping !== undefined) return;
         failures++;
         process.stdout.write(`  failed: ${String((err as { code?: unknown }).code ?? 'error')}\n\n`);
         continue;
@@ -187,21 +210,29 @@ export async function demoCommand(argv: string[]): Promise<number> {
       process.stdout.write(indent(describe(requestShown(message))) + '\n  response:\n');
       process.stdout.write(indent(describe(response)) + `\n  => response code ${String(response['39'] ?? '(none)')}\n\n`);
     }
-  } finally {
-    await pos.close();
+    await client.close();
+  })();
+  let interrupted: number | undefined;
+  try {
+    interrupted = await Promise.race([samplesDone.then(() => undefined), signalled]);
+  } catch (err) {
+    // A port in use, say: nothing of the demo stays behind (the bank's listener, the gateway, the journal folder).
+    await stop(0).catch(() => undefined);
+    log.flush();
+    throw err;
   }
-
-  const stop = async (): Promise<void> => {
-    await gateway.close();
-    await bank.close({ deadline: 1_000 });
-    rmSync(journal, { recursive: true, force: true });
-  };
+  if (interrupted !== undefined) {
+    // Stopped (Ctrl-C) while starting or sending the samples: stop() has closed everything and removed the folder.
+    log.flush();
+    return interrupted;
+  }
   if (once) {
     await stop();
+    log.flush();
     process.stdout.write(`demo done (${failures === 0 ? 'all samples answered' : `${failures} failed`})\n`);
     return failures === 0 ? 0 : 1;
   }
-  const http = gateway.addresses.http;
+  const http = gateway?.addresses.http;
   if (http !== undefined) {
     const url = `http://${hostPort(http)}`;
     process.stdout.write(
@@ -213,7 +244,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
         'Ctrl-C stops.\n',
     );
   }
-  const code = await handleSignals(stop, () => process.exit(1), () => gateway.resetStats());
+  const code = await signalled;
   log.flush();
   return code;
 }

@@ -7,7 +7,8 @@
 import { gatewayHelp, parseGatewayArgs } from '../gateway/config.js';
 import { startGateway } from '../gateway/gateway.js';
 import type { Gateway } from '../gateway/gateway.js';
-import { createLogger, levelFor } from '../logger.js';
+import { gatewayError } from '../gateway/errors.js';
+import { createLogger, levelFor, logFileProblem } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 
 /** The ready line of a gateway: `gateway listening pos=HOST:PORT http=HOST:PORT [metrics=HOST:PORT] [stats=HOST:PORT]`. */
@@ -25,6 +26,13 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   if (help) {
     process.stdout.write(gatewayHelp());
     return 0;
+  }
+  // The log file is opened (with --check-config: looked at) before anything starts: a bad one is an error at once.
+  const problem = config.logFile === undefined ? undefined : logFileProblem(config.logFile, !checkOnly);
+  if (problem !== undefined) {
+    throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `--log-file ${String(config.logFile)} cannot be opened for writing: ${problem}`, {
+      field: '--log-file',
+    });
   }
   if (checkOnly) {
     const { checkGatewayConfig } = await import('../gateway/check-config.js');

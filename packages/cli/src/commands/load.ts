@@ -15,6 +15,7 @@ import { processIo, writeText } from '../io.js';
 import type { LoadOptions, LoadProgress } from '../load/runner.js';
 import { runLoad } from '../load/runner.js';
 import { formatProgress, formatSummary } from '../load/summary.js';
+import type { LoadSummary } from '../load/summary.js';
 
 /** The command's own flags (and `--dialect`). */
 const ROWS: readonly FlagRow[] = [
@@ -41,8 +42,10 @@ export const LOAD_HELP = `Usage: iso8583 load --port PORT [flags]
 
 Many terminals (one connection each, field 41 LD000001, LD000002, ...) send 0200 purchases with test card numbers
 to a host; STANs cycle 000001-999999 per terminal. A progress line goes to stderr every second (rewritten in place
-on a terminal); the summary goes to stdout. Exit code 0 when every request was answered, 1 otherwise. Latency
-percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) stops sending, waits for the
+on a terminal); the summary goes to stdout. An answer is a 0210 with the STAN of a request waiting on its connection;
+anything else is counted as unmatched (or undecodable). Requests never written because the host closed their
+connection are counted as not sent. Exit code 0 when every request asked for was sent and answered, 1 otherwise.
+Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) stops sending, waits for the
 answers in flight and prints the summary of what was done (exit code 130); a second Ctrl-C exits at once.
 
 ${flagHelp(ROWS)}
@@ -126,7 +129,12 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
   const text = own.json === true ? `${JSON.stringify(summary)}\n` : formatSummary(summary);
   await writeText(io.stdout, text);
   if (summary.interrupted === true) return 130;
-  return summary.answered === summary.sent && summary.sent > 0 ? 0 : 1;
+  return allAnswered(summary) ? 0 : 1;
+}
+
+/** Every request asked for was written and answered (a 0210 with its STAN), and the run went to its end. */
+function allAnswered(s: LoadSummary): boolean {
+  return s.sent > 0 && s.notSent === 0 && s.endedEarly !== true && s.answered === s.sent;
 }
 
 /**

@@ -8,8 +8,9 @@ import { CONSOLE_ROWS, flagHelp, flagSpecs, readFlagTable } from '../flag-table.
 import type { FlagRow } from '../flag-table.js';
 import { loadFlow } from '../flow/load.js';
 import { flowSchema } from '../flow/schema.js';
-import { startFlow } from '../flow/runner.js';
-import { createLogger, levelFor } from '../logger.js';
+import { flowError } from '../flow/errors.js';
+import { resolveFlowSequences, startFlow } from '../flow/runner.js';
+import { createLogger, levelFor, logFileProblem } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 
 /** The command's flags. */
@@ -48,7 +49,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   const file = positionals[0];
   if (file === undefined) throw cliError('ISO8583_ERR_CLI_USAGE', 'the flow file is required: iso8583 run FLOW.json', 'FLOW');
   const flow = loadFlow(file);
-  if (values.check === true) {
+  const check = values.check === true;
+  // The log file is opened (with --check: looked at) before anything starts, so a bad one is an error, not lost lines.
+  const problem = flow.logFile === undefined ? undefined : logFileProblem(flow.logFile, !check);
+  if (problem !== undefined) {
+    throw flowError('ISO8583_ERR_FLOW_FILE', `flow file ${file}: /logFile: ${String(flow.logFile)} cannot be opened for writing: ${problem}`, {
+      field: '/logFile',
+    });
+  }
+  if (check) {
+    await resolveFlowSequences(flow);
     process.stdout.write(`flow ${flow.name} is valid\n`);
     return 0;
   }

@@ -3,7 +3,8 @@
  * printed in the same form.
  */
 import { createCodec, invalidMessage, readMessage } from '@iso8583/codec';
-import { MAX_REQUEST_TIMEOUT, createConnector } from '@iso8583/connector';
+import { Iso8583Error } from '@iso8583/codec';
+import { MAX_REQUEST_TIMEOUT, createConnector, isReversible } from '@iso8583/connector';
 import type { ConnectorOptions } from '@iso8583/connector';
 import { cliError, parseCommandArgs, requiredFlag } from '../args.js';
 import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
@@ -33,7 +34,9 @@ const FLAGS = { ...flagSpecs(ROWS), ...FRAME_FLAGS, ...TLS_FLAGS };
 export const SEND_HELP = `Usage: iso8583 send --port PORT [flags] < MESSAGE
 
 Sends one message (JSON keyed by field number, or ISOMessage XML, on stdin) to a host and prints the response in
-the same form. The response is matched by MTI, field 11 (STAN) and field 41 (terminal id).
+the same form. The response is matched by MTI, field 11 (STAN) and field 41 (terminal id). The response is printed
+whole, card data included (PAN, tracks, PIN block, field 55): it is a tool to see messages, not a log. A 0100/0200
+whose response does not come (timeout, connection lost) is not reversed: the error says its outcome is unknown.
 
 ${flagHelp(ROWS)}
 
@@ -45,6 +48,24 @@ ${TLS_HELP}
 Example:
   echo '{"0":"0800","7":"0101120000","11":"000001","70":"301"}' | iso8583 send --port 8583
 `;
+
+/** Failures after the request may have reached the host: whether it was approved there is not known. */
+const UNKNOWN_OUTCOME = new Set(['ISO8583_ERR_CONNECTOR_TIMEOUT', 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE']);
+
+/**
+ * The error of a reversible request (0100, 0200 and their repeats) whose outcome at the host is unknown, saying so
+ * and that `send` sent no reversal (it keeps no journal): the same code, the text completed. Others as they are.
+ */
+function unknownOutcome(err: unknown, mti: unknown): unknown {
+  if (!(err instanceof Iso8583Error) || !UNKNOWN_OUTCOME.has(err.code) || typeof mti !== 'string' || !isReversible(mti)) return err;
+  const known = / the outcome at the host is unknown\.?$/.test(err.message) ? err.message.replace(/[;.]? the outcome at the host is unknown\.?$/, '') : err.message;
+  return new Iso8583Error(
+    err.code,
+    `${known}; the outcome of the ${mti} at the host is unknown and no reversal was sent (send does not reverse: send the ` +
+      'reversal yourself, 0400 with field 90, or go through the gateway, which does)',
+    { mti, cause: err, ...(err.field === undefined ? {} : { field: err.field }) },
+  );
+}
 
 /** Runs `iso8583 send` with its arguments (after the command name); resolves to the exit code. */
 export async function sendCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
@@ -97,7 +118,7 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   } catch (err) {
     // Nothing is left to drain: abort the connections rather than wait for the pool to wind down.
     await connector.destroy().catch(() => undefined);
-    throw err;
+    throw unknownOutcome(err, read.message['0']);
   }
   await connector.close();
   log.flush();

@@ -8,7 +8,8 @@ import type { ResolvedTransactionQuery, TransactionRecord } from '@iso8583/conne
 import { Iso8583Error } from '@iso8583/codec';
 import type { Iso8583ErrorCode } from '@iso8583/codec';
 import { cliError, parseCommandArgs } from '../args.js';
-import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
+import { CONSOLE_ROWS, flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
+import { readHttpToken } from '../console/access.js';
 import type { FlagRow } from '../flag-table.js';
 import type { CommandIo } from '../io.js';
 import { processIo, writeText } from '../io.js';
@@ -28,11 +29,16 @@ const ROWS: readonly FlagRow[] = [
     help: 'the folder of the transaction log (the gateway\'s --reversal-journal)',
   },
   { flag: 'url', kind: 'string', arg: 'URL', help: 'ask a running gateway instead: its HTTP address (http://127.0.0.1:8080)' },
+  ...CONSOLE_ROWS.filter((r) => r.flag === 'http-token' || r.flag === 'http-token-file').map((r) => ({
+    ...r,
+    defaultText: r.flag === 'http-token' ? 'none sent' : undefined,
+    help: r.flag === 'http-token' ? 'with --url: the gateway\'s --http-token, sent as Authorization: Bearer TOKEN' : r.help,
+  })),
   { flag: 'json', kind: 'boolean', default: false, help: 'print the records as JSON (an array) instead of a table' },
 ];
 
 /** The help text of `iso8583 transactions`. */
-export const TRANSACTIONS_HELP = `Usage: iso8583 transactions [filters] [--journal-dir DIR | --url URL] [--json]
+export const TRANSACTIONS_HELP = `Usage: iso8583 transactions [filters] [--journal-dir DIR | --url URL [--http-token TOKEN]] [--json]
 
 Shows the transaction log, newest first: every request the gateway handled with its outcome (approved, declined,
 timeout, error), and each SAF entry's end (reversed, delivered, expired, abandoned), the PAN masked (first 6 and last 4 digits). Reads the log's folder (safe beside a running
@@ -45,8 +51,20 @@ Examples:
   iso8583 transactions --from 2026-11-30T00:00:00Z --json
 `;
 
-/** Reads the records from a running gateway's `GET /transactions`. */
-async function fromUrl(url: string, query: ResolvedTransactionQuery): Promise<TransactionRecord[]> {
+/** The coded error of an answer that is not 2xx: `{ error: { code, message } }` (401) or `{ errors: [...] }` (routes). */
+function answerError(origin: string, status: number, body: unknown): Iso8583Error {
+  const b = (body ?? {}) as { error?: { code?: unknown; message?: unknown }; errors?: { code?: unknown; message?: unknown }[] };
+  const first = b.error ?? b.errors?.[0];
+  const hint = status === 401 ? ' (give --http-token or --http-token-file)' : '';
+  if (typeof first?.code !== 'string') {
+    return new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `${origin} answered HTTP ${status} without a coded error${hint}`, { field: '--url' });
+  }
+  const message = typeof first.message === 'string' ? first.message : 'failed';
+  return new Iso8583Error(first.code as Iso8583ErrorCode, `${origin} answered HTTP ${status}: ${message}${hint}`, { field: '--url' });
+}
+
+/** Reads the records from a running gateway's `GET /transactions`, with `Authorization: Bearer` when a token is given. */
+async function fromUrl(url: string, query: ResolvedTransactionQuery, token: string | undefined): Promise<TransactionRecord[]> {
   let base: URL;
   try {
     base = new URL(url);
@@ -56,20 +74,24 @@ async function fromUrl(url: string, query: ResolvedTransactionQuery): Promise<Tr
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw cliError('ISO8583_ERR_CLI_OPTION', '--url must be an http:// or https:// address', '--url');
   const target = new URL(`${base.pathname.replace(/\/$/, '')}/transactions`, base);
   for (const [k, v] of Object.entries(query)) if (v !== undefined) target.searchParams.set(k, String(v));
-  let body: { result?: unknown; errors?: { code?: string; message?: string }[] };
+  let response: Response;
+  let body: unknown;
   try {
-    const response = await fetch(target, { signal: AbortSignal.timeout(30_000) });
-    body = (await response.json()) as typeof body;
+    response = await fetch(target, {
+      signal: AbortSignal.timeout(30_000),
+      ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }),
+    });
+    body = await response.json().catch(() => undefined);
   } catch (err) {
     const code = (err as { cause?: { code?: unknown } }).cause?.code;
-    throw new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `the transaction log at ${base.origin} cannot be read (${typeof code === 'string' ? code : 'no JSON answer'})`, {
+    throw new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `the transaction log at ${base.origin} cannot be read (${typeof code === 'string' ? code : 'no answer'})`, {
       field: '--url',
     });
   }
-  const first = body.errors?.[0];
-  if (first !== undefined) throw new Iso8583Error((first.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG') as Iso8583ErrorCode, String(first.message ?? 'failed'));
-  if (!Array.isArray(body.result)) throw new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `the answer of ${base.origin} holds no records`, { field: '--url' });
-  return body.result as TransactionRecord[];
+  if (!response.ok) throw answerError(base.origin, response.status, body);
+  const result = (body as { result?: unknown } | undefined)?.result;
+  if (!Array.isArray(result)) throw new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `the answer of ${base.origin} holds no records`, { field: '--url' });
+  return result as TransactionRecord[];
 }
 
 /** Reads the records from a store folder, without locking it. */
@@ -124,8 +146,12 @@ export async function transactionsCommand(argv: string[], io: CommandIo = proces
     const e = err as Iso8583Error;
     throw cliError('ISO8583_ERR_CLI_OPTION', `--${e.message}`, typeof e.field === 'string' ? `--${e.field}` : undefined);
   }
+  const token = readHttpToken(own['http-token'] as string | undefined, own['http-token-file'] as string | undefined);
+  if (token !== undefined && own.url === undefined) {
+    throw cliError('ISO8583_ERR_CLI_USAGE', 'a token is sent to a gateway: give --url with it', own['http-token'] !== undefined ? '--http-token' : '--http-token-file');
+  }
   const records =
-    own.url !== undefined ? await fromUrl(own.url as string, query) : await fromFolder((own['journal-dir'] as string | undefined) ?? defaultJournalDir('upstream'), query);
+    own.url !== undefined ? await fromUrl(own.url as string, query, token) : await fromFolder((own['journal-dir'] as string | undefined) ?? defaultJournalDir('upstream'), query);
   await writeText(io.stdout, own.json === true ? `${JSON.stringify(records, null, 2)}\n` : transactionTable(records));
   return 0;
 }

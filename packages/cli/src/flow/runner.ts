@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { resolveDialect } from '@iso8583/codec';
+import { Iso8583Error, resolveDialect } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import { createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions, RouteTarget, UpstreamGroup } from '@iso8583/connector';
@@ -88,8 +88,41 @@ function firstLine(err: unknown): string {
   return String((err as Error)?.message ?? '').split('\n')[0]?.slice(0, 200) ?? '';
 }
 
-async function sequenceOf(ref: string, pointer: string): Promise<Sequence | string> {
-  return isModulePath(ref) ? importSequence(ref, pointer) : ref;
+/** The sequences of a flow's inbound endpoints, by endpoint name. */
+export type FlowSequences = Record<string, { sequence: Sequence; onError?: Sequence }>;
+
+/**
+ * Resolves every sequence reference of a flow (`iso8583 run` and its `--check`): module paths are imported first (a
+ * module may register names), then names are looked up in the registry. Throws `ISO8583_ERR_FLOW_MODULE` (a module)
+ * or `ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND` (a name) naming the JSON path of the first reference that does not
+ * resolve to a function.
+ */
+export async function resolveFlowSequences(flow: Flow): Promise<FlowSequences> {
+  const refs = Object.entries(flow.inboundEndpoints).flatMap(([name, options]) => [
+    { name, key: 'sequence' as const, ref: options.sequence },
+    ...(options.onError === undefined ? [] : [{ name, key: 'onError' as const, ref: options.onError }]),
+  ]);
+  const found = new Map<string, Sequence>();
+  const pointer = (r: (typeof refs)[number]): string => `/inboundEndpoints/${r.name}/${r.key}`;
+  for (const r of refs) if (isModulePath(r.ref)) found.set(pointer(r), await importSequence(r.ref, pointer(r)));
+  for (const r of refs) {
+    if (isModulePath(r.ref)) continue;
+    try {
+      found.set(pointer(r), await loadSequence(r.ref));
+    } catch (err) {
+      // The inbound endpoint's own code (as a start without the check gave it), with the path in the flow file.
+      throw new Iso8583Error('ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND', `${pointer(r)}: sequence "${r.ref}" is not a registered name, nor a module path that loads`, {
+        field: pointer(r),
+        cause: err,
+      });
+    }
+  }
+  const sequences: FlowSequences = {};
+  for (const r of refs) {
+    const entry = (sequences[r.name] ??= {} as FlowSequences[string]);
+    entry[r.key] = found.get(pointer(r)) as Sequence;
+  }
+  return sequences;
 }
 
 
@@ -100,15 +133,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  // Sequences first: a module that does not load stops the flow before any socket opens.
-  const sequences: Record<string, { sequence: Sequence | string; onError?: Sequence | string }> = {};
-  for (const [name, options] of Object.entries(flow.inboundEndpoints)) {
-    const entry: { sequence: Sequence | string; onError?: Sequence | string } = {
-      sequence: await sequenceOf(options.sequence, `/inboundEndpoints/${name}/sequence`),
-    };
-    if (options.onError !== undefined) entry.onError = await sequenceOf(options.onError, `/inboundEndpoints/${name}/onError`);
-    sequences[name] = entry;
-  }
+  // Sequences first: a module that does not load, or a name not registered, stops the flow before any socket opens.
+  const sequences = await resolveFlowSequences(flow);
 
   let statsBody: () => Record<string, unknown> = () => ({});
   const groups: Record<string, UpstreamGroup> = {};
@@ -189,12 +215,12 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   let http: AddressInfo | undefined;
   try {
     for (const [name, options] of Object.entries(flow.inboundEndpoints)) {
-      const seq = sequences[name] as { sequence: Sequence | string; onError?: Sequence | string };
+      const seq = sequences[name] as FlowSequences[string];
       const endpointOptions = {
         ...options,
         name: typeof options.name === 'string' ? options.name : name,
         // Each message the endpoint answers is traced in and out.
-        sequence: tracer.sequence(name, await loadSequence(seq.sequence)),
+        sequence: tracer.sequence(name, seq.sequence),
         connectors: recorded as Record<string, Connector>,
         logger: logger.child({ endpoint: name }),
         registry,

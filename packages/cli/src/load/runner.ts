@@ -7,7 +7,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import { createCodec, MessageStream, resolveDialect } from '@iso8583/codec';
+import { createCodec, isIso8583Error, MessageStream, recoverFields, resolveDialect, responseMti } from '@iso8583/codec';
 import type { Codec, Dialect, Frame, FramingOptions, IsoMessage, LengthHeader } from '@iso8583/codec';
 import { cliError } from '../args.js';
 import type { ClientTlsSettings } from '../flags.js';
@@ -78,12 +78,24 @@ interface Pending {
   written: number;
 }
 
+/** The MTI of the load's requests (0200 purchases) and of the only answer that matches one (0210). */
+const REQUEST_MTI = '0200';
+const ANSWER_MTI = responseMti(REQUEST_MTI) as string;
+
 /** The shared state of one run: counters, the pacing clock and the outcomes. */
 class LoadRun {
   sent = 0;
   answered = 0;
   failed = 0;
   sequence = 0;
+  /** Requests taken from the run whose connection was lost before they could be written. */
+  unwritten = 0;
+  /** Answers that decoded but matched no request waiting (another MTI than 0210, an unknown, late or repeated STAN). */
+  unmatched = 0;
+  /** Frames that did not decode and named no request waiting (no readable 0210 MTI and STAN). */
+  undecodable = 0;
+  /** Connections still open; the run ends early when none is left before its count or duration is used up. */
+  open = 0;
   readonly latency = new LatencyHistogram();
   readonly outcomes: Record<string, number> = {};
   readonly started = performance.now();
@@ -151,7 +163,8 @@ class LoadClient {
   constructor(
     socket: net.Socket,
     index: number,
-    codec: Codec,
+    private readonly run: LoadRun,
+    private readonly codec: Codec,
     framing: FramingOptions,
     private readonly header: Buffer,
     private readonly timeoutMs: number,
@@ -165,6 +178,7 @@ class LoadClient {
       broken: () => this.stream.destroy(),
       closed: () => {
         this.closed = true;
+        run.open -= 1;
         for (const [stan, p] of this.pending) {
           clearTimeout(p.timer);
           this.pending.delete(stan);
@@ -174,36 +188,61 @@ class LoadClient {
     });
   }
 
+  /** The request waiting for `answer`: its MTI is the 0200's answer (0210) and its STAN one still waiting. */
+  private waiting(answer: IsoMessage): { stan: string; p: Pending } | undefined {
+    const stan = answer['11'];
+    if (answer['0'] !== ANSWER_MTI || typeof stan !== 'string') return undefined;
+    const p = this.pending.get(stan);
+    return p === undefined ? undefined : { stan, p };
+  }
+
+  private settle(stan: string, p: Pending, outcome: string): void {
+    this.pending.delete(stan);
+    clearTimeout(p.timer);
+    p.resolve(outcome);
+  }
+
   private answer(frame: Frame): void {
-    let stan: unknown;
-    let code: unknown;
     let answer: IsoMessage;
     try {
       answer = this.stream.decode(frame).message;
-      stan = answer['11'];
-      code = answer['39'];
-    } catch {
-      return; // an answer that does not decode cannot be matched; its request times out
+    } catch (err) {
+      this.undecodable(frame, err);
+      return;
     }
-    if (typeof stan !== 'string') return;
-    const p = this.pending.get(stan);
+    const match = this.waiting(answer);
     if (this.tracer?.enabled === true) {
-      const latency = p === undefined ? {} : { latencyMs: performance.now() - p.written };
+      const latency = match === undefined ? {} : { latencyMs: performance.now() - match.p.written };
       this.tracer.message('in', answer, { side: 'host', peer: this.peer, ...latency });
     }
-    if (p === undefined) return; // late or unsolicited
-    this.pending.delete(stan);
-    clearTimeout(p.timer);
-    p.resolve(typeof code === 'string' ? code : 'no-39');
+    if (match === undefined) {
+      this.run.unmatched += 1; // another MTI, or a late, repeated or unknown STAN
+      return;
+    }
+    const code = answer['39'];
+    this.settle(match.stan, match.p, typeof code === 'string' ? code : 'no-39');
+  }
+
+  /**
+   * An answer that does not decode: its request ends at once as `error` when the codec can still read a 0210 MTI and
+   * a waiting STAN from it (the host answered, what it answered is unknown); otherwise it is counted apart.
+   */
+  private undecodable(frame: Frame, err: unknown): void {
+    const failed = isIso8583Error(err) ? err.field : undefined;
+    const recovered = recoverFields(this.codec, frame.payload, failed);
+    const match = recovered === undefined ? undefined : this.waiting(recovered);
+    if (match === undefined) this.run.undecodable += 1;
+    else this.settle(match.stan, match.p, 'error');
   }
 
   /** Sends requests while the run has some left; `inFlight` of these loops run per client. */
-  async work(run: LoadRun): Promise<void> {
+  async work(): Promise<void> {
+    const run = this.run;
     while (!this.closed) {
       const due = await run.take();
       if (due === undefined) break;
       if (this.closed) {
-        run.record('closed');
+        run.unwritten += 1; // taken, never written: not sent, and no outcome
         break;
       }
       this.stan = nextStan(this.stan);
@@ -224,7 +263,8 @@ class LoadClient {
         if (this.tracer?.enabled === true) this.tracer.message('out', request, { side: 'host', peer: this.peer });
         this.stream.write(wire);
       });
-      if (outcome === 'timeout' || outcome === 'closed') run.record(outcome);
+      // No answer (timeout, closed) or none that could be read (error): not answered, no latency.
+      if (outcome === 'timeout' || outcome === 'closed' || outcome === 'error') run.record(outcome);
       else run.record(outcome, performance.now() - from);
     }
   }
@@ -287,26 +327,37 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const run = new LoadRun(count, options.durationMs === undefined ? undefined : performance.now() + options.durationMs,
     options.rate, options.stop);
   const peer = `${options.host ?? '127.0.0.1'}:${options.port}`;
-  const loadClients = sockets.map((s, i) => new LoadClient(s, i, codec, framing, sendHeader, timeoutMs, options.tracer, peer));
+  run.open = sockets.length;
+  const loadClients = sockets.map((s, i) => new LoadClient(s, i, run, codec, framing, sendHeader, timeoutMs, options.tracer, peer));
   const ticker = options.onProgress
     ? setInterval(() => options.onProgress?.(run.progress()), 1000)
     : undefined;
   try {
-    await Promise.all(loadClients.flatMap((c) => Array.from({ length: inFlight }, () => c.work(run))));
+    await Promise.all(loadClients.flatMap((c) => Array.from({ length: inFlight }, () => c.work())));
   } finally {
     if (ticker) clearInterval(ticker);
     for (const c of loadClients) c.close();
   }
-  const durationMs = performance.now() - run.started;
+  const ended = performance.now();
+  const durationMs = ended - run.started;
+  const interrupted = options.stop?.aborted === true;
+  // Every connection lost before the count was used up or the duration was over (not a Ctrl-C).
+  const endedEarly = !interrupted && run.open === 0 &&
+    (count !== undefined ? run.sequence < count || run.unwritten > 0 : ended < (run.deadline ?? Infinity));
   return {
     clients: sockets.length,
     connectFailures: clients - sockets.length,
     sent: run.sent,
+    // With a count, what was asked for and not written; with a duration, the requests taken and not written.
+    notSent: count !== undefined && !interrupted ? count - run.sent : run.unwritten,
     answered: run.answered,
+    unmatched: run.unmatched,
+    undecodable: run.undecodable,
+    ...(endedEarly ? { endedEarly: true } : {}),
     durationMs,
     tps: durationMs > 0 ? (run.answered * 1000) / durationMs : 0,
     latencyMs: run.answered > 0 ? run.latency.summary() : null,
     outcomes: run.outcomes,
-    ...(options.stop?.aborted === true ? { interrupted: true } : {}),
+    ...(interrupted ? { interrupted: true } : {}),
   };
 }

@@ -12,8 +12,28 @@ export interface LoadSummary {
   connectFailures: number;
   /** Requests written. */
   sent: number;
-  /** Requests answered by the host. */
+  /**
+   * Requests asked for and never written because their connection was lost (the host closed it): with `--count`, the
+   * count less `sent`; with `--duration`, the requests already due when their connection went. They have no outcome.
+   */
+  notSent: number;
+  /**
+   * Requests answered by the host: a 0210 (the codec's response MTI of the 0200) with the STAN of a request waiting
+   * on the same connection.
+   */
   answered: number;
+  /** Answers that decoded but matched no request waiting: another MTI than 0210, an unknown, late or repeated STAN. */
+  unmatched: number;
+  /**
+   * Frames that did not decode and from which no waiting request could be read (no 0210 MTI and STAN); the requests
+   * they answered, if any, end as `timeout`. An undecodable 0210 whose STAN can be read ends its request as `error`.
+   */
+  undecodable: number;
+  /**
+   * Every connection was lost before the count was used up or the duration was over: the run stopped early.
+   * Default: absent.
+   */
+  endedEarly?: boolean;
   /** Wall time of the run in milliseconds, from the first request to the last outcome. */
   durationMs: number;
   /** Answered requests per second over the run. */
@@ -27,8 +47,9 @@ export interface LoadSummary {
   /** The run was stopped before its end (SIGINT): the figures are those of what was done. Default: absent. */
   interrupted?: boolean;
   /**
-   * Count per outcome: the response code (field 39) of each answer, `timeout` (no answer in time), `closed` (the
-   * connection was lost while waiting), `error` (an answer that could not be decoded, or a write failure).
+   * Count per outcome of each request written (they add up to `sent`): the response code (field 39) of its answer
+   * (`no-39` when it has none), `timeout` (no answer in time), `closed` (the connection was lost while it waited),
+   * `error` (its answer, a 0210 with its STAN, did not decode).
    */
   outcomes: Record<string, number>;
 }
@@ -50,12 +71,16 @@ export function formatSummary(s: LoadSummary): string {
   return [
     ...(s.interrupted === true ? ['interrupted   (SIGINT): the figures of what was done until then'] : []),
     `clients       ${s.clients}${failures}`,
-    `transactions  ${s.answered} answered of ${s.sent} sent in ${(s.durationMs / 1000).toFixed(2)} s`,
+    ...(s.endedEarly === true ? ['ended early   every connection was lost before the run was over'] : []),
+    `transactions  ${s.answered} answered of ${s.sent} sent in ${(s.durationMs / 1000).toFixed(2)} s` +
+      (s.notSent > 0 ? `; ${s.notSent} never sent (connection lost)` : ''),
     `throughput    ${s.tps.toFixed(1)} tps`,
     s.latencyMs === null
       ? 'latency ms    - (nothing answered)'
       : `latency ms    p50 ${ms(s.latencyMs.p50)}  p95 ${ms(s.latencyMs.p95)}  p99 ${ms(s.latencyMs.p99)}  max ${ms(s.latencyMs.max)}`,
     `outcomes      ${outcomes}`,
+    ...(s.unmatched > 0 ? [`unmatched     ${s.unmatched} answers matched no request waiting (not a 0210, or an unknown, late or repeated STAN)`] : []),
+    ...(s.undecodable > 0 ? [`undecodable   ${s.undecodable} frames did not decode and named no request waiting`] : []),
     '',
   ].join('\n');
 }
