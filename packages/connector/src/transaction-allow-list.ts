@@ -91,6 +91,16 @@ function time(key: string, value: unknown): number {
   return value;
 }
 
+/**
+ * True when a record may hold `value` under `key`: no longer than its field, no control character (what
+ * {@link toTransactionRecord} checks). The recorder leaves out a request's value that does not fit (a request refused
+ * for that very value, `"4"` of 13 digits) rather than have the allow-list refuse the whole record: each request is
+ * still recorded once, with its outcome.
+ */
+export function fitsRecord(key: keyof typeof TEXT_KEYS, value: string): boolean {
+  return value.length <= TEXT_KEYS[key] && !hasControl(value);
+}
+
 /** The records {@link sealedTransactionRecord} made: frozen, so each is still what the allow-list let through. */
 const SEALED = new WeakSet<object>();
 

@@ -15,7 +15,7 @@ import type { SafEnd } from './saf-queue.js';
 import type { TransactionLog, TransactionOutcome, TransactionRecord } from './transaction-log.js';
 import { FileTransactionLog } from './transaction-log-file.js';
 import { PlainRecord } from './plain-record.js';
-import { sealedTransactionRecord } from './transaction-allow-list.js';
+import { fitsRecord, sealedTransactionRecord } from './transaction-allow-list.js';
 import { logQuietly } from './quiet-log.js';
 
 /** The node name of the records when none is given: the host name and the pid (`gw-1:4242`). */
@@ -168,7 +168,8 @@ export class TransactionRecorder {
   /** A record of `request` that could not be made or handed on: counted as a failed write, logged with its code and MTI only. */
   private unwritten(err: unknown, request: MessageInput): void {
     this.writeFailures += 1;
-    logQuietly(this.logger, 'error', { code: (err as { code?: string } | undefined)?.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', mti: text(request['0']) }, 'a transaction record was not written');
+    const mti = text(request['0']);
+    logQuietly(this.logger, 'error', { code: (err as { code?: string } | undefined)?.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', mti: mti !== undefined && fitsRecord('mti', mti) ? mti : undefined }, 'a transaction record was not written');
   }
 
   /** Closes the log this recorder made (a log given to the connector is its giver's to close). */
@@ -195,7 +196,8 @@ export class TransactionRecorder {
     record.at = at;
     record.node = this.node;
     record.upstream = this.upstream;
-    record.mti = text(request['0']) ?? '';
+    const mti = text(request['0']);
+    record.mti = mti !== undefined && fitsRecord('mti', mti) ? mti : '';
     record.latencyMs = Math.round(latencyMs * 1000) / 1000;
     record.outcome = outcome;
     const pan = maskedPan(request);
@@ -206,7 +208,8 @@ export class TransactionRecorder {
       if (value === undefined) continue;
       const width = this.widths[i];
       if (width !== undefined && value.length < width && /^[0-9]+$/.test(value)) value = value.padStart(width, '0');
-      record[key as RecordField] = value;
+      // A value its field cannot carry (the request was refused for it) is left out, not the whole record.
+      if (fitsRecord(key, value)) record[key as RecordField] = value;
     }
     if (response !== undefined) {
       const mti = text(response['0']);
@@ -265,9 +268,10 @@ export class TransactionRecorder {
     }
     if (batch === this.lastBatch) return;
     this.lastBatch = batch;
-    batch.catch((err: { code?: string }) => {
+    batch.catch((err: { code?: string; field?: string }) => {
       this.writeFailures += 1;
-      logQuietly(this.logger, 'error', { code: err?.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', mti: record.mti, stan: record.stan }, 'a transaction record was not written');
+      // The code and the key the store named (`field`), never a value: a refused record's values are unchecked.
+      logQuietly(this.logger, 'error', { code: err?.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', field: err?.field }, 'a transaction record was not written');
     });
   }
 }

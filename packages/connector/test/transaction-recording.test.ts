@@ -10,6 +10,7 @@ import type { IsoMessage } from '@iso8583/codec';
 import { FileTransactionLog, createConnector, createUpstreamGroup } from '../src/index.js';
 import type { ReversalEvent, TransactionRecord, UpstreamGroup } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
+import { pino } from 'pino';
 
 function folder(t: { after(fn: () => void): void }, name: string): string {
   const d = mkdtempSync(join(tmpdir(), `iso8583-${name}-`));
@@ -212,4 +213,32 @@ test('a request routed to an upstream that is down is recorded once, as an error
   await assert.rejects(group.request(purchase('700001')), { code: 'ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN' });
   const records = await log.query({});
   assert.deepEqual(records.map((r) => `${r.stan}@${r.upstream}:${r.outcome}:${r.errorCode}`), ['700001@visa:error:ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN']);
+});
+
+test('a request refused for a value its field cannot carry is still recorded once, that value left out, and no value reaches the log', async (t) => {
+  const logDir = folder(t, 'txlog');
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
+  const log = new FileTransactionLog(logDir);
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, transactionLog: log, logger });
+  t.after(async () => {
+    await connector.destroy();
+    await log.close();
+    await peer.close();
+  });
+  await connector.connect();
+  // Field 4 of 13 digits, field 41 of 9 characters, a card number in field 42's place of 15: each refused by the codec.
+  await assert.rejects(connector.request({ ...purchase('000061', 'TERM0001'), '4': '1000000000000' }), (err: Error & { code?: string }) => typeof err.code === 'string' && !err.message.includes('5413330089010434'));
+  await assert.rejects(connector.request(purchase('000062', 'TERM00012')), (err: Error & { code?: string }) => typeof err.code === 'string' && !err.message.includes('5413330089010434'));
+  await assert.rejects(connector.request({ ...purchase('000063', 'TERM0001'), '42': '5413330089010434' }), (err: Error & { code?: string }) => typeof err.code === 'string' && !err.message.includes('5413330089010434'));
+  const records = await log.query({});
+  assert.deepEqual(records.map((r) => [r.stan, r.outcome, r.amount, r.terminal, r.merchant]).reverse(), [
+    ['000061', 'error', undefined, 'TERM0001', undefined],
+    ['000062', 'error', '000000001000', undefined, undefined],
+    ['000063', 'error', '000000001000', 'TERM0001', undefined],
+  ]);
+  assert.equal(storedBytes(logDir).includes('5413330089010434'), false);
+  assert.equal(lines.join('').includes('5413330089010434'), false, 'no value in the log lines');
+  assert.equal(lines.filter((l) => l.includes('was not written')).length, 0, 'no record was refused');
 });
