@@ -18,6 +18,8 @@ import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
 import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
 import { transactionRoute } from './transaction-route.js';
+import { refuseCrossSite } from './cross-site.js';
+import { noteRouteFailure } from './route-failure.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -75,6 +77,13 @@ export function httpStatusOf(err: unknown): number {
 function errorJson(err: unknown): Record<string, unknown> {
   if (err instanceof Iso8583Error) return err.toJSON();
   return { code: 'ISO8583_ERR_INTERNAL', message: 'internal error' };
+}
+
+/** The status of a route's failure; an unexpected one (500) is noted and logged by name and code (route-failure.ts). */
+function failed(request: FastifyRequest, reply: FastifyReply, err: unknown): void {
+  const status = httpStatusOf(err);
+  if (status === 500) noteRouteFailure(request, err);
+  reply.code(status);
 }
 
 function escapeXml(text: string): string {
@@ -139,8 +148,11 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       }
       // A body Fastify itself refuses (malformed or empty JSON, too large, an unknown media type) answers in the
       // routes' own shape, { result: null, errors }, with a fixed text: the parser's message quotes the body.
-      child.setErrorHandler((err: unknown, _request, reply) => {
+      // A browser request from another site (a web page the user opened) never reaches a route (cross-site.ts).
+      child.addHook('onRequest', refuseCrossSite((err) => ({ result: null, errors: [err.toJSON()] })));
+      child.setErrorHandler((err: unknown, request, reply) => {
         const { status, reason } = bodyProblem(err);
+        if (status === 500) noteRouteFailure(request, err);
         const input = connectorError('ISO8583_ERR_CONNECTOR_INPUT', reason);
         return reply.code(status).send({ result: null, errors: [status === 500 ? errorJson(undefined) : errorJson(input)] });
       });
@@ -166,7 +178,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           const result = await target().request(fromObject(withoutSaf(body as Record<string, unknown>)), { timeout: timeoutOf(request) });
           return reply.send({ result: answers === 'socketqueue' ? toSocketQueueObject(result, connector.codec.dialect) : result, errors: [] });
         } catch (err) {
-          reply.code(httpStatusOf(err));
+          failed(request, reply, err);
           if (xml) {
             const e = errorJson(err);
             return reply.type('application/xml').send(`<error code="${escapeXml(String(e.code))}">${escapeXml(String(e.message))}</error>`);
@@ -192,7 +204,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           const out = connector.codec.pack(response).toString('hex').toUpperCase();
           return json ? reply.send({ result: { hex: out }, errors: [] }) : reply.type('text/plain').send(out);
         } catch (err) {
-          reply.code(httpStatusOf(err));
+          failed(request, reply, err);
           return reply.send({ result: null, errors: [errorJson(err)] });
         }
       });
