@@ -13,7 +13,7 @@ import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, toSocketQueueObject 
 import type { CodecErrorCode, IsoMessage } from '@iso8583/codec';
 import { createConnector } from './connector.js';
 import type { Connector } from './connector.js';
-import { bodyProblem } from './body-problem.js';
+import { bodyProblem, parseJsonBody } from './body-problem.js';
 import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
 import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
@@ -143,6 +143,9 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
   const target = (): RouteTarget => via?.() ?? connector;
   void app.register(
     async (child) => {
+      // JSON with a forbidden key (__proto__) is refused naming it (body-problem.ts).
+      child.removeContentTypeParser('application/json');
+      child.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
       for (const type of ['application/xml', 'text/xml', 'application/soap+xml']) {
         if (!child.hasContentTypeParser(type)) child.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
       }

@@ -12,7 +12,7 @@ export { UpstreamGroup, createUpstreamGroup } from './upstream-group.js';
 export type { NamedConnector, UpstreamGroupEvents, UpstreamGroupOptions, UpstreamStats, UpstreamStrategy } from './upstream-group.js';
 export { Router, routeProblems } from './routing.js';
 export type { RouteRule } from './routing.js';
-export { bodyProblem } from './body-problem.js';
+export { bodyProblem, parseJsonBody } from './body-problem.js';
 export type { BodyProblem } from './body-problem.js';
 export { validateConnectorOptions } from './options.js';
 export { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from './timeouts.js';

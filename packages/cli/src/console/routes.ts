@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Iso8583Error } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
-import { bodyProblem, httpStatusOf, noteRouteFailure } from '@iso8583/connector';
+import { bodyProblem, httpStatusOf, noteRouteFailure, parseJsonBody } from '@iso8583/connector';
 import type { Connector, RouteTarget, TransactionLog, TransactionRecord } from '@iso8583/connector';
 import { FRAME_CHOICES } from '../flags.js';
 import { CONSOLE_HTTP_STATUS, consoleError } from './errors.js';
@@ -144,6 +144,8 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions): voi
 
   void app.register(async (child) => {
     child.setErrorHandler((err, request, reply) => failure(request, reply, err));
+    child.removeContentTypeParser('application/json');
+    child.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
     const page = (name: string) => async (_request: unknown, reply: FastifyReply) =>
       reply
         .type(FILES[name] as string)
