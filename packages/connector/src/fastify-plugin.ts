@@ -5,7 +5,9 @@
  * mounts HTTP routes: `POST {prefix}/` (JSON or ISOMessage XML body), `POST {prefix}/raw` (hex) and, when the
  * connector keeps a transaction log, `GET {prefix}/transactions` (transaction-route.ts). With `saf` (`?saf=true`, or
  * `"saf": true` in a JSON body) an advice is stored and forwarded: answered 202 with `{ result: { saf: true, id },
- * errors: [] }` (XML: `<saf id="..."/>`) once journaled.
+ * errors: [] }` (XML: `<saf id="..."/>`) once journaled. A browser request from another site is refused (403,
+ * cross-site.ts); JSON with a `__proto__` key is refused naming it (body-problem.ts); an unexpected failure is
+ * answered 500 and logged by name and code (route-failure.ts).
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
