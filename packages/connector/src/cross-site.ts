@@ -13,21 +13,27 @@ import { connectorError } from './errors.js';
 /** The methods that change nothing (RFC 9110 "safe"): never refused as cross-site. */
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The `host:port` of an `Origin` header, lower case (the default port of its scheme written out), or `undefined`. */
-function originHost(origin: string): string | undefined {
+/** The host name and port of an `Origin` header (the port of its scheme when not written), lower case. */
+function originOf(origin: string): { name: string; port: string } | undefined {
   try {
     const url = new URL(origin);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-    return `${url.hostname}:${url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port}`.toLowerCase();
+    return { name: url.hostname.toLowerCase(), port: url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port };
   } catch {
     return undefined;
   }
 }
 
-/** The `Host` header as `host:port` (port 80 when not given), lower case. */
-function requestHost(host: string, encrypted: boolean): string {
-  const lower = host.toLowerCase();
-  return /:[0-9]+$/.test(lower) ? lower : `${lower}:${encrypted ? '443' : '80'}`;
+/**
+ * Whether an `Origin` names the server of a `Host` header: the same host name, and the same port, or, when `Host`
+ * gives none (a TLS-terminating proxy that forwards the name), a default port (80, 443).
+ */
+function sameServer(origin: string, host: string): boolean {
+  const o = originOf(origin);
+  if (o === undefined) return false;
+  const m = /^(\[[^\]]*\]|[^:]*)(?::([0-9]+))?$/.exec(host.trim().toLowerCase());
+  if (m === null || m[1] !== o.name) return false;
+  return m[2] === undefined ? o.port === '80' || o.port === '443' : m[2] === o.port;
 }
 
 /**
@@ -44,8 +50,7 @@ export function crossSiteError(request: FastifyRequest): Iso8583Error | undefine
   const origin = request.headers.origin;
   if (origin === undefined) return undefined;
   const host = request.headers.host;
-  const encrypted = (request.raw.socket as { encrypted?: boolean }).encrypted === true;
-  if (host === undefined || originHost(origin) !== requestHost(host, encrypted)) {
+  if (host === undefined || !sameServer(origin, host)) {
     return connectorError('ISO8583_ERR_CONNECTOR_CROSS_SITE', 'a request whose Origin is not this server is refused on a route that changes state', { field: 'origin' });
   }
   return undefined;

@@ -48,6 +48,13 @@ test('routes – a cross-site POST /raw (text/plain, Origin elsewhere) or Sec-Fe
   assert.equal((await call(port, 'POST', '/raw', { 'content-type': 'text/plain' }, hex)).status, 200);
   const own = await call(port, 'POST', '/', { 'content-type': 'application/json', origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin' }, JSON.stringify(purchase('000204')));
   assert.equal(own.status, 200);
+  // Behind a TLS-terminating proxy that forwards the name: the page's origin is https://NAME, Host is NAME.
+  const proxied = await call(port, 'POST', '/', { 'content-type': 'application/json', origin: 'https://gw.example', host: 'gw.example' }, JSON.stringify(purchase('000205')));
+  assert.equal(proxied.status, 200);
+  const v6 = await call(port, 'POST', '/', { 'content-type': 'application/json', origin: 'http://[::1]:8080', host: '[::1]:8080' }, JSON.stringify(purchase('000206')));
+  assert.equal(v6.status, 200);
+  const otherPort = await call(port, 'POST', '/', { 'content-type': 'application/json', origin: 'http://gw.example:3000', host: 'gw.example' }, JSON.stringify(purchase('000207')));
+  assert.equal(otherPort.status, 403);
 });
 
 test('routes – JSON with a __proto__ or constructor.prototype key is 400 naming the key', async (t) => {
