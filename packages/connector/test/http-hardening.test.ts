@@ -2,23 +2,13 @@
 // forbidden JSON key named, an unexpected failure logged by name and code, MTI labels bounded, query times that exist.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import Fastify from 'fastify';
 import { createCodec } from '@iso8583/codec';
+import { httpCall } from '@iso8583/test-support';
 import { createConnector, iso8583Connector, parseTime } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
 
-function call(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { connection: 'close', ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const call = httpCall;
 
 async function setup(t: { after(fn: () => Promise<void> | void): void }, via?: () => never) {
   const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
