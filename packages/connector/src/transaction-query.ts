@@ -65,7 +65,7 @@ export function checkTransactionQuery(query: TransactionQuery = {}): ResolvedTra
   return { stan, terminal, rrn, from, to, limit };
 }
 
-const ISO_TIME_HELP = 'must be a date (2026-11-30), a time with Z or an offset (2026-11-30T21:00:00Z, 2026-11-30T23:00:00+02:00) or milliseconds since the epoch';
+const ISO_TIME_HELP = 'must be ISO 8601, a date (2026-11-30) or a time with Z or an offset (2026-11-30T21:00:00Z, 2026-11-30T23:00:00+02:00), or milliseconds since the epoch';
 
 /** Days in `month` (1-12) of `year` (proleptic Gregorian). */
 function daysIn(year: number, month: number): number {
