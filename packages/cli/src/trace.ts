@@ -6,12 +6,19 @@
  *
  * Levels: with `--log-messages`, each message at `info` with its fields (the `describe()` lines); without it, a summary
  * line (MTI, STAN, terminal, response code) at `debug` and the fields at `trace`.
+ *
+ * A message a link sends is traced once the link took it: its `->` line is written when the answer (or a failure after
+ * the write: no answer in time, the connection lost, an answer that does not decode) comes, so a request refused
+ * before it was packed and sent (an option out of range, an invalid field) shows no `->` line and none of its values.
+ * The summary shows a value only in the shape of its field (MTI 4 digits, STAN 1-6 digits, terminal 1-16 printable
+ * characters without a card-shaped digit run, response code 1-3 letters or digits); another is `invalid`.
  */
 import { describe, readMessage } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import { EncodedReply } from '@iso8583/inbound';
 import type { Sequence } from '@iso8583/inbound';
 import type { Logger } from 'pino';
+import { maskDigits } from './io.js';
 
 /** `in`: received by this process; `out`: sent by it. */
 export type TraceDirection = 'in' | 'out';
@@ -34,6 +41,8 @@ export interface TraceContext {
   peer: string;
   /** For an answer: milliseconds since its request. Default: none. */
   latencyMs?: number;
+  /** For a request that left and got no answer: the failure's code. Default: none. */
+  failure?: string;
 }
 
 /** Logs the messages a command moves. */
@@ -65,6 +74,26 @@ function messageOf(value: unknown): IsoMessage | undefined {
   return undefined;
 }
 
+/** Error codes of a failure after the request was written: it left, and its `->` line is due. */
+const SENT_THEN_FAILED: ReadonlySet<string> = new Set(['ISO8583_ERR_CONNECTOR_TIMEOUT', 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE']);
+
+/** `value` when it is a string in the shape of its field, `invalid` when it is another, `undefined` when absent. */
+function shaped(value: unknown, shape: RegExp): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'string' && shape.test(value) ? value : 'invalid';
+}
+
+/** The summary of a trace line, each value checked against the shape of its field (never a value of another shape). */
+function summaryOf(m: IsoMessage): Record<string, string | undefined> {
+  const terminal = shaped(m['41'], /^[\x20-\x7e]{1,16}$/);
+  return {
+    mti: shaped(m['0'], /^[0-9]{4}$/),
+    stan: shaped(m['11'], /^[0-9]{1,6}$/),
+    terminal: terminal === undefined || maskDigits(terminal) === terminal ? terminal : 'invalid',
+    responseCode: shaped(m['39'], /^[0-9A-Za-z]{1,3}$/),
+  };
+}
+
 /** Makes the tracer of a command. */
 export function createTracer(options: TracerOptions): MessageTracer {
   const { logger } = options;
@@ -89,9 +118,10 @@ export function createTracer(options: TracerOptions): MessageTracer {
       logger[level](base, `${head}: (a message that cannot be shown)`);
       return;
     }
-    const summary = { mti: m['0'], stan: m['11'], terminal: m['41'], responseCode: m['39'] };
+    const summary = summaryOf(m);
     const took = context.latencyMs === undefined ? '' : ` in ${base.latencyMs as number} ms`;
-    let text = `${head} ${String(m['0'] ?? '????')}${took}`;
+    const failed = context.failure === undefined ? '' : ` (no answer: ${context.failure})`;
+    let text = `${head} ${summary.mti ?? '????'}${took}${failed}`;
     if (withFields()) {
       let lines: string;
       try {
@@ -101,7 +131,27 @@ export function createTracer(options: TracerOptions): MessageTracer {
       }
       text += `\n${lines.replace(/^/gm, '  ')}`;
     }
-    logger[level]({ ...base, ...summary }, text);
+    logger[level]({ ...base, ...summary, ...(context.failure === undefined ? {} : { code: context.failure }) }, text);
+  };
+
+  /**
+   * Traces one exchange of a link once it settled: `->` (and `<-` with the latency) for an answer; `->` with the
+   * code for a failure after the write; nothing for a request refused before it was sent.
+   */
+  const exchange = <A>(out: unknown, answer: Promise<A>, shownIn: (a: A) => unknown, side: string, peer: string): Promise<A> => {
+    const started = performance.now();
+    return answer.then(
+      (a) => {
+        message('out', out, { side, peer });
+        message('in', shownIn(a), { side, peer, latencyMs: performance.now() - started });
+        return a;
+      },
+      (err: unknown) => {
+        const code = (err as { code?: unknown } | null)?.code;
+        if (typeof code === 'string' && SENT_THEN_FAILED.has(code)) message('out', out, { side, peer, failure: code });
+        throw err;
+      },
+    );
   };
 
   return {
@@ -122,12 +172,15 @@ export function createTracer(options: TracerOptions): MessageTracer {
       return reply;
     },
     link: <T extends LinkLike>(side: string, peer: string, link: T): Pick<T, 'request' | 'sendMessage'> => {
-      const traced = (call: (input: unknown, o?: unknown) => Promise<unknown>) => async (input: unknown, o?: unknown) => {
-        const started = performance.now();
-        message('out', input, { side, peer });
-        const answer = await call(input, o);
-        message('in', answer, { side, peer, latencyMs: performance.now() - started });
-        return answer;
+      // Called in the caller's turn (a request is written in it when a connection is free); a throw is a rejection.
+      const traced = (call: (input: unknown, o?: unknown) => Promise<unknown>) => (input: unknown, o?: unknown) => {
+        let answer: Promise<unknown>;
+        try {
+          answer = call(input, o);
+        } catch (err) {
+          answer = Promise.reject(err);
+        }
+        return exchange(input, answer, (a) => a, side, peer);
       };
       return {
         request: traced(link.request.bind(link) as (input: unknown, o?: unknown) => Promise<unknown>),
@@ -143,13 +196,7 @@ export function createTracer(options: TracerOptions): MessageTracer {
           // The gateway's relay (bytes in, bytes out) is traced by its decoded views.
           if (prop === 'relay' && typeof (target as { relay?: unknown }).relay === 'function') {
             const relay = (target as unknown as { relay(r: { message: unknown }, o?: unknown): Promise<{ message: unknown }> }).relay.bind(target);
-            return async (request: { message: unknown }, o?: unknown) => {
-              const started = performance.now();
-              message('out', request.message, { side, peer });
-              const answer = await relay(request, o);
-              message('in', answer.message, { side, peer, latencyMs: performance.now() - started });
-              return answer;
-            };
+            return (request: { message: unknown }, o?: unknown) => exchange(request.message, relay(request, o), (a) => a.message, side, peer);
           }
           const value: unknown = Reflect.get(target, prop, target);
           // Bound to the object itself: its private fields are not reachable through the proxy.

@@ -3,7 +3,7 @@
  * a reconnection) is counted once here, and feeds both the `stats()` snapshot and the prom-client metrics, so the two
  * can never disagree.
  */
-import { isApproved } from '@iso8583/codec';
+import { dialectVersion, isApproved, mtiVersionDigit } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Registry } from 'prom-client';
 import { ConnectorMetrics } from './metrics.js';
@@ -96,6 +96,20 @@ export function mtiOf(message: MessageInput): string {
   return /^\d{4}$/.test(text) ? text : 'invalid';
 }
 
+/**
+ * The MTI of a request as a metric label and a `byMti` key: an MTI of the dialect's known message classes (its version
+ * digit; class 1-8: authorisation, financial, file action, reversal, reconciliation, administrative, fee collection,
+ * network management; function 0-5, 0-8 under 1993; origin 0-5) as it is, `invalid` as it is, any other `other`.
+ * A client may send any four digits: the series a connector keeps stay bounded (at most 288 MTIs, 486 under 1993).
+ */
+export function mtiLabel(mti: string, dialect: Pick<Dialect, 'version'>): string {
+  if (mti === 'invalid') return mti;
+  const version = dialectVersion(dialect);
+  const functions = version === '1993' ? '012345678' : '012345';
+  const known = mti.length === 4 && mti[0] === mtiVersionDigit(version) && '12345678'.includes(mti[1] as string) && functions.includes(mti[2] as string) && '012345'.includes(mti[3] as string);
+  return known ? mti : 'other';
+}
+
 /** A response code (field 39) for labels and stats: 1-3 letters or digits, else `invalid`; `none` when absent. */
 export function responseCodeOf(message: IsoMessage): string {
   const rc = message['39'];
@@ -115,7 +129,7 @@ export class Accounting {
   private readonly socketQueue: SocketQueueFigures;
 
   /** `dialect`: the connector's, whose `approvalCodes` say which response codes are approvals. */
-  constructor(connector: string, source: MetricsSource, registry?: Registry, private readonly dialect: Pick<Dialect, 'approvalCodes'> = {}) {
+  constructor(connector: string, source: MetricsSource, registry?: Registry, private readonly dialect: Pick<Dialect, 'approvalCodes' | 'version'> = {}) {
     this.metrics = new ConnectorMetrics(connector, source, registry);
     this.registry = this.metrics.registry;
     this.socketQueue = new SocketQueueFigures(dialect);
@@ -124,12 +138,13 @@ export class Accounting {
   /** A request was accepted (`mti` from {@link mtiOf}). */
   accepted(mti: string): void {
     this.counts.requests += 1;
-    this.byMti[mti] = (this.byMti[mti] ?? 0) + 1;
+    const label = mtiLabel(mti, this.dialect);
+    this.byMti[label] = (this.byMti[label] ?? 0) + 1;
   }
 
   /** A request (or a reversal attempt) was packed to go to the host: a packet in SocketQueue's figures. */
   packed(mti: string, message: MessageInput): void {
-    this.socketQueue.request(mti, message);
+    this.socketQueue.request(mtiLabel(mti, this.dialect), message);
   }
 
   /** A request got its response after `latency` ms: counts, metrics, amounts. */
@@ -137,7 +152,7 @@ export class Accounting {
     this.counts.responses += 1;
     const rc = responseCodeOf(response);
     this.byResponseCode[rc] = (this.byResponseCode[rc] ?? 0) + 1;
-    this.metrics.answered(mti, rc, latency / 1000);
+    this.metrics.answered(mtiLabel(mti, this.dialect), rc, latency / 1000);
     this.socketQueue.response(request, response);
     const kind = amountKindOf(mti);
     if (kind === undefined) return;
@@ -158,7 +173,7 @@ export class Accounting {
   failed(mti: string, code: string | undefined): void {
     if (code === 'ISO8583_ERR_CONNECTOR_TIMEOUT') this.counts.timeouts += 1;
     else this.counts.errors += 1;
-    this.metrics.failed(mti, code ?? 'unknown');
+    this.metrics.failed(mtiLabel(mti, this.dialect), code ?? 'unknown');
   }
 
   /** A connection was lost or failed and is being opened again. */

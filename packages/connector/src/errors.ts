@@ -37,6 +37,8 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST:
     'A shared store (PostgreSQL) gave the entry to another node (this node held it past its lease, `safLease`): this node no longer sends it; the other node reverses (or delivers) it.',
   ISO8583_ERR_CONNECTOR_INPUT: 'The input of `sendMessage` is not an XML string, JSON text or message object.',
+  ISO8583_ERR_CONNECTOR_CROSS_SITE:
+    'A browser request from another site (`Sec-Fetch-Site: cross-site` or `same-site`, or an `Origin` that is not the request\'s `Host`, named in `field`) to a route that changes state (`POST /`, `POST /raw`, the console\'s API): refused before its body is read.',
   ISO8583_ERR_CONNECTOR_UNSOLICITED:
     'The `onUnsolicited` handler threw, or returned a reply that cannot be packed or framed; the reply is not sent (reported on the `error` event, `cause` attached).',
   ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN:
@@ -115,6 +117,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_STORE: 503,
   ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST: 503,
   ISO8583_ERR_CONNECTOR_INPUT: 400,
+  ISO8583_ERR_CONNECTOR_CROSS_SITE: 403,
   ISO8583_ERR_CONNECTOR_UNSOLICITED: 500,
   ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN: 503,
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG: 503,

@@ -5,7 +5,9 @@
  * mounts HTTP routes: `POST {prefix}/` (JSON or ISOMessage XML body), `POST {prefix}/raw` (hex) and, when the
  * connector keeps a transaction log, `GET {prefix}/transactions` (transaction-route.ts). With `saf` (`?saf=true`, or
  * `"saf": true` in a JSON body) an advice is stored and forwarded: answered 202 with `{ result: { saf: true, id },
- * errors: [] }` (XML: `<saf id="..."/>`) once journaled.
+ * errors: [] }` (XML: `<saf id="..."/>`) once journaled. A browser request from another site is refused (403,
+ * cross-site.ts); JSON with a `__proto__` key is refused naming it (body-problem.ts); an unexpected failure is
+ * answered 500 and logged by name and code (route-failure.ts).
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,11 +15,13 @@ import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, toSocketQueueObject 
 import type { CodecErrorCode, IsoMessage } from '@iso8583/codec';
 import { createConnector } from './connector.js';
 import type { Connector } from './connector.js';
-import { bodyProblem } from './body-problem.js';
+import { bodyProblem, parseJsonBody } from './body-problem.js';
 import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
 import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
 import { transactionRoute } from './transaction-route.js';
+import { refuseCrossSite } from './cross-site.js';
+import { noteRouteFailure } from './route-failure.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -77,6 +81,13 @@ function errorJson(err: unknown): Record<string, unknown> {
   return { code: 'ISO8583_ERR_INTERNAL', message: 'internal error' };
 }
 
+/** The status of a route's failure; an unexpected one (500) is noted and logged by name and code (route-failure.ts). */
+function failed(request: FastifyRequest, reply: FastifyReply, err: unknown): void {
+  const status = httpStatusOf(err);
+  if (status === 500) noteRouteFailure(request, err);
+  reply.code(status);
+}
+
 function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -134,13 +145,19 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
   const target = (): RouteTarget => via?.() ?? connector;
   void app.register(
     async (child) => {
+      // JSON with a forbidden key (__proto__) is refused naming it (body-problem.ts).
+      child.removeContentTypeParser('application/json');
+      child.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
       for (const type of ['application/xml', 'text/xml', 'application/soap+xml']) {
         if (!child.hasContentTypeParser(type)) child.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
       }
       // A body Fastify itself refuses (malformed or empty JSON, too large, an unknown media type) answers in the
       // routes' own shape, { result: null, errors }, with a fixed text: the parser's message quotes the body.
-      child.setErrorHandler((err: unknown, _request, reply) => {
+      // A browser request from another site (a web page the user opened) never reaches a route (cross-site.ts).
+      child.addHook('onRequest', refuseCrossSite((err) => ({ result: null, errors: [err.toJSON()] })));
+      child.setErrorHandler((err: unknown, request, reply) => {
         const { status, reason } = bodyProblem(err);
+        if (status === 500) noteRouteFailure(request, err);
         const input = connectorError('ISO8583_ERR_CONNECTOR_INPUT', reason);
         return reply.code(status).send({ result: null, errors: [status === 500 ? errorJson(undefined) : errorJson(input)] });
       });
@@ -166,7 +183,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           const result = await target().request(fromObject(withoutSaf(body as Record<string, unknown>)), { timeout: timeoutOf(request) });
           return reply.send({ result: answers === 'socketqueue' ? toSocketQueueObject(result, connector.codec.dialect) : result, errors: [] });
         } catch (err) {
-          reply.code(httpStatusOf(err));
+          failed(request, reply, err);
           if (xml) {
             const e = errorJson(err);
             return reply.type('application/xml').send(`<error code="${escapeXml(String(e.code))}">${escapeXml(String(e.message))}</error>`);
@@ -192,7 +209,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           const out = connector.codec.pack(response).toString('hex').toUpperCase();
           return json ? reply.send({ result: { hex: out }, errors: [] }) : reply.type('text/plain').send(out);
         } catch (err) {
-          reply.code(httpStatusOf(err));
+          failed(request, reply, err);
           return reply.send({ result: null, errors: [errorJson(err)] });
         }
       });

@@ -65,15 +65,32 @@ export function checkTransactionQuery(query: TransactionQuery = {}): ResolvedTra
   return { stan, terminal, rrn, from, to, limit };
 }
 
-/** A time given as text: digits are milliseconds since the epoch, anything else must be ISO 8601 (`2026-11-30T21:00:00Z`). */
+const ISO_TIME_HELP = 'must be ISO 8601, a date (2026-11-30) or a time with Z or an offset (2026-11-30T21:00:00Z, 2026-11-30T23:00:00+02:00), or milliseconds since the epoch';
+
+/** Days in `month` (1-12) of `year` (proleptic Gregorian). */
+function daysIn(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * A time given as text: digits are milliseconds since the epoch; otherwise ISO 8601, either a date (`2026-11-30`,
+ * midnight UTC) or a date and time with `Z` or an offset (`2026-11-30T21:00:00Z`, `...+02:00`): a time without one
+ * would be read in the server's zone, and is refused. Every part must exist (`2026-02-30`, hour 24 and minute 60 are
+ * refused, never rolled over into the next month, day or hour). A bad time is `ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY`
+ * naming `parameter` (400 on `GET /transactions`).
+ */
 export function parseTime(text: string, parameter: string): number {
   if (/^[0-9]{1,16}$/.test(text)) return Number(text);
-  // ISO 8601 only: Date.parse alone also takes "November 30" and other local forms.
-  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$/.test(text)) {
-    throw bad(parameter, 'must be ISO 8601 (2026-11-30T21:00:00Z) or milliseconds since the epoch');
+  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(\.[0-9]{1,9})?)?(Z|[+-]([0-9]{2}):?([0-9]{2})))?$/.exec(text);
+  if (m === null) throw bad(parameter, ISO_TIME_HELP);
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const [hour, minute, second] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  const [offsetHours, offsetMinutes] = [Number(m[9] ?? 0), Number(m[10] ?? 0)];
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
+    throw bad(parameter, `${ISO_TIME_HELP}; this date or time does not exist`);
   }
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms) || ms < 0) throw bad(parameter, 'must be ISO 8601 (2026-11-30T21:00:00Z) or milliseconds since the epoch');
+  const ms = Date.parse(m[4] === undefined ? `${m[1]}-${m[2]}-${m[3]}T00:00:00Z` : text.replace(' ', 'T'));
+  if (Number.isNaN(ms) || ms < 0) throw bad(parameter, ISO_TIME_HELP);
   return ms;
 }
 

@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Iso8583Error } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
-import { bodyProblem, httpStatusOf } from '@iso8583/connector';
+import { bodyProblem, httpStatusOf, noteRouteFailure, parseJsonBody } from '@iso8583/connector';
 import type { Connector, RouteTarget, TransactionLog, TransactionRecord } from '@iso8583/connector';
 import { FRAME_CHOICES } from '../flags.js';
 import { CONSOLE_HTTP_STATUS, consoleError } from './errors.js';
@@ -60,8 +60,12 @@ function transactionLogOf(connectors: Record<string, Connector>): TransactionLog
   return undefined;
 }
 
-/** The body of a failure; an error without a console code is answered by its own code and HTTP status. */
-function failure(reply: FastifyReply, err: unknown): FastifyReply {
+/**
+ * The body of a failure; an error without a console code is answered by its own code and HTTP status, with its
+ * `field` and `problems` (field, code, reason: never a value). An unexpected one (500) is noted and logged by name
+ * and code (the connector's route-failure.ts).
+ */
+function failure(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   if (!(err instanceof Iso8583Error)) {
     const e = err as { code?: unknown };
     // Fastify's own (a body that is not JSON, too large, of another type): the console's input error, naming the body,
@@ -72,12 +76,16 @@ function failure(reply: FastifyReply, err: unknown): FastifyReply {
         return reply.code(status).send({ error: { code: 'ISO8583_ERR_CONSOLE_INPUT', message: `body: ${reason}`, field: 'body' } });
       }
     }
+    noteRouteFailure(request, err);
     return reply.code(500).send({ error: { code: 'ISO8583_ERR_CLI_UNEXPECTED', message: 'the console failed (see the log)' } });
   }
   const own = CONSOLE_HTTP_STATUS[err.code as ConsoleErrorCode];
-  reply.code(own ?? httpStatusOf(err));
+  const status = own ?? httpStatusOf(err);
+  if (status === 500) noteRouteFailure(request, err);
+  reply.code(status);
   const body: Record<string, unknown> = { code: err.code, message: err.message };
   if (err.field !== undefined) body.field = err.field;
+  if (err.problems !== undefined && err.problems.length > 0) body.problems = err.problems;
   return reply.send({ error: body });
 }
 
@@ -107,6 +115,14 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions): voi
     return { source: 'ring', items: options.ring.list(recentLimit) };
   };
 
+  // One query of the durable log per tick, whatever the number of open streams: each stream's push reads the same
+  // answer (the ring, in memory, is read by each).
+  let tickRecent: ReturnType<typeof recent> | undefined;
+  figures.subscribe(() => {
+    tickRecent = undefined;
+  });
+  const sharedRecent = (): ReturnType<typeof recent> => (durableLog() === undefined ? recent() : (tickRecent ??= recent()));
+
   // Once listening: the parts the figures read are made by then (the gateway makes them after the app).
   app.addHook('onListen', async () => figures.start());
   // Before the server closes: an open event stream would otherwise hold it open.
@@ -127,7 +143,9 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions): voi
   });
 
   void app.register(async (child) => {
-    child.setErrorHandler((err, _request, reply) => failure(reply, err));
+    child.setErrorHandler((err, request, reply) => failure(request, reply, err));
+    child.removeContentTypeParser('application/json');
+    child.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
     const page = (name: string) => async (_request: unknown, reply: FastifyReply) =>
       reply
         .type(FILES[name] as string)
@@ -163,7 +181,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions): voi
         const fromLog = durableLog() !== undefined;
         if (!fromLog && version === shown) return;
         shown = version;
-        write('recent', await recent());
+        write('recent', await sharedRecent());
       };
       void push();
       const stop = figures.subscribe((snap) => {

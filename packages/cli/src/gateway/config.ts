@@ -69,6 +69,11 @@ export interface GatewayConfig {
   socketqueueAnswers: boolean;
   /** The address the listeners bind to. Default `127.0.0.1`. */
   bind: string;
+  /**
+   * The address the HTTP listener binds to (`--http-bind`): its routes, `/transactions` and the console. Beyond
+   * loopback without `httpToken`, the start logs `ISO8583_WARN_HTTP_OPEN`. Default: `bind`.
+   */
+  httpBind?: string;
   /** The dialect (built-in name or .json/.xml file) on the upstream side. Default `iso87ascii`. */
   dialect: string;
   /** The dialect spoken by POS clients. Default: the upstream dialect. */

@@ -32,6 +32,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'statsPort', flag: 'stats-port', aliases: ['statServerPort'], ...PORT, help: 'raw TCP port that writes the /stats JSON on connect' },
   { key: 'socketqueueAnswers', flag: 'socketqueue-answers', kind: 'boolean', default: false, help: 'answer POST / JSON as SocketQueue does: numeric fields as numbers, the bitmap as "1"' },
   { key: 'bind', flag: 'bind', kind: 'string', arg: 'ADDRESS', default: '127.0.0.1', help: 'address the listeners bind to' },
+  { key: 'httpBind', flag: 'http-bind', kind: 'string', arg: 'ADDRESS', defaultText: '--bind', help: 'address the --http listener binds to (keep it 127.0.0.1 while --bind takes remote terminals); beyond loopback without --http-token, a warning' },
   { key: 'dialect', flag: 'dialect', kind: 'string', arg: 'NAME|FILE', default: 'iso87ascii', help: 'dialect: built-in name or .json/.xml file' },
   { key: 'clientDialect', flag: 'client-dialect', kind: 'string', arg: 'NAME|FILE', defaultText: '--dialect', help: 'dialect of POS clients' },
   { key: 'frame', flag: 'frame', kind: 'choice', choices: FRAME_CHOICES, default: 'binary2', help: 'upstream length header' },

@@ -112,6 +112,30 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
   });
 }
 
+/** The address the HTTP listener binds to: `--http-bind`, else `--bind`. */
+export function httpBindOf(config: Pick<GatewayConfig, 'bind' | 'httpBind'>): string {
+  return config.httpBind ?? config.bind;
+}
+
+/** Whether `address` is a loopback address (127.0.0.0/8, `::1`, `localhost`): only the machine itself reaches it. */
+export function isLoopback(address: string): boolean {
+  const a = address.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return a === 'localhost' || a === '::1' || /^(::ffff:)?127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/.test(a);
+}
+
+/**
+ * Logs `ISO8583_WARN_HTTP_OPEN` (warn) when the HTTP listener is bound beyond loopback and asks for no token: anyone
+ * who reaches the address may send through the link, read `/transactions` and open the console.
+ */
+export function warnOpenHttp(config: Pick<GatewayConfig, 'bind' | 'httpBind'>, token: string | undefined, logger: Logger): void {
+  const address = httpBindOf(config);
+  if (token !== undefined || isLoopback(address)) return;
+  logger.warn(
+    { code: 'ISO8583_WARN_HTTP_OPEN', address, flag: config.httpBind === undefined ? '--bind' : '--http-bind' },
+    'the HTTP port (POST /, /transactions, /console) is reachable beyond this machine and asks for no token: give --http-token-file, or --http-bind 127.0.0.1',
+  );
+}
+
 /** The `--metrics` listener (`GET /stats`, `GET /metrics`) on `metricsHost`; a port in use names `--metrics`. */
 export async function startMetrics(config: GatewayConfig, monitoring: Monitoring, made: (server: FastifyInstance) => void): Promise<AddressInfo> {
   const server = fastify({ logger: false, forceCloseConnections: true });

@@ -8,9 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { iso8583Connector } from '@iso8583/connector';
+import { iso8583Connector, refuseCrossSite, routeFailureOf } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
 import { listenError } from '../args.js';
+import { maskDigits } from '../io.js';
+import { requireKnownHost } from './host-check.js';
 import { requireToken } from '../console/access.js';
 import { mountConsole } from '../console/routes.js';
 import type { ConsoleOptions } from '../console/routes.js';
@@ -50,9 +52,9 @@ export interface HttpAppOptions {
 }
 
 /**
- * The request log: method, URL (query values hidden, but `timeout`), status and milliseconds for every answer; at
- * `debug` for a success, `info` for a refused request (4xx), `warn` for a failure (5xx); `info` for all with
- * `everyRequest`. The body is never logged.
+ * The request log: method, URL ({@link safeUrl}), status and milliseconds for every answer; at `debug` for a success,
+ * `info` for a refused request (4xx), `warn` for a failure (5xx), with the `failure` (error name and code, never its
+ * text) a route noted for an unexpected one; `info` for all with `everyRequest`. The body is never logged.
  */
 export function logRequests(app: FastifyInstance, logger: Logger, everyRequest = false): void {
   app.addHook('onResponse', async (request, reply) => {
@@ -60,20 +62,27 @@ export function logRequests(app: FastifyInstance, logger: Logger, everyRequest =
     const level = status >= 500 ? 'warn' : status >= 400 || everyRequest ? 'info' : 'debug';
     if (!logger.isLevelEnabled(level)) return;
     const ms = Math.round(reply.elapsedTime * 1000) / 1000;
-    logger[level]({ method: request.method, url: safeUrl(request.url), status, ms, peer: request.ip }, `${request.method} ${safeUrl(request.url)} ${status} ${ms} ms`);
+    const url = safeUrl(request.url);
+    const failure = routeFailureOf(request);
+    logger[level]({ method: request.method, url, status, ms, peer: request.ip, ...(failure === undefined ? {} : { failure }) }, `${request.method} ${url} ${status} ${ms} ms`);
   });
 }
 
-/** A request URL fit for a log: the path, and the query with every value but `timeout` hidden (a token, say). */
+/**
+ * A request URL fit for a log: the path with card-shaped digit runs masked (`maskDigits`: a PAN put in a path shows
+ * as first 6 and last 4), and the query with every value hidden (a token, say) but a `timeout` of 1 to 7 digits.
+ */
 export function safeUrl(url: string): string {
   const q = url.indexOf('?');
-  if (q < 0) return url;
+  const path = maskDigits(q < 0 ? url : url.slice(0, q));
+  if (q < 0) return path;
   const params = url.slice(q + 1).split('&').filter((p) => p !== '');
   const shown = params.map((p) => {
-    const [key = ''] = p.split('=');
-    return key === 'timeout' ? p : `${key}=***`;
+    const eq = p.indexOf('=');
+    const key = maskDigits(eq < 0 ? p : p.slice(0, eq));
+    return key === 'timeout' && /^timeout=[0-9]{1,7}$/.test(p) ? p : `${key}=***`;
   });
-  return `${url.slice(0, q)}?${shown.join('&')}`;
+  return `${path}?${shown.join('&')}`;
 }
 
 /** The assembled application. */
@@ -93,6 +102,11 @@ export interface HttpApp {
 /** Builds the application: the connectors registered and ready, nothing listening yet. */
 export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   const app: FastifyInstance = fastify({ logger: false, forceCloseConnections: 'idle' });
+  // A browser request from another site never reaches a route that changes state (the connector's cross-site.ts).
+  app.addHook('onRequest', refuseCrossSite((err) => ({ error: { code: err.code, message: err.message, field: err.field } })));
+  // The address listened on, for the Host check of a port without a token (host-check.ts).
+  let bound: string | undefined;
+  if (options.token === undefined) requireKnownHost(app, () => bound);
   if (options.token !== undefined) requireToken(app, options.token);
   if (options.console !== undefined) mountConsole(app, options.console);
   if (options.logger !== undefined) logRequests(app, options.logger, options.logEveryRequest);
@@ -123,6 +137,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
       stopping = true;
     },
     listen: async (host, port, flag) => {
+      bound = host;
       try {
         await app.listen({ host, port });
       } catch (err) {

@@ -1,0 +1,39 @@
+/**
+ * The `Host` header of a port that asks for no token: a web page on a name the attacker controls can re-point that
+ * name to 127.0.0.1 (DNS rebinding) and then read the port as its own origin (`/transactions`, the console). Such a
+ * request carries the attacker's name in `Host`. Without a token, the port answers only requests whose `Host` is an
+ * IP address (IPv4, or IPv6 in brackets), `localhost`, or the address it is bound to; any other name is refused with
+ * 421 `ISO8583_ERR_CONSOLE_HOST`. A request without `Host` (HTTP/1.0) comes from no browser and goes on. With a token
+ * the check is off: a rebound page has no token.
+ */
+import { isIP } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { consoleError } from '../console/errors.js';
+
+/** The host name of a `Host` header (no port, no brackets), lower case. */
+function hostName(host: string): string {
+  const lower = host.trim().toLowerCase();
+  if (lower.startsWith('[')) {
+    const end = lower.indexOf(']');
+    return end < 0 ? lower : lower.slice(1, end);
+  }
+  const colon = lower.lastIndexOf(':');
+  return colon < 0 ? lower : lower.slice(0, colon);
+}
+
+/** Whether a `Host` header may reach a port bound to `bound` that asks for no token. */
+export function knownHost(host: string | undefined, bound: string | undefined): boolean {
+  if (host === undefined) return true;
+  const name = hostName(host);
+  if (name === 'localhost' || isIP(name) !== 0) return true;
+  return bound !== undefined && name === hostName(bound.includes(':') && !bound.startsWith('[') ? `[${bound}]` : bound);
+}
+
+/** Refuses (421) every request of `app` whose `Host` is not {@link knownHost} for the address `bound()` names. */
+export function requireKnownHost(app: FastifyInstance, bound: () => string | undefined): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (knownHost(request.headers.host, bound())) return undefined;
+    const err = consoleError('ISO8583_ERR_CONSOLE_HOST', 'this port answers its own address, an IP address or localhost in Host (or a request with the token)', 'host');
+    return reply.code(421).header('cache-control', 'no-store').send({ error: { code: err.code, message: err.message, field: err.field } });
+  });
+}

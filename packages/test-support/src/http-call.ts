@@ -1,0 +1,24 @@
+/**
+ * One HTTP request with its headers sent as given (`Host`, `Origin` and `Sec-Fetch-Site` included, which `fetch`
+ * would set or refuse): what a browser on another site, or a DNS-rebinding page, sends.
+ */
+import { request as httpRequest } from 'node:http';
+
+/** The status and body text of an answer. */
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+/** Sends `method path` to 127.0.0.1:`port` with `headers` (and `body`), on a connection of its own. */
+export function httpCall(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { connection: 'close', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
