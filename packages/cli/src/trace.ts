@@ -13,12 +13,11 @@
  * The summary shows a value only in the shape of its field (MTI 4 digits, STAN 1-6 digits, terminal 1-16 printable
  * characters without a card-shaped digit run, response code 1-3 letters or digits); another is `invalid`.
  */
-import { describe, readMessage } from '@iso8583/codec';
+import { describe, maskDigitRuns, readMessage } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import { EncodedReply } from '@iso8583/inbound';
 import type { Sequence } from '@iso8583/inbound';
 import type { Logger } from 'pino';
-import { maskDigits } from './io.js';
 
 /** `in`: received by this process; `out`: sent by it. */
 export type TraceDirection = 'in' | 'out';
@@ -89,7 +88,7 @@ function summaryOf(m: IsoMessage): Record<string, string | undefined> {
   return {
     mti: shaped(m['0'], /^[0-9]{4}$/),
     stan: shaped(m['11'], /^[0-9]{1,6}$/),
-    terminal: terminal === undefined || maskDigits(terminal) === terminal ? terminal : 'invalid',
+    terminal: terminal === undefined || maskDigitRuns(terminal) === terminal ? terminal : 'invalid',
     responseCode: shaped(m['39'], /^[0-9A-Za-z]{1,3}$/),
   };
 }

@@ -11,7 +11,7 @@ import type { Registry } from 'prom-client';
 import { iso8583Connector, refuseCrossSite, routeFailureOf } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
 import { listenError } from '../args.js';
-import { maskDigits } from '../io.js';
+import { maskDigitRuns } from '@iso8583/codec';
 import { requireKnownHost } from './host-check.js';
 import { requireToken } from '../console/access.js';
 import { mountConsole } from '../console/routes.js';
@@ -69,17 +69,17 @@ export function logRequests(app: FastifyInstance, logger: Logger, everyRequest =
 }
 
 /**
- * A request URL fit for a log: the path with card-shaped digit runs masked (`maskDigits`: a PAN put in a path shows
+ * A request URL fit for a log: the path with card-shaped digit runs masked (`maskDigitRuns`: a PAN put in a path shows
  * as first 6 and last 4), and the query with every value hidden (a token, say) but a `timeout` of 1 to 7 digits.
  */
 export function safeUrl(url: string): string {
   const q = url.indexOf('?');
-  const path = maskDigits(q < 0 ? url : url.slice(0, q));
+  const path = maskDigitRuns(q < 0 ? url : url.slice(0, q));
   if (q < 0) return path;
   const params = url.slice(q + 1).split('&').filter((p) => p !== '');
   const shown = params.map((p) => {
     const eq = p.indexOf('=');
-    const key = maskDigits(eq < 0 ? p : p.slice(0, eq));
+    const key = maskDigitRuns(eq < 0 ? p : p.slice(0, eq));
     return key === 'timeout' && /^timeout=[0-9]{1,7}$/.test(p) ? p : `${key}=***`;
   });
   return `${path}?${shown.join('&')}`;
