@@ -13,7 +13,9 @@
  *   that fails the journal stops (every append refused until reopened). A batch that grows the file goes alone.
  * Compaction (journal-compaction.ts), once no write is in flight: when opened; when the records would outgrow the
  * preallocated part and answered ones dominate; past `compactAt`; every `compactInterval` ms after a `done`. The
- * folder is locked by its opener (`reversals.lock`). See docs/connector.md. Apart: the options, the lines, a batch and
+ * folder is locked by its opener (`reversals.lock`). Before written batches take effect (once per pass, not per record)
+ * and before a compaction, the file's name and the lock's must still name this journal's files (file-identity.ts):
+ * when the folder was removed or a file renamed or replaced, the journal stops. See docs/connector.md. Apart: the options, the lines, a batch and
  * its write, reading a file back, the spare file (journal-options, -record, -batch, -read, -spare.ts).
  */
 import { EventEmitter } from 'node:events';
@@ -22,6 +24,9 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { connectorError } from './errors.js';
+import { notNamed } from './file-identity.js';
+import type { FileIdentity } from './file-identity.js';
+import type { FolderLock } from './folder-lock.js';
 import { Batch, blankFailed, countWrite } from './journal-batch.js';
 import type { Change, JournalWriteStats } from './journal-batch.js';
 import { compactInto, compactedText } from './journal-compaction.js';
@@ -29,7 +34,7 @@ import { lockJournal } from './journal-lock.js';
 import { resolveJournalOptions } from './journal-options.js';
 import type { FileJournalOptions } from './journal-options.js';
 import { SpareFile } from './journal-spare.js';
-import { quarantine, readJournal, readJournalFile } from './journal-read.js';
+import { loadJournal } from './journal-read.js';
 import { addJsonLine, addLine, attemptLine, doneLine, flat, withAttempts } from './journal-record.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from './saf-store.js';
 
@@ -64,7 +69,11 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   readonly batchRecords: number;
   private readonly logger: Logger;
   private handle: FileHandle | undefined;
-  private unlock: (() => Promise<void>) | undefined;
+  /** The device and inode of the file `handle` writes to. */
+  private fileId: FileIdentity | undefined;
+  private lock: FolderLock | undefined;
+  /** Why the file or the lock stopped being this journal's (see `lostFiles`), once found. */
+  private lost: string | undefined;
   /** The batch gathering appends. */
   private current = new Batch();
   /** Batches whose write started and that have not taken effect yet, in the order of their offsets. */
@@ -136,22 +145,20 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   async open(): Promise<JournalEntry[]> {
     try {
       // Makes the folder if missing (its parent fsynced: folder-lock.ts) and takes its lock.
-      this.unlock = await lockJournal(this.dir, this.logger);
+      this.lock = await lockJournal(this.dir, this.logger);
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED') throw err;
       throw journalError(`in ${this.dir} cannot be opened`, err);
     }
     try {
-      const contents = readJournal(await readJournalFile(this.path));
-      // The bad bytes are safe in quarantine before the rewrite drops them from the journal.
-      await quarantine(this.path, contents, this.logger);
-      for (const [id, entry] of contents.live) this.live.set(id, addLine(entry));
+      const live = await loadJournal(this.path, this.logger);
+      for (const [id, entry] of live) this.live.set(id, addLine(entry));
       await this.rewrite();
       if (this.compactInterval > 0) {
         this.timer = setInterval(() => this.compactIfDone(), this.compactInterval);
         this.timer.unref();
       }
-      return [...contents.live.values()].map((e) => ({ ...e }));
+      return [...live.values()].map((e) => ({ ...e }));
     } catch (err) {
       await this.release();
       throw journalError(`in ${this.dir} cannot be opened`, err);
@@ -191,14 +198,15 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     });
     await this.handle?.close();
     this.handle = undefined;
-    await this.spare.discard();
+    // A spare file in a folder that is no longer this journal's is another journal's.
+    await this.spare.discard(this.lost === undefined);
     await this.release();
   }
 
   private async release(): Promise<void> {
-    const unlock = this.unlock;
-    this.unlock = undefined;
-    await unlock?.();
+    const lock = this.lock;
+    this.lock = undefined;
+    await lock?.release();
   }
 
   /**
@@ -210,6 +218,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     const next = await compactInto(this.path, text, this.spare, this.preallocate);
     await this.handle?.close();
     this.handle = next.handle;
+    const { dev, ino } = await next.handle.stat();
+    this.fileId = { dev, ino };
     this.bytes = next.bytes;
     this.allocated = next.allocated;
     this.dirtyEnd = 0;
@@ -221,6 +231,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
 
   /** A compaction while running: a failure is logged (the journal goes on in the file it has). */
   private async compact(): Promise<void> {
+    // Never into a folder that is no longer this journal's (another process may own it by now).
+    if (this.lostFiles()) return;
     await this.rewrite().catch((err: NodeJS.ErrnoException) =>
       this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause: err.code }, 'the reversal journal cannot be compacted'),
     );
@@ -314,6 +326,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
    * until all of them settled; then the failure is dealt with (see the module comment).
    */
   private settle(): void {
+    let checked = false;
     while (this.writing.length > 0) {
       const head = this.writing[0] as Batch;
       if (head.state === 'writing') return;
@@ -321,6 +334,11 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
         if (this.writing.some((b) => b.state === 'writing')) return;
         this.runExclusive(() => this.recover());
         return;
+      }
+      // The batches written went into this journal's file: checked once for all those taking effect now.
+      if (!checked) {
+        checked = true;
+        if (this.lostFiles()) return;
       }
       this.writing.shift();
       this.commit(head);
@@ -366,7 +384,12 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       if (handle === undefined) throw new Error('the journal is closed');
       await blankFailed(handle, failed);
     } catch (err) {
-      this.stop(error, err, batches);
+      const stopped = connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal stopped after a write it could not repair: close and open it again', {
+        field: 'reversal.journalDir',
+        cause: err,
+      });
+      this.logger.error({ code: stopped.code, cause: (err as NodeJS.ErrnoException).code }, 'the reversal journal stopped after a write it could not repair');
+      this.stop(stopped, batches, error);
       // Stopped: every append fails from now on, so nothing is left to hold back (and `close` can end).
       this.failing = false;
       return;
@@ -379,18 +402,43 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   }
 
   /**
-   * A failed batch's bytes could not be blanked: whole `add` lines of requests that never left may be in the file. The
-   * journal stops: nothing more is acknowledged (the batches held back fail too, though they reached the disk: a
-   * request whose `add` fails never leaves, an answered one whose `done` fails is reversed), every later append fails.
+   * True when the journal's file or its lock is no longer its own (removed with the folder, renamed, replaced): then,
+   * once no write is in flight, the journal stops (logged at `error`, naming the file). Records written since went
+   * into a file no later start reads.
    */
-  private stop(error: Iso8583Error, cause: unknown, held: Batch[]): void {
-    this.stopped = connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal stopped after a write it could not repair: close and open it again', {
+  private lostFiles(): boolean {
+    const id = this.fileId;
+    if (this.lost === undefined && id !== undefined) {
+      const file = notNamed(this.path, id);
+      const lock = file === undefined ? this.lock?.lost() : undefined;
+      if (file !== undefined) this.lost = `its file ${this.path} was ${file}`;
+      else if (lock !== undefined) this.lost = `its lock ${this.lock?.path ?? ''} was ${lock}`;
+    }
+    if (this.lost === undefined) return false;
+    this.failing = true;
+    if (this.writing.some((b) => b.state === 'writing')) return true;
+    const stopped = connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal stopped: ${this.lost} while open (close it and open it again)`, {
       field: 'reversal.journalDir',
-      cause,
     });
-    this.logger.error({ code: this.stopped.code, cause: (cause as NodeJS.ErrnoException).code }, 'the reversal journal stopped after a write it could not repair');
-    for (const b of held) b.fail(b.state === 'failed' ? error : this.stopped);
-    this.current.fail(this.stopped);
+    this.logger.error({ code: stopped.code, path: this.path, reason: this.lost }, `the reversal journal stopped: ${this.lost} while open; requests are refused until it is opened again`);
+    const held = this.writing;
+    this.writing = [];
+    this.stop(stopped, held);
+    this.failing = false;
+    return true;
+  }
+
+  /**
+   * The journal stops with `stopped`: nothing more is acknowledged (the batches held back fail too, though they
+   * reached the disk: a request whose `add` fails never leaves, an answered one whose `done` fails is reversed), every
+   * later append fails. A failed batch among `held` fails with `failed` (its write's error) when given. After a failed
+   * batch whose bytes could not be blanked (whole `add` lines of requests that never left may be in the file), or
+   * when the file is no longer the journal's.
+   */
+  private stop(stopped: Iso8583Error, held: Batch[], failed?: Iso8583Error): void {
+    this.stopped = stopped;
+    for (const b of held) b.fail(b.state === 'failed' && failed !== undefined ? failed : stopped);
+    this.current.fail(stopped);
     this.current = new Batch();
   }
 }
