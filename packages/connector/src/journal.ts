@@ -14,7 +14,7 @@
  * Compaction (journal-compaction.ts), once no write is in flight: when opened; when the records would outgrow the
  * preallocated part and answered ones dominate; past `compactAt`; every `compactInterval` ms after a `done`. The
  * folder is locked by its opener (`reversals.lock`). Before written batches take effect (once per pass, not per record)
- * and before a compaction, the file's name and the lock's must still name this journal's files (file-identity.ts):
+ * and before a compaction, the file's name and the lock's must still name this journal's files (journal-hold.ts):
  * when the folder was removed or a file renamed or replaced, the journal stops. See docs/connector.md. Apart: the options, the lines, a batch and
  * its write, reading a file back, the spare file (journal-options, -record, -batch, -read, -spare.ts).
  */
@@ -23,14 +23,11 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
-import { connectorError } from './errors.js';
-import { notNamed } from './file-identity.js';
-import type { FileIdentity } from './file-identity.js';
-import type { FolderLock } from './folder-lock.js';
 import { Batch, blankFailed, countWrite } from './journal-batch.js';
 import type { Change, JournalWriteStats } from './journal-batch.js';
 import { compactInto, compactedText } from './journal-compaction.js';
-import { lockJournal } from './journal-lock.js';
+import { connectorError } from './errors.js';
+import { JournalHold, journalError, stoppedError } from './journal-hold.js';
 import { resolveJournalOptions } from './journal-options.js';
 import type { FileJournalOptions } from './journal-options.js';
 import { SpareFile } from './journal-spare.js';
@@ -44,11 +41,6 @@ export type { JournalEntry, JournalOutcome, ReversalJournal, SafEntry, SafEntryK
 
 /** The journal file's name in its folder. */
 export const JOURNAL_FILE = 'reversals.jsonl';
-
-/** The coded error of a journal that cannot be opened (its folder, lock, file or first compaction) or written. */
-function journalError(what: string, cause: unknown): Iso8583Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal ${what}`, { field: 'reversal.journalDir', cause });
-}
 
 /**
  * The embedded append-only file journal in a folder (created if missing, mode 0700; the file is mode 0600). Emits
@@ -69,11 +61,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   readonly batchRecords: number;
   private readonly logger: Logger;
   private handle: FileHandle | undefined;
-  /** The device and inode of the file `handle` writes to. */
-  private fileId: FileIdentity | undefined;
-  private lock: FolderLock | undefined;
-  /** Why the file or the lock stopped being this journal's (see `lostFiles`), once found. */
-  private lost: string | undefined;
+  /** The folder's lock and the identity of the file `handle` writes to. */
+  private hold: JournalHold | undefined;
   /** The batch gathering appends. */
   private current = new Batch();
   /** Batches whose write started and that have not taken effect yet, in the order of their offsets. */
@@ -145,7 +134,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   async open(): Promise<JournalEntry[]> {
     try {
       // Makes the folder if missing (its parent fsynced: folder-lock.ts) and takes its lock.
-      this.lock = await lockJournal(this.dir, this.logger);
+      this.hold = await JournalHold.take(this.dir, this.path, this.logger);
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED') throw err;
       throw journalError(`in ${this.dir} cannot be opened`, err);
@@ -199,14 +188,14 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     await this.handle?.close();
     this.handle = undefined;
     // A spare file in a folder that is no longer this journal's is another journal's.
-    await this.spare.discard(this.lost === undefined);
+    await this.spare.discard(this.hold?.lost() === undefined);
     await this.release();
   }
 
   private async release(): Promise<void> {
-    const lock = this.lock;
-    this.lock = undefined;
-    await lock?.release();
+    const hold = this.hold;
+    this.hold = undefined;
+    await hold?.release();
   }
 
   /**
@@ -218,8 +207,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     const next = await compactInto(this.path, text, this.spare, this.preallocate);
     await this.handle?.close();
     this.handle = next.handle;
-    const { dev, ino } = await next.handle.stat();
-    this.fileId = { dev, ino };
+    await this.hold?.track(next.handle);
     this.bytes = next.bytes;
     this.allocated = next.allocated;
     this.dirtyEnd = 0;
@@ -232,7 +220,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   /** A compaction while running: a failure is logged (the journal goes on in the file it has). */
   private async compact(): Promise<void> {
     // Never into a folder that is no longer this journal's (another process may own it by now).
-    if (this.lostFiles()) return;
+    if (this.lostFiles(this.writing)) return;
     await this.rewrite().catch((err: NodeJS.ErrnoException) =>
       this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause: err.code }, 'the reversal journal cannot be compacted'),
     );
@@ -338,7 +326,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       // The batches written went into this journal's file: checked once for all those taking effect now.
       if (!checked) {
         checked = true;
-        if (this.lostFiles()) return;
+        if (this.lostFiles(this.writing)) return;
       }
       this.writing.shift();
       this.commit(head);
@@ -384,16 +372,11 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       if (handle === undefined) throw new Error('the journal is closed');
       await blankFailed(handle, failed);
     } catch (err) {
-      const stopped = connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal stopped after a write it could not repair: close and open it again', {
-        field: 'reversal.journalDir',
-        cause: err,
-      });
-      this.logger.error({ code: stopped.code, cause: (err as NodeJS.ErrnoException).code }, 'the reversal journal stopped after a write it could not repair');
-      this.stop(stopped, batches, error);
-      // Stopped: every append fails from now on, so nothing is left to hold back (and `close` can end).
-      this.failing = false;
+      const stopped = stoppedError('after a write it could not repair', err);
+      this.stop(stopped, batches, { cause: (err as NodeJS.ErrnoException).code }, error);
       return;
     }
+    if (this.lostFiles(batches, error)) return;
     for (const b of batches) {
       if (b.state === 'written') this.commit(b);
       else b.fail(error);
@@ -402,43 +385,32 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   }
 
   /**
-   * True when the journal's file or its lock is no longer its own (removed with the folder, renamed, replaced): then,
-   * once no write is in flight, the journal stops (logged at `error`, naming the file). Records written since went
-   * into a file no later start reads.
+   * True when the journal's file or its lock is no longer its own (removed with the folder, renamed, replaced): records
+   * written since went into a file no later start reads. The journal then stops once no write is in flight, `held`
+   * (the batches written, not yet acknowledged) failing with it (a failed one with `failed` when given).
    */
-  private lostFiles(): boolean {
-    const id = this.fileId;
-    if (this.lost === undefined && id !== undefined) {
-      const file = notNamed(this.path, id);
-      const lock = file === undefined ? this.lock?.lost() : undefined;
-      if (file !== undefined) this.lost = `its file ${this.path} was ${file}`;
-      else if (lock !== undefined) this.lost = `its lock ${this.lock?.path ?? ''} was ${lock}`;
-    }
-    if (this.lost === undefined) return false;
+  private lostFiles(held: Batch[], failed?: Iso8583Error): boolean {
+    const why = this.hold?.lost();
+    if (why === undefined) return false;
     this.failing = true;
-    if (this.writing.some((b) => b.state === 'writing')) return true;
-    const stopped = connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal stopped: ${this.lost} while open (close it and open it again)`, {
-      field: 'reversal.journalDir',
-    });
-    this.logger.error({ code: stopped.code, path: this.path, reason: this.lost }, `the reversal journal stopped: ${this.lost} while open; requests are refused until it is opened again`);
-    const held = this.writing;
-    this.writing = [];
-    this.stop(stopped, held);
-    this.failing = false;
+    if (held.some((b) => b.state === 'writing')) return true;
+    this.stop(stoppedError(`because ${why} while open`), held.splice(0), { path: this.path, reason: why }, failed);
     return true;
   }
 
   /**
-   * The journal stops with `stopped`: nothing more is acknowledged (the batches held back fail too, though they
-   * reached the disk: a request whose `add` fails never leaves, an answered one whose `done` fails is reversed), every
-   * later append fails. A failed batch among `held` fails with `failed` (its write's error) when given. After a failed
-   * batch whose bytes could not be blanked (whole `add` lines of requests that never left may be in the file), or
-   * when the file is no longer the journal's.
+   * The journal stops with `stopped` (logged at `error` with `context`): nothing more is acknowledged (the batches
+   * `held` back fail too, though they reached the disk: a request whose `add` fails never leaves, an answered one whose
+   * `done` fails is reversed; a failed one with `failed` when given), every later append fails, and nothing is left to
+   * hold back (so `close` can end). After a failed batch whose bytes could not be blanked (whole `add` lines of
+   * requests that never left may be in the file), or when the file is no longer the journal's.
    */
-  private stop(stopped: Iso8583Error, held: Batch[], failed?: Iso8583Error): void {
+  private stop(stopped: Iso8583Error, held: Batch[], context: Record<string, unknown>, failed?: Iso8583Error): void {
+    this.logger.error({ code: stopped.code, ...context }, stopped.message);
     this.stopped = stopped;
     for (const b of held) b.fail(b.state === 'failed' && failed !== undefined ? failed : stopped);
     this.current.fail(stopped);
     this.current = new Batch();
+    this.failing = false;
   }
 }

@@ -11,6 +11,10 @@ import { FileJournal, LOCK_FILE } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
 import { startChild } from './child.js';
+import type { SpareFile } from '../src/journal-spare.js';
+
+/** Resolves once the journal's spare file (made in the background after a compaction) is made (white box). */
+const spareMade = (journal: FileJournal): Promise<boolean> => (journal as unknown as { spare: SpareFile }).spare.whenReady();
 
 const entry = (id: string) => ({ id, at: 1, reversal: { '0': '0400', '11': '000001', '41': 'TERM0001' } });
 
@@ -24,7 +28,8 @@ test('journal folder removed while the connector runs: the next purchase is refu
   const journal = new FileJournal(dir, { logger });
   const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), { reversal: { enabled: true, journal } });
   await connector.request(purchase('009001'));
-  rmSync(dir, { recursive: true, force: true, maxRetries: 10 }); // retried: the spare file may be made meanwhile
+  await spareMade(journal);
+  rmSync(dir, { recursive: true, force: true });
   await assert.rejects(connector.request(purchase('009002')), stoppedFor(/removed/));
   await assert.rejects(connector.request(purchase('009003')), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
   assert.deepEqual(
@@ -68,7 +73,8 @@ test('FileJournal – its folder removed and taken by another process\'s journal
   const dir = tempDir(t, 'journal-taken');
   const first = new FileJournal(dir, { compactInterval: 0 });
   await first.open();
-  rmSync(dir, { recursive: true, force: true, maxRetries: 10 }); // retried: the spare file may be made meanwhile
+  await spareMade(first);
+  rmSync(dir, { recursive: true, force: true });
   // Another process opens a journal on the same path (a second gateway started meanwhile).
   const other = startChild('lock-race-child', { store: 'journal' });
   t.after(() => other.process.kill('SIGKILL'));
