@@ -18,10 +18,15 @@ export const SEAL_LENGTH = SEAL_HEAD.length + 8 + 2;
 /** The members of a record written before the checksum: a line without a checksum holding any other is not a record. */
 export const UNSEALED_MEMBERS: ReadonlySet<string> = new Set(['op', 'id', 'reversal', 'at', 'attempts', 'kind', 'outcome', 'attempt']);
 
-/** `n` as 8 lowercase hex digits. */
+/** Every byte as 2 lowercase hex digits. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/**
+ * `n` (an unsigned 32-bit integer) as 8 lowercase hex digits, byte by byte from a table: `toString(16)` took about
+ * 1 µs a call (V8's radix conversion), more than the CRC of a 300-byte record.
+ */
 function hex8(n: number): string {
-  const s = n.toString(16);
-  return s.length === 8 ? s : '00000000'.slice(s.length) + s;
+  return (HEX[n >>> 24] as string) + (HEX[(n >>> 16) & 0xff] as string) + (HEX[(n >>> 8) & 0xff] as string) + (HEX[n & 0xff] as string);
 }
 
 /**
