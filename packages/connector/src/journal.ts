@@ -326,7 +326,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       // The batches written went into this journal's file: checked once for all those taking effect now.
       if (!checked) {
         checked = true;
-        if (this.lostFiles(this.writing)) return;
+        // Stopped (and `close` may be waiting for the journal to be idle), or waiting for the writes in flight.
+        if (this.lostFiles(this.writing)) return this.pump();
       }
       this.writing.shift();
       this.commit(head);

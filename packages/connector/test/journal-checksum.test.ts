@@ -46,6 +46,21 @@ function flip(dir: string, marker: string, at: number, bit = 0x02, n = 0): numbe
   return bytes.lastIndexOf(0x0a, i) + 1;
 }
 
+/**
+ * Replaces the line of the journal file in `dir` that starts with `start` by `make(line)`, of the same length (what a
+ * damaged or lost block leaves); returns the file's text before and the line's offset.
+ */
+function rewriteLine(dir: string, start: string, make: (line: string) => string): { text: string; offset: number } {
+  const path = `${dir}/reversals.jsonl`;
+  const text = readFileSync(path, 'latin1');
+  const offset = text.indexOf(start);
+  const end = text.indexOf('\n', offset);
+  const line = make(text.slice(offset, end));
+  assert.equal(line.length, end - offset);
+  writeFileSync(path, text.slice(0, offset) + line + text.slice(end), 'latin1');
+  return { text, offset };
+}
+
 const corrupt = (lines: Record<string, unknown>[]) => lines.filter((l) => l.code === 'ISO8583_WARN_JOURNAL_CORRUPT' && l.level === 40);
 
 test('journal checksum – a flipped byte in the id of a done record (k2 -> k0): quarantined and warned, and k2 stays (not a silent revival)', async (t) => {
@@ -96,12 +111,8 @@ test('journal checksum – a file of lines without checksums (an older version\'
 
 test('journal checksum – a done of an entry the file does not hold is warned with its offset', async (t) => {
   const dir = await written(t);
-  const path = `${dir}/reversals.jsonl`;
-  const text = readFileSync(path, 'latin1');
   // The add of k2 lost: a block of blank lines where it was (what a lost write leaves).
-  const start = text.indexOf('{"op":"add","id":"k2"');
-  const end = text.indexOf('\n', start);
-  writeFileSync(path, text.slice(0, start) + '\n'.repeat(end - start) + text.slice(end), 'latin1');
+  const { text } = rewriteLine(dir, '{"op":"add","id":"k2"', (line) => '\n'.repeat(line.length));
   const { left, lines } = await reopen(dir);
   assert.deepEqual(left, ['k3:000000001000', 'k4:000000001000']);
   const warned = corrupt(lines);
@@ -121,11 +132,8 @@ test('journal checksum – a journal file of zero length is warned; a missing on
 
 test('journal – a done record cut by a crash: the entry stays (it is reversed), and the info line does not say its request never left', async (t) => {
   const dir = await written(t);
-  const path = `${dir}/reversals.jsonl`;
-  const text = readFileSync(path, 'latin1');
-  const start = text.indexOf('{"op":"done","id":"k2"');
-  const end = text.indexOf('\n', start);
-  writeFileSync(path, text.slice(0, start + 30) + '\n'.repeat(end - start - 30) + text.slice(end), 'latin1');
+  // Its first 30 bytes reached the disk, the rest of the write did not (still the preallocated blank lines).
+  rewriteLine(dir, '{"op":"done","id":"k2"', (line) => line.slice(0, 30) + '\n'.repeat(line.length - 30));
   const { left, lines } = await reopen(dir);
   assert.deepEqual(left, ['k2:000000001000', 'k3:000000001000', 'k4:000000001000']);
   const cut = lines.filter((l) => l.code === 'ISO8583_WARN_JOURNAL_CUT');

@@ -89,3 +89,20 @@ test('FileJournal – its folder removed and taken by another process\'s journal
   other.process.stdin?.end();
   await other.exited;
 });
+
+test('FileJournal – closed while the append that finds its file removed is in flight: the append is refused and close() ends', async (t) => {
+  const dir = tempDir(t, 'journal-closing');
+  const j = new FileJournal(dir, { compactInterval: 0 });
+  await j.open();
+  await spareMade(j);
+  rmSync(dir, { recursive: true, force: true });
+  const pending = j.add(entry('k1'));
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    j.close().then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 10_000))),
+  ]);
+  clearTimeout(timer);
+  assert.ok(closed, 'close() resolved');
+  await assert.rejects(pending, stoppedFor(/removed/));
+});
