@@ -9,12 +9,23 @@ import { readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { FileJournal, LOCK_FILE } from '../src/index.js';
 import { answer, purchase } from './peer.js';
-import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
+import { capturedLogger, endsWithin, peerAndConnector, tempDir } from './helpers/setup.js';
+import type { AfterHook } from './helpers/setup.js';
 import { startChild } from './child.js';
 import type { SpareFile } from '../src/journal-spare.js';
 
 /** Resolves once the journal's spare file (made in the background after a compaction) is made (white box). */
 const spareMade = (journal: FileJournal): Promise<boolean> => (journal as unknown as { spare: SpareFile }).spare.whenReady();
+
+/** An open journal in a new folder, which is then removed as `rm -rf` does (once the spare file is made). */
+async function openThenRemoved(t: AfterHook, prefix: string): Promise<{ dir: string; j: FileJournal }> {
+  const dir = tempDir(t, prefix);
+  const j = new FileJournal(dir, { compactInterval: 0 });
+  await j.open();
+  await spareMade(j);
+  rmSync(dir, { recursive: true, force: true });
+  return { dir, j };
+}
 
 const entry = (id: string) => ({ id, at: 1, reversal: { '0': '0400', '11': '000001', '41': 'TERM0001' } });
 
@@ -70,11 +81,7 @@ test('FileJournal – its lock file removed: the journal stops (another process 
 });
 
 test('FileJournal – its folder removed and taken by another process\'s journal: the first stops, and its close leaves the other one\'s lock alone', async (t) => {
-  const dir = tempDir(t, 'journal-taken');
-  const first = new FileJournal(dir, { compactInterval: 0 });
-  await first.open();
-  await spareMade(first);
-  rmSync(dir, { recursive: true, force: true });
+  const { dir, j: first } = await openThenRemoved(t, 'journal-taken');
   // Another process opens a journal on the same path (a second gateway started meanwhile).
   const other = startChild('lock-race-child', { store: 'journal' });
   t.after(() => other.process.kill('SIGKILL'));
@@ -91,18 +98,8 @@ test('FileJournal – its folder removed and taken by another process\'s journal
 });
 
 test('FileJournal – closed while the append that finds its file removed is in flight: the append is refused and close() ends', async (t) => {
-  const dir = tempDir(t, 'journal-closing');
-  const j = new FileJournal(dir, { compactInterval: 0 });
-  await j.open();
-  await spareMade(j);
-  rmSync(dir, { recursive: true, force: true });
+  const { j } = await openThenRemoved(t, 'journal-closing');
   const pending = j.add(entry('k1'));
-  let timer: NodeJS.Timeout | undefined;
-  const closed = await Promise.race([
-    j.close().then(() => true),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 10_000))),
-  ]);
-  clearTimeout(timer);
-  assert.ok(closed, 'close() resolved');
+  assert.ok(await endsWithin(j.close(), 10_000), 'close() resolved');
   await assert.rejects(pending, stoppedFor(/removed/));
 });
