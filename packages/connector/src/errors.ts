@@ -29,7 +29,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_DEADLINE:
     'The request\'s overall `deadline` (send options) passed before it was written (while it waited for the journal, a connection or its terminal): it never reached the host.',
   ISO8583_ERR_CONNECTOR_JOURNAL:
-    'The reversal journal could not be written or read (a full disk, an I/O error); the request was not sent, or its response could not be recorded and it is being reversed.',
+    'The reversal journal could not be written or read (a full disk, an I/O error), or it stopped (its folder, file or lock removed or replaced while it ran: the file named in the log); the request was not sent, or its response could not be recorded and it is being reversed.',
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED:
     'Another live process (its pid in the text) holds the lock of the reversal journal folder named in the text; one process per journal.',
   ISO8583_ERR_CONNECTOR_STORE:
@@ -61,9 +61,9 @@ export const CONNECTOR_ERROR_CODES = {
  */
 export const CONNECTOR_LOG_CODES = {
   ISO8583_WARN_JOURNAL_CORRUPT:
-    'warn: lines of the journal file that are not records (byte `offsets`) were moved to the `quarantine` file beside it; every intact record was recovered.',
+    'warn: lines of the journal file that are not records or whose checksum fails (byte `offsets`) were moved to the `quarantine` file beside it, every intact record recovered; or `done` records name entries the file does not hold (`orphanDone` offsets: their `add` was lost); or the file is empty (`empty`: zero length, though it is always preallocated).',
   ISO8583_WARN_JOURNAL_CUT:
-    'info: the journal holds records cut by a crash (the last line, or a line followed by the blank rest of its write when writes overlapped: never durable, so their requests never left); kept in the `quarantine` file.',
+    'info: the journal holds records cut by a crash (the last line, or a line followed by the blank rest of its write when writes overlapped): never durable, so nobody was answered on them; read as not written (a cut `done` leaves its purchase to be reversed); kept in the `quarantine` file.',
   ISO8583_WARN_JOURNAL_STALE_LOCK: 'warn: the journal folder was locked by a process that is gone (`pid`); the lock was taken over.',
   ISO8583_WARN_TRANSACTION_LOG_CORRUPT:
     'warn: a line of a transaction log file (`file`, byte `offset`) is not a record; it was skipped (the records around it are read).',

@@ -3,7 +3,9 @@
  * the pid of its owner, made whole before it gets its name (written to a private file, then hard-linked, which fails
  * when the name exists), so that nobody ever reads a lock without its pid, and taken over, with a warning, when its
  * process is gone: under a gate file that only one of the processes starting at once can hold, so that exactly one of
- * them owns the folder. The file name, the error and the warning code are the kind's.
+ * them owns the folder. The file name, the error and the warning code are the kind's. The owner can check that the lock
+ * file is still its own (file-identity.ts: not removed with the folder, not replaced by another process's lock), and
+ * releasing it removes it only then.
  */
 import { link, open, readFile, realpath, unlink } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
@@ -11,6 +13,8 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { syncDir, writeAll } from './durable-file.js';
+import { notNamed } from './file-identity.js';
+import type { FileIdentity } from './file-identity.js';
 
 /** What a folder lock is for: its file name, the error when a live process holds it, the warning on a take-over. */
 export interface FolderLockKind {
@@ -22,6 +26,19 @@ export interface FolderLockKind {
   staleCode: string;
   /** What is locked, in the warning's text (`the transaction log`). */
   what: string;
+}
+
+/** A folder's lock, held. */
+export interface FolderLock {
+  /** The lock file. */
+  readonly path: string;
+  /**
+   * Why the lock file is no longer this holder's (`removed`, `replaced by another file`): `undefined` while it is. A
+   * synchronous `stat` (see file-identity.ts).
+   */
+  lost(): string | undefined;
+  /** Releases the lock: removes the lock file if it is still this holder's (once; later calls do nothing). */
+  release(): Promise<void>;
 }
 
 /** Locks held by this process (a second store of the same process on the same folder is refused too). */
@@ -116,13 +133,19 @@ async function take(mine: string, path: string, onStale: (pid: number | undefine
  * lock (see {@link lockFolder}): how a store opens its folder.
  */
 export async function openFolder(dir: string, kind: FolderLockKind, logger: Logger): Promise<() => Promise<void>> {
+  const lock = await openFolderLock(dir, kind, logger);
+  return () => lock.release();
+}
+
+/** {@link openFolder}, resolving with the lock itself (see {@link FolderLock}). */
+export async function openFolderLock(dir: string, kind: FolderLockKind, logger: Logger): Promise<FolderLock> {
   const made = mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (made !== undefined) await syncDir(dirname(made));
   return lockFolder(dir, kind, logger);
 }
 
-/** Takes the lock of `dir`; resolves with the function that releases it. Throws `kind.locked(...)` when a live process holds it. */
-export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logger): Promise<() => Promise<void>> {
+/** Takes the lock of `dir` (see {@link FolderLock}). Throws `kind.locked(...)` when a live process holds it. */
+export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logger): Promise<FolderLock> {
   // One name per folder, however it was spelt (relative, through a symbolic link).
   const path = join(await realpath(dir), kind.file);
   if (heldHere.has(path)) throw kind.locked(dir, process.pid);
@@ -132,9 +155,13 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
   const mine = join(dir, `${kind.file}.${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
   try {
     const handle = await open(mine, 'wx', 0o600);
+    let id: FileIdentity;
     try {
       await writeAll(handle, Buffer.from(`${process.pid}\n`), 0);
       await handle.sync();
+      // The lock file is this file under a second name (a hard link): the same device and inode.
+      const { dev, ino } = await handle.stat();
+      id = { dev, ino };
     } finally {
       await handle.close();
     }
@@ -145,9 +172,15 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     });
     taken = true;
     await syncDir(dir);
-    return async () => {
-      if (!heldHere.delete(path)) return;
-      await unlink(path).catch(() => undefined);
+    const lost = (): string | undefined => notNamed(path, id);
+    return {
+      path,
+      lost,
+      async release() {
+        if (!heldHere.delete(path)) return;
+        // Another process's lock by now (the folder was removed and taken meanwhile) is left alone.
+        if (lost() === undefined) await unlink(path).catch(() => undefined);
+      },
     };
   } finally {
     if (!taken) heldHere.delete(path);

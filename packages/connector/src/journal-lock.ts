@@ -6,8 +6,8 @@
  */
 import type { Logger } from 'pino';
 import { connectorError } from './errors.js';
-import { openFolder } from './folder-lock.js';
-import type { FolderLockKind } from './folder-lock.js';
+import { openFolderLock } from './folder-lock.js';
+import type { FolderLock, FolderLockKind } from './folder-lock.js';
 
 /** The name of the lock file in the journal folder. */
 export const LOCK_FILE = 'reversals.lock';
@@ -25,9 +25,10 @@ const JOURNAL_LOCK: FolderLockKind = {
 };
 
 /**
- * Makes the journal folder if missing (mode 0700, its parent fsynced) and takes its lock; resolves with the function that releases it. Throws
- * `ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED` (naming the folder and the owner's pid) when a live process holds it.
+ * Makes the journal folder if missing (mode 0700, its parent fsynced) and takes its lock; resolves with the lock (its
+ * check and its release). Throws `ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED` (naming the folder and the owner's pid) when a
+ * live process holds it.
  */
-export function lockJournal(dir: string, logger: Logger): Promise<() => Promise<void>> {
-  return openFolder(dir, JOURNAL_LOCK, logger);
+export function lockJournal(dir: string, logger: Logger): Promise<FolderLock> {
+  return openFolderLock(dir, JOURNAL_LOCK, logger);
 }

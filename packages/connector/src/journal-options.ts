@@ -16,7 +16,8 @@ export interface FileJournalOptions {
    * next compaction: about 10,000 purchases (add + done) per 4 MiB go between two compactions while under load, each
    * costing about 3.5 ms of CPU plus 0.35 ms per MiB, and holding the appends for its renames and fsyncs (3-25 ms on
    * the test machine). Larger means fewer compactions under load, but more written at each start and each compaction
-   * by `compactInterval`. Default 4 MiB.
+   * by `compactInterval`. At least 1 (a smaller value is taken as 1): a journal file is never empty, so that an empty
+   * one is reported as damaged. Default 4 MiB.
    */
   preallocate?: number;
   /** Milliseconds between compactions while entries are being marked done; 0 = only by size. Default 60000. */
@@ -62,7 +63,7 @@ export function resolveJournalOptions(options: FileJournalOptions): ResolvedJour
   return {
     batchRecords,
     compactAt: options.compactAt ?? JOURNAL_DEFAULTS.compactAt,
-    preallocate: options.preallocate ?? JOURNAL_DEFAULTS.preallocate,
+    preallocate: Math.max(1, options.preallocate ?? JOURNAL_DEFAULTS.preallocate),
     compactInterval: options.compactInterval ?? JOURNAL_DEFAULTS.compactInterval,
     concurrentWrites: SYNC_ON_WRITE === undefined ? 1 : concurrent,
     logger: options.logger ?? pino({ level: 'silent' }),

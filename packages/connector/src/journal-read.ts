@@ -1,21 +1,26 @@
 /**
- * Reading a journal file back: its records (JSON lines) replayed into the live entries, and the lines that are not
- * records kept aside. Two kinds of bad line:
- * - a **cut** line: a record whose write a crash interrupted before it was durable (so its request never left): the
- *   last line of the file, or, with several writes in flight at once, a line followed by a blank one (the rest of
- *   the interrupted write's bytes, still the preallocated blank lines) that stops short of a record's closing `}`.
- *   It begins as every record does. Expected after a crash; logged at `info` (`ISO8583_WARN_JOURNAL_CUT`).
- * - **corrupt** lines: anything else that is not a record (a damaged block, an edit by hand, another program's
- *   bytes). Logged at `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) with their byte offsets.
+ * Reading a journal file back: its records (JSON lines, each with its checksum: journal-checksum.ts) replayed into the
+ * live entries, and the lines that are not records kept aside. Two kinds of bad line:
+ * - a **cut** line: a record whose write a crash interrupted before it was durable (so none of its callers was
+ *   answered: an `add` whose request never left, or a `done` / `attempt` whose outcome nobody saw and which is replayed
+ *   as not written, so the entry stays and is reversed or repeated): the last line of the file, or, with several
+ *   writes in flight at once, a line followed by a blank one (the rest of the interrupted write's bytes, still the
+ *   preallocated blank lines) that stops short of a record's closing `}`. It begins as every record does. Expected
+ *   after a crash; logged at `info` (`ISO8583_WARN_JOURNAL_CUT`).
+ * - **corrupt** lines: anything else that is not a record (a damaged block, a flipped bit that fails the checksum, an
+ *   edit by hand, another program's bytes). Logged at `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) with their byte offsets.
  * Either way the bytes are kept: moved to a quarantine file beside the journal (`reversals.jsonl.corrupt-<time>`,
  * mode 0600, fsynced before the journal is rewritten), one bad line per line; a file in which no line is a record is
- * renamed there whole. Every intact record is recovered, before and after a bad line.
+ * renamed there whole. Every intact record is recovered, before and after a bad line. Also logged at `warn` with
+ * `ISO8583_WARN_JOURNAL_CORRUPT`: a `done` of an entry the file does not hold (its `add` was lost), and a journal file
+ * of zero length (a journal file is never empty: it is preallocated with blank lines).
  */
 import { open, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import { syncDir, writeAll } from './durable-file.js';
+import { UNSEALED_MEMBERS, checkSeal } from './journal-checksum.js';
 import type { JournalEntry } from './journal.js';
 
 /** A line of the file that is not a record. */
@@ -28,6 +33,9 @@ export interface BadLine {
   cut: boolean;
 }
 
+/** How a line replays: a record, a `done` of an entry not held (its `add` lost), or not a record. */
+type Replayed = 'record' | 'orphan' | 'bad';
+
 /** What a journal file holds. */
 export interface JournalContents {
   /** The entries added and not done, oldest first. */
@@ -36,6 +44,8 @@ export interface JournalContents {
   records: number;
   /** Lines that are not records (cut ones included). */
   bad: BadLine[];
+  /** Byte offsets of the `done` records of entries the file does not hold (their `add` was lost). */
+  orphans: number[];
 }
 
 type Json = Record<string, unknown>;
@@ -44,18 +54,27 @@ function isMessage(value: unknown): value is IsoMessage {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as Json)['0'] === 'string';
 }
 
-/** Applies one line to the live entries; false when the line is not a record. */
-function replay(line: Buffer, live: Map<string, JournalEntry>): boolean {
+/** True when a line without a checksum holds a member no record had before the checksum (a damaged checksum). */
+function foreignMember(record: Json): boolean {
+  for (const key in record) if (!UNSEALED_MEMBERS.has(key)) return true;
+  return false;
+}
+
+/** Applies one line to the live entries (see {@link Replayed}). */
+function replay(line: Buffer, live: Map<string, JournalEntry>): Replayed {
+  const seal = checkSeal(line);
+  if (seal === 'bad') return 'bad';
   let record: Json;
   try {
     const parsed: unknown = JSON.parse(line.toString('utf8'));
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'bad';
     record = parsed as Json;
   } catch {
-    return false;
+    return 'bad';
   }
+  if (seal === 'none' && foreignMember(record)) return 'bad';
   const { op, id } = record;
-  if (typeof id !== 'string' || id === '') return false;
+  if (typeof id !== 'string' || id === '') return 'bad';
   if (op === 'add' && isMessage(record.reversal)) {
     const attempts = record.attempts;
     live.set(id, {
@@ -65,18 +84,15 @@ function replay(line: Buffer, live: Map<string, JournalEntry>): boolean {
       attempts: typeof attempts === 'number' && Number.isSafeInteger(attempts) && attempts > 0 ? attempts : 0,
       ...(record.kind === 'advice' ? { kind: 'advice' as const } : {}),
     });
-    return true;
+    return 'record';
   }
   if (op === 'attempt' && typeof record.attempt === 'number' && Number.isSafeInteger(record.attempt) && record.attempt > 0) {
     const entry = live.get(id);
     if (entry !== undefined) entry.attempts = Math.max(entry.attempts ?? 0, record.attempt);
-    return true;
+    return 'record';
   }
-  if (op === 'done') {
-    live.delete(id);
-    return true;
-  }
-  return false;
+  if (op === 'done') return live.delete(id) ? 'record' : 'orphan';
+  return 'bad';
 }
 
 /** What every record line begins with (`{"op":"`): a record cut short begins with it, or with a part of it. */
@@ -93,13 +109,13 @@ function cutShort(line: Buffer): boolean {
   return startsAsRecord(line) && line[line.length - 1] !== 0x7d;
 }
 
-/** The bytes of the journal file at `path`: none when there is no file yet. */
-export async function readJournalFile(path: string): Promise<Buffer> {
+/** The bytes of the journal file at `path`: `undefined` when there is no file yet. */
+export async function readJournalFile(path: string): Promise<Buffer | undefined> {
   try {
     return await readFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return Buffer.alloc(0);
+    return undefined;
   }
 }
 
@@ -107,15 +123,23 @@ export async function readJournalFile(path: string): Promise<Buffer> {
 export function readJournal(data: Buffer): JournalContents {
   const live = new Map<string, JournalEntry>();
   const bad: BadLine[] = [];
+  const orphans: number[] = [];
   let records = 0;
   let lastLine = -1;
+  /** The last line is damaged whole (its checksum fails), not cut short. */
+  let lastSealBad = false;
   for (let start = 0; start < data.length; ) {
     let end = data.indexOf(0x0a, start);
     if (end < 0) end = data.length;
     if (end > start) {
       const line = data.subarray(start, end);
       lastLine = start;
-      if (replay(line, live)) records += 1;
+      const replayed = replay(line, live);
+      lastSealBad = replayed === 'bad' && checkSeal(line) === 'bad';
+      if (replayed !== 'bad') {
+        records += 1;
+        if (replayed === 'orphan') orphans.push(start);
+      }
       // Followed by a blank line: the rest of its write never reached the file (cut), if it begins as a record and
       // stops short of one's end (a whole line that fails to parse, before a gap a failed batch left, is corruption).
       else bad.push({ offset: start, bytes: Buffer.from(line), cut: data[end + 1] === 0x0a && cutShort(line) });
@@ -123,8 +147,9 @@ export function readJournal(data: Buffer): JournalContents {
     start = end + 1;
   }
   const last = bad[bad.length - 1];
-  if (last !== undefined && last.offset === lastLine) last.cut = startsAsRecord(last.bytes);
-  return { live, records, bad };
+  // The last line, begun as a record: cut, unless it ends with a checksum (whole, and damaged).
+  if (last !== undefined && last.offset === lastLine) last.cut = startsAsRecord(last.bytes) && !lastSealBad;
+  return { live, records, bad, orphans };
 }
 
 /** A quarantine file name beside the journal that does not exist yet. */
@@ -169,7 +194,10 @@ export async function quarantine(path: string, contents: JournalContents, logger
     await syncDir(dir);
     const context = { file: basename(path), quarantine: basename(target), offsets, records };
     if (onlyCut) {
-      logger.info({ code: 'ISO8583_WARN_JOURNAL_CUT', ...context }, 'the reversal journal holds records cut by a crash (their requests never left): kept in quarantine');
+      logger.info(
+        { code: 'ISO8583_WARN_JOURNAL_CUT', ...context },
+        'the reversal journal holds records cut by a crash (never durable, so no caller was answered on them; read as not written): kept in quarantine',
+      );
     } else {
       logger.warn(
         { code: 'ISO8583_WARN_JOURNAL_CORRUPT', ...context, whole: records === 0 },
@@ -178,4 +206,30 @@ export async function quarantine(path: string, contents: JournalContents, logger
     }
     return join(dir, basename(target));
   }
+}
+
+/**
+ * Reads the journal file at `path` back (see the module comment): its bad lines moved to quarantine before the caller
+ * rewrites the file, and a `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) for a file of zero length (`empty`) and for `done`
+ * records of entries the file does not hold (`orphanDone`: their byte offsets). Returns the live entries, oldest first.
+ */
+export async function loadJournal(path: string, logger: Logger): Promise<Map<string, JournalEntry>> {
+  const data = await readJournalFile(path);
+  const file = basename(path);
+  if (data?.length === 0) {
+    logger.warn(
+      { code: 'ISO8583_WARN_JOURNAL_CORRUPT', file, empty: true },
+      'the reversal journal file is empty (zero length), though a journal file is always preallocated: its records may have been lost',
+    );
+  }
+  const contents = readJournal(data ?? Buffer.alloc(0));
+  // The bad bytes are safe in quarantine before the rewrite drops them from the journal.
+  await quarantine(path, contents, logger);
+  if (contents.orphans.length > 0) {
+    logger.warn(
+      { code: 'ISO8583_WARN_JOURNAL_CORRUPT', file, orphanDone: contents.orphans },
+      'the reversal journal has done records of entries it does not hold (their add record was lost)',
+    );
+  }
+  return contents.live;
 }

@@ -1,11 +1,13 @@
 /**
  * The lines of the file journal, built by hand: the same bytes `JSON.stringify` gives for the same record (a test
- * checks it over generated messages), without its walk of a fresh wrapper object per record. A message is a flat map
+ * checks it over generated messages), without its walk of a fresh wrapper object per record, then its checksum as its
+ * last member (journal-checksum.ts). A message is a flat map
  * of field number to string in all but rare cases (a composite field nests an object): strings of printable ASCII
  * other than `"` and `\` go between quotes as they are; anything else (a control character, non-ASCII text, a nested
  * or non-string value) is handed to `JSON.stringify`, so that the escaping rules live in one place.
  */
 import type { IsoMessage } from '@iso8583/codec';
+import { seal } from './journal-checksum.js';
 import type { JournalEntry, JournalOutcome } from './saf-store.js';
 
 /** True when `s` goes between quotes as it is in JSON: printable ASCII other than `"` and `\\`. */
@@ -39,29 +41,30 @@ function jsonNumber(n: number): string {
   return Number.isFinite(n) ? String(n) : 'null';
 }
 
-/** The `add` line of an entry: `{"op":"add","id":..,"reversal":{..},"at":..[,"attempts":n][,"kind":"advice"]}`. */
+/**
+ * The `add` line of an entry: `{"op":"add","id":..,"reversal":{..},"at":..[,"attempts":n][,"kind":"advice"],"crc":..}`.
+ */
 export function addLine(e: JournalEntry): string {
   return addJsonLine(e.id, messageJson(e.reversal), e.at, e.attempts, e.kind);
 }
 
 /** The `add` line of an entry whose message is given as its JSON text (`reversalJson`, as {@link messageJson} writes it). */
 export function addJsonLine(id: string, reversalJson: string, at: number, attempts?: number, kind?: string): string {
-  return (
+  return seal(
     '{"op":"add","id":' +
-    jsonString(id) +
-    ',"reversal":' +
-    reversalJson +
-    ',"at":' +
-    jsonNumber(at) +
-    (attempts ? ',"attempts":' + jsonNumber(attempts) : '') +
-    (kind === 'advice' ? ',"kind":"advice"' : '') +
-    '}'
+      jsonString(id) +
+      ',"reversal":' +
+      reversalJson +
+      ',"at":' +
+      jsonNumber(at) +
+      (attempts ? ',"attempts":' + jsonNumber(attempts) : '') +
+      (kind === 'advice' ? ',"kind":"advice"' : ''),
   );
 }
 
 /** The `attempt` line: attempt `attempt` (1-based) of entry `id` is about to be sent. */
 export function attemptLine(id: string, attempt: number): string {
-  return '{"op":"attempt","id":' + jsonString(id) + ',"attempt":' + jsonNumber(attempt) + '}';
+  return seal('{"op":"attempt","id":' + jsonString(id) + ',"attempt":' + jsonNumber(attempt));
 }
 
 /** What follows the id in a `done` line, up to the time, for each outcome (made once: outcomes are a closed set). */
@@ -76,7 +79,7 @@ const DONE_MIDDLE: Readonly<Record<JournalOutcome, string>> = {
 /** The `done` line: entry `id` ended with `outcome` at `at` (ms since the epoch). */
 export function doneLine(id: string, outcome: JournalOutcome, at: number): string {
   const middle = DONE_MIDDLE[outcome] ?? ',"outcome":' + jsonString(outcome) + ',"at":';
-  return '{"op":"done","id":' + jsonString(id) + middle + jsonNumber(at) + '}';
+  return seal('{"op":"done","id":' + jsonString(id) + middle + jsonNumber(at));
 }
 
 /**

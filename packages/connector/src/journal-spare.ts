@@ -57,12 +57,15 @@ export class SpareFile {
     return this.state === 'ready';
   }
 
-  /** Waits for a spare being made and removes the spare file (on close). */
-  async discard(): Promise<void> {
+  /**
+   * Waits for a spare being made and removes the spare file (on close), unless `remove` is false (the folder is no
+   * longer the journal's: the file of that name is another journal's).
+   */
+  async discard(remove = true): Promise<void> {
     this.state = 'none';
     await this.making;
     this.making = undefined;
-    await unlink(this.path).catch(() => undefined);
+    if (remove) await unlink(this.path).catch(() => undefined);
   }
 
   private async make(): Promise<void> {

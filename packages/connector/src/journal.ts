@@ -13,7 +13,9 @@
  *   that fails the journal stops (every append refused until reopened). A batch that grows the file goes alone.
  * Compaction (journal-compaction.ts), once no write is in flight: when opened; when the records would outgrow the
  * preallocated part and answered ones dominate; past `compactAt`; every `compactInterval` ms after a `done`. The
- * folder is locked by its opener (`reversals.lock`). See docs/connector.md. Apart: the options, the lines, a batch and
+ * folder is locked by its opener (`reversals.lock`). Before written batches take effect (once per pass, not per record)
+ * and before a compaction, the file's name and the lock's must still name this journal's files (journal-hold.ts):
+ * when the folder was removed or a file renamed or replaced, the journal stops. See docs/connector.md. Apart: the options, the lines, a batch and
  * its write, reading a file back, the spare file (journal-options, -record, -batch, -read, -spare.ts).
  */
 import { EventEmitter } from 'node:events';
@@ -21,15 +23,15 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
-import { connectorError } from './errors.js';
 import { Batch, blankFailed, countWrite } from './journal-batch.js';
 import type { Change, JournalWriteStats } from './journal-batch.js';
 import { compactInto, compactedText } from './journal-compaction.js';
-import { lockJournal } from './journal-lock.js';
+import { connectorError } from './errors.js';
+import { JournalHold, journalError, stoppedError } from './journal-hold.js';
 import { resolveJournalOptions } from './journal-options.js';
 import type { FileJournalOptions } from './journal-options.js';
 import { SpareFile } from './journal-spare.js';
-import { quarantine, readJournal, readJournalFile } from './journal-read.js';
+import { loadJournal } from './journal-read.js';
 import { addJsonLine, addLine, attemptLine, doneLine, flat, withAttempts } from './journal-record.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from './saf-store.js';
 
@@ -39,11 +41,6 @@ export type { JournalEntry, JournalOutcome, ReversalJournal, SafEntry, SafEntryK
 
 /** The journal file's name in its folder. */
 export const JOURNAL_FILE = 'reversals.jsonl';
-
-/** The coded error of a journal that cannot be opened (its folder, lock, file or first compaction) or written. */
-function journalError(what: string, cause: unknown): Iso8583Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal ${what}`, { field: 'reversal.journalDir', cause });
-}
 
 /**
  * The embedded append-only file journal in a folder (created if missing, mode 0700; the file is mode 0600). Emits
@@ -64,7 +61,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   readonly batchRecords: number;
   private readonly logger: Logger;
   private handle: FileHandle | undefined;
-  private unlock: (() => Promise<void>) | undefined;
+  /** The folder's lock and the identity of the file `handle` writes to. */
+  private hold: JournalHold | undefined;
   /** The batch gathering appends. */
   private current = new Batch();
   /** Batches whose write started and that have not taken effect yet, in the order of their offsets. */
@@ -136,22 +134,20 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   async open(): Promise<JournalEntry[]> {
     try {
       // Makes the folder if missing (its parent fsynced: folder-lock.ts) and takes its lock.
-      this.unlock = await lockJournal(this.dir, this.logger);
+      this.hold = await JournalHold.take(this.dir, this.path, this.logger);
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED') throw err;
       throw journalError(`in ${this.dir} cannot be opened`, err);
     }
     try {
-      const contents = readJournal(await readJournalFile(this.path));
-      // The bad bytes are safe in quarantine before the rewrite drops them from the journal.
-      await quarantine(this.path, contents, this.logger);
-      for (const [id, entry] of contents.live) this.live.set(id, addLine(entry));
+      const live = await loadJournal(this.path, this.logger);
+      for (const [id, entry] of live) this.live.set(id, addLine(entry));
       await this.rewrite();
       if (this.compactInterval > 0) {
         this.timer = setInterval(() => this.compactIfDone(), this.compactInterval);
         this.timer.unref();
       }
-      return [...contents.live.values()].map((e) => ({ ...e }));
+      return [...live.values()].map((e) => ({ ...e }));
     } catch (err) {
       await this.release();
       throw journalError(`in ${this.dir} cannot be opened`, err);
@@ -191,14 +187,15 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     });
     await this.handle?.close();
     this.handle = undefined;
-    await this.spare.discard();
+    // A spare file in a folder that is no longer this journal's is another journal's.
+    await this.spare.discard(this.hold?.lost() === undefined);
     await this.release();
   }
 
   private async release(): Promise<void> {
-    const unlock = this.unlock;
-    this.unlock = undefined;
-    await unlock?.();
+    const hold = this.hold;
+    this.hold = undefined;
+    await hold?.release();
   }
 
   /**
@@ -210,6 +207,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     const next = await compactInto(this.path, text, this.spare, this.preallocate);
     await this.handle?.close();
     this.handle = next.handle;
+    await this.hold?.track(next.handle);
     this.bytes = next.bytes;
     this.allocated = next.allocated;
     this.dirtyEnd = 0;
@@ -221,6 +219,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
 
   /** A compaction while running: a failure is logged (the journal goes on in the file it has). */
   private async compact(): Promise<void> {
+    // Never into a folder that is no longer this journal's (another process may own it by now).
+    if (this.lostFiles(this.writing)) return;
     await this.rewrite().catch((err: NodeJS.ErrnoException) =>
       this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause: err.code }, 'the reversal journal cannot be compacted'),
     );
@@ -314,6 +314,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
    * until all of them settled; then the failure is dealt with (see the module comment).
    */
   private settle(): void {
+    let checked = false;
     while (this.writing.length > 0) {
       const head = this.writing[0] as Batch;
       if (head.state === 'writing') return;
@@ -321,6 +322,12 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
         if (this.writing.some((b) => b.state === 'writing')) return;
         this.runExclusive(() => this.recover());
         return;
+      }
+      // The batches written went into this journal's file: checked once for all those taking effect now.
+      if (!checked) {
+        checked = true;
+        // Stopped (and `close` may be waiting for the journal to be idle), or waiting for the writes in flight.
+        if (this.lostFiles(this.writing)) return this.pump();
       }
       this.writing.shift();
       this.commit(head);
@@ -366,11 +373,11 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       if (handle === undefined) throw new Error('the journal is closed');
       await blankFailed(handle, failed);
     } catch (err) {
-      this.stop(error, err, batches);
-      // Stopped: every append fails from now on, so nothing is left to hold back (and `close` can end).
-      this.failing = false;
+      const stopped = stoppedError('after a write it could not repair', err);
+      this.stop(stopped, batches, { cause: (err as NodeJS.ErrnoException).code }, error);
       return;
     }
+    if (this.lostFiles(batches, error)) return;
     for (const b of batches) {
       if (b.state === 'written') this.commit(b);
       else b.fail(error);
@@ -379,18 +386,32 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   }
 
   /**
-   * A failed batch's bytes could not be blanked: whole `add` lines of requests that never left may be in the file. The
-   * journal stops: nothing more is acknowledged (the batches held back fail too, though they reached the disk: a
-   * request whose `add` fails never leaves, an answered one whose `done` fails is reversed), every later append fails.
+   * True when the journal's file or its lock is no longer its own (removed with the folder, renamed, replaced): records
+   * written since went into a file no later start reads. The journal then stops once no write is in flight, `held`
+   * (the batches written, not yet acknowledged) failing with it (a failed one with `failed` when given).
    */
-  private stop(error: Iso8583Error, cause: unknown, held: Batch[]): void {
-    this.stopped = connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', 'the reversal journal stopped after a write it could not repair: close and open it again', {
-      field: 'reversal.journalDir',
-      cause,
-    });
-    this.logger.error({ code: this.stopped.code, cause: (cause as NodeJS.ErrnoException).code }, 'the reversal journal stopped after a write it could not repair');
-    for (const b of held) b.fail(b.state === 'failed' ? error : this.stopped);
-    this.current.fail(this.stopped);
+  private lostFiles(held: Batch[], failed?: Iso8583Error): boolean {
+    const why = this.hold?.lost();
+    if (why === undefined) return false;
+    this.failing = true;
+    if (held.some((b) => b.state === 'writing')) return true;
+    this.stop(stoppedError(`because ${why} while open`), held.splice(0), { path: this.path, reason: why }, failed);
+    return true;
+  }
+
+  /**
+   * The journal stops with `stopped` (logged at `error` with `context`): nothing more is acknowledged (the batches
+   * `held` back fail too, though they reached the disk: a request whose `add` fails never leaves, an answered one whose
+   * `done` fails is reversed; a failed one with `failed` when given), every later append fails, and nothing is left to
+   * hold back (so `close` can end). After a failed batch whose bytes could not be blanked (whole `add` lines of
+   * requests that never left may be in the file), or when the file is no longer the journal's.
+   */
+  private stop(stopped: Iso8583Error, held: Batch[], context: Record<string, unknown>, failed?: Iso8583Error): void {
+    this.logger.error({ code: stopped.code, ...context }, stopped.message);
+    this.stopped = stopped;
+    for (const b of held) b.fail(b.state === 'failed' && failed !== undefined ? failed : stopped);
+    this.current.fail(stopped);
     this.current = new Batch();
+    this.failing = false;
   }
 }

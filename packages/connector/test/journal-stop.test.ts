@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FileJournal } from '../src/index.js';
-import { tempDir } from './helpers/setup.js';
+import { endsWithin, tempDir } from './helpers/setup.js';
 import { gate, writeFaults } from './helpers/write-faults.js';
 
 const entry = (id: string) => ({ id, at: 1, reversal: { '0': '0400', '2': '4111111111111111', '11': '000001', '41': id } });
@@ -50,13 +50,7 @@ test('FileJournal – a failed write whose bytes cannot be blanked stops the jou
 
 test('FileJournal – a stopped journal closes (and a new start reads what is on disk)', async (t) => {
   const { j, dir } = await stopped(t);
-  let timer: NodeJS.Timeout | undefined;
-  const closed = await Promise.race([
-    j.close().then(() => true),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 5_000))),
-  ]);
-  clearTimeout(timer);
-  assert.ok(closed, 'close() resolved');
+  assert.ok(await endsWithin(j.close(), 5_000), 'close() resolved');
   // The folder is free again: the next start reads the entry acknowledged before the failure.
   const next = new FileJournal(dir, { compactInterval: 0 });
   const left = await next.open();

@@ -142,3 +142,11 @@ export function capturedLogger(level = 'debug'): { logger: Logger; lines: Record
   });
   return { logger: pino({ level }, stream), lines, text: () => raw.join('') };
 }
+
+/** Resolves true when `closing` (a `close()` under way) ends within `deadline` ms, false when it does not (it hangs). */
+export async function endsWithin(closing: Promise<void>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([closing.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadline)))]);
+  clearTimeout(timer);
+  return ended;
+}

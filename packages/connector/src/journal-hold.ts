@@ -1,0 +1,72 @@
+/**
+ * What a file journal holds in its folder: the folder's lock (journal-lock.ts) and the file it writes, whose names must
+ * still be its own (file-identity.ts) before written batches take effect and before a compaction; and the coded errors
+ * of a journal that cannot be opened or written, or that stopped.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { Iso8583Error } from '@iso8583/codec';
+import { connectorError } from './errors.js';
+import { notNamed } from './file-identity.js';
+import type { FileIdentity } from './file-identity.js';
+import type { FolderLock } from './folder-lock.js';
+import { lockJournal } from './journal-lock.js';
+
+/** The coded error of a journal that cannot be opened (its folder, lock, file or first compaction) or written. */
+export function journalError(what: string, cause: unknown): Iso8583Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal ${what}`, { field: 'reversal.journalDir', cause });
+}
+
+/** The coded error every append of a stopped journal fails with: why it stopped, and what to do. */
+export function stoppedError(why: string, cause?: unknown): Iso8583Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal stopped ${why}: close and open it again`, {
+    field: 'reversal.journalDir',
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** A journal's lock on its folder and the identity of its file (see the module comment). */
+export class JournalHold {
+  private fileId: FileIdentity | undefined;
+  private why: string | undefined;
+
+  private constructor(
+    /** The journal file. */
+    readonly path: string,
+    private lock: FolderLock | undefined,
+  ) {}
+
+  /**
+   * Makes the folder `dir` if missing and takes its lock (`ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED` when a live process
+   * holds it), for the journal file `path`.
+   */
+  static async take(dir: string, path: string, logger: Logger): Promise<JournalHold> {
+    return new JournalHold(path, await lockJournal(dir, logger));
+  }
+
+  /** The journal writes through `handle` from now on (opened on `path`, after a compaction renamed it there). */
+  async track(handle: FileHandle): Promise<void> {
+    const { dev, ino } = await handle.stat();
+    this.fileId = { dev, ino };
+  }
+
+  /**
+   * Why the file or the lock is no longer this journal's (`its file ... was removed`, `... replaced by another file`):
+   * found by one `stat` of each name, then kept; `undefined` while both are its own.
+   */
+  lost(): string | undefined {
+    if (this.why !== undefined || this.fileId === undefined) return this.why;
+    const file = notNamed(this.path, this.fileId);
+    if (file !== undefined) return (this.why = `its file ${this.path} was ${file}`);
+    const lock = this.lock?.lost();
+    if (lock !== undefined) this.why = `its lock ${this.lock?.path ?? ''} was ${lock}`;
+    return this.why;
+  }
+
+  /** Releases the lock (left alone when it is another process's by now). */
+  async release(): Promise<void> {
+    const lock = this.lock;
+    this.lock = undefined;
+    await lock?.release();
+  }
+}
