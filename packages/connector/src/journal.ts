@@ -16,7 +16,9 @@
  * folder is locked by its opener (`reversals.lock`). Before written batches take effect (once per pass, not per record)
  * and before a compaction, the file's name and the lock's must still name this journal's files (journal-hold.ts):
  * when the folder was removed or a file renamed or replaced, the journal stops. See docs/connector.md. Apart: the options, the lines, a batch and
- * its write, reading a file back, the spare file (journal-options, -record, -batch, -read, -spare.ts).
+ * its write, reading a file back, the spare file, the lock and file identity (journal-options, -record, -batch, -read,
+ * -spare, -hold.ts). Longer than 400 lines because the group commit, the recovery from a failed write and the stop
+ * share one set of offsets and batch states (`bytes`, `dirtyEnd`, `writing`): split, each half would reach into the other's.
  */
 import { EventEmitter } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
