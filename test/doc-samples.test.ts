@@ -1,198 +1,29 @@
 /**
- * Every `iso8583 ...` command a user would copy runs, with the real binary: the shell code blocks of README.md,
- * docs/*.md and packages/*\/README.md, and the `Example:` lines of every command's `--help`. One-shot commands must
- * exit 0 (and print what a `# {...}` line under them shows); servers (`simulate-host`, `gateway`, `run`) must print
- * their ready line and stop with exit 0 on SIGTERM; a line ending in `&` stays up for the lines after it. The ports of
- * a block are replaced by free ones. How a block is marked to run otherwise: test/helpers/doc-samples.ts.
+ * Every `iso8583 ...` command a user would copy from README.md, docs/getting-started.md, docs/console.md,
+ * docs/flows.md and the packages' READMEs runs, with the real binary (docs/gateway.md and docs/operations.md:
+ * doc-samples-gateway.test.ts; the `--help` examples: help-examples.test.ts; three files, so each stays well inside
+ * the runner's time per file on a loaded machine). One-shot commands must exit 0 (and print what a `# {...}` line
+ * under them shows); servers (`simulate-host`, `gateway`, `run`) must print their ready line and stop with exit 0 on
+ * SIGTERM; a line ending in `&` stays up for the lines after it. The ports of a block are replaced by free ones. How a
+ * block is marked to run otherwise: test/helpers/doc-samples.ts.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { repoRoot } from '@iso8583/test-support';
-import { BIN, killOnExit, startSimulator, stopAll } from './helpers/cli.js';
-import { docBlocks, helpExamples, sampleDocuments, subcommandOf } from './helpers/doc-samples.js';
-import type { DocCommand } from './helpers/doc-samples.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { docRun } from './helpers/doc-run.js';
+import { docBlocks, sampleDocuments } from './helpers/doc-samples.js';
+import { docSampleTests, GATEWAY_DOCUMENTS } from './helpers/doc-sample-tests.js';
 
-const root = repoRoot();
-const work = mkdtempSync(join(tmpdir(), 'iso8583-doc-samples-'));
-const binDir = join(work, 'bin');
-const ENV: NodeJS.ProcessEnv = {
-  ...process.env,
-  // `iso8583` on the PATH is this checkout's binary.
-  PATH: `${binDir}${delimiter}${process.env.PATH ?? ''}`,
-  // The default reversal journal folder of a gateway a sample starts.
-  XDG_STATE_HOME: join(work, 'state'),
-};
-/** Servers a block started in the background, stopped at its end. */
-const servers = new Set<ChildProcess>();
-/** How long a command may take, or a server to be ready. */
-const LIMIT_MS = 30_000;
-
-before(() => {
-  mkdirSync(binDir, { recursive: true });
-  const wrapper = join(binDir, 'iso8583');
-  writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
-  chmodSync(wrapper, 0o755);
-  // The capture the `decode --help` example reads: two echo requests, each after a 4-digit ASCII length.
-  const echo = Buffer.from('0800822000000000000004000000000000001121103000000001301', 'ascii');
-  const framed = Buffer.concat([Buffer.from(String(echo.length).padStart(4, '0'), 'ascii'), echo]);
-  writeFileSync(join(work, 'capture.bin'), Buffer.concat([framed, framed]));
-});
-
-after(async () => {
-  for (const s of servers) s.kill('SIGKILL');
-  await stopAll();
-  rmSync(work, { recursive: true, force: true });
-});
-
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** The port numbers a block names (flags, `*_PORT=` variables, `127.0.0.1:N`), each mapped to a free port. */
-async function portMap(commands: DocCommand[]): Promise<Map<string, number>> {
-  const map = new Map<string, number>();
-  const text = commands.map((c) => c.text).join('\n');
-  const found = text.matchAll(/(?:--(?:port|listen|http|metrics|stats-port|listenPort|listenHttpPort|statServerPort)[ =]|[A-Z]+_PORT=|(?:127\.0\.0\.1|localhost):)(\d{2,5})\b/g);
-  for (const m of found) if (!map.has(m[1] as string) && m[1] !== '0') map.set(m[1] as string, await freePort());
-  return map;
-}
-
-function withPorts(text: string, ports: Map<string, number>): string {
-  return text.replace(
-    /(--(?:port|listen|http|metrics|stats-port|listenPort|listenHttpPort|statServerPort)[ =]|[A-Z]+_PORT=|(?:127\.0\.0\.1|localhost):)(\d{2,5})\b/g,
-    (all, prefix: string, port: string) => (ports.has(port) ? `${prefix}${ports.get(port) as number}` : all),
-  );
-}
-
-/** Whether a command line runs until stopped (a server), rather than to its end. */
-function isServer(text: string): boolean {
-  const sub = subcommandOf(text);
-  if (/--help|--check-config|--validate/.test(text)) return false;
-  return sub === 'simulate-host' || sub === 'gateway' || sub === 'run' || (sub === 'demo' && !text.includes('--once'));
-}
-
-/** Starts a server line (`VAR=value ... iso8583 ...`, no pipes) and resolves once it prints its ready line. */
-async function startServer(text: string, cwd: string): Promise<{ child: ChildProcess; exited: Promise<number | null>; output: () => string }> {
-  const m = /^((?:[A-Z_]+=\S*\s+)*)(.*)$/.exec(text) as RegExpExecArray;
-  const env = { ...ENV };
-  for (const assignment of (m[1] as string).trim().split(/\s+/).filter((a) => a !== '')) {
-    const i = assignment.indexOf('=');
-    env[assignment.slice(0, i)] = assignment.slice(i + 1);
-  }
-  // exec: the signal reaches the command itself, whose exit code is the one checked.
-  const child = spawn('sh', ['-c', `exec ${m[2] as string}`], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  servers.add(child);
-  killOnExit(child);
-  let out = '';
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-    servers.delete(child);
-    resolve(code);
-  }));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${text}: no ready line within ${LIMIT_MS} ms: ${out}`)), LIMIT_MS);
-    const check = (): void => {
-      if (/listening|ready/.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${text}: exited (${code}) before its ready line: ${out}`));
-    });
-  });
-  return { child, exited, output: () => out };
-}
-
-/** Stops a server with SIGTERM; it must exit 0. */
-async function stopServer(s: { child: ChildProcess; exited: Promise<number | null>; output: () => string }, text: string): Promise<void> {
-  s.child.kill('SIGTERM');
-  assert.equal(await s.exited, 0, `${text} stopped with exit 0: ${s.output()}`);
-}
-
-/** Runs a one-shot line to its end; it must exit 0. */
-function runLine(text: string, cwd: string): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile('sh', ['-c', text], { cwd, env: ENV, timeout: LIMIT_MS }, (err, stdout, stderr) => {
-      if (err !== null) reject(new Error(`${text}: ${err.message}\nstdout: ${stdout}\nstderr: ${stderr}`));
-      else resolve({ stdout, stderr });
-    });
-  });
-}
-
-/** Runs the command lines of one block, in order, with its marks. */
-async function runBlock(commands: DocCommand[], marks: string[], cwd: string): Promise<void> {
-  const ports = await portMap(commands);
-  const background: { s: Awaited<ReturnType<typeof startServer>>; text: string }[] = [];
-  if (marks.includes('needs host')) {
-    const bank = await startSimulator();
-    for (const m of commands.map((c) => c.text).join('\n').matchAll(/--port[ =](\d+)/g)) ports.set(m[1] as string, bank.port);
-  }
-  try {
-    for (const command of commands) {
-      let text = withPorts(command.text, ports);
-      if (marks.includes('check-config') && subcommandOf(text) === 'gateway' && !text.includes('--check-config')) text += ' --check-config';
-      if (command.background) {
-        background.push({ s: await startServer(text, cwd), text });
-      } else if (isServer(text)) {
-        await stopServer(await startServer(text, cwd), text);
-      } else {
-        const { stdout } = await runLine(text, cwd);
-        assert.notEqual(stdout.trim(), '', `${text} printed something`);
-        if (command.expected !== undefined) assert.deepEqual(JSON.parse(stdout), command.expected, `${text} prints what the document shows`);
-      }
-    }
-  } finally {
-    for (const b of background.reverse()) await stopServer(b.s, b.text);
-  }
-}
+const run = docRun();
 
 describe('the command lines of the documents', () => {
   test('the documents hold samples: the README\'s first decode, marked blocks, printed answers', () => {
-    const blocks = sampleDocuments(root).flatMap((file) => docBlocks(readFileSync(join(root, file), 'utf8'), file));
+    const blocks = sampleDocuments(run.root).flatMap((file) => docBlocks(readFileSync(join(run.root, file), 'utf8'), file));
     assert.ok(blocks.length >= 10, `${blocks.length} blocks`);
     assert.match(blocks[0]?.commands[0]?.text ?? '', /^iso8583 decode --format describe [0-9A-F]+$/);
     assert.ok(blocks.some((b) => b.marks.includes('check-config')));
     assert.ok(blocks.some((b) => b.commands.some((c) => c.expected !== undefined)), 'a # {...} line is checked');
   });
-  for (const file of sampleDocuments(root)) {
-    for (const block of docBlocks(readFileSync(join(root, file), 'utf8'), file)) {
-      const skip = block.marks.find((m) => m.startsWith('skip'));
-      const title = `${block.where}: ${block.commands.map((c) => c.text.split(' | ').pop()).join('; ')}`.slice(0, 200);
-      test(title, { skip: skip ?? false }, () => runBlock(block.commands, block.marks, root));
-    }
-  }
-});
-
-describe('the examples of every command\'s --help', () => {
-  const general = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).stdout;
-  const names = [...(/^Commands:\n((?: {2}.*\n)+)/m.exec(general)?.[1] ?? '').matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1] as string);
-  test('the general help lists the commands', () => assert.ok(names.length >= 8, general));
-  for (const name of names) {
-    test(`iso8583 ${name} --help: its examples run`, async () => {
-      const help = spawnSync(process.execPath, [BIN, name, '--help'], { encoding: 'utf8' });
-      assert.equal(help.status, 0, help.stderr);
-      const examples = helpExamples(help.stdout);
-      // The help examples run in a folder holding the files they name (capture.bin).
-      // send and load talk to a host: a simulator is started for them.
-      const marks = name === 'gateway' ? ['check-config'] : name === 'send' || name === 'load' ? ['needs host'] : [];
-      // transactions reads the gateway's default folder: as on a machine where a gateway has run.
-      if (name === 'transactions') mkdirSync(join(work, 'state', 'iso8583', 'upstream'), { recursive: true });
-      await runBlock(examples, marks, work);
-    });
-  }
+  docSampleTests(run, (file) => !GATEWAY_DOCUMENTS.includes(file));
 });
