@@ -17,7 +17,9 @@ import { upstreamTlsOptions } from './tls.js';
 /**
  * The connector options of the gateway's upstream link; with `named` (one of several upstreams), its own settings over
  * the gateway's, its name, and its own journal folder (`<reversalJournal>/<name>`, else `defaultJournalDir(name)`), or
- * the PostgreSQL `store` (each upstream's entries apart, by its name).
+ * the PostgreSQL `store` (each upstream's entries apart, by its name). Without `named`, a lone upstream of the config
+ * file still gives its own settings (the name and journal folder stay the gateway's). The reversal MTI follows the
+ * upstream's own dialect; TLS as `upstreamUsesTls` decides, its files read and checked (tls.ts).
  */
 export function upstreamOptions(
   config: GatewayConfig,
