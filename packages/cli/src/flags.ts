@@ -3,7 +3,9 @@
  * codec, the connector and the inbound endpoint. Each group is a {@link FlagSpecs} to spread into a command's flags,
  * a reader that checks the values, and the help text that documents them.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { BUILTIN_DIALECTS, resolveDialect } from '@iso8583/codec';
 import type { Codec, Dialect, FramingOptions, LengthHeader } from '@iso8583/codec';
 import type { FlagSpecs, FlagValues } from './args.js';
@@ -205,6 +207,62 @@ export function readPemFile(path: string | undefined, flag: string): string | un
   } catch (err) {
     const reason = (err as { code?: unknown }).code;
     throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: cannot read the file (${String(reason ?? 'error')})`, flag);
+  }
+}
+
+/** TLS material as read from its files (PEM text), each with the flag or config key that named its file. */
+export interface TlsMaterial {
+  /** CA certificates (PEM) and the flag or key naming the file. */
+  ca?: { pem: string; flag: string };
+  /** A certificate (PEM) and the flag or key naming the file. */
+  cert?: { pem: string; flag: string };
+  /** The private key (PEM) of `cert` and the flag or key naming the file. */
+  key?: { pem: string; flag: string };
+}
+
+/** `ISO8583_ERR_CLI_FILE` naming `flag`, with the OpenSSL code and reason of `err` (never a byte of the file). */
+function tlsFileError(flag: string, what: string, err: unknown): Error {
+  const e = err as { code?: unknown; reason?: unknown };
+  const reason = [e.code, e.reason].filter((x) => typeof x === 'string').join(': ');
+  return cliError('ISO8583_ERR_CLI_FILE', `${flag}: ${what}${reason === '' ? '' : ` (${reason})`}`, flag);
+}
+
+/**
+ * Checks TLS material as Node's TLS will use it (`tls.createSecureContext`), before any socket opens: the CA file holds
+ * at least one certificate and each parses, the certificate parses, the key is a private key (not encrypted), and the
+ * key belongs to the certificate. `ISO8583_ERR_CLI_FILE` naming the flag (or config key) and OpenSSL's code and reason;
+ * never the file's content.
+ */
+export function checkTlsMaterial(material: TlsMaterial): void {
+  const { ca, cert, key } = material;
+  if (ca !== undefined) {
+    // Node takes a CA file with no certificate in it silently (and then trusts nothing): refused here.
+    const blocks = ca.pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) throw cliError('ISO8583_ERR_CLI_FILE', `${ca.flag}: no PEM certificate in the file`, ca.flag);
+    for (const block of blocks) {
+      try {
+        new X509Certificate(block);
+      } catch (err) {
+        throw tlsFileError(ca.flag, 'a certificate in the file cannot be read', err);
+      }
+    }
+  }
+  // An empty value is ignored by Node (no certificate, no key): refused here, like any file that is not PEM.
+  for (const [part, what] of [[cert, 'certificate'], [key, 'private key']] as const) {
+    if (part === undefined) continue;
+    if (!part.pem.includes('-----BEGIN ')) throw cliError('ISO8583_ERR_CLI_FILE', `${part.flag}: no PEM ${what} in the file`, part.flag);
+    try {
+      createSecureContext(what === 'certificate' ? { cert: part.pem } : { key: part.pem });
+    } catch (err) {
+      throw tlsFileError(part.flag, `the ${what} cannot be used`, err);
+    }
+  }
+  if (cert !== undefined && key !== undefined) {
+    try {
+      createSecureContext({ cert: cert.pem, key: key.pem });
+    } catch (err) {
+      throw tlsFileError(key.flag, `the private key does not go with ${cert.flag}`, err);
+    }
   }
 }
 

@@ -8,11 +8,11 @@ import { resolveDialect } from '@iso8583/codec';
 import { validateConnectorOptions } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { upstreamOptions } from './upstream-options.js';
-import { readPemFile } from '../flags.js';
+import { posTlsOptions } from './tls.js';
 
 /**
- * Checks `config` as {@link startGateway} would use it; throws the same coded error the start would throw (a file that
- * cannot be read names its flag). Returns the one-line summary printed on success.
+ * Checks `config` as {@link startGateway} would use it; throws the same coded error the start would throw (a TLS file
+ * that cannot be read or used names its flag or config key). Returns the one-line summary printed on success.
  */
 export function checkGatewayConfig(config: GatewayConfig): string {
   const silent = pino({ level: 'silent' });
@@ -23,9 +23,7 @@ export function checkGatewayConfig(config: GatewayConfig): string {
     resolveDialect(options.dialect ?? config.dialect);
   }
   if (config.clientDialect !== undefined) resolveDialect(config.clientDialect);
-  readPemFile(config.clientTlsCert, '--client-tls-cert');
-  readPemFile(config.clientTlsKey, '--client-tls-key');
-  readPemFile(config.clientTlsCa, '--client-tls-ca');
+  posTlsOptions(config);
   const names = config.upstreams?.map((u) => `${u.name}=${u.upstream}`).join(',') ?? config.upstream;
   const http = config.httpEnabled ? `${config.bind}:${config.http}` : 'off';
   return `gateway config is valid: upstream=${names} pos=${config.bind}:${config.listen} http=${http}`;

@@ -20,12 +20,12 @@ import type { InboundEndpoint, InboundOptions, SequenceResult } from '@iso8583/i
 import type { GatewayConfig } from './config.js';
 import { listenError } from '../args.js';
 import { safLeft, waitForSaf } from '../drain.js';
-import { readPemFile } from '../flags.js';
 import { readHttpToken } from '../console/access.js';
 import { ResettableStats } from '../stats.js';
 import { failureReply } from './failure.js';
 import { lateApproval } from './late-approval.js';
 import { upstreamOptions } from './upstream-options.js';
+import { posTlsOptions } from './tls.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, httpBindOf, startMetrics, warnOpenHttp } from './http.js';
 import { startStatsPort } from './stats-port.js';
 import { keepTransactions } from './transaction-retention.js';
@@ -131,18 +131,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const upstream = upstreamOptions(config, logger, registry0(), named?.[0], recordTo);
   // The other upstreams: their own Registry each (the group's metrics, label `upstream`, are on the gateway's).
   const others = (named ?? []).slice(1).map((u) => createConnector(upstreamOptions(config, logger, undefined, u, recordTo)));
-  let posTls: InboundOptions['tls'];
-  if (config.clientTlsCert !== undefined) {
-    posTls = {
-      cert: readPemFile(config.clientTlsCert, '--client-tls-cert') as string,
-      key: readPemFile(config.clientTlsKey, '--client-tls-key') as string,
-    };
-    const ca = readPemFile(config.clientTlsCa, '--client-tls-ca');
-    if (ca !== undefined) {
-      posTls.ca = ca;
-      posTls.requestCert = true;
-    }
-  }
+  const posTls = posTlsOptions(config);
   const token = readHttpToken(config.httpToken, config.httpTokenFile);
   const registry = upstream.registry as Registry;
   const ownAnswers = new Counter({

@@ -12,12 +12,14 @@ import type { ConnectorOptions, TransactionLog } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { splitHostPort } from './config.js';
 import type { GatewayUpstream } from './upstreams.js';
-import { readPemFile } from '../flags.js';
+import { upstreamTlsOptions } from './tls.js';
 
 /**
  * The connector options of the gateway's upstream link; with `named` (one of several upstreams), its own settings over
  * the gateway's, its name, and its own journal folder (`<reversalJournal>/<name>`, else `defaultJournalDir(name)`), or
- * the PostgreSQL `store` (each upstream's entries apart, by its name).
+ * the PostgreSQL `store` (each upstream's entries apart, by its name). Without `named`, a lone upstream of the config
+ * file still gives its own settings (the name and journal folder stay the gateway's). The reversal MTI follows the
+ * upstream's own dialect; TLS as `upstreamUsesTls` decides, its files read and checked (tls.ts).
  */
 export function upstreamOptions(
   config: GatewayConfig,
@@ -26,7 +28,10 @@ export function upstreamOptions(
   named?: GatewayUpstream,
   transactionLog: TransactionLog | false = false,
 ): ConnectorOptions {
-  const c: GatewayConfig = named === undefined ? config : ({ ...config, ...named } as GatewayConfig);
+  // A lone upstream of the config file (no group: its name and journal folder are the gateway's own) still has its own
+  // settings (dialect, framing, TLS, sign-on, echo).
+  const own = named ?? (config.upstreams?.length === 1 ? config.upstreams[0] : undefined);
+  const c: GatewayConfig = own === undefined ? config : ({ ...config, ...own } as GatewayConfig);
   const name = named?.name ?? 'upstream';
   const { host, port } = splitHostPort(c.upstream);
   const options: ConnectorOptions = {
@@ -58,8 +63,9 @@ export function upstreamOptions(
   if (!config.noReversal) {
     options.reversal = {
       enabled: true,
-      // ISO 8583:1993 acquirers reverse with the advice (1420, repeated as 1421): the issuer must take it.
-      mti: dialectVersion(resolveDialect(config.dialect)) === '1993' ? '0420' : '0400',
+      // ISO 8583:1993 acquirers reverse with the advice (1420, repeated as 1421): the issuer must take it. The
+      // upstream's own dialect decides (an iso93 upstream behind an iso87 gateway gets 1420s).
+      mti: dialectVersion(resolveDialect(c.dialect)) === '1993' ? '0420' : '0400',
     };
     // One SAF queue per upstream (its own journal folder): its reversals and the advices sent with `saf`.
     options.saf = {
@@ -74,16 +80,8 @@ export function upstreamOptions(
       ...(config.safEndCodes === undefined ? {} : { endCodes: [...new Set(config.safEndCodes.split(','))] }),
     };
   }
-  if (c.tls || c.tlsCa !== undefined || c.tlsCert !== undefined) {
-    const tls: NonNullable<ConnectorOptions['tls']> = { rejectUnauthorized: !c.tlsInsecure };
-    const ca = readPemFile(c.tlsCa, '--tls-ca');
-    const cert = readPemFile(c.tlsCert, '--tls-cert');
-    const key = readPemFile(c.tlsKey, '--tls-key');
-    if (ca !== undefined) tls.ca = ca;
-    if (cert !== undefined) tls.cert = cert;
-    if (key !== undefined) tls.key = key;
-    if (c.tlsServername !== undefined) tls.servername = c.tlsServername;
-    options.tls = tls;
-  }
+  // TLS as the upstream's own settings decide, else the gateway's (tls.ts); its files read and checked.
+  const tls = upstreamTlsOptions(config, own, c);
+  if (tls !== undefined) options.tls = tls;
   return options;
 }

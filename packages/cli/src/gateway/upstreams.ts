@@ -20,7 +20,10 @@ export interface GatewayUpstream {
   frame?: string;
   /** Fixed header bytes towards this upstream. Default: the gateway's `headerBytes`. */
   headerBytes?: number;
-  /** TLS towards this upstream. Default: the gateway's `tls`. */
+  /**
+   * TLS towards this upstream; `false` wins over the gateway's TLS files. Default: `true` when this upstream gives its
+   * own `tlsCa`, `tlsCert` or `tlsServername`, else the gateway's `tls`.
+   */
   tls?: boolean;
   /** CA file (PEM). Default: the gateway's `tlsCa`. */
   tlsCa?: string;
