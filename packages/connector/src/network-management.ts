@@ -1,6 +1,7 @@
 /**
  * Network management (the x8xx class): sign-on when a connection opens, sign-off before it closes, the echo test on a
- * connection idle for `echoInterval`, and the automatic answer to a network management request the host initiates.
+ * connection that received nothing for `echoInterval` (requests written do not count: a wedged host is found under
+ * traffic too), and the automatic answer to a network management request the host initiates.
  * The edition of the dialect (`Dialect.version`) says how: ISO 8583:1987 sends 0800 with field 70 (network
  * management information code 001 sign-on, 002 sign-off, 301 echo) and expects 0810 with one of the dialect's
  * approval codes (`approvalCodes`: 00, or 000 for a SmartVista host);
@@ -66,7 +67,7 @@ export class NetworkManagement {
     await this.request(channel, 'sign-off', Math.min(this.options.requestTimeout, 2000)).catch(() => undefined);
   }
 
-  /** An echo test on an idle connection (one at a time per connection); a missing answer closes the connection. */
+  /** An echo test on a connection that received nothing for `echoInterval` (one at a time); no answer closes it. */
   echo(channel: Channel): void {
     if (this.echoing.has(channel)) return;
     this.echoing.add(channel);
