@@ -28,6 +28,8 @@ import { Router, routeProblems } from './routing.js';
 import { Originals, followsOriginal } from './upstream-group-originals.js';
 import type { RouteRule } from './routing.js';
 import { UpstreamMetrics } from './upstream-metrics.js';
+import { IN_TERMINAL_LANE } from './terminal-queue.js';
+import type { TerminalQueue } from './terminal-queue.js';
 import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO } from './transaction-record.js';
 
@@ -116,6 +118,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   private readonly metrics: UpstreamMetrics;
   private readonly logger: Logger;
   private readonly originals: Originals<Link>;
+  /** The one per-terminal queue of the group (its first upstream with `terminalQueue` on; its terminal lock). */
+  private readonly terminalQueue: TerminalQueue | undefined;
   private next = 0;
 
   constructor(options: UpstreamGroupOptions) {
@@ -146,6 +150,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     const connectors = list.map((u) => (u instanceof Connector ? u : isNamed(u) ? u.connector : new Connector(u)));
     this.links = connectors.map((c, i) => new Link(names[i] as string, c));
     this.originals = new Originals(maxOriginals, this.links);
+    this.terminalQueue = connectors.find((c) => c.terminalQueue !== undefined)?.terminalQueue;
     for (const link of this.links) {
       if (link.connector.transactions !== undefined) link.connector.transactions.upstream = link.name;
       this.watch(link);
@@ -195,8 +200,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       return Promise.reject(err as Error);
     }
     const saf = options.saf === true;
-    if (typeof input === 'string') return this.run(message, saf, (c, o) => c.sendMessage(input, { ...options, ...o }));
-    return this.run(message, saf, (c, o) => c.sendMessage(input, o === undefined ? options : { ...options, ...o }));
+    if (typeof input === 'string') return this.run(message, saf, (c, o) => c.sendMessage(input, { ...options, ...o }), options.deadline);
+    return this.run(message, saf, (c, o) => c.sendMessage(input, o === undefined ? options : { ...options, ...o }), options.deadline);
   }
 
   /** Stores an advice in the SAF queue of the upstream it routes to; resolves with the receipt once journaled. */
@@ -210,7 +215,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       const sent = c.request(message, o === undefined ? options : { ...options, ...o });
       // Field 11 auto-filled by the upstream's connector: its original is known once the response (echoing 11) is in.
       return filled ? sent.then((r) => this.rememberAnswered(c, r)) : sent;
-    });
+    }, options.deadline);
   }
 
   /** Notes the upstream of an original whose STAN its connector filled in, from the response that echoes it. */
@@ -223,7 +228,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   /** {@link Connector.relay} through the upstream the decoded view routes to (the same choice as `request`). */
   relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
     if (request === null || typeof request !== 'object' || !isMessageObject(request.message)) return Promise.reject(inputError());
-    return this.run(request.message, false, (c, o) => c.relay(request, o === undefined ? options : { ...options, ...o }));
+    return this.run(request.message, false, (c, o) => c.relay(request, o === undefined ? options : { ...options, ...o }), options.deadline);
   }
 
   /** The names of the upstreams that are up, in order. */
@@ -252,7 +257,19 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
 
   // ---- choosing the upstream ----
 
-  private run<T>(message: MessageInput, saf: boolean, send: Send<T>): Promise<T> {
+  /**
+   * With `terminalQueue` on, a request takes its terminal's turn in the group's one queue before the upstream is picked
+   * (so one terminal has one request at the banks at a time, whatever upstream each goes to); the connector then does
+   * not queue it again. Advices stored with `saf: true` are not queued (as on a lone connector).
+   */
+  private run<T>(message: MessageInput, saf: boolean, send: Send<T>, deadline: number | undefined): Promise<T> {
+    const terminal = message['41'];
+    if (this.terminalQueue === undefined || saf || terminal == null) return this.choose(message, saf, send);
+    const inLane: Send<T> = (c, o) => send(c, { ...o, [IN_TERMINAL_LANE]: true });
+    return this.terminalQueue.run(String(terminal), () => this.choose(message, saf, inLane), deadline, mtiText(message['0']));
+  }
+
+  private choose<T>(message: MessageInput, saf: boolean, send: Send<T>): Promise<T> {
     const mti = mtiText(message['0']);
     // A reversal or an advice (and their repeats) goes to the upstream of its original, up or not: only that host can
     // undo or complete it. Its original unknown (upstream-group-originals.ts): by a routing rule, else the first.
