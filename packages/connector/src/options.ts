@@ -173,8 +173,9 @@ export interface ConnectorOptions {
   maxInFlight?: number;
   /**
    * Milliseconds with nothing received before an echo test (0800, field 70 = 301); requests written do not count, so
-   * a host that takes requests and answers none is tested under traffic too, and an unanswered echo closes the
-   * connection; 0 = off; at most 2147483647 (`MAX_TIMER_DELAY`). Default 0.
+   * a host that takes requests and answers none is tested under traffic too; an unanswered echo closes the
+   * connection, and each new connection then answers an echo before it is used (without `signOn`); 0 = off; at most
+   * 2147483647 (`MAX_TIMER_DELAY`). Default 0.
    */
   echoInterval?: number;
   /** Sign on (0800, field 70 = 001; 1804, field 24 = 801 with a 1993 dialect) on every new connection. Default `false`. */
