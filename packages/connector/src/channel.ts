@@ -101,8 +101,10 @@ export class Channel {
   readonly pending = new Map<string, ChannelRequest>();
   /** True for a {@link Channel.placeholder}: never connected. */
   isPlaceholder = false;
-  /** `performance.now()` of the last byte read or written. */
+  /** `performance.now()` of the last byte read or written (the pool's idle time). */
   lastActivity = performance.now();
+  /** `performance.now()` of the last frame received: the echo test's clock (a wedged host is found under traffic). */
+  private lastReceived = this.lastActivity;
   private readonly stream: MessageStream;
   private readonly late = new Map<string, number>();
   private open = true;
@@ -122,7 +124,7 @@ export class Channel {
       { framing: host.framing, readTimeout: host.options.readTimeout },
       {
         frame: (frame) => {
-          this.lastActivity = performance.now();
+          this.lastActivity = this.lastReceived = performance.now();
           this.receive(frame.payload, frame.header);
         },
         broken: (err) => this.broken(err),
@@ -137,7 +139,7 @@ export class Channel {
     const interval = host.options.echoInterval;
     if (interval > 0) {
       this.echoTimer = setInterval(() => {
-        if (this.open && performance.now() - this.lastActivity >= interval) host.echo(this);
+        if (this.open && performance.now() - this.lastReceived >= interval) host.echo(this);
       }, Math.max(10, Math.floor(interval / 2)));
       this.echoTimer.unref();
     }
@@ -282,9 +284,7 @@ export class Channel {
       const oldest = this.late.keys().next();
       if (oldest.done !== true) this.late.delete(oldest.value);
     }
-    req.reject(
-      connectorError('ISO8583_ERR_CONNECTOR_TIMEOUT', `no response within ${req.timeout} ms`, { mti: req.mti }),
-    );
+    req.reject(connectorError('ISO8583_ERR_CONNECTOR_TIMEOUT', `no response within ${req.timeout} ms`, { mti: req.mti }));
   }
 
   /**

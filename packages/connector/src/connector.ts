@@ -41,12 +41,11 @@ import { receiptText } from './send-options.js';
 import type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
 
 export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
-import { TerminalQueue } from './terminal-queue.js';
+import { IN_TERMINAL_LANE, TerminalQueue } from './terminal-queue.js';
 import type { TerminalLock } from './terminal-queue.js';
 import { connectorStore } from './store.js';
 import { Unsolicited } from './unsolicited.js';
 import { RECORD_TO, TransactionRecorder } from './transaction-record.js';
-import type { RecordTo } from './transaction-record.js';
 import { logQuietly } from './quiet-log.js';
 
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
@@ -79,7 +78,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private readonly factory: ChannelFactory;
   private readonly pool: ChannelPool;
   private readonly stan = new StanCounter();
-  private readonly terminalQueue: TerminalQueue | undefined;
+  /** @internal The per-terminal queue (`terminalQueue` on); an upstream group queues through its first upstream's. */
+  readonly terminalQueue: TerminalQueue | undefined;
   private readonly terminalLock: TerminalLock | undefined;
   private readonly reversals: ReversalManager | undefined;
   private readonly lifecycle = new Lifecycle();
@@ -196,7 +196,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     }
     if (options.saf === true) return this.store(read.message).then((receipt) => receiptText(receipt, read.form));
     const header = options.header ?? read.header;
-    return this.exchange(read.message, options.timeout, header, options[RECORD_TO], undefined, options.deadline).then((response) =>
+    return this.exchange(read.message, options, header).then((response) =>
       writeMessage(response.message, read.form, read.form === 'xml' && response.header.length > 0 ? response.header : undefined),
     );
   }
@@ -208,7 +208,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage | SafReceipt> {
     if (!isMessageObject(message)) return Promise.reject(inputError());
     if (options.saf === true) return this.store(message);
-    return this.exchange(message, options.timeout, options.header, options[RECORD_TO], undefined, options.deadline).then((response) => response.message);
+    return this.exchange(message, options, options.header).then((response) => response.message);
   }
 
   /** `request` for a message already in its wire image, which goes out as it came where it can (see relay.ts). */
@@ -216,7 +216,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     if (request === null || typeof request !== 'object' || !isMessageObject(request.message)) return Promise.reject(inputError());
     const body = sameDialect(request.dialect, this.codec.dialect) && !this.codec.dialect.headerLength ? request.body : undefined;
     // The channel's response is an EncodedResponse as it is (message, body, header, dialect): no copy, no other promise.
-    return this.exchange(request.message, options.timeout, options.header, options[RECORD_TO], body, options.deadline);
+    return this.exchange(request.message, options, options.header, body);
   }
 
   /**
@@ -290,7 +290,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * goes out in this turn and its one promise is settled by the channel (`sendNow`); otherwise `dispatch` waits for
    * each step (request-sender.ts). `deadline` (send options): every wait of the request ends by it.
    */
-  private exchange(input: MessageInput, timeout: number | undefined, header: Uint8Array | undefined, recordTo?: RecordTo, body?: Buffer, deadline?: number): Promise<ChannelResponse> {
+  private exchange(input: MessageInput, options: SendOptions, header: Uint8Array | undefined, body?: Buffer): Promise<ChannelResponse> {
+    const { timeout, deadline, [RECORD_TO]: recordTo } = options;
     const timed = this.transactions !== undefined;
     const at = timed ? Date.now() : 0;
     const t0 = timed ? performance.now() : 0;
@@ -306,7 +307,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const settled = this.outcomes.accepted(message, mti, at, t0, recordTo);
     const wait = timeout ?? this.options.requestTimeout;
     const terminal = message['41'];
-    const queued = this.terminalQueue !== undefined && terminal != null;
+    const queued = this.terminalQueue !== undefined && terminal != null && options[IN_TERMINAL_LANE] !== true;
     // The pool was asked in this turn and had none: `dispatch`, in this same turn, waits at once (one `take`).
     let tried = false;
     if (this.ready && !queued && !this.sender.journals(mti)) {

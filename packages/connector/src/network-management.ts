@@ -1,6 +1,7 @@
 /**
  * Network management (the x8xx class): sign-on when a connection opens, sign-off before it closes, the echo test on a
- * connection idle for `echoInterval`, and the automatic answer to a network management request the host initiates.
+ * connection that received nothing for `echoInterval` (requests written do not count: a wedged host is found under
+ * traffic too), and the automatic answer to a network management request the host initiates.
  * The edition of the dialect (`Dialect.version`) says how: ISO 8583:1987 sends 0800 with field 70 (network
  * management information code 001 sign-on, 002 sign-off, 301 echo) and expects 0810 with one of the dialect's
  * approval codes (`approvalCodes`: 00, or 000 for a SmartVista host);
@@ -30,6 +31,8 @@ const EDITIONS: Readonly<Record<DialectVersion, { field: string; codes: Record<N
 /** Sign-on, sign-off, echo and the 0810 answer, for the channels of one connector. */
 export class NetworkManagement {
   private readonly echoing = new Set<Channel>();
+  /** An echo went unanswered and no connection has answered one since. */
+  private mute = false;
   private readonly edition: (typeof EDITIONS)[DialectVersion];
   /** The answers that accept a network management request: 1987, the dialect's approval codes; 1993, 800 or 000. */
   private readonly accepted: readonly string[];
@@ -51,9 +54,18 @@ export class NetworkManagement {
     this.mti = networkManagementMti(version);
   }
 
-  /** Signs on a new connection when `signOn` is set; rejects with `ISO8583_ERR_CONNECTOR_SIGN_ON` when refused. */
+  /**
+   * Signs on a new connection when `signOn` is set; rejects with `ISO8583_ERR_CONNECTOR_SIGN_ON` when refused. Without
+   * `signOn`, after an echo went unanswered (a host that accepts connections and answers nothing), a new connection
+   * must answer an echo test before it is used: so a mute host stays down (an upstream group keeps it out) until it
+   * answers again.
+   */
   async signOn(channel: Channel): Promise<void> {
-    if (!this.options.signOn) return;
+    if (!this.options.signOn) {
+      if (this.mute) await this.request(channel, 'echo');
+      this.mute = false;
+      return;
+    }
     const response = await this.request(channel, 'sign-on');
     if (!this.accepted.includes(String(response['39']))) {
       throw connectorError('ISO8583_ERR_CONNECTOR_SIGN_ON', 'the host refused the sign-on', { mti: responseMti(this.mti) });
@@ -66,7 +78,7 @@ export class NetworkManagement {
     await this.request(channel, 'sign-off', Math.min(this.options.requestTimeout, 2000)).catch(() => undefined);
   }
 
-  /** An echo test on an idle connection (one at a time per connection); a missing answer closes the connection. */
+  /** An echo test on a connection that received nothing for `echoInterval` (one at a time); no answer closes it. */
   echo(channel: Channel): void {
     if (this.echoing.has(channel)) return;
     this.echoing.add(channel);
@@ -74,6 +86,7 @@ export class NetworkManagement {
       .then(
         () => undefined,
         (err: Iso8583Error) => {
+          if (err.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT') this.mute = true;
           channel.logger.warn({ code: err.code }, 'echo test not answered: closing the connection');
           channel.destroy(connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', 'echo test not answered', { cause: err }));
         },

@@ -172,8 +172,10 @@ export interface ConnectorOptions {
   /** Most requests accepted and not yet settled (queued or awaiting a response); more are refused. Default 1000. */
   maxInFlight?: number;
   /**
-   * Milliseconds of idleness before an echo test (0800, field 70 = 301); 0 = off; at most 2147483647
-   * (`MAX_TIMER_DELAY`). Default 0.
+   * Milliseconds with nothing received before an echo test (0800, field 70 = 301); requests written do not count, so
+   * a host that takes requests and answers none is tested under traffic too; an unanswered echo closes the
+   * connection, and each new connection then answers an echo before it is used (without `signOn`); 0 = off; at most
+   * 2147483647 (`MAX_TIMER_DELAY`). Default 0.
    */
   echoInterval?: number;
   /** Sign on (0800, field 70 = 001; 1804, field 24 = 801 with a 1993 dialect) on every new connection. Default `false`. */

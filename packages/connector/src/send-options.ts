@@ -5,6 +5,7 @@
 import type { MessageForm } from '@iso8583/codec';
 import type { TransactionRecord } from './transaction-log.js';
 import type { RECORD_TO } from './transaction-record.js';
+import type { IN_TERMINAL_LANE } from './terminal-queue.js';
 
 /** Options of one request. */
 export interface SendOptions {
@@ -29,6 +30,8 @@ export interface SendOptions {
   header?: Uint8Array;
   /** @internal Where the request's transaction record goes instead of the log (an upstream group that may retry). */
   [RECORD_TO]?: (record: TransactionRecord) => void;
+  /** @internal The request already holds its terminal's turn (an upstream group's shared queue): not queued again. */
+  [IN_TERMINAL_LANE]?: boolean;
   /**
    * Store and forward: an advice or reversal (0120, 0220, 0420, their repeats, 0400; 1120, 1220, 1420 with a 1993
    * dialect) is journaled and the call resolves at once with a {@link SafReceipt}; the SAF queue delivers it in the

@@ -16,6 +16,13 @@ export interface TerminalLock {
   close(): Promise<void>;
 }
 
+/**
+ * @internal A send option (`SendOptions[IN_TERMINAL_LANE]`): the request already holds its terminal's turn in the
+ * queue (an upstream group queues each request once, before it picks the upstream), so the connector does not queue it
+ * again.
+ */
+export const IN_TERMINAL_LANE: unique symbol = Symbol('iso8583.inTerminalLane');
+
 interface Waiting {
   start(): void;
   reject(err: Error): void;

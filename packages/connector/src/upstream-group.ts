@@ -5,9 +5,10 @@
  * strategy: `failover` (the first healthy in order) or `round-robin` (the healthy in turn). Healthy means a connection
  * is up and signed on: a connector's `connect` event puts it in, the close of its last connection (a failed echo
  * closes one) takes it out at once. A request written to a link that dies keeps that connector's outcome (it reverses
- * on its own journal); a reversal a caller sends goes to the upstream that had its original. Each connector records its
- * requests in its transaction log under its upstream name; a request tried again on another upstream (it never reached
- * the wire) is recorded once, with the outcome of its last attempt.
+ * on its own journal); a reversal or advice a caller sends goes to the upstream that had its original (when the group
+ * does not remember it: a routing rule's, else the first upstream's; upstream-group-originals.ts). Each connector
+ * records its requests in its transaction log under its upstream name; a request tried again on another upstream (it
+ * never reached the wire) is recorded once, with the outcome of its last attempt.
  */
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
@@ -20,12 +21,15 @@ import { Connector } from './connector.js';
 import type { SafReceipt, SafSendOptions, SendOptions } from './connector.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { connectorError, optionsError } from './errors.js';
-import { fieldText, mtiText, transactionKey } from './match-key.js';
+import { mtiText } from './match-key.js';
 import { inputError, isMessageObject } from './message-input.js';
 import type { ConnectorOptions } from './options.js';
 import { Router, routeProblems } from './routing.js';
+import { Originals, followsOriginal } from './upstream-group-originals.js';
 import type { RouteRule } from './routing.js';
 import { UpstreamMetrics } from './upstream-metrics.js';
+import { IN_TERMINAL_LANE } from './terminal-queue.js';
+import type { TerminalQueue } from './terminal-queue.js';
 import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO } from './transaction-record.js';
 
@@ -47,7 +51,11 @@ export interface UpstreamGroupOptions {
   registry?: Registry;
   /** A pino logger (upstream up and down are logged). Default: silent. */
   logger?: Logger;
-  /** How many originals (field 11 + 41) the group remembers to send their reversals to the same upstream. Default: 100000. */
+  /**
+   * How many originals (field 11 + 41) the group remembers, in memory, to send their reversals and advices to the same
+   * upstream; one it does not remember (a restart, another node, older) goes by the routes, else to the first
+   * upstream, never to another bank by the strategy. Default: 100000.
+   */
   maxOriginals?: number;
 }
 
@@ -109,8 +117,9 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   private readonly router: Router;
   private readonly metrics: UpstreamMetrics;
   private readonly logger: Logger;
-  private readonly originals = new Map<string, Link>();
-  private readonly maxOriginals: number;
+  private readonly originals: Originals<Link>;
+  /** The one per-terminal queue of the group (its first upstream with `terminalQueue` on; its terminal lock). */
+  private readonly terminalQueue: TerminalQueue | undefined;
   private next = 0;
 
   constructor(options: UpstreamGroupOptions) {
@@ -135,12 +144,13 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       throw optionsError(problems.map((p) => ({ field: p.slice(0, p.indexOf(':')), code: 'invalid', reason: p.slice(p.indexOf(':') + 2) })));
     }
     this.strategy = strategy;
-    this.maxOriginals = maxOriginals;
     this.router = new Router(routes);
     this.logger = (options.logger ?? silent).child({ group: names.join(',') });
     // Every connector is made before any listens, so a bad option of the third throws before the first connects.
     const connectors = list.map((u) => (u instanceof Connector ? u : isNamed(u) ? u.connector : new Connector(u)));
     this.links = connectors.map((c, i) => new Link(names[i] as string, c));
+    this.originals = new Originals(maxOriginals, this.links);
+    this.terminalQueue = connectors.find((c) => c.terminalQueue !== undefined)?.terminalQueue;
     for (const link of this.links) {
       if (link.connector.transactions !== undefined) link.connector.transactions.upstream = link.name;
       this.watch(link);
@@ -190,8 +200,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       return Promise.reject(err as Error);
     }
     const saf = options.saf === true;
-    if (typeof input === 'string') return this.run(message, saf, (c, o) => c.sendMessage(input, { ...options, ...o }));
-    return this.run(message, saf, (c, o) => c.sendMessage(input, o === undefined ? options : { ...options, ...o }));
+    if (typeof input === 'string') return this.run(message, saf, (c, o) => c.sendMessage(input, { ...options, ...o }), options.deadline);
+    return this.run(message, saf, (c, o) => c.sendMessage(input, o === undefined ? options : { ...options, ...o }), options.deadline);
   }
 
   /** Stores an advice in the SAF queue of the upstream it routes to; resolves with the receipt once journaled. */
@@ -205,20 +215,20 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       const sent = c.request(message, o === undefined ? options : { ...options, ...o });
       // Field 11 auto-filled by the upstream's connector: its original is known once the response (echoing 11) is in.
       return filled ? sent.then((r) => this.rememberAnswered(c, r)) : sent;
-    });
+    }, options.deadline);
   }
 
   /** Notes the upstream of an original whose STAN its connector filled in, from the response that echoes it. */
   private rememberAnswered<T extends IsoMessage | SafReceipt>(connector: Connector, response: T): T {
     const link = this.links.find((l) => l.connector === connector);
-    if (link !== undefined && !('saf' in response)) this.remember(response as IsoMessage, link);
+    if (link !== undefined && !('saf' in response)) this.originals.remember(response as IsoMessage, link);
     return response;
   }
 
   /** {@link Connector.relay} through the upstream the decoded view routes to (the same choice as `request`). */
   relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
     if (request === null || typeof request !== 'object' || !isMessageObject(request.message)) return Promise.reject(inputError());
-    return this.run(request.message, false, (c, o) => c.relay(request, o === undefined ? options : { ...options, ...o }));
+    return this.run(request.message, false, (c, o) => c.relay(request, o === undefined ? options : { ...options, ...o }), options.deadline);
   }
 
   /** The names of the upstreams that are up, in order. */
@@ -247,26 +257,41 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
 
   // ---- choosing the upstream ----
 
-  private run<T>(message: MessageInput, saf: boolean, send: Send<T>): Promise<T> {
+  /**
+   * With `terminalQueue` on, a request takes its terminal's turn in the group's one queue before the upstream is picked
+   * (so one terminal has one request at the banks at a time, whatever upstream each goes to); the connector then does
+   * not queue it again. Advices stored with `saf: true` are not queued (as on a lone connector).
+   */
+  private run<T>(message: MessageInput, saf: boolean, send: Send<T>, deadline: number | undefined): Promise<T> {
+    const terminal = message['41'];
+    if (this.terminalQueue === undefined || saf || terminal == null) return this.choose(message, saf, send);
+    const inLane: Send<T> = (c, o) => send(c, { ...o, [IN_TERMINAL_LANE]: true });
+    return this.terminalQueue.run(String(terminal), () => this.choose(message, saf, inLane), deadline, mtiText(message['0']));
+  }
+
+  private choose<T>(message: MessageInput, saf: boolean, send: Send<T>): Promise<T> {
     const mti = mtiText(message['0']);
-    // A reversal (or its repeat) goes to the upstream of its original, up or not: only that host can undo it.
-    if (mti[1] === '4') {
-      const original = this.originalOf(message);
+    // A reversal or an advice (and their repeats) goes to the upstream of its original, up or not: only that host can
+    // undo or complete it. Its original unknown (upstream-group-originals.ts): by a routing rule, else the first.
+    const follows = followsOriginal(mti);
+    if (follows) {
+      const original = this.originals.of(message);
       if (original !== undefined) return this.via(original, send);
     }
-    const routed = this.router.route(message);
+    const routed = this.router.route(message) ?? (follows && this.links.length > 1 ? (this.links[0] as Link).name : undefined);
     if (routed !== undefined) {
       const link = this.byName.get(routed) as Link;
       // Stored and forwarded: the upstream's queue keeps it until the upstream is back.
       if (!link.up && !saf) {
         link.unavailable += 1;
         this.metrics.refused(link.name);
-        const err = connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} that the routing rule names is down`, { mti });
+        const why = follows ? 'that its original went to (else the first)' : 'that the routing rule names';
+        const err = connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} ${why} is down`, { mti });
         const recorder = link.connector.transactions;
         recorder?.settled(message, undefined, err.code, Date.now(), performance.now(), undefined);
         return Promise.reject(err);
       }
-      this.remember(message, link);
+      this.originals.remember(message, link);
       return this.via(link, send);
     }
     return this.attempt(message, send, new Set<Link>());
@@ -275,7 +300,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   /** One try by the strategy; a request that never reached the wire is tried on the next healthy upstream. */
   private attempt<T>(message: MessageInput, send: Send<T>, tried: Set<Link>): Promise<T> {
     const link = this.pick(tried);
-    this.remember(message, link);
+    this.originals.remember(message, link);
     link.inFlight += 1;
     // With another upstream to try, the attempt's record waits: only the last attempt's is kept.
     let record: TransactionRecord | undefined;
@@ -319,31 +344,6 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       for (const l of this.links) if (l.up && !tried.has(l)) return l;
     }
     return this.links.find((l) => !tried.has(l)) ?? (this.links[0] as Link);
-  }
-
-  /** Notes the upstream of an original (MTI class 1 or 2) for its reversal; the oldest is forgotten past `maxOriginals`. */
-  private remember(message: MessageInput, link: Link): void {
-    // The MTI as the wire has it (a number 200 is 0200), so that a request given with numbers is remembered too.
-    const kind = mtiText(message['0']).charCodeAt(1);
-    // With one upstream every reversal goes to it anyway: nothing to remember (the single-upstream path stays lean).
-    if ((kind === 49 || kind === 50) && this.maxOriginals > 0 && this.links.length > 1 && message['11'] != null) {
-      this.originals.set(transactionKey(link.connector.codec.dialect, message['11'], message['41']), link);
-      if (this.originals.size > this.maxOriginals) this.originals.delete(this.originals.keys().next().value as string);
-    }
-  }
-
-  /**
-   * The upstream of a reversal's original, by the original's key (the STAN of field 90, original data elements, when
-   * given, else the reversal's own field 11; and field 41) in each upstream's dialect: an original is remembered under
-   * the key its own upstream's dialect gives, so `9201` and `'009201'` find it alike.
-   */
-  private originalOf(message: MessageInput): Link | undefined {
-    const f90 = fieldText(message['90']);
-    const stan = f90 !== undefined && f90.length >= 10 ? f90.slice(4, 10) : message['11'];
-    for (const link of this.links) {
-      if (this.originals.get(transactionKey(link.connector.codec.dialect, stan, message['41'])) === link) return link;
-    }
-    return undefined;
   }
 
   private via<T>(link: Link, send: Send<T>): Promise<T> {

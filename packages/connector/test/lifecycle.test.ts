@@ -88,6 +88,31 @@ test('echoInterval: an idle connection sends 0800 / 301; an unanswered echo clos
   await disconnected;
 });
 
+test('echoInterval under traffic: a host that takes requests and answers none is echo-tested (writes do not reset the clock), and the unanswered echo closes the connection', async (t) => {
+  const peer = await startPeer(() => undefined); // wedged: reads everything, answers nothing
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, echoInterval: 100, requestTimeout: 300, transactionLog: false, reconnect: { initialDelay: 60_000, maxDelay: 60_000 } });
+  let sending = true;
+  let sent = 0;
+  // Traffic: a request written every 20 ms, far more often than echoInterval.
+  const traffic = setInterval(() => {
+    if (sending) connector.request(purchase(String(800_000 + sent++), `TERM${String(sent % 10_000).padStart(4, '0')}`)).catch(() => undefined);
+  }, 20);
+  t.after(async () => {
+    clearInterval(traffic);
+    await connector.destroy();
+    await peer.close();
+  });
+  const disconnected = new Promise<{ code: string | undefined }>((resolve) => connector.once('disconnect', resolve));
+  await connector.connect();
+  const limit = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the wedged connection was never closed')), 10_000).unref());
+  const { code } = await Promise.race([disconnected, limit]);
+  sending = false;
+  assert.equal(code, 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST');
+  const echoes = peer.received.filter((r) => r.message['0'] === '0800' && r.message['70'] === '301');
+  assert.equal(echoes.length, 1, 'one echo test, sent while requests were being written');
+  assert.ok(peer.received.indexOf(echoes[0]!) > 0, 'requests were written before the echo');
+});
+
 test('autoFill fills the STAN (field 11) and transmission time (field 7) when absent', async (t) => {
   const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
   const connector = createConnector({ host: '127.0.0.1', port: peer.port, autoFill: { stan: true, transmissionTime: true } });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
+import { pino } from 'pino';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { TERMINAL_LOCK_NAMESPACE, createConnector, terminalLockKey } from '../src/index.js';
@@ -101,4 +102,37 @@ test('destroy does not wait for another node\'s request: a request waiting for i
   held.shift()?.();
   assert.equal((await first)['39'], '00');
   assert.deepEqual(peer.received.map((r) => r.message['11']), ['400001'], 'the destroyed node sent nothing');
+});
+
+test('a database restart while a request holds its terminal\'s lock: the node lives, the lock is logged as lost (57P01), the request keeps its answer, the next one locks again', async (t) => {
+  const url = cluster.createDatabase('terminal_lock_outage');
+  const held: (() => void)[] = [];
+  const peer = await startPeer((r, p) => {
+    if (r.message['11'] === '500002') held.push(() => p.send(r.socket, answer(r.message)));
+    else p.send(r.socket, answer(r.message));
+  });
+  const logged: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => logged.push(line) });
+  const node = createConnector({ name: 'node-a', host: '127.0.0.1', port: peer.port, requestTimeout: 20_000, store: url, terminalQueue: { enabled: true, timeout: 20_000 }, transactionLog: false, logger });
+  t.after(async () => {
+    await node.destroy();
+    await peer.close();
+  });
+  await node.connect();
+  assert.equal((await node.request(purchase('500001', 'TERM0003')))['39'], '00', 'the lock pool is made');
+  const inFlight = node.request(purchase('500002', 'TERM0003'));
+  await peer.waitFor(2);
+  // Without a listener on the checked-out connection, the server's 57P01 is an unhandled 'error' event: exit 1.
+  cluster.stopServer();
+  try {
+    await waitUntil(() => logged.some((l) => l.includes('terminal lock lost')), { what: 'the lost lock to be logged' });
+  } finally {
+    cluster.startServer();
+  }
+  const line = JSON.parse(logged.find((l) => l.includes('terminal lock lost')) as string) as { code?: string };
+  assert.equal(line.code, '57P01');
+  held.shift()?.();
+  assert.equal((await inFlight)['39'], '00', 'the request at the bank keeps its one outcome');
+  assert.equal((await node.request(purchase('500003', 'TERM0003')))['39'], '00', 'the next request of the terminal takes a new connection and the lock');
+  assert.deepEqual(peer.received.map((r) => r.message['11']), ['500001', '500002', '500003']);
 });

@@ -170,6 +170,28 @@ test('a reversal goes to the upstream that had its original, whatever the strate
   assert.deepEqual(reversals(b), ['600002']);
 });
 
+test('a reversal or advice whose original the group does not remember (a restart, another node) goes to the first upstream, never to another bank; that upstream down, it is refused (91), not failed over', async (t) => {
+  const a = await answering();
+  const b = await answering();
+  const group = await startGroup(t, { strategy: 'round-robin', upstreams: [upstream('primary', a), upstream('backup', b)] }, () => [a, b]);
+  await group.request(purchase('610001', 'TERM0001')); // to primary: round robin would now pick backup
+  // The original 610000 of TERM0009 went out before a restart (or on another node): the group does not know it.
+  await group.request({ ...purchase('610002', 'TERM0009'), '0': '0400', '90': '020061000011211030000000012345600000000000' });
+  await group.request({ ...purchase('610003', 'TERM0009'), '0': '0220' }); // an advice: round robin would pick backup
+  const sent = (p: Peer): string[] => p.received.filter((r) => r.message['0'] !== '0800').map((r) => `${String(r.message['0'])}/${String(r.message['11'])}`);
+  assert.deepEqual(sent(a), ['0200/610001', '0400/610002', '0220/610003']);
+  assert.deepEqual(sent(b), []);
+  const down = groupEvent(group, 'down', 'primary');
+  await a.close();
+  await down;
+  await assert.rejects(group.request({ ...purchase('610004', 'TERM0009'), '0': '0401', '90': '020061000011211030000000012345600000000000' }), {
+    code: 'ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN',
+  });
+  assert.deepEqual(sent(b), [], 'the backup (another bank, maybe) never had the original: it gets no reversal');
+  assert.equal((await group.request(purchase('610005', 'TERM0001')))['39'], '00', 'a new original fails over as before');
+  assert.deepEqual(sent(b), ['0200/610005']);
+});
+
 test('the original of a request given with numbers (MTI 200, STAN 600101) or with its STAN auto-filled is remembered for its reversal', async (t) => {
   const a = await answering();
   const b = await answering();

@@ -4,8 +4,10 @@
  * hash of field 41)`) from before it is sent until its outcome is known, on a connection taken from a pool of its
  * own for that time. A request of the same terminal on another node waits for the lock (at most `waitTimeout` ms,
  * then `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`). Two terminals whose hashes collide merely wait for each other.
- * Should the lock's connection break while the request runs, the server releases the lock: the one-at-a-time rule
- * then holds within the node only, until the request ends.
+ * Should the lock's connection break while the request runs (a database restart ends it with SQLSTATE 57P01), the
+ * server releases the lock: it is logged as lost (with the code) and the one-at-a-time rule then holds within the node
+ * only, until the request ends. The request itself goes on: once written it is at the bank, and it keeps its one
+ * outcome (its answer, or a timeout and its reversal); the broken connection is dropped, never put back in the pool.
  */
 import type pg from 'pg';
 import { pino } from 'pino';
@@ -79,13 +81,25 @@ export class PgTerminalLock implements TerminalLock {
     } catch (err) {
       throw storeError('cannot take a connection for the terminal lock', err, this.url);
     }
+    // The pool listens for the errors of idle connections only: this one, checked out, needs its own listener for
+    // as long as it is out, or a database restart is an unhandled 'error' event that ends the process.
+    let lost: Error | undefined;
+    const onError = (err: Error): void => {
+      lost ??= err;
+      this.logger.warn({ code: (err as { code?: string }).code, terminalLock: key }, 'terminal lock lost: its connection to the store broke');
+    };
+    client.on('error', onError);
+    const release = (broken?: boolean): void => {
+      client.removeListener('error', onError);
+      client.release(broken === true || lost !== undefined);
+    };
     this.waiting.add(client);
     try {
       await client.query('SELECT pg_advisory_lock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
       this.waiting.delete(client);
     } catch (err) {
       this.waiting.delete(client);
-      client.release(true);
+      release(true);
       if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed', { cause: err });
       if ((err as { code?: string }).code === '55P03') {
         throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', 'waited too long for its terminal, busy on another node', {
@@ -99,11 +113,11 @@ export class PgTerminalLock implements TerminalLock {
       return await task();
     } finally {
       try {
-        await client.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
-        client.release();
+        if (lost === undefined) await client.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
+        release();
       } catch {
         // The session is gone, and its locks with it.
-        client.release(true);
+        release(true);
       }
     }
   }
