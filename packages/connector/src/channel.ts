@@ -155,18 +155,11 @@ export class Channel {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        socket.destroy();
+        (socket as Socket | undefined)?.destroy(); // none when the connect itself threw
         reject(err);
       };
-      const timer = setTimeout(
-        () =>
-          fail(
-            connectorError('ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT', `no connection to the host within ${o.connectTimeout} ms`, {
-              field: 'connectTimeout',
-            }),
-          ),
-        o.connectTimeout,
-      );
+      const timeout = (): Iso8583Error => connectorError('ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT', `no connection to the host within ${o.connectTimeout} ms`, { field: 'connectTimeout' });
+      const timer = setTimeout(() => fail(timeout()), o.connectTimeout);
       const ready = (): void => {
         if (settled) return;
         settled = true;
@@ -182,20 +175,25 @@ export class Channel {
             cause: err,
           }),
         );
-      if (o.tls !== undefined) {
-        socket = tlsConnect({
-          host: o.host,
-          port: o.port,
-          ca: o.tls.ca,
-          cert: o.tls.cert,
-          key: o.tls.key,
-          servername: o.tls.servername ?? (/^[\d.]+$|:/.test(o.host) ? undefined : o.host),
-          rejectUnauthorized: o.tls.rejectUnauthorized ?? true,
-        });
-        socket.once('secureConnect', ready);
-      } else {
-        socket = netConnect({ host: o.host, port: o.port });
-        socket.once('connect', ready);
+      // A TLS option Node cannot use (a key that does not parse) throws here: the same coded failure, no socket.
+      try {
+        if (o.tls !== undefined) {
+          socket = tlsConnect({
+            host: o.host,
+            port: o.port,
+            ca: o.tls.ca,
+            cert: o.tls.cert,
+            key: o.tls.key,
+            servername: o.tls.servername ?? (/^[\d.]+$|:/.test(o.host) ? undefined : o.host),
+            rejectUnauthorized: o.tls.rejectUnauthorized ?? true,
+          });
+          socket.once('secureConnect', ready);
+        } else {
+          socket = netConnect({ host: o.host, port: o.port });
+          socket.once('connect', ready);
+        }
+      } catch (err) {
+        return onError(err as Error);
       }
       socket.on('error', onError);
     });

@@ -69,3 +69,22 @@ test('mutual TLS: the host requires a client certificate; with it the request go
   );
   assert.equal(peer.received.filter((r) => r.message['11'] === '003102').length, 0);
 });
+
+test('TLS: a client key Node cannot use fails the connect with CONNECT_FAILED, and nothing is left to fire later', async (t) => {
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)), {
+    tls: { cert: certs.serverCert, key: certs.serverKey },
+  });
+  // connectTimeout short: before the fix, its timer destroyed a socket that was never made and the process crashed.
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, connectTimeout: 50, tls: { ca: certs.ca, cert: certs.clientCert, key: 'not a key' } });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await assert.rejects(connector.request(purchase('003009'), { timeout: 2000 }), (err: Error & { code?: string }) => {
+    assert.match(err.code ?? '', /^ISO8583_ERR_CONNECTOR_(CONNECT_FAILED|UNAVAILABLE|TIMEOUT)$/);
+    return true;
+  });
+  // The connect timer's moment passes with the process alive (an uncaught TypeError would end the test run here).
+  await new Promise<void>((resolve) => setTimeout(resolve, 150));
+  assert.equal(peer.received.length, 0);
+});
