@@ -3,11 +3,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { startPostgres, waitUntil, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal, createConnector, openStore } from '../src/index.js';
 import type { ReversalEvent } from '../src/index.js';
+import { watchReversals } from './helpers/reversals.js';
+import { capturedLogger } from './helpers/setup.js';
 import { answer, purchase, startPeer } from './peer.js';
+import type { Peer } from './peer.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -22,6 +25,36 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
   } finally {
     await pool.end();
   }
+}
+
+/**
+ * The attempts the connector made of the reversal of `stan` (their MTIs, in order), checked against its promise (issue
+ * 13: an entry answered once is never sent again): numbered one after the other from `first` (2 for an entry that
+ * resumes after a recorded attempt), each but the last repeated only because it got no answer within its attempt
+ * timeout (logged, `ISO8583_ERR_CONNECTOR_TIMEOUT`), and the last one answered, after which nothing was sent. Such a
+ * repeat is legitimate and happens on a loaded machine: the attempt timeout here is min(requestTimeout,
+ * retryInterval) = 100 ms, and an event loop stalled longer runs the timer before it reads an answer that arrived in
+ * time (seen at a load average of 14: 0400 answered by the host in 9 ms, read 300 ms later, 0401 sent). A repeat for
+ * any other reason (a take-over of one's own entry, a second claim) has no timeout before it and fails here.
+ */
+function attemptsOf(events: readonly ReversalEvent[], logged: readonly Record<string, unknown>[], stan: string, first: number): string[] {
+  const mine = events.filter((e) => e.stan === stan);
+  const sent = mine.filter((e) => e.stage === 'sent');
+  assert.deepEqual(sent.map((e) => e.attempt), sent.map((_, i) => first + i), `the attempts of ${stan} follow each other, none made twice`);
+  const timedOut = logged.filter((l) => l['stan'] === stan && l['code'] === 'ISO8583_ERR_CONNECTOR_TIMEOUT').map((l) => l['attempt']);
+  assert.deepEqual(timedOut, sent.slice(0, -1).map((e) => e.attempt), `every repeat of ${stan} follows an attempt not answered within its timeout`);
+  const answered = mine.filter((e) => e.stage === 'answered');
+  assert.equal(answered.length, 1, `${stan} answered once`);
+  assert.equal(mine.at(-1), answered[0], `nothing sent for ${stan} after its answer`);
+  assert.equal(answered[0]?.attempt, sent.at(-1)?.attempt, `the last attempt of ${stan} is the one answered`);
+  return sent.map((e) => e.mti);
+}
+
+/** The reversals (0400, 0401) `peer` received, as `MTI/STAN`, once it has received `count` of them. */
+async function reversalsAt(peer: Peer, count: number): Promise<string[]> {
+  const reversals = (): string[] => peer.received.filter((r) => /^040[01]$/.test(String(r.message['0']))).map((r) => `${r.message['0']}/${r.message['11']}`);
+  await waitUntil(() => reversals().length >= count, { what: `the peer to receive the ${count} reversal attempts sent` });
+  return reversals();
 }
 
 test('openStore: a postgresql:// URL makes the PostgreSQL store (password masked), anything else the file store', () => {
@@ -43,6 +76,7 @@ test('openStore: a postgresql:// URL makes the PostgreSQL store (password masked
 
 test('a database outage: new requests fail at once with ISO8583_ERR_CONNECTOR_STORE and never leave; an answer that cannot be recorded is reversed once the database is back; the node recovers by itself', async (t) => {
   const url = cluster.createDatabase('store_outage');
+  const { logger, lines } = capturedLogger('warn');
   let holdPurchases = false;
   const held: (() => void)[] = [];
   const peer = await startPeer((r, p) => {
@@ -56,11 +90,9 @@ test('a database outage: new requests fail at once with ISO8583_ERR_CONNECTOR_ST
     store: url,
     safLease: 3000,
     reversal: { enabled: true, retryInterval: 100 },
+    logger,
   });
-  const answeredReversals: ReversalEvent[] = [];
-  connector.on('reversal', (e: ReversalEvent) => {
-    if (e.stage === 'answered') answeredReversals.push(e);
-  });
+  const watch = watchReversals(connector);
   t.after(async () => {
     await connector.destroy();
     await peer.close();
@@ -96,16 +128,18 @@ test('a database outage: new requests fail at once with ISO8583_ERR_CONNECTOR_ST
   restarted = true;
   const response = await waitUntil(() => connector.request(purchase('100004')), { what: 'a request to succeed once the database is back', intervalMs: 50 });
   assert.equal(response['39'], '00');
-  // The purchase whose outcome could not be recorded is reversed, once, and marked so.
-  await waitUntil(() => answeredReversals.length === 1, { what: 'the reversal of 100002 to be answered' });
-  assert.equal(answeredReversals[0]?.stan, '100002');
-  const reversals = peer.received.filter((r) => r.message['0'] === '0400' || r.message['0'] === '0401');
-  assert.deepEqual(reversals.map((r) => r.message['11']), ['100002']);
-  const rows = await query<{ stan: string; outcome: string }>(url, "SELECT entry->'reversal'->>'11' AS stan, outcome FROM iso8583_saf ORDER BY created_at");
+  // The purchase whose outcome could not be recorded is reversed and marked so: a 0400, answered, never sent after its
+  // answer; repeated (0401) only after an attempt the answer did not reach within its timeout (see attemptsOf).
+  const answered = await within(watch.reached, 20_000, 'the reversal of 100002 to be answered');
+  assert.equal(answered.stan, '100002');
+  const mtis = attemptsOf(watch.events, lines, '100002', 1);
+  assert.equal(mtis[0], '0400');
+  assert.deepEqual(await reversalsAt(peer, mtis.length), mtis.map((mti) => `${mti}/100002`));
+  const rows = await query<{ stan: string; outcome: string; attempts: number }>(url, "SELECT entry->'reversal'->>'11' AS stan, outcome, attempts FROM iso8583_saf ORDER BY created_at");
   assert.deepEqual(rows, [
-    { stan: '100001', outcome: 'not-needed' },
-    { stan: '100002', outcome: 'reversed' },
-    { stan: '100004', outcome: 'not-needed' },
+    { stan: '100001', outcome: 'not-needed', attempts: 0 },
+    { stan: '100002', outcome: 'reversed', attempts: mtis.length },
+    { stan: '100004', outcome: 'not-needed', attempts: 0 },
   ]);
 });
 
@@ -119,6 +153,7 @@ test('a running connector takes over the reversals of a node that died, once its
   await dead.add({ id: 'dead-1', reversal: reversal('200001'), at: Date.now() });
   await dead.add({ id: 'dead-2', reversal: reversal('200002'), at: Date.now() });
   await dead.attempt('dead-1', 1);
+  const { logger, lines } = capturedLogger('warn');
   const connector = createConnector({
     name: 'bank',
     host: '127.0.0.1',
@@ -126,11 +161,13 @@ test('a running connector takes over the reversals of a node that died, once its
     store: url,
     safLease: 300,
     reversal: { enabled: true, retryInterval: 100 },
+    logger,
   });
-  const answered: ReversalEvent[] = [];
+  const events: ReversalEvent[] = [];
   const both = new Promise<void>((resolve) =>
     connector.on('reversal', (e: ReversalEvent) => {
-      if (e.stage === 'answered' && answered.push(e) === 2) resolve();
+      events.push(e);
+      if (e.stage === 'answered' && events.filter((a) => a.stage === 'answered').length === 2) resolve();
     }),
   );
   t.after(async () => {
@@ -141,8 +178,12 @@ test('a running connector takes over the reversals of a node that died, once its
   assert.equal(peer.received.length, 0, 'nothing taken while the dead node\'s lease runs');
   await query(url, "UPDATE iso8583_saf SET lease_until = now() - interval '1 second'");
   await both;
-  const sent = peer.received.map((r) => `${r.message['0']}/${r.message['11']}`).sort();
-  assert.deepEqual(sent, ['0400/200002', '0401/200001'], 'an entry with a recorded attempt resumes as a repeat');
+  // An entry with a recorded attempt resumes as a repeat (attempt 2, 0401); each repeats again only after a timeout.
+  const resumed = attemptsOf(events, lines, '200001', 2);
+  const fresh = attemptsOf(events, lines, '200002', 1);
+  assert.deepEqual([resumed[0], fresh[0]], ['0401', '0400'], 'an entry with a recorded attempt resumes as a repeat');
+  const sent = [...resumed.map((mti) => `${mti}/200001`), ...fresh.map((mti) => `${mti}/200002`)].sort();
+  assert.deepEqual((await reversalsAt(peer, sent.length)).sort(), sent);
   const rows = await query<{ id: string; outcome: string }>(url, 'SELECT id, outcome FROM iso8583_saf ORDER BY id');
   assert.deepEqual(rows, [
     { id: 'dead-1', outcome: 'reversed' },
@@ -176,4 +217,41 @@ test('a reversal taken over by another node (its lease ended while this one was 
   await waitUntil(() => connector.stats().reversalsPending === 0, { what: 'the reversal to leave this node' });
   const rows = await query<{ lease_owner: string; done: boolean }>(url, 'SELECT lease_owner, done_at IS NOT NULL AS done FROM iso8583_saf');
   assert.deepEqual(rows, [{ lease_owner: 'other-node', done: false }], 'still pending, for the node that holds it');
+});
+
+test('a reversal attempt answered after its timeout is repeated (0401), and the late answer ends it: the one repeat the promise allows', async (t) => {
+  const url = cluster.createDatabase('store_late_answer');
+  // The host keeps the purchase unanswered (it is reversed) and answers the 0400 only once the 0401 has come, so that
+  // the 0400's answer arrives after its attempt timeout: the shape of the outage test's run on a loaded machine.
+  const late: (() => void)[] = [];
+  const peer = await startPeer((r, p) => {
+    const mti = r.message['0'];
+    if (mti === '0400') late.push(() => p.send(r.socket, answer(r.message)));
+    if (mti === '0401') {
+      late.shift()?.();
+      p.send(r.socket, answer(r.message));
+    }
+  });
+  const { logger, lines } = capturedLogger('warn');
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: peer.port,
+    requestTimeout: 200,
+    store: url,
+    reversal: { enabled: true, retryInterval: 100 },
+    logger,
+  });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  const watch = watchReversals(connector);
+  await connector.connect();
+  await assert.rejects(connector.request(purchase('600001')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await within(watch.reached, 20_000, 'the reversal of 600001 to be answered');
+  const mtis = attemptsOf(watch.events, lines, '600001', 1);
+  assert.deepEqual(mtis, ['0400', '0401']);
+  assert.deepEqual(await reversalsAt(peer, 2), ['0400/600001', '0401/600001']);
+  const rows = await query<{ outcome: string; attempts: number }>(url, 'SELECT outcome, attempts FROM iso8583_saf');
+  assert.deepEqual(rows, [{ outcome: 'reversed', attempts: 2 }]);
 });
