@@ -242,7 +242,9 @@ export class Channel {
       return;
     }
     this.pending.set(req.key, req);
-    req.timer = setTimeout(() => this.expire(req), req.timeout);
+    // The expiry waits one turn (setImmediate): after a stalled loop, due timers run before sockets are read, so an
+    // answer already received would otherwise lose to its timeout (a needless reversal); the poll phase reads it first.
+    req.timer = setTimeout(() => setImmediate(() => this.expire(req)), req.timeout);
     req.start = performance.now();
     this.lastActivity = req.start;
     req.written = true;
