@@ -79,5 +79,5 @@ export type { SchemaCheck, SchemaCheckOptions } from './schema/check.js';
 export { recoverFields } from './recover.js';
 export { expectsResponse, responseMti } from './mti.js';
 export { RESPONSE_ECHOED_FIELDS, responseTo } from './response-to.js';
-export { dialectVersion, inVersion, mtiVersionDigit, networkManagementMti, originalDataElementsField } from './dialect/version.js';
+export { dialectVersion, inVersion, mtiLabel, mtiVersionDigit, networkManagementMti, originalDataElementsField } from './dialect/version.js';
 export { DEFAULT_APPROVAL_CODES, approvalCode, approvalCodesOf, isApproved } from './approval.js';

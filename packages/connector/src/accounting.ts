@@ -3,7 +3,7 @@
  * a reconnection) is counted once here, and feeds both the `stats()` snapshot and the prom-client metrics, so the two
  * can never disagree.
  */
-import { dialectVersion, isApproved, mtiVersionDigit } from '@iso8583/codec';
+import { isApproved, mtiLabel } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Registry } from 'prom-client';
 import { ConnectorMetrics } from './metrics.js';
@@ -94,20 +94,6 @@ function amountKindOf(mti: string): 'processed' | 'reversal' | undefined {
 export function mtiOf(message: MessageInput): string {
   const text = mtiText(message['0']);
   return /^\d{4}$/.test(text) ? text : 'invalid';
-}
-
-/**
- * The MTI of a request as a metric label and a `byMti` key: an MTI of the dialect's known message classes (its version
- * digit; class 1-8: authorisation, financial, file action, reversal, reconciliation, administrative, fee collection,
- * network management; function 0-5, 0-8 under 1993; origin 0-5) as it is, `invalid` as it is, any other `other`.
- * A client may send any four digits: the series a connector keeps stay bounded (at most 288 MTIs, 486 under 1993).
- */
-export function mtiLabel(mti: string, dialect: Pick<Dialect, 'version'>): string {
-  if (mti === 'invalid') return mti;
-  const version = dialectVersion(dialect);
-  const functions = version === '1993' ? '012345678' : '012345';
-  const known = mti.length === 4 && mti[0] === mtiVersionDigit(version) && '12345678'.includes(mti[1] as string) && functions.includes(mti[2] as string) && '012345'.includes(mti[3] as string);
-  return known ? mti : 'other';
 }
 
 /** A response code (field 39) for labels and stats: 1-3 letters or digits, else `invalid`; `none` when absent. */

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { encodeFrame, isIso8583Error, readMessage, recoverFields, replyHeader, sameDialect, summarize } from '@iso8583/codec';
+import { encodeFrame, isIso8583Error, mtiLabel, readMessage, recoverFields, replyHeader, sameDialect, summarize } from '@iso8583/codec';
 import type { Decoded, Dialect, Frame, Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
 import { CardDataMask } from './card-data-mask.js';
 import { MessageContext } from './context.js';
@@ -99,7 +99,8 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
   peer.wellFormed();
   const fields = decoded.message;
   const mti = typeof fields['0'] === 'string' ? fields['0'] : '';
-  core.metrics.message(mti);
+  // A client may send any four digits: the metric labels and `byMti` keys stay bounded (the codec's `mtiLabel`).
+  core.metrics.message(mtiLabel(mti, core.codec.dialect));
   const header =
     frame.header.length === 0
       ? decoded.header

@@ -77,6 +77,22 @@ test('metrics – connections, messages by MTI, replies by response code, errors
   assert.doesNotMatch(text, new RegExp(PAN));
 });
 
+test('metrics – an MTI outside the dialect\'s message classes is counted as other: a client cannot add series at will', async (t) => {
+  const registry = new Registry();
+  const { port } = await startEndpoint(t, { name: 'pos', registry, sequence: () => undefined });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  client.send({ 0: '0990', 11: '000001' });
+  client.send({ 0: '0096', 11: '000002' });
+  client.send({ 0: '0800', 11: '000003', 70: '301' });
+  const text = await waitUntil(async () => {
+    const m = await registry.metrics();
+    return /iso8583_inbound_messages_total\{endpoint="pos",mti="0800"\} 1/.test(m) ? m : undefined;
+  }, { what: 'the three messages counted' });
+  assert.match(text, /iso8583_inbound_messages_total\{endpoint="pos",mti="other"\} 2/);
+  assert.doesNotMatch(text, /mti="0990"|mti="0096"/);
+});
+
 test('metrics – two endpoints can share one registry; each has its own without one', async (t) => {
   const registry = new Registry();
   const a = await startEndpoint(t, { name: 'a', registry, sequence: () => undefined });
