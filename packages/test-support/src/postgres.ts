@@ -112,6 +112,11 @@ export async function startPostgres(startOptions: StartPostgresOptions = {}): Pr
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', onExit);
+  // A test file ended by a signal (the runner's SIGTERM after a timeout, a Ctrl-C) exits through 'exit', so the server
+  // is stopped and its folder removed instead of outliving the run.
+  const onSignal = (signal: NodeJS.Signals): void => process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   const url = (db: string): string => `postgresql://${USER}@127.0.0.1:${port}/${db}`;
   return {
     url: url('postgres'),
@@ -131,6 +136,8 @@ export async function startPostgres(startOptions: StartPostgresOptions = {}): Pr
     },
     destroy(): void {
       process.removeListener('exit', onExit);
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
       if (running) stopServer();
       running = false;
       rmSync(dir, { recursive: true, force: true });
