@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCodec } from '@iso8583/codec';
-import { httpCall } from '@iso8583/test-support';
+import { httpCall, waitUntil } from '@iso8583/test-support';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
 
@@ -25,12 +25,8 @@ const PAN = '4761739001010010';
 const call = httpCall;
 
 /** Resolves once stderr holds a line matching `pattern` (the request log is written after the answer). */
-async function logged(p: CliProcess, pattern: RegExp, limitMs = 10_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!pattern.test(p.stderr())) {
-    if (Date.now() > deadline) throw new Error(`no log line ${pattern}; stderr: ${p.stderr().slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+async function logged(p: CliProcess, pattern: RegExp): Promise<void> {
+  await waitUntil(() => pattern.test(p.stderr()) || undefined, { what: `a log line ${pattern}`, timeoutMs: 10_000, intervalMs: 20 });
 }
 
 const codec = createCodec('iso87ascii');
