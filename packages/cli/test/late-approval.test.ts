@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { within } from '@iso8583/test-support';
+import { waitUntil, within } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { createCodec } from '@iso8583/codec';
-import { createConnector } from '@iso8583/connector';
-import type { Connector, SafEvent } from '@iso8583/connector';
+import { FileJournal, createConnector } from '@iso8583/connector';
+import type { Connector, JournalEntry, SafEvent } from '@iso8583/connector';
 import { EncodedReply, createInboundEndpoint, responseMti } from '@iso8583/inbound';
 import { lateApproval } from '../src/gateway/late-approval.js';
 
@@ -29,15 +29,30 @@ interface Setup {
   readonly upstream: Connector;
   /** Lets the relay of the message with `stan` go on to the bank (after its POS timeout). */
   release(stan: string): void;
+  /** The upstream's SAF store. */
+  readonly journal: AdviceRefusingJournal;
   /** The gateway's log lines. */
   readonly lines: Record<string, unknown>[];
   /** Resolves with the first line the gateway logs with this code. */
   logged(code: string): Promise<Record<string, unknown>>;
 }
 
+/**
+ * The upstream's SAF store: the real file journal, except that an advice's entry (what `saf: true` stores: here the
+ * late approval's reversal) is refused as a full disk refuses it, when `refuseAdvices` is set.
+ */
+class AdviceRefusingJournal extends FileJournal {
+  refuseAdvices = false;
+  override add(entry: JournalEntry): Promise<void> {
+    if (this.refuseAdvices && entry.kind === 'advice') return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    return super.add(entry);
+  }
+}
+
 async function setup(t: TestContext, dialect = 'iso87ascii'): Promise<Setup> {
   const iso93 = dialect.startsWith('iso93');
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-late-approval-'));
+  const journal = new AdviceRefusingJournal(dir);
   const bank: string[] = [];
   const bankFields: IsoMessage[] = [];
   const bankEndpoint = createInboundEndpoint({
@@ -56,7 +71,7 @@ async function setup(t: TestContext, dialect = 'iso87ascii'): Promise<Setup> {
     port: bankAddress.port,
     dialect,
     // As the gateway configures it (upstream-options.ts): a 1993 acquirer reverses with the advice, 1420.
-    reversal: { enabled: true, journalDir: dir, mti: iso93 ? '0420' : '0400' },
+    reversal: { enabled: true, journal, mti: iso93 ? '0420' : '0400' },
   });
   await upstream.connect();
   const lines: Record<string, unknown>[] = [];
@@ -100,6 +115,7 @@ async function setup(t: TestContext, dialect = 'iso87ascii'): Promise<Setup> {
     rmSync(dir, { recursive: true, force: true });
   });
   return {
+    journal,
     bank,
     bankFields,
     pos,
@@ -162,4 +178,26 @@ test('late approval – an advice (0220), a relayed reversal (0400) or an echo (
   // The upstream's next request goes after anything the late approvals could have sent: the bank saw no reversal.
   assert.equal(((await s.upstream.request({ 0: '0800', 11: '008204', 41: 'TERM0001', 70: '301' })) as IsoMessage)['39'], '00');
   assert.deepEqual(s.bank, [...sent, '0800']);
+});
+
+test('late approval – when the SAF queue cannot store the reversal (a full disk), it is sent once without SAF and both steps are logged', async (t) => {
+  const s = await setup(t);
+  await s.pos.request(purchase('008401')).catch(() => undefined);
+  s.journal.refuseAdvices = true;
+  const reversed = s.logged('ISO8583_ERR_INBOUND_LATE_REPLY');
+  s.release('008401');
+  await within(reversed, 10_000, 'the late approval to be seen');
+  const stored = 'an approval came after the POS timeout: its reversal could not be stored, sending it once without SAF';
+  const line = await waitUntil(() => s.lines.find((l) => typeof l.msg === 'string' && l.msg.includes('without SAF') && l.msg !== stored), {
+    timeoutMs: 10_000,
+    what: 'the reversal to be sent without SAF',
+  });
+  assert.equal(line.msg, 'an approval came after the POS timeout: reversed without SAF');
+  assert.equal(line.responseCode, '00');
+  assert.deepEqual(s.bank, ['0200', '0400']);
+  assert.match(String(s.bankFields[1]?.['90']), /^02000084011201120000/);
+  const failed = s.lines.find((l) => l.msg === stored);
+  assert.equal(failed?.level, 50, 'the failed store is logged at error');
+  assert.equal(failed?.code, 'ENOSPC');
+  assert.ok(!JSON.stringify(s.lines).includes('4111111111111111'), 'no PAN in the log');
 });
