@@ -10,9 +10,10 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { syncDir } from './durable-file.js';
+import { syncDir, writeAll } from './durable-file.js';
 import { notNamed } from './file-identity.js';
 import type { FileIdentity } from './file-identity.js';
+import type { LineBuffer } from './line-buffer.js';
 import { transactionFile } from './transaction-log-read.js';
 
 /** An open day file. */
@@ -73,17 +74,36 @@ export class DayFiles {
   }
 
   /**
+   * Writes the lines of `days` (of a batch's `lines` by day), each day's in one write; resolves with the days whose
+   * file no longer has its name once written, and why (`its file ... was removed`), so that their lines are written
+   * again once the folder is reopened.
+   */
+  async write(lines: ReadonlyMap<string, LineBuffer>, days: readonly string[]): Promise<[day: string, why: string][]> {
+    const written: DayHandle[] = [];
+    for (const day of days) {
+      const h = await this.of(day);
+      const text = (lines.get(day) as LineBuffer).bytes(h.dirty);
+      h.dirty = true;
+      await writeAll(h.handle, text, null);
+      h.dirty = false;
+      this.written(h);
+      written.push(h);
+    }
+    const lost: [string, string][] = [];
+    written.forEach((h, i) => {
+      const why = notNamed(h.path, h.id);
+      if (why !== undefined) lost.push([days[i] as string, `its file ${h.path} was ${why}`]);
+    });
+    return lost;
+  }
+
+  /**
    * `h` was written to: fdatasynced by the next {@link DayFiles.sync}. Marked at once after each write: a batch over
    * three days or more closes the oldest file it wrote (`of` keeps two open), and a file marked unsynced is
    * fdatasynced before it is closed, never synced after.
    */
-  written(h: DayHandle): void {
+  private written(h: DayHandle): void {
     this.unsynced.add(h);
-  }
-
-  /** Why the name of `h`'s file no longer names it (`removed`, `replaced by another file`); `undefined` while it does. */
-  lost(h: DayHandle): string | undefined {
-    return notNamed(h.path, h.id);
   }
 
   /** fdatasyncs the files written since the last time. */

@@ -25,13 +25,12 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { Iso8583Error } from '@iso8583/codec';
 import { connectorError } from './errors.js';
-import { syncDir, writeAll } from './durable-file.js';
+import { syncDir } from './durable-file.js';
 import { openFolderLock } from './folder-lock.js';
 import type { FolderLock, FolderLockKind } from './folder-lock.js';
 import { toTransactionRecord } from './transaction-allow-list.js';
 import type { TransactionLog, TransactionQuery, TransactionRecord } from './transaction-log.js';
 import { DayFiles } from './transaction-log-days.js';
-import type { DayHandle } from './transaction-log-days.js';
 import { DAY_MS, SLACK_MS, STEP_BACK, dayFiles, dayOf, latestInFile, queryFolder, readLinesBackwards, settledOf } from './transaction-log-read.js';
 import { checkTransactionQuery } from './transaction-query.js';
 import { LineBuffer } from './line-buffer.js';
@@ -359,11 +358,11 @@ export class FileTransactionLog implements TransactionLog {
         // The lock first: a folder removed or replaced since the last batch is reopened before anything is written.
         const lockLost = this.lock === undefined ? 'not held (it was lost and could not be taken again)' : this.lock.lost();
         if (lockLost !== undefined) await this.reopen(`its lock ${join(this.dir, TRANSACTION_LOCK_FILE)} was ${lockLost}`);
-        let lost = await this.write(batch, [...batch.days.keys()]);
+        let lost = await this.days.write(batch.days, [...batch.days.keys()]);
         // Written into a file that lost its name meanwhile: again, into the file now at that name (once).
         if (lost.length > 0) {
           await this.reopen((lost[0] as [string, string])[1]);
-          lost = await this.write(batch, lost.map(([day]) => day));
+          lost = await this.days.write(batch.days, lost.map(([day]) => day));
           if (lost.length > 0) throw logError(`the transaction log lost its file again: ${(lost[0] as [string, string])[1]}`, this.dir);
         }
         await this.syncFiles(this.syncInterval === 0);
@@ -386,28 +385,5 @@ export class FileTransactionLog implements TransactionLog {
         for (const lines of batch.days.values()) LineBuffer.give(this.spare, lines);
       }
     }
-  }
-
-  /**
-   * Writes the lines of `days` of `batch`, each day's in one write; resolves with the days whose file no longer has
-   * its name once written (and why: `its file ... was removed`), so that their lines are written again.
-   */
-  private async write(batch: Batch, days: string[]): Promise<[string, string][]> {
-    const written: [string, DayHandle][] = [];
-    for (const day of days) {
-      const h = await this.days.of(day);
-      const text = (batch.days.get(day) as LineBuffer).bytes(h.dirty);
-      h.dirty = true;
-      await writeAll(h.handle, text, null);
-      h.dirty = false;
-      this.days.written(h);
-      written.push([day, h]);
-    }
-    const lost: [string, string][] = [];
-    for (const [day, h] of written) {
-      const why = this.days.lost(h);
-      if (why !== undefined) lost.push([day, `its file ${h.path} was ${why}`]);
-    }
-    return lost;
   }
 }

@@ -8,7 +8,8 @@
  * on its own journal); a reversal or advice a caller sends goes to the upstream that had its original (when the group
  * does not remember it: a routing rule's, else the first upstream's; upstream-group-originals.ts). Each connector
  * records its requests in its transaction log under its upstream name; a request tried again on another upstream (it
- * never reached the wire) is recorded once, with the outcome of its last attempt.
+ * never reached the wire) is recorded once, with the outcome of its last attempt; one refused by the group's terminal
+ * queue is counted and recorded by the upstream whose queue it is.
  */
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
