@@ -281,6 +281,15 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     };
   }
 
+  /**
+   * @internal Runs `task` in its terminal's turn of this connector's terminal queue, a refusal by the queue counted
+   * and recorded as this connector's ({@link RequestOutcomes.queued}): an upstream group queues through its first
+   * upstream with `terminalQueue` on.
+   */
+  queued<T>(message: MessageInput, deadline: number | undefined, task: () => Promise<T>): Promise<T> {
+    return this.outcomes.queued(this.terminalQueue as TerminalQueue, message, deadline, task);
+  }
+
   // ---- accepting one request ----
 
   /**
