@@ -31,8 +31,7 @@ import { NetworkManagement } from './network-management.js';
 import { validateConnectorOptions } from './options.js';
 import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { createSafQueue } from './reversal.js';
-import type { ReversalManager } from './reversal.js';
-import type { ReversalEvent } from './reversal.js';
+import type { ReversalEvent, ReversalManager } from './reversal.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { RequestOutcomes } from './request-outcome.js';
 import { RequestSender } from './request-sender.js';
@@ -281,11 +280,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     };
   }
 
-  /**
-   * @internal Runs `task` in its terminal's turn of this connector's terminal queue, a refusal by the queue counted
-   * and recorded as this connector's ({@link RequestOutcomes.queued}): an upstream group queues through its first
-   * upstream with `terminalQueue` on.
-   */
+  /** @internal Runs `task` in its terminal's turn here, a refusal by the queue counted and recorded as ours (groups). */
   queued<T>(message: MessageInput, deadline: number | undefined, task: () => Promise<T>): Promise<T> {
     return this.outcomes.queued(this.terminalQueue as TerminalQueue, message, deadline, task);
   }
