@@ -15,6 +15,7 @@ import type { Connector, ConnectorOptions, RouteTarget, TransactionLog, Upstream
 import type { InboundEndpoint } from '@iso8583/inbound';
 import { listenError } from '../args.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
+import { requireKnownHost } from '../http/host-check.js';
 import type { HttpApp, Monitoring } from '../http/app.js';
 import { TransactionRing } from '../console/recent.js';
 import { warnOpenHttp } from '../http/open-warning.js';
@@ -127,10 +128,15 @@ export function warnOpenGatewayHttp(config: Pick<GatewayConfig, 'bind' | 'httpBi
   warnOpenHttp(httpBindOf(config), token, { flag, loopback: '--http-bind 127.0.0.1' }, logger);
 }
 
-/** The `--metrics` listener (`GET /stats`, `GET /metrics`) on `metricsHost`; a port in use names `--metrics`. */
+/**
+ * The `--metrics` listener (`GET /stats`, `GET /metrics`) on `metricsHost`; a port in use names `--metrics`. It asks for
+ * no token, so a `Host` naming another machine (a DNS-rebinding page) is refused with 421 as on the HTTP port without
+ * one (http/host-check.ts).
+ */
 export async function startMetrics(config: GatewayConfig, monitoring: Monitoring, made: (server: FastifyInstance) => void): Promise<AddressInfo> {
   const server = fastify({ logger: false, forceCloseConnections: true });
   made(server);
+  requireKnownHost(server, () => config.metricsHost, false);
   addMonitoring(server, monitoring);
   try {
     await server.listen({ host: config.metricsHost, port: config.metrics });
