@@ -138,7 +138,7 @@ export interface GatewayConfig {
   safExpireAfter: number;
   /** Response codes (comma-separated) that end a SAF entry besides the dialect's approval codes. Default: any answer ends it. */
   safEndCodes?: string;
-  /** Milliseconds to wait for the upstream's answer. Default 30000. */
+  /** Milliseconds to wait for the upstream's answer; also how long an HTTP client may take to send its request (then 408). Default 30000. */
   requestTimeout: number;
   /** Milliseconds between echo tests (0800/301) on an idle upstream link; 0 turns them off. Default 60000. */
   echoInterval: number;

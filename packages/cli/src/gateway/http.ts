@@ -16,6 +16,7 @@ import type { InboundEndpoint } from '@iso8583/inbound';
 import { listenError } from '../args.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
 import { requireKnownHost } from '../http/host-check.js';
+import { answerClientError, boundRequests } from '../http/request-deadline.js';
 import type { HttpApp, Monitoring } from '../http/app.js';
 import { TransactionRing } from '../console/recent.js';
 import { warnOpenHttp } from '../http/open-warning.js';
@@ -131,11 +132,12 @@ export function warnOpenGatewayHttp(config: Pick<GatewayConfig, 'bind' | 'httpBi
 /**
  * The `--metrics` listener (`GET /stats`, `GET /metrics`) on `metricsHost`; a port in use names `--metrics`. It asks for
  * no token, so a `Host` naming another machine (a DNS-rebinding page) is refused with 421 as on the HTTP port without
- * one (http/host-check.ts).
+ * one (http/host-check.ts). A request must arrive whole within `requestTimeout` (http/request-deadline.ts).
  */
 export async function startMetrics(config: GatewayConfig, monitoring: Monitoring, made: (server: FastifyInstance) => void): Promise<AddressInfo> {
-  const server = fastify({ logger: false, forceCloseConnections: true });
+  const server = fastify({ logger: false, forceCloseConnections: true, clientErrorHandler: answerClientError });
   made(server);
+  boundRequests(server.server, config.requestTimeout);
   requireKnownHost(server, () => config.metricsHost, false);
   addMonitoring(server, monitoring);
   try {
