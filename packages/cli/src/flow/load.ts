@@ -14,7 +14,7 @@ import { locateValues, positionOf } from './locate.js';
 
 /** An HTTP section of a flow. */
 export interface FlowHttp {
-  /** Address to listen on. Default `127.0.0.1`. */
+  /** Address to listen on; beyond loopback without `--http-token`, the start logs `ISO8583_WARN_HTTP_OPEN`. Default `127.0.0.1`. */
   host?: string;
   /** Port; 0 picks a free one. */
   port: number;
