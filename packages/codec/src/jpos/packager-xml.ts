@@ -245,8 +245,11 @@ function mtiEncoding(packager: string, f: PackagerField): Dialect['mti']['encodi
  *
  * @param xml - the packager document (the text of e.g. `iso87ascii.xml`).
  * @param name - the name of the dialect made. Default `"packager"`.
- * @throws `ISO8583_ERR_PACKAGER_XML` when the document is not well-formed or not an `isopackager` (naming the field
- *   where one is concerned); `ISO8583_ERR_PACKAGER_CLASS` naming the field and the class when a class is unknown.
+ * @throws `ISO8583_ERR_PACKAGER_XML` when the document is not well-formed or not readable (with the parser's reason:
+ *   an external entity, an entity over its size limit), is not an `isopackager`, or describes what jPOS refuses at load
+ *   or cannot pack (a maximum length over its length prefix, a sub-field a bitmap cannot mark, an `emitBitmap` or
+ *   `bitmapField` that names no bitmap), naming the field where one is concerned; `ISO8583_ERR_PACKAGER_CLASS` naming
+ *   the field and the class when a class is unknown or in the wrong place.
  */
 export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect {
   if (typeof xml !== 'string') xmlError(name, 'the packager document must be a string');
