@@ -79,6 +79,18 @@ test('jPOS import rules – emitBitmap="false": no sub-field bitmap travels, a b
   assert.equal(image.subarray(10).toString('latin1'), '005ABCDE');
 });
 
+test('jPOS import rules – headerLength: header bytes with a nested GenericPackager, none with GenericSubFieldPackager (as jPOS)', () => {
+  const composite = (packager: string) => packagerWith(`
+    <isofieldpackager id="48" length="999" name="P" class="org.jpos.iso.IFA_LLLBINARY" headerLength="1" bitmapField="0"
+        packager="org.jpos.iso.packager.${packager}">
+      <isofield id="0" length="2" name="BITMAP" class="org.jpos.iso.IFB_BITMAP"/>
+      <isofield id="2" length="3" name="A" class="org.jpos.iso.IF_CHAR"/>
+    </isofieldpackager>`);
+  assert.equal(dialectFromPackagerXml(composite('GenericPackager')).fields['48']?.subfields?.headerLength, 1);
+  // GenericSubFieldPackager.pack and unpack never write or read the header that ISOBasePackager handles.
+  assert.equal(dialectFromPackagerXml(composite('GenericSubFieldPackager')).fields['48']?.subfields?.headerLength, undefined);
+});
+
 test('jPOS import rules – emitBitmap and bitmapField that name no bitmap are refused naming the attribute', () => {
   const composite = (attributes: string, first: string) => packagerWith(`
     <isofieldpackager id="48" length="999" name="P" class="org.jpos.iso.IFA_LLLCHAR" ${attributes}

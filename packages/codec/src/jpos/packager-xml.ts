@@ -216,8 +216,10 @@ function compositeSpec(packager: string, outer: PackagerField): CompositeSpec {
     const first = subs.get(1);
     if (first !== undefined && describe(packager, first).kind === 'bitmap') bitmapField = 1;
   }
+  // ISOBasePackager (a nested GenericPackager) sends the header bytes; GenericSubFieldPackager's own pack and unpack
+  // never do, so there the attribute changes nothing on the wire.
   const headerLength = readInteger(packager, a.headerLength, 'headerLength', outer.path);
-  if (headerLength !== undefined && headerLength > 0) composite.headerLength = headerLength;
+  if (kind === 'GenericPackager' && headerLength !== undefined && headerLength > 0) composite.headerLength = headerLength;
 
   for (const sub of [...subs.values()].sort((x, y) => x.id - y.id)) {
     if (sub.id === bitmapField) continue;
