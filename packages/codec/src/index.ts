@@ -17,6 +17,7 @@ export type {
   CompositeSpec,
   Dialect,
   DialectVersion,
+  DialectReversal,
 } from './types.js';
 export {
   CODEC_ERROR_CODES,

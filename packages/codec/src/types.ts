@@ -182,6 +182,23 @@ export interface CompositeSpec {
 /** An edition of ISO 8583: `1987` (MTIs 0xxx) or `1993` (MTIs 1xxx). */
 export type DialectVersion = '1987' | '1993';
 
+/**
+ * How a host wants the reversals a connector makes, where it departs from its edition's (1987: field 90, the original
+ * data elements; 1993: field 56, with 24 = 400 and 25 = 4021). Built-in `smartvista` has one: SocketQueue's SmartVista
+ * reversal (`logic/smartVista.js`: the original with 24 = 400 and field 7 = now on each attempt; its packager requires
+ * 24 and 25 in an 0400 and has no field 90).
+ */
+export interface DialectReversal {
+  /** Fields a reversal sets to fixed values (`{ "24": "400" }`). Default: none. */
+  set?: Record<string, string>;
+  /** Fields copied from the original besides the connector's `reversal.fields` (`["25"]`). Default: none. */
+  copy?: string[];
+  /** Carry the original data elements (1987: field 90; 1993: field 56). Default `true`. */
+  originalData?: boolean;
+  /** Field 7 (transmission date and time) is now, on every attempt, instead of the original's. Default `false`. */
+  freshTransmissionTime?: boolean;
+}
+
 /** A dialect: how every field of a message travels on the wire. Plain data. */
 export interface Dialect {
   /** A short name, e.g. `iso87ascii`. */
@@ -204,6 +221,11 @@ export interface Dialect {
    * `approval.ts` is the one reader). Default `["00"]`; the built-in `smartvista` has `["000"]`.
    */
   approvalCodes?: string[];
+  /**
+   * The reversals the host wants, where they depart from the edition's ({@link DialectReversal}); inherited by a JSON
+   * dialect that extends this one. Default: the edition's.
+   */
+  reversal?: DialectReversal;
   /** Data elements 2-128 (2-192 with a tertiary bitmap), keyed by field number as a string. */
   fields: Record<string, FieldSpec>;
 }

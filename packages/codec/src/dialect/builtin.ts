@@ -131,6 +131,8 @@ function smartvista(): Dialect {
   );
   for (const [id, change] of Object.entries(SMARTVISTA_FIELDS)) dialect.fields[id] = { ...dialect.fields[id]!, ...change };
   dialect.approvalCodes = ['000'];
+  // SocketQueue's SmartVista reversal: function code 400, 25 as the original's, no field 90, field 7 now on each attempt.
+  dialect.reversal = { set: { '24': '400' }, copy: ['25'], originalData: false, freshTransmissionTime: true };
   return dialect;
 }
 
