@@ -18,6 +18,7 @@ export type {
   Dialect,
   DialectVersion,
   DialectReversal,
+  DialectNetworkManagement,
 } from './types.js';
 export {
   CODEC_ERROR_CODES,

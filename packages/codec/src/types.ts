@@ -199,6 +199,20 @@ export interface DialectReversal {
   freshTransmissionTime?: boolean;
 }
 
+/**
+ * How a host wants the network management requests a connector makes (sign-on, sign-off, echo test), where it departs
+ * from its edition's (1987: field 70 = 001, 002, 301; 1993: field 24 = 801, 802, 831). Built-in `smartvista` has one:
+ * SmartVista's 0800 carries 3, 24 and 41 (SocketQueue's packager requires them), the code in field 24 (echo 831).
+ */
+export interface DialectNetworkManagement {
+  /** The field that carries the code. */
+  field: string;
+  /** The code of each request. */
+  codes: { 'sign-on': string; 'sign-off': string; echo: string };
+  /** More fields every request carries, fixed (`{ "3": "990000", "41": "00000000" }`). Default: none. */
+  set?: Record<string, string>;
+}
+
 /** A dialect: how every field of a message travels on the wire. Plain data. */
 export interface Dialect {
   /** A short name, e.g. `iso87ascii`. */
@@ -226,6 +240,11 @@ export interface Dialect {
    * dialect that extends this one. Default: the edition's.
    */
   reversal?: DialectReversal;
+  /**
+   * The network management requests the host wants, where they depart from the edition's
+   * ({@link DialectNetworkManagement}); inherited by a JSON dialect that extends this one. Default: the edition's.
+   */
+  networkManagement?: DialectNetworkManagement;
   /** Data elements 2-128 (2-192 with a tertiary bitmap), keyed by field number as a string. */
   fields: Record<string, FieldSpec>;
 }
