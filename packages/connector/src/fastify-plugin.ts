@@ -37,8 +37,8 @@ export interface Iso8583RoutesOptions {
   prefix?: string;
   /**
    * How `POST /` shows a JSON answer's `result`: `'plain'` the message object (strings), `'socketqueue'` as
-   * SocketQueue's HTTP service does (numeric fields as numbers, the bitmap as `"1"`; `toSocketQueueObject`).
-   * Default `'plain'`.
+   * SocketQueue's HTTP service does (numeric fields as numbers, the bitmap as `"1"`; `toSocketQueueObject`), and a
+   * failure as `{ result: "", errors: [strings] }` (`Gateway timeout`; socketqueue-errors.ts). Default `'plain'`.
    */
   answers?: 'plain' | 'socketqueue';
   /**
