@@ -69,9 +69,14 @@ let plain: Started;
 let shaped: Started;
 
 before(async () => {
-  const bank = await startSimulator(['--dialect', 'smartvista', '--any-card']);
+  // A SmartVista host framed as SocketQueue frames its messages to the bank: 4 ASCII digits of length.
+  const bank = await startSimulator(['--dialect', 'smartvista', '--any-card', '--frame', 'ascii4']);
+  // Our answer shape, asked for in a config file: SocketQueue's names otherwise mean SocketQueue's (socketqueue-guide.test.ts).
+  const plainConfig = join(work, 'plain.json');
+  writeFileSync(plainConfig, JSON.stringify({ socketqueueAnswers: false }));
   // SocketQueue's flag names, and --sign-on: the SmartVista host approves the sign-on with 000.
   plain = await gatewayWith([
+    '--config', plainConfig,
     '--upstreamHost', bank.host, '--upstreamPort', String(bank.port),
     '--listenPort', '0', '--listenHttpPort', '0', '--statServerPort', '0',
     '--logFile', join(work, 'plain.log'),

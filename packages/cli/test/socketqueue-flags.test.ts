@@ -42,7 +42,7 @@ test('SocketQueue flags – one flag under two names, or half an upstream, is re
   assert.throws(() => parseGatewayArgs(['--upstream', 'h:1', '--upstreamHost', 'h', '--upstreamPort', '2']), {
     code: 'ISO8583_ERR_CLI_OPTION',
   });
-  assert.throws(() => parseGatewayArgs(['--upstream', 'h:1', '--statServerPort', '70000']), { code: 'ISO8583_ERR_CLI_OPTION', message: /--stats-port/ });
+  assert.throws(() => parseGatewayArgs(['--upstream', 'h:1', '--statServerPort', '70000']), { code: 'ISO8583_ERR_CLI_OPTION', message: /^--statServerPort / });
   const dir = mkdtempSync(join(tmpdir(), 'sq-config-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const both = join(dir, 'both.json');

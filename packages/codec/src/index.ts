@@ -17,6 +17,8 @@ export type {
   CompositeSpec,
   Dialect,
   DialectVersion,
+  DialectReversal,
+  DialectNetworkManagement,
 } from './types.js';
 export {
   CODEC_ERROR_CODES,

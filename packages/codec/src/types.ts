@@ -186,6 +186,37 @@ export interface CompositeSpec {
 /** An edition of ISO 8583: `1987` (MTIs 0xxx) or `1993` (MTIs 1xxx). */
 export type DialectVersion = '1987' | '1993';
 
+/**
+ * How a host wants the reversals a connector makes, where it departs from its edition's (1987: field 90, the original
+ * data elements; 1993: field 56, with 24 = 400 and 25 = 4021). Built-in `smartvista` has one: SocketQueue's SmartVista
+ * reversal (`logic/smartVista.js`: the original with 24 = 400 and field 7 = now on each attempt; its packager requires
+ * 24 and 25 in an 0400 and has no field 90).
+ */
+export interface DialectReversal {
+  /** Fields a reversal sets to fixed values (`{ "24": "400" }`). Default: none. */
+  set?: Record<string, string>;
+  /** Fields copied from the original besides the connector's `reversal.fields` (`["25"]`). Default: none. */
+  copy?: string[];
+  /** Carry the original data elements (1987: field 90; 1993: field 56). Default `true`. */
+  originalData?: boolean;
+  /** Field 7 (transmission date and time) is now, on every attempt, instead of the original's. Default `false`. */
+  freshTransmissionTime?: boolean;
+}
+
+/**
+ * How a host wants the network management requests a connector makes (sign-on, sign-off, echo test), where it departs
+ * from its edition's (1987: field 70 = 001, 002, 301; 1993: field 24 = 801, 802, 831). Built-in `smartvista` has one:
+ * SmartVista's 0800 carries 3, 24 and 41 (SocketQueue's packager requires them), the code in field 24 (echo 831).
+ */
+export interface DialectNetworkManagement {
+  /** The field that carries the code. */
+  field: string;
+  /** The code of each request. */
+  codes: { 'sign-on': string; 'sign-off': string; echo: string };
+  /** More fields every request carries, fixed (`{ "3": "990000", "41": "00000000" }`). Default: none. */
+  set?: Record<string, string>;
+}
+
 /** A dialect: how every field of a message travels on the wire. Plain data. */
 export interface Dialect {
   /** A short name, e.g. `iso87ascii`. */
@@ -208,6 +239,16 @@ export interface Dialect {
    * `approval.ts` is the one reader). Default `["00"]`; the built-in `smartvista` has `["000"]`.
    */
   approvalCodes?: string[];
+  /**
+   * The reversals the host wants, where they depart from the edition's ({@link DialectReversal}); inherited by a JSON
+   * dialect that extends this one. Default: the edition's.
+   */
+  reversal?: DialectReversal;
+  /**
+   * The network management requests the host wants, where they depart from the edition's
+   * ({@link DialectNetworkManagement}); inherited by a JSON dialect that extends this one. Default: the edition's.
+   */
+  networkManagement?: DialectNetworkManagement;
   /** Data elements 2-128 (2-192 with a tertiary bitmap, 65 excepted), keyed by field number as a string. */
   fields: Record<string, FieldSpec>;
 }

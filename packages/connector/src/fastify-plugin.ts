@@ -22,6 +22,7 @@ import type { ConnectorOptions } from './options.js';
 import { transactionRoute } from './transaction-route.js';
 import { refuseCrossSite } from './cross-site.js';
 import { noteRouteFailure } from './route-failure.js';
+import { failureBody } from './socketqueue-errors.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,8 +37,8 @@ export interface Iso8583RoutesOptions {
   prefix?: string;
   /**
    * How `POST /` shows a JSON answer's `result`: `'plain'` the message object (strings), `'socketqueue'` as
-   * SocketQueue's HTTP service does (numeric fields as numbers, the bitmap as `"1"`; `toSocketQueueObject`).
-   * Default `'plain'`.
+   * SocketQueue's HTTP service does (numeric fields as numbers, the bitmap as `"1"`; `toSocketQueueObject`), and a
+   * failure as `{ result: "", errors: [strings] }` (`Gateway timeout`; socketqueue-errors.ts). Default `'plain'`.
    */
   answers?: 'plain' | 'socketqueue';
   /**
@@ -154,12 +155,12 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       // A body Fastify itself refuses (malformed or empty JSON, too large, an unknown media type) answers in the
       // routes' own shape, { result: null, errors }, with a fixed text: the parser's message quotes the body.
       // A browser request from another site (a web page the user opened) never reaches a route (cross-site.ts).
-      child.addHook('onRequest', refuseCrossSite((err) => ({ result: null, errors: [err.toJSON()] })));
+      child.addHook('onRequest', refuseCrossSite((err) => failureBody(answers, err.toJSON())));
       child.setErrorHandler((err: unknown, request, reply) => {
         const { status, reason } = bodyProblem(err);
         if (status === 500) noteRouteFailure(request, err);
         const input = connectorError('ISO8583_ERR_CONNECTOR_INPUT', reason);
-        return reply.code(status).send({ result: null, errors: [status === 500 ? errorJson(undefined) : errorJson(input)] });
+        return reply.code(status).send(failureBody(answers, status === 500 ? errorJson(undefined) : errorJson(input)));
       });
       // POST /: a JSON message object (answers { result, errors }) or ISOMessage XML (answers XML).
       child.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -188,7 +189,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             const e = errorJson(err);
             return reply.type('application/xml').send(`<error code="${escapeXml(String(e.code))}">${escapeXml(String(e.message))}</error>`);
           }
-          return reply.send({ result: null, errors: [errorJson(err)] });
+          return reply.send(failureBody(answers, errorJson(err)));
         }
       });
       // POST /raw: the message's wire image (no length header) as hex text, or JSON { "hex": "..." }; answers alike.
@@ -210,7 +211,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           return json ? reply.send({ result: { hex: out }, errors: [] }) : reply.type('text/plain').send(out);
         } catch (err) {
           failed(request, reply, err);
-          return reply.send({ result: null, errors: [errorJson(err)] });
+          return reply.send(failureBody(answers, errorJson(err)));
         }
       });
       if (connector.transactions !== undefined) transactionRoute(child, '/transactions', () => connector.transactions?.log);

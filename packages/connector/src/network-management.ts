@@ -33,7 +33,10 @@ export class NetworkManagement {
   private readonly echoing = new Set<Channel>();
   /** An echo went unanswered and no connection has answered one since. */
   private mute = false;
-  private readonly edition: (typeof EDITIONS)[DialectVersion];
+  /** Where the code goes and the codes: the dialect's own (`Dialect.networkManagement`), else the edition's. */
+  private readonly edition: { field: string; codes: Record<NetworkAction, string> };
+  /** Fixed fields every request carries (the dialect's `networkManagement.set`). */
+  private readonly fixed: Readonly<Record<string, string>>;
   /** The answers that accept a network management request: 1987, the dialect's approval codes; 1993, 800 or 000. */
   private readonly accepted: readonly string[];
   private readonly mti: string;
@@ -49,8 +52,10 @@ export class NetworkManagement {
     private readonly stan: StanCounter,
   ) {
     const version = dialectVersion(codec.dialect);
-    this.edition = EDITIONS[version];
-    this.accepted = version === '1987' ? approvalCodesOf(codec.dialect) : this.edition.accepted;
+    const own = codec.dialect.networkManagement;
+    this.edition = own ?? EDITIONS[version];
+    this.fixed = own?.set ?? {};
+    this.accepted = version === '1987' ? approvalCodesOf(codec.dialect) : EDITIONS[version].accepted;
     this.mti = networkManagementMti(version);
   }
 
@@ -125,7 +130,7 @@ export class NetworkManagement {
   /** Sends a network management request (0800 with field 70, 1804 with field 24) and resolves with its answer. */
   private request(channel: Channel, action: NetworkAction, timeout = this.options.requestTimeout): Promise<IsoMessage> {
     const { field, codes } = this.edition;
-    const message: IsoMessage = { '0': this.mti, '7': transmissionTime(), '11': this.stan.next(), [field]: codes[action] };
+    const message: IsoMessage = { ...this.fixed, '0': this.mti, '7': transmissionTime(), '11': this.stan.next(), [field]: codes[action] };
     return new Promise<IsoMessage>((resolve, reject) => {
       const frame = encodeFrame(this.codec.pack(message), this.framing, this.frameHeader);
       channel.send(channelRequest(this.matchKey.ofRequest(message), frame, this.mti, timeout, (r) => resolve(r.message), reject));

@@ -99,12 +99,18 @@ export class ReversalPlan {
    * not an array index (such a plan's JSON is `JSON.stringify` of the message).
    */
   private readonly order: readonly Slot[] | undefined;
+  /** The fields the reversal makes itself (not field 0): 90, or 56, 24 and 25, and the dialect's `reversal.set`. */
+  private readonly made: readonly (readonly [string, string | ((original: MessageInput) => string)])[];
 
   constructor(mti: string, dialect: Dialect, fields: readonly string[] = REVERSAL_FIELDS) {
     this.version = dialectVersion(dialect);
     this.mti = inVersion(mti, this.version);
-    const own = this.version === '1993' ? ['0', '24', '25', '56'] : ['0', '90'];
-    const copied = new Set(fields.filter((f) => f !== '1' && !REVERSAL_EXCLUDED_FIELDS.includes(f) && !own.includes(f)));
+    // The host's own rules (DialectReversal): fixed fields, more fields copied, no original data elements.
+    const rules = dialect.reversal ?? {};
+    const originalData = rules.originalData !== false;
+    const own = this.version === '1993' ? ['0', '24', '25', ...(originalData ? ['56'] : [])] : ['0', ...(originalData ? ['90'] : [])];
+    for (const f of Object.keys(rules.set ?? {})) if (!own.includes(f)) own.push(f);
+    const copied = new Set([...fields, ...(rules.copy ?? [])].filter((f) => f !== '1' && !REVERSAL_EXCLUDED_FIELDS.includes(f) && !own.includes(f)));
     this.copied = [...copied].map((field) => ({ field, spec: dialect.fields[field] }));
     this.mtiSpec = dialect.fields['0'];
     this.stanSpec = dialect.fields['11'];
@@ -113,8 +119,10 @@ export class ReversalPlan {
     this.forwarderSpec = dialect.fields['33'];
     const made: Record<string, string | ((original: MessageInput) => string)> =
       this.version === '1993'
-        ? { '0': this.mti, '24': REVERSAL_FUNCTION_CODE, '25': REVERSAL_REASON_TIMEOUT, '56': (original) => this.field56(original) }
-        : { '0': this.mti, '90': (original) => this.field90(original) };
+        ? { '0': this.mti, '24': REVERSAL_FUNCTION_CODE, '25': REVERSAL_REASON_TIMEOUT, ...(originalData ? { '56': (original: MessageInput) => this.field56(original) } : {}) }
+        : { '0': this.mti, ...(originalData ? { '90': (original: MessageInput) => this.field90(original) } : {}) };
+    Object.assign(made, rules.set);
+    this.made = Object.entries(made).filter(([f]) => f !== '0');
     const keys = [...own, ...copied];
     this.order = keys.every(isArrayIndex)
       ? keys
@@ -134,13 +142,7 @@ export class ReversalPlan {
       if (value === null || value === undefined) continue;
       out[field] = typeof value === 'object' ? (plain(value) as IsoMessage) : wireValue(spec, value);
     }
-    if (this.version === '1993') {
-      out['56'] = this.field56(original);
-      out['24'] = REVERSAL_FUNCTION_CODE;
-      out['25'] = REVERSAL_REASON_TIMEOUT;
-    } else {
-      out['90'] = this.field90(original);
-    }
+    for (const [field, made] of this.made) out[field] = typeof made === 'string' ? made : made(original);
     out['0'] = this.mti;
     return out;
   }

@@ -18,6 +18,7 @@ import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { JournalEntry, ReversalJournal, SafEntryKind } from './journal.js';
 import { fieldText } from './match-key.js';
+import { transmissionTime } from './auto-fill.js';
 import { SafEnds } from './saf-ends.js';
 import type { SafCounts, SafEnd } from './saf-ends.js';
 
@@ -295,6 +296,8 @@ export class SafQueue {
     a.attempts = n;
     const base = this.event(a, n);
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
+    // A host that wants field 7 as the time of each attempt (DialectReversal.freshTransmissionTime: SmartVista).
+    if (a.kind === 'reversal' && this.dialect.reversal?.freshTransmissionTime === true) message['7'] = transmissionTime();
     this.host.reversalEvent({ stage: 'sent', ...base });
     const timeout = Math.min(s.requestTimeout, s.retryInterval);
     const settled = this.host.sendReversal(message, timeout).then(

@@ -104,6 +104,8 @@ export class InboundConnection implements Peer {
   send(frame: Buffer): boolean {
     if (this.gone || !this.stream.writable) return false;
     this.stream.write(frame);
+    // One request per connection (closeAfterReply): no more frames; the socket ends once nothing is in flight.
+    if (this.core.options.closeAfterReply) void this.drain();
     return true;
   }
 

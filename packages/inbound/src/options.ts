@@ -74,6 +74,12 @@ export interface InboundOptions {
    */
   idleTimeout?: number;
   /**
+   * End the connection once a reply has been written: frames after it are not taken, what is still in flight is
+   * answered, then the socket ends (one request per connection, as SocketQueue's socket clients expect: they read the
+   * answer until the connection closes). A message that gets no reply leaves the connection open. Default `false`.
+   */
+  closeAfterReply?: boolean;
+  /**
    * Milliseconds within which a started frame (and a TLS handshake) must complete; 0 never; at most 2147483647 (the
    * longest delay a Node.js timer honours, the connector's `MAX_TIMER_DELAY`). Default 30000.
    */
@@ -131,6 +137,8 @@ export interface ResolvedInboundOptions {
   readonly onLateResult: LateResultHandler | undefined;
   /** `idleTimeout` as given, or its default (see {@link InboundOptions.idleTimeout}). */
   readonly idleTimeout: number;
+  /** `closeAfterReply` as given, or its default (see {@link InboundOptions.closeAfterReply}). */
+  readonly closeAfterReply: boolean;
   /** `readTimeout` as given, or its default (see {@link InboundOptions.readTimeout}). */
   readonly readTimeout: number;
   /** `firstMessageTimeout` as given, or its default (see {@link InboundOptions.firstMessageTimeout}). */
@@ -204,6 +212,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     maxFormatErrors: copy.maxFormatErrors,
     onLateResult: copy.onLateResult,
     idleTimeout: copy.idleTimeout,
+    closeAfterReply: copy.closeAfterReply,
     readTimeout: copy.readTimeout,
     firstMessageTimeout: copy.firstMessageTimeout,
     allow: copy.allow === undefined ? undefined : Object.freeze(copy.allow),

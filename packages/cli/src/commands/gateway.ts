@@ -6,6 +6,7 @@
  */
 import { gatewayHelp, parseGatewayArgs } from '../gateway/config.js';
 import { startGateway } from '../gateway/gateway.js';
+import { socketQueueNotice } from '../gateway/socketqueue.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { gatewayError } from '../gateway/errors.js';
 import { createLogger, levelFor, logFileProblem } from '../logger.js';
@@ -41,6 +42,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const log = createLogger({ file: config.logFile, level: levelFor(config.logLevel, config.logMessages) });
+  socketQueueNotice(config, log.logger);
   const gateway = await startGateway(config, { logger: log.logger });
   // The stop signals are handled before the ready line goes out: a supervisor (or a test) that stops the gateway as
   // soon as it reads the line must not kill it with the default action of SIGTERM.

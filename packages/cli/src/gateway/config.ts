@@ -10,6 +10,7 @@ import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
 import { GATEWAY_DEFAULTS, GATEWAY_FLAGS } from './flag-rows.js';
+import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueuePointer } from './socketqueue.js';
 import { ROUTES_SCHEMA, UPSTREAMS_SCHEMA, checkUpstreams, parseRouteFlag, readableReason, upstreamsOf } from './upstreams.js';
 import type { GatewayUpstream } from './upstreams.js';
 import type { RouteRule } from '@iso8583/connector';
@@ -67,6 +68,13 @@ export interface GatewayConfig {
    * `result["39"] === 0`). Default `false`.
    */
   socketqueueAnswers: boolean;
+  /**
+   * SocketQueue's defaults (`SOCKETQUEUE_DEFAULTS` in socketqueue.ts: dialect `smartvista`, `frame` `ascii4`,
+   * `clientFrame` `none`, `clientCloseAfterReply`, no HTTP unless `http` is given, no echo test, `requestTimeout`
+   * 35000, `socketqueueAnswers`); a flag or key given wins. Set when any of SocketQueue's names is used (a flag such as
+   * `--listenPort`, or a config file key such as `listenPort`). Default `false`.
+   */
+  socketqueue: boolean;
   /** The address the listeners bind to. Default `127.0.0.1`. */
   bind: string;
   /**
@@ -86,6 +94,8 @@ export interface GatewayConfig {
   lengthIncludesHeader: boolean;
   /** Fixed header bytes (e.g. 5 for a TPDU) towards the upstream. Default 0. */
   headerBytes: number;
+  /** End a POS connection once its answer is written (one request per connection, as SocketQueue does). Default `false`. */
+  clientCloseAfterReply: boolean;
   /** Fixed header bytes of POS clients. Default: `headerBytes`. */
   clientHeaderBytes?: number;
   /** Use TLS towards the upstream. Default `false` (implied by any `tls*` file option). */
@@ -198,6 +208,17 @@ const FLAG_BY_KEY = new Map(GATEWAY_FLAGS.map((f) => [f.key as string, f]));
 
 /** Reads and validates a gateway JSON config file. */
 export function readConfigFile(path: string): Partial<GatewayConfig> {
+  return readConfig(path).config;
+}
+
+/** A config file read: its keys under our names, and the SocketQueue names it used (`listenPort`, ...). */
+interface ConfigRead {
+  config: Partial<GatewayConfig>;
+  socketQueueKeys: string[];
+}
+
+/** {@link readConfigFile}, telling the SocketQueue keys apart; a problem names the key as the file wrote it. */
+function readConfig(path: string): ConfigRead {
   // A missing file, a folder, no permission: the system's reason (ENOENT, EISDIR, EACCES), never a stack.
   const text = readFlagFile(path, '--config');
   let data: unknown;
@@ -206,21 +227,39 @@ export function readConfigFile(path: string): Partial<GatewayConfig> {
   } catch (err) {
     throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} is not JSON`, { field: 'config', cause: err });
   }
-  data = renameAliasKeys(data, path);
-  const problems = checkFile(data).map((p) => ({ ...p, reason: readableReason(p.reason) }));
+  const written = new Map<string, string>();
+  data = renameAliasKeys(data, path, written);
+  const problems = checkFile(data).map((p) => fileProblem(p, written, data));
   if (problems.length > 0) {
     throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} is invalid`, { field: 'config', problems });
   }
   const out = { ...(data as Record<string, unknown>) };
   delete out.$schema;
-  return out as Partial<GatewayConfig>;
+  return { config: out as Partial<GatewayConfig>, socketQueueKeys: [...written.values()] };
+}
+
+/**
+ * A config file problem as the user wrote it: the key under the name the file used (`/listenPort`, not `/listen`), the
+ * reason readable, and for a SocketQueue parameter that is no key here, what replaces it.
+ */
+function fileProblem<P extends { field: string; reason: string }>(p: P, written: ReadonlyMap<string, string>, data: unknown): P {
+  const key = /^\/([^/]+)/.exec(p.field)?.[1];
+  const given = key === undefined ? undefined : written.get(key);
+  const field = given === undefined ? p.field : `/${given}${p.field.slice(key!.length + 1)}`;
+  const value = key === undefined ? undefined : (data as Record<string, unknown>)[key];
+  const pointer = key === undefined || given !== undefined ? undefined : socketQueuePointer(key, value);
+  const reason = readableReason(p.reason);
+  return { ...p, field, reason: pointer === undefined ? reason : `${reason} (SocketQueue's: ${pointer})` };
 }
 
 /** Config file keys of SocketQueue (`listenPort`, `statServerPort`, ...) -> ours: the flag aliases, as keys. */
 const KEY_BY_ALIAS = new Map(GATEWAY_FLAGS.flatMap((f) => (f.aliases ?? []).filter((a) => a !== f.key).map((a) => [a, f.key as string])));
 
-/** A config file's SocketQueue keys renamed to ours; a key given under both names is refused, naming both. */
-function renameAliasKeys(data: unknown, path: string): unknown {
+/**
+ * A config file's SocketQueue keys renamed to ours (`written` gets ours -> the name used); a key given under both names
+ * is refused, naming both.
+ */
+function renameAliasKeys(data: unknown, path: string, written: Map<string, string>): unknown {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) {
@@ -229,6 +268,7 @@ function renameAliasKeys(data: unknown, path: string): unknown {
       throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path}: "${key}" and "${ours}" are the same key: give one`, { field: key });
     }
     out[ours] = value;
+    if (ours !== key) written.set(ours, key);
   }
   return out;
 }
@@ -254,13 +294,18 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   };
   specs.upstream = { type: 'string', multiple: true };
   specs.route = { type: 'string', multiple: true };
-  const parsed = parseCommandArgs(argv, specs, 0);
+  const parsed = parseWithPointers(argv, specs);
   const values = parsed.values;
   const help = parsed.help;
   const checkOnly = values['check-config'] === true;
   delete values['check-config'];
+  // The names the flags were given under (`--listenPort`): SocketQueue's mean its defaults, and an error names them.
+  const givenAs = new Map<string, string>();
+  for (const f of GATEWAY_FLAGS) for (const a of f.aliases ?? []) if (values[a] !== undefined) givenAs.set(f.flag, a);
+  const socketQueueFlags = [...givenAs.values()].some((a) => SOCKETQUEUE_NAMES.has(a)) || values.c !== undefined;
   resolveAliases([{ flag: 'config', aliases: ['c'], kind: 'string', help: '' }, ...GATEWAY_FLAGS], values);
-  const fromFile = typeof values.config === 'string' ? readConfigFile(values.config) : {};
+  const file = typeof values.config === 'string' ? readConfig(values.config) : { config: {}, socketQueueKeys: [] };
+  const fromFile = file.config;
   // Repeatable: several named upstreams and their routes (upstreams.ts); one plain --upstream is today's.
   const upstreamValues = ((values.upstream ?? []) as string[]).map(String);
   const routeValues = ((values.route ?? []) as string[]).map(String);
@@ -285,12 +330,15 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     const problems = flagProblems.map((p) => {
       const spec = FLAG_BY_KEY.get(p.field.replace(/^\//, ''));
       const reason = readableReason(p.reason);
-      return spec ? { ...p, field: `--${spec.flag}`, reason } : { ...p, reason };
+      return spec ? { ...p, field: `--${givenAs.get(spec.flag) ?? spec.flag}`, reason } : { ...p, reason };
     });
     const text = problems.map((p) => `${p.field} ${p.reason}`).join('; ');
     throw cliError('ISO8583_ERR_CLI_OPTION', text, problems[0]?.field);
   }
-  const merged = { ...GATEWAY_DEFAULTS, ...extraDefaults, ...fromFile, ...fromFlags } as Partial<GatewayConfig>;
+  const implied = socketQueueFlags || file.socketQueueKeys.some((k) => SOCKETQUEUE_NAMES.has(k));
+  const socketQueue = (fromFlags.socketqueue ?? fromFile.socketqueue ?? implied) === true;
+  const sqDefaults = socketQueue ? { ...SOCKETQUEUE_DEFAULTS, socketqueue: true, httpEnabled: 'http' in fromFile || 'http' in fromFlags } : {};
+  const merged = { ...GATEWAY_DEFAULTS, ...extraDefaults, ...sqDefaults, ...fromFile, ...fromFlags } as Partial<GatewayConfig>;
   joinUpstream(merged);
   // A plain --upstream flag wins over the file's upstreams (and their routes); named ones replace them.
   if (fromFlags.upstream !== undefined && fromFlags.upstreams === undefined) {
@@ -315,6 +363,22 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   }
   if (merged.tlsCa !== undefined || merged.tlsCert !== undefined || merged.tlsServername !== undefined) merged.tls = true;
   return { config: Object.freeze(merged) as GatewayConfig, help, checkOnly };
+}
+
+/**
+ * {@link parseCommandArgs} for the gateway: an unknown flag that is one of SocketQueue's parameters is refused with a
+ * pointer to what replaces it (`--queueTimeout=35`: `--request-timeout 35000`).
+ */
+function parseWithPointers(argv: string[], specs: FlagSpecs): ReturnType<typeof parseCommandArgs> {
+  try {
+    return parseCommandArgs(argv, specs, 0);
+  } catch (err) {
+    const e = err as { code?: unknown; field?: unknown };
+    const name = typeof e.field === 'string' ? e.field.replace(/^--?/, '') : '';
+    const pointer = e.code === 'ISO8583_ERR_CLI_USAGE' ? socketQueuePointer(name, flagValue(argv, name)) : undefined;
+    if (pointer === undefined) throw err;
+    throw cliError('ISO8583_ERR_CLI_USAGE', `unknown flag --${name}, SocketQueue's: ${pointer}`, `--${name}`);
+  }
 }
 
 /**
@@ -350,9 +414,10 @@ export function gatewayHelp(): string {
     'Usage: iso8583 gateway --upstream HOST:PORT [flags]',
     '',
     'POS clients (binary ISO 8583 over TCP) and web clients (JSON/XML over HTTP) share one host-to-host link.',
-    'Every flag can also be given in a JSON file (--config FILE.json) under its camelCase name; flags win.',
+    'Every flag can also be given in a JSON file (--config FILE.json) under its camelCase name; flags win (in SocketQueue the file won).',
     'SocketQueue\'s names are aliases: --upstreamHost/--upstreamPort, --listenPort, --listenHttpPort, --statServerPort,',
-    '--logFile, -c/--c FILE (also as config file keys).',
+    '--logFile, --noAutoReversal, --queueLockTerminal, --c FILE (also as config file keys); using any of them means',
+    '--socketqueue (SocketQueue\'s defaults, below).',
     '',
     flagHelp([
       { flag: 'config', short: 'c', aliases: ['c'], kind: 'string', arg: 'FILE.json', help: 'read the flags from a JSON file' },

@@ -30,6 +30,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'metrics', flag: 'metrics', ...PORT, defaultText: 'on --http', help: 'separate port for GET /metrics and GET /stats, no longer on --http' },
   { key: 'metricsHost', flag: 'metrics-host', kind: 'string', arg: 'ADDRESS', default: '127.0.0.1', help: 'address the --metrics and --stats-port listeners bind to' },
   { key: 'statsPort', flag: 'stats-port', aliases: ['statServerPort'], ...PORT, help: 'raw TCP port that writes the /stats JSON on connect' },
+  { key: 'socketqueue', flag: 'socketqueue', kind: 'boolean', default: false, help: 'SocketQueue\'s defaults: smartvista, --frame ascii4, --client-frame none, --client-close-after-reply, no HTTP unless --http, no echo test, --request-timeout 35000, --socketqueue-answers (implied by any of SocketQueue\'s names; a flag given wins)' },
   { key: 'socketqueueAnswers', flag: 'socketqueue-answers', kind: 'boolean', default: false, help: 'answer POST / JSON as SocketQueue does: numeric fields as numbers, the bitmap as "1"' },
   { key: 'bind', flag: 'bind', kind: 'string', arg: 'ADDRESS', default: '127.0.0.1', help: 'address the listeners bind to' },
   { key: 'httpBind', flag: 'http-bind', kind: 'string', arg: 'ADDRESS', defaultText: '--bind', help: 'address the --http listener binds to (keep it 127.0.0.1 while --bind takes remote terminals); beyond loopback without --http-token, a warning' },
@@ -39,6 +40,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'clientFrame', flag: 'client-frame', kind: 'choice', choices: FRAME_CHOICES, defaultText: '--frame', help: 'POS length header' },
   { key: 'lengthIncludesHeader', flag: 'length-includes-header', kind: 'boolean', default: false, help: 'the length counts itself' },
   { key: 'headerBytes', flag: 'header-bytes', kind: 'integer', arg: 'N', default: 0, help: 'fixed header bytes upstream, e.g. 5 for a TPDU' },
+  { key: 'clientCloseAfterReply', flag: 'client-close-after-reply', kind: 'boolean', default: false, help: 'end a POS connection once its answer is written (one request per connection, as SocketQueue does)' },
   { key: 'clientHeaderBytes', flag: 'client-header-bytes', kind: 'integer', arg: 'N', defaultText: '--header-bytes', help: 'fixed header bytes of POS clients' },
   { key: 'tls', flag: 'tls', kind: 'boolean', default: false, help: 'TLS towards the upstream' },
   { key: 'tlsCa', flag: 'tls-ca', kind: 'string', arg: 'FILE', help: 'CA file (PEM) of the upstream certificate' },
@@ -49,12 +51,12 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'clientTlsCert', flag: 'client-tls-cert', kind: 'string', arg: 'FILE', help: 'certificate file (PEM): TLS for POS clients' },
   { key: 'clientTlsKey', flag: 'client-tls-key', kind: 'string', arg: 'FILE', help: 'key file (PEM) of --client-tls-cert' },
   { key: 'clientTlsCa', flag: 'client-tls-ca', kind: 'string', arg: 'FILE', help: 'CA file (PEM): require POS client certificates' },
-  { key: 'terminalQueue', flag: 'terminal-queue', kind: 'boolean', default: false, help: 'one request at a time per terminal (field 41)' },
+  { key: 'terminalQueue', flag: 'terminal-queue', aliases: ['queueLockTerminal'], kind: 'boolean', default: false, help: 'one request at a time per terminal (field 41)' },
   { key: 'reversalJournal', flag: 'reversal-journal', kind: 'string', arg: 'DIR', defaultText: '$XDG_STATE_HOME/iso8583/upstream, else ~/.local/state/iso8583/upstream', help: 'directory of the durable reversal journal' },
   { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', aliases: ['saf-retry-interval'], kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms between attempts of an unanswered reversal or advice (SAF)' },
   { key: 'store', flag: 'store', kind: 'string', arg: 'URL', pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://', defaultText: 'the file journal of --reversal-journal', help: 'keep reversals in PostgreSQL, shared by several gateway nodes: postgresql://USER@HOST:PORT/DB' },
   { key: 'safLease', flag: 'saf-lease', kind: 'integer', arg: 'MS', min: 100, max: MAX_TIMER_DELAY, default: 30_000, help: 'with --store: ms a node holds a reversal without renewing; a dead node\'s are taken over after it' },
-  { key: 'noReversal', flag: 'no-reversal', kind: 'boolean', default: false, help: 'do not reverse requests whose outcome is unknown (and no SAF queue)' },
+  { key: 'noReversal', flag: 'no-reversal', aliases: ['noAutoReversal'], kind: 'boolean', default: false, help: 'do not reverse requests whose outcome is unknown (and no SAF queue)' },
   { key: 'transactionRetention', flag: 'transaction-retention', kind: 'integer', arg: 'DAYS', max: 36_500, default: 30, help: 'days the transaction log keeps (in the --reversal-journal folder), 0 = forever' },
   { key: 'noTransactionLog', flag: 'no-transaction-log', kind: 'boolean', default: false, help: 'keep no transaction log' },
   { key: 'safInitialDelay', flag: 'saf-initial-delay', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'ms from journaling a SAF entry to its first attempt' },
@@ -75,7 +77,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
 ];
 
 /** The keys of {@link GatewayConfig} that have a default. */
-type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueueAnswers' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
+type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueue' | 'socketqueueAnswers' | 'clientCloseAfterReply' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
   | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noReversal' | 'transactionRetention'
   | 'noTransactionLog' | 'requestTimeout' | 'safInitialDelay' | 'safMessageInterval' | 'safMaxAttempts' | 'safExpireAfter'
   | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel'

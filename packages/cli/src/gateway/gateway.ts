@@ -208,6 +208,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     headerBytes: config.clientHeaderBytes ?? config.headerBytes,
     maxConnections: config.maxConnections,
     idleTimeout: config.idleTimeout,
+    closeAfterReply: config.clientCloseAfterReply,
     sequenceTimeout,
     onLateResult: lateApproval({ connector, link, logger }),
     connectors: { upstream: connector },

@@ -98,6 +98,9 @@ export function dialectFromJson(json: unknown): Dialect {
   if (version !== undefined) dialect.version = version;
   const approvalCodes = file.approvalCodes ?? base?.approvalCodes;
   if (approvalCodes !== undefined) dialect.approvalCodes = [...approvalCodes];
+  // Not a key of the file: the reversal of the dialect it extends.
+  if (base?.reversal !== undefined) dialect.reversal = structuredClone(base.reversal);
+  if (base?.networkManagement !== undefined) dialect.networkManagement = structuredClone(base.networkManagement);
   const problems = dialectProblems(dialect);
   if (problems.length > 0) throw dialectInvalid(problems);
   return dialect;

@@ -1,0 +1,98 @@
+/**
+ * A SocketQueue setup run by the gateway: SocketQueue's defaults where its own names are used, and where an option of
+ * its has no flag here, the refusal that says what to use instead. SocketQueue (juks/iso-8583-socket-queue) speaks
+ * SmartVista by default, puts 4 ASCII digits before every message to the bank (`getLengthHeader`), none before the
+ * messages of its socket clients, ends a client's connection after its answer (`dropClient`), opens HTTP only with
+ * `--listenHttpPort`, waits 35 s for the bank (`queueTimeout`) and sends no echo test of its own.
+ */
+import type { GatewayConfig } from './config.js';
+
+/**
+ * The gateway's defaults when SocketQueue's names are used (`--listenPort`, `--upstreamHost`, a config file key such as
+ * `listenPort`, or `--socketqueue`): what SocketQueue does without being told. A flag or config key given still wins;
+ * HTTP (`httpEnabled`) is off unless `--http`/`--listenHttpPort` (or its key) is given.
+ */
+export const SOCKETQUEUE_DEFAULTS: Readonly<Partial<GatewayConfig>> = Object.freeze({
+  dialect: 'smartvista',
+  frame: 'ascii4',
+  clientFrame: 'none',
+  clientCloseAfterReply: true,
+  httpEnabled: false,
+  echoInterval: 0,
+  requestTimeout: 35_000,
+  socketqueueAnswers: true,
+});
+
+/**
+ * SocketQueue's parameter names that are aliases of flags here (and config file keys): using one of them, or `--c`,
+ * means {@link SOCKETQUEUE_DEFAULTS}.
+ */
+export const SOCKETQUEUE_NAMES: ReadonlySet<string> = new Set([
+  'upstreamHost', 'upstreamPort', 'listenPort', 'listenHttpPort', 'statServerPort', 'logFile', 'noAutoReversal', 'queueLockTerminal',
+]);
+
+/** A SocketQueue parameter with no flag of that name here: what to use instead (its value, when known, converted). */
+type Pointer = (value: string | undefined) => string;
+
+/** Seconds (SocketQueue's unit) as milliseconds (ours), when `value` is a whole number. */
+function ms(value: string | undefined): string {
+  return value !== undefined && /^\d+$/.test(value) ? String(Number(value) * 1000) : 'MS';
+}
+
+/** SocketQueue's parameters (parameters.js) that are not flags here, each with its pointer to what replaces it. */
+const POINTERS: Readonly<Record<string, Pointer>> = {
+  queueTimeout: (v) => `its seconds are --request-timeout ${ms(v)} here (milliseconds)`,
+  clientTimeout: (v) => `its seconds are --idle-timeout ${ms(v)} here (milliseconds)`,
+  upstreamTimeout: () => 'no equivalent: --echo-interval MS finds a silent bank link and reconnects',
+  queueShortTimeout: () => 'no equivalent: network management messages wait --request-timeout MS',
+  maxQueue: () => 'no equivalent: --max-connections N bounds the POS clients',
+  statDumpFile: () => 'no equivalent: GET /stats starts at zero on each start; the transaction log (GET /transactions) keeps every request',
+  pidFile: () => 'no equivalent: run the gateway under a service manager (docs/gateway.md, Running as a service), which knows its pid',
+  vv: () => 'use --log-messages (every message in and out, card data masked)',
+  v: () => 'use --log-level info (the default)',
+  silent: () => 'use --log-file FILE (the log leaves the console) or --log-level silent',
+  dangerous: () => 'refused on purpose: card data is always masked',
+  logstashHost: () => 'no equivalent: ship the JSON lines of --log-file',
+  logstashPort: () => 'no equivalent: ship the JSON lines of --log-file',
+  logstashNode: () => 'no equivalent: ship the JSON lines of --log-file',
+  echoServerPort: () => 'run a test host with iso8583 simulate-host --dialect smartvista --any-card',
+  testClients: () => 'send test traffic with iso8583 load',
+  testTargetHost: () => 'send test traffic with iso8583 load',
+  testTargetPort: () => 'send test traffic with iso8583 load',
+  testRealLife: () => 'send test traffic with iso8583 load',
+  useLengthHeader: (v) => (v === 'false' ? 'use --frame none' : 'use --frame ascii4 (the default with SocketQueue\'s names)'),
+  smartVista: () => 'use --dialect smartvista (the default with SocketQueue\'s names)',
+  openWay: () => 'use --dialect FILE (a JSON dialect or jPOS packager of the host)',
+  helpJson: () => 'use --help',
+};
+
+/** What to use instead of SocketQueue's parameter `name` (given `value`), or `undefined` when it is not one of them. */
+export function socketQueuePointer(name: string, value?: unknown): string | undefined {
+  const pointer = Object.hasOwn(POINTERS, name) ? POINTERS[name] : undefined;
+  return pointer?.(value === undefined || value === null ? undefined : String(value));
+}
+
+/** The value of `--name=VALUE` or `--name VALUE` in `argv`, when given so. */
+export function flagValue(argv: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg.startsWith(`--${name}=`)) return arg.slice(name.length + 3);
+    if (arg === `--${name}`) {
+      const next = argv[i + 1];
+      return next !== undefined && !next.startsWith('-') ? next : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** What a start with SocketQueue's defaults logs: that they apply, and where it listens unlike SocketQueue. */
+export function socketQueueNotice(config: GatewayConfig, logger: { info(o: object, m: string): void; warn(o: object, m: string): void }): void {
+  if (!config.socketqueue) return;
+  logger.info(
+    { dialect: config.dialect, frame: config.frame, clientFrame: config.clientFrame, closeAfterReply: config.clientCloseAfterReply, http: config.httpEnabled, echoInterval: config.echoInterval },
+    'SocketQueue names in use: SocketQueue\'s defaults apply where no flag says otherwise',
+  );
+  if (config.bind === '127.0.0.1' || config.bind === '::1' || config.bind === 'localhost') {
+    logger.warn({ bind: config.bind }, 'POS clients are taken on this address only (SocketQueue listened on every interface): --bind 0.0.0.0 for remote terminals');
+  }
+}

@@ -1,0 +1,80 @@
+// SocketQueue's names mean SocketQueue's defaults; its parameters that are no flag here are refused with a pointer.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseGatewayArgs } from '../src/gateway/config.js';
+
+function configFile(t: { after(fn: () => void): void }, data: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sq-defaults-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(data));
+  return file;
+}
+
+test('SocketQueue defaults – its flag names: smartvista, ascii4 to the bank, unframed POS clients closed after the answer, no HTTP, no echo', () => {
+  const { config } = parseGatewayArgs(['--upstreamHost=10.0.0.1', '--upstreamPort=5000', '--listenPort=2014']);
+  assert.equal(config.socketqueue, true);
+  assert.equal(config.dialect, 'smartvista');
+  assert.equal(config.frame, 'ascii4');
+  assert.equal(config.clientFrame, 'none');
+  assert.equal(config.clientCloseAfterReply, true);
+  assert.equal(config.httpEnabled, false);
+  assert.equal(config.echoInterval, 0);
+  assert.equal(config.requestTimeout, 35_000);
+  assert.equal(config.socketqueueAnswers, true);
+  assert.equal(config.bind, '127.0.0.1', 'never every interface without --bind');
+});
+
+test('SocketQueue defaults – HTTP with --listenHttpPort (or --http); a flag given wins over every default', () => {
+  assert.equal(parseGatewayArgs(['--upstreamHost=h', '--upstreamPort=1', '--listenHttpPort=8080']).config.httpEnabled, true);
+  assert.equal(parseGatewayArgs(['--upstreamHost=h', '--upstreamPort=1', '--http', '8080']).config.httpEnabled, true);
+  const { config } = parseGatewayArgs(['--upstreamHost=h', '--upstreamPort=1', '--frame', 'binary2', '--dialect', 'iso87ascii', '--echo-interval', '1000']);
+  assert.deepEqual([config.frame, config.dialect, config.echoInterval], ['binary2', 'iso87ascii', 1000]);
+});
+
+test('SocketQueue defaults – not with our own names; --socketqueue asks for them; a config file\'s SocketQueue keys imply them, "socketqueue": false not', (t) => {
+  const ours = parseGatewayArgs(['--upstream', 'h:1', '--listen', '2014']).config;
+  assert.deepEqual([ours.socketqueue, ours.frame, ours.httpEnabled, ours.echoInterval], [false, 'binary2', true, 60_000]);
+  assert.equal(parseGatewayArgs(['--upstream', 'h:1', '--saf-retry-interval', '5']).config.socketqueue, false);
+  assert.equal(parseGatewayArgs(['--upstream', 'h:1', '--socketqueue']).config.frame, 'ascii4');
+  const sq = configFile(t, { upstreamHost: 'h', upstreamPort: 1, listenPort: 2014 });
+  assert.equal(parseGatewayArgs(['-c', sq]).config.clientFrame, 'none');
+  const off = configFile(t, { upstreamHost: 'h', upstreamPort: 1, listenPort: 2014, socketqueue: false });
+  assert.equal(parseGatewayArgs(['-c', off]).config.frame, 'binary2');
+});
+
+test('SocketQueue names – noAutoReversal and queueLockTerminal are --no-reversal and --terminal-queue', (t) => {
+  const { config } = parseGatewayArgs(['--upstreamHost=h', '--upstreamPort=1', '--noAutoReversal', '--queueLockTerminal']);
+  assert.equal(config.noReversal, true);
+  assert.equal(config.terminalQueue, true);
+  const file = configFile(t, { upstream: 'h:1', noAutoReversal: true, queueLockTerminal: true });
+  assert.deepEqual([parseGatewayArgs(['-c', file]).config.noReversal, parseGatewayArgs(['-c', file]).config.terminalQueue], [true, true]);
+});
+
+test('SocketQueue names – a bad value names the key or flag as the user wrote it', (t) => {
+  const file = configFile(t, { upstreamHost: 'h', upstreamPort: 1, listenPort: '2014' });
+  assert.throws(() => parseGatewayArgs(['-c', file]), (err: Error & { problems?: { field: string }[] }) => {
+    assert.deepEqual(err.problems?.map((p) => p.field), ['/listenPort']);
+    return true;
+  });
+  assert.throws(() => parseGatewayArgs(['--upstream', 'h:1', '--listenPort=99999']), { code: 'ISO8583_ERR_CLI_OPTION', message: /^--listenPort / });
+});
+
+test('SocketQueue parameters with no flag here – refused with what replaces them, seconds turned into milliseconds', (t) => {
+  assert.throws(() => parseGatewayArgs(['--upstream', 'h:1', '--queueTimeout=35']), {
+    code: 'ISO8583_ERR_CLI_USAGE',
+    message: /--queueTimeout.*--request-timeout 35000/,
+  });
+  assert.throws(() => parseGatewayArgs(['--upstream', 'h:1', '--pidFile=/run/sq.pid']), { code: 'ISO8583_ERR_CLI_USAGE', message: /--pidFile.*service manager/ });
+  assert.throws(() => parseGatewayArgs(['--upstream', 'h:1', '--nosuchflag']), { code: 'ISO8583_ERR_CLI_USAGE', message: /^unknown flag --nosuchflag \(see --help\)$/ });
+  const file = configFile(t, { upstream: 'h:1', clientTimeout: 60, statDumpFile: 'stats.json' });
+  assert.throws(() => parseGatewayArgs(['-c', file]), (err: Error & { problems?: { field: string; reason: string }[] }) => {
+    const reasons = Object.fromEntries((err.problems ?? []).map((p) => [p.field, p.reason]));
+    assert.match(reasons['/clientTimeout'] ?? '', /--idle-timeout 60000/);
+    assert.match(reasons['/statDumpFile'] ?? '', /GET \/transactions/);
+    return true;
+  });
+});

@@ -1,0 +1,28 @@
+// Under the smartvista dialect the echo test and the sign-on are SmartVista 0800s: 3, 24 (831, 801) and 41, no field 70.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { answer } from './peer.js';
+import { peerAndConnector } from './helpers/setup.js';
+
+const SV = { dialect: 'smartvista', framing: { lengthHeader: 'ascii4' as const } };
+
+test('smartvista network management – the echo test is 0800 with 3 = 990000, 24 = 831, 41, and no 70; 000 accepts it', async (t) => {
+  const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message, { '39': '000' })), {
+    dialect: 'smartvista', frame: 'ascii4', echoInterval: 50,
+  }, SV);
+  await connector.connect();
+  const [first] = await peer.waitFor(1);
+  const m = first?.message ?? {};
+  assert.deepEqual([m['0'], m['3'], m['24'], m['41'], m['70']], ['0800', '990000', '831', '00000000', undefined]);
+  assert.match(String(m['7']), /^\d{10}$/);
+  assert.match(String(m['11']), /^\d{6}$/);
+});
+
+test('smartvista network management – the sign-on is 0800 with 24 = 801, accepted with 000', async (t) => {
+  const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message, { '39': '000' })), {
+    dialect: 'smartvista', frame: 'ascii4', signOn: true,
+  }, SV);
+  await connector.connect();
+  const [first] = await peer.waitFor(1);
+  assert.deepEqual([first?.message['0'], first?.message['24'], first?.message['70']], ['0800', '801', undefined]);
+});
