@@ -80,6 +80,8 @@ export interface InFlight extends Timed {
   readonly started: number;
   /** True once its sequence timed out, until a late result (if any) has been reported (see `lateResult`). */
   expired: boolean;
+  /** Behind its context's `signal`, once read: aborted when the sequence times out. */
+  abort?: AbortController;
 }
 
 /**
@@ -174,6 +176,8 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
  */
 export function sequenceExpired(job: InFlight): void {
   job.expired = true;
+  // An AbortController only for a message that expires (rare): a context that reads `signal` later finds it aborted.
+  (job.abort ??= new AbortController()).abort(sequenceTimeout(job.message.mti, job.core.options.sequenceTimeout));
   handled(job, failed(job, sequenceTimeout(job.message.mti, job.core.options.sequenceTimeout)));
 }
 
