@@ -127,7 +127,7 @@ class CompiledCodec implements Codec {
   }
 
   pack(message: MessageInput, options?: PackOptions): Buffer {
-    if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+    if (message === null || typeof message !== 'object' || Array.isArray(message) || ArrayBuffer.isView(message)) {
       throw invalidMessage([{ field: 'message', code: 'ISO8583_ERR_FIELD_VALUE', reason: 'not an object keyed by field number' }]);
     }
     const shared = this.writer;
