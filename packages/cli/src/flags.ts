@@ -231,7 +231,7 @@ export function checkTlsMaterial(material: TlsMaterial): void {
   const cert = named(material.cert);
   const key = named(material.key);
   const problem = tlsMaterialProblem({ ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) });
-  if (problem !== undefined) throw cliError('ISO8583_ERR_CLI_FILE', `${problem.name}: the file ${problem.reason}`, problem.name);
+  if (problem !== undefined) throw cliError('ISO8583_ERR_CLI_FILE', `${problem.name}: ${problem.reason}`, problem.name);
 }
 
 function readPem(values: FlagValues, name: string): string | undefined {

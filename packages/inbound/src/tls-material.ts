@@ -44,29 +44,29 @@ export function tlsMaterialProblem(material: TlsMaterialInput): TlsMaterialProbl
   const { ca, cert, key } = material;
   if (ca !== undefined) {
     const blocks = ca.pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-    if (blocks.length === 0) return { name: ca.name, reason: 'holds no PEM certificate' };
+    if (blocks.length === 0) return { name: ca.name, reason: 'no PEM certificate' };
     for (const block of blocks) {
       try {
         new X509Certificate(block);
       } catch (err) {
-        return { name: ca.name, reason: `holds a certificate that cannot be read${because(err)}` };
+        return { name: ca.name, reason: `a certificate in it cannot be read${because(err)}` };
       }
     }
   }
   for (const [part, what] of [[cert, 'certificate'], [key, 'private key']] as const) {
     if (part === undefined) continue;
-    if (!part.pem.includes('-----BEGIN ')) return { name: part.name, reason: `holds no PEM ${what}` };
+    if (!part.pem.includes('-----BEGIN ')) return { name: part.name, reason: `no PEM ${what}` };
     try {
       createSecureContext(what === 'certificate' ? { cert: part.pem } : { key: part.pem });
     } catch (err) {
-      return { name: part.name, reason: `cannot be used as a ${what}${because(err)}` };
+      return { name: part.name, reason: `the ${what} cannot be used${because(err)}` };
     }
   }
   if (cert !== undefined && key !== undefined) {
     try {
       createSecureContext({ cert: cert.pem, key: key.pem });
     } catch (err) {
-      return { name: key.name, reason: `does not go with ${cert.name}${because(err)}` };
+      return { name: key.name, reason: `the private key does not go with ${cert.name}${because(err)}` };
     }
   }
   return undefined;
