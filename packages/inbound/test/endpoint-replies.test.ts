@@ -37,7 +37,8 @@ for (const [dialect, mti, malfunction, format] of [
 }
 
 test('endpoint replies – a sequence that returns a Buffer gets REPLY_INVALID and the client 96, not a packed Buffer', async (t) => {
-  const bytes: Sequence = (m) => Buffer.from(m.raw) as never;
+  // Four bytes: read as fields, they would pack (MTI 0048); the reply must be refused, not sent.
+  const bytes: Sequence = () => Buffer.from('0101', 'latin1') as never;
   const { endpoint, port } = await startEndpoint(t, { sequence: bytes });
   const client = await TestClient.connect(port);
   t.after(() => client.destroy());
