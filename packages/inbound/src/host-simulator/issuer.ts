@@ -9,7 +9,7 @@ import { RESPONSE_ECHOED_FIELDS } from '@iso8583/codec';
 import { expiryOf, isExpired, luhnValid, panOf } from './cards.js';
 import type { SimulatedCard } from './cards.js';
 import { readOriginalDataElements } from './iso1993.js';
-import { Journal, duplicateKey } from './journal.js';
+import { Journal } from './journal.js';
 import type { JournalEntry } from './journal.js';
 
 /** What the issuer is configured with (see `HostSimulatorOptions`). */
@@ -89,12 +89,27 @@ export class Issuer {
    * x221): the answer already given under its duplicate key, else a new one.
    */
   transaction(fields: IsoMessage, mti: string, replyMti: string): MessageInput {
-    const key = duplicateKey(mti, fields);
-    const known = this.#journal.duplicate(key);
-    if (known?.reply !== undefined) return { ...known.reply, 0: replyMti };
+    const stan = text(fields, '11');
+    const known = stan === undefined ? undefined : this.#journal.duplicate(mti, stan, text(fields, '7'), text(fields, '41'), text(fields, '32'));
+    if (known?.code !== undefined) return this.#again(fields, replyMti, known);
     const advice = mti[2] === '2';
-    const { reply, entry } = advice ? this.#advice(fields, mti, replyMti, key) : this.#request(fields, mti, replyMti, key);
-    if (entry !== undefined) entry.reply = { ...reply };
+    const { reply, entry } = advice ? this.#advice(fields, mti, replyMti) : this.#request(fields, mti, replyMti);
+    if (entry !== undefined) {
+      entry.code = reply['39'] as string;
+      entry.rrn = reply['37'] as string;
+      entry.approval = reply['38'] as string | undefined;
+      entry.balance = reply['54'] as string | undefined;
+    }
+    return reply;
+  }
+
+  /** The answer already given to `entry`, again: the same 37, 38, 39 (and 54), the rest echoed from the resend. */
+  #again(fields: IsoMessage, replyMti: string, entry: JournalEntry): MessageInput {
+    const reply = echo(fields, replyMti);
+    reply['37'] = entry.rrn!;
+    if (entry.approval !== undefined) reply['38'] = entry.approval;
+    reply['39'] = entry.code!;
+    if (entry.balance !== undefined) reply['54'] = entry.balance;
     return reply;
   }
 
@@ -118,10 +133,11 @@ export class Issuer {
     return { reply, date, pan: pan ?? '', stan: stan ?? '', processing, kind, inquiry, amount, code };
   }
 
-  #entry(fields: IsoMessage, mti: string, stan: string, pan: string, key: string): JournalEntry {
+  #entry(fields: IsoMessage, mti: string, stan: string, pan: string): JournalEntry {
     const entry: JournalEntry = {
       mti, stan, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
-      acquirer: text(fields, '32'), pan, debited: 0, credited: 0, reversed: false, key,
+      acquirer: text(fields, '32'), pan, debited: 0, credited: 0, reversed: false,
+      code: undefined, rrn: undefined, approval: undefined, balance: undefined,
     };
     this.#journal.add(entry);
     return entry;
@@ -133,11 +149,11 @@ export class Issuer {
     return reply;
   }
 
-  #request(fields: IsoMessage, mti: string, replyMti: string, key: string): { reply: MessageInput; entry?: JournalEntry } {
+  #request(fields: IsoMessage, mti: string, replyMti: string): { reply: MessageInput; entry?: JournalEntry } {
     const c = this.#checked(fields, replyMti, true);
     const { reply } = c;
     if (c.code !== undefined) return { reply: Object.assign(reply, { 39: c.code }) };
-    const entry = this.#entry(fields, mti, c.stan, c.pan, key);
+    const entry = this.#entry(fields, mti, c.stan, c.pan);
     const decline = (code: string) => ({ reply: Object.assign(reply, { 39: code }), entry });
     const card = this.#card(c.pan);
     if (card === undefined) return decline('14');
@@ -167,11 +183,11 @@ export class Issuer {
    * 90 (1993: a 1220 naming a 1100 in field 56) is its completion: the hold is released and the completed amount
    * debited in its place. An 0120 places a hold like an approved 0100.
    */
-  #advice(fields: IsoMessage, mti: string, replyMti: string, key: string): { reply: MessageInput; entry?: JournalEntry } {
+  #advice(fields: IsoMessage, mti: string, replyMti: string): { reply: MessageInput; entry?: JournalEntry } {
     const c = this.#checked(fields, replyMti, false);
     const { reply } = c;
     if (c.code !== undefined) return { reply: Object.assign(reply, { 39: c.code }) };
-    const entry = this.#entry(fields, mti, c.stan, c.pan, key);
+    const entry = this.#entry(fields, mti, c.stan, c.pan);
     const card = this.#card(c.pan);
     if (card === undefined) return { reply: Object.assign(reply, { 39: '14' }), entry };
     if (mti[1] === '2') {

@@ -1,5 +1,3 @@
-import type { MessageInput } from '@iso8583/codec';
-
 /** An authorisation or financial transaction the simulated host answered, kept to match reversals and duplicates. */
 export interface JournalEntry {
   /** The request MTI (0100, 0200, 0120, 0220, their repeats; 1xxx under 1993). */
@@ -22,23 +20,18 @@ export interface JournalEntry {
   credited: number;
   /** Set once a reversal has restored the balance, so a repeated 0420/0421 does not restore twice. */
   reversed: boolean;
-  /** The duplicate-check key ({@link duplicateKey}). */
-  key: string;
-  /** The answer given (1987 response codes), given again to a repeat or a duplicate without touching the balance. */
-  reply?: MessageInput;
+  /**
+   * The answer given, given again to a repeat or a duplicate without touching the balance: field 39 (a 1987 response
+   * code), 37, and 38 and 54 when it carried them. Unset until answered.
+   */
+  code?: string;
+  rrn?: string;
+  approval?: string | undefined;
+  balance?: string | undefined;
   /** For a completion advice (0220 naming an 0100 in field 90): the pre-authorisation whose hold it released. */
   completes?: JournalEntry;
   /** For a pre-authorisation: the completion advice that released its hold (a reversal then has nothing to release). */
   completedBy?: JournalEntry;
-}
-
-/**
- * The key an issuer's duplicate check compares: version, class and function of the MTI (so 0200 and its repeat 0201
- * share one, an 0100 and an 0200 do not), STAN (11), transmission date and time (7), terminal (41) and acquirer (32).
- */
-export function duplicateKey(mti: string, fields: Record<string, unknown>): string {
-  const part = (id: string): string => (typeof fields[id] === 'string' ? (fields[id] as string) : '');
-  return `${mti.slice(0, 3)}|${part('11')}|${part('7')}|${part('41')}|${part('32')}`;
 }
 
 /**
@@ -47,7 +40,6 @@ export function duplicateKey(mti: string, fields: Record<string, unknown>): stri
  */
 export class Journal {
   private readonly byStan = new Map<string, JournalEntry[]>();
-  private readonly byKey = new Map<string, JournalEntry>();
   private readonly order: JournalEntry[] = [];
   private head = 0;
 
@@ -57,7 +49,6 @@ export class Journal {
     const list = this.byStan.get(entry.stan);
     if (list === undefined) this.byStan.set(entry.stan, [entry]);
     else list.push(entry);
-    this.byKey.set(entry.key, entry);
     this.order.push(entry);
     if (this.order.length - this.head > this.limit) this.evict();
   }
@@ -71,7 +62,6 @@ export class Journal {
       if (i !== -1) list.splice(i, 1);
       if (list.length === 0) this.byStan.delete(old.stan);
     }
-    if (this.byKey.get(old.key) === old) this.byKey.delete(old.key);
     // Links to an evicted entry go with it (memory stays bounded by `limit`).
     if (old.completes !== undefined) old.completes.completedBy = undefined;
     if (old.completedBy !== undefined) old.completedBy.completes = undefined;
@@ -81,9 +71,19 @@ export class Journal {
     }
   }
 
-  /** The transaction already answered under this duplicate key, if the journal still holds it. */
-  duplicate(key: string): JournalEntry | undefined {
-    return this.byKey.get(key);
+  /**
+   * The transaction an issuer's duplicate check finds for a request, if the journal still holds it: the same version,
+   * class and function of the MTI (an 0200 and its repeat 0201 match, an 0100 and an 0200 do not), STAN (11),
+   * transmission date and time (7), terminal (41) and acquirer (32), each present or absent alike.
+   */
+  duplicate(mti: string, stan: string, transmission: string | undefined, terminal: string | undefined, acquirer: string | undefined): JournalEntry | undefined {
+    const list = this.byStan.get(stan);
+    if (list === undefined) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const e = list[i]!;
+      if (e.transmission === transmission && e.terminal === terminal && e.acquirer === acquirer && e.mti.startsWith(mti.slice(0, 3))) return e;
+    }
+    return undefined;
   }
 
   /** The latest entry with this STAN whose given keys all match (an absent key matches anything). */
