@@ -3,10 +3,9 @@
  * codec, the connector and the inbound endpoint. Each group is a {@link FlagSpecs} to spread into a command's flags,
  * a reader that checks the values, and the help text that documents them.
  */
-import { X509Certificate } from 'node:crypto';
 import { readFlagFile } from './read-file.js';
-import { createSecureContext } from 'node:tls';
 import { BUILTIN_DIALECTS, resolveDialect } from '@iso8583/codec';
+import { tlsMaterialProblem } from '@iso8583/inbound';
 import type { Codec, Dialect, FramingOptions, LengthHeader } from '@iso8583/codec';
 import type { FlagSpecs, FlagValues } from './args.js';
 import { booleanFlag, choiceFlag, cliError, integerFlag, stringFlag } from './args.js';
@@ -225,50 +224,20 @@ export interface TlsMaterial {
   key?: PemFile;
 }
 
-/** `ISO8583_ERR_CLI_FILE` naming `flag`, with the OpenSSL code and reason of `err` (never a byte of the file). */
-function tlsFileError(flag: string, what: string, err: unknown): Error {
-  const e = err as { code?: unknown; reason?: unknown };
-  const reason = [e.code, e.reason].filter((x) => typeof x === 'string').join(': ');
-  return cliError('ISO8583_ERR_CLI_FILE', `${flag}: ${what}${reason === '' ? '' : ` (${reason})`}`, flag);
-}
-
 /**
  * Checks TLS material as Node's TLS will use it (`tls.createSecureContext`), before any socket opens: the CA file holds
  * at least one certificate and each parses, the certificate parses, the key is a private key (not encrypted), and the
- * key belongs to the certificate. `ISO8583_ERR_CLI_FILE` naming the flag (or config key), the file and OpenSSL's code
- * and reason; never the file's content.
+ * key belongs to the certificate (the inbound endpoint's `tlsMaterialProblem`, the one home of the check).
+ * `ISO8583_ERR_CLI_FILE` naming the flag (or config key), the file and OpenSSL's code and reason; never the file's
+ * content.
  */
 export function checkTlsMaterial(material: TlsMaterial): void {
-  const { ca, cert, key } = material;
-  if (ca !== undefined) {
-    // Node takes a CA file with no certificate in it silently (and then trusts nothing): refused here.
-    const blocks = ca.pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-    if (blocks.length === 0) throw cliError('ISO8583_ERR_CLI_FILE', `${ca.flag}: no PEM certificate in ${ca.path}`, ca.flag);
-    for (const block of blocks) {
-      try {
-        new X509Certificate(block);
-      } catch (err) {
-        throw tlsFileError(ca.flag, `a certificate in ${ca.path} cannot be read`, err);
-      }
-    }
-  }
-  // An empty value is ignored by Node (no certificate, no key): refused here, like any file that is not PEM.
-  for (const [part, what] of [[cert, 'certificate'], [key, 'private key']] as const) {
-    if (part === undefined) continue;
-    if (!part.pem.includes('-----BEGIN ')) throw cliError('ISO8583_ERR_CLI_FILE', `${part.flag}: no PEM ${what} in ${part.path}`, part.flag);
-    try {
-      createSecureContext(what === 'certificate' ? { cert: part.pem } : { key: part.pem });
-    } catch (err) {
-      throw tlsFileError(part.flag, `the ${what} in ${part.path} cannot be used`, err);
-    }
-  }
-  if (cert !== undefined && key !== undefined) {
-    try {
-      createSecureContext({ cert: cert.pem, key: key.pem });
-    } catch (err) {
-      throw tlsFileError(key.flag, `the private key in ${key.path} does not go with the certificate in ${cert.path} (${cert.flag})`, err);
-    }
-  }
+  const named = (part: PemFile | undefined) => (part === undefined ? undefined : { pem: part.pem, name: part.flag, where: part.path });
+  const ca = named(material.ca);
+  const cert = named(material.cert);
+  const key = named(material.key);
+  const problem = tlsMaterialProblem({ ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) });
+  if (problem !== undefined) throw cliError('ISO8583_ERR_CLI_FILE', `${problem.name}: ${problem.reason}`, problem.name);
 }
 
 function readPem(values: FlagValues, name: string): string | undefined {
@@ -307,6 +276,12 @@ export function readServerTls(values: FlagValues): ServerTlsSettings | undefined
   if (cert === undefined) throw cliError('ISO8583_ERR_CLI_USAGE', '--tls-cert is required to listen with TLS', '--tls-cert');
   if (key === undefined) throw cliError('ISO8583_ERR_CLI_USAGE', '--tls-key is required to listen with TLS', '--tls-key');
   const ca = readPem(values, 'tls-ca');
+  // Checked before the port opens: a CA file with no certificate would be taken and then refuse every client.
+  checkTlsMaterial({
+    cert: { pem: cert, path: stringFlag(values, 'tls-cert') as string, flag: '--tls-cert' },
+    key: { pem: key, path: stringFlag(values, 'tls-key') as string, flag: '--tls-key' },
+    ...(ca === undefined ? {} : { ca: { pem: ca, path: stringFlag(values, 'tls-ca') as string, flag: '--tls-ca' } }),
+  });
   const out: ServerTlsSettings = { cert, key, requestCert: ca !== undefined };
   if (ca !== undefined) out.ca = ca;
   return out;

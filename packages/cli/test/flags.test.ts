@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_DIALECTS, isIso8583Error } from '@iso8583/codec';
+import { makeCertificates } from '@iso8583/test-support';
 import { runCli } from './cli-process.js';
 import { parseCommandArgs } from '../src/args.js';
 import {
@@ -66,15 +67,47 @@ test('any --tls-* flag means TLS; --tls-insecure turns the certificate check off
 test('TLS files are read as PEM text; a listener needs a certificate and a key, and --tls-ca asks for client ones', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-flags-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  for (const name of ['cert.pem', 'key.pem', 'ca.pem']) writeFileSync(join(dir, name), `PEM of ${name}`);
+  const certs = makeCertificates();
+  writeFileSync(join(dir, 'cert.pem'), certs.serverCert);
+  writeFileSync(join(dir, 'key.pem'), certs.serverKey);
+  writeFileSync(join(dir, 'ca.pem'), certs.ca);
   const files = ['--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')];
-  assert.deepEqual(readServerTls(parse(files)), { cert: 'PEM of cert.pem', key: 'PEM of key.pem', requestCert: false });
+  assert.deepEqual(readServerTls(parse(files)), { cert: certs.serverCert, key: certs.serverKey, requestCert: false });
   assert.deepEqual(readServerTls(parse([...files, '--tls-ca', join(dir, 'ca.pem')])),
-    { cert: 'PEM of cert.pem', key: 'PEM of key.pem', ca: 'PEM of ca.pem', requestCert: true });
+    { cert: certs.serverCert, key: certs.serverKey, ca: certs.ca, requestCert: true });
   throwsCoded(() => readServerTls(parse(['--tls'])), 'ISO8583_ERR_CLI_USAGE', '--tls-cert');
   throwsCoded(() => readServerTls(parse([...files, '--tls-insecure'])), 'ISO8583_ERR_CLI_USAGE', '--tls-insecure');
   throwsCoded(() => readClientTls(parse(['--tls-cert', join(dir, 'cert.pem')])), 'ISO8583_ERR_CLI_USAGE', '--tls-key');
   throwsCoded(() => readClientTls(parse(['--tls-ca', join(dir, 'missing.pem')])), 'ISO8583_ERR_CLI_FILE', '--tls-ca');
+});
+
+test('a listener\'s TLS files are checked before the port opens: garbage CA, certificate or key, or a key of another certificate', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-flags-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const certs = makeCertificates();
+  const file = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const cert = file('cert.pem', certs.serverCert);
+  const key = file('key.pem', certs.serverKey);
+  const garbage = file('garbage.pem', 'not a PEM file');
+  const otherKey = file('other-key.pem', certs.clientKey);
+  const cases: Array<[string[], string]> = [
+    [['--tls-cert', cert, '--tls-key', key, '--tls-ca', garbage], '--tls-ca'],
+    [['--tls-cert', garbage, '--tls-key', key], '--tls-cert'],
+    [['--tls-cert', cert, '--tls-key', garbage], '--tls-key'],
+    [['--tls-cert', cert, '--tls-key', otherKey], '--tls-key'],
+  ];
+  for (const [args, flag] of cases) {
+    assert.throws(() => readServerTls(parse(args)), (err: unknown) => {
+      assert.ok(isIso8583Error(err));
+      assert.equal(err.code, 'ISO8583_ERR_CLI_FILE');
+      assert.match(err.message, new RegExp(`^${flag}: `));
+      assert.ok(!err.message.includes('PRIVATE KEY'), 'never the key material');
+      return true;
+    }, flag);
+  }
 });
 
 test('hex text: whitespace and 0x ignored, either case; a bad digit gives its position and not the text', () => {

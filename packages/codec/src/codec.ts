@@ -130,6 +130,7 @@ class CompiledCodec implements Codec {
     if (message === null || typeof message !== 'object' || Array.isArray(message)) {
       throw invalidMessage([{ field: 'message', code: 'ISO8583_ERR_FIELD_VALUE', reason: 'not an object keyed by field number' }]);
     }
+    if (ArrayBuffer.isView(message)) throw invalidMessage([{ field: 'message', code: 'ISO8583_ERR_FIELD_VALUE', reason: 'bytes, not an object keyed by field number' }]);
     const shared = this.writer;
     // A pack that starts while another is writing (a getter of the message packing with this codec) takes a writer
     // of its own, so the one in progress is not overwritten.

@@ -1,5 +1,5 @@
-import { maskPan, maskValue, sensitiveFields } from '@iso8583/codec';
-import type { Dialect, IsoMessage, Sensitivity } from '@iso8583/codec';
+import { maskPan, maskValue, sensitiveFields, wireHex } from '@iso8583/codec';
+import type { Dialect, FieldSpec, IsoMessage, Sensitivity, ValueEncoding } from '@iso8583/codec';
 
 /** Values shorter than this are not searched for (a 1- or 2-character value would mask half of every line). */
 const MIN_LENGTH = 3;
@@ -29,7 +29,8 @@ export function sensitivityOf(dialect: Dialect, id: string): Sensitivity | undef
  * The card data of one message, found wherever it appears in what is about to be logged: every value of the
  * message's sensitive fields (PAN, track 1/2/3, PIN block, field 53, EMV data, and whatever the dialect marks, e.g. a
  * CVV field), in the forms it may take in a string: as it is, upper- and lower-case (binary fields travel as hex), the
- * XML-escaped form (as in `message.xml`), and the hex of its bytes (as in a dump of `message.raw`); for track data
+ * XML-escaped form (as in `message.xml`), and the hex of its bytes (as in a dump of `message.raw`: as Latin-1, and as
+ * the field's encoding puts it on the wire, e.g. EBCDIC `F4F7...` for a PAN `47...`, the codec's `wireHex`); for track data
  * also the PAN and the data after the separator on their own. Each is replaced by the codec's mask for its field
  * (`maskValue`: PAN as first 6 + last 4, track after the separator as stars, EMV data as its tags).
  */
@@ -40,16 +41,16 @@ export class CardDataMask {
   /** The shortest form: a shorter string holds none. */
   readonly #shortest: number;
 
-  private constructor(values: ReadonlyArray<readonly [string, Sensitivity]>) {
-    for (const [value, sensitivity] of values) this.#addValue(value, sensitivity);
+  private constructor(values: ReadonlyArray<SensitiveValue>) {
+    for (const [value, sensitivity, encoding] of values) this.#addValue(value, sensitivity, encoding);
     this.#forms = [...this.#replacements].sort((a, b) => b[0].length - a[0].length);
     this.#shortest = this.#forms.length === 0 ? Infinity : this.#forms[this.#forms.length - 1]![0].length;
   }
 
   /** The mask of one message's sensitive fields under `dialect`. */
   static of(fields: IsoMessage, dialect: Dialect): CardDataMask {
-    const values: Array<readonly [string, Sensitivity]> = [];
-    collect(fields, '', dialect, undefined, values);
+    const values: SensitiveValue[] = [];
+    collect(fields, '', dialect, dialect.fields, undefined, values);
     return new CardDataMask(values);
   }
 
@@ -126,31 +127,40 @@ export class CardDataMask {
     return copy;
   }
 
-  #addValue(value: string, sensitivity: Sensitivity): void {
+  #addValue(value: string, sensitivity: Sensitivity, encoding: ValueEncoding | undefined): void {
     const masked = maskValue(value, sensitivity);
-    this.#addForms(value, masked);
+    this.#addForms(value, masked, encoding);
     if (sensitivity !== 'track') return;
     const track = TRACK.exec(value);
     if (track === null) return;
     const [, prefix = '', pan = '', separator = '', rest = ''] = track;
-    this.#addForms(pan, maskPan(pan));
-    if (rest.length >= 6) this.#addForms(rest, '*'.repeat(rest.length));
+    this.#addForms(pan, maskPan(pan), encoding);
+    if (rest.length >= 6) this.#addForms(rest, '*'.repeat(rest.length), encoding);
     // Track 2 is written with `=` in ASCII and with `D` (the BCD separator nibble) in binary dialects.
     const other = separator === '=' ? 'D' : separator === 'D' ? '=' : undefined;
-    if (other !== undefined) this.#addForms(prefix + pan + other + rest, masked);
+    if (other !== undefined) this.#addForms(prefix + pan + other + rest, masked, encoding);
   }
 
-  /** A value as it is, in upper and lower case, XML-escaped, and the hex of its bytes (both cases). */
-  #addForms(value: string, masked: string): void {
+  /**
+   * A value as it is, in upper and lower case, XML-escaped, and the hex of its bytes (both cases): as Latin-1, and as
+   * `encoding` (the field's) writes them.
+   */
+  #addForms(value: string, masked: string, encoding: ValueEncoding | undefined): void {
     if (value.length < MIN_LENGTH) return;
     this.#add(value, masked);
     if (/[a-z]/.test(value)) this.#add(value.toUpperCase(), masked);
     if (/[A-Z]/.test(value)) this.#add(value.toLowerCase(), masked);
     if (/[&<>"']/.test(value)) this.#add(xmlEscape(value), xmlEscape(masked));
-    const hex = Buffer.from(value, 'latin1').toString('hex');
+    this.#addHex(Buffer.from(value, 'latin1').toString('hex'));
+    if (encoding !== undefined) this.#addHex(wireHex(value, encoding));
+  }
+
+  /** A hex dump form (either case), masked as stars. */
+  #addHex(hex: string): void {
     const stars = '*'.repeat(hex.length);
     this.#add(hex, stars);
     if (/[a-f]/.test(hex)) this.#add(hex.toUpperCase(), stars);
+    if (/[A-F]/.test(hex)) this.#add(hex.toLowerCase(), stars);
   }
 
   #add(form: string, masked: string): void {
@@ -158,20 +168,25 @@ export class CardDataMask {
   }
 }
 
+/** A sensitive value, its sensitivity, and the encoding of its field (`undefined` when the dialect does not say). */
+type SensitiveValue = readonly [string, Sensitivity, ValueEncoding | undefined];
+
 function collect(
   fields: IsoMessage,
   prefix: string,
   dialect: Dialect,
+  specs: Readonly<Record<string, FieldSpec>> | undefined,
   inherited: Sensitivity | undefined,
-  out: Array<readonly [string, Sensitivity]>,
+  out: SensitiveValue[],
 ): void {
   for (const [id, value] of Object.entries(fields)) {
     const sensitivity = inherited ?? sensitivityOf(dialect, prefix + id);
+    const spec = specs?.[id];
     if (typeof value === 'string') {
-      if (sensitivity !== undefined) out.push([value, sensitivity]);
+      if (sensitivity !== undefined) out.push([value, sensitivity, spec?.encoding]);
     } else if (value !== null && typeof value === 'object') {
       // A composite marked sensitive as a whole hides every sub-field as a secret.
-      collect(value, `${prefix}${id}.`, dialect, sensitivity === undefined ? undefined : 'secret', out);
+      collect(value, `${prefix}${id}.`, dialect, spec?.subfields?.fields, sensitivity === undefined ? undefined : 'secret', out);
     }
   }
 }

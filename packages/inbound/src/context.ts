@@ -9,6 +9,8 @@ export interface ContextOrigin {
   readonly peer: { readonly sequenceLogger: Logger };
   readonly fields: IsoMessage;
   readonly dialect: Dialect;
+  /** The controller behind `signal`: made on its first read, or when the message expires. */
+  abort?: AbortController;
 }
 
 /**
@@ -37,6 +39,12 @@ export class MessageContext implements SequenceContext {
       CardDataMask.of(origin.fields, origin.dialect),
     );
     return this.#logger;
+  }
+
+  /** Aborted when the endpoint gives up on the message (its `sequenceTimeout` passed); made on first read. */
+  get signal(): AbortSignal {
+    this.origin.abort ??= new AbortController();
+    return this.origin.abort.signal;
   }
 
   /** The same context for the onError sequence, carrying the error. */

@@ -6,14 +6,19 @@ import type { LengthHeader } from '@iso8583/codec';
 import { INBOUND_OPTIONS_SCHEMA } from './generated/manifest.js';
 import { parseAllowEntry } from './allow-list.js';
 import type { LateResultHandler, Sequence } from './sequence.js';
+import { tlsMaterialProblem } from './tls-material.js';
+import type { TlsMaterialProblem } from './tls-material.js';
 
 /** TLS settings of the listener (PEM text, not file names). */
 export interface InboundTlsOptions {
-  /** The server certificate chain, PEM text. Required. */
+  /** The server certificate chain, PEM text. Required; checked at creation (it parses, `key` goes with it). */
   cert: string;
-  /** The server private key, PEM text. Required. */
+  /** The server private key, PEM text (not encrypted). Required; checked at creation. */
   key: string;
-  /** The CA certificates (PEM) that client certificates must chain to. Default: the Node.js root CAs. */
+  /**
+   * The CA certificates (PEM) that client certificates must chain to; checked at creation (at least one certificate,
+   * each parses). Default: the Node.js root CAs.
+   */
   ca?: string;
   /** Mutual TLS: require a client certificate signed by `ca`; a client without one is refused. Default `false`. */
   requestCert?: boolean;
@@ -165,9 +170,20 @@ export function inboundOptionsSchema(): Record<string, unknown> {
   return structuredClone(INBOUND_OPTIONS_SCHEMA) as Record<string, unknown>;
 }
 
+/** `tls` checked as Node's TLS will use it (see tls-material.ts), each part named by its option path. */
+function tlsProblem(tls: InboundTlsOptions): TlsMaterialProblem | undefined {
+  return tlsMaterialProblem({
+    cert: { pem: tls.cert, name: 'tls.cert' },
+    key: { pem: tls.key, name: 'tls.key' },
+    ...(tls.ca === undefined ? {} : { ca: { pem: tls.ca, name: 'tls.ca' } }),
+  });
+}
+
 /**
- * Checks endpoint options against the inbound schema of `connector-manifest.json` and fills in the defaults. Throws
- * `ISO8583_ERR_INBOUND_OPTIONS` with `problems` naming every offending option (never its value). The result is frozen.
+ * Checks endpoint options against the inbound schema of `connector-manifest.json` and fills in the defaults, and `tls`
+ * as Node's TLS will use it (the certificate and key parse and go together, `ca` holds certificates: see
+ * `tlsMaterialProblem`). Throws `ISO8583_ERR_INBOUND_OPTIONS` with `problems` naming every offending option
+ * (`tls.cert`, `tls.key`, `tls.ca`; never its value). The result is frozen.
  */
 export function validateInboundOptions(options: unknown): ResolvedInboundOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
@@ -190,6 +206,10 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
         problems.push({ field: `allow.${i}`, code: CHECK.code, reason: 'is not an IP address or CIDR range' });
       }
     });
+  }
+  if (problems.length === 0 && copy.tls !== undefined) {
+    const problem = tlsProblem(copy.tls as InboundTlsOptions);
+    if (problem !== undefined) problems.push({ field: problem.name, code: CHECK.code, reason: problem.reason });
   }
   if (problems.length > 0) throw schemaCheckError(problems, CHECK);
   if (copy.connectors === undefined) copy.connectors = {};

@@ -16,9 +16,9 @@ import type { Timed } from './deadlines.js';
 
 const EMPTY = Buffer.alloc(0);
 
-/** Response code 30: format error (the message does not decode). */
+/** Response code 30: format error (the message does not decode); 904 in answers to 1993 MTIs (`errorReply`). */
 const FORMAT_ERROR = '30';
-/** Response code 96: system malfunction (the sequence failed and no onError sequence answered). */
+/** Response code 96: system malfunction (the sequence failed, no onError answered); 909 in answers to 1993 MTIs. */
 const SYSTEM_MALFUNCTION = '96';
 
 function isThenable(value: unknown): value is PromiseLike<SequenceResult> {
@@ -80,6 +80,8 @@ export interface InFlight extends Timed {
   readonly started: number;
   /** True once its sequence timed out, until a late result (if any) has been reported (see `lateResult`). */
   expired: boolean;
+  /** Behind its context's `signal`, once read: aborted when the sequence times out. */
+  abort?: AbortController;
 }
 
 /**
@@ -174,6 +176,8 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
  */
 export function sequenceExpired(job: InFlight): void {
   job.expired = true;
+  // An AbortController only for a message that expires (rare): a context that reads `signal` later finds it aborted.
+  (job.abort ??= new AbortController()).abort(sequenceTimeout(job.message.mti, job.core.options.sequenceTimeout));
   handled(job, failed(job, sequenceTimeout(job.message.mti, job.core.options.sequenceTimeout)));
 }
 
@@ -263,7 +267,8 @@ function sendReply(
         dialectHeader = read.header.subarray(read.header.length - headerLength);
       }
     } else {
-      // A message object goes to pack as it is: pack checks every field (and refuses what is not an object).
+      // A message object goes to pack as it is: pack checks every field, and refuses what is not a message object
+      // (null, an array, bytes: a Buffer's indexes would read as fields): REPLY_INVALID, answered 96.
       reply = result as MessageInput;
     }
     bytes = core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {});
@@ -297,7 +302,8 @@ function write(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, repl
   }
   const mti = reply['0'];
   const rc = reply['39'];
-  core.metrics.reply(typeof mti === 'string' ? mti : String(mti), rc === undefined || rc === null ? 'none' : String(rc));
+  // The reply's MTI is the sequence's choice (it may echo what the client sent): bounded like the request's.
+  core.metrics.reply(mtiLabel(typeof mti === 'string' ? mti : String(mti), core.codec.dialect), rc === undefined || rc === null ? 'none' : String(rc));
 }
 
 /**

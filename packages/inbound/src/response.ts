@@ -1,4 +1,4 @@
-import { RESPONSE_ECHOED_FIELDS, responseMti, responseTo } from '@iso8583/codec';
+import { RESPONSE_ECHOED_FIELDS, responseCodeFor, responseMti, responseTo } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 
 /**
@@ -13,7 +13,11 @@ export { responseMti };
  */
 export const ECHOED_FIELDS: readonly string[] = RESPONSE_ECHOED_FIELDS;
 
-/** A reply to `request` with only the echoed keys and field 39 set to `responseCode`; `undefined` when no reply is due. */
+/**
+ * A reply to `request` (whose MTI is `mti`) with only the echoed keys and field 39 saying what the ISO 8583:1987
+ * `responseCode` says, in the edition of the MTI (the codec's `responseCodeFor`: `30` -> `904` and `96` -> `909` for
+ * a 1xxx MTI); `undefined` when no reply is due.
+ */
 export function errorReply(request: IsoMessage, mti: string, responseCode: string): MessageInput | undefined {
-  return responseTo(request, responseCode, mti);
+  return responseTo(request, responseCodeFor(mti, responseCode), mti);
 }

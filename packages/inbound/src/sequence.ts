@@ -49,6 +49,12 @@ export interface SequenceContext {
   connectors: Record<string, unknown>;
   /** For an onError sequence: the coded error that sent the message there. Absent for the main sequence. */
   error?: Iso8583Error;
+  /**
+   * Aborted when the endpoint gives up on the message (its `sequenceTimeout` passed: the client is answered by
+   * onError or with 96, and a later result is only reported to `onLateResult`), so that slow work can stop and, above
+   * all, not move money for a client told it failed. Made on first read. Optional for contexts made by hand (tests).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**

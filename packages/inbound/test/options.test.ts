@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Iso8583Error } from '@iso8583/codec';
+import { makeCertificates } from '@iso8583/test-support';
 import { createInboundEndpoint, inboundOptionsSchema, validateInboundOptions } from '../src/index.js';
 
 const sequence = (): undefined => undefined;
+const certs = makeCertificates();
 
 test('validateInboundOptions – fills in every default from the manifest schema', () => {
   const o = validateInboundOptions({ port: 0, sequence });
@@ -67,7 +69,7 @@ test('validateInboundOptions – accepts a sequence by name, TLS, an allow-list 
     port: 8583,
     sequence: 'host-simulator',
     onError: () => undefined,
-    tls: { cert: 'C', key: 'K', requestCert: true },
+    tls: { cert: certs.serverCert, key: certs.serverKey, requestCert: true },
     allow: ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8'],
     connectors: { bank: {} },
     frame: 'ascii4',
@@ -78,7 +80,7 @@ test('validateInboundOptions – accepts a sequence by name, TLS, an allow-list 
 });
 
 test('validateInboundOptions – does not change the options given', () => {
-  const given = { port: 0, sequence, tls: { cert: 'C', key: 'K' } };
+  const given = { port: 0, sequence, tls: { cert: certs.serverCert, key: certs.serverKey } };
   validateInboundOptions(given);
   assert.deepEqual(Object.keys(given), ['port', 'sequence', 'tls']);
   assert.deepEqual(Object.keys(given.tls), ['cert', 'key']);

@@ -17,7 +17,10 @@ import { processIo, writeText } from '../io.js';
 /** The command's own flags. */
 const ROWS: readonly FlagRow[] = [
   ...endpointRows(0, 'the port; 0 picks a free one. Required'),
-  { flag: 'delay', kind: 'integer', arg: 'MS', min: 0, max: MAX_REQUEST_TIMEOUT, default: 0, help: 'wait this long before each answer' },
+  {
+    flag: 'delay', kind: 'integer', arg: 'MS', min: 0, max: MAX_REQUEST_TIMEOUT, default: 0,
+    help: 'wait this long before each answer (the endpoint waits for the answer up to the delay + 5 s, at least 30 s)',
+  },
   {
     flag: 'first-message-timeout', kind: 'integer', arg: 'MS', min: 0, max: MAX_TIMER_DELAY, default: 0,
     help: 'close a connection that sends no message within this time, 0 = never (a bank keeps idle host-to-host links)',
@@ -36,8 +39,10 @@ const FLAGS = { ...flagSpecs(ROWS), ...DIALECT_FLAGS, ...FRAME_FLAGS, ...TLS_FLA
 export const SIMULATE_HOST_HELP = `Usage: iso8583 simulate-host --port PORT [flags]
 
 Runs the host simulator: answers 0800, 0100, 0200, 0400 and 0420 with realistic fields (37, 38, 39), balances per
-card and decline rules; with a 1993 dialect (--dialect iso93ascii) 1804, 1100, 1200, 1400 and 1420, in 1993 action
-codes. Prints "listening on HOST:PORT" when ready (with --port 0, the port picked). Stops on
+card and decline rules; 0120 and 0220 advices are posted and acknowledged (an 0220 naming an 0100 in field 90
+completes it); a repeat (0201) or a request sent again with the same 11, 7, 41 and 32 gets the first answer and moves
+no money; other requests get 12. With a 1993 dialect (--dialect iso93ascii) 1804, 1100, 1200, 1400 and 1420, in
+1993 action codes. Prints "listening on HOST:PORT" when ready (with --port 0, the port picked). Stops on
 SIGTERM or SIGINT (Ctrl-C) after closing its connections, with exit code 0.
 
 ${flagHelp(ROWS)}
@@ -53,6 +58,20 @@ ${TLS_HELP}
 Example:
   iso8583 simulate-host --port 8583 --delay 20
 `;
+
+/** What the endpoint waits for an answer beyond `--delay` before it answers 96 itself (and the simulator moves no money). */
+const DELAY_MARGIN = 5000;
+
+/** The endpoint's default `sequenceTimeout`, kept when the delay leaves room. */
+const SEQUENCE_TIMEOUT = 30000;
+
+/**
+ * The endpoint's `sequenceTimeout` for a simulator that waits `delay` ms before each answer: the default 30 s, or the
+ * delay + 5 s when that is longer, so that a slow host still answers (a message that expires is answered 96).
+ */
+export function sequenceTimeoutFor(delay: number): number {
+  return Math.max(SEQUENCE_TIMEOUT, delay + DELAY_MARGIN);
+}
 
 /** Options of {@link simulateHostCommand} for an embedder or a test. */
 export interface SimulateHostRun {
@@ -117,6 +136,7 @@ export async function simulateHostCommand(
       checkCards: own['any-card'] !== true,
       ...(balance === undefined ? {} : { defaultBalance: balance }),
     })),
+    sequenceTimeout: sequenceTimeoutFor(delay),
     firstMessageTimeout: own['first-message-timeout'] as number,
     logger,
   };

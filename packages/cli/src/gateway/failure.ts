@@ -1,4 +1,4 @@
-import { responseTo } from '@iso8583/codec';
+import { responseCodeFor, responseTo } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 
 /** ISO 8583:1987 response codes (field 39) the gateway answers with when the upstream cannot. */
@@ -15,19 +15,6 @@ export const GATEWAY_RESPONSE_CODES = {
   malfunction: '96',
 } as const;
 
-/**
- * The ISO 8583:1993 action codes (field 39, n 3) for the same failures, in answers to 1xxx requests: 907 card issuer
- * or switch inoperative, 911 card issuer timed out, 913 duplicate transmission, 904 format error, 909 system
- * malfunction.
- */
-export const GATEWAY_ACTION_CODES_1993: Readonly<Record<keyof typeof GATEWAY_RESPONSE_CODES, string>> = {
-  unavailable: '907',
-  timeout: '911',
-  duplicate: '913',
-  format: '904',
-  malfunction: '909',
-};
-
 /** The response code for a failure of the upstream request, read from the error's `code`. */
 export function failureCode(err: unknown): string {
   const code = String((err as { code?: unknown })?.code ?? '');
@@ -42,12 +29,11 @@ export function failureCode(err: unknown): string {
 
 /**
  * The answer the gateway gives a POS client itself when the upstream request failed, with the codec's response MTI
- * (a repeat 0401 is answered 0410, as the bank would), a 1993 request (1xxx) with the 1993 action code; `undefined`
- * for a message that expects no answer.
+ * (a repeat 0401 is answered 0410, as the bank would), field 39 in the edition of the request's MTI (the codec's
+ * `responseCodeFor`: a 1993 request, 1xxx, gets 907, 911, 913, 904 or 909); `undefined` for a message that expects no
+ * answer.
  */
 export function failureReply(request: IsoMessage, err: unknown): IsoMessage | undefined {
-  const code = failureCode(err);
-  if (String(request['0'] ?? '')[0] !== '1') return responseTo(request, code);
-  const kind = (Object.keys(GATEWAY_RESPONSE_CODES) as (keyof typeof GATEWAY_RESPONSE_CODES)[]).find((k) => GATEWAY_RESPONSE_CODES[k] === code);
-  return responseTo(request, kind === undefined ? GATEWAY_ACTION_CODES_1993.malfunction : GATEWAY_ACTION_CODES_1993[kind]);
+  const mti = String(request['0'] ?? '');
+  return responseTo(request, responseCodeFor(mti, failureCode(err)));
 }

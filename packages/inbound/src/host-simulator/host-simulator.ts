@@ -1,13 +1,11 @@
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
-import { RESPONSE_ECHOED_FIELDS, responseMti } from '@iso8583/codec';
+import { responseCodeFor, responseMti } from '@iso8583/codec';
 import { inDialect } from './response-code.js';
 import type { ResponseCodeDialect } from './response-code.js';
-import type { InboundMessage, Sequence } from '../sequence.js';
-import { expiryOf, isExpired, luhnValid, panOf } from './cards.js';
+import type { InboundMessage, Sequence, SequenceContext } from '../sequence.js';
 import type { SimulatedCard } from './cards.js';
-import { Journal } from './journal.js';
-import { NETWORK_FUNCTION_CODES, actionCode, readOriginalDataElements } from './iso1993.js';
-import type { JournalEntry } from './journal.js';
+import { Issuer, echo, text } from './issuer.js';
+import { NETWORK_FUNCTION_CODES } from './iso1993.js';
 
 /** Options of {@link createHostSimulator}. */
 export interface HostSimulatorOptions {
@@ -20,9 +18,15 @@ export interface HostSimulatorOptions {
   defaultBalance?: number | null;
   /** The largest amount (minor units) approved in one transaction; more is declined with 61. Default: no limit. */
   maxAmount?: number;
-  /** Milliseconds to wait before each answer, as a slow host would. Default 0. */
+  /**
+   * Milliseconds to wait before each answer, as a slow host would. Default 0. Keep it under the endpoint's
+   * `sequenceTimeout`: a message that expires meanwhile is not answered and moves no money.
+   */
   delay?: number;
-  /** How many transactions are kept to match reversals against (oldest dropped first). Default 20000. */
+  /**
+   * How many transactions are kept to match reversals, completions and duplicates against (oldest dropped first).
+   * Default 20000.
+   */
   journalSize?: number;
   /** The clock (for expiry checks and field 37). Default `() => new Date()`. */
   now?: () => Date;
@@ -60,26 +64,10 @@ export const HOST_RESPONSE_CODES = {
 /** Network management information codes (field 70) answered with 00. */
 const NETWORK_CODES = new Set(['001', '002', '301']);
 
-function text(fields: IsoMessage, field: string): string | undefined {
-  const value = fields[field];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /**
- * The reply `mti` with the fields a response echoes (`RESPONSE_ECHOED_FIELDS` of the codec, the one rule: never track
- * data, PIN or EMV data) and the simulator's `extra` ones, those of them that `fields` holds as text.
- */
-function echo(fields: IsoMessage, mti: string, extra: readonly string[] = []): MessageInput {
-  const reply: MessageInput = { 0: mti };
-  for (const field of [...RESPONSE_ECHOED_FIELDS, ...extra]) {
-    const value = fields[field];
-    if (typeof value === 'string') reply[field] = value;
-  }
-  return reply;
-}
-
-/**
- * A sequence that behaves like an issuer host, for demos and tests:
+ * A sequence that behaves like an issuer host, for demos and tests. Field 39 follows the version of the request's
+ * MTI (the codec's `responseCodeFor`): 1987 codes for 0xxx, 1993 action codes for 1xxx, in the width of the
+ * dialect's field 39 (a 1987 `51` in an n 3 field is `051`, as SmartVista writes it).
  * - 0800 -> 0810: sign-on (70 = 001), sign-off (002), echo test (301 or no 70, as SmartVista sends it) answered
  *   00; other codes 12.
  * - 0100/0200 -> 0110/0210 with 37 (retrieval reference: the request's, or one made up), 38 (approval code, when
@@ -87,135 +75,36 @@ function echo(fields: IsoMessage, mti: string, extra: readonly string[] = []): M
  *   (field 54 carries the available balance); others 12. Declines: 14 invalid card (not Luhn-valid, blocked, or
  *   unknown with `defaultBalance: null`), 54 expired (card record, field 14 or track 2), 61 over `maxAmount`,
  *   51 insufficient funds, 13 a zero amount, 30 a missing PAN, STAN or amount.
+ * - Duplicates, as an issuer checks them: a repeat (0101, 0201, 0121, 0221) or a request sent again with the same
+ *   STAN (11), transmission date and time (7), terminal (41) and acquirer (32) gets the answer already given (same
+ *   37, 38, 39) and moves no money; a repeat whose original never arrived is handled as the original.
+ * - 0120/0220 advices -> 0130/0230: a transaction already approved elsewhere (stand-in, completion), posted without
+ *   balance, limit or expiry checks and acknowledged 00 (30, 12 and 14 as for a request). An 0220 naming an 0100
+ *   pre-authorisation in field 90 completes it: the hold is released and the advice's amount debited instead. An
+ *   0120 places a hold like an approved 0100.
  * - 0400/0420 (and repeats 0401/0421) -> 0410/0430: finds the original by field 90 (original MTI, STAN,
- *   transmission time, acquirer) or else by STAN + terminal + acquirer, and restores its balance once; 00, or 25
- *   when no original matches.
- * - Any other request -> its response MTI with 12; a response MTI gets no reply.
+ *   transmission time, acquirer) or else by STAN + terminal + acquirer, and undoes its effect on the balance once
+ *   (a completion reversed puts its pre-authorisation's hold back); 00, or 25 when no original matches.
+ * - Any other request (another class, an issuer- or other-originated 0102/0202/0104, a 1993 notification) -> its
+ *   response MTI with 12; a response MTI gets no reply.
+ * - With `delay`, a message the endpoint has given up on (`context.signal` aborted: its `sequenceTimeout` passed and
+ *   the client was answered 96) is not answered and moves no money.
  * - ISO 8583:1993 requests (1xxx) the same, one version up, with the 1993 action codes in field 39 (000 approved,
  *   116 not sufficient funds, ...; 400 for an accepted reversal, 800 for accepted network management): 1804 -> 1814
- *   for function codes (field 24) 801 sign-on, 802 sign-off, 831 echo test; 1100/1200 -> 1110/1210;
- *   1400/1420 -> 1410/1430, the original found by field 56 (MTI, STAN, local date and time, acquirer).
+ *   for function codes (field 24) 801 sign-on, 802 sign-off, 831 echo test; 1100/1200 -> 1110/1210 (1120/1220
+ *   advices, a completion naming its 1100 in field 56); 1400/1420 -> 1410/1430, the original found by field 56 (MTI,
+ *   STAN, local date and time, acquirer).
  */
 export function createHostSimulator(options: HostSimulatorOptions = {}): HostSimulator {
-  const accounts = new Map<string, SimulatedCard>();
-  for (const [pan, card] of Object.entries(options.cards ?? {})) accounts.set(pan, { ...card });
-  const opened: string[] = [];
-  const defaultBalance = options.defaultBalance === undefined ? 1000000 : options.defaultBalance;
-  const maxAmount = options.maxAmount ?? Number.POSITIVE_INFINITY;
   const delay = options.delay ?? 0;
-  const journalSize = options.journalSize ?? 20000;
-  const journal = new Journal(journalSize);
-  const now = options.now ?? (() => new Date());
-  let sequenceNumber = 0;
-
-  function account(pan: string): SimulatedCard | undefined {
-    const known = accounts.get(pan);
-    if (known !== undefined || defaultBalance === null) return known;
-    const card: SimulatedCard = { balance: defaultBalance };
-    accounts.set(pan, card);
-    opened.push(pan);
-    if (opened.length > journalSize) accounts.delete(opened.shift()!);
-    return card;
-  }
-
-  /** Field 37: YDDD (last digit of the year, day of the year), hh, then a 6-digit sequence number. */
-  function retrievalReference(date: Date): string {
-    const start = Date.UTC(date.getUTCFullYear(), 0, 0);
-    const day = Math.floor((date.getTime() - start) / 86400000);
-    return `${date.getUTCFullYear() % 10}${String(day).padStart(3, '0')}${String(date.getUTCHours()).padStart(2, '0')}${String(sequenceNumber % 1000000).padStart(6, '0')}`;
-  }
-
-  function financial(fields: IsoMessage, mti: string, replyMti: string): MessageInput {
-    sequenceNumber++;
-    const date = now();
-    const reply = echo(fields, replyMti);
-    reply['37'] = text(fields, '37') ?? retrievalReference(date);
-    const decline = (code: string): MessageInput => {
-      reply['39'] = code;
-      return reply;
-    };
-    const pan = panOf(fields);
-    const stan = text(fields, '11');
-    const processing = text(fields, '3') ?? '000000';
-    const kind = processing.slice(0, 2);
-    const inquiry = kind === '30' || kind === '31';
-    const amountText = text(fields, '4');
-    if (pan === undefined || stan === undefined || (!inquiry && amountText === undefined)) return decline('30');
-    if (amountText !== undefined && !/^\d+$/.test(amountText)) return decline('30');
-    if (!['00', '01', '09', '20'].includes(kind) && !inquiry) return decline('12');
-    const amount = amountText === undefined ? 0 : Number(amountText);
-    const entry: JournalEntry = {
-      mti, stan, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'), acquirer: text(fields, '32'), pan,
-      debited: 0, credited: 0, reversed: false,
-    };
-    journal.add(entry);
-    const checkCards = options.checkCards ?? true;
-    const card = !checkCards || luhnValid(pan) ? account(pan) : undefined;
-    if (card === undefined || card.blocked === true) return decline('14');
-    const expiry = card.expiry ?? expiryOf(fields);
-    if (checkCards && expiry !== undefined && isExpired(expiry, date)) return decline('54');
-    if (inquiry) {
-      const currency = text(fields, '49') ?? '840';
-      reply['54'] = `${processing.slice(2, 4)}02${currency}C${String(card.balance).padStart(12, '0')}`;
-    } else {
-      if (amount === 0) return decline('13');
-      if (amount > maxAmount) return decline('61');
-      if (kind === '20') {
-        card.balance += amount;
-        entry.credited = amount;
-      } else {
-        if (amount > card.balance) return decline('51');
-        card.balance -= amount;
-        entry.debited = amount;
-      }
-    }
-    reply['38'] = String((sequenceNumber * 7919 + 104729) % 1000000).padStart(6, '0');
-    reply['39'] = '00';
-    return reply;
-  }
-
-  function reversal(fields: IsoMessage, replyMti: string): MessageInput {
-    const v1993 = replyMti[0] === '1';
-    const reply = echo(fields, replyMti, v1993 ? ['56'] : []);
-    const stan = text(fields, '11');
-    if (stan === undefined) {
-      reply['39'] = '30';
-      return reply;
-    }
-    const original = text(fields, v1993 ? '56' : '90');
-    const elements = v1993 && original !== undefined ? readOriginalDataElements(original) : undefined;
-    let entry: JournalEntry | undefined;
-    if (elements !== undefined) {
-      entry = journal.find(elements.stan, {
-        mti: elements.mti,
-        ...(elements.local === undefined ? {} : { local: elements.local }),
-        ...(elements.acquirer === undefined ? {} : { acquirer: elements.acquirer }),
-      });
-    } else if (!v1993 && original !== undefined && /^\d{20}/.test(original)) {
-      const acquirer = original.slice(20, 31);
-      const transmission = original.slice(10, 20);
-      entry = journal.find(original.slice(4, 10), {
-        mti: original.slice(0, 4),
-        ...(/^0+$/.test(transmission) ? {} : { transmission }),
-        ...(acquirer === '' || /^0+$/.test(acquirer) ? {} : { acquirer }),
-      });
-    } else {
-      const terminal = text(fields, '41');
-      const acquirer = text(fields, '32');
-      entry = journal.find(stan, { ...(terminal === undefined ? {} : { terminal }), ...(acquirer === undefined ? {} : { acquirer }) });
-    }
-    if (entry === undefined) {
-      reply['39'] = '25';
-      return reply;
-    }
-    if (!entry.reversed) {
-      entry.reversed = true;
-      const card = accounts.get(entry.pan);
-      if (card !== undefined) card.balance += entry.debited - entry.credited;
-    }
-    reply['39'] = '00';
-    return reply;
-  }
+  const issuer = new Issuer({
+    cards: options.cards ?? {},
+    defaultBalance: options.defaultBalance === undefined ? 1000000 : options.defaultBalance,
+    maxAmount: options.maxAmount ?? Number.POSITIVE_INFINITY,
+    journalSize: options.journalSize ?? 20000,
+    now: options.now ?? (() => new Date()),
+    checkCards: options.checkCards ?? true,
+  });
 
   function network(fields: IsoMessage, replyMti: string): MessageInput {
     const v1993 = replyMti[0] === '1';
@@ -237,8 +126,8 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
     if (replyMti === undefined) return undefined;
     const fields = message.fields;
     const reply = answerInClass(fields, mti, replyMti);
-    // ISO 8583:1993 answers say the same thing in the 1993 action codes.
-    if (mti[0] === '1') reply['39'] = actionCode(mti[1] as string, String(reply['39']));
+    // ISO 8583:1993 answers say the same thing in the 1993 action codes (by the message's version, not the dialect's).
+    reply['39'] = responseCodeFor(mti, String(reply['39']));
     return reply;
   }
 
@@ -250,15 +139,23 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
         return network(fields, replyMti);
       case '1':
       case '2':
-        return financial(fields, mti, replyMti);
+        // A request (x100, x200) or advice (x120, x220) from the acquirer, or its repeat (origin 1): anything else
+        // (issuer or other origin, a 1993 notification) is not for an issuer host.
+        if ((mti[2] === '0' || mti[2] === '2') && (mti[3] === '0' || mti[3] === '1')) {
+          return issuer.transaction(fields, mti, replyMti);
+        }
+        return invalid(fields, replyMti);
       case '4':
-        return reversal(fields, replyMti);
-      default: {
-        const reply = echo(fields, replyMti);
-        reply['39'] = '12';
-        return reply;
-      }
+        return issuer.reversal(fields, replyMti);
+      default:
+        return invalid(fields, replyMti);
     }
+  }
+
+  function invalid(fields: IsoMessage, replyMti: string): MessageInput {
+    const reply = echo(fields, replyMti);
+    reply['39'] = '12';
+    return reply;
   }
 
   const inWidth = (message: InboundMessage): MessageInput | undefined => {
@@ -266,9 +163,11 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
     if (reply !== undefined && typeof reply['39'] === 'string') reply['39'] = inDialect(reply['39'], options.dialect);
     return reply;
   };
-  const sequence = (message: InboundMessage): MessageInput | undefined | Promise<MessageInput | undefined> => {
+  const sequence = (message: InboundMessage, context?: SequenceContext): MessageInput | undefined | Promise<MessageInput | undefined> => {
     if (delay <= 0) return inWidth(message);
-    return new Promise((resolve) => setTimeout(() => resolve(inWidth(message)), delay));
+    // A message the endpoint gave up on (its `sequenceTimeout` passed: the client has its 96) is not answered and
+    // moves no money: the client was told it failed.
+    return new Promise((resolve) => setTimeout(() => resolve(context?.signal?.aborted === true ? undefined : inWidth(message)), delay));
   };
-  return Object.assign(sequence, { balanceOf: (pan: string) => accounts.get(pan)?.balance });
+  return Object.assign(sequence, { balanceOf: (pan: string) => issuer.balanceOf(pan) });
 }

@@ -1,32 +1,8 @@
 /**
- * What the host simulator answers differently to ISO 8583:1993 messages (MTIs 1xxx): field 39 is the action code
- * (n 3) instead of the 1987 response code, network management asks in field 24 (function code) instead of field 70,
- * and a reversal names its original in field 56 instead of field 90.
+ * What the host simulator answers differently to ISO 8583:1993 messages (MTIs 1xxx): network management asks in field
+ * 24 (function code) instead of field 70, and a reversal names its original in field 56 instead of field 90. (Field 39
+ * is the action code, n 3: the codec's `responseCodeFor`.)
  */
-
-/** The 1993 action codes for the simulator's 1987 response codes, in authorisation and financial answers. */
-const FINANCIAL: Readonly<Record<string, string>> = {
-  '00': '000', // approved
-  '12': '902', // invalid transaction
-  '13': '110', // invalid amount
-  '14': '111', // invalid card number
-  '30': '904', // format error
-  '51': '116', // not sufficient funds
-  '54': '101', // expired card
-  '61': '121', // exceeds withdrawal amount limit
-};
-
-/** In reversal answers (1410, 1430): 400 accepted; 914 the original transaction cannot be traced. */
-const REVERSAL: Readonly<Record<string, string>> = { '00': '400', '25': '914', '30': '904' };
-
-/** In network management answers (1814): 800 accepted. */
-const NETWORK: Readonly<Record<string, string>> = { '00': '800', '12': '902', '30': '904' };
-
-/** The action code that says, in a 1993 answer of message class `messageClass` (second MTI digit), what `code` says. */
-export function actionCode(messageClass: string, code: string): string {
-  const table = messageClass === '4' ? REVERSAL : messageClass === '8' ? NETWORK : FINANCIAL;
-  return table[code] ?? '909'; // 909: system malfunction
-}
 
 /** Function codes (field 24) of a 1804 the simulator accepts: 801 sign-on, 802 sign-off, 831 echo test. */
 export const NETWORK_FUNCTION_CODES: ReadonlySet<string> = new Set(['801', '802', '831']);

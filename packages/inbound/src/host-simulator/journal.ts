@@ -1,6 +1,6 @@
-/** An authorisation or financial transaction the simulated host answered, kept to match reversals against. */
+/** An authorisation or financial transaction the simulated host answered, kept to match reversals and duplicates. */
 export interface JournalEntry {
-  /** The request MTI (0100, 0200, 1100, 1200). */
+  /** The request MTI (0100, 0200, 0120, 0220, their repeats; 1xxx under 1993). */
   mti: string;
   /** Field 11, the STAN. */
   stan: string;
@@ -16,15 +16,27 @@ export interface JournalEntry {
   pan: string;
   /** The amount debited (0 when declined or a credit was applied). */
   debited: number;
-  /** The amount credited (refund), to take back on reversal. */
+  /** The amount credited (refund, or the hold a completion released), to take back on reversal. */
   credited: number;
   /** Set once a reversal has restored the balance, so a repeated 0420/0421 does not restore twice. */
   reversed: boolean;
+  /**
+   * The answer given, given again to a repeat or a duplicate without touching the balance: field 39 (a 1987 response
+   * code), 37, and 38 and 54 when it carried them. Unset until answered.
+   */
+  code?: string;
+  rrn?: string;
+  approval?: string | undefined;
+  balance?: string | undefined;
+  /** For a completion advice (0220 naming an 0100 in field 90): the pre-authorisation whose hold it released. */
+  completes?: JournalEntry;
+  /** For a pre-authorisation: the completion advice that released its hold (a reversal then has nothing to release). */
+  completedBy?: JournalEntry;
 }
 
 /**
  * The journal of the simulated host: the last `limit` transactions, oldest dropped first (so memory stays flat
- * over any number of transactions). Looked up by STAN, then narrowed by the other keys.
+ * over any number of transactions). Looked up by STAN, then narrowed by the other keys; or by duplicate key.
  */
 export class Journal {
   private readonly byStan = new Map<string, JournalEntry[]>();
@@ -50,10 +62,28 @@ export class Journal {
       if (i !== -1) list.splice(i, 1);
       if (list.length === 0) this.byStan.delete(old.stan);
     }
+    // Links to an evicted entry go with it (memory stays bounded by `limit`).
+    if (old.completes !== undefined) old.completes.completedBy = undefined;
+    if (old.completedBy !== undefined) old.completedBy.completes = undefined;
     if (this.head > 1024 && this.head * 2 > this.order.length) {
       this.order.splice(0, this.head);
       this.head = 0;
     }
+  }
+
+  /**
+   * The transaction an issuer's duplicate check finds for a request, if the journal still holds it: the same version,
+   * class and function of the MTI (an 0200 and its repeat 0201 match, an 0100 and an 0200 do not), STAN (11),
+   * transmission date and time (7), terminal (41) and acquirer (32), each present or absent alike.
+   */
+  duplicate(mti: string, stan: string, transmission: string | undefined, terminal: string | undefined, acquirer: string | undefined): JournalEntry | undefined {
+    const list = this.byStan.get(stan);
+    if (list === undefined) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const e = list[i]!;
+      if (e.transmission === transmission && e.terminal === terminal && e.acquirer === acquirer && e.mti.startsWith(mti.slice(0, 3))) return e;
+    }
+    return undefined;
   }
 
   /** The latest entry with this STAN whose given keys all match (an absent key matches anything). */

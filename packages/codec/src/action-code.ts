@@ -1,0 +1,61 @@
+/**
+ * Response codes by edition: ISO 8583:1987 answers in field 39 with a 2-character response code (`00` approved, `51`
+ * not sufficient funds, `96` system malfunction), ISO 8583:1993 with a 3-digit action code whose first digit is its
+ * class (0 approved, 1 denied, 2 denied and pick up the card, 3 file action, 4 reversal, 5 reconciliation,
+ * 6 administrative, 7 fee collection, 8 network management, 9 rejected). Which one a reply carries follows the
+ * version digit of the MTI it answers (0xxx or 1xxx), never the dialect: a 1987 `96` written as `096` in a 1993
+ * answer would read as an approval. Every part that answers on its own (the inbound endpoint's 30 and 96, the host
+ * simulator, the gateway's 91/68/94/30/96) asks here.
+ */
+
+/** The "accepted" action code of each 1993 message class (second MTI digit): 000 authorisation and financial, ... */
+const ACCEPTED_1993: Readonly<Record<string, string>> = {
+  '1': '000', '2': '000', '3': '300', '4': '400', '5': '500', '6': '600', '7': '700', '8': '800',
+};
+
+/** Declines of an authorisation or financial request: the 1987 response code -> the 1993 action code (1xx, 2xx). */
+const DENIED_1993: Readonly<Record<string, string>> = {
+  '05': '100', // do not honour
+  '13': '110', // invalid amount
+  '14': '111', // invalid card number
+  '51': '116', // not sufficient funds
+  '54': '101', // expired card
+  '55': '117', // incorrect PIN
+  '57': '119', // transaction not permitted to cardholder
+  '61': '121', // exceeds withdrawal amount limit
+  '41': '208', // lost card, pick up
+  '43': '209', // stolen card, pick up
+};
+
+/** Rejections, the same in every message class: the 1987 response code -> the 1993 action code (9xx). */
+const REJECTED_1993: Readonly<Record<string, string>> = {
+  '12': '902', // invalid transaction
+  '25': '914', // original transaction cannot be traced
+  '30': '904', // format error
+  '68': '911', // card issuer timed out
+  '91': '907', // card issuer or switch inoperative
+  '94': '913', // duplicate transmission
+  '96': '909', // system malfunction
+};
+
+/** ISO 8583:1993 action code 909, system malfunction: what a 1987 code with no 1993 counterpart here becomes. */
+export const ACTION_CODE_SYSTEM_MALFUNCTION = '909';
+
+/**
+ * The ISO 8583:1993 action code that says what the 1987 response code `code` says, in an answer of message class
+ * `messageClass` (the second MTI digit: `00` is `000` in an authorisation, `400` in a reversal, `800` in network
+ * management). A code with no counterpart in the table becomes `909` (system malfunction), never an approval.
+ */
+export function actionCode1993(code: string, messageClass: string): string {
+  if (code === '00') return ACCEPTED_1993[messageClass] ?? ACTION_CODE_SYSTEM_MALFUNCTION;
+  const denied = messageClass === '1' || messageClass === '2' ? DENIED_1993[code] : undefined;
+  return denied ?? REJECTED_1993[code] ?? ACTION_CODE_SYSTEM_MALFUNCTION;
+}
+
+/**
+ * Field 39 of an answer to `mti` that means what the ISO 8583:1987 response code `code` means: `code` as it is for a
+ * 1987 MTI (0xxx, and any other version), the 1993 action code ({@link actionCode1993}) for a 1993 MTI (1xxx).
+ */
+export function responseCodeFor(mti: string, code: string): string {
+  return mti[0] === '1' && mti.length === 4 ? actionCode1993(code, mti[1] as string) : code;
+}

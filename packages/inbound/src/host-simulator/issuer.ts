@@ -1,0 +1,263 @@
+/**
+ * The simulated issuer's books: card accounts, the journal, and the three things an issuer does with an
+ * authorisation or financial message (request, advice, reversal), in ISO 8583:1987 response codes (the simulator
+ * turns them into 1993 action codes for 1xxx MTIs). Duplicates never touch a balance twice: a repeat (origin 1) or a
+ * resend under the same duplicate key gets the answer already given.
+ */
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { RESPONSE_ECHOED_FIELDS } from '@iso8583/codec';
+import { expiryOf, isExpired, luhnValid, panOf } from './cards.js';
+import type { SimulatedCard } from './cards.js';
+import { readOriginalDataElements } from './iso1993.js';
+import { Journal } from './journal.js';
+import type { JournalEntry } from './journal.js';
+
+/** What the issuer is configured with (see `HostSimulatorOptions`). */
+export interface IssuerSettings {
+  cards: Record<string, SimulatedCard>;
+  defaultBalance: number | null;
+  maxAmount: number;
+  journalSize: number;
+  now: () => Date;
+  checkCards: boolean;
+}
+
+/** Processing codes (first two digits of field 3) that move money: 00 purchase, 01 cash, 09 cash back, 20 refund. */
+const MONEY = ['00', '01', '09', '20'];
+
+/** The field's value when it is text. */
+export function text(fields: IsoMessage, field: string): string | undefined {
+  const value = fields[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The reply `mti` with the fields a response echoes (`RESPONSE_ECHOED_FIELDS` of the codec, the one rule: never track
+ * data, PIN or EMV data) and the simulator's `extra` ones, those of them that `fields` holds as text.
+ */
+export function echo(fields: IsoMessage, mti: string, extra: readonly string[] = []): MessageInput {
+  const reply: MessageInput = { 0: mti };
+  for (const field of [...RESPONSE_ECHOED_FIELDS, ...extra]) {
+    const value = fields[field];
+    if (typeof value === 'string') reply[field] = value;
+  }
+  return reply;
+}
+
+export class Issuer {
+  readonly #accounts = new Map<string, SimulatedCard>();
+  readonly #opened: string[] = [];
+  readonly #journal: Journal;
+  #sequenceNumber = 0;
+
+  constructor(private readonly settings: IssuerSettings) {
+    for (const [pan, card] of Object.entries(settings.cards)) this.#accounts.set(pan, { ...card });
+    this.#journal = new Journal(settings.journalSize);
+  }
+
+  balanceOf(pan: string): number | undefined {
+    return this.#accounts.get(pan)?.balance;
+  }
+
+  #account(pan: string): SimulatedCard | undefined {
+    const known = this.#accounts.get(pan);
+    const { defaultBalance, journalSize } = this.settings;
+    if (known !== undefined || defaultBalance === null) return known;
+    const card: SimulatedCard = { balance: defaultBalance };
+    this.#accounts.set(pan, card);
+    this.#opened.push(pan);
+    if (this.#opened.length > journalSize) this.#accounts.delete(this.#opened.shift()!);
+    return card;
+  }
+
+  /** The card of a request, or `undefined` for 14 (invalid card): not Luhn-valid, unknown, or blocked. */
+  #card(pan: string): SimulatedCard | undefined {
+    const card = !this.settings.checkCards || luhnValid(pan) ? this.#account(pan) : undefined;
+    return card?.blocked === true ? undefined : card;
+  }
+
+  /** Field 37: YDDD (last digit of the year, day of the year), hh, then a 6-digit sequence number. */
+  #retrievalReference(date: Date): string {
+    const start = Date.UTC(date.getUTCFullYear(), 0, 0);
+    const day = Math.floor((date.getTime() - start) / 86400000);
+    const hh = String(date.getUTCHours()).padStart(2, '0');
+    return `${date.getUTCFullYear() % 10}${String(day).padStart(3, '0')}${hh}${String(this.#sequenceNumber % 1000000).padStart(6, '0')}`;
+  }
+
+  /**
+   * An authorisation or financial request (x100, x200, and their repeats x101, x201) or advice (x120, x220, x121,
+   * x221): the answer already given under its duplicate key, else a new one.
+   */
+  transaction(fields: IsoMessage, mti: string, replyMti: string): MessageInput {
+    const stan = text(fields, '11');
+    const known = stan === undefined ? undefined : this.#journal.duplicate(mti, stan, text(fields, '7'), text(fields, '41'), text(fields, '32'));
+    if (known?.code !== undefined) return this.#again(fields, replyMti, known);
+    const advice = mti[2] === '2';
+    const { reply, entry } = advice ? this.#advice(fields, mti, replyMti) : this.#request(fields, mti, replyMti);
+    if (entry !== undefined) {
+      entry.code = reply['39'] as string;
+      entry.rrn = reply['37'] as string;
+      entry.approval = reply['38'] as string | undefined;
+      entry.balance = reply['54'] as string | undefined;
+    }
+    return reply;
+  }
+
+  /** The answer already given to `entry`, again: the same 37, 38, 39 (and 54), the rest echoed from the resend. */
+  #again(fields: IsoMessage, replyMti: string, entry: JournalEntry): MessageInput {
+    const reply = echo(fields, replyMti);
+    reply['37'] = entry.rrn!;
+    if (entry.approval !== undefined) reply['38'] = entry.approval;
+    reply['39'] = entry.code!;
+    if (entry.balance !== undefined) reply['54'] = entry.balance;
+    return reply;
+  }
+
+  /** The checks every request and advice passes first: 30 (no PAN, STAN or amount), 12 (processing code). */
+  #checked(fields: IsoMessage, replyMti: string, inquiryAllowed: boolean) {
+    this.#sequenceNumber++;
+    const date = this.settings.now();
+    const reply = echo(fields, replyMti);
+    reply['37'] = text(fields, '37') ?? this.#retrievalReference(date);
+    const pan = panOf(fields);
+    const stan = text(fields, '11');
+    const processing = text(fields, '3') ?? '000000';
+    const kind = processing.slice(0, 2);
+    const inquiry = inquiryAllowed && (kind === '30' || kind === '31');
+    const amountText = text(fields, '4');
+    let code: string | undefined;
+    if (pan === undefined || stan === undefined || (!inquiry && amountText === undefined)) code = '30';
+    else if (amountText !== undefined && !/^\d+$/.test(amountText)) code = '30';
+    else if (!MONEY.includes(kind) && !inquiry) code = '12';
+    const amount = amountText === undefined ? 0 : Number(amountText);
+    return { reply, date, pan: pan ?? '', stan: stan ?? '', processing, kind, inquiry, amount, code };
+  }
+
+  #entry(fields: IsoMessage, mti: string, stan: string, pan: string): JournalEntry {
+    const entry: JournalEntry = {
+      mti, stan, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
+      acquirer: text(fields, '32'), pan, debited: 0, credited: 0, reversed: false,
+      code: undefined, rrn: undefined, approval: undefined, balance: undefined,
+    };
+    this.#journal.add(entry);
+    return entry;
+  }
+
+  #approve(reply: MessageInput): MessageInput {
+    reply['38'] = String((this.#sequenceNumber * 7919 + 104729) % 1000000).padStart(6, '0');
+    reply['39'] = '00';
+    return reply;
+  }
+
+  #request(fields: IsoMessage, mti: string, replyMti: string): { reply: MessageInput; entry?: JournalEntry } {
+    const c = this.#checked(fields, replyMti, true);
+    const { reply } = c;
+    if (c.code !== undefined) return { reply: Object.assign(reply, { 39: c.code }) };
+    const entry = this.#entry(fields, mti, c.stan, c.pan);
+    const decline = (code: string) => ({ reply: Object.assign(reply, { 39: code }), entry });
+    const card = this.#card(c.pan);
+    if (card === undefined) return decline('14');
+    const expiry = card.expiry ?? expiryOf(fields);
+    if (this.settings.checkCards && expiry !== undefined && isExpired(expiry, c.date)) return decline('54');
+    if (c.inquiry) {
+      const currency = text(fields, '49') ?? '840';
+      reply['54'] = `${c.processing.slice(2, 4)}02${currency}C${String(card.balance).padStart(12, '0')}`;
+    } else {
+      if (c.amount === 0) return decline('13');
+      if (c.amount > this.settings.maxAmount) return decline('61');
+      if (c.kind === '20') {
+        card.balance += c.amount;
+        entry.credited = c.amount;
+      } else {
+        if (c.amount > card.balance) return decline('51');
+        card.balance -= c.amount;
+        entry.debited = c.amount;
+      }
+    }
+    return { reply: this.#approve(reply), entry };
+  }
+
+  /**
+   * An advice: a transaction someone else (the acquirer, a stand-in) already approved, which the issuer posts and
+   * acknowledges (00) without the balance, limit and expiry checks. An 0220 naming an 0100 pre-authorisation in field
+   * 90 (1993: a 1220 naming a 1100 in field 56) is its completion: the hold is released and the completed amount
+   * debited in its place. An 0120 places a hold like an approved 0100.
+   */
+  #advice(fields: IsoMessage, mti: string, replyMti: string): { reply: MessageInput; entry?: JournalEntry } {
+    const c = this.#checked(fields, replyMti, false);
+    const { reply } = c;
+    if (c.code !== undefined) return { reply: Object.assign(reply, { 39: c.code }) };
+    const entry = this.#entry(fields, mti, c.stan, c.pan);
+    const card = this.#card(c.pan);
+    if (card === undefined) return { reply: Object.assign(reply, { 39: '14' }), entry };
+    if (mti[1] === '2') {
+      const preAuth = this.#original(fields, mti[0] === '1') ?? undefined;
+      if (preAuth !== undefined && preAuth.mti[1] === '1' && preAuth.pan === c.pan && !preAuth.reversed && preAuth.completedBy === undefined) {
+        card.balance += preAuth.debited;
+        entry.credited = preAuth.debited;
+        entry.completes = preAuth;
+        preAuth.completedBy = entry;
+      }
+    }
+    if (c.kind === '20') {
+      card.balance += c.amount;
+      entry.credited += c.amount;
+    } else {
+      card.balance -= c.amount;
+      entry.debited = c.amount;
+    }
+    reply['39'] = '00';
+    return { reply, entry };
+  }
+
+  /** The transaction named by field 90 (1987) or 56 (1993): original MTI, STAN, date and time, acquirer. */
+  #original(fields: IsoMessage, v1993: boolean): JournalEntry | undefined | null {
+    const original = text(fields, v1993 ? '56' : '90');
+    if (original === undefined) return null;
+    if (v1993) {
+      const elements = readOriginalDataElements(original);
+      if (elements === undefined) return null;
+      return this.#journal.find(elements.stan, {
+        mti: elements.mti,
+        ...(elements.local === undefined ? {} : { local: elements.local }),
+        ...(elements.acquirer === undefined ? {} : { acquirer: elements.acquirer }),
+      });
+    }
+    if (!/^\d{20}/.test(original)) return null;
+    const acquirer = original.slice(20, 31);
+    const transmission = original.slice(10, 20);
+    return this.#journal.find(original.slice(4, 10), {
+      mti: original.slice(0, 4),
+      ...(/^0+$/.test(transmission) ? {} : { transmission }),
+      ...(acquirer === '' || /^0+$/.test(acquirer) ? {} : { acquirer }),
+    });
+  }
+
+  /**
+   * A reversal (x400, x420 and repeats): the original found by field 90 (1993: 56), else by STAN + terminal +
+   * acquirer, and its effect on the balance undone once; 25 when no original matches, 30 without a STAN.
+   */
+  reversal(fields: IsoMessage, replyMti: string): MessageInput {
+    const v1993 = replyMti[0] === '1';
+    const reply = echo(fields, replyMti, v1993 ? ['56'] : []);
+    const stan = text(fields, '11');
+    if (stan === undefined) return Object.assign(reply, { 39: '30' });
+    let entry = this.#original(fields, v1993);
+    if (entry === null) {
+      const terminal = text(fields, '41');
+      const acquirer = text(fields, '32');
+      entry = this.#journal.find(stan, { ...(terminal === undefined ? {} : { terminal }), ...(acquirer === undefined ? {} : { acquirer }) });
+    }
+    if (entry === undefined) return Object.assign(reply, { 39: '25' });
+    if (!entry.reversed) {
+      entry.reversed = true;
+      const card = this.#accounts.get(entry.pan);
+      // A completed pre-authorisation holds nothing any more: its completion took the hold over.
+      const held = entry.completedBy === undefined ? entry.debited : 0;
+      if (card !== undefined) card.balance += held - entry.credited;
+      // A completion reversed puts the pre-authorisation's hold back (reversible on its own again).
+      if (entry.completes !== undefined) entry.completes.completedBy = undefined;
+    }
+    return Object.assign(reply, { 39: '00' });
+  }
+}

@@ -1,0 +1,158 @@
+// The simulated issuer's duplicate check, advices and completions: money is moved once per transaction, however often
+// the acquirer sends it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { createHostSimulator } from '../src/index.js';
+import type { HostSimulator, InboundMessage, SequenceContext } from '../src/index.js';
+import { startEndpoint } from './support/endpoint.js';
+import { TestClient } from './support/client.js';
+import { gate } from './support/gates.js';
+
+const VISA = '4111111111111111';
+const NOW = new Date(Date.UTC(2026, 10, 21, 10, 30, 0));
+
+function message(fields: IsoMessage): InboundMessage {
+  return { fields, mti: fields['0'] as string, xml: '', raw: Buffer.alloc(0), header: Buffer.alloc(0) };
+}
+
+async function ask(host: HostSimulator, fields: IsoMessage, context: Partial<SequenceContext> = {}): Promise<MessageInput | undefined> {
+  return (await host(message(fields), context as SequenceContext)) as MessageInput | undefined;
+}
+
+function tx(mti: string, stan: string, amount: number, overrides: IsoMessage = {}): IsoMessage {
+  return {
+    0: mti, 2: VISA, 3: '000000', 4: String(amount).padStart(12, '0'), 7: '1121103000', 11: stan,
+    32: '123456', 41: 'TERM0001', 49: '840', ...overrides,
+  };
+}
+
+/** Field 90 naming an original: MTI, STAN, transmission date and time, acquirer (11 digits). */
+function original(mti: string, stan: string): string {
+  return `${mti}${stan}1121103000${'123456'.padStart(11, '0')}${'0'.repeat(11)}`;
+}
+
+function host(): HostSimulator {
+  return createHostSimulator({ cards: { [VISA]: { balance: 100000 } }, now: () => NOW });
+}
+
+test('host simulator duplicates – a repeat (0201) and the same 0200 sent again get the first answer and debit once', async () => {
+  const sim = host();
+  const first = await ask(sim, tx('0200', '000001', 10000));
+  assert.equal(first?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 90000);
+  const repeat = await ask(sim, tx('0201', '000001', 10000));
+  const again = await ask(sim, tx('0200', '000001', 10000));
+  for (const reply of [repeat, again]) {
+    assert.deepEqual(reply, first, 'the same 0210: 37, 38 and 39 as given the first time');
+  }
+  assert.equal(sim.balanceOf(VISA), 90000);
+  // Another STAN, or another transmission time, is another transaction.
+  assert.equal((await ask(sim, tx('0200', '000002', 10000)))?.['39'], '00');
+  assert.equal((await ask(sim, tx('0200', '000001', 10000, { 7: '1121103001' })))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 70000);
+});
+
+test('host simulator duplicates – a repeat whose original never arrived is the original; a decline is remembered too', async () => {
+  const sim = host();
+  const reply = await ask(sim, tx('0201', '000010', 2500));
+  assert.equal(reply?.['0'], '0210');
+  assert.equal(reply?.['39'], '00');
+  assert.equal((await ask(sim, tx('0200', '000010', 2500)))?.['38'], reply?.['38']);
+  assert.equal(sim.balanceOf(VISA), 97500);
+  const declined = await ask(sim, tx('0200', '000011', 500000));
+  assert.equal(declined?.['39'], '51');
+  assert.deepEqual(await ask(sim, tx('0201', '000011', 500000)), declined);
+});
+
+test('host simulator duplicates – a reversal of an original sent twice restores it once', async () => {
+  const sim = host();
+  await ask(sim, tx('0200', '000020', 10000));
+  await ask(sim, tx('0201', '000020', 10000));
+  await ask(sim, tx('0200', '000020', 10000));
+  assert.equal(sim.balanceOf(VISA), 90000);
+  for (const mti of ['0420', '0421', '0400']) {
+    assert.equal((await ask(sim, { ...tx(mti, '000021', 10000), 90: original('0200', '000020') }))?.['39'], '00');
+  }
+  assert.equal(sim.balanceOf(VISA), 100000);
+});
+
+test('host simulator advices – an 0220 is posted and acknowledged once, without the balance check; 0221 does not post again', async () => {
+  const sim = host();
+  const reply = await ask(sim, tx('0220', '000030', 150000));
+  assert.equal(reply?.['0'], '0230');
+  assert.equal(reply?.['39'], '00', 'an advice reports a transaction already approved: acknowledged, even over the balance');
+  assert.equal(reply?.['38'], undefined);
+  assert.equal(sim.balanceOf(VISA), -50000);
+  assert.deepEqual(await ask(sim, tx('0221', '000030', 150000)), reply);
+  assert.deepEqual(await ask(sim, tx('0220', '000030', 150000)), reply);
+  assert.equal(sim.balanceOf(VISA), -50000);
+  // A refund advice credits; a malformed one is still refused.
+  assert.equal((await ask(sim, tx('0220', '000031', 50000, { 3: '200000' })))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 0);
+  assert.equal((await ask(sim, tx('0220', '000032', 100, { 3: '300000' })))?.['39'], '12');
+  assert.equal((await ask(sim, { 0: '0220', 11: '000033', 41: 'TERM0001' }))?.['39'], '30');
+});
+
+test('host simulator advices – an 0120 holds like an approved 0100, once', async () => {
+  const sim = host();
+  const reply = await ask(sim, tx('0120', '000040', 3000));
+  assert.equal(reply?.['0'], '0130');
+  assert.equal(reply?.['39'], '00');
+  await ask(sim, tx('0121', '000040', 3000));
+  assert.equal(sim.balanceOf(VISA), 97000);
+});
+
+test('host simulator advices – an 0220 completing an 0100 pre-authorisation releases the hold and debits the final amount', async () => {
+  const sim = host();
+  assert.equal((await ask(sim, tx('0100', '000050', 10000)))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 90000, 'the pre-authorisation holds 100.00');
+  const completion = { ...tx('0220', '000051', 4520), 90: original('0100', '000050') };
+  assert.equal((await ask(sim, completion))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 95480, 'the hold released, 45.20 taken');
+  await ask(sim, { ...completion, 0: '0221' });
+  assert.equal(sim.balanceOf(VISA), 95480, 'a repeated completion changes nothing');
+  // The pre-authorisation's hold is gone: reversing it now releases nothing.
+  assert.equal((await ask(sim, { ...tx('0400', '000052', 10000), 90: original('0100', '000050') }))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 95480);
+});
+
+test('host simulator advices – a completion reversed puts the hold back; then the pre-authorisation can be reversed', async () => {
+  const sim = host();
+  await ask(sim, tx('0100', '000060', 10000));
+  await ask(sim, { ...tx('0220', '000061', 4520), 90: original('0100', '000060') });
+  assert.equal((await ask(sim, { ...tx('0420', '000062', 4520), 90: original('0220', '000061') }))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 90000, 'back to the hold of the pre-authorisation');
+  assert.equal((await ask(sim, { ...tx('0420', '000063', 10000), 90: original('0100', '000060') }))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 100000);
+});
+
+test('host simulator – issuer- and other-originated requests (0102, 0202, 0104) and 1993 notifications get 12 and move no money', async () => {
+  const sim = host();
+  for (const mti of ['0102', '0202', '0203', '0104', '0204']) {
+    const reply = await ask(sim, tx(mti, '000070', 1000));
+    assert.equal(reply?.['39'], '12', mti);
+  }
+  assert.equal((await ask(sim, tx('1240', '000071', 1000)))?.['39'], '902');
+  assert.equal(sim.balanceOf(VISA), 100000);
+});
+
+test('host simulator – with a delay, a message whose context is aborted (expired) gets no answer and moves no money', async () => {
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 100000 } }, now: () => NOW, delay: 1 });
+  assert.equal(await ask(sim, tx('0200', '000080', 1000), { signal: AbortSignal.abort() }), undefined);
+  assert.equal(sim.balanceOf(VISA), 100000);
+  assert.equal((await ask(sim, tx('0200', '000081', 1000), { signal: new AbortController().signal }))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 99000);
+});
+
+test('host simulator – behind an endpoint, a delay past sequenceTimeout answers 96 and does not debit', async (t) => {
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 100000 } }, now: () => NOW, delay: 200 });
+  const late = gate<unknown>();
+  const { port } = await startEndpoint(t, { sequence: sim, sequenceTimeout: 20, onLateResult: (result) => late.open(result) });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  const reply = await client.request(tx('0200', '000090', 1000));
+  assert.equal(reply.fields['39'], '96');
+  assert.equal(await late.promise, undefined, 'the simulator gave no answer once the endpoint had given up');
+  assert.equal(sim.balanceOf(VISA), 100000);
+});

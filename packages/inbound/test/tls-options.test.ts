@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isIso8583Error } from '@iso8583/codec';
+import { makeCertificates } from '@iso8583/test-support';
+import { createInboundEndpoint, tlsMaterialProblem } from '../src/index.js';
+import type { InboundTlsOptions } from '../src/index.js';
+import { approveAll } from './support/endpoint.js';
+
+const certs = makeCertificates();
+const good: InboundTlsOptions = { cert: certs.serverCert, key: certs.serverKey };
+
+test('tls options – bad material is refused at creation with ISO8583_ERR_INBOUND_OPTIONS naming tls.cert, tls.key or tls.ca', () => {
+  const cases: Array<[InboundTlsOptions, string]> = [
+    [{ ...good, ca: 'garbage, not a certificate' }, 'tls.ca'],
+    [{ ...good, ca: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }, 'tls.ca'],
+    [{ ...good, cert: 'garbage' }, 'tls.cert'],
+    [{ ...good, cert: '' }, 'tls.cert'],
+    [{ ...good, key: 'garbage' }, 'tls.key'],
+    [{ ...good, key: certs.clientKey }, 'tls.key'],
+  ];
+  for (const [tls, field] of cases) {
+    assert.throws(() => createInboundEndpoint({ port: 0, sequence: approveAll, tls }), (err: unknown) => {
+      assert.ok(isIso8583Error(err));
+      assert.equal(err.code, 'ISO8583_ERR_INBOUND_OPTIONS');
+      assert.ok(err.problems?.some((p) => p.field === field), `${field}: ${err.message}`);
+      assert.ok(!err.message.includes('PRIVATE KEY') && !err.message.includes('garbage'), 'never the material');
+      return true;
+    }, field);
+  }
+});
+
+test('tls options – good material, with or without a CA, is accepted', () => {
+  createInboundEndpoint({ port: 0, sequence: approveAll, tls: good });
+  createInboundEndpoint({ port: 0, sequence: approveAll, tls: { ...good, ca: certs.ca, requestCert: true } });
+  assert.equal(tlsMaterialProblem({ cert: { pem: certs.serverCert, name: 'c' }, key: { pem: certs.serverKey, name: 'k' } }), undefined);
+});
