@@ -20,3 +20,4 @@ export { createHostSimulator, HOST_RESPONSE_CODES } from './host-simulator/host-
 export type { HostSimulator, HostSimulatorOptions } from './host-simulator/host-simulator.js';
 export type { SimulatedCard } from './host-simulator/cards.js';
 export { iso8583Inbound } from './fastify-plugin.js';
+export { LogLimit, LogLimits } from './log-limit.js';
