@@ -12,6 +12,8 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { approve, startBank } from './helpers/bank.js';
 import { PosClient } from './helpers/pos.js';
+import { connect } from 'node:net';
+import { MessageStream, createCodec, encodeFrame } from '@iso8583/codec';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-own-answers-'));
 
@@ -91,6 +93,46 @@ describe('iso8583 gateway answering by itself', () => {
     await client.close();
     gw.process.kill('SIGTERM');
     assert.equal((await gw.process.exited).code, 0);
+    await bank.close();
+  });
+
+  test('a terminal repeating a request in flight: every repeat is answered 94, the warnings are capped at 20 a second', async () => {
+    const bank = await startBank(() => undefined);
+    const gw = await startGateway([
+      '--upstream', `127.0.0.1:${bank.port}`,
+      '--request-timeout', '30000',
+      '--no-reversal',
+      '--reversal-journal', join(work, 'journal-repeats'),
+      '--log-level', 'warn',
+    ]);
+    const codec = createCodec('iso87ascii');
+    const socket = connect({ host: gw.pos.host, port: gw.pos.port });
+    const answers: string[] = [];
+    let all: () => void = () => undefined;
+    const REPEATS = 300;
+    const done = new Promise<void>((resolve) => (all = resolve));
+    const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
+      frame: (frame) => {
+        answers.push(String(stream.decode(frame).message['39']));
+        if (answers.length === REPEATS) all();
+      },
+    });
+    const frame = encodeFrame(codec.pack({ '0': '0200', '2': '4111111111111111', '3': '000000', '4': 2500, '7': '1121103000', '11': 5, '41': 'REPEATS1', '49': '840' }), { lengthHeader: 'binary2' });
+    stream.write(frame);
+    await bank.waitFor((m) => m['11'] === '000005');
+    const started = performance.now();
+    for (let i = 0; i < REPEATS; i++) stream.write(frame);
+    await done;
+    const seconds = Math.ceil((performance.now() - started) / 1000);
+    assert.deepEqual([...new Set(answers)], ['94'], 'every repeat is answered 94 by the gateway');
+    // Every line the gateway wrote (synchronously, to standard error) is read once the process has closed its pipes.
+    socket.destroy();
+    const closed = new Promise((resolve) => gw.process.child.once('close', resolve));
+    gw.process.kill('SIGKILL');
+    await closed;
+    const warnings = gw.process.stderr().split('\n').filter((line) => line.includes('answered by the gateway'));
+    assert.ok(warnings.length >= 1 && warnings.length <= 20 * (seconds + 1), `${warnings.length} warnings for ${REPEATS} repeats in ${seconds} s`);
+    for (const line of warnings) assert.match(line, /"code":"ISO8583_ERR_CONNECTOR_DUPLICATE_KEY"/);
     await bank.close();
   });
 });

@@ -65,6 +65,7 @@ export {
   trackPan,
 } from './mask.js';
 export type { MessageSummary } from './mask.js';
+export { CODE_WITHHELD, isCodeShaped, safeErrorCode } from './error-code.js';
 export { FrameDecoder, encodeFrame, encodeKeepAlive, swapTpdu } from './framing/frame.js';
 export type { LengthHeader, FramingOptions, Frame } from './framing/frame.js';
 export { defaultReplyHeaderPolicy, replyHeader } from './framing/reply-header.js';

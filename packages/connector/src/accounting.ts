@@ -128,7 +128,10 @@ export class Accounting {
     this.byMti[label] = (this.byMti[label] ?? 0) + 1;
   }
 
-  /** A request (or a reversal attempt) was packed to go to the host: a packet in SocketQueue's figures. */
+  /**
+   * A request (or a reversal attempt) was written to the host by a channel: a packet in SocketQueue's figures (one the
+   * channel refused, such as a duplicate match key, is not).
+   */
   packed(mti: string, message: MessageInput): void {
     this.socketQueue.request(mtiLabel(mti, this.dialect), message);
   }

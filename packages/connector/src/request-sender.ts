@@ -80,7 +80,7 @@ export class RequestSender {
       let key: string;
       try {
         if (timeout === 0) throw deadlineError(mti);
-        frame = this.frameOf(message, mti, header, packed);
+        frame = this.frameOf(message, header, packed);
         key = this.matchKey.ofRequest(message);
       } catch (err) {
         this.pool.release(channel);
@@ -103,6 +103,7 @@ export class RequestSender {
         },
       );
       channel.send(req);
+      if (req.written) this.accounting.packed(mti, message);
     });
   }
 
@@ -114,7 +115,7 @@ export class RequestSender {
    */
   async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false, deadline?: number): Promise<ChannelResponse> {
     const mti = mtiOf(message);
-    const frame = this.frameOf(message, mti, header, packed);
+    const frame = this.frameOf(message, header, packed);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;
     if (journal && this.journals(mti)) {
@@ -141,6 +142,7 @@ export class RequestSender {
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
         req = channelRequest(key, frame, mti, wait, resolve, reject);
         ch.send(req);
+        if (req.written) this.accounting.packed(mti, message);
       });
       // Answered: the connection is sound whatever the journal does next (the finally must not release it as failed
       // after the write, which in exclusive mode closes it).
@@ -218,14 +220,16 @@ export class RequestSender {
     });
   }
 
-  /** The frame of a request: packed (unless given `packed`, its wire image), framed, counted as a packet. */
-  private frameOf(message: MessageInput, mti: string, header: Uint8Array | undefined, packed: Buffer | undefined): Buffer {
+  /**
+   * The frame of a request: packed (unless given `packed`, its wire image) and framed. It is counted as a packet once a
+   * channel has written it (`accounting.packed` after `send`): a request the channel refuses (a duplicate key, a
+   * closed connection) never reached the host.
+   */
+  private frameOf(message: MessageInput, header: Uint8Array | undefined, packed: Buffer | undefined): Buffer {
     const dialectHeader = this.codec.dialect.headerLength ? (this.frameHeader === undefined ? header : undefined) : undefined;
     const body = packed ?? this.codec.pack(message, dialectHeader === undefined ? undefined : { header: dialectHeader });
     const frameHeader = this.frameHeader === undefined ? undefined : (header ?? this.frameHeader);
-    const frame = encodeFrame(body, this.framing, frameHeader);
-    this.accounting.packed(mti, message);
-    return frame;
+    return encodeFrame(body, this.framing, frameHeader);
   }
 
   /**

@@ -4,23 +4,28 @@
  * its message, which may quote input) for the application's request log ({@link routeFailureOf}), and logged with the
  * request's logger.
  */
+import { maskDigitRuns, safeErrorCode } from '@iso8583/codec';
 import type { FastifyRequest } from 'fastify';
 
-/** What is kept of an unexpected failure: the error's class name and its `code` (when it has a string one). */
+/**
+ * What is kept of an unexpected failure: the error's class name and its `code` (when it has a string one; one not
+ * shaped like a code, which may quote input, is `ERR_CODE_WITHHELD`: the codec's `safeErrorCode`).
+ */
 export interface RouteFailure {
   /** The error's `name` (`TypeError`, ...), or the type of what was thrown. */
   name: string;
-  /** The error's `code`, when it has a string one. Default: none. */
+  /** The error's `code`, when it has a string one (`ERR_CODE_WITHHELD` when not shaped like a code). Default: none. */
   code?: string;
 }
 
 const noted = new WeakMap<FastifyRequest, RouteFailure>();
 
-/** The name and code of `err`, never its message. */
+/** The name (PAN-shaped digit runs masked) and code of `err`, never its message. */
 export function routeFailure(err: unknown): RouteFailure {
-  const e = err as { name?: unknown; code?: unknown } | null | undefined;
-  const name = err instanceof Error && typeof e?.name === 'string' ? e.name.slice(0, 64) : typeof err;
-  return typeof e?.code === 'string' ? { name, code: e.code.slice(0, 64) } : { name };
+  const e = err as { name?: unknown } | null | undefined;
+  const name = err instanceof Error && typeof e?.name === 'string' ? maskDigitRuns(e.name).slice(0, 64) : typeof err;
+  const code = safeErrorCode(err);
+  return code === undefined ? { name } : { name, code };
 }
 
 /** Notes `err` as the unexpected failure of `request` and logs it (request logger, `error`). */

@@ -13,7 +13,7 @@ import { createAllowList } from './allow-list.js';
 import { InboundConnection } from './connection.js';
 import type { EndpointCore } from './core.js';
 import { DeadlineList } from './deadlines.js';
-import { LogLimit } from './log-limit.js';
+import { LogLimit, LogLimits } from './log-limit.js';
 import { sequenceExpired } from './pipeline.js';
 import type { InFlight } from './pipeline.js';
 import { codeOf, inboundError } from './errors.js';
@@ -30,6 +30,8 @@ import type { Sequence } from './sequence.js';
 
 /** Warnings a second, at most, for frames that do not decode (the rest are counted; see log-limit.ts). */
 const DECODE_WARNINGS_PER_SECOND = 20;
+/** Warnings a second, at most, for each kind of refused connection (the rest are counted; see log-limit.ts). */
+const REFUSAL_WARNINGS_PER_SECOND = 20;
 
 /** Options of {@link InboundEndpoint.close}. */
 export interface CloseOptions {
@@ -132,6 +134,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   /** Sockets closed during their TLS handshake by the admission rules: the TLS layer's report of it is not counted. */
   readonly #cut = new WeakSet<Socket>();
   readonly #connections = new Set<InboundConnection>();
+  readonly #refusals = new LogLimits(REFUSAL_WARNINGS_PER_SECOND);
 
   constructor(options: InboundOptions) {
     super();
@@ -291,7 +294,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   #refuse(socket: Socket, code: 'ISO8583_ERR_INBOUND_NOT_ALLOWED' | 'ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS', text: string,
     remote: Record<string, unknown>): void {
     this.#metrics.error(code);
-    this.#logger.warn({ code, ...remote }, text);
+    const suppressed = this.#refusals.take(code);
+    if (suppressed !== undefined) this.#logger.warn({ code, ...remote, ...(suppressed > 0 ? { suppressed } : {}) }, text);
     socket.on('error', () => undefined);
     socket.destroy();
   }

@@ -1,4 +1,4 @@
-import { Iso8583Error } from '@iso8583/codec';
+import { Iso8583Error, safeErrorCode } from '@iso8583/codec';
 import type { FieldProblem } from '@iso8583/codec';
 
 /**
@@ -72,8 +72,11 @@ export function inboundError(code: InboundErrorCode, reason: string, context: In
   return new Iso8583Error(code, text, context);
 }
 
-/** The code of any error (an `Iso8583Error` code, a Node `code` such as `ECONNRESET`, or `ERR_UNKNOWN`). */
+/**
+ * The code of any error as a log, a metric label or an error text may show it (an `Iso8583Error` code, a Node `code`
+ * such as `ECONNRESET`; `ERR_UNKNOWN` when it has none). A `code` that is not shaped like one (a sequence's
+ * `'DECLINED_' + track2`) comes back as `ERR_CODE_WITHHELD` (the codec's `safeErrorCode`): never card data.
+ */
 export function codeOf(err: unknown): string {
-  if (err !== null && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
-  return 'ERR_UNKNOWN';
+  return safeErrorCode(err) ?? 'ERR_UNKNOWN';
 }

@@ -3,8 +3,10 @@
  * answer, so it is never sent; it is counted and logged, and a result is handed to the `onLateResult` option.
  */
 import { summarize } from '@iso8583/codec';
+import { CardDataMask } from './card-data-mask.js';
 import { codeOf } from './errors.js';
 import type { InFlight } from './pipeline.js';
+import { codeForLog } from './safe-log.js';
 import type { SequenceResult } from './sequence.js';
 
 /**
@@ -20,7 +22,7 @@ export function lateResult(job: InFlight, result: SequenceResult, err: unknown):
   try {
     core.metrics.error(code);
     job.peer.logger.warn(
-      { code, messageId: context.messageId, ...summarize(message.fields), ...(err === undefined ? {} : { cause: codeOf(err) }) },
+      { code, messageId: context.messageId, ...summarize(message.fields), ...(err === undefined ? {} : { cause: codeForLog(err, CardDataMask.of(job.fields, job.dialect)) }) },
       err === undefined ? 'a sequence result came after its timeout: not sent' : 'a sequence failed after its timeout',
     );
     if (err === undefined) core.options.onLateResult?.(result, message, context);

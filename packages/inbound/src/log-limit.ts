@@ -1,6 +1,6 @@
 /**
- * A cap on a log line that a client can cause once per frame (a frame that does not decode): at most `perSecond`
- * lines a second for the whole endpoint; the lines left out are counted and the next line written says how many
+ * A cap on a log line that a client can cause once per frame or per connection (a frame that does not decode, a
+ * refused connection, a duplicate request answered by the gateway): at most `perSecond` lines a second; the lines left out are counted and the next line written says how many
  * (`suppressed`). Every occurrence is still counted in the metrics; only the log is bounded, so a client flooding
  * garbage cannot make the endpoint spend its time writing log lines.
  */
@@ -35,5 +35,35 @@ export class LogLimit {
     const suppressed = this.left;
     this.left = 0;
     return suppressed;
+  }
+}
+
+/** Keys a {@link LogLimits} holds, at most; further keys share one limit. */
+const MAX_KEYS = 64;
+
+/**
+ * A {@link LogLimit} per kind of line (an error code): a flood of one kind does not hide the lines of another. At most
+ * 64 kinds have their own limit; any further kind shares one.
+ */
+export class LogLimits {
+  private readonly limits = new Map<string, LogLimit>();
+  private readonly others: LogLimit;
+
+  constructor(
+    /** Lines of each kind allowed in each second. */
+    readonly perSecond: number,
+  ) {
+    this.others = new LogLimit(perSecond);
+  }
+
+  /** {@link LogLimit.take} for the lines of `key`. */
+  take(key: string): number | undefined {
+    let limit = this.limits.get(key);
+    if (limit === undefined) {
+      if (this.limits.size >= MAX_KEYS) return this.others.take();
+      limit = new LogLimit(this.perSecond);
+      this.limits.set(key, limit);
+    }
+    return limit.take();
   }
 }

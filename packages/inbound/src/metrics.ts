@@ -101,8 +101,20 @@ export class InboundMetrics {
   latencySum = 0;
   latencyCount = 0;
 
+  /**
+   * Throws `ISO8583_ERR_INBOUND_OPTIONS` (field `registry`) when the registry holds another metric of the same name,
+   * and (field `name`) when it already holds an endpoint named `endpoint`: the two would write the same series.
+   */
   constructor(readonly endpoint: string, registry?: Registry) {
     this.registry = registry ?? new Registry();
+    const held = this.registry.getSingleMetric(DEFINITIONS[0]!.name) as unknown;
+    if (held instanceof ScrapedMetric && [...(held as ScrapedMetric<InboundMetrics>).sources].some((s) => s.endpoint === endpoint)) {
+      const reason = `the registry already holds an inbound endpoint named "${endpoint}" (give each endpoint its own name)`;
+      throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', `invalid inbound options: ${reason}`, {
+        field: 'name',
+        problems: [{ field: 'name', code: 'ISO8583_ERR_INBOUND_OPTIONS', reason }],
+      });
+    }
     for (const definition of DEFINITIONS) {
       const existing = this.registry.getSingleMetric(definition.name) as unknown;
       let metric: ScrapedMetric<InboundMetrics>;

@@ -1,4 +1,4 @@
-import { maskPan } from '@iso8583/codec';
+import { CODE_WITHHELD, maskPan } from '@iso8583/codec';
 import type { CardDataMask } from './card-data-mask.js';
 import { codeOf } from './errors.js';
 
@@ -10,6 +10,15 @@ export function scrub(text: string): string {
   return text.replace(/\d{12,19}[=D]\d*/g, (m) => `${maskPan(m.slice(0, m.search(/[=D]/)))}=***`).replace(/\d{12,}/g, maskPan);
 }
 
+/**
+ * The code of `err` for a log line about a message ({@link codeOf}: a code not shaped like one is withheld), also
+ * withheld when it holds any of the message's card data (`mask`: a PIN block or a CVV is shaped like a code).
+ */
+export function codeForLog(err: unknown, mask?: CardDataMask): string {
+  const code = codeOf(err);
+  return mask === undefined || mask.text(code) === code ? code : CODE_WITHHELD;
+}
+
 /** An error as a log field. */
 export interface LoggedError {
   code: string;
@@ -19,7 +28,7 @@ export interface LoggedError {
 }
 
 /**
- * An error as a log field: its code, name, message and stack, with the card data of the message it is about masked
+ * An error as a log field: its code ({@link codeForLog}), name, message and stack, with the card data of the message it is about masked
  * (`mask`: every value of its sensitive fields, in every form) and then {@link scrub}bed. The endpoint's own errors
  * never contain values; a sequence's may (`new Error(`declined ${fields['2']}`)`).
  */
@@ -27,7 +36,7 @@ export function errorForLog(err: unknown, mask?: CardDataMask): LoggedError {
   const clean = (text: string): string => scrub(mask === undefined ? text : mask.text(text));
   const name = err instanceof Error ? err.name : typeof err;
   const message = err instanceof Error ? err.message : String(err);
-  const out: LoggedError = { code: codeOf(err), name: clean(name), message: clean(message) };
+  const out: LoggedError = { code: codeForLog(err, mask), name: clean(name), message: clean(message) };
   if (err instanceof Error && typeof err.stack === 'string') out.stack = clean(err.stack);
   return out;
 }

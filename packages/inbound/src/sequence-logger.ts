@@ -1,5 +1,5 @@
 import type { ChildLoggerOptions, Logger, LoggerOptions } from 'pino';
-import { maskValue, sensitiveFields } from '@iso8583/codec';
+import { isMaskedPan, maskValue, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, Sensitivity } from '@iso8583/codec';
 import { sensitivityOf, xmlEscape } from './card-data-mask.js';
 import type { CardDataMask } from './card-data-mask.js';
@@ -20,21 +20,40 @@ import type { CardDataMask } from './card-data-mask.js';
  */
 const FIELD_OWNERS = ['fields', 'message', 'request', 'response', 'reply'];
 
-/** Already masked by the per-message layer (or by the codec): stars, or EMV data shown as its tags. */
-const MASKED = /\*|^EMV\[/;
+/** Track data as the codec masks it: the PAN part masked, only stars after the separator. */
+const MASKED_TRACK = /^[^0-9]{0,2}([0-9*]{1,19})[=D^]\**$/;
+
+/** EMV data as the codec masks it: its tags, or its size when it was not valid TLV. */
+const MASKED_EMV = /^EMV\[(?:[0-9A-F]+(?: [0-9A-F]+)*|\d+ bytes)?\]$/;
+
+/**
+ * True when `value` is exactly what the codec's mask for `sensitivity` makes of a value (so masking again would change
+ * nothing, or only hide more of a masked track): `411111******1111`, `411111******1111=*****`, `EMV[9F26 9F27]`,
+ * `********`. A value that merely holds a star (`5413330089010434=2512101*99`) is not masked.
+ */
+export function isMaskedValue(value: string, sensitivity: Sensitivity): boolean {
+  if (sensitivity === 'track') {
+    const track = MASKED_TRACK.exec(value);
+    if (track !== null) return isMaskedPan(track[1]!);
+  } else if (sensitivity === 'emv') {
+    return MASKED_EMV.test(value);
+  }
+  return maskValue(value, sensitivity) === value;
+}
 
 /** A field value at a redacted path, masked for its field (left as it is when the per-message layer masked it). */
 function maskAt(value: unknown, sensitivity: Sensitivity): unknown {
   if (typeof value !== 'string') return value === undefined ? value : '[Redacted]';
-  return MASKED.test(value) ? value : maskValue(value, sensitivity);
+  return isMaskedValue(value, sensitivity) ? value : maskValue(value, sensitivity);
 }
 
 /** `ISOMessage` XML with the text of every sensitive `<field>` masked. */
 export function maskXml(xml: string, dialect: Dialect): string {
   return xml.replace(/(<field id="([0-9.]+)"[^>]*>)([^<]*)(<\/field>)/g, (whole, open: string, id: string, text: string, close: string) => {
     const sensitivity = sensitivityOf(dialect, id);
-    if (sensitivity === undefined || text.length === 0 || MASKED.test(text)) return whole;
+    if (sensitivity === undefined || text.length === 0) return whole;
     const raw = text.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[name]!);
+    if (isMaskedValue(raw, sensitivity)) return whole;
     return `${open}${xmlEscape(maskValue(raw, sensitivity))}${close}`;
   });
 }

@@ -5,6 +5,7 @@ import { within } from '@iso8583/test-support';
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
 import { closedBy, rawConnect } from './support/gates.js';
+import { captureLogs } from './support/logs.js';
 
 /** Opens `count` plain sockets that never send a byte, `batch` connects at a time. */
 async function silentSockets(port: number, count: number, batch = 100): Promise<Socket[]> {
@@ -86,4 +87,20 @@ test('connection cap – a silent connection is evicted before one that has spok
   assert.equal((await terminal.request(purchase(9))).fields['39'], '00');
   assert.equal((await old.request(purchase(10))).fields['39'], '00');
   assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_EVICTED, 1);
+});
+
+test('connection cap – a flood of refused connections writes at most 20 warnings a second; every one is counted', async (t) => {
+  const logs = captureLogs('info');
+  const { port, endpoint } = await startEndpoint(t, { sequence: approveAll, maxConnections: 1, logger: logs.logger });
+  const held = await TestClient.connect(port);
+  t.after(() => held.destroy());
+  assert.equal((await held.request(purchase(11))).fields['39'], '00');
+  const started = performance.now();
+  for (let i = 0; i < 6; i++) await Promise.all((await silentSockets(port, 50)).map(closedBy));
+  const seconds = Math.ceil((performance.now() - started) / 1000);
+  assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS, 300);
+  const lines = logs.text().split('\n').filter((l) => l.includes('ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS'));
+  const suppressed = lines.reduce((sum, l) => sum + ((JSON.parse(l) as { suppressed?: number }).suppressed ?? 0), 0);
+  assert.ok(lines.length <= 20 * (seconds + 1), `${lines.length} warnings in ${seconds} s`);
+  assert.ok(lines.length + suppressed <= 300);
 });

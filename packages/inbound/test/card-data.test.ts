@@ -7,6 +7,8 @@ import { resolveDialect } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import type { Sequence } from '../src/index.js';
 import { TestClient, purchase } from './support/client.js';
+import { gate } from './support/gates.js';
+import { captureLogs } from './support/logs.js';
 import { startEndpoint } from './support/endpoint.js';
 
 const PAN = '4111111111111111';
@@ -47,9 +49,10 @@ function capturedLogger(): { logger: pino.Logger; bytes: () => string } {
   return { logger: pino({ level: 'trace' }, stream), bytes: () => Buffer.concat(chunks).toString('latin1') };
 }
 
-function assertNoCardData(bytes: string): void {
+/** `maskedPanShown`: the log must show the masked PAN (a line summarised the message). */
+function assertNoCardData(bytes: string, maskedPanShown = true): void {
   for (const [what, value] of SECRETS) assert.ok(!bytes.includes(value), `the log shows the ${what}`);
-  assert.ok(bytes.includes(MASKED_PAN), 'the log shows the masked PAN');
+  if (maskedPanShown) assert.ok(bytes.includes(MASKED_PAN), 'the log shows the masked PAN');
 }
 
 /** Runs one purchase with card data through a sequence and returns the captured log bytes. */
@@ -169,4 +172,47 @@ test('card data – a field the dialect marks sensitive (a CVV in field 48) is m
   assert.ok(!text.includes('CVV2=737'), 'the CVV field is not in the log');
   assert.match(text, /cvv \*{8}/);
   assert.ok(text.includes(MASKED_PAN));
+});
+
+test('card data – a sequence error whose code carries the track or the PIN block: the code is withheld', async (t) => {
+  for (const code of [`DECLINED_${TRACK2}`, PIN_BLOCK]) {
+    const bytes = await logsOf(t, () => {
+      throw Object.assign(new Error('declined'), { code });
+    });
+    assertNoCardData(bytes, false);
+    assert.match(bytes, /"code":"ERR_CODE_WITHHELD"/);
+  }
+});
+
+test('card data – a sequence that fails after its timeout with the track in its code: the late line withholds it', async (t) => {
+  const logs = captureLogs('info');
+  const late = gate();
+  const { port } = await startEndpoint(t, {
+    logger: logs.logger,
+    sequenceTimeout: 50,
+    sequence: (m) =>
+      late.promise.then(() => {
+        throw Object.assign(new Error('declined'), { code: `DECLINED_${String(m.fields['35'])}` });
+      }),
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await client.request(cardPurchase(1))).fields['39'], '96');
+  late.open();
+  const line = await logs.waitFor(/a sequence failed after its timeout/);
+  assert.match(line, /"cause":"ERR_CODE_WITHHELD"/);
+  assertNoCardData(logs.text(), false);
+});
+
+test('card data – values of another message that hold a star are still masked at the usual paths', async (t) => {
+  const OTHER = '5413330089010434';
+  const other = { 2: OTHER, 35: `${OTHER}=2512101*99`, 45: `B${OTHER}^CARD*HOLDER^2512101000123000`, 55: '*9F2608C1D2E3F4A5B6C7D8' };
+  const bytes = await logsOf(t, (m, context) => {
+    context.logger.info({ response: other, fields: other }, 'another message');
+    return answer(m, context);
+  });
+  for (const value of [OTHER, other[35], other[45], other[55], '2512101000123000', '9F2608C1D2E3F4A5B6C7D8']) {
+    assert.ok(!bytes.includes(value), `the log shows ${value}`);
+  }
+  assert.ok(bytes.includes('541333******0434=**********'), 'track 2 is masked');
 });

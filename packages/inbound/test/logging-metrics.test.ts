@@ -116,3 +116,15 @@ test('metrics – a registry that already holds another metric of the same name 
     field: 'registry',
   });
 });
+
+test('metrics – a second endpoint with the same name on one registry is an options error naming name', async () => {
+  const registry = new Registry();
+  createInboundEndpoint({ port: 0, sequence: () => undefined, registry });
+  assert.throws(() => createInboundEndpoint({ port: 0, sequence: () => undefined, registry }), {
+    code: 'ISO8583_ERR_INBOUND_OPTIONS',
+    field: 'name',
+  });
+  createInboundEndpoint({ name: 'other', port: 0, sequence: () => undefined, registry });
+  const series = (await registry.metrics()).split('\n').filter((line) => line.startsWith('iso8583_inbound_connections_total'));
+  assert.deepEqual(series, ['iso8583_inbound_connections_total{endpoint="inbound"} 0', 'iso8583_inbound_connections_total{endpoint="other"} 0']);
+});

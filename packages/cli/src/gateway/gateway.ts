@@ -22,8 +22,8 @@ import { listenError } from '../args.js';
 import { safLeft, waitForSaf } from '../drain.js';
 import { readHttpToken } from '../console/access.js';
 import { ResettableStats } from '../stats.js';
-import { failureReply } from './failure.js';
 import { lateApproval } from './late-approval.js';
+import { ownAnswer } from './own-answer.js';
 import { upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, httpBindOf, startMetrics, warnOpenGatewayHttp } from './http.js';
@@ -140,6 +140,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     labelNames: ['response_code'],
     registers: [registry],
   });
+  const answerOwn = ownAnswer(logger, ownAnswers);
 
   // Late-bound: the routes are declared before the app is ready, the parts they read are made after.
   let statsBody: () => Record<string, unknown> = () => ({});
@@ -220,16 +221,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // decoded (and checked) by the connector, comes back as it came; where the dialects differ, each side packs.
     // One promise a message: the relay's, with a callback each way (no async function and await around it).
     sequence: posTracer.sequence('pos', (message) => {
-      const own = (err: unknown): SequenceResult => {
-        const reply = failureReply(message.fields, err);
-        if (reply === undefined) {
-          logger.warn({ code: (err as { code?: unknown }).code, mti: message.mti }, 'upstream failed; the message expects no answer');
-          return undefined;
-        }
-        ownAnswers.inc({ response_code: String(reply['39']) });
-        logger.warn({ code: (err as { code?: unknown }).code, mti: message.mti, responseCode: reply['39'] }, 'answered by the gateway');
-        return reply;
-      };
+      const own = (err: unknown): SequenceResult => answerOwn(message.fields, message.mti, err);
       let answer: Promise<EncodedResponse>;
       try {
         answer = relayThrough.relay({ message: message.fields, body: message.raw, dialect: posDialect }, { deadline: performance.now() + relayBudget });
