@@ -1,12 +1,14 @@
 /**
  * `--metrics PORT` moves the monitoring routes off the client-facing HTTP port: `/stats` and `/metrics` answer 404 on
- * `--http` and 200 on the metrics port, which binds 127.0.0.1 unless `--metrics-host` says otherwise.
+ * `--http` and 200 on the metrics port, which binds 127.0.0.1 unless `--metrics-host` says otherwise and, asking for no
+ * token, refuses a `Host` naming another machine (DNS rebinding) as the HTTP port without a token does.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { httpCall } from '@iso8583/test-support';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-metrics-'));
@@ -46,6 +48,30 @@ describe('iso8583 gateway --metrics', () => {
       } else {
         assert.match(await res.text(), /^iso8583_connector_requests_total\{[^}]*\} 1$/m);
       }
+    }
+    gw.process.kill('SIGTERM');
+    assert.equal((await gw.process.exited).code, 0);
+    bank.process.kill();
+  });
+
+  test('the metrics port refuses a Host naming another machine (DNS rebinding) with 421; IP addresses and localhost are answered', async () => {
+    const bank = await startSimulator();
+    const gw = await startGateway([
+      '--upstream', `${bank.host}:${bank.port}`,
+      '--metrics', '0',
+      '--reversal-journal', join(work, 'journal-d'),
+      '--log-level', 'warn',
+    ]);
+    const port = (gw.metrics as { port: number }).port;
+    for (const path of ['/metrics', '/stats']) {
+      const rebound = await httpCall(port, 'GET', path, { host: `evil.example:${port}` });
+      assert.equal(rebound.status, 421, path);
+      const error = (JSON.parse(rebound.body) as { error: { code: string; message: string } }).error;
+      assert.equal(error.code, 'ISO8583_ERR_CONSOLE_HOST');
+      assert.doesNotMatch(error.message, /token/, 'the metrics port asks for no token: the answer does not offer one');
+    }
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `LOCALHOST`, '10.1.2.3:9100']) {
+      assert.equal((await httpCall(port, 'GET', '/metrics', { host })).status, 200, host);
     }
     gw.process.kill('SIGTERM');
     assert.equal((await gw.process.exited).code, 0);

@@ -92,19 +92,19 @@ describe('each upstream\'s TLS', () => {
     assert.equal((await gw.process.exited).code, 0);
   });
 
-  test('a TLS file Node cannot use stops --check-config and the start with ISO8583_ERR_CLI_FILE naming it', async () => {
+  test('a TLS file Node cannot use stops --check-config and the start with ISO8583_ERR_CLI_FILE naming it, its file and the reason', async () => {
     const good = { cert: file('c.pem', certs.clientCert), key: file('c.key', certs.clientKey), server: file('s.pem', certs.serverCert), serverKey: file('s.key', certs.serverKey) };
     const garbage = file('garbage.key', GARBAGE_KEY);
     const upstreamFile = (name: string, upstream: Record<string, unknown>): string =>
       file(name, JSON.stringify({ upstreams: [{ name: 'a', upstream: '127.0.0.1:1', ...upstream }], reversalJournal: join(work, `j-${name}`) }));
     const cases: { args: string[]; field: string; reason: RegExp }[] = [
-      { args: ['--client-tls-cert', good.server, '--client-tls-key', garbage], field: '--client-tls-key', reason: /private key cannot be used \(ERR_OSSL/ },
-      { args: ['--tls-cert', good.cert, '--tls-key', garbage], field: '--tls-key', reason: /private key cannot be used \(ERR_OSSL/ },
-      { args: ['--tls-cert', good.cert, '--tls-key', good.serverKey], field: '--tls-key', reason: /does not go with --tls-cert \(ERR_OSSL_X509_KEY_VALUES_MISMATCH/ },
-      { args: ['--tls-ca', garbage], field: '--tls-ca', reason: /no PEM certificate/ },
-      { args: ['--client-tls-cert', good.server, '--client-tls-key', good.serverKey, '--client-tls-ca', garbage], field: '--client-tls-ca', reason: /no PEM certificate/ },
-      { args: ['--config', upstreamFile('up-key.json', { tlsCert: good.cert, tlsKey: garbage })], field: '/upstreams/0/tlsKey', reason: /cannot be used/ },
-      { args: ['--config', upstreamFile('up-ca.json', { tlsCa: garbage })], field: '/upstreams/0/tlsCa', reason: /no PEM certificate/ },
+      { args: ['--client-tls-cert', good.server, '--client-tls-key', garbage], field: '--client-tls-key', reason: /private key in \S+garbage\.key cannot be used \(ERR_OSSL/ },
+      { args: ['--tls-cert', good.cert, '--tls-key', garbage], field: '--tls-key', reason: /private key in \S+garbage\.key cannot be used \(ERR_OSSL/ },
+      { args: ['--tls-cert', good.cert, '--tls-key', good.serverKey], field: '--tls-key', reason: /private key in \S+s\.key does not go with the certificate in \S+c\.pem \(--tls-cert\) \(ERR_OSSL_X509_KEY_VALUES_MISMATCH/ },
+      { args: ['--tls-ca', garbage], field: '--tls-ca', reason: /no PEM certificate in \S+garbage\.key/ },
+      { args: ['--client-tls-cert', good.server, '--client-tls-key', good.serverKey, '--client-tls-ca', garbage], field: '--client-tls-ca', reason: /no PEM certificate in \S+garbage\.key/ },
+      { args: ['--config', upstreamFile('up-key.json', { tlsCert: good.cert, tlsKey: garbage })], field: '/upstreams/0/tlsKey', reason: /in \S+garbage\.key cannot be used/ },
+      { args: ['--config', upstreamFile('up-ca.json', { tlsCa: garbage })], field: '/upstreams/0/tlsCa', reason: /no PEM certificate in \S+garbage\.key/ },
       { args: ['--config', upstreamFile('up-pair.json', { tlsCert: good.cert })], field: '/upstreams/0/tlsCert', reason: /without its key/ },
     ];
     for (const c of cases) {

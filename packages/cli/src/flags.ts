@@ -4,7 +4,7 @@
  * a reader that checks the values, and the help text that documents them.
  */
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFlagFile } from './read-file.js';
 import { createSecureContext } from 'node:tls';
 import { BUILTIN_DIALECTS, resolveDialect } from '@iso8583/codec';
 import type { Codec, Dialect, FramingOptions, LengthHeader } from '@iso8583/codec';
@@ -198,26 +198,31 @@ function tlsWanted(values: FlagValues): boolean {
 
 /**
  * Reads a PEM file named by `flag` (every command and the gateway read TLS material through this one reader);
- * `undefined` for no path. `ISO8583_ERR_CLI_FILE` naming the flag and the system's reason when it cannot be read.
+ * `undefined` for no path. `ISO8583_ERR_CLI_FILE` naming the flag, the file and the system's reason when it cannot be
+ * read.
  */
 export function readPemFile(path: string | undefined, flag: string): string | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const reason = (err as { code?: unknown }).code;
-    throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: cannot read the file (${String(reason ?? 'error')})`, flag);
-  }
+  return path === undefined ? undefined : readFlagFile(path, flag);
 }
 
-/** TLS material as read from its files (PEM text), each with the flag or config key that named its file. */
+/** One file of TLS material: its PEM text, the file and the flag or config key that named it. */
+export interface PemFile {
+  /** The file's text (PEM). */
+  pem: string;
+  /** The file (named in errors, never its content). */
+  path: string;
+  /** The flag or config key naming the file. */
+  flag: string;
+}
+
+/** TLS material as read from its files (PEM text), each with the file and the flag or config key that named it. */
 export interface TlsMaterial {
-  /** CA certificates (PEM) and the flag or key naming the file. */
-  ca?: { pem: string; flag: string };
-  /** A certificate (PEM) and the flag or key naming the file. */
-  cert?: { pem: string; flag: string };
-  /** The private key (PEM) of `cert` and the flag or key naming the file. */
-  key?: { pem: string; flag: string };
+  /** CA certificates. */
+  ca?: PemFile;
+  /** A certificate. */
+  cert?: PemFile;
+  /** The private key of `cert`. */
+  key?: PemFile;
 }
 
 /** `ISO8583_ERR_CLI_FILE` naming `flag`, with the OpenSSL code and reason of `err` (never a byte of the file). */
@@ -230,38 +235,38 @@ function tlsFileError(flag: string, what: string, err: unknown): Error {
 /**
  * Checks TLS material as Node's TLS will use it (`tls.createSecureContext`), before any socket opens: the CA file holds
  * at least one certificate and each parses, the certificate parses, the key is a private key (not encrypted), and the
- * key belongs to the certificate. `ISO8583_ERR_CLI_FILE` naming the flag (or config key) and OpenSSL's code and reason;
- * never the file's content.
+ * key belongs to the certificate. `ISO8583_ERR_CLI_FILE` naming the flag (or config key), the file and OpenSSL's code
+ * and reason; never the file's content.
  */
 export function checkTlsMaterial(material: TlsMaterial): void {
   const { ca, cert, key } = material;
   if (ca !== undefined) {
     // Node takes a CA file with no certificate in it silently (and then trusts nothing): refused here.
     const blocks = ca.pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-    if (blocks.length === 0) throw cliError('ISO8583_ERR_CLI_FILE', `${ca.flag}: no PEM certificate in the file`, ca.flag);
+    if (blocks.length === 0) throw cliError('ISO8583_ERR_CLI_FILE', `${ca.flag}: no PEM certificate in ${ca.path}`, ca.flag);
     for (const block of blocks) {
       try {
         new X509Certificate(block);
       } catch (err) {
-        throw tlsFileError(ca.flag, 'a certificate in the file cannot be read', err);
+        throw tlsFileError(ca.flag, `a certificate in ${ca.path} cannot be read`, err);
       }
     }
   }
   // An empty value is ignored by Node (no certificate, no key): refused here, like any file that is not PEM.
   for (const [part, what] of [[cert, 'certificate'], [key, 'private key']] as const) {
     if (part === undefined) continue;
-    if (!part.pem.includes('-----BEGIN ')) throw cliError('ISO8583_ERR_CLI_FILE', `${part.flag}: no PEM ${what} in the file`, part.flag);
+    if (!part.pem.includes('-----BEGIN ')) throw cliError('ISO8583_ERR_CLI_FILE', `${part.flag}: no PEM ${what} in ${part.path}`, part.flag);
     try {
       createSecureContext(what === 'certificate' ? { cert: part.pem } : { key: part.pem });
     } catch (err) {
-      throw tlsFileError(part.flag, `the ${what} cannot be used`, err);
+      throw tlsFileError(part.flag, `the ${what} in ${part.path} cannot be used`, err);
     }
   }
   if (cert !== undefined && key !== undefined) {
     try {
       createSecureContext({ cert: cert.pem, key: key.pem });
     } catch (err) {
-      throw tlsFileError(key.flag, `the private key does not go with ${cert.flag}`, err);
+      throw tlsFileError(key.flag, `the private key in ${key.path} does not go with the certificate in ${cert.path} (${cert.flag})`, err);
     }
   }
 }

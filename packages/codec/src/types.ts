@@ -156,7 +156,7 @@ export interface BitmapSpec {
   length?: number;
   /**
    * Whether bit 65 announces a tertiary bitmap (fields 129-192). Default `false`: field 65 is then an ordinary data
-   * element of the dialect (if defined).
+   * element of the dialect (if defined). With `true`, a field (or sub-field) 65 is refused by `createCodec`.
    */
   tertiary?: boolean;
 }
@@ -175,7 +175,11 @@ export interface CompositeSpec {
    * they come from there (default: that many zero bytes).
    */
   headerLength?: number;
-  /** The sub-fields, keyed by sub-field number as a string. */
+  /**
+   * The sub-fields, keyed by sub-field number as a string: 0 and up when positional; with a bitmap, 1 up to its size
+   * (sub-field 0 has no bit), and not 1 (nor 65 with `tertiary`) under the message rules, where those bits announce
+   * the next bitmap.
+   */
   fields: Record<string, FieldSpec>;
 }
 
@@ -204,6 +208,6 @@ export interface Dialect {
    * `approval.ts` is the one reader). Default `["00"]`; the built-in `smartvista` has `["000"]`.
    */
   approvalCodes?: string[];
-  /** Data elements 2-128 (2-192 with a tertiary bitmap), keyed by field number as a string. */
+  /** Data elements 2-128 (2-192 with a tertiary bitmap, 65 excepted), keyed by field number as a string. */
   fields: Record<string, FieldSpec>;
 }

@@ -12,6 +12,8 @@ import type { BitmapSpec, Dialect, FieldSpec } from '../src/index.js';
 function digitsDialect(bitmap: BitmapSpec, max = 128): Dialect {
   const fields: Record<string, FieldSpec> = {};
   for (let i = 2; i <= max; i++) fields[String(i)] = { name: `F${i}`, type: 'n', length: 1, encoding: 'ascii' };
+  // With a tertiary bitmap, bit 65 announces it: 65 is no data element.
+  if (bitmap.tertiary === true) delete fields['65'];
   return { name: 'digits', mti: { encoding: 'ascii' }, bitmap, fields };
 }
 

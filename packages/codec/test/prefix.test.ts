@@ -30,7 +30,8 @@ const rows: Row[] = [
   { title: 'bcd value counted in digits', spec: { type: 'n', encoding: 'bcd', prefix: { encoding: 'ascii', digits: 2 } }, value: '12345', wire: '3035012345' },
   { title: 'bcd value counted in bytes', spec: { type: 'n', encoding: 'bcd', prefix: { encoding: 'ascii', digits: 2, counts: 'bytes' } }, value: '123456', wire: '3033123456' },
   { title: 'hex characters counted in bytes of data', spec: { type: 'b', encoding: 'hex', prefix: { encoding: 'ascii', digits: 2 } }, value: 'ABCD', wire: '303241424344' },
-  { title: 'hex characters counted in wire bytes', spec: { type: 'b', encoding: 'hex', prefix: { encoding: 'ascii', digits: 2, counts: 'bytes' } }, value: 'ABCD', wire: '303441424344' },
+  // 49 bytes of data are 98 hex characters: the most that two digits counting wire bytes can carry.
+  { title: 'hex characters counted in wire bytes', spec: { type: 'b', length: 49, encoding: 'hex', prefix: { encoding: 'ascii', digits: 2, counts: 'bytes' } }, value: 'ABCD', wire: '303441424344' },
   { title: 'binary counted in nibbles', spec: { type: 'b', encoding: 'binary', prefix: { encoding: 'binary', digits: 1, counts: 'nibbles' } }, value: 'ABCD', wire: '04ABCD' },
 ];
 
@@ -133,8 +134,13 @@ test('prefix – a prefix that is not a number is refused', () => {
   assert.throws(() => readFieldHex(bcd, '1A41'), { code: 'ISO8583_ERR_LENGTH_PREFIX', field: '2' });
 });
 
-test('prefix – a value too long for its prefix is refused on pack', () => {
-  const codec = oneFieldCodec({ length: 20, prefix: { encoding: 'ascii', digits: 1 } });
+test('prefix – a maximum its prefix cannot carry is refused at load; a value over the maximum on pack', () => {
+  assert.throws(() => oneFieldCodec({ length: 20, prefix: { encoding: 'ascii', digits: 1 } }), (err: { code: string; problems: { field: string }[] }) => {
+    assert.equal(err.code, 'ISO8583_ERR_DIALECT_INVALID');
+    assert.deepEqual(err.problems.map((p) => p.field), ['fields.2.length']);
+    return true;
+  });
+  const codec = oneFieldCodec({ length: 9, prefix: { encoding: 'ascii', digits: 1 } });
   assert.throws(() => fieldHex(codec, 'ABCDEFGHIJ'), (err: { code: string; problems: { field: string; code: string }[] }) => {
     assert.equal(err.code, 'ISO8583_ERR_INVALID_MESSAGE');
     assert.deepEqual(

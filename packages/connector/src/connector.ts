@@ -31,8 +31,7 @@ import { NetworkManagement } from './network-management.js';
 import { validateConnectorOptions } from './options.js';
 import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { createSafQueue } from './reversal.js';
-import type { ReversalManager } from './reversal.js';
-import type { ReversalEvent } from './reversal.js';
+import type { ReversalEvent, ReversalManager } from './reversal.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { RequestOutcomes } from './request-outcome.js';
 import { RequestSender } from './request-sender.js';
@@ -279,6 +278,11 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       reversalsPending: this.reversals?.pending ?? 0,
       ...(this.reversals?.figures() ?? { safDepth: 0, safDelivered: 0, safExpired: 0, safAbandoned: 0 }),
     };
+  }
+
+  /** @internal Runs `task` in its terminal's turn here, a refusal by the queue counted and recorded as ours (groups). */
+  queued<T>(message: MessageInput, deadline: number | undefined, task: () => Promise<T>): Promise<T> {
+    return this.outcomes.queued(this.terminalQueue as TerminalQueue, message, deadline, task);
   }
 
   // ---- accepting one request ----

@@ -3,7 +3,8 @@
  * closing, a bad timeout, the in-flight limit): recorded as failed, never counted as in flight. Or it is accepted
  * (counted, in flight) and settles exactly once, answered or failed: taken out of flight, counted, and recorded (to
  * `recordTo` when given, else the transaction log: `TransactionRecorder.settled`, the recording's one home),
- * whichever way and on whichever path it ends.
+ * whichever way and on whichever path it ends. A request an upstream group's terminal queue refuses before any
+ * upstream sees it is accepted and failed here too, by the connector whose queue it is ({@link RequestOutcomes.queued}).
  */
 import type { Iso8583Error, MessageInput } from '@iso8583/codec';
 import { mtiOf } from './accounting.js';
@@ -11,6 +12,7 @@ import type { Accounting } from './accounting.js';
 import type { ChannelResponse } from './channel.js';
 import { connectorError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
+import type { TerminalQueue } from './terminal-queue.js';
 import { requestTimeoutProblem } from './timeouts.js';
 import type { RecordTo, TransactionRecorder } from './transaction-record.js';
 
@@ -64,6 +66,28 @@ export class RequestOutcomes {
         return err;
       },
     };
+  }
+
+  /**
+   * Runs `task` in the turn `queue` gives the terminal (field 41) of `message`: what an upstream group does with its
+   * one terminal queue, held by one of its connectors, before it picks the upstream (`task`, whose connector then
+   * counts and records the request). A request the queue refuses before `task` runs (`QUEUE_FULL`, `QUEUE_TIMEOUT`,
+   * `DEADLINE`, the terminal lock failed, `CLOSED` on destroy) is accepted and failed here, counted and recorded once,
+   * timed from its arrival, as a lone connector's refusal at its queue is; the caller gets the queue's error.
+   */
+  queued<T>(queue: TerminalQueue, message: MessageInput, deadline: number | undefined, task: () => Promise<T>): Promise<T> {
+    const timed = this.recorder !== undefined;
+    const at = timed ? Date.now() : 0;
+    const t0 = timed ? performance.now() : 0;
+    const mti = mtiOf(message);
+    let ran = false;
+    const run = (): Promise<T> => {
+      ran = true;
+      return task();
+    };
+    return queue.run(String(message['41']), run, deadline, mti).catch((err: unknown) => {
+      throw ran ? err : this.accepted(message, mti, at, t0, undefined).failed(err);
+    });
   }
 
   private refusal(input: MessageInput, timeout: number | undefined): Iso8583Error | undefined {

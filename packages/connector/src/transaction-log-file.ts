@@ -7,29 +7,47 @@
  * journal's fsyncs for the disk (a process crash loses nothing written; a power cut, at most `syncInterval` ms of
  * records). A batch that cannot be written is logged (`ISO8583_ERR_CONNECTOR_TRANSACTION_LOG`) and
  * counted, and the next batch starts on a line of its own. Queries read the files backwards (transaction-log-read.ts).
+ * Each batch checks that the folder's lock and the day files it wrote are still the log's own (file-identity.ts, one
+ * `stat` each): a folder removed (`rm -rf`) or replaced (a restore over it) while open would take every later record
+ * into files no one reads. The log then reopens the folder (made again if missing, its lock taken again: another
+ * process's lock is respected), writes the records of a batch whose file was lost again into the new file, and logs
+ * `ISO8583_WARN_TRANSACTION_LOG_REOPENED` naming the folder; when it cannot, the batch fails as a failed write does
+ * (counted in `stats.failed`, logged), and the next batch tries again.
  * A file that ends with a line cut by a crash gets a newline before the next record
  * (`ISO8583_WARN_TRANSACTION_LOG_CUT`). One process writes a folder: it is locked (`transactions.lock`); a reader
  * (`readOnly`, e.g. `iso8583 transactions` beside a running gateway) takes no lock and writes nothing. Every record
  * goes through the same allow-list as the PostgreSQL store (transaction-allow-list.ts) before it is written.
  */
-import { constants } from 'node:fs';
-import { open, stat, unlink } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import { Iso8583Error } from '@iso8583/codec';
 import { connectorError } from './errors.js';
-import { syncDir, writeAll } from './durable-file.js';
-import { openFolder } from './folder-lock.js';
+import { syncDir } from './durable-file.js';
+import { openFolderLock } from './folder-lock.js';
+import type { FolderLock, FolderLockKind } from './folder-lock.js';
 import { toTransactionRecord } from './transaction-allow-list.js';
 import type { TransactionLog, TransactionQuery, TransactionRecord } from './transaction-log.js';
-import { DAY_MS, SLACK_MS, STEP_BACK, dayFiles, dayOf, latestInFile, queryFolder, readLinesBackwards, settledOf, transactionFile } from './transaction-log-read.js';
+import { DayFiles } from './transaction-log-days.js';
+import { DAY_MS, SLACK_MS, STEP_BACK, dayFiles, dayOf, latestInFile, queryFolder, readLinesBackwards, settledOf } from './transaction-log-read.js';
 import { checkTransactionQuery } from './transaction-query.js';
 import { LineBuffer } from './line-buffer.js';
 
 /** The lock file of a transaction log folder. */
 export const TRANSACTION_LOCK_FILE = 'transactions.lock';
+
+/** The transaction log's folder lock. */
+const LOCK_KIND: FolderLockKind = {
+  file: TRANSACTION_LOCK_FILE,
+  staleCode: 'ISO8583_WARN_TRANSACTION_LOG_STALE_LOCK',
+  what: 'the transaction log',
+  locked: (dir, pid) =>
+    connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED', `the transaction log in ${dir} is in use by ${pid === undefined ? 'another process' : `process ${pid}`}`, {
+      field: 'transactionLog',
+    }),
+};
 
 /** Options of {@link FileTransactionLog}. */
 export interface FileTransactionLogOptions {
@@ -63,13 +81,6 @@ class Batch {
   }
 }
 
-/** An open day file. */
-interface DayHandle {
-  handle: FileHandle;
-  /** A failed write may have left part of a line: the next write starts with a newline. */
-  dirty: boolean;
-}
-
 function logError(reason: string, dir: string, cause?: unknown): Error {
   return connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `${reason} (${dir})`, { field: 'transactionLog', cause });
 }
@@ -88,18 +99,19 @@ export class FileTransactionLog implements TransactionLog {
   private readonly logger: Logger;
   private readonly flushDelay: number;
   private readonly syncInterval: number;
-  /** Files written since their last fdatasync, and when the last one was (`performance.now()`). */
-  private readonly unsynced = new Set<DayHandle>();
+  /** The open day files. */
+  private readonly days: DayFiles;
+  /** When the last fdatasync of the files written was (`performance.now()`). */
   private lastSync = -Infinity;
   private syncTimer: NodeJS.Timeout | undefined;
   private opening: Promise<void> | undefined;
   private isOpen = false;
   private closed = false;
-  private unlock: (() => Promise<void>) | undefined;
+  /** The folder's lock (`undefined` before open, after close, and after it was lost and could not be taken again). */
+  private lock: FolderLock | undefined;
   private batch: Batch | undefined;
   private flushing: Promise<void> | undefined;
   private scheduled = false;
-  private readonly handles = new Map<string, DayHandle>();
   /** The line buffers of batches written, for the next batches. */
   private readonly spare: LineBuffer[] = [];
   private readonly reported = new Set<string>();
@@ -120,6 +132,7 @@ export class FileTransactionLog implements TransactionLog {
     this.readOnly = options.readOnly ?? false;
     this.flushDelay = options.flushDelay ?? DEFAULTS.flushDelay;
     this.syncInterval = options.syncInterval ?? DEFAULTS.syncInterval;
+    this.days = new DayFiles(dir, this.logger);
   }
 
   /** Records written, batches (write + fdatasync) and records lost to failed batches, so far. */
@@ -143,35 +156,11 @@ export class FileTransactionLog implements TransactionLog {
       this.isOpen = true;
       return;
     }
+    this.lock = await this.takeLock();
     try {
-      this.unlock = await openFolder(
-        this.dir,
-        {
-          file: TRANSACTION_LOCK_FILE,
-          staleCode: 'ISO8583_WARN_TRANSACTION_LOG_STALE_LOCK',
-          what: 'the transaction log',
-          locked: (dir, pid) =>
-            connectorError(
-              'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED',
-              `the transaction log in ${dir} is in use by ${pid === undefined ? 'another process' : `process ${pid}`}`,
-              { field: 'transactionLog' },
-            ),
-        },
-        this.logger,
-      );
+      await this.seedLatest();
     } catch (err) {
-      if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED') throw err;
-      throw logError('the transaction log cannot be opened', this.dir, err);
-    }
-    try {
-      // Today's and yesterday's files are appended to: their latest outcomes, for lines written after a step back.
-      for (const file of (await dayFiles(this.dir)).slice(0, 2)) {
-        const latest = await latestInFile(join(this.dir, file.name));
-        if (latest !== undefined && latest > (this.latest.get(file.day) ?? -Infinity)) this.latest.set(file.day, latest);
-      }
-    } catch (err) {
-      await this.unlock?.();
-      this.unlock = undefined;
+      await this.releaseLock();
       throw logError('the transaction log cannot be opened', this.dir, err);
     }
     this.isOpen = true;
@@ -244,10 +233,7 @@ export class FileTransactionLog implements TransactionLog {
           if (line.charCodeAt(0) === 0x7b) lines += 1;
           return false;
         });
-        const open = this.handles.get(file.day);
-        this.handles.delete(file.day);
-        if (open !== undefined) this.unsynced.delete(open);
-        await open?.handle.close();
+        await this.days.forget(file.day);
         await unlink(path);
         removed += lines;
       }
@@ -266,11 +252,58 @@ export class FileTransactionLog implements TransactionLog {
     await this.syncFiles(true).catch((err: NodeJS.ErrnoException) =>
       this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', cause: err.code }, 'the transaction log cannot be synced'),
     );
-    for (const h of this.handles.values()) await h.handle.close().catch(() => undefined);
-    this.handles.clear();
-    const unlock = this.unlock;
-    this.unlock = undefined;
-    await unlock?.();
+    await this.days.closeAll();
+    await this.releaseLock();
+  }
+
+  /** Makes the folder if missing and takes its lock (`ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED` when a live process holds it). */
+  private async takeLock(): Promise<FolderLock> {
+    try {
+      return await openFolderLock(this.dir, LOCK_KIND, this.logger);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED') throw err;
+      throw logError('the transaction log cannot be opened', this.dir, err);
+    }
+  }
+
+  private async releaseLock(): Promise<void> {
+    const lock = this.lock;
+    this.lock = undefined;
+    await lock?.release();
+  }
+
+  /**
+   * The latest outcomes of today's and yesterday's files (those appended to), for the lines written after a clock
+   * step back; raised only (what this log wrote into them since stays counted).
+   */
+  private async seedLatest(): Promise<void> {
+    for (const file of (await dayFiles(this.dir)).slice(0, 2)) {
+      const latest = await latestInFile(join(this.dir, file.name));
+      if (latest !== undefined && latest > (this.latest.get(file.day) ?? -Infinity)) this.latest.set(file.day, latest);
+    }
+  }
+
+  /**
+   * The folder was removed or replaced, or a day file (`why` says which): every file is closed, the folder made again
+   * if missing and its lock taken again if it was lost (a live process's lock is respected: its coded error is
+   * thrown, and the next batch tries again), the latest outcomes read again from the files now there. Logged once per
+   * loss, at `error` (`ISO8583_WARN_TRANSACTION_LOG_REOPENED`).
+   */
+  private async reopen(why: string): Promise<void> {
+    await this.days.closeAll();
+    try {
+      if (this.lock === undefined || this.lock.lost() !== undefined) {
+        await this.releaseLock();
+        this.lock = await this.takeLock();
+      }
+      await this.seedLatest();
+    } catch (err) {
+      throw logError(`the transaction log cannot be reopened: ${why}`, this.dir, err);
+    }
+    this.logger.error(
+      { code: 'ISO8583_WARN_TRANSACTION_LOG_REOPENED', dir: this.dir, reason: why },
+      'the transaction log folder or a file of it was removed or replaced while open: reopened',
+    );
   }
 
   /** Resolves once everything recorded so far is written (or failed). */
@@ -304,9 +337,7 @@ export class FileTransactionLog implements TransactionLog {
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
     this.lastSync = performance.now();
-    const files = [...this.unsynced];
-    this.unsynced.clear();
-    for (const h of files) await h.handle.datasync();
+    await this.days.sync();
   }
 
   private flush(): Promise<void> {
@@ -324,15 +355,15 @@ export class FileTransactionLog implements TransactionLog {
       const batch = this.batch;
       this.batch = undefined;
       try {
-        for (const [day, lines] of batch.days) {
-          const h = await this.handleOf(day);
-          const text = lines.bytes(h.dirty);
-          h.dirty = true;
-          await writeAll(h.handle, text, null);
-          h.dirty = false;
-          // Marked at once: a batch over three days or more closes the oldest file it wrote (handleOf keeps two
-          // open), and a file marked unsynced is fdatasynced before it is closed, never synced after.
-          this.unsynced.add(h);
+        // The lock first: a folder removed or replaced since the last batch is reopened before anything is written.
+        const lockLost = this.lock === undefined ? 'not held (it was lost and could not be taken again)' : this.lock.lost();
+        if (lockLost !== undefined) await this.reopen(`its lock ${join(this.dir, TRANSACTION_LOCK_FILE)} was ${lockLost}`);
+        let lost = await this.days.write(batch.days, [...batch.days.keys()]);
+        // Written into a file that lost its name meanwhile: again, into the file now at that name (once).
+        if (lost.length > 0) {
+          await this.reopen((lost[0] as [string, string])[1]);
+          lost = await this.days.write(batch.days, lost.map(([day]) => day));
+          if (lost.length > 0) throw logError(`the transaction log lost its file again: ${(lost[0] as [string, string])[1]}`, this.dir);
         }
         await this.syncFiles(this.syncInterval === 0);
         this.counts.records += batch.count;
@@ -341,8 +372,11 @@ export class FileTransactionLog implements TransactionLog {
       } catch (err) {
         this.counts.failed += batch.count;
         const error = logError('the transaction log cannot be written', this.dir, err);
+        // Why, when the log said (its file lost, the folder locked by another process), and the cause's code.
+        const reason = err instanceof Iso8583Error ? err.message : undefined;
+        const cause = ((reason === undefined ? err : (err as Error).cause) as NodeJS.ErrnoException | undefined)?.code;
         this.logger.error(
-          { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', cause: (err as NodeJS.ErrnoException).code, records: batch.count },
+          { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', dir: this.dir, cause, reason, records: batch.count },
           'the transaction log cannot be written: records lost',
         );
         batch.reject(error);
@@ -351,39 +385,5 @@ export class FileTransactionLog implements TransactionLog {
         for (const lines of batch.days.values()) LineBuffer.give(this.spare, lines);
       }
     }
-  }
-
-  /** The open file of a day (opened for appending; a cut last line ended with a newline first). */
-  private async handleOf(day: string): Promise<DayHandle> {
-    const known = this.handles.get(day);
-    if (known !== undefined) return known;
-    const path = join(this.dir, transactionFile(day));
-    const handle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o600);
-    const h: DayHandle = { handle, dirty: false };
-    try {
-      const { size } = await handle.stat();
-      if (size === 0) await syncDir(this.dir);
-      else {
-        const last = Buffer.alloc(1);
-        await handle.read(last, 0, 1, size - 1);
-        if (last[0] !== 0x0a) {
-          this.logger.info({ code: 'ISO8583_WARN_TRANSACTION_LOG_CUT', file: path }, 'the transaction log ended with a record cut by a crash: skipped');
-          h.dirty = true;
-        }
-      }
-    } catch (err) {
-      await handle.close();
-      throw err;
-    }
-    // Today and yesterday (a record accepted before midnight and settled after) stay open; older days close.
-    for (const [d, old] of this.handles) {
-      if (d < day && this.handles.size >= 2) {
-        this.handles.delete(d);
-        if (this.unsynced.delete(old)) await old.handle.datasync().catch(() => undefined);
-        await old.handle.close().catch(() => undefined);
-      }
-    }
-    this.handles.set(day, h);
-    return h;
   }
 }

@@ -8,7 +8,8 @@
  * on its own journal); a reversal or advice a caller sends goes to the upstream that had its original (when the group
  * does not remember it: a routing rule's, else the first upstream's; upstream-group-originals.ts). Each connector
  * records its requests in its transaction log under its upstream name; a request tried again on another upstream (it
- * never reached the wire) is recorded once, with the outcome of its last attempt.
+ * never reached the wire) is recorded once, with the outcome of its last attempt; one refused by the group's terminal
+ * queue is counted and recorded by the upstream whose queue it is.
  */
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
@@ -29,7 +30,6 @@ import { Originals, followsOriginal } from './upstream-group-originals.js';
 import type { RouteRule } from './routing.js';
 import { UpstreamMetrics } from './upstream-metrics.js';
 import { IN_TERMINAL_LANE } from './terminal-queue.js';
-import type { TerminalQueue } from './terminal-queue.js';
 import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO } from './transaction-record.js';
 
@@ -118,8 +118,11 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   private readonly metrics: UpstreamMetrics;
   private readonly logger: Logger;
   private readonly originals: Originals<Link>;
-  /** The one per-terminal queue of the group (its first upstream with `terminalQueue` on; its terminal lock). */
-  private readonly terminalQueue: TerminalQueue | undefined;
+  /**
+   * The upstream whose per-terminal queue is the group's one queue (its first with `terminalQueue` on; its settings
+   * and terminal lock): it counts and records the requests the queue refuses.
+   */
+  private readonly queueHolder: Connector | undefined;
   private next = 0;
 
   constructor(options: UpstreamGroupOptions) {
@@ -150,7 +153,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     const connectors = list.map((u) => (u instanceof Connector ? u : isNamed(u) ? u.connector : new Connector(u)));
     this.links = connectors.map((c, i) => new Link(names[i] as string, c));
     this.originals = new Originals(maxOriginals, this.links);
-    this.terminalQueue = connectors.find((c) => c.terminalQueue !== undefined)?.terminalQueue;
+    this.queueHolder = connectors.find((c) => c.terminalQueue !== undefined);
     for (const link of this.links) {
       if (link.connector.transactions !== undefined) link.connector.transactions.upstream = link.name;
       this.watch(link);
@@ -260,13 +263,14 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   /**
    * With `terminalQueue` on, a request takes its terminal's turn in the group's one queue before the upstream is picked
    * (so one terminal has one request at the banks at a time, whatever upstream each goes to); the connector then does
-   * not queue it again. Advices stored with `saf: true` are not queued (as on a lone connector).
+   * not queue it again. Advices stored with `saf: true` are not queued (as on a lone connector). A request the queue
+   * refuses (full, waited too long, its deadline) never reaches an upstream: the queue's connector counts and records
+   * it, under its upstream name, so that it has its one record as on a lone connector.
    */
   private run<T>(message: MessageInput, saf: boolean, send: Send<T>, deadline: number | undefined): Promise<T> {
-    const terminal = message['41'];
-    if (this.terminalQueue === undefined || saf || terminal == null) return this.choose(message, saf, send);
+    if (this.queueHolder === undefined || saf || message['41'] == null) return this.choose(message, saf, send);
     const inLane: Send<T> = (c, o) => send(c, { ...o, [IN_TERMINAL_LANE]: true });
-    return this.terminalQueue.run(String(terminal), () => this.choose(message, saf, inLane), deadline, mtiText(message['0']));
+    return this.queueHolder.queued(message, deadline, () => this.choose(message, saf, inLane));
   }
 
   private choose<T>(message: MessageInput, saf: boolean, send: Send<T>): Promise<T> {

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { waitUntil } from '@iso8583/test-support';
 import { purchase, answer, startPeer } from './peer.js';
 import type { Peer, Received } from './peer.js';
-import { startGroup, upstream } from './helpers/setup.js';
+import { FileTransactionLog } from '../src/index.js';
+import type { Connector } from '../src/index.js';
+import { startGroup, tempDir, upstream } from './helpers/setup.js';
 
 test('round robin with terminalQueue on every upstream: a terminal\'s requests go to both banks, one at a time, in order', async (t) => {
   const held: Received[] = [];
@@ -34,4 +36,46 @@ test('round robin with terminalQueue on every upstream: a terminal\'s requests g
   const stans = (p: Peer): string[] => p.received.filter((r) => r.message['0'] === '0200').map((r) => String(r.message['11']));
   assert.deepEqual(stans(a), ['700001', '700003']);
   assert.deepEqual(stans(b), ['700002', '700004']);
+});
+
+test('a request the group\'s terminal queue refuses (full, waited too long) is recorded and counted once, as a lone connector\'s is', async (t) => {
+  const held: Received[] = [];
+  const hold = (r: Received, p: Peer): void => {
+    if (r.message['0'] === '0800') return p.send(r.socket, answer(r.message));
+    held.push(r);
+  };
+  const a = await startPeer(hold);
+  const b = await startPeer(hold);
+  const log = new FileTransactionLog(tempDir(t, 'group-queue-log'));
+  const tq = { enabled: true, maxQueued: 1, timeout: 200 };
+  const options = (name: string, p: Peer) => ({ ...upstream(name, p), requestTimeout: 20_000, terminalQueue: tq, transactionLog: log });
+  const group = await startGroup(t, { upstreams: [options('a', a), options('b', b)] }, () => [a, b]);
+  t.after(() => log.close()); // after the group's connectors are gone
+  const first = group.request(purchase('710001', 'TERM0002'));
+  await waitUntil(() => held.length === 1, { what: 'the first request of TERM0002 at the bank' });
+  const second = group.request(purchase('710002', 'TERM0002'));
+  await assert.rejects(group.request(purchase('710003', 'TERM0002')), { code: 'ISO8583_ERR_CONNECTOR_QUEUE_FULL' });
+  await assert.rejects(second, { code: 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT' });
+  const r = held.shift() as Received;
+  a.send(r.socket, answer(r.message));
+  assert.equal((await first)['39'], '00');
+  const records = await log.query({ terminal: 'TERM0002' });
+  assert.deepEqual(
+    records.map((x) => [x.stan, x.upstream, x.outcome, x.errorCode]).sort(),
+    [
+      ['710001', 'a', 'approved', undefined],
+      ['710002', 'a', 'error', 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT'],
+      ['710003', 'a', 'error', 'ISO8583_ERR_CONNECTOR_QUEUE_FULL'],
+    ],
+    'one record per request: the refusals under the upstream whose queue it is',
+  );
+  const queueTimeout = records.find((x) => x.stan === '710002');
+  assert.ok((queueTimeout?.latencyMs ?? 0) >= 150, 'timed from its arrival, not from its refusal');
+  const stats = group.stats();
+  assert.equal(stats['a']?.requests, 3);
+  assert.equal(stats['a']?.errors, 2);
+  assert.equal(stats['b']?.requests, 0);
+  const metrics = await (group.connectors.get('a') as Connector).registry.metrics();
+  assert.match(metrics, /iso8583_connector_failures_total\{connector="a",mti="0200",code="ISO8583_ERR_CONNECTOR_QUEUE_FULL"\} 1/);
+  assert.match(metrics, /iso8583_connector_failures_total\{connector="a",mti="0200",code="ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT"\} 1/);
 });

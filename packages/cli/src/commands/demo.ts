@@ -4,7 +4,8 @@
  * each printed with `describe` (card data masked). Then it keeps serving and prints the curl command to try; with
  * `--once` it exits after the samples. Needs nothing outside the repository.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFlagFile } from '../read-file.js';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -93,10 +94,12 @@ export function demoTransactions(file?: string): DemoTransaction[] {
   const path = file ?? repositorySamples();
   let list: unknown = BUILT_IN;
   if (path !== undefined) {
+    const text = readFlagFile(path, '--transactions');
     try {
-      list = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (err) {
-      throw cliError('ISO8583_ERR_CLI_FILE', `--transactions: ${path} cannot be read as JSON (${String((err as { code?: unknown }).code ?? 'syntax')})`, '--transactions');
+      list = JSON.parse(text);
+    } catch {
+      // The parser's message quotes the file: only its verdict is told.
+      throw cliError('ISO8583_ERR_CLI_FILE', `--transactions: ${path} is not JSON`, '--transactions');
     }
   }
   const valid =

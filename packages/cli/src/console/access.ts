@@ -6,7 +6,7 @@
  * compared in constant time and never logged; the cookie holds a keyed digest of the token, not the token.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFlagFile } from '../read-file.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cliError } from '../args.js';
 import { consoleError } from './errors.js';
@@ -39,13 +39,7 @@ export function readHttpToken(token: string | undefined, tokenFile: string | und
     throw cliError('ISO8583_ERR_CLI_OPTION', '--http-token and --http-token-file say the same thing: give one', '--http-token-file');
   }
   if (tokenFile !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(tokenFile, 'utf8');
-    } catch (err) {
-      const reason = String((err as { code?: unknown }).code ?? 'error');
-      throw cliError('ISO8583_ERR_CLI_FILE', `--http-token-file: ${tokenFile} cannot be read (${reason})`, '--http-token-file');
-    }
+    const text = readFlagFile(tokenFile, '--http-token-file');
     const first = (text.split(/\r?\n/)[0] ?? '').trim();
     if (first === '') throw cliError('ISO8583_ERR_CLI_OPTION', `--http-token-file: ${tokenFile} holds no token on its first line`, '--http-token-file');
     return first;

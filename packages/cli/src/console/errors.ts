@@ -8,7 +8,9 @@ export const CONSOLE_ERROR_CODES = {
   ISO8583_ERR_CONSOLE_UNAUTHORIZED:
     'The HTTP port asks for a token (`--http-token`, `--http-token-file`) and the request has none, or a wrong one (401).',
   ISO8583_ERR_CONSOLE_HOST:
-    'A request to an HTTP port without a token whose `Host` is a name other than the bound address or `localhost` (a DNS-rebinding page); IP addresses are answered (421).',
+    'A request to an HTTP port without a token, or to the gateway\'s `--metrics` port, whose `Host` is a name other than the bound address or `localhost` (a DNS-rebinding page); IP addresses are answered (421).',
+  ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT:
+    'A request to an HTTP port (any route, the `--metrics` port too) whose headers and body did not all arrive within the longest `requestTimeout` of its connectors (the gateway\'s `--request-timeout`): a client that stalled mid-request; the connection is closed (408).',
   ISO8583_ERR_CONSOLE_SEND_OFF: 'The console\'s workbench tried to send a message, but sending is off: start with `--console-send` (403).',
   ISO8583_ERR_CONSOLE_INPUT:
     'A workbench request that cannot be used: not JSON, hex that is not hex, an unknown dialect, frame or upstream, a message that is not an object; names the field (400).',
@@ -29,6 +31,7 @@ declare module '@iso8583/codec' {
 export const CONSOLE_HTTP_STATUS: Readonly<Record<ConsoleErrorCode, number>> = {
   ISO8583_ERR_CONSOLE_UNAUTHORIZED: 401,
   ISO8583_ERR_CONSOLE_HOST: 421,
+  ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT: 408,
   ISO8583_ERR_CONSOLE_SEND_OFF: 403,
   ISO8583_ERR_CONSOLE_INPUT: 400,
 };

@@ -16,7 +16,7 @@ import { connectorOptionsOf, connectorProblems, inboundOptionsOf, inboundProblem
 
 /** An HTTP section of a flow. */
 export interface FlowHttp {
-  /** Address to listen on. Default `127.0.0.1`. */
+  /** Address to listen on; beyond loopback without `--http-token`, the start logs `ISO8583_WARN_HTTP_OPEN`. Default `127.0.0.1`. */
   host?: string;
   /** Port; 0 picks a free one. */
   port: number;

@@ -15,6 +15,7 @@ import { createInboundEndpoint, loadSequence } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound';
 import { flowError } from './errors.js';
 import { assembleHttp } from '../http/app.js';
+import { warnOpenHttp } from '../http/open-warning.js';
 import { listenError } from '../args.js';
 import { logStopped, waitForSaf } from '../drain.js';
 import { ResettableStats } from '../stats.js';
@@ -252,7 +253,11 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       });
     }
     endpointsMade = endpoints;
-    if (flow.http !== undefined) http = await assembled.listen(flow.http.host ?? '127.0.0.1', flow.http.port, '/http/port');
+    if (flow.http !== undefined) {
+      const host = flow.http.host ?? '127.0.0.1';
+      http = await assembled.listen(host, flow.http.port, '/http/port');
+      warnOpenHttp(host, token, { flag: '/http/host', loopback: '"host": "127.0.0.1" in the flow file\'s http section' }, logger);
+    }
   } catch (err) {
     // A port in use, say: undo what started, so that the process can exit with the error.
     await Promise.allSettled(Object.values(endpoints).map((e) => e.close({ deadline: 0 })));

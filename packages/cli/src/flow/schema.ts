@@ -119,7 +119,7 @@ export function flowSchema(): Schema {
         description: 'The HTTP server: connector routes, GET /stats and GET /metrics. Default: no HTTP server.',
         required: ['port'],
         properties: {
-          host: { type: 'string', minLength: 1, description: 'Address to listen on. Default `127.0.0.1`.' },
+          host: { type: 'string', minLength: 1, description: 'Address to listen on; beyond loopback without `--http-token`, the start logs `ISO8583_WARN_HTTP_OPEN`. Default `127.0.0.1`.' },
           port: { type: 'integer', minimum: 0, maximum: 65535, description: 'Port; 0 picks a free one.' },
           routes: {
             type: 'object',

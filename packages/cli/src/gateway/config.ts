@@ -2,7 +2,7 @@
  * The gateway's configuration: the config type, the config file, its merge with the flags and their checks. The flag
  * rows (one per option, with help and limits) and the defaults read from them are in flag-rows.ts.
  */
-import { readFileSync } from 'node:fs';
+import { readFlagFile } from '../read-file.js';
 import { compileSchemaCheck } from '@iso8583/codec';
 import type { LengthHeader } from '@iso8583/codec';
 import { flagHelp, flagSchema, flagSpecs, resolveAliases } from '../flag-table.js';
@@ -138,7 +138,7 @@ export interface GatewayConfig {
   safExpireAfter: number;
   /** Response codes (comma-separated) that end a SAF entry besides the dialect's approval codes. Default: any answer ends it. */
   safEndCodes?: string;
-  /** Milliseconds to wait for the upstream's answer. Default 30000. */
+  /** Milliseconds to wait for the upstream's answer; also how long an HTTP client may take to send its request (then 408). Default 30000. */
   requestTimeout: number;
   /** Milliseconds between echo tests (0800/301) on an idle upstream link; 0 turns them off. Default 60000. */
   echoInterval: number;
@@ -198,14 +198,8 @@ const FLAG_BY_KEY = new Map(GATEWAY_FLAGS.map((f) => [f.key as string, f]));
 
 /** Reads and validates a gateway JSON config file. */
 export function readConfigFile(path: string): Partial<GatewayConfig> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    // A missing file, a folder, no permission: the system's reason (ENOENT, EISDIR, EACCES), never a stack.
-    const reason = String((err as { code?: unknown }).code ?? 'error');
-    throw cliError('ISO8583_ERR_CLI_FILE', `--config: cannot read the file ${path} (${reason})`, '--config');
-  }
+  // A missing file, a folder, no permission: the system's reason (ENOENT, EISDIR, EACCES), never a stack.
+  const text = readFlagFile(path, '--config');
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -26,7 +26,7 @@ import { failureReply } from './failure.js';
 import { lateApproval } from './late-approval.js';
 import { upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
-import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, httpBindOf, startMetrics, warnOpenHttp } from './http.js';
+import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, httpBindOf, startMetrics, warnOpenGatewayHttp } from './http.js';
 import { startStatsPort } from './stats-port.js';
 import { keepTransactions } from './transaction-retention.js';
 import { createTracer } from '../trace.js';
@@ -248,7 +248,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     addresses.pos = await listening('--listen', config.bind, config.listen, () => (created as InboundEndpoint).start());
     if (config.httpEnabled) {
       addresses.http = await http.listen(httpBindOf(config), config.http, '--http');
-      warnOpenHttp(config, token, logger);
+      warnOpenGatewayHttp(config, token, logger);
     }
     if (config.metrics !== undefined) addresses.metrics = await startMetrics(config, monitoring, (server) => (metricsApp = server));
     if (config.statsPort !== undefined) {

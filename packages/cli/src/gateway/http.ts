@@ -15,8 +15,11 @@ import type { Connector, ConnectorOptions, RouteTarget, TransactionLog, Upstream
 import type { InboundEndpoint } from '@iso8583/inbound';
 import { listenError } from '../args.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
+import { requireKnownHost } from '../http/host-check.js';
+import { answerClientError, boundRequests } from '../http/request-deadline.js';
 import type { HttpApp, Monitoring } from '../http/app.js';
 import { TransactionRing } from '../console/recent.js';
+import { warnOpenHttp } from '../http/open-warning.js';
 import type { GatewayConfig } from './config.js';
 
 /** The console's ring of recent transactions, unless the console is off (`--no-console`). */
@@ -117,29 +120,25 @@ export function httpBindOf(config: Pick<GatewayConfig, 'bind' | 'httpBind'>): st
   return config.httpBind ?? config.bind;
 }
 
-/** Whether `address` is a loopback address (127.0.0.0/8, `::1`, `localhost`): only the machine itself reaches it. */
-export function isLoopback(address: string): boolean {
-  const a = address.trim().toLowerCase().replace(/^\[|\]$/g, '');
-  return a === 'localhost' || a === '::1' || /^(::ffff:)?127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/.test(a);
+/**
+ * Logs `ISO8583_WARN_HTTP_OPEN` (http/open-warning.ts) when the HTTP listener (`--http-bind`, else `--bind`) is bound
+ * beyond loopback and asks for no token.
+ */
+export function warnOpenGatewayHttp(config: Pick<GatewayConfig, 'bind' | 'httpBind'>, token: string | undefined, logger: Logger): void {
+  const flag = config.httpBind === undefined ? '--bind' : '--http-bind';
+  warnOpenHttp(httpBindOf(config), token, { flag, loopback: '--http-bind 127.0.0.1' }, logger);
 }
 
 /**
- * Logs `ISO8583_WARN_HTTP_OPEN` (warn) when the HTTP listener is bound beyond loopback and asks for no token: anyone
- * who reaches the address may send through the link, read `/transactions` and open the console.
+ * The `--metrics` listener (`GET /stats`, `GET /metrics`) on `metricsHost`; a port in use names `--metrics`. It asks for
+ * no token, so a `Host` naming another machine (a DNS-rebinding page) is refused with 421 as on the HTTP port without
+ * one (http/host-check.ts). A request must arrive whole within `requestTimeout` (http/request-deadline.ts).
  */
-export function warnOpenHttp(config: Pick<GatewayConfig, 'bind' | 'httpBind'>, token: string | undefined, logger: Logger): void {
-  const address = httpBindOf(config);
-  if (token !== undefined || isLoopback(address)) return;
-  logger.warn(
-    { code: 'ISO8583_WARN_HTTP_OPEN', address, flag: config.httpBind === undefined ? '--bind' : '--http-bind' },
-    'the HTTP port (POST /, /transactions, /console) is reachable beyond this machine and asks for no token: give --http-token-file, or --http-bind 127.0.0.1',
-  );
-}
-
-/** The `--metrics` listener (`GET /stats`, `GET /metrics`) on `metricsHost`; a port in use names `--metrics`. */
 export async function startMetrics(config: GatewayConfig, monitoring: Monitoring, made: (server: FastifyInstance) => void): Promise<AddressInfo> {
-  const server = fastify({ logger: false, forceCloseConnections: true });
+  const server = fastify({ logger: false, forceCloseConnections: true, clientErrorHandler: answerClientError });
   made(server);
+  boundRequests(server.server, config.requestTimeout);
+  requireKnownHost(server, () => config.metricsHost, false);
   addMonitoring(server, monitoring);
   try {
     await server.listen({ host: config.metricsHost, port: config.metrics });

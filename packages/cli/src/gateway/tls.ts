@@ -50,9 +50,9 @@ export function upstreamTlsOptions(config: GatewayConfig, own: GatewayUpstream |
   const cert = readPemFile(c.tlsCert, flags.cert);
   const key = readPemFile(c.tlsKey, flags.key);
   checkTlsMaterial({
-    ...(ca === undefined ? {} : { ca: { pem: ca, flag: flags.ca } }),
-    ...(cert === undefined ? {} : { cert: { pem: cert, flag: flags.cert } }),
-    ...(key === undefined ? {} : { key: { pem: key, flag: flags.key } }),
+    ...(ca === undefined ? {} : { ca: { pem: ca, path: c.tlsCa as string, flag: flags.ca } }),
+    ...(cert === undefined ? {} : { cert: { pem: cert, path: c.tlsCert as string, flag: flags.cert } }),
+    ...(key === undefined ? {} : { key: { pem: key, path: c.tlsKey as string, flag: flags.key } }),
   });
   if (ca !== undefined) tls.ca = ca;
   if (cert !== undefined) tls.cert = cert;
@@ -69,9 +69,9 @@ export function posTlsOptions(config: GatewayConfig): InboundOptions['tls'] {
   if (key === undefined) throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', '--client-tls-cert and --client-tls-key go together', { field: '--client-tls-key' });
   const ca = readPemFile(config.clientTlsCa, '--client-tls-ca');
   checkTlsMaterial({
-    cert: { pem: cert, flag: '--client-tls-cert' },
-    key: { pem: key, flag: '--client-tls-key' },
-    ...(ca === undefined ? {} : { ca: { pem: ca, flag: '--client-tls-ca' } }),
+    cert: { pem: cert, path: config.clientTlsCert, flag: '--client-tls-cert' },
+    key: { pem: key, path: config.clientTlsKey as string, flag: '--client-tls-key' },
+    ...(ca === undefined ? {} : { ca: { pem: ca, path: config.clientTlsCa as string, flag: '--client-tls-ca' } }),
   });
   return ca === undefined ? { cert, key } : { cert, key, ca, requestCert: true };
 }

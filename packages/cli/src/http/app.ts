@@ -2,7 +2,8 @@
  * The Fastify application that `iso8583 gateway` and `iso8583 run` share: the connector plugin registered once per
  * named connector (with its HTTP routes where asked), `GET /stats` and `GET /metrics`, and the order of a graceful
  * stop: once stopping, every answer closes its connection; the connectors close only after what the caller holds
- * them for (the inbound endpoints' in-flight work, the pending reversals).
+ * them for (the inbound endpoints' in-flight work, the pending reversals). A request must arrive whole within the
+ * longest `requestTimeout` of the connectors (request-deadline.ts).
  */
 import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
@@ -13,6 +14,7 @@ import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connecto
 import { listenError } from '../args.js';
 import { maskDigitRuns } from '@iso8583/codec';
 import { requireKnownHost } from './host-check.js';
+import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests } from './request-deadline.js';
 import { requireToken } from '../console/access.js';
 import { mountConsole } from '../console/routes.js';
 import type { ConsoleOptions } from '../console/routes.js';
@@ -101,7 +103,8 @@ export interface HttpApp {
 
 /** Builds the application: the connectors registered and ready, nothing listening yet. */
 export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
-  const app: FastifyInstance = fastify({ logger: false, forceCloseConnections: 'idle' });
+  // A client that stalls mid-request is answered 408 (request-deadline.ts), bounded below once the connectors exist.
+  const app: FastifyInstance = fastify({ logger: false, forceCloseConnections: 'idle', clientErrorHandler: answerClientError });
   // A browser request from another site never reaches a route that changes state (the connector's cross-site.ts).
   app.addHook('onRequest', refuseCrossSite((err) => ({ error: { code: err.code, message: err.message, field: err.field } })));
   // The address listened on, for the Host check of a port without a token (host-check.ts).
@@ -127,6 +130,8 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   const decorated = (app as unknown as { iso8583?: Record<string, Connector> }).iso8583 ?? {};
   const connectors: Record<string, Connector> = {};
   for (const name of Object.keys(options.connectors)) connectors[name] = decorated[name] as Connector;
+  const longest = Math.max(0, ...Object.values(connectors).map((c) => c.options.requestTimeout));
+  boundRequests(app.server, longest > 0 ? longest : DEFAULT_REQUEST_DEADLINE);
   return {
     app,
     connectors,

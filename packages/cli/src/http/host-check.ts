@@ -4,7 +4,7 @@
  * request carries the attacker's name in `Host`. Without a token, the port answers only requests whose `Host` is an
  * IP address (IPv4, or IPv6 in brackets), `localhost`, or the address it is bound to; any other name is refused with
  * 421 `ISO8583_ERR_CONSOLE_HOST`. A request without `Host` (HTTP/1.0) comes from no browser and goes on. With a token
- * the check is off: a rebound page has no token.
+ * the check is off: a rebound page has no token. The `--metrics` listener asks for no token and always checks.
  */
 import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -29,11 +29,16 @@ export function knownHost(host: string | undefined, bound: string | undefined): 
   return bound !== undefined && name === hostName(bound.includes(':') && !bound.startsWith('[') ? `[${bound}]` : bound);
 }
 
-/** Refuses (421) every request of `app` whose `Host` is not {@link knownHost} for the address `bound()` names. */
-export function requireKnownHost(app: FastifyInstance, bound: () => string | undefined): void {
+/**
+ * Refuses (421) every request of `app` whose `Host` is not {@link knownHost} for the address `bound()` names: the HTTP
+ * port without a token, and the `--metrics` listener (which never asks for one). `token`: the port could ask for a
+ * token instead, and the answer says so. Default `true`.
+ */
+export function requireKnownHost(app: FastifyInstance, bound: () => string | undefined, token = true): void {
+  const text = `this port answers its own address, an IP address or localhost in Host${token ? ' (or a request with the token)' : ''}`;
   app.addHook('onRequest', async (request, reply) => {
     if (knownHost(request.headers.host, bound())) return undefined;
-    const err = consoleError('ISO8583_ERR_CONSOLE_HOST', 'this port answers its own address, an IP address or localhost in Host (or a request with the token)', 'host');
+    const err = consoleError('ISO8583_ERR_CONSOLE_HOST', text, 'host');
     return reply.code(421).header('cache-control', 'no-store').send({ error: { code: err.code, message: err.message, field: err.field } });
   });
 }

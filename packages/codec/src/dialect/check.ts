@@ -6,6 +6,7 @@
 import type { BitmapSpec, CompositeSpec, Dialect, FieldSpec } from '../types.js';
 import type { FieldProblem } from '../errors.js';
 import { Iso8583Error, problemsText } from '../errors.js';
+import { compileField, prefixValue } from '../field/plan.js';
 
 const TYPES = new Set(['n', 'a', 'an', 'ans', 'as', 'ns', 'anp', 'b', 'z', 'xn']);
 const ENCODINGS = new Set(['ascii', 'ebcdic', 'ebcdic-1047', 'ebcdic-037', 'bcd', 'binary', 'hex', 'ebcdic-hex']);
@@ -42,12 +43,42 @@ function checkBitmap(bitmap: BitmapSpec | undefined, path: string, composite: bo
   if (bitmap.tertiary !== undefined && typeof bitmap.tertiary !== 'boolean') add(problems, `${path}.tertiary`, 'must be true or false');
 }
 
+/**
+ * Why field (or sub-field) `num` cannot be a data element of a layout whose presence `bitmap` tells, or `undefined`
+ * when it can. Bit N marks field N from bit 1, so field 0 has no bit; under the message rules (no `bitmap.length`)
+ * bit 1 announces the secondary bitmap and, with `tertiary`, bit 65 the tertiary one: those bits mark no data.
+ * The one home of this rule: the dialect check applies it, and through it the jPOS packager import.
+ */
+function bitmapReserved(num: number, bitmap: BitmapSpec | undefined): string | undefined {
+  if (bitmap === undefined || bitmap === null || typeof bitmap !== 'object') return undefined;
+  if (num === 0) return 'cannot be a data element: no bit of a bitmap marks number 0';
+  if (bitmap.length !== undefined) return undefined;
+  if (num === 1) return 'cannot be a data element: bit 1 announces the secondary bitmap';
+  if (num === 65 && bitmap.tertiary === true) return 'cannot be a data element: bit 65 announces the tertiary bitmap';
+  return undefined;
+}
+
+/**
+ * The largest number the length prefix of a valid variable field can carry (99 for two digits, 255 for one binary
+ * byte) against what its maximum `length` needs, counted as the prefix counts (units, bytes or nibbles).
+ */
+function prefixCapacityProblem(spec: FieldSpec, path: string, problems: FieldProblem[]): void {
+  const plan = compileField(path, 0, spec, spec.subfields === undefined ? undefined : spec.subfields);
+  const needed = prefixValue(plan, spec.length);
+  if (needed <= plan.pfxMax) return;
+  const prefix = spec.prefix!;
+  const size = prefix.encoding === 'binary' ? `${prefix.digits}-byte binary` : `${prefix.digits}-digit`;
+  const counted = prefix.counts === undefined || prefix.counts === 'units' ? '' : ` (${needed} ${prefix.counts})`;
+  add(problems, `${path}.length`, `maximum ${spec.length}${counted} is more than its ${size} length prefix carries (${plan.pfxMax})`);
+}
+
 /** Problems of one field specification at `path` (e.g. `fields.35`). */
 export function fieldProblems(spec: FieldSpec, path: string, problems: FieldProblem[]): void {
   if (spec === null || typeof spec !== 'object') {
     add(problems, path, 'must be an object');
     return;
   }
+  const start = problems.length;
   if (typeof spec.name !== 'string') add(problems, `${path}.name`, 'must be a string');
   if (!TYPES.has(spec.type)) add(problems, `${path}.type`, 'must be one of n, a, an, ans, as, ns, anp, b, z, xn');
   if (!isInt(spec.length, 0, 999999)) add(problems, `${path}.length`, 'must be a whole number from 0 to 999999');
@@ -90,6 +121,8 @@ export function fieldProblems(spec: FieldSpec, path: string, problems: FieldProb
   if (spec.sensitive !== undefined && !SENSITIVITIES.has(spec.sensitive)) {
     add(problems, `${path}.sensitive`, 'must be pan, track, pin, cvv, emv or secret');
   }
+  // Last: the capacity of the prefix is computed as pack computes it, from a field that is otherwise valid.
+  if (prefix !== undefined && problems.length === start) prefixCapacityProblem(spec, path, problems);
   if (spec.subfields !== undefined) compositeProblems(spec.subfields, `${path}.subfields`, problems);
 }
 
@@ -111,6 +144,11 @@ function compositeProblems(spec: CompositeSpec, path: string, problems: FieldPro
     const num = Number(key);
     if (!/^(0|[1-9][0-9]*)$/.test(key) || num > max) {
       add(problems, `${path}.fields.${key}`, `not a sub-field number from 0 to ${max}`);
+      continue;
+    }
+    const reserved = bitmapReserved(num, spec.bitmap);
+    if (reserved !== undefined) {
+      add(problems, `${path}.fields.${key}`, `sub-field ${key} ${reserved}`);
       continue;
     }
     fieldProblems(spec.fields[key]!, `${path}.fields.${key}`, problems);
@@ -141,6 +179,11 @@ export function dialectProblems(dialect: Dialect): FieldProblem[] {
     const num = Number(key);
     if (!/^[1-9][0-9]*$/.test(key) || num < 2 || num > max) {
       add(problems, `fields.${key}`, `not a field number from 2 to ${max}`);
+      continue;
+    }
+    const reserved = bitmapReserved(num, dialect.bitmap);
+    if (reserved !== undefined) {
+      add(problems, `fields.${key}`, `field ${key} ${reserved}`);
       continue;
     }
     fieldProblems(dialect.fields[key]!, `fields.${key}`, problems);

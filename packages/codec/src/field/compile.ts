@@ -64,8 +64,8 @@ export class Layout {
       .sort((a, b) => a - b);
     for (const num of nums) {
       const spec = fields[String(num)]!;
-      if (!composite && (num < 2 || (num === 65 && this.tertiary))) continue;
-      if (!this.positional && num > this.maxField) continue;
+      // The dialect check refused what a bitmap cannot mark (fields 0 and 1, 65 with a tertiary bitmap, numbers past
+      // the bitmap); a layout compiles every field it is given.
       const id = path + num;
       const sub = spec.subfields === undefined ? undefined : compileComposite(spec.subfields, `${id}.`);
       this.plans[num] = compileField(id, num, spec, sub);

@@ -33,7 +33,7 @@ function fits(plan: FieldPlan, units: number): boolean {
 /** BCD digits (track data: `=` and `D` too) that fit as they are. */
 function writeBcdDigits(w: Writer, off: number, plan: FieldPlan, s: string): number {
   const n = s.length;
-  if (!fits(plan, n)) return general(w, off, plan, s, false);
+  if (!fits(plan, n) || (plan.evenDigits && (n & 1) !== 0)) return general(w, off, plan, s, false);
   const track = plan.track;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);

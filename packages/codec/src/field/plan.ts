@@ -109,6 +109,11 @@ export interface FieldPlan {
   readonly leftJustified: boolean;
   /** BCD: the pad nibble, 0 or 15. */
   readonly padNibble: number;
+  /**
+   * BCD counted in bytes where the pad nibble of an odd number of digits would come back as a digit that changes the
+   * value (a trailing 0, a pad of an amount, a leading 0 of track data): such a value must have an even digit count.
+   */
+  readonly evenDigits: boolean;
   /** BCD track data: `=` travels as nibble D. */
   readonly track: boolean;
   /** BCD amount: the sign travels as one character, the digits as BCD. */
@@ -158,6 +163,12 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
   const pfxSize = pfx === PFX_BCD ? (pfxDigits + 1) >> 1 : pfxDigits;
   const pfxMax = pfx === PFX_NONE ? 0 : pfx === PFX_BINARY ? 256 ** pfxDigits - 1 : 10 ** pfxDigits - 1;
   const numeric = spec.type === 'n' || amount;
+  const counts = COUNTS[spec.prefix?.counts ?? 'units'] ?? COUNT_UNITS;
+  const leftJustified = spec.justify === 'left';
+  const padNibble = spec.padNibble === 'F' ? 15 : 0;
+  // Unpack takes every nibble of a BCD value counted in bytes as a digit, but the F pad of a number or track data.
+  const padReadBack = enc === ENC_BCD && !fixed && counts === COUNT_BYTES && (bcdAmount || padNibble === 0);
+  const evenDigits = padReadBack && (leftJustified || padNibble === 15 || spec.type === 'z');
   let padChar = '';
   let padLeft = false;
   if (spec.pad !== undefined) {
@@ -188,11 +199,12 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
     pfxDigits,
     pfxSize,
     pfxMax,
-    counts: COUNTS[spec.prefix?.counts ?? 'units'] ?? COUNT_UNITS,
+    counts,
     padChar,
     padLeft,
-    leftJustified: spec.justify === 'left',
-    padNibble: spec.padNibble === 'F' ? 15 : 0,
+    leftJustified,
+    padNibble,
+    evenDigits,
     track: spec.type === 'z',
     bcdAmount,
     signEbcdic: spec.signEncoding === 'ebcdic',

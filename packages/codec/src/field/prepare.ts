@@ -44,6 +44,9 @@ function pad(plan: FieldPlan, s: string, units: number): string {
   return fill + s;
 }
 
+/** Why a BCD value counted in bytes with an odd number of digits is refused (`FieldPlan.evenDigits`). */
+const ODD_DIGITS = 'an odd number of digits: its length prefix counts bytes, and the pad nibble would come back as a digit';
+
 /**
  * The wire value of a plain (non-composite) field: `s` padded and checked. Returns `undefined` and notes
  * the problem in `p` when the value cannot be sent.
@@ -76,6 +79,9 @@ export function prepareText(plan: FieldPlan, s: string, lenient: boolean, p: Pro
       const digits = plan.bcdAmount ? s.slice(1) : s;
       if (!isNibbles(digits) || (!plan.track && digits.includes('='))) {
         return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'characters that BCD cannot carry');
+      }
+      if (plan.evenDigits && (digits.length & 1) !== 0) {
+        return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', ODD_DIGITS);
       }
       if (plan.bcdAmount && s.length > 0 && s.charCodeAt(0) > 0xff) {
         return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'a sign character that cannot travel');

@@ -43,7 +43,15 @@ function bcd(type: FieldType, length: number, pad: boolean, lengthPrefix?: Lengt
   return shape;
 }
 
-const LL = ['L', 'LL', 'LLL', 'LLLL', 'LLLLL', 'LLLLLL'];
+/**
+ * The variable-length classes jPOS ships (`org.jpos.iso`), by prefix letters and kind: the importer knows these and no
+ * other combination (`IFB_LNUM`, `IFA_LLLLNUM`, `IFE_LLLLLLCHAR` are no jPOS classes, so never guessed).
+ */
+const VARIABLE: Readonly<Record<'IFA' | 'IFB' | 'IFE', Readonly<Record<'CHAR' | 'NUM' | 'BINARY', readonly string[]>>>> = {
+  IFA: { CHAR: ['L', 'LL', 'LLL', 'LLLL', 'LLLLL', 'LLLLLL'], NUM: ['LL', 'LLL'], BINARY: ['L', 'LL', 'LLL', 'LLLL', 'LLLLL', 'LLLLLL'] },
+  IFB: { CHAR: ['LL', 'LLL', 'LLLL', 'LLLLLL'], NUM: ['LL', 'LLL'], BINARY: ['LL', 'LLL', 'LLLL'] },
+  IFE: { CHAR: ['L', 'LL', 'LLL', 'LLLL'], NUM: ['L', 'LL', 'LLL'], BINARY: ['L', 'LL', 'LLL', 'LLLL'] },
+};
 
 function build(): Map<string, ClassBuilder> {
   const table = new Map<string, ClassBuilder>();
@@ -55,7 +63,6 @@ function build(): Map<string, ClassBuilder> {
 
   // Fixed-length text, right-padded with spaces.
   table.set('IF_CHAR', (n) => field('ans', 'ascii', n));
-  table.set('IFA_CHAR', (n) => field('ans', 'ascii', n));
   table.set('IFE_CHAR', (n) => field('ans', IFE, n));
 
   // Amounts: a sign character (C or D) then length - 1 digits, left-padded with zeros. IFB_AMOUNT sends the sign as
@@ -73,21 +80,18 @@ function build(): Map<string, ClassBuilder> {
   table.set('IFE_BINARY', (n) => field('b', 'ebcdic-hex', n));
   table.set('IFB_BINARY', (n) => field('b', 'binary', n));
 
-  for (let digits = 1; digits <= 6; digits++) {
-    const l = LL[digits - 1] ?? '';
-    // Variable text: prefix in ASCII (IFA), EBCDIC (IFE) or BCD (IFB), characters in ASCII or EBCDIC.
-    table.set(`IFA_${l}CHAR`, (n) => field('ans', 'ascii', n, prefix('ascii', digits)));
-    table.set(`IFE_${l}CHAR`, (n) => field('ans', IFE, n, prefix('ebcdic', digits)));
-    table.set(`IFB_${l}CHAR`, (n) => field('ans', 'ascii', n, prefix('bcd', digits)));
-    // Variable numerics: the prefix counts digits.
-    table.set(`IFA_${l}NUM`, (n) => field('n', 'ascii', n, prefix('ascii', digits)));
-    table.set(`IFE_${l}NUM`, (n) => field('n', IFE, n, prefix('ebcdic', digits)));
-    table.set(`IFB_${l}NUM`, (n, pad) => bcd('n', n, pad, prefix('bcd', digits)));
-    // Variable binary: raw bytes after an ASCII, EBCDIC or BCD prefix that counts bytes.
-    table.set(`IFA_${l}BINARY`, (n) => field('b', 'binary', n, prefix('ascii', digits)));
-    table.set(`IFE_${l}BINARY`, (n) => field('b', 'binary', n, prefix('ebcdic', digits)));
-    table.set(`IFB_${l}BINARY`, (n) => field('b', 'binary', n, prefix('bcd', digits)));
-  }
+  // Variable text: prefix in ASCII (IFA), EBCDIC (IFE) or BCD (IFB), characters in ASCII or EBCDIC.
+  for (const l of VARIABLE.IFA.CHAR) table.set(`IFA_${l}CHAR`, (n) => field('ans', 'ascii', n, prefix('ascii', l.length)));
+  for (const l of VARIABLE.IFE.CHAR) table.set(`IFE_${l}CHAR`, (n) => field('ans', IFE, n, prefix('ebcdic', l.length)));
+  for (const l of VARIABLE.IFB.CHAR) table.set(`IFB_${l}CHAR`, (n) => field('ans', 'ascii', n, prefix('bcd', l.length)));
+  // Variable numerics: the prefix counts digits.
+  for (const l of VARIABLE.IFA.NUM) table.set(`IFA_${l}NUM`, (n) => field('n', 'ascii', n, prefix('ascii', l.length)));
+  for (const l of VARIABLE.IFE.NUM) table.set(`IFE_${l}NUM`, (n) => field('n', IFE, n, prefix('ebcdic', l.length)));
+  for (const l of VARIABLE.IFB.NUM) table.set(`IFB_${l}NUM`, (n, pad) => bcd('n', n, pad, prefix('bcd', l.length)));
+  // Variable binary: raw bytes after an ASCII, EBCDIC or BCD prefix that counts bytes.
+  for (const l of VARIABLE.IFA.BINARY) table.set(`IFA_${l}BINARY`, (n) => field('b', 'binary', n, prefix('ascii', l.length)));
+  for (const l of VARIABLE.IFE.BINARY) table.set(`IFE_${l}BINARY`, (n) => field('b', 'binary', n, prefix('ebcdic', l.length)));
+  for (const l of VARIABLE.IFB.BINARY) table.set(`IFB_${l}BINARY`, (n) => field('b', 'binary', n, prefix('bcd', l.length)));
 
   // Length prefixes as binary numbers (the H of IFB_LLHCHAR: one byte for LL, two for LLL).
   table.set('IFB_LLHCHAR', (n) => field('ans', 'ascii', n, prefix('binary', 1)));

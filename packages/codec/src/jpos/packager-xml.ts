@@ -1,14 +1,17 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { BitmapSpec, CompositeSpec, Dialect, FieldSpec, Sensitivity } from '../types.js';
+import type { FieldProblem } from '../errors.js';
 import { codecError } from '../errors.js';
+import { dialectProblems } from '../dialect/check.js';
 import type { ClassShape } from './field-classes.js';
 import { describeClass, shortClassName } from './field-classes.js';
 
 /**
  * jPOS GenericPackager XML import. A packager file is an `isopackager` element holding one `isofield` per data element
  * (`id`, `length`, `name`, `class`, optional `pad`) and `isofieldpackager` elements for composite fields, whose
- * children describe the sub-fields and whose `packager` attribute says how they are laid out (a sub-field bitmap with
- * GenericSubFieldPackager, or a nested GenericPackager with `emitBitmap`, `bitmapField` and `headerLength`).
+ * children describe the sub-fields and whose `packager` attribute says how they are laid out: GenericSubFieldPackager
+ * or a nested GenericPackager (the first extends the second), both with the attributes `emitBitmap` (default true: a
+ * sub-field bitmap travels), `bitmapField` (default 1: the sub-field element that describes it) and `headerLength`.
  */
 
 /** One `isofield` or `isofieldpackager` element as read from the XML. */
@@ -93,6 +96,14 @@ function readChildren(node: Record<string, unknown>): RawField[] {
   return out;
 }
 
+/** An attribute of the DTD's `(true|false)` kind (jPOS validates the DTD): `fallback` when absent. */
+function readBoolean(packager: string, text: string | undefined, what: string, fallback: boolean, field?: string): boolean {
+  if (text === undefined) return fallback;
+  const value = text.trim().toLowerCase();
+  if (value !== 'true' && value !== 'false') xmlError(packager, `attribute ${what} is neither true nor false`, field);
+  return value === 'true';
+}
+
 function readInteger(packager: string, text: string | undefined, what: string, field?: string): number | undefined {
   if (text === undefined) return undefined;
   const trimmed = text.trim();
@@ -170,7 +181,14 @@ function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): Field
   return spec;
 }
 
-/** The layout of a composite field from its `isofieldpackager` element. */
+/**
+ * The layout of a composite field from its `isofieldpackager` element. Both packager classes are GenericPackagers:
+ * with `emitBitmap` true (the default) the sub-field named by `bitmapField` (default 1) must be a bitmap class, and
+ * it is the sub-field bitmap (`GenericPackager.getBitMapfieldPackager()` is `fld[bitmapField]`); with
+ * `emitBitmap="false"` the layout is positional, and a bitmap class at sub-field 1 is skipped as jPOS skips it (its
+ * first field is then 2). A zero-length sub-field 0 is a placeholder (the slot of an MTI) and carries nothing; any
+ * other sub-field is data, and the dialect check refuses those a bitmap cannot mark (see `bitmapReserved`).
+ */
 function compositeSpec(packager: string, outer: PackagerField): CompositeSpec {
   const a = outer.raw.attributes;
   const packagerClass = (a.packager ?? '').trim();
@@ -179,34 +197,33 @@ function compositeSpec(packager: string, outer: PackagerField): CompositeSpec {
     classError(packager, outer.path, packagerClass, 'is not a sub-field packager the importer knows');
   }
   const subs = readFields(packager, outer.raw.children, outer.path);
-  let bitmapField: number | undefined;
-  if (kind === 'GenericSubFieldPackager') {
-    // GenericSubFieldPackager sends a bitmap exactly when sub-field 1 is a bitmap class.
-    const first = subs.get(1);
-    if (first !== undefined && describe(packager, first).kind === 'bitmap') bitmapField = 1;
-  } else {
-    const emit = (a.emitBitmap ?? 'true').trim().toLowerCase() !== 'false';
-    if (emit) bitmapField = readInteger(packager, a.bitmapField, 'bitmapField', outer.path) ?? 1;
-  }
+  const emit = readBoolean(packager, a.emitBitmap, 'emitBitmap', true, outer.path);
+  const bitmapAt = readInteger(packager, a.bitmapField, 'bitmapField', outer.path) ?? 1;
 
   const composite: CompositeSpec = { fields: {} };
-  if (bitmapField !== undefined) {
-    const b = subs.get(bitmapField);
-    if (b === undefined) xmlError(packager, `the sub-field bitmap (sub-field ${bitmapField}) is not defined`, outer.path);
+  let bitmapField: number | undefined;
+  if (emit) {
+    const why = `emitBitmap is true${a.emitBitmap === undefined ? ' (the default)' : ''} and bitmapField${
+      a.bitmapField === undefined ? ' (default 1)' : ''
+    } names sub-field ${bitmapAt}`;
+    const b = subs.get(bitmapAt);
+    if (b === undefined) xmlError(packager, `${why}, which is not defined`, outer.path);
     const shape = describe(packager, b);
-    if (shape.kind !== 'bitmap') classError(packager, b.path, b.className, 'is not a bitmap class');
+    if (shape.kind !== 'bitmap') classError(packager, b.path, b.className, `is not a bitmap class, but ${why}`);
     composite.bitmap = bitmapSpec(shape.encoding, b.length, true);
+    bitmapField = bitmapAt;
+  } else {
+    const first = subs.get(1);
+    if (first !== undefined && describe(packager, first).kind === 'bitmap') bitmapField = 1;
   }
+  // ISOBasePackager (a nested GenericPackager) sends the header bytes; GenericSubFieldPackager's own pack and unpack
+  // never do, so there the attribute changes nothing on the wire.
   const headerLength = readInteger(packager, a.headerLength, 'headerLength', outer.path);
-  if (headerLength !== undefined && headerLength > 0) composite.headerLength = headerLength;
+  if (kind === 'GenericPackager' && headerLength !== undefined && headerLength > 0) composite.headerLength = headerLength;
 
   for (const sub of [...subs.values()].sort((x, y) => x.id - y.id)) {
     if (sub.id === bitmapField) continue;
-    // Sub-field 0 of a GenericSubFieldPackager is a zero-length placeholder (the slot of an MTI): nothing travels.
     if (sub.id === 0 && sub.length === 0) continue;
-    if (sub.id === 0 && bitmapField !== undefined) {
-      xmlError(packager, 'a sub-field 0 before the sub-field bitmap (a nested MTI) is not supported', sub.path);
-    }
     composite.fields[String(sub.id)] = fieldSpec(packager, sub, false);
   }
   return composite;
@@ -230,8 +247,11 @@ function mtiEncoding(packager: string, f: PackagerField): Dialect['mti']['encodi
  *
  * @param xml - the packager document (the text of e.g. `iso87ascii.xml`).
  * @param name - the name of the dialect made. Default `"packager"`.
- * @throws `ISO8583_ERR_PACKAGER_XML` when the document is not well-formed or not an `isopackager` (naming the field
- *   where one is concerned); `ISO8583_ERR_PACKAGER_CLASS` naming the field and the class when a class is unknown.
+ * @throws `ISO8583_ERR_PACKAGER_XML` when the document is not well-formed or not readable (with the parser's reason:
+ *   an external entity, an entity over its size limit), is not an `isopackager`, or describes what jPOS refuses at load
+ *   or cannot pack (a maximum length over its length prefix, a sub-field a bitmap cannot mark, an `emitBitmap` or
+ *   `bitmapField` that names no bitmap), naming the field where one is concerned; `ISO8583_ERR_PACKAGER_CLASS` naming
+ *   the field and the class when a class is unknown or in the wrong place.
  */
 export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect {
   if (typeof xml !== 'string') xmlError(name, 'the packager document must be a string');
@@ -243,7 +263,9 @@ export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect 
   try {
     doc = PARSER.parse(xml);
   } catch (cause) {
-    throw codecError('ISO8583_ERR_PACKAGER_XML', `packager ${JSON.stringify(name)}: not readable XML`, { cause });
+    // The parser's reason (an external entity, an entity over its size limit) is about the document, never data.
+    const reason = cause instanceof Error ? cause.message.slice(0, 200) : 'the parser failed';
+    throw codecError('ISO8583_ERR_PACKAGER_XML', `packager ${JSON.stringify(name)}: not readable XML: ${reason}`, { cause });
   }
   const root = isRecord(doc) ? doc.isopackager : undefined;
   if (root === undefined) xmlError(name, 'the document has no isopackager element');
@@ -276,5 +298,37 @@ export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect 
     if (f.id === 65 && bitmap.tertiary === true) continue;
     dialect.fields[String(f.id)] = fieldSpec(name, f, true);
   }
+  refuseProblems(name, dialectProblems(dialect));
   return dialect;
+}
+
+/** `fields.127.subfields.fields.2.length` -> `127.2` (the field of a dialect path) and `length` (what of it). */
+function packagerPath(path: string): { field: string; what: string } {
+  const parts = path.split('.');
+  const ids: string[] = [];
+  let i = 0;
+  while (parts[i] === 'fields' && i + 1 < parts.length) {
+    ids.push(parts[i + 1]!);
+    i += parts[i + 2] === 'subfields' ? 3 : 2;
+  }
+  return { field: ids.join('.'), what: parts.slice(i).join('.') };
+}
+
+/**
+ * The semantic rules of every dialect (`dialectProblems`) applied at import, as jPOS refuses at load what it cannot
+ * pack (a maximum length over what the length prefix carries, a sub-field where a bitmap has no bit for it): the first
+ * problem names its field, `problems` holds them all.
+ */
+function refuseProblems(name: string, problems: FieldProblem[]): void {
+  if (problems.length === 0) return;
+  const mapped = problems.map((p) => {
+    const { field, what } = packagerPath(p.field);
+    return { field, code: 'ISO8583_ERR_PACKAGER_XML', reason: what === '' ? p.reason : `${what}: ${p.reason}` };
+  });
+  const first = mapped[0]!;
+  const more = mapped.length > 1 ? ` (and ${mapped.length - 1} more problems)` : '';
+  throw codecError('ISO8583_ERR_PACKAGER_XML', `packager ${JSON.stringify(name)}: ${first.reason}${more}`, {
+    field: first.field,
+    problems: mapped,
+  });
 }

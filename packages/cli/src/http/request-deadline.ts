@@ -1,0 +1,57 @@
+/**
+ * How long a client may take to send one request (its headers and its body) to an HTTP port of the command: a client
+ * that stalls mid-request (a body announced and never sent, a byte a minute) would otherwise hold its connection, and
+ * what it sent, for ever: Fastify turns Node's own bound off (`requestTimeout: 0`). The bound is a timeout the operator
+ * already set: the longest `requestTimeout` of the port's connectors (the gateway's `--request-timeout`), so that a
+ * request has as long to arrive as the bank has to answer it. Past it the request is answered 408
+ * `ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT` and its connection is closed. The time the routes then take (the queue, the
+ * bank) is not counted here: each of those waits has its own timeout.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { consoleError } from '../console/errors.js';
+
+/** The bound of a port without connectors (the console alone): the connector's default `requestTimeout`, 30000 ms. */
+export const DEFAULT_REQUEST_DEADLINE = 30_000;
+
+/**
+ * Bounds the receipt of every request of `server` to `ms` milliseconds (Node's `requestTimeout`), looked for every
+ * quarter of it, from 50 ms to 1 s (Node's default, 30 s, would let a stalled request live up to 30 s past its bound).
+ * Call before `listen`.
+ */
+export function boundRequests(server: Server, ms: number): void {
+  server.requestTimeout = ms;
+  // Node looks at the request bound only where the headers' bound (60 s) is not longer.
+  server.headersTimeout = Math.min(server.headersTimeout, ms);
+  // Read when the server starts listening (Node's `connectionsCheckingInterval`, not in its type declarations).
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(1_000, Math.max(50, Math.floor(ms / 4)));
+}
+
+/** An answer written on the socket itself (the request never reached a route), then the connection closed. */
+function answer(socket: Socket, status: number, body: string): void {
+  if (socket.writable) {
+    const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close`;
+    socket.write(`${head}\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
+/**
+ * Fastify's `clientErrorHandler` (bound to the app): a request past {@link boundRequests}'s bound is answered 408
+ * `ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT`; any other malformed request gets Fastify's own answers (431 for headers too
+ * large, else 400).
+ */
+export function answerClientError(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
+  // A connection the client reset is gone: nothing to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    const e = consoleError('ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT', `the request did not arrive whole within ${this.server.requestTimeout} ms`);
+    answer(socket, 408, JSON.stringify({ error: { code: e.code, message: e.message } }));
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const message = status === 431 ? 'Exceeded maximum allowed HTTP header size' : 'Client Error';
+  answer(socket, status, JSON.stringify({ error: STATUS_CODES[status], message, statusCode: status }));
+}

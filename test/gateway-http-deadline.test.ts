@@ -1,0 +1,111 @@
+/**
+ * Every request through the gateway's HTTP port ends within the timeouts the operator set, with the real binary and a
+ * wedged bank (it accepts the connection and never answers): a request waits at most its terminal's queue
+ * (`--terminal-queue`, bounded by `--request-timeout`) plus the bank's answer (`--request-timeout`), a store-and-forward
+ * advice is answered once journaled, and a client that stalls while sending its request (a body announced and never
+ * sent, headers never ended) is answered 408 ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT after `--request-timeout`, on the
+ * HTTP port and on the `--metrics` port, instead of holding its connection for ever.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { httpCall } from '@iso8583/test-support';
+import { startBank } from './helpers/bank.js';
+import type { ScriptedBank } from './helpers/bank.js';
+import { startGateway, stopAll } from './helpers/cli.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iso8583-http-deadline-'));
+/** The gateway's `--request-timeout`. */
+const TIMEOUT = 1_000;
+/** Room for a loaded machine (process start-up, scheduling) above a bound; a hang is what the tests catch. */
+const SLACK = 5_000;
+
+/** A purchase of `terminal` as the JSON body of `POST /`. */
+const purchase = (stan: string, terminal: string): string =>
+  JSON.stringify({ '0': '0200', '3': '000000', '4': '000000001000', '11': stan, '14': '2812', '41': terminal, '2': '5413330089010434' });
+
+/**
+ * Writes `text` on a connection of its own and sends nothing more; resolves with what the server answered once it
+ * closed the connection, and how long that took. Rejects when the connection is still open after `limitMs`.
+ */
+function stall(port: number, text: string, limitMs: number): Promise<{ answer: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+    socket.on('error', () => undefined);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the connection is still open after ${limitMs} ms (answer so far: ${JSON.stringify(answer)})`));
+    }, limitMs);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ answer, ms: Date.now() - started });
+    });
+  });
+}
+
+describe('the gateway\'s HTTP port with a wedged bank', () => {
+  let bank: ScriptedBank;
+  let gw: Awaited<ReturnType<typeof startGateway>>;
+  before(async () => {
+    bank = await startBank(() => undefined);
+    gw = await startGateway([
+      '--upstream', `127.0.0.1:${bank.port}`,
+      '--request-timeout', String(TIMEOUT),
+      '--terminal-queue',
+      '--metrics', '0',
+      '--reversal-journal', join(work, 'journal'),
+      '--log-level', 'warn',
+    ]);
+  });
+  after(async () => {
+    await stopAll();
+    await bank.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('two purchases of one terminal: each answered 504 within its queue wait and the bank timeout; an advice with ?saf=true is answered 202 at once', async () => {
+    const started = Date.now();
+    const [first, second] = await Promise.all([
+      httpCall(gw.http.port, 'POST', '/', { 'content-type': 'application/json' }, purchase('000101', 'WEDGED01')),
+      httpCall(gw.http.port, 'POST', '/', { 'content-type': 'application/json' }, purchase('000102', 'WEDGED01')),
+    ]);
+    const elapsed = Date.now() - started;
+    for (const answer of [first, second]) {
+      assert.equal(answer.status, 504, answer.body);
+      assert.match((JSON.parse(answer.body) as { errors: { code: string }[] }).errors[0]?.code ?? '', /^ISO8583_ERR_CONNECTOR_(TIMEOUT|QUEUE_TIMEOUT|DEADLINE)$/);
+    }
+    assert.ok(elapsed < 2 * TIMEOUT + SLACK, `answered after ${elapsed} ms: the queue wait and the bank's answer are bounded by --request-timeout`);
+    const advice = JSON.stringify({ '0': '0220', '3': '000000', '4': '000000001000', '11': '000103', '41': 'WEDGED02' });
+    const stored = await httpCall(gw.http.port, 'POST', '/?saf=true', { 'content-type': 'application/json' }, advice);
+    assert.equal(stored.status, 202, stored.body);
+  });
+
+  test('a body announced and never sent is answered 408 ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT after --request-timeout, and the connection closed', async () => {
+    const head = `POST / HTTP/1.1\r\nHost: 127.0.0.1:${gw.http.port}\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n{"0":"0200",`;
+    const { answer, ms } = await stall(gw.http.port, head, TIMEOUT + SLACK);
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    assert.match(answer, /"code":"ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT"/);
+    assert.ok(ms >= TIMEOUT - 50, `answered after ${ms} ms, before its bound`);
+  });
+
+  test('headers never ended, on the --metrics port too: 408 and closed', async () => {
+    const metrics = gw.metrics as { port: number };
+    for (const port of [gw.http.port, metrics.port]) {
+      const { answer } = await stall(port, `GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nx-slow: `, TIMEOUT + SLACK);
+      assert.match(answer, /^HTTP\/1\.1 408 /, `port ${port}`);
+      assert.match(answer, /ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT/, `port ${port}`);
+    }
+  });
+
+  test('a request that arrived whole is not cut by that bound: ?timeout= longer than --request-timeout is waited for (504 from the connector)', async () => {
+    const answer = await httpCall(gw.http.port, 'POST', `/?timeout=${2 * TIMEOUT}`, { 'content-type': 'application/json' }, purchase('000104', 'WEDGED03'));
+    assert.equal(answer.status, 504, answer.body);
+    assert.match(answer.body, /ISO8583_ERR_CONNECTOR_TIMEOUT/);
+  });
+});
