@@ -57,7 +57,7 @@ export interface Flow {
   /** Milliseconds SIGTERM waits. Default 10000. */
   shutdownDeadline: number;
   /** Milliseconds a sequence module may take to load. Default {@link DEFAULT_MODULE_LOAD_TIMEOUT} (10000). */
-  moduleLoadTimeout: number;
+  moduleLoadTimeout?: number;
   /** Log level. Default `info`. */
   logLevel: string;
   /** Log file. Default: standard error. */
