@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Connector, SafEvent } from '@iso8583/connector';
 
 /** SAF entries still waiting in the connectors' queues, by kind: the connectors' own reversals, and advices sent with `saf: true`. */
@@ -17,6 +18,17 @@ export function safLeft(connectors: readonly Connector[]): SafLeft {
   }
   // The SAF depth counts every entry being sent (reversals and advices); the reversals are counted apart.
   return { reversals, advices: Math.max(0, depth - reversals) };
+}
+
+/**
+ * Logs the end of a graceful stop (`what`: `gateway`, `flow NAME`) with what the SAF queues still hold: `info`
+ * `"<what> stopped"` when nothing is left, else `warn` `"<what> stopped with SAF entries left in the journal: the next
+ * start sends them"`, with `safLeft` ({@link SafLeft}) in both. Call it once the connectors have closed.
+ */
+export function logStopped(logger: Logger, what: string, connectors: readonly Connector[]): void {
+  const left = safLeft(connectors);
+  if (left.reversals + left.advices === 0) logger.info({ safLeft: left }, `${what} stopped`);
+  else logger.warn({ safLeft: left }, `${what} stopped with SAF entries left in the journal: the next start sends them`);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { compileSchemaCheck, schemaCheckError } from '@iso8583/codec';
+import { compileSchemaCheck, createCodec, schemaCheckError } from '@iso8583/codec';
 import type { Dialect, FieldProblem, SchemaCheck } from '@iso8583/codec';
 import type { LengthHeader } from '@iso8583/codec';
 import { INBOUND_OPTIONS_SCHEMA } from './generated/manifest.js';
@@ -210,6 +210,16 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
   if (problems.length === 0 && copy.tls !== undefined) {
     const problem = tlsProblem(copy.tls as InboundTlsOptions);
     if (problem !== undefined) problems.push({ field: problem.name, code: CHECK.code, reason: problem.reason });
+  }
+  // As the connector's options: a dialect that does not load (a file missing or invalid, an unknown name) is a problem
+  // of the options, found before anything listens.
+  if (!problems.some((p) => p.field === 'dialect') && (typeof copy.dialect === 'string' || (copy.dialect !== null && typeof copy.dialect === 'object'))) {
+    try {
+      createCodec(copy.dialect as string | Dialect);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      problems.push({ field: 'dialect', code: CHECK.code, reason: `cannot be loaded (${typeof code === 'string' ? code : 'invalid'})` });
+    }
   }
   if (problems.length > 0) throw schemaCheckError(problems, CHECK);
   if (copy.connectors === undefined) copy.connectors = {};

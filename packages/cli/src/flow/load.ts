@@ -1,7 +1,8 @@
 /**
  * Reading a flow file: JSON, `${VAR}` / `${VAR:-default}` placeholders taken from the environment, validation against
- * the flow schema (itself made of the manifest's schemas) with every error pointing at its path and line in the file,
- * and sequence module paths resolved against the file's folder.
+ * the flow schema (itself made of the manifest's schemas) and the libraries' own option validators, with every error
+ * pointing at its path and line in the file, and every path the file gives (sequence modules, dialect files, journal
+ * folders, the log file) resolved against the file's folder.
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
@@ -11,6 +12,7 @@ import type { RouteRule, UpstreamStrategy } from '@iso8583/connector';
 import { flowError } from './errors.js';
 import { flowCheck } from './schema.js';
 import { locateValues, positionOf } from './locate.js';
+import { connectorOptionsOf, connectorProblems, inboundOptionsOf, inboundProblems } from './options.js';
 
 /** An HTTP section of a flow. */
 export interface FlowHttp {
@@ -38,21 +40,32 @@ export interface Flow {
   name: string;
   /** The flow file's folder: module paths are relative to it. */
   dir: string;
-  /** Outbound connectors by name. */
+  /**
+   * Outbound connectors by name, with their options as the connector gets them: `name` set, the dialect file and
+   * journal folders resolved against {@link Flow.dir}, a reversal journal nobody placed in the per-user state folder.
+   */
   connectors: Record<string, Record<string, unknown>>;
   /** Upstream groups by name (none when the file has none). */
   upstreamGroups: Record<string, FlowUpstreamGroup>;
-  /** Inbound endpoints by name; `sequence` and `onError` are absolute module paths or registered names. */
+  /**
+   * Inbound endpoints by name; `sequence` and `onError` are absolute module paths or registered names, the dialect
+   * file is resolved against {@link Flow.dir}.
+   */
   inboundEndpoints: Record<string, Record<string, unknown> & { sequence: string; onError?: string }>;
   /** The HTTP server, when the flow has one. */
   http?: FlowHttp;
   /** Milliseconds SIGTERM waits. Default 10000. */
   shutdownDeadline: number;
+  /** Milliseconds a sequence module may take to load. Default {@link DEFAULT_MODULE_LOAD_TIMEOUT} (10000). */
+  moduleLoadTimeout?: number;
   /** Log level. Default `info`. */
   logLevel: string;
   /** Log file. Default: standard error. */
   logFile?: string;
 }
+
+/** How long a sequence module may take to load (its top-level code, `await` included), in ms: 10000. */
+export const DEFAULT_MODULE_LOAD_TIMEOUT = 10_000;
 
 const PLACEHOLDER = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?\}$/;
 
@@ -77,11 +90,17 @@ export function substitute(value: unknown, env: NodeJS.ProcessEnv, path: string,
   }
   if (Array.isArray(value)) return value.map((v, i) => substitute(v, env, `${path}/${i}`, problems));
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = substitute(v, env, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, problems);
-    return out;
+    // Own properties only (`fromEntries` defines them): a `__proto__` key stays a key, checked like any other, and
+    // never becomes the object's prototype.
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, env, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, problems)]));
   }
   return value;
+}
+
+/** The entries of `value` when it is a plain object (one the schema may have refused: then none). */
+function ownEntries(value: unknown): [string, Record<string, unknown>][] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.entries(value).filter((e): e is [string, Record<string, unknown>] => e[1] !== null && typeof e[1] === 'object' && !Array.isArray(e[1]));
 }
 
 /** A sequence reference that is a module path (has a slash or a file extension), not a registered name. */
@@ -146,6 +165,8 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
   // A route must name a connector or an upstream group of the flow.
   const routes = ((flow?.http as { routes?: Record<string, string> } | undefined)?.routes ?? {}) as Record<string, string>;
   if (typeof routes === 'object' && routes !== null) {
+    // The group carried by each first upstream (one plugin mounts one set of routes).
+    const carried = new Map<string, string>();
     for (const name of Object.keys(routes)) {
       if (!Object.hasOwn(connectors, name) && !Object.hasOwn(groups, name)) {
         problems.push({ field: `/http/routes/${name}`, code: 'connector', reason: 'names no connector or upstream group of the flow' });
@@ -155,7 +176,25 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
       if (first !== undefined && Object.hasOwn(routes, first)) {
         problems.push({ field: `/http/routes/${name}`, code: 'connector', reason: `the group's first upstream ${first} has its own route: give the group's routes or ${first}'s, not both` });
       }
+      const other = first === undefined ? undefined : carried.get(first);
+      if (first !== undefined && other !== undefined) {
+        problems.push({ field: `/http/routes/${name}`, code: 'connector', reason: `upstream group ${other} has the same first upstream (${first}), which carries its routes: route one of the two groups` });
+      } else if (first !== undefined) carried.set(first, name);
     }
+  }
+  const dir = dirname(resolve(file));
+  const name = typeof flow?.name === 'string' ? flow.name : basename(file).replace(/\.json$/, '');
+  // The options as the libraries will get them, checked by their own validators: each entry the schema found no fault in.
+  const clean = (base: string): boolean => !problems.some((p) => p.field === base || p.field.startsWith(`${base}/`));
+  const connectorOptions: Flow['connectors'] = {};
+  for (const [n, options] of ownEntries(flow?.connectors)) {
+    connectorOptions[n] = connectorOptionsOf(dir, name, n, options);
+    if (clean(`/connectors/${n}`)) problems.push(...connectorProblems(n, connectorOptions[n]));
+  }
+  const inboundOptions: Record<string, Record<string, unknown>> = {};
+  for (const [n, options] of ownEntries(flow?.inboundEndpoints)) {
+    inboundOptions[n] = inboundOptionsOf(dir, options);
+    if (clean(`/inboundEndpoints/${n}`)) problems.push(...inboundProblems(n, inboundOptions[n]));
   }
   if (problems.length > 0) {
     // In the order of the file, so the list reads top to bottom.
@@ -167,22 +206,21 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
     const located = problems.map((p) => ({ ...p, field: where(p.field) }));
     throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file} is invalid`, { field: file, problems: located });
   }
-  const dir = dirname(resolve(file));
-  const inbound = (flow.inboundEndpoints ?? {}) as Flow['inboundEndpoints'];
   const resolveRef = (ref: string): string => (isModulePath(ref) && !isAbsolute(ref) ? resolve(dir, ref) : ref);
   const inboundEndpoints: Flow['inboundEndpoints'] = {};
-  for (const [name, options] of Object.entries(inbound)) {
+  for (const [n, options] of Object.entries(inboundOptions) as [string, Flow['inboundEndpoints'][string]][]) {
     const out = { ...options, sequence: resolveRef(options.sequence) };
     if (options.onError !== undefined) out.onError = resolveRef(options.onError);
-    inboundEndpoints[name] = out;
+    inboundEndpoints[n] = out;
   }
   const result: Flow = {
-    name: typeof flow.name === 'string' ? flow.name : basename(file).replace(/\.json$/, ''),
+    name,
     dir,
-    connectors: connectors as Flow['connectors'],
+    connectors: connectorOptions,
     upstreamGroups: groups,
     inboundEndpoints,
     shutdownDeadline: typeof flow.shutdownDeadline === 'number' ? flow.shutdownDeadline : 10_000,
+    moduleLoadTimeout: typeof flow.moduleLoadTimeout === 'number' ? flow.moduleLoadTimeout : DEFAULT_MODULE_LOAD_TIMEOUT,
     logLevel: typeof flow.logLevel === 'string' ? flow.logLevel : 'info',
   };
   if (flow.http !== undefined) result.http = flow.http as FlowHttp;

@@ -16,16 +16,18 @@ export function locateValues(text: string): Map<string, Position> {
   const ws = (): void => {
     while (i < text.length && /\s/.test(text[i] as string)) i++;
   };
+  // Lines are counted as the scan advances (`at` only grows), so that locating every value is linear in the text.
+  let line = 1;
+  let lineStart = 0;
+  let counted = 0;
   const pos = (at: number): Position => {
-    let line = 1;
-    let last = -1;
-    for (let k = 0; k < at; k++) {
-      if (text.charCodeAt(k) === 10) {
+    for (; counted < at; counted++) {
+      if (text.charCodeAt(counted) === 10) {
         line++;
-        last = k;
+        lineStart = counted + 1;
       }
     }
-    return { line, column: at - last };
+    return { line, column: at - lineStart + 1 };
   };
   const str = (): string => {
     const start = i;

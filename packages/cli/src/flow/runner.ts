@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { Iso8583Error, resolveDialect } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
-import { createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
+import { createUpstreamGroup } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions, RouteTarget, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint, loadSequence } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound';
@@ -17,11 +17,12 @@ import { flowError } from './errors.js';
 import { assembleHttp } from '../http/app.js';
 import { warnOpenHttp } from '../http/open-warning.js';
 import { listenError } from '../args.js';
-import { waitForSaf } from '../drain.js';
+import { logStopped, waitForSaf } from '../drain.js';
 import { ResettableStats } from '../stats.js';
 import { createTracer } from '../trace.js';
+import type { MessageTracer } from '../trace.js';
 import type { Flow } from './load.js';
-import { isModulePath } from './load.js';
+import { DEFAULT_MODULE_LOAD_TIMEOUT, isModulePath } from './load.js';
 import { readHttpToken } from '../console/access.js';
 import { TransactionRing } from '../console/recent.js';
 
@@ -64,17 +65,29 @@ export interface RunningFlow {
   close(deadline?: number): Promise<void>;
 }
 
-/** Imports a sequence module: its `default` export, or its `sequence` export. */
-export async function importSequence(path: string, pointer: string): Promise<Sequence> {
+/**
+ * Imports a sequence module: its `default` export, or its `sequence` export. A module that has not finished loading
+ * (a top-level `await` that never settles) after `deadline` ms is `ISO8583_ERR_FLOW_MODULE` naming `pointer`.
+ */
+export async function importSequence(path: string, pointer: string, deadline: number = DEFAULT_MODULE_LOAD_TIMEOUT): Promise<Sequence> {
   let mod: Record<string, unknown>;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(flowError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} has not finished loading after ${deadline} ms (moduleLoadTimeout)`, { field: pointer }));
+    }, deadline);
+  });
   try {
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    mod = (await Promise.race([import(pathToFileURL(path).href), late])) as Record<string, unknown>;
   } catch (err) {
+    if ((err as { field?: unknown }).field === pointer) throw err;
     const reason = String((err as { code?: unknown }).code ?? (err as Error).name ?? 'error');
     throw flowError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} cannot be loaded (${reason}: ${firstLine(err)})`, {
       field: pointer,
       cause: err,
     });
+  } finally {
+    clearTimeout(timer);
   }
   const fn = typeof mod.default === 'function' ? mod.default : mod.sequence;
   if (typeof fn !== 'function') {
@@ -105,7 +118,7 @@ export async function resolveFlowSequences(flow: Flow): Promise<FlowSequences> {
   ]);
   const found = new Map<string, Sequence>();
   const pointer = (r: (typeof refs)[number]): string => `/inboundEndpoints/${r.name}/${r.key}`;
-  for (const r of refs) if (isModulePath(r.ref)) found.set(pointer(r), await importSequence(r.ref, pointer(r)));
+  for (const r of refs) if (isModulePath(r.ref)) found.set(pointer(r), await importSequence(r.ref, pointer(r), flow.moduleLoadTimeout));
   for (const r of refs) {
     if (isModulePath(r.ref)) continue;
     try {
@@ -130,7 +143,18 @@ export async function resolveFlowSequences(flow: Flow): Promise<FlowSequences> {
 /** Starts every part of a flow; resolves once every listener is up. */
 export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions = {}): Promise<RunningFlow> {
   const token = readHttpToken(run.httpToken, run.httpTokenFile);
-  const tracer = createTracer({ logger, logMessages: run.logMessages === true });
+  // One tracer per dialect: each message is named and masked by the dialect of the link it travels (a field a JSON
+  // dialect marks sensitive is hidden in the traces of that endpoint or connector).
+  const tracers = new Map<string, MessageTracer>();
+  const tracerFor = (dialect: string | Dialect): MessageTracer => {
+    const key = typeof dialect === 'string' ? dialect : JSON.stringify(dialect);
+    let tracer = tracers.get(key);
+    if (tracer === undefined) {
+      tracer = createTracer({ logger, dialect: resolveDialect(dialect), logMessages: run.logMessages === true });
+      tracers.set(key, tracer);
+    }
+    return tracer;
+  };
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -155,16 +179,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   for (const [name, options] of Object.entries(flow.connectors)) {
     const owned = routeOwner.get(name);
     const prefix = owned?.prefix ?? flow.http?.routes?.[name];
-    const one: Record<string, unknown> = { ...options, name, logger: logger.child({ connector: name }), registry };
-    // As the gateway does: a reversal journal nobody placed goes to the per-user state folder, never the working one.
-    // The journal is the SAF queue's: on with reversal or saf, placed by either's journalDir (never both).
-    const reversal = options.reversal as { enabled?: boolean; journalDir?: string } | undefined;
-    const saf = options.saf as { enabled?: boolean; journalDir?: string } | undefined;
-    if ((reversal?.enabled === true || saf?.enabled === true) && reversal?.journalDir === undefined && saf?.journalDir === undefined) {
-      const journalDir = defaultJournalDir(`${flow.name}.${name}`);
-      if (reversal?.enabled === true) one.reversal = { ...reversal, journalDir };
-      else one.saf = { ...saf, journalDir };
-    }
+    // The options as loadFlow made them (paths resolved, the journal placed), with what only code gives.
+    const one: Record<string, unknown> = { ...options, logger: logger.child({ connector: name }), registry };
     if (prefix !== undefined) one.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, ''), via: () => recorded[name] };
     if (owned !== undefined) one.routes = { ...(one.routes as object), via: () => recorded[owned.group] ?? groups[owned.group] };
     pluginOptions[name] = one as unknown as Iso8583ConnectorPluginOptions;
@@ -207,7 +223,9 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   for (const [name, t] of Object.entries(targets)) {
     const o = flow.connectors[name] as { host?: unknown; port?: unknown } | undefined;
     const peer = Object.hasOwn(groups, name) ? 'group' : `${String(o?.host ?? '127.0.0.1')}:${String(o?.port ?? '?')}`;
-    const traced = tracer.wrap(name, peer, t);
+    // A group is traced with the dialect of its first upstream.
+    const dialect = dialectOf(flow.connectors[Object.hasOwn(groups, name) ? (flow.upstreamGroups[name]?.upstreams[0] as string) : name] ?? {});
+    const traced = tracerFor(dialect).wrap(name, peer, t);
     recorded[name] = ring === undefined ? traced : ring.wrap(traced, name);
   }
 
@@ -221,7 +239,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
         ...options,
         name: typeof options.name === 'string' ? options.name : name,
         // Each message the endpoint answers is traced in and out.
-        sequence: tracer.sequence(name, seq.sequence),
+        sequence: tracerFor(dialectOf(options)).sequence(name, seq.sequence),
         connectors: recorded as Record<string, Connector>,
         logger: logger.child({ endpoint: name }),
         registry,
@@ -278,6 +296,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       clearTimeout(timer);
       if (outcome === 'expired') app.server.closeAllConnections();
       if (outcome === 'expired') await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
+      logStopped(logger, `flow ${flow.name}`, Object.values(connectors));
     })();
     return closing;
   };

@@ -9,17 +9,41 @@ import { MAX_REQUEST_TIMEOUT, connectorOptionsSchema } from '@iso8583/connector'
 import { ROUTES_SCHEMA } from '../gateway/upstreams.js';
 import { inboundOptionsSchema } from '@iso8583/inbound';
 
-/** Options of the connector and of the inbound endpoint that a JSON file cannot give. */
-const RUNTIME_ONLY = ['logger', 'registry', 'onUnsolicited', 'connectors'];
-
 type Schema = Record<string, unknown>;
 
-function withoutRuntimeOnly(schema: Schema): Schema {
-  const out = structuredClone(schema);
+/** A schema only code can satisfy: a `typeof`/`instanceof` keyword (a function, a logger, a journal object). */
+function codeOnly(schema: Schema): boolean {
+  return 'typeof' in schema || 'instanceof' in schema;
+}
+
+/**
+ * `schema` with what a JSON file cannot give taken out, at every depth (`reversal.journal` too): a property only code
+ * can give (a `typeof`/`instanceof` schema, or one the manifest marks "Runtime only." such as `connectors`) is no longer
+ * accepted (a flow file naming it gets "is not a known key"); a property that takes a value or an object keeps only its
+ * JSON forms (`store`: the URL; `transactionLog`: `false`).
+ */
+function jsonOnly(schema: Schema): Schema {
+  const out: Schema = { ...schema };
   delete out.$schema;
-  const props = { ...(out.properties as Record<string, Schema> | undefined) };
-  for (const key of RUNTIME_ONLY) delete props[key];
-  out.properties = props;
+  const props = out.properties as Record<string, Schema> | undefined;
+  if (props === undefined) return out;
+  const kept: Record<string, Schema> = {};
+  for (const [key, value] of Object.entries(props)) {
+    const runtimeOnly = typeof value.description === 'string' && /\bRuntime only\./.test(value.description);
+    if (codeOnly(value) || (runtimeOnly && !Array.isArray(value.anyOf))) continue;
+    if (Array.isArray(value.anyOf)) {
+      const { anyOf, ...rest } = value;
+      const forms = (anyOf as Schema[]).filter((s) => !codeOnly(s));
+      if (forms.length === 0) continue;
+      // `{ const: false }` reads as "must be one of false" in a problem, as an enum.
+      const json = forms.map((f) => ('const' in f ? { enum: [f.const] } : f));
+      kept[key] = json.length === 1 ? { ...rest, ...json[0] } : { ...rest, anyOf: json };
+      continue;
+    }
+    kept[key] = value.type === 'object' ? jsonOnly(value) : value;
+  }
+  out.properties = kept;
+  if (Array.isArray(out.required)) out.required = (out.required as string[]).filter((k) => Object.hasOwn(kept, k));
   return out;
 }
 
@@ -28,14 +52,8 @@ function withoutRuntimeOnly(schema: Schema): Schema {
  * file accepts exactly what they validate).
  */
 export function manifestSchemas(): { connector: Schema; inbound: Schema } {
-  const connector = withoutRuntimeOnly(connectorOptionsSchema());
-  const inbound = withoutRuntimeOnly(inboundOptionsSchema());
-  // A flow file names a PostgreSQL store by its URL (a journal object is for code only).
-  const connectorProps = connector.properties as Record<string, Schema>;
-  const store = connectorProps.store;
-  if (store !== undefined) {
-    connectorProps.store = { type: 'string', pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://', description: store.description };
-  }
+  const connector = jsonOnly(connectorOptionsSchema());
+  const inbound = jsonOnly(inboundOptionsSchema());
   // In a flow file a sequence is a module path (relative to the flow file) or a registered name.
   const inboundProps = inbound.properties as Record<string, Schema>;
   const sequence = {
@@ -115,6 +133,12 @@ export function flowSchema(): Schema {
         minimum: 0,
         maximum: MAX_REQUEST_TIMEOUT,
         description: 'Milliseconds SIGTERM waits for in-flight work and the SAF queue (pending reversals and advices), at most 3600000. Default 10000.',
+      },
+      moduleLoadTimeout: {
+        type: 'integer',
+        minimum: 1,
+        maximum: MAX_REQUEST_TIMEOUT,
+        description: 'Milliseconds a sequence module (`sequence`, `onError`) may take to load, its top-level `await` included; past it the flow stops with ISO8583_ERR_FLOW_MODULE naming the path. Default 10000.',
       },
       logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Default `info`.' },
       logFile: { type: 'string', minLength: 1, description: 'Log file, reopened on SIGHUP. Default: standard error.' },

@@ -261,16 +261,17 @@ const KEY_BY_ALIAS = new Map(GATEWAY_FLAGS.flatMap((f) => (f.aliases ?? []).filt
  */
 function renameAliasKeys(data: unknown, path: string, written: Map<string, string>): unknown {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
-  const out: Record<string, unknown> = {};
+  // A Map, then own properties: a `__proto__` key stays a key (refused as unknown), never the object's prototype.
+  const out = new Map<string, unknown>();
   for (const [key, value] of Object.entries(data)) {
     const ours = KEY_BY_ALIAS.get(key) ?? key;
-    if (ours in out || (ours !== key && ours in data)) {
+    if (out.has(ours) || (ours !== key && Object.hasOwn(data, ours))) {
       throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path}: "${key}" and "${ours}" are the same key: give one`, { field: key });
     }
-    out[ours] = value;
+    out.set(ours, value);
     if (ours !== key) written.set(ours, key);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /** The result of parsing the gateway's command line. */

@@ -19,7 +19,7 @@ import { EncodedReply, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, SequenceResult } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listenError } from '../args.js';
-import { safLeft, waitForSaf } from '../drain.js';
+import { logStopped, waitForSaf } from '../drain.js';
 import { readHttpToken } from '../console/access.js';
 import { ResettableStats } from '../stats.js';
 import { lateApproval } from './late-approval.js';
@@ -335,9 +335,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     }
     // Every connector has recorded its last outcome: the log is flushed and released.
     await retention?.close();
-    const left = safLeft(everyConnector);
-    if (left.reversals + left.advices === 0) logger.info({ safLeft: left }, 'gateway stopped');
-    else logger.warn({ safLeft: left }, 'gateway stopped with SAF entries left in the journal: the next start sends them');
+    logStopped(logger, 'gateway', everyConnector);
   }
 
   return {

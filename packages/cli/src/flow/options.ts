@@ -1,0 +1,86 @@
+/**
+ * What a flow hands to the libraries: each connector's and inbound endpoint's options as `iso8583 run` passes them
+ * (file paths resolved against the flow file's folder, a reversal journal placed where nobody placed it), and their
+ * check by the libraries' own validators (`validateConnectorOptions`, `validateInboundOptions`: pool min <= max, the
+ * header's length, a dialect that loads, ...), so that `run --check` refuses what `run` would, naming the JSON path.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type { FieldProblem } from '@iso8583/codec';
+import { defaultJournalDir, validateConnectorOptions } from '@iso8583/connector';
+import { validateInboundOptions } from '@iso8583/inbound';
+
+type Options = Record<string, unknown>;
+
+/** A dialect given as a file (`.json`, `.xml`), not a built-in name. */
+function isDialectFile(ref: string): boolean {
+  return /\.(json|xml)$/i.test(ref);
+}
+
+/** `path` against the flow file's folder, unless absolute. */
+function fromFlow(dir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(dir, path);
+}
+
+/** `options` with its dialect file, if any, resolved against `dir`. */
+function withDialect(dir: string, options: Options): Options {
+  const dialect = options.dialect;
+  return typeof dialect === 'string' && isDialectFile(dialect) ? { ...options, dialect: fromFlow(dir, dialect) } : options;
+}
+
+/**
+ * A connector's options as `iso8583 run` passes them: its `name`, its dialect file and journal folders resolved
+ * against `dir`, and, when reversal or the SAF queue is on without a journal folder, the per-user state folder
+ * `defaultJournalDir("FLOW.CONNECTOR")` (as the gateway does: never the working folder).
+ */
+export function connectorOptionsOf(dir: string, flowName: string, name: string, given: Options): Options {
+  const options: Options = { ...withDialect(dir, given), name };
+  const reversal = given.reversal as { enabled?: unknown; journalDir?: unknown } | undefined;
+  const saf = given.saf as { enabled?: unknown; journalDir?: unknown } | undefined;
+  if (typeof reversal?.journalDir === 'string') options.reversal = { ...reversal, journalDir: fromFlow(dir, reversal.journalDir) };
+  if (typeof saf?.journalDir === 'string') options.saf = { ...saf, journalDir: fromFlow(dir, saf.journalDir) };
+  // The journal is the SAF queue's: on with reversal or saf, placed by either's journalDir (never both).
+  const on = reversal?.enabled === true || saf?.enabled === true;
+  if (on && reversal?.journalDir === undefined && saf?.journalDir === undefined) {
+    const journalDir = defaultJournalDir(`${flowName}.${name}`);
+    if (reversal?.enabled === true) options.reversal = { ...reversal, journalDir };
+    else options.saf = { ...saf, journalDir };
+  }
+  return options;
+}
+
+/** An inbound endpoint's options as `iso8583 run` passes them (before its sequences are loaded): the dialect file resolved against `dir`. */
+export function inboundOptionsOf(dir: string, given: Options): Options {
+  return withDialect(dir, given);
+}
+
+/** `pool.min` (a library's option path) -> `/connectors/bank/pool/min`. */
+function pointerOf(base: string, field: string): string {
+  if (field === '' || field === '(options)') return base;
+  return `${base}/${field.split('.').join('/')}`;
+}
+
+/** The problems a library validator reports for `options`, at their JSON paths under `base`. */
+function problemsOf(base: string, validate: (options: unknown) => unknown, options: Options): FieldProblem[] {
+  try {
+    validate(options);
+    return [];
+  } catch (err) {
+    const problems = (err as { problems?: FieldProblem[] }).problems;
+    if (problems === undefined) throw err;
+    return problems.map((p) => ({ ...p, field: pointerOf(base, p.field) }));
+  }
+}
+
+/** Stands for a sequence module while the options are checked (the module itself is loaded by the runner). */
+const SEQUENCE_PLACEHOLDER = (): undefined => undefined;
+
+/** The problems of a connector's options (as {@link connectorOptionsOf} made them) by the connector's own validator. */
+export function connectorProblems(name: string, options: Options): FieldProblem[] {
+  return problemsOf(`/connectors/${name}`, validateConnectorOptions, options);
+}
+
+/** The problems of an inbound endpoint's options (as {@link inboundOptionsOf} made them) by the endpoint's own validator. */
+export function inboundProblems(name: string, options: Options): FieldProblem[] {
+  const withSequences = { ...options, sequence: SEQUENCE_PLACEHOLDER, ...(options.onError === undefined ? {} : { onError: SEQUENCE_PLACEHOLDER }) };
+  return problemsOf(`/inboundEndpoints/${name}`, validateInboundOptions, withSequences);
+}
