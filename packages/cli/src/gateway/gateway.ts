@@ -14,7 +14,7 @@ import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { performance } from 'node:perf_hooks';
 import { resolveDialect } from '@iso8583/codec';
 import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
-import type { Connector, EncodedResponse, UpstreamGroup } from '@iso8583/connector';
+import type { Connector, EncodedResponse, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import { EncodedReply, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, SequenceResult } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
@@ -23,7 +23,7 @@ import { safLeft, waitForSaf } from '../drain.js';
 import { readHttpToken } from '../console/access.js';
 import { ResettableStats } from '../stats.js';
 import { failureReply } from './failure.js';
-import { lateApproval } from './late-approval.js';
+import { httpUndelivered, lateApproval, undeliveredApproval } from './late-approval.js';
 import { upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, httpBindOf, startMetrics, warnOpenHttp } from './http.js';
@@ -149,7 +149,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // Message traces (--log-messages; debug, trace): the upstream side wraps what the POS path and the HTTP routes send.
   const tracer = createTracer({ logger, dialect: config.dialect, logMessages: config.logMessages });
   // Made after the app, read by it: the POS endpoint and the link the POS path and the HTTP routes send through.
-  const made: { endpoint?: InboundEndpoint; through?: Connector | UpstreamGroup } = {};
+  const made: { endpoint?: InboundEndpoint; through?: Connector | UpstreamGroup; undelivered?: UndeliveredAnswerHandler } = {};
   const http = await gatewayHttp({
     config,
     logger,
@@ -162,6 +162,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       group: () => group,
       endpoint: () => made.endpoint,
       through: () => made.through,
+      undelivered: () => made.undelivered,
     },
   });
   const app = http.app;
@@ -185,6 +186,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const link: Connector | UpstreamGroup = group ?? connector;
   const relayThrough = tracer.wrap('upstream', named === undefined ? config.upstream : 'group', link);
   made.through = relayThrough;
+  // An approval the client never got (after the POS timeout, or its POS or HTTP connection gone): reversed.
+  const reverseUndelivered = undeliveredApproval({ connector, link, logger, registry });
+  made.undelivered = httpUndelivered(reverseUndelivered, connector.codec.dialect);
   const everyConnector: Connector[] = [connector, ...others];
   feedRing(ring, everyConnector);
 
@@ -209,7 +213,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     maxConnections: config.maxConnections,
     idleTimeout: config.idleTimeout,
     sequenceTimeout,
-    onLateResult: lateApproval({ connector, link, logger }),
+    onLateResult: lateApproval(reverseUndelivered),
+    // A POS client's FIN while its request is at the bank is a terminal that gave up (SocketQueue's view too): its
+    // connection closes, and an approval it can no longer get is reversed rather than written into the void.
+    allowHalfOpen: false,
     connectors: { upstream: connector },
     logger: logger.child({ side: 'pos' }),
     registry,
