@@ -101,9 +101,9 @@ export class InboundConnection implements Peer {
    * Writes one framed reply. Replies made in the same tick are joined and written at once (one system call for
    * many replies under load). False when the client has gone.
    */
-  send(frame: Buffer): boolean {
+  send(frame: Buffer, dropped?: () => void): boolean {
     if (this.gone || !this.stream.writable) return false;
-    this.stream.write(frame);
+    this.stream.write(frame, dropped);
     return true;
   }
 

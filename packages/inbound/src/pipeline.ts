@@ -9,7 +9,7 @@ import type { InboundErrorCode } from './errors.js';
 import { EncodedReply } from './encoded-reply.js';
 import { ReceivedMessage } from './inbound-message.js';
 import { lateResult } from './late-result.js';
-import { undelivered } from './undelivered.js';
+import { droppedLater, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
 import { errorForLog } from './safe-log.js';
 import type { Sequence, SequenceResult } from './sequence.js';
@@ -216,8 +216,8 @@ async function failed(job: InFlight, err: unknown): Promise<void> {
 function complete(job: InFlight, result: SequenceResult, ofSequence = true): void {
   job.core.metrics.sequenceLatency((performance.now() - job.started) / 1000);
   if (result === null || result === undefined) return;
-  const sent = sendReply(job.core, job.frame, job.decoded, job.peer, job.message, job.context, result);
-  if (!sent && ofSequence) undelivered(job.core, job.peer, job.message, job.context, result);
+  const told = ofSequence && job.core.options.onLateResult !== undefined ? (): void => undelivered(job.core, job.peer, job.message, job.context, result) : undefined;
+  if (!sendReply(job.core, job.frame, job.decoded, job.peer, job.message, job.context, result, told)) told?.();
 }
 
 /** The onError sequence's answer, or the response code 96 reply when there is none or it fails too. */
@@ -246,6 +246,7 @@ function sendReply(
   message: ReceivedMessage,
   context: MessageContext,
   result: SequenceResult,
+  told?: () => void,
 ): boolean {
   let reply: MessageInput;
   let dialectHeader = decoded.header;
@@ -255,7 +256,7 @@ function sendReply(
     if (result instanceof EncodedReply) {
       // Bytes in this endpoint's wire format, checked by whoever decoded them: sent as they are. Else: packed.
       if (headerLength === 0 && sameDialect(result.dialect, core.codec.dialect)) {
-        return write(core, peer, frame, result.body, result.message);
+        return write(core, peer, frame, result.body, result.message, told);
       }
       reply = result.message;
     } else if (typeof result === 'string') {
@@ -278,11 +279,14 @@ function sendReply(
     reply = fallback;
     bytes = packed;
   }
-  return write(core, peer, frame, bytes, reply);
+  return write(core, peer, frame, bytes, reply, told);
 }
 
-/** Frames and writes a reply, and counts it by MTI and response code; false when the client has gone (dropped). */
-function write(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput): boolean {
+/**
+ * Frames and writes a reply, and counts it by MTI and response code; false when the client has gone (dropped). `told`:
+ * called (see `undelivered`) when the reply, once accepted, never reaches the socket (`droppedLater`).
+ */
+function write(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput, told?: () => void): boolean {
   let framed: Buffer;
   try {
     // The one rule for a reply's fixed header: a 5-byte TPDU swapped, any other header echoed.
@@ -291,7 +295,7 @@ function write(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, repl
     logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', reply as IsoMessage, undefined, err);
     return true;
   }
-  if (!peer.send(framed)) {
+  if (!peer.send(framed, told === undefined ? undefined : () => droppedLater(core, peer, reply as IsoMessage, told))) {
     core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
     peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply as IsoMessage) },
       'reply dropped: the client has gone');

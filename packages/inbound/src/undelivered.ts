@@ -3,6 +3,8 @@
  * logged as `ISO8583_ERR_INBOUND_CLIENT_GONE` by the writer; handed here to `onLateResult` with reason `client-gone`,
  * so that whoever owns the transaction can undo what the client never learned of (the gateway reverses an approval).
  */
+import { summarize } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
 import { codeOf } from './errors.js';
 import type { EndpointCore, Peer } from './core.js';
 import type { MessageContext } from './context.js';
@@ -23,4 +25,15 @@ export function undelivered(core: EndpointCore, peer: Peer, message: ReceivedMes
       // The logger is what failed: the count above says it.
     }
   }
+}
+
+/**
+ * A reply accepted for writing whose write never happened or failed (the connection closed first; a peer that had
+ * reset it: EPIPE, ECONNRESET): counted and logged as `ISO8583_ERR_INBOUND_CLIENT_GONE`, like a reply that finds its
+ * client gone, then `told` (the result to `onLateResult`). It was counted as a reply when accepted.
+ */
+export function droppedLater(core: EndpointCore, peer: Peer, reply: IsoMessage, told: () => void): void {
+  core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
+  peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply) }, 'reply dropped: the connection closed before it was written');
+  told();
 }
