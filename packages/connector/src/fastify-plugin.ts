@@ -11,8 +11,8 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, toSocketQueueObject } from '@iso8583/codec';
-import type { CodecErrorCode, IsoMessage } from '@iso8583/codec';
+import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, readMessage, toSocketQueueObject } from '@iso8583/codec';
+import type { CodecErrorCode, IsoMessage, MessageInput } from '@iso8583/codec';
 import { createConnector } from './connector.js';
 import type { Connector } from './connector.js';
 import { bodyProblem, parseJsonBody } from './body-problem.js';
@@ -23,6 +23,8 @@ import { transactionRoute } from './transaction-route.js';
 import { refuseCrossSite } from './cross-site.js';
 import { noteRouteFailure } from './route-failure.js';
 import { failureBody } from './socketqueue-errors.js';
+import { watchDelivery } from './undelivered-answer.js';
+import type { UndeliveredAnswerHandler } from './undelivered-answer.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,6 +50,12 @@ export interface Iso8583RoutesOptions {
    * target must use the connector's dialect (its codec packs and unpacks `POST /raw`). Default: this connector.
    */
   via?: () => RouteTarget | undefined;
+  /**
+   * Called with the request and the host's answer (message objects) when the answer does not reach the client: its
+   * connection closed (an aborted request) before the response was written whole; e.g. to reverse an approval the
+   * client never got (the gateway does). Not for `saf` requests (stored, not answered). A throw is logged. Default: none.
+   */
+  onUndelivered?: UndeliveredAnswerHandler;
 }
 
 /** What the HTTP routes send through: a connector, or anything with its `request`/`sendMessage` API (an `UpstreamGroup`). */
@@ -142,8 +150,10 @@ function isXml(request: FastifyRequest): boolean {
   return /xml/i.test(String(request.headers['content-type'] ?? ''));
 }
 
-function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string, answers: 'plain' | 'socketqueue', via?: () => RouteTarget | undefined): void {
+function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string, answers: 'plain' | 'socketqueue', via?: () => RouteTarget | undefined, onUndelivered?: UndeliveredAnswerHandler): void {
   const target = (): RouteTarget => via?.() ?? connector;
+  // A JSON request as it went on the wire (padded, numbers as digits): what a reversal of it must name.
+  const asSent = (message: MessageInput): IsoMessage => connector.codec.unpack(connector.codec.pack(message));
   void app.register(
     async (child) => {
       // JSON with a forbidden key (__proto__) is refused naming it (body-problem.ts).
@@ -170,6 +180,8 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             if (typeof request.body !== 'string') throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be an ISOMessage document');
             const saf = safOf(request, undefined);
             const out = await target().sendMessage(request.body, { timeout: timeoutOf(request), saf });
+            const sent = request.body;
+            if (!saf) watchDelivery(reply, onUndelivered, () => [asSent(readMessage(sent).message), asSent(readMessage(out).message)]);
             return reply.code(saf ? STORED : 200).type('application/xml').send(out);
           }
           const body = request.body;
@@ -181,7 +193,9 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             return reply.code(STORED).send({ result: receipt, errors: [] });
           }
           // fromObject: every bad key and value named at once; a 3-digit MTI ("800", as SocketQueue clients send it) is 0800.
-          const result = await target().request(fromObject(withoutSaf(body as Record<string, unknown>)), { timeout: timeoutOf(request) });
+          const message = fromObject(withoutSaf(body as Record<string, unknown>));
+          const result = await target().request(message, { timeout: timeoutOf(request) });
+          watchDelivery(reply, onUndelivered, () => [asSent(message), result]);
           return reply.send({ result: answers === 'socketqueue' ? toSocketQueueObject(result, connector.codec.dialect) : result, errors: [] });
         } catch (err) {
           failed(request, reply, err);
@@ -207,6 +221,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             return reply.code(STORED).send({ result: receipt, errors: [] });
           }
           const response = await target().request(message, { timeout: timeoutOf(request) });
+          watchDelivery(reply, onUndelivered, () => [message, response]);
           const out = connector.codec.pack(response).toString('hex').toUpperCase();
           return json ? reply.send({ result: { hex: out }, errors: [] }) : reply.type('text/plain').send(out);
         } catch (err) {
@@ -239,7 +254,7 @@ async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptio
   app.addHook('onClose', async () => {
     await connector.close();
   });
-  if (routes !== false) mountRoutes(app, connector, routes.prefix ?? '', routes.answers ?? 'plain', routes.via);
+  if (routes !== false) mountRoutes(app, connector, routes.prefix ?? '', routes.answers ?? 'plain', routes.via, routes.onUndelivered);
 }
 
 /** The Fastify plugin (wrapped with fastify-plugin, so `app.iso8583` is visible to the whole app). */

@@ -49,6 +49,7 @@ export { crossSiteError, refuseCrossSite } from './cross-site.js';
 export { noteRouteFailure, routeFailure, routeFailureOf } from './route-failure.js';
 export type { RouteFailure } from './route-failure.js';
 export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions, RouteTarget } from './fastify-plugin.js';
+export type { UndeliveredAnswerHandler } from './undelivered-answer.js';
 export type { TransactionLog, TransactionOutcome, TransactionQuery, TransactionRecord } from './transaction-log.js';
 export { openStore } from './store.js';
 export type { Store, StoreSpec } from './store.js';

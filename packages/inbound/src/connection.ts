@@ -101,9 +101,9 @@ export class InboundConnection implements Peer {
    * Writes one framed reply. Replies made in the same tick are joined and written at once (one system call for
    * many replies under load). False when the client has gone.
    */
-  send(frame: Buffer): boolean {
+  send(frame: Buffer, dropped?: () => void): boolean {
     if (this.gone || !this.stream.writable) return false;
-    this.stream.write(frame);
+    this.stream.write(frame, dropped);
     // One request per connection (closeAfterReply): no more frames; the socket ends once nothing is in flight.
     if (this.core.options.closeAfterReply) void this.drain();
     return true;
@@ -229,9 +229,21 @@ export class InboundConnection implements Peer {
   }
 
   private onEnd(): void {
+    if (!this.core.options.allowHalfOpen) return this.clientClosed();
     this.logger.debug({ inFlight: this.inFlight }, 'the client half-closed: the messages in flight are answered, then the connection ends');
     this.peerEnded = true;
     this.maybeFinish();
+  }
+
+  /**
+   * The client's FIN with `allowHalfOpen: false`: the connection closes at once, as if reset; the results of the
+   * messages in flight are not written (each is reported to `onLateResult` as `client-gone` by the pipeline).
+   */
+  private clientClosed(): void {
+    this.logger.debug({ inFlight: this.inFlight }, 'the client closed its side: connection closed, the replies in flight are not sent');
+    this.gone = true;
+    this.waiting.length = 0;
+    this.stream.destroy();
   }
 
   private onIdle(): void {

@@ -33,8 +33,11 @@ export interface Peer {
   readonly logger: Logger;
   /** The parent of the loggers handed to sequences for this connection's messages (made on first use). */
   readonly sequenceLogger: Logger;
-  /** Writes one framed reply; false when the client has gone (the reply is dropped and counted). */
-  send(frame: Buffer): boolean;
+  /**
+   * Writes one framed reply; false when the client has gone (the reply is dropped and counted). `dropped` (default:
+   * none) is called if the reply, once accepted, never reaches the socket (it closed first, or the write failed).
+   */
+  send(frame: Buffer, dropped?: () => void): boolean;
   /**
    * A message whose sequence was awaited is done: its reply sent (or dropped). `err`: an unexpected failure on the way
    * (logged and counted as `ISO8583_ERR_INBOUND_INTERNAL`).

@@ -25,7 +25,7 @@ export function lateResult(job: InFlight, result: SequenceResult, err: unknown):
       { code, messageId: context.messageId, ...summarize(message.fields), ...(err === undefined ? {} : { cause: codeForLog(err, CardDataMask.of(job.fields, job.dialect)) }) },
       err === undefined ? 'a sequence result came after its timeout: not sent' : 'a sequence failed after its timeout',
     );
-    if (err === undefined) core.options.onLateResult?.(result, message, context);
+    if (err === undefined) core.options.onLateResult?.(result, message, context, 'sequence-timeout');
   } catch (thrown) {
     core.metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
     try {

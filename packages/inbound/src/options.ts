@@ -67,12 +67,22 @@ export interface InboundOptions {
    */
   maxFormatErrors?: number;
   /**
-   * Called when a sequence settles after its `sequenceTimeout`: the client already has its timeout answer (onError, or
-   * response code 96), so the late result is never sent; it is logged and counted as `ISO8583_ERR_INBOUND_LATE_REPLY`
-   * and handed here (e.g. to reverse an approval that came too late; the gateway does). A throw is logged and counted
-   * as `ISO8583_ERR_INBOUND_INTERNAL`. Default: none.
+   * Called with a sequence's result that never reaches its client, and why (`reason`): `sequence-timeout`, it settled
+   * after its `sequenceTimeout` (the client already has its timeout answer: onError's, or response code 96), logged and
+   * counted as `ISO8583_ERR_INBOUND_LATE_REPLY`; `client-gone`, the client's connection closed before the result could
+   * be written, logged and counted as `ISO8583_ERR_INBOUND_CLIENT_GONE`. Either way the result is never sent; e.g.
+   * reverse an approval the terminal never got (the gateway does). A throw is logged and counted as
+   * `ISO8583_ERR_INBOUND_INTERNAL`. Default: none.
    */
   onLateResult?: LateResultHandler;
+  /**
+   * Whether a client that half-closes (sends its FIN) after its requests still gets their replies before the endpoint
+   * ends its side. `false`: the FIN closes the connection at once, as SocketQueue's client sockets do: a terminal that
+   * gives up on its answer closes its socket, and a FIN cannot tell that from a half close, so the results still in
+   * flight are not written (`ISO8583_ERR_INBOUND_CLIENT_GONE`) but handed to `onLateResult` (`client-gone`).
+   * Default `true`.
+   */
+  allowHalfOpen?: boolean;
   /**
    * Milliseconds without bytes and with nothing in flight before a connection is closed; 0 never; at most 2147483647.
    * Default 0.
@@ -140,6 +150,8 @@ export interface ResolvedInboundOptions {
   readonly maxFormatErrors: number;
   /** `onLateResult` as given, or its default (see {@link InboundOptions.onLateResult}). */
   readonly onLateResult: LateResultHandler | undefined;
+  /** `allowHalfOpen` as given, or its default (see {@link InboundOptions.allowHalfOpen}). */
+  readonly allowHalfOpen: boolean;
   /** `idleTimeout` as given, or its default (see {@link InboundOptions.idleTimeout}). */
   readonly idleTimeout: number;
   /** `closeAfterReply` as given, or its default (see {@link InboundOptions.closeAfterReply}). */
@@ -241,6 +253,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     maxInFlightPerConnection: copy.maxInFlightPerConnection,
     maxFormatErrors: copy.maxFormatErrors,
     onLateResult: copy.onLateResult,
+    allowHalfOpen: copy.allowHalfOpen,
     idleTimeout: copy.idleTimeout,
     closeAfterReply: copy.closeAfterReply,
     readTimeout: copy.readTimeout,

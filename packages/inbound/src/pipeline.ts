@@ -9,6 +9,7 @@ import type { InboundErrorCode } from './errors.js';
 import { EncodedReply } from './encoded-reply.js';
 import { ReceivedMessage } from './inbound-message.js';
 import { lateResult } from './late-result.js';
+import { droppedLater, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
 import { errorForLog } from './safe-log.js';
 import type { Sequence, SequenceResult } from './sequence.js';
@@ -212,13 +213,15 @@ function tell(job: InFlight, err: unknown): void {
 async function failed(job: InFlight, err: unknown): Promise<void> {
   const error = asSequenceError(err, job.message.mti, 'main');
   logFailure(job.core, job.peer, error.code as InboundErrorCode, job.message.fields, job.context.messageId, err);
-  complete(job, await recover(job.core, job.message, job.context, error));
+  complete(job, await recover(job.core, job.message, job.context, error), false);
 }
 
-function complete(job: InFlight, result: SequenceResult): void {
+/** Sends a result; one of the sequence's own (`ofSequence`) that finds its client gone goes to `undelivered`. */
+function complete(job: InFlight, result: SequenceResult, ofSequence = true): void {
   job.core.metrics.sequenceLatency((performance.now() - job.started) / 1000);
   if (result === null || result === undefined) return;
-  sendReply(job.core, job.frame, job.decoded, job.peer, job.message, job.context, result);
+  const told = ofSequence && job.core.options.onLateResult !== undefined ? (): void => undelivered(job.core, job.peer, job.message, job.context, result) : undefined;
+  if (!sendReply(job.core, job.frame, job.decoded, job.peer, job.message, job.context, result, told)) told?.();
 }
 
 /** The onError sequence's answer, or the response code 96 reply when there is none or it fails too. */
@@ -247,7 +250,8 @@ function sendReply(
   message: ReceivedMessage,
   context: MessageContext,
   result: SequenceResult,
-): void {
+  told?: () => void,
+): boolean {
   let reply: MessageInput;
   let dialectHeader = decoded.header;
   let bytes: Buffer;
@@ -256,8 +260,7 @@ function sendReply(
     if (result instanceof EncodedReply) {
       // Bytes in this endpoint's wire format, checked by whoever decoded them: sent as they are. Else: packed.
       if (headerLength === 0 && sameDialect(result.dialect, core.codec.dialect)) {
-        write(core, peer, frame, result.body, result.message);
-        return;
+        return write(core, peer, frame, result.body, result.message, told);
       }
       reply = result.message;
     } else if (typeof result === 'string') {
@@ -275,35 +278,39 @@ function sendReply(
   } catch (err) {
     logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', message.fields, context.messageId, err);
     const fallback = errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION);
-    if (fallback === undefined) return;
+    if (fallback === undefined) return true;
     const packed = packFallback(core, fallback, decoded.header);
-    if (packed === undefined) return;
+    if (packed === undefined) return true;
     reply = fallback;
     bytes = packed;
   }
-  write(core, peer, frame, bytes, reply);
+  return write(core, peer, frame, bytes, reply, told);
 }
 
-/** Frames and writes a reply, and counts it by MTI and response code. */
-function write(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput): void {
+/**
+ * Frames and writes a reply, and counts it by MTI and response code; false when the client has gone (dropped). `told`:
+ * called (see `undelivered`) when the reply, once accepted, never reaches the socket (`droppedLater`).
+ */
+function write(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput, told?: () => void): boolean {
   let framed: Buffer;
   try {
     // The one rule for a reply's fixed header: a 5-byte TPDU swapped, any other header echoed.
     framed = encodeFrame(bytes, core.framing, frame.header.length > 0 ? replyHeader(frame.header) : undefined);
   } catch (err) {
     logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', reply as IsoMessage, undefined, err);
-    return;
+    return true;
   }
-  if (!peer.send(framed)) {
+  if (!peer.send(framed, told === undefined ? undefined : () => droppedLater(core, peer, reply as IsoMessage, told))) {
     core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
     peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply as IsoMessage) },
       'reply dropped: the client has gone');
-    return;
+    return false;
   }
   const mti = reply['0'];
   const rc = reply['39'];
   // The reply's MTI is the sequence's choice (it may echo what the client sent): bounded like the request's.
   core.metrics.reply(mtiLabel(typeof mti === 'string' ? mti : String(mti), core.codec.dialect), rc === undefined || rc === null ? 'none' : String(rc));
+  return true;
 }
 
 /**

@@ -64,7 +64,14 @@ export interface SequenceContext {
 export type Sequence = (message: InboundMessage, context: SequenceContext) => SequenceResult | Promise<SequenceResult>;
 
 /**
- * Told of a sequence result that came after the message's `sequenceTimeout` (the client already has its timeout
- * answer): the result as the sequence returned it, the message and its context. See `InboundOptions.onLateResult`.
+ * Why a sequence's result never reached its client: `sequence-timeout`, it came after the message's `sequenceTimeout`
+ * (the client already had its timeout answer); `client-gone`, the client's connection closed before it could be
+ * written (a reset, a close, or, with `allowHalfOpen: false`, the client's FIN).
  */
-export type LateResultHandler = (result: SequenceResult, message: InboundMessage, context: SequenceContext) => void;
+export type UndeliveredReason = 'sequence-timeout' | 'client-gone';
+
+/**
+ * Told of a sequence result that never reached its client: the result as the sequence returned it, the message, its
+ * context and why (`reason`). See `InboundOptions.onLateResult`.
+ */
+export type LateResultHandler = (result: SequenceResult, message: InboundMessage, context: SequenceContext, reason: UndeliveredReason) => void;

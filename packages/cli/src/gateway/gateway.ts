@@ -14,7 +14,7 @@ import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { performance } from 'node:perf_hooks';
 import { resolveDialect } from '@iso8583/codec';
 import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
-import type { Connector, EncodedResponse, UpstreamGroup } from '@iso8583/connector';
+import type { Connector, EncodedResponse, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import { EncodedReply, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, SequenceResult } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
@@ -22,7 +22,7 @@ import { listenError } from '../args.js';
 import { logStopped, waitForSaf } from '../drain.js';
 import { readHttpToken } from '../console/access.js';
 import { ResettableStats } from '../stats.js';
-import { lateApproval } from './late-approval.js';
+import { httpUndelivered, lateApproval, undeliveredApproval } from './late-approval.js';
 import { ownAnswer } from './own-answer.js';
 import { upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
@@ -150,7 +150,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // Message traces (--log-messages; debug, trace): the upstream side wraps what the POS path and the HTTP routes send.
   const tracer = createTracer({ logger, dialect: config.dialect, logMessages: config.logMessages });
   // Made after the app, read by it: the POS endpoint and the link the POS path and the HTTP routes send through.
-  const made: { endpoint?: InboundEndpoint; through?: Connector | UpstreamGroup } = {};
+  const made: { endpoint?: InboundEndpoint; through?: Connector | UpstreamGroup; undelivered?: UndeliveredAnswerHandler } = {};
   const http = await gatewayHttp({
     config,
     logger,
@@ -163,6 +163,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       group: () => group,
       endpoint: () => made.endpoint,
       through: () => made.through,
+      undelivered: () => made.undelivered,
     },
   });
   const app = http.app;
@@ -186,6 +187,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const link: Connector | UpstreamGroup = group ?? connector;
   const relayThrough = tracer.wrap('upstream', named === undefined ? config.upstream : 'group', link);
   made.through = relayThrough;
+  // An approval the client never got (after the POS timeout, or its POS or HTTP connection gone): reversed.
+  const reverseUndelivered = undeliveredApproval({ connector, link, logger, registry });
+  made.undelivered = httpUndelivered(reverseUndelivered, connector.codec.dialect);
   const everyConnector: Connector[] = [connector, ...others];
   feedRing(ring, everyConnector);
 
@@ -211,7 +215,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     idleTimeout: config.idleTimeout,
     closeAfterReply: config.clientCloseAfterReply,
     sequenceTimeout,
-    onLateResult: lateApproval({ connector, link, logger }),
+    onLateResult: lateApproval(reverseUndelivered),
+    // A POS client's FIN while its request is at the bank is a terminal that gave up (SocketQueue's view too): its
+    // connection closes, and an approval it can no longer get is reversed rather than written into the void.
+    allowHalfOpen: false,
     connectors: { upstream: connector },
     logger: logger.child({ side: 'pos' }),
     registry,

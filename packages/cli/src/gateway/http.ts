@@ -11,7 +11,7 @@ import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { resolveDialect } from '@iso8583/codec';
-import type { Connector, ConnectorOptions, RouteTarget, TransactionLog, UpstreamGroup } from '@iso8583/connector';
+import type { Connector, ConnectorOptions, RouteTarget, TransactionLog, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import { listenError } from '../args.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
@@ -54,6 +54,8 @@ export interface GatewayParts {
   endpoint(): InboundEndpoint | undefined;
   /** What the HTTP routes and the console's workbench send through (the POS path's link). */
   through(): RouteTarget | undefined;
+  /** What an HTTP answer that never reached its client goes to (an approval is reversed: late-approval.ts). */
+  undelivered(): UndeliveredAnswerHandler | undefined;
 }
 
 /** Options of {@link gatewayHttp}. */
@@ -84,7 +86,15 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
   };
   return assembleHttp({
     connectors: {
-      upstream: { ...options.upstream, routes: { prefix: '', answers: config.socketqueueAnswers ? 'socketqueue' : 'plain', via: () => parts.through() } },
+      upstream: {
+        ...options.upstream,
+        routes: {
+          prefix: '',
+          answers: config.socketqueueAnswers ? 'socketqueue' : 'plain',
+          via: () => parts.through(),
+          onUndelivered: (request, answer) => parts.undelivered()?.(request, answer),
+        },
+      },
     },
     // With a metrics port, /stats and /metrics live there only: the client-facing port does not show them.
     ...(config.metrics === undefined ? { monitoring: options.monitoring } : {}),

@@ -1,19 +1,24 @@
 /**
- * An approval the bank gave after the POS timeout (the gateway answered the terminal with a failure, or not at all):
- * the terminal does not know the transaction went through, so a reversible request (0100 / 0200 and their repeats,
- * 1100 / 1200 with ISO 8583:1993) is reversed through the SAF queue, built like the connector's own reversals (its
- * `reversal` options: MTI in the dialect's version, the fields copied). Anything else (an advice, a reversal, a network
- * management message) is not undone: a reversal of an advice or of a reversal would cost the merchant. When the SAF
- * queue cannot store the reversal (a full disk, a failed journal), it is sent once without SAF, and an error is logged
- * whatever the outcome.
+ * An approval the terminal never got: the bank approved after the POS timeout (the gateway answered the terminal with
+ * a failure, or not at all), or after the client's connection closed (a POS socket closed or reset, an HTTP request
+ * aborted), or the answer could not be written. The merchant thinks the transaction failed while the cardholder is
+ * charged, so a reversible request (0100 / 0200 and their repeats, 1100 / 1200 with ISO 8583:1993) is reversed through
+ * the SAF queue, built like the connector's own reversals (its `reversal` options: MTI in the dialect's version, the
+ * fields copied), and sent through the link (a group sends it to the upstream its original went to). Anything else (an
+ * advice, a reversal, a network management message) is not undone: a reversal of an advice or of a reversal would
+ * cost the merchant. A decline is left alone. When the SAF queue cannot store the reversal (a full disk, a failed
+ * journal), it is sent once without SAF, and an error is logged whatever the outcome. Every approval seen here is
+ * counted by why it was not delivered and what was done (`iso8583_gateway_undelivered_approvals_total`).
  */
 import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { isApproved, summarize } from '@iso8583/codec';
-import type { IsoMessage } from '@iso8583/codec';
+import type { Dialect, IsoMessage } from '@iso8583/codec';
 import { buildReversal, isReversible } from '@iso8583/connector';
-import type { Connector, UpstreamGroup } from '@iso8583/connector';
+import type { Connector, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import { EncodedReply } from '@iso8583/inbound';
-import type { InboundMessage, SequenceResult } from '@iso8583/inbound';
+import type { InboundMessage, SequenceContext, SequenceResult, UndeliveredReason } from '@iso8583/inbound';
 
 /** What a late approval is handled with. */
 export interface LateApprovalParts {
@@ -23,42 +28,88 @@ export interface LateApprovalParts {
   readonly link: Connector | UpstreamGroup;
   /** The gateway's logger. */
   readonly logger: Logger;
+  /** Where `iso8583_gateway_undelivered_approvals_total` is registered. Default: not counted. */
+  readonly registry?: Registry;
 }
 
-/** The inbound endpoint's `onLateResult` of the POS side: reverses a late approval of a reversible request. */
-export function lateApproval(parts: LateApprovalParts): (result: SequenceResult, message: InboundMessage) => void {
+/** Which client an undelivered answer was for. */
+export type UndeliveredSide = 'pos' | 'http';
+
+/** Reverses an approval of `original` that its client never got; `answer` is the bank's, in `dialect`. */
+export type UndeliveredApproval = (original: IsoMessage, answer: IsoMessage, dialect: Dialect, reason: UndeliveredReason, side: UndeliveredSide) => void;
+
+/** What each reason is called in the log lines, and its code. */
+const WHY: Readonly<Record<UndeliveredReason, { text: string; code: string }>> = {
+  'sequence-timeout': { text: 'an approval came after the POS timeout', code: 'ISO8583_ERR_INBOUND_LATE_REPLY' },
+  'client-gone': { text: 'an approval could not be delivered (the client has gone)', code: 'ISO8583_ERR_INBOUND_CLIENT_GONE' },
+};
+
+/** The one handler of approvals the client never got (POS and HTTP alike). */
+export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApproval {
   const { connector, link, logger } = parts;
   const reversal = connector.options.reversal;
-  return (result, message) => {
-    if (!(result instanceof EncodedReply) || !isApproved(result.dialect, result.message['39'])) return;
-    const original = message.fields;
-    if (!isReversible(message.mti)) {
-      logger.warn({ code: 'ISO8583_ERR_INBOUND_LATE_REPLY', ...summarize(original) }, 'an approval came after the POS timeout: not a reversible request, not reversed');
+  const counted = parts.registry === undefined
+    ? undefined
+    : new Counter({
+        name: 'iso8583_gateway_undelivered_approvals_total',
+        help: 'Approvals the client never got (reason: sequence-timeout, client-gone; side: pos, http), by what was done (outcome: reversed, not-reversible, reversal-off, unbuildable).',
+        labelNames: ['reason', 'side', 'outcome'],
+        registers: [parts.registry],
+      });
+  return (original, answer, dialect, reason, side) => {
+    if (!isApproved(dialect, answer['39'])) return;
+    const { text: why, code } = WHY[reason];
+    const about = { code, reason, side, ...summarize(original) };
+    const count = (outcome: string): void => counted?.inc({ reason, side, outcome });
+    if (!isReversible(String(original['0'] ?? ''))) {
+      count('not-reversible');
+      logger.warn(about, `${why}: not a reversible request, not reversed`);
       return;
     }
     if (!reversal.enabled) {
-      logger.error({ code: 'ISO8583_ERR_INBOUND_LATE_REPLY', ...summarize(original) }, 'an approval came after the POS timeout and reversal is off: not reversed');
+      count('reversal-off');
+      logger.error(about, `${why} and reversal is off: not reversed`);
       return;
     }
     let built: IsoMessage;
     try {
       built = buildReversal(original, reversal.mti, connector.codec.dialect, reversal.fields);
     } catch (err) {
-      logger.error({ code: codeOf(err), ...summarize(original) }, 'an approval came after the POS timeout: its reversal cannot be built');
+      count('unbuildable');
+      logger.error({ ...about, code: codeOf(err) }, `${why}: its reversal cannot be built`);
       return;
     }
-    logger.warn({ code: 'ISO8583_ERR_INBOUND_LATE_REPLY', ...summarize(original) }, 'an approval came after the POS timeout: reversed');
+    count('reversed');
+    logger.warn(about, `${why}: reversed`);
     link.request(built, { saf: true }).catch((stored: unknown) => {
       // Not stored (a full disk, a failed or removed journal folder, a full SAF queue): sent once as it is rather than
       // dropped, so that the approval is undone whenever the upstream is reachable; logged either way.
-      logger.error({ code: codeOf(stored), ...summarize(original) }, 'an approval came after the POS timeout: its reversal could not be stored, sending it once without SAF');
+      logger.error({ ...about, code: codeOf(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`);
       link.request(built).then(
-        (answer) =>
-          logger.warn({ code: 'ISO8583_ERR_INBOUND_LATE_REPLY', ...summarize(original), responseCode: (answer as IsoMessage)['39'] }, 'an approval came after the POS timeout: reversed without SAF'),
-        (sent: unknown) => logger.error({ code: codeOf(sent), ...summarize(original) }, 'an approval came after the POS timeout: its reversal could not be stored nor sent: NOT reversed'),
+        (sent) => logger.warn({ ...about, responseCode: (sent as IsoMessage)['39'] }, `${why}: reversed without SAF`),
+        (lost: unknown) => logger.error({ ...about, code: codeOf(lost) }, `${why}: its reversal could not be stored nor sent: NOT reversed`),
       );
     });
   };
+}
+
+/**
+ * The inbound endpoint's `onLateResult` of the POS side: a relayed answer (an `EncodedReply`) that came after the POS
+ * timeout or found its client gone goes to {@link undeliveredApproval}; the gateway's own answers are failures.
+ */
+export function lateApproval(parts: LateApprovalParts | UndeliveredApproval): (result: SequenceResult, message: InboundMessage, context: SequenceContext, reason: UndeliveredReason) => void {
+  const reverse = typeof parts === 'function' ? parts : undeliveredApproval(parts);
+  return (result, message, _context, reason) => {
+    if (result instanceof EncodedReply) reverse(message.fields, result.message, result.dialect, reason, 'pos');
+  };
+}
+
+/**
+ * The HTTP routes' `onUndelivered`: an answer whose request was aborted (the client's connection closed before the
+ * response was written) goes to {@link undeliveredApproval}; `dialect` is the routes' (the first upstream's).
+ */
+export function httpUndelivered(reverse: UndeliveredApproval, dialect: Dialect): UndeliveredAnswerHandler {
+  return (request, answer) => reverse(request, answer, dialect, 'client-gone', 'http');
 }
 
 /** The `code` of a coded error, else undefined. */

@@ -93,6 +93,8 @@ export class MessageStream {
   private readonly readTimeout: number;
   private readTimer: NodeJS.Timeout | undefined;
   private outgoing: Buffer[] = [];
+  /** The `dropped` callbacks of the frames in `outgoing` that gave one (none: undefined, nothing allocated). */
+  private dropped: (() => void)[] | undefined;
   private ownerPaused = false;
   private isBroken = false;
   private isClosed = false;
@@ -121,6 +123,7 @@ export class MessageStream {
       this.isClosed = true;
       this.clearReadTimer();
       this.outgoing = [];
+      this.drop();
       handlers.closed?.(this.error);
     });
   }
@@ -147,12 +150,15 @@ export class MessageStream {
 
   /**
    * Queues a complete frame; the frames queued in one tick go out in one write. False when the stream is closed (the
-   * frame is dropped), or when the stream asks to wait for `drained` before writing more.
+   * frame is dropped), or when the stream asks to wait for `drained` before writing more. `dropped` (default: none) is
+   * called, once, if the frame, once queued, never reaches the socket: the stream closes or is destroyed before the
+   * write, or the write fails (a peer that has reset the connection: EPIPE, ECONNRESET).
    */
-  write(frame: Buffer): boolean {
+  write(frame: Buffer, dropped?: () => void): boolean {
     if (!this.writable) return false;
     if (this.outgoing.length === 0) process.nextTick(this.flush);
     this.outgoing.push(frame);
+    if (dropped !== undefined) (this.dropped ??= []).push(dropped);
     return !this.stream.writableNeedDrain;
   }
 
@@ -161,10 +167,25 @@ export class MessageStream {
     const out = this.outgoing;
     if (out.length === 0 || !this.writable) return true;
     this.outgoing = [];
-    const ok = this.stream.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    const dropped = this.dropped;
+    this.dropped = undefined;
+    const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
+    const ok =
+      dropped === undefined
+        ? this.stream.write(bytes)
+        : this.stream.write(bytes, (err) => {
+            if (err !== null && err !== undefined) tell(dropped);
+          });
     if (!ok) this.handlers.full?.();
     return ok;
   };
+
+  /** The frames still queued will never be written: their `dropped` callbacks are called. */
+  private drop(): void {
+    const dropped = this.dropped;
+    this.dropped = undefined;
+    if (dropped !== undefined) tell(dropped);
+  }
 
   /** The frame of a message: packed with the codec (`pack` options: the dialect header), then framed with `header`. */
   frameOf(message: MessageInput, header?: Uint8Array, pack?: PackOptions): Buffer {
@@ -216,6 +237,7 @@ export class MessageStream {
     this.isDestroyed = true;
     this.clearReadTimer();
     this.outgoing = [];
+    this.drop();
     this.stream.destroy(err);
   }
 
@@ -285,6 +307,17 @@ export class MessageStream {
     this.clearReadTimer();
     if (this.handlers.broken === undefined) this.destroy();
     else this.handlers.broken(err);
+  }
+}
+
+/** Calls each `dropped` callback; one that throws does not keep the others from being called. */
+function tell(dropped: readonly (() => void)[]): void {
+  for (const d of dropped) {
+    try {
+      d();
+    } catch {
+      // The callback's owner guards its own failures (the inbound endpoint counts and logs them).
+    }
   }
 }
 

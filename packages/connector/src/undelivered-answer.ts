@@ -1,0 +1,38 @@
+/**
+ * An answer that never reached its HTTP client: the client's connection closed (an aborted request, a client that
+ * gave up) before the response carrying the host's answer was written whole. The routes hand such an answer, with its
+ * request, to `routes.onUndelivered`, so that whoever owns the transaction can undo what the client never learned of
+ * (the gateway reverses an approval the client never got).
+ */
+import type { FastifyReply } from 'fastify';
+import type { IsoMessage } from '@iso8583/codec';
+import { routeFailure } from './route-failure.js';
+
+/** Told of a request whose answer did not reach the client: the request and the host's answer, as message objects. */
+export type UndeliveredAnswerHandler = (request: IsoMessage, answer: IsoMessage) => void;
+
+/**
+ * Watches the response about to carry an answer: when the connection has closed already, or closes before the
+ * response is written whole, `handler` is called once with the request and the answer (made by `messages`, called only
+ * then: e.g. the XML route's parse). A throw (of `messages` or of `handler`) is logged with the request's logger, by
+ * name and code. Call it before sending the response.
+ */
+export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHandler | undefined, messages: () => [IsoMessage, IsoMessage]): void {
+  if (handler === undefined) return;
+  const res = reply.raw;
+  const report = (): void => {
+    try {
+      const [request, answer] = messages();
+      handler(request, answer);
+    } catch (err) {
+      reply.request.log.error({ failure: routeFailure(err) }, 'onUndelivered failed');
+    }
+  };
+  if (res.destroyed || res.socket === null || res.socket.destroyed) {
+    report();
+    return;
+  }
+  res.once('close', () => {
+    if (!res.writableFinished) report();
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * A sequence's result whose client's connection closed before it could be written: already dropped, counted and
+ * logged as `ISO8583_ERR_INBOUND_CLIENT_GONE` by the writer; handed here to `onLateResult` with reason `client-gone`,
+ * so that whoever owns the transaction can undo what the client never learned of (the gateway reverses an approval).
+ */
+import { summarize } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
+import { codeOf } from './errors.js';
+import type { EndpointCore, Peer } from './core.js';
+import type { MessageContext } from './context.js';
+import type { ReceivedMessage } from './inbound-message.js';
+import type { SequenceResult } from './sequence.js';
+
+/** Hands a result that could not be written (the client has gone) to `onLateResult`; a throw is counted and logged. */
+export function undelivered(core: EndpointCore, peer: Peer, message: ReceivedMessage, context: MessageContext, result: SequenceResult): void {
+  const handler = core.options.onLateResult;
+  if (handler === undefined) return;
+  try {
+    handler(result, message, context, 'client-gone');
+  } catch (thrown) {
+    core.metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
+    try {
+      peer.logger.error({ code: 'ISO8583_ERR_INBOUND_INTERNAL', cause: codeOf(thrown) }, 'onLateResult failed');
+    } catch {
+      // The logger is what failed: the count above says it.
+    }
+  }
+}
+
+/**
+ * A reply accepted for writing whose write never happened or failed (the connection closed first; a peer that had
+ * reset it: EPIPE, ECONNRESET): counted and logged as `ISO8583_ERR_INBOUND_CLIENT_GONE`, like a reply that finds its
+ * client gone, then `told` (the result to `onLateResult`). It was counted as a reply when accepted.
+ */
+export function droppedLater(core: EndpointCore, peer: Peer, reply: IsoMessage, told: () => void): void {
+  core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
+  peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply) }, 'reply dropped: the connection closed before it was written');
+  told();
+}

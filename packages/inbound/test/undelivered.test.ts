@@ -1,0 +1,73 @@
+// A sequence's result that cannot reach its client (the connection closed before the result was written) is dropped,
+// counted as ISO8583_ERR_INBOUND_CLIENT_GONE and handed to onLateResult with reason `client-gone`, as a result that
+// comes after the sequence timeout is with `sequence-timeout`: one hook for every result the client never got. With
+// `allowHalfOpen: false`, a client's FIN (a terminal that gave up and closed its socket) closes the connection at once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { LateResultHandler, SequenceResult, UndeliveredReason } from '../src/index.js';
+import { TestClient, purchase } from './support/client.js';
+import { approveAll, startEndpoint } from './support/endpoint.js';
+import { gate } from './support/gates.js';
+
+/** An endpoint whose sequence answers once `release` opens, telling `entered` first; `told` gets each undelivered result. */
+async function holding(t: Parameters<typeof startEndpoint>[0], options: { allowHalfOpen?: boolean; sequenceTimeout?: number } = {}) {
+  const entered = gate();
+  const release = gate();
+  const told = gate<{ result: SequenceResult; reason: UndeliveredReason; stan: unknown }>();
+  const onLateResult: LateResultHandler = (result, message, _context, reason) => told.open({ result, reason, stan: message.fields['11'] });
+  const started = await startEndpoint(t, {
+    ...options,
+    onLateResult,
+    sequence: async (m) => {
+      entered.open();
+      await release.promise;
+      return approveAll(m, {} as never);
+    },
+  });
+  return { ...started, entered, release, told };
+}
+
+test('undelivered – a client that resets its connection before its result: the result goes to onLateResult as client-gone', async (t) => {
+  const { port, endpoint, entered, release, told } = await holding(t);
+  const disconnected = new Promise<void>((resolve) => endpoint.once('disconnect', () => resolve()));
+  const leaving = await TestClient.connect(port);
+  leaving.send(purchase(21));
+  await entered.promise;
+  leaving.socket.resetAndDestroy();
+  await disconnected;
+  release.open();
+  const { result, reason, stan } = await told.promise;
+  assert.equal(reason, 'client-gone');
+  assert.equal(stan, '000021');
+  assert.equal((result as Record<string, unknown>)['39'], '00');
+  assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_CLIENT_GONE, 1);
+  assert.equal(endpoint.stats().replies, 0);
+});
+
+test('undelivered – with allowHalfOpen: false, a client\'s FIN closes the connection; its result goes to onLateResult as client-gone', async (t) => {
+  const { port, endpoint, entered, release, told } = await holding(t, { allowHalfOpen: false });
+  const leaving = await TestClient.connect(port);
+  leaving.send(purchase(22));
+  await entered.promise;
+  leaving.socket.end();
+  // The endpoint closes at once, its reply not yet made: the client sees its side end.
+  await leaving.closed;
+  release.open();
+  const { reason, stan } = await told.promise;
+  assert.equal(reason, 'client-gone');
+  assert.equal(stan, '000022');
+  assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_CLIENT_GONE, 1);
+});
+
+test('undelivered – a result after the sequence timeout goes to onLateResult as sequence-timeout', async (t) => {
+  const { port, entered, release, told } = await holding(t, { sequenceTimeout: 50 });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  const timedOut = client.request(purchase(23));
+  await entered.promise;
+  assert.equal((await timedOut).fields['39'], '96');
+  release.open();
+  const { reason, stan } = await told.promise;
+  assert.equal(reason, 'sequence-timeout');
+  assert.equal(stan, '000023');
+});
