@@ -17,7 +17,6 @@ import { LogLimit, LogLimits } from './log-limit.js';
 import { sequenceExpired } from './pipeline.js';
 import type { InFlight } from './pipeline.js';
 import { codeOf, inboundError } from './errors.js';
-import type { InboundErrorCode } from './errors.js';
 import { InboundMetrics } from './metrics.js';
 import type { InboundStats } from './metrics.js';
 import { validateInboundOptions } from './options.js';
@@ -27,84 +26,14 @@ import { loadSequence } from './sequence-registry.js';
 import { ConnectionSlots, endText } from './slots.js';
 import type { Slot, SlotEnd } from './slots.js';
 import type { Sequence } from './sequence.js';
+import type { CloseOptions, ConnectionInfo, InboundEndpoint, InboundEndpointEvents } from './endpoint-api.js';
+
+export type { CloseOptions, ConnectionInfo, DisconnectInfo, InboundEndpoint, InboundEndpointEvents } from './endpoint-api.js';
 
 /** Warnings a second, at most, for frames that do not decode (the rest are counted; see log-limit.ts). */
 const DECODE_WARNINGS_PER_SECOND = 20;
 /** Warnings a second, at most, for each kind of refused connection (the rest are counted; see log-limit.ts). */
 const REFUSAL_WARNINGS_PER_SECOND = 20;
-
-/** Options of {@link InboundEndpoint.close}. */
-export interface CloseOptions {
-  /**
-   * Milliseconds to wait for the messages in flight to be answered and the clients to leave; then every connection
-   * left is destroyed. Default 10000.
-   */
-  deadline?: number;
-}
-
-/** A client connection as the endpoint's events show it. */
-export interface ConnectionInfo {
-  /** The connection's number within the endpoint (as in its log lines, `connection`). */
-  id: number;
-  /** The client's IP address. */
-  remoteAddress: string;
-  /** The client's port. */
-  remotePort: number;
-}
-
-/** A connection that has closed. */
-export interface DisconnectInfo extends ConnectionInfo {
-  /**
-   * Why the endpoint closed it (`ISO8583_ERR_INBOUND_IDLE_TIMEOUT`, `_READ_TIMEOUT`, `_FIRST_MESSAGE_TIMEOUT`,
-   * `_EVICTED`, `_FRAMING`, `_SOCKET`); absent when the client left, or the endpoint closed or was destroyed.
-   */
-  code?: InboundErrorCode;
-}
-
-/** The events of an {@link InboundEndpoint} and their arguments. */
-export interface InboundEndpointEvents {
-  /** Listening, on this address. */
-  listening: [address: AddressInfo];
-  /** A client connection is open (TLS: after its handshake). */
-  connection: [info: ConnectionInfo];
-  /** A client connection has closed. */
-  disconnect: [info: DisconnectInfo];
-  /** The endpoint has closed (after `close()` or `destroy()`). */
-  close: [];
-  /** A listener failure after start; emitted only when someone listens, otherwise logged. */
-  error: [err: Error];
-}
-
-/**
- * A listening ISO 8583 endpoint, with typed events (see {@link InboundEndpointEvents}). The lifecycle is the
- * connector's: `start()`, then `close()` drains or `destroy()` aborts; both are idempotent and return a promise.
- */
-export interface InboundEndpoint extends EventEmitter<InboundEndpointEvents> {
-  /** The endpoint's name (option `name`). */
-  readonly name: string;
-  /** The prom-client Registry holding the endpoint's metrics (its own unless the `registry` option gave one). */
-  readonly registry: Registry;
-  /** The options after validation, with their defaults; frozen. */
-  readonly options: ResolvedInboundOptions;
-  /** Loads the sequences and starts listening; resolves with the bound address. Calling it again returns the same promise. */
-  start(): Promise<AddressInfo>;
-  /**
-   * Drains: stops accepting, lets the messages in flight be answered and their replies written, then closes every
-   * connection; connections still open at the deadline are destroyed. Idempotent: every call returns the same
-   * promise (after `destroy()`, its promise).
-   */
-  close(options?: CloseOptions): Promise<void>;
-  /**
-   * Aborts: stops accepting and destroys every connection at once (replies still being prepared are dropped and
-   * counted as `ISO8583_ERR_INBOUND_CLIENT_GONE`). `reason` is logged. Idempotent; during a `close()` it cuts the
-   * drain short and settles the same promise.
-   */
-  destroy(reason?: Error): Promise<void>;
-  /** The bound address while listening, otherwise `null`. */
-  address(): AddressInfo | null;
-  /** The endpoint's counts. */
-  stats(): InboundStats;
-}
 
 const DEFAULT_CLOSE_DEADLINE = 10000;
 

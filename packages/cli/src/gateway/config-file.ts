@@ -1,0 +1,98 @@
+/**
+ * The gateway's config file: its JSON Schema (the flag rows' keys, `upstreams`, `routes`) and its reader, which takes
+ * SocketQueue's key names (`listenPort`, ...) and names a problem by the key as the file wrote it.
+ */
+import { compileSchemaCheck } from '@iso8583/codec';
+import { flagSchema } from '../flag-table.js';
+import { readFlagFile } from '../read-file.js';
+import type { GatewayConfig } from './config.js';
+import { gatewayError } from './errors.js';
+import { GATEWAY_FLAGS } from './flag-rows.js';
+import { socketQueuePointer } from './socketqueue.js';
+import { ROUTES_SCHEMA, UPSTREAMS_SCHEMA, readableReason } from './upstreams.js';
+
+/** The JSON Schema of a gateway config file (every key optional except `upstream`, once merged with the flags). */
+export const GATEWAY_CONFIG_SCHEMA = {
+  $id: 'https://iso8583.dev/schemas/gateway-config.json',
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries([
+    ['$schema', { type: 'string' }],
+    ...GATEWAY_FLAGS.map((f) => [f.key, { ...flagSchema(f), description: f.help }]),
+    ['upstreams', UPSTREAMS_SCHEMA],
+    ['routes', ROUTES_SCHEMA],
+  ]),
+} as const;
+
+const checkFile = compileSchemaCheck(GATEWAY_CONFIG_SCHEMA, {
+  code: 'ISO8583_ERR_GATEWAY_CONFIG',
+  subject: 'gateway config file',
+  paths: 'pointer',
+});
+/** Reads and validates a gateway JSON config file. */
+export function readConfigFile(path: string): Partial<GatewayConfig> {
+  return readConfig(path).config;
+}
+
+/** A config file read: its keys under our names, and the SocketQueue names it used (`listenPort`, ...). */
+export interface ConfigRead {
+  config: Partial<GatewayConfig>;
+  socketQueueKeys: string[];
+}
+
+/** {@link readConfigFile}, telling the SocketQueue keys apart; a problem names the key as the file wrote it. */
+export function readConfig(path: string): ConfigRead {
+  // A missing file, a folder, no permission: the system's reason (ENOENT, EISDIR, EACCES), never a stack.
+  const text = readFlagFile(path, '--config');
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} is not JSON`, { field: 'config', cause: err });
+  }
+  const written = new Map<string, string>();
+  data = renameAliasKeys(data, path, written);
+  const problems = checkFile(data).map((p) => fileProblem(p, written, data));
+  if (problems.length > 0) {
+    throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} is invalid`, { field: 'config', problems });
+  }
+  const out = { ...(data as Record<string, unknown>) };
+  delete out.$schema;
+  return { config: out as Partial<GatewayConfig>, socketQueueKeys: [...written.values()] };
+}
+
+/**
+ * A config file problem as the user wrote it: the key under the name the file used (`/listenPort`, not `/listen`), the
+ * reason readable, and for a SocketQueue parameter that is no key here, what replaces it.
+ */
+function fileProblem<P extends { field: string; reason: string }>(p: P, written: ReadonlyMap<string, string>, data: unknown): P {
+  const key = /^\/([^/]+)/.exec(p.field)?.[1];
+  const given = key === undefined ? undefined : written.get(key);
+  const field = given === undefined ? p.field : `/${given}${p.field.slice(key!.length + 1)}`;
+  const value = key === undefined ? undefined : (data as Record<string, unknown>)[key];
+  const pointer = key === undefined || given !== undefined ? undefined : socketQueuePointer(key, value);
+  const reason = readableReason(p.reason);
+  return { ...p, field, reason: pointer === undefined ? reason : `${reason} (SocketQueue's: ${pointer})` };
+}
+
+/** Config file keys of SocketQueue (`listenPort`, `statServerPort`, ...) -> ours: the flag aliases, as keys. */
+const KEY_BY_ALIAS = new Map(GATEWAY_FLAGS.flatMap((f) => (f.aliases ?? []).filter((a) => a !== f.key).map((a) => [a, f.key as string])));
+
+/**
+ * A config file's SocketQueue keys renamed to ours (`written` gets ours -> the name used); a key given under both names
+ * is refused, naming both.
+ */
+function renameAliasKeys(data: unknown, path: string, written: Map<string, string>): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  // A Map, then own properties: a `__proto__` key stays a key (refused as unknown), never the object's prototype.
+  const out = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(data)) {
+    const ours = KEY_BY_ALIAS.get(key) ?? key;
+    if (out.has(ours) || (ours !== key && Object.hasOwn(data, ours))) {
+      throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path}: "${key}" and "${ours}" are the same key: give one`, { field: key });
+    }
+    out.set(ours, value);
+    if (ours !== key) written.set(ours, key);
+  }
+  return Object.fromEntries(out);
+}

@@ -1,0 +1,83 @@
+/**
+ * The inbound endpoint's public face: the {@link InboundEndpoint} interface, its events and what they carry, and the
+ * options of `close`. The endpoint itself (listening, admission, closing) is in endpoint.ts.
+ */
+import type { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { InboundErrorCode } from './errors.js';
+import type { InboundStats } from './metrics.js';
+import type { ResolvedInboundOptions } from './options.js';
+
+/** Options of {@link InboundEndpoint.close}. */
+export interface CloseOptions {
+  /**
+   * Milliseconds to wait for the messages in flight to be answered and the clients to leave; then every connection
+   * left is destroyed. Default 10000.
+   */
+  deadline?: number;
+}
+
+/** A client connection as the endpoint's events show it. */
+export interface ConnectionInfo {
+  /** The connection's number within the endpoint (as in its log lines, `connection`). */
+  id: number;
+  /** The client's IP address. */
+  remoteAddress: string;
+  /** The client's port. */
+  remotePort: number;
+}
+
+/** A connection that has closed. */
+export interface DisconnectInfo extends ConnectionInfo {
+  /**
+   * Why the endpoint closed it (`ISO8583_ERR_INBOUND_IDLE_TIMEOUT`, `_READ_TIMEOUT`, `_FIRST_MESSAGE_TIMEOUT`,
+   * `_EVICTED`, `_FRAMING`, `_SOCKET`); absent when the client left, or the endpoint closed or was destroyed.
+   */
+  code?: InboundErrorCode;
+}
+
+/** The events of an {@link InboundEndpoint} and their arguments. */
+export interface InboundEndpointEvents {
+  /** Listening, on this address. */
+  listening: [address: AddressInfo];
+  /** A client connection is open (TLS: after its handshake). */
+  connection: [info: ConnectionInfo];
+  /** A client connection has closed. */
+  disconnect: [info: DisconnectInfo];
+  /** The endpoint has closed (after `close()` or `destroy()`). */
+  close: [];
+  /** A listener failure after start; emitted only when someone listens, otherwise logged. */
+  error: [err: Error];
+}
+
+/**
+ * A listening ISO 8583 endpoint, with typed events (see {@link InboundEndpointEvents}). The lifecycle is the
+ * connector's: `start()`, then `close()` drains or `destroy()` aborts; both are idempotent and return a promise.
+ */
+export interface InboundEndpoint extends EventEmitter<InboundEndpointEvents> {
+  /** The endpoint's name (option `name`). */
+  readonly name: string;
+  /** The prom-client Registry holding the endpoint's metrics (its own unless the `registry` option gave one). */
+  readonly registry: Registry;
+  /** The options after validation, with their defaults; frozen. */
+  readonly options: ResolvedInboundOptions;
+  /** Loads the sequences and starts listening; resolves with the bound address. Calling it again returns the same promise. */
+  start(): Promise<AddressInfo>;
+  /**
+   * Drains: stops accepting, lets the messages in flight be answered and their replies written, then closes every
+   * connection; connections still open at the deadline are destroyed. Idempotent: every call returns the same
+   * promise (after `destroy()`, its promise).
+   */
+  close(options?: CloseOptions): Promise<void>;
+  /**
+   * Aborts: stops accepting and destroys every connection at once (replies still being prepared are dropped and
+   * counted as `ISO8583_ERR_INBOUND_CLIENT_GONE`). `reason` is logged. Idempotent; during a `close()` it cuts the
+   * drain short and settles the same promise.
+   */
+  destroy(reason?: Error): Promise<void>;
+  /** The bound address while listening, otherwise `null`. */
+  address(): AddressInfo | null;
+  /** The endpoint's counts. */
+  stats(): InboundStats;
+}
