@@ -12,6 +12,7 @@ import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Connector, RouteTarget, TransactionLog } from '@iso8583/connector';
 import { TransactionRing } from '../src/index.js';
 import { requireToken } from '../src/console/access.js';
+import { Figures } from '../src/console/figures.js';
 import { mountConsole } from '../src/console/routes.js';
 import type { ConsoleOptions } from '../src/console/routes.js';
 
@@ -117,4 +118,14 @@ test('console sign-in – the form (401) has the console page\'s headers: CSP, n
   }
   assert.match(form.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
   assert.equal(form.headers.get('x-content-type-options'), 'nosniff');
+});
+
+test('console figures – SAF entries abandoned, all connectors together, when their stats carry it (the tile)', () => {
+  const ring = new TransactionRing();
+  const saf = (abandoned: number) => ({ stats: () => ({ ...STATS, safDepth: 1, safAbandoned: abandoned }) }) as unknown as Connector;
+  const snap = new Figures({ connectors: () => ({ a: saf(2), b: saf(1) }) }, ring).tick();
+  assert.equal(snap.safAbandoned, 3);
+  assert.equal(snap.safDepth, 2);
+  const none = new Figures({ connectors: () => ({ a: { stats: () => STATS } as unknown as Connector }) }, ring).tick();
+  assert.equal(none.safAbandoned, undefined, 'no tile when no connector has a store-and-forward queue');
 });
