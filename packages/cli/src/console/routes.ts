@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Iso8583Error, resolveDialect } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
@@ -110,10 +110,11 @@ function failure(request: FastifyRequest, reply: FastifyReply, err: unknown): Fa
 }
 
 /**
- * Mounts the console on `app` (before `ready`); its ticker stops when the app closes. `logger` (default: none) is told
- * when the transaction log fails (once per run of failures, with its code) and when it answers again.
+ * Mounts the console on `app` (before `ready`); its ticker stops when the app closes. `logger` (default: the app's
+ * own, `app.log`) is told when the transaction log fails (once per run of failures, with its code) and when it
+ * answers again.
  */
-export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logger?: Logger): void {
+export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logger: Logger | FastifyBaseLogger = app.log): void {
   const files = new Map<string, Buffer>();
   for (const name of Object.keys(FILES)) files.set(name, readFileSync(new URL(name, CONSOLE_DIR)));
   const dialects = workbenchDialects(options.dialects ?? {});
@@ -136,13 +137,13 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
     if (log !== undefined) {
       try {
         const items = await log.query({ limit: recentLimit });
-        if (failing !== undefined) logger?.info({ code: failing }, 'the console reads the transaction log again');
+        if (failing !== undefined) logger.info({ code: failing }, 'the console reads the transaction log again');
         failing = undefined;
         return { source: 'log', items };
       } catch (err) {
         const code = failureCode(err);
         if (failing === undefined) {
-          logger?.warn({ code }, `the console cannot read the transaction log (${code}): it shows the transactions this process saw`);
+          logger.warn({ code }, `the console cannot read the transaction log (${code}): it shows the transactions this process saw`);
         }
         failing = code;
         return { source: 'ring', logError: code, items: options.ring.list(recentLimit) };
