@@ -6,10 +6,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createCodec } from '@iso8583/codec';
+import { approve, startBank } from './helpers/bank.js';
+import type { ScriptedBank } from './helpers/bank.js';
 import { browserSkip, openBrowser } from './helpers/browser.js';
 import type { TestBrowser } from './helpers/browser.js';
-import { stopAll } from './helpers/cli.js';
+import { startGateway, stopAll } from './helpers/cli.js';
 import { driveLoad, openConsole, startConsoleGateway } from './helpers/console-setup.js';
 import type { ConsoleGateway } from './helpers/console-setup.js';
 
@@ -181,6 +186,82 @@ describe('the operator console in a browser', { skip: browserSkip() }, () => {
       assert.deepEqual(rows.find((r) => r[0] === '39')?.slice(2, 4), ['00', 'approved']);
       assert.equal(rows.find((r) => r[0] === '2')?.[2], '411111******1111');
       assert.doesNotMatch(await page.$eval('#answer', (t) => t.outerHTML), WHOLE_PAN);
+    } finally {
+      await page.close();
+    }
+  });
+  test('a PAN in free text (48, 62) is masked in the workbench\'s decode and in an upstream\'s answer that echoes it', async () => {
+    const FREE = { '48': `CARD ${PAN} REF`, '62': `X${PAN}` };
+    const page = await openConsole(browser as TestBrowser, guarded as ConsoleGateway);
+    const work = mkdtempSync(join(tmpdir(), 'iso8583-console-echo-'));
+    let bank: ScriptedBank | undefined;
+    try {
+      const wire = Buffer.from(
+        createCodec('iso87ascii').pack({ '0': '0200', '2': PAN, '3': '000000', '4': '000000001000', '11': '000043', '41': 'TERM0001', ...FREE }),
+      ).toString('hex');
+      await page.fill('#hex', wire);
+      await page.selectOption('#dialect', 'iso87ascii');
+      await page.click('#decode');
+      await page.waitForSelector('#decoded:not([hidden]) tbody tr');
+      const rows = await page.$$eval('#decoded tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      assert.equal(rows.find((r) => r[0] === '48')?.[2], 'CARD 411111******1111 REF');
+      assert.equal(rows.find((r) => r[0] === '62')?.[2], 'X411111******1111');
+      assert.doesNotMatch(await page.content(), WHOLE_PAN, 'the whole PAN is nowhere in the DOM');
+      await page.close();
+
+      // An upstream whose answer echoes the free-text fields, through the real gateway's workbench send.
+      bank = await startBank((request) => ({ ...approve(request), '48': request['48'] as string, '62': request['62'] as string }));
+      const gw = await startGateway(['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', join(work, 'journal'), '--console-send', '--log-level', 'warn']);
+      const base = `http://${gw.http.host}:${gw.http.port}`;
+      const echo = await openConsole(browser as TestBrowser, { base, token: undefined } as ConsoleGateway);
+      try {
+        await echo.fill('#compose', JSON.stringify({ '0': '0200', '3': '000000', '4': '500', '7': '1130120000', '11': '000778', '41': 'TERM0778', '49': '840', ...FREE }));
+        await echo.click('#send');
+        await echo.waitForSelector('#answer:not([hidden]) tbody tr');
+        const answer = await echo.$$eval('#answer tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+        assert.equal(answer.find((r) => r[0] === '48')?.[2], 'CARD 411111******1111 REF');
+        assert.equal(answer.find((r) => r[0] === '62')?.[2], 'X411111******1111');
+        assert.doesNotMatch(await echo.content(), WHOLE_PAN, 'the whole PAN is nowhere in the DOM');
+        const api = await fetch(`${base}/console/api/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hex: wire, dialect: 'iso87ascii' }) });
+        assert.doesNotMatch(await api.text(), WHOLE_PAN, 'nor in the decode API\'s answer');
+      } finally {
+        await echo.close();
+      }
+    } finally {
+      if (!page.isClosed()) await page.close();
+      await bank?.close();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  test('--http-token: the sign-in page has the console\'s headers (CSP, never in a frame, no sniffing)', async () => {
+    const gw = guarded as ConsoleGateway;
+    const page = await fetch(`${gw.base}/console`);
+    const console = await fetch(`${gw.base}/console?token=${encodeURIComponent(TOKEN)}`, { redirect: 'manual' });
+    const cookie = (console.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const signedIn = await fetch(`${gw.base}/console`, { headers: { cookie } });
+    assert.equal(page.status, 401);
+    assert.equal(signedIn.status, 200);
+    for (const name of ['content-security-policy', 'x-content-type-options', 'referrer-policy', 'cache-control']) {
+      assert.equal(page.headers.get(name), signedIn.headers.get(name), name);
+    }
+    assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+  });
+
+  test('--http-token: a stream refused with 401 (the session gone) says "signed out", not "reconnecting" forever', async () => {
+    const gw = guarded as ConsoleGateway;
+    const page = await openConsole(browser as TestBrowser, gw);
+    try {
+      // The session cookie is gone when the stream connects again: the real server refuses it (401), and the
+      // browser's EventSource closes for good. (Last: the browser is signed out after it.)
+      await page.route('**/console/events', async (route) => {
+        await page.context().clearCookies();
+        return route.continue();
+      });
+      await page.reload();
+      await page.waitForFunction(() => document.getElementById('status')?.textContent === 'signed out: reload to sign in', undefined, { timeout: 20_000 });
+      assert.equal(await page.getAttribute('#status', 'data-state'), 'closed');
     } finally {
       await page.close();
     }

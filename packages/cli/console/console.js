@@ -124,6 +124,11 @@ function showSnapshot(s) {
     $('saf-tile').hidden = false;
     $('saf').textContent = figure(s.safDepth, 0);
   }
+  if (typeof s.safAbandoned === 'number') {
+    $('saf-abandoned-tile').hidden = false;
+    $('saf-abandoned').textContent = figure(s.safAbandoned, 0);
+    $('saf-abandoned-tile').classList.toggle('alert', s.safAbandoned > 0);
+  }
   const codes = Object.entries(s.byResponseCode).sort((a, b) => b[1] - a[1]);
   fill('outcomes', codes, (tr, [code, n]) => {
     cell(tr, code, 'mono');
@@ -147,6 +152,9 @@ function showSnapshot(s) {
 
 function showRecent(recent) {
   $('recent-source').textContent = recent.source === 'log' ? '(from the transaction log)' : '(last seen by this process)';
+  // The transaction log fails: the ring is shown, and why, by the log's error code.
+  $('recent-error').textContent = recent.logError ? `the transaction log fails: ${recent.logError}` : '';
+  $('recent-error').hidden = !recent.logError;
   fill('recent', recent.items, (tr, r) => {
     cell(tr, new Date(r.at).toLocaleTimeString());
     cell(tr, r.responseMti ? `${r.mti} → ${r.responseMti}` : r.mti, 'mono');
@@ -199,8 +207,10 @@ function connect() {
   });
   events.addEventListener('recent', (e) => showRecent(JSON.parse(e.data)));
   events.onerror = () => {
-    $('status').textContent = 'reconnecting';
-    $('status').dataset.state = 'lost';
+    // A refused stream (401: the token changed, the session is gone) closes for good: the browser does not retry.
+    const closed = events.readyState === EventSource.CLOSED;
+    $('status').textContent = closed ? 'signed out: reload to sign in' : 'reconnecting';
+    $('status').dataset.state = closed ? 'closed' : 'lost';
   };
 }
 

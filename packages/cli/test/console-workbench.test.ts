@@ -78,6 +78,16 @@ test('rows – a response masked by the dialect of the server (as describe() mas
   ]);
 });
 
+test('rows – a PAN in free text (48, 62, a field not in the dialect) masked as describe() masks it; keys shown as they are', () => {
+  const message = { '0': '0200', '11': '000123', '37': '412345678901', '41': 'TERM0001', '48': 'CARD 4761739001010010 REF', '62': 'X4761739001010010' };
+  const rows = fieldRows(message, resolveDialect('iso87ascii'));
+  assert.deepEqual(rows.map((r) => [r.id, r.value]), [
+    ['0', '0200'], ['11', '000123'], ['37', '412345678901'], ['41', 'TERM0001'], ['48', 'CARD 476173******0010 REF'], ['62', 'X476173******0010'],
+  ]);
+  const decoded = decodeRequest({ hex: hex(createCodec('iso87ascii').pack(message)) }, dialects);
+  assert.doesNotMatch(JSON.stringify(decoded), /4761739001010010/);
+});
+
 test('recent – a record keeps the masked PAN (field 2, else track 2) and no track, PIN, field 55 or field 48', async () => {
   const ring = new TransactionRing();
   const target = {

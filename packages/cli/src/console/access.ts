@@ -10,6 +10,7 @@ import { readFlagFile } from '../read-file.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cliError } from '../args.js';
 import { consoleError } from './errors.js';
+import { pageHeaders } from './headers.js';
 import { loginPage } from './login-page.js';
 
 /** The name of the console's session cookie. */
@@ -79,9 +80,8 @@ function refuse(request: FastifyRequest, reply: FastifyReply, wrong: boolean): F
   const path = pathOf(request);
   reply.code(401).header('cache-control', 'no-store');
   const page = (request.method === 'GET' && (path === '/console' || path === '/console/')) || path === '/console/login';
-  if (page) {
-    return reply.type('text/html; charset=utf-8').send(loginPage(wrong));
-  }
+  // The sign-in form is a page like the console's: the same headers (no frame, no sniffing, its own files only).
+  if (page) return pageHeaders(reply).type('text/html; charset=utf-8').send(loginPage(wrong));
   reply.header('www-authenticate', 'Bearer realm="iso8583"');
   const err = consoleError('ISO8583_ERR_CONSOLE_UNAUTHORIZED', 'this HTTP port asks for a token: Authorization: Bearer TOKEN');
   return reply.send({ error: { code: err.code, message: err.message } });

@@ -59,6 +59,11 @@ export interface Snapshot {
   reversalsPending: number;
   /** SAF depth, all connectors together, when any connector's stats carry it. */
   safDepth?: number;
+  /**
+   * SAF entries abandoned (given up after their last attempt: money the host may not know of) since the start, all
+   * connectors together, when any connector's stats carry `safAbandoned`.
+   */
+  safAbandoned?: number;
 }
 
 /** The SAF depth a connector's stats carry, under whichever name they give it. */
@@ -127,6 +132,7 @@ export class Figures {
     const byResponseCode: Record<string, number> = {};
     let reversalsPending = 0;
     let safDepth: number | undefined;
+    let safAbandoned: number | undefined;
     const states: Record<string, { state: string }> = Object.assign({}, ...(this.source.groups?.() ?? []).map((g) => g.stats()));
     for (const [name, connector] of Object.entries(this.source.connectors())) {
       const s = connector.stats();
@@ -142,6 +148,8 @@ export class Figures {
         line.safDepth = saf;
         safDepth = (safDepth ?? 0) + saf;
       }
+      const abandoned = (s as unknown as { safAbandoned?: unknown }).safAbandoned;
+      if (typeof abandoned === 'number') safAbandoned = (safAbandoned ?? 0) + abandoned;
       const state = states[name]?.state;
       if (state !== undefined) line.state = state;
       connectors[name] = line;
@@ -169,6 +177,7 @@ export class Figures {
       reversalsPending,
     };
     if (safDepth !== undefined) snap.safDepth = safDepth;
+    if (safAbandoned !== undefined) snap.safAbandoned = safAbandoned;
     return snap;
   }
 }

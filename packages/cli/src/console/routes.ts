@@ -7,8 +7,9 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Iso8583Error } from '@iso8583/codec';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { Iso8583Error, resolveDialect } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import { bodyProblem, httpStatusOf, noteRouteFailure, parseJsonBody } from '@iso8583/connector';
 import type { Connector, RouteTarget, TransactionLog, TransactionRecord } from '@iso8583/connector';
@@ -16,6 +17,7 @@ import { FRAME_CHOICES } from '../flags.js';
 import { CONSOLE_HTTP_STATUS, consoleError } from './errors.js';
 import type { ConsoleErrorCode } from './errors.js';
 import { Figures } from './figures.js';
+import { pageHeaders } from './headers.js';
 import type { FigureSource } from './figures.js';
 import type { TransactionRing } from './recent.js';
 import { RESPONSE_CODES } from './meaning.js';
@@ -28,7 +30,10 @@ export interface ConsoleOptions {
   source: FigureSource;
   /** The ring of recent transactions (fed by the connectors' transaction recorders, or `TransactionRing.wrap`). */
   ring: TransactionRing;
-  /** The server's own dialects by role (`upstream`, `pos`), offered first by the workbench. Default: none. */
+  /**
+   * The server's own dialects by role (`upstream`, `pos`; a flow's connector names), offered first by the workbench. A
+   * send's answer is read in the dialect of the role named as its target, else in the first of these. Default: none.
+   */
   dialects?: Readonly<Record<string, string | Dialect>>;
   /** The workbench may send composed messages (`--console-send`). Default `false`: 403. */
   send?: boolean;
@@ -38,11 +43,26 @@ export interface ConsoleOptions {
   recent?: number;
 }
 
+/** The `recent` event: the last transactions, and where they come from. */
+export interface RecentEvent {
+  /** `log`: the transaction log's; `ring`: the ones this process saw (no durable log, or it fails). */
+  source: 'log' | 'ring';
+  /** The code of the transaction log's failure, when it fails and the ring is shown instead (never its message). */
+  logError?: string;
+  /** Newest first. */
+  items: TransactionRecord[];
+}
+
+/** The code of a failure fit for a log line and the page (an error code, never the error's text). */
+function failureCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code)) return code;
+  const name = (err as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && /^[A-Za-z]{1,64}$/.test(name) ? name : 'unknown';
+}
+
 /** The folder of the console's files (index.html, console.js, console.css), shipped in the package. */
 export const CONSOLE_DIR = new URL('../../../console/', import.meta.url);
-
-/** The Content-Security-Policy of the page: its own files only, no inline script, no other origin. */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const FILES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
@@ -89,11 +109,17 @@ function failure(request: FastifyRequest, reply: FastifyReply, err: unknown): Fa
   return reply.send({ error: body });
 }
 
-/** Mounts the console on `app` (before `ready`); its ticker stops when the app closes. */
-export function mountConsole(app: FastifyInstance, options: ConsoleOptions): void {
+/**
+ * Mounts the console on `app` (before `ready`); its ticker stops when the app closes. `logger` (default: the app's
+ * own, `app.log`) is told when the transaction log fails (once per run of failures, with its code) and when it
+ * answers again.
+ */
+export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logger: Logger | FastifyBaseLogger = app.log): void {
   const files = new Map<string, Buffer>();
   for (const name of Object.keys(FILES)) files.set(name, readFileSync(new URL(name, CONSOLE_DIR)));
   const dialects = workbenchDialects(options.dialects ?? {});
+  // A send target named as one of the server's roles (a flow's connector) answers in that role's dialect.
+  const targetDialects = new Map(Object.entries(options.dialects ?? {}).map(([role, ref]) => [role, resolveDialect(ref)]));
   const figures = new Figures(options.source, options.ring);
   const streams = new Set<ServerResponse>();
   const recentLimit = options.recent ?? 20;
@@ -103,13 +129,24 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions): voi
     const log = transactionLogOf(options.source.connectors());
     return log === options.ring ? undefined : log;
   };
-  const recent = async (): Promise<{ source: 'log' | 'ring'; items: TransactionRecord[] }> => {
+  // A failing log: the page shows the ring with the log's error code; the log line is written once per run of
+  // failures (the query is tried again each tick), and once more when the log answers again.
+  let failing: string | undefined;
+  const recent = async (): Promise<RecentEvent> => {
     const log = durableLog();
     if (log !== undefined) {
       try {
-        return { source: 'log', items: await log.query({ limit: recentLimit }) };
-      } catch {
-        // The log is failing: the ring still knows the last ones.
+        const items = await log.query({ limit: recentLimit });
+        if (failing !== undefined) logger.info({ code: failing }, 'the console reads the transaction log again');
+        failing = undefined;
+        return { source: 'log', items };
+      } catch (err) {
+        const code = failureCode(err);
+        if (failing === undefined) {
+          logger.warn({ code }, `the console cannot read the transaction log (${code}): it shows the transactions this process saw`);
+        }
+        failing = code;
+        return { source: 'ring', logError: code, items: options.ring.list(recentLimit) };
       }
     }
     return { source: 'ring', items: options.ring.list(recentLimit) };
@@ -147,13 +184,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions): voi
     child.removeContentTypeParser('application/json');
     child.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
     const page = (name: string) => async (_request: unknown, reply: FastifyReply) =>
-      reply
-        .type(FILES[name] as string)
-        .header('cache-control', 'no-store')
-        .header('content-security-policy', CSP)
-        .header('x-content-type-options', 'nosniff')
-        .header('referrer-policy', 'no-referrer')
-        .send(files.get(name));
+      pageHeaders(reply).type(FILES[name] as string).send(files.get(name));
     child.get('/console', page('index.html'));
     child.get('/console/', page('index.html'));
     child.get('/console/console.js', page('console.js'));
@@ -218,7 +249,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions): voi
       }
       const start = performance.now();
       const response = await target.request(message as MessageInput);
-      const dialect = [...dialects.values()][0] as Dialect;
+      const dialect = targetDialects.get(name as string) ?? ([...dialects.values()][0] as Dialect);
       return { upstream: name, latencyMs: Math.round((performance.now() - start) * 100) / 100, fields: fieldRows(response, dialect) };
     });
   });

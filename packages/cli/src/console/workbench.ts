@@ -1,9 +1,10 @@
 /**
  * The console's message workbench: a wire image (hex, with its dialect and framing) decoded into rows (every field
- * with its name, value and meaning; card data masked as `describe()` masks it: the PAN as first 6 + last 4, track
- * data after the separator, PIN and CVV as stars, EMV data (field 55) as its tags with their names, values hidden).
+ * with its name, value and meaning; card data masked as `describe()` masks it, by the codec's `maskMessage`: the PAN
+ * as first 6 + last 4, track data after the separator, PIN and CVV as stars, PAN-shaped digit runs in free-text
+ * fields (48, 62) as first 6 + last 4, EMV data (field 55) as its tags with their names, values hidden).
  */
-import { BUILTIN_DIALECTS, EMV_TAG_NAMES, FrameDecoder, createCodec, maskValue, parseTlv, resolveDialect, sensitiveFields } from '@iso8583/codec';
+import { BUILTIN_DIALECTS, EMV_TAG_NAMES, FrameDecoder, createCodec, maskMessage, parseTlv, resolveDialect, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, LengthHeader, Sensitivity, TlvItem } from '@iso8583/codec';
 import { FRAME_CHOICES } from '../flags.js';
 import { consoleError } from './errors.js';
@@ -27,7 +28,7 @@ export interface FieldRow {
   id: string;
   /** The name from the dialect (`PRIMARY ACCOUNT NUMBER (PAN)`). */
   name: string;
-  /** The value, masked when the field is sensitive. */
+  /** The value, masked as `describe()` masks it: a sensitive field by its sensitivity, PAN-shaped runs in free text. */
   value: string;
   /** The field's sensitivity, when masked. */
   masked?: Sensitivity;
@@ -73,10 +74,13 @@ function tagRows(items: readonly TlvItem[]): TagRow[] {
   });
 }
 
-/** `message` as rows, masked by the sensitivity of `dialect`'s fields (as `describe()` masks). */
+/**
+ * `message` as rows, masked by the sensitivity of `dialect`'s fields and with PAN-shaped digit runs masked in free-text
+ * fields: the values are those of the codec's `maskMessage` (as `describe()` masks; one home for masking).
+ */
 export function fieldRows(message: IsoMessage, dialect: Dialect): FieldRow[] {
   const sensitive = sensitiveFields(dialect);
-  const walk = (m: IsoMessage, fields: Record<string, FieldSpec> | undefined, prefix: string, top: boolean): FieldRow[] => {
+  const walk = (m: IsoMessage, shown: IsoMessage, fields: Record<string, FieldSpec> | undefined, prefix: string, top: boolean): FieldRow[] => {
     const rows: FieldRow[] = [];
     for (const id of Object.keys(m).filter((k) => /^\d+$/.test(k)).sort(byFieldNumber)) {
       if (top && id === '1') continue;
@@ -87,7 +91,7 @@ export function fieldRows(message: IsoMessage, dialect: Dialect): FieldRow[] {
       const sensitivity = sensitive.get(path);
       if (typeof value !== 'string') {
         if (sensitivity !== undefined) rows.push({ id: path, name, value: '[hidden]', masked: sensitivity });
-        else rows.push({ id: path, name, value: '', fields: walk(value, spec?.subfields?.fields, `${path}.`, false) });
+        else rows.push({ id: path, name, value: '', fields: walk(value, shown[id] as IsoMessage, spec?.subfields?.fields, `${path}.`, false) });
         continue;
       }
       if (sensitivity === 'emv') {
@@ -105,7 +109,7 @@ export function fieldRows(message: IsoMessage, dialect: Dialect): FieldRow[] {
         );
         continue;
       }
-      const row: FieldRow = { id: path, name, value: sensitivity === undefined ? value : maskValue(value, sensitivity) };
+      const row: FieldRow = { id: path, name, value: shown[id] as string };
       if (sensitivity !== undefined) row.masked = sensitivity;
       else {
         const meaning = top ? meaningOf(id, value, dialect.version) : undefined;
@@ -115,7 +119,7 @@ export function fieldRows(message: IsoMessage, dialect: Dialect): FieldRow[] {
     }
     return rows;
   };
-  return walk(message, dialect.fields, '', true);
+  return walk(message, maskMessage(message, dialect), dialect.fields, '', true);
 }
 
 /** The dialects the workbench offers: the server's own (by role) first, then the built-in ones. */

@@ -111,7 +111,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   let bound: string | undefined;
   if (options.token === undefined) requireKnownHost(app, () => bound);
   if (options.token !== undefined) requireToken(app, options.token);
-  if (options.console !== undefined) mountConsole(app, options.console);
+  if (options.console !== undefined) mountConsole(app, options.console, options.logger);
   if (options.logger !== undefined) logRequests(app, options.logger, options.logEveryRequest);
   if (options.monitoring !== undefined) addMonitoring(app, options.monitoring);
   for (const [name, pluginOptions] of Object.entries(options.connectors)) {
