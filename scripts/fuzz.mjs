@@ -1,9 +1,11 @@
-// Long fuzz run: every compiled `*fuzz*.test.js` of the packages (and test/) with many more runs than `npm test`.
-// Builds nothing (run `npm run build` first). Usage: `node scripts/fuzz.mjs [runs]` (default 200000 per property),
-// or set ISO8583_FUZZ_RUNS. The files run one after the other; progress goes to stdout: a line when each file starts
+// Long fuzz run: every compiled test file of the packages (and test/) with a property or fuzz test (one that takes its
+// runs from `propertyRuns` of @iso8583/test-support), with many more runs than `npm test`. Builds nothing (run
+// `npm run build` first). Usage: `node scripts/fuzz.mjs [runs] [path parts]` (default 200000 per property, less for a property
+// whose cases are heavy), or set ISO8583_FUZZ_RUNS; ISO8583_FUZZ_SEED (and ISO8583_FUZZ_PATH) replay a failure. The files run one after the other; progress goes to stdout: a line when each file starts
 // and ends (with its time), each property as it passes (the spec reporter), and a line every ISO8583_FUZZ_HEARTBEAT
 // seconds (default 15) while a file is still running, so a long run is never silent.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { TEST_ROOTS, compiledFiles } from './compiled-files.mjs';
 
 const runs = process.argv[2] ?? process.env.ISO8583_FUZZ_RUNS ?? '200000';
@@ -13,12 +15,17 @@ if (!/^[1-9][0-9]*$/.test(runs)) {
 }
 const heartbeat = Number(process.env.ISO8583_FUZZ_HEARTBEAT ?? 15);
 
-const files = compiledFiles(TEST_ROOTS, (name) => name.endsWith('.test.js') && name.includes('fuzz'));
+// Further arguments: only the files whose path holds one of them (e.g. `node scripts/fuzz.mjs 100000 emv framing`).
+const only = process.argv.slice(3);
+const files = compiledFiles(TEST_ROOTS, (name) => name.endsWith('.test.js')).filter(
+  (file) => (only.length === 0 || only.some((part) => file.includes(part))) && readFileSync(file, 'utf8').includes('propertyRuns('),
+);
 if (files.length === 0) {
-  console.error('fuzz: no compiled *fuzz*.test.js files found: run `npm run build` first');
+  console.error('fuzz: no compiled test file uses propertyRuns: run `npm run build` first');
   process.exit(1);
 }
-console.log(`fuzz: ${files.length} file(s), ISO8583_FUZZ_RUNS=${runs}`);
+const seed = process.env.ISO8583_FUZZ_SEED;
+console.log(`fuzz: ${files.length} file(s), ISO8583_FUZZ_RUNS=${runs}${seed ? `, ISO8583_FUZZ_SEED=${seed}` : ''}`);
 
 /** Runs one file with the spec reporter; resolves with its exit code. */
 function runFile(file, index) {

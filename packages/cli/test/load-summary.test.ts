@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { LatencyHistogram, summarizeLatency } from '../src/index.js';
 import { nextStan, terminalId } from '../src/load/purchase.js';
 import { formatSummary, sortedOutcomes } from '../src/load/summary.js';
@@ -25,6 +26,7 @@ test('LatencyHistogram quantiles are the nearest-rank value or a neighbour\'s, w
         assert.ok(got >= low * 0.999 - 0.001 && got <= high * 1.001 + 0.001, `q ${q}: ${got} not in [${low}, ${high}]`);
         assert.equal(histogram.count, values.length);
       }),
+    propertyRuns(100),
   );
 });
 
@@ -36,6 +38,7 @@ test('summarizeLatency orders p50 <= p95 <= p99 <= max, and is all zero without 
       const max = Math.max(...values);
       assert.ok(Math.abs(s.max - max) <= max * 0.001 + 0.001, `max ${s.max} vs ${max}`);
     }),
+    propertyRuns(100),
   );
   assert.deepEqual(summarizeLatency([]), { p50: 0, p95: 0, p99: 0, max: 0, mean: 0 });
 });

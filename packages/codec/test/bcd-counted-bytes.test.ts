@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { createCodec, isIso8583Error } from '../src/index.js';
 import type { FieldSpec } from '../src/index.js';
 
@@ -86,6 +87,6 @@ test('BCD counted in bytes – every value either is refused (odd, where the pad
       assert.notEqual(l.type, 'z');
       assert.equal(back, l.type === 'xn' ? `${given[0]}0${given.slice(1)}` : `0${given}`);
     }),
-    { numRuns: 400 },
+    propertyRuns(400),
   );
 });

@@ -7,12 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { createCodec, dialectFromJson, isIso8583Error } from '../src/index.js';
 import type { Codec } from '../src/index.js';
 import { COMPOSITE_DIALECT, EBCDIC_JSON_DIALECT, messageArbitrary } from './message-arbitrary.js';
-import { fuzzRuns, mutate, mutationsArbitrary } from './image-mutation.js';
-
-const RUNS = fuzzRuns();
+import { mutate, mutationsArbitrary } from './image-mutation.js';
 
 const codecs: [string, Codec][] = [
   ['iso87ascii', createCodec('iso87ascii')],
@@ -40,7 +39,7 @@ for (const [name, codec] of codecs) {
   test(`fuzz – ${name}: random bytes give only coded errors`, () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => survive(codec, bytes)),
-      { numRuns: RUNS },
+      propertyRuns(2000),
     );
   });
 
@@ -51,7 +50,7 @@ for (const [name, codec] of codecs) {
         survive(codec, image);
         survive(codec, mutate(image, mutations));
       }),
-      { numRuns: RUNS },
+      propertyRuns(2000),
     );
   });
 }
@@ -68,6 +67,6 @@ test('fuzz – pack and validate of random inputs give only coded errors', () =>
       }
       assert.ok(Array.isArray(codec.validate(input as never)));
     }),
-    { numRuns: Math.max(100, RUNS / 4) },
+    propertyRuns(500, 4),
   );
 });

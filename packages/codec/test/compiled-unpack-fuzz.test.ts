@@ -8,14 +8,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { createCodec } from '../src/index.js';
 import type { Dialect } from '../src/index.js';
 import { COMPILE_AFTER } from '../src/field/shapes.js';
 import { messageArbitrary } from './message-arbitrary.js';
-import { fuzzRuns, mutate, mutationsArbitrary } from './image-mutation.js';
+import { mutate, mutationsArbitrary } from './image-mutation.js';
 import { unpackOutcome } from './unpack-outcome.js';
-
-const RUNS = fuzzRuns(7);
 
 for (const name of ['iso87ascii', 'iso93ascii', 'smartvista', 'iso87binary']) {
   const dialect: Dialect = createCodec(name).dialect;
@@ -30,7 +29,7 @@ for (const name of ['iso87ascii', 'iso93ascii', 'smartvista', 'iso87binary']) {
         // The valid image still reads back as it did before compiling.
         assert.deepEqual(warmed.unpack(image), createCodec(dialect).unpack(image));
       }),
-      { numRuns: RUNS },
+      propertyRuns(285, 7),
     );
   });
 }

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { BUILTIN_DIALECTS, createCodec, dialectFromJson, isIso8583Error } from '../src/index.js';
 import type { BitmapSpec, CompositeSpec, Dialect, FieldSpec, LengthPrefix } from '../src/index.js';
 
@@ -74,7 +75,7 @@ test('dialect check – every composite layout accepted packs what it reads back
         const message = { '0': '0200', '48': inner };
         assert.deepEqual(codec.unpack(codec.pack(message)), message);
       }),
-      { numRuns: 60 },
+      propertyRuns(60, 50),
     );
   }
 });
@@ -145,6 +146,6 @@ test('dialect check – a variable field accepted at load packs a value of its m
       const message = { '0': '0200', '48': unit.repeat(length) };
       assert.deepEqual(codec.unpack(codec.pack(message)), message);
     }),
-    { numRuns: 300 },
+    propertyRuns(300, 50),
   );
 });

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { createCodec, dialectFromJson } from '../src/index.js';
 import type { Dialect, FieldSpec, ValueEncoding } from '../src/index.js';
 import { IBM_037, IBM_1047, ebcdicCodePage, readEbcdic, writeEbcdic } from '../src/encoding/ebcdic.js';
@@ -169,7 +170,7 @@ test('ebcdic – property: any Latin-1 text round trips through each code page (
         assert.deepEqual(codec.unpack(codec.pack(message)), message);
       }
     }),
-    { numRuns: 300 },
+    propertyRuns(300),
   );
 });
 
@@ -184,7 +185,7 @@ test('ebcdic – property: any bytes decode to Latin-1 and encode back to the sa
         assert.deepEqual(back, bytes);
       }
     }),
-    { numRuns: 500 },
+    propertyRuns(500),
   );
 });
 

@@ -1,12 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { readVector, readVectorHex } from '@iso8583/test-support';
+import { propertyRuns, readVector, readVectorHex } from '@iso8583/test-support';
 import { FrameDecoder, Iso8583Error, createCodec, encodeFrame } from '../src/index.js';
 import type { FramingOptions } from '../src/index.js';
-
-/** The number of runs per property: ISO8583_FUZZ_RUNS, default 2000. */
-const RUNS = Number(process.env.ISO8583_FUZZ_RUNS ?? 2000);
 
 const FRAMING = fc.record({
   lengthHeader: fc.constantFrom('binary2' as const, 'binary4' as const, 'bcd2' as const, 'ascii4' as const),
@@ -40,7 +37,7 @@ test('random bytes in random reads only ever give frames or an Iso8583Error', ()
     fc.property(FRAMING, fc.array(fc.uint8Array({ maxLength: 600 }), { maxLength: 8 }), (options, chunks) => {
       feed(options, chunks);
     }),
-    { numRuns: RUNS },
+    propertyRuns(2000),
   );
 });
 
@@ -68,7 +65,7 @@ test('mutated frames of a real message only ever give frames or an Iso8583Error'
         feed(options, chunks);
       },
     ),
-    { numRuns: RUNS },
+    propertyRuns(2000),
   );
 });
 
@@ -91,7 +88,7 @@ test('with no length header, random bytes through a throwing measure only give a
         }
       }
     }),
-    { numRuns: RUNS },
+    propertyRuns(2000),
   );
 });
 
@@ -120,6 +117,6 @@ test('with no length header, mutated iso87ascii and iso87binary messages cut by 
         }
       },
     ),
-    { numRuns: Math.max(1, Math.floor(RUNS / 4)) },
+    propertyRuns(500, 4),
   );
 });

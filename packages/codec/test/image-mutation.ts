@@ -38,11 +38,3 @@ export function mutate(image: Uint8Array, mutations: readonly Mutation[]): Buffe
   }
   return out;
 }
-
-/**
- * Runs of a fuzz property: ISO8583_FUZZ_RUNS (default 2000: bounded in `npm test`; `npm run fuzz`, scripts/fuzz.mjs,
- * sets 200000) divided by `share` (default 1), at least 1.
- */
-export function fuzzRuns(share = 1): number {
-  return Math.max(1, Math.floor(Number(process.env.ISO8583_FUZZ_RUNS ?? 2000) / share));
-}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readVector } from '@iso8583/test-support';
+import { propertyRuns, readVector } from '@iso8583/test-support';
 import fc from 'fast-check';
 import { createCodec, dialectFromPackagerXml, getDialect, isIso8583Error } from '../src/index.js';
 import type { Dialect, FieldSpec } from '../src/index.js';
@@ -348,7 +348,7 @@ test('jPOS import – damaged packager files fail only with coded packager or di
       // A truncation, and an insertion of arbitrary text anywhere (into a tag, an attribute, a class name...).
       return importOrCodedError(source.slice(0, cut)) && importOrCodedError(source.slice(0, at) + insert + source.slice(at));
     }),
-    { numRuns: 150 },
+    propertyRuns(150, 10),
   );
-  fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => importOrCodedError(text)), { numRuns: 200 });
+  fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => importOrCodedError(text)), propertyRuns(200, 10));
 });

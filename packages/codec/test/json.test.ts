@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { readVector } from '@iso8583/test-support';
+import { propertyRuns, readVector } from '@iso8583/test-support';
 import { Iso8583Error, fromJson, fromObject, parseTlv, toJson } from '../src/index.js';
 
 const field55 = readVector('socketqueue/sv_200_purchase.bin').subarray(133).toString('hex').toUpperCase();
@@ -100,6 +100,6 @@ test('fromJson(toJson(message)) gives back any message of text fields', () => {
       const message = { '0': '0200', ...fields };
       assert.deepEqual(fromJson(toJson(message)), message);
     }),
-    { numRuns: 300 },
+    propertyRuns(300, 4),
   );
 });

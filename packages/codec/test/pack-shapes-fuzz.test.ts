@@ -8,13 +8,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { createCodec } from '../src/index.js';
 import type { Dialect, IsoMessage } from '../src/index.js';
 import { PLAN_AFTER } from '../src/field/pack-shapes.js';
 import { COMPOSITE_DIALECT, messageArbitrary } from './message-arbitrary.js';
 import { packOutcome } from './pack-outcome.js';
-
-const RUNS = Math.max(1, Math.floor(Number(process.env.ISO8583_FUZZ_RUNS ?? 2000) / 8));
 
 const EXTRA_KEYS = ['1', '65', '129', '200', '999', '02', 'x', 'header', '-1', '2.5'];
 
@@ -104,7 +103,7 @@ for (const [name, dialect] of [
           assert.deepEqual(packOutcome(warmed, message), fresh);
         },
       ),
-      { numRuns: RUNS },
+      propertyRuns(250, 8),
     );
   });
 }

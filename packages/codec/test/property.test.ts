@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { createCodec, dialectFromJson } from '../src/index.js';
 import type { Codec } from '../src/index.js';
 import { COMPOSITE_DIALECT, EBCDIC_JSON_DIALECT, messageArbitrary } from './message-arbitrary.js';
@@ -28,7 +29,7 @@ for (const [name, codec] of codecs) {
         // The same image packs again byte for byte.
         assert.deepEqual(codec.pack(codec.unpack(image)), image);
       }),
-      { numRuns: 150 },
+      propertyRuns(150, 10),
     );
   });
 }

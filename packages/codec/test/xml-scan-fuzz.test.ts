@@ -9,14 +9,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { createCodec, fromXml, toXml } from '../src/index.js';
 import type { IsoMessage } from '../src/index.js';
 import { parseXmlMessage } from '../src/views/xml-reader.js';
 import { scanIsoMessage } from '../src/views/xml-scan.js';
 import { COMPOSITE_DIALECT, messageArbitrary } from './message-arbitrary.js';
 import { mutate, mutation, outcome } from './xml-mutation.js';
-
-const RUNS = Number(process.env.ISO8583_FUZZ_RUNS ?? 1500);
 
 const documentArbitrary = (codecDialect: ReturnType<typeof createCodec>['dialect']) =>
   fc.record({
@@ -52,7 +51,7 @@ for (const [name, dialect, share] of [
           assert.deepStrictEqual(back.header, doc.header === undefined ? undefined : Buffer.from(doc.header));
         }
       }),
-      { numRuns: RUNS },
+      propertyRuns(1500),
     );
     // The fast path must really be taken for a good part of the documents (otherwise this test proves nothing).
     assert.ok(scanned >= runs * share, `the scanner read ${scanned} of ${runs} documents`);

@@ -7,14 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { createCodec, fromXml, toXml } from '../src/index.js';
 import type { IsoMessage } from '../src/index.js';
 import { parseXmlMessage } from '../src/views/xml-reader.js';
 import { IdPatterns } from '../src/views/xml-scan-patterns.js';
 import { messageArbitrary } from './message-arbitrary.js';
 import { mutate, mutation, outcome } from './xml-mutation.js';
-
-const RUNS = Number(process.env.ISO8583_FUZZ_RUNS ?? 1500);
 
 /** The field ids of `message` as `toXml` writes them (ascending, no field 1). */
 function idsOf(message: IsoMessage): Int32Array {
@@ -52,7 +51,7 @@ test('xml scanner – a list of ids with its expression reads every document as 
         }
       },
     ),
-    { numRuns: RUNS },
+    propertyRuns(1500),
   );
   // Mutations that keep the document canonical (white space, plain characters in values) are read by the expression.
   assert.ok(read > runs * 0.05, `the expressions read ${read} of ${runs} mutated documents`);

@@ -7,13 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { createCodec, toXml } from '../src/index.js';
 import type { IsoMessage } from '../src/index.js';
 import { writeXmlText } from '../src/views/xml-writer.js';
 import { ByteTemplates } from '../src/views/xml-write-template.js';
 import { COMPOSITE_DIALECT, messageArbitrary } from './message-arbitrary.js';
-
-const RUNS = Number(process.env.ISO8583_FUZZ_RUNS ?? 1500);
 
 /** What writing gives: the text, or the error's code and text. */
 function outcome(write: () => string): unknown {
@@ -62,7 +61,7 @@ for (const [name, dialect] of [
           }
         },
       ),
-      { numRuns: RUNS },
+      propertyRuns(1500),
     );
   });
 }

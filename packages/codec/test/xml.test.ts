@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { readVector, vectorPath } from '@iso8583/test-support';
+import { propertyRuns, readVector, vectorPath } from '@iso8583/test-support';
 import { Iso8583Error, createCodec, dialectFromPackagerXml, fromXml, toXml, unpack } from '../src/index.js';
 import type { IsoMessage } from '../src/index.js';
 
@@ -70,7 +70,7 @@ test('toXml and fromXml round-trip any text that XML 1.0 can carry', () => {
       const message = { '0': '0200', ...fields };
       assert.deepEqual(fromXml(toXml(message)).message, message);
     }),
-    { numRuns: 300 },
+    propertyRuns(300, 4),
   );
 });
 
@@ -221,7 +221,7 @@ test('random and mutated documents into fromXml give a message or a coded error,
       assert.ok(['ISO8583_ERR_XML', 'ISO8583_ERR_INVALID_MESSAGE'].includes(err.code), err.code);
     }
   };
-  fc.assert(fc.property(fc.string({ maxLength: 200 }), check), { numRuns: 500 });
+  fc.assert(fc.property(fc.string({ maxLength: 200 }), check), propertyRuns(500, 4));
   const pieces = fc.constantFrom('<', '>', '/', '&', ';', '"', '=', 'field', 'isomsg', 'id', ' ', 'x', '1', '<!--', '-->', '<![CDATA[', ']]>');
   fc.assert(
     fc.property(fc.array(fc.record({ at: fc.nat(), piece: pieces, cut: fc.nat({ max: 3 }) }), { minLength: 1, maxLength: 4 }), (edits) => {
@@ -232,6 +232,6 @@ test('random and mutated documents into fromXml give a message or a coded error,
       }
       check(xml);
     }),
-    { numRuns: 1000 },
+    propertyRuns(1000, 4),
   );
 });

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { Backoff } from '../src/index.js';
 
 test('Backoff – with the lowest and highest jitter the delays are half the ceiling and the ceiling', () => {
@@ -26,5 +27,6 @@ test('Backoff – every delay lies within [ceiling / 2, ceiling] and never above
       }
       return true;
     }),
+    propertyRuns(100),
   );
 });

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { addLine, attemptLine, doneLine, jsonString } from '../src/journal-record.js';
 import { checkSeal } from '../src/journal-checksum.js';
@@ -26,7 +27,7 @@ test('journal records – addLine is JSON.stringify of the add record, for any m
       const expected = JSON.stringify({ op: 'add', id, reversal, at, ...(e.attempts ? { attempts: e.attempts } : {}), ...(e.kind === 'advice' ? { kind: e.kind } : {}) });
       sealedOf(addLine(e), expected);
     }),
-    { numRuns: 2000 },
+    propertyRuns(2000),
   );
 });
 
@@ -37,6 +38,6 @@ test('journal records – attempt and done lines are JSON.stringify of their rec
       sealedOf(doneLine(id, outcome, at), JSON.stringify({ op: 'done', id, outcome, at }));
       assert.equal(jsonString(id), JSON.stringify(id));
     }),
-    { numRuns: 2000 },
+    propertyRuns(2000),
   );
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { encodeFrame } from '@iso8583/codec';
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
@@ -28,7 +29,7 @@ for (const dialect of ['iso87ascii', 'iso87binary']) {
           assert.equal((await client.reply()).fields['11'], '999999');
         }
       }),
-      { numRuns: 150 },
+      propertyRuns(150, 100),
     );
     assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_INTERNAL, undefined);
     assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_FRAMING, undefined);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { encodeFrame } from '@iso8583/codec';
 import type { MessageInput } from '@iso8583/codec';
 import type { Sequence } from '../src/index.js';
@@ -232,6 +233,6 @@ test('errors – property: a purchase cut anywhere after its MTI is answered 021
       if (cut >= stanEnd) assert.equal(reply.fields['11'], '000077');
       assert.equal(reply.fields['35'], undefined);
     }),
-    { numRuns: 80 },
+    propertyRuns(80, 1000),
   );
 });

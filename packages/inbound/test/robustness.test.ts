@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { waitUntil } from '@iso8583/test-support';
+import { propertyRuns, waitUntil } from '@iso8583/test-support';
 import type { Sequence } from '../src/index.js';
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
@@ -75,7 +75,7 @@ test('robustness – random bytes on many connections never take the listener do
       socket.end(Buffer.from(bytes));
       await closed;
     }),
-    { numRuns: 60 },
+    propertyRuns(60, 1000),
   );
   await stillAnswers(port, 6);
   await waitUntil(() => endpoint.stats().connections === 0, { what: 'every connection to be gone' });

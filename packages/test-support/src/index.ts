@@ -14,3 +14,4 @@ export { waitUntil, within } from './wait.js';
 export type { WaitOptions } from './wait.js';
 export { httpCall } from './http-call.js';
 export type { HttpAnswer } from './http-call.js';
+export { propertyRuns } from './fuzz.js';

@@ -1,6 +1,6 @@
 import { codecError } from '../errors.js';
 import type { TlvItem } from './tlv.js';
-import { buildTlv, parseTlv } from './tlv.js';
+import { buildTlv, isTlvTag, parseTlv } from './tlv.js';
 
 /**
  * EMV data as an object: tag (uppercase hex) -> value (uppercase hex), or for a constructed tag (e.g. `70`, `77`)
@@ -54,26 +54,32 @@ export function emvToTags(data: string | Uint8Array): EmvTags | undefined {
 }
 
 /**
- * A key of the object as it may appear in an error: a valid tag as it is (at most 8 hex digits); anything else is
- * input that may hold card data, so it is named by its position at its level (`#2`), as {@link buildTlv} names a data
- * object by its index.
+ * A key of the object as it may appear in an error: a BER-TLV tag (see {@link isTlvTag}) as it is; anything else is
+ * input that may hold card data (eight PAN digits are eight hex digits), so it is named by its position at its level
+ * (`#2`), as {@link buildTlv} names a data object by its index.
  */
 function tagLabel(tag: string, position: number): string {
-  return /^[0-9A-Fa-f]{2,8}$/.test(tag) ? tag.toUpperCase() : `#${position}`;
+  return isTlvTag(tag) ? tag.toUpperCase() : `#${position}`;
 }
 
+/** The data objects of `tags`; an error's `field` is the path of the bad key (`55.70.#1`), never its value. */
 function toItems(tags: EmvTags, path: string): TlvItem[] {
   const items: TlvItem[] = [];
   let position = 0;
   for (const [tag, value] of Object.entries(tags)) {
     const label = tagLabel(tag, position++);
-    if (typeof value === 'string') items.push({ tag, value });
-    else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      items.push({ tag, value: '', children: toItems(value, `${path}.${label}`) });
+    const field = `${path}.${label}`;
+    const fail = (reason: string): never => {
+      throw codecError('ISO8583_ERR_TLV', reason, { field });
+    };
+    if (!isTlvTag(tag)) fail('not a valid BER-TLV tag in hex');
+    if (typeof value === 'string') {
+      if (value.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(value)) fail('the value is not hex with whole bytes');
+      items.push({ tag, value });
+    } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      items.push({ tag, value: '', children: toItems(value, field) });
     } else {
-      throw codecError('ISO8583_ERR_TLV', `tag ${label}: a value must be hex text or an object of tags`, {
-        field: `${path}.${label}`,
-      });
+      fail('a value must be hex text or an object of tags');
     }
   }
   return items;

@@ -46,7 +46,12 @@ function hex(bytes: Uint8Array, start: number, end: number): string {
     .toUpperCase();
 }
 
-function parseRange(bytes: Uint8Array, start: number, end: number, depth: number, base: number): TlvItem[] {
+/**
+ * Reads the data objects in `[start, end)`. An error names the tag only when `nameFirst` and the object is the first
+ * at this level: after a wrong length anywhere before it, the "tag" would be value bytes (PAN digits) read as a tag,
+ * and nothing in BER-TLV tells the two apart. Every other error gives the offset alone.
+ */
+function parseRange(bytes: Uint8Array, start: number, end: number, depth: number, base: number, nameFirst = true): TlvItem[] {
   const items: TlvItem[] = [];
   let pos = start;
   while (pos < end) {
@@ -64,8 +69,10 @@ function parseRange(bytes: Uint8Array, start: number, end: number, depth: number
         if ((b & 0x80) === 0) break;
       }
     }
-    const tag = hex(bytes, tagStart, pos);
+    const named = nameFirst && items.length === 0;
+    const tag = named ? hex(bytes, tagStart, pos) : undefined;
     if (pos >= end) throw tlvError('the length is missing', base + pos, tag);
+    const tagEnd = pos;
     const lengthStart = pos;
     let length = bytes[pos++]!;
     if (length > 0x7f) {
@@ -79,10 +86,10 @@ function parseRange(bytes: Uint8Array, start: number, end: number, depth: number
     if (pos + length > end) {
       throw tlvError(`a value of ${length} bytes runs past the end of the data`, base + lengthStart, tag);
     }
-    const item: TlvItem = { tag, value: hex(bytes, pos, pos + length) };
+    const item: TlvItem = { tag: tag ?? hex(bytes, tagStart, tagEnd), value: hex(bytes, pos, pos + length) };
     if ((first & 0x20) !== 0) {
       if (depth >= MAX_TLV_DEPTH) throw tlvError('constructed tags nested too deep', base + tagStart, tag);
-      item.children = parseRange(bytes, pos, pos + length, depth + 1, base);
+      item.children = parseRange(bytes, pos, pos + length, depth + 1, base, named);
     }
     items.push(item);
     pos += length;
@@ -92,19 +99,30 @@ function parseRange(bytes: Uint8Array, start: number, end: number, depth: number
 
 /**
  * Parses BER-TLV bytes (hex or bytes) into data objects, constructed tags with their children. Throws
- * `ISO8583_ERR_TLV` with the byte offset (and the tag, when read) for malformed data; the text never holds a value.
+ * `ISO8583_ERR_TLV` with the byte offset for malformed data, and the tag only when the bad data object is the first
+ * (at the top, or the first child of such a one): any later "tag" may be value bytes read as a tag after a wrong
+ * length. So the text never holds a value.
  */
 export function parseTlv(data: string | Uint8Array): TlvItem[] {
   const bytes = toBytes(data);
   return parseRange(bytes, 0, bytes.length, 0, 0);
 }
 
+/** Whether `tag` is a BER-TLV tag in hex as {@link buildTlv} accepts it (so safe to quote in an error). */
+export function isTlvTag(tag: unknown): tag is string {
+  try {
+    tagBytes(tag, '');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Checks a tag given as hex: whole bytes, and the BER rules for multi-byte tags. Returns its bytes. */
 function tagBytes(tag: unknown, index: string): Buffer {
+  // The text is not a tag, so it may be anything (card data): named by its index only.
   const bad = (): Iso8583Error =>
-    codecError('ISO8583_ERR_TLV', `data object ${index}: the tag is not a valid BER-TLV tag in hex`, {
-      field: typeof tag === 'string' && /^[0-9A-Fa-f]{2,8}$/.test(tag) ? tag.toUpperCase() : undefined,
-    });
+    codecError('ISO8583_ERR_TLV', `data object ${index}: the tag is not a valid BER-TLV tag in hex`);
   if (typeof tag !== 'string' || tag.length < 2 || tag.length > 2 * MAX_TAG_BYTES || !/^[0-9A-Fa-f]+$/.test(tag)) {
     throw bad();
   }
@@ -131,6 +149,17 @@ function lengthBytes(length: number, tag: string): number[] {
   throw codecError('ISO8583_ERR_TLV', `tag ${tag}: a value over 16 MB cannot be encoded`, { field: tag });
 }
 
+/** A constructed tag's raw value must be data objects that parseTlv reads at that depth (the text names no inner byte). */
+function readableValue(raw: Buffer, tagHex: string, depth: number): void {
+  try {
+    parseRange(raw, 0, raw.length, depth + 1, 0, false);
+  } catch {
+    throw codecError('ISO8583_ERR_TLV', `tag ${tagHex}: the value of a constructed tag is not valid BER-TLV`, {
+      field: tagHex,
+    });
+  }
+}
+
 function buildInto(items: readonly TlvItem[], out: number[][], path: string, depth: number): number {
   if (!Array.isArray(items)) throw codecError('ISO8583_ERR_TLV', `${path || 'the data objects'}: not a list`);
   if (depth > MAX_TLV_DEPTH) throw codecError('ISO8583_ERR_TLV', `${path}: constructed tags nested too deep`);
@@ -144,6 +173,11 @@ function buildInto(items: readonly TlvItem[], out: number[][], path: string, dep
     const tagHex = tag.toString('hex').toUpperCase();
     let value: number[][];
     let length: number;
+    const constructed = (tag[0]! & 0x20) !== 0;
+    // parseTlv refuses a constructed tag this deep, whether built from children or from a raw value.
+    if (constructed && depth >= MAX_TLV_DEPTH) {
+      throw codecError('ISO8583_ERR_TLV', `tag ${tagHex}: constructed tags nested too deep`, { field: tagHex });
+    }
     if (item.children !== undefined) {
       if ((tag[0]! & 0x20) === 0) {
         throw codecError('ISO8583_ERR_TLV', `tag ${tagHex}: a primitive tag cannot have children`, { field: tagHex });
@@ -154,8 +188,10 @@ function buildInto(items: readonly TlvItem[], out: number[][], path: string, dep
       if (typeof item.value !== 'string' || item.value.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(item.value)) {
         throw codecError('ISO8583_ERR_TLV', `tag ${tagHex}: the value is not hex with whole bytes`, { field: tagHex });
       }
-      value = [[...Buffer.from(item.value, 'hex')]];
-      length = item.value.length / 2;
+      const raw = Buffer.from(item.value, 'hex');
+      if (constructed) readableValue(raw, tagHex, depth);
+      value = [[...raw]];
+      length = raw.length;
     }
     const head = [...tag, ...lengthBytes(length, tagHex)];
     out.push(head, ...value);

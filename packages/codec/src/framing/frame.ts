@@ -13,8 +13,9 @@ const NO_FRAMES: Frame[] = [];
 /**
  * Cuts a byte stream into frames: the length header, then `headerBytes` fixed header bytes (e.g. a TPDU), then the
  * message. Reads may split a frame anywhere or bring several frames at once; leftover bytes are kept between reads.
- * While a frame is incomplete and its length is known, the pieces are only collected and joined once, when the last
- * one arrives (no copying of the buffered bytes on every read). Frames share memory with the chunks pushed.
+ * The bytes of an incomplete frame are collected in a buffer sized to the frame once its length is known (and doubled
+ * while it is not), so a frame that arrives in many small reads costs time linear in its size. Frames share memory
+ * with the chunks pushed, or with that buffer.
  *
  * - A length over the maximum frame size throws `ISO8583_ERR_FRAME_LENGTH` as soon as the length header is read,
  *   before the body is buffered. So does a length header that is not a number in its format (`ascii4`, `bcd2`) and a
@@ -22,7 +23,9 @@ const NO_FRAMES: Frame[] = [];
  * - A zero-length frame (length 0, or the header's own size with `lengthIncludesHeader`) is a keep-alive: it is
  *   skipped and counted in {@link FrameDecoder.keepAlives}.
  * - With `lengthHeader: "none"` the stream is cut by `options.measure` (a codec's `measure`), never by read
- *   boundaries; bytes that `measure` cannot place in a message under the maximum frame size throw.
+ *   boundaries; bytes that `measure` cannot place in a message under the maximum frame size throw. Once `measure`
+ *   answers a length, it is not asked again for that frame; while it answers `undefined` (more bytes needed) it is
+ *   asked again on each read with all the bytes held, so its cost per read bounds the cost of tiny reads.
  *
  * The decoder knows nothing of time: whoever owns the stream bounds how long an incomplete frame may wait (a read
  * timeout, see {@link FrameDecoder.bufferedBytes} and {@link FrameDecoder.partialFrameSize}); a length under the
@@ -40,9 +43,15 @@ export class FrameDecoder {
   /** The frames returned so far. */
   frames = 0;
   readonly #framing: ResolvedFraming;
-  /** Bytes held back: the start of an incomplete frame, possibly in several pieces. */
-  #pending: Buffer[] = [];
-  #pendingLength = 0;
+  /**
+   * Bytes held back: the start of an incomplete frame in `#held[0, #heldLength)`. When `#owned`, `#held` is a buffer
+   * of this decoder with room to grow (doubled when full, so a frame that arrives in many small reads is copied a
+   * bounded number of times); otherwise it is a view of a pushed chunk (or of a buffer frames were cut from), never
+   * written to, so frames already returned keep their bytes.
+   */
+  #held: Buffer = Buffer.alloc(0);
+  #heldLength = 0;
+  #owned = false;
   /** The full size of the incomplete frame (length header included) when known, otherwise -1. */
   #need = -1;
   /** The stream position of the first pending byte. */
@@ -57,17 +66,17 @@ export class FrameDecoder {
 
   /** The bytes held back, waiting for the rest of a frame. */
   get bufferedBytes(): number {
-    return this.#pendingLength;
+    return this.#heldLength;
   }
 
   /**
    * The full size in bytes (length header included) of the incomplete frame held back, once its length header has been
-   * read; `undefined` when no frame is incomplete or its size is not known yet (a partial length header, or
-   * `lengthHeader: "none"`). With {@link FrameDecoder.bufferedBytes}, what a read timeout reports about a frame that
+   * read (with `lengthHeader: "none"`, once `measure` has answered); `undefined` when no frame is incomplete or its
+   * size is not known yet (a partial length header, or `measure` still needs more bytes). With {@link FrameDecoder.bufferedBytes}, what a read timeout reports about a frame that
    * never completed (e.g. a bogus length header: 60000 bytes announced, 2 received).
    */
   get partialFrameSize(): number | undefined {
-    return this.#pendingLength > 0 && this.#need > 0 ? this.#need : undefined;
+    return this.#heldLength > 0 && this.#need > 0 ? this.#need : undefined;
   }
 
   /** The error that made this decoder unusable, if any. */
@@ -81,23 +90,19 @@ export class FrameDecoder {
     bytesArgument(chunk, 'chunk');
     if (chunk.length === 0) return NO_FRAMES;
     let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    if (this.#pendingLength > 0) {
-      const total = this.#pendingLength + bytes.length;
-      if (this.#need > 0 && total < this.#need) {
-        this.#pending.push(bytes);
-        this.#pendingLength = total;
-        return NO_FRAMES;
-      }
-      this.#pending.push(bytes);
-      bytes = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, total);
-      this.#pending = [];
-      this.#pendingLength = 0;
+    if (this.#heldLength > 0) {
+      const total = this.#heldLength + bytes.length;
+      this.#reserve(total);
+      bytes.copy(this.#held, this.#heldLength);
+      this.#heldLength = total;
+      if (this.#need > 0 && total < this.#need) return NO_FRAMES;
+      bytes = this.#held.subarray(0, total);
+      this.#release();
     }
     try {
       return this.#cut(bytes);
     } catch (err) {
-      this.#pending = [];
-      this.#pendingLength = 0;
+      this.#release();
       this.#failure =
         err instanceof Iso8583Error
           ? err
@@ -122,6 +127,11 @@ export class FrameDecoder {
         const measured = this.#measure(bytes, pos, available);
         if (measured < 0) break;
         frameEnd = pos + f.headerBytes + measured;
+        if (frameEnd > bytes.length) {
+          // The length is known: collect the rest without asking measure again on every read.
+          this.#need = frameEnd - pos;
+          break;
+        }
       } else {
         if (available < f.lengthSize) break;
         const declared = readLengthHeader(f.lengthHeader, bytes, pos);
@@ -163,14 +173,33 @@ export class FrameDecoder {
       pos = frameEnd;
     }
     if (pos < bytes.length) {
-      const rest = pos === 0 ? bytes : bytes.subarray(pos);
-      this.#pending.push(rest);
-      this.#pendingLength = rest.length;
+      this.#held = pos === 0 ? bytes : bytes.subarray(pos);
+      this.#heldLength = this.#held.length;
     }
     return frames ?? NO_FRAMES;
   }
 
-  /** With no length header: the message length at `pos` (after the fixed header), or -1 when more bytes are needed. */
+  /** Makes room for `total` held bytes in a buffer of this decoder: the frame's size when known, else doubling. */
+  #reserve(total: number): void {
+    if (this.#owned && total <= this.#held.length) return;
+    const size = Math.max(total, this.#need, this.#owned ? 2 * this.#held.length : 2 * this.#heldLength, 256);
+    const grown = Buffer.allocUnsafe(size);
+    this.#held.copy(grown, 0, 0, this.#heldLength);
+    this.#held = grown;
+    this.#owned = true;
+  }
+
+  /** Forgets the held bytes; the buffer they were in is never written again (frames may point into it). */
+  #release(): void {
+    this.#held = Buffer.alloc(0);
+    this.#heldLength = 0;
+    this.#owned = false;
+  }
+
+  /**
+   * With no length header: the message length at `pos` (after the fixed header), possibly more than the bytes held,
+   * or -1 when `measure` needs more bytes to tell.
+   */
   #measure(bytes: Buffer, pos: number, available: number): number {
     const f = this.#framing;
     const tooLarge = (): Iso8583Error =>
@@ -190,7 +219,6 @@ export class FrameDecoder {
       });
     }
     if (f.headerBytes + measured > f.maxFrame) throw tooLarge();
-    if (start + measured > bytes.length) return -1;
     return measured;
   }
 }

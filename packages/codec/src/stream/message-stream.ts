@@ -71,8 +71,11 @@ export interface MessageStreamHandlers {
    * Called once, and no frame follows; the owner decides (usually: destroy). Without it the stream is destroyed.
    */
   broken?(err: Iso8583Error): void;
-  /** The peer ended its side (half close). */
-  ended?(): void;
+  /**
+   * The peer ended its side (half close). `bufferedBytes`: the bytes of an incomplete frame it left, which no `frame`
+   * will bring (0 when it ended on a frame boundary); the stream does not count that as `broken`, the owner may.
+   */
+  ended?(bufferedBytes: number): void;
   /** The stream has closed (`err`: the socket error that closed it, if any). Called once. */
   closed?(err: Error | undefined): void;
   /** A write of queued frames filled the stream's buffer: the peer is not reading; `drained` follows when it has. */
@@ -95,6 +98,9 @@ export class MessageStream {
   private outgoing: Buffer[] = [];
   /** The `dropped` callbacks of the frames in `outgoing` that gave one (none: undefined, nothing allocated). */
   private dropped: (() => void)[] | undefined;
+  private outgoingBytes = 0;
+  /** `write` returned false for the bytes queued in this tick (not for the stream's own need to drain). */
+  private askedToWait = false;
   private ownerPaused = false;
   private isBroken = false;
   private isClosed = false;
@@ -113,7 +119,7 @@ export class MessageStream {
     stream.on('data', (chunk: Buffer) => this.read(chunk));
     stream.on('end', () => {
       this.clearReadTimer();
-      handlers.ended?.();
+      handlers.ended?.(this.decoder.bufferedBytes);
     });
     stream.on('drain', () => handlers.drained?.());
     stream.on('error', (err: Error) => {
@@ -124,6 +130,7 @@ export class MessageStream {
       this.clearReadTimer();
       this.outgoing = [];
       this.drop();
+      this.outgoingBytes = 0;
       handlers.closed?.(this.error);
     });
   }
@@ -150,16 +157,23 @@ export class MessageStream {
 
   /**
    * Queues a complete frame; the frames queued in one tick go out in one write. False when the stream is closed (the
-   * frame is dropped), or when the stream asks to wait for `drained` before writing more. `dropped` (default: none) is
-   * called, once, if the frame, once queued, never reaches the socket: the stream closes or is destroyed before the
-   * write, or the write fails (a peer that has reset the connection: EPIPE, ECONNRESET).
+   * frame is dropped), or when the caller should wait for `drained` before writing more, as a Node.js stream's `write`:
+   * the stream asks to, or the bytes queued in this tick and not yet written pass its high-water mark (the frame is
+   * still queued, and `drained` follows once the stream has written them). `dropped` (default: none) is called, once,
+   * if the frame, once queued, never reaches the socket: the stream closes or is destroyed before the write, or the
+   * write fails (a peer that has reset the connection: EPIPE, ECONNRESET).
    */
   write(frame: Buffer, dropped?: () => void): boolean {
     if (!this.writable) return false;
     if (this.outgoing.length === 0) process.nextTick(this.flush);
     this.outgoing.push(frame);
     if (dropped !== undefined) (this.dropped ??= []).push(dropped);
-    return !this.stream.writableNeedDrain;
+    this.outgoingBytes += frame.length;
+    const stream = this.stream;
+    if (stream.writableNeedDrain) return false;
+    if (stream.writableLength + this.outgoingBytes < stream.writableHighWaterMark) return true;
+    this.askedToWait = true;
+    return false;
   }
 
   /** Writes what is queued now instead of at the end of the tick; false when the stream asks to wait for `drained`. */
@@ -167,6 +181,7 @@ export class MessageStream {
     const out = this.outgoing;
     if (out.length === 0 || !this.writable) return true;
     this.outgoing = [];
+    this.outgoingBytes = 0;
     const dropped = this.dropped;
     this.dropped = undefined;
     const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
@@ -177,6 +192,8 @@ export class MessageStream {
             if (err !== null && err !== undefined) tell(dropped);
           });
     if (!ok) this.handlers.full?.();
+    else if (this.askedToWait) process.nextTick(() => this.handlers.drained?.()); // written at once: no 'drain' comes
+    this.askedToWait = false;
     return ok;
   };
 
@@ -209,7 +226,10 @@ export class MessageStream {
     return this.codec.decode(frame.payload);
   }
 
-  /** Stops reading (the owner's own back-pressure: this time does not count against the read timeout). */
+  /**
+   * Stops reading (the owner's own back-pressure: this time does not count against the read timeout). Called from a
+   * `frame` handler, it stops the next reads: the other frames of the read being handled are still delivered.
+   */
   pause(): void {
     this.ownerPaused = true;
     this.stream.pause();
@@ -238,6 +258,7 @@ export class MessageStream {
     this.clearReadTimer();
     this.outgoing = [];
     this.drop();
+    this.outgoingBytes = 0;
     this.stream.destroy(err);
   }
 

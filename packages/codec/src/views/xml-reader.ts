@@ -8,7 +8,7 @@ import type { FieldProblem } from '../errors.js';
 import type { XmlMessage } from './xml.js';
 import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { TlvItem } from '../emv/tlv.js';
-import { MAX_TLV_DEPTH, buildTlv } from '../emv/tlv.js';
+import { MAX_TLV_DEPTH, buildTlv, isTlvTag } from '../emv/tlv.js';
 import { decodeXmlText } from './xml-text.js';
 import { safeName } from './names.js';
 import type { XmlNode } from './xml-nodes.js';
@@ -71,7 +71,7 @@ function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: n
     } else {
       const value = textOf(children);
       if (value === undefined) {
-        const label = /^[0-9A-Fa-f]{2,8}$/.test(tag) ? tag.toUpperCase() : safeName(tag);
+        const label = isTlvTag(tag) ? tag.toUpperCase() : safeName(tag);
         ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: `tag ${label}: an unknown entity or bare &` });
         return undefined;
       }

@@ -1,0 +1,105 @@
+/**
+ * EMV field 55 errors hold no card data, and buildTlv writes only what parseTlv reads: a wrong length makes value bytes
+ * look like tags, and eight PAN digits are eight hex digits, so neither may be echoed as a tag.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
+import { Iso8583Error, buildTlv, emvFromTags, emvToTags, fromJson, parseTlv } from '../src/index.js';
+import type { EmvTags, TlvItem } from '../src/index.js';
+
+function tlvError(fn: () => unknown): Iso8583Error {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof Iso8583Error && err.code === 'ISO8583_ERR_TLV', String(err));
+    return err;
+  }
+  assert.fail('expected ISO8583_ERR_TLV');
+}
+
+/** How deep parseTlv lets constructed tags nest (MAX_TLV_DEPTH in src/emv/tlv.ts). */
+const MAX_DEPTH = 8;
+const panArbitrary = fc.stringMatching(/^4[0-9]{15}$/);
+
+test('emvFromTags – a key of eight digits (a PAN start) is named by its position, in the error and its field', () => {
+  fc.assert(
+    fc.property(fc.stringMatching(/^[0-9]{8}$/), (key) => {
+      const err = tlvError(() => emvFromTags({ [key]: '01' }));
+      assert.equal(err.field, '55.#0');
+      assert.ok(!err.message.includes(key), err.message);
+    }),
+    propertyRuns(300),
+  );
+  const err = tlvError(() => emvFromTags({ '9F26': '01', '70': { '47617390': '01' } }, '55'));
+  assert.equal(err.field, '55.70.#0');
+  const json = JSON.stringify({ 0: '0200', 55: { 47617390: '01' } });
+  assert.throws(() => fromJson(json, { emv: true }), (e: Iso8583Error) => !JSON.stringify(e).includes('47617390'));
+});
+
+test('parseTlv – after a wrong length, value bytes read as a tag are never named in the error', () => {
+  const err = tlvError(() => parseTlv('5A0247617390010100105F24032512319F2701'));
+  assert.equal(err.message, 'a length of more than 3 bytes (at byte 5)');
+  fc.assert(
+    fc.property(panArbitrary, fc.integer({ min: 1, max: 7 }), fc.constantFrom('', '70', 'E1'), (pan, short, wrap) => {
+      let hex = `5A${short.toString(16).padStart(2, '0')}${pan}`;
+      if (wrap !== '') hex = `${wrap}${(hex.length / 2).toString(16).padStart(2, '0')}${hex}`;
+      try {
+        parseTlv(hex);
+      } catch (e) {
+        assert.ok(e instanceof Iso8583Error);
+        const tag = /^tag ([0-9A-F]+):/.exec(e.message);
+        assert.ok(tag === null || ['5A', wrap].includes(tag[1]!), e.message);
+      }
+    }),
+    propertyRuns(500),
+  );
+  assert.match(tlvError(() => parseTlv('9F2680')).message, /^tag 9F26: /, 'the first data object is still named');
+});
+
+test('buildTlv refuses what parseTlv would refuse: a constructed tag too deep, or a raw value that is not TLV', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 12 }), fc.boolean(), (depth, raw) => {
+      let items: TlvItem[] = [{ tag: 'E1', value: raw ? '5A0147' : '', ...(raw ? {} : { children: [{ tag: '5A', value: '47' }] }) }];
+      for (let i = 0; i < depth; i++) items = [{ tag: 'E1', value: '', children: items }];
+      let hex: string;
+      try {
+        hex = buildTlv(items);
+      } catch (err) {
+        assert.ok(err instanceof Iso8583Error && depth >= MAX_DEPTH, String(err));
+        return;
+      }
+      assert.ok(depth < MAX_DEPTH);
+      assert.ok(Array.isArray(parseTlv(hex)));
+    }),
+    propertyRuns(200),
+  );
+  const err = tlvError(() => buildTlv([{ tag: '70', value: '5A104761739001010010' }]));
+  assert.equal(err.field, '70');
+  assert.ok(!err.message.includes('4761'), err.message);
+});
+
+/** Objects of primitive tags (one-byte context tags and 9Fxx), nested once under 70 or E1. */
+const tagsArbitrary: fc.Arbitrary<EmvTags> = (() => {
+  const tag = fc.oneof(
+    fc.integer({ min: 0x01, max: 0x1e }).map((b) => (b | 0x80).toString(16).toUpperCase()),
+    fc.integer({ min: 0x01, max: 0x7f }).map((b) => `9F${b.toString(16).padStart(2, '0').toUpperCase()}`),
+  );
+  const value = fc.uint8Array({ maxLength: 40 }).map((v) => Buffer.from(v).toString('hex').toUpperCase());
+  const flat = fc.dictionary(tag, value, { maxKeys: 6, noNullPrototype: true });
+  return fc.record({ flat, nested: fc.option(fc.record({ at: fc.constantFrom('70', 'E1'), inner: flat })) }).map(({ flat: top, nested }) =>
+    nested === null ? top : { ...top, [nested.at]: nested.inner },
+  );
+})();
+
+test('emvFromTags then emvToTags gives back the same object of tags', () => {
+  fc.assert(
+    fc.property(tagsArbitrary, (tags) => {
+      const hex = emvFromTags(tags);
+      assert.deepEqual(emvToTags(hex), tags);
+      assert.equal(emvFromTags(emvToTags(hex)!), hex, 'and the same bytes again');
+    }),
+    propertyRuns(500),
+  );
+});
