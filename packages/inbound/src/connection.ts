@@ -67,7 +67,7 @@ export class InboundConnection implements Peer {
       {
         frame: (frame) => this.onFrame(frame),
         broken: (err) => this.broken(err),
-        ended: () => this.onEnd(),
+        ended: (left) => this.onEnd(left),
         full: () => {
           if (!this.needDrain) this.logger.debug({ inFlight: this.inFlight }, 'the client is not reading its replies: reading paused');
           this.needDrain = true;
@@ -228,7 +228,10 @@ export class InboundConnection implements Peer {
     else if (this.peerEnded) this.stream.destroy();
   }
 
-  private onEnd(): void {
+  private onEnd(left: number): void {
+    if (left > 0) {
+      this.logger.info({ bufferedBytes: left, frameSize: this.stream.partialFrameSize }, 'the client ended its side in the middle of a frame: the partial frame is dropped');
+    }
     if (!this.core.options.allowHalfOpen) return this.clientClosed();
     this.logger.debug({ inFlight: this.inFlight }, 'the client half-closed: the messages in flight are answered, then the connection ends');
     this.peerEnded = true;

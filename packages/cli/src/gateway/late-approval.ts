@@ -13,7 +13,7 @@
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { isApproved, summarize } from '@iso8583/codec';
+import { isApproved, safeErrorCode, summarize } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import { buildReversal, isReversible } from '@iso8583/connector';
 import type { Connector, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
@@ -112,7 +112,7 @@ export function httpUndelivered(reverse: UndeliveredApproval, dialect: Dialect):
   return (request, answer) => reverse(request, answer, dialect, 'client-gone', 'http');
 }
 
-/** The `code` of a coded error, else undefined. */
-function codeOf(err: unknown): unknown {
-  return (err as { code?: unknown } | undefined)?.code;
+/** The `code` of an error as it may be logged (a code-shaped one; else withheld: it may hold card data). */
+function codeOf(err: unknown): string | undefined {
+  return safeErrorCode(err);
 }
