@@ -15,7 +15,7 @@ import type { ScriptedBank } from './helpers/bank.js';
 import { browserSkip, openBrowser } from './helpers/browser.js';
 import type { TestBrowser } from './helpers/browser.js';
 import { startGateway, stopAll } from './helpers/cli.js';
-import { driveLoad, openConsole, startConsoleGateway } from './helpers/console-setup.js';
+import { decodeInWorkbench, driveLoad, openConsole, startConsoleGateway } from './helpers/console-setup.js';
 import type { ConsoleGateway } from './helpers/console-setup.js';
 
 const TOKEN = 'console-test-token-3f9a';
@@ -137,11 +137,7 @@ describe('the operator console in a browser', { skip: browserSkip() }, () => {
           '41': 'TERM0001', '55': '9F2608571F1E10BD3AC8B99F2701808202580095050000000000',
         }),
       ).toString('hex');
-      await page.fill('#hex', wire);
-      await page.selectOption('#dialect', 'iso87ascii');
-      await page.click('#decode');
-      await page.waitForSelector('#decoded:not([hidden]) tbody tr');
-      const rows = await page.$$eval('#decoded tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      const rows = await decodeInWorkbench(page, wire);
       const row = (id: string): string[] | undefined => rows.find((r) => r[0] === id);
       assert.deepEqual(row('2')?.slice(0, 3), ['2', 'PRIMARY ACCOUNT NUMBER (PAN)', '411111******1111']);
       assert.equal(row('35')?.[2], '411111******1111=********************');
@@ -199,11 +195,7 @@ describe('the operator console in a browser', { skip: browserSkip() }, () => {
       const wire = Buffer.from(
         createCodec('iso87ascii').pack({ '0': '0200', '2': PAN, '3': '000000', '4': '000000001000', '11': '000043', '41': 'TERM0001', ...FREE }),
       ).toString('hex');
-      await page.fill('#hex', wire);
-      await page.selectOption('#dialect', 'iso87ascii');
-      await page.click('#decode');
-      await page.waitForSelector('#decoded:not([hidden]) tbody tr');
-      const rows = await page.$$eval('#decoded tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      const rows = await decodeInWorkbench(page, wire);
       assert.equal(rows.find((r) => r[0] === '48')?.[2], 'CARD 411111******1111 REF');
       assert.equal(rows.find((r) => r[0] === '62')?.[2], 'X411111******1111');
       assert.doesNotMatch(await page.content(), WHOLE_PAN, 'the whole PAN is nowhere in the DOM');

@@ -90,3 +90,12 @@ export function driveLoad(pos: { host: string; port: number }, lanes = 4): { sto
     },
   };
 }
+
+/** Decodes `wire` (hex) in the page's workbench as iso87ascii; the decoded table's rows, each its cells' text. */
+export async function decodeInWorkbench(page: Page, wire: string): Promise<string[][]> {
+  await page.fill('#hex', wire);
+  await page.selectOption('#dialect', 'iso87ascii');
+  await page.click('#decode');
+  await page.waitForSelector('#decoded:not([hidden]) tbody tr');
+  return page.$$eval('#decoded tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+}
