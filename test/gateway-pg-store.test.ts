@@ -154,6 +154,15 @@ describe('two gateway nodes on one PostgreSQL store', () => {
       what: 'each node to send the first reversal (0400) of each of its purchases',
     });
 
+    // The transaction log is written in batches (every `flushInterval`, 25 ms by default): a SIGKILL loses what is
+    // still buffered, as documented. Node A is killed once node B sees A's four records in the database.
+    const nodeATimeouts = async (): Promise<{ stan?: string; outcome: string; pan?: string; node: string }[] | undefined> => {
+      const res = await fetch(`http://${b.http.host}:${b.http.port}/transactions?terminal=NODEA001`);
+      const body = (await res.json()) as { result: { stan?: string; outcome: string; pan?: string; node: string }[] | null };
+      const timeouts = (body.result ?? []).filter((r) => r.outcome === 'timeout');
+      return timeouts.length === 4 ? timeouts : undefined;
+    };
+    await waitUntil(nodeATimeouts, { what: "node A's four timed-out purchases in node B's GET /transactions, before A is killed" });
     a.process.kill('SIGKILL');
     assert.equal((await a.process.exited).signal, 'SIGKILL');
     bank.answerOn(1);
@@ -169,12 +178,7 @@ describe('two gateway nodes on one PostgreSQL store', () => {
       await store.end();
     }
     // The transaction log is in the database too: node B answers for node A's purchases (A was killed).
-    const logged = await waitUntil(async () => {
-      const res = await fetch(`http://${b.http.host}:${b.http.port}/transactions?terminal=NODEA001`);
-      const body = (await res.json()) as { result: { stan?: string; outcome: string; pan?: string; node: string }[] | null };
-      const timeouts = (body.result ?? []).filter((r) => r.outcome === 'timeout');
-      return timeouts.length === 4 ? timeouts : undefined;
-    }, { what: "node A's four timed-out purchases in node B's GET /transactions" });
+    const logged = await waitUntil(nodeATimeouts, { what: "node A's four timed-out purchases in node B's GET /transactions" });
     assert.deepEqual(logged.map((r) => r.stan).sort(), stansA.map(stan));
     assert.ok(logged.every((r) => r.pan === '411111******1111'), 'the PAN masked');
     const own = (await (await fetch(`http://${b.http.host}:${b.http.port}/transactions?terminal=NODEB001`)).json()) as { result: { node: string }[] };
