@@ -4,10 +4,10 @@
  */
 import { summarize } from '@iso8583/codec';
 import { CardDataMask } from './card-data-mask.js';
-import { codeOf } from './errors.js';
 import type { InFlight } from './pipeline.js';
 import { codeForLog } from './safe-log.js';
 import type { SequenceResult } from './sequence.js';
+import { handOver } from './undelivered.js';
 
 /**
  * A sequence settled after its timeout (the client has had its timeout answer): never sent; counted and logged as
@@ -19,19 +19,14 @@ export function lateResult(job: InFlight, result: SequenceResult, err: unknown):
   job.expired = false;
   const { core, message, context } = job;
   const code = 'ISO8583_ERR_INBOUND_LATE_REPLY';
+  core.metrics.error(code);
   try {
-    core.metrics.error(code);
     job.peer.logger.warn(
       { code, messageId: context.messageId, ...summarize(message.fields), ...(err === undefined ? {} : { cause: codeForLog(err, CardDataMask.of(job.fields, job.dialect)) }) },
       err === undefined ? 'a sequence result came after its timeout: not sent' : 'a sequence failed after its timeout',
     );
-    if (err === undefined) core.options.onLateResult?.(result, message, context, 'sequence-timeout');
-  } catch (thrown) {
-    core.metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
-    try {
-      job.peer.logger.error({ code: 'ISO8583_ERR_INBOUND_INTERNAL', cause: codeOf(thrown) }, 'onLateResult failed');
-    } catch {
-      // The logger is what failed: the count above says it.
-    }
+  } catch {
+    // A logger that throws: the count above says it; the result is still handed over.
   }
+  if (err === undefined) handOver(core, job.peer, message, context, result, 'sequence-timeout');
 }

@@ -9,14 +9,22 @@ import { codeOf } from './errors.js';
 import type { EndpointCore, Peer } from './core.js';
 import type { MessageContext } from './context.js';
 import type { ReceivedMessage } from './inbound-message.js';
-import type { SequenceResult } from './sequence.js';
+import type { SequenceResult, UndeliveredReason } from './sequence.js';
 
 /** Hands a result that could not be written (the client has gone) to `onLateResult`; a throw is counted and logged. */
 export function undelivered(core: EndpointCore, peer: Peer, message: ReceivedMessage, context: MessageContext, result: SequenceResult): void {
+  handOver(core, peer, message, context, result, 'client-gone');
+}
+
+/**
+ * Hands a result its client never got to `onLateResult` (the one place it is called), with why: `sequence-timeout`
+ * (late-result.ts) or `client-gone`. A throw from the handler is counted and logged, never passed on.
+ */
+export function handOver(core: EndpointCore, peer: Peer, message: ReceivedMessage, context: MessageContext, result: SequenceResult, reason: UndeliveredReason): void {
   const handler = core.options.onLateResult;
   if (handler === undefined) return;
   try {
-    handler(result, message, context, 'client-gone');
+    handler(result, message, context, reason);
   } catch (thrown) {
     core.metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
     try {
