@@ -76,7 +76,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
       built = buildReversal(original, reversal.mti, connector.codec.dialect, reversal.fields);
     } catch (err) {
       count('unbuildable');
-      logger.error({ ...about, code: codeOf(err) }, `${why}: its reversal cannot be built`);
+      logger.error({ ...about, code: safeErrorCode(err) }, `${why}: its reversal cannot be built`);
       return;
     }
     count('reversed');
@@ -84,10 +84,10 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     link.request(built, { saf: true }).catch((stored: unknown) => {
       // Not stored (a full disk, a failed or removed journal folder, a full SAF queue): sent once as it is rather than
       // dropped, so that the approval is undone whenever the upstream is reachable; logged either way.
-      logger.error({ ...about, code: codeOf(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`);
+      logger.error({ ...about, code: safeErrorCode(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`);
       link.request(built).then(
         (sent) => logger.warn({ ...about, responseCode: (sent as IsoMessage)['39'] }, `${why}: reversed without SAF`),
-        (lost: unknown) => logger.error({ ...about, code: codeOf(lost) }, `${why}: its reversal could not be stored nor sent: NOT reversed`),
+        (lost: unknown) => logger.error({ ...about, code: safeErrorCode(lost) }, `${why}: its reversal could not be stored nor sent: NOT reversed`),
       );
     });
   };
@@ -110,9 +110,4 @@ export function lateApproval(parts: LateApprovalParts | UndeliveredApproval): (r
  */
 export function httpUndelivered(reverse: UndeliveredApproval, dialect: Dialect): UndeliveredAnswerHandler {
   return (request, answer) => reverse(request, answer, dialect, 'client-gone', 'http');
-}
-
-/** The `code` of an error as it may be logged (a code-shaped one; else withheld: it may hold card data). */
-function codeOf(err: unknown): string | undefined {
-  return safeErrorCode(err);
 }
