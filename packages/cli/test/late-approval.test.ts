@@ -30,7 +30,7 @@ interface Setup {
   /** Lets the relay of the message with `stan` go on to the bank (after its POS timeout). */
   release(stan: string): void;
   /** The upstream's SAF store. */
-  readonly journal: AdviceRefusingJournal;
+  readonly journal: AddRefusingJournal;
   /** The gateway's log lines. */
   readonly lines: Record<string, unknown>[];
   /** Resolves with the first line the gateway logs with this code. */
@@ -38,13 +38,13 @@ interface Setup {
 }
 
 /**
- * The upstream's SAF store: the real file journal, except that an advice's entry (what `saf: true` stores: here the
- * late approval's reversal) is refused as a full disk refuses it, when `refuseAdvices` is set.
+ * The upstream's SAF store: the real file journal, except that a new entry (here the late approval's reversal, which
+ * `saf: true` stores) is refused as a full disk refuses it, once `refuseAdds` is set.
  */
-class AdviceRefusingJournal extends FileJournal {
-  refuseAdvices = false;
+class AddRefusingJournal extends FileJournal {
+  refuseAdds = false;
   override add(entry: JournalEntry): Promise<void> {
-    if (this.refuseAdvices && entry.kind === 'advice') return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    if (this.refuseAdds) return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
     return super.add(entry);
   }
 }
@@ -52,7 +52,7 @@ class AdviceRefusingJournal extends FileJournal {
 async function setup(t: TestContext, dialect = 'iso87ascii'): Promise<Setup> {
   const iso93 = dialect.startsWith('iso93');
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-late-approval-'));
-  const journal = new AdviceRefusingJournal(dir);
+  const journal = new AddRefusingJournal(dir);
   const bank: string[] = [];
   const bankFields: IsoMessage[] = [];
   const bankEndpoint = createInboundEndpoint({
@@ -146,6 +146,8 @@ test('late approval – a purchase the bank approves after the POS timeout is re
   s.release('008101');
   const e = await within(reversed, 10_000, 'the late approval to be reversed');
   assert.equal(e.stan, '008101');
+  // Filed as a reversal, as the connector's own (field 7 fresh where the dialect asks, ended `reversed`), not as an advice.
+  assert.equal(e.kind, 'reversal');
   assert.deepEqual(s.bank, ['0200', '0400']);
   // Field 90: original MTI, STAN, transmission date and time.
   assert.match(String(s.bankFields[1]?.['90']), /^02000081011201120000/);
@@ -159,6 +161,7 @@ test('late approval – with an ISO 8583:1993 upstream, a late-approved purchase
   s.release('008301');
   const e = await within(reversed, 10_000, 'the late approval to be reversed');
   assert.equal(e.stan, '008301');
+  assert.equal(e.kind, 'reversal');
   assert.deepEqual(s.bank, ['1200', '1420']);
   assert.match(String(s.bankFields[1]?.['56']), /^1200008301261201120000/);
 });
@@ -183,7 +186,7 @@ test('late approval – an advice (0220), a relayed reversal (0400) or an echo (
 test('late approval – when the SAF queue cannot store the reversal (a full disk), it is sent once without SAF and both steps are logged', async (t) => {
   const s = await setup(t);
   await s.pos.request(purchase('008401')).catch(() => undefined);
-  s.journal.refuseAdvices = true;
+  s.journal.refuseAdds = true;
   const reversed = s.logged('ISO8583_ERR_INBOUND_LATE_REPLY');
   s.release('008401');
   await within(reversed, 10_000, 'the late approval to be seen');

@@ -182,10 +182,14 @@ export class ReversalManager {
 
   /**
    * Stores an advice (or a reversal the caller built) in the SAF queue: resolves with its entry once durable (the
-   * caller's answer), then sends it in the background until it ends.
+   * caller's answer), then sends it in the background until it ends. A message of the reversal class (the MTI's
+   * second digit `4`: 0400, 0420, 1420, ...) is filed as a reversal, like the connector's own: field 7 fresh on each
+   * attempt where the dialect asks for it, counted among the reversals pending, ended `reversed`, logged at error when
+   * given up. Anything else is an advice (ended `delivered`).
    */
-  async store(advice: IsoMessage): Promise<JournalEntry> {
-    const entry: JournalEntry = { id: entryId(), reversal: advice, at: Date.now(), kind: 'advice' };
+  async store(message: IsoMessage): Promise<JournalEntry> {
+    const reversal = String(message['0'] ?? '')[1] === '4';
+    const entry: JournalEntry = { id: entryId(), reversal: message, at: Date.now(), ...(reversal ? {} : { kind: 'advice' as const }) };
     await this.journal.add(entry);
     this.queue.activate(entry);
     return entry;

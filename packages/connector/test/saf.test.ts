@@ -267,3 +267,27 @@ test('full disk: an advice whose record cannot be written whole is refused (ISO8
   await child.kill();
   assert.deepEqual(received.map((r) => r.message['11']).sort(), ['009501', '009502']);
 });
+
+test('a reversal (0400) stored with saf: true is filed as a reversal, like the connector\'s own: counted pending, ended reversed', async (t) => {
+  const dir = tempDir(t, 'saf');
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const peer = await peerFor(t, (r, p) => {
+    if (r.message['0'] === '0800') return p.send(r.socket, answer(r.message));
+    void gate.then(() => p.send(r.socket, answer(r.message)));
+  });
+  const connector = connectorFor(t, { host: '127.0.0.1', port: peer.port, saf: { enabled: true, journalDir: dir, retryInterval: 60_000 } });
+  const reversal = { ...advice('100701', '0400'), 90: '020010070112011200000000000000000000000000' };
+  const queued = safEvent(connector, 'queued');
+  const { id } = await connector.request(reversal, { saf: true });
+  assert.equal((await queued).kind, 'reversal');
+  assert.equal(journalLines(dir).find((l) => l.op === 'add')?.kind, undefined, 'journaled without kind: advice');
+  assert.equal(connector.stats().reversalsPending, 1);
+  const ended = safEvent(connector, 'answered', id);
+  release();
+  const e = await ended;
+  assert.equal(e.kind, 'reversal');
+  assert.equal(peer.received.filter((r) => r.message['0'] === '0400').length, 1);
+  assert.equal(connector.stats().reversalsPending, 0);
+  assert.equal(journalLines(dir).find((l) => l.op === 'done')?.outcome, 'reversed');
+});
