@@ -5,6 +5,7 @@ import { codecError } from '../errors.js';
 import { dialectProblems } from '../dialect/check.js';
 import type { ClassShape } from './field-classes.js';
 import { describeClass, shortClassName } from './field-classes.js';
+import { jposFirstField } from './first-field.js';
 
 /**
  * jPOS GenericPackager XML import. A packager file is an `isopackager` element holding one `isofield` per data element
@@ -200,6 +201,11 @@ function compositeSpec(packager: string, outer: PackagerField): CompositeSpec {
   const emit = readBoolean(packager, a.emitBitmap, 'emitBitmap', true, outer.path);
   const bitmapAt = readInteger(packager, a.bitmapField, 'bitmapField', outer.path) ?? 1;
 
+  const one = subs.get(1);
+  const first = jposFirstField(
+    { ids: subs.keys(), zeroComposite: subs.get(0)?.raw.composite === true, oneBitmap: one !== undefined && describe(packager, one).kind === 'bitmap' },
+    readInteger(packager, a.firstField, 'firstField', outer.path),
+  );
   const composite: CompositeSpec = { fields: {} };
   let bitmapField: number | undefined;
   if (emit) {
@@ -212,9 +218,18 @@ function compositeSpec(packager: string, outer: PackagerField): CompositeSpec {
     if (shape.kind !== 'bitmap') classError(packager, b.path, b.className, `is not a bitmap class, but ${why}`);
     composite.bitmap = bitmapSpec(shape.encoding, b.length, true);
     bitmapField = bitmapAt;
+    // jPOS's loop starts at `first`: set bits below it are ignored (bit 1 beside a bitmap at sub-field 1, say).
+    if (first > (composite.bitmap.length !== undefined ? 1 : 2)) composite.bitmap.firstField = first;
+    // With 24 bytes, bit 65 announces the tertiary bitmap. ISOBasePackager's unpack skips field 65 then;
+    // GenericSubFieldPackager's reads a sub-field 65 defined with a data class at bit 65 like any other.
+    const f65 = subs.get(65);
+    if (composite.bitmap.tertiary === true && kind === 'GenericSubFieldPackager' && f65 !== undefined && describe(packager, f65).kind === 'field') {
+      composite.bitmap.tertiaryField65 = true;
+    }
   } else {
-    const first = subs.get(1);
-    if (first !== undefined && describe(packager, first).kind === 'bitmap') bitmapField = 1;
+    // GenericSubFieldPackager.pack runs to the highest sub-field present, so trailing absent ones are not sent (an
+    // ISOBasePackager omits absent ones anywhere, and its unpack then misreads them: docs/dialects.md).
+    composite.omitTrailingAbsent = true;
   }
   // ISOBasePackager (a nested GenericPackager) sends the header bytes; GenericSubFieldPackager's own pack and unpack
   // never do, so there the attribute changes nothing on the wire.
@@ -224,9 +239,27 @@ function compositeSpec(packager: string, outer: PackagerField): CompositeSpec {
   for (const sub of [...subs.values()].sort((x, y) => x.id - y.id)) {
     if (sub.id === bitmapField) continue;
     if (sub.id === 0 && sub.length === 0) continue;
+    if (sub.id === 65 && composite.bitmap?.tertiary === true && composite.bitmap.tertiaryField65 !== true) continue;
+    if (nestedMti(kind, sub, packager)) {
+      if (first === 0 && !emit) {
+        xmlError(packager, 'firstField 0 without a bitmap: jPOS reads sub-field 0 twice but packs it once', sub.path);
+      }
+    } else if (sub.id < first) {
+      continue;
+    }
     composite.fields[String(sub.id)] = fieldSpec(packager, sub, false);
   }
   return composite;
+}
+
+/**
+ * Whether `sub` is the MTI of a nested message: ISOBasePackager (a nested GenericPackager) reads a field 0 that is no
+ * bitmap before everything else, whatever `firstField` says, and packs it first when `firstField` is over 0. Beside a
+ * bitmap the dialect rule then refuses it (no bit marks it); without one it is the first positional sub-field. With
+ * `firstField` 0 and no bitmap, jPOS reads it twice (before its loop and in it) but packs it once: refused.
+ */
+function nestedMti(kind: string, sub: PackagerField, packager: string): boolean {
+  return kind === 'GenericPackager' && sub.id === 0 && describe(packager, sub).kind !== 'bitmap';
 }
 
 function mtiEncoding(packager: string, f: PackagerField): Dialect['mti']['encoding'] {
@@ -290,9 +323,11 @@ export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect 
   };
   const headerLength = readInteger(name, top.attributes.headerLength, 'headerLength');
   if (headerLength !== undefined && headerLength > 0) dialect.headerLength = headerLength;
+  const first = messageFirstField(name, top, fields, maxField);
+  if (first > 2) bitmap.firstField = first;
 
   for (const f of [...fields.values()].sort((x, y) => x.id - y.id)) {
-    if (f.id < 2) continue;
+    if (f.id < first) continue;
     if (f.id > maxField) xmlError(name, `field number over ${maxField}`, f.path);
     // With a tertiary bitmap, bit 65 announces it: jPOS skips field 65 on unpack in that case.
     if (f.id === 65 && bitmap.tertiary === true) continue;
@@ -300,6 +335,21 @@ export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect 
   }
   refuseProblems(name, dialectProblems(dialect));
   return dialect;
+}
+
+/**
+ * The message's first field (`isopackager firstField`, default 2 with the MTI at 0 and the bitmap at 1): fields below
+ * it are dropped and their bits ignored, as ISOBasePackager's loops start there. Under 2 it is refused: with 0 jPOS
+ * packs the MTI after the bitmap but reads it before; with 1 it reads what follows a secondary bitmap as another
+ * bitmap (bit 1, the announcement, is then "field 1"): either way jPOS cannot read the messages it packs.
+ */
+function messageFirstField(name: string, top: RawField, fields: Map<number, PackagerField>, maxField: number): number {
+  const explicit = readInteger(name, top.attributes.firstField, 'firstField');
+  const first = jposFirstField({ ids: fields.keys(), zeroComposite: false, oneBitmap: true }, explicit);
+  if (first === 0) xmlError(name, 'firstField 0: jPOS packs the MTI after the bitmap but reads it before it');
+  if (first === 1) xmlError(name, 'firstField 1: jPOS reads the bytes after a secondary bitmap as another bitmap (field 1)');
+  if (first > maxField) xmlError(name, `firstField ${first} is over the last field number (${maxField})`);
+  return first;
 }
 
 /** `fields.127.subfields.fields.2.length` -> `127.2` (the field of a dialect path) and `length` (what of it). */
