@@ -213,6 +213,11 @@ test('jPOS loops – a 24-byte bitmap in a GenericSubFieldPackager: a data sub-f
   // tertiary bitmap follows), so jPOS cannot read this message back; the bytes are jPOS's all the same.
   const alone = codec.pack({ '0': '0100', '127': { '65': 'B' } });
   assert.deepEqual(alone.subarray(40), Buffer.concat([subBitmap(16, [65]), ascii('B')]));
+  // A sub-field past 128 without sub-field 65: IFB_BITMAP.pack sets bit 65 for the 24 bytes, and the reader then takes
+  // sub-field 65 from the next byte, as GenericSubFieldPackager.unpack does (here the last sub-field runs short).
+  const without = codec.pack({ '0': '0100', '127': { '2': 'AA', '130': 'CCC' } });
+  assert.deepEqual(without.subarray(40), Buffer.concat([subBitmap(24, [2, 130]), ascii('AACCC')]));
+  refused(() => codec.unpack(without), 'ISO8583_ERR_TRUNCATED');
   // With a bitmap class, sub-field 65 is the tertiary bitmap's slot, as in jPOS's 192-field packagers: skipped.
   const slot = dialectFromPackagerXml(tertiary('GenericSubFieldPackager', BITMAP_65)).fields['127']?.subfields;
   assert.deepEqual(sub?.fields['130'], slot?.fields['130']);

@@ -186,9 +186,14 @@ function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): Field
  * The layout of a composite field from its `isofieldpackager` element. Both packager classes are GenericPackagers:
  * with `emitBitmap` true (the default) the sub-field named by `bitmapField` (default 1) must be a bitmap class, and
  * it is the sub-field bitmap (`GenericPackager.getBitMapfieldPackager()` is `fld[bitmapField]`); with
- * `emitBitmap="false"` the layout is positional, and a bitmap class at sub-field 1 is skipped as jPOS skips it (its
- * first field is then 2). A zero-length sub-field 0 is a placeholder (the slot of an MTI) and carries nothing; any
- * other sub-field is data, and the dialect check refuses those a bitmap cannot mark (see `bitmapReserved`).
+ * `emitBitmap="false"` the layout is positional, sent up to the last sub-field present (`omitTrailingAbsent`, as
+ * GenericSubFieldPackager.pack). The loops of both start at `firstField` (`first-field.ts`): sub-fields below it are
+ * dropped (a bitmap class at sub-field 1 makes it 2) and beside a bitmap their bits ignored (`bitmap.firstField`),
+ * but for a nested GenericPackager's sub-field 0, which ISOBasePackager reads first as an MTI. A zero-length
+ * sub-field 0 is a placeholder (the slot of an MTI) and carries nothing; any other sub-field is data, and the dialect
+ * check refuses those a bitmap cannot mark (see `bitmapReserved`). With a 24-byte bitmap, bit 65 announces the
+ * tertiary bitmap: ISOBasePackager skips field 65, GenericSubFieldPackager reads a data sub-field 65 there
+ * (`bitmap.tertiaryField65`).
  */
 function compositeSpec(packager: string, outer: PackagerField): CompositeSpec {
   const a = outer.raw.attributes;
