@@ -69,6 +69,20 @@ test('jPOS loops – isopackager firstField="2" is the default; 0 and 1 are refu
   refused(() => dialectFromPackagerXml(packagerWith(AMOUNTS, 'firstField="x"')), 'ISO8583_ERR_PACKAGER_XML');
 });
 
+test('jPOS loops – isopackager emitBitmap="false", bitmapField other than 1 and thirdBitmapField are refused, not ignored', () => {
+  // GenericPackager hands them to ISOBasePackager, whose pack and unpack then lay the message out in ways a dialect
+  // does not describe (no bitmap; the bitmap with another field's class; the tertiary bitmap inside a data element).
+  for (const [attributes, reason] of [
+    ['emitBitmap="false"', /emitBitmap="false" \(a message without a bitmap\) is not supported/],
+    ['bitmapField="2"', /bitmapField="2" is not supported/],
+    ['thirdBitmapField="65"', /thirdBitmapField .* is not supported/],
+  ] as const) {
+    const err = refused(() => dialectFromPackagerXml(packagerWith(AMOUNTS, attributes)), 'ISO8583_ERR_PACKAGER_XML');
+    assert.match(err.message, reason);
+  }
+  assert.equal(dialectFromPackagerXml(packagerWith(AMOUNTS, 'emitBitmap="true" bitmapField="1"')).bitmap.firstField, undefined);
+});
+
 // --- firstField on a composite ---
 
 test('jPOS loops – GenericSubFieldPackager firstField: sub-fields below it are not read, a data sub-field 0 only from 0', () => {
@@ -169,6 +183,7 @@ const tertiary = (packager: string, f65: string) => packagerWith(`
     <isofield id="1" length="24" name="BITMAP" class="org.jpos.iso.IFB_BITMAP"/>
     <isofield id="2" length="2" name="A" class="org.jpos.iso.IF_CHAR"/>
     ${f65}
+    <isofield id="129" length="1" name="D" class="org.jpos.iso.IF_CHAR"/>
     <isofield id="130" length="3" name="C" class="org.jpos.iso.IF_CHAR"/>
   </isofieldpackager>`);
 const DATA_65 = '<isofield id="65" length="1" name="B" class="org.jpos.iso.IF_CHAR"/>';
@@ -187,14 +202,15 @@ test('jPOS loops – a 24-byte bitmap in a nested GenericPackager: sub-field 65 
     const sub = dialect.fields['127']?.subfields;
     // ISOBasePackager.unpack skips field 65 when the bitmap reaches past 128 ("ignore extended bitmap").
     assert.deepEqual(sub?.bitmap, { encoding: 'binary', tertiary: true });
-    assert.deepEqual(Object.keys(sub?.fields ?? {}), ['2', '130']);
+    assert.deepEqual(Object.keys(sub?.fields ?? {}), ['2', '129', '130']);
     const codec = createCodec(dialect);
-    const image = codec.pack({ '0': '0100', '127': { '2': 'AA', '130': 'CCC' } });
-    // IFB_BITMAP.pack: 24 bytes for a sub-field past 128, bit 1 and bit 65 set for the bitmaps that follow.
-    const content = Buffer.concat([subBitmap(24, [2, 130]), ascii('AACCC')]);
+    const image = codec.pack({ '0': '0100', '127': { '2': 'AA', '129': 'D', '130': 'CCC' } });
+    // IFB_BITMAP.pack: 24 bytes for a sub-field past 128, bit 1 and bit 65 set for the bitmaps that follow; bit 129 is
+    // a sub-field like any other (IFB_BITMAP.unpack reads no more than 24 bytes: there is no fourth bitmap).
+    const content = Buffer.concat([subBitmap(24, [2, 129, 130]), ascii('AADCCC')]);
     // MTI (4) and two hex bitmaps (32), then the composite's 4 length digits.
     assert.deepEqual(image.subarray(36), Buffer.concat([ascii(String(content.length).padStart(4, '0')), content]));
-    assert.deepEqual(codec.unpack(image), { '0': '0100', '127': { '2': 'AA', '130': 'CCC' } });
+    assert.deepEqual(codec.unpack(image), { '0': '0100', '127': { '2': 'AA', '129': 'D', '130': 'CCC' } });
   }
 });
 
@@ -203,7 +219,7 @@ test('jPOS loops – a 24-byte bitmap in a GenericSubFieldPackager: a data sub-f
   const sub = dialect.fields['127']?.subfields;
   // GenericSubFieldPackager.unpack reads every defined sub-field whose bit is set, 65 included: no skip for it.
   assert.deepEqual(sub?.bitmap, { encoding: 'binary', tertiary: true, tertiaryField65: true });
-  assert.deepEqual(Object.keys(sub?.fields ?? {}), ['2', '65', '130']);
+  assert.deepEqual(Object.keys(sub?.fields ?? {}), ['2', '65', '129', '130']);
   const codec = createCodec(dialect);
   const both = codec.pack({ '0': '0100', '127': { '2': 'AA', '65': 'B', '130': 'CCC' } });
   const content = Buffer.concat([subBitmap(24, [2, 65, 130]), ascii('AABCCC')]);

@@ -6,6 +6,8 @@ import { dialectProblems } from '../dialect/check.js';
 import type { ClassShape } from './field-classes.js';
 import { describeClass, shortClassName } from './field-classes.js';
 import { jposFirstField } from './first-field.js';
+import { classError, readBoolean, readInteger, xmlError } from './attributes.js';
+import { messageFirstField } from './message-attributes.js';
 
 /**
  * jPOS GenericPackager XML import. A packager file is an `isopackager` element holding one `isofield` per data element
@@ -58,19 +60,6 @@ const PARSER = new XMLParser({
   isArray: (tag) => tag === 'isofield' || tag === 'isofieldpackager',
 });
 
-function xmlError(packager: string, reason: string, field?: string): never {
-  const context = field === undefined ? {} : { field };
-  throw codecError('ISO8583_ERR_PACKAGER_XML', `packager ${JSON.stringify(packager)}: ${reason}`, context);
-}
-
-function classError(packager: string, field: string, className: string, reason: string): never {
-  throw codecError(
-    'ISO8583_ERR_PACKAGER_CLASS',
-    `packager ${JSON.stringify(packager)}: class ${JSON.stringify(className.trim())} ${reason}`,
-    { field },
-  );
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -95,21 +84,6 @@ function readChildren(node: Record<string, unknown>): RawField[] {
     if (Array.isArray(list)) for (const item of list) out.push(readElement(item, composite));
   }
   return out;
-}
-
-/** An attribute of the DTD's `(true|false)` kind (jPOS validates the DTD): `fallback` when absent. */
-function readBoolean(packager: string, text: string | undefined, what: string, fallback: boolean, field?: string): boolean {
-  if (text === undefined) return fallback;
-  const value = text.trim().toLowerCase();
-  if (value !== 'true' && value !== 'false') xmlError(packager, `attribute ${what} is neither true nor false`, field);
-  return value === 'true';
-}
-
-function readInteger(packager: string, text: string | undefined, what: string, field?: string): number | undefined {
-  if (text === undefined) return undefined;
-  const trimmed = text.trim();
-  if (!/^\d{1,7}$/.test(trimmed)) xmlError(packager, `attribute ${what} is not a non-negative integer`, field);
-  return Number(trimmed);
 }
 
 /** Checks the attributes of every field of one packager level and indexes them by id. */
@@ -328,7 +302,7 @@ export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect 
   };
   const headerLength = readInteger(name, top.attributes.headerLength, 'headerLength');
   if (headerLength !== undefined && headerLength > 0) dialect.headerLength = headerLength;
-  const first = messageFirstField(name, top, fields, maxField);
+  const first = messageFirstField(name, top.attributes, fields.keys(), maxField);
   if (first > 2) bitmap.firstField = first;
 
   for (const f of [...fields.values()].sort((x, y) => x.id - y.id)) {
@@ -340,21 +314,6 @@ export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect 
   }
   refuseProblems(name, dialectProblems(dialect));
   return dialect;
-}
-
-/**
- * The message's first field (`isopackager firstField`, default 2 with the MTI at 0 and the bitmap at 1): fields below
- * it are dropped and their bits ignored, as ISOBasePackager's loops start there. Under 2 it is refused: with 0 jPOS
- * packs the MTI after the bitmap but reads it before; with 1 it reads what follows a secondary bitmap as another
- * bitmap (bit 1, the announcement, is then "field 1"): either way jPOS cannot read the messages it packs.
- */
-function messageFirstField(name: string, top: RawField, fields: Map<number, PackagerField>, maxField: number): number {
-  const explicit = readInteger(name, top.attributes.firstField, 'firstField');
-  const first = jposFirstField({ ids: fields.keys(), zeroComposite: false, oneBitmap: true }, explicit);
-  if (first === 0) xmlError(name, 'firstField 0: jPOS packs the MTI after the bitmap but reads it before it');
-  if (first === 1) xmlError(name, 'firstField 1: jPOS reads the bytes after a secondary bitmap as another bitmap (field 1)');
-  if (first > maxField) xmlError(name, `firstField ${first} is over the last field number (${maxField})`);
-  return first;
 }
 
 /** `fields.127.subfields.fields.2.length` -> `127.2` (the field of a dialect path) and `length` (what of it). */
