@@ -175,6 +175,31 @@ test('jPOS loops – emitBitmap="false": an absent sub-field before the highest 
   assert.deepEqual(codec.validate({ '0': '0100', '48': { '2': 'X' } }), []);
 });
 
+test('jPOS loops – emitBitmap="false" inside a fixed-length class: every sub-field travels (jPOS would misread its own)', () => {
+  const dialect = dialectFromPackagerXml(packagerWith(`
+    <isofieldpackager id="3" length="6" name="PROCESSING CODE" class="org.jpos.iso.IFA_NUMERIC" emitBitmap="false"
+        packager="org.jpos.iso.packager.GenericSubFieldPackager">
+      <isofield id="1" length="2" name="TYPE" class="org.jpos.iso.IFA_NUMERIC"/>
+      <isofield id="2" length="2" name="FROM" class="org.jpos.iso.IFA_NUMERIC"/>
+      <isofield id="3" length="2" name="TO" class="org.jpos.iso.IFA_NUMERIC"/>
+    </isofieldpackager>`));
+  assert.equal(dialect.fields['3']?.subfields?.omitTrailingAbsent, undefined);
+  // jPOS: GenericSubFieldPackager.pack gives "01", and ISOMsgFieldPackager hands it to IFA_NUMERIC, which zero-pads
+  // it to "000001", read back as TYPE 00, TO 01. Here the three sub-fields travel, as jPOS reads them.
+  const image = createCodec(dialect).pack({ '0': '0200', '3': { '1': '01' } });
+  assert.equal(image.subarray(20).toString('latin1'), '010000');
+});
+
+test('a fixed-length value shown as hex that is short is padded by whole bytes', () => {
+  const codec = createCodec({
+    name: 'hex-pad',
+    mti: { encoding: 'ascii' },
+    bitmap: { encoding: 'hex' },
+    fields: { '48': { name: 'X', type: 'b', length: 4, encoding: 'binary', pad: { side: 'left', char: '0' } } },
+  });
+  assert.deepEqual(codec.pack({ '0': '0800', '48': '0102' }).subarray(20), Buffer.from([0, 0, 1, 2]));
+});
+
 // --- A 24-byte sub-field bitmap: bit 65 announces the tertiary bitmap ---
 
 const tertiary = (packager: string, f65: string) => packagerWith(`

@@ -205,9 +205,11 @@ function compositeSpec(packager: string, outer: PackagerField): CompositeSpec {
     if (composite.bitmap.tertiary === true && kind === 'GenericSubFieldPackager' && f65 !== undefined && describe(packager, f65).kind === 'field') {
       composite.bitmap.tertiaryField65 = true;
     }
-  } else {
+  } else if (hasPrefix(packager, outer)) {
     // GenericSubFieldPackager.pack runs to the highest sub-field present, so trailing absent ones are not sent (an
-    // ISOBasePackager omits absent ones anywhere, and its unpack then misreads them: docs/dialects.md).
+    // ISOBasePackager omits absent ones anywhere, and its unpack then misreads them: docs/dialects.md). Inside a
+    // fixed-length field every sub-field still travels: jPOS would pad the shortened contents with the outer class's
+    // padding, which its own unpack then reads as the leading sub-fields.
     composite.omitTrailingAbsent = true;
   }
   // ISOBasePackager (a nested GenericPackager) sends the header bytes; GenericSubFieldPackager's own pack and unpack
@@ -229,6 +231,12 @@ function compositeSpec(packager: string, outer: PackagerField): CompositeSpec {
     composite.fields[String(sub.id)] = fieldSpec(packager, sub, false);
   }
   return composite;
+}
+
+/** Whether the class of `f` has a length prefix (a variable-length field). */
+function hasPrefix(packager: string, f: PackagerField): boolean {
+  const shape = describe(packager, f);
+  return shape.kind === 'field' && shape.spec.prefix !== undefined;
 }
 
 /**
