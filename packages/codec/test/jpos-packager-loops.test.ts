@@ -6,6 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { propertyRuns } from '@iso8583/test-support';
+import fc from 'fast-check';
 import { createCodec, dialectFromPackagerXml, isIso8583Error } from '../src/index.js';
 import type { IsoMessage } from '../src/index.js';
 
@@ -54,6 +56,24 @@ test('jPOS loops – isopackager firstField="4": fields below it are never read 
   // jPOS would set bit 3 and send no data for it; here a field below firstField is no field of the dialect.
   const err = refused(() => codec.pack({ ...message, '3': '000000' }), 'ISO8583_ERR_INVALID_MESSAGE');
   assert.deepEqual(err.problems?.map((p) => [p.field, p.code]), [['3', 'ISO8583_ERR_FIELD_UNKNOWN']]);
+});
+
+test('jPOS loops – isopackager firstField="4", any message: bits 2 and 3 set by a peer change nothing read', () => {
+  const codec = createCodec(dialectFromPackagerXml(packagerWith(AMOUNTS, 'firstField="4"')));
+  const message = fc.record(
+    { '4': fc.stringMatching(/^[0-9]{12}$/), '11': fc.stringMatching(/^[0-9]{6}$/) },
+    { requiredKeys: [], noNullPrototype: true },
+  );
+  fc.assert(
+    fc.property(message, fc.integer({ min: 0, max: 3 }), (fields, below) => {
+      const sent = { '0': '0200', ...fields };
+      const image = Buffer.from(codec.pack(sent));
+      // The first hex digit of the bitmap holds bits 1-4: bit 2 is its 4, bit 3 its 2.
+      image[4] = '0123456789ABCDEF'.charCodeAt(parseInt(image.toString('latin1', 4, 5), 16) | (below << 1));
+      assert.deepEqual(codec.unpack(image), sent);
+    }),
+    propertyRuns(200, 20),
+  );
 });
 
 test('jPOS loops – isopackager firstField="2" is the default; 0 and 1 are refused (jPOS cannot read what it packs)', () => {
@@ -173,6 +193,25 @@ test('jPOS loops – emitBitmap="false": an absent sub-field before the highest 
   // GenericSubFieldPackager.unpack stops where the field's bytes end: a peer's shorter composite reads as far as it goes.
   assert.deepEqual(codec.unpack(ascii('0100' + '0000000000010000' + '005ABC00')), { '0': '0100', '48': { '1': 'ABC', '2': '' } });
   assert.deepEqual(codec.validate({ '0': '0100', '48': { '2': 'X' } }), []);
+});
+
+test('jPOS loops – emitBitmap="false", any sub-fields: sent up to the highest present, read back as sent', () => {
+  const codec = createCodec(dialectFromPackagerXml(POSITIONAL));
+  const text = (max: number) => fc.stringMatching(new RegExp(`^[A-Z0-9]{0,${max}}$`));
+  const subFields = fc.record(
+    { '1': text(3), '2': text(10), '3': fc.stringMatching(/^[0-9]{0,4}$/), '4': text(2) },
+    { requiredKeys: [], noNullPrototype: true },
+  );
+  fc.assert(
+    fc.property(subFields, (sub) => {
+      const image = codec.pack({ '0': '0100', '48': sub });
+      const back = codec.unpack(image)['48'] as IsoMessage;
+      const highest = Math.max(0, ...Object.keys(sub).map(Number));
+      assert.deepEqual(Object.keys(back), Array.from({ length: highest }, (_, i) => String(i + 1)));
+      assert.deepEqual(codec.pack({ '0': '0100', '48': back }), image);
+    }),
+    propertyRuns(200, 20),
+  );
 });
 
 test('jPOS loops – emitBitmap="false" inside a fixed-length class: every sub-field travels (jPOS would misread its own)', () => {
