@@ -159,6 +159,19 @@ export interface BitmapSpec {
    * element of the dialect (if defined). With `true`, a field (or sub-field) 65 is refused by `createCodec`.
    */
   tertiary?: boolean;
+  /**
+   * With `tertiary`: bit 65 announces the tertiary bitmap and also marks a field 65 that the layout defines, read
+   * whenever bit 65 is set and written when present (jPOS `GenericSubFieldPackager`, whose unpack reads a defined
+   * sub-field 65 at bit 65 as any other). Default `false`: bit 65 only announces the tertiary bitmap and a field 65
+   * is refused by `createCodec`.
+   */
+  tertiaryField65?: boolean;
+  /**
+   * The lowest field number this bitmap's bits mark (jPOS `firstField`): set bits below it are ignored when
+   * unpacking, and no field below it may be defined. Default: 2 under the message rules (bit 1 announces the
+   * secondary bitmap), 1 for a sub-field bitmap with `length`.
+   */
+  firstField?: number;
 }
 
 /**
@@ -175,6 +188,13 @@ export interface CompositeSpec {
    * they come from there (default: that many zero bytes).
    */
   headerLength?: number;
+  /**
+   * Positional layouts only: the sub-fields after the last present one are not sent, and those before it that are
+   * absent travel empty (padding for a fixed sub-field, a zero length for a variable one), as jPOS
+   * `GenericSubFieldPackager` packs with `emitBitmap="false"`. Default `false`: every sub-field travels, absent ones
+   * empty.
+   */
+  omitTrailingAbsent?: boolean;
   /**
    * The sub-fields, keyed by sub-field number as a string: 0 and up when positional; with a bitmap, 1 up to its size
    * (sub-field 0 has no bit), and not 1 (nor 65 with `tertiary`) under the message rules, where those bits announce

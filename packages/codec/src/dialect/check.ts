@@ -41,20 +41,35 @@ function checkBitmap(bitmap: BitmapSpec | undefined, path: string, composite: bo
     else if (!isInt(bitmap.length, 1, 8)) add(problems, `${path}.length`, 'must be a whole number of bytes from 1 to 8');
   }
   if (bitmap.tertiary !== undefined && typeof bitmap.tertiary !== 'boolean') add(problems, `${path}.tertiary`, 'must be true or false');
+  if (bitmap.tertiaryField65 !== undefined) {
+    if (typeof bitmap.tertiaryField65 !== 'boolean') add(problems, `${path}.tertiaryField65`, 'must be true or false');
+    else if (bitmap.tertiaryField65 && bitmap.tertiary !== true) add(problems, `${path}.tertiaryField65`, 'is for a tertiary bitmap only');
+  }
+  if (bitmap.firstField !== undefined) {
+    const least = composite && bitmap.length !== undefined ? 1 : 2;
+    const most = bitmap.length !== undefined ? 8 * bitmap.length : bitmap.tertiary === true ? 192 : 128;
+    if (!isInt(bitmap.firstField, least, most)) add(problems, `${path}.firstField`, `must be a whole number from ${least} to ${most}`);
+  }
 }
 
 /**
  * Why field (or sub-field) `num` cannot be a data element of a layout whose presence `bitmap` tells, or `undefined`
  * when it can. Bit N marks field N from bit 1, so field 0 has no bit; under the message rules (no `bitmap.length`)
- * bit 1 announces the secondary bitmap and, with `tertiary`, bit 65 the tertiary one: those bits mark no data.
+ * bit 1 announces the secondary bitmap and, with `tertiary`, bit 65 the tertiary one: those bits mark no data (bit
+ * 65 does with `tertiaryField65`). Bits below the bitmap's `firstField` mark nothing that is read.
  * The one home of this rule: the dialect check applies it, and through it the jPOS packager import.
  */
 function bitmapReserved(num: number, bitmap: BitmapSpec | undefined): string | undefined {
   if (bitmap === undefined || bitmap === null || typeof bitmap !== 'object') return undefined;
   if (num === 0) return 'cannot be a data element: no bit of a bitmap marks number 0';
+  if (typeof bitmap.firstField === 'number' && num < bitmap.firstField) {
+    return `cannot be a data element: it is below the bitmap's firstField (${bitmap.firstField})`;
+  }
   if (bitmap.length !== undefined) return undefined;
   if (num === 1) return 'cannot be a data element: bit 1 announces the secondary bitmap';
-  if (num === 65 && bitmap.tertiary === true) return 'cannot be a data element: bit 65 announces the tertiary bitmap';
+  if (num === 65 && bitmap.tertiary === true && bitmap.tertiaryField65 !== true) {
+    return 'cannot be a data element: bit 65 announces the tertiary bitmap';
+  }
   return undefined;
 }
 
@@ -134,6 +149,12 @@ function compositeProblems(spec: CompositeSpec, path: string, problems: FieldPro
   if (spec.bitmap !== undefined) checkBitmap(spec.bitmap, `${path}.bitmap`, true, problems);
   if (spec.headerLength !== undefined && !isInt(spec.headerLength, 0, 65535)) {
     add(problems, `${path}.headerLength`, 'must be a whole number of bytes');
+  }
+  if (spec.omitTrailingAbsent !== undefined) {
+    if (typeof spec.omitTrailingAbsent !== 'boolean') add(problems, `${path}.omitTrailingAbsent`, 'must be true or false');
+    else if (spec.omitTrailingAbsent && spec.bitmap !== undefined) {
+      add(problems, `${path}.omitTrailingAbsent`, 'is for a positional layout (no bitmap) only');
+    }
   }
   if (spec.fields === null || typeof spec.fields !== 'object') {
     add(problems, `${path}.fields`, 'must be an object keyed by sub-field number');

@@ -35,6 +35,12 @@ export class Layout {
   readonly bitmapBytes: number;
   /** Bit 65 announces a tertiary bitmap. */
   readonly tertiary: boolean;
+  /** Bit 65 marks field 65 as well as announcing the tertiary bitmap (`BitmapSpec.tertiaryField65`). */
+  readonly tertiaryField65: boolean;
+  /** Set bits below this field number are ignored when unpacking (`BitmapSpec.firstField`; 0: none are). */
+  readonly firstField: number;
+  /** Positional only: absent fields after the last present one are not sent (`CompositeSpec.omitTrailingAbsent`). */
+  readonly omitTrailingAbsent: boolean;
   /** The largest field number a bitmap can mark. */
   readonly maxField: number;
   /** Fixed bytes before a composite's sub-fields. */
@@ -48,12 +54,22 @@ export class Layout {
   /** The plans of the sets of keys packed often (filled by packs; `pack-shapes.ts`). */
   readonly packShapes = new PackShapes();
 
-  constructor(fields: Record<string, FieldSpec>, bitmap: BitmapSpec | undefined, composite: boolean, path: string, headerLength = 0) {
+  constructor(
+    fields: Record<string, FieldSpec>,
+    bitmap: BitmapSpec | undefined,
+    composite: boolean,
+    path: string,
+    headerLength = 0,
+    omitTrailingAbsent = false,
+  ) {
     this.composite = composite;
     this.positional = bitmap === undefined;
     this.bitmapEncoding = bitmap === undefined ? BITMAP_BINARY : (BITMAP_ENCODINGS[bitmap.encoding] ?? BITMAP_BINARY);
     this.bitmapBytes = composite && bitmap?.length !== undefined ? bitmap.length : 0;
     this.tertiary = bitmap?.tertiary === true;
+    this.tertiaryField65 = this.tertiary && bitmap?.tertiaryField65 === true;
+    this.firstField = bitmap?.firstField ?? 0;
+    this.omitTrailingAbsent = this.positional && omitTrailingAbsent;
     this.maxField = this.bitmapBytes > 0 ? 8 * this.bitmapBytes : this.tertiary ? 192 : 128;
     this.headerLength = headerLength;
     this.path = path;
@@ -89,5 +105,5 @@ export class Layout {
 
 /** Compiles the layout of a composite field's contents. */
 export function compileComposite(spec: CompositeSpec, path: string): Layout {
-  return new Layout(spec.fields, spec.bitmap, true, path, spec.headerLength ?? 0);
+  return new Layout(spec.fields, spec.bitmap, true, path, spec.headerLength ?? 0, spec.omitTrailingAbsent === true);
 }

@@ -29,6 +29,21 @@ export function absentPositional(plan: FieldPlan, lenient: boolean, w: Writer): 
 }
 
 /**
+ * The number of the last sub-field a positional layout sends for `msg`: its last sub-field, or with
+ * `omitTrailingAbsent` the last one present (-1 when none is), as jPOS `GenericSubFieldPackager.pack` runs from its
+ * first field to the message's highest field number.
+ */
+export function lastPositional(layout: Layout, msg: MessageInput): number {
+  const order = layout.order;
+  if (!layout.omitTrailingAbsent) return order.length === 0 ? -1 : order[order.length - 1]!.num;
+  for (let i = order.length - 1; i >= 0; i--) {
+    const v = msg[order[i]!.key];
+    if (v !== undefined && v !== null) return order[i]!.num;
+  }
+  return -1;
+}
+
+/**
  * Packs a composite field's value (an object of sub-fields) with the child writer of `w`, and checks it like a
  * binary value; returns its hex, or `undefined` with the problem noted in `w`.
  */

@@ -12,7 +12,7 @@ import { fieldNumber } from './writer.js';
 import { prepareValue } from './prepare.js';
 import { maxWireSize, writeField } from './write.js';
 import { writeValue, writtenTo } from './fast-write.js';
-import { absentPositional, prepareComposite } from './composite.js';
+import { absentPositional, lastPositional, prepareComposite } from './composite.js';
 import { bitmapWireSize, writeBitmap } from '../bitmap/bitmap.js';
 
 /**
@@ -138,7 +138,9 @@ function preparePositional(layout: Layout, msg: MessageInput, lenient: boolean, 
     if (num < 0 || layout.plans[num] === undefined) return false;
   }
   let count = 0;
+  const last = lastPositional(layout, msg);
   for (const plan of layout.order) {
+    if (plan.num > last) break;
     const v = msg[plan.key];
     let s: string | undefined;
     if (v === undefined || v === null) s = absentPositional(plan, lenient, w);
@@ -149,7 +151,7 @@ function preparePositional(layout: Layout, msg: MessageInput, lenient: boolean, 
     count++;
   }
   w.count = count;
-  w.maxId = count === 0 ? 0 : layout.order[count - 1]!.num;
+  w.maxId = count === 0 ? 0 : w.nums[count - 1]!;
   return true;
 }
 

@@ -34,7 +34,8 @@ export function numberDigits(v: number | bigint, p: Problem): string | undefined
 }
 
 function pad(plan: FieldPlan, s: string, units: number): string {
-  const fill = plan.padChar.repeat(plan.length - units);
+  // A value shown as hex pads whole bytes: two characters for each missing one.
+  const fill = plan.padChar.repeat((plan.length - units) * (plan.hexForm ? 2 : 1));
   if (!plan.padLeft) return s + fill;
   // The digits of a signed amount are padded after the sign: C100 -> C00000100.
   if (plan.amount && s.length > 0) {

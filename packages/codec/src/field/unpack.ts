@@ -123,8 +123,9 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
 
 /**
  * The plans of the fields that the bitmap `bits` (`bytes` bytes, read at `offset`) marks, in ascending order; the
- * indicator bits (1 for the secondary bitmap, 65 for a tertiary one) are not fields. Throws for a marked field that
- * the layout does not define.
+ * indicator bits (1 for the secondary bitmap, 65 for a tertiary one unless it marks field 65 too) are not fields, and
+ * bits below the layout's `firstField` are ignored (as jPOS's unpack loop starts at `getFirstField()`). Throws for a
+ * marked field that the layout does not define.
  */
 function markedPlans(layout: Layout, bits: Uint8Array, bytes: number, offset: number): FieldPlan[] {
   const plans: FieldPlan[] = [];
@@ -135,7 +136,8 @@ function markedPlans(layout: Layout, bits: Uint8Array, bytes: number, offset: nu
     for (let j = 0; j < 8; j++) {
       if ((b & (0x80 >> j)) === 0) continue;
       const num = 8 * i + j + 1;
-      if (skipIndicators && (num === 1 || (num === 65 && layout.tertiary))) continue;
+      if (skipIndicators && (num === 1 || (num === 65 && layout.tertiary && !layout.tertiaryField65))) continue;
+      if (num < layout.firstField) continue;
       const plan = layout.plans[num];
       if (plan === undefined) {
         throw codecError('ISO8583_ERR_BITMAP', `bit ${num} set for a field that the dialect does not define`, {

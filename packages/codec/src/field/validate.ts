@@ -10,7 +10,7 @@ import type { Writer } from './writer.js';
 import { COMPOSITE_HEADER_KEY } from './compile.js';
 import { fieldNumber } from './writer.js';
 import { prepareValue } from './prepare.js';
-import { absentPositional, prepareComposite } from './composite.js';
+import { absentPositional, lastPositional, prepareComposite } from './composite.js';
 import { isHex } from '../encoding/hex-digits.js';
 
 /** Appends to `problems` every problem of the fields of `msg` in `layout`; `w` is the writer values are tried with. */
@@ -34,7 +34,7 @@ export function collectProblems(layout: Layout, msg: MessageInput, lenient: bool
       continue;
     }
     const id = layout.path + (key.length > 6 ? `${key.slice(0, 6)}...` : key);
-    if (num < 0 || (!layout.composite && (num > layout.maxField || (num === 65 && layout.tertiary)))) {
+    if (num < 0 || (!layout.composite && (num > layout.maxField || (num === 65 && layout.tertiary && !layout.tertiaryField65)))) {
       problems.push({ field: id, code: 'ISO8583_ERR_FIELD_ID', reason: 'not a field number of this dialect' });
       continue;
     }
@@ -60,7 +60,9 @@ export function collectProblems(layout: Layout, msg: MessageInput, lenient: bool
     }
   }
   if (layout.positional) {
+    const last = lastPositional(layout, msg);
     for (const plan of layout.order) {
+      if (plan.num > last) break;
       const v = msg[plan.key];
       if ((v === undefined || v === null) && absentPositional(plan, lenient, w) === undefined) {
         problems.push({ field: plan.id, code: noted.code, reason: noted.reason });

@@ -5,6 +5,9 @@ import { codecError } from '../errors.js';
 import { dialectProblems } from '../dialect/check.js';
 import type { ClassShape } from './field-classes.js';
 import { describeClass, shortClassName } from './field-classes.js';
+import { jposFirstField } from './first-field.js';
+import { classError, readBoolean, readInteger, xmlError } from './attributes.js';
+import { messageFirstField } from './message-attributes.js';
 
 /**
  * jPOS GenericPackager XML import. A packager file is an `isopackager` element holding one `isofield` per data element
@@ -57,19 +60,6 @@ const PARSER = new XMLParser({
   isArray: (tag) => tag === 'isofield' || tag === 'isofieldpackager',
 });
 
-function xmlError(packager: string, reason: string, field?: string): never {
-  const context = field === undefined ? {} : { field };
-  throw codecError('ISO8583_ERR_PACKAGER_XML', `packager ${JSON.stringify(packager)}: ${reason}`, context);
-}
-
-function classError(packager: string, field: string, className: string, reason: string): never {
-  throw codecError(
-    'ISO8583_ERR_PACKAGER_CLASS',
-    `packager ${JSON.stringify(packager)}: class ${JSON.stringify(className.trim())} ${reason}`,
-    { field },
-  );
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -94,21 +84,6 @@ function readChildren(node: Record<string, unknown>): RawField[] {
     if (Array.isArray(list)) for (const item of list) out.push(readElement(item, composite));
   }
   return out;
-}
-
-/** An attribute of the DTD's `(true|false)` kind (jPOS validates the DTD): `fallback` when absent. */
-function readBoolean(packager: string, text: string | undefined, what: string, fallback: boolean, field?: string): boolean {
-  if (text === undefined) return fallback;
-  const value = text.trim().toLowerCase();
-  if (value !== 'true' && value !== 'false') xmlError(packager, `attribute ${what} is neither true nor false`, field);
-  return value === 'true';
-}
-
-function readInteger(packager: string, text: string | undefined, what: string, field?: string): number | undefined {
-  if (text === undefined) return undefined;
-  const trimmed = text.trim();
-  if (!/^\d{1,7}$/.test(trimmed)) xmlError(packager, `attribute ${what} is not a non-negative integer`, field);
-  return Number(trimmed);
 }
 
 /** Checks the attributes of every field of one packager level and indexes them by id. */
@@ -185,9 +160,14 @@ function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): Field
  * The layout of a composite field from its `isofieldpackager` element. Both packager classes are GenericPackagers:
  * with `emitBitmap` true (the default) the sub-field named by `bitmapField` (default 1) must be a bitmap class, and
  * it is the sub-field bitmap (`GenericPackager.getBitMapfieldPackager()` is `fld[bitmapField]`); with
- * `emitBitmap="false"` the layout is positional, and a bitmap class at sub-field 1 is skipped as jPOS skips it (its
- * first field is then 2). A zero-length sub-field 0 is a placeholder (the slot of an MTI) and carries nothing; any
- * other sub-field is data, and the dialect check refuses those a bitmap cannot mark (see `bitmapReserved`).
+ * `emitBitmap="false"` the layout is positional, sent up to the last sub-field present (`omitTrailingAbsent`, as
+ * GenericSubFieldPackager.pack). The loops of both start at `firstField` (`first-field.ts`): sub-fields below it are
+ * dropped (a bitmap class at sub-field 1 makes it 2) and beside a bitmap their bits ignored (`bitmap.firstField`),
+ * but for a nested GenericPackager's sub-field 0, which ISOBasePackager reads first as an MTI. A zero-length
+ * sub-field 0 is a placeholder (the slot of an MTI) and carries nothing; any other sub-field is data, and the dialect
+ * check refuses those a bitmap cannot mark (see `bitmapReserved`). With a 24-byte bitmap, bit 65 announces the
+ * tertiary bitmap: ISOBasePackager skips field 65, GenericSubFieldPackager reads a data sub-field 65 there
+ * (`bitmap.tertiaryField65`).
  */
 function compositeSpec(packager: string, outer: PackagerField): CompositeSpec {
   const a = outer.raw.attributes;
@@ -200,6 +180,11 @@ function compositeSpec(packager: string, outer: PackagerField): CompositeSpec {
   const emit = readBoolean(packager, a.emitBitmap, 'emitBitmap', true, outer.path);
   const bitmapAt = readInteger(packager, a.bitmapField, 'bitmapField', outer.path) ?? 1;
 
+  const one = subs.get(1);
+  const first = jposFirstField(
+    { ids: subs.keys(), zeroComposite: subs.get(0)?.raw.composite === true, oneBitmap: one !== undefined && describe(packager, one).kind === 'bitmap' },
+    readInteger(packager, a.firstField, 'firstField', outer.path),
+  );
   const composite: CompositeSpec = { fields: {} };
   let bitmapField: number | undefined;
   if (emit) {
@@ -212,9 +197,20 @@ function compositeSpec(packager: string, outer: PackagerField): CompositeSpec {
     if (shape.kind !== 'bitmap') classError(packager, b.path, b.className, `is not a bitmap class, but ${why}`);
     composite.bitmap = bitmapSpec(shape.encoding, b.length, true);
     bitmapField = bitmapAt;
-  } else {
-    const first = subs.get(1);
-    if (first !== undefined && describe(packager, first).kind === 'bitmap') bitmapField = 1;
+    // jPOS's loop starts at `first`: set bits below it are ignored (bit 1 beside a bitmap at sub-field 1, say).
+    if (first > (composite.bitmap.length !== undefined ? 1 : 2)) composite.bitmap.firstField = first;
+    // With 24 bytes, bit 65 announces the tertiary bitmap. ISOBasePackager's unpack skips field 65 then;
+    // GenericSubFieldPackager's reads a sub-field 65 defined with a data class at bit 65 like any other.
+    const f65 = subs.get(65);
+    if (composite.bitmap.tertiary === true && kind === 'GenericSubFieldPackager' && f65 !== undefined && describe(packager, f65).kind === 'field') {
+      composite.bitmap.tertiaryField65 = true;
+    }
+  } else if (hasPrefix(packager, outer)) {
+    // GenericSubFieldPackager.pack runs to the highest sub-field present, so trailing absent ones are not sent (an
+    // ISOBasePackager omits absent ones anywhere, and its unpack then misreads them: docs/dialects.md). Inside a
+    // fixed-length field every sub-field still travels: jPOS would pad the shortened contents with the outer class's
+    // padding, which its own unpack then reads as the leading sub-fields.
+    composite.omitTrailingAbsent = true;
   }
   // ISOBasePackager (a nested GenericPackager) sends the header bytes; GenericSubFieldPackager's own pack and unpack
   // never do, so there the attribute changes nothing on the wire.
@@ -224,9 +220,33 @@ function compositeSpec(packager: string, outer: PackagerField): CompositeSpec {
   for (const sub of [...subs.values()].sort((x, y) => x.id - y.id)) {
     if (sub.id === bitmapField) continue;
     if (sub.id === 0 && sub.length === 0) continue;
+    if (sub.id === 65 && composite.bitmap?.tertiary === true && composite.bitmap.tertiaryField65 !== true) continue;
+    if (nestedMti(kind, sub, packager)) {
+      if (first === 0 && !emit) {
+        xmlError(packager, 'firstField 0 without a bitmap: jPOS reads sub-field 0 twice but packs it once', sub.path);
+      }
+    } else if (sub.id < first) {
+      continue;
+    }
     composite.fields[String(sub.id)] = fieldSpec(packager, sub, false);
   }
   return composite;
+}
+
+/** Whether the class of `f` has a length prefix (a variable-length field). */
+function hasPrefix(packager: string, f: PackagerField): boolean {
+  const shape = describe(packager, f);
+  return shape.kind === 'field' && shape.spec.prefix !== undefined;
+}
+
+/**
+ * Whether `sub` is the MTI of a nested message: ISOBasePackager (a nested GenericPackager) reads a field 0 that is no
+ * bitmap before everything else, whatever `firstField` says, and packs it first when `firstField` is over 0. Beside a
+ * bitmap the dialect rule then refuses it (no bit marks it); without one it is the first positional sub-field. With
+ * `firstField` 0 and no bitmap, jPOS reads it twice (before its loop and in it) but packs it once: refused.
+ */
+function nestedMti(kind: string, sub: PackagerField, packager: string): boolean {
+  return kind === 'GenericPackager' && sub.id === 0 && describe(packager, sub).kind !== 'bitmap';
 }
 
 function mtiEncoding(packager: string, f: PackagerField): Dialect['mti']['encoding'] {
@@ -290,9 +310,11 @@ export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect 
   };
   const headerLength = readInteger(name, top.attributes.headerLength, 'headerLength');
   if (headerLength !== undefined && headerLength > 0) dialect.headerLength = headerLength;
+  const first = messageFirstField(name, top.attributes, fields.keys(), maxField);
+  if (first > 2) bitmap.firstField = first;
 
   for (const f of [...fields.values()].sort((x, y) => x.id - y.id)) {
-    if (f.id < 2) continue;
+    if (f.id < first) continue;
     if (f.id > maxField) xmlError(name, `field number over ${maxField}`, f.path);
     // With a tertiary bitmap, bit 65 announces it: jPOS skips field 65 on unpack in that case.
     if (f.id === 65 && bitmap.tertiary === true) continue;
