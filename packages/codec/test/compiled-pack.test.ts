@@ -11,7 +11,7 @@ import type { Codec, IsoMessage } from '../src/index.js';
 import { spawnSync } from 'node:child_process';
 import { COMPILE_BUDGET, PLAN_AFTER, REFUSALS_MAX } from '../src/field/pack-shapes.js';
 import { Writer } from '../src/field/writer.js';
-import { PURCHASE as BASE_PURCHASE, packOutcome, plansOf, warmed } from './pack-outcome.js';
+import { PURCHASE as BASE_PURCHASE, packOutcome, plansOf, warmed, zeroedSlab } from './pack-outcome.js';
 
 /** Every class of iso87ascii in one message: n, LLVAR n, z, an, ans, LLLVAR ans (the purchase, with 37, 42, 43). */
 const PURCHASE: IsoMessage = {
@@ -62,6 +62,7 @@ test('compiled pack – a refusal after the write leaves nothing past the bad fi
     for (const [key, value] of Object.entries(bad)) {
       const message = { ...PURCHASE, [key]: value };
       const w = writerOf(codec);
+      zeroedSlab(codec, w, PURCHASE);
       try {
         codec.pack(message);
       } catch {

@@ -45,3 +45,13 @@ export function warmed(name: string, message: IsoMessage, times = PLAN_AFTER): C
   for (let i = 0; i < times; i++) codec.pack(message);
   return codec;
 }
+
+/**
+ * Readies the pack slab of `w` (the codec's writer) for a check of what one pack leaves past `used`: packs `message`
+ * until the slab has room for the next pack (so that it takes no fresh slab), then zeroes the slab past `used`. The
+ * slab is `Buffer.allocUnsafe` memory: before this it may hold bytes of freed buffers (earlier images, PANs among them).
+ */
+export function zeroedSlab(codec: Codec, w: { buf: Buffer; used: number }, message: IsoMessage): void {
+  while (w.buf.length - w.used < 8192) codec.pack(message);
+  w.buf.fill(0, w.used);
+}

@@ -9,7 +9,7 @@ import { createCodec } from '../src/index.js';
 import type { Dialect, IsoMessage } from '../src/index.js';
 import { PLANS, PLAN_AFTER } from '../src/field/pack-shapes.js';
 import type { Writer } from '../src/field/writer.js';
-import { PURCHASE, packOutcome, plansOf, warmed } from './pack-outcome.js';
+import { PURCHASE, packOutcome, plansOf, warmed, zeroedSlab } from './pack-outcome.js';
 import { COMPOSITE_DIALECT } from './message-arbitrary.js';
 import { getDialect } from '../src/index.js';
 import { compileField, WRITE_ASCII_FIXED, WRITE_ASCII_VAR, WRITE_BCD, WRITE_BINARY, WRITE_GENERAL, WRITE_HEX } from '../src/field/plan.js';
@@ -166,6 +166,7 @@ test('pack – a planned set of keys refused for a bad value leaves no field it 
   ] as const) {
     const codec = warmed(name, PURCHASE);
     const w = (codec as unknown as { writer: Writer }).writer;
+    zeroedSlab(codec, w, PURCHASE);
     // Field 11 (n 6) after the PAN: the plan writes field 2, then gives up on field 11.
     assert.throws(() => codec.pack({ ...PURCHASE, '11': 'abcdef' }), { code: 'ISO8583_ERR_INVALID_MESSAGE' });
     assert.equal(w.buf.subarray(w.used).indexOf(pan), -1, `${name}: the PAN stays in the buffer`);
