@@ -5,7 +5,8 @@
 'use strict';
 
 const HISTORY = 300; // five minutes of one-second snapshots
-const state = { snapshots: [], responseCodes: {} };
+// sendOn: the server lets the workbench send (--console-send); sending: a send is in flight.
+const state = { snapshots: [], responseCodes: {}, sendOn: false, sending: false };
 
 function $(id) {
   return document.getElementById(id);
@@ -189,7 +190,8 @@ function connect() {
     options($('dialect'), hello.dialects);
     options($('frame'), hello.frames);
     options($('target'), hello.targets);
-    $('send').disabled = !hello.send;
+    state.sendOn = hello.send === true;
+    $('send').disabled = !state.sendOn || state.sending;
     $('send-state').textContent = hello.send ? '' : 'sending is off (start with --console-send)';
     if (state.snapshots.length > 0) showSnapshot(state.snapshots[state.snapshots.length - 1]);
     drawCharts();
@@ -276,8 +278,16 @@ function workbench() {
       showError('decode-error', err.message);
     }
   });
+  // One click sends once. The second click of a double click (event.detail 2, 3...) is dropped even when the answer
+  // came back between the two clicks; keyboard activation has detail 0 and always counts.
+  $('send').addEventListener('click', (e) => {
+    if (e.detail > 1) e.preventDefault();
+  });
   $('send-form').addEventListener('submit', async (e) => {
     e.preventDefault();
+    // A send in flight holds the button (disabled, aria-busy) until its answer or its error: a second send of the same
+    // message would be refused by the connector as a duplicate key (same MTI, STAN, terminal) and shown as an error.
+    if (state.sending) return;
     showError('send-error', '');
     let message;
     try {
@@ -286,7 +296,7 @@ function workbench() {
       showError('send-error', 'the message is not JSON');
       return;
     }
-    $('send-state').textContent = 'sending…';
+    busy(true);
     try {
       const answer = await post('/console/api/send', { message, upstream: $('target').value });
       $('send-state').textContent = `answered by ${answer.upstream} in ${figure(answer.latencyMs, 2)} ms`;
@@ -295,8 +305,19 @@ function workbench() {
       $('send-state').textContent = '';
       $('answer').hidden = true;
       showError('send-error', err.message);
+    } finally {
+      busy(false);
     }
   });
+}
+
+/** Holds the Send button while a send is in flight (disabled, `aria-busy`, "sending…") and gives it back after. */
+function busy(on) {
+  state.sending = on;
+  $('send').disabled = on || !state.sendOn;
+  $('send').setAttribute('aria-busy', String(on));
+  $('send-form').setAttribute('aria-busy', String(on));
+  if (on) $('send-state').textContent = 'sending…';
 }
 
 window.addEventListener('resize', drawCharts);

@@ -11,7 +11,8 @@
  * the write: no answer in time, the connection lost, an answer that does not decode) comes, so a request refused
  * before it was packed and sent (an option out of range, an invalid field) shows no `->` line and none of its values.
  * The summary shows a value only in the shape of its field (MTI 4 digits, STAN 1-6 digits, terminal 1-16 printable
- * characters without a card-shaped digit run, response code 1-3 letters or digits); another is `invalid`.
+ * characters, past the 8 of field 41 without a card-shaped digit run, response code 1-3 letters or digits); another
+ * is `invalid`.
  */
 import { describe, maskDigitRuns, readMessage } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
@@ -82,13 +83,20 @@ function shaped(value: unknown, shape: RegExp): string | undefined {
   return typeof value === 'string' && shape.test(value) ? value : 'invalid';
 }
 
+/**
+ * The length of field 41 (`ans 8`): a terminal id of up to 8 characters is shown as it is, as the transaction log and
+ * `describe()` show it (an all-digit terminal id passes the Luhn check one time in ten: it is no short PAN for that).
+ * A longer value (a dialect's own field 41) is shown only without a card-shaped digit run.
+ */
+const TERMINAL_LENGTH = 8;
+
 /** The summary of a trace line, each value checked against the shape of its field (never a value of another shape). */
 function summaryOf(m: IsoMessage): Record<string, string | undefined> {
   const terminal = shaped(m['41'], /^[\x20-\x7e]{1,16}$/);
   return {
     mti: shaped(m['0'], /^[0-9]{4}$/),
     stan: shaped(m['11'], /^[0-9]{1,6}$/),
-    terminal: terminal === undefined || maskDigitRuns(terminal) === terminal ? terminal : 'invalid',
+    terminal: terminal === undefined || terminal.length <= TERMINAL_LENGTH || maskDigitRuns(terminal) === terminal ? terminal : 'invalid',
     responseCode: shaped(m['39'], /^[0-9A-Za-z]{1,3}$/),
   };
 }

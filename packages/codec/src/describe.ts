@@ -87,9 +87,9 @@ function describeInto(
  * separator, the rest as stars; PIN data, CVV and other secrets as stars; EMV data (field 55) one line per tag
  * with the tag's name and size, values hidden. Sensitive fields come from `FieldSpec.sensitive`, and for the fields
  * the dialect does not mark, `DEFAULT_SENSITIVE_FIELDS` (2, 34, 35, 36, 45, 52, 53, 55). Any other field that is not
- * numeric shows its runs of 12 or more digits masked as a PAN (a card number in a private field such as 48). A
- * composite field lists its sub-fields indented, as `127.2`. Throws `ISO8583_ERR_OPTION` when `message` is not an
- * object.
+ * numeric shows its PAN-shaped digit runs masked as a PAN (`maskDigitRuns`: a card number in a private field such as
+ * 48). A composite field lists its sub-fields indented, as `127.2`. Throws `ISO8583_ERR_OPTION` when `message` is not
+ * an object.
  */
 export function describe(message: IsoMessage, dialect: Dialect | string = 'iso87ascii'): string {
   messageArgument(message);

@@ -3,9 +3,11 @@
  * (`ISO8583_ERR_...`, `ECONNRESET`) and of PostgreSQL (`23505`) are names; but the `code` of an error thrown by user
  * code (a sequence, a route's target) is whatever it set, card data included (`'DECLINED_' + track2`), and it is
  * copied into logs and answers as it is. A code is kept only when it is shaped like a name: 1 to 64 letters, digits,
- * `_`, `.` or `-`, with fewer than 12 digits (a PAN has 12 to 19, so neither a PAN nor a track can pass, whatever
- * separates its digits). Any other string is replaced by {@link CODE_WITHHELD}.
+ * `_`, `.` or `-`, with fewer than 12 digits in all (so no PAN of 12 to 19 digits nor a track can pass, whatever
+ * separates its digits) and no run of digits that could be a shorter PAN (8 to 11 digits that pass the Luhn check,
+ * ISO/IEC 7812-1:2017: the free-text rule of `maskDigitRuns`). Any other string is replaced by {@link CODE_WITHHELD}.
  */
+import { hasPanShapedRun } from './digit-runs.js';
 
 /** What replaces an error code that is not shaped like one (see {@link safeErrorCode}). */
 export const CODE_WITHHELD = 'ERR_CODE_WITHHELD';
@@ -13,7 +15,7 @@ export const CODE_WITHHELD = 'ERR_CODE_WITHHELD';
 /** Letters, digits, `_`, `.` and `-`, 1 to 64 of them. */
 const CODE_SHAPE = /^[A-Za-z0-9_.-]{1,64}$/;
 
-/** Digits a code may hold, at most: one fewer than the shortest PAN (ISO/IEC 7812: 12 to 19 digits). */
+/** Digits a code may hold in all, at most: one fewer than the run that is masked whatever its check digit. */
 const MAX_CODE_DIGITS = 11;
 
 /** True when `code` is shaped like a code (see {@link safeErrorCode}): it can be shown as it is. */
@@ -24,7 +26,7 @@ export function isCodeShaped(code: string): boolean {
     const c = code.charCodeAt(i);
     if (c >= 0x30 && c <= 0x39 && ++digits > MAX_CODE_DIGITS) return false;
   }
-  return true;
+  return !hasPanShapedRun(code);
 }
 
 /**

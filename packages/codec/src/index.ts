@@ -53,11 +53,8 @@ export { EMV_TAG_NAMES } from './emv/tag-names.js';
 export { describe } from './describe.js';
 export {
   DEFAULT_SENSITIVE_FIELDS,
-  isMaskedPan,
-  maskDigitRuns,
   maskEmv,
   maskMessage,
-  maskPan,
   maskTrack,
   maskValue,
   sensitiveFields,
@@ -65,6 +62,8 @@ export {
   trackPan,
 } from './mask.js';
 export type { MessageSummary } from './mask.js';
+export { isMaskedPan, luhnValid, maskPan } from './pan.js';
+export { hasPanShapedRun, maskDigitRuns } from './digit-runs.js';
 export { CODE_WITHHELD, isCodeShaped, safeErrorCode } from './error-code.js';
 export { FrameDecoder, encodeFrame, encodeKeepAlive, swapTpdu } from './framing/frame.js';
 export type { LengthHeader, FramingOptions, Frame } from './framing/frame.js';

@@ -2,13 +2,15 @@ import type { Dialect, FieldSpec, IsoMessage, Sensitivity } from './types.js';
 import { resolveDialect } from './dialect/resolve.js';
 import { parseTlv } from './emv/tlv.js';
 import { messageArgument, textArgument } from './arguments.js';
+import { maskDigitRuns } from './digit-runs.js';
+import { maskPan } from './pan.js';
 
 /*
  * Card data never reaches a log: the PAN is shown as at most its first 6 and last 4 digits (the most PCI DSS allows;
  * fewer for a short PAN), track data up to the separator with the PAN part masked, PIN blocks, CVV and other secrets
- * as stars, and EMV data (field 55) as its list of tags without values. A field that no one marked (a private field
- * such as 48, 62 or 126) has every run of 12 to 19 digits masked as a PAN ({@link maskDigitRuns}): the last guard for
- * card data in free text.
+ * as stars, and EMV data (field 55) as its list of tags without values (the PAN's own rules: pan.ts). A field that no
+ * one marked (a private field such as 48, 62 or 126) has every run of digits that could be a PAN masked, and the track
+ * data after one hidden (maskDigitRuns, digit-runs.ts): the last guard for card data in free text.
  */
 
 /** The non-sensitive keys of a message for a log line: MTI, STAN (11), terminal (41), response code (39). */
@@ -39,63 +41,6 @@ export const DEFAULT_SENSITIVE_FIELDS: Readonly<Record<string, Sensitivity>> = {
   '53': 'secret',
   '55': 'emv',
 };
-
-/** The most leading and trailing digits of a PAN that a masked PAN shows: first 6 (the issuer's BIN), last 4. */
-const PAN_HEAD = 6;
-const PAN_TAIL = 4;
-/**
- * The fewest characters a masked PAN of more than 10 characters hides (with one hidden digit, the Luhn check digit
- * gives it back). A 15- to 19-digit PAN hides 5 or more with first 6 + last 4 anyway; a shorter one shows fewer
- * leading digits (12 digits: first 3 + last 4). 10 characters or fewer are hidden entirely.
- */
-const PAN_HIDDEN = 5;
-
-/** How many leading characters a masked PAN of more than 10 characters shows. */
-function panHead(length: number): number {
-  return Math.min(PAN_HEAD, length - PAN_TAIL - PAN_HIDDEN);
-}
-
-/**
- * The PAN shown as first 6 + last 4 digits (`411111******1111`), with at least 5 hidden: a PAN of 11 to 14 digits shows
- * fewer leading digits (`41*****1111` for 11), and a value of 10 characters or fewer is hidden entirely. Throws
- * `ISO8583_ERR_OPTION` for a value that is not text.
- */
-export function maskPan(pan: string): string {
-  textArgument(pan, 'pan');
-  if (pan.length <= PAN_HEAD + PAN_TAIL) return '*'.repeat(pan.length);
-  const head = panHead(pan.length);
-  return pan.slice(0, head) + '*'.repeat(pan.length - head - PAN_TAIL) + pan.slice(-PAN_TAIL);
-}
-
-/**
- * True when `pan` is already masked as {@link maskPan} masks it, so that masking it again changes nothing
- * (`maskPan(pan) === pan`): stars between the leading digits shown and the last 4 characters (`411111******1111`), or
- * stars only for a value of 10 characters or fewer. What a store checks before it keeps a PAN it was given (without
- * building the masked copy). `'4111111111111111'` and `'4111**1111111111'` are not masked.
- */
-export function isMaskedPan(pan: string): boolean {
-  textArgument(pan, 'pan');
-  const short = pan.length <= PAN_HEAD + PAN_TAIL;
-  const end = short ? pan.length : pan.length - PAN_TAIL;
-  for (let i = short ? 0 : panHead(pan.length); i < end; i++) if (pan.charCodeAt(i) !== 0x2a /* '*' */) return false;
-  return true;
-}
-
-/**
- * A run of digits as long as a PAN (ISO/IEC 7812: 12 to 19 digits, the first never 0) or longer (a PAN with digits
- * around it), leading zeros aside: `000000001000` (an amount) is not one, `0004761739001010010` (a padded PAN) is.
- */
-const DIGIT_RUN = /0*[1-9][0-9]{11,}/g;
-
-/**
- * `text` with every run of digits shaped like a PAN (12 or more digits after any leading zeros) masked as
- * {@link maskPan} masks a PAN: `CVV2=123;PAN=541333******0434`. The last guard for free text that may carry card
- * data (a private field no one marked, an error line): it does not find a PAN written with spaces or dashes.
- */
-export function maskDigitRuns(text: string): string {
-  textArgument(text, 'text');
-  return text.replace(DIGIT_RUN, (run) => maskPan(run));
-}
 
 /** Leading sentinels or format code (`;`, `%B`, `B`), the PAN digits, and the field separator (`=`, `D` or `^`). */
 const TRACK = /^([^0-9]{0,2})([0-9]{1,19})([=D^])/;
@@ -210,7 +155,7 @@ function maskInto(message: IsoMessage, fields: Record<string, FieldSpec> | undef
 
 /**
  * A log-safe copy of a message: every sensitive field of the dialect (default `iso87ascii`) masked with
- * {@link maskValue}, every other text field with its runs of 12 or more digits masked ({@link maskFieldValue}); a
+ * {@link maskValue}, every other text field with its PAN-shaped digit runs masked ({@link maskFieldValue}); a
  * composite field marked sensitive as a whole, or a value that is not text, becomes `*`. The message itself is not
  * changed. Throws `ISO8583_ERR_OPTION` when `message` is not an object.
  */

@@ -36,7 +36,7 @@ for (const dialect of [iso87, unmarked]) {
     assert.equal(masked['34'], '541333******0434');
     assert.equal(masked['53'], '****************');
     assert.equal(masked['48'], 'CVV2=123;PAN=541333******0434');
-    assert.equal(masked['62'], '476173******0010=251210*******7890');
+    assert.equal(masked['62'], '476173******0010=*****************', 'the track data after the separator hidden');
     assert.equal(masked['126'], 'track2:000476*********0010');
     // Amounts (numeric, or zero-padded in free text) and fixed-length keys (RRN 37, merchant 42) stay as they are.
     for (const id of ['4', '37', '42', '54']) assert.equal(masked[id], MESSAGE[id], id);
@@ -57,6 +57,24 @@ test('maskDigitRuns – 12 or more digits after leading zeros are a PAN shape; s
   assert.equal(maskDigitRuns(`pan ${PAN} stan 000001`), 'pan 541333******0434 stan 000001');
   assert.equal(maskDigitRuns('amount 000000001000'), 'amount 000000001000');
   assert.equal(maskDigitRuns('25 digits 4761739001010010123456789'), '25 digits 476173***************6789');
+  assert.equal(maskDigitRuns('rrn 633412345678'), 'rrn 633*****5678', 'a 12-digit run is masked whatever its check digit');
+});
+
+test('maskDigitRuns – 8 to 11 digits are masked when they pass the Luhn check (ISO/IEC 7812-1:2017 PANs of 8 and up)', () => {
+  assert.equal(maskDigitRuns('private label 60110004 ok'), 'private label ******** ok');
+  assert.equal(maskDigitRuns('card 12345674;'), 'card ********;');
+  // The same lengths failing the check are no PAN: a date, a transmission date and time, a frame size.
+  assert.equal(maskDigitRuns('on 20261201 at 1130120000, 16777216 bytes'), 'on 20261201 at 1130120000, 16777216 bytes');
+  // Seven digits or fewer never: a STAN, a time, a date.
+  assert.equal(maskDigitRuns('stan 000123 time 1230 date 261201 7 digits 1234567'), 'stan 000123 time 1230 date 261201 7 digits 1234567');
+});
+
+test('maskDigitRuns – the track data after a PAN is hidden: track 2 (= or D) and track 1 (^NAME^)', () => {
+  assert.equal(maskDigitRuns(';4761739001010010=25121011234567890?'), ';476173******0010=*****************?');
+  assert.equal(maskDigitRuns('4761739001010010D25121011234567890F'), '476173******0010D*****************F');
+  assert.equal(maskDigitRuns('%B4111111111111111^DOE/JOHN^2512101000000?'), '%B411111******1111^********^*************?');
+  // After a run that is no PAN, the separator is just text.
+  assert.equal(maskDigitRuns('ref 1234=5678 D12'), 'ref 1234=5678 D12');
 });
 
 test('maskPan – a short PAN keeps at least 5 digits hidden (the Luhn digit cannot give the last one back)', () => {

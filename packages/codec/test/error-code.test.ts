@@ -30,3 +30,10 @@ test('isCodeShaped – 11 digits pass, 12 do not', () => {
   assert.equal(isCodeShaped('E12345678901'), true);
   assert.equal(isCodeShaped('E123456789012'), false);
 });
+
+test('isCodeShaped – a run of 8 to 11 digits passing the Luhn check (a short PAN) is withheld; one failing it passes', () => {
+  assert.equal(isCodeShaped('DECLINED_60110004'), false);
+  assert.equal(isCodeShaped('DECLINED_12345674'), false);
+  assert.equal(isCodeShaped('BATCH_20261201'), true);
+  assert.equal(isCodeShaped('E_1234567'), true);
+});

@@ -1,14 +1,6 @@
-import { CODE_WITHHELD, maskPan } from '@iso8583/codec';
+import { CODE_WITHHELD, maskDigitRuns } from '@iso8583/codec';
 import type { CardDataMask } from './card-data-mask.js';
 import { codeOf } from './errors.js';
-
-/**
- * Digit runs that could be a PAN masked (first 6 and last 4 shown), and what follows a track 2 separator hidden: the
- * last guard on the text of an error thrown by user code, after the message's own card data has been masked.
- */
-export function scrub(text: string): string {
-  return text.replace(/\d{12,19}[=D]\d*/g, (m) => `${maskPan(m.slice(0, m.search(/[=D]/)))}=***`).replace(/\d{12,}/g, maskPan);
-}
 
 /**
  * The code of `err` for a log line about a message ({@link codeOf}: a code not shaped like one is withheld), also
@@ -29,11 +21,12 @@ export interface LoggedError {
 
 /**
  * An error as a log field: its code ({@link codeForLog}), name, message and stack, with the card data of the message it is about masked
- * (`mask`: every value of its sensitive fields, in every form) and then {@link scrub}bed. The endpoint's own errors
+ * (`mask`: every value of its sensitive fields, in every form), then any other digit run that could be a PAN masked and
+ * the track data after one hidden (the codec's `maskDigitRuns`, the one rule for free text). The endpoint's own errors
  * never contain values; a sequence's may (`new Error(`declined ${fields['2']}`)`).
  */
 export function errorForLog(err: unknown, mask?: CardDataMask): LoggedError {
-  const clean = (text: string): string => scrub(mask === undefined ? text : mask.text(text));
+  const clean = (text: string): string => maskDigitRuns(mask === undefined ? text : mask.text(text));
   const name = err instanceof Error ? err.name : typeof err;
   const message = err instanceof Error ? err.message : String(err);
   const out: LoggedError = { code: codeForLog(err, mask), name: clean(name), message: clean(message) };

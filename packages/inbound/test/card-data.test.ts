@@ -216,3 +216,14 @@ test('card data – values of another message that hold a star are still masked 
   }
   assert.ok(bytes.includes('541333******0434=**********'), 'track 2 is masked');
 });
+
+test('card data – a sequence error naming a card that is not in the message: a short Luhn-valid PAN masked, STAN and time kept', async (t) => {
+  // A private-label card of 8 digits (ISO/IEC 7812-1:2017 allows 8 to 19) that the sequence looked up elsewhere.
+  const SHORT_PAN = '60110004';
+  const bytes = await logsOf(t, (m) => {
+    throw Object.assign(new Error(`card ${SHORT_PAN} refused for stan ${String(m.fields['11'])} at 1230`), { code: `DECLINED_${SHORT_PAN}` });
+  });
+  assert.ok(!bytes.includes(SHORT_PAN), 'the short PAN is not in the log');
+  assert.match(bytes, /card \*{8} refused for stan 000001 at 1230/);
+  assert.match(bytes, /"code":"ERR_CODE_WITHHELD"/);
+});

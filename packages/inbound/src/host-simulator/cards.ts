@@ -1,3 +1,5 @@
+import { luhnValid } from '@iso8583/codec';
+
 /** One card account of the simulated issuer. */
 export interface SimulatedCard {
   /** The available balance in minor units (cents). */
@@ -8,21 +10,9 @@ export interface SimulatedCard {
   blocked?: boolean;
 }
 
-/** The Luhn (mod 10) check digit test of ISO/IEC 7812 that every PAN passes. */
-export function luhnValid(pan: string): boolean {
-  if (!/^\d{12,19}$/.test(pan)) return false;
-  let sum = 0;
-  let double = false;
-  for (let i = pan.length - 1; i >= 0; i--) {
-    let d = pan.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
+/** A card number the simulated issuer knows: 12 to 19 digits that pass the Luhn check of ISO/IEC 7812 (the codec's). */
+export function validCardNumber(pan: string): boolean {
+  return /^\d{12,19}$/.test(pan) && luhnValid(pan);
 }
 
 /** The PAN of a request: field 2, else the part of track 2 (field 35) before the separator. */

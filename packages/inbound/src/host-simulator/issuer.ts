@@ -6,7 +6,7 @@
  */
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { RESPONSE_ECHOED_FIELDS } from '@iso8583/codec';
-import { expiryOf, isExpired, luhnValid, panOf } from './cards.js';
+import { expiryOf, isExpired, panOf, validCardNumber } from './cards.js';
 import type { SimulatedCard } from './cards.js';
 import { readOriginalDataElements } from './iso1993.js';
 import { Journal } from './journal.js';
@@ -72,7 +72,7 @@ export class Issuer {
 
   /** The card of a request, or `undefined` for 14 (invalid card): not Luhn-valid, unknown, or blocked. */
   #card(pan: string): SimulatedCard | undefined {
-    const card = !this.settings.checkCards || luhnValid(pan) ? this.#account(pan) : undefined;
+    const card = !this.settings.checkCards || validCardNumber(pan) ? this.#account(pan) : undefined;
     return card?.blocked === true ? undefined : card;
   }
 

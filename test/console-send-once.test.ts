@@ -1,0 +1,143 @@
+/**
+ * The workbench's Send sends once per click, in a real browser (Debian's chromium through playwright-core) against
+ * the real gateway binary and a scripted bank that counts what reaches it: a double click while the first send is in
+ * flight leaves the button held (disabled, aria-busy, "sending…") and reaches the bank once, with no
+ * ISO8583_ERR_CONNECTOR_DUPLICATE_KEY error shown; the second click of a double click that arrives after the answer
+ * is dropped too; an error gives the button back.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { approve, startBank } from './helpers/bank.js';
+import type { ScriptedBank } from './helpers/bank.js';
+import { browserSkip, openBrowser } from './helpers/browser.js';
+import type { TestBrowser } from './helpers/browser.js';
+import { startGateway, stopAll } from './helpers/cli.js';
+import { openConsole } from './helpers/console-setup.js';
+import type { ConsoleGateway } from './helpers/console-setup.js';
+
+/** A purchase from the workbench with STAN `stan` (test card, small amount). */
+function purchase(stan: string): string {
+  return JSON.stringify({ '0': '0200', '2': '4111111111111111', '3': '000000', '4': '500', '7': '1130120000', '11': stan, '41': 'TERM0900', '49': '840' });
+}
+
+/** The STANs of the requests the bank received, in order. */
+function stans(bank: ScriptedBank): string[] {
+  return bank.received.map((m) => String(m['11']));
+}
+
+/** The Send button's state as the page shows it. */
+async function sendButton(page: Page): Promise<{ disabled: boolean; busy: string | null; state: string }> {
+  return {
+    disabled: await page.isDisabled('#send'),
+    busy: await page.getAttribute('#send', 'aria-busy'),
+    state: (await page.textContent('#send-state')) ?? '',
+  };
+}
+
+/** The Send button is free (enabled, not busy) and its state line matches `state`. */
+async function assertFree(page: Page, state: RegExp): Promise<void> {
+  const now = await sendButton(page);
+  assert.deepEqual({ disabled: now.disabled, busy: now.busy }, { disabled: false, busy: 'false' });
+  assert.match(now.state, state);
+}
+
+/** Waits until the answer table shows field 11 = `stan`. */
+async function answered(page: Page, stan: string): Promise<void> {
+  await page.waitForFunction(
+    (s) => [...document.querySelectorAll('#answer:not([hidden]) tbody tr')].some((tr) => tr.children[0]?.textContent === '11' && tr.children[2]?.textContent === s),
+    stan,
+  );
+}
+
+/** The page's own `document` (the tests compile without the DOM library). */
+declare const document: {
+  querySelectorAll(selector: string): Iterable<{ children: ArrayLike<{ textContent: string | null } | undefined> }>;
+};
+
+describe('the workbench\'s Send in a browser: one click, one request', { skip: browserSkip() }, () => {
+  const work = mkdtempSync(join(tmpdir(), 'iso8583-console-send-once-'));
+  let browser: TestBrowser | undefined;
+  let bank: ScriptedBank | undefined;
+  let gw: ConsoleGateway | undefined;
+
+  before(async () => {
+    [browser, bank] = await Promise.all([openBrowser(), startBank(approve)]);
+    const started = await startGateway(['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', join(work, 'journal'), '--console-send', '--log-level', 'warn']);
+    gw = { base: `http://${started.http.host}:${started.http.port}`, token: undefined } as ConsoleGateway;
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stopAll();
+    await bank?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('a double click while the send is in flight: the button held (disabled, aria-busy), one request upstream, no error', async () => {
+    const upstream = bank as ScriptedBank;
+    const page = await openConsole(browser as TestBrowser, gw as ConsoleGateway);
+    try {
+      // The bank holds its answer until the test has seen the button held: the first send is in flight for sure.
+      let release: (() => void) | undefined;
+      upstream.onRequest((request, write) => {
+        release = () => write(approve(request));
+      });
+      await page.fill('#compose', purchase('000901'));
+      await page.dblclick('#send');
+      await upstream.waitFor((m) => m['11'] === '000901');
+      assert.deepEqual(await sendButton(page), { disabled: true, busy: 'true', state: 'sending…' });
+      (release as () => void)();
+      await answered(page, '000901');
+      await assertFree(page, /^answered by /);
+      assert.equal(await page.isHidden('#send-error'), true, `no error shown: ${(await page.textContent('#send-error')) ?? ''}`);
+      assert.deepEqual(stans(upstream), ['000901'], 'exactly one request reached the bank');
+    } finally {
+      upstream.onRequest((request, write) => write(approve(request)));
+      await page.close();
+    }
+  });
+
+  test('the second click of a double click that comes after the answer is dropped; a later single click sends', async () => {
+    const upstream = bank as ScriptedBank;
+    const before = upstream.received.length;
+    const page = await openConsole(browser as TestBrowser, gw as ConsoleGateway);
+    try {
+      await page.fill('#compose', purchase('000902'));
+      const box = await page.locator('#send').boundingBox();
+      assert.ok(box !== null);
+      const x = box.x + box.width / 2;
+      const y = box.y + box.height / 2;
+      await page.mouse.click(x, y);
+      await answered(page, '000902');
+      // The second click of the double click (event.detail 2): the answer is in, the button is free, and still
+      // nothing is sent (a submit would hold the button at once: it is taken before the request leaves).
+      await page.mouse.down({ clickCount: 2 });
+      await page.mouse.up({ clickCount: 2 });
+      await assertFree(page, /^answered by /);
+      // A click of its own sends again: the next message reaches the bank, and only it.
+      await page.fill('#compose', purchase('000903'));
+      await page.click('#send');
+      await answered(page, '000903');
+      assert.deepEqual(stans(upstream).slice(before), ['000902', '000903']);
+      assert.equal(await page.isHidden('#send-error'), true);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('an error answer gives the button back, with the error shown', async () => {
+    const page = await openConsole(browser as TestBrowser, gw as ConsoleGateway);
+    try {
+      await page.fill('#compose', JSON.stringify({ '0': '0200', '11': '000904', '999': 'X' }));
+      await page.click('#send');
+      await page.waitForSelector('#send-error:not([hidden])');
+      await assertFree(page, /^$/);
+    } finally {
+      await page.close();
+    }
+  });
+});
