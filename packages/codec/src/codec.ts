@@ -65,7 +65,9 @@ export interface Codec {
    * The length of the complete message at the start of `bytes`, or `undefined` when more bytes are needed; throws a
    * coded error when the bytes cannot be the start of a message. Used to cut a stream with no length header. Only
    * the structure is checked (lengths, prefixes, bitmaps, encodings), as in lenient mode: a value with characters
-   * its type does not allow is measured, and refused by the unpack that follows.
+   * its type does not allow is measured, and refused by the unpack that follows. When more bytes are needed, how many
+   * the message needs at least is noted for a `FrameDecoder` that passed these very `bytes` (it waits for them
+   * before asking again).
    */
   measure(bytes: Uint8Array, options?: CodecOptions): number | undefined;
 }
