@@ -13,6 +13,7 @@ interface Pending {
   live: boolean;
 }
 
+/** The reversals whose original the journal did not hold, by the STAN they name; the last `limit` kept. */
 export class PendingReversals {
   readonly #byStan = new Map<string, Pending[]>();
   readonly #order: Pending[] = [];
@@ -56,13 +57,6 @@ export class PendingReversals {
     if (list === undefined) return;
     list.splice(list.indexOf(pending), 1);
     if (list.length === 0) this.#byStan.delete(pending.stan);
-  }
-
-  /** The reversals remembered. */
-  get size(): number {
-    let n = 0;
-    for (const list of this.#byStan.values()) n += list.length;
-    return n;
   }
 }
 
