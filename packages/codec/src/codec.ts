@@ -10,7 +10,8 @@ import { collectProblems } from './field/validate.js';
 import { readLayout } from './field/unpack.js';
 import { latin1 } from './encoding/ascii.js';
 import { isDigitCode } from './field/charset.js';
-import { needsMoreBytes, truncated } from './field/truncated.js';
+import { bytesNeeded, needsMoreBytes, truncated } from './field/truncated.js';
+import { noteBytesNeeded } from './framing/measure-hint.js';
 import { MTI_ASCII, MTI_BCD, MTI_EBCDIC, mtiValue, readMti, writeMti, mtiSize } from './field/mti.js';
 import { resolveDialect } from './dialect/resolve.js';
 import { BUILTIN_DIALECTS } from './dialect/builtin.js';
@@ -64,7 +65,9 @@ export interface Codec {
    * The length of the complete message at the start of `bytes`, or `undefined` when more bytes are needed; throws a
    * coded error when the bytes cannot be the start of a message. Used to cut a stream with no length header. Only
    * the structure is checked (lengths, prefixes, bitmaps, encodings), as in lenient mode: a value with characters
-   * its type does not allow is measured, and refused by the unpack that follows.
+   * its type does not allow is measured, and refused by the unpack that follows. When more bytes are needed, how many
+   * the message needs at least is noted for a `FrameDecoder` that passed these very `bytes` (it waits for them
+   * before asking again).
    */
   measure(bytes: Uint8Array, options?: CodecOptions): number | undefined;
 }
@@ -256,7 +259,11 @@ class CompiledCodec implements Codec {
       this.read(buf, true);
       return this.end;
     } catch (err) {
-      if (needsMoreBytes(err)) return undefined;
+      if (needsMoreBytes(err)) {
+        // How many bytes the message needs at least, for a FrameDecoder to wait for (see framing/measure-hint.ts).
+        noteBytesNeeded(bytes, bytesNeeded(err));
+        return undefined;
+      }
       throw err;
     }
   }
@@ -299,7 +306,7 @@ class CompiledCodec implements Codec {
     const buf = r.buf;
     const text = r.text;
     const at = this.headerLength;
-    if (at + this.mtiBytes > buf.length) throw truncated('0', at > buf.length ? 0 : at, true);
+    if (at + this.mtiBytes > buf.length) throw truncated('0', at > buf.length ? 0 : at, true, at + this.mtiBytes);
     const mti = this.mtiEncoding === MTI_ASCII ? asciiMti(text, at) : readMti(buf, at, this.mtiEncoding);
     if (mti === undefined) throw codecError('ISO8583_ERR_MTI', 'the MTI is not four digits', { field: '0', offset: at });
     const out = readLayout(this.layout, r, at + this.mtiBytes, buf.length, lenient, mti);

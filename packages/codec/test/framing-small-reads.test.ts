@@ -59,3 +59,60 @@ test('frames cut from bytes held across reads keep their bytes after later reads
     ['000001', '000002', '000003'],
   );
 });
+
+/** An 0200 with an LLLVAR field 48 and fields 120 to 127 of the given lengths (0: absent). */
+function bigMessage(codec: ReturnType<typeof createCodec>, stan: number, lengths: readonly number[]): Buffer {
+  const message: Record<string, string> = { 0: '0200', 2: '4761739001010010', 3: '310000', 11: String(stan).padStart(6, '0'), 41: 'T1' };
+  ['48', '120', '121', '122', '123', '124', '125', '126', '127'].forEach((field, i) => {
+    const length = lengths[i] ?? 0;
+    if (length > 0) message[field] = 'A'.repeat(length);
+  });
+  return codec.pack(message);
+}
+
+test('no length header – a codec\'s measure is asked about once per field, not once per read, for a frame fed a byte at a time', () => {
+  const codec = createCodec('iso87ascii');
+  const image = bigMessage(codec, 1, Array(9).fill(999));
+  let calls = 0;
+  const decoder = new FrameDecoder({
+    lengthHeader: 'none',
+    measure: (bytes) => {
+      calls++;
+      return codec.measure(bytes);
+    },
+  });
+  const frames = [];
+  for (let i = 0; i < image.length; i++) frames.push(...decoder.push(image.subarray(i, i + 1)));
+  assert.equal(frames.length, 1);
+  assert.ok(frames[0]!.payload.equals(image));
+  // Before: one call per read (about 9000 here). Now: the bitmaps byte by byte, then a few per field.
+  assert.ok(calls < 200, `measure asked ${calls} times for a frame of ${image.length} bytes`);
+});
+
+test('no length header – with a codec\'s measure, each frame comes out of the very read that brings its last byte', () => {
+  const codec = createCodec('iso87ascii');
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 9, maxLength: 9 }), { minLength: 1, maxLength: 4 }),
+      fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 50 }),
+      (messages, steps) => {
+        const images = messages.map((lengths, i) => bigMessage(codec, i + 1, lengths));
+        const ends: number[] = [];
+        let end = 0;
+        for (const image of images) ends.push((end += image.length));
+        const stream = Buffer.concat(images);
+        const decoder = new FrameDecoder({ lengthHeader: 'none', measure: (bytes) => codec.measure(bytes) });
+        const frames = [];
+        for (let pos = 0, i = 0; pos < stream.length; i++) {
+          const next = Math.min(stream.length, pos + steps[i % steps.length]!);
+          frames.push(...decoder.push(stream.subarray(pos, next)));
+          pos = next;
+          assert.equal(frames.length, ends.filter((e) => e <= pos).length, `after ${pos} bytes`);
+        }
+        frames.forEach((frame, i) => assert.ok(frame.payload.equals(images[i]!)));
+        assert.equal(decoder.bufferedBytes, 0);
+      },
+    ),
+    propertyRuns(100),
+  );
+});

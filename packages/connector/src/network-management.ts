@@ -9,7 +9,7 @@
  * action code 800 (accepted; 000 is taken too). Every request the connector sends carries its own STAN (field 11)
  * and transmission time (field 7).
  */
-import { approvalCodesOf, dialectVersion, encodeFrame, networkManagementMti, replyHeader, responseMti } from '@iso8583/codec';
+import { actionCode1993, approvalCodesOf, dialectVersion, encodeFrame, networkManagementMti, replyHeader, responseCodeFor, responseMti } from '@iso8583/codec';
 import type { Codec, DialectVersion, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { transmissionTime } from './auto-fill.js';
 import type { StanCounter } from './auto-fill.js';
@@ -22,10 +22,10 @@ import type { ResolvedConnectorOptions } from './options.js';
 /** What a network management request asks for. */
 export type NetworkAction = 'sign-on' | 'sign-off' | 'echo';
 
-/** How each edition says it: the field that carries the code, the codes, and the answers that accept it. */
-const EDITIONS: Readonly<Record<DialectVersion, { field: string; codes: Record<NetworkAction, string>; accepted: readonly string[] }>> = {
-  '1987': { field: '70', codes: { 'sign-on': '001', 'sign-off': '002', echo: '301' }, accepted: ['00'] },
-  '1993': { field: '24', codes: { 'sign-on': '801', 'sign-off': '802', echo: '831' }, accepted: ['800', '000'] },
+/** How each edition says it: the field that carries the code and the codes. */
+const EDITIONS: Readonly<Record<DialectVersion, { field: string; codes: Record<NetworkAction, string> }>> = {
+  '1987': { field: '70', codes: { 'sign-on': '001', 'sign-off': '002', echo: '301' } },
+  '1993': { field: '24', codes: { 'sign-on': '801', 'sign-off': '802', echo: '831' } },
 };
 
 /** Sign-on, sign-off, echo and the 0810 answer, for the channels of one connector. */
@@ -55,8 +55,10 @@ export class NetworkManagement {
     const own = codec.dialect.networkManagement;
     this.edition = own ?? EDITIONS[version];
     this.fixed = own?.set ?? {};
-    this.accepted = version === '1987' ? approvalCodesOf(codec.dialect) : EDITIONS[version].accepted;
     this.mti = networkManagementMti(version);
+    // 1993: the codec's accepted action code of network management (800), and of an authorisation (000), which some
+    // hosts answer.
+    this.accepted = version === '1987' ? approvalCodesOf(codec.dialect) : [responseCodeFor(this.mti, '00'), actionCode1993('00', '1')];
   }
 
   /**

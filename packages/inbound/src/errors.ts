@@ -8,7 +8,7 @@ import type { FieldProblem } from '@iso8583/codec';
  */
 export const INBOUND_ERROR_CODES = {
   ISO8583_ERR_INBOUND_OPTIONS:
-    'Invalid endpoint options; `problems` names every offending option (checked against the inbound schema of `connector-manifest.json`; `tls.cert`, `tls.key`, `tls.ca` that Node\'s TLS cannot use, with OpenSSL\'s reason, never the material).',
+    'Invalid endpoint options; `problems` names every offending option (checked against the inbound schema of `connector-manifest.json`; `tls.cert`, `tls.key`, `tls.ca` that Node\'s TLS cannot use, with OpenSSL\'s reason, never the material). Also invalid host simulator options (`createHostSimulator`: a card named by its position, never its PAN).',
   ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND:
     'A sequence reference that is neither a registered name nor a module exporting a function (default export or `sequence`).',
   ISO8583_ERR_INBOUND_LISTEN: 'The listener could not bind its host and port (or the endpoint was started twice or after close).',

@@ -2,19 +2,11 @@
 // 1993 action codes in field 39, 1400/1420 reversals matched by field 56.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
 import { createHostSimulator } from '../src/index.js';
-import type { HostSimulator, InboundMessage, SequenceContext } from '../src/index.js';
+import { ask } from './support/simulator.js';
 
 const VISA = '4111111111111111';
-
-function message(fields: IsoMessage): InboundMessage {
-  return { fields, mti: fields['0'] as string, xml: '', raw: Buffer.alloc(0), header: Buffer.alloc(0) };
-}
-
-async function ask(host: HostSimulator, fields: IsoMessage): Promise<MessageInput | undefined> {
-  return (await host(message(fields), {} as SequenceContext)) as MessageInput | undefined;
-}
 
 function sale(stan: string, amount: number, overrides: IsoMessage = {}): IsoMessage {
   return {

@@ -2,35 +2,14 @@
 // the acquirer sends it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { createHostSimulator } from '../src/index.js';
-import type { HostSimulator, InboundMessage, SequenceContext } from '../src/index.js';
+import type { HostSimulator } from '../src/index.js';
 import { startEndpoint } from './support/endpoint.js';
 import { TestClient } from './support/client.js';
 import { gate } from './support/gates.js';
+import { VISA, ask, original, tx } from './support/simulator.js';
 
-const VISA = '4111111111111111';
 const NOW = new Date(Date.UTC(2026, 10, 21, 10, 30, 0));
-
-function message(fields: IsoMessage): InboundMessage {
-  return { fields, mti: fields['0'] as string, xml: '', raw: Buffer.alloc(0), header: Buffer.alloc(0) };
-}
-
-async function ask(host: HostSimulator, fields: IsoMessage, context: Partial<SequenceContext> = {}): Promise<MessageInput | undefined> {
-  return (await host(message(fields), context as SequenceContext)) as MessageInput | undefined;
-}
-
-function tx(mti: string, stan: string, amount: number, overrides: IsoMessage = {}): IsoMessage {
-  return {
-    0: mti, 2: VISA, 3: '000000', 4: String(amount).padStart(12, '0'), 7: '1121103000', 11: stan,
-    32: '123456', 41: 'TERM0001', 49: '840', ...overrides,
-  };
-}
-
-/** Field 90 naming an original: MTI, STAN, transmission date and time, acquirer (11 digits). */
-function original(mti: string, stan: string): string {
-  return `${mti}${stan}1121103000${'123456'.padStart(11, '0')}${'0'.repeat(11)}`;
-}
 
 function host(): HostSimulator {
   return createHostSimulator({ cards: { [VISA]: { balance: 100000 } }, now: () => NOW });

@@ -3,20 +3,13 @@ import assert from 'node:assert/strict';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { getDialect, responseTo } from '@iso8583/codec';
 import { createHostSimulator } from '../src/index.js';
-import type { HostSimulator, InboundMessage, SequenceContext } from '../src/index.js';
+import type { SequenceContext } from '../src/index.js';
+import { ask, message } from './support/simulator.js';
 
 const VISA = '4111111111111111';
 const MASTERCARD = '5500000000000004';
 const OTHER = '4761739001010010';
 const NOW = new Date(Date.UTC(2026, 10, 21, 10, 30, 0));
-
-function message(fields: IsoMessage): InboundMessage {
-  return { fields, mti: fields['0'] as string, xml: '', raw: Buffer.alloc(0), header: Buffer.alloc(0) };
-}
-
-async function ask(host: HostSimulator, fields: IsoMessage): Promise<MessageInput | undefined> {
-  return (await host(message(fields), {} as SequenceContext)) as MessageInput | undefined;
-}
 
 function sale(stan: string, amount: number, overrides: IsoMessage = {}): IsoMessage {
   return {

@@ -23,15 +23,15 @@ export function readAsciiText(r: Reader, plan: FieldPlan, offset: number, limit:
   if (plan.fixed) {
     start = offset;
     units = plan.length;
-    if (start + units > limit) throw r.truncated(plan.id, offset, limit);
+    if (start + units > limit) throw r.truncated(plan.id, offset, limit, start + units);
   } else if (plan.asciiDigits) {
     // LLVAR: the length as ASCII digits, then that many characters.
     start = offset + plan.pfxDigits;
-    if (start > limit) throw r.truncated(plan.id, offset, limit);
+    if (start > limit) throw r.truncated(plan.id, offset, limit, start);
     units = readDecimalPrefix(buf, offset, plan.pfxDigits, ASCII_ZERO);
     if (units < 0) throw prefixError(plan, offset, 'the length prefix is not a number');
     if (units > plan.length) throw overMax(plan, offset, units);
-    if (start + units > limit) throw r.truncated(plan.id, offset, limit);
+    if (start + units > limit) throw r.truncated(plan.id, offset, limit, start + units);
   } else {
     // Another prefix (EBCDIC, BCD or binary length; half-bytes counted).
     r.extent(plan, offset, limit);

@@ -116,9 +116,12 @@ export class Reader {
     return true;
   }
 
-  /** The error for a read of `field` at `offset` that would pass `limit`. */
-  truncated(field: string, offset: number, limit: number): Iso8583Error {
-    return truncated(field, offset, limit === this.end);
+  /**
+   * The error for a read of `field` at `offset` that would pass `limit`; `needed`, where the read would have ended
+   * (0: not known), tells `measure()` how many bytes to wait for.
+   */
+  truncated(field: string, offset: number, limit: number, needed = 0): Iso8583Error {
+    return truncated(field, offset, limit === this.end, needed);
   }
 
   /**
@@ -127,7 +130,7 @@ export class Reader {
    */
   extent(plan: FieldPlan, offset: number, limit: number): void {
     if (plan.fixed) {
-      if (offset + plan.fixedWire > limit) throw this.truncated(plan.id, offset, limit);
+      if (offset + plan.fixedWire > limit) throw this.truncated(plan.id, offset, limit, offset + plan.fixedWire);
       this.pos = offset;
       this.units = plan.length;
       this.wire = plan.fixedWire;
@@ -135,7 +138,7 @@ export class Reader {
     }
     const buf = this.buf;
     const start = offset + plan.pfxSize;
-    if (start > limit) throw this.truncated(plan.id, offset, limit);
+    if (start > limit) throw this.truncated(plan.id, offset, limit, start);
     const declared = readPrefix(buf, offset, plan);
     if (declared < 0) throw prefixError(plan, offset, 'the length prefix is not a number');
     let units: number;
@@ -148,14 +151,14 @@ export class Reader {
         wire = declared >> 1;
       }
       if (hexChars && (wire & 1) !== 0) throw prefixError(plan, offset, 'an odd number of hex characters');
-      if (start + wire > limit) throw this.truncated(plan.id, offset, limit);
+      if (start + wire > limit) throw this.truncated(plan.id, offset, limit, start + wire);
       units = unitsOfBytes(buf, start, plan, wire);
     } else {
       units = declared;
       wire = wireSize(plan, units);
     }
     if (units > plan.length) throw overMax(plan, offset, units);
-    if (start + wire > limit) throw this.truncated(plan.id, offset, limit);
+    if (start + wire > limit) throw this.truncated(plan.id, offset, limit, start + wire);
     this.pos = start;
     this.units = units;
     this.wire = wire;

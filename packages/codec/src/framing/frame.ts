@@ -3,6 +3,7 @@ import type { Frame, FramingOptions, ResolvedFraming } from './options.js';
 import { resolveFraming } from './options.js';
 import { readLengthHeader } from './length-header.js';
 import { bytesArgument } from '../arguments.js';
+import { bytesNeededFor } from './measure-hint.js';
 
 export type { Frame, FramingOptions, LengthHeader } from './options.js';
 export { encodeFrame, encodeKeepAlive } from './encode.js';
@@ -14,8 +15,8 @@ const NO_FRAMES: Frame[] = [];
  * Cuts a byte stream into frames: the length header, then `headerBytes` fixed header bytes (e.g. a TPDU), then the
  * message. Reads may split a frame anywhere or bring several frames at once; leftover bytes are kept between reads.
  * The bytes of an incomplete frame are collected in a buffer sized to the frame once its length is known (and doubled
- * while it is not), so a frame that arrives in many small reads costs time linear in its size. Frames share memory
- * with the chunks pushed, or with that buffer.
+ * while it is not), kept from read to read until a frame is cut from it, so a frame that arrives in many small reads
+ * is copied a bounded number of times. Frames share memory with the chunks pushed, or with that buffer.
  *
  * - A length over the maximum frame size throws `ISO8583_ERR_FRAME_LENGTH` as soon as the length header is read,
  *   before the body is buffered. So does a length header that is not a number in its format (`ascii4`, `bcd2`) and a
@@ -24,8 +25,11 @@ const NO_FRAMES: Frame[] = [];
  *   skipped and counted in {@link FrameDecoder.keepAlives}.
  * - With `lengthHeader: "none"` the stream is cut by `options.measure` (a codec's `measure`), never by read
  *   boundaries; bytes that `measure` cannot place in a message under the maximum frame size throw. Once `measure`
- *   answers a length, it is not asked again for that frame; while it answers `undefined` (more bytes needed) it is
- *   asked again on each read with all the bytes held, so its cost per read bounds the cost of tiny reads.
+ *   answers a length, it is not asked again for that frame. While it answers `undefined` (more bytes needed) it is
+ *   asked again with all the bytes held: a codec's `measure` also tells how many bytes the message needs at least
+ *   (the end of the field it could not finish), and it is asked again only once that many are held, so a frame that
+ *   trickles in a byte at a time costs time linear in its size (about one call per field). A `measure` of your own
+ *   that tells nothing more is asked on every read, and its cost per read bounds the cost of tiny reads.
  *
  * The decoder knows nothing of time: whoever owns the stream bounds how long an incomplete frame may wait (a read
  * timeout, see {@link FrameDecoder.bufferedBytes} and {@link FrameDecoder.partialFrameSize}); a length under the
@@ -54,6 +58,11 @@ export class FrameDecoder {
   #owned = false;
   /** The full size of the incomplete frame (length header included) when known, otherwise -1. */
   #need = -1;
+  /**
+   * With `lengthHeader: "none"`, while the size is not known: the bytes of the incomplete frame (fixed header bytes
+   * included) that `measure` said the message needs at least, before which it is not asked again; otherwise -1.
+   */
+  #atLeast = -1;
   /** The stream position of the first pending byte. */
   #streamOffset = 0;
   #failure: Iso8583Error | undefined;
@@ -90,17 +99,26 @@ export class FrameDecoder {
     bytesArgument(chunk, 'chunk');
     if (chunk.length === 0) return NO_FRAMES;
     let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    let buffer: Buffer | undefined;
     if (this.#heldLength > 0) {
       const total = this.#heldLength + bytes.length;
       this.#reserve(total);
       bytes.copy(this.#held, this.#heldLength);
       this.#heldLength = total;
-      if (this.#need > 0 && total < this.#need) return NO_FRAMES;
-      bytes = this.#held.subarray(0, total);
+      if (total < this.#need || total < this.#atLeast) return NO_FRAMES;
+      buffer = this.#held;
+      bytes = buffer.subarray(0, total);
       this.#release();
     }
     try {
-      return this.#cut(bytes);
+      const frames = this.#cut(bytes);
+      // No frame cut from the buffer and no byte consumed (measure wants more): nothing points into it, so it is kept
+      // (with its room) for the next read rather than the held bytes copied again.
+      if (buffer !== undefined && frames.length === 0 && this.#heldLength === bytes.length) {
+        this.#held = buffer;
+        this.#owned = true;
+      }
+      return frames;
     } catch (err) {
       this.#release();
       this.#failure =
@@ -119,6 +137,7 @@ export class FrameDecoder {
     let frames: Frame[] | undefined;
     let pos = 0;
     this.#need = -1;
+    this.#atLeast = -1;
     for (;;) {
       const available = bytes.length - pos;
       if (available === 0) break;
@@ -208,9 +227,13 @@ export class FrameDecoder {
       });
     if (available <= f.headerBytes) return -1;
     const start = pos + f.headerBytes;
-    const measured = f.measure!(bytes.subarray(start, pos + Math.min(available, f.maxFrame)));
+    const view = bytes.subarray(start, pos + Math.min(available, f.maxFrame));
+    const measured = f.measure!(view);
     if (measured === undefined) {
       if (available >= f.maxFrame) throw tooLarge();
+      // Wait for the bytes the message needs at least, if measure said (never past the maximum: that throws).
+      const needed = bytesNeededFor(view);
+      if (needed > view.length) this.#atLeast = Math.min(f.headerBytes + needed, f.maxFrame);
       return -1;
     }
     if (!Number.isSafeInteger(measured) || measured <= 0) {

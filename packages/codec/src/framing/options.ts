@@ -34,7 +34,9 @@ export interface FramingOptions {
   /**
    * Required for `lengthHeader: "none"`, ignored otherwise: the length of the complete message at the start of the
    * bytes (after the fixed header bytes), or `undefined` when more bytes are needed (see `Codec.measure`). It may
-   * throw an `Iso8583Error` when the bytes cannot start a message. No default.
+   * throw an `Iso8583Error` when the bytes cannot start a message. Give it a codec's `measure` with the very bytes it
+   * is passed (`(b) => codec.measure(b)`): that tells the decoder how many bytes to wait for before asking again, so a
+   * frame trickling in costs time linear in its size; any other is asked on every read. No default.
    */
   measure?: (bytes: Buffer) => number | undefined;
 }

@@ -1,38 +1,52 @@
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
-import { responseCodeFor, responseMti } from '@iso8583/codec';
+import { dialectVersion, mtiVersionDigit, responseCodeFor, responseMti } from '@iso8583/codec';
 import { inDialect } from './response-code.js';
 import type { ResponseCodeDialect } from './response-code.js';
 import type { InboundMessage, Sequence, SequenceContext } from '../sequence.js';
 import type { SimulatedCard } from './cards.js';
 import { Issuer, echo, text } from './issuer.js';
 import { NETWORK_FUNCTION_CODES } from './iso1993.js';
+import { checkHostSimulatorOptions } from './options.js';
 
-/** Options of {@link createHostSimulator}. */
+/**
+ * Options of {@link createHostSimulator}, checked up front: a bad one throws `ISO8583_ERR_INBOUND_OPTIONS` naming it
+ * (a card by its position, `cards[0].balance`, never its PAN).
+ */
 export interface HostSimulatorOptions {
-  /** The issuer's cards: PAN -> balance (minor units), expiry and blocked flag. Default: none (see `defaultBalance`). */
+  /**
+   * The issuer's cards: PAN -> balance (whole minor units, 0 or more), expiry (`YYMM`) and blocked flag. Default: none
+   * (see `defaultBalance`).
+   */
   cards?: Record<string, SimulatedCard>;
   /**
-   * The opening balance (minor units) of a card not in `cards`, opened on first use; `null` declines unknown cards
-   * with 14 (invalid card). Default 1000000 (10,000.00), so that a demo approves any Luhn-valid test card.
+   * The opening balance (whole minor units, 0 or more) of a card not in `cards`, opened on first use; `null` declines
+   * unknown cards with 14 (invalid card). Default 1000000 (10,000.00), so that a demo approves any Luhn-valid test card.
    */
   defaultBalance?: number | null;
-  /** The largest amount (minor units) approved in one transaction; more is declined with 61. Default: no limit. */
+  /**
+   * The largest amount (whole minor units, 0 or more) approved in one transaction; more is declined with 61. Default:
+   * `Infinity`, no limit.
+   */
   maxAmount?: number;
   /**
-   * Milliseconds to wait before each answer, as a slow host would. Default 0. Keep it under the endpoint's
+   * Milliseconds to wait before each answer, as a slow host would: a whole number from 0 to 2147483647 (the longest
+   * delay a Node.js timer honours). Default 0. Keep it under the endpoint's
    * `sequenceTimeout`: a message that expires meanwhile is not answered and moves no money.
    */
   delay?: number;
   /**
-   * How many transactions are kept to match reversals, completions and duplicates against (oldest dropped first).
-   * Default 20000.
+   * How many transactions are kept to match reversals, completions and duplicates against (oldest dropped first), and
+   * how many reversals that came before their original, and cards opened with `defaultBalance`: a whole number, 1 or
+   * more. Default 20000.
    */
   journalSize?: number;
   /** The clock (for expiry checks and field 37). Default `() => new Date()`. */
   now?: () => Date;
   /**
-   * The dialect the host answers in: field 39 takes its width and approvals its approval code (`000` for smartvista).
-   * Default: ISO 8583:1987's two-character codes.
+   * The dialect the host answers in: field 39 takes its width and approvals its approval code (`000` for smartvista),
+   * and a request of the other edition (a 1200 on a 1987 dialect, an 0200 on a 1993 one) is refused with the dialect's
+   * format error (30; 904 under 1993) and moves no money. Default: ISO 8583:1987's two-character codes, and requests
+   * of either edition are answered.
    */
   dialect?: ResponseCodeDialect;
   /**
@@ -84,7 +98,12 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
  *   0120 places a hold like an approved 0100.
  * - 0400/0420 (and repeats 0401/0421) -> 0410/0430: finds the original by field 90 (original MTI, STAN,
  *   transmission time, acquirer) or else by STAN + terminal + acquirer, and undoes its effect on the balance once
- *   (a completion reversed puts its pre-authorisation's hold back); 00, or 25 when no original matches.
+ *   (a completion reversed puts its pre-authorisation's hold back, unless that was reversed too); 00. With field 95
+ *   (replacement amounts) whose actual amount is not zero, the reversal is partial: only what the original took over
+ *   the actual amount comes back (0200 for 10.00, 0400 with 6.00 dispensed: 4.00 back), never more than is left.
+ *   No original: 25, and the reversal is remembered (as many as `journalSize`): the original, should it come later,
+ *   is declined with 05 (do not honour; an advice acknowledged) and moves no money. A request resent after its
+ *   transaction was reversed is declined with 05 too, not given the approval again.
  * - Any other request (another class, an issuer- or other-originated 0102/0202/0104, a 1993 notification) -> its
  *   response MTI with 12; a response MTI gets no reply.
  * - With `delay`, a message the endpoint has given up on (`context.signal` aborted: its `sequenceTimeout` passed and
@@ -96,7 +115,10 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
  *   STAN, local date and time, acquirer).
  */
 export function createHostSimulator(options: HostSimulatorOptions = {}): HostSimulator {
+  checkHostSimulatorOptions(options);
   const delay = options.delay ?? 0;
+  // The MTI version digit of the dialect's edition (0 or 1), when the dialect is known.
+  const edition = options.dialect === undefined ? undefined : mtiVersionDigit(dialectVersion(options.dialect));
   const issuer = new Issuer({
     cards: options.cards ?? {},
     defaultBalance: options.defaultBalance === undefined ? 1000000 : options.defaultBalance,
@@ -125,6 +147,13 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
     const replyMti = responseMti(mti);
     if (replyMti === undefined) return undefined;
     const fields = message.fields;
+    if (edition !== undefined && mti[0] !== edition) {
+      // A message of another edition than the dialect's: its answer could not be packed (a 1993 action code in a
+      // 1987 field 39), and no issuer of this dialect would act on it. A format error in the dialect's terms.
+      const refused = echo(fields, replyMti);
+      refused['39'] = responseCodeFor(edition + mti.slice(1), HOST_RESPONSE_CODES.formatError);
+      return refused;
+    }
     const reply = answerInClass(fields, mti, replyMti);
     // ISO 8583:1993 answers say the same thing in the 1993 action codes (by the message's version, not the dialect's).
     reply['39'] = responseCodeFor(mti, String(reply['39']));

@@ -10,7 +10,8 @@ import { expiryOf, isExpired, panOf, validCardNumber } from './cards.js';
 import type { SimulatedCard } from './cards.js';
 import { readOriginalDataElements } from './iso1993.js';
 import { Journal } from './journal.js';
-import type { JournalEntry } from './journal.js';
+import type { JournalEntry, OriginalKeys } from './journal.js';
+import { PendingReversals } from './pending-reversals.js';
 
 /** What the issuer is configured with (see `HostSimulatorOptions`). */
 export interface IssuerSettings {
@@ -21,6 +22,12 @@ export interface IssuerSettings {
   now: () => Date;
   checkCards: boolean;
 }
+
+/**
+ * The 1987 response code of a request resent after its transaction was reversed, or that arrives after its reversal:
+ * 05, do not honour (1993: 100). The money stays where the reversal left it.
+ */
+const REVERSED = '05';
 
 /** Processing codes (first two digits of field 3) that move money: 00 purchase, 01 cash, 09 cash back, 20 refund. */
 const MONEY = ['00', '01', '09', '20'];
@@ -48,11 +55,13 @@ export class Issuer {
   readonly #accounts = new Map<string, SimulatedCard>();
   readonly #opened: string[] = [];
   readonly #journal: Journal;
+  readonly #pending: PendingReversals;
   #sequenceNumber = 0;
 
   constructor(private readonly settings: IssuerSettings) {
     for (const [pan, card] of Object.entries(settings.cards)) this.#accounts.set(pan, { ...card });
     this.#journal = new Journal(settings.journalSize);
+    this.#pending = new PendingReversals(settings.journalSize);
   }
 
   balanceOf(pan: string): number | undefined {
@@ -103,10 +112,15 @@ export class Issuer {
     return reply;
   }
 
-  /** The answer already given to `entry`, again: the same 37, 38, 39 (and 54), the rest echoed from the resend. */
+  /**
+   * The answer already given to `entry`, again: the same 37, 38, 39 (and 54), the rest echoed from the resend. A
+   * request whose transaction has been reversed since is declined instead (05, no 38): approving it again would tell
+   * the acquirer the money moved when the reversal gave it back. (An advice is acknowledged again.)
+   */
   #again(fields: IsoMessage, replyMti: string, entry: JournalEntry): MessageInput {
     const reply = echo(fields, replyMti);
     reply['37'] = entry.rrn!;
+    if (entry.reversed && entry.mti[2] === '0') return Object.assign(reply, { 39: REVERSED });
     if (entry.approval !== undefined) reply['38'] = entry.approval;
     reply['39'] = entry.code!;
     if (entry.balance !== undefined) reply['54'] = entry.balance;
@@ -155,6 +169,7 @@ export class Issuer {
     if (c.code !== undefined) return { reply: Object.assign(reply, { 39: c.code }) };
     const entry = this.#entry(fields, mti, c.stan, c.pan);
     const decline = (code: string) => ({ reply: Object.assign(reply, { 39: code }), entry });
+    if (this.#reversedAlready(entry)) return decline(REVERSED);
     const card = this.#card(c.pan);
     if (card === undefined) return decline('14');
     const expiry = card.expiry ?? expiryOf(fields);
@@ -181,27 +196,31 @@ export class Issuer {
    * An advice: a transaction someone else (the acquirer, a stand-in) already approved, which the issuer posts and
    * acknowledges (00) without the balance, limit and expiry checks. An 0220 naming an 0100 pre-authorisation in field
    * 90 (1993: a 1220 naming a 1100 in field 56) is its completion: the hold is released and the completed amount
-   * debited in its place. An 0120 places a hold like an approved 0100.
+   * debited in its place. An 0120 places a hold like an approved 0100. An advice whose reversal came first is
+   * acknowledged and posts nothing.
    */
   #advice(fields: IsoMessage, mti: string, replyMti: string): { reply: MessageInput; entry?: JournalEntry } {
     const c = this.#checked(fields, replyMti, false);
     const { reply } = c;
     if (c.code !== undefined) return { reply: Object.assign(reply, { 39: c.code }) };
     const entry = this.#entry(fields, mti, c.stan, c.pan);
+    if (this.#reversedAlready(entry)) return { reply: Object.assign(reply, { 39: '00' }), entry };
     const card = this.#card(c.pan);
     if (card === undefined) return { reply: Object.assign(reply, { 39: '14' }), entry };
     if (mti[1] === '2') {
       const preAuth = this.#original(fields, mti[0] === '1') ?? undefined;
       if (preAuth !== undefined && preAuth.mti[1] === '1' && preAuth.pan === c.pan && !preAuth.reversed && preAuth.completedBy === undefined) {
+        // The completion takes the hold over: the pre-authorisation holds nothing any more.
         card.balance += preAuth.debited;
-        entry.credited = preAuth.debited;
+        entry.released = preAuth.debited;
+        preAuth.debited = 0;
         entry.completes = preAuth;
         preAuth.completedBy = entry;
       }
     }
     if (c.kind === '20') {
       card.balance += c.amount;
-      entry.credited += c.amount;
+      entry.credited = c.amount;
     } else {
       card.balance -= c.amount;
       entry.debited = c.amount;
@@ -210,54 +229,119 @@ export class Issuer {
     return { reply, entry };
   }
 
-  /** The transaction named by field 90 (1987) or 56 (1993): original MTI, STAN, date and time, acquirer. */
+  /**
+   * True when a reversal that came before `entry` (a request or advice just received) named it: the transaction is
+   * then reversed from the start and moves no money.
+   */
+  #reversedAlready(entry: JournalEntry): boolean {
+    if (!this.#pending.take(entry)) return false;
+    entry.reversed = true;
+    return true;
+  }
+
+  /** The transaction named by field 90 (1987) or 56 (1993); `null` when the message names none. */
   #original(fields: IsoMessage, v1993: boolean): JournalEntry | undefined | null {
-    const original = text(fields, v1993 ? '56' : '90');
-    if (original === undefined) return null;
-    if (v1993) {
-      const elements = readOriginalDataElements(original);
-      if (elements === undefined) return null;
-      return this.#journal.find(elements.stan, {
-        mti: elements.mti,
-        ...(elements.local === undefined ? {} : { local: elements.local }),
-        ...(elements.acquirer === undefined ? {} : { acquirer: elements.acquirer }),
-      });
-    }
-    if (!/^\d{20}/.test(original)) return null;
-    const acquirer = original.slice(20, 31);
-    const transmission = original.slice(10, 20);
-    return this.#journal.find(original.slice(4, 10), {
-      mti: original.slice(0, 4),
-      ...(/^0+$/.test(transmission) ? {} : { transmission }),
-      ...(acquirer === '' || /^0+$/.test(acquirer) ? {} : { acquirer }),
-    });
+    const named = originalKeys(fields, v1993);
+    return named === null ? null : this.#journal.find(named.stan, named.keys);
   }
 
   /**
    * A reversal (x400, x420 and repeats): the original found by field 90 (1993: 56), else by STAN + terminal +
-   * acquirer, and its effect on the balance undone once; 25 when no original matches, 30 without a STAN.
+   * acquirer, and its effect on the balance undone once; 25 when no original matches (the reversal is remembered:
+   * see {@link PendingReversals}), 30 without a STAN or with a field 95 that does not start with 12 digits. A 1987
+   * reversal with field 95 (replacement amounts) whose actual amount is not zero is partial (see {@link #reverse}).
    */
   reversal(fields: IsoMessage, replyMti: string): MessageInput {
     const v1993 = replyMti[0] === '1';
     const reply = echo(fields, replyMti, v1993 ? ['56'] : []);
     const stan = text(fields, '11');
-    if (stan === undefined) return Object.assign(reply, { 39: '30' });
-    let entry = this.#original(fields, v1993);
-    if (entry === null) {
+    const actual = v1993 ? undefined : actualAmount(text(fields, '95'));
+    if (stan === undefined || actual === null) return Object.assign(reply, { 39: '30' });
+    let named = originalKeys(fields, v1993);
+    if (named === null) {
       const terminal = text(fields, '41');
       const acquirer = text(fields, '32');
-      entry = this.#journal.find(stan, { ...(terminal === undefined ? {} : { terminal }), ...(acquirer === undefined ? {} : { acquirer }) });
+      named = { stan, keys: { ...(terminal === undefined ? {} : { terminal }), ...(acquirer === undefined ? {} : { acquirer }) } };
     }
-    if (entry === undefined) return Object.assign(reply, { 39: '25' });
-    if (!entry.reversed) {
-      entry.reversed = true;
-      const card = this.#accounts.get(entry.pan);
-      // A completed pre-authorisation holds nothing any more: its completion took the hold over.
-      const held = entry.completedBy === undefined ? entry.debited : 0;
-      if (card !== undefined) card.balance += held - entry.credited;
-      // A completion reversed puts the pre-authorisation's hold back (reversible on its own again).
-      if (entry.completes !== undefined) entry.completes.completedBy = undefined;
+    const entry = this.#journal.find(named.stan, named.keys);
+    if (entry === undefined) {
+      this.#pending.add(named.stan, named.keys);
+      return Object.assign(reply, { 39: '25' });
     }
+    this.#reverse(entry, actual);
     return Object.assign(reply, { 39: '00' });
   }
+
+  /**
+   * Undoes `entry` on its card's balance. In full (`actual` undefined or 0) once: what it debited or holds is given
+   * back, what it credited taken back, and a completion reversed puts its pre-authorisation's hold back (unless that
+   * pre-authorisation has been reversed meanwhile: then nothing is held any more). In part, as an issuer does with
+   * the actual amount of field 95 (an ATM that dispensed 6.00 of 10.00): the transaction now stands at `actual`, and
+   * only what it had over that moves back, so a repeat, or a second partial reversal, never gives back more than is
+   * left.
+   */
+  #reverse(entry: JournalEntry, actual: number | undefined): void {
+    if (entry.reversed) return;
+    const card = this.#accounts.get(entry.pan);
+    const move = (amount: number) => {
+      if (card !== undefined) card.balance += amount;
+    };
+    if (actual !== undefined && actual > 0) {
+      if (entry.debited > actual) move(entry.debited - actual);
+      if (entry.credited > actual) move(actual - entry.credited);
+      entry.debited = Math.min(entry.debited, actual);
+      entry.credited = Math.min(entry.credited, actual);
+      return;
+    }
+    entry.reversed = true;
+    move(entry.debited - entry.credited);
+    entry.debited = 0;
+    entry.credited = 0;
+    const preAuth = entry.completes;
+    if (preAuth === undefined) return;
+    entry.completes = undefined;
+    preAuth.completedBy = undefined;
+    if (!preAuth.reversed) {
+      move(-(entry.released ?? 0));
+      preAuth.debited = entry.released ?? 0;
+    }
+  }
+}
+
+/** The STAN and keys of the original a message names in field 90 (1987) or 56 (1993); `null` when it names none. */
+function originalKeys(fields: IsoMessage, v1993: boolean): { stan: string; keys: OriginalKeys } | null {
+  const original = text(fields, v1993 ? '56' : '90');
+  if (original === undefined) return null;
+  if (v1993) {
+    const elements = readOriginalDataElements(original);
+    if (elements === undefined) return null;
+    return {
+      stan: elements.stan,
+      keys: {
+        mti: elements.mti,
+        ...(elements.local === undefined ? {} : { local: elements.local }),
+        ...(elements.acquirer === undefined ? {} : { acquirer: elements.acquirer }),
+      },
+    };
+  }
+  if (!/^\d{20}/.test(original)) return null;
+  const acquirer = original.slice(20, 31);
+  const transmission = original.slice(10, 20);
+  return {
+    stan: original.slice(4, 10),
+    keys: {
+      mti: original.slice(0, 4),
+      ...(/^0+$/.test(transmission) ? {} : { transmission }),
+      ...(acquirer === '' || /^0+$/.test(acquirer) ? {} : { acquirer }),
+    },
+  };
+}
+
+/**
+ * The actual amount of a 1987 reversal's field 95 (replacement amounts: actual transaction amount n 12 first):
+ * `undefined` without field 95, `null` when it does not start with 12 digits.
+ */
+function actualAmount(f95: string | undefined): number | undefined | null {
+  if (f95 === undefined) return undefined;
+  return /^\d{12}/.test(f95) ? Number(f95.slice(0, 12)) : null;
 }

@@ -14,11 +14,20 @@ export interface JournalEntry {
   acquirer: string | undefined;
   /** The PAN the amount was taken from. */
   pan: string;
-  /** The amount debited (0 when declined or a credit was applied). */
+  /**
+   * The amount this transaction has taken from the balance and still holds: the amount debited or held (0 when
+   * declined or a credit), less what partial reversals gave back; 0 for a pre-authorisation once a completion took its
+   * hold over.
+   */
   debited: number;
-  /** The amount credited (refund, or the hold a completion released), to take back on reversal. */
+  /** The amount credited (refund) and still standing (less what partial reversals took back), to take back on reversal. */
   credited: number;
-  /** Set once a reversal has restored the balance, so a repeated 0420/0421 does not restore twice. */
+  /** For a completion advice: the hold of the pre-authorisation it released (put back if the completion is reversed). */
+  released?: number;
+  /**
+   * Set once a full reversal has restored the balance (or the reversal came first: see `PendingReversals`), so a
+   * repeated 0420/0421 does not restore twice and a resend of the request is declined.
+   */
   reversed: boolean;
   /**
    * The answer given, given again to a repeat or a duplicate without touching the balance: field 39 (a 1987 response
@@ -32,6 +41,30 @@ export interface JournalEntry {
   completes?: JournalEntry;
   /** For a pre-authorisation: the completion advice that released its hold (a reversal then has nothing to release). */
   completedBy?: JournalEntry;
+}
+
+/**
+ * What a reversal says of its original besides the STAN: from field 90 (1987) or 56 (1993), else its own terminal (41)
+ * and acquirer (32).
+ */
+export interface OriginalKeys {
+  mti?: string;
+  transmission?: string;
+  local?: string;
+  terminal?: string;
+  acquirer?: string;
+}
+
+/**
+ * True when `entry` is the transaction `keys` name: the same message class (first two MTI digits), and each key given
+ * on both sides equal (an absent key matches anything; acquirer ids compared as numbers, zero-padded or not).
+ */
+export function matchesOriginal(entry: JournalEntry, keys: OriginalKeys): boolean {
+  if (keys.mti !== undefined && entry.mti.slice(0, 2) !== keys.mti.slice(0, 2)) return false;
+  if (keys.transmission !== undefined && entry.transmission !== undefined && entry.transmission !== keys.transmission) return false;
+  if (keys.local !== undefined && entry.local !== undefined && entry.local !== keys.local) return false;
+  if (keys.terminal !== undefined && entry.terminal !== undefined && entry.terminal !== keys.terminal) return false;
+  return keys.acquirer === undefined || entry.acquirer === undefined || Number(entry.acquirer) === Number(keys.acquirer);
 }
 
 /**
@@ -86,18 +119,13 @@ export class Journal {
     return undefined;
   }
 
-  /** The latest entry with this STAN whose given keys all match (an absent key matches anything). */
-  find(stan: string, keys: { mti?: string; transmission?: string; local?: string; terminal?: string; acquirer?: string }): JournalEntry | undefined {
+  /** The latest entry with this STAN whose given keys all match (see {@link matchesOriginal}). */
+  find(stan: string, keys: OriginalKeys): JournalEntry | undefined {
     const list = this.byStan.get(stan);
     if (list === undefined) return undefined;
     for (let i = list.length - 1; i >= 0; i--) {
       const e = list[i]!;
-      if (keys.mti !== undefined && e.mti.slice(0, 2) !== keys.mti.slice(0, 2)) continue;
-      if (keys.transmission !== undefined && e.transmission !== undefined && e.transmission !== keys.transmission) continue;
-      if (keys.local !== undefined && e.local !== undefined && e.local !== keys.local) continue;
-      if (keys.terminal !== undefined && e.terminal !== undefined && e.terminal !== keys.terminal) continue;
-      if (keys.acquirer !== undefined && e.acquirer !== undefined && Number(e.acquirer) !== Number(keys.acquirer)) continue;
-      return e;
+      if (matchesOriginal(e, keys)) return e;
     }
     return undefined;
   }

@@ -6,8 +6,8 @@
 import { approvalCode } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 
-/** What the simulator needs of a dialect: field 39 and the approval codes. */
-export type ResponseCodeDialect = Pick<Dialect, 'fields' | 'approvalCodes'>;
+/** What the simulator needs of a dialect: field 39, the approval codes and the edition. */
+export type ResponseCodeDialect = Pick<Dialect, 'fields' | 'approvalCodes' | 'version'>;
 
 /** The 1987 code `code` as the dialect writes it (unchanged without a dialect). */
 export function inDialect(code: string, dialect: ResponseCodeDialect | undefined): string {

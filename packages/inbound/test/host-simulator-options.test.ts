@@ -1,0 +1,87 @@
+// The host simulator's options, checked up front, and the edition of its dialect: a message of the other edition is
+// refused with the dialect's format error and moves no money.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getDialect } from '@iso8583/codec';
+import type { FieldProblem, Iso8583Error } from '@iso8583/codec';
+import { createHostSimulator } from '../src/index.js';
+import type { HostSimulatorOptions } from '../src/index.js';
+import { startEndpoint } from './support/endpoint.js';
+import { TestClient } from './support/client.js';
+import { VISA, ask, tx } from './support/simulator.js';
+
+const MASTERCARD = '5555555555554444';
+
+function refused(options: unknown): Iso8583Error {
+  try {
+    createHostSimulator(options as HostSimulatorOptions);
+  } catch (err) {
+    return err as Iso8583Error;
+  }
+  assert.fail(`accepted ${JSON.stringify(options)}`);
+}
+
+test('host simulator options – every bad option is refused up front, named, with ISO8583_ERR_INBOUND_OPTIONS', () => {
+  const cases: Array<[unknown, string]> = [
+    [{ journalSize: Number.NaN }, 'journalSize'],
+    [{ journalSize: -1 }, 'journalSize'],
+    [{ journalSize: 0 }, 'journalSize'],
+    [{ journalSize: '10' }, 'journalSize'],
+    [{ delay: 'soon' }, 'delay'],
+    [{ delay: -1 }, 'delay'],
+    [{ delay: 2 ** 31 }, 'delay'],
+    [{ maxAmount: -5 }, 'maxAmount'],
+    [{ maxAmount: 1.5 }, 'maxAmount'],
+    [{ defaultBalance: -100 }, 'defaultBalance'],
+    [{ defaultBalance: Number.POSITIVE_INFINITY }, 'defaultBalance'],
+    [{ cards: [] }, 'cards'],
+    [{ cards: { [VISA]: { balance: 1 }, [MASTERCARD]: { balance: 'lots' } } }, 'cards[1].balance'],
+    [{ cards: { [VISA]: 5 } }, 'cards[0]'],
+    [{ cards: { [VISA]: { balance: 1, expiry: '2613' } } }, 'cards[0].expiry'],
+    [{ cards: { [VISA]: { balance: 1, blocked: 'no' } } }, 'cards[0].blocked'],
+    [{ now: new Date() }, 'now'],
+    [{ dialect: 'iso87ascii' }, 'dialect'],
+    [{ checkCards: 'yes' }, 'checkCards'],
+    [{ journalsize: 10 }, 'journalsize'],
+  ];
+  for (const [options, field] of cases) {
+    const err = refused(options);
+    assert.equal(err.code, 'ISO8583_ERR_INBOUND_OPTIONS', field);
+    assert.deepEqual(err.problems?.map((p: FieldProblem) => p.field), [field]);
+    assert.match(err.message, new RegExp(field.replace(/[[\]]/g, '\\$&')));
+    assert.doesNotMatch(err.message, /5555555555554444|4111111111111111/, 'a card is named by its position, never its PAN');
+  }
+  const all = refused({ journalSize: Number.NaN, delay: 'soon', maxAmount: -5 });
+  assert.deepEqual(all.problems?.map((p: FieldProblem) => p.field), ['maxAmount', 'delay', 'journalSize']);
+  assert.equal(refused(null).code, 'ISO8583_ERR_INBOUND_OPTIONS');
+  // The defaults and the documented special values are accepted.
+  for (const options of [{}, { defaultBalance: null }, { maxAmount: Number.POSITIVE_INFINITY, delay: 0, journalSize: 1 }, { cards: { [VISA]: { balance: 0, expiry: '2612', blocked: true } } }]) {
+    assert.equal(typeof createHostSimulator(options), 'function');
+  }
+});
+
+test('host simulator – on a 1987 dialect a 1200 is refused 30 and moves no money; on a 1993 dialect an 0200 904', async () => {
+  const on87 = createHostSimulator({ cards: { [VISA]: { balance: 5000 } }, dialect: getDialect('iso87ascii') });
+  const reply = await ask(on87, tx('1200', '000001', 1000));
+  assert.equal(reply?.['0'], '1210');
+  assert.equal(reply?.['39'], '30');
+  assert.equal(on87.balanceOf(VISA), 5000);
+  assert.equal((await ask(on87, tx('1804', '000002', 0, { 24: '801' })))?.['39'], '30');
+  const smartvista = createHostSimulator({ cards: { [VISA]: { balance: 5000 } }, dialect: getDialect('smartvista') });
+  assert.equal((await ask(smartvista, tx('1200', '000003', 1000)))?.['39'], '030', 'in the width of its field 39');
+  const on93 = createHostSimulator({ cards: { [VISA]: { balance: 5000 } }, dialect: getDialect('iso93ascii') });
+  assert.equal((await ask(on93, tx('0200', '000004', 1000)))?.['39'], '904');
+  assert.equal((await ask(on93, tx('1200', '000005', 1000, { 12: '261121103000' })))?.['39'], '000');
+  assert.equal(on93.balanceOf(VISA), 4000);
+});
+
+test('host simulator – behind a 1987 endpoint, a 1200 is answered (1210, 30) and the card keeps its balance', async (t) => {
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 5000 } }, dialect: getDialect('iso87ascii') });
+  const { port } = await startEndpoint(t, { sequence: sim, dialect: 'iso87ascii' });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  const reply = await client.request(tx('1200', '000010', 1000));
+  assert.equal(reply.fields['0'], '1210');
+  assert.equal(reply.fields['39'], '30');
+  assert.equal(sim.balanceOf(VISA), 5000);
+});
