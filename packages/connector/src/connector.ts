@@ -36,7 +36,7 @@ import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { RequestOutcomes } from './request-outcome.js';
 import { RequestSender } from './request-sender.js';
 import { safMessage } from './saf-message.js';
-import { receiptText } from './send-options.js';
+import { receiptText, tellAnswered } from './send-options.js';
 import type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
 
 export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
@@ -292,9 +292,17 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * once (request-outcome.ts): counted, recorded (to `recordTo` when given, else the transaction log) and answered.
    * `body` is its wire image, if known. With a channel free now, no journal to write and no terminal queue, the request
    * goes out in this turn and its one promise is settled by the channel (`sendNow`); otherwise `dispatch` waits for
-   * each step (request-sender.ts). `deadline` (send options): every wait of the request ends by it.
+   * each step (request-sender.ts). `deadline` (send options): every wait of the request ends by it. `answeredBy`
+   * (send options) is told this connector answered, before the caller is.
    */
   private exchange(input: MessageInput, options: SendOptions, header: Uint8Array | undefined, body?: Buffer): Promise<ChannelResponse> {
+    const told = options.answeredBy;
+    const answer = this.accept(input, options, header, body);
+    return told === undefined ? answer : answer.then((response) => (tellAnswered(told, this), response));
+  }
+
+  /** {@link exchange} without `answeredBy`. */
+  private accept(input: MessageInput, options: SendOptions, header: Uint8Array | undefined, body?: Buffer): Promise<ChannelResponse> {
     const { timeout, deadline, [RECORD_TO]: recordTo } = options;
     const timed = this.transactions !== undefined;
     const at = timed ? Date.now() : 0;
