@@ -285,6 +285,11 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     return this.outcomes.queued(this.terminalQueue as TerminalQueue, message, deadline, task);
   }
 
+  /** @internal A request its group refused for this upstream before it came here (`UPSTREAM_DOWN`): counted and recorded as ours. */
+  refusedForUs(message: MessageInput, err: Iso8583Error): Iso8583Error {
+    return this.outcomes.unsent(message, err);
+  }
+
   // ---- accepting one request ----
 
   /**

@@ -291,9 +291,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
         this.metrics.refused(link.name);
         const why = follows ? 'that its original went to (else the first)' : 'that the routing rule names';
         const err = connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} ${why} is down`, { mti });
-        const recorder = link.connector.transactions;
-        recorder?.settled(message, undefined, err.code, Date.now(), performance.now(), undefined);
-        return Promise.reject(err);
+        // Counted (requests, errors, failures by code) and recorded by that upstream's connector, as its own refusals are.
+        return Promise.reject(link.connector.refusedForUs(message, err));
       }
       this.originals.remember(message, link);
       return this.via(link, send);
