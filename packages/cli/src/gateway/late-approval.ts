@@ -3,11 +3,10 @@
  * a failure, or not at all), or after the client's connection closed (a POS socket closed or reset, an HTTP request
  * aborted), or the answer could not be written. The merchant thinks the transaction failed while the cardholder is
  * charged, so a reversible request (0100 / 0200 and their repeats, 1100 / 1200 with ISO 8583:1993) is reversed through
- * the SAF queue, built like the connector's own reversals by the upstream whose host answered (its dialect says what
- * approves; its `reversal` options: MTI in the dialect's version, the fields copied), and sent to that upstream, in an
- * upstream group of hosts with different dialects too. Anything else (an
- * advice, a reversal, a network management message) is not undone: a reversal of an advice or of a reversal would
- * cost the merchant. A decline is left alone. When the SAF queue cannot store the reversal (a full disk, a failed
+ * the SAF queue of the upstream whose host answered, built like that connector's own reversals: its dialect says what
+ * approves (`00` in 1987, `000` in 1993: an upstream group may mix them), its `reversal` options give the MTI and the
+ * fields copied. Anything else (an advice, a reversal, a network management message) is not undone: a reversal of an
+ * advice or of a reversal would cost the merchant. A decline is left alone. When the SAF queue cannot store the reversal (a full disk, a failed
  * journal), it is sent once without SAF, and an error is logged whatever the outcome. Every approval seen here is
  * counted by why it was not delivered and what was done (`iso8583_gateway_undelivered_approvals_total`).
  */
@@ -81,7 +80,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     if (!isApproved(dialect, answer['39'])) return;
     const reversal = upstream.options.reversal;
     const { text: why, code } = WHY[reason];
-    const about = { code, reason, side, ...summarize(original) };
+    const about = { code, reason, side, upstream: upstream.name, ...summarize(original) };
     const count = (outcome: string): void => counted?.inc({ reason, side, outcome });
     if (!isReversible(String(original['0'] ?? ''))) {
       count('not-reversible');
