@@ -82,7 +82,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private readonly terminalLock: TerminalLock | undefined;
   private readonly reversals: ReversalManager | undefined;
   private readonly lifecycle = new Lifecycle();
-  private readonly outcomes: RequestOutcomes;
+  /** @internal Each request's one outcome (request-outcome.ts): a group's refusals for this upstream are counted here. */
+  readonly outcomes: RequestOutcomes;
   private readonly sender: RequestSender;
   private starting: Promise<void> | undefined;
   private ready = false;
@@ -280,16 +281,6 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     };
   }
 
-  /** @internal Runs `task` in its terminal's turn here, a refusal by the queue counted and recorded as ours (groups). */
-  queued<T>(message: MessageInput, deadline: number | undefined, task: () => Promise<T>): Promise<T> {
-    return this.outcomes.queued(this.terminalQueue as TerminalQueue, message, deadline, task);
-  }
-
-  /** @internal A request its group refused for this upstream before it came here (`UPSTREAM_DOWN`): counted and recorded as ours. */
-  refusedForUs(message: MessageInput, err: Iso8583Error): Iso8583Error {
-    return this.outcomes.unsent(message, err);
-  }
-
   // ---- accepting one request ----
 
   /**
@@ -301,14 +292,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * (send options) is told this connector answered, before the caller is.
    */
   private exchange(input: MessageInput, options: SendOptions, header: Uint8Array | undefined, body?: Buffer): Promise<ChannelResponse> {
-    const told = options.answeredBy;
-    const answer = this.accept(input, options, header, body);
-    return told === undefined ? answer : answer.then((response) => (tellAnswered(told, this), response));
-  }
-
-  /** {@link exchange} without `answeredBy`. */
-  private accept(input: MessageInput, options: SendOptions, header: Uint8Array | undefined, body?: Buffer): Promise<ChannelResponse> {
-    const { timeout, deadline, [RECORD_TO]: recordTo } = options;
+    const { timeout, deadline, [RECORD_TO]: recordTo, answeredBy } = options;
     const timed = this.transactions !== undefined;
     const at = timed ? Date.now() : 0;
     const t0 = timed ? performance.now() : 0;
@@ -321,7 +305,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const message = autoFilled(input, this.options.autoFill, this.stan);
     const packed = message === input ? body : undefined; // filled in: the bytes no longer hold the message
     const mti = mtiOf(message);
-    const settled = this.outcomes.accepted(message, mti, at, t0, recordTo);
+    const told = answeredBy === undefined ? undefined : (): void => tellAnswered(answeredBy, this);
+    const settled = this.outcomes.accepted(message, mti, at, t0, recordTo, told);
     const wait = timeout ?? this.options.requestTimeout;
     const terminal = message['41'];
     const queued = this.terminalQueue !== undefined && terminal != null && options[IN_TERMINAL_LANE] !== true;

@@ -48,8 +48,8 @@ export class RequestOutcomes {
     return refusal;
   }
 
-  /** Accepts `message` (counted, in flight) and returns how it settles, once. */
-  accepted(message: MessageInput, mti: string, at: number, t0: number, recordTo: RecordTo | undefined): Settle {
+  /** Accepts `message` (counted, in flight) and returns how it settles, once; `told` is called when it is answered. */
+  accepted(message: MessageInput, mti: string, at: number, t0: number, recordTo: RecordTo | undefined, told?: () => void): Settle {
     const recorder = this.recorder;
     this.lifecycle.enter();
     this.accounting.accepted(mti);
@@ -57,6 +57,7 @@ export class RequestOutcomes {
       answered: (response) => {
         this.lifecycle.leave();
         recorder?.settled(message, response.message, undefined, at, t0, recordTo);
+        told?.();
         return response;
       },
       failed: (err) => {
