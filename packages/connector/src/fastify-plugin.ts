@@ -54,7 +54,8 @@ export interface Iso8583RoutesOptions {
    * Called with the request and the host's answer (message objects) and the connector whose host answered (with a
    * `via` group, the upstream the request went to; the messages are in its dialect) when the answer does not reach the
    * client: its connection closed (an aborted request) before the response was written whole; e.g. to reverse an
-   * approval the client never got (the gateway does, judged and built for that upstream). Not for `saf` requests (stored, not answered). A throw is logged. Default: none.
+   * approval the client never got (the gateway does, judged and built for that upstream). Not for `saf` requests
+   * (stored, not answered). A throw is logged. Default: none.
    */
   onUndelivered?: UndeliveredAnswerHandler;
 }
