@@ -66,8 +66,11 @@ export interface Bank93 {
   close(): Promise<void>;
 }
 
-/** Starts a bank that answers each request with what `answer` returns (`undefined`: silence). */
-export async function startBank93(answer: (request: IsoMessage) => IsoMessage | undefined): Promise<Bank93> {
+/**
+ * Starts a bank that answers each request with what `answer` returns (`undefined`: silence, or an answer written
+ * later through `write`).
+ */
+export async function startBank93(answer: (request: IsoMessage, write: (reply: IsoMessage) => void) => IsoMessage | undefined): Promise<Bank93> {
   const received: IsoMessage[] = [];
   const waiters: { test: (m: IsoMessage) => boolean; resolve: (m: IsoMessage) => void }[] = [];
   const sockets = new Set<Socket>();
@@ -83,8 +86,9 @@ export async function startBank93(answer: (request: IsoMessage) => IsoMessage | 
         for (let i = waiters.length - 1; i >= 0; i--) {
           if (waiters[i]!.test(request)) waiters.splice(i, 1)[0]!.resolve(request);
         }
-        const reply = answer(request);
-        if (reply !== undefined) socket.write(encodeFrame(codec.pack(reply), framing));
+        const write = (reply: IsoMessage): void => void socket.write(encodeFrame(codec.pack(reply), framing));
+        const reply = answer(request, write);
+        if (reply !== undefined) write(reply);
       }
     });
   });

@@ -98,7 +98,7 @@ async function setup(t: TestContext, dialect = 'iso87ascii'): Promise<Setup> {
     host: '127.0.0.1',
     dialect,
     sequenceTimeout: 100,
-    onLateResult: lateApproval({ connector: upstream, link: upstream, logger }),
+    onLateResult: lateApproval({ connector: upstream, logger }),
     sequence: async (m) => {
       await gate(m.fields['11'] as string);
       const answer = (await upstream.request(m.fields)) as IsoMessage;

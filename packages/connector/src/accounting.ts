@@ -31,7 +31,9 @@ export interface ConnectorAmounts {
 export interface ConnectorCounts {
   /**
    * Requests accepted, and each attempt of a reversal or SAF entry (0400, 0401, an advice, ...): each is then counted
-   * once as a response, a timeout or an error. Network management (sign-on, echo, sign-off) is not counted.
+   * once as a response, a timeout or an error. One that never reached the host (refused by the codec, no connection,
+   * the terminal queue, an upstream down) is a request and an error, as `iso8583_connector_failures_total` counts it;
+   * what was written is `socketQueue.packetCount`. Network management (sign-on, echo, sign-off) is not counted.
    */
   requests: number;
   /** Responses matched to their requests. */
@@ -121,7 +123,10 @@ export class Accounting {
     this.socketQueue = new SocketQueueFigures(dialect);
   }
 
-  /** A request was accepted (`mti` from {@link mtiOf}). */
+  /**
+   * A request was accepted (`mti` from {@link mtiOf}), written or not: it settles once, as `answered` or `failed` (both
+   * counted in the metrics too), so `requests` = `responses` + `timeouts` + `errors` + in flight.
+   */
   accepted(mti: string): void {
     this.counts.requests += 1;
     const label = mtiLabel(mti, this.dialect);

@@ -36,7 +36,7 @@ import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { RequestOutcomes } from './request-outcome.js';
 import { RequestSender } from './request-sender.js';
 import { safMessage } from './saf-message.js';
-import { receiptText } from './send-options.js';
+import { receiptText, tellAnswered } from './send-options.js';
 import type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
 
 export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
@@ -82,7 +82,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private readonly terminalLock: TerminalLock | undefined;
   private readonly reversals: ReversalManager | undefined;
   private readonly lifecycle = new Lifecycle();
-  private readonly outcomes: RequestOutcomes;
+  /** @internal Each request's one outcome (request-outcome.ts): a group's refusals for this upstream are counted here. */
+  readonly outcomes: RequestOutcomes;
   private readonly sender: RequestSender;
   private starting: Promise<void> | undefined;
   private ready = false;
@@ -280,11 +281,6 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     };
   }
 
-  /** @internal Runs `task` in its terminal's turn here, a refusal by the queue counted and recorded as ours (groups). */
-  queued<T>(message: MessageInput, deadline: number | undefined, task: () => Promise<T>): Promise<T> {
-    return this.outcomes.queued(this.terminalQueue as TerminalQueue, message, deadline, task);
-  }
-
   // ---- accepting one request ----
 
   /**
@@ -292,10 +288,11 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * once (request-outcome.ts): counted, recorded (to `recordTo` when given, else the transaction log) and answered.
    * `body` is its wire image, if known. With a channel free now, no journal to write and no terminal queue, the request
    * goes out in this turn and its one promise is settled by the channel (`sendNow`); otherwise `dispatch` waits for
-   * each step (request-sender.ts). `deadline` (send options): every wait of the request ends by it.
+   * each step (request-sender.ts). `deadline` (send options): every wait of the request ends by it. `answeredBy`
+   * (send options) is told this connector answered, before the caller is.
    */
   private exchange(input: MessageInput, options: SendOptions, header: Uint8Array | undefined, body?: Buffer): Promise<ChannelResponse> {
-    const { timeout, deadline, [RECORD_TO]: recordTo } = options;
+    const { timeout, deadline, [RECORD_TO]: recordTo, answeredBy } = options;
     const timed = this.transactions !== undefined;
     const at = timed ? Date.now() : 0;
     const t0 = timed ? performance.now() : 0;
@@ -308,7 +305,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const message = autoFilled(input, this.options.autoFill, this.stan);
     const packed = message === input ? body : undefined; // filled in: the bytes no longer hold the message
     const mti = mtiOf(message);
-    const settled = this.outcomes.accepted(message, mti, at, t0, recordTo);
+    const told = answeredBy === undefined ? undefined : (): void => tellAnswered(answeredBy, this);
+    const settled = this.outcomes.accepted(message, mti, at, t0, recordTo, told);
     const wait = timeout ?? this.options.requestTimeout;
     const terminal = message['41'];
     const queued = this.terminalQueue !== undefined && terminal != null && options[IN_TERMINAL_LANE] !== true;

@@ -51,9 +51,11 @@ export interface Iso8583RoutesOptions {
    */
   via?: () => RouteTarget | undefined;
   /**
-   * Called with the request and the host's answer (message objects) when the answer does not reach the client: its
-   * connection closed (an aborted request) before the response was written whole; e.g. to reverse an approval the
-   * client never got (the gateway does). Not for `saf` requests (stored, not answered). A throw is logged. Default: none.
+   * Called with the request and the host's answer (message objects) and the connector whose host answered (with a
+   * `via` group, the upstream the request went to; the messages are in its dialect) when the answer does not reach the
+   * client: its connection closed (an aborted request) before the response was written whole; e.g. to reverse an
+   * approval the client never got (the gateway does, judged and built for that upstream). Not for `saf` requests
+   * (stored, not answered). A throw is logged. Default: none.
    */
   onUndelivered?: UndeliveredAnswerHandler;
 }
@@ -152,8 +154,15 @@ function isXml(request: FastifyRequest): boolean {
 
 function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string, answers: 'plain' | 'socketqueue', via?: () => RouteTarget | undefined, onUndelivered?: UndeliveredAnswerHandler): void {
   const target = (): RouteTarget => via?.() ?? connector;
-  // A JSON request as it went on the wire (padded, numbers as digits): what a reversal of it must name.
-  const asSent = (message: MessageInput): IsoMessage => connector.codec.unpack(connector.codec.pack(message));
+  // A JSON request as it went on the wire (padded, numbers as digits) to the upstream that answered: what a reversal
+  // of it must name.
+  const asSent = (by: Connector, message: MessageInput): IsoMessage => by.codec.unpack(by.codec.pack(message));
+  // Which connector's host answers (a group's upstream, told by `answeredBy`): its dialect judges the answer and its
+  // options reverse it when the client never got it. A target that does not tell: this connector.
+  const answering = (): { by: Connector; answeredBy: (upstream: Connector) => void } => {
+    const told = { by: connector, answeredBy: (upstream: Connector): void => void (told.by = upstream) };
+    return told;
+  };
   void app.register(
     async (child) => {
       // JSON with a forbidden key (__proto__) is refused naming it (body-problem.ts).
@@ -179,9 +188,10 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           if (xml) {
             if (typeof request.body !== 'string') throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be an ISOMessage document');
             const saf = safOf(request, undefined);
-            const out = await target().sendMessage(request.body, { timeout: timeoutOf(request), saf });
+            const told = answering();
+            const out = await target().sendMessage(request.body, { timeout: timeoutOf(request), saf, answeredBy: told.answeredBy });
             const sent = request.body;
-            if (!saf) watchDelivery(reply, onUndelivered, () => [asSent(readMessage(sent).message), asSent(readMessage(out).message)]);
+            if (!saf) watchDelivery(reply, onUndelivered, () => [asSent(told.by, readMessage(sent).message), asSent(told.by, readMessage(out).message), told.by]);
             return reply.code(saf ? STORED : 200).type('application/xml').send(out);
           }
           const body = request.body;
@@ -194,8 +204,9 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           }
           // fromObject: every bad key and value named at once; a 3-digit MTI ("800", as SocketQueue clients send it) is 0800.
           const message = fromObject(withoutSaf(body as Record<string, unknown>));
-          const result = await target().request(message, { timeout: timeoutOf(request) });
-          watchDelivery(reply, onUndelivered, () => [asSent(message), result]);
+          const told = answering();
+          const result = await target().request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy });
+          watchDelivery(reply, onUndelivered, () => [asSent(told.by, message), result, told.by]);
           return reply.send({ result: answers === 'socketqueue' ? toSocketQueueObject(result, connector.codec.dialect) : result, errors: [] });
         } catch (err) {
           failed(request, reply, err);
@@ -220,8 +231,9 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             const receipt = await target().request(message, { saf: true });
             return reply.code(STORED).send({ result: receipt, errors: [] });
           }
-          const response = await target().request(message, { timeout: timeoutOf(request) });
-          watchDelivery(reply, onUndelivered, () => [message, response]);
+          const told = answering();
+          const response = await target().request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy });
+          watchDelivery(reply, onUndelivered, () => [told.by === connector ? message : asSent(told.by, message), response, told.by]);
           const out = connector.codec.pack(response).toString('hex').toUpperCase();
           return json ? reply.send({ result: { hex: out }, errors: [] }) : reply.type('text/plain').send(out);
         } catch (err) {

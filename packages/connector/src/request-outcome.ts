@@ -4,7 +4,8 @@
  * (counted, in flight) and settles exactly once, answered or failed: taken out of flight, counted, and recorded (to
  * `recordTo` when given, else the transaction log: `TransactionRecorder.settled`, the recording's one home),
  * whichever way and on whichever path it ends. A request an upstream group's terminal queue refuses before any
- * upstream sees it is accepted and failed here too, by the connector whose queue it is ({@link RequestOutcomes.queued}).
+ * upstream sees it is accepted and failed here too, by the connector whose queue it is ({@link RequestOutcomes.queued}),
+ * and so is one the group refuses because the upstream it routes to is down ({@link RequestOutcomes.unsent}).
  */
 import type { Iso8583Error, MessageInput } from '@iso8583/codec';
 import { mtiOf } from './accounting.js';
@@ -47,8 +48,8 @@ export class RequestOutcomes {
     return refusal;
   }
 
-  /** Accepts `message` (counted, in flight) and returns how it settles, once. */
-  accepted(message: MessageInput, mti: string, at: number, t0: number, recordTo: RecordTo | undefined): Settle {
+  /** Accepts `message` (counted, in flight) and returns how it settles, once; `told` is called when it is answered. */
+  accepted(message: MessageInput, mti: string, at: number, t0: number, recordTo: RecordTo | undefined, told?: () => void): Settle {
     const recorder = this.recorder;
     this.lifecycle.enter();
     this.accounting.accepted(mti);
@@ -56,6 +57,7 @@ export class RequestOutcomes {
       answered: (response) => {
         this.lifecycle.leave();
         recorder?.settled(message, response.message, undefined, at, t0, recordTo);
+        told?.();
         return response;
       },
       failed: (err) => {
@@ -88,6 +90,16 @@ export class RequestOutcomes {
     return queue.run(String(message['41']), run, deadline, mti).catch((err: unknown) => {
       throw ran ? err : this.accepted(message, mti, at, t0, undefined).failed(err);
     });
+  }
+
+  /**
+   * A request refused for this connector before it came here (its upstream group found this upstream down:
+   * `UPSTREAM_DOWN`): accepted and failed at once, counted (`requests`, `errors`, `iso8583_connector_failures_total` by
+   * code) and recorded once, as a refusal by the terminal queue is. Returns `err`.
+   */
+  unsent(message: MessageInput, err: Iso8583Error): Iso8583Error {
+    const timed = this.recorder !== undefined;
+    return this.accepted(message, mtiOf(message), timed ? Date.now() : 0, timed ? performance.now() : 0, undefined).failed(err) as Iso8583Error;
   }
 
   private refusal(input: MessageInput, timeout: number | undefined): Iso8583Error | undefined {

@@ -3,6 +3,7 @@
  * is answered with instead of the host's response.
  */
 import type { MessageForm } from '@iso8583/codec';
+import type { Connector } from './connector.js';
 import type { TransactionRecord } from './transaction-log.js';
 import type { RECORD_TO } from './transaction-record.js';
 import type { IN_TERMINAL_LANE } from './terminal-queue.js';
@@ -28,6 +29,13 @@ export interface SendOptions {
    * Default: the connector's `header` (or the `<header>` of an XML request).
    */
   header?: Uint8Array;
+  /**
+   * Told which connector's host answered (in an upstream group, the upstream the request went to), just before the
+   * promise resolves with the answer: whoever must undo an answer (reverse an approval its client never got) builds
+   * the reversal with that upstream's dialect and options and sends it there. Not called for a failure or a `saf`
+   * receipt; a throw is ignored (the answer is delivered). Default: none.
+   */
+  answeredBy?: (upstream: Connector) => void;
   /** @internal Where the request's transaction record goes instead of the log (an upstream group that may retry). */
   [RECORD_TO]?: (record: TransactionRecord) => void;
   /** @internal The request already holds its terminal's turn (an upstream group's shared queue): not queued again. */
@@ -62,4 +70,13 @@ export interface SafSendOptions {
 /** A receipt in the form of the request: JSON text, or `<saf id="..."/>` for XML. */
 export function receiptText(receipt: SafReceipt, form: MessageForm): string {
   return form === 'xml' ? `<saf id="${receipt.id}"/>` : JSON.stringify(receipt);
+}
+
+/** Tells `answeredBy` (send options) which connector answered; a throw is ignored: the answer is delivered all the same. */
+export function tellAnswered(answeredBy: (upstream: Connector) => void, connector: Connector): void {
+  try {
+    answeredBy(connector);
+  } catch {
+    // The caller's answer matters more than its listener: an approval must reach its client.
+  }
 }

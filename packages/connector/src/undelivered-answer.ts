@@ -6,10 +6,18 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { IsoMessage } from '@iso8583/codec';
+import type { Connector } from './connector.js';
 import { routeFailure } from './route-failure.js';
 
-/** Told of a request whose answer did not reach the client: the request and the host's answer, as message objects. */
-export type UndeliveredAnswerHandler = (request: IsoMessage, answer: IsoMessage) => void;
+/**
+ * Told of a request whose answer did not reach the client: the request and the host's answer, as message objects in
+ * the dialect of `upstream`, the connector whose host answered (in an upstream group, the upstream the request went
+ * to: its dialect says what approves, its options how to reverse). The request is as `upstream` sent it.
+ */
+export type UndeliveredAnswerHandler = (request: IsoMessage, answer: IsoMessage, upstream: Connector) => void;
+
+/** A request, its answer and the connector whose host answered, as {@link UndeliveredAnswerHandler} is given them. */
+export type UndeliveredAnswer = [request: IsoMessage, answer: IsoMessage, upstream: Connector];
 
 /**
  * Watches the response about to carry an answer: when the connection has closed already, or closes before the
@@ -17,13 +25,13 @@ export type UndeliveredAnswerHandler = (request: IsoMessage, answer: IsoMessage)
  * then: e.g. the XML route's parse). A throw (of `messages` or of `handler`) is logged with the request's logger, by
  * name and code. Call it before sending the response.
  */
-export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHandler | undefined, messages: () => [IsoMessage, IsoMessage]): void {
+export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHandler | undefined, messages: () => UndeliveredAnswer): void {
   if (handler === undefined) return;
   const res = reply.raw;
   const report = (): void => {
     try {
-      const [request, answer] = messages();
-      handler(request, answer);
+      const [request, answer, upstream] = messages();
+      handler(request, answer, upstream);
     } catch (err) {
       reply.request.log.error({ failure: routeFailure(err) }, 'onUndelivered failed');
     }

@@ -30,6 +30,7 @@ import { Originals, followsOriginal } from './upstream-group-originals.js';
 import type { RouteRule } from './routing.js';
 import { UpstreamMetrics } from './upstream-metrics.js';
 import { IN_TERMINAL_LANE } from './terminal-queue.js';
+import type { TerminalQueue } from './terminal-queue.js';
 import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO } from './transaction-record.js';
 
@@ -270,7 +271,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   private run<T>(message: MessageInput, saf: boolean, send: Send<T>, deadline: number | undefined): Promise<T> {
     if (this.queueHolder === undefined || saf || message['41'] == null) return this.choose(message, saf, send);
     const inLane: Send<T> = (c, o) => send(c, { ...o, [IN_TERMINAL_LANE]: true });
-    return this.queueHolder.queued(message, deadline, () => this.choose(message, saf, inLane));
+    const holder = this.queueHolder;
+    return holder.outcomes.queued(holder.terminalQueue as TerminalQueue, message, deadline, () => this.choose(message, saf, inLane));
   }
 
   private choose<T>(message: MessageInput, saf: boolean, send: Send<T>): Promise<T> {
@@ -291,9 +293,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
         this.metrics.refused(link.name);
         const why = follows ? 'that its original went to (else the first)' : 'that the routing rule names';
         const err = connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} ${why} is down`, { mti });
-        const recorder = link.connector.transactions;
-        recorder?.settled(message, undefined, err.code, Date.now(), performance.now(), undefined);
-        return Promise.reject(err);
+        // Counted (requests, errors, failures by code) and recorded by that upstream's connector, as its own refusals are.
+        return Promise.reject(link.connector.outcomes.unsent(message, err));
       }
       this.originals.remember(message, link);
       return this.via(link, send);

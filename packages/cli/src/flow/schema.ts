@@ -17,12 +17,25 @@ function codeOnly(schema: Schema): boolean {
 }
 
 /**
+ * What a flow file can give for an option whose other forms only code can give, by its path in the options: the
+ * manifest's description names every form (a `TransactionLog` or `ReversalJournal` object too), the flow file's
+ * schema (`iso8583 run --schema`) names the JSON forms {@link jsonOnly} keeps. Every option that loses a form has
+ * its text here (flow-schema-text.test.ts).
+ */
+const JSON_FORMS: Readonly<Record<string, string>> = {
+  transactionLog:
+    'Where every request is recorded once with its outcome (masked PAN, never track data, PIN block, field 55 or field 48). In a flow file only `false`: no transaction log, not even the file store in reversal.journalDir (a log of your own is given in code). Default: a file store in reversal.journalDir when reversal is on with a journal folder, else none.',
+  store:
+    'Where the reversals (the SAF queue) are kept. In a flow file a postgresql://USER[:PASSWORD]@HOST:PORT/DB URL (postgres:// too; a database several nodes share, with leases; its password is never logged; the value "${PG_URL}" takes it from the environment, out of the file); a journal of your own is given in code. Takes the place of reversal.journalDir. Default: the file journal of reversal.journalDir.',
+};
+
+/**
  * `schema` with what a JSON file cannot give taken out, at every depth (`reversal.journal` too): a property only code
  * can give (a `typeof`/`instanceof` schema, or one the manifest marks "Runtime only." such as `connectors`) is no longer
  * accepted (a flow file naming it gets "is not a known key"); a property that takes a value or an object keeps only its
- * JSON forms (`store`: the URL; `transactionLog`: `false`).
+ * JSON forms (`store`: the URL; `transactionLog`: `false`), described by `forms` (by the property's path, `at`).
  */
-function jsonOnly(schema: Schema): Schema {
+function jsonOnly(schema: Schema, forms: Readonly<Record<string, string>> = {}, at = ''): Schema {
   const out: Schema = { ...schema };
   delete out.$schema;
   const props = out.properties as Record<string, Schema> | undefined;
@@ -33,14 +46,16 @@ function jsonOnly(schema: Schema): Schema {
     if (codeOnly(value) || (runtimeOnly && !Array.isArray(value.anyOf))) continue;
     if (Array.isArray(value.anyOf)) {
       const { anyOf, ...rest } = value;
-      const forms = (anyOf as Schema[]).filter((s) => !codeOnly(s));
-      if (forms.length === 0) continue;
+      const kinds = (anyOf as Schema[]).filter((s) => !codeOnly(s));
+      if (kinds.length === 0) continue;
       // `{ const: false }` reads as "must be one of false" in a problem, as an enum.
-      const json = forms.map((f) => ('const' in f ? { enum: [f.const] } : f));
-      kept[key] = json.length === 1 ? { ...rest, ...json[0] } : { ...rest, anyOf: json };
+      const json = kinds.map((f) => ('const' in f ? { enum: [f.const] } : f));
+      const text = kinds.length < (anyOf as Schema[]).length ? forms[at + key] : undefined;
+      const described = text === undefined ? rest : { ...rest, description: text };
+      kept[key] = json.length === 1 ? { ...described, ...json[0] } : { ...described, anyOf: json };
       continue;
     }
-    kept[key] = value.type === 'object' ? jsonOnly(value) : value;
+    kept[key] = value.type === 'object' ? jsonOnly(value, forms, `${at}${key}.`) : value;
   }
   out.properties = kept;
   if (Array.isArray(out.required)) out.required = (out.required as string[]).filter((k) => Object.hasOwn(kept, k));
@@ -52,7 +67,7 @@ function jsonOnly(schema: Schema): Schema {
  * file accepts exactly what they validate).
  */
 export function manifestSchemas(): { connector: Schema; inbound: Schema } {
-  const connector = jsonOnly(connectorOptionsSchema());
+  const connector = jsonOnly(connectorOptionsSchema(), JSON_FORMS);
   const inbound = jsonOnly(inboundOptionsSchema());
   // In a flow file a sequence is a module path (relative to the flow file) or a registered name.
   const inboundProps = inbound.properties as Record<string, Schema>;

@@ -15,14 +15,14 @@ import { performance } from 'node:perf_hooks';
 import { resolveDialect } from '@iso8583/codec';
 import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
 import type { Connector, EncodedResponse, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
-import { EncodedReply, createInboundEndpoint } from '@iso8583/inbound';
+import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, SequenceResult } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listenError } from '../args.js';
 import { logStopped, waitForSaf } from '../drain.js';
 import { readHttpToken } from '../console/access.js';
 import { ResettableStats } from '../stats.js';
-import { httpUndelivered, lateApproval, undeliveredApproval } from './late-approval.js';
+import { UpstreamReply, httpUndelivered, lateApproval, undeliveredApproval } from './late-approval.js';
 import { ownAnswer } from './own-answer.js';
 import { upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
@@ -188,8 +188,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const relayThrough = tracer.wrap('upstream', named === undefined ? config.upstream : 'group', link);
   made.through = relayThrough;
   // An approval the client never got (after the POS timeout, or its POS or HTTP connection gone): reversed.
-  const reverseUndelivered = undeliveredApproval({ connector, link, logger, registry });
-  made.undelivered = httpUndelivered(reverseUndelivered, connector.codec.dialect);
+  // Judged, built and sent for the upstream that answered (the routes and the relay say which).
+  const reverseUndelivered = undeliveredApproval({ connector, logger, registry });
+  made.undelivered = httpUndelivered(reverseUndelivered);
   const everyConnector: Connector[] = [connector, ...others];
   feedRing(ring, everyConnector);
 
@@ -230,12 +231,18 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     sequence: posTracer.sequence('pos', (message) => {
       const own = (err: unknown): SequenceResult => answerOwn(message.fields, message.mti, err);
       let answer: Promise<EncodedResponse>;
+      // Which upstream answered (a group's: told by `answeredBy`), so that an approval the POS never got is reversed there.
+      let by = connector;
+      const deadline = performance.now() + relayBudget;
       try {
-        answer = relayThrough.relay({ message: message.fields, body: message.raw, dialect: posDialect }, { deadline: performance.now() + relayBudget });
+        answer = relayThrough.relay(
+          { message: message.fields, body: message.raw, dialect: posDialect },
+          group === undefined ? { deadline } : { deadline, answeredBy: (upstream) => void (by = upstream) },
+        );
       } catch (err) {
         return own(err);
       }
-      return answer.then((a) => new EncodedReply(a.message, a.body, a.dialect), own);
+      return answer.then((a) => new UpstreamReply(a, by), own);
     }),
   };
   if (posTls !== undefined) posOptions.tls = posTls;

@@ -92,7 +92,7 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
           prefix: '',
           answers: config.socketqueueAnswers ? 'socketqueue' : 'plain',
           via: () => parts.through(),
-          onUndelivered: (request, answer) => parts.undelivered()?.(request, answer),
+          onUndelivered: (request, answer, upstream) => parts.undelivered()?.(request, answer, upstream),
         },
       },
     },

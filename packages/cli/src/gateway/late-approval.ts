@@ -3,10 +3,10 @@
  * a failure, or not at all), or after the client's connection closed (a POS socket closed or reset, an HTTP request
  * aborted), or the answer could not be written. The merchant thinks the transaction failed while the cardholder is
  * charged, so a reversible request (0100 / 0200 and their repeats, 1100 / 1200 with ISO 8583:1993) is reversed through
- * the SAF queue, built like the connector's own reversals (its `reversal` options: MTI in the dialect's version, the
- * fields copied), and sent through the link (a group sends it to the upstream its original went to). Anything else (an
- * advice, a reversal, a network management message) is not undone: a reversal of an advice or of a reversal would
- * cost the merchant. A decline is left alone. When the SAF queue cannot store the reversal (a full disk, a failed
+ * the SAF queue of the upstream whose host answered, built like that connector's own reversals: its dialect says what
+ * approves (`00` in 1987, `000` in 1993: an upstream group may mix them), its `reversal` options give the MTI and the
+ * fields copied. Anything else (an advice, a reversal, a network management message) is not undone: a reversal of an
+ * advice or of a reversal would cost the merchant. A decline is left alone. When the SAF queue cannot store the reversal (a full disk, a failed
  * journal), it is sent once without SAF, and an error is logged whatever the outcome. Every approval seen here is
  * counted by why it was not delivered and what was done (`iso8583_gateway_undelivered_approvals_total`).
  */
@@ -14,18 +14,19 @@ import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { isApproved, safeErrorCode, summarize } from '@iso8583/codec';
-import type { Dialect, IsoMessage } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
 import { buildReversal, isReversible } from '@iso8583/connector';
-import type { Connector, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
+import type { Connector, EncodedResponse, UndeliveredAnswerHandler } from '@iso8583/connector';
 import { EncodedReply } from '@iso8583/inbound';
 import type { InboundMessage, SequenceContext, SequenceResult, UndeliveredReason } from '@iso8583/inbound';
 
 /** What a late approval is handled with. */
 export interface LateApprovalParts {
-  /** The upstream whose options (`reversal`, dialect) the reversal is built from. */
+  /**
+   * The upstream of an answer that does not say which upstream answered (a lone connector: the only one): its dialect
+   * judges the answer, its options (`reversal`, dialect) build the reversal, and the reversal is sent to it.
+   */
   readonly connector: Connector;
-  /** Where the reversal is sent (`saf: true`): the connector, or the group (which sends it to its original's upstream). */
-  readonly link: Connector | UpstreamGroup;
   /** The gateway's logger. */
   readonly logger: Logger;
   /** Where `iso8583_gateway_undelivered_approvals_total` is registered. Default: not counted. */
@@ -35,8 +36,25 @@ export interface LateApprovalParts {
 /** Which client an undelivered answer was for. */
 export type UndeliveredSide = 'pos' | 'http';
 
-/** Reverses an approval of `original` that its client never got; `answer` is the bank's, in `dialect`. */
-export type UndeliveredApproval = (original: IsoMessage, answer: IsoMessage, dialect: Dialect, reason: UndeliveredReason, side: UndeliveredSide) => void;
+/**
+ * Reverses an approval of `original` that its client never got; `answer` is the bank's, from `upstream`'s host and in
+ * its dialect (`undefined`: the parts' connector).
+ */
+export type UndeliveredApproval = (original: IsoMessage, answer: IsoMessage, upstream: Connector | undefined, reason: UndeliveredReason, side: UndeliveredSide) => void;
+
+/** A relayed answer (POS side) with the connector whose host gave it: what {@link lateApproval} reverses it with. */
+export class UpstreamReply extends EncodedReply {
+  /**
+   * @param response The connector's answer (message, wire image, dialect).
+   * @param upstream The connector whose host answered (in a group, the upstream the request went to).
+   */
+  constructor(
+    response: EncodedResponse,
+    readonly upstream: Connector,
+  ) {
+    super(response.message, response.body, response.dialect);
+  }
+}
 
 /** What each reason is called in the log lines, and its code. */
 const WHY: Readonly<Record<UndeliveredReason, { text: string; code: string }>> = {
@@ -46,8 +64,7 @@ const WHY: Readonly<Record<UndeliveredReason, { text: string; code: string }>> =
 
 /** The one handler of approvals the client never got (POS and HTTP alike). */
 export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApproval {
-  const { connector, link, logger } = parts;
-  const reversal = connector.options.reversal;
+  const { logger } = parts;
   const counted = parts.registry === undefined
     ? undefined
     : new Counter({
@@ -56,10 +73,14 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
         labelNames: ['reason', 'side', 'outcome'],
         registers: [parts.registry],
       });
-  return (original, answer, dialect, reason, side) => {
+  return (original, answer, answered, reason, side) => {
+    // The answering upstream's dialect: a 1993 host approves with 000, a 1987 one with 00.
+    const upstream = answered ?? parts.connector;
+    const dialect = upstream.codec.dialect;
     if (!isApproved(dialect, answer['39'])) return;
+    const reversal = upstream.options.reversal;
     const { text: why, code } = WHY[reason];
-    const about = { code, reason, side, ...summarize(original) };
+    const about = { code, reason, side, upstream: upstream.name, ...summarize(original) };
     const count = (outcome: string): void => counted?.inc({ reason, side, outcome });
     if (!isReversible(String(original['0'] ?? ''))) {
       count('not-reversible');
@@ -73,7 +94,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     }
     let built: IsoMessage;
     try {
-      built = buildReversal(original, reversal.mti, connector.codec.dialect, reversal.fields);
+      built = buildReversal(original, reversal.mti, dialect, reversal.fields);
     } catch (err) {
       count('unbuildable');
       logger.error({ ...about, code: safeErrorCode(err) }, `${why}: its reversal cannot be built`);
@@ -81,11 +102,12 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     }
     count('reversed');
     logger.warn(about, `${why}: reversed`);
-    link.request(built, { saf: true }).catch((stored: unknown) => {
+    // To the upstream that approved (not by a group's memory of originals, which may have forgotten it).
+    upstream.request(built, { saf: true }).catch((stored: unknown) => {
       // Not stored (a full disk, a failed or removed journal folder, a full SAF queue): sent once as it is rather than
       // dropped, so that the approval is undone whenever the upstream is reachable; logged either way.
       logger.error({ ...about, code: safeErrorCode(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`);
-      link.request(built).then(
+      upstream.request(built).then(
         (sent) => logger.warn({ ...about, responseCode: (sent as IsoMessage)['39'] }, `${why}: reversed without SAF`),
         (lost: unknown) => logger.error({ ...about, code: safeErrorCode(lost) }, `${why}: its reversal could not be stored nor sent: NOT reversed`),
       );
@@ -94,20 +116,21 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
 }
 
 /**
- * The inbound endpoint's `onLateResult` of the POS side: a relayed answer (an `EncodedReply`) that came after the POS
- * timeout or found its client gone goes to {@link undeliveredApproval}; the gateway's own answers are failures.
+ * The inbound endpoint's `onLateResult` of the POS side: a relayed answer (an `EncodedReply`; an {@link UpstreamReply}
+ * names its upstream) that came after the POS timeout or found its client gone goes to {@link undeliveredApproval};
+ * the gateway's own answers are failures.
  */
 export function lateApproval(parts: LateApprovalParts | UndeliveredApproval): (result: SequenceResult, message: InboundMessage, context: SequenceContext, reason: UndeliveredReason) => void {
   const reverse = typeof parts === 'function' ? parts : undeliveredApproval(parts);
   return (result, message, _context, reason) => {
-    if (result instanceof EncodedReply) reverse(message.fields, result.message, result.dialect, reason, 'pos');
+    if (result instanceof EncodedReply) reverse(message.fields, result.message, result instanceof UpstreamReply ? result.upstream : undefined, reason, 'pos');
   };
 }
 
 /**
  * The HTTP routes' `onUndelivered`: an answer whose request was aborted (the client's connection closed before the
- * response was written) goes to {@link undeliveredApproval}; `dialect` is the routes' (the first upstream's).
+ * response was written) goes to {@link undeliveredApproval}, with the upstream that answered it (the routes say).
  */
-export function httpUndelivered(reverse: UndeliveredApproval, dialect: Dialect): UndeliveredAnswerHandler {
-  return (request, answer) => reverse(request, answer, dialect, 'client-gone', 'http');
+export function httpUndelivered(reverse: UndeliveredApproval): UndeliveredAnswerHandler {
+  return (request, answer, upstream) => reverse(request, answer, upstream, 'client-gone', 'http');
 }
