@@ -63,7 +63,12 @@ test('SocketQueue reversal limit – --saf-max-attempts 11 gives a silent bank\'
   // The 11th attempt left before its wait ran out; its frame is read here (the bank is this process).
   await waitUntil(() => mtis.length >= 11 || undefined, { what: 'the 11th reversal at the bank', timeoutMs: 5_000, intervalMs: 10 });
   assert.deepEqual(mtis, ['0200', '0400', ...Array<string>(10).fill('0401')]);
-  const stats = JSON.parse((await httpCall(gw.http.port, 'GET', '/stats', {})).body) as { upstream: { safAbandoned?: number; safDepth?: number } };
-  assert.equal(stats.upstream.safAbandoned, 1, JSON.stringify(stats.upstream));
-  assert.equal(stats.upstream.safDepth, 0);
+  // Counted once its end is durable in the journal (written after the log line).
+  type Upstream = { safAbandoned?: number; safDepth?: number };
+  const upstream = await waitUntil(async () => {
+    const stats = JSON.parse((await httpCall(gw.http.port, 'GET', '/stats', {})).body) as { upstream: Upstream };
+    return (stats.upstream.safAbandoned ?? 0) > 0 ? stats.upstream : undefined;
+  }, { what: 'safAbandoned in /stats', timeoutMs: 10_000, intervalMs: 20 });
+  assert.equal(upstream.safAbandoned, 1, JSON.stringify(upstream));
+  assert.equal(upstream.safDepth, 0);
 });
