@@ -15,12 +15,12 @@ import { readVector, waitUntil } from '@iso8583/test-support';
 import { hostPort, startCli, startSimulator, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
 
-/** SocketQueue's README purchase, verbatim: field 55 has 259 hex digits (a `0` of `9c 01 00` is missing). */
+/** SocketQueue's README purchase as its latest edition (© 2015–2026) prints it: field 55 has 259 hex digits (a `0` of `9c 01 00` is missing). */
 const README_PURCHASE = JSON.parse(
   '{ "0": "0200",  "3": "0",  "4": 1000,  "7": "0818160933",  "11": 618160,  "12": "150820130600",  "22": "056",  "24": "200",  "25": "00",  "35": "4850781234567891=19082012232800000037",  "41": 992468,  "42": 124642124643,  "49": "810",  "55": "9f2608571f1e10d4fa4aac9f2701809f100706010a03a4b8029f37045bb074729f3602000c950500800010009a031508189c0109f02060000000010005f2a02064382023c009f1a0206439f03060000000000009f3303e0f0c89f34034403029f3501229f1e0835313230323831358407a00000000310109f41030000565f340101" }',
 ) as Record<string, string | number>;
 
-/** The same purchase with field 55 mended (`9c 01 00`: transaction type 00), 130 bytes of EMV data. */
+/** The same purchase with field 55 mended (`9c 01 00`: transaction type 00), 130 bytes of EMV data, as the README's earlier editions print it. */
 const PURCHASE = { ...README_PURCHASE, '55': String(README_PURCHASE['55']).replace('9c0109f02', '9c01009f02') };
 
 /** SocketQueue's README JSON echo: a 3-digit MTI and numeric fields given short. */

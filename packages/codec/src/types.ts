@@ -235,6 +235,13 @@ export interface DialectNetworkManagement {
   codes: { 'sign-on': string; 'sign-off': string; echo: string };
   /** More fields every request carries, fixed (`{ "3": "990000", "41": "00000000" }`). Default: none. */
   set?: Record<string, string>;
+  /**
+   * How the answer to a request the host initiates (its 0800) differs from the request it echoes, besides field 7
+   * (the time of the answer's own transmission) and 39 (set): fields it leaves out (`omit`) and whether it carries a
+   * retrieval reference number of its own in field 37 (`retrievalReference`). SmartVista: 24 and 42 left out and 37
+   * made, as SocketQueue's SmartVista logic answers. Default: every field echoed, no 37 added.
+   */
+  answer?: { omit?: readonly string[]; retrievalReference?: boolean };
 }
 
 /** A dialect: how every field of a message travels on the wire. Plain data. */

@@ -14,6 +14,8 @@ export { Router, routeProblems } from './routing.js';
 export type { RouteRule } from './routing.js';
 export { bodyProblem, parseJsonBody } from './body-problem.js';
 export type { BodyProblem } from './body-problem.js';
+export { failureBody } from './socketqueue-errors.js';
+export type { RouteErrorJson } from './socketqueue-errors.js';
 export { validateConnectorOptions } from './options.js';
 export { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from './timeouts.js';
 export type {

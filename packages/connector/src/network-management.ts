@@ -16,6 +16,7 @@ import type { StanCounter } from './auto-fill.js';
 import { channelRequest } from './channel.js';
 import type { Channel } from './channel.js';
 import { connectorError } from './errors.js';
+import { networkAnswer } from './network-answer.js';
 import type { MatchKey } from './match-key.js';
 import type { ResolvedConnectorOptions } from './options.js';
 
@@ -113,11 +114,12 @@ export class NetworkManagement {
 
   /**
    * A host-initiated network management request (sign-on, echo, key exchange: 0800 or 1804) is answered with its
-   * response MTI (0810, 1814), its fields echoed, the dialect's approval code (`00`; `000` under `smartvista`; 1993: action code 800, accepted).
+   * response MTI (0810, 1814), its fields echoed but 7 (now), the dialect's approval code (`00`; `000` under `smartvista`;
+   * 1993: action code 800, accepted) and what the dialect's `networkManagement.answer` says (network-answer.ts).
    */
   answer(channel: Channel, message: IsoMessage, header: Buffer): void {
     const answerMti = responseMti(String(message['0'])) ?? responseMti(this.mti)!;
-    const reply: IsoMessage = { ...message, '0': answerMti, '39': this.accepted[0]! };
+    const reply = networkAnswer(message, answerMti, this.accepted[0]!, this.codec.dialect.networkManagement?.answer);
     try {
       // The one rule for a reply's header (a 5-byte TPDU swapped, any other echoed), frame header or dialect header.
       const back = replyHeader(header);

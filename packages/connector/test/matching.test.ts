@@ -102,7 +102,7 @@ test('a response that matches nothing is reported (unsolicited event), never han
   assert.deepEqual(replies.map((r) => r.message['0']), ['0200', '0610'], 'nothing was written back for a response');
 });
 
-test('a host-initiated 0800 is answered with 0810 echoing its STAN, response code 00', async (t) => {
+test('a host-initiated 0800 is answered with 0810 echoing its STAN and 70, response code 00, field 7 its own', async (t) => {
   let sent = false;
   const { peer, connector } = await linked(t, (r, p) => {
     if (r.message['0'] === '0200') {
@@ -120,6 +120,10 @@ test('a host-initiated 0800 is answered with 0810 echoing its STAN, response cod
   assert.equal(reply.message['11'], '770001');
   assert.equal(reply.message['39'], '00');
   assert.equal(reply.message['70'], '301');
+  // Field 7 is the answer's own transmission time (every message carries its own); nothing is added (no 37).
+  assert.match(String(reply.message['7']), /^\d{10}$/);
+  assert.notEqual(reply.message['7'], '1121103000');
+  assert.equal(reply.message['37'], undefined);
 });
 
 test('a response arriving after its timeout is reported as late, not lost, and not given to another request', async (t) => {

@@ -26,3 +26,23 @@ test('smartvista network management – the sign-on is 0800 with 24 = 801, accep
   const [first] = await peer.waitFor(1);
   assert.deepEqual([first?.message['0'], first?.message['24'], first?.message['70']], ['0800', '801', undefined]);
 });
+
+test('smartvista network management – the bank\'s own 0800 is answered as SocketQueue answered it: 7 now, 37 made, no 24 and 42', async (t) => {
+  let answered: (m: Record<string, unknown>) => void = () => undefined;
+  const reply = new Promise<Record<string, unknown>>((resolve) => (answered = resolve));
+  const { peer, connector } = await peerAndConnector(t, (r, p) => {
+    if (r.message['0'] === '0810') answered(r.message);
+    else p.send(r.socket, answer(r.message, { '39': '000' }));
+  }, { dialect: 'smartvista', frame: 'ascii4', signOn: true }, SV);
+  await connector.connect();
+  const [first] = await peer.waitFor(1);
+  // The bank's echo test as SocketQueue's probe sent it (probe-host-echo): 3, an old 7, 11, 24, 41, 42.
+  peer.send(first!.socket, { '0': '0800', '3': '000000', '7': '0607161700', '11': '123456', '24': '831', '41': '00123456', '42': '123567890124567' });
+  const m = await reply;
+  assert.deepEqual([m['0'], m['3'], m['11'], m['39'], m['41']], ['0810', '000000', '123456', '000', '00123456']);
+  assert.equal(m['24'], undefined);
+  assert.equal(m['42'], undefined);
+  assert.match(String(m['7']), /^\d{10}$/);
+  assert.notEqual(m['7'], '0607161700', 'field 7 is the answer\'s own transmission time');
+  assert.match(String(m['37']), /^\d{12}$/);
+});

@@ -10,7 +10,7 @@ import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
 import { GATEWAY_DEFAULTS, GATEWAY_FLAGS } from './flag-rows.js';
 import { GATEWAY_CONFIG_SCHEMA, readConfig } from './config-file.js';
-import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueuePointer } from './socketqueue.js';
+import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueuePointer } from './socketqueue.js';
 import { checkUpstreams, parseRouteFlag, readableReason, upstreamsOf } from './upstreams.js';
 import type { GatewayUpstream } from './upstreams.js';
 import type { RouteRule } from '@iso8583/connector';
@@ -211,8 +211,14 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   };
   specs.upstream = { type: 'string', multiple: true };
   specs.route = { type: 'string', multiple: true };
-  const parsed = parseWithPointers(argv, specs);
+  // SocketQueue's booleans may be written with a value (`--noAutoReversal=false`), as its cfgParams reads them.
+  const booleans = socketQueueBooleanValues(argv);
+  const parsed = parseWithPointers(booleans.argv, specs);
   const values = parsed.values;
+  for (const name of booleans.off) {
+    if (values[name] !== undefined) throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} is given twice: give it once`, `--${name}`);
+    values[name] = false;
+  }
   const help = parsed.help;
   const checkOnly = values['check-config'] === true;
   delete values['check-config'];
@@ -333,8 +339,8 @@ export function gatewayHelp(): string {
     'POS clients (binary ISO 8583 over TCP) and web clients (JSON/XML over HTTP) share one host-to-host link.',
     'Every flag can also be given in a JSON file (--config FILE.json) under its camelCase name; flags win (in SocketQueue the file won).',
     'SocketQueue\'s names are aliases: --upstreamHost/--upstreamPort, --listenPort, --listenHttpPort, --statServerPort,',
-    '--logFile, --noAutoReversal, --queueLockTerminal, --c FILE (also as config file keys); using any of them means',
-    '--socketqueue (SocketQueue\'s defaults, below).',
+    '--logFile, --noAutoReversal, --queueLockTerminal, --vv, --c FILE (also as config file keys; a boolean may be written',
+    '--noAutoReversal=true or =false); using any of them means --socketqueue (SocketQueue\'s defaults, below).',
     '',
     flagHelp([
       { flag: 'config', short: 'c', aliases: ['c'], kind: 'string', arg: 'FILE.json', help: 'read the flags from a JSON file' },

@@ -72,7 +72,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'shutdownDeadline', flag: 'shutdown-deadline', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'ms SIGTERM waits for in-flight work and the SAF queue (reversals and advices, sent at once)' },
   { key: 'logFile', flag: 'log-file', aliases: ['logFile'], kind: 'string', arg: 'FILE', defaultText: 'standard error', help: 'log file, reopened on SIGHUP' },
   { key: 'logLevel', flag: 'log-level', kind: 'choice', arg: 'LEVEL', choices: LEVELS, default: 'info', help: `${LEVELS.join('|')}; debug adds a line per message and HTTP request, trace the fields` },
-  { key: 'logMessages', flag: 'log-messages', kind: 'boolean', default: false, help: 'log every message in and out at info (direction, peer, latency, fields; card data masked)' },
+  { key: 'logMessages', flag: 'log-messages', aliases: ['vv'], kind: 'boolean', default: false, help: 'log every message in and out at info (direction, peer, latency, fields; card data masked)' },
   ...CONSOLE_ROWS,
 ];
 

@@ -101,6 +101,8 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
     ...(options.token === undefined ? {} : { token: options.token }),
     logger: options.logger.child({ side: 'http' }),
     logEveryRequest: config.logMessages,
+    // With SocketQueue's names, its HTTP service: any content type read as JSON, any path, other methods 405.
+    ...(config.socketqueue ? { socketQueue: config.socketqueueAnswers ? 'socketqueue' : 'plain' } as const : {}),
     ...(ring === undefined
       ? {}
       : {

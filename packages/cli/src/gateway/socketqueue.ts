@@ -5,7 +5,9 @@
  * messages of its socket clients, ends a client's connection after its answer (`dropClient`), opens HTTP only with
  * `--listenHttpPort`, waits 35 s for the bank (`queueTimeout`) and sends no echo test of its own.
  */
+import { cliError } from '../args.js';
 import type { GatewayConfig } from './config.js';
+import { GATEWAY_FLAGS } from './flag-rows.js';
 
 /**
  * The gateway's defaults when SocketQueue's names are used (`--listenPort`, `--upstreamHost`, a config file key such as
@@ -28,8 +30,40 @@ export const SOCKETQUEUE_DEFAULTS: Readonly<Partial<GatewayConfig>> = Object.fre
  * means {@link SOCKETQUEUE_DEFAULTS}.
  */
 export const SOCKETQUEUE_NAMES: ReadonlySet<string> = new Set([
-  'upstreamHost', 'upstreamPort', 'listenPort', 'listenHttpPort', 'statServerPort', 'logFile', 'noAutoReversal', 'queueLockTerminal',
+  'upstreamHost', 'upstreamPort', 'listenPort', 'listenHttpPort', 'statServerPort', 'logFile', 'noAutoReversal', 'queueLockTerminal', 'vv',
 ]);
+
+/** SocketQueue's boolean parameters that are boolean flags here (`noAutoReversal`, `queueLockTerminal`, `vv`). */
+const SOCKETQUEUE_BOOLEANS: ReadonlySet<string> = new Set(
+  GATEWAY_FLAGS.flatMap((f) => (f.kind === 'boolean' ? (f.aliases ?? []).filter((a) => SOCKETQUEUE_NAMES.has(a)) : [])),
+);
+
+/**
+ * SocketQueue's boolean names written with a value, as its cfgParams reads them (`--noAutoReversal=true`): `argv` with
+ * `--name=true` as `--name` and `--name=false` left out, and the names given `false` (`off`, for the caller to set once
+ * the line is parsed). Any other value is refused naming the flag (`ISO8583_ERR_CLI_OPTION`), never read as false.
+ */
+export function socketQueueBooleanValues(argv: readonly string[]): { argv: string[]; off: string[] } {
+  const out: string[] = [];
+  const off: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const m = /^--([A-Za-z]+)=(.*)$/s.exec(arg);
+    if (m === null || !SOCKETQUEUE_BOOLEANS.has(m[1] as string)) {
+      out.push(arg);
+      continue;
+    }
+    const name = m[1] as string;
+    if (m[2] === 'true') out.push(`--${name}`);
+    else if (m[2] === 'false') off.push(name);
+    else throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be true or false (or given alone for true)`, `--${name}`);
+  }
+  return { argv: out, off };
+}
 
 /** A SocketQueue parameter with no flag of that name here: what to use instead (its value, when known, converted). */
 type Pointer = (value: string | undefined) => string;
@@ -48,8 +82,7 @@ const POINTERS: Readonly<Record<string, Pointer>> = {
   maxQueue: () => 'no equivalent: --max-connections N bounds the POS clients',
   statDumpFile: () => 'no equivalent: GET /stats starts at zero on each start; the transaction log (GET /transactions) keeps every request',
   pidFile: () => 'no equivalent: run the gateway under a service manager (docs/gateway.md, Running as a service), which knows its pid',
-  vv: () => 'use --log-messages (every message in and out, card data masked)',
-  v: () => 'use --log-level info (the default)',
+  v: () => 'use --log-level warn',
   silent: () => 'use --log-file FILE (the log leaves the console) or --log-level silent',
   dangerous: () => 'refused on purpose: card data is always masked',
   logstashHost: () => 'no equivalent: ship the JSON lines of --log-file',

@@ -14,6 +14,7 @@ import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connecto
 import { listenError } from '../args.js';
 import { maskDigitRuns } from '@iso8583/codec';
 import { requireKnownHost } from './host-check.js';
+import { socketQueueHttp } from './socketqueue-http.js';
 import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests } from './request-deadline.js';
 import { requireToken } from '../console/access.js';
 import { mountConsole } from '../console/routes.js';
@@ -51,6 +52,12 @@ export interface HttpAppOptions {
   logger?: Logger;
   /** Every request at `info` (`--log-messages`), not only the failed ones. Default `false`. */
   logEveryRequest?: boolean;
+  /**
+   * SocketQueue's HTTP service (socketqueue-http.ts): a POST body read as JSON whatever its content type, on any path;
+   * any other request no route takes answered 405. The value is the shape of that answer (the routes' `answers`).
+   * Default: none (Fastify's 404 and 415).
+   */
+  socketQueue?: 'plain' | 'socketqueue';
 }
 
 /**
@@ -104,7 +111,14 @@ export interface HttpApp {
 /** Builds the application: the connectors registered and ready, nothing listening yet. */
 export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   // A client that stalls mid-request is answered 408 (request-deadline.ts), bounded below once the connectors exist.
-  const app: FastifyInstance = fastify({ logger: false, forceCloseConnections: 'idle', clientErrorHandler: answerClientError });
+  const sq = options.socketQueue === undefined ? undefined : socketQueueHttp(options.socketQueue);
+  const app: FastifyInstance = fastify({
+    logger: false,
+    forceCloseConnections: 'idle',
+    clientErrorHandler: answerClientError,
+    ...(sq === undefined ? {} : { rewriteUrl: sq.rewriteUrl }),
+  });
+  sq?.install(app);
   // A browser request from another site never reaches a route that changes state (the connector's cross-site.ts).
   app.addHook('onRequest', refuseCrossSite((err) => ({ error: { code: err.code, message: err.message, field: err.field } })));
   // The address listened on, for the Host check of a port without a token (host-check.ts).

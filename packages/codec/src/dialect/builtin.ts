@@ -133,8 +133,14 @@ function smartvista(): Dialect {
   dialect.approvalCodes = ['000'];
   // SocketQueue's SmartVista reversal: function code 400, 25 as the original's, no field 90, field 7 now on each attempt.
   dialect.reversal = { set: { '24': '400' }, copy: ['25'], originalData: false, freshTransmissionTime: true };
-  // SmartVista's 0800 (SocketQueue's obligatory 3, 24, 41): the function code in 24, echo test 831.
-  dialect.networkManagement = { field: '24', codes: { 'sign-on': '801', 'sign-off': '802', echo: '831' }, set: { '3': '990000', '41': '00000000' } };
+  // SmartVista's 0800 (SocketQueue's obligatory 3, 24, 41): the function code in 24, echo test 831. Its answer to the
+  // host's own 0800 (SocketQueue's replyUpstreamEcho): without 24 and 42, with a retrieval reference number in 37.
+  dialect.networkManagement = {
+    field: '24',
+    codes: { 'sign-on': '801', 'sign-off': '802', echo: '831' },
+    set: { '3': '990000', '41': '00000000' },
+    answer: { omit: ['24', '42'], retrievalReference: true },
+  };
   return dialect;
 }
 

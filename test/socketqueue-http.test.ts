@@ -1,0 +1,86 @@
+/**
+ * The gateway's HTTP side under SocketQueue's names, as SocketQueue's clientHttpServer.js served it: the body of any
+ * POST is JSON whatever its content type (`curl -d` sends a form type) and whatever its path; any other method is
+ * answered 405 `{"result":"","errors":["Method Not Allowed"]}`, so a client that calls `r.errors.join()` reads it.
+ * Body limits and refusals stay those of every request, in SocketQueue's shape.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCodec } from '@iso8583/codec';
+import { httpCall } from '@iso8583/test-support';
+import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iso8583-sq-http-'));
+let port: number;
+
+before(async () => {
+  const bank = await startSimulator(['--dialect', 'smartvista', '--any-card', '--frame', 'ascii4']);
+  const gw = await startGateway([`--upstreamHost=${bank.host}`, `--upstreamPort=${bank.port}`, '--reversal-journal', join(work, 'state')]);
+  port = gw.http.port;
+});
+
+after(async () => {
+  await stopAll();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** SocketQueue's README purchase (numbers as its clients send them), with a STAN of its own. */
+function purchase(stan: number): string {
+  return JSON.stringify({
+    '0': '0200', '3': '0', '4': 1000, '7': '0818160933', '11': stan, '12': '150820130600', '22': '056', '24': '200',
+    '25': '00', '35': '4850781234567891=19082012232800000037', '41': 992468, '42': 124642124643, '49': '810',
+  });
+}
+
+function approved(answer: { status: number; body: string }, what: string): void {
+  assert.equal(answer.status, 200, `${what}: ${answer.body}`);
+  const body = JSON.parse(answer.body) as { result: Record<string, unknown>; errors: unknown[] };
+  assert.deepEqual(body.errors, [], what);
+  assert.equal(body.result['39'], 0, what);
+}
+
+const NOT_ALLOWED = { result: '', errors: ['Method Not Allowed'] };
+
+test('SocketQueue HTTP – a JSON body is read whatever its content type: curl -d\'s form type, none, text/plain', async () => {
+  approved(await httpCall(port, 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded' }, purchase(700001)), 'form type');
+  approved(await httpCall(port, 'POST', '/', {}, purchase(700002)), 'no content type');
+  approved(await httpCall(port, 'POST', '/', { 'content-type': 'text/plain' }, purchase(700003)), 'text/plain');
+  approved(await httpCall(port, 'POST', '/', { 'content-type': 'multipart/form-data; boundary=x' }, purchase(700004)), 'multipart type');
+});
+
+test('SocketQueue HTTP – a POST on any path is the message, as SocketQueue ignored the path; the query is kept', async () => {
+  approved(await httpCall(port, 'POST', '/api', { 'content-type': 'application/json' }, purchase(700011)), 'POST /api');
+  approved(await httpCall(port, 'POST', '/iso/8583/send', { 'content-type': 'application/x-www-form-urlencoded' }, purchase(700012)), 'a deep path');
+  const bad = await httpCall(port, 'POST', '/api?timeout=abc', { 'content-type': 'application/json' }, purchase(700013));
+  assert.equal(bad.status, 400, 'the query reaches POST / (a bad timeout is refused, never ignored)');
+});
+
+test('SocketQueue HTTP – any other method, or a GET no route takes, is 405 in SocketQueue\'s shape', async () => {
+  for (const [method, path] of [['PUT', '/'], ['GET', '/'], ['DELETE', '/api'], ['GET', '/nothing'], ['PATCH', '/raw']] as const) {
+    const body = method === 'GET' ? undefined : purchase(700020);
+    // Node's client sends a DELETE body neither chunked nor counted unless told its length.
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+    const answer = await httpCall(port, method, path, headers, body);
+    assert.equal(answer.status, 405, `${method} ${path}: ${answer.body}`);
+    assert.deepEqual(JSON.parse(answer.body), NOT_ALLOWED, `${method} ${path}`);
+  }
+  // The gateway's own GET routes stay.
+  assert.equal((await httpCall(port, 'GET', '/stats', {})).status, 200);
+});
+
+test('SocketQueue HTTP – refusals keep their status and SocketQueue\'s shape: not JSON 400, too large 413; POST /raw keeps its hex', async () => {
+  const notJson = await httpCall(port, 'POST', '/api', { 'content-type': 'application/x-www-form-urlencoded' }, '0=0200&3=0');
+  assert.equal(notJson.status, 400);
+  assert.deepEqual(JSON.parse(notJson.body), { result: '', errors: ['the body is not valid JSON'] });
+  const large = await httpCall(port, 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded' }, `{"0":"0200","48":"${'x'.repeat(2 * 1024 * 1024)}"}`);
+  assert.equal(large.status, 413);
+  assert.deepEqual(JSON.parse(large.body), { result: '', errors: ['the body is too large'] });
+  const codec = createCodec('smartvista');
+  const hex = codec.pack(JSON.parse(purchase(700031)) as Record<string, string>).toString('hex');
+  const raw = await httpCall(port, 'POST', '/raw', { 'content-type': 'text/plain' }, hex);
+  assert.equal(raw.status, 200, raw.body);
+  assert.equal(codec.unpack(Buffer.from(raw.body, 'hex'))['39'], '000');
+});
