@@ -12,7 +12,8 @@
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { TransactionRecord } from './transaction-log.js';
+import type { TransactionPage, TransactionRecord } from './transaction-log.js';
+import { cursorText, olderThan, readPlace, toPage } from './transaction-cursor.js';
 import { matchesQuery } from './transaction-query.js';
 import type { ResolvedTransactionQuery } from './transaction-query.js';
 
@@ -187,22 +188,38 @@ export interface FolderQueryContext {
   reported: Set<string>;
 }
 
-/** The records of a folder's day files that match `query`, newest (`at`) first, at most `query.limit`. */
-export async function queryFolder(dir: string, query: ResolvedTransactionQuery, context: FolderQueryContext): Promise<TransactionRecord[]> {
+/** The store letter of the file store's cursors (transaction-cursor.ts): `at`, then the line's byte offset in its day file. */
+const CURSOR = 'f';
+
+/** A record found, and the byte offset of its line in its day file (the file of its `at`): its place among equal `at`s. */
+interface Found {
+  record: TransactionRecord;
+  offset: number;
+}
+
+/** Newest first: the later `at`, then the later line of the day file. */
+const newestFirst = (a: Found, b: Found): number => b.record.at - a.record.at || b.offset - a.offset;
+
+/**
+ * The records of a folder's day files that match `query`, newest (`at`, then the later line of a day file) first, at
+ * most `query.limit`, after the cursor `query.before` when given; with the cursor of the next page when full.
+ */
+export async function queryFolder(dir: string, query: ResolvedTransactionQuery, context: FolderQueryContext): Promise<TransactionPage> {
   const { limit } = query;
+  const cursor = readPlace(CURSOR, query.before);
   const from = query.from ?? -Infinity;
-  const to = query.to ?? Infinity;
+  const to = Math.min(query.to ?? Infinity, cursor?.at ?? Infinity);
   const texts = needles(query);
   // Before the search is bounded, only lines with the first filter's text are read.
   const first = texts[0] === undefined ? undefined : Buffer.from(texts[0]);
   const needle = (): Buffer | undefined => (floor === -Infinity && from === -Infinity ? first : undefined);
-  let found: TransactionRecord[] = [];
+  let found: Found[] = [];
   // A lower bound of the `at` a record needs to be among the newest `limit` found so far (-Infinity: fewer found).
   let floor = -Infinity;
   const trim = (): void => {
-    found.sort((a, b) => b.at - a.at);
+    found.sort(newestFirst);
     found = found.slice(0, limit);
-    if (found.length >= limit) floor = (found[limit - 1] as TransactionRecord).at;
+    if (found.length >= limit) floor = (found[limit - 1] as Found).record.at;
   };
   for (const file of await dayFiles(dir)) {
     if (file.start > to) continue;
@@ -226,8 +243,9 @@ export async function queryFolder(dir: string, query: ResolvedTransactionQuery, 
       // accepted before `from`, or older than every record kept.
       if (latest < from - SLACK_MS || latest < floor - SLACK_MS) return true;
       if (latest !== settledOf(record)) delete (record as unknown as Record<string, unknown>)[STEP_BACK];
-      if (record.at > to || !matchesQuery(record, query) || record.at <= floor) return false;
-      found.push(record);
+      // Lines are read last first: one of the same `at` as the floor found now is older than those kept (its offset is lower).
+      if (record.at > to || !matchesQuery(record, query) || record.at <= floor || !olderThan({ at: record.at, tie: offset }, cursor)) return false;
+      found.push({ record, offset });
       if (found.length >= limit * 2 || (found.length === limit && floor === -Infinity)) trim();
       return false;
     }, needle).catch((err: NodeJS.ErrnoException) => {
@@ -236,5 +254,10 @@ export async function queryFolder(dir: string, query: ResolvedTransactionQuery, 
     });
   }
   trim();
-  return found;
+  const last = found.at(-1);
+  return toPage(
+    found.map((f) => f.record),
+    limit,
+    () => cursorText(CURSOR, (last as Found).record.at, (last as Found).offset),
+  );
 }

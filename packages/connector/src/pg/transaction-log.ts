@@ -14,7 +14,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { Backoff } from '../backoff.js';
 import { connectorError } from '../errors.js';
-import type { TransactionLog, TransactionQuery, TransactionRecord } from '../transaction-log.js';
+import type { TransactionLog, TransactionPage, TransactionQuery, TransactionRecord } from '../transaction-log.js';
 import { checkTransactionQuery } from '../transaction-query.js';
 import { copyFrom } from './copy.js';
 import { migrate } from './migrations.js';
@@ -23,7 +23,8 @@ import { RecordBuffer, settleStored } from './record-buffer.js';
 import { resolvePgTransactionLogOptions } from './transaction-log-options.js';
 import type { PgTransactionLogOptions, PgTransactionLogStats } from './transaction-log-options.js';
 import type { BufferedRecords } from './record-buffer.js';
-import { TRANSACTION_COPY, TRANSACTION_PRUNE, copyLine, storedRecord, transactionQuerySql } from './transaction-sql.js';
+import { TRANSACTION_COPY, TRANSACTION_PRUNE, copyLine, rowCursor, storedRecord, transactionQuerySql } from './transaction-sql.js';
+import { toPage } from '../transaction-cursor.js';
 import type { StoredRow } from './transaction-sql.js';
 
 export { transactionQuerySql };
@@ -132,11 +133,13 @@ export class PgTransactionLog implements TransactionLog {
    * batch in flight is waited for, for at most `closeTimeout` (with the database away, the query then answers with what
    * is stored, if it can reach it at all).
    */
-  async query(query: TransactionQuery = {}): Promise<TransactionRecord[]> {
-    const { text, values } = transactionQuerySql(checkTransactionQuery(query));
+  async query(query: TransactionQuery = {}): Promise<TransactionPage> {
+    const checked = checkTransactionQuery(query);
+    const { text, values } = transactionQuerySql(checked);
     await this.caughtUp();
     const result = await this.run<StoredRow>(text, values, 'query');
-    return result.rows.map(storedRecord);
+    const rows = result.rows;
+    return toPage(rows.map(storedRecord), checked.limit, () => rowCursor(rows[rows.length - 1] as StoredRow));
   }
 
   /** Removes the records older than `before` (ms since the epoch), `pruneChunk` rows per statement; resolves with how many. */
