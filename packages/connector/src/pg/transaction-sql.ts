@@ -90,9 +90,9 @@ export function copyLine(input: TransactionRecord, node?: string): string {
 
 /**
  * A row of a query: the record as JSON (rows of schema version 100), else its values, one column each; and its place
- * (`at_us`, `seq`: bigints, as text) for the cursor of a page.
+ * (`cursor_at`, `at` in microseconds, and `cursor_seq`: bigints, as text; named apart from the columns, which ORDER BY names) for the cursor of a page.
  */
-export type StoredRow = { record: TransactionRecord | null; at_ms: number; latency_ms: number; outcome: TransactionRecord['outcome']; at_us: string; seq: string } & Record<string, unknown>;
+export type StoredRow = { record: TransactionRecord | null; at_ms: number; latency_ms: number; outcome: TransactionRecord['outcome']; cursor_at: string; cursor_seq: string } & Record<string, unknown>;
 
 /**
  * `at` in microseconds since the epoch, exactly (whole seconds and the microseconds of the second apart: `extract`
@@ -101,14 +101,14 @@ export type StoredRow = { record: TransactionRecord | null; at_ms: number; laten
 const AT_US = "(extract(epoch FROM date_trunc('second', at))::bigint * 1000000 + extract(microseconds FROM at)::bigint % 1000000)";
 
 /** The columns a query reads (see {@link StoredRow}): `at` back in ms since the epoch, to the microsecond. */
-const SELECTED = `record, (extract(epoch FROM at) * 1000)::float8 AS at_ms, latency_ms, outcome, ${TEXT_COLUMNS.join(', ')}, ${AT_US}::text AS at_us, seq::text AS seq`;
+const SELECTED = `record, (extract(epoch FROM at) * 1000)::float8 AS at_ms, latency_ms, outcome, ${TEXT_COLUMNS.join(', ')}, ${AT_US}::text AS cursor_at, seq::text AS cursor_seq`;
 
 /** The store letter of PostgreSQL's cursors (transaction-cursor.ts): `at` in microseconds, then `seq`. */
 const CURSOR = 'p';
 
 /** The cursor of a page whose last row is `row`. */
 export function rowCursor(row: StoredRow): string {
-  return cursorText(CURSOR, row.at_us, row.seq);
+  return cursorText(CURSOR, row.cursor_at, row.cursor_seq);
 }
 
 /** The record a query row holds: as recorded (`at` to the microsecond), the keys in the allow-list's order. */
