@@ -83,6 +83,16 @@ describe('iso8583 gateway transaction log', () => {
     // Newest first, both.
     const all = (await (await fetch(`${http}/transactions`)).json()) as { result: Row[] };
     assert.deepEqual(all.result.map((r) => r.stan), ['618161', '618160']);
+    // A page at a time: a full page prints the cursor of the next on stderr, from the folder and from the URL.
+    for (const source of [['--journal-dir', journal], ['--url', http]]) {
+      const page1 = await transactions([...source, '--limit', '1', '--json']);
+      assert.equal(page1.code, 0, page1.stderr);
+      assert.deepEqual((JSON.parse(page1.stdout) as Row[]).map((r) => r.stan), ['618161']);
+      const cursor = /next page: --before (\S+)/.exec(page1.stderr)?.[1];
+      assert.ok(cursor !== undefined, page1.stderr);
+      const page2 = await transactions([...source, '--limit', '1', '--before', cursor, '--json']);
+      assert.deepEqual((JSON.parse(page2.stdout) as Row[]).map((r) => r.stan), ['618160']);
+    }
 
     const stored = readdirSync(journal)
       .filter((n) => n.startsWith('transactions-'))

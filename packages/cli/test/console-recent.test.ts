@@ -127,3 +127,29 @@ test('recent – a record a recorder hands its observers is checked once: the ri
   assert.ok(Object.isFrozen(kept), 'checked once, and unchangeable since');
   assert.equal(toTransactionRecord(kept), kept, 'not converted again');
 });
+
+test('recent – the ring as a log answers newest first by `at` (not in the order requests settled), and pages by its cursor, each record once', async () => {
+  const ring = new TransactionRing({ size: 50 });
+  const t0 = RAW.at;
+  // Settled in this order: a slow request accepted first settles last; 6 records share one millisecond.
+  const ats = [t0 + 20, t0 + 10, t0 + 10, t0 + 10, t0 + 10, t0 + 10, t0 + 10, t0 + 5];
+  ats.forEach((at, i) => ring.add({ ...RAW, at, stan: String(i + 1).padStart(6, '0') } as TransactionRecord));
+  const all = await ring.query({});
+  assert.deepEqual(all.map((r) => r.at), [...ats].sort((a, b) => b - a), 'newest first');
+  const seen: string[] = [];
+  const pages: number[] = [];
+  let before: string | undefined;
+  for (let n = 0; n < 10; n++) {
+    const page = await ring.query({ limit: 3, ...(before === undefined ? {} : { before }) });
+    pages.push(page.length);
+    seen.push(...page.map((r) => r.stan as string));
+    if (page.next === undefined) break;
+    before = page.next;
+  }
+  assert.deepEqual(pages, [3, 3, 2]);
+  assert.deepEqual(seen, all.map((r) => r.stan), 'the pages, one after the other, are the whole answer');
+  assert.equal(new Set(seen).size, 8);
+  // The filters are the stores' (matchesQuery): from/to inclusive, the STAN padded.
+  assert.deepEqual((await ring.query({ stan: '8', to: t0 + 5 })).map((r) => r.stan), ['000008']);
+  await assert.rejects(ring.query({ before: 'f_1_2' }), { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY' });
+});

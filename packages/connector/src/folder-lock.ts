@@ -151,7 +151,11 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
   if (heldHere.has(path)) throw kind.locked(dir, process.pid);
   // Held from now on, so that a second lockFolder of this process on the folder meanwhile is refused.
   heldHere.add(path);
+  // Set once the lock is whole: linked and its folder synced. Any failure before (the folder removed between the link
+  // and the sync, a failed sync) lets go of the name here and of the lock file if it is still ours, so that a later
+  // open of this process is not refused by our own pid.
   let taken = false;
+  let linked: FileIdentity | undefined;
   const mine = join(dir, `${kind.file}.${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
   try {
     const handle = await open(mine, 'wx', 0o600);
@@ -170,8 +174,9 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     ).catch((err: unknown) => {
       throw err instanceof Held ? kind.locked(dir, err.pid) : err;
     });
-    taken = true;
+    linked = id;
     await syncDir(dir);
+    taken = true;
     const lost = (): string | undefined => notNamed(path, id);
     return {
       path,
@@ -183,7 +188,12 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
       },
     };
   } finally {
-    if (!taken) heldHere.delete(path);
+    if (!taken) {
+      // Our lock file, linked but never whole: removed (one another process linked meanwhile is left alone), before
+      // the name is free again in this process.
+      if (linked !== undefined && notNamed(path, linked) === undefined) await unlink(path).catch(() => undefined);
+      heldHere.delete(path);
+    }
     await unlink(mine).catch(() => undefined);
   }
 }

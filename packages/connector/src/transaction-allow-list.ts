@@ -35,6 +35,9 @@ const TEXT_KEYS = {
   errorCode: 100,
 } as const satisfies Partial<Record<keyof TransactionRecord, number>>;
 
+/** A key of a record whose value is text (checked for its length and for control characters). */
+export type TextKey = keyof typeof TEXT_KEYS;
+
 /** The text keys and their longest values, listed once (not rebuilt for every record), side by side. */
 const TEXT_NAMES: readonly string[] = Object.keys(TEXT_KEYS);
 const TEXT_MAX: readonly number[] = Object.values(TEXT_KEYS);
@@ -97,7 +100,7 @@ function time(key: string, value: unknown): number {
  * for that very value, `"4"` of 13 digits) rather than have the allow-list refuse the whole record: each request is
  * still recorded once, with its outcome.
  */
-export function fitsRecord(key: keyof typeof TEXT_KEYS, value: string): boolean {
+export function fitsRecord(key: TextKey, value: string): boolean {
   return value.length <= TEXT_KEYS[key] && !hasControl(value);
 }
 

@@ -29,7 +29,7 @@ import { syncDir } from './durable-file.js';
 import { openFolderLock } from './folder-lock.js';
 import type { FolderLock, FolderLockKind } from './folder-lock.js';
 import { toTransactionRecord } from './transaction-allow-list.js';
-import type { TransactionLog, TransactionQuery, TransactionRecord } from './transaction-log.js';
+import type { TransactionLog, TransactionPage, TransactionQuery, TransactionRecord } from './transaction-log.js';
 import { DayFiles } from './transaction-log-days.js';
 import { DAY_MS, SLACK_MS, STEP_BACK, dayFiles, dayOf, latestInFile, queryFolder, readLinesBackwards, settledOf } from './transaction-log-read.js';
 import { checkTransactionQuery } from './transaction-query.js';
@@ -206,7 +206,7 @@ export class FileTransactionLog implements TransactionLog {
     return batch.done;
   }
 
-  async query(query: TransactionQuery): Promise<TransactionRecord[]> {
+  async query(query: TransactionQuery): Promise<TransactionPage> {
     const q = checkTransactionQuery(query);
     if (!this.isOpen) throw logError('the transaction log is not open', this.dir);
     // What was recorded before the query is part of its answer.
@@ -214,6 +214,8 @@ export class FileTransactionLog implements TransactionLog {
     try {
       return await queryFolder(this.dir, q, { logger: this.logger, reported: this.reported });
     } catch (err) {
+      // A cursor that is not one of this store's is the query's error (400), not the log's.
+      if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY') throw err;
       throw logError('the transaction log cannot be read', this.dir, err);
     }
   }

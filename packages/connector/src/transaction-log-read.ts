@@ -7,12 +7,16 @@
  * written after the wall clock was stepped back carries `stepBack` (ms): how much later than its own the latest outcome
  * before it in the file is; the bound counts from there, so that a step back never hides the lines before it. A line that is not a record is skipped and
  * reported once (`ISO8583_WARN_TRANSACTION_LOG_CORRUPT`, file and byte offset); an unterminated last line is a record
- * being written (or cut by a crash): skipped without a word.
+ * being written (or cut by a crash): skipped without a word. A line whose time was damaged into an earlier one (a
+ * flipped digit of `at`: still JSON) would stop the search there and hide every older line: the search stops only once
+ * the line read next (an earlier one) agrees, and a line that settled after it shows the stop's line damaged, reported
+ * the same way and skipped, the search going on. The check reads one more line per stop and writes nothing.
  */
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { TransactionRecord } from './transaction-log.js';
+import type { TransactionPage, TransactionRecord } from './transaction-log.js';
+import { cursorText, olderThan, readPlace, toPage } from './transaction-cursor.js';
 import { matchesQuery } from './transaction-query.js';
 import type { ResolvedTransactionQuery } from './transaction-query.js';
 
@@ -187,47 +191,78 @@ export interface FolderQueryContext {
   reported: Set<string>;
 }
 
-/** The records of a folder's day files that match `query`, newest (`at`) first, at most `query.limit`. */
-export async function queryFolder(dir: string, query: ResolvedTransactionQuery, context: FolderQueryContext): Promise<TransactionRecord[]> {
+/** The store letter of the file store's cursors (transaction-cursor.ts): `at`, then the line's byte offset in its day file. */
+const CURSOR = 'f';
+
+/** A record found, and the byte offset of its line in its day file (the file of its `at`): its place among equal `at`s. */
+interface Found {
+  record: TransactionRecord;
+  offset: number;
+}
+
+/** Newest first: the later `at`, then the later line of the day file. */
+const newestFirst = (a: Found, b: Found): number => b.record.at - a.record.at || b.offset - a.offset;
+
+/**
+ * The records of a folder's day files that match `query`, newest (`at`, then the later line of a day file) first, at
+ * most `query.limit`, after the cursor `query.before` when given; with the cursor of the next page when full.
+ */
+export async function queryFolder(dir: string, query: ResolvedTransactionQuery, context: FolderQueryContext): Promise<TransactionPage> {
   const { limit } = query;
+  const cursor = readPlace(CURSOR, query.before);
   const from = query.from ?? -Infinity;
-  const to = query.to ?? Infinity;
+  const to = Math.min(query.to ?? Infinity, cursor?.at ?? Infinity);
   const texts = needles(query);
   // Before the search is bounded, only lines with the first filter's text are read.
   const first = texts[0] === undefined ? undefined : Buffer.from(texts[0]);
   const needle = (): Buffer | undefined => (floor === -Infinity && from === -Infinity ? first : undefined);
-  let found: TransactionRecord[] = [];
+  let found: Found[] = [];
   // A lower bound of the `at` a record needs to be among the newest `limit` found so far (-Infinity: fewer found).
   let floor = -Infinity;
   const trim = (): void => {
-    found.sort((a, b) => b.at - a.at);
+    found.sort(newestFirst);
     found = found.slice(0, limit);
-    if (found.length >= limit) floor = (found[limit - 1] as TransactionRecord).at;
+    if (found.length >= limit) floor = (found[limit - 1] as Found).record.at;
   };
   for (const file of await dayFiles(dir)) {
     if (file.start > to) continue;
     // Every record of this file and the older ones was accepted before the file's day ended.
     if (file.end <= from || file.end <= floor) break;
     const path = join(dir, file.name);
+    const corrupt = (offset: number, why: string): void => {
+      const key = `${path}:${offset}`;
+      if (context.reported.has(key)) return;
+      context.reported.add(key);
+      context.logger.warn({ code: 'ISO8583_WARN_TRANSACTION_LOG_CORRUPT', file: path, offset }, `a line of the transaction log ${why}: skipped`);
+    };
+    // The line the search would stop at, kept until the line read next confirms it (see the file's opening comment).
+    let stop: { latest: number; offset: number } | undefined;
     await readLinesBackwards(path, (line, offset) => {
       // Once the search is bounded every line is read for its times; before, only lines with the filters' text.
       if (floor === -Infinity && from === -Infinity && texts.some((t) => !line.includes(t))) return false;
       const record = parseRecord(line);
       if (record === undefined) {
-        const key = `${path}:${offset}`;
-        if (!context.reported.has(key)) {
-          context.reported.add(key);
-          context.logger.warn({ code: 'ISO8583_WARN_TRANSACTION_LOG_CORRUPT', file: path, offset }, 'a line of the transaction log is not a record: skipped');
-        }
+        corrupt(offset, 'is not a record');
         return false;
+      }
+      if (stop !== undefined) {
+        // An earlier line settled no later than the line it follows: the stop stands. One that settled later says the
+        // stop's `at` is damaged (a flipped digit): it is reported and skipped, and the search goes on.
+        if (settledOf(record) <= stop.latest + SLACK_MS) return true;
+        corrupt(stop.offset, 'settled before the lines written ahead of it (its time is damaged)');
+        stop = undefined;
       }
       const latest = latestUpTo(record);
       // Lines before this one settled no later (give or take the clock's drift between `at` and the latency's timer):
-      // accepted before `from`, or older than every record kept.
-      if (latest < from - SLACK_MS || latest < floor - SLACK_MS) return true;
+      // accepted before `from`, or older than every record kept; once the line read next agrees.
+      if (latest < from - SLACK_MS || latest < floor - SLACK_MS) {
+        stop = { latest, offset };
+        return false;
+      }
       if (latest !== settledOf(record)) delete (record as unknown as Record<string, unknown>)[STEP_BACK];
-      if (record.at > to || !matchesQuery(record, query) || record.at <= floor) return false;
-      found.push(record);
+      // Lines are read last first: one of the same `at` as the floor found now is older than those kept (its offset is lower).
+      if (record.at > to || !matchesQuery(record, query) || record.at <= floor || !olderThan({ at: record.at, tie: offset }, cursor)) return false;
+      found.push({ record, offset });
       if (found.length >= limit * 2 || (found.length === limit && floor === -Infinity)) trim();
       return false;
     }, needle).catch((err: NodeJS.ErrnoException) => {
@@ -236,5 +271,10 @@ export async function queryFolder(dir: string, query: ResolvedTransactionQuery, 
     });
   }
   trim();
-  return found;
+  const last = found.at(-1);
+  return toPage(
+    found.map((f) => f.record),
+    limit,
+    () => cursorText(CURSOR, (last as Found).record.at, (last as Found).offset),
+  );
 }

@@ -89,7 +89,21 @@ export interface TransactionQuery {
   to?: number;
   /** At most this many records. Default 100, at most 10000. */
   limit?: number;
+  /**
+   * Only the records after a page: the `next` of the page ({@link TransactionPage}) this query answered before, with
+   * the same filters. Opaque text, of the store that gave it.
+   */
+  before?: string;
 }
+
+/** Records of a query, newest first, with the cursor of the page after them (transaction-cursor.ts). */
+export type TransactionPage = TransactionRecord[] & {
+  /**
+   * Given as `before` to the same query, answers the records after the last of this page, each exactly once (records
+   * that share a millisecond too). Set when the page is full (`limit` records: more may follow); absent when fewer came.
+   */
+  next?: string;
+};
 
 /** Where transactions are recorded. Implemented by the file store and the PostgreSQL store. */
 export interface TransactionLog {
@@ -105,11 +119,12 @@ export interface TransactionLog {
    */
   record(record: TransactionRecord): Promise<void>;
   /**
-   * Records matching `query`, newest (`at`) first, including every record given to `record` before the call. A STAN
+   * Records matching `query`, newest (`at`) first, including every record given to `record` before the call, with the
+   * cursor of the next page (`next`, given back as `before`; records sharing an `at` come in the store's order). A STAN
    * of fewer than 6 digits matches as padded with zeros; invalid filters are refused with
    * `ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY` naming the filter (`checkTransactionQuery`).
    */
-  query(query: TransactionQuery): Promise<TransactionRecord[]>;
+  query(query: TransactionQuery): Promise<TransactionPage>;
   /**
    * Removes records older than `before` (ms since the epoch); resolves with how many were removed. A store may keep
    * some older records (the file store removes whole UTC days: those that ended by `before`).

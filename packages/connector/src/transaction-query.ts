@@ -1,11 +1,12 @@
 /**
  * Transaction queries: the filters of {@link TransactionQuery} checked (one coded error naming the parameter), the
- * defaults filled in, and the same filters read from text (`GET /transactions?stan=&terminal=&rrn=&from=&to=&limit=`,
+ * defaults filled in, and the same filters read from text (`GET /transactions?stan=&terminal=&rrn=&from=&to=&limit=&before=`,
  * `iso8583 transactions --stan ...`): `from` and `to` as ISO 8601 or milliseconds since the epoch, a STAN of fewer
  * than 6 digits padded with zeros as it travels (field 11 is n 6).
  */
 import { connectorError } from './errors.js';
 import { MAX_TRANSACTION_TIME } from './transaction-allow-list.js';
+import { MAX_CURSOR_LENGTH } from './transaction-cursor.js';
 import type { TransactionQuery, TransactionRecord } from './transaction-log.js';
 
 /** Records a query returns when it gives no `limit`. */
@@ -20,7 +21,7 @@ export interface ResolvedTransactionQuery extends TransactionQuery {
 }
 
 /** The parameters a query takes, in the order the errors and the help name them. */
-export const QUERY_PARAMETERS = ['stan', 'terminal', 'rrn', 'from', 'to', 'limit'] as const;
+export const QUERY_PARAMETERS = ['stan', 'terminal', 'rrn', 'from', 'to', 'limit', 'before'] as const;
 
 function bad(parameter: string, reason: string): Error {
   return connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY', reason, { field: parameter });
@@ -46,7 +47,8 @@ function timeFilter(value: unknown, parameter: string): number | undefined {
 /**
  * Checks a query and fills in its defaults (`limit` 100). Throws `ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY` naming the
  * first bad parameter: a STAN that is not 1 to 6 digits, a terminal (field 41) or RRN (field 37) that is not 1 to 16
- * or 12 printable characters, a time that is not an integer from 0 to the end of year 9999, `from` after `to`, a limit not 1 to 10000.
+ * or 12 printable characters, a time that is not an integer from 0 to the end of year 9999, `from` after `to`, a limit not 1 to 10000,
+ * a `before` that is not a cursor's text (whether it is one of the store's own, the store checks).
  */
 export function checkTransactionQuery(query: TransactionQuery = {}): ResolvedTransactionQuery {
   if (query === null || typeof query !== 'object') throw bad('query', 'must be an object');
@@ -62,7 +64,11 @@ export function checkTransactionQuery(query: TransactionQuery = {}): ResolvedTra
   if (from !== undefined && to !== undefined && from > to) throw bad('from', 'must not be after to');
   const limit = query.limit ?? DEFAULT_QUERY_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) throw bad('limit', `must be an integer from 1 to ${MAX_QUERY_LIMIT}`);
-  return { stan, terminal, rrn, from, to, limit };
+  const before = query.before;
+  if (before !== undefined && (typeof before !== 'string' || !/^[a-z0-9._]+$/.test(before) || before.length > MAX_CURSOR_LENGTH)) {
+    throw bad('before', 'is not a cursor (give the `next` of a page)');
+  }
+  return { stan, terminal, rrn, from, to, limit, before };
 }
 
 const ISO_TIME_HELP = 'must be ISO 8601, a date (2026-11-30) or a time with Z or an offset (2026-11-30T21:00:00Z, 2026-11-30T23:00:00+02:00), or milliseconds since the epoch';
@@ -108,6 +114,7 @@ export function parseTransactionQuery(params: Record<string, unknown>): Resolved
       case 'stan':
       case 'terminal':
       case 'rrn':
+      case 'before':
         query[name] = raw;
         break;
       case 'from':

@@ -16,6 +16,7 @@ import type { TransactionLog, TransactionOutcome, TransactionRecord } from './tr
 import { FileTransactionLog } from './transaction-log-file.js';
 import { PlainRecord } from './plain-record.js';
 import { fitsRecord, sealedTransactionRecord } from './transaction-allow-list.js';
+import type { TextKey } from './transaction-allow-list.js';
 import { logQuietly } from './quiet-log.js';
 
 /** The node name of the records when none is given: the host name and the pid (`gw-1:4242`). */
@@ -37,7 +38,6 @@ const FIELDS = [
   ['currency', '49'],
 ] as const;
 
-type RecordField = (typeof FIELDS)[number][0];
 
 /** Where a request's record goes instead of the log (see {@link RECORD_TO}). */
 export type RecordTo = (record: TransactionRecord) => void;
@@ -189,7 +189,7 @@ export class TransactionRecorder {
     return record;
   }
 
-  /** Builds a record: the request's fields (the PAN masked), the response's MTI, 38 and 39, the outcome. */
+  /** Builds a record: the request's fields (the PAN masked), the response's MTI, 38 and 39, the outcome; a value the record cannot hold is left out (`put`). */
   build(request: MessageInput, at: number, latencyMs: number, outcome: TransactionOutcome, response: IsoMessage | undefined): TransactionRecord {
     // One allocation for the record, whatever keys it ends up with (see plain-record.ts); the same keys, same order.
     const record = new PlainRecord() as unknown as TransactionRecord;
@@ -200,24 +200,19 @@ export class TransactionRecorder {
     record.mti = mti !== undefined && fitsRecord('mti', mti) ? mti : '';
     record.latencyMs = Math.round(latencyMs * 1000) / 1000;
     record.outcome = outcome;
-    const pan = maskedPan(request);
-    if (pan !== undefined) record.pan = pan;
+    put(record, 'pan', maskedPan(request));
     for (let i = 0; i < FIELDS.length; i++) {
       const [key, id] = FIELDS[i] as (typeof FIELDS)[number];
       let value = text(request[id]) ?? (response === undefined ? undefined : text(response[id]));
       if (value === undefined) continue;
       const width = this.widths[i];
       if (width !== undefined && value.length < width && /^[0-9]+$/.test(value)) value = value.padStart(width, '0');
-      // A value its field cannot carry (the request was refused for it) is left out, not the whole record.
-      if (fitsRecord(key, value)) record[key as RecordField] = value;
+      put(record, key, value);
     }
     if (response !== undefined) {
-      const mti = text(response['0']);
-      if (mti !== undefined) record.responseMti = mti;
-      const auth = text(response['38']);
-      if (auth !== undefined) record.authCode = auth;
-      const rc = text(response['39']);
-      if (rc !== undefined) record.responseCode = rc;
+      put(record, 'responseMti', text(response['0']));
+      put(record, 'authCode', text(response['38']));
+      put(record, 'responseCode', text(response['39']));
     }
     return record;
   }
@@ -282,6 +277,16 @@ export class TransactionRecorder {
  * Internal to the connector package.
  */
 export const RECORD_TO: unique symbol = Symbol('iso8583.recordTo');
+
+/**
+ * Sets `key` of a record being built to a value from a message when the record may hold it ({@link fitsRecord}: no
+ * longer than its field, no control character), and leaves it out otherwise: a value its field cannot carry (a PAN of
+ * 20 digits, masked; a 1993-style field 38 of 8 characters; a control character) never costs the request its record,
+ * which the allow-list would refuse whole. Every message value a record copies goes through here.
+ */
+function put(record: TransactionRecord, key: TextKey, value: string | undefined): void {
+  if (value !== undefined && fitsRecord(key, value)) (record as unknown as Record<string, string>)[key] = value;
+}
 
 function text(v: unknown): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : undefined;

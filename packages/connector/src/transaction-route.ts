@@ -1,7 +1,9 @@
 /**
- * `GET /transactions?stan=&terminal=&rrn=&from=&to=&limit=`: the transaction log queried over HTTP, newest first, in
- * the routes' `{ result, errors }` shape. A bad parameter answers 400 `ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY`
- * naming it; a log that cannot be read answers 503 `ISO8583_ERR_CONNECTOR_TRANSACTION_LOG`. Records carry the PAN
+ * `GET /transactions?stan=&terminal=&rrn=&from=&to=&limit=&before=`: the transaction log queried over HTTP, newest
+ * first, in the routes' `{ result, errors }` shape, with `next` when the page is full: the cursor to give as `before`
+ * (with the same filters) for the records after it. A bad parameter answers 400
+ * `ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY` naming it; a log that cannot be read answers 503
+ * `ISO8583_ERR_CONNECTOR_TRANSACTION_LOG` (the file store), `ISO8583_ERR_CONNECTOR_STORE` (PostgreSQL). Records carry the PAN
  * masked and nothing of tracks, PIN blocks, field 55 or field 48 (they never held them).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -20,7 +22,9 @@ export function transactionRoute(app: FastifyInstance, path: string, log: () => 
     }
     try {
       const query = parseTransactionQuery((request.query ?? {}) as Record<string, unknown>);
-      return reply.send({ result: await target.query(query), errors: [] });
+      const page = await target.query(query);
+      // The cursor of the next page, when the page is full: `?before=<next>` with the same filters reads on.
+      return reply.send(page.next === undefined ? { result: page, errors: [] } : { result: page, next: page.next, errors: [] });
     } catch (err) {
       reply.code(httpStatusOf(err));
       return reply.send({ result: null, errors: [err instanceof Iso8583Error ? err.toJSON() : { code: 'ISO8583_ERR_INTERNAL', message: 'internal error' }] });

@@ -80,6 +80,26 @@ describe('PgTransactionLog', () => {
     }
   });
 
+  test('a query answers with every record recorded before it: the batch in flight, and records waiting for flushInterval', async () => {
+    const log = makeLog('read_your_writes', { flushInterval: 60_000 });
+    await log.open();
+    try {
+      // The first record goes at once (in flight, or about to be, when the query is made in the same turn).
+      void log.record(sampleRecord(1));
+      assert.deepEqual((await log.query({})).map((r) => r.stan), [sampleRecord(1).stan]);
+      // These wait for the interval (a minute): the query sends them without waiting for it.
+      void log.record(sampleRecord(2));
+      void log.record(sampleRecord(3));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(log.stats().buffered, 2, 'they wait for the interval');
+      const stans = (await within(log.query({}), 20_000, 'the query')).map((r) => r.stan);
+      assert.deepEqual(stans.sort(), [1, 2, 3].map((i) => sampleRecord(i).stan).sort());
+      assert.equal(log.stats().buffered, 0);
+    } finally {
+      await log.close();
+    }
+  });
+
   test('COPY text: backslashes, NULL columns and a time with a fraction of a millisecond are stored as given', async () => {
     await pgs.withLog('copy_text', { flushInterval: 0 }, async ({ log, admin }) => {
       const at = Date.UTC(2026, 10, 30, 21, 0, 0, 123) + 0.5;

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveDialect } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
-import { FileTransactionLog, createConnector, createUpstreamGroup } from '../src/index.js';
+import { FileTransactionLog, TransactionRecorder, createConnector, createUpstreamGroup } from '../src/index.js';
 import type { ReversalEvent, TransactionRecord, UpstreamGroup } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
 import { pino } from 'pino';
@@ -241,4 +242,40 @@ test('a request refused for a value its field cannot carry is still recorded onc
   assert.equal(storedBytes(logDir).includes('5413330089010434'), false);
   assert.equal(lines.join('').includes('5413330089010434'), false, 'no value in the log lines');
   assert.equal(lines.filter((l) => l.includes('was not written')).length, 0, 'no record was refused');
+});
+
+test('a PAN, response MTI, field 38 or field 39 the record cannot hold is left out, and the request is still recorded once', async (t) => {
+  const logDir = folder(t, 'txlog');
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
+  const log = new FileTransactionLog(logDir);
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, transactionLog: log, logger });
+  t.after(async () => {
+    await connector.destroy();
+    await log.close();
+    await peer.close();
+  });
+  await connector.connect();
+  // Refused by the codec: a PAN of 20 digits (masked, still 20 characters), a PAN with a control character in its last 4.
+  await assert.rejects(connector.request({ ...purchase('000071', 'TERM0001'), '2': '47617390010100101234' }), { code: 'ISO8583_ERR_INVALID_MESSAGE' });
+  await assert.rejects(connector.request({ ...purchase('000072', 'TERM0001'), '2': '476173900101001\t' }), { code: 'ISO8583_ERR_INVALID_MESSAGE' });
+  // Answers the record cannot hold in full (a 1993-style LLVAR field 38 of 8, a control character in 39, a long MTI),
+  // as a dialect that allows them would decode them: given to the recorder as the connector gives them.
+  const recorder = new TransactionRecorder(log, 'gw-1', 'bank', resolveDialect('iso87ascii'), logger);
+  const request = purchase('000073', 'TERM0001');
+  recorder.settled(request, { '0': '0210', '38': 'AB12CD34', '39': '00' }, undefined, Date.now(), performance.now(), undefined);
+  recorder.settled({ ...request, '11': '000074' }, { '0': '0210', '38': 'AB12CD', '39': '0\u0001' }, undefined, Date.now(), performance.now(), undefined);
+  recorder.settled({ ...request, '11': '000075' }, { '0': '02100', '38': 'AB12CD', '39': '00' }, undefined, Date.now(), performance.now(), undefined);
+  const records = await log.query({});
+  assert.deepEqual(records.map((r) => [r.stan, r.outcome, r.pan, r.responseMti, r.authCode, r.responseCode]).reverse(), [
+    ['000071', 'error', undefined, undefined, undefined, undefined],
+    ['000072', 'error', undefined, undefined, undefined, undefined],
+    ['000073', 'approved', '411111******1111', '0210', undefined, '00'],
+    ['000074', 'declined', '411111******1111', '0210', 'AB12CD', undefined],
+    ['000075', 'approved', '411111******1111', undefined, 'AB12CD', '00'],
+  ]);
+  assert.equal(recorder.writeFailures, 0);
+  assert.equal(lines.filter((l) => l.includes('was not written')).length, 0, 'no record was refused');
+  assert.equal(storedBytes(logDir).includes('47617390010100101234'), false);
 });

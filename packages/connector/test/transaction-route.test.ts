@@ -35,12 +35,22 @@ test('plugin – GET {prefix}/transactions answers from the connector\'s log; 40
   assert.deepEqual(all.body.result?.map((r) => `${r.stan}:${r.outcome}:${r.responseCode}`), ['000002:declined:05', '000001:approved:00']);
   const one = await get(`/bank/transactions?stan=2&from=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}&limit=5`);
   assert.deepEqual(one.body.result?.map((r) => r.stan), ['000002']);
-  for (const [query, field] of [['limit=abc', 'limit'], ['to=2026-13-45', 'to'], ['stan=1&stan=2', 'stan'], ['track=1', 'track']] as const) {
+  for (const [query, field] of [['limit=abc', 'limit'], ['to=2026-13-45', 'to'], ['stan=1&stan=2', 'stan'], ['track=1', 'track'], ['before=a%20b', 'before']] as const) {
     const bad = await get(`/bank/transactions?${query}`);
     assert.equal(bad.status, 400, query);
     assert.equal(bad.body.result, null);
     assert.equal(bad.body.errors[0]?.code, 'ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY');
     assert.equal(bad.body.errors[0]?.field, field);
   }
+  // A full page answers the cursor of the next (`next`), given back as `before`; the last page has none.
+  const first = (await (await fetch(`${address}/bank/transactions?terminal=TERMA001&limit=1`)).json()) as { result: TransactionRecord[]; next?: string };
+  assert.deepEqual(first.result.map((r) => r.stan), ['000002']);
+  assert.equal(typeof first.next, 'string');
+  const second = (await (await fetch(`${address}/bank/transactions?terminal=TERMA001&limit=1&before=${first.next as string}`)).json()) as { result: TransactionRecord[]; next?: string };
+  assert.deepEqual(second.result.map((r) => r.stan), ['000001']);
+  const third = (await (await fetch(`${address}/bank/transactions?terminal=TERMA001&limit=1&before=${second.next as string}`)).json()) as { result: TransactionRecord[]; next?: string };
+  assert.deepEqual([third.result, third.next], [[], undefined]);
+  const wrong = await get('/bank/transactions?before=p_1_1');
+  assert.deepEqual([wrong.status, wrong.body.errors[0]?.field], [400, 'before']);
   assert.equal((await fetch(`${address}/plain/transactions`)).status, 404, 'no log, no route');
 });

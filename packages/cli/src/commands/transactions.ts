@@ -1,10 +1,10 @@
 /**
  * `iso8583 transactions`: the transaction log queried with the filters of `GET /transactions` (stan, terminal, rrn,
- * from, to, limit), newest first, from a store folder (`--journal-dir`, the gateway's by default; read without
+ * from, to, limit, before), newest first, a page at a time (a full page prints its cursor on stderr), from a store folder (`--journal-dir`, the gateway's by default; read without
  * locking, beside a running gateway) or from a running gateway over HTTP (`--url`). Prints a table, or `--json`.
  */
 import { FileTransactionLog, defaultJournalDir, parseTransactionQuery } from '@iso8583/connector';
-import type { ResolvedTransactionQuery, TransactionRecord } from '@iso8583/connector';
+import type { ResolvedTransactionQuery, TransactionPage, TransactionRecord } from '@iso8583/connector';
 import { Iso8583Error } from '@iso8583/codec';
 import type { Iso8583ErrorCode } from '@iso8583/codec';
 import { cliError, parseCommandArgs } from '../args.js';
@@ -21,6 +21,7 @@ const ROWS: readonly FlagRow[] = [
   { flag: 'from', kind: 'string', arg: 'TIME', help: 'accepted at or after TIME (ISO 8601 or ms since the epoch)' },
   { flag: 'to', kind: 'string', arg: 'TIME', help: 'accepted at or before TIME (ISO 8601 or ms since the epoch)' },
   { flag: 'limit', kind: 'string', arg: 'N', defaultText: '100 (at most 10000)', help: 'at most N records' },
+  { flag: 'before', kind: 'string', arg: 'CURSOR', help: 'the records after a page: the cursor printed with it (next page: --before CURSOR)' },
   {
     flag: 'journal-dir',
     kind: 'string',
@@ -64,7 +65,7 @@ function answerError(origin: string, status: number, body: unknown): Iso8583Erro
 }
 
 /** Reads the records from a running gateway's `GET /transactions`, with `Authorization: Bearer` when a token is given. */
-async function fromUrl(url: string, query: ResolvedTransactionQuery, token: string | undefined): Promise<TransactionRecord[]> {
+async function fromUrl(url: string, query: ResolvedTransactionQuery, token: string | undefined): Promise<TransactionPage> {
   let base: URL;
   try {
     base = new URL(url);
@@ -91,11 +92,14 @@ async function fromUrl(url: string, query: ResolvedTransactionQuery, token: stri
   if (!response.ok) throw answerError(base.origin, response.status, body);
   const result = (body as { result?: unknown } | undefined)?.result;
   if (!Array.isArray(result)) throw new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `the answer of ${base.origin} holds no records`, { field: '--url' });
-  return result as TransactionRecord[];
+  const page = result as TransactionPage;
+  const next = (body as { next?: unknown }).next;
+  if (typeof next === 'string') page.next = next;
+  return page;
 }
 
 /** Reads the records from a store folder, without locking it. */
-async function fromFolder(dir: string, query: ResolvedTransactionQuery): Promise<TransactionRecord[]> {
+async function fromFolder(dir: string, query: ResolvedTransactionQuery): Promise<TransactionPage> {
   const log = new FileTransactionLog(dir, { readOnly: true });
   await log.open();
   try {
@@ -140,7 +144,7 @@ export async function transactionsCommand(argv: string[], io: CommandIo = proces
   }
   let query: ResolvedTransactionQuery;
   try {
-    query = parseTransactionQuery({ stan: own.stan, terminal: own.terminal, rrn: own.rrn, from: own.from, to: own.to, limit: own.limit });
+    query = parseTransactionQuery({ stan: own.stan, terminal: own.terminal, rrn: own.rrn, from: own.from, to: own.to, limit: own.limit, before: own.before });
   } catch (err) {
     // The query's own error, named as the flag.
     const e = err as Iso8583Error;
@@ -153,5 +157,7 @@ export async function transactionsCommand(argv: string[], io: CommandIo = proces
   const records =
     own.url !== undefined ? await fromUrl(own.url as string, query, token) : await fromFolder((own['journal-dir'] as string | undefined) ?? defaultJournalDir('upstream'), query);
   await writeText(io.stdout, own.json === true ? `${JSON.stringify(records, null, 2)}\n` : transactionTable(records));
+  // A full page: how to read on (on stderr, so that the table or the JSON stays what it was).
+  if (records.next !== undefined) await writeText(io.stderr, `next page: --before ${records.next}\n`);
   return 0;
 }

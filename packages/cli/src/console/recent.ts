@@ -15,11 +15,14 @@
 import { pino } from 'pino';
 import { readMessage } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
-import { TransactionRecorder, checkTransactionQuery, toTransactionRecord } from '@iso8583/connector';
-import type { RouteTarget, TransactionLog, TransactionQuery, TransactionRecord } from '@iso8583/connector';
+import { TransactionRecorder, checkTransactionQuery, cursorText, matchesQuery, olderThan, readPlace, toPage, toTransactionRecord } from '@iso8583/connector';
+import type { RouteTarget, TransactionLog, TransactionPage, TransactionQuery, TransactionRecord } from '@iso8583/connector';
 
 /** The most latencies kept between two ticks (a burst beyond it is sampled by its first arrivals). */
 const MAX_SAMPLES = 50_000;
+
+/** The store letter of the ring's cursors (the connector's transaction-cursor.ts): `at`, then the order of arrival. */
+const CURSOR = 'r';
 
 /** What `record` resolves with: nothing to wait for (one promise for all). */
 const RECORDED: Promise<void> = Promise.resolve();
@@ -40,6 +43,8 @@ export class TransactionRing implements TransactionLog {
   private readonly size: number;
   private readonly approvals: Pick<Dialect, 'approvalCodes'>;
   private readonly ring: TransactionRecord[] = [];
+  /** The place of each record of the ring in the order of arrival (side by side with `ring`): the tie-break of its cursor. */
+  private readonly arrivals: number[] = [];
   private samples: number[] = [];
   private changes = 0;
 
@@ -58,7 +63,11 @@ export class TransactionRing implements TransactionLog {
   add(record: TransactionRecord): void {
     const clean = toTransactionRecord(record);
     this.ring.push(clean);
-    if (this.ring.length > this.size) this.ring.shift();
+    this.arrivals.push(this.changes);
+    if (this.ring.length > this.size) {
+      this.ring.shift();
+      this.arrivals.shift();
+    }
     if (this.samples.length < MAX_SAMPLES) this.samples.push(clean.latencyMs);
     this.changes += 1;
   }
@@ -99,27 +108,36 @@ export class TransactionRing implements TransactionLog {
     return RECORDED;
   }
 
-  /** The records kept that match `query`, newest first (checked as every log checks it). */
-  async query(query: TransactionQuery): Promise<TransactionRecord[]> {
+  /**
+   * The records kept that match `query` (checked, and matched, as every log does), newest (`at`) first, the later
+   * arrival first among equal `at`s, after the cursor `before`; with the cursor of the next page when full.
+   */
+  async query(query: TransactionQuery): Promise<TransactionPage> {
     const q = checkTransactionQuery(query);
-    const out: TransactionRecord[] = [];
-    for (let i = this.ring.length - 1; i >= 0 && out.length < q.limit; i--) {
+    const cursor = readPlace(CURSOR, q.before);
+    const found: number[] = [];
+    for (let i = 0; i < this.ring.length; i++) {
       const r = this.ring[i] as TransactionRecord;
-      if (q.stan !== undefined && r.stan !== q.stan) continue;
-      if (q.terminal !== undefined && r.terminal !== q.terminal) continue;
-      if (q.rrn !== undefined && r.rrn !== q.rrn) continue;
-      if (q.from !== undefined && r.at < q.from) continue;
-      if (q.to !== undefined && r.at > q.to) continue;
-      out.push(r);
+      if (matchesQuery(r, q) && olderThan({ at: r.at, tie: this.arrivals[i] as number }, cursor)) found.push(i);
     }
-    return out;
+    // The ring holds records in the order they settled: a slow request accepted earlier comes after a quick later one.
+    found.sort((a, b) => (this.ring[b] as TransactionRecord).at - (this.ring[a] as TransactionRecord).at || (this.arrivals[b] as number) - (this.arrivals[a] as number));
+    const page = found.slice(0, q.limit);
+    const last = page.at(-1) as number;
+    return toPage(
+      page.map((i) => this.ring[i] as TransactionRecord),
+      q.limit,
+      () => cursorText(CURSOR, (this.ring[last] as TransactionRecord).at, this.arrivals[last] as number),
+    );
   }
 
   /** Drops the records older than `before`; resolves with how many. */
   async prune(before: number): Promise<number> {
-    const kept = this.ring.filter((r) => r.at >= before);
+    const kept = this.ring.map((_, i) => i).filter((i) => (this.ring[i] as TransactionRecord).at >= before);
     const removed = this.ring.length - kept.length;
-    this.ring.splice(0, this.ring.length, ...kept);
+    const arrivals = kept.map((i) => this.arrivals[i] as number);
+    this.ring.splice(0, this.ring.length, ...kept.map((i) => this.ring[i] as TransactionRecord));
+    this.arrivals.splice(0, this.arrivals.length, ...arrivals);
     return removed;
   }
 

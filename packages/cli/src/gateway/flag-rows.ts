@@ -57,7 +57,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'store', flag: 'store', kind: 'string', arg: 'URL', pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://', defaultText: 'the file journal of --reversal-journal', help: 'keep reversals in PostgreSQL, shared by several gateway nodes: postgresql://USER@HOST:PORT/DB' },
   { key: 'safLease', flag: 'saf-lease', kind: 'integer', arg: 'MS', min: 100, max: MAX_TIMER_DELAY, default: 30_000, help: 'with --store: ms a node holds a reversal without renewing; a dead node\'s are taken over after it' },
   { key: 'noReversal', flag: 'no-reversal', aliases: ['noAutoReversal'], kind: 'boolean', default: false, help: 'do not reverse requests whose outcome is unknown (and no SAF queue)' },
-  { key: 'transactionRetention', flag: 'transaction-retention', kind: 'integer', arg: 'DAYS', max: 36_500, default: 30, help: 'days the transaction log keeps (in the --reversal-journal folder), 0 = forever' },
+  { key: 'transactionRetention', flag: 'transaction-retention', kind: 'integer', arg: 'DAYS', max: 36_500, default: 30, help: 'days the transaction log keeps (in the --reversal-journal folder, or the --store database), 0 = forever' },
   { key: 'noTransactionLog', flag: 'no-transaction-log', kind: 'boolean', default: false, help: 'keep no transaction log' },
   { key: 'safInitialDelay', flag: 'saf-initial-delay', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'ms from journaling a SAF entry to its first attempt' },
   { key: 'safMessageInterval', flag: 'saf-message-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'least ms between two SAF attempts to an upstream' },

@@ -30,6 +30,8 @@ export class Ticket {
 export interface BufferedRecords {
   readonly rows: string[];
   readonly tickets: Ticket[];
+  /** The place of the first record in the order records were pushed (see {@link RecordBuffer.first}). */
+  readonly first?: number;
 }
 
 /** Settles what `records` hold as stored: a ticket resolves with its last record. */
@@ -49,10 +51,25 @@ export class RecordBuffer {
   private tickets: Ticket[] = [];
   /** The ticket the next record joins; a new one after a batch is taken or a ticket is rejected. */
   private open: Ticket | undefined;
+  /**
+   * The place, in the order records were pushed (0, 1, 2, ...), of the oldest record waiting: every record before it
+   * has left the buffer (taken, or dropped). A batch taken and put back brings it back to that batch's first record.
+   */
+  private firstAt = 0;
 
   /** How many records wait. */
   get length(): number {
     return this.rows.length;
+  }
+
+  /** The place of the oldest record waiting (of the next one pushed when none waits). */
+  get first(): number {
+    return this.firstAt;
+  }
+
+  /** The place the next record pushed will have: every record pushed so far is before it. */
+  get next(): number {
+    return this.firstAt + this.rows.length;
   }
 
   /** Adds a record (its COPY row); resolves once it and the records that share its promise are stored. */
@@ -68,19 +85,23 @@ export class RecordBuffer {
   /** Takes the oldest `max` records (all of them when fewer wait); records added from now on get a new promise. */
   take(max: number): BufferedRecords {
     this.open = undefined;
+    const first = this.firstAt;
     if (this.rows.length <= max) {
-      const all = { rows: this.rows, tickets: this.tickets };
+      const all = { rows: this.rows, tickets: this.tickets, first };
+      this.firstAt += this.rows.length;
       this.rows = [];
       this.tickets = [];
       return all;
     }
-    return { rows: this.rows.splice(0, max), tickets: this.tickets.splice(0, max) };
+    this.firstAt += max;
+    return { rows: this.rows.splice(0, max), tickets: this.tickets.splice(0, max), first };
   }
 
   /** Puts records taken back in front, as they were (a batch the database did not take; no spread of a long array). */
   putBack(records: BufferedRecords): void {
     this.rows = records.rows.concat(this.rows);
     this.tickets = records.tickets.concat(this.tickets);
+    this.firstAt = records.first ?? this.firstAt - records.rows.length;
   }
 
   /** Drops the oldest `count` records (all with `Infinity`): their tickets reject with `error`; returns how many went. */
@@ -88,6 +109,7 @@ export class RecordBuffer {
     const n = Math.min(count, this.rows.length);
     if (n <= 0) return 0;
     this.rows.splice(0, n);
+    this.firstAt += n;
     this.reject({ rows: [], tickets: this.tickets.splice(0, n) }, error);
     return n;
   }

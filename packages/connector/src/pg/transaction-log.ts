@@ -14,7 +14,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { Backoff } from '../backoff.js';
 import { connectorError } from '../errors.js';
-import type { TransactionLog, TransactionQuery, TransactionRecord } from '../transaction-log.js';
+import type { TransactionLog, TransactionPage, TransactionQuery, TransactionRecord } from '../transaction-log.js';
 import { checkTransactionQuery } from '../transaction-query.js';
 import { copyFrom } from './copy.js';
 import { migrate } from './migrations.js';
@@ -23,7 +23,8 @@ import { RecordBuffer, settleStored } from './record-buffer.js';
 import { resolvePgTransactionLogOptions } from './transaction-log-options.js';
 import type { PgTransactionLogOptions, PgTransactionLogStats } from './transaction-log-options.js';
 import type { BufferedRecords } from './record-buffer.js';
-import { TRANSACTION_COPY, TRANSACTION_PRUNE, copyLine, storedRecord, transactionQuerySql } from './transaction-sql.js';
+import { TRANSACTION_COPY, TRANSACTION_PRUNE, copyLine, rowCursor, storedRecord, transactionQuerySql } from './transaction-sql.js';
+import { toPage } from '../transaction-cursor.js';
 import type { StoredRow } from './transaction-sql.js';
 
 export { transactionQuerySql };
@@ -56,6 +57,10 @@ export class PgTransactionLog implements TransactionLog {
   private readonly buffer = new RecordBuffer();
   private flight: Promise<boolean> | undefined;
   private flightSize = 0;
+  /** The place of the batch in flight's first record (RecordBuffer.first), while one flies. */
+  private flightFirst = 0;
+  /** Queries waiting for the records recorded before them: called whenever a flight ends or records are dropped. */
+  private progressWaiters: (() => void)[] = [];
   private scheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private down = false;
@@ -122,11 +127,19 @@ export class PgTransactionLog implements TransactionLog {
     return promise;
   }
 
-  /** Records matching `query`, newest first (`at`, then the order they were stored). Parameterised SQL only. */
-  async query(query: TransactionQuery = {}): Promise<TransactionRecord[]> {
-    const { text, values } = transactionQuerySql(checkTransactionQuery(query));
+  /**
+   * Records matching `query`, newest first (`at`, then the order they were stored). Parameterised SQL only. Every
+   * record given to `record` before the call is stored (or dropped) first: what waits in the buffer goes at once, the
+   * batch in flight is waited for, for at most `closeTimeout` (with the database away, the query then answers with what
+   * is stored, if it can reach it at all).
+   */
+  async query(query: TransactionQuery = {}): Promise<TransactionPage> {
+    const checked = checkTransactionQuery(query);
+    const { text, values } = transactionQuerySql(checked);
+    await this.caughtUp();
     const result = await this.run<StoredRow>(text, values, 'query');
-    return result.rows.map(storedRecord);
+    const rows = result.rows;
+    return toPage(rows.map(storedRecord), checked.limit, () => rowCursor(rows[rows.length - 1] as StoredRow));
   }
 
   /** Removes the records older than `before` (ms since the epoch), `pruneChunk` rows per statement; resolves with how many. */
@@ -143,6 +156,30 @@ export class PgTransactionLog implements TransactionLog {
       removed += result.rowCount ?? 0;
       if ((result.rowCount ?? 0) < this.pruneChunk) return removed;
     }
+  }
+
+  /**
+   * Resolves once every record recorded before the call has left the buffer and its flight has ended (stored, or
+   * dropped), or after `closeTimeout`: the records wait for no `flushInterval` while a query waits for them.
+   */
+  private async caughtUp(): Promise<void> {
+    const target = this.buffer.next;
+    const deadline = performance.now() + this.closeTimeout;
+    for (;;) {
+      const oldest = this.flight === undefined ? this.buffer.first : this.flightFirst;
+      const left = deadline - performance.now();
+      if (oldest >= target || left <= 0) return;
+      if (this.flight === undefined && this.retryTimer === undefined && this.closing === undefined) {
+        this.stopFlushTimer();
+        void this.fly();
+      }
+      await within(new Promise<void>((resolve) => this.progressWaiters.push(resolve)), left);
+    }
+  }
+
+  /** Wakes the queries waiting in {@link PgTransactionLog.caughtUp}. */
+  private progressed(): void {
+    for (const wake of this.progressWaiters.splice(0)) wake();
   }
 
   /** What is buffered, in flight, stored and dropped. */
@@ -229,6 +266,7 @@ export class PgTransactionLog implements TransactionLog {
     const size = batch.rows.length;
     this.lastFlight = performance.now();
     this.flightSize = size;
+    this.flightFirst = batch.first ?? 0;
     const flight = this.insert(batch).then(
       () => {
         this.figures.stored += size;
@@ -263,6 +301,7 @@ export class PgTransactionLog implements TransactionLog {
     void flight.then((ok) => {
       this.flight = undefined;
       this.flightSize = 0;
+      this.progressed();
       if (this.closing !== undefined) return;
       if (ok) {
         if (this.buffer.length > 0) this.schedule();
@@ -288,6 +327,7 @@ export class PgTransactionLog implements TransactionLog {
   /** Drops the oldest `count` records waiting (every one with `Infinity`), counted record by record. */
   private dropOldest(count: number, why: string): void {
     this.count(this.buffer.dropOldest(count, notStored(why)));
+    this.progressed();
   }
 
   /** Drops a batch taken from the buffer. */

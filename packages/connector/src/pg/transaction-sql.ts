@@ -8,6 +8,7 @@ import type { ResolvedTransactionQuery } from '../transaction-query.js';
 import { PlainRecord } from '../plain-record.js';
 import { TRANSACTION_TEXT_KEYS, transactionValues } from '../transaction-allow-list.js';
 import { copyText } from './copy.js';
+import { cursorText, readCursor } from '../transaction-cursor.js';
 import { TRANSACTION_KEYS } from './schema-transactions.js';
 
 /** The column of each text key of a record (TRANSACTION_TEXT_KEYS), by key. */
@@ -87,11 +88,28 @@ export function copyLine(input: TransactionRecord, node?: string): string {
   return `${row}\n`;
 }
 
-/** A row of a query: the record as JSON (rows of schema version 100), else its values, one column each. */
-export type StoredRow = { record: TransactionRecord | null; at_ms: number; latency_ms: number; outcome: TransactionRecord['outcome'] } & Record<string, unknown>;
+/**
+ * A row of a query: the record as JSON (rows of schema version 100), else its values, one column each; and its place
+ * (`cursor_at`, `at` in microseconds, and `cursor_seq`: bigints, as text; named apart from the columns, which ORDER BY names) for the cursor of a page.
+ */
+export type StoredRow = { record: TransactionRecord | null; at_ms: number; latency_ms: number; outcome: TransactionRecord['outcome']; cursor_at: string; cursor_seq: string } & Record<string, unknown>;
+
+/**
+ * `at` in microseconds since the epoch, exactly (whole seconds and the microseconds of the second apart: `extract`
+ * gives a float8 before PostgreSQL 14, which cannot hold 16 digits).
+ */
+const AT_US = "(extract(epoch FROM date_trunc('second', at))::bigint * 1000000 + extract(microseconds FROM at)::bigint % 1000000)";
 
 /** The columns a query reads (see {@link StoredRow}): `at` back in ms since the epoch, to the microsecond. */
-const SELECTED = `record, (extract(epoch FROM at) * 1000)::float8 AS at_ms, latency_ms, outcome, ${TEXT_COLUMNS.join(', ')}`;
+const SELECTED = `record, (extract(epoch FROM at) * 1000)::float8 AS at_ms, latency_ms, outcome, ${TEXT_COLUMNS.join(', ')}, ${AT_US}::text AS cursor_at, seq::text AS cursor_seq`;
+
+/** The store letter of PostgreSQL's cursors (transaction-cursor.ts): `at` in microseconds, then `seq`. */
+const CURSOR = 'p';
+
+/** The cursor of a page whose last row is `row`. */
+export function rowCursor(row: StoredRow): string {
+  return cursorText(CURSOR, row.cursor_at, row.cursor_seq);
+}
 
 /** The record a query row holds: as recorded (`at` to the microsecond), the keys in the allow-list's order. */
 export function storedRecord(row: StoredRow): TransactionRecord {
@@ -126,6 +144,12 @@ export function transactionQuerySql(q: ResolvedTransactionQuery): { text: string
   if (q.rrn !== undefined) add(`${TRANSACTION_KEYS} @> ARRAY[?::text] AND rrn = ?`, q.rrn);
   if (q.from !== undefined) add('at >= ?::timestamptz', new Date(q.from).toISOString());
   if (q.to !== undefined) add('at <= ?::timestamptz', new Date(q.to).toISOString());
+  if (q.before !== undefined) {
+    // The primary key's order: (at, seq) before the cursor's, `at` rebuilt from its microseconds exactly.
+    const { at, tie } = readCursor(CURSOR, q.before, false);
+    values.push(at, tie);
+    where.push(`(at, seq) < (to_timestamp(0) + $${values.length - 1}::bigint * interval '1 microsecond', $${values.length}::bigint)`);
+  }
   values.push(q.limit);
   const filter = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
   return { text: `SELECT ${SELECTED} FROM iso8583_transactions${filter} ORDER BY at DESC, seq DESC LIMIT $${values.length}`, values };

@@ -84,6 +84,36 @@ export function transactionLogContract(name: string, makeLog: MakeTransactionLog
       }
     });
 
+    test('query: pages through records sharing a millisecond with the cursor `next` given as `before`, each record exactly once', async () => {
+      const log = await opened(makeLog, 'contract_paging');
+      try {
+        // 8 records: 6 in one millisecond, one before it, one after; and one of another terminal, filtered out.
+        const ats = [T0 + 5, T0 + 10, T0 + 10, T0 + 10, T0 + 10, T0 + 10, T0 + 10, T0 + 20];
+        await Promise.all(ats.map((at, i) => log.record(sampleRecord(i, { at, terminal: 'PAGE0001' }))));
+        await log.record(sampleRecord(9, { at: T0 + 10, terminal: 'OTHER001' }));
+        const seen: string[] = [];
+        const pages: number[] = [];
+        let before: string | undefined;
+        for (let n = 0; n < 10; n++) {
+          const page = await log.query({ terminal: 'PAGE0001', limit: 3, ...(before === undefined ? {} : { before }) });
+          pages.push(page.length);
+          seen.push(...page.map((r) => r.stan as string));
+          for (let i = 1; i < page.length; i++) assert.ok((page[i - 1] as TransactionRecord).at >= (page[i] as TransactionRecord).at, 'newest first');
+          if (page.next === undefined) break;
+          before = page.next;
+        }
+        assert.deepEqual(pages, [3, 3, 2]);
+        assert.deepEqual([...seen].sort(), ats.map((_, i) => sampleRecord(i).stan as string).sort(), 'each record once');
+        assert.equal(seen[0], sampleRecord(7).stan, 'the newest first');
+        assert.equal(seen[7], sampleRecord(0).stan, 'the oldest last');
+        // A cursor is the store's own: anything else is the query's error, naming it.
+        await assert.rejects(log.query({ before: 'x_1_2' }), (err: { code?: string; field?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY' && err.field === 'before');
+        await assert.rejects(log.query({ before: 'not a cursor' }), codeOf('ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY'));
+      } finally {
+        await log.close();
+      }
+    });
+
     test('record: keys outside TransactionRecord are dropped and a full PAN is stored masked', async () => {
       const log = await opened(makeLog, 'contract_allow_list');
       try {

@@ -1,0 +1,42 @@
+// A day file whose line had a digit of its `at` flipped (still JSON, an earlier time of the same day): a query bounded
+// by `from` or `limit` used to stop at that line and hide every older record of the file without a word. The damaged
+// line is now reported (ISO8583_WARN_TRANSACTION_LOG_CORRUPT, file and offset) and skipped, and the search goes on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileTransactionLog } from '../src/index.js';
+import type { TransactionRecord } from '../src/index.js';
+import { capturedLogger, tempDir } from './helpers/setup.js';
+
+const BASE = Date.UTC(2026, 11, 1, 12, 0, 0);
+const rec = (i: number): TransactionRecord => ({ at: BASE + i * 1000, node: 'n', upstream: 'u', mti: '0200', latencyMs: 1, outcome: 'approved', stan: String(i).padStart(6, '0'), terminal: 'T1' });
+
+test('FileTransactionLog – a line whose `at` was damaged into an earlier time is reported and skipped; older records are still found', async (t) => {
+  const dir = tempDir(t, 'txlog-damage');
+  const writer = new FileTransactionLog(dir, { syncInterval: 0 });
+  await writer.open();
+  await Promise.all(Array.from({ length: 10 }, (_, i) => writer.record(rec(i + 1))));
+  await writer.close();
+  const file = join(dir, readdirSync(dir).find((n) => n.endsWith('.jsonl')) as string);
+  const six = String(BASE + 6000);
+  // One digit 2 -> 0: 5.6 hours earlier, the same day.
+  const damaged = `${six.slice(0, 5)}0${six.slice(6)}`;
+  assert.notEqual(damaged, six);
+  writeFileSync(file, readFileSync(file, 'utf8').replace(`"at":${six}`, `"at":${damaged}`));
+
+  const { logger, lines } = capturedLogger('warn');
+  const log = new FileTransactionLog(dir, { readOnly: true, logger });
+  await log.open();
+  t.after(() => log.close());
+  const stans = async (q: Parameters<FileTransactionLog['query']>[0]): Promise<string[]> => (await log.query(q)).map((r) => r.stan as string);
+  assert.deepEqual(await stans({ limit: 6 }), ['000010', '000009', '000008', '000007', '000005', '000004']);
+  assert.deepEqual(await stans({ stan: '3', from: Date.UTC(2026, 11, 1, 9) }), ['000003']);
+  assert.deepEqual(await stans({ from: Date.UTC(2026, 11, 1, 9) }), ['000010', '000009', '000008', '000007', '000005', '000004', '000003', '000002', '000001']);
+  const reports = lines.filter((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_CORRUPT');
+  assert.equal(reports.length, 1, 'reported once');
+  assert.equal(reports[0]?.['file'], file);
+  assert.equal(typeof reports[0]?.['offset'], 'number');
+  // A query the damaged line does not bound reads it as it is.
+  assert.equal((await stans({})).length, 10);
+});
