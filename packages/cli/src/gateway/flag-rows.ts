@@ -64,7 +64,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'safMaxAttempts', flag: 'saf-max-attempts', kind: 'integer', arg: 'N', default: 0, help: 'attempts before a SAF entry is abandoned, 0 = until answered' },
   { key: 'safExpireAfter', flag: 'saf-expire-after', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'ms after journaling at which an unanswered SAF entry expires, 0 = never' },
   { key: 'safEndCodes', flag: 'saf-end-codes', kind: 'string', arg: 'CODES', pattern: '^[0-9A-Za-z]{2,3}(,[0-9A-Za-z]{2,3})*$', defaultText: 'any answer ends an entry', help: 'response codes (comma-separated) that end a SAF entry besides the dialect approval codes; other codes repeat it' },
-  { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 30_000, help: 'ms to wait for the upstream answer (and for an HTTP client to send its request: then 408)' },
+  { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 30_000, help: 'ms to wait for the upstream answer (and for an HTTP client to send its request, at least 2000: then 408)' },
   { key: 'echoInterval', flag: 'echo-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 60_000, help: 'ms without a message received before an echo test (0 = off); after an unanswered echo a new connection answers one before it is used' },
   { key: 'signOn', flag: 'sign-on', kind: 'boolean', default: false, help: 'sign on (0800/001) and off with the upstream' },
   { key: 'maxConnections', flag: 'max-connections', kind: 'integer', arg: 'N', default: 1000, help: 'most POS connections at once' },

@@ -3,7 +3,8 @@
  * that stalls mid-request (a body announced and never sent, a byte a minute) would otherwise hold its connection, and
  * what it sent, for ever: Fastify turns Node's own bound off (`requestTimeout: 0`). The bound is a timeout the operator
  * already set: the longest `requestTimeout` of the port's connectors (the gateway's `--request-timeout`), so that a
- * request has as long to arrive as the bank has to answer it. Past it the request is answered 408
+ * request has as long to arrive as the bank has to answer it, and never less than {@link MIN_REQUEST_DEADLINE} (a
+ * short upstream timeout must not cut a client on a busy machine or network). Past it the request is answered 408
  * `ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT` and its connection is closed. The time the routes then take (the queue, the
  * bank) is not counted here: each of those waits has its own timeout.
  */
@@ -16,12 +17,17 @@ import { consoleError } from '../console/errors.js';
 /** The bound of a port without connectors (the console alone): the connector's default `requestTimeout`, 30000 ms. */
 export const DEFAULT_REQUEST_DEADLINE = 30_000;
 
+/** The shortest bound on the receipt of a request, whatever the timeouts it is taken from: 2000 ms. */
+export const MIN_REQUEST_DEADLINE = 2_000;
+
 /**
- * Bounds the receipt of every request of `server` to `ms` milliseconds (Node's `requestTimeout`), looked for every
+ * Bounds the receipt of every request of `server` to `ms` milliseconds, at least {@link MIN_REQUEST_DEADLINE}
+ * (Node's `requestTimeout`), looked for every
  * quarter of it, from 50 ms to 1 s (Node's default, 30 s, would let a stalled request live up to 30 s past its bound).
  * Call before `listen`.
  */
-export function boundRequests(server: Server, ms: number): void {
+export function boundRequests(server: Server, timeout: number): void {
+  const ms = Math.max(timeout, MIN_REQUEST_DEADLINE);
   server.requestTimeout = ms;
   // Node looks at the request bound only where the headers' bound (60 s) is not longer.
   server.headersTimeout = Math.min(server.headersTimeout, ms);
