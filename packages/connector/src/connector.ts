@@ -220,10 +220,20 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   /**
    * Stores an advice or reversal in the SAF queue ({@link SendOptions.saf}; checked by `safMessage`, auto-filled),
-   * resolving with its receipt once journaled and synced; the queue delivers it in the background.
+   * resolving with its receipt once journaled and synced; the queue delivers it in the background. Accepted while the
+   * connector is closing, until its SAF queue stops (after the last accepted request settled, and the turn of the
+   * event loop its answer came in): what is stored then stays in the journal, and the next start sends it.
    */
-  async store(input: MessageInput): Promise<SafReceipt> {
-    if (this.lifecycle.stopping) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) });
+  store(input: MessageInput): Promise<SafReceipt> {
+    // While closing, the journal is still open until the SAF queue stops (after the last accepted request settled):
+    // a reversal of an answer its client never got (a gateway's, stored as that answer comes in) is still journaled.
+    if (this.lifecycle.safClosed || (this.lifecycle.stopping && this.starting === undefined)) {
+      return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
+    }
+    return this.lifecycle.storing(this.storeNow(input));
+  }
+
+  private async storeNow(input: MessageInput): Promise<SafReceipt> {
     const stored = safMessage(input, this.codec, this.reversals !== undefined, () => autoFilled(input, this.options.autoFill, this.stan));
     await (this.starting ??= this.start());
     return { saf: true, id: (await (this.reversals as ReversalManager).store(stored)).id };
@@ -243,7 +253,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   /**
    * Stops taking requests, lets every accepted request finish (answered or timed out), signs off (with `signOff`)
-   * and closes the connections. Unanswered reversals stay in the journal for the next start. Safe to call twice.
+   * and closes the connections. Unanswered reversals, and SAF entries stored while closing, stay in the journal for the
+   * next start. Safe to call twice.
    */
   close(): Promise<void> {
     if (this.closing !== undefined) return this.closing;
@@ -384,6 +395,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     // A start under way opens the journal and the log (no connection: it sees the state): let it finish, so what it
     // opens is closed here, not left open and locked.
     if (this.starting !== undefined) await this.starting.catch(() => undefined);
+    await this.lifecycle.closeSaf();
     await this.reversals?.stop();
     this.lifecycle.to('closed');
     await this.pool.close();

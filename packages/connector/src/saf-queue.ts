@@ -115,8 +115,8 @@ export class SafQueue {
   private nextSlot = 0;
   private stopped = false;
   /**
-   * Attempts written to the link and not yet settled (answered, refused, timed out): `stop` waits for them, so that an
-   * answer arriving meanwhile is recorded before the journal closes (else a shared store hands the entry back, and
+   * Attempts being journaled or written to the link and not yet settled (answered, refused, timed out): `stop` waits for
+   * them (one being journaled still leaves), so that an answer arriving meanwhile is recorded before the journal closes (else a shared store hands the entry back, and
    * another node sends an answered reversal again).
    */
   private readonly inFlight = new Set<Promise<void>>();
@@ -192,8 +192,8 @@ export class SafQueue {
   }
 
   /**
-   * Stops sending (on close): no attempt starts from now on, and the attempts in flight are waited for (at most their
-   * timeout, `min(requestTimeout, retryInterval)`), so that an answer to one is handed to the journal before it closes.
+   * Stops sending (on close): no attempt starts from now on, and the attempts in flight (one being journaled still
+   * leaves) are waited for (at most their timeout, `min(requestTimeout, retryInterval)`), so that an answer to one is handed to the journal before it closes.
    * What is unfinished stays in the journal for the next start.
    */
   async stop(): Promise<void> {
@@ -273,10 +273,17 @@ export class SafQueue {
     }
     const started = performance.now();
     const startedAt = Date.now();
+    // In flight from its journaling on: a stop that comes meanwhile waits for it, and it leaves (the link is still up),
+    // rather than being journaled as sent and then not sent (the next start would send a repeat of what never left).
+    let release: () => void = () => undefined;
+    const tracked = new Promise<void>((resolve) => (release = resolve));
+    this.inFlight.add(tracked);
+    void tracked.then(() => this.inFlight.delete(tracked));
     // The attempt is durable before it leaves: a later start then knows a first attempt may have reached the host.
     try {
       await this.journal.attempt(a.entry.id, n);
     } catch (err) {
+      release();
       if (this.stopped) return;
       if ((err as Iso8583Error).code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST') {
         // A shared store gave it to another node (or it was answered there): that node sends it, this one no more.
@@ -292,7 +299,6 @@ export class SafQueue {
       this.at(a, started + s.retryInterval);
       return;
     }
-    if (this.stopped) return;
     a.attempts = n;
     const base = this.event(a, n);
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
@@ -324,12 +330,7 @@ export class SafQueue {
       },
     );
     // Settled once its outcome is handed to the journal (`ends.end` calls `done` in the same turn).
-    const tracked = settled.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.inFlight.add(tracked);
-    void tracked.then(() => this.inFlight.delete(tracked));
+    settled.then(release, release);
   }
 
   /**
