@@ -23,12 +23,21 @@ export function safLeft(connectors: readonly Connector[]): SafLeft {
 /**
  * Logs the end of a graceful stop (`what`: `gateway`, `flow NAME`) with what the SAF queues still hold: `info`
  * `"<what> stopped"` when nothing is left, else `warn` `"<what> stopped with SAF entries left in the journal: the next
- * start sends them"`, with `safLeft` ({@link SafLeft}) in both. Call it once the connectors have closed.
+ * start sends them"`, with `safLeft` ({@link SafLeft}) in both; but `error`, with `notDurable`, when some of them are
+ * held in memory only (their journal could not be written: a full disk, a removed folder), which the next start does
+ * not send. Call it once the connectors have closed.
  */
 export function logStopped(logger: Logger, what: string, connectors: readonly Connector[]): void {
   const left = safLeft(connectors);
+  const notDurable = connectors.reduce((n, c) => n + Number(c.stats().safNotDurable ?? 0), 0);
   if (left.reversals + left.advices === 0) logger.info({ safLeft: left }, `${what} stopped`);
-  else logger.warn({ safLeft: left }, `${what} stopped with SAF entries left in the journal: the next start sends them`);
+  else if (notDurable === 0) logger.warn({ safLeft: left }, `${what} stopped with SAF entries left in the journal: the next start sends them`);
+  else {
+    logger.error(
+      { safLeft: left, notDurable },
+      `${what} stopped with SAF entries left, ${notDurable} of them in memory only (their journal could not be written): the next start does NOT send those`,
+    );
+  }
 }
 
 /**

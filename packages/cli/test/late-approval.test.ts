@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { waitUntil, within } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { createCodec } from '@iso8583/codec';
@@ -35,6 +36,8 @@ interface Setup {
   readonly lines: Record<string, unknown>[];
   /** Resolves with the first line the gateway logs with this code. */
   logged(code: string): Promise<Record<string, unknown>>;
+  /** `iso8583_gateway_undelivered_approvals_total`, as `reason/outcome=count`. */
+  outcomes(): Promise<string[]>;
 }
 
 /**
@@ -43,14 +46,24 @@ interface Setup {
  */
 class AddRefusingJournal extends FileJournal {
   refuseAdds = false;
+  /** Called as an entry is refused. */
+  onRefused: () => void = () => undefined;
   override add(entry: JournalEntry): Promise<void> {
-    if (this.refuseAdds) return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    if (this.refuseAdds) {
+      this.onRefused();
+      return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    }
     return super.add(entry);
   }
 }
 
-async function setup(t: TestContext, dialect = 'iso87ascii'): Promise<Setup> {
+/**
+ * `dialect`: the bank's and the upstream's; `posDialect` (default: the same) the POS side's; `held: false` relays at
+ * once (no gate).
+ */
+async function setup(t: TestContext, dialect = 'iso87ascii', { posDialect = dialect, held = true }: { posDialect?: string; held?: boolean } = {}): Promise<Setup> {
   const iso93 = dialect.startsWith('iso93');
+  const approved = iso93 || dialect === 'smartvista' ? '000' : '00';
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-late-approval-'));
   const journal = new AddRefusingJournal(dir);
   const bank: string[] = [];
@@ -62,7 +75,7 @@ async function setup(t: TestContext, dialect = 'iso87ascii'): Promise<Setup> {
     sequence: (m) => {
       bank.push(m.mti);
       bankFields.push(m.fields);
-      return { ...m.fields, 0: responseMti(m.mti), 39: iso93 ? (m.mti === '1420' ? '400' : '000') : '00' };
+      return { ...m.fields, 0: responseMti(m.mti), 39: iso93 && m.mti === '1420' ? '400' : approved };
     },
   });
   const bankAddress = await bankEndpoint.start();
@@ -93,20 +106,21 @@ async function setup(t: TestContext, dialect = 'iso87ascii'): Promise<Setup> {
   const gates = new Map<string, () => void>();
   const gate = (stan: string): Promise<void> => new Promise((resolve) => gates.set(stan, resolve));
   const codec = createCodec(upstream.codec.dialect);
+  const registry = new Registry();
   const posEndpoint = createInboundEndpoint({
     port: 0,
     host: '127.0.0.1',
-    dialect,
-    sequenceTimeout: 100,
-    onLateResult: lateApproval({ connector: upstream, logger }),
+    dialect: posDialect,
+    sequenceTimeout: held ? 100 : 10_000,
+    onLateResult: lateApproval({ connector: upstream, logger, registry }),
     sequence: async (m) => {
-      await gate(m.fields['11'] as string);
+      if (held) await gate(m.fields['11'] as string);
       const answer = (await upstream.request(m.fields)) as IsoMessage;
       return new EncodedReply(answer, codec.pack(answer), upstream.codec.dialect);
     },
   });
   const posAddress = await posEndpoint.start();
-  const pos = createConnector({ host: '127.0.0.1', port: posAddress.port, dialect, reversal: { enabled: false } });
+  const pos = createConnector({ host: '127.0.0.1', port: posAddress.port, dialect: posDialect, reversal: { enabled: false } });
   t.after(async () => {
     await pos.destroy();
     await posEndpoint.destroy();
@@ -115,6 +129,7 @@ async function setup(t: TestContext, dialect = 'iso87ascii'): Promise<Setup> {
     rmSync(dir, { recursive: true, force: true });
   });
   return {
+    outcomes: async () => (await registry.getSingleMetric('iso8583_gateway_undelivered_approvals_total')?.get())?.values.map((v) => `${String(v.labels.reason)}/${String(v.labels.outcome)}=${v.value}`) ?? [],
     journal,
     bank,
     bankFields,
@@ -152,6 +167,18 @@ test('late approval – a purchase the bank approves after the POS timeout is re
   // Field 90: original MTI, STAN, transmission date and time.
   assert.match(String(s.bankFields[1]?.['90']), /^02000081011201120000/);
   assert.ok(s.lines.some((l) => l.code === 'ISO8583_ERR_INBOUND_LATE_REPLY' && l.msg === 'an approval came after the POS timeout: reversed'));
+  assert.deepEqual(await s.outcomes(), ['sequence-timeout/reversed=1']);
+});
+
+test('late approval – an approval the POS dialect cannot carry (SmartVista\'s 000 in iso87ascii\'s an 2 field 39): the terminal gets a 96 and the approval is reversed once', async (t) => {
+  const s = await setup(t, 'smartvista', { posDialect: 'iso87ascii', held: false });
+  const reversed = answered(s.upstream);
+  assert.equal((await s.pos.request({ ...purchase('008501'), 41: '10000001', 42: '123456789012345' }))['39'], '96');
+  const e = await within(reversed, 10_000, 'the approval to be reversed');
+  assert.equal(e.stan, '008501');
+  assert.deepEqual(s.bank, ['0200', '0400']);
+  assert.ok(s.lines.some((l) => l.code === 'ISO8583_ERR_INBOUND_REPLY_INVALID' && l.msg === 'an approval cannot be packed in the client\'s dialect (the client got a 96): reversed'));
+  assert.deepEqual(await s.outcomes(), ['reply-invalid/reversed=1']);
 });
 
 test('late approval – with an ISO 8583:1993 upstream, a late-approved purchase (1200) is reversed with the upstream\'s reversal, 1420 (field 56)', async (t) => {
@@ -203,4 +230,21 @@ test('late approval – when the SAF queue cannot store the reversal (a full dis
   assert.equal(failed?.level, 50, 'the failed store is logged at error');
   assert.equal(failed?.code, 'ENOSPC');
   assert.ok(!JSON.stringify(s.lines).includes('4111111111111111'), 'no PAN in the log');
+  // Counted by what became of it, once known: not as stored in the SAF queue.
+  assert.deepEqual(await s.outcomes(), ['sequence-timeout/reversed-without-saf=1']);
+});
+
+test('late approval – when the reversal can be neither stored nor sent, it is counted not-reversed and logged NOT reversed (never "reversed")', async (t) => {
+  const s = await setup(t);
+  await s.pos.request(purchase('008601')).catch(() => undefined);
+  s.journal.refuseAdds = true;
+  // The link goes as the store is refused: the send without SAF is refused too.
+  s.journal.onRefused = () => void s.upstream.destroy();
+  s.release('008601');
+  const line = await waitUntil(() => s.lines.find((l) => typeof l.msg === 'string' && l.msg.endsWith('NOT reversed')), { timeoutMs: 10_000, what: 'NOT reversed to be logged' });
+  assert.equal(line.level, 50);
+  assert.equal(line.code, 'ISO8583_ERR_CONNECTOR_CLOSED');
+  assert.ok(!s.lines.some((l) => typeof l.msg === 'string' && /: reversed( without SAF)?$/.test(l.msg)), 'never said reversed');
+  assert.deepEqual(await s.outcomes(), ['sequence-timeout/not-reversed=1']);
+  assert.deepEqual(s.bank, ['0200']);
 });

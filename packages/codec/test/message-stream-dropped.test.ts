@@ -62,3 +62,30 @@ test('MessageStream – a frame written is not dropped', async (t) => {
   await once(server, 'close');
   assert.equal(dropped, 0);
 });
+
+test('MessageStream – a frame caught mid-write (the peer reads nothing, the kernel buffers are full) when the socket is destroyed: dropped is called once', async (t) => {
+  const { server } = await pair(t);
+  const stream = new MessageStream(server, {}, { frame: () => undefined });
+  let dropped = 0;
+  // Far more than the socket buffers hold: most of it is still pending in the socket when it is destroyed.
+  stream.write(Buffer.alloc(32 * 1024 * 1024), () => dropped++);
+  stream.flush();
+  assert.ok(server.writableLength > 0, 'the write is pending');
+  server.destroy();
+  await once(server, 'close');
+  assert.equal(dropped, 1);
+});
+
+test('MessageStream – a frame the socket took whole, then the socket destroyed in the same tick (before the write\'s callback): not dropped', async (t) => {
+  const { client, server } = await pair(t);
+  const stream = new MessageStream(server, {}, { frame: () => undefined });
+  let dropped = 0;
+  const got = once(client, 'data');
+  stream.write(FRAME, () => dropped++);
+  stream.flush();
+  assert.equal(server.writableLength, 0, 'the kernel has the bytes');
+  server.destroy();
+  await once(server, 'close');
+  assert.deepEqual((await got)[0], FRAME, 'the peer got the frame');
+  assert.equal(dropped, 0);
+});

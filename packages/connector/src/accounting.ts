@@ -74,6 +74,11 @@ export interface ConnectorStats extends ConnectorCounts {
   safExpired: number;
   /** SAF entries given up after `saf.maxAttempts`, since the start. */
   safAbandoned: number;
+  /**
+   * SAF entries waiting (among `safDepth`) held in memory only: their journal could not be written (a full disk, its
+   * folder removed), so they are sent unjournaled, and the next start does not know of them.
+   */
+  safNotDurable: number;
 }
 
 /**

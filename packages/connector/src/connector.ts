@@ -9,13 +9,11 @@
  * (transaction-record.ts) and the lifecycle (lifecycle.ts).
  */
 import { EventEmitter } from 'node:events';
-import { pino } from 'pino';
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Iso8583Error, createCodec, readMessage, resolveDialect, sameDialect, writeMessage } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, MessageInput, MessageRead } from '@iso8583/codec';
-import { Accounting, mtiOf } from './accounting.js';
-import type { ConnectorStats } from './accounting.js';
+import { Accounting, mtiOf, type ConnectorStats } from './accounting.js';
 import { StanCounter, autoFilled } from './auto-fill.js';
 import type { Channel, ChannelHost, ChannelResponse } from './channel.js';
 import { ChannelFactory } from './channel-factory.js';
@@ -28,25 +26,19 @@ import { Lifecycle } from './lifecycle.js';
 import { MatchKey } from './match-key.js';
 import { MultiplexPool } from './multiplex-pool.js';
 import { NetworkManagement } from './network-management.js';
-import { validateConnectorOptions } from './options.js';
-import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
-import { createSafQueue } from './reversal.js';
-import type { ReversalEvent, ReversalManager } from './reversal.js';
+import { validateConnectorOptions, type ConnectorOptions, type ResolvedConnectorOptions } from './options.js';
+import { createSafQueue, type ReversalEvent, type ReversalManager } from './reversal.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { RequestOutcomes } from './request-outcome.js';
 import { RequestSender } from './request-sender.js';
 import { safMessage } from './saf-message.js';
-import { receiptText, tellAnswered } from './send-options.js';
-import type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
-
+import { receiptText, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
 export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
-import { IN_TERMINAL_LANE, TerminalQueue } from './terminal-queue.js';
-import type { TerminalLock } from './terminal-queue.js';
+import { IN_TERMINAL_LANE, TerminalQueue, type TerminalLock } from './terminal-queue.js';
 import { connectorStore } from './store.js';
 import { Unsolicited } from './unsolicited.js';
 import { RECORD_TO, TransactionRecorder } from './transaction-record.js';
 import { logQuietly } from './quiet-log.js';
-
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
 
 const silent = pino({ level: 'silent' });
@@ -221,10 +213,18 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   /**
    * Stores an advice or reversal in the SAF queue ({@link SendOptions.saf}; checked by `safMessage`, auto-filled),
-   * resolving with its receipt once journaled and synced; the queue delivers it in the background.
+   * resolving with its receipt once journaled and synced; the queue delivers it in the background. Accepted while the
+   * connector is closing, until its SAF queue stops (after the last accepted request settled, and the turn of the
+   * event loop its answer came in): what is stored then stays in the journal, and the next start sends it.
    */
-  async store(input: MessageInput): Promise<SafReceipt> {
-    if (this.lifecycle.stopping) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) });
+  store(input: MessageInput): Promise<SafReceipt> {
+    if (this.lifecycle.safClosed || (this.lifecycle.stopping && this.starting === undefined)) {
+      return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
+    }
+    return this.lifecycle.storing(this.storeNow(input));
+  }
+
+  private async storeNow(input: MessageInput): Promise<SafReceipt> {
     const stored = safMessage(input, this.codec, this.reversals !== undefined, () => autoFilled(input, this.options.autoFill, this.stan));
     await (this.starting ??= this.start());
     return { saf: true, id: (await (this.reversals as ReversalManager).store(stored)).id };
@@ -244,7 +244,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   /**
    * Stops taking requests, lets every accepted request finish (answered or timed out), signs off (with `signOff`)
-   * and closes the connections. Unanswered reversals stay in the journal for the next start. Safe to call twice.
+   * and closes the connections. Unanswered reversals, and SAF entries stored while closing, stay in the journal for the
+   * next start. Safe to call twice.
    */
   close(): Promise<void> {
     if (this.closing !== undefined) return this.closing;
@@ -277,7 +278,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       inFlight: this.factory.inFlight,
       ...this.accounting.snapshot(),
       reversalsPending: this.reversals?.pending ?? 0,
-      ...(this.reversals?.figures() ?? { safDepth: 0, safDelivered: 0, safExpired: 0, safAbandoned: 0 }),
+      ...(this.reversals?.figures() ?? { safDepth: 0, safDelivered: 0, safExpired: 0, safAbandoned: 0, safNotDurable: 0 }),
     };
   }
 
@@ -382,6 +383,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     // A start under way opens the journal and the log (no connection: it sees the state): let it finish, so what it
     // opens is closed here, not left open and locked.
     if (this.starting !== undefined) await this.starting.catch(() => undefined);
+    await this.lifecycle.closeSaf();
     await this.reversals?.stop();
     this.lifecycle.to('closed');
     await this.pool.close();

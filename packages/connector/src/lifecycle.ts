@@ -1,7 +1,8 @@
 /**
  * The connector's lifecycle: `new` until the first use, `open` while it takes requests, `closing` once `close()` or
  * `destroy()` was called (no new request is accepted; accepted ones finish), `closed` when everything is released.
- * It also counts the accepted requests not yet settled, so that `close()` can wait for the last one.
+ * It also counts the accepted requests not yet settled, so that `close()` can wait for the last one, and keeps the
+ * SAF stores under way, so that the SAF queue stops only once each is journaled (or refused).
  */
 
 /** Where a connector is in its life. */
@@ -12,6 +13,8 @@ export class Lifecycle {
   private current: ConnectorState = 'new';
   private active = 0;
   private drained: (() => void) | undefined;
+  private safStopping = false;
+  private readonly stores = new Set<Promise<void>>();
 
   /** The current state. */
   get state(): ConnectorState {
@@ -53,5 +56,32 @@ export class Lifecycle {
   idle(): Promise<void> {
     if (this.active === 0) return Promise.resolve();
     return new Promise<void>((resolve) => (this.drained = resolve));
+  }
+
+  /** True once the SAF queue is stopping (`closeSaf`): no store is accepted from then on. */
+  get safClosed(): boolean {
+    return this.safStopping;
+  }
+
+  /** Keeps a SAF store under way until it settles; returns it as it is. */
+  storing<T>(store: Promise<T>): Promise<T> {
+    const tracked = store.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.stores.add(tracked);
+    void tracked.then(() => this.stores.delete(tracked));
+    return store;
+  }
+
+  /**
+   * Closes the SAF side (on close, once no accepted request is left): the last answers' consumers run in the turns
+   * after they settled, and one that stores a reversal (a gateway whose client has gone) does so within the turn of the
+   * event loop its answer came in; resolves, after that turn, once every store begun is journaled or refused.
+   */
+  async closeSaf(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.safStopping = true;
+    await Promise.all([...this.stores]);
   }
 }

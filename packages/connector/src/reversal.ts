@@ -140,9 +140,9 @@ export class ReversalManager {
   }
 
   /** The SAF figures of `ConnectorStats`: depth, and how entries ended since the start. */
-  figures(): { safDepth: number; safDelivered: number; safExpired: number; safAbandoned: number } {
+  figures(): { safDepth: number; safDelivered: number; safExpired: number; safAbandoned: number; safNotDurable: number } {
     const ended = this.queue.ended;
-    return { safDepth: this.queue.depth, safDelivered: ended.delivered, safExpired: ended.expired, safAbandoned: ended.abandoned };
+    return { safDepth: this.queue.depth, safDelivered: ended.delivered, safExpired: ended.expired, safAbandoned: ended.abandoned, safNotDurable: this.queue.notDurable };
   }
 
   /** Opens the journal; returns the entries an earlier run left unfinished, not yet started (see `resume`). */

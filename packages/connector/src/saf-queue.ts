@@ -7,7 +7,8 @@
  * (`abandoned`) or `expireAfter` ms after it was journaled (`expired`).
  *
  * Every attempt is journaled before it leaves, so that a start after a crash resumes with a repeat once a first
- * attempt may have reached the host; an entry that ended is marked done (durably) before its end is recorded
+ * attempt may have reached the host (a file journal that cannot write, its folder removed say, does not hold an entry
+ * back: it is sent unjournaled, held in memory only, see `sendUnjournaled`); an entry that ended is marked done (durably) before its end is recorded
  * (`safEnded`: the transaction log), counted and emitted, and is never sent again by a later start. A `done` that
  * fails is tried again every `retryInterval` until it is durable (the entry is never sent again in this process);
  * should the process stop first, the entry is still open in the journal and the next start sends it again (a repeat).
@@ -90,6 +91,8 @@ interface Active {
   waiting: 'attempt' | 'slot' | undefined;
   /** When it expires (`expireAfter`), on this process's monotonic clock (`performance.now()`); Infinity without. */
   expires: number;
+  /** True once an attempt could not be journaled and was sent anyway: held in memory only. */
+  notDurable?: boolean;
 }
 
 /**
@@ -115,8 +118,8 @@ export class SafQueue {
   private nextSlot = 0;
   private stopped = false;
   /**
-   * Attempts written to the link and not yet settled (answered, refused, timed out): `stop` waits for them, so that an
-   * answer arriving meanwhile is recorded before the journal closes (else a shared store hands the entry back, and
+   * Attempts being journaled or written to the link and not yet settled (answered, refused, timed out): `stop` waits for
+   * them (one being journaled still leaves), so that an answer arriving meanwhile is recorded before the journal closes (else a shared store hands the entry back, and
    * another node sends an answered reversal again).
    */
   private readonly inFlight = new Set<Promise<void>>();
@@ -133,6 +136,13 @@ export class SafQueue {
   /** Entries waiting (journaled, being sent until they end): the SAF depth. */
   get depth(): number {
     return this.active.size;
+  }
+
+  /** Entries waiting that are held in memory only (an attempt could not be journaled): the next start does not know of them. */
+  get notDurable(): number {
+    let n = 0;
+    for (const a of this.active.values()) if (a.notDurable === true) n += 1;
+    return n;
   }
 
   /** The connector's reversals among them. */
@@ -192,8 +202,8 @@ export class SafQueue {
   }
 
   /**
-   * Stops sending (on close): no attempt starts from now on, and the attempts in flight are waited for (at most their
-   * timeout, `min(requestTimeout, retryInterval)`), so that an answer to one is handed to the journal before it closes.
+   * Stops sending (on close): no attempt starts from now on, and the attempts in flight (one being journaled still
+   * leaves) are waited for (at most their timeout, `min(requestTimeout, retryInterval)`), so that an answer to one is handed to the journal before it closes.
    * What is unfinished stays in the journal for the next start.
    */
   async stop(): Promise<void> {
@@ -273,26 +283,21 @@ export class SafQueue {
     }
     const started = performance.now();
     const startedAt = Date.now();
+    // In flight from its journaling on: a stop that comes meanwhile waits for it, and it leaves (the link is still up),
+    // rather than being journaled as sent and then not sent (the next start would send a repeat of what never left).
+    let release: () => void = () => undefined;
+    const tracked = new Promise<void>((resolve) => (release = resolve));
+    this.inFlight.add(tracked);
+    void tracked.then(() => this.inFlight.delete(tracked));
     // The attempt is durable before it leaves: a later start then knows a first attempt may have reached the host.
     try {
       await this.journal.attempt(a.entry.id, n);
     } catch (err) {
-      if (this.stopped) return;
-      if ((err as Iso8583Error).code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST') {
-        // A shared store gave it to another node (or it was answered there): that node sends it, this one no more.
-        clearTimeout(a.timer);
-        const held = this.active.delete(a.entry.id);
-        if (held && a.kind === 'reversal') this.reversalsActive -= 1;
-        const code = (err as Iso8583Error).code;
-        this.host.logger.warn({ ...this.event(a, n), code }, 'the SAF entry is held by another node: not sent here');
-        if (held) this.host.reversalEvent({ stage: 'released', ...this.event(a, a.attempts), code });
+      if (!this.sendUnjournaled(a, n, err as Iso8583Error, started)) {
+        release();
         return;
       }
-      this.host.logger.error({ ...this.event(a, n), code: (err as Iso8583Error).code }, 'a SAF attempt cannot be journaled: not sent, will try again');
-      this.at(a, started + s.retryInterval);
-      return;
     }
-    if (this.stopped) return;
     a.attempts = n;
     const base = this.event(a, n);
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
@@ -324,12 +329,36 @@ export class SafQueue {
       },
     );
     // Settled once its outcome is handed to the journal (`ends.end` calls `done` in the same turn).
-    const tracked = settled.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.inFlight.add(tracked);
-    void tracked.then(() => this.inFlight.delete(tracked));
+    settled.then(release, release);
+  }
+
+  /**
+   * An attempt that cannot be journaled: true to send it anyway. A file journal that cannot write
+   * (`ISO8583_ERR_CONNECTOR_JOURNAL`: a full disk, its folder removed) may never heal, and the entry may be gone from
+   * disk: held back, a reversal would never reach the host. So the attempt leaves unjournaled, logged at error, and the
+   * entry is held in memory only from then on (`notDurable`: a restart does not know of it). A shared store that gave
+   * the entry to another node: not sent here. Anything else (a store out of reach): tried again after `retryInterval`.
+   */
+  private sendUnjournaled(a: Active, n: number, err: Iso8583Error, started: number): boolean {
+    if (this.stopped) return false;
+    const code = err.code;
+    if (code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST') {
+      // A shared store gave it to another node (or it was answered there): that node sends it, this one no more.
+      clearTimeout(a.timer);
+      const held = this.active.delete(a.entry.id);
+      if (held && a.kind === 'reversal') this.reversalsActive -= 1;
+      this.host.logger.warn({ ...this.event(a, n), code }, 'the SAF entry is held by another node: not sent here');
+      if (held) this.host.reversalEvent({ stage: 'released', ...this.event(a, a.attempts), code });
+      return false;
+    }
+    if (code === 'ISO8583_ERR_CONNECTOR_JOURNAL') {
+      a.notDurable = true;
+      this.host.logger.error({ ...this.event(a, n), code }, 'a SAF attempt cannot be journaled: sent anyway; the entry is held in memory only (the next start does not send it)');
+      return true;
+    }
+    this.host.logger.error({ ...this.event(a, n), code }, 'a SAF attempt cannot be journaled: not sent, will try again');
+    this.at(a, started + this.settings.retryInterval);
+    return false;
   }
 
   /**

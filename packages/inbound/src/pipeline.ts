@@ -4,12 +4,11 @@ import type { Decoded, Dialect, Frame, Iso8583Error, IsoMessage, MessageInput } 
 import { CardDataMask } from './card-data-mask.js';
 import { MessageContext } from './context.js';
 import type { EndpointCore, Peer } from './core.js';
-import { codeOf, inboundError } from './errors.js';
-import type { InboundErrorCode } from './errors.js';
+import { codeOf, inboundError, type InboundErrorCode } from './errors.js';
 import { EncodedReply } from './encoded-reply.js';
 import { ReceivedMessage } from './inbound-message.js';
 import { lateResult } from './late-result.js';
-import { droppedLater, undelivered } from './undelivered.js';
+import { droppedLater, handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
 import { errorForLog } from './safe-log.js';
 import type { Sequence, SequenceResult } from './sequence.js';
@@ -216,7 +215,10 @@ async function failed(job: InFlight, err: unknown): Promise<void> {
   complete(job, await recover(job.core, job.message, job.context, error), false);
 }
 
-/** Sends a result; one of the sequence's own (`ofSequence`) that finds its client gone goes to `undelivered`. */
+/**
+ * Sends a result; one of the sequence's own (`ofSequence`) that finds its client gone goes to `undelivered`, and one
+ * that cannot be packed (answered 96) to `onLateResult` with reason `reply-invalid`.
+ */
 function complete(job: InFlight, result: SequenceResult, ofSequence = true): void {
   job.core.metrics.sequenceLatency((performance.now() - job.started) / 1000);
   if (result === null || result === undefined) return;
@@ -277,6 +279,8 @@ function sendReply(
     bytes = core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {});
   } catch (err) {
     logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', message.fields, context.messageId, err);
+    // The client gets a 96, not the sequence's result (a relayed approval its dialect cannot carry): handed over.
+    if (told !== undefined) handOver(core, peer, message, context, result, 'reply-invalid');
     const fallback = errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION);
     if (fallback === undefined) return true;
     const packed = packFallback(core, fallback, decoded.header);

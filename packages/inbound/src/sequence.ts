@@ -66,9 +66,11 @@ export type Sequence = (message: InboundMessage, context: SequenceContext) => Se
 /**
  * Why a sequence's result never reached its client: `sequence-timeout`, it came after the message's `sequenceTimeout`
  * (the client already had its timeout answer); `client-gone`, the client's connection closed before it could be
- * written (a reset, a close, or, with `allowHalfOpen: false`, the client's FIN).
+ * written (a reset, a close, or, with `allowHalfOpen: false`, the client's FIN); `reply-invalid`, it could not be read
+ * or packed in the endpoint's dialect (`ISO8583_ERR_INBOUND_REPLY_INVALID`: a relayed answer whose field 39 the
+ * client's dialect cannot carry, say), and the client got a response code 96 instead.
  */
-export type UndeliveredReason = 'sequence-timeout' | 'client-gone';
+export type UndeliveredReason = 'sequence-timeout' | 'client-gone' | 'reply-invalid';
 
 /**
  * Told of a sequence result that never reached its client: the result as the sequence returned it, the message, its

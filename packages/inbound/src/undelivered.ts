@@ -18,7 +18,7 @@ export function undelivered(core: EndpointCore, peer: Peer, message: ReceivedMes
 
 /**
  * Hands a result its client never got to `onLateResult` (the one place it is called), with why: `sequence-timeout`
- * (late-result.ts) or `client-gone`. A throw from the handler is counted and logged, never passed on.
+ * (late-result.ts), `client-gone` or `reply-invalid` (pipeline.ts: it could not be packed; the client got a 96). A throw from the handler is counted and logged, never passed on.
  */
 export function handOver(core: EndpointCore, peer: Peer, message: ReceivedMessage, context: MessageContext, result: SequenceResult, reason: UndeliveredReason): void {
   const handler = core.options.onLateResult;

@@ -71,3 +71,37 @@ test('undelivered – a result after the sequence timeout goes to onLateResult a
   assert.equal(reason, 'sequence-timeout');
   assert.equal(stan, '000023');
 });
+
+test('undelivered – a result that cannot be packed (a field 39 too long for the dialect): the client gets a 96, the result goes to onLateResult as reply-invalid', async (t) => {
+  const told = gate<{ result: SequenceResult; reason: UndeliveredReason; stan: unknown }>();
+  const { port, endpoint } = await startEndpoint(t, {
+    onLateResult: (result, message, _context, reason) => told.open({ result, reason, stan: message.fields['11'] }),
+    // An approval in a dialect whose field 39 is n 3 (SmartVista's 000): iso87ascii's field 39 is an 2.
+    sequence: (m) => ({ ...approveAll(m, {} as never) as Record<string, unknown>, 39: '000' }),
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await client.request(purchase(24))).fields['39'], '96');
+  const { result, reason, stan } = await told.promise;
+  assert.equal(reason, 'reply-invalid');
+  assert.equal(stan, '000024');
+  assert.equal((result as Record<string, unknown>)['39'], '000');
+  assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_REPLY_INVALID, 1);
+});
+
+test('undelivered – an onError reply that cannot be packed is answered 96 and not handed over (only the sequence\'s own results are)', async (t) => {
+  const told: UndeliveredReason[] = [];
+  const { port } = await startEndpoint(t, {
+    onLateResult: (_result, _message, _context, reason) => told.push(reason),
+    sequence: () => {
+      throw new Error('down');
+    },
+    onError: (m) => ({ ...approveAll(m, {} as never) as Record<string, unknown>, 39: '000' }),
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await client.request(purchase(25))).fields['39'], '96');
+  // The next message's answer comes after anything the first could have handed over.
+  assert.equal((await client.request(purchase(26))).fields['39'], '96');
+  assert.deepEqual(told, []);
+});

@@ -9,22 +9,27 @@ import { validateConnectorOptions } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
+import { approvalFitWarnings } from './approval-fit.js';
+import type { UpstreamDialect } from './approval-fit.js';
 
 /**
  * Checks `config` as {@link startGateway} would use it; throws the same coded error the start would throw (a TLS file
- * that cannot be read or used names its flag or config key). Returns the one-line summary printed on success.
+ * that cannot be read or used names its flag or config key). Returns the one-line summary printed on success, after a
+ * `warning:` line for each upstream whose approval codes the POS dialect cannot carry (approval-fit.ts).
  */
 export function checkGatewayConfig(config: GatewayConfig): string {
   const silent = pino({ level: 'silent' });
   const upstreams = config.upstreams ?? [undefined];
+  const dialects: UpstreamDialect[] = [];
   for (const named of upstreams) {
     const options = upstreamOptions(config, silent, undefined, named);
     validateConnectorOptions(options);
-    resolveDialect(options.dialect ?? config.dialect);
+    dialects.push({ name: named?.name ?? 'upstream', dialect: resolveDialect(options.dialect ?? config.dialect) });
   }
-  if (config.clientDialect !== undefined) resolveDialect(config.clientDialect);
+  const client = resolveDialect(config.clientDialect ?? config.dialect);
   posTlsOptions(config);
   const names = config.upstreams?.map((u) => `${u.name}=${u.upstream}`).join(',') ?? config.upstream;
   const http = config.httpEnabled ? `${config.bind}:${config.http}` : 'off';
-  return `gateway config is valid: upstream=${names} pos=${config.bind}:${config.listen} http=${http}`;
+  const warnings = approvalFitWarnings(dialects, client).map((line) => `warning: ${line}\n`);
+  return `${warnings.join('')}gateway config is valid: upstream=${names} pos=${config.bind}:${config.listen} http=${http}`;
 }

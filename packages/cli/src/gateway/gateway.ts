@@ -20,6 +20,7 @@ import type { InboundEndpoint, InboundOptions, SequenceResult } from '@iso8583/i
 import type { GatewayConfig } from './config.js';
 import { listenError } from '../args.js';
 import { logStopped, waitForSaf } from '../drain.js';
+import { approvalFitWarnings } from './approval-fit.js';
 import { readHttpToken } from '../console/access.js';
 import { ResettableStats } from '../stats.js';
 import { UpstreamReply, httpUndelivered, lateApproval, undeliveredApproval } from './late-approval.js';
@@ -196,6 +197,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
 
   // The POS dialect, loaded once: the relay hands its bytes on only where it is the upstream's wire format too.
   const posDialect = resolveDialect(config.clientDialect ?? config.dialect);
+  const upstreamDialects = everyConnector.map((c) => ({ name: c.name, dialect: c.codec.dialect }));
+  for (const line of approvalFitWarnings(upstreamDialects, posDialect)) logger.warn(line);
   // POS messages are described (and their card data masked) by the POS dialect: its CVV fields are not the bank's.
   const posTracer = config.clientDialect === undefined ? tracer : createTracer({ logger, dialect: posDialect, logMessages: config.logMessages });
   // Longer than anything the connector can take (queue wait + bank answer), so the connector's own failure, with its

@@ -1,14 +1,16 @@
 /**
  * An approval the terminal never got: the bank approved after the POS timeout (the gateway answered the terminal with
  * a failure, or not at all), or after the client's connection closed (a POS socket closed or reset, an HTTP request
- * aborted), or the answer could not be written. The merchant thinks the transaction failed while the cardholder is
- * charged, so a reversible request (0100 / 0200 and their repeats, 1100 / 1200 with ISO 8583:1993) is reversed through
+ * aborted), or the answer could not be written, or not packed in the client's dialect (the terminal got a 96). The
+ * merchant thinks the transaction failed while the cardholder is charged, so a reversible request (0100 / 0200 and their repeats, 1100 / 1200 with ISO 8583:1993) is reversed through
  * the SAF queue of the upstream whose host answered, built like that connector's own reversals: its dialect says what
  * approves (`00` in 1987, `000` in 1993: an upstream group may mix them), its `reversal` options give the MTI and the
  * fields copied. Anything else (an advice, a reversal, a network management message) is not undone: a reversal of an
  * advice or of a reversal would cost the merchant. A decline is left alone. When the SAF queue cannot store the reversal (a full disk, a failed
  * journal), it is sent once without SAF, and an error is logged whatever the outcome. Every approval seen here is
- * counted by why it was not delivered and what was done (`iso8583_gateway_undelivered_approvals_total`).
+ * counted by why it was not delivered and what became of it (`iso8583_gateway_undelivered_approvals_total`), once
+ * that is known: `reversed` once the SAF queue holds its reversal, `reversed-without-saf` once the upstream answered
+ * the one sent without SAF, `not-reversed` when that send failed too.
  */
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
@@ -60,6 +62,7 @@ export class UpstreamReply extends EncodedReply {
 const WHY: Readonly<Record<UndeliveredReason, { text: string; code: string }>> = {
   'sequence-timeout': { text: 'an approval came after the POS timeout', code: 'ISO8583_ERR_INBOUND_LATE_REPLY' },
   'client-gone': { text: 'an approval could not be delivered (the client has gone)', code: 'ISO8583_ERR_INBOUND_CLIENT_GONE' },
+  'reply-invalid': { text: 'an approval cannot be packed in the client\'s dialect (the client got a 96)', code: 'ISO8583_ERR_INBOUND_REPLY_INVALID' },
 };
 
 /** The one handler of approvals the client never got (POS and HTTP alike). */
@@ -69,7 +72,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     ? undefined
     : new Counter({
         name: 'iso8583_gateway_undelivered_approvals_total',
-        help: 'Approvals the client never got (reason: sequence-timeout, client-gone; side: pos, http), by what was done (outcome: reversed, not-reversible, reversal-off, unbuildable).',
+        help: 'Approvals the client never got (reason: sequence-timeout, client-gone, reply-invalid; side: pos, http), by what was done (outcome: reversed, reversed-without-saf, not-reversed, not-reversible, reversal-off, unbuildable).',
         labelNames: ['reason', 'side', 'outcome'],
         registers: [parts.registry],
       });
@@ -100,18 +103,29 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
       logger.error({ ...about, code: safeErrorCode(err) }, `${why}: its reversal cannot be built`);
       return;
     }
-    count('reversed');
-    logger.warn(about, `${why}: reversed`);
+    // Counted and logged by what became of it: `reversed` once the SAF queue holds it (journaled: sent until answered).
     // To the upstream that approved (not by a group's memory of originals, which may have forgotten it).
-    upstream.request(built, { saf: true }).catch((stored: unknown) => {
-      // Not stored (a full disk, a failed or removed journal folder, a full SAF queue): sent once as it is rather than
-      // dropped, so that the approval is undone whenever the upstream is reachable; logged either way.
-      logger.error({ ...about, code: safeErrorCode(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`);
-      upstream.request(built).then(
-        (sent) => logger.warn({ ...about, responseCode: (sent as IsoMessage)['39'] }, `${why}: reversed without SAF`),
-        (lost: unknown) => logger.error({ ...about, code: safeErrorCode(lost) }, `${why}: its reversal could not be stored nor sent: NOT reversed`),
-      );
-    });
+    upstream.request(built, { saf: true }).then(
+      () => {
+        count('reversed');
+        logger.warn(about, `${why}: reversed`);
+      },
+      (stored: unknown) => {
+        // Not stored (a full disk, a failed or removed journal folder, a full SAF queue): sent once as it is rather than
+        // dropped, so that the approval is undone whenever the upstream is reachable; logged either way.
+        logger.error({ ...about, code: safeErrorCode(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`);
+        upstream.request(built).then(
+          (sent) => {
+            count('reversed-without-saf');
+            logger.warn({ ...about, responseCode: (sent as IsoMessage)['39'] }, `${why}: reversed without SAF`);
+          },
+          (lost: unknown) => {
+            count('not-reversed');
+            logger.error({ ...about, code: safeErrorCode(lost) }, `${why}: its reversal could not be stored nor sent: NOT reversed`);
+          },
+        );
+      },
+    );
   };
 }
 

@@ -185,17 +185,30 @@ export class MessageStream {
     const dropped = this.dropped;
     this.dropped = undefined;
     const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
-    const ok =
-      dropped === undefined
-        ? this.stream.write(bytes)
-        : this.stream.write(bytes, (err) => {
-            if (err !== null && err !== undefined) tell(dropped);
-          });
+    const ok = dropped === undefined ? this.stream.write(bytes) : this.watchedWrite(bytes, dropped);
     if (!ok) this.handlers.full?.();
     else if (this.askedToWait) process.nextTick(() => this.handlers.drained?.()); // written at once: no 'drain' comes
     this.askedToWait = false;
     return ok;
   };
+
+  /**
+   * Writes `bytes`, calling `dropped` if they never wholly leave: the write fails (EPIPE, ECONNRESET, a stream already
+   * destroyed), or is still pending when the socket is destroyed (Node then calls the write's callback with no error,
+   * as if it had completed). A write the socket took whole at once (its pending length did not grow: the kernel has the
+   * bytes) is never reported, even when a `destroy()` in the same tick runs before its callback.
+   */
+  private watchedWrite(bytes: Buffer, dropped: (() => void)[]): boolean {
+    const stream = this.stream;
+    const pending = stream.writableLength;
+    let tookWhole = false;
+    const ok = stream.write(bytes, (err) => {
+      if ((err !== null && err !== undefined) || (!tookWhole && stream.destroyed)) tell(dropped);
+    });
+    // The callback comes in a later tick at the earliest (a write done at once calls back on the next tick).
+    tookWhole = stream.writableLength === pending;
+    return ok;
+  }
 
   /** The frames still queued will never be written: their `dropped` callbacks are called. */
   private drop(): void {
