@@ -66,7 +66,7 @@ export const CONNECTOR_LOG_CODES = {
     'info: the journal holds records cut by a crash (the last line, or a line followed by the blank rest of its write when writes overlapped): never durable, so nobody was answered on them; read as not written (a cut `done` leaves its purchase to be reversed); kept in the `quarantine` file.',
   ISO8583_WARN_JOURNAL_STALE_LOCK: 'warn: the journal folder was locked by a process that is gone (`pid`); the lock was taken over.',
   ISO8583_WARN_TRANSACTION_LOG_CORRUPT:
-    'warn: a line of a transaction log file (`file`, byte `offset`) is not a record; it was skipped (the records around it are read).',
+    'warn: a line of a transaction log file (`file`, byte `offset`) is not a record, or its time was damaged into an earlier one (a line before it settled later); it was skipped (the records around it are read).',
   ISO8583_WARN_TRANSACTION_LOG_CUT:
     'info: a transaction log file (`file`) ended with a record cut by a crash; it is skipped, and the next record starts on a line of its own.',
   ISO8583_WARN_TRANSACTION_LOG_STALE_LOCK:
