@@ -36,6 +36,21 @@ test('host simulator reversals – a partial reversal (field 95: 6.00 of 10.00 d
   assert.equal((await ask(sim, { ...partial, 11: '000006', 95: 'not digits' }))?.['39'], '30');
 });
 
+test('host simulator reversals – an actual amount over the original (field 95 over field 4, or over the journal) is refused 13, moves nothing', async () => {
+  const sim = host();
+  assert.equal((await ask(sim, tx('0200', '000007', 1000)))?.['39'], '00');
+  const over = { ...tx('0400', '000008', 1000), 90: original('0200', '000007'), 95: replacement(1500) };
+  assert.equal((await ask(sim, over))?.['39'], '13', 'over field 4 of the reversal');
+  assert.equal((await ask(sim, { ...over, 0: '0420', 4: '000000002000' }))?.['39'], '13', 'over the amount the journal holds');
+  assert.equal((await ask(sim, { ...over, 4: 'x' }))?.['39'], '13', 'no readable field 4: the journal still bounds it');
+  assert.equal(sim.balanceOf(VISA), 99000, 'nothing moved');
+  // The transaction still stands in full: a partial reversal within it, then a full one, book as usual.
+  assert.equal((await ask(sim, { ...over, 95: replacement(1000) }))?.['39'], '00', 'the whole amount done: nothing back');
+  assert.equal(sim.balanceOf(VISA), 99000);
+  assert.equal((await ask(sim, { ...over, 11: '000009', 95: replacement(0) }))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 100000);
+});
+
 test('host simulator reversals – a partial reversal of a refund takes back only what is over the actual amount', async () => {
   const sim = host();
   await ask(sim, tx('0200', '000010', 1000, { 3: '200000' }));

@@ -100,7 +100,8 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
  *   transmission time, acquirer) or else by STAN + terminal + acquirer, and undoes its effect on the balance once
  *   (a completion reversed puts its pre-authorisation's hold back, unless that was reversed too); 00. With field 95
  *   (replacement amounts) whose actual amount is not zero, the reversal is partial: only what the original took over
- *   the actual amount comes back (0200 for 10.00, 0400 with 6.00 dispensed: 4.00 back), never more than is left.
+ *   the actual amount comes back (0200 for 10.00, 0400 with 6.00 dispensed: 4.00 back), never more than is left;
+ *   an actual amount over the original's is refused with 13 (invalid amount) and moves nothing.
  *   No original: 25, and the reversal is remembered (as many as `journalSize`): the original, should it come later,
  *   is declined with 05 (do not honour; an advice acknowledged) and moves no money. A request resent after its
  *   transaction was reversed is declined with 05 too, not given the approval again.
@@ -112,7 +113,9 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
  *   116 not sufficient funds, ...; 400 for an accepted reversal, 800 for accepted network management): 1804 -> 1814
  *   for function codes (field 24) 801 sign-on, 802 sign-off, 831 echo test; 1100/1200 -> 1110/1210 (1120/1220
  *   advices, a completion naming its 1100 in field 56); 1400/1420 -> 1410/1430, the original found by field 56 (MTI,
- *   STAN, local date and time, acquirer).
+ *   STAN, local date and time, acquirer), in full for function code (field 24) 400, in part for 401: the amount
+ *   actually done in field 4, the original's in field 30 (amounts, original), booked as a 1987 partial reversal
+ *   (904 for a 401 without a numeric field 4, or whose field 4 is over field 30 or the original's amount).
  */
 export function createHostSimulator(options: HostSimulatorOptions = {}): HostSimulator {
   checkHostSimulatorOptions(options);

@@ -12,6 +12,7 @@ import { readOriginalDataElements } from './iso1993.js';
 import { Journal } from './journal.js';
 import type { JournalEntry, OriginalKeys } from './journal.js';
 import { PendingReversals } from './pending-reversals.js';
+import { readReversalAmounts } from './reversal-amount.js';
 
 /** What the issuer is configured with (see `HostSimulatorOptions`). */
 export interface IssuerSettings {
@@ -28,6 +29,15 @@ export interface IssuerSettings {
  * 05, do not honour (1993: 100). The money stays where the reversal left it.
  */
 const REVERSED = '05';
+
+/**
+ * The 1987 response code of a partial reversal whose actual amount is more than the original's (the amount the
+ * reversal states, or the one the journal holds): 13, invalid amount. A reversal can only give money back; what was
+ * done over the approved amount is not the issuer's to book, and the acquirer has to take it up. Nothing moves, and
+ * the transaction stays as it stood. Under 1993 (whose reversal answers have no "invalid amount") the format error,
+ * 904.
+ */
+const OVER_ORIGINAL = '13';
 
 /** Processing codes (first two digits of field 3) that move money: 00 purchase, 01 cash, 09 cash back, 20 refund. */
 const MONEY = ['00', '01', '09', '20'];
@@ -147,9 +157,9 @@ export class Issuer {
     return { reply, date, pan: pan ?? '', stan: stan ?? '', processing, kind, inquiry, amount, code };
   }
 
-  #entry(fields: IsoMessage, mti: string, stan: string, pan: string): JournalEntry {
+  #entry(fields: IsoMessage, mti: string, stan: string, pan: string, amount: number): JournalEntry {
     const entry: JournalEntry = {
-      mti, stan, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
+      mti, stan, amount, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
       acquirer: text(fields, '32'), pan, debited: 0, credited: 0, reversed: false,
       code: undefined, rrn: undefined, approval: undefined, balance: undefined,
     };
@@ -167,7 +177,7 @@ export class Issuer {
     const c = this.#checked(fields, replyMti, true);
     const { reply } = c;
     if (c.code !== undefined) return { reply: Object.assign(reply, { 39: c.code }) };
-    const entry = this.#entry(fields, mti, c.stan, c.pan);
+    const entry = this.#entry(fields, mti, c.stan, c.pan, c.amount);
     const decline = (code: string) => ({ reply: Object.assign(reply, { 39: code }), entry });
     if (this.#reversedAlready(entry)) return decline(REVERSED);
     const card = this.#card(c.pan);
@@ -203,7 +213,7 @@ export class Issuer {
     const c = this.#checked(fields, replyMti, false);
     const { reply } = c;
     if (c.code !== undefined) return { reply: Object.assign(reply, { 39: c.code }) };
-    const entry = this.#entry(fields, mti, c.stan, c.pan);
+    const entry = this.#entry(fields, mti, c.stan, c.pan, c.amount);
     if (this.#reversedAlready(entry)) return { reply: Object.assign(reply, { 39: '00' }), entry };
     const card = this.#card(c.pan);
     if (card === undefined) return { reply: Object.assign(reply, { 39: '14' }), entry };
@@ -248,15 +258,19 @@ export class Issuer {
   /**
    * A reversal (x400, x420 and repeats): the original found by field 90 (1993: 56), else by STAN + terminal +
    * acquirer, and its effect on the balance undone once; 25 when no original matches (the reversal is remembered:
-   * see {@link PendingReversals}), 30 without a STAN or with a field 95 that does not start with 12 digits. A 1987
-   * reversal with field 95 (replacement amounts) whose actual amount is not zero is partial (see {@link #reverse}).
+   * see {@link PendingReversals}), 30 without a STAN or with malformed amounts. A 1987 reversal with field 95
+   * (replacement amounts) whose actual amount is not zero, or a 1993 one with function code 401 (field 24) and the
+   * actual amount in field 4, is partial (see {@link #reverse}); one whose actual amount is over the original's is
+   * refused with {@link OVER_ORIGINAL} and moves nothing (see `readReversalAmounts`).
    */
   reversal(fields: IsoMessage, replyMti: string): MessageInput {
     const v1993 = replyMti[0] === '1';
-    const reply = echo(fields, replyMti, v1993 ? ['56'] : []);
+    const reply = echo(fields, replyMti, v1993 ? ['24', '30', '56'] : []);
     const stan = text(fields, '11');
-    const actual = v1993 ? undefined : actualAmount(text(fields, '95'));
-    if (stan === undefined || actual === null) return Object.assign(reply, { 39: '30' });
+    const partial = readReversalAmounts(fields, v1993);
+    if (stan === undefined || partial === null) return Object.assign(reply, { 39: '30' });
+    const over = v1993 ? '30' : OVER_ORIGINAL;
+    if (partial !== undefined && partial.original !== undefined && partial.actual > partial.original) return Object.assign(reply, { 39: over });
     let named = originalKeys(fields, v1993);
     if (named === null) {
       const terminal = text(fields, '41');
@@ -268,7 +282,8 @@ export class Issuer {
       this.#pending.add(named.stan, named.keys);
       return Object.assign(reply, { 39: '25' });
     }
-    this.#reverse(entry, actual);
+    if (partial !== undefined && partial.actual > entry.amount) return Object.assign(reply, { 39: over });
+    this.#reverse(entry, partial?.actual);
     return Object.assign(reply, { 39: '00' });
   }
 
@@ -276,7 +291,7 @@ export class Issuer {
    * Undoes `entry` on its card's balance. In full (`actual` undefined or 0) once: what it debited or holds is given
    * back, what it credited taken back, and a completion reversed puts its pre-authorisation's hold back (unless that
    * pre-authorisation has been reversed meanwhile: then nothing is held any more). In part, as an issuer does with
-   * the actual amount of field 95 (an ATM that dispensed 6.00 of 10.00): the transaction now stands at `actual`, and
+   * the actual amount (1987 field 95, 1993 field 4 of a 401: an ATM that dispensed 6.00 of 10.00): the transaction now stands at `actual`, and
    * only what it had over that moves back, so a repeat, or a second partial reversal, never gives back more than is
    * left.
    */
@@ -335,13 +350,4 @@ function originalKeys(fields: IsoMessage, v1993: boolean): { stan: string; keys:
       ...(acquirer === '' || /^0+$/.test(acquirer) ? {} : { acquirer }),
     },
   };
-}
-
-/**
- * The actual amount of a 1987 reversal's field 95 (replacement amounts: actual transaction amount n 12 first):
- * `undefined` without field 95, `null` when it does not start with 12 digits.
- */
-function actualAmount(f95: string | undefined): number | undefined | null {
-  if (f95 === undefined) return undefined;
-  return /^\d{12}/.test(f95) ? Number(f95.slice(0, 12)) : null;
 }

@@ -15,6 +15,11 @@ export interface JournalEntry {
   /** The PAN the amount was taken from. */
   pan: string;
   /**
+   * Field 4 of the request or advice (0 for a balance inquiry): the most a partial reversal can say was actually
+   * done.
+   */
+  amount: number;
+  /**
    * The amount this transaction has taken from the balance and still holds: the amount debited or held (0 when
    * declined or a credit), less what partial reversals gave back; 0 for a pre-authorisation once a completion took its
    * hold over.
