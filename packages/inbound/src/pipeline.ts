@@ -1,16 +1,15 @@
 import { performance } from 'node:perf_hooks';
-import { encodeFrame, isIso8583Error, mtiLabel, readMessage, recoverFields, replyHeader, sameDialect, summarize } from '@iso8583/codec';
+import { isIso8583Error, mtiLabel, readMessage, recoverFields, sameDialect, summarize } from '@iso8583/codec';
 import type { Decoded, Dialect, Frame, Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
-import { CardDataMask } from './card-data-mask.js';
 import { MessageContext } from './context.js';
 import type { EndpointCore, Peer } from './core.js';
 import { codeOf, inboundError, type InboundErrorCode } from './errors.js';
 import { EncodedReply } from './encoded-reply.js';
 import { ReceivedMessage } from './inbound-message.js';
 import { lateResult } from './late-result.js';
-import { droppedLater, handOver, undelivered } from './undelivered.js';
+import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
-import { errorForLog } from './safe-log.js';
+import { logFailure, noFallback, packFallback, writeReply } from './reply-write.js';
 import type { Sequence, SequenceResult } from './sequence.js';
 import type { Timed } from './deadlines.js';
 
@@ -262,7 +261,7 @@ function sendReply(
     if (result instanceof EncodedReply) {
       // Bytes in this endpoint's wire format, checked by whoever decoded them: sent as they are. Else: packed.
       if (headerLength === 0 && sameDialect(result.dialect, core.codec.dialect)) {
-        return write(core, peer, frame, result.body, result.message, told);
+        return writeReply(core, peer, frame, result.body, result.message, told);
       }
       reply = result.message;
     } else if (typeof result === 'string') {
@@ -279,63 +278,23 @@ function sendReply(
     bytes = core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {});
   } catch (err) {
     logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', message.fields, context.messageId, err);
-    // The client gets a 96, not the sequence's result (a relayed approval its dialect cannot carry): handed over.
+    // The client gets a 96, not the sequence's result (a relayed approval its dialect cannot carry): handed over, once.
+    // The 96 is then written without `told`, so that a client gone as well does not hand the result over again.
     if (told !== undefined) handOver(core, peer, message, context, result, 'reply-invalid');
     const fallback = errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION);
-    if (fallback === undefined) return true;
-    const packed = packFallback(core, fallback, decoded.header);
-    if (packed === undefined) return true;
+    const packed = fallback === undefined ? undefined : packFallback(core, fallback, decoded.header);
+    if (fallback === undefined || packed === undefined) {
+      noFallback(core, peer, message.mti);
+      return true;
+    }
+    if (told !== undefined) {
+      writeReply(core, peer, frame, packed, fallback);
+      return true;
+    }
     reply = fallback;
     bytes = packed;
   }
-  return write(core, peer, frame, bytes, reply, told);
-}
-
-/**
- * Frames and writes a reply, and counts it by MTI and response code; false when the client has gone (dropped). `told`:
- * called (see `undelivered`) when the reply, once accepted, never reaches the socket (`droppedLater`).
- */
-function write(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput, told?: () => void): boolean {
-  let framed: Buffer;
-  try {
-    // The one rule for a reply's fixed header: a 5-byte TPDU swapped, any other header echoed.
-    framed = encodeFrame(bytes, core.framing, frame.header.length > 0 ? replyHeader(frame.header) : undefined);
-  } catch (err) {
-    logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', reply as IsoMessage, undefined, err);
-    return true;
-  }
-  if (!peer.send(framed, told === undefined ? undefined : () => droppedLater(core, peer, reply as IsoMessage, told))) {
-    core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
-    peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply as IsoMessage) },
-      'reply dropped: the client has gone');
-    return false;
-  }
-  const mti = reply['0'];
-  const rc = reply['39'];
-  // The reply's MTI is the sequence's choice (it may echo what the client sent): bounded like the request's.
-  core.metrics.reply(mtiLabel(typeof mti === 'string' ? mti : String(mti), core.codec.dialect), rc === undefined || rc === null ? 'none' : String(rc));
-  return true;
-}
-
-/**
- * Packs an endpoint-made reply (response code 30 or 96). Its echoed values come from the request and may not pack
- * (a lenient decode, a field at fault): then only MTI, STAN, terminal and response code, then MTI and response code.
- */
-function packFallback(core: EndpointCore, reply: MessageInput, dialectHeader: Buffer): Buffer | undefined {
-  const options = (core.codec.dialect.headerLength ?? 0) > 0 ? { header: dialectHeader } : {};
-  const attempts: MessageInput[] = [
-    reply,
-    { 0: reply['0'], 11: reply['11'], 41: reply['41'], 39: reply['39'] },
-    { 0: reply['0'], 39: reply['39'] },
-  ];
-  for (const attempt of attempts) {
-    try {
-      return core.codec.pack(attempt, options);
-    } catch {
-      // next, smaller attempt
-    }
-  }
-  return undefined;
+  return writeReply(core, peer, frame, bytes, reply, told);
 }
 
 /** A frame that does not decode: count and log it, and answer with response code 30 when its MTI can be read. */
@@ -369,31 +328,5 @@ function decodeFailed(core: EndpointCore, frame: Frame, peer: Peer, err: unknown
   const dialectHeader = decodedHeaderLength > 0 ? frame.payload.subarray(0, decodedHeaderLength) : EMPTY;
   const bytes = packFallback(core, reply, dialectHeader);
   if (bytes === undefined) return;
-  write(core, peer, frame, bytes, reply);
-}
-
-function logFailure(
-  core: EndpointCore,
-  peer: { logger: EndpointCore['logger'] },
-  code: InboundErrorCode,
-  fields: IsoMessage,
-  messageId: string | undefined,
-  err: unknown,
-): void {
-  core.metrics.error(code);
-  const mask = CardDataMask.of(fields, core.codec.dialect);
-  peer.logger.warn({ code, messageId, ...summarize(fields), err: errorForLog(err, mask) }, describe(code));
-}
-
-function describe(code: InboundErrorCode): string {
-  switch (code) {
-    case 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT':
-      return 'the sequence timed out';
-    case 'ISO8583_ERR_INBOUND_SEQUENCE_FAILED':
-      return 'the sequence failed';
-    case 'ISO8583_ERR_INBOUND_REPLY_INVALID':
-      return 'the reply cannot be packed: response code 96';
-    default:
-      return code;
-  }
+  writeReply(core, peer, frame, bytes, reply);
 }

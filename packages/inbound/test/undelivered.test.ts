@@ -8,6 +8,7 @@ import type { LateResultHandler, SequenceResult, UndeliveredReason } from '../sr
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
 import { gate } from './support/gates.js';
+import { waitUntil } from '@iso8583/test-support';
 
 /** An endpoint whose sequence answers once `release` opens, telling `entered` first; `told` gets each undelivered result. */
 async function holding(t: Parameters<typeof startEndpoint>[0], options: { allowHalfOpen?: boolean; sequenceTimeout?: number } = {}) {
@@ -104,4 +105,32 @@ test('undelivered – an onError reply that cannot be packed is answered 96 and 
   // The next message's answer comes after anything the first could have handed over.
   assert.equal((await client.request(purchase(26))).fields['39'], '96');
   assert.deepEqual(told, []);
+});
+
+test('undelivered – a result that cannot be packed whose client has gone too is handed over once, as reply-invalid (never again as client-gone)', async (t) => {
+  const entered = gate();
+  const release = gate();
+  const reasons: UndeliveredReason[] = [];
+  const { port, endpoint } = await startEndpoint(t, {
+    onLateResult: (_result, _message, _context, reason) => void reasons.push(reason),
+    sequence: async (m) => {
+      if (m.fields['11'] !== '000027') return approveAll(m, {} as never);
+      entered.open();
+      await release.promise;
+      return { ...approveAll(m, {} as never) as Record<string, unknown>, 39: '000' };
+    },
+  });
+  const disconnected = new Promise<void>((resolve) => endpoint.once('disconnect', () => resolve()));
+  const leaving = await TestClient.connect(port);
+  leaving.send(purchase(27));
+  await entered.promise;
+  leaving.socket.resetAndDestroy();
+  await disconnected;
+  release.open();
+  // The next connection's answer comes after anything the first result could have handed over.
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  await waitUntil(() => endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_REPLY_INVALID === 1 ? true : undefined, { what: 'the reply refused' });
+  assert.equal((await client.request(purchase(28))).fields['39'], '00');
+  assert.deepEqual(reasons, ['reply-invalid']);
 });

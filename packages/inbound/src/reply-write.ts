@@ -1,0 +1,95 @@
+/**
+ * Writing a reply to the client that sent its request: framing it (the reply header rule), counting it by MTI and
+ * response code, what happens when the client has gone, and the endpoint's own answers (30, 96) packed small enough
+ * to go out when the request's echoed values do not pack; the log line of a message the endpoint could not handle.
+ */
+import { encodeFrame, mtiLabel, replyHeader, summarize } from '@iso8583/codec';
+import type { Frame, IsoMessage, MessageInput } from '@iso8583/codec';
+import { CardDataMask } from './card-data-mask.js';
+import type { EndpointCore, Peer } from './core.js';
+import type { InboundErrorCode } from './errors.js';
+import { droppedLater } from './undelivered.js';
+import { errorForLog } from './safe-log.js';
+
+/**
+ * Frames and writes a reply, and counts it by MTI and response code; false when the client has gone (dropped). `told`:
+ * called (see `undelivered`) when the reply, once accepted, never reaches the socket (`droppedLater`).
+ */
+export function writeReply(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput, told?: () => void): boolean {
+  let framed: Buffer;
+  try {
+    // The one rule for a reply's fixed header: a 5-byte TPDU swapped, any other header echoed.
+    framed = encodeFrame(bytes, core.framing, frame.header.length > 0 ? replyHeader(frame.header) : undefined);
+  } catch (err) {
+    logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', reply as IsoMessage, undefined, err);
+    return true;
+  }
+  if (!peer.send(framed, told === undefined ? undefined : () => droppedLater(core, peer, reply as IsoMessage, told))) {
+    core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
+    peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply as IsoMessage) },
+      'reply dropped: the client has gone');
+    return false;
+  }
+  const mti = reply['0'];
+  const rc = reply['39'];
+  // The reply's MTI is the sequence's choice (it may echo what the client sent): bounded like the request's.
+  core.metrics.reply(mtiLabel(typeof mti === 'string' ? mti : String(mti), core.codec.dialect), rc === undefined || rc === null ? 'none' : String(rc));
+  return true;
+}
+
+/**
+ * Packs an endpoint-made reply (response code 30 or 96). Its echoed values come from the request and may not pack
+ * (a lenient decode, a field at fault): then only MTI, STAN, terminal and response code, then MTI and response code.
+ */
+export function packFallback(core: EndpointCore, reply: MessageInput, dialectHeader: Buffer): Buffer | undefined {
+  const options = (core.codec.dialect.headerLength ?? 0) > 0 ? { header: dialectHeader } : {};
+  const attempts: MessageInput[] = [
+    reply,
+    { 0: reply['0'], 11: reply['11'], 41: reply['41'], 39: reply['39'] },
+    { 0: reply['0'], 39: reply['39'] },
+  ];
+  for (const attempt of attempts) {
+    try {
+      return core.codec.pack(attempt, options);
+    } catch {
+      // next, smaller attempt
+    }
+  }
+  return undefined;
+}
+
+/** Not even a 96 can be packed in this dialect (an MTI of another edition, a field 39 it cannot hold): said at error. */
+export function noFallback(core: EndpointCore, peer: Peer, mti: string): void {
+  try {
+    peer.logger.error({ code: 'ISO8583_ERR_INBOUND_REPLY_INVALID', mti: mtiLabel(mti, core.codec.dialect) }, 'not even a response code 96 reply can be packed in this dialect: the client gets no answer');
+  } catch {
+    // The logger is what failed: the REPLY_INVALID count says it.
+  }
+}
+
+/** Counts and logs (at warn, card data masked) a message the endpoint could not handle as its sequence meant. */
+export function logFailure(
+  core: EndpointCore,
+  peer: { logger: EndpointCore['logger'] },
+  code: InboundErrorCode,
+  fields: IsoMessage,
+  messageId: string | undefined,
+  err: unknown,
+): void {
+  core.metrics.error(code);
+  const mask = CardDataMask.of(fields, core.codec.dialect);
+  peer.logger.warn({ code, messageId, ...summarize(fields), err: errorForLog(err, mask) }, describe(code));
+}
+
+function describe(code: InboundErrorCode): string {
+  switch (code) {
+    case 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT':
+      return 'the sequence timed out';
+    case 'ISO8583_ERR_INBOUND_SEQUENCE_FAILED':
+      return 'the sequence failed';
+    case 'ISO8583_ERR_INBOUND_REPLY_INVALID':
+      return 'the reply cannot be packed: response code 96';
+    default:
+      return code;
+  }
+}
