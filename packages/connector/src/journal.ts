@@ -180,6 +180,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     return this.append(doneLine(id, outcome, Date.now()), id, undefined);
   }
 
+  /** Why the journal stopped for good (see `ReversalJournal.halted`); `undefined` while it runs or after a failed write it recovered from. */
   halted(): JournalHalt | undefined {
     return this.halt === undefined ? undefined : { ...this.halt };
   }

@@ -162,7 +162,7 @@ export class SafEnds {
         ? `the end of a SAF entry cannot be journaled (the write failed): ended in memory; its done record is tried again every retryInterval, and should the process stop first, the next start ${again}`
         : halt.recordsLost
           ? 'the end of a SAF entry cannot be journaled (the journal is gone): ended in memory; the next start does not know of it'
-          : `the end of a SAF entry cannot be journaled (the journal stopped): ended in memory; it stays open in the journal file, and the next start ${again}`;
+          : `the end of a SAF entry cannot be journaled (the journal stopped): ended in memory; unless the refused done record reached the file, the entry stays open in it and the next start ${again}`;
     const { kind, id, mti, stan, terminal, attempt } = e.event;
     logQuietly(this.host.logger, 'error', { kind, id, mti, stan, terminal, attempt, outcome: e.end.outcome, code, journal, reason: halt?.reason }, msg);
   }

@@ -31,7 +31,7 @@ test('journal folder removed: an answered reversal ends in memory (answered, cou
       held = r;
       arrived();
     } else p.send(r.socket, answer(r.message));
-  }, { reversal: { enabled: true, journal }, logger, saf: { retryInterval: 50 }, transactionLog: log });
+  }, { reversal: { enabled: true, journal }, logger, saf: { retryInterval: 60_000 }, transactionLog: log });
   await connector.connect();
   const answered = new Promise<SafEvent>((resolve) => connector.on('saf', (e) => e.stage === 'answered' && resolve(e)));
   const outcome = connector.request(purchase('009201'));
