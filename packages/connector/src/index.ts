@@ -36,7 +36,7 @@ export { CONNECTOR_ERROR_CODES, CONNECTOR_LOG_CODES } from './errors.js';
 export { Backoff } from './backoff.js';
 export type { ConnectorErrorCode } from './errors.js';
 export { FileJournal, JOURNAL_FILE } from './journal.js';
-export type { FileJournalOptions, JournalEntry, JournalOutcome, JournalWriteStats, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './journal.js';
+export type { FileJournalOptions, JournalEntry, JournalHalt, JournalOutcome, JournalWriteStats, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './journal.js';
 export { LOCK_FILE } from './journal-lock.js';
 export { defaultJournalDir } from './state-dir.js';
 export { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, buildReversal, isReversible } from './reversal.js';

@@ -29,6 +29,8 @@ export function stoppedError(why: string, cause?: unknown): Iso8583Error {
 export class JournalHold {
   private fileId: FileIdentity | undefined;
   private why: string | undefined;
+  /** True once the file's name was found no longer its own (not only the lock's): a later start does not read its records. */
+  private fileGone = false;
 
   private constructor(
     /** The journal file. */
@@ -57,10 +59,18 @@ export class JournalHold {
   lost(): string | undefined {
     if (this.why !== undefined || this.fileId === undefined) return this.why;
     const file = notNamed(this.path, this.fileId);
-    if (file !== undefined) return (this.why = `its file ${this.path} was ${file}`);
+    if (file !== undefined) {
+      this.fileGone = true;
+      return (this.why = `its file ${this.path} was ${file}`);
+    }
     const lock = this.lock?.lost();
     if (lock !== undefined) this.why = `its lock ${this.lock?.path ?? ''} was ${lock}`;
     return this.why;
+  }
+
+  /** True when {@link lost} found the file itself no longer named by its path (removed, replaced): its records are not what a later start reads. */
+  get fileLost(): boolean {
+    return this.fileGone;
   }
 
   /** Releases the lock (left alone when it is another process's by now). */

@@ -35,11 +35,11 @@ import type { FileJournalOptions } from './journal-options.js';
 import { SpareFile } from './journal-spare.js';
 import { loadJournal } from './journal-read.js';
 import { addJsonLine, addLine, attemptLine, doneLine, flat, withAttempts } from './journal-record.js';
-import type { JournalEntry, JournalOutcome, ReversalJournal } from './saf-store.js';
+import type { JournalEntry, JournalHalt, JournalOutcome, ReversalJournal } from './saf-store.js';
 
 export type { JournalWriteStats } from './journal-batch.js';
 export type { FileJournalOptions } from './journal-options.js';
-export type { JournalEntry, JournalOutcome, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './saf-store.js';
+export type { JournalEntry, JournalHalt, JournalOutcome, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './saf-store.js';
 
 /** The journal file's name in its folder. */
 export const JOURNAL_FILE = 'reversals.jsonl';
@@ -78,6 +78,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
   private failing = false;
   /** Set when the journal stopped after a failure it could not repair: every append fails with it. */
   private stopped: Iso8583Error | undefined;
+  /** Why it stopped, with `stopped`. */
+  private halt: JournalHalt | undefined;
   private closed = false;
   private compactDue = false;
   private timer: NodeJS.Timeout | undefined;
@@ -176,6 +178,11 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
 
   done(id: string, outcome: JournalOutcome): Promise<void> {
     return this.append(doneLine(id, outcome, Date.now()), id, undefined);
+  }
+
+  /** Why the journal stopped for good (see `ReversalJournal.halted`); `undefined` while it runs or after a failed write it recovered from. */
+  halted(): JournalHalt | undefined {
+    return this.halt === undefined ? undefined : { ...this.halt };
   }
 
   async close(): Promise<void> {
@@ -376,7 +383,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       await blankFailed(handle, failed);
     } catch (err) {
       const stopped = stoppedError('after a write it could not repair', err);
-      this.stop(stopped, batches, { cause: (err as NodeJS.ErrnoException).code }, error);
+      this.stop(stopped, { reason: 'after a write it could not repair', recordsLost: false }, batches, { cause: (err as NodeJS.ErrnoException).code }, error);
       return;
     }
     if (this.lostFiles(batches, error)) return;
@@ -397,7 +404,8 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     if (why === undefined) return false;
     this.failing = true;
     if (held.some((b) => b.state === 'writing')) return true;
-    this.stop(stoppedError(`because ${why} while open`), held.splice(0), { path: this.path, reason: why }, failed);
+    const halt = { reason: why, recordsLost: this.hold?.fileLost === true };
+    this.stop(stoppedError(`because ${why} while open`), halt, held.splice(0), { path: this.path, reason: why }, failed);
     return true;
   }
 
@@ -408,9 +416,10 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
    * hold back (so `close` can end). After a failed batch whose bytes could not be blanked (whole `add` lines of
    * requests that never left may be in the file), or when the file is no longer the journal's.
    */
-  private stop(stopped: Iso8583Error, held: Batch[], context: Record<string, unknown>, failed?: Iso8583Error): void {
+  private stop(stopped: Iso8583Error, halt: JournalHalt, held: Batch[], context: Record<string, unknown>, failed?: Iso8583Error): void {
     this.logger.error({ code: stopped.code, ...context }, stopped.message);
     this.stopped = stopped;
+    this.halt = halt;
     for (const b of held) b.fail(b.state === 'failed' && failed !== undefined ? failed : stopped);
     this.current.fail(stopped);
     this.current = new Batch();

@@ -2,13 +2,22 @@
  * How a SAF entry ends, in one order: its outcome marked done in the journal, and only once that is durable, its end
  * recorded (the host's `safEnded`: the transaction log), counted and emitted (`answered`, `expired`, `abandoned`), so
  * that whoever sees the event finds the entry closed on disk and in the log. A `done` that fails is tried again every
- * `retryInterval` while the queue runs, and the entry is never sent again in this process meanwhile; if the process
- * stops first, the entry is still open in the journal and the next start sends it again (a repeat: `0401`, `0221`;
- * one given up is given up again at once: its attempts are spent or its age is past `expireAfter`).
+ * `retryInterval` while the queue runs (logged once), and the entry is never sent again in this process meanwhile; if
+ * the process stops first, the entry is still open in the journal and the next start sends it again (a repeat: `0401`,
+ * `0221`; one given up is given up again at once: its attempts are spent or its age is past `expireAfter`).
+ *
+ * Except when the file journal cannot record it (`ISO8583_ERR_CONNECTOR_JOURNAL`: a full disk, its folder removed):
+ * the host answered (or the entry was given up), only the record of it failed, and a journal that may never heal must
+ * not hold the end back. The entry ends in memory at once (recorded, counted, emitted), logged once at error with what
+ * the next start does: with the journal stopped for good (`halted`), nothing is tried again, and the next start sends
+ * the entry again when its record stayed on disk, or does not know of it when the journal's file is gone; else its
+ * `done` is tried again every `retryInterval` while the queue runs, quietly, and logged at info once durable. A shared
+ * store (PostgreSQL) out of reach keeps the order above: the end waits until `done` commits.
  */
 import { performance } from 'node:perf_hooks';
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
-import type { JournalOutcome, ReversalJournal } from './journal.js';
+import type { JournalHalt, JournalOutcome, ReversalJournal } from './journal.js';
+import { logQuietly } from './quiet-log.js';
 import type { SafEvent, SafHost } from './saf-queue.js';
 
 /** How a SAF entry ended: answered (`reversed`, a reversal; `delivered`, an advice), `expired` or `abandoned`. */
@@ -44,6 +53,12 @@ export interface SafCounts {
   expired: number;
   /** Entries given up after `maxAttempts`. */
   abandoned: number;
+}
+
+/** The tries of one entry's `done`: how many failed, and whether it was ended in memory meanwhile. */
+interface Tries {
+  failed: number;
+  inMemory: boolean;
 }
 
 /** An entry's end on its way to the journal. */
@@ -88,36 +103,68 @@ export class SafEnds {
    */
   end(e: Ending): void {
     this.pending.set(e.id, undefined);
-    const outcome = e.end.outcome;
+    const tries: Tries = { failed: 0, inMemory: false };
     const tryDone = (): void => {
-      new Promise<void>((resolve) => resolve(this.journal.done(e.id, outcome))).then(
+      new Promise<void>((resolve) => resolve(this.journal.done(e.id, e.end.outcome))).then(
         () => {
           this.pending.delete(e.id);
-          this.durable(e);
+          if (!tries.inMemory) this.durable(e);
+          else logQuietly(this.host.logger, 'info', { id: e.id, outcome: e.end.outcome }, 'the end of a SAF entry ended in memory is journaled now: the next start does not send it again');
         },
-        (err: Iso8583Error | undefined) => {
-          const code = err?.code;
-          if (code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST') {
-            this.pending.delete(e.id);
-            const { kind, id, mti, stan, terminal, attempt } = e.event;
-            const base = { kind, id, mti, stan, terminal, attempt };
-            this.host.logger.warn({ ...base, code }, 'the SAF entry is held by another node: its end is not recorded here');
-            this.host.reversalEvent({ stage: 'released', ...base, code });
-            return;
-          }
-          if (this.stopped) {
-            this.pending.delete(e.id);
-            this.host.logger.error({ id: e.id, outcome, code }, 'cannot mark a SAF entry done in the journal: it stays open, and the next start sends it again');
-            return;
-          }
-          this.host.logger.error({ id: e.id, outcome, code }, 'cannot mark a SAF entry done in the journal: not sent again, tried again after retryInterval');
-          const timer = setTimeout(tryDone, this.retryInterval);
-          timer.unref();
-          this.pending.set(e.id, timer);
-        },
+        (err: Iso8583Error | undefined) => this.notDone(e, tries, err, tryDone),
       );
     };
     tryDone();
+  }
+
+  /** A `done` of `e` that failed (`tries` so far): released, ended in memory, tried again (`again`) or left open. */
+  private notDone(e: Ending, tries: Tries, err: Iso8583Error | undefined, again: () => void): void {
+    const code = err?.code;
+    const outcome = e.end.outcome;
+    if (code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST') {
+      this.pending.delete(e.id);
+      const { kind, id, mti, stan, terminal, attempt } = e.event;
+      const base = { kind, id, mti, stan, terminal, attempt };
+      this.host.logger.warn({ ...base, code }, 'the SAF entry is held by another node: its end is not recorded here');
+      this.host.reversalEvent({ stage: 'released', ...base, code });
+      return;
+    }
+    tries.failed += 1;
+    const halt = this.journal.halted?.();
+    if (code === 'ISO8583_ERR_CONNECTOR_JOURNAL' && !tries.inMemory) {
+      // The file journal cannot record it (a full disk, its folder removed), and may never: the host's answer (or the
+      // decision to give up) stands, only its record failed. Ended in memory now, logged once; never sent again here.
+      tries.inMemory = true;
+      this.unjournaled(e, code, halt);
+      this.durable(e);
+    }
+    if (this.stopped || halt !== undefined) {
+      // Nothing to try again: the queue stops, or the journal stopped for good.
+      this.pending.delete(e.id);
+      if (!tries.inMemory) this.host.logger.error({ id: e.id, outcome, code }, 'cannot mark a SAF entry done in the journal: it stays open, and the next start sends it again');
+      return;
+    }
+    // A store out of reach (or a file journal whose write failed) may come back: tried again, logged the first time.
+    if (tries.failed === 1 && !tries.inMemory) {
+      this.host.logger.error({ id: e.id, outcome, code }, 'cannot mark a SAF entry done in the journal: not sent again, tried again every retryInterval');
+    }
+    const timer = setTimeout(again, this.retryInterval);
+    timer.unref();
+    this.pending.set(e.id, timer);
+  }
+
+  /** Logs, once and at error, that the end of `e` is in memory only, why (`halt`), and what the next start does. */
+  private unjournaled(e: Ending, code: string, halt: JournalHalt | undefined): void {
+    const again = e.event.stage === 'answered' ? 'sends it again (the host answers it as a duplicate)' : 'finds it open again';
+    const journal = halt === undefined ? 'failing' : halt.recordsLost ? 'gone' : 'stopped';
+    const msg =
+      halt === undefined
+        ? `the end of a SAF entry cannot be journaled (the write failed): ended in memory; its done record is tried again every retryInterval, and should the process stop first, the next start ${again}`
+        : halt.recordsLost
+          ? 'the end of a SAF entry cannot be journaled (the journal is gone): ended in memory; the next start does not know of it'
+          : `the end of a SAF entry cannot be journaled (the journal stopped): ended in memory; unless the refused done record reached the file, the entry stays open in it and the next start ${again}`;
+    const { kind, id, mti, stan, terminal, attempt } = e.event;
+    logQuietly(this.host.logger, 'error', { kind, id, mti, stan, terminal, attempt, outcome: e.end.outcome, code, journal, reason: halt?.reason }, msg);
   }
 
   /** Stops trying again (on close): a `done` in progress still settles; what never got there stays open in the journal. */

@@ -12,6 +12,7 @@
  * (`safEnded`: the transaction log), counted and emitted, and is never sent again by a later start. A `done` that
  * fails is tried again every `retryInterval` until it is durable (the entry is never sent again in this process);
  * should the process stop first, the entry is still open in the journal and the next start sends it again (a repeat).
+ * A file journal that cannot record an end does not hold it back: the entry ends in memory (saf-ends.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { isApproved } from '@iso8583/codec';

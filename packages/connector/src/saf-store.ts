@@ -41,6 +41,18 @@ export type JournalOutcome =
   /** The entry was given up `saf.expireAfter` ms after it was written. */
   | 'expired';
 
+/** Why a journal stopped for good while open (every append fails until it is opened again), and what a later start finds. */
+export interface JournalHalt {
+  /** Why it stopped (`its file ... was removed`, `after a write it could not repair`). */
+  reason: string;
+  /**
+   * True when the file a later start reads no longer holds this journal's records (removed with its folder, renamed,
+   * replaced): an entry still open in it is not sent again. False: the records stay on disk, and a later start sends the
+   * entries not marked done again.
+   */
+  recordsLost: boolean;
+}
+
 /**
  * Where the SAF queue (reversals and advices) is kept across restarts. Every method resolves once its record is
  * durable. (Named for its first use; {@link SafStore} is the same interface.)
@@ -61,6 +73,12 @@ export interface ReversalJournal {
   attempt(id: string, attempt: number): Promise<void>;
   /** Marks an entry done; resolves once durable. */
   done(id: string, outcome: JournalOutcome): Promise<void>;
+  /**
+   * Optional, for an engine that can stop for good while open (the file journal: its folder removed, a write it could
+   * not repair): why, once stopped (a failed append is then not worth trying again in this process); `undefined` while
+   * an append that failed may succeed later (a full disk freed, a database back). Without it: always `undefined`.
+   */
+  halted?(): JournalHalt | undefined;
   /** Flushes, closes and releases the journal. */
   close(): Promise<void>;
   /**

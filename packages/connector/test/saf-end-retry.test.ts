@@ -1,0 +1,82 @@
+// A shared store (PostgreSQL) out of reach when a SAF entry ends: the end waits until `done` commits (another node
+// must not send an answered entry again), and the failure is logged once, not every retryInterval. A real file journal
+// behind a store whose `done` fails with the store's code a given number of times, real sockets. (A file journal that
+// cannot write a `done`: saf-done-fault.test.ts, journal-removed-saf-end.test.ts.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Iso8583Error } from '@iso8583/codec';
+import { FileJournal } from '../src/index.js';
+import type { JournalEntry, JournalOutcome, ReversalJournal, SafEvent } from '../src/index.js';
+import { answer } from './peer.js';
+import { advice } from './helpers/reversals.js';
+import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
+import type { AfterHook } from './helpers/setup.js';
+
+/** A file journal whose `done` of a delivered entry fails `failures` times with `code`, then goes through; `order` tells when. */
+class DoneFails implements ReversalJournal {
+  readonly order: string[] = [];
+  private left: number;
+  constructor(
+    private readonly journal: FileJournal,
+    failures: number,
+    private readonly code: 'ISO8583_ERR_CONNECTOR_STORE',
+  ) {
+    this.left = failures;
+  }
+  open(): Promise<JournalEntry[]> {
+    return this.journal.open();
+  }
+  add(entry: JournalEntry): Promise<void> {
+    return this.journal.add(entry);
+  }
+  attempt(id: string, attempt: number): Promise<void> {
+    return this.journal.attempt(id, attempt);
+  }
+  async done(id: string, outcome: JournalOutcome): Promise<void> {
+    if (outcome === 'delivered' && this.left > 0) {
+      this.left -= 1;
+      this.order.push('done failed');
+      throw new Iso8583Error(this.code, 'the store cannot be written', { field: 'store' });
+    }
+    await this.journal.done(id, outcome);
+    this.order.push('done');
+  }
+  close(): Promise<void> {
+    return this.journal.close();
+  }
+}
+
+async function adviceAnswered(t: AfterHook, code: 'ISO8583_ERR_CONNECTOR_STORE') {
+  const dir = tempDir(t, 'saf-end-retry');
+  const { logger, lines } = capturedLogger('info');
+  const store = new DoneFails(new FileJournal(dir, { logger }), 3, code);
+  const { connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
+    reversal: { enabled: true, journal: store },
+    logger,
+    saf: { initialDelay: 0, retryInterval: 200 },
+    transactionLog: false,
+  });
+  await connector.connect();
+  const answered = new Promise<SafEvent>((resolve) =>
+    connector.on('saf', (e) => {
+      if (e.stage !== 'answered') return;
+      store.order.push('answered');
+      resolve(e);
+    }),
+  );
+  await connector.request(advice('009401'), { saf: true });
+  await answered;
+  return { lines, store, connector };
+}
+
+const failures = (lines: Record<string, unknown>[]): Record<string, unknown>[] =>
+  lines.filter((l) => typeof l.msg === 'string' && (l.msg.startsWith('the end of a SAF entry cannot be journaled') || l.msg.startsWith('cannot mark a SAF entry done')));
+
+test('a shared store out of reach for a SAF end: the end waits until done commits, logged once', async (t) => {
+  const { lines, store, connector } = await adviceAnswered(t, 'ISO8583_ERR_CONNECTOR_STORE');
+  assert.deepEqual(store.order, ['done failed', 'done failed', 'done failed', 'done', 'answered']);
+  assert.equal(connector.stats().safDelivered, 1);
+  const logged = failures(lines);
+  assert.equal(logged.length, 1, 'logged once, not every retryInterval');
+  assert.equal(logged[0]?.msg, 'cannot mark a SAF entry done in the journal: not sent again, tried again every retryInterval');
+});
