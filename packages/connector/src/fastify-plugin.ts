@@ -12,7 +12,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, readMessage, toSocketQueueObject } from '@iso8583/codec';
-import type { CodecErrorCode, IsoMessage, MessageInput } from '@iso8583/codec';
+import type { CodecErrorCode, IsoMessage, MessageInput, SocketQueueMessage } from '@iso8583/codec';
 import { createConnector } from './connector.js';
 import type { Connector } from './connector.js';
 import { bodyProblem, parseJsonBody } from './body-problem.js';
@@ -23,8 +23,8 @@ import { transactionRoute } from './transaction-route.js';
 import { refuseCrossSite } from './cross-site.js';
 import { noteRouteFailure } from './route-failure.js';
 import { failureBody } from './socketqueue-errors.js';
-import { watchDelivery } from './undelivered-answer.js';
-import type { UndeliveredAnswerHandler } from './undelivered-answer.js';
+import { unwritableAnswer, watchDelivery } from './undelivered-answer.js';
+import type { UndeliveredAnswer, UndeliveredAnswerHandler } from './undelivered-answer.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -58,6 +58,13 @@ export interface Iso8583RoutesOptions {
    * (stored, not answered). A throw is logged. Default: none.
    */
   onUndelivered?: UndeliveredAnswerHandler;
+}
+
+/** The connector whose host answered a route's request, and its answer, as `answeredBy` tells them. */
+interface Answering {
+  by: Connector;
+  answer: IsoMessage | undefined;
+  answeredBy: (upstream: Connector, answer: IsoMessage) => void;
 }
 
 /** What the HTTP routes send through: a connector, or anything with its `request`/`sendMessage` API (an `UpstreamGroup`). */
@@ -157,10 +164,18 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
   // A JSON request as it went on the wire (padded, numbers as digits) to the upstream that answered: what a reversal
   // of it must name.
   const asSent = (by: Connector, message: MessageInput): IsoMessage => by.codec.unpack(by.codec.pack(message));
-  // Which connector's host answers (a group's upstream, told by `answeredBy`): its dialect judges the answer and its
-  // options reverse it when the client never got it. A target that does not tell: this connector.
-  const answering = (): { by: Connector; answeredBy: (upstream: Connector) => void } => {
-    const told = { by: connector, answeredBy: (upstream: Connector): void => void (told.by = upstream) };
+  // Which connector's host answers (a group's upstream, told by `answeredBy`) and its answer: its dialect writes the
+  // answer (`/raw`, the SocketQueue view) and judges it, its options reverse it when the client never got it. A target
+  // that does not tell: this connector.
+  const answering = (): Answering => {
+    const told: Answering = {
+      by: connector,
+      answer: undefined,
+      answeredBy: (upstream, answer) => {
+        told.by = upstream;
+        told.answer = answer;
+      },
+    };
     return told;
   };
   void app.register(
@@ -189,9 +204,17 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             if (typeof request.body !== 'string') throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be an ISOMessage document');
             const saf = safOf(request, undefined);
             const told = answering();
-            const out = await target().sendMessage(request.body, { timeout: timeoutOf(request), saf, answeredBy: told.answeredBy });
             const sent = request.body;
-            if (!saf) watchDelivery(reply, onUndelivered, () => [asSent(told.by, readMessage(sent).message), asSent(told.by, readMessage(out).message), told.by]);
+            let out = '';
+            const undelivered = (): UndeliveredAnswer => [asSent(told.by, readMessage(sent).message), told.answer ?? asSent(told.by, readMessage(out).message), told.by];
+            try {
+              out = await target().sendMessage(sent, { timeout: timeoutOf(request), saf, answeredBy: told.answeredBy });
+            } catch (err) {
+              // The answer came in but its XML could not be written (the connector writes it): unknown to the client.
+              if (told.answer !== undefined) throw unwritableAnswer(reply, onUndelivered, undelivered, err);
+              throw err;
+            }
+            if (!saf) watchDelivery(reply, onUndelivered, undelivered);
             return reply.code(saf ? STORED : 200).type('application/xml').send(out);
           }
           const body = request.body;
@@ -206,8 +229,16 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           const message = fromObject(withoutSaf(body as Record<string, unknown>));
           const told = answering();
           const result = await target().request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy });
-          watchDelivery(reply, onUndelivered, () => [asSent(told.by, message), result, told.by]);
-          return reply.send({ result: answers === 'socketqueue' ? toSocketQueueObject(result, connector.codec.dialect) : result, errors: [] });
+          const undelivered = (): UndeliveredAnswer => [asSent(told.by, message), result, told.by];
+          let shown: IsoMessage | SocketQueueMessage = result;
+          try {
+            // SocketQueue's view types each field by the dialect the answer is in: the answering upstream's.
+            if (answers === 'socketqueue') shown = toSocketQueueObject(result, told.by.codec.dialect);
+          } catch (err) {
+            throw unwritableAnswer(reply, onUndelivered, undelivered, err);
+          }
+          watchDelivery(reply, onUndelivered, undelivered);
+          return reply.send({ result: shown, errors: [] });
         } catch (err) {
           failed(request, reply, err);
           if (xml) {
@@ -233,8 +264,16 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           }
           const told = answering();
           const response = await target().request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy });
-          watchDelivery(reply, onUndelivered, () => [told.by === connector ? message : asSent(told.by, message), response, told.by]);
-          const out = connector.codec.pack(response).toString('hex').toUpperCase();
+          const undelivered = (): UndeliveredAnswer => [told.by === connector ? message : asSent(told.by, message), response, told.by];
+          let out: string;
+          try {
+            // The answer's wire image in its own dialect, the answering upstream's (a 1993 bank's answer as 1993 bytes):
+            // the first upstream's layout may not hold it (a 3-digit action code in a 2-character field 39).
+            out = told.by.codec.pack(response).toString('hex').toUpperCase();
+          } catch (err) {
+            throw unwritableAnswer(reply, onUndelivered, undelivered, err);
+          }
+          watchDelivery(reply, onUndelivered, undelivered);
           return json ? reply.send({ result: { hex: out }, errors: [] }) : reply.type('text/plain').send(out);
         } catch (err) {
           failed(request, reply, err);

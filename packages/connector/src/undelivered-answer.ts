@@ -5,7 +5,9 @@
  * (the gateway reverses an approval the client never got).
  */
 import type { FastifyReply } from 'fastify';
+import { Iso8583Error } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
+import { connectorError } from './errors.js';
 import type { Connector } from './connector.js';
 import { routeFailure } from './route-failure.js';
 
@@ -28,14 +30,7 @@ export type UndeliveredAnswer = [request: IsoMessage, answer: IsoMessage, upstre
 export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHandler | undefined, messages: () => UndeliveredAnswer): void {
   if (handler === undefined) return;
   const res = reply.raw;
-  const report = (): void => {
-    try {
-      const [request, answer, upstream] = messages();
-      handler(request, answer, upstream);
-    } catch (err) {
-      reply.request.log.error({ failure: routeFailure(err) }, 'onUndelivered failed');
-    }
-  };
+  const report = (): void => reportUndelivered(reply, handler, messages);
   if (res.destroyed || res.socket === null || res.socket.destroyed) {
     report();
     return;
@@ -43,4 +38,28 @@ export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHan
   res.once('close', () => {
     if (!res.writableFinished) report();
   });
+}
+
+/**
+ * An answer that arrived but cannot be written in the form the client asked for (a `/raw` answer its dialect cannot
+ * pack, an XML render that fails): `handler` is called now, once, with the request and the answer (the client will
+ * not learn the outcome), and the error to answer with is returned: `ISO8583_ERR_CONNECTOR_ANSWER_UNWRITABLE` (502,
+ * `cause` the codec's error, which names fields, never values). The error response is not watched: when its write
+ * fails too, the answer is not reported a second time.
+ */
+export function unwritableAnswer(reply: FastifyReply, handler: UndeliveredAnswerHandler | undefined, messages: () => UndeliveredAnswer, cause: unknown): Iso8583Error {
+  if (handler !== undefined) reportUndelivered(reply, handler, messages);
+  const named = cause instanceof Iso8583Error ? (cause.problems?.map((p) => p.field) ?? (cause.field === undefined ? [] : [cause.field])) : [];
+  const fields = named.length > 0 ? ` (fields ${named.join(', ')})` : '';
+  return connectorError('ISO8583_ERR_CONNECTOR_ANSWER_UNWRITABLE', `the host answered, but its answer cannot be written in this form${fields}: its outcome is unknown`, { cause });
+}
+
+/** Calls `handler` with what `messages` makes; a throw (of either) is logged with the request's logger, by name and code. */
+function reportUndelivered(reply: FastifyReply, handler: UndeliveredAnswerHandler, messages: () => UndeliveredAnswer): void {
+  try {
+    const [request, answer, upstream] = messages();
+    handler(request, answer, upstream);
+  } catch (err) {
+    reply.request.log.error({ failure: routeFailure(err) }, 'onUndelivered failed');
+  }
 }
