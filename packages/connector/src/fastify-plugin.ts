@@ -2,8 +2,9 @@
  * The Fastify plugin: `app.register(iso8583Connector, { name: 'bank', ...options })` creates the connector (options
  * checked by ajv against connector-manifest.json), decorates `app.iso8583` (name -> connector; made by the first
  * registration, extended by later ones), connects when the app is ready, closes it on `onClose`, and with `routes`
- * mounts HTTP routes: `POST {prefix}/` (JSON or ISOMessage XML body), `POST {prefix}/raw` (hex) and, when the
- * connector keeps a transaction log, `GET {prefix}/transactions` (transaction-route.ts). With `saf` (`?saf=true`, or
+ * mounts HTTP routes: `POST {prefix}/` (JSON or ISOMessage XML body), `POST {prefix}/raw` (hex; the answer in the
+ * dialect of the connector that answered) and, when the connector keeps a transaction log, `GET {prefix}/transactions`
+ * (transaction-route.ts). With `saf` (`?saf=true`, or
  * `"saf": true` in a JSON body) an advice is stored and forwarded: answered 202 with `{ result: { saf: true, id },
  * errors: [] }` (XML: `<saf id="..."/>`) once journaled. A browser request from another site is refused (403,
  * cross-site.ts); JSON with a `__proto__` key is refused naming it (body-problem.ts); an unexpected failure is
@@ -46,16 +47,22 @@ export interface Iso8583RoutesOptions {
   /**
    * Where the routes send their messages, read at each request: e.g. an `UpstreamGroup` made after the app is ready
    * (it routes and fails over like the POS path; a route to a down upstream answers 503
-   * `ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN`). `undefined` (or returning `undefined`): this plugin's connector. The
-   * target must use the connector's dialect (its codec packs and unpacks `POST /raw`). Default: this connector.
+   * `ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN`). `undefined` (or returning `undefined`): this plugin's connector. Its
+   * upstreams may use other dialects: `POST /raw` reads the request's hex with this connector's dialect, and an answer
+   * is written (the `/raw` wire image, the SocketQueue view) in the dialect of the connector that answered, as the
+   * target tells it with the send option `answeredBy` (a `Connector` and an `UpstreamGroup` do; one that does not is
+   * taken for this connector). An answer that cannot be written is answered 502
+   * `ISO8583_ERR_CONNECTOR_ANSWER_UNWRITABLE` and handed to `onUndelivered` (reason `unwritable`). Default: this
+   * connector.
    */
   via?: () => RouteTarget | undefined;
   /**
-   * Called with the request and the host's answer (message objects) and the connector whose host answered (with a
-   * `via` group, the upstream the request went to; the messages are in its dialect) when the answer does not reach the
-   * client: its connection closed (an aborted request) before the response was written whole; e.g. to reverse an
-   * approval the client never got (the gateway does, judged and built for that upstream). Not for `saf` requests
-   * (stored, not answered). A throw is logged. Default: none.
+   * Called once with the request and the host's answer (message objects), the connector whose host answered (with a
+   * `via` group, the upstream the request went to; the messages are in its dialect) and the reason, when the answer
+   * does not reach the client: its connection closed (an aborted request) before the response was written whole
+   * (`client-gone`), or the answer could not be written in the form asked (`unwritable`: the client got 502); e.g. to
+   * reverse an approval the client never got (the gateway does, judged and built for that upstream). Not for `saf`
+   * requests (stored, not answered). A throw is logged. Default: none.
    */
   onUndelivered?: UndeliveredAnswerHandler;
 }
