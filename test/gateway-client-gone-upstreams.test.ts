@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { responseMti } from '@iso8583/codec';
+import { createCodec, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { waitUntil, within } from '@iso8583/test-support';
 import { approve, startBank } from './helpers/bank.js';
@@ -98,5 +98,24 @@ describe('gateway – an HTTP client gone in a group of a 1987 and a 1993 bank',
     assert.equal(reversal['24'], '400', 'function code: full reversal');
     assert.equal(reversal['90'], undefined, 'no 1987 original data elements');
     assert.equal(bank87.received.filter((m) => m['0'] !== '0800').length, 0, 'the 1987 bank saw neither the purchase nor a reversal');
+  });
+
+  test('POST /raw routed to the 1993 bank: its approval (000) comes back as its own 1993 wire image, not 400 for a 1987 layout', async () => {
+    // The hex is read in the routes' dialect (the first upstream's, 1987); the answer is written in the dialect of the
+    // upstream that gave it: a 3-digit action code does not fit the 1987 field 39 (an 2).
+    const hex = createCodec('iso87ascii').pack({ '0': '1200', '2': '5555555555554444', '3': '000000', '4': 4300, '11': '000932', '41': 'RAW93001', '49': '840' }).toString('hex');
+    const posted = fetch(`http://${http.host}:${http.port}/raw`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: hex });
+    const request = await bank93.waitFor((m) => m['0'] === '1200' && m['11'] === '000932', 'the 1200 with STAN 000932');
+    const write = held.get('000932');
+    assert.ok(write, 'the 1993 bank holds 000932');
+    write(answer93(request, '000'));
+    const res = await posted;
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    const answer = createCodec('iso93ascii').unpack(Buffer.from(text, 'hex'));
+    assert.equal(answer['0'], '1210');
+    assert.equal(answer['39'], '000');
+    assert.equal(answer['38'], 'A93000');
+    assert.equal(bank93.received.filter((m) => m['0'] === '1420' && m['11'] === '000932').length, 0, 'delivered: not reversed');
   });
 });

@@ -306,7 +306,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const message = autoFilled(input, this.options.autoFill, this.stan);
     const packed = message === input ? body : undefined; // filled in: the bytes no longer hold the message
     const mti = mtiOf(message);
-    const told = answeredBy === undefined ? undefined : (): void => tellAnswered(answeredBy, this);
+    const told = answeredBy === undefined ? undefined : (answer: IsoMessage): void => tellAnswered(answeredBy, this, answer);
     const settled = this.outcomes.accepted(message, mti, at, t0, recordTo, told);
     const wait = timeout ?? this.options.requestTimeout;
     const terminal = message['41'];

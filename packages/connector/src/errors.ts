@@ -19,6 +19,8 @@ export const CONNECTOR_ERROR_CODES = {
     'The connection closed (or its framing broke) while the request was pending; the outcome at the host is unknown.',
   ISO8583_ERR_CONNECTOR_BAD_RESPONSE:
     'The response matched the request by its key (MTI, 11, 41, read from the bytes) but does not decode; the outcome at the host is unknown (a financial request is reversed).',
+  ISO8583_ERR_CONNECTOR_ANSWER_UNWRITABLE:
+    'An HTTP route had the host\'s answer but could not write it in the form asked (packed for `/raw`, XML, the SocketQueue view; `cause` names the fields): the client is told the outcome is unknown, and the request and answer go once to `routes.onUndelivered` (the gateway reverses an approval).',
   ISO8583_ERR_CONNECTOR_CLOSED: 'The connector is closing or closed (`close()` or `destroy()` was called).',
   ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED: 'No connection became free within `pool.acquireTimeout`.',
   ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT: 'The requests accepted and not yet settled (queued or awaiting a response) reached `maxInFlight`.',
@@ -107,6 +109,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_TIMEOUT: 504,
   ISO8583_ERR_CONNECTOR_CONNECTION_LOST: 502,
   ISO8583_ERR_CONNECTOR_BAD_RESPONSE: 502,
+  ISO8583_ERR_CONNECTOR_ANSWER_UNWRITABLE: 502,
   ISO8583_ERR_CONNECTOR_CLOSED: 503,
   ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED: 503,
   ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT: 503,

@@ -2,8 +2,9 @@
  * The Fastify plugin: `app.register(iso8583Connector, { name: 'bank', ...options })` creates the connector (options
  * checked by ajv against connector-manifest.json), decorates `app.iso8583` (name -> connector; made by the first
  * registration, extended by later ones), connects when the app is ready, closes it on `onClose`, and with `routes`
- * mounts HTTP routes: `POST {prefix}/` (JSON or ISOMessage XML body), `POST {prefix}/raw` (hex) and, when the
- * connector keeps a transaction log, `GET {prefix}/transactions` (transaction-route.ts). With `saf` (`?saf=true`, or
+ * mounts HTTP routes: `POST {prefix}/` (JSON or ISOMessage XML body), `POST {prefix}/raw` (hex; the answer in the
+ * dialect of the connector that answered) and, when the connector keeps a transaction log, `GET {prefix}/transactions`
+ * (transaction-route.ts). With `saf` (`?saf=true`, or
  * `"saf": true` in a JSON body) an advice is stored and forwarded: answered 202 with `{ result: { saf: true, id },
  * errors: [] }` (XML: `<saf id="..."/>`) once journaled. A browser request from another site is refused (403,
  * cross-site.ts); JSON with a `__proto__` key is refused naming it (body-problem.ts); an unexpected failure is
@@ -12,7 +13,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, readMessage, toSocketQueueObject } from '@iso8583/codec';
-import type { CodecErrorCode, IsoMessage, MessageInput } from '@iso8583/codec';
+import type { CodecErrorCode, IsoMessage, MessageInput, SocketQueueMessage } from '@iso8583/codec';
 import { createConnector } from './connector.js';
 import type { Connector } from './connector.js';
 import { bodyProblem, parseJsonBody } from './body-problem.js';
@@ -23,8 +24,8 @@ import { transactionRoute } from './transaction-route.js';
 import { refuseCrossSite } from './cross-site.js';
 import { noteRouteFailure } from './route-failure.js';
 import { failureBody } from './socketqueue-errors.js';
-import { watchDelivery } from './undelivered-answer.js';
-import type { UndeliveredAnswerHandler } from './undelivered-answer.js';
+import { unwritableAnswer, watchDelivery } from './undelivered-answer.js';
+import type { UndeliveredAnswer, UndeliveredAnswerHandler } from './undelivered-answer.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -46,18 +47,31 @@ export interface Iso8583RoutesOptions {
   /**
    * Where the routes send their messages, read at each request: e.g. an `UpstreamGroup` made after the app is ready
    * (it routes and fails over like the POS path; a route to a down upstream answers 503
-   * `ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN`). `undefined` (or returning `undefined`): this plugin's connector. The
-   * target must use the connector's dialect (its codec packs and unpacks `POST /raw`). Default: this connector.
+   * `ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN`). `undefined` (or returning `undefined`): this plugin's connector. Its
+   * upstreams may use other dialects: `POST /raw` reads the request's hex with this connector's dialect, and an answer
+   * is written (the `/raw` wire image, the SocketQueue view) in the dialect of the connector that answered, as the
+   * target tells it with the send option `answeredBy` (a `Connector` and an `UpstreamGroup` do; one that does not is
+   * taken for this connector). An answer that cannot be written is answered 502
+   * `ISO8583_ERR_CONNECTOR_ANSWER_UNWRITABLE` and handed to `onUndelivered` (reason `unwritable`). Default: this
+   * connector.
    */
   via?: () => RouteTarget | undefined;
   /**
-   * Called with the request and the host's answer (message objects) and the connector whose host answered (with a
-   * `via` group, the upstream the request went to; the messages are in its dialect) when the answer does not reach the
-   * client: its connection closed (an aborted request) before the response was written whole; e.g. to reverse an
-   * approval the client never got (the gateway does, judged and built for that upstream). Not for `saf` requests
-   * (stored, not answered). A throw is logged. Default: none.
+   * Called once with the request and the host's answer (message objects), the connector whose host answered (with a
+   * `via` group, the upstream the request went to; the messages are in its dialect) and the reason, when the answer
+   * does not reach the client: its connection closed (an aborted request) before the response was written whole
+   * (`client-gone`), or the answer could not be written in the form asked (`unwritable`: the client got 502); e.g. to
+   * reverse an approval the client never got (the gateway does, judged and built for that upstream). Not for `saf`
+   * requests (stored, not answered). A throw is logged. Default: none.
    */
   onUndelivered?: UndeliveredAnswerHandler;
+}
+
+/** The connector whose host answered a route's request, and its answer, as `answeredBy` tells them. */
+interface Answering {
+  by: Connector;
+  answer: IsoMessage | undefined;
+  answeredBy: (upstream: Connector, answer: IsoMessage) => void;
 }
 
 /** What the HTTP routes send through: a connector, or anything with its `request`/`sendMessage` API (an `UpstreamGroup`). */
@@ -157,10 +171,18 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
   // A JSON request as it went on the wire (padded, numbers as digits) to the upstream that answered: what a reversal
   // of it must name.
   const asSent = (by: Connector, message: MessageInput): IsoMessage => by.codec.unpack(by.codec.pack(message));
-  // Which connector's host answers (a group's upstream, told by `answeredBy`): its dialect judges the answer and its
-  // options reverse it when the client never got it. A target that does not tell: this connector.
-  const answering = (): { by: Connector; answeredBy: (upstream: Connector) => void } => {
-    const told = { by: connector, answeredBy: (upstream: Connector): void => void (told.by = upstream) };
+  // Which connector's host answers (a group's upstream, told by `answeredBy`) and its answer: its dialect writes the
+  // answer (`/raw`, the SocketQueue view) and judges it, its options reverse it when the client never got it. A target
+  // that does not tell: this connector.
+  const answering = (): Answering => {
+    const told: Answering = {
+      by: connector,
+      answer: undefined,
+      answeredBy: (upstream, answer) => {
+        told.by = upstream;
+        told.answer = answer;
+      },
+    };
     return told;
   };
   void app.register(
@@ -189,9 +211,17 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             if (typeof request.body !== 'string') throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be an ISOMessage document');
             const saf = safOf(request, undefined);
             const told = answering();
-            const out = await target().sendMessage(request.body, { timeout: timeoutOf(request), saf, answeredBy: told.answeredBy });
             const sent = request.body;
-            if (!saf) watchDelivery(reply, onUndelivered, () => [asSent(told.by, readMessage(sent).message), asSent(told.by, readMessage(out).message), told.by]);
+            let out = '';
+            const undelivered = (): UndeliveredAnswer => [asSent(told.by, readMessage(sent).message), told.answer ?? asSent(told.by, readMessage(out).message), told.by];
+            try {
+              out = await target().sendMessage(sent, { timeout: timeoutOf(request), saf, answeredBy: told.answeredBy });
+            } catch (err) {
+              // The answer came in but its XML could not be written (the connector writes it): unknown to the client.
+              if (told.answer !== undefined) throw unwritableAnswer(reply, onUndelivered, undelivered, err);
+              throw err;
+            }
+            if (!saf) watchDelivery(reply, onUndelivered, undelivered);
             return reply.code(saf ? STORED : 200).type('application/xml').send(out);
           }
           const body = request.body;
@@ -206,8 +236,16 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           const message = fromObject(withoutSaf(body as Record<string, unknown>));
           const told = answering();
           const result = await target().request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy });
-          watchDelivery(reply, onUndelivered, () => [asSent(told.by, message), result, told.by]);
-          return reply.send({ result: answers === 'socketqueue' ? toSocketQueueObject(result, connector.codec.dialect) : result, errors: [] });
+          const undelivered = (): UndeliveredAnswer => [asSent(told.by, message), result, told.by];
+          let shown: IsoMessage | SocketQueueMessage = result;
+          try {
+            // SocketQueue's view types each field by the dialect the answer is in: the answering upstream's.
+            if (answers === 'socketqueue') shown = toSocketQueueObject(result, told.by.codec.dialect);
+          } catch (err) {
+            throw unwritableAnswer(reply, onUndelivered, undelivered, err);
+          }
+          watchDelivery(reply, onUndelivered, undelivered);
+          return reply.send({ result: shown, errors: [] });
         } catch (err) {
           failed(request, reply, err);
           if (xml) {
@@ -233,8 +271,16 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           }
           const told = answering();
           const response = await target().request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy });
-          watchDelivery(reply, onUndelivered, () => [told.by === connector ? message : asSent(told.by, message), response, told.by]);
-          const out = connector.codec.pack(response).toString('hex').toUpperCase();
+          const undelivered = (): UndeliveredAnswer => [told.by === connector ? message : asSent(told.by, message), response, told.by];
+          let out: string;
+          try {
+            // The answer's wire image in its own dialect, the answering upstream's (a 1993 bank's answer as 1993 bytes):
+            // the first upstream's layout may not hold it (a 3-digit action code in a 2-character field 39).
+            out = told.by.codec.pack(response).toString('hex').toUpperCase();
+          } catch (err) {
+            throw unwritableAnswer(reply, onUndelivered, undelivered, err);
+          }
+          watchDelivery(reply, onUndelivered, undelivered);
           return json ? reply.send({ result: { hex: out }, errors: [] }) : reply.type('text/plain').send(out);
         } catch (err) {
           failed(request, reply, err);

@@ -7,7 +7,7 @@
  * upstream sees it is accepted and failed here too, by the connector whose queue it is ({@link RequestOutcomes.queued}),
  * and so is one the group refuses because the upstream it routes to is down ({@link RequestOutcomes.unsent}).
  */
-import type { Iso8583Error, MessageInput } from '@iso8583/codec';
+import type { Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
 import { mtiOf } from './accounting.js';
 import type { Accounting } from './accounting.js';
 import type { ChannelResponse } from './channel.js';
@@ -48,8 +48,8 @@ export class RequestOutcomes {
     return refusal;
   }
 
-  /** Accepts `message` (counted, in flight) and returns how it settles, once; `told` is called when it is answered. */
-  accepted(message: MessageInput, mti: string, at: number, t0: number, recordTo: RecordTo | undefined, told?: () => void): Settle {
+  /** Accepts `message` (counted, in flight) and returns how it settles, once; `told` is called with the answer. */
+  accepted(message: MessageInput, mti: string, at: number, t0: number, recordTo: RecordTo | undefined, told?: (answer: IsoMessage) => void): Settle {
     const recorder = this.recorder;
     this.lifecycle.enter();
     this.accounting.accepted(mti);
@@ -57,7 +57,7 @@ export class RequestOutcomes {
       answered: (response) => {
         this.lifecycle.leave();
         recorder?.settled(message, response.message, undefined, at, t0, recordTo);
-        told?.();
+        told?.(response.message);
         return response;
       },
       failed: (err) => {

@@ -2,7 +2,7 @@
  * The options of one request (`request`, `sendMessage`), and what a request sent with `saf: true` (store and forward)
  * is answered with instead of the host's response.
  */
-import type { MessageForm } from '@iso8583/codec';
+import type { IsoMessage, MessageForm } from '@iso8583/codec';
 import type { Connector } from './connector.js';
 import type { TransactionRecord } from './transaction-log.js';
 import type { RECORD_TO } from './transaction-record.js';
@@ -30,12 +30,14 @@ export interface SendOptions {
    */
   header?: Uint8Array;
   /**
-   * Told which connector's host answered (in an upstream group, the upstream the request went to), just before the
-   * promise resolves with the answer: whoever must undo an answer (reverse an approval its client never got) builds
-   * the reversal with that upstream's dialect and options and sends it there. Not called for a failure or a `saf`
-   * receipt; a throw is ignored (the answer is delivered). Default: none.
+   * Told which connector's host answered (in an upstream group, the upstream the request went to) and its answer (the
+   * message object, in that upstream's dialect), as soon as the answer is in: before the promise resolves, and before
+   * `sendMessage` writes it as XML or JSON text (so a caller whose answer then cannot be written still holds it).
+   * Whoever must undo an answer (reverse an approval its client never got) builds the reversal with that upstream's
+   * dialect and options and sends it there. Not called for a failure or a `saf` receipt; a throw is ignored (the
+   * answer is delivered). Default: none.
    */
-  answeredBy?: (upstream: Connector) => void;
+  answeredBy?: (upstream: Connector, answer: IsoMessage) => void;
   /** @internal Where the request's transaction record goes instead of the log (an upstream group that may retry). */
   [RECORD_TO]?: (record: TransactionRecord) => void;
   /** @internal The request already holds its terminal's turn (an upstream group's shared queue): not queued again. */
@@ -73,9 +75,9 @@ export function receiptText(receipt: SafReceipt, form: MessageForm): string {
 }
 
 /** Tells `answeredBy` (send options) which connector answered; a throw is ignored: the answer is delivered all the same. */
-export function tellAnswered(answeredBy: (upstream: Connector) => void, connector: Connector): void {
+export function tellAnswered(answeredBy: (upstream: Connector, answer: IsoMessage) => void, connector: Connector, answer: IsoMessage): void {
   try {
-    answeredBy(connector);
+    answeredBy(connector, answer);
   } catch {
     // The caller's answer matters more than its listener: an approval must reach its client.
   }

@@ -5,16 +5,25 @@
  * (the gateway reverses an approval the client never got).
  */
 import type { FastifyReply } from 'fastify';
+import { Iso8583Error } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
+import { connectorError } from './errors.js';
 import type { Connector } from './connector.js';
 import { routeFailure } from './route-failure.js';
 
 /**
+ * Why an answer did not reach its HTTP client: `client-gone`, the client's connection closed before the response was
+ * written whole; `unwritable`, the answer could not be written in the form asked (the client got 502
+ * `ISO8583_ERR_CONNECTOR_ANSWER_UNWRITABLE`).
+ */
+export type UndeliveredAnswerReason = 'client-gone' | 'unwritable';
+
+/**
  * Told of a request whose answer did not reach the client: the request and the host's answer, as message objects in
  * the dialect of `upstream`, the connector whose host answered (in an upstream group, the upstream the request went
- * to: its dialect says what approves, its options how to reverse). The request is as `upstream` sent it.
+ * to: its dialect says what approves, its options how to reverse), and why. The request is as `upstream` sent it.
  */
-export type UndeliveredAnswerHandler = (request: IsoMessage, answer: IsoMessage, upstream: Connector) => void;
+export type UndeliveredAnswerHandler = (request: IsoMessage, answer: IsoMessage, upstream: Connector, reason: UndeliveredAnswerReason) => void;
 
 /** A request, its answer and the connector whose host answered, as {@link UndeliveredAnswerHandler} is given them. */
 export type UndeliveredAnswer = [request: IsoMessage, answer: IsoMessage, upstream: Connector];
@@ -28,14 +37,7 @@ export type UndeliveredAnswer = [request: IsoMessage, answer: IsoMessage, upstre
 export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHandler | undefined, messages: () => UndeliveredAnswer): void {
   if (handler === undefined) return;
   const res = reply.raw;
-  const report = (): void => {
-    try {
-      const [request, answer, upstream] = messages();
-      handler(request, answer, upstream);
-    } catch (err) {
-      reply.request.log.error({ failure: routeFailure(err) }, 'onUndelivered failed');
-    }
-  };
+  const report = (): void => reportUndelivered(reply, handler, messages, 'client-gone');
   if (res.destroyed || res.socket === null || res.socket.destroyed) {
     report();
     return;
@@ -43,4 +45,28 @@ export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHan
   res.once('close', () => {
     if (!res.writableFinished) report();
   });
+}
+
+/**
+ * An answer that arrived but cannot be written in the form the client asked for (a `/raw` answer its dialect cannot
+ * pack, an XML render that fails): `handler` is called now, once (reason `unwritable`), with the request and the answer (the client will
+ * not learn the outcome), and the error to answer with is returned: `ISO8583_ERR_CONNECTOR_ANSWER_UNWRITABLE` (502,
+ * `cause` the codec's error, which names fields, never values). The error response is not watched: when its write
+ * fails too, the answer is not reported a second time.
+ */
+export function unwritableAnswer(reply: FastifyReply, handler: UndeliveredAnswerHandler | undefined, messages: () => UndeliveredAnswer, cause: unknown): Iso8583Error {
+  if (handler !== undefined) reportUndelivered(reply, handler, messages, 'unwritable');
+  const named = cause instanceof Iso8583Error ? (cause.problems?.map((p) => p.field) ?? (cause.field === undefined ? [] : [cause.field])) : [];
+  const fields = named.length > 0 ? ` (${named.length === 1 ? 'field' : 'fields'} ${named.join(', ')})` : '';
+  return connectorError('ISO8583_ERR_CONNECTOR_ANSWER_UNWRITABLE', `the host answered, but its answer cannot be written in this form${fields}: its outcome is unknown`, { cause });
+}
+
+/** Calls `handler` with what `messages` makes; a throw (of either) is logged with the request's logger, by name and code. */
+function reportUndelivered(reply: FastifyReply, handler: UndeliveredAnswerHandler, messages: () => UndeliveredAnswer, reason: UndeliveredAnswerReason): void {
+  try {
+    const [request, answer, upstream] = messages();
+    handler(request, answer, upstream, reason);
+  } catch (err) {
+    reply.request.log.error({ failure: routeFailure(err) }, 'onUndelivered failed');
+  }
 }

@@ -1,7 +1,8 @@
 // The `answeredBy` send option: told which connector's host answered (in a group, the upstream the request went to),
-// before the caller gets the answer; a listener that throws never costs the caller its answer. Real peers.
+// and the answer, before the caller gets it; a listener that throws never costs the caller its answer. Real peers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { IsoMessage } from '@iso8583/codec';
 import type { Connector } from '../src/index.js';
 import { purchase } from './peer.js';
 import { answering, startGroup, upstream } from './helpers/setup.js';
@@ -11,7 +12,11 @@ test('answeredBy names the upstream that answered: request, sendMessage and rela
   const b = await answering();
   const group = await startGroup(t, { upstreams: [upstream('visa', a), upstream('mc', b)], routes: [{ pan: '5', upstream: 'mc' }] }, () => [a, b]);
   const told: string[] = [];
-  const answeredBy = (c: Connector): void => void told.push(c.name);
+  const answers: string[] = [];
+  const answeredBy = (c: Connector, answer: IsoMessage): void => {
+    told.push(c.name);
+    answers.push(String(answer['11']));
+  };
   await group.request(purchase('000501'), { answeredBy });
   await group.request({ ...purchase('000502'), '2': '5555555555554444' }, { answeredBy });
   await group.sendMessage(JSON.stringify({ ...purchase('000503'), '2': '5555555555554444' }), { answeredBy });
@@ -20,6 +25,7 @@ test('answeredBy names the upstream that answered: request, sendMessage and rela
   const relayed = await group.relay({ message: mc.codec.unpack(mc.codec.pack(message)), body: mc.codec.pack(message), dialect: mc.codec.dialect }, { answeredBy });
   assert.equal(relayed.message['39'], '00');
   assert.deepEqual(told, ['visa', 'mc', 'mc', 'mc']);
+  assert.deepEqual(answers, ['000501', '000502', '000503', '000504'], 'told each answer (as its upstream decoded it) with it');
 });
 
 test('answeredBy is not told of a failure; one that throws still lets the answer through', async (t) => {

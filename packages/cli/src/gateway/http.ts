@@ -92,7 +92,7 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
           prefix: '',
           answers: config.socketqueueAnswers ? 'socketqueue' : 'plain',
           via: () => parts.through(),
-          onUndelivered: (request, answer, upstream) => parts.undelivered()?.(request, answer, upstream),
+          onUndelivered: (request, answer, upstream, reason) => parts.undelivered()?.(request, answer, upstream, reason),
         },
       },
     },

@@ -143,8 +143,9 @@ export function lateApproval(parts: LateApprovalParts | UndeliveredApproval): (r
 
 /**
  * The HTTP routes' `onUndelivered`: an answer whose request was aborted (the client's connection closed before the
- * response was written) goes to {@link undeliveredApproval}, with the upstream that answered it (the routes say).
+ * response was written; `client-gone`) or that could not be written in the form asked (the client got a 502;
+ * `reply-invalid`) goes to {@link undeliveredApproval}, with the upstream that answered it (the routes say).
  */
 export function httpUndelivered(reverse: UndeliveredApproval): UndeliveredAnswerHandler {
-  return (request, answer, upstream) => reverse(request, answer, upstream, 'client-gone', 'http');
+  return (request, answer, upstream, reason) => reverse(request, answer, upstream, reason === 'unwritable' ? 'reply-invalid' : 'client-gone', 'http');
 }
