@@ -177,7 +177,7 @@ test('late approval – an approval the POS dialect cannot carry (SmartVista\'s 
   const e = await within(reversed, 10_000, 'the approval to be reversed');
   assert.equal(e.stan, '008501');
   assert.deepEqual(s.bank, ['0200', '0400']);
-  assert.ok(s.lines.some((l) => l.code === 'ISO8583_ERR_INBOUND_REPLY_INVALID' && l.msg === 'an approval cannot be packed in the client\'s dialect (the client got a 96): reversed'));
+  assert.ok(s.lines.some((l) => l.code === 'ISO8583_ERR_INBOUND_REPLY_INVALID' && l.msg === 'an approval cannot be written in the client\'s dialect (the client got an error answer: a 96 on POS, a 502 over HTTP): reversed'));
   assert.deepEqual(await s.outcomes(), ['reply-invalid/reversed=1']);
 });
 

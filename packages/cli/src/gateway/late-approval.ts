@@ -62,7 +62,7 @@ export class UpstreamReply extends EncodedReply {
 const WHY: Readonly<Record<UndeliveredReason, { text: string; code: string }>> = {
   'sequence-timeout': { text: 'an approval came after the POS timeout', code: 'ISO8583_ERR_INBOUND_LATE_REPLY' },
   'client-gone': { text: 'an approval could not be delivered (the client has gone)', code: 'ISO8583_ERR_INBOUND_CLIENT_GONE' },
-  'reply-invalid': { text: 'an approval cannot be packed in the client\'s dialect (the client got a 96)', code: 'ISO8583_ERR_INBOUND_REPLY_INVALID' },
+  'reply-invalid': { text: 'an approval cannot be written in the client\'s dialect (the client got an error answer: a 96 on POS, a 502 over HTTP)', code: 'ISO8583_ERR_INBOUND_REPLY_INVALID' },
 };
 
 /** The one handler of approvals the client never got (POS and HTTP alike). */
