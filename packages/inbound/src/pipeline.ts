@@ -282,8 +282,10 @@ function sendReply(
     // The 96 is then written without `told`, so that a client gone as well does not hand the result over again.
     if (told !== undefined) handOver(core, peer, message, context, result, 'reply-invalid');
     const fallback = errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION);
-    const packed = fallback === undefined ? undefined : packFallback(core, fallback, decoded.header);
-    if (fallback === undefined || packed === undefined) {
+    // No reply is due (the request was itself a response or an advice response): nothing to send.
+    if (fallback === undefined) return true;
+    const packed = packFallback(core, fallback, decoded.header);
+    if (packed === undefined) {
       noFallback(core, peer, message.mti);
       return true;
     }

@@ -9,6 +9,7 @@ import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
 import { gate } from './support/gates.js';
 import { waitUntil } from '@iso8583/test-support';
+import { captureLogs } from './support/logs.js';
 
 /** An endpoint whose sequence answers once `release` opens, telling `entered` first; `told` gets each undelivered result. */
 async function holding(t: Parameters<typeof startEndpoint>[0], options: { allowHalfOpen?: boolean; sequenceTimeout?: number } = {}) {
@@ -133,4 +134,24 @@ test('undelivered – a result that cannot be packed whose client has gone too i
   await waitUntil(() => endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_REPLY_INVALID === 1 ? true : undefined, { what: 'the reply refused' });
   assert.equal((await client.request(purchase(28))).fields['39'], '00');
   assert.deepEqual(reasons, ['reply-invalid']);
+});
+
+test('undelivered – a 1200 on a 1987 endpoint whose result cannot be packed, nor its 909: handed over, and an error line says the client gets no answer', async (t) => {
+  const logs = captureLogs();
+  const reasons: UndeliveredReason[] = [];
+  const { port } = await startEndpoint(t, {
+    logger: logs.logger,
+    onLateResult: (_result, _message, _context, reason) => void reasons.push(reason),
+    sequence: (m) => ({ ...approveAll(m, {} as never) as Record<string, unknown>, 39: '000' }),
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  client.send({ ...purchase(29), 0: '1200' });
+  const line = JSON.parse(await logs.waitFor(/not even a response code 96/)) as Record<string, unknown>;
+  assert.equal(line.level, 50);
+  assert.equal(line.code, 'ISO8583_ERR_INBOUND_REPLY_INVALID');
+  assert.equal(line.mti, 'other', 'an MTI the dialect does not know, bounded as in the metrics (mtiLabel)');
+  assert.deepEqual(reasons, ['reply-invalid']);
+  // The connection still answers what it can.
+  assert.equal((await client.request(purchase(30))).fields['39'], '96');
 });
