@@ -8,31 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { announcedTooLarge } from '@iso8583/test-support';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import { readEvents } from './helpers/sse.js';
-import { request } from 'node:http';
-
-/**
- * A POST that announces a `length`-byte JSON body and sends none of it: the server answers from the announced length
- * alone (over its limit) and the test reads the answer. (Sending the body raced the server closing the connection
- * after its early answer: the client could fail on the write before it read the answer.)
- */
-function announcedTooLarge(url: string, length: number): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': length } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as unknown });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.flushHeaders();
-  });
-}
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-console-upstreams-'));
 
@@ -91,9 +69,9 @@ describe('the console of an upstream group', () => {
       field: 'upstream',
     });
     // A body Fastify refuses: its own status (413 too large, 400 not JSON) with the connector plugin's reason.
-    const large = await announcedTooLarge(`${base}/console/api/send`, 2 * 1024 * 1024);
+    const large = await announcedTooLarge(gw.http.port, '/console/api/send', 2 * 1024 * 1024);
     assert.equal(large.status, 413, 'a 2 MB body is too large, not a bad JSON object');
-    assert.deepEqual((large.json as { error: unknown }).error, { code: 'ISO8583_ERR_CONSOLE_INPUT', message: 'body: the body is too large', field: 'body' });
+    assert.deepEqual((JSON.parse(large.body) as { error: unknown }).error, { code: 'ISO8583_ERR_CONSOLE_INPUT', message: 'body: the body is too large', field: 'body' });
     const broken = await fetch(`${base}/console/api/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"upstream":' });
     assert.equal(broken.status, 400);
     assert.deepEqual(((await broken.json()) as { error: unknown }).error, { code: 'ISO8583_ERR_CONSOLE_INPUT', message: 'body: the body is not valid JSON', field: 'body' });

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCodec } from '@iso8583/codec';
-import { httpCall } from '@iso8583/test-support';
+import { announcedTooLarge, httpCall } from '@iso8583/test-support';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-sq-http-'));
@@ -75,7 +75,7 @@ test('SocketQueue HTTP – refusals keep their status and SocketQueue\'s shape: 
   const notJson = await httpCall(port, 'POST', '/api', { 'content-type': 'application/x-www-form-urlencoded' }, '0=0200&3=0');
   assert.equal(notJson.status, 400);
   assert.deepEqual(JSON.parse(notJson.body), { result: '', errors: ['the body is not valid JSON'] });
-  const large = await httpCall(port, 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded' }, `{"0":"0200","48":"${'x'.repeat(2 * 1024 * 1024)}"}`);
+  const large = await announcedTooLarge(port, '/', 2 * 1024 * 1024, { 'content-type': 'application/x-www-form-urlencoded' });
   assert.equal(large.status, 413);
   assert.deepEqual(JSON.parse(large.body), { result: '', errors: ['the body is too large'] });
   const codec = createCodec('smartvista');

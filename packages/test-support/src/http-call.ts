@@ -22,3 +22,25 @@ export function httpCall(port: number, method: string, path: string, headers: Re
     req.end(body);
   });
 }
+
+/**
+ * A POST of `path` to 127.0.0.1:`port` that announces a `length`-byte body (`content-length`) and sends none of it:
+ * a server refusing a body over its limit answers from the announced length alone (413), and the test reads that
+ * answer. Sending the body raced the server closing the connection after its early answer: the write could fail
+ * (EPIPE) before the answer was read.
+ */
+export function announcedTooLarge(port: number, path: string, length: number, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers: { 'content-type': 'application/json', ...headers, 'content-length': String(length) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, body: text });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+}

@@ -12,6 +12,6 @@ export { SAMPLE_RECORD_T0, sampleTransactionRecord } from './transaction-record.
 export type { SampleTransactionRecord } from './transaction-record.js';
 export { waitUntil, within } from './wait.js';
 export type { WaitOptions } from './wait.js';
-export { httpCall } from './http-call.js';
+export { announcedTooLarge, httpCall } from './http-call.js';
 export type { HttpAnswer } from './http-call.js';
 export { propertyRuns } from './fuzz.js';
