@@ -43,16 +43,21 @@ export function isPanShaped(digits: string): boolean {
 
 /** True when `text` holds a run of digits that {@link maskDigitRuns} masks. */
 export function hasPanShapedRun(text: string): boolean {
-  for (let i = 0; i < text.length; ) {
+  return panShapedRun(text, 0) !== undefined;
+}
+
+/** The first run of digits of `text` from `from` on that {@link isPanShaped} says could be a PAN: `[start, end)`. */
+function panShapedRun(text: string, from: number): [number, number] | undefined {
+  for (let i = from; i < text.length; ) {
     if (!isDigit(text.charCodeAt(i))) {
       i++;
       continue;
     }
     const start = i;
     while (i < text.length && isDigit(text.charCodeAt(i))) i++;
-    if (i - start >= SHORTEST_PAN && isPanShaped(text.slice(start, i))) return true;
+    if (i - start >= SHORTEST_PAN && isPanShaped(text.slice(start, i))) return [start, i];
   }
-  return false;
+  return undefined;
 }
 
 /** The longest cardholder name of track 1 (between its two `^`). */
@@ -92,20 +97,12 @@ export function maskDigitRuns(text: string): string {
   textArgument(text, 'text');
   let out = '';
   let copied = 0;
-  for (let i = 0; i < text.length; ) {
-    if (!isDigit(text.charCodeAt(i))) {
-      i++;
-      continue;
-    }
-    const start = i;
-    while (i < text.length && isDigit(text.charCodeAt(i))) i++;
-    if (i - start < SHORTEST_PAN) continue;
-    const run = text.slice(start, i);
-    if (!isPanShaped(run)) continue;
-    out += text.slice(copied, start) + maskPan(run);
+  for (let run = panShapedRun(text, 0); run !== undefined; run = panShapedRun(text, copied)) {
+    const [start, i] = run;
+    out += text.slice(copied, start) + maskPan(text.slice(start, i));
     const end = trackEnd(text, i);
     if (end > i) out += text[i] + text.slice(i + 1, end).replace(/[^^]/g, '*');
-    copied = i = end;
+    copied = end;
   }
   return copied === 0 ? text : out + text.slice(copied);
 }
