@@ -287,7 +287,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       const until = Date.now() + deadline;
       assembled.stopKeepAlive();
       const endpointsClosed = Promise.allSettled(Object.values(endpoints).map((e) => e.close({ deadline })));
-      assembled.holdConnectorsUntil(endpointsClosed.then(() => waitForSaf(Object.values(connectors), until)));
+      // Every client's answer delivered or handed over (stored as a reversal) before the SAF queues drain.
+      assembled.holdConnectorsUntil(Promise.allSettled([endpointsClosed, assembled.serverClosed]).then(() => waitForSaf(Object.values(connectors), until)));
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<'expired'>((r) => {
         timer = setTimeout(() => r('expired'), deadline + 1_000);

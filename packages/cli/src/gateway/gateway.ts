@@ -332,12 +332,13 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     const expired = new Promise<'expired'>((resolve) => {
       expiryTimer = setTimeout(() => resolve('expired'), deadline + 1_000);
     });
-    // POS and HTTP stop accepting at once; each delivers what it has in flight. Then the reversals still pending are
-    // sent while the link is up, and the advices stored with saf: true, and only then does the connector close.
+    // POS and HTTP stop accepting at once; each delivers what it has in flight (an answer a client never got is
+    // reversed: stored now). Then the reversals still pending are sent while the links are up, and the advices stored
+    // with saf: true, and only then do the connectors close.
     http.stopKeepAlive();
     const posClosed = endpoint.close({ deadline });
     const safDone = (): Promise<void> => waitForSaf(everyConnector, until, drainStop.signal);
-    const linksFree = posClosed.then(safDone, safDone);
+    const linksFree = Promise.allSettled([posClosed, http.serverClosed]).then(safDone);
     http.holdConnectorsUntil(linksFree);
     const othersClosed = linksFree.then(() => Promise.all(others.map((c) => c.close())));
     const orderly = Promise.all([posClosed, app.close(), metricsApp?.close(), statsPort?.close(), othersClosed]).then(() => 'done' as const);

@@ -102,6 +102,12 @@ export interface HttpApp {
   readonly connectors: Record<string, Connector>;
   /** The connectors close (on `app.close()`) only once `work` has settled. */
   holdConnectorsUntil(work: Promise<unknown>): void;
+  /**
+   * Settles once `app.close()` has closed the HTTP server: every response written or its connection gone, so every
+   * answer an HTTP client never got has been handed to `onUndelivered` (and its reversal stored). Wait for it before
+   * draining the SAF queues and closing connectors the app does not own.
+   */
+  readonly serverClosed: Promise<void>;
   /** From now on every answer closes its connection (a keep-alive connection would hold the server open). */
   stopKeepAlive(): void;
   /** Listens on `host:port`; a port that cannot be opened is `ISO8583_ERR_CLI_LISTEN` naming `flag`. */
@@ -132,8 +138,13 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
     await app.register(iso8583Connector, { ...pluginOptions, name });
   }
   let held: Promise<unknown> = Promise.resolve();
+  let markServerClosed: () => void = () => undefined;
+  const serverClosed = new Promise<void>((resolve) => {
+    markServerClosed = resolve;
+  });
   // onClose hooks run after the HTTP server has closed and, registered after the plugins, before the connectors close.
   app.addHook('onClose', async () => {
+    markServerClosed();
     await held.catch(() => undefined);
   });
   let stopping = false;
@@ -152,6 +163,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
     holdConnectorsUntil: (work) => {
       held = work;
     },
+    serverClosed,
     stopKeepAlive: () => {
       stopping = true;
     },

@@ -9,7 +9,7 @@
  * bank) is not counted here: each of those waits has its own timeout.
  */
 import { STATUS_CODES } from 'node:http';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { consoleError } from '../console/errors.js';
@@ -32,7 +32,42 @@ export function boundRequests(server: Server, timeout: number): void {
   // Node looks at the request bound only where the headers' bound (60 s) is not longer.
   server.headersTimeout = Math.min(server.headersTimeout, ms);
   // Read when the server starts listening (Node's `connectionsCheckingInterval`, not in its type declarations).
-  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(1_000, Math.max(50, Math.floor(ms / 4)));
+  const every = Math.min(1_000, Math.max(50, Math.floor(ms / 4)));
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = every;
+  boundWhileClosing(server, ms, every);
+}
+
+/**
+ * Node stops looking at the bound once `server.close()` is called, so a request stalled mid-body would hold a graceful
+ * stop until its shutdown deadline (and the work of every other client would then be cut): from then on the bound is
+ * kept here, with the same answer (408). A request is timed from its head (Node's own check, from its first byte,
+ * still applies while listening).
+ */
+function boundWhileClosing(server: Server, ms: number, every: number): void {
+  const arriving = new Map<IncomingMessage, number>();
+  server.on('request', (req: IncomingMessage) => {
+    if (req.complete) return;
+    arriving.set(req, Date.now());
+    req.once('close', () => arriving.delete(req));
+  });
+  const timer = setInterval(() => {
+    if (server.listening) return;
+    const now = Date.now();
+    for (const [req, since] of arriving) {
+      if (req.complete) arriving.delete(req);
+      else if (now - since >= ms) {
+        arriving.delete(req);
+        answer(req.socket, 408, JSON.stringify({ error: timedOut(ms) }));
+      }
+    }
+  }, every).unref();
+  server.once('close', () => clearInterval(timer));
+}
+
+/** The error of a request that did not arrive whole within `ms` milliseconds. */
+function timedOut(ms: number): { code: string; message: string } {
+  const e = consoleError('ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT', `the request did not arrive whole within ${ms} ms`);
+  return { code: e.code, message: e.message };
 }
 
 /** An answer written on the socket itself (the request never reached a route), then the connection closed. */
@@ -53,8 +88,7 @@ export function answerClientError(this: FastifyInstance, err: Error & { code?: s
   // A connection the client reset is gone: nothing to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    const e = consoleError('ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT', `the request did not arrive whole within ${this.server.requestTimeout} ms`);
-    answer(socket, 408, JSON.stringify({ error: { code: e.code, message: e.message } }));
+    answer(socket, 408, JSON.stringify({ error: timedOut(this.server.requestTimeout) }));
     return;
   }
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;

@@ -1,0 +1,99 @@
+/**
+ * The order of a graceful stop with several upstreams: an HTTP client whose answer is still owed keeps every upstream's
+ * link open. An answer the client never gets is reversed at the upstream that approved it, stored during the stop, so
+ * no upstream may close (its SAF queue stopped, its link gone) before the HTTP server has closed, every response
+ * written or its connection gone. Before this order, the upstreams after the first closed as soon as the POS side and
+ * the SAF queues were done, with HTTP responses still in flight.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { within } from '@iso8583/test-support';
+import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
+
+/** A host that takes connections and answers nothing: what matters here is when the gateway closes its link. */
+interface SilentHost {
+  server: Server;
+  sockets: Set<Socket>;
+  port: number;
+  /** Settles when the first connection the gateway opened has closed. */
+  linkClosed: Promise<void>;
+  /** Settles when the gateway has opened a connection. */
+  linked: Promise<void>;
+}
+
+async function silentHost(): Promise<SilentHost> {
+  const sockets = new Set<Socket>();
+  let onLink: (socket: Socket) => void = () => undefined;
+  const first = new Promise<Socket>((resolve) => {
+    onLink = resolve;
+  });
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.resume();
+    onLink(socket);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  return {
+    server,
+    sockets,
+    port,
+    linked: first.then(() => undefined),
+    linkClosed: first.then((s) => (s.closed ? undefined : once(s, 'close').then(() => undefined))),
+  };
+}
+
+const hosts: SilentHost[] = [];
+
+after(async () => {
+  await stopAll();
+  for (const h of hosts) for (const s of h.sockets) s.destroy();
+  await Promise.all(hosts.map((h) => new Promise<void>((resolve) => h.server.close(() => resolve()))));
+});
+
+describe('gateway – the order of a graceful stop with several upstreams', () => {
+  test('no upstream link closes before the HTTP server has closed (an HTTP answer still owed can need its reversal); a stalled request still gets its 408 during the stop', async () => {
+    const first = await silentHost();
+    const second = await silentHost();
+    hosts.push(first, second);
+    const gw = await startGateway([
+      '--upstream', `first=127.0.0.1:${first.port}`,
+      '--upstream', `second=127.0.0.1:${second.port}`,
+      '--request-timeout', '2000',
+      '--log-level', 'warn',
+    ]);
+    await within(Promise.all([first.linked, second.linked]), 20_000, 'the gateway to link to both upstreams');
+
+    // An HTTP request the server has read the head of (it answered 100 Continue) and whose body never comes: the
+    // server cannot close until its request deadline answers it 408.
+    const client = connect({ host: gw.http.host, port: gw.http.port });
+    client.on('error', () => undefined);
+    let heard = '';
+    const continued = new Promise<void>((resolve) => {
+      client.on('data', (chunk: Buffer) => {
+        heard += chunk.toString('latin1');
+        if (heard.includes('100 Continue')) resolve();
+      });
+    });
+    const clientClosed = once(client, 'close');
+    client.write(`POST / HTTP/1.1\r\nHost: ${gw.http.host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n`);
+    await within(continued, 10_000, 'the gateway to read the request head');
+    client.write('{"0":"0200"');
+
+    const order: string[] = [];
+    const httpDone = clientClosed.then(() => order.push('http client closed'));
+    const secondDone = second.linkClosed.then(() => order.push('second upstream closed'));
+    const firstDone = first.linkClosed.then(() => order.push('first upstream closed'));
+    gw.process.kill('SIGTERM');
+    await gw.process.waitForLine(/SIGTERM: stopping/);
+    assert.equal((await exitWithin(gw.process, 30_000, 'the gateway to stop')).code, 0);
+    await within(Promise.all([httpDone, secondDone, firstDone]), 10_000, 'every connection to close');
+    assert.match(heard, /HTTP\/1\.1 408/, 'the stalled request was answered by its deadline');
+    assert.equal(order[0], 'http client closed', `the HTTP server closed first: ${order.join(', ')}`);
+  });
+});
