@@ -94,7 +94,8 @@ test('jPOS sub-fields – firstField above every defined sub-field is refused na
   const err = refused(() => dialectFromPackagerXml(bitmapAt1(16, 'firstField="71"'), 'p'), 'ISO8583_ERR_PACKAGER_XML');
   assert.equal(err.field, '48');
   assert.match(err.message, /firstField 71 is above every sub-field defined \(the highest data sub-field is 70\)/);
-  const positional = refused(() => dialectFromPackagerXml(positional127('GenericSubFieldPackager').replace('emitBitmap="false"', 'emitBitmap="false" firstField="4"'), 'p'), 'ISO8583_ERR_PACKAGER_XML');
+  const past = positional127('GenericSubFieldPackager').replace('emitBitmap="false"', 'emitBitmap="false" firstField="4"');
+  const positional = refused(() => dialectFromPackagerXml(past, 'p'), 'ISO8583_ERR_PACKAGER_XML');
   assert.equal(positional.field, '127');
   assert.match(positional.message, /firstField 4/);
   // At the highest one it is a composite of that one sub-field.

@@ -62,7 +62,8 @@ export function compositeSpec(packager: string, outer: PackagerField, subField: 
     if (composite.bitmap.length === undefined && bitmapAt === 1 && first < 2) {
       // Both loops would visit sub-field 1 and find its bit set whenever a secondary bitmap travels: they then read
       // the next bytes with the bitmap class, so jPOS cannot read its own fields with a sub-field past 64.
-      xmlError(packager, `firstField ${first} beside a ${bitmapBytes(b)}-byte bitmap at sub-field 1: jPOS reads the bytes after a secondary bitmap as another bitmap (sub-field 1)`, outer.path);
+      const reason = 'jPOS reads the bytes after a secondary bitmap as another bitmap (sub-field 1)';
+      xmlError(packager, `firstField ${first} beside a ${bitmapBytes(b)}-byte bitmap at sub-field 1: ${reason}`, outer.path);
     }
     // jPOS's loop starts at `first`: set bits below it are ignored (bit 1 beside a bitmap at sub-field 1, say).
     if (first > (composite.bitmap.length !== undefined ? 1 : 2)) composite.bitmap.firstField = first;
