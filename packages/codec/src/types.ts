@@ -163,7 +163,9 @@ export interface BitmapSpec {
    * With `tertiary`: bit 65 announces the tertiary bitmap and also marks a field 65 that the layout defines, read
    * whenever bit 65 is set and written when present (jPOS `GenericSubFieldPackager`, whose unpack reads a defined
    * sub-field 65 at bit 65 as any other). Default `false`: bit 65 only announces the tertiary bitmap and a field 65
-   * is refused by `createCodec`.
+   * is refused by `createCodec`. On a sub-field bitmap only: on the message bitmap `createCodec` refuses it
+   * (`ISO8583_ERR_DIALECT_INVALID` naming `bitmap.tertiaryField65`), as the message loops never read a field 65 beside
+   * a tertiary bitmap.
    */
   tertiaryField65?: boolean;
   /**

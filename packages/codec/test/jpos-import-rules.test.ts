@@ -55,10 +55,20 @@ test('jPOS import rules – bitmapField="0" (cmf.xml 43): sub-field 0 is the bit
   assert.deepEqual(codec.unpack(image), message);
 });
 
-test('jPOS import rules – cmf.xml 49: sub-field 1 under a 16-byte bitmap is refused (bit 1 announces the secondary bitmap)', () => {
-  const err = refused(packagerWith(CMF_49), 'ISO8583_ERR_PACKAGER_XML');
-  assert.equal(err.field, '49.1');
-  assert.match(err.message, /bit 1 announces the secondary bitmap/);
+test('jPOS import rules – cmf.xml 49: a data sub-field 1 beside a 16-byte bitmap at 0 is dropped (jPOS cannot read it back)', () => {
+  // jPOS packs 49 with its bitmap class at sub-field 0; ISOMsg sets bit 1 when sub-field 1 is present, and IFB_BITMAP's
+  // unpack takes a set bit 1 as the announcement of a secondary bitmap (8 more bytes), so jPOS cannot read a 49.1 it
+  // sent. Without 49.1 jPOS reads its own 49: the import keeps that, and packing 49.1 is refused as unknown.
+  const dialect = dialectFromPackagerXml(packagerWith(CMF_49), 'p');
+  const sub = dialect.fields['49']?.subfields;
+  assert.deepEqual(Object.keys(sub?.fields ?? {}), ['2']);
+  const codec = createCodec(dialect);
+  const message = { '0': '0100', '49': { '2': '1234' } };
+  const image = codec.pack(message);
+  // MTI (2) + bitmap (8), the length (2 BCD bytes: 0010), the sub-field bitmap (bit 2) and 1234 in BCD.
+  assert.equal(image.subarray(10).toString('hex'), '0010' + '4000000000000000' + '1234');
+  assert.deepEqual(codec.unpack(image), message);
+  assert.throws(() => codec.pack({ '0': '0100', '49': { '1': '1', '2': '1234' } }), (err: unknown) => isIso8583Error(err) && err.message.includes('49.1'));
 });
 
 test('jPOS import rules – emitBitmap="false": no sub-field bitmap travels, a bitmap class at sub-field 1 is skipped', () => {

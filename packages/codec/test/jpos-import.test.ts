@@ -256,7 +256,7 @@ test('jPOS import – malformed or incomplete XML is ISO8583_ERR_PACKAGER_XML', 
     packagerWith('<isofield id="2" length="19" name="PAN"/>'),
     packagerWith('<isofield length="19" name="PAN" class="org.jpos.iso.IFA_LLNUM"/>'),
     packagerWith(`<isofield id="2" length="19" name="PAN" class="org.jpos.iso.IFA_LLNUM"/>
-      <isofield id="2" length="19" name="PAN" class="org.jpos.iso.IFA_LLNUM"/>`),
+      <isofieldpackager id="2" length="19" name="PAN" class="org.jpos.iso.IFA_LLNUM" packager="GenericSubFieldPackager"/>`),
     packagerWith('<isofield id="129" length="1" name="X" class="org.jpos.iso.IF_CHAR"/>'),
     `<isopackager><isofield id="1" length="16" name="BITMAP" class="org.jpos.iso.IFA_BITMAP"/></isopackager>`,
   ];

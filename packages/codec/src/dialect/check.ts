@@ -43,7 +43,10 @@ function checkBitmap(bitmap: BitmapSpec | undefined, path: string, composite: bo
   if (bitmap.tertiary !== undefined && typeof bitmap.tertiary !== 'boolean') add(problems, `${path}.tertiary`, 'must be true or false');
   if (bitmap.tertiaryField65 !== undefined) {
     if (typeof bitmap.tertiaryField65 !== 'boolean') add(problems, `${path}.tertiaryField65`, 'must be true or false');
-    else if (bitmap.tertiaryField65 && bitmap.tertiary !== true) add(problems, `${path}.tertiaryField65`, 'is for a tertiary bitmap only');
+    else if (bitmap.tertiaryField65 && !composite) {
+      // The message loops skip field 65 whenever a tertiary bitmap travels: only a sub-field bitmap may say otherwise.
+      add(problems, `${path}.tertiaryField65`, 'is for a sub-field bitmap only: the message bitmap\'s bit 65 marks no field 65');
+    } else if (bitmap.tertiaryField65 && bitmap.tertiary !== true) add(problems, `${path}.tertiaryField65`, 'is for a tertiary bitmap only');
   }
   if (bitmap.firstField !== undefined) {
     const least = composite && bitmap.length !== undefined ? 1 : 2;

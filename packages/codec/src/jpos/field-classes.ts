@@ -17,7 +17,7 @@ const IFE: ValueEncoding = 'ebcdic';
 /** What a field class describes: a data element, or a bitmap. */
 export type ClassShape =
   | { kind: 'field'; spec: Omit<FieldSpec, 'name'> }
-  | { kind: 'bitmap'; encoding: BitmapSpec['encoding'] };
+  | { kind: 'bitmap'; encoding: BitmapSpec['encoding']; bytes?: number };
 
 /** Builds a field's wire description from its `length` and `pad` attributes. */
 type ClassBuilder = (length: number, pad: boolean) => ClassShape;
@@ -60,6 +60,10 @@ function build(): Map<string, ClassBuilder> {
   table.set('IFA_NUMERIC', (n) => field('n', 'ascii', n));
   table.set('IFE_NUMERIC', (n) => field('n', IFE, n));
   table.set('IFB_NUMERIC', (n, pad) => bcd('n', n, pad));
+  // jPOS CMF amounts (currency, exponent, amount as digits): IFA_AMOUNT2003 extends IFA_NUMERIC and IFB_AMOUNT2003
+  // extends IFB_NUMERIC, changing only the Java object unpack makes (an ISOAmount), never the bytes.
+  table.set('IFA_AMOUNT2003', (n) => field('n', 'ascii', n));
+  table.set('IFB_AMOUNT2003', (n, pad) => bcd('n', n, pad));
 
   // Fixed-length text, right-padded with spaces.
   table.set('IF_CHAR', (n) => field('ans', 'ascii', n));
@@ -105,6 +109,9 @@ function build(): Map<string, ClassBuilder> {
   table.set('IFA_BITMAP', () => ({ kind: 'bitmap', encoding: 'hex' }));
   table.set('IFB_BITMAP', () => ({ kind: 'bitmap', encoding: 'binary' }));
   table.set('IFE_BITMAP', () => ({ kind: 'bitmap', encoding: 'ebcdic' }));
+  // VISA's sub-field bitmap (org.jpos.iso.packager.Base1_BITMAP126): 8 raw bytes whatever its length attribute says,
+  // bit N marking sub-field N from bit 1 (its unpack never reads bit 1 as announcing a secondary bitmap).
+  table.set('Base1_BITMAP126', () => ({ kind: 'bitmap', encoding: 'binary', bytes: 8 }));
   return table;
 }
 
@@ -117,10 +124,16 @@ export function shortClassName(className: string): string {
   return dot === -1 ? trimmed : trimmed.slice(dot + 1);
 }
 
-/** Whether `className` is a jPOS field class in the `org.jpos.iso` package (or given without a package). */
+/** The classes jPOS ships in `org.jpos.iso.packager` rather than `org.jpos.iso`. */
+const IN_PACKAGER_PACKAGE = new Set(['Base1_BITMAP126']);
+
+/** Whether `className` is a jPOS field class in its jPOS package (or given without a package). */
 function inJposPackage(className: string): boolean {
   const trimmed = className.trim();
-  return !trimmed.includes('.') || trimmed.startsWith('org.jpos.iso.');
+  if (!trimmed.includes('.')) return true;
+  const short = shortClassName(trimmed);
+  const pkg = IN_PACKAGER_PACKAGE.has(short) ? 'org.jpos.iso.packager' : 'org.jpos.iso';
+  return trimmed === `${pkg}.${short}`;
 }
 
 /**
@@ -136,4 +149,17 @@ export function describeClass(className: string, length: number, pad: boolean): 
 /** The short names of every class the importer knows, sorted (for the documentation and the tests). */
 export function knownClasses(): string[] {
   return [...CLASSES.keys()].sort();
+}
+
+/**
+ * The dialect bitmap a bitmap class makes, from its `length` attribute (bytes; a class with a fixed size, such as
+ * Base1_BITMAP126, ignores it). In a composite, up to 8 bytes is a bitmap whose bit N marks sub-field N (`length`);
+ * 16 bytes follow the message rules (bit 1 announces the secondary bitmap) and 24 add a tertiary one.
+ */
+export function bitmapSpec(shape: ClassShape & { kind: 'bitmap' }, lengthAttribute: number, composite: boolean): BitmapSpec {
+  const bytes = shape.bytes ?? lengthAttribute;
+  const spec: BitmapSpec = { encoding: shape.encoding };
+  if (composite && bytes >= 1 && bytes <= 8) spec.length = bytes;
+  if (bytes > 16) spec.tertiary = true;
+  return spec;
 }

@@ -1,0 +1,81 @@
+import type { ClassShape } from './field-classes.js';
+import { describeClass } from './field-classes.js';
+import { classError, readBoolean, readInteger, xmlError } from './attributes.js';
+
+/**
+ * The field elements of one packager level (`isofield`, `isofieldpackager`) read into checked records, indexed by id
+ * as jPOS's GenericPackager indexes them.
+ */
+
+/** One `isofield` or `isofieldpackager` element as read from the XML. */
+export interface RawField {
+  attributes: Record<string, string>;
+  children: RawField[];
+  composite: boolean;
+}
+
+/** A field after its attributes are checked. */
+export interface PackagerField {
+  id: number;
+  /** The field's path for errors: `"48"`, `"127.2"`. */
+  path: string;
+  length: number;
+  name: string;
+  className: string;
+  pad: boolean;
+  raw: RawField;
+}
+
+/**
+ * Checks the attributes of every field of one packager level and indexes them by id. An id defined twice keeps its
+ * last definition, as jPOS's GenericPackager does (it puts each element into its field map in document order, so
+ * the later one replaces the earlier: jPOS's own cmf.xml defines field 96 twice). The document order of an
+ * `isofield` and an `isofieldpackager` with the same id is not kept by the XML reader, so that case is refused
+ * rather than guessed. `trim="true"` is refused naming the field: jPOS's `ISOStringFieldPackager` then packs the value
+ * unpadded and reads a fixed field only to the end of the bytes, a wire format no dialect field describes.
+ */
+export function readFields(packager: string, raws: RawField[], parentPath: string): Map<number, PackagerField> {
+  const fields = new Map<number, PackagerField>();
+  for (const raw of raws) {
+    const a = raw.attributes;
+    const where = parentPath === '' ? undefined : parentPath;
+    const id = readInteger(packager, a.id, 'id', where);
+    if (id === undefined) xmlError(packager, 'a field element has no id attribute', where);
+    const path = parentPath === '' ? String(id) : `${parentPath}.${id}`;
+    const earlier = fields.get(id);
+    if (earlier !== undefined && earlier.raw.composite !== raw.composite) {
+      xmlError(packager, 'the field is defined twice, as an isofield and as an isofieldpackager (jPOS keeps the later one)', path);
+    }
+    const length = readInteger(packager, a.length, 'length', path);
+    if (length === undefined) xmlError(packager, 'the field has no length attribute', path);
+    const className = a.class;
+    if (className === undefined || className.trim() === '') xmlError(packager, 'the field has no class attribute', path);
+    if (!raw.composite && readBoolean(packager, a.trim, 'trim', false, path)) {
+      xmlError(packager, 'attribute trim="true" is not supported: jPOS then sends the value unpadded and reads it to the end of the bytes', path);
+    }
+    // A later definition replaces an earlier one (Map.set keeps the first insertion's place; order is by id anyway).
+    fields.set(id, {
+      id,
+      path,
+      length,
+      name: (a.name ?? '').trim(),
+      className,
+      pad: (a.pad ?? '').trim().toLowerCase() === 'true',
+      raw,
+    });
+  }
+  return fields;
+}
+
+/** The wire description of the class of `f`; an unknown class is refused naming the field and the class. */
+export function describe(packager: string, f: PackagerField): ClassShape {
+  const shape = describeClass(f.className, f.length, f.pad);
+  if (shape === undefined) classError(packager, f.path, f.className, 'is not a jPOS field packager class the importer knows');
+  return shape;
+}
+
+/** Whether the class of `f` has a length prefix (a variable-length field). */
+export function hasPrefix(packager: string, f: PackagerField): boolean {
+  const shape = describe(packager, f);
+  return shape.kind === 'field' && shape.spec.prefix !== undefined;
+}
