@@ -171,17 +171,21 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
         return network(fields, replyMti);
       case '1':
       case '2':
-        // A request (x100, x200) or advice (x120, x220) from the acquirer, or its repeat (origin 1): anything else
-        // (issuer or other origin, a 1993 notification) is not for an issuer host.
-        if ((mti[2] === '0' || mti[2] === '2') && (mti[3] === '0' || mti[3] === '1')) {
-          return issuer.transaction(fields, mti, replyMti);
-        }
-        return invalid(fields, replyMti);
+        return fromAcquirer(mti) ? issuer.transaction(fields, mti, replyMti) : invalid(fields, replyMti);
       case '4':
-        return issuer.reversal(fields, replyMti);
+        return fromAcquirer(mti) ? issuer.reversal(fields, replyMti) : invalid(fields, replyMti);
       default:
         return invalid(fields, replyMti);
     }
+  }
+
+  /**
+   * A request (x100, x200, x400) or advice (x120, x220, x420) from the acquirer, or its repeat (origin 1): anything
+   * else (issuer or other origin, x4x2 and x4x3 among them; a 1993 notification x140, x440; an instruction) is not for
+   * an issuer host to book.
+   */
+  function fromAcquirer(mti: string): boolean {
+    return (mti[2] === '0' || mti[2] === '2') && (mti[3] === '0' || mti[3] === '1');
   }
 
   function invalid(fields: IsoMessage, replyMti: string): MessageInput {

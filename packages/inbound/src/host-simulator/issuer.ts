@@ -6,12 +6,15 @@
  */
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { RESPONSE_ECHOED_FIELDS } from '@iso8583/codec';
+import { Accounts } from './accounts.js';
 import { expiryOf, isExpired, panOf, validCardNumber } from './cards.js';
 import type { SimulatedCard } from './cards.js';
+import { duplicateKeys } from './duplicate-key.js';
 import { readOriginalDataElements } from './iso1993.js';
 import { Journal } from './journal.js';
 import type { JournalEntry, OriginalKeys } from './journal.js';
 import { PendingReversals } from './pending-reversals.js';
+import type { PendingReversal } from './pending-reversals.js';
 import { readReversalAmounts } from './reversal-amount.js';
 
 /** What the issuer is configured with (see `HostSimulatorOptions`). */
@@ -62,15 +65,14 @@ export function echo(fields: IsoMessage, mti: string, extra: readonly string[] =
 }
 
 export class Issuer {
-  readonly #accounts = new Map<string, SimulatedCard>();
-  readonly #opened: string[] = [];
+  readonly #accounts: Accounts;
   readonly #journal: Journal;
   readonly #pending: PendingReversals;
   #sequenceNumber = 0;
 
   constructor(private readonly settings: IssuerSettings) {
-    for (const [pan, card] of Object.entries(settings.cards)) this.#accounts.set(pan, { ...card });
-    this.#journal = new Journal(settings.journalSize);
+    this.#accounts = new Accounts(settings.cards, settings.defaultBalance, settings.journalSize);
+    this.#journal = new Journal(settings.journalSize, (pan) => this.#accounts.idle(pan));
     this.#pending = new PendingReversals(settings.journalSize);
   }
 
@@ -78,20 +80,12 @@ export class Issuer {
     return this.#accounts.get(pan)?.balance;
   }
 
-  #account(pan: string): SimulatedCard | undefined {
-    const known = this.#accounts.get(pan);
-    const { defaultBalance, journalSize } = this.settings;
-    if (known !== undefined || defaultBalance === null) return known;
-    const card: SimulatedCard = { balance: defaultBalance };
-    this.#accounts.set(pan, card);
-    this.#opened.push(pan);
-    if (this.#opened.length > journalSize) this.#accounts.delete(this.#opened.shift()!);
-    return card;
-  }
-
-  /** The card of a request, or `undefined` for 14 (invalid card): not Luhn-valid, unknown, or blocked. */
+  /**
+   * The card of a request or advice the journal holds, or `undefined` for 14 (invalid card): not Luhn-valid, unknown,
+   * or blocked.
+   */
   #card(pan: string): SimulatedCard | undefined {
-    const card = !this.settings.checkCards || validCardNumber(pan) ? this.#account(pan) : undefined;
+    const card = !this.settings.checkCards || validCardNumber(pan) ? this.#accounts.use(pan) : undefined;
     return card?.blocked === true ? undefined : card;
   }
 
@@ -108,8 +102,7 @@ export class Issuer {
    * x221): the answer already given under its duplicate key, else a new one.
    */
   transaction(fields: IsoMessage, mti: string, replyMti: string): MessageInput {
-    const stan = text(fields, '11');
-    const known = stan === undefined ? undefined : this.#journal.duplicate(mti, stan, text(fields, '7'), text(fields, '41'), text(fields, '32'));
+    const known = text(fields, '11') === undefined ? undefined : this.#journal.duplicate(mti, duplicateKeys(mti, fields));
     if (known?.code !== undefined) return this.#again(fields, replyMti, known);
     const advice = mti[2] === '2';
     const { reply, entry } = advice ? this.#advice(fields, mti, replyMti) : this.#request(fields, mti, replyMti);
@@ -159,7 +152,7 @@ export class Issuer {
 
   #entry(fields: IsoMessage, mti: string, stan: string, pan: string, amount: number): JournalEntry {
     const entry: JournalEntry = {
-      mti, stan, amount, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
+      serial: 0, keys: duplicateKeys(mti, fields), mti, stan, amount, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
       acquirer: text(fields, '32'), pan, debited: 0, credited: 0, reversed: false,
       code: undefined, rrn: undefined, approval: undefined, balance: undefined,
     };
@@ -179,14 +172,14 @@ export class Issuer {
     if (c.code !== undefined) return { reply: Object.assign(reply, { 39: c.code }) };
     const entry = this.#entry(fields, mti, c.stan, c.pan, c.amount);
     const decline = (code: string) => ({ reply: Object.assign(reply, { 39: code }), entry });
-    if (this.#reversedAlready(entry)) return decline(REVERSED);
+    const early = this.#earlyReversal(entry);
+    if (entry.reversed) return decline(REVERSED);
     const card = this.#card(c.pan);
     if (card === undefined) return decline('14');
     const expiry = card.expiry ?? expiryOf(fields);
     if (this.settings.checkCards && expiry !== undefined && isExpired(expiry, c.date)) return decline('54');
     if (c.inquiry) {
-      const currency = text(fields, '49') ?? '840';
-      reply['54'] = `${c.processing.slice(2, 4)}02${currency}C${String(card.balance).padStart(12, '0')}`;
+      reply['54'] = additionalAmount(c.processing, text(fields, '49') ?? '840', card.balance);
     } else {
       if (c.amount === 0) return decline('13');
       if (c.amount > this.settings.maxAmount) return decline('61');
@@ -198,6 +191,7 @@ export class Issuer {
         card.balance -= c.amount;
         entry.debited = c.amount;
       }
+      if (early?.actual !== undefined) this.#reverse(entry, early.actual);
     }
     return { reply: this.#approve(reply), entry };
   }
@@ -214,7 +208,8 @@ export class Issuer {
     const { reply } = c;
     if (c.code !== undefined) return { reply: Object.assign(reply, { 39: c.code }) };
     const entry = this.#entry(fields, mti, c.stan, c.pan, c.amount);
-    if (this.#reversedAlready(entry)) return { reply: Object.assign(reply, { 39: '00' }), entry };
+    const early = this.#earlyReversal(entry);
+    if (entry.reversed) return { reply: Object.assign(reply, { 39: '00' }), entry };
     const card = this.#card(c.pan);
     if (card === undefined) return { reply: Object.assign(reply, { 39: '14' }), entry };
     if (mti[1] === '2') {
@@ -235,18 +230,20 @@ export class Issuer {
       card.balance -= c.amount;
       entry.debited = c.amount;
     }
+    if (early?.actual !== undefined) this.#reverse(entry, early.actual);
     reply['39'] = '00';
     return { reply, entry };
   }
 
   /**
-   * True when a reversal that came before `entry` (a request or advice just received) named it: the transaction is
-   * then reversed from the start and moves no money.
+   * The reversal that came before `entry` (a request or advice just received) and named it, if any. A full one
+   * reverses the transaction from the start (`entry.reversed`: it moves no money); a partial one is booked once the
+   * transaction is (only its actual amount stays taken).
    */
-  #reversedAlready(entry: JournalEntry): boolean {
-    if (!this.#pending.take(entry)) return false;
-    entry.reversed = true;
-    return true;
+  #earlyReversal(entry: JournalEntry): PendingReversal | undefined {
+    const pending = this.#pending.take(entry);
+    if (pending !== undefined && pending.actual === undefined) entry.reversed = true;
+    return pending;
   }
 
   /** The transaction named by field 90 (1987) or 56 (1993); `null` when the message names none. */
@@ -271,15 +268,16 @@ export class Issuer {
     if (stan === undefined || partial === null) return Object.assign(reply, { 39: '30' });
     const over = v1993 ? '30' : OVER_ORIGINAL;
     if (partial !== undefined && partial.original !== undefined && partial.actual > partial.original) return Object.assign(reply, { 39: over });
-    let named = originalKeys(fields, v1993);
-    if (named === null) {
-      const terminal = text(fields, '41');
-      const acquirer = text(fields, '32');
-      named = { stan, keys: { ...(terminal === undefined ? {} : { terminal }), ...(acquirer === undefined ? {} : { acquirer }) } };
-    }
+    const acquirer = text(fields, '32');
+    const named = originalKeys(fields, v1993) ?? { stan, keys: acquirer === undefined ? {} : { acquirer } };
+    // The reversal's own terminal and card: the original of another terminal or card is not this reversal's.
+    const terminal = text(fields, '41');
+    const pan = panOf(fields);
+    if (terminal !== undefined) named.keys.terminal = terminal;
+    if (pan !== undefined) named.keys.pan = pan;
     const entry = this.#journal.find(named.stan, named.keys);
     if (entry === undefined) {
-      this.#pending.add(named.stan, named.keys);
+      this.#pending.add(named.stan, named.keys, partial?.actual);
       return Object.assign(reply, { 39: '25' });
     }
     if (partial !== undefined && partial.actual > entry.amount) return Object.assign(reply, { 39: over });
@@ -306,6 +304,9 @@ export class Issuer {
       if (entry.credited > actual) move(actual - entry.credited);
       entry.debited = Math.min(entry.debited, actual);
       entry.credited = Math.min(entry.credited, actual);
+      // A completed pre-authorisation now stands at `actual`: the hold its completion would put back if reversed.
+      const completion = entry.completedBy;
+      if (completion?.released !== undefined) completion.released = Math.min(completion.released, actual);
       return;
     }
     entry.reversed = true;
@@ -350,4 +351,13 @@ function originalKeys(fields: IsoMessage, v1993: boolean): { stan: string; keys:
       ...(acquirer === '' || /^0+$/.test(acquirer) ? {} : { acquirer }),
     },
   };
+}
+
+/**
+ * Field 54 (additional amounts) of a balance inquiry: account type (positions 3-4 of field 3), amount type 02
+ * (available balance), currency, `C` (credit) or `D` (debit: the balance is below zero, as an advice posted without
+ * a balance check can leave it) and the balance's absolute value in 12 digits.
+ */
+function additionalAmount(processing: string, currency: string, balance: number): string {
+  return `${processing.slice(2, 4)}02${currency}${balance < 0 ? 'D' : 'C'}${String(Math.abs(balance)).padStart(12, '0')}`;
 }

@@ -1,0 +1,44 @@
+/**
+ * The keys of the issuer's duplicate check. A transaction is the same one when it has the same MTI version, class
+ * and function (an 0200 and its repeat 0201, not an 0100), STAN (11), terminal (41), acquirer (32), PAN (2, else
+ * track 2) and amount (4), each present or absent alike, and the same date and time:
+ *
+ * - an original sent again (x0x0): the same transmission date and time (field 7) under ISO 8583:1987; under 1993 the
+ *   same local transaction date and time (field 12, YYMMDDhhmmss), field 7 being the time of each transmission;
+ * - a repeat (x0x1, origin digit 1), which carries the time of its own transmission in field 7: the same local
+ *   transaction date and time (1987: fields 13 and 12, MMDD and hhmmss; 1993: field 12), field 7 not compared.
+ *
+ * The same STAN, terminal and time with another PAN or amount is another transaction (a terminal that reuses its STAN
+ * after a restart), booked as such.
+ */
+import type { IsoMessage } from '@iso8583/codec';
+import { panOf } from './cards.js';
+
+/** The duplicate keys of one request or advice. */
+export interface DuplicateKeys {
+  /** What an original sent again is matched by. */
+  original: string;
+  /** What a repeat is matched by (field 7 left out). */
+  repeat: string;
+}
+
+function field(fields: IsoMessage, number: string): string | undefined {
+  const value = fields[number];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The keys of a request or advice `mti` with these fields. */
+export function duplicateKeys(mti: string, fields: IsoMessage): DuplicateKeys {
+  const base = [mti.slice(0, 3), field(fields, '11'), field(fields, '41'), field(fields, '32'), panOf(fields), field(fields, '4')];
+  const v1993 = mti[0] === '1';
+  const local = v1993 ? [field(fields, '12')] : [field(fields, '13'), field(fields, '12')];
+  return {
+    original: JSON.stringify([...base, v1993 ? field(fields, '12') : field(fields, '7')]),
+    repeat: JSON.stringify([...base, ...local]),
+  };
+}
+
+/** True for a repeat (origin digit 1: x101, x201, x121, x221). */
+export function isRepeat(mti: string): boolean {
+  return mti[3] === '1';
+}
