@@ -8,6 +8,10 @@
  * - a repeat (x0x1, origin digit 1), which carries the time of its own transmission in field 7: the same local
  *   transaction date and time (1987: fields 13 and 12, MMDD and hhmmss; 1993: field 12), field 7 not compared.
  *
+ * An original that comes after its repeat (the repeat was handled as the original) matches it by the repeat key when
+ * its field 7 is not later than the repeat's (an original is sent before its repeats); a later one is a new
+ * transaction under a reused STAN.
+ *
  * The same STAN, terminal and time with another PAN or amount is another transaction (a terminal that reuses its STAN
  * after a restart), booked as such.
  */
@@ -20,6 +24,8 @@ export interface DuplicateKeys {
   original: string;
   /** What a repeat is matched by (field 7 left out). */
   repeat: string;
+  /** Field 7, the transmission date and time (MMDDhhmmss), when given. */
+  transmission: string | undefined;
 }
 
 function field(fields: IsoMessage, number: string): string | undefined {
@@ -35,6 +41,7 @@ export function duplicateKeys(mti: string, fields: IsoMessage): DuplicateKeys {
   return {
     original: JSON.stringify([...base, v1993 ? field(fields, '12') : field(fields, '7')]),
     repeat: JSON.stringify([...base, ...local]),
+    transmission: field(fields, '7'),
   };
 }
 

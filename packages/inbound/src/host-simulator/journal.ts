@@ -143,14 +143,17 @@ export class Journal {
   /**
    * The transaction an issuer's duplicate check finds for a request or advice `mti` with these keys (see
    * `duplicateKeys`), if the journal still holds it: by the original key; for a repeat, by the repeat key; for an
-   * original, also a repeat that came first (handled as its original) by the repeat key.
+   * original, also a repeat that came first (handled as its original) by the repeat key, when the original's field 7
+   * is not later than the repeat's.
    */
   duplicate(mti: string, keys: DuplicateKeys): JournalEntry | undefined {
     if (isRepeat(mti)) return this.#byRepeat.get(keys.repeat);
     const found = this.#byOriginal.get(keys.original);
     if (found !== undefined) return found;
     const repeat = this.#byRepeat.get(keys.repeat);
-    return repeat !== undefined && isRepeat(repeat.mti) ? repeat : undefined;
+    if (repeat === undefined || !isRepeat(repeat.mti)) return undefined;
+    const sentAfter = keys.transmission !== undefined && repeat.transmission !== undefined && keys.transmission > repeat.transmission;
+    return sentAfter ? undefined : repeat;
   }
 
   /** The latest entry with this STAN whose given keys all match (see {@link matchesOriginal}). */
