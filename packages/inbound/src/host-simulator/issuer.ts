@@ -2,7 +2,7 @@
  * The simulated issuer's books: card accounts, the journal, and the three things an issuer does with an
  * authorisation or financial message (request, advice, reversal), in ISO 8583:1987 response codes (the simulator
  * turns them into 1993 action codes for 1xxx MTIs). Duplicates never touch a balance twice: a repeat (origin 1) or a
- * resend under the same duplicate key gets the answer already given.
+ * resend under the same duplicate key (see `duplicateKeys`) gets the answer already given.
  */
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { RESPONSE_ECHOED_FIELDS } from '@iso8583/codec';
