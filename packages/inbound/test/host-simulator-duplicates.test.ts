@@ -199,3 +199,12 @@ test('host simulator duplicates – an original after its repeat: the same trans
   assert.equal((await ask(sim, { ...v1993, 12: '261121103500' }))?.['39'], '000', 'another local time: another transaction');
   assert.equal(sim.balanceOf(VISA), 96000);
 });
+
+test('host simulator advices – an 0220 of another card naming an 0100 in field 90 does not release that card\'s hold', async () => {
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 100000 }, [MASTERCARD]: { balance: 100000 } }, now: () => NOW });
+  await ask(sim, tx('0100', '000900', 5000));
+  await ask(sim, tx('0100', '000900', 5000, { 2: MASTERCARD }));
+  assert.equal((await ask(sim, { ...tx('0220', '000901', 4500), 90: original('0100', '000900') }))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 100000 - 4500, 'the VISA pre-authorisation completed, though the MASTERCARD one came later');
+  assert.equal(sim.balanceOf(MASTERCARD), 100000 - 5000, 'the other card still holds its own');
+});

@@ -33,15 +33,24 @@ function field(fields: IsoMessage, number: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** One part of a key: its length, then itself (`-` when absent), so that no two lists of parts make the same key. */
+function part(value: string | undefined): string {
+  return value === undefined ? '-' : `${value.length}:${value}`;
+}
+
 /** The keys of a request or advice `mti` with these fields. */
 export function duplicateKeys(mti: string, fields: IsoMessage): DuplicateKeys {
-  const base = [mti.slice(0, 3), field(fields, '11'), field(fields, '41'), field(fields, '32'), panOf(fields), field(fields, '4')];
-  const v1993 = mti[0] === '1';
-  const local = v1993 ? [field(fields, '12')] : [field(fields, '13'), field(fields, '12')];
+  const base = mti.slice(0, 3) + part(field(fields, '11')) + part(field(fields, '41')) + part(field(fields, '32')) +
+    part(panOf(fields)) + part(field(fields, '4'));
+  const transmission = field(fields, '7');
+  if (mti[0] === '1') {
+    const key = base + part(field(fields, '12'));
+    return { original: key, repeat: key, transmission };
+  }
   return {
-    original: JSON.stringify([...base, v1993 ? field(fields, '12') : field(fields, '7')]),
-    repeat: JSON.stringify([...base, ...local]),
-    transmission: field(fields, '7'),
+    original: base + part(transmission),
+    repeat: base + part(field(fields, '13')) + part(field(fields, '12')),
+    transmission,
   };
 }
 

@@ -10,6 +10,7 @@ import { Accounts } from './accounts.js';
 import { expiryOf, isExpired, panOf, validCardNumber } from './cards.js';
 import type { SimulatedCard } from './cards.js';
 import { duplicateKeys } from './duplicate-key.js';
+import type { DuplicateKeys } from './duplicate-key.js';
 import { readOriginalDataElements } from './iso1993.js';
 import { Journal } from './journal.js';
 import type { JournalEntry, OriginalKeys } from './journal.js';
@@ -72,7 +73,9 @@ export class Issuer {
 
   constructor(private readonly settings: IssuerSettings) {
     this.#accounts = new Accounts(settings.cards, settings.defaultBalance, settings.journalSize);
-    this.#journal = new Journal(settings.journalSize, (pan) => this.#accounts.idle(pan));
+    this.#journal = new Journal(settings.journalSize, (entry) => {
+      if (entry.account !== undefined) this.#accounts.release(entry.account);
+    });
     this.#pending = new PendingReversals(settings.journalSize);
   }
 
@@ -84,8 +87,10 @@ export class Issuer {
    * The card of a request or advice the journal holds, or `undefined` for 14 (invalid card): not Luhn-valid, unknown,
    * or blocked.
    */
-  #card(pan: string): SimulatedCard | undefined {
+  #card(entry: JournalEntry): SimulatedCard | undefined {
+    const { pan } = entry;
     const card = !this.settings.checkCards || validCardNumber(pan) ? this.#accounts.use(pan) : undefined;
+    entry.account = card;
     return card?.blocked === true ? undefined : card;
   }
 
@@ -102,10 +107,11 @@ export class Issuer {
    * x221): the answer already given under its duplicate key, else a new one.
    */
   transaction(fields: IsoMessage, mti: string, replyMti: string): MessageInput {
-    const known = text(fields, '11') === undefined ? undefined : this.#journal.duplicate(mti, duplicateKeys(mti, fields));
+    const keys = duplicateKeys(mti, fields);
+    const known = text(fields, '11') === undefined ? undefined : this.#journal.duplicate(mti, keys);
     if (known?.code !== undefined) return this.#again(fields, replyMti, known);
     const advice = mti[2] === '2';
-    const { reply, entry } = advice ? this.#advice(fields, mti, replyMti) : this.#request(fields, mti, replyMti);
+    const { reply, entry } = advice ? this.#advice(fields, mti, replyMti, keys) : this.#request(fields, mti, replyMti, keys);
     if (entry !== undefined) {
       entry.code = reply['39'] as string;
       entry.rrn = reply['37'] as string;
@@ -150,9 +156,9 @@ export class Issuer {
     return { reply, date, pan: pan ?? '', stan: stan ?? '', processing, kind, inquiry, amount, code };
   }
 
-  #entry(fields: IsoMessage, mti: string, stan: string, pan: string, amount: number): JournalEntry {
+  #entry(fields: IsoMessage, mti: string, keys: DuplicateKeys, stan: string, pan: string, amount: number): JournalEntry {
     const entry: JournalEntry = {
-      serial: 0, keys: duplicateKeys(mti, fields), mti, stan, amount, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
+      keys, mti, stan, amount, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
       acquirer: text(fields, '32'), pan, debited: 0, credited: 0, reversed: false,
       code: undefined, rrn: undefined, approval: undefined, balance: undefined,
     };
@@ -166,15 +172,15 @@ export class Issuer {
     return reply;
   }
 
-  #request(fields: IsoMessage, mti: string, replyMti: string): { reply: MessageInput; entry?: JournalEntry } {
+  #request(fields: IsoMessage, mti: string, replyMti: string, keys: DuplicateKeys): { reply: MessageInput; entry?: JournalEntry } {
     const c = this.#checked(fields, replyMti, true);
     const { reply } = c;
     if (c.code !== undefined) return { reply: Object.assign(reply, { 39: c.code }) };
-    const entry = this.#entry(fields, mti, c.stan, c.pan, c.amount);
+    const entry = this.#entry(fields, mti, keys, c.stan, c.pan, c.amount);
     const decline = (code: string) => ({ reply: Object.assign(reply, { 39: code }), entry });
     const early = this.#earlyReversal(entry);
     if (entry.reversed) return decline(REVERSED);
-    const card = this.#card(c.pan);
+    const card = this.#card(entry);
     if (card === undefined) return decline('14');
     const expiry = card.expiry ?? expiryOf(fields);
     if (this.settings.checkCards && expiry !== undefined && isExpired(expiry, c.date)) return decline('54');
@@ -203,14 +209,14 @@ export class Issuer {
    * debited in its place. An 0120 places a hold like an approved 0100. An advice whose reversal came first is
    * acknowledged and posts nothing.
    */
-  #advice(fields: IsoMessage, mti: string, replyMti: string): { reply: MessageInput; entry?: JournalEntry } {
+  #advice(fields: IsoMessage, mti: string, replyMti: string, keys: DuplicateKeys): { reply: MessageInput; entry?: JournalEntry } {
     const c = this.#checked(fields, replyMti, false);
     const { reply } = c;
     if (c.code !== undefined) return { reply: Object.assign(reply, { 39: c.code }) };
-    const entry = this.#entry(fields, mti, c.stan, c.pan, c.amount);
+    const entry = this.#entry(fields, mti, keys, c.stan, c.pan, c.amount);
     const early = this.#earlyReversal(entry);
     if (entry.reversed) return { reply: Object.assign(reply, { 39: '00' }), entry };
-    const card = this.#card(c.pan);
+    const card = this.#card(entry);
     if (card === undefined) return { reply: Object.assign(reply, { 39: '14' }), entry };
     if (mti[1] === '2') {
       const preAuth = this.#original(fields, mti[0] === '1') ?? undefined;
@@ -246,10 +252,13 @@ export class Issuer {
     return pending;
   }
 
-  /** The transaction named by field 90 (1987) or 56 (1993); `null` when the message names none. */
+  /**
+   * The transaction named by field 90 (1987) or 56 (1993), of the message's own terminal and card (see
+   * {@link ownKeys}); `null` when the message names none.
+   */
   #original(fields: IsoMessage, v1993: boolean): JournalEntry | undefined | null {
     const named = originalKeys(fields, v1993);
-    return named === null ? null : this.#journal.find(named.stan, named.keys);
+    return named === null ? null : this.#journal.find(named.stan, { ...named.keys, ...ownKeys(fields) });
   }
 
   /**
@@ -270,11 +279,7 @@ export class Issuer {
     if (partial !== undefined && partial.original !== undefined && partial.actual > partial.original) return Object.assign(reply, { 39: over });
     const acquirer = text(fields, '32');
     const named = originalKeys(fields, v1993) ?? { stan, keys: acquirer === undefined ? {} : { acquirer } };
-    // The reversal's own terminal and card: the original of another terminal or card is not this reversal's.
-    const terminal = text(fields, '41');
-    const pan = panOf(fields);
-    if (terminal !== undefined) named.keys.terminal = terminal;
-    if (pan !== undefined) named.keys.pan = pan;
+    Object.assign(named.keys, ownKeys(fields));
     const entry = this.#journal.find(named.stan, named.keys);
     if (entry === undefined) {
       this.#pending.add(named.stan, named.keys, partial?.actual);
@@ -295,7 +300,7 @@ export class Issuer {
    */
   #reverse(entry: JournalEntry, actual: number | undefined): void {
     if (entry.reversed) return;
-    const card = this.#accounts.get(entry.pan);
+    const card = entry.account;
     const move = (amount: number) => {
       if (card !== undefined) card.balance += amount;
     };
@@ -322,6 +327,16 @@ export class Issuer {
       preAuth.debited = entry.released ?? 0;
     }
   }
+}
+
+/**
+ * The keys a reversal or completion adds of its own to those that name its original: its terminal (41) and its card
+ * (2, else track 2), when it carries them. The original of another terminal or card is not its.
+ */
+function ownKeys(fields: IsoMessage): OriginalKeys {
+  const terminal = text(fields, '41');
+  const pan = panOf(fields);
+  return { ...(terminal === undefined ? {} : { terminal }), ...(pan === undefined ? {} : { pan }) };
 }
 
 /** The STAN and keys of the original a message names in field 90 (1987) or 56 (1993); `null` when it names none. */

@@ -1,11 +1,10 @@
+import type { Account } from './accounts.js';
 import type { DuplicateKeys } from './duplicate-key.js';
 import { isRepeat } from './duplicate-key.js';
 import { StanTerminalIndex } from './stan-index.js';
 
 /** An authorisation or financial transaction the simulated host answered, kept to match reversals and duplicates. */
 export interface JournalEntry {
-  /** Arrival order, set by the journal. */
-  serial: number;
   /** The keys of the duplicate check (see `duplicateKeys`). */
   keys: DuplicateKeys;
   /** The request MTI (0100, 0200, 0120, 0220, their repeats; 1xxx under 1993). */
@@ -22,6 +21,8 @@ export interface JournalEntry {
   acquirer: string | undefined;
   /** The PAN the amount was taken from. */
   pan: string;
+  /** The card's account, once the issuer has found it (see `Accounts.use`). */
+  account?: Account;
   /**
    * Field 4 of the request or advice (0 for a balance inquiry): the most a partial reversal can say was actually
    * done.
@@ -70,46 +71,42 @@ export interface OriginalKeys {
 }
 
 /**
- * True when `entry` is the transaction `keys` name: the same message class (first two MTI digits), the same PAN when
- * the keys carry one, and each other key given on both sides equal (an absent key matches anything; acquirer ids
- * compared as numbers, zero-padded or not).
+ * True when `entry` is the transaction `keys` name: the same message class (first two MTI digits), the same terminal
+ * (41; absent on both sides alike: a reversal comes from the terminal of its original), the same PAN when the keys
+ * carry one, and each other key given on both sides equal (an absent one matches anything; acquirer ids compared as
+ * numbers, zero-padded or not).
  */
 export function matchesOriginal(entry: JournalEntry, keys: OriginalKeys): boolean {
   if (keys.mti !== undefined && entry.mti.slice(0, 2) !== keys.mti.slice(0, 2)) return false;
+  if (entry.terminal !== keys.terminal) return false;
   if (keys.pan !== undefined && entry.pan !== keys.pan) return false;
   if (keys.transmission !== undefined && entry.transmission !== undefined && entry.transmission !== keys.transmission) return false;
   if (keys.local !== undefined && entry.local !== undefined && entry.local !== keys.local) return false;
-  if (keys.terminal !== undefined && entry.terminal !== undefined && entry.terminal !== keys.terminal) return false;
   return keys.acquirer === undefined || entry.acquirer === undefined || Number(entry.acquirer) === Number(keys.acquirer);
 }
 
 /**
  * The journal of the simulated host: the last `limit` transactions, oldest dropped first (so memory stays flat
  * over any number of transactions). Looked up by duplicate key (a map: one lookup whatever the traffic), or by STAN
- * and terminal for reversals. It counts the transactions it holds per PAN, and calls `onIdle` with a PAN whose last
- * one it drops.
+ * and terminal for reversals. It calls `onEvict` with each entry it drops.
  */
 export class Journal {
   readonly #byStan = new StanTerminalIndex<JournalEntry>();
   /** The latest entry under each duplicate key (an older one under the same key was dropped before it). */
   readonly #byOriginal = new Map<string, JournalEntry>();
   readonly #byRepeat = new Map<string, JournalEntry>();
-  readonly #perPan = new Map<string, number>();
   readonly #order: JournalEntry[] = [];
   #head = 0;
-  #serial = 0;
 
   constructor(
     private readonly limit: number,
-    private readonly onIdle: (pan: string) => void = () => {},
+    private readonly onEvict: (entry: JournalEntry) => void = () => {},
   ) {}
 
   add(entry: JournalEntry): void {
-    entry.serial = ++this.#serial;
     this.#byStan.add(entry);
     this.#byOriginal.set(entry.keys.original, entry);
     this.#byRepeat.set(entry.keys.repeat, entry);
-    this.#perPan.set(entry.pan, (this.#perPan.get(entry.pan) ?? 0) + 1);
     this.#order.push(entry);
     if (this.#order.length - this.#head > this.limit) this.#evict();
   }
@@ -127,17 +124,7 @@ export class Journal {
       this.#order.splice(0, this.#head);
       this.#head = 0;
     }
-    const left = this.#perPan.get(old.pan)! - 1;
-    if (left > 0) this.#perPan.set(old.pan, left);
-    else {
-      this.#perPan.delete(old.pan);
-      this.onIdle(old.pan);
-    }
-  }
-
-  /** True while the journal holds a transaction of this card. */
-  holds(pan: string): boolean {
-    return this.#perPan.has(pan);
+    this.onEvict(old);
   }
 
   /**

@@ -12,7 +12,6 @@ import { StanTerminalIndex } from './stan-index.js';
 export interface PendingReversal {
   stan: string;
   terminal: string | undefined;
-  serial: number;
   keys: OriginalKeys;
   /** The amount a partial reversal says was actually done; `undefined` for a full reversal. */
   actual: number | undefined;
@@ -27,7 +26,6 @@ export class PendingReversals {
   readonly #named = new Set<string>();
   readonly #order: PendingReversal[] = [];
   #head = 0;
-  #serial = 0;
 
   constructor(private readonly limit: number) {}
 
@@ -42,7 +40,7 @@ export class PendingReversals {
     const name = nameOf(stan, keys);
     if (this.#named.has(name)) return;
     this.#named.add(name);
-    const pending: PendingReversal = { stan, terminal: keys.terminal, serial: ++this.#serial, keys, actual, live: true };
+    const pending: PendingReversal = { stan, terminal: keys.terminal, keys, actual, live: true };
     this.#index.add(pending);
     this.#order.push(pending);
     while (this.#order.length - this.#head > this.limit) this.#forget(this.#order[this.#head++]!);
