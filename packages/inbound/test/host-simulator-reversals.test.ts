@@ -168,6 +168,8 @@ test('host simulator reversals – over a socket, a reversal carrying another ca
   const track = { ...tx('0400', '000001', 1000, { 35: `${MASTERCARD}=29121010000000000000` }) };
   delete track['2'];
   assert.equal((await client.request(track)).fields['39'], '25');
+  // A reversal comes from its original's terminal: another terminal's (41) finds nothing either.
+  assert.equal((await client.request({ ...tx('0400', '000003', 1000, { 41: 'TERM0002' }), 90: original('0200', '000001') })).fields['39'], '25');
   assert.equal((await client.request(tx('0400', '000001', 1000))).fields['39'], '00');
   assert.equal(sim.balanceOf(VISA), 100000);
 });

@@ -91,7 +91,7 @@ export function matchesOriginal(entry: JournalEntry, keys: OriginalKeys): boolea
  * and terminal for reversals. It calls `onEvict` with each entry it drops.
  */
 export class Journal {
-  readonly #byStan = new StanTerminalIndex<JournalEntry>();
+  readonly #byTerminal = new StanTerminalIndex<JournalEntry>();
   /** The latest entry under each duplicate key (an older one under the same key was dropped before it). */
   readonly #byOriginal = new Map<string, JournalEntry>();
   readonly #byRepeat = new Map<string, JournalEntry>();
@@ -104,7 +104,7 @@ export class Journal {
   ) {}
 
   add(entry: JournalEntry): void {
-    this.#byStan.add(entry);
+    this.#byTerminal.add(entry);
     this.#byOriginal.set(entry.keys.original, entry);
     this.#byRepeat.set(entry.keys.repeat, entry);
     this.#order.push(entry);
@@ -114,7 +114,7 @@ export class Journal {
   #evict(): void {
     const old = this.#order[this.#head]!;
     this.#head++;
-    this.#byStan.remove(old);
+    this.#byTerminal.remove(old);
     if (this.#byOriginal.get(old.keys.original) === old) this.#byOriginal.delete(old.keys.original);
     if (this.#byRepeat.get(old.keys.repeat) === old) this.#byRepeat.delete(old.keys.repeat);
     // Links to an evicted entry go with it (memory stays bounded by `limit`).
@@ -145,7 +145,7 @@ export class Journal {
 
   /** The latest entry with this STAN whose given keys all match (see {@link matchesOriginal}). */
   find(stan: string, keys: OriginalKeys): JournalEntry | undefined {
-    return this.#byStan.latest(stan, keys.terminal, (e) => matchesOriginal(e, keys));
+    return this.#byTerminal.latest(stan, keys.terminal, (e) => matchesOriginal(e, keys));
   }
 
   get size(): number {
