@@ -84,3 +84,27 @@ test('SocketQueue HTTP – refusals keep their status and SocketQueue\'s shape: 
   assert.equal(raw.status, 200, raw.body);
   assert.equal(codec.unpack(Buffer.from(raw.body, 'hex'))['39'], '000');
 });
+
+test('SocketQueue HTTP – a caller by host name (no token) is refused 421 in SocketQueue\'s shape; the console keeps its own', async () => {
+  const named = await httpCall(port, 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded', host: `gateway.internal:${port}` }, purchase(700041));
+  assert.equal(named.status, 421);
+  const body = JSON.parse(named.body) as { result: string; errors: string[] };
+  assert.equal(body.result, '');
+  assert.match(body.errors.join(', '), /its own address, an IP address or localhost in Host/);
+  const consolePage = await httpCall(port, 'GET', '/console', { host: `gateway.internal:${port}` });
+  assert.equal(consolePage.status, 421);
+  assert.equal((JSON.parse(consolePage.body) as { error: { code: string } }).error.code, 'ISO8583_ERR_CONSOLE_HOST');
+});
+
+test('SocketQueue HTTP – a body of more keys than a message, or nested 100,000 levels deep, is 400 naming the count or depth', async () => {
+  const keys: Record<string, unknown> = JSON.parse(purchase(700051)) as Record<string, unknown>;
+  for (let i = 0; i < 2000; i++) keys[`k${i}`] = 1;
+  const many = await httpCall(port, 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded' }, JSON.stringify(keys));
+  assert.equal(many.status, 400);
+  assert.match((JSON.parse(many.body) as { errors: string[] }).errors[0] ?? '', /^the body holds 2013 keys, more than a message can \(at most \d+\)$/);
+  const deep = '{"a":'.repeat(100_000) + '"constructor"' + '}'.repeat(100_000);
+  const nested = await httpCall(port, 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded' }, deep);
+  assert.equal(nested.status, 400);
+  assert.match((JSON.parse(nested.body) as { errors: string[] }).errors[0] ?? '', /^the body nests 100000 levels deep/);
+  approved(await httpCall(port, 'POST', '/', {}, purchase(700052)), 'the next purchase');
+});
