@@ -44,7 +44,8 @@ export function bodyProblem(err: unknown): BodyProblem {
   const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
   const code = typeof e.code === 'string' ? e.code : undefined;
   let reason: string;
-  const refused = code === REFUSED;
+  // A parser here names what it refused (a key, a depth, a count); any other error is read by its code.
+  const refused = status === 400;
   const forbidden = e.forbiddenKey;
   if (refused && (forbidden === '__proto__' || forbidden === 'constructor')) {
     reason = `the body holds the key "${forbidden}", which is refused (it could change the prototype of the objects that read it)`;
@@ -107,12 +108,12 @@ function jsonShape(text: string): { keys: number; depth: number } {
   return { keys, depth };
 }
 
-/** The code of a body a parser here refused for what it holds ({@link bodyError}); never shown to a client. */
-const REFUSED = 'ISO8583_BODY_REFUSED';
-
-/** The 400 error of a body: empty or malformed JSON (Fastify's codes), or refused for `detail`; read by {@link bodyProblem}. */
+/**
+ * The 400 error of a body, read by {@link bodyProblem}: empty, or not JSON or refused for `detail` (Fastify's codes, so
+ * that the console, which answers Fastify's body errors, answers these alike).
+ */
 function bodyError(kind: 'empty' | 'invalid' | BodyErrorDetail): Error {
-  const code = kind === 'empty' ? 'FST_ERR_CTP_EMPTY_JSON_BODY' : kind === 'invalid' ? 'FST_ERR_CTP_INVALID_JSON_BODY' : REFUSED;
+  const code = kind === 'empty' ? 'FST_ERR_CTP_EMPTY_JSON_BODY' : 'FST_ERR_CTP_INVALID_JSON_BODY';
   return Object.assign(new Error('the body is refused'), typeof kind === 'object' ? kind : {}, { code, statusCode: 400 });
 }
 
