@@ -54,13 +54,18 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
  * its entries no longer count. An attempt that fails during the wait (refused, or unanswered) is repeated after its
  * `saf.retryInterval` as usual: a refusing host is not asked again early. Whatever is still pending at the end stays
  * journaled (see {@link safLeft} for what the stop reports).
+ *
+ * `clientsDone` (default: already settled) is the work whose clients may still give up: the POS endpoint's and the
+ * HTTP server's close. An answer a client never gets is stored as a reversal up to then, so the wait does not end
+ * before it settles (until `until` or `signal`), while what is pending is sent at once all the same.
  */
-export function waitForSaf(connectors: readonly Connector[], until: number, signal?: AbortSignal): Promise<void> {
+export function waitForSaf(connectors: readonly Connector[], until: number, signal?: AbortSignal, clientsDone: Promise<unknown> = Promise.resolve()): Promise<void> {
   if (signal?.aborted === true) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const open = new Set(connectors);
     const stops: (() => void)[] = [];
     let done = false;
+    let clientsGone = false;
     const timer = setTimeout(() => finish(), Math.max(0, until - Date.now()));
     const finish = (): void => {
       if (done) return;
@@ -70,6 +75,7 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
       resolve();
     };
     const check = (): void => {
+      if (!clientsGone) return;
       const left = safLeft([...open]);
       if (left.reversals + left.advices === 0) finish();
     };
@@ -94,6 +100,10 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
       stops.push(() => signal.removeEventListener('abort', finish));
     }
     for (const c of connectors) c.flushSaf();
-    check();
+    const settled = (): void => {
+      clientsGone = true;
+      check();
+    };
+    clientsDone.then(settled, settled);
   });
 }
