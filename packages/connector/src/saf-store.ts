@@ -54,6 +54,18 @@ export interface JournalHalt {
 }
 
 /**
+ * A journal that refused a record, as its log lines name it (`journal`): `failing` (not stopped: a write failed, a full
+ * disk, and a later one may succeed), `stopped` (for good, its records kept on disk: a later start reads them) or
+ * `gone` (for good, its records lost: a later start does not know of them).
+ */
+export type JournalState = 'failing' | 'stopped' | 'gone';
+
+/** The {@link JournalState} of a journal whose `halted()` says `halt`. */
+export function journalState(halt: JournalHalt | undefined): JournalState {
+  return halt === undefined ? 'failing' : halt.recordsLost ? 'gone' : 'stopped';
+}
+
+/**
  * Where the SAF queue (reversals and advices) is kept across restarts. Every method resolves once its record is
  * durable. (Named for its first use; {@link SafStore} is the same interface.)
  */
