@@ -88,7 +88,8 @@ export interface ReversalJournal {
   /**
    * Optional, for an engine that can stop for good while open (the file journal: its folder removed, a write it could
    * not repair): why, once stopped (a failed append is then not worth trying again in this process); `undefined` while
-   * an append that failed may succeed later (a full disk freed, a database back). Without it: always `undefined`.
+   * an append that failed may succeed later (a full disk freed, a database back). Without it: always `undefined`. The
+   * SAF queue counts its waiting entries as held in memory only (`safNotDurable`) exactly while it says `recordsLost`.
    */
   halted?(): JournalHalt | undefined;
   /** Flushes, closes and releases the journal. */
