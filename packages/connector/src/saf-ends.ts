@@ -5,7 +5,7 @@
  * `retryInterval` while the queue runs (logged once), and the entry is never sent again in this process meanwhile; if
  * the process stops first, the entry is still open in the journal and the next start sends it again (a repeat: `0401`,
  * `0221`; one given up is given up again at once: its attempts are spent or its age is past `expireAfter`). Until its
-end is emitted the entry is not ended for the queue's figures either (`unended`: the SAF depth, what a stop waits for).
+ * end is emitted the entry is not ended for the queue's figures either (`unended`: the SAF depth, what a stop waits for).
  *
  * Except when the file journal cannot record it (`ISO8583_ERR_CONNECTOR_JOURNAL`: a full disk, its folder removed):
  * the host answered (or the entry was given up), only the record of it failed, and a journal that may never heal must
@@ -14,7 +14,7 @@ end is emitted the entry is not ended for the queue's figures either (`unended`:
  * the entry again when its record stayed on disk, or does not know of it when the journal's file is gone; else its
  * `done` is tried again every `retryInterval` while the queue runs, quietly, and logged at info once durable. A shared
  * store (PostgreSQL) out of reach keeps the order above: the end waits until `done` commits. The ends emitted in memory
-and still open in the journal's file are counted (`unrecorded`) for a stop to say so.
+ * and still open in the journal's file are counted (`unrecorded`) for a stop to say so.
  */
 import { performance } from 'node:perf_hooks';
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
