@@ -13,7 +13,10 @@
  * being written (or cut by a crash): skipped without a word. A line whose time was damaged into an earlier one (a
  * flipped digit of `at`: still JSON) would stop the search there and hide every older line: the search stops only once
  * the line read next (an earlier one) agrees, and a line that settled after it shows the stop's line damaged, reported
- * the same way and skipped, the search going on. The check reads one more line per stop and writes nothing.
+ * the same way and not taken as the end, the search going on (the record stands at its time, as it does in a search
+ * that does not stop there). The check reads one more line per stop and writes nothing. A line whose `at` was damaged
+ * into a later time of its day cannot be told from the lines around it by one stop's check: a search that stops before
+ * it does not see it (no checksum; a known limit).
  */
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -252,7 +255,7 @@ export async function queryFolder(dir: string, query: ResolvedTransactionQuery, 
       const key = `${path}:${offset}`;
       if (context.reported.has(key)) return;
       context.reported.add(key);
-      context.logger.warn({ code: 'ISO8583_WARN_TRANSACTION_LOG_CORRUPT', file: path, offset }, `a line of the transaction log ${why}: skipped`);
+      context.logger.warn({ code: 'ISO8583_WARN_TRANSACTION_LOG_CORRUPT', file: path, offset }, `a line of the transaction log ${why}`);
     };
     // The line the search would stop at, kept until the line read next confirms it (see the file's opening comment).
     let stop: { latest: number; offset: number } | undefined;
@@ -261,7 +264,7 @@ export async function queryFolder(dir: string, query: ResolvedTransactionQuery, 
       if (floor === -Infinity && from === -Infinity && texts.some((t) => !line.includes(t))) return false;
       const read = readLine(line, file);
       if (typeof read === 'string') {
-        corrupt(offset, read);
+        corrupt(offset, `${read}: skipped`);
         return false;
       }
       const { record, latest } = read;
@@ -269,7 +272,7 @@ export async function queryFolder(dir: string, query: ResolvedTransactionQuery, 
         // An earlier line settled no later than the line it follows: the stop stands. One that settled later says the
         // stop's `at` is damaged (a flipped digit): it is reported and skipped, and the search goes on.
         if (settledOf(record) <= stop.latest + SLACK_MS) return true;
-        corrupt(stop.offset, 'settled before the lines written ahead of it (its time is damaged)');
+        corrupt(stop.offset, 'settled before the lines written ahead of it (its time is damaged): not the end of the search');
         stop = undefined;
       }
       // Lines before this one settled no later (give or take the clock's drift between `at` and the latency's timer):
