@@ -153,3 +153,28 @@ test('recent – the ring as a log answers newest first by `at` (not in the orde
   assert.deepEqual((await ring.query({ stan: '8', to: t0 + 5 })).map((r) => r.stan), ['000008']);
   await assert.rejects(ring.query({ before: 'f_1_2' }), { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY' });
 });
+
+test('recent – the ring lists its records in the order GET /transactions answers from it: the later `at` first, then the later arrival', async () => {
+  const ring = new TransactionRing({ size: 10 });
+  const at = Date.UTC(2026, 11, 1, 6, 0, 0);
+  // Arrival is the order outcomes came: a slow request accepted first settles last.
+  for (const [stan, when] of [['000002', at + 2000], ['000003', at + 2000], ['000001', at]] as const) ring.add({ ...RAW, stan, at: when });
+  const listed = ring.list().map((r) => r.stan);
+  assert.deepEqual(listed, ['000003', '000002', '000001']);
+  assert.deepEqual((await ring.query({})).map((r) => r.stan), listed);
+  assert.deepEqual(ring.list(2).map((r) => r.stan), ['000003', '000002']);
+});
+
+test('recent – every `next` the ring hands out is taken back, whatever the records\' `at` (under a microsecond: kept to the microsecond)', async () => {
+  const ring = new TransactionRing({ size: 10 });
+  for (const [stan, at] of [['000001', 2e-7], ['000002', 1e-7], ['000003', 0.0006]] as const) ring.add({ ...RAW, stan, at });
+  const seen: string[] = [];
+  let before: string | undefined;
+  for (let n = 0; n < 10; n++) {
+    const page = await ring.query({ limit: 1, ...(before === undefined ? {} : { before }) });
+    seen.push(...page.map((r) => r.stan as string));
+    if (page.next === undefined) break;
+    before = page.next;
+  }
+  assert.deepEqual(seen, ['000003', '000002', '000001']);
+});

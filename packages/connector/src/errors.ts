@@ -52,7 +52,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD:
     'A record given to a transaction log (`record`) is invalid: a key of the record (named in the text, never its value) is missing, of the wrong type, longer than its ISO 8583 field or holds a control character; nothing is stored (the same check in every store). Never the outcome of a request.',
   ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY:
-    'A parameter of a transaction query (`stan`, `terminal`, `rrn`, `from`, `to`, `limit`) or the `before` of `prune` (named in the text) is invalid.',
+    "A parameter of a transaction query (`stan`, `terminal`, `rrn`, `from`, `to`, `limit`, `before`) or the `before` of `prune` (named in the text) is invalid. A query's `before` is the cursor a full page handed out as `next`: one that is not (malformed, another store's, a time past year 9999 or a tie-break larger than the store gives) is refused here, never as a store error.",
   ISO8583_ERR_CONNECTOR_SAF:
     'A request sent with `saf: true` cannot be stored and forwarded: its MTI is not an advice or reversal of the dialect\'s version (0120, 0220, 0420, their repeats, 0400; 1120, 1220, 1420 with a 1993 dialect), it carries sensitive authentication data (field 35, 36, 45, 52 or 55, named), or the connector has no SAF queue (`saf.enabled`). `field` names `saf` or the field.',
 } as const;
@@ -68,7 +68,7 @@ export const CONNECTOR_LOG_CODES = {
     'info: the journal holds records cut by a crash (the last line, or a line followed by the blank rest of its write when writes overlapped): never durable, so nobody was answered on them; read as not written (a cut `done` leaves its purchase to be reversed); kept in the `quarantine` file.',
   ISO8583_WARN_JOURNAL_STALE_LOCK: 'warn: the journal folder was locked by a process that is gone (`pid`); the lock was taken over.',
   ISO8583_WARN_TRANSACTION_LOG_CORRUPT:
-    'warn: a line of a transaction log file (`file`, byte `offset`) is not a record, or its time was damaged into an earlier one (a line before it settled later); it was skipped (the records around it are read).',
+    "warn: a line of a transaction log file (`file`, byte `offset`; never a value of it) is not a record the log writes: not JSON, or refused by the allow-list every record is written through (a key missing or misspelled, a value of the wrong type, longer than its field or out of range), or its `at` is outside its file's day; it is skipped by every query (the records around it are read). Also a line whose time was damaged into an earlier one of its day (a line before it settled later): it is not taken as the end of a search.",
   ISO8583_WARN_TRANSACTION_LOG_CUT:
     'info: a transaction log file (`file`) ended with a record cut by a crash; it is skipped, and the next record starts on a line of its own.',
   ISO8583_WARN_TRANSACTION_LOG_STALE_LOCK:

@@ -94,6 +94,21 @@ function time(key: string, value: unknown): number {
   return value;
 }
 
+/** Below this many ms (2^43, the year 2248) a double holds finer than a microsecond; above it a fraction is coarser already. */
+const MICRO_EXACT = 2 ** 43;
+
+/**
+ * A record's `at` as every store keeps it: to the microsecond (PostgreSQL's `timestamptz`; the file store and the
+ * console's ring the same), a finer fraction rounded. The whole milliseconds and the fraction apart, so that reading a
+ * rounded time again gives it back unchanged; its text is always fixed-point (never `1e-7`), what a cursor can carry.
+ */
+function atTime(value: unknown): number {
+  const at = time('at', value);
+  if (Number.isInteger(at) || at >= MICRO_EXACT) return at;
+  const ms = Math.floor(at);
+  return ms + Math.round((at - ms) * 1000) / 1000;
+}
+
 /**
  * True when a record may hold `value` under `key`: no longer than its field, no control character (what
  * {@link toTransactionRecord} checks). The recorder leaves out a request's value that does not fit (a request refused
@@ -118,7 +133,7 @@ export function toTransactionRecord(input: unknown): TransactionRecord {
   const source = checkedSource(input);
   const outcome = source['outcome'] as TransactionOutcome;
   const out = new PlainRecord();
-  out['at'] = time('at', source['at']);
+  out['at'] = atTime(source['at']);
   out['latencyMs'] = time('latencyMs', source['latencyMs']);
   out['outcome'] = outcome;
   for (let i = 0; i < TEXT_NAMES.length; i++) {
@@ -165,7 +180,7 @@ const VALUES: TransactionValues = { at: 0, latencyMs: 0, outcome: 'approved', te
 export function transactionValues(input: unknown, node?: string): Readonly<TransactionValues> {
   if (typeof input === 'object' && input !== null && SEALED.has(input)) return sealedValues(input as Record<string, unknown>, node);
   const source = checkedSource(input);
-  VALUES.at = time('at', source['at']);
+  VALUES.at = atTime(source['at']);
   VALUES.latencyMs = time('latencyMs', source['latencyMs']);
   VALUES.outcome = source['outcome'] as TransactionOutcome;
   const texts = VALUES.texts;

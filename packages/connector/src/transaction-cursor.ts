@@ -8,6 +8,7 @@
  * it (`ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY` naming `before` when it is not one of its own).
  */
 import { connectorError } from './errors.js';
+import { MAX_TRANSACTION_TIME } from './transaction-allow-list.js';
 import type { TransactionPage, TransactionRecord } from './transaction-log.js';
 
 /** Where a record stands in the order of a store: its `at`, then the store's tie-break (the higher, the newer). */
@@ -19,21 +20,46 @@ export interface CursorPlace {
 /** The longest cursor a query takes (`before`). */
 export const MAX_CURSOR_LENGTH = 64;
 
-/** The text of a cursor: the store's letter, `at` and the tie-break (`f_1796159926954_20480`). */
+/** The text of a cursor: the store's letter, `at` and the tie-break (`f_1796159926954_20480`), numbers in fixed point. */
 export function cursorText(store: string, at: number | string, tie: number | string): string {
-  return `${store}_${at}_${tie}`;
+  return `${store}_${typeof at === 'number' ? fixedPoint(at) : at}_${typeof tie === 'number' ? fixedPoint(tie) : tie}`;
 }
 
+/** A number that is not negative as decimal digits, never in exponent form (`2e-7` is `0.0000002`): the digits `String` gives, placed. */
+function fixedPoint(n: number): string {
+  const text = String(n);
+  const e = text.indexOf('e');
+  if (e < 0) return text;
+  const digits = text.slice(0, e).replace('.', '');
+  const exponent = Number(text.slice(e + 1));
+  return exponent < 0 ? `0.${'0'.repeat(-exponent - 1)}${digits}` : digits.padEnd(exponent + 1, '0');
+}
+
+/** The unit of a store's `at` in its cursors: ms with a fraction (the file store, the ring), or whole µs (PostgreSQL). */
+export type CursorUnit = 'ms' | 'us';
+
+/** The largest tie-break each unit's store gives: a safe integer (a byte offset, an order of arrival), a `bigint` (`seq`). */
+const MAX_TIE: Record<CursorUnit, bigint> = { ms: BigInt(Number.MAX_SAFE_INTEGER), us: 2n ** 63n - 1n };
+
 /**
- * The cursor `before` of `store` read back (`at` a whole number unless `fraction`); throws
- * `ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY` naming `before` when it is not one.
+ * The cursor `before` of `store` read back: `at` in `unit` (ms: maybe with a fraction; us: whole) no later than the end
+ * of year 9999, the tie-break no larger than the store gives. Throws `ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY` naming
+ * `before` when it is not one (out of range values too: never a database error).
  */
-export function readCursor(store: string, before: string, fraction = true): { at: string; tie: string } {
-  const m = /^([a-z])_([0-9]{1,20}(?:\.[0-9]{1,20})?)_([0-9]{1,20})$/.exec(before);
-  if (m === null || m[1] !== store || (!fraction && (m[2] as string).includes('.'))) {
+export function readCursor(store: string, before: string, unit: CursorUnit = 'ms'): { at: string; tie: string } {
+  const m = /^([a-z])_([0-9]{1,20})(\.[0-9]{1,20})?_([0-9]{1,20})$/.exec(before);
+  const whole = m?.[2] as string;
+  const tie = m?.[4] as string;
+  if (
+    m === null ||
+    m[1] !== store ||
+    (unit === 'us' && m[3] !== undefined) ||
+    BigInt(whole) > BigInt(MAX_TRANSACTION_TIME) * (unit === 'us' ? 1000n : 1n) ||
+    BigInt(tie) > MAX_TIE[unit]
+  ) {
     throw connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY', 'is not a cursor of this transaction log (give the `next` of a page it answered)', { field: 'before' });
   }
-  return { at: m[2] as string, tie: m[3] as string };
+  return { at: whole + (m[3] ?? ''), tie };
 }
 
 /** {@link readCursor} as numbers, for a store whose `at` and tie-break are JavaScript numbers (the file store, the ring). */

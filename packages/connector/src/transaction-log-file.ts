@@ -280,7 +280,7 @@ export class FileTransactionLog implements TransactionLog {
    */
   private async seedLatest(): Promise<void> {
     for (const file of (await dayFiles(this.dir)).slice(0, 2)) {
-      const latest = await latestInFile(join(this.dir, file.name));
+      const latest = await latestInFile(this.dir, file);
       if (latest !== undefined && latest > (this.latest.get(file.day) ?? -Infinity)) this.latest.set(file.day, latest);
     }
   }

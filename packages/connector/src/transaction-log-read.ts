@@ -5,12 +5,18 @@
  * file while the wall clock only moves forward), which bounds the search: once `limit` records are found, a line whose
  * outcome came before the oldest of them was accepted cannot be among the newest, nor can any line before it. A line
  * written after the wall clock was stepped back carries `stepBack` (ms): how much later than its own the latest outcome
- * before it in the file is; the bound counts from there, so that a step back never hides the lines before it. A line that is not a record is skipped and
- * reported once (`ISO8583_WARN_TRANSACTION_LOG_CORRUPT`, file and byte offset); an unterminated last line is a record
+ * before it in the file is; the bound counts from there, so that a step back never hides the lines before it. Every
+ * line is read back by the rule it was written by ({@link readLine}: the allow-list of the writer, the file of its
+ * day): a line that is not such a record (not JSON, a key missing or damaged, a value out of its field or range, an
+ * `at` outside its file's day) is skipped in every query, whatever its page, and reported once
+ * (`ISO8583_WARN_TRANSACTION_LOG_CORRUPT`, file and byte offset, never a value); an unterminated last line is a record
  * being written (or cut by a crash): skipped without a word. A line whose time was damaged into an earlier one (a
  * flipped digit of `at`: still JSON) would stop the search there and hide every older line: the search stops only once
  * the line read next (an earlier one) agrees, and a line that settled after it shows the stop's line damaged, reported
- * the same way and skipped, the search going on. The check reads one more line per stop and writes nothing.
+ * the same way and not taken as the end, the search going on (the record stands at its time, as it does in a search
+ * that does not stop there). The check reads one more line per stop and writes nothing. A line whose `at` was damaged
+ * into a later time of its day cannot be told from the lines around it by one stop's check: a search that stops before
+ * it does not see it (no checksum; a known limit).
  */
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +24,7 @@ import type { Logger } from 'pino';
 import type { TransactionPage, TransactionRecord } from './transaction-log.js';
 import { cursorText, olderThan, readPlace, toPage } from './transaction-cursor.js';
 import { matchesQuery } from './transaction-query.js';
+import { toTransactionRecord } from './transaction-allow-list.js';
 import type { ResolvedTransactionQuery } from './transaction-query.js';
 
 /** The name of the file of one UTC day (`2026-11-30`). */
@@ -39,19 +46,13 @@ export function settledOf(record: TransactionRecord): number {
   return record.at + (typeof record.latencyMs === 'number' ? record.latencyMs : 0);
 }
 
-/** The latest outcome up to a line: its own, or the one before it when it carries `stepBack`. */
-function latestUpTo(record: TransactionRecord): number {
-  const back = (record as unknown as Record<string, unknown>)[STEP_BACK];
-  return settledOf(record) + (typeof back === 'number' && back > 0 ? back : 0);
-}
-
-/** The latest outcome (see {@link latestUpTo}) in a day file, from its last record; undefined when it has none. */
-export async function latestInFile(path: string): Promise<number | undefined> {
+/** The latest outcome (see {@link ReadLine}) in a day file, from its last record; undefined when it has none. */
+export async function latestInFile(dir: string, file: DayFile): Promise<number | undefined> {
   let latest: number | undefined;
-  await readLinesBackwards(path, (line) => {
-    const record = parseRecord(line);
-    if (record !== undefined) latest = latestUpTo(record);
-    return record !== undefined;
+  await readLinesBackwards(join(dir, file.name), (line) => {
+    const read = readLine(line, file);
+    if (typeof read !== 'string') latest = read.latest;
+    return typeof read !== 'string';
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT') throw err;
   });
@@ -163,15 +164,36 @@ export async function readLinesBackwards(path: string, visit: LineVisitor, needl
   }
 }
 
-/** What reading a line gave. */
-function parseRecord(line: string): TransactionRecord | undefined {
-  if (line.charCodeAt(0) !== 0x7b) return undefined;
+/** A line of a day file read back: the record as the store keeps it, and the latest outcome up to its line. */
+export interface ReadLine {
+  record: TransactionRecord;
+  /** When the latest outcome up to the line came: its own (`at + latencyMs`), or, with `stepBack`, the one before it. */
+  latest: number;
+}
+
+/**
+ * A line of `file` read back by the rule it was written by: JSON, rebuilt by the allow-list every store writes through
+ * (`toTransactionRecord`: only the keys of a record, each value checked, the PAN masked; `stepBack` read apart, never
+ * part of the record), its `at` in the file's UTC day (the file a record is written to). Else why not (no value of
+ * the line in it): the line is damaged.
+ */
+export function readLine(line: string, file: DayFile): ReadLine | string {
+  if (line.charCodeAt(0) !== 0x7b) return 'is not a record';
+  let raw: unknown;
   try {
-    const r = JSON.parse(line) as TransactionRecord;
-    return r !== null && typeof r === 'object' && typeof r.at === 'number' && typeof r.outcome === 'string' ? r : undefined;
+    raw = JSON.parse(line);
   } catch {
-    return undefined;
+    return 'is not a record';
   }
+  let record: TransactionRecord;
+  try {
+    record = toTransactionRecord(raw);
+  } catch (err) {
+    return `is not a record the log writes (${String((err as { field?: unknown }).field)})`;
+  }
+  if (record.at < file.start || record.at >= file.end) return 'is not of its file\'s day (its time is damaged)';
+  const back = (raw as Record<string, unknown>)[STEP_BACK];
+  return { record, latest: settledOf(record) + (typeof back === 'number' && back > 0 ? back : 0) };
 }
 
 /** The quick test of a line before it is parsed: the exact JSON text of every text filter must be in it. */
@@ -233,33 +255,32 @@ export async function queryFolder(dir: string, query: ResolvedTransactionQuery, 
       const key = `${path}:${offset}`;
       if (context.reported.has(key)) return;
       context.reported.add(key);
-      context.logger.warn({ code: 'ISO8583_WARN_TRANSACTION_LOG_CORRUPT', file: path, offset }, `a line of the transaction log ${why}: skipped`);
+      context.logger.warn({ code: 'ISO8583_WARN_TRANSACTION_LOG_CORRUPT', file: path, offset }, `a line of the transaction log ${why}`);
     };
     // The line the search would stop at, kept until the line read next confirms it (see the file's opening comment).
     let stop: { latest: number; offset: number } | undefined;
     await readLinesBackwards(path, (line, offset) => {
       // Once the search is bounded every line is read for its times; before, only lines with the filters' text.
       if (floor === -Infinity && from === -Infinity && texts.some((t) => !line.includes(t))) return false;
-      const record = parseRecord(line);
-      if (record === undefined) {
-        corrupt(offset, 'is not a record');
+      const read = readLine(line, file);
+      if (typeof read === 'string') {
+        corrupt(offset, `${read}: skipped`);
         return false;
       }
+      const { record, latest } = read;
       if (stop !== undefined) {
         // An earlier line settled no later than the line it follows: the stop stands. One that settled later says the
         // stop's `at` is damaged (a flipped digit): it is reported and skipped, and the search goes on.
         if (settledOf(record) <= stop.latest + SLACK_MS) return true;
-        corrupt(stop.offset, 'settled before the lines written ahead of it (its time is damaged)');
+        corrupt(stop.offset, 'settled before the lines written ahead of it (its time is damaged): not the end of the search');
         stop = undefined;
       }
-      const latest = latestUpTo(record);
       // Lines before this one settled no later (give or take the clock's drift between `at` and the latency's timer):
       // accepted before `from`, or older than every record kept; once the line read next agrees.
       if (latest < from - SLACK_MS || latest < floor - SLACK_MS) {
         stop = { latest, offset };
         return false;
       }
-      if (latest !== settledOf(record)) delete (record as unknown as Record<string, unknown>)[STEP_BACK];
       // Lines are read last first: one of the same `at` as the floor found now is older than those kept (its offset is lower).
       if (record.at > to || !matchesQuery(record, query) || record.at <= floor || !olderThan({ at: record.at, tie: offset }, cursor)) return false;
       found.push({ record, offset });

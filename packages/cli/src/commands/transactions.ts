@@ -61,7 +61,20 @@ function answerError(origin: string, status: number, body: unknown): Iso8583Erro
     return new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `${origin} answered HTTP ${status} without a coded error${hint}`, { field: '--url' });
   }
   const message = typeof first.message === 'string' ? first.message : 'failed';
-  return new Iso8583Error(first.code as Iso8583ErrorCode, `${origin} answered HTTP ${status}: ${message}${hint}`, { field: '--url' });
+  const refused = new Iso8583Error(first.code as Iso8583ErrorCode, `${origin} answered HTTP ${status}: ${message}${hint}`, { field: (first as { field?: unknown }).field as string });
+  return queryRefused(refused) ?? new Iso8583Error(refused.code, refused.message, { field: '--url' });
+}
+
+/**
+ * A query's error (`ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY` naming a filter: a malformed value, or a cursor the store
+ * refuses, read here or by the gateway) as the error of its flag, `ISO8583_ERR_CLI_OPTION` naming `--FILTER`: one code
+ * for every bad filter, wherever it was found. Anything else: undefined.
+ */
+function queryRefused(err: unknown): Iso8583Error | undefined {
+  const e = err as { code?: unknown; field?: unknown; message?: unknown } | undefined;
+  if (e?.code !== 'ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY' || typeof e.field !== 'string' || e.field === 'query') return undefined;
+  const message = String(e.message);
+  return cliError('ISO8583_ERR_CLI_OPTION', message.startsWith(`${e.field}:`) ? `--${message}` : `--${e.field}: ${message}`, `--${e.field}`);
 }
 
 /** Reads the records from a running gateway's `GET /transactions`, with `Authorization: Bearer` when a token is given. */
@@ -109,23 +122,34 @@ async function fromFolder(dir: string, query: ResolvedTransactionQuery): Promise
   }
 }
 
-const COLUMNS: readonly [string, (r: TransactionRecord) => string][] = [
-  ['TIME', (r) => new Date(r.at).toISOString()],
-  ['MTI', (r) => r.mti],
-  ['STAN', (r) => r.stan ?? ''],
-  ['TERMINAL', (r) => r.terminal ?? ''],
-  ['RRN', (r) => r.rrn ?? ''],
-  ['PAN', (r) => r.pan ?? ''],
-  ['AMOUNT', (r) => (r.amount === undefined ? '' : `${r.amount}${r.currency === undefined ? '' : ` ${r.currency}`}`)],
-  ['RC', (r) => r.responseCode ?? ''],
-  ['OUTCOME', (r) => (r.errorCode === undefined ? r.outcome : `${r.outcome} ${r.errorCode}`)],
-  ['MS', (r) => String(Math.round(r.latencyMs))],
-  ['UPSTREAM', (r) => r.upstream],
-  ['NODE', (r) => r.node],
+/** A cell of a record's value: text as it is, a finite number as digits; anything else (missing, damaged) empty. */
+function cell(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
+}
+
+/** `at` as ISO 8601; empty when it is not a time a `Date` holds (a gateway's answer is not trusted to be a record). */
+function timeCell(at: unknown): string {
+  const date = new Date(typeof at === 'number' ? at : Number.NaN);
+  return Number.isNaN(date.getTime()) ? '' : date.toISOString();
+}
+
+const COLUMNS: readonly [string, (r: Partial<TransactionRecord>) => string][] = [
+  ['TIME', (r) => timeCell(r.at)],
+  ['MTI', (r) => cell(r.mti)],
+  ['STAN', (r) => cell(r.stan)],
+  ['TERMINAL', (r) => cell(r.terminal)],
+  ['RRN', (r) => cell(r.rrn)],
+  ['PAN', (r) => cell(r.pan)],
+  ['AMOUNT', (r) => (r.amount === undefined ? '' : `${cell(r.amount)}${r.currency === undefined ? '' : ` ${cell(r.currency)}`}`)],
+  ['RC', (r) => cell(r.responseCode)],
+  ['OUTCOME', (r) => (r.errorCode === undefined ? cell(r.outcome) : `${cell(r.outcome)} ${cell(r.errorCode)}`)],
+  ['MS', (r) => (typeof r.latencyMs === 'number' ? cell(Math.round(r.latencyMs)) : '')],
+  ['UPSTREAM', (r) => cell(r.upstream)],
+  ['NODE', (r) => cell(r.node)],
 ];
 
-/** The records as an aligned text table (a header line, one line per record). */
-export function transactionTable(records: readonly TransactionRecord[]): string {
+/** The records as an aligned text table (a header line, one line per record; a value missing or not of its type: an empty cell). */
+export function transactionTable(records: readonly Partial<TransactionRecord>[]): string {
   const rows = [COLUMNS.map(([title]) => title), ...records.map((r) => COLUMNS.map(([, cell]) => cell(r)))];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length)));
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd()).join('\n') + '\n';
@@ -147,15 +171,18 @@ export async function transactionsCommand(argv: string[], io: CommandIo = proces
     query = parseTransactionQuery({ stan: own.stan, terminal: own.terminal, rrn: own.rrn, from: own.from, to: own.to, limit: own.limit, before: own.before });
   } catch (err) {
     // The query's own error, named as the flag.
-    const e = err as Iso8583Error;
-    throw cliError('ISO8583_ERR_CLI_OPTION', `--${e.message}`, typeof e.field === 'string' ? `--${e.field}` : undefined);
+    throw queryRefused(err) ?? err;
   }
   const token = readHttpToken(own['http-token'] as string | undefined, own['http-token-file'] as string | undefined);
   if (token !== undefined && own.url === undefined) {
     throw cliError('ISO8583_ERR_CLI_USAGE', 'a token is sent to a gateway: give --url with it', own['http-token'] !== undefined ? '--http-token' : '--http-token-file');
   }
-  const records =
-    own.url !== undefined ? await fromUrl(own.url as string, query, token) : await fromFolder((own['journal-dir'] as string | undefined) ?? defaultJournalDir('upstream'), query);
+  const records = await (own.url !== undefined ? fromUrl(own.url as string, query, token) : fromFolder((own['journal-dir'] as string | undefined) ?? defaultJournalDir('upstream'), query)).catch(
+    (err: unknown) => {
+      // A cursor of the right form that the store refuses (not one of its own, out of range): the flag's error too.
+      throw queryRefused(err) ?? err;
+    },
+  );
   await writeText(io.stdout, own.json === true ? `${JSON.stringify(records, null, 2)}\n` : transactionTable(records));
   // A full page: how to read on (on stderr, so that the table or the JSON stays what it was).
   if (records.next !== undefined) await writeText(io.stderr, `next page: --before ${records.next}\n`);

@@ -72,9 +72,21 @@ export class TransactionRing implements TransactionLog {
     this.changes += 1;
   }
 
-  /** The records, newest first. */
+  /** The newest `limit` records, in the order of `GET /transactions` from this ring: `at`, then the later arrival, first. */
   list(limit = this.size): TransactionRecord[] {
-    return this.ring.slice(-limit).reverse();
+    return this.newest(() => true)
+      .slice(0, limit)
+      .map((i) => this.ring[i] as TransactionRecord);
+  }
+
+  /**
+   * The places in the ring of the records `keep` keeps, newest first: the later `at`, then the later arrival. The ring
+   * holds records in the order they settled: a slow request accepted earlier comes after a quick later one.
+   */
+  private newest(keep: (record: TransactionRecord, arrival: number) => boolean): number[] {
+    const found: number[] = [];
+    for (let i = 0; i < this.ring.length; i++) if (keep(this.ring[i] as TransactionRecord, this.arrivals[i] as number)) found.push(i);
+    return found.sort((a, b) => (this.ring[b] as TransactionRecord).at - (this.ring[a] as TransactionRecord).at || (this.arrivals[b] as number) - (this.arrivals[a] as number));
   }
 
   /** How many records were added so far (to tell whether the list changed). */
@@ -115,14 +127,7 @@ export class TransactionRing implements TransactionLog {
   async query(query: TransactionQuery): Promise<TransactionPage> {
     const q = checkTransactionQuery(query);
     const cursor = readPlace(CURSOR, q.before);
-    const found: number[] = [];
-    for (let i = 0; i < this.ring.length; i++) {
-      const r = this.ring[i] as TransactionRecord;
-      if (matchesQuery(r, q) && olderThan({ at: r.at, tie: this.arrivals[i] as number }, cursor)) found.push(i);
-    }
-    // The ring holds records in the order they settled: a slow request accepted earlier comes after a quick later one.
-    found.sort((a, b) => (this.ring[b] as TransactionRecord).at - (this.ring[a] as TransactionRecord).at || (this.arrivals[b] as number) - (this.arrivals[a] as number));
-    const page = found.slice(0, q.limit);
+    const page = this.newest((r, arrival) => matchesQuery(r, q) && olderThan({ at: r.at, tie: arrival }, cursor)).slice(0, q.limit);
     const last = page.at(-1) as number;
     return toPage(
       page.map((i) => this.ring[i] as TransactionRecord),

@@ -146,7 +146,7 @@ export function transactionQuerySql(q: ResolvedTransactionQuery): { text: string
   if (q.to !== undefined) add('at <= ?::timestamptz', new Date(q.to).toISOString());
   if (q.before !== undefined) {
     // The primary key's order: (at, seq) before the cursor's, `at` rebuilt from its microseconds exactly.
-    const { at, tie } = readCursor(CURSOR, q.before, false);
+    const { at, tie } = readCursor(CURSOR, q.before, 'us');
     values.push(at, tie);
     where.push(`(at, seq) < (to_timestamp(0) + $${values.length - 1}::bigint * interval '1 microsecond', $${values.length}::bigint)`);
   }

@@ -114,6 +114,40 @@ export function transactionLogContract(name: string, makeLog: MakeTransactionLog
       }
     });
 
+    test('query: a cursor of the store\'s form but out of range (a time past year 9999, a tie-break past what it gives) is the query\'s error naming `before`, never the store\'s', async () => {
+      const log = await opened(makeLog, 'contract_cursor_range');
+      try {
+        await Promise.all([0, 1].map((i) => log.record(sampleRecord(i))));
+        const letter = (await log.query({ limit: 1 })).next?.[0] as string;
+        assert.match(letter, /^[a-z]$/);
+        for (const before of [`${letter}_99999999999999999999_1`, `${letter}_1796040000000000_9223372036854775808`, `${letter}_1_99999999999999999999`]) {
+          await assert.rejects(log.query({ before }), (err: { code?: string; field?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY' && err.field === 'before', before);
+        }
+      } finally {
+        await log.close();
+      }
+    });
+
+    test('query: every `next` a page hands out is taken back, whatever the records\' `at` (0, under a microsecond, a fraction): `at` is kept to the microsecond', async () => {
+      const log = await opened(makeLog, 'contract_cursor_at');
+      try {
+        const ats = [0, 1e-7, 2e-7, 0.0004, 0.0006, 1.5, T0 + 0.25, T0 + 0.0000001, T0 + 1];
+        await Promise.all(ats.map((at, i) => log.record(sampleRecord(i, { at }))));
+        const seen: number[] = [];
+        let before: string | undefined;
+        for (let n = 0; n < 20; n++) {
+          const page = await log.query({ limit: 1, ...(before === undefined ? {} : { before }) });
+          seen.push(...page.map((r) => r.at));
+          if (page.next === undefined) break;
+          assert.match(page.next, /^[a-z]_[0-9]+(\.[0-9]+)?_[0-9]+$/, 'fixed point');
+          before = page.next;
+        }
+        assert.deepEqual(seen, [T0 + 1, T0 + 0.25, T0, 1.5, 0.001, 0, 0, 0, 0]);
+      } finally {
+        await log.close();
+      }
+    });
+
     test('record: keys outside TransactionRecord are dropped and a full PAN is stored masked', async () => {
       const log = await opened(makeLog, 'contract_allow_list');
       try {

@@ -1,0 +1,69 @@
+// `iso8583 transactions` run in-process over a real file store and a real HTTP route: a cursor refused, however, is
+// the flag's error (ISO8583_ERR_CLI_OPTION naming --before), and the table prints whatever a gateway answers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import Fastify from 'fastify';
+import { FileTransactionLog, transactionRoute } from '@iso8583/connector';
+import type { TransactionRecord } from '@iso8583/connector';
+import { transactionTable, transactionsCommand } from '../src/commands/transactions.js';
+
+const AT = Date.UTC(2026, 11, 1, 6, 0, 0);
+const record = (stan: string): TransactionRecord => ({ at: AT, node: 'n', upstream: 'bank', mti: '0200', latencyMs: 3, outcome: 'approved', stan });
+
+function io(): { stdin: PassThrough; stdout: PassThrough; stderr: PassThrough; text: () => string } {
+  const stdout = new PassThrough();
+  const chunks: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => chunks.push(c));
+  return { stdin: new PassThrough(), stdout, stderr: new PassThrough(), text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+async function folder(t: { after(fn: () => unknown): void }): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-transactions-command-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = new FileTransactionLog(dir, { flushDelay: 0 });
+  await log.open();
+  await Promise.all(['000001', '000002'].map((s) => log.record(record(s))));
+  await log.close();
+  return dir;
+}
+
+const optionBefore = (err: unknown): boolean => {
+  const e = err as { code?: string; field?: string };
+  assert.equal(e.code, 'ISO8583_ERR_CLI_OPTION', String(err));
+  assert.equal(e.field, '--before');
+  return true;
+};
+
+test('transactions – a cursor that is malformed, of another store or out of range is ISO8583_ERR_CLI_OPTION naming --before, from a folder and over HTTP', async (t) => {
+  const dir = await folder(t);
+  const app = Fastify();
+  const log = new FileTransactionLog(dir, { readOnly: true });
+  await log.open();
+  transactionRoute(app, '/transactions', () => log);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  t.after(async () => {
+    await app.close();
+    await log.close();
+  });
+  const address = app.server.address() as { port: number };
+  for (const source of [['--journal-dir', dir], ['--url', `http://127.0.0.1:${address.port}`]]) {
+    for (const before of ['not a cursor', 'x_1_2', 'p_1_2', 'f_99999999999999999999_1', 'f_1_99999999999999999999']) {
+      await assert.rejects(transactionsCommand([...source, '--before', before], io()), optionBefore, `${source[0]} ${before}`);
+    }
+    const out = io();
+    assert.equal(await transactionsCommand([...source, '--limit', '1'], out), 0);
+    assert.match(out.text(), /000002/);
+  }
+});
+
+test('transactions – the table prints a record with values missing or damaged as empty cells', () => {
+  const damaged = [{ at: 9e18, outcome: 'approved' }, { mtk: '0200', at: AT, latencyMs: 'x' }, record('000003')] as unknown as TransactionRecord[];
+  const table = transactionTable(damaged).split('\n');
+  assert.match(table[0] as string, /^TIME +MTI +STAN/);
+  assert.match(table[1] as string, /^ +approved/);
+  assert.match(table[3] as string, /^2026-12-01T06:00:00.000Z +0200 +000003/);
+});
