@@ -98,6 +98,20 @@ describe('the gateway\'s HTTP port with a wedged bank', () => {
     assert.ok(ms >= RECEIPT - 50, `answered after ${ms} ms, before its bound (--request-timeout ${TIMEOUT}, at least ${MIN_REQUEST_DEADLINE})`);
   });
 
+  test('in SocketQueue mode the 408 is in SocketQueue\'s shape, { result: "", errors: [...] }, as its clients read every answer', async () => {
+    const sq = await startGateway([
+      `--upstreamHost=127.0.0.1`, `--upstreamPort=${bank.port}`,
+      '--request-timeout', String(TIMEOUT),
+      '--reversal-journal', join(work, 'journal-sq'),
+    ]);
+    const head = `POST / HTTP/1.1\r\nHost: 127.0.0.1:${sq.http.port}\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n{"0":"0200",`;
+    const { answer } = await stall(sq.http.port, head, RECEIPT + SLACK);
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { result: unknown; errors: unknown[] };
+    assert.equal(body.result, '');
+    assert.match(String(body.errors[0]), /did not arrive whole/);
+  });
+
   test('headers never ended, on the --metrics port too: 408 and closed', async () => {
     const metrics = gw.metrics as { port: number };
     for (const port of [gw.http.port, metrics.port]) {

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { iso8583Connector, refuseCrossSite, routeFailureOf } from '@iso8583/connector';
+import { failureBody, iso8583Connector, refuseCrossSite, routeFailureOf } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
 import { listenError } from '../args.js';
 import { maskDigitRuns } from '@iso8583/codec';
@@ -159,7 +159,10 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   const connectors: Record<string, Connector> = {};
   for (const name of Object.keys(options.connectors)) connectors[name] = decorated[name] as Connector;
   const longest = Math.max(0, ...Object.values(connectors).map((c) => c.options.requestTimeout));
-  boundRequests(app.server, longest > 0 ? longest : DEFAULT_REQUEST_DEADLINE);
+  // A 408 comes before any route too: with SocketQueue's HTTP service, in the routes' shape (`failureBody`).
+  const answers = options.socketQueue;
+  const timeoutShape = answers === undefined ? undefined : (error: { code: string; message: string }) => failureBody(answers, error);
+  boundRequests(app.server, longest > 0 ? longest : DEFAULT_REQUEST_DEADLINE, timeoutShape);
   return {
     app,
     connectors,

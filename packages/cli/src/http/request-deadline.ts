@@ -20,13 +20,23 @@ export const DEFAULT_REQUEST_DEADLINE = 30_000;
 /** The shortest bound on the receipt of a request, whatever the timeouts it is taken from: 2000 ms. */
 export const MIN_REQUEST_DEADLINE = 2_000;
 
+/** The JSON body of a 408, from its error: the port's pre-route refusal shape. */
+export type TimeoutShape = (error: { code: string; message: string }) => unknown;
+
+/** The 408 body of a port without a routes' shape of its own: `{ error: { code, message } }`. */
+const plainTimeout: TimeoutShape = (error) => ({ error });
+
+/** Each bounded server's 408 shape (read by {@link answerClientError}, which is given only the socket). */
+const shapes = new WeakMap<Server, TimeoutShape>();
+
 /**
  * Bounds the receipt of every request of `server` to `ms` milliseconds, at least {@link MIN_REQUEST_DEADLINE}
  * (Node's `requestTimeout`), looked for every
  * quarter of it, from 50 ms to 1 s (Node's default, 30 s, would let a stalled request live up to 30 s past its bound).
- * Call before `listen`.
+ * The 408 body is `shape`'s (default `{ error: { code, message } }`). Call before `listen`.
  */
-export function boundRequests(server: Server, timeout: number): void {
+export function boundRequests(server: Server, timeout: number, shape: TimeoutShape = plainTimeout): void {
+  shapes.set(server, shape);
   const ms = Math.max(timeout, MIN_REQUEST_DEADLINE);
   server.requestTimeout = ms;
   // Node looks at the request bound only where the headers' bound (60 s) is not longer.
@@ -34,7 +44,7 @@ export function boundRequests(server: Server, timeout: number): void {
   // Read when the server starts listening (Node's `connectionsCheckingInterval`, not in its type declarations).
   const every = Math.min(1_000, Math.max(50, Math.floor(ms / 4)));
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = every;
-  boundWhileClosing(server, ms, every);
+  boundWhileClosing(server, ms, every, shape);
 }
 
 /**
@@ -43,7 +53,7 @@ export function boundRequests(server: Server, timeout: number): void {
  * kept here, with the same answer (408). A request is timed from its head (Node's own check, from its first byte,
  * still applies while listening).
  */
-function boundWhileClosing(server: Server, ms: number, every: number): void {
+function boundWhileClosing(server: Server, ms: number, every: number, shape: TimeoutShape): void {
   const arriving = new Map<IncomingMessage, number>();
   server.on('request', (req: IncomingMessage) => {
     if (req.complete) return;
@@ -57,7 +67,7 @@ function boundWhileClosing(server: Server, ms: number, every: number): void {
       if (req.complete) arriving.delete(req);
       else if (now - since >= ms) {
         arriving.delete(req);
-        answer(req.socket, 408, JSON.stringify({ error: timedOut(ms) }));
+        answer(req.socket, 408, JSON.stringify(shape(timedOut(ms))));
       }
     }
   }, every).unref();
@@ -88,7 +98,8 @@ export function answerClientError(this: FastifyInstance, err: Error & { code?: s
   // A connection the client reset is gone: nothing to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    answer(socket, 408, JSON.stringify({ error: timedOut(this.server.requestTimeout) }));
+    const shape = shapes.get(this.server) ?? plainTimeout;
+    answer(socket, 408, JSON.stringify(shape(timedOut(this.server.requestTimeout))));
     return;
   }
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
