@@ -24,10 +24,10 @@ function problemOf(code: string): string {
 /**
  * Why `path` cannot be the `kind` (a file appended to, or a folder whose files are made and written) a start will
  * make and open, as the system's reason (`ENOTDIR (not a directory)`), or `undefined` when it can. Nothing is made or
- * opened: a `file` that is there must not be a folder and must be writable; a `folder` that is there must be a folder
- * this user may write and enter; and the nearest existing folder above a path still to be made must be a folder this
- * user may write and enter (there the start makes the rest). Run it as the service's user (systemd's `ExecStartPre`
- * is) for the answer the start will get.
+ * opened, and only what holds for any user is asked of what is still to be made: a `file` that is there must not be a
+ * folder and must be writable; a `folder` that is there must be a folder this user may write and enter; the nearest
+ * existing folder above a path still to be made must be a folder (whether the service's user may make it there is
+ * known at the start: the doc samples' `/var/lib/...` paths pass for any user).
  */
 export function pathProblem(path: string, kind: 'file' | 'folder'): string | undefined {
   try {
@@ -47,7 +47,7 @@ export function pathProblem(path: string, kind: 'file' | 'folder'): string | und
         return undefined;
       }
       if (!isDirectory) return problemOf('ENOTDIR');
-      accessSync(at, constants.W_OK | constants.X_OK);
+      if (at === path) accessSync(at, constants.W_OK | constants.X_OK);
       return undefined;
     }
   } catch (err) {
