@@ -2,7 +2,11 @@
  * The gateway's HTTP side under SocketQueue's names, as SocketQueue's clientHttpServer.js served it: the body of any
  * POST is JSON whatever its content type (`curl -d` sends a form type) and whatever its path; any other method is
  * answered 405 `{"result":"","errors":["Method Not Allowed"]}`, so a client that calls `r.errors.join()` reads it.
- * Body limits and refusals stay those of every request, in SocketQueue's shape.
+ * Body limits and refusals stay those of every request, in SocketQueue's shape. With `--http-token` (as docs/gateway.md
+ * tells SocketQueue users whose web clients are elsewhere) `curl -d` still sends the JSON message: the sign-in form's
+ * fields are read on `POST /console/login` alone, and a form body never becomes a message. The refusals that come
+ * before any route (421 a host name, 401 no token, 403 cross-site) are in SocketQueue's shape too; the console keeps
+ * `{"error":{...}}`.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,12 +18,20 @@ import { announcedTooLarge, httpCall } from '@iso8583/test-support';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-sq-http-'));
+const TOKEN = 's3cr3t-token-123456';
+const BEARER = { authorization: `Bearer ${TOKEN}` };
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 let port: number;
+/** The HTTP port of a second gateway, the same bank, with `--http-token`. */
+let tokenPort: number;
 
 before(async () => {
   const bank = await startSimulator(['--dialect', 'smartvista', '--any-card', '--frame', 'ascii4']);
-  const gw = await startGateway([`--upstreamHost=${bank.host}`, `--upstreamPort=${bank.port}`, '--reversal-journal', join(work, 'state')]);
+  const bankArgs = [`--upstreamHost=${bank.host}`, `--upstreamPort=${bank.port}`];
+  const gw = await startGateway([...bankArgs, '--reversal-journal', join(work, 'state')]);
   port = gw.http.port;
+  const withToken = await startGateway([...bankArgs, '--http-token', TOKEN, '--reversal-journal', join(work, 'state-token')]);
+  tokenPort = withToken.http.port;
 });
 
 after(async () => {
@@ -83,4 +95,60 @@ test('SocketQueue HTTP – refusals keep their status and SocketQueue\'s shape: 
   const raw = await httpCall(port, 'POST', '/raw', { 'content-type': 'text/plain' }, hex);
   assert.equal(raw.status, 200, raw.body);
   assert.equal(codec.unpack(Buffer.from(raw.body, 'hex'))['39'], '000');
+});
+
+test('SocketQueue HTTP – a caller by host name (no token) is refused 421 in SocketQueue\'s shape; the console keeps its own', async () => {
+  const named = await httpCall(port, 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded', host: `gateway.internal:${port}` }, purchase(700041));
+  assert.equal(named.status, 421);
+  const body = JSON.parse(named.body) as { result: string; errors: string[] };
+  assert.equal(body.result, '');
+  assert.match(body.errors.join(', '), /its own address, an IP address or localhost in Host/);
+  const consolePage = await httpCall(port, 'GET', '/console', { host: `gateway.internal:${port}` });
+  assert.equal(consolePage.status, 421);
+  assert.equal((JSON.parse(consolePage.body) as { error: { code: string } }).error.code, 'ISO8583_ERR_CONSOLE_HOST');
+});
+
+test('SocketQueue HTTP – a body of more keys than a message, or nested 100,000 levels deep, is 400 naming the count or depth', async () => {
+  const keys: Record<string, unknown> = JSON.parse(purchase(700051)) as Record<string, unknown>;
+  for (let i = 0; i < 2000; i++) keys[`k${i}`] = 1;
+  const many = await httpCall(port, 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded' }, JSON.stringify(keys));
+  assert.equal(many.status, 400);
+  assert.match((JSON.parse(many.body) as { errors: string[] }).errors[0] ?? '', /^the body holds 2013 keys, more than a message can \(at most \d+\)$/);
+  const deep = '{"a":'.repeat(100_000) + '"constructor"' + '}'.repeat(100_000);
+  const nested = await httpCall(port, 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded' }, deep);
+  assert.equal(nested.status, 400);
+  assert.match((JSON.parse(nested.body) as { errors: string[] }).errors[0] ?? '', /^the body nests 100000 levels deep/);
+  approved(await httpCall(port, 'POST', '/', {}, purchase(700052)), 'the next purchase');
+});
+
+test('SocketQueue HTTP with a token – curl -d\'s form type still carries the JSON message', async () => {
+  approved(await httpCall(tokenPort, 'POST', '/', { ...FORM, ...BEARER }, purchase(710001)), 'form type with the token');
+});
+
+test('SocketQueue HTTP with a token – form fields never become a message: refused as not JSON, the PAN not echoed', async () => {
+  const r = await httpCall(tokenPort, 'POST', '/', { ...FORM, ...BEARER }, '2=4850781234567891&0=0200&3=0&4=1000');
+  assert.equal(r.status, 400, r.body);
+  assert.deepEqual(JSON.parse(r.body), { result: '', errors: ['the body is not valid JSON'] });
+});
+
+test('SocketQueue HTTP with a token – the sign-in form still reads its fields on POST /console/login', async () => {
+  const right = await httpCall(tokenPort, 'POST', '/console/login', FORM, `token=${TOKEN}`);
+  assert.equal(right.status, 303);
+  const wrong = await httpCall(tokenPort, 'POST', '/console/login', FORM, 'token=nope');
+  assert.equal(wrong.status, 401);
+  assert.match(wrong.body, /<form/);
+});
+
+test('SocketQueue HTTP with a token – no token is 401 and a cross-site POST 403, in SocketQueue\'s shape; the console keeps its own', async () => {
+  const none = await httpCall(tokenPort, 'POST', '/', FORM, purchase(710002));
+  assert.equal(none.status, 401);
+  assert.deepEqual(JSON.parse(none.body), { result: '', errors: ['this HTTP port asks for a token: Authorization: Bearer TOKEN'] });
+  const cross = await httpCall(tokenPort, 'POST', '/', { ...FORM, ...BEARER, origin: 'http://evil.example' }, purchase(710003));
+  assert.equal(cross.status, 403);
+  const crossBody = JSON.parse(cross.body) as { result: string; errors: string[] };
+  assert.equal(crossBody.result, '');
+  assert.match(crossBody.errors.join(), /Origin is not this server/);
+  const consoleApi = await httpCall(tokenPort, 'GET', '/console/events', {});
+  assert.equal(consoleApi.status, 401);
+  assert.equal((JSON.parse(consoleApi.body) as { error: { code: string } }).error.code, 'ISO8583_ERR_CONSOLE_UNAUTHORIZED');
 });

@@ -21,28 +21,38 @@ export function safLeft(connectors: readonly Connector[]): SafLeft {
 }
 
 /**
- * Logs the end of a graceful stop (`what`: `gateway`, `flow NAME`) with what the SAF queues still hold: `info`
- * `"<what> stopped"` when nothing is left, else `warn` `"<what> stopped with SAF entries left in the journal: the next
- * start sends them"`, with `safLeft` ({@link SafLeft}) in both; but `error`, with `notDurable`, when some of them are
- * held in memory only (their journal could not be written: a full disk, a removed folder), which the next start does
- * not send. Call it once the connectors have closed.
+ * Logs the end of a graceful stop (`what`: `gateway`, `flow NAME`) with what the SAF queues still hold, `safLeft`
+ * ({@link SafLeft}) in every case: `info` `"<what> stopped"` when nothing is left, else `warn` `"<what> stopped with SAF
+ * entries left in the journal: the next start sends them"`; but `error`, with `notDurable`, when some of them are held
+ * in memory only (their journal's records are lost: its file removed or replaced), which the next start does NOT send
+ * (reverse those by hand). Entries that ended in memory while their journal refused the record (`unrecorded`: a full
+ * disk, its lock removed) are still open in it, and the next start may send them again: said at `warn` at least.
+ * Call it once the connectors have closed.
  */
 export function logStopped(logger: Logger, what: string, connectors: readonly Connector[]): void {
   const left = safLeft(connectors);
-  const notDurable = connectors.reduce((n, c) => n + Number(c.stats().safNotDurable ?? 0), 0);
-  if (left.reversals + left.advices === 0) logger.info({ safLeft: left }, `${what} stopped`);
-  else if (notDurable === 0) logger.warn({ safLeft: left }, `${what} stopped with SAF entries left in the journal: the next start sends them`);
-  else {
-    logger.error(
-      { safLeft: left, notDurable },
-      `${what} stopped with SAF entries left, ${notDurable} of them in memory only (their journal could not be written): the next start does NOT send those`,
+  const sum = (key: 'safNotDurable' | 'safUnrecorded'): number => connectors.reduce((n, c) => n + Number(c.stats()[key] ?? 0), 0);
+  const notDurable = sum('safNotDurable');
+  const unrecorded = sum('safUnrecorded');
+  const parts: string[] = [];
+  if (left.reversals + left.advices > 0) {
+    parts.push(
+      notDurable === 0
+        ? 'SAF entries left in the journal: the next start sends them'
+        : `SAF entries left, ${notDurable} of them in memory only (their journal's records are lost): the next start does NOT send those`,
     );
   }
+  const one = unrecorded === 1;
+  if (unrecorded > 0) parts.push(`${unrecorded} SAF ${one ? 'entry' : 'entries'} ended but not recorded in the journal: the next start may send ${one ? 'it' : 'them'} again (a repeat)`);
+  const line = { safLeft: left, ...(notDurable > 0 ? { notDurable } : {}), ...(unrecorded > 0 ? { unrecorded } : {}) };
+  if (parts.length === 0) logger.info(line, `${what} stopped`);
+  else logger[notDurable > 0 ? 'error' : 'warn'](line, `${what} stopped with ${parts.join('; ')}`);
 }
 
 /**
  * Sends at once every SAF entry waiting for its next attempt (`Connector.flushSaf`), then resolves once no connector
- * has a SAF entry pending (neither a reversal nor an advice), `until` (a `Date.now()` time) has passed, or `signal`
+ * has a SAF entry pending (neither a reversal nor an advice; an answered one whose `done` a store out of reach has not
+ * recorded yet is still pending, and ends with its event once it commits), `until` (a `Date.now()` time) has passed, or `signal`
  * aborts: what `iso8583 gateway` and `iso8583 run` wait for before their connectors close on a graceful stop, so that
  * what can be delivered while the link is up is not left for the next start, nor left waiting for an `initialDelay`
  * or a retry interval longer than the deadline.
@@ -54,13 +64,18 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
  * its entries no longer count. An attempt that fails during the wait (refused, or unanswered) is repeated after its
  * `saf.retryInterval` as usual: a refusing host is not asked again early. Whatever is still pending at the end stays
  * journaled (see {@link safLeft} for what the stop reports).
+ *
+ * `clientsDone` (default: already settled) is the work whose clients may still give up: the POS endpoint's and the
+ * HTTP server's close. An answer a client never gets is stored as a reversal up to then, so the wait does not end
+ * before it settles (until `until` or `signal`), while what is pending is sent at once all the same.
  */
-export function waitForSaf(connectors: readonly Connector[], until: number, signal?: AbortSignal): Promise<void> {
+export function waitForSaf(connectors: readonly Connector[], until: number, signal?: AbortSignal, clientsDone: Promise<unknown> = Promise.resolve()): Promise<void> {
   if (signal?.aborted === true) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const open = new Set(connectors);
     const stops: (() => void)[] = [];
     let done = false;
+    let clientsGone = false;
     const timer = setTimeout(() => finish(), Math.max(0, until - Date.now()));
     const finish = (): void => {
       if (done) return;
@@ -70,6 +85,7 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
       resolve();
     };
     const check = (): void => {
+      if (!clientsGone) return;
       const left = safLeft([...open]);
       if (left.reversals + left.advices === 0) finish();
     };
@@ -94,6 +110,10 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
       stops.push(() => signal.removeEventListener('abort', finish));
     }
     for (const c of connectors) c.flushSaf();
-    check();
+    const settled = (): void => {
+      clientsGone = true;
+      check();
+    };
+    clientsDone.then(settled, settled);
   });
 }

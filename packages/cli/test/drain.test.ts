@@ -8,10 +8,10 @@ import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MessageStream, createCodec, responseMti } from '@iso8583/codec';
+import { Iso8583Error, MessageStream, createCodec, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
-import { createConnector } from '@iso8583/connector';
-import type { Connector } from '@iso8583/connector';
+import { FileJournal, createConnector } from '@iso8583/connector';
+import type { Connector, ReversalJournal } from '@iso8583/connector';
 import { within } from '@iso8583/test-support';
 import { safLeft, waitForSaf } from '../src/drain.js';
 
@@ -173,4 +173,49 @@ test('waitForSaf flushes only the entry queued while it waits: a refused entry w
   assert.deepEqual(safLeft([connector]), { reversals: 0, advices: 1 }, 'the refused advice waits for its repeat');
   abort.abort();
   await within(waiting, 10_000, 'the wait to end once aborted');
+});
+
+test('waitForSaf waits for an answered entry whose done a store out of reach has not recorded yet, and resolves once it commits', async (t) => {
+  const host = await heldHost(t);
+  host.release();
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-drain-'));
+  const file = new FileJournal(dir);
+  // A shared store whose `done` fails (out of reach) until `reachable`; `failed` counts the failures.
+  let reachable = false;
+  let failed = 0;
+  let onFail: () => void = () => undefined;
+  const store: ReversalJournal = {
+    open: () => file.open(),
+    add: (entry) => file.add(entry),
+    attempt: (id, n) => file.attempt(id, n),
+    close: () => file.close(),
+    done: (id, outcome) => {
+      if (reachable) return file.done(id, outcome);
+      failed += 1;
+      onFail();
+      return Promise.reject(new Iso8583Error('ISO8583_ERR_CONNECTOR_STORE', 'the store is out of reach', { field: 'store' }));
+    },
+  };
+  const failures = (n: number): Promise<void> => within(new Promise<void>((resolve) => (onFail = () => failed >= n && resolve())), 10_000, `${n} failed done`);
+  const connector = createConnector({ host: '127.0.0.1', port: host.port, reversal: { enabled: true, journal: store }, saf: { initialDelay: 0, retryInterval: 100 } });
+  t.after(async () => {
+    await connector.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await connector.connect();
+  const first = failures(1);
+  await connector.request(advice('400501'), { saf: true });
+  await first;
+  // Answered by the host, its end not recorded: not ended, so the stop waits for it.
+  assert.deepEqual(safLeft([connector]), { reversals: 0, advices: 1 });
+  let settled = false;
+  const waiting = waitForSaf([connector], Date.now() + 3_600_000).then(() => {
+    settled = true;
+  });
+  await failures(3);
+  assert.equal(settled, false, 'its end is not recorded yet');
+  reachable = true;
+  await within(waiting, 10_000, 'the wait to end once the done commits');
+  assert.equal(connector.stats().safDelivered, 1);
+  assert.deepEqual(host.received.map((m) => `${m['0']}:${m['11']}`), ['0220:400501'], 'sent once');
 });

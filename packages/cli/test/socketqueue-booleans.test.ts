@@ -1,4 +1,5 @@
-// SocketQueue's boolean parameters as its cfgParams reads them: alone, `=true`, `=false`; `vv` is --log-messages.
+// SocketQueue's boolean parameters as its cfgParams reads them: alone, `=true`, `=false`; `vv` is --log-messages (and
+// SocketQueue's defaults); its config.json.dist keys at their off value change nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,4 +55,49 @@ test('SocketQueue --vv is --log-messages, on the command line and as the README 
 
 test('SocketQueue --v (log level warn) is refused with --log-level warn', () => {
   assert.throws(() => parseGatewayArgs([...BANK, '--v']), { code: 'ISO8583_ERR_CLI_USAGE', message: /--v, SocketQueue's: use --log-level warn$/ });
+});
+
+test('SocketQueue --vv alone, or "vv": false in a file, is one of SocketQueue\'s names: SocketQueue\'s defaults apply; --log-messages changes nothing else', (t) => {
+  const vv = parseGatewayArgs(['--upstream', 'h:1', '--vv']).config;
+  assert.equal(vv.logMessages, true);
+  assert.equal(vv.socketqueue, true);
+  assert.equal(vv.dialect, 'smartvista');
+  assert.equal(vv.httpEnabled, false);
+  const ours = parseGatewayArgs(['--upstream', 'h:1', '--log-messages']).config;
+  assert.equal(ours.logMessages, true);
+  assert.equal(ours.socketqueue, false);
+  assert.equal(ours.dialect, 'iso87ascii');
+  assert.equal(parseGatewayArgs(['-c', configFile(t, { upstream: 'h:1', vv: false })]).config.socketqueue, true);
+});
+
+/** SocketQueue's config.json.dist with its blanks filled in (ports, host), every other key as it ships. */
+const DIST = {
+  upstreamHost: '10.0.0.1', upstreamPort: 5000, listenPort: 2014, listenHttpPort: 8080, noAutoReversal: false, logFile: '',
+  pidFile: '', logstashHost: '', statDumpFile: '', testTargetHost: '', c: '', v: false, vv: false, dangerous: false,
+  silent: false, help: false, helpJson: false,
+};
+
+test('SocketQueue config.json.dist – its keys at their off value are read as absent, with no effect', (t) => {
+  const { config } = parseGatewayArgs(['-c', configFile(t, DIST)]);
+  assert.equal(config.upstream, '10.0.0.1:5000');
+  assert.equal(config.listen, 2014);
+  assert.equal(config.logFile, undefined, '"logFile": "" is no log file');
+  assert.equal(config.logMessages, false);
+  assert.equal(config.socketqueue, true);
+});
+
+test('SocketQueue config.json.dist – a key at any other value is refused by name with what replaces it; useHeader points to --frame', (t) => {
+  const refused = (data: Record<string, unknown>, pattern: RegExp) => {
+    assert.throws(() => parseGatewayArgs(['-c', configFile(t, { ...DIST, ...data })]), (err: { code?: string; problems?: { field: string; reason: string }[] }) => {
+      assert.equal(err.code, 'ISO8583_ERR_GATEWAY_CONFIG');
+      assert.ok(err.problems?.some((p) => pattern.test(`${p.field} ${p.reason}`)), JSON.stringify(err.problems));
+      return true;
+    });
+  };
+  refused({ dangerous: true }, /^\/dangerous .*card data is always masked/);
+  refused({ v: true }, /^\/v .*--log-level warn/);
+  refused({ pidFile: 'sq.pid' }, /^\/pidFile .*service manager/);
+  refused({ useHeader: true }, /^\/useHeader .*--frame ascii4/);
+  refused({ useHeader: false }, /^\/useHeader .*--frame none/);
+  refused({ dangerous: 'false' }, /^\/dangerous /);
 });

@@ -1,6 +1,7 @@
 // The line a graceful stop ends with says what the SAF queues still hold, and whether the next start can send it:
-// entries held in memory only (their journal could not be written: a full disk, a removed folder) are named as such,
-// at error, never as "left in the journal".
+// entries held in memory only (their journal lost its records: its folder removed) are named as such, at error, never
+// as "left in the journal"; entries that ended in memory, their end refused by a journal that kept its records, are
+// named as what the next start may send again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -9,8 +10,8 @@ import type { Connector } from '@iso8583/connector';
 import { logStopped } from '../src/drain.js';
 
 /** A connector as the stop line reads it: its SAF figures only. */
-const withSaf = (reversals: number, depth: number, notDurable: number): Connector =>
-  ({ stats: () => ({ reversalsPending: reversals, safDepth: depth, safNotDurable: notDurable }) }) as unknown as Connector;
+const withSaf = (reversals: number, depth: number, notDurable: number, unrecorded = 0): Connector =>
+  ({ stats: () => ({ reversalsPending: reversals, safDepth: depth, safNotDurable: notDurable, safUnrecorded: unrecorded }) }) as unknown as Connector;
 
 function stopLine(connectors: Connector[]): Record<string, unknown> {
   const lines: Record<string, unknown>[] = [];
@@ -38,10 +39,28 @@ test('stop line – entries left in a working journal: warn, the next start send
   assert.deepEqual(line.safLeft, { reversals: 1, advices: 1 });
 });
 
-test('stop line – entries held in memory only (the journal could not be written): error, the next start does NOT send them', () => {
+test('stop line – entries held in memory only (their journal lost its records): error, the next start does NOT send them', () => {
   const line = stopLine([withSaf(1, 1, 1), withSaf(0, 1, 0)]);
   assert.equal(line.level, 50);
-  assert.equal(line.msg, 'gateway stopped with SAF entries left, 1 of them in memory only (their journal could not be written): the next start does NOT send those');
+  assert.equal(line.msg, "gateway stopped with SAF entries left, 1 of them in memory only (their journal's records are lost): the next start does NOT send those");
   assert.equal(line.notDurable, 1);
   assert.deepEqual(line.safLeft, { reversals: 1, advices: 1 });
+});
+
+test('stop line – entries that ended in memory, their end not recorded in a journal that kept its records: warn, the next start may send them again', () => {
+  const line = stopLine([withSaf(0, 0, 0, 1)]);
+  assert.equal(line.level, 40);
+  assert.equal(line.msg, 'gateway stopped with 1 SAF entry ended but not recorded in the journal: the next start may send it again (a repeat)');
+  assert.equal(line.unrecorded, 1);
+  assert.deepEqual(line.safLeft, { reversals: 0, advices: 0 });
+});
+
+test('stop line – entries left and entries ended but not recorded: both named, one line', () => {
+  const line = stopLine([withSaf(0, 1, 0, 2)]);
+  assert.equal(line.level, 40);
+  assert.equal(
+    line.msg,
+    'gateway stopped with SAF entries left in the journal: the next start sends them; 2 SAF entries ended but not recorded in the journal: the next start may send them again (a repeat)',
+  );
+  assert.equal(line.notDurable, undefined);
 });

@@ -64,9 +64,12 @@ export interface ConnectorStats extends ConnectorCounts {
   pending: number;
   /** Requests written and awaiting their response. */
   inFlight: number;
-  /** Reversals journaled with unknown outcome and not yet answered. */
+  /** Reversals journaled with unknown outcome and not yet ended (answered ones whose `done` is not durable included). */
   reversalsPending: number;
-  /** SAF depth: entries waiting in the store-and-forward queue (reversals and advices journaled, not yet ended). */
+  /**
+   * SAF depth: entries waiting in the store-and-forward queue (reversals and advices journaled, not yet ended; an
+   * answered one whose `done` a store out of reach has not recorded yet included).
+   */
   safDepth: number;
   /** SAF entries answered with a response code that ends them, since the start. */
   safDelivered: number;
@@ -75,10 +78,17 @@ export interface ConnectorStats extends ConnectorCounts {
   /** SAF entries given up after `saf.maxAttempts`, since the start. */
   safAbandoned: number;
   /**
-   * SAF entries waiting (among `safDepth`) held in memory only: their journal could not be written (a full disk, its
-   * folder removed), so they are sent unjournaled, and the next start does not know of them.
+   * SAF entries waiting (among `safDepth`) held in memory only: the file journal's records are lost (its file removed or
+   * replaced while open: `halted().recordsLost`), so the next start does not know of them. A journal that cannot write
+   * but keeps its records (a full disk, its lock removed) counts none here: the next start sends its entries.
    */
   safNotDurable: number;
+  /**
+   * SAF entries that ended (counted above) in memory because the file journal refused their `done` record (a full disk,
+   * its lock removed), and that are still open in its file: the next start sends them again (a repeat the host answers
+   * as a duplicate) unless a refused record reached the file. 0 once the journal's records are lost.
+   */
+  safUnrecorded: number;
 }
 
 /**

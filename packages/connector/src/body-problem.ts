@@ -1,7 +1,9 @@
 /**
- * What is wrong with an HTTP request body that Fastify refused before a route ran (not JSON, too large, an unknown
- * content type), read from the error's `code` and `statusCode`, never from the parser's text (which quotes the body,
- * card data included). The connector plugin's routes and the console answer with it alike.
+ * What is wrong with an HTTP request body refused before a route ran: by Fastify (too large, an unknown content type)
+ * or by the parsers here (not JSON, a forbidden key, nested too deep, more keys or XML tags than a message can hold),
+ * read from the error's `code`, `statusCode` and counts, never from a parser's text (which quotes the body, card data
+ * included). The bounds keep a hostile body cheap: it is refused before a message is read from it, so the other
+ * clients of the process do not wait. The connector plugin's routes and the console answer with it alike.
  */
 
 /** The HTTP status and the reason (no body content) of a refused body. */
@@ -12,15 +14,47 @@ export interface BodyProblem {
   readonly reason: string;
 }
 
+/**
+ * The most keys a JSON body may hold, at every level together: a message has at most 192 fields (a tertiary bitmap),
+ * its composites fewer subfields than that each. A body with more is refused before any key is named: naming 80,000
+ * unknown keys took half a second and a 3 MB answer, while every other client of the gateway waited.
+ */
+export const MAX_BODY_KEYS = 1000;
+
+/** The deepest a JSON body may nest objects and arrays: a message with composites and EMV tags is under 10 levels. */
+export const MAX_BODY_DEPTH = 32;
+
+/**
+ * The most tags an XML body may hold (`<` counted before any parse): two per key of {@link MAX_BODY_KEYS}, and room
+ * for a SOAP envelope. Reading 33,000 unknown fields took more than a second.
+ */
+export const MAX_XML_TAGS = 2 * MAX_BODY_KEYS + 16;
+
+/** What a body parser refused ({@link bodyError}): the forbidden key, or the depth, key count or tag count over its bound. */
+interface BodyErrorDetail {
+  forbiddenKey?: '__proto__' | 'constructor';
+  keys?: number;
+  depth?: number;
+  tags?: number;
+}
+
 /** The status and reason of an error Fastify raised while reading a body. */
 export function bodyProblem(err: unknown): BodyProblem {
-  const e = (err ?? {}) as { statusCode?: unknown; code?: unknown };
+  const e = (err ?? {}) as { statusCode?: unknown; code?: unknown } & BodyErrorDetail;
   const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
   const code = typeof e.code === 'string' ? e.code : undefined;
   let reason: string;
-  const forbidden = (err as { forbiddenKey?: unknown } | null)?.forbiddenKey;
-  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' && (forbidden === '__proto__' || forbidden === 'constructor')) {
+  // A parser here names what it refused (a key, a depth, a count); any other error is read by its code.
+  const refused = status === 400;
+  const forbidden = e.forbiddenKey;
+  if (refused && (forbidden === '__proto__' || forbidden === 'constructor')) {
     reason = `the body holds the key "${forbidden}", which is refused (it could change the prototype of the objects that read it)`;
+  } else if (refused && typeof e.depth === 'number') {
+    reason = `the body nests ${e.depth} levels deep, more than a message can (at most ${MAX_BODY_DEPTH})`;
+  } else if (refused && typeof e.keys === 'number') {
+    reason = `the body holds ${e.keys} keys, more than a message can (at most ${MAX_BODY_KEYS})`;
+  } else if (refused && typeof e.tags === 'number') {
+    reason = `the body holds ${e.tags} XML tags, more than a message can (at most ${MAX_XML_TAGS})`;
   } else if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') reason = 'the body is not valid JSON';
   else if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') reason = 'the body is too large';
   else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') reason = 'the content type is not JSON, XML or text';
@@ -34,37 +68,87 @@ function forbiddenKey(value: unknown): '__proto__' | 'constructor' | undefined {
   for (const [key, inner] of Object.entries(value)) {
     if (key === '__proto__') return key;
     if (key === 'constructor' && inner !== null && typeof inner === 'object' && Object.hasOwn(inner, 'prototype')) return key;
+    // Recursion bounded by MAX_BODY_DEPTH: a deeper body was refused before it was parsed.
     const deeper = forbiddenKey(inner);
     if (deeper !== undefined) return deeper;
   }
   return undefined;
 }
 
-/** The error of a body that is not JSON (`forbiddenKey`: the key that made it refused), read by {@link bodyProblem}. */
-function jsonBodyError(empty: boolean, key?: string): Error {
-  const err = new Error(empty ? 'empty JSON body' : 'invalid JSON body') as Error & { code: string; statusCode: number; forbiddenKey?: string };
-  err.code = empty ? 'FST_ERR_CTP_EMPTY_JSON_BODY' : 'FST_ERR_CTP_INVALID_JSON_BODY';
-  err.statusCode = 400;
-  if (key !== undefined) err.forbiddenKey = key;
-  return err;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_OBJECT = 0x7d;
+const CLOSE_ARRAY = 0x5d;
+
+/**
+ * The keys (a `:` outside a string follows each) and the deepest nesting of objects and arrays of a JSON text, read
+ * in one pass over its characters before `JSON.parse` builds anything: an object of 80,000 keys costs `JSON.parse`
+ * alone some 100 ms, and a walk of 100,000 levels would overflow the stack.
+ */
+function jsonShape(text: string): { keys: number; depth: number } {
+  let keys = 0;
+  let depth = 0;
+  let level = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === COLON) keys++;
+    else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      level++;
+      if (level > depth) depth = level;
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) level--;
+  }
+  return { keys, depth };
 }
 
 /**
- * The JSON body parser of the routes (a Fastify content type parser, `parseAs: 'string'`): Fastify's rules (empty or
- * malformed JSON refused; `__proto__`, and `constructor` with `prototype`, refused as prototype poisoning), with the
- * refused key named in the answer ({@link bodyProblem}) instead of "not valid JSON".
+ * The 400 error of a body, read by {@link bodyProblem}: empty, or not JSON or refused for `detail` (Fastify's codes, so
+ * that the console, which answers Fastify's body errors, answers these alike).
+ */
+function bodyError(kind: 'empty' | 'invalid' | BodyErrorDetail): Error {
+  const code = kind === 'empty' ? 'FST_ERR_CTP_EMPTY_JSON_BODY' : 'FST_ERR_CTP_INVALID_JSON_BODY';
+  return Object.assign(new Error('the body is refused'), typeof kind === 'object' ? kind : {}, { code, statusCode: 400 });
+}
+
+/**
+ * The JSON body parser of the routes (a Fastify content type parser, `parseAs: 'string'`): a body nested deeper than
+ * {@link MAX_BODY_DEPTH} or holding more than {@link MAX_BODY_KEYS} keys is refused naming its depth or count, before
+ * it is parsed; then Fastify's rules (empty or malformed JSON refused; `__proto__`, and `constructor` with
+ * `prototype`, refused as prototype poisoning), with the refused key named in the answer ({@link bodyProblem}).
  */
 export function parseJsonBody(_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
   const text = typeof body === 'string' ? body : body.toString('utf8');
-  if (text === '') return done(jsonBodyError(true));
+  if (text === '') return done(bodyError('empty'));
+  const { keys, depth } = jsonShape(text);
+  if (depth > MAX_BODY_DEPTH) return done(bodyError({ depth }));
+  if (keys > MAX_BODY_KEYS) return done(bodyError({ keys }));
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return done(jsonBodyError(false));
+    return done(bodyError('invalid'));
   }
   // JSON.parse makes `__proto__` an own key (no prototype is changed); it is refused before any route reads it.
   const key = /__proto__|constructor/.test(text) ? forbiddenKey(value) : undefined;
-  if (key !== undefined) return done(jsonBodyError(false, key));
+  if (key !== undefined) return done(bodyError({ forbiddenKey: key }));
   done(null, value);
+}
+
+/**
+ * The XML body parser of the routes (`parseAs: 'string'`): the text as it came, or refused naming the count when it
+ * holds more than {@link MAX_XML_TAGS} tags, before any XML parser reads it.
+ */
+export function parseXmlBody(_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  let tags = 0;
+  for (let at = text.indexOf('<'); at >= 0; at = text.indexOf('<', at + 1)) tags++;
+  if (tags > MAX_XML_TAGS) return done(bodyError({ tags }));
+  done(null, text);
 }

@@ -57,13 +57,13 @@ export function crossSiteError(request: FastifyRequest): Iso8583Error | undefine
 }
 
 /**
- * An `onRequest` hook that answers a cross-site request ({@link crossSiteError}) with 403 and `body(err)`, before the
- * body is read; any other request goes on.
+ * An `onRequest` hook that answers a cross-site request ({@link crossSiteError}) with 403 and `body(err, request)`,
+ * before the body is read; any other request goes on.
  */
-export function refuseCrossSite(body: (err: Iso8583Error) => unknown): (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> {
+export function refuseCrossSite(body: (err: Iso8583Error, request: FastifyRequest) => unknown): (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> {
   return async (request, reply) => {
     const err = crossSiteError(request);
     if (err === undefined) return undefined;
-    return reply.code(403).header('cache-control', 'no-store').send(body(err));
+    return reply.code(403).header('cache-control', 'no-store').send(body(err, request));
   };
 }

@@ -16,7 +16,7 @@ import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, readMessage, toSocke
 import type { CodecErrorCode, IsoMessage, MessageInput, SocketQueueMessage } from '@iso8583/codec';
 import { createConnector } from './connector.js';
 import type { Connector } from './connector.js';
-import { bodyProblem, parseJsonBody } from './body-problem.js';
+import { bodyProblem, parseJsonBody, parseXmlBody } from './body-problem.js';
 import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
 import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
@@ -187,11 +187,12 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
   };
   void app.register(
     async (child) => {
-      // JSON with a forbidden key (__proto__) is refused naming it (body-problem.ts).
+      // JSON with a forbidden key (__proto__), too deep or with more keys than a message, and XML with more tags than a
+      // message, are refused naming why before any message is read (body-problem.ts).
       child.removeContentTypeParser('application/json');
       child.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
       for (const type of ['application/xml', 'text/xml', 'application/soap+xml']) {
-        if (!child.hasContentTypeParser(type)) child.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+        if (!child.hasContentTypeParser(type)) child.addContentTypeParser(type, { parseAs: 'string' }, parseXmlBody);
       }
       // A body Fastify itself refuses (malformed or empty JSON, too large, an unknown media type) answers in the
       // routes' own shape, { result: null, errors }, with a fixed text: the parser's message quotes the body.

@@ -12,7 +12,7 @@ export { UpstreamGroup, createUpstreamGroup } from './upstream-group.js';
 export type { NamedConnector, UpstreamGroupEvents, UpstreamGroupOptions, UpstreamStats, UpstreamStrategy } from './upstream-group.js';
 export { Router, routeProblems } from './routing.js';
 export type { RouteRule } from './routing.js';
-export { bodyProblem, parseJsonBody } from './body-problem.js';
+export { MAX_BODY_DEPTH, MAX_BODY_KEYS, MAX_XML_TAGS, bodyProblem, parseJsonBody } from './body-problem.js';
 export type { BodyProblem } from './body-problem.js';
 export { failureBody } from './socketqueue-errors.js';
 export type { RouteErrorJson } from './socketqueue-errors.js';

@@ -180,7 +180,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     return this.append(doneLine(id, outcome, Date.now()), id, undefined);
   }
 
-  /** Why the journal stopped for good (see `ReversalJournal.halted`); `undefined` while it runs or after a failed write it recovered from. */
+  /** Why the journal stopped for good (see `ReversalJournal.halted`), or once closed why its files were lost while idle; `undefined` while it runs or after a failed write it recovered from. */
   halted(): JournalHalt | undefined {
     return this.halt === undefined ? undefined : { ...this.halt };
   }
@@ -196,8 +196,11 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
     });
     await this.handle?.close();
     this.handle = undefined;
+    // Its files lost while idle (nothing written since): what the connector's figures tell after the close.
+    const why = this.hold?.lost();
+    if (why !== undefined) this.halt ??= { reason: why, recordsLost: this.hold?.fileLost === true };
     // A spare file in a folder that is no longer this journal's is another journal's.
-    await this.spare.discard(this.hold?.lost() === undefined);
+    await this.spare.discard(why === undefined);
     await this.release();
   }
 

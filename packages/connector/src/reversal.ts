@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/codec';
 import type { JournalEntry, ReversalJournal } from './journal.js';
+import type { ConnectorStats } from './accounting.js';
 import type { ResolvedConnectorOptions } from './options.js';
 import { ReversalPlan } from './reversal-message.js';
 import { SafQueue, attemptMti } from './saf-queue.js';
@@ -124,12 +125,12 @@ export class ReversalManager {
     return this.underway.has(message);
   }
 
-  /** Reversals being sent (journaled, original's outcome unknown, not yet answered). */
+  /** Reversals not yet ended (journaled, original's outcome unknown; being sent, or answered and waiting for `done`). */
   get pending(): number {
     return this.queue.reversals;
   }
 
-  /** Entries waiting in the SAF queue (reversals and advices being sent until they end). */
+  /** Entries not yet ended in the SAF queue (reversals and advices being sent, or waiting for their `done`). */
   get depth(): number {
     return this.queue.depth;
   }
@@ -139,10 +140,11 @@ export class ReversalManager {
     return this.queue.ended;
   }
 
-  /** The SAF figures of `ConnectorStats`: depth, and how entries ended since the start. */
-  figures(): { safDepth: number; safDelivered: number; safExpired: number; safAbandoned: number; safNotDurable: number } {
+  /** The SAF figures of `ConnectorStats`: depth, how entries ended since the start, and what the journal does not hold. */
+  figures(): Pick<ConnectorStats, 'safDepth' | 'safDelivered' | 'safExpired' | 'safAbandoned' | 'safNotDurable' | 'safUnrecorded'> {
     const ended = this.queue.ended;
-    return { safDepth: this.queue.depth, safDelivered: ended.delivered, safExpired: ended.expired, safAbandoned: ended.abandoned, safNotDurable: this.queue.notDurable };
+    const q = this.queue;
+    return { safDepth: q.depth, safDelivered: ended.delivered, safExpired: ended.expired, safAbandoned: ended.abandoned, safNotDurable: q.notDurable, safUnrecorded: q.unrecorded };
   }
 
   /** Opens the journal; returns the entries an earlier run left unfinished, not yet started (see `resume`). */

@@ -4,7 +4,8 @@
  * that whoever sees the event finds the entry closed on disk and in the log. A `done` that fails is tried again every
  * `retryInterval` while the queue runs (logged once), and the entry is never sent again in this process meanwhile; if
  * the process stops first, the entry is still open in the journal and the next start sends it again (a repeat: `0401`,
- * `0221`; one given up is given up again at once: its attempts are spent or its age is past `expireAfter`).
+ * `0221`; one given up is given up again at once: its attempts are spent or its age is past `expireAfter`). Until its
+ * end is emitted the entry is not ended for the queue's figures either (`unended`: the SAF depth, what a stop waits for).
  *
  * Except when the file journal cannot record it (`ISO8583_ERR_CONNECTOR_JOURNAL`: a full disk, its folder removed):
  * the host answered (or the entry was given up), only the record of it failed, and a journal that may never heal must
@@ -12,11 +13,13 @@
  * the next start does: with the journal stopped for good (`halted`), nothing is tried again, and the next start sends
  * the entry again when its record stayed on disk, or does not know of it when the journal's file is gone; else its
  * `done` is tried again every `retryInterval` while the queue runs, quietly, and logged at info once durable. A shared
- * store (PostgreSQL) out of reach keeps the order above: the end waits until `done` commits.
+ * store (PostgreSQL) out of reach keeps the order above: the end waits until `done` commits. The ends emitted in memory
+ * and still open in the journal's file are counted (`unrecorded`) for a stop to say so.
  */
 import { performance } from 'node:perf_hooks';
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
-import type { JournalHalt, JournalOutcome, ReversalJournal } from './journal.js';
+import { journalState } from './saf-store.js';
+import type { JournalHalt, JournalOutcome, ReversalJournal, SafEntryKind } from './saf-store.js';
 import { logQuietly } from './quiet-log.js';
 import type { SafEvent, SafHost } from './saf-queue.js';
 
@@ -78,6 +81,10 @@ export class SafEnds {
   private readonly counts: SafCounts = { delivered: 0, expired: 0, abandoned: 0 };
   /** Entries whose `done` is not durable yet, with the timer of their next try. */
   private readonly pending = new Map<string, NodeJS.Timeout | undefined>();
+  /** Ends not emitted yet (their event waits for `done`), by kind: not ended for the queue's figures either. */
+  private readonly waiting = new Map<string, SafEntryKind>();
+  /** Ends emitted in memory whose `done` is not durable (the file journal refused it): still open on disk. */
+  private readonly inMemory = new Set<string>();
   private stopped = false;
 
   constructor(
@@ -89,6 +96,26 @@ export class SafEnds {
   /** How entries ended since the start. */
   get ended(): SafCounts {
     return { ...this.counts };
+  }
+
+  /**
+   * Ends whose event waits for their `done` (a store out of reach), by kind: not ended yet, so still part of the SAF
+   * depth; the ones a stop leaves are open in the store, and the next start sends them again.
+   */
+  get unended(): { entries: number; reversals: number } {
+    let reversals = 0;
+    for (const kind of this.waiting.values()) if (kind === 'reversal') reversals += 1;
+    return { entries: this.waiting.size, reversals };
+  }
+
+  /**
+   * Ends emitted (counted, recorded) in memory whose `done` the file journal refused and that are still open in its
+   * file: the next start sends them again (a repeat the host answers as a duplicate), unless a refused `done` reached
+   * the file before the journal stopped. 0 once the journal's records are lost (`halted().recordsLost`): a later start
+   * does not know of them.
+   */
+  get unrecorded(): number {
+    return this.journal.halted?.()?.recordsLost === true ? 0 : this.inMemory.size;
   }
 
   /** True while the end of entry `id` is on its way to the journal: it must be neither activated nor sent. */
@@ -103,11 +130,14 @@ export class SafEnds {
    */
   end(e: Ending): void {
     this.pending.set(e.id, undefined);
+    this.waiting.set(e.id, e.event.kind);
     const tries: Tries = { failed: 0, inMemory: false };
     const tryDone = (): void => {
       new Promise<void>((resolve) => resolve(this.journal.done(e.id, e.end.outcome))).then(
         () => {
           this.pending.delete(e.id);
+          this.waiting.delete(e.id);
+          this.inMemory.delete(e.id);
           if (!tries.inMemory) this.durable(e);
           else logQuietly(this.host.logger, 'info', { id: e.id, outcome: e.end.outcome }, 'the end of a SAF entry ended in memory is journaled now: the next start does not send it again');
         },
@@ -123,6 +153,7 @@ export class SafEnds {
     const outcome = e.end.outcome;
     if (code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST') {
       this.pending.delete(e.id);
+      this.waiting.delete(e.id);
       const { kind, id, mti, stan, terminal, attempt } = e.event;
       const base = { kind, id, mti, stan, terminal, attempt };
       this.host.logger.warn({ ...base, code }, 'the SAF entry is held by another node: its end is not recorded here');
@@ -135,6 +166,8 @@ export class SafEnds {
       // The file journal cannot record it (a full disk, its folder removed), and may never: the host's answer (or the
       // decision to give up) stands, only its record failed. Ended in memory now, logged once; never sent again here.
       tries.inMemory = true;
+      this.waiting.delete(e.id);
+      this.inMemory.add(e.id);
       this.unjournaled(e, code, halt);
       this.durable(e);
     }
@@ -156,7 +189,7 @@ export class SafEnds {
   /** Logs, once and at error, that the end of `e` is in memory only, why (`halt`), and what the next start does. */
   private unjournaled(e: Ending, code: string, halt: JournalHalt | undefined): void {
     const again = e.event.stage === 'answered' ? 'sends it again (the host answers it as a duplicate)' : 'finds it open again';
-    const journal = halt === undefined ? 'failing' : halt.recordsLost ? 'gone' : 'stopped';
+    const journal = journalState(halt);
     const msg =
       halt === undefined
         ? `the end of a SAF entry cannot be journaled (the write failed): ended in memory; its done record is tried again every retryInterval, and should the process stop first, the next start ${again}`

@@ -8,7 +8,7 @@
  *
  * Every attempt is journaled before it leaves, so that a start after a crash resumes with a repeat once a first
  * attempt may have reached the host (a file journal that cannot write, its folder removed say, does not hold an entry
- * back: it is sent unjournaled, held in memory only, see `sendUnjournaled`); an entry that ended is marked done (durably) before its end is recorded
+ * back: it is sent unjournaled, see `sendUnjournaled`); an entry that ended is marked done (durably) before its end is recorded
  * (`safEnded`: the transaction log), counted and emitted, and is never sent again by a later start. A `done` that
  * fails is tried again every `retryInterval` until it is durable (the entry is never sent again in this process);
  * should the process stop first, the entry is still open in the journal and the next start sends it again (a repeat).
@@ -18,7 +18,8 @@ import { performance } from 'node:perf_hooks';
 import { isApproved } from '@iso8583/codec';
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
-import type { JournalEntry, ReversalJournal, SafEntryKind } from './journal.js';
+import { journalState } from './saf-store.js';
+import type { JournalEntry, JournalState, ReversalJournal, SafEntryKind } from './saf-store.js';
 import { fieldText } from './match-key.js';
 import { transmissionTime } from './auto-fill.js';
 import { SafEnds } from './saf-ends.js';
@@ -92,8 +93,8 @@ interface Active {
   waiting: 'attempt' | 'slot' | undefined;
   /** When it expires (`expireAfter`), on this process's monotonic clock (`performance.now()`); Infinity without. */
   expires: number;
-  /** True once an attempt could not be journaled and was sent anyway: held in memory only. */
-  notDurable?: boolean;
+  /** The journal's state when an attempt was last sent unjournaled (logged once per entry and state). */
+  unjournaled?: JournalState;
 }
 
 /**
@@ -114,7 +115,6 @@ export class SafQueue {
   private readonly active = new Map<string, Active>();
   /** Entries that ended, on their way to the journal (`done`), then recorded, counted and emitted (saf-ends.ts). */
   private readonly ends: SafEnds;
-  private reversalsActive = 0;
   /** When the next attempt may leave (`messageInterval`), on the monotonic clock (`performance.now()`). */
   private nextSlot = 0;
   private stopped = false;
@@ -134,21 +134,29 @@ export class SafQueue {
     this.ends = new SafEnds(host, journal, settings.retryInterval);
   }
 
-  /** Entries waiting (journaled, being sent until they end): the SAF depth. */
+  /** Entries not yet ended (being sent, or whose end waits for its `done`, saf-ends.ts): the SAF depth. */
   get depth(): number {
-    return this.active.size;
+    return this.active.size + this.ends.unended.entries;
   }
 
-  /** Entries waiting that are held in memory only (an attempt could not be journaled): the next start does not know of them. */
+  /**
+   * Entries waiting held in memory only: all of them once the journal's records are lost (`halted().recordsLost`: its
+   * file removed or replaced), none while it keeps them (a full disk, its lock removed): the next start sends those.
+   */
   get notDurable(): number {
-    let n = 0;
-    for (const a of this.active.values()) if (a.notDurable === true) n += 1;
-    return n;
+    return this.journal.halted?.()?.recordsLost === true ? this.active.size : 0;
   }
 
-  /** The connector's reversals among them. */
+  /** Entries that ended in memory, their end refused by the journal and still open in its file (saf-ends.ts). */
+  get unrecorded(): number {
+    return this.ends.unrecorded;
+  }
+
+  /** The connector's reversals among the entries not yet ended. */
   get reversals(): number {
-    return this.reversalsActive;
+    let n = this.ends.unended.reversals;
+    for (const a of this.active.values()) if (a.kind === 'reversal') n += 1;
+    return n;
   }
 
   /** How entries ended since the start. */
@@ -166,7 +174,6 @@ export class SafQueue {
     const expires = expireAfter > 0 ? now + wallWait(entry.at, expireAfter) : Infinity;
     const a: Active = { entry, kind: entry.kind ?? 'reversal', attempts: entry.attempts ?? 0, timer: undefined, waiting: undefined, expires };
     this.active.set(entry.id, a);
-    if (a.kind === 'reversal') this.reversalsActive += 1;
     // A resumed entry that was sent before goes again at once; a new one waits `initialDelay` from its journaling.
     this.at(a, a.attempts > 0 ? now : now + wallWait(entry.at, initialDelay));
     // After its timer is set: a listener that flushes the queue (a graceful stop) sends it at once.
@@ -311,7 +318,6 @@ export class SafQueue {
         const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
         if (this.endsWith(rc)) {
           this.active.delete(a.entry.id);
-          if (a.kind === 'reversal') this.reversalsActive -= 1;
           const amount = a.entry.reversal['4'];
           const event: SafEvent = { stage: 'answered', ...base, responseCode: rc, amount: typeof amount === 'string' ? amount : undefined };
           const outcome = a.kind === 'advice' ? 'delivered' : 'reversed';
@@ -336,8 +342,9 @@ export class SafQueue {
   /**
    * An attempt that cannot be journaled: true to send it anyway. A file journal that cannot write
    * (`ISO8583_ERR_CONNECTOR_JOURNAL`: a full disk, its folder removed) may never heal, and the entry may be gone from
-   * disk: held back, a reversal would never reach the host. So the attempt leaves unjournaled, logged at error, and the
-   * entry is held in memory only from then on (`notDurable`: a restart does not know of it). A shared store that gave
+   * disk: held back, a reversal would never reach the host. So the attempt leaves unjournaled, logged at error once per
+   * entry and journal state (`journalState`) with what the next start does: it sends the entry again while the journal's
+   * records stay on disk, and does not know of it once they are lost (`notDurable`). A shared store that gave
    * the entry to another node: not sent here. Anything else (a store out of reach): tried again after `retryInterval`.
    */
   private sendUnjournaled(a: Active, n: number, err: Iso8583Error, started: number): boolean {
@@ -347,14 +354,16 @@ export class SafQueue {
       // A shared store gave it to another node (or it was answered there): that node sends it, this one no more.
       clearTimeout(a.timer);
       const held = this.active.delete(a.entry.id);
-      if (held && a.kind === 'reversal') this.reversalsActive -= 1;
       this.host.logger.warn({ ...this.event(a, n), code }, 'the SAF entry is held by another node: not sent here');
       if (held) this.host.reversalEvent({ stage: 'released', ...this.event(a, a.attempts), code });
       return false;
     }
     if (code === 'ISO8583_ERR_CONNECTOR_JOURNAL') {
-      a.notDurable = true;
-      this.host.logger.error({ ...this.event(a, n), code }, 'a SAF attempt cannot be journaled: sent anyway; the entry is held in memory only (the next start does not send it)');
+      const halt = this.journal.halted?.();
+      if (a.unjournaled === journalState(halt)) return true;
+      a.unjournaled = journalState(halt);
+      const next = a.unjournaled === 'gone' ? 'held in memory only: the next start does not know of it' : 'its records stay in the journal: the next start sends it again unless its end is recorded first';
+      this.host.logger.error({ ...this.event(a, n), code, journal: a.unjournaled, reason: halt?.reason }, `a SAF attempt cannot be journaled: sent anyway; ${next}`);
       return true;
     }
     this.host.logger.error({ ...this.event(a, n), code }, 'a SAF attempt cannot be journaled: not sent, will try again');
@@ -380,7 +389,6 @@ export class SafQueue {
    */
   private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now()): void {
     if (!this.active.delete(a.entry.id)) return;
-    if (a.kind === 'reversal') this.reversalsActive -= 1;
     clearTimeout(a.timer);
     const code = outcome === 'expired' ? 'ISO8583_WARN_SAF_EXPIRED' : 'ISO8583_WARN_SAF_ABANDONED';
     const level = outcome === 'abandoned' || a.kind === 'reversal' ? 'error' : 'warn';

@@ -54,6 +54,18 @@ export interface JournalHalt {
 }
 
 /**
+ * A journal that refused a record, as its log lines name it (`journal`): `failing` (not stopped: a write failed, a full
+ * disk, and a later one may succeed), `stopped` (for good, its records kept on disk: a later start reads them) or
+ * `gone` (for good, its records lost: a later start does not know of them).
+ */
+export type JournalState = 'failing' | 'stopped' | 'gone';
+
+/** The {@link JournalState} of a journal whose `halted()` says `halt`. */
+export function journalState(halt: JournalHalt | undefined): JournalState {
+  return halt === undefined ? 'failing' : halt.recordsLost ? 'gone' : 'stopped';
+}
+
+/**
  * Where the SAF queue (reversals and advices) is kept across restarts. Every method resolves once its record is
  * durable. (Named for its first use; {@link SafStore} is the same interface.)
  */
@@ -76,7 +88,8 @@ export interface ReversalJournal {
   /**
    * Optional, for an engine that can stop for good while open (the file journal: its folder removed, a write it could
    * not repair): why, once stopped (a failed append is then not worth trying again in this process); `undefined` while
-   * an append that failed may succeed later (a full disk freed, a database back). Without it: always `undefined`.
+   * an append that failed may succeed later (a full disk freed, a database back). Without it: always `undefined`. The
+   * SAF queue counts its waiting entries as held in memory only (`safNotDurable`) exactly while it says `recordsLost`.
    */
   halted?(): JournalHalt | undefined;
   /** Flushes, closes and releases the journal. */

@@ -13,7 +13,7 @@ import { answer, purchase } from './peer.js';
 import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
 
-const SENT_ANYWAY = 'a SAF attempt cannot be journaled: sent anyway; the entry is held in memory only (the next start does not send it)';
+const SENT_ANYWAY = 'a SAF attempt cannot be journaled: sent anyway; held in memory only: the next start does not know of it';
 
 /** A connector whose host holds the purchase until `approve`, and answers reversals only when `answerReversals`. */
 async function purchaseAtTheHost(t: AfterHook, answerReversals: boolean) {
@@ -53,6 +53,7 @@ test('journal folder removed while a purchase is at the host: its reversal, whic
   assert.equal(line?.level, 50);
   assert.equal(line?.code, 'ISO8583_ERR_CONNECTOR_JOURNAL');
   assert.equal(line?.stan, '009101');
+  assert.equal(line?.journal, 'gone');
   assert.equal(connector.stats().safNotDurable, 0, 'ended: nothing held any more');
   assert.ok(!lines.some((l) => typeof l.msg === 'string' && l.msg.includes('not sent, will try again')));
 });

@@ -46,6 +46,7 @@ test('journal folder removed: an answered reversal ends in memory (answered, cou
   assert.equal(connector.stats().safDelivered, 1);
   assert.equal(connector.stats().safDepth, 0);
   await connector.close();
+  assert.equal(connector.stats().safUnrecorded, 0, 'the journal lost its records: nothing left to send again');
 
   const ends = lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith(NOT_JOURNALED));
   assert.equal(ends.length, 1, 'logged once');
@@ -88,7 +89,9 @@ test('journal stopped with its file kept (its lock removed): an answered advice 
   const event = await within(answered, 10_000, 'the advice to be answered');
   assert.equal(event.stan, '009301');
   assert.equal(connector.stats().safDelivered, 1);
+  assert.equal(connector.stats().safDepth, 0, 'ended (in memory)');
   await connector.close();
+  assert.equal(connector.stats().safUnrecorded, 1, 'what the stop reports: ended, not recorded, still open in the file');
   const ends = lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith(NOT_JOURNALED));
   assert.equal(ends.length, 1);
   assert.equal(ends[0]?.journal, 'stopped');

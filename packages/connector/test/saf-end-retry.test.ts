@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Iso8583Error } from '@iso8583/codec';
+import { waitUntil } from '@iso8583/test-support';
 import { FileJournal } from '../src/index.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal, SafEvent } from '../src/index.js';
 import { answer } from './peer.js';
@@ -46,10 +47,11 @@ class DoneFails implements ReversalJournal {
   }
 }
 
-async function adviceAnswered(t: AfterHook, code: 'ISO8583_ERR_CONNECTOR_STORE') {
+/** An advice stored and answered at once; its `done` fails `failures` times. `answered`: its event, once `done` commits. */
+async function adviceStored(t: AfterHook, failures: number) {
   const dir = tempDir(t, 'saf-end-retry');
   const { logger, lines } = capturedLogger('info');
-  const store = new DoneFails(new FileJournal(dir, { logger }), 3, code);
+  const store = new DoneFails(new FileJournal(dir, { logger }), failures, 'ISO8583_ERR_CONNECTOR_STORE');
   const { connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
     reversal: { enabled: true, journal: store },
     logger,
@@ -65,18 +67,35 @@ async function adviceAnswered(t: AfterHook, code: 'ISO8583_ERR_CONNECTOR_STORE')
     }),
   );
   await connector.request(advice('009401'), { saf: true });
-  await answered;
-  return { lines, store, connector };
+  return { dir, lines, store, connector, answered };
 }
 
 const failures = (lines: Record<string, unknown>[]): Record<string, unknown>[] =>
   lines.filter((l) => typeof l.msg === 'string' && (l.msg.startsWith('the end of a SAF entry cannot be journaled') || l.msg.startsWith('cannot mark a SAF entry done')));
 
 test('a shared store out of reach for a SAF end: the end waits until done commits, logged once', async (t) => {
-  const { lines, store, connector } = await adviceAnswered(t, 'ISO8583_ERR_CONNECTOR_STORE');
+  const { lines, store, connector, answered } = await adviceStored(t, 3);
+  await answered;
   assert.deepEqual(store.order, ['done failed', 'done failed', 'done failed', 'done', 'answered']);
   assert.equal(connector.stats().safDelivered, 1);
   const logged = failures(lines);
   assert.equal(logged.length, 1, 'logged once, not every retryInterval');
   assert.equal(logged[0]?.msg, 'cannot mark a SAF entry done in the journal: not sent again, tried again every retryInterval');
+});
+
+test('a shared store out of reach for a SAF end: the entry is not ended until done commits (in the SAF depth), and a stop leaves it open, counted as left', async (t) => {
+  const { dir, store, connector } = await adviceStored(t, Infinity);
+  await waitUntil(() => store.order.length >= 2, { what: 'the done to fail twice' });
+  const s = connector.stats();
+  assert.equal(s.safDepth, 1, 'answered, but its end waits for done: not ended yet');
+  assert.equal(s.reversalsPending, 0, 'an advice, not a reversal');
+  assert.equal(s.safDelivered, 0);
+  await connector.close();
+  assert.equal(connector.stats().safDepth, 1, 'what the stop reports: left in the journal, the next start sends it');
+  assert.equal(connector.stats().safUnrecorded, 0, 'not ended in memory');
+  // What the figures promised: the entry is still open, with the attempt that was answered.
+  const again = new FileJournal(dir);
+  t.after(() => again.close());
+  const open = await again.open();
+  assert.deepEqual(open.map((e) => `${String(e.reversal['11'])}/${String(e.attempts)}`), ['009401/1']);
 });

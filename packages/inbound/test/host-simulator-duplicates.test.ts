@@ -9,6 +9,8 @@ import { TestClient } from './support/client.js';
 import { gate } from './support/gates.js';
 import { VISA, ask, original, tx } from './support/simulator.js';
 
+const MASTERCARD = '5555555555554444';
+
 const NOW = new Date(Date.UTC(2026, 10, 21, 10, 30, 0));
 
 function host(): HostSimulator {
@@ -134,4 +136,75 @@ test('host simulator – behind an endpoint, a delay past sequenceTimeout answer
   assert.equal(reply.fields['39'], '96');
   assert.equal(await late.promise, undefined, 'the simulator gave no answer once the endpoint had given up');
   assert.equal(sim.balanceOf(VISA), 100000);
+});
+
+test('host simulator duplicates – over a socket, a terminal without field 7 that reuses STAN 000001 for another card gets that card debited', async (t) => {
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 100000 }, [MASTERCARD]: { balance: 100000 } }, now: () => NOW });
+  const { port } = await startEndpoint(t, { sequence: sim });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  const first = tx('0200', '000001', 1234);
+  delete first['7'];
+  assert.equal((await client.request(first)).fields['39'], '00');
+  // The terminal restarted and numbers from 000001 again: another card, another amount, another transaction.
+  const second = await client.request({ ...first, 2: MASTERCARD, 4: '000000050000' });
+  assert.equal(second.fields['39'], '00');
+  assert.equal(second.fields['2'], MASTERCARD);
+  assert.equal(sim.balanceOf(VISA), 100000 - 1234);
+  assert.equal(sim.balanceOf(MASTERCARD), 100000 - 50000, 'the second card was debited, not given the first card\'s answer');
+  // The same card for another amount under the same keys is another transaction too; the same one again is not.
+  assert.equal((await client.request({ ...first, 4: '000000000100' })).fields['39'], '00');
+  assert.equal((await client.request(first)).fields['38'], (await client.request({ ...first, 0: '0201' })).fields['38']);
+  assert.equal(sim.balanceOf(VISA), 100000 - 1234 - 100);
+});
+
+test('host simulator duplicates – over a socket, a repeat (0201, 0221) carrying its own field 7 gets the first answer and books nothing', async (t) => {
+  const sim = host();
+  const { port } = await startEndpoint(t, { sequence: sim });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  const purchase = tx('0200', '000777', 2500);
+  const first = await client.request(purchase);
+  assert.equal(first.fields['39'], '00');
+  const repeat = await client.request({ ...purchase, 0: '0201', 7: '1121103035' });
+  assert.equal(repeat.fields['38'], first.fields['38']);
+  assert.equal(repeat.fields['37'], first.fields['37']);
+  const advice = tx('0220', '000778', 1000, { 7: '1121103100' });
+  const acknowledged = await client.request(advice);
+  assert.equal((await client.request({ ...advice, 0: '0221', 7: '1121103135' })).fields['37'], acknowledged.fields['37']);
+  assert.equal(sim.balanceOf(VISA), 100000 - 2500 - 1000, 'each booked once');
+  // With the local date and time (13, 12) a repeat is matched on them: another local time is another transaction.
+  const local = tx('0200', '000779', 100, { 12: '103000', 13: '1121' });
+  await ask(sim, local);
+  await ask(sim, { ...local, 0: '0201', 7: '1121103040' });
+  assert.equal(sim.balanceOf(VISA), 100000 - 3600);
+  assert.equal((await ask(sim, { ...local, 0: '0201', 7: '1121103050', 12: '103010' }))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 100000 - 3700);
+});
+
+test('host simulator duplicates – an original after its repeat: the same transaction when its field 7 is not later; 1993 matches on field 12', async () => {
+  const sim = host();
+  const repeat = await ask(sim, tx('0201', '000800', 1000, { 7: '1121103030' }));
+  assert.equal((await ask(sim, tx('0200', '000800', 1000, { 7: '1121103000' })))?.['38'], repeat?.['38'], 'the late original');
+  assert.equal(sim.balanceOf(VISA), 99000);
+  assert.equal((await ask(sim, tx('0200', '000800', 1000, { 7: '1121113000' })))?.['39'], '00', 'sent after the repeat: a new one');
+  assert.equal(sim.balanceOf(VISA), 98000);
+  // ISO 8583:1993: field 7 is per transmission; an original sent again or a repeat is known by field 12.
+  const v1993 = tx('1200', '000801', 1000, { 12: '261121103000' });
+  const approved = await ask(sim, v1993);
+  for (const again of [{ ...v1993, 7: '1121103099' }, { ...v1993, 0: '1201', 7: '1121103100' }]) {
+    assert.equal((await ask(sim, again))?.['38'], approved?.['38']);
+  }
+  assert.equal(sim.balanceOf(VISA), 97000);
+  assert.equal((await ask(sim, { ...v1993, 12: '261121103500' }))?.['39'], '000', 'another local time: another transaction');
+  assert.equal(sim.balanceOf(VISA), 96000);
+});
+
+test('host simulator advices – an 0220 of another card naming an 0100 in field 90 does not release that card\'s hold', async () => {
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 100000 }, [MASTERCARD]: { balance: 100000 } }, now: () => NOW });
+  await ask(sim, tx('0100', '000900', 5000));
+  await ask(sim, tx('0100', '000900', 5000, { 2: MASTERCARD }));
+  assert.equal((await ask(sim, { ...tx('0220', '000901', 4500), 90: original('0100', '000900') }))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 100000 - 4500, 'the VISA pre-authorisation completed, though the MASTERCARD one came later');
+  assert.equal(sim.balanceOf(MASTERCARD), 100000 - 5000, 'the other card still holds its own');
 });

@@ -85,3 +85,26 @@ test('host simulator – behind a 1987 endpoint, a 1200 is answered (1210, 30) a
   assert.equal(reply.fields['39'], '30');
   assert.equal(sim.balanceOf(VISA), 5000);
 });
+
+test('host simulator options – a card number never appears in an error: a PAN given as an option or a card property is named masked', () => {
+  const asOption = refused({ [VISA]: { balance: 100 } });
+  assert.deepEqual(asOption.problems?.map((p: FieldProblem) => p.field), ['411111******1111']);
+  const asProperty = refused({ cards: { [VISA]: { balance: 1, [MASTERCARD]: 2 } } });
+  assert.deepEqual(asProperty.problems?.map((p: FieldProblem) => p.field), ['cards[0].555555******4444']);
+  for (const err of [asOption, asProperty]) {
+    assert.doesNotMatch(`${err.message} ${JSON.stringify(err.problems)}`, /4111111111111111|5555555555554444/);
+  }
+});
+
+test('host simulator options – cards as a Map, or keyed by something that is not a card number, is refused naming the option', () => {
+  const map = refused({ cards: new Map([[VISA, { balance: 1 }]]) });
+  assert.deepEqual(map.problems?.map((p: FieldProblem) => p.field), ['cards']);
+  assert.match(map.message, /Map/);
+  for (const key of ['abc', '12345', '41111111111111111111']) {
+    const err = refused({ cards: { [key]: { balance: 1 } } });
+    assert.equal(err.code, 'ISO8583_ERR_INBOUND_OPTIONS');
+    assert.deepEqual(err.problems?.map((p: FieldProblem) => p.field), ['cards[0]'], key);
+    assert.doesNotMatch(err.message, new RegExp(key), 'named by position');
+  }
+  assert.equal(typeof createHostSimulator({ cards: Object.assign(Object.create(null) as object, { [VISA]: { balance: 1 } }) }), 'function');
+});

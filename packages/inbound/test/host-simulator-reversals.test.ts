@@ -4,7 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHostSimulator } from '../src/index.js';
 import type { HostSimulator } from '../src/index.js';
+import { startEndpoint } from './support/endpoint.js';
+import { TestClient } from './support/client.js';
 import { VISA, ask, original, tx } from './support/simulator.js';
+
+const MASTERCARD = '5555555555554444';
 
 const NOW = new Date(Date.UTC(2026, 10, 21, 10, 30, 0));
 
@@ -147,4 +151,67 @@ test('host simulator reversals – reversals before their original are remembere
   assert.equal((await ask(sim, tx('0200', '000081', 100)))?.['39'], '05');
   assert.equal((await ask(sim, tx('0200', '000082', 100)))?.['39'], '05');
   assert.equal(sim.balanceOf(VISA), 99900);
+});
+
+test('host simulator reversals – over a socket, a reversal carrying another card (field 2) than the original is answered 25 and moves nothing', async (t) => {
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 100000 }, [MASTERCARD]: { balance: 100000 } }, now: () => NOW });
+  const { port } = await startEndpoint(t, { sequence: sim });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await client.request(tx('0200', '000001', 1000))).fields['39'], '00');
+  for (const reversal of [tx('0400', '000001', 1000, { 2: MASTERCARD }), { ...tx('0420', '000002', 1000, { 2: MASTERCARD }), 90: original('0200', '000001') }]) {
+    assert.equal((await client.request(reversal)).fields['39'], '25', String(reversal['0']));
+  }
+  assert.equal(sim.balanceOf(VISA), 99000, 'the first card\'s purchase stands');
+  assert.equal(sim.balanceOf(MASTERCARD), 100000);
+  // Track 2 names the card when field 2 is absent; the right card reverses it.
+  const track = { ...tx('0400', '000001', 1000, { 35: `${MASTERCARD}=29121010000000000000` }) };
+  delete track['2'];
+  assert.equal((await client.request(track)).fields['39'], '25');
+  // A reversal comes from its original's terminal: another terminal's (41) finds nothing either.
+  assert.equal((await client.request({ ...tx('0400', '000003', 1000, { 41: 'TERM0002' }), 90: original('0200', '000001') })).fields['39'], '25');
+  assert.equal((await client.request(tx('0400', '000001', 1000))).fields['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 100000);
+});
+
+test('host simulator reversals – a partial reversal before its original: the late original is approved and only the actual amount taken', async () => {
+  const sim = host();
+  const partial = { ...tx('0400', '000090', 1000), 90: original('0200', '000089'), 95: replacement(600) };
+  assert.equal((await ask(sim, partial))?.['39'], '25');
+  assert.equal((await ask(sim, tx('0200', '000089', 1000)))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 100000 - 600, '6.00 dispensed, 4.00 never taken');
+  assert.equal((await ask(sim, { ...partial, 0: '0401' }))?.['39'], '00', 'its repeat now finds the original');
+  assert.equal(sim.balanceOf(VISA), 100000 - 600);
+  // An advice the same way (1993: a 401 before its 1220).
+  const local = '261121103000';
+  const early = { ...tx('1420', '000092', 300, { 12: local, 24: '401' }), 56: `1220000091${local}06123456` };
+  assert.equal((await ask(sim, early))?.['39'], '914');
+  assert.equal((await ask(sim, tx('1220', '000091', 1000, { 12: local })))?.['39'], '000');
+  assert.equal(sim.balanceOf(VISA), 100000 - 600 - 300);
+});
+
+test('host simulator reversals – pre-authorisation 50, completion 45, pre-authorisation reversed to 30, completion reversed: 30 held', async () => {
+  const sim = host();
+  await ask(sim, tx('0100', '000100', 5000));
+  await ask(sim, { ...tx('0220', '000101', 4500), 90: original('0100', '000100') });
+  assert.equal(sim.balanceOf(VISA), 100000 - 4500);
+  assert.equal((await ask(sim, { ...tx('0400', '000102', 5000), 90: original('0100', '000100'), 95: replacement(3000) }))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 100000 - 4500, 'the completion holds the money: nothing to give back yet');
+  await ask(sim, { ...tx('0420', '000103', 4500), 90: original('0220', '000101') });
+  assert.equal(sim.balanceOf(VISA), 100000 - 3000, 'the pre-authorisation stands at 30.00: that is what is held again');
+  await ask(sim, { ...tx('0420', '000104', 5000), 90: original('0100', '000100') });
+  assert.equal(sim.balanceOf(VISA), 100000);
+});
+
+test('host simulator reversals – x4xx of issuer or other origin (0402, 0403, 0422, 0424) and notifications (0440, 1440) get 12 and move nothing', async () => {
+  const sim = host();
+  await ask(sim, tx('0200', '000110', 1000));
+  for (const mti of ['0402', '0403', '0422', '0424', '0440']) {
+    const reply = await ask(sim, { ...tx(mti, '000111', 1000), 90: original('0200', '000110') });
+    assert.equal(reply?.['39'], '12', mti);
+  }
+  const local = '261121103000';
+  await ask(sim, tx('1200', '000112', 1000, { 12: local }));
+  assert.equal((await ask(sim, { ...tx('1440', '000113', 1000, { 12: local, 24: '400' }), 56: `1200000112${local}06123456` }))?.['39'], '902');
+  assert.equal(sim.balanceOf(VISA), 98000, 'both purchases stand');
 });

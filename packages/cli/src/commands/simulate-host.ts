@@ -40,9 +40,11 @@ export const SIMULATE_HOST_HELP = `Usage: iso8583 simulate-host --port PORT [fla
 
 Runs the host simulator: answers 0800, 0100, 0200, 0400 and 0420 with realistic fields (37, 38, 39), balances per
 card and decline rules; 0120 and 0220 advices are posted and acknowledged (an 0220 naming an 0100 in field 90
-completes it); a repeat (0201) or a request sent again with the same 11, 7, 41 and 32 gets the first answer and moves
-no money; other requests get 12. A reversal undoes its original once (partly, with field 95's actual amount); one
-that comes before its original is answered 25 and the original, when it comes, declined 05. With a 1993 dialect
+completes it); a request sent again with the same 11, 7, 41, 32, card and amount, or its repeat (0201, whatever its
+field 7), gets the first answer and moves no money; other requests (0402, 0440, ...) get 12. A reversal undoes its
+original once (partly, with field 95's actual amount), and only the original of its own card (else 25); one that
+comes before its original is answered 25 and the original, when it comes, declined 05 (or booked at the actual
+amount of a partial reversal). With a 1993 dialect
 (--dialect iso93ascii) 1804, 1100, 1200, 1400 and 1420, in 1993 action codes; a message of the other edition gets
 the dialect's format error (30, or 904). Prints "listening on HOST:PORT" when ready (with --port 0, the port picked). Stops on
 SIGTERM or SIGINT (Ctrl-C) after closing its connections, with exit code 0.

@@ -13,6 +13,9 @@ import { consoleError } from './errors.js';
 import { pageHeaders } from './headers.js';
 import { loginPage } from './login-page.js';
 
+/** The content type of the sign-in form. */
+const FORM = 'application/x-www-form-urlencoded';
+
 /** The name of the console's session cookie. */
 export const SESSION_COOKIE = 'iso8583_console';
 
@@ -75,8 +78,14 @@ function pathOf(request: FastifyRequest): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
-/** Answers 401 with the coded error (JSON), or for the console page the login form. */
-function refuse(request: FastifyRequest, reply: FastifyReply, wrong: boolean): FastifyReply {
+/** The JSON body of a refusal (401 here): `{ error: { code, message } }` unless the app answers in another shape. */
+export type RefusalBody = (request: FastifyRequest, err: { code: string; message: string; field?: string }) => unknown;
+
+/** The console's shape of a refusal, `{ error: { code, message, field } }` (what its page reads). */
+export const errorBody: RefusalBody = (_request, err) => ({ error: { code: err.code, message: err.message, ...(err.field === undefined ? {} : { field: err.field }) } });
+
+/** Answers 401 with the coded error (JSON, shaped by `body`), or for the console page the login form. */
+function refuse(request: FastifyRequest, reply: FastifyReply, wrong: boolean, body: RefusalBody): FastifyReply {
   const path = pathOf(request);
   reply.code(401).header('cache-control', 'no-store');
   const page = (request.method === 'GET' && (path === '/console' || path === '/console/')) || path === '/console/login';
@@ -84,7 +93,7 @@ function refuse(request: FastifyRequest, reply: FastifyReply, wrong: boolean): F
   if (page) return pageHeaders(reply).type('text/html; charset=utf-8').send(loginPage(wrong));
   reply.header('www-authenticate', 'Bearer realm="iso8583"');
   const err = consoleError('ISO8583_ERR_CONSOLE_UNAUTHORIZED', 'this HTTP port asks for a token: Authorization: Bearer TOKEN');
-  return reply.send({ error: { code: err.code, message: err.message } });
+  return reply.send(body(request, { code: err.code, message: err.message }));
 }
 
 /** The `Set-Cookie` header of a session (HttpOnly, SameSite=Strict, whole port). */
@@ -95,14 +104,12 @@ function sessionCookie(session: string): string {
 /**
  * Puts every route of `app` behind `token` (an `onRequest` hook: call before routes and plugins are added), and adds
  * `POST /console/login` (the form) and `GET /console?token=...`, which set the session cookie and go to `/console`.
+ * The form's content type (`application/x-www-form-urlencoded`, at most 4 KB) is read on `POST /console/login` alone:
+ * on any other route a form body is what that route makes of it (SocketQueue's routes read it as JSON), never fields.
+ * `body`: the JSON shape of a 401. Default {@link errorBody}.
  */
-export function requireToken(app: FastifyInstance, token: string): void {
+export function requireToken(app: FastifyInstance, token: string, body: RefusalBody = errorBody): void {
   const session = sessionValue(token);
-  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    });
-  }
   app.addHook('onRequest', async (request, reply) => {
     const path = pathOf(request);
     // The form and its style sheet carry nothing but the form.
@@ -111,17 +118,24 @@ export function requireToken(app: FastifyInstance, token: string): void {
     if (request.method === 'GET' && (path === '/console' || path === '/console/')) {
       const given = (request.query as Record<string, unknown> | undefined)?.token;
       if (typeof given === 'string') {
-        if (!sameToken(given, token)) return refuse(request, reply, true);
+        if (!sameToken(given, token)) return refuse(request, reply, true, body);
         // Off the address bar and out of the history: the cookie carries the session from here on.
         return reply.code(303).header('set-cookie', sessionCookie(session)).header('location', '/console').send();
       }
     }
     if (authorized(request, token, session)) return undefined;
-    return refuse(request, reply, false);
+    return refuse(request, reply, false, body);
   });
-  app.post('/console/login', async (request, reply) => {
-    const given = (request.body as Record<string, unknown> | undefined)?.token;
-    if (typeof given !== 'string' || !sameToken(given, token)) return refuse(request, reply, true);
-    return reply.code(303).header('set-cookie', sessionCookie(session)).header('location', '/console').send();
+  // Its own context: the form parser serves this route only (an app-wide one would turn `curl -d` bodies into fields).
+  void app.register(async (login) => {
+    if (login.hasContentTypeParser(FORM)) login.removeContentTypeParser(FORM);
+    login.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: 4096 }, (_req, text, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(text))));
+    });
+    login.post('/console/login', async (request, reply) => {
+      const given = (request.body as Record<string, unknown> | undefined)?.token;
+      if (typeof given !== 'string' || !sameToken(given, token)) return refuse(request, reply, true, body);
+      return reply.code(303).header('set-cookie', sessionCookie(session)).header('location', '/console').send();
+    });
   });
 }

@@ -288,7 +288,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       assembled.stopKeepAlive();
       const endpointsClosed = Promise.allSettled(Object.values(endpoints).map((e) => e.close({ deadline })));
       // Every client's answer delivered or handed over (stored as a reversal) before the SAF queues drain.
-      assembled.holdConnectorsUntil(Promise.allSettled([endpointsClosed, assembled.serverClosed]).then(() => waitForSaf(Object.values(connectors), until)));
+      assembled.holdConnectorsUntil(waitForSaf(Object.values(connectors), until, undefined, Promise.allSettled([endpointsClosed, assembled.serverClosed])));
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<'expired'>((r) => {
         timer = setTimeout(() => r('expired'), deadline + 1_000);

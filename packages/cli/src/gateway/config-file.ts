@@ -8,7 +8,7 @@ import { readFlagFile } from '../read-file.js';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
 import { GATEWAY_FLAGS } from './flag-rows.js';
-import { socketQueuePointer } from './socketqueue.js';
+import { socketQueuePointer, withoutOffKeys } from './socketqueue.js';
 import { ROUTES_SCHEMA, UPSTREAMS_SCHEMA, readableReason } from './upstreams.js';
 
 /** The JSON Schema of a gateway config file (every key optional except `upstream`, once merged with the flags). */
@@ -51,7 +51,8 @@ export function readConfig(path: string): ConfigRead {
     throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} is not JSON`, { field: 'config', cause: err });
   }
   const written = new Map<string, string>();
-  data = renameAliasKeys(data, path, written);
+  // SocketQueue's config.json.dist filled in: its keys at their off value ("v": false, "pidFile": "") change nothing.
+  data = renameAliasKeys(withoutOffKeys(data), path, written);
   const problems = checkFile(data).map((p) => fileProblem(p, written, data));
   if (problems.length > 0) {
     throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} is invalid`, { field: 'config', problems });

@@ -333,12 +333,11 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       expiryTimer = setTimeout(() => resolve('expired'), deadline + 1_000);
     });
     // POS and HTTP stop accepting at once; each delivers what it has in flight (an answer a client never got is
-    // reversed: stored now). Then the reversals still pending are sent while the links are up, and the advices stored
-    // with saf: true, and only then do the connectors close.
+    // reversed: stored then). The pending reversals and advices are sent at once, while the links are up; the
+    // connectors close once both sides have closed and nothing is pending.
     http.stopKeepAlive();
     const posClosed = endpoint.close({ deadline });
-    const safDone = (): Promise<void> => waitForSaf(everyConnector, until, drainStop.signal);
-    const linksFree = Promise.allSettled([posClosed, http.serverClosed]).then(safDone);
+    const linksFree = waitForSaf(everyConnector, until, drainStop.signal, Promise.allSettled([posClosed, http.serverClosed]));
     http.holdConnectorsUntil(linksFree);
     const othersClosed = linksFree.then(() => Promise.all(others.map((c) => c.close())));
     const orderly = Promise.all([posClosed, app.close(), metricsApp?.close(), statsPort?.close(), othersClosed]).then(() => 'done' as const);

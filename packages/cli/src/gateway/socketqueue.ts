@@ -73,6 +73,9 @@ function ms(value: string | undefined): string {
   return value !== undefined && /^\d+$/.test(value) ? String(Number(value) * 1000) : 'MS';
 }
 
+/** SocketQueue's `useLengthHeader` (`useHeader` in its config.json.dist): 4 ASCII digits of length before each message. */
+const lengthHeader: Pointer = (v) => (v === 'false' ? 'use --frame none' : 'use --frame ascii4 (the default with SocketQueue\'s names)');
+
 /** SocketQueue's parameters (parameters.js) that are not flags here, each with its pointer to what replaces it. */
 const POINTERS: Readonly<Record<string, Pointer>> = {
   queueTimeout: (v) => `its seconds are --request-timeout ${ms(v)} here (milliseconds)`,
@@ -93,11 +96,30 @@ const POINTERS: Readonly<Record<string, Pointer>> = {
   testTargetHost: () => 'send test traffic with iso8583 load',
   testTargetPort: () => 'send test traffic with iso8583 load',
   testRealLife: () => 'send test traffic with iso8583 load',
-  useLengthHeader: (v) => (v === 'false' ? 'use --frame none' : 'use --frame ascii4 (the default with SocketQueue\'s names)'),
+  useLengthHeader: lengthHeader,
+  // config.json.dist's name of useLengthHeader.
+  useHeader: lengthHeader,
   smartVista: () => 'use --dialect smartvista (the default with SocketQueue\'s names)',
   openWay: () => 'use --dialect FILE (a JSON dialect or jPOS packager of the host)',
   helpJson: () => 'use --help',
 };
+
+/**
+ * SocketQueue's config file keys at the value that turns them off, as its `config.json.dist` has them: a file holding
+ * one so is read as if it did not (no effect, no refusal). At any other value the key is refused with its pointer
+ * (`"dangerous": true`: card data is always masked; `"pidFile": "x.pid"`: a service manager knows the pid).
+ */
+const OFF_VALUES: Readonly<Record<string, boolean | string>> = {
+  v: false, silent: false, dangerous: false, help: false, helpJson: false, openWay: false,
+  c: '', logFile: '', pidFile: '', logstashHost: '', statDumpFile: '', testTargetHost: '',
+};
+
+/** A config file's object without SocketQueue's keys at their off value ({@link OFF_VALUES}); anything else as given. */
+export function withoutOffKeys(data: unknown): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  const entries = Object.entries(data).filter(([key, value]) => !(Object.hasOwn(OFF_VALUES, key) && OFF_VALUES[key] === value));
+  return Object.fromEntries(entries);
+}
 
 /** What to use instead of SocketQueue's parameter `name` (given `value`), or `undefined` when it is not one of them. */
 export function socketQueuePointer(name: string, value?: unknown): string | undefined {

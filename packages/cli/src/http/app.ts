@@ -14,6 +14,7 @@ import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connecto
 import { listenError } from '../args.js';
 import { maskDigitRuns } from '@iso8583/codec';
 import { requireKnownHost } from './host-check.js';
+import { refusalBody } from './refusal-body.js';
 import { socketQueueHttp } from './socketqueue-http.js';
 import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests } from './request-deadline.js';
 import { requireToken } from '../console/access.js';
@@ -125,12 +126,14 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
     ...(sq === undefined ? {} : { rewriteUrl: sq.rewriteUrl }),
   });
   sq?.install(app);
+  // The refusals below come before any route: with SocketQueue's HTTP service, in its shape (refusal-body.ts).
+  const refusal = refusalBody(options.socketQueue);
   // A browser request from another site never reaches a route that changes state (the connector's cross-site.ts).
-  app.addHook('onRequest', refuseCrossSite((err) => ({ error: { code: err.code, message: err.message, field: err.field } })));
+  app.addHook('onRequest', refuseCrossSite((err, request) => refusal(request, { code: err.code, message: err.message, field: err.field })));
   // The address listened on, for the Host check of a port without a token (host-check.ts).
   let bound: string | undefined;
-  if (options.token === undefined) requireKnownHost(app, () => bound);
-  if (options.token !== undefined) requireToken(app, options.token);
+  if (options.token === undefined) requireKnownHost(app, () => bound, true, refusal);
+  if (options.token !== undefined) requireToken(app, options.token, refusal);
   if (options.console !== undefined) mountConsole(app, options.console, options.logger);
   if (options.logger !== undefined) logRequests(app, options.logger, options.logEveryRequest);
   if (options.monitoring !== undefined) addMonitoring(app, options.monitoring);

@@ -9,6 +9,8 @@
 import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { consoleError } from '../console/errors.js';
+import { errorBody } from '../console/access.js';
+import type { RefusalBody } from '../console/access.js';
 
 /** The host name of a `Host` header (no port, no brackets), lower case. */
 function hostName(host: string): string {
@@ -32,13 +34,14 @@ export function knownHost(host: string | undefined, bound: string | undefined): 
 /**
  * Refuses (421) every request of `app` whose `Host` is not {@link knownHost} for the address `bound()` names: the HTTP
  * port without a token, and the `--metrics` listener (which never asks for one). `token`: the port could ask for a
- * token instead, and the answer says so. Default `true`.
+ * token instead, and the answer says so. Default `true`. `body`: the JSON shape of the 421. Default `{ error: { code,
+ * message, field } }`.
  */
-export function requireKnownHost(app: FastifyInstance, bound: () => string | undefined, token = true): void {
+export function requireKnownHost(app: FastifyInstance, bound: () => string | undefined, token = true, body: RefusalBody = errorBody): void {
   const text = `this port answers its own address, an IP address or localhost in Host${token ? ' (or a request with the token)' : ''}`;
   app.addHook('onRequest', async (request, reply) => {
     if (knownHost(request.headers.host, bound())) return undefined;
     const err = consoleError('ISO8583_ERR_CONSOLE_HOST', text, 'host');
-    return reply.code(421).header('cache-control', 'no-store').send({ error: { code: err.code, message: err.message, field: err.field } });
+    return reply.code(421).header('cache-control', 'no-store').send(body(request, { code: err.code, message: err.message, field: 'host' }));
   });
 }

@@ -10,12 +10,12 @@ import { checkHostSimulatorOptions } from './options.js';
 
 /**
  * Options of {@link createHostSimulator}, checked up front: a bad one throws `ISO8583_ERR_INBOUND_OPTIONS` naming it
- * (a card by its position, `cards[0].balance`, never its PAN).
+ * (a card by its position, `cards[0].balance`, never its PAN; a PAN-shaped key masked).
  */
 export interface HostSimulatorOptions {
   /**
-   * The issuer's cards: PAN -> balance (whole minor units, 0 or more), expiry (`YYMM`) and blocked flag. Default: none
-   * (see `defaultBalance`).
+   * The issuer's cards, a plain object: PAN (12 to 19 digits) -> balance (whole minor units, 0 or more), expiry
+   * (`YYMM`) and blocked flag. Default: none (see `defaultBalance`).
    */
   cards?: Record<string, SimulatedCard>;
   /**
@@ -36,8 +36,9 @@ export interface HostSimulatorOptions {
   delay?: number;
   /**
    * How many transactions are kept to match reversals, completions and duplicates against (oldest dropped first), and
-   * how many reversals that came before their original, and cards opened with `defaultBalance`: a whole number, 1 or
-   * more. Default 20000.
+   * how many reversals that came before their original, and cards opened with `defaultBalance` (the least recently
+   * used forgotten first, never one whose transaction the journal still holds): a whole number, 1 or more. Default
+   * 20000.
    */
   journalSize?: number;
   /** The clock (for expiry checks and field 37). Default `() => new Date()`. */
@@ -75,6 +76,15 @@ export const HOST_RESPONSE_CODES = {
   exceedsAmountLimit: '61',
 } as const;
 
+/**
+ * A request (x100, x200, x400) or advice (x120, x220, x420) from the acquirer, or its repeat (origin 1): anything else
+ * (issuer or other origin, x4x2 and x4x3 among them; a notification x140, x440; an instruction) is not for an issuer
+ * host to book.
+ */
+function fromAcquirer(mti: string): boolean {
+  return (mti[2] === '0' || mti[2] === '2') && (mti[3] === '0' || mti[3] === '1');
+}
+
 /** Network management information codes (field 70) answered with 00. */
 const NETWORK_CODES = new Set(['001', '002', '301']);
 
@@ -86,27 +96,31 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
  *   00; other codes 12.
  * - 0100/0200 -> 0110/0210 with 37 (retrieval reference: the request's, or one made up), 38 (approval code, when
  *   approved) and 39. Processing code (field 3) 00/01/09 debits, 20 credits (refund), 30/31 is a balance inquiry
- *   (field 54 carries the available balance); others 12. Declines: 14 invalid card (not Luhn-valid, blocked, or
+ *   (field 54 carries the available balance, `C` or below zero `D`); others 12. Declines: 14 invalid card (not Luhn-valid, blocked, or
  *   unknown with `defaultBalance: null`), 54 expired (card record, field 14 or track 2), 61 over `maxAmount`,
  *   51 insufficient funds, 13 a zero amount, 30 a missing PAN, STAN or amount.
- * - Duplicates, as an issuer checks them: a repeat (0101, 0201, 0121, 0221) or a request sent again with the same
- *   STAN (11), transmission date and time (7), terminal (41) and acquirer (32) gets the answer already given (same
- *   37, 38, 39) and moves no money; a repeat whose original never arrived is handled as the original.
+ * - Duplicates, as an issuer checks them (see `duplicateKeys`): a request sent again with the same STAN (11),
+ *   transmission date and time (7; 1993: local date and time, 12), terminal (41), acquirer (32), card and amount (4),
+ *   or a repeat (0101, 0201, 0121, 0221) of one, matched without its own field 7, gets the answer already given (same
+ *   37, 38, 39) and moves no money; a repeat whose original never arrived is handled as the original. Another card or
+ *   amount under the same 11, 7, 41 and 32 is another transaction.
  * - 0120/0220 advices -> 0130/0230: a transaction already approved elsewhere (stand-in, completion), posted without
  *   balance, limit or expiry checks and acknowledged 00 (30, 12 and 14 as for a request). An 0220 naming an 0100
  *   pre-authorisation in field 90 completes it: the hold is released and the advice's amount debited instead. An
  *   0120 places a hold like an approved 0100.
  * - 0400/0420 (and repeats 0401/0421) -> 0410/0430: finds the original by field 90 (original MTI, STAN,
- *   transmission time, acquirer) or else by STAN + terminal + acquirer, and undoes its effect on the balance once
+ *   transmission time, acquirer) or else by STAN + terminal + acquirer, of the reversal's terminal and (when it
+ *   carries field 2 or track 2) card, and undoes its effect on the balance once
  *   (a completion reversed puts its pre-authorisation's hold back, unless that was reversed too); 00. With field 95
  *   (replacement amounts) whose actual amount is not zero, the reversal is partial: only what the original took over
  *   the actual amount comes back (0200 for 10.00, 0400 with 6.00 dispensed: 4.00 back), never more than is left;
  *   an actual amount over the original's is refused with 13 (invalid amount) and moves nothing.
  *   No original: 25, and the reversal is remembered (as many as `journalSize`): the original, should it come later,
- *   is declined with 05 (do not honour; an advice acknowledged) and moves no money. A request resent after its
+ *   is declined with 05 (do not honour; an advice acknowledged) and moves no money, or after a partial reversal is
+ *   booked and stands at the actual amount. A request resent after its
  *   transaction was reversed is declined with 05 too, not given the approval again.
- * - Any other request (another class, an issuer- or other-originated 0102/0202/0104, a 1993 notification) -> its
- *   response MTI with 12; a response MTI gets no reply.
+ * - Any other request (another class, an issuer- or other-originated 0102/0202/0104/0402/0422, a notification
+ *   0440 or 1440) -> its response MTI with 12 (1993: 902); a response MTI gets no reply.
  * - With `delay`, a message the endpoint has given up on (`context.signal` aborted: its `sequenceTimeout` passed and
  *   the client was answered 96) is not answered and moves no money.
  * - ISO 8583:1993 requests (1xxx) the same, one version up, with the 1993 action codes in field 39 (000 approved,
@@ -171,14 +185,9 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
         return network(fields, replyMti);
       case '1':
       case '2':
-        // A request (x100, x200) or advice (x120, x220) from the acquirer, or its repeat (origin 1): anything else
-        // (issuer or other origin, a 1993 notification) is not for an issuer host.
-        if ((mti[2] === '0' || mti[2] === '2') && (mti[3] === '0' || mti[3] === '1')) {
-          return issuer.transaction(fields, mti, replyMti);
-        }
-        return invalid(fields, replyMti);
+        return fromAcquirer(mti) ? issuer.transaction(fields, mti, replyMti) : invalid(fields, replyMti);
       case '4':
-        return issuer.reversal(fields, replyMti);
+        return fromAcquirer(mti) ? issuer.reversal(fields, replyMti) : invalid(fields, replyMti);
       default:
         return invalid(fields, replyMti);
     }

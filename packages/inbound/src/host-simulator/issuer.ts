@@ -2,16 +2,20 @@
  * The simulated issuer's books: card accounts, the journal, and the three things an issuer does with an
  * authorisation or financial message (request, advice, reversal), in ISO 8583:1987 response codes (the simulator
  * turns them into 1993 action codes for 1xxx MTIs). Duplicates never touch a balance twice: a repeat (origin 1) or a
- * resend under the same duplicate key gets the answer already given.
+ * resend under the same duplicate key (see `duplicateKeys`) gets the answer already given.
  */
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { RESPONSE_ECHOED_FIELDS } from '@iso8583/codec';
+import { Accounts } from './accounts.js';
 import { expiryOf, isExpired, panOf, validCardNumber } from './cards.js';
 import type { SimulatedCard } from './cards.js';
+import { duplicateKeys } from './duplicate-key.js';
+import type { DuplicateKeys } from './duplicate-key.js';
 import { readOriginalDataElements } from './iso1993.js';
 import { Journal } from './journal.js';
 import type { JournalEntry, OriginalKeys } from './journal.js';
 import { PendingReversals } from './pending-reversals.js';
+import type { PendingReversal } from './pending-reversals.js';
 import { readReversalAmounts } from './reversal-amount.js';
 
 /** What the issuer is configured with (see `HostSimulatorOptions`). */
@@ -62,15 +66,16 @@ export function echo(fields: IsoMessage, mti: string, extra: readonly string[] =
 }
 
 export class Issuer {
-  readonly #accounts = new Map<string, SimulatedCard>();
-  readonly #opened: string[] = [];
+  readonly #accounts: Accounts;
   readonly #journal: Journal;
   readonly #pending: PendingReversals;
   #sequenceNumber = 0;
 
   constructor(private readonly settings: IssuerSettings) {
-    for (const [pan, card] of Object.entries(settings.cards)) this.#accounts.set(pan, { ...card });
-    this.#journal = new Journal(settings.journalSize);
+    this.#accounts = new Accounts(settings.cards, settings.defaultBalance, settings.journalSize);
+    this.#journal = new Journal(settings.journalSize, (entry) => {
+      if (entry.account !== undefined) this.#accounts.release(entry.account);
+    });
     this.#pending = new PendingReversals(settings.journalSize);
   }
 
@@ -78,20 +83,14 @@ export class Issuer {
     return this.#accounts.get(pan)?.balance;
   }
 
-  #account(pan: string): SimulatedCard | undefined {
-    const known = this.#accounts.get(pan);
-    const { defaultBalance, journalSize } = this.settings;
-    if (known !== undefined || defaultBalance === null) return known;
-    const card: SimulatedCard = { balance: defaultBalance };
-    this.#accounts.set(pan, card);
-    this.#opened.push(pan);
-    if (this.#opened.length > journalSize) this.#accounts.delete(this.#opened.shift()!);
-    return card;
-  }
-
-  /** The card of a request, or `undefined` for 14 (invalid card): not Luhn-valid, unknown, or blocked. */
-  #card(pan: string): SimulatedCard | undefined {
-    const card = !this.settings.checkCards || validCardNumber(pan) ? this.#account(pan) : undefined;
+  /**
+   * The card of a request or advice the journal holds, or `undefined` for 14 (invalid card): not Luhn-valid, unknown,
+   * or blocked.
+   */
+  #card(entry: JournalEntry): SimulatedCard | undefined {
+    const { pan } = entry;
+    const card = !this.settings.checkCards || validCardNumber(pan) ? this.#accounts.use(pan) : undefined;
+    entry.account = card;
     return card?.blocked === true ? undefined : card;
   }
 
@@ -108,11 +107,11 @@ export class Issuer {
    * x221): the answer already given under its duplicate key, else a new one.
    */
   transaction(fields: IsoMessage, mti: string, replyMti: string): MessageInput {
-    const stan = text(fields, '11');
-    const known = stan === undefined ? undefined : this.#journal.duplicate(mti, stan, text(fields, '7'), text(fields, '41'), text(fields, '32'));
+    const keys = duplicateKeys(mti, fields);
+    const known = text(fields, '11') === undefined ? undefined : this.#journal.duplicate(mti, keys);
     if (known?.code !== undefined) return this.#again(fields, replyMti, known);
     const advice = mti[2] === '2';
-    const { reply, entry } = advice ? this.#advice(fields, mti, replyMti) : this.#request(fields, mti, replyMti);
+    const { reply, entry } = advice ? this.#advice(fields, mti, replyMti, keys) : this.#request(fields, mti, replyMti, keys);
     if (entry !== undefined) {
       entry.code = reply['39'] as string;
       entry.rrn = reply['37'] as string;
@@ -157,9 +156,9 @@ export class Issuer {
     return { reply, date, pan: pan ?? '', stan: stan ?? '', processing, kind, inquiry, amount, code };
   }
 
-  #entry(fields: IsoMessage, mti: string, stan: string, pan: string, amount: number): JournalEntry {
+  #entry(fields: IsoMessage, mti: string, keys: DuplicateKeys, stan: string, pan: string, amount: number): JournalEntry {
     const entry: JournalEntry = {
-      mti, stan, amount, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
+      keys, mti, stan, amount, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
       acquirer: text(fields, '32'), pan, debited: 0, credited: 0, reversed: false,
       code: undefined, rrn: undefined, approval: undefined, balance: undefined,
     };
@@ -173,20 +172,20 @@ export class Issuer {
     return reply;
   }
 
-  #request(fields: IsoMessage, mti: string, replyMti: string): { reply: MessageInput; entry?: JournalEntry } {
+  #request(fields: IsoMessage, mti: string, replyMti: string, keys: DuplicateKeys): { reply: MessageInput; entry?: JournalEntry } {
     const c = this.#checked(fields, replyMti, true);
     const { reply } = c;
     if (c.code !== undefined) return { reply: Object.assign(reply, { 39: c.code }) };
-    const entry = this.#entry(fields, mti, c.stan, c.pan, c.amount);
+    const entry = this.#entry(fields, mti, keys, c.stan, c.pan, c.amount);
     const decline = (code: string) => ({ reply: Object.assign(reply, { 39: code }), entry });
-    if (this.#reversedAlready(entry)) return decline(REVERSED);
-    const card = this.#card(c.pan);
+    const early = this.#earlyReversal(entry);
+    if (entry.reversed) return decline(REVERSED);
+    const card = this.#card(entry);
     if (card === undefined) return decline('14');
     const expiry = card.expiry ?? expiryOf(fields);
     if (this.settings.checkCards && expiry !== undefined && isExpired(expiry, c.date)) return decline('54');
     if (c.inquiry) {
-      const currency = text(fields, '49') ?? '840';
-      reply['54'] = `${c.processing.slice(2, 4)}02${currency}C${String(card.balance).padStart(12, '0')}`;
+      reply['54'] = additionalAmount(c.processing, text(fields, '49') ?? '840', card.balance);
     } else {
       if (c.amount === 0) return decline('13');
       if (c.amount > this.settings.maxAmount) return decline('61');
@@ -198,6 +197,7 @@ export class Issuer {
         card.balance -= c.amount;
         entry.debited = c.amount;
       }
+      if (early?.actual !== undefined) this.#reverse(entry, early.actual);
     }
     return { reply: this.#approve(reply), entry };
   }
@@ -209,13 +209,14 @@ export class Issuer {
    * debited in its place. An 0120 places a hold like an approved 0100. An advice whose reversal came first is
    * acknowledged and posts nothing.
    */
-  #advice(fields: IsoMessage, mti: string, replyMti: string): { reply: MessageInput; entry?: JournalEntry } {
+  #advice(fields: IsoMessage, mti: string, replyMti: string, keys: DuplicateKeys): { reply: MessageInput; entry?: JournalEntry } {
     const c = this.#checked(fields, replyMti, false);
     const { reply } = c;
     if (c.code !== undefined) return { reply: Object.assign(reply, { 39: c.code }) };
-    const entry = this.#entry(fields, mti, c.stan, c.pan, c.amount);
-    if (this.#reversedAlready(entry)) return { reply: Object.assign(reply, { 39: '00' }), entry };
-    const card = this.#card(c.pan);
+    const entry = this.#entry(fields, mti, keys, c.stan, c.pan, c.amount);
+    const early = this.#earlyReversal(entry);
+    if (entry.reversed) return { reply: Object.assign(reply, { 39: '00' }), entry };
+    const card = this.#card(entry);
     if (card === undefined) return { reply: Object.assign(reply, { 39: '14' }), entry };
     if (mti[1] === '2') {
       const preAuth = this.#original(fields, mti[0] === '1') ?? undefined;
@@ -235,24 +236,29 @@ export class Issuer {
       card.balance -= c.amount;
       entry.debited = c.amount;
     }
+    if (early?.actual !== undefined) this.#reverse(entry, early.actual);
     reply['39'] = '00';
     return { reply, entry };
   }
 
   /**
-   * True when a reversal that came before `entry` (a request or advice just received) named it: the transaction is
-   * then reversed from the start and moves no money.
+   * The reversal that came before `entry` (a request or advice just received) and named it, if any. A full one
+   * reverses the transaction from the start (`entry.reversed`: it moves no money); a partial one is booked once the
+   * transaction is (only its actual amount stays taken).
    */
-  #reversedAlready(entry: JournalEntry): boolean {
-    if (!this.#pending.take(entry)) return false;
-    entry.reversed = true;
-    return true;
+  #earlyReversal(entry: JournalEntry): PendingReversal | undefined {
+    const pending = this.#pending.take(entry);
+    if (pending !== undefined && pending.actual === undefined) entry.reversed = true;
+    return pending;
   }
 
-  /** The transaction named by field 90 (1987) or 56 (1993); `null` when the message names none. */
+  /**
+   * The transaction named by field 90 (1987) or 56 (1993), of the message's own terminal and card (see
+   * {@link ownKeys}); `null` when the message names none.
+   */
   #original(fields: IsoMessage, v1993: boolean): JournalEntry | undefined | null {
     const named = originalKeys(fields, v1993);
-    return named === null ? null : this.#journal.find(named.stan, named.keys);
+    return named === null ? null : this.#journal.find(named.stan, { ...named.keys, ...ownKeys(fields) });
   }
 
   /**
@@ -271,15 +277,12 @@ export class Issuer {
     if (stan === undefined || partial === null) return Object.assign(reply, { 39: '30' });
     const over = v1993 ? '30' : OVER_ORIGINAL;
     if (partial !== undefined && partial.original !== undefined && partial.actual > partial.original) return Object.assign(reply, { 39: over });
-    let named = originalKeys(fields, v1993);
-    if (named === null) {
-      const terminal = text(fields, '41');
-      const acquirer = text(fields, '32');
-      named = { stan, keys: { ...(terminal === undefined ? {} : { terminal }), ...(acquirer === undefined ? {} : { acquirer }) } };
-    }
+    const acquirer = text(fields, '32');
+    const named = originalKeys(fields, v1993) ?? { stan, keys: acquirer === undefined ? {} : { acquirer } };
+    Object.assign(named.keys, ownKeys(fields));
     const entry = this.#journal.find(named.stan, named.keys);
     if (entry === undefined) {
-      this.#pending.add(named.stan, named.keys);
+      this.#pending.add(named.stan, named.keys, partial?.actual);
       return Object.assign(reply, { 39: '25' });
     }
     if (partial !== undefined && partial.actual > entry.amount) return Object.assign(reply, { 39: over });
@@ -297,7 +300,7 @@ export class Issuer {
    */
   #reverse(entry: JournalEntry, actual: number | undefined): void {
     if (entry.reversed) return;
-    const card = this.#accounts.get(entry.pan);
+    const card = entry.account;
     const move = (amount: number) => {
       if (card !== undefined) card.balance += amount;
     };
@@ -306,6 +309,9 @@ export class Issuer {
       if (entry.credited > actual) move(actual - entry.credited);
       entry.debited = Math.min(entry.debited, actual);
       entry.credited = Math.min(entry.credited, actual);
+      // A completed pre-authorisation now stands at `actual`: the hold its completion would put back if reversed.
+      const completion = entry.completedBy;
+      if (completion?.released !== undefined) completion.released = Math.min(completion.released, actual);
       return;
     }
     entry.reversed = true;
@@ -321,6 +327,16 @@ export class Issuer {
       preAuth.debited = entry.released ?? 0;
     }
   }
+}
+
+/**
+ * The keys a reversal or completion adds of its own to those that name its original: its terminal (41) and its card
+ * (2, else track 2), when it carries them. The original of another terminal or card is not its.
+ */
+function ownKeys(fields: IsoMessage): OriginalKeys {
+  const terminal = text(fields, '41');
+  const pan = panOf(fields);
+  return { ...(terminal === undefined ? {} : { terminal }), ...(pan === undefined ? {} : { pan }) };
 }
 
 /** The STAN and keys of the original a message names in field 90 (1987) or 56 (1993); `null` when it names none. */
@@ -350,4 +366,13 @@ function originalKeys(fields: IsoMessage, v1993: boolean): { stan: string; keys:
       ...(acquirer === '' || /^0+$/.test(acquirer) ? {} : { acquirer }),
     },
   };
+}
+
+/**
+ * Field 54 (additional amounts) of a balance inquiry: account type (positions 3-4 of field 3), amount type 02
+ * (available balance), currency, `C` (credit) or `D` (debit: the balance is below zero, as an advice posted without
+ * a balance check can leave it) and the balance's absolute value in 12 digits.
+ */
+function additionalAmount(processing: string, currency: string, balance: number): string {
+  return `${processing.slice(2, 4)}02${currency}${balance < 0 ? 'D' : 'C'}${String(Math.abs(balance)).padStart(12, '0')}`;
 }

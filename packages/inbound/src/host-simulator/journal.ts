@@ -1,5 +1,12 @@
+import type { Account } from './accounts.js';
+import type { DuplicateKeys } from './duplicate-key.js';
+import { isRepeat } from './duplicate-key.js';
+import { StanTerminalIndex } from './stan-index.js';
+
 /** An authorisation or financial transaction the simulated host answered, kept to match reversals and duplicates. */
 export interface JournalEntry {
+  /** The keys of the duplicate check (see `duplicateKeys`). */
+  keys: DuplicateKeys;
   /** The request MTI (0100, 0200, 0120, 0220, their repeats; 1xxx under 1993). */
   mti: string;
   /** Field 11, the STAN. */
@@ -14,6 +21,8 @@ export interface JournalEntry {
   acquirer: string | undefined;
   /** The PAN the amount was taken from. */
   pan: string;
+  /** The card's account, once the issuer has found it (see `Accounts.use`). */
+  account?: Account;
   /**
    * Field 4 of the request or advice (0 for a balance inquiry): the most a partial reversal can say was actually
    * done.
@@ -49,8 +58,8 @@ export interface JournalEntry {
 }
 
 /**
- * What a reversal says of its original besides the STAN: from field 90 (1987) or 56 (1993), else its own terminal (41)
- * and acquirer (32).
+ * What a reversal says of its original besides the STAN: from field 90 (1987) or 56 (1993), its own terminal (41)
+ * and acquirer (32) when field 90 or 56 does not name one, and its PAN (2, else track 2) when it carries one.
  */
 export interface OriginalKeys {
   mti?: string;
@@ -58,84 +67,88 @@ export interface OriginalKeys {
   local?: string;
   terminal?: string;
   acquirer?: string;
+  pan?: string;
 }
 
 /**
- * True when `entry` is the transaction `keys` name: the same message class (first two MTI digits), and each key given
- * on both sides equal (an absent key matches anything; acquirer ids compared as numbers, zero-padded or not).
+ * True when `entry` is the transaction `keys` name: the same message class (first two MTI digits), the same terminal
+ * (41; absent on both sides alike: a reversal comes from the terminal of its original), the same PAN when the keys
+ * carry one, and each other key given on both sides equal (an absent one matches anything; acquirer ids compared as
+ * numbers, zero-padded or not).
  */
 export function matchesOriginal(entry: JournalEntry, keys: OriginalKeys): boolean {
   if (keys.mti !== undefined && entry.mti.slice(0, 2) !== keys.mti.slice(0, 2)) return false;
+  if (entry.terminal !== keys.terminal) return false;
+  if (keys.pan !== undefined && entry.pan !== keys.pan) return false;
   if (keys.transmission !== undefined && entry.transmission !== undefined && entry.transmission !== keys.transmission) return false;
   if (keys.local !== undefined && entry.local !== undefined && entry.local !== keys.local) return false;
-  if (keys.terminal !== undefined && entry.terminal !== undefined && entry.terminal !== keys.terminal) return false;
   return keys.acquirer === undefined || entry.acquirer === undefined || Number(entry.acquirer) === Number(keys.acquirer);
 }
 
 /**
  * The journal of the simulated host: the last `limit` transactions, oldest dropped first (so memory stays flat
- * over any number of transactions). Looked up by STAN, then narrowed by the other keys; or by duplicate key.
+ * over any number of transactions). Looked up by duplicate key (a map: one lookup whatever the traffic), or by STAN
+ * and terminal for reversals. It calls `onEvict` with each entry it drops.
  */
 export class Journal {
-  private readonly byStan = new Map<string, JournalEntry[]>();
-  private readonly order: JournalEntry[] = [];
-  private head = 0;
+  readonly #byTerminal = new StanTerminalIndex<JournalEntry>();
+  /** The latest entry under each duplicate key (an older one under the same key was dropped before it). */
+  readonly #byOriginal = new Map<string, JournalEntry>();
+  readonly #byRepeat = new Map<string, JournalEntry>();
+  readonly #order: JournalEntry[] = [];
+  #head = 0;
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly onEvict: (entry: JournalEntry) => void = () => {},
+  ) {}
 
   add(entry: JournalEntry): void {
-    const list = this.byStan.get(entry.stan);
-    if (list === undefined) this.byStan.set(entry.stan, [entry]);
-    else list.push(entry);
-    this.order.push(entry);
-    if (this.order.length - this.head > this.limit) this.evict();
+    this.#byTerminal.add(entry);
+    this.#byOriginal.set(entry.keys.original, entry);
+    this.#byRepeat.set(entry.keys.repeat, entry);
+    this.#order.push(entry);
+    if (this.#order.length - this.#head > this.limit) this.#evict();
   }
 
-  private evict(): void {
-    const old = this.order[this.head]!;
-    this.head++;
-    const list = this.byStan.get(old.stan);
-    if (list !== undefined) {
-      const i = list.indexOf(old);
-      if (i !== -1) list.splice(i, 1);
-      if (list.length === 0) this.byStan.delete(old.stan);
-    }
+  #evict(): void {
+    const old = this.#order[this.#head]!;
+    this.#head++;
+    this.#byTerminal.remove(old);
+    if (this.#byOriginal.get(old.keys.original) === old) this.#byOriginal.delete(old.keys.original);
+    if (this.#byRepeat.get(old.keys.repeat) === old) this.#byRepeat.delete(old.keys.repeat);
     // Links to an evicted entry go with it (memory stays bounded by `limit`).
     if (old.completes !== undefined) old.completes.completedBy = undefined;
     if (old.completedBy !== undefined) old.completedBy.completes = undefined;
-    if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order.splice(0, this.head);
-      this.head = 0;
+    if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
+      this.#order.splice(0, this.#head);
+      this.#head = 0;
     }
+    this.onEvict(old);
   }
 
   /**
-   * The transaction an issuer's duplicate check finds for a request, if the journal still holds it: the same version,
-   * class and function of the MTI (an 0200 and its repeat 0201 match, an 0100 and an 0200 do not), STAN (11),
-   * transmission date and time (7), terminal (41) and acquirer (32), each present or absent alike.
+   * The transaction an issuer's duplicate check finds for a request or advice `mti` with these keys (see
+   * `duplicateKeys`), if the journal still holds it: by the original key; for a repeat, by the repeat key; for an
+   * original, also a repeat that came first (handled as its original) by the repeat key, when the original's field 7
+   * is not later than the repeat's.
    */
-  duplicate(mti: string, stan: string, transmission: string | undefined, terminal: string | undefined, acquirer: string | undefined): JournalEntry | undefined {
-    const list = this.byStan.get(stan);
-    if (list === undefined) return undefined;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const e = list[i]!;
-      if (e.transmission === transmission && e.terminal === terminal && e.acquirer === acquirer && e.mti.startsWith(mti.slice(0, 3))) return e;
-    }
-    return undefined;
+  duplicate(mti: string, keys: DuplicateKeys): JournalEntry | undefined {
+    if (isRepeat(mti)) return this.#byRepeat.get(keys.repeat);
+    const found = this.#byOriginal.get(keys.original);
+    if (found !== undefined) return found;
+    const repeat = this.#byRepeat.get(keys.repeat);
+    if (repeat === undefined || !isRepeat(repeat.mti)) return undefined;
+    const sentAfter = keys.transmission !== undefined && repeat.transmission !== undefined && keys.transmission > repeat.transmission;
+    return sentAfter ? undefined : repeat;
   }
 
   /** The latest entry with this STAN whose given keys all match (see {@link matchesOriginal}). */
   find(stan: string, keys: OriginalKeys): JournalEntry | undefined {
-    const list = this.byStan.get(stan);
-    if (list === undefined) return undefined;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const e = list[i]!;
-      if (matchesOriginal(e, keys)) return e;
-    }
-    return undefined;
+    return this.#byTerminal.latest(stan, keys.terminal, (e) => matchesOriginal(e, keys));
   }
 
   get size(): number {
-    return this.order.length - this.head;
+    return this.#order.length - this.#head;
   }
 }

@@ -3,7 +3,7 @@
  * `problems` naming every offending option (a card by its position in `cards`, `cards[0].balance`: never its PAN),
  * never a value.
  */
-import { schemaCheckError } from '@iso8583/codec';
+import { maskDigitRuns, schemaCheckError } from '@iso8583/codec';
 import type { FieldProblem } from '@iso8583/codec';
 
 const CHECK = { code: 'ISO8583_ERR_INBOUND_OPTIONS', subject: 'host simulator options' } as const;
@@ -15,6 +15,16 @@ const KNOWN = new Set(['cards', 'defaultBalance', 'maxAmount', 'delay', 'journal
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** A plain object (`{ ... }` or `Object.create(null)`), not a `Map`, an array or a class instance. */
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  isObject(value) && [Object.prototype, null].includes(Object.getPrototypeOf(value) as object | null);
+
+/** A key as an error may name it: any run of digits that could be a PAN masked (the codec's `maskDigitRuns`). */
+const keyName = (key: string): string => maskDigitRuns(key);
+
+/** The card numbers `cards` may hold: 12 to 19 digits (ISO/IEC 7812), Luhn-valid or not (see `checkCards`). */
+const CARD_NUMBER = /^\d{12,19}$/;
 
 /** A whole number of minor units from 0 to `Number.MAX_SAFE_INTEGER`. */
 const isAmount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
@@ -30,7 +40,7 @@ function cardProblems(card: unknown, name: string): FieldProblem[] {
   }
   if (card.blocked !== undefined && typeof card.blocked !== 'boolean') problems.push(problem(`${name}.blocked`, 'must be a boolean'));
   for (const key of Object.keys(card)) {
-    if (!['balance', 'expiry', 'blocked'].includes(key)) problems.push(problem(`${name}.${key}`, 'is not a property of a simulated card'));
+    if (!['balance', 'expiry', 'blocked'].includes(key)) problems.push(problem(`${name}.${keyName(key)}`, 'is not a property of a simulated card'));
   }
   return problems;
 }
@@ -41,10 +51,17 @@ export function checkHostSimulatorOptions(options: unknown): void {
   const problem = (field: string, reason: string) => problems.push({ field, code: CHECK.code, reason });
   if (!isObject(options)) throw schemaCheckError([{ field: '(options)', code: CHECK.code, reason: 'must be an object' }], CHECK);
   const o = options;
-  for (const key of Object.keys(o)) if (!KNOWN.has(key) && o[key] !== undefined) problem(key, 'is not an option of the host simulator');
+  // An unknown key is named masked: a PAN given as an option (the cards object passed in place of the options) is
+  // named 476173******0010.
+  for (const key of Object.keys(o)) if (!KNOWN.has(key) && o[key] !== undefined) problem(keyName(key), 'is not an option of the host simulator');
   if (o.cards !== undefined) {
-    if (!isObject(o.cards)) problem('cards', 'must be an object of PAN -> card');
-    else Object.values(o.cards).forEach((card, i) => problems.push(...cardProblems(card, `cards[${i}]`)));
+    if (!isPlainObject(o.cards)) problem('cards', 'must be a plain object of PAN -> card (not a Map or an array)');
+    else {
+      Object.entries(o.cards).forEach(([pan, card], i) => {
+        if (!CARD_NUMBER.test(pan)) problem(`cards[${i}]`, 'must be keyed by a card number (12 to 19 digits)');
+        problems.push(...cardProblems(card, `cards[${i}]`));
+      });
+    }
   }
   if (o.defaultBalance !== undefined && o.defaultBalance !== null && !isAmount(o.defaultBalance)) {
     problem('defaultBalance', 'must be a whole number of minor units, 0 or more, or null');

@@ -1,38 +1,47 @@
 /**
  * Reversals that arrived before their original (the acquirer timed out and reversed while the request was still on its
- * way): answered 25 at the time, and remembered so that the original, when it comes, moves no money. The last `limit`
- * are kept, oldest dropped first, as the journal keeps its transactions.
+ * way): answered 25 at the time, and remembered so that the original, when it comes, moves no money (a full reversal),
+ * or only the amount a partial one says was done. The last `limit` are kept, oldest dropped first, as the journal
+ * keeps its transactions.
  */
 import { matchesOriginal } from './journal.js';
 import type { JournalEntry, OriginalKeys } from './journal.js';
+import { StanTerminalIndex } from './stan-index.js';
 
-interface Pending {
+/** A remembered reversal. */
+export interface PendingReversal {
   stan: string;
+  terminal: string | undefined;
   keys: OriginalKeys;
+  /** The amount a partial reversal says was actually done; `undefined` for a full reversal. */
+  actual: number | undefined;
   /** False once taken (an original matched it) or dropped. */
   live: boolean;
 }
 
-/** The reversals whose original the journal did not hold, by the STAN they name; the last `limit` kept. */
+/** The reversals whose original the journal did not hold, by the STAN and terminal they name; the last `limit` kept. */
 export class PendingReversals {
-  readonly #byStan = new Map<string, Pending[]>();
-  readonly #order: Pending[] = [];
+  readonly #index = new StanTerminalIndex<PendingReversal>();
+  /** The keys of every live one, to keep a repeat (0421) once without a search. */
+  readonly #named = new Set<string>();
+  readonly #order: PendingReversal[] = [];
   #head = 0;
 
   constructor(private readonly limit: number) {}
 
   /**
-   * Remembers a reversal whose original `stan` and `keys` name but the journal does not hold. A reversal that names
-   * nothing beyond the STAN and the message class (no transmission or local time, terminal or acquirer) is not kept:
-   * it would cancel any later transaction with that STAN. The same keys again (a repeat 0421) are kept once.
+   * Remembers a reversal whose original `stan` and `keys` name but the journal does not hold (`actual`: what a partial
+   * one says was done). A reversal that names nothing beyond the STAN, the message class and the PAN (no transmission
+   * or local time, terminal or acquirer) is not kept: it would cancel any later transaction with that STAN. The same
+   * keys again (a repeat 0421) are kept once.
    */
-  add(stan: string, keys: OriginalKeys): void {
+  add(stan: string, keys: OriginalKeys, actual: number | undefined): void {
     if (keys.transmission === undefined && keys.local === undefined && keys.terminal === undefined && keys.acquirer === undefined) return;
-    const list = this.#byStan.get(stan);
-    if (list?.some((p) => sameKeys(p.keys, keys)) === true) return;
-    const pending: Pending = { stan, keys, live: true };
-    if (list === undefined) this.#byStan.set(stan, [pending]);
-    else list.push(pending);
+    const name = nameOf(stan, keys);
+    if (this.#named.has(name)) return;
+    this.#named.add(name);
+    const pending: PendingReversal = { stan, terminal: keys.terminal, keys, actual, live: true };
+    this.#index.add(pending);
     this.#order.push(pending);
     while (this.#order.length - this.#head > this.limit) this.#forget(this.#order[this.#head++]!);
     if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
@@ -41,25 +50,22 @@ export class PendingReversals {
     }
   }
 
-  /** True (and forgotten) when a remembered reversal names `entry`, a transaction just received. */
-  take(entry: JournalEntry): boolean {
-    const list = this.#byStan.get(entry.stan);
-    const pending = list?.find((p) => matchesOriginal(entry, p.keys));
-    if (pending === undefined) return false;
-    this.#forget(pending);
-    return true;
+  /** The remembered reversal that names `entry`, a transaction just received (and forgotten), if any. */
+  take(entry: JournalEntry): PendingReversal | undefined {
+    const pending = this.#index.latest(entry.stan, entry.terminal, (p) => matchesOriginal(entry, p.keys));
+    if (pending !== undefined) this.#forget(pending);
+    return pending;
   }
 
-  #forget(pending: Pending): void {
+  #forget(pending: PendingReversal): void {
     if (!pending.live) return;
     pending.live = false;
-    const list = this.#byStan.get(pending.stan);
-    if (list === undefined) return;
-    list.splice(list.indexOf(pending), 1);
-    if (list.length === 0) this.#byStan.delete(pending.stan);
+    this.#index.remove(pending);
+    this.#named.delete(nameOf(pending.stan, pending.keys));
   }
 }
 
-function sameKeys(a: OriginalKeys, b: OriginalKeys): boolean {
-  return a.mti === b.mti && a.transmission === b.transmission && a.local === b.local && a.terminal === b.terminal && a.acquirer === b.acquirer;
+/** One text for a reversal's STAN and keys. */
+function nameOf(stan: string, keys: OriginalKeys): string {
+  return JSON.stringify([stan, keys.mti, keys.transmission, keys.local, keys.terminal, keys.acquirer, keys.pan]);
 }

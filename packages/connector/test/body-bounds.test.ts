@@ -1,0 +1,104 @@
+// The routes against bodies built to be expensive: more keys than a message can hold, nesting 100,000 levels deep,
+// thousands of XML tags. Each is refused 400 naming the count or depth before any message is read from it (so the
+// other clients of the process do not wait), and an answer lists at most 20 problems, saying how many more there are.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Fastify from 'fastify';
+import { httpCall } from '@iso8583/test-support';
+import { MAX_BODY_DEPTH, MAX_BODY_KEYS, MAX_XML_TAGS, iso8583Connector } from '../src/index.js';
+import { answer, purchase, startPeer } from './peer.js';
+
+async function setup(t: { after(fn: () => Promise<void> | void): void }, answers: 'plain' | 'socketqueue' = 'plain') {
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
+  const app = Fastify({ logger: false });
+  await app.register(iso8583Connector, { name: 'bank', host: '127.0.0.1', port: peer.port, routes: { prefix: '', answers } });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  t.after(async () => {
+    await app.close();
+    await peer.close();
+  });
+  return { peer, port };
+}
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+/** A purchase with `extra` unknown keys (`k0`, `k1`, ...), the PAN among them. */
+function withKeys(extra: number): string {
+  const body: Record<string, unknown> = { ...purchase('000401') };
+  for (let i = 0; i < extra; i++) body[`k${i}`] = 1;
+  return JSON.stringify(body);
+}
+
+type Plain = { result: null; errors: { code: string; message: string; problems?: unknown[]; moreProblems?: number }[] };
+
+test('body bounds – more keys than a message can hold is 400 naming the count, on POST / and POST /raw; the bank sees nothing', async (t) => {
+  const { peer, port } = await setup(t);
+  const base = Object.keys(purchase('000401')).length;
+  const body = withKeys(MAX_BODY_KEYS);
+  for (const path of ['/', '/raw']) {
+    const r = await httpCall(port, 'POST', path, JSON_TYPE, body);
+    assert.equal(r.status, 400, `${path}: ${r.body}`);
+    const e = (JSON.parse(r.body) as Plain).errors[0];
+    assert.equal(e?.code, 'ISO8583_ERR_CONNECTOR_INPUT');
+    assert.equal(e?.message, `the body holds ${base + MAX_BODY_KEYS} keys, more than a message can (at most ${MAX_BODY_KEYS})`);
+    assert.doesNotMatch(r.body, /4111111111111111|k0/);
+  }
+  // A colon inside a string (after an escaped quote too) is no key: that body goes on to the codec (field 48 too long).
+  const inText = await httpCall(port, 'POST', '/', JSON_TYPE, JSON.stringify({ ...purchase('000402'), 48: 'a":b:'.repeat(2000) }));
+  assert.equal(inText.status, 400);
+  assert.match(inText.body, /ISO8583_ERR_INVALID_MESSAGE/);
+  assert.equal(peer.received.length, 0);
+});
+
+test('body bounds – a body at the bound is read, and its answer lists 20 problems and how many more', async (t) => {
+  const { port } = await setup(t);
+  const extra = MAX_BODY_KEYS - Object.keys(purchase('000403')).length;
+  const plain = await httpCall(port, 'POST', '/', JSON_TYPE, withKeys(extra));
+  assert.equal(plain.status, 400);
+  const e = (JSON.parse(plain.body) as Plain).errors[0];
+  assert.equal(e?.code, 'ISO8583_ERR_INVALID_MESSAGE');
+  assert.equal(e?.problems?.length, 20);
+  assert.equal(e?.moreProblems, extra - 20);
+  assert.ok(plain.body.length < 4000, `a short answer (${plain.body.length} characters)`);
+});
+
+test('body bounds – SocketQueue\'s shape: the count refusal, and 20 problem strings then "and N more problems"', async (t) => {
+  const { port } = await setup(t, 'socketqueue');
+  const over = await httpCall(port, 'POST', '/', JSON_TYPE, withKeys(MAX_BODY_KEYS));
+  assert.equal(over.status, 400);
+  assert.match((JSON.parse(over.body) as { errors: string[] }).errors[0] ?? '', /^the body holds \d+ keys, more than a message can/);
+  const extra = 500;
+  const at = await httpCall(port, 'POST', '/', JSON_TYPE, withKeys(extra));
+  const errors = (JSON.parse(at.body) as { result: string; errors: string[] }).errors;
+  assert.equal(errors.length, 21);
+  assert.equal(errors[0], 'Field k0: not a field number');
+  assert.equal(errors[20], `and ${extra - 20} more problems`);
+});
+
+test('body bounds – JSON nested 100,000 levels deep (holding "constructor") is 400 naming the depth, not 500; the app goes on', async (t) => {
+  const { port } = await setup(t);
+  const levels = 100_000;
+  const deep = '{"a":'.repeat(levels) + '"constructor"' + '}'.repeat(levels);
+  const r = await httpCall(port, 'POST', '/', JSON_TYPE, deep);
+  assert.equal(r.status, 400, r.body);
+  assert.equal((JSON.parse(r.body) as Plain).errors[0]?.message, `the body nests ${levels} levels deep, more than a message can (at most ${MAX_BODY_DEPTH})`);
+  const arrays = await httpCall(port, 'POST', '/', JSON_TYPE, '['.repeat(MAX_BODY_DEPTH + 1) + ']'.repeat(MAX_BODY_DEPTH + 1));
+  assert.match(arrays.body, new RegExp(`nests ${MAX_BODY_DEPTH + 1} levels deep`));
+  // A forbidden key is still named as such.
+  const proto = await httpCall(port, 'POST', '/', JSON_TYPE, '{"0":"0200","3":{"constructor":{"prototype":{}}}}');
+  assert.match((JSON.parse(proto.body) as Plain).errors[0]?.message ?? '', /the key "constructor"/);
+  assert.equal((await httpCall(port, 'POST', '/', JSON_TYPE, JSON.stringify(purchase('000404')))).status, 200);
+});
+
+test('body bounds – XML with more tags than a message can hold is 400 naming the count, before any XML parser reads it', async (t) => {
+  const { peer, port } = await setup(t);
+  let xml = '<isomsg><field id="0" value="0200"/><field id="2" value="4111111111111111"/>';
+  for (let i = 0; i < MAX_XML_TAGS; i++) xml += `<field id="k${i}" value="1"/>`;
+  xml += '</isomsg>';
+  const r = await httpCall(port, 'POST', '/', { 'content-type': 'application/xml' }, xml);
+  assert.equal(r.status, 400, r.body);
+  assert.equal((JSON.parse(r.body) as Plain).errors[0]?.message, `the body holds ${MAX_XML_TAGS + 4} XML tags, more than a message can (at most ${MAX_XML_TAGS})`);
+  assert.doesNotMatch(r.body, /4111111111111111/);
+  assert.equal(peer.received.length, 0);
+});
