@@ -2,12 +2,12 @@
  * The one process logger of every `iso8583` command (pino; JSON lines, or pino-pretty on a terminal): the redaction of
  * card data is configured here once.
  */
-import { accessSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { getSystemErrorMap } from 'node:util';
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import { PinoPretty } from 'pino-pretty';
+import { pathProblem, systemReason } from './path-problem.js';
 
 /**
  * Paths hidden should a message object ever be logged whole: PAN (2), track 2 (35), track 3 (36), track 1 (45), PIN
@@ -62,50 +62,19 @@ export function chooseLogFormat(choice: {
   return choice.file === undefined && choice.isTTY === true ? 'pretty' : 'json';
 }
 
-/** The system's reason for a failed file operation: `EISDIR (illegal operation on a directory)`. */
-function systemReason(err: unknown): string {
-  const { code, errno } = err as { code?: unknown; errno?: unknown };
-  const text = typeof errno === 'number' ? getSystemErrorMap().get(errno)?.[1] : undefined;
-  const name = typeof code === 'string' ? code : 'error';
-  return text === undefined ? name : `${name} (${text})`;
-}
-
-/** A system error of `code` for {@link logFileProblem}'s look without opening. */
-function problemOf(code: string): string {
-  const errno = [...getSystemErrorMap()].find(([, [name]]) => name === code)?.[0];
-  return systemReason({ code, errno });
-}
-
 /**
  * Why `file` cannot be the log file, as the system's reason (`EISDIR (illegal operation on a directory)`), or
  * `undefined` when it can. With `create` (a start), its folder and the file are made and opened for appending as the
- * logger will; without (`--check`, `--check-config`), nothing is made and only what holds for any user is looked at: a
- * file that is there must not be a folder and must be writable, and the nearest existing folder above a file still to
- * be made must be a folder (whether the service's user may make it there is known at the start). Every command with a log file calls this before it starts, so a bad path is a coded error at once rather
- * than a crash or lost lines once the process runs.
+ * logger will; without (`--check`, `--check-config`), nothing is made and {@link pathProblem}'s rule answers. Every
+ * command with a log file calls this before it starts, so a bad path is a coded error at once rather than a crash or
+ * lost lines once the process runs.
  */
 export function logFileProblem(file: string, create: boolean): string | undefined {
+  if (!create) return pathProblem(file, 'file');
   try {
-    if (create) {
-      mkdirSync(dirname(file), { recursive: true });
-      closeSync(openSync(file, 'a'));
-      return undefined;
-    }
-    let path = file;
-    for (;;) {
-      let isDirectory: boolean;
-      try {
-        isDirectory = statSync(path).isDirectory();
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== 'ENOENT' || dirname(path) === path) throw err;
-        path = dirname(path);
-        continue;
-      }
-      if (path === file && isDirectory) return problemOf('EISDIR');
-      if (path !== file && !isDirectory) return problemOf('ENOTDIR');
-      if (path === file) accessSync(path, constants.W_OK);
-      return undefined;
-    }
+    mkdirSync(dirname(file), { recursive: true });
+    closeSync(openSync(file, 'a'));
+    return undefined;
   } catch (err) {
     return systemReason(err);
   }

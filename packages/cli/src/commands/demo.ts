@@ -199,18 +199,20 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const client = await task;
     for (const { title, message } of samples) {
       if (stopping !== undefined) return;
-      process.stdout.write(`== ${title}\n  request:\n`);
+      process.stdout.write(`== ${title}\n`);
       let response: IsoMessage;
       try {
         response = await client.request(message);
       } catch (err) {
         if (stopping !== undefined) return;
         failures++;
-        process.stdout.write(`  failed: ${String((err as { code?: unknown }).code ?? 'error')}\n\n`);
+        // The coded errors name the field and the rule, never its value (a sample the codec refuses says which field).
+        const { code, message: why } = err as { code?: unknown; message?: unknown };
+        process.stdout.write(`  failed: ${String(code ?? 'error')}: ${String(why ?? '')}\n\n`);
         continue;
       }
       // describe() masks the PAN, tracks, PIN block and EMV data.
-      process.stdout.write(indent(describe(requestShown(message))) + '\n  response:\n');
+      process.stdout.write('  request:\n' + indent(describe(requestShown(message))) + '\n  response:\n');
       process.stdout.write(indent(describe(response)) + `\n  => response code ${String(response['39'] ?? '(none)')}\n\n`);
     }
     await client.close();

@@ -9,6 +9,7 @@ import type { FlagRow } from '../flag-table.js';
 import { loadFlow } from '../flow/load.js';
 import { flowSchema } from '../flow/schema.js';
 import { flowError } from '../flow/errors.js';
+import { checkJournalDirs } from '../flow/options.js';
 import { resolveFlowSequences, startFlow } from '../flow/runner.js';
 import { createLogger, levelFor, logFileProblem } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
@@ -58,6 +59,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     });
   }
   if (check) {
+    checkJournalDirs(file, flow.connectors);
     await resolveFlowSequences(flow);
     process.stdout.write(`flow ${flow.name} is valid\n`);
     return 0;

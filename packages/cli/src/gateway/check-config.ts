@@ -1,7 +1,8 @@
 /**
  * `iso8583 gateway --check-config`: everything the gateway would read before it opens a socket, read and checked
- * (flags, the config file, the dialect, every upstream's connector options, the TLS files), and nothing more: no port
- * opened, no journal folder or log file made. What a service manager's `ExecStartPre` or a deploy script runs.
+ * (flags, the config file, the dialect, every upstream's connector options, the TLS files, the journal folders), and
+ * nothing more: no port opened, no journal folder or log file made, no journal lock taken. What a service manager's
+ * `ExecStartPre` or a deploy script runs.
  */
 import { pino } from 'pino';
 import { resolveDialect } from '@iso8583/codec';
@@ -9,13 +10,16 @@ import { validateConnectorOptions } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
+import { checkJournalDirs } from './journal-check.js';
+import { gatewayOpenHttpWarning, httpBindOf } from './http.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import type { UpstreamDialect } from './approval-fit.js';
 
 /**
  * Checks `config` as {@link startGateway} would use it; throws the same coded error the start would throw (a TLS file
  * that cannot be read or used names its flag or config key). Returns the one-line summary printed on success, after a
- * `warning:` line for each upstream whose approval codes the POS dialect cannot carry (approval-fit.ts).
+ * `warning:` line for each upstream whose approval codes the POS dialect cannot carry (approval-fit.ts) and one for an
+ * HTTP port open to the network without a token (`ISO8583_WARN_HTTP_OPEN`, as the start logs it).
  */
 export function checkGatewayConfig(config: GatewayConfig): string {
   const silent = pino({ level: 'silent' });
@@ -28,8 +32,10 @@ export function checkGatewayConfig(config: GatewayConfig): string {
   }
   const client = resolveDialect(config.clientDialect ?? config.dialect);
   posTlsOptions(config);
+  checkJournalDirs(config, silent);
   const names = config.upstreams?.map((u) => `${u.name}=${u.upstream}`).join(',') ?? config.upstream;
-  const http = config.httpEnabled ? `${config.bind}:${config.http}` : 'off';
-  const warnings = approvalFitWarnings(dialects, client).map((line) => `warning: ${line}\n`);
+  const http = config.httpEnabled ? `${httpBindOf(config)}:${config.http}` : 'off';
+  const open = gatewayOpenHttpWarning(config);
+  const warnings = [...approvalFitWarnings(dialects, client), ...(open === undefined ? [] : [open])].map((line) => `warning: ${line}\n`);
   return `${warnings.join('')}gateway config is valid: upstream=${names} pos=${config.bind}:${config.listen} http=${http}`;
 }

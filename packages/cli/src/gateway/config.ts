@@ -345,7 +345,7 @@ export function gatewayHelp(): string {
     flagHelp([
       { flag: 'config', short: 'c', aliases: ['c'], kind: 'string', arg: 'FILE.json', help: 'read the flags from a JSON file' },
       { flag: 'no-http', kind: 'boolean', help: 'no HTTP listener' },
-      { flag: 'check-config', kind: 'boolean', help: 'check the flags, the config file, the dialects and the TLS files, print one line and exit (opens no port, makes no file)' },
+      { flag: 'check-config', kind: 'boolean', help: 'check the flags, config file, dialects, TLS files, log file and journal folders, print one line and exit (opens no port, makes no file)' },
       { flag: 'route', kind: 'string', arg: 'PREFIX=NAME', help: 'send cards whose PAN starts with PREFIX to the upstream NAME (repeatable; longest wins)' },
       ...GATEWAY_FLAGS,
     ], 34),

@@ -25,7 +25,7 @@ import { readHttpToken } from '../console/access.js';
 import { ResettableStats } from '../stats.js';
 import { UpstreamReply, httpUndelivered, lateApproval, undeliveredApproval } from './late-approval.js';
 import { ownAnswer } from './own-answer.js';
-import { upstreamOptions } from './upstream-options.js';
+import { groupUpstreams, upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, httpBindOf, startMetrics, warnOpenGatewayHttp } from './http.js';
 import { startStatsPort } from './stats-port.js';
@@ -117,7 +117,7 @@ async function listening<T>(flag: string, host: string, port: number, start: () 
 export async function startGateway(config: GatewayConfig, runtime: GatewayRuntime): Promise<Gateway> {
   const { logger } = runtime;
   // Every file first: a missing certificate stops the start before any socket opens.
-  const named = config.upstreams !== undefined && (config.upstreams.length > 1 || (config.routes ?? []).length > 0) ? config.upstreams : undefined;
+  const named = groupUpstreams(config);
   // One transaction log for every upstream: in the journal folder (a folder in use stops the start here), or, with a
   // PostgreSQL --store, in the database every node shares (any node answers for all of them).
   const transactionLogger = logger.child({ side: 'transactions' });

@@ -19,7 +19,8 @@ import { requireKnownHost } from '../http/host-check.js';
 import { answerClientError, boundRequests } from '../http/request-deadline.js';
 import type { HttpApp, Monitoring } from '../http/app.js';
 import { TransactionRing } from '../console/recent.js';
-import { warnOpenHttp } from '../http/open-warning.js';
+import { openHttpWarning, warnOpenHttp } from '../http/open-warning.js';
+import type { OpenHttpSource } from '../http/open-warning.js';
 import type { GatewayConfig } from './config.js';
 
 /** The console's ring of recent transactions, unless the console is off (`--no-console`). */
@@ -132,13 +133,28 @@ export function httpBindOf(config: Pick<GatewayConfig, 'bind' | 'httpBind'>): st
   return config.httpBind ?? config.bind;
 }
 
+/** Where the HTTP listener's address was set (`--http-bind`, else `--bind`), and how to keep it on loopback. */
+function openHttpSource(config: Pick<GatewayConfig, 'httpBind'>): OpenHttpSource {
+  return { flag: config.httpBind === undefined ? '--bind' : '--http-bind', loopback: '--http-bind 127.0.0.1' };
+}
+
 /**
  * Logs `ISO8583_WARN_HTTP_OPEN` (http/open-warning.ts) when the HTTP listener (`--http-bind`, else `--bind`) is bound
  * beyond loopback and asks for no token.
  */
 export function warnOpenGatewayHttp(config: Pick<GatewayConfig, 'bind' | 'httpBind'>, token: string | undefined, logger: Logger): void {
-  const flag = config.httpBind === undefined ? '--bind' : '--http-bind';
-  warnOpenHttp(httpBindOf(config), token, { flag, loopback: '--http-bind 127.0.0.1' }, logger);
+  warnOpenHttp(httpBindOf(config), token, openHttpSource(config), logger);
+}
+
+/**
+ * The `ISO8583_WARN_HTTP_OPEN` line `--check-config` prints (the start's warning, by the same rule) when the HTTP port
+ * is on and bound beyond loopback without `--http-token` or `--http-token-file`; else `undefined`.
+ */
+export function gatewayOpenHttpWarning(config: GatewayConfig): string | undefined {
+  if (!config.httpEnabled) return undefined;
+  const token = config.httpToken ?? config.httpTokenFile;
+  const text = openHttpWarning(httpBindOf(config), token, openHttpSource(config));
+  return text === undefined ? undefined : `ISO8583_WARN_HTTP_OPEN: ${text}`;
 }
 
 /**

@@ -15,6 +15,14 @@ import type { GatewayUpstream } from './upstreams.js';
 import { upstreamTlsOptions } from './tls.js';
 
 /**
+ * The upstreams the gateway runs as a group, each named with its own journal folder: the config file's `upstreams`
+ * when there are several or `routes` pick among them; `undefined` for one link (a lone config-file upstream included).
+ */
+export function groupUpstreams(config: Pick<GatewayConfig, 'upstreams' | 'routes'>): readonly GatewayUpstream[] | undefined {
+  return config.upstreams !== undefined && (config.upstreams.length > 1 || (config.routes ?? []).length > 0) ? config.upstreams : undefined;
+}
+
+/**
  * The connector options of the gateway's upstream link; with `named` (one of several upstreams), its own settings over
  * the gateway's, its name, and its own journal folder (`<reversalJournal>/<name>`, else `defaultJournalDir(name)`), or
  * the PostgreSQL `store` (each upstream's entries apart, by its name). Without `named`, a lone upstream of the config

@@ -20,13 +20,17 @@ export interface OpenHttpSource {
 }
 
 /**
- * Logs `ISO8583_WARN_HTTP_OPEN` (warn) when the HTTP listener is bound to `address` beyond loopback and asks for no
- * token: anyone who reaches the address may send through the link, read `/transactions` and open the console.
+ * The text of `ISO8583_WARN_HTTP_OPEN` when the HTTP listener is bound to `address` beyond loopback and asks for no
+ * token (anyone who reaches the address may send through the link, read `/transactions` and open the console), else
+ * `undefined`: logged at start ({@link warnOpenHttp}) and printed by `gateway --check-config`.
  */
+export function openHttpWarning(address: string, token: string | undefined, source: OpenHttpSource): string | undefined {
+  if (token !== undefined || isLoopback(address)) return undefined;
+  return `the HTTP port (its routes, /transactions, /console) is reachable beyond this machine and asks for no token: give --http-token-file, or ${source.loopback}`;
+}
+
+/** Logs `ISO8583_WARN_HTTP_OPEN` (warn) with {@link openHttpWarning}'s text when there is one. */
 export function warnOpenHttp(address: string, token: string | undefined, source: OpenHttpSource, logger: Logger): void {
-  if (token !== undefined || isLoopback(address)) return;
-  logger.warn(
-    { code: 'ISO8583_WARN_HTTP_OPEN', address, flag: source.flag },
-    `the HTTP port (its routes, /transactions, /console) is reachable beyond this machine and asks for no token: give --http-token-file, or ${source.loopback}`,
-  );
+  const text = openHttpWarning(address, token, source);
+  if (text !== undefined) logger.warn({ code: 'ISO8583_WARN_HTTP_OPEN', address, flag: source.flag }, text);
 }

@@ -1,0 +1,81 @@
+// `gateway --check-config` and `run --check` look at the journal folders the start would make and open: one the start
+// could not open (a file in its place or above it, a folder it may not write) fails the check, naming the flag or JSON path, and the check
+// makes nothing (a folder still to be made stays unmade, no lock file in a folder that is there). The HTTP port open to
+// the network without a token is a warning line of --check-config, as the start logs it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseGatewayArgs } from '../src/gateway/config.js';
+import { checkGatewayConfig } from '../src/gateway/check-config.js';
+import { runCli } from './cli-process.js';
+
+function folder(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-check-journal-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function check(...flags: string[]): string {
+  return checkGatewayConfig(parseGatewayArgs(['--upstream', '127.0.0.1:9', ...flags]).config);
+}
+
+test('gateway --check-config with a --reversal-journal under a regular file exits 1 naming --reversal-journal and ENOTDIR', async (t) => {
+  const dir = folder(t);
+  writeFileSync(join(dir, 'afile'), '');
+  const r = await runCli(['gateway', '--upstream', '127.0.0.1:1', '--reversal-journal', join(dir, 'afile', 'j'), '--check-config']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^iso8583: ISO8583_ERR_GATEWAY_CONFIG: --reversal-journal: the journal folder \S+afile\/j cannot be made or written: ENOTDIR/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack');
+});
+
+test('--check-config: a --reversal-journal that is a file, or each upstream of a group under one, is refused', (t) => {
+  const dir = folder(t);
+  const file = join(dir, 'plain');
+  writeFileSync(file, '');
+  assert.throws(() => check('--reversal-journal', file), { code: 'ISO8583_ERR_GATEWAY_CONFIG', field: '--reversal-journal', message: /ENOTDIR/ });
+  const group = parseGatewayArgs(['--upstream', 'a=127.0.0.1:1', '--upstream', 'b=127.0.0.1:2', '--reversal-journal', dir]).config;
+  writeFileSync(join(dir, 'b'), '');
+  assert.throws(() => checkGatewayConfig(group), { message: /journal folder \S+\/b cannot be made or written: ENOTDIR/ });
+});
+
+test('--check-config: a journal folder still to be made, or one that is there, passes and is left as it was', (t) => {
+  const dir = folder(t);
+  assert.match(check('--reversal-journal', join(dir, 'new', 'journal')), /gateway config is valid/);
+  assert.equal(existsSync(join(dir, 'new')), false, 'nothing made');
+  mkdirSync(join(dir, 'there'));
+  assert.match(check('--reversal-journal', join(dir, 'there')), /gateway config is valid/);
+  assert.deepEqual(readdirSync(join(dir, 'there')), [], 'no lock or journal file made');
+  assert.match(check('--reversal-journal', join(dir, 'afile'), '--store', 'postgresql://u@127.0.0.1:1/db', '--no-transaction-log'), /valid/);
+});
+
+test('--check-config: a journal folder this user may not write is refused', { skip: process.getuid?.() === 0 ? 'root writes anywhere' : false }, (t) => {
+  const dir = folder(t);
+  mkdirSync(join(dir, 'ro'));
+  chmodSync(join(dir, 'ro'), 0o555);
+  t.after(() => chmodSync(join(dir, 'ro'), 0o755));
+  assert.throws(() => check('--reversal-journal', join(dir, 'ro')), { message: /EACCES/ });
+});
+
+test('run --check with a reversal.journalDir under a regular file fails ISO8583_ERR_FLOW_INVALID naming its JSON path', async (t) => {
+  const dir = folder(t);
+  writeFileSync(join(dir, 'afile'), '');
+  const file = join(dir, 'flow.json');
+  writeFileSync(file, JSON.stringify({
+    connectors: { bank: { host: '127.0.0.1', port: 1, reversal: { enabled: true, journalDir: 'afile/j' } } },
+    inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator' } },
+  }));
+  const r = await runCli(['run', file, '--check']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^iso8583: ISO8583_ERR_FLOW_INVALID: flow file \S+: \/connectors\/bank\/reversal\/journalDir: the journal folder \S+afile\/j cannot be made or written: ENOTDIR/);
+});
+
+test('--check-config prints ISO8583_WARN_HTTP_OPEN for an HTTP port beyond loopback without a token, and not with one', () => {
+  const open = check('--bind', '0.0.0.0', '--no-transaction-log', '--no-reversal');
+  assert.match(open, /^warning: ISO8583_WARN_HTTP_OPEN: the HTTP port .* give --http-token-file, or --http-bind 127\.0\.0\.1\ngateway config is valid: .* http=0\.0\.0\.0:8080$/);
+  assert.doesNotMatch(check('--bind', '0.0.0.0', '--http-bind', '127.0.0.1', '--no-reversal', '--no-transaction-log'), /warning/);
+  assert.doesNotMatch(check('--bind', '0.0.0.0', '--http-token', 'secret-token-1234567890', '--no-reversal', '--no-transaction-log'), /warning/);
+  assert.doesNotMatch(check('--bind', '0.0.0.0', '--no-http', '--no-reversal', '--no-transaction-log'), /warning/);
+});
