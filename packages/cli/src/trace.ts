@@ -7,6 +7,9 @@
  * Levels: with `--log-messages`, each message at `info` with its fields (the `describe()` lines); without it, a summary
  * line (MTI, STAN, terminal, response code) at `debug` and the fields at `trace`.
  *
+ * An inbound endpoint's reply is traced as it was written (its `onReply`): a sequence's result that does not pack shows
+ * as the 96 the client got, never as the values the sequence gave.
+ *
  * A message a link sends is traced once the link took it: its `->` line is written when the answer (or a failure after
  * the write: no answer in time, the connection lost, an answer that does not decode) comes, so a request refused
  * before it was packed and sent (an option out of range, an invalid field) shows no `->` line and none of its values.
