@@ -7,6 +7,9 @@
  * Levels: with `--log-messages`, each message at `info` with its fields (the `describe()` lines); without it, a summary
  * line (MTI, STAN, terminal, response code) at `debug` and the fields at `trace`.
  *
+ * An inbound endpoint's reply is traced as it was written (its `onReply`): a sequence's result that does not pack shows
+ * as the 96 the client got, never as the values the sequence gave.
+ *
  * A message a link sends is traced once the link took it: its `->` line is written when the answer (or a failure after
  * the write: no answer in time, the connection lost, an answer that does not decode) comes, so a request refused
  * before it was packed and sent (an option out of range, an invalid field) shows no `->` line and none of its values.
@@ -16,8 +19,7 @@
  */
 import { describe, maskDigitRuns, readMessage } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
-import { EncodedReply } from '@iso8583/inbound';
-import type { Sequence } from '@iso8583/inbound';
+import type { ReplyObserver, Sequence } from '@iso8583/inbound';
 import type { Logger } from 'pino';
 
 /** `in`: received by this process; `out`: sent by it. */
@@ -51,8 +53,12 @@ export interface MessageTracer {
   readonly enabled: boolean;
   /** Logs one message. Never throws (a message it cannot show is logged as such). */
   message(direction: TraceDirection, message: unknown, context: TraceContext): void;
-  /** A sequence that logs each message it is given (`in`) and its reply (`out`, with the latency). */
-  sequence(side: string, sequence: Sequence): Sequence;
+  /**
+   * An inbound endpoint's `sequence` and `onReply` options, traced: each message the sequence is given (`in`), and each
+   * reply the endpoint wrote (`out`, with the latency): the one that went, not what the sequence returned (a reply that
+   * does not pack goes as a 96). With traces off, the sequence as it is and no `onReply`.
+   */
+  endpoint(side: string, sequence: Sequence): { sequence: Sequence; onReply?: ReplyObserver };
   /** `request` and `sendMessage` of `link`, logged: the request `out`, the answer `in` (with the latency). */
   link<T extends LinkLike>(side: string, peer: string, link: T): Pick<T, 'request' | 'sendMessage'>;
   /** `link` itself (every other method and property as they are) with its `request` and `sendMessage` logged. */
@@ -168,15 +174,12 @@ export function createTracer(options: TracerOptions): MessageTracer {
     message,
     // The level is set once per process: with traces off, the sequence and the links are handed back as they are, so
     // the request path pays nothing for them.
-    sequence: (side, sequence) => !enabled() ? sequence : async (received, context) => {
-      const peer = `${context.remoteAddress}:${context.remotePort}`;
-      const started = performance.now();
-      message('in', received.fields, { side, peer });
-      const reply = await sequence(received, context);
-      // A relayed reply (EncodedReply) is shown by its decoded view.
-      const shown = reply instanceof EncodedReply ? reply.message : reply;
-      if (shown !== undefined && shown !== null) message('out', shown, { side, peer, latencyMs: performance.now() - started });
-      return reply;
+    endpoint: (side, sequence) => !enabled() ? { sequence } : {
+      sequence: (received, context) => {
+        message('in', received.fields, { side, peer: `${context.remoteAddress}:${context.remotePort}` });
+        return sequence(received, context);
+      },
+      onReply: (reply, written) => message('out', reply, { side, peer: `${written.remoteAddress}:${written.remotePort}`, latencyMs: written.latencyMs }),
     },
     link: <T extends LinkLike>(side: string, peer: string, link: T): Pick<T, 'request' | 'sendMessage'> => {
       // Called in the caller's turn (a request is written in it when a connection is free); a throw is a rejection.

@@ -99,17 +99,27 @@ export function maskValue(value: string, sensitivity: Sensitivity): string {
   }
 }
 
+/** Whether a value fits its field: no longer than it allows (two hex characters a byte), digits for `n`, a sign and digits for `xn`. */
+function fitsField(value: string, spec: FieldSpec): boolean {
+  const hexForm = spec.encoding === 'binary' || spec.encoding === 'hex' || spec.encoding === 'ebcdic-hex';
+  if (value.length > spec.length * (hexForm ? 2 : 1)) return false;
+  if (spec.type === 'n') return /^[0-9]*$/.test(value);
+  return spec.type !== 'xn' || /^[CD]?[0-9]*$/.test(value);
+}
+
 /**
  * A field value as a log may show it: masked for its sensitivity when it has one; else, when it may be free text,
  * with its PAN-shaped digit runs masked ({@link maskDigitRuns}). Free text is any field but a numeric one (`n`, `xn`:
  * amounts, dates, codes) and a fixed-length one of up to 19 characters (a key such as the retrieval reference number
- * 37, the terminal 41 or the merchant 42, shown as it is); a field the dialect does not define is free text.
+ * 37, the terminal 41 or the merchant 42, shown as it is); a field the dialect does not define is free text. A value
+ * that does not fit its field (longer than it allows, or not digits in an `n` field: a peer's or a sequence's mistake,
+ * which may be a PAN in field 39 or 41) is free text too: only a value that fits is shown as it is.
  */
 export function maskFieldValue(value: string, sensitivity: Sensitivity | undefined, spec: FieldSpec | undefined): string {
   if (sensitivity !== undefined) return maskValue(value, sensitivity);
   if (spec === undefined) return maskDigitRuns(value);
-  if (spec.type === 'n' || spec.type === 'xn' || (spec.prefix === undefined && spec.length <= 19)) return value;
-  return maskDigitRuns(value);
+  const key = spec.type === 'n' || spec.type === 'xn' || (spec.prefix === undefined && spec.length <= 19);
+  return key && fitsField(value, spec) ? value : maskDigitRuns(value);
 }
 
 /** The sensitivity of every field (and sub-field, as `127.2`) of a dialect. */

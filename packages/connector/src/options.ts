@@ -14,7 +14,8 @@ import { resolveSaf, safProblems } from './saf-options.js';
 import type { ResolvedSafOptions, SafOptions } from './saf-options.js';
 
 export type { ResolvedSafOptions, SafOptions } from './saf-options.js';
-import { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS } from './reversal.js';
+import { REVERSAL_FIELDS } from './reversal.js';
+import { neverStoredOf } from './never-stored.js';
 import type { TransactionLog } from './transaction-log.js';
 
 /** TLS settings (PEM text, not file names). Their presence enables TLS. */
@@ -316,10 +317,10 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     }
   }
   if (reversal !== undefined && Array.isArray(reversal.fields) && !seen.has('reversal.fields')) {
+    const never = neverStoredOf(copy.dialect);
     for (const f of reversal.fields) {
-      if (REVERSAL_EXCLUDED_FIELDS.includes(f)) {
-        problems.push(problem('reversal.fields', `must not name field ${f} (sensitive authentication data is never stored)`));
-      }
+      const why = never.get(f);
+      if (why !== undefined) problems.push(problem('reversal.fields', `must not name field ${f} (${why}: never stored)`));
     }
   }
   const tls = copy.tls as ConnectorTlsOptions | undefined;

@@ -8,6 +8,9 @@ import { dialectVersion, inVersion } from '@iso8583/codec';
 import type { DialectVersion, Dialect, FieldSpec, IsoMessage, MessageInput } from '@iso8583/codec';
 import { wireValue } from './match-key.js';
 import { jsonString, plainJson } from './journal-record.js';
+import { neverStoredFields } from './never-stored.js';
+
+export { REVERSAL_EXCLUDED_FIELDS } from './never-stored.js';
 
 /**
  * The fields a reversal carries by default (besides the MTI, field 0), and so the only fields of a request that reach
@@ -18,13 +21,6 @@ import { jsonString, plainJson } from './journal-record.js';
  * some) never lands on disk unless named in `reversal.fields`.
  */
 export const REVERSAL_FIELDS: readonly string[] = ['2', '3', '4', '7', '11', '12', '13', '22', '32', '37', '41', '42', '49', '90', '95'];
-
-/**
- * Fields a reversal never carries, even when named in `reversal.fields` (the option is refused): sensitive
- * authentication data, which must not be stored after authorisation: track 2 and 3 (35, 36), track 1 (45), the PIN
- * block (52) and ICC/EMV data (55).
- */
-export const REVERSAL_EXCLUDED_FIELDS: readonly string[] = ['35', '36', '45', '52', '55'];
 
 /**
  * True for the MTIs that are reversed when their outcome is unknown: authorisation and financial requests from the
@@ -51,8 +47,8 @@ function plain(value: MessageInput[string]): string | IsoMessage | undefined {
 }
 
 /**
- * The reversal of a request: its fields named in `fields` (default {@link REVERSAL_FIELDS}; never
- * {@link REVERSAL_EXCLUDED_FIELDS}), the reversal MTI (`mti` in the version of the dialect: 0420 is sent as 1420 with
+ * The reversal of a request: its fields named in `fields` (default {@link REVERSAL_FIELDS}; never those of
+ * {@link neverStoredFields}), the reversal MTI (`mti` in the version of the dialect: 0420 is sent as 1420 with
  * a 1993 dialect), and field 90 = original MTI (4) + STAN (6) + transmission date and time (10) + acquiring (11) and
  * forwarding (11) institution ids; with a 1993 dialect field 56 instead (see the module comment), with 24 and 25. The
  * original MTI of a repeat (`0201`) is that of the transaction (`0200`): the host keeps the transaction under it
@@ -110,7 +106,8 @@ export class ReversalPlan {
     const originalData = rules.originalData !== false;
     const own = this.version === '1993' ? ['0', '24', '25', ...(originalData ? ['56'] : [])] : ['0', ...(originalData ? ['90'] : [])];
     for (const f of Object.keys(rules.set ?? {})) if (!own.includes(f)) own.push(f);
-    const copied = new Set([...fields, ...(rules.copy ?? [])].filter((f) => f !== '1' && !REVERSAL_EXCLUDED_FIELDS.includes(f) && !own.includes(f)));
+    const never = neverStoredFields(dialect);
+    const copied = new Set([...fields, ...(rules.copy ?? [])].filter((f) => f !== '1' && !never.has(f) && !own.includes(f)));
     this.copied = [...copied].map((field) => ({ field, spec: dialect.fields[field] }));
     this.mtiSpec = dialect.fields['0'];
     this.stanSpec = dialect.fields['11'];

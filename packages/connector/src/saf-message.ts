@@ -3,13 +3,14 @@
  * store and forward because the host's answer changes nothing for the cardholder. In the version of the dialect
  * (the first MTI digit: 0 for 1987, 1 for 1993): class 1 and 2 advices (x120, x220) and class 4 reversals, request
  * and advice (x400, x420), and their repeats (x121, x221, x401, x421). And never with sensitive authentication data
- * (track 1, 2, 3, PIN block, ICC data), which must not be stored after authorisation.
+ * (track 1, 2, 3, PIN block, ICC data, and any field the dialect marks `track`, `pin`, `cvv` or `emv`), which must not
+ * be stored after authorisation.
  */
 import { dialectVersion, mtiVersionDigit } from '@iso8583/codec';
 import type { Codec, Dialect, IsoMessage, Iso8583Error, MessageInput } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { mtiText } from './match-key.js';
-import { REVERSAL_EXCLUDED_FIELDS } from './reversal.js';
+import { neverStoredFields } from './never-stored.js';
 
 /** True for an advice or reversal of `version`'s MTIs (x120, x220, x400, x420 and their repeats x121, x221, x401, x421). */
 export function isStoreAndForward(mti: string, version: string): boolean {
@@ -33,10 +34,8 @@ export function safProblem(message: MessageInput, dialect: Dialect): Iso8583Erro
       { field: 'saf', mti },
     );
   }
-  for (const field of REVERSAL_EXCLUDED_FIELDS) {
-    if (message[field] != null) {
-      return connectorError('ISO8583_ERR_CONNECTOR_SAF', `field ${field} (sensitive authentication data) is never stored`, { field, mti });
-    }
+  for (const [field, why] of neverStoredFields(dialect)) {
+    if (message[field] != null) return connectorError('ISO8583_ERR_CONNECTOR_SAF', `field ${field} (${why}) is never stored`, { field, mti });
   }
   return undefined;
 }

@@ -102,13 +102,14 @@ export function parseTime(text: string, parameter: string): number {
 
 /**
  * A query from text parameters (an HTTP query string, command-line flags): unknown parameters and parameters given
- * twice are refused, each named. The result is checked ({@link checkTransactionQuery}).
+ * twice are refused. A filter given twice is named; an unknown key is not (field `query`): it is whatever the client
+ * sent, a track or a PAN as easily as a misspelt filter. The result is checked ({@link checkTransactionQuery}).
  */
 export function parseTransactionQuery(params: Record<string, unknown>): ResolvedTransactionQuery {
   const query: TransactionQuery = {};
   for (const [name, raw] of Object.entries(params)) {
     if (raw === undefined) continue;
-    if (!(QUERY_PARAMETERS as readonly string[]).includes(name)) throw bad(name, `is not a filter (${QUERY_PARAMETERS.join(', ')})`);
+    if (!(QUERY_PARAMETERS as readonly string[]).includes(name)) throw bad('query', `names an unknown filter (the filters: ${QUERY_PARAMETERS.join(', ')})`);
     if (typeof raw !== 'string') throw bad(name, 'must be given once');
     switch (name) {
       case 'stan':

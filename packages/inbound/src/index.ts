@@ -11,6 +11,7 @@ export { validateInboundOptions, inboundOptionsSchema } from './options.js';
 export type { InboundOptions, InboundTlsOptions, ResolvedInboundOptions } from './options.js';
 export type { InboundStats } from './metrics.js';
 export type { LateResultHandler, UndeliveredReason, Sequence, SequenceResult, SequenceContext, InboundMessage } from './sequence.js';
+export type { ReplyObserver, WrittenReply } from './reply-write.js';
 export { EncodedReply } from './encoded-reply.js';
 export { registerSequence, loadSequence } from './sequence-registry.js';
 export { INBOUND_ERROR_CODES } from './errors.js';

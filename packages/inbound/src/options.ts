@@ -6,6 +6,7 @@ import type { LengthHeader } from '@iso8583/codec';
 import { INBOUND_OPTIONS_SCHEMA } from './generated/manifest.js';
 import { parseAllowEntry } from './allow-list.js';
 import type { LateResultHandler, Sequence } from './sequence.js';
+import type { ReplyObserver } from './reply-write.js';
 import { tlsMaterialProblem } from './tls-material.js';
 import type { TlsMaterialProblem } from './tls-material.js';
 
@@ -75,6 +76,12 @@ export interface InboundOptions {
    * `ISO8583_ERR_INBOUND_INTERNAL`. Default: none.
    */
   onLateResult?: LateResultHandler;
+  /**
+   * Called with each reply the endpoint wrote to a client, as it went: the sequence's, onError's, or the endpoint's own
+   * (response code 96 for a result that cannot be packed, 30 for a frame that does not decode), with the client and the
+   * milliseconds since its request was read. For traces; a throw is ignored. Default: none.
+   */
+  onReply?: ReplyObserver;
   /**
    * Whether a client that half-closes (sends its FIN) after its requests still gets their replies before the endpoint
    * ends its side. `false`: the FIN closes the connection at once, as SocketQueue's client sockets do: a terminal that
@@ -150,6 +157,8 @@ export interface ResolvedInboundOptions {
   readonly maxFormatErrors: number;
   /** `onLateResult` as given, or its default (see {@link InboundOptions.onLateResult}). */
   readonly onLateResult: LateResultHandler | undefined;
+  /** `onReply` as given, or its default (see {@link InboundOptions.onReply}). */
+  readonly onReply: ReplyObserver | undefined;
   /** `allowHalfOpen` as given, or its default (see {@link InboundOptions.allowHalfOpen}). */
   readonly allowHalfOpen: boolean;
   /** `idleTimeout` as given, or its default (see {@link InboundOptions.idleTimeout}). */
@@ -253,6 +262,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     maxInFlightPerConnection: copy.maxInFlightPerConnection,
     maxFormatErrors: copy.maxFormatErrors,
     onLateResult: copy.onLateResult,
+    onReply: copy.onReply,
     allowHalfOpen: copy.allowHalfOpen,
     idleTimeout: copy.idleTimeout,
     closeAfterReply: copy.closeAfterReply,

@@ -222,7 +222,7 @@ function complete(job: InFlight, result: SequenceResult, ofSequence = true): voi
   job.core.metrics.sequenceLatency((performance.now() - job.started) / 1000);
   if (result === null || result === undefined) return;
   const told = ofSequence && job.core.options.onLateResult !== undefined ? (): void => undelivered(job.core, job.peer, job.message, job.context, result) : undefined;
-  if (!sendReply(job.core, job.frame, job.decoded, job.peer, job.message, job.context, result, told)) told?.();
+  if (!sendReply(job.core, job.frame, job.decoded, job.peer, job.message, job.context, result, told, job.started)) told?.();
 }
 
 /** The onError sequence's answer, or the response code 96 reply when there is none or it fails too. */
@@ -251,7 +251,8 @@ function sendReply(
   message: ReceivedMessage,
   context: MessageContext,
   result: SequenceResult,
-  told?: () => void,
+  told: (() => void) | undefined,
+  started: number,
 ): boolean {
   let reply: MessageInput;
   let dialectHeader = decoded.header;
@@ -261,7 +262,7 @@ function sendReply(
     if (result instanceof EncodedReply) {
       // Bytes in this endpoint's wire format, checked by whoever decoded them: sent as they are. Else: packed.
       if (headerLength === 0 && sameDialect(result.dialect, core.codec.dialect)) {
-        return writeReply(core, peer, frame, result.body, result.message, told);
+        return writeReply(core, peer, frame, result.body, result.message, told, started);
       }
       reply = result.message;
     } else if (typeof result === 'string') {
@@ -290,13 +291,13 @@ function sendReply(
       return true;
     }
     if (told !== undefined) {
-      writeReply(core, peer, frame, packed, fallback);
+      writeReply(core, peer, frame, packed, fallback, undefined, started);
       return true;
     }
     reply = fallback;
     bytes = packed;
   }
-  return writeReply(core, peer, frame, bytes, reply, told);
+  return writeReply(core, peer, frame, bytes, reply, told, started);
 }
 
 /** A frame that does not decode: count and log it, and answer with response code 30 when its MTI can be read. */

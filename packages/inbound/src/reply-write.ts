@@ -11,11 +11,25 @@ import type { InboundErrorCode } from './errors.js';
 import { droppedLater } from './undelivered.js';
 import { errorForLog } from './safe-log.js';
 
+/** What {@link ReplyObserver} is told about a reply the endpoint wrote. */
+export interface WrittenReply {
+  /** The client's IP address. */
+  remoteAddress: string;
+  /** The client's port. */
+  remotePort: number;
+  /** Milliseconds since the request was read; absent for the response code 30 to a frame that did not decode. */
+  latencyMs?: number;
+}
+
+/** The `onReply` option: told of each reply written, as it went (see `InboundOptions.onReply`). */
+export type ReplyObserver = (reply: IsoMessage, written: WrittenReply) => void;
+
 /**
  * Frames and writes a reply, and counts it by MTI and response code; false when the client has gone (dropped). `told`:
- * called (see `undelivered`) when the reply, once accepted, never reaches the socket (`droppedLater`).
+ * called (see `undelivered`) when the reply, once accepted, never reaches the socket (`droppedLater`). `started`: when
+ * its request was read (`performance.now()`), for `onReply`'s latency.
  */
-export function writeReply(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput, told?: () => void): boolean {
+export function writeReply(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput, told?: () => void, started?: number): boolean {
   let framed: Buffer;
   try {
     // The one rule for a reply's fixed header: a 5-byte TPDU swapped, any other header echoed.
@@ -34,6 +48,15 @@ export function writeReply(core: EndpointCore, peer: Peer, frame: Frame, bytes: 
   const rc = reply['39'];
   // The reply's MTI is the sequence's choice (it may echo what the client sent): bounded like the request's.
   core.metrics.reply(mtiLabel(typeof mti === 'string' ? mti : String(mti), core.codec.dialect), rc === undefined || rc === null ? 'none' : String(rc));
+  const onReply = core.options.onReply;
+  if (onReply !== undefined) {
+    try {
+      const latency = started === undefined ? {} : { latencyMs: performance.now() - started };
+      onReply(reply as IsoMessage, { remoteAddress: peer.remoteAddress, remotePort: peer.remotePort, ...latency });
+    } catch {
+      // An observer's failure is not the client's: the reply went.
+    }
+  }
   return true;
 }
 

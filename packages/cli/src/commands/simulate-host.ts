@@ -134,7 +134,7 @@ export async function simulateHostCommand(
     lenient,
     // Answers in the width of the dialect's field 39 (smartvista approves with 000).
     // Each message answered is logged (debug; info with --log-messages): in from the client, out with the latency.
-    sequence: createTracer({ logger, dialect, logMessages }).sequence('host', createHostSimulator({
+    ...createTracer({ logger, dialect, logMessages }).endpoint('host', createHostSimulator({
       delay,
       dialect,
       checkCards: own['any-card'] !== true,

@@ -238,8 +238,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       const endpointOptions = {
         ...options,
         name: typeof options.name === 'string' ? options.name : name,
-        // Each message the endpoint answers is traced in and out.
-        sequence: tracerFor(dialectOf(options)).sequence(name, seq.sequence),
+        // Each message the endpoint answers is traced in, and the reply it wrote out.
+        ...tracerFor(dialectOf(options)).endpoint(name, seq.sequence),
         connectors: recorded as Record<string, Connector>,
         logger: logger.child({ endpoint: name }),
         registry,

@@ -231,7 +231,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // The relay: the bytes the endpoint decoded (and so checked) go upstream as they came, and the host's answer,
     // decoded (and checked) by the connector, comes back as it came; where the dialects differ, each side packs.
     // One promise a message: the relay's, with a callback each way (no async function and await around it).
-    sequence: posTracer.sequence('pos', (message) => {
+    ...posTracer.endpoint('pos', (message) => {
       const own = (err: unknown): SequenceResult => answerOwn(message.fields, message.mti, err);
       let answer: Promise<EncodedResponse>;
       // Which upstream answered (a group's: told by `answeredBy`), so that an approval the POS never got is reversed there.

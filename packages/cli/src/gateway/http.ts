@@ -16,6 +16,7 @@ import type { InboundEndpoint } from '@iso8583/inbound';
 import { listenError } from '../args.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
 import { requireKnownHost } from '../http/host-check.js';
+import { answerNotFound } from '../http/not-found.js';
 import { answerClientError, boundRequests } from '../http/request-deadline.js';
 import type { HttpApp, Monitoring } from '../http/app.js';
 import { TransactionRing } from '../console/recent.js';
@@ -168,6 +169,7 @@ export async function startMetrics(config: GatewayConfig, monitoring: Monitoring
   boundRequests(server.server, config.requestTimeout);
   requireKnownHost(server, () => config.metricsHost, false);
   addMonitoring(server, monitoring);
+  answerNotFound(server);
   try {
     await server.listen({ host: config.metricsHost, port: config.metrics });
   } catch (err) {

@@ -14,6 +14,7 @@ import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connecto
 import { listenError } from '../args.js';
 import { maskDigitRuns } from '@iso8583/codec';
 import { requireKnownHost } from './host-check.js';
+import { answerNotFound } from './not-found.js';
 import { refusalBody } from './refusal-body.js';
 import { socketQueueHttp } from './socketqueue-http.js';
 import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests } from './request-deadline.js';
@@ -78,18 +79,40 @@ export function logRequests(app: FastifyInstance, logger: Logger, everyRequest =
   });
 }
 
+/** Percent-escapes of printable ASCII (`%34` is `4`, `%25` is `%`), decoded; any other `%` left as it is. */
+const PRINTABLE_ESCAPE = /%(2[0-9A-Fa-f]|[3-6][0-9A-Fa-f]|7[0-9A-Ea-e])/g;
+
+/** The most rounds of decoding: `%2534` is `%34` after one, `4` after two. */
+const DECODE_ROUNDS = 4;
+
 /**
- * A request URL fit for a log: the path with card-shaped digit runs masked (`maskDigitRuns`: a PAN put in a path shows
- * as first 6 and last 4), and the query with every value hidden (a token, say) but a `timeout` of 1 to 7 digits.
+ * `text` with its percent-escapes of printable ASCII decoded, again while a round decoded one (an escape written
+ * escaped), at most {@link DECODE_ROUNDS} times. Never throws: a malformed escape (`%zz`, `%4`) or one of a byte
+ * beyond ASCII stays as it is.
+ */
+function decodePrintable(text: string): string {
+  let out = text;
+  for (let round = 0; round < DECODE_ROUNDS && out.includes('%'); round++) {
+    const next = out.replace(PRINTABLE_ESCAPE, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+    if (next === out) break;
+    out = next;
+  }
+  return out;
+}
+
+/**
+ * A request URL fit for a log: the path percent-decoded (printable ASCII: `%34%37...` is a PAN too) with card-shaped
+ * digit runs masked (`maskDigitRuns`: a PAN put in a path shows as first 6 and last 4), and the query with every
+ * value hidden (a token, say) but a `timeout` of 1 to 7 digits, its keys decoded and masked as the path.
  */
 export function safeUrl(url: string): string {
   const q = url.indexOf('?');
-  const path = maskDigitRuns(q < 0 ? url : url.slice(0, q));
+  const path = maskDigitRuns(decodePrintable(q < 0 ? url : url.slice(0, q)));
   if (q < 0) return path;
   const params = url.slice(q + 1).split('&').filter((p) => p !== '');
   const shown = params.map((p) => {
     const eq = p.indexOf('=');
-    const key = maskDigitRuns(eq < 0 ? p : p.slice(0, eq));
+    const key = maskDigitRuns(decodePrintable(eq < 0 ? p : p.slice(0, eq)));
     return key === 'timeout' && /^timeout=[0-9]{1,7}$/.test(p) ? p : `${key}=***`;
   });
   return `${path}?${shown.join('&')}`;
@@ -126,6 +149,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
     ...(sq === undefined ? {} : { rewriteUrl: sq.rewriteUrl }),
   });
   sq?.install(app);
+  if (sq === undefined) answerNotFound(app);
   // The refusals below come before any route: with SocketQueue's HTTP service, in its shape (refusal-body.ts).
   const refusal = refusalBody(options.socketQueue);
   // A browser request from another site never reaches a route that changes state (the connector's cross-site.ts).

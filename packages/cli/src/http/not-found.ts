@@ -1,0 +1,19 @@
+/**
+ * The answer to a request no route takes, on the HTTP port of `iso8583 gateway` and `iso8583 run` and on the gateway's
+ * `--metrics` listener: 404 `ISO8583_ERR_CONSOLE_NOT_FOUND`, without the method or the URL. Fastify's own answer
+ * (`Route POST:/5413330089010434/x not found`) repeats the path as the client sent it, card data included (and
+ * percent-encoded card data the digit-run mask cannot see). SocketQueue mode answers 405 its own way
+ * (socketqueue-http.ts).
+ */
+import type { FastifyInstance } from 'fastify';
+import { consoleError } from '../console/errors.js';
+
+const NOT_FOUND = 'no route answers this method and path';
+
+/** Installs the coded 404 as the not-found handler of `app` (and of every plugin of it without its own). */
+export function answerNotFound(app: FastifyInstance): void {
+  app.setNotFoundHandler((_request, reply) => {
+    const err = consoleError('ISO8583_ERR_CONSOLE_NOT_FOUND', NOT_FOUND);
+    return reply.code(404).header('cache-control', 'no-store').send({ error: { code: err.code, message: err.message } });
+  });
+}

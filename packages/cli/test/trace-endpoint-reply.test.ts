@@ -1,0 +1,45 @@
+/**
+ * An endpoint's `out` trace is the reply it wrote, not what its sequence returned: a reply that does not pack (a PAN
+ * given as field 39) goes as a 96, and the trace shows that 96, and never the PAN the sequence put in field 39.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { createCodec, encodeFrame } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
+import { createInboundEndpoint } from '@iso8583/inbound';
+import { createTracer } from '../src/trace.js';
+import { PURCHASE } from './messages.js';
+
+const PAN = '4761739001010010';
+
+test('trace – the out line of an endpoint is the reply it wrote (a 96 for a reply that does not pack), never a PAN in field 39', async (t) => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, done) => { lines.push(chunk.toString()); done(); } }));
+  const tracer = createTracer({ logger, logMessages: true });
+  const endpoint = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    frame: 'binary2',
+    ...tracer.endpoint('pos', (message) => ({ ...message.fields, '0': '0210', '39': `ZZZ${PAN}` })),
+  });
+  const { port } = await endpoint.start();
+  t.after(() => endpoint.close());
+  const codec = createCodec('iso87ascii');
+  const socket = connect(port, '127.0.0.1');
+  t.after(() => socket.destroy());
+  socket.write(encodeFrame(codec.pack({ ...PURCHASE, '2': PAN }), { lengthHeader: 'binary2' }));
+  let got = Buffer.alloc(0);
+  while (got.length < 2 || got.length < 2 + got.readUInt16BE(0)) got = Buffer.concat([got, (await once(socket, 'data'))[0] as Buffer]);
+  const reply: IsoMessage = codec.unpack(got.subarray(2));
+  assert.deepEqual([reply['0'], reply['39']], ['0210', '96']);
+  // The reply is traced as it is written, before the client can read it.
+  const out = lines.map((l) => JSON.parse(l) as { direction?: string; responseCode?: string; msg: string }).filter((l) => l.direction === 'out');
+  assert.equal(out.length, 1);
+  assert.equal(out[0]?.responseCode, '96');
+  assert.match(out[0]?.msg ?? '', /RESPONSE CODE: 96/);
+  assert.ok(!lines.join('').includes(PAN), lines.join(''));
+});

@@ -1,0 +1,41 @@
+// A value is shown as it is only when it fits its field: a PAN given in a numeric, key or amount field that cannot
+// hold it (too long, not digits) is masked like free text, in describe() and maskMessage() alike.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describe, maskMessage, maskPan } from '../src/index.js';
+import type { IsoMessage } from '../src/index.js';
+
+const PAN = '4761739001010010';
+const OTHER = '5413330089010434';
+
+/** A PAN in every field that used to be shown whatever its length: numerics (4, 11, 32), keys (37, 39, 41, 42), an amount (28). */
+const TOO_LONG: IsoMessage = {
+  '0': '0210',
+  '4': PAN,
+  '11': PAN,
+  '28': `C${PAN}`,
+  '32': PAN,
+  '37': `${PAN}AB`,
+  '39': `ZZ${PAN}`,
+  '41': OTHER,
+  '42': OTHER,
+};
+
+test('mask – a PAN too long for a numeric, key or amount field is masked by describe and maskMessage', () => {
+  for (const dialect of ['iso87ascii', 'iso87binary']) {
+    const text = describe(TOO_LONG, dialect) + JSON.stringify(maskMessage(TOO_LONG, dialect));
+    assert.ok(!text.includes(PAN) && !text.includes(OTHER), `${dialect}: ${text}`);
+    assert.ok(text.includes(maskPan(PAN)) && text.includes(maskPan(OTHER)), dialect);
+  }
+  assert.deepEqual(maskMessage({ '39': `ZZ${PAN}` })['39'], `ZZ${maskPan(PAN)}`);
+});
+
+test('mask – a numeric field with letters is free text; a value that fits its field is shown as it is', () => {
+  // 12 characters, as field 4 allows, but not digits: an 11-digit run that passes the Luhn check is masked.
+  const SHORT_PAN = '79927398713';
+  assert.equal(maskMessage({ '4': `X${SHORT_PAN}` })['4'], `X${maskPan(SHORT_PAN)}`);
+  assert.notEqual(maskPan(SHORT_PAN), SHORT_PAN);
+  const fits: IsoMessage = { '0': '0210', '4': '000000001000', '11': '000001', '28': 'D00000100', '32': '12345678901', '37': '123456789012', '39': '00', '41': 'TERM0001', '42': '123456789012345' };
+  assert.deepEqual(maskMessage(fits), fits);
+  for (const [field, value] of Object.entries(fits)) assert.ok(describe(fits).includes(`: ${value}`), field);
+});
