@@ -1,7 +1,8 @@
 /**
  * A request no route takes is answered 404 `ISO8583_ERR_CONSOLE_NOT_FOUND` on the gateway's HTTP port and on its
  * `--metrics` port, without the method or the path (Fastify's own answer repeated the path, a PAN in it included);
- * and the request log shows a percent-encoded PAN in a path or a query key masked as a plain one.
+ * a URL with a malformed escape is a coded 400 without it; and the request log shows a percent-encoded PAN in a path or
+ * a query key masked as a plain one.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +22,7 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test('gateway – a path no route takes is a coded 404 without the path, on --http and --metrics; the request log masks an encoded PAN', async () => {
+test('gateway – a path no route takes is a coded 404 without the path, a malformed escape a coded 400, on --http and --metrics; the request log masks an encoded PAN', async () => {
   const bank = await startSimulator();
   const gw = await startGateway(['--upstream', `${bank.host}:${bank.port}`, '--metrics', '0', '--reversal-journal', join(work, 'journal'), '--log-level', 'info']);
   const metrics = gw.metrics;
@@ -41,6 +42,14 @@ test('gateway – a path no route takes is a coded 404 without the path, on --ht
     assert.equal(res.status, 404, `${method} ${url}`);
     assert.deepEqual((JSON.parse(text) as { error: { code: string } }).error.code, 'ISO8583_ERR_CONSOLE_NOT_FOUND');
     for (const secret of [PAN, OTHER, ENCODED, '%34', 'Route']) assert.ok(!text.includes(secret), `${url}: ${text}`);
+  }
+  // A URL Fastify cannot route (a malformed escape) is a coded 400, the path not repeated either.
+  for (const url of [`${http}/x/${PAN}%zz`, `http://${metrics.host}:${metrics.port}/x/${PAN}%zz`]) {
+    const res = await fetch(url);
+    const text = await res.text();
+    assert.equal(res.status, 400, url);
+    assert.equal((JSON.parse(text) as { error: { code: string } }).error.code, 'ISO8583_ERR_CONSOLE_INPUT');
+    assert.ok(!text.includes(PAN), `${url}: ${text}`);
   }
   // Once the gateway has stopped, its log is complete: the encoded PAN of the path and of the query key decoded and masked.
   gw.process.kill('SIGTERM');

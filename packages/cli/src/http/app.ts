@@ -14,7 +14,7 @@ import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connecto
 import { listenError } from '../args.js';
 import { maskDigitRuns } from '@iso8583/codec';
 import { requireKnownHost } from './host-check.js';
-import { answerNotFound } from './not-found.js';
+import { answerBadUrl, answerNotFound } from './not-found.js';
 import { refusalBody } from './refusal-body.js';
 import { socketQueueHttp } from './socketqueue-http.js';
 import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests } from './request-deadline.js';
@@ -146,6 +146,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
     logger: false,
     forceCloseConnections: 'idle',
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerBadUrl,
     ...(sq === undefined ? {} : { rewriteUrl: sq.rewriteUrl }),
   });
   sq?.install(app);

@@ -5,7 +5,7 @@
  * percent-encoded card data the digit-run mask cannot see). SocketQueue mode answers 405 its own way
  * (socketqueue-http.ts).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { consoleError } from '../console/errors.js';
 
 const NOT_FOUND = 'no route answers this method and path';
@@ -16,4 +16,14 @@ export function answerNotFound(app: FastifyInstance): void {
     const err = consoleError('ISO8583_ERR_CONSOLE_NOT_FOUND', NOT_FOUND);
     return reply.code(404).header('cache-control', 'no-store').send({ error: { code: err.code, message: err.message } });
   });
+}
+
+/**
+ * Fastify's `frameworkErrors` option: a URL Fastify cannot route (a malformed percent escape in a path parameter) is
+ * answered 400 `ISO8583_ERR_CONSOLE_INPUT` without the URL; Fastify's own answer (`'/x/4761739001010010%zz' is not a
+ * valid url component`) repeats it.
+ */
+export function answerBadUrl(_error: Error, _request: unknown, reply: FastifyReply): void {
+  const err = consoleError('ISO8583_ERR_CONSOLE_INPUT', 'the URL cannot be read (a malformed percent escape)');
+  void reply.code(400).header('cache-control', 'no-store').send({ error: { code: err.code, message: err.message } });
 }
