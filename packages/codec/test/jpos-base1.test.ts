@@ -7,27 +7,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCodec, dialectFromPackagerXml, isIso8583Error } from '../src/index.js';
+import { createCodec, dialectFromPackagerXml } from '../src/index.js';
+import { jposPackager, refused } from './jpos-support.js';
 
-/** A binary MTI and bitmap (as VISA's) and the given field elements. */
-function packagerWith(fields: string): string {
-  return `<isopackager>
-  <isofield id="0" length="4" name="MTI" pad="true" class="org.jpos.iso.IFB_NUMERIC"/>
-  <isofield id="1" length="16" name="BIT MAP" class="org.jpos.iso.IFB_BITMAP"/>
-  ${fields}
-</isopackager>`;
-}
-
-function refused(fn: () => unknown, code: string): Error & { field?: string; problems?: { field: string; code: string }[] } {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(isIso8583Error(err), String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  return assert.fail(`expected ${code}`);
-}
+/** A packager around `fields` (see jpos-support.ts). */
+const packagerWith = (fields: string): string => jposPackager(fields, { mti: 'IFB_NUMERIC', bitmap: 'IFB_BITMAP' });
 
 /** A VISA-style field 126: Base1_BITMAP126 at sub-field 0 (its length attribute, 16, is in bits and changes nothing). */
 const F126 = (attributes = '', extra = '') => `<isofieldpackager id="126" length="255" name="Field 126" class="org.jpos.iso.IFB_LLHBINARY"

@@ -4,27 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCodec, dialectFromPackagerXml, isIso8583Error } from '../src/index.js';
+import { createCodec, dialectFromPackagerXml } from '../src/index.js';
+import { jposPackager, refused } from './jpos-support.js';
 
-/** A binary MTI and bitmap (as cmf.xml) and the given field elements. */
-function packagerWith(fields: string): string {
-  return `<isopackager>
-  <isofield id="0" length="4" name="Message Type Indicator" pad="false" class="org.jpos.iso.IFB_NUMERIC"/>
-  <isofield id="1" length="16" name="Bitmap" class="org.jpos.iso.IFB_BITMAP"/>
-  ${fields}
-</isopackager>`;
-}
-
-function refused(fn: () => unknown, code: string): Error & { field?: string } {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(isIso8583Error(err), String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  return assert.fail(`expected ${code}`);
-}
+/** A packager around `fields` (see jpos-support.ts). */
+const packagerWith = (fields: string): string => jposPackager(fields, { mti: 'IFB_NUMERIC', bitmap: 'IFB_BITMAP' });
 
 test('jPOS CMF – IFB_AMOUNT2003 and IFA_AMOUNT2003 travel as IFB_NUMERIC and IFA_NUMERIC', () => {
   // jPOS's IFB_AMOUNT2003 extends IFB_NUMERIC and IFA_AMOUNT2003 extends IFA_NUMERIC, overriding only the component

@@ -8,28 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { propertyRuns } from '@iso8583/test-support';
 import fc from 'fast-check';
-import { createCodec, dialectFromPackagerXml, isIso8583Error } from '../src/index.js';
+import { createCodec, dialectFromPackagerXml } from '../src/index.js';
 import type { IsoMessage } from '../src/index.js';
+import { jposPackager, refused } from './jpos-support.js';
 
-/** A packager with an ASCII MTI, a hex bitmap, the given root attributes and field elements. */
-function packagerWith(fields: string, rootAttributes = ''): string {
-  return `<isopackager ${rootAttributes}>
-  <isofield id="0" length="4" name="MTI" class="org.jpos.iso.IFA_NUMERIC"/>
-  <isofield id="1" length="16" name="BITMAP" class="org.jpos.iso.IFA_BITMAP"/>
-  ${fields}
-</isopackager>`;
-}
-
-function refused(fn: () => unknown, code: string): Error & { field?: string; problems?: { field: string; code: string }[] } {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(isIso8583Error(err), String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  return assert.fail(`expected ${code}`);
-}
+/** A packager of text message type and bitmap around `fields`, with `rootAttributes` on `<isopackager>`. */
+const packagerWith = (fields: string, rootAttributes = ''): string => jposPackager(fields, { attributes: rootAttributes });
 
 const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
 

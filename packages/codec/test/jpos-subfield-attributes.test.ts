@@ -5,27 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCodec, dialectFromPackagerXml, isIso8583Error } from '../src/index.js';
+import { createCodec, dialectFromPackagerXml } from '../src/index.js';
+import { jposPackager, refused } from './jpos-support.js';
 
-/** An ASCII MTI, a binary bitmap and the given field elements. */
-function packagerWith(fields: string): string {
-  return `<isopackager>
-  <isofield id="0" length="4" name="MTI" class="org.jpos.iso.IFA_NUMERIC"/>
-  <isofield id="1" length="16" name="BITMAP" class="org.jpos.iso.IFB_BITMAP"/>
-  ${fields}
-</isopackager>`;
-}
-
-function refused(fn: () => unknown, code: string): Error & { field?: string } {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(isIso8583Error(err), String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  return assert.fail(`expected ${code}`);
-}
+/** A packager around `fields` (see jpos-support.ts). */
+const packagerWith = (fields: string): string => jposPackager(fields, { bitmap: 'IFB_BITMAP' });
 
 /** Field 127 without a sub-field bitmap, laid out by the given sub-field packager class. */
 const positional127 = (kind: string) => packagerWith(`<isofieldpackager id="127" length="999" name="F127" class="org.jpos.iso.IFA_LLLCHAR"
