@@ -108,18 +108,32 @@ function fitsField(value: string, spec: FieldSpec): boolean {
 }
 
 /**
+ * The most digits of a numeric (or binary, as hex digits) field shown as it is: amounts (4, n12), dates and times
+ * (12, n12 in 1993). A longer one can hold a whole PAN (13 to 19 digits: totals 86-89 n16, 30 n24 in 1993, a MAC 64
+ * b8 as 16 hex digits), so its digit runs are masked.
+ */
+const LONGEST_NUMBER_SHOWN = 12;
+
+/** The most characters of a fixed-length text key shown as it is: the retrieval reference 37, the terminal 41, the merchant 42. */
+const LONGEST_KEY_SHOWN = 19;
+
+/**
  * A field value as a log may show it: masked for its sensitivity when it has one; else, when it may be free text,
- * with its PAN-shaped digit runs masked ({@link maskDigitRuns}). Free text is any field but a numeric one (`n`, `xn`:
- * amounts, dates, codes) and a fixed-length one of up to 19 characters (a key such as the retrieval reference number
- * 37, the terminal 41 or the merchant 42, shown as it is); a field the dialect does not define is free text. A value
- * that does not fit its field (longer than it allows, or not digits in an `n` field: a peer's or a sequence's mistake,
- * which may be a PAN in field 39 or 41) is free text too: only a value that fits is shown as it is.
+ * with its PAN-shaped digit runs masked ({@link maskDigitRuns}). Shown as it is, when the value fits its field: a
+ * numeric field (`n`, `xn`: amounts, dates, codes) or a binary one of up to {@link LONGEST_NUMBER_SHOWN} digits, and a
+ * fixed-length text key of up to {@link LONGEST_KEY_SHOWN} characters (37, 41, 42). Free text is everything else: a
+ * longer numeric or binary field, a variable text field, a field the dialect does not define, and a value that does
+ * not fit its field (longer than it allows, or not digits in an `n` field: a peer's or a sequence's mistake, which may
+ * be a PAN in field 39 or 41).
  */
 export function maskFieldValue(value: string, sensitivity: Sensitivity | undefined, spec: FieldSpec | undefined): string {
   if (sensitivity !== undefined) return maskValue(value, sensitivity);
   if (spec === undefined) return maskDigitRuns(value);
-  const key = spec.type === 'n' || spec.type === 'xn' || (spec.prefix === undefined && spec.length <= 19);
-  return key && fitsField(value, spec) ? value : maskDigitRuns(value);
+  const hexForm = spec.encoding === 'binary' || spec.encoding === 'hex' || spec.encoding === 'ebcdic-hex';
+  const shown = spec.type === 'n' || spec.type === 'xn' || hexForm
+    ? spec.length * (hexForm ? 2 : 1) <= LONGEST_NUMBER_SHOWN
+    : spec.prefix === undefined && spec.length <= LONGEST_KEY_SHOWN;
+  return shown && fitsField(value, spec) ? value : maskDigitRuns(value);
 }
 
 /** The sensitivity of every field (and sub-field, as `127.2`) of a dialect. */

@@ -39,3 +39,17 @@ test('mask – a numeric field with letters is free text; a value that fits its 
   assert.deepEqual(maskMessage(fits), fits);
   for (const [field, value] of Object.entries(fits)) assert.ok(describe(fits).includes(`: ${value}`), field);
 });
+
+test('mask – a field long enough to hold a whole PAN has its digit runs masked even when the value fits it', () => {
+  // 86 (n16), 64 (b8: 16 hex digits), 97 (xn17): each can carry a PAN that fits. (A text key such as the merchant 42
+  // is shown when it fits: merchant numbers of 15 digits are common.)
+  const AMEX = '378282246310005';
+  const message: IsoMessage = { '0': '0500', '86': PAN, '64': OTHER, '88': `0${AMEX}`, '97': `C0${PAN}` };
+  for (const dialect of ['iso87ascii', 'iso87binary']) {
+    const text = describe(message, dialect) + JSON.stringify(maskMessage(message, dialect));
+    for (const secret of [PAN, OTHER, AMEX]) assert.ok(!text.includes(secret), `${dialect}: ${text}`);
+  }
+  // Totals and a MAC that are no PAN stay readable: leading zeros aside, too few digits to be one.
+  const plain: IsoMessage = { '0': '0500', '86': '0000000000012500', '64': 'A1B2C3D4E5F60718' };
+  assert.deepEqual(maskMessage(plain), plain);
+});
