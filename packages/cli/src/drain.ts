@@ -67,7 +67,9 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
  *
  * `clientsDone` (default: already settled) is the work whose clients may still give up: the POS endpoint's and the
  * HTTP server's close. An answer a client never gets is stored as a reversal up to then, so the wait does not end
- * before it settles (until `until` or `signal`), while what is pending is sent at once all the same.
+ * before it settles (until `until` or `signal`), while what is pending is sent at once all the same. (An HTTP
+ * client gone while its request is still at the bank closes its connection early: that answer's reversal is stored
+ * when it comes, during the connector's close, which waits for its requests and sends what it stores.)
  */
 export function waitForSaf(connectors: readonly Connector[], until: number, signal?: AbortSignal, clientsDone: Promise<unknown> = Promise.resolve()): Promise<void> {
   if (signal?.aborted === true) return Promise.resolve();

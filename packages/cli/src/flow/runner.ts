@@ -10,7 +10,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { Iso8583Error, resolveDialect } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import { createUpstreamGroup } from '@iso8583/connector';
-import type { Connector, Iso8583ConnectorPluginOptions, RouteTarget, UpstreamGroup } from '@iso8583/connector';
+import type { Connector, Iso8583ConnectorPluginOptions, RouteTarget, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint, loadSequence } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound';
 import { flowError } from './errors.js';
@@ -25,6 +25,7 @@ import type { Flow } from './load.js';
 import { DEFAULT_MODULE_LOAD_TIMEOUT, isModulePath } from './load.js';
 import { readHttpToken } from '../console/access.js';
 import { TransactionRing } from '../console/recent.js';
+import { httpUndelivered, undeliveredApproval } from '../gateway/late-approval.js';
 
 /** What `iso8583 run` adds to a flow from its flags (flag-table.ts `CONSOLE_ROWS`). */
 export interface FlowRunOptions {
@@ -176,12 +177,19 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const ring = run.noConsole === true ? undefined : new TransactionRing({ approvals: resolveDialect(firstDialect) });
   const recorded: Record<string, RouteTarget> = {};
   const pluginOptions: Record<string, Iso8583ConnectorPluginOptions> = {};
+  // An approval whose HTTP client never got it (gone, or an answer that cannot be written) is reversed at the upstream
+  // that answered, as the gateway does (late-approval.ts); the routes always say which upstream that was.
+  let reverseUndelivered: UndeliveredAnswerHandler | undefined;
+  const onUndelivered: UndeliveredAnswerHandler = (request, answer, upstream, reason) => {
+    reverseUndelivered ??= httpUndelivered(undeliveredApproval({ connector: upstream, logger: logger.child({ side: 'http' }), registry }));
+    reverseUndelivered(request, answer, upstream, reason);
+  };
   for (const [name, options] of Object.entries(flow.connectors)) {
     const owned = routeOwner.get(name);
     const prefix = owned?.prefix ?? flow.http?.routes?.[name];
     // The options as loadFlow made them (paths resolved, the journal placed), with what only code gives.
     const one: Record<string, unknown> = { ...options, logger: logger.child({ connector: name }), registry };
-    if (prefix !== undefined) one.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, ''), via: () => recorded[name] };
+    if (prefix !== undefined) one.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, ''), via: () => recorded[name], onUndelivered };
     if (owned !== undefined) one.routes = { ...(one.routes as object), via: () => recorded[owned.group] ?? groups[owned.group] };
     pluginOptions[name] = one as unknown as Iso8583ConnectorPluginOptions;
   }
@@ -287,7 +295,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       const until = Date.now() + deadline;
       assembled.stopKeepAlive();
       const endpointsClosed = Promise.allSettled(Object.values(endpoints).map((e) => e.close({ deadline })));
-      // Every client's answer delivered or handed over (stored as a reversal) before the SAF queues drain.
+      // The SAF queues drain once the endpoints and the HTTP server have closed (an answer a client never got is stored
+      // as its reversal by then, or, still at the bank, during the connector's close).
       assembled.holdConnectorsUntil(waitForSaf(Object.values(connectors), until, undefined, Promise.allSettled([endpointsClosed, assembled.serverClosed])));
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<'expired'>((r) => {

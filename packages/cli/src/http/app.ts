@@ -127,9 +127,10 @@ export interface HttpApp {
   /** The connectors close (on `app.close()`) only once `work` has settled. */
   holdConnectorsUntil(work: Promise<unknown>): void;
   /**
-   * Settles once `app.close()` has closed the HTTP server: every response written or its connection gone, so every
-   * answer an HTTP client never got has been handed to `onUndelivered` (and its reversal stored). Wait for it before
-   * draining the SAF queues and closing connectors the app does not own.
+   * Settles once `app.close()` has closed the HTTP server: every response written or its connection gone (an answer
+   * whose client went is handed to `onUndelivered`, its reversal stored; one still at the bank then is stored when it
+   * comes, while the connector closes: its close waits for its requests). Wait for it before draining the SAF queues
+   * and closing connectors the app does not own.
    */
   readonly serverClosed: Promise<void>;
   /** From now on every answer closes its connection (a keep-alive connection would hold the server open). */
