@@ -16,7 +16,7 @@ import type { InboundEndpoint } from '@iso8583/inbound';
 import { listenError } from '../args.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
 import { requireKnownHost } from '../http/host-check.js';
-import { answerBadUrl, answerNotFound } from '../http/not-found.js';
+import { answerNotFound, badUrlAnswer } from '../http/not-found.js';
 import { answerClientError, boundRequests } from '../http/request-deadline.js';
 import type { HttpApp, Monitoring } from '../http/app.js';
 import { TransactionRing } from '../console/recent.js';
@@ -164,7 +164,7 @@ export function gatewayOpenHttpWarning(config: GatewayConfig): string | undefine
  * one (http/host-check.ts). A request must arrive whole within `requestTimeout` (http/request-deadline.ts).
  */
 export async function startMetrics(config: GatewayConfig, monitoring: Monitoring, made: (server: FastifyInstance) => void): Promise<AddressInfo> {
-  const server = fastify({ logger: false, forceCloseConnections: true, clientErrorHandler: answerClientError, frameworkErrors: answerBadUrl });
+  const server = fastify({ logger: false, forceCloseConnections: true, clientErrorHandler: answerClientError, frameworkErrors: badUrlAnswer() });
   made(server);
   boundRequests(server.server, config.requestTimeout);
   requireKnownHost(server, () => config.metricsHost, false);

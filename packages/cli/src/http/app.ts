@@ -14,7 +14,7 @@ import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connecto
 import { listenError } from '../args.js';
 import { maskDigitRuns } from '@iso8583/codec';
 import { requireKnownHost } from './host-check.js';
-import { answerBadUrl, answerNotFound } from './not-found.js';
+import { answerNotFound, badUrlAnswer } from './not-found.js';
 import { refusalBody } from './refusal-body.js';
 import { socketQueueHttp } from './socketqueue-http.js';
 import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests } from './request-deadline.js';
@@ -85,16 +85,21 @@ const PRINTABLE_ESCAPE = /%(2[0-9A-Fa-f]|[3-6][0-9A-Fa-f]|7[0-9A-Ea-e])/g;
 /** The most rounds of decoding: `%2534` is `%34` after one, `4` after two. */
 const DECODE_ROUNDS = 4;
 
+/** What a log shows for text escaped more than {@link DECODE_ROUNDS} times: nobody writes that but to hide something. */
+const OVER_ESCAPED = '[escaped more than 4 times: not shown]';
+
 /**
  * `text` with its percent-escapes of printable ASCII decoded, again while a round decoded one (an escape written
- * escaped), at most {@link DECODE_ROUNDS} times. Never throws: a malformed escape (`%zz`, `%4`) or one of a byte
- * beyond ASCII stays as it is.
+ * escaped), at most {@link DECODE_ROUNDS} times; text still holding such an escape after that is not shown at all
+ * ({@link OVER_ESCAPED}: a PAN escaped five times would pass the mask). Never throws: a malformed escape (`%zz`, `%4`)
+ * or one of a byte beyond ASCII stays as it is.
  */
 function decodePrintable(text: string): string {
   let out = text;
-  for (let round = 0; round < DECODE_ROUNDS && out.includes('%'); round++) {
+  for (let round = 0; out.includes('%'); round++) {
     const next = out.replace(PRINTABLE_ESCAPE, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
     if (next === out) break;
+    if (round === DECODE_ROUNDS) return OVER_ESCAPED;
     out = next;
   }
   return out;
@@ -147,7 +152,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
     logger: false,
     forceCloseConnections: 'idle',
     clientErrorHandler: answerClientError,
-    frameworkErrors: answerBadUrl,
+    frameworkErrors: badUrlAnswer(options.logger),
     ...(sq === undefined ? {} : { rewriteUrl: sq.rewriteUrl }),
   });
   sq?.install(app);

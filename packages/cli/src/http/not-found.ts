@@ -5,7 +5,8 @@
  * percent-encoded card data the digit-run mask cannot see). SocketQueue mode answers 405 its own way
  * (socketqueue-http.ts).
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { consoleError } from '../console/errors.js';
 
 const NOT_FOUND = 'no route answers this method and path';
@@ -21,9 +22,16 @@ export function answerNotFound(app: FastifyInstance): void {
 /**
  * Fastify's `frameworkErrors` option: a URL Fastify cannot route (a malformed percent escape in a path parameter) is
  * answered 400 `ISO8583_ERR_CONSOLE_INPUT` without the URL; Fastify's own answer (`'/x/4761739001010010%zz' is not a
- * valid url component`) repeats it.
+ * valid url component`) repeats it. With `logger`, the refusal is logged at `info` as the request log logs a refused
+ * request (`logRequests`, which never sees it), the URL not shown.
  */
-export function answerBadUrl(_error: Error, _request: unknown, reply: FastifyReply): void {
-  const err = consoleError('ISO8583_ERR_CONSOLE_INPUT', 'the URL cannot be read (a malformed percent escape)');
-  void reply.code(400).header('cache-control', 'no-store').send({ error: { code: err.code, message: err.message } });
+export function badUrlAnswer(logger?: Logger): (error: Error, request: FastifyRequest, reply: FastifyReply) => void {
+  return (_error, request, reply) => {
+    const err = consoleError('ISO8583_ERR_CONSOLE_INPUT', 'the URL cannot be read (a malformed percent escape)');
+    logger?.info({ method: request.method, url: BAD_URL, status: 400, peer: request.ip }, `${request.method} ${BAD_URL} 400`);
+    void reply.code(400).header('cache-control', 'no-store').send({ error: { code: err.code, message: err.message } });
+  };
 }
+
+/** What the request log shows for a URL with a malformed escape. */
+const BAD_URL = '[a URL with a malformed escape]';
