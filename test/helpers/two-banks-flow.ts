@@ -4,7 +4,7 @@
  * and its console test.
  */
 import { join } from 'node:path';
-import { repoRoot } from '@iso8583/test-support';
+import { repoRoot, waitUntil } from '@iso8583/test-support';
 import { hostPort, startCli, startSimulator } from './cli.js';
 import type { CliProcess } from './cli.js';
 
@@ -22,7 +22,10 @@ export interface TwoBanksFlow {
   http: { host: string; port: number };
 }
 
-/** Starts both simulators and the flow (every port 0), and resolves once the flow says it is ready. */
+/**
+ * Starts both simulators and the flow (every port 0), and resolves once the flow says it is ready and both upstreams
+ * of its group are healthy (a request sent before would find no upstream up on a busy machine: a 96).
+ */
 export async function startTwoBanksFlow(): Promise<TwoBanksFlow> {
   const [primary, backup] = await Promise.all([startSimulator(), startSimulator()]);
   const flow = startCli(['run', join(repoRoot(), 'examples', 'flows', 'two-banks.json')], {
@@ -35,5 +38,10 @@ export async function startTwoBanksFlow(): Promise<TwoBanksFlow> {
   const pos = hostPort((await flow.waitForLine(/^inbound pos listening on (\S+)/))[1] as string);
   const http = hostPort((await flow.waitForLine(/^http listening on (\S+)/))[1] as string);
   await flow.waitForLine(/^flow two-banks ready/);
+  const healthy = async (): Promise<true | undefined> => {
+    const stats = (await (await fetch(`http://${http.host}:${http.port}/stats`)).json()) as { upstreamGroups: { bank: { healthy: string[] } } };
+    return stats.upstreamGroups.bank.healthy.length === 2 ? true : undefined;
+  };
+  await waitUntil(healthy, { what: 'both upstreams of the group healthy' });
   return { flow, primary: primary.process, backup: backup.process, pos, http };
 }
