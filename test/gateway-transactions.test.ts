@@ -102,7 +102,7 @@ describe('iso8583 gateway transaction log', () => {
   });
 
   test('a bad filter is answered 400 naming the parameter, and refused by the command naming the flag', async () => {
-    for (const [query, parameter] of [['stan=12345678', 'stan'], ['from=yesterday', 'from'], ['from=2026-02-30', 'from'], ['to=2026-11-30T21:00:00', 'to'], ['limit=0', 'limit'], ['pan=4111', 'pan']] as const) {
+    for (const [query, parameter] of [['stan=12345678', 'stan'], ['from=yesterday', 'from'], ['from=2026-02-30', 'from'], ['to=2026-11-30T21:00:00', 'to'], ['limit=0', 'limit'], ['pan=4111', 'query']] as const) {
       const res = await fetch(`${http}/transactions?${query}`);
       assert.equal(res.status, 400, query);
       const body = (await res.json()) as { result: unknown; errors: { code: string; field?: string; message: string }[] };
