@@ -1,14 +1,17 @@
 // GET {prefix}/transactions on the Fastify plugin's routes, over real HTTP: the connector's log queried, newest first;
-// a bad parameter answered 400 naming it; no route without a log.
+// a bad parameter answered 400 naming it; a key that is no filter answered as `query`, the key itself never repeated
+// (a client that put a track or a PAN in the query string must not get it back); no route without a log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { FileTransactionLog, iso8583Connector } from '../src/index.js';
+import { FileTransactionLog, iso8583Connector, parseTransactionQuery } from '../src/index.js';
 import type { TransactionRecord } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
+
+const PAN = '4761739001010010';
 
 test('plugin – GET {prefix}/transactions answers from the connector\'s log; 400 names a bad parameter', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-txroute-'));
@@ -42,6 +45,18 @@ test('plugin – GET {prefix}/transactions answers from the connector\'s log; 40
     assert.equal(bad.body.errors[0]?.code, 'ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY');
     assert.equal(bad.body.errors[0]?.field, field);
   }
+  for (const query of [`${PAN}%3D25122011234567890=x`, `${PAN}=1`, `stan=1&${PAN}`, 'track=1']) {
+    const res = await fetch(`${address}/bank/transactions?${query}`);
+    const text = await res.text();
+    assert.equal(res.status, 400, query);
+    assert.ok(!text.includes(PAN) && !text.includes('track'), `${query}: ${text}`);
+    const body = JSON.parse(text) as { errors: { code: string; field?: string; message: string }[] };
+    assert.deepEqual([body.errors[0]?.code, body.errors[0]?.field], ['ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY', 'query']);
+    assert.match(body.errors[0]?.message ?? '', /an unknown filter/);
+  }
+  const twice = await get('/bank/transactions?rrn=1&rrn=2');
+  assert.equal(twice.body.errors[0]?.field, 'rrn');
+  assert.throws(() => parseTransactionQuery({ [`${PAN}=2512201`]: 'x' }), (err: Error & { field?: unknown }) => err.field === 'query' && !err.message.includes(PAN));
   // A full page answers the cursor of the next (`next`), given back as `before`; the last page has none.
   const first = (await (await fetch(`${address}/bank/transactions?terminal=TERMA001&limit=1`)).json()) as { result: TransactionRecord[]; next?: string };
   assert.deepEqual(first.result.map((r) => r.stan), ['000002']);
