@@ -109,7 +109,7 @@ export function compositeSpec(packager: string, outer: PackagerField, subField: 
 }
 
 /** Whether a packager class name is in jPOS's `org.jpos.iso.packager` package, or given without a package. */
-function knownPackage(className: string): boolean {
+export function knownPackage(className: string): boolean {
   return !className.includes('.') || className === `org.jpos.iso.packager.${shortClassName(className)}`;
 }
 

@@ -1,6 +1,7 @@
 import type { ClassShape } from './field-classes.js';
 import { describeClass } from './field-classes.js';
-import { classError, readBoolean, readInteger, xmlError } from './attributes.js';
+import { classError, readInteger, xmlError } from './attributes.js';
+import { refuseUnhonouredAttributes } from './field-attributes.js';
 
 /**
  * The field elements of one packager level (`isofield`, `isofieldpackager`) read into checked records, indexed by id
@@ -31,8 +32,8 @@ export interface PackagerField {
  * last definition, as jPOS's GenericPackager does (it puts each element into its field map in document order, so
  * the later one replaces the earlier: jPOS's own cmf.xml defines field 96 twice). The document order of an
  * `isofield` and an `isofieldpackager` with the same id is not kept by the XML reader, so that case is refused
- * rather than guessed. `trim="true"` is refused naming the field: jPOS's `ISOStringFieldPackager` then packs the value
- * unpadded and reads a fixed field only to the end of the bytes, a wire format no dialect field describes.
+ * rather than guessed. The attributes that change in jPOS how the field travels in a way no dialect field describes
+ * (`trim="true"`, `inclusive="true"`, `params`, `encoding`) are refused naming the field (`field-attributes.ts`).
  */
 export function readFields(packager: string, raws: RawField[], parentPath: string): Map<number, PackagerField> {
   const fields = new Map<number, PackagerField>();
@@ -50,9 +51,7 @@ export function readFields(packager: string, raws: RawField[], parentPath: strin
     if (length === undefined) xmlError(packager, 'the field has no length attribute', path);
     const className = a.class;
     if (className === undefined || className.trim() === '') xmlError(packager, 'the field has no class attribute', path);
-    if (!raw.composite && readBoolean(packager, a.trim, 'trim', false, path)) {
-      xmlError(packager, 'attribute trim="true" is not supported: jPOS then sends the value unpadded and reads it to the end of the bytes', path);
-    }
+    refuseUnhonouredAttributes(packager, a, raw.composite, path);
     // A later definition replaces an earlier one (Map.set keeps the first insertion's place; order is by id anyway).
     fields.set(id, {
       id,

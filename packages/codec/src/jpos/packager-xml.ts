@@ -9,6 +9,7 @@ import { messageFirstField } from './message-attributes.js';
 import type { PackagerField, RawField } from './elements.js';
 import { describe, readFields } from './elements.js';
 import { compositeSpec } from './composite.js';
+import { iccDataField, isIccData } from './icc-data.js';
 
 /**
  * jPOS GenericPackager XML import. A packager file is an `isopackager` element holding one `isofield` per data element
@@ -82,6 +83,7 @@ function sensitivityByName(name: string): Sensitivity | undefined {
 
 /** The data element (or sub-field) `f`, composite ones included. */
 function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): FieldSpec {
+  if (isIccData(f)) return { name: f.name, ...iccDataField(packager, f) };
   const shape = describe(packager, f);
   if (shape.kind !== 'field') classError(packager, f.path, f.className, 'is a bitmap where a data element is expected');
   const key = String(f.id);
