@@ -17,7 +17,9 @@ import { iccDataField, isIccData } from './icc-data.js';
  * children describe the sub-fields and whose `packager` attribute says how they are laid out: GenericSubFieldPackager
  * or a nested GenericPackager (the first extends the second), both with the attributes `emitBitmap` (default true: a
  * sub-field bitmap travels), `bitmapField` (default 1: the sub-field element that describes it) and `headerLength`,
- * or Base1SubFieldPackager (`composite.ts`, `base1.ts`). The field elements are read by `elements.ts`.
+ * or Base1SubFieldPackager (`composite.ts`, `base1.ts`); an ICCDataPackager field is raw BER-TLV, a binary field of
+ * its class (`icc-data.ts`). The field elements are read by `elements.ts`, their attributes checked by
+ * `field-attributes.ts`.
  */
 
 const ATTR = '@_';
@@ -120,10 +122,12 @@ function mtiEncoding(packager: string, f: PackagerField): Dialect['mti']['encodi
  * @param xml - the packager document (the text of e.g. `iso87ascii.xml`).
  * @param name - the name of the dialect made. Default `"packager"`.
  * @throws `ISO8583_ERR_PACKAGER_XML` when the document is not well-formed or not readable (with the parser's reason:
- *   an external entity, an entity over its size limit), is not an `isopackager`, or describes what jPOS refuses at load
+ *   an external entity, an entity over its size limit), is not an `isopackager`, describes what jPOS refuses at load
  *   or cannot pack (a maximum length over its length prefix, a sub-field a bitmap cannot mark, an `emitBitmap` or
- *   `bitmapField` that names no bitmap), naming the field where one is concerned; `ISO8583_ERR_PACKAGER_CLASS` naming
- *   the field and the class when a class is unknown or in the wrong place.
+ *   `bitmapField` that names no bitmap), or sets a field attribute that changes jPOS's bytes in a way no dialect field
+ *   describes (`trim="true"`, `inclusive="true"`, `params`, `encoding`), naming the field where one is concerned;
+ *   `ISO8583_ERR_PACKAGER_CLASS` naming the field and the class when a class is unknown or in the wrong place (a
+ *   `DatasetPackager`, an `ICCDataPackager` around a class that is no `BINARY` one).
  */
 export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect {
   if (typeof xml !== 'string') xmlError(name, 'the packager document must be a string');
