@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCodec, dialectFromPackagerXml } from '../src/index.js';
+import { createCodec, describe, dialectFromPackagerXml } from '../src/index.js';
 import { jposPackager, refused } from './jpos-support.js';
 
 /** A packager around `fields` (see jpos-support.ts). */
@@ -104,4 +104,16 @@ test('jPOS Base1SubFieldPackager – without a bitmap class at 0: positional fro
   assert.equal(f126({ '0': 'AB', '1': '7' }), '05AB007');
   const image = codec.pack({ '0': '0100', '126': { '0': 'AB', '1': '7' } });
   assert.deepEqual(codec.unpack(image), { '0': '0100', '126': { '0': 'AB', '1': '007' } });
+});
+
+test('jPOS Base1SubFieldPackager – 126.10 "CVV2 Request Data" is card verification data: masked, never shown', () => {
+  // VISA's 126.10 carries a presence indicator, a response type and then the CVV2 itself: the name has "CVV2" and
+  // "DATA" (not "VALUE"), and it was described in clear. Names without card data stay unmasked.
+  const dialect = dialectFromPackagerXml(packagerWith(F126('', '<isofield id="20" length="1" name="CVV2 Presence Ind" class="org.jpos.iso.IFE_CHAR"/>')), 'visa');
+  const sub = dialect.fields['126']?.subfields?.fields ?? {};
+  assert.equal(sub['10']?.sensitive, 'cvv');
+  assert.equal(sub['20']?.sensitive, undefined);
+  const text = describe({ '0': '0100', '126': { '10': '11 987', '20': '1' } }, dialect);
+  assert.doesNotMatch(text, /987/);
+  assert.match(text, /126\.20 CVV2 Presence Ind: 1/);
 });

@@ -76,7 +76,9 @@ function readChildren(node: Record<string, unknown>): RawField[] {
 function sensitivityByName(name: string): Sensitivity | undefined {
   const n = name.toUpperCase();
   if (/\bPIN\b/.test(n) && /\b(BLOCK|DATA)\b/.test(n)) return 'pin';
-  if (/\b(CVV2?|CVC2?)\b/.test(n) && (/\bVALUE\b/.test(n) || /^(CVV2?|CVC2?)$/.test(n.trim()))) return 'cvv';
+  // "CVV2 Value", "CVV2", and "CVV2 Request Data" (VISA 126.10, whose bytes 3-6 are the CVV2 itself); not "CVV2
+  // Presence Ind" or "CVV2 Result", which carry no card data.
+  if (/\b(CVV2?|CVC2?)\b/.test(n) && (/\b(VALUE|DATA)\b/.test(n) || /^(CVV2?|CVC2?)$/.test(n.trim()))) return 'cvv';
   if (/\bTRACK\b/.test(n)) return 'track';
   if (/\b(ICC|EMV)\b/.test(n)) return 'emv';
   if (/\bPRIMARY ACCOUNT NUMBER\b|\bPAN\b/.test(n)) return 'pan';
