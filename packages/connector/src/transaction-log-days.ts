@@ -25,6 +25,30 @@ export interface DayHandle {
   readonly id: FileIdentity;
   /** A failed write may have left part of a line: the next write starts with a newline. */
   dirty: boolean;
+  /** The file's size: what was in it when opened and what this log wrote into it since. */
+  size: number;
+}
+
+/** The newlines in `bytes`: the lines they end. */
+export function linesIn(bytes: Buffer): number {
+  let n = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) n += 1;
+  return n;
+}
+
+/**
+ * A write of a batch that failed (a full disk, a file size limit), with how many of its lines are whole in the files
+ * all the same (those of the days written before, and those the failed write put in before it stopped): stored, and
+ * served by queries; the others are lost.
+ */
+export class BatchWriteError extends Error {
+  constructor(
+    cause: unknown,
+    /** Lines of the batch wholly written (each with its newline). */
+    readonly stored: number,
+  ) {
+    super('a batch of the transaction log was not written whole', { cause });
+  }
 }
 
 /** The open day files of one folder (see the module comment). */
@@ -47,7 +71,7 @@ export class DayFiles {
     let h: DayHandle;
     try {
       const { size, dev, ino } = await handle.stat();
-      h = { path, handle, id: { dev, ino }, dirty: false };
+      h = { path, handle, id: { dev, ino }, dirty: false, size };
       if (size === 0) await syncDir(this.dir);
       else {
         const last = Buffer.alloc(1);
@@ -80,14 +104,24 @@ export class DayFiles {
    */
   async write(lines: ReadonlyMap<string, LineBuffer>, days: readonly string[]): Promise<[day: string, why: string][]> {
     const written: DayHandle[] = [];
+    let stored = 0;
     for (const day of days) {
-      const h = await this.of(day);
-      const text = (lines.get(day) as LineBuffer).bytes(h.dirty);
-      h.dirty = true;
-      await writeAll(h.handle, text, null);
-      h.dirty = false;
-      this.written(h);
-      written.push(h);
+      let h: DayHandle | undefined;
+      let text: Buffer | undefined;
+      try {
+        h = await this.of(day);
+        const newlineFirst = h.dirty;
+        text = (lines.get(day) as LineBuffer).bytes(newlineFirst);
+        h.dirty = true;
+        await writeAll(h.handle, text, null);
+        h.dirty = false;
+        h.size += text.length;
+        this.written(h);
+        written.push(h);
+        stored += linesIn(text) - (newlineFirst ? 1 : 0);
+      } catch (err) {
+        throw new BatchWriteError(err, stored + (h === undefined || text === undefined ? 0 : await this.cut(h, text, text[0] === 0x0a)));
+      }
     }
     const lost: [string, string][] = [];
     written.forEach((h, i) => {
@@ -95,6 +129,19 @@ export class DayFiles {
       if (why !== undefined) lost.push([days[i] as string, `its file ${h.path} was ${why}`]);
     });
     return lost;
+  }
+
+  /**
+   * The lines of `text` (a batch's bytes for `h`, maybe with a newline first) that a failed write put into `h` whole:
+   * the file's size now says how far the write went (one writer, appending). Those lines are fdatasynced with the rest.
+   */
+  private async cut(h: DayHandle, text: Buffer, newlineFirst: boolean): Promise<number> {
+    const size = await h.handle.stat().then((s) => s.size, () => h.size);
+    const done = Math.max(0, Math.min(text.length, size - h.size));
+    h.size = size;
+    if (done === 0) return 0;
+    this.written(h);
+    return linesIn(text.subarray(0, done)) - (newlineFirst ? 1 : 0);
   }
 
   /**

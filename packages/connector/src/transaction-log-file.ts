@@ -5,8 +5,9 @@
  * `flushDelay` ms (and those recorded while a batch is being written) go out in one write per file, and the files
  * written are fdatasynced at most every `syncInterval` ms, so that the log does not compete with the reversal
  * journal's fsyncs for the disk (a process crash loses nothing written; a power cut, at most `syncInterval` ms of
- * records). A batch that cannot be written is logged (`ISO8583_ERR_CONNECTOR_TRANSACTION_LOG`) and
- * counted, and the next batch starts on a line of its own. Queries read the files backwards (transaction-log-read.ts).
+ * records). A batch that cannot be written is logged (`ISO8583_ERR_CONNECTOR_TRANSACTION_LOG`) and counted (the lines a
+ * write cut short put whole in the file as stored, the rest as lost), and the next batch starts on a line of its own.
+ * Queries read the files backwards (transaction-log-read.ts).
  * Each batch checks that the folder's lock and the day files it wrote are still the log's own (file-identity.ts, one
  * `stat` each): a folder removed (`rm -rf`) or replaced (a restore over it) while open would take every later record
  * into files no one reads. The log then reopens the folder (made again if missing, its lock taken again: another
@@ -30,7 +31,7 @@ import { openFolderLock } from './folder-lock.js';
 import type { FolderLock, FolderLockKind } from './folder-lock.js';
 import { toTransactionRecord } from './transaction-allow-list.js';
 import type { TransactionLog, TransactionPage, TransactionQuery, TransactionRecord } from './transaction-log.js';
-import { DayFiles } from './transaction-log-days.js';
+import { BatchWriteError, DayFiles, linesIn } from './transaction-log-days.js';
 import { DAY_MS, SLACK_MS, STEP_BACK, dayFiles, dayOf, latestInFile, queryFolder, readLinesBackwards, settledOf } from './transaction-log-read.js';
 import { checkTransactionQuery } from './transaction-query.js';
 import { LineBuffer } from './line-buffer.js';
@@ -356,6 +357,8 @@ export class FileTransactionLog implements TransactionLog {
     while (this.batch !== undefined) {
       const batch = this.batch;
       this.batch = undefined;
+      // Lines of the batch in the files for good, when the batch fails: those of the days whose files kept their name.
+      let storedBefore = 0;
       try {
         // The lock first: a folder removed or replaced since the last batch is reopened before anything is written.
         const lockLost = this.lock === undefined ? 'not held (it was lost and could not be taken again)' : this.lock.lost();
@@ -363,6 +366,7 @@ export class FileTransactionLog implements TransactionLog {
         let lost = await this.days.write(batch.days, [...batch.days.keys()]);
         // Written into a file that lost its name meanwhile: again, into the file now at that name (once).
         if (lost.length > 0) {
+          storedBefore = batch.count - lost.reduce((n, [day]) => n + linesIn((batch.days.get(day) as LineBuffer).bytes(false)), 0);
           await this.reopen((lost[0] as [string, string])[1]);
           lost = await this.days.write(batch.days, lost.map(([day]) => day));
           if (lost.length > 0) throw logError(`the transaction log lost its file again: ${(lost[0] as [string, string])[1]}`, this.dir);
@@ -371,14 +375,18 @@ export class FileTransactionLog implements TransactionLog {
         this.counts.records += batch.count;
         this.counts.batches += 1;
         batch.resolve();
-      } catch (err) {
-        this.counts.failed += batch.count;
+      } catch (thrown) {
+        // A write cut short (a full disk) may have put some lines whole into their file: those are stored, and served.
+        const err = thrown instanceof BatchWriteError ? thrown.cause : thrown;
+        const stored = storedBefore + (thrown instanceof BatchWriteError ? thrown.stored : 0);
+        this.counts.records += stored;
+        this.counts.failed += batch.count - stored;
         const error = logError('the transaction log cannot be written', this.dir, err);
         // Why, when the log said (its file lost, the folder locked by another process), and the cause's code.
         const reason = err instanceof Iso8583Error ? err.message : undefined;
         const cause = ((reason === undefined ? err : (err as Error).cause) as NodeJS.ErrnoException | undefined)?.code;
         this.logger.error(
-          { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', dir: this.dir, cause, reason, records: batch.count },
+          { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', dir: this.dir, cause, reason, records: batch.count - stored, stored },
           'the transaction log cannot be written: records lost',
         );
         batch.reject(error);

@@ -25,6 +25,7 @@ import type { TransactionPage, TransactionRecord } from './transaction-log.js';
 import { cursorText, olderThan, readPlace, toPage } from './transaction-cursor.js';
 import { matchesQuery } from './transaction-query.js';
 import { toTransactionRecord } from './transaction-allow-list.js';
+import { LineOrder } from './transaction-log-order.js';
 import type { ResolvedTransactionQuery } from './transaction-query.js';
 
 /** The name of the file of one UTC day (`2026-11-30`). */
@@ -135,13 +136,24 @@ export async function readLinesBackwards(path: string, visit: LineVisitor, needl
         const firstNewline = data.indexOf(0x0a);
         const from = pos === 0 ? 0 : firstNewline < 0 || firstNewline >= end ? -1 : firstNewline + 1;
         if (from >= 0) {
+          // Lines are visited last first, each once: `visited` is the start of the last one visited.
+          let visited = end + 1;
+          const lineAt = (start: number): boolean => {
+            if (start >= visited) return false;
+            visited = start;
+            const next = data.indexOf(0x0a, start);
+            // An empty line (a batch that failed before its first byte) is no line, as in a full read.
+            return next !== start && visit(data.toString('utf8', start, next < 0 || next > end ? end : next), pos + start);
+          };
           let hit = end - only.length >= from ? data.lastIndexOf(only, end - only.length) : -1;
           while (hit >= from) {
             const lineStart = hit === 0 ? 0 : data.lastIndexOf(0x0a, hit - 1) + 1;
             const next = data.indexOf(0x0a, hit);
-            const lineEnd = next < 0 || next > end ? end : next;
-            if (visit(data.toString('utf8', lineStart, lineEnd), pos + lineStart)) return true;
-            const before = lineStart - 1 - only.length;
+            // The hit with the lines next to it in the chunk, for the check of their order (transaction-log-order.ts).
+            if (next >= 0 && next < end && lineAt(next + 1)) return true;
+            if (lineAt(lineStart)) return true;
+            if (lineStart > from && lineAt(lineStart === 1 ? 0 : data.lastIndexOf(0x0a, lineStart - 2) + 1)) return true;
+            const before = visited - 1 - only.length;
             hit = before >= from ? data.lastIndexOf(only, before) : -1;
           }
           end = pos === 0 ? 0 : firstNewline;
@@ -259,14 +271,7 @@ export async function queryFolder(dir: string, query: ResolvedTransactionQuery, 
     };
     // The line the search would stop at, kept until the line read next confirms it (see the file's opening comment).
     let stop: { latest: number; offset: number } | undefined;
-    await readLinesBackwards(path, (line, offset) => {
-      // Once the search is bounded every line is read for its times; before, only lines with the filters' text.
-      if (floor === -Infinity && from === -Infinity && texts.some((t) => !line.includes(t))) return false;
-      const read = readLine(line, file);
-      if (typeof read === 'string') {
-        corrupt(offset, `${read}: skipped`);
-        return false;
-      }
+    const take = (read: ReadLine, offset: number): boolean => {
       const { record, latest } = read;
       if (stop !== undefined) {
         // An earlier line settled no later than the line it follows: the stop stands. One that settled later says the
@@ -286,10 +291,19 @@ export async function queryFolder(dir: string, query: ResolvedTransactionQuery, 
       found.push({ record, offset });
       if (found.length >= limit * 2 || (found.length === limit && floor === -Infinity)) trim();
       return false;
+    };
+    // A line out of the order it was written in (its `at` damaged into a later time) is found, reported and skipped.
+    const order = new LineOrder(take, (offset, why) => corrupt(offset, why), SLACK_MS);
+    const stopped = await readLinesBackwards(path, (line, offset) => {
+      const read = readLine(line, file);
+      if (typeof read === 'string') corrupt(offset, `${read}: skipped`);
+      return order.line(typeof read === 'string' ? undefined : read, offset, Buffer.byteLength(line));
     }, needle).catch((err: NodeJS.ErrnoException) => {
       // Pruned while being read: its records are gone, as asked.
       if (err.code !== 'ENOENT') throw err;
+      return true;
     });
+    if (!stopped) order.end();
   }
   trim();
   const last = found.at(-1);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileTransactionLog, transactionFile } from '../src/index.js';
 import type { TransactionRecord } from '../src/index.js';
-import { tempDir } from './helpers/setup.js';
+import { capturedLogger, tempDir } from './helpers/setup.js';
 import { gate, writeFaults } from './helpers/write-faults.js';
 
 const T0 = Date.parse('2026-11-28T10:00:00Z');
@@ -32,6 +32,25 @@ test('FileTransactionLog – a batch cut by a full disk is counted as failed, an
   const written = lines(dir);
   assert.deepEqual(JSON.parse(written.at(-2) ?? ''), rec('000004', T0 + 3));
   assert.deepEqual((await log.query({})).map((r) => r.stan), ['000004', '000001']);
+  await log.close();
+});
+
+test('FileTransactionLog – the lines a cut write put whole into the file are counted and reported as stored, only the rest as lost', async (t) => {
+  const dir = tempDir(t, 'txlog-faults');
+  const faults = await writeFaults(t, dir);
+  const { logger, lines: logged } = capturedLogger('error');
+  const log = new FileTransactionLog(dir, { logger });
+  await log.open();
+  // Four lines of one length in one batch; the write puts half of its bytes (two whole lines) in, then the disk is full.
+  faults.rules.push({ marker: '"stan":"000011"', cut: true });
+  const batch = ['000011', '000012', '000013', '000014'].map((stan, i) => log.record(rec(stan, T0 + i)));
+  await assert.rejects(batch[0] as Promise<void>, { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG' });
+  assert.deepEqual(log.stats, { records: 2, batches: 0, failed: 2 });
+  const report = logged.find((l) => l['msg'] === 'the transaction log cannot be written: records lost');
+  assert.equal(report?.['records'], 2, 'two records lost');
+  assert.equal(report?.['stored'], 2, 'two stored');
+  assert.equal(report?.['cause'], 'ENOSPC');
+  assert.deepEqual((await log.query({})).map((r) => r.stan), ['000012', '000011']);
   await log.close();
 });
 

@@ -1,7 +1,8 @@
 /**
  * The gateway's transaction log over its life: opened at start (a folder locked by another live process stops the
  * start with `ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED`), pruned to `--transaction-retention` days at start and
- * then once a day (whole UTC days older than the retention are deleted), flushed and released at the end.
+ * then once a day (the file store deletes the whole UTC days older than the retention; PostgreSQL, the rows older
+ * than it), flushed and released at the end.
  */
 import type { Logger } from 'pino';
 import { DAY_MS } from '@iso8583/connector';
