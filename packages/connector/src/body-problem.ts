@@ -178,7 +178,7 @@ export function parseJsonBody(_request: unknown, body: string | Buffer, done: (e
  * The XML body parser of the routes (`parseAs: 'string'`): the text as it came, or refused naming the count when it
  * holds more than {@link MAX_XML_TAGS} tags, before any XML parser reads it. The count bounds tags, not text: a
  * document up to the body limit that the codec's one-pass reader does not take (one comment or unknown entity is
- * enough) is read by fast-xml-parser, at a cost per byte some hundred times that of JSON.
+ * enough) is read by fast-xml-parser, at some twenty times the cost per byte of a JSON body.
  */
 export function parseXmlBody(_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
   const text = typeof body === 'string' ? body : body.toString('utf8');
