@@ -15,9 +15,10 @@ export interface BodyProblem {
 }
 
 /**
- * The most keys a JSON body may hold, at every level together: a message has at most 192 fields (a tertiary bitmap),
- * its composites fewer subfields than that each. A body with more is refused before any key is named: naming 80,000
- * unknown keys took half a second and a 3 MB answer, while every other client of the gateway waited.
+ * The most keys a JSON body may hold, at every level together, with the items of its arrays: a message has at most 192
+ * fields (a tertiary bitmap), its composites fewer subfields than that each, and no array. A body with more is refused
+ * before any key is named: naming 80,000 unknown keys took half a second and a 3 MB answer, while every other client
+ * of the gateway waited.
  */
 export const MAX_BODY_KEYS = 1000;
 
@@ -34,6 +35,8 @@ export const MAX_XML_TAGS = 2 * MAX_BODY_KEYS + 16;
 interface BodyErrorDetail {
   forbiddenKey?: '__proto__' | 'constructor';
   keys?: number;
+  /** The items of arrays counted with `keys` (a message holds no array). */
+  items?: number;
   depth?: number;
   tags?: number;
 }
@@ -52,7 +55,8 @@ export function bodyProblem(err: unknown): BodyProblem {
   } else if (refused && typeof e.depth === 'number') {
     reason = `the body nests ${e.depth} levels deep, more than a message can (at most ${MAX_BODY_DEPTH})`;
   } else if (refused && typeof e.keys === 'number') {
-    reason = `the body holds ${e.keys} keys, more than a message can (at most ${MAX_BODY_KEYS})`;
+    const what = typeof e.items === 'number' && e.items > 0 ? `${e.keys + e.items} keys and array items` : `${e.keys} keys`;
+    reason = `the body holds ${what}, more than a message can (at most ${MAX_BODY_KEYS})`;
   } else if (refused && typeof e.tags === 'number') {
     reason = `the body holds ${e.tags} XML tags, more than a message can (at most ${MAX_XML_TAGS})`;
   } else if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') reason = 'the body is not valid JSON';
@@ -83,16 +87,33 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_OBJECT = 0x7d;
 const CLOSE_ARRAY = 0x5d;
 
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const COMMA = 0x2c;
+
+/** The index of the first character of `text` at or after `from` that is not JSON whitespace. */
+function skipSpace(text: string, from: number): number {
+  let i = from;
+  for (let c = text.charCodeAt(i); c === SPACE || c === TAB || c === LF || c === CR; c = text.charCodeAt(++i));
+  return i;
+}
+
 /**
- * The keys (a `:` outside a string follows each) and the deepest nesting of objects and arrays of a JSON text, read
- * in one pass over its characters before `JSON.parse` builds anything: an object of 80,000 keys costs `JSON.parse`
- * alone some 100 ms, and a walk of 100,000 levels would overflow the stack.
+ * The keys (a `:` outside a string follows each), the items of arrays (a message holds none, but each costs
+ * `JSON.parse` as a key does: half a million zeros in an array took it half a second) and the deepest nesting of
+ * objects and arrays of a JSON text, read in one pass over its characters before `JSON.parse` builds anything: an
+ * object of 80,000 keys costs `JSON.parse` alone some 100 ms, and a walk of 100,000 levels would overflow the stack.
  */
-function jsonShape(text: string): { keys: number; depth: number } {
+function jsonShape(text: string): { keys: number; items: number; depth: number } {
   let keys = 0;
+  let items = 0;
   let depth = 0;
   let level = 0;
   let inString = false;
+  // Whether each open container, up to the deepest a body may nest, is an array (deeper ones are refused anyway).
+  const array = new Uint8Array(MAX_BODY_DEPTH + 2);
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
@@ -100,12 +121,17 @@ function jsonShape(text: string): { keys: number; depth: number } {
       else if (c === QUOTE) inString = false;
     } else if (c === QUOTE) inString = true;
     else if (c === COLON) keys++;
-    else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+    else if (c === COMMA) {
+      if (level > 0 && level < array.length && array[level] === 1) items++;
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       level++;
       if (level > depth) depth = level;
+      if (level < array.length) array[level] = c === OPEN_ARRAY ? 1 : 0;
+      // An array's first item has no comma before it.
+      if (c === OPEN_ARRAY && text.charCodeAt(skipSpace(text, i + 1)) !== CLOSE_ARRAY) items++;
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) level--;
   }
-  return { keys, depth };
+  return { keys, items, depth };
 }
 
 /**
@@ -117,33 +143,42 @@ function bodyError(kind: 'empty' | 'invalid' | BodyErrorDetail): Error {
   return Object.assign(new Error('the body is refused'), typeof kind === 'object' ? kind : {}, { code, statusCode: 400 });
 }
 
+/** `text` without the byte order mark some clients put first (Fastify's own JSON parser skips it too). */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /**
  * The JSON body parser of the routes (a Fastify content type parser, `parseAs: 'string'`): a body nested deeper than
- * {@link MAX_BODY_DEPTH} or holding more than {@link MAX_BODY_KEYS} keys is refused naming its depth or count, before
- * it is parsed; then Fastify's rules (empty or malformed JSON refused; `__proto__`, and `constructor` with
- * `prototype`, refused as prototype poisoning), with the refused key named in the answer ({@link bodyProblem}).
+ * {@link MAX_BODY_DEPTH} or holding more than {@link MAX_BODY_KEYS} keys and array items together is refused naming
+ * its depth or count, before it is parsed; then Fastify's rules (a leading byte order mark skipped; empty or malformed
+ * JSON refused; `__proto__`, and `constructor` with `prototype`, refused as prototype poisoning, however the key is
+ * escaped), with the refused key named in the answer ({@link bodyProblem}).
  */
 export function parseJsonBody(_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
-  const text = typeof body === 'string' ? body : body.toString('utf8');
+  const text = withoutBom(typeof body === 'string' ? body : body.toString('utf8'));
   if (text === '') return done(bodyError('empty'));
-  const { keys, depth } = jsonShape(text);
+  const { keys, items, depth } = jsonShape(text);
   if (depth > MAX_BODY_DEPTH) return done(bodyError({ depth }));
-  if (keys > MAX_BODY_KEYS) return done(bodyError({ keys }));
+  if (keys + items > MAX_BODY_KEYS) return done(bodyError({ keys, items }));
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return done(bodyError('invalid'));
   }
-  // JSON.parse makes `__proto__` an own key (no prototype is changed); it is refused before any route reads it.
-  const key = /__proto__|constructor/.test(text) ? forbiddenKey(value) : undefined;
+  // JSON.parse makes `__proto__` an own key (no prototype is changed); it is refused before any route reads it. A key
+  // may spell it with escapes (`"\u005f_proto__"`): JSON has no other way to write a letter or `_`.
+  const key = /__proto__|constructor|\\u/.test(text) ? forbiddenKey(value) : undefined;
   if (key !== undefined) return done(bodyError({ forbiddenKey: key }));
   done(null, value);
 }
 
 /**
  * The XML body parser of the routes (`parseAs: 'string'`): the text as it came, or refused naming the count when it
- * holds more than {@link MAX_XML_TAGS} tags, before any XML parser reads it.
+ * holds more than {@link MAX_XML_TAGS} tags, before any XML parser reads it. The count bounds tags, not text: a
+ * document up to the body limit that the codec's one-pass reader does not take (one comment or unknown entity is
+ * enough) is read by fast-xml-parser, at some twenty times the cost per byte of a JSON body.
  */
 export function parseXmlBody(_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
   const text = typeof body === 'string' ? body : body.toString('utf8');

@@ -102,3 +102,37 @@ test('body bounds – XML with more tags than a message can hold is 400 naming t
   assert.doesNotMatch(r.body, /4111111111111111/);
   assert.equal(peer.received.length, 0);
 });
+
+test('body bounds – array items count with the keys: half a million zeros in a field (with "constructor" in a value) are 400 naming the count; a short array names its field', async (t) => {
+  const { peer, port } = await setup(t);
+  const zeros = MAX_BODY_KEYS * 500;
+  const body = `{"0":"0200","9":"constructor","48":[${Array(zeros).fill('0').join(',')}]}`;
+  const r = await httpCall(port, 'POST', '/', JSON_TYPE, body);
+  assert.equal(r.status, 400, r.body);
+  assert.equal((JSON.parse(r.body) as Plain).errors[0]?.message, `the body holds ${3 + zeros} keys and array items, more than a message can (at most ${MAX_BODY_KEYS})`);
+  // At the bound an array is read, and the codec names its field; empty arrays and spaces count no item.
+  const at = await httpCall(port, 'POST', '/', JSON_TYPE, `{"0":"0200","47":[ ],"48":[${Array(MAX_BODY_KEYS - 3).fill('0').join(' , ')}]}`);
+  assert.equal(at.status, 400, at.body);
+  assert.match(at.body, /"field":"48","code":"ISO8583_ERR_FIELD_VALUE","reason":"an array is not a field value"/);
+  const over = await httpCall(port, 'POST', '/', JSON_TYPE, `{"0":"0200","47":[ ],"48":[${Array(MAX_BODY_KEYS - 2).fill('0').join(' , ')}]}`);
+  assert.match(over.body, new RegExp(`the body holds ${MAX_BODY_KEYS + 1} keys and array items`));
+  assert.equal(peer.received.length, 0);
+});
+
+test('body bounds – a forbidden key spelt with escapes is refused as such, and the bank sees nothing', async (t) => {
+  const { peer, port } = await setup(t);
+  const proto = await httpCall(port, 'POST', '/', JSON_TYPE, '{"0":"0200","\\u005f_proto__":{"2":"4111111111111111"}}');
+  assert.equal(proto.status, 400, proto.body);
+  assert.match((JSON.parse(proto.body) as Plain).errors[0]?.message ?? '', /the key "__proto__"/);
+  const ctor = await httpCall(port, 'POST', '/', JSON_TYPE, '{"0":"0200","3":{"constr\\u0075ctor":{"prototype":{}}}}');
+  assert.match((JSON.parse(ctor.body) as Plain).errors[0]?.message ?? '', /the key "constructor"/);
+  assert.doesNotMatch(proto.body + ctor.body, /4111111111111111/);
+  assert.equal(peer.received.length, 0);
+});
+
+test('body bounds – a byte order mark before JSON is skipped, as Fastify\'s own parser does', async (t) => {
+  const { peer, port } = await setup(t);
+  const bom = await httpCall(port, 'POST', '/', JSON_TYPE, `\uFEFF${JSON.stringify(purchase('000405'))}`);
+  assert.equal(bom.status, 200, bom.body);
+  assert.equal(peer.received.length, 1);
+});

@@ -148,17 +148,17 @@ export interface HttpApp {
 export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   // A client that stalls mid-request is answered 408 (request-deadline.ts), bounded below once the connectors exist.
   const sq = options.socketQueue === undefined ? undefined : socketQueueHttp(options.socketQueue);
+  // The refusals below come before any route: with SocketQueue's HTTP service, in its shape (refusal-body.ts).
+  const refusal = refusalBody(options.socketQueue);
   const app: FastifyInstance = fastify({
     logger: false,
     forceCloseConnections: 'idle',
     clientErrorHandler: answerClientError,
-    frameworkErrors: badUrlAnswer(options.logger),
+    frameworkErrors: badUrlAnswer(options.logger, refusal),
     ...(sq === undefined ? {} : { rewriteUrl: sq.rewriteUrl }),
   });
   sq?.install(app);
   if (sq === undefined) answerNotFound(app);
-  // The refusals below come before any route: with SocketQueue's HTTP service, in its shape (refusal-body.ts).
-  const refusal = refusalBody(options.socketQueue);
   // A browser request from another site never reaches a route that changes state (the connector's cross-site.ts).
   app.addHook('onRequest', refuseCrossSite((err, request) => refusal(request, { code: err.code, message: err.message, field: err.field })));
   // The address listened on, for the Host check of a port without a token (host-check.ts).
@@ -190,7 +190,8 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   const connectors: Record<string, Connector> = {};
   for (const name of Object.keys(options.connectors)) connectors[name] = decorated[name] as Connector;
   const longest = Math.max(0, ...Object.values(connectors).map((c) => c.options.requestTimeout));
-  // A 408 comes before any route too: with SocketQueue's HTTP service, in the routes' shape (`failureBody`).
+  // A 408 (and a request that is not HTTP) comes before any route too: with SocketQueue's HTTP service, in the routes'
+  // shape (`failureBody`).
   const answers = options.socketQueue;
   const timeoutShape = answers === undefined ? undefined : (error: { code: string; message: string }) => failureBody(answers, error);
   boundRequests(app.server, longest > 0 ? longest : DEFAULT_REQUEST_DEADLINE, timeoutShape);

@@ -1,6 +1,7 @@
 /**
  * The JSON shape of the HTTP port's own refusals, which come before any route: 421 a `Host` the port does not answer
- * (host-check.ts), 401 no token (console/access.ts), 403 a cross-site request. Clients written for SocketQueue read
+ * (host-check.ts), 401 no token (console/access.ts), 403 a cross-site request, 400 a URL with a malformed escape
+ * (not-found.ts). Clients written for SocketQueue read
  * every answer as `{ result, errors }` (`r.errors.join()`), so with SocketQueue's HTTP service a refusal outside the
  * console is in the routes' shape (`failureBody`: `{"result":"","errors":["..."]}`); the console's page reads
  * `{ error: { code, message } }` and keeps it, as does every request without SocketQueue's HTTP service.

@@ -20,20 +20,21 @@ export const DEFAULT_REQUEST_DEADLINE = 30_000;
 /** The shortest bound on the receipt of a request, whatever the timeouts it is taken from: 2000 ms. */
 export const MIN_REQUEST_DEADLINE = 2_000;
 
-/** The JSON body of a 408, from its error: the port's pre-route refusal shape. */
+/** The JSON body of a 408 (or of a request that is not HTTP, 400 or 431), from its error: the port's pre-route refusal shape. */
 export type TimeoutShape = (error: { code: string; message: string }) => unknown;
 
 /** The 408 body of a port without a routes' shape of its own: `{ error: { code, message } }`. */
 const plainTimeout: TimeoutShape = (error) => ({ error });
 
-/** Each bounded server's 408 shape (read by {@link answerClientError}, which is given only the socket). */
+/** Each bounded server's refusal shape (read by {@link answerClientError}, which is given only the socket). */
 const shapes = new WeakMap<Server, TimeoutShape>();
 
 /**
  * Bounds the receipt of every request of `server` to `ms` milliseconds, at least {@link MIN_REQUEST_DEADLINE}
  * (Node's `requestTimeout`), looked for every
  * quarter of it, from 50 ms to 1 s (Node's default, 30 s, would let a stalled request live up to 30 s past its bound).
- * The 408 body is `shape`'s (default `{ error: { code, message } }`). Call before `listen`.
+ * The 408 body is `shape`'s (default `{ error: { code, message } }`), and so are the 400 and 431 of
+ * {@link answerClientError}. Call before `listen`.
  */
 export function boundRequests(server: Server, timeout: number, shape: TimeoutShape = plainTimeout): void {
   shapes.set(server, shape);
@@ -91,18 +92,19 @@ function answer(socket: Socket, status: number, body: string): void {
 
 /**
  * Fastify's `clientErrorHandler` (bound to the app): a request past {@link boundRequests}'s bound is answered 408
- * `ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT`; any other malformed request gets Fastify's own answers (431 for headers too
- * large, else 400).
+ * `ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT`; any other request Node cannot read as HTTP is answered 400
+ * `ISO8583_ERR_CONSOLE_INPUT` (431 for headers larger than Node reads), never quoting what was sent; each in the shape
+ * of the port's refusals ({@link boundRequests}: SocketQueue's `{ result: "", errors }` in SocketQueue mode).
  */
 export function answerClientError(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
   // A connection the client reset is gone: nothing to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const shape = shapes.get(this.server) ?? plainTimeout;
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    const shape = shapes.get(this.server) ?? plainTimeout;
     answer(socket, 408, JSON.stringify(shape(timedOut(this.server.requestTimeout))));
     return;
   }
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  const message = status === 431 ? 'Exceeded maximum allowed HTTP header size' : 'Client Error';
-  answer(socket, status, JSON.stringify({ error: STATUS_CODES[status], message, statusCode: status }));
+  const overflow = err.code === 'HPE_HEADER_OVERFLOW';
+  const e = consoleError('ISO8583_ERR_CONSOLE_INPUT', overflow ? 'the request headers are larger than this port reads' : 'the request is not well-formed HTTP');
+  answer(socket, overflow ? 431 : 400, JSON.stringify(shape({ code: e.code, message: e.message })));
 }
