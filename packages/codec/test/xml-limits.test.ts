@@ -2,11 +2,12 @@
  * The size limit of the XML view (`MAX_XML_LENGTH`) is what keeps the scanner's expression of the whole document
  * (`CANONICAL`) inside V8's regular expression stack, which overflows near 730,000 fields: the largest document
  * allowed, made of as many fields as fit, is read or refused with a coded error, never a `RangeError`; one character
- * more is refused before anything reads it.
+ * more is refused before anything reads it. A document the scanner does not take goes to the full parser only up to
+ * `MAX_PARSED_XML_LENGTH`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Iso8583Error, MAX_XML_LENGTH, fromXml } from '../src/index.js';
+import { Iso8583Error, MAX_PARSED_XML_LENGTH, MAX_XML_LENGTH, fromXml } from '../src/index.js';
 import { scanIsoMessage } from '../src/views/xml-scan.js';
 
 const OPEN = '<ISOMessage><data>';
@@ -34,15 +35,18 @@ function outcome(read: (xml: string) => unknown, xml: string): { ok: unknown } |
 test('the largest document allowed, of the shortest canonical fields, is refused with a coded error, not a RangeError', () => {
   const { xml, fields } = filled('<field id="0"></field>');
   assert.ok(fields > 47_000, `${fields} fields`);
-  // The scanner's expression runs over all of it (no RangeError), and hands the repeated ids to the full parser.
+  // The scanner's expression runs over all of it (no RangeError), and leaves the repeated ids to the full parser,
+  // which does not read a document that long.
   assert.equal(scanIsoMessage(xml), undefined);
-  assert.deepEqual(outcome(fromXml, xml), { code: 'ISO8583_ERR_INVALID_MESSAGE' });
+  assert.deepEqual(outcome(fromXml, xml), { code: 'ISO8583_ERR_XML' });
 });
 
 test('the largest document allowed, of the shortest fields of any form, is refused with a coded error, not a RangeError', () => {
   for (const element of ['<field id="0"/>', '<field id="0">\n</field>\n', "<field id='0'></field>"]) {
     const { xml } = filled(element);
-    assert.deepEqual(outcome(fromXml, xml), { code: 'ISO8583_ERR_INVALID_MESSAGE' }, element);
+    assert.deepEqual(outcome(fromXml, xml), { code: 'ISO8583_ERR_XML' }, element);
+    // As long as the full parser reads, the same fields are refused naming them (the repeated id).
+    assert.deepEqual(outcome(fromXml, filled(element, MAX_PARSED_XML_LENGTH).xml), { code: 'ISO8583_ERR_INVALID_MESSAGE' }, element);
   }
 });
 
@@ -64,4 +68,22 @@ test('the largest document allowed, of 1000 fields with long values, is read', (
 test('one character over the limit is refused before anything reads it (ISO8583_ERR_XML)', () => {
   const { xml } = filled('<field id="0"></field>', MAX_XML_LENGTH + 1);
   assert.deepEqual(outcome(fromXml, xml), { code: 'ISO8583_ERR_XML' });
+});
+
+test('a document outside the canonical shape is read by the full parser up to MAX_PARSED_XML_LENGTH, refused past it', () => {
+  // One comment is enough to send a document to the full parser.
+  const comment = (length: number): string => {
+    const head = '<ISOMessage><!--';
+    const tail = '--><data><field id="0">0200</field><field id="3">000000</field></data></ISOMessage>';
+    return head + 'x'.repeat(length - head.length - tail.length) + tail;
+  };
+  const fits = comment(MAX_PARSED_XML_LENGTH);
+  assert.equal(scanIsoMessage(fits), undefined);
+  assert.deepEqual(outcome(fromXml, fits), { ok: { message: { '0': '0200', '3': '000000' } } });
+  assert.throws(() => fromXml(comment(MAX_PARSED_XML_LENGTH + 1)), (err: unknown) => {
+    assert.ok(err instanceof Iso8583Error);
+    assert.equal(err.code, 'ISO8583_ERR_XML');
+    assert.match(err.message, /over 131072 characters, the most read outside the canonical ISOMessage shape/);
+    return true;
+  });
 });

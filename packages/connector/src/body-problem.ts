@@ -176,9 +176,9 @@ export function parseJsonBody(_request: unknown, body: string | Buffer, done: (e
 
 /**
  * The XML body parser of the routes (`parseAs: 'string'`): the text as it came, or refused naming the count when it
- * holds more than {@link MAX_XML_TAGS} tags, before any XML parser reads it. The count bounds tags, not text: a
- * document up to the body limit that the codec's one-pass reader does not take (one comment or unknown entity is
- * enough) is read by fast-xml-parser, at some twenty times the cost per byte of a JSON body.
+ * holds more than {@link MAX_XML_TAGS} tags, before any XML parser reads it. The count bounds tags, not text: the
+ * codec bounds the text (`fromXml`: 1 MiB in the canonical shape its one-pass reader takes, 128 KiB for anything
+ * that needs fast-xml-parser, `MAX_PARSED_XML_LENGTH`, at some twenty times the cost per character).
  */
 export function parseXmlBody(_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
   const text = typeof body === 'string' ? body : body.toString('utf8');

@@ -13,7 +13,7 @@ import { decodeXmlText } from './xml-text.js';
 import { safeName } from './names.js';
 import type { XmlNode } from './xml-nodes.js';
 import { attributesOf, childrenOf, elementsOf, localName, nameOf, textOf } from './xml-nodes.js';
-import { FIELD_ID, HEX_BYTES, MAX_COMPOSITE_DEPTH, MAX_XML_LENGTH } from './xml-shape.js';
+import { FIELD_ID, HEX_BYTES, MAX_COMPOSITE_DEPTH, MAX_PARSED_XML_LENGTH, MAX_XML_LENGTH } from './xml-shape.js';
 import { scanIsoMessage } from './xml-scan.js';
 
 const PARSER = new XMLParser({
@@ -228,7 +228,8 @@ function findIsoMessage(nodes: XmlNode[], depth: number): XmlNode | undefined {
  * `ISO8583_ERR_INVALID_MESSAGE` naming every offending field at once (an id that is missing, not a number or given
  * twice, elements or text where a value belongs, an unknown entity, a bad header). Values are not checked against a
  * dialect here: that is the codec's `validate`/`pack`. A canonical document (the shape `toXml` writes) is read by a
- * one-pass scanner (`xml-scan.ts`); anything else goes to the full parser, which holds every refusal.
+ * one-pass scanner (`xml-scan.ts`) up to `MAX_XML_LENGTH` characters; anything else goes to the full parser, which
+ * holds every refusal, up to `MAX_PARSED_XML_LENGTH` characters.
  */
 export function fromXml(xml: string): XmlMessage {
   if (typeof xml !== 'string') throw xmlError('the XML input must be text');
@@ -239,7 +240,9 @@ export function fromXml(xml: string): XmlMessage {
 /** The full path of {@link fromXml}: validation and a parse by fast-xml-parser, then a walk of the tree. */
 export function parseXmlMessage(xml: string): XmlMessage {
   if (typeof xml !== 'string') throw xmlError('the XML input must be text');
-  if (xml.length > MAX_XML_LENGTH) throw xmlError(`the XML document is over ${MAX_XML_LENGTH} characters`);
+  if (xml.length > MAX_PARSED_XML_LENGTH) {
+    throw xmlError(`the XML document is over ${MAX_PARSED_XML_LENGTH} characters, the most read outside the canonical ISOMessage shape`);
+  }
   if (/<!DOCTYPE/i.test(xml.replace(COMMENTS_AND_CDATA, ''))) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
   const check = XMLValidator.validate(xml);
   if (check !== true) {

@@ -24,6 +24,13 @@
  * stack, which a document of some 16 million characters of fields overflows: do not raise it without that in mind.
  */
 export const MAX_XML_LENGTH = 1 << 20;
+/**
+ * The largest document read outside the canonical shape (a SOAP envelope, a jPOS dump, comments, CDATA, entities),
+ * in characters: those go through fast-xml-parser, at some twenty times the cost per character of the one-pass
+ * scanner, so a 1 MiB document held the event loop for a second or more (one HTTP client's body delayed every other
+ * client). An ISO 8583 message of a few kilobytes fits many times in any of those forms.
+ */
+export const MAX_PARSED_XML_LENGTH = 1 << 17;
 /** How deep `<isomsg>` elements may nest. */
 export const MAX_COMPOSITE_DEPTH = 4;
 /** A field id: a field number without sign or leading zero. */
