@@ -14,8 +14,9 @@
  *   (`reversed`, `delivered`) marks the entry done whoever holds it; so no attempt starts after an answer committed.
  *   A final outcome (a host's answer, `abandoned`, `expired`) that cannot be committed (the database is away) is
  *   retried at every renewal until it commits, the entry held and its lease renewed meanwhile; `close` tries it once
- *   more and never hands such an entry back. The one window left is a node that stalls (longer than a whole lease) between recording an attempt and writing
- *   it to the socket: another node may then send the same entry too; a repeat is what the standard allows (0401,
+ *   more and never hands such an entry back. An attempt recorded later than `lease - claimInterval` ms after it was
+ *   asked for (the node stalled: its lease may have ended) is not sent either. The one window left is a stall longer
+ *   than a lease after that check and before the socket write: another node may send the entry too, a repeat (0401,
  *   0421 are idempotent at the host);
  * - a `not-needed` outcome (the original was answered) commits only while this node holds the entry: when another
  *   node has claimed it (and so may be reversing it), `done` fails and the caller sees a failure, consistent with
@@ -61,15 +62,10 @@ export interface PgJournalOptions {
 /** The defaults of {@link PgJournalOptions}. */
 const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000 };
 
-interface Attempt {
-  id: string;
-  attempt: number;
-}
-
-interface Done {
-  id: string;
-  outcome: JournalOutcome;
-}
+/** The records of the queue, as the statements take them. */
+type Attempt = { id: string; attempt: number };
+type Done = { id: string; outcome: JournalOutcome };
+type Row = { id: string; entry: Record<string, unknown>; attempts: number };
 
 /** A final outcome whose statement failed: retried until it commits; `done` settles with it. */
 interface Unsettled extends Done {
@@ -77,16 +73,8 @@ interface Unsettled extends Done {
   reject(err: unknown): void;
 }
 
-interface Row {
-  id: string;
-  entry: Record<string, unknown>;
-  attempts: number;
-}
-
-function leaseLost(id: string): Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', `entry ${id} is held by another node (or done): this node does not send it`, {
-    field: 'safLease',
-  });
+function leaseLost(id: string, why = 'is held by another node (or done)'): Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', `entry ${id} ${why}: this node does not send it`, { field: 'safLease' });
 }
 
 /** A {@link ReversalJournal} in PostgreSQL that several nodes share, with leases; see the module comment. */
@@ -224,11 +212,17 @@ export class PgJournal implements ReversalJournal {
 
   /**
    * Records attempt `attempt` and renews the lease; resolves once committed. Rejects with
-   * `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST` when the entry is done or another node holds it: it must not be sent.
+   * `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST` when the entry must not be sent: it is done, another node holds it, or
+   * the record came back more than `lease - claimInterval` ms after the call (this node stalled: its lease may have
+   * ended and another node may be sending it; let go here, the entry is claimed again once the lease ends).
    */
   async attempt(id: string, attempt: number): Promise<void> {
     this.ready();
+    const asked = performance.now();
     await this.attempts.push({ id, attempt });
+    if (performance.now() - asked <= this.lease - this.claimInterval) return;
+    this.held.delete(id);
+    throw leaseLost(id, 'was recorded too late (this node stalled)');
   }
 
   /**
