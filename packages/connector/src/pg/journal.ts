@@ -38,44 +38,10 @@ import type { BatchResult } from './batch.js';
 import { migrate } from './migrations.js';
 import { ADD, ANSWERED, ATTEMPT, CLAIM, DONE, FINAL, PURGE, RELEASE, RENEW } from './saf-sql.js';
 import { createPgPool, maskUrl, storeCause, storeError } from './pool.js';
+import { DEFAULTS, leaseLost } from './journal-options.js';
+import type { Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
 
-/** Options of {@link PgJournal}. */
-export interface PgJournalOptions {
-  /** The connection string (`postgresql://USER[:PASSWORD]@HOST:PORT/DB`); the journal makes and ends its own pool. */
-  url?: string;
-  /** A pool to use instead of `url` (shared with other parts of the store; not ended by `close`). */
-  pool?: pg.Pool;
-  /** The upstream whose entries this journal holds (one queue per upstream on a shared database). Default `''`. */
-  upstream?: string;
-  /** Milliseconds a node holds an entry without renewing it (`--saf-lease`). Default 30000. */
-  lease?: number;
-  /** Most entries one claim statement takes (a claim repeats it while it comes back full). Default 100. */
-  claimBatch?: number;
-  /** Milliseconds a row marked done stays before it is deleted. Default 600000 (10 minutes). */
-  purgeAfter?: number;
-  /** This node's name in `lease_owner`. Default `HOSTNAME/PID/RANDOM` (unique per process). */
-  owner?: string;
-  /** Where warnings go (outage, lost leases). Default: a silent logger. */
-  logger?: Logger;
-}
-
-/** The defaults of {@link PgJournalOptions}. */
-const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000 };
-
-/** The records of the queue, as the statements take them. */
-type Attempt = { id: string; attempt: number };
-type Done = { id: string; outcome: JournalOutcome };
-type Row = { id: string; entry: Record<string, unknown>; attempts: number };
-
-/** A final outcome whose statement failed: retried until it commits; `done` settles with it. */
-interface Unsettled extends Done {
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
-function leaseLost(id: string, why = 'is held by another node (or done)'): Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', `entry ${id} ${why}: this node does not send it`, { field: 'safLease' });
-}
+export type { PgJournalOptions } from './journal-options.js';
 
 /** A {@link ReversalJournal} in PostgreSQL that several nodes share, with leases; see the module comment. */
 export class PgJournal implements ReversalJournal {
