@@ -7,7 +7,9 @@
  *
  * What it guarantees (see docs/operations.md):
  * - nothing leaves unjournaled: `add` resolves once the row has committed, and fails with
- *   `ISO8583_ERR_CONNECTOR_STORE` at once when the database cannot be reached (the request is then not sent);
+ *   `ISO8583_ERR_CONNECTOR_STORE` at once when the database cannot be reached (the request is then not sent). An add
+ *   that failed but may have committed (its connection broke or timed out) is ended (`not-needed`) at the next
+ *   renewal, so that no node reverses a request that was never sent;
  * - at-least-once: an entry not marked done is sent by its holder, or by whoever claims it once the lease ends;
  * - never sent again once answered: `attempt` is recorded only while the entry is not done and this node holds it
  *   (else it fails with `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST` and the entry is not sent), and a host's answer
@@ -36,8 +38,8 @@ import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.j
 import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
 import { migrate } from './migrations.js';
-import { ADD, ANSWERED, ATTEMPT, CLAIM, DONE, FINAL, PURGE, RELEASE, RENEW } from './saf-sql.js';
-import { createPgPool, maskUrl, storeCause, storeError } from './pool.js';
+import { ADD, ANSWERED, ATTEMPT, CLAIM, DONE, FINAL, FORGET, PURGE, RELEASE, RENEW } from './saf-sql.js';
+import { createPgPool, isDataError, maskUrl, storeCause, storeError } from './pool.js';
 import { DEFAULTS, leaseLost } from './journal-options.js';
 import type { Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
 
@@ -68,6 +70,8 @@ export class PgJournal implements ReversalJournal {
   private readonly held = new Set<string>();
   /** Final outcomes that failed to commit, by entry id: retried at each renewal and at close (their entries stay held). */
   private readonly unsettled = new Map<string, Unsettled>();
+  /** Entries whose add failed with its fate unknown (it may have committed): ended (`FORGET`) at each renewal and at close. */
+  private readonly unsure = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
   /** Claims in progress (close waits for them, so that what they took is handed back too). */
@@ -221,6 +225,9 @@ export class PgJournal implements ReversalJournal {
     if (pool === undefined) return;
     // An answered entry is never handed back: its outcome is tried once more, and kept from the release either way.
     await this.settle(pool);
+    await this.forget(pool).catch((err: unknown) => {
+      this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: this.unsure.size }, 'cannot end the entries whose add failed: should one have been stored, another node reverses a request never sent');
+    });
     this.released = true;
     if (this.unsettled.size > 0) {
       this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_STORE', entries: this.unsettled.size }, 'closing with final outcomes not committed: their entries are not handed back, and are sent again only once their lease ends');
@@ -249,11 +256,15 @@ export class PgJournal implements ReversalJournal {
   }
 
   private async insert(batch: JournalEntry[]): Promise<BatchResult> {
+    const pool = this.ready();
     let inserted: Set<string>;
     try {
-      const { rows } = await this.ready().query<{ id: string }>(ADD, [this.upstream, this.owner, this.lease, JSON.stringify(batch)]);
+      const { rows } = await pool.query<{ id: string }>(ADD, [this.upstream, this.owner, this.lease, JSON.stringify(batch)]);
       inserted = new Set(rows.map((r) => r.id));
     } catch (err) {
+      // Not refused by the server: it may have committed (or commit later), and its callers are told it failed (their
+      // requests are not sent): ended before another node can claim them and send reversals of nothing.
+      if (!isDataError(err)) for (const e of batch) this.unsure.add(e.id);
       throw storeError('cannot add entries', err, this.url);
     }
     return batch.map((e) => {
@@ -309,6 +320,14 @@ export class PgJournal implements ReversalJournal {
     });
   }
 
+  /** Ends the entries whose add failed with its fate unknown (see `unsure`); those ended are forgotten. */
+  private async forget(pool: pg.Pool): Promise<void> {
+    const ids = [...this.unsure];
+    if (ids.length === 0) return;
+    await pool.query(FORGET, [this.owner, this.upstream, ids]);
+    for (const id of ids) this.unsure.delete(id);
+  }
+
   /** Tries the final outcomes that failed to commit again, in one statement; those that commit settle their `done`. */
   private async settle(pool: pg.Pool): Promise<void> {
     const batch = [...this.unsettled.values()];
@@ -339,6 +358,7 @@ export class PgJournal implements ReversalJournal {
     if (pool === undefined) return;
     try {
       await this.settle(pool);
+      await this.forget(pool);
       const ids = [...this.held];
       if (ids.length > 0) {
         const { rows } = await pool.query<{ id: string }>(RENEW, [this.owner, this.lease, ids]);
