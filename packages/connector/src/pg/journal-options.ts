@@ -32,7 +32,7 @@ export const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAft
 /** The records of the queue, as the statements take them. */
 export type Attempt = { id: string; attempt: number };
 export type Done = { id: string; outcome: JournalOutcome };
-export type Row = { id: string; entry: Record<string, unknown>; attempts: number };
+export type Row = { id: string; entry: Record<string, unknown>; attempts: number; age: number };
 
 /** A final outcome whose statement failed: retried until it commits; `done` settles with it. */
 export interface Unsettled extends Done {

@@ -141,7 +141,7 @@ export class PgJournal implements ReversalJournal {
   /**
    * Takes over the entries of this upstream whose lease ended (oldest first), `claimBatch` per statement, claiming
    * again while a statement comes back full (a dead node's thousands of entries are taken at once, not a batch per
-   * `claimInterval`).
+   * `claimInterval`). Each entry's `at` is this node's clock less the entry's age on the database's clock.
    */
   async claim(): Promise<JournalEntry[]> {
     const pool = this.ready();
@@ -166,7 +166,9 @@ export class PgJournal implements ReversalJournal {
       // One of ours whose lease ran out (a renewal failed): already being handled here, only renewed by the claim.
       if (this.held.has(row.id)) continue;
       this.held.add(row.id);
-      const entry = { ...row.entry, id: row.id } as unknown as JournalEntry;
+      // Dated on this node's clock from its age on the database's (`at` times `initialDelay`, `expireAfter`): the
+      // node that wrote it may have another clock, and a skew would expire the entry early, before it is ever sent.
+      const entry = { ...row.entry, id: row.id, at: Date.now() - Math.max(0, row.age) } as unknown as JournalEntry;
       if (row.attempts > 0) entry.attempts = row.attempts;
       out.push(entry);
     }
