@@ -39,7 +39,7 @@ import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
 import { migrate } from './migrations.js';
 import { ADD, ANSWERED, ATTEMPT, CLAIM, DONE, FINAL, FORGET, PURGE, RELEASE, RENEW } from './saf-sql.js';
-import { createPgPool, isDataError, maskUrl, storeCause, storeError } from './pool.js';
+import { createPgPool, maskUrl, notCommitted, storeCause, storeError } from './pool.js';
 import { DEFAULTS, leaseLost } from './journal-options.js';
 import type { Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
 
@@ -264,9 +264,9 @@ export class PgJournal implements ReversalJournal {
       const { rows } = await pool.query<{ id: string }>(ADD, [this.upstream, this.owner, this.lease, JSON.stringify(batch)]);
       inserted = new Set(rows.map((r) => r.id));
     } catch (err) {
-      // Not refused by the server: it may have committed (or commit later), and its callers are told it failed (their
-      // requests are not sent): ended before another node can claim them and send reversals of nothing.
-      if (!isDataError(err)) for (const e of batch) this.unsure.add(e.id);
+      // Its fate unknown (it may have committed, or commit later) while its callers are told it failed (their requests
+      // are not sent): ended before another node can claim them and send reversals of nothing.
+      if (!notCommitted(err)) for (const e of batch) this.unsure.add(e.id);
       throw storeError('cannot add entries', err, this.url);
     }
     return batch.map((e) => {
