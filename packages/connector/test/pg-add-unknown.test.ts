@@ -45,3 +45,28 @@ test('PgJournal: an add that timed out on the node but committed on the server a
   await check.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second'");
   assert.deepEqual(await other.claim(), [], 'no node sends a reversal of a request that was never sent');
 });
+
+test('PgJournal: such an add is not taken back by the node\'s own claim either (its request was not sent); close ends it', async (t) => {
+  const url = cluster.createDatabase('add_unknown_claim');
+  const pool = new pg.Pool({ connectionString: url, query_timeout: 1000 });
+  const locker = new pg.Client({ connectionString: url });
+  const check = new pg.Pool({ connectionString: url });
+  // A long lease: no renewal ends the entry before the claim below.
+  const node = new PgJournal({ pool, lease: 600_000, owner: 'node-a' });
+  t.after(async () => {
+    await locker.end().catch(() => undefined);
+    await node.close();
+    await Promise.all([pool.end(), check.end()]);
+  });
+  await Promise.all([node.open(), locker.connect()]);
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE iso8583_saf IN EXCLUSIVE MODE');
+  const entry = { id: 'u2', reversal: { '0': '0400', '2': '4761739001010010', '4': '000000001000', '11': '000002' }, at: Date.now() };
+  await assert.rejects(node.add(entry), { code: 'ISO8583_ERR_CONNECTOR_STORE' });
+  await locker.query('COMMIT');
+  await waitUntil(async () => (await check.query("SELECT 1 FROM iso8583_saf WHERE id = 'u2'")).rowCount === 1, { what: 'the add to commit after all' });
+  await check.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second'");
+  assert.deepEqual(await node.claim(), [], 'not handed to the SAF queue: it would reverse a request never sent');
+  await node.close();
+  assert.deepEqual((await check.query("SELECT outcome FROM iso8583_saf WHERE id = 'u2'")).rows, [{ outcome: 'not-needed' }]);
+});

@@ -163,8 +163,9 @@ export class PgJournal implements ReversalJournal {
     }
     const out: JournalEntry[] = [];
     for (const row of rows) {
-      // One of ours whose lease ran out (a renewal failed): already being handled here, only renewed by the claim.
-      if (this.held.has(row.id)) continue;
+      // One of ours whose lease ran out (a renewal failed): already being handled here, only renewed by the claim. Or
+      // one whose add this node saw fail (its request was not sent): ended by the next renewal, never sent.
+      if (this.held.has(row.id) || this.unsure.has(row.id)) continue;
       this.held.add(row.id);
       // Dated on this node's clock from its age on the database's (`at` times `initialDelay`, `expireAfter`): the
       // node that wrote it may have another clock, and a skew would expire the entry early, before it is ever sent.
