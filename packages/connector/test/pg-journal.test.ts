@@ -201,3 +201,21 @@ test('PgJournal: a refusal by the database carries no value of the entry in its 
   });
   await j.close();
 });
+
+test('PgJournal: a claimed entry is dated on the claiming node\'s clock from its age on the database\'s, whatever the clock of the node that wrote it', async () => {
+  const url = cluster.createDatabase('journal_skew');
+  // The writer's clock is an hour ahead (e1) or behind (e2): with `expireAfter`, an entry dated an hour ago by the
+  // claiming node would expire before it is ever sent.
+  const skewed = new PgJournal({ url, lease: 60_000, owner: 'skewed-node' });
+  await skewed.open();
+  await skewed.add(entry('e1', { at: Date.now() + 3_600_000 }));
+  await skewed.add(entry('e2', { at: Date.now() - 3_600_000 }));
+  await expireLeases(url);
+  const other = new PgJournal({ url, lease: 60_000, owner: 'other-node' });
+  const before = Date.now();
+  const claimed = await other.open();
+  const after = Date.now();
+  assert.deepEqual(claimed.map((e) => e.id), ['e1', 'e2']);
+  for (const e of claimed) assert.ok(e.at <= after && e.at > before - 60_000, `${e.id} dated from its age (${e.at - before} ms from the claim)`);
+  await Promise.all([skewed.close(), other.close()]);
+});

@@ -7,15 +7,18 @@
  *
  * What it guarantees (see docs/operations.md):
  * - nothing leaves unjournaled: `add` resolves once the row has committed, and fails with
- *   `ISO8583_ERR_CONNECTOR_STORE` at once when the database cannot be reached (the request is then not sent);
+ *   `ISO8583_ERR_CONNECTOR_STORE` at once when the database cannot be reached (the request is then not sent). An add
+ *   that failed but may have committed (its connection broke or timed out) is ended (`not-needed`) at the next
+ *   renewal, so that no node reverses a request that was never sent;
  * - at-least-once: an entry not marked done is sent by its holder, or by whoever claims it once the lease ends;
  * - never sent again once answered: `attempt` is recorded only while the entry is not done and this node holds it
  *   (else it fails with `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST` and the entry is not sent), and a host's answer
  *   (`reversed`, `delivered`) marks the entry done whoever holds it; so no attempt starts after an answer committed.
  *   A final outcome (a host's answer, `abandoned`, `expired`) that cannot be committed (the database is away) is
  *   retried at every renewal until it commits, the entry held and its lease renewed meanwhile; `close` tries it once
- *   more and never hands such an entry back. The one window left is a node that stalls (longer than a whole lease) between recording an attempt and writing
- *   it to the socket: another node may then send the same entry too; a repeat is what the standard allows (0401,
+ *   more and never hands such an entry back. An attempt recorded later than `lease - claimInterval` ms after it was
+ *   asked for (the node stalled: its lease may have ended) is not sent either. The one window left is a stall longer
+ *   than a lease after that check and before the socket write: another node may send the entry too, a repeat (0401,
  *   0421 are idempotent at the host);
  * - a `not-needed` outcome (the original was answered) commits only while this node holds the entry: when another
  *   node has claimed it (and so may be reversing it), `done` fails and the caller sees a failure, consistent with
@@ -35,59 +38,12 @@ import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.j
 import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
 import { migrate } from './migrations.js';
-import { ADD, ANSWERED, ATTEMPT, CLAIM, DONE, FINAL, PURGE, RELEASE, RENEW } from './saf-sql.js';
-import { createPgPool, maskUrl, storeCause, storeError } from './pool.js';
+import { ADD, ANSWERED, ATTEMPT, CLAIM, DONE, FINAL, FORGET, PURGE, RELEASE, RENEW } from './saf-sql.js';
+import { createPgPool, maskUrl, notCommitted, storeCause, storeError } from './pool.js';
+import { DEFAULTS, leaseLost } from './journal-options.js';
+import type { Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
 
-/** Options of {@link PgJournal}. */
-export interface PgJournalOptions {
-  /** The connection string (`postgresql://USER[:PASSWORD]@HOST:PORT/DB`); the journal makes and ends its own pool. */
-  url?: string;
-  /** A pool to use instead of `url` (shared with other parts of the store; not ended by `close`). */
-  pool?: pg.Pool;
-  /** The upstream whose entries this journal holds (one queue per upstream on a shared database). Default `''`. */
-  upstream?: string;
-  /** Milliseconds a node holds an entry without renewing it (`--saf-lease`). Default 30000. */
-  lease?: number;
-  /** Most entries one claim statement takes (a claim repeats it while it comes back full). Default 100. */
-  claimBatch?: number;
-  /** Milliseconds a row marked done stays before it is deleted. Default 600000 (10 minutes). */
-  purgeAfter?: number;
-  /** This node's name in `lease_owner`. Default `HOSTNAME/PID/RANDOM` (unique per process). */
-  owner?: string;
-  /** Where warnings go (outage, lost leases). Default: a silent logger. */
-  logger?: Logger;
-}
-
-/** The defaults of {@link PgJournalOptions}. */
-const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000 };
-
-interface Attempt {
-  id: string;
-  attempt: number;
-}
-
-interface Done {
-  id: string;
-  outcome: JournalOutcome;
-}
-
-/** A final outcome whose statement failed: retried until it commits; `done` settles with it. */
-interface Unsettled extends Done {
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
-interface Row {
-  id: string;
-  entry: Record<string, unknown>;
-  attempts: number;
-}
-
-function leaseLost(id: string): Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', `entry ${id} is held by another node (or done): this node does not send it`, {
-    field: 'safLease',
-  });
-}
+export type { PgJournalOptions } from './journal-options.js';
 
 /** A {@link ReversalJournal} in PostgreSQL that several nodes share, with leases; see the module comment. */
 export class PgJournal implements ReversalJournal {
@@ -114,6 +70,8 @@ export class PgJournal implements ReversalJournal {
   private readonly held = new Set<string>();
   /** Final outcomes that failed to commit, by entry id: retried at each renewal and at close (their entries stay held). */
   private readonly unsettled = new Map<string, Unsettled>();
+  /** Entries whose add failed with its fate unknown (it may have committed): ended (`FORGET`) at each renewal and at close. */
+  private readonly unsure = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
   /** Claims in progress (close waits for them, so that what they took is handed back too). */
@@ -183,7 +141,7 @@ export class PgJournal implements ReversalJournal {
   /**
    * Takes over the entries of this upstream whose lease ended (oldest first), `claimBatch` per statement, claiming
    * again while a statement comes back full (a dead node's thousands of entries are taken at once, not a batch per
-   * `claimInterval`).
+   * `claimInterval`). Each entry's `at` is this node's clock less the entry's age on the database's clock.
    */
   async claim(): Promise<JournalEntry[]> {
     const pool = this.ready();
@@ -205,10 +163,13 @@ export class PgJournal implements ReversalJournal {
     }
     const out: JournalEntry[] = [];
     for (const row of rows) {
-      // One of ours whose lease ran out (a renewal failed): already being handled here, only renewed by the claim.
-      if (this.held.has(row.id)) continue;
+      // One of ours whose lease ran out (a renewal failed): already being handled here, only renewed by the claim. Or
+      // one whose add this node saw fail (its request was not sent): ended by the next renewal, never sent.
+      if (this.held.has(row.id) || this.unsure.has(row.id)) continue;
       this.held.add(row.id);
-      const entry = { ...row.entry, id: row.id } as unknown as JournalEntry;
+      // Dated on this node's clock from its age on the database's (`at` times `initialDelay`, `expireAfter`): the
+      // node that wrote it may have another clock, and a skew would expire the entry early, before it is ever sent.
+      const entry = { ...row.entry, id: row.id, at: Date.now() - Math.max(0, row.age) } as unknown as JournalEntry;
       if (row.attempts > 0) entry.attempts = row.attempts;
       out.push(entry);
     }
@@ -224,11 +185,17 @@ export class PgJournal implements ReversalJournal {
 
   /**
    * Records attempt `attempt` and renews the lease; resolves once committed. Rejects with
-   * `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST` when the entry is done or another node holds it: it must not be sent.
+   * `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST` when the entry must not be sent: it is done, another node holds it, or
+   * the record came back more than `lease - claimInterval` ms after the call (this node stalled: its lease may have
+   * ended and another node may be sending it; let go here, the entry is claimed again once the lease ends).
    */
   async attempt(id: string, attempt: number): Promise<void> {
     this.ready();
+    const asked = performance.now();
     await this.attempts.push({ id, attempt });
+    if (performance.now() - asked <= this.lease - this.claimInterval) return;
+    this.held.delete(id);
+    throw leaseLost(id, 'was recorded too late (this node stalled)');
   }
 
   /**
@@ -261,6 +228,9 @@ export class PgJournal implements ReversalJournal {
     if (pool === undefined) return;
     // An answered entry is never handed back: its outcome is tried once more, and kept from the release either way.
     await this.settle(pool);
+    await this.forget(pool).catch((err: unknown) => {
+      this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: this.unsure.size }, 'cannot end the entries whose add failed: should one have been stored, another node reverses a request never sent');
+    });
     this.released = true;
     if (this.unsettled.size > 0) {
       this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_STORE', entries: this.unsettled.size }, 'closing with final outcomes not committed: their entries are not handed back, and are sent again only once their lease ends');
@@ -289,11 +259,15 @@ export class PgJournal implements ReversalJournal {
   }
 
   private async insert(batch: JournalEntry[]): Promise<BatchResult> {
+    const pool = this.ready();
     let inserted: Set<string>;
     try {
-      const { rows } = await this.ready().query<{ id: string }>(ADD, [this.upstream, this.owner, this.lease, JSON.stringify(batch)]);
+      const { rows } = await pool.query<{ id: string }>(ADD, [this.upstream, this.owner, this.lease, JSON.stringify(batch)]);
       inserted = new Set(rows.map((r) => r.id));
     } catch (err) {
+      // Its fate unknown (it may have committed, or commit later) while its callers are told it failed (their requests
+      // are not sent): ended before another node can claim them and send reversals of nothing.
+      if (!notCommitted(err)) for (const e of batch) this.unsure.add(e.id);
       throw storeError('cannot add entries', err, this.url);
     }
     return batch.map((e) => {
@@ -349,6 +323,14 @@ export class PgJournal implements ReversalJournal {
     });
   }
 
+  /** Ends the entries whose add failed with its fate unknown (see `unsure`); those ended are forgotten. */
+  private async forget(pool: pg.Pool): Promise<void> {
+    const ids = [...this.unsure];
+    if (ids.length === 0) return;
+    await pool.query(FORGET, [this.owner, this.upstream, ids]);
+    for (const id of ids) this.unsure.delete(id);
+  }
+
   /** Tries the final outcomes that failed to commit again, in one statement; those that commit settle their `done`. */
   private async settle(pool: pg.Pool): Promise<void> {
     const batch = [...this.unsettled.values()];
@@ -379,6 +361,7 @@ export class PgJournal implements ReversalJournal {
     if (pool === undefined) return;
     try {
       await this.settle(pool);
+      await this.forget(pool);
       const ids = [...this.held];
       if (ids.length > 0) {
         const { rows } = await pool.query<{ id: string }>(RENEW, [this.owner, this.lease, ids]);

@@ -125,3 +125,18 @@ export function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
+
+/** Causes of a connection that never got as far as a statement: refused, name not found, server starting or full, login refused. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', '57P03', '53300', '28000', '28P01', '3D000']);
+
+/**
+ * True when a failed statement cannot have committed: the server refused it (an ERROR-severity answer: the statement
+ * was rolled back), or no connection was made. False when its fate is unknown: a timeout, a connection that broke
+ * (its commit may have been done and the answer lost), or the server ending the session (FATAL) while it ran.
+ */
+export function notCommitted(err: unknown): boolean {
+  const e = err as { code?: unknown; severity?: unknown; message?: unknown } | undefined;
+  if (e?.severity === 'ERROR') return true;
+  if (typeof e?.code === 'string' && NOT_CONNECTED.has(e.code)) return true;
+  return typeof e?.message === 'string' && /when trying to connect/i.test(e.message);
+}

@@ -19,6 +19,17 @@ export const ADD = `INSERT INTO iso8583_saf (id, upstream, entry, attempts, leas
   ON CONFLICT (id) DO NOTHING
   RETURNING id`;
 
+/**
+ * Ends the entries `$3` of `$1` whose add this node saw fail without knowing the statement's fate (its connection broke
+ * or timed out: the server may have committed it, even later): a row never attempted is marked `not-needed` (its
+ * request was not sent), and an id not stored yet gets a finished row with no entry in it, so that an add still running
+ * on the server stores nothing. A row another node holds (it claimed the entry) is left as it is.
+ */
+export const FORGET = `INSERT INTO iso8583_saf AS s (id, upstream, entry, lease_owner, lease_until, done_at, outcome)
+  SELECT id, $2, '{}'::jsonb, $1, now(), now(), 'not-needed' FROM unnest($3::text[]) AS id
+  ON CONFLICT (id) DO UPDATE SET done_at = now(), outcome = 'not-needed'
+  WHERE s.lease_owner = $1 AND s.attempts = 0 AND s.done_at IS NULL`;
+
 /** Records attempts of entries `$1` holds, not done (or marked `not-needed`: a reversal reopens it); renews the lease. */
 export const ATTEMPT = `UPDATE iso8583_saf s
   SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL
@@ -32,14 +43,17 @@ export const DONE = `UPDATE iso8583_saf s SET done_at = now(), outcome = d.outco
   WHERE s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
   RETURNING s.id`;
 
-/** Takes up to `$4` entries of upstream `$3` whose lease ended, oldest first, skipping those another claim locked. */
+/**
+ * Takes up to `$4` entries of upstream `$3` whose lease ended, oldest first, skipping those another claim locked; with
+ * each its `age` in ms on the database's clock (the claiming node dates the entry on its own clock from it).
+ */
 export const CLAIM = `UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
   WHERE s.id IN (
     SELECT id FROM iso8583_saf
     WHERE upstream = $3 AND done_at IS NULL AND lease_until < now()
     ORDER BY created_at LIMIT $4
     FOR UPDATE SKIP LOCKED)
-  RETURNING s.id, s.entry, s.attempts`;
+  RETURNING s.id, s.entry, s.attempts, (extract(epoch FROM now() - s.created_at) * 1000)::float8 AS age`;
 
 /** Renews `$1`'s leases on the entries `$3` not done; returns those still held. */
 export const RENEW = `UPDATE iso8583_saf SET lease_until = now() + $2 * interval '1 millisecond'

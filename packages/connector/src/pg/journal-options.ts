@@ -1,0 +1,46 @@
+/**
+ * The options of the PostgreSQL SAF queue (journal.ts), their defaults, and the records its statements take.
+ */
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { connectorError } from '../errors.js';
+import type { JournalOutcome } from '../journal.js';
+
+/** Options of {@link PgJournal}. */
+export interface PgJournalOptions {
+  /** The connection string (`postgresql://USER[:PASSWORD]@HOST:PORT/DB`); the journal makes and ends its own pool. */
+  url?: string;
+  /** A pool to use instead of `url` (shared with other parts of the store; not ended by `close`). */
+  pool?: pg.Pool;
+  /** The upstream whose entries this journal holds (one queue per upstream on a shared database). Default `''`. */
+  upstream?: string;
+  /** Milliseconds a node holds an entry without renewing it (`--saf-lease`). Default 30000. */
+  lease?: number;
+  /** Most entries one claim statement takes (a claim repeats it while it comes back full). Default 100. */
+  claimBatch?: number;
+  /** Milliseconds a row marked done stays before it is deleted. Default 600000 (10 minutes). */
+  purgeAfter?: number;
+  /** This node's name in `lease_owner`. Default `HOSTNAME/PID/RANDOM` (unique per process). */
+  owner?: string;
+  /** Where warnings go (outage, lost leases). Default: a silent logger. */
+  logger?: Logger;
+}
+
+/** The defaults of {@link PgJournalOptions}. */
+export const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000 };
+
+/** The records of the queue, as the statements take them. */
+export type Attempt = { id: string; attempt: number };
+export type Done = { id: string; outcome: JournalOutcome };
+export type Row = { id: string; entry: Record<string, unknown>; attempts: number; age: number };
+
+/** A final outcome whose statement failed: retried until it commits; `done` settles with it. */
+export interface Unsettled extends Done {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** The error of an entry this node must not send or settle (another node holds it, it is done, or see `why`). */
+export function leaseLost(id: string, why = 'is held by another node (or done)'): Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', `entry ${id} ${why}: this node does not send it`, { field: 'safLease' });
+}

@@ -1,0 +1,72 @@
+// An add whose statement failed on the node's side (a timeout, a broken connection) may still commit on the server:
+// the node told its caller it failed, so the request was never sent. Its row must then end, not wait for its lease
+// to run out and be claimed by another node, which would send the bank a reversal of a request it never got.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { startPostgres, waitUntil } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
+import { PgJournal } from '../src/index.js';
+
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
+
+test('PgJournal: an add that timed out on the node but committed on the server afterwards is ended (not-needed), never claimed and sent by another node', async (t) => {
+  const url = cluster.createDatabase('add_unknown');
+  // The node's statements time out after 1 s on its side (as the store's pool does after 10 s); the server goes on.
+  const pool = new pg.Pool({ connectionString: url, query_timeout: 1000 });
+  const locker = new pg.Client({ connectionString: url });
+  const node = new PgJournal({ pool, lease: 1500, owner: 'node-a' });
+  const other = new PgJournal({ url, lease: 1500, owner: 'node-b' });
+  t.after(async () => {
+    await locker.end().catch(() => undefined);
+    await Promise.all([node.close(), other.close()]);
+    await pool.end();
+  });
+  await Promise.all([node.open(), other.open(), locker.connect()]);
+
+  // The table is locked (a long migration, a vacuum full, a stuck session): the add waits on the server past its timeout.
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE iso8583_saf IN EXCLUSIVE MODE');
+  const entry = { id: 'u1', reversal: { '0': '0400', '2': '4761739001010010', '4': '000000001000', '11': '000001' }, at: Date.now() };
+  await assert.rejects(node.add(entry), { code: 'ISO8583_ERR_CONNECTOR_STORE' }, 'the caller is told it failed: the request is not sent');
+  await locker.query('COMMIT');
+
+  const check = new pg.Pool({ connectionString: url });
+  t.after(() => check.end());
+  const row = await waitUntil(
+    async () => (await check.query<{ outcome: string | null; done: boolean }>("SELECT outcome, done_at IS NOT NULL AS done FROM iso8583_saf WHERE id = 'u1' AND done_at IS NOT NULL")).rows[0],
+    { what: 'the add that committed after all to be ended' },
+  );
+  assert.deepEqual(row, { outcome: 'not-needed', done: true });
+  await check.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second'");
+  assert.deepEqual(await other.claim(), [], 'no node sends a reversal of a request that was never sent');
+});
+
+test('PgJournal: such an add is not taken back by the node\'s own claim either (its request was not sent); close ends it', async (t) => {
+  const url = cluster.createDatabase('add_unknown_claim');
+  const pool = new pg.Pool({ connectionString: url, query_timeout: 1000 });
+  const locker = new pg.Client({ connectionString: url });
+  const check = new pg.Pool({ connectionString: url });
+  // A long lease: no renewal ends the entry before the claim below.
+  const node = new PgJournal({ pool, lease: 600_000, owner: 'node-a' });
+  t.after(async () => {
+    await locker.end().catch(() => undefined);
+    await node.close();
+    await Promise.all([pool.end(), check.end()]);
+  });
+  await Promise.all([node.open(), locker.connect()]);
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE iso8583_saf IN EXCLUSIVE MODE');
+  const entry = { id: 'u2', reversal: { '0': '0400', '2': '4761739001010010', '4': '000000001000', '11': '000002' }, at: Date.now() };
+  await assert.rejects(node.add(entry), { code: 'ISO8583_ERR_CONNECTOR_STORE' });
+  await locker.query('COMMIT');
+  await waitUntil(async () => (await check.query("SELECT 1 FROM iso8583_saf WHERE id = 'u2'")).rowCount === 1, { what: 'the add to commit after all' });
+  await check.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second'");
+  assert.deepEqual(await node.claim(), [], 'not handed to the SAF queue: it would reverse a request never sent');
+  await node.close();
+  assert.deepEqual((await check.query("SELECT outcome FROM iso8583_saf WHERE id = 'u2'")).rows, [{ outcome: 'not-needed' }]);
+});

@@ -1,0 +1,111 @@
+// A node that stalls after its attempt's record committed (paused, swapped out, the database's answer held up on the
+// way) may find, when it wakes, that its lease ended meanwhile and another node took the entry over and sent it. Its
+// attempt must then fail (ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST) rather than resolve: the SAF queue writes the
+// message to the bank as soon as `attempt` resolves, so two nodes would send the same reversal.
+import assert from 'node:assert/strict';
+import { createConnection, createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { startPostgres, waitUntil } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
+import { PgJournal } from '../src/index.js';
+import type { JournalEntry } from '../src/index.js';
+
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
+
+/** A TCP proxy to the database whose answers (server to client) can be held back, then let through in order. */
+interface HoldingProxy {
+  url: string;
+  hold(): void;
+  release(): void;
+  close(): Promise<void>;
+}
+
+async function holdingProxy(target: string): Promise<HoldingProxy> {
+  const to = new URL(target);
+  let holding = false;
+  const held: { socket: Socket; chunk: Buffer }[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const db = createConnection(Number(to.port), to.hostname);
+    sockets.add(client).add(db);
+    client.on('error', () => db.destroy());
+    db.on('error', () => client.destroy());
+    client.on('close', () => db.destroy());
+    db.on('close', () => client.destroy());
+    client.on('data', (chunk: Buffer) => db.write(chunk));
+    db.on('data', (chunk: Buffer) => {
+      if (holding) held.push({ socket: client, chunk });
+      else client.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const url = new URL(target);
+  url.port = String(typeof address === 'object' && address !== null ? address.port : 0);
+  return {
+    url: url.toString(),
+    hold: () => {
+      holding = true;
+    },
+    release: () => {
+      holding = false;
+      for (const { socket, chunk } of held.splice(0)) socket.write(chunk);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function entry(id: string): JournalEntry {
+  return { id, reversal: { '0': '0400', '2': '4761739001010010', '4': '000000001000', '11': '000001' }, at: Date.now() };
+}
+
+test('PgJournal: an attempt whose record comes back after the lease ended (the node stalled) is refused, not sent: the node that took the entry over is the only one to send it', async (t) => {
+  const url = cluster.createDatabase('lease_stall');
+  const proxy = await holdingProxy(url);
+  const check = new pg.Pool({ connectionString: url });
+  // Connections made before the answers are held: the attempt's statement must reach the database (a connection made
+  // while they are held would never finish its start-up), whichever of them the lease renewal takes meanwhile.
+  const pool = new pg.Pool({ connectionString: proxy.url, max: 4 });
+  await Promise.all(Array.from({ length: 4 }, () => pool.query('SELECT pg_sleep(0.05)')));
+  const stalled = new PgJournal({ pool, lease: 1500, owner: 'stalled-node' });
+  const other = new PgJournal({ url, lease: 1500, owner: 'other-node' });
+  t.after(async () => {
+    proxy.release();
+    await Promise.all([stalled.close(), other.close()]);
+    await Promise.all([check.end(), pool.end()]);
+    await proxy.close();
+  });
+  await stalled.open();
+  await stalled.add(entry('s1'));
+  assert.deepEqual(await other.open(), [], 'held by the first node while its lease runs');
+
+  // The record of attempt 1 commits, but its answer does not reach the node until after the lease has ended.
+  proxy.hold();
+  const attempt = stalled.attempt('s1', 1);
+  attempt.catch(() => undefined);
+  await waitUntil(async () => (await check.query<{ attempts: number }>("SELECT attempts FROM iso8583_saf WHERE id = 's1'")).rows[0]?.attempts === 1, {
+    what: 'the attempt to commit',
+  });
+  const taken = await waitUntil(
+    async () => {
+      const claimed = await other.claim();
+      return claimed.length > 0 ? claimed.map((e) => [e.id, e.attempts]) : undefined;
+    },
+    { what: 'the other node to take the entry over' },
+  );
+  assert.deepEqual(taken, [['s1', 1]], 'taken over once the lease ended, resuming after the recorded attempt (a repeat)');
+  proxy.release();
+  await assert.rejects(attempt, { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' }, 'the stalled node must not send it too');
+  assert.equal(stalled.size, 0, 'let go');
+  assert.equal((await check.query<{ lease_owner: string }>("SELECT lease_owner FROM iso8583_saf WHERE id = 's1'")).rows[0]?.lease_owner, 'other-node');
+});
