@@ -15,8 +15,8 @@ import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { readMessage } from '@iso8583/codec';
-import type { IsoMessage, MessageInput , Iso8583Error} from '@iso8583/codec';
+import { readMessage, sameDialect } from '@iso8583/codec';
+import type { Codec, IsoMessage, MessageInput, Iso8583Error } from '@iso8583/codec';
 import type { ConnectorStats } from './accounting.js';
 import { Connector } from './connector.js';
 import type { SafReceipt, SafSendOptions, SendOptions } from './connector.js';
@@ -113,6 +113,12 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   readonly connectors: ReadonlyMap<string, Connector>;
   /** The Registry of the group's metrics. */
   readonly registry: Registry;
+  /**
+   * The codec of the one dialect every upstream speaks (the first's); `undefined` when their dialects differ: a wire
+   * image (`POST /raw`) cannot then be read before its upstream is known, and a message object is packed by each
+   * upstream in its own dialect.
+   */
+  readonly codec: Codec | undefined;
   private readonly links: Link[];
   private readonly byName = new Map<string, Link>();
   private readonly router: Router;
@@ -160,6 +166,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       this.watch(link);
     }
     this.connectors = new Map(this.links.map((l) => [l.name, l.connector]));
+    const first = (this.links[0] as Link).connector.codec;
+    this.codec = this.links.every((l) => sameDialect(l.connector.codec.dialect, first.dialect)) ? first : undefined;
     this.metrics = new UpstreamMetrics(
       this.links.map((l) => ({ name: l.name, up: () => l.up, inFlight: () => l.inFlight, safDepth: () => l.connector.stats().safDepth })),
       options.registry,
