@@ -148,7 +148,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const monitoring = { registry, stats: () => statsBody() };
   // The HTTP routes go through the group (made below, once the first connector exists) like the POS path.
   let group: UpstreamGroup | undefined = undefined;
-  // Message traces (--log-messages; debug, trace): the upstream side wraps what the POS path and the HTTP routes send.
+  // Message traces (--log-messages; debug, trace): the upstream side wraps what the POS path and the HTTP routes send,
+  // each message named and masked by the dialect of the upstream it went to (a group tells which; trace.ts).
   const tracer = createTracer({ logger, dialect: config.dialect, logMessages: config.logMessages });
   // Made after the app, read by it: the POS endpoint and the link the POS path and the HTTP routes send through.
   const made: { endpoint?: InboundEndpoint; through?: Connector | UpstreamGroup; undelivered?: UndeliveredAnswerHandler } = {};
