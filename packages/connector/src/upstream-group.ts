@@ -9,7 +9,8 @@
  * does not remember it: a routing rule's, else the first upstream's; upstream-group-originals.ts). Each connector
  * records its requests in its transaction log under its upstream name; a request tried again on another upstream (it
  * never reached the wire) is recorded once, with the outcome of its last attempt; one refused by the group's terminal
- * queue is counted and recorded by the upstream whose queue it is.
+ * queue is counted and recorded by the upstream whose queue it is, one refused because its route's upstream is down by
+ * that upstream, each with the fields 11 and 7 that upstream fills in (`autoFill`), as a request it sent.
  */
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
