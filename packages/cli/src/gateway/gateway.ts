@@ -27,7 +27,7 @@ import { UpstreamReply, httpUndelivered, lateApproval, undeliveredApproval } fro
 import { ownAnswer } from './own-answer.js';
 import { groupUpstreams, upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
-import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, httpBindOf, startMetrics, warnOpenGatewayHttp } from './http.js';
+import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, httpBindOf, rawDialectsWarning, startMetrics, warnOpenGatewayHttp } from './http.js';
 import { startStatsPort } from './stats-port.js';
 import { keepTransactions } from './transaction-retention.js';
 import { createTracer } from '../trace.js';
@@ -198,8 +198,11 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
 
   // The POS dialect, loaded once: the relay hands its bytes on only where it is the upstream's wire format too.
   const posDialect = resolveDialect(config.clientDialect ?? config.dialect);
-  const upstreamDialects = everyConnector.map((c) => ({ name: c.name, dialect: c.codec.dialect }));
+  // Named as --check-config names them: by upstream name (the first connector's own name is the plugin's).
+  const upstreamDialects = everyConnector.map((c, i) => ({ name: named?.[i]?.name ?? c.name, dialect: c.codec.dialect }));
   for (const line of approvalFitWarnings(upstreamDialects, posDialect)) logger.warn(line);
+  const rawRefused = rawDialectsWarning(config, upstreamDialects);
+  if (rawRefused !== undefined) logger.warn(rawRefused);
   // POS messages are described (and their card data masked) by the POS dialect: its CVV fields are not the bank's.
   const posTracer = config.clientDialect === undefined ? tracer : createTracer({ logger, dialect: posDialect, logMessages: config.logMessages });
   // Longer than anything the connector can take (queue wait + bank answer), so the connector's own failure, with its
