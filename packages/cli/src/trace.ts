@@ -10,6 +10,9 @@
  * An inbound endpoint's reply is traced as it was written (its `onReply`): a sequence's result that does not pack shows
  * as the 96 the client got, never as the values the sequence gave.
  *
+ * A message is named and masked by the dialect of the link it travels: through an upstream group, the dialect of the
+ * upstream that took it (the group tells it, send option `routedTo`), both the request and its answer.
+ *
  * A message a link sends is traced once the link took it: its `->` line is written when the answer (or a failure after
  * the write: no answer in time, the connection lost, an answer that does not decode) comes, so a request refused
  * before it was packed and sent (an option out of range, an invalid field) shows no `->` line and none of its values.
@@ -29,7 +32,10 @@ export type TraceDirection = 'in' | 'out';
 export interface TracerOptions {
   /** The process logger. */
   logger: Logger;
-  /** The dialect that names the fields (a built-in name or a loaded dialect). Default `iso87ascii`. */
+  /**
+   * The dialect that names the fields (a built-in name or a loaded dialect); through an upstream group, the dialect of
+   * the upstream a message went to wins. Default `iso87ascii`.
+   */
   dialect?: Dialect | string;
   /** `--log-messages`: every message at `info`, with its fields. Default `false` (`debug` and `trace` only). */
   logMessages?: boolean;
@@ -45,6 +51,11 @@ export interface TraceContext {
   latencyMs?: number;
   /** For a request that left and got no answer: the failure's code. Default: none. */
   failure?: string;
+  /**
+   * The dialect that names and masks this message's fields: the one of the upstream it went to or came from (an
+   * upstream group's, told by `routedTo`). Default: the tracer's `dialect`.
+   */
+  dialect?: Dialect;
 }
 
 /** Logs the messages a command moves. */
@@ -71,6 +82,11 @@ export interface LinkLike {
   request: (...args: never[]) => Promise<unknown>;
   /** Sends XML, JSON text or an object and resolves with the answer in the same form. */
   sendMessage: (...args: never[]) => Promise<unknown>;
+}
+
+/** What an upstream group's `routedTo` (send options) tells: the connector of the upstream a request went to. */
+interface Routed {
+  readonly codec: { readonly dialect: Dialect };
 }
 
 /** The message object of whatever a sequence or a connector takes or returns (an object, XML or JSON text). */
@@ -138,7 +154,7 @@ export function createTracer(options: TracerOptions): MessageTracer {
     if (withFields()) {
       let lines: string;
       try {
-        lines = describe(m, dialect);
+        lines = describe(m, context.dialect ?? dialect);
       } catch {
         lines = '(fields not shown: the message does not fit the dialect)';
       }
@@ -151,17 +167,31 @@ export function createTracer(options: TracerOptions): MessageTracer {
    * Traces one exchange of a link once it settled: `->` (and `<-` with the latency) for an answer; `->` with the
    * code for a failure after the write; nothing for a request refused before it was sent.
    */
-  const exchange = <A>(out: unknown, answer: Promise<A>, shownIn: (a: A) => unknown, side: string, peer: string): Promise<A> => {
+  const exchange = <A>(out: unknown, send: (o: unknown) => Promise<A>, o: unknown, shownIn: (a: A) => unknown, side: string, peer: string): Promise<A> => {
     const started = performance.now();
+    // An upstream group tells which upstream took the request (`routedTo`): its dialect names and masks both messages
+    // (a field one bank marks sensitive may be plain text to another). A lone link tells nothing: the tracer's dialect.
+    let via: Dialect | undefined;
+    const given = (o as { routedTo?: unknown } | undefined)?.routedTo;
+    const routedTo = (upstream: Routed): void => {
+      via = upstream.codec.dialect;
+      if (typeof given === 'function') (given as (u: Routed) => void)(upstream);
+    };
+    let answer: Promise<A>;
+    try {
+      answer = send(o !== null && typeof o === 'object' ? { ...o, routedTo } : { routedTo });
+    } catch (err) {
+      answer = Promise.reject(err);
+    }
     return answer.then(
       (a) => {
-        message('out', out, { side, peer });
-        message('in', shownIn(a), { side, peer, latencyMs: performance.now() - started });
+        message('out', out, { side, peer, dialect: via });
+        message('in', shownIn(a), { side, peer, latencyMs: performance.now() - started, dialect: via });
         return a;
       },
       (err: unknown) => {
         const code = (err as { code?: unknown } | null)?.code;
-        if (typeof code === 'string' && SENT_THEN_FAILED.has(code)) message('out', out, { side, peer, failure: code });
+        if (typeof code === 'string' && SENT_THEN_FAILED.has(code)) message('out', out, { side, peer, failure: code, dialect: via });
         throw err;
       },
     );
@@ -183,15 +213,8 @@ export function createTracer(options: TracerOptions): MessageTracer {
     },
     link: <T extends LinkLike>(side: string, peer: string, link: T): Pick<T, 'request' | 'sendMessage'> => {
       // Called in the caller's turn (a request is written in it when a connection is free); a throw is a rejection.
-      const traced = (call: (input: unknown, o?: unknown) => Promise<unknown>) => (input: unknown, o?: unknown) => {
-        let answer: Promise<unknown>;
-        try {
-          answer = call(input, o);
-        } catch (err) {
-          answer = Promise.reject(err);
-        }
-        return exchange(input, answer, (a) => a, side, peer);
-      };
+      const traced = (call: (input: unknown, o?: unknown) => Promise<unknown>) => (input: unknown, o?: unknown) =>
+        exchange(input, (with_) => call(input, with_), o, (a) => a, side, peer);
       return {
         request: traced(link.request.bind(link) as (input: unknown, o?: unknown) => Promise<unknown>),
         sendMessage: traced(link.sendMessage.bind(link) as (input: unknown, o?: unknown) => Promise<unknown>),
@@ -206,7 +229,7 @@ export function createTracer(options: TracerOptions): MessageTracer {
           // The gateway's relay (bytes in, bytes out) is traced by its decoded views.
           if (prop === 'relay' && typeof (target as { relay?: unknown }).relay === 'function') {
             const relay = (target as unknown as { relay(r: { message: unknown }, o?: unknown): Promise<{ message: unknown }> }).relay.bind(target);
-            return (request: { message: unknown }, o?: unknown) => exchange(request.message, relay(request, o), (a) => a.message, side, peer);
+            return (request: { message: unknown }, o?: unknown) => exchange(request.message, (with_) => relay(request, with_), o, (a) => a.message, side, peer);
           }
           const value: unknown = Reflect.get(target, prop, target);
           // Bound to the object itself: its private fields are not reachable through the proxy.

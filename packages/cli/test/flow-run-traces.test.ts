@@ -156,3 +156,37 @@ for (const check of [true, false]) {
     assert.match(r.stderr, /^iso8583: ISO8583_ERR_FLOW_MODULE: \/inboundEndpoints\/pos\/sequence: module \S+hang\.mjs has not finished loading after 200 ms \(moduleLoadTimeout\)\n$/);
   });
 }
+
+test('run --log-messages through an upstream group: each message is masked by the dialect of the upstream it went to, not the first one\'s', async (t) => {
+  const dir = folder(t);
+  writeFileSync(join(dir, 'cvv.json'), JSON.stringify({ name: 'cvv48', extends: 'iso87binary', fields: { '48': { sensitive: 'cvv' } } }));
+  writeFileSync(join(dir, 'fwd.mjs'), 'export default async (m, c) => c.connectors.banks.request(m.fields);\n');
+  const cvv = createCodec(resolveDialect(join(dir, 'cvv.json')));
+  const plain = createCodec('iso87ascii');
+  // The first bank (iso87ascii, no field marked beyond the standard's) is never used: the route sends 4761 to `second`.
+  const first = await bank(t, plain, (m) => ({ ...m, '0': '0210', '39': '00' }));
+  const second = await bank(t, cvv, (m) => ({ ...m, '0': '0210', '39': '00' }));
+  writeFileSync(
+    join(dir, 'flow.json'),
+    JSON.stringify({
+      connectors: { one: { host: '127.0.0.1', port: first }, two: { host: '127.0.0.1', port: second, dialect: './cvv.json' } },
+      upstreamGroups: { banks: { upstreams: ['one', 'two'], routes: [{ pan: '4761', upstream: 'two' }] } },
+      inboundEndpoints: { pos: { port: 0, sequence: './fwd.mjs' } },
+    }),
+  );
+  const log = capture();
+  const running = await startFlow(loadFlow(join(dir, 'flow.json')), log.logger, { logMessages: true });
+  t.after(() => running.close(0));
+  const groupUp = running.groups.banks;
+  assert.ok(groupUp !== undefined);
+  if (!groupUp.healthy().includes('two')) await new Promise<void>((resolve) => groupUp.on('up', (e) => e.upstream === 'two' && resolve()));
+  // The answer echoes field 48: both the request and the answer carry it, on the group's side of the trace.
+  const reply = await terminal((running.inbound.pos as AddressInfo).port, plain, PURCHASE);
+  assert.equal(reply?.['39'], '00');
+  await running.close();
+  const text = log.text();
+  const banks = text.split('\n').filter((l) => l.includes('"side":"banks"'));
+  assert.equal(banks.length, 2, 'the request and its answer traced on the group side');
+  for (const line of banks) assert.match(line, /48 +ADDITIONAL DATA - PRIVATE: \*+/);
+  assert.doesNotMatch(banks.join('\n'), /CVV2=987/);
+});

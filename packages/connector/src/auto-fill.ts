@@ -34,15 +34,15 @@ export function transmissionTime(date = new Date()): string {
 }
 
 /**
- * `message` with field 11 (from `stan`) and field 7 (now) filled in where `fill` asks and they are absent: the same
- * object when nothing is filled, else a copy (the caller's object is never changed).
+ * `message` with field 11 (from `stan`) and field 7 (`at`, default now) filled in where `fill` asks and they are
+ * absent: the same object when nothing is filled, else a copy (the caller's object is never changed).
  */
-export function autoFilled<T extends Record<string, unknown>>(message: T, fill: { stan: boolean; transmissionTime: boolean }, stan: StanCounter): T {
+export function autoFilled<T extends Record<string, unknown>>(message: T, fill: { stan: boolean; transmissionTime: boolean }, stan: StanCounter, at?: Date): T {
   const needStan = fill.stan && message['11'] == null;
   const needTime = fill.transmissionTime && message['7'] == null;
   if (!needStan && !needTime) return message;
   const out: Record<string, unknown> = { ...message };
   if (needStan) out['11'] = stan.next();
-  if (needTime) out['7'] = transmissionTime();
+  if (needTime) out['7'] = transmissionTime(at);
   return out as T;
 }

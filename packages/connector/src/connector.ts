@@ -137,7 +137,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       safEnded: (end) => this.transactions?.safEnded(end),
       reversalEvent: (event) => this.reversalEvent(event),
     }, journal);
-    this.outcomes = new RequestOutcomes(this.lifecycle, this.accounting, this.transactions, o.maxInFlight);
+    this.outcomes = new RequestOutcomes(this.lifecycle, this.accounting, this.transactions, o.maxInFlight, (m, at) => autoFilled(m, o.autoFill, this.stan, new Date(at)));
     const { codec, framing, matchKey, accounting, pool, reversals } = this;
     this.sender = new RequestSender({ codec, framing, frameHeader, matchKey, accounting, pool, reversals, reversal: o.reversal.enabled });
   }

@@ -43,6 +43,8 @@ export const CONNECTOR_ERROR_CODES = {
     'A browser request from another site (`Sec-Fetch-Site: cross-site` or `same-site`, or an `Origin` that is not the request\'s `Host`, named in `field`) to a route that changes state (`POST /`, `POST /raw`, the console\'s API): refused before its body is read.',
   ISO8583_ERR_CONNECTOR_UNSOLICITED:
     'The `onUnsolicited` handler threw, or returned a reply that cannot be packed or framed; the reply is not sent (reported on the `error` event, `cause` attached).',
+  ISO8583_ERR_CONNECTOR_RAW_DIALECTS:
+    'An HTTP route `POST /raw` sends through an upstream group whose upstreams speak different dialects (named in the text): the request\'s hex cannot be read before its upstream is known, so it is refused and nothing is sent; send it as JSON or XML (`POST /`), which every upstream packs in its own dialect.',
   ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN:
     'A routing rule of an upstream group sends the request to an upstream that is down (named in the text); it is not sent elsewhere (the gateway answers 91).',
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG:
@@ -99,7 +101,8 @@ declare module '@iso8583/codec' {
 /**
  * The HTTP status that the Fastify routes answer with for each connector code (the HTTP column of docs/errors.md):
  * 400 the caller's input, 503 the connector cannot take the request now, 504 no answer in time, 502 the host or the
- * connection failed. Every code has one (a code added to the table without its status does not compile).
+ * connection failed, 501 a route its target cannot serve (`/raw` through upstreams of different dialects). Every code
+ * has one (a code added to the table without its status does not compile).
  */
 export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, number>> = {
   ISO8583_ERR_CONNECTOR_OPTIONS: 400,
@@ -124,6 +127,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_INPUT: 400,
   ISO8583_ERR_CONNECTOR_CROSS_SITE: 403,
   ISO8583_ERR_CONNECTOR_UNSOLICITED: 500,
+  ISO8583_ERR_CONNECTOR_RAW_DIALECTS: 501,
   ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN: 503,
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG: 503,
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED: 503,

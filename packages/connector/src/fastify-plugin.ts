@@ -2,20 +2,20 @@
  * The Fastify plugin: `app.register(iso8583Connector, { name: 'bank', ...options })` creates the connector (options
  * checked by ajv against connector-manifest.json), decorates `app.iso8583` (name -> connector; made by the first
  * registration, extended by later ones), connects when the app is ready, closes it on `onClose`, and with `routes`
- * mounts HTTP routes: `POST {prefix}/` (JSON or ISOMessage XML body), `POST {prefix}/raw` (hex; the answer in the
- * dialect of the connector that answered) and, when the connector keeps a transaction log, `GET {prefix}/transactions`
- * (transaction-route.ts). With `saf` (`?saf=true`, or
- * `"saf": true` in a JSON body) an advice is stored and forwarded: answered 202 with `{ result: { saf: true, id },
- * errors: [] }` (XML: `<saf id="..."/>`) once journaled. A browser request from another site is refused (403,
+ * mounts HTTP routes: `POST {prefix}/` (JSON or ISOMessage XML body), `POST {prefix}/raw` (hex, read in the dialect of
+ * where it goes; the answer in the dialect of the connector that answered) and, when the connector keeps a transaction
+ * log, `GET {prefix}/transactions` (transaction-route.ts). With `saf` (`?saf=true`, or `"saf": true` in a JSON body)
+ * an advice is stored and forwarded: answered 202 with `{ result: { saf: true, id }, errors: [] }` (XML:
+ * `<saf id="..."/>`) once journaled. A browser request from another site is refused (403,
  * cross-site.ts); JSON with a `__proto__` key is refused naming it (body-problem.ts); an unexpected failure is
  * answered 500 and logged by name and code (route-failure.ts).
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, readMessage, toSocketQueueObject } from '@iso8583/codec';
-import type { CodecErrorCode, IsoMessage, MessageInput, SocketQueueMessage } from '@iso8583/codec';
-import { createConnector } from './connector.js';
-import type { Connector } from './connector.js';
+import type { Codec, CodecErrorCode, IsoMessage, MessageInput, SocketQueueMessage } from '@iso8583/codec';
+import { Connector, createConnector } from './connector.js';
+import { UpstreamGroup } from './upstream-group.js';
 import { bodyProblem, parseJsonBody, parseXmlBody } from './body-problem.js';
 import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
 import type { ConnectorErrorCode } from './errors.js';
@@ -48,7 +48,9 @@ export interface Iso8583RoutesOptions {
    * Where the routes send their messages, read at each request: e.g. an `UpstreamGroup` made after the app is ready
    * (it routes and fails over like the POS path; a route to a down upstream answers 503
    * `ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN`). `undefined` (or returning `undefined`): this plugin's connector. Its
-   * upstreams may use other dialects: `POST /raw` reads the request's hex with this connector's dialect, and an answer
+   * upstreams may use other dialects: `POST /raw` reads the request's hex in the dialect of where it goes (a
+   * connector's own; a group's, when all its upstreams share one, else the request is refused with 501
+   * `ISO8583_ERR_CONNECTOR_RAW_DIALECTS`; any other target: this connector's), and an answer
    * is written (the `/raw` wire image, the SocketQueue view) in the dialect of the connector that answered, as the
    * target tells it with the send option `answeredBy` (a `Connector` and an `UpstreamGroup` do; one that does not is
    * taken for this connector). An answer that cannot be written is answered 502
@@ -162,6 +164,20 @@ function withoutSaf(body: Record<string, unknown>): Record<string, unknown> {
 /** HTTP 202 Accepted: stored (journaled and synced), delivered later. */
 const STORED = 202;
 
+/**
+ * The codec that reads a `/raw` request's hex: the dialect of where it goes. A connector: its own. An upstream group:
+ * the one dialect its upstreams share; when they differ, the upstream (and so the wire format) is known only once the
+ * message is read, and the request is refused (`ISO8583_ERR_CONNECTOR_RAW_DIALECTS`, 501) before anything is sent.
+ * Another target: the plugin's connector.
+ */
+function rawCodec(target: RouteTarget, own: Connector): Codec {
+  if (target instanceof Connector) return target.codec;
+  if (!(target instanceof UpstreamGroup)) return own.codec;
+  if (target.codec !== undefined) return target.codec;
+  const names = [...target.connectors].map(([name, c]) => `${name}: ${c.codec.dialect.name}`).join(', ');
+  throw connectorError('ISO8583_ERR_CONNECTOR_RAW_DIALECTS', `POST /raw cannot be read: the upstreams speak different dialects (${names}); send JSON or XML to POST /`);
+}
+
 function isXml(request: FastifyRequest): boolean {
   return /xml/i.test(String(request.headers['content-type'] ?? ''));
 }
@@ -265,13 +281,14 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           if (typeof hex !== 'string' || !/^([0-9A-Fa-f]{2})+$/.test(hex.trim())) {
             throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be the message in hex');
           }
-          const message: IsoMessage = connector.codec.unpack(Buffer.from(hex.trim(), 'hex'));
+          const through = target();
+          const message: IsoMessage = rawCodec(through, connector).unpack(Buffer.from(hex.trim(), 'hex'));
           if (safOf(request, body)) {
-            const receipt = await target().request(message, { saf: true });
+            const receipt = await through.request(message, { saf: true });
             return reply.code(STORED).send({ result: receipt, errors: [] });
           }
           const told = answering();
-          const response = await target().request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy });
+          const response = await through.request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy });
           const undelivered = (): UndeliveredAnswer => [told.by === connector ? message : asSent(told.by, message), response, told.by];
           let out: string;
           try {

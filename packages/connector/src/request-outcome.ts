@@ -36,6 +36,12 @@ export class RequestOutcomes {
     private readonly recorder: TransactionRecorder | undefined,
     /** The most requests accepted and not yet settled (`maxInFlight`). */
     private readonly maxInFlight: number,
+    /**
+     * The request as this connector would send it, fields 11 and 7 auto-filled (`autoFill`; 7 as at `at`, its arrival,
+     * ms since the epoch): what a refusal for it is recorded with (only when a log is kept: no STAN is spent
+     * otherwise), as a request refused at its own queue is. Default: the request as given.
+     */
+    private readonly filled: (message: MessageInput, at: number) => MessageInput = (message) => message,
   ) {}
 
   /**
@@ -75,7 +81,8 @@ export class RequestOutcomes {
    * one terminal queue, held by one of its connectors, before it picks the upstream (`task`, whose connector then
    * counts and records the request). A request the queue refuses before `task` runs (`QUEUE_FULL`, `QUEUE_TIMEOUT`,
    * `DEADLINE`, the terminal lock failed, `CLOSED` on destroy) is accepted and failed here, counted and recorded once,
-   * timed from its arrival, as a lone connector's refusal at its queue is; the caller gets the queue's error.
+   * timed from its arrival and with the fields 11 and 7 this connector fills in (`autoFill`; 7 as at its arrival), as
+   * a lone connector's refusal at its queue is; the caller gets the queue's error.
    */
   queued<T>(queue: TerminalQueue, message: MessageInput, deadline: number | undefined, task: () => Promise<T>): Promise<T> {
     const timed = this.recorder !== undefined;
@@ -88,18 +95,20 @@ export class RequestOutcomes {
       return task();
     };
     return queue.run(String(message['41']), run, deadline, mti).catch((err: unknown) => {
-      throw ran ? err : this.accepted(message, mti, at, t0, undefined).failed(err);
+      throw ran ? err : this.accepted(timed ? this.filled(message, at) : message, mti, at, t0, undefined).failed(err);
     });
   }
 
   /**
    * A request refused for this connector before it came here (its upstream group found this upstream down:
    * `UPSTREAM_DOWN`): accepted and failed at once, counted (`requests`, `errors`, `iso8583_connector_failures_total` by
-   * code) and recorded once, as a refusal by the terminal queue is. Returns `err`.
+   * code) and recorded once (its fields 11 and 7 filled in as this connector fills them), as a refusal by the terminal
+   * queue is. Returns `err`.
    */
   unsent(message: MessageInput, err: Iso8583Error): Iso8583Error {
-    const timed = this.recorder !== undefined;
-    return this.accepted(message, mtiOf(message), timed ? Date.now() : 0, timed ? performance.now() : 0, undefined).failed(err) as Iso8583Error;
+    if (this.recorder === undefined) return this.accepted(message, mtiOf(message), 0, 0, undefined).failed(err) as Iso8583Error;
+    const at = Date.now();
+    return this.accepted(this.filled(message, at), mtiOf(message), at, performance.now(), undefined).failed(err) as Iso8583Error;
   }
 
   private refusal(input: MessageInput, timeout: number | undefined): Iso8583Error | undefined {

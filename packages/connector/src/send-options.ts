@@ -38,6 +38,14 @@ export interface SendOptions {
    * answer is delivered). Default: none.
    */
   answeredBy?: (upstream: Connector, answer: IsoMessage) => void;
+  /**
+   * Told, in an upstream group, which upstream's connector the request is handed to, before it is (a request tried
+   * again on another upstream is told again: the last one told is where it went); e.g. to trace the request and its
+   * answer with that upstream's dialect. Not called for a request the group refuses before any upstream takes it (its
+   * route's upstream down, its terminal queue), nor by a lone connector (it is its own upstream). A throw is ignored.
+   * Default: none.
+   */
+  routedTo?: (upstream: Connector) => void;
   /** @internal Where the request's transaction record goes instead of the log (an upstream group that may retry). */
   [RECORD_TO]?: (record: TransactionRecord) => void;
   /** @internal The request already holds its terminal's turn (an upstream group's shared queue): not queued again. */

@@ -9,82 +9,29 @@
  * does not remember it: a routing rule's, else the first upstream's; upstream-group-originals.ts). Each connector
  * records its requests in its transaction log under its upstream name; a request tried again on another upstream (it
  * never reached the wire) is recorded once, with the outcome of its last attempt; one refused by the group's terminal
- * queue is counted and recorded by the upstream whose queue it is.
+ * queue is counted and recorded by the upstream whose queue it is, one refused because its route's upstream is down by
+ * that upstream, each with the fields 11 and 7 that upstream fills in (`autoFill`), as a request it sent.
  */
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { readMessage } from '@iso8583/codec';
-import type { IsoMessage, MessageInput , Iso8583Error} from '@iso8583/codec';
-import type { ConnectorStats } from './accounting.js';
+import { readMessage, sameDialect } from '@iso8583/codec';
+import type { Codec, IsoMessage, MessageInput, Iso8583Error } from '@iso8583/codec';
 import { Connector } from './connector.js';
 import type { SafReceipt, SafSendOptions, SendOptions } from './connector.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { connectorError, optionsError } from './errors.js';
 import { mtiText } from './match-key.js';
 import { inputError, isMessageObject } from './message-input.js';
-import type { ConnectorOptions } from './options.js';
 import { Router, routeProblems } from './routing.js';
 import { Originals, followsOriginal } from './upstream-group-originals.js';
-import type { RouteRule } from './routing.js';
 import { UpstreamMetrics } from './upstream-metrics.js';
+import type { NamedConnector, UpstreamGroupEvents, UpstreamGroupOptions, UpstreamStats, UpstreamStrategy } from './upstream-group-options.js';
 import { IN_TERMINAL_LANE } from './terminal-queue.js';
 import type { TerminalQueue } from './terminal-queue.js';
 import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO } from './transaction-record.js';
-
-/** How a group picks among its healthy upstreams: `failover` (the first in order) or `round-robin`. */
-export type UpstreamStrategy = 'failover' | 'round-robin';
-
-/** The options of an upstream group. */
-export interface UpstreamGroupOptions {
-  /**
-   * The upstreams, in order (the order of `failover`): connector options (each with a distinct `name`) or connectors
-   * already made. Required, at least one.
-   */
-  upstreams: readonly (ConnectorOptions | Connector | NamedConnector)[];
-  /** `failover` or `round-robin`. Default: `failover`. */
-  strategy?: UpstreamStrategy;
-  /** Routing rules ({@link RouteRule}); a request no rule matches goes by the strategy. Default: none. */
-  routes?: readonly RouteRule[];
-  /** The prom-client Registry of the group's own metrics (label `upstream`). Default: a new Registry. */
-  registry?: Registry;
-  /** A pino logger (upstream up and down are logged). Default: silent. */
-  logger?: Logger;
-  /**
-   * How many originals (field 11 + 41) the group remembers, in memory, to send their reversals and advices to the same
-   * upstream; one it does not remember (a restart, another node, older) goes by the routes, else to the first
-   * upstream, never to another bank by the strategy. Default: 100000.
-   */
-  maxOriginals?: number;
-}
-
-/** A connector already made, under the upstream name the group gives it (default: the connector's own name). */
-export interface NamedConnector {
-  /** The upstream's name in the group. */
-  name: string;
-  /** The connector. */
-  connector: Connector;
-}
-
-/** One upstream's state and counters in {@link UpstreamGroup.stats}. */
-export interface UpstreamStats extends ConnectorStats {
-  /** `up` (a connection signed on) or `down`. */
-  state: 'up' | 'down';
-  /** Requests routed to it while it was down (refused). */
-  unavailable: number;
-  /** Times it went down. */
-  downs: number;
-}
-
-/** The events of an {@link UpstreamGroup}. */
-export interface UpstreamGroupEvents {
-  /** An upstream became healthy. */
-  up: [info: { upstream: string }];
-  /** An upstream went down (its last connection closed; `code` is why, when it failed). */
-  down: [info: { upstream: string; code: string | undefined }];
-}
 
 const silent = pino({ level: 'silent' });
 
@@ -93,6 +40,19 @@ const NOT_SENT = new Set(['ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'ISO8583_ERR_C
 
 /** Sends through one connector, with the group's own send options (`RECORD_TO`) when it gives any. */
 type Send<T> = (c: Connector, options: SendOptions | undefined) => Promise<T>;
+
+/** `send`, telling the caller's `routedTo` (send options) each upstream it hands the request to; a throw is ignored. */
+function telling<T>(send: Send<T>, { routedTo }: SendOptions): Send<T> {
+  if (routedTo === undefined) return send;
+  return (c, o) => {
+    try {
+      routedTo(c);
+    } catch {
+      // The request goes all the same.
+    }
+    return send(c, o);
+  };
+}
 
 class Link {
   up = false;
@@ -113,6 +73,12 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   readonly connectors: ReadonlyMap<string, Connector>;
   /** The Registry of the group's metrics. */
   readonly registry: Registry;
+  /**
+   * The codec of the one dialect every upstream speaks (the first's); `undefined` when their dialects differ: a wire
+   * image (`POST /raw`) cannot then be read before its upstream is known, and a message object is packed by each
+   * upstream in its own dialect.
+   */
+  readonly codec: Codec | undefined;
   private readonly links: Link[];
   private readonly byName = new Map<string, Link>();
   private readonly router: Router;
@@ -160,6 +126,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       this.watch(link);
     }
     this.connectors = new Map(this.links.map((l) => [l.name, l.connector]));
+    const first = (this.links[0] as Link).connector.codec;
+    this.codec = this.links.every((l) => sameDialect(l.connector.codec.dialect, first.dialect)) ? first : undefined;
     this.metrics = new UpstreamMetrics(
       this.links.map((l) => ({ name: l.name, up: () => l.up, inFlight: () => l.inFlight, safDepth: () => l.connector.stats().safDepth })),
       options.registry,
@@ -204,8 +172,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       return Promise.reject(err as Error);
     }
     const saf = options.saf === true;
-    if (typeof input === 'string') return this.run(message, saf, (c, o) => c.sendMessage(input, { ...options, ...o }), options.deadline);
-    return this.run(message, saf, (c, o) => c.sendMessage(input, o === undefined ? options : { ...options, ...o }), options.deadline);
+    if (typeof input === 'string') return this.run(message, saf, telling((c, o) => c.sendMessage(input, { ...options, ...o }), options), options.deadline);
+    return this.run(message, saf, telling((c, o) => c.sendMessage(input, o === undefined ? options : { ...options, ...o }), options), options.deadline);
   }
 
   /** Stores an advice in the SAF queue of the upstream it routes to; resolves with the receipt once journaled. */
@@ -215,11 +183,11 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage | SafReceipt> {
     if (!isMessageObject(message)) return Promise.reject(inputError());
     const filled = message['11'] == null;
-    return this.run(message, options.saf === true, (c, o) => {
+    return this.run(message, options.saf === true, telling((c, o) => {
       const sent = c.request(message, o === undefined ? options : { ...options, ...o });
       // Field 11 auto-filled by the upstream's connector: its original is known once the response (echoing 11) is in.
       return filled ? sent.then((r) => this.rememberAnswered(c, r)) : sent;
-    }, options.deadline);
+    }, options), options.deadline);
   }
 
   /** Notes the upstream of an original whose STAN its connector filled in, from the response that echoes it. */
@@ -232,7 +200,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   /** {@link Connector.relay} through the upstream the decoded view routes to (the same choice as `request`). */
   relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
     if (request === null || typeof request !== 'object' || !isMessageObject(request.message)) return Promise.reject(inputError());
-    return this.run(request.message, false, (c, o) => c.relay(request, o === undefined ? options : { ...options, ...o }), options.deadline);
+    return this.run(request.message, false, telling((c, o) => c.relay(request, o === undefined ? options : { ...options, ...o }), options), options.deadline);
   }
 
   /** The names of the upstreams that are up, in order. */

@@ -7,6 +7,7 @@ import { purchase, answer, startPeer } from './peer.js';
 import type { Peer, Received } from './peer.js';
 import { FileTransactionLog } from '../src/index.js';
 import type { Connector } from '../src/index.js';
+import type { IsoMessage } from '@iso8583/codec';
 import { startGroup, tempDir, upstream } from './helpers/setup.js';
 
 test('round robin with terminalQueue on every upstream: a terminal\'s requests go to both banks, one at a time, in order', async (t) => {
@@ -78,4 +79,47 @@ test('a request the group\'s terminal queue refuses (full, waited too long) is r
   const metrics = await (group.connectors.get('a') as Connector).registry.metrics();
   assert.match(metrics, /iso8583_connector_failures_total\{connector="a",mti="0200",code="ISO8583_ERR_CONNECTOR_QUEUE_FULL"\} 1/);
   assert.match(metrics, /iso8583_connector_failures_total\{connector="a",mti="0200",code="ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT"\} 1/);
+});
+
+test('a refusal by the group (its terminal queue, a route to a down upstream) is recorded with the 11 and 7 its connector fills in, as a sent request is', async (t) => {
+  const held: Received[] = [];
+  const a = await startPeer((r, p) => {
+    if (r.message['0'] === '0800') return p.send(r.socket, answer(r.message));
+    held.push(r);
+  });
+  const b = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
+  const log = new FileTransactionLog(tempDir(t, 'group-queue-fill'));
+  const options = (name: string, p: Peer) => ({
+    ...upstream(name, p), requestTimeout: 20_000, transactionLog: log,
+    terminalQueue: { enabled: true, maxQueued: 1, timeout: 20_000 }, autoFill: { stan: true, transmissionTime: true },
+  });
+  const group = await startGroup(t, { upstreams: [options('a', a), options('b', b)], routes: [{ pan: '5413', upstream: 'b' }] }, () => [a, b]);
+  t.after(() => log.close()); // after the group's connectors are gone
+  const unfilled = (terminal: string, pan = '4761739001010010'): IsoMessage => {
+    const m: IsoMessage = { ...purchase('000000', terminal), '2': pan };
+    delete m['11'];
+    delete m['7'];
+    return m;
+  };
+  const first = group.request(unfilled('TERM0003'));
+  await waitUntil(() => held.length === 1, { what: 'the first request of TERM0003 at the bank' });
+  const second = group.request(unfilled('TERM0003')); // waits in the queue, which is then full
+  await assert.rejects(group.request(unfilled('TERM0003')), { code: 'ISO8583_ERR_CONNECTOR_QUEUE_FULL' });
+  await b.close();
+  await waitUntil(() => !group.healthy().includes('b'), { what: 'b down' });
+  await assert.rejects(group.request(unfilled('TERM0004', '5413330089010434')), { code: 'ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN' });
+  const r = held.shift() as Received;
+  a.send(r.socket, answer(r.message));
+  assert.equal((await first)['39'], '00');
+  await waitUntil(() => held.length === 1, { what: 'the second request of TERM0003 at the bank' });
+  const r2 = held.shift() as Received;
+  a.send(r2.socket, answer(r2.message));
+  assert.equal((await second)['39'], '00');
+  const records = (await log.query({})).filter((x) => x.terminal === 'TERM0003' || x.terminal === 'TERM0004');
+  assert.equal(records.length, 4);
+  for (const x of records) {
+    assert.match(x.stan ?? '', /^[0-9]{6}$/, `${x.errorCode ?? 'sent'}: field 11 recorded`);
+    assert.match(x.transmissionTime ?? '', /^[0-9]{10}$/, `${x.errorCode ?? 'sent'}: field 7 recorded`);
+  }
+  assert.equal(new Set(records.map((x) => x.stan)).size, 4, 'each its own STAN');
 });

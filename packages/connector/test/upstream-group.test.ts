@@ -2,6 +2,7 @@
 // upstream, exactly one outcome per request when a link dies mid-load, metrics per upstream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createCodec, resolveDialect } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { createUpstreamGroup } from '../src/index.js';
 import type { RouteRule } from '../src/index.js';
@@ -298,4 +299,22 @@ test('a request that never reached the wire (no connection free in time) is trie
   held?.();
   assert.equal((await first)['39'], '00');
   assert.equal(served(a), 1);
+});
+
+test('routedTo is told the upstream each request is handed to (by route or strategy), and not for one refused before any upstream takes it', async (t) => {
+  const a = await answering();
+  const b = await answering();
+  const group = await startGroup(t, { upstreams: [upstream('a', a), upstream('b', b)], routes: [{ pan: '5413', upstream: 'b' }] }, () => [a, b]);
+  const told: string[] = [];
+  const routedTo = (c: { name: string }): void => void told.push(c.name);
+  await group.request(purchase('000601'), { routedTo });
+  await group.sendMessage(JSON.stringify({ ...purchase('000602'), '2': '5413330089010434' }), { routedTo });
+  const m = purchase('000603');
+  const relayed = await group.relay({ message: m, body: createCodec('iso87ascii').pack(m), dialect: resolveDialect('iso87ascii') }, { routedTo: () => { throw new Error('a throw is ignored'); } });
+  assert.equal(relayed.message['39'], '00');
+  assert.deepEqual(told, ['a', 'b']);
+  await b.close();
+  await groupEvent(group, 'down', 'b');
+  await assert.rejects(group.request({ ...purchase('000604'), '2': '5413330089010434' }, { routedTo }), { code: 'ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN' });
+  assert.deepEqual(told, ['a', 'b'], 'not told: no upstream took it');
 });

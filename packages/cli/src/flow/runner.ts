@@ -231,7 +231,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   for (const [name, t] of Object.entries(targets)) {
     const o = flow.connectors[name] as { host?: unknown; port?: unknown } | undefined;
     const peer = Object.hasOwn(groups, name) ? 'group' : `${String(o?.host ?? '127.0.0.1')}:${String(o?.port ?? '?')}`;
-    // A group is traced with the dialect of its first upstream.
+    // A group's messages are traced with the dialect of the upstream each went to (the group tells it); its first
+    // upstream's names nothing it sent.
     const dialect = dialectOf(flow.connectors[Object.hasOwn(groups, name) ? (flow.upstreamGroups[name]?.upstreams[0] as string) : name] ?? {});
     const traced = tracerFor(dialect).wrap(name, peer, t);
     recorded[name] = ring === undefined ? traced : ring.wrap(traced, name);

@@ -11,15 +11,16 @@ import type { GatewayConfig } from './config.js';
 import { upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
 import { checkJournalDirs } from './journal-check.js';
-import { gatewayOpenHttpWarning, httpBindOf } from './http.js';
+import { gatewayOpenHttpWarning, httpBindOf, rawDialectsWarning } from './http.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import type { UpstreamDialect } from './approval-fit.js';
 
 /**
  * Checks `config` as {@link startGateway} would use it; throws the same coded error the start would throw (a TLS file
  * that cannot be read or used names its flag or config key). Returns the one-line summary printed on success, after a
- * `warning:` line for each upstream whose approval codes the POS dialect cannot carry (approval-fit.ts) and one for an
- * HTTP port open to the network without a token (`ISO8583_WARN_HTTP_OPEN`, as the start logs it).
+ * `warning:` line for each upstream whose approval codes the POS dialect cannot carry (approval-fit.ts), one for
+ * upstreams of different dialects behind the HTTP port (`POST /raw` refused, `rawDialectsWarning`) and one for an HTTP
+ * port open to the network without a token (`ISO8583_WARN_HTTP_OPEN`, as the start logs it).
  */
 export function checkGatewayConfig(config: GatewayConfig): string {
   const silent = pino({ level: 'silent' });
@@ -36,6 +37,7 @@ export function checkGatewayConfig(config: GatewayConfig): string {
   const names = config.upstreams?.map((u) => `${u.name}=${u.upstream}`).join(',') ?? config.upstream;
   const http = config.httpEnabled ? `${httpBindOf(config)}:${config.http}` : 'off';
   const open = gatewayOpenHttpWarning(config);
-  const warnings = [...approvalFitWarnings(dialects, client), ...(open === undefined ? [] : [open])].map((line) => `warning: ${line}\n`);
+  const raw = rawDialectsWarning(config, dialects);
+  const warnings = [...approvalFitWarnings(dialects, client), ...[raw, open].filter((w) => w !== undefined)].map((line) => `warning: ${line}\n`);
   return `${warnings.join('')}gateway config is valid: upstream=${names} pos=${config.bind}:${config.listen} http=${http}`;
 }

@@ -27,7 +27,7 @@ import { UpstreamReply, httpUndelivered, lateApproval, undeliveredApproval } fro
 import { ownAnswer } from './own-answer.js';
 import { groupUpstreams, upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
-import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, httpBindOf, startMetrics, warnOpenGatewayHttp } from './http.js';
+import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, httpBindOf, rawDialectsWarning, startMetrics, warnOpenGatewayHttp } from './http.js';
 import { startStatsPort } from './stats-port.js';
 import { keepTransactions } from './transaction-retention.js';
 import { createTracer } from '../trace.js';
@@ -148,7 +148,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const monitoring = { registry, stats: () => statsBody() };
   // The HTTP routes go through the group (made below, once the first connector exists) like the POS path.
   let group: UpstreamGroup | undefined = undefined;
-  // Message traces (--log-messages; debug, trace): the upstream side wraps what the POS path and the HTTP routes send.
+  // Message traces (--log-messages; debug, trace): the upstream side wraps what the POS path and the HTTP routes send,
+  // each message named and masked by the dialect of the upstream it went to (a group tells which; trace.ts).
   const tracer = createTracer({ logger, dialect: config.dialect, logMessages: config.logMessages });
   // Made after the app, read by it: the POS endpoint and the link the POS path and the HTTP routes send through.
   const made: { endpoint?: InboundEndpoint; through?: Connector | UpstreamGroup; undelivered?: UndeliveredAnswerHandler } = {};
@@ -197,8 +198,11 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
 
   // The POS dialect, loaded once: the relay hands its bytes on only where it is the upstream's wire format too.
   const posDialect = resolveDialect(config.clientDialect ?? config.dialect);
-  const upstreamDialects = everyConnector.map((c) => ({ name: c.name, dialect: c.codec.dialect }));
+  // Named as --check-config names them: by upstream name (the first connector's own name is the plugin's).
+  const upstreamDialects = everyConnector.map((c, i) => ({ name: named?.[i]?.name ?? c.name, dialect: c.codec.dialect }));
   for (const line of approvalFitWarnings(upstreamDialects, posDialect)) logger.warn(line);
+  const rawRefused = rawDialectsWarning(config, upstreamDialects);
+  if (rawRefused !== undefined) logger.warn(rawRefused);
   // POS messages are described (and their card data masked) by the POS dialect: its CVV fields are not the bank's.
   const posTracer = config.clientDialect === undefined ? tracer : createTracer({ logger, dialect: posDialect, logMessages: config.logMessages });
   // Longer than anything the connector can take (queue wait + bank answer), so the connector's own failure, with its

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { resolveDialect } from '@iso8583/codec';
+import { resolveDialect, sameDialect } from '@iso8583/codec';
 import type { Connector, ConnectorOptions, RouteTarget, TransactionLog, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import { listenError } from '../args.js';
@@ -23,6 +23,7 @@ import { TransactionRing } from '../console/recent.js';
 import { openHttpWarning, warnOpenHttp } from '../http/open-warning.js';
 import type { OpenHttpSource } from '../http/open-warning.js';
 import type { GatewayConfig } from './config.js';
+import type { UpstreamDialect } from './approval-fit.js';
 
 /** The console's ring of recent transactions, unless the console is off (`--no-console`). */
 export function consoleRing(config: GatewayConfig): TransactionRing | undefined {
@@ -127,6 +128,19 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
           },
         }),
   });
+}
+
+/**
+ * The warning line the start logs and `--check-config` prints when the HTTP port is on and the upstreams speak
+ * different dialects: `POST /raw` cannot read a hex message before its upstream is known, and is refused (501
+ * `ISO8583_ERR_CONNECTOR_RAW_DIALECTS`; the connector plugin's rule); `POST /` takes JSON and XML for any of them.
+ * `undefined` otherwise.
+ */
+export function rawDialectsWarning(config: Pick<GatewayConfig, 'httpEnabled'>, upstreams: readonly UpstreamDialect[]): string | undefined {
+  const first = upstreams[0];
+  if (!config.httpEnabled || first === undefined || upstreams.every((u) => sameDialect(u.dialect, first.dialect))) return undefined;
+  const spoken = upstreams.map((u) => `${u.name}: ${u.dialect.name}`).join(', ');
+  return `the upstreams speak different dialects (${spoken}): POST /raw is refused (501 ISO8583_ERR_CONNECTOR_RAW_DIALECTS); send JSON or XML to POST /`;
 }
 
 /** The address the HTTP listener binds to: `--http-bind`, else `--bind`. */
