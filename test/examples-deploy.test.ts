@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@iso8583/test-support';
@@ -20,17 +20,31 @@ const work = mkdtempSync(join(tmpdir(), 'iso8583-deploy-'));
 
 after(() => rmSync(work, { recursive: true, force: true }));
 
+/**
+ * The example config as the unit runs it: its journal and log paths under `work`, in the folders that the unit's
+ * `StateDirectory=iso8583` and `LogsDirectory=iso8583` make for the service before `ExecStartPre` runs (the check asks
+ * that this user may make the journal folder and the log file there, as the start does).
+ */
+const deployedConfig = join(work, 'deployed.json');
+{
+  const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  const reroot = (path: unknown): string => join(work, String(path));
+  mkdirSync(join(work, 'var', 'lib', 'iso8583'), { recursive: true });
+  mkdirSync(join(work, 'var', 'log', 'iso8583'), { recursive: true });
+  writeFileSync(deployedConfig, JSON.stringify({ ...config, reversalJournal: reroot(config.reversalJournal), logFile: reroot(config.logFile) }));
+}
+
 /** The `KEY=value` lines of a unit file's `[Service]` section. */
 function serviceLines(unit: string, key: string): string[] {
   const service = /^\[Service\]\n([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(unit)?.[1] ?? '';
   return [...service.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1] as string);
 }
 
-/** Runs a unit's command line with the real binary in place of /usr/bin/iso8583 and the example config. */
+/** Runs a unit's command line with the real binary in place of /usr/bin/iso8583 and the example config as deployed. */
 function runLine(line: string, extra: string[] = []): { status: number | null; stdout: string; stderr: string } {
   const words = line.split(/\s+/).filter((w) => w !== '');
   assert.equal(words[0], '/usr/bin/iso8583', `the unit runs the installed command: ${line}`);
-  const args = words.slice(1).map((w) => (w === '/etc/iso8583/gateway.json' ? configFile : w));
+  const args = words.slice(1).map((w) => (w === '/etc/iso8583/gateway.json' ? deployedConfig : w));
   const r = spawnSync(process.execPath, [BIN, ...args, ...extra], { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -24,10 +24,12 @@ function problemOf(code: string): string {
 /**
  * Why `path` cannot be the `kind` (a file appended to, or a folder whose files are made and written) a start will
  * make and open, as the system's reason (`ENOTDIR (not a directory)`), or `undefined` when it can. Nothing is made or
- * opened, and only what holds for any user is asked of what is still to be made: a `file` that is there must not be a
- * folder and must be writable; a `folder` that is there must be a folder this user may write and enter; the nearest
- * existing folder above a path still to be made must be a folder (whether the service's user may make it there is
- * known at the start: the doc samples' `/var/lib/...` paths pass for any user).
+ * opened; what the start needs is asked, of this user (run the check as the user the start runs as: the unit's
+ * `ExecStartPre` does): a `file` that is there must not be a folder and must be writable; a `folder` that is there
+ * must be a folder this user may write and enter; for a path still to be made, the nearest existing folder above it
+ * must be a folder this user may write and enter, as making the path there needs
+ * (`EACCES (permission denied): this user may not make /var/lib/iso8583/journal in /var/lib`). A folder that systemd's
+ * `StateDirectory=` or `LogsDirectory=` makes for the service is there before `ExecStartPre` runs.
  */
 export function pathProblem(path: string, kind: 'file' | 'folder'): string | undefined {
   try {
@@ -47,7 +49,15 @@ export function pathProblem(path: string, kind: 'file' | 'folder'): string | und
         return undefined;
       }
       if (!isDirectory) return problemOf('ENOTDIR');
-      if (at === path) accessSync(at, constants.W_OK | constants.X_OK);
+      if (at === path) {
+        accessSync(at, constants.W_OK | constants.X_OK);
+        return undefined;
+      }
+      try {
+        accessSync(at, constants.W_OK | constants.X_OK);
+      } catch (err) {
+        return `${systemReason(err)}: this user may not make ${path} in ${at}`;
+      }
       return undefined;
     }
   } catch (err) {

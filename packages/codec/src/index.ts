@@ -54,6 +54,7 @@ export { describe } from './describe.js';
 export {
   DEFAULT_SENSITIVE_FIELDS,
   maskEmv,
+  maskFieldValue,
   maskMessage,
   maskTrack,
   maskValue,

@@ -114,8 +114,13 @@ function fitsField(value: string, spec: FieldSpec): boolean {
  */
 const LONGEST_NUMBER_SHOWN = 12;
 
-/** The most characters of a fixed-length text key shown as it is: the retrieval reference 37, the terminal 41, the merchant 42. */
-const LONGEST_KEY_SHOWN = 19;
+/**
+ * The most characters of a fixed-length text key shown as it is: the retrieval reference 37 (an 12), the terminal 41
+ * (ans 8), the merchant 42 (ans 15, the longest key of ISO 8583; merchant numbers of 15 digits are common). A longer
+ * fixed text field (a dialect's own ans 16 terminal or card reference) can hold a whole PAN of 16 to 19 digits, so its
+ * digit runs are masked.
+ */
+const LONGEST_KEY_SHOWN = 15;
 
 /**
  * A field value as a log may show it: masked for its sensitivity when it has one; else, when it may be free text,
@@ -189,12 +194,21 @@ export function maskMessage(message: IsoMessage, dialect: Dialect | string = 'is
   return maskInto(message, resolved.fields, sensitiveFields(resolved), '');
 }
 
-/** The keys of a message that are safe to log. */
+/** The length of field 41 (ans 8), the longest of the summary's keys: a value up to it is shown as it is. */
+const TERMINAL_LENGTH = 8;
+
+/**
+ * The keys of a message that are safe to log: MTI (0), STAN (11), terminal (41) and response code (39), each a string
+ * when the message has it. A value longer than 8 characters (longer than ISO 8583 allows any of them: a dialect's own
+ * `ans 16` field 41, a sequence's reply that did not pack) has its PAN-shaped digit runs masked ({@link maskDigitRuns}):
+ * a PAN given as field 41 shows `476173******0010`.
+ */
 export function summarize(message: IsoMessage): MessageSummary {
   const out: MessageSummary = {};
-  if (typeof message['0'] === 'string') out.mti = message['0'];
-  if (typeof message['11'] === 'string') out.stan = message['11'];
-  if (typeof message['41'] === 'string') out.terminal = message['41'];
-  if (typeof message['39'] === 'string') out.responseCode = message['39'];
+  const shown = (value: string): string => (value.length <= TERMINAL_LENGTH ? value : maskDigitRuns(value));
+  if (typeof message['0'] === 'string') out.mti = shown(message['0']);
+  if (typeof message['11'] === 'string') out.stan = shown(message['11']);
+  if (typeof message['41'] === 'string') out.terminal = shown(message['41']);
+  if (typeof message['39'] === 'string') out.responseCode = shown(message['39']);
   return out;
 }

@@ -2,8 +2,8 @@
 // hold it (too long, not digits) is masked like free text, in describe() and maskMessage() alike.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describe, maskMessage, maskPan } from '../src/index.js';
-import type { IsoMessage } from '../src/index.js';
+import { describe, maskMessage, maskPan, resolveDialect, summarize } from '../src/index.js';
+import type { Dialect, FieldSpec, IsoMessage } from '../src/index.js';
 
 const PAN = '4761739001010010';
 const OTHER = '5413330089010434';
@@ -52,4 +52,23 @@ test('mask – a field long enough to hold a whole PAN has its digit runs masked
   // Totals and a MAC that are no PAN stay readable: leading zeros aside, too few digits to be one.
   const plain: IsoMessage = { '0': '0500', '86': '0000000000012500', '64': 'A1B2C3D4E5F60718' };
   assert.deepEqual(maskMessage(plain), plain);
+});
+
+test('mask – a fixed text field of 16 to 19 characters (a jPOS dialect\'s own terminal id or card reference) has its digit runs masked', () => {
+  const dialect = resolveDialect('iso87ascii');
+  const text = (length: number): FieldSpec => ({ name: `TEXT ${length}`, type: 'ans', length, encoding: 'ascii' });
+  const own: Dialect = { ...dialect, fields: { ...dialect.fields, 41: text(16), 44: text(19), 48: text(16) } };
+  const message: IsoMessage = { '0': '0200', '41': OTHER, '44': `${PAN}   `, '48': 'TERMINAL-0000001', '42': '123456789012345' };
+  const shown = describe(message, own) + JSON.stringify(maskMessage(message, own));
+  for (const secret of [PAN, OTHER]) assert.ok(!shown.includes(secret), shown);
+  assert.equal(maskMessage(message, own)['41'], maskPan(OTHER));
+  assert.equal(maskMessage(message, own)['48'], 'TERMINAL-0000001', 'a key without a PAN-shaped run is shown as it is');
+  assert.equal(maskMessage(message, own)['42'], '123456789012345', 'the merchant 42 (ans 15) is a key shown as it is');
+});
+
+test('summarize – a terminal id (or any key) longer than field 41 allows has its PAN-shaped digit runs masked', () => {
+  assert.deepEqual(summarize({ '0': '0200', '11': '000001', '41': OTHER, '39': '00' }), { mti: '0200', stan: '000001', terminal: maskPan(OTHER), responseCode: '00' });
+  assert.deepEqual(summarize({ '0': '0210', '11': PAN, '41': 'TERM0001', '39': `ZZ${PAN}` }), { mti: '0210', stan: maskPan(PAN), terminal: 'TERM0001', responseCode: `ZZ${maskPan(PAN)}` });
+  assert.equal(summarize({ '41': '12345674' }).terminal, '12345674', 'an 8-digit terminal id is shown even when it passes the Luhn check');
+  assert.equal(summarize({ '41': 'TERMINAL-0000001' }).terminal, 'TERMINAL-0000001');
 });

@@ -1,4 +1,4 @@
-import { maskPan, maskValue, sensitiveFields, wireHex } from '@iso8583/codec';
+import { hasPanShapedRun, maskFieldValue, maskPan, maskValue, sensitiveFields, wireHex } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, Sensitivity, ValueEncoding } from '@iso8583/codec';
 
 /** Values shorter than this are not searched for (a 1- or 2-character value would mask half of every line). */
@@ -6,6 +6,9 @@ const MIN_LENGTH = 3;
 
 /** Track data: leading sentinel or format code, the PAN digits, the field separator, the rest (expiry, CVV...). */
 const TRACK = /^([^0-9]{0,2})([0-9]{8,19})([=D^])(.*)$/;
+
+/** Runs of digits long enough to be a PAN (8 or more); `hasPanShapedRun` says which one could be. */
+const DIGIT_RUN = /[0-9]{8,}/g;
 
 /** Deep copies stop here (a log record nested deeper is cut, as pino's serialiser would not show it usefully). */
 const MAX_DEPTH = 16;
@@ -32,7 +35,10 @@ export function sensitivityOf(dialect: Dialect, id: string): Sensitivity | undef
  * XML-escaped form (as in `message.xml`), and the hex of its bytes (as in a dump of `message.raw`: as Latin-1, and as
  * the field's encoding puts it on the wire, e.g. EBCDIC `F4F7...` for a PAN `47...`, the codec's `wireHex`); for track data
  * also the PAN and the data after the separator on their own. Each is replaced by the codec's mask for its field
- * (`maskValue`: PAN as first 6 + last 4, track after the separator as stars, EMV data as its tags).
+ * (`maskValue`: PAN as first 6 + last 4, track after the separator as stars, EMV data as its tags). The message's
+ * other fields are masked as the codec shows them (`maskFieldValue`): a field whose value the codec would not show as
+ * it is (a PAN in a private field 48 or 62, an account id 102) has its value, in the same forms, replaced by that
+ * masked view, and each of its digit runs that could be a PAN (`maskDigitRuns`' rule) by the masked PAN.
  */
 export class CardDataMask {
   readonly #replacements = new Map<string, string>();
@@ -42,7 +48,10 @@ export class CardDataMask {
   readonly #shortest: number;
 
   private constructor(values: ReadonlyArray<SensitiveValue>) {
-    for (const [value, sensitivity, encoding] of values) this.#addValue(value, sensitivity, encoding);
+    for (const [value, sensitivity, encoding, spec] of values) {
+      if (sensitivity === undefined) this.#addFreeText(value, spec, encoding);
+      else this.#addValue(value, sensitivity, encoding);
+    }
     this.#forms = [...this.#replacements].sort((a, b) => b[0].length - a[0].length);
     this.#shortest = this.#forms.length === 0 ? Infinity : this.#forms[this.#forms.length - 1]![0].length;
   }
@@ -142,6 +151,18 @@ export class CardDataMask {
   }
 
   /**
+   * A value of a field that no one marked, when the codec would not show it as it is (`maskFieldValue`): the value
+   * replaced by that view, and each PAN-shaped digit run in it by the masked PAN (the run quoted on its own, in an
+   * error text or a format argument).
+   */
+  #addFreeText(value: string, spec: FieldSpec | undefined, encoding: ValueEncoding | undefined): void {
+    const masked = maskFieldValue(value, undefined, spec);
+    if (masked === value) return;
+    this.#addForms(value, masked, encoding);
+    for (const [run] of value.matchAll(DIGIT_RUN)) if (hasPanShapedRun(run)) this.#addForms(run, maskPan(run), encoding);
+  }
+
+  /**
    * A value as it is, in upper and lower case, XML-escaped, and the hex of its bytes (both cases): as Latin-1, and as
    * `encoding` (the field's) writes them.
    */
@@ -168,8 +189,11 @@ export class CardDataMask {
   }
 }
 
-/** A sensitive value, its sensitivity, and the encoding of its field (`undefined` when the dialect does not say). */
-type SensitiveValue = readonly [string, Sensitivity, ValueEncoding | undefined];
+/**
+ * A field value, its sensitivity (`undefined` for a field no one marked), the encoding of its field (`undefined` when
+ * the dialect does not say) and its spec (`undefined` for a field the dialect does not define).
+ */
+type SensitiveValue = readonly [string, Sensitivity | undefined, ValueEncoding | undefined, FieldSpec | undefined];
 
 function collect(
   fields: IsoMessage,
@@ -183,7 +207,7 @@ function collect(
     const sensitivity = inherited ?? sensitivityOf(dialect, prefix + id);
     const spec = specs?.[id];
     if (typeof value === 'string') {
-      if (sensitivity !== undefined) out.push([value, sensitivity, spec?.encoding]);
+      out.push([value, sensitivity, spec?.encoding, spec]);
     } else if (value !== null && typeof value === 'object') {
       // A composite marked sensitive as a whole hides every sub-field as a secret.
       collect(value, `${prefix}${id}.`, dialect, spec?.subfields?.fields, sensitivity === undefined ? undefined : 'secret', out);

@@ -227,3 +227,36 @@ test('card data – a sequence error naming a card that is not in the message: a
   assert.match(bytes, /card \*{8} refused for stan 000001 at 1230/);
   assert.match(bytes, /"code":"ERR_CODE_WITHHELD"/);
 });
+
+test('card data – a PAN in a field no one marks (48, 62, 102) is masked in sequence logs as describe() masks it', async (t) => {
+  const IN_48 = '5413330089010434';
+  const IN_102 = '4761739001010010';
+  const { logger, bytes } = capturedLogger();
+  const { port, endpoint } = await startEndpoint(t, {
+    logger,
+    sequence: (m, context) => {
+      const f = m.fields as Record<string, string>;
+      context.logger.info({ fields: f }, 'received');
+      context.logger.info({ xml: m.xml, raw: m.raw });
+      context.logger.info({ private: f['48'], account: f['102'] }, 'private');
+      context.logger.warn(new Error(`declined ${IN_48} (account ${IN_102})`), 'declined');
+      return answer(m, context);
+    },
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  const request = purchase(3, { 48: `PAN=${IN_48};CVV2=123`, 62: `ref ${IN_48}=25121010000012300000`, 102: IN_102 });
+  assert.equal((await client.request(request)).fields['39'], '00');
+  await endpoint.close();
+  const text = bytes();
+  for (const value of [IN_48, IN_102, Buffer.from(IN_48).toString('hex'), Buffer.from(IN_102).toString('hex').toUpperCase(), '25121010000012300000']) {
+    assert.ok(!text.includes(value), `the log shows ${value}`);
+  }
+  const line = text.split('\n').find((l) => l.includes('"received"'));
+  const fields = (JSON.parse(line!) as { fields: Record<string, string> }).fields;
+  assert.equal(fields['48'], 'PAN=541333******0434;CVV2=123');
+  assert.equal(fields['62'], 'ref 541333******0434=********************');
+  assert.equal(fields['102'], '476173******0010');
+  assert.equal(fields['41'], 'TERM0001', 'a key is shown as it is');
+  assert.match(text, /declined 541333\*{6}0434 \(account 476173\*{6}0010\)/);
+});

@@ -19,7 +19,8 @@ export function gatewayJournalDirs(config: GatewayConfig, logger: Logger): strin
 
 /**
  * Throws `ISO8583_ERR_GATEWAY_CONFIG` naming `--reversal-journal` and the system's reason when a journal folder of
- * `config` cannot be made, entered or written (a file in its place or above it, a folder this user may not write).
+ * `config` cannot be made, entered or written (a file in its place or above it, a folder this user may not write, or
+ * one still to be made in a folder this user may not write: pathProblem's rule).
  */
 export function checkJournalDirs(config: GatewayConfig, logger: Logger): void {
   for (const dir of gatewayJournalDirs(config, logger)) {
