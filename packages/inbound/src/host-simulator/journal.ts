@@ -1,6 +1,6 @@
 import type { Account } from './accounts.js';
 import type { DuplicateKeys } from './duplicate-key.js';
-import { isRepeat } from './duplicate-key.js';
+import { isRepeat, sentLater } from './duplicate-key.js';
 import { StanTerminalIndex } from './stan-index.js';
 
 /** An authorisation or financial transaction the simulated host answered, kept to match reversals and duplicates. */
@@ -131,7 +131,7 @@ export class Journal {
    * The transaction an issuer's duplicate check finds for a request or advice `mti` with these keys (see
    * `duplicateKeys`), if the journal still holds it: by the original key; for a repeat, by the repeat key; for an
    * original, also a repeat that came first (handled as its original) by the repeat key, when the original's field 7
-   * is not later than the repeat's.
+   * is not later than the repeat's (the year turning over between them taken into account: see `sentLater`).
    */
   duplicate(mti: string, keys: DuplicateKeys): JournalEntry | undefined {
     if (isRepeat(mti)) return this.#byRepeat.get(keys.repeat);
@@ -139,7 +139,7 @@ export class Journal {
     if (found !== undefined) return found;
     const repeat = this.#byRepeat.get(keys.repeat);
     if (repeat === undefined || !isRepeat(repeat.mti)) return undefined;
-    const sentAfter = keys.transmission !== undefined && repeat.transmission !== undefined && keys.transmission > repeat.transmission;
+    const sentAfter = keys.transmission !== undefined && repeat.transmission !== undefined && sentLater(keys.transmission, repeat.transmission);
     return sentAfter ? undefined : repeat;
   }
 
