@@ -158,7 +158,7 @@ export class Issuer {
 
   #entry(fields: IsoMessage, mti: string, keys: DuplicateKeys, stan: string, pan: string, amount: number): JournalEntry {
     const entry: JournalEntry = {
-      keys, mti, stan, amount, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
+      keys, mti, stan, arrival: 0, amount, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
       acquirer: text(fields, '32'), pan, debited: 0, credited: 0, reversed: false,
       code: undefined, rrn: undefined, approval: undefined, balance: undefined,
     };

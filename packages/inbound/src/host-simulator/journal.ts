@@ -11,6 +11,8 @@ export interface JournalEntry {
   mti: string;
   /** Field 11, the STAN. */
   stan: string;
+  /** Its arrival number in the journal's STAN and terminal index. */
+  arrival: number;
   /** Field 7, the transmission date and time (MMDDhhmmss), when given. */
   transmission: string | undefined;
   /** Field 12, the local transaction date and time, when given (matched by 1993 reversals, field 56). */
@@ -86,12 +88,45 @@ export function matchesOriginal(entry: JournalEntry, keys: OriginalKeys): boolea
 }
 
 /**
+ * The time a reversal names its original by: field 7 (MMDDhhmmss) in a 1987 field 90, field 12 in a 1993 field 56;
+ * which one by the version digit of `mti`.
+ */
+export function namedTime(mti: string, fields: { transmission?: string | undefined; local?: string | undefined }): string | undefined {
+  return mti[0] === '1' ? fields.local : fields.transmission;
+}
+
+/**
+ * An exact key of the STAN and terminal index (see `StanTerminalIndex`): card, message class (first two MTI digits)
+ * and the time a reversal names (see {@link namedTime}), each `*` when left open.
+ */
+export function exactKey(pan: string | undefined, mti: string | undefined, time: string | undefined): string {
+  return `${pan ?? '*'}|${mti === undefined ? '*' : mti.slice(0, 2)}|${time ?? '*'}`;
+}
+
+/** The keys of a journal entry in a large STAN and terminal bucket: its card, class and named time; its card alone. */
+function entryKeys(entry: JournalEntry): string[] {
+  return [exactKey(entry.pan, entry.mti, namedTime(entry.mti, entry)), exactKey(entry.pan, undefined, undefined)];
+}
+
+/**
+ * The keys under which every entry that `keys` can match is found (see {@link matchesOriginal}): with a card, a class
+ * and a time, the entries of that card, class and time and those without a time; with a card only, that card's;
+ * `undefined` (every entry of the STAN and terminal) without a card.
+ */
+function entryProbes(keys: OriginalKeys): string[] | undefined {
+  if (keys.pan === undefined) return undefined;
+  const time = keys.mti === undefined ? undefined : namedTime(keys.mti, keys);
+  if (keys.mti === undefined || time === undefined) return [exactKey(keys.pan, undefined, undefined)];
+  return [exactKey(keys.pan, keys.mti, time), exactKey(keys.pan, keys.mti, undefined)];
+}
+
+/**
  * The journal of the simulated host: the last `limit` transactions, oldest dropped first (so memory stays flat
  * over any number of transactions). Looked up by duplicate key (a map: one lookup whatever the traffic), or by STAN
  * and terminal for reversals. It calls `onEvict` with each entry it drops.
  */
 export class Journal {
-  readonly #byTerminal = new StanTerminalIndex<JournalEntry>();
+  readonly #byTerminal = new StanTerminalIndex<JournalEntry>(entryKeys);
   /** The latest entry under each duplicate key (an older one under the same key was dropped before it). */
   readonly #byOriginal = new Map<string, JournalEntry>();
   readonly #byRepeat = new Map<string, JournalEntry>();
@@ -145,7 +180,7 @@ export class Journal {
 
   /** The latest entry with this STAN whose given keys all match (see {@link matchesOriginal}). */
   find(stan: string, keys: OriginalKeys): JournalEntry | undefined {
-    return this.#byTerminal.latest(stan, keys.terminal, (e) => matchesOriginal(e, keys));
+    return this.#byTerminal.latest(stan, keys.terminal, entryProbes(keys), (e) => matchesOriginal(e, keys));
   }
 
   get size(): number {
