@@ -58,9 +58,9 @@ test('host simulator accounts – one client reusing a STAN does not slow the sh
   // 20,000 early reversals under one STAN, each from its own terminal, and 20,000 transmissions of another STAN from
   // one terminal: a lookup for a terminal with nothing there visits no item, one for the busy terminal only its own.
   // (Counted, not timed: speed belongs in bench/.)
-  const index = new StanTerminalIndex<{ stan: string; terminal?: string; n: number; arrival: number }>((item) => [String(item.n)]);
-  for (let n = 0; n < 20000; n++) index.add({ stan: '000002', terminal: `R${n}`, n, arrival: 0 });
-  for (let n = 0; n < 20000; n++) index.add({ stan: '000001', terminal: 'T1', n, arrival: 0 });
+  const index = new StanTerminalIndex<{ stan: string; terminal?: string; n: number; arrival: number; pair: string }>((item) => [String(item.n)]);
+  for (let n = 0; n < 20000; n++) index.add({ stan: '000002', terminal: `R${n}`, n, arrival: 0, pair: '' });
+  for (let n = 0; n < 20000; n++) index.add({ stan: '000001', terminal: 'T1', n, arrival: 0, pair: '' });
   let visited = 0;
   const counting = (): boolean => {
     visited++;
@@ -82,11 +82,11 @@ test('host simulator accounts – one client reusing a STAN does not slow the sh
 });
 
 test('host simulator accounts – a STAN and terminal index forgets its items and keys as they leave (memory stays flat)', () => {
-  type Item = { stan: string; terminal?: string; n: number; arrival: number };
+  type Item = { stan: string; terminal?: string; n: number; arrival: number; pair: string };
   const index = new StanTerminalIndex<Item>((item) => [String(item.n % 3)]);
   const items: Item[] = [];
   for (let n = 0; n < 50; n++) {
-    const item = { stan: '000001', terminal: 'T1', n, arrival: 0 };
+    const item = { stan: '000001', terminal: 'T1', n, arrival: 0, pair: '' };
     items.push(item);
     index.add(item);
   }

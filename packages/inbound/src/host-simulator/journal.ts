@@ -11,8 +11,9 @@ export interface JournalEntry {
   mti: string;
   /** Field 11, the STAN. */
   stan: string;
-  /** Its arrival number in the journal's STAN and terminal index. */
+  /** Its arrival number and STAN and terminal key in the journal's index (see `StanTerminalIndex`). */
   arrival: number;
+  pair: string;
   /** Field 7, the transmission date and time (MMDDhhmmss), when given. */
   transmission: string | undefined;
   /** Field 12, the local transaction date and time, when given (matched by 1993 reversals, field 56). */

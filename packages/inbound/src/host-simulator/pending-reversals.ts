@@ -12,8 +12,9 @@ import { StanTerminalIndex } from './stan-index.js';
 export interface PendingReversal {
   stan: string;
   terminal: string | undefined;
-  /** Its arrival number in the STAN and terminal index. */
+  /** Its arrival number and STAN and terminal key in the index (see `StanTerminalIndex`). */
   arrival: number;
+  pair: string;
   keys: OriginalKeys;
   /** The amount a partial reversal says was actually done; `undefined` for a full reversal. */
   actual: number | undefined;
@@ -42,7 +43,7 @@ export class PendingReversals {
     const name = nameOf(stan, keys);
     if (this.#named.has(name)) return;
     this.#named.add(name);
-    const pending: PendingReversal = { stan, terminal: keys.terminal, arrival: 0, keys, actual, live: true };
+    const pending: PendingReversal = { stan, terminal: keys.terminal, arrival: 0, pair: '', keys, actual, live: true };
     this.#index.add(pending);
     this.#order.push(pending);
     while (this.#order.length - this.#head > this.limit) this.#forget(this.#order[this.#head++]!);
@@ -54,6 +55,8 @@ export class PendingReversals {
 
   /** The remembered reversal that names `entry`, a transaction just received (and forgotten), if any. */
   take(entry: JournalEntry): PendingReversal | undefined {
+    // Most of the time none is remembered: nothing to look up.
+    if (this.#index.size === 0) return undefined;
     const pending = this.#index.latest(entry.stan, entry.terminal, pendingProbes(entry), (p) => matchesOriginal(entry, p.keys));
     if (pending !== undefined) this.#forget(pending);
     return pending;

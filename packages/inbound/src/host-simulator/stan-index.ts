@@ -7,22 +7,18 @@
  * keeps.
  */
 
-/** What the index needs of an item: its STAN, its terminal (when given), and a slot for its arrival number. */
+/** What the index needs of an item: its STAN, its terminal (when given), and slots the index fills. */
 export interface Indexed {
   stan: string;
   terminal?: string | undefined;
   /** Set by the index: the item's arrival number (the later of two candidates wins a lookup). */
   arrival: number;
+  /** Set by the index: the key of its STAN and terminal (made once per item). */
+  pair: string;
 }
 
 /** Items of one STAN and terminal up to which a lookup reads them all (no keys kept). */
 export const SMALL = 8;
-
-/** The items of one STAN and terminal, and their exact keys once there are more than {@link SMALL}. */
-interface Bucket<T> {
-  items: T[];
-  byKey: Map<string, T[]> | undefined;
-}
 
 /** The key of a STAN and terminal: the STAN's length first, so that no two pairs share one. */
 function pairKey(stan: string, terminal: string | undefined): string {
@@ -38,29 +34,45 @@ function removeFrom<T>(list: T[], item: T): void {
 }
 
 export class StanTerminalIndex<T extends Indexed> {
-  readonly #buckets = new Map<string, Bucket<T>>();
+  /** STAN and terminal -> its one item, or its items in arrival order (most hold one: no list made for it). */
+  readonly #items = new Map<string, T | T[]>();
+  /** STAN and terminal holding more than {@link SMALL} items -> their items by exact key, in arrival order. */
+  readonly #keyed = new Map<string, Map<string, T[]>>();
   #arrivals = 0;
+  #count = 0;
 
   /** `keysOf`: the exact keys an item is found under in a large bucket (see {@link latest}'s `probes`). */
   constructor(private readonly keysOf: (item: T) => readonly string[]) {}
 
+  /** How many items the index holds. */
+  get size(): number {
+    return this.#count;
+  }
+
   add(item: T): void {
     item.arrival = ++this.#arrivals;
-    const key = pairKey(item.stan, item.terminal);
-    const bucket = this.#buckets.get(key);
-    if (bucket === undefined) {
-      this.#buckets.set(key, { items: [item], byKey: undefined });
+    const pair = (item.pair = pairKey(item.stan, item.terminal));
+    this.#count++;
+    const held = this.#items.get(pair);
+    if (held === undefined) {
+      this.#items.set(pair, item);
       return;
     }
-    bucket.items.push(item);
-    if (bucket.byKey !== undefined) this.#keyed(bucket.byKey, item);
-    else if (bucket.items.length > SMALL) {
-      bucket.byKey = new Map();
-      for (const old of bucket.items) this.#keyed(bucket.byKey, old);
+    if (!Array.isArray(held)) {
+      this.#items.set(pair, [held, item]);
+      return;
+    }
+    held.push(item);
+    const byKey = this.#keyed.get(pair);
+    if (byKey !== undefined) this.#key(byKey, item);
+    else if (held.length > SMALL) {
+      const made = new Map<string, T[]>();
+      for (const old of held) this.#key(made, old);
+      this.#keyed.set(pair, made);
     }
   }
 
-  #keyed(byKey: Map<string, T[]>, item: T): void {
+  #key(byKey: Map<string, T[]>, item: T): void {
     for (const k of this.keysOf(item)) {
       const list = byKey.get(k);
       if (list === undefined) byKey.set(k, [item]);
@@ -70,20 +82,31 @@ export class StanTerminalIndex<T extends Indexed> {
 
   /** Removes `item`: the oldest of its lists when the caller removes in arrival order (no search then). */
   remove(item: T): void {
-    const key = pairKey(item.stan, item.terminal);
-    const bucket = this.#buckets.get(key);
-    if (bucket === undefined) return;
-    removeFrom(bucket.items, item);
-    if (bucket.items.length === 0) {
-      this.#buckets.delete(key);
+    const pair = item.pair;
+    const held = this.#items.get(pair);
+    if (held === undefined) return;
+    if (!Array.isArray(held)) {
+      if (held !== item) return;
+      this.#items.delete(pair);
+      this.#count--;
       return;
     }
-    if (bucket.byKey === undefined) return;
+    const before = held.length;
+    removeFrom(held, item);
+    if (held.length === before) return;
+    this.#count--;
+    if (held.length === 0) this.#items.delete(pair);
+    const byKey = this.#keyed.get(pair);
+    if (byKey === undefined) return;
+    if (held.length === 0) {
+      this.#keyed.delete(pair);
+      return;
+    }
     for (const k of this.keysOf(item)) {
-      const list = bucket.byKey.get(k);
+      const list = byKey.get(k);
       if (list === undefined) continue;
       removeFrom(list, item);
-      if (list.length === 0) bucket.byKey.delete(k);
+      if (list.length === 0) byKey.delete(k);
     }
   }
 
@@ -93,12 +116,15 @@ export class StanTerminalIndex<T extends Indexed> {
    * item of the STAN and terminal is read, latest first).
    */
   latest(stan: string, terminal: string | undefined, probes: readonly string[] | undefined, matches: (item: T) => boolean): T | undefined {
-    const bucket = this.#buckets.get(pairKey(stan, terminal));
-    if (bucket === undefined) return undefined;
-    if (bucket.byKey === undefined || probes === undefined) return latestIn(bucket.items, matches);
+    const pair = pairKey(stan, terminal);
+    const held = this.#items.get(pair);
+    if (held === undefined) return undefined;
+    if (!Array.isArray(held)) return matches(held) ? held : undefined;
+    const byKey = this.#keyed.get(pair);
+    if (byKey === undefined || probes === undefined) return latestIn(held, matches);
     let found: T | undefined;
     for (const k of probes) {
-      const list = bucket.byKey.get(k);
+      const list = byKey.get(k);
       const item = list === undefined ? undefined : latestIn(list, matches);
       if (item !== undefined && (found === undefined || item.arrival > found.arrival)) found = item;
     }
