@@ -124,7 +124,8 @@ function entryProbes(keys: OriginalKeys): string[] | undefined {
 /**
  * The journal of the simulated host: the last `limit` transactions, oldest dropped first (so memory stays flat
  * over any number of transactions). Looked up by duplicate key (a map: one lookup whatever the traffic), or by STAN
- * and terminal for reversals. It calls `onEvict` with each entry it drops.
+ * and terminal for reversals and completions (within a STAN and terminal reused many times, by card, class and named
+ * time: see `StanTerminalIndex`). It calls `onEvict` with each entry it drops.
  */
 export class Journal {
   readonly #byTerminal = new StanTerminalIndex<JournalEntry>(entryKeys);
