@@ -25,19 +25,64 @@ function pairKey(stan: string, terminal: string | undefined): string {
   return terminal === undefined ? `${stan.length}:${stan}` : `${stan.length}:${stan}:${terminal}`;
 }
 
-function removeFrom<T>(list: T[], item: T): void {
-  if (list[0] === item) list.shift();
-  else {
-    const i = list.indexOf(item);
-    if (i !== -1) list.splice(i, 1);
+/**
+ * Items in arrival order, the oldest leaving first without moving the rest (an array's `shift` copies every item:
+ * a STAN and terminal reused 20,000 times would copy 20,000 per transaction); the left part is dropped once it is
+ * half the array.
+ */
+class Queue<T> {
+  readonly items: T[];
+  head = 0;
+
+  constructor(first: T) {
+    this.items = [first];
+  }
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  /** Removes `item` (no search when it is the oldest); false when it is not there. */
+  remove(item: T): boolean {
+    const { items } = this;
+    if (items[this.head] === item) {
+      items[this.head++] = undefined as T;
+      if (this.head === items.length) {
+        items.length = 0;
+        this.head = 0;
+      } else if (this.head > 64 && this.head * 2 > items.length) {
+        items.splice(0, this.head);
+        this.head = 0;
+      }
+      return true;
+    }
+    const i = items.indexOf(item, this.head);
+    if (i === -1) return false;
+    items.splice(i, 1);
+    return true;
+  }
+
+  /** The latest item that `matches`. */
+  latest(matches: (item: T) => boolean): T | undefined {
+    const { items } = this;
+    for (let i = items.length - 1; i >= this.head; i--) if (matches(items[i]!)) return items[i];
+    return undefined;
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = this.head; i < this.items.length; i++) yield this.items[i]!;
   }
 }
 
 export class StanTerminalIndex<T extends Indexed> {
   /** STAN and terminal -> its one item, or its items in arrival order (most hold one: no list made for it). */
-  readonly #items = new Map<string, T | T[]>();
+  readonly #items = new Map<string, T | Queue<T>>();
   /** STAN and terminal holding more than {@link SMALL} items -> their items by exact key, in arrival order. */
-  readonly #keyed = new Map<string, Map<string, T[]>>();
+  readonly #keyed = new Map<string, Map<string, Queue<T>>>();
   #arrivals = 0;
   #count = 0;
 
@@ -58,24 +103,26 @@ export class StanTerminalIndex<T extends Indexed> {
       this.#items.set(pair, item);
       return;
     }
-    if (!Array.isArray(held)) {
-      this.#items.set(pair, [held, item]);
+    if (!(held instanceof Queue)) {
+      const queue = new Queue(held);
+      queue.push(item);
+      this.#items.set(pair, queue);
       return;
     }
     held.push(item);
     const byKey = this.#keyed.get(pair);
     if (byKey !== undefined) this.#key(byKey, item);
     else if (held.length > SMALL) {
-      const made = new Map<string, T[]>();
+      const made = new Map<string, Queue<T>>();
       for (const old of held) this.#key(made, old);
       this.#keyed.set(pair, made);
     }
   }
 
-  #key(byKey: Map<string, T[]>, item: T): void {
+  #key(byKey: Map<string, Queue<T>>, item: T): void {
     for (const k of this.keysOf(item)) {
       const list = byKey.get(k);
-      if (list === undefined) byKey.set(k, [item]);
+      if (list === undefined) byKey.set(k, new Queue(item));
       else list.push(item);
     }
   }
@@ -85,15 +132,13 @@ export class StanTerminalIndex<T extends Indexed> {
     const pair = item.pair;
     const held = this.#items.get(pair);
     if (held === undefined) return;
-    if (!Array.isArray(held)) {
+    if (!(held instanceof Queue)) {
       if (held !== item) return;
       this.#items.delete(pair);
       this.#count--;
       return;
     }
-    const before = held.length;
-    removeFrom(held, item);
-    if (held.length === before) return;
+    if (!held.remove(item)) return;
     this.#count--;
     if (held.length === 0) this.#items.delete(pair);
     const byKey = this.#keyed.get(pair);
@@ -105,7 +150,7 @@ export class StanTerminalIndex<T extends Indexed> {
     for (const k of this.keysOf(item)) {
       const list = byKey.get(k);
       if (list === undefined) continue;
-      removeFrom(list, item);
+      list.remove(item);
       if (list.length === 0) byKey.delete(k);
     }
   }
@@ -119,20 +164,15 @@ export class StanTerminalIndex<T extends Indexed> {
     const pair = pairKey(stan, terminal);
     const held = this.#items.get(pair);
     if (held === undefined) return undefined;
-    if (!Array.isArray(held)) return matches(held) ? held : undefined;
+    if (!(held instanceof Queue)) return matches(held) ? held : undefined;
     const byKey = this.#keyed.get(pair);
-    if (byKey === undefined || probes === undefined) return latestIn(held, matches);
+    if (byKey === undefined || probes === undefined) return held.latest(matches);
     let found: T | undefined;
     for (const k of probes) {
       const list = byKey.get(k);
-      const item = list === undefined ? undefined : latestIn(list, matches);
+      const item = list?.latest(matches);
       if (item !== undefined && (found === undefined || item.arrival > found.arrival)) found = item;
     }
     return found;
   }
-}
-
-function latestIn<T>(list: readonly T[], matches: (item: T) => boolean): T | undefined {
-  for (let i = list.length - 1; i >= 0; i--) if (matches(list[i]!)) return list[i];
-  return undefined;
 }
