@@ -58,20 +58,43 @@ test('host simulator accounts – one client reusing a STAN does not slow the sh
   // 20,000 early reversals under one STAN, each from its own terminal, and 20,000 transmissions of another STAN from
   // one terminal: a lookup for a terminal with nothing there visits no item, one for the busy terminal only its own.
   // (Counted, not timed: speed belongs in bench/.)
-  const index = new StanTerminalIndex<{ stan: string; terminal?: string; n: number }>();
-  for (let n = 0; n < 20000; n++) index.add({ stan: '000002', terminal: `R${n}`, n });
-  for (let n = 0; n < 20000; n++) index.add({ stan: '000001', terminal: 'T1', n });
+  const index = new StanTerminalIndex<{ stan: string; terminal?: string; n: number; arrival: number; pair: string }>((item) => [String(item.n)]);
+  for (let n = 0; n < 20000; n++) index.add({ stan: '000002', terminal: `R${n}`, n, arrival: 0, pair: '' });
+  for (let n = 0; n < 20000; n++) index.add({ stan: '000001', terminal: 'T1', n, arrival: 0, pair: '' });
   let visited = 0;
   const counting = (): boolean => {
     visited++;
     return false;
   };
-  assert.equal(index.latest('000002', 'X1', counting), undefined);
+  assert.equal(index.latest('000002', 'X1', undefined, counting), undefined);
   assert.equal(visited, 0, 'no item of another terminal is visited');
-  assert.equal(index.latest('000002', 'R7', () => (visited++, true))?.n, 7);
+  assert.equal(index.latest('000002', 'R7', undefined, () => (visited++, true))?.n, 7);
   assert.equal(visited, 1, 'the only item of that STAN and terminal');
-  assert.equal(index.latest('000003', 'T1', counting), undefined);
+  assert.equal(index.latest('000003', 'T1', undefined, counting), undefined);
   assert.equal(visited, 1, 'no item of another STAN is visited');
-  assert.equal(index.latest('000001', 'T1', (item) => (visited++, item.n === 19999))?.n, 19999, 'the latest first');
+  assert.equal(index.latest('000001', 'T1', undefined, (item) => (visited++, item.n === 19999))?.n, 19999, 'the latest first');
   assert.equal(visited, 2);
+  // Within the busy STAN and terminal, a lookup by exact key visits only the items under it: the oldest at once.
+  assert.equal(index.latest('000001', 'T1', ['0', 'none'], (item) => (visited++, item.n === 0))?.n, 0);
+  assert.equal(visited, 3, 'one item visited, not 20,000');
+  assert.equal(index.latest('000001', 'T1', ['none'], counting), undefined);
+  assert.equal(visited, 3, 'a key nothing is under: no item visited');
+});
+
+test('host simulator accounts – a STAN and terminal index forgets its items and keys as they leave (memory stays flat)', () => {
+  type Item = { stan: string; terminal?: string; n: number; arrival: number; pair: string };
+  const index = new StanTerminalIndex<Item>((item) => [String(item.n % 3)]);
+  const items: Item[] = [];
+  for (let n = 0; n < 50; n++) {
+    const item = { stan: '000001', terminal: 'T1', n, arrival: 0, pair: '' };
+    items.push(item);
+    index.add(item);
+  }
+  // The latest under either key: n = 49 (49 % 3 = 1) is later than 48 (0).
+  assert.equal(index.latest('000001', 'T1', ['0', '1'], () => true)?.n, 49);
+  for (const item of items.slice(0, 49)) index.remove(item);
+  assert.equal(index.latest('000001', 'T1', ['0'], () => true), undefined, 'the items under key 0 are gone');
+  assert.equal(index.latest('000001', 'T1', ['1'], () => true)?.n, 49);
+  index.remove(items[49]!);
+  assert.equal(index.latest('000001', 'T1', undefined, () => true), undefined, 'the STAN and terminal are forgotten');
 });

@@ -208,3 +208,17 @@ test('host simulator advices – an 0220 of another card naming an 0100 in field
   assert.equal(sim.balanceOf(VISA), 100000 - 4500, 'the VISA pre-authorisation completed, though the MASTERCARD one came later');
   assert.equal(sim.balanceOf(MASTERCARD), 100000 - 5000, 'the other card still holds its own');
 });
+
+test('host simulator duplicates – an original of 31 December after its repeat of 1 January (field 7 has no year) is the same transaction', async () => {
+  const sim = host();
+  const newYear = { 12: '235958', 13: '1231' };
+  const repeat = await ask(sim, tx('0201', '000900', 1000, { ...newYear, 7: '0101000005' }));
+  assert.equal(repeat?.['39'], '00');
+  const late = await ask(sim, tx('0200', '000900', 1000, { ...newYear, 7: '1231235958' }));
+  assert.equal(late?.['38'], repeat?.['38'], 'sent 7 seconds before its repeat, across the year end: the first answer');
+  assert.equal(sim.balanceOf(VISA), 99000, 'debited once');
+  // An original of 1 January after a repeat of 31 December was sent after it: a new transaction (a reused STAN).
+  await ask(sim, tx('0201', '000901', 1000, { ...newYear, 7: '1231235959' }));
+  assert.equal((await ask(sim, tx('0200', '000901', 1000, { ...newYear, 7: '0101000001' })))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 97000);
+});

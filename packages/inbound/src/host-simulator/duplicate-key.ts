@@ -10,7 +10,7 @@
  *
  * An original that comes after its repeat (the repeat was handled as the original) matches it by the repeat key when
  * its field 7 is not later than the repeat's (an original is sent before its repeats); a later one is a new
- * transaction under a reused STAN.
+ * transaction under a reused STAN. Field 7 has no year: see {@link sentLater} for the year turning over.
  *
  * The same STAN, terminal and time with another PAN or amount is another transaction (a terminal that reuses its STAN
  * after a restart), booked as such.
@@ -52,6 +52,34 @@ export function duplicateKeys(mti: string, fields: IsoMessage): DuplicateKeys {
     repeat: base + part(field(fields, '13')) + part(field(fields, '12')),
     transmission,
   };
+}
+
+/** Days before each month in a leap year (field 7 has no year: 29 February is a valid MMDD). */
+const DAYS_BEFORE = [0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335];
+
+/** Seconds in a leap year, the length of the circle field 7 goes round. */
+const YEAR = 366 * 86400;
+
+/** Field 7 (MMDDhhmmss) as seconds since 1 January 00:00:00 of its (leap) year; `undefined` when not such a time. */
+function secondsOfYear(mmddhhmmss: string): number | undefined {
+  if (!/^\d{10}$/.test(mmddhhmmss)) return undefined;
+  const n = (at: number) => Number(mmddhhmmss.slice(at, at + 2));
+  const month = n(0);
+  if (month < 1 || month > 12 || n(2) < 1) return undefined;
+  return (DAYS_BEFORE[month - 1]! + n(2) - 1) * 86400 + n(4) * 3600 + n(6) * 60 + n(8);
+}
+
+/**
+ * True when field 7 `later` (MMDDhhmmss) is after field 7 `earlier`. Field 7 has no year, so the two are taken as
+ * the nearer way round the year: 0101000005 is after 1231235958 (7 seconds later, the year turned over), and
+ * 1231235958 is not after 0101000005. Either one not a valid MMDDhhmmss: compared as text.
+ */
+export function sentLater(later: string, earlier: string): boolean {
+  const a = secondsOfYear(later);
+  const b = secondsOfYear(earlier);
+  if (a === undefined || b === undefined) return later > earlier;
+  const ahead = (((a - b) % YEAR) + YEAR) % YEAR;
+  return ahead !== 0 && ahead < YEAR / 2;
 }
 
 /** True for a repeat (origin digit 1: x101, x201, x121, x221). */

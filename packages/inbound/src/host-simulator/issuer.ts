@@ -58,7 +58,11 @@ export function text(fields: IsoMessage, field: string): string | undefined {
  */
 export function echo(fields: IsoMessage, mti: string, extra: readonly string[] = []): MessageInput {
   const reply: MessageInput = { 0: mti };
-  for (const field of [...RESPONSE_ECHOED_FIELDS, ...extra]) {
+  for (const field of RESPONSE_ECHOED_FIELDS) {
+    const value = fields[field];
+    if (typeof value === 'string') reply[field] = value;
+  }
+  for (const field of extra) {
     const value = fields[field];
     if (typeof value === 'string') reply[field] = value;
   }
@@ -158,7 +162,7 @@ export class Issuer {
 
   #entry(fields: IsoMessage, mti: string, keys: DuplicateKeys, stan: string, pan: string, amount: number): JournalEntry {
     const entry: JournalEntry = {
-      keys, mti, stan, amount, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
+      keys, mti, stan, arrival: 0, pair: '', amount, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
       acquirer: text(fields, '32'), pan, debited: 0, credited: 0, reversed: false,
       code: undefined, rrn: undefined, approval: undefined, balance: undefined,
     };

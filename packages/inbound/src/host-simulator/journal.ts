@@ -1,6 +1,6 @@
 import type { Account } from './accounts.js';
 import type { DuplicateKeys } from './duplicate-key.js';
-import { isRepeat } from './duplicate-key.js';
+import { isRepeat, sentLater } from './duplicate-key.js';
 import { StanTerminalIndex } from './stan-index.js';
 
 /** An authorisation or financial transaction the simulated host answered, kept to match reversals and duplicates. */
@@ -11,6 +11,9 @@ export interface JournalEntry {
   mti: string;
   /** Field 11, the STAN. */
   stan: string;
+  /** Its arrival number and STAN and terminal key in the journal's index (see `StanTerminalIndex`). */
+  arrival: number;
+  pair: string;
   /** Field 7, the transmission date and time (MMDDhhmmss), when given. */
   transmission: string | undefined;
   /** Field 12, the local transaction date and time, when given (matched by 1993 reversals, field 56). */
@@ -86,12 +89,46 @@ export function matchesOriginal(entry: JournalEntry, keys: OriginalKeys): boolea
 }
 
 /**
+ * The time a reversal names its original by: field 7 (MMDDhhmmss) in a 1987 field 90, field 12 in a 1993 field 56;
+ * which one by the version digit of `mti`.
+ */
+export function namedTime(mti: string, fields: { transmission?: string | undefined; local?: string | undefined }): string | undefined {
+  return mti[0] === '1' ? fields.local : fields.transmission;
+}
+
+/**
+ * An exact key of the STAN and terminal index (see `StanTerminalIndex`): card, message class (first two MTI digits)
+ * and the time a reversal names (see {@link namedTime}), each `*` when left open.
+ */
+export function exactKey(pan: string | undefined, mti: string | undefined, time: string | undefined): string {
+  return `${pan ?? '*'}|${mti === undefined ? '*' : mti.slice(0, 2)}|${time ?? '*'}`;
+}
+
+/** The keys of a journal entry in a large STAN and terminal bucket: its card, class and named time; its card alone. */
+function entryKeys(entry: JournalEntry): string[] {
+  return [exactKey(entry.pan, entry.mti, namedTime(entry.mti, entry)), exactKey(entry.pan, undefined, undefined)];
+}
+
+/**
+ * The keys under which every entry that `keys` can match is found (see {@link matchesOriginal}): with a card, a class
+ * and a time, the entries of that card, class and time and those without a time; with a card only, that card's;
+ * `undefined` (every entry of the STAN and terminal) without a card.
+ */
+function entryProbes(keys: OriginalKeys): string[] | undefined {
+  if (keys.pan === undefined) return undefined;
+  const time = keys.mti === undefined ? undefined : namedTime(keys.mti, keys);
+  if (keys.mti === undefined || time === undefined) return [exactKey(keys.pan, undefined, undefined)];
+  return [exactKey(keys.pan, keys.mti, time), exactKey(keys.pan, keys.mti, undefined)];
+}
+
+/**
  * The journal of the simulated host: the last `limit` transactions, oldest dropped first (so memory stays flat
  * over any number of transactions). Looked up by duplicate key (a map: one lookup whatever the traffic), or by STAN
- * and terminal for reversals. It calls `onEvict` with each entry it drops.
+ * and terminal for reversals and completions (within a STAN and terminal reused many times, by card, class and named
+ * time: see `StanTerminalIndex`). It calls `onEvict` with each entry it drops.
  */
 export class Journal {
-  readonly #byTerminal = new StanTerminalIndex<JournalEntry>();
+  readonly #byTerminal = new StanTerminalIndex<JournalEntry>(entryKeys);
   /** The latest entry under each duplicate key (an older one under the same key was dropped before it). */
   readonly #byOriginal = new Map<string, JournalEntry>();
   readonly #byRepeat = new Map<string, JournalEntry>();
@@ -131,7 +168,7 @@ export class Journal {
    * The transaction an issuer's duplicate check finds for a request or advice `mti` with these keys (see
    * `duplicateKeys`), if the journal still holds it: by the original key; for a repeat, by the repeat key; for an
    * original, also a repeat that came first (handled as its original) by the repeat key, when the original's field 7
-   * is not later than the repeat's.
+   * is not later than the repeat's (the year turning over between them taken into account: see `sentLater`).
    */
   duplicate(mti: string, keys: DuplicateKeys): JournalEntry | undefined {
     if (isRepeat(mti)) return this.#byRepeat.get(keys.repeat);
@@ -139,13 +176,13 @@ export class Journal {
     if (found !== undefined) return found;
     const repeat = this.#byRepeat.get(keys.repeat);
     if (repeat === undefined || !isRepeat(repeat.mti)) return undefined;
-    const sentAfter = keys.transmission !== undefined && repeat.transmission !== undefined && keys.transmission > repeat.transmission;
+    const sentAfter = keys.transmission !== undefined && repeat.transmission !== undefined && sentLater(keys.transmission, repeat.transmission);
     return sentAfter ? undefined : repeat;
   }
 
   /** The latest entry with this STAN whose given keys all match (see {@link matchesOriginal}). */
   find(stan: string, keys: OriginalKeys): JournalEntry | undefined {
-    return this.#byTerminal.latest(stan, keys.terminal, (e) => matchesOriginal(e, keys));
+    return this.#byTerminal.latest(stan, keys.terminal, entryProbes(keys), (e) => matchesOriginal(e, keys));
   }
 
   get size(): number {

@@ -4,7 +4,7 @@
  * or only the amount a partial one says was done. The last `limit` are kept, oldest dropped first, as the journal
  * keeps its transactions.
  */
-import { matchesOriginal } from './journal.js';
+import { exactKey, matchesOriginal, namedTime } from './journal.js';
 import type { JournalEntry, OriginalKeys } from './journal.js';
 import { StanTerminalIndex } from './stan-index.js';
 
@@ -12,6 +12,9 @@ import { StanTerminalIndex } from './stan-index.js';
 export interface PendingReversal {
   stan: string;
   terminal: string | undefined;
+  /** Its arrival number and STAN and terminal key in the index (see `StanTerminalIndex`). */
+  arrival: number;
+  pair: string;
   keys: OriginalKeys;
   /** The amount a partial reversal says was actually done; `undefined` for a full reversal. */
   actual: number | undefined;
@@ -21,7 +24,7 @@ export interface PendingReversal {
 
 /** The reversals whose original the journal did not hold, by the STAN and terminal they name; the last `limit` kept. */
 export class PendingReversals {
-  readonly #index = new StanTerminalIndex<PendingReversal>();
+  readonly #index = new StanTerminalIndex<PendingReversal>(pendingKeys);
   /** The keys of every live one, to keep a repeat (0421) once without a search. */
   readonly #named = new Set<string>();
   readonly #order: PendingReversal[] = [];
@@ -40,7 +43,7 @@ export class PendingReversals {
     const name = nameOf(stan, keys);
     if (this.#named.has(name)) return;
     this.#named.add(name);
-    const pending: PendingReversal = { stan, terminal: keys.terminal, keys, actual, live: true };
+    const pending: PendingReversal = { stan, terminal: keys.terminal, arrival: 0, pair: '', keys, actual, live: true };
     this.#index.add(pending);
     this.#order.push(pending);
     while (this.#order.length - this.#head > this.limit) this.#forget(this.#order[this.#head++]!);
@@ -52,7 +55,9 @@ export class PendingReversals {
 
   /** The remembered reversal that names `entry`, a transaction just received (and forgotten), if any. */
   take(entry: JournalEntry): PendingReversal | undefined {
-    const pending = this.#index.latest(entry.stan, entry.terminal, (p) => matchesOriginal(entry, p.keys));
+    // Most of the time none is remembered: nothing to look up.
+    if (this.#index.size === 0) return undefined;
+    const pending = this.#index.latest(entry.stan, entry.terminal, pendingProbes(entry), (p) => matchesOriginal(entry, p.keys));
     if (pending !== undefined) this.#forget(pending);
     return pending;
   }
@@ -63,6 +68,28 @@ export class PendingReversals {
     this.#index.remove(pending);
     this.#named.delete(nameOf(pending.stan, pending.keys));
   }
+}
+
+/** The key of a remembered reversal in a large STAN and terminal bucket: the card, class and time it names, or `*`. */
+function pendingKeys(pending: PendingReversal): string[] {
+  const { keys } = pending;
+  return [exactKey(keys.pan, keys.mti, keys.mti === undefined ? undefined : namedTime(keys.mti, keys))];
+}
+
+/**
+ * The keys under which every remembered reversal that can name `entry` is found (see `matchesOriginal`): those that
+ * name its card or none, its class and time, its class and no time, or no class (then no time: only field 90 or 56
+ * names one); `undefined` (every one of the STAN and terminal) when the entry has no such time (any time named
+ * matches it).
+ */
+function pendingProbes(entry: JournalEntry): string[] | undefined {
+  const time = namedTime(entry.mti, entry);
+  if (time === undefined) return undefined;
+  const probes: string[] = [];
+  for (const pan of [entry.pan, undefined]) {
+    probes.push(exactKey(pan, entry.mti, time), exactKey(pan, entry.mti, undefined), exactKey(pan, undefined, undefined));
+  }
+  return probes;
 }
 
 /** One text for a reversal's STAN and keys. */
