@@ -243,6 +243,18 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   /**
+   * When the next thing may happen to a SAF entry not yet ended (ms since the epoch): the earliest next attempt of the
+   * entries waiting (their `saf.initialDelay`, `saf.retryInterval` or `saf.messageInterval`; their `saf.expireAfter` if
+   * sooner), or now while an attempt is under way or an answered entry waits for its `done` to be stored; `undefined`
+   * when none is pending (or reversal and SAF are off). A graceful stop with a deadline reads it on each `saf` event
+   * `waiting` (an attempt that failed, with its `nextAttempt`) to end as soon as nothing can happen before the
+   * deadline: the entries stay in the journal, and the next start sends them.
+   */
+  safNextDue(): number | undefined {
+    return this.reversals?.nextDue();
+  }
+
+  /**
    * Stops taking requests, lets every accepted request finish (answered or timed out), signs off (with `signOff`)
    * and closes the connections. Unanswered reversals, and SAF entries stored while closing, stay in the journal for the
    * next start. Safe to call twice.
