@@ -144,7 +144,7 @@ describe('iso8583 gateway: SIGTERM drains the SAF queue', () => {
     await bank.close();
   });
 
-  test('when the deadline passes first, the stop line says 1 advice left, and the next start delivers it', async () => {
+  test('when nothing can be sent before the deadline (the bank is down, the next attempt is due after it), the stop line says 1 advice left, and the next start delivers it', async () => {
     const port = await downPort();
     const journal = join(work, 'journal-b');
     const first = await startGateway(['--upstream', `127.0.0.1:${port}`, '--reversal-journal', journal, '--shutdown-deadline', '1000', '--log-level', 'info']);

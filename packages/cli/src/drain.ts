@@ -52,18 +52,21 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
 /**
  * Sends at once every SAF entry waiting for its next attempt (`Connector.flushSaf`), then resolves once no connector
  * has a SAF entry pending (neither a reversal nor an advice; an answered one whose `done` a store out of reach has not
- * recorded yet is still pending, and ends with its event once it commits), `until` (a `Date.now()` time) has passed, or `signal`
- * aborts: what `iso8583 gateway` and `iso8583 run` wait for before their connectors close on a graceful stop, so that
- * what can be delivered while the link is up is not left for the next start, nor left waiting for an `initialDelay`
- * or a retry interval longer than the deadline.
+ * recorded yet is still pending, and ends with its event once it commits), or none that can move before `until` (a
+ * `Date.now()` time; every pending entry's next attempt is later: `Connector.safNextDue`), `until` has passed, or
+ * `signal` aborts: what `iso8583 gateway` and `iso8583 run` wait for before their connectors close on a graceful
+ * stop, so that what can be delivered while the link is up is not left for the next start, nor left waiting for an
+ * `initialDelay` or a retry interval longer than the deadline, and that the stop does not wait out its deadline for
+ * an entry whose repeat is due after it.
  *
  * Driven by the connectors' `saf` events, not by polling: an entry that ends (`answered`, `abandoned`, `expired`,
  * `released`) has the queues counted again, and an entry queued during the wait (a request in flight when the stop
  * began times out, or loses its connection, and is reversed) is flushed on its own (`flushSaf(id)`), so that it too
  * leaves at once while the others keep their timers. A connector that closes meanwhile (an abort) sends nothing more:
  * its entries no longer count. An attempt that fails during the wait (refused, or unanswered) is repeated after its
- * `saf.retryInterval` as usual: a refusing host is not asked again early. Whatever is still pending at the end stays
- * journaled (see {@link safLeft} for what the stop reports).
+ * `saf.retryInterval` as usual: a refusing host is not asked again early; once every pending entry waits so past
+ * `until` (the `waiting` events), the wait ends. Whatever is still pending at the end stays journaled (see
+ * {@link safLeft} and {@link logStopped} for what the stop reports).
  *
  * `clientsDone` (default: already settled) is the work whose clients may still give up: the POS endpoint's and the
  * HTTP server's close. An answer a client never gets is stored as a reversal up to then, so the wait does not end
@@ -86,10 +89,9 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
       for (const stop of stops) stop();
       resolve();
     };
+    // Nothing pending, or nothing that can move before the deadline: every entry left waits for an attempt after it.
     const check = (): void => {
-      if (!clientsGone) return;
-      const left = safLeft([...open]);
-      if (left.reversals + left.advices === 0) finish();
+      if (clientsGone && [...open].every((c) => (c.safNextDue() ?? Infinity) > until)) finish();
     };
     for (const c of connectors) {
       const onSaf = (event: SafEvent): void => {

@@ -161,8 +161,8 @@ test('waitForSaf flushes only the entry queued while it waits: a refused entry w
   await connector.request(advice('400401'), { saf: true });
   const abort = new AbortController();
   const refused = safStage(connector, '400401', 'refused');
-  const waiting = waitForSaf([connector], Date.now() + 3_600_000, abort.signal);
-  // Sent at once by the flush at the start, refused: its repeat is due an hour later.
+  const waiting = waitForSaf([connector], Date.now() + 7_200_000, abort.signal);
+  // Sent at once by the flush at the start, refused: its repeat is due an hour later, before the deadline.
   await refused;
   // An advice stored while the wait goes on leaves at once, alone: the refusing host is not asked again early.
   const answered = safStage(connector, '400402', 'answered');
@@ -218,4 +218,38 @@ test('waitForSaf waits for an answered entry whose done a store out of reach has
   await within(waiting, 10_000, 'the wait to end once the done commits');
   assert.equal(connector.stats().safDelivered, 1);
   assert.deepEqual(host.received.map((m) => `${m['0']}:${m['11']}`), ['0220:400501'], 'sent once');
+});
+
+test('waitForSaf ends once every pending entry waits for a repeat past its deadline; the entry stays journaled and the next start sends it', async (t) => {
+  // The host refuses (91, a code that does not end an entry) until told to approve.
+  let rc = '91';
+  const host = await heldHost(t, () => rc);
+  host.release();
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-drain-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const open = (): Connector =>
+    createConnector({ host: '127.0.0.1', port: host.port, saf: { enabled: true, journalDir: dir, initialDelay: 3_600_000, retryInterval: 120_000, endCodes: ['94'] } });
+  const first = open();
+  t.after(() => first.destroy());
+  await first.connect();
+  await first.request(advice('400601'), { saf: true });
+  // A 60 s deadline: the flush sends the advice at once, it is refused, and its repeat is due 120 s later.
+  const until = Date.now() + 60_000;
+  const waiting = safStage(first, '400601', 'waiting');
+  await within(waitForSaf([first], until), 10_000, 'the wait to end once the repeat is due after the deadline');
+  assert.ok(Date.now() < until, 'ended before its deadline');
+  await waiting;
+  assert.deepEqual(safLeft([first]), { reversals: 0, advices: 1 });
+  await first.close();
+  assert.deepEqual(host.received.map((m) => `${m['0']}:${m['11']}`), ['0220:400601']);
+
+  // The next start (the same journal folder) sends it, as a repeat, and the host now approves it.
+  rc = '00';
+  const next = open();
+  t.after(() => next.destroy());
+  const answered = safStage(next, '400601', 'answered');
+  await next.connect();
+  await answered;
+  assert.deepEqual(host.received.map((m) => `${m['0']}:${m['11']}`), ['0220:400601', '0221:400601']);
+  assert.equal(next.stats().safDepth, 0);
 });

@@ -20,14 +20,14 @@ import { ChannelFactory } from './channel-factory.js';
 import type { ChannelPool } from './channel-pool.js';
 import { connectorError } from './errors.js';
 import { inputError, isMessageObject } from './message-input.js';
-import type { ConnectorEvents } from './events.js';
+import { tellSafListeners, type ConnectorEvents } from './events.js';
 import { ExclusivePool } from './exclusive-pool.js';
 import { Lifecycle } from './lifecycle.js';
 import { MatchKey } from './match-key.js';
 import { MultiplexPool } from './multiplex-pool.js';
 import { NetworkManagement } from './network-management.js';
 import { validateConnectorOptions, type ConnectorOptions, type ResolvedConnectorOptions } from './options.js';
-import { createSafQueue, type ReversalEvent, type ReversalManager } from './reversal.js';
+import { createSafQueue, type ReversalManager } from './reversal.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { RequestOutcomes } from './request-outcome.js';
 import { RequestSender } from './request-sender.js';
@@ -38,7 +38,6 @@ import { IN_TERMINAL_LANE, TerminalQueue, type TerminalLock } from './terminal-q
 import { connectorStore } from './store.js';
 import { Unsolicited } from './unsolicited.js';
 import { RECORD_TO, TransactionRecorder } from './transaction-record.js';
-import { logQuietly } from './quiet-log.js';
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
 
 const silent = pino({ level: 'silent' });
@@ -135,7 +134,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
       sendReversal: (message, timeout) => this.sender.safAttempt(message, timeout).then((r) => r.message),
       safEnded: (end) => this.transactions?.safEnded(end),
-      reversalEvent: (event) => this.reversalEvent(event),
+      reversalEvent: (event) => tellSafListeners(this, this.logger, event),
     }, journal);
     this.outcomes = new RequestOutcomes(this.lifecycle, this.accounting, this.transactions, o.maxInFlight, (m, at) => autoFilled(m, o.autoFill, this.stan, new Date(at)));
     const { codec, framing, matchKey, accounting, pool, reversals } = this;
@@ -231,15 +230,22 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   /**
-   * Sends at once the SAF entries (reversals and advices) waiting for their next attempt, instead of at the end of
-   * their `saf.initialDelay` or `saf.retryInterval`: what a graceful stop calls while the link is still up. An entry
-   * with an attempt in flight is left to it, and one that fails now waits `saf.retryInterval` again. With `id` (the
-   * `id` of a `queued` event), only that entry is sent early: the others, a refused one waiting out its
-   * `saf.retryInterval` among them, keep their timers. Returns how many entries were sent early (0 with reversal and
-   * SAF off, or for an `id` the queue does not hold).
+   * Sends at once the SAF entries waiting for their next attempt (their `saf.initialDelay` or `saf.retryInterval`),
+   * what a graceful stop calls while the link is up; with `id` (of a `queued` event), only that entry. An entry with an
+   * attempt in flight is left to it; one that fails now waits `saf.retryInterval` again. Returns how many were sent
+   * early (0 with reversal and SAF off, or for an `id` the queue does not hold).
    */
   flushSaf(id?: string): number {
     return this.reversals?.flush(id) ?? 0;
+  }
+
+  /**
+   * When the next thing may happen to a SAF entry not yet ended (ms since the epoch): the earliest next attempt (or
+   * expiry) of the entries waiting, now while an attempt is under way or an end waits for its store; `undefined` with
+   * none pending. A graceful stop reads it on each `saf` event `waiting` to end once nothing can move before its deadline.
+   */
+  safNextDue(): number | undefined {
+    return this.reversals?.nextDue();
   }
 
   /**
@@ -338,19 +344,6 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     if (this.listenerCount('disconnect') > 0) this.emit('disconnect', { channel: channel.id, code });
     this.pool.closed(channel);
     if (this.lifecycle.state === 'open') this.accounting.reconnected();
-  }
-
-  /**
-   * Tells the `reversal` and `saf` listeners, from inside the SAF queue's work: a listener that throws is logged (its
-   * error's name only) and never breaks that work (an entry left unqueued, or stored twice by a caller who saw an error).
-   */
-  private reversalEvent(event: ReversalEvent): void {
-    try {
-      if (event.kind === 'reversal' && this.listenerCount('reversal') > 0) this.emit('reversal', event);
-      if (this.listenerCount('saf') > 0) this.emit('saf', event);
-    } catch (err) {
-      logQuietly(this.logger, 'error', { stage: event.stage, kind: event.kind, listenerError: (err as Error | undefined)?.name }, 'a reversal or saf listener threw: ignored');
-    }
   }
 
   private emitError(err: Iso8583Error): void {

@@ -2,7 +2,10 @@
  * The connector's events, typed: `connector.on('reversal', (event) => ...)` knows its arguments, and a misspelt event
  * name does not compile. Events other than `error` are emitted only when listened to.
  */
+import type { EventEmitter } from 'node:events';
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
+import type { Logger } from 'pino';
+import { logQuietly } from './quiet-log.js';
 import type { UnsolicitedInfo } from './options.js';
 import type { ReversalEvent } from './reversal.js';
 import type { SafEvent } from './saf-queue.js';
@@ -30,4 +33,18 @@ export interface ConnectorEvents {
    * promise instead).
    */
   error: [err: Iso8583Error];
+}
+
+/**
+ * Tells the `reversal` and `saf` listeners of `emitter`, from inside the SAF queue's work: a listener that throws is
+ * logged (its error's name only) and never breaks that work (an entry left unqueued, or stored twice by a caller who
+ * saw an error).
+ */
+export function tellSafListeners(emitter: EventEmitter<ConnectorEvents>, logger: Logger, event: ReversalEvent): void {
+  try {
+    if (event.kind === 'reversal' && emitter.listenerCount('reversal') > 0) emitter.emit('reversal', event);
+    if (emitter.listenerCount('saf') > 0) emitter.emit('saf', event);
+  } catch (err) {
+    logQuietly(logger, 'error', { stage: event.stage, kind: event.kind, listenerError: (err as Error | undefined)?.name }, 'a reversal or saf listener threw: ignored');
+  }
 }

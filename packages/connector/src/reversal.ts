@@ -147,6 +147,11 @@ export class ReversalManager {
     return { safDepth: q.depth, safDelivered: ended.delivered, safExpired: ended.expired, safAbandoned: ended.abandoned, safNotDurable: q.notDurable, safUnrecorded: q.unrecorded };
   }
 
+  /** When the next thing may happen to an entry not yet ended (ms since the epoch; see {@link SafQueue.nextDue}). */
+  nextDue(): number | undefined {
+    return this.queue.nextDue();
+  }
+
   /** Opens the journal; returns the entries an earlier run left unfinished, not yet started (see `resume`). */
   async open(): Promise<JournalEntry[]> {
     const left = await this.journal.open();

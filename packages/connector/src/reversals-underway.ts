@@ -50,7 +50,7 @@ export class ReversalsUnderway {
       this.byKey.set(key, (this.byKey.get(key) ?? 0) + 1);
       return;
     }
-    if (e.stage === 'sent' || e.stage === 'refused') return;
+    if (e.stage === 'sent' || e.stage === 'refused' || e.stage === 'waiting') return;
     const key = this.byId.get(e.id);
     if (key === undefined) return;
     this.byId.delete(e.id);

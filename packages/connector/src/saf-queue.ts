@@ -17,71 +17,18 @@
 import { performance } from 'node:perf_hooks';
 import { isApproved } from '@iso8583/codec';
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
-import type { Logger } from 'pino';
 import { journalState } from './saf-store.js';
 import type { JournalEntry, JournalState, ReversalJournal, SafEntryKind } from './saf-store.js';
 import { fieldText } from './match-key.js';
 import { transmissionTime } from './auto-fill.js';
 import { SafEnds } from './saf-ends.js';
-import type { SafCounts, SafEnd } from './saf-ends.js';
+import type { SafCounts } from './saf-ends.js';
+import { attemptMti } from './saf-event.js';
+import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 
 export type { SafCounts, SafEnd, SafOutcome } from './saf-ends.js';
-
-/** What the queue needs from its connector. */
-export interface SafHost {
-  /** Sends a message outside the per-terminal queue and without journaling; resolves with the response. */
-  sendReversal(message: IsoMessage, timeout: number): Promise<IsoMessage>;
-  /** Reports what happened to an entry. */
-  reversalEvent(event: SafEvent): void;
-  /** Records how an entry ended (the transaction log), once that is durable and before its event; must not throw. */
-  safEnded(end: SafEnd): void;
-  readonly logger: Logger;
-}
-
-/** A SAF event (`saf` for every entry; `reversal` for the connector's reversals): never carries card data. */
-export interface SafEvent {
-  /**
-   * `queued` (journaled and now waiting in the queue: a reversal triggered, an advice stored, an entry an earlier
-   * run or another node left; its first attempt follows after `initialDelay`, or at once for one sent before), `sent`
-   * (an attempt left, after it was journaled), `answered` (with a code that ends it, marked done on disk), `refused`
-   * (answered with a code that does not end it: it repeats), `abandoned` (after `maxAttempts`), `expired` (after
-   * `expireAfter`), `released` (a shared store gave it to another node, which sends it from then on; `code`
-   * `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`).
-   */
-  stage: 'queued' | 'sent' | 'answered' | 'refused' | 'abandoned' | 'expired' | 'released';
-  /** What the entry is: `reversal` (the connector's own) or `advice` (sent with `saf: true`). */
-  kind: SafEntryKind;
-  /** The journal entry id. */
-  id: string;
-  /** The MTI of the attempt. */
-  mti: string;
-  /** The STAN (field 11). */
-  stan: string | undefined;
-  /** The terminal (field 41). */
-  terminal: string | undefined;
-  /** The attempt number (1 = first; 0 when none was made). */
-  attempt: number;
-  /** The host's response code (field 39), once answered. */
-  responseCode?: string;
-  /** The amount (field 4), once answered. */
-  amount?: string;
-  /**
-   * The log code of an end without an answer (`ISO8583_WARN_SAF_EXPIRED`, `ISO8583_WARN_SAF_ABANDONED`), or of a
-   * release (`ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`).
-   */
-  code?: string;
-}
-
-/** What the queue needs to know of the `saf` options. */
-export interface SafSettings {
-  readonly initialDelay: number;
-  readonly retryInterval: number;
-  readonly messageInterval: number;
-  readonly maxAttempts: number;
-  readonly expireAfter: number;
-  readonly endCodes: readonly string[] | undefined;
-  readonly requestTimeout: number;
-}
+export type { SafEvent, SafHost, SafSettings } from './saf-event.js';
+export { attemptMti } from './saf-event.js';
 
 interface Active {
   entry: JournalEntry;
@@ -91,6 +38,8 @@ interface Active {
   timer: NodeJS.Timeout | undefined;
   /** What the timer waits for: the entry's next attempt (`initialDelay`, `retryInterval`), or its `messageInterval` slot. */
   waiting: 'attempt' | 'slot' | undefined;
+  /** When the timer fires, while `waiting` (`performance.now()` time). */
+  due: number;
   /** When it expires (`expireAfter`), on this process's monotonic clock (`performance.now()`); Infinity without. */
   expires: number;
   /** The journal's state when an attempt was last sent unjournaled (logged once per entry and state). */
@@ -103,11 +52,6 @@ interface Active {
  */
 function wallWait(at: number, delay: number): number {
   return Math.min(Math.max(at + delay - Date.now(), 0), delay);
-}
-
-/** The MTI of attempt `n` (1-based): the first is the entry's MTI, the others its repeat (xxx1: 0221, 0421). */
-export function attemptMti(base: string, attempt: number): string {
-  return attempt <= 1 ? base : base.slice(0, 3) + '1';
 }
 
 /** Entries being sent until they end (see the file's opening comment). */
@@ -164,6 +108,21 @@ export class SafQueue {
     return this.ends.ended;
   }
 
+  /**
+   * When the next thing may happen to an entry not yet ended (ms since the epoch): the earliest time an entry waiting
+   * for an attempt or its `messageInterval` slot is due (its expiry if sooner); now while an attempt is under way or an
+   * answered entry waits for its `done`; `undefined` when the queue holds none. What a graceful stop reads to end once
+   * nothing can happen before its deadline.
+   */
+  nextDue(): number | undefined {
+    const unended = this.ends.unended.entries > 0;
+    if (this.active.size === 0 && !unended) return undefined;
+    const now = performance.now();
+    let due = unended ? now : Infinity;
+    for (const a of this.active.values()) due = Math.min(due, a.waiting === undefined ? now : a.due);
+    return Date.now() + Math.max(0, due - now);
+  }
+
   /** Starts sending an entry already durable in the journal. */
   activate(entry: JournalEntry): void {
     if (this.stopped || this.active.has(entry.id) || this.ends.has(entry.id)) return;
@@ -172,7 +131,7 @@ export class SafQueue {
     const now = performance.now();
     const { expireAfter, initialDelay } = this.settings;
     const expires = expireAfter > 0 ? now + wallWait(entry.at, expireAfter) : Infinity;
-    const a: Active = { entry, kind: entry.kind ?? 'reversal', attempts: entry.attempts ?? 0, timer: undefined, waiting: undefined, expires };
+    const a: Active = { entry, kind: entry.kind ?? 'reversal', attempts: entry.attempts ?? 0, timer: undefined, waiting: undefined, due: 0, expires };
     this.active.set(entry.id, a);
     // A resumed entry that was sent before goes again at once; a new one waits `initialDelay` from its journaling.
     this.at(a, a.attempts > 0 ? now : now + wallWait(entry.at, initialDelay));
@@ -235,6 +194,7 @@ export class SafQueue {
       return;
     }
     a.waiting = slotted ? 'slot' : 'attempt';
+    a.due = performance.now() + due;
     a.timer = setTimeout(() => {
       a.waiting = undefined;
       void this.attempt(a, slotted);
@@ -281,6 +241,7 @@ export class SafQueue {
       this.nextSlot = slot + s.messageInterval;
       if (slot > now) {
         a.waiting = 'slot';
+        a.due = slot;
         a.timer = setTimeout(() => {
           a.waiting = undefined;
           void this.attempt(a, true);
@@ -327,12 +288,12 @@ export class SafQueue {
         if (this.stopped) return;
         this.host.logger.warn({ ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
         this.host.reversalEvent({ stage: 'refused', ...base, responseCode: rc });
-        this.next(a, base, started, startedAt);
+        this.next(a, base, started, startedAt, undefined);
       },
       (err: Iso8583Error) => {
         if (this.stopped) return;
         this.host.logger.warn({ ...base, code: err.code }, 'SAF entry not answered: will repeat');
-        this.next(a, base, started, startedAt);
+        this.next(a, base, started, startedAt, err.code);
       },
     );
     // Settled once its outcome is handed to the journal (`ends.end` calls `done` in the same turn).
@@ -367,20 +328,31 @@ export class SafQueue {
       return true;
     }
     this.host.logger.error({ ...this.event(a, n), code }, 'a SAF attempt cannot be journaled: not sent, will try again');
-    this.at(a, started + this.settings.retryInterval);
+    this.retryAt(a, started + this.settings.retryInterval, this.event(a, a.attempts), code);
     return false;
   }
 
   /**
-   * After an attempt (which left at `started`, `startedAt` on the wall clock) that did not end the entry: the last one
-   * abandons it, else the next is due `retryInterval` after.
+   * After an attempt (which left at `started`, `startedAt` on the wall clock) that did not end the entry (refused, or
+   * unanswered: `code`): the last one abandons it, else the next is due `retryInterval` after.
    */
-  private next(a: Active, base: Omit<SafEvent, 'stage'>, started: number, startedAt: number): void {
+  private next(a: Active, base: Omit<SafEvent, 'stage'>, started: number, startedAt: number, code: string | undefined): void {
     if (this.settings.maxAttempts > 0 && a.attempts >= this.settings.maxAttempts) {
       this.end(a, 'abandoned', base, started, startedAt);
       return;
     }
-    this.at(a, started + this.settings.retryInterval);
+    this.retryAt(a, started + this.settings.retryInterval, base, code);
+  }
+
+  /**
+   * Parks `a` until `when` (`performance.now()` time) after an attempt that did not end it, and says when it is due
+   * (`waiting`, with `code` when the attempt failed); unless it is due already: then it goes (or ends) at once.
+   */
+  private retryAt(a: Active, when: number, base: Omit<SafEvent, 'stage'>, code: string | undefined): void {
+    this.at(a, when);
+    if (a.waiting !== 'attempt') return;
+    const nextAttempt = Date.now() + Math.max(0, a.due - performance.now());
+    this.host.reversalEvent({ stage: 'waiting', ...base, ...(code === undefined ? {} : { code }), nextAttempt });
   }
 
   /**

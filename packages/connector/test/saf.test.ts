@@ -76,7 +76,7 @@ test('response codes: the dialect approval codes and endCodes end an entry; any 
   connector.on('saf', (e) => events.push(`${e.stage}:${e.mti}:${e.responseCode ?? ''}`));
   const first = await connector.request(advice('100201'), { saf: true });
   await safEvent(connector, 'answered', first.id);
-  assert.deepEqual(events, ['queued:0220:', 'sent:0220:', 'refused:0220:91', 'sent:0221:', 'answered:0221:94']);
+  assert.deepEqual(events, ['queued:0220:', 'sent:0220:', 'refused:0220:91', 'waiting:0220:', 'sent:0221:', 'answered:0221:94']);
   // An approval (the dialect's approvalCodes, 00) ends one at the first answer.
   const second = await connector.request(advice('100202'), { saf: true });
   const e = await safEvent(connector, 'answered', second.id);

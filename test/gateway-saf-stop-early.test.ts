@@ -1,0 +1,63 @@
+/**
+ * A graceful stop of the real `iso8583 gateway` (SIGTERM) ends as soon as nothing can be sent before its
+ * `--shutdown-deadline`: an advice the bank refuses, its repeat due after the deadline, does not hold the stop to it;
+ * the advice stays journaled, and the next start sends its repeat.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
+import { approve, startBank } from './helpers/bank.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iso8583-gateway-saf-stop-early-'));
+
+after(async () => {
+  await stopAll();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Stores a completion advice (0220) with `saf: true`, as a web client posts it (test card number); the HTTP status. */
+async function store(base: string, stan: string): Promise<number> {
+  const advice = { '0': '0220', '2': '4761739001010010', '3': '000000', '4': '000000002500', '7': '1121103000', '11': stan, '41': 'SAFTERM3', '49': '840', saf: true };
+  const res = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(advice) });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** The JSON log line (the gateway logs to stderr) whose `msg` starts with `msg`. */
+function logLine(log: string, msg: string): Record<string, unknown> {
+  const line = log.split('\n').find((l) => l.startsWith('{') && l.includes(`"msg":"${msg}`));
+  assert.ok(line !== undefined, `no log line "${msg}" in: ${log.slice(-2000)}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+test('a stop whose advice the bank refuses, its repeat due after the deadline, ends at once, not at the deadline; the next start sends the repeat', async () => {
+  // The bank answers the advice 91, which does not end it (--saf-end-codes 94), until told to approve.
+  let refuse = true;
+  const bank = await startBank((request) => (refuse && String(request['0']).startsWith('022') ? { ...approve(request), '39': '91' } : approve(request)));
+  const journal = join(work, 'journal-e');
+  const flags = ['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', journal, '--saf-retry-interval', '120000', '--saf-end-codes', '94', '--log-level', 'info'];
+  const first = await startGateway([...flags, '--shutdown-deadline', '60000']);
+  assert.equal(await store(`http://${first.http.host}:${first.http.port}`, '300701'), 202);
+  await bank.waitFor((m) => m['11'] === '300701');
+  first.process.kill('SIGTERM');
+  // The stop repeats it at once (0221), refused again: its next repeat is due 120 s later, past the 60 s deadline.
+  const exit = await exitWithin(first.process, 30_000, 'the gateway stopping with nothing to send before its deadline');
+  assert.equal(exit.code, 0);
+  const stopped = logLine(first.process.stderr(), 'gateway stopped');
+  assert.deepEqual(stopped.safLeft, { reversals: 0, advices: 1 });
+  assert.equal(stopped.msg, 'gateway stopped with SAF entries left in the journal: the next start sends them');
+  assert.deepEqual(bank.received.filter((m) => m['11'] === '300701').map((m) => m['0']), ['0220', '0221']);
+
+  refuse = false;
+  const second = await startGateway([...flags, '--shutdown-deadline', '60000']);
+  await bank.waitFor((m) => m['11'] === '300701' && bank.received.filter((r) => r['11'] === '300701').length === 3);
+  second.process.kill('SIGTERM');
+  assert.equal((await exitWithin(second.process, 30_000, 'the second gateway stopping')).code, 0);
+  assert.deepEqual(bank.received.filter((m) => m['11'] === '300701').map((m) => m['0']), ['0220', '0221', '0221'], 'the repeat, sent by the next start');
+  assert.deepEqual(logLine(second.process.stderr(), 'gateway stopped').safLeft, { reversals: 0, advices: 0 });
+  assert.doesNotMatch(first.process.stdout() + first.process.stderr() + second.process.stderr(), /4761739001010010/);
+  await bank.close();
+});
