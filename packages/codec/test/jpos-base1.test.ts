@@ -117,3 +117,15 @@ test('jPOS Base1SubFieldPackager – 126.10 "CVV2 Request Data" is card verifica
   assert.doesNotMatch(text, /987/);
   assert.match(text, /126\.20 CVV2 Presence Ind: 1/);
 });
+
+test('jPOS sub-field names – every spelling of a card verification value is masked; result and presence fields are not', () => {
+  const names: [string, 'cvv' | undefined][] = [
+    ['CVV2', 'cvv'], ['CVC 2', 'cvv'], ['CVV2/CVC2', 'cvv'], ['Card Verification Value 2', 'cvv'], ['CVC2 Value', 'cvv'],
+    ['CVV2 Request Data', 'cvv'], ['cvv_2', 'cvv'],
+    ['CVV2 Presence Ind', undefined], ['CVV2 Result Data', undefined], ['CVV Data Presence', undefined],
+    ['CVC2 Result', undefined], ['Customer Name', undefined],
+  ];
+  const extra = names.map(([name], i) => `<isofield id="${30 + i}" length="4" name="${name}" class="org.jpos.iso.IFE_CHAR"/>`).join('\n');
+  const sub = dialectFromPackagerXml(packagerWith(F126('', extra)), 'visa').fields['126']?.subfields?.fields ?? {};
+  assert.deepEqual(names.map(([name], i) => [name, sub[String(30 + i)]?.sensitive]), names);
+});

@@ -74,11 +74,15 @@ function readChildren(node: Record<string, unknown>): RawField[] {
 
 /** Masking by the name a packager gives a field (sub-fields have no standard number to go by). */
 function sensitivityByName(name: string): Sensitivity | undefined {
-  const n = name.toUpperCase();
+  // Separators read as spaces, and "CVC 2" as "CVC2" (Mastercard's own spelling): "CVV2/CVC2", "CVV_2".
+  const n = name.toUpperCase().replace(/[/_-]/g, ' ').replace(/\b(CVV|CVC) 2\b/g, '$12');
   if (/\bPIN\b/.test(n) && /\b(BLOCK|DATA)\b/.test(n)) return 'pin';
-  // "CVV2 Value", "CVV2", and "CVV2 Request Data" (VISA 126.10, whose bytes 3-6 are the CVV2 itself); not "CVV2
-  // Presence Ind" or "CVV2 Result", which carry no card data.
-  if (/\b(CVV2?|CVC2?)\b/.test(n) && (/\b(VALUE|DATA)\b/.test(n) || /^(CVV2?|CVC2?)$/.test(n.trim()))) return 'cvv';
+  // "CVV2", "CVC 2", "CVV2 Value", "Card Verification Value 2" and "CVV2 Request Data" (VISA 126.10, whose bytes 3-6
+  // are the CVV2 itself) carry the value; a result, presence or indicator field ("CVV2 Presence Ind", "CVV2 Result
+  // Data") carries none: masking it would only keep its whole field out of the SAF journal.
+  if ((/\b(CVV2?|CVC2?)\b/.test(n) || /\bCARD VERIFICATION\b/.test(n)) && !/\b(RESULTS?|PRESENCE|PRESENT|IND|INDICATOR|FLAG)\b/.test(n)) {
+    return 'cvv';
+  }
   if (/\bTRACK\b/.test(n)) return 'track';
   if (/\b(ICC|EMV)\b/.test(n)) return 'emv';
   if (/\bPRIMARY ACCOUNT NUMBER\b|\bPAN\b/.test(n)) return 'pan';
