@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Iso8583Error, MAX_PARSED_XML_LENGTH, MAX_XML_LENGTH, fromXml } from '../src/index.js';
+import { Iso8583Error, MAX_PARSED_XML_LENGTH, MAX_XML_LENGTH, MAX_XML_REFERENCES, fromXml } from '../src/index.js';
 import { scanIsoMessage } from '../src/views/xml-scan.js';
 
 const OPEN = '<ISOMessage><data>';
@@ -84,6 +84,19 @@ test('a document outside the canonical shape is read by the full parser up to MA
     assert.ok(err instanceof Iso8583Error);
     assert.equal(err.code, 'ISO8583_ERR_XML');
     assert.match(err.message, /over 131072 characters, the most read outside the canonical ISOMessage shape/);
+    return true;
+  });
+});
+
+test('a document of more than MAX_XML_REFERENCES entity or character references is refused before it is read', () => {
+  // In the canonical shape (the one-pass scanner's): 200,000 `&amp;` in one field held the event loop over a second.
+  const doc = (n: number): string => `<ISOMessage><data><field id="0">0200</field><field id="48">${'&amp;&#52;'.repeat(n / 2)}</field></data></ISOMessage>`;
+  const fits = outcome(fromXml, doc(MAX_XML_REFERENCES));
+  assert.deepEqual(fits, { ok: { message: { '0': '0200', '48': '&4'.repeat(MAX_XML_REFERENCES / 2) } } });
+  assert.throws(() => fromXml(doc(MAX_XML_REFERENCES + 2)), (err: unknown) => {
+    assert.ok(err instanceof Iso8583Error);
+    assert.equal(err.code, 'ISO8583_ERR_XML');
+    assert.match(err.message, /over 16384 entity or character references/);
     return true;
   });
 });

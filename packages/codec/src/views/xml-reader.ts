@@ -13,7 +13,7 @@ import { decodeXmlText } from './xml-text.js';
 import { safeName } from './names.js';
 import type { XmlNode } from './xml-nodes.js';
 import { attributesOf, childrenOf, elementsOf, localName, nameOf, textOf } from './xml-nodes.js';
-import { FIELD_ID, HEX_BYTES, MAX_COMPOSITE_DEPTH, MAX_PARSED_XML_LENGTH, MAX_XML_LENGTH } from './xml-shape.js';
+import { FIELD_ID, HEX_BYTES, MAX_COMPOSITE_DEPTH, MAX_PARSED_XML_LENGTH, MAX_XML_LENGTH, MAX_XML_REFERENCES } from './xml-shape.js';
 import { scanIsoMessage } from './xml-scan.js';
 
 const PARSER = new XMLParser({
@@ -229,12 +229,21 @@ function findIsoMessage(nodes: XmlNode[], depth: number): XmlNode | undefined {
  * twice, elements or text where a value belongs, an unknown entity, a bad header). Values are not checked against a
  * dialect here: that is the codec's `validate`/`pack`. A canonical document (the shape `toXml` writes) is read by a
  * one-pass scanner (`xml-scan.ts`) up to `MAX_XML_LENGTH` characters; anything else goes to the full parser, which
- * holds every refusal, up to `MAX_PARSED_XML_LENGTH` characters.
+ * holds every refusal, up to `MAX_PARSED_XML_LENGTH` characters. A document of more than `MAX_XML_REFERENCES` entity
+ * or character references is refused before either reads it.
  */
 export function fromXml(xml: string): XmlMessage {
   if (typeof xml !== 'string') throw xmlError('the XML input must be text');
   if (xml.length > MAX_XML_LENGTH) throw xmlError(`the XML document is over ${MAX_XML_LENGTH} characters`);
+  if (references(xml) > MAX_XML_REFERENCES) throw xmlError(`the XML document holds over ${MAX_XML_REFERENCES} entity or character references`);
   return scanIsoMessage(xml) ?? parseXmlMessage(xml);
+}
+
+/** How many `&` `xml` holds (each starts a reference, or is a bare `&` the readers refuse), counted up to one past the bound. */
+function references(xml: string): number {
+  let n = 0;
+  for (let at = xml.indexOf('&'); at >= 0 && n <= MAX_XML_REFERENCES; at = xml.indexOf('&', at + 1)) n++;
+  return n;
 }
 
 /** The full path of {@link fromXml}: validation and a parse by fast-xml-parser, then a walk of the tree. */

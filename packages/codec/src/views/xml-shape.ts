@@ -31,6 +31,12 @@ export const MAX_XML_LENGTH = 1 << 20;
  * client). An ISO 8583 message of a few kilobytes fits many times in any of those forms.
  */
 export const MAX_PARSED_XML_LENGTH = 1 << 17;
+/**
+ * The most entity and character references (`&amp;`, `&#52;`) a document may hold: each costs a few microseconds to
+ * decode, so a 1 MiB document of 200,000 of them held the event loop for over a second. A message of every field full
+ * of escaped characters holds far fewer.
+ */
+export const MAX_XML_REFERENCES = 16384;
 /** How deep `<isomsg>` elements may nest. */
 export const MAX_COMPOSITE_DEPTH = 4;
 /** A field id: a field number without sign or leading zero. */

@@ -29,6 +29,6 @@ export interface XmlMessage {
   header?: Buffer;
 }
 
-export { MAX_PARSED_XML_LENGTH, MAX_XML_LENGTH } from './xml-shape.js';
+export { MAX_PARSED_XML_LENGTH, MAX_XML_LENGTH, MAX_XML_REFERENCES } from './xml-shape.js';
 export { toXml } from './xml-writer.js';
 export { fromXml } from './xml-reader.js';
