@@ -1,6 +1,8 @@
 /**
  * The reversals under way, by the original's STAN (field 11) and terminal (field 41): from the moment one is queued
- * (triggered, or left by an earlier run) until it ends (answered, abandoned, expired, or released to another node).
+ * (triggered, or left by an earlier run) until it ends (answered, abandoned, expired), and for `releasedHold` ms after
+ * the queue let it go (`released`: a shared store gave it to another node, or this node stalled and leaves it pending
+ * under its lease until a claim, here or elsewhere, takes it again), unless it is queued here again meanwhile.
  * While its reversal is under way, no request of that transaction may go out, neither a repeat of the original (0201
  * for an 0200) nor the original sent again as new (an 0200 reusing the STAN and terminal): the host could approve it
  * after the reversal, or before it, and the terminal would see money taken that the reversal then undoes.
@@ -17,11 +19,18 @@ export class ReversalsUnderway {
   readonly host: SafHost;
   private readonly byId = new Map<string, string>();
   private readonly byKey = new Map<string, number>();
+  /** The entries released, by id: the timer that forgets them. */
+  private readonly released = new Map<string, NodeJS.Timeout>();
 
-  /** `dialect`: the connector's, whose fields 11 and 41 say how a STAN and a terminal look on the wire (the key). */
+  /**
+   * `dialect`: the connector's, whose fields 11 and 41 say how a STAN and a terminal look on the wire (the key).
+   * `releasedHold`: milliseconds a released entry's transaction stays refused; it should be at least the shared
+   * store's lease plus its claim interval. Default 120000 (covers leases up to 90 s; the default lease is 30 s).
+   */
   constructor(
     host: SafHost,
     private readonly dialect: Dialect,
+    private readonly releasedHold = 120_000,
   ) {
     this.host = {
       sendReversal: (message, timeout) => host.sendReversal(message, timeout),
@@ -44,16 +53,35 @@ export class ReversalsUnderway {
   private seen(e: SafEvent): void {
     if (e.kind !== 'reversal') return;
     if (e.stage === 'queued') {
-      if (this.byId.has(e.id)) return;
+      if (this.byId.has(e.id)) {
+        // Taken back here (claimed again): under way as before, until it ends.
+        clearTimeout(this.released.get(e.id));
+        this.released.delete(e.id);
+        return;
+      }
       const key = transactionKey(this.dialect, e.stan, e.terminal);
       this.byId.set(e.id, key);
       this.byKey.set(key, (this.byKey.get(key) ?? 0) + 1);
       return;
     }
     if (e.stage === 'sent' || e.stage === 'refused' || e.stage === 'waiting') return;
-    const key = this.byId.get(e.id);
+    if (e.stage === 'released') {
+      // Still pending (under this node's lease, or being sent by another node): refused a while yet.
+      if (!this.byId.has(e.id) || this.released.has(e.id)) return;
+      const timer = setTimeout(() => this.forget(e.id), this.releasedHold);
+      timer.unref();
+      this.released.set(e.id, timer);
+      return;
+    }
+    this.forget(e.id);
+  }
+
+  private forget(id: string): void {
+    clearTimeout(this.released.get(id));
+    this.released.delete(id);
+    const key = this.byId.get(id);
     if (key === undefined) return;
-    this.byId.delete(e.id);
+    this.byId.delete(id);
     const n = (this.byKey.get(key) ?? 1) - 1;
     if (n > 0) this.byKey.set(key, n);
     else this.byKey.delete(key);

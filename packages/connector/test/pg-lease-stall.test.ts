@@ -109,3 +109,60 @@ test('PgJournal: an attempt whose record comes back after the lease ended (the n
   assert.equal(stalled.size, 0, 'let go');
   assert.equal((await check.query<{ lease_owner: string }>("SELECT lease_owner FROM iso8583_saf WHERE id = 's1'")).rows[0]?.lease_owner, 'other-node');
 });
+
+test('PgJournal: an add whose commit comes back after the lease ended (the node stalled) fails: the original is not sent while the node that took the entry over reverses it', async (t) => {
+  const url = cluster.createDatabase('add_stall');
+  const proxy = await holdingProxy(url);
+  const check = new pg.Pool({ connectionString: url });
+  const pool = new pg.Pool({ connectionString: proxy.url, max: 4 });
+  await Promise.all(Array.from({ length: 4 }, () => pool.query('SELECT pg_sleep(0.05)')));
+  const stalled = new PgJournal({ pool, lease: 1500, owner: 'stalled-node' });
+  const other = new PgJournal({ url, lease: 1500, owner: 'other-node' });
+  t.after(async () => {
+    proxy.release();
+    await Promise.all([stalled.close(), other.close()]);
+    await Promise.all([check.end(), pool.end()]);
+    await proxy.close();
+  });
+  await Promise.all([stalled.open(), other.open()]);
+  proxy.hold();
+  const add = stalled.add(entry('a1'));
+  add.catch(() => undefined);
+  await waitUntil(async () => (await check.query("SELECT 1 FROM iso8583_saf WHERE id = 'a1'")).rowCount === 1, { what: 'the add to commit' });
+  const taken = await waitUntil(
+    async () => {
+      const claimed = await other.claim();
+      return claimed.length > 0 ? claimed.map((e) => e.id) : undefined;
+    },
+    { what: 'the other node to take the entry over' },
+  );
+  assert.deepEqual(taken, ['a1']);
+  proxy.release();
+  await assert.rejects(add, { code: 'ISO8583_ERR_CONNECTOR_STORE' }, 'the original must not be written after its reversal');
+  assert.equal(stalled.size, 0, 'not held here');
+});
+
+test('PgJournal: an attempt refused for a stall is not counted: the node that takes the entry over sends it as the first attempt', async (t) => {
+  const url = cluster.createDatabase('stall_uncount');
+  const a = new PgJournal({ url, lease: 900, owner: 'node-a' });
+  const b = new PgJournal({ url, lease: 900, owner: 'node-b' });
+  const check = new pg.Pool({ connectionString: url });
+  t.after(async () => {
+    await Promise.all([a.close(), b.close()]);
+    await check.end();
+  });
+  await Promise.all([a.open(), b.open()]);
+  await a.add(entry('s2'));
+  const attempt = a.attempt('s2', 1);
+  // The node pauses (GC, swap) right after asking, longer than lease - claimInterval (600 ms).
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 700);
+  await assert.rejects(attempt, { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  assert.equal((await check.query<{ attempts: number }>("SELECT attempts FROM iso8583_saf WHERE id = 's2'")).rows[0]?.attempts, 0, 'not sent: not counted');
+  await check.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second'");
+  const taken = await b.claim();
+  assert.deepEqual(
+    taken.map((e) => [e.id, e.attempts]),
+    [['s2', undefined]],
+    'an original (not a repeat), within saf.maxAttempts',
+  );
+});

@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
-import type { JournalOutcome } from '../journal.js';
+import type { JournalEntry, JournalOutcome } from '../journal.js';
 
 /** Options of {@link PgJournal}. */
 export interface PgJournalOptions {
@@ -33,6 +33,16 @@ export const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAft
 export type Attempt = { id: string; attempt: number };
 export type Done = { id: string; outcome: JournalOutcome };
 export type Row = { id: string; entry: Record<string, unknown>; attempts: number; age: number };
+
+/**
+ * A claimed row as an entry, dated on this node's clock from its age on the database's (`at` times `initialDelay`,
+ * `expireAfter`): the node that wrote it may have another clock, and a skew would expire the entry early.
+ */
+export function claimed(row: Row): JournalEntry {
+  const entry = { ...row.entry, id: row.id, at: Date.now() - Math.max(0, row.age) } as unknown as JournalEntry;
+  if (row.attempts > 0) entry.attempts = row.attempts;
+  return entry;
+}
 
 /** A final outcome whose statement failed: retried until it commits; `done` settles with it. */
 export interface Unsettled extends Done {

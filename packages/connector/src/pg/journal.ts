@@ -7,9 +7,10 @@
  *
  * What it guarantees (see docs/operations.md):
  * - nothing leaves unjournaled: `add` resolves once the row has committed, and fails with
- *   `ISO8583_ERR_CONNECTOR_STORE` at once when the database cannot be reached (the request is then not sent). An add
- *   that failed but may have committed (its connection broke or timed out) is ended (`not-needed`) at the next
- *   renewal, so that no node reverses a request that was never sent;
+ *   `ISO8583_ERR_CONNECTOR_STORE` at once when the database cannot be reached (the request is then not sent), or when
+ *   the commit came back later than `lease - claimInterval` ms after it was asked for (the node stalled: its lease may
+ *   have ended). An add that failed but may have committed is ended (`not-sent`: never reopened, never claimed) at the
+ *   next renewal, so that no node reverses a request that was never sent (unless another node claimed it first);
  * - at-least-once: an entry not marked done is sent by its holder, or by whoever claims it once the lease ends;
  * - never sent again once answered: `attempt` is recorded only while the entry is not done and this node holds it
  *   (else it fails with `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST` and the entry is not sent), and a host's answer
@@ -17,9 +18,10 @@
  *   A final outcome (a host's answer, `abandoned`, `expired`) that cannot be committed (the database is away) is
  *   retried at every renewal until it commits, the entry held and its lease renewed meanwhile; `close` tries it once
  *   more and never hands such an entry back. An attempt recorded later than `lease - claimInterval` ms after it was
- *   asked for (the node stalled: its lease may have ended) is not sent either. The one window left is a stall longer
- *   than a lease after that check and before the socket write: another node may send the entry too, a repeat (0401,
- *   0421 are idempotent at the host);
+ *   asked for (the node stalled) is not sent either, and taken back (uncounted) unless another node claimed it. The
+ *   windows left are a stall longer than a lease after these checks: between the attempt's and the socket write
+ *   another node may send the entry too, a repeat (0401, 0421 are idempotent at the host); between the add's and the
+ *   original's write, another node may reverse the original before it leaves;
  * - a `not-needed` outcome (the original was answered) commits only while this node holds the entry: when another
  *   node has claimed it (and so may be reversing it), `done` fails and the caller sees a failure, consistent with
  *   the reversal. Should that failure hide a commit (the connection dropped after it), the reversal that follows
@@ -38,9 +40,9 @@ import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.j
 import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
 import { migrate } from './migrations.js';
-import { ADD, ANSWERED, ATTEMPT, CLAIM, DONE, FINAL, FORGET, PURGE, RELEASE, RENEW } from './saf-sql.js';
+import { ADD, ANSWERED, ATTEMPT, CLAIM, DONE, FINAL, FORGET, PURGE, RELEASE, RENEW, UNCOUNT } from './saf-sql.js';
 import { createPgPool, maskUrl, notCommitted, storeCause, storeError } from './pool.js';
-import { DEFAULTS, leaseLost } from './journal-options.js';
+import { DEFAULTS, claimed, leaseLost } from './journal-options.js';
 import type { Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
 
 export type { PgJournalOptions } from './journal-options.js';
@@ -145,7 +147,8 @@ export class PgJournal implements ReversalJournal {
    */
   async claim(): Promise<JournalEntry[]> {
     const pool = this.ready();
-    const rows: Row[] = [];
+    const out: JournalEntry[] = [];
+    let rows = 0; // claimed, kept or not
     for (;;) {
       const query = pool.query<Row>(CLAIM, [this.owner, this.lease, this.upstream, this.claimBatch]);
       this.claiming.add(query);
@@ -153,34 +156,34 @@ export class PgJournal implements ReversalJournal {
       try {
         batch = (await query).rows;
       } catch (err) {
-        if (rows.length > 0) break; // what was claimed is kept; the next claim takes the rest
+        if (rows > 0) break; // what was claimed is kept; the next claim takes the rest
         throw storeError('cannot claim entries', err, this.url);
       } finally {
         this.claiming.delete(query);
       }
-      rows.push(...batch);
+      rows += batch.length;
+      // Sorted out as each batch arrives, while `unsure` still names the adds a renewal may end (FORGET) meanwhile.
+      for (const row of batch) if (this.took(row)) out.push(claimed(row));
       if (batch.length < this.claimBatch || this.closed) break;
-    }
-    const out: JournalEntry[] = [];
-    for (const row of rows) {
-      // One of ours whose lease ran out (a renewal failed): already being handled here, only renewed by the claim. Or
-      // one whose add this node saw fail (its request was not sent): ended by the next renewal, never sent.
-      if (this.held.has(row.id) || this.unsure.has(row.id)) continue;
-      this.held.add(row.id);
-      // Dated on this node's clock from its age on the database's (`at` times `initialDelay`, `expireAfter`): the
-      // node that wrote it may have another clock, and a skew would expire the entry early, before it is ever sent.
-      const entry = { ...row.entry, id: row.id, at: Date.now() - Math.max(0, row.age) } as unknown as JournalEntry;
-      if (row.attempts > 0) entry.attempts = row.attempts;
-      out.push(entry);
     }
     if (out.length > 0) this.logger.warn({ entries: out.length }, 'took over SAF entries whose lease had ended');
     return out.sort((a, b) => a.at - b.at);
   }
 
-  /** Adds an entry held by this node; resolves once committed, rejects with `ISO8583_ERR_CONNECTOR_STORE`. */
+  /**
+   * Adds an entry held by this node; resolves once committed, rejects with `ISO8583_ERR_CONNECTOR_STORE` (the request
+   * must then not be sent), also when the commit comes back more than `lease - claimInterval` ms after the call (this
+   * node stalled: its lease may have ended and another node may be reversing the entry). Such an entry is ended
+   * (`not-sent`) at the next renewal unless another node took it over.
+   */
   async add(entry: JournalEntry): Promise<void> {
     this.ready();
+    const asked = performance.now();
     await this.adds.push({ ...entry });
+    if (performance.now() - asked <= this.lease - this.claimInterval) return;
+    this.held.delete(entry.id);
+    this.unsure.add(entry.id);
+    throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `entry ${entry.id} was stored too late (this node stalled): its request is not sent`, { field: 'safLease' });
   }
 
   /**
@@ -195,6 +198,11 @@ export class PgJournal implements ReversalJournal {
     await this.attempts.push({ id, attempt });
     if (performance.now() - asked <= this.lease - this.claimInterval) return;
     this.held.delete(id);
+    // Not sent: the attempt is taken back while no other node took the entry over, so that it is not counted
+    // (`saf.maxAttempts`) and the next sender writes an original, not a repeat, when none left before.
+    await this.pool?.query(UNCOUNT, [this.owner, id, attempt]).catch((err: unknown) => {
+      this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), id }, 'cannot take back an attempt not sent: it counts');
+    });
     throw leaseLost(id, 'was recorded too late (this node stalled)');
   }
 
@@ -248,6 +256,14 @@ export class PgJournal implements ReversalJournal {
     }
     this.held.clear();
     if (this.ownsPool) await pool.end().catch(() => undefined);
+  }
+
+  /** Whether a claimed row goes to the SAF queue: not one already handled here (its lease renewal failed), nor one
+   * whose add this node saw fail (its request was not sent: ended by the next renewal, never sent). */
+  private took(row: Row): boolean {
+    if (this.held.has(row.id) || this.unsure.has(row.id)) return false;
+    this.held.add(row.id);
+    return true;
   }
 
   /** The pool, or the coded error for a journal not open. */

@@ -20,22 +20,38 @@ export const ADD = `INSERT INTO iso8583_saf (id, upstream, entry, attempts, leas
   RETURNING id`;
 
 /**
+ * The outcome of a row whose add failed (its request was not sent): unlike `not-needed` (the original was answered,
+ * and a reversal that follows reopens it), nothing reopens it, and no claim takes it.
+ */
+export const NOT_SENT = 'not-sent';
+
+/**
  * Ends the entries `$3` of `$1` whose add this node saw fail without knowing the statement's fate (its connection broke
- * or timed out: the server may have committed it, even later): a row never attempted is marked `not-needed` (its
+ * or timed out: the server may have committed it, even later): a row never attempted is marked `not-sent` (its
  * request was not sent), and an id not stored yet gets a finished row with no entry in it, so that an add still running
  * on the server stores nothing. A row another node holds (it claimed the entry) is left as it is.
  */
 export const FORGET = `INSERT INTO iso8583_saf AS s (id, upstream, entry, lease_owner, lease_until, done_at, outcome)
-  SELECT id, $2, '{}'::jsonb, $1, now(), now(), 'not-needed' FROM unnest($3::text[]) AS id
-  ON CONFLICT (id) DO UPDATE SET done_at = now(), outcome = 'not-needed'
+  SELECT id, $2, '{}'::jsonb, $1, now(), now(), '${NOT_SENT}' FROM unnest($3::text[]) AS id
+  ON CONFLICT (id) DO UPDATE SET done_at = now(), outcome = '${NOT_SENT}'
   WHERE s.lease_owner = $1 AND s.attempts = 0 AND s.done_at IS NULL`;
 
-/** Records attempts of entries `$1` holds, not done (or marked `not-needed`: a reversal reopens it); renews the lease. */
+/**
+ * Records attempts of entries `$1` holds, not done (or marked `not-needed`: a reversal reopens it; never `not-sent`);
+ * renews the lease.
+ */
 export const ATTEMPT = `UPDATE iso8583_saf s
   SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL
   FROM unnest($3::text[], $4::int[]) AS a(id, n)
   WHERE s.id = a.id AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed')
   RETURNING s.id`;
+
+/**
+ * Takes back attempt `$3` of entry `$2`, recorded but not sent (the node stalled: see `PgJournal.attempt`), while `$1`
+ * still holds it and no later attempt was recorded: the node that sends it next counts from what was really sent.
+ */
+export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1
+  WHERE id = $2 AND lease_owner = $1 AND attempts = $3::int AND done_at IS NULL`;
 
 /** Marks entries done: any holder's for the outcomes `$4` (a host's answer), else only `$1`'s. */
 export const DONE = `UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
