@@ -115,7 +115,9 @@ export class ReversalManager {
     readonly options: ReversalSettings,
     readonly dialect: Dialect,
   ) {
-    this.underway = new ReversalsUnderway(host, dialect);
+    // A released entry's transaction stays refused until another claim can take it: the lease and a claim interval.
+    const lease = journal.lease === undefined ? 0 : journal.lease + (journal.claimInterval ?? 0);
+    this.underway = new ReversalsUnderway(host, dialect, Math.max(120_000, lease));
     this.queue = new SafQueue(this.underway.host, journal, options, dialect);
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
   }

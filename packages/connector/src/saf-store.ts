@@ -101,6 +101,11 @@ export interface ReversalJournal {
   claim?(): Promise<JournalEntry[]>;
   /** Milliseconds between calls of `claim` (with `claim`). Default: `claim` is not called. */
   readonly claimInterval?: number;
+  /**
+   * Milliseconds an entry stays with a node that stops renewing it (with `claim`): a released entry's transaction
+   * stays refused at least this long plus `claimInterval`, until it can be claimed again. Default: none (one node).
+   */
+  readonly lease?: number;
 }
 
 /** The SAF queue's store: the same interface as {@link ReversalJournal}. */
