@@ -53,8 +53,9 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
  * Sends at once every SAF entry waiting for its next attempt (`Connector.flushSaf`), then resolves once no connector
  * has a SAF entry pending (neither a reversal nor an advice; an answered one whose `done` a store out of reach has not
  * recorded yet is still pending, and ends with its event once it commits), or none that can move before `until` (a
- * `Date.now()` time; every pending entry's next attempt is later: `Connector.safNextDue`), `until` has passed, or
- * `signal` aborts: what `iso8583 gateway` and `iso8583 run` wait for before their connectors close on a graceful
+ * `Date.now()` time; every pending entry's next attempt, or the next try of such a `done` (its `waiting` event), is
+ * later: `Connector.safNextDue`; the stop line then counts it as left, and the next start sends it as a repeat),
+ * `until` has passed, or `signal` aborts: what `iso8583 gateway` and `iso8583 run` wait for before their connectors close on a graceful
  * stop, so that what can be delivered while the link is up is not left for the next start, nor left waiting for an
  * `initialDelay` or a retry interval longer than the deadline, and that the stop does not wait out its deadline for
  * an entry whose repeat is due after it.

@@ -253,3 +253,45 @@ test('waitForSaf ends once every pending entry waits for a repeat past its deadl
   assert.deepEqual(host.received.map((m) => `${m['0']}:${m['11']}`), ['0220:400601', '0221:400601']);
   assert.equal(next.stats().safDepth, 0);
 });
+
+test('waitForSaf ends once an answered entry whose store is out of reach has its next done try past the deadline; the next start sends it as a repeat', async (t) => {
+  const host = await heldHost(t);
+  host.release();
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-drain-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = new FileJournal(dir);
+  // A shared store out of reach for every `done`: the end of the answered advice is tried again every retryInterval.
+  let failed = 0;
+  const store: ReversalJournal = {
+    open: () => file.open(),
+    add: (entry) => file.add(entry),
+    attempt: (id, n) => file.attempt(id, n),
+    close: () => file.close(),
+    done: () => {
+      failed += 1;
+      return Promise.reject(new Iso8583Error('ISO8583_ERR_CONNECTOR_STORE', 'the store is out of reach', { field: 'store' }));
+    },
+  };
+  const options = { host: '127.0.0.1', port: host.port, saf: { enabled: true, initialDelay: 0, retryInterval: 120_000 } };
+  const first = createConnector({ ...options, reversal: { enabled: true, journal: store } });
+  t.after(() => first.destroy());
+  await first.connect();
+  const waiting = safStage(first, '400701', 'waiting');
+  await first.request({ ...advice('400701'), '2': '4761739001010010' }, { saf: true });
+  await waiting;
+  // Answered, its end not recorded, and its next done try is 120 s away: nothing can end it before a 60 s deadline.
+  const until = Date.now() + 60_000;
+  await within(waitForSaf([first], until), 10_000, 'the wait to end once the next done try is after the deadline');
+  assert.ok(Date.now() < until, 'ended before its deadline');
+  assert.equal(failed, 1, 'its done was tried once');
+  assert.deepEqual(safLeft([first]), { reversals: 0, advices: 1 }, 'left in the journal: what the stop line says');
+  await first.close();
+
+  // The next start (the same journal, reachable now) sends it again, as a repeat (0221).
+  const next = createConnector({ ...options, saf: { ...options.saf, journalDir: dir } });
+  t.after(() => next.destroy());
+  const answered = safStage(next, '400701', 'answered');
+  await next.connect();
+  await answered;
+  assert.deepEqual(host.received.map((m) => `${m['0']}:${m['11']}`), ['0220:400701', '0221:400701']);
+});

@@ -241,8 +241,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   /**
    * When the next thing may happen to a SAF entry not yet ended (ms since the epoch): the earliest next attempt (or
-   * expiry) of the entries waiting, now while an attempt is under way or an end waits for its store; `undefined` with
-   * none pending. A graceful stop reads it on each `saf` event `waiting` to end once nothing can move before its deadline.
+   * expiry) of the entries waiting, now while an attempt is under way or an end is being written to its store, the
+   * next try of an end its store did not record (`retryInterval` after it); Infinity when nothing more can happen to
+   * those pending; `undefined` with none pending. A graceful stop reads it on each `saf` event `waiting` to end once nothing can move before its deadline.
    */
   safNextDue(): number | undefined {
     return this.reversals?.nextDue();

@@ -162,9 +162,12 @@ export class ReversalManager {
     return left;
   }
 
-  /** Starts sending the entries an earlier run left unfinished (what `open` returned). */
+  /**
+   * Starts sending the entries an earlier run left unfinished (what `open` returned), or another node's taken over
+   * (`claim`): each as a repeat from its first attempt here, since it may have been sent unrecorded (see saf-queue.ts).
+   */
   resume(entries: readonly JournalEntry[]): void {
-    for (const entry of entries) this.queue.activate(entry);
+    for (const entry of entries) this.queue.activate(entry, true);
   }
 
   /**

@@ -81,6 +81,8 @@ export class SafEnds {
   private readonly counts: SafCounts = { delivered: 0, expired: 0, abandoned: 0 };
   /** Entries whose `done` is not durable yet, with the timer of their next try. */
   private readonly pending = new Map<string, NodeJS.Timeout | undefined>();
+  /** When the next try of a failed `done` is due (`performance.now()` time), while its timer waits. */
+  private readonly retryAt = new Map<string, number>();
   /** Ends not emitted yet (their event waits for `done`), by kind: not ended for the queue's figures either. */
   private readonly waiting = new Map<string, SafEntryKind>();
   /** Ends emitted in memory whose `done` is not durable (the file journal refused it): still open on disk. */
@@ -118,6 +120,17 @@ export class SafEnds {
     return this.journal.halted?.()?.recordsLost === true ? 0 : this.inMemory.size;
   }
 
+  /**
+   * When the next thing may happen to an end whose event waits for its `done` (`performance.now()` time): `now` while
+   * a `done` is under way, the next try of a failed one (`retryInterval` after it), Infinity when none waits or no
+   * `done` will be tried again in this process (the queue stopped, or the journal stopped for good).
+   */
+  nextDue(now: number): number {
+    let due = Infinity;
+    for (const id of this.waiting.keys()) if (this.pending.has(id)) due = Math.min(due, this.retryAt.get(id) ?? now);
+    return due;
+  }
+
   /** True while the end of entry `id` is on its way to the journal: it must be neither activated nor sent. */
   has(id: string): boolean {
     return this.pending.has(id);
@@ -133,6 +146,7 @@ export class SafEnds {
     this.waiting.set(e.id, e.event.kind);
     const tries: Tries = { failed: 0, inMemory: false };
     const tryDone = (): void => {
+      this.retryAt.delete(e.id);
       new Promise<void>((resolve) => resolve(this.journal.done(e.id, e.end.outcome))).then(
         () => {
           this.pending.delete(e.id);
@@ -154,8 +168,7 @@ export class SafEnds {
     if (code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST') {
       this.pending.delete(e.id);
       this.waiting.delete(e.id);
-      const { kind, id, mti, stan, terminal, attempt } = e.event;
-      const base = { kind, id, mti, stan, terminal, attempt };
+      const base = this.base(e);
       this.host.logger.warn({ ...base, code }, 'the SAF entry is held by another node: its end is not recorded here');
       this.host.reversalEvent({ stage: 'released', ...base, code });
       return;
@@ -184,6 +197,15 @@ export class SafEnds {
     const timer = setTimeout(again, this.retryInterval);
     timer.unref();
     this.pending.set(e.id, timer);
+    this.retryAt.set(e.id, performance.now() + this.retryInterval);
+    // Still not ended (unless in memory): said with when its `done` is tried next, for a stop that waits for it.
+    if (!tries.inMemory) this.host.reversalEvent({ stage: 'waiting', ...this.base(e), ...(code === undefined ? {} : { code }), nextAttempt: Date.now() + this.retryInterval });
+  }
+
+  /** What every event of `e` carries. */
+  private base(e: Ending): Omit<SafEvent, 'stage'> {
+    const { kind, id, mti, stan, terminal, attempt } = e.event;
+    return { kind, id, mti, stan, terminal, attempt };
   }
 
   /** Logs, once and at error, that the end of `e` is in memory only, why (`halt`), and what the next start does. */
@@ -196,8 +218,7 @@ export class SafEnds {
         : halt.recordsLost
           ? 'the end of a SAF entry cannot be journaled (the journal is gone): ended in memory; the next start does not know of it'
           : `the end of a SAF entry cannot be journaled (the journal stopped): ended in memory; unless the refused done record reached the file, the entry stays open in it and the next start ${again}`;
-    const { kind, id, mti, stan, terminal, attempt } = e.event;
-    logQuietly(this.host.logger, 'error', { kind, id, mti, stan, terminal, attempt, outcome: e.end.outcome, code, journal, reason: halt?.reason }, msg);
+    logQuietly(this.host.logger, 'error', { ...this.base(e), outcome: e.end.outcome, code, journal, reason: halt?.reason }, msg);
   }
 
   /** Stops trying again (on close): a `done` in progress still settles; what never got there stays open in the journal. */

@@ -28,20 +28,30 @@ export interface SafEvent {
    * `expireAfter`), `released` (a shared store gave it to another node, which sends it from then on; `code`
    * `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`), `waiting` (an attempt did not end it and it is not given up: refused,
    * unanswered (`code`: `ISO8583_ERR_CONNECTOR_TIMEOUT`, a connection refused or lost, ...), or not sent because its
-   * store could not record it (`code`); its next attempt is due at `nextAttempt`).
+   * store could not record it (`code`); its next attempt is due at `nextAttempt`; or it ended (answered, given up) and a
+   * store out of reach did not record its end (`code`): not ended yet, never sent again in this process, its `done` is
+   * tried again at `nextAttempt`).
    */
   stage: 'queued' | 'sent' | 'answered' | 'refused' | 'waiting' | 'abandoned' | 'expired' | 'released';
   /** What the entry is: `reversal` (the connector's own) or `advice` (sent with `saf: true`). */
   kind: SafEntryKind;
   /** The journal entry id. */
   id: string;
-  /** The MTI of the attempt. */
+  /**
+   * The MTI of the attempt: the entry's (0220, 0400) for its first attempt, the repeat (0221, 0401) for the others,
+   * and for every attempt of an entry read back from the store at a start or taken over from another node (see
+   * `attemptMti`); the entry's MTI when none was made (`attempt` 0).
+   */
   mti: string;
   /** The STAN (field 11). */
   stan: string | undefined;
   /** The terminal (field 41). */
   terminal: string | undefined;
-  /** The attempt number (1 = first; 0 when none was made). */
+  /**
+   * The attempt number, as the store records attempts (1 = the first recorded; 0 when none was made). An entry read
+   * back at a start goes on from the attempts recorded; one sent by an earlier process without its attempt recorded
+   * counts from 1 again, but goes as a repeat (`mti`).
+   */
   attempt: number;
   /** The host's response code (field 39), once answered. */
   responseCode?: string;
@@ -55,7 +65,8 @@ export interface SafEvent {
   code?: string;
   /**
    * With `waiting` only: when the entry is next due (ms since the epoch): its next attempt, `retryInterval` after the
-   * last one left, or its expiry (`expireAfter`) if sooner. Nothing happens to it before then unless it is flushed
+   * last one left, or its expiry (`expireAfter`) if sooner; for an end its store did not record, the next try of its
+   * `done`, `retryInterval` after the one that failed. Nothing happens to it before then unless it is flushed
    * (`Connector.flushSaf`).
    */
   nextAttempt?: number;
@@ -72,7 +83,13 @@ export interface SafSettings {
   readonly requestTimeout: number;
 }
 
-/** The MTI of attempt `n` (1-based): the first is the entry's MTI, the others its repeat (xxx1: 0221, 0421). */
-export function attemptMti(base: string, attempt: number): string {
-  return attempt <= 1 ? base : base.slice(0, 3) + '1';
+/**
+ * The MTI of attempt `n` (1-based): the first is the entry's MTI, the others its repeat (xxx1: 0221, 0421). With
+ * `readBack` (an entry read back from the store at a start, or taken over from another node) every attempt is a
+ * repeat, the first one here too: a previous process may have sent it without recording the attempt (a file journal
+ * that could not write sends it anyway), and a repeat means "may have been sent before", which a host that never saw
+ * the original handles as the original. Attempt 0 (none made) is the entry's MTI.
+ */
+export function attemptMti(base: string, attempt: number, readBack = false): string {
+  return attempt === 0 || (attempt === 1 && !readBack) ? base : base.slice(0, 3) + '1';
 }

@@ -6,9 +6,11 @@
  * Attempts leave the queue at least `messageInterval` ms apart. An entry is given up after `maxAttempts` attempts
  * (`abandoned`) or `expireAfter` ms after it was journaled (`expired`).
  *
- * Every attempt is journaled before it leaves, so that a start after a crash resumes with a repeat once a first
- * attempt may have reached the host (a file journal that cannot write, its folder removed say, does not hold an entry
- * back: it is sent unjournaled, see `sendUnjournaled`); an entry that ended is marked done (durably) before its end is recorded
+ * Every attempt is journaled before it leaves (a file journal that cannot write, its folder removed say, does not hold
+ * an entry back: it is sent unjournaled, see `sendUnjournaled`). So a journal can hold an entry with no attempt
+ * recorded that did reach the host: an entry read back at a start (or taken over from another node) goes as a repeat
+ * from its first attempt there (0221, 0401: "may have been sent before"; a host that never saw the original handles
+ * the repeat as the original), and a message that may have reached the host is only ever followed by repeats. An entry that ended is marked done (durably) before its end is recorded
  * (`safEnded`: the transaction log), counted and emitted, and is never sent again by a later start. A `done` that
  * fails is tried again every `retryInterval` until it is durable (the entry is never sent again in this process);
  * should the process stop first, the entry is still open in the journal and the next start sends it again (a repeat).
@@ -35,6 +37,8 @@ interface Active {
   kind: SafEntryKind;
   /** Attempts recorded in the journal (each before it was sent). */
   attempts: number;
+  /** Read back from the journal (a start, a take-over): every attempt here goes as a repeat (`attemptMti`). */
+  readBack: boolean;
   timer: NodeJS.Timeout | undefined;
   /** What the timer waits for: the entry's next attempt (`initialDelay`, `retryInterval`), or its `messageInterval` slot. */
   waiting: 'attempt' | 'slot' | undefined;
@@ -110,28 +114,33 @@ export class SafQueue {
 
   /**
    * When the next thing may happen to an entry not yet ended (ms since the epoch): the earliest time an entry waiting
-   * for an attempt or its `messageInterval` slot is due (its expiry if sooner); now while an attempt is under way or an
-   * answered entry waits for its `done`; `undefined` when the queue holds none. What a graceful stop reads to end once
-   * nothing can happen before its deadline.
+   * for an attempt or its `messageInterval` slot is due (its expiry if sooner); now while an attempt is under way or
+   * the `done` of an ended entry is being written; the next try of a `done` that failed (a store out of reach:
+   * `retryInterval` after it, see {@link SafEnds.nextDue}); Infinity when nothing more can happen to those held here
+   * (a `done` not tried again); `undefined` when the queue holds none. What a graceful stop reads to end once nothing
+   * can happen before its deadline.
    */
   nextDue(): number | undefined {
     const unended = this.ends.unended.entries > 0;
     if (this.active.size === 0 && !unended) return undefined;
     const now = performance.now();
-    let due = unended ? now : Infinity;
+    let due = this.ends.nextDue(now);
     for (const a of this.active.values()) due = Math.min(due, a.waiting === undefined ? now : a.due);
     return Date.now() + Math.max(0, due - now);
   }
 
-  /** Starts sending an entry already durable in the journal. */
-  activate(entry: JournalEntry): void {
+  /**
+   * Starts sending an entry already durable in the journal: one this process made, or (`readBack`) one read back from
+   * the journal at a start or taken over from another node, which goes as a repeat from its first attempt here.
+   */
+  activate(entry: JournalEntry, readBack = false): void {
     if (this.stopped || this.active.has(entry.id) || this.ends.has(entry.id)) return;
     // Times in the process are monotonic from here on: a wall clock step (NTP, a VM resumed) neither delays an entry
     // nor expires it unsent; only its age when it comes in is read from the wall clock (`at`).
     const now = performance.now();
     const { expireAfter, initialDelay } = this.settings;
     const expires = expireAfter > 0 ? now + wallWait(entry.at, expireAfter) : Infinity;
-    const a: Active = { entry, kind: entry.kind ?? 'reversal', attempts: entry.attempts ?? 0, timer: undefined, waiting: undefined, due: 0, expires };
+    const a: Active = { entry, kind: entry.kind ?? 'reversal', attempts: entry.attempts ?? 0, readBack, timer: undefined, waiting: undefined, due: 0, expires };
     this.active.set(entry.id, a);
     // A resumed entry that was sent before goes again at once; a new one waits `initialDelay` from its journaling.
     this.at(a, a.attempts > 0 ? now : now + wallWait(entry.at, initialDelay));
@@ -207,7 +216,7 @@ export class SafQueue {
     return {
       kind: a.kind,
       id: a.entry.id,
-      mti: attemptMti(r['0'] as string, attempt),
+      mti: attemptMti(r['0'] as string, attempt, a.readBack),
       stan: fieldText(r['11']),
       terminal: fieldText(r['41']),
       attempt,

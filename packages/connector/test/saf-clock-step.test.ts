@@ -21,7 +21,7 @@ test('an entry journaled an hour before a step back waits initialDelay, not the 
   const connector = connectorFor(t, { host: '127.0.0.1', port: peer.port, saf: { enabled: true, journalDir: dir, initialDelay: 50 } });
   const answered = safEvent(connector, 'answered', 'stepped', 5_000);
   await connector.connect();
-  assert.equal((await answered).mti, '0220');
+  assert.equal((await answered).mti, '0221', 'read back at a start: a repeat');
 });
 
 test('a step forward after an entry was queued does not expire it unsent (expireAfter runs on the monotonic clock)', async (t) => {
