@@ -57,7 +57,9 @@ export function sensitivityOf(dialect: Dialect, id: string): Sensitivity | undef
  * (`maskValue`: PAN as first 6 + last 4, track after the separator as stars, EMV data as its tags). The message's
  * other fields are masked as the codec shows them (`maskFieldValue`): a field whose value the codec would not show as
  * it is (a PAN in a private field 48 or 62, an account id 102) has its value, in the same forms, replaced by that
- * masked view, and each of its digit runs that could be a PAN (`maskDigitRuns`' rule) by the masked PAN.
+ * masked view, and each of its digit runs that could be a PAN (`maskDigitRuns`' rule) by the masked PAN (the first
+ * {@link MAX_EXACT_RUNS}; past them every logged string is masked wholesale). EMV data also has the value of each of
+ * its data objects replaced (see `#addEmvItems`).
  */
 export class CardDataMask {
   readonly #replacements = new Map<string, string>();
