@@ -1,5 +1,5 @@
-import { hasPanShapedRun, maskFieldValue, maskPan, maskValue, sensitiveFields, wireHex } from '@iso8583/codec';
-import type { Dialect, FieldSpec, IsoMessage, Sensitivity, ValueEncoding } from '@iso8583/codec';
+import { hasPanShapedRun, maskDigitRuns, maskFieldValue, maskPan, maskValue, parseTlv, sensitiveFields, wireHex } from '@iso8583/codec';
+import type { Dialect, FieldSpec, IsoMessage, Sensitivity, TlvItem, ValueEncoding } from '@iso8583/codec';
 
 /** Values shorter than this are not searched for (a 1- or 2-character value would mask half of every line). */
 const MIN_LENGTH = 3;
@@ -9,6 +9,25 @@ const TRACK = /^([^0-9]{0,2})([0-9]{8,19})([=D^])(.*)$/;
 
 /** Runs of digits long enough to be a PAN (8 or more); `hasPanShapedRun` says which one could be. */
 const DIGIT_RUN = /[0-9]{8,}/g;
+
+/**
+ * The most digit runs of unmarked fields searched for one by one (each in several forms). A message with more (a
+ * hostile client filling every private field with numbers) would make every log call of its sequence search
+ * thousands of forms; past this many, every log string is masked wholesale instead (see {@link CardDataMask.text}).
+ */
+export const MAX_EXACT_RUNS = 32;
+
+/** The hex of 8 or more digits as ASCII (`3x`) or EBCDIC (`Fx`) bytes, either case: a digit run in a byte dump. */
+const DIGIT_RUN_HEX = /(?:3[0-9]){8,}|(?:[Ff][0-9]){8,}/g;
+
+/**
+ * EMV data objects whose values are not searched for in field 55: the terminal's amounts (9F02, 9F03, also fields 4
+ * and 54) and its verification results (95, mostly zeros); hidden, they would mask the amount in every log line.
+ */
+const SHOWN_EMV_TAGS = new Set(['9F02', '9F03', '95']);
+
+/** The fewest hex digits of an EMV value searched for (4 bytes): shorter ones are codes, dates and counters. */
+const MIN_EMV_HEX = 8;
 
 /** Deep copies stop here (a log record nested deeper is cut, as pino's serialiser would not show it usefully). */
 const MAX_DEPTH = 16;
@@ -38,7 +57,9 @@ export function sensitivityOf(dialect: Dialect, id: string): Sensitivity | undef
  * (`maskValue`: PAN as first 6 + last 4, track after the separator as stars, EMV data as its tags). The message's
  * other fields are masked as the codec shows them (`maskFieldValue`): a field whose value the codec would not show as
  * it is (a PAN in a private field 48 or 62, an account id 102) has its value, in the same forms, replaced by that
- * masked view, and each of its digit runs that could be a PAN (`maskDigitRuns`' rule) by the masked PAN.
+ * masked view, and each of its digit runs that could be a PAN (`maskDigitRuns`' rule) by the masked PAN (the first
+ * {@link MAX_EXACT_RUNS}; past them every logged string is masked wholesale). EMV data also has the value of each of
+ * its data objects replaced (see `#addEmvItems`).
  */
 export class CardDataMask {
   readonly #replacements = new Map<string, string>();
@@ -46,6 +67,8 @@ export class CardDataMask {
   readonly #forms: ReadonlyArray<readonly [string, string]>;
   /** The shortest form: a shorter string holds none. */
   readonly #shortest: number;
+  /** PAN-shaped digit runs of unmarked fields seen; past {@link MAX_EXACT_RUNS}, text is masked wholesale. */
+  #runs = 0;
 
   private constructor(values: ReadonlyArray<SensitiveValue>) {
     for (const [value, sensitivity, encoding, spec] of values) {
@@ -54,6 +77,16 @@ export class CardDataMask {
     }
     this.#forms = [...this.#replacements].sort((a, b) => b[0].length - a[0].length);
     this.#shortest = this.#forms.length === 0 ? Infinity : this.#forms[this.#forms.length - 1]![0].length;
+  }
+
+  /** How many forms are searched for in every logged string (bounded: see {@link MAX_EXACT_RUNS}). */
+  get size(): number {
+    return this.#forms.length;
+  }
+
+  /** Whether the message had more PAN-shaped digit runs than {@link MAX_EXACT_RUNS}: every string is masked wholesale. */
+  get wholesale(): boolean {
+    return this.#runs > MAX_EXACT_RUNS;
   }
 
   /** The mask of one message's sensitive fields under `dialect`. */
@@ -68,11 +101,18 @@ export class CardDataMask {
     return this.#forms.length === 0;
   }
 
-  /** `text` with every occurrence of the message's card data replaced by its mask. */
+  /**
+   * `text` with every occurrence of the message's card data replaced by its mask. When the message had more digit
+   * runs than {@link MAX_EXACT_RUNS} ({@link wholesale}), also every digit run that could be a PAN (the codec's
+   * `maskDigitRuns`) and the hex of every run of 8 or more digits as ASCII or EBCDIC bytes (as stars), whatever message
+   * it came from.
+   */
   text(text: string): string {
-    if (text.length < this.#shortest) return text;
     let out = text;
-    for (const [form, masked] of this.#forms) if (out.includes(form)) out = out.replaceAll(form, masked);
+    if (text.length >= this.#shortest) {
+      for (const [form, masked] of this.#forms) if (out.includes(form)) out = out.replaceAll(form, masked);
+    }
+    if (this.wholesale) out = maskDigitRuns(out.replace(DIGIT_RUN_HEX, (hex) => '*'.repeat(hex.length)));
     return out;
   }
 
@@ -139,7 +179,12 @@ export class CardDataMask {
   #addValue(value: string, sensitivity: Sensitivity, encoding: ValueEncoding | undefined): void {
     const masked = maskValue(value, sensitivity);
     this.#addForms(value, masked, encoding);
-    if (sensitivity !== 'track') return;
+    if (sensitivity === 'emv') this.#addEmvItems(value);
+    if (sensitivity === 'track') this.#addTrack(value, masked, encoding);
+  }
+
+  /** Track data: also its PAN, the data after the separator, and the form with the other track 2 separator. */
+  #addTrack(value: string, masked: string, encoding: ValueEncoding | undefined): void {
     const track = TRACK.exec(value);
     if (track === null) return;
     const [, prefix = '', pan = '', separator = '', rest = ''] = track;
@@ -151,6 +196,37 @@ export class CardDataMask {
   }
 
   /**
+   * The value of each data object of EMV data (at any depth of constructed tags), as a sequence meets it after
+   * `parseTlv` or `emvToTags` (uppercase hex; lower case too): 5A (PAN, `F` padding aside) masked as a PAN, 57 (track 2
+   * equivalent data) as track data, the others of 4 bytes or more (cryptogram 9F26, issuer application data 9F10...)
+   * as stars, but for {@link SHOWN_EMV_TAGS}. Data that is not valid TLV adds nothing (its whole value was added).
+   */
+  #addEmvItems(value: string): void {
+    let items: TlvItem[];
+    try {
+      items = parseTlv(value);
+    } catch {
+      return;
+    }
+    const walk = (list: readonly TlvItem[]): void => {
+      for (const item of list) {
+        if (item.children !== undefined) walk(item.children);
+        if (item.tag === '5A') {
+          const pan = item.value.replace(/F+$/, '');
+          this.#addForms(pan, maskPan(pan), undefined);
+        } else if (item.tag === '57') {
+          const track = item.value.replace(/F+$/, '');
+          this.#addTrack(track, maskValue(track, 'track'), undefined);
+          this.#addForms(track, maskValue(track, 'track'), undefined);
+        } else if (item.value.length >= MIN_EMV_HEX && !SHOWN_EMV_TAGS.has(item.tag)) {
+          this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
+        }
+      }
+    };
+    walk(items);
+  }
+
+  /**
    * A value of a field that no one marked, when the codec would not show it as it is (`maskFieldValue`): the value
    * replaced by that view, and each PAN-shaped digit run in it by the masked PAN (the run quoted on its own, in an
    * error text or a format argument).
@@ -159,7 +235,11 @@ export class CardDataMask {
     const masked = maskFieldValue(value, undefined, spec);
     if (masked === value) return;
     this.#addForms(value, masked, encoding);
-    for (const [run] of value.matchAll(DIGIT_RUN)) if (hasPanShapedRun(run)) this.#addForms(run, maskPan(run), encoding);
+    for (const [run] of value.matchAll(DIGIT_RUN)) {
+      if (!hasPanShapedRun(run)) continue;
+      // Past the cap, the run is found by the wholesale rule of text() instead of its own forms.
+      if (++this.#runs <= MAX_EXACT_RUNS) this.#addForms(run, maskPan(run), encoding);
+    }
   }
 
   /**

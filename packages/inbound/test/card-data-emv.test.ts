@@ -1,0 +1,85 @@
+// The sequence logger and the data objects of field 55 (EMV), and the cost of its mask under a hostile message.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { emvToTags, parseTlv, resolveDialect, wireHex } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
+import { CardDataMask, MAX_EXACT_RUNS } from '../src/card-data-mask.js';
+import { TestClient, purchase } from './support/client.js';
+import { captureLogs } from './support/logs.js';
+import { startEndpoint } from './support/endpoint.js';
+
+const PAN = '4761739001010010';
+const TRACK_TAIL = '2512201114380448';
+const T57 = `${PAN}D${TRACK_TAIL}F`;
+const ARQC = 'A1B2C3D4E5F60102';
+const IAD = '06010A03A4B800';
+const AMOUNT = '000000001000';
+/** 5A (PAN), 57 (track 2 equivalent, F-padded), 9F26 (ARQC), 9F02 (amount) and a constructed 70 holding 9F10 (IAD). */
+const ICC = `5A08${PAN}5711${T57}9F2608${ARQC}9F0206${AMOUNT}700A9F1007${IAD}`;
+
+test('card data – a sequence that logs parseTlv or emvToTags of field 55 shows no PAN, track tail, cryptogram or IAD', async (t) => {
+  const logs = captureLogs('info');
+  const { port, endpoint } = await startEndpoint(t, {
+    logger: logs.logger,
+    sequence: (m, context) => {
+      const icc = m.fields['55'] as string;
+      context.logger.info({ emv: emvToTags(icc), amount: m.fields['4'] }, 'tags');
+      context.logger.info({ tlv: parseTlv(icc) }, 'items');
+      context.logger.info({ lower: JSON.stringify(emvToTags(icc)).toLowerCase() }, 'lower');
+      return { 0: '0210', 11: m.fields['11'] as string, 39: '00' };
+    },
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await client.request(purchase(1, { 4: AMOUNT, 55: ICC }))).fields['39'], '00');
+  await endpoint.close();
+  const text = logs.text();
+  for (const secret of [PAN, TRACK_TAIL, ARQC, IAD]) {
+    assert.ok(!text.includes(secret), `the log shows ${secret}`);
+    assert.ok(!text.includes(secret.toLowerCase()), `the log shows ${secret} in lower case`);
+  }
+  const tags = (JSON.parse(text.split('\n').find((l) => l.includes('"tags"'))!) as { emv: Record<string, unknown>; amount: string });
+  assert.equal(tags.emv['5A'], '476173******0010');
+  assert.match(tags.emv['57'] as string, /^476173\*{6}0010D\*+/);
+  assert.equal(tags.emv['9F26'], '*'.repeat(16));
+  assert.deepEqual(tags.emv['70'], { '9F10': '*'.repeat(14) }, 'a nested constructed tag');
+  assert.equal(tags.amount, AMOUNT, 'the amount (also 9F02) is shown');
+});
+
+/** A message whose private fields are full of 13-digit runs, each one a possible PAN. */
+function hostile(): { fields: IsoMessage; runs: string[] } {
+  const runs: string[] = [];
+  const fields: Record<string, string> = { 0: '0200', 2: PAN, 11: '000001' };
+  for (const id of ['48', '62', '63', '72', '120', '121', '122', '123', '124', '125', '126', '127']) {
+    let value = '';
+    while (value.length + 14 <= 999) {
+      const run = String(1000000000000 + runs.length * 7919);
+      runs.push(run);
+      value += `${run} `;
+    }
+    fields[id] = value;
+  }
+  return { fields, runs };
+}
+
+test('card data – a message with hundreds of digit runs: the mask stays small and masks every run wholesale', () => {
+  const dialect = resolveDialect('iso87ascii');
+  const { fields, runs } = hostile();
+  assert.ok(runs.length > 10 * MAX_EXACT_RUNS);
+  const mask = CardDataMask.of(fields, dialect);
+  assert.ok(mask.wholesale);
+  // Each value and each of the first runs in a handful of forms, not every run of the message.
+  assert.ok(mask.size <= 8 * (MAX_EXACT_RUNS + 16), `${mask.size} forms`);
+  const last = runs[runs.length - 1]!;
+  const line = mask.text(`refused ${last} stan 000001; ascii ${Buffer.from(last).toString('hex')}; ebcdic ${wireHex(last, 'ebcdic').toLowerCase()}`);
+  assert.ok(!line.includes(last), line);
+  assert.ok(!line.includes(Buffer.from(last).toString('hex')), line);
+  assert.ok(!line.toUpperCase().includes(wireHex(last, 'ebcdic')), line);
+  assert.match(line, /stan 000001/, 'a short number is kept');
+});
+
+test('card data – an ordinary message is masked form by form, not wholesale', () => {
+  const mask = CardDataMask.of({ 0: '0200', 2: PAN, 11: '000001', 48: 'ACCT=5413330089010434;X' }, resolveDialect('iso87ascii'));
+  assert.equal(mask.wholesale, false);
+  assert.equal(mask.text('order 1234567890123 of 5413330089010434'), 'order 1234567890123 of 541333******0434');
+});
