@@ -146,7 +146,7 @@ export function maskDigitRuns(text: string): string {
   textArgument(text, 'text');
   let out: string[] | undefined;
   let from = 0;
-  for (let run = panShapedRun(text, 0); run !== undefined; run = panShapedRun(text, from)) {
+  for (let run = panShapedRun(text, from); run !== undefined; run = panShapedRun(text, from)) {
     const [start, end, last] = run;
     out ??= text.split('');
     hideDigits(out, text, start, end);
