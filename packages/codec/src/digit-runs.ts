@@ -66,9 +66,11 @@ function runEnd(text: string, at: number): number {
  * The first number of `text` from `from` on that could be a PAN: `[start, end, last]`, `last` where its last run of
  * digits starts. Either runs joined by one kind of separator (single spaces or single dashes) with 13 digits or more
  * in all, or one run that {@link isPanShaped} says could be a PAN. A chain of fewer than 13 digits is looked at run
- * by run, each run starting a chain of its own (of either separator): each run is read by at most 12 chains.
+ * by run, each run starting a chain of its own of the other separator: each run is read by at most 3 chains.
  */
 function panShapedRun(text: string, from: number): [number, number, number] | undefined {
+  let shortUntil = 0;
+  let shortSeparator = 0;
   for (let i = from; i < text.length; ) {
     if (!isDigit(text.charCodeAt(i))) {
       i++;
@@ -80,7 +82,8 @@ function panShapedRun(text: string, from: number): [number, number, number] | un
     let digits = first - start;
     let end = first;
     let last = start;
-    if (separator === SPACE || separator === DASH) {
+    // Inside a chain of this separator that fell short, the rest of it falls short too: only the other one is tried.
+    if ((separator === SPACE || separator === DASH) && !(start < shortUntil && separator === shortSeparator)) {
       while (text.charCodeAt(end) === separator && isDigit(text.charCodeAt(end + 1))) {
         last = end + 1;
         const next = runEnd(text, last);
@@ -89,6 +92,7 @@ function panShapedRun(text: string, from: number): [number, number, number] | un
       }
     }
     if (end > first && digits >= GROUPED_PAN) return [start, end, last];
+    if (end > first) [shortUntil, shortSeparator] = [end, separator];
     if (first - start >= SHORTEST_PAN && isPanShaped(text.slice(start, first))) return [start, first, start];
     i = first;
   }
@@ -119,16 +123,22 @@ function trackEnd(text: string, at: number): number {
   return i;
 }
 
-/** Stars in `out` where {@link maskPan} hides a digit of the number `text[start, end)` (its separators kept). */
-function hideDigits(out: string[], text: string, start: number, end: number): void {
-  let digits = '';
-  for (let k = start; k < end; k++) if (isDigit(text.charCodeAt(k))) digits += text[k];
+/** The number `text[start, end)` masked as {@link maskPan} masks a PAN over its digits, its separators kept. */
+function maskedNumber(text: string, start: number, end: number): string {
+  const number = text.slice(start, end);
+  const digits = number.replace(/[^0-9]/g, '');
+  if (digits.length === number.length) return maskPan(number);
   const masked = maskPan(digits);
-  for (let k = start, d = 0; k < end; k++) {
-    if (!isDigit(text.charCodeAt(k))) continue;
-    if (masked.charCodeAt(d) === 0x2a /* '*' */) out[k] = '*';
-    d++;
-  }
+  let out = '';
+  for (let k = 0, d = 0; k < number.length; k++) out += isDigit(number.charCodeAt(k)) ? masked[d++] : number[k];
+  return out;
+}
+
+/** `shown` with a star wherever `masked` (of the same length) has one. */
+function starsOf(shown: string, masked: string): string {
+  let out = '';
+  for (let k = 0; k < shown.length; k++) out += masked[k] === '*' ? '*' : shown[k];
+  return out;
 }
 
 /**
@@ -144,17 +154,24 @@ function hideDigits(out: string[], text: string, start: number, end: number): vo
  */
 export function maskDigitRuns(text: string): string {
   textArgument(text, 'text');
-  let out: string[] | undefined;
+  let out = '';
+  let copied = 0;
   let from = 0;
   for (let run = panShapedRun(text, from); run !== undefined; run = panShapedRun(text, from)) {
     const [start, end, last] = run;
-    out ??= text.split('');
-    hideDigits(out, text, start, end);
+    const masked = maskedNumber(text, start, end);
+    if (start >= copied) out += text.slice(copied, start) + masked;
+    else {
+      // It starts in the last run of the number before (below): the stars of both are kept.
+      const overlap = copied - start;
+      out = out.slice(0, out.length - overlap) + starsOf(out.slice(out.length - overlap), masked.slice(0, overlap)) + masked.slice(overlap);
+    }
     const track = trackEnd(text, end);
-    for (let k = end + 1; k < track; k++) if (out[k] !== '^') out[k] = '*';
+    if (track > end) out += text[end] + text.slice(end + 1, track).replace(/[^^]/g, '*');
+    copied = track;
     // A number in groups ends where its separator stops; its last run may start one of the other separator
     // (`4761 7390 0101 0010-5413-3300-8901-0434`): it is looked at again.
     from = track > end ? track : last > start ? last : end;
   }
-  return out === undefined ? text : out.join('');
+  return copied === 0 ? text : out + text.slice(copied);
 }
