@@ -1,12 +1,14 @@
 /**
  * The free-text rule of `maskDigitRuns` as properties: no run of digits that could be a PAN survives (8 to 19 digits
  * passing the Luhn check, ISO/IEC 7812-1:2017; any 12 or more), wherever it sits in a text; runs of 7 digits or fewer
- * (STANs, times, dates) come through as they are; and masking twice changes nothing.
+ * (STANs, times, dates) come through as they are; and masking twice changes nothing. A number written in groups
+ * (runs joined by single spaces or by single dashes, one kind in one number) of 13 digits or more is masked as one
+ * PAN; fewer than 13 in groups are looked at run by run.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { luhnValid, maskDigitRuns } from '../src/index.js';
+import { luhnValid, maskDigitRuns, maskPan } from '../src/index.js';
 
 /** `body` completed with the digit that makes it pass the Luhn check. */
 function withCheckDigit(body: string): string {
@@ -33,6 +35,30 @@ function panShaped(run: string): boolean {
   return significant >= 12 || (significant >= 8 && luhnValid(run));
 }
 
+/** Every maximal chain of runs of `text` joined by single spaces, and by single dashes. */
+function chains(text: string): string[] {
+  return [...(text.match(/[0-9]+(?: [0-9]+)+/g) ?? []), ...(text.match(/[0-9]+(?:-[0-9]+)+/g) ?? [])];
+}
+
+/** `digits` cut into groups of 1 to 6 digits, the sizes taken in turn from `sizes`, joined by `separator`. */
+function grouped(digits: string, sizes: number[], separator: string): string {
+  const groups: string[] = [];
+  for (let i = 0, k = 0; i < digits.length; k++) {
+    const size = sizes[k % sizes.length] ?? 4;
+    groups.push(digits.slice(i, i + size));
+    i += size;
+  }
+  return groups.join(separator);
+}
+
+/** A number of 13 to 19 digits, Luhn-valid or not, the first not 0. */
+const longNumber = fc.oneof(
+  luhnPan.filter((pan) => pan.length >= 13),
+  fc.tuple(fc.integer({ min: 1, max: 9 }), fc.stringMatching(/^[0-9]{12,18}$/)).map(([first, rest]) => String(first) + rest),
+);
+const groupSizes = fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 8 });
+const separator = fc.constantFrom(' ', '-');
+
 test('luhnValid – known PANs pass, a changed digit fails, text that is not digits fails', () => {
   for (const pan of ['4111111111111111', '5555555555554444', '378282246310005', '6011000990139424', '12345674']) assert.equal(luhnValid(pan), true, pan);
   for (const other of ['4111111111111112', '12345675', '', '4111-1111', 'abc']) assert.equal(luhnValid(other), false, other);
@@ -51,11 +77,12 @@ test('maskDigitRuns – no Luhn-valid PAN of 8 to 19 digits survives, wherever i
 });
 
 test('maskDigitRuns – in any text of digits and other characters, no run the rule masks is left, and twice is once', () => {
-  const piece = fc.oneof(luhnPan, fc.stringMatching(/^[0-9]{1,22}$/), fc.stringMatching(/^[^0-9]{1,4}$/));
+  const piece = fc.oneof(luhnPan, fc.stringMatching(/^[0-9]{1,22}$/), fc.stringMatching(/^[^0-9]{1,4}$/), separator);
   fc.assert(
     fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
       const masked = maskDigitRuns(pieces.join(''));
       for (const run of runs(masked)) assert.ok(!panShaped(run), `${run} left in ${masked}`);
+      for (const chain of chains(masked)) assert.ok(runs(chain).join('').length < 13, `${chain} left in ${masked}`);
       assert.equal(maskDigitRuns(masked), masked);
     }),
     { numRuns: 2000 },
@@ -64,11 +91,61 @@ test('maskDigitRuns – in any text of digits and other characters, no run the r
 
 test('maskDigitRuns – runs of 7 digits or fewer (a 6-digit STAN, a 4-digit time) come through unchanged', () => {
   const short = fc.oneof(fc.stringMatching(/^[0-9]{6}$/), fc.stringMatching(/^[0-9]{4}$/), fc.stringMatching(/^[0-9]{1,7}$/));
+  // A single space or dash between two runs may join them into a number in groups: tested below.
+  const gap = fc.stringMatching(/^[^0-9]{1,6}$/).filter((g) => g !== ' ' && g !== '-');
   fc.assert(
-    fc.property(fc.array(fc.tuple(short, fc.stringMatching(/^[^0-9]{1,6}$/)), { maxLength: 10 }), (parts) => {
-      const text = parts.map(([digits, gap]) => digits + gap).join('');
+    fc.property(fc.array(fc.tuple(short, gap), { maxLength: 10 }), (parts) => {
+      const text = parts.map(([digits, between]) => digits + between).join('');
       assert.equal(maskDigitRuns(text), text);
     }),
     { numRuns: 2000 },
   );
+});
+
+test('maskDigitRuns – a number of 13 to 19 digits in groups of 1 to 6 (spaces or dashes) is masked as a PAN, separators kept', () => {
+  fc.assert(
+    fc.property(notDigits, longNumber, groupSizes, separator, notDigits, (before, digits, sizes, sep, after) => {
+      const written = grouped(digits, sizes, sep);
+      const masked = maskDigitRuns(before + written + after);
+      assert.ok(masked.startsWith(before) && masked.endsWith(after), 'the text around it is kept');
+      const shown = masked.slice(before.length, masked.length - after.length);
+      assert.equal(shown.replace(/[0-9*]/g, ''), written.replace(/[0-9]/g, ''), 'the separators are kept, in place');
+      assert.equal(shown.length, written.length);
+      assert.equal(shown.replace(/[^0-9*]/g, ''), maskPan(digits), 'first 6 and last 4 digits at most');
+      assert.equal(maskDigitRuns(masked), masked);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('maskDigitRuns – fewer than 13 digits in groups (dates, times, phone numbers) come through unchanged', () => {
+  // Up to 3 runs of up to 4 digits (12 in all) in a chain, chains cut by a letter: no run or chain the rule masks.
+  const chain = fc.tuple(fc.array(fc.stringMatching(/^[0-9]{1,4}$/), { minLength: 1, maxLength: 3 }), separator);
+  fc.assert(
+    fc.property(fc.array(fc.tuple(chain, fc.stringMatching(/^[a-zA-Z:.,]{1,3}$/)), { maxLength: 8 }), (parts) => {
+      const text = parts.map(([[groups, sep], gap]) => groups.join(sep) + gap).join('');
+      assert.equal(maskDigitRuns(text), text);
+    }),
+    { numRuns: 2000 },
+  );
+  for (const text of ['2026-12-02 10:30:00', '+44 20 7946 0958', '1 800 555 0199', 'STAN 000001 TIME 103000', '12-34-56 7890']) {
+    assert.equal(maskDigitRuns(text), text);
+  }
+});
+
+test('maskDigitRuns – PANs as people write them: spaces, dashes, Amex 4-6-5, with track data, next to a date', () => {
+  const cases: [string, string][] = [
+    ['PAN 4761 7390 0101 0010;CVV2=123', 'PAN 4761 73** **** 0010;CVV2=123'],
+    ['4761-7390-0101-0010', '4761-73**-****-0010'],
+    ['5413 3300 8901 0434', '5413 33** **** 0434'],
+    ['3782 822463 10005', '3782 82**** *0005'],
+    ['4761 7390 0101 0010=2612101', '4761 73** **** 0010=*******'],
+    ['2026-12-02 4761 7390 0101 0010', '2026-12-02 4761 **** **** 0010'],
+    // Two numbers sharing a run, one in spaces, one in dashes: each masked.
+    ['4761 7390 0101 0010-5413-3300-8901-0434', '4761 73** **** 0010-54**-****-****-0434'],
+    // Not one number: two spaces, or two kinds of separator (mark such a field `sensitive`).
+    ['4761  7390 0101 0010', '4761  7390 0101 0010'],
+    ['4761 7390-0101 0010', '4761 7390-0101 0010'],
+  ];
+  for (const [text, masked] of cases) assert.equal(maskDigitRuns(text), masked, text);
 });
