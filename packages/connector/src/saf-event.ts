@@ -6,6 +6,7 @@ import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { SafEntryKind } from './saf-store.js';
 import type { SafEnd } from './saf-ends.js';
+import type { ResolvedSafOptions } from './saf-options.js';
 
 /** What the queue needs from its connector. */
 export interface SafHost {
@@ -72,16 +73,10 @@ export interface SafEvent {
   nextAttempt?: number;
 }
 
-/** What the queue needs to know of the `saf` options. */
-export interface SafSettings {
-  readonly initialDelay: number;
-  readonly retryInterval: number;
-  readonly messageInterval: number;
-  readonly maxAttempts: number;
-  readonly expireAfter: number;
-  readonly endCodes: readonly string[] | undefined;
+/** What the queue needs to know of the `saf` options (as resolved), and the connector's `requestTimeout`. */
+export type SafSettings = Pick<ResolvedSafOptions, 'initialDelay' | 'retryInterval' | 'messageInterval' | 'maxAttempts' | 'expireAfter' | 'endCodes'> & {
   readonly requestTimeout: number;
-}
+};
 
 /**
  * The MTI of attempt `n` (1-based): the first is the entry's MTI, the others its repeat (xxx1: 0221, 0421). With
