@@ -55,10 +55,10 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
  * recorded yet is still pending, and ends with its event once it commits), or none that can move before `until` (a
  * `Date.now()` time; every pending entry's next attempt, or the next try of such a `done` (its `waiting` event), is
  * later: `Connector.safNextDue`; the stop line then counts it as left, and the next start sends it as a repeat),
- * `until` has passed, or `signal` aborts: what `iso8583 gateway` and `iso8583 run` wait for before their connectors close on a graceful
- * stop, so that what can be delivered while the link is up is not left for the next start, nor left waiting for an
- * `initialDelay` or a retry interval longer than the deadline, and that the stop does not wait out its deadline for
- * an entry whose repeat is due after it.
+ * `until` has passed, or `signal` aborts: what `iso8583 gateway` and `iso8583 run` wait for before their connectors
+ * close on a graceful stop, so that what can be delivered while the link is up is not left for the next start, nor
+ * left waiting for an `initialDelay` or a retry interval longer than the deadline, and that the stop does not wait
+ * out its deadline for an entry whose repeat is due after it.
  *
  * Driven by the connectors' `saf` events, not by polling: an entry that ends (`answered`, `abandoned`, `expired`,
  * `released`) has the queues counted again, and an entry queued during the wait (a request in flight when the stop

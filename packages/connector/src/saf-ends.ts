@@ -79,10 +79,11 @@ export interface Ending {
 /** The ends of a SAF queue's entries on their way to the journal, and the counts of those that got there. */
 export class SafEnds {
   private readonly counts: SafCounts = { delivered: 0, expired: 0, abandoned: 0 };
-  /** Entries whose `done` is not durable yet, with the timer of their next try. */
-  private readonly pending = new Map<string, NodeJS.Timeout | undefined>();
-  /** When the next try of a failed `done` is due (`performance.now()` time), while its timer waits. */
-  private readonly retryAt = new Map<string, number>();
+  /**
+   * Entries whose `done` is not durable yet: the timer of the next try of a failed one and when it is due
+   * (`performance.now()` time), `undefined` while a `done` is under way.
+   */
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout; due: number } | undefined>();
   /** Ends not emitted yet (their event waits for `done`), by kind: not ended for the queue's figures either. */
   private readonly waiting = new Map<string, SafEntryKind>();
   /** Ends emitted in memory whose `done` is not durable (the file journal refused it): still open on disk. */
@@ -127,7 +128,12 @@ export class SafEnds {
    */
   nextDue(now: number): number {
     let due = Infinity;
-    for (const id of this.waiting.keys()) if (this.pending.has(id)) due = Math.min(due, this.retryAt.get(id) ?? now);
+    for (const id of this.waiting.keys()) {
+      if (!this.pending.has(id)) continue;
+      const retry = this.pending.get(id);
+      // Under way: now; a retry after `stop` never comes.
+      due = Math.min(due, retry === undefined ? now : this.stopped ? Infinity : retry.due);
+    }
     return due;
   }
 
@@ -146,7 +152,7 @@ export class SafEnds {
     this.waiting.set(e.id, e.event.kind);
     const tries: Tries = { failed: 0, inMemory: false };
     const tryDone = (): void => {
-      this.retryAt.delete(e.id);
+      this.pending.set(e.id, undefined);
       new Promise<void>((resolve) => resolve(this.journal.done(e.id, e.end.outcome))).then(
         () => {
           this.pending.delete(e.id);
@@ -196,8 +202,7 @@ export class SafEnds {
     }
     const timer = setTimeout(again, this.retryInterval);
     timer.unref();
-    this.pending.set(e.id, timer);
-    this.retryAt.set(e.id, performance.now() + this.retryInterval);
+    this.pending.set(e.id, { timer, due: performance.now() + this.retryInterval });
     // Still not ended (unless in memory): said with when its `done` is tried next, for a stop that waits for it.
     if (!tries.inMemory) this.host.reversalEvent({ stage: 'waiting', ...this.base(e), ...(code === undefined ? {} : { code }), nextAttempt: Date.now() + this.retryInterval });
   }
@@ -224,7 +229,7 @@ export class SafEnds {
   /** Stops trying again (on close): a `done` in progress still settles; what never got there stays open in the journal. */
   stop(): void {
     this.stopped = true;
-    for (const timer of this.pending.values()) clearTimeout(timer);
+    for (const retry of this.pending.values()) clearTimeout(retry?.timer);
   }
 
   /** An end durable in the journal: recorded, counted, emitted. */

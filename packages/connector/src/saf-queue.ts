@@ -10,8 +10,9 @@
  * an entry back: it is sent unjournaled, see `sendUnjournaled`). So a journal can hold an entry with no attempt
  * recorded that did reach the host: an entry read back at a start (or taken over from another node) goes as a repeat
  * from its first attempt there (0221, 0401: "may have been sent before"; a host that never saw the original handles
- * the repeat as the original), and a message that may have reached the host is only ever followed by repeats. An entry that ended is marked done (durably) before its end is recorded
- * (`safEnded`: the transaction log), counted and emitted, and is never sent again by a later start. A `done` that
+ * the repeat as the original), and a message that may have reached the host is only ever followed by repeats. An
+ * entry that ended is marked done (durably) before its end is recorded (`safEnded`: the transaction log), counted and
+ * emitted, and is never sent again by a later start. A `done` that
  * fails is tried again every `retryInterval` until it is durable (the entry is never sent again in this process);
  * should the process stop first, the entry is still open in the journal and the next start sends it again (a repeat).
  * A file journal that cannot record an end does not hold it back: the entry ends in memory (saf-ends.ts).

@@ -199,7 +199,7 @@ export class PgJournal implements ReversalJournal {
     if (performance.now() - asked <= this.lease - this.claimInterval) return;
     this.held.delete(id);
     // Not sent: the attempt is taken back while no other node took the entry over, so that it is not counted
-    // (`saf.maxAttempts`) and the next sender writes an original, not a repeat, when none left before.
+    // (`saf.maxAttempts`); whoever claims the entry next sends it as a repeat (every entry taken over is).
     await this.pool?.query(UNCOUNT, [this.owner, id, attempt]).catch((err: unknown) => {
       this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), id }, 'cannot take back an attempt not sent: it counts');
     });
