@@ -65,6 +65,17 @@ async function holdingProxy(target: string): Promise<HoldingProxy> {
   };
 }
 
+/**
+ * A pool of `size` connections through `url`, all made now (each connected, then handed back): a connection made while
+ * the proxy holds the database's answers would never finish its start-up.
+ */
+async function openPool(url: string, size: number): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: url, max: size });
+  const clients = await Promise.all(Array.from({ length: size }, () => pool.connect()));
+  for (const client of clients) client.release();
+  return pool;
+}
+
 function entry(id: string): JournalEntry {
   return { id, reversal: { '0': '0400', '2': '4761739001010010', '4': '000000001000', '11': '000001' }, at: Date.now() };
 }
@@ -75,8 +86,7 @@ test('PgJournal: an attempt whose record comes back after the lease ended (the n
   const check = new pg.Pool({ connectionString: url });
   // Connections made before the answers are held: the attempt's statement must reach the database (a connection made
   // while they are held would never finish its start-up), whichever of them the lease renewal takes meanwhile.
-  const pool = new pg.Pool({ connectionString: proxy.url, max: 4 });
-  await Promise.all(Array.from({ length: 4 }, () => pool.query('SELECT pg_sleep(0.05)')));
+  const pool = await openPool(proxy.url, 4);
   const stalled = new PgJournal({ pool, lease: 1500, owner: 'stalled-node' });
   const other = new PgJournal({ url, lease: 1500, owner: 'other-node' });
   t.after(async () => {
@@ -114,8 +124,7 @@ test('PgJournal: an add whose commit comes back after the lease ended (the node 
   const url = cluster.createDatabase('add_stall');
   const proxy = await holdingProxy(url);
   const check = new pg.Pool({ connectionString: url });
-  const pool = new pg.Pool({ connectionString: proxy.url, max: 4 });
-  await Promise.all(Array.from({ length: 4 }, () => pool.query('SELECT pg_sleep(0.05)')));
+  const pool = await openPool(proxy.url, 4);
   const stalled = new PgJournal({ pool, lease: 1500, owner: 'stalled-node' });
   const other = new PgJournal({ url, lease: 1500, owner: 'other-node' });
   t.after(async () => {
