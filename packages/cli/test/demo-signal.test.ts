@@ -11,11 +11,12 @@ import { BIN } from './cli-process.js';
 test('demo --once stopped by SIGINT while a sample waits for its answer leaves no journal folder behind', async (t) => {
   const tmp = mkdtempSync(join(tmpdir(), 'iso8583-demo-signal-'));
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
-  // The first sample (an 0600) is one the simulated bank does not answer: the demo is still sending when the signal
-  // comes, whatever the speed of the machine.
+  // The first sample (an 0630, an MTI with no response MTI) is one the simulated bank never answers: the demo waits
+  // for it the POS connector's whole 5 s timeout, and is still sending when the signal comes, whatever the speed of
+  // the machine. (An 0600 was answered 12 at once: the signal then raced the next sample.)
   const samples = join(tmp, 'samples.json');
   writeFileSync(samples, JSON.stringify([
-    { title: 'unanswered', message: { '0': '0600', '11': '000009', '41': 'DEMO0001', '70': '301' } },
+    { title: 'unanswered', message: { '0': '0630', '11': '000009', '41': 'DEMO0001' } },
     { title: 'purchase', message: { '0': '0200', '2': '4761739001010010', '3': '000000', '4': '2500', '11': '000010', '14': '3012', '41': 'DEMO0001', '49': '840' } },
   ]));
   const env = { ...process.env, TMPDIR: tmp };
