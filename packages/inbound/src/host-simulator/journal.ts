@@ -74,16 +74,28 @@ export interface OriginalKeys {
 }
 
 /**
+ * True for a 1987 repeat (x0x1) journaled as its original (the original never came first): its field 7 is the time of
+ * its own transmission, not the original's, which a reversal's field 90 names (1993 repeats carry the original's
+ * field 12, what field 56 names).
+ */
+function repeatTimed(entry: JournalEntry): boolean {
+  return entry.mti[0] !== '1' && isRepeat(entry.mti);
+}
+
+/**
  * True when `entry` is the transaction `keys` name: the same message class (first two MTI digits), the same terminal
  * (41; absent on both sides alike: a reversal comes from the terminal of its original), the same PAN when the keys
  * carry one, and each other key given on both sides equal (an absent one matches anything; acquirer ids compared as
- * numbers, zero-padded or not).
+ * numbers, zero-padded or not). A 1987 repeat journaled as its original matches a field 7 named not later than its own
+ * (the original left before its repeat; the year turning over taken into account: see `sentLater`).
  */
 export function matchesOriginal(entry: JournalEntry, keys: OriginalKeys): boolean {
   if (keys.mti !== undefined && entry.mti.slice(0, 2) !== keys.mti.slice(0, 2)) return false;
   if (entry.terminal !== keys.terminal) return false;
   if (keys.pan !== undefined && entry.pan !== keys.pan) return false;
-  if (keys.transmission !== undefined && entry.transmission !== undefined && entry.transmission !== keys.transmission) return false;
+  if (keys.transmission !== undefined && entry.transmission !== undefined && entry.transmission !== keys.transmission) {
+    if (!repeatTimed(entry) || sentLater(keys.transmission, entry.transmission)) return false;
+  }
   if (keys.local !== undefined && entry.local !== undefined && entry.local !== keys.local) return false;
   return keys.acquirer === undefined || entry.acquirer === undefined || Number(entry.acquirer) === Number(keys.acquirer);
 }
@@ -104,9 +116,17 @@ export function exactKey(pan: string | undefined, mti: string | undefined, time:
   return `${pan ?? '*'}|${mti === undefined ? '*' : mti.slice(0, 2)}|${time ?? '*'}`;
 }
 
+/**
+ * The time a reversal names `entry` by exactly (see {@link namedTime}); `undefined` when none can: without it, or for a
+ * 1987 repeat journaled as its original (matched by a time not later than its own: see {@link matchesOriginal}).
+ */
+export function entryTime(entry: JournalEntry): string | undefined {
+  return repeatTimed(entry) ? undefined : namedTime(entry.mti, entry);
+}
+
 /** The keys of a journal entry in a large STAN and terminal bucket: its card, class and named time; its card alone. */
 function entryKeys(entry: JournalEntry): string[] {
-  return [exactKey(entry.pan, entry.mti, namedTime(entry.mti, entry)), exactKey(entry.pan, undefined, undefined)];
+  return [exactKey(entry.pan, entry.mti, entryTime(entry)), exactKey(entry.pan, undefined, undefined)];
 }
 
 /**
@@ -180,9 +200,17 @@ export class Journal {
     return sentAfter ? undefined : repeat;
   }
 
-  /** The latest entry with this STAN whose given keys all match (see {@link matchesOriginal}). */
+  /**
+   * The latest entry with this STAN whose given keys all match (see {@link matchesOriginal}); when `keys` name a time,
+   * the latest of that exact time first, else the latest one without a time (or a repeat journaled as its original):
+   * a purchase without field 7 does not take the reversal of an earlier one that the reversal names by its time.
+   */
   find(stan: string, keys: OriginalKeys): JournalEntry | undefined {
-    return this.#byTerminal.latest(stan, keys.terminal, entryProbes(keys), (e) => matchesOriginal(e, keys));
+    const probes = entryProbes(keys);
+    const time = keys.mti === undefined ? undefined : namedTime(keys.mti, keys);
+    const matches = (e: JournalEntry): boolean => matchesOriginal(e, keys);
+    const exact = time === undefined ? undefined : this.#byTerminal.latest(stan, keys.terminal, probes, (e) => entryTime(e) === time && matches(e));
+    return exact ?? this.#byTerminal.latest(stan, keys.terminal, probes, matches);
   }
 
   get size(): number {

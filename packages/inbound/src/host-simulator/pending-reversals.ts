@@ -4,7 +4,7 @@
  * or only the amount a partial one says was done. The last `limit` are kept, oldest dropped first, as the journal
  * keeps its transactions.
  */
-import { exactKey, matchesOriginal, namedTime } from './journal.js';
+import { entryTime, exactKey, matchesOriginal, namedTime } from './journal.js';
 import type { JournalEntry, OriginalKeys } from './journal.js';
 import { StanTerminalIndex } from './stan-index.js';
 
@@ -80,10 +80,10 @@ function pendingKeys(pending: PendingReversal): string[] {
  * The keys under which every remembered reversal that can name `entry` is found (see `matchesOriginal`): those that
  * name its card or none, its class and time, its class and no time, or no class (then no time: only field 90 or 56
  * names one); `undefined` (every one of the STAN and terminal) when the entry has no such time (any time named
- * matches it).
+ * matches it) or is a 1987 repeat (a time not later than its own matches it: see `matchesOriginal`).
  */
 function pendingProbes(entry: JournalEntry): string[] | undefined {
-  const time = namedTime(entry.mti, entry);
+  const time = entryTime(entry);
   if (time === undefined) return undefined;
   const probes: string[] = [];
   for (const pan of [entry.pan, undefined]) {
