@@ -94,6 +94,8 @@ export class SafEnds {
     private readonly host: Pick<SafHost, 'logger' | 'reversalEvent' | 'safEnded'>,
     private readonly journal: ReversalJournal,
     private readonly retryInterval: number,
+    /** `saf.maxAttempts` (0: no limit): an entry whose attempts are spent is given up by the next start, not sent. */
+    private readonly maxAttempts = 0,
   ) {}
 
   /** How entries ended since the start. */
@@ -215,7 +217,14 @@ export class SafEnds {
 
   /** Logs, once and at error, that the end of `e` is in memory only, why (`halt`), and what the next start does. */
   private unjournaled(e: Ending, code: string, halt: JournalHalt | undefined): void {
-    const again = e.event.stage === 'answered' ? 'sends it again (the host answers it as a duplicate)' : 'finds it open again';
+    // Its attempts spent, the next start gives it up at once (`abandoned`), unsent: also one the host answered.
+    const spent = this.maxAttempts > 0 && e.event.attempt >= this.maxAttempts;
+    const again =
+      e.event.stage !== 'answered'
+        ? 'finds it open again'
+        : spent
+          ? 'finds its attempts spent (saf.maxAttempts) and gives it up unsent (abandoned, although the host answered it)'
+          : 'sends it again (the host answers it as a duplicate)';
     const journal = journalState(halt);
     const msg =
       halt === undefined

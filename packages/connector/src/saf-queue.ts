@@ -80,7 +80,7 @@ export class SafQueue {
     private readonly settings: SafSettings,
     private readonly dialect: Dialect,
   ) {
-    this.ends = new SafEnds(host, journal, settings.retryInterval);
+    this.ends = new SafEnds(host, journal, settings.retryInterval, settings.maxAttempts);
   }
 
   /** Entries not yet ended (being sent, or whose end waits for its `done`, saf-ends.ts): the SAF depth. */
@@ -241,8 +241,9 @@ export class SafQueue {
     }
     const n = a.attempts + 1;
     if (s.maxAttempts > 0 && n > s.maxAttempts) {
-      // A start after a crash that interrupted the last attempt.
-      this.end(a, 'abandoned', this.event(a, a.attempts));
+      // Read back with its attempts spent: an earlier run stopped before its last attempt's end was recorded (a crash
+      // during it, or an answer whose `done` the journal refused): whether the host had it is not known here.
+      this.end(a, 'abandoned', this.event(a, a.attempts), undefined, undefined, true);
       return;
     }
     if (s.messageInterval > 0 && !slotted) {
@@ -367,14 +368,21 @@ export class SafQueue {
 
   /**
    * Gives `a` up without an answer, logged at once: at `error` when money may stay unreversed (any abandoned entry,
-   * and an expired reversal), else (an expired advice) at `warn`. `t0`/`at`: when its last attempt left, or now.
+   * and an expired reversal), else (an expired advice) at `warn`. `t0`/`at`: when its last attempt left, or now;
+   * `spent`: read back with its attempts spent by an earlier run (its last attempt's outcome not known here).
    */
-  private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now()): void {
+  private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now(), spent = false): void {
     if (!this.active.delete(a.entry.id)) return;
     clearTimeout(a.timer);
     const code = outcome === 'expired' ? 'ISO8583_WARN_SAF_EXPIRED' : 'ISO8583_WARN_SAF_ABANDONED';
     const level = outcome === 'abandoned' || a.kind === 'reversal' ? 'error' : 'warn';
-    this.host.logger[level]({ ...base, code }, outcome === 'expired' ? 'SAF entry expired unanswered: given up' : 'SAF entry abandoned after its last attempt');
+    const msg =
+      outcome === 'expired'
+        ? 'SAF entry expired unanswered: given up'
+        : spent
+          ? 'SAF entry abandoned: its attempts were spent by an earlier run, which stopped before the end of its last attempt was recorded (the host may have had it, and answered it: ask the host before acting)'
+          : 'SAF entry abandoned after its last attempt';
+    this.host.logger[level]({ ...base, code }, msg);
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
     this.ends.end({ id: a.entry.id, end: { outcome, message, at, code }, t0, event: { stage: outcome, ...base, code } });
   }

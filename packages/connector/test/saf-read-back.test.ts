@@ -48,3 +48,38 @@ test('an advice sent while its attempt could not be journaled goes as a repeat (
   assert.deepEqual(bank.received.map((r) => `${String(r.message['0'])}/${String(r.message['11'])}`), ['0221/009801']);
   assert.deepEqual(events, ['queued:0220:0', 'sent:0221:1', 'answered:0221:1'], 'attempts counted as recorded, each a repeat');
 });
+
+test('an answered reversal whose done the journal refused, its attempts spent (maxAttempts 1): the log says the next start gives it up unsent, and that start says the host may have had it', async (t) => {
+  const dir = tempDir(t, 'saf-read-back');
+  const faults = await writeFaults(t, dir);
+  for (let i = 0; i < 10; i++) faults.rules.push({ marker: '"op":"done"', fail: true });
+  const first = capturedLogger('info');
+  const options = { saf: { initialDelay: 0, retryInterval: 60_000, maxAttempts: 1 }, transactionLog: false as const };
+  const { connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
+    reversal: { enabled: true, journal: new FileJournal(dir, { logger: first.logger }) },
+    logger: first.logger,
+    ...options,
+  });
+  await connector.connect();
+  const answered = safEvent(connector, 'answered');
+  await connector.request({ ...advice('009802', '0400'), '2': '4761739001010010' }, { saf: true });
+  await answered;
+  await within(connector.close(), 10_000, 'the first connector to close');
+  const inMemory = first.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('the end of a SAF entry cannot be journaled'));
+  assert.match(String(inMemory?.msg), /the next start finds its attempts spent \(saf\.maxAttempts\) and gives it up unsent/);
+
+  faults.rules.length = 0;
+  const next = capturedLogger('info');
+  const { peer: bank, connector: again } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
+    reversal: { enabled: true, journal: new FileJournal(dir, { logger: next.logger }) },
+    logger: next.logger,
+    ...options,
+  });
+  const abandoned = safEvent(again, 'abandoned');
+  await again.connect();
+  assert.equal((await abandoned).mti, '0401');
+  assert.deepEqual(bank.received, [], 'nothing sent');
+  const line = next.lines.find((l) => l.code === 'ISO8583_WARN_SAF_ABANDONED');
+  assert.match(String(line?.msg), /attempts were spent by an earlier run.*the host may have had it/);
+  assert.doesNotMatch(JSON.stringify([...first.lines, ...next.lines]), /4761739001010010/);
+});
