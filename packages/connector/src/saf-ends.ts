@@ -94,8 +94,11 @@ export class SafEnds {
     private readonly host: Pick<SafHost, 'logger' | 'reversalEvent' | 'safEnded'>,
     private readonly journal: ReversalJournal,
     private readonly retryInterval: number,
-    /** `saf.maxAttempts` (0: no limit): an entry whose attempts are spent is given up by the next start, not sent. */
-    private readonly maxAttempts = 0,
+    /**
+     * `saf.maxAttempts` and `saf.expireAfter` (0: none): an entry whose attempts are spent, or whose age is past
+     * `expireAfter`, is given up by the next start, not sent.
+     */
+    private readonly limits: { readonly maxAttempts: number; readonly expireAfter: number } = { maxAttempts: 0, expireAfter: 0 },
   ) {}
 
   /** How entries ended since the start. */
@@ -195,7 +198,7 @@ export class SafEnds {
     if (this.stopped || halt !== undefined) {
       // Nothing to try again: the queue stops, or the journal stopped for good.
       this.pending.delete(e.id);
-      if (!tries.inMemory) this.host.logger.error({ id: e.id, outcome, code }, 'cannot mark a SAF entry done in the journal: it stays open, and the next start sends it again');
+      if (!tries.inMemory) this.host.logger.error({ id: e.id, outcome, code }, `cannot mark a SAF entry done in the journal: it stays open, and the next start ${this.nextStart(e)}`);
       return;
     }
     // A store out of reach (or a file journal whose write failed) may come back: tried again, logged the first time.
@@ -215,16 +218,22 @@ export class SafEnds {
     return { kind, id, mti, stan, terminal, attempt };
   }
 
+  /**
+   * What the next start does with `e` should its end stay open in the journal: one answered is sent again, unless its
+   * attempts are spent (`maxAttempts`) or its age is past `expireAfter` by then: then it is given up at once, unsent,
+   * although the host answered it; one given up is found open and given up again.
+   */
+  private nextStart(e: Ending): string {
+    if (e.event.stage !== 'answered') return 'finds it open again (and gives it up again)';
+    const { maxAttempts, expireAfter } = this.limits;
+    if (maxAttempts > 0 && e.event.attempt >= maxAttempts) return 'finds its attempts spent (saf.maxAttempts) and gives it up unsent (abandoned, although the host answered it)';
+    const again = 'sends it again (the host answers it as a duplicate)';
+    return expireAfter > 0 ? `${again}, unless saf.expireAfter has passed by then (expired unsent, although the host answered it)` : again;
+  }
+
   /** Logs, once and at error, that the end of `e` is in memory only, why (`halt`), and what the next start does. */
   private unjournaled(e: Ending, code: string, halt: JournalHalt | undefined): void {
-    // Its attempts spent, the next start gives it up at once (`abandoned`), unsent: also one the host answered.
-    const spent = this.maxAttempts > 0 && e.event.attempt >= this.maxAttempts;
-    const again =
-      e.event.stage !== 'answered'
-        ? 'finds it open again'
-        : spent
-          ? 'finds its attempts spent (saf.maxAttempts) and gives it up unsent (abandoned, although the host answered it)'
-          : 'sends it again (the host answers it as a duplicate)';
+    const again = this.nextStart(e);
     const journal = journalState(halt);
     const msg =
       halt === undefined

@@ -80,7 +80,7 @@ export class SafQueue {
     private readonly settings: SafSettings,
     private readonly dialect: Dialect,
   ) {
-    this.ends = new SafEnds(host, journal, settings.retryInterval, settings.maxAttempts);
+    this.ends = new SafEnds(host, journal, settings.retryInterval, settings);
   }
 
   /** Entries not yet ended (being sent, or whose end waits for its `done`, saf-ends.ts): the SAF depth. */
@@ -236,14 +236,15 @@ export class SafQueue {
     const now = performance.now();
     const s = this.settings;
     if (now >= a.expires) {
-      this.end(a, 'expired', this.event(a, a.attempts));
+      // Read back with attempts and none made here: an earlier run's last attempt's outcome is not known here.
+      this.end(a, 'expired', this.event(a, a.attempts), undefined, undefined, a.readBack && a.attempts > 0 && a.attempts === (a.entry.attempts ?? 0));
       return;
     }
     const n = a.attempts + 1;
     if (s.maxAttempts > 0 && n > s.maxAttempts) {
       // Read back with its attempts spent: an earlier run stopped before its last attempt's end was recorded (a crash
       // during it, or an answer whose `done` the journal refused): whether the host had it is not known here.
-      this.end(a, 'abandoned', this.event(a, a.attempts), undefined, undefined, true);
+      this.end(a, 'abandoned', this.event(a, a.attempts), undefined, undefined, a.readBack);
       return;
     }
     if (s.messageInterval > 0 && !slotted) {
@@ -369,18 +370,21 @@ export class SafQueue {
   /**
    * Gives `a` up without an answer, logged at once: at `error` when money may stay unreversed (any abandoned entry,
    * and an expired reversal), else (an expired advice) at `warn`. `t0`/`at`: when its last attempt left, or now;
-   * `spent`: read back with its attempts spent by an earlier run (its last attempt's outcome not known here).
+   * `unknown`: read back with attempts made by an earlier run and none here (the last one's outcome not known here).
    */
-  private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now(), spent = false): void {
+  private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now(), unknown = false): void {
     if (!this.active.delete(a.entry.id)) return;
     clearTimeout(a.timer);
     const code = outcome === 'expired' ? 'ISO8583_WARN_SAF_EXPIRED' : 'ISO8583_WARN_SAF_ABANDONED';
     const level = outcome === 'abandoned' || a.kind === 'reversal' ? 'error' : 'warn';
+    const earlier = 'stopped before the end of its last attempt was recorded (the host may have had it, and answered it: ask the host before acting)';
     const msg =
       outcome === 'expired'
-        ? 'SAF entry expired unanswered: given up'
-        : spent
-          ? 'SAF entry abandoned: its attempts were spent by an earlier run, which stopped before the end of its last attempt was recorded (the host may have had it, and answered it: ask the host before acting)'
+        ? unknown
+          ? `SAF entry expired: given up unsent; an earlier run attempted it and ${earlier}`
+          : 'SAF entry expired unanswered: given up'
+        : unknown
+          ? `SAF entry abandoned: its attempts were spent by an earlier run, which ${earlier}`
           : 'SAF entry abandoned after its last attempt';
     this.host.logger[level]({ ...base, code }, msg);
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
