@@ -1,7 +1,8 @@
 // A reversal finds the transaction it names by field 90's time also when the simulator journaled a repeat as its
 // original (a 1987 0201 carries the time of its own transmission in field 7, later than the original's), and prefers
-// the transaction of the exact time named over a later one without field 7. Each also with the STAN and terminal
-// reused more times than the index reads in full (the keyed lookups).
+// the transaction of the exact time named over a later one without field 7 (each also with the STAN and terminal
+// reused more times than the index reads in full: the keyed lookups); an early reversal naming the time of the
+// original that comes is taken before one naming none.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IsoMessage } from '@iso8583/codec';
@@ -60,3 +61,13 @@ for (const reused of [0, SMALL * 2]) {
     assert.equal(sim.balanceOf(VISA), balance);
   });
 }
+
+test("host simulator repeat as original – two reversals before their originals, one naming a time and one none: each original is declined, the named one by its own", async () => {
+  const { sim, balance } = await simulator(0);
+  assert.equal((await ask(sim, tx('0400', '000007', 1000, { 7: '0101000005', 90: named('0200', '000009', '1231235958') })))?.['39'], '25');
+  // No field 90: it names STAN 000009 of this terminal and acquirer, at any time.
+  assert.equal((await ask(sim, tx('0400', '000009', 500, { 7: '0101000006' })))?.['39'], '25');
+  assert.equal((await ask(sim, tx('0200', '000009', 1000, { 7: '1231235958' })))?.['39'], '05', 'the one named by its time');
+  assert.equal((await ask(sim, tx('0200', '000009', 500, { 7: '0101000009' })))?.['39'], '05', 'the one the other reversal names');
+  assert.equal(sim.balanceOf(VISA), balance);
+});

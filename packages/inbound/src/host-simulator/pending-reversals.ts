@@ -53,11 +53,21 @@ export class PendingReversals {
     }
   }
 
-  /** The remembered reversal that names `entry`, a transaction just received (and forgotten), if any. */
+  /**
+   * The remembered reversal that names `entry`, a transaction just received (and forgotten), if any: the latest that
+   * names its exact time first, else the latest that names no time (or names a 1987 repeat's original, see
+   * `matchesOriginal`), so that one naming no time does not take the transaction another names, and leave that
+   * other to take a later one.
+   */
   take(entry: JournalEntry): PendingReversal | undefined {
     // Most of the time none is remembered: nothing to look up.
     if (this.#index.size === 0) return undefined;
-    const pending = this.#index.latest(entry.stan, entry.terminal, pendingProbes(entry), (p) => matchesOriginal(entry, p.keys));
+    const probes = pendingProbes(entry);
+    const time = entryTime(entry);
+    const matches = (p: PendingReversal): boolean => matchesOriginal(entry, p.keys);
+    const named = (p: PendingReversal): string | undefined => (p.keys.mti === undefined ? undefined : namedTime(p.keys.mti, p.keys));
+    const exact = time === undefined ? undefined : this.#index.latest(entry.stan, entry.terminal, probes, (p) => named(p) === time && matches(p));
+    const pending = exact ?? this.#index.latest(entry.stan, entry.terminal, probes, matches);
     if (pending !== undefined) this.#forget(pending);
     return pending;
   }
