@@ -20,7 +20,7 @@ const named = (mti: string, transmission: string): string => `${mti}000001${tran
 
 test('host simulator reused STAN – a terminal reusing STAN 000001: each reversal finds its own transaction by field 7, card and class', async () => {
   const sim = createHostSimulator({ cards: { [VISA]: { balance: 1000000 }, [MASTERCARD]: { balance: 1000000 } }, now: () => NOW });
-  // First a purchase without field 7 (any time a reversal names matches it, as long as it is the latest that does).
+  // First a purchase without field 7 (any time a reversal names matches it, unless a transaction of that exact time does).
   const noTime: IsoMessage = tx('0200', '000001', 300);
   delete noTime['7'];
   await ask(sim, noTime);
