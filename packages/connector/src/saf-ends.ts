@@ -95,10 +95,9 @@ export class SafEnds {
     private readonly journal: ReversalJournal,
     private readonly retryInterval: number,
     /**
-     * `saf.maxAttempts` and `saf.expireAfter` (0: none): an entry whose attempts are spent, or whose age is past
-     * `expireAfter`, is given up by the next start, not sent.
+     * `saf.expireAfter` (0: none): an entry whose age is past it is given up by the next start, not sent.
      */
-    private readonly limits: { readonly maxAttempts: number; readonly expireAfter: number } = { maxAttempts: 0, expireAfter: 0 },
+    private readonly limits: { readonly expireAfter: number } = { expireAfter: 0 },
   ) {}
 
   /** How entries ended since the start. */
@@ -219,14 +218,14 @@ export class SafEnds {
   }
 
   /**
-   * What the next start does with `e` should its end stay open in the journal: one answered is sent again, unless its
-   * attempts are spent (`maxAttempts`) or its age is past `expireAfter` by then: then it is given up at once, unsent,
-   * although the host answered it; one given up is found open and given up again.
+   * What the next start does with `e` should its end stay open in the journal: one answered is sent again as a repeat
+   * (even with its attempts spent: a start cannot know whether the last one left), unless its age is past
+   * `expireAfter` by then: then it is given up at once, unsent, although the host answered it; one given up is found
+   * open and given up again.
    */
   private nextStart(e: Ending): string {
     if (e.event.stage !== 'answered') return 'finds it open again (and gives it up again)';
-    const { maxAttempts, expireAfter } = this.limits;
-    if (maxAttempts > 0 && e.event.attempt >= maxAttempts) return 'finds its attempts spent (saf.maxAttempts) and gives it up unsent (abandoned, although the host answered it)';
+    const { expireAfter } = this.limits;
     const again = 'sends it again (the host answers it as a duplicate)';
     return expireAfter > 0 ? `${again}, unless saf.expireAfter has passed by then (expired unsent, although the host answered it)` : again;
   }

@@ -241,10 +241,12 @@ export class SafQueue {
       return;
     }
     const n = a.attempts + 1;
-    if (s.maxAttempts > 0 && n > s.maxAttempts) {
-      // Read back with its attempts spent: an earlier run stopped before its last attempt's end was recorded (a crash
-      // during it, or an answer whose `done` the journal refused): whether the host had it is not known here.
-      this.end(a, 'abandoned', this.event(a, a.attempts), undefined, undefined, a.readBack);
+    // Read back with its attempts spent and none made here: an earlier run stopped before its last attempt's end was
+    // recorded (a crash before or during it, or an answer whose `done` the journal refused), so whether that attempt
+    // left is not known here. It gets one more attempt, a repeat, rather than be given up perhaps never sent.
+    const spentAtStart = a.readBack && a.attempts === (a.entry.attempts ?? 0);
+    if (s.maxAttempts > 0 && n > s.maxAttempts && !spentAtStart) {
+      this.end(a, 'abandoned', this.event(a, a.attempts));
       return;
     }
     if (s.messageInterval > 0 && !slotted) {
@@ -370,7 +372,8 @@ export class SafQueue {
   /**
    * Gives `a` up without an answer, logged at once: at `error` when money may stay unreversed (any abandoned entry,
    * and an expired reversal), else (an expired advice) at `warn`. `t0`/`at`: when its last attempt left, or now;
-   * `unknown`: read back with attempts made by an earlier run and none here (the last one's outcome not known here).
+   * `unknown`: an expired entry read back with attempts made by an earlier run and none here (the last one's outcome
+   * not known here).
    */
   private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now(), unknown = false): void {
     if (!this.active.delete(a.entry.id)) return;
@@ -383,9 +386,7 @@ export class SafQueue {
         ? unknown
           ? `SAF entry expired: given up unsent; an earlier run attempted it and ${earlier}`
           : 'SAF entry expired unanswered: given up'
-        : unknown
-          ? `SAF entry abandoned: its attempts were spent by an earlier run, which ${earlier}`
-          : 'SAF entry abandoned after its last attempt';
+        : 'SAF entry abandoned after its last attempt';
     this.host.logger[level]({ ...base, code }, msg);
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
     this.ends.end({ id: a.entry.id, end: { outcome, message, at, code }, t0, event: { stage: outcome, ...base, code } });

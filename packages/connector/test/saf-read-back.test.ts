@@ -3,6 +3,7 @@
 // a message that may have reached the host is only ever followed by repeats, never by its original MTI again (a host
 // could post an advice twice). Real files (the attempt record's write fails: helpers/write-faults.ts), real socket peers.
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitUntil, within } from '@iso8583/test-support';
 import { FileJournal } from '../src/index.js';
@@ -49,48 +50,65 @@ test('an advice sent while its attempt could not be journaled goes as a repeat (
   assert.deepEqual(events, ['queued:0220:0', 'sent:0221:1', 'answered:0221:1'], 'attempts counted as recorded, each a repeat');
 });
 
-/** The limit a start finds past, its option, what the first run's log says of it, and what the start says. */
-const LIMITS = [
-  { name: 'its attempts spent (maxAttempts 1)', saf: { maxAttempts: 1 }, stage: 'abandoned', said: /the next start finds its attempts spent \(saf\.maxAttempts\) and gives it up unsent/, start: /abandoned: its attempts were spent by an earlier run, which stopped before .*the host may have had it/ },
-  { name: 'its expireAfter past by the next start', saf: { expireAfter: 1500 }, stage: 'expired', said: /sends it again \(the host answers it as a duplicate\), unless saf\.expireAfter has passed by then \(expired unsent/, start: /expired: given up unsent; an earlier run attempted it and stopped before .*the host may have had it/ },
-] as const;
-
-for (const limit of LIMITS) {
-  test(`an answered reversal whose done the journal refused, ${limit.name}: the log says what the next start does, and that start, giving it up unsent, says the host may have had it`, async (t) => {
-    const dir = tempDir(t, 'saf-read-back');
-    const faults = await writeFaults(t, dir);
-    for (let i = 0; i < 10; i++) faults.rules.push({ marker: '"op":"done"', fail: true });
-    const first = capturedLogger('info');
-    const options = { saf: { initialDelay: 0, retryInterval: 60_000, ...limit.saf }, transactionLog: false as const };
-    const { connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
-      reversal: { enabled: true, journal: new FileJournal(dir, { logger: first.logger }) },
-      logger: first.logger,
-      ...options,
-    });
-    await connector.connect();
-    const answered = safEvent(connector, 'answered');
-    const stored = Date.now();
-    await connector.request({ ...advice('009802', '0400'), '2': '4761739001010010' }, { saf: true });
-    await answered;
-    await within(connector.close(), 10_000, 'the first connector to close');
-    const inMemory = first.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('the end of a SAF entry cannot be journaled'));
-    assert.match(String(inMemory?.msg), limit.said);
-
-    faults.rules.length = 0;
-    // The next start comes once the entry's age is past expireAfter (a deadline, for the expiry case).
-    await waitUntil(() => Date.now() > stored + 1600, { timeoutMs: 10_000, what: 'the entry to be older than its expireAfter' });
+/** The answered reversal whose `done` the journal refused: the first run's connector, its log lines and the folder. */
+async function answeredDoneRefused(t: TestContext, saf: { maxAttempts?: number; expireAfter?: number }) {
+  const dir = tempDir(t, 'saf-read-back');
+  const faults = await writeFaults(t, dir);
+  for (let i = 0; i < 10; i++) faults.rules.push({ marker: '"op":"done"', fail: true });
+  const first = capturedLogger('info');
+  const options = { saf: { initialDelay: 0, retryInterval: 60_000, ...saf }, transactionLog: false as const };
+  const { connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
+    reversal: { enabled: true, journal: new FileJournal(dir, { logger: first.logger }) },
+    logger: first.logger,
+    ...options,
+  });
+  await connector.connect();
+  const answered = safEvent(connector, 'answered');
+  const stored = Date.now();
+  await connector.request({ ...advice('009802', '0400'), '2': '4761739001010010' }, { saf: true });
+  await answered;
+  await within(connector.close(), 10_000, 'the first connector to close');
+  faults.rules.length = 0;
+  const inMemory = first.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('the end of a SAF entry cannot be journaled'));
+  /** The next start, on the same folder, to a host that answers. */
+  const restart = async () => {
     const next = capturedLogger('info');
     const { peer: bank, connector: again } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
       reversal: { enabled: true, journal: new FileJournal(dir, { logger: next.logger }) },
       logger: next.logger,
       ...options,
     });
-    const ended = safEvent(again, limit.stage);
-    await again.connect();
-    assert.equal((await ended).mti, '0401');
-    assert.deepEqual(bank.received, [], 'nothing sent');
-    const code = limit.stage === 'expired' ? 'ISO8583_WARN_SAF_EXPIRED' : 'ISO8583_WARN_SAF_ABANDONED';
-    assert.match(String(next.lines.find((l) => l.code === code)?.msg), limit.start);
-    assert.doesNotMatch(JSON.stringify([...first.lines, ...next.lines]), /4761739001010010/);
-  });
+    return { bank, again, lines: next.lines };
+  };
+  return { said: String(inMemory?.msg), stored, firstLines: first.lines, restart };
 }
+
+test('an answered reversal whose done the journal refused, its attempts spent (maxAttempts 1): the next start sends it once more as a repeat and records its end', async (t) => {
+  // The start cannot tell this case from a crash before its last attempt left: giving it up could leave money unreversed.
+  const run = await answeredDoneRefused(t, { maxAttempts: 1 });
+  assert.match(run.said, /the next start sends it again \(the host answers it as a duplicate\)/);
+  const { bank, again, lines } = await run.restart();
+  const events: string[] = [];
+  again.on('saf', (e) => events.push(`${e.stage}:${e.mti}:${e.attempt}`));
+  const answered = safEvent(again, 'answered');
+  await again.connect();
+  assert.equal((await answered).mti, '0401');
+  assert.deepEqual(bank.received.map((r) => String(r.message['0'])), ['0401'], 'one repeat, past maxAttempts');
+  assert.deepEqual(events, ['queued:0401:1', 'sent:0401:2', 'answered:0401:2']);
+  assert.equal(lines.find((l) => l.code === 'ISO8583_WARN_SAF_ABANDONED'), undefined, 'not given up');
+  assert.doesNotMatch(JSON.stringify([...run.firstLines, ...lines]), /4761739001010010/);
+});
+
+test('an answered reversal whose done the journal refused, its expireAfter past by the next start: the log says so, and that start, giving it up unsent, says the host may have had it', async (t) => {
+  const run = await answeredDoneRefused(t, { expireAfter: 1500 });
+  assert.match(run.said, /sends it again \(the host answers it as a duplicate\), unless saf\.expireAfter has passed by then \(expired unsent/);
+  // The next start comes once the entry's age is past expireAfter (a deadline).
+  await waitUntil(() => Date.now() > run.stored + 1600, { timeoutMs: 10_000, what: 'the entry to be older than its expireAfter' });
+  const { bank, again, lines } = await run.restart();
+  const ended = safEvent(again, 'expired');
+  await again.connect();
+  assert.equal((await ended).mti, '0401');
+  assert.deepEqual(bank.received, [], 'nothing sent');
+  assert.match(String(lines.find((l) => l.code === 'ISO8583_WARN_SAF_EXPIRED')?.msg), /expired: given up unsent; an earlier run attempted it and stopped before .*the host may have had it/);
+  assert.doesNotMatch(JSON.stringify([...run.firstLines, ...lines]), /4761739001010010/);
+});
