@@ -156,15 +156,16 @@ function readMti(value: unknown, problems: FieldProblem[]): MessageInput[string]
 
 /** The top-level `"header"`: hex text (`null`: none) into `top`; refused where no `top` is given. Never quoted. */
 function readHeader(value: unknown, top: TopHeader | undefined, problems: FieldProblem[]): void {
+  if (value === null) return;
   if (top === undefined) {
     problems.push({
       field: 'header',
       code: 'ISO8583_ERR_HEADER',
-      reason: 'a message header is not taken here (readJson and readMessage read it; fromJson and fromObject read fields only)',
+      reason: 'a message header is not taken with the fields here (readJson and readMessage read it)',
     });
   } else if (typeof value === 'string' && HEX_BYTES.test(value)) {
     top.bytes = Buffer.from(value, 'hex');
-  } else if (value !== null) {
+  } else {
     problems.push({ field: 'header', code: 'ISO8583_ERR_HEADER', reason: 'the message header must be hex text (two digits a byte)' });
   }
 }
