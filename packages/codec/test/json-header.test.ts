@@ -156,3 +156,12 @@ test('conformance – the jPOS ISO93ebcdic-Custom image (9-byte header, composit
   const read = readMessage(writeMessage(decoded.message, 'json', decoded.header) as string);
   assert.deepEqual(codec.pack(read.message, { header: read.header }), image);
 });
+
+test('toJson names a composite header that is not hex text (as toXml does) instead of dropping or writing it', () => {
+  for (const header of [5, 'zz', { a: 1 }]) {
+    const message = { '0': '0200', '127': { header, '2': 'x' } } as unknown as Parameters<typeof toJson>[0];
+    const err = rejects(() => toJson(message), 'ISO8583_ERR_INVALID_MESSAGE');
+    assert.deepEqual(err.problems?.map((p) => [p.field, p.code]), [['127.header', 'ISO8583_ERR_HEADER']]);
+  }
+  assert.equal(toJson({ '0': '0200', '127': { header: '0a', '2': 'x' } }), '{"0":"0200","127":{"2":"x","header":"0A"}}');
+});

@@ -65,7 +65,12 @@ function toPlain(message: IsoMessage, path: string, depth: number, options: Json
       ids.push(id);
     }
   }
-  if (depth > 0 && typeof message.header === 'string') out.header = message.header;
+  if (depth > 0 && message.header !== undefined) {
+    // As the XML view does: a composite header that is not hex is named, not dropped (nor written for fromJson to refuse).
+    const header: unknown = message.header;
+    if (typeof header === 'string' && HEX_BYTES.test(header)) out.header = header.toUpperCase();
+    else problems.push({ field: `${path}header`, code: 'ISO8583_ERR_HEADER', reason: 'a composite header must be hex' });
+  }
   for (const id of ids.sort(byNumber)) {
     const value = message[id] as unknown;
     const field = path + id;
