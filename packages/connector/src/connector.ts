@@ -188,7 +188,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     if (options.saf === true) return this.store(read.message).then((receipt) => receiptText(receipt, read.form));
     const header = options.header ?? read.header;
     return this.exchange(read.message, options, header).then((response) =>
-      writeMessage(response.message, read.form, read.form === 'xml' && response.header.length > 0 ? response.header : undefined),
+      writeMessage(response.message, read.form, response.header.length > 0 ? response.header : undefined),
     );
   }
 

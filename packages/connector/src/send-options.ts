@@ -26,7 +26,7 @@ export interface SendOptions {
   deadline?: number;
   /**
    * The fixed frame header (e.g. TPDU) for this request when `headerBytes` > 0, else the dialect's message header.
-   * Default: the connector's `header` (or the `<header>` of an XML request).
+   * Default: the connector's `header` (or the `<header>` of an XML request, the `"header"` of a JSON one).
    */
   header?: Uint8Array;
   /**

@@ -34,6 +34,10 @@ is a stream of frames (a length header before each message) and every message is
 
 json and xml print every field as it is on the wire, card data included (PAN, tracks, PIN block, field 55): decode
 is the tool to see a message whole. --format describe masks them (PAN as first 6 and last 4 digits).
+The header bytes come with the fields ("header" in hex in JSON, <header> in base64 in XML): the dialect's header
+when the dialect has one (a fixed frame header besides it is shown by describe only: give it to encode with
+--header-hex), else the fixed frame header (--header-bytes); encode reads them back by the same rule, so decode
+then encode gives the same bytes.
 
 ${flagHelp(ROWS)}
 
@@ -49,7 +53,19 @@ Examples:
 /** One decoded message and the header bytes before it. */
 interface DecodedItem {
   message: IsoMessage;
+  /**
+   * The header the views show (`"header"` in JSON, `<header>` in XML): the dialect's message header when the dialect
+   * has one, else the fixed frame header (`--header-bytes`). `encode` reads it back by the same rule.
+   */
   header: Buffer;
+  /** The fixed frame header as well, when the dialect has a header of its own (shown by describe only). */
+  frameHeader?: Buffer;
+}
+
+/** The item of a message decoded after `frameHeader` (empty when there is none). */
+function itemOf(message: IsoMessage, dialectHeader: Buffer, frameHeader: Buffer): DecodedItem {
+  if (dialectHeader.length === 0) return { message, header: frameHeader };
+  return frameHeader.length === 0 ? { message, header: dialectHeader } : { message, header: dialectHeader, frameHeader };
 }
 
 /**
@@ -75,7 +91,7 @@ async function decodeAll(
       throw cliError('ISO8583_ERR_CLI_INPUT', `the input is not longer than --header-bytes (${headerBytes})`);
     }
     const decoded = codec.decode(bytes.subarray(headerBytes), { lenient });
-    await emit({ message: decoded.message, header: headerBytes > 0 ? bytes.subarray(0, headerBytes) : decoded.header });
+    await emit(itemOf(decoded.message, decoded.header, bytes.subarray(0, headerBytes)));
     return;
   }
   const decoder = new FrameDecoder(framingOptions(frame, codec, lenient));
@@ -86,7 +102,7 @@ async function decodeAll(
     for (const f of decoder.push(chunk)) {
       const decoded = codec.decode(f.payload, { lenient });
       total += 1;
-      await emit({ message: decoded.message, header: f.header.length > 0 ? f.header : decoded.header });
+      await emit(itemOf(decoded.message, decoded.header, f.header));
     }
   }
   if (read === 0) throw cliError('ISO8583_ERR_CLI_INPUT', 'the input is empty');
@@ -110,15 +126,16 @@ async function* chunksOf(stream: AsyncIterable<unknown>): AsyncIterable<Buffer> 
 function render(item: DecodedItem, format: DecodeFormat, codec: Codec): string {
   switch (format) {
     case 'json':
-      return `${toJson(item.message)}\n`;
+      return `${toJson(item.message, item.header.length > 0 ? { header: item.header } : {})}\n`;
     case 'xml': {
       const xml = toXml(item.message, item.header.length > 0 ? { header: item.header } : {});
       return xml.endsWith('\n') ? xml : `${xml}\n`;
     }
     case 'describe': {
       const text = describe(item.message, codec.dialect);
+      const frame = item.frameHeader === undefined ? '' : `frame header: ${item.frameHeader.toString('hex').toUpperCase()}\n`;
       const header = item.header.length > 0 ? `header: ${item.header.toString('hex').toUpperCase()}\n` : '';
-      return `${header}${text}${text.endsWith('\n') ? '' : '\n'}`;
+      return `${frame}${header}${text}${text.endsWith('\n') ? '' : '\n'}`;
     }
   }
 }

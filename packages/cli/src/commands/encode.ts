@@ -29,8 +29,9 @@ ${flagHelp(ROWS)}
 ${DIALECT_HELP}
 
 ${FRAME_HELP}
-  Without --frame, --header-hex is printed before the message. A <header> in the XML input is the dialect's header
-  when the dialect has one, else the fixed frame header (unless --header-hex is given).
+  Without --frame, --header-hex is printed before the message. A header in the input (<header>, base64, in XML;
+  "header", hex, in JSON: what decode prints) is the dialect's header when the dialect has one (of its length), else
+  the fixed frame header (unless --header-hex is given). Without one, the dialect's header is zeros.
 
 Example:
   echo '{"0":"0800","11":"000001","70":"301"}' | iso8583 encode --frame binary2

@@ -37,6 +37,9 @@ Sends one message (JSON keyed by field number, or ISOMessage XML, on stdin) to a
 the same form. The response is matched by MTI, field 11 (STAN) and field 41 (terminal id). The response is printed
 whole, card data included (PAN, tracks, PIN block, field 55): it is a tool to see messages, not a log. A 0100/0200
 whose response does not come (timeout, connection lost) is not reversed: the error says its outcome is unknown.
+A header in the message (<header>, base64, in XML; "header", hex, in JSON: what decode prints) goes as the fixed
+frame header when --header-bytes or --header-hex is given, else as the dialect's header (default: --header-hex,
+else zeros); the answer shows the answer's header the same way.
 
 ${flagHelp(ROWS)}
 

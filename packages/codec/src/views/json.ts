@@ -4,11 +4,13 @@ import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { EmvTags } from '../emv/tags.js';
 import { emvFromTags, emvToTags } from '../emv/tags.js';
 import { safeName } from './names.js';
-import { messageArgument, optionsArgument } from '../arguments.js';
+import { bytesArgument, messageArgument, optionsArgument } from '../arguments.js';
 
 /*
  * The JSON view is the message object itself (DESIGN "Message model"): an object keyed by field number, values as
  * strings, `"0"` the MTI, a composite field as a nested object (with its fixed header under `"header"` as hex).
+ * The message header (the dialect's bytes before the MTI, the `<header>` of the XML view) is a top-level `"header"`
+ * in uppercase hex, written with `toJson`'s `header` option and read back by `readJson` (and `readMessage`).
  * On input, a number is accepted for any field (`"4": 1000`, `"41": 992468`): its decimal text, padded by the codec
  * on pack as the field's type pads; a 3-digit MTI (`"0": "800"`, as SocketQueue clients send it) is read as `0800`.
  */
@@ -23,9 +25,27 @@ export interface JsonOptions {
   emv?: boolean;
   /** Indentation of the JSON text (as `JSON.stringify`'s third argument). Default: none (one line). */
   indent?: number | string;
+  /**
+   * `toJson` only: the message header (raw bytes before the MTI), written as a top-level `"header"` in uppercase hex
+   * after the fields. Default: no `"header"` key (nor for an empty one).
+   */
+  header?: Uint8Array;
+}
+
+/** What {@link readJson} reads: the fields, and the message header when the JSON has one. */
+export interface JsonMessage {
+  /** The fields, as {@link fromObject} returns them. */
+  message: MessageInput;
+  /**
+   * The bytes of the top-level `"header"` (hex), when given. Pack with it (`codec.pack(message, { header })`), which
+   * refuses a header of another length than the dialect's `headerLength` (`ISO8583_ERR_HEADER`). Absent: pack fills
+   * the header with zeros, as for a message without one.
+   */
+  header?: Buffer;
 }
 
 const FIELD_ID = /^(0|[1-9][0-9]{0,2})$/;
+const HEX_BYTES = /^([0-9A-Fa-f]{2})*$/;
 const MAX_DEPTH = 4;
 
 function byNumber(a: string, b: string): number {
@@ -45,7 +65,12 @@ function toPlain(message: IsoMessage, path: string, depth: number, options: Json
       ids.push(id);
     }
   }
-  if (depth > 0 && typeof message.header === 'string') out.header = message.header;
+  if (depth > 0 && message.header !== undefined) {
+    // As the XML view does: a composite header that is not hex is named, not dropped (nor written for fromJson to refuse).
+    const header: unknown = message.header;
+    if (typeof header === 'string' && HEX_BYTES.test(header)) out.header = header.toUpperCase();
+    else problems.push({ field: `${path}header`, code: 'ISO8583_ERR_HEADER', reason: 'a composite header must be hex' });
+  }
   for (const id of ids.sort(byNumber)) {
     const value = message[id] as unknown;
     const field = path + id;
@@ -65,7 +90,7 @@ function toPlain(message: IsoMessage, path: string, depth: number, options: Json
 
 /**
  * The JSON text of a message: one object keyed by field number with string values, in ascending order (field 1,
- * the bitmap, left out). Throws `ISO8583_ERR_INVALID_MESSAGE` naming every key that is not a field number and
+ * the bitmap, left out), then the message header as `"header"` (hex) when `options.header` is given. Throws `ISO8583_ERR_INVALID_MESSAGE` naming every key that is not a field number and
  * every value that is not text or a composite.
  */
 export function toJson(message: IsoMessage, options?: JsonOptions): string {
@@ -74,6 +99,11 @@ export function toJson(message: IsoMessage, options?: JsonOptions): string {
   const problems: FieldProblem[] = [];
   const plain = toPlain(message, '', 0, options, problems);
   if (problems.length > 0) throw invalidMessage(problems, 'message for JSON');
+  if (options.header !== undefined) {
+    bytesArgument(options.header, 'header');
+    // After the fields: JSON.stringify lists the integer-like keys first whatever the order they were set in.
+    if (options.header.length > 0) plain.header = Buffer.from(options.header).toString('hex').toUpperCase();
+  }
   return JSON.stringify(plain, null, options.indent);
 }
 
@@ -129,9 +159,30 @@ function readMti(value: unknown, problems: FieldProblem[]): MessageInput[string]
   return readValue(value, '0', '0', 0, {}, problems) ?? '';
 }
 
+/** The top-level `"header"`: hex text (`null`: none) into `top`; refused where no `top` is given. Never quoted. */
+function readHeader(value: unknown, top: TopHeader | undefined, problems: FieldProblem[]): void {
+  if (value === null) return;
+  if (top === undefined) {
+    problems.push({
+      field: 'header',
+      code: 'ISO8583_ERR_HEADER',
+      reason: 'a message header is not taken with the fields here (readJson and readMessage read it)',
+    });
+  } else if (typeof value === 'string' && HEX_BYTES.test(value)) {
+    top.bytes = Buffer.from(value, 'hex');
+  } else {
+    problems.push({ field: 'header', code: 'ISO8583_ERR_HEADER', reason: 'the message header must be hex text (two digits a byte)' });
+  }
+}
+
 function problem(problems: FieldProblem[], field: string, reason: string): undefined {
   problems.push({ field, code: 'ISO8583_ERR_FIELD_VALUE', reason });
   return undefined;
+}
+
+/** Where the top-level `"header"` goes: `bytes` once read; `undefined` refuses one (fromJson, fromObject). */
+interface TopHeader {
+  bytes?: Buffer;
 }
 
 function readObject(
@@ -140,12 +191,17 @@ function readObject(
   depth: number,
   options: JsonOptions,
   problems: FieldProblem[],
+  top?: TopHeader,
 ): MessageInput {
   const out: MessageInput = {};
   for (const [key, value] of Object.entries(input)) {
     if (depth > 0 && key === 'header') {
-      if (typeof value === 'string' && /^([0-9A-Fa-f]{2})*$/.test(value)) out.header = value.toUpperCase();
+      if (typeof value === 'string' && HEX_BYTES.test(value)) out.header = value.toUpperCase();
       else problems.push({ field: `${path}header`, code: 'ISO8583_ERR_HEADER', reason: 'a composite header must be hex' });
+      continue;
+    }
+    if (depth === 0 && key === 'header') {
+      readHeader(value, top, problems);
       continue;
     }
     if (!FIELD_ID.test(key)) {
@@ -163,20 +219,37 @@ function readObject(
   return out;
 }
 
-/**
- * Checks a message given as an object (keys field numbers, values strings, numbers, nested objects for composite
- * fields, `null` for absent) and returns a clean copy. Field 1 (the bitmap) is dropped. Throws
- * `ISO8583_ERR_JSON` when it is not an object, `ISO8583_ERR_INVALID_MESSAGE` naming every bad key and value.
- */
-export function fromObject(input: unknown, options?: JsonOptions): MessageInput {
+/** `input` read as a message object: its fields, and its top-level header into `top` when given. */
+function readTop(input: unknown, options: JsonOptions | undefined, top?: TopHeader): MessageInput {
   options = optionsArgument(options);
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw codecError('ISO8583_ERR_JSON', 'a message must be an object keyed by field number');
   }
   const problems: FieldProblem[] = [];
-  const message = readObject(input as Record<string, unknown>, '', 0, options, problems);
+  const message = readObject(input as Record<string, unknown>, '', 0, options, problems, top);
   if (problems.length > 0) throw invalidMessage(problems, 'JSON message');
   return message;
+}
+
+/** JSON text parsed; the parser's own message is never shown (it quotes the input). */
+function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string') throw codecError('ISO8583_ERR_JSON', 'the JSON input must be text');
+  try {
+    return JSON.parse(text);
+  } catch {
+    // The parser's message quotes the input: it is left out (and not attached as the cause).
+    throw codecError('ISO8583_ERR_JSON', 'the input is not valid JSON');
+  }
+}
+
+/**
+ * Checks a message given as an object (keys field numbers, values strings, numbers, nested objects for composite
+ * fields, `null` for absent) and returns a clean copy. Field 1 (the bitmap) is dropped. Throws
+ * `ISO8583_ERR_JSON` when it is not an object, `ISO8583_ERR_INVALID_MESSAGE` naming every bad key and value, and a
+ * top-level `"header"` (`ISO8583_ERR_HEADER`): the message header is read by {@link readJson}, never dropped here.
+ */
+export function fromObject(input: unknown, options?: JsonOptions): MessageInput {
+  return readTop(input, options);
 }
 
 /**
@@ -184,13 +257,17 @@ export function fromObject(input: unknown, options?: JsonOptions): MessageInput 
  * or not an object (the text is never quoted in the error), `ISO8583_ERR_INVALID_MESSAGE` naming every bad field.
  */
 export function fromJson(text: string, options: JsonOptions = {}): MessageInput {
-  if (typeof text !== 'string') throw codecError('ISO8583_ERR_JSON', 'the JSON input must be text');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // The parser's message quotes the input: it is left out (and not attached as the cause).
-    throw codecError('ISO8583_ERR_JSON', 'the input is not valid JSON');
-  }
-  return fromObject(parsed, options);
+  return readTop(parseJson(text), options);
+}
+
+/**
+ * Reads a message in the JSON view, JSON text or the object parsed from it, with its message header: the fields as
+ * {@link fromObject} reads them and the top-level `"header"` (hex, what `toJson` writes with its `header` option) as
+ * bytes. The header is checked to be hex here (`ISO8583_ERR_HEADER` among the problems of
+ * `ISO8583_ERR_INVALID_MESSAGE`, never quoting it) and its length by `pack`. Other errors as {@link fromJson}.
+ */
+export function readJson(input: string | object, options?: JsonOptions): JsonMessage {
+  const top: TopHeader = {};
+  const message = readTop(typeof input === 'string' ? parseJson(input) : input, options, top);
+  return top.bytes === undefined ? { message } : { message, header: top.bytes };
 }

@@ -1,7 +1,7 @@
 import type { IsoMessage, MessageInput } from '../types.js';
 import { codecError } from '../errors.js';
 import { fromXml, toXml } from './xml.js';
-import { fromJson, fromObject, toJson } from './json.js';
+import { readJson, toJson } from './json.js';
 
 /** The three forms a message comes in: `ISOMessage` XML text, JSON text, or an object. */
 export type MessageForm = 'xml' | 'json' | 'object';
@@ -12,7 +12,10 @@ export interface MessageRead {
   form: MessageForm;
   /** The fields. */
   message: MessageInput;
-  /** The raw header bytes before the MTI (`<header>` base64 in XML), when given. */
+  /**
+   * The raw header bytes before the MTI, when given: `<header>` (base64) in XML, the top-level `"header"` (hex) in
+   * JSON text or an object.
+   */
   header?: Buffer;
 }
 
@@ -35,19 +38,20 @@ export function readMessage(input: string | MessageInput, options: MessageIoOpti
       const { message, header } = fromXml(start === 0 ? input : input.slice(start));
       return header === undefined ? { form: 'xml', message } : { form: 'xml', message, header };
     }
-    return { form: 'json', message: fromJson(input, options) };
+    return { form: 'json', ...readJson(input, options) };
   }
   if (Buffer.isBuffer(input) || input instanceof Uint8Array) {
     throw codecError('ISO8583_ERR_OPTION', 'give a message as text or an object, not bytes (use unpack for bytes)', {
       field: 'input',
     });
   }
-  return { form: 'object', message: fromObject(input, options) };
+  return { form: 'object', ...readJson(input, options) };
 }
 
 /**
- * Writes a message in the given form: XML text (with `header` as `<header>` base64), JSON text, or the object
- * itself. The header is only carried by XML. Throws `ISO8583_ERR_OPTION` for an unknown form.
+ * Writes a message in the given form: XML text (with `header` as `<header>` base64), JSON text (with `header` as a
+ * top-level `"header"` in hex), or the object itself (without the header: pack takes it apart, `{ header }`). Throws
+ * `ISO8583_ERR_OPTION` for an unknown form.
  */
 export function writeMessage(
   message: IsoMessage,
@@ -59,7 +63,7 @@ export function writeMessage(
     case 'xml':
       return toXml(message, header === undefined ? { emv: options.emv } : { header, emv: options.emv });
     case 'json':
-      return toJson(message, { emv: options.emv });
+      return toJson(message, header === undefined ? { emv: options.emv } : { header, emv: options.emv });
     case 'object':
       return message;
     default:
