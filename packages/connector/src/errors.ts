@@ -3,6 +3,7 @@
  * {@link Iso8583Error}s from `@iso8583/codec`: they name the option, MTI, STAN or connection concerned and never
  * carry a field value (no card data reaches an error text). `docs/errors.md` has one row per code.
  */
+import { getSystemErrorMap } from 'node:util';
 import { Iso8583Error } from '@iso8583/codec';
 import type { FieldProblem, Iso8583ErrorContext } from '@iso8583/codec';
 
@@ -151,4 +152,28 @@ export function connectorError(
 export function optionsError(problems: FieldProblem[]): Iso8583Error {
   const list = problems.map((p) => `${p.field} (${p.reason})`).join('; ');
   return new Iso8583Error('ISO8583_ERR_CONNECTOR_OPTIONS', `invalid connector options: ${list}`, { problems });
+}
+
+// The system's reason for a failed file operation, in the text of a coded error: the code and its words
+// (`EACCES (permission denied)`) and the file it was about, so that a store that cannot be opened says why and where
+// (a journal file left by a first run as root, a read-only mount). A system error carries a path, never file contents.
+
+/** The system's reason for a failed file operation: `EISDIR (illegal operation on a directory)`; `error` for anything else. */
+export function systemReason(err: unknown): string {
+  const { code, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
+  const text = typeof errno === 'number' ? getSystemErrorMap().get(errno)?.[1] : undefined;
+  const name = typeof code === 'string' ? code : 'error';
+  return text === undefined ? name : `${name} (${text})`;
+}
+
+/**
+ * `: EACCES (permission denied): /var/lib/iso8583/journal/reversals.jsonl` for a system error (`errno` and `code`, and
+ * its `path` when it has one, `path -> dest` for a rename or a link), to end an error's text with; `''` for any other error (its own text may say more than a
+ * store's error should, and its code is kept as the error's `cause`).
+ */
+export function systemCause(err: unknown): string {
+  const { code, errno, path, dest } = (err ?? {}) as { code?: unknown; errno?: unknown; path?: unknown; dest?: unknown };
+  if (typeof errno !== 'number' || typeof code !== 'string') return '';
+  const files = [path, dest].filter((p): p is string => typeof p === 'string').join(' -> ');
+  return `: ${systemReason(err)}${files === '' ? '' : `: ${files}`}`;
 }

@@ -8,7 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { FieldProblem } from '@iso8583/codec';
 import { defaultJournalDir, validateConnectorOptions } from '@iso8583/connector';
 import { validateInboundOptions } from '@iso8583/inbound';
-import { pathProblem } from '../path-problem.js';
+import { storeDirProblem } from '../path-problem.js';
 import { flowError } from './errors.js';
 
 type Options = Record<string, unknown>;
@@ -52,15 +52,16 @@ export function connectorOptionsOf(dir: string, flowName: string, name: string, 
 
 /**
  * Throws `ISO8583_ERR_FLOW_INVALID` naming the connector's `journalDir` path and the system's reason when a journal
- * folder the start would make and open (each connector's, without a `store`) cannot be made, entered or written:
- * `run --check` looks (path-problem.ts: nothing made, no lock taken); the start would fail `ISO8583_ERR_CONNECTOR_JOURNAL`.
+ * folder the start would make and open (each connector's, without a `store`) cannot be made, entered or written, or a
+ * file in it the start opens cannot be (one left by a first run as another user): `run --check` looks (path-problem.ts:
+ * nothing made, no lock taken); the start would fail `ISO8583_ERR_CONNECTOR_JOURNAL`.
  */
 export function checkJournalDirs(file: string, connectors: Record<string, Options>): void {
   for (const [name, options] of Object.entries(connectors)) {
     if (options.store !== undefined) continue;
     for (const key of ['reversal', 'saf'] as const) {
       const dir = (options[key] as { journalDir?: unknown } | undefined)?.journalDir;
-      const problem = typeof dir === 'string' ? pathProblem(dir, 'folder') : undefined;
+      const problem = typeof dir === 'string' ? storeDirProblem(dir, ['journal']) : undefined;
       if (problem === undefined) continue;
       const field = `/connectors/${name}/${key}/journalDir`;
       throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file}: ${field}: the journal folder ${String(dir)} cannot be made or written: ${problem}`, { field });
