@@ -32,7 +32,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_DEADLINE:
     'The request\'s overall `deadline` (send options) passed before it was written (while it waited for the journal, a connection or its terminal): it never reached the host.',
   ISO8583_ERR_CONNECTOR_JOURNAL:
-    'The reversal journal could not be written or read (a full disk, an I/O error), or it stopped (its folder, file or lock removed or replaced while it ran: the file named in the log); the request was not sent, or its response could not be recorded and it is being reversed.',
+    'The reversal journal could not be opened at start (the text names its folder, the system\'s reason and the file: `EACCES (permission denied)` for a file left by another user, `EROFS` for a read-only mount), written or read (a full disk, an I/O error), or it stopped (its folder, file or lock removed or replaced while it ran: the file named in the log); the request was not sent, or its response could not be recorded and it is being reversed.',
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED:
     'Another live process (its pid in the text) holds the lock of the reversal journal folder named in the text; one process per journal.',
   ISO8583_ERR_CONNECTOR_STORE:
@@ -49,7 +49,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN:
     'A routing rule of an upstream group sends the request to an upstream that is down (named in the text); it is not sent elsewhere (the gateway answers 91).',
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG:
-    'The transaction log in the folder named in the text could not be opened, read or written (a full disk, an I/O error); a record that cannot be written is logged and counted, never the outcome of its request.',
+    'The transaction log in the folder named in the text could not be opened (at start the text ends with the system\'s reason and the file), read or written (a full disk, an I/O error); a record that cannot be written is logged and counted, never the outcome of its request.',
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED:
     'Another live process (its pid in the text) holds the lock of the transaction log folder named in the text; one process per folder.',
   ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD:
