@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { checkGatewayConfig } from '../src/gateway/check-config.js';
 import { BIN, runCli } from './cli-process.js';
+import { openFolder, otherUserSkip, runAsOther } from './other-user.js';
 
 function folder(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-check-journal-'));
@@ -52,12 +53,14 @@ test('--check-config: a journal folder still to be made, or one that is there, p
   assert.match(check('--reversal-journal', join(dir, 'afile'), '--store', 'postgresql://u@127.0.0.1:1/db', '--no-transaction-log'), /valid/);
 });
 
-test('--check-config: a journal folder this user may not write is refused', { skip: process.getuid?.() === 0 ? 'root writes anywhere' : false }, (t) => {
-  const dir = folder(t);
+test('--check-config: a journal folder this user may not write is refused', { skip: otherUserSkip() }, (t) => {
+  // Root may write anywhere: the check runs as nobody then (other-user.ts), as a service's ExecStartPre runs as its user.
+  const dir = openFolder(t);
   mkdirSync(join(dir, 'ro'));
   chmodSync(join(dir, 'ro'), 0o555);
-  t.after(() => chmodSync(join(dir, 'ro'), 0o755));
-  assert.throws(() => check('--reversal-journal', join(dir, 'ro')), { message: /EACCES/ });
+  const r = runAsOther(['gateway', '--upstream', '127.0.0.1:1', '--reversal-journal', join(dir, 'ro'), '--check-config']);
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stderr, /^iso8583: ISO8583_ERR_GATEWAY_CONFIG: --reversal-journal: the journal folder \S+\/ro cannot be made or written: EACCES \(permission denied\)\n$/);
 });
 
 test('--check-config: a journal folder or log file still to be made in a folder this user may not write is refused, as the start would fail', (t) => {

@@ -3,6 +3,7 @@
  * {@link Iso8583Error}s from `@iso8583/codec`: they name the option, MTI, STAN or connection concerned and never
  * carry a field value (no card data reaches an error text). `docs/errors.md` has one row per code.
  */
+import { getSystemErrorMap } from 'node:util';
 import { Iso8583Error } from '@iso8583/codec';
 import type { FieldProblem, Iso8583ErrorContext } from '@iso8583/codec';
 
@@ -31,7 +32,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_DEADLINE:
     'The request\'s overall `deadline` (send options) passed before it was written (while it waited for the journal, a connection or its terminal): it never reached the host.',
   ISO8583_ERR_CONNECTOR_JOURNAL:
-    'The reversal journal could not be written or read (a full disk, an I/O error), or it stopped (its folder, file or lock removed or replaced while it ran: the file named in the log); the request was not sent, or its response could not be recorded and it is being reversed.',
+    'The reversal journal could not be opened at start (the text names its folder, the system\'s reason and the file: `EACCES (permission denied)` for a file left by another user, `EROFS` for a read-only mount), written or read (a full disk, an I/O error), or it stopped (its folder, file or lock removed or replaced while it ran: the file named in the log); the request was not sent, or its response could not be recorded and it is being reversed.',
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED:
     'Another live process (its pid in the text) holds the lock of the reversal journal folder named in the text; one process per journal.',
   ISO8583_ERR_CONNECTOR_STORE:
@@ -48,7 +49,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN:
     'A routing rule of an upstream group sends the request to an upstream that is down (named in the text); it is not sent elsewhere (the gateway answers 91).',
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG:
-    'The transaction log in the folder named in the text could not be opened, read or written (a full disk, an I/O error); a record that cannot be written is logged and counted, never the outcome of its request.',
+    'The transaction log in the folder named in the text could not be opened (at start the text ends with the system\'s reason and the file), read or written (a full disk, an I/O error); a record that cannot be written is logged and counted, never the outcome of its request.',
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED:
     'Another live process (its pid in the text) holds the lock of the transaction log folder named in the text; one process per folder.',
   ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD:
@@ -151,4 +152,28 @@ export function connectorError(
 export function optionsError(problems: FieldProblem[]): Iso8583Error {
   const list = problems.map((p) => `${p.field} (${p.reason})`).join('; ');
   return new Iso8583Error('ISO8583_ERR_CONNECTOR_OPTIONS', `invalid connector options: ${list}`, { problems });
+}
+
+// The system's reason for a failed file operation, in the text of a coded error: the code and its words
+// (`EACCES (permission denied)`) and the file it was about, so that a store that cannot be opened says why and where
+// (a journal file left by a first run as root, a read-only mount). A system error carries a path, never file contents.
+
+/** The system's reason for a failed file operation: `EISDIR (illegal operation on a directory)`; `error` for anything else. */
+export function systemReason(err: unknown): string {
+  const { code, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
+  const text = typeof errno === 'number' ? getSystemErrorMap().get(errno)?.[1] : undefined;
+  const name = typeof code === 'string' ? code : 'error';
+  return text === undefined ? name : `${name} (${text})`;
+}
+
+/**
+ * `: EACCES (permission denied): /var/lib/iso8583/journal/reversals.jsonl` for a system error (`errno` and `code`, and
+ * its `path` when it has one, `path -> dest` for a rename or a link), to end an error's text with; `''` for any other error (its own text may say more than a
+ * store's error should, and its code is kept as the error's `cause`).
+ */
+export function systemCause(err: unknown): string {
+  const { code, errno, path, dest } = (err ?? {}) as { code?: unknown; errno?: unknown; path?: unknown; dest?: unknown };
+  if (typeof errno !== 'number' || typeof code !== 'string') return '';
+  const files = [path, dest].filter((p): p is string => typeof p === 'string').join(' -> ');
+  return `: ${systemReason(err)}${files === '' ? '' : `: ${files}`}`;
 }

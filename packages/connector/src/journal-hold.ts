@@ -6,7 +6,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
-import { connectorError } from './errors.js';
+import { connectorError, systemCause } from './errors.js';
 import { notNamed } from './file-identity.js';
 import type { FileIdentity } from './file-identity.js';
 import type { FolderLock } from './folder-lock.js';
@@ -15,6 +15,15 @@ import { lockJournal } from './journal-lock.js';
 /** The coded error of a journal that cannot be opened (its folder, lock, file or first compaction) or written. */
 export function journalError(what: string, cause: unknown): Iso8583Error {
   return connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the reversal journal ${what}`, { field: 'reversal.journalDir', cause });
+}
+
+/**
+ * The coded error of a journal whose folder, lock or file cannot be opened at start: the folder, and for a system
+ * error its reason and file (`the reversal journal in /var/lib/iso8583/journal cannot be opened: EACCES (permission
+ * denied): /var/lib/iso8583/journal/reversals.jsonl`), so that a start that fails says why.
+ */
+export function journalOpenError(dir: string, cause: unknown): Iso8583Error {
+  return journalError(`in ${dir} cannot be opened${systemCause(cause)}`, cause);
 }
 
 /** The coded error every append of a stopped journal fails with: why it stopped, and what to do. */

@@ -29,7 +29,7 @@ import { Batch, blankFailed, countWrite } from './journal-batch.js';
 import type { Change, JournalWriteStats } from './journal-batch.js';
 import { compactInto, compactedText } from './journal-compaction.js';
 import { connectorError } from './errors.js';
-import { JournalHold, journalError, stoppedError } from './journal-hold.js';
+import { JournalHold, journalError, journalOpenError, stoppedError } from './journal-hold.js';
 import { resolveJournalOptions } from './journal-options.js';
 import type { FileJournalOptions } from './journal-options.js';
 import { SpareFile } from './journal-spare.js';
@@ -141,7 +141,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       this.hold = await JournalHold.take(this.dir, this.path, this.logger);
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED') throw err;
-      throw journalError(`in ${this.dir} cannot be opened`, err);
+      throw journalOpenError(this.dir, err);
     }
     try {
       const live = await loadJournal(this.path, this.logger);
@@ -154,7 +154,7 @@ export class FileJournal extends EventEmitter implements ReversalJournal {
       return [...live.values()].map((e) => ({ ...e }));
     } catch (err) {
       await this.release();
-      throw journalError(`in ${this.dir} cannot be opened`, err);
+      throw journalOpenError(this.dir, err);
     }
   }
 

@@ -25,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { Iso8583Error } from '@iso8583/codec';
-import { connectorError } from './errors.js';
+import { connectorError, systemCause } from './errors.js';
 import { syncDir } from './durable-file.js';
 import { openFolderLock } from './folder-lock.js';
 import type { FolderLock, FolderLockKind } from './folder-lock.js';
@@ -82,8 +82,8 @@ class Batch {
   }
 }
 
-function logError(reason: string, dir: string, cause?: unknown): Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `${reason} (${dir})`, { field: 'transactionLog', cause });
+function logError(reason: string, dir: string, cause?: unknown, why = ''): Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `${reason} (${dir})${why}`, { field: 'transactionLog', cause });
 }
 
 /** A rejected promise, marked handled (the connector does not wait for `record`). */
@@ -162,7 +162,7 @@ export class FileTransactionLog implements TransactionLog {
       await this.seedLatest();
     } catch (err) {
       await this.releaseLock();
-      throw logError('the transaction log cannot be opened', this.dir, err);
+      throw logError('the transaction log cannot be opened', this.dir, err, systemCause(err));
     }
     this.isOpen = true;
     // Records given before open waited for it.
@@ -265,7 +265,7 @@ export class FileTransactionLog implements TransactionLog {
       return await openFolderLock(this.dir, LOCK_KIND, this.logger);
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED') throw err;
-      throw logError('the transaction log cannot be opened', this.dir, err);
+      throw logError('the transaction log cannot be opened', this.dir, err, systemCause(err));
     }
   }
 

@@ -9,6 +9,7 @@ import { startGateway } from '../gateway/gateway.js';
 import { socketQueueNotice } from '../gateway/socketqueue.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { gatewayError } from '../gateway/errors.js';
+import { withJournalFlag } from '../gateway/journal-check.js';
 import { createLogger, levelFor, logFileProblem } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 
@@ -43,7 +44,10 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   }
   const log = createLogger({ file: config.logFile, level: levelFor(config.logLevel, config.logMessages) });
   socketQueueNotice(config, log.logger);
-  const gateway = await startGateway(config, { logger: log.logger });
+  // A store folder that cannot be opened is named by its flag (journal-check.ts), its reason kept.
+  const gateway = await startGateway(config, { logger: log.logger }).catch((err: unknown) => {
+    throw withJournalFlag(err);
+  });
   // The stop signals are handled before the ready line goes out: a supervisor (or a test) that stops the gateway as
   // soon as it reads the line must not kill it with the default action of SIGTERM.
   const stopped = handleSignals(

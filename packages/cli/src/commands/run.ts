@@ -9,7 +9,7 @@ import type { FlagRow } from '../flag-table.js';
 import { loadFlow } from '../flow/load.js';
 import { flowSchema } from '../flow/schema.js';
 import { flowError } from '../flow/errors.js';
-import { checkJournalDirs } from '../flow/options.js';
+import { checkJournalDirs, withJournalPath } from '../flow/options.js';
 import { resolveFlowSequences, startFlow } from '../flow/runner.js';
 import { createLogger, levelFor, logFileProblem } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
@@ -73,6 +73,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     consoleSend: access['console-send'] === true,
     ...(typeof access['http-token'] === 'string' ? { httpToken: access['http-token'] } : {}),
     ...(typeof access['http-token-file'] === 'string' ? { httpTokenFile: access['http-token-file'] } : {}),
+  }).catch((err: unknown) => {
+    // A journal folder that cannot be opened is named by its JSON path, as --check names it; its reason kept.
+    throw withJournalPath(err, flow.connectors);
   });
   // The stop signals are handled before the ready lines go out (a stop sent on reading them is never lost).
   const stopped = handleSignals(

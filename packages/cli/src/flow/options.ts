@@ -5,10 +5,11 @@
  * header's length, a dialect that loads, ...), so that `run --check` refuses what `run` would, naming the JSON path.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { Iso8583Error } from '@iso8583/codec';
 import type { FieldProblem } from '@iso8583/codec';
 import { defaultJournalDir, validateConnectorOptions } from '@iso8583/connector';
 import { validateInboundOptions } from '@iso8583/inbound';
-import { pathProblem } from '../path-problem.js';
+import { storeDirProblem } from '../path-problem.js';
 import { flowError } from './errors.js';
 
 type Options = Record<string, unknown>;
@@ -52,20 +53,44 @@ export function connectorOptionsOf(dir: string, flowName: string, name: string, 
 
 /**
  * Throws `ISO8583_ERR_FLOW_INVALID` naming the connector's `journalDir` path and the system's reason when a journal
- * folder the start would make and open (each connector's, without a `store`) cannot be made, entered or written:
- * `run --check` looks (path-problem.ts: nothing made, no lock taken); the start would fail `ISO8583_ERR_CONNECTOR_JOURNAL`.
+ * folder the start would make and open (each connector's, without a `store`) cannot be made, entered or written, or a
+ * file in it the start opens cannot be (one left by a first run as another user): `run --check` looks (path-problem.ts:
+ * nothing made, no lock taken); the start would fail `ISO8583_ERR_CONNECTOR_JOURNAL`.
  */
 export function checkJournalDirs(file: string, connectors: Record<string, Options>): void {
   for (const [name, options] of Object.entries(connectors)) {
     if (options.store !== undefined) continue;
     for (const key of ['reversal', 'saf'] as const) {
       const dir = (options[key] as { journalDir?: unknown } | undefined)?.journalDir;
-      const problem = typeof dir === 'string' ? pathProblem(dir, 'folder') : undefined;
+      const problem = typeof dir === 'string' ? storeDirProblem(dir, ['journal']) : undefined;
       if (problem === undefined) continue;
       const field = `/connectors/${name}/${key}/journalDir`;
       throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file}: ${field}: the journal folder ${String(dir)} cannot be made or written: ${problem}`, { field });
     }
   }
+}
+
+/** The connector's name of a journal folder in the text of its errors. */
+const JOURNAL_FIELD = 'reversal.journalDir';
+
+/**
+ * A start's failure to open a connector's journal (`ISO8583_ERR_CONNECTOR_JOURNAL` or `..._JOURNAL_LOCKED`, naming its
+ * folder and the system's reason) named by the flow file's JSON path of that folder
+ * (`/connectors/bank/reversal/journalDir`) in place of the connector's option, its code kept, as `run --check` names
+ * it; any other error as it is.
+ */
+export function withJournalPath(err: unknown, connectors: Record<string, Options>): unknown {
+  if (!(err instanceof Iso8583Error) || err.field !== JOURNAL_FIELD) return err;
+  for (const [name, options] of Object.entries(connectors)) {
+    for (const key of ['reversal', 'saf'] as const) {
+      const dir = (options[key] as { journalDir?: unknown } | undefined)?.journalDir;
+      if (typeof dir !== 'string' || !err.message.startsWith(`${JOURNAL_FIELD}: the reversal journal in ${dir} `)) continue;
+      const field = `/connectors/${name}/${key}/journalDir`;
+      const text = `${field}: ${err.message.slice(JOURNAL_FIELD.length + 2)}`;
+      return new Iso8583Error(err.code, text, { field, ...(err.cause === undefined ? {} : { cause: err.cause }) });
+    }
+  }
+  return err;
 }
 
 /** An inbound endpoint's options as `iso8583 run` passes them (before its sequences are loaded): the dialect file resolved against `dir`. */

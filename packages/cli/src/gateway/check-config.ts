@@ -1,7 +1,7 @@
 /**
  * `iso8583 gateway --check-config`: everything the gateway would read before it opens a socket, read and checked
- * (flags, the config file, the dialect, every upstream's connector options, the TLS files, the journal folders), and
- * nothing more: no port opened, no journal folder or log file made, no journal lock taken. What a service manager's
+ * (flags, the config file, the dialect, every upstream's connector options, the TLS files, the HTTP token file, the
+ * journal folders and the files in them the start opens), and nothing more: no port opened, no journal folder or log file made, no journal lock taken. What a service manager's
  * `ExecStartPre` or a deploy script runs.
  */
 import { pino } from 'pino';
@@ -11,13 +11,15 @@ import type { GatewayConfig } from './config.js';
 import { upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
 import { checkJournalDirs } from './journal-check.js';
+import { readHttpToken } from '../console/access.js';
 import { gatewayOpenHttpWarning, httpBindOf, rawDialectsWarning } from './http.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import type { UpstreamDialect } from './approval-fit.js';
 
 /**
  * Checks `config` as {@link startGateway} would use it; throws the same coded error the start would throw (a TLS file
- * that cannot be read or used names its flag or config key). Returns the one-line summary printed on success, after a
+ * or `--http-token-file` that cannot be read or used names its flag or config key; a journal folder, or a file in it,
+ * this user cannot open names `--reversal-journal`, the file and the system's reason). Returns the one-line summary printed on success, after a
  * `warning:` line for each upstream whose approval codes the POS dialect cannot carry (approval-fit.ts), one for
  * upstreams of different dialects behind the HTTP port (`POST /raw` refused, `rawDialectsWarning`) and one for an HTTP
  * port open to the network without a token (`ISO8583_WARN_HTTP_OPEN`, as the start logs it).
@@ -33,6 +35,7 @@ export function checkGatewayConfig(config: GatewayConfig): string {
   }
   const client = resolveDialect(config.clientDialect ?? config.dialect);
   posTlsOptions(config);
+  readHttpToken(config.httpToken, config.httpTokenFile);
   checkJournalDirs(config, silent);
   const names = config.upstreams?.map((u) => `${u.name}=${u.upstream}`).join(',') ?? config.upstream;
   const http = config.httpEnabled ? `${httpBindOf(config)}:${config.http}` : 'off';

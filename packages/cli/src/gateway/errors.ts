@@ -8,7 +8,7 @@ import type { ProblemsContext } from '../problems-error.js';
  * config key concerned, never a field value. The flow file's codes are in `FLOW_ERROR_CODES` (flow/errors.ts).
  */
 export const GATEWAY_ERROR_CODES = {
-  ISO8583_ERR_GATEWAY_CONFIG: 'A gateway configuration (JSON file or flags) that breaks the schema, or whose log file or journal folder cannot be made or written (`--log-file`, `--reversal-journal`); `problems` lists every offending key.',
+  ISO8583_ERR_GATEWAY_CONFIG: 'A gateway configuration (JSON file or flags) that breaks the schema, or whose log file or journal folder cannot be made or written, or a file in that folder the start opens cannot be opened (`--log-file`, `--reversal-journal`: the text names the file and the system\'s reason); `problems` lists every offending key.',
 } as const;
 
 /** A stable error code of the gateway. */

@@ -1,34 +1,67 @@
 /**
- * The journal folders a gateway start would make and open (each upstream's SAF queue, the transaction log), looked at
- * by `--check-config` without making them or taking their lock (path-problem.ts): a folder the start could not open
- * (`ISO8583_ERR_CONNECTOR_JOURNAL`, exit 1) fails the check too, so an `ExecStartPre` does not pass a start that loops.
+ * The store folders a gateway start would make and open (each upstream's SAF queue, the transaction log), looked at
+ * by `--check-config` without making them or taking their lock (path-problem.ts): a folder or a file in it the start
+ * could not open (`ISO8583_ERR_CONNECTOR_JOURNAL` or `ISO8583_ERR_CONNECTOR_TRANSACTION_LOG`, exit 1) fails the check
+ * too, so an `ExecStartPre` does not pass a start that loops. A start that fails to open one names the flag as well
+ * ({@link withJournalFlag}).
  */
 import type { Logger } from 'pino';
+import { Iso8583Error } from '@iso8583/codec';
 import { defaultJournalDir } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
 import { groupUpstreams, upstreamOptions } from './upstream-options.js';
-import { pathProblem } from '../path-problem.js';
+import { storeDirProblem } from '../path-problem.js';
+import type { StoreKind } from '../path-problem.js';
 
-/** Every journal folder the start of `config` uses, as the start places them (none with a PostgreSQL `--store`). */
-export function gatewayJournalDirs(config: GatewayConfig, logger: Logger): string[] {
-  const dirs = (groupUpstreams(config) ?? [undefined]).map((named) => upstreamOptions(config, logger, undefined, named).saf?.journalDir);
-  if (!config.noTransactionLog && config.store === undefined) dirs.push(config.reversalJournal ?? defaultJournalDir('upstream'));
-  return [...new Set(dirs.filter((d): d is string => d !== undefined))];
+/** A store folder of a gateway start and the stores it holds. */
+export interface GatewayStoreDir {
+  /** The folder. */
+  dir: string;
+  /** The stores whose files it holds: an upstream's SAF journal, the transaction log, or both. */
+  kinds: StoreKind[];
+}
+
+/** Every store folder the start of `config` uses, as the start places them (none with a PostgreSQL `--store`). */
+export function gatewayJournalDirs(config: GatewayConfig, logger: Logger): GatewayStoreDir[] {
+  const dirs = new Map<string, StoreKind[]>();
+  const add = (dir: string | undefined, kind: StoreKind) => {
+    if (dir !== undefined) dirs.set(dir, [...(dirs.get(dir) ?? []), kind]);
+  };
+  for (const named of groupUpstreams(config) ?? [undefined]) add(upstreamOptions(config, logger, undefined, named).saf?.journalDir, 'journal');
+  if (!config.noTransactionLog && config.store === undefined) add(config.reversalJournal ?? defaultJournalDir('upstream'), 'transactions');
+  return [...dirs].map(([dir, kinds]) => ({ dir, kinds }));
 }
 
 /**
- * Throws `ISO8583_ERR_GATEWAY_CONFIG` naming `--reversal-journal` and the system's reason when a journal folder of
+ * Throws `ISO8583_ERR_GATEWAY_CONFIG` naming `--reversal-journal` and the system's reason when a store folder of
  * `config` cannot be made, entered or written (a file in its place or above it, a folder this user may not write, or
- * one still to be made in a folder this user may not write: pathProblem's rule).
+ * one still to be made in a folder this user may not write), or a file in it that the start opens cannot be opened
+ * (one this user may not read or write, as a first run as root leaves): path-problem.ts's rule.
  */
 export function checkJournalDirs(config: GatewayConfig, logger: Logger): void {
-  for (const dir of gatewayJournalDirs(config, logger)) {
-    const problem = pathProblem(dir, 'folder');
+  for (const { dir, kinds } of gatewayJournalDirs(config, logger)) {
+    const problem = storeDirProblem(dir, kinds);
     if (problem !== undefined) {
       throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `--reversal-journal: the journal folder ${dir} cannot be made or written: ${problem}`, {
         field: '--reversal-journal',
       });
     }
   }
+}
+
+/** The connector's names of the store folders the gateway's `--reversal-journal` places. */
+const STORE_FIELDS = new Set(['reversal.journalDir', 'transactionLog']);
+
+/**
+ * A start's failure to open a store folder (`ISO8583_ERR_CONNECTOR_JOURNAL`, `..._TRANSACTION_LOG`, with the folder
+ * and the system's reason in its text) named by the flag that places it, `--reversal-journal`, in place of the
+ * connector's option (`reversal.journalDir: ...`), its code kept; any other error as it is.
+ */
+export function withJournalFlag(err: unknown): unknown {
+  if (!(err instanceof Iso8583Error)) return err;
+  const field = err.field;
+  if (field === undefined || !STORE_FIELDS.has(field) || !err.message.startsWith(`${field}: `)) return err;
+  const text = `--reversal-journal: ${err.message.slice(field.length + 2)}`;
+  return new Iso8583Error(err.code, text, { field: '--reversal-journal', ...(err.cause === undefined ? {} : { cause: err.cause }) });
 }
