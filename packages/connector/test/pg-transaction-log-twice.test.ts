@@ -21,17 +21,28 @@ const COPY_DONE = Buffer.from([0x63, 0, 0, 0, 4]);
 
 /**
  * A TCP proxy to the database that, once armed, lets the client's next COPY through whole and then drops every answer
- * of that connection: the server commits the batch, the client never hears of it.
+ * of that connection: the server commits the batch, the client never hears of it. Once told to strand, it lets the
+ * next COPY statement through and then nothing of that connection either way: the server holds the batch's
+ * transaction open, waiting for its rows.
  */
-async function answerDroppingProxy(target: number): Promise<{ port: number; arm(): void; close(): Promise<void> }> {
+async function answerDroppingProxy(target: number): Promise<{ port: number; arm(): void; strand(): void; close(): Promise<void> }> {
   let armed = false;
+  let stranding = false;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(target, '127.0.0.1');
     let mute = false;
+    let cut = false;
     sockets.add(client).add(upstream);
     client.on('data', (d: Buffer) => {
+      if (cut) return;
       upstream.write(d);
+      if (stranding && d.includes('COPY iso8583_transactions')) {
+        // The statement reaches the server; nothing more goes either way: the server waits for rows never sent.
+        stranding = false;
+        cut = true;
+        mute = true;
+      }
       if (armed && d.includes(COPY_DONE)) {
         armed = false;
         mute = true;
@@ -40,7 +51,8 @@ async function answerDroppingProxy(target: number): Promise<{ port: number; arm(
     upstream.on('data', (d) => (mute ? undefined : client.write(d)));
     for (const s of [client, upstream]) {
       s.on('error', () => undefined);
-      s.on('close', () => [client, upstream].forEach((o) => o.destroy()));
+      // A stranded connection stays open on the server's side (a network cut: the client's close never arrives).
+      s.on('close', () => [client, upstream].forEach((o) => (cut && o === upstream ? undefined : o.destroy())));
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -48,6 +60,9 @@ async function answerDroppingProxy(target: number): Promise<{ port: number; arm(
     port: (server.address() as AddressInfo).port,
     arm: () => {
       armed = true;
+    },
+    strand: () => {
+      stranding = true;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -88,4 +103,22 @@ test('a batch that committed but whose answer was lost is sent again and stored 
   await log.record(sampleRecord(4));
   const { rows } = await check.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transaction_batches');
   assert.equal(rows[0]?.n, 1, "a batch's token is deleted by the next batch: only the last one stays");
+});
+
+test('a batch whose first try the server still holds open (waiting for rows its client will never send) is stored once the retry has waited half the statement timeout', async (t) => {
+  const url = new URL(pgs.database('try_stranded'));
+  const proxy = await answerDroppingProxy(Number(url.port));
+  t.after(() => proxy.close());
+  const check = new pg.Pool({ connectionString: url.toString() });
+  t.after(() => check.end());
+  url.port = String(proxy.port);
+  const log = new PgTransactionLog({ connectionString: url.toString(), statementTimeout: 400, retryDelay: 20, maxRetryDelay: 100 });
+  t.after(() => log.close());
+  await log.open();
+  proxy.strand();
+  await log.record(sampleRecord(1));
+  assert.ok(log.stats().failedBatches >= 2, 'the first try timed out, the retry under its token waited for it and gave up');
+  const { rows } = await check.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions');
+  assert.equal(rows[0]?.n, 1, 'stored once, under a fresh token');
+  assert.deepEqual((await log.query({})).map((r) => r.stan), [sampleRecord(1).stan]);
 });
