@@ -8,14 +8,17 @@
  * the same token: if the first try committed, the token is there and the retry is refused for it (SQLSTATE 23505 on
  * the token's key), and the batch counts as stored; if that try is still running on the server, the retry waits for
  * it (at most `lockTimeout` ms, then it is retried under a fresh token, since a try the server still holds that long
- * is waiting for the rest of rows its client will never send). A token is deleted by the next batch's statement once
- * its batch is known stored; the tokens a node left when it died go with `prune`.
+ * is waiting for the rest of rows its client will never send). The tokens of batches known stored are deleted by a
+ * later batch's statement, {@link SPENT_TOKENS_DELETED} at a time; the tokens a node left when it died go with `prune`.
  */
 import { randomBytes } from 'node:crypto';
 import { notCommitted } from './pool.js';
 
 /** The table of the tokens (schema version 105). */
 export const BATCH_TOKENS = 'iso8583_transaction_batches';
+
+/** Tokens of stored batches deleted together, by one statement of a later batch (a statement per batch would cost more). */
+export const SPENT_TOKENS_DELETED = 32;
 
 /** A batch sent once whose fate is unknown: its first record's place in the buffer, its size and its token. */
 interface InDoubt {
@@ -64,7 +67,7 @@ export class BatchTokens {
     this.doubt = undefined;
     const again = doubt !== undefined && doubt.first === first && length >= doubt.size;
     const token = again ? doubt.token : randomBytes(12).toString('hex');
-    const deletes = this.spent.slice();
+    const deletes = this.spent.length >= SPENT_TOKENS_DELETED ? this.spent.slice() : [];
     // Tokens are hex made here: written into the text, as the simple query protocol (which COPY needs) has no parameters.
     const wait = again ? `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(this.lockTimeout))}; ` : '';
     const drop = deletes.length > 0 ? `DELETE FROM ${BATCH_TOKENS} WHERE id IN (${deletes.map((t) => `'${t}'`).join(', ')}); ` : '';

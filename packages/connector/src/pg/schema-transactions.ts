@@ -21,7 +21,7 @@
  * by every request, so autovacuum analyzes it again and again, and the other sixteen columns only cost it CPU.
  *
  * Version 105 adds `iso8583_transaction_batches`: the token of each batch (batch-token.ts), stored in the batch's
- * transaction and deleted by the next one, so that a batch sent again after its answer was lost is stored once.
+ * transaction and deleted by a later one, so that a batch sent again after its answer was lost is stored once.
  *
  * Version 104 finds STANs and RRNs through one GIN index instead of two hash indexes: its key is the array
  * {@link TRANSACTION_KEYS} (`ARRAY[stan, rrn]`), and with `fastupdate` (GIN's default) a row's two keys are appended to
@@ -132,7 +132,7 @@ export const TRANSACTION_MIGRATIONS: readonly Migration[] = [
   },
   {
     // A new table, no row of the log touched: the token each batch stores with its rows (batch-token.ts), so that a
-    // batch sent again after its answer was lost is stored once. A token lives until the next batch commits.
+    // batch sent again after its answer was lost is stored once. Tokens are deleted 32 at a time by a later batch.
     version: 105,
     name: 'transaction log: a token per batch, so that a batch sent again is stored once',
     sql: `CREATE TABLE iso8583_transaction_batches (id text COLLATE "C" PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());`,
