@@ -153,7 +153,9 @@ export async function readLinesBackwards(path: string, visit: LineVisitor, needl
             if (next >= 0 && next < end && lineAt(next + 1)) return true;
             if (lineAt(lineStart)) return true;
             if (lineStart > from && lineAt(lineStart === 1 ? 0 : data.lastIndexOf(0x0a, lineStart - 2) + 1)) return true;
-            const before = visited - 1 - only.length;
+            // From the hit's own line back: the line before it, read just now, may hold the text too, and then the
+            // line before that one is read as well (its neighbour, for the order check), not skipped over.
+            const before = lineStart - 1 - only.length;
             hit = before >= from ? data.lastIndexOf(only, before) : -1;
           }
           end = pos === 0 ? 0 : firstNewline;

@@ -20,6 +20,9 @@
  * Version 103 keeps the planner's statistics (ANALYZE) to the columns a query filters or orders on: the table grows
  * by every request, so autovacuum analyzes it again and again, and the other sixteen columns only cost it CPU.
  *
+ * Version 105 adds `iso8583_transaction_batches`: the token of each batch (batch-token.ts), stored in the batch's
+ * transaction and deleted by a later one, so that a batch sent again after its answer was lost is stored once.
+ *
  * Version 104 finds STANs and RRNs through one GIN index instead of two hash indexes: its key is the array
  * {@link TRANSACTION_KEYS} (`ARRAY[stan, rrn]`), and with `fastupdate` (GIN's default) a row's two keys are appended to
  * the index's pending list and merged into the index in bulk, sorted, once the list is over `gin_pending_list_limit`
@@ -126,5 +129,12 @@ export const TRANSACTION_MIGRATIONS: readonly Migration[] = [
       ALTER COLUMN terminal TYPE text COLLATE "C";
     CREATE INDEX iso8583_transactions_terminal ON iso8583_transactions (terminal, at DESC, seq DESC) WHERE terminal IS NOT NULL;
     CREATE INDEX iso8583_transactions_keys ON iso8583_transactions USING gin ((${TRANSACTION_KEYS}));`,
+  },
+  {
+    // A new table, no row of the log touched: the token each batch stores with its rows (batch-token.ts), so that a
+    // batch sent again after its answer was lost is stored once. Tokens are deleted 32 at a time by a later batch.
+    version: 105,
+    name: 'transaction log: a token per batch, so that a batch sent again is stored once',
+    sql: `CREATE TABLE iso8583_transaction_batches (id text COLLATE "C" PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());`,
   },
 ];

@@ -3,7 +3,8 @@
  * (`iso8583_transactions`, see schema-transactions.ts), so a query on any node answers for all of them.
  *
  * Writes are batched: the records recorded in the same tick, or while an insert is in flight, go to the database
- * together in one COPY (one statement, its rows as COPY text; see copy.ts). The log never holds up a request: when the
+ * together in one COPY (one statement, its rows as COPY text; see copy.ts; stored once even when sent again: see
+ * batch-token.ts). The log never holds up a request: when the
  * database is away, records wait in a bounded buffer and the batch is retried with backoff; once the buffer holds
  * `maxBuffered` records the oldest are dropped, counted and reported (`ISO8583_WARN_TRANSACTION_LOG_DROPPED`). Every
  * record goes through the allow-list of transaction-allow-list.ts first: nothing but the keys of a TransactionRecord, the
@@ -16,6 +17,8 @@ import { Backoff } from '../backoff.js';
 import { connectorError } from '../errors.js';
 import type { TransactionLog, TransactionPage, TransactionQuery, TransactionRecord } from '../transaction-log.js';
 import { checkTransactionQuery } from '../transaction-query.js';
+import { BATCH_TOKENS, BatchTokens, storedBefore } from './batch-token.js';
+import type { NextBatch } from './batch-token.js';
 import { copyFrom } from './copy.js';
 import { migrate } from './migrations.js';
 import { isDataError, makePgPool, storeCause, storeError } from './pool.js';
@@ -55,6 +58,8 @@ export class PgTransactionLog implements TransactionLog {
   private readonly logger: Logger;
   private readonly backoff: Backoff;
   private readonly buffer = new RecordBuffer();
+  /** Each batch's token, so that a batch sent again after its answer was lost is stored once (batch-token.ts). */
+  private readonly tokens: BatchTokens;
   private flight: Promise<boolean> | undefined;
   private flightSize = 0;
   /** The place of the batch in flight's first record (RecordBuffer.first), while one flies. */
@@ -78,6 +83,7 @@ export class PgTransactionLog implements TransactionLog {
     this.closeTimeout = o.closeTimeout;
     this.pruneChunk = o.pruneChunk;
     this.backoff = new Backoff(o.retryDelay, o.maxRetryDelay);
+    this.tokens = new BatchTokens(TRANSACTION_COPY, o.statementTimeout / 2);
     this.node = o.node;
     this.synchronousCommit = o.synchronousCommit;
     this.logger = o.logger;
@@ -142,7 +148,7 @@ export class PgTransactionLog implements TransactionLog {
     return toPage(rows.map(storedRecord), checked.limit, () => rowCursor(rows[rows.length - 1] as StoredRow));
   }
 
-  /** Removes the records older than `before` (ms since the epoch), `pruneChunk` rows per statement; resolves with how many. */
+  /** Removes the records (and batch tokens) older than `before` (ms since the epoch), `pruneChunk` rows per statement; resolves with how many records. */
   async prune(before: number): Promise<number> {
     if (typeof before !== 'number' || !Number.isFinite(before)) {
       throw connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY', 'must be a time in milliseconds', { field: 'before' });
@@ -154,7 +160,10 @@ export class PgTransactionLog implements TransactionLog {
       // The oldest rows first, found and deleted by the primary key (at, seq): see TRANSACTION_PRUNE.
       const result = await this.run(TRANSACTION_PRUNE, [cutoff, this.pruneChunk], 'prune');
       removed += result.rowCount ?? 0;
-      if ((result.rowCount ?? 0) < this.pruneChunk) return removed;
+      if ((result.rowCount ?? 0) >= this.pruneChunk) continue;
+      // The tokens of batches (batch-token.ts) a node left behind when it stopped or died.
+      await this.run(`DELETE FROM ${BATCH_TOKENS} WHERE at < $1::timestamptz`, [cutoff], 'prune');
+      return removed;
     }
   }
 
@@ -262,13 +271,15 @@ export class PgTransactionLog implements TransactionLog {
 
   /** Sends the oldest `maxBatch` records in one COPY; resolves true when the next batch may go at once (this one stored, or refused for its data and dropped). */
   private fly(): Promise<boolean> {
-    const batch = this.buffer.take(this.maxBatch);
+    const next = this.tokens.next(this.buffer.first, this.buffer.length, this.maxBatch);
+    const batch = this.buffer.take(next.take);
     const size = batch.rows.length;
     this.lastFlight = performance.now();
     this.flightSize = size;
     this.flightFirst = batch.first ?? 0;
-    const flight = this.insert(batch).then(
-      () => {
+    const flight = this.insert(batch, next).then(
+      (err?: unknown) => {
+        this.tokens.stored(next, err);
         this.figures.stored += size;
         this.figures.batches += 1;
         settleStored(batch);
@@ -281,6 +292,7 @@ export class PgTransactionLog implements TransactionLog {
       },
       (err: unknown) => {
         this.figures.failedBatches += 1;
+        this.tokens.failed(next, this.flightFirst, size, err);
         if (this.drained || isDataError(err)) {
           // A batch the database refuses for its data would be refused forever: it is dropped, not retried.
           this.drop(batch, this.drained ? 'the transaction log closed before the database took them' : `the database refused the batch (${storeCause(err)})`);
@@ -315,8 +327,15 @@ export class PgTransactionLog implements TransactionLog {
     return flight;
   }
 
-  private async insert(batch: BufferedRecords): Promise<void> {
-    await copyFrom(this.pool, TRANSACTION_COPY, Buffer.from(batch.rows.join(''), 'utf8'));
+  /** Stores `batch` under its token; resolves with the refusal that says an earlier try of it committed (else nothing). */
+  private async insert(batch: BufferedRecords, next: NextBatch): Promise<unknown> {
+    try {
+      await copyFrom(this.pool, next.sql, Buffer.from(batch.rows.join(''), 'utf8'));
+      return undefined;
+    } catch (err) {
+      if (storedBefore(err)) return err;
+      throw err;
+    }
   }
 
   /** Drops the oldest records beyond `maxBuffered`. */

@@ -1,0 +1,126 @@
+// A batch of the PostgreSQL transaction log whose COPY committed but whose answer never came back (the answer later
+// than the statement timeout, or the connection broken after the commit) fails with its fate unknown and is sent
+// again: it must be stored once, not twice (a purchase listed twice by every query), and the records recorded
+// meanwhile must be stored too (batch-token.ts).
+import assert from 'node:assert/strict';
+import { createServer, connect } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { waitUntil } from '@iso8583/test-support';
+import { PgTransactionLog } from '../src/index.js';
+import { SPENT_TOKENS_DELETED } from '../src/pg/batch-token.js';
+import { PgLogDatabases } from './helpers/pg-transaction-log.js';
+import { sampleRecord } from './helpers/transaction-log-contract.js';
+
+const pgs = new PgLogDatabases();
+before(() => pgs.start());
+after(() => pgs.destroy());
+
+/** The protocol's CopyDone message: the client has sent every row of the COPY. */
+const COPY_DONE = Buffer.from([0x63, 0, 0, 0, 4]);
+
+/**
+ * A TCP proxy to the database that, once armed, lets the client's next COPY through whole and then drops every answer
+ * of that connection: the server commits the batch, the client never hears of it. Once told to strand, it lets the
+ * next COPY statement through and then nothing of that connection either way: the server holds the batch's
+ * transaction open, waiting for its rows.
+ */
+async function answerDroppingProxy(target: number): Promise<{ port: number; arm(): void; strand(): void; close(): Promise<void> }> {
+  let armed = false;
+  let stranding = false;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    let mute = false;
+    let cut = false;
+    sockets.add(client).add(upstream);
+    client.on('data', (d: Buffer) => {
+      if (cut) return;
+      upstream.write(d);
+      if (stranding && d.includes('COPY iso8583_transactions')) {
+        // The statement reaches the server; nothing more goes either way: the server waits for rows never sent.
+        stranding = false;
+        cut = true;
+        mute = true;
+      }
+      if (armed && d.includes(COPY_DONE)) {
+        armed = false;
+        mute = true;
+      }
+    });
+    upstream.on('data', (d) => (mute ? undefined : client.write(d)));
+    for (const s of [client, upstream]) {
+      s.on('error', () => undefined);
+      // A stranded connection stays open on the server's side (a network cut: the client's close never arrives).
+      s.on('close', () => [client, upstream].forEach((o) => (cut && o === upstream ? undefined : o.destroy())));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    arm: () => {
+      armed = true;
+    },
+    strand: () => {
+      stranding = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+test('a batch that committed but whose answer was lost is sent again and stored once; the records recorded meanwhile are stored too', async (t) => {
+  const url = new URL(pgs.database('answer_lost'));
+  const proxy = await answerDroppingProxy(Number(url.port));
+  t.after(() => proxy.close());
+  const check = new pg.Pool({ connectionString: url.toString() });
+  t.after(() => check.end());
+  url.port = String(proxy.port);
+  const log = new PgTransactionLog({ connectionString: url.toString(), statementTimeout: 400, retryDelay: 20, maxRetryDelay: 100 });
+  t.after(() => log.close());
+  await log.open();
+  await log.record(sampleRecord(1));
+  const count = async (stan: string | undefined): Promise<number> =>
+    (await check.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions WHERE stan = $1', [stan])).rows[0]?.n ?? 0;
+
+  proxy.arm();
+  const second = log.record(sampleRecord(2));
+  await waitUntil(async () => (await count(sampleRecord(2).stan)) === 1, { what: 'the batch to commit on the server' });
+  await waitUntil(() => log.stats().failedBatches === 1, { what: 'the batch to fail on the client (its answer lost)' });
+  const third = log.record(sampleRecord(3));
+  await Promise.all([second, third]);
+
+  assert.equal(await count(sampleRecord(2).stan), 1, 'stored once, though sent twice');
+  assert.equal(await count(sampleRecord(3).stan), 1, 'the record recorded while the batch was in doubt is stored');
+  assert.deepEqual(
+    (await log.query({})).map((r) => r.stan),
+    [3, 2, 1].map((n) => sampleRecord(n).stan),
+  );
+  assert.equal(log.stats().stored, 3);
+  const tokens = async (): Promise<number> => (await check.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transaction_batches')).rows[0]?.n ?? 0;
+  assert.equal(await tokens(), 3, 'a token per batch stored, three batches (the retry stored none)');
+  for (let n = 4; n < 4 + SPENT_TOKENS_DELETED; n++) await log.record(sampleRecord(n));
+  assert.ok((await tokens()) < SPENT_TOKENS_DELETED, `the tokens of stored batches are deleted ${SPENT_TOKENS_DELETED} at a time by a later batch`);
+});
+
+test('a batch whose first try the server still holds open (waiting for rows its client will never send) is stored once the retry has waited half the statement timeout', async (t) => {
+  const url = new URL(pgs.database('try_stranded'));
+  const proxy = await answerDroppingProxy(Number(url.port));
+  t.after(() => proxy.close());
+  const check = new pg.Pool({ connectionString: url.toString() });
+  t.after(() => check.end());
+  url.port = String(proxy.port);
+  const log = new PgTransactionLog({ connectionString: url.toString(), statementTimeout: 400, retryDelay: 20, maxRetryDelay: 100 });
+  t.after(() => log.close());
+  await log.open();
+  proxy.strand();
+  await log.record(sampleRecord(1));
+  assert.ok(log.stats().failedBatches >= 2, 'the first try timed out, the retry under its token waited for it and gave up');
+  const { rows } = await check.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions');
+  assert.equal(rows[0]?.n, 1, 'stored once, under a fresh token');
+  assert.deepEqual((await log.query({})).map((r) => r.stan), [sampleRecord(1).stan]);
+});
