@@ -3,8 +3,8 @@
  * {@link FieldProblem}s, one per path, reasons in words and never the value. Used for option sets (connector, inbound
  * endpoint), config files and flow files, so that they all report alike.
  */
-import { Ajv } from 'ajv';
-import type { ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject } from 'ajv';
 import { Iso8583Error, problemsText } from '../errors.js';
 import type { FieldProblem, Iso8583ErrorCode } from '../errors.js';
 
@@ -82,7 +82,9 @@ function sharedAjv(useDefaults: boolean, coerceTypes: boolean): Ajv {
   const key = `${String(useDefaults)}/${String(coerceTypes)}`;
   let ajv = AJVS.get(key);
   if (ajv === undefined) {
-    ajv = new Ajv({ allErrors: true, strict: false, useDefaults, coerceTypes, addUsedSchema: false });
+    // ajv (CommonJS) is loaded with the first check compiled: a process that checks nothing never loads it.
+    const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    ajv = new AjvClass({ allErrors: true, strict: false, useDefaults, coerceTypes, addUsedSchema: false });
     ajv.addKeyword({
       keyword: 'typeof',
       schemaType: 'string',
