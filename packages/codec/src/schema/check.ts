@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject } from 'ajv';
+import type * as AjvModule from 'ajv';
 import { Iso8583Error, problemsText } from '../errors.js';
 import type { FieldProblem, Iso8583ErrorCode } from '../errors.js';
 
@@ -83,7 +84,7 @@ function sharedAjv(useDefaults: boolean, coerceTypes: boolean): Ajv {
   let ajv = AJVS.get(key);
   if (ajv === undefined) {
     // ajv (CommonJS) is loaded with the first check compiled: a process that checks nothing never loads it.
-    const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof AjvModule;
     ajv = new AjvClass({ allErrors: true, strict: false, useDefaults, coerceTypes, addUsedSchema: false });
     ajv.addKeyword({
       keyword: 'typeof',
