@@ -5,7 +5,7 @@
  */
 import { readFlagFile } from './read-file.js';
 import { BUILTIN_DIALECTS, resolveDialect } from '@iso8583/codec';
-import { tlsMaterialProblem } from '@iso8583/inbound';
+import { tlsMaterialProblem } from '@iso8583/inbound/tls-material';
 import type { Codec, Dialect, FramingOptions, LengthHeader } from '@iso8583/codec';
 import type { FlagSpecs, FlagValues } from './args.js';
 import { booleanFlag, choiceFlag, cliError, integerFlag, stringFlag } from './args.js';

@@ -3,11 +3,17 @@
  * card data is configured here once.
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { pathProblem, systemReason } from './path-problem.js';
+
+/** pino-pretty (CommonJS, loaded as it is needed): only a log written for a terminal uses it. */
+function loadPinoPretty(): typeof PinoPretty {
+  return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+}
 
 /**
  * Paths hidden should a message object ever be logged whole: PAN (2), track 2 (35), track 3 (36), track 1 (45), PIN
@@ -112,7 +118,7 @@ export function createLogger(options: LoggerOptions): ReopenableLogger {
   // pino-pretty in the process (no worker thread), writing to the same synchronous standard error.
   const stream: DestinationStream =
     format === 'pretty' && options.file === undefined
-      ? PinoPretty({ destination: 2, sync: true, colorize: process.stderr.isTTY === true, ignore: 'pid,hostname' })
+      ? loadPinoPretty()({ destination: 2, sync: true, colorize: process.stderr.isTTY === true, ignore: 'pid,hostname' })
       : destination;
   const logger = pino(
     {

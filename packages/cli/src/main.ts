@@ -4,7 +4,6 @@
  * Commands load on demand, so that `iso8583 decode` does not load the gateway.
  */
 import { createRequire } from 'node:module';
-import { errorCode, formatError } from './io.js';
 
 /** A command: its arguments after the command name in, the exit code out. */
 export type CommandHandler = (argv: string[]) => Promise<number>;
@@ -81,8 +80,13 @@ function version(): string {
   return `iso8583 ${pkg.version ?? 'unknown'}\n`;
 }
 
-/** Exit code of a failure: 2 for a command line that cannot be run, 1 otherwise. */
-function exitCodeOf(err: unknown): number {
+/**
+ * Writes the error line of a failure and resolves to its exit code: 2 for a command line that cannot be run, 1
+ * otherwise. io.js (and the codec behind it) loads here, for a failure: `--help` and `--version` need neither.
+ */
+async function reportFailure(err: unknown): Promise<number> {
+  const { errorCode, formatError } = await import('./io.js');
+  process.stderr.write(formatError(err));
   return errorCode(err) === 'ISO8583_ERR_CLI_USAGE' ? 2 : 1;
 }
 
@@ -116,8 +120,7 @@ export async function main(argv: string[]): Promise<number> {
     const handler = await entry.load();
     return await handler(rest);
   } catch (err) {
-    process.stderr.write(formatError(err));
-    return exitCodeOf(err);
+    return await reportFailure(err);
   } finally {
     process.removeListener('beforeExit', unsettled);
   }

@@ -89,3 +89,26 @@ test('schemaCheckError and assertSchemaCheck: the coded error names every path',
   assert.throws(() => assertSchemaCheck(check, {}, OPTIONS), { code: 'ISO8583_ERR_TEST', field: 'host' });
   assert.doesNotThrow(() => assertSchemaCheck(check, { host: 'h' }, OPTIONS));
 });
+
+test('checks made with the same options keep their own rules, even for two schemas with the same $id', () => {
+  const id = 'https://example.test/schemas/same.json';
+  const strings = compileSchemaCheck({ $id: id, type: 'object', properties: { a: { type: 'string' } } }, { code: 'X', subject: 's' });
+  const numbers = compileSchemaCheck({ $id: id, type: 'object', properties: { a: { type: 'number' } } }, { code: 'X', subject: 's' });
+  assert.deepEqual(strings({ a: 'text' }), []);
+  assert.deepEqual(numbers({ a: 1 }), []);
+  assert.deepEqual(strings({ a: 1 }).map((p) => p.field), ['a']);
+  assert.deepEqual(numbers({ a: 'text' }).map((p) => p.field), ['a']);
+  // Defaults are filled in only by the check that asked for them, from the same schema object.
+  const filling = compileSchemaCheck(SCHEMA, { code: 'X', subject: 's', useDefaults: true });
+  const plain = compileSchemaCheck(SCHEMA, { code: 'X', subject: 's' });
+  const filled: Record<string, unknown> = { host: 'h' };
+  const untouched: Record<string, unknown> = { host: 'h' };
+  assert.deepEqual(filling(filled), []);
+  assert.deepEqual(plain(untouched), []);
+  assert.equal(filled.frame, 'binary2');
+  assert.equal(untouched.frame, undefined);
+});
+
+test('an invalid schema is refused when it is compiled, as ajv refuses it', () => {
+  assert.throws(() => compileSchemaCheck({ type: 'object', properties: { a: { type: 'no-such-type' } } }, { code: 'X', subject: 's' }), /schema is invalid/);
+});

@@ -3,6 +3,7 @@
  * SocketQueue's key names (`listenPort`, ...) and names a problem by the key as the file wrote it.
  */
 import { compileSchemaCheck } from '@iso8583/codec';
+import type { FieldProblem, SchemaCheck } from '@iso8583/codec';
 import { flagSchema } from '../flag-table.js';
 import { readFlagFile } from '../read-file.js';
 import type { GatewayConfig } from './config.js';
@@ -24,11 +25,18 @@ export const GATEWAY_CONFIG_SCHEMA = {
   ]),
 } as const;
 
-const checkFile = compileSchemaCheck(GATEWAY_CONFIG_SCHEMA, {
-  code: 'ISO8583_ERR_GATEWAY_CONFIG',
-  subject: 'gateway config file',
-  paths: 'pointer',
-});
+let fileCheck: SchemaCheck | undefined;
+
+/** The config file's check, compiled when a first file is read (a gateway started with flags only never needs it). */
+function checkFile(data: unknown): FieldProblem[] {
+  fileCheck ??= compileSchemaCheck(GATEWAY_CONFIG_SCHEMA, {
+    code: 'ISO8583_ERR_GATEWAY_CONFIG',
+    subject: 'gateway config file',
+    paths: 'pointer',
+  });
+  return fileCheck(data);
+}
+
 /** Reads and validates a gateway JSON config file. */
 export function readConfigFile(path: string): Partial<GatewayConfig> {
   return readConfig(path).config;

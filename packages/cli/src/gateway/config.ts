@@ -3,7 +3,7 @@
  * rows (one per option, with help and limits) and the defaults read from them are in flag-rows.ts.
  */
 import { compileSchemaCheck } from '@iso8583/codec';
-import type { LengthHeader } from '@iso8583/codec';
+import type { FieldProblem, LengthHeader, SchemaCheck } from '@iso8583/codec';
 import { flagHelp, flagSpecs, resolveAliases } from '../flag-table.js';
 import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
@@ -181,12 +181,18 @@ export interface GatewayConfig {
   logMessages: boolean;
 }
 
-const checkFlags = compileSchemaCheck(GATEWAY_CONFIG_SCHEMA, {
-  code: 'ISO8583_ERR_CLI_OPTION',
-  subject: 'gateway flags',
-  paths: 'pointer',
-  coerceTypes: true,
-});
+let flagCheck: SchemaCheck | undefined;
+
+/** The flags' check (values coerced as a command line's strings must be), compiled at the first command line parsed. */
+function checkFlags(fromFlags: Record<string, unknown>): FieldProblem[] {
+  flagCheck ??= compileSchemaCheck(GATEWAY_CONFIG_SCHEMA, {
+    code: 'ISO8583_ERR_CLI_OPTION',
+    subject: 'gateway flags',
+    paths: 'pointer',
+    coerceTypes: true,
+  });
+  return flagCheck(fromFlags);
+}
 
 const FLAG_BY_KEY = new Map(GATEWAY_FLAGS.map((f) => [f.key as string, f]));
 

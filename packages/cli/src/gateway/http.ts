@@ -18,6 +18,7 @@ import { addMonitoring, assembleHttp } from '../http/app.js';
 import { requireKnownHost } from '../http/host-check.js';
 import { answerNotFound, badUrlAnswer } from '../http/not-found.js';
 import { answerClientError, boundRequests } from '../http/request-deadline.js';
+import { lazySchemaCompilers } from '../http/schema-compilers.js';
 import type { HttpApp, Monitoring } from '../http/app.js';
 import { TransactionRing } from '../console/recent.js';
 import { openHttpWarning, warnOpenHttp } from '../http/open-warning.js';
@@ -178,7 +179,7 @@ export function gatewayOpenHttpWarning(config: GatewayConfig): string | undefine
  * one (http/host-check.ts). A request must arrive whole within `requestTimeout` (http/request-deadline.ts).
  */
 export async function startMetrics(config: GatewayConfig, monitoring: Monitoring, made: (server: FastifyInstance) => void): Promise<AddressInfo> {
-  const server = fastify({ logger: false, forceCloseConnections: true, clientErrorHandler: answerClientError, frameworkErrors: badUrlAnswer() });
+  const server = fastify({ logger: false, forceCloseConnections: true, schemaController: lazySchemaCompilers(), clientErrorHandler: answerClientError, frameworkErrors: badUrlAnswer() });
   made(server);
   boundRequests(server.server, config.requestTimeout);
   requireKnownHost(server, () => config.metricsHost, false);

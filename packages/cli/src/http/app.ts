@@ -17,6 +17,7 @@ import { requireKnownHost } from './host-check.js';
 import { answerNotFound, badUrlAnswer } from './not-found.js';
 import { refusalBody } from './refusal-body.js';
 import { socketQueueHttp } from './socketqueue-http.js';
+import { lazySchemaCompilers } from './schema-compilers.js';
 import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests } from './request-deadline.js';
 import { requireToken } from '../console/access.js';
 import { mountConsole } from '../console/routes.js';
@@ -153,6 +154,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   const app: FastifyInstance = fastify({
     logger: false,
     forceCloseConnections: 'idle',
+    schemaController: lazySchemaCompilers(),
     clientErrorHandler: answerClientError,
     frameworkErrors: badUrlAnswer(options.logger, refusal),
     ...(sq === undefined ? {} : { rewriteUrl: sq.rewriteUrl }),

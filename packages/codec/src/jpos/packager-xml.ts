@@ -1,4 +1,4 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from '../views/fast-xml-parser.js';
 import type { Dialect, FieldSpec, Sensitivity } from '../types.js';
 import type { FieldProblem } from '../errors.js';
 import { codecError } from '../errors.js';

@@ -3,8 +3,9 @@
  * {@link FieldProblem}s, one per path, reasons in words and never the value. Used for option sets (connector, inbound
  * endpoint), config files and flow files, so that they all report alike.
  */
-import { Ajv } from 'ajv';
-import type { ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject } from 'ajv';
+import type * as AjvModule from 'ajv';
 import { Iso8583Error, problemsText } from '../errors.js';
 import type { FieldProblem, Iso8583ErrorCode } from '../errors.js';
 
@@ -71,25 +72,39 @@ function segmentsOf(error: ErrorObject): string[] {
 }
 
 /**
+ * One ajv per set of instance options, shared by every check compiled with them: a new ajv compiles the JSON Schema
+ * meta-schema (to check the schema it is given) before its first schema, which costs more than most schemas. Schemas
+ * are not kept by `$id` (`addUsedSchema: false`): two checks may compile schemas with the same `$id`, as separate
+ * instances allowed; ajv still keeps each compiled schema by the schema object, so compiling one object twice is free.
+ */
+const AJVS = new Map<string, Ajv>();
+
+function sharedAjv(useDefaults: boolean, coerceTypes: boolean): Ajv {
+  const key = `${String(useDefaults)}/${String(coerceTypes)}`;
+  let ajv = AJVS.get(key);
+  if (ajv === undefined) {
+    // ajv (CommonJS) is loaded with the first check compiled: a process that checks nothing never loads it.
+    const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof AjvModule;
+    ajv = new AjvClass({ allErrors: true, strict: false, useDefaults, coerceTypes, addUsedSchema: false });
+    ajv.addKeyword({
+      keyword: 'typeof',
+      schemaType: 'string',
+      validate: (expected: string, data: unknown) =>
+        expected === 'object' ? data !== null && typeof data === 'object' : typeof data === expected,
+      errors: false,
+    });
+    AJVS.set(key, ajv);
+  }
+  return ajv;
+}
+
+/**
  * Compiles `schema` into a {@link SchemaCheck}. Every error is reported (ajv `allErrors`), one problem per path: for
  * `anyOf` / `oneOf`, the branches' own errors are dropped and one line says the value is of the wrong kind. The `typeof`
  * keyword (as in ajv-keywords) describes runtime-only values: `{ "typeof": "function" }`, `{ "typeof": "object" }`.
  */
 export function compileSchemaCheck(schema: Record<string, unknown>, options: SchemaCheckOptions): SchemaCheck {
-  const ajv = new Ajv({
-    allErrors: true,
-    strict: false,
-    useDefaults: options.useDefaults ?? false,
-    coerceTypes: options.coerceTypes ?? false,
-  });
-  ajv.addKeyword({
-    keyword: 'typeof',
-    schemaType: 'string',
-    validate: (expected: string, data: unknown) =>
-      expected === 'object' ? data !== null && typeof data === 'object' : typeof data === expected,
-    errors: false,
-  });
-  const validate = ajv.compile(schema);
+  const validate = sharedAjv(options.useDefaults ?? false, options.coerceTypes ?? false).compile(schema);
   const pointer = options.paths === 'pointer';
   const root = options.root ?? (pointer ? '/' : '(options)');
   const unknownReason = options.unknownReason ?? 'is not a known key';

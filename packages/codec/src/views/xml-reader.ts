@@ -2,7 +2,7 @@
  * Reading an `ISOMessage` document (optionally in a SOAP envelope) or a jPOS XMLPackager `<isomsg>` document into a
  * message, every offending field named at once. No DOCTYPE, so no entity can be declared or expanded.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from './fast-xml-parser.js';
 import type { MessageInput } from '../types.js';
 import type { FieldProblem } from '../errors.js';
 import type { XmlMessage } from './xml.js';
