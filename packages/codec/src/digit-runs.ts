@@ -13,8 +13,9 @@ import { luhnValid, maskPan } from './pan.js';
  *   ISO/IEC 7812-1:2017 allows (8 digits and up) and private-label cards of 11. A run of 8 to 11 digits that fails the
  *   check cannot be a PAN of that length;
  * - a run of 7 digits or fewer is never masked: STANs (6), times (4, 6), dates (4, 6), response and processing codes;
- * - a PAN written as people write it, in groups: digit runs joined by gaps of 1 to 3 spaces or dashes, in any mix
- *   (`4761 7390 0101 0010`, `4761-7390-0101-0010`, `4761 - 7390  0101-0010`, Amex `3782 822463 10005`), are one
+ * - a PAN written as people write it, in groups: digit runs joined by gaps of 1 to 3 separators, in any mix (a space,
+ *   a tab, a dash, a plus, or `%20`, `%2D`, `%2B` as a URL escapes them: `4761 7390 0101 0010`,
+ *   `4761-7390-0101-0010`, `4761 - 7390  0101-0010`, `4761+7390%200101+0010`, Amex `3782 822463 10005`), are one
  *   number when their digits add up to 13 or more, masked as a PAN over all its digits with the separators kept
  *   (`4761 73** **** 0010`). A chain is as long as its gaps allow: two card numbers in one chain (`4761 7390 0101
  *   0010 5413 3300 8901 0434`, or one whose groups run into the other's) are one number, which shows its first 6 and
@@ -34,18 +35,30 @@ const ALWAYS_MASKED = 12;
 const SHORTEST_PAN = 8;
 /** The fewest digits of a number written in groups that is masked (a phone number of 12 digits is not). */
 const GROUPED_PAN = 13;
-/** The most separator characters between two groups of one number (`4761 - 7390`: three). */
+/** The most separators between two groups of one number (`4761 - 7390`: three). */
 const LONGEST_GAP = 3;
+const TAB = 0x09;
 const SPACE = 0x20;
+const PLUS = 0x2b;
 const DASH = 0x2d;
+const PERCENT = 0x25;
 const STAR = 0x2a;
 
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
 }
 
-function isSeparator(code: number): boolean {
-  return code === SPACE || code === DASH;
+/**
+ * Where the separator at `at` ends, `at` when there is none: a space, a tab, a dash, a plus (a space in a form-encoded
+ * query), or the percent-escape of a space, a dash or a plus (`%20`, `%2D`, `%2B`, either case: a URL written as
+ * it came).
+ */
+function separatorEnd(text: string, at: number): number {
+  const code = text.charCodeAt(at);
+  if (code === SPACE || code === DASH || code === TAB || code === PLUS) return at + 1;
+  if (code !== PERCENT || text.charCodeAt(at + 1) !== 0x32) return at;
+  const low = text.charCodeAt(at + 2) | 0x20;
+  return low === 0x30 || low === 0x64 /* d */ || low === 0x62 /* b */ ? at + 3 : at;
 }
 
 /**
@@ -73,7 +86,7 @@ function runEnd(text: string, at: number): number {
 
 /**
  * The first number of `text` from `from` on that could be a PAN, as `[start, end]`: either a chain of digit runs
- * joined by gaps of 1 to {@link LONGEST_GAP} spaces or dashes (any mix), as long as the gaps allow, with 13 digits or
+ * joined by gaps of 1 to {@link LONGEST_GAP} separators ({@link separatorEnd}), as long as the gaps allow, with 13 digits or
  * more in all; or one run that {@link isPanShaped} says could be a PAN (in a chain of fewer than 13 digits, or on its
  * own). Every character is read a bounded number of times: a chain that falls short is looked at run by run and
  * never again as a chain.
@@ -88,12 +101,12 @@ function panShapedRun(text: string, from: number): [number, number] | undefined 
     const start = i;
     const first = runEnd(text, i);
     if (start >= chainEnd) {
-      // A new chain: its runs, as long as gaps of spaces and dashes join them.
+      // A new chain: its runs, as long as gaps of separators join them.
       let digits = first - start;
       let end = first;
       for (;;) {
         let gap = end;
-        while (gap < text.length && gap - end < LONGEST_GAP && isSeparator(text.charCodeAt(gap))) gap++;
+        for (let k = 0, next = separatorEnd(text, gap); k < LONGEST_GAP && next > gap; k++, next = separatorEnd(text, gap)) gap = next;
         if (gap === end || !isDigit(text.charCodeAt(gap))) break;
         const next = runEnd(text, gap);
         digits += next - gap;
@@ -133,24 +146,22 @@ function trackEnd(text: string, at: number): number {
 }
 
 /**
- * The number `text[start, end)` (digits, spaces and dashes) masked as {@link maskPan} masks a PAN over its digits (the
+ * The number `text[start, end)` (digits and separators, all ASCII) masked as {@link maskPan} masks a PAN over its digits (the
  * digits it shows stay, the others become stars), its separators kept. One pass over its bytes: a regular expression
  * replacing digit by digit costs ten times as much on a long chain.
  */
 function maskedNumber(text: string, start: number, end: number): string {
   const number = text.slice(start, end);
-  let digits = 0;
-  for (let i = 0; i < number.length; i++) if (isDigit(number.charCodeAt(i))) digits++;
-  if (digits === number.length) return maskPan(number);
-  const shape = maskPan('0'.repeat(digits));
-  const firstHidden = shape.indexOf('*');
-  const lastHidden = shape.lastIndexOf('*');
-  const bytes = Buffer.from(number, 'latin1');
-  for (let i = 0, d = 0; i < bytes.length; i++) {
-    if (!isDigit(bytes[i]!)) continue;
-    if (d >= firstHidden && d <= lastHidden) bytes[i] = STAR;
-    d++;
+  // The digits of the number, its separators skipped whole (the `2` and `0` of `%20` are no digits of it).
+  const digitAt: number[] = [];
+  for (let i = 0; i < number.length; ) {
+    if (isDigit(number.charCodeAt(i))) digitAt.push(i++);
+    else i = Math.max(i + 1, separatorEnd(number, i));
   }
+  if (digitAt.length === number.length) return maskPan(number);
+  const shape = maskPan('0'.repeat(digitAt.length));
+  const bytes = Buffer.from(number, 'latin1');
+  for (let d = shape.indexOf('*'), last = shape.lastIndexOf('*'); d >= 0 && d <= last; d++) bytes[digitAt[d]!] = STAR;
   return bytes.toString('latin1');
 }
 
@@ -167,8 +178,8 @@ function maskedTrack(text: string, at: number, end: number): string {
  * digits) replaced by stars, its separators kept: `CVV2=123;PAN=541333******0434`,
  * `476173******0010=*****************`. Masked: 12 or more digits (leading zeros aside), and 8 to 11 that pass the
  * Luhn check (ISO/IEC 7812-1:2017 PANs are 8 to 19 digits); 7 or fewer never (a STAN, a time). A PAN written in
- * groups, runs joined by gaps of 1 to 3 spaces or dashes in any mix, is one number when its digits add up to 13 or
- * more, masked over its digits with the separators kept: `4761 73** **** 0010`, `5413-33**-****-0434`; two card
+ * groups, runs joined by gaps of 1 to 3 separators in any mix (space, tab, dash, plus; `%20`, `%2D`, `%2B`), is one
+ * number when its digits add up to 13 or more, masked over its digits with the separators kept: `4761 73** **** 0010`, `5413-33**-****-0434`; two card
  * numbers in one such chain are one number (first 6 and last 4 of the whole shown); fewer than 13 digits (a date
  * `2026-12-02`, a phone number) are looked at run by run. Linear in the length of `text`. Throws
  * `ISO8583_ERR_OPTION` for a value that is not text.
