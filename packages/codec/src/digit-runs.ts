@@ -151,17 +151,27 @@ function trackEnd(text: string, at: number): number {
  * replacing digit by digit costs ten times as much on a long chain.
  */
 function maskedNumber(text: string, start: number, end: number): string {
-  const number = text.slice(start, end);
   // The digits of the number, its separators skipped whole (the `2` and `0` of `%20` are no digits of it).
-  const digitAt: number[] = [];
-  for (let i = 0; i < number.length; ) {
-    if (isDigit(number.charCodeAt(i))) digitAt.push(i++);
-    else i = Math.max(i + 1, separatorEnd(number, i));
+  let digits = 0;
+  for (let i = start; i < end; ) {
+    if (isDigit(text.charCodeAt(i))) {
+      digits++;
+      i++;
+    } else i = Math.max(i + 1, separatorEnd(text, i));
   }
-  if (digitAt.length === number.length) return maskPan(number);
-  const shape = maskPan('0'.repeat(digitAt.length));
+  const number = text.slice(start, end);
+  if (digits === number.length) return maskPan(number);
+  const shape = maskPan('0'.repeat(digits));
+  const firstHidden = shape.indexOf('*');
+  const lastHidden = shape.lastIndexOf('*');
   const bytes = Buffer.from(number, 'latin1');
-  for (let d = shape.indexOf('*'), last = shape.lastIndexOf('*'); d >= 0 && d <= last; d++) bytes[digitAt[d]!] = STAR;
+  for (let i = 0, d = 0; i < bytes.length; ) {
+    if (isDigit(bytes[i]!)) {
+      if (d >= firstHidden && d <= lastHidden) bytes[i] = STAR;
+      d++;
+      i++;
+    } else i = Math.max(i + 1, separatorEnd(number, i));
+  }
   return bytes.toString('latin1');
 }
 

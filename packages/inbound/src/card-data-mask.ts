@@ -34,7 +34,10 @@ const MIN_EMV_HEX = 8;
  * masked PAN shows. The runs of a logged string that long or longer are looked for in the message's PANs.
  */
 const PAN_PIECE = 7;
-const PAN_PIECE_RUN = /[0-9]{7,}/g;
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
 
 /** Deep copies stop here (a log record nested deeper is cut, as pino's serialiser would not show it usefully). */
 const MAX_DEPTH = 16;
@@ -80,6 +83,8 @@ export class CardDataMask {
   #runs = 0;
   /** The message's PANs (fields 2 and 34, the PAN of track data, EMV tag 5A): a piece of one is hidden too. */
   readonly #pans = new Set<string>();
+  /** The length of the longest of {@link #pans}: a longer run is no piece of one. */
+  #longestPan = 0;
 
   private constructor(values: ReadonlyArray<SensitiveValue>) {
     for (const [value, sensitivity, encoding, spec] of values) {
@@ -125,15 +130,32 @@ export class CardDataMask {
     if (text.length >= this.#shortest) {
       for (const [form, masked] of this.#forms) if (out.includes(form)) out = out.replaceAll(form, masked);
     }
-    if (this.#pans.size > 0 && out.length >= PAN_PIECE) out = out.replace(PAN_PIECE_RUN, (run) => (this.#isPanPiece(run) ? '*'.repeat(run.length) : run));
+    if (this.#pans.size > 0 && out.length >= PAN_PIECE) out = this.#hidePanPieces(out);
     if (this.wholesale) return maskDigitRuns(out.replace(DIGIT_RUN_HEX, (hex) => '*'.repeat(hex.length)));
     return maskGroupedNumbers(out);
   }
 
-  /** Whether a run of 7 digits or more is a piece of one of the message's PANs (the whole PAN was replaced before). */
-  #isPanPiece(run: string): boolean {
-    for (const pan of this.#pans) if (pan.includes(run)) return true;
-    return false;
+  /** `text` with every run of 7 digits or more that is a piece of one of the message's PANs as stars (one pass). */
+  #hidePanPieces(text: string): string {
+    let out = '';
+    let copied = 0;
+    for (let i = 0; i < text.length; ) {
+      if (!isDigit(text.charCodeAt(i))) {
+        i++;
+        continue;
+      }
+      const start = i;
+      while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+      if (i - start < PAN_PIECE || i - start > this.#longestPan) continue;
+      const run = text.slice(start, i);
+      for (const pan of this.#pans) {
+        if (!pan.includes(run)) continue;
+        out += text.slice(copied, start) + '*'.repeat(run.length);
+        copied = i;
+        break;
+      }
+    }
+    return copied === 0 ? text : out + text.slice(copied);
   }
 
   /**
@@ -267,7 +289,9 @@ export class CardDataMask {
 
   /** A PAN of the message, when it is digits long enough to have pieces worth hiding. */
   #addPan(pan: string): void {
-    if (pan.length > PAN_PIECE && /^[0-9]+$/.test(pan)) this.#pans.add(pan);
+    if (pan.length <= PAN_PIECE || !/^[0-9]+$/.test(pan)) return;
+    this.#pans.add(pan);
+    this.#longestPan = Math.max(this.#longestPan, pan.length);
   }
 
   /**

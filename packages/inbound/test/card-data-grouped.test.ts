@@ -58,3 +58,19 @@ test('card data – the grouped rule and the piece rule leave STANs, amounts, ti
   assert.equal(mask.text('4761 7390 0101 0010'), '4761 73** **** 0010');
   assert.equal(mask.text('card 5413 3300 8901 0434 of another message'), 'card 5413 33** **** 0434 of another message');
 });
+
+test('card data – 64 KiB of digits and separators through a sequence logger mask, in a few milliseconds (linear)', () => {
+  const dialect = resolveDialect('iso87ascii');
+  const mask = CardDataMask.of({ 0: '0200', 2: PAN, 48: `PAN ${IN_62}` }, dialect);
+  for (const unit of ['1 ', '1-', '1234567 ', '4761739 ', '1', '1234 5-', `${PAN}=`]) {
+    const text = unit.repeat(Math.floor(65536 / unit.length));
+    let best = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now();
+      mask.text(text);
+      best = Math.min(best, performance.now() - start);
+    }
+    // About 1 ms each on an idle machine; a quadratic path takes seconds. The bound leaves room for a loaded one.
+    assert.ok(best < 50, `${JSON.stringify(unit)}: ${best.toFixed(1)} ms`);
+  }
+});
