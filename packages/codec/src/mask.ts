@@ -122,6 +122,25 @@ const LONGEST_NUMBER_SHOWN = 12;
  */
 const LONGEST_KEY_SHOWN = 15;
 
+/** A run of 8 or more EBCDIC digits (bytes `F0` to `F9`) in hex: a number in EBCDIC text carried by a binary field. */
+const EBCDIC_DIGIT_RUN = /(?:[Ff][0-9]){8,}/g;
+
+/**
+ * The hex of a binary field as free text: its digit runs masked ({@link maskDigitRuns}: ASCII digits `3x` are digits
+ * in hex too), and each run of EBCDIC digits (`F4F7F6F1...`) masked by the same rule over the digits it spells, a
+ * hidden digit as `**`: `F4F7F6F1F7F3************F0F0F1F0`.
+ */
+function maskHexText(hex: string): string {
+  return maskDigitRuns(hex).replace(EBCDIC_DIGIT_RUN, (run) => {
+    const digits = run.replace(/[Ff]/g, '');
+    const masked = maskDigitRuns(digits);
+    if (masked === digits) return run;
+    const parts: string[] = [];
+    for (let k = 0; k < masked.length; k++) parts.push(masked[k] === '*' ? '**' : run.slice(2 * k, 2 * k + 2));
+    return parts.join('');
+  });
+}
+
 /**
  * A field value as a log may show it: masked for its sensitivity when it has one; else, when it may be free text,
  * with its PAN-shaped digit runs masked ({@link maskDigitRuns}). Shown as it is, when the value fits its field: a
@@ -129,7 +148,8 @@ const LONGEST_KEY_SHOWN = 15;
  * fixed-length text key of up to {@link LONGEST_KEY_SHOWN} characters (37, 41, 42). Free text is everything else: a
  * longer numeric or binary field, a variable text field, a field the dialect does not define, and a value that does
  * not fit its field (longer than it allows, or not digits in an `n` field: a peer's or a sequence's mistake, which may
- * be a PAN in field 39 or 41).
+ * be a PAN in field 39 or 41). A binary field's hex also has its runs of EBCDIC digits (`F0`-`F9`) masked by the same
+ * rule over the digits they spell.
  */
 export function maskFieldValue(value: string, sensitivity: Sensitivity | undefined, spec: FieldSpec | undefined): string {
   if (sensitivity !== undefined) return maskValue(value, sensitivity);
@@ -138,7 +158,8 @@ export function maskFieldValue(value: string, sensitivity: Sensitivity | undefin
   const shown = spec.type === 'n' || spec.type === 'xn' || hexForm
     ? spec.length * (hexForm ? 2 : 1) <= LONGEST_NUMBER_SHOWN
     : spec.prefix === undefined && spec.length <= LONGEST_KEY_SHOWN;
-  return shown && fitsField(value, spec) ? value : maskDigitRuns(value);
+  if (shown && fitsField(value, spec)) return value;
+  return hexForm ? maskHexText(value) : maskDigitRuns(value);
 }
 
 /** The sensitivity of every field (and sub-field, as `127.2`) of a dialect. */

@@ -2,7 +2,7 @@
 // hold it (too long, not digits) is masked like free text, in describe() and maskMessage() alike.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describe, maskMessage, maskPan, resolveDialect, summarize } from '../src/index.js';
+import { describe, getDialect, maskFieldValue, maskMessage, maskPan, resolveDialect, summarize } from '../src/index.js';
 import type { Dialect, FieldSpec, IsoMessage } from '../src/index.js';
 
 const PAN = '4761739001010010';
@@ -71,4 +71,17 @@ test('summarize – a terminal id (or any key) longer than field 41 allows has i
   assert.deepEqual(summarize({ '0': '0210', '11': PAN, '41': 'TERM0001', '39': `ZZ${PAN}` }), { mti: '0210', stan: maskPan(PAN), terminal: 'TERM0001', responseCode: `ZZ${maskPan(PAN)}` });
   assert.equal(summarize({ '41': '12345674' }).terminal, '12345674', 'an 8-digit terminal id is shown even when it passes the Luhn check');
   assert.equal(summarize({ '41': 'TERMINAL-0000001' }).terminal, 'TERMINAL-0000001');
+});
+
+test('maskFieldValue – a binary field carrying EBCDIC text: its EBCDIC digit runs are masked as the digits they spell', () => {
+  const dialect = getDialect('iso87ascii');
+  dialect.fields['48'] = { ...dialect.fields['48']!, type: 'b', encoding: 'hex', length: 999 };
+  const ebcdic = (text: string): string => Buffer.from([...text].map((c) => (c === ' ' ? 0x40 : 0xf0 + Number(c)))).toString('hex').toUpperCase();
+  const value = `D7C1D540${ebcdic(PAN)}`;
+  assert.equal(maskFieldValue(value, undefined, dialect.fields['48']), `D7C1D540${ebcdic('476173')}${'**'.repeat(6)}${ebcdic('0010')}`);
+  assert.match(describe({ 0: '0200', 48: value }, dialect), /48 {2}ADDITIONAL DATA - PRIVATE: D7C1D540F4F7F6F1F7F3\*{12}F0F0F1F0/);
+  // The ASCII digits of a PAN are digits in hex too; a short EBCDIC number (a STAN) is shown.
+  const ascii = maskFieldValue(`F0F0F0F1F2F3${Buffer.from(PAN).toString('hex')}`, undefined, dialect.fields['48']);
+  assert.ok(ascii.startsWith('F0F0F0F1F2F') && !ascii.includes(Buffer.from(PAN).toString('hex').slice(6, 26)), ascii);
+  assert.equal(maskFieldValue(`D7C1D540${ebcdic('000123')}`, undefined, dialect.fields['48']), `D7C1D540${ebcdic('000123')}`);
 });

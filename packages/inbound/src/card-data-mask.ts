@@ -1,4 +1,4 @@
-import { hasPanShapedRun, maskDigitRuns, maskFieldValue, maskPan, maskValue, parseTlv, sensitiveFields, wireHex } from '@iso8583/codec';
+import { hasPanShapedRun, maskDigitRuns, maskFieldValue, maskGroupedNumbers, maskPan, maskValue, parseTlv, sensitiveFields, wireHex } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, Sensitivity, TlvItem, ValueEncoding } from '@iso8583/codec';
 
 /** Values shorter than this are not searched for (a 1- or 2-character value would mask half of every line). */
@@ -28,6 +28,16 @@ const SHOWN_EMV_TAGS = new Set(['9F02', '9F03', '95']);
 
 /** The fewest hex digits of an EMV value searched for (4 bytes): shorter ones are codes, dates and counters. */
 const MIN_EMV_HEX = 8;
+
+/**
+ * The fewest digits of a piece of a PAN that is hidden (`pan.slice(0, 12)`): 7, one more than the 6 leading digits a
+ * masked PAN shows. The runs of a logged string that long or longer are looked for in the message's PANs.
+ */
+const PAN_PIECE = 7;
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
 
 /** Deep copies stop here (a log record nested deeper is cut, as pino's serialiser would not show it usefully). */
 const MAX_DEPTH = 16;
@@ -59,7 +69,9 @@ export function sensitivityOf(dialect: Dialect, id: string): Sensitivity | undef
  * it is (a PAN in a private field 48 or 62, an account id 102) has its value, in the same forms, replaced by that
  * masked view, and each of its digit runs that could be a PAN (`maskDigitRuns`' rule) by the masked PAN (the first
  * {@link MAX_EXACT_RUNS}; past them every logged string is masked wholesale). EMV data also has the value of each of
- * its data objects replaced (see `#addEmvItems`).
+ * its data objects replaced (see `#addEmvItems`). Whatever the message: every number written in groups of 13 digits
+ * or more (`4761 7390 0101 0010`, the codec's `maskGroupedNumbers`) is masked, and every run of 7 digits or more that
+ * is a piece of one of the message's PANs (fields 2 and 34, the PAN of its track data, EMV tag 5A) is hidden.
  */
 export class CardDataMask {
   readonly #replacements = new Map<string, string>();
@@ -69,6 +81,10 @@ export class CardDataMask {
   readonly #shortest: number;
   /** PAN-shaped digit runs of unmarked fields seen; past {@link MAX_EXACT_RUNS}, text is masked wholesale. */
   #runs = 0;
+  /** The message's PANs (fields 2 and 34, the PAN of track data, EMV tag 5A): a piece of one is hidden too. */
+  readonly #pans = new Set<string>();
+  /** The length of the longest of {@link #pans}: a longer run is no piece of one. */
+  #longestPan = 0;
 
   private constructor(values: ReadonlyArray<SensitiveValue>) {
     for (const [value, sensitivity, encoding, spec] of values) {
@@ -102,18 +118,44 @@ export class CardDataMask {
   }
 
   /**
-   * `text` with every occurrence of the message's card data replaced by its mask. When the message had more digit
-   * runs than {@link MAX_EXACT_RUNS} ({@link wholesale}), also every digit run that could be a PAN (the codec's
-   * `maskDigitRuns`) and the hex of every run of 8 or more digits as ASCII or EBCDIC bytes (as stars), whatever message
-   * it came from.
+   * `text` with every occurrence of the message's card data replaced by its mask, every run of 7 digits or more that
+   * is a piece of one of its PANs as stars (`pan.slice(0, 12)`; 6 digits, the BIN, and the last 4 are shown), and
+   * every number in groups of 13 digits or more masked as a PAN (the codec's `maskGroupedNumbers`: a PAN formatted
+   * `4761 7390 0101 0010`, of this message or any other). When the message had more digit runs than
+   * {@link MAX_EXACT_RUNS} ({@link wholesale}), also every digit run that could be a PAN (the codec's `maskDigitRuns`)
+   * and the hex of every run of 8 or more digits as ASCII or EBCDIC bytes (as stars), whatever message it came from.
    */
   text(text: string): string {
     let out = text;
     if (text.length >= this.#shortest) {
       for (const [form, masked] of this.#forms) if (out.includes(form)) out = out.replaceAll(form, masked);
     }
-    if (this.wholesale) out = maskDigitRuns(out.replace(DIGIT_RUN_HEX, (hex) => '*'.repeat(hex.length)));
-    return out;
+    if (this.#pans.size > 0 && out.length >= PAN_PIECE) out = this.#hidePanPieces(out);
+    if (this.wholesale) return maskDigitRuns(out.replace(DIGIT_RUN_HEX, (hex) => '*'.repeat(hex.length)));
+    return maskGroupedNumbers(out);
+  }
+
+  /** `text` with every run of 7 digits or more that is a piece of one of the message's PANs as stars (one pass). */
+  #hidePanPieces(text: string): string {
+    let out = '';
+    let copied = 0;
+    for (let i = 0; i < text.length; ) {
+      if (!isDigit(text.charCodeAt(i))) {
+        i++;
+        continue;
+      }
+      const start = i;
+      while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+      if (i - start < PAN_PIECE || i - start > this.#longestPan) continue;
+      const run = text.slice(start, i);
+      for (const pan of this.#pans) {
+        if (!pan.includes(run)) continue;
+        out += text.slice(copied, start) + '*'.repeat(run.length);
+        copied = i;
+        break;
+      }
+    }
+    return copied === 0 ? text : out + text.slice(copied);
   }
 
   /**
@@ -178,6 +220,7 @@ export class CardDataMask {
 
   #addValue(value: string, sensitivity: Sensitivity, encoding: ValueEncoding | undefined): void {
     const masked = maskValue(value, sensitivity);
+    if (sensitivity === 'pan') this.#addPan(value);
     this.#addForms(value, masked, encoding);
     if (sensitivity === 'emv') this.#addEmvItems(value);
     if (sensitivity === 'track') this.#addTrack(value, masked, encoding);
@@ -188,6 +231,7 @@ export class CardDataMask {
     const track = TRACK.exec(value);
     if (track === null) return;
     const [, prefix = '', pan = '', separator = '', rest = ''] = track;
+    this.#addPan(pan);
     this.#addForms(pan, maskPan(pan), encoding);
     if (rest.length >= 6) this.#addForms(rest, '*'.repeat(rest.length), encoding);
     // Track 2 is written with `=` in ASCII and with `D` (the BCD separator nibble) in binary dialects.
@@ -213,6 +257,7 @@ export class CardDataMask {
         if (item.children !== undefined) walk(item.children);
         if (item.tag === '5A') {
           const pan = item.value.replace(/F+$/, '');
+          this.#addPan(pan);
           this.#addForms(pan, maskPan(pan), undefined);
         } else if (item.tag === '57') {
           const track = item.value.replace(/F+$/, '');
@@ -240,6 +285,13 @@ export class CardDataMask {
       // Past the cap, the run is found by the wholesale rule of text() instead of its own forms.
       if (++this.#runs <= MAX_EXACT_RUNS) this.#addForms(run, maskPan(run), encoding);
     }
+  }
+
+  /** A PAN of the message, when it is digits long enough to have pieces worth hiding. */
+  #addPan(pan: string): void {
+    if (pan.length <= PAN_PIECE || !/^[0-9]+$/.test(pan)) return;
+    this.#pans.add(pan);
+    this.#longestPan = Math.max(this.#longestPan, pan.length);
   }
 
   /**
