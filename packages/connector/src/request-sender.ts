@@ -138,6 +138,11 @@ export class RequestSender {
       const ch = channel;
       const left = timeLeft(deadline, performance.now());
       if (left === 0) throw deadlineError(mti);
+      if (entry !== undefined && this.reversals?.late(entry) === true) {
+        // The add's stall check again, just before the write: a wait for a connection (or a busy event loop) as long as
+        // a lease lets another node claim the entry and reverse an original that would then leave after its reversal.
+        throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the ${mti} is not sent: its reversal was stored too long ago for a shared store's lease (this node stalled)`, { mti, field: 'safLease' });
+      }
       const wait = Math.min(timeout, left);
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
         req = channelRequest(key, frame, mti, wait, resolve, reject);

@@ -78,6 +78,12 @@ function entryId(): string {
 class ArmedEntry implements JournalEntry {
   /** Journaled and not yet answered, disarmed or triggered. */
   armed = false;
+  /**
+   * With a shared store (one with a `lease`): the `performance.now()` time past which the original may no longer be
+   * written, `lease - claimInterval` ms after its add was asked for (the same bound as the add's own stall check), since
+   * another node may claim the entry and reverse the original once the lease ends. `Infinity` with one node.
+   */
+  sendBy = Infinity;
 
   constructor(
     readonly id: string,
@@ -178,6 +184,7 @@ export class ReversalManager {
   async arm(original: MessageInput): Promise<JournalEntry> {
     const id = entryId();
     const at = Date.now();
+    const asked = performance.now();
     let entry: ArmedEntry;
     if (this.journal.addJson !== undefined) {
       const json = this.plan.json(original);
@@ -189,7 +196,17 @@ export class ReversalManager {
       await this.journal.add({ id, reversal, at });
     }
     entry.armed = true;
+    const lease = this.journal.lease;
+    if (lease !== undefined) entry.sendBy = asked + lease - (this.journal.claimInterval ?? Math.floor(lease / 3));
     return entry;
+  }
+
+  /**
+   * Whether the original of `entry` may no longer be written (a shared store: later than `lease - claimInterval` ms
+   * after its add was asked for, as after a stall waiting for a connection): another node may be reversing it.
+   */
+  late(entry: JournalEntry): boolean {
+    return entry instanceof ArmedEntry && performance.now() > entry.sendBy;
   }
 
   /**

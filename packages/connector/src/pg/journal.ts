@@ -20,8 +20,9 @@
  *   more and never hands such an entry back. An attempt recorded later than `lease - claimInterval` ms after it was
  *   asked for (the node stalled) is not sent either, and taken back (uncounted) unless another node claimed it. The
  *   windows left are a stall longer than a lease after these checks: between the attempt's and the socket write
- *   another node may send the entry too, a repeat (0401, 0421 are idempotent at the host); between the add's and the
- *   original's write, another node may reverse the original before it leaves;
+ *   another node may send the entry too, a repeat (0401, 0421 are idempotent at the host). The add's bound is checked
+ *   again just before the original's write (`ReversalManager.late`), so that no original leaves after another node
+ *   could have claimed its entry and reversed it;
  * - a `not-needed` outcome (the original was answered) commits only while this node holds the entry: when another
  *   node has claimed it (and so may be reversing it), `done` fails and the caller sees a failure, consistent with
  *   the reversal. Should that failure hide a commit (the connection dropped after it), the reversal that follows

@@ -1,0 +1,62 @@
+// With a shared store (PostgreSQL, leases), a request whose reversal was stored but which then waits longer than the
+// lease allows before its write (a long wait for a connection, a stalled process) must not be written: another node
+// may have claimed the entry once the lease ran out and reversed the original, which would then reach the bank after
+// its own reversal. The same bound as the add's stall check (`lease - claimInterval` after the add was asked for),
+// checked again just before the write. Real PostgreSQL, a real socket peer.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startPostgres, waitUntil } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
+import { PgJournal } from '../src/index.js';
+import type { SafEvent } from '../src/index.js';
+import { answer, purchase } from './peer.js';
+import type { Received } from './peer.js';
+import { peerAndConnector } from './helpers/setup.js';
+
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
+
+test('a request that waited for a connection past lease - claimInterval after its reversal was stored is not written (ISO8583_ERR_CONNECTOR_STORE), and not reversed', async (t) => {
+  const url = cluster.createDatabase('send_by');
+  // lease 1500 ms, claimInterval 500 ms: a request may be written up to 1000 ms after its add was asked for.
+  const journal = new PgJournal({ url, lease: 1500, owner: 'node-a' });
+  let held: Received | undefined;
+  const { peer, connector } = await peerAndConnector(t, (r, p) => {
+    // The first purchase is held (its connection stays busy); anything else is answered at once.
+    if (r.message['11'] === '000001') held = r;
+    else p.send(r.socket, answer(r.message));
+  }, {
+    mode: 'exclusive',
+    pool: { min: 1, max: 1, acquireTimeout: 20_000 },
+    requestTimeout: 20_000,
+    reversal: { enabled: true, journal },
+    transactionLog: false,
+  });
+  const saf: SafEvent[] = [];
+  connector.on('saf', (e) => saf.push(e));
+  await connector.connect();
+
+  const first = connector.request(purchase('000001'));
+  await peer.waitFor(1);
+  const asked = performance.now();
+  const second = connector.request(purchase('000002'));
+  // A deadline, not an order: the second waits for the one connection until its time to be written has passed.
+  await waitUntil(() => performance.now() - asked > 1200, { timeoutMs: 10_000, what: 'the second request to have waited past its send-by time' });
+  const h = held as Received;
+  peer.send(h.socket, answer(h.message));
+  assert.equal((await first)['39'], '00');
+  await assert.rejects(second, (err: Error & { code?: string; field?: string }) => {
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE');
+    assert.match(err.message, /not sent/);
+    return true;
+  });
+  assert.deepEqual(peer.received.map((r) => r.message['11']), ['000001'], 'the late purchase never reached the host');
+  // Never written, so disarmed: its row ends not-needed and no reversal is queued.
+  assert.deepEqual(saf.filter((e) => e.stan === '000002'), []);
+  const third = await connector.request(purchase('000003'));
+  assert.equal(third['39'], '00', 'the connection serves the next request');
+  assert.deepEqual(peer.received.map((r) => r.message['11']), ['000001', '000003']);
+});
