@@ -1,21 +1,22 @@
 /**
- * Many one-shot `iso8583` command lines in one Node.js process, for the tests that check what the commands print (a
- * help text, a refusal's error line) rather than how the binary starts: `main`, the binary's entry point, runs each in
- * turn (main-batch-child.ts) with its stdout, stderr and exit code kept apart. A process start costs about 0.3 s of
- * CPU; a file keeps at least one real binary run (helpers/cli.ts) per behaviour it is about. What a command logs
- * through its logger (pino writes to file descriptor 2 itself) is not captured: one-shot output and error lines only.
+ * Many one-shot `iso8583` command lines in one Node.js process, for the end-to-end tests that check what the commands
+ * print (a help text, a refusal's error line) rather than how the binary starts: the cli package's test child
+ * (packages/cli/test/helpers/main-batch-child.ts) runs `main`, the binary's entry point, for each in turn, with its
+ * stdout, stderr and exit code kept apart. A process start costs about 0.3 s of CPU; a file keeps at least one real
+ * binary run (helpers/cli.ts) per behaviour it is about.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from '@iso8583/test-support';
 import { killOnExit } from './cli.js';
 
-/** One command line: its arguments (without `iso8583`) and the text on its stdin (default: none). */
+/** One command line: its arguments (without `iso8583`) and the text on its stdin (the child's `BatchLine`). */
 export interface BatchLine {
   args: string[];
   input?: string;
 }
 
-/** How one command line ended. */
+/** How one command line ended (the child's `BatchResult`). */
 export interface BatchResult {
   args: string[];
   /** What `main` resolved with. */
@@ -24,7 +25,8 @@ export interface BatchResult {
   stderr: string;
 }
 
-const CHILD = fileURLToPath(new URL('./main-batch-child.js', import.meta.url));
+/** The child script, compiled (packages/cli/test/helpers/main-batch-child.ts). */
+const CHILD = join(repoRoot(), 'packages', 'cli', 'dist', 'test', 'helpers', 'main-batch-child.js');
 
 /** Runs `lines` in order in one child process (working folder `cwd`, default this one's); resolves with a result each. */
 export function runMainBatch(lines: BatchLine[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<BatchResult[]> {

@@ -1,12 +1,29 @@
 /**
- * The child process of {@link runMainBatch} (main-batch.ts): reads a JSON list of command lines on stdin, runs the
- * `iso8583` entry point (`main`, as bin/iso8583.js runs it) for each in turn with its own stdin text, and prints one
- * JSON list of results (exit code, what it wrote to stdout and to stderr) as its only output.
+ * Many one-shot `iso8583` command lines in one Node.js process, for the tests that check what the commands print (a
+ * help text, a refusal's error line) rather than how the binary starts (main-batch.ts here; test/helpers/main-batch.ts
+ * for the end-to-end tests). Run as `node main-batch-child.js`: reads a JSON list of {@link BatchLine} on stdin, runs
+ * the `iso8583` entry point (`main`, as bin/iso8583.js runs it) for each in turn with its own stdin text, and prints
+ * one JSON list of {@link BatchResult} as its only output. What a command logs through its logger (pino writes to file
+ * descriptor 2 itself) is not captured: one-shot output and error lines only.
  */
 import { writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { main } from '@iso8583/cli';
-import type { BatchLine, BatchResult } from './main-batch.js';
+import { main } from '../../src/main.js';
+
+/** One command line: its arguments (without `iso8583`) and the text on its stdin (default: none). */
+export interface BatchLine {
+  args: string[];
+  input?: string;
+}
+
+/** How one command line ended. */
+export interface BatchResult {
+  args: string[];
+  /** What `main` resolved with. */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 const chunks: Buffer[] = [];
 for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
