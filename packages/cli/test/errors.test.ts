@@ -4,7 +4,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from './cli-process.js';
-import { runMainBatch } from './helpers/main-batch.js';
+import { resultOf, runMainBatch } from './helpers/main-batch.js';
 import type { BatchLine, BatchResult } from './helpers/main-batch.js';
 
 const PAN = '4111111111111111';
@@ -31,11 +31,7 @@ before(async () => {
 });
 
 /** The result of the line of `LINES` with these arguments (and this stdin text, when several have them). */
-function runMain(args: string[], input?: string): BatchResult {
-  const i = LINES.findIndex((l) => l.args.join('\0') === args.join('\0') && (input === undefined || l.input === input));
-  assert.ok(i >= 0, `iso8583 ${args.join(' ')} is in the batch`);
-  return results[i] as BatchResult;
-}
+const runMain = (args: string[], input?: string): BatchResult => resultOf(results, args, input);
 
 /** The single error line of a failed run, checked for its shape. */
 function errorLine(stderr: string): string {

@@ -5,26 +5,62 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { BatchLine, BatchResult } from './main-batch-child.js';
+import type { BatchOutcome, BatchWireLine } from './main-batch-child.js';
 
-export type { BatchLine, BatchResult };
+/** One command line: its arguments (without `iso8583`) and what is on its stdin (default: nothing). */
+export interface BatchLine {
+  args: string[];
+  input?: string | Buffer;
+}
+
+/** How one command line ended: its exit code and what it wrote to stdout and stderr. */
+export interface BatchResult extends BatchLine, BatchOutcome {}
 
 /** The child script, compiled. */
 export const MAIN_BATCH_CHILD = fileURLToPath(new URL('./main-batch-child.js', import.meta.url));
 
 /** Runs `lines` in order in one child process; resolves with a result each, in their order. */
 export function runMainBatch(lines: BatchLine[]): Promise<BatchResult[]> {
-  const child = spawn(process.execPath, [MAIN_BATCH_CHILD], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [MAIN_BATCH_CHILD], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-  child.stdin.end(JSON.stringify(lines));
+  proc.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  proc.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const wire: BatchWireLine[] = lines.map((l) => (l.input === undefined ? { args: l.args } : { args: l.args, input64: Buffer.from(l.input).toString('base64') }));
+  proc.stdin.end(JSON.stringify(wire));
   return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`the batch of ${lines.length} command lines failed (${String(code)}): ${err.slice(-2000)}`));
-      else resolve(JSON.parse(out) as BatchResult[]);
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`the batch of ${lines.length} command lines failed (${String(code)}): ${err.slice(-2000)}`));
+      const outcomes = JSON.parse(out) as BatchOutcome[];
+      resolve(lines.map((line, i) => ({ ...line, ...(outcomes[i] as BatchOutcome) })));
     });
   });
+}
+
+/**
+ * The result of the line with these arguments (and this stdin, when given) among `results`; throws when the batch
+ * did not hold it.
+ */
+export function resultOf(results: readonly BatchResult[], args: string[], input?: string | Buffer): BatchResult {
+  const same = (a: string | Buffer | undefined): boolean => input === undefined || (a !== undefined && Buffer.from(a).equals(Buffer.from(input)));
+  const found = results.find((r) => r.args.join('\0') === args.join('\0') && same(r.input));
+  if (found === undefined) throw new Error(`iso8583 ${args.join(' ')} was not in the batch`);
+  return found;
+}
+
+/**
+ * The command lines of a test file, declared as it loads (`line(args, input)` at the top level, next to its test) and
+ * run in one batch when a test first asks for a result (every line is declared by then): the getter `line` returns
+ * resolves with that line's result.
+ */
+export function mainBatch(): { line(args: string[], input?: string | Buffer): () => Promise<BatchResult> } {
+  const lines: BatchLine[] = [];
+  let run: Promise<BatchResult[]> | undefined;
+  return {
+    line(args, input) {
+      const i = lines.push(input === undefined ? { args } : { args, input }) - 1;
+      return async () => (await (run ??= runMainBatch(lines)))[i] as BatchResult;
+    },
+  };
 }
