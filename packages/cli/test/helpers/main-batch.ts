@@ -49,18 +49,28 @@ export function resultOf(results: readonly BatchResult[], args: string[], input?
   return found;
 }
 
+/** What is on a declared line's stdin: bytes or text, or what resolves to them (another line's output, say). */
+export type BatchInput = string | Buffer | (() => Promise<string | Buffer>);
+
 /**
  * The command lines of a test file, declared as it loads (`line(args, input)` at the top level, next to its test) and
  * run in one batch when a test first asks for a result (every line is declared by then): the getter `line` returns
- * resolves with that line's result.
+ * resolves with that line's result. An input given as a function is awaited first: a second batch can take what the
+ * lines of a first one printed.
  */
-export function mainBatch(): { line(args: string[], input?: string | Buffer): () => Promise<BatchResult> } {
-  const lines: BatchLine[] = [];
+export function mainBatch(): { line(args: string[], input?: BatchInput): () => Promise<BatchResult> } {
+  const declared: { args: string[]; input?: BatchInput }[] = [];
   let run: Promise<BatchResult[]> | undefined;
+  const start = async (): Promise<BatchResult[]> => {
+    const lines = await Promise.all(
+      declared.map(async ({ args, input }) => (input === undefined ? { args } : { args, input: typeof input === 'function' ? await input() : input })),
+    );
+    return runMainBatch(lines);
+  };
   return {
     line(args, input) {
-      const i = lines.push(input === undefined ? { args } : { args, input }) - 1;
-      return async () => (await (run ??= runMainBatch(lines)))[i] as BatchResult;
+      const i = declared.push(input === undefined ? { args } : { args, input }) - 1;
+      return async () => (await (run ??= start()))[i] as BatchResult;
     },
   };
 }
