@@ -47,7 +47,7 @@ describe('a wrong command line: one coded line naming the flag', () => {
   const lines = [...cases.map((c) => c.args), ['gateway', '--config', badUpstream], ['gateway', '--config', broken]];
   let results: BatchResult[];
   before(async () => {
-    results = await runMainBatch(lines.map((args) => ({ args })));
+    results = await runMainBatch(lines);
   });
   /** The result of one of `lines`. */
   const ran = (args: string[]): BatchResult => results.find((r) => r.args.join('\0') === args.join('\0')) as BatchResult;

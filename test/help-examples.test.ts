@@ -16,7 +16,7 @@ import { runMainBatch } from './helpers/main-batch.js';
 const run = docRun();
 const general = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).stdout;
 const names = [...(/^Commands:\n((?: {2}.*\n)+)/m.exec(general)?.[1] ?? '').matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1] as string);
-const helps = await runMainBatch(names.map((name) => ({ args: [name, '--help'] })));
+const helps = await runMainBatch(names.map((name) => [name, '--help']));
 
 describe('the examples of every command\'s --help', () => {
   test('the general help lists the commands', () => assert.ok(names.length >= 8, general));
