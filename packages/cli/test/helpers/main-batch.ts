@@ -38,17 +38,6 @@ export function runMainBatch(lines: BatchLine[]): Promise<BatchResult[]> {
   });
 }
 
-/**
- * The result of the line with these arguments (and this stdin, when given) among `results`; throws when the batch
- * did not hold it.
- */
-export function resultOf(results: readonly BatchResult[], args: string[], input?: string | Buffer): BatchResult {
-  const same = (a: string | Buffer | undefined): boolean => input === undefined || (a !== undefined && Buffer.from(a).equals(Buffer.from(input)));
-  const found = results.find((r) => r.args.join('\0') === args.join('\0') && same(r.input));
-  if (found === undefined) throw new Error(`iso8583 ${args.join(' ')} was not in the batch`);
-  return found;
-}
-
 /** What is on a declared line's stdin: bytes or text, or what resolves to them (another line's output, say). */
 export type BatchInput = string | Buffer | (() => Promise<string | Buffer>);
 
