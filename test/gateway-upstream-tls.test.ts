@@ -2,7 +2,7 @@
  * Each upstream's TLS, end to end with the real binary, real TLS hosts and certificates made by the test: an upstream's
  * own `tlsServername` means TLS (never the PAN in clear), its `"tls": false` wins over the gateway's TLS files, and a
  * TLS file that Node cannot use stops `--check-config` and the start alike with ISO8583_ERR_CLI_FILE naming its flag
- * or config key, never its content. The two TLS hosts and the plain one are shared by the tests (each gateway its
+ * or config key, never its content. The TLS host and the plain one are shared by the tests (each gateway its
  * own); the bad TLS files go through the real binary for a flag and a config key, and every case through the same
  * command in this process (`gatewayCommand` with `--check-config`, and `startGateway`), checked by the same rules.
  */
