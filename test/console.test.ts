@@ -2,7 +2,8 @@
  * The operator console in a real browser (Debian's chromium through playwright-core) against the real gateway binary
  * and the real simulator: the token asked everywhere (401 without it, the page works with it), live figures that
  * move under POS load, recent transactions and the workbench's decode masked (411111******1111, never the whole PAN
- * in the DOM), EMV tags named, and sending refused unless --console-send.
+ * in the DOM), EMV tags named, and sending refused unless --console-send. The gateway without --console-send fronts
+ * the scripted bank (in this process) that the free-text test's gateway sends to.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,12 +33,15 @@ describe('the operator console in a browser', { skip: browserSkip() }, () => {
   let browser: TestBrowser | undefined;
   let guarded: ConsoleGateway | undefined;
   let open: ConsoleGateway | undefined;
+  /** Approves, echoing the free-text fields 48 and 62 of the request. */
+  let echoBank: ScriptedBank | undefined;
 
   before(async () => {
+    echoBank = await startBank((request) => ({ ...approve(request), '48': request['48'] as string, '62': request['62'] as string }));
     [browser, guarded, open] = await Promise.all([
       openBrowser(),
       startConsoleGateway({ token: TOKEN, send: true, logLevel: 'debug' }),
-      startConsoleGateway(),
+      startConsoleGateway({ upstream: echoBank }),
     ]);
   });
 
@@ -46,6 +50,7 @@ describe('the operator console in a browser', { skip: browserSkip() }, () => {
     const written = `${guarded?.gateway.stdout() ?? ''}${guarded?.gateway.stderr() ?? ''}`;
     await browser?.close();
     await stopAll();
+    await echoBank?.close();
     guarded?.cleanup();
     open?.cleanup();
     assert.doesNotMatch(written, new RegExp(TOKEN), 'the token is never logged');
@@ -190,7 +195,6 @@ describe('the operator console in a browser', { skip: browserSkip() }, () => {
     const FREE = { '48': `CARD ${PAN} REF`, '62': `X${PAN}` };
     const page = await openConsole(browser as TestBrowser, guarded as ConsoleGateway);
     const work = mkdtempSync(join(tmpdir(), 'iso8583-console-echo-'));
-    let bank: ScriptedBank | undefined;
     try {
       const wire = Buffer.from(
         createCodec('iso87ascii').pack({ '0': '0200', '2': PAN, '3': '000000', '4': '000000001000', '11': '000043', '41': 'TERM0001', ...FREE }),
@@ -202,7 +206,7 @@ describe('the operator console in a browser', { skip: browserSkip() }, () => {
       await page.close();
 
       // An upstream whose answer echoes the free-text fields, through the real gateway's workbench send.
-      bank = await startBank((request) => ({ ...approve(request), '48': request['48'] as string, '62': request['62'] as string }));
+      const bank = echoBank as ScriptedBank;
       const gw = await startGateway(['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', join(work, 'journal'), '--console-send', '--log-level', 'warn']);
       const base = `http://${gw.http.host}:${gw.http.port}`;
       const echo = await openConsole(browser as TestBrowser, { base, token: undefined } as ConsoleGateway);
@@ -221,7 +225,6 @@ describe('the operator console in a browser', { skip: browserSkip() }, () => {
       }
     } finally {
       if (!page.isClosed()) await page.close();
-      await bank?.close();
       rmSync(work, { recursive: true, force: true });
     }
   });

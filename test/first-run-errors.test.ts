@@ -1,7 +1,8 @@
 /**
- * The mistakes a new user makes first, each answered by the real `iso8583` binary (or the gateway's real HTTP server)
+ * The mistakes a new user makes first, each answered by the `iso8583` command (or the gateway's real HTTP server)
  * with a coded error that names the flag, the key or the body, in words, never a raw regular expression, a masked
- * number or Fastify's own error body.
+ * number or Fastify's own error body. The command lines run in one process (`main`, helpers/main-batch.ts); the real
+ * binary prints the same line and exit code for a flag and a config file.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exitWithin, startCli, startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import { runMainBatch } from './helpers/main-batch.js';
+import type { BatchResult } from './helpers/main-batch.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-first-run-'));
 
@@ -25,6 +28,10 @@ async function run(args: string[]): Promise<{ code: number | null; stderr: strin
 }
 
 describe('a wrong command line: one coded line naming the flag', () => {
+  const badUpstream = join(work, 'bad-upstream.json');
+  writeFileSync(badUpstream, JSON.stringify({ upstream: 'localhost', upstreams: undefined }));
+  const broken = join(work, 'broken.json');
+  writeFileSync(broken, '{ "upstream": ');
   const cases: { args: string[]; code: number; line: RegExp }[] = [
     // Number.MAX_SAFE_INTEGER passes the Luhn check: the upper bound must not be printed (the masker would mangle it).
     { args: ['load', '--port', '1', '--rate', '0'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --rate must be a number of at least 0\.001\n$/ },
@@ -37,29 +44,40 @@ describe('a wrong command line: one coded line naming the flag', () => {
     { args: ['gateway', '--config', join(work, 'missing.json')], code: 1, line: /^iso8583: ISO8583_ERR_CLI_FILE: --config: cannot read the file \S+missing\.json \(ENOENT\)\n$/ },
     { args: ['gateway', '--config', work], code: 1, line: /^iso8583: ISO8583_ERR_CLI_FILE: --config: cannot read the file \S+ \(EISDIR\)\n$/ },
   ];
+  const lines = [...cases.map((c) => c.args), ['gateway', '--config', badUpstream], ['gateway', '--config', broken]];
+  let results: BatchResult[];
+  before(async () => {
+    results = await runMainBatch(lines);
+  });
+  /** The result of one of `lines`. */
+  const ran = (args: string[]): BatchResult => results.find((r) => r.args.join('\0') === args.join('\0')) as BatchResult;
+
   for (const c of cases) {
-    test(`iso8583 ${c.args.join(' ').replace(work, 'DIR')}`, async () => {
-      const r = await run(c.args);
+    test(`iso8583 ${c.args.join(' ').replace(work, 'DIR')}`, () => {
+      const r = ran(c.args);
       assert.equal(r.code, c.code, r.stderr);
       assert.match(r.stderr, c.line);
       assert.doesNotMatch(r.stderr, /\*{3}|must match pattern|\^\(/, 'no masked digits, no regular expression');
     });
   }
 
-  test('a config file whose upstream is not HOST:PORT names the key in words', async () => {
-    const file = join(work, 'bad-upstream.json');
-    writeFileSync(file, JSON.stringify({ upstream: 'localhost', upstreams: undefined }));
-    const r = await run(['gateway', '--config', file]);
+  test('a config file whose upstream is not HOST:PORT names the key in words', () => {
+    const r = ran(['gateway', '--config', badUpstream]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /ISO8583_ERR_GATEWAY_CONFIG: config file \S+ is invalid:\n {2}\/upstream: must be HOST:PORT \(a port from 1 to 65535\)/);
   });
 
-  test('a config file that is not JSON says so (and not that it cannot be read)', async () => {
-    const file = join(work, 'broken.json');
-    writeFileSync(file, '{ "upstream": ');
-    const r = await run(['gateway', '--config', file]);
+  test('a config file that is not JSON says so (and not that it cannot be read)', () => {
+    const r = ran(['gateway', '--config', broken]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^iso8583: ISO8583_ERR_GATEWAY_CONFIG: config file \S+broken\.json is not JSON\n$/);
+  });
+
+  test('the real binary prints the same line and exits with the same code (a flag, a config file)', async () => {
+    for (const args of [cases[0]?.args as string[], ['gateway', '--config', broken]]) {
+      const r = await run(args);
+      assert.deepEqual([r.code, r.stderr], [ran(args).code, ran(args).stderr], `iso8583 ${args.join(' ')}`);
+    }
   });
 });
 

@@ -1,9 +1,11 @@
 /**
  * `--metrics PORT` moves the monitoring routes off the client-facing HTTP port: `/stats` and `/metrics` answer 404 on
  * `--http` and 200 on the metrics port, which binds 127.0.0.1 unless `--metrics-host` says otherwise and, asking for no
- * token, refuses a `Host` naming another machine (DNS rebinding) as the HTTP port without a token does.
+ * token, refuses a `Host` naming another machine (DNS rebinding) as the HTTP port without a token does. One
+ * simulator serves every gateway; the first two tests read the same `--metrics 0` gateway (neither sends what the
+ * other counts), stopped with exit 0 at the end.
  */
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,14 +21,25 @@ after(async () => {
 });
 
 describe('iso8583 gateway --metrics', () => {
-  test('/stats and /metrics answer 404 on --http and 200 on the metrics port, bound to 127.0.0.1', async () => {
-    const bank = await startSimulator();
-    const gw = await startGateway([
+  let bank: Awaited<ReturnType<typeof startSimulator>>;
+  /** The gateway with `--metrics 0` of the first two tests. */
+  let shared: Awaited<ReturnType<typeof startGateway>>;
+  before(async () => {
+    bank = await startSimulator();
+    shared = await startGateway([
       '--upstream', `${bank.host}:${bank.port}`,
       '--metrics', '0',
       '--reversal-journal', join(work, 'journal-a'),
       '--log-level', 'warn',
     ]);
+  });
+  after(async () => {
+    shared.process.kill('SIGTERM');
+    assert.equal((await shared.process.exited).code, 0);
+  });
+
+  test('/stats and /metrics answer 404 on --http and 200 on the metrics port, bound to 127.0.0.1', async () => {
+    const gw = shared;
     const metrics = gw.metrics;
     assert.ok(metrics !== undefined, 'the ready line names the metrics address');
     assert.equal(metrics.host, '127.0.0.1');
@@ -49,20 +62,10 @@ describe('iso8583 gateway --metrics', () => {
         assert.match(await res.text(), /^iso8583_connector_requests_total\{[^}]*\} 1$/m);
       }
     }
-    gw.process.kill('SIGTERM');
-    assert.equal((await gw.process.exited).code, 0);
-    bank.process.kill();
   });
 
   test('the metrics port refuses a Host naming another machine (DNS rebinding) with 421; IP addresses and localhost are answered', async () => {
-    const bank = await startSimulator();
-    const gw = await startGateway([
-      '--upstream', `${bank.host}:${bank.port}`,
-      '--metrics', '0',
-      '--reversal-journal', join(work, 'journal-d'),
-      '--log-level', 'warn',
-    ]);
-    const port = (gw.metrics as { port: number }).port;
+    const port = (shared.metrics as { port: number }).port;
     for (const path of ['/metrics', '/stats']) {
       const rebound = await httpCall(port, 'GET', path, { host: `evil.example:${port}` });
       assert.equal(rebound.status, 421, path);
@@ -73,23 +76,17 @@ describe('iso8583 gateway --metrics', () => {
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `LOCALHOST`, '10.1.2.3:9100']) {
       assert.equal((await httpCall(port, 'GET', '/metrics', { host })).status, 200, host);
     }
-    gw.process.kill('SIGTERM');
-    assert.equal((await gw.process.exited).code, 0);
-    bank.process.kill();
   });
 
   test('without --metrics, /stats and /metrics stay on the HTTP port', async () => {
-    const bank = await startSimulator();
     const gw = await startGateway(['--upstream', `${bank.host}:${bank.port}`, '--reversal-journal', join(work, 'journal-b'), '--log-level', 'warn']);
     assert.equal(gw.metrics, undefined);
     for (const path of ['/stats', '/metrics']) assert.equal((await fetch(`http://${gw.http.host}:${gw.http.port}${path}`)).status, 200, path);
     gw.process.kill('SIGTERM');
     assert.equal((await gw.process.exited).code, 0);
-    bank.process.kill();
   });
 
   test('--metrics-host names the address of the metrics listener, apart from --bind', async () => {
-    const bank = await startSimulator();
     const gw = await startGateway([
       '--upstream', `${bank.host}:${bank.port}`,
       '--bind', '127.0.0.1',
@@ -102,6 +99,5 @@ describe('iso8583 gateway --metrics', () => {
     assert.equal((await fetch(`http://127.0.0.2:${gw.metrics?.port}/stats`)).status, 200);
     gw.process.kill('SIGTERM');
     assert.equal((await gw.process.exited).code, 0);
-    bank.process.kill();
   });
 });

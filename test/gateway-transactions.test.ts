@@ -1,7 +1,9 @@
 /**
  * The transaction log end to end: the real `iso8583 gateway` records every purchase a POS client sends; `GET
  * /transactions?stan=...` on its HTTP port and `iso8583 transactions --stan ...` (from the folder, beside the running
- * gateway, and from its URL) find it with the PAN masked; no card data is in the stored bytes.
+ * gateway, and from its URL) find it with the PAN masked; no card data is in the stored bytes. The real binary reads
+ * the folder and the URL once each; the other `transactions` lines of a test run in one process (`main` for each,
+ * helpers/main-batch.ts).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runToEnd, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
+import { runMainBatch } from './helpers/main-batch.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-gwtx-'));
@@ -33,6 +36,11 @@ after(async () => {
 
 function transactions(args: string[]): ReturnType<typeof runToEnd> {
   return runToEnd(['transactions', ...args]);
+}
+
+/** Runs `iso8583 transactions` with each of `lines` in one process; resolves with their results in order. */
+function transactionsBatch(...lines: string[][]): ReturnType<typeof runMainBatch> {
+  return runMainBatch(lines.map((args) => ['transactions', ...args]));
 }
 
 interface Row {
@@ -72,7 +80,12 @@ describe('iso8583 gateway transaction log', () => {
     const json = await transactions(['--journal-dir', journal, '--stan', '618160', '--json']);
     assert.equal(json.code, 0, json.stderr);
     assert.deepEqual(JSON.parse(json.stdout) as Row[], body.result);
-    const table = await transactions(['--journal-dir', journal, '--terminal', 'TXTERM01']);
+    const sources = [['--journal-dir', journal], ['--url', http]];
+    const [table, ...firstPages] = await transactionsBatch(
+      ['--journal-dir', journal, '--terminal', 'TXTERM01'],
+      ...sources.map((source) => [...source, '--limit', '1', '--json']),
+    );
+    assert.ok(table !== undefined);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^TIME +MTI +STAN +TERMINAL/);
     assert.match(table.stdout, /0200 +618160 +TXTERM01 .*555555\*{6}4444 .*approved/);
@@ -84,15 +97,15 @@ describe('iso8583 gateway transaction log', () => {
     const all = (await (await fetch(`${http}/transactions`)).json()) as { result: Row[] };
     assert.deepEqual(all.result.map((r) => r.stan), ['618161', '618160']);
     // A page at a time: a full page prints the cursor of the next on stderr, from the folder and from the URL.
-    for (const source of [['--journal-dir', journal], ['--url', http]]) {
-      const page1 = await transactions([...source, '--limit', '1', '--json']);
+    const cursors = firstPages.map((page1) => {
       assert.equal(page1.code, 0, page1.stderr);
       assert.deepEqual((JSON.parse(page1.stdout) as Row[]).map((r) => r.stan), ['618161']);
       const cursor = /next page: --before (\S+)/.exec(page1.stderr)?.[1];
       assert.ok(cursor !== undefined, page1.stderr);
-      const page2 = await transactions([...source, '--limit', '1', '--before', cursor, '--json']);
-      assert.deepEqual((JSON.parse(page2.stdout) as Row[]).map((r) => r.stan), ['618160']);
-    }
+      return cursor;
+    });
+    const secondPages = await transactionsBatch(...sources.map((source, i) => [...source, '--limit', '1', '--before', cursors[i] as string, '--json']));
+    for (const page2 of secondPages) assert.deepEqual((JSON.parse(page2.stdout) as Row[]).map((r) => r.stan), ['618160']);
 
     const stored = readdirSync(journal)
       .filter((n) => n.startsWith('transactions-'))
@@ -110,10 +123,10 @@ describe('iso8583 gateway transaction log', () => {
       assert.equal(body.errors[0]?.code, 'ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY');
       assert.equal(body.errors[0]?.field, parameter);
     }
-    const bad = await transactions(['--journal-dir', journal, '--from', 'yesterday']);
+    const [bad, missing] = await transactionsBatch(['--journal-dir', journal, '--from', 'yesterday'], ['--journal-dir', join(work, 'nowhere')]);
+    assert.ok(bad !== undefined && missing !== undefined);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /ISO8583_ERR_CLI_OPTION: --from: must be ISO 8601/);
-    const missing = await transactions(['--journal-dir', join(work, 'nowhere')]);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /ISO8583_ERR_CONNECTOR_TRANSACTION_LOG/);
   });

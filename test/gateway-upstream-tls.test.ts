@@ -2,7 +2,9 @@
  * Each upstream's TLS, end to end with the real binary, real TLS hosts and certificates made by the test: an upstream's
  * own `tlsServername` means TLS (never the PAN in clear), its `"tls": false` wins over the gateway's TLS files, and a
  * TLS file that Node cannot use stops `--check-config` and the start alike with ISO8583_ERR_CLI_FILE naming its flag
- * or config key, never its content.
+ * or config key, never its content. The TLS host and the plain one are shared by the tests (each gateway its
+ * own); the bad TLS files go through the real binary for a flag and a config key, and every case through the same
+ * command in this process (`gatewayCommand` with `--check-config`, and `startGateway`), checked by the same rules.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,11 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertificates, waitUntil } from '@iso8583/test-support';
 import type { TestCertificates } from '@iso8583/test-support';
+import { createLogger, gatewayCommand, parseGatewayArgs, startGateway as startGatewayHere } from '@iso8583/cli';
 import { exitWithin, runToEnd, startCli, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-upstream-tls-'));
 let certs: TestCertificates;
+/** The TLS host (the test's server certificate) and a plain one, shared by the tests: each starts its own gateway. */
+let tlsBank: { host: string; port: number };
+let plainBank: { host: string; port: number };
 const file = (name: string, text: string): string => {
   const path = join(work, name);
   writeFileSync(path, text);
@@ -24,8 +30,12 @@ const file = (name: string, text: string): string => {
 /** A file that looks like a PEM key but is not one; its line must never show in an error. */
 const GARBAGE_KEY = '-----BEGIN PRIVATE KEY-----\nSECRETLINEabc123\n-----END PRIVATE KEY-----\n';
 
-before(() => {
+before(async () => {
   certs = makeCertificates();
+  [tlsBank, plainBank] = await Promise.all([
+    startSimulator(['--tls-cert', file('server.pem', certs.serverCert), '--tls-key', file('server.key', certs.serverKey)]),
+    startSimulator([]),
+  ]);
 });
 
 after(async () => {
@@ -55,8 +65,7 @@ async function approved(pos: { host: string; port: number }, terminal: string, p
 describe('each upstream\'s TLS', () => {
   test('an upstream\'s own tlsServername means TLS: a TLS host answers, alone or in a group', async () => {
     const ca = file('ca.pem', certs.ca);
-    const bank = await startSimulator(['--tls-cert', file('server.pem', certs.serverCert), '--tls-key', file('server.key', certs.serverKey)]);
-    const plain = await startSimulator([]);
+    const [bank, plain] = [tlsBank, plainBank];
     const sni = { name: 'sni', upstream: `${bank.host}:${bank.port}`, tlsServername: 'localhost' };
     const configs = {
       lone: { upstreams: [sni] },
@@ -74,8 +83,7 @@ describe('each upstream\'s TLS', () => {
   });
 
   test('an upstream\'s "tls": false wins over the gateway\'s tlsCa: plain TCP to it, TLS to the others', async () => {
-    const bank = await startSimulator(['--tls-cert', file('server2.pem', certs.serverCert), '--tls-key', file('server2.key', certs.serverKey)]);
-    const plain = await startSimulator([]);
+    const [bank, plain] = [tlsBank, plainBank];
     const path = file('tls-false.json', JSON.stringify({
       tlsCa: file('ca2.pem', certs.ca),
       tlsServername: 'localhost',
@@ -107,16 +115,38 @@ describe('each upstream\'s TLS', () => {
       { args: ['--config', upstreamFile('up-ca.json', { tlsCa: garbage })], field: '/upstreams/0/tlsCa', reason: /no PEM certificate in \S+garbage\.key/ },
       { args: ['--config', upstreamFile('up-pair.json', { tlsCert: good.cert })], field: '/upstreams/0/tlsCert', reason: /without its key/ },
     ];
+    const argsOf = (c: (typeof cases)[number]): string[] =>
+      ['--listen', '0', '--http', '0', ...(c.args.includes('--config') ? [] : ['--upstream', '127.0.0.1:1', '--reversal-journal', join(work, 'j-bad')]), ...c.args];
+    const refused = (what: string, c: (typeof cases)[number], stderr: string): void => {
+      assert.match(stderr, /ISO8583_ERR_(CLI_FILE|GATEWAY_CONFIG)/, `${what} ${c.field}`);
+      assert.ok(stderr.includes(c.field), `${what} names ${c.field}: ${stderr}`);
+      assert.match(stderr, c.reason, `${what} ${c.field}`);
+      assert.ok(!stderr.includes('SECRETLINE'), `${what} ${c.field}: no file content in the error`);
+    };
+    // Every case in this process: the command's --check-config and the start, each refusing before a socket opens.
+    const silent = createLogger({ level: 'silent' }).logger;
+    const lineOf = (err: unknown): string => `${String((err as { code?: unknown }).code)}: ${(err as Error).message}`;
     for (const c of cases) {
-      const args = ['gateway', '--listen', '0', '--http', '0', ...(c.args.includes('--config') ? [] : ['--upstream', '127.0.0.1:1', '--reversal-journal', join(work, 'j-bad')]), ...c.args];
+      const check = await gatewayCommand([...argsOf(c), '--check-config']).then(
+        () => assert.fail(`--check-config ${c.field}: accepted`),
+        lineOf,
+      );
+      refused('--check-config', c, check);
+      const start = await (async () => {
+        const gw = await startGatewayHere(parseGatewayArgs(argsOf(c)).config, { logger: silent });
+        await gw.abort();
+      })().then(() => assert.fail(`start ${c.field}: started`), lineOf);
+      refused('start', c, start);
+    }
+    // The real binary for a flag and a config key: exit 1, the error line on stderr, no ready line.
+    for (const c of [cases[1], cases[5]] as (typeof cases)[number][]) {
+      const args = ['gateway', ...argsOf(c)];
       const start = startCli(args);
       const [check, started] = await Promise.all([runToEnd([...args, '--check-config']), exitWithin(start, 20_000, `gateway with a bad ${c.field}`)]);
       for (const [what, code, stderr] of [['--check-config', check.code, check.stderr], ['start', started.code, start.stderr()]] as const) {
         assert.equal(code, 1, `${what} ${c.field}: ${stderr}`);
-        assert.match(stderr, /ISO8583_ERR_(CLI_FILE|GATEWAY_CONFIG)/, `${what} ${c.field}`);
-        assert.ok(stderr.includes(c.field), `${what} names ${c.field}: ${stderr}`);
-        assert.match(stderr, c.reason, `${what} ${c.field}`);
-        assert.ok(!stderr.includes('SECRETLINE'), `${what} ${c.field}: no file content in the error`);
+        assert.match(stderr, /^iso8583: ISO8583_ERR_(CLI_FILE|GATEWAY_CONFIG): /, `${what} ${c.field}`);
+        refused(what, c, stderr);
       }
       assert.equal(start.stdout(), '', `${c.field}: no ready line`);
     }

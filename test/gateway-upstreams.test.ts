@@ -1,9 +1,10 @@
 /**
  * The gateway with several upstreams, end to end with the real binary and several host simulators: failover when the
  * primary dies mid-load (every request exactly one answer), recovery when it returns, round robin, and routing by PAN
- * prefix with one route's upstream down (91, never another network's approval).
+ * prefix with one route's upstream down (91, never another network's approval). Three simulators that no test stops
+ * are shared by the tests; the one a test kills is its own.
  */
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,12 @@ import { PosClient, purchase } from './helpers/pos.js';
 import { waitUntil } from '@iso8583/test-support';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-upstreams-'));
+/** Hosts no test stops, shared: each test starts its own gateway in front of them (and its own host to kill). */
+let shared: Awaited<ReturnType<typeof startSimulator>>[];
+
+before(async () => {
+  shared = await Promise.all([0, 1, 2].map(() => startSimulator(['--balance', '100000000'])));
+});
 
 after(async () => {
   await stopAll();
@@ -39,7 +46,7 @@ function healthy(http: { host: string; port: number }, names: string[]): Promise
 describe('iso8583 gateway with several upstreams', () => {
   test('failover: the primary dies mid-load, every request gets exactly one answer, the backup takes over, the primary comes back', async () => {
     const primary = await startSimulator(['--balance', '100000000']);
-    const backup = await startSimulator(['--balance', '100000000']);
+    const backup = shared[0] as (typeof shared)[number];
     const gw = await startGateway([
       '--upstream', `primary=${primary.host}:${primary.port}`,
       '--upstream', `backup=${backup.host}:${backup.port}`,
@@ -95,7 +102,7 @@ describe('iso8583 gateway with several upstreams', () => {
   });
 
   test('round robin spreads the load over the healthy upstreams', async () => {
-    const sims = [await startSimulator(), await startSimulator(), await startSimulator()];
+    const sims = shared;
     const gw = await startGateway([
       ...sims.flatMap((s, i) => ['--upstream', `u${i}=${s.host}:${s.port}`]),
       '--upstream-strategy', 'round-robin',
@@ -126,7 +133,7 @@ describe('iso8583 gateway with several upstreams', () => {
   });
 
   test('routing by PAN prefix: a route whose upstream is down answers 91, never another network\'s approval', async () => {
-    const visa = await startSimulator();
+    const visa = shared[0] as (typeof shared)[number];
     const mc = await startSimulator();
     const gw = await startGateway([
       '--upstream', `visa=${visa.host}:${visa.port}`,

@@ -1,7 +1,8 @@
 /**
  * Message traces with the real binary: `--log-messages` logs each message in and out (direction, peer, latency, the
  * fields as `describe()` shows them), `--log-level debug` a line per message and `trace` its fields, the gateway every
- * HTTP request (a 400 too); and no card data (PAN, track 1 and 2, PIN block, EMV data) in any captured byte.
+ * HTTP request (a 400 too); and no card data (PAN, track 1 and 2, PIN block, EMV data) in any captured byte. One
+ * simulator without traces serves every test but the first group's (which reads its own host's trace lines).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,12 @@ import { spawn } from 'node:child_process';
 import { BIN, exitWithin, startCli, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-traces-'));
+/** The host (no traces of its own) of the gateways, the load, the pretty send and the flow. */
+let plainBank: Awaited<ReturnType<typeof startSimulator>>;
+
+before(async () => {
+  plainBank = await startSimulator();
+});
 
 after(async () => {
   await stopAll();
@@ -138,7 +145,7 @@ describe('the gateway with --log-messages', () => {
   let gw: Awaited<ReturnType<typeof startGateway>>;
   const logFile = join(work, 'gateway.log');
   before(async () => {
-    const bank = await startSimulator();
+    const bank = plainBank;
     gw = await startGateway([
       '--upstream', `${bank.host}:${bank.port}`, '--reversal-journal', join(work, 'journal'), '--log-file', logFile,
       '--log-level', 'warn', '--log-messages',
@@ -178,7 +185,7 @@ describe('the gateway with --client-dialect and --log-messages', () => {
     const dialectFile = join(work, 'pos-cvv.json');
     writeFileSync(dialectFile, JSON.stringify({ name: 'pos-cvv', extends: 'iso87ascii', fields: { '48': { sensitive: 'cvv' } } }));
     const logFile = join(work, 'gateway-client-dialect.log');
-    const bank = await startSimulator();
+    const bank = plainBank;
     const gw = await startGateway([
       '--upstream', `${bank.host}:${bank.port}`, '--client-dialect', dialectFile, '--reversal-journal', join(work, 'journal-client-dialect'),
       '--log-file', logFile, '--log-level', 'warn', '--log-messages',
@@ -195,7 +202,7 @@ describe('the gateway with --client-dialect and --log-messages', () => {
 });
 
 test('load --log-messages logs each request and answer, masked', async () => {
-  const bank = await startSimulator();
+  const bank = plainBank;
   const p = startCli(['load', '--port', String(bank.port), '--clients', '1', '--count', '2', '--quiet', '--log-messages']);
   const exit = await exitWithin(p, 30_000, 'iso8583 load');
   assert.equal(exit.code, 0, `${p.stderr()}\nthe host (exit ${String(bank.process.child.exitCode ?? bank.process.child.signalCode)}): ${bank.process.stderr()}`);
@@ -224,7 +231,7 @@ describe('chooseLogFormat: pretty for a person at a terminal, JSON for a program
 });
 
 test('ISO8583_LOG_FORMAT=pretty: the trace lines are pino-pretty text, still masked', async () => {
-  const bank = await startSimulator();
+  const bank = plainBank;
   const p = await send(bank.port, PURCHASE, ['--log-messages'], { ISO8583_LOG_FORMAT: 'pretty' });
   assert.match(p.stderr(), /INFO \(send\): -> host to 127\.0\.0\.1:\d+ 0200\n/);
   assert.doesNotMatch(p.stderr(), /^\{/m, 'no JSON line');
@@ -232,7 +239,7 @@ test('ISO8583_LOG_FORMAT=pretty: the trace lines are pino-pretty text, still mas
 });
 
 test('run FLOW.json --log-messages: the endpoint\'s message in and out, and its connector\'s request and answer', async () => {
-  const bank = await startSimulator();
+  const bank = plainBank;
   const flow = startCli(['run', 'examples/flows/payments.json', '--log-messages'], {
     env: { BANK_PORT: String(bank.port), POS_PORT: '0', STANDIN_PORT: '0', HTTP_PORT: '0' },
   });

@@ -16,8 +16,8 @@ import type { TestBrowser } from './browser.js';
 export interface ConsoleGateway {
   /** The gateway process. */
   gateway: CliProcess;
-  /** The simulator process. */
-  bank: CliProcess;
+  /** The simulator process (none when the gateway fronts the `upstream` it was given). */
+  bank: CliProcess | undefined;
   /** `http://HOST:PORT` of the gateway's HTTP port. */
   base: string;
   /** The POS address. */
@@ -30,12 +30,15 @@ export interface ConsoleGateway {
 
 /**
  * Starts the simulator and a gateway; `token` goes in a file (`--http-token-file`), `send` adds `--console-send`,
- * `logLevel` is the gateway's (default `warn`).
+ * `logLevel` is the gateway's (default `warn`), `upstream` a host to front instead of a simulator of its own.
  */
-export async function startConsoleGateway(options: { token?: string; send?: boolean; logLevel?: string; extra?: string[] } = {}): Promise<ConsoleGateway> {
+export async function startConsoleGateway(
+  options: { token?: string; send?: boolean; logLevel?: string; extra?: string[]; upstream?: { port: number } } = {},
+): Promise<ConsoleGateway> {
   const work = mkdtempSync(join(tmpdir(), 'iso8583-console-'));
-  const bank = await startSimulator(['--balance', '100000000']);
-  const args = ['--upstream', `${bank.host}:${bank.port}`, '--reversal-journal', join(work, 'journal'), '--log-level', options.logLevel ?? 'warn', ...(options.extra ?? [])];
+  const bank = options.upstream === undefined ? await startSimulator(['--balance', '100000000']) : undefined;
+  const upstream = bank ?? { host: '127.0.0.1', port: (options.upstream as { port: number }).port };
+  const args = ['--upstream', `${upstream.host}:${upstream.port}`, '--reversal-journal', join(work, 'journal'), '--log-level', options.logLevel ?? 'warn', ...(options.extra ?? [])];
   if (options.token !== undefined) {
     const file = join(work, 'token');
     writeFileSync(file, `${options.token}\n`, { mode: 0o600 });
@@ -45,7 +48,7 @@ export async function startConsoleGateway(options: { token?: string; send?: bool
   const gw = await startGateway(args);
   return {
     gateway: gw.process,
-    bank: bank.process,
+    bank: bank?.process,
     base: `http://${gw.http.host}:${gw.http.port}`,
     pos: gw.pos,
     token: options.token,

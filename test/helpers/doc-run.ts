@@ -43,6 +43,8 @@ export function docRun(): DocRun {
   const servers = new Set<ChildProcess>();
   /** How long a command may take, or a server to be ready. */
   const LIMIT_MS = 30_000;
+  /** The simulator of the blocks marked `needs host`, started by the first of them and shared by the others. */
+  let host: ReturnType<typeof startSimulator> | undefined;
 
   before(() => {
     mkdirSync(binDir, { recursive: true });
@@ -150,7 +152,8 @@ export function docRun(): DocRun {
     const ports = await portMap(commands);
     const background: { s: Awaited<ReturnType<typeof startServer>>; text: string }[] = [];
     if (marks.includes('needs host')) {
-      const bank = await startSimulator();
+      host ??= startSimulator();
+      const bank = await host;
       for (const m of commands.map((c) => c.text).join('\n').matchAll(/--port[ =](\d+)/g)) ports.set(m[1] as string, bank.port);
     }
     try {

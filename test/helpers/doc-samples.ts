@@ -5,7 +5,8 @@
  *
  * - `<!-- doc-sample: check-config -->`: the gateway commands of the block get `--check-config` (they name hosts and
  *   folders of a production box: their flags are parsed and checked, nothing is opened);
- * - `<!-- doc-sample: needs host -->`: a host simulator is started first and every `--port N` of the block is it;
+ * - `<!-- doc-sample: needs host -->`: a host simulator (one a test file, shared by such blocks) is up first and every
+ *   `--port N` of the block is it;
  * - `<!-- doc-sample: skip REASON -->`: not run (the reason is shown in the test title).
  */
 import { readdirSync, readFileSync } from 'node:fs';

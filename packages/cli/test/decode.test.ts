@@ -1,10 +1,15 @@
-// `iso8583 decode`: wire images from other implementations decode to the fields those implementations report.
+// `iso8583 decode`: wire images from other implementations decode to the fields those implementations report. The
+// one-shot command lines run in one process (`main` for each, helpers/main-batch.ts); the real binary decodes a stream
+// as its frames arrive.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readVector, readVectorHex, vectorPath } from '@iso8583/test-support';
-import { BIN, runCli } from './cli-process.js';
+import { BIN } from './cli-process.js';
+import { mainBatch } from './helpers/main-batch.js';
+
+const batch = mainBatch();
 
 type Fields = Record<string, string>;
 
@@ -32,22 +37,24 @@ function expectedFields(c: (typeof JPOS_CASES)[number]): Fields {
 }
 
 for (const c of JPOS_CASES) {
+  const withPackager = batch.line(['decode', '--dialect', vectorPath(`jpos/packagers/${c.packager}.xml`), readVectorHex(c.image).toString('hex')]);
+  const onStdin = batch.line(['decode', '--dialect', c.packager], readVectorHex(c.image));
   test(`decode ${c.image} with the jPOS packager ${c.packager}.xml gives every field of jPOS's message`, async () => {
-    const hex = readVectorHex(c.image).toString('hex');
-    const r = await runCli(['decode', '--dialect', vectorPath(`jpos/packagers/${c.packager}.xml`), hex]);
+    const r = await withPackager();
     assert.equal(r.stderr, '');
     assert.equal(r.code, 0);
     assert.deepEqual(JSON.parse(r.stdout), expectedFields(c));
   });
 
   test(`decode ${c.image} on stdin with the built-in ${c.packager} dialect gives the same fields`, async () => {
-    const r = await runCli(['decode', '--dialect', c.packager], readVectorHex(c.image));
+    const r = await onStdin();
     assert.equal(r.stderr, '');
     assert.equal(r.code, 0);
     assert.deepEqual(JSON.parse(r.stdout), expectedFields(c));
   });
 }
 
+const moov = batch.line(['decode', readVectorHex('moov/iso_reversal_message.hex').toString('hex')]);
 test('decode a moov-io 0400 reversal (hex argument, default iso87ascii) gives moov-io\'s expected elements', async () => {
   const expected = JSON.parse(readFileSync(vectorPath('moov/iso_reversal_message.expected.json'), 'utf8')) as {
     mti: string;
@@ -55,7 +62,7 @@ test('decode a moov-io 0400 reversal (hex argument, default iso87ascii) gives mo
   };
   const want: Fields = { '0': expected.mti };
   for (const [k, v] of Object.entries(expected.elements)) if (k !== '1') want[k] = v;
-  const r = await runCli(['decode', readVectorHex('moov/iso_reversal_message.hex').toString('hex')]);
+  const r = await moov();
   assert.equal(r.stderr, '');
   assert.deepEqual(JSON.parse(r.stdout), want);
 });
@@ -71,47 +78,51 @@ const SV_800_FIELDS: Fields = {
 };
 const BINARY_BITMAP = vectorPath('jpos/packagers/iso87ascii-binary-bitmap.xml');
 
+const rawStdin = batch.line(['decode', '--dialect', BINARY_BITMAP], readVector('socketqueue/sv_800_echo.bin'));
 test('decode reads raw bytes from stdin when no argument is given (SocketQueue 0800, binary bitmap)', async () => {
-  const r = await runCli(['decode', '--dialect', BINARY_BITMAP], readVector('socketqueue/sv_800_echo.bin'));
+  const r = await rawStdin();
   assert.equal(r.stderr, '');
   assert.deepEqual(JSON.parse(r.stdout), SV_800_FIELDS);
 });
 
+const FRAME = readVector('socketqueue/sv_800_echo_header.bin');
+const threeFrames = batch.line(['decode', '--dialect', BINARY_BITMAP, '--frame', 'ascii4'], Buffer.concat([FRAME, FRAME, FRAME]));
 test('decode --frame ascii4 prints one JSON line per frame of the stream on stdin', async () => {
-  const frame = readVector('socketqueue/sv_800_echo_header.bin');
-  const r = await runCli(['decode', '--dialect', BINARY_BITMAP, '--frame', 'ascii4'], Buffer.concat([frame, frame, frame]));
+  const r = await threeFrames();
   assert.equal(r.stderr, '');
   const lines = r.stdout.trimEnd().split('\n');
   assert.equal(lines.length, 3);
   for (const line of lines) assert.deepEqual(JSON.parse(line), SV_800_FIELDS);
 });
 
+const IMAGE = readVector('socketqueue/sv_800_echo.bin');
+const bare = batch.line(['decode', '--dialect', BINARY_BITMAP, '--frame', 'none'], Buffer.concat([IMAGE, IMAGE]));
 test('decode --frame none cuts a stream of bare messages by decoding them', async () => {
-  const image = readVector('socketqueue/sv_800_echo.bin');
-  const r = await runCli(['decode', '--dialect', BINARY_BITMAP, '--frame', 'none'], Buffer.concat([image, image]));
+  const r = await bare();
   assert.equal(r.stderr, '');
   const lines = r.stdout.trimEnd().split('\n');
   assert.deepEqual(lines.map((l) => JSON.parse(l) as Fields), [SV_800_FIELDS, SV_800_FIELDS]);
 });
 
+const incomplete = batch.line(['decode', '--dialect', BINARY_BITMAP, '--frame', 'ascii4'], Buffer.concat([FRAME, FRAME.subarray(0, 20)]));
 test('decode --frame reports an incomplete last frame after printing the complete ones', async () => {
-  const frame = readVector('socketqueue/sv_800_echo_header.bin');
-  const r = await runCli(['decode', '--dialect', BINARY_BITMAP, '--frame', 'ascii4'],
-    Buffer.concat([frame, frame.subarray(0, 20)]));
+  const r = await incomplete();
   assert.notEqual(r.code, 0);
   assert.deepEqual(JSON.parse(r.stdout.trimEnd()), SV_800_FIELDS);
   assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_INPUT: /);
 });
 
+const HEX = IMAGE.toString('hex');
+const hexStdin = batch.line(['decode', '--dialect', BINARY_BITMAP, '--input', 'hex'], `${HEX.slice(0, 30)}\n${HEX.slice(30)}\n`);
 test('decode --input hex reads hex text from stdin', async () => {
-  const hex = readVector('socketqueue/sv_800_echo.bin').toString('hex');
-  const r = await runCli(['decode', '--dialect', BINARY_BITMAP, '--input', 'hex'], `${hex.slice(0, 30)}\n${hex.slice(30)}\n`);
+  const r = await hexStdin();
   assert.equal(r.stderr, '');
   assert.deepEqual(JSON.parse(r.stdout), SV_800_FIELDS);
 });
 
+const asXml = batch.line(['decode', '--dialect', BINARY_BITMAP, '--format', 'xml'], IMAGE);
 test('decode --format xml prints the ISOMessage document with the fields in ascending order', async () => {
-  const r = await runCli(['decode', '--dialect', BINARY_BITMAP, '--format', 'xml'], readVector('socketqueue/sv_800_echo.bin'));
+  const r = await asXml();
   assert.equal(r.stderr, '');
   assert.match(r.stdout, /<ISOMessage>/);
   const ids = [...r.stdout.matchAll(/<field id="(\d+)">([^<]*)<\/field>/g)].map((m) => [m[1], m[2]]);
@@ -119,10 +130,11 @@ test('decode --format xml prints the ISOMessage document with the fields in asce
   assert.deepEqual(ids.map(([id]) => Number(id)), Object.keys(SV_800_FIELDS).map(Number).sort((a, b) => a - b));
 });
 
+const described = batch.line(['decode', '--format', 'describe'], readVectorHex((JPOS_CASES[0] as (typeof JPOS_CASES)[number]).image));
 test('decode --format describe names the fields and masks the PAN and the track 2 data', async () => {
   const c = JPOS_CASES[0] as (typeof JPOS_CASES)[number];
   const fields = expectedFields(c);
-  const r = await runCli(['decode', '--format', 'describe'], readVectorHex(c.image));
+  const r = await described();
   assert.equal(r.stderr, '');
   assert.equal(r.code, 0);
   assert.ok(r.stdout.includes(fields['0'] as string), 'the MTI is shown');
@@ -132,31 +144,33 @@ test('decode --format describe names the fields and masks the PAN and the track 
   assert.ok(!r.stdout.includes(track2.slice(track2.indexOf('=') + 1)), 'the track 2 data after the separator is hidden');
 });
 
+const withHeader = batch.line(['decode', '--dialect', BINARY_BITMAP, '--header-bytes', '5', '--format', 'xml'], Buffer.concat([Buffer.from('6000010000', 'hex'), IMAGE]));
 test('decode --header-bytes strips a fixed header and shows it as the XML <header>', async () => {
-  const tpdu = Buffer.from('6000010000', 'hex');
-  const image = Buffer.concat([tpdu, readVector('socketqueue/sv_800_echo.bin')]);
-  const r = await runCli(['decode', '--dialect', BINARY_BITMAP, '--header-bytes', '5', '--format', 'xml'], image);
+  const r = await withHeader();
   assert.equal(r.stderr, '');
   const header = /<header>([^<]*)<\/header>/.exec(r.stdout);
   assert.ok(header, 'a <header> element');
   assert.equal(Buffer.from(header[1] as string, 'base64').toString('hex'), '6000010000');
 });
 
+const ATM = (JSON.parse(readFileSync(vectorPath('wso2/messages.json'), 'utf8')) as Record<string, { ascii: string; fields: Fields }>)
+  .atm_0200_with_ascii4_length as { ascii: string; fields: Fields };
+const ATM_ARGS = ['decode', '--frame', 'ascii4', '--dialect', vectorPath('wso2/jposdef.xml')];
+const atmStrict = batch.line(ATM_ARGS, ATM.ascii);
+const atmLenient = batch.line([...ATM_ARGS, '--lenient'], ATM.ascii);
 test('decode --lenient accepts the WSO2 ATM 0200 whose n6 field 3 holds letters; without it, field 3 is named', async () => {
-  const vector = (JSON.parse(readFileSync(vectorPath('wso2/messages.json'), 'utf8')) as Record<string, { ascii: string; fields: Fields }>)
-    .atm_0200_with_ascii4_length as { ascii: string; fields: Fields };
-  const args = ['decode', '--frame', 'ascii4', '--dialect', vectorPath('wso2/jposdef.xml')];
-  const strict = await runCli(args, vector.ascii);
+  const vector = ATM;
+  const strict = await atmStrict();
   assert.equal(strict.code, 1);
   assert.match(strict.stderr, /^iso8583: ISO8583_ERR_FIELD_TYPE: field 3: /);
   assert.ok(!strict.stderr.includes(vector.fields['2'] as string), 'no PAN in the error');
-  const lenient = await runCli([...args, '--lenient'], vector.ascii);
+  const lenient = await atmLenient();
   assert.equal(lenient.stderr, '');
   assert.deepEqual(JSON.parse(lenient.stdout), vector.fields);
 });
 
 test('decode --frame prints each message as its frame arrives, before stdin ends', async (t) => {
-  const frame = readVector('socketqueue/sv_800_echo_header.bin');
+  const frame = FRAME;
   const child = spawn(process.execPath, [BIN, 'decode', '--dialect', BINARY_BITMAP, '--frame', 'ascii4'], { stdio: 'pipe' });
   t.after(() => child.kill());
   let out = '';

@@ -1,9 +1,16 @@
-// `iso8583 encode`: a message in JSON or XML to its wire image; `encode | decode` gives the same fields back.
+// `iso8583 encode`: a message in JSON or XML to its wire image; `encode | decode` gives the same fields back. The
+// command lines run in one process a step (`main` for each, helpers/main-batch.ts: the decodes, then the encodes of
+// what they printed); the real binary does the first jPOS round trip and refuses XML on stdin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { readVector, readVectorHex, vectorPath } from '@iso8583/test-support';
 import { runCli } from './cli-process.js';
+import { mainBatch } from './helpers/main-batch.js';
+
+/** The first step (decodes, encodes of fixed input) and the second (encodes and decodes of what the first printed). */
+const first = mainBatch();
+const second = mainBatch();
 
 const JPOS_IMAGES = [
   { image: 'jpos/ISO87APackager.hex', dialect: 'iso87ascii' },
@@ -12,12 +19,15 @@ const JPOS_IMAGES = [
   { image: 'jpos/ISO87B-Field64.hex', dialect: 'iso87binary' },
 ];
 
-for (const c of JPOS_IMAGES) {
+for (const [i, c] of JPOS_IMAGES.entries()) {
+  // The first image through the real binary, both steps.
+  const decode = first.line(['decode', '--dialect', c.dialect, readVectorHex(c.image).toString('hex')]);
+  const encode = second.line(['encode', '--dialect', c.dialect], async () => (await decode()).stdout);
   test(`decode then encode ${c.image} (${c.dialect}) gives back jPOS's bytes`, async () => {
     const wire = readVectorHex(c.image);
-    const decoded = await runCli(['decode', '--dialect', c.dialect, wire.toString('hex')]);
+    const decoded = i === 0 ? await runCli(['decode', '--dialect', c.dialect, wire.toString('hex')]) : await decode();
     assert.equal(decoded.code, 0, decoded.stderr);
-    const encoded = await runCli(['encode', '--dialect', c.dialect], decoded.stdout);
+    const encoded = i === 0 ? await runCli(['encode', '--dialect', c.dialect], decoded.stdout) : await encode();
     assert.equal(encoded.stderr, '');
     assert.equal(encoded.code, 0);
     assert.equal(encoded.stdout, `${wire.toString('hex').toUpperCase()}\n`);
@@ -27,22 +37,25 @@ for (const c of JPOS_IMAGES) {
 const BINARY_BITMAP = vectorPath('jpos/packagers/iso87ascii-binary-bitmap.xml');
 const SV_800 = { '0': '0800', '3': '000000', '7': '0607161700', '11': '123456', '24': '000', '41': '00123456', '42': '123567890124567' };
 
+const ascii4 = first.line(['encode', '--dialect', BINARY_BITMAP, '--frame', 'ascii4'], JSON.stringify(SV_800));
 test('encode --frame ascii4 gives SocketQueue\'s framed 0800 byte for byte', async () => {
-  const r = await runCli(['encode', '--dialect', BINARY_BITMAP, '--frame', 'ascii4'], JSON.stringify(SV_800));
+  const r = await ascii4();
   assert.equal(r.stderr, '');
   assert.equal(r.stdout.trim(), readVector('socketqueue/sv_800_echo_header.bin').toString('hex').toUpperCase());
 });
 
+const padded = first.line(['encode', '--dialect', BINARY_BITMAP], JSON.stringify({ ...SV_800, '1': 'FFFF', '3': 0, '11': 123456 }));
 test('encode pads numeric values given as numbers, and the bitmap is computed (field 1 ignored)', async () => {
-  const r = await runCli(['encode', '--dialect', BINARY_BITMAP], JSON.stringify({ ...SV_800, '1': 'FFFF', '3': 0, '11': 123456 }));
+  const r = await padded();
   assert.equal(r.stderr, '');
   assert.equal(r.stdout.trim(), readVector('socketqueue/sv_800_echo.bin').toString('hex').toUpperCase());
 });
 
+const bareSv800 = first.line(['encode', '--dialect', BINARY_BITMAP], JSON.stringify(SV_800));
+const framedSv800 = first.line(['encode', '--dialect', BINARY_BITMAP, '--frame', 'binary2', '--header-hex', '6000010000'], JSON.stringify(SV_800));
 test('encode --frame binary2 --header-hex puts the length, then the header, then the message', async () => {
-  const bare = await runCli(['encode', '--dialect', BINARY_BITMAP], JSON.stringify(SV_800));
-  const framed = await runCli(['encode', '--dialect', BINARY_BITMAP, '--frame', 'binary2', '--header-hex', '6000010000'],
-    JSON.stringify(SV_800));
+  const bare = await bareSv800();
+  const framed = await framedSv800();
   assert.equal(framed.stderr, '');
   const bytes = Buffer.from(framed.stdout.trim(), 'hex');
   const message = Buffer.from(bare.stdout.trim(), 'hex');
@@ -51,13 +64,17 @@ test('encode --frame binary2 --header-hex puts the length, then the header, then
   assert.deepEqual(bytes.subarray(7), message);
 });
 
+const WSO2_XML = readFileSync(vectorPath('wso2/sendMessage-request.xml'), 'utf8');
+const WSO2_DIALECT = vectorPath('wso2/jposdef.xml');
+const wso2Encoded = first.line(['encode', '--dialect', WSO2_DIALECT, '--input', 'xml'], WSO2_XML);
+/** Decodes what the encode printed: `decode HEX` takes the image as its argument, so this line reads it on stdin. */
+const wso2Decoded = second.line(['decode', '--dialect', WSO2_DIALECT, '--input', 'hex'], async () => (await wso2Encoded()).stdout);
 test('encode reads the WSO2 connector\'s ISOMessage XML and decode gives its fields back', async () => {
-  const xml = readFileSync(vectorPath('wso2/sendMessage-request.xml'), 'utf8');
-  const dialect = vectorPath('wso2/jposdef.xml');
-  const encoded = await runCli(['encode', '--dialect', dialect, '--input', 'xml'], xml);
+  const xml = WSO2_XML;
+  const encoded = await wso2Encoded();
   assert.equal(encoded.stderr, '');
   assert.match(encoded.stdout, /^[0-9A-F]+\n$/);
-  const decoded = await runCli(['decode', '--dialect', dialect, encoded.stdout.trim()]);
+  const decoded = await wso2Decoded();
   assert.equal(decoded.stderr, '');
   const want = Object.fromEntries([...xml.matchAll(/<field id="(\d+)">([^<]*)<\/field>/g)].map((m) => [m[1], m[2]]));
   assert.deepEqual(JSON.parse(decoded.stdout), want);
@@ -70,9 +87,9 @@ test('encode --input json refuses XML on stdin', async () => {
   assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_INPUT: /);
 });
 
+const invalid = first.line(['encode', '--dialect', WSO2_DIALECT], readFileSync(vectorPath('wso2/sendMessage-request-invalid.xml'), 'utf8'));
 test('encode refuses the WSO2 invalid request, naming every field that breaks jposdef.xml', async () => {
-  const xml = readFileSync(vectorPath('wso2/sendMessage-request-invalid.xml'), 'utf8');
-  const r = await runCli(['encode', '--dialect', vectorPath('wso2/jposdef.xml')], xml);
+  const r = await invalid();
   assert.equal(r.code, 1);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^iso8583: ISO8583_ERR_[A-Z_]+: /);
