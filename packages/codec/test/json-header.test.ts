@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { propertyRuns, readVectorHex } from '@iso8583/test-support';
 import {
-  Iso8583Error,
   createCodec,
   dialectFromJson,
   dialectFromPackagerXml,
@@ -23,19 +22,9 @@ import {
 import type { Codec, Dialect } from '../src/index.js';
 import { COMPOSITE_DIALECT, messageArbitrary } from './message-arbitrary.js';
 import { vectorText } from './conformance-support.js';
+import { rejects } from './rejects.js';
 
 const PAN = '4761739001010010';
-
-function rejects(fn: () => unknown, code: string): Iso8583Error {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof Iso8583Error, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 function withHeader(length: number): Codec {
   return createCodec(dialectFromJson({ name: `hdr${length}`, extends: 'iso87ascii', headerLength: length, fields: {} }));

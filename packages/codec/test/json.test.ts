@@ -2,20 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { propertyRuns, readVector } from '@iso8583/test-support';
-import { Iso8583Error, fromJson, fromObject, parseTlv, toJson } from '../src/index.js';
+import { fromJson, fromObject, parseTlv, toJson } from '../src/index.js';
+import { rejects } from './rejects.js';
 
 const field55 = readVector('socketqueue/sv_200_purchase.bin').subarray(133).toString('hex').toUpperCase();
-
-function rejects(fn: () => unknown, code: string): Iso8583Error {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof Iso8583Error, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 test('toJson writes an object keyed by field number, string values, ascending, no bitmap', () => {
   const text = toJson({ '41': '00992468', '3': '000000', '0': '0200', '1': 'B220', '127': { '2': 'K', header: '00' } });

@@ -5,19 +5,9 @@ import fc from 'fast-check';
 import { propertyRuns, readVector, vectorPath } from '@iso8583/test-support';
 import { Iso8583Error, createCodec, dialectFromPackagerXml, fromXml, toXml, unpack } from '../src/index.js';
 import type { IsoMessage } from '../src/index.js';
+import { rejects } from './rejects.js';
 
 const field55 = readVector('socketqueue/sv_200_purchase.bin').subarray(133).toString('hex').toUpperCase();
-
-function rejects(fn: () => unknown, code: string): Iso8583Error {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof Iso8583Error, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 test('toXml writes the WSO2 ISOMessage shape, fields ascending, bitmap left out', () => {
   const xml = toXml({ '11': '456893', '3': '568893', '0': '0200', '1': 'F000', '105': 'ABC' }, { pretty: false });
