@@ -4,8 +4,9 @@
  * that whoever sees the event finds the entry closed on disk and in the log. A `done` that fails is tried again every
  * `retryInterval` while the queue runs (logged once), and the entry is never sent again in this process meanwhile; if
  * the process stops first, the entry is still open in the journal and the next start sends it again (a repeat: `0401`,
- * `0221`; one given up is given up again at once: its attempts are spent or its age is past `expireAfter`). Until its
- * end is emitted the entry is not ended for the queue's figures either (`unended`: the SAF depth, what a stop waits for).
+ * `0221`; one expired is given up again at once; one abandoned gets one more attempt, a repeat, since a start cannot
+ * know whether its last attempt left). Until its end is emitted the entry is not ended for the queue's figures either
+ * (`unended`: the SAF depth, what a stop waits for).
  *
  * Except when the file journal cannot record it (`ISO8583_ERR_CONNECTOR_JOURNAL`: a full disk, its folder removed):
  * the host answered (or the entry was given up), only the record of it failed, and a journal that may never heal must
@@ -219,15 +220,19 @@ export class SafEnds {
 
   /**
    * What the next start does with `e` should its end stay open in the journal: one answered is sent again as a repeat
-   * (even with its attempts spent: a start cannot know whether the last one left), unless its age is past
-   * `expireAfter` by then: then it is given up at once, unsent, although the host answered it; one given up is found
-   * open and given up again.
+   * (even with its attempts spent: a start cannot know whether the last one left), and one abandoned too, once more;
+   * unless its age is past `expireAfter` by then: then it is given up at once, unsent. One expired is found open and
+   * given up again.
    */
   private nextStart(e: Ending): string {
-    if (e.event.stage !== 'answered') return 'finds it open again (and gives it up again)';
+    if (e.event.stage === 'expired') return 'finds it open again (and gives it up again)';
     const { expireAfter } = this.limits;
-    const again = 'sends it again (the host answers it as a duplicate)';
-    return expireAfter > 0 ? `${again}, unless saf.expireAfter has passed by then (expired unsent, although the host answered it)` : again;
+    const again =
+      e.event.stage === 'answered'
+        ? 'sends it again (the host answers it as a duplicate)'
+        : 'sends it once more, as a repeat (it cannot know whether the last attempt left)';
+    const unless = e.event.stage === 'answered' ? 'expired unsent, although the host answered it' : 'expired unsent';
+    return expireAfter > 0 ? `${again}, unless saf.expireAfter has passed by then (${unless})` : again;
   }
 
   /** Logs, once and at error, that the end of `e` is in memory only, why (`halt`), and what the next start does. */

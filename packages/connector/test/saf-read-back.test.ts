@@ -112,3 +112,39 @@ test('an answered reversal whose done the journal refused, its expireAfter past 
   assert.match(String(lines.find((l) => l.code === 'ISO8583_WARN_SAF_EXPIRED')?.msg), /expired: given up unsent; an earlier run attempted it and stopped before .*the host may have had it/);
   assert.doesNotMatch(JSON.stringify([...run.firstLines, ...lines]), /4761739001010010/);
 });
+
+test('an abandoned reversal whose done the journal refused (maxAttempts 1, the host silent): the log says the next start sends it once more, and it does, as a repeat', async (t) => {
+  const dir = tempDir(t, 'saf-read-back');
+  const faults = await writeFaults(t, dir);
+  for (let i = 0; i < 10; i++) faults.rules.push({ marker: '"op":"done"', fail: true });
+  const first = capturedLogger('info');
+  const options = { saf: { initialDelay: 0, retryInterval: 60_000, maxAttempts: 1 }, requestTimeout: 200, transactionLog: false as const };
+  const { connector } = await peerAndConnector(t, () => undefined, {
+    reversal: { enabled: true, journal: new FileJournal(dir, { logger: first.logger }) },
+    logger: first.logger,
+    ...options,
+  });
+  await connector.connect();
+  const abandoned = safEvent(connector, 'abandoned');
+  await connector.request({ ...advice('009803', '0400'), '2': '4761739001010010' }, { saf: true });
+  await abandoned;
+  await within(connector.close(), 10_000, 'the first connector to close');
+  faults.rules.length = 0;
+  const said = first.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('the end of a SAF entry cannot be journaled'));
+  assert.match(String(said?.msg), /the next start sends it once more, as a repeat/);
+
+  const next = capturedLogger('info');
+  const { peer: bank, connector: again } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
+    reversal: { enabled: true, journal: new FileJournal(dir, { logger: next.logger }) },
+    logger: next.logger,
+    ...options,
+  });
+  const events: string[] = [];
+  again.on('saf', (e) => events.push(`${e.stage}:${e.mti}:${e.attempt}`));
+  const answered = safEvent(again, 'answered');
+  await again.connect();
+  await answered;
+  assert.deepEqual(bank.received.map((r) => String(r.message['0'])), ['0401']);
+  assert.deepEqual(events, ['queued:0401:1', 'sent:0401:2', 'answered:0401:2']);
+  assert.doesNotMatch(JSON.stringify([...first.lines, ...next.lines]), /4761739001010010/);
+});
