@@ -124,3 +124,31 @@ test('a batch whose first try the server still holds open (waiting for rows its 
   assert.equal(rows[0]?.n, 1, 'stored once, under a fresh token');
   assert.deepEqual((await log.query({})).map((r) => r.stan), [sampleRecord(1).stan]);
 });
+
+test('a batch in doubt is kept whole when a full buffer drops its oldest records: the records behind it are dropped, the batch is stored once and its callers told so', async (t) => {
+  const url = new URL(pgs.database('twice_trim'));
+  const proxy = await answerDroppingProxy(Number(url.port));
+  t.after(() => proxy.close());
+  const check = new pg.Pool({ connectionString: url.toString() });
+  t.after(() => check.end());
+  url.port = String(proxy.port);
+  // maxBuffered 3: the 2-record batch in doubt and 2 records recorded meanwhile overflow it by one once it is put back.
+  const log = new PgTransactionLog({ connectionString: url.toString(), statementTimeout: 400, retryDelay: 20, maxRetryDelay: 100, maxBuffered: 3, flushInterval: 25 });
+  t.after(() => log.close());
+  await log.open();
+  await log.record(sampleRecord(1));
+  const count = async (n: number): Promise<number> =>
+    (await check.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions WHERE stan = $1', [sampleRecord(n).stan])).rows[0]?.n ?? 0;
+  const outcome = (p: Promise<void>): Promise<string> => p.then(() => 'stored', (e: { code?: string }) => `rejected ${String(e.code)}`);
+  proxy.arm();
+  const inDoubt = [outcome(log.record(sampleRecord(2))), outcome(log.record(sampleRecord(3)))];
+  await waitUntil(async () => (await count(2)) === 1 && (await count(3)) === 1, { what: 'the 2-record batch to commit on the server' });
+  const behind = [outcome(log.record(sampleRecord(4))), outcome(log.record(sampleRecord(5)))];
+  assert.deepEqual(await Promise.all(inDoubt), ['stored', 'stored'], 'the batch in doubt is stored (once) and said so');
+  // Recorded together, the two behind it share one promise, which rejects when one of them is dropped (not all stored).
+  assert.deepEqual(await Promise.all(behind), ['rejected ISO8583_ERR_CONNECTOR_STORE', 'rejected ISO8583_ERR_CONNECTOR_STORE']);
+  for (const n of [1, 2, 3]) assert.equal(await count(n), 1, `record ${n} once`);
+  await waitUntil(async () => (await count(5)) === 1, { what: 'the record behind the dropped one to be stored' });
+  assert.equal(await count(4), 0, 'the oldest record behind the batch in doubt is the one dropped');
+  assert.equal(log.stats().dropped, 1);
+});

@@ -74,6 +74,20 @@ export class BatchTokens {
     return { take: again ? doubt.size : max, sql: `${wait}INSERT INTO ${BATCH_TOKENS} (id) VALUES ('${token}'); ${drop}${this.copy}`, token, deletes };
   }
 
+  /**
+   * How many records at the front of a buffer whose first record is at `first` form the batch in doubt (kept whole when
+   * a full buffer drops its oldest records: dropping part of it would send the rest under a new token, stored twice
+   * if the first try committed); 0 when none is in doubt there.
+   */
+  heldAt(first: number): number {
+    return this.doubt !== undefined && this.doubt.first === first ? this.doubt.size : 0;
+  }
+
+  /** The buffer dropped `n` records behind the batch in doubt: its records' places moved on by `n`. */
+  moved(n: number): void {
+    if (this.doubt !== undefined) this.doubt.first += n;
+  }
+
   /** `batch` was stored (now, or by an earlier try: `err` is {@link storedBefore}'s refusal). */
   stored(batch: NextBatch, err?: unknown): void {
     // A refused statement deleted nothing.

@@ -104,13 +104,17 @@ export class RecordBuffer {
     this.firstAt = records.first ?? this.firstAt - records.rows.length;
   }
 
-  /** Drops the oldest `count` records (all with `Infinity`): their tickets reject with `error`; returns how many went. */
-  dropOldest(count: number, error: Error): number {
-    const n = Math.min(count, this.rows.length);
+  /**
+   * Drops the oldest `count` records (all with `Infinity`) after the first `skip` (a batch in doubt, kept whole in
+   * front): their tickets reject with `error`; returns how many went. The records kept in front are counted as if they
+   * came after those dropped (their places move on by as many), so that {@link next} stays the place of the next push.
+   */
+  dropOldest(count: number, error: Error, skip = 0): number {
+    const n = Math.min(count, this.rows.length - skip);
     if (n <= 0) return 0;
-    this.rows.splice(0, n);
+    this.rows.splice(skip, n);
     this.firstAt += n;
-    this.reject({ rows: [], tickets: this.tickets.splice(0, n) }, error);
+    this.reject({ rows: [], tickets: this.tickets.splice(skip, n) }, error);
     return n;
   }
 

@@ -4,11 +4,11 @@
  *
  * Writes are batched: the records recorded in the same tick, or while an insert is in flight, go to the database
  * together in one COPY (one statement, its rows as COPY text; see copy.ts; stored once even when sent again: see
- * batch-token.ts). The log never holds up a request: when the
- * database is away, records wait in a bounded buffer and the batch is retried with backoff; once the buffer holds
- * `maxBuffered` records the oldest are dropped, counted and reported (`ISO8583_WARN_TRANSACTION_LOG_DROPPED`). Every
- * record goes through the allow-list of transaction-allow-list.ts first: nothing but the keys of a TransactionRecord, the
- * PAN masked, ever reaches the database.
+ * batch-token.ts). The log never holds up a request: when the database is away, records wait in a bounded buffer and
+ * the batch is retried with backoff; once the buffer holds `maxBuffered` records the oldest are dropped (behind a batch
+ * in doubt, kept whole), counted and reported (`ISO8583_WARN_TRANSACTION_LOG_DROPPED`). Every record goes through the
+ * allow-list of transaction-allow-list.ts first: nothing but the keys of a TransactionRecord, the PAN masked, ever
+ * reaches the database.
  */
 import { hostname } from 'node:os';
 import pg from 'pg';
@@ -115,9 +115,8 @@ export class PgTransactionLog implements TransactionLog {
   /**
    * Records a transaction. The records recorded together (until the next batch leaves) share one promise: it resolves
    * once all of them are stored, and rejects with `ISO8583_ERR_CONNECTOR_STORE` when one of them was not (dropped, or
-   * refused by the database). A record itself is refused at once with `ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD`
-   * naming the key for an invalid record (nothing stored), `ISO8583_ERR_CONNECTOR_CLOSED` after `close()`. Promises are
-   * marked handled: a caller that does not wait for them never sees an unhandled rejection.
+   * refused by the database). A record is refused at once with `ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD` naming the
+   * key (invalid: nothing stored), `ISO8583_ERR_CONNECTOR_CLOSED` after `close()`. Promises are marked handled.
    */
   record(record: TransactionRecord): Promise<void> {
     if (this.closing !== undefined) return refused(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the transaction log is closed'));
@@ -338,14 +337,16 @@ export class PgTransactionLog implements TransactionLog {
     }
   }
 
-  /** Drops the oldest records beyond `maxBuffered`. */
+  /** Drops the oldest records beyond `maxBuffered`, behind a batch in doubt (kept whole: it goes again under its token). */
   private trim(): void {
-    this.dropOldest(this.buffer.length - this.maxBuffered, 'the transaction log buffer is full while its database is away');
+    this.dropOldest(this.buffer.length - this.maxBuffered, 'the transaction log buffer is full while its database is away', this.tokens.heldAt(this.buffer.first));
   }
 
-  /** Drops the oldest `count` records waiting (every one with `Infinity`), counted record by record. */
-  private dropOldest(count: number, why: string): void {
-    this.count(this.buffer.dropOldest(count, notStored(why)));
+  /** Drops the oldest `count` records waiting (every one with `Infinity`) after the first `skip`, counted record by record. */
+  private dropOldest(count: number, why: string, skip = 0): void {
+    const n = this.buffer.dropOldest(count, notStored(why), skip);
+    if (skip > 0) this.tokens.moved(n);
+    this.count(n);
     this.progressed();
   }
 
