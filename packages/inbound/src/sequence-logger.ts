@@ -1,3 +1,4 @@
+import { format } from 'node:util';
 import type { ChildLoggerOptions, Logger, LoggerOptions } from 'pino';
 import { isMaskedPan, maskValue, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, Sensitivity } from '@iso8583/codec';
@@ -86,11 +87,22 @@ export function sequenceRedaction(dialect: Dialect): NonNullable<LoggerOptions['
 const LEVEL_METHODS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
 
 /**
- * `logger` with every argument of every log call (and of `child`) copied through `mask` first. Everything else
- * (level, bindings, flush) is the logger's own.
+ * A log call's arguments with the message formatted first when it has interpolation arguments (`info('card %s %s',
+ * a, b)`, with or without a merging object before it): pino joins them only after they are masked one by one, so a
+ * card number passed in pieces would be whole in the line. Node's `util.format` makes the message.
+ */
+function formatted(args: unknown[]): unknown[] {
+  const at = typeof args[0] === 'string' ? 0 : typeof args[1] === 'string' ? 1 : -1;
+  if (at < 0 || args.length <= at + 1) return args;
+  return [...args.slice(0, at), format(...args.slice(at))];
+}
+
+/**
+ * `logger` with every argument of every log call (and of `child`) copied through `mask` first, the message formatted
+ * first when it has interpolation arguments; also when the message carried no card data (numbers in groups are masked
+ * whatever message they came from). Everything else (level, bindings, flush) is the logger's own.
  */
 export function maskingLogger(logger: Logger, mask: CardDataMask): Logger {
-  if (mask.empty) return logger;
   return new Proxy(logger, {
     get(target, property, receiver) {
       if (property === 'child') {
@@ -103,7 +115,7 @@ export function maskingLogger(logger: Logger, mask: CardDataMask): Logger {
       const method = value as (...args: unknown[]) => void;
       return (...args: unknown[]) => {
         if (!target.isLevelEnabled(property)) return;
-        method.apply(target, args.map((arg) => mask.value(arg)));
+        method.apply(target, formatted(args).map((arg) => mask.value(arg)));
       };
     },
   });

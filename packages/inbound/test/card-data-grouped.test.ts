@@ -50,6 +50,34 @@ test('card data – a sequence that logs its PAN in groups, a piece of it, or pa
   assert.match(text, /words 5413 33\*\*-\*\*\*\* 0434/);
 });
 
+test('card data – a PAN passed to the sequence logger in pieces as format arguments, or logged for a message with no card data, is masked', async (t) => {
+  const logs = captureLogs('info');
+  const { port, endpoint } = await startEndpoint(t, {
+    logger: logs.logger,
+    sequence: (m, context) => {
+      const f = m.fields as Record<string, string>;
+      const log = context.logger;
+      if (f['0'] === '0800') {
+        log.info('looked up card 4761 7390 0101 0010 for a token');
+        log.info('card %s %s %s %s', '5413', '3300', '8901', '0434');
+        return { 0: '0810', 11: f['11']!, 39: '00', 70: '301' };
+      }
+      log.info({ stan: f['11'] }, 'card %s %s %s %s', '4761', '7390', '0101', '0010');
+      return { 0: '0210', 11: f['11']!, 39: '00' };
+    },
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await client.request(purchase(1, { 2: PAN }))).fields['39'], '00');
+  assert.equal((await client.request({ 0: '0800', 7: '1202103000', 11: '000002', 70: '301' })).fields['39'], '00');
+  await endpoint.close();
+  const text = logs.text();
+  assert.match(text, /"stan":"000001".*"msg":"card 4761 73\*\* \*\*\*\* 0010"/);
+  assert.match(text, /looked up card 4761 73\*\* \*\*\*\* 0010 for a token/);
+  assert.match(text, /"msg":"card 5413 33\*\* \*\*\*\* 0434"/);
+  assert.doesNotMatch(text, /7390 0101|3300 8901/);
+});
+
 test('card data – the grouped rule and the piece rule leave STANs, amounts, times and other numbers alone', () => {
   const dialect = resolveDialect('iso87ascii');
   const mask = CardDataMask.of({ 0: '0200', 2: PAN, 4: '000000001000', 11: '000123' }, dialect);

@@ -2,7 +2,9 @@
  * Fastify's schema compilers, loaded when a route first has a schema to compile. By default every `fastify()` loads
  * `@fastify/ajv-compiler` and `@fastify/fast-json-stringify-compiler` (a second ajv, ajv-formats, fast-json-stringify)
  * at once; our routes declare no schema, so the gateway and `iso8583 run` would pay for them at every start and never
- * use them. The compilers made are Fastify's own defaults, so a route with a schema behaves as it always did.
+ * use them. The compilers made are Fastify's own defaults, so a route with a schema is validated and serialised as
+ * before, with one difference: given a `compilersFactory`, Fastify takes the validator for a custom one and no longer
+ * lowercases the property names of a `headers` schema, so write header names in lower case in such a schema.
  */
 import { createRequire } from 'node:module';
 import type { FastifyServerOptions } from 'fastify';
