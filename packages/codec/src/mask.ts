@@ -122,23 +122,32 @@ const LONGEST_NUMBER_SHOWN = 12;
  */
 const LONGEST_KEY_SHOWN = 15;
 
-/** A run of 8 or more EBCDIC digits (bytes `F0` to `F9`) in hex: a number in EBCDIC text carried by a binary field. */
-const EBCDIC_DIGIT_RUN = /(?:[Ff][0-9]){8,}/g;
+/** EBCDIC bytes as the text they spell, for the digit-run rule: digits, and the separators it joins groups across. */
+const EBCDIC_TEXT: Readonly<Record<number, string>> = { 0x40: ' ', 0x60: '-', 0x4e: '+', 0x05: '\t' };
+
+function ebcdicText(bytes: Buffer): string {
+  let text = '';
+  for (const b of bytes) text += b >= 0xf0 && b <= 0xf9 ? String.fromCharCode(0x30 + b - 0xf0) : (EBCDIC_TEXT[b] ?? '.');
+  return text;
+}
 
 /**
  * The hex of a binary field as free text: its digit runs masked ({@link maskDigitRuns}: ASCII digits `3x` are digits
- * in hex too), and each run of EBCDIC digits (`F4F7F6F1...`) masked by the same rule over the digits it spells, a
- * hidden digit as `**`: `F4F7F6F1F7F3************F0F0F1F0`.
+ * in hex too), and the bytes read as ASCII text and as EBCDIC text masked by the same rule (a number written whole or
+ * in groups: `F4F7F6F140F7F3...`, `353431332D...`), each hidden digit's byte as `**`: `F4F7F6F1F7F3************F0F0F1F0`.
  */
 function maskHexText(hex: string): string {
-  return maskDigitRuns(hex).replace(EBCDIC_DIGIT_RUN, (run) => {
-    const digits = run.replace(/[Ff]/g, '');
-    const masked = maskDigitRuns(digits);
-    if (masked === digits) return run;
-    const parts: string[] = [];
-    for (let k = 0; k < masked.length; k++) parts.push(masked[k] === '*' ? '**' : run.slice(2 * k, 2 * k + 2));
-    return parts.join('');
-  });
+  const out = maskDigitRuns(hex);
+  if (hex.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(hex)) return out;
+  const bytes = Buffer.from(hex, 'hex');
+  let parts: string[] | undefined;
+  for (const text of [bytes.toString('latin1'), ebcdicText(bytes)]) {
+    const masked = maskDigitRuns(text);
+    if (masked === text) continue;
+    parts ??= Array.from({ length: bytes.length }, (_, k) => out.slice(2 * k, 2 * k + 2));
+    for (let k = 0; k < bytes.length; k++) if (masked[k] !== text[k]) parts[k] = '**';
+  }
+  return parts === undefined ? out : parts.join('');
 }
 
 /**

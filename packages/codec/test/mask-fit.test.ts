@@ -85,3 +85,17 @@ test('maskFieldValue – a binary field carrying EBCDIC text: its EBCDIC digit r
   assert.ok(ascii.startsWith('F0F0F0F1F2F') && !ascii.includes(Buffer.from(PAN).toString('hex').slice(6, 26)), ascii);
   assert.equal(maskFieldValue(`D7C1D540${ebcdic('000123')}`, undefined, dialect.fields['48']), `D7C1D540${ebcdic('000123')}`);
 });
+
+test('maskFieldValue – a binary field carrying a card number in groups, as EBCDIC or ASCII text: each hidden digit\'s byte is masked', () => {
+  const dialect = getDialect('iso87ascii');
+  const spec = { ...dialect.fields['48']!, type: 'b' as const, encoding: 'hex' as const, length: 999 };
+  const ebcdic = Buffer.from([0xf4, 0xf7, 0xf6, 0xf1, 0x40, 0xf7, 0xf3, 0xf9, 0xf0, 0x40, 0xf0, 0xf1, 0xf0, 0xf1, 0x40, 0xf0, 0xf0, 0xf1, 0xf0]);
+  assert.equal(maskFieldValue(ebcdic.toString('hex').toUpperCase(), undefined, spec), 'F4F7F6F140F7F3****40********40F0F0F1F0');
+  const dashed = Buffer.from(ebcdic.map((b) => (b === 0x40 ? 0x60 : b)));
+  assert.equal(maskFieldValue(dashed.toString('hex').toUpperCase(), undefined, spec), 'F4F7F6F160F7F3****60********60F0F0F1F0');
+  const ascii = Buffer.from('5413-3300-8901-0434').toString('hex').toUpperCase();
+  assert.equal(maskFieldValue(ascii, undefined, spec), '353431332D3333****2D********2D30343334');
+  // Not a card number: a short EBCDIC number in groups is shown.
+  const short = Buffer.from([0xf1, 0xf2, 0x40, 0xf3, 0xf4]).toString('hex').toUpperCase();
+  assert.equal(maskFieldValue(short, undefined, spec), short);
+});
