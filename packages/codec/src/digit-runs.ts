@@ -85,6 +85,24 @@ function runEnd(text: string, at: number): number {
 }
 
 /**
+ * The digit runs of the number that starts at `start` (a digit) as people write numbers, in groups: runs joined by
+ * gaps of 1 to 3 separators (a space, a tab, a dash, a plus, `%20`, `%2D`, `%2B`), as long as the gaps allow. Returns
+ * each run's start and end, in pairs (`[start, end]` alone when no gap joins another run); the number ends at the
+ * last. The one rule by which {@link maskDigitRuns}, {@link maskGroupedNumbers} and the inbound sequence logger read
+ * a number in groups.
+ */
+export function groupedNumber(text: string, start: number): number[] {
+  const runs = [start, runEnd(text, start)];
+  for (;;) {
+    const end = runs[runs.length - 1] as number;
+    let gap = end;
+    for (let k = 0, next = separatorEnd(text, gap); k < LONGEST_GAP && next > gap; k++, next = separatorEnd(text, gap)) gap = next;
+    if (gap === end || !isDigit(text.charCodeAt(gap))) return runs;
+    runs.push(gap, runEnd(text, gap));
+  }
+}
+
+/**
  * The first number of `text` from `from` on that could be a PAN, as `[start, end]`: either a chain of digit runs
  * joined by gaps of 1 to {@link LONGEST_GAP} separators ({@link separatorEnd}), as long as the gaps allow, with 13 digits or
  * more in all; or one run that {@link isPanShaped} says could be a PAN (in a chain of fewer than 13 digits, or on its
@@ -102,16 +120,10 @@ function panShapedRun(text: string, from: number, groupedOnly = false): [number,
     const first = runEnd(text, i);
     if (start >= chainEnd) {
       // A new chain: its runs, as long as gaps of separators join them.
-      let digits = first - start;
-      let end = first;
-      for (;;) {
-        let gap = end;
-        for (let k = 0, next = separatorEnd(text, gap); k < LONGEST_GAP && next > gap; k++, next = separatorEnd(text, gap)) gap = next;
-        if (gap === end || !isDigit(text.charCodeAt(gap))) break;
-        const next = runEnd(text, gap);
-        digits += next - gap;
-        end = next;
-      }
+      const runs = groupedNumber(text, start);
+      const end = runs[runs.length - 1] as number;
+      let digits = 0;
+      for (let r = 0; r < runs.length; r += 2) digits += (runs[r + 1] as number) - (runs[r] as number);
       if (end > first && digits >= GROUPED_PAN) return [start, end];
       chainEnd = end;
     }

@@ -64,7 +64,7 @@ export {
 } from './mask.js';
 export type { MessageSummary } from './mask.js';
 export { isMaskedPan, luhnValid, maskPan } from './pan.js';
-export { hasPanShapedRun, maskDigitRuns, maskGroupedNumbers } from './digit-runs.js';
+export { groupedNumber, hasPanShapedRun, maskDigitRuns, maskGroupedNumbers } from './digit-runs.js';
 export { CODE_WITHHELD, isCodeShaped, safeErrorCode } from './error-code.js';
 export { FrameDecoder, encodeFrame, encodeKeepAlive, swapTpdu } from './framing/frame.js';
 export type { LengthHeader, FramingOptions, Frame } from './framing/frame.js';

@@ -1,4 +1,4 @@
-import { hasPanShapedRun, maskDigitRuns, maskFieldValue, maskGroupedNumbers, maskPan, maskValue, parseTlv, sensitiveFields, wireHex } from '@iso8583/codec';
+import { groupedNumber, hasPanShapedRun, maskDigitRuns, maskFieldValue, maskGroupedNumbers, maskPan, maskValue, parseTlv, sensitiveFields, wireHex } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, Sensitivity, TlvItem, ValueEncoding } from '@iso8583/codec';
 
 /** Values shorter than this are not searched for (a 1- or 2-character value would mask half of every line). */
@@ -81,10 +81,13 @@ export class CardDataMask {
   readonly #shortest: number;
   /** PAN-shaped digit runs of unmarked fields seen; past {@link MAX_EXACT_RUNS}, text is masked wholesale. */
   #runs = 0;
-  /** The message's PANs (fields 2 and 34, the PAN of track data, EMV tag 5A): a piece of one is hidden too. */
+  /**
+   * Every run of {@link PAN_PIECE} digits of the message's PANs (fields 2 and 34, the PAN of track data, EMV tag 5A): a
+   * number (whole or in groups) that holds one is hidden too.
+   */
+  readonly #pieces = new Set<string>();
+  /** The message's PANs themselves. */
   readonly #pans = new Set<string>();
-  /** The length of the longest of {@link #pans}: a longer run is no piece of one. */
-  #longestPan = 0;
 
   private constructor(values: ReadonlyArray<SensitiveValue>) {
     for (const [value, sensitivity, encoding, spec] of values) {
@@ -118,8 +121,9 @@ export class CardDataMask {
   }
 
   /**
-   * `text` with every occurrence of the message's card data replaced by its mask, every run of 7 digits or more that
-   * is a piece of one of its PANs as stars (`pan.slice(0, 12)`; 6 digits, the BIN, and the last 4 are shown), and
+   * `text` with every occurrence of the message's card data replaced by its mask, every number (whole or in groups)
+   * holding 7 digits in a row of one of its PANs as stars (`pan.slice(0, 12)`, `4761 7390 0101`; 6 digits, the BIN,
+   * and the last 4 are shown), and
    * every number in groups of 13 digits or more masked as a PAN (the codec's `maskGroupedNumbers`: a PAN formatted
    * `4761 7390 0101 0010`, of this message or any other). When the message had more digit runs than
    * {@link MAX_EXACT_RUNS} ({@link wholesale}), also every digit run that could be a PAN (the codec's `maskDigitRuns`)
@@ -130,12 +134,16 @@ export class CardDataMask {
     if (text.length >= this.#shortest) {
       for (const [form, masked] of this.#forms) if (out.includes(form)) out = out.replaceAll(form, masked);
     }
-    if (this.#pans.size > 0 && out.length >= PAN_PIECE) out = this.#hidePanPieces(out);
+    if (this.#pieces.size > 0 && out.length >= PAN_PIECE) out = this.#hidePanPieces(out);
     if (this.wholesale) return maskDigitRuns(out.replace(DIGIT_RUN_HEX, (hex) => '*'.repeat(hex.length)));
     return maskGroupedNumbers(out);
   }
 
-  /** `text` with every run of 7 digits or more that is a piece of one of the message's PANs as stars (one pass). */
+  /**
+   * `text` with every number (a digit run, or runs in groups: the codec's `groupedNumber`) that holds 7 digits in a row
+   * of one of the message's PANs as stars, separators kept: a PAN sliced (`pan.slice(0, 12)`), glued to other digits or
+   * written in groups. One pass; each number is looked at once.
+   */
   #hidePanPieces(text: string): string {
     let out = '';
     let copied = 0;
@@ -144,19 +152,26 @@ export class CardDataMask {
         i++;
         continue;
       }
-      const start = i;
-      while (i < text.length && isDigit(text.charCodeAt(i))) i++;
-      if (i - start < PAN_PIECE || i - start > this.#longestPan) continue;
-      const run = text.slice(start, i);
-      for (const pan of this.#pans) {
-        if (!pan.includes(run)) continue;
-        out += text.slice(copied, start) + '*'.repeat(run.length);
-        copied = i;
-        break;
-      }
+      const runs = groupedNumber(text, i);
+      i = runs[runs.length - 1] as number;
+      let digits = '';
+      for (let r = 0; r < runs.length; r += 2) digits += text.slice(runs[r], runs[r + 1]);
+      // One of the PANs itself (in groups) is left to the grouped rule, which shows its BIN and last 4 (of a longer or
+      // shorter number it would show digits from the middle of the PAN).
+      if (!this.#holdsPiece(digits) || this.#pans.has(digits)) continue;
+      out += text.slice(copied, runs[0]);
+      for (let r = 0; r < runs.length; r += 2) out += '*'.repeat((runs[r + 1] as number) - (runs[r] as number)) + text.slice(runs[r + 1], runs[r + 2] ?? runs[r + 1]);
+      copied = i;
     }
     return copied === 0 ? text : out + text.slice(copied);
   }
+
+  /** Whether `digits` holds {@link PAN_PIECE} digits in a row of one of the message's PANs. */
+  #holdsPiece(digits: string): boolean {
+    for (let k = 0; k + PAN_PIECE <= digits.length; k++) if (this.#pieces.has(digits.slice(k, k + PAN_PIECE))) return true;
+    return false;
+  }
+
 
   /**
    * A copy of anything about to be logged with the card data masked in every string: object keys and values, array
@@ -290,7 +305,7 @@ export class CardDataMask {
   #addPan(pan: string): void {
     if (pan.length <= PAN_PIECE || !/^[0-9]+$/.test(pan)) return;
     this.#pans.add(pan);
-    this.#longestPan = Math.max(this.#longestPan, pan.length);
+    for (let k = 0; k + PAN_PIECE <= pan.length; k++) this.#pieces.add(pan.slice(k, k + PAN_PIECE));
   }
 
   /**

@@ -87,6 +87,13 @@ test('card data – the grouped rule and the piece rule leave STANs, amounts, ti
   assert.equal(mask.text('card 5413 3300 8901 0434 of another message'), 'card 5413 33** **** 0434 of another message');
 });
 
+test('card data – a piece of the message\'s PAN in groups, or glued to other digits, is hidden; the BIN and the last 4 apart are shown', () => {
+  const mask = CardDataMask.of({ 0: '0200', 2: PAN, 11: '000123' }, resolveDialect('iso87ascii'));
+  assert.equal(mask.text('first 4761 7390 0101 then 476173 900101'), 'first **** **** **** then ****** ******');
+  assert.equal(mask.text('glued 0476173900101 and 12%207390010'), 'glued ************* and **%20*******');
+  assert.equal(mask.text('bin 476173 last 0010, 476173 0010, stan 000123'), 'bin 476173 last 0010, 476173 0010, stan 000123');
+});
+
 test('card data – 64 KiB of digits and separators through a sequence logger mask, in a few milliseconds (linear)', () => {
   const dialect = resolveDialect('iso87ascii');
   const mask = CardDataMask.of({ 0: '0200', 2: PAN, 48: `PAN ${IN_62}` }, dialect);
