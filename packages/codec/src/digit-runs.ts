@@ -85,20 +85,20 @@ function runEnd(text: string, at: number): number {
 }
 
 /**
- * The digit runs of the number that starts at `start` (a digit) as people write numbers, in groups: runs joined by
- * gaps of 1 to 3 separators (a space, a tab, a dash, a plus, `%20`, `%2D`, `%2B`), as long as the gaps allow. Returns
- * each run's start and end, in pairs (`[start, end]` alone when no gap joins another run); the number ends at the
- * last. The one rule by which {@link maskDigitRuns}, {@link maskGroupedNumbers} and the inbound sequence logger read
- * a number in groups.
+ * Where the number that starts at `start` (a digit) ends, read as people write numbers, in groups: digit runs joined by
+ * gaps of 1 to 3 separators (a space, a tab, a dash, a plus, `%20`, `%2D`, `%2B`), as long as the gaps allow; `run` is
+ * called with each run's start and end. The one rule by which {@link maskDigitRuns}, {@link maskGroupedNumbers} and
+ * the inbound sequence logger read a number in groups.
  */
-export function groupedNumber(text: string, start: number): number[] {
-  const runs = [start, runEnd(text, start)];
+export function groupedNumber(text: string, start: number, run: (start: number, end: number) => void): number {
+  let end = runEnd(text, start);
+  run(start, end);
   for (;;) {
-    const end = runs[runs.length - 1] as number;
     let gap = end;
     for (let k = 0, next = separatorEnd(text, gap); k < LONGEST_GAP && next > gap; k++, next = separatorEnd(text, gap)) gap = next;
-    if (gap === end || !isDigit(text.charCodeAt(gap))) return runs;
-    runs.push(gap, runEnd(text, gap));
+    if (gap === end || !isDigit(text.charCodeAt(gap))) return end;
+    end = runEnd(text, gap);
+    run(gap, end);
   }
 }
 
@@ -120,10 +120,10 @@ function panShapedRun(text: string, from: number, groupedOnly = false): [number,
     const first = runEnd(text, i);
     if (start >= chainEnd) {
       // A new chain: its runs, as long as gaps of separators join them.
-      const runs = groupedNumber(text, start);
-      const end = runs[runs.length - 1] as number;
       let digits = 0;
-      for (let r = 0; r < runs.length; r += 2) digits += (runs[r + 1] as number) - (runs[r] as number);
+      const end = groupedNumber(text, start, (from, to) => {
+        digits += to - from;
+      });
       if (end > first && digits >= GROUPED_PAN) return [start, end];
       chainEnd = end;
     }

@@ -115,16 +115,11 @@ export class CardDataMask {
     return new CardDataMask(values);
   }
 
-  /** Whether the message carried no card data (nothing to mask). */
-  get empty(): boolean {
-    return this.#forms.length === 0;
-  }
-
   /**
    * `text` with every occurrence of the message's card data replaced by its mask, every number (whole or in groups)
    * holding 7 digits in a row of one of its PANs as stars (`pan.slice(0, 12)`, `4761 7390 0101`; 6 digits, the BIN,
-   * and the last 4 are shown), and
-   * every number in groups of 13 digits or more masked as a PAN (the codec's `maskGroupedNumbers`: a PAN formatted
+   * and the last 4 are shown), and every number in groups of 13 digits or more masked as a PAN (the codec's
+   * `maskGroupedNumbers`: a PAN formatted
    * `4761 7390 0101 0010`, of this message or any other). When the message had more digit runs than
    * {@link MAX_EXACT_RUNS} ({@link wholesale}), also every digit run that could be a PAN (the codec's `maskDigitRuns`)
    * and the hex of every run of 8 or more digits as ASCII or EBCDIC bytes (as stars), whatever message it came from.
@@ -152,15 +147,20 @@ export class CardDataMask {
         i++;
         continue;
       }
-      const runs = groupedNumber(text, i);
-      i = runs[runs.length - 1] as number;
+      const start = i;
       let digits = '';
-      for (let r = 0; r < runs.length; r += 2) digits += text.slice(runs[r], runs[r + 1]);
+      i = groupedNumber(text, start, (from, to) => {
+        digits += text.slice(from, to);
+      });
       // One of the PANs itself (in groups) is left to the grouped rule, which shows its BIN and last 4 (of a longer or
       // shorter number it would show digits from the middle of the PAN).
-      if (!this.#holdsPiece(digits) || this.#pans.has(digits)) continue;
-      out += text.slice(copied, runs[0]);
-      for (let r = 0; r < runs.length; r += 2) out += '*'.repeat((runs[r + 1] as number) - (runs[r] as number)) + text.slice(runs[r + 1], runs[r + 2] ?? runs[r + 1]);
+      if (digits.length < PAN_PIECE || this.#pans.has(digits) || !this.#holdsPiece(digits)) continue;
+      let at = start;
+      out += text.slice(copied, start);
+      groupedNumber(text, start, (from, to) => {
+        out += text.slice(at, from) + '*'.repeat(to - from);
+        at = to;
+      });
       copied = i;
     }
     return copied === 0 ? text : out + text.slice(copied);
@@ -171,7 +171,6 @@ export class CardDataMask {
     for (let k = 0; k + PAN_PIECE <= digits.length; k++) if (this.#pieces.has(digits.slice(k, k + PAN_PIECE))) return true;
     return false;
   }
-
 
   /**
    * A copy of anything about to be logged with the card data masked in every string: object keys and values, array
