@@ -113,6 +113,8 @@ export class ReversalManager {
   /** How this connector's reversals are built (MTI in the dialect's version, `reversal.fields`), made once. */
   private readonly plan: ReversalPlan;
   private readonly underway: ReversalsUnderway;
+  /** With a shared store: how long after its add was asked for an original may still be written (`lease - claimInterval`). */
+  private readonly sendWithin: number;
   private stopClaims: (() => void) | undefined;
 
   constructor(
@@ -122,8 +124,9 @@ export class ReversalManager {
     readonly dialect: Dialect,
   ) {
     // A released entry's transaction stays refused until another claim can take it: the lease and a claim interval.
-    const lease = journal.lease === undefined ? 0 : journal.lease + (journal.claimInterval ?? 0);
-    this.underway = new ReversalsUnderway(host, dialect, Math.max(120_000, lease));
+    const { lease, claimInterval = 0 } = journal;
+    this.underway = new ReversalsUnderway(host, dialect, Math.max(120_000, lease === undefined ? 0 : lease + claimInterval));
+    this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
     this.queue = new SafQueue(this.underway.host, journal, options, dialect);
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
   }
@@ -196,8 +199,7 @@ export class ReversalManager {
       await this.journal.add({ id, reversal, at });
     }
     entry.armed = true;
-    const lease = this.journal.lease;
-    if (lease !== undefined) entry.sendBy = asked + lease - (this.journal.claimInterval ?? Math.floor(lease / 3));
+    entry.sendBy = asked + this.sendWithin;
     return entry;
   }
 

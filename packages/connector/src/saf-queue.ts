@@ -51,6 +51,11 @@ interface Active {
   unjournaled?: JournalState;
 }
 
+/** Read back (a start, a take-over) and no attempt made in this run: whether its last recorded attempt left is unknown. */
+function noneHere(a: Active): boolean {
+  return a.readBack && a.attempts === (a.entry.attempts ?? 0);
+}
+
 /**
  * How long from now until `at + delay` on the wall clock, within [0, delay]: an entry journaled before the clock was
  * stepped back looks as if it came from the future, and would otherwise wait the step as well (an hour back: an hour).
@@ -237,15 +242,14 @@ export class SafQueue {
     const s = this.settings;
     if (now >= a.expires) {
       // Read back with attempts and none made here: an earlier run's last attempt's outcome is not known here.
-      this.end(a, 'expired', this.event(a, a.attempts), undefined, undefined, a.readBack && a.attempts > 0 && a.attempts === (a.entry.attempts ?? 0));
+      this.end(a, 'expired', this.event(a, a.attempts), undefined, undefined, a.attempts > 0 && noneHere(a));
       return;
     }
     const n = a.attempts + 1;
     // Read back with its attempts spent and none made here: an earlier run stopped before its last attempt's end was
     // recorded (a crash before or during it, or an answer whose `done` the journal refused), so whether that attempt
     // left is not known here. It gets one more attempt, a repeat, rather than be given up perhaps never sent.
-    const spentAtStart = a.readBack && a.attempts === (a.entry.attempts ?? 0);
-    if (s.maxAttempts > 0 && n > s.maxAttempts && !spentAtStart) {
+    if (s.maxAttempts > 0 && n > s.maxAttempts && !noneHere(a)) {
       this.end(a, 'abandoned', this.event(a, a.attempts));
       return;
     }
