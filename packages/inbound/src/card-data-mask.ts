@@ -70,8 +70,9 @@ export function sensitivityOf(dialect: Dialect, id: string): Sensitivity | undef
  * masked view, and each of its digit runs that could be a PAN (`maskDigitRuns`' rule) by the masked PAN (the first
  * {@link MAX_EXACT_RUNS}; past them every logged string is masked wholesale). EMV data also has the value of each of
  * its data objects replaced (see `#addEmvItems`). Whatever the message: every number written in groups of 13 digits
- * or more (`4761 7390 0101 0010`, the codec's `maskGroupedNumbers`) is masked, and every run of 7 digits or more that
- * is a piece of one of the message's PANs (fields 2 and 34, the PAN of its track data, EMV tag 5A) is hidden.
+ * or more (`4761 7390 0101 0010`, the codec's `maskGroupedNumbers`) is masked, and every number (whole or in groups)
+ * holding 7 digits in a row of one of the message's PANs (fields 2 and 34, the PAN of its track data, EMV tag 5A) is
+ * hidden.
  */
 export class CardDataMask {
   readonly #replacements = new Map<string, string>();
@@ -119,8 +120,8 @@ export class CardDataMask {
    * `text` with every occurrence of the message's card data replaced by its mask, every number (whole or in groups)
    * holding 7 digits in a row of one of its PANs as stars (`pan.slice(0, 12)`, `4761 7390 0101`; 6 digits, the BIN,
    * and the last 4 are shown), and every number in groups of 13 digits or more masked as a PAN (the codec's
-   * `maskGroupedNumbers`: a PAN formatted
-   * `4761 7390 0101 0010`, of this message or any other). When the message had more digit runs than
+   * `maskGroupedNumbers`: a PAN formatted `4761 7390 0101 0010`, of this message or any other). When the message had
+   * more digit runs than
    * {@link MAX_EXACT_RUNS} ({@link wholesale}), also every digit run that could be a PAN (the codec's `maskDigitRuns`)
    * and the hex of every run of 8 or more digits as ASCII or EBCDIC bytes (as stars), whatever message it came from.
    */

@@ -90,8 +90,9 @@ function toPlain(message: IsoMessage, path: string, depth: number, options: Json
 
 /**
  * The JSON text of a message: one object keyed by field number with string values, in ascending order (field 1,
- * the bitmap, left out), then the message header as `"header"` (hex) when `options.header` is given. Throws `ISO8583_ERR_INVALID_MESSAGE` naming every key that is not a field number and
- * every value that is not text or a composite.
+ * the bitmap, left out), then the message header as `"header"` (hex) when `options.header` is given. Throws
+ * `ISO8583_ERR_INVALID_MESSAGE` naming every key that is not a field number and every value that is not text or a
+ * composite.
  */
 export function toJson(message: IsoMessage, options?: JsonOptions): string {
   messageArgument(message);
