@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import { createServer, connect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, test } from 'node:test';
+import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { waitUntil } from '@iso8583/test-support';
 import { PgTransactionLog } from '../src/index.js';
+import type { PgTransactionLogOptions } from '../src/index.js';
 import { SPENT_TOKENS_DELETED } from '../src/pg/batch-token.js';
 import { PgLogDatabases } from './helpers/pg-transaction-log.js';
 import { sampleRecord } from './helpers/transaction-log-contract.js';
@@ -73,29 +75,38 @@ async function answerDroppingProxy(target: number): Promise<{ port: number; arm(
   };
 }
 
-test('a batch that committed but whose answer was lost is sent again and stored once; the records recorded meanwhile are stored too', async (t) => {
-  const url = new URL(pgs.database('answer_lost'));
+/**
+ * A log on database `name` through an answer-dropping proxy (statements time out after 400 ms, retries come fast),
+ * opened; `check` reads the database directly, `count(n)` counts the rows of `sampleRecord(n)`. Closed after the test.
+ */
+async function proxiedLog(t: TestContext, name: string, options: Partial<PgTransactionLogOptions> = {}) {
+  const url = new URL(pgs.database(name));
   const proxy = await answerDroppingProxy(Number(url.port));
   t.after(() => proxy.close());
   const check = new pg.Pool({ connectionString: url.toString() });
   t.after(() => check.end());
   url.port = String(proxy.port);
-  const log = new PgTransactionLog({ connectionString: url.toString(), statementTimeout: 400, retryDelay: 20, maxRetryDelay: 100 });
+  const log = new PgTransactionLog({ connectionString: url.toString(), statementTimeout: 400, retryDelay: 20, maxRetryDelay: 100, ...options });
   t.after(() => log.close());
   await log.open();
+  const count = async (n: number): Promise<number> =>
+    (await check.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions WHERE stan = $1', [sampleRecord(n).stan])).rows[0]?.n ?? 0;
+  return { proxy, check, log, count };
+}
+
+test('a batch that committed but whose answer was lost is sent again and stored once; the records recorded meanwhile are stored too', async (t) => {
+  const { proxy, check, log, count } = await proxiedLog(t, 'answer_lost');
   await log.record(sampleRecord(1));
-  const count = async (stan: string | undefined): Promise<number> =>
-    (await check.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions WHERE stan = $1', [stan])).rows[0]?.n ?? 0;
 
   proxy.arm();
   const second = log.record(sampleRecord(2));
-  await waitUntil(async () => (await count(sampleRecord(2).stan)) === 1, { what: 'the batch to commit on the server' });
+  await waitUntil(async () => (await count(2)) === 1, { what: 'the batch to commit on the server' });
   await waitUntil(() => log.stats().failedBatches === 1, { what: 'the batch to fail on the client (its answer lost)' });
   const third = log.record(sampleRecord(3));
   await Promise.all([second, third]);
 
-  assert.equal(await count(sampleRecord(2).stan), 1, 'stored once, though sent twice');
-  assert.equal(await count(sampleRecord(3).stan), 1, 'the record recorded while the batch was in doubt is stored');
+  assert.equal(await count(2), 1, 'stored once, though sent twice');
+  assert.equal(await count(3), 1, 'the record recorded while the batch was in doubt is stored');
   assert.deepEqual(
     (await log.query({})).map((r) => r.stan),
     [3, 2, 1].map((n) => sampleRecord(n).stan),
@@ -108,15 +119,7 @@ test('a batch that committed but whose answer was lost is sent again and stored 
 });
 
 test('a batch whose first try the server still holds open (waiting for rows its client will never send) is stored once the retry has waited half the statement timeout', async (t) => {
-  const url = new URL(pgs.database('try_stranded'));
-  const proxy = await answerDroppingProxy(Number(url.port));
-  t.after(() => proxy.close());
-  const check = new pg.Pool({ connectionString: url.toString() });
-  t.after(() => check.end());
-  url.port = String(proxy.port);
-  const log = new PgTransactionLog({ connectionString: url.toString(), statementTimeout: 400, retryDelay: 20, maxRetryDelay: 100 });
-  t.after(() => log.close());
-  await log.open();
+  const { proxy, check, log } = await proxiedLog(t, 'try_stranded');
   proxy.strand();
   await log.record(sampleRecord(1));
   assert.ok(log.stats().failedBatches >= 2, 'the first try timed out, the retry under its token waited for it and gave up');
@@ -126,19 +129,9 @@ test('a batch whose first try the server still holds open (waiting for rows its 
 });
 
 test('a batch in doubt is kept whole when a full buffer drops its oldest records: the records behind it are dropped, the batch is stored once and its callers told so', async (t) => {
-  const url = new URL(pgs.database('twice_trim'));
-  const proxy = await answerDroppingProxy(Number(url.port));
-  t.after(() => proxy.close());
-  const check = new pg.Pool({ connectionString: url.toString() });
-  t.after(() => check.end());
-  url.port = String(proxy.port);
   // maxBuffered 3: the 2-record batch in doubt and 2 records recorded meanwhile overflow it by one once it is put back.
-  const log = new PgTransactionLog({ connectionString: url.toString(), statementTimeout: 400, retryDelay: 20, maxRetryDelay: 100, maxBuffered: 3, flushInterval: 25 });
-  t.after(() => log.close());
-  await log.open();
+  const { proxy, log, count } = await proxiedLog(t, 'twice_trim', { maxBuffered: 3, flushInterval: 25 });
   await log.record(sampleRecord(1));
-  const count = async (n: number): Promise<number> =>
-    (await check.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions WHERE stan = $1', [sampleRecord(n).stan])).rows[0]?.n ?? 0;
   const outcome = (p: Promise<void>): Promise<string> => p.then(() => 'stored', (e: { code?: string }) => `rejected ${String(e.code)}`);
   proxy.arm();
   const inDoubt = [outcome(log.record(sampleRecord(2))), outcome(log.record(sampleRecord(3)))];
