@@ -22,17 +22,34 @@ after(() => pgs.destroy());
 /** The protocol's CopyDone message: the client has sent every row of the COPY. */
 const COPY_DONE = Buffer.from([0x63, 0, 0, 0, 4]);
 
+/** The ErrorResponse of a server that is starting up (FATAL, SQLSTATE 57P03): a connection refused before any statement. */
+const STARTING_UP = ((): Buffer => {
+  const fields = Buffer.from('SFATAL\0VFATAL\0C57P03\0Mthe database system is starting up\0\0', 'latin1');
+  const head = Buffer.alloc(5);
+  head.write('E', 0, 'latin1');
+  head.writeUInt32BE(fields.length + 4, 1);
+  return Buffer.concat([head, fields]);
+})();
+
 /**
  * A TCP proxy to the database that, once armed, lets the client's next COPY through whole and then drops every answer
  * of that connection: the server commits the batch, the client never hears of it. Once told to strand, it lets the
  * next COPY statement through and then nothing of that connection either way: the server holds the batch's
- * transaction open, waiting for its rows.
+ * transaction open, waiting for its rows. `cut` breaks every connection it holds (a database restart, a network
+ * reset); while told to refuse, it refuses new connections as a server starting up does.
  */
-async function answerDroppingProxy(target: number): Promise<{ port: number; arm(): void; strand(): void; close(): Promise<void> }> {
+async function answerDroppingProxy(target: number): Promise<{ port: number; arm(): void; strand(): void; cut(): void; refuse(on: boolean): void; close(): Promise<void> }> {
   let armed = false;
   let stranding = false;
+  let refusing = false;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
+    if (refusing) {
+      // A server restarting: every connection is refused at its start (SQLSTATE 57P03), before any statement.
+      client.on('error', () => undefined);
+      client.once('data', () => client.end(STARTING_UP));
+      return;
+    }
     const upstream = connect(target, '127.0.0.1');
     let mute = false;
     let cut = false;
@@ -66,6 +83,12 @@ async function answerDroppingProxy(target: number): Promise<{ port: number; arm(
     },
     strand: () => {
       stranding = true;
+    },
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
+    refuse: (on: boolean) => {
+      refusing = on;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -144,4 +167,32 @@ test('a batch in doubt is kept whole when a full buffer drops its oldest records
   await waitUntil(async () => (await count(5)) === 1, { what: 'the record behind the dropped one to be stored' });
   assert.equal(await count(4), 0, 'the oldest record behind the batch in doubt is the one dropped');
   assert.equal(log.stats().dropped, 1);
+});
+
+test('a connection that breaks while its batch is in flight fails that batch (the process goes on) and the batch is stored once', async (t) => {
+  const { proxy, log, count } = await proxiedLog(t, 'twice_cut');
+  await log.record(sampleRecord(1));
+  proxy.arm();
+  const second = log.record(sampleRecord(2));
+  await waitUntil(async () => (await count(2)) === 1, { what: 'the batch to commit on the server' });
+  proxy.cut();
+  await second;
+  assert.equal(await count(2), 1, 'stored once');
+  assert.equal(log.stats().failedBatches, 1, 'the batch failed once, with the connection');
+});
+
+test('a batch in doubt whose retry finds the database restarting (refused before any statement) keeps its token: stored once when the database is back', async (t) => {
+  const { proxy, log, count } = await proxiedLog(t, 'twice_restart');
+  await log.record(sampleRecord(1));
+  proxy.arm();
+  const second = log.record(sampleRecord(2));
+  await waitUntil(async () => (await count(2)) === 1, { what: 'the batch to commit on the server' });
+  // The database goes down with the answer: the batch fails in doubt, and its retries are refused at the connection.
+  proxy.refuse(true);
+  proxy.cut();
+  await waitUntil(() => log.stats().failedBatches >= 3, { what: 'the batch in doubt and two of its retries to fail' });
+  proxy.refuse(false);
+  await second;
+  assert.equal(await count(2), 1, 'stored once: a retry refused before any statement says nothing of the first try');
+  assert.equal(log.stats().stored, 2);
 });

@@ -20,6 +20,9 @@ export const BATCH_TOKENS = 'iso8583_transaction_batches';
 /** Tokens of stored batches deleted together, by one statement of a later batch (a statement per batch would cost more). */
 export const SPENT_TOKENS_DELETED = 32;
 
+/** The SQLSTATE of a lock not granted within `lock_timeout`: a retry that waited for its earlier try too long. */
+const LOCK_TIMEOUT = '55P03';
+
 /** A batch sent once whose fate is unknown: its first record's place in the buffer, its size and its token. */
 interface InDoubt {
   token: string;
@@ -37,6 +40,8 @@ export interface NextBatch {
   token: string;
   /** The spent tokens its statement deletes. */
   deletes: readonly string[];
+  /** The batch in doubt sent again under its token. */
+  again: boolean;
 }
 
 /** True for the refusal of a batch whose token is already stored: an earlier try of the batch committed. */
@@ -71,7 +76,7 @@ export class BatchTokens {
     // Tokens are hex made here: written into the text, as the simple query protocol (which COPY needs) has no parameters.
     const wait = again ? `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(this.lockTimeout))}; ` : '';
     const drop = deletes.length > 0 ? `DELETE FROM ${BATCH_TOKENS} WHERE id IN (${deletes.map((t) => `'${t}'`).join(', ')}); ` : '';
-    return { take: again ? doubt.size : max, sql: `${wait}INSERT INTO ${BATCH_TOKENS} (id) VALUES ('${token}'); ${drop}${this.copy}`, token, deletes };
+    return { take: again ? doubt.size : max, sql: `${wait}INSERT INTO ${BATCH_TOKENS} (id) VALUES ('${token}'); ${drop}${this.copy}`, token, deletes, again };
   }
 
   /**
@@ -95,8 +100,14 @@ export class BatchTokens {
     this.spent.push(batch.token);
   }
 
-  /** `batch` (its first record at `first`, `size` records) failed: in doubt when it may have committed. */
+  /**
+   * `batch` (its first record at `first`, `size` records) failed: in doubt when it may have committed, or when it was
+   * the batch in doubt sent again and refused for anything but the wait for its earlier try (`lock_timeout`, SQLSTATE
+   * 55P03: then a fresh token). A retry refused before its statement ran (the database restarting, out of reach) says
+   * nothing of the earlier try, which may have committed: a fresh token would store the batch twice.
+   */
   failed(batch: NextBatch, first: number, size: number, err: unknown): void {
-    if (!notCommitted(err)) this.doubt = { token: batch.token, first, size };
+    const stillInDoubt = batch.again && (err as { code?: unknown } | undefined)?.code !== LOCK_TIMEOUT;
+    if (stillInDoubt || !notCommitted(err)) this.doubt = { token: batch.token, first, size };
   }
 }

@@ -81,6 +81,13 @@ class CopyFromStdin implements pg.Submittable {
 export async function copyFrom(pool: pg.Pool, sql: string, data: Buffer): Promise<number> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // The pool listens for the errors of idle connections only: this one, checked out, needs its own listener while the
+  // COPY runs, or a connection that breaks meanwhile (a database restart) is an unhandled 'error' event that ends the
+  // process. The COPY itself fails with the same error (the driver hands it to the query too).
+  const lost = (err: Error): void => {
+    broken ??= err;
+  };
+  client.on('error', lost);
   try {
     return await new Promise<number>((resolve, reject) => {
       client.query(
@@ -96,6 +103,7 @@ export async function copyFrom(pool: pg.Pool, sql: string, data: Buffer): Promis
       );
     });
   } finally {
+    client.removeListener('error', lost);
     client.release(broken);
   }
 }
