@@ -35,13 +35,16 @@ const STARTING_UP = ((): Buffer => {
  * A TCP proxy to the database that, once armed, lets the client's next COPY through whole and then drops every answer
  * of that connection: the server commits the batch, the client never hears of it. Once told to strand, it lets the
  * next COPY statement through and then nothing of that connection either way: the server holds the batch's
- * transaction open, waiting for its rows. `cut` breaks every connection it holds (a database restart, a network
+ * transaction open, waiting for its rows. Once told to hold, it lets the next COPY through but for its last message,
+ * until released. `cut` breaks every connection it holds (a database restart, a network
  * reset); while told to refuse, it refuses new connections as a server starting up does.
  */
-async function answerDroppingProxy(target: number): Promise<{ port: number; arm(): void; strand(): void; cut(): void; refuse(on: boolean): void; close(): Promise<void> }> {
+async function answerDroppingProxy(target: number): Promise<{ port: number; arm(): void; strand(): void; hold(): { release(): Promise<string> }; cut(): void; refuse(on: boolean): void; close(): Promise<void> }> {
   let armed = false;
   let stranding = false;
   let refusing = false;
+  /** Told to hold: the next COPY's last message (CopyDone) is kept back, with the server it would have gone to. */
+  let holding: ((upstream: Socket, done: Buffer) => void) | undefined;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     if (refusing) {
@@ -56,14 +59,26 @@ async function answerDroppingProxy(target: number): Promise<{ port: number; arm(
     sockets.add(client).add(upstream);
     client.on('data', (d: Buffer) => {
       if (cut) return;
-      upstream.write(d);
       if (stranding && d.includes('COPY iso8583_transactions')) {
+        upstream.write(d);
         // The statement reaches the server; nothing more goes either way: the server waits for rows never sent.
         stranding = false;
         cut = true;
         mute = true;
+        return;
       }
-      if (armed && d.includes(COPY_DONE)) {
+      const at = d.indexOf(COPY_DONE);
+      if (holding !== undefined && at >= 0) {
+        // The rows reach the server, not their end: the server holds the batch's transaction open, as if still committing.
+        upstream.write(d.subarray(0, at));
+        holding(upstream, d.subarray(at));
+        holding = undefined;
+        cut = true;
+        mute = true;
+        return;
+      }
+      upstream.write(d);
+      if (armed && at >= 0) {
         armed = false;
         mute = true;
       }
@@ -83,6 +98,23 @@ async function answerDroppingProxy(target: number): Promise<{ port: number; arm(
     },
     strand: () => {
       stranding = true;
+    },
+    hold: () => {
+      const held = new Promise<{ upstream: Socket; done: Buffer }>((resolve) => {
+        holding = (upstream, done) => resolve({ upstream, done });
+      });
+      return {
+        // Sends the held CopyDone: 'ended' when the server had ended that session, 'answered' when it answers the COPY.
+        release: async () => {
+          const { upstream, done } = await held;
+          if (upstream.destroyed) return 'ended';
+          return new Promise<string>((resolve) => {
+            upstream.once('data', () => resolve('answered'));
+            upstream.once('close', () => resolve('ended'));
+            upstream.write(done);
+          });
+        },
+      };
     },
     cut: () => {
       for (const s of sockets) s.destroy();
@@ -141,14 +173,23 @@ test('a batch that committed but whose answer was lost is sent again and stored 
   assert.ok((await tokens()) < SPENT_TOKENS_DELETED, `the tokens of stored batches are deleted ${SPENT_TOKENS_DELETED} at a time by a later batch`);
 });
 
-test('a batch whose first try the server still holds open (waiting for rows its client will never send) is stored once the retry has waited half the statement timeout', async (t) => {
+test('a batch whose first try the server still holds open (waiting for rows its client will never send) is stored once the retry has waited half the statement timeout and ended that try', async (t) => {
   const { proxy, check, log } = await proxiedLog(t, 'try_stranded');
   proxy.strand();
   await log.record(sampleRecord(1));
   assert.ok(log.stats().failedBatches >= 2, 'the first try timed out, the retry under its token waited for it and gave up');
   const { rows } = await check.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions');
-  assert.equal(rows[0]?.n, 1, 'stored once, under a fresh token');
+  assert.equal(rows[0]?.n, 1, 'stored once, under its token (the stranded try ended)');
   assert.deepEqual((await log.query({})).map((r) => r.stan), [sampleRecord(1).stan]);
+});
+
+test('a batch whose first try the server still runs once its retry has waited (its last message held back) has that try ended: stored once', async (t) => {
+  const { proxy, log, count } = await proxiedLog(t, 'twice_held');
+  const firstTry = proxy.hold();
+  await log.record(sampleRecord(1));
+  const outcome = await firstTry.release();
+  assert.equal(await count(1), 1, 'stored once: the first try could not commit after the retry did');
+  assert.equal(outcome, 'ended', "the first try's session was ended before the retry went again under its token");
 });
 
 test('a batch in doubt is kept whole when a full buffer drops its oldest records: the records behind it are dropped, the batch is stored once and its callers told so', async (t) => {

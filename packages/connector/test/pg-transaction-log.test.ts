@@ -370,6 +370,9 @@ describe('PgTransactionLog', () => {
     try {
       await log.record(sampleRecord(0));
       pgs.cluster.stopServer();
+      // The pool's connection, ended by the stop, is found dead by a query first: a batch written on it would fail with
+      // its fate unknown, in doubt, and be kept whole while the records behind it are dropped (pg-transaction-log-twice).
+      await assert.rejects(log.query({}), (err: { code?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_STORE');
       // 25 in one tick: the 15 oldest are dropped as they come; a promise that one of its records lost rejects, and the
       // records after it get a new one.
       const first = Array.from({ length: 25 }, (_, i) => log.record(sampleRecord(i + 1)));

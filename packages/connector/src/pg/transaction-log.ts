@@ -289,9 +289,9 @@ export class PgTransactionLog implements TransactionLog {
         this.backoff.reset();
         return true;
       },
-      (err: unknown) => {
+      async (err: unknown) => {
         this.figures.failedBatches += 1;
-        this.tokens.failed(next, this.flightFirst, size, err);
+        this.tokens.failed(next, this.flightFirst, size, err, await this.tokens.unblock(this.pool, next, err));
         if (this.drained || isDataError(err)) {
           // A batch the database refuses for its data would be refused forever: it is dropped, not retried.
           this.drop(batch, this.drained ? 'the transaction log closed before the database took them' : `the database refused the batch (${storeCause(err)})`);
