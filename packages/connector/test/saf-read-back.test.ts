@@ -148,3 +148,43 @@ test('an abandoned reversal whose done the journal refused (maxAttempts 1, the h
   assert.deepEqual(events, ['queued:0401:1', 'sent:0401:2', 'answered:0401:2']);
   assert.doesNotMatch(JSON.stringify([...first.lines, ...next.lines]), /4761739001010010/);
 });
+
+test('a reversal read back with its attempts spent gets one repeat per start, never more: the host silent, it is abandoned after it, counted once, and the start after has nothing left', async (t) => {
+  const dir = tempDir(t, 'saf-read-back');
+  const faults = await writeFaults(t, dir);
+  for (let i = 0; i < 10; i++) faults.rules.push({ marker: '"op":"done"', fail: true });
+  const options = { saf: { initialDelay: 0, retryInterval: 60_000, maxAttempts: 1 }, requestTimeout: 200, transactionLog: false as const };
+  /** A connector on the journal in `dir` whose host never answers, with what it sends and the SAF events it emits. */
+  const silent = async () => {
+    const log = capturedLogger('info');
+    const { peer, connector } = await peerAndConnector(t, () => undefined, { reversal: { enabled: true, journal: new FileJournal(dir, { logger: log.logger }) }, logger: log.logger, ...options });
+    const events: string[] = [];
+    connector.on('saf', (e) => events.push(`${e.stage}:${e.mti}:${e.attempt}`));
+    return { peer, connector, events, log };
+  };
+  const first = await silent();
+  await first.connector.connect();
+  const abandonedFirst = safEvent(first.connector, 'abandoned');
+  await first.connector.request({ ...advice('009804', '0400'), '2': '4761739001010010' }, { saf: true });
+  await abandonedFirst;
+  await within(first.connector.close(), 10_000, 'the first connector to close');
+  faults.rules.length = 0;
+
+  // Read back with its one attempt spent: one repeat, unanswered, then given up (its end recorded this time).
+  const second = await silent();
+  const abandoned = safEvent(second.connector, 'abandoned');
+  await second.connector.connect();
+  await abandoned;
+  assert.deepEqual(second.peer.received.map((r) => String(r.message['0'])), ['0401'], 'one repeat past maxAttempts, not a loop');
+  assert.deepEqual(second.events, ['queued:0401:1', 'sent:0401:2', 'abandoned:0401:2']);
+  assert.equal(second.connector.stats().safAbandoned, 1, 'counted once');
+  assert.equal(second.connector.stats().safDepth, 0);
+  assert.match(String(second.log.lines.find((l) => l.code === 'ISO8583_WARN_SAF_ABANDONED')?.msg), /abandoned after its last attempt/);
+  await within(second.connector.close(), 10_000, 'the second connector to close');
+
+  const third = await silent();
+  await third.connector.connect();
+  assert.equal(third.connector.stats().safDepth, 0, 'its end is on disk: the next start sends nothing');
+  assert.deepEqual(third.events, []);
+  assert.doesNotMatch(JSON.stringify([...first.log.lines, ...second.log.lines, ...third.log.lines]), /4761739001010010/);
+});
