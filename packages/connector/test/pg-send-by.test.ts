@@ -5,6 +5,7 @@
 // checked again just before the write. Real PostgreSQL, a real socket peer.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import pg from 'pg';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
@@ -54,8 +55,13 @@ test('a request that waited for a connection past lease - claimInterval after it
     return true;
   });
   assert.deepEqual(peer.received.map((r) => r.message['11']), ['000001'], 'the late purchase never reached the host');
-  // Never written, so disarmed: its row ends not-needed and no reversal is queued.
+  // Never written, so disarmed: its row ends not-needed (before the caller hears), with no attempt, and no reversal is queued.
   assert.deepEqual(saf.filter((e) => e.stan === '000002'), []);
+  const check = new pg.Client({ connectionString: url });
+  await check.connect();
+  t.after(() => check.end());
+  const rows = (await check.query<{ outcome: string | null; attempts: number }>("SELECT outcome, attempts FROM iso8583_saf WHERE entry->'reversal'->>'11' = '000002'")).rows;
+  assert.deepEqual(rows, [{ outcome: 'not-needed', attempts: 0 }]);
   const third = await connector.request(purchase('000003'));
   assert.equal(third['39'], '00', 'the connection serves the next request');
   assert.deepEqual(peer.received.map((r) => r.message['11']), ['000001', '000003']);
