@@ -101,20 +101,24 @@ export function openSynced(path: string): Promise<FileHandle> {
 }
 
 /**
- * Writes into `from` with `fill` and renames it over `path`, then fsyncs the folder. On failure `from` is removed and
- * `path` is untouched.
+ * Writes into `from` with `fill` and renames it over `path`, then fsyncs the folder. On a failure before the rename is
+ * done (a write, the close, the rename itself) `from` is removed and `path` is untouched; the error is thrown.
  */
 async function fillAndRename(from: string, flags: string, path: string, fill: (out: FileHandle) => Promise<void>): Promise<void> {
   const out = await open(from, flags, 0o600);
+  let closing = false;
   try {
     await fill(out);
-  } catch (err) {
+    closing = true;
     await out.close();
+    await rename(from, path);
+  } catch (err) {
+    // Whatever failed (the writes, the close, the rename), `from` does not outlive it: at a compaction it is the
+    // journal's size in blank lines (4 MiB by default), left for good on a disk that may be full.
+    if (!closing) await out.close().catch(() => undefined);
     await unlink(from).catch(() => undefined);
     throw err;
   }
-  await out.close();
-  await rename(from, path);
   await syncDir(dirname(path));
 }
 
