@@ -8,7 +8,7 @@ import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { getSystemErrorMap } from 'node:util';
-import { JOURNAL_FILE, LOCK_FILE, TRANSACTION_LOCK_FILE, systemReason, transactionFile } from '@iso8583/connector';
+import { JOURNAL_FILE, LOCK_FILE, TRANSACTION_LOCK_FILE, dayFilesIn, dayOf, readAtOpen, systemReason, transactionFile } from '@iso8583/connector';
 
 /** The system's reason for a failed file operation: `EISDIR (illegal operation on a directory)` (the connector's, one rule). */
 export { systemReason };
@@ -105,10 +105,9 @@ export function storeDirProblem(dir: string, kinds: readonly StoreKind[]): strin
   }
   if (kinds.includes('transactions')) {
     lock(TRANSACTION_LOCK_FILE);
-    const [before = '', after = ''] = transactionFile('\0').split('\0');
-    const days = names.filter((n) => n.startsWith(before) && n.endsWith(after) && /^\d{4}-\d{2}-\d{2}$/.test(n.slice(before.length, -after.length)));
-    for (const day of days.sort().reverse().slice(0, 2)) uses.push([day, ['read']]);
-    uses.push([transactionFile(new Date().toISOString().slice(0, 10)), ['write']]);
+    // The connector's own rule: which names are day files, and which of them a start reads back.
+    for (const day of readAtOpen(dayFilesIn(names))) uses.push([day.name, ['read']]);
+    uses.push([transactionFile(dayOf(Date.now())), ['write']]);
   }
   for (const [name, use] of uses) {
     const found = fileProblem(dir, folder, join(dir, name), use);

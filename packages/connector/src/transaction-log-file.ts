@@ -32,7 +32,7 @@ import type { FolderLock, FolderLockKind } from './folder-lock.js';
 import { toTransactionRecord } from './transaction-allow-list.js';
 import type { TransactionLog, TransactionPage, TransactionQuery, TransactionRecord } from './transaction-log.js';
 import { BatchWriteError, DayFiles, linesIn } from './transaction-log-days.js';
-import { DAY_MS, SLACK_MS, STEP_BACK, dayFiles, dayOf, latestInFile, queryFolder, readLinesBackwards, settledOf } from './transaction-log-read.js';
+import { DAY_MS, SLACK_MS, STEP_BACK, dayFiles, dayOf, latestInFile, queryFolder, readAtOpen, readLinesBackwards, settledOf } from './transaction-log-read.js';
 import { checkTransactionQuery } from './transaction-query.js';
 import { LineBuffer } from './line-buffer.js';
 
@@ -280,7 +280,7 @@ export class FileTransactionLog implements TransactionLog {
    * step back; raised only (what this log wrote into them since stays counted).
    */
   private async seedLatest(): Promise<void> {
-    for (const file of (await dayFiles(this.dir)).slice(0, 2)) {
+    for (const file of readAtOpen(await dayFiles(this.dir))) {
       const latest = await latestInFile(this.dir, file);
       if (latest !== undefined && latest > (this.latest.get(file.day) ?? -Infinity)) this.latest.set(file.day, latest);
     }
