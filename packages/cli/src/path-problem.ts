@@ -7,16 +7,14 @@
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { getSystemErrorMap } from 'node:util';
-import { JOURNAL_FILE, LOCK_FILE, TRANSACTION_LOCK_FILE, dayFilesIn, dayOf, readAtOpen, systemReason, transactionFile } from '@iso8583/connector';
+import { JOURNAL_FILE, LOCK_FILE, TRANSACTION_LOCK_FILE, dayFilesIn, dayOf, errnoOf, readAtOpen, systemReason, transactionFile } from '@iso8583/connector';
 
 /** The system's reason for a failed file operation: `EISDIR (illegal operation on a directory)` (the connector's, one rule). */
 export { systemReason };
 
 /** A system error of `code` for {@link pathProblem}'s look without opening. */
 function problemOf(code: string): string {
-  const errno = [...getSystemErrorMap()].find(([, [name]]) => name === code)?.[0];
-  return systemReason({ code, errno });
+  return systemReason({ code, errno: errnoOf(code) });
 }
 
 /**

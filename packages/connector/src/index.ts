@@ -32,7 +32,7 @@ export type {
   UnsolicitedHandler,
   UnsolicitedInfo,
 } from './options.js';
-export { CONNECTOR_ERROR_CODES, CONNECTOR_LOG_CODES, systemReason } from './errors.js';
+export { CONNECTOR_ERROR_CODES, CONNECTOR_LOG_CODES, errnoOf, systemReason } from './errors.js';
 export { Backoff } from './backoff.js';
 export type { ConnectorErrorCode } from './errors.js';
 export { FileJournal, JOURNAL_FILE } from './journal.js';
