@@ -381,15 +381,15 @@ export class FileTransactionLog implements TransactionLog {
         const stored = storedBefore + (thrown instanceof BatchWriteError ? thrown.stored : 0);
         this.counts.records += stored;
         this.counts.failed += batch.count - stored;
-        const error = logError('the transaction log cannot be written', this.dir, err);
-        // Why, when the log said (its file lost, the folder locked by another process), and the cause's code.
-        const reason = err instanceof Iso8583Error ? err.message : undefined;
-        const cause = ((reason === undefined ? err : (err as Error).cause) as NodeJS.ErrnoException | undefined)?.code;
+        const why = systemCause(err);
+        // Why: the log's own reason (its file lost, the folder locked by another process), else the system's words and file.
+        const reason = err instanceof Iso8583Error ? err.message : why.slice(2) || undefined;
+        const cause = ((err instanceof Iso8583Error ? err.cause : err) as NodeJS.ErrnoException | undefined)?.code;
         this.logger.error(
           { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', dir: this.dir, cause, reason, records: batch.count - stored, stored },
           'the transaction log cannot be written: records lost',
         );
-        batch.reject(error);
+        batch.reject(logError('the transaction log cannot be written', this.dir, err, why));
       } finally {
         // No write of these bytes is in flight any more: the buffers serve the next batches.
         for (const lines of batch.days.values()) LineBuffer.give(this.spare, lines);
