@@ -4,10 +4,10 @@
  * (`gateway --check-config`, `run --check`): the one rule both follow, so a path the start would refuse is refused by
  * the check too, and the check never takes a lock or makes a file a running process owns.
  */
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync, statfsSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { JOURNAL_FILE, LOCK_FILE, TRANSACTION_LOCK_FILE, dayFilesIn, dayOf, errnoOf, readAtOpen, systemReason, transactionFile } from '@iso8583/connector';
+import { DEFAULT_JOURNAL_PREALLOCATE, JOURNAL_FILE, LOCK_FILE, TRANSACTION_LOCK_FILE, dayFilesIn, dayOf, errnoOf, readAtOpen, systemReason, transactionFile } from '@iso8583/connector';
 
 /** The system's reason for a failed file operation: `EISDIR (illegal operation on a directory)` (the connector's, one rule). */
 export { systemReason };
@@ -79,7 +79,7 @@ type Use = 'read' | 'write' | 'replace';
  * over it or remove it. Nothing is opened or made.
  */
 export function storeDirProblem(dir: string, kinds: readonly StoreKind[]): string | undefined {
-  const problem = pathProblem(dir, 'folder');
+  const problem = pathProblem(dir, 'folder') ?? (kinds.includes('journal') ? spaceProblem(dir, DEFAULT_JOURNAL_PREALLOCATE) : undefined);
   if (problem !== undefined) return problem;
   let folder: Stats;
   try {
@@ -112,6 +112,35 @@ export function storeDirProblem(dir: string, kinds: readonly StoreKind[]): strin
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/**
+ * Why a start could not write `need` bytes in `dir` (or, still to be made, in the nearest folder above it): fewer free
+ * to this user on its file system (`ENOSPC (no space left on device): 1048576 bytes free in DIR, …`); `undefined` when
+ * it could, or when the file system does not say.
+ */
+function spaceProblem(dir: string, need: number): string | undefined {
+  let at = dir;
+  while (!existsAt(at) && dirname(at) !== at) at = dirname(at);
+  let free: number;
+  try {
+    const fs = statfsSync(at);
+    free = fs.bavail * fs.bsize;
+  } catch {
+    return undefined;
+  }
+  if (free >= need) return undefined;
+  return `${problemOf('ENOSPC')}: ${free} bytes free in ${at}, and a start needs ${need} at least (the journal file it writes, preallocated)`;
+}
+
+/** True when something is at `path`. */
+function existsAt(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The sticky bit of a folder's mode (`S_ISVTX`; not in `fs.constants`). */

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileTransactionLog } from '@iso8583/connector';
+import { FileJournal, FileTransactionLog } from '@iso8583/connector';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { checkGatewayConfig } from '../src/gateway/check-config.js';
 import { BIN, runCli } from './cli-process.js';
@@ -121,4 +121,27 @@ test('--check-config reads the day files of the transaction log by the connector
   mkdirSync(join(dir, 'transactions-2026-01-02.jsonl'));
   assert.throws(() => check('--reversal-journal', dir), { code: 'ISO8583_ERR_GATEWAY_CONFIG', message: /EISDIR .*transactions-2026-01-02\.jsonl/ });
   await assert.rejects(new FileTransactionLog(dir).open(), { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG' });
+});
+
+test('--check-config: a journal folder on a disk with less free space than the journal file needs is refused with ENOSPC, as the start fails', async (t) => {
+  // A real full disk: a 1 MiB tmpfs under the 4 MiB a start writes (unmounted before the test's folder goes). Mounting
+  // needs root.
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-check-full-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { encoding: 'utf8' });
+  t.after(() => {
+    if (mounted.status === 0) spawnSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  if (mounted.status !== 0) {
+    t.skip(`cannot mount a tmpfs (needs root): ${mounted.stderr.trim()}`);
+    return;
+  }
+  const journal = join(dir, 'journal');
+  assert.throws(() => check('--reversal-journal', journal), {
+    code: 'ISO8583_ERR_GATEWAY_CONFIG',
+    field: '--reversal-journal',
+    message: new RegExp(`ENOSPC \\(no space left on device\\): 1048576 bytes free in ${dir}, and a start needs 4194304 at least`),
+  });
+  assert.deepEqual(readdirSync(dir), [], 'nothing made');
+  await assert.rejects(new FileJournal(journal).open(), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL', message: /ENOSPC/ });
 });
