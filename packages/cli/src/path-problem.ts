@@ -76,7 +76,8 @@ type Use = 'read' | 'write' | 'replace';
  * (`reversals.jsonl.tmp`) opened for writing; a lock (`reversals.lock`, `transactions.lock`) and its take-over gates
  * are read and, when their process is gone, removed; the transaction log's folder is listed, its two newest day files
  * read and today's appended to. In a sticky folder (mode `+t`) only the owner of a file or of the folder may rename
- * over it or remove it. Nothing is opened or made.
+ * over it or remove it. A journal's folder must also have the free space of the journal file a start writes
+ * (`ENOSPC (no space left on device): 1048576 bytes free in DIR, …`). Nothing is opened or made.
  */
 export function storeDirProblem(dir: string, kinds: readonly StoreKind[]): string | undefined {
   const problem = pathProblem(dir, 'folder') ?? (kinds.includes('journal') ? spaceProblem(dir, DEFAULT_JOURNAL_PREALLOCATE) : undefined);
