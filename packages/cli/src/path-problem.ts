@@ -4,19 +4,17 @@
  * (`gateway --check-config`, `run --check`): the one rule both follow, so a path the start would refuse is refused by
  * the check too, and the check never takes a lock or makes a file a running process owns.
  */
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync, statfsSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { getSystemErrorMap } from 'node:util';
-import { JOURNAL_FILE, LOCK_FILE, TRANSACTION_LOCK_FILE, systemReason, transactionFile } from '@iso8583/connector';
+import { DEFAULT_JOURNAL_PREALLOCATE, JOURNAL_FILE, LOCK_FILE, TRANSACTION_LOCK_FILE, dayFilesIn, dayOf, errnoOf, readAtOpen, systemReason, transactionFile } from '@iso8583/connector';
 
 /** The system's reason for a failed file operation: `EISDIR (illegal operation on a directory)` (the connector's, one rule). */
 export { systemReason };
 
 /** A system error of `code` for {@link pathProblem}'s look without opening. */
 function problemOf(code: string): string {
-  const errno = [...getSystemErrorMap()].find(([, [name]]) => name === code)?.[0];
-  return systemReason({ code, errno });
+  return systemReason({ code, errno: errnoOf(code) });
 }
 
 /**
@@ -78,10 +76,11 @@ type Use = 'read' | 'write' | 'replace';
  * (`reversals.jsonl.tmp`) opened for writing; a lock (`reversals.lock`, `transactions.lock`) and its take-over gates
  * are read and, when their process is gone, removed; the transaction log's folder is listed, its two newest day files
  * read and today's appended to. In a sticky folder (mode `+t`) only the owner of a file or of the folder may rename
- * over it or remove it. Nothing is opened or made.
+ * over it or remove it. A journal's folder must also have the free space of the journal file a start writes
+ * (`ENOSPC (no space left on device): 1048576 bytes free in DIR, …`). Nothing is opened or made.
  */
 export function storeDirProblem(dir: string, kinds: readonly StoreKind[]): string | undefined {
-  const problem = pathProblem(dir, 'folder');
+  const problem = pathProblem(dir, 'folder') ?? (kinds.includes('journal') ? spaceProblem(dir, DEFAULT_JOURNAL_PREALLOCATE) : undefined);
   if (problem !== undefined) return problem;
   let folder: Stats;
   try {
@@ -105,16 +104,44 @@ export function storeDirProblem(dir: string, kinds: readonly StoreKind[]): strin
   }
   if (kinds.includes('transactions')) {
     lock(TRANSACTION_LOCK_FILE);
-    const [before = '', after = ''] = transactionFile('\0').split('\0');
-    const days = names.filter((n) => n.startsWith(before) && n.endsWith(after) && /^\d{4}-\d{2}-\d{2}$/.test(n.slice(before.length, -after.length)));
-    for (const day of days.sort().reverse().slice(0, 2)) uses.push([day, ['read']]);
-    uses.push([transactionFile(new Date().toISOString().slice(0, 10)), ['write']]);
+    // The connector's own rule: which names are day files, and which of them a start reads back.
+    for (const day of readAtOpen(dayFilesIn(names))) uses.push([day.name, ['read']]);
+    uses.push([transactionFile(dayOf(Date.now())), ['write']]);
   }
   for (const [name, use] of uses) {
     const found = fileProblem(dir, folder, join(dir, name), use);
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/**
+ * Why a start could not write `need` bytes in `dir` (or, still to be made, in the nearest folder above it): fewer free
+ * to this user on its file system (`ENOSPC (no space left on device): 1048576 bytes free in DIR, …`); `undefined` when
+ * it could, or when the file system does not say.
+ */
+function spaceProblem(dir: string, need: number): string | undefined {
+  let at = dir;
+  while (!existsAt(at) && dirname(at) !== at) at = dirname(at);
+  let free: number;
+  try {
+    const fs = statfsSync(at);
+    free = fs.bavail * fs.bsize;
+  } catch {
+    return undefined;
+  }
+  if (free >= need) return undefined;
+  return `${problemOf('ENOSPC')}: ${free} bytes free in ${at}, and a start needs ${need} at least (the journal file it writes, preallocated)`;
+}
+
+/** True when something is at `path`. */
+function existsAt(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The sticky bit of a folder's mode (`S_ISVTX`; not in `fs.constants`). */

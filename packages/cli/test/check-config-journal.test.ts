@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FileJournal, FileTransactionLog } from '@iso8583/connector';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { checkGatewayConfig } from '../src/gateway/check-config.js';
 import { BIN, runCli } from './cli-process.js';
@@ -104,4 +105,43 @@ test('--check-config prints ISO8583_WARN_HTTP_OPEN for an HTTP port beyond loopb
   assert.doesNotMatch(check('--bind', '0.0.0.0', '--http-bind', '127.0.0.1', '--no-reversal', '--no-transaction-log'), /warning/);
   assert.doesNotMatch(check('--bind', '0.0.0.0', '--http-token', 'secret-token-1234567890', '--no-reversal', '--no-transaction-log'), /warning/);
   assert.doesNotMatch(check('--bind', '0.0.0.0', '--no-http', '--no-reversal', '--no-transaction-log'), /warning/);
+});
+
+test('--check-config reads the day files of the transaction log by the connector\'s rule: a name of no date is no day file, for the check as for the start', async (t) => {
+  const dir = folder(t);
+  // A folder under a day file's name of a day that is no date (month 13): the start never reads it (it is no day file),
+  // so the check must not refuse it (EISDIR) either; the newest real day file is read by both.
+  mkdirSync(join(dir, 'transactions-2026-13-01.jsonl'));
+  writeFileSync(join(dir, 'transactions-2026-01-01.jsonl'), '');
+  assert.match(check('--reversal-journal', dir), /gateway config is valid/);
+  const log = new FileTransactionLog(dir);
+  await log.open();
+  await log.close();
+  // A real day file in the same state is refused by both.
+  mkdirSync(join(dir, 'transactions-2026-01-02.jsonl'));
+  assert.throws(() => check('--reversal-journal', dir), { code: 'ISO8583_ERR_GATEWAY_CONFIG', message: /EISDIR .*transactions-2026-01-02\.jsonl/ });
+  await assert.rejects(new FileTransactionLog(dir).open(), { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG' });
+});
+
+test('--check-config: a journal folder on a disk with less free space than the journal file needs is refused with ENOSPC, as the start fails', async (t) => {
+  // A real full disk: a 1 MiB tmpfs under the 4 MiB a start writes (unmounted before the test's folder goes). Mounting
+  // needs root.
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-check-full-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { encoding: 'utf8' });
+  t.after(() => {
+    if (mounted.status === 0) spawnSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  if (mounted.status !== 0) {
+    t.skip(`cannot mount a tmpfs (needs root): ${mounted.stderr.trim()}`);
+    return;
+  }
+  const journal = join(dir, 'journal');
+  assert.throws(() => check('--reversal-journal', journal), {
+    code: 'ISO8583_ERR_GATEWAY_CONFIG',
+    field: '--reversal-journal',
+    message: new RegExp(`ENOSPC \\(no space left on device\\): 1048576 bytes free in ${dir}, and a start needs 4194304 at least`),
+  });
+  assert.deepEqual(readdirSync(dir), [], 'nothing made');
+  await assert.rejects(new FileJournal(journal).open(), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL', message: /ENOSPC/ });
 });

@@ -47,7 +47,7 @@ test('gateway --check-config refuses an --http-token-file or a --log-file this u
   closeFile(token);
   const r = runAsOther(['gateway', '--upstream', '127.0.0.1:9', '--no-reversal', '--no-transaction-log', '--http-token-file', token, '--check-config']);
   assert.equal(r.status, 1, r.stdout);
-  assert.match(r.stderr, new RegExp(`^iso8583: ISO8583_ERR_CLI_FILE: --http-token-file: cannot read the file ${escape(token)} \\(EACCES\\)\n$`));
+  assert.match(r.stderr, new RegExp(`^iso8583: ISO8583_ERR_CLI_FILE: --http-token-file: cannot read the file ${escape(token)}: EACCES \\(permission denied\\)\n$`));
   const log = join(dir, 'gateway.log');
   writeFileSync(log, '');
   closeFile(log);

@@ -92,3 +92,34 @@ for (const check of [true, false]) {
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack');
   });
 }
+
+// The HTTP token is read by `run --check` as by the start and by `gateway --check-config` (console/access.ts): a token
+// file that cannot be read, or a token given twice, is the start's coded error; an HTTP port open to the network
+// without a token gets the start's ISO8583_WARN_HTTP_OPEN as a warning line.
+const tokens = folder('tokens');
+const tokenFile = join(tokens, 'token');
+writeFileSync(tokenFile, 'flow-check-token-1234567890\n');
+const httpFlow = (host: string): string => flowFile(tokens, `http-${host}.json`, { http: { host, port: 0 } });
+const tokenMissing = batch.line(['run', httpFlow('127.0.0.1'), '--check', '--http-token-file', join(tokens, 'missing')]);
+const tokenTwice = batch.line(['run', httpFlow('127.0.0.1'), '--check', '--http-token', 'x-token-1234567890', '--http-token-file', tokenFile]);
+const openNoToken = batch.line(['run', httpFlow('0.0.0.0'), '--check']);
+const openWithToken = batch.line(['run', httpFlow('0.0.0.0'), '--check', '--http-token-file', tokenFile]);
+test('run --check reads --http-token-file as the start does: a missing file is ISO8583_ERR_CLI_FILE naming the flag', async () => {
+  const r = await tokenMissing();
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '', 'not valid');
+  assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_FILE: --http-token-file: cannot read the file \S+missing: ENOENT \(no such file or directory\)\n$/);
+});
+test('run --check refuses --http-token with --http-token-file, as the start does', async () => {
+  const r = await tokenTwice();
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_OPTION: --http-token and --http-token-file say the same thing: give one\n$/);
+});
+test('run --check warns of an HTTP port open to the network without a token (ISO8583_WARN_HTTP_OPEN), and not with one', async () => {
+  const open = await openNoToken();
+  assert.equal(open.code, 0, open.stderr);
+  assert.match(open.stdout, /^warning: ISO8583_WARN_HTTP_OPEN: the HTTP port .* asks for no token: give --http-token-file, or "host": "127\.0\.0\.1" in the flow file's http section\nflow http-0\.0\.0\.0 is valid\n$/);
+  const closed = await openWithToken();
+  assert.equal(closed.code, 0, closed.stderr);
+  assert.equal(closed.stdout, 'flow http-0.0.0.0 is valid\n');
+});

@@ -7,11 +7,13 @@ import { constants } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
+import { errnoOf } from './errors.js';
 
-/** The error of a write that made no progress (no space left): `ENOSPC`. */
+/** The error of a write that made no progress (no space left): `ENOSPC`, with its errno (its words in an error's text). */
 function noProgress(): NodeJS.ErrnoException {
   const err: NodeJS.ErrnoException = new Error('the write made no progress (no space left on the device)');
   err.code = 'ENOSPC';
+  err.errno = errnoOf('ENOSPC');
   return err;
 }
 
@@ -101,20 +103,27 @@ export function openSynced(path: string): Promise<FileHandle> {
 }
 
 /**
- * Writes into `from` with `fill` and renames it over `path`, then fsyncs the folder. On failure `from` is removed and
- * `path` is untouched.
+ * Writes into `from` with `fill` and renames it over `path`, then fsyncs the folder. On a failure before the rename is
+ * done (a write, the close, the rename itself) `from` is removed and `path` is untouched; the error is thrown.
  */
 async function fillAndRename(from: string, flags: string, path: string, fill: (out: FileHandle) => Promise<void>): Promise<void> {
   const out = await open(from, flags, 0o600);
+  let closing = false;
   try {
     await fill(out);
-  } catch (err) {
+    closing = true;
     await out.close();
+    await rename(from, path);
+  } catch (err) {
+    // Whatever failed (the writes, the close, the rename), `from` does not outlive it: at a compaction it is the
+    // journal's size in blank lines (4 MiB by default), left for good on a disk that may be full.
+    if (!closing) await out.close().catch(() => undefined);
     await unlink(from).catch(() => undefined);
+    // A failed write names no file: the one it was about is named (a full disk says which file it could not make).
+    const failed = err as NodeJS.ErrnoException;
+    if (typeof failed === 'object' && failed !== null && failed.path === undefined) failed.path = from;
     throw err;
   }
-  await out.close();
-  await rename(from, path);
   await syncDir(dirname(path));
 }
 

@@ -166,6 +166,11 @@ export function systemReason(err: unknown): string {
   return text === undefined ? name : `${name} (${text})`;
 }
 
+/** The platform's errno of the system error named `code` (`ENOSPC`), for an error made here in the system's form. */
+export function errnoOf(code: string): number | undefined {
+  return [...getSystemErrorMap()].find(([, [name]]) => name === code)?.[0];
+}
+
 /**
  * `: EACCES (permission denied): /var/lib/iso8583/journal/reversals.jsonl` for a system error (`errno` and `code`, and
  * its `path` when it has one, `path -> dest` for a rename or a link), to end an error's text with; `''` for any other error (its own text may say more than a

@@ -5,11 +5,12 @@
  * process is gone: under a gate file that only one of the processes starting at once can hold, so that exactly one of
  * them owns the folder. The file name, the error and the warning code are the kind's. The owner can check that the lock
  * file is still its own (file-identity.ts: not removed with the folder, not replaced by another process's lock), and
- * releasing it removes it only then.
+ * releasing it removes it only then. The private file of a start killed before it removed it is removed by the next
+ * start that takes the lock.
  */
-import { link, open, readFile, realpath, unlink } from 'node:fs/promises';
+import { link, open, readFile, readdir, realpath, unlink } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { syncDir, writeAll } from './durable-file.js';
@@ -69,6 +70,30 @@ async function readPid(path: string): Promise<number | undefined | 'gone'> {
 class Held extends Error {
   constructor(readonly pid: number | undefined) {
     super('held');
+  }
+}
+
+/**
+ * The private files `<lock>.<pid>-<8 letters>` a start makes before it links its lock (see {@link lockFolder}), of the
+ * lock file named `file`: the pid is the maker's.
+ */
+function privatePid(file: string, name: string): number | undefined {
+  if (!name.startsWith(`${file}.`)) return undefined;
+  const m = /^(\d+)-[0-9a-z]+$/.exec(name.slice(file.length + 1));
+  return m === null ? undefined : Number(m[1]);
+}
+
+/**
+ * Removes the private files of starts that were killed while they took the lock (a SIGKILL, a power cut between the
+ * file's creation and its removal): those of a process that is gone, and those of this pid other than `mine` (an
+ * earlier incarnation: a second lockFolder of this process on the folder is refused while this one runs). Called
+ * once the lock is held. A file that cannot be removed is left (it is never read, and the next start tries again).
+ */
+async function removeLeftovers(dir: string, file: string, mine: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [])) {
+    const pid = privatePid(file, name);
+    if (pid === undefined || name === mine || (pid !== process.pid && alive(pid))) continue;
+    await unlink(join(dir, name)).catch(() => undefined);
   }
 }
 
@@ -177,6 +202,7 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     linked = id;
     await syncDir(dir);
     taken = true;
+    await removeLeftovers(dir, kind.file, basename(mine));
     const lost = (): string | undefined => notNamed(path, id);
     return {
       path,

@@ -32,10 +32,11 @@ export type {
   UnsolicitedHandler,
   UnsolicitedInfo,
 } from './options.js';
-export { CONNECTOR_ERROR_CODES, CONNECTOR_LOG_CODES, systemReason } from './errors.js';
+export { CONNECTOR_ERROR_CODES, CONNECTOR_LOG_CODES, errnoOf, systemReason } from './errors.js';
 export { Backoff } from './backoff.js';
 export type { ConnectorErrorCode } from './errors.js';
 export { FileJournal, JOURNAL_FILE } from './journal.js';
+export { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';
 export type { FileJournalOptions, JournalEntry, JournalHalt, JournalOutcome, JournalWriteStats, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './journal.js';
 export { LOCK_FILE } from './journal-lock.js';
 export { defaultJournalDir } from './state-dir.js';
@@ -65,7 +66,8 @@ export { maskUrl } from './pg/pool.js';
 export type { TerminalLock } from './terminal-queue.js';
 export { FileTransactionLog, TRANSACTION_LOCK_FILE } from './transaction-log-file.js';
 export type { FileTransactionLogOptions } from './transaction-log-file.js';
-export { DAY_MS, transactionFile } from './transaction-log-read.js';
+export { DAY_MS, dayFilesIn, dayOf, readAtOpen, transactionFile } from './transaction-log-read.js';
+export type { DayFile } from './transaction-log-read.js';
 export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, checkTransactionQuery, matchesQuery, parseTransactionQuery, parseTime } from './transaction-query.js';
 export type { ResolvedTransactionQuery } from './transaction-query.js';
 export { TransactionRecorder, defaultNode } from './transaction-record.js';

@@ -44,6 +44,12 @@ export interface FileJournalOptions {
 /** The defaults of {@link FileJournalOptions}. */
 const JOURNAL_DEFAULTS = { compactAt: 64 * 1024 * 1024, preallocate: 4 * 1024 * 1024, compactInterval: 60_000, concurrentWrites: 4, batchRecords: 65536 };
 
+/**
+ * The journal file's preallocation by default (4 MiB): the free space a start needs at least in the journal's folder,
+ * for the file it compacts the journal into (the live records, then this many blank bytes) beside the old one.
+ */
+export const DEFAULT_JOURNAL_PREALLOCATE = JOURNAL_DEFAULTS.preallocate;
+
 /** {@link FileJournalOptions} with every default applied. */
 export type ResolvedJournalOptions = Required<FileJournalOptions>;
 

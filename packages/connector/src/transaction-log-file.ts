@@ -32,7 +32,7 @@ import type { FolderLock, FolderLockKind } from './folder-lock.js';
 import { toTransactionRecord } from './transaction-allow-list.js';
 import type { TransactionLog, TransactionPage, TransactionQuery, TransactionRecord } from './transaction-log.js';
 import { BatchWriteError, DayFiles, linesIn } from './transaction-log-days.js';
-import { DAY_MS, SLACK_MS, STEP_BACK, dayFiles, dayOf, latestInFile, queryFolder, readLinesBackwards, settledOf } from './transaction-log-read.js';
+import { DAY_MS, SLACK_MS, STEP_BACK, dayFiles, dayOf, latestInFile, queryFolder, readAtOpen, readLinesBackwards, settledOf } from './transaction-log-read.js';
 import { checkTransactionQuery } from './transaction-query.js';
 import { LineBuffer } from './line-buffer.js';
 
@@ -280,7 +280,7 @@ export class FileTransactionLog implements TransactionLog {
    * step back; raised only (what this log wrote into them since stays counted).
    */
   private async seedLatest(): Promise<void> {
-    for (const file of (await dayFiles(this.dir)).slice(0, 2)) {
+    for (const file of readAtOpen(await dayFiles(this.dir))) {
       const latest = await latestInFile(this.dir, file);
       if (latest !== undefined && latest > (this.latest.get(file.day) ?? -Infinity)) this.latest.set(file.day, latest);
     }
@@ -381,15 +381,15 @@ export class FileTransactionLog implements TransactionLog {
         const stored = storedBefore + (thrown instanceof BatchWriteError ? thrown.stored : 0);
         this.counts.records += stored;
         this.counts.failed += batch.count - stored;
-        const error = logError('the transaction log cannot be written', this.dir, err);
-        // Why, when the log said (its file lost, the folder locked by another process), and the cause's code.
-        const reason = err instanceof Iso8583Error ? err.message : undefined;
-        const cause = ((reason === undefined ? err : (err as Error).cause) as NodeJS.ErrnoException | undefined)?.code;
+        const why = systemCause(err);
+        // Why: the log's own reason (its file lost, the folder locked by another process), else the system's words and file.
+        const reason = err instanceof Iso8583Error ? err.message : why.slice(2) || undefined;
+        const cause = ((err instanceof Iso8583Error ? err.cause : err) as NodeJS.ErrnoException | undefined)?.code;
         this.logger.error(
           { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', dir: this.dir, cause, reason, records: batch.count - stored, stored },
           'the transaction log cannot be written: records lost',
         );
-        batch.reject(error);
+        batch.reject(logError('the transaction log cannot be written', this.dir, err, why));
       } finally {
         // No write of these bytes is in flight any more: the buffers serve the next batches.
         for (const lines of batch.days.values()) LineBuffer.give(this.spare, lines);

@@ -77,16 +77,34 @@ export function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-/** The day files of a folder, newest first. */
-export async function dayFiles(dir: string): Promise<DayFile[]> {
+/**
+ * The day files among the names of a folder's entries, newest first: `transactions-YYYY-MM-DD.jsonl` of a day that is a
+ * date (`transactions-2026-13-01.jsonl` is no day file, and is never read).
+ */
+export function dayFilesIn(names: readonly string[]): DayFile[] {
   const out: DayFile[] = [];
-  for (const name of await readdir(dir)) {
+  for (const name of names) {
     const m = FILE.exec(name);
     if (m === null) continue;
     const start = Date.parse(`${m[1] as string}T00:00:00Z`);
     if (!Number.isNaN(start)) out.push({ day: m[1] as string, name, start, end: start + DAY_MS });
   }
   return out.sort((a, b) => b.start - a.start);
+}
+
+/** The day files of a folder, newest first ({@link dayFilesIn}). */
+export async function dayFiles(dir: string): Promise<DayFile[]> {
+  return dayFilesIn(await readdir(dir));
+}
+
+/**
+ * The day files a transaction log reads back when it opens its folder, of `days` (newest first, {@link dayFilesIn}):
+ * the two newest (today's and yesterday's, those it appends to), for their latest outcomes (what lines written after
+ * a clock step back are ordered by). Besides these, a start opens today's file ({@link transactionFile} of
+ * {@link dayOf} now) for appending.
+ */
+export function readAtOpen(days: readonly DayFile[]): DayFile[] {
+  return days.slice(0, 2);
 }
 
 /** Called with each line, last first; returns `true` to stop reading. */

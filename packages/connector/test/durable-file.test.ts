@@ -3,12 +3,12 @@
 // in one writev (one durable write through an O_DSYNC handle), short writes repeated.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
-import { writeBlank, writeThenBlank } from '../src/durable-file.js';
+import { replaceFile, replaceFrom, writeBlank, writeThenBlank } from '../src/durable-file.js';
 
 test('writeBlank – writes exactly size newline bytes at position, across chunks of the shared buffer', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-blank-'));
@@ -74,4 +74,23 @@ test('writeThenBlank – the data then the blank lines, 4 MiB of them in one wri
   } finally {
     await real.close();
   }
+});
+
+test('replaceFile and replaceFrom – a rename that fails removes the written file and throws, the target untouched', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-rename-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // A real rename failure: the target is a folder that is not empty (EISDIR on Linux, ENOTEMPTY or EEXIST elsewhere).
+  const target = join(dir, 'reversals.jsonl');
+  mkdirSync(target);
+  writeFileSync(join(target, 'kept'), 'x');
+  await assert.rejects(replaceFile(target, Buffer.from('{"op":"add"}\n'), 4 * 1024 * 1024), (err: NodeJS.ErrnoException) => {
+    assert.ok(['EISDIR', 'ENOTEMPTY', 'EEXIST'].includes(err.code ?? ''), String(err.code));
+    return true;
+  });
+  assert.deepEqual(readdirSync(dir), ['reversals.jsonl'], 'no reversals.jsonl.tmp is left');
+  const spare = join(dir, 'reversals.jsonl.next');
+  writeFileSync(spare, Buffer.alloc(8192, 0x0a));
+  await assert.rejects(replaceFrom(spare, target, Buffer.from('{"op":"add"}\n')));
+  assert.deepEqual(readdirSync(dir), ['reversals.jsonl'], 'the spare file is removed too');
+  assert.deepEqual(readdirSync(target), ['kept']);
 });

@@ -4,7 +4,8 @@
 // A symbolic link to itself (ELOOP) or a folder in the place of a file fail the same way for root: these run as any user.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileJournal, FileTransactionLog, JOURNAL_FILE, LOCK_FILE, TRANSACTION_LOCK_FILE, transactionFile } from '../src/index.js';
 import { tempDir } from './helpers/setup.js';
@@ -57,4 +58,20 @@ test('FileTransactionLog.open – a day file or the lock that cannot be read fai
     code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG',
     message: new RegExp(`cannot be opened \\(${escape(other)}\\): ${ELOOP}: ${escape(lock)}$`),
   });
+});
+
+test('FileJournal.open on a full disk – ENOSPC names the file the start could not write, and leaves nothing in the folder', async (t) => {
+  const dir = tempDir(t, 'journal-full-disk');
+  // A real full disk: a 1 MiB tmpfs under the 4 MiB preallocation of a new journal. Mounting needs root.
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    t.skip(`cannot mount a tmpfs (needs root): ${mounted.stderr.trim()}`);
+    return;
+  }
+  t.after(() => spawnSync('umount', [dir]));
+  await assert.rejects(new FileJournal(dir).open(), {
+    code: 'ISO8583_ERR_CONNECTOR_JOURNAL',
+    message: new RegExp(`cannot be opened: ENOSPC \\(no space left on device\\): ${escape(join(dir, JOURNAL_FILE))}\\.tmp$`),
+  });
+  assert.deepEqual(readdirSync(dir), [], 'no reversals.jsonl.tmp, no lock');
 });

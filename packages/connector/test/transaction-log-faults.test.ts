@@ -2,7 +2,8 @@
 // injected into the file handle's writes (helpers/write-faults.ts) so that the order of events is the test's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileTransactionLog, transactionFile } from '../src/index.js';
 import type { TransactionRecord } from '../src/index.js';
@@ -112,5 +113,31 @@ test('FileTransactionLog – records written after a 10-minute step back hide no
   await log.open();
   for (let i = 0; i < 3; i++) void log.record(rec(`00002${i}`, T0 - 4 * MINUTE + i * 1000));
   assert.deepEqual(await stans({ from: T0 }), ['000004', '000003', '000002', '000001', '000000']);
+  await log.close();
+});
+
+test('FileTransactionLog – a day file this process may not open (read-only) fails its batch naming the reason in words and the file', async (t) => {
+  const dir = tempDir(t, 'txlog-faults');
+  // A real refusal root gets too: the next day's file is immutable (chattr +i) before the log opens it for appending.
+  const day = join(dir, transactionFile('2026-11-29'));
+  writeFileSync(day, '');
+  const immutable = spawnSync('chattr', ['+i', day], { encoding: 'utf8' });
+  if (immutable.status !== 0) {
+    t.skip(`cannot make a file immutable here: ${immutable.stderr.trim()}`);
+    return;
+  }
+  t.after(() => spawnSync('chattr', ['-i', day]));
+  const { logger, lines: logged } = capturedLogger('error');
+  const log = new FileTransactionLog(dir, { logger });
+  await log.open();
+  await log.record(rec('000021', T0));
+  const because = `EPERM \\(operation not permitted\\): ${day.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+  await assert.rejects(log.record(rec('000022', T0 + 24 * 60 * MINUTE)), {
+    code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG',
+    message: new RegExp(`the transaction log cannot be written \\(.*\\): ${because}$`),
+  });
+  const report = logged.find((l) => l['msg'] === 'the transaction log cannot be written: records lost');
+  assert.equal(report?.['cause'], 'EPERM');
+  assert.match(String(report?.['reason']), new RegExp(`^${because}$`));
   await log.close();
 });

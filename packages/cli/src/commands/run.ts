@@ -9,14 +9,16 @@ import type { FlagRow } from '../flag-table.js';
 import { loadFlow } from '../flow/load.js';
 import { flowSchema } from '../flow/schema.js';
 import { flowError } from '../flow/errors.js';
-import { checkJournalDirs, withJournalPath } from '../flow/options.js';
-import { resolveFlowSequences, startFlow } from '../flow/runner.js';
+import { withJournalPath } from '../flow/options.js';
+import { startFlow } from '../flow/runner.js';
+import type { FlowRunOptions } from '../flow/runner.js';
+import { checkFlow } from '../flow/check.js';
 import { createLogger, levelFor, logFileProblem } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
-  { flag: 'check', kind: 'boolean', help: 'validate the flow file (and the environment variables it reads) and exit' },
+  { flag: 'check', kind: 'boolean', help: 'validate the flow file (and the environment variables it reads, the journal folders, the sequences, the HTTP token file) and exit' },
   { flag: 'schema', kind: 'boolean', help: 'print the JSON Schema of flow files (made from connector-manifest.json) and exit' },
   {
     flag: 'log-messages', kind: 'boolean',
@@ -58,22 +60,22 @@ export async function runCommand(argv: string[]): Promise<number> {
       field: '/logFile',
     });
   }
-  if (check) {
-    checkJournalDirs(file, flow.connectors);
-    await resolveFlowSequences(flow);
-    process.stdout.write(`flow ${flow.name} is valid\n`);
-    return 0;
-  }
   const logMessages = values['log-messages'] === true;
-  const log = createLogger({ file: flow.logFile, level: levelFor(flow.logLevel, logMessages) });
   const access = readFlagTable(CONSOLE_ROWS, values);
-  const running = await startFlow(flow, log.logger, {
+  // What the flags add to the flow: the same for the check and the start (the token file is read by both).
+  const run: FlowRunOptions = {
     logMessages,
     noConsole: access['no-console'] === true,
     consoleSend: access['console-send'] === true,
     ...(typeof access['http-token'] === 'string' ? { httpToken: access['http-token'] } : {}),
     ...(typeof access['http-token-file'] === 'string' ? { httpTokenFile: access['http-token-file'] } : {}),
-  }).catch((err: unknown) => {
+  };
+  if (check) {
+    process.stdout.write(await checkFlow(file, flow, run));
+    return 0;
+  }
+  const log = createLogger({ file: flow.logFile, level: levelFor(flow.logLevel, logMessages) });
+  const running = await startFlow(flow, log.logger, run).catch((err: unknown) => {
     // A journal folder that cannot be opened is named by its JSON path, as --check names it; its reason kept.
     throw withJournalPath(err, flow.connectors);
   });

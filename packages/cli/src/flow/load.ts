@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { FieldProblem } from '@iso8583/codec';
-import { routeProblems } from '@iso8583/connector';
+import { routeProblems, systemReason } from '@iso8583/connector';
 import type { RouteRule, UpstreamStrategy } from '@iso8583/connector';
 import { flowError } from './errors.js';
 import { flowCheck } from './schema.js';
@@ -138,7 +138,7 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw flowError('ISO8583_ERR_FLOW_FILE', `flow file ${file} cannot be read (${String((err as { code?: unknown }).code ?? 'error')})`, {
+    throw flowError('ISO8583_ERR_FLOW_FILE', `flow file ${file} cannot be read: ${systemReason(err)}`, {
       field: file,
       cause: err,
     });

@@ -16,6 +16,7 @@ import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound
 import { flowError } from './errors.js';
 import { assembleHttp } from '../http/app.js';
 import { warnOpenHttp } from '../http/open-warning.js';
+import type { OpenHttpSource } from '../http/open-warning.js';
 import { listenError } from '../args.js';
 import { logStopped, waitForSaf } from '../drain.js';
 import { ResettableStats } from '../stats.js';
@@ -42,6 +43,14 @@ export interface FlowRunOptions {
   httpToken?: string;
   /** A file whose first line is the HTTP token. Default: none. */
   httpTokenFile?: string;
+}
+
+/** Where a flow's HTTP address is set, for `ISO8583_WARN_HTTP_OPEN` (logged at start, printed by `run --check`). */
+export const FLOW_HTTP_SOURCE: OpenHttpSource = { flag: '/http/host', loopback: '"host": "127.0.0.1" in the flow file\'s http section' };
+
+/** The address a flow's HTTP server listens on (`/http/host`). Default `127.0.0.1`. */
+export function flowHttpHost(http: NonNullable<Flow['http']>): string {
+  return http.host ?? '127.0.0.1';
 }
 
 /** A running flow. */
@@ -263,9 +272,9 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     }
     endpointsMade = endpoints;
     if (flow.http !== undefined) {
-      const host = flow.http.host ?? '127.0.0.1';
+      const host = flowHttpHost(flow.http);
       http = await assembled.listen(host, flow.http.port, '/http/port');
-      warnOpenHttp(host, token, { flag: '/http/host', loopback: '"host": "127.0.0.1" in the flow file\'s http section' }, logger);
+      warnOpenHttp(host, token, FLOW_HTTP_SOURCE, logger);
     }
   } catch (err) {
     // A port in use, say: undo what started, so that the process can exit with the error.

@@ -1,0 +1,26 @@
+/**
+ * `iso8583 run FLOW.json --check`: what the start reads before it opens a port, read and checked by the start's own
+ * rules, and nothing more (no port opened, no journal folder or log file made, no lock taken): the HTTP token from
+ * `--http-token`/`--http-token-file` (console/access.ts), the journal folders and the files in them, the sequences.
+ * What `gateway --check-config` is to the gateway.
+ */
+import { readHttpToken } from '../console/access.js';
+import { openHttpWarning } from '../http/open-warning.js';
+import type { Flow } from './load.js';
+import { checkJournalDirs } from './options.js';
+import { FLOW_HTTP_SOURCE, flowHttpHost, resolveFlowSequences } from './runner.js';
+import type { FlowRunOptions } from './runner.js';
+
+/**
+ * Checks `flow` (read from `file`) as {@link startFlow} would start it with `run`; throws the coded error the start
+ * would throw (a token file that cannot be read names `--http-token-file`). Resolves with what `--check` prints on
+ * success: a `warning: ISO8583_WARN_HTTP_OPEN: …` line when the HTTP port is open to the network without a token (as
+ * the start logs it, and as `gateway --check-config` prints it), then `flow NAME is valid`.
+ */
+export async function checkFlow(file: string, flow: Flow, run: FlowRunOptions): Promise<string> {
+  const token = readHttpToken(run.httpToken, run.httpTokenFile);
+  checkJournalDirs(file, flow.connectors);
+  await resolveFlowSequences(flow);
+  const open = flow.http === undefined ? undefined : openHttpWarning(flowHttpHost(flow.http), token, FLOW_HTTP_SOURCE);
+  return `${open === undefined ? '' : `warning: ISO8583_WARN_HTTP_OPEN: ${open}\n`}flow ${flow.name} is valid\n`;
+}
