@@ -129,3 +129,13 @@ test('console figures – SAF entries abandoned, all connectors together, when t
   const none = new Figures({ connectors: () => ({ a: { stats: () => STATS } as unknown as Connector }) }, ring).tick();
   assert.equal(none.safAbandoned, undefined, 'no tile when no connector has a store-and-forward queue');
 });
+
+test('console figures – the answers the server gave itself, by response code, beside the upstreams\' (a copy each tick)', () => {
+  const own: Record<string, number> = { '91': 2 };
+  const figures = new Figures({ connectors: () => ({ a: { stats: () => STATS } as unknown as Connector }), ownAnswers: () => own }, new TransactionRing());
+  const first = figures.tick();
+  own['91'] = 3;
+  assert.deepEqual(first.ownAnswers, { '91': 2 }, 'the snapshot kept in the history does not move');
+  assert.deepEqual(figures.tick().ownAnswers, { '91': 3 });
+  assert.equal(new Figures({ connectors: () => ({}) }, new TransactionRing()).tick().ownAnswers, undefined, 'none counted: none shown');
+});
