@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { approve, startBank } from './helpers/bank.js';
 import { PosClient } from './helpers/pos.js';
+import { readEvents } from './helpers/sse.js';
 import { connect } from 'node:net';
 import { MessageStream, createCodec, encodeFrame } from '@iso8583/codec';
 
@@ -54,6 +55,14 @@ describe('iso8583 gateway answering by itself', () => {
     // The codec's one echoed set (RESPONSE_ECHOED_FIELDS), as an issuer's response: the PAN and field 90, no track data.
     assert.equal(answer['2'], '4111111111111111', 'the PAN is echoed, as a bank echoes it');
     assert.equal(answer['90'], '020000007611211030000000000000000000000000');
+    // The console's outcomes show it beside the upstreams' answers (none of them a 68: no upstream answered it).
+    const events = await fetch(`http://${gw.http.host}:${gw.http.port}/console/events`);
+    let seen: { byResponseCode: Record<string, number>; ownAnswers?: Record<string, number> } | undefined;
+    await readEvents(events, (event, data) => {
+      if (event === 'figures') seen = data as typeof seen;
+      return seen?.ownAnswers?.['68'] === 1;
+    }, 'the own answer 68 in the console\'s figures');
+    assert.equal(seen?.byResponseCode['68'], undefined);
     await client.close();
     gw.process.kill('SIGTERM');
     assert.equal((await gw.process.exited).code, 0);

@@ -130,11 +130,17 @@ function showSnapshot(s) {
     $('saf-abandoned').textContent = figure(s.safAbandoned, 0);
     $('saf-abandoned-tile').classList.toggle('alert', s.safAbandoned > 0);
   }
-  const codes = Object.entries(s.byResponseCode).sort((a, b) => b[1] - a[1]);
-  fill('outcomes', codes, (tr, [code, n]) => {
+  // The upstreams' answers, and beside them the ones the gateway gave itself (no link, a timeout), when it counts them.
+  const own = s.ownAnswers;
+  const codes = [...new Set([...Object.keys(s.byResponseCode), ...Object.keys(own || {})])]
+    .map((code) => [code, s.byResponseCode[code] || 0, own ? own[code] || 0 : 0])
+    .sort((a, b) => b[1] + b[2] - (a[1] + a[2]));
+  $('own-head').hidden = !own;
+  fill('outcomes', codes, (tr, [code, n, byGateway]) => {
     cell(tr, code, 'mono');
     cell(tr, state.responseCodes[code] || '');
     cell(tr, figure(n, 0), 'num');
+    if (own) cell(tr, figure(byGateway, 0), 'num');
   });
   fill('upstreams', Object.entries(s.connectors), (tr, [name, c]) => {
     cell(tr, name);

@@ -17,6 +17,11 @@ export interface FigureSource {
   groups?(): UpstreamGroup[];
   /** The inbound endpoints (client connections), by name. Default: none. */
   endpoints?(): Record<string, Pick<InboundEndpoint, 'stats'>>;
+  /**
+   * The answers the server gave its clients itself, by response code (field 39): the gateway's, when the upstream
+   * could not answer (no link, a timeout, a duplicate). Default: none (the snapshot carries no `ownAnswers`).
+   */
+  ownAnswers?(): Readonly<Record<string, number>>;
 }
 
 /** One connector's line in a snapshot. */
@@ -51,6 +56,11 @@ export interface Snapshot {
   totals: { requests: number; responses: number; timeouts: number; errors: number };
   /** Responses by response code (field 39) since the start, all connectors together. */
   byResponseCode: Record<string, number>;
+  /**
+   * Answers the server gave its clients itself since the start, by response code (not in `byResponseCode`: no
+   * upstream answered them), when the source counts them.
+   */
+  ownAnswers?: Record<string, number>;
   /** Each connector (each upstream, in a group). */
   connectors: Record<string, ConnectorFigures>;
   /** Client connections open now, by inbound endpoint. */
@@ -178,6 +188,8 @@ export class Figures {
     };
     if (safDepth !== undefined) snap.safDepth = safDepth;
     if (safAbandoned !== undefined) snap.safAbandoned = safAbandoned;
+    const own = this.source.ownAnswers?.();
+    if (own !== undefined) snap.ownAnswers = { ...own };
     return snap;
   }
 }

@@ -18,7 +18,7 @@ import { CONSOLE_HTTP_STATUS, consoleError } from './errors.js';
 import type { ConsoleErrorCode } from './errors.js';
 import { Figures } from './figures.js';
 import { pageHeaders } from './headers.js';
-import type { FigureSource } from './figures.js';
+import type { FigureSource, Snapshot } from './figures.js';
 import type { TransactionRing } from './recent.js';
 import { RESPONSE_CODES } from './meaning.js';
 import { decodeRequest, fieldRows, workbenchDialects } from './workbench.js';
@@ -41,6 +41,8 @@ export interface ConsoleOptions {
   targets(): Record<string, RouteTarget>;
   /** How many recent transactions the page shows. Default 20. */
   recent?: number;
+  /** How often the figures are read and pushed to the event streams, in ms. Default 1000. */
+  tick?: number;
 }
 
 /** The `recent` event: the last transactions, and where they come from. */
@@ -159,9 +161,15 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
     tickRecent = undefined;
   });
   const sharedRecent = (): ReturnType<typeof recent> => (durableLog() === undefined ? recent() : (tickRecent ??= recent()));
+  // Each tick's snapshot is written as JSON once, whatever the number of open streams.
+  let lastSnap: { snap: Snapshot; text: string } | undefined;
+  const snapshotText = (snap: Snapshot): string => {
+    if (lastSnap?.snap !== snap) lastSnap = { snap, text: JSON.stringify(snap) };
+    return lastSnap.text;
+  };
 
   // Once listening: the parts the figures read are made by then (the gateway makes them after the app).
-  app.addHook('onListen', async () => figures.start());
+  app.addHook('onListen', async () => figures.start(options.tick));
   // Before the server closes: an open event stream would otherwise hold it open.
   // Connections that have not sent a request yet: browsers open them ahead of need, and the server's close would
   // wait for them (they are not idle keep-alive connections, which the app closes) until the shutdown deadline.
@@ -195,28 +203,47 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
       streams.add(res);
-      const write = (event: string, data: unknown): void => {
-        if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      // A page that does not keep up (a slow link, a stuck tab, a client that never reads) is sent fewer events, not
+      // buffered for: while the socket has not taken the last event (write() said so, no 'drain' yet), the events of
+      // this stream are skipped. The figures are totals and the next one sent brings the page up to date; the list is
+      // sent again once it is taken. The server holds at most one event a stream beyond what the socket took.
+      let behind = false;
+      // A list skipped so: sent as soon as the socket took the rest.
+      let missed = false;
+      res.on('drain', () => {
+        behind = false;
+        if (missed) void push();
+      });
+      const write = (event: string, json: string): boolean => {
+        if (res.writableEnded || behind) return false;
+        if (!res.write(`event: ${event}\ndata: ${json}\n\n`)) behind = true;
+        return true;
       };
-      write('hello', {
+      write('hello', JSON.stringify({
         dialects: [...dialects.keys()],
         frames: FRAME_CHOICES,
         send: options.send === true,
         responseCodes: RESPONSE_CODES,
         targets: Object.keys(options.targets()),
         history: figures.all(),
-      });
+      }));
+      // The list as last sent: one that did not change is not sent again (the log is read each tick).
       let shown = -1;
+      let sent: string | undefined;
       const push = async (): Promise<void> => {
         const version = options.ring.version;
         const fromLog = durableLog() !== undefined;
         if (!fromLog && version === shown) return;
+        const text = JSON.stringify(await sharedRecent());
+        if (text === sent) return;
+        missed = !write('recent', text);
+        if (missed) return;
         shown = version;
-        write('recent', await sharedRecent());
+        sent = text;
       };
       void push();
       const stop = figures.subscribe((snap) => {
-        write('figures', snap);
+        write('figures', snapshotText(snap));
         void push();
       });
       // The response's close: the page went away (the request's own 'close' comes as soon as it is read). A client

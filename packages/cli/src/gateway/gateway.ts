@@ -166,6 +166,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       endpoint: () => made.endpoint,
       through: () => made.through,
       undelivered: () => made.undelivered,
+      ownAnswers: () => answerOwn.byResponseCode,
     },
   });
   const app = http.app;

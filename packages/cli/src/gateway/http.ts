@@ -60,6 +60,8 @@ export interface GatewayParts {
   through(): RouteTarget | undefined;
   /** What an HTTP answer that never reached its client goes to (an approval is reversed: late-approval.ts). */
   undelivered(): UndeliveredAnswerHandler | undefined;
+  /** The answers the gateway gave POS clients itself (the upstream could not), by response code (own-answer.ts). */
+  ownAnswers(): Readonly<Record<string, number>>;
 }
 
 /** Options of {@link gatewayHttp}. */
@@ -122,6 +124,7 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
                 const endpoint = parts.endpoint();
                 return endpoint === undefined ? {} : { pos: endpoint };
               },
+              ownAnswers: () => parts.ownAnswers(),
             },
             dialects: { upstream: config.dialect, pos: config.clientDialect ?? config.dialect },
             send: config.consoleSend,

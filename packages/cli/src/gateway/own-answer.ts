@@ -17,8 +17,12 @@ import { failureReply } from './failure.js';
 /** Warnings a second, at most, for each failure code (and kind of line) answered by the gateway. */
 export const OWN_ANSWER_WARNINGS_PER_SECOND = 20;
 
-/** What answers a POS message whose upstream request failed with `err`: the reply, or `undefined` when none is due. */
-export type OwnAnswer = (request: IsoMessage, mti: string, err: unknown) => SequenceResult;
+/**
+ * What answers a POS message whose upstream request failed with `err`: the reply, or `undefined` when none is due. Its
+ * `byResponseCode` counts the answers given so far by response code (the metric's count, read at once: the console's
+ * outcomes).
+ */
+export type OwnAnswer = ((request: IsoMessage, mti: string, err: unknown) => SequenceResult) & { readonly byResponseCode: Readonly<Record<string, number>> };
 
 /** The gateway's own answers, counted in `answers` (label `response_code`) and logged (capped) with `logger`. */
 export function ownAnswer(logger: Logger, answers: Counter<'response_code'>): OwnAnswer {
@@ -27,15 +31,19 @@ export function ownAnswer(logger: Logger, answers: Counter<'response_code'>): Ow
     const suppressed = limits.take(`${kind} ${String(fields.code)}`);
     if (suppressed !== undefined) logger.warn(suppressed > 0 ? { ...fields, suppressed } : fields, text);
   };
-  return (request, mti, err) => {
+  const byResponseCode: Record<string, number> = {};
+  const answer = (request: IsoMessage, mti: string, err: unknown): SequenceResult => {
     const reply = failureReply(request, err);
     const code = safeErrorCode(err);
     if (reply === undefined) {
       warn('none', { code, mti }, 'upstream failed; the message expects no answer');
       return undefined;
     }
-    answers.inc({ response_code: String(reply['39']) });
+    const rc = String(reply['39']);
+    answers.inc({ response_code: rc });
+    byResponseCode[rc] = (byResponseCode[rc] ?? 0) + 1;
     warn('answer', { code, mti, responseCode: reply['39'] }, 'answered by the gateway');
     return reply;
   };
+  return Object.assign(answer, { byResponseCode });
 }
