@@ -163,8 +163,8 @@ function ebcdicPair(text: string, at: number): string | undefined {
  * digits masked by the rule of {@link maskDigitRuns}, each hidden digit's two characters as `**`: a hex dump written
  * into a text field (`48: "F4F7F6F1F7F3F9F0F0F1F0F1F0F0F1F0"`), or into a binary field whose hex is not whole bytes.
  * A run starts at an EBCDIC digit (`F0`-`F9`, either case) and goes on, two characters at a time, over EBCDIC digits
- * and the separators the grouped rule joins (`40` space, `60` dash, `4E` plus, `05` tab). Linear in the length of
- * `text`: each run is read once.
+ * and the separators of {@link EBCDIC_TEXT} (`40` space, `60` dash, `4E` plus, `05` tab; the track separators `7E`,
+ * `C4`, `5F`, `B0`, after which the track is hidden). Linear in the length of `text`: each run is read once.
  */
 function maskEbcdicRuns(text: string, out: string): string {
   let parts: string[] | undefined;
@@ -200,13 +200,14 @@ function maskEbcdicRuns(text: string, out: string): string {
 const STAR = 0x2a;
 
 /**
- * The hex of a binary field as free text: its digit runs masked ({@link maskDigitRuns}: ASCII digits `3x` are digits
- * in hex too), and the bytes read as ASCII text and as EBCDIC text masked by the same rule (a number written whole or
- * in groups: `F4F7F6F140F7F3...`, `353431332D...`), each hidden digit's byte as `**`: `F4F7F6F1F7F3************F0F0F1F0`.
- * Hex that is not whole bytes (an odd number of digits, a character that is no hex digit: a peer's or a sequence's
- * mistake) has its runs of EBCDIC digits masked all the same ({@link maskEbcdicRuns}).
+ * Free text (the hex of a binary field, or a text field's value): its digit runs masked ({@link maskDigitRuns}: ASCII
+ * digits `3x` are digits in hex too); when it is the hex of whole bytes (a binary field; a hex dump written into a text
+ * field), the bytes read as ASCII text and as EBCDIC text masked by the same rule (a number written whole or in groups:
+ * `F4F7F6F140F7F3...`, `353431332D...`; track data after one), each hidden digit's byte as `**`:
+ * `F4F7F6F1F7F3************F0F0F1F0`. Other text (an odd number of hex digits, other characters: words around a hex
+ * dump, a peer's or a sequence's mistake) has its runs of EBCDIC digits masked all the same ({@link maskEbcdicRuns}).
  */
-function maskHexText(hex: string): string {
+function maskFreeText(hex: string): string {
   const out = maskDigitRuns(hex);
   if (hex.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(hex)) return maskEbcdicRuns(hex, out);
   const bytes = Buffer.from(hex, 'hex');
@@ -227,18 +228,19 @@ function maskHexText(hex: string): string {
  * fixed-length text key of up to {@link LONGEST_KEY_SHOWN} characters (37, 41, 42). Free text is everything else: a
  * longer numeric or binary field, a variable text field, a field the dialect does not define, and a value that does
  * not fit its field (longer than it allows, or not digits in an `n` field: a peer's or a sequence's mistake, which may
- * be a PAN in field 39 or 41). A binary field's hex also has its bytes read as ASCII and as EBCDIC text by the same
- * rule ({@link maskHexText}), and any other free text its runs of the hex of EBCDIC digits ({@link maskEbcdicRuns}).
+ * be a PAN in field 39 or 41). Hex of whole bytes (a binary field's; a hex dump in a text field) also has its bytes
+ * read as ASCII and as EBCDIC text by the same rule, and any other free text its runs of the hex of EBCDIC digits
+ * ({@link maskFreeText}).
  */
 export function maskFieldValue(value: string, sensitivity: Sensitivity | undefined, spec: FieldSpec | undefined): string {
   if (sensitivity !== undefined) return maskValue(value, sensitivity);
-  if (spec === undefined) return maskEbcdicRuns(value, maskDigitRuns(value));
+  if (spec === undefined) return maskFreeText(value);
   const hexForm = spec.encoding === 'binary' || spec.encoding === 'hex' || spec.encoding === 'ebcdic-hex';
   const shown = spec.type === 'n' || spec.type === 'xn' || hexForm
     ? spec.length * (hexForm ? 2 : 1) <= LONGEST_NUMBER_SHOWN
     : spec.prefix === undefined && spec.length <= LONGEST_KEY_SHOWN;
   if (shown && fitsField(value, spec)) return value;
-  return hexForm ? maskHexText(value) : maskEbcdicRuns(value, maskDigitRuns(value));
+  return maskFreeText(value);
 }
 
 /** The sensitivity of every field (and sub-field, as `127.2`) of a dialect. */

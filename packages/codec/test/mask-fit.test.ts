@@ -125,6 +125,9 @@ test('maskFieldValue – EBCDIC hex of a card number in a text field, or in a bi
   assert.equal(maskFieldValue(`PAN=${hex.toLowerCase()};CVV2=123`, undefined, dialect.fields['48']), `PAN=${shown.toLowerCase()};CVV2=123`);
   assert.equal(maskFieldValue(ebcdicHex('4761 7390 0101 0010'), undefined, dialect.fields['48']), 'F4F7F6F140F7F3****40********40F0F0F1F0');
   assert.equal(maskFieldValue(ebcdicHex(`${PAN}=2512101123`), undefined, dialect.fields['48']), `${shown}7E${'**'.repeat(10)}`);
+  // Track 1 (`%B`, `^` as 5F, a name in letters) dumped into a text field: the name and what follows it hidden.
+  const track1 = `6CC2${hex}5FC3C1D9C45F${ebcdicHex('2512101123')}`;
+  assert.equal(maskFieldValue(track1, undefined, dialect.fields['48']), `6CC2${shown}5F${'**'.repeat(4)}5F${'**'.repeat(10)}`);
   // A field the dialect does not define, and a binary field (64, b 8) given an odd number of hex digits or a stray character.
   assert.equal(maskFieldValue(hex, undefined, undefined), shown);
   assert.equal(maskFieldValue(`${hex}F`, undefined, dialect.fields['64']), `${shown}F`);
