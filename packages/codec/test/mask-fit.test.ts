@@ -99,3 +99,59 @@ test('maskFieldValue – a binary field carrying a card number in groups, as EBC
   const short = Buffer.from([0xf1, 0xf2, 0x40, 0xf3, 0xf4]).toString('hex').toUpperCase();
   assert.equal(maskFieldValue(short, undefined, spec), short);
 });
+
+/** Text as the hex of its EBCDIC bytes (code page 037): digits `Fx`, space `40`, `=` `7E`, `D` `C4`. */
+function ebcdicHex(text: string): string {
+  const byte: Record<string, number> = { ' ': 0x40, '=': 0x7e, D: 0xc4 };
+  return Buffer.from([...text].map((c) => byte[c] ?? 0xf0 + Number(c))).toString('hex').toUpperCase();
+}
+
+test('maskFieldValue – EBCDIC track 2 in a binary field: everything after the separator is hidden, as for ASCII track data', () => {
+  const spec = { ...getDialect('iso87ascii').fields['48']!, type: 'b' as const, encoding: 'hex' as const, length: 999 };
+  for (const separator of ['=', 'D']) {
+    const track = `${PAN}${separator}25121011234567890`;
+    const masked = maskFieldValue(ebcdicHex(track), undefined, spec);
+    // The PAN as first 6 and last 4, the separator's byte, then stars: no expiry, service code or discretionary data.
+    assert.equal(masked, `${ebcdicHex('476173')}${'**'.repeat(6)}${ebcdicHex(`0010${separator}`)}${'**'.repeat(17)}`, separator);
+  }
+});
+
+test('maskFieldValue – EBCDIC hex of a card number in a text field, or in a binary field whose hex is not whole bytes, is masked', () => {
+  const dialect = getDialect('iso87ascii');
+  const hex = ebcdicHex(PAN);
+  const shown = `${ebcdicHex('476173')}${'**'.repeat(6)}${ebcdicHex('0010')}`;
+  // Field 48 is text (ans LLLVAR): a hex dump written into it, alone, in a sentence, lower case, in groups.
+  assert.equal(maskFieldValue(hex, undefined, dialect.fields['48']), shown);
+  assert.equal(maskFieldValue(`PAN=${hex.toLowerCase()};CVV2=123`, undefined, dialect.fields['48']), `PAN=${shown.toLowerCase()};CVV2=123`);
+  assert.equal(maskFieldValue(ebcdicHex('4761 7390 0101 0010'), undefined, dialect.fields['48']), 'F4F7F6F140F7F3****40********40F0F0F1F0');
+  assert.equal(maskFieldValue(ebcdicHex(`${PAN}=2512101123`), undefined, dialect.fields['48']), `${shown}7E${'**'.repeat(10)}`);
+  // Track 1 (`%B`, `^` as 5F, a name in letters) dumped into a text field: the name and what follows it hidden.
+  const track1 = `6CC2${hex}5FC3C1D9C45F${ebcdicHex('2512101123')}`;
+  assert.equal(maskFieldValue(track1, undefined, dialect.fields['48']), `6CC2${shown}5F${'**'.repeat(4)}5F${'**'.repeat(10)}`);
+  // A field the dialect does not define, and a binary field (64, b 8) given an odd number of hex digits or a stray character.
+  assert.equal(maskFieldValue(hex, undefined, undefined), shown);
+  assert.equal(maskFieldValue(`${hex}F`, undefined, dialect.fields['64']), `${shown}F`);
+  assert.equal(maskFieldValue(`${hex}XX`, undefined, dialect.fields['64']), `${shown}XX`);
+  for (const form of ['iso87ascii', 'iso87binary']) {
+    const text = describe({ 0: '0200', 48: hex, 62: `x${hex}` }, form) + JSON.stringify(maskMessage({ 0: '0200', 48: hex, 62: `x${hex}` }, form));
+    assert.ok(!text.includes(hex.slice(12, 24)), `${form}: ${text}`);
+  }
+  // Not a card number: an EBCDIC STAN, a short number in groups, hex that only looks like EBCDIC in part.
+  for (const value of [ebcdicHex('000123'), ebcdicHex('12 34'), 'F1F2F3F4F5F6F7', 'DEADBEEF']) assert.equal(maskFieldValue(value, undefined, dialect.fields['48']), value);
+});
+
+test('maskFieldValue – 64 KiB of EBCDIC hex in a text field, the worst shapes, each in a few milliseconds (linear)', () => {
+  const spec = getDialect('iso87ascii').fields['48']!;
+  const shapes = [ebcdicHex(PAN), 'F440', 'F1F2F3F4F5F6F7FA', 'FF4', `${ebcdicHex(PAN)}7E`, 'F4F7F6F1F7F3F9F0C4', '4761 F4F7 '];
+  for (const unit of shapes) {
+    const text = unit.repeat(Math.floor(65536 / unit.length));
+    let best = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now();
+      maskFieldValue(text, undefined, spec);
+      best = Math.min(best, performance.now() - start);
+    }
+    // A few ms each on an idle machine; a quadratic path takes seconds. The bound leaves room for a loaded one.
+    assert.ok(best < 50, `${JSON.stringify(unit)}: ${best.toFixed(1)} ms`);
+  }
+});

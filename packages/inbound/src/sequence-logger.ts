@@ -11,8 +11,9 @@ import type { CardDataMask } from './card-data-mask.js';
  * argument. Two layers:
  *  - pino redaction, configured once per endpoint, for the usual paths (`fields["2"]`, `response["35"]`, `xml`, ...):
  *    the value is replaced by the codec's mask for its field, whatever message it came from;
- *  - per message, every argument of a log call (message text, format arguments, objects, errors, child bindings) is
- *    copied with each of the message's sensitive values masked wherever it appears in a string (see CardDataMask).
+ *  - per message, every argument of a log call (message text, format arguments, objects, errors) and what a line carries
+ *    besides them (child bindings, bindings set later, a child's message prefix) is copied with each of the message's
+ *    sensitive values masked wherever it appears in a string (see CardDataMask).
  */
 
 /**
@@ -97,17 +98,26 @@ function formatted(args: unknown[]): unknown[] {
   return [...args.slice(0, at), format(...args.slice(at))];
 }
 
+/** A child's options with its message prefix (written on every line of the child) masked. */
+function maskedChildOptions(options: ChildLoggerOptions | undefined, mask: CardDataMask): ChildLoggerOptions | undefined {
+  return typeof options?.msgPrefix === 'string' ? { ...options, msgPrefix: mask.text(options.msgPrefix) } : options;
+}
+
 /**
- * `logger` with every argument of every log call (and of `child`) copied through `mask` first, the message formatted
- * first when it has interpolation arguments; also when the message carried no card data (numbers in groups are masked
- * whatever message they came from). Everything else (level, bindings, flush) is the logger's own.
+ * `logger` with every argument of every log call, and what goes on every later line (the bindings of `child` and
+ * `setBindings`, a child's `msgPrefix`), copied through `mask` first, the message formatted first when it has
+ * interpolation arguments; also when the message carried no card data (numbers in groups are masked whatever message
+ * they came from). Everything else (level, flush) is the logger's own.
  */
 export function maskingLogger(logger: Logger, mask: CardDataMask): Logger {
   return new Proxy(logger, {
     get(target, property, receiver) {
       if (property === 'child') {
         return (bindings: Record<string, unknown>, options?: ChildLoggerOptions) =>
-          maskingLogger(target.child(mask.value(bindings) as Record<string, unknown>, options) as Logger, mask);
+          maskingLogger(target.child(mask.value(bindings) as Record<string, unknown>, maskedChildOptions(options, mask)) as Logger, mask);
+      }
+      if (property === 'setBindings') {
+        return (bindings: Record<string, unknown>) => target.setBindings(mask.value(bindings) as Record<string, unknown>);
       }
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof property !== 'string' || typeof value !== 'function') return value;
