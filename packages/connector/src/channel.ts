@@ -9,14 +9,14 @@
  * complete within `readTimeout`, drops the connection (a bogus length would otherwise hold back every later response
  * on it, and every request would time out).
  */
-import { Socket as NetSocket, connect as netConnect } from 'node:net';
+import { Socket as NetSocket } from 'node:net';
 import type { Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { MessageStream, recoverFields } from '@iso8583/codec';
 import type { Codec, Dialect, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
+import { connectSocket } from './channel-connect.js';
 import { connectorError } from './errors.js';
 import { isRequestMti } from './match-key.js';
 import type { MatchKey } from './match-key.js';
@@ -145,58 +145,9 @@ export class Channel {
     }
   }
 
-  /** Opens a connection (TCP, or TLS when `tls` is set) within `connectTimeout`. */
+  /** Opens a connection (TCP, or TLS when `tls` is set) within `connectTimeout` (channel-connect.ts). */
   static connect(id: number, host: ChannelHost, logger: Logger): Promise<Channel> {
-    const o = host.options;
-    return new Promise<Channel>((resolve, reject) => {
-      let socket: Socket | TLSSocket;
-      let settled = false;
-      const fail = (err: Iso8583Error): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        (socket as Socket | undefined)?.destroy(); // none when the connect itself threw
-        reject(err);
-      };
-      const timeout = (): Iso8583Error => connectorError('ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT', `no connection to the host within ${o.connectTimeout} ms`, { field: 'connectTimeout' });
-      const timer = setTimeout(() => fail(timeout()), o.connectTimeout);
-      const ready = (): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        socket.removeListener('error', onError);
-        socket.setNoDelay(true);
-        socket.setKeepAlive(true, 30_000);
-        resolve(new Channel(id, socket, host, logger));
-      };
-      const onError = (err: Error): void =>
-        fail(
-          connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', `cannot connect to the host (${(err as NodeJS.ErrnoException).code ?? err.message})`, {
-            cause: err,
-          }),
-        );
-      // A TLS option Node cannot use (a key that does not parse) throws here: the same coded failure, no socket.
-      try {
-        if (o.tls !== undefined) {
-          socket = tlsConnect({
-            host: o.host,
-            port: o.port,
-            ca: o.tls.ca,
-            cert: o.tls.cert,
-            key: o.tls.key,
-            servername: o.tls.servername ?? (/^[\d.]+$|:/.test(o.host) ? undefined : o.host),
-            rejectUnauthorized: o.tls.rejectUnauthorized ?? true,
-          });
-          socket.once('secureConnect', ready);
-        } else {
-          socket = netConnect({ host: o.host, port: o.port });
-          socket.once('connect', ready);
-        }
-      } catch (err) {
-        return onError(err as Error);
-      }
-      socket.on('error', onError);
-    });
+    return connectSocket(host.options, (socket) => new Channel(id, socket, host, logger));
   }
 
   /**

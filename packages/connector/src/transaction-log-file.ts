@@ -35,6 +35,11 @@ import { BatchWriteError, DayFiles, linesIn } from './transaction-log-days.js';
 import { DAY_MS, SLACK_MS, STEP_BACK, dayFiles, dayOf, latestInFile, queryFolder, readAtOpen, readLinesBackwards, settledOf } from './transaction-log-read.js';
 import { checkTransactionQuery } from './transaction-query.js';
 import { LineBuffer } from './line-buffer.js';
+import { Batch, refused } from './transaction-log-batch.js';
+import { DEFAULTS } from './transaction-log-file-options.js';
+import type { FileTransactionLogOptions } from './transaction-log-file-options.js';
+
+export type { FileTransactionLogOptions } from './transaction-log-file-options.js';
 
 /** The lock file of a transaction log folder. */
 export const TRANSACTION_LOCK_FILE = 'transactions.lock';
@@ -50,47 +55,8 @@ const LOCK_KIND: FolderLockKind = {
     }),
 };
 
-/** Options of {@link FileTransactionLog}. */
-export interface FileTransactionLogOptions {
-  /** Where warnings and write failures go. Default: a silent logger. */
-  logger?: Logger;
-  /** Query only: no lock, no folder made, `record` and `prune` refused (to read the folder of a running gateway). Default `false`. */
-  readOnly?: boolean;
-  /** Milliseconds records wait to be written together (0: the end of the event loop turn). Default 10. */
-  flushDelay?: number;
-  /** Milliseconds between fdatasyncs of the files written (0: after every batch, before its promise resolves). Default 1000. */
-  syncInterval?: number;
-}
-
-/** The defaults of {@link FileTransactionLogOptions}. */
-const DEFAULTS = { flushDelay: 10, syncInterval: 1000 };
-
-/** The records of one batch, by day, and the promise that settles once they are written. */
-class Batch {
-  readonly days = new Map<string, LineBuffer>();
-  count = 0;
-  readonly done: Promise<void>;
-  resolve!: () => void;
-  reject!: (err: unknown) => void;
-  constructor() {
-    this.done = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-    // Marked handled: a caller who does not wait for it must not crash the process when a batch fails.
-    this.done.catch(() => undefined);
-  }
-}
-
 function logError(reason: string, dir: string, cause?: unknown, why = ''): Error {
   return connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `${reason} (${dir})${why}`, { field: 'transactionLog', cause });
-}
-
-/** A rejected promise, marked handled (the connector does not wait for `record`). */
-function refused(err: unknown): Promise<never> {
-  const promise = Promise.reject(err as Error);
-  promise.catch(() => undefined);
-  return promise;
 }
 
 /** The embedded file store of the transaction log (see the file's opening comment). */

@@ -1,7 +1,7 @@
 /**
  * Helpers for the tests of every package: TLS material made by the test itself, the shared vectors, a PostgreSQL
- * server, a sample transaction record, and waiting for a state that has no event (with a deadline that fails naming
- * what was awaited).
+ * server, a sample transaction record, waiting for a state that has no event (with a deadline that fails naming
+ * what was awaited), and many `iso8583` command lines run in one process.
  */
 export { makeCertificates } from './certificates.js';
 export type { TestCertificates } from './certificates.js';
@@ -15,3 +15,5 @@ export type { WaitOptions } from './wait.js';
 export { announcedTooLarge, httpCall } from './http-call.js';
 export type { HttpAnswer } from './http-call.js';
 export { propertyRuns } from './fuzz.js';
+export { MAIN_BATCH_CHILD, runMainBatch } from './main-batch.js';
+export type { BatchLine, BatchOutcome, BatchResult, BatchWireLine } from './main-batch.js';

@@ -1,28 +1,16 @@
 /**
  * Many one-shot `iso8583` command lines in one Node.js process, for the tests that check what the commands print (a
- * help text, a refusal's error line) rather than how the binary starts (main-batch.ts here; test/helpers/main-batch.ts
- * for the end-to-end tests). Run as `node main-batch-child.js`: reads a JSON list of {@link BatchWireLine} on stdin, runs
- * the `iso8583` entry point (`main`, as bin/iso8583.js runs it) for each in turn with its own stdin text, and prints
- * one JSON list of {@link BatchOutcome} as its only output. What a command logs through its logger (pino writes to file
- * descriptor 2 itself) is not captured: one-shot output and error lines only.
+ * help text, a refusal's error line) rather than how the binary starts (`runMainBatch` of @iso8583/test-support starts
+ * it: main-batch.ts here, test/helpers/main-batch.ts for the end-to-end tests). Run as `node main-batch-child.js`:
+ * reads a JSON list of {@link BatchWireLine} on stdin, runs the `iso8583` entry point (`main`, as bin/iso8583.js runs
+ * it) for each in turn with its own stdin text, and prints one JSON list of {@link BatchOutcome} as its only output.
+ * What a command logs through its logger (pino writes to file descriptor 2 itself) is not captured: one-shot output
+ * and error lines only.
  */
 import { writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import type { BatchOutcome, BatchWireLine } from '@iso8583/test-support';
 import { main } from '../../src/main.js';
-
-/** One command line as the child reads it: its arguments (without `iso8583`) and its stdin bytes in base64 (default: none). */
-export interface BatchWireLine {
-  args: string[];
-  input64?: string;
-}
-
-/** How one command line ended. */
-export interface BatchOutcome {
-  /** What `main` resolved with. */
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 const chunks: Buffer[] = [];
 for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -10,6 +10,7 @@ import type { PackagerField, RawField } from './elements.js';
 import { describe, readFields } from './elements.js';
 import { compositeSpec } from './composite.js';
 import { iccDataField, isIccData } from './icc-data.js';
+import { ISO8583_1987 } from '../dialect/iso8583-1987.js';
 
 /**
  * jPOS GenericPackager XML import. A packager file is an `isopackager` element holding one `isofield` per data element
@@ -24,16 +25,10 @@ import { iccDataField, isIccData } from './icc-data.js';
 
 const ATTR = '@_';
 
-/** Card data that the 1987 data elements carry, by field number, for masking. */
-const SENSITIVE_ELEMENTS: Readonly<Record<string, Sensitivity>> = {
-  '2': 'pan',
-  '34': 'pan',
-  '35': 'track',
-  '36': 'track',
-  '45': 'track',
-  '52': 'pin',
-  '55': 'emv',
-};
+/** Card data that the 1987 data elements carry, by field number, for masking: the marks of the standard's table. */
+const SENSITIVE_ELEMENTS: ReadonlyMap<string, Sensitivity> = new Map(
+  ISO8583_1987.flatMap(([id, , , , , sensitive]) => (sensitive === undefined ? [] : [[String(id), sensitive] as const])),
+);
 
 /** Track 2 and track 3 travel in jPOS with numeric classes although they carry the `=` separator (type `z`). */
 const TRACK_ELEMENTS = new Set(['35', '36']);
@@ -103,7 +98,7 @@ function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): Field
     spec.subfields = compositeSpec(packager, f, (sub) => fieldSpec(packager, sub, false));
   } else {
     // Data elements: the standard's numbers say which carry card data; sub-fields have only their names to go by.
-    const sensitive = topLevel ? SENSITIVE_ELEMENTS[key] : sensitivityByName(f.name);
+    const sensitive = topLevel ? SENSITIVE_ELEMENTS.get(key) : sensitivityByName(f.name);
     if (sensitive !== undefined) spec.sensitive = sensitive;
   }
   return spec;

@@ -29,82 +29,22 @@
  *   reopens the entry (`attempt` on an entry this node marked `not-needed`), so the two outcomes still agree.
  *
  * Records go to the database in batches (group commit, one statement per kind of record per batch). Rows marked done
- * are deleted `purgeAfter` ms later (the reversal keeps the PAN: it should not stay longer than needed).
+ * are deleted `purgeAfter` ms later (the reversal keeps the PAN: it should not stay longer than needed). The held
+ * entries, the statements and the renewal: journal-leases.ts, the base class.
  */
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-import type pg from 'pg';
-import { pino } from 'pino';
-import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
-import { Batcher } from './batch.js';
-import type { BatchResult } from './batch.js';
 import { migrate } from './migrations.js';
-import { ADD, ANSWERED, ATTEMPT, CLAIM, DONE, FINAL, FORGET, PURGE, RELEASE, RENEW, UNCOUNT } from './saf-sql.js';
-import { createPgPool, maskUrl, notCommitted, storeCause, storeError } from './pool.js';
-import { DEFAULTS, claimed, leaseLost } from './journal-options.js';
-import type { Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
+import { CLAIM, FINAL, RELEASE, UNCOUNT } from './saf-sql.js';
+import { createPgPool, maskUrl, storeCause, storeError } from './pool.js';
+import { claimed, leaseLost } from './journal-options.js';
+import type { Row } from './journal-options.js';
+import { PgJournalLeases } from './journal-leases.js';
 
 export type { PgJournalOptions } from './journal-options.js';
 
 /** A {@link ReversalJournal} in PostgreSQL that several nodes share, with leases; see the module comment. */
-export class PgJournal implements ReversalJournal {
-  /** Milliseconds a node holds an entry without renewing it. */
-  readonly lease: number;
-  /** Milliseconds between claims (and lease renewals): a third of the lease. */
-  readonly claimInterval: number;
-  /** This node's name in `lease_owner`. */
-  readonly owner: string;
-  /** The upstream whose entries this journal holds. */
-  readonly upstream: string;
-  /** Most entries one claim takes. */
-  readonly claimBatch: number;
-  /** Milliseconds a row marked done stays before it is deleted. */
-  readonly purgeAfter: number;
-  private readonly url: string | undefined;
-  private readonly logger: Logger;
-  private pool: pg.Pool | undefined;
-  private readonly ownsPool: boolean;
-  private readonly adds: Batcher<JournalEntry>;
-  private readonly attempts: Batcher<Attempt>;
-  private readonly dones: Batcher<Done>;
-  /** The entries this node holds (added or claimed, not done, lease not lost). */
-  private readonly held = new Set<string>();
-  /** Final outcomes that failed to commit, by entry id: retried at each renewal and at close (their entries stay held). */
-  private readonly unsettled = new Map<string, Unsettled>();
-  /** Entries whose add failed with its fate unknown (it may have committed): ended (`FORGET`) at each renewal and at close. */
-  private readonly unsure = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private renewing: Promise<void> | undefined;
-  /** Claims in progress (close waits for them, so that what they took is handed back too). */
-  private readonly claiming = new Set<Promise<unknown>>();
-  private opened = false;
-  private closed = false;
-  /** `close` has tried the unsettled outcomes for the last time: a failure now is the caller's. */
-  private released = false;
-  /** The store was unreachable at the last renewal (logged once per outage). */
-  private down = false;
-
-  constructor(options: PgJournalOptions) {
-    if (options.url === undefined && options.pool === undefined) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'a PostgreSQL journal needs a url or a pool', { field: 'store' });
-    }
-    this.url = options.url;
-    this.lease = options.lease ?? DEFAULTS.lease;
-    this.claimInterval = Math.max(1, Math.floor(this.lease / 3));
-    this.upstream = options.upstream ?? DEFAULTS.upstream;
-    this.claimBatch = options.claimBatch ?? DEFAULTS.claimBatch;
-    this.purgeAfter = options.purgeAfter ?? DEFAULTS.purgeAfter;
-    this.owner = options.owner ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
-    this.logger = (options.logger ?? pino({ level: 'silent' })).child({ store: 'postgresql', upstream: this.upstream });
-    this.ownsPool = options.pool === undefined;
-    this.pool = options.pool;
-    this.adds = new Batcher((batch) => this.insert(batch));
-    this.attempts = new Batcher((batch) => this.recordAttempts(batch));
-    this.dones = new Batcher((batch) => this.markDone(batch));
-  }
-
+export class PgJournal extends PgJournalLeases implements ReversalJournal {
   /** Entries this node holds now (added or claimed, not done). */
   get size(): number {
     return this.held.size;
@@ -257,143 +197,5 @@ export class PgJournal implements ReversalJournal {
     }
     this.held.clear();
     if (this.ownsPool) await pool.end().catch(() => undefined);
-  }
-
-  /** Whether a claimed row goes to the SAF queue: not one already handled here (its lease renewal failed), nor one
-   * whose add this node saw fail (its request was not sent: ended by the next renewal, never sent). */
-  private took(row: Row): boolean {
-    if (this.held.has(row.id) || this.unsure.has(row.id)) return false;
-    this.held.add(row.id);
-    return true;
-  }
-
-  /** The pool, or the coded error for a journal not open. */
-  private ready(): pg.Pool {
-    if (!this.opened || this.closed || this.pool === undefined) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store is not open', { field: 'store' });
-    }
-    return this.pool;
-  }
-
-  private async insert(batch: JournalEntry[]): Promise<BatchResult> {
-    const pool = this.ready();
-    let inserted: Set<string>;
-    try {
-      const { rows } = await pool.query<{ id: string }>(ADD, [this.upstream, this.owner, this.lease, JSON.stringify(batch)]);
-      inserted = new Set(rows.map((r) => r.id));
-    } catch (err) {
-      // Its fate unknown (it may have committed, or commit later) while its callers are told it failed (their requests
-      // are not sent): ended before another node can claim them and send reversals of nothing.
-      if (!notCommitted(err)) for (const e of batch) this.unsure.add(e.id);
-      throw storeError('cannot add entries', err, this.url);
-    }
-    return batch.map((e) => {
-      if (!inserted.has(e.id)) {
-        return connectorError('ISO8583_ERR_CONNECTOR_STORE', `an entry with the id ${e.id} is already in the store`, { field: 'store' });
-      }
-      this.held.add(e.id);
-      return undefined;
-    });
-  }
-
-  private async recordAttempts(batch: Attempt[]): Promise<BatchResult> {
-    let recorded: Set<string>;
-    try {
-      const { rows } = await this.ready().query<{ id: string }>(ATTEMPT, [
-        this.owner,
-        this.lease,
-        batch.map((a) => a.id),
-        batch.map((a) => a.attempt),
-      ]);
-      recorded = new Set(rows.map((r) => r.id));
-    } catch (err) {
-      throw storeError('cannot record attempts', err, this.url);
-    }
-    return batch.map((a) => {
-      if (recorded.has(a.id)) {
-        this.held.add(a.id);
-        return undefined;
-      }
-      this.held.delete(a.id);
-      return leaseLost(a.id);
-    });
-  }
-
-  /** Marks `batch` done in one statement (through `pool`: `close` passes it once the journal no longer takes calls). */
-  private async markDone(batch: readonly Done[], pool: pg.Pool = this.ready()): Promise<BatchResult> {
-    let marked: Set<string>;
-    try {
-      const { rows } = await pool.query<{ id: string }>(DONE, [
-        this.owner,
-        batch.map((d) => d.id),
-        batch.map((d) => d.outcome),
-        [...ANSWERED],
-      ]);
-      marked = new Set(rows.map((r) => r.id));
-    } catch (err) {
-      throw storeError('cannot mark entries done', err, this.url);
-    }
-    return batch.map((d) => {
-      const ok = marked.has(d.id) || ANSWERED.has(d.outcome);
-      this.held.delete(d.id);
-      return ok ? undefined : leaseLost(d.id);
-    });
-  }
-
-  /** Ends the entries whose add failed with its fate unknown (see `unsure`); those ended are forgotten. */
-  private async forget(pool: pg.Pool): Promise<void> {
-    const ids = [...this.unsure];
-    if (ids.length === 0) return;
-    await pool.query(FORGET, [this.owner, this.upstream, ids]);
-    for (const id of ids) this.unsure.delete(id);
-  }
-
-  /** Tries the final outcomes that failed to commit again, in one statement; those that commit settle their `done`. */
-  private async settle(pool: pg.Pool): Promise<void> {
-    const batch = [...this.unsettled.values()];
-    if (batch.length === 0) return;
-    // Still failing: they stay unsettled (held, their leases renewed) until the next try.
-    const results = await this.markDone(batch, pool).catch(() => undefined);
-    if (results === undefined) return;
-    batch.forEach((d, i) => {
-      this.unsettled.delete(d.id);
-      const problem = results[i];
-      if (problem === undefined) d.resolve();
-      else d.reject(problem);
-    });
-    this.logger.info({ entries: batch.length }, 'SAF outcomes committed once the store was back');
-  }
-
-  /** Renews the leases of the entries held, and deletes the rows done more than `purgeAfter` ago. */
-  private renew(): Promise<void> {
-    if (this.closed || this.renewing !== undefined) return this.renewing ?? Promise.resolve();
-    this.renewing = this.renewOnce().finally(() => {
-      this.renewing = undefined;
-    });
-    return this.renewing;
-  }
-
-  private async renewOnce(): Promise<void> {
-    const pool = this.pool;
-    if (pool === undefined) return;
-    try {
-      await this.settle(pool);
-      await this.forget(pool);
-      const ids = [...this.held];
-      if (ids.length > 0) {
-        const { rows } = await pool.query<{ id: string }>(RENEW, [this.owner, this.lease, ids]);
-        const renewed = new Set(rows.map((r) => r.id));
-        const lost = ids.filter((id) => !renewed.has(id) && this.held.delete(id));
-        if (lost.length > 0) this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', entries: lost.length }, 'entries taken over by another node');
-      }
-      await pool.query(PURGE, [this.purgeAfter]);
-      if (this.down) this.logger.info('the store is reachable again');
-      this.down = false;
-    } catch (err) {
-      if (!this.down) {
-        this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: (err as { code?: string }).code }, 'the store cannot be reached: leases are not renewed');
-      }
-      this.down = true;
-    }
   }
 }

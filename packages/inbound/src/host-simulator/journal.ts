@@ -208,9 +208,7 @@ export class Journal {
   find(stan: string, keys: OriginalKeys): JournalEntry | undefined {
     const probes = entryProbes(keys);
     const time = keys.mti === undefined ? undefined : namedTime(keys.mti, keys);
-    const matches = (e: JournalEntry): boolean => matchesOriginal(e, keys);
-    const exact = time === undefined ? undefined : this.#byTerminal.latest(stan, keys.terminal, probes, (e) => entryTime(e) === time && matches(e));
-    return exact ?? this.#byTerminal.latest(stan, keys.terminal, probes, matches);
+    return this.#byTerminal.latestExactFirst(stan, keys.terminal, probes, time, entryTime, (e) => matchesOriginal(e, keys));
   }
 
   get size(): number {

@@ -64,10 +64,7 @@ export class PendingReversals {
     if (this.#index.size === 0) return undefined;
     const probes = pendingProbes(entry);
     const time = entryTime(entry);
-    const matches = (p: PendingReversal): boolean => matchesOriginal(entry, p.keys);
-    const named = (p: PendingReversal): string | undefined => (p.keys.mti === undefined ? undefined : namedTime(p.keys.mti, p.keys));
-    const exact = time === undefined ? undefined : this.#index.latest(entry.stan, entry.terminal, probes, (p) => named(p) === time && matches(p));
-    const pending = exact ?? this.#index.latest(entry.stan, entry.terminal, probes, matches);
+    const pending = this.#index.latestExactFirst(entry.stan, entry.terminal, probes, time, pendingTime, (p) => matchesOriginal(entry, p.keys));
     if (pending !== undefined) this.#forget(pending);
     return pending;
   }
@@ -80,10 +77,16 @@ export class PendingReversals {
   }
 }
 
+/** The time a remembered reversal names its original by (see `namedTime`), when it names one. */
+function pendingTime(pending: PendingReversal): string | undefined {
+  const { keys } = pending;
+  return keys.mti === undefined ? undefined : namedTime(keys.mti, keys);
+}
+
 /** The key of a remembered reversal in a large STAN and terminal bucket: the card, class and time it names, or `*`. */
 function pendingKeys(pending: PendingReversal): string[] {
   const { keys } = pending;
-  return [exactKey(keys.pan, keys.mti, keys.mti === undefined ? undefined : namedTime(keys.mti, keys))];
+  return [exactKey(keys.pan, keys.mti, pendingTime(pending))];
 }
 
 /**

@@ -175,4 +175,21 @@ export class StanTerminalIndex<T extends Indexed> {
     }
     return found;
   }
+
+  /**
+   * {@link latest}, the exact time first: with a `time`, the latest matching item whose time (`timeOf`) is that time;
+   * when there is none (or no `time`), the latest matching item whatever its time. So an item without a time does not
+   * take what another names by its time, and leaves that other to take a later one.
+   */
+  latestExactFirst(
+    stan: string,
+    terminal: string | undefined,
+    probes: readonly string[] | undefined,
+    time: string | undefined,
+    timeOf: (item: T) => string | undefined,
+    matches: (item: T) => boolean,
+  ): T | undefined {
+    const exact = time === undefined ? undefined : this.latest(stan, terminal, probes, (item) => timeOf(item) === time && matches(item));
+    return exact ?? this.latest(stan, terminal, probes, matches);
+  }
 }
