@@ -73,8 +73,8 @@ export interface GatewayConfig {
   /**
    * SocketQueue's defaults (`SOCKETQUEUE_DEFAULTS` in socketqueue.ts: dialect `smartvista`, `frame` `ascii4`,
    * `clientFrame` `none`, `clientCloseAfterReply`, no HTTP unless `http` is given, no echo test, `requestTimeout`
-   * 35000, `socketqueueAnswers`); a flag or key given wins. Set when any of SocketQueue's names is used (a flag such as
-   * `--listenPort`, or a config file key such as `listenPort`). Default `false`.
+   * 35000, `socketqueueAnswers`, `terminalQueue`); a flag or key given wins. Set when any of SocketQueue's names is
+   * used (a flag such as `--listenPort`, or a config file key such as `listenPort`). Default `false`.
    */
   socketqueue: boolean;
   /** The address the listeners bind to. Default `127.0.0.1`. */
