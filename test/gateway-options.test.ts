@@ -1,13 +1,15 @@
 /**
- * Gateway options end to end: TLS on both sides (mutual TLS to the bank, TLS for POS terminals) and per-terminal
- * queueing (the bank never sees two requests of one terminal at once).
+ * Gateway options end to end: TLS on both sides (mutual TLS to the bank, TLS for POS terminals), per-terminal
+ * queueing (the bank never sees two requests of one terminal at once) and how long a POS connection may stay silent
+ * before its first message.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
-import { makeCertificates } from '@iso8583/test-support';
+import { makeCertificates, waitUntil, within } from '@iso8583/test-support';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import { approve, startBank } from './helpers/bank.js';
 import { PosClient, purchase } from './helpers/pos.js';
@@ -98,5 +100,29 @@ describe('iso8583 gateway options', () => {
     gw.process.kill('SIGTERM');
     assert.equal((await gw.process.exited).code, 0);
     await bank.close();
+  });
+
+  test('--first-message-timeout: a POS connection silent that long after accept is closed; one that sends is served', async (t) => {
+    const bank = await startBank(approve);
+    t.after(() => bank.close());
+    const gw = await startGateway([
+      '--upstream', `127.0.0.1:${bank.port}`,
+      '--first-message-timeout', '300',
+      '--reversal-journal', join(work, 'journal-first'),
+      '--log-level', 'warn',
+    ]);
+    const silent = connect(gw.pos.port, gw.pos.host);
+    t.after(() => silent.destroy());
+    let received = 0;
+    silent.on('data', (chunk: Buffer) => { received += chunk.length; });
+    // Within 9 s: the endpoint's own default (10 s) would come too late, so the flag is what closed it.
+    await within(new Promise<void>((resolve) => silent.once('close', () => resolve())), 9_000, 'the silent connection to be closed');
+    assert.equal(received, 0, 'closed without an answer: there was nothing to answer');
+    await waitUntil(() => gw.process.stderr().includes('ISO8583_ERR_INBOUND_FIRST_MESSAGE_TIMEOUT'), { what: 'the closing logged with its code' });
+    const client = await PosClient.open(gw.pos.host, gw.pos.port);
+    assert.equal((await client.request(purchase('FIRST001', 1, 500)))['39'], '00');
+    await client.close();
+    gw.process.kill('SIGTERM');
+    assert.equal((await gw.process.exited).code, 0);
   });
 });

@@ -120,6 +120,23 @@ test('decode --input hex reads hex text from stdin', async () => {
   assert.deepEqual(JSON.parse(r.stdout), SV_800_FIELDS);
 });
 
+// `iso8583 encode | iso8583 decode`: encode prints hex text, decode reads bytes unless told --input hex.
+const PURCHASE_HEX = '30323030373032303030303030303830383030303136343131313131313131313131313131313030303030303030303030303030323530303030303030325445524D30303031383430';
+const hexPiped = batch.line(['decode'], `${PURCHASE_HEX}\n`);
+const hexPipedFramed = batch.line(['decode', '--frame', 'binary2'], `0049${PURCHASE_HEX}\n`);
+const notHex = batch.line(['decode'], 'hello, bank\n');
+test('decode of hex text on stdin without --input hex says to give --input hex, the reason kept, no card data', async () => {
+  for (const r of [await hexPiped(), await hexPipedFramed()]) {
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_INPUT: stdin does not decode as the bytes of a wire image and is hex text .*give --input hex .*\(as bytes: ISO8583_ERR_[A-Z_]+: .+\)\n$/);
+    assert.doesNotMatch(r.stderr, /4111111111111111|3431313131313131/);
+  }
+  const other = await notHex();
+  assert.equal(other.code, 1);
+  assert.doesNotMatch(other.stderr, /--input hex/, 'input that is not hex text keeps its own error');
+});
+
 const asXml = batch.line(['decode', '--dialect', BINARY_BITMAP, '--format', 'xml'], IMAGE);
 test('decode --format xml prints the ISOMessage document with the fields in ascending order', async () => {
   const r = await asXml();

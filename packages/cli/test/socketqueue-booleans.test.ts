@@ -53,8 +53,11 @@ test('SocketQueue --vv is --log-messages, on the command line and as the README 
   assert.equal(parseGatewayArgs(['-c', configFile(t, { upstream: 'h:1', noAutoReversal: false })]).config.noReversal, false);
 });
 
-test('SocketQueue --v (log level warn) is refused with --log-level warn', () => {
-  assert.throws(() => parseGatewayArgs([...BANK, '--v']), { code: 'ISO8583_ERR_CLI_USAGE', message: /--v, SocketQueue's: use --log-level warn$/ });
+test('SocketQueue --v (logging on at info, whatever its help says) is refused saying the gateway logs at info by default', () => {
+  assert.throws(() => parseGatewayArgs([...BANK, '--v']), {
+    code: 'ISO8583_ERR_CLI_USAGE',
+    message: /--v, SocketQueue's: leave it out: the gateway logs at info by default, as SocketQueue's --v did \(--log-level LEVEL for another\)$/,
+  });
 });
 
 test('SocketQueue --vv alone, or "vv": false in a file, is one of SocketQueue\'s names: SocketQueue\'s defaults apply; --log-messages changes nothing else', (t) => {
@@ -95,7 +98,7 @@ test('SocketQueue config.json.dist – a key at any other value is refused by na
     });
   };
   refused({ dangerous: true }, /^\/dangerous .*card data is always masked/);
-  refused({ v: true }, /^\/v .*--log-level warn/);
+  refused({ v: true }, /^\/v .*logs at info by default/);
   refused({ pidFile: 'sq.pid' }, /^\/pidFile .*service manager/);
   refused({ useHeader: true }, /^\/useHeader .*--frame ascii4/);
   refused({ useHeader: false }, /^\/useHeader .*--frame none/);

@@ -25,7 +25,16 @@ test('SocketQueue defaults – its flag names: smartvista, ascii4 to the bank, u
   assert.equal(config.echoInterval, 0);
   assert.equal(config.requestTimeout, 35_000);
   assert.equal(config.socketqueueAnswers, true);
+  assert.equal(config.terminalQueue, true, 'SocketQueue\'s queueLockTerminal defaults to true: a terminal waits for its answer');
   assert.equal(config.bind, '127.0.0.1', 'never every interface without --bind');
+});
+
+test('SocketQueue defaults – the terminal queue: on with its names, off with ours, --queueLockTerminal=false or "queueLockTerminal": false turns it off', (t) => {
+  assert.equal(parseGatewayArgs(['--upstream', 'h:1', '--listen', '2014']).config.terminalQueue, false);
+  assert.equal(parseGatewayArgs(['--upstream', 'h:1', '--socketqueue']).config.terminalQueue, true);
+  assert.equal(parseGatewayArgs(['--upstreamHost=h', '--upstreamPort=1', '--queueLockTerminal=false']).config.terminalQueue, false);
+  const off = configFile(t, { upstreamHost: 'h', upstreamPort: 1, listenPort: 2014, queueLockTerminal: false });
+  assert.equal(parseGatewayArgs(['-c', off]).config.terminalQueue, false);
 });
 
 test('SocketQueue defaults – HTTP with --listenHttpPort (or --http); a flag given wins over every default', () => {
@@ -70,6 +79,20 @@ test('SocketQueue parameters with no flag here – refused with what replaces th
   });
   assert.throws(() => parseGatewayArgs(['--upstream', 'h:1', '--pidFile=/run/sq.pid']), { code: 'ISO8583_ERR_CLI_USAGE', message: /--pidFile.*service manager/ });
   assert.throws(() => parseGatewayArgs(['--upstream', 'h:1', '--nosuchflag']), { code: 'ISO8583_ERR_CLI_USAGE', message: /^unknown flag --nosuchflag \(see --help\)$/ });
+  // The parameters of SocketQueue's later editions (hostConfig replaced smartVista/openWay).
+  const later: [string, RegExp][] = [
+    ['--hostConfig=smartVista', /--dialect smartvista/],
+    ['--hostConfig=openWay', /--dialect FILE/],
+    ['--overrides=1:bitmap-hex:8', /JSON dialect that extends smartvista/],
+    ['--headerFormat=length:n:4', /--frame ascii4/],
+    ['--lengthIncludeHeader', /--length-includes-header/],
+    ['--queueMessageKeyFields=11,41', /no equivalent: answers are matched by their MTI, field 11 and field 41/],
+    ['--upstreamListenPort=5001', /no equivalent: the gateway connects to the bank/],
+  ];
+  for (const [arg, pointer] of later) {
+    const name = arg.slice(2).split('=')[0] as string;
+    assert.throws(() => parseGatewayArgs(['--upstream', 'h:1', arg]), { code: 'ISO8583_ERR_CLI_USAGE', message: new RegExp(`^unknown flag --${name}, SocketQueue's: .*${pointer.source}`) });
+  }
   const file = configFile(t, { upstream: 'h:1', clientTimeout: 60, statDumpFile: 'stats.json' });
   assert.throws(() => parseGatewayArgs(['-c', file]), (err: Error & { problems?: { field: string; reason: string }[] }) => {
     const reasons = Object.fromEntries((err.problems ?? []).map((p) => [p.field, p.reason]));

@@ -118,9 +118,46 @@ async function* once(bytes: Buffer): AsyncIterable<Buffer> {
   yield bytes;
 }
 
-/** The chunks of a stream as Buffers. */
-async function* chunksOf(stream: AsyncIterable<unknown>): AsyncIterable<Buffer> {
-  for await (const chunk of stream) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+/** The chunks of a stream as Buffers, each shown to `see` first. */
+async function* chunksOf(stream: AsyncIterable<unknown>, see: (chunk: Buffer) => void): AsyncIterable<Buffer> {
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    see(bytes);
+    yield bytes;
+  }
+}
+
+/**
+ * Watches raw stdin for hex text (hex digits and white space only, some digits): what `iso8583 encode` prints, piped
+ * into `decode` without `--input hex`. Such input is only suspected when it fails to decode as bytes (an iso87ascii
+ * message of digits and a hex bitmap is hex text too), and the failure then says to give `--input hex`.
+ */
+class HexTextWatch {
+  private digits = 0;
+  private other = false;
+
+  /** Takes the next chunk of stdin. */
+  see(chunk: Buffer): void {
+    for (let i = 0; i < chunk.length && !this.other; i++) {
+      const b = chunk[i] as number;
+      const hex = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
+      if (hex) this.digits += 1;
+      else this.other = !(b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d);
+    }
+  }
+
+  /** Whether everything seen so far is hex text. */
+  get hexText(): boolean {
+    return !this.other && this.digits > 0;
+  }
+}
+
+/** The error of raw stdin that did not decode and is hex text: `ISO8583_ERR_CLI_INPUT` pointing to `--input hex`, the reason kept. */
+function hexTextError(err: unknown): Error {
+  const code = (err as { code?: unknown } | null)?.code;
+  const reason = err instanceof Error ? err.message : String(err);
+  return cliError('ISO8583_ERR_CLI_INPUT', 'stdin does not decode as the bytes of a wire image and is hex text (as ' +
+    `iso8583 encode prints it): give --input hex to read it as hex (as bytes: ${typeof code === 'string' ? `${code}: ` : ''}${reason})`);
 }
 
 function render(item: DecodedItem, format: DecodeFormat, codec: Codec): string {
@@ -154,16 +191,25 @@ export async function decodeCommand(argv: string[], io: CommandIo = processIo())
   readFrameFlags(values); // check the framing flags before reading stdin
   const codec = createCodec(dialect, { lenient });
   let chunks: AsyncIterable<Buffer>;
+  let watch: HexTextWatch | undefined;
   if (positionals.length === 1) chunks = once(hexToBytes(positionals[0] as string, 'the HEX argument'));
   else if (input === 'hex') {
     chunks = once(hexToBytes((await readInput(io, 'the wire image')).toString('latin1'), 'the hex on stdin'));
-  } else chunks = chunksOf(inputStream(io, 'the wire image'));
+  } else {
+    const seen = new HexTextWatch();
+    watch = seen;
+    chunks = chunksOf(inputStream(io, 'the wire image'), (chunk) => seen.see(chunk));
+  }
   let count = 0;
-  await decodeAll(chunks, codec, values, lenient, async (item) => {
-    // describe blocks are separated by an empty line; JSON and XML are one document per line / block
-    const sep = format === 'describe' && count > 0 ? '\n' : '';
-    count += 1;
-    await writeText(io.stdout, sep + render(item, format, codec));
-  });
+  try {
+    await decodeAll(chunks, codec, values, lenient, async (item) => {
+      // describe blocks are separated by an empty line; JSON and XML are one document per line / block
+      const sep = format === 'describe' && count > 0 ? '\n' : '';
+      count += 1;
+      await writeText(io.stdout, sep + render(item, format, codec));
+    });
+  } catch (err) {
+    throw watch?.hexText === true ? hexTextError(err) : err;
+  }
   return 0;
 }

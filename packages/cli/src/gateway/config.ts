@@ -73,8 +73,8 @@ export interface GatewayConfig {
   /**
    * SocketQueue's defaults (`SOCKETQUEUE_DEFAULTS` in socketqueue.ts: dialect `smartvista`, `frame` `ascii4`,
    * `clientFrame` `none`, `clientCloseAfterReply`, no HTTP unless `http` is given, no echo test, `requestTimeout`
-   * 35000, `socketqueueAnswers`); a flag or key given wins. Set when any of SocketQueue's names is used (a flag such as
-   * `--listenPort`, or a config file key such as `listenPort`). Default `false`.
+   * 35000, `socketqueueAnswers`, `terminalQueue`); a flag or key given wins. Set when any of SocketQueue's names is
+   * used (a flag such as `--listenPort`, or a config file key such as `listenPort`). Default `false`.
    */
   socketqueue: boolean;
   /** The address the listeners bind to. Default `127.0.0.1`. */
@@ -158,6 +158,11 @@ export interface GatewayConfig {
   signOn: boolean;
   /** Most POS connections at once. Default 1000. */
   maxConnections: number;
+  /**
+   * Milliseconds from accept within which a POS client must send its first complete message, else its connection is
+   * closed (`ISO8583_ERR_INBOUND_FIRST_MESSAGE_TIMEOUT`); 0 = never. Default 10000.
+   */
+  firstMessageTimeout: number;
   /** Milliseconds a POS connection may stay idle before it is closed; 0 never. Default 300000. */
   idleTimeout: number;
   /** Milliseconds SIGTERM/SIGINT waits for in-flight work and the SAF queue (reversals and advices) before exiting. Default 10000. */

@@ -30,7 +30,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'metrics', flag: 'metrics', ...PORT, defaultText: 'on --http', help: 'separate port for GET /metrics and GET /stats, no longer on --http' },
   { key: 'metricsHost', flag: 'metrics-host', kind: 'string', arg: 'ADDRESS', default: '127.0.0.1', help: 'address the --metrics and --stats-port listeners bind to' },
   { key: 'statsPort', flag: 'stats-port', aliases: ['statServerPort'], ...PORT, help: 'raw TCP port that writes the /stats JSON on connect' },
-  { key: 'socketqueue', flag: 'socketqueue', kind: 'boolean', default: false, help: 'SocketQueue\'s defaults: smartvista, --frame ascii4, --client-frame none, --client-close-after-reply, no HTTP unless --http, no echo test, --request-timeout 35000, --socketqueue-answers (implied by any of SocketQueue\'s names; a flag given wins)' },
+  { key: 'socketqueue', flag: 'socketqueue', kind: 'boolean', default: false, help: 'SocketQueue\'s defaults: smartvista, --frame ascii4, --client-frame none, --client-close-after-reply, no HTTP unless --http, no echo test, --request-timeout 35000, --socketqueue-answers, --terminal-queue (implied by any of SocketQueue\'s names; a flag given wins)' },
   { key: 'socketqueueAnswers', flag: 'socketqueue-answers', kind: 'boolean', default: false, help: 'answer POST / JSON as SocketQueue does: numeric fields as numbers, the bitmap as "1"' },
   { key: 'bind', flag: 'bind', kind: 'string', arg: 'ADDRESS', default: '127.0.0.1', help: 'address the listeners bind to' },
   { key: 'httpBind', flag: 'http-bind', kind: 'string', arg: 'ADDRESS', defaultText: '--bind', help: 'address the --http listener binds to (keep it 127.0.0.1 while --bind takes remote terminals); beyond loopback without --http-token, a warning' },
@@ -51,7 +51,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'clientTlsCert', flag: 'client-tls-cert', kind: 'string', arg: 'FILE', help: 'certificate file (PEM): TLS for POS clients' },
   { key: 'clientTlsKey', flag: 'client-tls-key', kind: 'string', arg: 'FILE', help: 'key file (PEM) of --client-tls-cert' },
   { key: 'clientTlsCa', flag: 'client-tls-ca', kind: 'string', arg: 'FILE', help: 'CA file (PEM): require POS client certificates' },
-  { key: 'terminalQueue', flag: 'terminal-queue', aliases: ['queueLockTerminal'], kind: 'boolean', default: false, help: 'one request at a time per terminal (field 41)' },
+  { key: 'terminalQueue', flag: 'terminal-queue', aliases: ['queueLockTerminal'], kind: 'boolean', default: false, help: 'one request at a time per terminal (field 41); on with SocketQueue\'s names (--queueLockTerminal=false turns it off)' },
   { key: 'reversalJournal', flag: 'reversal-journal', kind: 'string', arg: 'DIR', defaultText: '$XDG_STATE_HOME/iso8583/upstream, else ~/.local/state/iso8583/upstream', help: 'directory of the durable reversal journal' },
   { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', aliases: ['saf-retry-interval'], kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms between attempts of an unanswered reversal or advice (SAF)' },
   { key: 'store', flag: 'store', kind: 'string', arg: 'URL', pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://', defaultText: 'the file journal of --reversal-journal', help: 'keep reversals in PostgreSQL, shared by several gateway nodes: postgresql://USER@HOST:PORT/DB' },
@@ -68,6 +68,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'echoInterval', flag: 'echo-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 60_000, help: 'ms without a message received before an echo test (0 = off); after an unanswered echo a new connection answers one before it is used' },
   { key: 'signOn', flag: 'sign-on', kind: 'boolean', default: false, help: 'sign on (0800/001) and off with the upstream' },
   { key: 'maxConnections', flag: 'max-connections', kind: 'integer', arg: 'N', default: 1000, help: 'most POS connections at once' },
+  { key: 'firstMessageTimeout', flag: 'first-message-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms from accept within which a POS client must send its first message, else it is closed, 0 = never (terminals that connect before they have a transaction need more)' },
   { key: 'idleTimeout', flag: 'idle-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 300_000, help: 'ms before an idle POS connection is closed, 0 = never' },
   { key: 'shutdownDeadline', flag: 'shutdown-deadline', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'ms SIGTERM waits for in-flight work and the SAF queue (reversals and advices, sent at once)' },
   { key: 'logFile', flag: 'log-file', aliases: ['logFile'], kind: 'string', arg: 'FILE', defaultText: 'standard error', help: 'log file, reopened on SIGHUP' },
@@ -80,7 +81,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueue' | 'socketqueueAnswers' | 'clientCloseAfterReply' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
   | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noReversal' | 'transactionRetention'
   | 'noTransactionLog' | 'requestTimeout' | 'safInitialDelay' | 'safMessageInterval' | 'safMaxAttempts' | 'safExpireAfter'
-  | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel'
+  | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'firstMessageTimeout' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel'
   | 'noConsole' | 'consoleSend' | 'logMessages';
 
 /** All default values, read from the rows of {@link GATEWAY_FLAGS}. */

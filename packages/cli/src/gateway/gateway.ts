@@ -221,6 +221,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     lengthIncludesHeader: config.lengthIncludesHeader,
     headerBytes: config.clientHeaderBytes ?? config.headerBytes,
     maxConnections: config.maxConnections,
+    firstMessageTimeout: config.firstMessageTimeout,
     idleTimeout: config.idleTimeout,
     closeAfterReply: config.clientCloseAfterReply,
     sequenceTimeout,

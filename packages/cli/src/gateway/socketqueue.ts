@@ -3,7 +3,8 @@
  * its has no flag here, the refusal that says what to use instead. SocketQueue (juks/iso-8583-socket-queue) speaks
  * SmartVista by default, puts 4 ASCII digits before every message to the bank (`getLengthHeader`), none before the
  * messages of its socket clients, ends a client's connection after its answer (`dropClient`), opens HTTP only with
- * `--listenHttpPort`, waits 35 s for the bank (`queueTimeout`) and sends no echo test of its own.
+ * `--listenHttpPort`, waits 35 s for the bank (`queueTimeout`), holds a terminal's next message until its previous one
+ * is answered (`queueLockTerminal`, on unless turned off) and sends no echo test of its own.
  */
 import { cliError } from '../args.js';
 import type { GatewayConfig } from './config.js';
@@ -23,6 +24,7 @@ export const SOCKETQUEUE_DEFAULTS: Readonly<Partial<GatewayConfig>> = Object.fre
   echoInterval: 0,
   requestTimeout: 35_000,
   socketqueueAnswers: true,
+  terminalQueue: true,
 });
 
 /**
@@ -85,7 +87,8 @@ const POINTERS: Readonly<Record<string, Pointer>> = {
   maxQueue: () => 'no equivalent: --max-connections N bounds the POS clients',
   statDumpFile: () => 'no equivalent: GET /stats starts at zero on each start; the transaction log (GET /transactions) keeps every request',
   pidFile: () => 'no equivalent: run the gateway under a service manager (docs/gateway.md, Running as a service), which knows its pid',
-  v: () => 'use --log-level warn',
+  // Its help says "warn", its code sets winston's "info": logging on, the gateway's default.
+  v: () => 'leave it out: the gateway logs at info by default, as SocketQueue\'s --v did (--log-level LEVEL for another)',
   silent: () => 'use --log-file FILE (the log leaves the console) or --log-level silent',
   dangerous: () => 'refused on purpose: card data is always masked',
   logstashHost: () => 'no equivalent: ship the JSON lines of --log-file',
@@ -101,6 +104,14 @@ const POINTERS: Readonly<Record<string, Pointer>> = {
   useHeader: lengthHeader,
   smartVista: () => 'use --dialect smartvista (the default with SocketQueue\'s names)',
   openWay: () => 'use --dialect FILE (a JSON dialect or jPOS packager of the host)',
+  hostConfig: (v) => (v === undefined || v.toLowerCase() === 'smartvista'
+    ? 'use --dialect smartvista (the default with SocketQueue\'s names)'
+    : 'use --dialect FILE (a JSON dialect or jPOS packager of the host)'),
+  overrides: () => 'use --dialect FILE: a JSON dialect that extends smartvista and redefines those fields',
+  headerFormat: () => 'use --frame (its length:n:4 is --frame ascii4, the default with SocketQueue\'s names) and --header-hex HEX for fixed header bytes',
+  lengthIncludeHeader: () => 'use --length-includes-header',
+  queueMessageKeyFields: () => 'no equivalent: answers are matched by their MTI, field 11 and field 41',
+  upstreamListenPort: () => 'no equivalent: the gateway connects to the bank (--upstream HOST:PORT)',
   helpJson: () => 'use --help',
 };
 
@@ -144,7 +155,10 @@ export function flagValue(argv: readonly string[], name: string): string | undef
 export function socketQueueNotice(config: GatewayConfig, logger: { info(o: object, m: string): void; warn(o: object, m: string): void }): void {
   if (!config.socketqueue) return;
   logger.info(
-    { dialect: config.dialect, frame: config.frame, clientFrame: config.clientFrame, closeAfterReply: config.clientCloseAfterReply, http: config.httpEnabled, echoInterval: config.echoInterval },
+    {
+      dialect: config.dialect, frame: config.frame, clientFrame: config.clientFrame, closeAfterReply: config.clientCloseAfterReply,
+      http: config.httpEnabled, echoInterval: config.echoInterval, terminalQueue: config.terminalQueue,
+    },
     'SocketQueue names in use: SocketQueue\'s defaults apply where no flag says otherwise',
   );
   if (config.bind === '127.0.0.1' || config.bind === '::1' || config.bind === 'localhost') {

@@ -1,0 +1,97 @@
+/**
+ * Every TypeScript code block (```ts) of README.md, docs/*.md and the packages' READMEs type-checks against the built
+ * packages, strict, as a user's ESM file would: an export renamed, an option or method that does not exist, a wrong
+ * argument type fails here with the document and line. A block may be a fragment that uses names defined elsewhere
+ * in its guide (`codec`, `message`, `socket`): only "cannot find name" and the parameter types of a callback whose
+ * receiver is such a name are let pass. The blocks are checked in memory (one program, no file written).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { repoRoot } from '@iso8583/test-support';
+import { sampleDocuments } from './helpers/doc-samples.js';
+
+/** One TypeScript block: the document, the line of its opening fence, its code. */
+interface TsBlock {
+  file: string;
+  line: number;
+  code: string;
+}
+
+/** What a fragment may lack: a name it takes from its guide, and the type of a callback parameter on such a name. */
+const FRAGMENT_CODES: ReadonlySet<number> = new Set([2304, 2552, 7006]);
+
+const root = repoRoot();
+
+function tsBlocks(): TsBlock[] {
+  const blocks: TsBlock[] = [];
+  for (const file of sampleDocuments(root)) {
+    const text = readFileSync(join(root, file), 'utf8');
+    for (const m of text.matchAll(/^```(?:ts|typescript)\n([\s\S]*?)^```/gm)) {
+      blocks.push({ file, line: text.slice(0, m.index).split('\n').length, code: m[1] as string });
+    }
+  }
+  return blocks;
+}
+
+/** The diagnostics of `sources` (virtual files under the repository root, keyed by path), as `where: message` lines. */
+function typeCheck(sources: ReadonlyMap<string, { block: TsBlock; text: string }>): string[] {
+  const options: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2023.d.ts'],
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    types: ['node'],
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+    esModuleInterop: true,
+    isolatedModules: true,
+  };
+  const host = ts.createCompilerHost(options);
+  const fileExists = host.fileExists.bind(host);
+  const readFile = host.readFile.bind(host);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.fileExists = (name) => sources.has(name) || fileExists(name);
+  host.readFile = (name) => sources.get(name)?.text ?? readFile(name);
+  host.getSourceFile = (name, language, onError, create) => {
+    const source = sources.get(name);
+    return source === undefined ? getSourceFile(name, language, onError, create) : ts.createSourceFile(name, source.text, language, true);
+  };
+  const program = ts.createProgram([...sources.keys()], options, host);
+  const lines: string[] = [];
+  for (const d of ts.getPreEmitDiagnostics(program)) {
+    const source = d.file === undefined ? undefined : sources.get(d.file.fileName);
+    if (source !== undefined && FRAGMENT_CODES.has(d.code)) continue;
+    const at = d.file !== undefined && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : 0;
+    // Line 0 of a virtual file is the `export {};` that makes it a module; line 1 is the line after the fence.
+    const where = source === undefined ? (d.file?.fileName ?? 'the program') : `${source.block.file}:${source.block.line + at}`;
+    lines.push(`${where}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+  }
+  return lines;
+}
+
+/** The blocks as virtual files of one program (`export {};` first: a block without an import is a module too). */
+function virtualFiles(blocks: readonly TsBlock[]): Map<string, { block: TsBlock; text: string }> {
+  return new Map(blocks.map((block, i) => [join(root, '.doc-ts-samples', `sample-${i}.ts`), { block, text: `export {};\n${block.code}` }]));
+}
+
+test('the TypeScript blocks of the documents type-check against the packages (fragments may lack names only)', () => {
+  const blocks = tsBlocks();
+  assert.ok(blocks.length >= 20, `${blocks.length} blocks`);
+  assert.ok(blocks.some((b) => b.file === 'README.md'), 'the README\'s createConnector sample is among them');
+  // The same check on a block that uses an export that does not exist and an option of the wrong type fails, naming
+  // the document line: the test can fail.
+  const broken: TsBlock = {
+    file: 'docs/broken.md',
+    line: 10,
+    code: "import { createCodec, noSuchExport } from '@iso8583/codec';\ncreateCodec('iso87ascii').pack(42);\n",
+  };
+  const found = typeCheck(virtualFiles([...blocks, broken]));
+  const [ofBroken, ofDocs] = [found.filter((l) => l.startsWith('docs/broken.md:')), found.filter((l) => !l.startsWith('docs/broken.md:'))];
+  assert.deepEqual(ofDocs, []);
+  assert.ok(ofBroken.some((l) => l.startsWith('docs/broken.md:11: TS2305')), ofBroken.join('\n'));
+  assert.ok(ofBroken.some((l) => l.startsWith('docs/broken.md:12: ')), ofBroken.join('\n'));
+});
