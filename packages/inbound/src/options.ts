@@ -117,7 +117,7 @@ export interface InboundOptions {
   connectors?: Record<string, unknown>;
   /** A pino logger; the endpoint logs through a child with `endpoint` set. Default: silent. */
   logger?: Logger;
-  /** The prom-client Registry for the metrics. Default: a Registry of the endpoint's own. */
+  /** The prom-client Registry for the metrics. Default: a Registry of the endpoint's own, made when first read. */
   registry?: Registry;
 }
 
