@@ -51,18 +51,19 @@ test('decode and encode load no schema checker, no metrics, no logger and no Pos
   for (const name of ['ajv', 'prom-client', 'pg', 'pino', 'fastify']) assert.ok(!loaded.has(name), `${name} is loaded`);
 });
 
-test('importing the connector loads no PostgreSQL driver; making a PostgreSQL store does', () => {
+test('importing the connector loads no PostgreSQL driver and no prom-client; making a PostgreSQL store loads pg', () => {
   const connector = JSON.stringify(import.meta.resolve('@iso8583/connector'));
-  assert.ok(!loadedPackages(`await import(${connector});`).has('pg'), 'pg is loaded by the import');
+  const imported = loadedPackages(`await import(${connector});`);
+  for (const name of ['pg', 'prom-client', '@opentelemetry/api']) assert.ok(!imported.has(name), `${name} is loaded by the import`);
   const made = loadedPackages(`const { PgTransactionLog } = await import(${connector});
 new PgTransactionLog({ connectionString: 'postgresql://iso8583@127.0.0.1:1/none' });`);
   assert.ok(made.has('pg'), 'a PostgreSQL store loads pg');
 });
 
-test('simulate-host, until it listens, loads neither the connector nor PostgreSQL nor Fastify', () => {
+test('simulate-host, until it listens, loads neither the connector nor PostgreSQL nor Fastify nor prom-client', () => {
   const loaded = commandPackages(['simulate-host', '--port', '0'], /^listening on /);
   assert.ok(loaded.has('pino'), 'the simulator started');
-  for (const name of ['generic-pool', 'pg', 'fastify', 'pino-pretty']) assert.ok(!loaded.has(name), `${name} is loaded`);
+  for (const name of ['generic-pool', 'pg', 'fastify', 'pino-pretty', 'prom-client', '@opentelemetry/api']) assert.ok(!loaded.has(name), `${name} is loaded`);
 });
 
 test('gateway without --store, until it listens, loads no PostgreSQL driver', (t) => {
@@ -74,12 +75,12 @@ test('gateway without --store, until it listens, loads no PostgreSQL driver', (t
   for (const name of ['pg', 'pino-pretty']) assert.ok(!loaded.has(name), `${name} is loaded`);
 });
 
-test('send loads no PostgreSQL driver and no Fastify', async (t) => {
+test('send loads no PostgreSQL driver, no Fastify and no prom-client', async (t) => {
   const host = await startCli(['simulate-host', '--port', '0']);
   t.after(() => host.stop());
   const loaded = commandPackages(['send', '--port', String(host.port)], undefined, '{"0":"0800","11":"000001","41":"TERM0001","70":"301"}');
   assert.ok(loaded.has('generic-pool'), 'the connector was loaded');
-  for (const name of ['pg', 'fastify', 'pino-pretty']) assert.ok(!loaded.has(name), `${name} is loaded`);
+  for (const name of ['pg', 'fastify', 'pino-pretty', 'prom-client', '@opentelemetry/api']) assert.ok(!loaded.has(name), `${name} is loaded`);
 });
 
 test("the HTTP application loads Fastify's schema compilers only for a route with a schema; a JSON log no pino-pretty", () => {
