@@ -294,6 +294,7 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     subject: 'connector options',
     unknownReason: 'is not an option of the connector',
     useDefaults: true,
+    checkSchema: false,
   });
   const problems = check(copy);
   const seen = new Set(problems.map((p) => p.field));

@@ -219,6 +219,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     ...CHECK,
     unknownReason: 'is not an option of the inbound endpoint',
     useDefaults: true,
+    checkSchema: false,
   });
   const problems: FieldProblem[] = check(copy);
   if (Array.isArray(copy.allow)) {
