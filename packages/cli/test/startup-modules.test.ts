@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fastify } from 'fastify';
@@ -81,6 +81,20 @@ test('send loads no PostgreSQL driver, no Fastify and no prom-client', async (t)
   const loaded = commandPackages(['send', '--port', String(host.port)], undefined, '{"0":"0800","11":"000001","41":"TERM0001","70":"301"}');
   assert.ok(loaded.has('generic-pool'), 'the connector was loaded');
   for (const name of ['pg', 'fastify', 'pino-pretty', 'prom-client', '@opentelemetry/api']) assert.ok(!loaded.has(name), `${name} is loaded`);
+});
+
+test('--help loads no package', () => {
+  assert.deepEqual([...commandPackages(['--help'], undefined)], []);
+});
+
+test('run, until its flow is ready, loads no PostgreSQL driver', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'startup-run-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const flow = join(dir, 'flow.json');
+  writeFileSync(flow, JSON.stringify({ name: 'mini', inboundEndpoints: { host: { port: 0, sequence: 'host-simulator' } } }));
+  const loaded = commandPackages(['run', flow], /^flow mini ready/);
+  assert.ok(loaded.has('pino'), 'the flow started');
+  for (const name of ['pg', 'pino-pretty']) assert.ok(!loaded.has(name), `${name} is loaded`);
 });
 
 test("the HTTP application loads Fastify's schema compilers only for a route with a schema; a JSON log no pino-pretty", () => {
