@@ -1,19 +1,18 @@
 /**
- * Whether a path can be the log file or the journal folder a command will make and write, and whether the files a
- * start opens in a store folder that is there can be opened, looked at without making or opening anything
- * (`gateway --check-config`, `run --check`): the one rule both follow, so a path the start would refuse is refused by
- * the check too, and the check never takes a lock or makes a file a running process owns.
+ * Whether a path can be the log file or the journal folder a command will make and write, looked at without making or
+ * opening anything (`gateway --check-config`, `run --check`): the one rule the start and the check follow, so a path
+ * the start would refuse is refused by the check too. The files a store folder holds: store-dir-problem.ts. Only the
+ * connector's error texts are loaded here (every command's logger checks its log file), not the connector.
  */
-import { accessSync, constants, readdirSync, statSync, statfsSync } from 'node:fs';
-import type { Stats } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { DEFAULT_JOURNAL_PREALLOCATE, JOURNAL_FILE, LOCK_FILE, TRANSACTION_LOCK_FILE, dayFilesIn, dayOf, errnoOf, readAtOpen, systemReason, transactionFile } from '@iso8583/connector';
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { errnoOf, systemReason } from '@iso8583/connector/errors';
 
 /** The system's reason for a failed file operation: `EISDIR (illegal operation on a directory)` (the connector's, one rule). */
 export { systemReason };
 
-/** A system error of `code` for {@link pathProblem}'s look without opening. */
-function problemOf(code: string): string {
+/** A system error of `code` for a look without opening (`EISDIR (illegal operation on a directory)`). */
+export function problemOf(code: string): string {
   return systemReason({ code, errno: errnoOf(code) });
 }
 
@@ -59,117 +58,4 @@ export function pathProblem(path: string, kind: 'file' | 'folder'): string | und
   } catch (err) {
     return systemReason(err);
   }
-}
-
-/** The stores whose files a store folder holds: a reversal (SAF) journal's, a transaction log's. */
-export type StoreKind = 'journal' | 'transactions';
-
-/** What a start does with a file of a store folder: reads it, opens it for writing, or renames over it or removes it. */
-type Use = 'read' | 'write' | 'replace';
-
-/**
- * Why the start could not open the store folder `dir` as the `kinds` of store it holds, as the system's reason and
- * the file (`EACCES (permission denied): this user may not read /var/lib/iso8583/journal/reversals.jsonl`), or
- * `undefined` when it could: the folder itself by {@link pathProblem}'s rule, then each file the start opens that is
- * there already (a file left by a first run as another user, root's mode 0600, is what this finds). A journal's file
- * (`reversals.jsonl`) is read and renamed over by the compaction at start, a compaction's left-over
- * (`reversals.jsonl.tmp`) opened for writing; a lock (`reversals.lock`, `transactions.lock`) and its take-over gates
- * are read and, when their process is gone, removed; the transaction log's folder is listed, its two newest day files
- * read and today's appended to. In a sticky folder (mode `+t`) only the owner of a file or of the folder may rename
- * over it or remove it. A journal's folder must also have the free space of the journal file a start writes
- * (`ENOSPC (no space left on device): 1048576 bytes free in DIR, …`). Nothing is opened or made.
- */
-export function storeDirProblem(dir: string, kinds: readonly StoreKind[]): string | undefined {
-  const problem = pathProblem(dir, 'folder') ?? (kinds.includes('journal') ? spaceProblem(dir, DEFAULT_JOURNAL_PREALLOCATE) : undefined);
-  if (problem !== undefined) return problem;
-  let folder: Stats;
-  try {
-    folder = statSync(dir);
-  } catch (err) {
-    // Still to be made: nothing in it yet.
-    return (err as { code?: unknown }).code === 'ENOENT' ? undefined : systemReason(err);
-  }
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    // The journal never lists its folder (only its take-over gates are looked for); the transaction log does.
-    if (kinds.includes('transactions')) return `${systemReason(err)}: this user may not list ${dir}`;
-  }
-  const uses: [string, Use[]][] = [];
-  const lock = (file: string) => [file, ...names.filter((n) => n.startsWith(`${file}.takeover-`))].forEach((n) => uses.push([n, ['read', 'replace']]));
-  if (kinds.includes('journal')) {
-    uses.push([JOURNAL_FILE, ['read', 'replace']], [`${JOURNAL_FILE}.tmp`, ['write']]);
-    lock(LOCK_FILE);
-  }
-  if (kinds.includes('transactions')) {
-    lock(TRANSACTION_LOCK_FILE);
-    // The connector's own rule: which names are day files, and which of them a start reads back.
-    for (const day of readAtOpen(dayFilesIn(names))) uses.push([day.name, ['read']]);
-    uses.push([transactionFile(dayOf(Date.now())), ['write']]);
-  }
-  for (const [name, use] of uses) {
-    const found = fileProblem(dir, folder, join(dir, name), use);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
-/**
- * Why a start could not write `need` bytes in `dir` (or, still to be made, in the nearest folder above it): fewer free
- * to this user on its file system (`ENOSPC (no space left on device): 1048576 bytes free in DIR, …`); `undefined` when
- * it could, or when the file system does not say.
- */
-function spaceProblem(dir: string, need: number): string | undefined {
-  let at = dir;
-  while (!existsAt(at) && dirname(at) !== at) at = dirname(at);
-  let free: number;
-  try {
-    const fs = statfsSync(at);
-    free = fs.bavail * fs.bsize;
-  } catch {
-    return undefined;
-  }
-  if (free >= need) return undefined;
-  return `${problemOf('ENOSPC')}: ${free} bytes free in ${at}, and a start needs ${need} at least (the journal file it writes, preallocated)`;
-}
-
-/** True when something is at `path`. */
-function existsAt(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The sticky bit of a folder's mode (`S_ISVTX`; not in `fs.constants`). */
-const STICKY = 0o1000;
-
-/** Why this user cannot `use` the file `path` of the folder `dir` (its `folder` stats), if it is there. */
-function fileProblem(dir: string, folder: Stats, path: string, uses: Use[]): string | undefined {
-  let file: Stats;
-  try {
-    file = statSync(path);
-  } catch (err) {
-    return (err as { code?: unknown }).code === 'ENOENT' ? undefined : `${systemReason(err)}: ${path}`;
-  }
-  for (const use of uses) {
-    if (use === 'replace') {
-      const uid = process.getuid?.();
-      const sticky = (folder.mode & STICKY) !== 0;
-      if (sticky && uid !== undefined && uid !== 0 && file.uid !== uid && folder.uid !== uid) {
-        return `${problemOf('EPERM')}: this user may not rename over or remove ${path} (another user's file in the sticky folder ${dir})`;
-      }
-      continue;
-    }
-    if (file.isDirectory()) return `${problemOf('EISDIR')}: ${path}`;
-    try {
-      accessSync(path, use === 'read' ? constants.R_OK : constants.W_OK);
-    } catch (err) {
-      return `${systemReason(err)}: this user may not ${use} ${path}`;
-    }
-  }
-  return undefined;
 }

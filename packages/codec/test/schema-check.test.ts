@@ -112,3 +112,18 @@ test('checks made with the same options keep their own rules, even for two schem
 test('an invalid schema is refused when it is compiled, as ajv refuses it', () => {
   assert.throws(() => compileSchemaCheck({ type: 'object', properties: { a: { type: 'no-such-type' } } }, { code: 'X', subject: 's' }), /schema is invalid/);
 });
+
+test('a schema is checked against the JSON Schema meta-schema unless checkSchema is false (the toolkit\'s own, tested)', () => {
+  // `description` must be a string: the meta-schema refuses this schema; nothing in it changes what a value may be.
+  // A new object each time: ajv keeps a schema object it was given, even one it refused.
+  const odd = (): Record<string, unknown> => ({ type: 'object', description: 5, properties: { a: { type: 'string' } } });
+  assert.throws(() => compileSchemaCheck(odd(), OPTIONS), /schema is invalid/);
+  const check = compileSchemaCheck(odd(), { ...OPTIONS, checkSchema: false });
+  assert.deepEqual(check({ a: 'text' }), []);
+  assert.deepEqual(check({ a: 1 }).map((p) => p.field), ['a']);
+  // The same problems with or without the meta-schema check.
+  const checked = compileSchemaCheck(SCHEMA, OPTIONS);
+  const trusted = compileSchemaCheck(SCHEMA, { ...OPTIONS, checkSchema: false });
+  const bad = { host: '', frame: 'x', pool: { max: 0 }, routes: { A: 1 }, extra: true };
+  assert.deepEqual(trusted(structuredClone(bad)), checked(structuredClone(bad)));
+});

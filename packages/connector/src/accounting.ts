@@ -122,8 +122,6 @@ export function responseCodeOf(message: IsoMessage): string {
 
 /** The connector's counts and metrics. */
 export class Accounting {
-  /** The prom-client Registry holding the metrics. */
-  readonly registry: Registry;
   private readonly metrics: ConnectorMetrics;
   private readonly counts = { requests: 0, responses: 0, timeouts: 0, errors: 0, reconnects: 0 };
   private readonly amounts: ConnectorAmounts = { processed: 0, secured: 0, refund: 0, reversal: 0 };
@@ -134,8 +132,12 @@ export class Accounting {
   /** `dialect`: the connector's, whose `approvalCodes` say which response codes are approvals. */
   constructor(connector: string, source: MetricsSource, registry?: Registry, private readonly dialect: Pick<Dialect, 'approvalCodes' | 'version'> = {}) {
     this.metrics = new ConnectorMetrics(connector, source, registry);
-    this.registry = this.metrics.registry;
     this.socketQueue = new SocketQueueFigures(dialect);
+  }
+
+  /** The prom-client Registry holding the metrics (the connector's own is made when first read). */
+  get registry(): Registry {
+    return this.metrics.registry;
   }
 
   /**

@@ -60,8 +60,10 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   readonly framing: FramingOptions;
   /** The logger (a child with `connector`). */
   readonly logger: Logger;
-  /** The prom-client Registry holding the connector's metrics. */
-  readonly registry: Registry;
+  /** The prom-client Registry holding the connector's metrics (its own, unless one was given, made when first read). */
+  get registry(): Registry {
+    return this.accounting.registry;
+  }
   /** What records every request in the transaction log (`.log`; `undefined`: no log is kept). */
   readonly transactions: TransactionRecorder | undefined;
   private readonly accounting: Accounting;
@@ -124,7 +126,6 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const saf = { safDepth: () => this.reversals?.depth ?? 0, safEnded: () => this.reversals?.ended ?? { delivered: 0, expired: 0, abandoned: 0 } };
     const source = { inFlight: () => this.factory.inFlight, poolSize: () => this.factory.open.size, reversalsPending: () => this.reversals?.pending ?? 0, ...saf };
     this.accounting = new Accounting(o.name, source, o.registry, this.codec.dialect);
-    this.registry = this.accounting.registry;
     const { journal, terminalLock } = connectorStore(o, this.logger);
     this.terminalLock = terminalLock;
     if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout, terminalLock);

@@ -3,10 +3,11 @@
  * code, latency, in-flight, pool size, reconnects, reversals pending, SAF depth and ended entries, and SocketQueue's
  * amounts (processed, secured, refund, reversal) in minor units of the transaction currency (field 4). Every metric has a `connector` label.
  * Several connectors may share one Registry (a flow with several connectors): the metrics are made once per Registry
- * and each connector's figures are the series of its label.
+ * and each connector's figures are the series of its label. A connector given no Registry counts in plain numbers and
+ * makes its own when `registry` is first read: prom-client (and the OpenTelemetry API it imports) loads only then.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
-import { CounterFamily, HistogramFamily } from '@iso8583/metrics';
+import type { Registry } from 'prom-client';
+import { CounterFamily, HistogramFamily, promClient } from '@iso8583/metrics';
 import type { CounterSeries, HistogramSeries } from '@iso8583/metrics';
 
 /** Live values read when the registry is scraped. */
@@ -34,14 +35,14 @@ interface Shared {
   requests: CounterFamily;
   failures: CounterFamily;
   latency: HistogramFamily;
-  reconnects: Counter<'connector'>;
+  reconnects: CounterFamily;
   amounts: CounterFamily;
 }
 
 const shared = new WeakMap<Registry, Shared>();
 
 function gauge(name: string, help: string, registry: Registry, sources: Shared['sources'], read: (s: MetricsSource) => number): void {
-  new Gauge({
+  new (promClient().Gauge)({
     name,
     help,
     labelNames: ['connector'],
@@ -52,20 +53,45 @@ function gauge(name: string, help: string, registry: Registry, sources: Shared['
   });
 }
 
-function makeShared(registry: Registry): Shared {
-  const registers = [registry];
-  const sources: Shared['sources'] = [];
+/** The metrics counted in plain numbers (@iso8583/metrics), registered nowhere yet. */
+function makeShared(): Shared {
+  return {
+    sources: [],
+    requests: new CounterFamily('iso8583_connector_requests_total', 'Requests answered by the host, by request MTI and response code (field 39).', [
+      'connector',
+      'mti',
+      'response_code',
+    ]),
+    failures: new CounterFamily('iso8583_connector_failures_total', 'Requests that ended without a response, by request MTI and error code.', ['connector', 'mti', 'code']),
+    latency: new HistogramFamily(
+      'iso8583_connector_latency_seconds',
+      'Time from writing a request to its response.',
+      ['connector'],
+      [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    ),
+    reconnects: new CounterFamily('iso8583_connector_reconnects_total', 'Connections lost or failed and opened again.', ['connector']),
+    amounts: new CounterFamily(
+      'iso8583_connector_amount_total',
+      'Sums of request field 4 (minor units): processed (answered 0100/0200), secured (of those, approved: 39 one of the dialect approvalCodes, 00 by default), refund (approved with processing code 20xxxx), reversal (answered 0400/0401/0420/0421).',
+      ['connector', 'kind'],
+    ),
+  };
+}
+
+/** Registers `metrics` in `registry`, with the metrics read from the sources when scraped, in the order they are shown. */
+function register(metrics: Shared, registry: Registry): void {
+  const { sources } = metrics;
   gauge('iso8583_connector_in_flight', 'Requests written and awaiting their response.', registry, sources, (s) => s.inFlight());
   gauge('iso8583_connector_pool_size', 'Open connections to the host.', registry, sources, (s) => s.poolSize());
   gauge('iso8583_connector_reversals_pending', 'Reversals written to the journal and not yet answered.', registry, sources, (s) => s.reversalsPending());
   gauge('iso8583_connector_saf_depth', 'Entries waiting in the store-and-forward queue (reversals and advices journaled and not yet ended).', registry, sources, (s) => s.safDepth());
   // A counter of figures the SAF queue keeps: each scrape adds what ended since the last one.
   const seen = new Map<string, SafEnded>();
-  new Counter({
+  new (promClient().Counter)({
     name: 'iso8583_connector_saf_ended_total',
     help: 'Store-and-forward entries ended: delivered (answered with an ending code), expired (saf.expireAfter), abandoned (saf.maxAttempts).',
     labelNames: ['connector', 'outcome'],
-    registers,
+    registers: [registry],
     collect() {
       for (const { connector, source } of sources) {
         const now = source.safEnded();
@@ -75,49 +101,17 @@ function makeShared(registry: Registry): Shared {
       }
     },
   });
-  return {
-    sources,
-    // The request path's counters and histogram are counted in plain numbers (@iso8583/metrics).
-    requests: new CounterFamily(
-      'iso8583_connector_requests_total',
-      'Requests answered by the host, by request MTI and response code (field 39).',
-      ['connector', 'mti', 'response_code'],
-      registry,
-    ),
-    failures: new CounterFamily(
-      'iso8583_connector_failures_total',
-      'Requests that ended without a response, by request MTI and error code.',
-      ['connector', 'mti', 'code'],
-      registry,
-    ),
-    latency: new HistogramFamily(
-      'iso8583_connector_latency_seconds',
-      'Time from writing a request to its response.',
-      ['connector'],
-      [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registry,
-    ),
-    reconnects: new Counter({
-      name: 'iso8583_connector_reconnects_total',
-      help: 'Connections lost or failed and opened again.',
-      labelNames: ['connector'],
-      registers,
-    }),
-    amounts: new CounterFamily(
-      'iso8583_connector_amount_total',
-      'Sums of request field 4 (minor units): processed (answered 0100/0200), secured (of those, approved: 39 one of the dialect approvalCodes, 00 by default), refund (approved with processing code 20xxxx), reversal (answered 0400/0401/0420/0421).',
-      ['connector', 'kind'],
-      registry,
-    ),
-  };
+  for (const family of [metrics.requests, metrics.failures, metrics.latency, metrics.reconnects, metrics.amounts]) family.register(registry);
+  shared.set(registry, metrics);
 }
 
 /** The connector's metrics. */
 export class ConnectorMetrics {
-  readonly registry: Registry;
+  #registry: Registry | undefined;
+  readonly #shared: Shared;
   private readonly requests: CounterFamily;
   private readonly failures: CounterFamily;
-  private readonly reconnectCounter: Counter<'connector'>;
+  private readonly reconnects: CounterFamily;
   private readonly amounts: CounterFamily;
   private readonly requestSeries = new Map<string, CounterSeries>();
   private readonly amountSeries = new Map<AmountKind, CounterSeries>();
@@ -128,18 +122,28 @@ export class ConnectorMetrics {
     source: MetricsSource,
     registry?: Registry,
   ) {
-    this.registry = registry ?? new Registry();
-    let metrics = shared.get(this.registry);
+    let metrics = registry === undefined ? undefined : shared.get(registry);
     if (metrics === undefined) {
-      metrics = makeShared(this.registry);
-      shared.set(this.registry, metrics);
+      metrics = makeShared();
+      if (registry !== undefined) register(metrics, registry);
     }
+    this.#registry = registry;
+    this.#shared = metrics;
     metrics.sources.push({ connector, source });
     this.requests = metrics.requests;
     this.failures = metrics.failures;
-    this.reconnectCounter = metrics.reconnects;
+    this.reconnects = metrics.reconnects;
     this.amounts = metrics.amounts;
     this.latencySeries = metrics.latency.of(connector);
+  }
+
+  /** The Registry holding the metrics: the one given, else the connector's own, made (prom-client loaded) when first read. */
+  get registry(): Registry {
+    if (this.#registry === undefined) {
+      this.#registry = new (promClient().Registry)();
+      register(this.#shared, this.#registry);
+    }
+    return this.#registry;
   }
 
   /** Counts an answered request and its latency. */
@@ -161,7 +165,7 @@ export class ConnectorMetrics {
 
   /** Counts a reconnection. */
   reconnected(): void {
-    this.reconnectCounter.labels(this.connector).inc();
+    this.reconnects.of(this.connector).inc();
   }
 
   /** Adds to an amount total. */

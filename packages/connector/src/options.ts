@@ -209,7 +209,7 @@ export interface ConnectorOptions {
   logger?: Logger;
   /** Handler of unmatched messages and host-initiated requests. Default: none (logged, emitted as `unsolicited`). */
   onUnsolicited?: UnsolicitedHandler;
-  /** The prom-client Registry for the metrics. Default: a Registry of the connector's own. */
+  /** The prom-client Registry for the metrics. Default: a Registry of the connector's own, made when first read. */
   registry?: Registry;
   /**
    * Where every request is recorded once with its outcome (transaction-log.ts): a {@link TransactionLog} (opened by
@@ -294,6 +294,7 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     subject: 'connector options',
     unknownReason: 'is not an option of the connector',
     useDefaults: true,
+    checkSchema: false,
   });
   const problems = check(copy);
   const seen = new Set(problems.map((p) => p.field));

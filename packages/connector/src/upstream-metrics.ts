@@ -2,10 +2,10 @@
  * The prom-client metrics of an upstream group, one series per upstream (label `upstream`): whether it is up, its
  * requests in flight, its SAF depth, its outcomes, how often it went down, and the requests routed to it while it was
  * down. Several groups may share one Registry (a flow with several groups): the metrics are made once per Registry and every
- * group's upstreams are series of them.
+ * group's upstreams are series of them. prom-client loads when a group is made (promClient), not with the import.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
-import { CounterFamily } from '@iso8583/metrics';
+import type { Counter, Registry } from 'prom-client';
+import { CounterFamily, promClient } from '@iso8583/metrics';
 import type { CounterSeries } from '@iso8583/metrics';
 
 /** How a request settled on an upstream (the `outcome` label of `iso8583_upstream_requests_total`). */
@@ -33,7 +33,7 @@ const shared = new WeakMap<Registry, Shared>();
 function makeShared(registry: Registry): Shared {
   const sources: UpstreamSource[] = [];
   const registers = [registry];
-  new Gauge({
+  new (promClient().Gauge)({
     name: 'iso8583_upstream_up',
     help: 'Whether the upstream is healthy (a connection up and signed on): 1 or 0.',
     labelNames: ['upstream'],
@@ -42,7 +42,7 @@ function makeShared(registry: Registry): Shared {
       for (const s of sources) this.set({ upstream: s.name }, s.up() ? 1 : 0);
     },
   });
-  new Gauge({
+  new (promClient().Gauge)({
     name: 'iso8583_upstream_in_flight',
     help: 'Requests the group has handed to the upstream and not yet settled.',
     labelNames: ['upstream'],
@@ -51,7 +51,7 @@ function makeShared(registry: Registry): Shared {
       for (const s of sources) this.set({ upstream: s.name }, s.inFlight());
     },
   });
-  new Gauge({
+  new (promClient().Gauge)({
     name: 'iso8583_upstream_saf_depth',
     help: 'Entries waiting in the upstream\'s store-and-forward queue (reversals and advices journaled, not yet ended).',
     labelNames: ['upstream'],
@@ -69,13 +69,13 @@ function makeShared(registry: Registry): Shared {
       ['upstream', 'outcome'],
       registry,
     ),
-    downs: new Counter({
+    downs: new (promClient().Counter)({
       name: 'iso8583_upstream_down_total',
       help: 'Times the upstream went down (its last connection closed); it comes back when it reconnects.',
       labelNames: ['upstream'],
       registers,
     }),
-    unavailable: new Counter({
+    unavailable: new (promClient().Counter)({
       name: 'iso8583_upstream_unavailable_total',
       help: 'Requests a routing rule sent to the upstream while it was down (refused with ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN).',
       labelNames: ['upstream'],
@@ -94,7 +94,7 @@ export class UpstreamMetrics {
   private readonly outcomeSeries = new Map<string, Record<UpstreamOutcome, CounterSeries>>();
 
   constructor(sources: readonly UpstreamSource[], registry?: Registry) {
-    this.registry = registry ?? new Registry();
+    this.registry = registry ?? new (promClient().Registry)();
     let metrics = shared.get(this.registry);
     if (metrics === undefined) {
       metrics = makeShared(this.registry);

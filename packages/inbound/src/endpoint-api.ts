@@ -58,7 +58,10 @@ export interface InboundEndpointEvents {
 export interface InboundEndpoint extends EventEmitter<InboundEndpointEvents> {
   /** The endpoint's name (option `name`). */
   readonly name: string;
-  /** The prom-client Registry holding the endpoint's metrics (its own unless the `registry` option gave one). */
+  /**
+   * The prom-client Registry holding the endpoint's metrics (its own unless the `registry` option gave one). Its own is
+   * made when this is first read (prom-client loads then); it shows every count made since the start.
+   */
   readonly registry: Registry;
   /** The options after validation, with their defaults; frozen. */
   readonly options: ResolvedInboundOptions;

@@ -39,7 +39,6 @@ const DEFAULT_CLOSE_DEADLINE = 10000;
 
 class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEndpoint {
   readonly name: string;
-  readonly registry: Registry;
   readonly options: ResolvedInboundOptions;
   readonly #metrics: InboundMetrics;
   readonly #logger: Logger;
@@ -65,6 +64,11 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   readonly #connections = new Set<InboundConnection>();
   readonly #refusals = new LogLimits(REFUSAL_WARNINGS_PER_SECOND);
 
+  /** The endpoint's Registry (the `registry` option's, else its own, made when first asked for). */
+  get registry(): Registry {
+    return this.#metrics.registry;
+  }
+
   constructor(options: InboundOptions) {
     super();
     this.options = validateInboundOptions(options);
@@ -72,7 +76,6 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     this.name = o.name;
     this.#logger = (o.logger ?? pino({ level: 'silent' })).child({ endpoint: o.name });
     this.#metrics = new InboundMetrics(o.name, o.registry);
-    this.registry = this.#metrics.registry;
     try {
       this.#codec = createCodec(o.dialect, { lenient: o.lenient });
     } catch (cause) {

@@ -1,6 +1,5 @@
-import { Registry } from 'prom-client';
-import type { Metric } from 'prom-client';
-import { ScrapedMetric, histogramSamples } from '@iso8583/metrics';
+import type { Metric, Registry } from 'prom-client';
+import { ScrapedMetric, histogramSamples, promClient } from '@iso8583/metrics';
 import type { MetricType, ReadSamples } from '@iso8583/metrics';
 import { inboundError } from './errors.js';
 
@@ -82,7 +81,7 @@ const DEFINITIONS: ReadonlyArray<{ name: string; help: string; type: MetricType;
  * codes: never card data.
  */
 export class InboundMetrics {
-  readonly registry: Registry;
+  #registry: Registry | undefined;
   readonly counts: InboundStats = {
     connections: 0,
     totalConnections: 0,
@@ -106,17 +105,30 @@ export class InboundMetrics {
    * and (field `name`) when it already holds an endpoint named `endpoint`: the two would write the same series.
    */
   constructor(readonly endpoint: string, registry?: Registry) {
-    this.registry = registry ?? new Registry();
-    const held = this.registry.getSingleMetric(DEFINITIONS[0]!.name) as unknown;
-    if (held instanceof ScrapedMetric && [...(held as ScrapedMetric<InboundMetrics>).sources].some((s) => s.endpoint === endpoint)) {
-      const reason = `the registry already holds an inbound endpoint named "${endpoint}" (give each endpoint its own name)`;
+    if (registry !== undefined) this.register(registry);
+  }
+
+  /**
+   * The Registry holding the metrics: the one given, else the endpoint's own, made when first asked for (prom-client
+   * loads then). The metrics read the counts when scraped, so the counts made before are all in it.
+   */
+  get registry(): Registry {
+    return this.#registry ?? this.register(new (promClient().Registry)());
+  }
+
+  /** Registers the metrics in `registry` (see the constructor for what is refused) and returns it. */
+  private register(registry: Registry): Registry {
+    this.#registry = registry;
+    const held = registry.getSingleMetric(DEFINITIONS[0]!.name) as unknown;
+    if (held instanceof ScrapedMetric && [...(held as ScrapedMetric<InboundMetrics>).sources].some((s) => s.endpoint === this.endpoint)) {
+      const reason = `the registry already holds an inbound endpoint named "${this.endpoint}" (give each endpoint its own name)`;
       throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', `invalid inbound options: ${reason}`, {
         field: 'name',
         problems: [{ field: 'name', code: 'ISO8583_ERR_INBOUND_OPTIONS', reason }],
       });
     }
     for (const definition of DEFINITIONS) {
-      const existing = this.registry.getSingleMetric(definition.name) as unknown;
+      const existing = registry.getSingleMetric(definition.name) as unknown;
       let metric: ScrapedMetric<InboundMetrics>;
       if (existing instanceof ScrapedMetric) metric = existing as ScrapedMetric<InboundMetrics>;
       else {
@@ -127,10 +139,11 @@ export class InboundMetrics {
             problems: [{ field: 'registry', code: 'ISO8583_ERR_INBOUND_OPTIONS', reason: `holds another metric named ${definition.name}` }],
           });
         }
-        this.registry.registerMetric(metric as unknown as Metric);
+        registry.registerMetric(metric as unknown as Metric);
       }
       metric.sources.add(this);
     }
+    return registry;
   }
 
   connectionOpened(): void {

@@ -117,7 +117,7 @@ export interface InboundOptions {
   connectors?: Record<string, unknown>;
   /** A pino logger; the endpoint logs through a child with `endpoint` set. Default: silent. */
   logger?: Logger;
-  /** The prom-client Registry for the metrics. Default: a Registry of the endpoint's own. */
+  /** The prom-client Registry for the metrics. Default: a Registry of the endpoint's own, made when first read. */
   registry?: Registry;
 }
 
@@ -219,6 +219,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     ...CHECK,
     unknownReason: 'is not an option of the inbound endpoint',
     useDefaults: true,
+    checkSchema: false,
   });
   const problems: FieldProblem[] = check(copy);
   if (Array.isArray(copy.allow)) {

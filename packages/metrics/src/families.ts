@@ -18,18 +18,23 @@ abstract class Family<S> {
   protected readonly series = new Map<string, { labels: Labels; series: S }>();
 
   /**
-   * Registers the family in `registry` (prom-client refuses a name it already holds).
+   * Registers the family in `registry` when one is given (prom-client refuses a name it already holds).
    * @param name the metric's name
    * @param help its HELP text
    * @param labelNames the label names, in the order `of()` takes their values
-   * @param registry where it is scraped
+   * @param registry where it is scraped; default none: counted until {@link Family.register} names one
    */
   constructor(
     readonly name: string,
     readonly help: string,
     readonly labelNames: readonly string[],
-    registry: Registry,
+    registry?: Registry,
   ) {
+    if (registry !== undefined) this.register(registry);
+  }
+
+  /** Registers the family in `registry`, to be scraped there with every count made so far. */
+  register(registry: Registry): void {
     registry.registerMetric(this as never);
   }
 
@@ -113,10 +118,10 @@ export class HistogramSeries {
 /** A histogram family (type `histogram`) with fixed bucket upper bounds. */
 export class HistogramFamily extends Family<HistogramSeries> {
   /**
-   * Registers the family in `registry`.
+   * Registers the family in `registry` when one is given.
    * @param buckets the buckets' upper bounds, ascending (`+Inf` is added)
    */
-  constructor(name: string, help: string, labelNames: readonly string[], readonly buckets: readonly number[], registry: Registry) {
+  constructor(name: string, help: string, labelNames: readonly string[], readonly buckets: readonly number[], registry?: Registry) {
     super(name, help, labelNames, registry);
   }
 

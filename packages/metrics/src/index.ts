@@ -7,4 +7,5 @@ export { CounterFamily, CounterSeries, HistogramFamily, HistogramSeries } from '
 export { histogramSamples } from './exposition.js';
 export type { MetricData, MetricSample, MetricType } from './exposition.js';
 export { ScrapedMetric } from './scraped.js';
+export { promClient } from './prom-client.js';
 export type { ReadSamples } from './scraped.js';

@@ -2,7 +2,7 @@
  * `iso8583 load`: many terminals sending 0200 purchases to a host, a progress line on stderr while it runs, and a
  * summary (throughput, latency percentiles, outcomes by response code) on stdout.
  */
-import { MAX_REQUEST_TIMEOUT } from '@iso8583/connector';
+import { MAX_REQUEST_TIMEOUT } from '@iso8583/connector/timeouts';
 import type { Writable } from 'node:stream';
 import { cliError, parseCommandArgs, requiredFlag } from '../args.js';
 import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';

@@ -2,7 +2,7 @@
  * `iso8583 simulate-host`: the host simulator (the "bank" of the demo and the tests) on a TCP or TLS port. Prints
  * `listening on HOST:PORT` once it accepts connections and stops cleanly on SIGTERM or SIGINT.
  */
-import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';
+import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector/timeouts';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundOptions } from '@iso8583/inbound';
 import { listenError, parseCommandArgs, requiredFlag } from '../args.js';

@@ -9,7 +9,7 @@ import { Iso8583Error } from '@iso8583/codec';
 import type { FieldProblem } from '@iso8583/codec';
 import { defaultJournalDir, validateConnectorOptions } from '@iso8583/connector';
 import { validateInboundOptions } from '@iso8583/inbound';
-import { storeDirProblem } from '../path-problem.js';
+import { storeDirProblem } from '../store-dir-problem.js';
 import { flowError } from './errors.js';
 
 type Options = Record<string, unknown>;
@@ -54,7 +54,7 @@ export function connectorOptionsOf(dir: string, flowName: string, name: string, 
 /**
  * Throws `ISO8583_ERR_FLOW_INVALID` naming the connector's `journalDir` path and the system's reason when a journal
  * folder the start would make and open (each connector's, without a `store`) cannot be made, entered or written, or a
- * file in it the start opens cannot be (one left by a first run as another user): `run --check` looks (path-problem.ts:
+ * file in it the start opens cannot be (one left by a first run as another user): `run --check` looks (store-dir-problem.ts:
  * nothing made, no lock taken); the start would fail `ISO8583_ERR_CONNECTOR_JOURNAL`.
  */
 export function checkJournalDirs(file: string, connectors: Record<string, Options>): void {

@@ -168,6 +168,6 @@ let check: SchemaCheck | undefined;
  * defaults filled in, no coercion.
  */
 export function flowCheck(): SchemaCheck {
-  check ??= compileSchemaCheck(flowSchema(), { code: 'ISO8583_ERR_FLOW_INVALID', subject: 'flow file', paths: 'pointer' });
+  check ??= compileSchemaCheck(flowSchema(), { code: 'ISO8583_ERR_FLOW_INVALID', subject: 'flow file', paths: 'pointer', checkSchema: false });
   return check;
 }

@@ -195,6 +195,7 @@ function checkFlags(fromFlags: Record<string, unknown>): FieldProblem[] {
     subject: 'gateway flags',
     paths: 'pointer',
     coerceTypes: true,
+    checkSchema: false,
   });
   return flagCheck(fromFlags);
 }

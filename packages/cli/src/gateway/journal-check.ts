@@ -1,6 +1,6 @@
 /**
  * The store folders a gateway start would make and open (each upstream's SAF queue, the transaction log), looked at
- * by `--check-config` without making them or taking their lock (path-problem.ts): a folder or a file in it the start
+ * by `--check-config` without making them or taking their lock (store-dir-problem.ts): a folder or a file in it the start
  * could not open (`ISO8583_ERR_CONNECTOR_JOURNAL` or `ISO8583_ERR_CONNECTOR_TRANSACTION_LOG`, exit 1) fails the check
  * too, so an `ExecStartPre` does not pass a start that loops. A start that fails to open one names the flag as well
  * ({@link withJournalFlag}).
@@ -11,8 +11,8 @@ import { defaultJournalDir } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
 import { groupUpstreams, upstreamOptions } from './upstream-options.js';
-import { storeDirProblem } from '../path-problem.js';
-import type { StoreKind } from '../path-problem.js';
+import { storeDirProblem } from '../store-dir-problem.js';
+import type { StoreKind } from '../store-dir-problem.js';
 
 /** A store folder of a gateway start and the stores it holds. */
 export interface GatewayStoreDir {

@@ -28,6 +28,11 @@ export interface SchemaCheckOptions {
   useDefaults?: boolean;
   /** Coerce scalar types as ajv does (`"8583"` -> 8583; the value is changed in place). Default `false`. */
   coerceTypes?: boolean;
+  /**
+   * Check `schema` itself against the JSON Schema meta-schema first (an invalid schema throws). Default `true`. The
+   * toolkit's own schemas, checked by a test, pass `false`: the meta-schema then is never compiled (about 35 ms).
+   */
+  checkSchema?: boolean;
 }
 
 /** Checks a value; returns its problems, one per offending path (empty when the value is valid). */
@@ -72,20 +77,21 @@ function segmentsOf(error: ErrorObject): string[] {
 }
 
 /**
- * One ajv per set of instance options, shared by every check compiled with them: a new ajv compiles the JSON Schema
- * meta-schema (to check the schema it is given) before its first schema, which costs more than most schemas. Schemas
+ * One ajv per set of instance options, shared by every check compiled with them. A new ajv that checks schemas
+ * compiles the JSON Schema meta-schema before its first schema (about 35 ms of a start, more than most schemas): the
+ * toolkit's own schemas skip it (`checkSchema: false`; a test checks each against the meta-schema instead). Schemas
  * are not kept by `$id` (`addUsedSchema: false`): two checks may compile schemas with the same `$id`, as separate
  * instances allowed; ajv still keeps each compiled schema by the schema object, so compiling one object twice is free.
  */
 const AJVS = new Map<string, Ajv>();
 
-function sharedAjv(useDefaults: boolean, coerceTypes: boolean): Ajv {
-  const key = `${String(useDefaults)}/${String(coerceTypes)}`;
+function sharedAjv(useDefaults: boolean, coerceTypes: boolean, validateSchema: boolean): Ajv {
+  const key = `${String(useDefaults)}/${String(coerceTypes)}/${String(validateSchema)}`;
   let ajv = AJVS.get(key);
   if (ajv === undefined) {
     // ajv (CommonJS) is loaded with the first check compiled: a process that checks nothing never loads it.
     const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof AjvModule;
-    ajv = new AjvClass({ allErrors: true, strict: false, useDefaults, coerceTypes, addUsedSchema: false });
+    ajv = new AjvClass({ allErrors: true, strict: false, useDefaults, coerceTypes, addUsedSchema: false, validateSchema });
     ajv.addKeyword({
       keyword: 'typeof',
       schemaType: 'string',
@@ -104,7 +110,7 @@ function sharedAjv(useDefaults: boolean, coerceTypes: boolean): Ajv {
  * keyword (as in ajv-keywords) describes runtime-only values: `{ "typeof": "function" }`, `{ "typeof": "object" }`.
  */
 export function compileSchemaCheck(schema: Record<string, unknown>, options: SchemaCheckOptions): SchemaCheck {
-  const validate = sharedAjv(options.useDefaults ?? false, options.coerceTypes ?? false).compile(schema);
+  const validate = sharedAjv(options.useDefaults ?? false, options.coerceTypes ?? false, options.checkSchema ?? true).compile(schema);
   const pointer = options.paths === 'pointer';
   const root = options.root ?? (pointer ? '/' : '(options)');
   const unknownReason = options.unknownReason ?? 'is not a known key';

@@ -8,7 +8,8 @@
  * All or nothing, as an INSERT: a row the server refuses (a data exception, SQLSTATE class 22) fails the statement and
  * nothing of it is stored.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { pgDriver } from './pool.js';
 
 /** What the driver's connection offers a query object that reads COPY data (node-postgres' `Connection`). */
 interface CopyConnection {
@@ -96,7 +97,7 @@ export async function copyFrom(pool: pg.Pool, sql: string, data: Buffer): Promis
           else {
             // An ErrorResponse (the server refused the COPY) leaves the connection usable; anything else (a socket error
             // such as EPIPE, a read timeout) does not.
-            if (!(err instanceof pg.DatabaseError)) broken = err;
+            if (!(err instanceof pgDriver().DatabaseError)) broken = err;
             reject(err);
           }
         }),

@@ -11,6 +11,7 @@
  */
 import type pg from 'pg';
 import { connectorError } from '../errors.js';
+import { pgDriver } from './pool.js';
 import { SAF_MIGRATIONS } from './schema-saf.js';
 import { TRANSACTION_MIGRATIONS } from './schema-transactions.js';
 
@@ -35,8 +36,7 @@ const MIGRATION_LOCK = 858_300_001;
  * comment); resolves with the version it is at.
  */
 export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
-  const { default: driver } = await import('pg');
-  const client = new driver.Client({ ...pool.options, query_timeout: undefined, statement_timeout: undefined });
+  const client = new (pgDriver().Client)({ ...pool.options, query_timeout: undefined, statement_timeout: undefined });
   // A connection lost while it waits is reported by the query that fails; the listener keeps it from being thrown.
   client.on('error', () => undefined);
   await client.connect();

@@ -2,8 +2,10 @@
  * The connection pool of a PostgreSQL store (node-postgres `pg.Pool`): bounded waits (a database that does not answer
  * fails a statement instead of holding a request), a listener for the errors of idle connections (a database restart
  * ends them; the pool drops them and makes new ones when asked), and the connection string shown only with its
- * password masked. The driver is loaded when a pool is first made, so that the file store never pays for it.
+ * password masked. The driver is loaded when a PostgreSQL store first needs it ({@link pgDriver}), so that the file
+ * store, and a process that only imports the package, never pays for it.
  */
+import { createRequire } from 'node:module';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
@@ -56,16 +58,26 @@ export function isPostgresUrl(value: unknown): value is string {
   return typeof value === 'string' && /^postgres(ql)?:\/\//i.test(value);
 }
 
-/** A pool on `url`, ready to use (connections are made when first needed); loads the driver first. */
-export async function createPgPool(url: string, options: PgPoolOptions): Promise<pg.Pool> {
-  const { default: driver } = await import('pg');
-  return makePgPool(driver, url, options);
+let driver: typeof pg | undefined;
+
+/**
+ * node-postgres, loaded on first use: the one place the stores get the driver from. It is CommonJS, so it loads
+ * synchronously (a constructor may make its pool); importing `@iso8583/connector` alone never loads it.
+ */
+export function pgDriver(): typeof pg {
+  driver ??= createRequire(import.meta.url)('pg') as typeof pg;
+  return driver;
 }
 
-/** {@link createPgPool} with the driver already loaded (for a caller that imports it anyway). */
-export function makePgPool(driver: typeof pg, url: string, options: PgPoolOptions): pg.Pool {
+/** {@link makePgPool} as a promise: a pool that cannot be made is a rejection. */
+export async function createPgPool(url: string, options: PgPoolOptions): Promise<pg.Pool> {
+  return makePgPool(url, options);
+}
+
+/** A pool on `url`, ready to use (connections are made when first needed); loads the driver first. */
+export function makePgPool(url: string, options: PgPoolOptions): pg.Pool {
   const o = { ...DEFAULTS, ...options };
-  const pool = new driver.Pool({
+  const pool = new (pgDriver().Pool)({
     connectionString: url,
     max: o.max,
     connectionTimeoutMillis: o.connectTimeout,

@@ -11,7 +11,7 @@
  * reaches the database.
  */
 import { hostname } from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import { Backoff } from '../backoff.js';
 import { connectorError } from '../errors.js';
@@ -94,7 +94,7 @@ export class PgTransactionLog implements TransactionLog {
     // hold the process (a process done with the log ends on its own); a connection in use, a batch in flight, does.
     this.pool =
       options.pool ??
-      makePgPool(pg, options.connectionString as string, { max: 4, statementTimeout: o.statementTimeout, allowExitOnIdle: true, logger: this.logger, ...commit });
+      makePgPool(options.connectionString as string, { max: 4, statementTimeout: o.statementTimeout, allowExitOnIdle: true, logger: this.logger, ...commit });
   }
 
   /** The default node name: the host name and the process id. */
