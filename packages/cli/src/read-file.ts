@@ -4,7 +4,7 @@
  * error gives it), never a stack and never a byte of the file.
  */
 import { readFileSync } from 'node:fs';
-import { systemReason } from '@iso8583/connector';
+import { systemReason } from '@iso8583/connector/errors';
 import { cliError } from './args.js';
 
 /** Reads `path` (UTF-8), named by `flag`; `ISO8583_ERR_CLI_FILE` naming both and the system's reason when it cannot. */

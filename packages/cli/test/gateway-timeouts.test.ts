@@ -24,7 +24,7 @@ const DURATIONS = GATEWAY_FLAGS.filter((f) => f.arg === 'MS').map((f) => ({
 test('gateway flags – every duration flag over its maximum (2^31 ms; over 1 hour for --request-timeout and --shutdown-deadline) is refused naming it', () => {
   assert.deepEqual(
     DURATIONS.map((d) => d.flag).sort(),
-    ['echo-interval', 'idle-timeout', 'request-timeout', 'reversal-retry-interval', 'saf-expire-after', 'saf-initial-delay', 'saf-lease', 'saf-message-interval', 'shutdown-deadline'],
+    ['echo-interval', 'first-message-timeout', 'idle-timeout', 'request-timeout', 'reversal-retry-interval', 'saf-expire-after', 'saf-initial-delay', 'saf-lease', 'saf-message-interval', 'shutdown-deadline'],
   );
   for (const { flag, key, maximum } of DURATIONS) {
     for (const value of [2 ** 31, maximum + 1]) {
