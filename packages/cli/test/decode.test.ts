@@ -125,6 +125,9 @@ const PURCHASE_HEX = '3032303037303230303030303030383038303030313634313131313131
 const hexPiped = batch.line(['decode'], `${PURCHASE_HEX}\n`);
 const hexPipedFramed = batch.line(['decode', '--frame', 'binary2'], `0049${PURCHASE_HEX}\n`);
 const notHex = batch.line(['decode'], 'hello, bank\n');
+// A raw 0800 of iso87ascii is all hex characters (no text field); with a line end after it, it does not decode, and
+// read as hex its 55 digits are no whole bytes: the reason is the message's own (trailing bytes), not the hint.
+const rawAsciiNewline = batch.line(['decode'], '0800822000000000000004000000000000001121103000000001301\n');
 test('decode of hex text on stdin without --input hex says to give --input hex, the reason kept, no card data', async () => {
   for (const r of [await hexPiped(), await hexPipedFramed()]) {
     assert.equal(r.code, 1);
@@ -135,6 +138,9 @@ test('decode of hex text on stdin without --input hex says to give --input hex, 
   const other = await notHex();
   assert.equal(other.code, 1);
   assert.doesNotMatch(other.stderr, /--input hex/, 'input that is not hex text keeps its own error');
+  const raw = await rawAsciiNewline();
+  assert.equal(raw.code, 1);
+  assert.match(raw.stderr, /^iso8583: ISO8583_ERR_TRAILING_BYTES: /, 'an odd count of hex digits is no hex text of bytes: its own error');
 });
 
 const asXml = batch.line(['decode', '--dialect', BINARY_BITMAP, '--format', 'xml'], IMAGE);

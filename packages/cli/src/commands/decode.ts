@@ -146,9 +146,13 @@ class HexTextWatch {
     }
   }
 
-  /** Whether everything seen so far is hex text. */
+  /**
+   * Whether everything seen so far is hex text of whole bytes: an even number of hex digits (as `iso8583 encode`
+   * prints), blanks and line ends around them. A raw iso87ascii message can be made of hex characters only (no text
+   * field): one with an odd count keeps its own error.
+   */
   get hexText(): boolean {
-    return !this.other && this.digits > 0;
+    return !this.other && this.digits > 0 && this.digits % 2 === 0;
   }
 }
 
