@@ -2,8 +2,8 @@
  * Every TypeScript code block (```ts) of README.md, docs/*.md and the packages' READMEs type-checks against the built
  * packages, strict, as a user's ESM file would: an export renamed, an option or method that does not exist, a wrong
  * argument type fails here with the document and line. A block may be a fragment that uses names defined elsewhere
- * in its guide (`codec`, `message`, `socket`): only "cannot find name" and the parameter types of a callback whose
- * receiver is such a name are let pass. The blocks are checked in memory (one program, no file written).
+ * in its guide (`codec`, `message`, `socket`): only "cannot find name" (of a name no package exports: an export must be
+ * imported) and the parameter types of a callback whose receiver is such a name are let pass. The blocks are checked in memory (one program, no file written).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +24,21 @@ interface TsBlock {
 const FRAGMENT_CODES: ReadonlySet<number> = new Set([2304, 2552, 7006]);
 
 const root = repoRoot();
+
+/**
+ * The names the packages export: a fragment that uses one without importing it is a sample a user cannot run (its
+ * call would be untyped, so checked for nothing): "cannot find name" is let pass only for other names.
+ */
+const EXPORTED: ReadonlySet<string> = new Set(
+  (await Promise.all(['@iso8583/codec', '@iso8583/connector', '@iso8583/inbound', '@iso8583/metrics'].map(async (name) => Object.keys(await import(name))))).flat(),
+);
+
+/** Whether diagnostic `d` of a block is one a fragment may have (see {@link FRAGMENT_CODES} and {@link EXPORTED}). */
+function fragmentOnly(d: ts.Diagnostic): boolean {
+  if (!FRAGMENT_CODES.has(d.code)) return false;
+  const name = d.code === 2304 ? /'([^']+)'/.exec(ts.flattenDiagnosticMessageText(d.messageText, ' '))?.[1] : undefined;
+  return name === undefined || !EXPORTED.has(name);
+}
 
 function tsBlocks(): TsBlock[] {
   const blocks: TsBlock[] = [];
@@ -64,7 +79,7 @@ function typeCheck(sources: ReadonlyMap<string, { block: TsBlock; text: string }
   const lines: string[] = [];
   for (const d of ts.getPreEmitDiagnostics(program)) {
     const source = d.file === undefined ? undefined : sources.get(d.file.fileName);
-    if (source !== undefined && FRAGMENT_CODES.has(d.code)) continue;
+    if (source !== undefined && fragmentOnly(d)) continue;
     const at = d.file !== undefined && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : 0;
     // Line 0 of a virtual file is the `export {};` that makes it a module; line 1 is the line after the fence.
     const where = source === undefined ? (d.file?.fileName ?? 'the program') : `${source.block.file}:${source.block.line + at}`;
@@ -87,11 +102,13 @@ test('the TypeScript blocks of the documents type-check against the packages (fr
   const broken: TsBlock = {
     file: 'docs/broken.md',
     line: 10,
-    code: "import { createCodec, noSuchExport } from '@iso8583/codec';\ncreateCodec('iso87ascii').pack(42);\n",
+    code: "import { createCodec, noSuchExport } from '@iso8583/codec';\ncreateCodec('iso87ascii').pack(42);\nconst bank = createConnector({ host: 'h', port: 1 });\n",
   };
   const found = typeCheck(virtualFiles([...blocks, broken]));
   const [ofBroken, ofDocs] = [found.filter((l) => l.startsWith('docs/broken.md:')), found.filter((l) => !l.startsWith('docs/broken.md:'))];
   assert.deepEqual(ofDocs, []);
   assert.ok(ofBroken.some((l) => l.startsWith('docs/broken.md:11: TS2305')), ofBroken.join('\n'));
   assert.ok(ofBroken.some((l) => l.startsWith('docs/broken.md:12: ')), ofBroken.join('\n'));
+  // An export used without its import is not a fragment's name from its guide.
+  assert.ok(ofBroken.some((l) => l.startsWith('docs/broken.md:13: TS2304')), ofBroken.join('\n'));
 });
