@@ -1,4 +1,4 @@
-import { groupedNumber, hasPanShapedRun, maskDigitRuns, maskFieldValue, maskGroupedNumbers, maskPan, maskValue, parseTlv, sensitiveFields, wireHex } from '@iso8583/codec';
+import { groupedNumber, hasPanShapedRun, hexPanRuns, maskDigitRuns, maskFieldValue, maskGroupedNumbers, maskPan, maskValue, parseTlv, sensitiveFields, wireHex } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, Sensitivity, TlvItem, ValueEncoding } from '@iso8583/codec';
 
 /** Values shorter than this are not searched for (a 1- or 2-character value would mask half of every line). */
@@ -288,7 +288,8 @@ export class CardDataMask {
   /**
    * A value of a field that no one marked, when the codec would not show it as it is (`maskFieldValue`): the value
    * replaced by that view, and each PAN-shaped digit run in it by the masked PAN (the run quoted on its own, in an
-   * error text or a format argument).
+   * error text or a format argument), each PAN-shaped number it spells as the hex of ASCII or EBCDIC bytes (the codec's
+   * `hexPanRuns`: `F4F7F6F1...`, `F4 F7 F6 F1 ...`) by the codec's view of it; both counted against {@link MAX_EXACT_RUNS}.
    */
   #addFreeText(value: string, spec: FieldSpec | undefined, encoding: ValueEncoding | undefined): void {
     const masked = maskFieldValue(value, undefined, spec);
@@ -299,6 +300,7 @@ export class CardDataMask {
       // Past the cap, the run is found by the wholesale rule of text() instead of its own forms.
       if (++this.#runs <= MAX_EXACT_RUNS) this.#addForms(run, maskPan(run), encoding);
     }
+    for (const run of hexPanRuns(value)) if (++this.#runs <= MAX_EXACT_RUNS) this.#addForms(run, maskFieldValue(run, undefined, undefined), undefined);
   }
 
   /** A PAN of the message, when it is digits long enough to have pieces worth hiding. */
