@@ -3,6 +3,7 @@ import { resolveDialect } from './dialect/resolve.js';
 import { parseTlv } from './emv/tlv.js';
 import { messageArgument, textArgument } from './arguments.js';
 import { maskDigitRuns } from './digit-runs.js';
+import { maskHexRuns } from './hex-runs.js';
 import { maskPan } from './pan.js';
 
 /*
@@ -11,7 +12,8 @@ import { maskPan } from './pan.js';
  * as stars, and EMV data (field 55) as its list of tags without values (the PAN's own rules: pan.ts). A field that no
  * one marked (a private field such as 48, 62 or 126) has every run of digits that could be a PAN masked, and the track
  * data after one hidden (maskDigitRuns, digit-runs.ts): the last guard for card data in free text. Numbers written as
- * the hex of EBCDIC bytes (`F4F7F6F1...`: a binary field, or a hex dump in a text field) are read by the same rule.
+ * the hex of ASCII or EBCDIC bytes (`F4F7F6F1...`: a binary field, or a hex dump in a text field) are read by the same
+ * rule (hex-runs.ts).
  */
 
 /** The non-sensitive keys of a message for a log line: MTI, STAN (11), terminal (41), response code (39). */
@@ -124,101 +126,14 @@ const LONGEST_NUMBER_SHOWN = 12;
 const LONGEST_KEY_SHOWN = 15;
 
 /**
- * EBCDIC bytes as the text they spell, for the digit-run rule: digits, the separators it joins groups across, and the
- * track separators after which it hides the rest of the track (`=` and `D` of track 2, `^` of track 1: `5F` in code
- * page 037, `B0` in 1047).
- */
-const EBCDIC_TEXT: Readonly<Record<number, string>> = { 0x40: ' ', 0x60: '-', 0x4e: '+', 0x05: '\t', 0x7e: '=', 0xc4: 'D', 0x5f: '^', 0xb0: '^' };
-
-/** The character an EBCDIC byte stands for in the digit-run rule: a digit (`F0`-`F9`), a separator, else none. */
-function ebcdicChar(byte: number): string | undefined {
-  return byte >= 0xf0 && byte <= 0xf9 ? String.fromCharCode(0x30 + byte - 0xf0) : EBCDIC_TEXT[byte];
-}
-
-function ebcdicText(bytes: Buffer): string {
-  let text = '';
-  for (const b of bytes) text += ebcdicChar(b) ?? '.';
-  return text;
-}
-
-/** The fewest digits that {@link maskDigitRuns} masks (an 8-digit short PAN): a shorter EBCDIC number is not read. */
-const SHORTEST_NUMBER_MASKED = 8;
-
-/** The value of a hex digit's character code, -1 for any other character. */
-function hexDigit(code: number): number {
-  if (code >= 0x30 && code <= 0x39) return code - 0x30;
-  const lower = code | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
-}
-
-/** The character ({@link ebcdicChar}) of the EBCDIC byte that `text` spells in hex at `at`, if any. */
-function ebcdicPair(text: string, at: number): string | undefined {
-  const high = hexDigit(text.charCodeAt(at));
-  const low = hexDigit(text.charCodeAt(at + 1));
-  return high < 0 || low < 0 ? undefined : ebcdicChar(high * 16 + low);
-}
-
-/**
- * `out` (`text` with its own masks, of the same length) with the numbers that `text` spells as the hex of EBCDIC
- * digits masked by the rule of {@link maskDigitRuns}, each hidden digit's two characters as `**`: a hex dump written
- * into a text field (`48: "F4F7F6F1F7F3F9F0F0F1F0F1F0F0F1F0"`), or into a binary field whose hex is not whole bytes.
- * A run starts at an EBCDIC digit (`F0`-`F9`, either case) and goes on, two characters at a time, over EBCDIC digits
- * and the separators of {@link EBCDIC_TEXT} (`40` space, `60` dash, `4E` plus, `05` tab; the track separators `7E`,
- * `C4`, `5F`, `B0`, after which the track is hidden). Linear in the length of `text`: each run is read once.
- */
-function maskEbcdicRuns(text: string, out: string): string {
-  let parts: string[] | undefined;
-  let copied = 0;
-  for (let i = 0; i + 1 < text.length; ) {
-    const first = ebcdicPair(text, i);
-    if (first === undefined || first < '0' || first > '9') {
-      i++;
-      continue;
-    }
-    let end = i + 2;
-    let digits = 1;
-    for (let c = ebcdicPair(text, end); c !== undefined; end += 2, c = ebcdicPair(text, end)) if (c >= '0' && c <= '9') digits++;
-    if (digits >= SHORTEST_NUMBER_MASKED) {
-      // The run as the text it spells (one byte a character), masked by the rule, and each hidden character's two hex
-      // digits starred in the run's part of `out` (hex digits and stars: one byte a character too).
-      const spelled = Buffer.allocUnsafe((end - i) / 2);
-      for (let k = 0; k < spelled.length; k++) spelled[k] = ebcdicPair(text, i + 2 * k)!.charCodeAt(0);
-      const masked = Buffer.from(maskDigitRuns(spelled.toString('latin1')), 'latin1');
-      if (!masked.equals(spelled)) {
-        const region = Buffer.from(out.slice(i, end), 'latin1');
-        for (let k = 0; k < spelled.length; k++) if (masked[k] !== spelled[k]) region[2 * k] = region[2 * k + 1] = STAR;
-        (parts ??= []).push(out.slice(copied, i), region.toString('latin1'));
-        copied = end;
-      }
-    }
-    i = end;
-  }
-  return parts === undefined ? out : parts.join('') + out.slice(copied);
-}
-
-/** `*` as a byte. */
-const STAR = 0x2a;
-
-/**
  * Free text (the hex of a binary field, or a text field's value): its digit runs masked ({@link maskDigitRuns}: ASCII
- * digits `3x` are digits in hex too); when it is the hex of whole bytes (a binary field; a hex dump written into a text
- * field), the bytes read as ASCII text and as EBCDIC text masked by the same rule (a number written whole or in groups:
- * `F4F7F6F140F7F3...`, `353431332D...`; track data after one), each hidden digit's byte as `**`:
- * `F4F7F6F1F7F3************F0F0F1F0`. Other text (an odd number of hex digits, other characters: words around a hex
- * dump, a peer's or a sequence's mistake) has its runs of EBCDIC digits masked all the same ({@link maskEbcdicRuns}).
+ * digits `3x` are digits in hex too), and the numbers it spells as the hex of ASCII or EBCDIC bytes masked by the same
+ * rule ({@link maskHexRuns}: a binary field; a hex dump written into a text field, whole, with its byte pairs apart,
+ * at an odd position or inside words; a number written whole or in groups, track data after one), each hidden
+ * character's byte as `**`: `F4F7F6F1F7F3************F0F0F1F0`, `34:37:36:31:37:33:**:**:**:**:**:**:30:30:31:30`.
  */
 function maskFreeText(hex: string): string {
-  const out = maskDigitRuns(hex);
-  if (hex.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(hex)) return maskEbcdicRuns(hex, out);
-  const bytes = Buffer.from(hex, 'hex');
-  let parts: string[] | undefined;
-  for (const text of [bytes.toString('latin1'), ebcdicText(bytes)]) {
-    const masked = maskDigitRuns(text);
-    if (masked === text) continue;
-    parts ??= Array.from({ length: bytes.length }, (_, k) => out.slice(2 * k, 2 * k + 2));
-    for (let k = 0; k < bytes.length; k++) if (masked[k] !== text[k]) parts[k] = '**';
-  }
-  return parts === undefined ? out : parts.join('');
+  return maskHexRuns(hex, maskDigitRuns(hex));
 }
 
 /**
@@ -228,8 +143,8 @@ function maskFreeText(hex: string): string {
  * fixed-length text key of up to {@link LONGEST_KEY_SHOWN} characters (37, 41, 42). Free text is everything else: a
  * longer numeric or binary field, a variable text field, a field the dialect does not define, and a value that does
  * not fit its field (longer than it allows, or not digits in an `n` field: a peer's or a sequence's mistake, which may
- * be a PAN in field 39 or 41). Hex of whole bytes (a binary field's; a hex dump in a text field) also has its bytes
- * read as ASCII and as EBCDIC text by the same rule, and any other free text its runs of the hex of EBCDIC digits
+ * be a PAN in field 39 or 41). The numbers that free text spells as the hex of ASCII or EBCDIC bytes (a binary
+ * field's; a hex dump in a text field, its byte pairs apart or not, inside words or not) are masked by the same rule
  * ({@link maskFreeText}).
  */
 export function maskFieldValue(value: string, sensitivity: Sensitivity | undefined, spec: FieldSpec | undefined): string {

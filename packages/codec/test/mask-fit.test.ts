@@ -2,7 +2,7 @@
 // hold it (too long, not digits) is masked like free text, in describe() and maskMessage() alike.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describe, getDialect, maskFieldValue, maskMessage, maskPan, resolveDialect, summarize } from '../src/index.js';
+import { describe, getDialect, hexPanRuns, maskFieldValue, maskMessage, maskPan, resolveDialect, summarize } from '../src/index.js';
 import type { Dialect, FieldSpec, IsoMessage } from '../src/index.js';
 
 const PAN = '4761739001010010';
@@ -153,5 +153,64 @@ test('maskFieldValue – 64 KiB of EBCDIC hex in a text field, the worst shapes,
     }
     // A few ms each on an idle machine; a quadratic path takes seconds. The bound leaves room for a loaded one.
     assert.ok(best < 50, `${JSON.stringify(unit)}: ${best.toFixed(1)} ms`);
+  }
+});
+
+test('maskFieldValue – EBCDIC or ASCII hex of a card number with its byte pairs apart, in groups or at an odd position, is masked', () => {
+  const spec = getDialect('iso87ascii').fields['48']!;
+  const pairs = ebcdicHex(PAN).match(/../g)!;
+  const shown = [...ebcdicHex('476173').match(/../g)!, ...Array<string>(6).fill('**'), ...ebcdicHex('0010').match(/../g)!];
+  for (const delimiter of [' ', ':', '-', '.']) {
+    assert.equal(maskFieldValue(pairs.join(delimiter), undefined, spec), shown.join(delimiter), JSON.stringify(delimiter));
+    assert.equal(maskFieldValue(pairs.join(delimiter).toLowerCase(), undefined, spec), shown.join(delimiter).toLowerCase(), JSON.stringify(delimiter));
+  }
+  // Groups of 4 bytes' hex, and the dump starting at an odd position (all hex, even length: once read as whole bytes only).
+  assert.equal(maskFieldValue(ebcdicHex(PAN).match(/.{4}/g)!.join(' '), undefined, spec), 'F4F7 F6F1 F7F3 **** **** **** F0F0 F1F0');
+  assert.equal(maskFieldValue(`0${ebcdicHex(PAN)}0`, undefined, spec), `0${shown.join('')}0`);
+  assert.equal(maskFieldValue(`A${ebcdicHex(PAN)}B`, undefined, undefined), `A${shown.join('')}B`);
+  // ASCII hex with colons or dots between its bytes.
+  const ascii = Buffer.from(PAN).toString('hex').match(/../g)!;
+  const asciiShown = [...ascii.slice(0, 6), ...Array<string>(6).fill('**'), ...ascii.slice(12)];
+  for (const delimiter of [':', '.']) assert.equal(maskFieldValue(ascii.join(delimiter), undefined, spec), asciiShown.join(delimiter));
+  // Not a card number: a MAC address, an IP address, a time, a short EBCDIC number apart, two delimiters between pairs.
+  for (const value of ['00:1A:2B:3C:4D:5E', '192.168.10.200', '10:30:45', 'F1 F2 F3 F4 F5 F6 F7', 'F4  F7  F6  F1  F7  F3  F9  F0  F0  F1']) {
+    assert.equal(maskFieldValue(value, undefined, spec), value);
+  }
+});
+
+test('maskFieldValue – EBCDIC track 1 or ASCII-hex track 2 inside other text: the name, expiry and discretionary data are hidden', () => {
+  const spec = getDialect('iso87ascii').fields['48']!;
+  const shown = `${ebcdicHex('476173')}${'**'.repeat(6)}${ebcdicHex('0010')}`;
+  // %B PAN ^DOE/JOHN^ 2512101123456 in EBCDIC (037), with words around it: C4D6C561D1D6C8D5 is DOE/JOHN.
+  const track1 = `6CC2${ebcdicHex(PAN)}5FC4D6C561D1D6C8D55F${ebcdicHex('2512101123456')}`;
+  assert.equal(maskFieldValue(`TRK1=${track1} end`, undefined, spec), `TRK1=6CC2${shown}5F${'**'.repeat(8)}5F${'**'.repeat(13)} end`);
+  assert.equal(maskFieldValue(`X${ebcdicHex(PAN)}5FC4D6C55F${ebcdicHex('2512101')}`, undefined, spec), `X${shown}5F${'**'.repeat(3)}5F${'**'.repeat(7)}`);
+  // PAN=2512101123456 as ASCII hex inside words: no digit of the expiry (32 35 31 32) is shown.
+  const masked = maskFieldValue(`T=${Buffer.from(`${PAN}=2512101123456`).toString('hex')};`, undefined, spec);
+  assert.ok(masked.endsWith(`3d${'**'.repeat(13)};`) && !masked.includes('3235'), masked);
+});
+
+test('hexPanRuns – the pieces of text that spell a PAN-shaped number as EBCDIC or ASCII hex, as they are written', () => {
+  const hex = ebcdicHex(PAN);
+  assert.deepEqual(hexPanRuns(`PAN=${hex};CVV2=123`), [hex]);
+  assert.deepEqual(hexPanRuns(hex.match(/../g)!.join(' ')), [hex.match(/../g)!.join(' ')]);
+  assert.deepEqual(hexPanRuns(`0${hex}0`), [hex]);
+  assert.deepEqual(hexPanRuns(`x${Buffer.from(PAN).toString('hex')}=`), [Buffer.from(PAN).toString('hex')]);
+  for (const text of [PAN, ebcdicHex('000123'), 'DEADBEEF', ebcdicHex('4761 7390')]) assert.deepEqual(hexPanRuns(text), [], text);
+});
+
+test('maskFieldValue – 64 KiB of delimited or odd-aligned hex, the worst shapes, each in a few milliseconds (linear)', () => {
+  const spec = getDialect('iso87ascii').fields['48']!;
+  const spaced = ebcdicHex(PAN).match(/../g)!.join(' ');
+  const shapes = [`${spaced} `, 'F1:', '0F1F', `${ebcdicHex(PAN)}5F`, `6CC2${ebcdicHex(PAN)}5FC4D6C55F`, '3.', '5F5F'];
+  for (const unit of shapes) {
+    const text = unit.repeat(Math.floor(65536 / unit.length));
+    let best = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now();
+      maskFieldValue(text, undefined, spec);
+      best = Math.min(best, performance.now() - start);
+    }
+    assert.ok(best < 100, `${JSON.stringify(unit)}: ${best.toFixed(1)} ms`);
   }
 });

@@ -1,4 +1,4 @@
-import { groupedNumber, hasPanShapedRun, maskDigitRuns, maskFieldValue, maskGroupedNumbers, maskPan, maskValue, parseTlv, sensitiveFields, wireHex } from '@iso8583/codec';
+import { groupedNumber, hasPanShapedRun, hexPanRuns, maskFieldValue, maskGroupedNumbers, maskPan, maskValue, parseTlv, sensitiveFields, wireHex } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, Sensitivity, TlvItem, ValueEncoding } from '@iso8583/codec';
 
 /** Values shorter than this are not searched for (a 1- or 2-character value would mask half of every line). */
@@ -122,8 +122,10 @@ export class CardDataMask {
    * and the last 4 are shown), and every number in groups of 13 digits or more masked as a PAN (the codec's
    * `maskGroupedNumbers`: a PAN formatted `4761 7390 0101 0010`, of this message or any other). When the message had
    * more digit runs than
-   * {@link MAX_EXACT_RUNS} ({@link wholesale}), also every digit run that could be a PAN (the codec's `maskDigitRuns`)
-   * and the hex of every run of 8 or more digits as ASCII or EBCDIC bytes (as stars), whatever message it came from.
+   * {@link MAX_EXACT_RUNS} ({@link wholesale}), also every digit run that could be a PAN (the codec's `maskDigitRuns`),
+   * the hex of every run of 8 or more digits as ASCII or EBCDIC bytes (as stars), and every PAN-shaped number spelled
+   * in such hex with its byte pairs apart (`F4 F7 F6 ...`: the codec's free-text view, `maskFieldValue`), whatever
+   * message it came from.
    */
   text(text: string): string {
     let out = text;
@@ -131,7 +133,7 @@ export class CardDataMask {
       for (const [form, masked] of this.#forms) if (out.includes(form)) out = out.replaceAll(form, masked);
     }
     if (this.#pieces.size > 0 && out.length >= PAN_PIECE) out = this.#hidePanPieces(out);
-    if (this.wholesale) return maskDigitRuns(out.replace(DIGIT_RUN_HEX, (hex) => '*'.repeat(hex.length)));
+    if (this.wholesale) return maskFieldValue(out.replace(DIGIT_RUN_HEX, (hex) => '*'.repeat(hex.length)), undefined, undefined);
     return maskGroupedNumbers(out);
   }
 
@@ -288,7 +290,8 @@ export class CardDataMask {
   /**
    * A value of a field that no one marked, when the codec would not show it as it is (`maskFieldValue`): the value
    * replaced by that view, and each PAN-shaped digit run in it by the masked PAN (the run quoted on its own, in an
-   * error text or a format argument).
+   * error text or a format argument), each PAN-shaped number it spells as the hex of ASCII or EBCDIC bytes (the codec's
+   * `hexPanRuns`: `F4F7F6F1...`, `F4 F7 F6 F1 ...`) by the codec's view of it; both counted against {@link MAX_EXACT_RUNS}.
    */
   #addFreeText(value: string, spec: FieldSpec | undefined, encoding: ValueEncoding | undefined): void {
     const masked = maskFieldValue(value, undefined, spec);
@@ -299,6 +302,7 @@ export class CardDataMask {
       // Past the cap, the run is found by the wholesale rule of text() instead of its own forms.
       if (++this.#runs <= MAX_EXACT_RUNS) this.#addForms(run, maskPan(run), encoding);
     }
+    for (const run of hexPanRuns(value)) if (++this.#runs <= MAX_EXACT_RUNS) this.#addForms(run, maskFieldValue(run, undefined, undefined), undefined);
   }
 
   /** A PAN of the message, when it is digits long enough to have pieces worth hiding. */

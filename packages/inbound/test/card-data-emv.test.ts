@@ -76,6 +76,10 @@ test('card data – a message with hundreds of digit runs: the mask stays small 
   assert.ok(!line.includes(Buffer.from(last).toString('hex')), line);
   assert.ok(!line.toUpperCase().includes(wireHex(last, 'ebcdic')), line);
   assert.match(line, /stan 000001/, 'a short number is kept');
+  // The same run as an EBCDIC dump with its byte pairs apart (no form of it was added: past the cap).
+  const spaced = wireHex(last, 'ebcdic').match(/../g)!.join(' ');
+  const dump = mask.text(`dump ${spaced}`);
+  assert.ok(!dump.includes(spaced.slice(18, 36)), dump);
 });
 
 test('card data – an ordinary message is masked form by form, not wholesale', () => {

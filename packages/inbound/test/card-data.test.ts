@@ -260,3 +260,33 @@ test('card data – a PAN in a field no one marks (48, 62, 102) is masked in seq
   assert.equal(fields['41'], 'TERM0001', 'a key is shown as it is');
   assert.match(text, /declined 541333\*{6}0434 \(account 476173\*{6}0010\)/);
 });
+
+test('card data – a PAN in field 48 or track 1 in field 62 as an EBCDIC hex dump is masked in sequence logs, the PAN sliced out too', async (t) => {
+  const IN_48 = '4761739001010010';
+  const ebcdic = (digits: string): string => Buffer.from([...digits].map((c) => 0xf0 + Number(c))).toString('hex').toUpperCase();
+  const HEX_48 = ebcdic(IN_48);
+  // %B PAN ^DOE/JOHN^ 2512101123456 in EBCDIC inside words; C4D6C561D1D6C8D5 is DOE/JOHN.
+  const NAME = 'C4D6C561D1D6C8D5';
+  const f48 = `PAN=${HEX_48.match(/../g)!.join(' ')};CVV2=123`;
+  const f62 = `TRK1=6CC2${HEX_48}5F${NAME}5F${ebcdic('2512101123456')} x`;
+  const { logger, bytes } = capturedLogger();
+  const { port, endpoint } = await startEndpoint(t, {
+    logger,
+    sequence: (m, context) => {
+      const f = m.fields as Record<string, string>;
+      context.logger.info({ fields: f }, 'received');
+      context.logger.info(`card ${f['48']!.slice(4, f['48']!.indexOf(';'))}`);
+      context.logger.info(`pan ${HEX_48}`);
+      return answer(m, context);
+    },
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await client.request(purchase(4, { 48: f48, 62: f62 }))).fields['39'], '00');
+  await endpoint.close();
+  const text = bytes();
+  for (const value of [HEX_48, HEX_48.match(/../g)!.join(' '), HEX_48.slice(12, 24), NAME, ebcdic('251210')]) {
+    assert.ok(!text.includes(value), `the log shows ${value}: ${text}`);
+  }
+  assert.match(text, /pan F4F7F6F1F7F3\*{12}F0F0F1F0/);
+});

@@ -1,0 +1,137 @@
+import { textArgument } from './arguments.js';
+import { isPanShaped, maskDigitRuns } from './digit-runs.js';
+
+/*
+ * Numbers written as the hex of their bytes, in ASCII (`3437...`) or EBCDIC (`F4F7...`): a binary field, or a hex dump
+ * written into a text field, as it came (`F4F7F6F1...`), with its byte pairs apart (`F4 F7 F6`, `F4:F7:F6`, `34.37`,
+ * groups `F4F7 F6F1`), at an odd position (`0F4F7F6...`) or inside words (`TRK1=6CC2F4F7...;`). Read by the rule of
+ * maskDigitRuns (digit-runs.ts), one home for both the codec's masks and the inbound sequence logger.
+ */
+
+/**
+ * EBCDIC bytes as the text they spell, for the digit-run rule: digits, the separators it joins groups across, and the
+ * track separators after which it hides the rest of the track (`=` and `D` of track 2, `^` of track 1: `5F` in code
+ * page 037, `B0` in 1047).
+ */
+const EBCDIC_TEXT: Readonly<Record<number, string>> = { 0x40: ' ', 0x60: '-', 0x4e: '+', 0x05: '\t', 0x7e: '=', 0xc4: 'D', 0x5f: '^', 0xb0: '^' };
+
+/** The fewest digits that {@link maskDigitRuns} masks (an 8-digit short PAN): a shorter number is not read. */
+const SHORTEST_NUMBER_MASKED = 8;
+
+/** `*` as a byte. */
+const STAR = 0x2a;
+
+/** The character an EBCDIC byte stands for in the digit-run rule: a digit (`F0`-`F9`), a separator, else `.`. */
+function ebcdicChar(byte: number): number {
+  if (byte >= 0xf0 && byte <= 0xf9) return 0x30 + byte - 0xf0;
+  return EBCDIC_TEXT[byte]?.charCodeAt(0) ?? 0x2e;
+}
+
+/** The value of a hex digit's character code, -1 for any other character. */
+function hexDigit(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
+
+/** One delimiter between byte pairs of a hex dump: a space, `:`, `-` or `.`. */
+function isDelimiter(code: number): boolean {
+  return code === 0x20 || code === 0x3a || code === 0x2d || code === 0x2e;
+}
+
+/**
+ * Called for each reading of a stretch of hex that {@link maskDigitRuns} changes: `at` holds the position in the text
+ * of each hex digit of the stretch, the reading's bytes start at hex digit `offset` (0 or 1), `spelled` is the text
+ * they spell (one character a byte) and `masked` the same masked by the rule.
+ */
+type Visit = (at: Int32Array, offset: number, spelled: string, masked: string) => void;
+
+/**
+ * Every stretch of hex digits of `text` (joined over ONE delimiter, {@link isDelimiter}, between two hex digits) read
+ * as bytes from its first and from its second hex digit, each as ASCII (Latin-1) and as EBCDIC text
+ * ({@link EBCDIC_TEXT}; any other byte reads as `.`), and masked by {@link maskDigitRuns}. Linear in the length of
+ * `text`: each hex digit is read four times.
+ */
+function eachHexReading(text: string, visit: Visit): void {
+  const at = new Int32Array(text.length);
+  let n = 0;
+  const flush = (): void => {
+    if (n >= 2 * SHORTEST_NUMBER_MASKED) readStretch(text, at.subarray(0, n), visit);
+    n = 0;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (hexDigit(code) >= 0) at[n++] = i;
+    else if (!(n > 0 && at[n - 1] === i - 1 && isDelimiter(code) && hexDigit(text.charCodeAt(i + 1)) >= 0)) flush();
+  }
+  flush();
+}
+
+function readStretch(text: string, at: Int32Array, visit: Visit): void {
+  for (const offset of [0, 1]) {
+    const pairs = (at.length - offset) >> 1;
+    if (pairs < SHORTEST_NUMBER_MASKED) continue;
+    const bytes = Buffer.allocUnsafe(pairs);
+    for (let k = 0; k < pairs; k++) {
+      bytes[k] = hexDigit(text.charCodeAt(at[offset + 2 * k]!)) * 16 + hexDigit(text.charCodeAt(at[offset + 2 * k + 1]!));
+    }
+    const ascii = bytes.toString('latin1');
+    for (let k = 0; k < pairs; k++) bytes[k] = ebcdicChar(bytes[k]!);
+    for (const spelled of [ascii, bytes.toString('latin1')]) {
+      const masked = maskDigitRuns(spelled);
+      if (masked !== spelled) visit(at, offset, spelled, masked);
+    }
+  }
+}
+
+/**
+ * `out` (`text` with its own masks, of the same length) with the numbers that `text` spells as the hex of ASCII or
+ * EBCDIC bytes masked by the rule of {@link maskDigitRuns}, each hidden character's two hex digits as `**` (see
+ * {@link eachHexReading}: `F4F7F6F1F7F3************F0F0F1F0`, `F4 F7 F6 F1 F7 F3 ** ** ** ** ** ** F0 F0 F1 F0`; the
+ * track data after one, track 1's name included). Linear in the length of `text`.
+ */
+export function maskHexRuns(text: string, out: string): string {
+  let starred: Uint8Array | undefined;
+  eachHexReading(text, (at, offset, spelled, masked) => {
+    starred ??= new Uint8Array(text.length);
+    for (let k = 0; k < spelled.length; k++) {
+      if (masked.charCodeAt(k) !== spelled.charCodeAt(k)) starred[at[offset + 2 * k]!] = starred[at[offset + 2 * k + 1]!] = 1;
+    }
+  });
+  if (starred === undefined) return out;
+  const chars = Buffer.from(out, 'utf16le');
+  for (let i = 0; i < starred.length; i++) if (starred[i] === 1) chars.writeUInt16LE(STAR, 2 * i);
+  return chars.toString('utf16le');
+}
+
+/**
+ * The pieces of `text` that spell, as the hex of ASCII or EBCDIC bytes (whole, with their byte pairs apart, at an odd
+ * position or inside words: see {@link maskHexRuns}), a run of digits that could be a PAN (the rule of
+ * {@link maskDigitRuns}), each as it is written in `text`, from its first digit's hex to its last:
+ * `hexPanRuns('PAN=F4F7F6F1F7F3F9F0F0F1F0F1F0F0F1F0;')` is `['F4F7F6F1F7F3F9F0F0F1F0F1F0F0F1F0']`. For a logger that
+ * looks for a message's card data in what it logs (the inbound endpoint's sequence logs). Linear in the length of
+ * `text`. Throws `ISO8583_ERR_OPTION` for a value that is not text.
+ */
+export function hexPanRuns(text: string): string[] {
+  textArgument(text, 'text');
+  const runs: string[] = [];
+  eachHexReading(text, (at, offset, spelled, masked) => {
+    for (let k = 0; k < spelled.length; ) {
+      if (masked.charCodeAt(k) === spelled.charCodeAt(k) || !isDigitCode(spelled.charCodeAt(k))) {
+        k++;
+        continue;
+      }
+      let start = k;
+      while (start > 0 && isDigitCode(spelled.charCodeAt(start - 1))) start--;
+      let end = k + 1;
+      while (end < spelled.length && isDigitCode(spelled.charCodeAt(end))) end++;
+      if (isPanShaped(spelled.slice(start, end))) runs.push(text.slice(at[offset + 2 * start], at[offset + 2 * end - 1]! + 1));
+      k = end;
+    }
+  });
+  return [...new Set(runs)];
+}
+
+function isDigitCode(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
