@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
-import { BatchTokens, ENDS, storedBefore } from '../src/pg/batch-token.js';
+import { BatchTokens, ENDS, lockWait, storedBefore } from '../src/pg/batch-token.js';
 import type { NextBatch } from '../src/pg/batch-token.js';
 import { PgLogDatabases } from './helpers/pg-transaction-log.js';
 
@@ -104,14 +104,26 @@ test('a look that finds none (the earlier try committed just before it) keeps th
   }
 });
 
-test("a retry ended by the client's own query timeout (not the lock wait) counts as waiting: the earlier try is ended", async (t) => {
-  const { pool, client, tokens, retry, insert } = await setUp(t, 'unblock_client_timeout');
-  const holder = await client();
-  const holding = holder.query(`BEGIN; ${insert(retry)}; SELECT pg_sleep(60)`).then(() => 'done', () => 'ended');
-  const timed = await client({ query_timeout: 200 });
-  const err = await timed.query(insert(retry)).then(() => undefined, (e: unknown) => e);
-  assert.equal((err as Error).message, 'Query read timeout');
-  const ended = (await tokens.unblock(pool, retry, err)) ?? 0;
-  assert.ok(ended >= 1, `the earlier try ended (${ended})`);
-  assert.equal(await holding, 'ended');
+for (const [why, config, code] of [
+  ["the client's own query timeout", { query_timeout: 200 }, undefined],
+  ["a role's or session's statement_timeout (57014)", { statement_timeout: 200 }, '57014'],
+] as const) {
+  test(`a retry ended by ${why}, not the lock wait, counts as waiting: the earlier try is ended`, async (t) => {
+    const { pool, client, tokens, retry, insert } = await setUp(t, `unblock_timeout_${code ?? 'client'}`);
+    const holder = await client();
+    const holding = holder.query(`BEGIN; ${insert(retry)}; SELECT pg_sleep(60)`).then(() => 'done', () => 'ended');
+    const timed = await client(config);
+    const err = await timed.query(insert(retry)).then(() => undefined, (e: { code?: string; message?: string }) => e);
+    assert.equal(err?.code, code, err?.message);
+    const ended = (await tokens.unblock(pool, retry, err)) ?? 0;
+    assert.ok(ended >= 1, `the earlier try ended (${ended})`);
+    assert.equal(await holding, 'ended');
+  });
+}
+
+test("a given pool's query_timeout or statement_timeout shorter than the log's statementTimeout sets the wait: half the shortest", async (t) => {
+  const url = pgs.database('unblock_wait');
+  const pools = [new pg.Pool({ connectionString: url, query_timeout: 400 }), new pg.Pool({ connectionString: url, statement_timeout: 600 }), new pg.Pool({ connectionString: url })];
+  t.after(() => Promise.all(pools.map((p) => p.end())));
+  assert.deepEqual(pools.map((p) => lockWait(p, 2_000)), [200, 300, 1_000]);
 });
