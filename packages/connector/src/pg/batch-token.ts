@@ -10,8 +10,8 @@
  * it (at most `lockTimeout` ms: a try the server still holds that long is waiting for the rest of rows its client will
  * never send, or is still committing), then the sessions running it are ended and the batch goes again under the same
  * token (`unblock`). A look for those sessions that fails (the pool busy, the server refusing it) says nothing: the
- * token is kept. Only when the look ran and found none, {@link ENDS} times (`track_activities` off, another role; a
- * try that committed just before a look is found by the next retry's 23505), does the batch go under a fresh token.
+ * token is kept. Only when a look that ran finds none once {@link ENDS} have run (`track_activities` off, another role;
+ * a try that committed just before a look is found by the next retry's 23505) does the batch go under a fresh token.
  * A retry refused before its statement ran (the database starting up, out of reach) keeps the token. The tokens of
  * batches known stored are deleted by a later batch's statement, {@link SPENT_TOKENS_DELETED} at a time; the tokens a
  * node left when it died go with `prune`.
@@ -168,7 +168,7 @@ export class BatchTokens {
    * the batch in doubt sent again (a retry refused before its statement ran, the database restarting or out of reach,
    * says nothing of the earlier try, which may have committed: a fresh token would store the batch twice). When that
    * retry waited too long ({@link waited}), `ended` is what {@link unblock} found: the token is kept unless the look ran
-   * and found none, and had done so {@link ENDS} times (a try that committed just before a look would be stored twice
+   * and found none, once {@link ENDS} looks have run (a try that committed just before a look would be stored twice
    * under a fresh token: the next retry finds it by its 23505); then the batch goes under a fresh token, and may be
    * stored twice.
    */
