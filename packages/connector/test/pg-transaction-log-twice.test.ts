@@ -134,19 +134,26 @@ async function answerDroppingProxy(target: number): Promise<{ port: number; arm(
  * A log on database `name` through an answer-dropping proxy (statements time out after 400 ms, retries come fast),
  * opened; `check` reads the database directly, `count(n)` counts the rows of `sampleRecord(n)`. Closed after the test.
  */
-async function proxiedLog(t: TestContext, name: string, options: Partial<PgTransactionLogOptions> = {}) {
+async function proxiedLog(t: TestContext, name: string, options: Partial<PgTransactionLogOptions> = {}, sharedPool?: pg.PoolConfig) {
   const url = new URL(pgs.database(name));
   const proxy = await answerDroppingProxy(Number(url.port));
   t.after(() => proxy.close());
   const check = new pg.Pool({ connectionString: url.toString() });
   t.after(() => check.end());
   url.port = String(proxy.port);
-  const log = new PgTransactionLog({ connectionString: url.toString(), statementTimeout: 400, retryDelay: 20, maxRetryDelay: 100, ...options });
+  // With `sharedPool`, the log is given a pool of the application's (with that configuration) instead of its own.
+  const pool = sharedPool === undefined ? undefined : new pg.Pool({ ...sharedPool, connectionString: url.toString() });
+  if (pool !== undefined) t.after(() => pool.end());
+  const where = pool === undefined ? { connectionString: url.toString() } : { pool };
+  const log = new PgTransactionLog({ ...where, statementTimeout: 400, retryDelay: 20, maxRetryDelay: 100, ...options });
   t.after(() => log.close());
   await log.open();
   const count = async (n: number): Promise<number> =>
     (await check.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions WHERE stan = $1', [sampleRecord(n).stan])).rows[0]?.n ?? 0;
-  return { proxy, check, log, count };
+  /** Sessions other than `check`'s own still running (not idle after) a batch's statement (its insert of its token). */
+  const running = async (): Promise<number> =>
+    (await check.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() AND state <> 'idle' AND strpos(query, 'INSERT INTO iso8583_transaction_batches') > 0")).rows[0]?.n ?? 0;
+  return { proxy, check, log, count, running };
 }
 
 test('a batch that committed but whose answer was lost is sent again and stored once; the records recorded meanwhile are stored too', async (t) => {
@@ -174,13 +181,28 @@ test('a batch that committed but whose answer was lost is sent again and stored 
 });
 
 test('a batch whose first try the server still holds open (waiting for rows its client will never send) is stored once the retry has waited half the statement timeout and ended that try', async (t) => {
-  const { proxy, check, log } = await proxiedLog(t, 'try_stranded');
+  const { proxy, check, log, running } = await proxiedLog(t, 'try_stranded');
   proxy.strand();
   await log.record(sampleRecord(1));
   assert.ok(log.stats().failedBatches >= 2, 'the first try timed out, the retry under its token waited for it and gave up');
   const { rows } = await check.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions');
   assert.equal(rows[0]?.n, 1, 'stored once, under its token (the stranded try ended)');
   assert.deepEqual((await log.query({})).map((r) => r.stan), [sampleRecord(1).stan]);
+  // Stored under a fresh token instead, the stranded try would still hold the first token, waiting for its rows.
+  await waitUntil(async () => (await running()) === 0, { what: 'the stranded try to be ended (not left holding its token)', timeoutMs: 5_000 });
+  const tokens = await check.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transaction_batches');
+  assert.equal(tokens.rows[0]?.n, 1, 'one token: the retry kept the first try\'s');
+});
+
+test('with a given pool whose query timeout is shorter than half the statement timeout, a batch whose first try is stranded still waits less than the pool allows, ends that try and is stored once', async (t) => {
+  // The pool's own query_timeout (400 ms) ends a retry waiting the log's statementTimeout / 2 (1 s) first: the retry
+  // would fail with the client's timeout, never the lock wait's 55P03, and the stranded try would never be ended.
+  const { proxy, log, count, running } = await proxiedLog(t, 'shared_pool', { statementTimeout: 2_000 }, { query_timeout: 400, max: 4 });
+  proxy.strand();
+  const stored = log.record(sampleRecord(1)).then(() => true);
+  await waitUntil(() => stored, { what: 'the record to be stored', timeoutMs: 10_000 });
+  assert.equal(await count(1), 1, 'stored once');
+  await waitUntil(async () => (await running()) === 0, { what: 'the stranded try to be ended', timeoutMs: 5_000 });
 });
 
 test('a batch whose first try the server still runs once its retry has waited (its last message held back) has that try ended: stored once', async (t) => {

@@ -9,7 +9,9 @@
  * the token's key), and the batch counts as stored; if that try is still running on the server, the retry waits for
  * it (at most `lockTimeout` ms: a try the server still holds that long is waiting for the rest of rows its client will
  * never send, or is still committing), then the sessions running it are ended and the batch goes again under the same
- * token (`unblock`); only when none can be ended (`track_activities` off, another role) does it go under a fresh token.
+ * token (`unblock`). A look for those sessions that fails (the pool busy, the server refusing it) says nothing: the
+ * token is kept. Only when a look that ran finds none once {@link ENDS} have run (`track_activities` off, another role;
+ * a try that committed just before a look is found by the next retry's 23505) does the batch go under a fresh token.
  * A retry refused before its statement ran (the database starting up, out of reach) keeps the token. The tokens of
  * batches known stored are deleted by a later batch's statement, {@link SPENT_TOKENS_DELETED} at a time; the tokens a
  * node left when it died go with `prune`.
@@ -24,20 +26,52 @@ export const BATCH_TOKENS = 'iso8583_transaction_batches';
 /** Tokens of stored batches deleted together, by one statement of a later batch (a statement per batch would cost more). */
 export const SPENT_TOKENS_DELETED = 32;
 
-/** The SQLSTATE of a lock not granted within `lock_timeout`: a retry that waited for its earlier try too long. */
-const LOCK_TIMEOUT = '55P03';
+/**
+ * True when a batch sent again failed for waiting too long, maybe for its earlier try: a lock not granted within
+ * `lock_timeout` (SQLSTATE 55P03), a statement timeout or cancel (57014: a role's `statement_timeout` shorter than the
+ * wait), or the client's own query timeout (a given pool's `query_timeout`).
+ */
+function waited(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  return e?.code === '55P03' || e?.code === '57014' || (e?.code === undefined && e?.message === 'Query read timeout');
+}
 
-/** Times a batch in doubt ends the sessions still running its earlier tries before it gives its token up. */
-const ENDS = 3;
+/** Looks, by a batch in doubt sent again and waiting too long, for the sessions still running its earlier tries, before it gives its token up. */
+export const ENDS = 3;
+
+/** The statement that inserts `token`: the start of every batch's statement, and what {@link BatchTokens.unblock} looks for. */
+function tokenInsert(token: string): string {
+  return `INSERT INTO ${BATCH_TOKENS} (id) VALUES ('${token}')`;
+}
+
+/**
+ * The sessions {@link BatchTokens.unblock} ends: of this role on this database, client backends running (not idle) the
+ * batch's own insert of its token; every other session (another application, role or database, a session whose last
+ * statement merely named the token) is left alone.
+ */
+const END_EARLIER_TRIES =
+  'SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND usename = current_user ' +
+  "AND datname = current_database() AND backend_type = 'client backend' AND state <> 'idle' AND strpos(query, $1) > 0";
+
+/**
+ * How long (ms) a batch sent again waits for its earlier try: half the shortest of `statementTimeout` and the
+ * `query_timeout` and `statement_timeout` of `pool`, so that the wait ends first (SQLSTATE 55P03) and not the statement.
+ */
+export function lockWait(pool: pg.Pool, statementTimeout: number): number {
+  const given = (pool as { options?: { query_timeout?: unknown; statement_timeout?: unknown } }).options;
+  const timeouts = [statementTimeout, given?.query_timeout, given?.statement_timeout].filter((t): t is number => typeof t === 'number' && t > 0);
+  return Math.min(...timeouts) / 2;
+}
 
 /**
  * A batch sent once whose fate is unknown: its first record's place in the buffer, its size, its token, and how many
- * times a retry ended the sessions still running its earlier tries ({@link BatchTokens.unblock}).
+ * times a retry looked for the sessions still running its earlier tries ({@link BatchTokens.unblock}).
  */
 interface InDoubt {
   token: string;
   first: number;
   size: number;
+  /** Looks for the sessions running its earlier tries that ran (whether they found any or not). */
   ends: number;
 }
 
@@ -53,7 +87,7 @@ export interface NextBatch {
   deletes: readonly string[];
   /** The batch in doubt sent again under its token. */
   again: boolean;
-  /** Times the sessions still running its earlier tries were ended (0 for a new batch). */
+  /** Looks for the sessions still running its earlier tries that ran (0 for a new batch). */
   ends: number;
 }
 
@@ -89,7 +123,7 @@ export class BatchTokens {
     // Tokens are hex made here: written into the text, as the simple query protocol (which COPY needs) has no parameters.
     const wait = again ? `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(this.lockTimeout))}; ` : '';
     const drop = deletes.length > 0 ? `DELETE FROM ${BATCH_TOKENS} WHERE id IN (${deletes.map((t) => `'${t}'`).join(', ')}); ` : '';
-    return { take: again ? doubt.size : max, sql: `${wait}INSERT INTO ${BATCH_TOKENS} (id) VALUES ('${token}'); ${drop}${this.copy}`, token, deletes, again, ends: again ? doubt.ends : 0 };
+    return { take: again ? doubt.size : max, sql: `${wait}${tokenInsert(token)}; ${drop}${this.copy}`, token, deletes, again, ends: again ? doubt.ends : 0 };
   }
 
   /**
@@ -114,33 +148,36 @@ export class BatchTokens {
   }
 
   /**
-   * After `batch` failed with `err`: when it was the batch in doubt sent again and it waited too long for an earlier
-   * try the server still runs (`lock_timeout`, SQLSTATE 55P03: a try stranded waiting for rows its client will never
-   * send, or still committing), ends the sessions running it (found by the token in their statement's text, on
-   * `pool`) so that the next retry under the same token finds the earlier try committed (23505) or rolled back.
-   * Resolves with how many were ended: 0 when none was, seen (`track_activities` off, another role) or not.
+   * After `batch` failed with `err`: when it was the batch in doubt sent again and it waited too long, maybe for an
+   * earlier try the server still runs (see {@link waited}: a try stranded waiting for rows its client will never send,
+   * or still committing), ends the sessions running that try ({@link END_EARLIER_TRIES}, on `pool`) so that the next
+   * retry under the same token finds it committed (23505) or rolled back. Resolves with how many were ended (0: the
+   * look ran and found none), `undefined` when the look itself failed (nothing known), 0 when there was nothing to do.
    */
-  async unblock(pool: pg.Pool, batch: NextBatch, err: unknown): Promise<number> {
-    if (!batch.again || batch.ends >= ENDS || (err as { code?: unknown } | undefined)?.code !== LOCK_TIMEOUT) return 0;
+  async unblock(pool: pg.Pool, batch: NextBatch, err: unknown): Promise<number | undefined> {
+    if (!batch.again || !waited(err)) return 0;
     try {
-      const sql = 'SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND strpos(query, $1) > 0';
-      return (await pool.query<{ ended: boolean }>(sql, [batch.token])).rows.filter((r) => r.ended).length;
+      return (await pool.query<{ ended: boolean }>(END_EARLIER_TRIES, [tokenInsert(batch.token)])).rows.filter((r) => r.ended).length;
     } catch {
-      return 0;
+      return undefined;
     }
   }
 
   /**
    * `batch` (its first record at `first`, `size` records) failed: in doubt when it may have committed, or when it was
-   * the batch in doubt sent again and refused for anything but the wait for its earlier try (`lock_timeout`, SQLSTATE
-   * 55P03), or for that wait once `ended` (by {@link unblock}) the sessions running that try. A retry refused before
-   * its statement ran (the database restarting, out of reach) says nothing of the earlier try, which may have
-   * committed: a fresh token would store the batch twice. A try that waited and whose earlier try could not be ended
-   * ({@link ENDS} times at most) goes under a fresh token: the batch may then be stored twice.
+   * the batch in doubt sent again (a retry refused before its statement ran, the database restarting or out of reach,
+   * says nothing of the earlier try, which may have committed: a fresh token would store the batch twice). When that
+   * retry waited too long ({@link waited}), `ended` is what {@link unblock} found: the token is kept unless the look ran
+   * and found none, once {@link ENDS} looks have run (a try that committed just before a look would be stored twice
+   * under a fresh token: the next retry finds it by its 23505); then the batch goes under a fresh token, and may be
+   * stored twice.
    */
-  failed(batch: NextBatch, first: number, size: number, err: unknown, ended = 0): void {
-    const waited = (err as { code?: unknown } | undefined)?.code === LOCK_TIMEOUT;
-    const stillInDoubt = batch.again && (!waited || ended > 0);
-    if (stillInDoubt || !notCommitted(err)) this.doubt = { token: batch.token, first, size, ends: batch.ends + (ended > 0 ? 1 : 0) };
+  failed(batch: NextBatch, first: number, size: number, err: unknown, ended?: number): void {
+    let ends = batch.ends;
+    if (batch.again && waited(err) && ended !== undefined) {
+      ends += 1;
+      if (ended === 0 && ends >= ENDS) return;
+    }
+    if (batch.again || !notCommitted(err)) this.doubt = { token: batch.token, first, size, ends };
   }
 }

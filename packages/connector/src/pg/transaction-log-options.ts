@@ -47,7 +47,9 @@ export interface PgTransactionLogOptions {
   /**
    * Milliseconds a statement (a batch's COPY, a query, a prune chunk) may take before it fails, on the log's own pool:
    * a connection gone silent (a host or firewall that drops it without a word) then fails its batch, which is retried
-   * on a new connection. Ignored with `pool` (the pool's own setting holds). Default 30000.
+   * on a new connection. Ignored with `pool` (the pool's own setting holds), but for the wait of a batch sent again
+   * for its earlier try: half the shortest of this and the pool's `query_timeout` and `statement_timeout` (half of
+   * this on the log's own pool; see batch-token.ts). Default 30000.
    */
   statementTimeout?: number;
   /** Rows removed per DELETE by `prune`. Default 10000. */

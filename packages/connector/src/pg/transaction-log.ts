@@ -17,7 +17,7 @@ import { Backoff } from '../backoff.js';
 import { connectorError } from '../errors.js';
 import type { TransactionLog, TransactionPage, TransactionQuery, TransactionRecord } from '../transaction-log.js';
 import { checkTransactionQuery } from '../transaction-query.js';
-import { BATCH_TOKENS, BatchTokens, storedBefore } from './batch-token.js';
+import { BATCH_TOKENS, BatchTokens, lockWait, storedBefore } from './batch-token.js';
 import type { NextBatch } from './batch-token.js';
 import { copyFrom } from './copy.js';
 import { migrate } from './migrations.js';
@@ -83,7 +83,6 @@ export class PgTransactionLog implements TransactionLog {
     this.closeTimeout = o.closeTimeout;
     this.pruneChunk = o.pruneChunk;
     this.backoff = new Backoff(o.retryDelay, o.maxRetryDelay);
-    this.tokens = new BatchTokens(TRANSACTION_COPY, o.statementTimeout / 2);
     this.node = o.node;
     this.synchronousCommit = o.synchronousCommit;
     this.logger = o.logger;
@@ -95,6 +94,7 @@ export class PgTransactionLog implements TransactionLog {
     this.pool =
       options.pool ??
       makePgPool(options.connectionString as string, { max: 4, statementTimeout: o.statementTimeout, allowExitOnIdle: true, logger: this.logger, ...commit });
+    this.tokens = new BatchTokens(TRANSACTION_COPY, lockWait(this.pool, o.statementTimeout));
   }
 
   /** The default node name: the host name and the process id. */
