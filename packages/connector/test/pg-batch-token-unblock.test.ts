@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
+import { waitUntil } from '@iso8583/test-support';
 import { BatchTokens, ENDS, lockWait, storedBefore } from '../src/pg/batch-token.js';
 import type { NextBatch } from '../src/pg/batch-token.js';
 import { PgLogDatabases } from './helpers/pg-transaction-log.js';
@@ -34,7 +35,19 @@ async function setUp(t: TestContext, name: string) {
   const insert = (batch: NextBatch): string => `INSERT INTO iso8583_transaction_batches (id) VALUES ('${batch.token}')`;
   /** The retry's insert, waiting at most 50 ms for the earlier try: resolves with its refusal. */
   const waitedFor = async (batch: NextBatch): Promise<unknown> => (await client()).query(`SET LOCAL lock_timeout = 50; ${insert(batch)}`).then(() => undefined, (e: unknown) => e);
-  return { pool, client, tokens, retry, insert, waitedFor };
+  /**
+   * `holder` runs `batch`'s insert of its token in a transaction it keeps open (`pg_sleep` after it, in the same
+   * statement, as a stranded try holds it); resolved once the insert holds the table (its lock seen in `pg_locks`), so
+   * that a retry then waits for it. `holding` settles with the statement: `ended` when its session is ended.
+   */
+  const strand = async (holder: pg.Client, batch: NextBatch): Promise<{ holding: Promise<string> }> => {
+    const pid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    const holding = holder.query(`BEGIN; ${insert(batch)}; SELECT pg_sleep(60)`).then(() => 'done', () => 'ended');
+    const held = "SELECT count(*)::int AS n FROM pg_locks WHERE pid = $1 AND relation = 'iso8583_transaction_batches'::regclass AND mode = 'RowExclusiveLock'";
+    await waitUntil(async () => (await pool.query<{ n: number }>(held, [pid])).rows[0]?.n === 1, { what: 'the earlier try to hold its token', timeoutMs: 10_000 });
+    return { holding };
+  };
+  return { pool, client, tokens, retry, insert, waitedFor, strand };
 }
 
 /** True while the session `pid` lives. */
@@ -43,14 +56,15 @@ async function alive(pool: pg.Pool, pid: number): Promise<boolean> {
 }
 
 test("unblock ends the session running the batch's insert of its token, not an idle session or another statement that merely names it", async (t) => {
-  const { pool, client, tokens, retry, insert, waitedFor } = await setUp(t, 'unblock_narrow');
-  const holder = await client();
-  const holding = holder.query(`BEGIN; ${insert(retry)}; SELECT pg_sleep(60)`).then(() => 'done', () => 'ended');
+  const { pool, client, tokens, retry, insert, waitedFor, strand } = await setUp(t, 'unblock_narrow');
+  const { holding } = await strand(await client(), retry);
   const idle = await client();
   await idle.query(`SELECT $$${insert(retry)}$$ AS text`);
   const other = await client();
   const otherPid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid as number;
   const sleeping = other.query(`SELECT pg_sleep(60) /* ${retry.token} */`).then(() => 'done', () => 'cancelled');
+  const active = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active'";
+  await waitUntil(async () => (await pool.query<{ n: number }>(active, [otherPid])).rows[0]?.n === 1, { what: 'the other statement to run', timeoutMs: 10_000 });
   const err = await waitedFor(retry);
   assert.equal((err as { code?: string }).code, '55P03');
   assert.equal(await tokens.unblock(pool, retry, err), 1, 'the one session running the insert of the token');
@@ -109,9 +123,8 @@ for (const [why, config, code] of [
   ["a role's or session's statement_timeout (57014)", { statement_timeout: 200 }, '57014'],
 ] as const) {
   test(`a retry ended by ${why}, not the lock wait, counts as waiting: the earlier try is ended`, async (t) => {
-    const { pool, client, tokens, retry, insert } = await setUp(t, `unblock_timeout_${code ?? 'client'}`);
-    const holder = await client();
-    const holding = holder.query(`BEGIN; ${insert(retry)}; SELECT pg_sleep(60)`).then(() => 'done', () => 'ended');
+    const { pool, client, tokens, retry, insert, strand } = await setUp(t, `unblock_timeout_${code ?? 'client'}`);
+    const { holding } = await strand(await client(), retry);
     const timed = await client(config);
     const err = await timed.query(insert(retry)).then(() => undefined, (e: { code?: string; message?: string }) => e);
     assert.equal(err?.code, code, err?.message);
