@@ -132,8 +132,8 @@ const LONGEST_KEY_SHOWN = 15;
  * at an odd position or inside words; a number written whole or in groups, track data after one), each hidden
  * character's byte as `**`: `F4F7F6F1F7F3************F0F0F1F0`, `34:37:36:31:37:33:**:**:**:**:**:**:30:30:31:30`.
  */
-function maskFreeText(hex: string): string {
-  return maskHexRuns(hex, maskDigitRuns(hex));
+function maskFreeText(text: string): string {
+  return maskHexRuns(text, maskDigitRuns(text));
 }
 
 /**

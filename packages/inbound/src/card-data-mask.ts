@@ -121,11 +121,10 @@ export class CardDataMask {
    * holding 7 digits in a row of one of its PANs as stars (`pan.slice(0, 12)`, `4761 7390 0101`; 6 digits, the BIN,
    * and the last 4 are shown), and every number in groups of 13 digits or more masked as a PAN (the codec's
    * `maskGroupedNumbers`: a PAN formatted `4761 7390 0101 0010`, of this message or any other). When the message had
-   * more digit runs than
-   * {@link MAX_EXACT_RUNS} ({@link wholesale}), also every digit run that could be a PAN (the codec's `maskDigitRuns`),
-   * the hex of every run of 8 or more digits as ASCII or EBCDIC bytes (as stars), and every PAN-shaped number spelled
-   * in such hex with its byte pairs apart (`F4 F7 F6 ...`: the codec's free-text view, `maskFieldValue`), whatever
-   * message it came from.
+   * more digit runs than {@link MAX_EXACT_RUNS} ({@link wholesale}), also every digit run that could be a PAN (the
+   * codec's `maskDigitRuns`), the hex of every run of 8 or more digits as ASCII or EBCDIC bytes (as stars), and every
+   * PAN-shaped number spelled in such hex with its byte pairs apart (`F4 F7 F6 ...`: the codec's free-text view,
+   * `maskFieldValue`), whatever message it came from.
    */
   text(text: string): string {
     let out = text;
