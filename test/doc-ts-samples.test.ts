@@ -3,7 +3,8 @@
  * packages, strict, as a user's ESM file would: an export renamed, an option or method that does not exist, a wrong
  * argument type fails here with the document and line. A block may be a fragment that uses names defined elsewhere
  * in its guide (`codec`, `message`, `socket`): only "cannot find name" (of a name no package exports: an export must be
- * imported) and the parameter types of a callback whose receiver is such a name are let pass. The blocks are checked in memory (one program, no file written).
+ * imported) and the parameter types of a callback whose receiver is such a name are let pass. The blocks are checked
+ * in memory (one program, no file written).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,10 +34,43 @@ const EXPORTED: ReadonlySet<string> = new Set(
   (await Promise.all(['@iso8583/codec', '@iso8583/connector', '@iso8583/inbound', '@iso8583/metrics'].map(async (name) => Object.keys(await import(name))))).flat(),
 );
 
-/** Whether diagnostic `d` of a block is one a fragment may have (see {@link FRAGMENT_CODES} and {@link EXPORTED}). */
-function fragmentOnly(d: ts.Diagnostic): boolean {
+/** The name a "cannot find name" diagnostic (2304, 2552) is about. */
+function missingName(d: ts.Diagnostic): string | undefined {
+  return /'([^']+)'/.exec(ts.flattenDiagnosticMessageText(d.messageText, ' '))?.[1];
+}
+
+/**
+ * The leftmost name of the call a callback parameter at `start` is passed to (`socket` of `socket.on('data', (b) =>
+ * ...)`), or undefined when the parameter is not a callback's.
+ */
+function receiverOfCallback(file: ts.SourceFile, start: number): string | undefined {
+  let node: ts.Node | undefined = findNode(file, start);
+  while (node !== undefined && !ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) node = node.parent;
+  const call = node?.parent;
+  if (call === undefined || !ts.isCallExpression(call)) return undefined;
+  let callee: ts.Expression = call.expression;
+  while (ts.isPropertyAccessExpression(callee) || ts.isCallExpression(callee) || ts.isElementAccessExpression(callee)) callee = callee.expression;
+  return ts.isIdentifier(callee) ? callee.text : undefined;
+}
+
+/** The innermost node of `file` that contains position `at`. */
+function findNode(file: ts.SourceFile, at: number): ts.Node | undefined {
+  const visit = (node: ts.Node): ts.Node | undefined => (node.getStart(file) <= at && at < node.getEnd() ? (ts.forEachChild(node, visit) ?? node) : undefined);
+  return visit(file);
+}
+
+/**
+ * Whether diagnostic `d` of a block is one a fragment may have (see {@link FRAGMENT_CODES} and {@link EXPORTED}):
+ * a name no package exports, or an untyped parameter of a callback passed to such a name (`missing`: the names the
+ * block lacks).
+ */
+function fragmentOnly(d: ts.Diagnostic, missing: ReadonlySet<string>): boolean {
   if (!FRAGMENT_CODES.has(d.code)) return false;
-  const name = d.code === 2304 ? /'([^']+)'/.exec(ts.flattenDiagnosticMessageText(d.messageText, ' '))?.[1] : undefined;
+  if (d.code === 7006) {
+    const receiver = d.file === undefined || d.start === undefined ? undefined : receiverOfCallback(d.file, d.start);
+    return receiver !== undefined && missing.has(receiver);
+  }
+  const name = missingName(d);
   return name === undefined || !EXPORTED.has(name);
 }
 
@@ -77,9 +111,15 @@ function typeCheck(sources: ReadonlyMap<string, { block: TsBlock; text: string }
   };
   const program = ts.createProgram([...sources.keys()], options, host);
   const lines: string[] = [];
-  for (const d of ts.getPreEmitDiagnostics(program)) {
+  const diagnostics = ts.getPreEmitDiagnostics(program);
+  const missing = new Map<string, Set<string>>();
+  for (const d of diagnostics) {
+    const name = d.code === 2304 || d.code === 2552 ? missingName(d) : undefined;
+    if (d.file !== undefined && name !== undefined) missing.set(d.file.fileName, (missing.get(d.file.fileName) ?? new Set()).add(name));
+  }
+  for (const d of diagnostics) {
     const source = d.file === undefined ? undefined : sources.get(d.file.fileName);
-    if (source !== undefined && fragmentOnly(d)) continue;
+    if (source !== undefined && fragmentOnly(d, missing.get(d.file?.fileName ?? '') ?? new Set())) continue;
     const at = d.file !== undefined && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : 0;
     // Line 0 of a virtual file is the `export {};` that makes it a module; line 1 is the line after the fence.
     const where = source === undefined ? (d.file?.fileName ?? 'the program') : `${source.block.file}:${source.block.line + at}`;
@@ -102,7 +142,7 @@ test('the TypeScript blocks of the documents type-check against the packages (fr
   const broken: TsBlock = {
     file: 'docs/broken.md',
     line: 10,
-    code: "import { createCodec, noSuchExport } from '@iso8583/codec';\ncreateCodec('iso87ascii').pack(42);\nconst bank = createConnector({ host: 'h', port: 1 });\n",
+    code: "import { createCodec, noSuchExport } from '@iso8583/codec';\ncreateCodec('iso87ascii').pack(42);\nconst bank = createConnector({ host: 'h', port: 1 });\nconst untyped = (m) => m;\nsocket.on('data', (b) => b);\n",
   };
   const found = typeCheck(virtualFiles([...blocks, broken]));
   const [ofBroken, ofDocs] = [found.filter((l) => l.startsWith('docs/broken.md:')), found.filter((l) => !l.startsWith('docs/broken.md:'))];
@@ -111,4 +151,7 @@ test('the TypeScript blocks of the documents type-check against the packages (fr
   assert.ok(ofBroken.some((l) => l.startsWith('docs/broken.md:12: ')), ofBroken.join('\n'));
   // An export used without its import is not a fragment's name from its guide.
   assert.ok(ofBroken.some((l) => l.startsWith('docs/broken.md:13: TS2304')), ofBroken.join('\n'));
+  // An untyped parameter is let pass only in a callback given to a name the guide defines (`socket` here).
+  assert.ok(ofBroken.some((l) => l.startsWith('docs/broken.md:14: TS7006')), ofBroken.join('\n'));
+  assert.ok(!ofBroken.some((l) => l.startsWith('docs/broken.md:15: ')), ofBroken.join('\n'));
 });
