@@ -185,6 +185,26 @@ test('maskFieldValue – EBCDIC or ASCII hex of a card number with its byte pair
   }
 });
 
+test('maskFieldValue – the hex of a card number with slashes, commas or a 0x / \\x prefix between its byte pairs is masked', () => {
+  const spec = getDialect('iso87ascii').fields['48']!;
+  for (const [pairs, shownPairs] of [
+    [Buffer.from(PAN).toString('hex').match(/../g)!, Buffer.from('476173').toString('hex').match(/../g)!],
+    [ebcdicHex(PAN).match(/../g)!, ebcdicHex('476173').match(/../g)!],
+  ] as const) {
+    const last = pairs.slice(12);
+    const shown = [...shownPairs, ...Array<string>(6).fill('**'), ...last];
+    for (const [join, prefix] of [['/', ''], [',', ''], [', ', ''], [' ', '0x'], [',', '0x'], [', ', '0x'], ['', '\\x'], [' ', '0X']] as const) {
+      const written = pairs.map((p) => prefix + p).join(join);
+      assert.equal(maskFieldValue(`bytes [${written}]`, undefined, spec), `bytes [${shown.map((p) => prefix + p).join(join)}]`, written);
+    }
+  }
+  // Not a card number: a date with slashes, a short list, a list of 2-digit numbers that spell no digits.
+  for (const value of ['12/02/2026', '0x34, 0x31, 0x31', '10, 20, 40, 50, 60, 70, 80, 90, 11, 21, 41, 51']) {
+    assert.equal(maskFieldValue(value, undefined, spec), value);
+  }
+  assert.deepEqual(hexPanRuns(`k=${ebcdicHex(PAN).match(/../g)!.map((p) => `0x${p}`).join(', ')};`), [ebcdicHex(PAN).match(/../g)!.map((p) => `0x${p}`).join(', ').slice(2)]);
+});
+
 test('maskFieldValue – EBCDIC track 1 or ASCII-hex track 2 inside other text: the name, expiry and discretionary data are hidden', () => {
   const spec = getDialect('iso87ascii').fields['48']!;
   const shown = `${ebcdicHex('476173')}${'**'.repeat(6)}${ebcdicHex('0010')}`;
