@@ -26,6 +26,9 @@ const DIGIT_RUN_HEX = /(?:3[0-9]){8,}|(?:[Ff][0-9]){8,}/g;
  */
 const SHOWN_EMV_TAGS = new Set(['9F02', '9F03', '95']);
 
+/** EMV data objects that hold the cardholder name (5F20, 9F0B extended): also searched for as the text they spell. */
+const NAME_EMV_TAGS = new Set(['5F20', '9F0B']);
+
 /** The fewest hex digits of an EMV value searched for (4 bytes): shorter ones are codes, dates and counters. */
 const MIN_EMV_HEX = 8;
 
@@ -63,7 +66,7 @@ export function sensitivityOf(dialect: Dialect, id: string): Sensitivity | undef
  * CVV field), in the forms it may take in a string: as it is, upper- and lower-case (binary fields travel as hex), the
  * XML-escaped form (as in `message.xml`), and the hex of its bytes (as in a dump of `message.raw`: as Latin-1, and as
  * the field's encoding puts it on the wire, e.g. EBCDIC `F4F7...` for a PAN `47...`, the codec's `wireHex`); for track data
- * also the PAN and the data after the separator on their own. Each is replaced by the codec's mask for its field
+ * also the PAN and the data after the separator on their own, and track 1's cardholder name. Each is replaced by the codec's mask for its field
  * (`maskValue`: PAN as first 6 + last 4, track after the separator as stars, EMV data as its tags). The message's
  * other fields are masked as the codec shows them (`maskFieldValue`): a field whose value the codec would not show as
  * it is (a PAN in a private field 48 or 62, an account id 102) has its value, in the same forms, replaced by that
@@ -241,7 +244,7 @@ export class CardDataMask {
     if (sensitivity === 'track') this.#addTrack(value, masked, encoding);
   }
 
-  /** Track data: also its PAN, the data after the separator, and the form with the other track 2 separator. */
+  /** Track data: also its PAN, the data after the separator, track 1's name, and the form with the other track 2 separator. */
   #addTrack(value: string, masked: string, encoding: ValueEncoding | undefined): void {
     const track = TRACK.exec(value);
     if (track === null) return;
@@ -249,6 +252,8 @@ export class CardDataMask {
     this.#addPan(pan);
     this.#addForms(pan, maskPan(pan), encoding);
     if (rest.length >= 6) this.#addForms(rest, '*'.repeat(rest.length), encoding);
+    // Track 1: the cardholder name (`DOE/JOHN`, padded to its field with spaces), which a sequence may log on its own.
+    if (separator === '^') this.#addName(rest.slice(0, Math.max(0, rest.indexOf('^'))), encoding);
     // Track 2 is written with `=` in ASCII and with `D` (the BCD separator nibble) in binary dialects.
     const other = separator === '=' ? 'D' : separator === 'D' ? '=' : undefined;
     if (other !== undefined) this.#addForms(prefix + pan + other + rest, masked, encoding);
@@ -257,8 +262,9 @@ export class CardDataMask {
   /**
    * The value of each data object of EMV data (at any depth of constructed tags), as a sequence meets it after
    * `parseTlv` or `emvToTags` (uppercase hex; lower case too): 5A (PAN, `F` padding aside) masked as a PAN, 57 (track 2
-   * equivalent data) as track data, the others of 4 bytes or more (cryptogram 9F26, issuer application data 9F10...)
-   * as stars, but for {@link SHOWN_EMV_TAGS}. Data that is not valid TLV adds nothing (its whole value was added).
+   * equivalent data) as track data, the cardholder name ({@link NAME_EMV_TAGS}) as stars, also as the text it spells,
+   * the others of 4 bytes or more (cryptogram 9F26, issuer application data 9F10...) as stars, but for
+   * {@link SHOWN_EMV_TAGS}. Data that is not valid TLV adds nothing (its whole value was added).
    */
   #addEmvItems(value: string): void {
     let items: TlvItem[];
@@ -278,6 +284,9 @@ export class CardDataMask {
           const track = item.value.replace(/F+$/, '');
           this.#addTrack(track, maskValue(track, 'track'), undefined);
           this.#addForms(track, maskValue(track, 'track'), undefined);
+        } else if (NAME_EMV_TAGS.has(item.tag)) {
+          this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
+          this.#addName(Buffer.from(item.value, 'hex').toString('latin1'), undefined);
         } else if (item.value.length >= MIN_EMV_HEX && !SHOWN_EMV_TAGS.has(item.tag)) {
           this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
         }
@@ -302,6 +311,14 @@ export class CardDataMask {
       if (++this.#runs <= MAX_EXACT_RUNS) this.#addForms(run, maskPan(run), encoding);
     }
     for (const run of hexPanRuns(value)) if (++this.#runs <= MAX_EXACT_RUNS) this.#addForms(run, maskFieldValue(run, undefined, undefined), undefined);
+  }
+
+  /**
+   * The cardholder name of the message's track 1 or EMV data (`DOE/JOHN`), as it is and without the spaces that pad it,
+   * in every form ({@link CardDataMask.#addForms}), as stars.
+   */
+  #addName(name: string, encoding: ValueEncoding | undefined): void {
+    for (const form of new Set([name, name.trim()])) if (/[A-Za-z]/.test(form)) this.#addForms(form, '*'.repeat(form.length), encoding);
   }
 
   /** A PAN of the message, when it is digits long enough to have pieces worth hiding. */
