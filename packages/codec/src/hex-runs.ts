@@ -1,5 +1,6 @@
 import { textArgument } from './arguments.js';
 import { isPanShaped, maskDigitRuns } from './digit-runs.js';
+import { maskWork } from './mask-work.js';
 
 /*
  * Numbers written as the hex of their bytes, in ASCII (`3437...`) or EBCDIC (`F4F7...`): a binary field, or a hex dump
@@ -83,6 +84,7 @@ function eachHexReading(text: string, visit: Visit): void {
     n = 0;
   };
   for (let i = 0; i < text.length; i++) {
+    maskWork.steps++;
     const code = text.charCodeAt(i);
     if (hexDigit(code) >= 0) {
       at[n++] = i;
@@ -100,6 +102,7 @@ function readStretch(text: string, at: Int32Array, visit: Visit): void {
   for (const offset of [0, 1]) {
     const pairs = (at.length - offset) >> 1;
     if (pairs < SHORTEST_NUMBER_MASKED) continue;
+    maskWork.steps += 4 * pairs;
     const bytes = Buffer.allocUnsafe(pairs);
     for (let k = 0; k < pairs; k++) {
       bytes[k] = hexDigit(text.charCodeAt(at[offset + 2 * k]!)) * 16 + hexDigit(text.charCodeAt(at[offset + 2 * k + 1]!));
@@ -123,11 +126,13 @@ export function maskHexRuns(text: string, out: string): string {
   let starred: Uint8Array | undefined;
   eachHexReading(text, (at, offset, spelled, masked) => {
     starred ??= new Uint8Array(text.length);
+    maskWork.steps += spelled.length;
     for (let k = 0; k < spelled.length; k++) {
       if (masked.charCodeAt(k) !== spelled.charCodeAt(k)) starred[at[offset + 2 * k]!] = starred[at[offset + 2 * k + 1]!] = 1;
     }
   });
   if (starred === undefined) return out;
+  maskWork.steps += text.length;
   const chars = Buffer.from(out, 'utf16le');
   for (let i = 0; i < starred.length; i++) if (starred[i] === 1) chars.writeUInt16LE(STAR, 2 * i);
   return chars.toString('utf16le');
@@ -146,6 +151,7 @@ export function hexPanRuns(text: string): string[] {
   const runs: string[] = [];
   eachHexReading(text, (at, offset, spelled, masked) => {
     for (let k = 0; k < spelled.length; ) {
+      maskWork.steps++;
       if (masked.charCodeAt(k) === spelled.charCodeAt(k) || !isDigitCode(spelled.charCodeAt(k))) {
         k++;
         continue;
@@ -154,6 +160,7 @@ export function hexPanRuns(text: string): string[] {
       while (start > 0 && isDigitCode(spelled.charCodeAt(start - 1))) start--;
       let end = k + 1;
       while (end < spelled.length && isDigitCode(spelled.charCodeAt(end))) end++;
+      maskWork.steps += end - start;
       if (isPanShaped(spelled.slice(start, end))) runs.push(text.slice(at[offset + 2 * start], at[offset + 2 * end - 1]! + 1));
       k = end;
     }
