@@ -218,12 +218,13 @@ const TERMINAL_LENGTH = 8;
 /**
  * The keys of a message that are safe to log: MTI (0), STAN (11), terminal (41) and response code (39), each a string
  * when the message has it. A value longer than 8 characters (longer than ISO 8583 allows any of them: a dialect's own
- * `ans 16` field 41, a sequence's reply that did not pack) has its PAN-shaped digit runs masked ({@link maskDigitRuns}):
- * a PAN given as field 41 shows `476173******0010`.
+ * `ans 16` field 41, a sequence's reply that did not pack) is masked as free text ({@link maskFreeText}: its
+ * PAN-shaped digit runs, and the numbers it spells as the hex of ASCII or EBCDIC bytes): a PAN given as field 41 shows
+ * `476173******0010`, its EBCDIC hex `F4F7F6F1F7F3************F0F0F1F0`.
  */
 export function summarize(message: IsoMessage): MessageSummary {
   const out: MessageSummary = {};
-  const shown = (value: string): string => (value.length <= TERMINAL_LENGTH ? value : maskDigitRuns(value));
+  const shown = (value: string): string => (value.length <= TERMINAL_LENGTH ? value : maskFreeText(value));
   if (typeof message['0'] === 'string') out.mti = shown(message['0']);
   if (typeof message['11'] === 'string') out.stan = shown(message['11']);
   if (typeof message['41'] === 'string') out.terminal = shown(message['41']);

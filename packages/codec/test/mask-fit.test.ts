@@ -67,10 +67,18 @@ test('mask – a fixed text field of 16 to 19 characters (a jPOS dialect\'s own 
   assert.equal(maskMessage(message, own)['42'], '123456789012345', 'the merchant 42 (ans 15) is a key shown as it is');
 });
 
-test('summarize – a terminal id (or any key) longer than field 41 allows has its PAN-shaped digit runs masked', () => {
+test('summarize – a terminal id (or any key) longer than field 41 allows is masked as free text (digit runs, hex of a PAN)', () => {
   assert.deepEqual(summarize({ '0': '0200', '11': '000001', '41': OTHER, '39': '00' }), { mti: '0200', stan: '000001', terminal: maskPan(OTHER), responseCode: '00' });
   assert.deepEqual(summarize({ '0': '0210', '11': PAN, '41': 'TERM0001', '39': `ZZ${PAN}` }), { mti: '0210', stan: maskPan(PAN), terminal: 'TERM0001', responseCode: `ZZ${maskPan(PAN)}` });
   assert.equal(summarize({ '41': '12345674' }).terminal, '12345674', 'an 8-digit terminal id is shown even when it passes the Luhn check');
+  // A PAN as the hex of its EBCDIC or ASCII bytes (a dialect's own ans 32 field 41, a reply that did not pack) too.
+  const ascii = Buffer.from(PAN).toString('hex').toUpperCase();
+  assert.deepEqual(summarize({ '11': ebcdicHex(PAN), '41': ascii, '39': `ZZ${ebcdicHex(PAN)}` }), {
+    stan: maskFieldValue(ebcdicHex(PAN), undefined, undefined),
+    terminal: maskFieldValue(ascii, undefined, undefined),
+    responseCode: `ZZ${maskFieldValue(ebcdicHex(PAN), undefined, undefined)}`,
+  });
+  assert.equal(summarize({ '41': ebcdicHex(PAN) }).terminal, 'F4F7F6F1F7F3************F0F0F1F0');
   assert.equal(summarize({ '41': 'TERMINAL-0000001' }).terminal, 'TERMINAL-0000001');
 });
 
