@@ -48,6 +48,15 @@ test('decode – a framed image (binary2 length + 5-byte TPDU): the header shown
   assert.equal(decoded.fields.find((f) => f.id === '11')?.value, '000001');
 });
 
+test('decode – a header is read as free text: a card number a peer put there (ASCII or BCD) is masked, a TPDU shown', () => {
+  for (const header of [Buffer.from('4111111111111111', 'latin1'), Buffer.from('4111111111111111', 'hex')]) {
+    const framed = encodeFrame(createCodec('iso87ascii').pack(PURCHASE), { lengthHeader: 'binary2', headerBytes: header.length }, header);
+    const decoded = decodeRequest({ hex: hex(framed), frame: 'binary2', headerBytes: header.length }, dialects);
+    assert.ok(!decoded.header.includes(hex(header)) && decoded.header.includes('*'), decoded.header);
+    assert.equal(decoded.header.length, 2 * header.length);
+  }
+});
+
 test('decode – each bad request is ISO8583_ERR_CONSOLE_INPUT naming the field; a bad image the codec\'s own code', () => {
   const cases: [Record<string, unknown>, string][] = [
     [{ hex: '08zz' }, 'hex'],

@@ -176,6 +176,28 @@ test('decode --header-bytes strips a fixed header and shows it as the XML <heade
   assert.equal(Buffer.from(header[1] as string, 'base64').toString('hex'), '6000010000');
 });
 
+/** An 0800 in iso87ascii (`{"0":"0800","11":"000001","70":"301"}`), after a header a peer filled with a card number. */
+const ECHO_0800 = Buffer.from('080080200000000000000400000000000000000001301', 'latin1');
+const CARD = '4111111111111111';
+const headerAs = {
+  ascii: Buffer.from(CARD, 'latin1'),
+  bcd: Buffer.from(CARD, 'hex'),
+  ebcdic: Buffer.from(CARD.split('').map((d) => 0xf0 + Number(d))),
+};
+const headerLines = Object.entries(headerAs).map(([form, header]) =>
+  [form, header, batch.line(['decode', '--header-bytes', String(header.length), '--format', 'describe'], Buffer.concat([header, ECHO_0800]))] as const);
+test('decode --format describe reads a header as free text: a card number in it (ASCII, BCD or EBCDIC) is masked', async () => {
+  for (const [form, header, line] of headerLines) {
+    const r = await line();
+    assert.equal(r.stderr, '', form);
+    const shown = /^header: (.*)$/m.exec(r.stdout)?.[1];
+    assert.ok(shown !== undefined, `${form}: a header line`);
+    assert.ok(!shown.includes(header.toString('hex').toUpperCase()), `${form}: the header as it came: ${shown}`);
+    assert.ok(shown.includes('*'), `${form}: masked: ${shown}`);
+    assert.match(r.stdout, /^70 +NETWORK MANAGEMENT INFORMATION CODE: 301$/m, form);
+  }
+});
+
 const ATM = (JSON.parse(readFileSync(vectorPath('wso2/messages.json'), 'utf8')) as Record<string, { ascii: string; fields: Fields }>)
   .atm_0200_with_ascii4_length as { ascii: string; fields: Fields };
 const ATM_ARGS = ['decode', '--frame', 'ascii4', '--dialect', vectorPath('wso2/jposdef.xml')];

@@ -1,5 +1,6 @@
 import { textArgument } from './arguments.js';
 import { luhnValid, maskPan } from './pan.js';
+import { maskWork } from './mask-work.js';
 
 /*
  * The last guard for card data in free text (a private field no one marked, such as 48, 62 or 126; an error text; a
@@ -81,6 +82,7 @@ export function hasPanShapedRun(text: string): boolean {
 function runEnd(text: string, at: number): number {
   let i = at;
   while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+  maskWork.steps += i - at + 1;
   return i;
 }
 
@@ -96,6 +98,7 @@ export function groupedNumber(text: string, start: number, run: (start: number, 
   for (;;) {
     let gap = end;
     for (let k = 0, next = separatorEnd(text, gap); k < LONGEST_GAP && next > gap; k++, next = separatorEnd(text, gap)) gap = next;
+    maskWork.steps++;
     if (gap === end || !isDigit(text.charCodeAt(gap))) return end;
     end = runEnd(text, gap);
     run(gap, end);
@@ -112,6 +115,7 @@ export function groupedNumber(text: string, start: number, run: (start: number, 
 function panShapedRun(text: string, from: number, groupedOnly = false): [number, number] | undefined {
   let chainEnd = 0;
   for (let i = from; i < text.length; ) {
+    maskWork.steps++;
     if (!isDigit(text.charCodeAt(i))) {
       i++;
       continue;
@@ -127,7 +131,10 @@ function panShapedRun(text: string, from: number, groupedOnly = false): [number,
       if (end > first && digits >= GROUPED_PAN) return [start, end];
       chainEnd = end;
     }
-    if (!groupedOnly && first - start >= SHORTEST_PAN && isPanShaped(text.slice(start, first))) return [start, first];
+    if (!groupedOnly && first - start >= SHORTEST_PAN) {
+      maskWork.steps += first - start;
+      if (isPanShaped(text.slice(start, first))) return [start, first];
+    }
     i = first;
   }
   return undefined;
@@ -146,6 +153,7 @@ function trackEnd(text: string, at: number): number {
   let i = at + 1;
   if (separator === '^') {
     const close = text.indexOf('^', i);
+    maskWork.steps += (close < 0 ? text.length : close) - i;
     if (close < 0 || close - i > TRACK1_NAME) return at;
     i = close + 1;
   } else if (separator === 'D') {
@@ -153,7 +161,9 @@ function trackEnd(text: string, at: number): number {
   } else if (separator !== '=') {
     return at;
   }
+  const from = i;
   while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+  maskWork.steps += i - from;
   return i;
 }
 
@@ -163,6 +173,7 @@ function trackEnd(text: string, at: number): number {
  * replacing digit by digit costs ten times as much on a long chain.
  */
 function maskedNumber(text: string, start: number, end: number): string {
+  maskWork.steps += 2 * (end - start);
   // The digits of the number, its separators skipped whole (the `2` and `0` of `%20` are no digits of it).
   let digits = 0;
   for (let i = start; i < end; ) {
@@ -189,6 +200,7 @@ function maskedNumber(text: string, start: number, end: number): string {
 
 /** The track data `text[at, end)` after its separator (`=`, `D` or `^`) as stars, track 1's closing `^` kept. */
 function maskedTrack(text: string, at: number, end: number): string {
+  maskWork.steps += end - at;
   const close = text[at] === '^' ? text.indexOf('^', at + 1) : -1;
   if (close < 0) return text[at]! + '*'.repeat(end - at - 1);
   return `^${'*'.repeat(close - at - 1)}^${'*'.repeat(end - close - 1)}`;

@@ -1,10 +1,12 @@
 import { textArgument } from './arguments.js';
 import { isPanShaped, maskDigitRuns } from './digit-runs.js';
+import { maskWork } from './mask-work.js';
 
 /*
  * Numbers written as the hex of their bytes, in ASCII (`3437...`) or EBCDIC (`F4F7...`): a binary field, or a hex dump
  * written into a text field, as it came (`F4F7F6F1...`), with its byte pairs apart (`F4 F7 F6`, `F4:F7:F6`, `34.37`,
- * groups `F4F7 F6F1`), at an odd position (`0F4F7F6...`) or inside words (`TRK1=6CC2F4F7...;`). Read by the rule of
+ * `34/37`, `34,37`, `34, 37`, groups `F4F7 F6F1`), each pair with a prefix as code writes bytes (`0x34 0x37`,
+ * `0x34, 0x37`, `\x34\x37`), at an odd position (`0F4F7F6...`) or inside words (`TRK1=6CC2F4F7...;`). Read by the rule of
  * maskDigitRuns (digit-runs.ts), one home for both the codec's masks and the inbound sequence logger.
  */
 
@@ -34,9 +36,30 @@ function hexDigit(code: number): number {
   return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
-/** One delimiter between byte pairs of a hex dump: a space, `:`, `-` or `.`. */
+/** One delimiter between byte pairs of a hex dump: a space, `:`, `-`, `.`, `/` or `,`. */
 function isDelimiter(code: number): boolean {
-  return code === 0x20 || code === 0x3a || code === 0x2d || code === 0x2e;
+  return code === 0x20 || code === 0x3a || code === 0x2d || code === 0x2e || code === 0x2f || code === 0x2c;
+}
+
+/** Whether `0x` or `\x` (either case of the `x`), the prefix of a byte written as C, JavaScript or Python write it, is at `at`. */
+function isHexPrefix(text: string, at: number): boolean {
+  const first = text.charCodeAt(at);
+  return (first === 0x30 || first === 0x5c) && (text.charCodeAt(at + 1) | 0x20) === 0x78;
+}
+
+/**
+ * Where the next hex digit is when the gap between two byte pairs starts at `at` (right after a hex digit), -1 when
+ * none is there: one delimiter ({@link isDelimiter}) or `, ` (a list), then a prefix `0x` or `\x` or none (`34 31`,
+ * `34,31`, `34/31`, `0x34, 0x31`, `0x34 0x31`, `\x34\x31`). Looked at once for each character that ends a run of hex
+ * digits: a bounded cost.
+ */
+function gapEnd(text: string, at: number): number {
+  let i = at;
+  const code = text.charCodeAt(i);
+  if (code === 0x2c && text.charCodeAt(i + 1) === 0x20) i += 2;
+  else if (isDelimiter(code)) i += 1;
+  if (isHexPrefix(text, i) && hexDigit(text.charCodeAt(i + 2)) >= 0) i += 2;
+  return i > at && hexDigit(text.charCodeAt(i)) >= 0 ? i : -1;
 }
 
 /**
@@ -47,7 +70,8 @@ function isDelimiter(code: number): boolean {
 type Visit = (at: Int32Array, offset: number, spelled: string, masked: string) => void;
 
 /**
- * Every stretch of hex digits of `text` (joined over ONE delimiter, {@link isDelimiter}, between two hex digits) read
+ * Every stretch of hex digits of `text` (joined over one gap between two hex digits, {@link gapEnd}: ONE delimiter or
+ * `, `, and a prefix `0x` or `\x`) read
  * as bytes from its first and from its second hex digit, each as ASCII (Latin-1) and as EBCDIC text
  * ({@link EBCDIC_TEXT}; any other byte reads as `.`), and masked by {@link maskDigitRuns}. Linear in the length of
  * `text`: each hex digit is read four times.
@@ -60,9 +84,16 @@ function eachHexReading(text: string, visit: Visit): void {
     n = 0;
   };
   for (let i = 0; i < text.length; i++) {
+    maskWork.steps++;
     const code = text.charCodeAt(i);
-    if (hexDigit(code) >= 0) at[n++] = i;
-    else if (!(n > 0 && at[n - 1] === i - 1 && isDelimiter(code) && hexDigit(text.charCodeAt(i + 1)) >= 0)) flush();
+    if (hexDigit(code) >= 0) {
+      at[n++] = i;
+      continue;
+    }
+    // A stretch's first prefix (`0x` of `0x34 0x31`) ends the stretch its `0` began, too short to be read.
+    const next = n > 0 && at[n - 1] === i - 1 ? gapEnd(text, i) : -1;
+    if (next < 0) flush();
+    else i = next - 1;
   }
   flush();
 }
@@ -71,6 +102,7 @@ function readStretch(text: string, at: Int32Array, visit: Visit): void {
   for (const offset of [0, 1]) {
     const pairs = (at.length - offset) >> 1;
     if (pairs < SHORTEST_NUMBER_MASKED) continue;
+    maskWork.steps += 4 * pairs;
     const bytes = Buffer.allocUnsafe(pairs);
     for (let k = 0; k < pairs; k++) {
       bytes[k] = hexDigit(text.charCodeAt(at[offset + 2 * k]!)) * 16 + hexDigit(text.charCodeAt(at[offset + 2 * k + 1]!));
@@ -94,11 +126,13 @@ export function maskHexRuns(text: string, out: string): string {
   let starred: Uint8Array | undefined;
   eachHexReading(text, (at, offset, spelled, masked) => {
     starred ??= new Uint8Array(text.length);
+    maskWork.steps += spelled.length;
     for (let k = 0; k < spelled.length; k++) {
       if (masked.charCodeAt(k) !== spelled.charCodeAt(k)) starred[at[offset + 2 * k]!] = starred[at[offset + 2 * k + 1]!] = 1;
     }
   });
   if (starred === undefined) return out;
+  maskWork.steps += text.length;
   const chars = Buffer.from(out, 'utf16le');
   for (let i = 0; i < starred.length; i++) if (starred[i] === 1) chars.writeUInt16LE(STAR, 2 * i);
   return chars.toString('utf16le');
@@ -117,6 +151,7 @@ export function hexPanRuns(text: string): string[] {
   const runs: string[] = [];
   eachHexReading(text, (at, offset, spelled, masked) => {
     for (let k = 0; k < spelled.length; ) {
+      maskWork.steps++;
       if (masked.charCodeAt(k) === spelled.charCodeAt(k) || !isDigitCode(spelled.charCodeAt(k))) {
         k++;
         continue;
@@ -125,6 +160,7 @@ export function hexPanRuns(text: string): string[] {
       while (start > 0 && isDigitCode(spelled.charCodeAt(start - 1))) start--;
       let end = k + 1;
       while (end < spelled.length && isDigitCode(spelled.charCodeAt(end))) end++;
+      maskWork.steps += end - start;
       if (isPanShaped(spelled.slice(start, end))) runs.push(text.slice(at[offset + 2 * start], at[offset + 2 * end - 1]! + 1));
       k = end;
     }

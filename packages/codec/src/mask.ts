@@ -128,8 +128,9 @@ const LONGEST_KEY_SHOWN = 15;
 /**
  * Free text (the hex of a binary field, or a text field's value): its digit runs masked ({@link maskDigitRuns}: ASCII
  * digits `3x` are digits in hex too), and the numbers it spells as the hex of ASCII or EBCDIC bytes masked by the same
- * rule ({@link maskHexRuns}: a binary field; a hex dump written into a text field, whole, with its byte pairs apart,
- * at an odd position or inside words; a number written whole or in groups, track data after one), each hidden
+ * rule ({@link maskHexRuns}: a binary field; a hex dump written into a text field, whole, with its byte pairs apart
+ * (`34 31`, `34:31`, `34,31`, `0x34, 0x31`, `\x34\x31`), at an odd position or inside words; a number written whole
+ * or in groups, track data after one), each hidden
  * character's byte as `**`: `F4F7F6F1F7F3************F0F0F1F0`, `34:37:36:31:37:33:**:**:**:**:**:**:30:30:31:30`.
  */
 function maskFreeText(text: string): string {
@@ -217,12 +218,13 @@ const TERMINAL_LENGTH = 8;
 /**
  * The keys of a message that are safe to log: MTI (0), STAN (11), terminal (41) and response code (39), each a string
  * when the message has it. A value longer than 8 characters (longer than ISO 8583 allows any of them: a dialect's own
- * `ans 16` field 41, a sequence's reply that did not pack) has its PAN-shaped digit runs masked ({@link maskDigitRuns}):
- * a PAN given as field 41 shows `476173******0010`.
+ * `ans 16` field 41, a sequence's reply that did not pack) is masked as free text ({@link maskFreeText}: its
+ * PAN-shaped digit runs, and the numbers it spells as the hex of ASCII or EBCDIC bytes): a PAN given as field 41 shows
+ * `476173******0010`, its EBCDIC hex `F4F7F6F1F7F3************F0F0F1F0`.
  */
 export function summarize(message: IsoMessage): MessageSummary {
   const out: MessageSummary = {};
-  const shown = (value: string): string => (value.length <= TERMINAL_LENGTH ? value : maskDigitRuns(value));
+  const shown = (value: string): string => (value.length <= TERMINAL_LENGTH ? value : maskFreeText(value));
   if (typeof message['0'] === 'string') out.mti = shown(message['0']);
   if (typeof message['11'] === 'string') out.stan = shown(message['11']);
   if (typeof message['41'] === 'string') out.terminal = shown(message['41']);

@@ -9,7 +9,7 @@
  * action code 800 (accepted; 000 is taken too). Every request the connector sends carries its own STAN (field 11)
  * and transmission time (field 7).
  */
-import { actionCode1993, approvalCodesOf, dialectVersion, encodeFrame, networkManagementMti, replyHeader, responseCodeFor, responseMti } from '@iso8583/codec';
+import { actionCode1993, approvalCodesOf, dialectVersion, encodeFrame, maskMessage, networkManagementMti, replyHeader, responseCodeFor, responseMti, summarize } from '@iso8583/codec';
 import type { Codec, DialectVersion, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { transmissionTime } from './auto-fill.js';
 import type { StanCounter } from './auto-fill.js';
@@ -125,7 +125,11 @@ export class NetworkManagement {
       const back = replyHeader(header);
       const body = this.codec.pack(reply, this.codec.dialect.headerLength ? { header: back } : {});
       channel.write(encodeFrame(body, this.framing, this.options.headerBytes > 0 ? back : undefined));
-      channel.logger.debug({ mti: answerMti, stan: message['11'], info: message[this.edition.field] }, 'answered a network management request');
+      // The request's keys as every log line shows them (summarize), and its code field as maskMessage shows it: a
+      // dialect's own fields may carry anything (a PAN in an ans 19 field 11, card data in its code field).
+      const { field } = this.edition;
+      const info = message[field] === undefined ? {} : { info: maskMessage({ [field]: message[field] }, this.codec.dialect)[field] };
+      channel.logger.debug({ ...summarize(message), mti: answerMti, ...info }, 'answered a network management request');
     } catch (err) {
       channel.logger.warn({ code: (err as Iso8583Error).code }, 'cannot answer a network management request');
     }

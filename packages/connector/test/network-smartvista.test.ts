@@ -1,8 +1,12 @@
 // Under the smartvista dialect the echo test and the sign-on are SmartVista 0800s: 3, 24 (831, 801) and 41, no field 70.
+// A host's own 0800 is answered, and logged with its card data masked whatever the dialect lets its fields carry.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { dialectFromJson } from '@iso8583/codec';
 import { answer } from './peer.js';
-import { peerAndConnector } from './helpers/setup.js';
+import { capturedLogger, peerAndConnector } from './helpers/setup.js';
+
+const CARD = '4111111111111111';
 
 const SV = { dialect: 'smartvista', framing: { lengthHeader: 'ascii4' as const } };
 
@@ -45,4 +49,29 @@ test('smartvista network management – the bank\'s own 0800 is answered as Sock
   assert.match(String(m['7']), /^\d{10}$/);
   assert.notEqual(m['7'], '0607161700', 'field 7 is the answer\'s own transmission time');
   assert.match(String(m['37']), /^\d{12}$/);
+});
+
+test('network management – the debug line of an answered 0800 masks card data a dialect\'s own 11 and 70 carry', async (t) => {
+  // A dialect whose 11 and 70 are free text (ans..19, ans..99): a host may put anything there.
+  const dialect = dialectFromJson({ name: 'free-nm', extends: 'iso87ascii', fields: {
+    '11': { type: 'ans', length: 19, prefix: { digits: 2, encoding: 'ascii' } },
+    '70': { type: 'ans', length: 99, prefix: { digits: 2, encoding: 'ascii' } },
+  } });
+  const { logger, lines, text } = capturedLogger('debug');
+  let answered: () => void = () => undefined;
+  const replied = new Promise<void>((resolve) => (answered = resolve));
+  const { peer, connector } = await peerAndConnector(t, (r, p) => {
+    if (r.message['0'] === '0810') answered();
+    else p.send(r.socket, answer(r.message));
+  }, { dialect, logger, signOn: true }, { dialect });
+  await connector.connect();
+  const [signOn] = await peer.waitFor(1);
+  peer.send(signOn!.socket, { '0': '0800', '11': CARD, '70': `301;PAN=${CARD}=2512101123` });
+  await replied;
+  const line = lines.find((l) => l['msg'] === 'answered a network management request');
+  assert.ok(line !== undefined, 'the debug line');
+  assert.equal(line['mti'], '0810');
+  assert.equal(line['stan'], '411111******1111');
+  assert.equal(line['info'], '301;PAN=411111******1111=**********');
+  assert.ok(!text().includes(CARD) && !text().includes('2512101123'), text());
 });

@@ -8,7 +8,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { TlsOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { MessageStream, createCodec, encodeFrame } from '@iso8583/codec';
-import type { Codec, FramingOptions, IsoMessage } from '@iso8583/codec';
+import type { Codec, Dialect, FramingOptions, IsoMessage } from '@iso8583/codec';
 
 /** One request received by the peer. */
 export interface Received {
@@ -50,7 +50,7 @@ export function answer(request: IsoMessage, fields: IsoMessage = {}): IsoMessage
 /** Starts a peer. `tls` makes it a TLS server. */
 export async function startPeer(
   handler: PeerHandler,
-  options: { framing?: FramingOptions; dialect?: string; tls?: TlsOptions; port?: number } = {},
+  options: { framing?: FramingOptions; dialect?: string | Dialect; tls?: TlsOptions; port?: number } = {},
 ): Promise<Peer> {
   const codec = createCodec(options.dialect ?? 'iso87ascii');
   const framing: FramingOptions = options.framing ?? { lengthHeader: 'binary2' };

@@ -26,6 +26,9 @@ const DIGIT_RUN_HEX = /(?:3[0-9]){8,}|(?:[Ff][0-9]){8,}/g;
  */
 const SHOWN_EMV_TAGS = new Set(['9F02', '9F03', '95']);
 
+/** EMV data objects that hold the cardholder name (5F20, 9F0B extended): also searched for as the text they spell. */
+const NAME_EMV_TAGS = new Set(['5F20', '9F0B']);
+
 /** The fewest hex digits of an EMV value searched for (4 bytes): shorter ones are codes, dates and counters. */
 const MIN_EMV_HEX = 8;
 
@@ -34,6 +37,13 @@ const MIN_EMV_HEX = 8;
  * masked PAN shows. The runs of a logged string that long or longer are looked for in the message's PANs.
  */
 const PAN_PIECE = 7;
+
+/**
+ * The work {@link CardDataMask.text} does itself, counted (the characters each of its scans may read; the codec's masks
+ * it calls count their own): its tests check that the cost grows linearly with the text, deterministically where a
+ * clock on a busy machine is not. Internal: not exported from the package's index.
+ */
+export const cardDataMaskWork = { steps: 0 };
 
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
@@ -63,7 +73,7 @@ export function sensitivityOf(dialect: Dialect, id: string): Sensitivity | undef
  * CVV field), in the forms it may take in a string: as it is, upper- and lower-case (binary fields travel as hex), the
  * XML-escaped form (as in `message.xml`), and the hex of its bytes (as in a dump of `message.raw`: as Latin-1, and as
  * the field's encoding puts it on the wire, e.g. EBCDIC `F4F7...` for a PAN `47...`, the codec's `wireHex`); for track data
- * also the PAN and the data after the separator on their own. Each is replaced by the codec's mask for its field
+ * also the PAN and the data after the separator on their own, and track 1's cardholder name. Each is replaced by the codec's mask for its field
  * (`maskValue`: PAN as first 6 + last 4, track after the separator as stars, EMV data as its tags). The message's
  * other fields are masked as the codec shows them (`maskFieldValue`): a field whose value the codec would not show as
  * it is (a PAN in a private field 48 or 62, an account id 102) has its value, in the same forms, replaced by that
@@ -129,7 +139,10 @@ export class CardDataMask {
   text(text: string): string {
     let out = text;
     if (text.length >= this.#shortest) {
-      for (const [form, masked] of this.#forms) if (out.includes(form)) out = out.replaceAll(form, masked);
+      for (const [form, masked] of this.#forms) {
+        cardDataMaskWork.steps += out.length;
+        if (out.includes(form)) out = out.replaceAll(form, masked);
+      }
     }
     if (this.#pieces.size > 0 && out.length >= PAN_PIECE) out = this.#hidePanPieces(out);
     if (this.wholesale) return maskFieldValue(out.replace(DIGIT_RUN_HEX, (hex) => '*'.repeat(hex.length)), undefined, undefined);
@@ -145,6 +158,7 @@ export class CardDataMask {
     let out = '';
     let copied = 0;
     for (let i = 0; i < text.length; ) {
+      cardDataMaskWork.steps++;
       if (!isDigit(text.charCodeAt(i))) {
         i++;
         continue;
@@ -154,6 +168,7 @@ export class CardDataMask {
       i = groupedNumber(text, start, (from, to) => {
         digits += text.slice(from, to);
       });
+      cardDataMaskWork.steps += i - start;
       // One of the PANs itself (in groups) is left to the grouped rule, which shows its BIN and last 4 (of a longer or
       // shorter number it would show digits from the middle of the PAN).
       if (digits.length < PAN_PIECE || this.#pans.has(digits) || !this.#holdsPiece(digits)) continue;
@@ -170,6 +185,7 @@ export class CardDataMask {
 
   /** Whether `digits` holds {@link PAN_PIECE} digits in a row of one of the message's PANs. */
   #holdsPiece(digits: string): boolean {
+    cardDataMaskWork.steps += digits.length;
     for (let k = 0; k + PAN_PIECE <= digits.length; k++) if (this.#pieces.has(digits.slice(k, k + PAN_PIECE))) return true;
     return false;
   }
@@ -241,7 +257,7 @@ export class CardDataMask {
     if (sensitivity === 'track') this.#addTrack(value, masked, encoding);
   }
 
-  /** Track data: also its PAN, the data after the separator, and the form with the other track 2 separator. */
+  /** Track data: also its PAN, the data after the separator, track 1's name, and the form with the other track 2 separator. */
   #addTrack(value: string, masked: string, encoding: ValueEncoding | undefined): void {
     const track = TRACK.exec(value);
     if (track === null) return;
@@ -249,6 +265,8 @@ export class CardDataMask {
     this.#addPan(pan);
     this.#addForms(pan, maskPan(pan), encoding);
     if (rest.length >= 6) this.#addForms(rest, '*'.repeat(rest.length), encoding);
+    // Track 1: the cardholder name (`DOE/JOHN`, padded to its field with spaces), which a sequence may log on its own.
+    if (separator === '^') this.#addName(rest.slice(0, Math.max(0, rest.indexOf('^'))), encoding);
     // Track 2 is written with `=` in ASCII and with `D` (the BCD separator nibble) in binary dialects.
     const other = separator === '=' ? 'D' : separator === 'D' ? '=' : undefined;
     if (other !== undefined) this.#addForms(prefix + pan + other + rest, masked, encoding);
@@ -257,8 +275,9 @@ export class CardDataMask {
   /**
    * The value of each data object of EMV data (at any depth of constructed tags), as a sequence meets it after
    * `parseTlv` or `emvToTags` (uppercase hex; lower case too): 5A (PAN, `F` padding aside) masked as a PAN, 57 (track 2
-   * equivalent data) as track data, the others of 4 bytes or more (cryptogram 9F26, issuer application data 9F10...)
-   * as stars, but for {@link SHOWN_EMV_TAGS}. Data that is not valid TLV adds nothing (its whole value was added).
+   * equivalent data) as track data, the cardholder name ({@link NAME_EMV_TAGS}) as stars, also as the text it spells,
+   * the others of 4 bytes or more (cryptogram 9F26, issuer application data 9F10...) as stars, but for
+   * {@link SHOWN_EMV_TAGS}. Data that is not valid TLV adds nothing (its whole value was added).
    */
   #addEmvItems(value: string): void {
     let items: TlvItem[];
@@ -278,6 +297,9 @@ export class CardDataMask {
           const track = item.value.replace(/F+$/, '');
           this.#addTrack(track, maskValue(track, 'track'), undefined);
           this.#addForms(track, maskValue(track, 'track'), undefined);
+        } else if (NAME_EMV_TAGS.has(item.tag)) {
+          this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
+          this.#addName(Buffer.from(item.value, 'hex').toString('latin1'), undefined);
         } else if (item.value.length >= MIN_EMV_HEX && !SHOWN_EMV_TAGS.has(item.tag)) {
           this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
         }
@@ -302,6 +324,14 @@ export class CardDataMask {
       if (++this.#runs <= MAX_EXACT_RUNS) this.#addForms(run, maskPan(run), encoding);
     }
     for (const run of hexPanRuns(value)) if (++this.#runs <= MAX_EXACT_RUNS) this.#addForms(run, maskFieldValue(run, undefined, undefined), undefined);
+  }
+
+  /**
+   * The cardholder name of the message's track 1 or EMV data (`DOE/JOHN`), as it is and without the spaces that pad it,
+   * in every form ({@link CardDataMask.#addForms}), as stars.
+   */
+  #addName(name: string, encoding: ValueEncoding | undefined): void {
+    for (const form of new Set([name, name.trim()])) if (/[A-Za-z]/.test(form)) this.#addForms(form, '*'.repeat(form.length), encoding);
   }
 
   /** A PAN of the message, when it is digits long enough to have pieces worth hiding. */

@@ -291,11 +291,11 @@ function sendReply(
       return true;
     }
     if (told !== undefined) {
-      writeReply(core, peer, frame, packed, fallback, undefined, started);
+      writeReply(core, peer, frame, packed.bytes, packed.message, undefined, started);
       return true;
     }
-    reply = fallback;
-    bytes = packed;
+    reply = packed.message;
+    bytes = packed.bytes;
   }
   return writeReply(core, peer, frame, bytes, reply, told, started);
 }
@@ -329,7 +329,7 @@ function decodeFailed(core: EndpointCore, frame: Frame, peer: Peer, err: unknown
   if (reply === undefined) return;
   const decodedHeaderLength = core.codec.dialect.headerLength ?? 0;
   const dialectHeader = decodedHeaderLength > 0 ? frame.payload.subarray(0, decodedHeaderLength) : EMPTY;
-  const bytes = packFallback(core, reply, dialectHeader);
-  if (bytes === undefined) return;
-  writeReply(core, peer, frame, bytes, reply);
+  const packed = packFallback(core, reply, dialectHeader);
+  if (packed === undefined) return;
+  writeReply(core, peer, frame, packed.bytes, packed.message);
 }

@@ -60,11 +60,20 @@ export function writeReply(core: EndpointCore, peer: Peer, frame: Frame, bytes: 
   return true;
 }
 
+/** An endpoint-made reply as it packed: its bytes, and the fields they hold (what the client gets, and is traced). */
+export interface PackedFallback {
+  /** The packed reply (without its frame). */
+  bytes: Buffer;
+  /** The fields of the attempt that packed: the whole reply, or one of its smaller forms. */
+  message: MessageInput;
+}
+
 /**
  * Packs an endpoint-made reply (response code 30 or 96). Its echoed values come from the request and may not pack
  * (a lenient decode, a field at fault): then only MTI, STAN, terminal and response code, then MTI and response code.
+ * The fields that packed come back with the bytes: the reply is counted, observed (`onReply`) and logged as it went.
  */
-export function packFallback(core: EndpointCore, reply: MessageInput, dialectHeader: Buffer): Buffer | undefined {
+export function packFallback(core: EndpointCore, reply: MessageInput, dialectHeader: Buffer): PackedFallback | undefined {
   const options = (core.codec.dialect.headerLength ?? 0) > 0 ? { header: dialectHeader } : {};
   const attempts: MessageInput[] = [
     reply,
@@ -73,12 +82,17 @@ export function packFallback(core: EndpointCore, reply: MessageInput, dialectHea
   ];
   for (const attempt of attempts) {
     try {
-      return core.codec.pack(attempt, options);
+      return { bytes: core.codec.pack(attempt, options), message: withoutAbsent(attempt) };
     } catch {
       // next, smaller attempt
     }
   }
   return undefined;
+}
+
+/** A reply attempt without the fields it names but does not hold (`{ 11: undefined }` of a request without a STAN). */
+function withoutAbsent(attempt: MessageInput): MessageInput {
+  return Object.fromEntries(Object.entries(attempt).filter(([, value]) => value !== undefined)) as MessageInput;
 }
 
 /** Not even a 96 can be packed in this dialect (an MTI of another edition, a field 39 it cannot hold): said at error. */

@@ -46,6 +46,37 @@ test('card data – a sequence that logs parseTlv or emvToTags of field 55 shows
   assert.equal(tags.amount, AMOUNT, 'the amount (also 9F02) is shown');
 });
 
+test('card data – the cardholder name of track 1 (45) or of EMV 5F20 / 9F0B, logged on its own, is hidden; other words are not', async (t) => {
+  const name = Buffer.from('SMITH/ANNA').toString('hex').toUpperCase();
+  const extended = Buffer.from('SMITH/ANNA MARIA').toString('hex').toUpperCase();
+  const icc = `5F200A${name}9F0B10${extended}9F0206${AMOUNT}`;
+  const track1 = `B${PAN}^DOE/JOHN                  ^${TRACK_TAIL}`;
+  const logs = captureLogs('info');
+  const { port, endpoint } = await startEndpoint(t, {
+    logger: logs.logger,
+    sequence: (m, context) => {
+      const [, holder] = (m.fields['45'] as string).split('^');
+      const tags = emvToTags(m.fields['55'] as string) ?? {};
+      const text = (tag: string): string => Buffer.from(tags[tag] as string, 'hex').toString('latin1');
+      context.logger.info({ holder, trimmed: holder!.trim(), emvName: text('5F20'), emvExtended: text('9F0B') }, 'names of DOE/JOHN');
+      return { 0: '0210', 11: m.fields['11'] as string, 39: '00' };
+    },
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await client.request(purchase(1, { 45: track1, 55: icc }))).fields['39'], '00');
+  await endpoint.close();
+  const line = JSON.parse(logs.text().split('\n').find((l) => l.includes('"holder"'))!) as Record<string, string>;
+  assert.equal(line['holder'], '*'.repeat(26));
+  assert.equal(line['trimmed'], '********');
+  assert.equal(line['emvName'], '**********');
+  assert.equal(line['emvExtended'], '*'.repeat(16));
+  // The words of a message that are no cardholder name stay; the name is a name of this message only.
+  assert.equal(line['msg'], 'names of ********');
+  const other = CardDataMask.of({ 0: '0200', 45: track1 }, resolveDialect('iso87ascii'));
+  assert.equal(other.text('DOE/JANE at TERM0001, SMITH/ANNA'), 'DOE/JANE at TERM0001, SMITH/ANNA');
+});
+
 /** A message whose private fields are full of 13-digit runs, each one a possible PAN. */
 function hostile(): { fields: IsoMessage; runs: string[] } {
   const runs: string[] = [];

@@ -2,7 +2,7 @@
  * `iso8583 decode`: a wire image (hex argument, or bytes on stdin) to JSON, `ISOMessage` XML or the masked
  * description. With `--frame`, the input is a stream of frames and every message is printed.
  */
-import { createCodec, describe, FrameDecoder, toJson, toXml } from '@iso8583/codec';
+import { createCodec, describe, FrameDecoder, maskFieldValue, toJson, toXml } from '@iso8583/codec';
 import type { Codec, IsoMessage } from '@iso8583/codec';
 import type { FlagValues } from '../args.js';
 import { cliError, parseCommandArgs } from '../args.js';
@@ -33,7 +33,8 @@ Decodes a wire image: the hex argument, or the bytes on stdin when no argument i
 is a stream of frames (a length header before each message) and every message is printed.
 
 json and xml print every field as it is on the wire, card data included (PAN, tracks, PIN block, field 55): decode
-is the tool to see a message whole. --format describe masks them (PAN as first 6 and last 4 digits).
+is the tool to see a message whole. --format describe masks them (PAN as first 6 and last 4 digits), and reads the
+headers as free text (a card number a peer put in a header is masked too).
 The header bytes come with the fields ("header" in hex in JSON, <header> in base64 in XML): the dialect's header
 when the dialect has one (a fixed frame header besides it is shown by describe only: give it to encode with
 --header-hex), else the fixed frame header (--header-bytes); encode reads them back by the same rule, so decode
@@ -164,6 +165,15 @@ function hexTextError(err: unknown): Error {
     `iso8583 encode prints it): give --input hex to read it as hex (as bytes: ${typeof code === 'string' ? `${code}: ` : ''}${reason})`);
 }
 
+/**
+ * A header's hex as describe shows it: a header holds whatever a peer put there, so it is read as free text (the
+ * codec's `maskFieldValue` of a value no field defines): a PAN in it, as BCD digits or as the hex of ASCII or EBCDIC
+ * bytes, shows its first 6 and last 4 digits only. A TPDU (`6000010000`) is shown as it is.
+ */
+function shownHeader(header: Buffer): string {
+  return maskFieldValue(header.toString('hex').toUpperCase(), undefined, undefined);
+}
+
 function render(item: DecodedItem, format: DecodeFormat, codec: Codec): string {
   switch (format) {
     case 'json':
@@ -174,8 +184,8 @@ function render(item: DecodedItem, format: DecodeFormat, codec: Codec): string {
     }
     case 'describe': {
       const text = describe(item.message, codec.dialect);
-      const frame = item.frameHeader === undefined ? '' : `frame header: ${item.frameHeader.toString('hex').toUpperCase()}\n`;
-      const header = item.header.length > 0 ? `header: ${item.header.toString('hex').toUpperCase()}\n` : '';
+      const frame = item.frameHeader === undefined ? '' : `frame header: ${shownHeader(item.frameHeader)}\n`;
+      const header = item.header.length > 0 ? `header: ${shownHeader(item.header)}\n` : '';
       return `${frame}${header}${text}${text.endsWith('\n') ? '' : '\n'}`;
     }
   }
