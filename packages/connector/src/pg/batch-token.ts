@@ -91,6 +91,26 @@ export interface NextBatch {
   ends: number;
 }
 
+/** A new batch token: 24 hex digits (written into a statement's text: see {@link BatchTokens.next}). */
+export function newToken(): string {
+  return randomBytes(12).toString('hex');
+}
+
+/** True for a token {@link newToken} makes (24 lowercase hex digits): a token read back from a file is checked with it. */
+export function isToken(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{24}$/.test(value);
+}
+
+/**
+ * The statement that stores a batch kept at close (transaction-spill.ts) under its `token`, as a retry of a batch in
+ * doubt goes: waiting at most `lockTimeout` ms for an earlier try still running, refused (23505,
+ * {@link storedBefore}) when an earlier try committed.
+ */
+export function replayStatement(copy: string, token: string, lockTimeout: number): string {
+  if (!isToken(token)) throw new Error('not a batch token');
+  return `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeout))}; ${tokenInsert(token)}; ${copy}`;
+}
+
 /** True for the refusal of a batch whose token is already stored: an earlier try of the batch committed. */
 export function storedBefore(err: unknown): boolean {
   const e = err as { code?: unknown; constraint?: unknown } | undefined;
@@ -118,7 +138,7 @@ export class BatchTokens {
     const doubt = this.doubt;
     this.doubt = undefined;
     const again = doubt !== undefined && doubt.first === first && length >= doubt.size;
-    const token = again ? doubt.token : randomBytes(12).toString('hex');
+    const token = again ? doubt.token : newToken();
     const deletes = this.spent.length >= SPENT_TOKENS_DELETED ? this.spent.slice() : [];
     // Tokens are hex made here: written into the text, as the simple query protocol (which COPY needs) has no parameters.
     const wait = again ? `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(this.lockTimeout))}; ` : '';
@@ -133,6 +153,11 @@ export class BatchTokens {
    */
   heldAt(first: number): number {
     return this.doubt !== undefined && this.doubt.first === first ? this.doubt.size : 0;
+  }
+
+  /** The batch in doubt when it is first in a buffer whose first record is at `first` (its token and size), else undefined. */
+  inDoubtAt(first: number): { token: string; size: number } | undefined {
+    return this.doubt !== undefined && this.doubt.first === first ? { token: this.doubt.token, size: this.doubt.size } : undefined;
   }
 
   /** The buffer dropped `n` records behind the batch in doubt: its records' places moved on by `n`. */
