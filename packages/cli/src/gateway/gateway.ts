@@ -124,7 +124,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const transactions = config.noTransactionLog
     ? undefined
     : config.store !== undefined
-      ? new PgTransactionLog({ connectionString: config.store, logger: transactionLogger })
+      ? // What close cannot store (the database away) is kept in the journal folder for the next start.
+        new PgTransactionLog({ connectionString: config.store, logger: transactionLogger, spillDir: config.reversalJournal ?? defaultJournalDir('upstream') })
       : new FileTransactionLog(config.reversalJournal ?? defaultJournalDir('upstream'), { logger: transactionLogger });
   // The console's recent transactions are the records the connectors build; with no log, the ring is their log.
   const ring = consoleRing(config);

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Backoff } from '../backoff.js';
 import { connectorError } from '../errors.js';
 import { storedBefore } from './batch-token.js';
-import type { NextBatch , BatchTokens} from './batch-token.js';
+import type { BatchTokens, NextBatch } from './batch-token.js';
 import { copyFrom } from './copy.js';
 import { isDataError, storeCause } from './pool.js';
 import { RecordBuffer, settleStored } from './record-buffer.js';
