@@ -55,6 +55,8 @@ export class PgTransactionLog implements TransactionLog {
   /** The database `open()` found: what a spill is made for, and checked against before it is replayed. */
   private identity: DatabaseIdentity | undefined;
   private closing: Promise<void> | undefined;
+  /** The replay of `spillDir` (the first `open()` runs it). */
+  private replaying: Promise<void> | undefined;
   private readonly figures = { kept: 0, inDoubt: 0, replayed: 0 };
 
   constructor(options: PgTransactionLogOptions) {
@@ -104,7 +106,8 @@ export class PgTransactionLog implements TransactionLog {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_STORE') throw err;
       throw storeError("the transaction log's database cannot be opened", err);
     }
-    if (this.spillDir !== undefined) await this.replay(this.spillDir, this.identity);
+    // Once, however many connectors open the log (open is idempotent): two replays at once would race for each file.
+    if (this.spillDir !== undefined) await (this.replaying ??= this.replay(this.spillDir, this.identity));
   }
 
   /** Replays the spill files of `dir` (see transaction-spill.ts), reporting each. */

@@ -117,6 +117,11 @@ export async function replaySpills(pool: pg.Pool, dir: string, here: DatabaseIde
     try {
       spill = parseSpill(await readFile(file, 'utf8'));
     } catch (err) {
+      // Replayed and removed by another process meanwhile (one folder, two starts): nothing left to do.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        done.pop();
+        continue;
+      }
       replayed.reason = `unreadable (${(err as NodeJS.ErrnoException).code ?? 'not JSON'})`;
       continue;
     }
@@ -142,7 +147,9 @@ export async function replaySpills(pool: pg.Pool, dir: string, here: DatabaseIde
       }
     }
     if (replayed.reason === undefined) {
-      await unlink(file);
+      await unlink(file).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
       await syncDir(dir);
     }
   }
