@@ -186,6 +186,8 @@ export class TransactionWriter {
     this.flightFirst = batch.first ?? 0;
     const flight = this.insert(batch, next).then(
       (err?: unknown) => {
+        // Cleared here, in the turn the outcome is known (not a turn later): `drain` hands over only a batch still unanswered.
+        if (!this.drained) this.flying = undefined;
         tokens.stored(next, err);
         this.figures.stored += size;
         this.figures.batches += 1;
@@ -202,6 +204,9 @@ export class TransactionWriter {
         tokens.failed(next, this.flightFirst, size, err, await tokens.unblock(this.o.pool, next, err));
         // Handed over at close (drain): the log kept or reported it; its failure now says nothing more.
         if (this.drained) return false;
+        // Not in flight any more, in this turn: a `drain` resuming now finds the batch back in the buffer (in doubt
+        // there under its token), never both handed over and put back (kept twice: stored twice by the next start).
+        this.flying = undefined;
         if (isDataError(err)) {
           // A batch the database refuses for its data would be refused forever: it is dropped, not retried.
           this.drop(batch, `the database refused the batch (${storeCause(err)})`);
