@@ -126,6 +126,28 @@ test('close while a batch is mid-COPY (its last message held): kept in doubt und
   assert.deepEqual(readdirSync(spillDir), []);
 });
 
+test('a batch whose try the server still holds open at close (stranded mid-COPY, its connection never closed there) is kept; the next open ends that try and stores the batch once', async (t) => {
+  const spillDir = spillFolder(t);
+  const s = await proxied(t, 'close_spill_stranded', { spillDir, statementTimeout: 60_000 });
+  s.proxy.strand();
+  const first = outcome(s.log.record(sampleRecord(1)));
+  await waitUntil(() => s.log.stats().inFlight === 1, { what: 'the batch to be in flight' });
+  await s.log.close();
+  assert.equal(await first, 'stored', 'kept');
+  // The proxy keeps the server's side of the stranded connection open: its try holds the batch's token, uncommitted.
+  const { logger, lines } = capturedLogger('info');
+  const next = new PgTransactionLog({ connectionString: s.direct, spillDir, statementTimeout: 1_000, logger });
+  t.after(() => next.close());
+  await next.open();
+  assert.deepEqual(
+    lines.filter((l) => String(l['code']).startsWith('ISO8583_WARN_TRANSACTION_LOG_')).map((l) => `${String(l['code'])} ${String(l['reason'] ?? '')}`),
+    ['ISO8583_WARN_TRANSACTION_LOG_KEPT '],
+    'replayed, not left behind the stranded try',
+  );
+  assert.equal(await s.count(1), 1, 'stored once');
+  assert.deepEqual(readdirSync(spillDir), []);
+});
+
 test('without spillDir a batch in doubt at close is reported in doubt (it may be stored), not dropped; the records never sent are dropped', async (t) => {
   const s = await proxied(t, 'close_no_spill');
   const { second } = await inDoubtThenAway(s);

@@ -31,7 +31,7 @@ export const SPENT_TOKENS_DELETED = 32;
  * `lock_timeout` (SQLSTATE 55P03), a statement timeout or cancel (57014: a role's `statement_timeout` shorter than the
  * wait), or the client's own query timeout (a given pool's `query_timeout`).
  */
-function waited(err: unknown): boolean {
+export function waited(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | undefined;
   return e?.code === '55P03' || e?.code === '57014' || (e?.code === undefined && e?.message === 'Query read timeout');
 }
@@ -52,6 +52,18 @@ function tokenInsert(token: string): string {
 const END_EARLIER_TRIES =
   'SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND usename = current_user ' +
   "AND datname = current_database() AND backend_type = 'client backend' AND state <> 'idle' AND strpos(query, $1) > 0";
+
+/**
+ * Ends the sessions still running an earlier try of the batch of `token` ({@link END_EARLIER_TRIES}, on `pool`):
+ * resolves with how many were ended, `undefined` when the look itself failed (nothing known).
+ */
+export async function endEarlierTries(pool: pg.Pool, token: string): Promise<number | undefined> {
+  try {
+    return (await pool.query<{ ended: boolean }>(END_EARLIER_TRIES, [tokenInsert(token)])).rows.filter((r) => r.ended).length;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * How long (ms) a batch sent again waits for its earlier try: half the shortest of `statementTimeout` and the
@@ -181,11 +193,7 @@ export class BatchTokens {
    */
   async unblock(pool: pg.Pool, batch: NextBatch, err: unknown): Promise<number | undefined> {
     if (!batch.again || !waited(err)) return 0;
-    try {
-      return (await pool.query<{ ended: boolean }>(END_EARLIER_TRIES, [tokenInsert(batch.token)])).rows.filter((r) => r.ended).length;
-    } catch {
-      return undefined;
-    }
+    return endEarlierTries(pool, batch.token);
   }
 
   /**

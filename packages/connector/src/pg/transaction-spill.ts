@@ -15,7 +15,7 @@ import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { replaceFile, syncDir } from '../durable-file.js';
-import { isToken, replayStatement, storedBefore } from './batch-token.js';
+import { endEarlierTries, isToken, replayStatement, storedBefore, waited } from './batch-token.js';
 import { copyFrom } from './copy.js';
 import { storeCause } from './pool.js';
 
@@ -134,16 +134,13 @@ export async function replaySpills(pool: pg.Pool, dir: string, here: DatabaseIde
       continue;
     }
     for (const batch of spill.batches) {
+      const outcome = await replayBatch(pool, copy, batch, lockTimeout);
       const count = batch.rows.split('\n').length - 1;
-      try {
-        await copyFrom(pool, replayStatement(copy, batch.token, lockTimeout), Buffer.from(batch.rows, 'utf8'));
-        replayed.stored += count;
-      } catch (err) {
-        if (!storedBefore(err)) {
-          replayed.reason = `the database did not take a batch (${storeCause(err)})`;
-          break;
-        }
-        replayed.storedBefore += count;
+      if (outcome === 'stored') replayed.stored += count;
+      else if (outcome === 'storedBefore') replayed.storedBefore += count;
+      else {
+        replayed.reason = `the database did not take a batch (${storeCause(outcome.err)})`;
+        break;
       }
     }
     if (replayed.reason === undefined) {
@@ -154,4 +151,22 @@ export async function replaySpills(pool: pg.Pool, dir: string, here: DatabaseIde
     }
   }
   return done;
+}
+
+/**
+ * Stores one kept batch under its token: 'stored', 'storedBefore' (an earlier try committed), or the error. A replay
+ * that waited too long for an earlier try the server still runs (a try stranded mid-COPY when the process stopped, its
+ * connection never closed on the server's side) ends that try's session, as a retry in a running log does
+ * (batch-token.ts), and goes once more: the try then is committed (23505) or rolled back.
+ */
+async function replayBatch(pool: pg.Pool, copy: string, batch: { token: string; rows: string }, lockTimeout: number): Promise<'stored' | 'storedBefore' | { err: unknown }> {
+  for (let ended = false; ; ended = true) {
+    try {
+      await copyFrom(pool, replayStatement(copy, batch.token, lockTimeout), Buffer.from(batch.rows, 'utf8'));
+      return 'stored';
+    } catch (err) {
+      if (storedBefore(err)) return 'storedBefore';
+      if (ended || !waited(err) || (await endEarlierTries(pool, batch.token)) === undefined) return { err };
+    }
+  }
 }
