@@ -247,6 +247,8 @@ describe('two gateway nodes on one PostgreSQL store', () => {
     const body = (await (await fetch(`http://${again.http.host}:${again.http.port}/transactions?terminal=SPILL001`)).json()) as { result: { stan?: string; outcome: string }[] };
     assert.deepEqual(body.result.map((r) => `${String(r.stan)}/${r.outcome}`).sort(), ['000001/approved', '000002/error'], 'the kept record stored by the next start, once');
     assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('transaction-spill-')), [], 'the spill removed once stored');
+    const stats = (await (await fetch(`http://${again.http.host}:${again.http.port}/stats`)).json()) as { transactionLog?: { replayed?: number; dropped?: number } };
+    assert.deepEqual([stats.transactionLog?.replayed, stats.transactionLog?.dropped], [1, 0], 'GET /stats says what the log replayed (and dropped)');
     again.process.kill('SIGTERM');
     assert.equal((await exitWithin(again.process, 20_000, 'the gateway stopping')).code, 0);
     bank.process.kill('SIGTERM');

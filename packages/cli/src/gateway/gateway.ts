@@ -295,7 +295,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     const { upstream: up, upstreams, ...rest } = snap.figures as { upstream: Record<string, unknown>; upstreams?: unknown };
     const { socketQueue, ...ours } = up;
     const several = group === undefined ? {} : { upstreams, healthy: group.healthy() };
-    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...several, ...rest };
+    // The transaction log's own figures (since the start, not reset by SIGHUP): records lost, kept or replayed.
+    const log = transactions === undefined ? {} : { transactionLog: transactions instanceof PgTransactionLog ? transactions.stats() : transactions.stats };
+    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...several, ...rest, ...log };
   };
 
   let closing: Promise<void> | undefined;
