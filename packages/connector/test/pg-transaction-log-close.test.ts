@@ -163,7 +163,7 @@ test('without spillDir a batch in doubt at close is reported in doubt (it may be
   assert.equal(await s.count(2), 1, 'indeed stored: "dropped" would have been wrong');
 });
 
-test('two closes at once settle each record once; a spill of another database is never replayed into this one, and is kept', async (t) => {
+test('two closes at once settle each record once; a spill of another database or schema is never replayed there, and is kept', async (t) => {
   const spillDir = spillFolder(t);
   const s = await proxied(t, 'close_spill_a', { spillDir });
   const { second } = await inDoubtThenAway(s);
@@ -182,6 +182,20 @@ test('two closes at once settle each record once; a spill of another database is
   assert.equal((await b.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions')).rows[0]?.n, 0, 'nothing of database a stored in b');
   assert.equal(readdirSync(spillDir).length, 1, 'the spill is left for its own database');
   assert.match(String(lines.find((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_SPILL')?.['reason']), /another database \(close_spill_a/);
+
+  // Nor into another schema of its own database (the log's tables found through another search_path).
+  const a = new pg.Client({ connectionString: s.direct });
+  await a.connect();
+  t.after(() => a.end());
+  await a.query('CREATE SCHEMA other');
+  const otherSchema = new URL(s.direct);
+  otherSchema.searchParams.set('options', '-c search_path=other');
+  const inOther = new PgTransactionLog({ connectionString: otherSchema.toString(), spillDir, logger });
+  t.after(() => inOther.close());
+  await inOther.open();
+  assert.equal((await a.query<{ n: number }>('SELECT count(*)::int AS n FROM other.iso8583_transactions')).rows[0]?.n, 0, 'nothing stored in the other schema');
+  assert.equal(readdirSync(spillDir).length, 1);
+  assert.match(String(lines.filter((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_SPILL').at(-1)?.['reason']), /schema public/);
 
   // A damaged spill (one byte changed) is not replayed either.
   const file = join(spillDir, readdirSync(spillDir)[0] as string);
