@@ -42,7 +42,7 @@ export interface PgTransactionLogOptions {
   retryDelay?: number;
   /** Longest delay between retries, in ms. Default 5000. */
   maxRetryDelay?: number;
-  /** How long `close()` keeps trying to store what is buffered before it gives up on it, in ms. Default 5000. */
+  /** How long `close()` keeps trying to store what is buffered before it gives up on it (then keeps it in `spillDir`, or reports it), in ms. Default 5000. */
   closeTimeout?: number;
   /**
    * Milliseconds a statement (a batch's COPY, a query, a prune chunk) may take before it fails, on the log's own pool:
