@@ -4,7 +4,7 @@
  * sequence per original (one 0400, then 0401 repeats) and no reversal answered twice.
  */
 import { after, before, describe, test } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -218,6 +218,39 @@ describe('two gateway nodes on one PostgreSQL store', () => {
     assert.match(log, /ISO8583_ERR_CONNECTOR_STORE/, 'the outage is logged with its code');
     assert.doesNotMatch(log, /Pg-S3cret/, 'the password never reaches the log');
     assert.doesNotMatch(log, /4111111111111111/);
+    bank.process.kill('SIGTERM');
+    await bank.process.exited;
+  });
+  test('stopped (SIGTERM) while the database is away, the gateway keeps its transaction records in its --reversal-journal folder; the next start stores them', async () => {
+    const url = cluster.createDatabase('gateway_spill');
+    const bank = await startSimulator();
+    const dir = join(work, 'spill');
+    const flags = ['--upstream', `${bank.host}:${bank.port}`, '--store', url, '--echo-interval', '0', '--log-level', 'info', '--reversal-journal', dir];
+    const gw = await startGateway(flags);
+    assert.equal(await post(gw.http, purchase('SPILL001', 1)), 200);
+    cluster.stopServer();
+    try {
+      assert.equal(await post(gw.http, purchase('SPILL001', 2)), 503, 'refused while the store is away: recorded, its record waiting');
+      gw.process.kill('SIGTERM');
+      assert.equal((await exitWithin(gw.process, 20_000, 'the gateway stopping with its database away')).code, 0);
+    } finally {
+      cluster.startServer();
+    }
+    const log = gw.process.stderr() + gw.process.stdout();
+    assert.match(log, /ISO8583_WARN_TRANSACTION_LOG_KEPT/, 'what the database did not take is said kept');
+    assert.doesNotMatch(log, /ISO8583_WARN_TRANSACTION_LOG_DROPPED/);
+    const spills = readdirSync(dir).filter((n) => n.startsWith('transaction-spill-'));
+    assert.equal(spills.length, 1, `one spill file in ${dir}`);
+    assert.doesNotMatch(readFileSync(join(dir, spills[0] as string), 'utf8'), /4111111111111111/, 'the PAN masked at rest');
+
+    const again = await startGateway(flags);
+    const body = (await (await fetch(`http://${again.http.host}:${again.http.port}/transactions?terminal=SPILL001`)).json()) as { result: { stan?: string; outcome: string }[] };
+    assert.deepEqual(body.result.map((r) => `${String(r.stan)}/${r.outcome}`).sort(), ['000001/approved', '000002/error'], 'the kept record stored by the next start, once');
+    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('transaction-spill-')), [], 'the spill removed once stored');
+    const stats = (await (await fetch(`http://${again.http.host}:${again.http.port}/stats`)).json()) as { transactionLog?: { replayed?: number; dropped?: number } };
+    assert.deepEqual([stats.transactionLog?.replayed, stats.transactionLog?.dropped], [1, 0], 'GET /stats says what the log replayed (and dropped)');
+    again.process.kill('SIGTERM');
+    assert.equal((await exitWithin(again.process, 20_000, 'the gateway stopping')).code, 0);
     bank.process.kill('SIGTERM');
     await bank.process.exited;
   });

@@ -85,7 +85,13 @@ export const CONNECTOR_LOG_CODES = {
   ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE:
     'warn: the transaction log\'s database refused or did not take a batch (`cause`); records wait in memory (`buffered`) and the batch is retried (logged once per outage; `info` with `stored` when it is back).',
   ISO8583_WARN_TRANSACTION_LOG_DROPPED:
-    'warn: transaction log records were dropped (`dropped`, total `droppedTotal`): the buffer held `maxBuffered` while the database was away (the oldest go), the database refused a batch for its data (`cause`, an SQLSTATE of class 22 or 23; not retried), or `close()` gave up; requests are never held or failed for the log.',
+    'warn: transaction log records were dropped (`dropped`, total `droppedTotal`): the buffer held `maxBuffered` while the database was away (the oldest go), the database refused a batch for its data (`cause`, an SQLSTATE of class 22 or 23; not retried), or `close()` gave up with no `spillDir` to keep them in (records never sent; a batch in doubt is `ISO8583_WARN_TRANSACTION_LOG_IN_DOUBT`); requests are never held or failed for the log.',
+  ISO8583_WARN_TRANSACTION_LOG_KEPT:
+    'warn: `close()` gave up on the transaction log\'s database (`closeTimeout`) and kept the records it had not stored (`kept`, of which `inDoubt` were of a batch sent whose answer never came: maybe stored) in `file`, in its `spillDir` (whole and synced, mode 0600; the PANs masked); their promises resolve and they are not counted as dropped. `info` at the next start with `stored` and `storedBefore` (records an earlier try had stored: their batch token was there, so none is stored twice) once the file is replayed and removed.',
+  ISO8583_WARN_TRANSACTION_LOG_IN_DOUBT:
+    'warn: `close()` gave up on the transaction log\'s database while a batch it had sent was unanswered (`inDoubt` records, total `inDoubtTotal`) and had no `spillDir` to keep it in (or could not write there: `ISO8583_ERR_CONNECTOR_TRANSACTION_LOG` says why): the records may be stored or not (query the log to know); their promises reject with `ISO8583_ERR_CONNECTOR_STORE` saying in doubt; not counted as dropped.',
+  ISO8583_WARN_TRANSACTION_LOG_SPILL:
+    'warn: a spill file of the transaction log (`file`; or the folder `dir` unreadable) was not replayed at start (`reason`: made for another database or schema, damaged, not a spill this version writes, or the database did not take a batch); it is left where it is and tried again by the next start (`stored` / `storedBefore`: what of it was replayed before it stopped). A file made for another database is never replayed into this one: start a log on its database with the same `spillDir`, or remove it once you have reconciled.',
 } as const;
 
 /** A stable error code of the connector. */

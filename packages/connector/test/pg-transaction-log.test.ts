@@ -225,7 +225,7 @@ describe('PgTransactionLog', () => {
       await Promise.all([...during, ...more]);
       const all = await log.query({ limit: 1000 });
       assert.deepEqual(all.map((r) => r.stan), Array.from({ length: 51 }, (_, i) => String(50 - i).padStart(6, '0')));
-      assert.deepEqual({ ...log.stats(), failedBatches: 0, batches: 0 }, { buffered: 0, inFlight: 0, stored: 51, batches: 0, dropped: 0, failedBatches: 0 });
+      assert.deepEqual({ ...log.stats(), failedBatches: 0, batches: 0 }, { buffered: 0, inFlight: 0, stored: 51, batches: 0, dropped: 0, failedBatches: 0, kept: 0, inDoubt: 0, replayed: 0 });
       assert.ok(lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE' && l['level'] === 30), 'the return is logged');
       assert.doesNotMatch(JSON.stringify(lines), /4111111111111111/);
     } finally {
@@ -250,7 +250,7 @@ describe('PgTransactionLog', () => {
     assert.equal(log.stats().dropped, 15);
     await waitUntil(() => log.stats().failedBatches === 1 && log.stats().inFlight === 0, { what: 'the first INSERT to fail' });
     for (let i = 25; i < 30; i++) track(log.record(sampleRecord(i)), i);
-    assert.deepEqual(log.stats(), { buffered: 10, inFlight: 0, stored: 0, batches: 0, dropped: 20, failedBatches: 1 });
+    assert.deepEqual(log.stats(), { buffered: 10, inFlight: 0, stored: 0, batches: 0, dropped: 20, failedBatches: 1, kept: 0, inDoubt: 0, replayed: 0 });
     const drops = lines.filter((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_DROPPED');
     assert.ok(drops.length >= 1);
     assert.equal(drops.at(-1)?.['droppedTotal'], 15, 'reported when the batch failed');
@@ -262,7 +262,7 @@ describe('PgTransactionLog', () => {
     await assert.rejects(log.record(sampleRecord(99)), (err: { code?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_CLOSED');
   });
 
-  test('close gives up on a batch the database holds past closeTimeout: if the INSERT then fails, its records are dropped, never lost in limbo', async () => {
+  test('close gives up on a batch the database holds past closeTimeout: with no spillDir its records are reported in doubt at once (it may commit yet), never dropped nor left in limbo', async () => {
     const { logger, lines } = capturedLogger('info');
     const url = database('close_in_flight');
     const log = new PgTransactionLog({ connectionString: url, closeTimeout: 100, logger });
@@ -283,13 +283,14 @@ describe('PgTransactionLog', () => {
         (await admin.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE relation = 'iso8583_transactions'::regclass AND NOT granted")).rows.map((r) => r.pid);
       await waitUntil(async () => (await waiting()).length > 0, { what: 'the COPY to wait for the lock' });
       const closed = log.close();
-      await waitUntil(() => lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE' && l['inFlight'] === 5), { what: 'close to give up on the batch in flight' });
-      for (const pid of await waiting()) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
-      await closed;
+      await waitUntil(() => lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_IN_DOUBT' && l['inDoubt'] === 5), { what: 'close to give up on the batch in flight' });
       await waitUntil(() => outcomes.filter((o) => o !== undefined).length === 5, { what: 'every record promise to settle' });
       assert.deepEqual(new Set(outcomes), new Set(['ISO8583_ERR_CONNECTOR_STORE']));
-      assert.equal(log.stats().dropped, 5);
-      assert.ok(lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_DROPPED' && l['droppedTotal'] === 5));
+      for (const pid of await waiting()) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      await closed;
+      assert.equal(log.stats().inDoubt, 5, 'in doubt, not dropped: its COPY was waiting on the server');
+      assert.equal(log.stats().dropped, 0, 'its failure after close counts nothing more');
+      assert.ok(!lines.some((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_DROPPED'));
       await admin.query('ROLLBACK');
     } finally {
       await admin.end();

@@ -124,7 +124,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const transactions = config.noTransactionLog
     ? undefined
     : config.store !== undefined
-      ? new PgTransactionLog({ connectionString: config.store, logger: transactionLogger })
+      ? // What close cannot store (the database away) is kept in the journal folder for the next start.
+        new PgTransactionLog({ connectionString: config.store, logger: transactionLogger, spillDir: config.reversalJournal ?? defaultJournalDir('upstream') })
       : new FileTransactionLog(config.reversalJournal ?? defaultJournalDir('upstream'), { logger: transactionLogger });
   // The console's recent transactions are the records the connectors build; with no log, the ring is their log.
   const ring = consoleRing(config);
@@ -294,7 +295,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     const { upstream: up, upstreams, ...rest } = snap.figures as { upstream: Record<string, unknown>; upstreams?: unknown };
     const { socketQueue, ...ours } = up;
     const several = group === undefined ? {} : { upstreams, healthy: group.healthy() };
-    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...several, ...rest };
+    // The transaction log's own figures (since the start, not reset by SIGHUP): records lost, kept or replayed.
+    const log = transactions === undefined ? {} : { transactionLog: transactions instanceof PgTransactionLog ? transactions.stats() : transactions.stats };
+    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...several, ...rest, ...log };
   };
 
   let closing: Promise<void> | undefined;

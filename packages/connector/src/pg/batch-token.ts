@@ -31,7 +31,7 @@ export const SPENT_TOKENS_DELETED = 32;
  * `lock_timeout` (SQLSTATE 55P03), a statement timeout or cancel (57014: a role's `statement_timeout` shorter than the
  * wait), or the client's own query timeout (a given pool's `query_timeout`).
  */
-function waited(err: unknown): boolean {
+export function waited(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | undefined;
   return e?.code === '55P03' || e?.code === '57014' || (e?.code === undefined && e?.message === 'Query read timeout');
 }
@@ -52,6 +52,18 @@ function tokenInsert(token: string): string {
 const END_EARLIER_TRIES =
   'SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND usename = current_user ' +
   "AND datname = current_database() AND backend_type = 'client backend' AND state <> 'idle' AND strpos(query, $1) > 0";
+
+/**
+ * Ends the sessions still running an earlier try of the batch of `token` ({@link END_EARLIER_TRIES}, on `pool`):
+ * resolves with how many were ended, `undefined` when the look itself failed (nothing known).
+ */
+export async function endEarlierTries(pool: pg.Pool, token: string): Promise<number | undefined> {
+  try {
+    return (await pool.query<{ ended: boolean }>(END_EARLIER_TRIES, [tokenInsert(token)])).rows.filter((r) => r.ended).length;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * How long (ms) a batch sent again waits for its earlier try: half the shortest of `statementTimeout` and the
@@ -91,6 +103,26 @@ export interface NextBatch {
   ends: number;
 }
 
+/** A new batch token: 24 hex digits (written into a statement's text: see {@link BatchTokens.next}). */
+export function newToken(): string {
+  return randomBytes(12).toString('hex');
+}
+
+/** True for a token {@link newToken} makes (24 lowercase hex digits): a token read back from a file is checked with it. */
+export function isToken(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{24}$/.test(value);
+}
+
+/**
+ * The statement that stores a batch kept at close (transaction-spill.ts) under its `token`, as a retry of a batch in
+ * doubt goes: waiting at most `lockTimeout` ms for an earlier try still running, refused (23505,
+ * {@link storedBefore}) when an earlier try committed.
+ */
+export function replayStatement(copy: string, token: string, lockTimeout: number): string {
+  if (!isToken(token)) throw new Error('not a batch token');
+  return `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeout))}; ${tokenInsert(token)}; ${copy}`;
+}
+
 /** True for the refusal of a batch whose token is already stored: an earlier try of the batch committed. */
 export function storedBefore(err: unknown): boolean {
   const e = err as { code?: unknown; constraint?: unknown } | undefined;
@@ -118,7 +150,7 @@ export class BatchTokens {
     const doubt = this.doubt;
     this.doubt = undefined;
     const again = doubt !== undefined && doubt.first === first && length >= doubt.size;
-    const token = again ? doubt.token : randomBytes(12).toString('hex');
+    const token = again ? doubt.token : newToken();
     const deletes = this.spent.length >= SPENT_TOKENS_DELETED ? this.spent.slice() : [];
     // Tokens are hex made here: written into the text, as the simple query protocol (which COPY needs) has no parameters.
     const wait = again ? `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(this.lockTimeout))}; ` : '';
@@ -133,6 +165,11 @@ export class BatchTokens {
    */
   heldAt(first: number): number {
     return this.doubt !== undefined && this.doubt.first === first ? this.doubt.size : 0;
+  }
+
+  /** The batch in doubt when it is first in a buffer whose first record is at `first` (its token and size), else undefined. */
+  inDoubtAt(first: number): { token: string; size: number } | undefined {
+    return this.doubt !== undefined && this.doubt.first === first ? { token: this.doubt.token, size: this.doubt.size } : undefined;
   }
 
   /** The buffer dropped `n` records behind the batch in doubt: its records' places moved on by `n`. */
@@ -156,11 +193,7 @@ export class BatchTokens {
    */
   async unblock(pool: pg.Pool, batch: NextBatch, err: unknown): Promise<number | undefined> {
     if (!batch.again || !waited(err)) return 0;
-    try {
-      return (await pool.query<{ ended: boolean }>(END_EARLIER_TRIES, [tokenInsert(batch.token)])).rows.filter((r) => r.ended).length;
-    } catch {
-      return undefined;
-    }
+    return endEarlierTries(pool, batch.token);
   }
 
   /**

@@ -42,7 +42,7 @@ export interface PgTransactionLogOptions {
   retryDelay?: number;
   /** Longest delay between retries, in ms. Default 5000. */
   maxRetryDelay?: number;
-  /** How long `close()` keeps trying to store what is buffered before it gives up on it, in ms. Default 5000. */
+  /** How long `close()` keeps trying to store what is buffered before it gives up on it (then keeps it in `spillDir`, or reports it), in ms. Default 5000. */
   closeTimeout?: number;
   /**
    * Milliseconds a statement (a batch's COPY, a query, a prune chunk) may take before it fails, on the log's own pool:
@@ -52,6 +52,14 @@ export interface PgTransactionLogOptions {
    * this on the log's own pool; see batch-token.ts). Default 30000.
    */
   statementTimeout?: number;
+  /**
+   * A folder where `close()` keeps what it could not store by `closeTimeout` (the database away): the batch in doubt
+   * (sent, its answer never came: maybe stored) under its token and the records never sent, in one file written whole
+   * and synced (mode 0600, the folder made 0700), the COPY rows as the table would hold them (the PAN masked). The
+   * next `open()` stores each batch under its token (one already stored is not stored again) and removes the file.
+   * Default: none (the batch in doubt is reported in doubt, the rest dropped).
+   */
+  spillDir?: string;
   /** Rows removed per DELETE by `prune`. Default 10000. */
   pruneChunk?: number;
   /** Where warnings go (database away, records dropped). Default: a silent logger. */
@@ -66,12 +74,18 @@ export interface PgTransactionLogStats {
   inFlight: number;
   /** Records stored since the log opened. */
   stored: number;
-  /** Records dropped (buffer full while the database was away, or still buffered when `close()` gave up). */
+  /** Records dropped (buffer full while the database was away, refused for their data, or never sent when `close()` gave up without `spillDir`). */
   dropped: number;
   /** Batches stored (one statement each) since the log opened: `stored / batches` is the mean batch size. */
   batches: number;
   /** Batches that failed: retried when the database was away, dropped when it refused their data. */
   failedBatches: number;
+  /** Records `close()` could not store and kept in `spillDir` for the next start (the batch in doubt among them). */
+  kept: number;
+  /** Records of a batch in doubt (sent, its answer never came: maybe stored) that `close()` could neither store nor keep. */
+  inDoubt: number;
+  /** Records `open()` replayed from `spillDir` (stored then, or found stored by an earlier try). */
+  replayed: number;
 }
 
 /** The defaults of every option. */
@@ -100,6 +114,7 @@ export interface ResolvedPgTransactionLogOptions {
   closeTimeout: number;
   pruneChunk: number;
   statementTimeout: number;
+  spillDir: string | undefined;
   logger: Logger;
 }
 
@@ -118,6 +133,9 @@ export function resolvePgTransactionLogOptions(options: PgTransactionLogOptions)
   if (options.flushInterval !== undefined && (!Number.isInteger(options.flushInterval) || options.flushInterval < 0 || options.flushInterval > 60_000)) {
     throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be an integer from 0 to 60000 (ms)', { field: 'flushInterval' });
   }
+  if (options.spillDir !== undefined && (typeof options.spillDir !== 'string' || options.spillDir === '' || options.spillDir.includes('\0'))) {
+    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a folder path', { field: 'spillDir' });
+  }
   const retryDelay = positive('retryDelay', options.retryDelay, DEFAULTS.retryDelay);
   return {
     node: options.node,
@@ -130,6 +148,7 @@ export function resolvePgTransactionLogOptions(options: PgTransactionLogOptions)
     closeTimeout: positive('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
     pruneChunk: positive('pruneChunk', options.pruneChunk, DEFAULTS.pruneChunk),
     statementTimeout: positive('statementTimeout', options.statementTimeout, DEFAULTS.statementTimeout),
+    spillDir: options.spillDir,
     logger: options.logger ?? pino({ level: 'silent' }),
   };
 }

@@ -1,0 +1,302 @@
+/**
+ * The write side of the PostgreSQL transaction log: records wait in a bounded buffer (record-buffer.ts) and go to the
+ * database in batches, one COPY each (copy.ts), stored once even when sent again (batch-token.ts). A failed batch is
+ * put back and retried with backoff; once the buffer holds `maxBuffered` records the oldest are dropped (behind a
+ * batch in doubt, kept whole), counted and reported (`ISO8583_WARN_TRANSACTION_LOG_DROPPED`). `drain` (at close) keeps
+ * trying until a deadline and hands back what it could not store: the batch in doubt (with its token) apart from the
+ * records never sent, for the log to keep (transaction-spill.ts) or to report.
+ */
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Backoff } from '../backoff.js';
+import { connectorError } from '../errors.js';
+import { storedBefore } from './batch-token.js';
+import type { BatchTokens, NextBatch } from './batch-token.js';
+import { copyFrom } from './copy.js';
+import { isDataError, storeCause } from './pool.js';
+import { RecordBuffer, settleStored } from './record-buffer.js';
+import type { BufferedRecords } from './record-buffer.js';
+
+/** What the writer needs of the log's options. */
+export interface WriterOptions {
+  pool: pg.Pool;
+  tokens: BatchTokens;
+  maxBatch: number;
+  flushInterval: number;
+  maxBuffered: number;
+  closeTimeout: number;
+  backoff: Backoff;
+  logger: Logger;
+}
+
+/** What `drain` could not store by its deadline. */
+export interface Leftovers {
+  /** The batch whose fate is unknown (sent, maybe committed: still in flight, or failed in doubt) and its token. */
+  doubt?: { token: string; records: BufferedRecords };
+  /** The records never sent (or sent and known not committed): surely not stored. */
+  rest: BufferedRecords;
+}
+
+/** The error of records not stored. */
+export function notStored(why: string): Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `not stored: ${why}`, { field: 'transactionLog' });
+}
+
+/** Batches of records to the database: see the module comment. */
+export class TransactionWriter {
+  private readonly o: WriterOptions;
+  /** When the last batch started (`performance.now()`). */
+  private lastFlight = -Infinity;
+  private flushTimer: NodeJS.Timeout | undefined;
+  readonly buffer = new RecordBuffer();
+  private flight: Promise<boolean> | undefined;
+  /** The batch in flight and its statement, while one flies. */
+  private flying: { batch: BufferedRecords; next: NextBatch } | undefined;
+  /** The place of the batch in flight's first record (RecordBuffer.first), while one flies. */
+  private flightFirst = 0;
+  /** Queries waiting for the records recorded before them: called whenever a flight ends or records are dropped. */
+  private progressWaiters: (() => void)[] = [];
+  private scheduled = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private down = false;
+  private droppedUnreported = 0;
+  /** Set once `drain` began: no flight starts on its own any more. */
+  private closing = false;
+  /** Set when `drain` has given up: a batch still in flight then was handed over with the leftovers. */
+  private drained = false;
+  readonly figures = { stored: 0, batches: 0, dropped: 0, failedBatches: 0 };
+
+  constructor(options: WriterOptions) {
+    this.o = options;
+  }
+
+  /** Records in the batch in flight. */
+  get inFlight(): number {
+    return this.flying?.batch.rows.length ?? 0;
+  }
+
+  /** Adds a record (its COPY row); see PgTransactionLog.record. */
+  push(row: string): Promise<void> {
+    const promise = this.buffer.push(row);
+    if (this.buffer.length > this.o.maxBuffered) this.trim();
+    this.schedule();
+    return promise;
+  }
+
+  /**
+   * Resolves once every record recorded before the call has left the buffer and its flight has ended (stored, or
+   * dropped), or after `closeTimeout`: the records wait for no `flushInterval` while a query waits for them.
+   */
+  async caughtUp(): Promise<void> {
+    const target = this.buffer.next;
+    const deadline = performance.now() + this.o.closeTimeout;
+    for (;;) {
+      const oldest = this.flight === undefined ? this.buffer.first : this.flightFirst;
+      const left = deadline - performance.now();
+      if (oldest >= target || left <= 0) return;
+      if (this.flight === undefined && this.retryTimer === undefined && !this.closing) {
+        this.stopFlushTimer();
+        void this.fly();
+      }
+      await within(new Promise<void>((resolve) => this.progressWaiters.push(resolve)), left);
+    }
+  }
+
+  /** Wakes the queries waiting in {@link TransactionWriter.caughtUp}. */
+  private progressed(): void {
+    for (const wake of this.progressWaiters.splice(0)) wake();
+  }
+
+  /**
+   * Stores what is buffered, retrying under the same tokens (with backoff) until `deadline` (`Date.now()` ms); then
+   * hands back what is not stored: the batch in doubt (in flight, or failed with its fate unknown) and the rest, whose
+   * promises the caller settles. Called once.
+   */
+  async drain(deadline: number): Promise<Leftovers> {
+    this.closing = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.stopFlushTimer();
+    for (;;) {
+      const left = deadline - Date.now();
+      if (this.flight !== undefined) {
+        if (!(await within(this.flight, left))) break;
+        continue;
+      }
+      if (this.buffer.length === 0 || left <= 0) break;
+      if (!(await within(this.fly(), left))) break;
+      if (this.down) await new Promise((resolve) => setTimeout(resolve, Math.min(this.o.backoff.next(), Math.max(0, deadline - Date.now()))));
+    }
+    this.drained = true;
+    let doubt: Leftovers['doubt'];
+    if (this.flying !== undefined) {
+      // Sent, not answered: it may commit yet. Its later outcome counts it stored (or nothing), never dropped.
+      doubt = { token: this.flying.next.token, records: this.flying.batch };
+    } else {
+      const held = this.o.tokens.inDoubtAt(this.buffer.first);
+      if (held !== undefined) doubt = { token: held.token, records: this.buffer.take(held.size) };
+    }
+    this.report();
+    return { ...(doubt === undefined ? {} : { doubt }), rest: this.buffer.take(Infinity) };
+  }
+
+  /**
+   * Starts a flight after this tick (so that the tick's records go together), or once `flushInterval` has passed since
+   * the last one started, unless one is flying or a retry waits. A full batch waiting for the interval goes at once.
+   */
+  private schedule(): void {
+    if (this.flight !== undefined || this.retryTimer !== undefined || this.closing) return;
+    if (this.flushTimer !== undefined) {
+      if (this.buffer.length < this.o.maxBatch) return;
+      this.stopFlushTimer();
+    }
+    if (this.scheduled) return;
+    const wait = this.buffer.length >= this.o.maxBatch ? 0 : this.lastFlight + this.o.flushInterval - performance.now();
+    if (wait > 0) {
+      // Records wait on this timer: it holds the process (at most flushInterval) as a write in progress would, so that
+      // `await log.record(r)` is kept; unref'd, a process with nothing else to do ended with the record never stored.
+      this.flushTimer = setTimeout(this.flushNow, Math.ceil(wait));
+    } else {
+      this.scheduled = true;
+      setImmediate(this.flushNow);
+    }
+  }
+
+  /** Starts the flight that was scheduled (by the timer, the next turn, or the process about to end). */
+  private readonly flushNow = (): void => {
+    this.scheduled = false;
+    this.stopFlushTimer();
+    if (this.flight === undefined && this.retryTimer === undefined && !this.closing && this.buffer.length > 0) void this.fly();
+  };
+
+  private stopFlushTimer(): void {
+    if (this.flushTimer === undefined) return;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+  }
+
+  /** Sends the oldest `maxBatch` records in one COPY; resolves true when the next batch may go at once (this one stored, or refused for its data and dropped). */
+  private fly(): Promise<boolean> {
+    const { tokens, logger, backoff } = this.o;
+    const next = tokens.next(this.buffer.first, this.buffer.length, this.o.maxBatch);
+    const batch = this.buffer.take(next.take);
+    const size = batch.rows.length;
+    this.lastFlight = performance.now();
+    this.flying = { batch, next };
+    this.flightFirst = batch.first ?? 0;
+    const flight = this.insert(batch, next).then(
+      (err?: unknown) => {
+        // Cleared here, in the turn the outcome is known (not a turn later): `drain` hands over only a batch still unanswered.
+        if (!this.drained) this.flying = undefined;
+        tokens.stored(next, err);
+        this.figures.stored += size;
+        this.figures.batches += 1;
+        settleStored(batch);
+        if (this.down) {
+          this.down = false;
+          logger.info({ code: 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE', stored: size, buffered: this.buffer.length }, 'the transaction log database is back');
+        }
+        backoff.reset();
+        return true;
+      },
+      async (err: unknown) => {
+        this.figures.failedBatches += 1;
+        tokens.failed(next, this.flightFirst, size, err, await tokens.unblock(this.o.pool, next, err));
+        // Handed over at close (drain): the log kept or reported it; its failure now says nothing more.
+        if (this.drained) return false;
+        // Not in flight any more, in this turn: a `drain` resuming now finds the batch back in the buffer (in doubt
+        // there under its token), never both handed over and put back (kept twice: stored twice by the next start).
+        this.flying = undefined;
+        if (isDataError(err)) {
+          // A batch the database refuses for its data would be refused forever: it is dropped, not retried.
+          this.drop(batch, `the database refused the batch (${storeCause(err)})`);
+          this.report(storeCause(err));
+          return true;
+        }
+        this.buffer.putBack(batch);
+        this.trim();
+        if (!this.down) {
+          this.down = true;
+          logger.warn({ code: 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE', cause: storeCause(err), buffered: this.buffer.length }, 'the transaction log database did not take a batch: records wait in memory');
+        }
+        this.report();
+        return false;
+      },
+    );
+    this.flight = flight;
+    void flight.then((ok) => {
+      this.flight = undefined;
+      this.flying = undefined;
+      this.progressed();
+      if (this.closing) return;
+      if (ok) {
+        if (this.buffer.length > 0) this.schedule();
+      } else {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          if (!this.closing && this.buffer.length > 0) void this.fly();
+        }, backoff.next());
+      }
+    });
+    return flight;
+  }
+
+  /** Stores `batch` under its token; resolves with the refusal that says an earlier try of it committed (else nothing). */
+  private async insert(batch: BufferedRecords, next: NextBatch): Promise<unknown> {
+    try {
+      await copyFrom(this.o.pool, next.sql, Buffer.from(batch.rows.join(''), 'utf8'));
+      return undefined;
+    } catch (err) {
+      if (storedBefore(err)) return err;
+      throw err;
+    }
+  }
+
+  /** Drops the oldest records beyond `maxBuffered`, behind a batch in doubt (kept whole: it goes again under its token). */
+  private trim(): void {
+    this.dropOldest(this.buffer.length - this.o.maxBuffered, 'the transaction log buffer is full while its database is away', this.o.tokens.heldAt(this.buffer.first));
+  }
+
+  /** Drops the oldest `count` records waiting (every one with `Infinity`) after the first `skip`, counted record by record. */
+  private dropOldest(count: number, why: string, skip = 0): void {
+    const n = this.buffer.dropOldest(count, notStored(why), skip);
+    if (skip > 0) this.o.tokens.moved(n);
+    this.count(n);
+    this.progressed();
+  }
+
+  /** Drops records taken from the buffer (a batch, or what close could not store), counted and reported by the next {@link report}. */
+  drop(records: BufferedRecords, why: string): void {
+    this.buffer.reject(records, notStored(why));
+    this.count(records.rows.length);
+  }
+
+  private count(dropped: number): void {
+    this.figures.dropped += dropped;
+    this.droppedUnreported += dropped;
+  }
+
+  /** Logs the records dropped since the last report (at most once per failed batch, and at close). */
+  report(cause?: string): void {
+    if (this.droppedUnreported === 0) return;
+    this.o.logger.warn(
+      { code: 'ISO8583_WARN_TRANSACTION_LOG_DROPPED', dropped: this.droppedUnreported, droppedTotal: this.figures.dropped, maxBuffered: this.o.maxBuffered, cause },
+      'transaction log records dropped',
+    );
+    this.droppedUnreported = 0;
+  }
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise. */
+export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms <= 0) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
