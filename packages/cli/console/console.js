@@ -1,4 +1,4 @@
-/* global document, window, getComputedStyle, EventSource, fetch */
+/* global document, window, navigator, getComputedStyle, EventSource, BroadcastChannel, fetch, setTimeout, clearTimeout */
 // The iso8583 operator console: live figures from /console/events (Server-Sent Events), the recent transactions
 // (masked by the server), and the message workbench (decode and send through /console/api/*). Every value from the
 // server is written with textContent, never as HTML.
@@ -6,7 +6,7 @@
 
 const HISTORY = 300; // five minutes of one-second snapshots
 // sendOn: the server lets the workbench send (--console-send); sending: a send is in flight.
-const state = { snapshots: [], responseCodes: {}, sendOn: false, sending: false };
+const state = { snapshots: [], responseCodes: {}, sendOn: false, sending: false, tick: 1000 };
 
 function $(id) {
   return document.getElementById(id);
@@ -36,7 +36,34 @@ function figure(value, digits) {
   return typeof value === 'number' ? value.toLocaleString('en', { maximumFractionDigits: digits ?? 1 }) : String(value);
 }
 
-// ---- charts: plain canvas, one line per series, the last five minutes ----
+// ---- charts: plain canvas, one line per series, the last five minutes by time ----
+
+const WINDOW_MS = HISTORY * 1000;
+
+/**
+ * The points of one series on a chart from `left` to `right`, placed by their time (`t`, the server's clock): the
+ * newest snapshot at `right`, five minutes before it at `left`. A gap of more than three ticks (events the server
+ * skipped for a slow page, a reconnection) or a `null` value breaks the line: `{ x, v, start }`, `start` where a
+ * line begins again.
+ */
+function chartPoints(snaps, key, left, right, tick) {
+  if (snaps.length === 0) return [];
+  const end = snaps[snaps.length - 1].t;
+  const gap = 3 * (tick || 1000);
+  const points = [];
+  let previous;
+  for (const s of snaps) {
+    const v = s[key];
+    if (s.t < end - WINDOW_MS || v === null || v === undefined) {
+      previous = undefined;
+      continue;
+    }
+    const x = right - ((end - s.t) / WINDOW_MS) * (right - left);
+    points.push({ x, v, start: previous === undefined || s.t - previous > gap });
+    previous = s.t;
+  }
+  return points;
+}
 
 function drawChart(canvas, series, options) {
   const ratio = window.devicePixelRatio || 1;
@@ -51,8 +78,9 @@ function drawChart(canvas, series, options) {
   const bottom = height - 20;
   const top = 8;
   const right = width - 8;
+  const lines = series.map((s) => ({ color: s.color, points: chartPoints(state.snapshots, s.key, left, right, state.tick) }));
   let max = 0;
-  for (const s of series) for (const v of s.values) if (v !== null && v > max) max = v;
+  for (const l of lines) for (const p of l.points) if (p.v > max) max = p.v;
   max = max <= 0 ? 1 : niceCeiling(max);
   ctx.strokeStyle = '#dde2e8';
   ctx.fillStyle = '#6a7585';
@@ -68,27 +96,18 @@ function drawChart(canvas, series, options) {
   }
   ctx.fillText('-5 min', left, height - 4);
   ctx.fillText('now', right - 22, height - 4);
-  const step = (right - left) / (HISTORY - 1);
-  for (const s of series) {
-    ctx.strokeStyle = s.color;
+  for (const l of lines) {
+    ctx.strokeStyle = l.color;
     ctx.lineWidth = 1.8;
     ctx.beginPath();
-    let drawing = false;
-    const offset = HISTORY - s.values.length;
-    s.values.forEach((v, i) => {
-      if (v === null) {
-        drawing = false;
-        return;
-      }
-      const x = left + (offset + i) * step;
-      const y = bottom - ((bottom - top) * v) / max;
-      if (drawing) ctx.lineTo(x, y);
-      else ctx.moveTo(x, y);
-      drawing = true;
-    });
+    for (const p of l.points) {
+      const y = bottom - ((bottom - top) * p.v) / max;
+      if (p.start) ctx.moveTo(p.x, y);
+      else ctx.lineTo(p.x, y);
+    }
     ctx.stroke();
   }
-  if (options && options.empty && series.every((s) => s.values.every((v) => v === null || v === 0))) {
+  if (options && options.empty && lines.every((l) => l.points.every((p) => p.v === 0))) {
     ctx.fillStyle = '#6a7585';
     ctx.fillText(options.empty, left + 12, top + 16);
   }
@@ -101,12 +120,11 @@ function niceCeiling(v) {
 }
 
 function drawCharts() {
-  const snaps = state.snapshots;
   const css = getComputedStyle(document.documentElement);
-  drawChart($('rate-chart'), [{ values: snaps.map((s) => s.rate), color: css.getPropertyValue('--accent').trim() || '#1f6feb' }], { empty: 'no traffic yet' });
+  drawChart($('rate-chart'), [{ key: 'rate', color: css.getPropertyValue('--accent').trim() || '#1f6feb' }], { empty: 'no traffic yet' });
   drawChart(
     $('latency-chart'),
-    ['p50', 'p95', 'p99'].map((k) => ({ values: snaps.map((s) => s[k]), color: css.getPropertyValue(`--${k}`).trim() })),
+    ['p50', 'p95', 'p99'].map((k) => ({ key: k, color: css.getPropertyValue(`--${k}`).trim() })),
     { empty: 'no transactions yet' },
   );
 }
@@ -187,39 +205,139 @@ function options(select, values) {
   );
 }
 
-function connect() {
+// ---- the event stream: one per browser, shared by its tabs ----
+
+// Each open stream holds one of the six connections a browser keeps to one address over HTTP/1.1: a seventh tab's
+// stream (and then every request of the page) would wait for one to close. So one tab of the browser (the holder of
+// the Web Lock `LOCK`) opens the stream and hands each event to the other tabs over a BroadcastChannel; when it
+// closes, the lock goes to another tab, which opens the stream. A tab that opens asks (`sync`) for what the holder
+// has: the history, the list, the status. Without Web Locks (a page served over plain HTTP on an address other than
+// the machine's own is not a secure context), each tab opens its own stream, and says so when it waits too long.
+const LOCK = 'iso8583-console-stream';
+const stream = { channel: undefined, leader: false, hello: undefined, recent: undefined, status: undefined, retry: 1000, timer: undefined };
+
+function setStatus(status) {
+  stream.status = status;
+  $('status').textContent = status.text;
+  $('status').dataset.state = status.state;
+}
+
+function onHello(hello) {
+  stream.hello = hello;
+  state.responseCodes = hello.responseCodes || {};
+  state.tick = hello.tick || 1000;
+  state.snapshots = hello.history.slice(-2 * HISTORY);
+  options($('dialect'), hello.dialects);
+  options($('frame'), hello.frames);
+  options($('target'), hello.targets);
+  state.sendOn = hello.send === true;
+  $('send').disabled = !state.sendOn || state.sending;
+  $('send-state').textContent = hello.send ? '' : 'sending is off (start with --console-send)';
+  $('sign-out-form').hidden = hello.signOut !== true;
+  if (state.snapshots.length > 0) showSnapshot(state.snapshots[state.snapshots.length - 1]);
+  drawCharts();
+  document.body.dataset.ready = 'true';
+}
+
+function onFigures(snap) {
+  state.snapshots.push(snap);
+  // Five minutes by time (the charts' window), whatever the number of snapshots that reached this page.
+  while (state.snapshots.length > 1 && state.snapshots[0].t < snap.t - WINDOW_MS) state.snapshots.shift();
+  showSnapshot(snap);
+  drawCharts();
+  document.body.dataset.ticks = String(Number(document.body.dataset.ticks || 0) + 1);
+}
+
+function onRecent(recent) {
+  stream.recent = recent;
+  showRecent(recent);
+}
+
+const HANDLERS = { hello: onHello, figures: onFigures, recent: onRecent, status: setStatus };
+
+/** The stream's holder: shows an event and hands it to the other tabs. */
+function deliver(type, data) {
+  HANDLERS[type](data);
+  if (stream.channel) stream.channel.postMessage({ type, data });
+}
+
+/** The holder answers a tab that opened: the history as it has it, the list, the status. */
+function resend() {
+  if (stream.hello === undefined) return;
+  stream.channel.postMessage({ type: 'hello', data: { ...stream.hello, history: state.snapshots } });
+  if (stream.recent !== undefined) stream.channel.postMessage({ type: 'recent', data: stream.recent });
+  if (stream.status !== undefined) stream.channel.postMessage({ type: 'status', data: stream.status });
+}
+
+function openStream() {
+  clearTimeout(stream.timer);
   const events = new EventSource('/console/events');
   events.addEventListener('hello', (e) => {
+    stream.retry = 1000;
     const hello = JSON.parse(e.data);
-    state.responseCodes = hello.responseCodes || {};
-    state.snapshots = hello.history.slice(-HISTORY);
-    options($('dialect'), hello.dialects);
-    options($('frame'), hello.frames);
-    options($('target'), hello.targets);
-    state.sendOn = hello.send === true;
-    $('send').disabled = !state.sendOn || state.sending;
-    $('send-state').textContent = hello.send ? '' : 'sending is off (start with --console-send)';
-    if (state.snapshots.length > 0) showSnapshot(state.snapshots[state.snapshots.length - 1]);
-    drawCharts();
-    $('status').textContent = 'live';
-    $('status').dataset.state = 'live';
-    document.body.dataset.ready = 'true';
+    deliver('hello', hello);
+    deliver('status', { state: 'live', text: 'live' });
   });
-  events.addEventListener('figures', (e) => {
-    const snap = JSON.parse(e.data);
-    state.snapshots.push(snap);
-    if (state.snapshots.length > HISTORY) state.snapshots.shift();
-    showSnapshot(snap);
-    drawCharts();
-    document.body.dataset.ticks = String(Number(document.body.dataset.ticks || 0) + 1);
-  });
-  events.addEventListener('recent', (e) => showRecent(JSON.parse(e.data)));
+  events.addEventListener('figures', (e) => deliver('figures', JSON.parse(e.data)));
+  events.addEventListener('recent', (e) => deliver('recent', JSON.parse(e.data)));
   events.onerror = () => {
-    // A refused stream (401: the token changed, the session is gone) closes for good: the browser does not retry.
-    const closed = events.readyState === EventSource.CLOSED;
-    $('status').textContent = closed ? 'signed out: reload to sign in' : 'reconnecting';
-    $('status').dataset.state = closed ? 'closed' : 'lost';
+    // The network gone, the server restarting: the browser connects again by itself.
+    if (events.readyState !== EventSource.CLOSED) {
+      deliver('status', { state: 'lost', text: 'reconnecting' });
+      return;
+    }
+    // The answer was not a stream, and the browser gives up: why (the status is not told to the page) is asked.
+    events.close();
+    void diagnose();
   };
+  if (!stream.channel) {
+    // Each tab its own stream: one waiting for a connection says why it may wait.
+    stream.timer = setTimeout(() => {
+      if (stream.hello === undefined) setStatus({ state: 'lost', text: 'waiting for a connection: close other console tabs of this address (a browser keeps 6 per address over plain HTTP)' });
+    }, 10_000);
+  }
+}
+
+/** Signed out (401: the session expired, signed out, or the token changed), or a server error: retried after a while. */
+async function diagnose() {
+  let status;
+  try {
+    status = (await fetch('/console/api/session', { cache: 'no-store' })).status;
+  } catch {
+    status = 0;
+  }
+  if (status === 401) {
+    deliver('status', { state: 'closed', text: 'signed out: reload to sign in' });
+    return;
+  }
+  const wait = stream.retry;
+  stream.retry = Math.min(stream.retry * 2, 30_000);
+  const why = status === 0 ? 'the server cannot be reached' : status >= 500 ? `server error (HTTP ${status})` : `the stream was refused (HTTP ${status})`;
+  deliver('status', { state: 'lost', text: `${why}: retrying in ${Math.round(wait / 1000)} s` });
+  stream.timer = setTimeout(openStream, wait);
+}
+
+function connect() {
+  if (typeof BroadcastChannel !== 'function' || !navigator.locks) {
+    openStream();
+    return;
+  }
+  stream.channel = new BroadcastChannel(LOCK);
+  stream.channel.onmessage = (e) => {
+    const m = e.data;
+    if (m.type === 'sync') {
+      if (stream.leader) resend();
+    } else if (!stream.leader && Object.hasOwn(HANDLERS, m.type)) {
+      HANDLERS[m.type](m.data);
+    }
+  };
+  // Held until the tab closes: then the next tab waiting for it opens the stream.
+  void navigator.locks.request(LOCK, () => {
+    stream.leader = true;
+    openStream();
+    return new Promise(() => undefined);
+  });
+  stream.channel.postMessage({ type: 'sync' });
 }
 
 // ---- workbench ----
