@@ -92,7 +92,7 @@ function drawChart(canvas, series, options) {
     ctx.moveTo(left, y);
     ctx.lineTo(right, y);
     ctx.stroke();
-    ctx.fillText(figure((max * i) / 4, max < 10 ? 1 : 0), 4, y + 4);
+    ctx.fillText(axisLabels(max)[i], 4, y + 4);
   }
   ctx.fillText('-5 min', left, height - 4);
   ctx.fillText('now', right - 22, height - 4);
@@ -113,6 +113,11 @@ function drawChart(canvas, series, options) {
   }
 }
 
+/** The y axis's labels, 0 to `max` by quarters: a nice top (1, 2, 2.5, 5 x 10^n) needs two decimals at most (0.25, not 0.3). */
+function axisLabels(max) {
+  return [0, 1, 2, 3, 4].map((i) => figure((max * i) / 4, 2));
+}
+
 function niceCeiling(v) {
   const p = Math.pow(10, Math.floor(Math.log10(v)));
   for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
@@ -131,21 +136,27 @@ function drawCharts() {
 
 // ---- figures ----
 
+/** Writes a tile's figure: a long one (a busy gateway's totals) in a smaller size, wrapped rather than cut. */
+function tile(id, text) {
+  $(id).textContent = text;
+  $(id).classList.toggle('long', text.length > 8);
+}
+
 function showSnapshot(s) {
-  $('rate').textContent = figure(s.rate);
-  $('p50').textContent = figure(s.p50, 2);
-  $('p95').textContent = figure(s.p95, 2);
-  $('p99').textContent = figure(s.p99, 2);
-  $('requests').textContent = figure(s.totals.requests, 0);
-  $('failures').textContent = `${figure(s.totals.timeouts, 0)} / ${figure(s.totals.errors, 0)}`;
-  $('reversals').textContent = figure(s.reversalsPending, 0);
+  tile('rate', figure(s.rate));
+  tile('p50', figure(s.p50, 2));
+  tile('p95', figure(s.p95, 2));
+  tile('p99', figure(s.p99, 2));
+  tile('requests', figure(s.totals.requests, 0));
+  tile('failures', `${figure(s.totals.timeouts, 0)} / ${figure(s.totals.errors, 0)}`);
+  tile('reversals', figure(s.reversalsPending, 0));
   if (typeof s.safDepth === 'number') {
     $('saf-tile').hidden = false;
-    $('saf').textContent = figure(s.safDepth, 0);
+    tile('saf', figure(s.safDepth, 0));
   }
   if (typeof s.safAbandoned === 'number') {
     $('saf-abandoned-tile').hidden = false;
-    $('saf-abandoned').textContent = figure(s.safAbandoned, 0);
+    tile('saf-abandoned', figure(s.safAbandoned, 0));
     $('saf-abandoned-tile').classList.toggle('alert', s.safAbandoned > 0);
   }
   // The upstreams' answers, and beside them the ones the gateway gave itself (no link, a timeout), when it counts them.
@@ -164,14 +175,14 @@ function showSnapshot(s) {
     cell(tr, name);
     const st = c.state || (c.connected > 0 ? 'up' : 'down');
     cell(tr, st, `state-${st}`);
-    cell(tr, c.connected, 'num');
-    cell(tr, c.inFlight, 'num');
-    cell(tr, c.pending, 'num');
-    cell(tr, c.reversalsPending, 'num');
+    cell(tr, figure(c.connected, 0), 'num');
+    cell(tr, figure(c.inFlight, 0), 'num');
+    cell(tr, figure(c.pending, 0), 'num');
+    cell(tr, figure(c.reversalsPending, 0), 'num');
   });
   fill('clients', Object.entries(s.clients), (tr, [name, n]) => {
     cell(tr, name);
-    cell(tr, n, 'num');
+    cell(tr, figure(n, 0), 'num');
   });
 }
 

@@ -160,3 +160,17 @@ test('console session – an open event stream ends when its session expires (th
   // A bearer token is not a session: its stream lasts.
   assert.equal(await statusOf(`${base}/console/api/session`, { headers: { authorization: `Bearer ${TOKEN}` } }), 200);
 });
+
+test('console sign-in – a token pasted with blanks or a line end around it is the token (the flag and file are trimmed too)', async (t) => {
+  const base = await guardedApp(t);
+  const form = await fetch(`${base}/console/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: ` ${TOKEN}\r\n` }).toString(),
+  });
+  await form.arrayBuffer();
+  assert.equal(form.status, 303, 'the form');
+  assert.equal(await statusOf(`${base}/console?token=${encodeURIComponent(` ${TOKEN} `)}`), 303, '?token=');
+  assert.equal(await statusOf(`${base}/console?token=${encodeURIComponent(`x${TOKEN}`)}`), 401, 'another token is still refused');
+});

@@ -128,8 +128,10 @@ export function requireToken(app: FastifyInstance, token: string, body: RefusalB
     if (request.method === 'POST' && (path === '/console/login' || path === '/console/logout')) return undefined;
     if (request.method === 'GET' && path === '/console/console.css') return undefined;
     if (request.method === 'GET' && (path === '/console' || path === '/console/')) {
-      const given = (request.query as Record<string, unknown> | undefined)?.token;
-      if (typeof given === 'string') {
+      const query = (request.query as Record<string, unknown> | undefined)?.token;
+      // Trimmed as the flag and the file are (a token has no surrounding blanks): a pasted token keeps working.
+      const given = typeof query === 'string' ? query.trim() : undefined;
+      if (given !== undefined) {
         if (!sameToken(given, token)) return refuse(request, reply, true, body);
         // Off the address bar and out of the history: the cookie carries the session from here on.
         return signIn(request, reply);
@@ -147,8 +149,9 @@ export function requireToken(app: FastifyInstance, token: string, body: RefusalB
       done(null, Object.fromEntries(new URLSearchParams(String(text))));
     });
     login.post('/console/login', async (request, reply) => {
-      const given = (request.body as Record<string, unknown> | undefined)?.token;
-      if (typeof given !== 'string' || !sameToken(given, token)) return refuse(request, reply, true, body);
+      const field = (request.body as Record<string, unknown> | undefined)?.token;
+      // Trimmed as the flag and the file are: a token pasted with a blank or a line end around it is the token.
+      if (typeof field !== 'string' || !sameToken(field.trim(), token)) return refuse(request, reply, true, body);
       return signIn(request, reply);
     });
     login.post('/console/logout', async (request, reply) => {
