@@ -133,7 +133,7 @@ describe('the console\'s event stream in a browser', { skip: browserSkip() }, ()
     }
   });
 
-  test('--http-token: Sign out ends the session: that tab asks for the token, the others say "signed out"', async () => {
+  test('--http-token: Sign out ends the session: that tab asks for the token, the others say "signed out"; a new sign-in brings all back', async () => {
     const gw = guarded as ConsoleGateway;
     const first = await openConsole(browser as TestBrowser, gw);
     const second = await (browser as TestBrowser).context.newPage();
@@ -149,6 +149,11 @@ describe('the console\'s event stream in a browser', { skip: browserSkip() }, ()
       const res = await fetch(`${gw.base}/console/api/session`);
       assert.equal(res.status, 401);
       await res.arrayBuffer();
+      // Signing in again in that tab brings both back (the tab holding the stream tries it again).
+      await second.fill('#token', TOKEN);
+      await Promise.all([second.waitForNavigation(), second.click('#sign-in')]);
+      await statusIs(second, 'live');
+      await statusIs(first, 'live');
     } finally {
       await first.close();
       await second.close();

@@ -337,7 +337,10 @@ function connect() {
   stream.channel.onmessage = (e) => {
     const m = e.data;
     if (m.type === 'sync') {
-      if (stream.leader) resend();
+      // A tab that opens after a sign-out may come from a new sign-in (the cookie is the browser's): the stream is
+      // tried again, and every tab goes live with it if so.
+      if (stream.leader && stream.status && stream.status.state === 'closed') openStream();
+      else if (stream.leader) resend();
     } else if (!stream.leader && Object.hasOwn(HANDLERS, m.type)) {
       HANDLERS[m.type](m.data);
     }
