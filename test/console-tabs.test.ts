@@ -160,6 +160,24 @@ describe('the console\'s event stream in a browser', { skip: browserSkip() }, ()
     }
   });
 
+  test('--http-token: two consoles of one host with their own tokens keep both sessions (a browser keeps cookies by host)', async () => {
+    const other = await startConsoleGateway({ token: `${TOKEN}-other` });
+    const first = await openConsole(browser as TestBrowser, guarded as ConsoleGateway);
+    const second = await openConsole(browser as TestBrowser, other);
+    try {
+      // Signing in to the second did not sign the browser out of the first: a new page of it opens the console.
+      const again = await (browser as TestBrowser).context.newPage();
+      const answer = await again.goto(`${(guarded as ConsoleGateway).base}/console`);
+      assert.equal(answer?.status(), 200, 'the console, not the sign-in form');
+      await statusIs(again, 'live');
+      await again.close();
+    } finally {
+      await first.close();
+      await second.close();
+      other.cleanup();
+    }
+  });
+
   test('the charts place snapshots by time: one every 2 s over five minutes spans the whole chart', async () => {
     const page = await openConsole(browser as TestBrowser, open as ConsoleGateway);
     try {

@@ -10,18 +10,18 @@ import { TransactionRing } from '../src/index.js';
 import { refuseCrossSite } from '@iso8583/connector';
 import { errorBody, requireToken } from '../src/console/access.js';
 import { mountConsole } from '../src/console/routes.js';
-import { ConsoleSessions, DEFAULT_SESSION_LIFETIME } from '../src/console/session.js';
+import { ConsoleSessions, DEFAULT_SESSION_LIFETIME, sessionCookieName } from '../src/console/session.js';
 import type { ConsoleSessionOptions } from '../src/console/session.js';
 
 const TOKEN = 'session-test-token-7c1e';
 const HOUR = 3_600_000;
 
 /** A console behind `TOKEN` on 127.0.0.1 port 0, its figures ticking every 20 ms. */
-async function guardedApp(t: { after(fn: () => unknown): void }, sessions: ConsoleSessionOptions = {}): Promise<string> {
+async function guardedApp(t: { after(fn: () => unknown): void }, sessions: ConsoleSessionOptions = {}, token = TOKEN): Promise<string> {
   const app = fastify();
   // As the HTTP app has it (http/app.ts): a browser request from another site never reaches a route that changes state.
   app.addHook('onRequest', refuseCrossSite((err) => ({ error: { code: err.code, message: err.message } })));
-  requireToken(app, TOKEN, errorBody, sessions);
+  requireToken(app, token, errorBody, sessions);
   mountConsole(app, { ring: new TransactionRing(), source: { connectors: () => ({}), groups: () => [], endpoints: () => ({}) }, targets: () => ({}), tick: 20, signOut: true });
   await app.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => app.close());
@@ -116,7 +116,7 @@ test('ConsoleSessions – sign-out ends that session only', () => {
 test('console session – the cookie: Max-Age its lifetime, HttpOnly, SameSite=Strict; Secure only when told, not from X-Forwarded-Proto', async (t) => {
   const plain = await guardedApp(t);
   const { setCookie } = await signIn(plain, { 'x-forwarded-proto': 'https' });
-  assert.match(setCookie, /^iso8583_console=[^;]+; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict$/);
+  assert.match(setCookie, /^iso8583_console_[0-9]+=[^;]+; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict$/);
   const told = await guardedApp(t, { secureCookie: true, lifetime: 15 * 60_000 });
   assert.match((await signIn(told)).setCookie, /; Max-Age=900; HttpOnly; SameSite=Strict; Secure$/);
   const viaQuery = await fetch(`${told}/console?token=${TOKEN}`, { redirect: 'manual' });
@@ -136,7 +136,7 @@ test('console session – sign-out ends the session and its open event stream; t
   await out.arrayBuffer();
   assert.equal(out.status, 303);
   assert.equal(out.headers.get('location'), '/console');
-  assert.match(out.headers.get('set-cookie') ?? '', /^iso8583_console=; Path=\/; Max-Age=0;/, 'the browser drops the cookie');
+  assert.match(out.headers.get('set-cookie') ?? '', /^iso8583_console_[0-9]+=; Path=\/; Max-Age=0;/, 'the browser drops the cookie');
   await within(stream.ended, 10_000, 'the stream of a session signed out ends');
   const after = await fetch(`${base}/console/api/session`, { headers: { cookie } });
   assert.equal(after.status, 401);
@@ -173,4 +173,29 @@ test('console sign-in – a token pasted with blanks or a line end around it is 
   assert.equal(form.status, 303, 'the form');
   assert.equal(await statusOf(`${base}/console?token=${encodeURIComponent(` ${TOKEN} `)}`), 303, '?token=');
   assert.equal(await statusOf(`${base}/console?token=${encodeURIComponent(`x${TOKEN}`)}`), 401, 'another token is still refused');
+});
+
+test('sessionCookieName – by the port of the Host header (a browser keeps cookies by host, not by port)', () => {
+  assert.equal(sessionCookieName('127.0.0.1:8080'), 'iso8583_console_8080');
+  assert.equal(sessionCookieName('[::1]:9000'), 'iso8583_console_9000');
+  assert.equal(sessionCookieName('console.example.com'), 'iso8583_console');
+  assert.equal(sessionCookieName(undefined), 'iso8583_console');
+});
+
+test('console session – two consoles of one host with their own tokens keep both sessions in one cookie jar', async (t) => {
+  const [a, b] = await Promise.all([guardedApp(t), guardedApp(t, {}, `${TOKEN}-other`)]);
+  // The browser's jar for 127.0.0.1: one value per cookie name, whatever the port that set it.
+  const jar = new Map<string, string>();
+  const keep = async (base: string, token: string): Promise<void> => {
+    const res = await fetch(`${base}/console?token=${encodeURIComponent(token)}`, { redirect: 'manual' });
+    await res.arrayBuffer();
+    const [pair] = (res.headers.get('set-cookie') ?? '').split(';');
+    const eq = (pair as string).indexOf('=');
+    jar.set((pair as string).slice(0, eq), (pair as string).slice(eq + 1));
+  };
+  await keep(a, TOKEN);
+  await keep(b, `${TOKEN}-other`);
+  const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  assert.equal(await statusOf(`${a}/console/api/session`, { headers: { cookie } }), 200, 'the first console\'s session');
+  assert.equal(await statusOf(`${b}/console/api/session`, { headers: { cookie } }), 200, 'the second console\'s session');
 });

@@ -18,7 +18,7 @@ import { loginPage } from './login-page.js';
 /** The content type of the sign-in form. */
 const FORM = 'application/x-www-form-urlencoded';
 
-import { ConsoleSessions, SESSION_COOKIE } from './session.js';
+import { ConsoleSessions, sessionCookieName } from './session.js';
 import type { ConsoleSessionOptions } from './session.js';
 
 /** The digest both sides of a comparison are reduced to: equal lengths, so `timingSafeEqual` applies. */
@@ -75,7 +75,7 @@ export function credentialsHold(request: IncomingMessage): boolean {
 function authorized(request: FastifyRequest, token: string, sessions: ConsoleSessions): (() => boolean) | undefined {
   const auth = request.headers.authorization;
   if (typeof auth === 'string' && /^Bearer\s+/i.test(auth)) return sameToken(auth.replace(/^Bearer\s+/i, ''), token) ? () => true : undefined;
-  const cookie = cookieOf(request.headers.cookie, SESSION_COOKIE);
+  const cookie = cookieOf(request.headers.cookie, sessionCookieName(request.headers.host));
   return sessions.expiry(cookie) === undefined ? undefined : () => sessions.expiry(cookie) !== undefined;
 }
 
@@ -121,7 +121,7 @@ function refuse(request: FastifyRequest, reply: FastifyReply, wrong: boolean, bo
 export function requireToken(app: FastifyInstance, token: string, body: RefusalBody = errorBody, sessions: ConsoleSessionOptions = {}): void {
   const live = new ConsoleSessions(token, sessions);
   const signIn = (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
-    reply.code(303).header('cache-control', 'no-store').header('set-cookie', live.cookie(live.issue(), overTls(request))).header('location', '/console').send();
+    reply.code(303).header('cache-control', 'no-store').header('set-cookie', live.cookie(sessionCookieName(request.headers.host), live.issue(), overTls(request))).header('location', '/console').send();
   app.addHook('onRequest', async (request, reply) => {
     const path = pathOf(request);
     // The form and its style sheet carry nothing but the form; signing out asks for nothing (it only ends a session).
@@ -155,8 +155,9 @@ export function requireToken(app: FastifyInstance, token: string, body: RefusalB
       return signIn(request, reply);
     });
     login.post('/console/logout', async (request, reply) => {
-      live.end(cookieOf(request.headers.cookie, SESSION_COOKIE));
-      return reply.code(303).header('cache-control', 'no-store').header('set-cookie', live.clearCookie(overTls(request))).header('location', '/console').send();
+      const name = sessionCookieName(request.headers.host);
+      live.end(cookieOf(request.headers.cookie, name));
+      return reply.code(303).header('cache-control', 'no-store').header('set-cookie', live.clearCookie(name, overTls(request))).header('location', '/console').send();
     });
   });
 }

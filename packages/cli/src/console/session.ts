@@ -9,8 +9,18 @@
  */
 import { createHmac, randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 
-/** The name of the console's session cookie. */
+/** The name of the console's session cookie, before its port. */
 export const SESSION_COOKIE = 'iso8583_console';
+
+/**
+ * The session cookie's name for a request to `host` (its `Host` header): `iso8583_console_PORT`, or
+ * `iso8583_console` without a port (80, 443). A browser keeps cookies by host, not by port: two consoles of one host
+ * (a gateway and a flow, two gateways with their own tokens) would otherwise overwrite each other's session.
+ */
+export function sessionCookieName(host: string | undefined): string {
+  const port = /:([0-9]{1,5})$/.exec(host ?? '')?.[1];
+  return port === undefined ? SESSION_COOKIE : `${SESSION_COOKIE}_${port}`;
+}
 
 /** How long a session lasts after sign-in by default, in ms: 8 hours (a shift). */
 export const DEFAULT_SESSION_LIFETIME = 8 * 60 * 60 * 1000;
@@ -88,13 +98,13 @@ export class ConsoleSessions {
     this.#ended.set((value as string).split('.')[1] as string, until);
   }
 
-  /** The `Set-Cookie` header of session `value` (HttpOnly, SameSite=Strict, the whole port, `Max-Age` its lifetime). */
-  cookie(value: string, tls: boolean): string {
-    return `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${Math.ceil(this.#lifetime / 1000)}; HttpOnly; SameSite=Strict${this.#secure || tls ? '; Secure' : ''}`;
+  /** The `Set-Cookie` header of session `value` as cookie `name` (HttpOnly, SameSite=Strict, the whole port, `Max-Age` its lifetime). */
+  cookie(name: string, value: string, tls: boolean): string {
+    return `${name}=${value}; Path=/; Max-Age=${Math.ceil(this.#lifetime / 1000)}; HttpOnly; SameSite=Strict${this.#secure || tls ? '; Secure' : ''}`;
   }
 
-  /** The `Set-Cookie` header that removes the cookie from the browser (sign-out). */
-  clearCookie(tls: boolean): string {
-    return `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict${this.#secure || tls ? '; Secure' : ''}`;
+  /** The `Set-Cookie` header that removes cookie `name` from the browser (sign-out). */
+  clearCookie(name: string, tls: boolean): string {
+    return `${name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict${this.#secure || tls ? '; Secure' : ''}`;
   }
 }
