@@ -66,12 +66,13 @@ function failureCode(err: unknown): string {
   return typeof name === 'string' && /^[A-Za-z]{1,64}$/.test(name) ? name : 'unknown';
 }
 
-/** The folder of the console's files (index.html, console.js, console.css), shipped in the package. */
+/** The folder of the console's files (index.html, console.js, stream.js, console.css), shipped in the package. */
 export const CONSOLE_DIR = new URL('../../../console/', import.meta.url);
 
 const FILES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',
+  'stream.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
 };
 
@@ -199,6 +200,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
     child.get('/console', page('index.html'));
     child.get('/console/', page('index.html'));
     child.get('/console/console.js', page('console.js'));
+    child.get('/console/stream.js', page('stream.js'));
     child.get('/console/console.css', page('console.css'));
 
     child.get('/console/events', async (request, reply) => {
