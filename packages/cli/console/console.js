@@ -1,12 +1,12 @@
-/* global document, window, getComputedStyle, EventSource, fetch */
+/* global document, window, getComputedStyle, fetch, connect */
 // The iso8583 operator console: live figures from /console/events (Server-Sent Events), the recent transactions
 // (masked by the server), and the message workbench (decode and send through /console/api/*). Every value from the
-// server is written with textContent, never as HTML.
+// server is written with textContent, never as HTML. The event stream (shared by the browser's tabs) is stream.js.
 'use strict';
 
 const HISTORY = 300; // five minutes of one-second snapshots
 // sendOn: the server lets the workbench send (--console-send); sending: a send is in flight.
-const state = { snapshots: [], responseCodes: {}, sendOn: false, sending: false };
+const state = { snapshots: [], responseCodes: {}, sendOn: false, sending: false, tick: 1000 };
 
 function $(id) {
   return document.getElementById(id);
@@ -36,7 +36,34 @@ function figure(value, digits) {
   return typeof value === 'number' ? value.toLocaleString('en', { maximumFractionDigits: digits ?? 1 }) : String(value);
 }
 
-// ---- charts: plain canvas, one line per series, the last five minutes ----
+// ---- charts: plain canvas, one line per series, the last five minutes by time ----
+
+const WINDOW_MS = HISTORY * 1000;
+
+/**
+ * The points of one series on a chart from `left` to `right`, placed by their time (`t`, the server's clock): the
+ * newest snapshot at `right`, five minutes before it at `left`. A gap of more than three ticks (events the server
+ * skipped for a slow page, a reconnection) or a `null` value breaks the line: `{ x, v, start }`, `start` where a
+ * line begins again.
+ */
+function chartPoints(snaps, key, left, right, tick) {
+  if (snaps.length === 0) return [];
+  const end = snaps[snaps.length - 1].t;
+  const gap = 3 * (tick || 1000);
+  const points = [];
+  let previous;
+  for (const s of snaps) {
+    const v = s[key];
+    if (s.t < end - WINDOW_MS || v === null || v === undefined) {
+      previous = undefined;
+      continue;
+    }
+    const x = right - ((end - s.t) / WINDOW_MS) * (right - left);
+    points.push({ x, v, start: previous === undefined || s.t - previous > gap });
+    previous = s.t;
+  }
+  return points;
+}
 
 function drawChart(canvas, series, options) {
   const ratio = window.devicePixelRatio || 1;
@@ -51,8 +78,9 @@ function drawChart(canvas, series, options) {
   const bottom = height - 20;
   const top = 8;
   const right = width - 8;
+  const lines = series.map((s) => ({ color: s.color, points: chartPoints(state.snapshots, s.key, left, right, state.tick) }));
   let max = 0;
-  for (const s of series) for (const v of s.values) if (v !== null && v > max) max = v;
+  for (const l of lines) for (const p of l.points) if (p.v > max) max = p.v;
   max = max <= 0 ? 1 : niceCeiling(max);
   ctx.strokeStyle = '#dde2e8';
   ctx.fillStyle = '#6a7585';
@@ -64,34 +92,30 @@ function drawChart(canvas, series, options) {
     ctx.moveTo(left, y);
     ctx.lineTo(right, y);
     ctx.stroke();
-    ctx.fillText(figure((max * i) / 4, max < 10 ? 1 : 0), 4, y + 4);
+    ctx.fillText(axisLabels(max)[i], 4, y + 4);
   }
   ctx.fillText('-5 min', left, height - 4);
   ctx.fillText('now', right - 22, height - 4);
-  const step = (right - left) / (HISTORY - 1);
-  for (const s of series) {
-    ctx.strokeStyle = s.color;
+  for (const l of lines) {
+    ctx.strokeStyle = l.color;
     ctx.lineWidth = 1.8;
     ctx.beginPath();
-    let drawing = false;
-    const offset = HISTORY - s.values.length;
-    s.values.forEach((v, i) => {
-      if (v === null) {
-        drawing = false;
-        return;
-      }
-      const x = left + (offset + i) * step;
-      const y = bottom - ((bottom - top) * v) / max;
-      if (drawing) ctx.lineTo(x, y);
-      else ctx.moveTo(x, y);
-      drawing = true;
-    });
+    for (const p of l.points) {
+      const y = bottom - ((bottom - top) * p.v) / max;
+      if (p.start) ctx.moveTo(p.x, y);
+      else ctx.lineTo(p.x, y);
+    }
     ctx.stroke();
   }
-  if (options && options.empty && series.every((s) => s.values.every((v) => v === null || v === 0))) {
+  if (options && options.empty && lines.every((l) => l.points.every((p) => p.v === 0))) {
     ctx.fillStyle = '#6a7585';
     ctx.fillText(options.empty, left + 12, top + 16);
   }
+}
+
+/** The y axis's labels, 0 to `max` by quarters: a nice top (1, 2, 2.5, 5 x 10^n) needs two decimals at most (0.25, not 0.3). */
+function axisLabels(max) {
+  return [0, 1, 2, 3, 4].map((i) => figure((max * i) / 4, 2));
 }
 
 function niceCeiling(v) {
@@ -101,33 +125,38 @@ function niceCeiling(v) {
 }
 
 function drawCharts() {
-  const snaps = state.snapshots;
   const css = getComputedStyle(document.documentElement);
-  drawChart($('rate-chart'), [{ values: snaps.map((s) => s.rate), color: css.getPropertyValue('--accent').trim() || '#1f6feb' }], { empty: 'no traffic yet' });
+  drawChart($('rate-chart'), [{ key: 'rate', color: css.getPropertyValue('--accent').trim() || '#1f6feb' }], { empty: 'no traffic yet' });
   drawChart(
     $('latency-chart'),
-    ['p50', 'p95', 'p99'].map((k) => ({ values: snaps.map((s) => s[k]), color: css.getPropertyValue(`--${k}`).trim() })),
+    ['p50', 'p95', 'p99'].map((k) => ({ key: k, color: css.getPropertyValue(`--${k}`).trim() })),
     { empty: 'no transactions yet' },
   );
 }
 
 // ---- figures ----
 
+/** Writes a tile's figure: a long one (a busy gateway's totals) in a smaller size, wrapped rather than cut. */
+function tile(id, text) {
+  $(id).textContent = text;
+  $(id).classList.toggle('long', text.length > 8);
+}
+
 function showSnapshot(s) {
-  $('rate').textContent = figure(s.rate);
-  $('p50').textContent = figure(s.p50, 2);
-  $('p95').textContent = figure(s.p95, 2);
-  $('p99').textContent = figure(s.p99, 2);
-  $('requests').textContent = figure(s.totals.requests, 0);
-  $('failures').textContent = `${figure(s.totals.timeouts, 0)} / ${figure(s.totals.errors, 0)}`;
-  $('reversals').textContent = figure(s.reversalsPending, 0);
+  tile('rate', figure(s.rate));
+  tile('p50', figure(s.p50, 2));
+  tile('p95', figure(s.p95, 2));
+  tile('p99', figure(s.p99, 2));
+  tile('requests', figure(s.totals.requests, 0));
+  tile('failures', `${figure(s.totals.timeouts, 0)} / ${figure(s.totals.errors, 0)}`);
+  tile('reversals', figure(s.reversalsPending, 0));
   if (typeof s.safDepth === 'number') {
     $('saf-tile').hidden = false;
-    $('saf').textContent = figure(s.safDepth, 0);
+    tile('saf', figure(s.safDepth, 0));
   }
   if (typeof s.safAbandoned === 'number') {
     $('saf-abandoned-tile').hidden = false;
-    $('saf-abandoned').textContent = figure(s.safAbandoned, 0);
+    tile('saf-abandoned', figure(s.safAbandoned, 0));
     $('saf-abandoned-tile').classList.toggle('alert', s.safAbandoned > 0);
   }
   // The upstreams' answers, and beside them the ones the gateway gave itself (no link, a timeout), when it counts them.
@@ -146,14 +175,14 @@ function showSnapshot(s) {
     cell(tr, name);
     const st = c.state || (c.connected > 0 ? 'up' : 'down');
     cell(tr, st, `state-${st}`);
-    cell(tr, c.connected, 'num');
-    cell(tr, c.inFlight, 'num');
-    cell(tr, c.pending, 'num');
-    cell(tr, c.reversalsPending, 'num');
+    cell(tr, figure(c.connected, 0), 'num');
+    cell(tr, figure(c.inFlight, 0), 'num');
+    cell(tr, figure(c.pending, 0), 'num');
+    cell(tr, figure(c.reversalsPending, 0), 'num');
   });
   fill('clients', Object.entries(s.clients), (tr, [name, n]) => {
     cell(tr, name);
-    cell(tr, n, 'num');
+    cell(tr, figure(n, 0), 'num');
   });
 }
 
@@ -185,41 +214,6 @@ function options(select, values) {
       return o;
     }),
   );
-}
-
-function connect() {
-  const events = new EventSource('/console/events');
-  events.addEventListener('hello', (e) => {
-    const hello = JSON.parse(e.data);
-    state.responseCodes = hello.responseCodes || {};
-    state.snapshots = hello.history.slice(-HISTORY);
-    options($('dialect'), hello.dialects);
-    options($('frame'), hello.frames);
-    options($('target'), hello.targets);
-    state.sendOn = hello.send === true;
-    $('send').disabled = !state.sendOn || state.sending;
-    $('send-state').textContent = hello.send ? '' : 'sending is off (start with --console-send)';
-    if (state.snapshots.length > 0) showSnapshot(state.snapshots[state.snapshots.length - 1]);
-    drawCharts();
-    $('status').textContent = 'live';
-    $('status').dataset.state = 'live';
-    document.body.dataset.ready = 'true';
-  });
-  events.addEventListener('figures', (e) => {
-    const snap = JSON.parse(e.data);
-    state.snapshots.push(snap);
-    if (state.snapshots.length > HISTORY) state.snapshots.shift();
-    showSnapshot(snap);
-    drawCharts();
-    document.body.dataset.ticks = String(Number(document.body.dataset.ticks || 0) + 1);
-  });
-  events.addEventListener('recent', (e) => showRecent(JSON.parse(e.data)));
-  events.onerror = () => {
-    // A refused stream (401: the token changed, the session is gone) closes for good: the browser does not retry.
-    const closed = events.readyState === EventSource.CLOSED;
-    $('status').textContent = closed ? 'signed out: reload to sign in' : 'reconnecting';
-    $('status').dataset.state = closed ? 'closed' : 'lost';
-  };
 }
 
 // ---- workbench ----

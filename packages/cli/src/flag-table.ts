@@ -156,16 +156,19 @@ export function flagSchema(row: FlagRow): Record<string, unknown> {
 }
 
 /** The config key of each {@link CONSOLE_ROWS} row (the gateway's config file takes them as keys). */
-export type ConsoleFlagKey = 'noConsole' | 'consoleSend' | 'httpToken' | 'httpTokenFile';
+export type ConsoleFlagKey = 'noConsole' | 'consoleSend' | 'httpToken' | 'httpTokenFile' | 'consoleSessionLifetime' | 'consoleSecureCookie';
 
 /**
  * The operator console and who may use the HTTP port, for `iso8583 gateway` (flags and config file keys) and
  * `iso8583 run`: the console at `/console` (on unless `--no-console`), its workbench's sending (off unless
- * `--console-send`), and the token every HTTP route then asks for (none unless `--http-token`/`--http-token-file`).
+ * `--console-send`), the token every HTTP route then asks for (none unless `--http-token`/`--http-token-file`), and
+ * the console's sessions signed in with it (8 hours, `Secure` over TLS or with `--console-secure-cookie`).
  */
 export const CONSOLE_ROWS: readonly (FlagRow & { key: ConsoleFlagKey })[] = [
   { key: 'noConsole', flag: 'no-console', kind: 'boolean', default: false, help: 'no operator console at /console on the HTTP port' },
   { key: 'consoleSend', flag: 'console-send', kind: 'boolean', default: false, help: 'the console may send composed messages upstream (else 403)' },
   { key: 'httpToken', flag: 'http-token', kind: 'string', arg: 'TOKEN', defaultText: 'none asked', help: 'every HTTP route (API, /stats, /metrics, /console) asks for TOKEN: Authorization: Bearer, or the console\'s sign-in' },
   { key: 'httpTokenFile', flag: 'http-token-file', kind: 'string', arg: 'FILE', help: '--http-token read from the first line of FILE (kept out of the process list)' },
+  { key: 'consoleSessionLifetime', flag: 'console-session-lifetime', kind: 'integer', arg: 'MINUTES', min: 1, max: 43_200, default: 480, help: 'minutes a console sign-in lasts (then the page asks for the token again)' },
+  { key: 'consoleSecureCookie', flag: 'console-secure-cookie', kind: 'boolean', default: false, help: 'mark the console\'s session cookie Secure: browsers reach the HTTP port through a TLS-terminating proxy (X-Forwarded-Proto is not trusted for it)' },
 ];

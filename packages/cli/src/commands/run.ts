@@ -67,6 +67,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     logMessages,
     noConsole: access['no-console'] === true,
     consoleSend: access['console-send'] === true,
+    consoleSessionLifetime: access['console-session-lifetime'] as number,
+    consoleSecureCookie: access['console-secure-cookie'] === true,
     ...(typeof access['http-token'] === 'string' ? { httpToken: access['http-token'] } : {}),
     ...(typeof access['http-token-file'] === 'string' ? { httpTokenFile: access['http-token-file'] } : {}),
   };

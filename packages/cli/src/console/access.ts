@@ -3,9 +3,11 @@
  * connector's API, `/stats`, `/metrics`, the console and its event stream) asks for it, as
  * `Authorization: Bearer TOKEN`, or for a browser as the console's cookie (set by the login form or by
  * `/console?token=TOKEN`). Without a token nothing is asked (the port binds 127.0.0.1 by default). Tokens are
- * compared in constant time and never logged; the cookie holds a keyed digest of the token, not the token.
+ * compared in constant time and never logged; the cookie holds a session (session.ts: an expiry and a MAC keyed by a
+ * digest of the token), never the token. `POST /console/logout` ends the session.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { readFlagFile } from '../read-file.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cliError } from '../args.js';
@@ -16,8 +18,8 @@ import { loginPage } from './login-page.js';
 /** The content type of the sign-in form. */
 const FORM = 'application/x-www-form-urlencoded';
 
-/** The name of the console's session cookie. */
-export const SESSION_COOKIE = 'iso8583_console';
+import { ConsoleSessions, sessionCookieName } from './session.js';
+import type { ConsoleSessionOptions } from './session.js';
 
 /** The digest both sides of a comparison are reduced to: equal lengths, so `timingSafeEqual` applies. */
 function digest(text: string): Buffer {
@@ -27,11 +29,6 @@ function digest(text: string): Buffer {
 /** Whether `given` is `expected`, in time that does not depend on where they differ. */
 export function sameToken(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
-}
-
-/** The cookie value for `token`: a keyed digest, so the cookie store never holds the token itself. */
-export function sessionValue(token: string): string {
-  return createHmac('sha256', token).update('iso8583 console session').digest('base64url');
 }
 
 /**
@@ -63,12 +60,28 @@ function cookieOf(header: string | undefined, name: string): string | undefined 
   return undefined;
 }
 
-/** Whether a request carries the token (bearer) or the session cookie. */
-function authorized(request: FastifyRequest, token: string, session: string): boolean {
+/**
+ * Whether the request's credentials still hold, by request: set for a request the token hook let through, read by
+ * long answers (the console's event stream ends when its session expires or signs out). No entry: nothing asked.
+ */
+const stillAuthorized = new WeakMap<IncomingMessage, () => boolean>();
+
+/** Whether the credentials `request` came with still hold (always, on a port that asks for no token). */
+export function credentialsHold(request: IncomingMessage): boolean {
+  return stillAuthorized.get(request)?.() ?? true;
+}
+
+/** Whether a request carries the token (bearer) or a live session cookie; what says it still does, or `undefined`. */
+function authorized(request: FastifyRequest, token: string, sessions: ConsoleSessions): (() => boolean) | undefined {
   const auth = request.headers.authorization;
-  if (typeof auth === 'string' && /^Bearer\s+/i.test(auth)) return sameToken(auth.replace(/^Bearer\s+/i, ''), token);
-  const cookie = cookieOf(request.headers.cookie, SESSION_COOKIE);
-  return cookie !== undefined && sameToken(cookie, session);
+  if (typeof auth === 'string' && /^Bearer\s+/i.test(auth)) return sameToken(auth.replace(/^Bearer\s+/i, ''), token) ? () => true : undefined;
+  const cookie = cookieOf(request.headers.cookie, sessionCookieName(request.headers.host));
+  return sessions.expiry(cookie) === undefined ? undefined : () => sessions.expiry(cookie) !== undefined;
+}
+
+/** Whether the request came over TLS on this socket (never from `X-Forwarded-Proto`). */
+function overTls(request: FastifyRequest): boolean {
+  return (request.raw.socket as { encrypted?: boolean }).encrypted === true;
 }
 
 /** The path of a request without its query. */
@@ -96,35 +109,38 @@ function refuse(request: FastifyRequest, reply: FastifyReply, wrong: boolean, bo
   return reply.send(body(request, { code: err.code, message: err.message }));
 }
 
-/** The `Set-Cookie` header of a session (HttpOnly, SameSite=Strict, whole port). */
-function sessionCookie(session: string): string {
-  return `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict`;
-}
-
 /**
  * Puts every route of `app` behind `token` (an `onRequest` hook: call before routes and plugins are added), and adds
  * `POST /console/login` (the form) and `GET /console?token=...`, which set the session cookie and go to `/console`.
  * The form's content type (`application/x-www-form-urlencoded`, at most 4 KB) is read on `POST /console/login` alone:
  * on any other route a form body is what that route makes of it (SocketQueue's routes read it as JSON), never fields.
- * `body`: the JSON shape of a 401. Default {@link errorBody}.
+ * `POST /console/logout` ends the request's session (if any), clears its cookie and goes to `/console` (the form).
+ * `body`: the JSON shape of a 401. Default {@link errorBody}. `sessions`: the sessions' lifetime and cookie. Default:
+ * {@link ConsoleSessions}' defaults (8 hours, `Secure` over TLS only).
  */
-export function requireToken(app: FastifyInstance, token: string, body: RefusalBody = errorBody): void {
-  const session = sessionValue(token);
+export function requireToken(app: FastifyInstance, token: string, body: RefusalBody = errorBody, sessions: ConsoleSessionOptions = {}): void {
+  const live = new ConsoleSessions(token, sessions);
+  const signIn = (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
+    reply.code(303).header('cache-control', 'no-store').header('set-cookie', live.cookie(sessionCookieName(request.headers.host), live.issue(), overTls(request))).header('location', '/console').send();
   app.addHook('onRequest', async (request, reply) => {
     const path = pathOf(request);
-    // The form and its style sheet carry nothing but the form.
-    if (request.method === 'POST' && path === '/console/login') return undefined;
+    // The form and its style sheet carry nothing but the form; signing out asks for nothing (it only ends a session).
+    if (request.method === 'POST' && (path === '/console/login' || path === '/console/logout')) return undefined;
     if (request.method === 'GET' && path === '/console/console.css') return undefined;
     if (request.method === 'GET' && (path === '/console' || path === '/console/')) {
-      const given = (request.query as Record<string, unknown> | undefined)?.token;
-      if (typeof given === 'string') {
+      const query = (request.query as Record<string, unknown> | undefined)?.token;
+      // Trimmed as the flag and the file are (a token has no surrounding blanks): a pasted token keeps working.
+      const given = typeof query === 'string' ? query.trim() : undefined;
+      if (given !== undefined) {
         if (!sameToken(given, token)) return refuse(request, reply, true, body);
         // Off the address bar and out of the history: the cookie carries the session from here on.
-        return reply.code(303).header('set-cookie', sessionCookie(session)).header('location', '/console').send();
+        return signIn(request, reply);
       }
     }
-    if (authorized(request, token, session)) return undefined;
-    return refuse(request, reply, false, body);
+    const holds = authorized(request, token, live);
+    if (holds === undefined) return refuse(request, reply, false, body);
+    stillAuthorized.set(request.raw, holds);
+    return undefined;
   });
   // Its own context: the form parser serves this route only (an app-wide one would turn `curl -d` bodies into fields).
   void app.register(async (login) => {
@@ -133,9 +149,15 @@ export function requireToken(app: FastifyInstance, token: string, body: RefusalB
       done(null, Object.fromEntries(new URLSearchParams(String(text))));
     });
     login.post('/console/login', async (request, reply) => {
-      const given = (request.body as Record<string, unknown> | undefined)?.token;
-      if (typeof given !== 'string' || !sameToken(given, token)) return refuse(request, reply, true, body);
-      return reply.code(303).header('set-cookie', sessionCookie(session)).header('location', '/console').send();
+      const field = (request.body as Record<string, unknown> | undefined)?.token;
+      // Trimmed as the flag and the file are: a token pasted with a blank or a line end around it is the token.
+      if (typeof field !== 'string' || !sameToken(field.trim(), token)) return refuse(request, reply, true, body);
+      return signIn(request, reply);
+    });
+    login.post('/console/logout', async (request, reply) => {
+      const name = sessionCookieName(request.headers.host);
+      live.end(cookieOf(request.headers.cookie, name));
+      return reply.code(303).header('cache-control', 'no-store').header('set-cookie', live.clearCookie(name, overTls(request))).header('location', '/console').send();
     });
   });
 }

@@ -6,7 +6,7 @@ import { Iso8583Error } from '@iso8583/codec';
  */
 export const CONSOLE_ERROR_CODES = {
   ISO8583_ERR_CONSOLE_UNAUTHORIZED:
-    'The HTTP port asks for a token (`--http-token`, `--http-token-file`) and the request has none, or a wrong one (401).',
+    'The HTTP port asks for a token (`--http-token`, `--http-token-file`) and the request has none, a wrong one, or a console session that expired or was signed out (401).',
   ISO8583_ERR_CONSOLE_HOST:
     'A request to an HTTP port without a token, or to the gateway\'s `--metrics` port, whose `Host` is a name other than the bound address or `localhost` (a DNS-rebinding page); IP addresses are answered (421).',
   ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT:

@@ -2,7 +2,7 @@
  * The operator console on an HTTP port: `GET /console` (the page, from the files in the package's `console/`
  * folder), `GET /console/events` (Server-Sent Events: the figures once a second, the recent transactions), and the
  * workbench's `POST /console/api/decode` and `POST /console/api/send` (the latter refused with 403 unless sending
- * is on). Answers of the API are JSON; failures are `{ error: { code, message, field } }`.
+ * is on), and `GET /console/api/session` (200 while the page's credentials hold). Answers of the API are JSON; failures are `{ error: { code, message, field } }`.
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,6 +14,7 @@ import type { Dialect, MessageInput } from '@iso8583/codec';
 import { bodyProblem, httpStatusOf, noteRouteFailure, parseJsonBody } from '@iso8583/connector';
 import type { Connector, RouteTarget, TransactionLog, TransactionRecord } from '@iso8583/connector';
 import { FRAME_CHOICES } from '../flags.js';
+import { credentialsHold } from './access.js';
 import { CONSOLE_HTTP_STATUS, consoleError } from './errors.js';
 import type { ConsoleErrorCode } from './errors.js';
 import { Figures } from './figures.js';
@@ -43,6 +44,8 @@ export interface ConsoleOptions {
   recent?: number;
   /** How often the figures are read and pushed to the event streams, in ms. Default 1000. */
   tick?: number;
+  /** The port asks for a token: the page offers to sign out (`POST /console/logout`, access.ts). Default `false`. */
+  signOut?: boolean;
 }
 
 /** The `recent` event: the last transactions, and where they come from. */
@@ -63,12 +66,13 @@ function failureCode(err: unknown): string {
   return typeof name === 'string' && /^[A-Za-z]{1,64}$/.test(name) ? name : 'unknown';
 }
 
-/** The folder of the console's files (index.html, console.js, console.css), shipped in the package. */
+/** The folder of the console's files (index.html, console.js, stream.js, console.css), shipped in the package. */
 export const CONSOLE_DIR = new URL('../../../console/', import.meta.url);
 
 const FILES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',
+  'stream.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
 };
 
@@ -196,6 +200,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
     child.get('/console', page('index.html'));
     child.get('/console/', page('index.html'));
     child.get('/console/console.js', page('console.js'));
+    child.get('/console/stream.js', page('stream.js'));
     child.get('/console/console.css', page('console.css'));
 
     child.get('/console/events', async (request, reply) => {
@@ -223,6 +228,8 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
         dialects: [...dialects.keys()],
         frames: FRAME_CHOICES,
         send: options.send === true,
+        signOut: options.signOut === true,
+        tick: options.tick ?? 1000,
         responseCodes: RESPONSE_CODES,
         targets: Object.keys(options.targets()),
         history: figures.all(),
@@ -243,6 +250,11 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       };
       void push();
       const stop = figures.subscribe((snap) => {
+        // A session that expired or signed out ends its stream: the page's reconnection is then refused (401).
+        if (!credentialsHold(request.raw)) {
+          res.end();
+          return;
+        }
         write('figures', snapshotText(snap));
         void push();
       });
@@ -254,6 +266,10 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
         res.destroy();
       });
     });
+
+    // What the page asks when its event stream fails: 200 while its credentials hold (the token hook answers 401 when
+    // they do not), so that the page tells "signed out" from a server error and from the network being away.
+    child.get('/console/api/session', async () => ({ signedIn: true }));
 
     child.post('/console/api/decode', async (request) => {
       return decodeRequest((request.body ?? {}) as DecodeRequest, dialects);

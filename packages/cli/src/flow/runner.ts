@@ -41,6 +41,10 @@ export interface FlowRunOptions {
   consoleSend?: boolean;
   /** Every HTTP route asks for this token. Default: none asked. */
   httpToken?: string;
+  /** Minutes a console sign-in lasts (`--console-session-lifetime`). Default 480 (8 hours). */
+  consoleSessionLifetime?: number;
+  /** Mark the console's session cookie `Secure` (`--console-secure-cookie`: behind a TLS proxy). Default `false`. */
+  consoleSecureCookie?: boolean;
   /** A file whose first line is the HTTP token. Default: none. */
   httpTokenFile?: string;
 }
@@ -208,6 +212,10 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     connectors: pluginOptions,
     monitoring: { registry, stats: () => statsBody() },
     ...(token === undefined ? {} : { token }),
+    sessions: {
+      ...(run.consoleSessionLifetime === undefined ? {} : { lifetime: run.consoleSessionLifetime * 60_000 }),
+      secureCookie: run.consoleSecureCookie === true,
+    },
     logger: logger.child({ side: 'http' }),
     logEveryRequest: run.logMessages === true,
     ...(ring === undefined || flow.http === undefined

@@ -179,6 +179,13 @@ export interface GatewayConfig {
   httpToken?: string;
   /** A file whose first line is the HTTP token (instead of `httpToken`). Default: none. */
   httpTokenFile?: string;
+  /** Minutes a console sign-in lasts (with a token), then the page asks for it again. Default 480 (8 hours). */
+  consoleSessionLifetime: number;
+  /**
+   * Mark the console's session cookie `Secure`: browsers reach the HTTP port through a TLS-terminating proxy
+   * (`X-Forwarded-Proto` is never trusted for it). Default `false`.
+   */
+  consoleSecureCookie: boolean;
   /**
    * Log every message in and out (POS side and upstream side) at `info`: direction, peer, latency and the fields,
    * card data masked as `describe()` masks it. Default `false` (at `debug` a line per message, at `trace` its fields).

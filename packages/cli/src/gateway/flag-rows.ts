@@ -82,7 +82,7 @@ type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketq
   | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noReversal' | 'transactionRetention'
   | 'noTransactionLog' | 'requestTimeout' | 'safInitialDelay' | 'safMessageInterval' | 'safMaxAttempts' | 'safExpireAfter'
   | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'firstMessageTimeout' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel'
-  | 'noConsole' | 'consoleSend' | 'logMessages';
+  | 'noConsole' | 'consoleSend' | 'consoleSessionLifetime' | 'consoleSecureCookie' | 'logMessages';
 
 /** All default values, read from the rows of {@link GATEWAY_FLAGS}. */
 export const GATEWAY_DEFAULTS: Readonly<Pick<GatewayConfig, DefaultedKey>> = Object.freeze(

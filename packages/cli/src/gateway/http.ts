@@ -105,6 +105,7 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
     // With a metrics port, /stats and /metrics live there only: the client-facing port does not show them.
     ...(config.metrics === undefined ? { monitoring: options.monitoring } : {}),
     ...(options.token === undefined ? {} : { token: options.token }),
+    sessions: { lifetime: config.consoleSessionLifetime * 60_000, secureCookie: config.consoleSecureCookie },
     logger: options.logger.child({ side: 'http' }),
     logEveryRequest: config.logMessages,
     // With SocketQueue's names, its HTTP service: any content type read as JSON, any path, other methods 405.

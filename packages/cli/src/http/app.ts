@@ -22,6 +22,7 @@ import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests } from './re
 import { requireToken } from '../console/access.js';
 import { mountConsole } from '../console/routes.js';
 import type { ConsoleOptions } from '../console/routes.js';
+import type { ConsoleSessionOptions } from '../console/session.js';
 import type { Logger } from 'pino';
 
 /** What `GET /stats` and `GET /metrics` show. */
@@ -49,6 +50,8 @@ export interface HttpAppOptions {
   monitoring?: Monitoring;
   /** Every route asks for this token (`--http-token`; console/access.ts). Default: none asked. */
   token?: string;
+  /** The console's sessions signed in with the token: lifetime, `Secure` cookie (console/session.ts). Default: its defaults. */
+  sessions?: ConsoleSessionOptions;
   /** Mount the operator console (`/console`; console/routes.ts). Default: not mounted. */
   console?: ConsoleOptions;
   /** Log every request ({@link logRequests}). Default: no request log. */
@@ -166,8 +169,8 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   // The address listened on, for the Host check of a port without a token (host-check.ts).
   let bound: string | undefined;
   if (options.token === undefined) requireKnownHost(app, () => bound, true, refusal);
-  if (options.token !== undefined) requireToken(app, options.token, refusal);
-  if (options.console !== undefined) mountConsole(app, options.console, options.logger);
+  if (options.token !== undefined) requireToken(app, options.token, refusal, options.sessions);
+  if (options.console !== undefined) mountConsole(app, { ...options.console, signOut: options.token !== undefined }, options.logger);
   if (options.logger !== undefined) logRequests(app, options.logger, options.logEveryRequest);
   if (options.monitoring !== undefined) addMonitoring(app, options.monitoring);
   for (const [name, pluginOptions] of Object.entries(options.connectors)) {

@@ -1,0 +1,110 @@
+/**
+ * The console's browser sessions: what the cookie set at sign-in holds, how long it lasts, and how it ends.
+ *
+ * A session is `EXPIRY.NONCE.MAC`: when it ends (ms since the epoch, base 36), 16 random bytes, and a MAC of both keyed by
+ * a digest of the HTTP token. Nothing is stored to accept it, so a restart of the server with the same token keeps its
+ * sessions (a stale tab reconnects), as does another server given the same token; a server given another token
+ * refuses every session of the old one. Sign-out ends a session in this process (until its expiry) and clears the
+ * browser's cookie. The MAC is compared in constant time; the token itself is never in the cookie.
+ */
+import { createHmac, randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+
+/** The name of the console's session cookie, before its port. */
+export const SESSION_COOKIE = 'iso8583_console';
+
+/**
+ * The session cookie's name for a request to `host` (its `Host` header): `iso8583_console_PORT`, or
+ * `iso8583_console` without a port (80, 443). A browser keeps cookies by host, not by port: two consoles of one host
+ * (a gateway and a flow, two gateways with their own tokens) would otherwise overwrite each other's session.
+ */
+export function sessionCookieName(host: string | undefined): string {
+  const port = /:([0-9]{1,5})$/.exec(host ?? '')?.[1];
+  return port === undefined ? SESSION_COOKIE : `${SESSION_COOKIE}_${port}`;
+}
+
+/** How long a session lasts after sign-in by default, in ms: 8 hours (a shift). */
+export const DEFAULT_SESSION_LIFETIME = 8 * 60 * 60 * 1000;
+
+/** Options of {@link ConsoleSessions}. */
+export interface ConsoleSessionOptions {
+  /** How long a session lasts after sign-in, in ms (`--console-session-lifetime`). Default {@link DEFAULT_SESSION_LIFETIME} (8 h). */
+  lifetime?: number;
+  /**
+   * Mark the cookie `Secure` (`--console-secure-cookie`): the browser reaches the port through a TLS-terminating
+   * proxy. `X-Forwarded-Proto` is never trusted for it. A request that arrives over TLS gets `Secure` anyway.
+   * Default `false`.
+   */
+  secureCookie?: boolean;
+  /** The clock, ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** A digest both sides of a comparison are reduced to (equal lengths, so `timingSafeEqual` applies). */
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** The sessions of one token: issued at sign-in, checked on each request, ended at sign-out or expiry. */
+export class ConsoleSessions {
+  readonly #key: Buffer;
+  readonly #lifetime: number;
+  readonly #secure: boolean;
+  readonly #now: () => number;
+  /** Sessions signed out in this process, by nonce, with their expiry (ms): forgotten once expired. */
+  readonly #ended = new Map<string, number>();
+
+  constructor(token: string, options: ConsoleSessionOptions = {}) {
+    this.#key = createHmac('sha256', token).update('iso8583 console session key').digest();
+    this.#lifetime = options.lifetime ?? DEFAULT_SESSION_LIFETIME;
+    this.#secure = options.secureCookie === true;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** How long a session lasts, in ms. */
+  get lifetime(): number {
+    return this.#lifetime;
+  }
+
+  #mac(body: string): string {
+    return createHmac('sha256', this.#key).update(body).digest('base64url');
+  }
+
+  /** A new session's cookie value. */
+  issue(): string {
+    const expiry = this.#now() + this.#lifetime;
+    const body = `${expiry.toString(36)}.${randomBytes(16).toString('base64url')}`;
+    return `${body}.${this.#mac(body)}`;
+  }
+
+  /** When the session `value` ends (ms since the epoch), or `undefined` when it is not a live session of this token. */
+  expiry(value: string | undefined): number | undefined {
+    if (value === undefined) return undefined;
+    const last = value.lastIndexOf('.');
+    if (last < 0) return undefined;
+    const body = value.slice(0, last);
+    if (!timingSafeEqual(digest(value.slice(last + 1)), digest(this.#mac(body)))) return undefined;
+    const [expiryText, nonce] = body.split('.');
+    const expiry = parseInt(expiryText ?? '', 36);
+    if (!Number.isSafeInteger(expiry) || nonce === undefined || expiry <= this.#now()) return undefined;
+    return this.#ended.has(nonce) ? undefined : expiry;
+  }
+
+  /** Ends the session `value` in this process (sign-out); a value that is not a live session is ignored. */
+  end(value: string | undefined): void {
+    const until = this.expiry(value);
+    if (until === undefined) return;
+    const now = this.#now();
+    for (const [nonce, expiry] of this.#ended) if (expiry <= now) this.#ended.delete(nonce);
+    this.#ended.set((value as string).split('.')[1] as string, until);
+  }
+
+  /** The `Set-Cookie` header of session `value` as cookie `name` (HttpOnly, SameSite=Strict, the whole port, `Max-Age` its lifetime). */
+  cookie(name: string, value: string, tls: boolean): string {
+    return `${name}=${value}; Path=/; Max-Age=${Math.ceil(this.#lifetime / 1000)}; HttpOnly; SameSite=Strict${this.#secure || tls ? '; Secure' : ''}`;
+  }
+
+  /** The `Set-Cookie` header that removes cookie `name` from the browser (sign-out). */
+  clearCookie(name: string, tls: boolean): string {
+    return `${name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict${this.#secure || tls ? '; Secure' : ''}`;
+  }
+}
