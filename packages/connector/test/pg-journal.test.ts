@@ -219,3 +219,24 @@ test('PgJournal: a claimed entry is dated on the claiming node\'s clock from its
   for (const e of claimed) assert.ok(e.at <= after && e.at > before - 60_000, `${e.id} dated from its age (${e.at - before} ms from the claim)`);
   await Promise.all([skewed.close(), other.close()]);
 });
+
+test('PgJournal: an upstream takes over the entries stored under its former keys (formerUpstreams), never those of another upstream', async () => {
+  const url = cluster.createDatabase('journal_former_keys');
+  // Rows as an earlier configuration stored them: the first upstream's under `upstream`, another bank's under its name.
+  const before = new PgJournal({ url, upstream: 'upstream', lease: 60_000 });
+  await before.open();
+  await before.add(entry('old-b1'));
+  await before.close();
+  const otherBank = new PgJournal({ url, upstream: 'b2', lease: 60_000 });
+  await otherBank.open();
+  await otherBank.add(entry('of-b2'));
+  await otherBank.close();
+
+  const b1 = new PgJournal({ url, upstream: 'b1', formerUpstreams: ['upstream'], lease: 60_000 });
+  assert.deepEqual((await b1.open()).map((e) => e.id), ['old-b1'], "b1 takes what was stored under its former key, not b2's entry");
+  await b1.add(entry('new-b1'));
+  await b1.close();
+  const b2 = new PgJournal({ url, upstream: 'b2', lease: 60_000 });
+  assert.deepEqual((await b2.open()).map((e) => e.id), ['of-b2'], "b2 takes only its own: none of b1's, old or new");
+  await b2.close();
+});

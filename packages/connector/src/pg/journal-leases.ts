@@ -29,6 +29,8 @@ export abstract class PgJournalLeases {
   readonly owner: string;
   /** The upstream whose entries this journal holds. */
   readonly upstream: string;
+  /** The upstream keys this journal claims: `upstream`, then `formerUpstreams`. */
+  readonly claims: readonly string[];
   /** Most entries one claim takes. */
   readonly claimBatch: number;
   /** Milliseconds a row marked done stays before it is deleted. */
@@ -65,6 +67,7 @@ export abstract class PgJournalLeases {
     this.lease = options.lease ?? DEFAULTS.lease;
     this.claimInterval = Math.max(1, Math.floor(this.lease / 3));
     this.upstream = options.upstream ?? DEFAULTS.upstream;
+    this.claims = [...new Set([this.upstream, ...(options.formerUpstreams ?? [])])];
     this.claimBatch = options.claimBatch ?? DEFAULTS.claimBatch;
     this.purgeAfter = options.purgeAfter ?? DEFAULTS.purgeAfter;
     this.owner = options.owner ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;

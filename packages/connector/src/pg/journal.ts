@@ -82,7 +82,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
   }
 
   /**
-   * Takes over the entries of this upstream whose lease ended (oldest first), `claimBatch` per statement, claiming
+   * Takes over the entries of this upstream (and of its `formerUpstreams`) whose lease ended (oldest first), `claimBatch` per statement, claiming
    * again while a statement comes back full (a dead node's thousands of entries are taken at once, not a batch per
    * `claimInterval`). Each entry's `at` is this node's clock less the entry's age on the database's clock.
    */
@@ -91,7 +91,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
     const out: JournalEntry[] = [];
     let rows = 0; // claimed, kept or not
     for (;;) {
-      const query = pool.query<Row>(CLAIM, [this.owner, this.lease, this.upstream, this.claimBatch]);
+      const query = pool.query<Row>(CLAIM, [this.owner, this.lease, this.claims, this.claimBatch]);
       this.claiming.add(query);
       let batch: Row[];
       try {

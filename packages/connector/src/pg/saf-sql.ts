@@ -60,13 +60,13 @@ export const DONE = `UPDATE iso8583_saf s SET done_at = now(), outcome = d.outco
   RETURNING s.id`;
 
 /**
- * Takes up to `$4` entries of upstream `$3` whose lease ended, oldest first, skipping those another claim locked; with
+ * Takes up to `$4` entries of the upstreams `$3` (its own key, and the keys it was stored under before) whose lease ended, oldest first, skipping those another claim locked; with
  * each its `age` in ms on the database's clock (the claiming node dates the entry on its own clock from it).
  */
 export const CLAIM = `UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
   WHERE s.id IN (
     SELECT id FROM iso8583_saf
-    WHERE upstream = $3 AND done_at IS NULL AND lease_until < now()
+    WHERE upstream = ANY($3::text[]) AND done_at IS NULL AND lease_until < now()
     ORDER BY created_at LIMIT $4
     FOR UPDATE SKIP LOCKED)
   RETURNING s.id, s.entry, s.attempts, (extract(epoch FROM now() - s.created_at) * 1000)::float8 AS age`;
