@@ -9,14 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { Socket } from 'node:net';
 import pg from 'pg';
-import { MessageStream, createCodec, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { startGateway, stopAll } from './helpers/cli.js';
+import { startBank } from './helpers/silent-bank.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -28,48 +26,6 @@ after(async () => {
   cluster.destroy();
   rmSync(work, { recursive: true, force: true });
 });
-
-const codec = createCodec('iso87ascii');
-
-/** A bank that never answers a purchase, answers reversals once told to, and records what it got and on which link. */
-async function startBank(): Promise<{ port: number; seen: IsoMessage[]; links: () => number; answer: () => void; close: () => Promise<void> }> {
-  const seen: IsoMessage[] = [];
-  const sockets = new Set<Socket>();
-  let answering = false;
-  let links = 0;
-  const server = createServer((socket) => {
-    links++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
-      frame: (frame) => {
-        const message = stream.decode(frame).message;
-        seen.push(message);
-        const mti = String(message['0']);
-        if (mti === '0800') stream.send({ '0': '0810', '11': String(message['11']), '39': '00', '70': String(message['70']) });
-        if ((mti !== '0400' && mti !== '0401') || !answering) return;
-        const reply: IsoMessage = { '0': responseMti(mti) ?? '0410', '39': '00' };
-        for (const f of ['3', '4', '7', '11', '41', '49', '90']) if (typeof message[f] === 'string') reply[f] = message[f];
-        stream.send(reply);
-      },
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    seen,
-    links: () => links,
-    answer: () => {
-      answering = true;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 const stan = (n: number): string => String(n).padStart(6, '0');
 const isReversal = (m: IsoMessage): boolean => m['0'] === '0400' || m['0'] === '0401';

@@ -35,6 +35,8 @@ export interface PgJournalOptions {
 export const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000 };
 
 /** The records of the queue, as the statements take them. */
+/** An entry to add; `guard`: refused while the same transaction is pending (`addOriginal`). */
+export type Adding = JournalEntry & { guard?: true };
 export type Attempt = { id: string; attempt: number };
 export type Done = { id: string; outcome: JournalOutcome };
 export type Row = { id: string; entry: Record<string, unknown>; attempts: number; age: number };
