@@ -201,6 +201,13 @@ export interface ConnectorOptions {
    * 2147483647. Leases are renewed, and the entries of dead nodes claimed, every third of it. Default 30000.
    */
   safLease?: number;
+  /**
+   * With a PostgreSQL `store`: the keys of this connector's SAF entries on the shared database (each upstream's
+   * entries are kept apart by key, so every node must give the same upstream the same key). Entries are stored under
+   * the first; the entries of every key are taken over once their lease ends and sent to this connector's upstream
+   * (the others are keys an earlier configuration stored this upstream's entries under). Default: `[name]`.
+   */
+  storeKeys?: readonly string[];
   /** Fields filled in when absent. Default: none. */
   autoFill?: AutoFillOptions;
   /** Reconnection backoff. */
@@ -255,6 +262,7 @@ export interface ResolvedConnectorOptions {
   readonly saf: ResolvedSafOptions;
   readonly store: string | ReversalJournal | undefined;
   readonly safLease: number;
+  readonly storeKeys: readonly string[];
   readonly autoFill: Readonly<Required<AutoFillOptions>>;
   readonly reconnect: Readonly<Required<ReconnectOptions>>;
   readonly logger: Logger | undefined;
@@ -372,6 +380,7 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     saf: safResolved,
     store: copy.store as string | ReversalJournal | undefined,
     safLease: copy.safLease as number,
+    storeKeys: Object.freeze([...((copy.storeKeys as readonly string[] | undefined) ?? [copy.name as string])]),
     autoFill: Object.freeze(copy.autoFill as Required<AutoFillOptions>),
     reconnect: Object.freeze(copy.reconnect as Required<ReconnectOptions>),
     logger: copy.logger as Logger | undefined,

@@ -196,7 +196,8 @@ export class ReversalManager {
     } else {
       const reversal = this.plan.build(original);
       entry = new ArmedEntry(id, at, undefined, reversal);
-      await this.journal.add({ id, reversal, at });
+      // A shared store refuses it while the same transaction is pending on another node (its reversal under way there).
+      await (this.journal.addOriginal === undefined ? this.journal.add({ id, reversal, at }) : this.journal.addOriginal({ id, reversal, at }));
     }
     entry.armed = true;
     entry.sendBy = asked + this.sendWithin;

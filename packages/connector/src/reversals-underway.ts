@@ -6,8 +6,8 @@
  * While its reversal is under way, no request of that transaction may go out, neither a repeat of the original (0201
  * for an 0200) nor the original sent again as new (an 0200 reusing the STAN and terminal): the host could approve it
  * after the reversal, or before it, and the terminal would see money taken that the reversal then undoes.
- * Only this connector's queue is watched: with a shared PostgreSQL store, a reversal another node is sending is not
- * seen here.
+ * Only this connector's queue is watched: with a shared PostgreSQL store, the store itself refuses the reversal entry
+ * of such a request while the transaction is pending on another node (`PgJournal.addOriginal`).
  */
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import { transactionKey } from './match-key.js';

@@ -81,6 +81,13 @@ export interface ReversalJournal {
    * calls `add`.
    */
   addJson?(id: string, reversalJson: string, at: number): Promise<void>;
+  /**
+   * Optional, for a journal that several nodes share (PostgreSQL): `add` of the reversal entry of a request about to
+   * be sent, refused with `ISO8583_ERR_CONNECTOR_DUPLICATE_KEY` (nothing stored) while another entry of the same
+   * transaction (the reversal's fields 11 and 41) is pending on any node: its original in flight there, or its
+   * reversal under way. Without it, the connector calls `add` (one node sees its own reversals under way).
+   */
+  addOriginal?(entry: JournalEntry): Promise<void>;
   /** Records that attempt `attempt` (1-based) of an entry is about to be sent; resolves once durable. */
   attempt(id: string, attempt: number): Promise<void>;
   /** Marks an entry done; resolves once durable. */

@@ -20,6 +20,11 @@ export interface StoreSpec {
   store: string;
   /** The upstream (connector name) whose SAF entries these are. Default `''`. */
   upstream?: string;
+  /**
+   * Other keys this upstream's SAF entries were stored under (PostgreSQL only): taken over too, and sent to this
+   * upstream. Default: none.
+   */
+  formerUpstreams?: readonly string[];
   /** Milliseconds a node holds SAF entries without renewing its lease (PostgreSQL only). Default 30000. */
   safLease?: number;
   /**
@@ -58,6 +63,7 @@ export function openStore(spec: StoreSpec): Store {
     const options = {
       url: spec.store,
       upstream: spec.upstream ?? '',
+      ...(spec.formerUpstreams === undefined ? {} : { formerUpstreams: spec.formerUpstreams }),
       ...(spec.safLease === undefined ? {} : { lease: spec.safLease }),
       ...(spec.logger === undefined ? {} : { logger: spec.logger }),
     };
@@ -87,7 +93,8 @@ export function connectorStore(
   if (typeof o.store === 'string') {
     const store = openStore({
       store: o.store,
-      upstream: o.name,
+      upstream: o.storeKeys[0] ?? o.name,
+      formerUpstreams: o.storeKeys.slice(1),
       safLease: o.safLease,
       ...(o.terminalQueue.enabled ? { terminalLockTimeout: o.terminalQueue.timeout } : {}),
       logger,

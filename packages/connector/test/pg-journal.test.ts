@@ -219,3 +219,51 @@ test('PgJournal: a claimed entry is dated on the claiming node\'s clock from its
   for (const e of claimed) assert.ok(e.at <= after && e.at > before - 60_000, `${e.id} dated from its age (${e.at - before} ms from the claim)`);
   await Promise.all([skewed.close(), other.close()]);
 });
+
+test('PgJournal: an upstream takes over the entries stored under its former keys (formerUpstreams), never those of another upstream', async () => {
+  const url = cluster.createDatabase('journal_former_keys');
+  // Rows as an earlier configuration stored them: the first upstream's under `upstream`, another bank's under its name.
+  const before = new PgJournal({ url, upstream: 'upstream', lease: 60_000 });
+  await before.open();
+  await before.add(entry('old-b1'));
+  await before.close();
+  const otherBank = new PgJournal({ url, upstream: 'b2', lease: 60_000 });
+  await otherBank.open();
+  await otherBank.add(entry('of-b2'));
+  await otherBank.close();
+
+  const b1 = new PgJournal({ url, upstream: 'b1', formerUpstreams: ['upstream'], lease: 60_000 });
+  assert.deepEqual((await b1.open()).map((e) => e.id), ['old-b1'], "b1 takes what was stored under its former key, not b2's entry");
+  await b1.add(entry('new-b1'));
+  await b1.close();
+  const b2 = new PgJournal({ url, upstream: 'b2', lease: 60_000 });
+  assert.deepEqual((await b2.open()).map((e) => e.id), ['of-b2'], "b2 takes only its own: none of b1's, old or new");
+  await b2.close();
+});
+
+test('PgJournal: addOriginal is refused (DUPLICATE_KEY, nothing stored) while the same transaction is pending on another node, and taken once it is done', async () => {
+  const url = cluster.createDatabase('journal_add_original');
+  const original = (id: string, stan: string, terminal = 'TERM0001'): JournalEntry => ({ id, reversal: { '0': '0400', '4': '000000001000', '11': stan, '41': terminal }, at: Date.now() });
+  const a = new PgJournal({ url, upstream: 'bank', lease: 60_000 });
+  const b = new PgJournal({ url, upstream: 'bank', lease: 60_000 });
+  const otherBank = new PgJournal({ url, upstream: 'other-bank', lease: 60_000 });
+  await Promise.all([a.open(), b.open(), otherBank.open()]);
+  try {
+    await a.addOriginal(original('a1', '000001'));
+    await assert.rejects(b.addOriginal(original('b1', '000001')), (err: { code?: string; message: string }) => {
+      assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY');
+      return true;
+    });
+    // Another STAN, another terminal, another upstream, an advice or a caller's own reversal (add): not the same transaction.
+    await b.addOriginal(original('b2', '000002'));
+    await b.addOriginal(original('b3', '000001', 'TERM0002'));
+    await otherBank.addOriginal(original('o1', '000001'));
+    await b.add(original('b4', '000001'));
+    assert.deepEqual((await rows(url)).map((r) => r.id), ['a1', 'b2', 'b3', 'b4', 'o1'], 'the refused entry was not stored');
+    await a.done('a1', 'not-needed');
+    await b.done('b4', 'reversed');
+    await b.addOriginal(original('b5', '000001'));
+  } finally {
+    await Promise.all([a.close(), b.close(), otherBank.close()]);
+  }
+});

@@ -11,13 +11,12 @@ import type pg from 'pg';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
-import type { JournalEntry } from '../journal.js';
 import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
 import { ADD, ANSWERED, ATTEMPT, DONE, FORGET, PURGE, RENEW } from './saf-sql.js';
 import { notCommitted, storeError } from './pool.js';
 import { DEFAULTS, leaseLost } from './journal-options.js';
-import type { Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
+import type { Adding, Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
 
 /** The entries a node holds in the PostgreSQL SAF queue, their statements and their renewal; see the module comment. */
 export abstract class PgJournalLeases {
@@ -29,6 +28,8 @@ export abstract class PgJournalLeases {
   readonly owner: string;
   /** The upstream whose entries this journal holds. */
   readonly upstream: string;
+  /** The upstream keys this journal claims: `upstream`, then `formerUpstreams`. */
+  readonly claims: readonly string[];
   /** Most entries one claim takes. */
   readonly claimBatch: number;
   /** Milliseconds a row marked done stays before it is deleted. */
@@ -37,7 +38,7 @@ export abstract class PgJournalLeases {
   protected readonly logger: Logger;
   protected pool: pg.Pool | undefined;
   protected readonly ownsPool: boolean;
-  protected readonly adds: Batcher<JournalEntry>;
+  protected readonly adds: Batcher<Adding>;
   protected readonly attempts: Batcher<Attempt>;
   protected readonly dones: Batcher<Done>;
   /** The entries this node holds (added or claimed, not done, lease not lost). */
@@ -65,6 +66,7 @@ export abstract class PgJournalLeases {
     this.lease = options.lease ?? DEFAULTS.lease;
     this.claimInterval = Math.max(1, Math.floor(this.lease / 3));
     this.upstream = options.upstream ?? DEFAULTS.upstream;
+    this.claims = [...new Set([this.upstream, ...(options.formerUpstreams ?? [])])];
     this.claimBatch = options.claimBatch ?? DEFAULTS.claimBatch;
     this.purgeAfter = options.purgeAfter ?? DEFAULTS.purgeAfter;
     this.owner = options.owner ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
@@ -94,11 +96,11 @@ export abstract class PgJournalLeases {
     return this.pool;
   }
 
-  private async insert(batch: JournalEntry[]): Promise<BatchResult> {
+  private async insert(batch: Adding[]): Promise<BatchResult> {
     const pool = this.ready();
     let inserted: Set<string>;
     try {
-      const { rows } = await pool.query<{ id: string }>(ADD, [this.upstream, this.owner, this.lease, JSON.stringify(batch)]);
+      const { rows } = await pool.query<{ id: string }>(ADD, [this.upstream, this.owner, this.lease, JSON.stringify(batch), this.claims]);
       inserted = new Set(rows.map((r) => r.id));
     } catch (err) {
       // Its fate unknown (it may have committed, or commit later) while its callers are told it failed (their requests
@@ -107,6 +109,9 @@ export abstract class PgJournalLeases {
       throw storeError('cannot add entries', err, this.url);
     }
     return batch.map((e) => {
+      if (!inserted.has(e.id) && e.guard === true) {
+        return connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', 'a transaction with the same STAN and terminal is in flight or being reversed on a node of the shared store: the request is refused', { field: '11' });
+      }
       if (!inserted.has(e.id)) {
         return connectorError('ISO8583_ERR_CONNECTOR_STORE', `an entry with the id ${e.id} is already in the store`, { field: 'store' });
       }

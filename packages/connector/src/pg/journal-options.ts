@@ -14,6 +14,11 @@ export interface PgJournalOptions {
   pool?: pg.Pool;
   /** The upstream whose entries this journal holds (one queue per upstream on a shared database). Default `''`. */
   upstream?: string;
+  /**
+   * Other upstream keys whose entries this journal also takes over once their lease ends (and then sends to its own
+   * upstream): the key an earlier configuration stored this upstream's entries under. Default: none.
+   */
+  formerUpstreams?: readonly string[];
   /** Milliseconds a node holds an entry without renewing it (`--saf-lease`). Default 30000. */
   lease?: number;
   /** Most entries one claim statement takes (a claim repeats it while it comes back full). Default 100. */
@@ -30,6 +35,8 @@ export interface PgJournalOptions {
 export const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000 };
 
 /** The records of the queue, as the statements take them. */
+/** An entry to add; `guard`: refused while the same transaction is pending (`addOriginal`). */
+export type Adding = JournalEntry & { guard?: true };
 export type Attempt = { id: string; attempt: number };
 export type Done = { id: string; outcome: JournalOutcome };
 export type Row = { id: string; entry: Record<string, unknown>; attempts: number; age: number };

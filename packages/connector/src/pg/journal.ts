@@ -38,7 +38,7 @@ import { migrate } from './migrations.js';
 import { CLAIM, FINAL, RELEASE, UNCOUNT } from './saf-sql.js';
 import { createPgPool, maskUrl, storeCause, storeError } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
-import type { Row } from './journal-options.js';
+import type { Adding, Row } from './journal-options.js';
 import { PgJournalLeases } from './journal-leases.js';
 
 export type { PgJournalOptions } from './journal-options.js';
@@ -82,7 +82,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
   }
 
   /**
-   * Takes over the entries of this upstream whose lease ended (oldest first), `claimBatch` per statement, claiming
+   * Takes over the entries of this upstream (and of its `formerUpstreams`) whose lease ended (oldest first), `claimBatch` per statement, claiming
    * again while a statement comes back full (a dead node's thousands of entries are taken at once, not a batch per
    * `claimInterval`). Each entry's `at` is this node's clock less the entry's age on the database's clock.
    */
@@ -91,7 +91,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
     const out: JournalEntry[] = [];
     let rows = 0; // claimed, kept or not
     for (;;) {
-      const query = pool.query<Row>(CLAIM, [this.owner, this.lease, this.upstream, this.claimBatch]);
+      const query = pool.query<Row>(CLAIM, [this.owner, this.lease, this.claims, this.claimBatch]);
       this.claiming.add(query);
       let batch: Row[];
       try {
@@ -118,9 +118,23 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
    * (`not-sent`) at the next renewal unless another node took it over.
    */
   async add(entry: JournalEntry): Promise<void> {
+    return this.adding({ ...entry });
+  }
+
+  /**
+   * `add` of the reversal entry of a request about to be sent, refused with `ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`
+   * (nothing stored; the request must not be sent) while an entry of the same transaction (the reversal's fields 41
+   * and 11) is pending on any node: the request in flight there, or its reversal under way (a repeat, 0201, sent to
+   * this node after the other died would be approved while that node's reversal undoes the original).
+   */
+  async addOriginal(entry: JournalEntry): Promise<void> {
+    return this.adding({ ...entry, guard: true });
+  }
+
+  private async adding(entry: Adding): Promise<void> {
     this.ready();
     const asked = performance.now();
-    await this.adds.push({ ...entry });
+    await this.adds.push(entry);
     if (performance.now() - asked <= this.lease - this.claimInterval) return;
     this.held.delete(entry.id);
     this.unsure.add(entry.id);

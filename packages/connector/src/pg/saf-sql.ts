@@ -12,10 +12,19 @@ export const ANSWERED: ReadonlySet<string> = new Set(['reversed', 'delivered']);
  */
 export const FINAL: ReadonlySet<string> = new Set(['reversed', 'delivered', 'abandoned', 'expired']);
 
-/** Adds entries held by `$2` (`$4`: a JSON array of entries); an id already stored is not added (and not returned). */
+/**
+ * Adds entries held by `$2` (`$4`: a JSON array of entries); an id already stored is not added (and not returned), nor
+ * is an entry marked `guard` (the reversal of a request about to be sent) while a reversal entry of the same
+ * transaction (the reversal's fields 41 and 11) is pending under one of the keys `$5`, on any node: that request is
+ * in flight there, or being reversed, and this one must not go (index `iso8583_saf_transaction`).
+ */
 export const ADD = `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until)
-  SELECT e->>'id', $1, e - 'attempts', coalesce((e->>'attempts')::int, 0), $2, now() + $3 * interval '1 millisecond'
+  SELECT e->>'id', $1, e - 'attempts' - 'guard', coalesce((e->>'attempts')::int, 0), $2, now() + $3 * interval '1 millisecond'
   FROM jsonb_array_elements($4::jsonb) AS e
+  WHERE e->'guard' IS NULL OR NOT EXISTS (
+    SELECT 1 FROM iso8583_saf p
+    WHERE p.upstream = ANY($5::text[]) AND p.done_at IS NULL AND p.entry->>'kind' IS NULL
+      AND p.entry->'reversal'->>'41' = e->'reversal'->>'41' AND p.entry->'reversal'->>'11' = e->'reversal'->>'11')
   ON CONFLICT (id) DO NOTHING
   RETURNING id`;
 
@@ -60,13 +69,13 @@ export const DONE = `UPDATE iso8583_saf s SET done_at = now(), outcome = d.outco
   RETURNING s.id`;
 
 /**
- * Takes up to `$4` entries of upstream `$3` whose lease ended, oldest first, skipping those another claim locked; with
+ * Takes up to `$4` entries of the upstreams `$3` (its own key, and the keys it was stored under before) whose lease ended, oldest first, skipping those another claim locked; with
  * each its `age` in ms on the database's clock (the claiming node dates the entry on its own clock from it).
  */
 export const CLAIM = `UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
   WHERE s.id IN (
     SELECT id FROM iso8583_saf
-    WHERE upstream = $3 AND done_at IS NULL AND lease_until < now()
+    WHERE upstream = ANY($3::text[]) AND done_at IS NULL AND lease_until < now()
     ORDER BY created_at LIMIT $4
     FOR UPDATE SKIP LOCKED)
   RETURNING s.id, s.entry, s.attempts, (extract(epoch FROM now() - s.created_at) * 1000)::float8 AS age`;

@@ -26,4 +26,12 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     CREATE INDEX iso8583_saf_claimable ON iso8583_saf (upstream, lease_until) WHERE done_at IS NULL;
     CREATE INDEX iso8583_saf_done ON iso8583_saf (done_at) WHERE done_at IS NOT NULL;`,
   },
+  {
+    // The pending entries of a transaction (terminal, STAN), whatever node holds them: a request is refused while one
+    // is pending (saf-sql.ts, ADD). Not unique: rows of earlier versions may repeat a transaction.
+    version: 2,
+    name: 'saf entries by transaction',
+    sql: `CREATE INDEX iso8583_saf_transaction ON iso8583_saf (upstream, (entry->'reversal'->>'41'), (entry->'reversal'->>'11'))
+      WHERE done_at IS NULL AND entry->>'kind' IS NULL;`,
+  },
 ];
