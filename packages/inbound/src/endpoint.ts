@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
+import { constants as tlsConstants, randomBytes } from 'node:crypto';
 import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
@@ -127,6 +127,9 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
           requestCert: o.tls.requestCert === true,
           rejectUnauthorized: o.tls.requestCert === true,
           handshakeTimeout: o.readTimeout > 0 ? o.readTimeout : 120000,
+          // No renegotiation (TLS 1.2): a terminal never needs one, and Node lets a client run dozens of full
+          // handshakes on one connection before it cuts it (ERR_TLS_SESSION_ATTACK), each costing the CPU others need.
+          secureOptions: tlsConstants.SSL_OP_NO_RENEGOTIATION,
         });
     server.on('connection', (socket: Socket) => this.#accept(socket, core, o.tls === undefined));
     if (o.tls !== undefined) {
