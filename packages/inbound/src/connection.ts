@@ -263,13 +263,20 @@ export class InboundConnection implements Peer {
     this.gone = true;
     this.#endCode ??= 'ISO8583_ERR_INBOUND_SOCKET';
     this.core.metrics.error('ISO8583_ERR_INBOUND_SOCKET');
-    this.logger.info({ code: 'ISO8583_ERR_INBOUND_SOCKET', cause: codeOf(err) }, 'connection failed');
+    const suppressed = this.core.closeLines.take('ISO8583_ERR_INBOUND_SOCKET');
+    if (suppressed !== undefined) {
+      this.logger.info({ code: 'ISO8583_ERR_INBOUND_SOCKET', cause: codeOf(err), ...(suppressed > 0 ? { suppressed } : {}) }, 'connection failed');
+    }
   }
 
   private fail(code: InboundErrorCode, text: string, err?: unknown): void {
     this.#endCode ??= code;
     this.core.metrics.error(code);
-    this.logger.warn({ code, ...(err === undefined ? {} : { cause: codeOf(err) }) }, text);
+    // A client can cause one per connection it opens: at most a few lines a second for each code (log-limit.ts).
+    const suppressed = this.core.closeLines.take(code);
+    if (suppressed !== undefined) {
+      this.logger.warn({ code, ...(err === undefined ? {} : { cause: codeOf(err) }), ...(suppressed > 0 ? { suppressed } : {}) }, text);
+    }
     this.gone = true;
     this.waiting.length = 0;
     this.stream.destroy();

@@ -5,7 +5,7 @@ import type { ResolvedInboundOptions } from './options.js';
 import type { Sequence } from './sequence.js';
 import type { DeadlineList } from './deadlines.js';
 import type { InFlight } from './pipeline.js';
-import type { LogLimit } from './log-limit.js';
+import type { LogLimit, LogLimits } from './log-limit.js';
 
 /** What every connection of an endpoint shares: options, codec, sequences, counters, logger. */
 export interface EndpointCore {
@@ -24,6 +24,11 @@ export interface EndpointCore {
   readonly deadlines: DeadlineList<InFlight>;
   /** The cap on the warning written for each frame that does not decode (see log-limit.ts). */
   readonly decodeWarnings: LogLimit;
+  /**
+   * The cap on the line written when the endpoint closes a connection or a handshake (a timeout, an eviction, broken
+   * framing, a socket error, a failed TLS handshake), by code: a client can cause one per connection it opens.
+   */
+  readonly closeLines: LogLimits;
 }
 
 /** The side of a connection that the message pipeline sees. */

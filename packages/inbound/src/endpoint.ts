@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
+import { constants as tlsConstants, randomBytes } from 'node:crypto';
 import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
@@ -34,6 +34,11 @@ export type { CloseOptions, ConnectionInfo, DisconnectInfo, InboundEndpoint, Inb
 const DECODE_WARNINGS_PER_SECOND = 20;
 /** Warnings a second, at most, for each kind of refused connection (the rest are counted; see log-limit.ts). */
 const REFUSAL_WARNINGS_PER_SECOND = 20;
+/**
+ * Lines a second, at most, for each code of a connection or handshake the endpoint closed (a failed TLS handshake, a
+ * timeout, an eviction, broken framing): a client can cause one per connection it opens (the rest are counted).
+ */
+const CLOSE_LINES_PER_SECOND = 20;
 
 const DEFAULT_CLOSE_DEADLINE = 10000;
 
@@ -63,6 +68,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   readonly #cut = new WeakSet<Socket>();
   readonly #connections = new Set<InboundConnection>();
   readonly #refusals = new LogLimits(REFUSAL_WARNINGS_PER_SECOND);
+  readonly #closeLines = new LogLimits(CLOSE_LINES_PER_SECOND);
 
   /** The endpoint's Registry (the `registry` option's, else its own, made when first asked for). */
   get registry(): Registry {
@@ -121,6 +127,9 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
           requestCert: o.tls.requestCert === true,
           rejectUnauthorized: o.tls.requestCert === true,
           handshakeTimeout: o.readTimeout > 0 ? o.readTimeout : 120000,
+          // No renegotiation (TLS 1.2): a terminal never needs one, and Node lets a client run dozens of full
+          // handshakes on one connection before it cuts it (ERR_TLS_SESSION_ATTACK), each costing the CPU others need.
+          secureOptions: tlsConstants.SSL_OP_NO_RENEGOTIATION,
         });
     server.on('connection', (socket: Socket) => this.#accept(socket, core, o.tls === undefined));
     if (o.tls !== undefined) {
@@ -135,7 +144,9 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
         const parent = parentOf(socket);
         if (parent !== undefined && this.#cut.has(parent)) return; // closed by the admission rules, counted there
         this.#metrics.error('ISO8583_ERR_INBOUND_TLS');
-        this.#logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause: codeOf(err) }, 'TLS handshake failed');
+        const suppressed = this.#closeLines.take('ISO8583_ERR_INBOUND_TLS');
+        if (suppressed === undefined) return;
+        this.#logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause: codeOf(err), ...(suppressed > 0 ? { suppressed } : {}) }, 'TLS handshake failed');
       });
     }
     this.#server = server;
@@ -174,6 +185,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       nextMessageId: () => `${this.#idPrefix}-${(++this.#messageCount).toString(36)}`,
       deadlines: new DeadlineList<InFlight>(this.options.sequenceTimeout, sequenceExpired),
       decodeWarnings: new LogLimit(DECODE_WARNINGS_PER_SECOND),
+      closeLines: this.#closeLines,
     };
   }
 
@@ -218,7 +230,11 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       return;
     }
     this.#metrics.error(code);
-    this.#logger.info({ code, remoteAddress: slot.socket.remoteAddress, remotePort: slot.socket.remotePort }, endText(code));
+    const suppressed = this.#closeLines.take(code);
+    if (suppressed !== undefined) {
+      const remote = { remoteAddress: slot.socket.remoteAddress, remotePort: slot.socket.remotePort };
+      this.#logger.info({ code, ...remote, ...(suppressed > 0 ? { suppressed } : {}) }, endText(code));
+    }
     this.#cut.add(slot.socket);
     slot.destroy();
   }

@@ -17,7 +17,7 @@ import { handleFrame, sequenceExpired } from '../src/pipeline.js';
 import type { InFlight } from '../src/pipeline.js';
 import type { Sequence } from '../src/index.js';
 import type { LateResultHandler, SequenceResult } from '../src/sequence.js';
-import { LogLimit } from '../src/log-limit.js';
+import { LogLimit, LogLimits } from '../src/log-limit.js';
 import { purchase } from './support/client.js';
 import { gate } from './support/gates.js';
 
@@ -39,6 +39,7 @@ function endpointCore(sequence: Sequence, sequenceTimeout: number, onLateResult?
     nextMessageId: () => `m-${++messages}`,
     deadlines: new DeadlineList<InFlight>(options.sequenceTimeout, sequenceExpired),
     decodeWarnings: new LogLimit(20),
+    closeLines: new LogLimits(20),
   };
 }
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { TLSSocket } from 'node:tls';
 import { makeCertificates, waitUntil, within } from '@iso8583/test-support';
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
@@ -138,4 +139,29 @@ test('TLS – a TLS client that completes the handshake but sends nothing is clo
   t.after(() => client.destroy());
   await within(client.closed, 10000, 'the silent TLS connection is closed');
   assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_FIRST_MESSAGE_TIMEOUT, 1);
+});
+
+test('TLS – a client that asks to renegotiate (TLS 1.2) is refused at once; a terminal is served', async (t) => {
+  const { port } = await startEndpoint(t, {
+    sequence: approveAll,
+    tls: { cert: certs.serverCert, key: certs.serverKey },
+  });
+  const client = await TestClient.connect(port, { tls: { ca: certs.ca, servername: 'localhost', maxVersion: 'TLSv1.2' } });
+  t.after(() => client.destroy());
+  client.socket.on('error', () => undefined);
+  assert.equal((await client.request(purchase(300))).fields['39'], '00');
+  // Each renegotiation is a full handshake: without the refusal Node lets dozens run on one connection.
+  // A refusal comes as the socket's error (Node does not call back then); a renegotiation done calls back with null.
+  const outcome = await within(
+    new Promise<string>((resolve) => {
+      client.socket.once('error', (err: Error & { code?: string }) => resolve(`refused: ${err.code ?? err.message}`));
+      (client.socket as TLSSocket).renegotiate({}, (err) => resolve(err === null ? 'renegotiated' : `refused: ${err.message}`));
+    }),
+    10_000,
+    'the renegotiation neither completed nor failed',
+  );
+  assert.match(outcome, /^refused: /);
+  const terminal = await TestClient.connect(port, { tls: { ca: certs.ca, servername: 'localhost' } });
+  t.after(() => terminal.destroy());
+  assert.equal((await terminal.request(purchase(301))).fields['39'], '00');
 });

@@ -11,6 +11,8 @@ export const CONSOLE_ERROR_CODES = {
     'A request to an HTTP port without a token, or to the gateway\'s `--metrics` port, whose `Host` is a name other than the bound address or `localhost` (a DNS-rebinding page); IP addresses are answered (421).',
   ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT:
     'A request to an HTTP port (any route, the `--metrics` port too) whose headers and body did not all arrive within the longest `requestTimeout` of its connectors (the gateway\'s `--request-timeout`): a client that stalled mid-request; the connection is closed (408).',
+  ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS:
+    'A new connection to an HTTP port that holds its most connections (the gateway\'s `--http-max-connections`, 64 on the `--metrics` port), every one of them in the middle of a request: answered before any request is read, then closed (503). An idle one is closed to make room instead.',
   ISO8583_ERR_CONSOLE_NOT_FOUND:
     'A request to an HTTP port (the `--metrics` port too) that no route takes; the answer names neither the method nor the path, which may hold card data (404).',
   ISO8583_ERR_CONSOLE_SEND_OFF: 'The console\'s workbench tried to send a message, but sending is off: start with `--console-send` (403).',
@@ -34,6 +36,7 @@ export const CONSOLE_HTTP_STATUS: Readonly<Record<ConsoleErrorCode, number>> = {
   ISO8583_ERR_CONSOLE_UNAUTHORIZED: 401,
   ISO8583_ERR_CONSOLE_HOST: 421,
   ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT: 408,
+  ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS: 503,
   ISO8583_ERR_CONSOLE_NOT_FOUND: 404,
   ISO8583_ERR_CONSOLE_SEND_OFF: 403,
   ISO8583_ERR_CONSOLE_INPUT: 400,

@@ -68,6 +68,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'echoInterval', flag: 'echo-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 60_000, help: 'ms without a message received before an echo test (0 = off); after an unanswered echo a new connection answers one before it is used' },
   { key: 'signOn', flag: 'sign-on', kind: 'boolean', default: false, help: 'sign on (0800/001) and off with the upstream' },
   { key: 'maxConnections', flag: 'max-connections', kind: 'integer', arg: 'N', default: 1000, help: 'most POS connections at once' },
+  { key: 'httpMaxConnections', flag: 'http-max-connections', kind: 'integer', arg: 'N', min: 1, default: 1000, help: 'most HTTP connections at once: for a new one the oldest without a request in progress is closed, and only when every one is mid-request is the new one refused (503)' },
   { key: 'firstMessageTimeout', flag: 'first-message-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms from accept within which a POS client must send its first message, else it is closed, 0 = never (terminals that connect before they have a transaction need more)' },
   { key: 'idleTimeout', flag: 'idle-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 300_000, help: 'ms before an idle POS connection is closed, 0 = never' },
   { key: 'shutdownDeadline', flag: 'shutdown-deadline', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'ms SIGTERM waits for in-flight work and the SAF queue (reversals and advices, sent at once)' },
@@ -81,8 +82,8 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueue' | 'socketqueueAnswers' | 'clientCloseAfterReply' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
   | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noReversal' | 'transactionRetention'
   | 'noTransactionLog' | 'requestTimeout' | 'safInitialDelay' | 'safMessageInterval' | 'safMaxAttempts' | 'safExpireAfter'
-  | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'firstMessageTimeout' | 'idleTimeout' | 'shutdownDeadline' | 'logLevel'
-  | 'noConsole' | 'consoleSend' | 'consoleSessionLifetime' | 'consoleSecureCookie' | 'logMessages';
+  | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'httpMaxConnections' | 'firstMessageTimeout' | 'idleTimeout'
+  | 'shutdownDeadline' | 'logLevel' | 'noConsole' | 'consoleSend' | 'consoleSessionLifetime' | 'consoleSecureCookie' | 'logMessages';
 
 /** All default values, read from the rows of {@link GATEWAY_FLAGS}. */
 export const GATEWAY_DEFAULTS: Readonly<Pick<GatewayConfig, DefaultedKey>> = Object.freeze(

@@ -17,7 +17,8 @@ import { listenError } from '../args.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
 import { requireKnownHost } from '../http/host-check.js';
 import { answerNotFound, badUrlAnswer } from '../http/not-found.js';
-import { answerClientError, boundRequests } from '../http/request-deadline.js';
+import { answerClientError, boundRequests, refuseConnection } from '../http/request-deadline.js';
+import { MONITORING_MAX_CONNECTIONS, capConnections } from '../http/connection-cap.js';
 import { lazySchemaCompilers } from '../http/schema-compilers.js';
 import type { HttpApp, Monitoring } from '../http/app.js';
 import { TransactionRing } from '../console/recent.js';
@@ -108,6 +109,7 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
     sessions: { lifetime: config.consoleSessionLifetime * 60_000, secureCookie: config.consoleSecureCookie },
     logger: options.logger.child({ side: 'http' }),
     logEveryRequest: config.logMessages,
+    maxConnections: config.httpMaxConnections,
     // With SocketQueue's names, its HTTP service: any content type read as JSON, any path, other methods 405.
     ...(config.socketqueue ? { socketQueue: config.socketqueueAnswers ? 'socketqueue' : 'plain' } as const : {}),
     ...(ring === undefined
@@ -186,6 +188,7 @@ export async function startMetrics(config: GatewayConfig, monitoring: Monitoring
   const server = fastify({ logger: false, forceCloseConnections: true, schemaController: lazySchemaCompilers(), clientErrorHandler: answerClientError, frameworkErrors: badUrlAnswer() });
   made(server);
   boundRequests(server.server, config.requestTimeout);
+  capConnections(server.server, MONITORING_MAX_CONNECTIONS, refuseConnection(server.server));
   requireKnownHost(server, () => config.metricsHost, false);
   addMonitoring(server, monitoring);
   answerNotFound(server);

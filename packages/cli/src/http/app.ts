@@ -18,7 +18,8 @@ import { answerNotFound, badUrlAnswer } from './not-found.js';
 import { refusalBody } from './refusal-body.js';
 import { socketQueueHttp } from './socketqueue-http.js';
 import { lazySchemaCompilers } from './schema-compilers.js';
-import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests } from './request-deadline.js';
+import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests, refuseConnection } from './request-deadline.js';
+import { DEFAULT_HTTP_MAX_CONNECTIONS, capConnections } from './connection-cap.js';
 import { requireToken } from '../console/access.js';
 import { mountConsole } from '../console/routes.js';
 import type { ConsoleOptions } from '../console/routes.js';
@@ -64,6 +65,12 @@ export interface HttpAppOptions {
    * Default: none (Fastify's 404 and 415).
    */
   socketQueue?: 'plain' | 'socketqueue';
+  /**
+   * Connections the port holds at once (connection-cap.ts): for a new one the oldest without a request in progress is
+   * closed; only when every one is mid-request is the new one refused, 503 `ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS`.
+   * Default {@link DEFAULT_HTTP_MAX_CONNECTIONS} (1000).
+   */
+  maxConnections?: number;
 }
 
 /**
@@ -200,6 +207,8 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   const answers = options.socketQueue;
   const timeoutShape = answers === undefined ? undefined : (error: { code: string; message: string }) => failureBody(answers, error);
   boundRequests(app.server, longest > 0 ? longest : DEFAULT_REQUEST_DEADLINE, timeoutShape);
+  // Every connection holds a file descriptor the POS listener, the upstream links and the journal share.
+  capConnections(app.server, options.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS, refuseConnection(app.server));
   return {
     app,
     connectors,

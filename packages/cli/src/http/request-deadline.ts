@@ -91,6 +91,20 @@ function answer(socket: Socket, status: number, body: string): void {
 }
 
 /**
+ * The answer of `capConnections` (connection-cap.ts) to a new connection of `server` that finds every connection held mid-request:
+ * 503 `ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS` in the port's refusal shape ({@link boundRequests}), then closed.
+ */
+export function refuseConnection(server: Server): (socket: Socket) => void {
+  return (socket) => {
+    const shape = shapes.get(server) ?? plainTimeout;
+    const e = consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS', 'this port holds its most connections, each in the middle of a request: try again');
+    // Written at once: a client sending its request meanwhile may see a reset rather than this answer.
+    socket.on('error', () => undefined);
+    answer(socket, 503, JSON.stringify(shape({ code: e.code, message: e.message })));
+  };
+}
+
+/**
  * Fastify's `clientErrorHandler` (bound to the app): a request past {@link boundRequests}'s bound is answered 408
  * `ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT`; any other request Node cannot read as HTTP is answered 400
  * `ISO8583_ERR_CONSOLE_INPUT` (431 for headers larger than Node reads), never quoting what was sent; each in the shape
