@@ -102,6 +102,20 @@ test('load against simulate-host prints the text summary with throughput, percen
   assert.equal(total, 40, 'every transaction has an outcome');
 });
 
+test('load with a 1993 dialect sends 1200 purchases and counts the 1210 answers (action code 000), not format errors', async (t) => {
+  const host = await startCli(['simulate-host', '--port', '0', '--dialect', 'iso93ascii']);
+  t.after(() => host.stop());
+  const r = await runCli(['load', '--port', String(host.port), '--dialect', 'iso93ascii', '--clients', '2', '--count', '12',
+    '--json', '--quiet']);
+  assert.equal(r.stderr, '');
+  assert.equal(r.code, 0);
+  const summary = JSON.parse(r.stdout) as Summary & { unmatched: number };
+  assert.equal(summary.answered, 12);
+  assert.equal(summary.unmatched, 0);
+  // A 1987 0200 in a 1993 dialect is a message of the other edition: the simulator answers it 904 (format error).
+  assert.deepEqual(summary.outcomes, { '000': 12 });
+});
+
 test('load speaks TLS with --tls-ca, and the simulator approves with a large --balance', async (t) => {
   const certs = makeCertificates();
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-load-tls-'));
