@@ -148,6 +148,23 @@ test('load when no terminal can connect fails with ISO8583_ERR_CLI_LOAD', async 
   assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_LOAD: no client could connect/);
 });
 
+test('load refuses a dialect that cannot carry its purchase before it connects, naming --dialect and the fields', async (t) => {
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    connections += 1;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const port = (server.address() as net.AddressInfo).port;
+  // smartvista's field 41 and 42 are numeric: the load's terminal ids (LD000001) and merchant id cannot go in them.
+  const r = await runCli(['load', '--port', String(port), '--dialect', 'smartvista', '--clients', '2', '--count', '4', '--quiet']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_OPTION: --dialect smartvista: the load's 0200 purchase cannot be packed in it: invalid message: 41 \(.*\); 42 \(/);
+  assert.equal(connections, 0, 'no connection opened');
+});
+
 test('load refuses --count with --duration', async () => {
   const r = await runCli(['load', '--port', '8583', '--count', '10', '--duration', '5']);
   assert.equal(r.code, 2);

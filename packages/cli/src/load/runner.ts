@@ -254,7 +254,7 @@ class LoadClient {
       }
       this.stan = nextStan(this.stan);
       const stan = String(this.stan).padStart(6, '0');
-      // A dialect that cannot carry the purchase throws here and stops the run with the codec's error.
+      // The dialect carries the purchase: runLoad packed one before connecting (checkPurchase).
       const request = purchaseRequest(this.terminal, this.stan, run.sequence, new Date(), run.version);
       const wire = this.stream.frameOf(request, this.header);
       // From the due time, or from now when it is queued a little early (a wait under 1 ms is not slept). The write
@@ -303,8 +303,24 @@ function connect(options: LoadOptions, connectTimeoutMs: number): Promise<net.So
 }
 
 /**
- * Runs a load against an ISO 8583 host and resolves to what was measured. Throws `ISO8583_ERR_CLI_LOAD` when no
- * client can connect, and the codec's error when the dialect cannot carry the purchase request.
+ * Refuses a dialect that cannot carry the load's purchase (a field 41 or 42 of type n, say) before any connection
+ * opens: `ISO8583_ERR_CLI_OPTION` naming `--dialect`, the purchase's MTI and the codec's reasons (field numbers and
+ * rules, never a value).
+ */
+function checkPurchase(codec: Codec, version: DialectVersion): void {
+  try {
+    codec.pack(purchaseRequest(terminalId(0), 1, 0, new Date(), version));
+  } catch (err) {
+    if (!isIso8583Error(err)) throw err;
+    throw cliError('ISO8583_ERR_CLI_OPTION',
+      `--dialect ${codec.dialect.name}: the load's ${purchaseMti(version)} purchase cannot be packed in it: ${err.message}`, '--dialect');
+  }
+}
+
+/**
+ * Runs a load against an ISO 8583 host and resolves to what was measured. Throws `ISO8583_ERR_CLI_OPTION` (naming
+ * `--dialect`) before connecting when the dialect cannot carry the purchase request, and `ISO8583_ERR_CLI_LOAD` when
+ * no client can connect.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const clients = options.clients ?? 10;
@@ -312,6 +328,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const timeoutMs = options.timeoutMs ?? 10000;
   const dialect = resolveDialect(options.dialect ?? 'iso87ascii');
   const codec = createCodec(dialect);
+  checkPurchase(codec, dialectVersion(dialect));
   const header = options.header ?? Buffer.alloc(0);
   const framing: FramingOptions = {
     lengthHeader: options.frame ?? 'binary2',
