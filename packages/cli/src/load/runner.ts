@@ -288,7 +288,11 @@ function connect(options: LoadOptions, connectTimeoutMs: number): Promise<net.So
     const socket = options.tls
       ? tls.connect({ host, port: options.port, ...options.tls, servername: options.tls.servername ?? (net.isIP(host) ? undefined : host) })
       : net.connect({ host, port: options.port });
-    const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), connectTimeoutMs);
+    // A host that accepts and never completes the TLS handshake (a plain TCP port, say) ends here too.
+    const what = options.tls ? 'no connection or TLS handshake' : 'no connection';
+    const timer = setTimeout(() => {
+      socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT', detail: `${what} within ${connectTimeoutMs} ms` }));
+    }, connectTimeoutMs);
     const ready = options.tls ? 'secureConnect' : 'connect';
     socket.once(ready, () => {
       clearTimeout(timer);
@@ -344,9 +348,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const sockets = connections.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
   if (sockets.length === 0) {
     const first = connections.find((c) => c.status === 'rejected') as PromiseRejectedResult | undefined;
-    const reason = (first?.reason as { code?: unknown } | undefined)?.code;
-    throw cliError('ISO8583_ERR_CLI_LOAD',
-      `no client could connect to ${options.host ?? '127.0.0.1'}:${options.port}${typeof reason === 'string' ? ` (${reason})` : ''}`);
+    const { code, detail } = (first?.reason ?? {}) as { code?: unknown; detail?: unknown };
+    const reason = typeof code !== 'string' ? '' : typeof detail === 'string' ? ` (${code}: ${detail})` : ` (${code})`;
+    throw cliError('ISO8583_ERR_CLI_LOAD', `no client could connect to ${options.host ?? '127.0.0.1'}:${options.port}${reason}`);
   }
   const count = options.durationMs === undefined ? (options.count ?? 1000) : options.count;
   const run = new LoadRun(dialectVersion(dialect), count, options.durationMs === undefined ? undefined : performance.now() + options.durationMs,
