@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createCodec, encodeFrame } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
+import { runLoad } from '../src/index.js';
 import type { LoadSummary } from '../src/index.js';
 import { runCli } from './cli-process.js';
 
@@ -108,4 +109,21 @@ test('load counts frames that do not decode and name no request apart, and says 
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^undecodable +2 frames did not decode and named no request waiting$/m);
   assert.match(r.stdout, /^outcomes +timeout: 2$/m);
+});
+
+test('load over TLS to a host that never completes the handshake says so: ETIMEDOUT, no connection or TLS handshake', async (t) => {
+  // A plain TCP port that accepts and stays silent: the ClientHello is never answered.
+  const held: net.Socket[] = [];
+  const server = net.createServer((socket) => held.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => {
+    for (const s of held) s.destroy();
+    server.close(() => resolve());
+  }));
+  const port = (server.address() as net.AddressInfo).port;
+  await assert.rejects(runLoad({ port, clients: 2, count: 2, connectTimeoutMs: 300, tls: { rejectUnauthorized: false } }), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'ISO8583_ERR_CLI_LOAD');
+    assert.equal(err.message, `no client could connect to 127.0.0.1:${port} (ETIMEDOUT: no connection or TLS handshake within 300 ms)`);
+    return true;
+  });
 });

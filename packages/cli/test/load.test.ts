@@ -102,6 +102,20 @@ test('load against simulate-host prints the text summary with throughput, percen
   assert.equal(total, 40, 'every transaction has an outcome');
 });
 
+test('load with a 1993 dialect sends 1200 purchases and counts the 1210 answers (action code 000), not format errors', async (t) => {
+  const host = await startCli(['simulate-host', '--port', '0', '--dialect', 'iso93ascii']);
+  t.after(() => host.stop());
+  const r = await runCli(['load', '--port', String(host.port), '--dialect', 'iso93ascii', '--clients', '2', '--count', '12',
+    '--json', '--quiet']);
+  assert.equal(r.stderr, '');
+  assert.equal(r.code, 0);
+  const summary = JSON.parse(r.stdout) as Summary & { unmatched: number };
+  assert.equal(summary.answered, 12);
+  assert.equal(summary.unmatched, 0);
+  // A 1987 0200 in a 1993 dialect is a message of the other edition: the simulator answers it 904 (format error).
+  assert.deepEqual(summary.outcomes, { '000': 12 });
+});
+
 test('load speaks TLS with --tls-ca, and the simulator approves with a large --balance', async (t) => {
   const certs = makeCertificates();
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-load-tls-'));
@@ -132,6 +146,23 @@ test('load when no terminal can connect fails with ISO8583_ERR_CLI_LOAD', async 
   const r = await runCli(['load', '--port', String(port), '--clients', '2', '--count', '4', '--quiet']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_LOAD: no client could connect/);
+});
+
+test('load refuses a dialect that cannot carry its purchase before it connects, naming --dialect and the fields', async (t) => {
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    connections += 1;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const port = (server.address() as net.AddressInfo).port;
+  // smartvista's field 41 and 42 are numeric: the load's terminal ids (LD000001) and merchant id cannot go in them.
+  const r = await runCli(['load', '--port', String(port), '--dialect', 'smartvista', '--clients', '2', '--count', '4', '--quiet']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_OPTION: --dialect smartvista: the load's 0200 purchase cannot be packed in it: invalid message: 41 \(.*\); 42 \(/);
+  assert.equal(connections, 0, 'no connection opened');
 });
 
 test('load refuses --count with --duration', async () => {

@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { createCodec, MessageStream } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
 import { runCli, startCli } from './cli-process.js';
 import { ECHO, PURCHASE } from './messages.js';
 
@@ -25,4 +27,29 @@ test('send of a 0200 whose connection is lost says its outcome is unknown and th
   const r = await runCli(['send', '--port', String(port), '--timeout', '5000'], JSON.stringify(PURCHASE));
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^iso8583: ISO8583_ERR_CONNECTOR_CONNECTION_LOST: .*the outcome of the 0200 at the host is unknown and no reversal was sent/);
+});
+
+test('send whose host answers with another key (no field 41, another STAN) says the host answered, with what key', async (t) => {
+  const codec = createCodec('iso87ascii');
+  const server = net.createServer((socket) => {
+    const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
+      frame: (frame) => {
+        const request = stream.decode(frame).message;
+        // The answer drops field 41 (some hosts do not echo it); then one with another STAN.
+        const answer: IsoMessage = { ...request, '0': '0210', '39': '00' };
+        delete answer['41'];
+        stream.send(answer);
+        stream.send({ ...request, '0': '0210', '11': '999999', '39': '00' });
+      },
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const port = (server.address() as net.AddressInfo).port;
+  const r = await runCli(['send', '--port', String(port), '--timeout', '3000'], JSON.stringify(PURCHASE));
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, 'iso8583: ISO8583_ERR_CONNECTOR_TIMEOUT: no response within 3000 ms: the host answered, but not with ' +
+    'the request\'s MTI, field 11 and field 41, which send matches by: it sent 0210, 11 000043, no 41 (and 1 more), ' +
+    'expected 0210, 11 000043, 41 TERM0001; the outcome of the 0200 at the host is unknown and no reversal was sent ' +
+    '(send does not reverse: send the reversal yourself, 0400 with field 90, or go through the gateway, which does)\n');
 });

@@ -85,7 +85,9 @@ export class ChannelFactory {
       this.retryDelay = this.backoff.next();
       const e =
         err instanceof Iso8583Error ? err : connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'cannot connect', { cause: err });
-      logger.warn({ code: e.code, retryIn: this.retryDelay }, 'connection failed');
+      // The reason (`cannot connect to the host (ECONNREFUSED)`, a certificate the CA does not vouch for, a sign-on
+      // refused) is what tells an operator why the link stays down; a coded error's message never holds card data.
+      logger.warn({ code: e.code, reason: e.message, retryIn: this.retryDelay }, 'connection failed');
       this.events.connectFailed(e);
       for (const listener of [...this.failureListeners]) listener(e);
       throw e;

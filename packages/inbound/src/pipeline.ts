@@ -237,7 +237,8 @@ async function recover(
       return await runSequence(core.onError, message, context.withError(error), core.options.sequenceTimeout);
     } catch (err) {
       const second = asSequenceError(err, message.mti, 'onError');
-      logFailure(core, context, second.code as InboundErrorCode, message.fields, context.messageId, err);
+      // The context's logger binds `messageId` already: given again, the line would carry the key twice.
+      logFailure(core, context, second.code as InboundErrorCode, message.fields, undefined, err);
     }
   }
   return errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION);

@@ -1,6 +1,6 @@
 /**
- * `iso8583 load`: many terminals sending 0200 purchases to a host, a progress line on stderr while it runs, and a
- * summary (throughput, latency percentiles, outcomes by response code) on stdout.
+ * `iso8583 load`: many terminals sending 0200 purchases (1200 with a 1993 dialect) to a host, a progress line on stderr
+ * while it runs, and a summary (throughput, latency percentiles, outcomes by response code) on stdout.
  */
 import { MAX_REQUEST_TIMEOUT } from '@iso8583/connector/timeouts';
 import type { Writable } from 'node:stream';
@@ -41,10 +41,11 @@ const FLAGS = { ...flagSpecs(ROWS), ...FRAME_FLAGS, ...TLS_FLAGS };
 export const LOAD_HELP = `Usage: iso8583 load --port PORT [flags]
 
 Many terminals (one connection each, field 41 LD000001, LD000002, ...) send 0200 purchases with test card numbers
-to a host; STANs cycle 000001-999999 per terminal. A progress line goes to stderr every second (rewritten in place
-on a terminal); the summary goes to stdout. An answer is a 0210 with the STAN of a request waiting on its connection;
-anything else is counted as unmatched (or undecodable). Requests never written because the host closed their
-connection are counted as not sent. Exit code 0 when every request asked for was sent and answered, 1 otherwise.
+to a host (1200 with a 1993 dialect such as iso93ascii); STANs cycle 000001-999999 per terminal. A progress line goes
+to stderr every second (rewritten in place on a terminal); the summary goes to stdout. An answer is a 0210 (1210)
+with the STAN of a request waiting on its connection; anything else is counted as unmatched (or undecodable).
+Requests never written because the host closed their connection are counted as not sent. Exit code 0 when every
+request asked for was sent and answered, 1 otherwise.
 Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) stops sending, waits for the
 answers in flight and prints the summary of what was done (exit code 130); a second Ctrl-C exits at once.
 
@@ -132,7 +133,7 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
   return allAnswered(summary) ? 0 : 1;
 }
 
-/** Every request asked for was written and answered (a 0210 with its STAN), and the run went to its end. */
+/** Every request asked for was written and answered (a 0210, or 1210, with its STAN), and the run went to its end. */
 function allAnswered(s: LoadSummary): boolean {
   return s.sent > 0 && s.notSent === 0 && s.endedEarly !== true && s.answered === s.sent;
 }

@@ -2,7 +2,8 @@
  * `iso8583 send`: one message (JSON or `ISOMessage` XML on stdin) to a host through the connector, and the response
  * printed in the same form.
  */
-import { createCodec, invalidMessage, readMessage } from '@iso8583/codec';
+import { createCodec, invalidMessage, readMessage, responseMti } from '@iso8583/codec';
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { Iso8583Error } from '@iso8583/codec';
 import { MAX_REQUEST_TIMEOUT, createConnector, isReversible } from '@iso8583/connector';
 import type { ConnectorOptions } from '@iso8583/connector';
@@ -34,9 +35,11 @@ const FLAGS = { ...flagSpecs(ROWS), ...FRAME_FLAGS, ...TLS_FLAGS };
 export const SEND_HELP = `Usage: iso8583 send --port PORT [flags] < MESSAGE
 
 Sends one message (JSON keyed by field number, or ISOMessage XML, on stdin) to a host and prints the response in
-the same form. The response is matched by MTI, field 11 (STAN) and field 41 (terminal id). The response is printed
-whole, card data included (PAN, tracks, PIN block, field 55): it is a tool to see messages, not a log. A 0100/0200
-whose response does not come (timeout, connection lost) is not reversed: the error says its outcome is unknown.
+the same form. The response is matched by MTI, field 11 (STAN) and field 41 (terminal id); when the host answers
+with another key (no field 41, another STAN), the timeout error says what came and what was expected. The response
+is printed whole, card data included (PAN, tracks, PIN block, field 55): it is a tool to see messages, not a log.
+A 0100/0200 whose response does not come (timeout, connection lost) is not reversed: the error says its outcome is
+unknown.
 A header in the message (<header>, base64, in XML; "header", hex, in JSON: what decode prints) goes as the fixed
 frame header when --header-bytes or --header-hex is given, else as the dialect's header (default: --header-hex,
 else zeros); the answer shows the answer's header the same way.
@@ -67,6 +70,35 @@ function unknownOutcome(err: unknown, mti: unknown): unknown {
     `${known}; the outcome of the ${mti} at the host is unknown and no reversal was sent (send does not reverse: send the ` +
       'reversal yourself, 0400 with field 90, or go through the gateway, which does)',
     { mti, cause: err, ...(err.field === undefined ? {} : { field: err.field }) },
+  );
+}
+
+/** The match key fields of `send` (the connector's default): the MTI, the STAN and the terminal id. */
+const KEY_FIELDS = ['0', '11', '41'] as const;
+
+/** `0210, 11 000002, no 41`: the key fields of a message (never a card field). */
+function keyOf(message: Partial<Record<string, unknown>>): string {
+  return KEY_FIELDS.map((f) => {
+    const v = message[f];
+    return typeof v === 'string' || typeof v === 'number' ? (f === '0' ? String(v) : `${f} ${String(v)}`) : `no ${f}`;
+  }).join(', ');
+}
+
+/**
+ * A timeout while the host did answer, but with a message whose key (MTI, 11, 41) is not the request's: the error
+ * says what came and what was expected (the key fields only, never a card field), the code kept. Others as they are.
+ */
+function unmatchedAnswer(err: unknown, request: MessageInput, answers: IsoMessage[]): unknown {
+  if (!(err instanceof Iso8583Error) || err.code !== 'ISO8583_ERR_CONNECTOR_TIMEOUT' || answers.length === 0) return err;
+  const mti = typeof request['0'] === 'string' ? request['0'] : '';
+  const expected = keyOf({ ...request, '0': responseMti(mti) ?? mti });
+  const first = answers[0] as IsoMessage;
+  const more = answers.length > 1 ? ` (and ${answers.length - 1} more)` : '';
+  return new Iso8583Error(
+    err.code,
+    `${err.message}: the host answered, but not with the request's MTI, field 11 and field 41, which send matches by: ` +
+      `it sent ${keyOf(first)}${more}, expected ${expected}`,
+    { cause: err, ...(err.field === undefined ? {} : { field: err.field }) },
   );
 }
 
@@ -113,6 +145,12 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   const log = createLogger({ level: levelFor(own['log-level'] as string, logMessages), name: 'send' });
   options.logger = log.logger;
   const connector = createConnector(options);
+  // Answers that matched no request: a timeout then says the host did answer, and with what key.
+  const unmatched: IsoMessage[] = [];
+  connector.on('unsolicited', (message) => {
+    // An answer (a host-initiated request, one that expects an answer itself, is not one).
+    if (unmatched.length < 100 && responseMti(String(message['0'])) === undefined) unmatched.push(message);
+  });
   const tracer = createTracer({ logger: log.logger, dialect, logMessages });
   const link = tracer.link('host', `${options.host}:${port}`, connector);
   let response: string;
@@ -121,7 +159,7 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   } catch (err) {
     // Nothing is left to drain: abort the connections rather than wait for the pool to wind down.
     await connector.destroy().catch(() => undefined);
-    throw unknownOutcome(err, read.message['0']);
+    throw unknownOutcome(unmatchedAnswer(err, read.message, unmatched), read.message['0']);
   }
   await connector.close();
   log.flush();

@@ -10,7 +10,8 @@ import type { FieldProblem } from '@iso8583/codec';
 import { routeProblems, systemReason } from '@iso8583/connector';
 import type { RouteRule, UpstreamStrategy } from '@iso8583/connector';
 import { flowError } from './errors.js';
-import { flowCheck } from './schema.js';
+import { flowCheck, flowSchema } from './schema.js';
+import { substitute } from './placeholders.js';
 import { locateValues, positionOf } from './locate.js';
 import { connectorOptionsOf, connectorProblems, inboundOptionsOf, inboundProblems } from './options.js';
 
@@ -66,36 +67,6 @@ export interface Flow {
 
 /** How long a sequence module may take to load (its top-level code, `await` included), in ms: 10000. */
 export const DEFAULT_MODULE_LOAD_TIMEOUT = 10_000;
-
-const PLACEHOLDER = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?\}$/;
-
-/**
- * Replaces every string that is exactly `${VAR}` or `${VAR:-default}` by the variable (or the default); a value that
- * reads as a JSON number or boolean becomes one (`"${PORT:-8583}"` -> 8583). A variable unset without a default is a
- * problem at that path.
- */
-export function substitute(value: unknown, env: NodeJS.ProcessEnv, path: string, problems: FieldProblem[]): unknown {
-  if (typeof value === 'string') {
-    const m = PLACEHOLDER.exec(value);
-    if (m === null) return value;
-    const name = m[1] as string;
-    const text = env[name] ?? m[2];
-    if (text === undefined) {
-      problems.push({ field: path || '/', code: 'env', reason: `environment variable ${name} is not set and has no default` });
-      return value;
-    }
-    if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
-    if (text === 'true' || text === 'false') return text === 'true';
-    return text;
-  }
-  if (Array.isArray(value)) return value.map((v, i) => substitute(v, env, `${path}/${i}`, problems));
-  if (value !== null && typeof value === 'object') {
-    // Own properties only (`fromEntries` defines them): a `__proto__` key stays a key, checked like any other, and
-    // never becomes the object's prototype.
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, env, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, problems)]));
-  }
-  return value;
-}
 
 /** The entries of `value` when it is a plain object (one the schema may have refused: then none). */
 function ownEntries(value: unknown): [string, Record<string, unknown>][] {
@@ -157,7 +128,7 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
     return p === undefined ? `${file}: ${pointer}` : `${file}:${p.line}:${p.column} ${pointer}`;
   };
   const problems: FieldProblem[] = [];
-  const flow = substitute(data, env, '', problems) as Record<string, unknown>;
+  const flow = substitute(data, env, '', problems, flowSchema()) as Record<string, unknown>;
   problems.push(...flowCheck()(flow));
   const connectors = (flow?.connectors ?? {}) as Record<string, unknown>;
   const groups = (flow?.upstreamGroups ?? {}) as Record<string, FlowUpstreamGroup>;

@@ -200,8 +200,9 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   for (const [name, options] of Object.entries(flow.connectors)) {
     const owned = routeOwner.get(name);
     const prefix = owned?.prefix ?? flow.http?.routes?.[name];
-    // The options as loadFlow made them (paths resolved, the journal placed), with what only code gives.
-    const one: Record<string, unknown> = { ...options, logger: logger.child({ connector: name }), registry };
+    // The options as loadFlow made them (paths resolved, the journal placed), with what only code gives. The flow's
+    // logger as it is: the connector binds its own name (`connector`) to its lines.
+    const one: Record<string, unknown> = { ...options, logger, registry };
     if (prefix !== undefined) one.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, ''), via: () => recorded[name], onUndelivered };
     if (owned !== undefined) one.routes = { ...(one.routes as object), via: () => recorded[owned.group] ?? groups[owned.group] };
     pluginOptions[name] = one as unknown as Iso8583ConnectorPluginOptions;
@@ -267,7 +268,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
         // Each message the endpoint answers is traced in, and the reply it wrote out.
         ...tracerFor(dialectOf(options)).endpoint(name, seq.sequence),
         connectors: recorded as Record<string, Connector>,
-        logger: logger.child({ endpoint: name }),
+        // The endpoint binds its own `name` (`endpoint`) to its lines: a binding here would give them the key as well.
+        logger,
         registry,
       } as InboundOptions;
       if (seq.onError !== undefined) endpointOptions.onError = seq.onError;

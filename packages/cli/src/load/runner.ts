@@ -1,17 +1,17 @@
 /**
- * The load generator: `clients` terminals, each on its own TCP or TLS connection, sending 0200 purchases with the
- * codec's pack and framing (a {@link MessageStream} per connection), matching answers by STAN (field 11) on the
- * connection, and measuring latency and outcomes. Plain message streams rather than the connector, so that what is
- * measured is the host and the wire.
+ * The load generator: `clients` terminals, each on its own TCP or TLS connection, sending purchases (0200, or 1200
+ * with a 1993 dialect) with the codec's pack and framing (a {@link MessageStream} per connection), matching answers
+ * by STAN (field 11) on the connection, and measuring latency and outcomes. Plain message streams rather than the
+ * connector, so that what is measured is the host and the wire.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import { createCodec, isIso8583Error, MessageStream, recoverFields, resolveDialect, responseMti } from '@iso8583/codec';
-import type { Codec, Dialect, Frame, FramingOptions, IsoMessage, LengthHeader } from '@iso8583/codec';
+import { createCodec, dialectVersion, isIso8583Error, MessageStream, recoverFields, resolveDialect, responseMti } from '@iso8583/codec';
+import type { Codec, Dialect, DialectVersion, Frame, FramingOptions, IsoMessage, LengthHeader } from '@iso8583/codec';
 import { cliError } from '../args.js';
 import type { ClientTlsSettings } from '../flags.js';
-import { nextStan, purchaseRequest, terminalId } from './purchase.js';
+import { nextStan, purchaseMti, purchaseRequest, terminalId } from './purchase.js';
 import { LatencyHistogram } from './latency.js';
 import type { LoadSummary } from './summary.js';
 import type { MessageTracer } from '../trace.js';
@@ -48,7 +48,10 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** How long to wait for each connection, in milliseconds. Default 5000. */
   connectTimeoutMs?: number;
-  /** The dialect (object, built-in name or file path). Default `iso87ascii`. */
+  /**
+   * The dialect (object, built-in name or file path); its edition (`version`) picks the purchase: 0200 (1987) or 1200
+   * (1993). Default `iso87ascii`.
+   */
   dialect?: Dialect | string;
   /** The length header on the wire. Default `binary2`. */
   frame?: LengthHeader;
@@ -78,10 +81,6 @@ interface Pending {
   written: number;
 }
 
-/** The MTI of the load's requests (0200 purchases) and of the only answer that matches one (0210). */
-const REQUEST_MTI = '0200';
-const ANSWER_MTI = responseMti(REQUEST_MTI) as string;
-
 /** The shared state of one run: counters, the pacing clock and the outcomes. */
 class LoadRun {
   sent = 0;
@@ -90,24 +89,32 @@ class LoadRun {
   sequence = 0;
   /** Requests taken from the run whose connection was lost before they could be written. */
   unwritten = 0;
-  /** Answers that decoded but matched no request waiting (another MTI than 0210, an unknown, late or repeated STAN). */
+  /** Answers that decoded but matched no request waiting (another MTI than 0210/1210, an unknown, late or repeated STAN). */
   unmatched = 0;
-  /** Frames that did not decode and named no request waiting (no readable 0210 MTI and STAN). */
+  /** Frames that did not decode and named no request waiting (no readable answer MTI and STAN). */
   undecodable = 0;
   /** Connections still open; the run ends early when none is left before its count or duration is used up. */
   open = 0;
   readonly latency = new LatencyHistogram();
   readonly outcomes: Record<string, number> = {};
   readonly started = performance.now();
+  /**
+   * The MTI of the only answer that matches a request: the codec's response MTI of the purchase of the dialect's
+   * edition (0210 to a 1987 0200, 1210 to a 1993 1200).
+   */
+  readonly answerMti: string;
   private nextSlot: number;
 
   constructor(
+    /** The edition of the dialect: the purchases are 0200 (1987) or 1200 (1993). */
+    readonly version: DialectVersion,
     readonly count: number | undefined,
     readonly deadline: number | undefined,
     readonly rate: number | undefined,
     readonly stop?: AbortSignal,
   ) {
     this.nextSlot = this.started;
+    this.answerMti = responseMti(purchaseMti(version)) as string;
   }
 
   /**
@@ -188,10 +195,10 @@ class LoadClient {
     });
   }
 
-  /** The request waiting for `answer`: its MTI is the 0200's answer (0210) and its STAN one still waiting. */
+  /** The request waiting for `answer`: its MTI is the purchase's answer (0210, 1210) and its STAN one still waiting. */
   private waiting(answer: IsoMessage): { stan: string; p: Pending } | undefined {
     const stan = answer['11'];
-    if (answer['0'] !== ANSWER_MTI || typeof stan !== 'string') return undefined;
+    if (answer['0'] !== this.run.answerMti || typeof stan !== 'string') return undefined;
     const p = this.pending.get(stan);
     return p === undefined ? undefined : { stan, p };
   }
@@ -224,8 +231,8 @@ class LoadClient {
   }
 
   /**
-   * An answer that does not decode: its request ends at once as `error` when the codec can still read a 0210 MTI and
-   * a waiting STAN from it (the host answered, what it answered is unknown); otherwise it is counted apart.
+   * An answer that does not decode: its request ends at once as `error` when the codec can still read a 0210 (1210)
+   * MTI and a waiting STAN from it (the host answered, what it answered is unknown); otherwise it is counted apart.
    */
   private undecodable(frame: Frame, err: unknown): void {
     const failed = isIso8583Error(err) ? err.field : undefined;
@@ -247,8 +254,8 @@ class LoadClient {
       }
       this.stan = nextStan(this.stan);
       const stan = String(this.stan).padStart(6, '0');
-      // A dialect that cannot carry the purchase throws here and stops the run with the codec's error.
-      const request = purchaseRequest(this.terminal, this.stan, run.sequence);
+      // The dialect carries the purchase: runLoad packed one before connecting (checkPurchase).
+      const request = purchaseRequest(this.terminal, this.stan, run.sequence, new Date(), run.version);
       const wire = this.stream.frameOf(request, this.header);
       // From the due time, or from now when it is queued a little early (a wait under 1 ms is not slept). The write
       // itself goes out at the end of this tick, joined with the other requests queued in it.
@@ -281,7 +288,11 @@ function connect(options: LoadOptions, connectTimeoutMs: number): Promise<net.So
     const socket = options.tls
       ? tls.connect({ host, port: options.port, ...options.tls, servername: options.tls.servername ?? (net.isIP(host) ? undefined : host) })
       : net.connect({ host, port: options.port });
-    const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), connectTimeoutMs);
+    // A host that accepts and never completes the TLS handshake (a plain TCP port, say) ends here too.
+    const what = options.tls ? 'no connection or TLS handshake' : 'no connection';
+    const timer = setTimeout(() => {
+      socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT', detail: `${what} within ${connectTimeoutMs} ms` }));
+    }, connectTimeoutMs);
     const ready = options.tls ? 'secureConnect' : 'connect';
     socket.once(ready, () => {
       clearTimeout(timer);
@@ -296,14 +307,32 @@ function connect(options: LoadOptions, connectTimeoutMs: number): Promise<net.So
 }
 
 /**
- * Runs a load against an ISO 8583 host and resolves to what was measured. Throws `ISO8583_ERR_CLI_LOAD` when no
- * client can connect, and the codec's error when the dialect cannot carry the purchase request.
+ * Refuses a dialect that cannot carry the load's purchase (a field 41 or 42 of type n, say) before any connection
+ * opens: `ISO8583_ERR_CLI_OPTION` naming `--dialect`, the purchase's MTI and the codec's reasons (field numbers and
+ * rules, never a value).
+ */
+function checkPurchase(codec: Codec, version: DialectVersion): void {
+  try {
+    codec.pack(purchaseRequest(terminalId(0), 1, 0, new Date(), version));
+  } catch (err) {
+    if (!isIso8583Error(err)) throw err;
+    throw cliError('ISO8583_ERR_CLI_OPTION',
+      `--dialect ${codec.dialect.name}: the load's ${purchaseMti(version)} purchase cannot be packed in it: ${err.message}`, '--dialect');
+  }
+}
+
+/**
+ * Runs a load against an ISO 8583 host and resolves to what was measured. Throws `ISO8583_ERR_CLI_OPTION` (naming
+ * `--dialect`) before connecting when the dialect cannot carry the purchase request, and `ISO8583_ERR_CLI_LOAD` when
+ * no client can connect.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const clients = options.clients ?? 10;
   const inFlight = options.inFlight ?? 1;
   const timeoutMs = options.timeoutMs ?? 10000;
-  const codec = createCodec(resolveDialect(options.dialect ?? 'iso87ascii'));
+  const dialect = resolveDialect(options.dialect ?? 'iso87ascii');
+  const codec = createCodec(dialect);
+  checkPurchase(codec, dialectVersion(dialect));
   const header = options.header ?? Buffer.alloc(0);
   const framing: FramingOptions = {
     lengthHeader: options.frame ?? 'binary2',
@@ -319,12 +348,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const sockets = connections.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
   if (sockets.length === 0) {
     const first = connections.find((c) => c.status === 'rejected') as PromiseRejectedResult | undefined;
-    const reason = (first?.reason as { code?: unknown } | undefined)?.code;
-    throw cliError('ISO8583_ERR_CLI_LOAD',
-      `no client could connect to ${options.host ?? '127.0.0.1'}:${options.port}${typeof reason === 'string' ? ` (${reason})` : ''}`);
+    const { code, detail } = (first?.reason ?? {}) as { code?: unknown; detail?: unknown };
+    const reason = typeof code !== 'string' ? '' : typeof detail === 'string' ? ` (${code}: ${detail})` : ` (${code})`;
+    throw cliError('ISO8583_ERR_CLI_LOAD', `no client could connect to ${options.host ?? '127.0.0.1'}:${options.port}${reason}`);
   }
   const count = options.durationMs === undefined ? (options.count ?? 1000) : options.count;
-  const run = new LoadRun(count, options.durationMs === undefined ? undefined : performance.now() + options.durationMs,
+  const run = new LoadRun(dialectVersion(dialect), count, options.durationMs === undefined ? undefined : performance.now() + options.durationMs,
     options.rate, options.stop);
   const peer = `${options.host ?? '127.0.0.1'}:${options.port}`;
   run.open = sockets.length;

@@ -18,15 +18,16 @@ export interface LoadSummary {
    */
   notSent: number;
   /**
-   * Requests answered by the host: a 0210 (the codec's response MTI of the 0200) with the STAN of a request waiting
-   * on the same connection.
+   * Requests answered by the host: a 0210 (the codec's response MTI of the 0200; with a 1993 dialect a 1210 to a 1200)
+   * with the STAN of a request waiting on the same connection.
    */
   answered: number;
-  /** Answers that decoded but matched no request waiting: another MTI than 0210, an unknown, late or repeated STAN. */
+  /** Answers that decoded but matched no request waiting: another MTI than 0210 (1210), an unknown, late or repeated STAN. */
   unmatched: number;
   /**
-   * Frames that did not decode and from which no waiting request could be read (no 0210 MTI and STAN); the requests
-   * they answered, if any, end as `timeout`. An undecodable 0210 whose STAN can be read ends its request as `error`.
+   * Frames that did not decode and from which no waiting request could be read (no 0210 (1210) MTI and STAN); the
+   * requests they answered, if any, end as `timeout`. An undecodable 0210 (1210) whose STAN can be read ends its request
+   * as `error`.
    */
   undecodable: number;
   /**
@@ -49,7 +50,7 @@ export interface LoadSummary {
   /**
    * Count per outcome of each request written (they add up to `sent`): the response code (field 39) of its answer
    * (`no-39` when it has none), `timeout` (no answer in time), `closed` (the connection was lost while it waited),
-   * `error` (its answer, a 0210 with its STAN, did not decode).
+   * `error` (its answer, a 0210 (1210) with its STAN, did not decode).
    */
   outcomes: Record<string, number>;
 }
@@ -79,7 +80,7 @@ export function formatSummary(s: LoadSummary): string {
       ? 'latency ms    - (nothing answered)'
       : `latency ms    p50 ${ms(s.latencyMs.p50)}  p95 ${ms(s.latencyMs.p95)}  p99 ${ms(s.latencyMs.p99)}  max ${ms(s.latencyMs.max)}`,
     `outcomes      ${outcomes}`,
-    ...(s.unmatched > 0 ? [`unmatched     ${s.unmatched} answers matched no request waiting (not a 0210, or an unknown, late or repeated STAN)`] : []),
+    ...(s.unmatched > 0 ? [`unmatched     ${s.unmatched} answers matched no request waiting (not the purchase's answer MTI, or an unknown, late or repeated STAN)`] : []),
     ...(s.undecodable > 0 ? [`undecodable   ${s.undecodable} frames did not decode and named no request waiting`] : []),
     '',
   ].join('\n');
