@@ -5,7 +5,8 @@
  * dispatcher (main.ts) installs this first, before the command's modules load; the command then ends its start as
  * soon as it can (nothing made yet: at once; its parts made: closed in order), says `stopped before ready` and exits
  * 0. A second signal meanwhile gives up on that: the process exits 1 at once, as a second signal aborts a running
- * gateway. No heavy imports here: it loads with the dispatcher.
+ * gateway. A SIGHUP meanwhile (whose default action ends the process too) is kept for the command: it reopens its log
+ * file once ready. No heavy imports here: it loads with the dispatcher.
  */
 
 /** The stop signals caught while a command starts. */
@@ -15,6 +16,11 @@ const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 export interface StartStop {
   /** The first stop signal received since {@link catchStopWhileStarting}, `undefined` while none came. */
   readonly signal: NodeJS.Signals | undefined;
+  /**
+   * Whether a SIGHUP came meanwhile (a `systemctl reload`, a log rotation): caught too, since its default action ends
+   * the process; the command acts on it (reopens its log file) once its own handlers are installed.
+   */
+  readonly hangup: boolean;
   /** Stops catching (once the command's own handlers are installed, or once it returns); later calls do nothing. */
   release(): void;
 }
@@ -22,9 +28,10 @@ export interface StartStop {
 let current: StartStop | undefined;
 
 /**
- * Starts catching SIGTERM and SIGINT for a command that is starting, or returns the catcher already installed (the
- * dispatcher's, until released). The first signal is recorded (a line on stdout, `SIGTERM: stopping before ready`);
- * a second one exits the process with 1 at once (`SIGTERM again: aborting the start`).
+ * Starts catching SIGTERM, SIGINT and SIGHUP for a command that is starting, or returns the catcher already installed
+ * (the dispatcher's, until released). The first stop signal is recorded (a line on stdout, `SIGTERM: stopping before
+ * ready`); a second one exits the process with 1 at once (`SIGTERM again: aborting the start`). A SIGHUP is recorded
+ * ({@link StartStop.hangup}).
  */
 export function catchStopWhileStarting(): StartStop {
   if (current !== undefined) return current;
@@ -37,13 +44,22 @@ export function catchStopWhileStarting(): StartStop {
     signal = received;
     process.stdout.write(`${received}: stopping before ready (${received} again aborts)\n`);
   };
+  let hangup = false;
+  const onHangup = (): void => {
+    hangup = true;
+  };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  process.on('SIGHUP', onHangup);
   const stop: StartStop = {
     get signal() {
       return signal;
     },
+    get hangup() {
+      return hangup;
+    },
     release() {
       for (const s of STOP_SIGNALS) process.off(s, onSignal);
+      process.off('SIGHUP', onHangup);
       if (current === stop) current = undefined;
     },
   };

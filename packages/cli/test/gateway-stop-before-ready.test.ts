@@ -1,7 +1,8 @@
 // A stop signal that comes while `iso8583 gateway` is still starting (the real binary) ends the start: exit 0, a line
 // saying it stopped before ready, no ready line, and nothing half made in the journal folder (its lock released, no
 // private lock file, no temporary file). It killed the process before (exit 143 by SIGTERM's default action), leaving
-// the lock and a half-written `reversals.jsonl.tmp`. A second signal gives the start up at once (exit 1).
+// the lock and a half-written `reversals.jsonl.tmp`. A second signal gives the start up at once (exit 1). A SIGHUP
+// then (whose default action ended the process too) is kept: the start goes on.
 // The start is held where the test can see it: its journal folder has a stale lock whose take-over gate a live process
 // (this one) holds, so the start waits for that gate, its private lock file made, until the test lets it go.
 import { test } from 'node:test';
@@ -90,4 +91,16 @@ test('gateway: a second SIGTERM while the start is under way gives it up at once
   const end = await within(start.done, 30_000, 'the gateway to end');
   assert.deepEqual(end, { code: 1, signal: null }, start.out());
   assert.match(start.out(), /SIGTERM again: aborting the start\n$/);
+});
+
+test('gateway: a SIGHUP while the start is under way (a reload, a log rotation) does not end it: the gateway gets ready and stops on SIGTERM as usual', async (t) => {
+  const start = heldStart(t);
+  await start.waiting();
+  start.child.kill('SIGHUP');
+  start.release();
+  await start.line('gateway listening');
+  start.child.kill('SIGTERM');
+  const end = await within(start.done, 30_000, 'the gateway to end');
+  assert.deepEqual(end, { code: 0, signal: null }, start.out());
+  assert.match(start.out(), /gateway stopped\n$/);
 });

@@ -88,6 +88,10 @@ async function startThenRun(config: GatewayConfig, starting: StartStop): Promise
     },
   );
   starting.release();
+  if (starting.hangup) {
+    log.reopen();
+    log.logger.info('SIGHUP during the start: log file reopened');
+  }
   process.stdout.write(readyLine(gateway) + '\n');
   const code = await stopped;
   process.stdout.write(code === 0 ? 'gateway stopped\n' : 'gateway aborted\n');

@@ -92,7 +92,10 @@ export async function runCommand(argv: string[]): Promise<number> {
       log.flush();
       return stoppedBeforeReady(flow.name, starting.signal);
     }
-    return await runUntilStopped(flow.name, running, log, () => starting.release());
+    return await runUntilStopped(flow.name, running, log, () => {
+      starting.release();
+      if (starting.hangup) log.reopen();
+    });
   } finally {
     starting.release();
   }
