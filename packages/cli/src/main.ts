@@ -4,6 +4,7 @@
  * Commands load on demand, so that `iso8583 decode` does not load the gateway.
  */
 import { createRequire } from 'node:module';
+import { catchStopWhileStarting } from './early-stop.js';
 
 /** A command: its arguments after the command name in, the exit code out. */
 export type CommandHandler = (argv: string[]) => Promise<number>;
@@ -14,6 +15,11 @@ interface CommandEntry {
   summary: string;
   /** Loads the command's module and returns its handler. */
   load: () => Promise<CommandHandler>;
+  /**
+   * A long-running command that ends its start on a stop signal that comes before it is ready (early-stop.ts): the
+   * signals are caught before its modules load. Default: false.
+   */
+  stopsWhileStarting?: boolean;
 }
 
 const COMMANDS: Record<string, CommandEntry> = {
@@ -36,10 +42,12 @@ const COMMANDS: Record<string, CommandEntry> = {
   gateway: {
     summary: 'run the host-to-host gateway (one bank connection, many POS clients)',
     load: async () => (await import('./commands/gateway.js')).gatewayCommand,
+    stopsWhileStarting: true,
   },
   run: {
     summary: 'run a flow file (FLOW.json)',
     load: async () => (await import('./commands/run.js')).runCommand,
+    stopsWhileStarting: true,
   },
   demo: {
     summary: 'run the demo: a simulated bank, the gateway and sample traffic',
@@ -116,12 +124,15 @@ export async function main(argv: string[]): Promise<number> {
     process.exitCode = 1;
   };
   process.once('beforeExit', unsettled);
+  // Caught from now on: loading the command's modules takes a while, and a stop then must not kill a start midway.
+  const starting = entry.stopsWhileStarting === true ? catchStopWhileStarting() : undefined;
   try {
     const handler = await entry.load();
     return await handler(rest);
   } catch (err) {
     return await reportFailure(err);
   } finally {
+    starting?.release();
     process.removeListener('beforeExit', unsettled);
   }
 }

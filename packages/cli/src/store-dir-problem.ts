@@ -6,8 +6,9 @@
  */
 import { accessSync, constants, readdirSync, statSync, statfsSync } from 'node:fs';
 import type { Stats } from 'node:fs';
+import type { JournalOpenNeed } from '@iso8583/connector';
 import { dirname, join } from 'node:path';
-import { DEFAULT_JOURNAL_PREALLOCATE, JOURNAL_FILE, LOCK_FILE, TRANSACTION_LOCK_FILE, dayFilesIn, dayOf, readAtOpen, transactionFile } from '@iso8583/connector';
+import { DEFAULT_JOURNAL_PREALLOCATE, JOURNAL_FILE, journalOpenNeed, LOCK_FILE, TRANSACTION_LOCK_FILE, dayFilesIn, dayOf, readAtOpen, transactionFile } from '@iso8583/connector';
 import { pathProblem, problemOf, systemReason } from './path-problem.js';
 
 /** The stores whose files a store folder holds: a reversal (SAF) journal's, a transaction log's. */
@@ -25,11 +26,12 @@ type Use = 'read' | 'write' | 'replace';
  * (`reversals.jsonl.tmp`) opened for writing; a lock (`reversals.lock`, `transactions.lock`) and its take-over gates
  * are read and, when their process is gone, removed; the transaction log's folder is listed, its two newest day files
  * read and today's appended to. In a sticky folder (mode `+t`) only the owner of a file or of the folder may rename
- * over it or remove it. A journal's folder must also have the free space of the journal file a start writes
- * (`ENOSPC (no space left on device): 1048576 bytes free in DIR, …`). Nothing is opened or made.
+ * over it or remove it. A journal's folder must also have the free space of what a start writes there before the old
+ * journal file is gone (connector's `journalOpenNeed`: the live records it holds, compacted, then the preallocated
+ * part; `ENOSPC (no space left on device): 1048576 bytes free in DIR, …`). Nothing is opened or made.
  */
 export function storeDirProblem(dir: string, kinds: readonly StoreKind[]): string | undefined {
-  const problem = pathProblem(dir, 'folder') ?? (kinds.includes('journal') ? spaceProblem(dir, DEFAULT_JOURNAL_PREALLOCATE) : undefined);
+  const problem = pathProblem(dir, 'folder') ?? (kinds.includes('journal') ? spaceProblem(dir, journalNeed(dir)) : undefined);
   if (problem !== undefined) return problem;
   let folder: Stats;
   try {
@@ -65,22 +67,52 @@ export function storeDirProblem(dir: string, kinds: readonly StoreKind[]): strin
 }
 
 /**
- * Why a start could not write `need` bytes in `dir` (or, still to be made, in the nearest folder above it): fewer free
- * to this user on its file system (`ENOSPC (no space left on device): 1048576 bytes free in DIR, …`); `undefined` when
- * it could, or when the file system does not say.
+ * The small files a start makes in a store folder besides the journal's (each takes a block at least): the journal's
+ * lock (a private file, then its hard link), the transaction log's lock, today's day file, and one spare.
  */
-function spaceProblem(dir: string, need: number): string | undefined {
+const SMALL_FILES = 4;
+
+/** Bytes in whole blocks of `size` bytes (a file takes whole blocks). */
+function blocks(bytes: number, size: number): number {
+  return Math.ceil(bytes / size) * size;
+}
+
+/**
+ * What a start writes in the journal folder `dir`: the connector's `journalOpenNeed` of its file (a file it cannot
+ * read: the preallocated part only, and {@link fileProblem} names it).
+ */
+function journalNeed(dir: string): JournalOpenNeed {
+  try {
+    return journalOpenNeed(join(dir, JOURNAL_FILE));
+  } catch {
+    return { records: 0, preallocate: DEFAULT_JOURNAL_PREALLOCATE, quarantine: 0, total: DEFAULT_JOURNAL_PREALLOCATE };
+  }
+}
+
+/**
+ * Why a start could not write what `need` says in `dir` (or, still to be made, in the nearest folder above it), each
+ * file in whole blocks of its file system, with the {@link SMALL_FILES} beside: fewer bytes free to this user
+ * (`ENOSPC (no space left on device): 1048576 bytes free in DIR, …`, with the live records' share when there are
+ * some); `undefined` when it could, or when the file system does not say.
+ */
+function spaceProblem(dir: string, need: JournalOpenNeed): string | undefined {
   let at = dir;
   while (!existsAt(at) && dirname(at) !== at) at = dirname(at);
   let free: number;
+  let total: number;
   try {
     const fs = statfsSync(at);
     free = fs.bavail * fs.bsize;
+    total = blocks(need.records + need.preallocate, fs.bsize) + blocks(need.quarantine, fs.bsize) + SMALL_FILES * fs.bsize;
   } catch {
     return undefined;
   }
-  if (free >= need) return undefined;
-  return `${problemOf('ENOSPC')}: ${free} bytes free in ${at}, and a start needs ${need} at least (the journal file it writes, preallocated)`;
+  if (free >= total) return undefined;
+  const what =
+    need.records === 0
+      ? 'the journal file it writes, preallocated'
+      : `the journal file it writes: the ${need.records} bytes of live records the journal holds, then the preallocated part, while the old file is still there`;
+  return `${problemOf('ENOSPC')}: ${free} bytes free in ${at}, and a start needs ${total} at least (${what})`;
 }
 
 /** True when something is at `path`. */

@@ -140,8 +140,37 @@ test('--check-config: a journal folder on a disk with less free space than the j
   assert.throws(() => check('--reversal-journal', journal), {
     code: 'ISO8583_ERR_GATEWAY_CONFIG',
     field: '--reversal-journal',
-    message: new RegExp(`ENOSPC \\(no space left on device\\): 1048576 bytes free in ${dir}, and a start needs 4194304 at least`),
+    message: new RegExp(`ENOSPC \\(no space left on device\\): 1048576 bytes free in ${dir}, and a start needs \\d+ at least \\(the journal file it writes, preallocated\\)`),
   });
   assert.deepEqual(readdirSync(dir), [], 'nothing made');
   await assert.rejects(new FileJournal(journal).open(), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL', message: /ENOSPC/ });
+});
+
+test('--check-config: a journal whose live records do not fit beside the file the start writes is refused with ENOSPC, as the start fails', async (t) => {
+  // A real disk of 9 MiB: the 4 MiB journal file holding about 1.4 MB of live reversals leaves 5 MiB free, more than
+  // the 4 MiB preallocated part, less than what the start writes before the old file is gone (the records, then 4 MiB).
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-check-live-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=9m', 'tmpfs', dir], { encoding: 'utf8' });
+  t.after(() => {
+    if (mounted.status === 0) spawnSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  if (mounted.status !== 0) {
+    t.skip(`cannot mount a tmpfs (needs root): ${mounted.stderr.trim()}`);
+    return;
+  }
+  const journal = join(dir, 'journal');
+  const made = new FileJournal(journal);
+  await made.open();
+  const reversal = { 0: '0400', 2: '4111111111111111', 3: '000000', 4: '000000001000', 41: 'TERM0001', 42: 'MERCHANT0000001', 90: '0200'.padEnd(42, '0') };
+  await Promise.all(Array.from({ length: 6000 }, (_, i) => made.add({ id: `e${i}`, reversal: { ...reversal, 11: String(i).padStart(6, '0') }, at: 1, attempts: 0 })));
+  await made.close();
+  assert.throws(() => check('--reversal-journal', journal, '--no-transaction-log'), {
+    code: 'ISO8583_ERR_GATEWAY_CONFIG',
+    field: '--reversal-journal',
+    message: /ENOSPC \(no space left on device\): \d+ bytes free in \S+, and a start needs \d+ at least \(the journal file it writes: the \d+ bytes of live records/,
+  });
+  // What the check foretold: the start fails on the file it writes, the journal left whole.
+  await assert.rejects(new FileJournal(journal).open(), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL', message: /ENOSPC.*reversals\.jsonl\.tmp/ });
+  assert.deepEqual(readdirSync(journal).sort(), ['reversals.jsonl']);
 });

@@ -5,8 +5,8 @@
  * process is gone: under a gate file that only one of the processes starting at once can hold, so that exactly one of
  * them owns the folder. The file name, the error and the warning code are the kind's. The owner can check that the lock
  * file is still its own (file-identity.ts: not removed with the folder, not replaced by another process's lock), and
- * releasing it removes it only then. The private file of a start killed before it removed it is removed by the next
- * start that takes the lock.
+ * releasing it removes it only then. The private file and the take-over gate of a start killed before it removed them
+ * are removed by the next start that takes the lock.
  */
 import { link, open, readFile, readdir, realpath, unlink } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
@@ -83,16 +83,29 @@ function privatePid(file: string, name: string): number | undefined {
   return m === null ? undefined : Number(m[1]);
 }
 
+/** True when `name` is a take-over gate of the lock file named `file` (`<lock>.takeover-<pid>`, or a gate's gate). */
+function isGate(file: string, name: string): boolean {
+  return name.startsWith(`${file}.takeover-`);
+}
+
 /**
- * Removes the private files of starts that were killed while they took the lock (a SIGKILL, a power cut between the
- * file's creation and its removal): those of a process that is gone, and those of this pid other than `mine` (an
- * earlier incarnation: a second lockFolder of this process on the folder is refused while this one runs). Called
- * once the lock is held. A file that cannot be removed is left (it is never read, and the next start tries again).
+ * Removes what starts that were killed while they took the lock left (a SIGKILL, a power cut): their private files
+ * (see {@link lockFolder}), those of a process that is gone and those of this pid other than `mine` (an earlier
+ * incarnation: a second lockFolder of this process on the folder is refused while this one runs); and their take-over
+ * gates (see {@link take}), each holding its taker's pid (it is a link of the taker's private file), when that
+ * process is gone or is this pid (this process holds none of its gates by now). A gate matters only while the lock it
+ * guards names a dead process; this one names us, so no process can be using a gate whose taker is gone. Called once
+ * the lock is held. A file that cannot be removed is left (the next start tries again).
  */
 async function removeLeftovers(dir: string, file: string, mine: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [])) {
-    const pid = privatePid(file, name);
-    if (pid === undefined || name === mine || (pid !== process.pid && alive(pid))) continue;
+    let pid: number | undefined | 'gone';
+    // A gate this user may not read is left as it is.
+    if (isGate(file, name)) pid = await readPid(join(dir, name)).catch(() => 'gone' as const);
+    else pid = privatePid(file, name);
+    if (pid === 'gone' || name === mine) continue;
+    // A private file must name its pid; a gate of no pid is a damaged one (its taker wrote the pid before linking it).
+    if (pid === undefined ? !isGate(file, name) : pid !== process.pid && alive(pid)) continue;
     await unlink(join(dir, name)).catch(() => undefined);
   }
 }

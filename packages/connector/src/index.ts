@@ -37,6 +37,8 @@ export { Backoff } from './backoff.js';
 export type { ConnectorErrorCode } from './errors.js';
 export { FileJournal, JOURNAL_FILE } from './journal.js';
 export { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';
+export { journalOpenNeed } from './journal-compaction.js';
+export type { JournalOpenNeed } from './journal-compaction.js';
 export type { FileJournalOptions, JournalEntry, JournalHalt, JournalOutcome, JournalWriteStats, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './journal.js';
 export { LOCK_FILE } from './journal-lock.js';
 export { defaultJournalDir } from './state-dir.js';

@@ -6,8 +6,12 @@
  * so that a crash at any point leaves either the old journal or the new one, whole. The journal then reopens the new
  * file for writing at the end of the records.
  */
+import { readFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { openSynced, replaceFile, replaceFrom } from './durable-file.js';
+import { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';
+import { readJournal } from './journal-read.js';
+import { addLine } from './journal-record.js';
 import type { SpareFile } from './journal-spare.js';
 
 /** The bytes the live entries take in a compacted file: their `add` lines, each ended by a newline. */
@@ -15,6 +19,43 @@ export function compactedText(live: ReadonlyMap<string, string>): Buffer {
   let text = '';
   for (const line of live.values()) text += line + '\n';
   return Buffer.from(text);
+}
+
+/** What a start writes for an existing journal file before the old one is gone (see {@link journalOpenNeed}). */
+export interface JournalOpenNeed {
+  /** The compacted records: the live entries' `add` lines, as the start writes them. */
+  records: number;
+  /** The preallocated blank bytes after them. */
+  preallocate: number;
+  /** The lines that are not records, copied to a quarantine file first (journal-read.ts). */
+  quarantine: number;
+  /** All of it: the bytes of free space a start needs in the journal's folder. */
+  total: number;
+}
+
+/**
+ * The bytes a journal's open writes for the journal file at `path` while that file is still there: the bad lines to
+ * quarantine, then the compacted file, `reversals.jsonl.tmp` (the live entries' `add` lines, then `preallocate` blank
+ * bytes, default 4 MiB), which replaces the old file only once whole (journal.ts's `open`). The old file's space is
+ * freed only by that rename, so a folder whose file system has fewer bytes free fails the start with `ENOSPC`. For a
+ * check before a start (`gateway --check-config`, `run --check`): read synchronously, nothing written; a missing file
+ * needs the preallocated part only. Throws what reading the file throws (`EACCES`, `EISDIR`) other than `ENOENT`.
+ */
+export function journalOpenNeed(path: string, preallocate = DEFAULT_JOURNAL_PREALLOCATE): JournalOpenNeed {
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return { records: 0, preallocate, quarantine: 0, total: preallocate };
+  }
+  const contents = readJournal(data);
+  let records = 0;
+  for (const entry of contents.live.values()) records += Buffer.byteLength(addLine(entry)) + 1;
+  // A file in which no line is a record is renamed to quarantine whole: nothing written.
+  const whole = contents.records === 0 && !contents.bad.every((b) => b.cut);
+  const quarantine = whole ? 0 : contents.bad.reduce((n, b) => n + b.bytes.length + 1, 0);
+  return { records, preallocate, quarantine, total: records + preallocate + quarantine };
 }
 
 /** A compacted journal, open for writing. */

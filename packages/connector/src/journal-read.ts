@@ -5,8 +5,10 @@
  *   answered: an `add` whose request never left, or a `done` / `attempt` whose outcome nobody saw and which is replayed
  *   as not written, so the entry stays and is reversed or repeated): the last line of the file, or, with several
  *   writes in flight at once, a line followed by a blank one (the rest of the interrupted write's bytes, still the
- *   preallocated blank lines) that stops short of a record's closing `}`. It begins as every record does. Expected
- *   after a crash; logged at `info` (`ISO8583_WARN_JOURNAL_CUT`).
+ *   preallocated blank lines) that stops short of a record's closing `}`. It begins as every record does, and is
+ *   followed by a newline (a crash tears a write inside the preallocated blank lines; a last line the file ends in was
+ *   cut with the file, a truncation: corrupt, `endsFile`). Expected after a crash; logged at `info`
+ *   (`ISO8583_WARN_JOURNAL_CUT`).
  * - **corrupt** lines: anything else that is not a record (a damaged block, a flipped bit that fails the checksum, an
  *   edit by hand, another program's bytes). Logged at `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) with their byte offsets.
  * Either way the bytes are kept: moved to a quarantine file beside the journal (`reversals.jsonl.corrupt-<time>`,
@@ -31,6 +33,11 @@ export interface BadLine {
   bytes: Buffer;
   /** A record cut by a crash (see the module comment), rather than corruption. */
   cut: boolean;
+  /**
+   * The file ends inside this line (no newline after it, no preallocated blank lines): the file was cut short (a
+   * truncation, a copy or restore that stopped, or a crash while the file grew), so records after it may be lost.
+   */
+  endsFile?: boolean;
 }
 
 /** How a line replays: a record, a `done` of an entry not held (its `add` lost), or not a record. */
@@ -147,8 +154,13 @@ export function readJournal(data: Buffer): JournalContents {
     start = end + 1;
   }
   const last = bad[bad.length - 1];
-  // The last line, begun as a record: cut, unless it ends with a checksum (whole, and damaged).
-  if (last !== undefined && last.offset === lastLine) last.cut = startsAsRecord(last.bytes) && !lastSealBad;
+  if (last !== undefined && last.offset === lastLine) {
+    // A crash tears its write inside the preallocated blank lines, so a cut last line has newlines after it. One the
+    // file ends in was cut with the file (a truncation: what followed it is gone): damage, never a plain crash cut.
+    last.endsFile = data[lastLine + last.bytes.length] !== 0x0a;
+    // The last line, begun as a record: cut, unless it ends with a checksum (whole, and damaged) or ends the file.
+    last.cut = startsAsRecord(last.bytes) && !lastSealBad && !last.endsFile;
+  }
   return { live, records, bad, orphans };
 }
 
@@ -192,16 +204,20 @@ export async function quarantine(path: string, contents: JournalContents, logger
       throw err;
     }
     await syncDir(dir);
-    const context = { file: basename(path), quarantine: basename(target), offsets, records };
+    // The file named whole: every upstream's journal is a `reversals.jsonl`, in a folder of its own.
+    const context = { file: basename(path), path, quarantine: basename(target), offsets, records };
     if (onlyCut) {
       logger.info(
         { code: 'ISO8583_WARN_JOURNAL_CUT', ...context },
         'the reversal journal holds records cut by a crash (never durable, so no caller was answered on them; read as not written): kept in quarantine',
       );
     } else {
+      const endsFile = bad.some((b) => b.endsFile === true);
       logger.warn(
-        { code: 'ISO8583_WARN_JOURNAL_CORRUPT', ...context, whole: records === 0 },
-        'the reversal journal has lines that are not records: moved to quarantine, every intact record recovered',
+        { code: 'ISO8583_WARN_JOURNAL_CORRUPT', ...context, whole: records === 0, ...(endsFile ? { endsFile } : {}) },
+        endsFile
+          ? 'the reversal journal file ends inside a record (cut short: truncated, or a crash while it grew): records after it may be lost; the rest moved to quarantine, every intact record recovered'
+          : 'the reversal journal has lines that are not records: moved to quarantine, every intact record recovered',
       );
     }
     return join(dir, basename(target));

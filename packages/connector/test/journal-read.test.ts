@@ -1,6 +1,7 @@
 // Which bad lines of a journal file read back as cut by a crash (logged at info: their requests never left) and which
 // as corruption (warn: a durable record was damaged). A cut record is a beginning of a record: the last line of the
-// file, or a line the rest of whose write is still the preallocated blank lines. A whole line that fails to parse is
+// file (newlines after it: a file that ends inside it was cut short itself), or a line the rest of whose write is still
+// the preallocated blank lines. A whole line that fails to parse is
 // corruption wherever it is, also before a gap of blank lines that a failed batch left in the middle of the file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,4 +28,16 @@ test('readJournal – a whole record damaged in place before a gap of blank line
 test('readJournal – the last line cut short is cut; a last line of other bytes is corruption', () => {
   assert.deepEqual(readJournal(file(add('k1'), add('a1').slice(0, 12))).bad.map((b) => b.cut), [true]);
   assert.deepEqual(readJournal(file(add('k1'), 'not a record')).bad.map((b) => b.cut), [false]);
+});
+
+test('readJournal – a file that ends inside a record (cut with the file, no newline after it) is corruption, not a crash cut', () => {
+  // A crash tears a write inside the preallocated blank lines: newlines follow the torn line. A file that ends in it
+  // was cut short itself (a truncation, a copy that stopped): the records after it are gone.
+  const truncated = Buffer.from(`${add('k1')}\n${add('k2')}\n${add('a1').slice(0, 30)}`);
+  const read = readJournal(truncated);
+  assert.deepEqual([...read.live.keys()], ['k1', 'k2']);
+  assert.deepEqual(read.bad.map((b) => ({ cut: b.cut, endsFile: b.endsFile })), [{ cut: false, endsFile: true }]);
+  // The same torn line with the preallocated blank lines after it: a crash cut.
+  const torn = readJournal(Buffer.concat([truncated, Buffer.from('\n\n\n')]));
+  assert.deepEqual(torn.bad.map((b) => ({ cut: b.cut, endsFile: b.endsFile })), [{ cut: true, endsFile: false }]);
 });

@@ -70,7 +70,26 @@ test('FileJournal – the last record cut by a crash is kept in quarantine and l
   assert.ok(file);
   assert.equal(readFileSync(join(d, file), 'utf8'), `${cut}\n`);
   assert.equal(log.lines.find((l) => l.code === 'ISO8583_WARN_JOURNAL_CUT')?.level, 30);
+  assert.equal(log.lines.find((l) => l.code === 'ISO8583_WARN_JOURNAL_CUT')?.path, join(d, 'reversals.jsonl'));
   assert.equal(log.lines.find((l) => l.code === 'ISO8583_WARN_JOURNAL_CORRUPT'), undefined);
+});
+
+test('FileJournal – a file that ends inside a record (truncated) is logged at warn as corruption naming the file, not at info as a crash cut', async (t) => {
+  const d = dir(t);
+  const cut = '{"op":"add","id":"8","reversal":{"0":"04';
+  writeFileSync(join(d, 'reversals.jsonl'), `${add('7')}\n${cut}`);
+  const log = capturedLogger();
+  const j = new FileJournal(d, { logger: log.logger });
+  assert.deepEqual((await j.open()).map((e) => e.id), ['7']);
+  await j.close();
+  const [file] = quarantined(d);
+  assert.equal(readFileSync(join(d, file as string), 'utf8'), `${cut}\n`);
+  assert.equal(log.lines.find((l) => l.code === 'ISO8583_WARN_JOURNAL_CUT'), undefined);
+  const line = log.lines.find((l) => l.code === 'ISO8583_WARN_JOURNAL_CORRUPT');
+  assert.equal(line?.level, 40);
+  assert.equal(line?.endsFile, true);
+  assert.equal(line?.path, join(d, 'reversals.jsonl'));
+  assert.match(String(line?.msg), /ends inside a record .*records after it may be lost/);
 });
 
 test('FileJournal – attempts are recovered: a start knows how many attempts of a reversal were sent', async (t) => {

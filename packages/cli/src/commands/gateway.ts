@@ -8,10 +8,13 @@ import { gatewayHelp, parseGatewayArgs } from '../gateway/config.js';
 import { startGateway } from '../gateway/gateway.js';
 import { socketQueueNotice } from '../gateway/socketqueue.js';
 import type { Gateway } from '../gateway/gateway.js';
+import type { GatewayConfig } from '../gateway/config.js';
 import { gatewayError } from '../gateway/errors.js';
 import { withJournalFlag } from '../gateway/journal-check.js';
 import { createLogger, levelFor, logFileProblem } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
+import { catchStopWhileStarting } from '../early-stop.js';
+import type { StartStop } from '../early-stop.js';
 
 /** The ready line of a gateway: `gateway listening pos=HOST:PORT http=HOST:PORT [metrics=HOST:PORT] [stats=HOST:PORT]`. */
 export function readyLine(gateway: Gateway): string {
@@ -20,6 +23,12 @@ export function readyLine(gateway: Gateway): string {
   if (a.metrics) line += ` metrics=${hostPort(a.metrics)}`;
   if (a.stats) line += ` stats=${hostPort(a.stats)}`;
   return line;
+}
+
+/** The line of a start ended by a stop signal before it was ready (exit 0: nothing was left half made). */
+function stoppedBeforeReady(signal: NodeJS.Signals): number {
+  process.stdout.write(`gateway stopped before ready (${signal})\n`);
+  return 0;
 }
 
 /** Runs `iso8583 gateway`; resolves with the exit code after a stop signal. */
@@ -42,12 +51,31 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
 `);
     return 0;
   }
+  // A stop that comes while the gateway starts ends the start (early-stop.ts): caught by the dispatcher already.
+  const starting = catchStopWhileStarting();
+  try {
+    return await startThenRun(config, starting);
+  } finally {
+    starting.release();
+  }
+}
+
+/** The start of a gateway and its run until a stop signal; a stop before ready ends it as soon as the start allows. */
+async function startThenRun(config: GatewayConfig, starting: StartStop): Promise<number> {
+  if (starting.signal !== undefined) return stoppedBeforeReady(starting.signal);
   const log = createLogger({ file: config.logFile, level: levelFor(config.logLevel, config.logMessages) });
   socketQueueNotice(config, log.logger);
   // A store folder that cannot be opened is named by its flag (journal-check.ts), its reason kept.
   const gateway = await startGateway(config, { logger: log.logger }).catch((err: unknown) => {
     throw withJournalFlag(err);
   });
+  if (starting.signal !== undefined) {
+    // Its parts are made, nothing is in flight yet: closed in order (the journal lock released, no file left half made).
+    await gateway.close();
+    log.logger.info({ signal: starting.signal }, 'gateway stopped before ready');
+    log.flush();
+    return stoppedBeforeReady(starting.signal);
+  }
   // The stop signals are handled before the ready line goes out: a supervisor (or a test) that stops the gateway as
   // soon as it reads the line must not kill it with the default action of SIGTERM.
   const stopped = handleSignals(
@@ -59,6 +87,11 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
       log.logger.info('SIGHUP: log file reopened, stats reset');
     },
   );
+  starting.release();
+  if (starting.hangup) {
+    log.reopen();
+    log.logger.info('SIGHUP during the start: log file reopened');
+  }
   process.stdout.write(readyLine(gateway) + '\n');
   const code = await stopped;
   process.stdout.write(code === 0 ? 'gateway stopped\n' : 'gateway aborted\n');

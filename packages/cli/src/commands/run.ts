@@ -11,10 +11,12 @@ import { flowSchema } from '../flow/schema.js';
 import { flowError } from '../flow/errors.js';
 import { withJournalPath } from '../flow/options.js';
 import { startFlow } from '../flow/runner.js';
-import type { FlowRunOptions } from '../flow/runner.js';
+import type { FlowRunOptions, RunningFlow } from '../flow/runner.js';
+import type { ReopenableLogger } from '../logger.js';
 import { checkFlow } from '../flow/check.js';
 import { createLogger, levelFor, logFileProblem } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
+import { catchStopWhileStarting } from '../early-stop.js';
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
@@ -76,11 +78,39 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(await checkFlow(file, flow, run));
     return 0;
   }
-  const log = createLogger({ file: flow.logFile, level: levelFor(flow.logLevel, logMessages) });
-  const running = await startFlow(flow, log.logger, run).catch((err: unknown) => {
-    // A journal folder that cannot be opened is named by its JSON path, as --check names it; its reason kept.
-    throw withJournalPath(err, flow.connectors);
-  });
+  // A stop that comes while the flow starts ends the start (early-stop.ts): caught by the dispatcher already.
+  const starting = catchStopWhileStarting();
+  try {
+    if (starting.signal !== undefined) return stoppedBeforeReady(flow.name, starting.signal);
+    const log = createLogger({ file: flow.logFile, level: levelFor(flow.logLevel, logMessages) });
+    const running = await startFlow(flow, log.logger, run).catch((err: unknown) => {
+      // A journal folder that cannot be opened is named by its JSON path, as --check names it; its reason kept.
+      throw withJournalPath(err, flow.connectors);
+    });
+    if (starting.signal !== undefined) {
+      // Its parts are made, nothing is in flight yet: closed in order (the journal locks released, no file left half made).
+      await running.close();
+      log.logger.info({ signal: starting.signal }, `flow ${flow.name} stopped before ready`);
+      log.flush();
+      return stoppedBeforeReady(flow.name, starting.signal);
+    }
+    return await runUntilStopped(flow.name, running, log, () => {
+      starting.release();
+      if (starting.hangup) log.reopen();
+    });
+  } finally {
+    starting.release();
+  }
+}
+
+/** The line of a start ended by a stop signal before it was ready (exit 0: nothing was left half made). */
+function stoppedBeforeReady(name: string, signal: NodeJS.Signals): number {
+  process.stdout.write(`flow ${name} stopped before ready (${signal})\n`);
+  return 0;
+}
+
+/** Runs a started flow until a stop signal; `handled` is called once its own signal handlers are installed. */
+async function runUntilStopped(name: string, running: RunningFlow, log: ReopenableLogger, handled: () => void): Promise<number> {
   // The stop signals are handled before the ready lines go out (a stop sent on reading them is never lost).
   const stopped = handleSignals(
     () => running.close(),
@@ -92,13 +122,14 @@ export async function runCommand(argv: string[]): Promise<number> {
       running.resetStats();
     },
   );
-  for (const [name, address] of Object.entries(running.inbound)) {
-    process.stdout.write(`inbound ${name} listening on ${hostPort(address)}\n`);
+  handled();
+  for (const [inbound, address] of Object.entries(running.inbound)) {
+    process.stdout.write(`inbound ${inbound} listening on ${hostPort(address)}\n`);
   }
   if (running.http !== undefined) process.stdout.write(`http listening on ${hostPort(running.http)}\n`);
-  process.stdout.write(`flow ${flow.name} ready\n`);
+  process.stdout.write(`flow ${name} ready\n`);
   const code = await stopped;
-  process.stdout.write(`flow ${flow.name} stopped\n`);
+  process.stdout.write(`flow ${name} stopped\n`);
   log.flush();
   return code;
 }

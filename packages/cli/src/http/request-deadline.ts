@@ -52,7 +52,9 @@ export function boundRequests(server: Server, timeout: number, shape: TimeoutSha
  * Node stops looking at the bound once `server.close()` is called, so a request stalled mid-body would hold a graceful
  * stop until its shutdown deadline (and the work of every other client would then be cut): from then on the bound is
  * kept here, with the same answer (408). A request is timed from its head (Node's own check, from its first byte,
- * still applies while listening).
+ * still applies while listening). Once the server closes, a request still arriving has what is left of its bound but
+ * at most {@link MIN_REQUEST_DEADLINE} more: the bound is the upstream's timeout (30 s by default), longer than the
+ * gateway's shutdown deadline (10 s), and nothing of a request that has not arrived has reached the bank.
  */
 function boundWhileClosing(server: Server, ms: number, every: number, shape: TimeoutShape): void {
   const arriving = new Map<IncomingMessage, number>();
@@ -61,17 +63,27 @@ function boundWhileClosing(server: Server, ms: number, every: number, shape: Tim
     arriving.set(req, Date.now());
     req.once('close', () => arriving.delete(req));
   });
-  const timer = setInterval(() => {
+  /** When the server was first seen closed (its listener gone). */
+  let closedAt: number | undefined;
+  const look = (): void => {
     if (server.listening) return;
     const now = Date.now();
+    if (closedAt === undefined) {
+      closedAt = now;
+      // Looked at more often from now on: the stop waits for these requests.
+      clearInterval(timer);
+      timer = setInterval(look, Math.min(every, 250)).unref();
+    }
     for (const [req, since] of arriving) {
       if (req.complete) arriving.delete(req);
-      else if (now - since >= ms) {
+      else if (now - since >= ms || now - Math.max(since, closedAt) >= MIN_REQUEST_DEADLINE) {
         arriving.delete(req);
-        answer(req.socket, 408, JSON.stringify(shape(timedOut(ms))));
+        const bound = Math.min(ms, Math.max(since, closedAt) + MIN_REQUEST_DEADLINE - since);
+        answer(req.socket, 408, JSON.stringify(shape(timedOut(bound))));
       }
     }
-  }, every).unref();
+  };
+  let timer = setInterval(look, every).unref();
   server.once('close', () => clearInterval(timer));
 }
 
