@@ -186,7 +186,7 @@ const headerAs = {
 };
 const headerLines = Object.entries(headerAs).map(([form, header]) =>
   [form, header, batch.line(['decode', '--header-bytes', String(header.length), '--format', 'describe'], Buffer.concat([header, ECHO_0800]))] as const);
-test('decode --format describe reads a header as free text: a card number in it (ASCII, BCD or EBCDIC) is masked', async () => {
+test('decode --format describe masks a card number in a header (ASCII, BCD or EBCDIC)', async () => {
   for (const [form, header, line] of headerLines) {
     const r = await line();
     assert.equal(r.stderr, '', form);
@@ -195,6 +195,19 @@ test('decode --format describe reads a header as free text: a card number in it 
     assert.ok(!shown.includes(header.toString('hex').toUpperCase()), `${form}: the header as it came: ${shown}`);
     assert.ok(shown.includes('*'), `${form}: masked: ${shown}`);
     assert.match(r.stdout, /^70 +NETWORK MANAGEMENT INFORMATION CODE: 301$/m, form);
+  }
+});
+
+// Headers of digits that hold no card number (a BASE24 header, the ASCII of an amount, a TPDU, 12 BCD digits that fail
+// the Luhn check): shown as they came.
+const plainHeaders = [Buffer.from('ISO001000000', 'latin1'), Buffer.from('000000001000', 'latin1'), Buffer.from('6000010000', 'hex'), Buffer.from('123456789012', 'hex')];
+const plainHeaderLines = plainHeaders.map((header) =>
+  [header, batch.line(['decode', '--header-bytes', String(header.length), '--format', 'describe'], Buffer.concat([header, ECHO_0800]))] as const);
+test('decode --format describe shows a header of digits that holds no card number as it came (BASE24, TPDU)', async () => {
+  for (const [header, line] of plainHeaderLines) {
+    const r = await line();
+    assert.equal(r.stderr, '');
+    assert.equal(/^header: (.*)$/m.exec(r.stdout)?.[1], header.toString('hex').toUpperCase());
   }
 });
 

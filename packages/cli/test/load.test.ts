@@ -9,6 +9,7 @@ import { makeCertificates } from '@iso8583/test-support';
 import { createCodec, MessageStream } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { runCli, startCli } from './cli-process.js';
+import { purchaseRequest } from '../src/load/purchase.js';
 
 interface Summary {
   clients: number;
@@ -114,6 +115,16 @@ test('load with a 1993 dialect sends 1200 purchases and counts the 1210 answers 
   assert.equal(summary.unmatched, 0);
   // A 1987 0200 in a 1993 dialect is a message of the other edition: the simulator answers it 904 (format error).
   assert.deepEqual(summary.outcomes, { '000': 12 });
+});
+
+test('the 1993 purchase carries the function code of an original request (24 = 200) and packs in both 1993 dialects', () => {
+  const request = purchaseRequest('LD000001', 1, 0, new Date(Date.UTC(2026, 11, 2, 10, 0, 0)), '1993');
+  assert.equal(request['24'], '200');
+  for (const dialect of ['iso93ascii', 'iso93binary']) {
+    const codec = createCodec(dialect);
+    assert.equal(codec.unpack(codec.pack(request))['24'], '200', dialect);
+  }
+  assert.equal(purchaseRequest('LD000001', 1, 0, new Date(), '1987')['24'], undefined);
 });
 
 test('load speaks TLS with --tls-ca, and the simulator approves with a large --balance', async (t) => {

@@ -3,7 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { createCodec, MessageStream } from '@iso8583/codec';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCodec, dialectFromJson, MessageStream } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { runCli, startCli } from './cli-process.js';
 import { ECHO, PURCHASE } from './messages.js';
@@ -52,4 +55,31 @@ test('send whose host answers with another key (no field 41, another STAN) says 
     'the request\'s MTI, field 11 and field 41, which send matches by: it sent 0210, 11 000043, no 41 (and 1 more), ' +
     'expected 0210, 11 000043, 41 TERM0001; the outcome of the 0200 at the host is unknown and no reversal was sent ' +
     '(send does not reverse: send the reversal yourself, 0400 with field 90, or go through the gateway, which does)\n');
+});
+
+test('send\'s unmatched-answer text shows the answer\'s key as every log line does: a card number in a dialect\'s long field 41 is masked', async (t) => {
+  // A dialect whose field 41 takes 40 characters, and a host that answers with the EBCDIC hex of a test card number
+  // there (and another STAN, so that the answer does not match).
+  const dir = mkdtempSync(join(tmpdir(), 'send-key-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dialectFile = join(dir, 'long-41.json');
+  const dialect = { name: 'long-41', extends: 'iso87ascii', fields: { '41': { type: 'ans', length: 40, prefix: { encoding: 'ascii', digits: 2 } } } };
+  writeFileSync(dialectFile, JSON.stringify(dialect));
+  const codec = createCodec(dialectFromJson(dialect));
+  const ebcdicPan = [...'4111111111111111'].map((d) => `F${d}`).join('');
+  const server = net.createServer((socket) => {
+    const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
+      frame: (frame) => {
+        const request = stream.decode(frame).message;
+        stream.send({ ...request, '0': '0210', '11': '999999', '39': '00', '41': ebcdicPan });
+      },
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const port = (server.address() as net.AddressInfo).port;
+  const r = await runCli(['send', '--port', String(port), '--timeout', '2000', '--dialect', dialectFile], JSON.stringify(PURCHASE));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /the host answered, but not with the request's MTI, field 11 and field 41.*: it sent 0210, 11 999999, 41 F4F1F1F1F1F1\*+F1F1F1F1, expected 0210/);
+  assert.ok(!r.stderr.includes(ebcdicPan), r.stderr);
 });

@@ -66,6 +66,7 @@ export type { MessageSummary } from './mask.js';
 export { isMaskedPan, luhnValid, maskPan } from './pan.js';
 export { groupedNumber, hasPanShapedRun, maskDigitRuns, maskGroupedNumbers } from './digit-runs.js';
 export { hexPanRuns } from './hex-runs.js';
+export { maskHeader } from './header-mask.js';
 export { CODE_WITHHELD, isCodeShaped, safeErrorCode } from './error-code.js';
 export { FrameDecoder, encodeFrame, encodeKeepAlive, swapTpdu } from './framing/frame.js';
 export type { LengthHeader, FramingOptions, Frame } from './framing/frame.js';

@@ -298,7 +298,7 @@ export class CardDataMask {
           this.#addTrack(track, maskValue(track, 'track'), undefined);
           this.#addForms(track, maskValue(track, 'track'), undefined);
         } else if (NAME_EMV_TAGS.has(item.tag)) {
-          this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
+          if (item.value.length >= MIN_EMV_HEX) this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
           this.#addName(Buffer.from(item.value, 'hex').toString('latin1'), undefined);
         } else if (item.value.length >= MIN_EMV_HEX && !SHOWN_EMV_TAGS.has(item.tag)) {
           this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
@@ -328,10 +328,11 @@ export class CardDataMask {
 
   /**
    * The cardholder name of the message's track 1 or EMV data (`DOE/JOHN`), as it is and without the spaces that pad it,
-   * in every form ({@link CardDataMask.#addForms}), as stars.
+   * in every form ({@link CardDataMask.#addForms}), as stars; a name shorter than 4 characters (as short as the EMV
+   * values searched for, {@link MIN_EMV_HEX}) is not searched for: it would hide those letters in every word.
    */
   #addName(name: string, encoding: ValueEncoding | undefined): void {
-    for (const form of new Set([name, name.trim()])) if (/[A-Za-z]/.test(form)) this.#addForms(form, '*'.repeat(form.length), encoding);
+    for (const form of new Set([name, name.trim()])) if (form.length >= MIN_EMV_HEX / 2 && /[A-Za-z]/.test(form)) this.#addForms(form, '*'.repeat(form.length), encoding);
   }
 
   /** A PAN of the message, when it is digits long enough to have pieces worth hiding. */

@@ -75,6 +75,9 @@ test('card data – the cardholder name of track 1 (45) or of EMV 5F20 / 9F0B, l
   assert.equal(line['msg'], 'names of ********');
   const other = CardDataMask.of({ 0: '0200', 45: track1 }, resolveDialect('iso87ascii'));
   assert.equal(other.text('DOE/JANE at TERM0001, SMITH/ANNA'), 'DOE/JANE at TERM0001, SMITH/ANNA');
+  // A name shorter than 4 characters (`LI`) is not searched for: it would hide those letters, and its hex, everywhere.
+  const short = CardDataMask.of({ 0: '0200', 55: `5F2002${Buffer.from('LI').toString('hex').toUpperCase()}` }, resolveDialect('iso87ascii'));
+  assert.equal(short.text('stan 4C49, LIMIT 000000004C49'), 'stan 4C49, LIMIT 000000004C49');
 });
 
 /** A message whose private fields are full of 13-digit runs, each one a possible PAN. */

@@ -2,7 +2,7 @@
  * `iso8583 decode`: a wire image (hex argument, or bytes on stdin) to JSON, `ISOMessage` XML or the masked
  * description. With `--frame`, the input is a stream of frames and every message is printed.
  */
-import { createCodec, describe, FrameDecoder, maskFieldValue, toJson, toXml } from '@iso8583/codec';
+import { createCodec, describe, FrameDecoder, maskHeader, toJson, toXml } from '@iso8583/codec';
 import type { Codec, IsoMessage } from '@iso8583/codec';
 import type { FlagValues } from '../args.js';
 import { cliError, parseCommandArgs } from '../args.js';
@@ -166,12 +166,12 @@ function hexTextError(err: unknown): Error {
 }
 
 /**
- * A header's hex as describe shows it: a header holds whatever a peer put there, so it is read as free text (the
- * codec's `maskFieldValue` of a value no field defines): a PAN in it, as BCD digits or as the hex of ASCII or EBCDIC
- * bytes, shows its first 6 and last 4 digits only. A TPDU (`6000010000`) is shown as it is.
+ * A header's hex as describe shows it: a header holds whatever a peer put there, so a card number in it (BCD digits
+ * that pass the Luhn check, or the hex of ASCII or EBCDIC text) shows its first 6 and last 4 digits only; the rest of
+ * the header (a TPDU `6000010000`, a BASE24 `ISO001000000`) as it is (the codec's `maskHeader`).
  */
 function shownHeader(header: Buffer): string {
-  return maskFieldValue(header.toString('hex').toUpperCase(), undefined, undefined);
+  return maskHeader(header.toString('hex').toUpperCase());
 }
 
 function render(item: DecodedItem, format: DecodeFormat, codec: Codec): string {

@@ -2,7 +2,7 @@
  * `iso8583 send`: one message (JSON or `ISOMessage` XML on stdin) to a host through the connector, and the response
  * printed in the same form.
  */
-import { createCodec, invalidMessage, readMessage, responseMti } from '@iso8583/codec';
+import { createCodec, invalidMessage, readMessage, responseMti, summarize } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { Iso8583Error } from '@iso8583/codec';
 import { MAX_REQUEST_TIMEOUT, createConnector, isReversible } from '@iso8583/connector';
@@ -73,15 +73,21 @@ function unknownOutcome(err: unknown, mti: unknown): unknown {
   );
 }
 
-/** The match key fields of `send` (the connector's default): the MTI, the STAN and the terminal id. */
-const KEY_FIELDS = ['0', '11', '41'] as const;
-
-/** `0210, 11 000002, no 41`: the key fields of a message (never a card field). */
+/** `0210, 11 000002, no 41`: the key fields of a message (the MTI, 11 and 41, as the connector matches by), each shown
+ * as every log line shows it ({@link summarize}: a value longer than ISO 8583 allows, a dialect's own field 41 holding
+ * a card number or its hex, is masked). */
 function keyOf(message: Partial<Record<string, unknown>>): string {
-  return KEY_FIELDS.map((f) => {
+  const text = (f: string): string | undefined => {
     const v = message[f];
-    return typeof v === 'string' || typeof v === 'number' ? (f === '0' ? String(v) : `${f} ${String(v)}`) : `no ${f}`;
-  }).join(', ');
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+  };
+  const plain: IsoMessage = {};
+  for (const f of ['0', '11', '41']) {
+    const v = text(f);
+    if (v !== undefined) plain[f] = v;
+  }
+  const key = summarize(plain);
+  return [key.mti ?? 'no MTI', key.stan === undefined ? 'no 11' : `11 ${key.stan}`, key.terminal === undefined ? 'no 41' : `41 ${key.terminal}`].join(', ');
 }
 
 /**

@@ -4,7 +4,7 @@
  * as first 6 + last 4, track data after the separator, PIN and CVV as stars, PAN-shaped digit runs in free-text
  * fields (48, 62) as first 6 + last 4, EMV data (field 55) as its tags with their names, values hidden).
  */
-import { BUILTIN_DIALECTS, EMV_TAG_NAMES, FrameDecoder, createCodec, maskFieldValue, maskMessage, parseTlv, resolveDialect, sensitiveFields } from '@iso8583/codec';
+import { BUILTIN_DIALECTS, EMV_TAG_NAMES, FrameDecoder, createCodec, maskHeader, maskMessage, parseTlv, resolveDialect, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, LengthHeader, Sensitivity, TlvItem } from '@iso8583/codec';
 import { FRAME_CHOICES } from '../flags.js';
 import { consoleError } from './errors.js';
@@ -181,6 +181,6 @@ export function decodeRequest(body: DecodeRequest, dialects: ReadonlyMap<string,
   const decoded = codec.decode(bytes);
   if (header.length === 0 && decoded.header.length > 0) header = Buffer.from(decoded.header);
   const label = [...dialects.entries()].find(([, d]) => d === dialect)?.[0] ?? dialect.name;
-  // A header holds whatever a peer put there: read as free text, as describe reads it (a PAN in it masked).
-  return { dialect: label, header: maskFieldValue(header.toString('hex').toUpperCase(), undefined, undefined), fields: fieldRows(decoded.message, dialect) };
+  // A header holds whatever a peer put there: a card number in it masked, as describe shows it.
+  return { dialect: label, header: maskHeader(header.toString('hex').toUpperCase()), fields: fieldRows(decoded.message, dialect) };
 }

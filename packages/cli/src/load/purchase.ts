@@ -21,6 +21,9 @@ export function nextStan(stan: number): number {
   return stan >= MAX_STAN ? 1 : stan + 1;
 }
 
+/** Field 24 of a 1993 financial request: the function code of an original request (ISO 8583:1993 table). */
+const FUNCTION_CODE_PURCHASE = '200';
+
 function two(n: number): string {
   return String(n).padStart(2, '0');
 }
@@ -35,7 +38,9 @@ export function purchaseMti(version: DialectVersion): string {
  * card and the amount, so a run spreads over the test cards and amounts from 1.00 to 99.99. Times are UTC (field 7
  * transmission date and time; field 12 the terminal's local time, with field 13 its date, under 1987, and its date
  * and time, YYMMDDhhmmss, under 1993). The 1987 request also carries the POS entry mode (22) and condition code (25);
- * those numbers mean other things under 1993 (the POS data code, the message reason code) and are left out there.
+ * those numbers mean other things under 1993 (the POS data code, the message reason code) and are left out there;
+ * the 1993 request carries the function code (24) of an original request, 200, as the connector's own 1993 messages
+ * carry theirs.
  */
 export function purchaseRequest(
   terminal: string,
@@ -57,7 +62,7 @@ export function purchaseRequest(
   };
   const tail = { '14': '3012', '41': terminal, '42': 'LOADTEST0000001', '49': '840' };
   if (version === '1993') {
-    return { '0': purchaseMti(version), ...common, '12': `${two(now.getUTCFullYear() % 100)}${mmdd}${hhmmss}`, ...tail };
+    return { '0': purchaseMti(version), ...common, '12': `${two(now.getUTCFullYear() % 100)}${mmdd}${hhmmss}`, '24': FUNCTION_CODE_PURCHASE, ...tail };
   }
   return { '0': purchaseMti(version), ...common, '12': hhmmss, '13': mmdd, ...tail, '22': '012', '25': '00' };
 }

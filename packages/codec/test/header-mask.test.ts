@@ -1,0 +1,35 @@
+/**
+ * maskHeader: a card number in a message or frame header is hidden (BCD that passes Luhn, ASCII or EBCDIC text); the
+ * digits a header is mostly made of (BASE24 `ISO...`, a TPDU, a routing number, the ASCII of an amount) are not.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { maskHeader } from '@iso8583/codec';
+
+const PAN = '4111111111111111';
+const hexOf = (bytes: Buffer): string => bytes.toString('hex').toUpperCase();
+
+test('maskHeader hides a card number in a header: BCD, ASCII and EBCDIC, before or after other bytes', () => {
+  assert.equal(maskHeader(`A0B1${PAN}`), `A0B1${'*'.repeat(16)}`);
+  const ascii = hexOf(Buffer.from(`ISO${PAN}`, 'latin1'));
+  assert.equal(maskHeader(ascii), `49534F${hexOf(Buffer.from('411111', 'latin1'))}${'**'.repeat(6)}${hexOf(Buffer.from('1111', 'latin1'))}`);
+  const ebcdic = hexOf(Buffer.from([...PAN].map((d) => 0xf0 + Number(d))));
+  assert.equal(maskHeader(ebcdic), `F4F1F1F1F1F1${'*'.repeat(12)}F1F1F1F1`);
+});
+
+test('maskHeader shows a header of digits that is no card number as it is', () => {
+  for (const header of [
+    hexOf(Buffer.from('ISO001000000', 'latin1')), // BASE24
+    hexOf(Buffer.from('000000001000', 'latin1')), // the ASCII of an amount
+    '6000010000', // a TPDU
+    '123456789012', // 12 BCD digits that fail the Luhn check
+    '0000000000004111', // leading zeros: 4 digits
+  ]) {
+    assert.equal(maskHeader(header), header);
+  }
+});
+
+test('maskHeader hides a run of BCD digits longer than a card number whole, and refuses a value that is not text', () => {
+  assert.equal(maskHeader('12345678901234567890'), '*'.repeat(20));
+  assert.throws(() => maskHeader(42 as unknown as string), { code: 'ISO8583_ERR_OPTION' });
+});
