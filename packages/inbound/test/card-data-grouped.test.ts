@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveDialect } from '@iso8583/codec';
+import { assertLinearSteps } from '@iso8583/test-support';
 import { CardDataMask, cardDataMaskWork } from '../src/card-data-mask.js';
 import { TestClient, purchase } from './support/client.js';
 import { captureLogs } from './support/logs.js';
@@ -99,15 +100,6 @@ test('card data – digits and separators through a sequence logger mask: its ow
   // times from 16 to 64 KiB when linear, 16 times when quadratic. Counted, not timed: deterministic on a busy machine.
   const dialect = resolveDialect('iso87ascii');
   const mask = CardDataMask.of({ 0: '0200', 2: PAN, 48: `PAN ${IN_62}` }, dialect);
-  const steps = (unit: string, length: number): number => {
-    const before = cardDataMaskWork.steps;
-    mask.text(unit.repeat(Math.floor(length / unit.length)));
-    return cardDataMaskWork.steps - before;
-  };
-  for (const unit of ['1 ', '1-', '1234567 ', '4761739 ', '1', '1234 5-', `${PAN}=`, '4761 7390 ', `${PAN.slice(0, 8)} `]) {
-    const small = steps(unit, 16384);
-    const large = steps(unit, 65536);
-    assert.ok(small > 0, `${JSON.stringify(unit)}: no step counted`);
-    assert.ok(large <= 4.5 * small, `${JSON.stringify(unit)}: ${small} steps at 16 KiB, ${large} at 64 KiB (${(large / small).toFixed(1)} times)`);
-  }
+  assertLinearSteps(['1 ', '1-', '1234567 ', '4761739 ', '1', '1234 5-', `${PAN}=`, '4761 7390 ', `${PAN.slice(0, 8)} `],
+    (text) => mask.text(text), () => cardDataMaskWork.steps);
 });

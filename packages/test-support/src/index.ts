@@ -17,3 +17,4 @@ export type { HttpAnswer } from './http-call.js';
 export { propertyRuns } from './fuzz.js';
 export { MAIN_BATCH_CHILD, runMainBatch } from './main-batch.js';
 export type { BatchLine, BatchOutcome, BatchResult, BatchWireLine } from './main-batch.js';
+export { assertLinearSteps } from './linear-cost.js';
