@@ -18,51 +18,21 @@
  * A file journal that cannot record an end does not hold it back: the entry ends in memory (saf-ends.ts).
  */
 import { performance } from 'node:perf_hooks';
-import { isApproved } from '@iso8583/codec';
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { journalState } from './saf-store.js';
-import type { JournalEntry, JournalState, ReversalJournal, SafEntryKind } from './saf-store.js';
+import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import { fieldText } from './match-key.js';
 import { transmissionTime } from './auto-fill.js';
 import { SafEnds } from './saf-ends.js';
 import type { SafCounts } from './saf-ends.js';
 import { attemptMti } from './saf-event.js';
+import { endsWith, giveUpLine, noneHere, wallWait } from './saf-entry.js';
+import type { Active } from './saf-entry.js';
 import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 
 export type { SafCounts, SafEnd, SafOutcome } from './saf-ends.js';
 export type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 export { attemptMti } from './saf-event.js';
-
-interface Active {
-  entry: JournalEntry;
-  kind: SafEntryKind;
-  /** Attempts recorded in the journal (each before it was sent). */
-  attempts: number;
-  /** Read back from the journal (a start, a take-over): every attempt here goes as a repeat (`attemptMti`). */
-  readBack: boolean;
-  timer: NodeJS.Timeout | undefined;
-  /** What the timer waits for: the entry's next attempt (`initialDelay`, `retryInterval`), or its `messageInterval` slot. */
-  waiting: 'attempt' | 'slot' | undefined;
-  /** When the timer fires, while `waiting` (`performance.now()` time). */
-  due: number;
-  /** When it expires (`expireAfter`), on this process's monotonic clock (`performance.now()`); Infinity without. */
-  expires: number;
-  /** The journal's state when an attempt was last sent unjournaled (logged once per entry and state). */
-  unjournaled?: JournalState;
-}
-
-/** Read back (a start, a take-over) and no attempt made in this run: whether its last recorded attempt left is unknown. */
-function noneHere(a: Active): boolean {
-  return a.readBack && a.attempts === (a.entry.attempts ?? 0);
-}
-
-/**
- * How long from now until `at + delay` on the wall clock, within [0, delay]: an entry journaled before the clock was
- * stepped back looks as if it came from the future, and would otherwise wait the step as well (an hour back: an hour).
- */
-function wallWait(at: number, delay: number): number {
-  return Math.min(Math.max(at + delay - Date.now(), 0), delay);
-}
 
 /** Entries being sent until they end (see the file's opening comment). */
 export class SafQueue {
@@ -229,13 +199,6 @@ export class SafQueue {
     };
   }
 
-  /** Whether a response code ends an entry: any, with no `endCodes`; else the dialect's approval codes and `endCodes`. */
-  private endsWith(rc: unknown): boolean {
-    const codes = this.settings.endCodes;
-    if (codes === undefined) return true;
-    return typeof rc === 'string' && (isApproved(this.dialect, rc) || codes.includes(rc));
-  }
-
   private async attempt(a: Active, slotted: boolean): Promise<void> {
     if (this.stopped || !this.active.has(a.entry.id)) return;
     const now = performance.now();
@@ -295,7 +258,7 @@ export class SafQueue {
     const settled = this.host.sendReversal(message, timeout).then(
       (response) => {
         const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
-        if (this.endsWith(rc)) {
+        if (endsWith(this.dialect, this.settings, rc)) {
           this.active.delete(a.entry.id);
           const amount = a.entry.reversal['4'];
           const event: SafEvent = { stage: 'answered', ...base, responseCode: rc, amount: typeof amount === 'string' ? amount : undefined };
@@ -374,23 +337,14 @@ export class SafQueue {
   }
 
   /**
-   * Gives `a` up without an answer, logged at once: at `error` when money may stay unreversed (any abandoned entry,
-   * and an expired reversal), else (an expired advice) at `warn`. `t0`/`at`: when its last attempt left, or now;
-   * `unknown`: an expired entry read back with attempts made by an earlier run and none here (the last one's outcome
-   * not known here).
+   * Gives `a` up without an answer, logged at once (`giveUpLine`, saf-entry.ts). `t0`/`at`: when its last attempt
+   * left, or now; `unknown`: an expired entry read back with attempts made by an earlier run and none here (the last
+   * one's outcome not known here).
    */
   private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now(), unknown = false): void {
     if (!this.active.delete(a.entry.id)) return;
     clearTimeout(a.timer);
-    const code = outcome === 'expired' ? 'ISO8583_WARN_SAF_EXPIRED' : 'ISO8583_WARN_SAF_ABANDONED';
-    const level = outcome === 'abandoned' || a.kind === 'reversal' ? 'error' : 'warn';
-    const earlier = 'stopped before the end of its last attempt was recorded (the host may have had it, and answered it: ask the host before acting)';
-    const msg =
-      outcome === 'expired'
-        ? unknown
-          ? `SAF entry expired: given up unsent; an earlier run attempted it and ${earlier}`
-          : 'SAF entry expired unanswered: given up'
-        : 'SAF entry abandoned after its last attempt';
+    const { code, level, msg } = giveUpLine(outcome, a.kind, unknown);
     this.host.logger[level]({ ...base, code }, msg);
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
     this.ends.end({ id: a.entry.id, end: { outcome, message, at, code }, t0, event: { stage: outcome, ...base, code } });
