@@ -18,6 +18,7 @@
  * A file journal that cannot record an end does not hold it back: the entry ends in memory (saf-ends.ts).
  */
 import { performance } from 'node:perf_hooks';
+import { LogLimits } from '@iso8583/metrics';
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { journalState } from './saf-store.js';
 import type { JournalEntry, ReversalJournal } from './saf-store.js';
@@ -34,6 +35,13 @@ export type { SafCounts, SafEnd, SafOutcome } from './saf-ends.js';
 export type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 export { attemptMti } from './saf-event.js';
 
+/**
+ * Lines a second, at most, for each kind of "will repeat" warning (an attempt unanswered, by error code; one answered
+ * with a code that does not end it): a backlog repeated to a host that is down writes one per entry per retry. The
+ * lines left out are counted in the next one written (`suppressed`); every attempt is still an event and a metric.
+ */
+export const SAF_REPEAT_WARNINGS_PER_SECOND = 5;
+
 /** Entries being sent until they end (see the file's opening comment). */
 export class SafQueue {
   private readonly active = new Map<string, Active>();
@@ -48,6 +56,8 @@ export class SafQueue {
    * another node sends an answered reversal again).
    */
   private readonly inFlight = new Set<Promise<void>>();
+  /** The cap on the "will repeat" warnings, per kind (`SAF_REPEAT_WARNINGS_PER_SECOND`). */
+  private readonly repeatWarnings = new LogLimits(SAF_REPEAT_WARNINGS_PER_SECOND);
 
   constructor(
     private readonly host: SafHost,
@@ -267,18 +277,25 @@ export class SafQueue {
           return;
         }
         if (this.stopped) return;
-        this.host.logger.warn({ ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
+        this.warnRepeat('refused', { ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
         this.host.reversalEvent({ stage: 'refused', ...base, responseCode: rc });
         this.next(a, base, started, startedAt, undefined);
       },
       (err: Iso8583Error) => {
         if (this.stopped) return;
-        this.host.logger.warn({ ...base, code: err.code }, 'SAF entry not answered: will repeat');
+        this.warnRepeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
         this.next(a, base, started, startedAt, err.code);
       },
     );
     // Settled once its outcome is handed to the journal (`ends.end` calls `done` in the same turn).
     settled.then(release, release);
+  }
+
+  /** A "will repeat" warning of kind `key`, unless its kind wrote its share this second (then counted for the next). */
+  private warnRepeat(key: string, fields: Record<string, unknown>, msg: string): void {
+    const suppressed = this.repeatWarnings.take(key);
+    if (suppressed === undefined) return;
+    this.host.logger.warn(suppressed > 0 ? { ...fields, suppressed } : fields, msg);
   }
 
   /**
