@@ -165,7 +165,9 @@ export class SafQueue {
 
   /**
    * Stops sending (on close): no attempt starts from now on, and the attempts in flight (one being journaled still
-   * leaves) are waited for (at most their timeout, `min(requestTimeout, retryInterval)`), so that an answer to one is handed to the journal before it closes.
+   * leaves) are waited for (at most twice their timeout, `min(requestTimeout, retryInterval)`: the wait for a
+   * connection, then the answer's from the write, request-sender.ts `safAttempt`), so that an answer to one is handed
+   * to the journal before it closes.
    * What is unfinished stays in the journal for the next start.
    */
   async stop(): Promise<void> {
@@ -175,7 +177,7 @@ export class SafQueue {
     if (this.inFlight.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.min(this.settings.requestTimeout, this.settings.retryInterval) + 100);
+      timer = setTimeout(resolve, 2 * Math.min(this.settings.requestTimeout, this.settings.retryInterval) + 100);
     });
     await Promise.race([Promise.all([...this.inFlight]), bound]);
     clearTimeout(timer);
