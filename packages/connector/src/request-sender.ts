@@ -112,8 +112,10 @@ export class RequestSender {
    * `tried`: the caller asked the pool for a channel in this same turn and got none, so the wait (`acquire`) starts at
    * once, without asking again (a multiplex pool's `take` looks over every connection). `deadline` (send options):
    * the journal, the wait for a channel and the answer all end by it; a request not written by then never is.
+   * `answerFromWrite`: the deadline bounds only the wait for a channel, and the answer gets its whole `timeout` from
+   * the write (a SAF attempt: `safAttempt`).
    */
-  async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false, deadline?: number): Promise<ChannelResponse> {
+  async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false, deadline?: number, answerFromWrite = false): Promise<ChannelResponse> {
     const mti = mtiOf(message);
     const frame = this.frameOf(message, header, packed);
     const key = this.matchKey.ofRequest(message);
@@ -143,7 +145,7 @@ export class RequestSender {
         // a lease lets another node claim the entry and reverse an original that would then leave after its reversal.
         throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the ${mti} is not sent: its reversal was stored too long ago for a shared store's lease (this node stalled)`, { mti, field: 'safLease' });
       }
-      const wait = Math.min(timeout, left);
+      const wait = answerFromWrite ? timeout : Math.min(timeout, left);
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
         req = channelRequest(key, frame, mti, wait, resolve, reject);
         ch.send(req);
@@ -182,15 +184,17 @@ export class RequestSender {
 
   /**
    * One attempt of a SAF entry (a reversal, an advice stored with `saf: true`; the SAF queue keeps it, so no journal
-   * here), counted like any request: once in `requests` and `byMti`, then as a response, a timeout or an error. The
-   * whole attempt (the wait for a channel too) ends within `timeout` (its deadline), so that the SAF queue's `stop`,
-   * which waits that long, sees its outcome before the journal closes.
+   * here), counted like any request: once in `requests` and `byMti`, then as a response, a timeout or an error. Its
+   * wait for a channel ends within `timeout` (a link down: `ISO8583_ERR_CONNECTOR_DEADLINE`, never written), and its
+   * answer is awaited `timeout` from the write: an attempt written late in that wait (right after a reconnect) is
+   * not timed out moments after it left, and so sent again. The whole attempt ends within twice `timeout`, so that
+   * the SAF queue's `stop`, which waits that long, sees its outcome before the journal closes.
    */
   async safAttempt(message: MessageInput, timeout: number): Promise<ChannelResponse> {
     const mti = mtiOf(message);
     this.accounting.accepted(mti);
     try {
-      return await this.dispatch(message, timeout, undefined, false, undefined, false, performance.now() + timeout);
+      return await this.dispatch(message, timeout, undefined, false, undefined, false, performance.now() + timeout, true);
     } catch (err) {
       this.accounting.failed(mti, (err as Iso8583Error | undefined)?.code);
       throw err;

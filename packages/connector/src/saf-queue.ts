@@ -18,51 +18,29 @@
  * A file journal that cannot record an end does not hold it back: the entry ends in memory (saf-ends.ts).
  */
 import { performance } from 'node:perf_hooks';
-import { isApproved } from '@iso8583/codec';
+import { LogLimits } from '@iso8583/metrics';
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { journalState } from './saf-store.js';
-import type { JournalEntry, JournalState, ReversalJournal, SafEntryKind } from './saf-store.js';
+import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import { fieldText } from './match-key.js';
 import { transmissionTime } from './auto-fill.js';
 import { SafEnds } from './saf-ends.js';
 import type { SafCounts } from './saf-ends.js';
 import { attemptMti } from './saf-event.js';
+import { endsWith, giveUpLine, noneHere, wallWait } from './saf-entry.js';
+import type { Active } from './saf-entry.js';
 import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 
 export type { SafCounts, SafEnd, SafOutcome } from './saf-ends.js';
 export type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 export { attemptMti } from './saf-event.js';
 
-interface Active {
-  entry: JournalEntry;
-  kind: SafEntryKind;
-  /** Attempts recorded in the journal (each before it was sent). */
-  attempts: number;
-  /** Read back from the journal (a start, a take-over): every attempt here goes as a repeat (`attemptMti`). */
-  readBack: boolean;
-  timer: NodeJS.Timeout | undefined;
-  /** What the timer waits for: the entry's next attempt (`initialDelay`, `retryInterval`), or its `messageInterval` slot. */
-  waiting: 'attempt' | 'slot' | undefined;
-  /** When the timer fires, while `waiting` (`performance.now()` time). */
-  due: number;
-  /** When it expires (`expireAfter`), on this process's monotonic clock (`performance.now()`); Infinity without. */
-  expires: number;
-  /** The journal's state when an attempt was last sent unjournaled (logged once per entry and state). */
-  unjournaled?: JournalState;
-}
-
-/** Read back (a start, a take-over) and no attempt made in this run: whether its last recorded attempt left is unknown. */
-function noneHere(a: Active): boolean {
-  return a.readBack && a.attempts === (a.entry.attempts ?? 0);
-}
-
 /**
- * How long from now until `at + delay` on the wall clock, within [0, delay]: an entry journaled before the clock was
- * stepped back looks as if it came from the future, and would otherwise wait the step as well (an hour back: an hour).
+ * Lines a second, at most, for each kind of "will repeat" warning (an attempt unanswered, by error code; one answered
+ * with a code that does not end it): a backlog repeated to a host that is down writes one per entry per retry. The
+ * lines left out are counted in the next one written (`suppressed`); every attempt is still an event and a metric.
  */
-function wallWait(at: number, delay: number): number {
-  return Math.min(Math.max(at + delay - Date.now(), 0), delay);
-}
+export const SAF_REPEAT_WARNINGS_PER_SECOND = 5;
 
 /** Entries being sent until they end (see the file's opening comment). */
 export class SafQueue {
@@ -78,6 +56,8 @@ export class SafQueue {
    * another node sends an answered reversal again).
    */
   private readonly inFlight = new Set<Promise<void>>();
+  /** The cap on the "will repeat" warnings, per kind (`SAF_REPEAT_WARNINGS_PER_SECOND`). */
+  private readonly repeatWarnings = new LogLimits(SAF_REPEAT_WARNINGS_PER_SECOND);
 
   constructor(
     private readonly host: SafHost,
@@ -185,7 +165,9 @@ export class SafQueue {
 
   /**
    * Stops sending (on close): no attempt starts from now on, and the attempts in flight (one being journaled still
-   * leaves) are waited for (at most their timeout, `min(requestTimeout, retryInterval)`), so that an answer to one is handed to the journal before it closes.
+   * leaves) are waited for (at most twice their timeout, `min(requestTimeout, retryInterval)`: the wait for a
+   * connection, then the answer's from the write, request-sender.ts `safAttempt`), so that an answer to one is handed
+   * to the journal before it closes.
    * What is unfinished stays in the journal for the next start.
    */
   async stop(): Promise<void> {
@@ -195,7 +177,7 @@ export class SafQueue {
     if (this.inFlight.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.min(this.settings.requestTimeout, this.settings.retryInterval) + 100);
+      timer = setTimeout(resolve, 2 * Math.min(this.settings.requestTimeout, this.settings.retryInterval) + 100);
     });
     await Promise.race([Promise.all([...this.inFlight]), bound]);
     clearTimeout(timer);
@@ -227,13 +209,6 @@ export class SafQueue {
       terminal: fieldText(r['41']),
       attempt,
     };
-  }
-
-  /** Whether a response code ends an entry: any, with no `endCodes`; else the dialect's approval codes and `endCodes`. */
-  private endsWith(rc: unknown): boolean {
-    const codes = this.settings.endCodes;
-    if (codes === undefined) return true;
-    return typeof rc === 'string' && (isApproved(this.dialect, rc) || codes.includes(rc));
   }
 
   private async attempt(a: Active, slotted: boolean): Promise<void> {
@@ -295,7 +270,7 @@ export class SafQueue {
     const settled = this.host.sendReversal(message, timeout).then(
       (response) => {
         const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
-        if (this.endsWith(rc)) {
+        if (endsWith(this.dialect, this.settings, rc)) {
           this.active.delete(a.entry.id);
           const amount = a.entry.reversal['4'];
           const event: SafEvent = { stage: 'answered', ...base, responseCode: rc, amount: typeof amount === 'string' ? amount : undefined };
@@ -304,18 +279,25 @@ export class SafQueue {
           return;
         }
         if (this.stopped) return;
-        this.host.logger.warn({ ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
+        this.warnRepeat('refused', { ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
         this.host.reversalEvent({ stage: 'refused', ...base, responseCode: rc });
         this.next(a, base, started, startedAt, undefined);
       },
       (err: Iso8583Error) => {
         if (this.stopped) return;
-        this.host.logger.warn({ ...base, code: err.code }, 'SAF entry not answered: will repeat');
+        this.warnRepeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
         this.next(a, base, started, startedAt, err.code);
       },
     );
     // Settled once its outcome is handed to the journal (`ends.end` calls `done` in the same turn).
     settled.then(release, release);
+  }
+
+  /** A "will repeat" warning of kind `key`, unless its kind wrote its share this second (then counted for the next). */
+  private warnRepeat(key: string, fields: Record<string, unknown>, msg: string): void {
+    const suppressed = this.repeatWarnings.take(key);
+    if (suppressed === undefined) return;
+    this.host.logger.warn(suppressed > 0 ? { ...fields, suppressed } : fields, msg);
   }
 
   /**
@@ -374,23 +356,14 @@ export class SafQueue {
   }
 
   /**
-   * Gives `a` up without an answer, logged at once: at `error` when money may stay unreversed (any abandoned entry,
-   * and an expired reversal), else (an expired advice) at `warn`. `t0`/`at`: when its last attempt left, or now;
-   * `unknown`: an expired entry read back with attempts made by an earlier run and none here (the last one's outcome
-   * not known here).
+   * Gives `a` up without an answer, logged at once (`giveUpLine`, saf-entry.ts). `t0`/`at`: when its last attempt
+   * left, or now; `unknown`: an expired entry read back with attempts made by an earlier run and none here (the last
+   * one's outcome not known here).
    */
   private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now(), unknown = false): void {
     if (!this.active.delete(a.entry.id)) return;
     clearTimeout(a.timer);
-    const code = outcome === 'expired' ? 'ISO8583_WARN_SAF_EXPIRED' : 'ISO8583_WARN_SAF_ABANDONED';
-    const level = outcome === 'abandoned' || a.kind === 'reversal' ? 'error' : 'warn';
-    const earlier = 'stopped before the end of its last attempt was recorded (the host may have had it, and answered it: ask the host before acting)';
-    const msg =
-      outcome === 'expired'
-        ? unknown
-          ? `SAF entry expired: given up unsent; an earlier run attempted it and ${earlier}`
-          : 'SAF entry expired unanswered: given up'
-        : 'SAF entry abandoned after its last attempt';
+    const { code, level, msg } = giveUpLine(outcome, a.kind, unknown);
     this.host.logger[level]({ ...base, code }, msg);
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
     this.ends.end({ id: a.entry.id, end: { outcome, message, at, code }, t0, event: { stage: outcome, ...base, code } });

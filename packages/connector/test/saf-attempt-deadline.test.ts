@@ -1,7 +1,7 @@
-// A SAF attempt (a reversal, an advice stored with `saf: true`) ends within its timeout, min(requestTimeout,
-// retryInterval), the wait for a connection included: the SAF queue's stop waits that long for the attempts in flight,
-// so an attempt that could still be written after it (once a connection frees up) would be answered after the journal
-// closed, and the next start would send the answered entry again.
+// A SAF attempt (a reversal, an advice stored with `saf: true`) waits for a connection at most its timeout,
+// min(requestTimeout, retryInterval), and once written waits that long for its answer: the SAF queue's stop waits twice
+// that for the attempts in flight, so an attempt that could still be written after it (once a connection frees up)
+// would be answered after the journal closed, and the next start would send the answered entry again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { within } from '@iso8583/test-support';

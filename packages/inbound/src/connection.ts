@@ -272,7 +272,7 @@ export class InboundConnection implements Peer {
   private fail(code: InboundErrorCode, text: string, err?: unknown): void {
     this.#endCode ??= code;
     this.core.metrics.error(code);
-    // A client can cause one per connection it opens: at most a few lines a second for each code (log-limit.ts).
+    // A client can cause one per connection it opens: at most a few lines a second for each code (log-limit.ts in @iso8583/metrics).
     const suppressed = this.core.closeLines.take(code);
     if (suppressed !== undefined) {
       this.logger.warn({ code, ...(err === undefined ? {} : { cause: codeOf(err) }), ...(suppressed > 0 ? { suppressed } : {}) }, text);

@@ -5,7 +5,7 @@ import type { ResolvedInboundOptions } from './options.js';
 import type { Sequence } from './sequence.js';
 import type { DeadlineList } from './deadlines.js';
 import type { InFlight } from './pipeline.js';
-import type { LogLimit, LogLimits } from './log-limit.js';
+import type { LogLimit, LogLimits } from '@iso8583/metrics';
 
 /** What every connection of an endpoint shares: options, codec, sequences, counters, logger. */
 export interface EndpointCore {
@@ -22,7 +22,7 @@ export interface EndpointCore {
   nextMessageId(): string;
   /** The sequence timeouts of the messages in flight (`options.sequenceTimeout`; see deadlines.ts). */
   readonly deadlines: DeadlineList<InFlight>;
-  /** The cap on the warning written for each frame that does not decode (see log-limit.ts). */
+  /** The cap on the warning written for each frame that does not decode (see log-limit.ts in @iso8583/metrics). */
   readonly decodeWarnings: LogLimit;
   /**
    * The cap on the line written when the endpoint closes a connection or a handshake (a timeout, an eviction, broken

@@ -13,7 +13,7 @@ import { createAllowList } from './allow-list.js';
 import { InboundConnection } from './connection.js';
 import type { EndpointCore } from './core.js';
 import { DeadlineList } from './deadlines.js';
-import { LogLimit, LogLimits } from './log-limit.js';
+import { LogLimit, LogLimits } from '@iso8583/metrics';
 import { sequenceExpired } from './pipeline.js';
 import type { InFlight } from './pipeline.js';
 import { codeOf, inboundError } from './errors.js';
@@ -30,9 +30,9 @@ import type { CloseOptions, ConnectionInfo, InboundEndpoint, InboundEndpointEven
 
 export type { CloseOptions, ConnectionInfo, DisconnectInfo, InboundEndpoint, InboundEndpointEvents } from './endpoint-api.js';
 
-/** Warnings a second, at most, for frames that do not decode (the rest are counted; see log-limit.ts). */
+/** Warnings a second, at most, for frames that do not decode (the rest are counted; see log-limit.ts in @iso8583/metrics). */
 const DECODE_WARNINGS_PER_SECOND = 20;
-/** Warnings a second, at most, for each kind of refused connection (the rest are counted; see log-limit.ts). */
+/** Warnings a second, at most, for each kind of refused connection (the rest are counted; see log-limit.ts in @iso8583/metrics). */
 const REFUSAL_WARNINGS_PER_SECOND = 20;
 /**
  * Lines a second, at most, for each code of a connection or handshake the endpoint closed (a failed TLS handshake, a

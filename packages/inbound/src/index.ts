@@ -17,7 +17,7 @@ export { registerSequence, loadSequence } from './sequence-registry.js';
 export { INBOUND_ERROR_CODES } from './errors.js';
 export type { InboundErrorCode } from './errors.js';
 export { responseMti } from './response.js';
-export { LogLimit, LogLimits } from './log-limit.js';
+export { LogLimit, LogLimits } from '@iso8583/metrics';
 export { createHostSimulator, HOST_RESPONSE_CODES } from './host-simulator/host-simulator.js';
 export type { HostSimulator, HostSimulatorOptions } from './host-simulator/host-simulator.js';
 export type { SimulatedCard } from './host-simulator/cards.js';

@@ -308,7 +308,7 @@ function decodeFailed(core: EndpointCore, frame: Frame, peer: Peer, err: unknown
   if (peer.formatError()) return;
   const field = isIso8583Error(err) ? err.field : undefined;
   const recovered = recoverFields(core.codec, frame.payload, field);
-  // At most a few lines a second for the endpoint (see log-limit.ts); the metric counts every frame.
+  // At most a few lines a second for the endpoint (see log-limit.ts in @iso8583/metrics); the metric counts every frame.
   const suppressed = core.decodeWarnings.take();
   if (suppressed !== undefined) {
     peer.logger.warn(

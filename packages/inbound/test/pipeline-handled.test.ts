@@ -17,7 +17,7 @@ import { handleFrame, sequenceExpired } from '../src/pipeline.js';
 import type { InFlight } from '../src/pipeline.js';
 import type { Sequence } from '../src/index.js';
 import type { LateResultHandler, SequenceResult } from '../src/sequence.js';
-import { LogLimit, LogLimits } from '../src/log-limit.js';
+import { LogLimit, LogLimits } from '@iso8583/metrics';
 import { purchase } from './support/client.js';
 import { gate } from './support/gates.js';
 

@@ -8,4 +8,5 @@ export { histogramSamples } from './exposition.js';
 export type { MetricData, MetricSample, MetricType } from './exposition.js';
 export { ScrapedMetric } from './scraped.js';
 export { promClient } from './prom-client.js';
+export { LogLimit, LogLimits } from './log-limit.js';
 export type { ReadSamples } from './scraped.js';

@@ -1,8 +1,9 @@
 /**
- * A cap on a log line that a client can cause once per frame or per connection (a frame that does not decode, a
- * refused connection, a duplicate request answered by the gateway): at most `perSecond` lines a second; the lines left out are counted and the next line written says how many
+ * A cap on a log line that can come once per frame, per connection or per queued entry (a frame that does not decode,
+ * a refused connection, a duplicate request answered by the gateway, a SAF attempt unanswered while the host is down):
+ * at most `perSecond` lines a second; the lines left out are counted and the next line written says how many
  * (`suppressed`). Every occurrence is still counted in the metrics; only the log is bounded, so a client flooding
- * garbage cannot make the endpoint spend its time writing log lines.
+ * garbage, or a backlog repeated to a host that is down, cannot make a process spend its time (and disk) on log lines.
  */
 import { performance } from 'node:perf_hooks';
 

@@ -1,0 +1,65 @@
+/**
+ * One entry of the SAF queue (saf-queue.ts) and what is read from it alone: its state while it is being sent
+ * (`Active`), its clocks, whether an answer ends it, and the line written when it is given up.
+ */
+import { isApproved } from '@iso8583/codec';
+import type { Dialect } from '@iso8583/codec';
+import type { JournalEntry, JournalState, SafEntryKind } from './saf-store.js';
+import type { SafSettings } from './saf-event.js';
+
+/** An entry being sent (saf-queue.ts), until it ends. */
+export interface Active {
+  entry: JournalEntry;
+  kind: SafEntryKind;
+  /** Attempts recorded in the journal (each before it was sent). */
+  attempts: number;
+  /** Read back from the journal (a start, a take-over): every attempt here goes as a repeat (`attemptMti`). */
+  readBack: boolean;
+  timer: NodeJS.Timeout | undefined;
+  /** What the timer waits for: the entry's next attempt (`initialDelay`, `retryInterval`), or its `messageInterval` slot. */
+  waiting: 'attempt' | 'slot' | undefined;
+  /** When the timer fires, while `waiting` (`performance.now()` time). */
+  due: number;
+  /** When it expires (`expireAfter`), on this process's monotonic clock (`performance.now()`); Infinity without. */
+  expires: number;
+  /** The journal's state when an attempt was last sent unjournaled (logged once per entry and state). */
+  unjournaled?: JournalState;
+}
+
+/** Read back (a start, a take-over) and no attempt made in this run: whether its last recorded attempt left is unknown. */
+export function noneHere(a: Active): boolean {
+  return a.readBack && a.attempts === (a.entry.attempts ?? 0);
+}
+
+/**
+ * How long from now until `at + delay` on the wall clock, within [0, delay]: an entry journaled before the clock was
+ * stepped back looks as if it came from the future, and would otherwise wait the step as well (an hour back: an hour).
+ */
+export function wallWait(at: number, delay: number): number {
+  return Math.min(Math.max(at + delay - Date.now(), 0), delay);
+}
+
+/** Whether a response code ends an entry: any, with no `endCodes`; else the dialect's approval codes and `endCodes`. */
+export function endsWith(dialect: Dialect, settings: SafSettings, rc: unknown): boolean {
+  const codes = settings.endCodes;
+  if (codes === undefined) return true;
+  return typeof rc === 'string' && (isApproved(dialect, rc) || codes.includes(rc));
+}
+
+/**
+ * The line written when an entry is given up without an answer: at `error` when money may stay unreversed (any
+ * abandoned entry, and an expired reversal), else (an expired advice) at `warn`; `unknown`: an expired entry read back
+ * with attempts made by an earlier run and none here (the last one's outcome not known here).
+ */
+export function giveUpLine(outcome: 'abandoned' | 'expired', kind: SafEntryKind, unknown: boolean): { code: string; level: 'error' | 'warn'; msg: string } {
+  const code = outcome === 'expired' ? 'ISO8583_WARN_SAF_EXPIRED' : 'ISO8583_WARN_SAF_ABANDONED';
+  const level = outcome === 'abandoned' || kind === 'reversal' ? 'error' : 'warn';
+  const earlier = 'stopped before the end of its last attempt was recorded (the host may have had it, and answered it: ask the host before acting)';
+  const msg =
+    outcome === 'expired'
+      ? unknown
+        ? `SAF entry expired: given up unsent; an earlier run attempted it and ${earlier}`
+        : 'SAF entry expired unanswered: given up'
+      : 'SAF entry abandoned after its last attempt';
+  return { code, level, msg };
+}
