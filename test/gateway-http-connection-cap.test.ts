@@ -8,11 +8,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { httpCall } from '@iso8583/test-support';
+import { httpCall, midRequest, rawHttp, readUntil, within } from '@iso8583/test-support';
+import type { RawHttp } from '@iso8583/test-support';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-http-cap-'));
@@ -23,60 +22,11 @@ const METRICS_CAP = 64;
 /** A deadline for what must happen well before Fastify's keep-alive timeout (72 s) or the request bound (30 s). */
 const DEADLINE = 15_000;
 
-/** A raw client connection: what it read, and a promise of its close. */
-interface Raw {
-  socket: Socket;
-  text(): string;
-  closed: Promise<void>;
-}
-
-function raw(port: number): Raw {
-  const socket = connect(port, '127.0.0.1');
-  let text = '';
-  socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  socket.on('error', () => undefined);
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  return { socket, text: () => text, closed };
-}
-
-/** Resolves once `conn` has read `pattern` (rejects if it closes first). */
-function read(conn: Raw, pattern: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const look = (): void => {
-      if (pattern.test(conn.text())) {
-        conn.socket.off('data', look);
-        resolve();
-      }
-    };
-    conn.socket.on('data', look);
-    void conn.closed.then(() => reject(new Error(`closed before ${String(pattern)}: ${JSON.stringify(conn.text())}`)));
-    look();
-  });
-}
-
-/** Rejects with `what` unless `promise` settles within `ms`. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(what)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
 /** A keep-alive connection that has been answered once and now sits idle between requests. */
-async function idleKeepAlive(port: number, path: string): Promise<Raw> {
-  const conn = raw(port);
+async function idleKeepAlive(port: number, path: string): Promise<RawHttp> {
+  const conn = rawHttp(port);
   conn.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
-  await read(conn, /^HTTP\/1\.1 \d{3}[\s\S]*\r\n\r\n/);
-  return conn;
-}
-
-/** A connection whose request head has arrived (the server's `100 Continue` says so) and whose `body` is not sent yet. */
-async function midRequest(port: number, body: string): Promise<Raw> {
-  const conn = raw(port);
-  const length = Buffer.byteLength(body);
-  conn.socket.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`);
-  await read(conn, /^HTTP\/1\.1 100 Continue/);
+  await readUntil(conn, /^HTTP\/1\.1 \d{3}[\s\S]*\r\n\r\n/);
   return conn;
 }
 
@@ -85,7 +35,7 @@ const purchase = (stan: string): string =>
 
 describe('the gateway\'s HTTP connection caps', () => {
   let gw: Awaited<ReturnType<typeof startGateway>>;
-  const opened: Raw[] = [];
+  const opened: RawHttp[] = [];
   before(async () => {
     const bank = await startSimulator();
     gw = await startGateway([
@@ -103,7 +53,7 @@ describe('the gateway\'s HTTP connection caps', () => {
   });
 
   test('at the cap, the oldest idle keep-alive connection is closed and the new client is answered', async () => {
-    const idle: Raw[] = [];
+    const idle: RawHttp[] = [];
     for (let i = 0; i < CAP; i++) idle.push(await idleKeepAlive(gw.http.port, '/nothing-here'));
     opened.push(...idle);
     const answer = await httpCall(gw.http.port, 'POST', '/', { 'content-type': 'application/json' }, purchase('000301'));
@@ -113,24 +63,24 @@ describe('the gateway\'s HTTP connection caps', () => {
   });
 
   test('every connection mid-request: a new one is answered 503 ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS, and served again once one ends', async () => {
-    const busy: Raw[] = [];
+    const busy: RawHttp[] = [];
     const bodies = Array.from({ length: CAP }, (_, i) => purchase(`00031${i}`));
-    for (const body of bodies) busy.push(await midRequest(gw.http.port, body));
+    for (const body of bodies) busy.push(await midRequest(gw.http.port, Buffer.byteLength(body)));
     opened.push(...busy);
-    const refused = raw(gw.http.port);
+    const refused = rawHttp(gw.http.port);
     await within(refused.closed, DEADLINE, 'the connection over the cap was neither answered nor closed');
     assert.match(refused.text(), /^HTTP\/1\.1 503 /);
     assert.match(refused.text(), /"code":"ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS"/);
     // The first one's body comes: it is answered, and its connection, idle again, makes room for the next client.
     busy[0]!.socket.write(bodies[0]!);
-    await read(busy[0]!, /HTTP\/1\.1 200 [\s\S]*"39":"00"/);
+    await readUntil(busy[0]!, /HTTP\/1\.1 200 [\s\S]*"39":"00"/);
     const answer = await httpCall(gw.http.port, 'POST', '/', { 'content-type': 'application/json' }, purchase('000302'));
     assert.equal(answer.status, 200, answer.body);
   });
 
   test(`the --metrics port holds ${METRICS_CAP} connections: the oldest idle one is closed for a scrape`, async () => {
     const port = gw.metrics!.port;
-    const idle: Raw[] = [];
+    const idle: RawHttp[] = [];
     for (let i = 0; i < METRICS_CAP; i++) idle.push(await idleKeepAlive(port, '/stats'));
     opened.push(...idle);
     const scrape = await httpCall(port, 'GET', '/metrics', {});

@@ -46,7 +46,7 @@ test('a repeat (0201) sent to node B while node A\'s purchase is pending in the 
 
   // The purchase reaches the bank through node A, which dies before any answer.
   const first = post(a, purchase('0200')).catch(() => undefined);
-  await waitUntil(() => bank.seen.some((m) => m['0'] === '0200'), { what: 'the purchase at the bank' });
+  await waitUntil(() => bank.messages().some((m) => m['0'] === '0200'), { what: 'the purchase at the bank' });
   a.process.kill('SIGKILL');
   await a.process.exited;
   await first;
@@ -54,7 +54,7 @@ test('a repeat (0201) sent to node B while node A\'s purchase is pending in the 
   const repeat = await post(b, purchase('0201'));
   assert.equal(repeat.status, 400, `the repeat refused: ${repeat.body}`);
   assert.match(repeat.body, /ISO8583_ERR_CONNECTOR_DUPLICATE_KEY/);
-  assert.deepEqual(bank.seen.filter((m) => m['0'] === '0201'), [], 'the repeat never reached the bank');
+  assert.deepEqual(bank.messages().filter((m) => m['0'] === '0201'), [], 'the repeat never reached the bank');
 
   // Node B takes node A's reversal over once its lease ends, and the bank answers it.
   bank.answer();
@@ -67,7 +67,7 @@ test('a repeat (0201) sent to node B while node A\'s purchase is pending in the 
   } finally {
     await store.end();
   }
-  assert.ok(bank.seen.some((m) => m['0'] === '0401' && m['11'] === '000042'), 'the purchase reversed at the bank');
+  assert.ok(bank.messages().some((m) => m['0'] === '0401' && m['11'] === '000042'), 'the purchase reversed at the bank');
   // Once reversed, the terminal's next transaction with a new STAN goes through (not refused for good).
   const next = await post(b, { ...purchase('0200'), '11': '000043' });
   assert.notEqual(next.status, 400, next.body);

@@ -8,14 +8,12 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
 import pg from 'pg';
-import { MessageStream, createCodec, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { exitWithin, startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import { startBank } from './helpers/silent-bank.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -28,74 +26,6 @@ after(async () => {
   cluster.destroy();
   rmSync(work, { recursive: true, force: true });
 });
-
-const codec = createCodec('iso87ascii');
-
-interface Seen {
-  message: IsoMessage;
-  /** The connection it came on: 0 = the first gateway to connect, 1 = the second. */
-  link: number;
-}
-
-/**
- * The bank: never answers a purchase (its outcome is unknown: the gateway reverses it), and answers reversals only
- * once told, and only on `answerLink`'s connection; records everything, and each reversal it answers.
- */
-async function startReversalBank(): Promise<{
-  port: number;
-  seen: Seen[];
-  links: () => number;
-  answerOn: (link: number) => void;
-  answered: Map<string, number>;
-  afterAnswer: Seen[];
-  close: () => Promise<void>;
-}> {
-  const seen: Seen[] = [];
-  const answered = new Map<string, number>();
-  const afterAnswer: Seen[] = [];
-  let answerLink: number | undefined;
-  let links = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    const link = links++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
-      frame: (frame) => {
-        const message = stream.decode(frame).message;
-        seen.push({ message, link });
-        const mti = String(message['0']);
-        if (mti === '0800') stream.send({ '0': '0810', '11': String(message['11']), '39': '00', '70': String(message['70']) });
-        if (mti !== '0400' && mti !== '0401') return;
-        const stan = String(message['11']);
-        // A reversal of an original already reversed here: the defect this test exists to catch.
-        if (answered.has(stan)) afterAnswer.push({ message, link });
-        if (link !== answerLink) return;
-        answered.set(stan, (answered.get(stan) ?? 0) + 1);
-        const reply: IsoMessage = { '0': responseMti(mti) ?? '0410', '39': '00' };
-        for (const f of ['3', '4', '7', '11', '41', '49', '90']) if (typeof message[f] === 'string') reply[f] = message[f];
-        stream.send(reply);
-      },
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    seen,
-    links: () => links,
-    answerOn: (link) => {
-      answerLink = link;
-    },
-    answered,
-    afterAnswer,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 function purchase(terminal: string, stan: number): IsoMessage {
   return {
@@ -123,7 +53,7 @@ async function post(http: { host: string; port: number }, message: IsoMessage): 
 describe('two gateway nodes on one PostgreSQL store', () => {
   test('SIGKILL one while reversals are pending: the other takes them over and each original is reversed exactly once', async () => {
     const url = cluster.createDatabase('two_gateways');
-    const bank = await startReversalBank();
+    const bank = await startBank();
     const flags = [
       '--upstream', `127.0.0.1:${bank.port}`,
       '--store', url,
@@ -165,7 +95,7 @@ describe('two gateway nodes on one PostgreSQL store', () => {
     await waitUntil(nodeATimeouts, { what: "node A's four timed-out purchases in node B's GET /transactions, before A is killed" });
     a.process.kill('SIGKILL');
     assert.equal((await a.process.exited).signal, 'SIGKILL');
-    bank.answerOn(1);
+    bank.answer(1);
     await waitUntil(() => bank.answered.size === 8, { what: 'every purchase reversed (node B taking over node A\'s)', timeoutMs: 30_000 });
     const store = new pg.Pool({ connectionString: url });
     try {

@@ -51,7 +51,7 @@ test('two nodes naming the same upstreams in another order: a dead node\'s rever
     }),
   );
   assert.deepEqual(statuses, [504, 504, 504]);
-  await waitUntil(() => stans.every((n) => bank1.seen.some((m) => m['0'] === '0400' && m['11'] === stan(n))), { what: 'node A reversing each purchase at bank 1' });
+  await waitUntil(() => stans.every((n) => bank1.messages().some((m) => m['0'] === '0400' && m['11'] === stan(n))), { what: 'node A reversing each purchase at bank 1' });
   a.process.kill('SIGKILL');
   await a.process.exited;
 
@@ -68,8 +68,8 @@ test('two nodes naming the same upstreams in another order: a dead node\'s rever
   } finally {
     await store.end();
   }
-  assert.deepEqual(bank2.seen.filter(isReversal).map((m) => m['11']), [], 'no reversal of a bank 1 purchase sent to bank 2');
+  assert.deepEqual(bank2.messages().filter(isReversal).map((m) => m['11']), [], 'no reversal of a bank 1 purchase sent to bank 2');
   for (const n of stans) {
-    assert.ok(bank1.seen.some((m) => m['0'] === '0401' && m['11'] === stan(n)), `the reversal of ${stan(n)} resumed at bank 1 (0401)`);
+    assert.ok(bank1.messages().some((m) => m['0'] === '0401' && m['11'] === stan(n)), `the reversal of ${stan(n)} resumed at bank 1 (0401)`);
   }
 });

@@ -8,9 +8,9 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { within } from '@iso8583/test-support';
+import { midRequest, within } from '@iso8583/test-support';
 import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
 
 /** A host that takes connections and answers nothing: what matters here is when the gateway closes its link. */
@@ -71,29 +71,18 @@ describe('gateway – the order of a graceful stop with several upstreams', () =
 
     // An HTTP request the server has read the head of (it answered 100 Continue) and whose body never comes: the
     // server cannot close until its request deadline answers it 408.
-    const client = connect({ host: gw.http.host, port: gw.http.port });
-    client.on('error', () => undefined);
-    let heard = '';
-    const continued = new Promise<void>((resolve) => {
-      client.on('data', (chunk: Buffer) => {
-        heard += chunk.toString('latin1');
-        if (heard.includes('100 Continue')) resolve();
-      });
-    });
-    const clientClosed = once(client, 'close');
-    client.write(`POST / HTTP/1.1\r\nHost: ${gw.http.host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n`);
-    await within(continued, 10_000, 'the gateway to read the request head');
-    client.write('{"0":"0200"');
+    const client = await within(midRequest(gw.http.port, 100, gw.http.host), 10_000, 'the gateway to read the request head');
+    client.socket.write('{"0":"0200"');
 
     const order: string[] = [];
-    const httpDone = clientClosed.then(() => order.push('http client closed'));
+    const httpDone = client.closed.then(() => order.push('http client closed'));
     const secondDone = second.linkClosed.then(() => order.push('second upstream closed'));
     const firstDone = first.linkClosed.then(() => order.push('first upstream closed'));
     gw.process.kill('SIGTERM');
     await gw.process.waitForLine(/SIGTERM: stopping/);
     assert.equal((await exitWithin(gw.process, 30_000, 'the gateway to stop')).code, 0);
     await within(Promise.all([httpDone, secondDone, firstDone]), 10_000, 'every connection to close');
-    assert.match(heard, /HTTP\/1\.1 408/, 'the stalled request was answered by its deadline');
+    assert.match(client.text(), /HTTP\/1\.1 408/, 'the stalled request was answered by its deadline');
     assert.equal(order[0], 'http client closed', `the HTTP server closed first: ${order.join(', ')}`);
   });
 });

@@ -27,6 +27,9 @@ export const DIALECT_ROWS: readonly FlagRow[] = [
   { flag: 'lenient', kind: 'boolean', help: 'accept characters that a field type does not allow (as some hosts send)' },
 ];
 
+/** The most fixed header bytes a frame carries (the connector's and the inbound endpoint's `headerBytes` limit). */
+export const MAX_HEADER_BYTES = 64;
+
 /** `--frame`, `--header-bytes`, `--header-hex` and `--length-includes-header`. */
 export const FRAME_ROWS: readonly FlagRow[] = [
   {
@@ -34,7 +37,7 @@ export const FRAME_ROWS: readonly FlagRow[] = [
     help: `the length header: ${FRAME_CHOICES.join(', ')} (none: the stream is cut by decoding the message)`,
   },
   {
-    flag: 'header-bytes', kind: 'integer', arg: 'N', min: 0, max: 64, default: 0,
+    flag: 'header-bytes', kind: 'integer', arg: 'N', min: 0, max: MAX_HEADER_BYTES, default: 0,
     help: 'fixed header bytes after the length and before the message (e.g. 5 for a TPDU)',
   },
   { flag: 'header-hex', kind: 'string', arg: 'HEX', help: 'the fixed header to send (sets --header-bytes to its length)' },
@@ -135,7 +138,7 @@ export function readFrameFlags(values: FlagValues, defaultFrame?: LengthHeader):
   const frame = choiceFlag(values, 'frame', FRAME_CHOICES) ?? defaultFrame;
   const hex = stringFlag(values, 'header-hex');
   const header = hex === undefined ? undefined : hexToBytes(hex, '--header-hex');
-  let headerBytes = integerFlag(values, 'header-bytes', { min: 0, max: 64 });
+  let headerBytes = integerFlag(values, 'header-bytes', { min: 0, max: MAX_HEADER_BYTES });
   if (header !== undefined) {
     if (headerBytes !== undefined && headerBytes !== header.length) {
       throw cliError('ISO8583_ERR_CLI_OPTION', '--header-bytes does not match the length of --header-hex',

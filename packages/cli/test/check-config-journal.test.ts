@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal, FileTransactionLog } from '@iso8583/connector';
+import { tmpfsFolder } from '@iso8583/test-support';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { checkGatewayConfig } from '../src/gateway/check-config.js';
 import { BIN, runCli } from './cli-process.js';
@@ -126,16 +127,8 @@ test('--check-config reads the day files of the transaction log by the connector
 test('--check-config: a journal folder on a disk with less free space than the journal file needs is refused with ENOSPC, as the start fails', async (t) => {
   // A real full disk: a 1 MiB tmpfs under the 4 MiB a start writes (unmounted before the test's folder goes). Mounting
   // needs root.
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-check-full-'));
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { encoding: 'utf8' });
-  t.after(() => {
-    if (mounted.status === 0) spawnSync('umount', [dir]);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  if (mounted.status !== 0) {
-    t.skip(`cannot mount a tmpfs (needs root): ${mounted.stderr.trim()}`);
-    return;
-  }
+  const dir = tmpfsFolder(t, '1m', 'iso8583-check-full-');
+  if (dir === undefined) return;
   const journal = join(dir, 'journal');
   assert.throws(() => check('--reversal-journal', journal), {
     code: 'ISO8583_ERR_GATEWAY_CONFIG',
@@ -149,16 +142,8 @@ test('--check-config: a journal folder on a disk with less free space than the j
 test('--check-config: a journal whose live records do not fit beside the file the start writes is refused with ENOSPC, as the start fails', async (t) => {
   // A real disk of 9 MiB: the 4 MiB journal file holding about 1.4 MB of live reversals leaves 5 MiB free, more than
   // the 4 MiB preallocated part, less than what the start writes before the old file is gone (the records, then 4 MiB).
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-check-live-'));
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=9m', 'tmpfs', dir], { encoding: 'utf8' });
-  t.after(() => {
-    if (mounted.status === 0) spawnSync('umount', [dir]);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  if (mounted.status !== 0) {
-    t.skip(`cannot mount a tmpfs (needs root): ${mounted.stderr.trim()}`);
-    return;
-  }
+  const dir = tmpfsFolder(t, '9m', 'iso8583-check-live-');
+  if (dir === undefined) return;
   const journal = join(dir, 'journal');
   const made = new FileJournal(journal);
   await made.open();

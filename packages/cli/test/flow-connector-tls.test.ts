@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertificates } from '@iso8583/test-support';
-import { isIso8583Error } from '@iso8583/codec';
-import { loadFlow } from '../src/index.js';
 import { runCli } from './cli-process.js';
+import { flowPathProblems } from './flow-problems.js';
 
 type After = { after(fn: () => unknown): void };
 
@@ -24,30 +23,18 @@ function flowFile(t: After, tls: Record<string, string>): string {
   return file;
 }
 
-/** The problems (`/path: reason`) of loading the flow, or [] when it loads. */
-function problemsOf(file: string): string[] {
-  try {
-    loadFlow(file, {});
-    return [];
-  } catch (err) {
-    assert.ok(isIso8583Error(err));
-    assert.equal(err.code, 'ISO8583_ERR_FLOW_INVALID', err.message);
-    return (err.problems ?? []).map((p) => `${p.field.replace(/^.*flow\.json:\d+:\d+ /, '')}: ${p.reason}`);
-  }
-}
-
 test('flow connector tls – a ca with no certificate, or a key of another certificate, is refused at its path', (t) => {
   const certs = makeCertificates();
   t.after(() => certs.cleanup());
-  assert.deepEqual(problemsOf(flowFile(t, { ca: 'not a certificate' })), ['/connectors/bank/tls/ca: no PEM certificate']);
-  assert.deepEqual(problemsOf(flowFile(t, { ca: certs.serverKey })), ['/connectors/bank/tls/ca: no PEM certificate']);
-  const mismatch = problemsOf(flowFile(t, { ca: certs.ca, cert: certs.clientCert, key: certs.serverKey }));
+  assert.deepEqual(flowPathProblems(flowFile(t, { ca: 'not a certificate' })), ['/connectors/bank/tls/ca: no PEM certificate']);
+  assert.deepEqual(flowPathProblems(flowFile(t, { ca: certs.serverKey })), ['/connectors/bank/tls/ca: no PEM certificate']);
+  const mismatch = flowPathProblems(flowFile(t, { ca: certs.ca, cert: certs.clientCert, key: certs.serverKey }));
   assert.equal(mismatch.length, 1);
   assert.match(mismatch[0] as string, /^\/connectors\/bank\/tls\/key: the private key does not go with tls\.cert/);
   // The material never shows in a reason.
   assert.ok(!mismatch[0]?.includes('BEGIN'));
-  assert.deepEqual(problemsOf(flowFile(t, { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey })), []);
-  assert.deepEqual(problemsOf(flowFile(t, { servername: 'localhost' })), []);
+  assert.deepEqual(flowPathProblems(flowFile(t, { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey })), []);
+  assert.deepEqual(flowPathProblems(flowFile(t, { servername: 'localhost' })), []);
 });
 
 test('flow connector tls – run --check names the connector\'s tls.ca and exits 1', async (t) => {

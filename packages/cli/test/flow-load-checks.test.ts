@@ -10,6 +10,7 @@ import { isIso8583Error } from '@iso8583/codec';
 import { loadFlow } from '../src/index.js';
 import { readConfigFile } from '../src/gateway/config.js';
 import { runCli } from './cli-process.js';
+import { flowProblems } from './flow-problems.js';
 
 type After = { after(fn: () => unknown): void };
 
@@ -25,14 +26,7 @@ const POS = { pos: { port: 0, sequence: 'host-simulator' } };
 function problemsOf(dir: string, text: string): string[] {
   const file = join(dir, 'flow.json');
   writeFileSync(file, text);
-  try {
-    loadFlow(file, {});
-    return [];
-  } catch (err) {
-    assert.ok(isIso8583Error(err));
-    assert.equal(err.code, 'ISO8583_ERR_FLOW_INVALID', err.message);
-    return (err.problems ?? []).map((p) => `${p.field.slice(dir.length + 1)}: ${p.reason}`);
-  }
+  return flowProblems(file);
 }
 
 /** `line:column` (1-based) where `needle` first occurs in `text` after `from`: where the value a problem names starts. */

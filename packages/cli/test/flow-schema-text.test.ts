@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isIso8583Error } from '@iso8583/codec';
-import { flowSchema, loadFlow } from '../src/index.js';
+import { flowSchema } from '../src/index.js';
+import { flowProblems } from './flow-problems.js';
 
 type Schema = { description?: string; type?: unknown; anyOf?: Schema[]; properties?: Record<string, Schema>; additionalProperties?: unknown };
 
@@ -47,13 +47,7 @@ test('flow schema – transactionLog and store: what the text names is what the 
   /** The codes of the problems of a flow whose one connector has `extra`, or [] when it loads. */
   const problems = (extra: Record<string, unknown>): string[] => {
     writeFileSync(file, JSON.stringify({ connectors: { bank: { host: '127.0.0.1', port: 1, ...extra } } }));
-    try {
-      loadFlow(file, { PG_URL: 'postgresql://u@127.0.0.1:1/db' });
-      return [];
-    } catch (err) {
-      assert.ok(isIso8583Error(err));
-      return (err.problems ?? []).map((p) => `${p.field.slice(dir.length + 1)}: ${p.reason}`);
-    }
+    return flowProblems(file, { PG_URL: 'postgresql://u@127.0.0.1:1/db' });
   };
   assert.deepEqual(problems({ transactionLog: false }), []);
   for (const bad of [true, {}, 'file']) assert.equal(problems({ transactionLog: bad }).length, 1, JSON.stringify(bad));

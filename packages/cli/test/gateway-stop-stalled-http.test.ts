@@ -6,12 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { within } from '@iso8583/test-support';
+import { midRequest, within } from '@iso8583/test-support';
 import { BIN } from './cli-process.js';
 
 test('gateway: a stop with an HTTP request stalled mid-body answers it 408 and ends in order, not at --shutdown-deadline', async (t) => {
@@ -34,24 +32,13 @@ test('gateway: a stop with an HTTP request stalled mid-body answers it 408 and e
   const port = await within(ready, 20_000, 'the gateway to be ready');
 
   // The head read (100 Continue), part of the body sent, the rest never.
-  const client = connect({ host: '127.0.0.1', port });
-  client.on('error', () => undefined);
-  let heard = '';
-  const continued = new Promise<void>((resolve) => {
-    client.on('data', (chunk: Buffer) => {
-      heard += chunk.toString('latin1');
-      if (heard.includes('100 Continue')) resolve();
-    });
-  });
-  const clientClosed = once(client, 'close');
-  client.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n`);
-  await within(continued, 10_000, 'the gateway to read the request head');
-  client.write('{"0":"0200"');
+  const client = await within(midRequest(port, 100), 10_000, 'the gateway to read the request head');
+  client.socket.write('{"0":"0200"');
 
   child.kill('SIGTERM');
   assert.equal(await within(ended, 30_000, 'the gateway to stop'), 0, stderr);
-  await within(clientClosed, 10_000, 'the client connection to close');
-  assert.match(heard, /HTTP\/1\.1 408 .*ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT/s, 'the stalled request was answered 408');
+  await within(client.closed, 10_000, 'the client connection to close');
+  assert.match(client.text(), /HTTP\/1\.1 408 .*ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT/s, 'the stalled request was answered 408');
   assert.doesNotMatch(stderr, /shutdown deadline passed/, 'the stop ended in order, not at its deadline');
   assert.match(stdout, /gateway stopped\n$/);
 });

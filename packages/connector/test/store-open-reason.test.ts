@@ -4,10 +4,10 @@
 // A symbolic link to itself (ELOOP) or a folder in the place of a file fail the same way for root: these run as any user.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileJournal, FileTransactionLog, JOURNAL_FILE, LOCK_FILE, TRANSACTION_LOCK_FILE, transactionFile } from '../src/index.js';
+import { tmpfsFolder } from '@iso8583/test-support';
 import { tempDir } from './helpers/setup.js';
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -61,14 +61,9 @@ test('FileTransactionLog.open – a day file or the lock that cannot be read fai
 });
 
 test('FileJournal.open on a full disk – ENOSPC names the file the start could not write, and leaves nothing in the folder', async (t) => {
-  const dir = tempDir(t, 'journal-full-disk');
   // A real full disk: a 1 MiB tmpfs under the 4 MiB preallocation of a new journal. Mounting needs root.
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { encoding: 'utf8' });
-  if (mounted.status !== 0) {
-    t.skip(`cannot mount a tmpfs (needs root): ${mounted.stderr.trim()}`);
-    return;
-  }
-  t.after(() => spawnSync('umount', [dir]));
+  const dir = tmpfsFolder(t, '1m', 'iso8583-journal-full-disk-');
+  if (dir === undefined) return;
   await assert.rejects(new FileJournal(dir).open(), {
     code: 'ISO8583_ERR_CONNECTOR_JOURNAL',
     message: new RegExp(`cannot be opened: ENOSPC \\(no space left on device\\): ${escape(join(dir, JOURNAL_FILE))}\\.tmp$`),

@@ -3,7 +3,7 @@
  * help). The config file schema, the argument specs, the defaults and the help are all made from these rows.
  */
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';
-import { FRAME_CHOICES } from '../flags.js';
+import { FRAME_CHOICES, MAX_HEADER_BYTES } from '../flags.js';
 import { CONSOLE_ROWS } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
 import type { GatewayConfig } from './config.js';
@@ -39,9 +39,9 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'frame', flag: 'frame', kind: 'choice', choices: FRAME_CHOICES, default: 'binary2', help: 'upstream length header' },
   { key: 'clientFrame', flag: 'client-frame', kind: 'choice', choices: FRAME_CHOICES, defaultText: '--frame', help: 'POS length header' },
   { key: 'lengthIncludesHeader', flag: 'length-includes-header', kind: 'boolean', default: false, help: 'the length counts itself' },
-  { key: 'headerBytes', flag: 'header-bytes', kind: 'integer', arg: 'N', default: 0, help: 'fixed header bytes upstream, e.g. 5 for a TPDU' },
+  { key: 'headerBytes', flag: 'header-bytes', kind: 'integer', arg: 'N', max: MAX_HEADER_BYTES, default: 0, help: 'fixed header bytes upstream, e.g. 5 for a TPDU' },
   { key: 'clientCloseAfterReply', flag: 'client-close-after-reply', kind: 'boolean', default: false, help: 'end a POS connection once its answer is written (one request per connection, as SocketQueue does)' },
-  { key: 'clientHeaderBytes', flag: 'client-header-bytes', kind: 'integer', arg: 'N', defaultText: '--header-bytes', help: 'fixed header bytes of POS clients' },
+  { key: 'clientHeaderBytes', flag: 'client-header-bytes', kind: 'integer', arg: 'N', max: MAX_HEADER_BYTES, defaultText: '--header-bytes', help: 'fixed header bytes of POS clients' },
   { key: 'tls', flag: 'tls', kind: 'boolean', default: false, help: 'TLS towards the upstream' },
   { key: 'tlsCa', flag: 'tls-ca', kind: 'string', arg: 'FILE', help: 'CA file (PEM) of the upstream certificate' },
   { key: 'tlsCert', flag: 'tls-cert', kind: 'string', arg: 'FILE', help: 'client certificate file (PEM) for the upstream' },
@@ -53,7 +53,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'clientTlsCa', flag: 'client-tls-ca', kind: 'string', arg: 'FILE', help: 'CA file (PEM): require POS client certificates' },
   { key: 'terminalQueue', flag: 'terminal-queue', aliases: ['queueLockTerminal'], kind: 'boolean', default: false, help: 'one request at a time per terminal (field 41); on with SocketQueue\'s names (--queueLockTerminal=false turns it off)' },
   { key: 'reversalJournal', flag: 'reversal-journal', kind: 'string', arg: 'DIR', defaultText: '$XDG_STATE_HOME/iso8583/upstream, else ~/.local/state/iso8583/upstream', help: 'directory of the durable reversal journal' },
-  { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', aliases: ['saf-retry-interval'], kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms between attempts of an unanswered reversal or advice (SAF)' },
+  { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', aliases: ['saf-retry-interval'], kind: 'integer', arg: 'MS', min: 1, max: MAX_TIMER_DELAY, default: 10_000, help: 'ms between attempts of an unanswered reversal or advice (SAF)' },
   { key: 'store', flag: 'store', kind: 'string', arg: 'URL', pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://', defaultText: 'the file journal of --reversal-journal', help: 'keep reversals in PostgreSQL, shared by several gateway nodes: postgresql://USER@HOST:PORT/DB' },
   { key: 'safLease', flag: 'saf-lease', kind: 'integer', arg: 'MS', min: 100, max: MAX_TIMER_DELAY, default: 30_000, help: 'with --store: ms a node holds a reversal without renewing; a dead node\'s are taken over after it' },
   { key: 'noReversal', flag: 'no-reversal', aliases: ['noAutoReversal'], kind: 'boolean', default: false, help: 'do not reverse requests whose outcome is unknown (and no SAF queue)' },
@@ -64,10 +64,10 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'safMaxAttempts', flag: 'saf-max-attempts', kind: 'integer', arg: 'N', default: 0, help: 'attempts before a SAF entry is abandoned, 0 = until answered' },
   { key: 'safExpireAfter', flag: 'saf-expire-after', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'ms after journaling at which an unanswered SAF entry expires, 0 = never' },
   { key: 'safEndCodes', flag: 'saf-end-codes', kind: 'string', arg: 'CODES', pattern: '^[0-9A-Za-z]{2,3}(,[0-9A-Za-z]{2,3})*$', defaultText: 'any answer ends an entry', help: 'response codes (comma-separated) that end a SAF entry besides the dialect approval codes; other codes repeat it' },
-  { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 30_000, help: 'ms to wait for the upstream answer (and for an HTTP client to send its request, at least 2000: then 408)' },
+  { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', arg: 'MS', min: 1, max: MAX_REQUEST_TIMEOUT, default: 30_000, help: 'ms to wait for the upstream answer (and for an HTTP client to send its request, at least 2000: then 408)' },
   { key: 'echoInterval', flag: 'echo-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 60_000, help: 'ms without a message received before an echo test (0 = off); after an unanswered echo a new connection answers one before it is used' },
   { key: 'signOn', flag: 'sign-on', kind: 'boolean', default: false, help: 'sign on (0800/001) and off with the upstream' },
-  { key: 'maxConnections', flag: 'max-connections', kind: 'integer', arg: 'N', default: 1000, help: 'most POS connections at once' },
+  { key: 'maxConnections', flag: 'max-connections', kind: 'integer', arg: 'N', min: 1, default: 1000, help: 'most POS connections at once' },
   { key: 'httpMaxConnections', flag: 'http-max-connections', kind: 'integer', arg: 'N', min: 1, default: 1000, help: 'most HTTP connections at once: for a new one the oldest without a request in progress is closed, and only when every one is mid-request is the new one refused (503)' },
   { key: 'firstMessageTimeout', flag: 'first-message-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms from accept within which a POS client must send its first message, else it is closed, 0 = never (terminals that connect before they have a transaction need more)' },
   { key: 'idleTimeout', flag: 'idle-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 300_000, help: 'ms before an idle POS connection is closed, 0 = never' },

@@ -6,6 +6,7 @@
  */
 import type { RouteRule } from '@iso8583/connector';
 import { cliError } from '../args.js';
+import { MAX_HEADER_BYTES } from '../flags.js';
 import { gatewayError } from './errors.js';
 
 /** One named upstream of the gateway; a setting it does not give is the gateway's own. */
@@ -75,7 +76,7 @@ export const UPSTREAMS_SCHEMA = {
       upstream: { type: 'string', pattern: HOST_PORT },
       dialect: { type: 'string', minLength: 1 },
       frame: { type: 'string', minLength: 1 },
-      headerBytes: { type: 'integer', minimum: 0, maximum: 64 },
+      headerBytes: { type: 'integer', minimum: 0, maximum: MAX_HEADER_BYTES },
       tls: { type: 'boolean' },
       tlsCa: { type: 'string', minLength: 1 },
       tlsCert: { type: 'string', minLength: 1 },
