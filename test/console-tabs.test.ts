@@ -160,6 +160,21 @@ describe('the console\'s event stream in a browser', { skip: browserSkip() }, ()
     }
   });
 
+  test('--http-token: a tab signing in again (?token=) and signing out signs out the tab that signed in first', async () => {
+    const gw = guarded as ConsoleGateway;
+    const first = await openConsole(browser as TestBrowser, gw);
+    const second = await openConsole(browser as TestBrowser, gw);
+    try {
+      await statusIs(first, 'live');
+      await statusIs(second, 'live');
+      await Promise.all([second.waitForNavigation(), second.click('#sign-out')]);
+      await statusIs(first, 'signed out: reload to sign in');
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
   test('--http-token: after a sign-out, tabs opening together after a new sign-in get one stream, not one each', async () => {
     const gw = guarded as ConsoleGateway;
     const context = (browser as TestBrowser).context;
