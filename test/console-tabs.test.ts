@@ -2,7 +2,7 @@
  * The console's event stream in a real browser (Debian's chromium through playwright-core) against the real gateway
  * binary: many tabs of one address share one stream (a browser keeps six connections to an address over HTTP/1.1),
  * a server error (a proxy's 502) is told apart from being signed out and retried, sign-out ends the session in every
- * tab, and the charts place the snapshots by their time.
+ * tab (and tabs opening together after a new sign-in get one stream), and the charts place the snapshots by their time.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -157,6 +157,78 @@ describe('the console\'s event stream in a browser', { skip: browserSkip() }, ()
     } finally {
       await first.close();
       await second.close();
+    }
+  });
+
+  test('--http-token: a tab signing in again (?token=) and signing out signs out the tab that signed in first', async () => {
+    const gw = guarded as ConsoleGateway;
+    const first = await openConsole(browser as TestBrowser, gw);
+    const second = await openConsole(browser as TestBrowser, gw);
+    try {
+      await statusIs(first, 'live');
+      await statusIs(second, 'live');
+      await Promise.all([second.waitForNavigation(), second.click('#sign-out')]);
+      await statusIs(first, 'signed out: reload to sign in');
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  test('--http-token: after a sign-out, tabs opening together after a new sign-in get one stream, not one each', async () => {
+    const gw = guarded as ConsoleGateway;
+    const context = (browser as TestBrowser).context;
+    const lead = await context.newPage();
+    // Counts the page's EventSources that are open (made and not closed), and the most at once.
+    await lead.addInitScript(() => {
+      const counts = { open: 0, most: 0 };
+      (globalThis as unknown as { streamCounts: typeof counts }).streamCounts = counts;
+      const Real = (globalThis as unknown as { EventSource: new (url: string) => { close(): void } }).EventSource;
+      class Counted extends Real {
+        #closed = false;
+        constructor(url: string) {
+          super(url);
+          counts.open += 1;
+          counts.most = Math.max(counts.most, counts.open);
+        }
+        override close(): void {
+          if (!this.#closed) counts.open -= 1;
+          this.#closed = true;
+          super.close();
+        }
+      }
+      (globalThis as unknown as { EventSource: unknown }).EventSource = Counted;
+    });
+    const counts = (): Promise<{ open: number; most: number }> => lead.evaluate(() => (globalThis as unknown as { streamCounts: { open: number; most: number } }).streamCounts);
+    const out = await context.newPage();
+    const pages: Page[] = [];
+    try {
+      await lead.goto(`${gw.base}/console?token=${encodeURIComponent(TOKEN)}`);
+      await statusIs(lead, 'live');
+      await out.goto(`${gw.base}/console`);
+      await statusIs(out, 'live');
+      await Promise.all([out.waitForNavigation(), out.click('#sign-out')]);
+      await statusIs(lead, 'signed out: reload to sign in');
+      assert.equal((await counts()).open, 0, 'the stream of the session signed out is closed');
+      const signIn = await context.request.post(`${gw.base}/console/login`, { form: { token: TOKEN }, maxRedirects: 0 });
+      assert.equal(signIn.status(), 303);
+      // Two tabs asking at once (their `sync`s reach the holder back to back, before its stream says hello), then two
+      // real tabs opening together.
+      await out.evaluate(() => {
+        const channel = new BroadcastChannel('iso8583-console-stream');
+        channel.postMessage({ type: 'sync' });
+        channel.postMessage({ type: 'sync' });
+        channel.close();
+      });
+      await statusIs(lead, 'live');
+      pages.push(...(await Promise.all([context.newPage(), context.newPage()])));
+      await Promise.all(pages.map((page) => page.goto(`${gw.base}/console`)));
+      for (const page of [lead, ...pages]) await statusIs(page, 'live');
+      const seen = await counts();
+      assert.equal(seen.open, 1, 'the holder keeps one stream');
+      assert.equal(seen.most, 1, 'never two streams at once');
+    } finally {
+      for (const page of [lead, out, ...pages]) await page.close();
     }
   });
 

@@ -13,7 +13,9 @@
 // has: the history, the list, the status. Without Web Locks (a page served over plain HTTP on an address other than
 // the machine's own is not a secure context), each tab opens its own stream, and says so when it waits too long.
 const LOCK = 'iso8583-console-stream';
-const stream = { channel: undefined, leader: false, hello: undefined, recent: undefined, status: undefined, retry: 1000, timer: undefined };
+// `events`: the tab's EventSource (one at most: a new one closes it); `opening`: one is opened and has not said hello
+// (nor been refused), so a `sync` does not open another.
+const stream = { channel: undefined, leader: false, hello: undefined, recent: undefined, status: undefined, retry: 1000, timer: undefined, events: undefined, opening: false };
 
 function setStatus(status) {
   stream.status = status;
@@ -70,8 +72,12 @@ function resend() {
 
 function openStream() {
   clearTimeout(stream.timer);
+  if (stream.events) stream.events.close();
   const events = new EventSource('/console/events');
+  stream.events = events;
+  stream.opening = true;
   events.addEventListener('hello', (e) => {
+    stream.opening = false;
     stream.retry = 1000;
     const hello = JSON.parse(e.data);
     deliver('hello', hello);
@@ -87,7 +93,7 @@ function openStream() {
     }
     // The answer was not a stream, and the browser gives up: why (the status is not told to the page) is asked.
     events.close();
-    void diagnose();
+    void diagnose(events);
   };
   if (!stream.channel) {
     // Each tab its own stream: one waiting for a connection says why it may wait.
@@ -98,14 +104,17 @@ function openStream() {
 }
 
 /** Signed out (401: the session expired, signed out, or the token changed), or a server error: retried after a while. */
-async function diagnose() {
+async function diagnose(events) {
   let status;
   try {
     status = (await fetch('/console/api/session', { cache: 'no-store' })).status;
   } catch {
     status = 0;
   }
+  // Another stream was opened meanwhile: it is the one that says what happens.
+  if (stream.events !== events) return;
   if (status === 401) {
+    stream.opening = false;
     deliver('status', { state: 'closed', text: 'signed out: reload to sign in' });
     return;
   }
@@ -127,8 +136,10 @@ function connect() {
     if (m.type === 'sync') {
       // A tab that opens after a sign-out may come from a new sign-in (the cookie is the browser's): the stream is
       // tried again, and every tab goes live with it if so.
-      if (stream.leader && stream.status && stream.status.state === 'closed') openStream();
-      else if (stream.leader) resend();
+      // Once: tabs that open together each ask, and the stream already opening is the one they wait for.
+      if (stream.leader && stream.status && stream.status.state === 'closed') {
+        if (!stream.opening) openStream();
+      } else if (stream.leader) resend();
     } else if (!stream.leader && Object.hasOwn(HANDLERS, m.type)) {
       HANDLERS[m.type](m.data);
     }

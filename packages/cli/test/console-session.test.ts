@@ -199,3 +199,37 @@ test('console session – two consoles of one host with their own tokens keep bo
   assert.equal(await statusOf(`${a}/console/api/session`, { headers: { cookie } }), 200, 'the first console\'s session');
   assert.equal(await statusOf(`${b}/console/api/session`, { headers: { cookie } }), 200, 'the second console\'s session');
 });
+
+test('console session – a sign-in with the browser\'s live cookie ends that session: sign-out then ends both (and the first stream)', async (t) => {
+  const base = await guardedApp(t);
+  const first = await signIn(base);
+  const stream = await openStream(base, first.cookie);
+  t.after(() => stream.close());
+  // The same browser signs in again (another tab, ?token=): its cookie goes with the request and is replaced.
+  const again = await fetch(`${base}/console?token=${TOKEN}`, { redirect: 'manual', headers: { cookie: first.cookie } });
+  await again.arrayBuffer();
+  assert.equal(again.status, 303);
+  const second = (again.headers.get('set-cookie') ?? '').split(';')[0] as string;
+  assert.notEqual(second, first.cookie);
+  await within(stream.ended, 10_000, 'the stream of the replaced session ends');
+  assert.equal(await statusOf(`${base}/console/api/session`, { headers: { cookie: first.cookie } }), 401, 'the replaced cookie');
+  assert.equal(await statusOf(`${base}/console/api/session`, { headers: { cookie: second } }), 200, 'the new cookie');
+  const out = await statusOf(`${base}/console/logout`, { method: 'POST', headers: { cookie: second } });
+  assert.equal(out, 303);
+  assert.equal(await statusOf(`${base}/console/api/session`, { headers: { cookie: first.cookie } }), 401, 'after sign-out: the first');
+  assert.equal(await statusOf(`${base}/console/api/session`, { headers: { cookie: second } }), 401, 'after sign-out: the second');
+  // The form does the same, and a wrong token ends nothing.
+  const third = await signIn(base);
+  const wrong = await fetch(`${base}/console/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: third.cookie },
+    body: new URLSearchParams({ token: `x${TOKEN}` }).toString(),
+  });
+  await wrong.arrayBuffer();
+  assert.equal(wrong.status, 401);
+  assert.equal(await statusOf(`${base}/console/api/session`, { headers: { cookie: third.cookie } }), 200, 'a wrong token ends nothing');
+  const fourth = await signIn(base, { cookie: third.cookie });
+  assert.equal(await statusOf(`${base}/console/api/session`, { headers: { cookie: third.cookie } }), 401, 'replaced by the form');
+  assert.equal(await statusOf(`${base}/console/api/session`, { headers: { cookie: fourth.cookie } }), 200);
+});

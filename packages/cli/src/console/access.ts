@@ -114,14 +114,20 @@ function refuse(request: FastifyRequest, reply: FastifyReply, wrong: boolean, bo
  * `POST /console/login` (the form) and `GET /console?token=...`, which set the session cookie and go to `/console`.
  * The form's content type (`application/x-www-form-urlencoded`, at most 4 KB) is read on `POST /console/login` alone:
  * on any other route a form body is what that route makes of it (SocketQueue's routes read it as JSON), never fields.
- * `POST /console/logout` ends the request's session (if any), clears its cookie and goes to `/console` (the form).
+ * A sign-in that comes with a live session cookie ends that session (the browser's cookie is replaced: a sign-out
+ * then ends every session of the browser). `POST /console/logout` ends the request's session (if any), clears its
+ * cookie and goes to `/console` (the form).
  * `body`: the JSON shape of a 401. Default {@link errorBody}. `sessions`: the sessions' lifetime and cookie. Default:
  * {@link ConsoleSessions}' defaults (8 hours, `Secure` over TLS only).
  */
 export function requireToken(app: FastifyInstance, token: string, body: RefusalBody = errorBody, sessions: ConsoleSessionOptions = {}): void {
   const live = new ConsoleSessions(token, sessions);
-  const signIn = (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
-    reply.code(303).header('cache-control', 'no-store').header('set-cookie', live.cookie(sessionCookieName(request.headers.host), live.issue(), overTls(request))).header('location', '/console').send();
+  const signIn = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const name = sessionCookieName(request.headers.host);
+    // The new cookie replaces the browser's: the session it held ends (and its stream), or a sign-out would miss it.
+    live.end(cookieOf(request.headers.cookie, name));
+    return reply.code(303).header('cache-control', 'no-store').header('set-cookie', live.cookie(name, live.issue(), overTls(request))).header('location', '/console').send();
+  };
   app.addHook('onRequest', async (request, reply) => {
     const path = pathOf(request);
     // The form and its style sheet carry nothing but the form; signing out asks for nothing (it only ends a session).
