@@ -20,6 +20,8 @@ const FORM = 'application/x-www-form-urlencoded';
 
 import { ConsoleSessions, sessionCookieName } from './session.js';
 import type { ConsoleSessionOptions } from './session.js';
+import { SignInGuard } from './guard.js';
+import type { SignInGuardOptions } from './guard.js';
 
 /** The digest both sides of a comparison are reduced to: equal lengths, so `timingSafeEqual` applies. */
 function digest(text: string): Buffer {
@@ -71,12 +73,21 @@ export function credentialsHold(request: IncomingMessage): boolean {
   return stillAuthorized.get(request)?.() ?? true;
 }
 
-/** Whether a request carries the token (bearer) or a live session cookie; what says it still does, or `undefined`. */
-function authorized(request: FastifyRequest, token: string, sessions: ConsoleSessions): (() => boolean) | undefined {
+/** The token of an `Authorization: Bearer TOKEN` header, or `undefined` when the request has none. */
+function bearerOf(request: FastifyRequest): string | undefined {
   const auth = request.headers.authorization;
-  if (typeof auth === 'string' && /^Bearer\s+/i.test(auth)) return sameToken(auth.replace(/^Bearer\s+/i, ''), token) ? () => true : undefined;
+  return typeof auth === 'string' && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '') : undefined;
+}
+
+/** Whether a request carries a live session cookie; what says it still does, or `undefined`. */
+function sessionOf(request: FastifyRequest, sessions: ConsoleSessions): (() => boolean) | undefined {
   const cookie = cookieOf(request.headers.cookie, sessionCookieName(request.headers.host));
   return sessions.expiry(cookie) === undefined ? undefined : () => sessions.expiry(cookie) !== undefined;
+}
+
+/** The address of the peer a request came from (the socket's, never a forwarded header). */
+function peerOf(request: FastifyRequest): string {
+  return request.raw.socket.remoteAddress ?? '';
 }
 
 /** Whether the request came over TLS on this socket (never from `X-Forwarded-Proto`). */
@@ -110,6 +121,22 @@ function refuse(request: FastifyRequest, reply: FastifyReply, wrong: boolean, bo
 }
 
 /**
+ * Answers 429 `ISO8583_ERR_CONSOLE_TOO_MANY_ATTEMPTS` with `Retry-After` (whole seconds) to a peer locked out for
+ * `ms` (guard.ts); the token it sent is not compared. The sign-in form's routes answer the form, saying so.
+ */
+function lockedOut(request: FastifyRequest, reply: FastifyReply, ms: number, body: RefusalBody, guard: SignInGuard): FastifyReply {
+  guard.refused();
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  const path = pathOf(request);
+  reply.code(429).header('cache-control', 'no-store').header('retry-after', String(seconds));
+  const message = `too many wrong tokens from this address: try again in ${seconds} s`;
+  const page = (request.method === 'GET' && (path === '/console' || path === '/console/')) || path === '/console/login';
+  if (page) return pageHeaders(reply).type('text/html; charset=utf-8').send(loginPage(false, message));
+  const err = consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_ATTEMPTS', message);
+  return reply.send(body(request, { code: err.code, message: err.message }));
+}
+
+/**
  * Puts every route of `app` behind `token` (an `onRequest` hook: call before routes and plugins are added), and adds
  * `POST /console/login` (the form) and `GET /console?token=...`, which set the session cookie and go to `/console`.
  * The form's content type (`application/x-www-form-urlencoded`, at most 4 KB) is read on `POST /console/login` alone:
@@ -118,10 +145,32 @@ function refuse(request: FastifyRequest, reply: FastifyReply, wrong: boolean, bo
  * then ends every session of the browser). `POST /console/logout` ends the request's session (if any), clears its
  * cookie and goes to `/console` (the form).
  * `body`: the JSON shape of a 401. Default {@link errorBody}. `sessions`: the sessions' lifetime and cookie. Default:
- * {@link ConsoleSessions}' defaults (8 hours, `Secure` over TLS only).
+ * {@link ConsoleSessions}' defaults (8 hours, `Secure` over TLS only). `guard`: how wrong tokens lock their peer out
+ * (guard.ts: 429 `ISO8583_ERR_CONSOLE_TOO_MANY_ATTEMPTS`). Default: {@link SignInGuard}'s defaults (5 wrong tokens in a
+ * minute lock the peer out for a minute, doubling up to 15 minutes).
  */
-export function requireToken(app: FastifyInstance, token: string, body: RefusalBody = errorBody, sessions: ConsoleSessionOptions = {}): void {
+export function requireToken(
+  app: FastifyInstance,
+  token: string,
+  body: RefusalBody = errorBody,
+  sessions: ConsoleSessionOptions = {},
+  guard: SignInGuardOptions = {},
+): void {
   const live = new ConsoleSessions(token, sessions);
+  const guesses = new SignInGuard(guard);
+  // A token from a locked-out peer is refused unread (an answer that accepted the right one would be its oracle);
+  // a wrong one counts against its peer, a right one at sign-in clears it. `undefined`: the token is right.
+  const check = (request: FastifyRequest, reply: FastifyReply, given: string, signingIn: boolean): FastifyReply | undefined => {
+    const peer = peerOf(request);
+    const locked = guesses.lockedFor(peer);
+    if (locked > 0) return lockedOut(request, reply, locked, body, guesses);
+    if (!sameToken(given, token)) {
+      guesses.failed(peer);
+      return refuse(request, reply, true, body);
+    }
+    if (signingIn) guesses.succeeded(peer);
+    return undefined;
+  };
   const signIn = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const name = sessionCookieName(request.headers.host);
     // The new cookie replaces the browser's: the session it held ends (and its stream), or a sign-out would miss it.
@@ -138,12 +187,21 @@ export function requireToken(app: FastifyInstance, token: string, body: RefusalB
       // Trimmed as the flag and the file are (a token has no surrounding blanks): a pasted token keeps working.
       const given = typeof query === 'string' ? query.trim() : undefined;
       if (given !== undefined) {
-        if (!sameToken(given, token)) return refuse(request, reply, true, body);
+        const refused = check(request, reply, given, true);
+        if (refused !== undefined) return refused;
         // Off the address bar and out of the history: the cookie carries the session from here on.
         return signIn(request, reply);
       }
     }
-    const holds = authorized(request, token, live);
+    const bearer = bearerOf(request);
+    if (bearer !== undefined) {
+      const refused = check(request, reply, bearer, false);
+      if (refused !== undefined) return refused;
+      stillAuthorized.set(request.raw, () => true);
+      return undefined;
+    }
+    // A session cookie: a MAC no guess reaches, accepted from a locked-out peer too (it tells nothing of the token).
+    const holds = sessionOf(request, live);
     if (holds === undefined) return refuse(request, reply, false, body);
     stillAuthorized.set(request.raw, holds);
     return undefined;
@@ -157,8 +215,8 @@ export function requireToken(app: FastifyInstance, token: string, body: RefusalB
     login.post('/console/login', async (request, reply) => {
       const field = (request.body as Record<string, unknown> | undefined)?.token;
       // Trimmed as the flag and the file are: a token pasted with a blank or a line end around it is the token.
-      if (typeof field !== 'string' || !sameToken(field.trim(), token)) return refuse(request, reply, true, body);
-      return signIn(request, reply);
+      const refused = check(request, reply, typeof field === 'string' ? field.trim() : '', true);
+      return refused ?? signIn(request, reply);
     });
     login.post('/console/logout', async (request, reply) => {
       const name = sessionCookieName(request.headers.host);

@@ -7,6 +7,8 @@ import { Iso8583Error } from '@iso8583/codec';
 export const CONSOLE_ERROR_CODES = {
   ISO8583_ERR_CONSOLE_UNAUTHORIZED:
     'The HTTP port asks for a token (`--http-token`, `--http-token-file`) and the request has none, a wrong one, or a console session that expired or was signed out (401).',
+  ISO8583_ERR_CONSOLE_TOO_MANY_ATTEMPTS:
+    'A token (bearer, the sign-in form, `/console?token=`) from an address that tried 5 wrong ones within a minute: refused without being compared for a minute, doubled at each next lockout up to 15 minutes, with `Retry-After`; a console session cookie still holds (429).',
   ISO8583_ERR_CONSOLE_HOST:
     'A request to an HTTP port without a token, or to the gateway\'s `--metrics` port, whose `Host` is a name other than the bound address or `localhost` (a DNS-rebinding page); IP addresses are answered (421).',
   ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT:
@@ -34,6 +36,7 @@ declare module '@iso8583/codec' {
 /** The HTTP status of each console code. */
 export const CONSOLE_HTTP_STATUS: Readonly<Record<ConsoleErrorCode, number>> = {
   ISO8583_ERR_CONSOLE_UNAUTHORIZED: 401,
+  ISO8583_ERR_CONSOLE_TOO_MANY_ATTEMPTS: 429,
   ISO8583_ERR_CONSOLE_HOST: 421,
   ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT: 408,
   ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS: 503,

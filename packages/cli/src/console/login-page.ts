@@ -1,7 +1,10 @@
 /** The console's login form: the page `/console` answers (401) when the HTTP port asks for a token and has none. */
 
-/** The HTML of the login form; `wrong` says that a token was given and refused. */
-export function loginPage(wrong: boolean): string {
+/**
+ * The HTML of the login form; `wrong` says that a token was given and refused; `lockedOut` (no HTML in it), that the
+ * peer tried too many wrong tokens (429). Default: none.
+ */
+export function loginPage(wrong: boolean, lockedOut?: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -14,6 +17,7 @@ export function loginPage(wrong: boolean): string {
 <main>
 <h1>iso8583 console</h1>
 <p>This HTTP port asks for a token (<code>--http-token</code> or <code>--http-token-file</code>).</p>
+${lockedOut === undefined ? '' : `<p class="error" id="login-error">ISO8583_ERR_CONSOLE_TOO_MANY_ATTEMPTS: ${lockedOut}.</p>`}
 ${wrong ? '<p class="error" id="login-error">ISO8583_ERR_CONSOLE_UNAUTHORIZED: that token is not the one the server was started with.</p>' : ''}
 <form method="post" action="/console/login">
 <label>Token <input type="password" name="token" id="token" autocomplete="current-password" autofocus required></label>

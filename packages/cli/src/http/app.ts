@@ -24,6 +24,8 @@ import { requireToken } from '../console/access.js';
 import { mountConsole } from '../console/routes.js';
 import type { ConsoleOptions } from '../console/routes.js';
 import type { ConsoleSessionOptions } from '../console/session.js';
+import { guardReporting } from '../console/guard-report.js';
+import type { SignInGuardOptions } from '../console/guard.js';
 import type { Logger } from 'pino';
 
 /** What `GET /stats` and `GET /metrics` show. */
@@ -53,6 +55,11 @@ export interface HttpAppOptions {
   token?: string;
   /** The console's sessions signed in with the token: lifetime, `Secure` cookie (console/session.ts). Default: its defaults. */
   sessions?: ConsoleSessionOptions;
+  /**
+   * How wrong tokens lock their peer out (console/guard.ts); the lockouts are logged to `logger` and counted in
+   * `monitoring`'s registry. Default: its defaults (5 wrong tokens in a minute: a minute, doubling up to 15).
+   */
+  guard?: SignInGuardOptions;
   /** Mount the operator console (`/console`; console/routes.ts). Default: not mounted. */
   console?: ConsoleOptions;
   /** Log every request ({@link logRequests}). Default: no request log. */
@@ -176,7 +183,10 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   // The address listened on, for the Host check of a port without a token (host-check.ts).
   let bound: string | undefined;
   if (options.token === undefined) requireKnownHost(app, () => bound, true, refusal);
-  if (options.token !== undefined) requireToken(app, options.token, refusal, options.sessions);
+  if (options.token !== undefined) {
+    const guard = { ...guardReporting(options.logger, options.monitoring?.registry), ...options.guard };
+    requireToken(app, options.token, refusal, options.sessions, guard);
+  }
   if (options.console !== undefined) mountConsole(app, { ...options.console, signOut: options.token !== undefined }, options.logger);
   if (options.logger !== undefined) logRequests(app, options.logger, options.logEveryRequest);
   if (options.monitoring !== undefined) addMonitoring(app, options.monitoring);

@@ -1,0 +1,181 @@
+/**
+ * Token guessing on an HTTP port that asks for a token: the wrong tokens a peer tries (a bearer token, the sign-in
+ * form, `/console?token=`) are counted by peer address; after {@link DEFAULT_GUARD_LIMIT} in
+ * {@link DEFAULT_GUARD_WINDOW} the peer is refused for a while (429 `ISO8583_ERR_CONSOLE_TOO_MANY_ATTEMPTS`, with
+ * `Retry-After`), every token it sends refused **without being compared**: the lockout doubles each time the peer
+ * earns another one, up to {@link DEFAULT_GUARD_MAX_LOCKOUT}.
+ *
+ * A right token is refused too while its peer is locked out: an answer that accepted it would tell the right guess
+ * from the wrong ones, and the lockout would bound nothing. What a locked-out peer keeps is its console sessions (a
+ * session cookie is a MAC no guess reaches, so accepting it tells nothing about the token), and requests without a
+ * token get their usual 401 (the sign-in form). Only a successful sign-in (the form, `?token=`) clears its peer's
+ * record: a bearer request that succeeds does not, or an API client behind the same address would wipe a guesser's
+ * count every second.
+ *
+ * Memory is bounded: at most {@link DEFAULT_GUARD_PEERS} peers are remembered, the one not seen longest forgotten first.
+ * IPv6 addresses are counted by their /64 (one host holds all of it).
+ */
+
+/** Wrong tokens from one peer, within {@link DEFAULT_GUARD_WINDOW}, that lock it out: 5. */
+export const DEFAULT_GUARD_LIMIT = 5;
+/** The window wrong tokens are counted in, in ms: 1 minute. */
+export const DEFAULT_GUARD_WINDOW = 60_000;
+/** The first lockout, in ms: 1 minute (then 2, 4, 8, up to the longest). */
+export const DEFAULT_GUARD_LOCKOUT = 60_000;
+/** The longest lockout, in ms: 15 minutes; a peer quiet that long after its lockout starts afresh. */
+export const DEFAULT_GUARD_MAX_LOCKOUT = 15 * 60_000;
+/** The most peers remembered at once: 10 000 (the one not seen longest is forgotten first). */
+export const DEFAULT_GUARD_PEERS = 10_000;
+/** The most log lines about locked-out peers in a minute: 10 (the next one says how many were not logged). */
+const LOG_LINES_PER_MINUTE = 10;
+
+/** What the guard tells about a peer it locks out (a log line: the peer's address, never a token). */
+export type GuardNotice = (peer: string, lockoutMs: number, suppressed: number) => void;
+
+/** Options of {@link SignInGuard}. */
+export interface SignInGuardOptions {
+  /** Wrong tokens within `window` that lock a peer out. Default {@link DEFAULT_GUARD_LIMIT} (5). */
+  limit?: number;
+  /** The window wrong tokens are counted in, in ms. Default {@link DEFAULT_GUARD_WINDOW} (1 minute). */
+  window?: number;
+  /** The first lockout, in ms (doubled at each next one). Default {@link DEFAULT_GUARD_LOCKOUT} (1 minute). */
+  lockout?: number;
+  /** The longest lockout, in ms. Default {@link DEFAULT_GUARD_MAX_LOCKOUT} (15 minutes). */
+  maxLockout?: number;
+  /** The most peers remembered. Default {@link DEFAULT_GUARD_PEERS} (10 000). */
+  peers?: number;
+  /** The clock, ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+  /** Told when a peer is locked out, at most 10 times a minute. Default: nobody. */
+  notice?: GuardNotice;
+  /** Told of each wrong token (`failure`) and each token refused unread (`refused`), for a metric. Default: nobody. */
+  count?: (what: 'failure' | 'refused') => void;
+}
+
+/** One peer's record. */
+interface Peer {
+  /** Wrong tokens in the current window. */
+  failures: number;
+  /** When the current window began (ms). */
+  since: number;
+  /** Locked out until (ms); 0: not locked out. */
+  until: number;
+  /** Lockouts earned so far (each doubles the next). */
+  strikes: number;
+}
+
+/** The key a peer is counted by: an IPv4 address as it is, an IPv6 one by its /64. */
+export function peerKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped !== null) return mapped[1] as string;
+  if (!address.includes(':')) return address;
+  const [head = '', tail] = address.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
+}
+
+/** Counts wrong tokens by peer and locks out the peers that try too many. */
+export class SignInGuard {
+  readonly #limit: number;
+  readonly #window: number;
+  readonly #lockout: number;
+  readonly #maxLockout: number;
+  readonly #cap: number;
+  readonly #now: () => number;
+  readonly #notice: GuardNotice | undefined;
+  readonly #count: ((what: 'failure' | 'refused') => void) | undefined;
+  /** By peer key, the one seen longest ago first. */
+  readonly #peers = new Map<string, Peer>();
+  #logMinute = 0;
+  #logLines = 0;
+  #suppressed = 0;
+
+  constructor(options: SignInGuardOptions = {}) {
+    this.#limit = options.limit ?? DEFAULT_GUARD_LIMIT;
+    this.#window = options.window ?? DEFAULT_GUARD_WINDOW;
+    this.#lockout = options.lockout ?? DEFAULT_GUARD_LOCKOUT;
+    this.#maxLockout = options.maxLockout ?? DEFAULT_GUARD_MAX_LOCKOUT;
+    this.#cap = options.peers ?? DEFAULT_GUARD_PEERS;
+    this.#now = options.now ?? Date.now;
+    this.#notice = options.notice;
+    this.#count = options.count;
+  }
+
+  /** How many peers are remembered. */
+  get size(): number {
+    return this.#peers.size;
+  }
+
+  /**
+   * How long `address` is still locked out, in ms (0: it may try a token). A token it sends meanwhile is not compared:
+   * call {@link SignInGuard.refused} and answer 429.
+   */
+  lockedFor(address: string): number {
+    const peer = this.#peers.get(peerKey(address));
+    if (peer === undefined) return 0;
+    return Math.max(0, peer.until - this.#now());
+  }
+
+  /** Counts a token refused unread (the peer was locked out). */
+  refused(): void {
+    this.#count?.('refused');
+  }
+
+  /** Counts a wrong token from `address`; the ms it is now locked out for (0: not locked out). */
+  failed(address: string): number {
+    this.#count?.('failure');
+    const key = peerKey(address);
+    const now = this.#now();
+    let peer = this.#peers.get(key);
+    this.#peers.delete(key);
+    // A peer quiet for the longest lockout after its last one starts afresh (its strikes too).
+    if (peer !== undefined && now - Math.max(peer.since + this.#window, peer.until) >= this.#maxLockout) peer = undefined;
+    peer ??= { failures: 0, since: now, until: 0, strikes: 0 };
+    if (now - peer.since >= this.#window) {
+      peer.failures = 0;
+      peer.since = now;
+    }
+    peer.failures += 1;
+    this.#peers.set(key, peer);
+    this.#forgetOldest();
+    if (peer.failures < this.#limit) return 0;
+    const lockout = Math.min(this.#maxLockout, this.#lockout * 2 ** Math.min(peer.strikes, 30));
+    peer.strikes += 1;
+    peer.failures = 0;
+    peer.since = now;
+    peer.until = now + lockout;
+    this.#tell(key, lockout, now);
+    return lockout;
+  }
+
+  /** A successful sign-in from `address`: its record is forgotten. */
+  succeeded(address: string): void {
+    this.#peers.delete(peerKey(address));
+  }
+
+  #forgetOldest(): void {
+    while (this.#peers.size > this.#cap) {
+      const oldest = this.#peers.keys().next().value as string;
+      this.#peers.delete(oldest);
+    }
+  }
+
+  #tell(peer: string, lockout: number, now: number): void {
+    if (this.#notice === undefined) return;
+    const minute = Math.floor(now / 60_000);
+    if (minute !== this.#logMinute) {
+      this.#logMinute = minute;
+      this.#logLines = 0;
+    }
+    if (this.#logLines >= LOG_LINES_PER_MINUTE) {
+      this.#suppressed += 1;
+      return;
+    }
+    this.#logLines += 1;
+    const suppressed = this.#suppressed;
+    this.#suppressed = 0;
+    this.#notice(peer, lockout, suppressed);
+  }
+}

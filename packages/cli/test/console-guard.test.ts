@@ -1,0 +1,163 @@
+// Token guessing on an HTTP port with a token: 5 wrong tokens in a minute from a peer lock it out (429 with
+// Retry-After, every token refused unread, the right one too), doubling up to 15 minutes; a session cookie still holds,
+// a sign-in clears the peer, memory is bounded. Real Fastify apps on 127.0.0.1, the clock injected (no sleeps).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import fastify from 'fastify';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { errorBody, requireToken } from '../src/console/access.js';
+import { DEFAULT_GUARD_LIMIT, DEFAULT_GUARD_LOCKOUT, DEFAULT_GUARD_MAX_LOCKOUT, DEFAULT_GUARD_WINDOW, SignInGuard, peerKey } from '../src/console/guard.js';
+import { TOKEN_FAILURES_METRIC } from '../src/console/guard-report.js';
+import { assembleHttp } from '../src/http/app.js';
+
+const TOKEN = 'guard-test-token-3f9a';
+const MINUTE = 60_000;
+
+/** A port behind `TOKEN` on 127.0.0.1 port 0 (one route, `GET /stats`), its guard on the clock `now`. */
+async function guardedApp(t: { after(fn: () => unknown): void }, now: () => number): Promise<string> {
+  const app = fastify();
+  requireToken(app, TOKEN, errorBody, {}, { now });
+  app.get('/stats', async () => ({ ok: true }));
+  app.get('/console', async () => 'the page');
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => app.close());
+  return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+}
+
+/** A bearer request to `/stats`: its status, `Retry-After` and body. */
+async function bearer(base: string, token: string): Promise<{ status: number; retryAfter: string | null; text: string }> {
+  const res = await fetch(`${base}/stats`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text() };
+}
+
+/** A sign-in on the form with `token`: its status, `Set-Cookie` and body. */
+async function form(base: string, token: string): Promise<{ status: number; cookie: string; text: string }> {
+  const res = await fetch(`${base}/console/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }).toString(),
+  });
+  return { status: res.status, cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] as string, text: await res.text() };
+}
+
+test('guard defaults: 5 wrong tokens in a minute lock out for a minute, doubling up to 15 minutes', () => {
+  assert.equal(DEFAULT_GUARD_LIMIT, 5);
+  assert.equal(DEFAULT_GUARD_WINDOW, MINUTE);
+  assert.equal(DEFAULT_GUARD_LOCKOUT, MINUTE);
+  assert.equal(DEFAULT_GUARD_MAX_LOCKOUT, 15 * MINUTE);
+});
+
+test('console guard – 5 wrong bearer tokens lock the peer out: 429 with Retry-After, the right token refused too, until the lockout ends', async (t) => {
+  let now = 1_800_000_000_000;
+  const base = await guardedApp(t, () => now);
+  for (let i = 0; i < 5; i++) assert.equal((await bearer(base, `guess-${i}`)).status, 401, `wrong token ${i + 1}`);
+  const locked = await bearer(base, 'guess-5');
+  assert.equal(locked.status, 429);
+  assert.equal(locked.retryAfter, '60');
+  assert.equal((JSON.parse(locked.text) as { error: { code: string } }).error.code, 'ISO8583_ERR_CONSOLE_TOO_MANY_ATTEMPTS');
+  assert.doesNotMatch(locked.text, /guess-5/, 'the tried token is not in the answer');
+  // Accepting the right token here would tell the guesser which guess was right: it is refused unread too.
+  assert.equal((await bearer(base, TOKEN)).status, 429, 'the right token while locked out');
+  now += 30_000;
+  assert.equal((await bearer(base, TOKEN)).retryAfter, '30', 'Retry-After counts down');
+  now += 30_000;
+  assert.equal((await bearer(base, TOKEN)).status, 200, 'the lockout is over');
+  // The next lockout is twice as long.
+  for (let i = 0; i < 5; i++) assert.equal((await bearer(base, `again-${i}`)).status, 401);
+  assert.equal((await bearer(base, TOKEN)).retryAfter, '120', 'the second lockout: 2 minutes');
+});
+
+test('console guard – wrong tokens spread over more than the window do not lock out', async (t) => {
+  let now = 1_800_000_000_000;
+  const base = await guardedApp(t, () => now);
+  for (let i = 0; i < 4; i++) assert.equal((await bearer(base, `guess-${i}`)).status, 401);
+  now += MINUTE;
+  for (let i = 0; i < 4; i++) assert.equal((await bearer(base, `guess-${i}`)).status, 401);
+  assert.equal((await bearer(base, TOKEN)).status, 200);
+});
+
+test('console guard – the sign-in form and ?token= count and are locked out; a session cookie still holds; a sign-in clears the peer', async (t) => {
+  let now = 1_800_000_000_000;
+  const base = await guardedApp(t, () => now);
+  const signedIn = await form(base, TOKEN);
+  assert.equal(signedIn.status, 303);
+  for (let i = 0; i < 4; i++) assert.equal((await form(base, `guess-${i}`)).status, 401);
+  const query = await fetch(`${base}/console?token=guess-4`, { redirect: 'manual' });
+  assert.equal(query.status, 401, 'the fifth wrong token, in the address');
+  await query.arrayBuffer();
+  const locked = await form(base, TOKEN);
+  assert.equal(locked.status, 429, 'the form, locked out');
+  assert.match(locked.text, /ISO8583_ERR_CONSOLE_TOO_MANY_ATTEMPTS: too many wrong tokens from this address: try again in 60 s/);
+  const queryLocked = await fetch(`${base}/console?token=${TOKEN}`, { redirect: 'manual' });
+  assert.equal(queryLocked.status, 429, '?token=, locked out');
+  await queryLocked.arrayBuffer();
+  // The session signed in before: its MAC tells nothing about the token, it still holds.
+  const page = await fetch(`${base}/console`, { headers: { cookie: signedIn.cookie } });
+  assert.equal(page.status, 200);
+  await page.arrayBuffer();
+  // Without any token, the form as ever (nothing compared).
+  const form401 = await fetch(`${base}/console`);
+  assert.equal(form401.status, 401);
+  await form401.arrayBuffer();
+  now += MINUTE;
+  assert.equal((await form(base, TOKEN)).status, 303, 'signed in once the lockout is over');
+  // The sign-in cleared the peer: 4 wrong tokens, and it is not locked out; the next lockout is again a minute.
+  for (let i = 0; i < 4; i++) assert.equal((await bearer(base, `guess-${i}`)).status, 401);
+  assert.equal((await bearer(base, TOKEN)).status, 200);
+  assert.equal((await bearer(base, 'guess-last')).status, 401);
+  assert.equal((await bearer(base, TOKEN)).retryAfter, '60', 'strikes were cleared by the sign-in');
+});
+
+test('SignInGuard – remembers at most `peers` peers, the one not seen longest forgotten first; IPv6 by its /64', () => {
+  const now = 1_800_000_000_000;
+  const guard = new SignInGuard({ peers: 3, limit: 2, now: () => now });
+  guard.failed('10.0.0.1');
+  for (const peer of ['10.0.0.2', '10.0.0.3', '10.0.0.4']) guard.failed(peer);
+  assert.equal(guard.size, 3);
+  assert.equal(guard.failed('10.0.0.1'), 0, '10.0.0.1 was forgotten: its first failure counts again as the first');
+  assert.equal(guard.failed('10.0.0.4'), MINUTE, '10.0.0.4 was remembered');
+  assert.equal(peerKey('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
+  assert.equal(peerKey('2001:db8:1:2::bbbb'), '2001:db8:1:2::/64');
+  assert.equal(peerKey('::1'), '0:0:0:0::/64');
+  assert.equal(peerKey('::ffff:192.0.2.7'), '192.0.2.7');
+  const v6 = new SignInGuard({ limit: 2, now: () => now });
+  v6.failed('2001:db8:1:2::1');
+  assert.equal(v6.failed('2001:db8:1:2::2'), MINUTE, 'two addresses of one /64 are one peer');
+  assert.equal(v6.lockedFor('2001:db8:1:2:ffff::9'), MINUTE);
+  assert.equal(v6.lockedFor('2001:db8:1:3::1'), 0, 'another /64');
+});
+
+test('console guard – the HTTP app logs the locked-out peer (never the token) and counts in iso8583_http_token_failures_total', async (t) => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } }));
+  const registry = new Registry();
+  const http = await assembleHttp({ connectors: {}, token: TOKEN, logger, monitoring: { registry, stats: () => ({}) }, guard: { now: () => 1_800_000_000_000 } });
+  const { port } = await http.listen('127.0.0.1', 0, '--http');
+  t.after(() => http.app.close());
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 5; i++) assert.equal((await bearer(base, `secret-guess-${i}`)).status, 401);
+  assert.equal((await bearer(base, 'secret-guess-5')).status, 429);
+  assert.equal((await bearer(base, TOKEN)).status, 429);
+  const locked = lines.filter((l) => l.includes('too many wrong tokens'));
+  assert.equal(locked.length, 1, 'one line for the lockout');
+  assert.match(locked[0] as string, /"peer":"127\.0\.0\.1"/);
+  assert.match(locked[0] as string, /"lockoutMs":60000/);
+  for (const line of lines) assert.doesNotMatch(line, /secret-guess|guard-test-token/, 'no tried token, no token in the log');
+  const metric = await registry.getSingleMetricAsString(TOKEN_FAILURES_METRIC);
+  assert.match(metric, /iso8583_http_token_failures_total\{outcome="wrong"\} 5/);
+  assert.match(metric, /iso8583_http_token_failures_total\{outcome="locked_out"\} 2/);
+});
+
+test('SignInGuard – at most 10 lockout lines a minute; the next one says how many were not logged', () => {
+  let now = 1_800_000_000_000;
+  const told: Array<[string, number]> = [];
+  const guard = new SignInGuard({ limit: 1, now: () => now, notice: (peer, _ms, suppressed) => told.push([peer, suppressed]) });
+  for (let i = 1; i <= 25; i++) guard.failed(`10.0.1.${i}`);
+  assert.equal(told.length, 10);
+  now += MINUTE;
+  guard.failed('10.0.2.1');
+  assert.deepEqual(told[10], ['10.0.2.1', 15]);
+});
