@@ -56,3 +56,10 @@ test('the config file\'s upstreams and routes; a plain --upstream flag wins over
   writeFileSync(file, JSON.stringify({ upstreams: [{ name: 'x', upstream: '10.0.0.1:5000', color: 'red' }] }));
   assert.throws(() => parseGatewayArgs(['--config', file]), { code: 'ISO8583_ERR_GATEWAY_CONFIG' });
 });
+
+test('the name `upstream` is refused among several upstreams (the first would take its reversals), allowed alone', () => {
+  for (const args of [['--upstream', 'bankA=h:1', '--upstream', 'upstream=h:2'], ['--upstream', 'upstream=h:1', '--upstream', 'bankB=h:2']]) {
+    assert.throws(() => parseGatewayArgs(args), { code: 'ISO8583_ERR_GATEWAY_CONFIG', message: /"upstream" is reserved/ });
+  }
+  assert.deepEqual(parseGatewayArgs(['--upstream', 'upstream=h:1']).config.upstreams, [{ name: 'upstream', upstream: 'h:1' }]);
+});

@@ -54,3 +54,16 @@ test('a flow connector takes `store` as a postgresql:// URL (environment variabl
     return true;
   });
 });
+
+test('with --store, a lone named upstream keeps its reversals under its own name (and takes over `upstream`)', () => {
+  const store = ['--store', 'postgresql://gw:pw@db:5432/iso'];
+  const lone = parseGatewayArgs(['--upstream', 'bankX=10.0.0.1:5000', ...store]).config;
+  assert.deepEqual(upstreamOptions(lone, silent, undefined).storeKeys, ['bankX', 'upstream']);
+  // A bank added in front later takes over `upstream` only; bankX's reversals stay bankX's.
+  const group = parseGatewayArgs(['--upstream', 'bankA=10.0.0.2:5000', '--upstream', 'bankX=10.0.0.1:5000', ...store]).config;
+  const [a, x] = group.upstreams ?? [];
+  assert.deepEqual(upstreamOptions(group, silent, undefined, a).storeKeys, ['bankA', 'upstream']);
+  assert.deepEqual(upstreamOptions(group, silent, undefined, x).storeKeys, ['bankX']);
+  // A plain lone --upstream keeps the key `upstream`.
+  assert.equal(upstreamOptions(parseGatewayArgs(['--upstream', '10.0.0.1:5000', ...store]).config, silent, undefined).storeKeys, undefined);
+});

@@ -72,6 +72,10 @@ export function upstreamOptions(
     // reversals to another. The first also takes over the rows stored under `upstream` (a lone upstream's, and the
     // first upstream's, as earlier versions stored them).
     if (named !== undefined) options.storeKeys = named === config.upstreams?.[0] ? [name, 'upstream'] : [name];
+    // A lone upstream given a name (`--upstream bankX=HOST:PORT`, or the config file's lone `upstreams` entry) keeps
+    // its reversals under that name too, taking over those stored under `upstream` (as earlier versions stored them):
+    // a bank added in front of it later takes over `upstream`, so it must not find this bank's reversals there.
+    else if (own?.name !== undefined && own.name !== 'upstream') options.storeKeys = [own.name, 'upstream'];
   }
   if (!config.noReversal) {
     options.reversal = {

@@ -125,11 +125,19 @@ export function parseRouteFlag(value: string): RouteRule {
   return { pan: m[1] as string, upstream: m[2] as string };
 }
 
-/** The routes and upstream names agree, each name is given once; else a config error naming the route or upstream. */
+/**
+ * The routes and upstream names agree, each name is given once (and none of several is `upstream`); else a config
+ * error naming the route or upstream.
+ */
 export function checkUpstreams(upstreams: readonly GatewayUpstream[], routes: readonly RouteRule[]): void {
   const names = new Set<string>();
   for (const u of upstreams) {
     if (names.has(u.name)) throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `upstream name ${JSON.stringify(u.name)} is given twice`, { field: '--upstream' });
+    // The first of several upstreams also takes over the reversals stored under `upstream` (upstream-options.ts): one
+    // of the others named so would have its reversals taken by the first, and sent to that bank.
+    if (u.name === 'upstream' && upstreams.length > 1) {
+      throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', 'the upstream name "upstream" is reserved when there are several upstreams: name each after its bank', { field: '--upstream' });
+    }
     names.add(u.name);
   }
   for (const r of routes) {

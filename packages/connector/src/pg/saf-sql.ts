@@ -16,16 +16,25 @@ export const FINAL: ReadonlySet<string> = new Set(['reversed', 'delivered', 'aba
  * Adds entries held by `$2` (`$4`: a JSON array of entries); an id already stored is not added (and not returned), nor
  * is an entry marked `guard` (the reversal of a request about to be sent) while a reversal entry of the same
  * transaction (the reversal's fields 41 and 11) is pending under one of the keys `$5`, on any node: that request is
- * in flight there, or being reversed, and this one must not go (index `iso8583_saf_transaction`).
+ * in flight there, or being reversed, and this one must not go. A guarded row carries its transaction's key (`txn`:
+ * `$1`, 41, 11), unique among pending rows (index `iso8583_saf_txn`): an add of the same transaction not committed yet
+ * on another node, or earlier in the same batch, makes this one wait for it and skip it if it commits (`ON CONFLICT DO
+ * NOTHING`), which `NOT EXISTS` alone cannot see; `NOT EXISTS` still covers the rows under former keys, and those of
+ * earlier versions (`txn` NULL). Entries go in the order of their keys, so that two nodes adding the same
+ * transactions in two batches wait for each other in one order.
  */
-export const ADD = `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until)
-  SELECT e->>'id', $1, e - 'attempts' - 'guard', coalesce((e->>'attempts')::int, 0), $2, now() + $3 * interval '1 millisecond'
-  FROM jsonb_array_elements($4::jsonb) AS e
-  WHERE e->'guard' IS NULL OR NOT EXISTS (
-    SELECT 1 FROM iso8583_saf p
-    WHERE p.upstream = ANY($5::text[]) AND p.done_at IS NULL AND p.entry->>'kind' IS NULL
-      AND p.entry->'reversal'->>'41' = e->'reversal'->>'41' AND p.entry->'reversal'->>'11' = e->'reversal'->>'11')
-  ON CONFLICT (id) DO NOTHING
+export const ADD = `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until, txn)
+  SELECT id, $1, entry, attempts, $2, now() + $3 * interval '1 millisecond', txn FROM (
+    SELECT e->>'id' AS id, e - 'attempts' - 'guard' AS entry, coalesce((e->>'attempts')::int, 0) AS attempts,
+      CASE WHEN e->'guard' IS NOT NULL AND e->'reversal'->>'41' IS NOT NULL AND e->'reversal'->>'11' IS NOT NULL
+        THEN jsonb_build_array($1::text, e->'reversal'->>'41', e->'reversal'->>'11')::text END AS txn
+    FROM jsonb_array_elements($4::jsonb) AS e
+    WHERE e->'guard' IS NULL OR NOT EXISTS (
+      SELECT 1 FROM iso8583_saf p
+      WHERE p.upstream = ANY($5::text[]) AND p.done_at IS NULL AND p.entry->>'kind' IS NULL
+        AND p.entry->'reversal'->>'41' = e->'reversal'->>'41' AND p.entry->'reversal'->>'11' = e->'reversal'->>'11')
+    ORDER BY txn) AS a
+  ON CONFLICT DO NOTHING
   RETURNING id`;
 
 /**
@@ -47,10 +56,12 @@ export const FORGET = `INSERT INTO iso8583_saf AS s (id, upstream, entry, lease_
 
 /**
  * Records attempts of entries `$1` holds, not done (or marked `not-needed`: a reversal reopens it; never `not-sent`);
- * renews the lease.
+ * renews the lease. A row reopened drops its transaction key (`txn`): a request of the same transaction may have been
+ * guarded since, and the reopened row must not clash with it (its reversal still refuses new ones, by `NOT EXISTS`).
  */
 export const ATTEMPT = `UPDATE iso8583_saf s
-  SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL
+  SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL,
+    txn = CASE WHEN s.done_at IS NULL THEN s.txn END
   FROM unnest($3::text[], $4::int[]) AS a(id, n)
   WHERE s.id = a.id AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed')
   RETURNING s.id`;

@@ -4,7 +4,8 @@
  * `iso8583_saf`: one row per entry. `entry` is the entry as the connector made it (JSON, opaque here beyond `id` and
  * `at`); `attempts` the attempts recorded (each before it was sent). `lease_owner` is the node that holds the entry
  * and `lease_until` (the database's clock) when its hold ends unless renewed: another node may claim it after. A row
- * with `done_at` set is finished (`outcome`) and is never sent again; it is deleted `purgeAfter` ms later.
+ * with `done_at` set is finished (`outcome`) and is never sent again; it is deleted `purgeAfter` ms later. `txn` is the
+ * transaction key of an entry added with `addOriginal` (unique while pending), else NULL.
  */
 import type { Migration } from './migrations.js';
 
@@ -33,5 +34,13 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     name: 'saf entries by transaction',
     sql: `CREATE INDEX iso8583_saf_transaction ON iso8583_saf (upstream, (entry->'reversal'->>'41'), (entry->'reversal'->>'11'))
       WHERE done_at IS NULL AND entry->>'kind' IS NULL;`,
+  },
+  {
+    // The transaction key of a guarded row (saf-sql.ts, ADD), unique while pending: an add of the same transaction on
+    // two nodes at once (neither sees the other's uncommitted row) stores one. Rows of earlier versions have none.
+    version: 3,
+    name: 'saf guarded transaction key',
+    sql: `ALTER TABLE iso8583_saf ADD COLUMN txn text;
+    CREATE UNIQUE INDEX iso8583_saf_txn ON iso8583_saf (txn) WHERE done_at IS NULL AND txn IS NOT NULL;`,
   },
 ];

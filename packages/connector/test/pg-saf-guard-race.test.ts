@@ -1,0 +1,85 @@
+// The cross-node duplicate check of `PgJournal.addOriginal` is atomic: an add of the same transaction (terminal, STAN)
+// still uncommitted on another node, or in the same batch of this node, is seen (a unique index), not only the
+// committed ones (NOT EXISTS cannot see them).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { startPostgres, waitUntil } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
+import { PgJournal } from '../src/index.js';
+import type { JournalEntry } from '../src/index.js';
+import { ADD } from '../src/pg/saf-sql.js';
+
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
+
+const original = (id: string, stan = '000001', terminal = 'TERM0001'): JournalEntry => ({ id, reversal: { '0': '0400', '4': '000000001000', '11': stan, '41': terminal }, at: Date.now() });
+
+const refused = (err: { code?: string }): boolean => {
+  assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY');
+  return true;
+};
+
+test('PgJournal: addOriginal waits for another node\'s uncommitted add of the same transaction and is refused once it commits', async () => {
+  const url = cluster.createDatabase('guard_race_nodes');
+  const b = new PgJournal({ url, upstream: 'bank', lease: 60_000 });
+  await b.open();
+  const holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  try {
+    // Another node's add, as its statement runs, not committed yet.
+    await holder.query('BEGIN');
+    await holder.query(ADD, ['bank', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: true }]), ['bank']]);
+    let settled = false;
+    const adding = b.addOriginal(original('b1')).finally(() => {
+      settled = true;
+    });
+    adding.catch(() => undefined);
+    await waitUntil(async () => {
+      if (settled) return true;
+      const { rows } = await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO iso8583_saf%'");
+      return (rows[0]?.n ?? 0) > 0;
+    }, { what: 'the second add waiting on the first one\'s lock (or settled)', timeoutMs: 20_000 });
+    await holder.query('COMMIT');
+    await assert.rejects(adding, refused);
+    const { rows } = await holder.query<{ id: string }>('SELECT id FROM iso8583_saf ORDER BY id');
+    assert.deepEqual(rows.map((r) => r.id), ['a1'], 'the refused entry was not stored');
+  } finally {
+    await holder.query('ROLLBACK').catch(() => undefined);
+    await holder.end();
+    await b.close();
+  }
+});
+
+test('PgJournal: two addOriginal of the same transaction in the same tick on one node: exactly one is refused', async () => {
+  const url = cluster.createDatabase('guard_race_batch');
+  const a = new PgJournal({ url, upstream: 'bank', lease: 60_000 });
+  await a.open();
+  try {
+    const outcomes = await Promise.allSettled([a.addOriginal(original('x1')), a.addOriginal(original('x2')), a.addOriginal(original('x3', '000002'))]);
+    assert.deepEqual(outcomes.map((o) => o.status).sort(), ['fulfilled', 'fulfilled', 'rejected']);
+    assert.equal(outcomes[2]?.status, 'fulfilled', 'another STAN is another transaction');
+    for (const o of outcomes) if (o.status === 'rejected') refused(o.reason as { code?: string });
+  } finally {
+    await a.close();
+  }
+});
+
+test('PgJournal: a not-needed entry reopened by its reversal does not clash with a later request of the same transaction', async () => {
+  const url = cluster.createDatabase('guard_reopen');
+  const a = new PgJournal({ url, upstream: 'bank', lease: 60_000 });
+  await a.open();
+  try {
+    await a.addOriginal(original('r1'));
+    await a.done('r1', 'not-needed');
+    await a.addOriginal(original('r2'));
+    // The first one's reversal comes after all: its attempt reopens it, while r2 is pending with the same key.
+    await a.attempt('r1', 1);
+    await assert.rejects(a.addOriginal(original('r3')), refused);
+  } finally {
+    await a.close();
+  }
+});
