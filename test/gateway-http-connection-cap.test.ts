@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpCall } from '@iso8583/test-support';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import type { CliProcess } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-http-cap-'));
 /** The gateway's `--http-max-connections`. */
@@ -80,6 +81,21 @@ async function midRequest(port: number, body: string): Promise<Raw> {
   return conn;
 }
 
+/** Resolves once `p`'s stderr (its log) matches `pattern`. */
+function stderrMatch(p: CliProcess, pattern: RegExp): Promise<void> {
+  return new Promise((resolve) => {
+    // Read after the helper's own listener has added the chunk.
+    const later = (): void => void setImmediate(look);
+    function look(): void {
+      if (!pattern.test(p.stderr())) return;
+      p.child.stderr?.off('data', later);
+      resolve();
+    }
+    p.child.stderr?.on('data', later);
+    look();
+  });
+}
+
 const purchase = (stan: string): string =>
   JSON.stringify({ '0': '0200', '2': '4111111111111111', '3': '000000', '4': '000000001000', '11': stan, '14': '2812', '41': 'CAPTEST1', '49': '840' });
 
@@ -112,20 +128,46 @@ describe('the gateway\'s HTTP connection caps', () => {
     await within(idle[0]!.closed, DEADLINE, 'the oldest idle connection was not closed for the new client');
   });
 
-  test('every connection mid-request: a new one is answered 503 ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS, and served again once one ends', async () => {
-    const busy: Raw[] = [];
-    const bodies = Array.from({ length: CAP }, (_, i) => purchase(`00031${i}`));
-    for (const body of bodies) busy.push(await midRequest(gw.http.port, body));
-    opened.push(...busy);
+  test('every connection mid-body: the oldest stalled one is answered 503 ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS and a new purchase is served', async () => {
+    const stalled: Raw[] = [];
+    for (let i = 0; i < CAP; i++) stalled.push(await midRequest(gw.http.port, purchase(`00031${i}`)));
+    opened.push(...stalled);
+    const answer = await httpCall(gw.http.port, 'POST', '/', { 'content-type': 'application/json' }, purchase('000302'));
+    assert.equal(answer.status, 200, answer.body);
+    assert.match(answer.body, /"39":"00"/);
+    await within(stalled[0]!.closed, DEADLINE, 'the oldest stalled connection was not closed for the new client');
+    assert.match(stalled[0]!.text(), /HTTP\/1\.1 503 [\s\S]*"code":"ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS"/);
+    // The others still hold their requests: the second one's body comes and it is answered.
+    stalled[1]!.socket.write(purchase('000311'));
+    await read(stalled[1]!, /HTTP\/1\.1 200 [\s\S]*"39":"00"/);
+    for (const c of stalled) c.socket.destroy();
+    await Promise.all(stalled.map((c) => c.closed));
+  });
+
+  test('every connection a whole request being handled (console event streams): a new one is answered 503 ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS and logged', async () => {
+    const streams: Raw[] = [];
+    for (let i = 0; i < CAP; i++) {
+      const conn = raw(gw.http.port);
+      conn.socket.write(`GET /console/events HTTP/1.1\r\nHost: 127.0.0.1:${gw.http.port}\r\n\r\n`);
+      await read(conn, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\n/);
+      streams.push(conn);
+    }
+    opened.push(...streams);
     const refused = raw(gw.http.port);
     await within(refused.closed, DEADLINE, 'the connection over the cap was neither answered nor closed');
     assert.match(refused.text(), /^HTTP\/1\.1 503 /);
     assert.match(refused.text(), /"code":"ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS"/);
-    // The first one's body comes: it is answered, and its connection, idle again, makes room for the next client.
-    busy[0]!.socket.write(bodies[0]!);
-    await read(busy[0]!, /HTTP\/1\.1 200 [\s\S]*"39":"00"/);
-    const answer = await httpCall(gw.http.port, 'POST', '/', { 'content-type': 'application/json' }, purchase('000302'));
-    assert.equal(answer.status, 200, answer.body);
+    for (const c of streams) assert.equal(c.socket.destroyed, false, 'a stream was closed for the new connection');
+    // The gateway's /stats (on the --metrics port) counts it, and the warn line says it.
+    const stats = JSON.parse((await httpCall(gw.metrics!.port, 'GET', '/stats', {})).body) as { connections: { http: { refused: number; evicted: number } } };
+    assert.ok(stats.connections.http.refused >= 1, JSON.stringify(stats.connections));
+    assert.ok(stats.connections.http.evicted >= 1, JSON.stringify(stats.connections));
+    const metrics = (await httpCall(gw.metrics!.port, 'GET', '/metrics', {})).body;
+    assert.match(metrics, /iso8583_gateway_connections_shed_total\{port="http",outcome="refused"\} [1-9]/);
+    await within(stderrMatch(gw.process, /"port":"http","refused":[1-9]\d*,"evicted":\d+,"msg":"the http port was at its connection cap/), DEADLINE,
+      `no warn line of the refusal: ${gw.process.stderr().slice(-1000)}`);
+    for (const c of streams) c.socket.destroy();
+    await Promise.all(streams.map((c) => c.closed));
   });
 
   test(`the --metrics port holds ${METRICS_CAP} connections: the oldest idle one is closed for a scrape`, async () => {
