@@ -2,8 +2,9 @@
  * The gateway's HTTP port and `--metrics` port hold a bounded number of connections (each holds a file descriptor the
  * POS listener, the upstream links and the journal share), with the real binary and a real simulator: at
  * `--http-max-connections` a new client makes room by closing the oldest idle connection (a keep-alive between
- * requests) and is served; only when every connection held is mid-request is a new one refused, 503
- * ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS. The `--metrics` port holds 64 the same way.
+ * requests) and is served, else the oldest whose request is still arriving (no route has run) is answered 503
+ * ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS; only when every connection held is a request being handled (a console event
+ * stream) is a new one refused with that 503. The `--metrics` port holds 64 the same way.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { httpCall, midRequest, rawHttp, readUntil, within } from '@iso8583/test-support';
 import type { RawHttp } from '@iso8583/test-support';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import type { CliProcess } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-http-cap-'));
 /** The gateway's `--http-max-connections`. */
@@ -28,6 +30,21 @@ async function idleKeepAlive(port: number, path: string): Promise<RawHttp> {
   conn.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
   await readUntil(conn, /^HTTP\/1\.1 \d{3}[\s\S]*\r\n\r\n/);
   return conn;
+}
+
+/** Resolves once `p`'s stderr (its log) matches `pattern`. */
+function stderrMatch(p: CliProcess, pattern: RegExp): Promise<void> {
+  return new Promise((resolve) => {
+    // Read after the helper's own listener has added the chunk.
+    const later = (): void => void setImmediate(look);
+    function look(): void {
+      if (!pattern.test(p.stderr())) return;
+      p.child.stderr?.off('data', later);
+      resolve();
+    }
+    p.child.stderr?.on('data', later);
+    look();
+  });
 }
 
 const purchase = (stan: string): string =>
@@ -62,20 +79,46 @@ describe('the gateway\'s HTTP connection caps', () => {
     await within(idle[0]!.closed, DEADLINE, 'the oldest idle connection was not closed for the new client');
   });
 
-  test('every connection mid-request: a new one is answered 503 ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS, and served again once one ends', async () => {
-    const busy: RawHttp[] = [];
-    const bodies = Array.from({ length: CAP }, (_, i) => purchase(`00031${i}`));
-    for (const body of bodies) busy.push(await midRequest(gw.http.port, Buffer.byteLength(body)));
-    opened.push(...busy);
+  test('every connection mid-body: the oldest stalled one is answered 503 ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS and a new purchase is served', async () => {
+    const stalled: RawHttp[] = [];
+    for (let i = 0; i < CAP; i++) stalled.push(await midRequest(gw.http.port, Buffer.byteLength(purchase(`00031${i}`))));
+    opened.push(...stalled);
+    const answer = await httpCall(gw.http.port, 'POST', '/', { 'content-type': 'application/json' }, purchase('000302'));
+    assert.equal(answer.status, 200, answer.body);
+    assert.match(answer.body, /"39":"00"/);
+    await within(stalled[0]!.closed, DEADLINE, 'the oldest stalled connection was not closed for the new client');
+    assert.match(stalled[0]!.text(), /HTTP\/1\.1 503 [\s\S]*"code":"ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS"/);
+    // The others still hold their requests: the second one's body comes and it is answered.
+    stalled[1]!.socket.write(purchase('000311'));
+    await readUntil(stalled[1]!, /HTTP\/1\.1 200 [\s\S]*"39":"00"/);
+    for (const c of stalled) c.socket.destroy();
+    await Promise.all(stalled.map((c) => c.closed));
+  });
+
+  test('every connection a whole request being handled (console event streams): a new one is answered 503 ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS and logged', async () => {
+    const streams: RawHttp[] = [];
+    for (let i = 0; i < CAP; i++) {
+      const conn = rawHttp(gw.http.port);
+      conn.socket.write(`GET /console/events HTTP/1.1\r\nHost: 127.0.0.1:${gw.http.port}\r\n\r\n`);
+      await readUntil(conn, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\n/);
+      streams.push(conn);
+    }
+    opened.push(...streams);
     const refused = rawHttp(gw.http.port);
     await within(refused.closed, DEADLINE, 'the connection over the cap was neither answered nor closed');
     assert.match(refused.text(), /^HTTP\/1\.1 503 /);
     assert.match(refused.text(), /"code":"ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS"/);
-    // The first one's body comes: it is answered, and its connection, idle again, makes room for the next client.
-    busy[0]!.socket.write(bodies[0]!);
-    await readUntil(busy[0]!, /HTTP\/1\.1 200 [\s\S]*"39":"00"/);
-    const answer = await httpCall(gw.http.port, 'POST', '/', { 'content-type': 'application/json' }, purchase('000302'));
-    assert.equal(answer.status, 200, answer.body);
+    for (const c of streams) assert.equal(c.socket.destroyed, false, 'a stream was closed for the new connection');
+    // The gateway's /stats (on the --metrics port) counts it, and the warn line says it.
+    const stats = JSON.parse((await httpCall(gw.metrics!.port, 'GET', '/stats', {})).body) as { connections: { http: { refused: number; evicted: number } } };
+    assert.ok(stats.connections.http.refused >= 1, JSON.stringify(stats.connections));
+    assert.ok(stats.connections.http.evicted >= 1, JSON.stringify(stats.connections));
+    const metrics = (await httpCall(gw.metrics!.port, 'GET', '/metrics', {})).body;
+    assert.match(metrics, /iso8583_gateway_connections_shed_total\{port="http",outcome="refused"\} [1-9]/);
+    await within(stderrMatch(gw.process, /"port":"http","refused":[1-9]\d*,"evicted":\d+,"msg":"the http port was at its connection cap/), DEADLINE,
+      `no warn line of the refusal: ${gw.process.stderr().slice(-1000)}`);
+    for (const c of streams) c.socket.destroy();
+    await Promise.all(streams.map((c) => c.closed));
   });
 
   test(`the --metrics port holds ${METRICS_CAP} connections: the oldest idle one is closed for a scrape`, async () => {

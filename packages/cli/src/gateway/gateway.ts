@@ -29,6 +29,8 @@ import { groupUpstreams, upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, httpBindOf, rawDialectsWarning, startMetrics, warnOpenGatewayHttp } from './http.js';
 import { startStatsPort } from './stats-port.js';
+import { connectionFigures, countConnections } from './connection-metrics.js';
+import type { PortCaps } from './connection-metrics.js';
 import { keepTransactions } from './transaction-retention.js';
 import { createTracer } from '../trace.js';
 import type { StatsPort } from './stats-port.js';
@@ -171,6 +173,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     },
   });
   const app = http.app;
+  // Each port's connection cap, for `GET /stats` and `GET /metrics` (connection-metrics.ts).
+  const caps: PortCaps = { http: http.connections };
+  countConnections(registry, caps);
   const connector = http.connectors.upstream as Connector;
   // Opened by the first connector once its journal is (a journal in use is the error a second gateway reports).
   const retention = transactions === undefined ? undefined : await keepTransactions(transactions, config.transactionRetention, logger);
@@ -267,11 +272,17 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       addresses.http = await http.listen(httpBindOf(config), config.http, '--http');
       warnOpenGatewayHttp(config, token, logger);
     }
-    if (config.metrics !== undefined) addresses.metrics = await startMetrics(config, monitoring, (server) => (metricsApp = server));
+    if (config.metrics !== undefined) {
+      addresses.metrics = await startMetrics(config, monitoring, (server, cap) => {
+        metricsApp = server;
+        caps.metrics = cap;
+      }, logger.child({ side: 'metrics' }));
+    }
     if (config.statsPort !== undefined) {
       const port = config.statsPort;
       statsPort = await listening('--stats-port', config.metricsHost, port, () => startStatsPort(config.metricsHost, port, () => statsBody()));
       addresses.stats = statsPort.address;
+      caps.statsPort = statsPort.connections;
     }
   } catch (err) {
     // A port in use, say: undo what started, so that the process can exit with the error.
@@ -297,7 +308,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     const several = group === undefined ? {} : { upstreams, healthy: group.healthy() };
     // The transaction log's own figures (since the start, not reset by SIGHUP): records lost, kept or replayed.
     const log = transactions === undefined ? {} : { transactionLog: transactions instanceof PgTransactionLog ? transactions.stats() : transactions.stats };
-    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...several, ...rest, ...log };
+    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...several, ...rest, ...log,
+      connections: connectionFigures(caps) };
   };
 
   let closing: Promise<void> | undefined;

@@ -17,7 +17,9 @@ import { listenError } from '../args.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
 import { requireKnownHost } from '../http/host-check.js';
 import { answerNotFound, badUrlAnswer } from '../http/not-found.js';
-import { answerClientError, boundRequests, refuseConnection } from '../http/request-deadline.js';
+import { answerClientError, boundRequests, capAnswers } from '../http/request-deadline.js';
+import { shedLog } from '../http/shed-log.js';
+import type { ConnectionCap } from '../http/connection-cap.js';
 import { MONITORING_MAX_CONNECTIONS, capConnections } from '../http/connection-cap.js';
 import { lazySchemaCompilers } from '../http/schema-compilers.js';
 import type { HttpApp, Monitoring } from '../http/app.js';
@@ -182,13 +184,14 @@ export function gatewayOpenHttpWarning(config: GatewayConfig): string | undefine
 /**
  * The `--metrics` listener (`GET /stats`, `GET /metrics`) on `metricsHost`; a port in use names `--metrics`. It asks for
  * no token, so a `Host` naming another machine (a DNS-rebinding page) is refused with 421 as on the HTTP port without
- * one (http/host-check.ts). A request must arrive whole within `requestTimeout` (http/request-deadline.ts).
+ * one (http/host-check.ts). A request must arrive whole within `requestTimeout` (http/request-deadline.ts). `made` gets the
+ * server and its connection cap; `logger` the cap's shed lines (http/shed-log.ts).
  */
-export async function startMetrics(config: GatewayConfig, monitoring: Monitoring, made: (server: FastifyInstance) => void): Promise<AddressInfo> {
+export async function startMetrics(config: GatewayConfig, monitoring: Monitoring, made: (server: FastifyInstance, connections: ConnectionCap) => void,
+  logger?: Logger): Promise<AddressInfo> {
   const server = fastify({ logger: false, forceCloseConnections: true, schemaController: lazySchemaCompilers(), clientErrorHandler: answerClientError, frameworkErrors: badUrlAnswer() });
-  made(server);
   boundRequests(server.server, config.requestTimeout);
-  capConnections(server.server, MONITORING_MAX_CONNECTIONS, refuseConnection(server.server));
+  made(server, capConnections(server.server, MONITORING_MAX_CONNECTIONS, capAnswers(server.server, shedLog(logger, 'metrics'))));
   requireKnownHost(server, () => config.metricsHost, false);
   addMonitoring(server, monitoring);
   answerNotFound(server);

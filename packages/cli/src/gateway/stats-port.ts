@@ -8,6 +8,7 @@
  */
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
+import type { ConnectionCap } from '../http/connection-cap.js';
 import { MONITORING_MAX_CONNECTIONS, capConnections, release } from '../http/connection-cap.js';
 
 /** Milliseconds a stats port connection is kept once its JSON is written, for the peer to read it and close: 5000. */
@@ -17,6 +18,8 @@ export const STATS_LINGER = 5_000;
 export interface StatsPort {
   /** The address it listens on. */
   readonly address: AddressInfo;
+  /** Its connections: held now, closed for new ones (connection-cap.ts). */
+  readonly connections: ConnectionCap;
   /** Stops listening and ends the connections still open. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -45,7 +48,7 @@ export async function startStatsPort(host: string, port: number, body: () => unk
     socket.once('close', () => clearTimeout(linger));
     socket.end(`${JSON.stringify(body())}\n`);
   });
-  capConnections(server, limits.maxConnections ?? MONITORING_MAX_CONNECTIONS);
+  const connections = capConnections(server, limits.maxConnections ?? MONITORING_MAX_CONNECTIONS);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port }, () => {
@@ -56,6 +59,7 @@ export async function startStatsPort(host: string, port: number, body: () => unk
   let closing: Promise<void> | undefined;
   return {
     address: server.address() as AddressInfo,
+    connections,
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -18,8 +18,10 @@ import { answerNotFound, badUrlAnswer } from './not-found.js';
 import { refusalBody } from './refusal-body.js';
 import { socketQueueHttp } from './socketqueue-http.js';
 import { lazySchemaCompilers } from './schema-compilers.js';
-import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests, refuseConnection } from './request-deadline.js';
+import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests, capAnswers } from './request-deadline.js';
+import { shedLog } from './shed-log.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, capConnections } from './connection-cap.js';
+import type { ConnectionCap } from './connection-cap.js';
 import { requireToken } from '../console/access.js';
 import { mountConsole } from '../console/routes.js';
 import type { ConsoleOptions } from '../console/routes.js';
@@ -145,6 +147,8 @@ export function safeUrl(url: string): string {
 export interface HttpApp {
   /** The Fastify instance (ready, not listening). */
   readonly app: FastifyInstance;
+  /** The port's connections: held now, closed for new ones, refused (connection-cap.ts). */
+  readonly connections: ConnectionCap;
   /** The connectors the plugin made, by name. */
   readonly connectors: Record<string, Connector>;
   /** The connectors close (on `app.close()`) only once `work` has settled. */
@@ -218,9 +222,10 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   const timeoutShape = answers === undefined ? undefined : (error: { code: string; message: string }) => failureBody(answers, error);
   boundRequests(app.server, longest > 0 ? longest : DEFAULT_REQUEST_DEADLINE, timeoutShape);
   // Every connection holds a file descriptor the POS listener, the upstream links and the journal share.
-  capConnections(app.server, options.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS, refuseConnection(app.server));
+  const connections = capConnections(app.server, options.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS, capAnswers(app.server, shedLog(options.logger, 'http')));
   return {
     app,
+    connections,
     connectors,
     holdConnectorsUntil: (work) => {
       held = work;

@@ -8,8 +8,15 @@
  *
  * At the cap, a new connection first makes room: the oldest connection held that has no request in progress (one
  * that has not sent a whole request head yet, a keep-alive connection between requests, any stats port connection) is
- * closed, as the POS endpoint evicts its silent connections. Only when every connection held is in the middle of a
- * request is the new one refused (`refuse`; closed by default).
+ * closed, as the POS endpoint evicts its silent connections. Failing that, the oldest connection whose request has
+ * not arrived whole yet (its head came, its body is still coming: no route has run, nothing has reached the bank) is
+ * dropped (`drop`; closed by default): otherwise a client that opens as many connections as the cap, each with a head
+ * and part of a body, would keep every new payment out for the whole request bound, again and again. Only when every
+ * connection held is a whole request being handled (or a stream) is the new one refused (`refuse`; closed by default).
+ *
+ * There is no per-address share of the cap: POS traffic often comes through one proxy or NAT address, which a share
+ * would starve, and the drop above already takes away what a share would guard against (slots held by requests that
+ * never finish arriving).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server, Socket } from 'node:net';
@@ -24,47 +31,62 @@ export const MONITORING_MAX_CONNECTIONS = 64;
 export interface ConnectionCap {
   /** Connections held now. */
   readonly held: number;
-  /** Connections closed to make room for a new one (they had no request in progress). */
+  /** Connections closed to make room for a new one (they had no request in progress, or one not yet arrived whole). */
   readonly evicted: number;
   /** New connections refused because every connection held was in the middle of a request. */
   readonly refused: number;
 }
 
+/** How a capped listener answers the connections it does not keep; each must close the socket it is given. */
+export interface CapAnswers {
+  /** A new connection that finds every one held busy with a whole request; default: closed. */
+  readonly refuse?: (socket: Socket) => void;
+  /** A connection dropped for a new one while its request was still arriving; default: closed. */
+  readonly drop?: (socket: Socket) => void;
+  /** Told after each refusal or drop (for a rate-limited log line); default: nothing. */
+  readonly onShed?: (what: 'refused' | 'evicted') => void;
+}
+
 /**
  * Caps the connections `server` holds at `max` (at least 1). An HTTP server's requests are followed (its `request`
- * events), so that a connection is evicted only between requests; on any other server every connection may be
- * evicted. `refuse` answers a new connection that finds every one held busy (it must close it); default: closed.
+ * events), so that a connection is evicted only between requests, or while its request is still arriving; on any other
+ * server every connection may be evicted. `answers` says how the connections not kept are answered.
  */
-export function capConnections(server: Server, max: number, refuse: (socket: Socket) => void = (s) => s.destroy()): ConnectionCap {
-  // Each connection held, in the order accepted, with the number of its requests in progress.
-  const held = new Map<Socket, number>();
+export function capConnections(server: Server, max: number, answers: CapAnswers = {}): ConnectionCap {
+  const { refuse = (s: Socket) => s.destroy(), drop = release, onShed } = answers;
+  // Each connection held, in the order accepted, with its requests in progress (and their answers).
+  const held = new Map<Socket, Map<IncomingMessage, ServerResponse>>();
   let evicted = 0;
   let refused = 0;
   server.on('connection', (socket: Socket) => {
     if (held.size >= Math.max(1, max)) {
       const idle = oldestIdle(held);
-      if (idle === undefined) {
+      const arriving = idle === undefined ? oldestArriving(held) : undefined;
+      if (idle === undefined && arriving === undefined) {
         refused++;
         refuse(socket);
+        onShed?.('refused');
         return;
       }
-      held.delete(idle);
       evicted++;
-      release(idle);
+      if (idle !== undefined) {
+        held.delete(idle);
+        release(idle);
+      } else {
+        held.delete(arriving!);
+        drop(arriving!);
+      }
+      onShed?.('evicted');
     }
-    held.set(socket, 0);
+    held.set(socket, new Map());
     socket.once('close', () => held.delete(socket));
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    const busy = held.get(socket);
-    if (busy === undefined) return;
-    held.set(socket, busy + 1);
+    const requests = held.get(req.socket);
+    if (requests === undefined) return;
+    requests.set(req, res);
     // `close` comes once the response is written, or when the connection goes first.
-    res.once('close', () => {
-      const now = held.get(socket);
-      if (now !== undefined) held.set(socket, Math.max(0, now - 1));
-    });
+    res.once('close', () => requests.delete(req));
   });
   return {
     get held() {
@@ -89,7 +111,18 @@ export function release(socket: Socket): void {
 }
 
 /** The first (oldest) connection of `held` with no request in progress. */
-function oldestIdle(held: Map<Socket, number>): Socket | undefined {
-  for (const [socket, busy] of held) if (busy === 0) return socket;
+function oldestIdle(held: Map<Socket, Map<IncomingMessage, ServerResponse>>): Socket | undefined {
+  for (const [socket, requests] of held) if (requests.size === 0) return socket;
+  return undefined;
+}
+
+/**
+ * The first (oldest) connection of `held` whose request is still arriving: not whole (no route has run on it) and not
+ * answered in any part (a hook's early answer is left to end on its own).
+ */
+function oldestArriving(held: Map<Socket, Map<IncomingMessage, ServerResponse>>): Socket | undefined {
+  for (const [socket, requests] of held) {
+    for (const [req, res] of requests) if (!req.complete && !res.headersSent) return socket;
+  }
   return undefined;
 }

@@ -13,6 +13,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { consoleError } from '../console/errors.js';
+import type { CapAnswers } from './connection-cap.js';
 
 /** The bound of a port without connectors (the console alone): the connector's default `requestTimeout`, 30000 ms. */
 export const DEFAULT_REQUEST_DEADLINE = 30_000;
@@ -111,6 +112,28 @@ export function refuseConnection(server: Server): (socket: Socket) => void {
     const shape = shapes.get(server) ?? plainTimeout;
     const e = consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS', 'this port holds its most connections, each in the middle of a request: try again');
     // Written at once: a client sending its request meanwhile may see a reset rather than this answer.
+    socket.on('error', () => undefined);
+    answer(socket, 503, JSON.stringify(shape({ code: e.code, message: e.message })));
+  };
+}
+
+/**
+ * How the capped `server` (connection-cap.ts) answers the connections it does not keep ({@link refuseConnection},
+ * {@link dropConnection}), with `onShed` told of each.
+ */
+export function capAnswers(server: Server, onShed?: CapAnswers['onShed']): CapAnswers {
+  return { refuse: refuseConnection(server), drop: dropConnection(server), ...(onShed === undefined ? {} : { onShed }) };
+}
+
+/**
+ * The answer of `capConnections` (connection-cap.ts) to a connection of `server` dropped for a new one while its request
+ * was still arriving (no route had run on it): 503 `ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS` in the port's refusal
+ * shape ({@link boundRequests}), then closed. The client may send it again.
+ */
+export function dropConnection(server: Server): (socket: Socket) => void {
+  return (socket) => {
+    const shape = shapes.get(server) ?? plainTimeout;
+    const e = consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS', 'this port holds its most connections and this request had not arrived whole: its connection was closed for a new one, nothing was sent on: try again');
     socket.on('error', () => undefined);
     answer(socket, 503, JSON.stringify(shape({ code: e.code, message: e.message })));
   };

@@ -1,0 +1,56 @@
+/**
+ * The gateway's figures of its capped ports (http/connection-cap.ts): the HTTP port, the `--metrics` port and the stats
+ * port, each with its connections held now, closed to make room for new ones (`evicted`) and refused. In `GET /stats`
+ * under `connections` (since the start: SIGHUP does not reset them, as the transaction log's), and in `GET /metrics` as
+ * `iso8583_gateway_connections` and `iso8583_gateway_connections_shed_total`.
+ */
+import { Counter, Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+import type { ConnectionCap } from '../http/connection-cap.js';
+
+/** The caps of the gateway's ports, by port name; a port not listening has none. */
+export interface PortCaps {
+  /** The HTTP port (`--http-port`). */
+  http: ConnectionCap;
+  /** The `--metrics` port. */
+  metrics?: ConnectionCap;
+  /** The `--stats-port`. */
+  statsPort?: ConnectionCap;
+}
+
+/** The figures of each port of `caps`: `{ held, evicted, refused }` by port name. */
+export function connectionFigures(caps: PortCaps): Record<string, { held: number; evicted: number; refused: number }> {
+  const out: Record<string, { held: number; evicted: number; refused: number }> = {};
+  for (const [port, cap] of Object.entries(caps) as [string, ConnectionCap | undefined][]) {
+    if (cap !== undefined) out[port] = { held: cap.held, evicted: cap.evicted, refused: cap.refused };
+  }
+  return out;
+}
+
+/** Registers the figures of `caps` (read at each scrape) in `registry`. */
+export function countConnections(registry: Registry, caps: PortCaps): void {
+  new Gauge({
+    name: 'iso8583_gateway_connections',
+    help: 'Connections each capped port of the gateway holds now (http, metrics, statsPort).',
+    labelNames: ['port'],
+    registers: [registry],
+    collect() {
+      for (const [port, figures] of Object.entries(connectionFigures(caps))) this.set({ port }, figures.held);
+    },
+  });
+  // Each scrape adds what was shed since the last one.
+  const seen = new Map<string, { evicted: number; refused: number }>();
+  new Counter({
+    name: 'iso8583_gateway_connections_shed_total',
+    help: 'Connections a capped port of the gateway did not keep: evicted (closed to make room for a new one: idle, or its request not arrived whole) or refused (503: every one held was busy).',
+    labelNames: ['port', 'outcome'],
+    registers: [registry],
+    collect() {
+      for (const [port, now] of Object.entries(connectionFigures(caps))) {
+        const was = seen.get(port) ?? { evicted: 0, refused: 0 };
+        for (const outcome of ['evicted', 'refused'] as const) this.inc({ port, outcome }, Math.max(0, now[outcome] - was[outcome]));
+        seen.set(port, { evicted: now.evicted, refused: now.refused });
+      }
+    },
+  });
+}
