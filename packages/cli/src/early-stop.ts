@@ -66,3 +66,17 @@ export function catchStopWhileStarting(): StartStop {
   current = stop;
   return stop;
 }
+
+/**
+ * For a long-running command that will not start after all (its `--help`, a check of its configuration): the catcher
+ * installed by the dispatcher is released, and a stop signal that came meanwhile ends the process as that signal ends
+ * a short command (raised again, with no listener left: exit 143 for SIGTERM, 130 for SIGINT), instead of being
+ * swallowed while the check goes on and says all is well.
+ */
+export function notStarting(): void {
+  const stop = current;
+  if (stop === undefined) return;
+  const signal = stop.signal;
+  stop.release();
+  if (signal !== undefined) process.kill(process.pid, signal);
+}

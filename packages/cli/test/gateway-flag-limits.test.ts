@@ -22,6 +22,7 @@ const LIMITS: { flag: string; refused: [string, RegExp][]; edge: string }[] = [
   { flag: 'saf-retry-interval', refused: [['0', />= 1/]], edge: '1' },
   { flag: 'header-bytes', refused: [['65', /<= 64/]], edge: '64' },
   { flag: 'client-header-bytes', refused: [['65', /<= 64/]], edge: '64' },
+  { flag: 'console-session-lifetime', refused: [['0', />= 1/], ['43201', /<= 43200/], ['soon', /integer/]], edge: '43200' },
 ];
 
 test('gateway flags – a count or duration the gateway cannot use (0 connections, 0 ms, a header over 64 bytes) is refused naming the flag', () => {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { openSynced, replaceFile, replaceFrom } from './durable-file.js';
 import { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';
-import { readJournal } from './journal-read.js';
+import { quarantinesWhole, readJournal } from './journal-read.js';
 import { addLine } from './journal-record.js';
 import type { SpareFile } from './journal-spare.js';
 
@@ -53,8 +53,7 @@ export function journalOpenNeed(path: string, preallocate = DEFAULT_JOURNAL_PREA
   let records = 0;
   for (const entry of contents.live.values()) records += Buffer.byteLength(addLine(entry)) + 1;
   // A file in which no line is a record is renamed to quarantine whole: nothing written.
-  const whole = contents.records === 0 && !contents.bad.every((b) => b.cut);
-  const quarantine = whole ? 0 : contents.bad.reduce((n, b) => n + b.bytes.length + 1, 0);
+  const quarantine = quarantinesWhole(contents) ? 0 : contents.bad.reduce((n, b) => n + b.bytes.length + 1, 0);
   return { records, preallocate, quarantine, total: records + preallocate + quarantine };
 }
 

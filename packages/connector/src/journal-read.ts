@@ -7,7 +7,8 @@
  *   writes in flight at once, a line followed by a blank one (the rest of the interrupted write's bytes, still the
  *   preallocated blank lines) that stops short of a record's closing `}`. It begins as every record does, and is
  *   followed by a newline (a crash tears a write inside the preallocated blank lines; a last line the file ends in was
- *   cut with the file, a truncation: corrupt, `endsFile`). Expected after a crash; logged at `info`
+ *   cut with the file, a truncation, or by a crash while the file grew, its records and new blank lines one write:
+ *   the file cannot tell which, so it is corrupt, `endsFile`, warned of). Expected after a crash; logged at `info`
  *   (`ISO8583_WARN_JOURNAL_CUT`).
  * - **corrupt** lines: anything else that is not a record (a damaged block, a flipped bit that fails the checksum, an
  *   edit by hand, another program's bytes). Logged at `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) with their byte offsets.
@@ -156,12 +157,22 @@ export function readJournal(data: Buffer): JournalContents {
   const last = bad[bad.length - 1];
   if (last !== undefined && last.offset === lastLine) {
     // A crash tears its write inside the preallocated blank lines, so a cut last line has newlines after it. One the
-    // file ends in was cut with the file (a truncation: what followed it is gone): damage, never a plain crash cut.
+    // file ends in was cut with the file (a truncation: what followed it is gone; or a crash while the file grew, which
+    // lost nothing acknowledged, and cannot be told from it): warned of as damage, never a plain crash cut.
     last.endsFile = data[lastLine + last.bytes.length] !== 0x0a;
     // The last line, begun as a record: cut, unless it ends with a checksum (whole, and damaged) or ends the file.
     last.cut = startsAsRecord(last.bytes) && !lastSealBad && !last.endsFile;
   }
   return { live, records, bad, orphans };
+}
+
+/**
+ * Whether {@link quarantine} keeps the whole file (renamed as it is) rather than its bad lines: no line of it is a
+ * record, and not every bad line is a crash cut. The one rule for the quarantine and for what a start writes
+ * (journal-compaction.ts `journalOpenNeed`).
+ */
+export function quarantinesWhole(contents: JournalContents): boolean {
+  return contents.records === 0 && !contents.bad.every((b) => b.cut);
 }
 
 /** A quarantine file name beside the journal that does not exist yet. */
@@ -181,11 +192,10 @@ export async function quarantine(path: string, contents: JournalContents, logger
   if (bad.length === 0) return undefined;
   const dir = dirname(path);
   const offsets = bad.map((b) => b.offset);
-  const onlyCut = bad.every((b) => b.cut);
   for (let n = 0; ; n++) {
     const target = quarantineName(path, n);
     try {
-      if (records === 0 && !onlyCut) {
+      if (quarantinesWhole(contents)) {
         // Nothing in it is a record: the whole file is kept as it is.
         const probe = await open(target, 'wx', 0o600);
         await probe.close();
@@ -206,7 +216,7 @@ export async function quarantine(path: string, contents: JournalContents, logger
     await syncDir(dir);
     // The file named whole: every upstream's journal is a `reversals.jsonl`, in a folder of its own.
     const context = { file: basename(path), path, quarantine: basename(target), offsets, records };
-    if (onlyCut) {
+    if (bad.every((b) => b.cut)) {
       logger.info(
         { code: 'ISO8583_WARN_JOURNAL_CUT', ...context },
         'the reversal journal holds records cut by a crash (never durable, so no caller was answered on them; read as not written): kept in quarantine',

@@ -13,7 +13,7 @@ import { gatewayError } from '../gateway/errors.js';
 import { withJournalFlag } from '../gateway/journal-check.js';
 import { createLogger, levelFor, logFileProblem } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
-import { catchStopWhileStarting } from '../early-stop.js';
+import { catchStopWhileStarting, notStarting } from '../early-stop.js';
 import type { StartStop } from '../early-stop.js';
 
 /** The ready line of a gateway: `gateway listening pos=HOST:PORT http=HOST:PORT [metrics=HOST:PORT] [stats=HOST:PORT]`. */
@@ -34,6 +34,8 @@ function stoppedBeforeReady(signal: NodeJS.Signals): number {
 /** Runs `iso8583 gateway`; resolves with the exit code after a stop signal. */
 export async function gatewayCommand(argv: string[]): Promise<number> {
   const { config, help, checkOnly } = parseGatewayArgs(argv);
+  // Help and a check start nothing: a stop signal now ends them as it ends any short command.
+  if (help || checkOnly) notStarting();
   if (help) {
     process.stdout.write(gatewayHelp());
     return 0;

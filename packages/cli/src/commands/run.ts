@@ -16,7 +16,7 @@ import type { ReopenableLogger } from '../logger.js';
 import { checkFlow } from '../flow/check.js';
 import { createLogger, levelFor, logFileProblem } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
-import { catchStopWhileStarting } from '../early-stop.js';
+import { catchStopWhileStarting, notStarting } from '../early-stop.js';
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
@@ -43,6 +43,8 @@ ${flagHelp(CONSOLE_ROWS)}
 /** Runs `iso8583 run`; resolves with the exit code after a stop signal. */
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals, help } = parseCommandArgs(argv, flagSpecs([...ROWS, ...CONSOLE_ROWS]), 1);
+  // Help, the schema and a check start nothing: a stop signal now ends them as it ends any short command.
+  if (help || values.schema === true || values.check === true) notStarting();
   if (help) {
     process.stdout.write(RUN_HELP);
     return 0;
