@@ -3,6 +3,7 @@
 // and the cookie is Secure over TLS or when told (never from X-Forwarded-Proto). Real Fastify apps on 127.0.0.1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { within } from '@iso8583/test-support';
 import { get } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import fastify from 'fastify';
@@ -33,19 +34,6 @@ async function statusOf(url: string, init: RequestInit = {}): Promise<number> {
   const res = await fetch(url, { redirect: 'manual', ...init });
   await res.arrayBuffer();
   return res.status;
-}
-
-/** Resolves with `promise`, or fails with `what` after `ms` (a stream that never ends would otherwise hang the test). */
-async function within(promise: Promise<void>, ms: number, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  try {
-    await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Signs in on the form; the `Set-Cookie` header and the cookie (`name=value`). */

@@ -2,6 +2,7 @@
 // closes them (after its linger, and the oldest at its cap) while a well-behaved reader still gets its JSON.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { within } from '@iso8583/test-support';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { startStatsPort } from '../src/gateway/stats-port.js';
@@ -32,15 +33,6 @@ function holder(port: StatsPort): Holder {
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   void closed.then(() => clearInterval(poke));
   return { socket, json, closed };
-}
-
-/** Rejects with `what` unless `promise` settles within `ms` (a deadline, not an ordering). */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(what)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** What a well-behaved reader (it closes when the port does) gets. */
