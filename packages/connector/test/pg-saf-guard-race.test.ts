@@ -28,7 +28,12 @@ test('PgJournal: addOriginal waits for another node\'s uncommitted add of the sa
   const b = new PgJournal({ url, upstream: 'bank', lease: 60_000 });
   await b.open();
   const holder = new pg.Client({ connectionString: url });
+  // The lock wait is watched from a connection of its own: inside the holder's transaction `pg_stat_activity` is a
+  // snapshot taken at its first read, which never shows a wait that began after it (the test then waited out the
+  // add's 10 s statement timeout: ISO8583_ERR_CONNECTOR_STORE).
+  const watcher = new pg.Client({ connectionString: url });
   await holder.connect();
+  await watcher.connect();
   try {
     // Another node's add, as its statement runs, not committed yet.
     await holder.query('BEGIN');
@@ -40,7 +45,7 @@ test('PgJournal: addOriginal waits for another node\'s uncommitted add of the sa
     adding.catch(() => undefined);
     await waitUntil(async () => {
       if (settled) return true;
-      const { rows } = await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO iso8583_saf%'");
+      const { rows } = await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO iso8583_saf%'");
       return (rows[0]?.n ?? 0) > 0;
     }, { what: 'the second add waiting on the first one\'s lock (or settled)', timeoutMs: 20_000 });
     await holder.query('COMMIT');
@@ -50,6 +55,7 @@ test('PgJournal: addOriginal waits for another node\'s uncommitted add of the sa
   } finally {
     await holder.query('ROLLBACK').catch(() => undefined);
     await holder.end();
+    await watcher.end();
     await b.close();
   }
 });
