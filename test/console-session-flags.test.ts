@@ -3,20 +3,29 @@
  * `Max-Age` (eight hours by default), `--console-secure-cookie` marks it `Secure`, and `POST /console/logout` ends the
  * session; on the gateway (flags and config file keys) and on a flow (`iso8583 run`).
  */
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@iso8583/test-support';
-import { hostPort, startCli, startSimulator, stopAll } from './helpers/cli.js';
+import { approve, startBank } from './helpers/bank.js';
+import type { ScriptedBank } from './helpers/bank.js';
+import { hostPort, startCli, stopAll } from './helpers/cli.js';
 import { startConsoleGateway } from './helpers/console-setup.js';
 
 const TOKEN = 'session-flags-token-55d0';
 const work = mkdtempSync(join(tmpdir(), 'iso8583-session-flags-'));
+/** The upstream of every gateway and flow here (in this process: the tests are about the HTTP port, not the bank). */
+let bank: ScriptedBank | undefined;
+
+before(async () => {
+  bank = await startBank(approve);
+});
 
 after(async () => {
   await stopAll();
+  await bank?.close();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -35,9 +44,10 @@ async function statusWith(base: string, path: string, cookie: string): Promise<n
   return res.status;
 }
 
-describe('console session flags, end to end', () => {
+// The tests are independent (each its own gateway or flow, one bank answering all): they run together.
+describe('console session flags, end to end', { concurrency: true }, () => {
   test('gateway: eight hours and not Secure by default; sign-out ends the session', async () => {
-    const gw = await startConsoleGateway({ token: TOKEN });
+    const gw = await startConsoleGateway({ token: TOKEN, upstream: bank as ScriptedBank });
     try {
       const setCookie = await signIn(gw.base);
       assert.match(setCookie, /; Max-Age=28800; HttpOnly; SameSite=Strict$/);
@@ -54,10 +64,12 @@ describe('console session flags, end to end', () => {
   });
 
   test('gateway: --console-session-lifetime and --console-secure-cookie, as flags and as config file keys', async () => {
-    const flags = await startConsoleGateway({ token: TOKEN, extra: ['--console-session-lifetime', '15', '--console-secure-cookie'] });
     const config = join(work, 'gateway.json');
     writeFileSync(config, JSON.stringify({ consoleSessionLifetime: 60, consoleSecureCookie: true }));
-    const keys = await startConsoleGateway({ token: TOKEN, extra: ['--config', config] });
+    const [flags, keys] = await Promise.all([
+      startConsoleGateway({ token: TOKEN, upstream: bank as ScriptedBank, extra: ['--console-session-lifetime', '15', '--console-secure-cookie'] }),
+      startConsoleGateway({ token: TOKEN, upstream: bank as ScriptedBank, extra: ['--config', config] }),
+    ]);
     try {
       assert.match(await signIn(flags.base), /; Max-Age=900; HttpOnly; SameSite=Strict; Secure$/);
       assert.match(await signIn(keys.base), /; Max-Age=3600; HttpOnly; SameSite=Strict; Secure$/);
@@ -69,10 +81,9 @@ describe('console session flags, end to end', () => {
   });
 
   test('iso8583 run: the same flags on the flow\'s HTTP port', async () => {
-    const bank = await startSimulator();
     const flow = startCli(
       ['run', join(repoRoot(), 'examples', 'flows', 'payments.json'), '--http-token', TOKEN, '--console-session-lifetime', '30', '--console-secure-cookie'],
-      { env: { BANK_HOST: bank.host, BANK_PORT: String(bank.port), POS_PORT: '0', STANDIN_PORT: '0', HTTP_PORT: '0' } },
+      { env: { BANK_HOST: '127.0.0.1', BANK_PORT: String((bank as ScriptedBank).port), POS_PORT: '0', STANDIN_PORT: '0', HTTP_PORT: '0' } },
     );
     const http = hostPort((await flow.waitForLine(/^http listening on (\S+)/))[1] as string);
     await flow.waitForLine(/^flow payments ready/);
