@@ -3,7 +3,8 @@
  * the real gateway binary and a scripted bank that counts what reaches it: a double click while the first send is in
  * flight leaves the button held (disabled, aria-busy, "sending…") and reaches the bank once, with no
  * ISO8583_ERR_CONNECTOR_DUPLICATE_KEY error shown; the second click of a double click that arrives after the answer
- * is dropped too; an error gives the button back.
+ * is dropped too; an error gives the button back. The bank echoes the free-text fields 48 and 62: a PAN in them is
+ * masked in the answer the page shows (and in the decode API's answer).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { createCodec } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
 import { approve, startBank } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
 import { browserSkip, openBrowser } from './helpers/browser.js';
@@ -22,6 +25,13 @@ import type { ConsoleGateway } from './helpers/console-setup.js';
 /** A purchase from the workbench with STAN `stan` (test card, small amount). */
 function purchase(stan: string): string {
   return JSON.stringify({ '0': '0200', '2': '4111111111111111', '3': '000000', '4': '500', '7': '1130120000', '11': stan, '41': 'TERM0900', '49': '840' });
+}
+
+/** Approves, echoing the free-text fields 48 and 62 of the request when it has them. */
+function approveEcho(request: IsoMessage): IsoMessage {
+  const answer = approve(request);
+  for (const id of ['48', '62']) if (typeof request[id] === 'string') answer[id] = request[id];
+  return answer;
 }
 
 /** The STANs of the requests the bank received, in order. */
@@ -65,7 +75,7 @@ describe('the workbench\'s Send in a browser: one click, one request', { skip: b
   let gw: ConsoleGateway | undefined;
 
   before(async () => {
-    [browser, bank] = await Promise.all([openBrowser(), startBank(approve)]);
+    [browser, bank] = await Promise.all([openBrowser(), startBank(approveEcho)]);
     const started = await startGateway(['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', join(work, 'journal'), '--console-send', '--log-level', 'warn']);
     gw = { base: `http://${started.http.host}:${started.http.port}`, token: undefined } as ConsoleGateway;
   });
@@ -96,7 +106,7 @@ describe('the workbench\'s Send in a browser: one click, one request', { skip: b
       assert.equal(await page.isHidden('#send-error'), true, `no error shown: ${(await page.textContent('#send-error')) ?? ''}`);
       assert.deepEqual(stans(upstream), ['000901'], 'exactly one request reached the bank');
     } finally {
-      upstream.onRequest((request, write) => write(approve(request)));
+      upstream.onRequest((request, write) => write(approveEcho(request)));
       await page.close();
     }
   });
@@ -136,6 +146,29 @@ describe('the workbench\'s Send in a browser: one click, one request', { skip: b
       await page.click('#send');
       await page.waitForSelector('#send-error:not([hidden])');
       await assertFree(page, /^$/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('a PAN in free text (48, 62) is masked in an upstream\'s answer that echoes it, and in the decode API\'s answer', async () => {
+    // In the workbench's decode: test/console.test.ts.
+    const PAN = '4111111111111111';
+    const FREE = { '48': `CARD ${PAN} REF`, '62': `X${PAN}` };
+    const page = await openConsole(browser as TestBrowser, gw as ConsoleGateway);
+    try {
+      await page.fill('#compose', JSON.stringify({ '0': '0200', '3': '000000', '4': '500', '7': '1130120000', '11': '000778', '41': 'TERM0778', '49': '840', ...FREE }));
+      await page.click('#send');
+      await page.waitForSelector('#answer:not([hidden]) tbody tr');
+      const answer = await page.$$eval('#answer tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      assert.equal(answer.find((r) => r[0] === '48')?.[2], 'CARD 411111******1111 REF');
+      assert.equal(answer.find((r) => r[0] === '62')?.[2], 'X411111******1111');
+      assert.doesNotMatch(await page.content(), new RegExp(PAN), 'the whole PAN is nowhere in the DOM');
+      const wire = Buffer.from(
+        createCodec('iso87ascii').pack({ '0': '0200', '2': PAN, '3': '000000', '4': '000000001000', '11': '000043', '41': 'TERM0001', ...FREE }),
+      ).toString('hex');
+      const api = await fetch(`${(gw as ConsoleGateway).base}/console/api/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hex: wire, dialect: 'iso87ascii' }) });
+      assert.doesNotMatch(await api.text(), new RegExp(PAN), 'nor in the decode API\'s answer');
     } finally {
       await page.close();
     }
