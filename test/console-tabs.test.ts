@@ -10,6 +10,8 @@ import { createServer, request } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
+import { approve, startBank } from './helpers/bank.js';
+import type { ScriptedBank } from './helpers/bank.js';
 import { browserSkip, openBrowser } from './helpers/browser.js';
 import type { TestBrowser } from './helpers/browser.js';
 import { stopAll } from './helpers/cli.js';
@@ -88,30 +90,43 @@ describe('the console\'s event stream in a browser', { skip: browserSkip() }, ()
   let browser: TestBrowser | undefined;
   let open: ConsoleGateway | undefined;
   let guarded: ConsoleGateway | undefined;
+  /** A second console of the host with a token of its own (the cookies test). */
+  let other: ConsoleGateway | undefined;
+  /** The gateways' upstream, in this process (no traffic here: the tests are about the console's stream). */
+  let bank: ScriptedBank | undefined;
 
   before(async () => {
-    [browser, open, guarded] = await Promise.all([openBrowser(), startConsoleGateway(), startConsoleGateway({ token: TOKEN })]);
+    bank = await startBank(approve);
+    [browser, open, guarded, other] = await Promise.all([
+      openBrowser(),
+      startConsoleGateway({ upstream: bank }),
+      startConsoleGateway({ token: TOKEN, upstream: bank }),
+      startConsoleGateway({ token: `${TOKEN}-other`, upstream: bank }),
+    ]);
   });
 
   after(async () => {
     await browser?.close();
     await stopAll();
+    await bank?.close();
     open?.cleanup();
     guarded?.cleanup();
+    other?.cleanup();
   });
 
   test('eight tabs of one address all go live (one stream for the browser); closing the tab that holds it hands it on', async () => {
     const gw = open as ConsoleGateway;
     const pages: Page[] = [];
     try {
-      for (let i = 0; i < 8; i++) pages.push(await openConsole(browser as TestBrowser, gw));
+      // The first tab holds the stream; the seven others open together once it does.
+      pages.push(await openConsole(browser as TestBrowser, gw));
+      pages.push(...(await Promise.all(Array.from({ length: 7 }, () => openConsole(browser as TestBrowser, gw)))));
       for (const page of pages) await statusIs(page, 'live');
-      // The first tab holds the stream: once it is gone, another tab opens it and every tab still ticks.
+      // Once the holder is gone, another tab opens the stream and every tab still ticks (two more ticks each, waited
+      // on together: the tabs tick at once).
       await (pages.shift() as Page).close();
-      for (const page of pages) {
-        const ticks = Number(await page.evaluate(() => document.body.dataset.ticks ?? '0'));
-        await page.waitForFunction((n) => Number(document.body.dataset.ticks ?? '0') > n + 1, ticks, { timeout: 20_000 });
-      }
+      const ticks = await Promise.all(pages.map((page) => page.evaluate(() => Number(document.body.dataset.ticks ?? '0'))));
+      await Promise.all(pages.map((page, i) => page.waitForFunction((n) => Number(document.body.dataset.ticks ?? '0') > n + 1, ticks[i] as number, { timeout: 20_000 })));
     } finally {
       for (const page of pages) if (!page.isClosed()) await page.close();
     }
@@ -233,9 +248,8 @@ describe('the console\'s event stream in a browser', { skip: browserSkip() }, ()
   });
 
   test('--http-token: two consoles of one host with their own tokens keep both sessions (a browser keeps cookies by host)', async () => {
-    const other = await startConsoleGateway({ token: `${TOKEN}-other` });
     const first = await openConsole(browser as TestBrowser, guarded as ConsoleGateway);
-    const second = await openConsole(browser as TestBrowser, other);
+    const second = await openConsole(browser as TestBrowser, other as ConsoleGateway);
     try {
       // Signing in to the second did not sign the browser out of the first: a new page of it opens the console.
       const again = await (browser as TestBrowser).context.newPage();
@@ -246,7 +260,6 @@ describe('the console\'s event stream in a browser', { skip: browserSkip() }, ()
     } finally {
       await first.close();
       await second.close();
-      other.cleanup();
     }
   });
 
