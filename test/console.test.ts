@@ -233,26 +233,30 @@ describe('the operator console in a browser', { skip: browserSkip() }, () => {
   test('a busy gateway\'s totals stay whole inside their tiles; counts in the tables are written as in the tiles', async () => {
     const page = await openConsole(browser as TestBrowser, open as ConsoleGateway);
     try {
-      // One snapshot of a gateway up for months (the page is sent it as the stream would), drawn at once.
-      const tiles = await page.evaluate(() => {
+      // One snapshot of a gateway up for months (the page is sent it as the stream would), drawn at once and read back
+      // in the same turn of the page's event loop: the real stream's next tick would redraw the tables between two calls.
+      const drawn = await page.evaluate(() => {
         onFigures({
           t: Date.now(), rate: 123456.7, p50: 1234.56, p95: 98765.43, p99: 123456.78,
           totals: { requests: 123456789012, responses: 123456789012, timeouts: 98765432, errors: 1234567 },
           byResponseCode: { '00': 123456789012 }, connectors: { upstream: { connected: 1, inFlight: 12345, pending: 67890, reversalsPending: 1234567 } },
           clients: { pos: 12345 }, reversalsPending: 1234567, safDepth: 987654, safAbandoned: 12,
         });
-        return Array.from(document.querySelectorAll('.tile .figure')).map((f) => {
+        const tiles = Array.from(document.querySelectorAll('.tile .figure')).map((f) => {
           const inner = f.getBoundingClientRect();
           const outer = f.closest('.tile').getBoundingClientRect();
           return { text: f.textContent, inside: inner.left >= outer.left && inner.right <= outer.right && f.scrollWidth <= f.clientWidth };
         });
+        const upstream = Array.from(document.querySelectorAll('#upstreams tbody tr td')).map((td) => td.textContent);
+        const clients = Array.from(document.querySelectorAll('#clients tbody tr td:nth-child(2)'))[0]?.textContent;
+        return { tiles, upstream, clients };
       });
+      const { tiles, upstream } = drawn;
       for (const t of tiles) assert.equal(t.inside, true, `${t.text ?? ''} stays inside its tile`);
       assert.ok(tiles.some((t) => t.text === '123,456,789,012'), 'the requests since the start, whole');
       assert.ok(tiles.some((t) => t.text === '98,765,432 / 1,234,567'));
-      const upstream = await page.$$eval('#upstreams tbody tr td', (tds) => tds.map((td) => td.textContent));
       assert.deepEqual(upstream.slice(2), ['1', '12,345', '67,890', '1,234,567']);
-      assert.equal(await page.textContent('#clients tbody tr td:nth-child(2)'), '12,345');
+      assert.equal(drawn.clients, '12,345');
     } finally {
       await page.close();
     }
