@@ -224,6 +224,9 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
         if (!res.write(`event: ${event}\ndata: ${json}\n\n`)) behind = true;
         return true;
       };
+      // A stream the server ends (a sign-out elsewhere, a stop) is opened again by the browser after 1 s, as the page's
+      // own retries start, not after the browser's default (3 s in Chromium).
+      res.write('retry: 1000\n\n');
       write('hello', JSON.stringify({
         dialects: [...dialects.keys()],
         frames: FRAME_CHOICES,
