@@ -2,7 +2,8 @@
  * The gateway's HTTP port and `--metrics` port hold a bounded number of connections (each holds a file descriptor the
  * POS listener, the upstream links and the journal share), with the real binary and a real simulator: at
  * `--http-max-connections` a new client makes room by closing the oldest idle connection (a keep-alive between
- * requests) and is served, else the oldest whose request is still arriving (no route has run) is answered 503
+ * requests) and is served, else the oldest whose answers only wait for a client that reads nothing, else the oldest
+ * whose request is still arriving (no route has run) is answered 503
  * ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS; only when every connection held is a request being handled (a console event
  * stream) is a new one refused with that 503. The `--metrics` port holds 64 the same way.
  */
@@ -93,6 +94,35 @@ describe('the gateway\'s HTTP connection caps', () => {
     await readUntil(stalled[1]!, /HTTP\/1\.1 200 [\s\S]*"39":"00"/);
     for (const c of stalled) c.socket.destroy();
     await Promise.all(stalled.map((c) => c.closed));
+  });
+
+  test('every connection holds answers its client does not read (pipelined page requests, no token asked): the oldest is closed and a new purchase is served', async () => {
+    // Each asks for the console's script 400 times in one write (some 4.8 MB of answers, more than the socket buffers
+    // take) and reads none of it past the first answer's head: its answers wait for ever, no route running.
+    const readers: RawHttp[] = [];
+    for (let i = 0; i < CAP; i++) {
+      const conn = rawHttp(gw.http.port);
+      conn.socket.write(`GET /console/console.js HTTP/1.1\r\nHost: 127.0.0.1:${gw.http.port}\r\n\r\n`.repeat(400));
+      await readUntil(conn, /^HTTP\/1\.1 200 /);
+      conn.socket.pause();
+      readers.push(conn);
+    }
+    opened.push(...readers);
+    try {
+      // Every one of them had its routes run by now but for a turn of the server's loop: a 503 until then is let pass.
+      const until = Date.now() + DEADLINE;
+      let answer = await httpCall(gw.http.port, 'POST', '/', { 'content-type': 'application/json' }, purchase('000303'));
+      while (answer.status === 503 && Date.now() < until) answer = await httpCall(gw.http.port, 'POST', '/', { 'content-type': 'application/json' }, purchase('000303'));
+      assert.equal(answer.status, 200, `a purchase was kept out by connections that read nothing: ${answer.body}`);
+      assert.match(answer.body, /"39":"00"/);
+      // Read again, the oldest finds its end after what the port had sent it.
+      readers[0]!.socket.resume();
+      await within(readers[0]!.closed, DEADLINE, 'the oldest connection that read nothing was not closed for the new client');
+    } finally {
+      // Closed here, not left to the end: the tests after this one need the port's connections back.
+      for (const c of readers) c.socket.destroy();
+      await Promise.all(readers.map((c) => c.closed));
+    }
   });
 
   test('every connection a whole request being handled (console event streams): a new one is answered 503 ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS and logged', async () => {

@@ -65,3 +65,30 @@ test('migrate: runs on a connection of its own without the pool\'s statement tim
     await Promise.all(pools.map((pool) => pool.end()));
   }
 });
+
+test('migrate: a step numbered below the newest applied one still runs (a database at SAF 1 and transaction log 105 gets SAF 2 and 3); an unknown step is refused', async () => {
+  const url = cluster.createDatabase('migrate_gap');
+  const pool = new pg.Pool({ connectionString: url });
+  try {
+    // As a release before the SAF steps 2 and 3 left it: SAF version 1 and every transaction log step (100 on).
+    const earlier = MIGRATIONS.filter((m) => m.version === 1 || m.version >= 100);
+    await migrate(pool, earlier);
+    const newest = Math.max(...MIGRATIONS.map((m) => m.version));
+    assert.equal(await migrate(pool), newest);
+    const { rows } = await pool.query<{ version: number }>('SELECT version FROM iso8583_schema ORDER BY version');
+    assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version), 'every step recorded');
+    const column = await pool.query("SELECT 1 FROM information_schema.columns WHERE table_name = 'iso8583_saf' AND column_name = 'txn'");
+    assert.equal(column.rowCount, 1, 'the SAF step 3 (its column txn) ran');
+    const indexes = await pool.query<{ i: string }>("SELECT indexname AS i FROM pg_indexes WHERE tablename = 'iso8583_saf' ORDER BY 1");
+    assert.ok(indexes.rows.some((r) => r.i === 'iso8583_saf_transaction') && indexes.rows.some((r) => r.i === 'iso8583_saf_txn'), JSON.stringify(indexes.rows));
+    // A step this code does not know, though below its newest (a later version's SAF step), is a newer database.
+    await pool.query("INSERT INTO iso8583_schema (version, name) VALUES (99, 'a later SAF step')");
+    await assert.rejects(migrate(pool), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE');
+      assert.match(err.message, /version 99, newer/);
+      return true;
+    });
+  } finally {
+    await pool.end();
+  }
+});

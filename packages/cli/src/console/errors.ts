@@ -14,7 +14,7 @@ export const CONSOLE_ERROR_CODES = {
   ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT:
     'A request to an HTTP port (any route, the `--metrics` port too) whose headers and body did not all arrive within the longest `requestTimeout` of its connectors (the gateway\'s `--request-timeout`): a client that stalled mid-request; the connection is closed (408).',
   ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS:
-    'A new connection to an HTTP port that holds its most connections (the gateway\'s `--http-max-connections`, 64 on the `--metrics` port), every one of them a request being handled: answered before any request is read, then closed (503); or the oldest connection whose request had not arrived whole (no route had run), closed to make room for a new one (503). An idle one is closed to make room first.',
+    'A new connection to an HTTP port that holds its most connections (the gateway\'s `--http-max-connections`, 64 on the `--metrics` port), every one of them a request being handled: answered before any request is read, then closed (503); or the oldest connection whose request had not arrived whole (no route had run), closed to make room for a new one (503). An idle one is closed to make room first, then one whose answers wait only for a client that reads nothing; one with a route running never is.',
   ISO8583_ERR_CONSOLE_NOT_FOUND:
     'A request to an HTTP port (the `--metrics` port too) that no route takes; the answer names neither the method nor the path, which may hold card data (404).',
   ISO8583_ERR_CONSOLE_SEND_OFF: 'The console\'s workbench tried to send a message, but sending is off: start with `--console-send` (403).',

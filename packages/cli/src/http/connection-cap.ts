@@ -8,11 +8,17 @@
  *
  * At the cap, a new connection first makes room: the oldest connection held that has no request in progress (one
  * that has not sent a whole request head yet, a keep-alive connection between requests, any stats port connection) is
- * closed, as the POS endpoint evicts its silent connections. Failing that, the oldest connection whose request has
- * not arrived whole yet (its head came, its body is still coming: no route has run, nothing has reached the bank) is
- * dropped (`drop`; closed by default): otherwise a client that opens as many connections as the cap, each with a head
- * and part of a body, would keep every new payment out for the whole request bound, again and again. Only when every
- * connection held is a whole request being handled (or a stream) is the new one refused (`refuse`; closed by default).
+ * closed, as the POS endpoint evicts its silent connections. Failing that, the oldest connection whose every answer is
+ * made and only waits for its peer to take it (a client that sends requests and reads nothing: no bound ends such a
+ * wait, and no route is running on it) is closed: otherwise a client that pipelines requests for a page larger than
+ * the socket buffers on as many connections as the cap, and never reads, would keep every payment out for as long as
+ * it liked, without a token (an approval whose answer is cut so is reversed, as for any client gone). Failing that,
+ * the oldest connection whose request has not arrived whole yet (its head came, its body is still coming: no route
+ * has run, nothing has reached the bank) and with no route running for an earlier request is dropped (`drop`; closed
+ * by default): otherwise a client that opens as many connections as the cap, each with a head and part of a body,
+ * would keep every new payment out for the whole request bound, again and again. A connection with a route running
+ * (a payment at the bank, a stream) is never closed for a new one: when every connection held has one, the new one
+ * is refused (`refuse`; closed by default).
  *
  * There is no per-address share of the cap: POS traffic often comes through one proxy or NAT address, which a share
  * would starve, and the drop above already takes away what a share would guard against (slots held by requests that
@@ -31,7 +37,10 @@ export const MONITORING_MAX_CONNECTIONS = 64;
 export interface ConnectionCap {
   /** Connections held now. */
   readonly held: number;
-  /** Connections closed to make room for a new one (they had no request in progress, or one not yet arrived whole). */
+  /**
+   * Connections closed to make room for a new one (they had no request in progress, only answers their peer had not
+   * read, or a request not yet arrived whole).
+   */
   readonly evicted: number;
   /** New connections refused because every connection held was in the middle of a request. */
   readonly refused: number;
@@ -60,7 +69,7 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
   let refused = 0;
   server.on('connection', (socket: Socket) => {
     if (held.size >= Math.max(1, max)) {
-      const idle = oldestIdle(held);
+      const idle = oldestIdle(held) ?? oldestAnswered(held);
       const arriving = idle === undefined ? oldestArriving(held) : undefined;
       if (idle === undefined && arriving === undefined) {
         refused++;
@@ -117,12 +126,30 @@ function oldestIdle(held: Map<Socket, Map<IncomingMessage, ServerResponse>>): So
 }
 
 /**
+ * The first (oldest) connection of `held` whose every request in progress is answered whole (`res.end()` called, the
+ * route done) and waits only for the peer to read it: a response is in progress until its last byte is handed to the
+ * system, which a peer that reads nothing puts off for ever.
+ */
+function oldestAnswered(held: Map<Socket, Map<IncomingMessage, ServerResponse>>): Socket | undefined {
+  for (const [socket, requests] of held) if ([...requests.values()].every((res) => res.writableEnded)) return socket;
+  return undefined;
+}
+
+/** A request whose route may be running: arrived whole (or answered early, in part) and not answered whole. */
+function running(req: IncomingMessage, res: ServerResponse): boolean {
+  return (req.complete || res.headersSent) && !res.writableEnded;
+}
+
+/**
  * The first (oldest) connection of `held` whose request is still arriving: not whole (no route has run on it) and not
- * answered in any part (a hook's early answer is left to end on its own).
+ * answered in any part (a hook's early answer is left to end on its own), with no route running for another request
+ * of the connection (pipelined behind one at the bank: closing it would cut that answer).
  */
 function oldestArriving(held: Map<Socket, Map<IncomingMessage, ServerResponse>>): Socket | undefined {
   for (const [socket, requests] of held) {
-    for (const [req, res] of requests) if (!req.complete && !res.headersSent) return socket;
+    const all = [...requests];
+    if (all.some(([req, res]) => running(req, res))) continue;
+    if (all.some(([req, res]) => !req.complete && !res.headersSent)) return socket;
   }
   return undefined;
 }

@@ -1,7 +1,9 @@
 /**
- * The PostgreSQL schema, versioned: each migration runs once, in order, inside one transaction that also records it
- * in `iso8583_schema`, under a transaction-scoped advisory lock so that several nodes starting together migrate once.
- * A database whose schema is newer than this code knows is refused (`ISO8583_ERR_CONNECTOR_STORE`), never downgraded.
+ * The PostgreSQL schema, versioned: each migration not recorded in `iso8583_schema` runs once, in order, inside one
+ * transaction that also records it, under a transaction-scoped advisory lock so that several nodes starting together
+ * migrate once. A step is known by its version, not by the highest one applied: each part numbers its own steps
+ * (SAF 1-99, transaction log 100-), so a new SAF step comes after a database's transaction log steps. A database
+ * with a step this code does not know (a newer version's) is refused (`ISO8583_ERR_CONNECTOR_STORE`), never downgraded.
  * Each part of the store keeps its own migrations in its own file; this list puts them in order.
  *
  * A migration runs on a connection of its own, made from the pool's settings but without their statement timeout (and
@@ -46,19 +48,23 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = 
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS iso8583_schema (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM iso8583_schema');
-    const current = rows[0]?.v ?? 0;
+    // The steps applied, each by its version: the parts number theirs apart (SAF 1-99, transaction log 100-), so a
+    // step of one part can be newer code than the highest version applied (SAF 3 on a database at 105), and must run.
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM iso8583_schema');
+    const applied = new Set(rows.map((r) => r.version));
+    const known = new Set(migrations.map((m) => m.version));
     const newest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
-    if (current > newest) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database's schema is version ${current}, newer than this version of iso8583 knows (${newest}): upgrade iso8583`, { field: 'store' });
+    const unknown = [...applied].filter((v) => !known.has(v)).sort((a, b) => a - b);
+    if (unknown.length > 0) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database's schema has version ${unknown.join(', ')}, newer than this version of iso8583 knows (${newest}): upgrade iso8583`, { field: 'store' });
     }
     for (const m of migrations) {
-      if (m.version <= current) continue;
+      if (applied.has(m.version)) continue;
       await client.query(m.sql);
       await client.query('INSERT INTO iso8583_schema (version, name) VALUES ($1, $2)', [m.version, m.name]);
     }
     await client.query('COMMIT');
-    return Math.max(current, newest);
+    return newest;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
