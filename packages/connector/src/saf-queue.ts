@@ -58,6 +58,11 @@ export class SafQueue {
   private readonly inFlight = new Set<Promise<void>>();
   /** The cap on the "will repeat" warnings, per kind (`SAF_REPEAT_WARNINGS_PER_SECOND`). */
   private readonly repeatWarnings = new LogLimits(SAF_REPEAT_WARNINGS_PER_SECOND);
+  /**
+   * The cap on the "cannot be journaled" lines, per code and journal state, at the same rate: a backlog with a full disk
+   * or a store out of reach wrote one per entry (per retry, for a store), megabytes of log. Every attempt is still an event.
+   */
+  private readonly journalWarnings = new LogLimits(SAF_REPEAT_WARNINGS_PER_SECOND);
 
   constructor(
     private readonly host: SafHost,
@@ -295,9 +300,14 @@ export class SafQueue {
 
   /** A "will repeat" warning of kind `key`, unless its kind wrote its share this second (then counted for the next). */
   private warnRepeat(key: string, fields: Record<string, unknown>, msg: string): void {
-    const suppressed = this.repeatWarnings.take(key);
+    this.capped(this.repeatWarnings, key, 'warn', fields, msg);
+  }
+
+  /** A line of kind `key` at `level`, unless `limits` says its kind wrote its share this second (then counted, `suppressed`, in the next). */
+  private capped(limits: LogLimits, key: string, level: 'warn' | 'error', fields: Record<string, unknown>, msg: string): void {
+    const suppressed = limits.take(key);
     if (suppressed === undefined) return;
-    this.host.logger.warn(suppressed > 0 ? { ...fields, suppressed } : fields, msg);
+    this.host.logger[level](suppressed > 0 ? { ...fields, suppressed } : fields, msg);
   }
 
   /**
@@ -324,10 +334,10 @@ export class SafQueue {
       if (a.unjournaled === journalState(halt)) return true;
       a.unjournaled = journalState(halt);
       const next = a.unjournaled === 'gone' ? 'held in memory only: the next start does not know of it' : 'its records stay in the journal: the next start sends it again unless its end is recorded first';
-      this.host.logger.error({ ...this.event(a, n), code, journal: a.unjournaled, reason: halt?.reason }, `a SAF attempt cannot be journaled: sent anyway; ${next}`);
+      this.capped(this.journalWarnings, `${code} ${a.unjournaled}`, 'error', { ...this.event(a, n), code, journal: a.unjournaled, reason: halt?.reason }, `a SAF attempt cannot be journaled: sent anyway; ${next}`);
       return true;
     }
-    this.host.logger.error({ ...this.event(a, n), code }, 'a SAF attempt cannot be journaled: not sent, will try again');
+    this.capped(this.journalWarnings, code, 'error', { ...this.event(a, n), code }, 'a SAF attempt cannot be journaled: not sent, will try again');
     this.retryAt(a, started + this.settings.retryInterval, this.event(a, a.attempts), code);
     return false;
   }

@@ -215,3 +215,56 @@ test('two closes at once settle each record once; a spill of another database or
   assert.equal(await s.count(2), 1, 'once');
   assert.deepEqual(readdirSync(spillDir), []);
 });
+
+/**
+ * A log whose first batch waits on the server for a lock a test connection holds on the table: close gives up on it
+ * (in doubt, in flight), then `release()` lets it commit, after close counted it.
+ */
+async function batchHeldByLock(t: TestContext, name: string, options: Partial<PgTransactionLogOptions> = {}) {
+  const url = pgs.database(name);
+  const { logger, lines } = capturedLogger('info');
+  const log = new PgTransactionLog({ connectionString: url, statementTimeout: 60_000, closeTimeout: 300, logger, ...options });
+  t.after(() => log.close());
+  await log.open();
+  const locker = new pg.Client({ connectionString: url });
+  await locker.connect();
+  t.after(() => locker.end());
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE iso8583_transactions IN SHARE MODE');
+  const first = outcome(log.record(sampleRecord(1)));
+  await waitUntil(() => log.stats().inFlight === 1, { what: 'the batch to be in flight, waiting for the lock' });
+  return { log, lines, first, release: () => locker.query('COMMIT'), count: async () => (await locker.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions')).rows[0]?.n };
+}
+
+test('a batch in doubt at close (no spillDir) that commits afterwards is counted once: stored, no longer inDoubt', async (t) => {
+  const s = await batchHeldByLock(t, 'close_late_no_spill');
+  const closing = s.log.close();
+  await waitUntil(() => s.log.stats().inDoubt === 1, { what: 'close to report the batch in doubt' });
+  await s.release();
+  await closing;
+  await waitUntil(() => s.log.stats().stored === 1, { what: 'the batch to commit after close' });
+  const { stored, inDoubt, kept, dropped } = s.log.stats();
+  assert.deepEqual({ stored, inDoubt, kept, dropped }, { stored: 1, inDoubt: 0, kept: 0, dropped: 0 }, 'each record counted once');
+  assert.match(await s.first, /in doubt/, 'its caller was told in doubt at close (the truth then)');
+  assert.equal(await s.count(), 1);
+  const late = s.lines.filter((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_IN_DOUBT').at(-1);
+  assert.deepEqual([late?.['storedAfterClose'], late?.['was']], [1, 'inDoubt'], 'the operator is told it was stored after all');
+});
+
+test('a batch kept in spillDir at close that commits afterwards is counted once: stored, no longer kept; the replay stores nothing twice', async (t) => {
+  const spillDir = spillFolder(t);
+  const s = await batchHeldByLock(t, 'close_late_spill', { spillDir });
+  const closing = s.log.close();
+  await waitUntil(() => s.log.stats().kept === 1, { what: 'close to keep the batch in doubt' });
+  await s.release();
+  await closing;
+  await waitUntil(() => s.log.stats().stored === 1, { what: 'the batch to commit after close' });
+  const { stored, inDoubt, kept } = s.log.stats();
+  assert.deepEqual({ stored, inDoubt, kept }, { stored: 1, inDoubt: 0, kept: 0 }, 'each record counted once');
+  assert.equal(await s.first, 'stored');
+  const next = new PgTransactionLog({ connectionString: pgs.database('close_late_spill'), spillDir });
+  t.after(() => next.close());
+  await next.open();
+  assert.equal(await s.count(), 1, 'the replay finds its token: stored once');
+  assert.deepEqual(readdirSync(spillDir), []);
+});

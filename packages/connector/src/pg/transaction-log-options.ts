@@ -80,9 +80,15 @@ export interface PgTransactionLogStats {
   batches: number;
   /** Batches that failed: retried when the database was away, dropped when it refused their data. */
   failedBatches: number;
-  /** Records `close()` could not store and kept in `spillDir` for the next start (the batch in doubt among them). */
+  /**
+   * Records `close()` could not store and kept in `spillDir` for the next start (the batch in doubt among them, unless
+   * it committed after all: then counted in `stored` instead).
+   */
   kept: number;
-  /** Records of a batch in doubt (sent, its answer never came: maybe stored) that `close()` could neither store nor keep. */
+  /**
+   * Records of a batch in doubt (sent, its answer never came: maybe stored) that `close()` could neither store nor
+   * keep; a batch that commits after the close leaves this figure for `stored` (each record is counted once).
+   */
   inDoubt: number;
   /** Records `open()` replayed from `spillDir` (stored then, or found stored by an earlier try). */
   replayed: number;

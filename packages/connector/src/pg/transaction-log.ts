@@ -58,6 +58,11 @@ export class PgTransactionLog implements TransactionLog {
   /** The replay of `spillDir` (the first `open()` runs it). */
   private replaying: Promise<void> | undefined;
   private readonly figures = { kept: 0, inDoubt: 0, replayed: 0 };
+  /**
+   * The batch `close()` handed over in doubt: the figure that counted it (`kept` or `inDoubt`, once counted), and
+   * whether it committed after all. Each record is counted once: a batch that turns out stored leaves that figure.
+   */
+  private readonly doubt: { countedIn?: 'kept' | 'inDoubt'; stored: boolean } = { stored: false };
 
   constructor(options: PgTransactionLogOptions) {
     const o = resolvePgTransactionLogOptions(options);
@@ -85,6 +90,7 @@ export class PgTransactionLog implements TransactionLog {
       closeTimeout: o.closeTimeout,
       backoff: new Backoff(o.retryDelay, o.maxRetryDelay),
       logger: this.logger,
+      storedAfterDrain: (size) => this.storedAfterClose(size),
     });
   }
 
@@ -201,6 +207,18 @@ export class PgTransactionLog implements TransactionLog {
     if (this.ownPool) await within(this.pool.end().catch(() => undefined), Math.max(1_000, deadline - Date.now()));
   }
 
+  /**
+   * The batch handed over in doubt at close committed after all: counted stored (by the writer), it leaves `kept` or
+   * `inDoubt` (or is not counted there, when close has not counted it yet). The spill that holds it, if any, stays: its
+   * replay finds the batch's token and stores nothing (`storedBefore`).
+   */
+  private storedAfterClose(size: number): void {
+    this.doubt.stored = true;
+    const from = this.doubt.countedIn;
+    if (from !== undefined) this.figures[from] -= size;
+    this.logger.info({ code: 'ISO8583_WARN_TRANSACTION_LOG_IN_DOUBT', storedAfterClose: size, ...(from === undefined ? {} : { was: from }) }, 'the batch in doubt at close was stored after all: counted stored');
+  }
+
   /** Keeps what close could not store in `spillDir`, or reports it (see {@link close}). */
   private async keep({ doubt, rest }: Leftovers): Promise<void> {
     const batches: SpilledBatch[] = doubt === undefined ? [] : [{ token: doubt.token, inDoubt: true, rows: doubt.records.rows }];
@@ -212,7 +230,9 @@ export class PgTransactionLog implements TransactionLog {
         if (this.identity === undefined) throw Object.assign(new Error('the log was never opened'), { code: 'not opened' });
         const file = await writeSpill(this.spillDir, this.identity, batches);
         const kept = inDoubt + rest.rows.length;
-        this.figures.kept += kept;
+        // The batch in doubt counts here unless it committed while the file was written (counted stored then).
+        this.figures.kept += this.doubt.stored ? rest.rows.length : kept;
+        if (!this.doubt.stored && inDoubt > 0) this.doubt.countedIn = 'kept';
         if (doubt !== undefined) settleStored(doubt.records);
         settleStored(rest);
         this.logger.warn({ code: 'ISO8583_WARN_TRANSACTION_LOG_KEPT', kept, inDoubt, file }, 'the transaction log closed before its database took these records: kept for the next start');
@@ -221,10 +241,11 @@ export class PgTransactionLog implements TransactionLog {
         this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', dir: this.spillDir, reason: (err as NodeJS.ErrnoException).code }, 'the transaction log cannot keep what its database did not take');
       }
     }
-    if (doubt !== undefined) {
+    if (doubt !== undefined && !this.doubt.stored) {
       // Sent, its answer never came: it may be stored. Not "dropped": said as it is.
       this.writer.buffer.reject(doubt.records, connectorError('ISO8583_ERR_CONNECTOR_STORE', 'in doubt: the transaction log closed before its database answered (the records may be stored)', { field: 'transactionLog' }));
       this.figures.inDoubt += inDoubt;
+      this.doubt.countedIn = 'inDoubt';
       this.logger.warn({ code: 'ISO8583_WARN_TRANSACTION_LOG_IN_DOUBT', inDoubt, inDoubtTotal: this.figures.inDoubt }, 'the transaction log closed before its database answered a batch: its records may or may not be stored');
     }
     this.writer.drop(rest, 'the transaction log closed before the database took them');

@@ -7,11 +7,16 @@
  * processes replay the same file. A file is removed once each of its batches is stored; one made for another database
  * or schema, or damaged, is left where it is and reported, never replayed.
  *
+ * A process that stopped while writing one (a crash, power loss) leaves its temporary file (`.json.tmp`), the only
+ * copy of those records. When it is whole (its checksum matches: the stop came after its fsync, before its rename) it
+ * is what the rename would have made: the replay finishes that rename and replays it. Otherwise (cut short) it is
+ * reported at every start and left where it is, never removed: what it holds is read by hand.
+ *
  * What a file holds: the COPY rows of the records, as the table would (the allow-list's values, the PAN masked: first
  * 6 and last 4 digits), the tokens, and the database it was made for (its name, schema and system identifier).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { replaceFile, syncDir } from '../durable-file.js';
@@ -49,6 +54,8 @@ export interface Replayed {
 
 const KIND = 'iso8583-pg-transaction-spill';
 const NAME = /^transaction-spill-[0-9a-f]{24}\.json$/;
+/** The temporary file a spill is written to before its rename (durable-file.ts). */
+const TEMPORARY = /^transaction-spill-[0-9a-f]{24}\.json\.tmp$/;
 
 /** The identity of the database `pool` reaches. */
 export async function databaseIdentity(pool: pg.Pool): Promise<DatabaseIdentity> {
@@ -101,14 +108,21 @@ function parseSpill(text: string): { database: DatabaseIdentity; batches: { toke
  * stored. Resolves with what each file's replay did (none when `dir` does not exist).
  */
 export async function replaySpills(pool: pg.Pool, dir: string, here: DatabaseIdentity, copy: string, lockTimeout: number): Promise<Replayed[]> {
-  let names: string[];
+  let all: string[];
   try {
-    names = (await readdir(dir)).filter((n) => NAME.test(n)).sort();
+    all = await readdir(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
   const done: Replayed[] = [];
+  const names = all.filter((n) => NAME.test(n));
+  for (const name of all.filter((n) => TEMPORARY.test(n))) {
+    const finished = await finishWrite(dir, name);
+    if (finished === 'renamed') names.push(name.slice(0, -'.tmp'.length));
+    else if (finished !== 'gone') done.push({ file: join(dir, name), stored: 0, storedBefore: 0, reason: finished });
+  }
+  names.sort();
   for (const name of names) {
     const file = join(dir, name);
     const replayed: Replayed = { file, stored: 0, storedBefore: 0 };
@@ -151,6 +165,37 @@ export async function replaySpills(pool: pg.Pool, dir: string, here: DatabaseIde
     }
   }
   return done;
+}
+
+/**
+ * The temporary file `name` of `dir` a stopped process left: renamed to the spill it was written to be when it is
+ * whole ('renamed'), else why it is left where it is; 'gone' when it is no more (another process finished it).
+ */
+async function finishWrite(dir: string, name: string): Promise<'renamed' | 'gone' | string> {
+  const from = join(dir, name);
+  let text: string;
+  try {
+    text = await readFile(from, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'gone' : `an unfinished write, unreadable (${code ?? 'unknown'}): kept, not replayed`;
+  }
+  let problem: string | undefined;
+  try {
+    const parsed = parseSpill(text);
+    if (typeof parsed === 'string') problem = parsed;
+  } catch {
+    problem = 'not JSON';
+  }
+  if (problem !== undefined) return `an unfinished write (the process stopped while writing it: ${problem}): kept, not replayed`;
+  try {
+    await rename(from, from.slice(0, -'.tmp'.length));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    throw err;
+  }
+  await syncDir(dir);
+  return 'renamed';
 }
 
 /**

@@ -27,6 +27,11 @@ export interface WriterOptions {
   closeTimeout: number;
   backoff: Backoff;
   logger: Logger;
+  /**
+   * Told of the batch handed over in doubt by `drain` (see {@link Leftovers}) when it commits after all, with its size:
+   * its records are counted stored, and leave the figure that counted them at close.
+   */
+  storedAfterDrain?: (size: number) => void;
 }
 
 /** What `drain` could not store by its deadline. */
@@ -130,7 +135,7 @@ export class TransactionWriter {
     this.drained = true;
     let doubt: Leftovers['doubt'];
     if (this.flying !== undefined) {
-      // Sent, not answered: it may commit yet. Its later outcome counts it stored (or nothing), never dropped.
+      // Sent, not answered: it may commit yet. Should it, it counts stored (storedAfterDrain), never dropped.
       doubt = { token: this.flying.next.token, records: this.flying.batch };
     } else {
       const held = this.o.tokens.inDoubtAt(this.buffer.first);
@@ -192,6 +197,8 @@ export class TransactionWriter {
         this.figures.stored += size;
         this.figures.batches += 1;
         settleStored(batch);
+        // Only the batch `drain` handed over can end after it gave up (no flight starts once it began).
+        if (this.drained) this.o.storedAfterDrain?.(size);
         if (this.down) {
           this.down = false;
           logger.info({ code: 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE', stored: size, buffered: this.buffer.length }, 'the transaction log database is back');

@@ -1,0 +1,75 @@
+// A process that stops (crash, power loss) while close() writes its spill leaves the temporary file, the only copy of
+// those records. Whole (its checksum matches: the stop came between its fsync and its rename), the next open() finishes
+// the rename and replays it, each batch once; cut short, it is reported at every start and left where it is, never
+// removed. Against a real PostgreSQL cluster, with real files.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { TestContext } from 'node:test';
+import pg from 'pg';
+import { PgTransactionLog } from '../src/index.js';
+import { newToken } from '../src/pg/batch-token.js';
+import { copyLine } from '../src/pg/transaction-sql.js';
+import { databaseIdentity, writeSpill } from '../src/pg/transaction-spill.js';
+import { PgLogDatabases } from './helpers/pg-transaction-log.js';
+import { capturedLogger } from './helpers/setup.js';
+import { sampleRecord } from './helpers/transaction-log-contract.js';
+
+const pgs = new PgLogDatabases();
+before(() => pgs.start());
+after(() => pgs.destroy());
+
+/** A database with the log's schema, a spill of records 1 and 2 for it in a fresh folder (as close() writes it), its path. */
+async function spillFor(t: TestContext, name: string): Promise<{ url: string; dir: string; file: string; count: () => Promise<number | undefined> }> {
+  const url = pgs.database(name);
+  const first = new PgTransactionLog({ connectionString: url });
+  await first.open();
+  await first.close();
+  const root = mkdtempSync(join(tmpdir(), 'iso8583-spill-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const dir = join(root, 'spill');
+  const pool = new pg.Pool({ connectionString: url });
+  t.after(() => pool.end());
+  const file = await writeSpill(dir, await databaseIdentity(pool), [
+    { token: newToken(), inDoubt: true, rows: [copyLine(sampleRecord(1))] },
+    { token: newToken(), inDoubt: false, rows: [copyLine(sampleRecord(2))] },
+  ]);
+  const count = async (): Promise<number | undefined> => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions')).rows[0]?.n;
+  return { url, dir, file, count };
+}
+
+test('a whole temporary spill (the stop came after its fsync, before its rename) is replayed by the next open and removed', async (t) => {
+  const s = await spillFor(t, 'spill_tmp_whole');
+  renameSync(s.file, `${s.file}.tmp`);
+  const { logger, lines } = capturedLogger('info');
+  const next = new PgTransactionLog({ connectionString: s.url, spillDir: s.dir, logger });
+  t.after(() => next.close());
+  await next.open();
+  assert.equal(await s.count(), 2, 'its records stored');
+  assert.equal(next.stats().replayed, 2);
+  assert.deepEqual(readdirSync(s.dir), [], 'replayed, then removed');
+  const replayed = lines.find((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_KEPT');
+  assert.equal(replayed?.['file'], s.file, 'reported under the name its rename would have given it');
+  assert.equal(replayed?.['stored'], 2);
+});
+
+test('a temporary spill cut short is reported at every start and kept, never replayed nor removed', async (t) => {
+  const s = await spillFor(t, 'spill_tmp_cut');
+  const text = readFileSync(s.file, 'utf8');
+  rmSync(s.file);
+  const tmp = `${s.file}.tmp`;
+  writeFileSync(tmp, text.slice(0, Math.floor(text.length / 2)), { mode: 0o600 });
+  for (let start = 0; start < 2; start++) {
+    const { logger, lines } = capturedLogger('info');
+    const next = new PgTransactionLog({ connectionString: s.url, spillDir: s.dir, logger });
+    t.after(() => next.close());
+    await next.open();
+    const spill = lines.find((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_SPILL');
+    assert.equal(spill?.['file'], tmp, `start ${start}: reported`);
+    assert.match(String(spill?.['reason']), /an unfinished write/);
+    assert.equal(await s.count(), 0, 'nothing of it stored');
+    assert.deepEqual(readdirSync(s.dir), [`${s.file.split('/').at(-1) as string}.tmp`], 'kept where it is');
+  }
+});
