@@ -1,12 +1,13 @@
 /**
- * A real PostgreSQL server for the tests, made on the spot: its own cluster in a temporary folder (`initdb`, run as the
- * `postgres` user when the tests run as root, since initdb refuses root), started with `pg_ctl` on a free port of
- * 127.0.0.1 with trust authentication, and removed afterwards. No server needs to be running on the machine; only
+ * A real PostgreSQL server for the tests, made on the spot: its own cluster in a temporary folder (a copy of a template
+ * cluster made once by `initdb`, run as the `postgres` user when the tests run as root, since initdb refuses root),
+ * started with `pg_ctl` on a free port of 127.0.0.1 with trust authentication, and removed afterwards. No server needs to be running on the machine; only
  * the binaries (Debian's `postgresql` package; `.ci/run` installs it when missing). The server can be stopped and
  * started again on the same port and data, for tests of a database outage.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chownSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,50 @@ function freePort(): Promise<number> {
 
 const USER = 'iso8583';
 
+/** How every test cluster is made (the template's name depends on it, so a change makes a new template). */
+const INITDB_ARGS = ['-U', USER, '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-locale'];
+
+/** Written into a template folder once its cluster is whole: a folder without it is not used. */
+const TEMPLATE_READY = 'ready';
+
+/**
+ * The data folder of the template cluster for `bin`: `initdb` takes about a second of CPU, copying its result a
+ * fraction of that, so the template is made once (by the first test file that needs it, in the temporary folder, named
+ * after the binaries and the initdb arguments) and each cluster starts from a copy. Made in a folder of its own and
+ * renamed into place when whole, so test files starting at the same moment never see half a template (the loser of
+ * the rename removes its own).
+ */
+function templateData(bin: string, initdb: (data: string, cwd: string) => void, own: (dir: string) => void): string {
+  const binary = statSync(join(bin, 'initdb'));
+  const key = createHash('sha256')
+    .update(JSON.stringify([bin, binary.size, binary.mtimeMs, process.getuid?.() ?? -1, INITDB_ARGS]))
+    .digest('hex')
+    .slice(0, 16);
+  const template = join(tmpdir(), `iso8583-pg-template-${key}`);
+  if (existsSync(join(template, TEMPLATE_READY))) return join(template, 'data');
+  const making = mkdtempSync(`${template}.making-`);
+  try {
+    own(making);
+    initdb(join(making, 'data'), making);
+    writeFileSync(join(making, TEMPLATE_READY), '');
+    if (existsSync(template) && !existsSync(join(template, TEMPLATE_READY))) {
+      // Left incomplete (a cleaner of the temporary folder took part of it): moved aside, then removed.
+      const aside = `${making}.broken`;
+      renameSync(template, aside);
+      rmSync(aside, { recursive: true, force: true });
+    }
+    try {
+      renameSync(making, template);
+    } catch (err) {
+      // Another test file put its template in place first: use that one.
+      if (!existsSync(join(template, TEMPLATE_READY))) throw err;
+    }
+  } finally {
+    rmSync(making, { recursive: true, force: true });
+  }
+  return join(template, 'data');
+}
+
 /** Options of {@link startPostgres}. */
 export interface StartPostgresOptions {
   /** Sync to disk as a production server does (`fsync`, `full_page_writes` on): for benchmarks. Default false. */
@@ -69,21 +114,25 @@ export async function startPostgres(startOptions: StartPostgresOptions = {}): Pr
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
-  const run = (command: string, args: string[]): string => {
+  const run = (command: string, args: string[], cwd = dir): string => {
     const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, command), ...args]] : [join(bin, command), args];
     try {
-      return execFileSync(file, argv, { stdio: 'pipe', encoding: 'utf8', cwd: dir });
+      return execFileSync(file, argv, { stdio: 'pipe', encoding: 'utf8', cwd });
     } catch (err) {
       const e = err as { stderr?: string; stdout?: string; message: string };
       throw new Error(`${command} failed: ${e.stderr ?? ''}${e.stdout ?? ''}${e.message}`, { cause: err });
     }
   };
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    chownSync(dir, uid, gid);
-  }
-  run('initdb', ['-D', data, '-U', USER, '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-locale']);
+  let owner: [uid: number, gid: number] | undefined;
+  const own = (folder: string): void => {
+    if (!asRoot) return;
+    owner ??= [Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim())];
+    chownSync(folder, ...owner);
+  };
+  own(dir);
+  const template = templateData(bin, (folder, cwd) => void run('initdb', ['-D', folder, ...INITDB_ARGS], cwd), own);
+  // `cp -a` keeps the owner (the postgres user when run as root) and the modes the server insists on.
+  execFileSync('cp', ['-a', template, data], { stdio: 'pipe' });
   let port = 0;
   const sync = startOptions.durable === true ? '' : ' -c fsync=off -c full_page_writes=off';
   const options = (): string => `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${sync}`;
