@@ -53,7 +53,9 @@ function stall(port: number, text: string, limitMs: number): Promise<{ answer: s
   });
 }
 
-describe('the gateway\'s HTTP port with a wedged bank', () => {
+// The tests share one gateway and do not disturb each other (each its own terminal or connection): they run at once,
+// their waits (a bound of seconds each) overlapping.
+describe('the gateway\'s HTTP port with a wedged bank', { concurrency: true }, () => {
   let bank: ScriptedBank;
   let gw: Awaited<ReturnType<typeof startGateway>>;
   before(async () => {
@@ -114,11 +116,13 @@ describe('the gateway\'s HTTP port with a wedged bank', () => {
 
   test('headers never ended, on the --metrics port too: 408 and closed', async () => {
     const metrics = gw.metrics as { port: number };
-    for (const port of [gw.http.port, metrics.port]) {
-      const { answer } = await stall(port, `GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nx-slow: `, RECEIPT + SLACK);
-      assert.match(answer, /^HTTP\/1\.1 408 /, `port ${port}`);
-      assert.match(answer, /ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT/, `port ${port}`);
-    }
+    await Promise.all(
+      [gw.http.port, metrics.port].map(async (port) => {
+        const { answer } = await stall(port, `GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nx-slow: `, RECEIPT + SLACK);
+        assert.match(answer, /^HTTP\/1\.1 408 /, `port ${port}`);
+        assert.match(answer, /ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT/, `port ${port}`);
+      }),
+    );
   });
 
   test('a request that arrived whole is not cut by that bound: ?timeout= longer than --request-timeout is waited for (504 from the connector)', async () => {

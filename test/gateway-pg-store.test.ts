@@ -1,7 +1,10 @@
 /**
  * Two gateway processes (the real `iso8583` binary) on one PostgreSQL database share their reversals: one is killed
  * with SIGKILL while reversals are pending, and the other delivers each exactly once: at the host, one reversal
- * sequence per original (one 0400, then 0401 repeats) and no reversal answered twice.
+ * sequence per original (one 0400, then 0401 repeats) and no reversal answered twice. A repeat (0201) sent to the
+ * other node while the purchase's reversal is pending is refused; nodes naming the same upstreams in another order
+ * send a dead node's reversals to the bank of their purchases; and a database outage is lived through. One cluster
+ * serves every test (a database each): a cluster costs seconds to make.
  */
 import { after, before, describe, test } from 'node:test';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -13,6 +16,7 @@ import type { IsoMessage } from '@iso8583/codec';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { exitWithin, startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import type { GatewayAddresses } from './helpers/cli.js';
 import { startBank } from './helpers/silent-bank.js';
 
 let cluster: PostgresCluster;
@@ -127,6 +131,112 @@ describe('two gateway nodes on one PostgreSQL store', () => {
     }
     assert.deepEqual(bank.afterAnswer.map((s) => s.message['11']), [], 'no reversal sent after it was answered');
     await bank.close();
+  });
+
+  /** The purchase of the repeat test (STAN 000042 of terminal REPEAT01) with MTI `mti`. */
+  const repeatPurchase = (mti: string): IsoMessage => ({ '0': mti, '2': '4111111111111111', '3': '000000', '4': '000000001000', '7': '1202103000', '11': '000042', '41': 'REPEAT01', '49': '840' });
+
+  /** POSTs `message` to `node`'s HTTP port; resolves with the status and the body. */
+  async function postNode(node: GatewayAddresses, message: IsoMessage): Promise<{ status: number; body: string }> {
+    const res = await fetch(`http://${node.http.host}:${node.http.port}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) });
+    return { status: res.status, body: await res.text() };
+  }
+
+  // A purchase in flight on node A
+  // when A dies (SIGKILL); the terminal, moved to node B by its load balancer, repeats it (0201, same STAN and
+  // terminal). Node B refuses the repeat while the purchase's reversal is pending in the store, then takes that
+  // reversal over: the bank never approves a repeat of a purchase it is about to see reversed.
+  test('a repeat (0201) sent to node B while node A\'s purchase is pending in the store is refused, and the purchase is reversed once', async (t) => {
+    const url = cluster.createDatabase('repeat_other_node');
+    const bank = await startBank();
+    t.after(() => bank.close());
+    const flags = ['--upstream', `127.0.0.1:${bank.port}`, '--store', url, '--saf-lease', '1000', '--request-timeout', '5000', '--reversal-retry-interval', '200', '--echo-interval', '0', '--log-level', 'warn'];
+    const a = await startGateway([...flags, '--reversal-journal', join(work, 'repeat-a')]);
+    const b = await startGateway([...flags, '--reversal-journal', join(work, 'repeat-b')]);
+    await waitUntil(() => bank.links() === 2, { what: 'both nodes connected to the bank' });
+
+    // The purchase reaches the bank through node A, which dies before any answer.
+    const first = postNode(a, repeatPurchase('0200')).catch(() => undefined);
+    await waitUntil(() => bank.messages().some((m) => m['0'] === '0200'), { what: 'the purchase at the bank' });
+    a.process.kill('SIGKILL');
+    await a.process.exited;
+    await first;
+
+    const repeat = await postNode(b, repeatPurchase('0201'));
+    assert.equal(repeat.status, 400, `the repeat refused: ${repeat.body}`);
+    assert.match(repeat.body, /ISO8583_ERR_CONNECTOR_DUPLICATE_KEY/);
+    assert.deepEqual(bank.messages().filter((m) => m['0'] === '0201'), [], 'the repeat never reached the bank');
+
+    // Node B takes node A's reversal over once its lease ends, and the bank answers it.
+    bank.answer();
+    const store = new pg.Pool({ connectionString: url });
+    try {
+      await waitUntil(async () => (await store.query("SELECT count(*)::int AS n FROM iso8583_saf WHERE done_at IS NULL OR outcome <> 'reversed'")).rows[0].n === 0, {
+        what: "node A's purchase reversed by node B",
+        timeoutMs: 30_000,
+      });
+    } finally {
+      await store.end();
+    }
+    assert.ok(bank.messages().some((m) => m['0'] === '0401' && m['11'] === '000042'), 'the purchase reversed at the bank');
+    // Once reversed, the terminal's next transaction with a new STAN goes through (not refused for good).
+    const next = await postNode(b, { ...repeatPurchase('0200'), '11': '000043' });
+    assert.notEqual(next.status, 400, next.body);
+    // Node B goes before the database outage of the tests below.
+    b.process.kill('SIGKILL');
+    await b.process.exited;
+  });
+
+  // Two nodes name the same two upstreams in a different order (a rolling change of the failover order): the
+  // reversals a node left pending for one bank are taken over and sent to that bank, never to the other one (they used
+  // to be stored under the key `upstream`, the name the HTTP app gives the first connector, so the node whose first
+  // upstream was the other bank sent them there).
+  test('two nodes naming the same upstreams in another order: a dead node\'s reversals go to the bank of their purchases', async (t) => {
+    const stan = (n: number): string => String(n).padStart(6, '0');
+    const isReversal = (m: IsoMessage): boolean => m['0'] === '0400' || m['0'] === '0401';
+    const url = cluster.createDatabase('upstream_order');
+    const bank1 = await startBank();
+    const bank2 = await startBank();
+    t.after(() => Promise.all([bank1.close(), bank2.close()]));
+    const common = ['--store', url, '--saf-lease', '1000', '--request-timeout', '300', '--reversal-retry-interval', '200', '--echo-interval', '0', '--log-level', 'warn'];
+    const b1 = `b1=127.0.0.1:${bank1.port}`;
+    const b2 = `b2=127.0.0.1:${bank2.port}`;
+    // Node A fails over from b1 to b2: its purchases go to bank 1, which never answers them (each is reversed).
+    const a = await startGateway(['--upstream', b1, '--upstream', b2, ...common, '--reversal-journal', join(work, 'order-a')]);
+    await waitUntil(() => bank1.links() === 1 && bank2.links() === 1, { what: 'node A connected to both banks' });
+    const stans = [1, 2, 3];
+    const statuses = await Promise.all(
+      stans.map(async (n) => {
+        const message = { '0': '0200', '2': '4111111111111111', '3': '000000', '4': '000000001000', '7': '1202103000', '11': stan(n), '41': 'ORDER001', '49': '840' };
+        const res = await fetch(`http://${a.http.host}:${a.http.port}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) });
+        await res.text();
+        return res.status;
+      }),
+    );
+    assert.deepEqual(statuses, [504, 504, 504]);
+    await waitUntil(() => stans.every((n) => bank1.messages().some((m) => m['0'] === '0400' && m['11'] === stan(n))), { what: 'node A reversing each purchase at bank 1' });
+    a.process.kill('SIGKILL');
+    await a.process.exited;
+
+    // Node B names bank 2 first: it takes node A's reversals over once their lease ends.
+    bank1.answer();
+    bank2.answer();
+    const b = await startGateway(['--upstream', b2, '--upstream', b1, ...common, '--reversal-journal', join(work, 'order-b')]);
+    const store = new pg.Pool({ connectionString: url });
+    try {
+      await waitUntil(async () => (await store.query('SELECT count(*)::int AS n FROM iso8583_saf WHERE done_at IS NULL')).rows[0].n === 0, {
+        what: "node A's reversals taken over and answered",
+        timeoutMs: 30_000,
+      });
+    } finally {
+      await store.end();
+    }
+    assert.deepEqual(bank2.messages().filter(isReversal).map((m) => m['11']), [], 'no reversal of a bank 1 purchase sent to bank 2');
+    for (const n of stans) {
+      assert.ok(bank1.messages().some((m) => m['0'] === '0401' && m['11'] === stan(n)), `the reversal of ${stan(n)} resumed at bank 1 (0401)`);
+    }
+    b.process.kill('SIGKILL');
+    await b.process.exited;
   });
 
   test('the database goes down and comes back: purchases are refused (503) while it is away, then served again without a restart; the password is never logged', async () => {

@@ -2,10 +2,11 @@
 // saying it stopped before ready, no ready line, and nothing half made in the journal folder (its lock released, no
 // private lock file, no temporary file). It killed the process before (exit 143 by SIGTERM's default action), leaving
 // the lock and a half-written `reversals.jsonl.tmp`. A second signal gives the start up at once (exit 1). A SIGHUP
-// then (whose default action ended the process too) is kept: the start goes on.
+// then (whose default action ended the process too) is kept: the start goes on, and the log says it came during the
+// start (a SIGHUP handled only once ready would log the after-ready line instead).
 // The start is held where the test can see it: its journal folder has a stale lock whose take-over gate a live process
 // (this one) holds, so the start waits for that gate, its private lock file made, until the test lets it go.
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -54,6 +55,7 @@ function heldStart(t: { after: (fn: () => void) => void }) {
     line,
     journal,
     out: () => stdout,
+    err: () => stderr,
     /** Resolves once the start waits for the gate (its private lock file is made). */
     waiting: () =>
       waitUntil(() => readdirSync(journal).some((n) => /^reversals\.lock\.\d+-/.test(n)), { what: 'the start to make its private lock file' }),
@@ -69,38 +71,43 @@ function heldStart(t: { after: (fn: () => void) => void }) {
   };
 }
 
-test('gateway: SIGTERM while the start is under way ends it with exit 0, "stopped before ready", the lock released and no file half made', async (t) => {
-  const start = heldStart(t);
-  await start.waiting();
-  start.child.kill('SIGTERM');
-  await start.line('SIGTERM: stopping before ready');
-  start.release();
-  const end = await within(start.done, 30_000, 'the gateway to end');
-  assert.deepEqual(end, { code: 0, signal: null }, start.out());
-  assert.match(start.out(), /gateway stopped before ready \(SIGTERM\)\n$/);
-  assert.doesNotMatch(start.out(), /gateway listening/, 'never ready');
-  assert.deepEqual(readdirSync(start.journal), ['reversals.jsonl'], 'no lock, no private file, no temporary or spare file');
-});
+// Each test holds its own start in its own folder: they run at once.
+describe('a stop signal while the gateway starts', { concurrency: true }, () => {
+  test('gateway: SIGTERM while the start is under way ends it with exit 0, "stopped before ready", the lock released and no file half made', async (t) => {
+    const start = heldStart(t);
+    await start.waiting();
+    start.child.kill('SIGTERM');
+    await start.line('SIGTERM: stopping before ready');
+    start.release();
+    const end = await within(start.done, 30_000, 'the gateway to end');
+    assert.deepEqual(end, { code: 0, signal: null }, start.out());
+    assert.match(start.out(), /gateway stopped before ready \(SIGTERM\)\n$/);
+    assert.doesNotMatch(start.out(), /gateway listening/, 'never ready');
+    assert.deepEqual(readdirSync(start.journal), ['reversals.jsonl'], 'no lock, no private file, no temporary or spare file');
+  });
 
-test('gateway: a second SIGTERM while the start is under way gives it up at once with exit 1', async (t) => {
-  const start = heldStart(t);
-  await start.waiting();
-  start.child.kill('SIGTERM');
-  await start.line('SIGTERM: stopping before ready');
-  start.child.kill('SIGTERM');
-  const end = await within(start.done, 30_000, 'the gateway to end');
-  assert.deepEqual(end, { code: 1, signal: null }, start.out());
-  assert.match(start.out(), /SIGTERM again: aborting the start\n$/);
-});
+  test('gateway: a second SIGTERM while the start is under way gives it up at once with exit 1', async (t) => {
+    const start = heldStart(t);
+    await start.waiting();
+    start.child.kill('SIGTERM');
+    await start.line('SIGTERM: stopping before ready');
+    start.child.kill('SIGTERM');
+    const end = await within(start.done, 30_000, 'the gateway to end');
+    assert.deepEqual(end, { code: 1, signal: null }, start.out());
+    assert.match(start.out(), /SIGTERM again: aborting the start\n$/);
+  });
 
-test('gateway: a SIGHUP while the start is under way (a reload, a log rotation) does not end it: the gateway gets ready and stops on SIGTERM as usual', async (t) => {
-  const start = heldStart(t);
-  await start.waiting();
-  start.child.kill('SIGHUP');
-  start.release();
-  await start.line('gateway listening');
-  start.child.kill('SIGTERM');
-  const end = await within(start.done, 30_000, 'the gateway to end');
-  assert.deepEqual(end, { code: 0, signal: null }, start.out());
-  assert.match(start.out(), /gateway stopped\n$/);
+  test('gateway: a SIGHUP while the start is under way (a reload, a log rotation) does not end it: the gateway gets ready and stops on SIGTERM as usual', async (t) => {
+    const start = heldStart(t);
+    await start.waiting();
+    start.child.kill('SIGHUP');
+    start.release();
+    await start.line('gateway listening');
+    start.child.kill('SIGTERM');
+    const end = await within(start.done, 30_000, 'the gateway to end');
+    assert.deepEqual(end, { code: 0, signal: null }, start.out());
+    assert.match(start.out(), /gateway stopped\n$/);
+    assert.match(start.err(), /"msg":"SIGHUP during the start: log file reopened"/, 'the SIGHUP handled during the start');
+    assert.doesNotMatch(start.err(), /SIGHUP: log file reopened, stats reset/, 'not once ready');
+  });
 });
