@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { isIso8583Error } from '@iso8583/codec';
 import { loadFlow } from '../src/index.js';
 import { readConfigFile } from '../src/gateway/config.js';
+import { runMainBatch } from '@iso8583/test-support';
 import { runCli } from './cli-process.js';
 import { flowProblems } from './flow-problems.js';
 
@@ -82,8 +83,10 @@ test('run --check refuses what the libraries refuse, naming the path, as run doe
   const dir = folder(t);
   const file = join(dir, 'f.json');
   writeFileSync(file, JSON.stringify({ connectors: { bank: { host: '127.0.0.1', port: 1, reversal: { enabled: true, journal: {} } } }, inboundEndpoints: POS }));
-  for (const args of [['--check'], []]) {
-    const r = await runCli(['run', file, ...args]);
+  // Both in one process (`main` for each: test-support's runMainBatch).
+  const results = await runMainBatch([{ args: ['run', file, '--check'] }, { args: ['run', file] }]);
+  assert.equal(results.length, 2);
+  for (const r of results) {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^iso8583: ISO8583_ERR_FLOW_INVALID: flow file \S+ is invalid:\n {2}\S+f\.json:1:\d+ \/connectors\/bank\/reversal\/journal: is not a known key\n$/);
   }

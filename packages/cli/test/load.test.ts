@@ -1,5 +1,6 @@
-// `iso8583 load`: terminals on their own connections, purchases with test cards, and a summary of what came back.
-import { test } from 'node:test';
+// `iso8583 load`: terminals on their own connections, purchases with test cards, and a summary of what came back. The
+// refusals run in one process (helpers/main-batch.ts); the runs against a host are the real binary.
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { makeCertificates } from '@iso8583/test-support';
 import { createCodec, MessageStream } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { runCli, startCli } from './cli-process.js';
+import { mainBatch } from './helpers/main-batch.js';
 import { purchaseRequest } from '../src/load/purchase.js';
 
 interface Summary {
@@ -149,35 +151,45 @@ test('load speaks TLS with --tls-ca, and the simulator approves with a large --b
   assert.deepEqual(summary.outcomes, { '00': 20 });
 });
 
-test('load when no terminal can connect fails with ISO8583_ERR_CLI_LOAD', async () => {
+/** A port nothing listens on (a server's, closed), and a server counting the connections made to it (closing each). */
+let closedPort = 0;
+let connections = 0;
+const counting = net.createServer((socket) => {
+  connections += 1;
+  socket.destroy();
+});
+before(async () => {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  closedPort = (server.address() as net.AddressInfo).port;
   await new Promise((resolve) => server.close(resolve));
-  const r = await runCli(['load', '--port', String(port), '--clients', '2', '--count', '4', '--quiet']);
+  await new Promise<void>((resolve) => counting.listen(0, '127.0.0.1', resolve));
+});
+after(() => new Promise<void>((resolve) => counting.close(() => resolve())));
+
+/** The refusals, in one process (`main` for each, helpers/main-batch.ts). */
+const refusals = mainBatch();
+
+const noTerminal = refusals.line(async () => ['load', '--port', String(closedPort), '--clients', '2', '--count', '4', '--quiet']);
+test('load when no terminal can connect fails with ISO8583_ERR_CLI_LOAD', async () => {
+  const r = await noTerminal();
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_LOAD: no client could connect/);
 });
 
-test('load refuses a dialect that cannot carry its purchase before it connects, naming --dialect and the fields', async (t) => {
-  let connections = 0;
-  const server = net.createServer((socket) => {
-    connections += 1;
-    socket.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const port = (server.address() as net.AddressInfo).port;
-  // smartvista's field 41 and 42 are numeric: the load's terminal ids (LD000001) and merchant id cannot go in them.
-  const r = await runCli(['load', '--port', String(port), '--dialect', 'smartvista', '--clients', '2', '--count', '4', '--quiet']);
+// smartvista's field 41 and 42 are numeric: the load's terminal ids (LD000001) and merchant id cannot go in them.
+const smartvista = refusals.line(async () => ['load', '--port', String((counting.address() as net.AddressInfo).port), '--dialect', 'smartvista', '--clients', '2', '--count', '4', '--quiet']);
+test('load refuses a dialect that cannot carry its purchase before it connects, naming --dialect and the fields', async () => {
+  const r = await smartvista();
   assert.equal(r.code, 1);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_OPTION: --dialect smartvista: the load's 0200 purchase cannot be packed in it: invalid message: 41 \(.*\); 42 \(/);
   assert.equal(connections, 0, 'no connection opened');
 });
 
+const countAndDuration = refusals.line(['load', '--port', '8583', '--count', '10', '--duration', '5']);
 test('load refuses --count with --duration', async () => {
-  const r = await runCli(['load', '--port', '8583', '--count', '10', '--duration', '5']);
+  const r = await countAndDuration();
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_USAGE: give --count or --duration/);
 });

@@ -10,18 +10,24 @@ import type { BatchResult } from '@iso8583/test-support';
 /** What is on a declared line's stdin: bytes or text, or what resolves to them (another line's output, say). */
 export type BatchInput = string | Buffer | (() => Promise<string | Buffer>);
 
+/** A declared line's arguments (without `iso8583`), or what resolves to them (with a hex another line printed, say). */
+export type BatchArgs = string[] | (() => Promise<string[]>);
+
 /**
  * The command lines of a test file, declared as it loads (`line(args, input)` at the top level, next to its test) and
  * run in one batch when a test first asks for a result (every line is declared by then): the getter `line` returns
- * resolves with that line's result. An input given as a function is awaited first: a second batch can take what the
- * lines of a first one printed.
+ * resolves with that line's result. Arguments or an input given as a function are awaited first: a second batch can
+ * take what the lines of a first one printed.
  */
-export function mainBatch(): { line(args: string[], input?: BatchInput): () => Promise<BatchResult> } {
-  const declared: { args: string[]; input?: BatchInput }[] = [];
+export function mainBatch(): { line(args: BatchArgs, input?: BatchInput): () => Promise<BatchResult> } {
+  const declared: { args: BatchArgs; input?: BatchInput }[] = [];
   let run: Promise<BatchResult[]> | undefined;
   const start = async (): Promise<BatchResult[]> => {
     const lines = await Promise.all(
-      declared.map(async ({ args, input }) => (input === undefined ? { args } : { args, input: typeof input === 'function' ? await input() : input })),
+      declared.map(async ({ args: given, input }) => {
+        const args = typeof given === 'function' ? await given() : given;
+        return input === undefined ? { args } : { args, input: typeof input === 'function' ? await input() : input };
+      }),
     );
     return runMainBatch(lines);
   };
