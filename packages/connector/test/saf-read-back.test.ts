@@ -50,8 +50,11 @@ test('an advice sent while its attempt could not be journaled goes as a repeat (
   assert.deepEqual(events, ['queued:0220:0', 'sent:0221:1', 'answered:0221:1'], 'attempts counted as recorded, each a repeat');
 });
 
-/** The answered reversal whose `done` the journal refused: the first run's connector, its log lines and the folder. */
-async function answeredDoneRefused(t: TestContext, saf: { maxAttempts?: number; expireAfter?: number }) {
+/**
+ * The answered reversal whose `done` the journal refused: the first run's connector, its log lines and the folder.
+ * `restartSaf`, when given, replaces `saf` for the next start.
+ */
+async function answeredDoneRefused(t: TestContext, saf: { maxAttempts?: number; expireAfter?: number }, restartSaf = saf) {
   const dir = tempDir(t, 'saf-read-back');
   const faults = await writeFaults(t, dir);
   for (let i = 0; i < 10; i++) faults.rules.push({ marker: '"op":"done"', fail: true });
@@ -77,6 +80,7 @@ async function answeredDoneRefused(t: TestContext, saf: { maxAttempts?: number; 
       reversal: { enabled: true, journal: new FileJournal(dir, { logger: next.logger }) },
       logger: next.logger,
       ...options,
+      saf: { ...options.saf, ...restartSaf },
     });
     return { bank, again, lines: next.lines };
   };
@@ -100,7 +104,9 @@ test('an answered reversal whose done the journal refused, its attempts spent (m
 });
 
 test('an answered reversal whose done the journal refused, its expireAfter past by the next start: the log says so, and that start, giving it up unsent, says the host may have had it', async (t) => {
-  const run = await answeredDoneRefused(t, { expireAfter: 1500 });
+  // The first run's expireAfter is an hour: its one attempt never races the expiry (a journal write of 1.7 s on a busy
+  // disk expired it there, never answered). The next start's is 1500 ms, past by the time it comes.
+  const run = await answeredDoneRefused(t, { expireAfter: 3_600_000 }, { expireAfter: 1500 });
   assert.match(run.said, /sends it again \(the host answers it as a duplicate\), unless saf\.expireAfter has passed by then \(expired unsent/);
   // The next start comes once the entry's age is past expireAfter (a deadline).
   await waitUntil(() => Date.now() > run.stored + 1600, { timeoutMs: 10_000, what: 'the entry to be older than its expireAfter' });
