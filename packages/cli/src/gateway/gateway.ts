@@ -173,7 +173,16 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
           registry,
           logger: logger.child({ side: 'upstream' }),
         });
-  // The first starts with the HTTP app; the others now (each keeps retrying with backoff until it is up).
+  // Ready means every durable store is open and locked: the first's journal opened with the HTTP app, the others' here,
+  // before any listener opens (a journal in use stops the start, as the first's does). Each then connects, retrying
+  // with backoff until it is up.
+  try {
+    await Promise.all(others.map((c) => c.started()));
+  } catch (err) {
+    await Promise.allSettled([...others.map((c) => c.close()), app.close()]);
+    await retention?.close();
+    throw err;
+  }
   for (const c of others) c.connect().catch(() => undefined);
   // What the POS path and the HTTP routes send through (traced when traces are on; otherwise the link itself). Each
   // connector's recorder records every request once, and the console's ring sees those records.
