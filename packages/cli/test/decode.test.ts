@@ -112,6 +112,26 @@ test('decode --frame reports an incomplete last frame after printing the complet
   assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_INPUT: /);
 });
 
+// A stream of several frames: the error of the one that fails names it (its number and where it starts), so that a
+// capture of thousands of frames can be cut at the bad one. The frames before it are printed.
+const KEEP_ALIVE = Buffer.from('0000');
+const SHORT = Buffer.concat([Buffer.from('0010'), IMAGE.subarray(0, 10)]);
+const badThird = batch.line(['decode', '--dialect', BINARY_BITMAP, '--frame', 'ascii4'], Buffer.concat([FRAME, FRAME, KEEP_ALIVE, SHORT, FRAME]));
+test('decode --frame names the frame that does not decode: its number and its byte offset in the input', async () => {
+  const r = await badThird();
+  assert.notEqual(r.code, 0);
+  assert.deepEqual(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Fields), [SV_800_FIELDS, SV_800_FIELDS]);
+  const offset = 2 * FRAME.length + KEEP_ALIVE.length;
+  assert.match(r.stderr, new RegExp(`^iso8583: ISO8583_ERR_[A-Z_]+: .* in frame 3 \\(from byte ${offset} of the input\\)\n$`));
+});
+
+const badLength = batch.line(['decode', '--dialect', BINARY_BITMAP, '--frame', 'ascii4'], Buffer.concat([FRAME, Buffer.from('ZZZZ')]));
+test('decode --frame names the frame whose length header is bad', async () => {
+  const r = await badLength();
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, new RegExp(`^iso8583: ISO8583_ERR_FRAME_LENGTH: the ascii4 length header is not a number \\(at byte ${FRAME.length}\\) in frame 2\n$`));
+});
+
 const HEX = IMAGE.toString('hex');
 const hexStdin = batch.line(['decode', '--dialect', BINARY_BITMAP, '--input', 'hex'], `${HEX.slice(0, 30)}\n${HEX.slice(30)}\n`);
 test('decode --input hex reads hex text from stdin', async () => {

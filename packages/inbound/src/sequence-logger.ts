@@ -2,7 +2,7 @@ import { format } from 'node:util';
 import type { ChildLoggerOptions, Logger, LoggerOptions } from 'pino';
 import { isMaskedPan, maskValue, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, Sensitivity } from '@iso8583/codec';
-import { sensitivityOf, xmlEscape } from './card-data-mask.js';
+import { sensitivityOf, xmlEscape } from './card-data-forms.js';
 import type { CardDataMask } from './card-data-mask.js';
 
 /*

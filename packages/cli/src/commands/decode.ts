@@ -2,8 +2,8 @@
  * `iso8583 decode`: a wire image (hex argument, or bytes on stdin) to JSON, `ISOMessage` XML or the masked
  * description. With `--frame`, the input is a stream of frames and every message is printed.
  */
-import { createCodec, describe, FrameDecoder, maskHeader, toJson, toXml } from '@iso8583/codec';
-import type { Codec, IsoMessage } from '@iso8583/codec';
+import { createCodec, describe, FrameDecoder, Iso8583Error, maskHeader, toJson, toXml } from '@iso8583/codec';
+import type { Codec, Decoded, Frame, IsoMessage } from '@iso8583/codec';
 import type { FlagValues } from '../args.js';
 import { cliError, parseCommandArgs } from '../args.js';
 import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
@@ -100,8 +100,19 @@ async function decodeAll(
   let read = 0;
   for await (const chunk of chunks) {
     read += chunk.length;
-    for (const f of decoder.push(chunk)) {
-      const decoded = codec.decode(f.payload, { lenient });
+    let frames: Frame[];
+    try {
+      frames = decoder.push(chunk);
+    } catch (err) {
+      throw inFrame(err, decoder.frames + 1);
+    }
+    for (const f of frames) {
+      let decoded: Decoded;
+      try {
+        decoded = codec.decode(f.payload, { lenient });
+      } catch (err) {
+        throw inFrame(err, total + 1, f.offset);
+      }
       total += 1;
       await emit(itemOf(decoded.message, decoded.header, f.header));
     }
@@ -112,6 +123,24 @@ async function decodeAll(
       `the input ends inside a frame (${decoder.bufferedBytes} bytes left after ${total} complete frames)`);
   }
   if (total === 0) throw cliError('ISO8583_ERR_CLI_INPUT', 'the input holds no message (keep-alives only)');
+}
+
+/**
+ * The error of one frame of a `--frame` stream that did not decode, or whose length header is bad, naming the frame
+ * after the codec's reason: its number (counting from 1, keep-alives aside) and `offset`, where it starts in the input (its length header's
+ * first byte; `at` when the codec's reason does not say it already: a framing error does). The code, field and reason
+ * are the codec's, its error the `cause`; anything else as it is.
+ */
+function inFrame(err: unknown, frame: number, at?: number): unknown {
+  if (!(err instanceof Iso8583Error)) return err;
+  const offset = at ?? err.offset;
+  return new Iso8583Error(err.code, `${err.message} in frame ${frame}${at === undefined ? '' : ` (from byte ${at} of the input)`}`, {
+    ...(err.field === undefined ? {} : { field: err.field }),
+    ...(offset === undefined ? {} : { offset }),
+    ...(err.mti === undefined ? {} : { mti: err.mti }),
+    ...(err.problems === undefined ? {} : { problems: err.problems }),
+    cause: err,
+  });
 }
 
 /** The bytes of the input as one chunk. */

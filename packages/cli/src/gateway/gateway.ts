@@ -4,36 +4,36 @@
  * that link, and web clients on HTTP (the connector plugin's `POST /` and `POST /raw`), with `GET /stats` and
  * `GET /metrics` (on a listener of their own, bound to `metricsHost`, when `metrics` is set), and `GET /transactions`
  * from the transaction log that every upstream records to (transaction-retention.ts prunes it). The HTTP side and the
- * console are assembled in http.ts; the start and the ordered shutdown of every part stay here, in one function, so
+ * console are assembled in http.ts, the POS endpoint's relay in pos-relay.ts, the figures in gateway-stats.ts; the start and the ordered shutdown of every part stay here, in one function, so
  * that the order of each step can be read in one place.
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
-import { performance } from 'node:perf_hooks';
 import { resolveDialect } from '@iso8583/codec';
 import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
-import type { Connector, EncodedResponse, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
+import type { Connector, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
-import type { InboundEndpoint, InboundOptions, SequenceResult } from '@iso8583/inbound';
+import type { InboundEndpoint } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listenError } from '../args.js';
 import { logStopped, waitForSaf } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import { readHttpToken } from '../console/access.js';
-import { ResettableStats } from '../stats.js';
-import { UpstreamReply, httpUndelivered, lateApproval, undeliveredApproval } from './late-approval.js';
+import { httpUndelivered, undeliveredApproval } from './late-approval.js';
 import { ownAnswer } from './own-answer.js';
 import { groupUpstreams, upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, httpBindOf, rawDialectsWarning, startMetrics, warnOpenGatewayHttp } from './http.js';
 import { startStatsPort } from './stats-port.js';
-import { connectionFigures, countConnections } from './connection-metrics.js';
+import { countConnections } from './connection-metrics.js';
 import type { PortCaps } from './connection-metrics.js';
 import { keepTransactions } from './transaction-retention.js';
 import { createTracer } from '../trace.js';
 import type { StatsPort } from './stats-port.js';
+import { gatewayStats } from './gateway-stats.js';
+import { posEndpointOptions } from './pos-relay.js';
 
 /** The addresses a running gateway listens on. */
 export interface GatewayAddresses {
@@ -72,22 +72,6 @@ export interface Gateway {
    * `close()`.
    */
   abort(): Promise<void>;
-}
-
-/**
- * Milliseconds between the end of a relayed request's overall deadline and the POS sequence timeout: room for the
- * journal's record of the outcome and the reply's way back, so that the terminal gets the link's own answer.
- */
-const RELAY_GUARD = 2_000;
-
-/** SocketQueue's figures as its stat server shows them; amounts to the cent (a reset's subtraction leaves no float dust). */
-function socketQueueTop(figures: unknown): Record<string, unknown> {
-  if (figures === null || typeof figures !== 'object') return {};
-  const out: Record<string, unknown> = { ...(figures as Record<string, unknown>) };
-  for (const key of ['securedAmount', 'processedAmount', 'refundAmount', 'reversalAmount']) {
-    if (typeof out[key] === 'number') out[key] = Math.round((out[key] as number) * 100) / 100;
-  }
-  return out;
 }
 
 /** A registry with Node's process metrics (heap, event loop, open file descriptors). */
@@ -189,7 +173,16 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
           registry,
           logger: logger.child({ side: 'upstream' }),
         });
-  // The first starts with the HTTP app; the others now (each keeps retrying with backoff until it is up).
+  // Ready means every durable store is open and locked: the first's journal opened with the HTTP app, the others' here,
+  // before any listener opens (a journal in use stops the start, as the first's does). Each then connects, retrying
+  // with backoff until it is up.
+  try {
+    await Promise.all(others.map((c) => c.started()));
+  } catch (err) {
+    await Promise.allSettled([...others.map((c) => c.close()), app.close()]);
+    await retention?.close();
+    throw err;
+  }
   for (const c of others) c.connect().catch(() => undefined);
   // What the POS path and the HTTP routes send through (traced when traces are on; otherwise the link itself). Each
   // connector's recorder records every request once, and the console's ring sees those records.
@@ -212,55 +205,18 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   if (rawRefused !== undefined) logger.warn(rawRefused);
   // POS messages are described (and their card data masked) by the POS dialect: its CVV fields are not the bank's.
   const posTracer = config.clientDialect === undefined ? tracer : createTracer({ logger, dialect: posDialect, logMessages: config.logMessages });
-  // Longer than anything the connector can take (queue wait + bank answer), so the connector's own failure, with its
-  // response code, is what the terminal gets; the relay's overall deadline (send options) ends RELAY_GUARD ms before
-  // it: a request still unwritten then is never written (91), one written gets the time left (then 68 and its
-  // reversal). An approval that still comes after the POS timeout (a stalled process) is reversed (`lateApproval`).
-  const sequenceTimeout = (config.terminalQueue ? 2 : 1) * config.requestTimeout + 5_000;
-  const relayBudget = sequenceTimeout - RELAY_GUARD;
-  const posOptions: InboundOptions = {
-    name: 'pos',
-    host: config.bind,
-    port: config.listen,
+  const posOptions = posEndpointOptions(config, {
+    tls: posTls,
     dialect: posDialect,
-    frame: config.clientFrame ?? config.frame,
-    lengthIncludesHeader: config.lengthIncludesHeader,
-    headerBytes: config.clientHeaderBytes ?? config.headerBytes,
-    maxConnections: config.maxConnections,
-    firstMessageTimeout: config.firstMessageTimeout,
-    idleTimeout: config.idleTimeout,
-    closeAfterReply: config.clientCloseAfterReply,
-    sequenceTimeout,
-    onLateResult: lateApproval(reverseUndelivered),
-    // A POS client's FIN while its request is at the bank is a terminal that gave up (SocketQueue's view too): its
-    // connection closes, and an approval it can no longer get is reversed rather than written into the void.
-    allowHalfOpen: false,
-    connectors: { upstream: connector },
-    logger: logger.child({ side: 'pos' }),
+    tracer: posTracer,
+    connector,
+    group,
+    through: relayThrough,
+    answerOwn,
+    reverseUndelivered,
+    logger,
     registry,
-    // Forward the POS message as it is; the connector matches the answer by MTI + 11 + 41, so clients with clashing
-    // STANs on different terminals each get their own. A failure becomes an answer with a response code.
-    // The relay: the bytes the endpoint decoded (and so checked) go upstream as they came, and the host's answer,
-    // decoded (and checked) by the connector, comes back as it came; where the dialects differ, each side packs.
-    // One promise a message: the relay's, with a callback each way (no async function and await around it).
-    ...posTracer.endpoint('pos', (message) => {
-      const own = (err: unknown): SequenceResult => answerOwn(message.fields, message.mti, err);
-      let answer: Promise<EncodedResponse>;
-      // Which upstream answered (a group's: told by `answeredBy`), so that an approval the POS never got is reversed there.
-      let by = connector;
-      const deadline = performance.now() + relayBudget;
-      try {
-        answer = relayThrough.relay(
-          { message: message.fields, body: message.raw, dialect: posDialect },
-          group === undefined ? { deadline } : { deadline, answeredBy: (upstream) => void (by = upstream) },
-        );
-      } catch (err) {
-        return own(err);
-      }
-      return answer.then((a) => new UpstreamReply(a, by), own);
-    }),
-  };
-  if (posTls !== undefined) posOptions.tls = posTls;
+  });
   let created: InboundEndpoint | undefined;
   const addresses = {} as GatewayAddresses;
   let metricsApp: FastifyInstance | undefined;
@@ -293,24 +249,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const endpoint: InboundEndpoint = created;
   made.endpoint = endpoint;
 
-  // Each upstream's counters are part of the baseline too, so that SIGHUP starts them over with the rest.
-  const stats = new ResettableStats(() => ({
-    upstream: connector.stats(),
-    ...(group === undefined ? {} : { upstreams: group.stats() }),
-    pos: endpoint.stats(),
-  }));
-  statsBody = () => {
-    const snap = stats.snapshot();
-    // SocketQueue's figures on top, under SocketQueue's names (a check written for its stat server reads them as
-    // they were); ours beside them under our own.
-    const { upstream: up, upstreams, ...rest } = snap.figures as { upstream: Record<string, unknown>; upstreams?: unknown };
-    const { socketQueue, ...ours } = up;
-    const several = group === undefined ? {} : { upstreams, healthy: group.healthy() };
-    // The transaction log's own figures (since the start, not reset by SIGHUP): records lost, kept or replayed.
-    const log = transactions === undefined ? {} : { transactionLog: transactions instanceof PgTransactionLog ? transactions.stats() : transactions.stats };
-    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...several, ...rest, ...log,
-      connections: connectionFigures(caps) };
-  };
+  const stats = gatewayStats({ connector, group, endpoint, transactions, caps });
+  statsBody = stats.body;
 
   let closing: Promise<void> | undefined;
   const close = (deadline = config.shutdownDeadline): Promise<void> => {

@@ -186,6 +186,7 @@ export class FrameDecoder {
       (frames ??= []).push({
         header: bytes.subarray(headerStart, payloadStart),
         payload: bytes.subarray(payloadStart, frameEnd),
+        offset: this.#streamOffset,
       });
       this.frames++;
       this.#streamOffset += frameEnd - pos;

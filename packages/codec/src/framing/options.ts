@@ -47,6 +47,11 @@ export interface Frame {
   header: Buffer;
   /** The message bytes. Shares memory with the bytes pushed: copy it before changing it. */
   payload: Buffer;
+  /**
+   * Where the frame starts (its length header) in the stream: bytes since the first push. Set by `FrameDecoder`;
+   * default: none (a frame made by hand).
+   */
+  offset?: number;
 }
 
 /** All default framing options in one place. */

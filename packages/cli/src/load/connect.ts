@@ -1,0 +1,32 @@
+/** The connections of a load run: one TCP or TLS socket per terminal, within a connect timeout. */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { LoadOptions } from './runner.js';
+
+/**
+ * A socket to the loaded host (TLS when `options.tls` is set), with Nagle off, once connected (and its TLS handshake
+ * done); fails with `ETIMEDOUT` (its `detail` saying what did not happen) after `connectTimeoutMs`.
+ */
+export function connect(options: LoadOptions, connectTimeoutMs: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const host = options.host ?? '127.0.0.1';
+    const socket = options.tls
+      ? tls.connect({ host, port: options.port, ...options.tls, servername: options.tls.servername ?? (net.isIP(host) ? undefined : host) })
+      : net.connect({ host, port: options.port });
+    // A host that accepts and never completes the TLS handshake (a plain TCP port, say) ends here too.
+    const what = options.tls ? 'no connection or TLS handshake' : 'no connection';
+    const timer = setTimeout(() => {
+      socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT', detail: `${what} within ${connectTimeoutMs} ms` }));
+    }, connectTimeoutMs);
+    const ready = options.tls ? 'secureConnect' : 'connect';
+    socket.once(ready, () => {
+      clearTimeout(timer);
+      socket.setNoDelay(true);
+      resolve(socket);
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}

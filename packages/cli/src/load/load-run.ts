@@ -1,0 +1,88 @@
+/**
+ * The shared state of one load run: its counters, its pacing clock (a fixed schedule at a rate, or as fast as answers
+ * come back) and the outcomes of its requests, which every terminal (terminal.ts) takes its requests from.
+ */
+import { performance } from 'node:perf_hooks';
+import { responseMti } from '@iso8583/codec';
+import type { DialectVersion } from '@iso8583/codec';
+import { purchaseMti } from './purchase.js';
+import { LatencyHistogram } from './latency.js';
+import type { LoadProgress } from './runner.js';
+
+/** The shared state of one run: counters, the pacing clock and the outcomes. */
+export class LoadRun {
+  sent = 0;
+  answered = 0;
+  failed = 0;
+  sequence = 0;
+  /** Requests taken from the run whose connection was lost before they could be written. */
+  unwritten = 0;
+  /** Answers that decoded but matched no request waiting (another MTI than 0210/1210, an unknown, late or repeated STAN). */
+  unmatched = 0;
+  /** Frames that did not decode and named no request waiting (no readable answer MTI and STAN). */
+  undecodable = 0;
+  /** Connections still open; the run ends early when none is left before its count or duration is used up. */
+  open = 0;
+  readonly latency = new LatencyHistogram();
+  readonly outcomes: Record<string, number> = {};
+  readonly started = performance.now();
+  /**
+   * The MTI of the only answer that matches a request: the codec's response MTI of the purchase of the dialect's
+   * edition (0210 to a 1987 0200, 1210 to a 1993 1200).
+   */
+  readonly answerMti: string;
+  private nextSlot: number;
+
+  constructor(
+    /** The edition of the dialect: the purchases are 0200 (1987) or 1200 (1993). */
+    readonly version: DialectVersion,
+    readonly count: number | undefined,
+    readonly deadline: number | undefined,
+    readonly rate: number | undefined,
+    readonly stop?: AbortSignal,
+  ) {
+    this.nextSlot = this.started;
+    this.answerMti = responseMti(purchaseMti(version)) as string;
+  }
+
+  /**
+   * Takes the next request of the run and resolves with the time it is due (`performance.now()` scale) once it is
+   * (at once without a rate; on its slot at the configured rate), or with `undefined` when the count is used up or
+   * the slot falls after the end of the duration. Latency counts from that due time: a request that waits behind a
+   * slow answer is late, and its wait is part of what a terminal sees (no coordinated omission).
+   */
+  async take(): Promise<number | undefined> {
+    if (this.count !== undefined && this.sequence >= this.count) return undefined;
+    if (this.stopped()) return undefined;
+    const now = performance.now();
+    let slot = now;
+    if (this.rate !== undefined) {
+      // A fixed schedule: a slot missed (the host was slow) is sent at once, and stays the request's due time.
+      slot = this.nextSlot;
+      this.nextSlot = slot + 1000 / this.rate;
+    }
+    if (this.deadline !== undefined && slot >= this.deadline) return undefined;
+    this.sequence += 1;
+    const wait = slot - now;
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (this.stopped()) return undefined;
+    return slot;
+  }
+
+  /** Whether the run was stopped (Ctrl-C): no request is taken any more. */
+  stopped(): boolean {
+    return this.stop?.aborted === true;
+  }
+
+  record(outcome: string, latency?: number): void {
+    this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
+    if (latency !== undefined) {
+      this.answered += 1;
+      this.latency.record(latency);
+    } else this.failed += 1;
+  }
+
+  progress(): LoadProgress {
+    return { sent: this.sent, answered: this.answered, failed: this.failed, elapsedMs: performance.now() - this.started };
+  }
+}

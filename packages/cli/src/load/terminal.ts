@@ -1,0 +1,141 @@
+/**
+ * One terminal of a load run: its connection (a {@link MessageStream}), its STAN counter and the requests waiting for
+ * an answer, matched by STAN (field 11) and the purchase's answer MTI.
+ */
+import type net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { isIso8583Error, MessageStream, recoverFields } from '@iso8583/codec';
+import type { Codec, Frame, FramingOptions, IsoMessage } from '@iso8583/codec';
+import { nextStan, purchaseRequest, terminalId } from './purchase.js';
+import type { LoadRun } from './load-run.js';
+import type { MessageTracer } from '../trace.js';
+
+interface Pending {
+  timer: NodeJS.Timeout;
+  resolve: (outcome: string) => void;
+  /** When the request was written (`performance.now()`), for the trace of its answer. */
+  written: number;
+}
+
+/** One terminal: a connection, its STAN counter and the requests waiting for an answer keyed by STAN. */
+export class LoadClient {
+  private stan = 0;
+  private readonly pending = new Map<string, Pending>();
+  private closed = false;
+  private readonly terminal: string;
+  private readonly stream: MessageStream;
+
+  constructor(
+    socket: net.Socket,
+    index: number,
+    private readonly run: LoadRun,
+    private readonly codec: Codec,
+    framing: FramingOptions,
+    private readonly header: Buffer,
+    private readonly timeoutMs: number,
+    private readonly tracer?: MessageTracer,
+    private readonly peer = '',
+  ) {
+    this.terminal = terminalId(index);
+    this.stream = new MessageStream(socket, { framing, codec }, {
+      frame: (frame) => this.answer(frame),
+      // Broken framing: nothing more can be matched on this connection; its requests end as 'closed'.
+      broken: () => this.stream.destroy(),
+      closed: () => {
+        this.closed = true;
+        run.open -= 1;
+        for (const [stan, p] of this.pending) {
+          clearTimeout(p.timer);
+          this.pending.delete(stan);
+          p.resolve('closed');
+        }
+      },
+    });
+  }
+
+  /** The request waiting for `answer`: its MTI is the purchase's answer (0210, 1210) and its STAN one still waiting. */
+  private waiting(answer: IsoMessage): { stan: string; p: Pending } | undefined {
+    const stan = answer['11'];
+    if (answer['0'] !== this.run.answerMti || typeof stan !== 'string') return undefined;
+    const p = this.pending.get(stan);
+    return p === undefined ? undefined : { stan, p };
+  }
+
+  private settle(stan: string, p: Pending, outcome: string): void {
+    this.pending.delete(stan);
+    clearTimeout(p.timer);
+    p.resolve(outcome);
+  }
+
+  private answer(frame: Frame): void {
+    let answer: IsoMessage;
+    try {
+      answer = this.stream.decode(frame).message;
+    } catch (err) {
+      this.undecodable(frame, err);
+      return;
+    }
+    const match = this.waiting(answer);
+    if (this.tracer?.enabled === true) {
+      const latency = match === undefined ? {} : { latencyMs: performance.now() - match.p.written };
+      this.tracer.message('in', answer, { side: 'host', peer: this.peer, ...latency });
+    }
+    if (match === undefined) {
+      this.run.unmatched += 1; // another MTI, or a late, repeated or unknown STAN
+      return;
+    }
+    const code = answer['39'];
+    this.settle(match.stan, match.p, typeof code === 'string' ? code : 'no-39');
+  }
+
+  /**
+   * An answer that does not decode: its request ends at once as `error` when the codec can still read a 0210 (1210)
+   * MTI and a waiting STAN from it (the host answered, what it answered is unknown); otherwise it is counted apart.
+   */
+  private undecodable(frame: Frame, err: unknown): void {
+    const failed = isIso8583Error(err) ? err.field : undefined;
+    const recovered = recoverFields(this.codec, frame.payload, failed);
+    const match = recovered === undefined ? undefined : this.waiting(recovered);
+    if (match === undefined) this.run.undecodable += 1;
+    else this.settle(match.stan, match.p, 'error');
+  }
+
+  /** Sends requests while the run has some left; `inFlight` of these loops run per client. */
+  async work(): Promise<void> {
+    const run = this.run;
+    while (!this.closed) {
+      const due = await run.take();
+      if (due === undefined) break;
+      if (this.closed) {
+        run.unwritten += 1; // taken, never written: not sent, and no outcome
+        break;
+      }
+      this.stan = nextStan(this.stan);
+      const stan = String(this.stan).padStart(6, '0');
+      // The dialect carries the purchase: runLoad packed one before connecting (checkPurchase).
+      const request = purchaseRequest(this.terminal, this.stan, run.sequence, new Date(), run.version);
+      const wire = this.stream.frameOf(request, this.header);
+      // From the due time, or from now when it is queued a little early (a wait under 1 ms is not slept). The write
+      // itself goes out at the end of this tick, joined with the other requests queued in it.
+      const from = Math.min(due, performance.now());
+      const outcome = await new Promise<string>((resolve) => {
+        const timer = setTimeout(() => {
+          this.pending.delete(stan);
+          resolve('timeout');
+        }, this.timeoutMs);
+        this.pending.set(stan, { timer, resolve, written: performance.now() });
+        run.sent += 1;
+        if (this.tracer?.enabled === true) this.tracer.message('out', request, { side: 'host', peer: this.peer });
+        this.stream.write(wire);
+      });
+      // No answer (timeout, closed) or none that could be read (error): not answered, no latency.
+      if (outcome === 'timeout' || outcome === 'closed' || outcome === 'error') run.record(outcome);
+      else run.record(outcome, performance.now() - from);
+    }
+  }
+
+  close(): void {
+    this.stream.end();
+    (this.stream.stream as net.Socket).unref();
+  }
+}

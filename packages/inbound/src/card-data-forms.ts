@@ -1,0 +1,249 @@
+/**
+ * The card data of one message, found in its fields: every form its sensitive values may take in a logged string,
+ * each with its mask, and the PANs whose pieces are hidden too. What `CardDataMask` (card-data-mask.ts) searches
+ * for; how it searches is there.
+ */
+import { hasPanShapedRun, hexPanRuns, maskFieldValue, maskPan, maskValue, parseTlv, sensitiveFields, wireHex } from '@iso8583/codec';
+import type { Dialect, FieldSpec, IsoMessage, Sensitivity, TlvItem, ValueEncoding } from '@iso8583/codec';
+
+/** Values shorter than this are not searched for (a 1- or 2-character value would mask half of every line). */
+const MIN_LENGTH = 3;
+
+/** Track data: leading sentinel or format code, the PAN digits, the field separator, the rest (expiry, CVV...). */
+const TRACK = /^([^0-9]{0,2})([0-9]{8,19})([=D^])(.*)$/;
+
+/** Runs of digits long enough to be a PAN (8 or more); `hasPanShapedRun` says which one could be. */
+const DIGIT_RUN = /[0-9]{8,}/g;
+
+/**
+ * EMV data objects whose values are not searched for in field 55: the terminal's amounts (9F02, 9F03, also fields 4
+ * and 54) and its verification results (95, mostly zeros); hidden, they would mask the amount in every log line.
+ */
+const SHOWN_EMV_TAGS = new Set(['9F02', '9F03', '95']);
+
+/** EMV data objects that hold the cardholder name (5F20, 9F0B extended): also searched for as the text they spell. */
+const NAME_EMV_TAGS = new Set(['5F20', '9F0B']);
+
+/** The fewest hex digits of an EMV value searched for (4 bytes): shorter ones are codes, dates and counters. */
+const MIN_EMV_HEX = 8;
+
+/**
+ * The fewest digits of a piece of a PAN that is hidden (`pan.slice(0, 12)`): 7, one more than the 6 leading digits a
+ * masked PAN shows. The runs of a logged string that long or longer are looked for in the message's PANs.
+ */
+export const PAN_PIECE = 7;
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** The value as it appears inside XML text or an attribute. */
+export function xmlEscape(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+}
+
+/**
+ * The sensitivity of a field id (`2`, `127.2`) under a dialect: the codec's `sensitiveFields` (the dialect's marks,
+ * and the codec's default list for the fields it does not mark, 53 included).
+ */
+export function sensitivityOf(dialect: Dialect, id: string): Sensitivity | undefined {
+  return sensitiveFields(dialect).get(id);
+}
+
+/**
+ * The forms of one message's card data and their masks (see `CardDataMask` for which), with the message's PANs
+ * and their pieces of {@link PAN_PIECE} digits, and the count of PAN-shaped digit runs of unmarked fields (each of the
+ * first `maxExactRuns` added as forms of its own).
+ */
+export class CardDataForms {
+  readonly #replacements = new Map<string, string>();
+  /** PAN-shaped digit runs of unmarked fields seen (past `maxExactRuns`, no more forms are added for them). */
+  #runs = 0;
+  /**
+   * Every run of {@link PAN_PIECE} digits of the message's PANs (fields 2 and 34, the PAN of track data, EMV tag 5A): a
+   * number (whole or in groups) that holds one is hidden too.
+   */
+  readonly #pieces = new Set<string>();
+  /** The message's PANs themselves. */
+  readonly #pans = new Set<string>();
+
+  private constructor(
+    values: ReadonlyArray<SensitiveValue>,
+    private readonly maxExactRuns: number,
+  ) {
+    for (const [value, sensitivity, encoding, spec] of values) {
+      if (sensitivity === undefined) this.#addFreeText(value, spec, encoding);
+      else this.#addValue(value, sensitivity, encoding);
+    }
+  }
+
+  /** Every form and its mask. */
+  get replacements(): ReadonlyMap<string, string> {
+    return this.#replacements;
+  }
+
+  /** Every run of {@link PAN_PIECE} digits of the message's PANs. */
+  get pieces(): ReadonlySet<string> {
+    return this.#pieces;
+  }
+
+  /** The message's PANs. */
+  get pans(): ReadonlySet<string> {
+    return this.#pans;
+  }
+
+  /** How many PAN-shaped digit runs the message's unmarked fields hold. */
+  get runs(): number {
+    return this.#runs;
+  }
+
+  /** The forms of one message's sensitive fields under `dialect`; digit runs of unmarked fields past `maxExactRuns` only counted. */
+  static of(fields: IsoMessage, dialect: Dialect, maxExactRuns: number): CardDataForms {
+    const values: SensitiveValue[] = [];
+    collect(fields, '', dialect, dialect.fields, undefined, values);
+    return new CardDataForms(values, maxExactRuns);
+  }
+
+  #addValue(value: string, sensitivity: Sensitivity, encoding: ValueEncoding | undefined): void {
+    const masked = maskValue(value, sensitivity);
+    if (sensitivity === 'pan') this.#addPan(value);
+    this.#addForms(value, masked, encoding);
+    if (sensitivity === 'emv') this.#addEmvItems(value);
+    if (sensitivity === 'track') this.#addTrack(value, masked, encoding);
+  }
+
+  /** Track data: also its PAN, the data after the separator, track 1's name, and the form with the other track 2 separator. */
+  #addTrack(value: string, masked: string, encoding: ValueEncoding | undefined): void {
+    const track = TRACK.exec(value);
+    if (track === null) return;
+    const [, prefix = '', pan = '', separator = '', rest = ''] = track;
+    this.#addPan(pan);
+    this.#addForms(pan, maskPan(pan), encoding);
+    if (rest.length >= 6) this.#addForms(rest, '*'.repeat(rest.length), encoding);
+    // Track 1: the cardholder name (`DOE/JOHN`, padded to its field with spaces), which a sequence may log on its own.
+    if (separator === '^') this.#addName(rest.slice(0, Math.max(0, rest.indexOf('^'))), encoding);
+    // Track 2 is written with `=` in ASCII and with `D` (the BCD separator nibble) in binary dialects.
+    const other = separator === '=' ? 'D' : separator === 'D' ? '=' : undefined;
+    if (other !== undefined) this.#addForms(prefix + pan + other + rest, masked, encoding);
+  }
+
+  /**
+   * The value of each data object of EMV data (at any depth of constructed tags), as a sequence meets it after
+   * `parseTlv` or `emvToTags` (uppercase hex; lower case too): 5A (PAN, `F` padding aside) masked as a PAN, 57 (track 2
+   * equivalent data) as track data, the cardholder name ({@link NAME_EMV_TAGS}) as stars, also as the text it spells,
+   * the others of 4 bytes or more (cryptogram 9F26, issuer application data 9F10...) as stars, but for
+   * {@link SHOWN_EMV_TAGS}. Data that is not valid TLV adds nothing (its whole value was added).
+   */
+  #addEmvItems(value: string): void {
+    let items: TlvItem[];
+    try {
+      items = parseTlv(value);
+    } catch {
+      return;
+    }
+    const walk = (list: readonly TlvItem[]): void => {
+      for (const item of list) {
+        if (item.children !== undefined) walk(item.children);
+        if (item.tag === '5A') {
+          const pan = item.value.replace(/F+$/, '');
+          this.#addPan(pan);
+          this.#addForms(pan, maskPan(pan), undefined);
+        } else if (item.tag === '57') {
+          const track = item.value.replace(/F+$/, '');
+          this.#addTrack(track, maskValue(track, 'track'), undefined);
+          this.#addForms(track, maskValue(track, 'track'), undefined);
+        } else if (NAME_EMV_TAGS.has(item.tag)) {
+          if (item.value.length >= MIN_EMV_HEX) this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
+          this.#addName(Buffer.from(item.value, 'hex').toString('latin1'), undefined);
+        } else if (item.value.length >= MIN_EMV_HEX && !SHOWN_EMV_TAGS.has(item.tag)) {
+          this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
+        }
+      }
+    };
+    walk(items);
+  }
+
+  /**
+   * A value of a field that no one marked, when the codec would not show it as it is (`maskFieldValue`): the value
+   * replaced by that view, and each PAN-shaped digit run in it by the masked PAN (the run quoted on its own, in an
+   * error text or a format argument), each PAN-shaped number it spells as the hex of ASCII or EBCDIC bytes (the codec's
+   * `hexPanRuns`: `F4F7F6F1...`, `F4 F7 F6 F1 ...`) by the codec's view of it; both counted against `maxExactRuns`.
+   */
+  #addFreeText(value: string, spec: FieldSpec | undefined, encoding: ValueEncoding | undefined): void {
+    const masked = maskFieldValue(value, undefined, spec);
+    if (masked === value) return;
+    this.#addForms(value, masked, encoding);
+    for (const [run] of value.matchAll(DIGIT_RUN)) {
+      if (!hasPanShapedRun(run)) continue;
+      // Past the cap, the run is found by the wholesale rule of `CardDataMask.text` instead of its own forms.
+      if (++this.#runs <= this.maxExactRuns) this.#addForms(run, maskPan(run), encoding);
+    }
+    for (const run of hexPanRuns(value)) if (++this.#runs <= this.maxExactRuns) this.#addForms(run, maskFieldValue(run, undefined, undefined), undefined);
+  }
+
+  /**
+   * The cardholder name of the message's track 1 or EMV data (`DOE/JOHN`), as it is and without the spaces that pad it,
+   * in every form ({@link CardDataForms.#addForms}), as stars; a name shorter than 4 characters (as short as the EMV
+   * values searched for, {@link MIN_EMV_HEX}) is not searched for: it would hide those letters in every word.
+   */
+  #addName(name: string, encoding: ValueEncoding | undefined): void {
+    for (const form of new Set([name, name.trim()])) if (form.length >= MIN_EMV_HEX / 2 && /[A-Za-z]/.test(form)) this.#addForms(form, '*'.repeat(form.length), encoding);
+  }
+
+  /** A PAN of the message, when it is digits long enough to have pieces worth hiding. */
+  #addPan(pan: string): void {
+    if (pan.length <= PAN_PIECE || !/^[0-9]+$/.test(pan)) return;
+    this.#pans.add(pan);
+    for (let k = 0; k + PAN_PIECE <= pan.length; k++) this.#pieces.add(pan.slice(k, k + PAN_PIECE));
+  }
+
+  /**
+   * A value as it is, in upper and lower case, XML-escaped, and the hex of its bytes (both cases): as Latin-1, and as
+   * `encoding` (the field's) writes them.
+   */
+  #addForms(value: string, masked: string, encoding: ValueEncoding | undefined): void {
+    if (value.length < MIN_LENGTH) return;
+    this.#add(value, masked);
+    if (/[a-z]/.test(value)) this.#add(value.toUpperCase(), masked);
+    if (/[A-Z]/.test(value)) this.#add(value.toLowerCase(), masked);
+    if (/[&<>"']/.test(value)) this.#add(xmlEscape(value), xmlEscape(masked));
+    this.#addHex(Buffer.from(value, 'latin1').toString('hex'));
+    if (encoding !== undefined) this.#addHex(wireHex(value, encoding));
+  }
+
+  /** A hex dump form (either case), masked as stars. */
+  #addHex(hex: string): void {
+    const stars = '*'.repeat(hex.length);
+    this.#add(hex, stars);
+    if (/[a-f]/.test(hex)) this.#add(hex.toUpperCase(), stars);
+    if (/[A-F]/.test(hex)) this.#add(hex.toLowerCase(), stars);
+  }
+
+  #add(form: string, masked: string): void {
+    if (form.length >= MIN_LENGTH && !this.#replacements.has(form)) this.#replacements.set(form, masked);
+  }
+}
+
+/**
+ * A field value, its sensitivity (`undefined` for a field no one marked), the encoding of its field (`undefined` when
+ * the dialect does not say) and its spec (`undefined` for a field the dialect does not define).
+ */
+type SensitiveValue = readonly [string, Sensitivity | undefined, ValueEncoding | undefined, FieldSpec | undefined];
+
+function collect(
+  fields: IsoMessage,
+  prefix: string,
+  dialect: Dialect,
+  specs: Readonly<Record<string, FieldSpec>> | undefined,
+  inherited: Sensitivity | undefined,
+  out: SensitiveValue[],
+): void {
+  for (const [id, value] of Object.entries(fields)) {
+    const sensitivity = inherited ?? sensitivityOf(dialect, prefix + id);
+    const spec = specs?.[id];
+    if (typeof value === 'string') {
+      out.push([value, sensitivity, spec?.encoding, spec]);
+    } else if (value !== null && typeof value === 'object') {
+      // A composite marked sensitive as a whole hides every sub-field as a secret.
+      collect(value, `${prefix}${id}.`, dialect, spec?.subfields?.fields, sensitivity === undefined ? undefined : 'secret', out);
+    }
+  }
+}
