@@ -119,6 +119,18 @@ test('SignInGuard – remembers at most `peers` peers, the one not seen longest 
   assert.equal(guard.size, 3);
   assert.equal(guard.failed('10.0.0.1'), 0, '10.0.0.1 was forgotten: its first failure counts again as the first');
   assert.equal(guard.failed('10.0.0.4'), MINUTE, '10.0.0.4 was remembered');
+  // A locked-out peer is forgotten last: a guesser rotating through more addresses than the cap keeps its lockouts.
+  const rotating = new SignInGuard({ peers: 3, limit: 2, now: () => now });
+  rotating.failed('10.1.0.1');
+  assert.equal(rotating.failed('10.1.0.1'), MINUTE, 'locked out');
+  for (let i = 2; i <= 20; i++) rotating.failed(`10.1.0.${i}`);
+  assert.equal(rotating.size, 3);
+  assert.equal(rotating.lockedFor('10.1.0.1'), MINUTE, 'still locked out after 19 other peers came');
+  assert.equal(rotating.failed('10.1.0.2'), 0, 'the unlocked peers took turns: 10.1.0.2 was forgotten');
+  const allLocked = new SignInGuard({ peers: 2, limit: 1, now: () => now });
+  for (const peer of ['10.2.0.1', '10.2.0.2', '10.2.0.3']) assert.equal(allLocked.failed(peer), MINUTE);
+  assert.equal(allLocked.size, 2, 'still bounded when every peer is locked out');
+  assert.equal(allLocked.lockedFor('10.2.0.1'), 0, 'then the one not seen longest goes');
   assert.equal(peerKey('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
   assert.equal(peerKey('2001:db8:1:2::bbbb'), '2001:db8:1:2::/64');
   assert.equal(peerKey('::1'), '0:0:0:0::/64');

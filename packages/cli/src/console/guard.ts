@@ -12,7 +12,8 @@
  * record: a bearer request that succeeds does not, or an API client behind the same address would wipe a guesser's
  * count every second.
  *
- * Memory is bounded: at most {@link DEFAULT_GUARD_PEERS} peers are remembered, the one not seen longest forgotten first.
+ * Memory is bounded: at most {@link DEFAULT_GUARD_PEERS} peers are remembered, the one not seen longest forgotten first,
+ * a locked-out peer only when every peer remembered is locked out.
  * IPv6 addresses are counted by their /64 (one host holds all of it).
  */
 
@@ -24,7 +25,7 @@ export const DEFAULT_GUARD_WINDOW = 60_000;
 export const DEFAULT_GUARD_LOCKOUT = 60_000;
 /** The longest lockout, in ms: 15 minutes; a peer quiet that long after its lockout starts afresh. */
 export const DEFAULT_GUARD_MAX_LOCKOUT = 15 * 60_000;
-/** The most peers remembered at once: 10 000 (the one not seen longest is forgotten first). */
+/** The most peers remembered at once: 10 000 (the one not seen longest is forgotten first, locked-out peers last). */
 export const DEFAULT_GUARD_PEERS = 10_000;
 /** The most log lines about locked-out peers in a minute: 10 (the next one says how many were not logged). */
 const LOG_LINES_PER_MINUTE = 10;
@@ -139,13 +140,16 @@ export class SignInGuard {
     }
     peer.failures += 1;
     this.#peers.set(key, peer);
-    this.#forgetOldest();
-    if (peer.failures < this.#limit) return 0;
+    if (peer.failures < this.#limit) {
+      this.#forgetOldest(now);
+      return 0;
+    }
     const lockout = Math.min(this.#maxLockout, this.#lockout * 2 ** Math.min(peer.strikes, 30));
     peer.strikes += 1;
     peer.failures = 0;
     peer.since = now;
     peer.until = now + lockout;
+    this.#forgetOldest(now);
     this.#tell(key, lockout, now);
     return lockout;
   }
@@ -155,10 +159,21 @@ export class SignInGuard {
     this.#peers.delete(peerKey(address));
   }
 
-  #forgetOldest(): void {
+  /**
+   * Forgets peers over the cap: the one not seen longest among those not locked out first, a locked-out one only when
+   * every peer remembered is locked out (else a guesser rotating through more addresses than the cap, an IPv6 /48 has
+   * 65,536 /64s, would push its own lockouts out and guess without bound).
+   */
+  #forgetOldest(now: number): void {
     while (this.#peers.size > this.#cap) {
-      const oldest = this.#peers.keys().next().value as string;
-      this.#peers.delete(oldest);
+      let forget: string | undefined;
+      for (const [key, peer] of this.#peers) {
+        if (peer.until <= now) {
+          forget = key;
+          break;
+        }
+      }
+      this.#peers.delete(forget ?? (this.#peers.keys().next().value as string));
     }
   }
 
