@@ -76,6 +76,20 @@ test('the error offset is the stream position of the bad frame', () => {
   assert.equal(err.offset, good.length);
 });
 
+test('the whole frames a chunk brought before a bad length header are kept for the reader (framesBeforeFailure)', () => {
+  const decoder = new FrameDecoder({ lengthHeader: 'binary2', maxFrameSize: 100 });
+  assert.equal(decoder.framesBeforeFailure.length, 0, 'nothing before a failure');
+  const good = encodeFrame(MESSAGE);
+  const err = assertCode(() => decoder.push(Buffer.concat([good, encodeKeepAlive(), good, Buffer.from([0x10, 0x00, 0x30])])), 'ISO8583_ERR_FRAME_LENGTH');
+  assert.equal(err.offset, 2 * good.length + 2);
+  assert.deepEqual(decoder.framesBeforeFailure.map((f) => Buffer.from(f.payload).toString('ascii')), [MESSAGE.toString('ascii'), MESSAGE.toString('ascii')]);
+  assert.deepEqual(decoder.framesBeforeFailure.map((f) => f.offset), [0, good.length + 2]);
+  assert.equal(decoder.frames, 2);
+  const first = new FrameDecoder({ lengthHeader: 'binary2', maxFrameSize: 100 });
+  assertCode(() => first.push(Buffer.from([0x10, 0x00, 0x30])), 'ISO8583_ERR_FRAME_LENGTH');
+  assert.equal(first.framesBeforeFailure.length, 0, 'the bad header came first');
+});
+
 test('garbage in an ascii4 or bcd2 length header is a coded error', () => {
   const cases: [LengthHeader, string][] = [
     ['ascii4', '30 30 3A 30'],

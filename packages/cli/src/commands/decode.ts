@@ -100,11 +100,14 @@ async function decodeAll(
   let read = 0;
   for await (const chunk of chunks) {
     read += chunk.length;
-    let frames: Frame[];
+    let frames: readonly Frame[];
+    let bad: unknown;
     try {
       frames = decoder.push(chunk);
     } catch (err) {
-      throw inFrame(err, decoder.frames + 1);
+      // The frames the chunk brought before the bad length header are printed first, as any frame before a bad one.
+      frames = decoder.framesBeforeFailure;
+      bad = err;
     }
     for (const f of frames) {
       let decoded: Decoded;
@@ -116,6 +119,7 @@ async function decodeAll(
       total += 1;
       await emit(itemOf(decoded.message, decoded.header, f.header));
     }
+    if (bad !== undefined) throw inFrame(bad, decoder.frames + 1);
   }
   if (read === 0) throw cliError('ISO8583_ERR_CLI_INPUT', 'the input is empty');
   if (decoder.bufferedBytes > 0) {

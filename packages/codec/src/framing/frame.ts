@@ -47,6 +47,8 @@ export class FrameDecoder {
   /** The frames returned so far. */
   frames = 0;
   readonly #framing: ResolvedFraming;
+  /** The frames the failed `push` had cut before its bad length header (never returned: the push threw). */
+  #beforeFailure: Frame[] = NO_FRAMES;
   /**
    * Bytes held back: the start of an incomplete frame in `#held[0, #heldLength)`. When `#owned`, `#held` is a buffer
    * of this decoder with room to grow (doubled when full, so a frame that arrives in many small reads is copied a
@@ -91,6 +93,16 @@ export class FrameDecoder {
   /** The error that made this decoder unusable, if any. */
   get failure(): Iso8583Error | undefined {
     return this.#failure;
+  }
+
+  /**
+   * The whole frames the `push` that failed had cut before the bad length header it threw for (a chunk that brought
+   * good frames and then a bad one): empty until a push fails, and when the bad header came first. They are whole and
+   * in order, counted in {@link FrameDecoder.frames}; a reader that shows what it read (`iso8583 decode --frame`)
+   * shows them before the error.
+   */
+  get framesBeforeFailure(): readonly Frame[] {
+    return this.#beforeFailure;
   }
 
   /** Adds bytes read from the stream and returns the frames now complete (zero-length keep-alive frames are skipped). */
@@ -138,59 +150,64 @@ export class FrameDecoder {
     let pos = 0;
     this.#need = -1;
     this.#atLeast = -1;
-    for (;;) {
-      const available = bytes.length - pos;
-      if (available === 0) break;
-      let frameEnd: number;
-      if (f.lengthHeader === 'none') {
-        const measured = this.#measure(bytes, pos, available);
-        if (measured < 0) break;
-        frameEnd = pos + f.headerBytes + measured;
-        if (frameEnd > bytes.length) {
-          // The length is known: collect the rest without asking measure again on every read.
-          this.#need = frameEnd - pos;
-          break;
+    try {
+      for (;;) {
+        const available = bytes.length - pos;
+        if (available === 0) break;
+        let frameEnd: number;
+        if (f.lengthHeader === 'none') {
+          const measured = this.#measure(bytes, pos, available);
+          if (measured < 0) break;
+          frameEnd = pos + f.headerBytes + measured;
+          if (frameEnd > bytes.length) {
+            // The length is known: collect the rest without asking measure again on every read.
+            this.#need = frameEnd - pos;
+            break;
+          }
+        } else {
+          if (available < f.lengthSize) break;
+          const declared = readLengthHeader(f.lengthHeader, bytes, pos);
+          if (declared < 0) {
+            throw codecError('ISO8583_ERR_FRAME_LENGTH', `the ${f.lengthHeader} length header is not a number`, {
+              offset: this.#streamOffset,
+            });
+          }
+          const body = f.lengthIncludesHeader ? declared - f.lengthSize : declared;
+          if (body === 0) {
+            this.keepAlives++;
+            pos += f.lengthSize;
+            this.#streamOffset += f.lengthSize;
+            continue;
+          }
+          if (body < 0 || body > f.maxFrame || body <= f.headerBytes) {
+            throw codecError(
+              'ISO8583_ERR_FRAME_LENGTH',
+              body > f.maxFrame
+                ? `a frame length of ${body} bytes is over the maximum of ${f.maxFrame}`
+                : `a frame length of ${declared} leaves no message after the length and fixed headers`,
+              { offset: this.#streamOffset },
+            );
+          }
+          frameEnd = pos + f.lengthSize + body;
+          if (frameEnd > bytes.length) {
+            this.#need = frameEnd - pos;
+            break;
+          }
         }
-      } else {
-        if (available < f.lengthSize) break;
-        const declared = readLengthHeader(f.lengthHeader, bytes, pos);
-        if (declared < 0) {
-          throw codecError('ISO8583_ERR_FRAME_LENGTH', `the ${f.lengthHeader} length header is not a number`, {
-            offset: this.#streamOffset,
-          });
-        }
-        const body = f.lengthIncludesHeader ? declared - f.lengthSize : declared;
-        if (body === 0) {
-          this.keepAlives++;
-          pos += f.lengthSize;
-          this.#streamOffset += f.lengthSize;
-          continue;
-        }
-        if (body < 0 || body > f.maxFrame || body <= f.headerBytes) {
-          throw codecError(
-            'ISO8583_ERR_FRAME_LENGTH',
-            body > f.maxFrame
-              ? `a frame length of ${body} bytes is over the maximum of ${f.maxFrame}`
-              : `a frame length of ${declared} leaves no message after the length and fixed headers`,
-            { offset: this.#streamOffset },
-          );
-        }
-        frameEnd = pos + f.lengthSize + body;
-        if (frameEnd > bytes.length) {
-          this.#need = frameEnd - pos;
-          break;
-        }
+        const headerStart = pos + f.lengthSize;
+        const payloadStart = headerStart + f.headerBytes;
+        (frames ??= []).push({
+          header: bytes.subarray(headerStart, payloadStart),
+          payload: bytes.subarray(payloadStart, frameEnd),
+          offset: this.#streamOffset,
+        });
+        this.frames++;
+        this.#streamOffset += frameEnd - pos;
+        pos = frameEnd;
       }
-      const headerStart = pos + f.lengthSize;
-      const payloadStart = headerStart + f.headerBytes;
-      (frames ??= []).push({
-        header: bytes.subarray(headerStart, payloadStart),
-        payload: bytes.subarray(payloadStart, frameEnd),
-        offset: this.#streamOffset,
-      });
-      this.frames++;
-      this.#streamOffset += frameEnd - pos;
-      pos = frameEnd;
+    } catch (err) {
+      this.#beforeFailure = frames ?? NO_FRAMES;
+      throw err;
     }
     if (pos < bytes.length) {
       this.#held = pos === 0 ? bytes : bytes.subarray(pos);
