@@ -5,6 +5,8 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@iso8583/test-support';
 import { exitWithin, hostPort, startCli, startSimulator, stopAll } from './helpers/cli.js';
@@ -17,9 +19,16 @@ after(async () => {
 });
 
 describe('iso8583 run: the console', () => {
-  test('--http-token guards the flow\'s HTTP port; the event stream shows the sequence\'s requests, masked', async () => {
+  test('--http-token guards the flow\'s HTTP port; the event stream shows the sequence\'s requests, masked', async (t) => {
     const bank = await startSimulator();
-    const flow = startCli(['run', join(repoRoot(), 'examples', 'flows', 'payments.json'), '--http-token', 'flow-token'], {
+    // The example flow with a shutdown deadline of a minute: a stream holding the stop would run into it (61 s with
+    // its grace), far past the test's 30 s, while a stop of a few seconds on a loaded machine stays well inside.
+    const dir = mkdtempSync(join(tmpdir(), 'iso8583-console-flow-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const example = JSON.parse(readFileSync(join(repoRoot(), 'examples', 'flows', 'payments.json'), 'utf8')) as Record<string, unknown>;
+    const file = join(dir, 'payments.json');
+    writeFileSync(file, JSON.stringify({ ...example, shutdownDeadline: 60_000 }).replaceAll('"../dist/', `"${join(repoRoot(), 'examples', 'dist')}/`));
+    const flow = startCli(['run', file, '--http-token', 'flow-token'], {
       env: { BANK_HOST: bank.host, BANK_PORT: String(bank.port), POS_PORT: '0', STANDIN_PORT: '0', HTTP_PORT: '0' },
     });
     const posLine = await flow.waitForLine(/^inbound pos listening on (\S+)/);
@@ -69,8 +78,8 @@ describe('iso8583 run: the console', () => {
     const held = await fetch(`${base}/console/events`, { headers: auth });
     const heldEnd = held.text().then(() => 'ended', () => 'ended');
     flow.kill('SIGTERM');
-    // Well before the flow's shutdown deadline (5 s), which an open stream would otherwise run into.
-    const exit = await exitWithin(flow, 4_000, 'a flow with an open event stream stopping');
+    // Well before the flow's shutdown deadline (60 s here), which an open stream would otherwise run into.
+    const exit = await exitWithin(flow, 30_000, 'a flow with an open event stream stopping');
     assert.equal(exit.code, 0);
     assert.equal(await heldEnd, 'ended');
     bank.process.kill();
