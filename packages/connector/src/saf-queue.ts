@@ -174,8 +174,8 @@ export class SafQueue {
    * Stops sending (on close): no attempt starts from now on, and the attempts in flight (one being journaled still
    * leaves) are waited for (at most twice their timeout, `min(requestTimeout, retryInterval)`: the wait for a
    * connection, then the answer's from the write, request-sender.ts `safAttempt`), so that an answer to one is handed
-   * to the journal before it closes.
-   * What is unfinished stays in the journal for the next start.
+   * to the journal before it closes. A `Connector.destroy` meanwhile (a stop's deadline passed) ends that wait at once:
+   * its sockets destroyed, the attempt fails. What is unfinished stays in the journal for the next start.
    */
   async stop(): Promise<void> {
     this.stopped = true;
