@@ -20,6 +20,17 @@ export function safLeft(connectors: readonly Connector[]): SafLeft {
   return { reversals, advices: Math.max(0, depth - reversals) };
 }
 
+/** How a stop ended, for {@link logStopped}. */
+export interface StopEnd {
+  /** `stopped` (a graceful stop, its deadline reached included) or `aborted` (a second stop signal). Default: `stopped`. */
+  verb?: 'stopped' | 'aborted';
+  /**
+   * Where the entries left are kept (the journal folder(s), or `the --store database`: never its URL, which may hold a
+   * password), said as `kept`. Default: not said.
+   */
+  kept?: string;
+}
+
 /**
  * Logs the end of a graceful stop (`what`: `gateway`, `flow NAME`) with what the SAF queues still hold, `safLeft`
  * ({@link SafLeft}) in every case: `info` `"<what> stopped"` when nothing is left, else `warn` `"<what> stopped with SAF
@@ -27,9 +38,11 @@ export function safLeft(connectors: readonly Connector[]): SafLeft {
  * in memory only (their journal's records are lost: its file removed or replaced), which the next start does NOT send
  * (reverse those by hand). Entries that ended in memory while their journal refused the record (`unrecorded`: a full
  * disk, its lock removed) are still open in it, and the next start may send them again: said at `warn` at least.
- * Call it once the connectors have closed.
+ * With `end` ({@link StopEnd}): the end of an abort (`"<what> aborted ..."`, with `reversalsPending` too), and where
+ * the entries left are kept (`kept`). Call it once the connectors have closed (or been destroyed: their figures stay).
  */
-export function logStopped(logger: Logger, what: string, connectors: readonly Connector[]): void {
+export function logStopped(logger: Logger, what: string, connectors: readonly Connector[], end: StopEnd = {}): void {
+  const verb = end.verb ?? 'stopped';
   const left = safLeft(connectors);
   const sum = (key: 'safNotDurable' | 'safUnrecorded'): number => connectors.reduce((n, c) => n + Number(c.stats()[key] ?? 0), 0);
   const notDurable = sum('safNotDurable');
@@ -44,9 +57,15 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
   }
   const one = unrecorded === 1;
   if (unrecorded > 0) parts.push(`${unrecorded} SAF ${one ? 'entry' : 'entries'} ended but not recorded in the journal: the next start may send ${one ? 'it' : 'them'} again (a repeat)`);
-  const line = { safLeft: left, ...(notDurable > 0 ? { notDurable } : {}), ...(unrecorded > 0 ? { unrecorded } : {}) };
-  if (parts.length === 0) logger.info(line, `${what} stopped`);
-  else logger[notDurable > 0 ? 'error' : 'warn'](line, `${what} stopped with ${parts.join('; ')}`);
+  const line = {
+    safLeft: left,
+    ...(verb === 'aborted' ? { reversalsPending: left.reversals } : {}),
+    ...(notDurable > 0 ? { notDurable } : {}),
+    ...(unrecorded > 0 ? { unrecorded } : {}),
+    ...(end.kept === undefined ? {} : { kept: end.kept }),
+  };
+  if (parts.length === 0) logger.info(line, `${what} ${verb}`);
+  else logger[notDurable > 0 ? 'error' : 'warn'](line, `${what} ${verb} with ${parts.join('; ')}`);
 }
 
 /**

@@ -21,7 +21,8 @@ import { performance } from 'node:perf_hooks';
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { journalState } from './saf-store.js';
 import type { JournalHalt, JournalOutcome, ReversalJournal, SafEntryKind } from './saf-store.js';
-import { logQuietly } from './quiet-log.js';
+import type { LogLimits } from '@iso8583/metrics';
+import { logCapped, logQuietly } from './quiet-log.js';
 import type { SafEvent, SafHost } from './saf-queue.js';
 
 /** How a SAF entry ended: answered (`reversed`, a reversal; `delivered`, an advice), `expired` or `abandoned`. */
@@ -99,6 +100,11 @@ export class SafEnds {
      * `saf.expireAfter` (0: none): an entry whose age is past it is given up by the next start, not sent.
      */
     private readonly limits: { readonly expireAfter: number } = { expireAfter: 0 },
+    /**
+     * The cap on the "cannot be journaled" lines, shared with the queue's (saf-queue.ts): a backlog with a full disk
+     * ends thousands of entries in memory, one line each. Default: none (every end logged).
+     */
+    private readonly lines?: LogLimits,
   ) {}
 
   /** How entries ended since the start. */
@@ -235,7 +241,10 @@ export class SafEnds {
     return expireAfter > 0 ? `${again}, unless saf.expireAfter has passed by then (${unless})` : again;
   }
 
-  /** Logs, once and at error, that the end of `e` is in memory only, why (`halt`), and what the next start does. */
+  /**
+   * Logs, once and at error, that the end of `e` is in memory only, why (`halt`), and what the next start does; capped
+   * per code and journal state (`lines`), the ends left out counted in the next line (`suppressed`).
+   */
   private unjournaled(e: Ending, code: string, halt: JournalHalt | undefined): void {
     const again = this.nextStart(e);
     const journal = journalState(halt);
@@ -245,7 +254,9 @@ export class SafEnds {
         : halt.recordsLost
           ? 'the end of a SAF entry cannot be journaled (the journal is gone): ended in memory; the next start does not know of it'
           : `the end of a SAF entry cannot be journaled (the journal stopped): ended in memory; unless the refused done record reached the file, the entry stays open in it and the next start ${again}`;
-    logQuietly(this.host.logger, 'error', { ...this.base(e), outcome: e.end.outcome, code, journal, reason: halt?.reason }, msg);
+    const fields = { ...this.base(e), outcome: e.end.outcome, code, journal, reason: halt?.reason };
+    if (this.lines === undefined) logQuietly(this.host.logger, 'error', fields, msg);
+    else logCapped(this.host.logger, this.lines, `end ${code} ${journal}`, 'error', fields, msg);
   }
 
   /** Stops trying again (on close): a `done` in progress still settles; what never got there stays open in the journal. */

@@ -25,6 +25,7 @@ import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import { fieldText } from './match-key.js';
 import { transmissionTime } from './auto-fill.js';
 import { SafEnds } from './saf-ends.js';
+import { logCapped } from './quiet-log.js';
 import type { SafCounts } from './saf-ends.js';
 import { attemptMti } from './saf-event.js';
 import { endsWith, giveUpLine, noneHere, wallWait } from './saf-entry.js';
@@ -59,8 +60,9 @@ export class SafQueue {
   /** The cap on the "will repeat" warnings, per kind (`SAF_REPEAT_WARNINGS_PER_SECOND`). */
   private readonly repeatWarnings = new LogLimits(SAF_REPEAT_WARNINGS_PER_SECOND);
   /**
-   * The cap on the "cannot be journaled" lines, per code and journal state, at the same rate: a backlog with a full disk
-   * or a store out of reach wrote one per entry (per retry, for a store), megabytes of log. Every attempt is still an event.
+   * The cap on the "cannot be journaled" lines (an attempt's, and an end's: saf-ends.ts), per code and journal state, at
+   * the same rate: a backlog with a full disk or a store out of reach wrote one per entry (per retry, for a store),
+   * megabytes of log. Every attempt and every end is still an event.
    */
   private readonly journalWarnings = new LogLimits(SAF_REPEAT_WARNINGS_PER_SECOND);
 
@@ -70,7 +72,7 @@ export class SafQueue {
     private readonly settings: SafSettings,
     private readonly dialect: Dialect,
   ) {
-    this.ends = new SafEnds(host, journal, settings.retryInterval, settings);
+    this.ends = new SafEnds(host, journal, settings.retryInterval, settings, this.journalWarnings);
   }
 
   /** Entries not yet ended (being sent, or whose end waits for its `done`, saf-ends.ts): the SAF depth. */
@@ -172,8 +174,8 @@ export class SafQueue {
    * Stops sending (on close): no attempt starts from now on, and the attempts in flight (one being journaled still
    * leaves) are waited for (at most twice their timeout, `min(requestTimeout, retryInterval)`: the wait for a
    * connection, then the answer's from the write, request-sender.ts `safAttempt`), so that an answer to one is handed
-   * to the journal before it closes.
-   * What is unfinished stays in the journal for the next start.
+   * to the journal before it closes. A `Connector.destroy` meanwhile (a stop's deadline passed) ends that wait at once:
+   * its sockets destroyed, the attempt fails. What is unfinished stays in the journal for the next start.
    */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -305,9 +307,7 @@ export class SafQueue {
 
   /** A line of kind `key` at `level`, unless `limits` says its kind wrote its share this second (then counted, `suppressed`, in the next). */
   private capped(limits: LogLimits, key: string, level: 'warn' | 'error', fields: Record<string, unknown>, msg: string): void {
-    const suppressed = limits.take(key);
-    if (suppressed === undefined) return;
-    this.host.logger[level](suppressed > 0 ? { ...fields, suppressed } : fields, msg);
+    logCapped(this.host.logger, limits, key, level, fields, msg);
   }
 
   /**

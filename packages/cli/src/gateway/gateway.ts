@@ -23,7 +23,7 @@ import { approvalFitWarnings } from './approval-fit.js';
 import { readHttpToken } from '../console/access.js';
 import { httpUndelivered, undeliveredApproval } from './late-approval.js';
 import { ownAnswer } from './own-answer.js';
-import { groupUpstreams, upstreamOptions } from './upstream-options.js';
+import { groupUpstreams, journalDirOf, upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, httpBindOf, rawDialectsWarning, startMetrics, warnOpenGatewayHttp } from './http.js';
 import { startStatsPort } from './stats-port.js';
@@ -252,6 +252,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const stats = gatewayStats({ connector, group, endpoint, transactions, caps });
   statsBody = stats.body;
 
+  // Where the SAF entries a stop leaves are kept, for its last line: the database is not named (its URL may hold a password).
+  const kept = config.store !== undefined ? 'the --store database' : [...new Set((named ?? [undefined]).map((u) => journalDirOf(config, u)))].join(', ');
   let closing: Promise<void> | undefined;
   const close = (deadline = config.shutdownDeadline): Promise<void> => {
     closing ??= shutdown(deadline);
@@ -282,6 +284,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       void statsPort?.close();
       await Promise.all(everyConnector.map((c) => c.destroy().catch(() => undefined)));
       await retention?.close();
+      // What the SAF queues still hold once destroyed (their figures stay), and where: the next start sends it.
+      logStopped(logger, 'gateway', everyConnector, { verb: 'aborted', kept });
       markAborted();
     })();
     return aborting;
@@ -313,7 +317,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     }
     // Every connector has recorded its last outcome: the log is flushed and released.
     await retention?.close();
-    logStopped(logger, 'gateway', everyConnector);
+    logStopped(logger, 'gateway', everyConnector, { kept });
   }
 
   return {

@@ -23,6 +23,15 @@ export function groupUpstreams(config: Pick<GatewayConfig, 'upstreams' | 'routes
 }
 
 /**
+ * The journal folder of the gateway's upstream link (`named`: one of several upstreams, its own folder,
+ * `<reversalJournal>/<name>`, else `defaultJournalDir(name)`); unused with a PostgreSQL `store`.
+ */
+export function journalDirOf(config: Pick<GatewayConfig, 'reversalJournal'>, named?: Pick<GatewayUpstream, 'name'>): string {
+  if (named === undefined) return config.reversalJournal ?? defaultJournalDir('upstream');
+  return config.reversalJournal !== undefined ? join(config.reversalJournal, named.name) : defaultJournalDir(named.name);
+}
+
+/**
  * The connector options of the gateway's upstream link; with `named` (one of several upstreams), its own settings over
  * the gateway's, its name, and its own journal folder (`<reversalJournal>/<name>`, else `defaultJournalDir(name)`), or
  * the PostgreSQL `store` (each upstream's entries apart, by its name). Without `named`, a lone upstream of the config
@@ -61,8 +70,7 @@ export function upstreamOptions(
     transactionLog,
   };
   if (registry !== undefined) options.registry = registry;
-  const journalDir =
-    named === undefined ? (config.reversalJournal ?? defaultJournalDir(name)) : config.reversalJournal !== undefined ? join(config.reversalJournal, name) : defaultJournalDir(name);
+  const journalDir = journalDirOf(config, named);
   if (config.store !== undefined) {
     // Every node on the database shares the reversals of this upstream (and, with --terminal-queue, its terminals).
     options.store = config.store;
