@@ -1,6 +1,7 @@
 /**
- * A real PostgreSQL server for the tests, made on the spot: its own cluster in a temporary folder (a copy of a template
- * cluster made once by `initdb`, run as the `postgres` user when the tests run as root, since initdb refuses root),
+ * A real PostgreSQL server for the tests, made on the spot: its own cluster in a temporary folder (made by `initdb`, or
+ * in a whole test run a copy of a template cluster `initdb` made once in the run's folder; run as the `postgres` user
+ * when the tests run as root, since initdb refuses root),
  * started with `pg_ctl` on a free port of 127.0.0.1 with trust authentication, and removed afterwards. No server needs to be running on the machine; only
  * the binaries (Debian's `postgresql` package; `.ci/run` installs it when missing). The server can be stopped and
  * started again on the same port and data, for tests of a database outage.
@@ -61,19 +62,25 @@ const INITDB_ARGS = ['-U', USER, '--auth=trust', '-E', 'UTF8', '--no-sync', '--n
 const TEMPLATE_READY = 'ready';
 
 /**
- * The data folder of the template cluster for `bin`: `initdb` takes about a second of CPU, copying its result a
- * fraction of that, so the template is made once (by the first test file that needs it, in the temporary folder, named
- * after the binaries and the initdb arguments) and each cluster starts from a copy. Made in a folder of its own and
- * renamed into place when whole, so test files starting at the same moment never see half a template (the loser of
- * the rename removes its own).
+ * The folder of one test run's shared files, `$ISO8583_TEST_RUN_DIR`: `scripts/test.mjs` makes it before the run and
+ * removes it after; unset (a test file run on its own), nothing is shared between files.
  */
-function templateData(bin: string, initdb: (data: string, cwd: string) => void, own: (dir: string) => void): string {
+export const TEST_RUN_DIR_ENV = 'ISO8583_TEST_RUN_DIR';
+
+/**
+ * The data folder of the template cluster for `bin` in the run folder `runDir`: `initdb` takes about a second of CPU,
+ * copying its result a fraction of that, so the template is made once a run (by the first test file that needs it,
+ * named after the binaries and the initdb arguments) and each cluster starts from a copy. Made in a folder of its own
+ * and renamed into place when whole, so test files starting at the same moment never see half a template (the loser
+ * of the rename removes its own).
+ */
+function templateData(runDir: string, bin: string, initdb: (data: string, cwd: string) => void, own: (dir: string) => void): string {
   const binary = statSync(join(bin, 'initdb'));
   const key = createHash('sha256')
     .update(JSON.stringify([bin, binary.size, binary.mtimeMs, process.getuid?.() ?? -1, INITDB_ARGS]))
     .digest('hex')
     .slice(0, 16);
-  const template = join(tmpdir(), `iso8583-pg-template-${key}`);
+  const template = join(runDir, `pg-template-${key}`);
   if (existsSync(join(template, TEMPLATE_READY))) return join(template, 'data');
   const making = mkdtempSync(`${template}.making-`);
   try {
@@ -130,9 +137,14 @@ export async function startPostgres(startOptions: StartPostgresOptions = {}): Pr
     chownSync(folder, ...owner);
   };
   own(dir);
-  const template = templateData(bin, (folder, cwd) => void run('initdb', ['-D', folder, ...INITDB_ARGS], cwd), own);
-  // `cp -a` keeps the owner (the postgres user when run as root) and the modes the server insists on.
-  execFileSync('cp', ['-a', template, data], { stdio: 'pipe' });
+  const initdb = (folder: string, cwd: string): void => void run('initdb', ['-D', folder, ...INITDB_ARGS], cwd);
+  const runDir = process.env[TEST_RUN_DIR_ENV];
+  if (runDir === undefined || runDir === '') {
+    initdb(data, dir);
+  } else {
+    // `cp -a` keeps the owner (the postgres user when run as root) and the modes the server insists on.
+    execFileSync('cp', ['-a', templateData(runDir, bin, initdb, own), data], { stdio: 'pipe' });
+  }
   let port = 0;
   const sync = startOptions.durable === true ? '' : ' -c fsync=off -c full_page_writes=off';
   const options = (): string => `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${sync}`;
