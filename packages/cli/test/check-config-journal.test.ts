@@ -4,7 +4,6 @@
 // the network without a token is a warning line of --check-config, as the start logs it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +11,9 @@ import { FileJournal, FileTransactionLog } from '@iso8583/connector';
 import { tmpfsFolder } from '@iso8583/test-support';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { checkGatewayConfig } from '../src/gateway/check-config.js';
-import { BIN, runCli } from './cli-process.js';
-import { openFolder, otherUserSkip, runAsOther } from './other-user.js';
+import { runCli } from './cli-process.js';
+import type { BatchResult } from '@iso8583/test-support';
+import { batchAsOther, openFolder, otherUserSkip, runAsOther } from './other-user.js';
 
 function folder(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-check-journal-'));
@@ -65,25 +65,27 @@ test('--check-config: a journal folder this user may not write is refused', { sk
   assert.match(r.stderr, /^iso8583: ISO8583_ERR_GATEWAY_CONFIG: --reversal-journal: the journal folder \S+\/ro cannot be made or written: EACCES \(permission denied\)\n$/);
 });
 
-test('--check-config: a journal folder or log file still to be made in a folder this user may not write is refused, as the start would fail', (t) => {
+test('--check-config: a journal folder or log file still to be made in a folder this user may not write is refused, as the start would fail', async (t) => {
   const dir = folder(t);
   chmodSync(dir, 0o755);
   mkdirSync(join(dir, 'ro'));
   chmodSync(join(dir, 'ro'), 0o555);
-  // Root may write anywhere: the check runs as nobody then, as a service's ExecStartPre runs as the service's user.
-  const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  const run = (...flags: string[]) => spawnSync(process.execPath, [BIN, 'gateway', '--upstream', '127.0.0.1:1', ...flags, '--check-config'], { encoding: 'utf8', ...as });
-  const journal = run('--reversal-journal', join(dir, 'ro', 'state', 'journal'));
-  assert.equal(journal.status, 1, journal.stdout);
-  assert.match(journal.stderr, /^iso8583: ISO8583_ERR_GATEWAY_CONFIG: --reversal-journal: the journal folder \S+\/ro\/state\/journal cannot be made or written: EACCES \(permission denied\): this user may not make \S+\/ro\/state\/journal in \S+\/ro\n$/);
-  const log = run('--no-reversal', '--no-transaction-log', '--log-file', join(dir, 'ro', 'logs', 'gateway.log'));
-  assert.equal(log.status, 1, log.stdout);
-  assert.match(log.stderr, /ISO8583_ERR_GATEWAY_CONFIG: --log-file \S+\/gateway\.log cannot be opened for writing: EACCES \(permission denied\): this user may not make \S+ in \S+\/ro\n$/);
-  assert.equal(existsSync(join(dir, 'ro', 'state')), false, 'nothing made');
+  // Root may write anywhere: the check runs as nobody then, as a service's ExecStartPre runs as the service's user. The
+  // three lines share one batch child (the real binary as that user: the test before this one).
   mkdirSync(join(dir, 'rw'));
   chmodSync(join(dir, 'rw'), 0o777);
-  const ok = run('--reversal-journal', join(dir, 'rw', 'state', 'journal'), '--log-file', join(dir, 'rw', 'logs', 'gateway.log'));
-  assert.equal(ok.status, 0, ok.stderr);
+  const line = (...flags: string[]) => ['gateway', '--upstream', '127.0.0.1:1', ...flags, '--check-config'];
+  const [journal, log, ok] = (await batchAsOther([
+    line('--reversal-journal', join(dir, 'ro', 'state', 'journal')),
+    line('--no-reversal', '--no-transaction-log', '--log-file', join(dir, 'ro', 'logs', 'gateway.log')),
+    line('--reversal-journal', join(dir, 'rw', 'state', 'journal'), '--log-file', join(dir, 'rw', 'logs', 'gateway.log')),
+  ])) as [BatchResult, BatchResult, BatchResult];
+  assert.equal(journal.code, 1, journal.stdout);
+  assert.match(journal.stderr, /^iso8583: ISO8583_ERR_GATEWAY_CONFIG: --reversal-journal: the journal folder \S+\/ro\/state\/journal cannot be made or written: EACCES \(permission denied\): this user may not make \S+\/ro\/state\/journal in \S+\/ro\n$/);
+  assert.equal(log.code, 1, log.stdout);
+  assert.match(log.stderr, /ISO8583_ERR_GATEWAY_CONFIG: --log-file \S+\/gateway\.log cannot be opened for writing: EACCES \(permission denied\): this user may not make \S+ in \S+\/ro\n$/);
+  assert.equal(existsSync(join(dir, 'ro', 'state')), false, 'nothing made');
+  assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /gateway config is valid/);
 });
 

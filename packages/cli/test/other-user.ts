@@ -11,6 +11,8 @@ import type { SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runMainBatch } from '@iso8583/test-support';
+import type { BatchResult } from '@iso8583/test-support';
 import { BIN } from './cli-process.js';
 
 /** True when this process is root (a file's mode does not stop it). */
@@ -54,6 +56,11 @@ export function closeFile(path: string): void {
 /** Runs `iso8583 ...args` as the other user; a start that never fails is killed after `timeout` ms. */
 export function runAsOther(args: string[], timeout = 60_000): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout, cwd: tmpdir(), ...AS });
+}
+
+/** Runs the one-shot command lines `lines` (without `iso8583`) in one batch child (runMainBatch) as the other user. */
+export function batchAsOther(lines: string[][]): Promise<BatchResult[]> {
+  return runMainBatch(lines.map((args) => ({ args })), undefined, { cwd: tmpdir(), ...AS });
 }
 
 /** Runs the ES module `script` (`node --input-type=module -e`) as the other user, with `env` added to this environment. */

@@ -20,5 +20,5 @@ export { propertyRuns } from './fuzz.js';
 export { tmpfsFolder } from './tmpfs.js';
 export type { TmpfsTest } from './tmpfs.js';
 export { MAIN_BATCH_CHILD, runMainBatch } from './main-batch.js';
-export type { BatchLine, BatchOutcome, BatchResult, BatchWireLine } from './main-batch.js';
+export type { BatchAs, BatchLine, BatchOutcome, BatchResult, BatchWireLine } from './main-batch.js';
 export { assertLinearSteps } from './linear-cost.js';

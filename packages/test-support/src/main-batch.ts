@@ -37,12 +37,20 @@ export interface BatchResult extends BatchLine, BatchOutcome {}
 /** The child script (the cli package's test helper), compiled. */
 export const MAIN_BATCH_CHILD = join(repoRoot(), 'packages', 'cli', 'dist', 'test', 'helpers', 'main-batch-child.js');
 
+/** Who runs a batch and where: the child's user and group ids and working folder (default: this process's). */
+export interface BatchAs {
+  uid?: number;
+  gid?: number;
+  cwd?: string;
+}
+
 /**
  * Runs `lines` in order in one child process; resolves with a result each, in their order. `spawned` (default: none)
- * is given the child as soon as it started (to kill it if the test process ends first, say).
+ * is given the child as soon as it started (to kill it if the test process ends first, say). `as` (default: this
+ * process's user and folder) runs the whole batch as another user (a permission test's lines, one process per user).
  */
-export function runMainBatch(lines: BatchLine[], spawned?: (child: ChildProcess) => void): Promise<BatchResult[]> {
-  const proc = spawn(process.execPath, [MAIN_BATCH_CHILD], { stdio: ['pipe', 'pipe', 'pipe'] });
+export function runMainBatch(lines: BatchLine[], spawned?: (child: ChildProcess) => void, as: BatchAs = {}): Promise<BatchResult[]> {
+  const proc = spawn(process.execPath, [MAIN_BATCH_CHILD], { stdio: ['pipe', 'pipe', 'pipe'], ...as });
   spawned?.(proc);
   let out = '';
   let err = '';
