@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
+import { exitWithin, logLine, startGateway, stopAll } from './helpers/cli.js';
 import { approve, startBank } from './helpers/bank.js';
+import { storeAdvice } from './helpers/saf-advice.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-gateway-abort-saf-left-'));
@@ -19,21 +20,6 @@ after(async () => {
   await stopAll();
   rmSync(work, { recursive: true, force: true });
 });
-
-/** Stores a completion advice (0220) with `saf: true`, as a web client posts it (test card number); the HTTP status. */
-async function store(base: string, stan: string): Promise<number> {
-  const advice = { '0': '0220', '2': '5413330089010434', '3': '000000', '4': '000000002500', '7': '1121103000', '11': stan, '41': 'ABRTTRM1', '49': '840', saf: true };
-  const res = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(advice) });
-  await res.arrayBuffer();
-  return res.status;
-}
-
-/** The JSON log line (the gateway logs to stderr) whose `msg` starts with `msg`. */
-function logLine(log: string, msg: string): Record<string, unknown> {
-  const line = log.split('\n').find((l) => l.startsWith('{') && l.includes(`"msg":"${msg}`));
-  assert.ok(line !== undefined, `no log line "${msg}" in: ${log.slice(-2000)}`);
-  return JSON.parse(line) as Record<string, unknown>;
-}
 
 test('an aborted stop logs the SAF entries left (reversals, advices), the reversals pending and the journal folder; the next start sends them', async () => {
   let answering = false;
@@ -47,8 +33,8 @@ test('an aborted stop logs the SAF entries left (reversals, advices), the revers
   assert.notEqual(answer['39'], '00');
   await client.close();
   const base = `http://${first.http.host}:${first.http.port}`;
-  assert.equal(await store(base, '300801'), 202);
-  assert.equal(await store(base, '300802'), 202);
+  assert.equal(await storeAdvice(base, '300801', 'ABRTTRM1', '5413330089010434'), 202);
+  assert.equal(await storeAdvice(base, '300802', 'ABRTTRM1', '5413330089010434'), 202);
   // Every entry at the bank, unanswered: the stop waits for them, the second signal aborts it.
   for (const [mti, stan] of [['040', 61], ['022', 300801], ['022', 300802]] as const) {
     await bank.waitFor((m) => String(m['0']).startsWith(mti) && Number(m['11']) === stan);

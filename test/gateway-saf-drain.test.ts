@@ -12,8 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitUntil } from '@iso8583/test-support';
-import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
+import { exitWithin, logLine, startGateway, stopAll } from './helpers/cli.js';
 import { approve, startBank } from './helpers/bank.js';
+import { storeAdvice } from './helpers/saf-advice.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-gateway-saf-drain-'));
 
@@ -22,29 +23,11 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** A completion advice (0220) with `saf: true`, as a web client posts it. Test card number. */
-function advice(stan: string): Record<string, unknown> {
-  return { '0': '0220', '2': '4111111111111111', '3': '000000', '4': '000000002500', '7': '1121103000', '11': stan, '41': 'SAFTERM2', '49': '840', saf: true };
-}
-
-async function store(base: string, stan: string): Promise<number> {
-  const res = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(advice(stan)) });
-  await res.arrayBuffer();
-  return res.status;
-}
-
 /** A port where nothing listens (a bank that was there and is gone). */
 async function downPort(): Promise<number> {
   const gone = await startBank(() => undefined);
   await gone.close();
   return gone.port;
-}
-
-/** The JSON log line (the gateway logs to stderr) whose `msg` starts with `msg`. */
-function logLine(log: string, msg: string): Record<string, unknown> {
-  const line = log.split('\n').find((l) => l.startsWith('{') && l.includes(`"msg":"${msg}`));
-  assert.ok(line !== undefined, `no log line "${msg}" in: ${log.slice(-2000)}`);
-  return JSON.parse(line) as Record<string, unknown>;
 }
 
 describe('iso8583 gateway: SIGTERM drains the SAF queue', () => {
@@ -57,7 +40,7 @@ describe('iso8583 gateway: SIGTERM drains the SAF queue', () => {
       '--shutdown-deadline', '30000',
       '--log-level', 'info',
     ]);
-    assert.equal(await store(`http://${gw.http.host}:${gw.http.port}`, '300301'), 202);
+    assert.equal(await storeAdvice(`http://${gw.http.host}:${gw.http.port}`, '300301', 'SAFTERM2'), 202);
     gw.process.kill('SIGTERM');
     // The stop has begun (the POS and HTTP sides close) before the bank comes back: only the drain can deliver now.
     await gw.process.waitForLine(/^SIGTERM: stopping/);
@@ -89,7 +72,7 @@ describe('iso8583 gateway: SIGTERM drains the SAF queue', () => {
       '--shutdown-deadline', '20000',
       '--log-level', 'info',
     ]);
-    assert.equal(await store(`http://${gw.http.host}:${gw.http.port}`, '300501'), 202);
+    assert.equal(await storeAdvice(`http://${gw.http.host}:${gw.http.port}`, '300501', 'SAFTERM2'), 202);
     await bank.waitFor((m) => m['11'] === '300501');
     // The first attempt has failed: the entry now waits for its retry interval.
     await waitUntil(() => gw.process.stderr().includes('SAF entry not answered: will repeat'), { what: 'the first attempt to time out', timeoutMs: 30_000 });
@@ -121,7 +104,7 @@ describe('iso8583 gateway: SIGTERM drains the SAF queue', () => {
       '--log-level', 'info',
     ]);
     const base = `http://${gw.http.host}:${gw.http.port}`;
-    assert.equal(await store(base, '300602'), 202);
+    assert.equal(await storeAdvice(base, '300602', 'SAFTERM2'), 202);
     const purchase = { '0': '0200', '2': '4111111111111111', '3': '000000', '4': '000000001000', '7': '1121103000', '11': '300601', '41': 'SAFTERM2', '49': '840' };
     const answer = fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(purchase) });
     await bank.waitFor((m) => m['11'] === '300601');
@@ -148,7 +131,7 @@ describe('iso8583 gateway: SIGTERM drains the SAF queue', () => {
     const port = await downPort();
     const journal = join(work, 'journal-b');
     const first = await startGateway(['--upstream', `127.0.0.1:${port}`, '--reversal-journal', journal, '--shutdown-deadline', '1000', '--log-level', 'info']);
-    assert.equal(await store(`http://${first.http.host}:${first.http.port}`, '300401'), 202);
+    assert.equal(await storeAdvice(`http://${first.http.host}:${first.http.port}`, '300401', 'SAFTERM2'), 202);
     first.process.kill('SIGTERM');
     assert.equal((await exitWithin(first.process, 30_000, 'the gateway stopping at its deadline')).code, 0);
     const stopped = logLine(first.process.stderr(), 'gateway stopped');

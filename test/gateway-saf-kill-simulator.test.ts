@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exitWithin, startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import { exitWithin, logLine, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-gateway-saf-kill-simulator-'));
@@ -83,6 +83,6 @@ test('a gateway killed while its reversal is at the simulator: the next start re
   );
   second.process.kill('SIGTERM');
   assert.equal((await exitWithin(second.process, 30_000, 'the second gateway stopping')).code, 0);
-  assert.match(second.process.stderr(), /"safLeft":\{"reversals":0,"advices":0\},"msg":"gateway stopped"/);
+  assert.deepEqual(logLine(second.process.stderr(), 'gateway stopped').safLeft, { reversals: 0, advices: 0 });
   assert.doesNotMatch(first.process.stderr() + second.process.stderr() + sim.process.stderr(), new RegExp(CARD));
 });

@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
+import { exitWithin, logLine, startGateway, stopAll } from './helpers/cli.js';
 import { approve, startBank } from './helpers/bank.js';
+import { storeAdvice } from './helpers/saf-advice.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-gateway-saf-stop-early-'));
 
@@ -18,21 +19,6 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Stores a completion advice (0220) with `saf: true`, as a web client posts it (test card number); the HTTP status. */
-async function store(base: string, stan: string): Promise<number> {
-  const advice = { '0': '0220', '2': '4761739001010010', '3': '000000', '4': '000000002500', '7': '1121103000', '11': stan, '41': 'SAFTERM3', '49': '840', saf: true };
-  const res = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(advice) });
-  await res.arrayBuffer();
-  return res.status;
-}
-
-/** The JSON log line (the gateway logs to stderr) whose `msg` starts with `msg`. */
-function logLine(log: string, msg: string): Record<string, unknown> {
-  const line = log.split('\n').find((l) => l.startsWith('{') && l.includes(`"msg":"${msg}`));
-  assert.ok(line !== undefined, `no log line "${msg}" in: ${log.slice(-2000)}`);
-  return JSON.parse(line) as Record<string, unknown>;
-}
-
 test('a stop whose advice the bank refuses, its repeat due after the deadline, ends at once, not at the deadline; the next start sends the repeat', async () => {
   // The bank answers the advice 91, which does not end it (--saf-end-codes 94), until told to approve.
   let refuse = true;
@@ -40,7 +26,7 @@ test('a stop whose advice the bank refuses, its repeat due after the deadline, e
   const journal = join(work, 'journal-e');
   const flags = ['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', journal, '--saf-retry-interval', '120000', '--saf-end-codes', '94', '--log-level', 'info'];
   const first = await startGateway([...flags, '--shutdown-deadline', '60000']);
-  assert.equal(await store(`http://${first.http.host}:${first.http.port}`, '300701'), 202);
+  assert.equal(await storeAdvice(`http://${first.http.host}:${first.http.port}`, '300701', 'SAFTERM3', '4761739001010010'), 202);
   await bank.waitFor((m) => m['11'] === '300701');
   first.process.kill('SIGTERM');
   // The stop repeats it at once (0221), refused again: its next repeat is due 120 s later, past the 60 s deadline.

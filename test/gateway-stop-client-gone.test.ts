@@ -15,7 +15,7 @@ import { within } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { approve, startBank } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
-import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
+import { exitWithin, logLine, startGateway, stopAll } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-stop-client-gone-'));
@@ -63,12 +63,12 @@ async function stopWithClientGone(name: string, stan: string, giveUp: (gw: Await
   assert.doesNotMatch(log, /could not be stored/);
   // Journaled while the connector closed, and sent before its link closed (its first attempt was under way).
   assert.equal(reversalsOf(stan), 1, 'the reversal reached the bank before the gateway exited');
-  assert.match(log, /"safLeft":\{"reversals":0,"advices":0\},"msg":"gateway stopped"/);
+  assert.deepEqual(logLine(log, 'gateway stopped').safLeft, { reversals: 0, advices: 0 });
   // A restart on the same journal finds nothing left to send: its stop (which drains the SAF queue) sends nothing.
   const again = await startGateway(['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', journal, '--log-file', join(work, `${name}-2.log`)]);
   again.process.kill('SIGTERM');
   assert.equal((await exitWithin(again.process, 20_000, 'the restarted gateway to stop')).code, 0);
-  assert.match(readFileSync(join(work, `${name}-2.log`), 'utf8'), /"safLeft":\{"reversals":0,"advices":0\},"msg":"gateway stopped"/);
+  assert.deepEqual(logLine(readFileSync(join(work, `${name}-2.log`), 'utf8'), 'gateway stopped').safLeft, { reversals: 0, advices: 0 });
   assert.equal(reversalsOf(stan), 1, 'exactly one reversal reached the bank');
   return log;
 }

@@ -2,6 +2,7 @@
  * Runs the real `iso8583` binary as a child process (node packages/cli/bin/iso8583.js with process.execPath) and reads
  * its ready lines, so that end-to-end tests use the real ports the process picked (`--listen 0`, `--http 0`).
  */
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -198,4 +199,11 @@ export async function startGateway(
   const addresses: GatewayAddresses = { pos: hostPort(m[1] as string), http: hostPort(m[2] as string) };
   if (m[3] !== undefined) addresses.metrics = hostPort(m[3]);
   return { process: p, ...addresses };
+}
+
+/** The JSON log line (the binary logs to stderr) whose `msg` starts with `msg`; fails the test when there is none. */
+export function logLine(log: string, msg: string): Record<string, unknown> {
+  const line = log.split('\n').find((l) => l.startsWith('{') && l.includes(`"msg":"${msg}`));
+  assert.ok(line !== undefined, `no log line "${msg}" in: ${log.slice(-2000)}`);
+  return JSON.parse(line) as Record<string, unknown>;
 }

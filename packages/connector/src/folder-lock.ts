@@ -9,6 +9,7 @@
  * are removed by the next start that takes the lock.
  */
 import { link, open, readFile, readdir, realpath, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -195,18 +196,17 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
   let taken = false;
   let linked: FileIdentity | undefined;
   const mine = join(dir, `${kind.file}.${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  // Open while the lock is held: a file open is never freed, so its inode number is not given to another file while
+  // `lost` compares against it (else, the folder removed and taken by another process, that process's new lock file
+  // could get the same number, and our release would remove its lock). Closed by `release` (or at once on a failure).
+  let handle: FileHandle | undefined;
   try {
-    const handle = await open(mine, 'wx', 0o600);
-    let id: FileIdentity;
-    try {
-      await writeAll(handle, Buffer.from(`${process.pid}\n`), 0);
-      await handle.sync();
-      // The lock file is this file under a second name (a hard link): the same device and inode.
-      const { dev, ino } = await handle.stat();
-      id = { dev, ino };
-    } finally {
-      await handle.close();
-    }
+    handle = await open(mine, 'wx', 0o600);
+    await writeAll(handle, Buffer.from(`${process.pid}\n`), 0);
+    await handle.sync();
+    // The lock file is this file under a second name (a hard link): the same device and inode.
+    const { dev, ino } = await handle.stat();
+    const id: FileIdentity = { dev, ino };
     await take(mine, path, (pid) =>
       logger.warn({ code: kind.staleCode, dir, pid }, `${kind.what} was locked by a process that is gone: taking the lock over`),
     ).catch((err: unknown) => {
@@ -217,6 +217,7 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     taken = true;
     await removeLeftovers(dir, kind.file, basename(mine));
     const lost = (): string | undefined => notNamed(path, id);
+    const held = handle;
     return {
       path,
       lost,
@@ -224,6 +225,7 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
         if (!heldHere.delete(path)) return;
         // Another process's lock by now (the folder was removed and taken meanwhile) is left alone.
         if (lost() === undefined) await unlink(path).catch(() => undefined);
+        await held.close().catch(() => undefined);
       },
     };
   } finally {
@@ -232,6 +234,7 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
       // the name is free again in this process.
       if (linked !== undefined && notNamed(path, linked) === undefined) await unlink(path).catch(() => undefined);
       heldHere.delete(path);
+      await handle?.close().catch(() => undefined);
     }
     await unlink(mine).catch(() => undefined);
   }

@@ -5,7 +5,7 @@
 // real socket peer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileJournal, LOCK_FILE } from '../src/index.js';
 import { answer, purchase } from './peer.js';
@@ -95,6 +95,27 @@ test('FileJournal – its folder removed and taken by another process\'s journal
   await other.waitLine('r0 closed');
   other.process.stdin?.end();
   await other.exited;
+});
+
+/** The files this process holds open that were opened in `dir` under a name starting with `prefix` (Linux: /proc). */
+function openIn(dir: string, prefix: string): string[] {
+  return readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      return target.startsWith(join(dir, prefix)) ? [target] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+test('FileJournal – its lock file is held open until close: removed with its folder, its inode cannot go to another process\'s lock', { skip: process.platform !== 'linux' }, async (t) => {
+  // Else the new lock of a process that took the folder may get the same inode number, and the first journal's close,
+  // comparing device and inode, removes that lock as its own (seen on CI: the test above found no lock file).
+  const { dir, j } = await openThenRemoved(t, 'journal-lock-open');
+  assert.equal(openIn(dir, LOCK_FILE).length, 1, 'the removed lock file is still open');
+  await j.close();
+  assert.deepEqual(openIn(dir, LOCK_FILE), [], 'close lets it go');
 });
 
 test('FileJournal – closed while the append that finds its file removed is in flight: the append is refused and close() ends', async (t) => {
