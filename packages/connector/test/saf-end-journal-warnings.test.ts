@@ -6,12 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { within } from '@iso8583/test-support';
 import { SAF_REPEAT_WARNINGS_PER_SECOND } from '../src/saf-queue.js';
 import { answer } from './peer.js';
 import { advice } from './helpers/reversals.js';
-import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
+import { capturedLogger, peerAndConnector, safEventSpan, tempDir } from './helpers/setup.js';
 
 const ENTRIES = 120;
 const NOT_JOURNALED = 'the end of a SAF entry cannot be journaled';
@@ -28,22 +27,12 @@ test('saf – a backlog answered while its journal is gone writes a bounded numb
   });
   await connector.connect();
   for (let i = 0; i < ENTRIES; i++) await connector.request(advice(String(300_000 + i)), { saf: true });
-  let ended = 0;
-  let first = 0;
-  let last = 0;
-  const all = new Promise<void>((resolve) =>
-    connector.on('saf', (e) => {
-      if (e.stage !== 'answered') return;
-      if (ended++ === 0) first = performance.now();
-      last = performance.now();
-      if (ended === ENTRIES) resolve();
-    }),
-  );
+  const all = safEventSpan(connector, 'answered', ENTRIES);
   assert.equal(connector.flushSaf(), ENTRIES);
   const held = await peer.waitFor(ENTRIES, 30_000);
   rmSync(dir, { recursive: true, force: true });
   for (const r of held) peer.send(r.socket, answer(r.message));
-  await within(all, 30_000, `an "answered" event for each of the ${ENTRIES} entries`);
+  const { first, last } = await within(all, 30_000, `an "answered" event for each of the ${ENTRIES} entries`);
   assert.equal(connector.stats().safDelivered, ENTRIES, 'every end counted');
 
   const ends = lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith(NOT_JOURNALED));

@@ -6,11 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { within } from '@iso8583/test-support';
 import { SAF_REPEAT_WARNINGS_PER_SECOND } from '../src/saf-queue.js';
 import { advice } from './helpers/reversals.js';
-import { capturedLogger, connectorFor, freePort, tempDir } from './helpers/setup.js';
+import { capturedLogger, connectorFor, freePort, safEventSpan, tempDir } from './helpers/setup.js';
 
 const ENTRIES = 120;
 
@@ -31,19 +30,9 @@ test('saf – a backlog whose journal is gone writes a bounded number of "cannot
   await connector.started();
   for (let i = 0; i < ENTRIES; i++) await connector.request(advice(String(200_000 + i)), { saf: true });
   rmSync(dir, { recursive: true, force: true });
-  let waiting = 0;
-  let first = 0;
-  let last = 0;
-  const all = new Promise<void>((resolve) =>
-    connector.on('saf', (e) => {
-      if (e.stage !== 'waiting') return;
-      if (waiting++ === 0) first = performance.now();
-      last = performance.now();
-      if (waiting === ENTRIES) resolve();
-    }),
-  );
+  const all = safEventSpan(connector, 'waiting', ENTRIES);
   assert.equal(connector.flushSaf(), ENTRIES);
-  await within(all, 30_000, `a "waiting" event for each of the ${ENTRIES} entries`);
+  const { first, last } = await within(all, 30_000, `a "waiting" event for each of the ${ENTRIES} entries`);
   const unjournaled = lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('a SAF attempt cannot be journaled'));
   const kinds = new Set(unjournaled.map((l) => `${String(l.code)} ${String(l.journal)}`)).size;
   const windows = Math.ceil((last - first) / 1_000) + 1;

@@ -4,11 +4,10 @@
 // attempt is still an event. Real sockets (a port nothing listens on), a real file journal, pino to a stream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { performance } from 'node:perf_hooks';
 import { within } from '@iso8583/test-support';
 import { SAF_REPEAT_WARNINGS_PER_SECOND } from '../src/saf-queue.js';
 import { advice } from './helpers/reversals.js';
-import { capturedLogger, connectorFor, freePort, tempDir } from './helpers/setup.js';
+import { capturedLogger, connectorFor, freePort, safEventSpan, tempDir } from './helpers/setup.js';
 
 const ENTRIES = 120;
 
@@ -27,20 +26,10 @@ test('saf – a backlog to a host that is down writes a bounded number of "will 
   connector.connect().catch(() => undefined);
   await connector.started();
   for (let i = 0; i < ENTRIES; i++) await connector.request(advice(String(100_000 + i)), { saf: true });
-  let waiting = 0;
-  let first = 0;
-  let last = 0;
-  const all = new Promise<void>((resolve) =>
-    connector.on('saf', (e) => {
-      if (e.stage !== 'waiting') return;
-      if (waiting++ === 0) first = performance.now();
-      last = performance.now();
-      if (waiting === ENTRIES) resolve();
-    }),
-  );
+  const all = safEventSpan(connector, 'waiting', ENTRIES);
   // Every entry's first attempt now, to the host that is down: each fails and waits for its retry (60 s away).
   assert.equal(connector.flushSaf(), ENTRIES);
-  await within(all, 30_000, `a "waiting" event for each of the ${ENTRIES} entries`);
+  const { first, last } = await within(all, 30_000, `a "waiting" event for each of the ${ENTRIES} entries`);
   const repeats = lines.filter((l) => l.msg === 'SAF entry not answered: will repeat');
   const kinds = new Set(repeats.map((l) => l.code)).size;
   // At most SAF_REPEAT_WARNINGS_PER_SECOND a second for each error code, over the seconds the failures spanned.

@@ -7,11 +7,12 @@ import { after } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { createConnector, createUpstreamGroup } from '../../src/index.js';
-import type { Connector, ConnectorOptions, UpstreamGroup, UpstreamGroupOptions } from '../../src/index.js';
+import type { Connector, ConnectorOptions, SafEvent, UpstreamGroup, UpstreamGroupOptions } from '../../src/index.js';
 import { answer, startPeer } from '../peer.js';
 import type { Peer, PeerHandler } from '../peer.js';
 
@@ -149,4 +150,21 @@ export async function endsWithin(closing: Promise<void>, deadline: number): Prom
   const ended = await Promise.race([closing.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadline)))]);
   clearTimeout(timer);
   return ended;
+}
+
+/**
+ * Resolves once `connector` has emitted `count` SAF events of `stage`, with when the first and the last came
+ * (`performance.now()`): the span a capped log's windows are counted over.
+ */
+export function safEventSpan(connector: Connector, stage: SafEvent['stage'], count: number): Promise<{ first: number; last: number }> {
+  let seen = 0;
+  let first = 0;
+  return new Promise((resolve) =>
+    connector.on('saf', (e) => {
+      if (e.stage !== stage) return;
+      const now = performance.now();
+      if (seen++ === 0) first = now;
+      if (seen === count) resolve({ first, last: now });
+    }),
+  );
 }
