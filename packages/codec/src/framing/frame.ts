@@ -150,70 +150,85 @@ export class FrameDecoder {
     let pos = 0;
     this.#need = -1;
     this.#atLeast = -1;
-    try {
-      for (;;) {
-        const available = bytes.length - pos;
-        if (available === 0) break;
-        let frameEnd: number;
-        if (f.lengthHeader === 'none') {
-          const measured = this.#measure(bytes, pos, available);
-          if (measured < 0) break;
-          frameEnd = pos + f.headerBytes + measured;
-          if (frameEnd > bytes.length) {
-            // The length is known: collect the rest without asking measure again on every read.
-            this.#need = frameEnd - pos;
-            break;
-          }
-        } else {
-          if (available < f.lengthSize) break;
-          const declared = readLengthHeader(f.lengthHeader, bytes, pos);
-          if (declared < 0) {
-            throw codecError('ISO8583_ERR_FRAME_LENGTH', `the ${f.lengthHeader} length header is not a number`, {
+    for (;;) {
+      const available = bytes.length - pos;
+      if (available === 0) break;
+      let frameEnd: number;
+      if (f.lengthHeader === 'none') {
+        let measured: number;
+        try {
+          measured = this.#measure(bytes, pos, available);
+        } catch (err) {
+          throw this.#failedAfter(frames, err);
+        }
+        if (measured < 0) break;
+        frameEnd = pos + f.headerBytes + measured;
+        if (frameEnd > bytes.length) {
+          // The length is known: collect the rest without asking measure again on every read.
+          this.#need = frameEnd - pos;
+          break;
+        }
+      } else {
+        if (available < f.lengthSize) break;
+        const declared = readLengthHeader(f.lengthHeader, bytes, pos);
+        if (declared < 0) {
+          throw this.#failedAfter(
+            frames,
+            codecError('ISO8583_ERR_FRAME_LENGTH', `the ${f.lengthHeader} length header is not a number`, {
               offset: this.#streamOffset,
-            });
-          }
-          const body = f.lengthIncludesHeader ? declared - f.lengthSize : declared;
-          if (body === 0) {
-            this.keepAlives++;
-            pos += f.lengthSize;
-            this.#streamOffset += f.lengthSize;
-            continue;
-          }
-          if (body < 0 || body > f.maxFrame || body <= f.headerBytes) {
-            throw codecError(
+            }),
+          );
+        }
+        const body = f.lengthIncludesHeader ? declared - f.lengthSize : declared;
+        if (body === 0) {
+          this.keepAlives++;
+          pos += f.lengthSize;
+          this.#streamOffset += f.lengthSize;
+          continue;
+        }
+        if (body < 0 || body > f.maxFrame || body <= f.headerBytes) {
+          throw this.#failedAfter(
+            frames,
+            codecError(
               'ISO8583_ERR_FRAME_LENGTH',
               body > f.maxFrame
                 ? `a frame length of ${body} bytes is over the maximum of ${f.maxFrame}`
                 : `a frame length of ${declared} leaves no message after the length and fixed headers`,
               { offset: this.#streamOffset },
-            );
-          }
-          frameEnd = pos + f.lengthSize + body;
-          if (frameEnd > bytes.length) {
-            this.#need = frameEnd - pos;
-            break;
-          }
+            ),
+          );
         }
-        const headerStart = pos + f.lengthSize;
-        const payloadStart = headerStart + f.headerBytes;
-        (frames ??= []).push({
-          header: bytes.subarray(headerStart, payloadStart),
-          payload: bytes.subarray(payloadStart, frameEnd),
-          offset: this.#streamOffset,
-        });
-        this.frames++;
-        this.#streamOffset += frameEnd - pos;
-        pos = frameEnd;
+        frameEnd = pos + f.lengthSize + body;
+        if (frameEnd > bytes.length) {
+          this.#need = frameEnd - pos;
+          break;
+        }
       }
-    } catch (err) {
-      this.#beforeFailure = frames ?? NO_FRAMES;
-      throw err;
+      const headerStart = pos + f.lengthSize;
+      const payloadStart = headerStart + f.headerBytes;
+      (frames ??= []).push({
+        header: bytes.subarray(headerStart, payloadStart),
+        payload: bytes.subarray(payloadStart, frameEnd),
+        offset: this.#streamOffset,
+      });
+      this.frames++;
+      this.#streamOffset += frameEnd - pos;
+      pos = frameEnd;
     }
     if (pos < bytes.length) {
       this.#held = pos === 0 ? bytes : bytes.subarray(pos);
       this.#heldLength = this.#held.length;
     }
     return frames ?? NO_FRAMES;
+  }
+
+  /**
+   * `err`, the failure of the cut after `frames` (kept for {@link FrameDecoder.framesBeforeFailure}). At each throw of
+   * the cut, not a `try` around its loop: that cost the read loop about a sixth of its speed.
+   */
+  #failedAfter(frames: Frame[] | undefined, err: unknown): unknown {
+    this.#beforeFailure = frames ?? NO_FRAMES;
+    return err;
   }
 
   /** Makes room for `total` held bytes in a buffer of this decoder: the frame's size when known, else doubling. */
