@@ -4,6 +4,7 @@
  * request, to `routes.onUndelivered`, so that whoever owns the transaction can undo what the client never learned of
  * (the gateway reverses an approval the client never got).
  */
+import type { Socket } from 'node:net';
 import type { FastifyReply } from 'fastify';
 import { Iso8583Error } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
@@ -37,14 +38,24 @@ export type UndeliveredAnswer = [request: IsoMessage, answer: IsoMessage, upstre
 export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHandler | undefined, messages: () => UndeliveredAnswer): void {
   if (handler === undefined) return;
   const res = reply.raw;
+  // The connection is the request's: a response waits without one (`res.socket` null) while an earlier response of
+  // the same connection is still being written (requests pipelined), and is written whole once that one is. Taken for
+  // a client gone, an approval the client then read was reversed.
+  const socket = reply.request.raw.socket as Socket | null;
   const report = (): void => reportUndelivered(reply, handler, messages, 'client-gone');
-  if (res.destroyed || res.socket === null || res.socket.destroyed) {
+  if (res.destroyed || socket === null || socket.destroyed) {
     report();
     return;
   }
-  res.once('close', () => {
+  // A waiting response is not told when its connection closes (only the one being written is): the connection's
+  // close is watched too, until the response is written whole or closed.
+  const settle = (): void => {
+    res.off('close', settle);
+    socket.off('close', settle);
     if (!res.writableFinished) report();
-  });
+  };
+  res.once('close', settle);
+  socket.once('close', settle);
 }
 
 /**
