@@ -1,11 +1,12 @@
 /**
  * The gateway's HTTP port and `--metrics` port hold a bounded number of connections (each holds a file descriptor the
- * POS listener, the upstream links and the journal share), with the real binary and a real simulator: at
+ * POS listener, the upstream links and the journal share), with the real binary and a real bank peer: at
  * `--http-max-connections` a new client makes room by closing the oldest idle connection (a keep-alive between
  * requests) and is served, else the oldest whose answers only wait for a client that reads nothing, else the oldest
- * whose request is still arriving (no route has run) is answered 503
- * ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS; only when every connection held is a request being handled (a console event
- * stream) is a new one refused with that 503. The `--metrics` port holds 64 the same way.
+ * holding a console event stream, else the oldest whose request is still arriving (no route has run) is answered 503
+ * ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS; only when every connection held has a route running (a payment at the
+ * bank) is a new one refused with that 503. The `--metrics` port holds 64 the same way. The bank is a scripted one
+ * (test/helpers/bank.ts) that can hold its answers.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpCall, midRequest, rawHttp, readUntil, within } from '@iso8583/test-support';
 import type { RawHttp } from '@iso8583/test-support';
-import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import { approve, startBank } from './helpers/bank.js';
+import type { ScriptedBank } from './helpers/bank.js';
+import { startGateway, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-http-cap-'));
@@ -54,8 +57,22 @@ const purchase = (stan: string): string =>
 describe('the gateway\'s HTTP connection caps', () => {
   let gw: Awaited<ReturnType<typeof startGateway>>;
   const opened: RawHttp[] = [];
+  let bank: ScriptedBank;
+  /** The bank's held purchases (STAN 00032x), answered by {@link releaseHeld}. */
+  const held: (() => void)[] = [];
+  let holding = true;
+  const releaseHeld = (): void => {
+    holding = false;
+    for (const answer of held.splice(0)) answer();
+  };
+  /** Resolves once the bank has the purchase `stan`. */
+  const atBank = (stan: string): Promise<unknown> => bank.waitFor((m) => m['0'] === '0200' && m['11'] === stan, DEADLINE);
   before(async () => {
-    const bank = await startSimulator();
+    bank = await startBank(approve);
+    bank.onRequest((request, write) => {
+      if (holding && request['0'] === '0200' && String(request['11']).startsWith('00032')) held.push(() => write(approve(request)));
+      else write(approve(request));
+    });
     gw = await startGateway([
       '--upstream', `127.0.0.1:${bank.port}`,
       '--http-max-connections', String(CAP),
@@ -66,7 +83,9 @@ describe('the gateway\'s HTTP connection caps', () => {
   });
   after(async () => {
     for (const c of opened) c.socket.destroy();
+    releaseHeld();
     await stopAll();
+    await bank.close();
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -125,7 +144,7 @@ describe('the gateway\'s HTTP connection caps', () => {
     }
   });
 
-  test('every connection a whole request being handled (console event streams): a new one is answered 503 ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS and logged', async () => {
+  test('every connection a console event stream (no token asked): the oldest is closed and a new purchase is served', async () => {
     const streams: RawHttp[] = [];
     for (let i = 0; i < CAP; i++) {
       const conn = rawHttp(gw.http.port);
@@ -134,11 +153,33 @@ describe('the gateway\'s HTTP connection caps', () => {
       streams.push(conn);
     }
     opened.push(...streams);
+    try {
+      const answer = await httpCall(gw.http.port, 'POST', '/', { 'content-type': 'application/json' }, purchase('000304'));
+      assert.equal(answer.status, 200, `a purchase was kept out by event streams: ${answer.body}`);
+      assert.match(answer.body, /"39":"00"/);
+      await within(streams[0]!.closed, DEADLINE, 'the oldest event stream was not closed for the new client');
+      for (const c of streams.slice(1)) assert.equal(c.socket.destroyed, false, 'a stream other than the oldest was closed');
+    } finally {
+      for (const c of streams) c.socket.destroy();
+      await Promise.all(streams.map((c) => c.closed));
+    }
+  });
+
+  test('every connection a payment at the bank: a new one is answered 503 ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS and logged, and each payment is answered', async () => {
+    const paying: RawHttp[] = [];
+    for (let i = 0; i < CAP; i++) {
+      const body = purchase(`00032${i}`);
+      const conn = rawHttp(gw.http.port);
+      conn.socket.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1:${gw.http.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      paying.push(conn);
+    }
+    opened.push(...paying);
+    for (let i = 0; i < CAP; i++) await within(atBank(`00032${i}`), DEADLINE, `purchase 00032${i} did not reach the bank`);
     const refused = rawHttp(gw.http.port);
     await within(refused.closed, DEADLINE, 'the connection over the cap was neither answered nor closed');
     assert.match(refused.text(), /^HTTP\/1\.1 503 /);
     assert.match(refused.text(), /"code":"ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS"/);
-    for (const c of streams) assert.equal(c.socket.destroyed, false, 'a stream was closed for the new connection');
+    for (const c of paying) assert.equal(c.socket.destroyed, false, 'a payment at the bank was closed for the new connection');
     // The gateway's /stats (on the --metrics port) counts it, and the warn line says it.
     const stats = JSON.parse((await httpCall(gw.metrics!.port, 'GET', '/stats', {})).body) as { connections: { http: { refused: number; evicted: number } } };
     assert.ok(stats.connections.http.refused >= 1, JSON.stringify(stats.connections));
@@ -147,8 +188,10 @@ describe('the gateway\'s HTTP connection caps', () => {
     assert.match(metrics, /iso8583_gateway_connections_shed_total\{port="http",outcome="refused"\} [1-9]/);
     await within(stderrMatch(gw.process, /"port":"http","refused":[1-9]\d*,"evicted":\d+,"msg":"the http port was at its connection cap/), DEADLINE,
       `no warn line of the refusal: ${gw.process.stderr().slice(-1000)}`);
-    for (const c of streams) c.socket.destroy();
-    await Promise.all(streams.map((c) => c.closed));
+    releaseHeld();
+    for (let i = 0; i < CAP; i++) await within(readUntil(paying[i]!, /^HTTP\/1\.1 200 [\s\S]*"39":"00"/), DEADLINE, `purchase 00032${i} was not answered`);
+    for (const c of paying) c.socket.destroy();
+    await Promise.all(paying.map((c) => c.closed));
   });
 
   test(`the --metrics port holds ${METRICS_CAP} connections: the oldest idle one is closed for a scrape`, async () => {

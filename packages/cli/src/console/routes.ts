@@ -14,6 +14,7 @@ import type { Dialect, MessageInput } from '@iso8583/codec';
 import { bodyProblem, httpStatusOf, noteRouteFailure, parseJsonBody } from '@iso8583/connector';
 import type { Connector, RouteTarget, TransactionLog, TransactionRecord } from '@iso8583/connector';
 import { FRAME_CHOICES } from '../flags.js';
+import { markStream } from '../http/connection-cap.js';
 import { credentialsHold } from './access.js';
 import { CONSOLE_HTTP_STATUS, consoleError } from './errors.js';
 import type { ConsoleErrorCode } from './errors.js';
@@ -208,6 +209,8 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
       streams.add(res);
+      // At the HTTP port's connection cap, closed for a new connection rather than holding it (the page opens it again).
+      markStream(res);
       // A page that does not keep up (a slow link, a stuck tab, a client that never reads) is sent fewer events, not
       // buffered for: while the socket has not taken the last event (write() said so, no 'drain' yet), the events of
       // this stream are skipped. The figures are totals and the next one sent brings the page up to date; the list is

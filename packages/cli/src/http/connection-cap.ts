@@ -13,12 +13,15 @@
  * wait, and no route is running on it) is closed: otherwise a client that pipelines requests for a page larger than
  * the socket buffers on as many connections as the cap, and never reads, would keep every payment out for as long as
  * it liked, without a token (an approval whose answer is cut so is reversed, as for any client gone). Failing that,
- * the oldest connection whose request has not arrived whole yet (its head came, its body is still coming: no route
- * has run, nothing has reached the bank) and with no route running for an earlier request is dropped (`drop`; closed
- * by default): otherwise a client that opens as many connections as the cap, each with a head and part of a body,
- * would keep every new payment out for the whole request bound, again and again. A connection with a route running
- * (a payment at the bank, a stream) is never closed for a new one: when every connection held has one, the new one
- * is refused (`refuse`; closed by default).
+ * the oldest connection holding a stream ({@link markStream}: a console event stream, which runs until its client
+ * goes) and otherwise only such answers is closed: a page's stream is opened again by its browser, and otherwise a
+ * client that opens as many event streams as the cap would keep every payment out for as long as it liked, without
+ * a token, as above. Failing that, the oldest connection whose request has not arrived whole yet (its head came, its
+ * body is still coming: no route has run, nothing has reached the bank) and with no route running for an earlier
+ * request is dropped (`drop`; closed by default): otherwise a client that opens as many connections as the cap, each
+ * with a head and part of a body, would keep every new payment out for the whole request bound, again and again. A
+ * connection with any other route running (a payment at the bank) is never closed for a new one: when every
+ * connection held has one, the new one is refused (`refuse`; closed by default).
  *
  * There is no per-address share of the cap: POS traffic often comes through one proxy or NAT address, which a share
  * would starve, and the drop above already takes away what a share would guard against (slots held by requests that
@@ -39,7 +42,7 @@ export interface ConnectionCap {
   readonly held: number;
   /**
    * Connections closed to make room for a new one (they had no request in progress, only answers their peer had not
-   * read, or a request not yet arrived whole).
+   * read, a stream, or a request not yet arrived whole).
    */
   readonly evicted: number;
   /** New connections refused because every connection held was in the middle of a request. */
@@ -69,7 +72,7 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
   let refused = 0;
   server.on('connection', (socket: Socket) => {
     if (held.size >= Math.max(1, max)) {
-      const idle = oldestIdle(held) ?? oldestAnswered(held);
+      const idle = oldestIdle(held) ?? oldestWhere(held, answered) ?? oldestWhere(held, answeredOrStream);
       const arriving = idle === undefined ? oldestArriving(held) : undefined;
       if (idle === undefined && arriving === undefined) {
         refused++;
@@ -125,13 +128,34 @@ function oldestIdle(held: Map<Socket, Map<IncomingMessage, ServerResponse>>): So
   return undefined;
 }
 
+/** The answers {@link markStream} marked: routes that run until their client goes. */
+const streams = new WeakSet<ServerResponse>();
+
 /**
- * The first (oldest) connection of `held` whose every request in progress is answered whole (`res.end()` called, the
- * route done) and waits only for the peer to read it: a response is in progress until its last byte is handed to the
- * system, which a peer that reads nothing puts off for ever.
+ * Marks `res` as a stream (a console event stream: it runs until its client goes, and its client opens it again when
+ * it is closed): at the cap, a connection holding one is closed for a new connection after the idle ones and those
+ * whose answers only wait for a client that reads nothing, before one whose request is still arriving.
  */
-function oldestAnswered(held: Map<Socket, Map<IncomingMessage, ServerResponse>>): Socket | undefined {
-  for (const [socket, requests] of held) if ([...requests.values()].every((res) => res.writableEnded)) return socket;
+export function markStream(res: ServerResponse): void {
+  streams.add(res);
+}
+
+/**
+ * An answer made whole (`res.end()` called, the route done) that waits only for the peer to read it: a response is in
+ * progress until its last byte is handed to the system, which a peer that reads nothing puts off for ever.
+ */
+function answered(res: ServerResponse): boolean {
+  return res.writableEnded;
+}
+
+/** An answer made whole, or a stream (see {@link markStream}). */
+function answeredOrStream(res: ServerResponse): boolean {
+  return res.writableEnded || streams.has(res);
+}
+
+/** The first (oldest) connection of `held` with a request in progress whose every answer is `closable`. */
+function oldestWhere(held: Map<Socket, Map<IncomingMessage, ServerResponse>>, closable: (res: ServerResponse) => boolean): Socket | undefined {
+  for (const [socket, requests] of held) if ([...requests.values()].every(closable)) return socket;
   return undefined;
 }
 
