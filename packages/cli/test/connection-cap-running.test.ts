@@ -1,14 +1,16 @@
 /**
  * The HTTP connection cap (src/http/connection-cap.ts) on a real Node HTTP server and real sockets: a connection with a
  * route running (a payment at the bank) is never closed for a new connection, even when a request pipelined behind it
- * is still arriving; the new one is refused instead, and the running request's answer reaches its client.
+ * is still arriving; the new one is refused instead, and the running request's answer reaches its client. A stream
+ * (`markStream`: a console event stream) is not such a route: its connection is closed for a new one, a request still
+ * arriving behind it too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rawHttp, readUntil, within } from '@iso8583/test-support';
-import { capConnections } from '../src/http/connection-cap.js';
+import { capConnections, markStream } from '../src/http/connection-cap.js';
 
 const DEADLINE = 10_000;
 
@@ -52,6 +54,46 @@ test('a connection whose route is running is not dropped for a new one, though a
   } finally {
     release();
     client.socket.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+test('a connection holding a stream, with a request still arriving pipelined behind it, is closed for a new one', async () => {
+  const server = createServer();
+  const cap = capConnections(server, 1);
+  let seen = 0;
+  let second: () => void = () => undefined;
+  const secondSeen = new Promise<void>((resolve) => (second = resolve));
+  server.on('request', (req, res) => {
+    seen++;
+    if (seen === 2) second();
+    req.resume();
+    if (req.url === '/events') {
+      // A stream: it runs until its client goes.
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      markStream(res);
+      res.write('retry: 1000\n\n');
+      return;
+    }
+    req.once('end', () => res.end('ok'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const holder = rawHttp(port);
+  try {
+    // A stream, then the head and part of the body of a request that never comes whole.
+    holder.socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\nPOST /pay HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 10\r\n\r\n{"a"`);
+    await within(secondSeen, DEADLINE, 'the pipelined request was not seen');
+    const newcomer = rawHttp(port);
+    newcomer.socket.write(`POST /pay HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 2\r\n\r\n{}`);
+    await within(holder.closed, DEADLINE, 'the connection holding a stream was not closed for the new one');
+    await readUntil(newcomer, /^HTTP\/1\.1 200 [\s\S]*ok/);
+    assert.equal(cap.refused, 0);
+    assert.equal(cap.evicted, 1);
+    newcomer.socket.destroy();
+  } finally {
+    holder.socket.destroy();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }

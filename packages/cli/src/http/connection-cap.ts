@@ -72,7 +72,7 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
   let refused = 0;
   server.on('connection', (socket: Socket) => {
     if (held.size >= Math.max(1, max)) {
-      const idle = oldestIdle(held) ?? oldestWhere(held, answered) ?? oldestWhere(held, answeredOrStream);
+      const idle = oldestIdle(held) ?? oldestWhere(held, answered) ?? oldestWhere(held, streamOnly);
       const arriving = idle === undefined ? oldestArriving(held) : undefined;
       if (idle === undefined && arriving === undefined) {
         refused++;
@@ -141,22 +141,33 @@ export function markStream(res: ServerResponse): void {
 }
 
 /**
- * An answer made whole (`res.end()` called, the route done) that waits only for the peer to read it: a response is in
- * progress until its last byte is handed to the system, which a peer that reads nothing puts off for ever.
+ * Requests whose every answer is made whole (`res.end()` called, the route done) and waits only for the peer to read
+ * it: a response is in progress until its last byte is handed to the system, which a peer that reads nothing puts off
+ * for ever.
  */
-function answered(res: ServerResponse): boolean {
-  return res.writableEnded;
+function answered(requests: Map<IncomingMessage, ServerResponse>): boolean {
+  return [...requests.values()].every((res) => res.writableEnded);
 }
 
-/** An answer made whole, or a stream (see {@link markStream}). */
-function answeredOrStream(res: ServerResponse): boolean {
-  return res.writableEnded || streams.has(res);
+/**
+ * Requests with a stream (see {@link markStream}) and otherwise only answers made whole or requests still arriving (no
+ * route has run for them): closing their connection cuts no payment. A request pipelined behind a stream never gets
+ * its answer written anyway.
+ */
+function streamOnly(requests: Map<IncomingMessage, ServerResponse>): boolean {
+  const all = [...requests];
+  return all.some(([, res]) => streams.has(res)) && all.every(([req, res]) => res.writableEnded || streams.has(res) || arriving(req, res));
 }
 
-/** The first (oldest) connection of `held` with a request in progress whose every answer is `closable`. */
-function oldestWhere(held: Map<Socket, Map<IncomingMessage, ServerResponse>>, closable: (res: ServerResponse) => boolean): Socket | undefined {
-  for (const [socket, requests] of held) if ([...requests.values()].every(closable)) return socket;
+/** The first (oldest) connection of `held` with requests in progress that are `closable`. */
+function oldestWhere(held: Map<Socket, Map<IncomingMessage, ServerResponse>>, closable: (requests: Map<IncomingMessage, ServerResponse>) => boolean): Socket | undefined {
+  for (const [socket, requests] of held) if (requests.size > 0 && closable(requests)) return socket;
   return undefined;
+}
+
+/** A request still arriving: not whole (no route has run on it) and not answered in any part. */
+function arriving(req: IncomingMessage, res: ServerResponse): boolean {
+  return !req.complete && !res.headersSent;
 }
 
 /** A request whose route may be running: arrived whole (or answered early, in part) and not answered whole. */
@@ -173,7 +184,7 @@ function oldestArriving(held: Map<Socket, Map<IncomingMessage, ServerResponse>>)
   for (const [socket, requests] of held) {
     const all = [...requests];
     if (all.some(([req, res]) => running(req, res))) continue;
-    if (all.some(([req, res]) => !req.complete && !res.headersSent)) return socket;
+    if (all.some(([req, res]) => arriving(req, res))) return socket;
   }
   return undefined;
 }
