@@ -14,9 +14,9 @@
  * the socket buffers on as many connections as the cap, and never reads, would keep every payment out for as long as
  * it liked, without a token (an approval whose answer is cut so is reversed, as for any client gone). Failing that,
  * the oldest connection holding a stream ({@link markStream}: a console event stream, which runs until its client
- * goes) and otherwise only such answers is closed: a page's stream is opened again by its browser, and otherwise a
- * client that opens as many event streams as the cap would keep every payment out for as long as it liked, without
- * a token, as above. Failing that, the oldest connection whose request has not arrived whole yet (its head came, its
+ * goes) and otherwise only such answers or requests still arriving is closed: a page's stream is opened again by its
+ * browser, and otherwise a client that opens as many event streams as the cap would keep every payment out for as
+ * long as it liked, without a token, as above. Failing that, the oldest connection whose request has not arrived whole yet (its head came, its
  * body is still coming: no route has run, nothing has reached the bank) and with no route running for an earlier
  * request is dropped (`drop`; closed by default): otherwise a client that opens as many connections as the cap, each
  * with a head and part of a body, would keep every new payment out for the whole request bound, again and again. A
