@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitUntil, within } from '@iso8583/test-support';
+import { rawHttp, readUntil, waitUntil, within } from '@iso8583/test-support';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { approve, startBank } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
@@ -129,6 +129,36 @@ describe('gateway – an approval whose client has gone', () => {
     assert.match(String(reversal['90']), /^02000003021121103000/);
     assert.equal(reversal['4'], '000000002500');
     assert.equal(await waitUntil(() => sample('iso8583_gateway_undelivered_approvals_total{reason="client-gone",side="http",outcome="reversed"}'), { what: 'the HTTP reversal to be counted' }), 1);
+  });
+
+  test('two purchases pipelined on one HTTP connection, the second approved first: the client reads both, neither is reversed', async () => {
+    const approvals = async (): Promise<number> => (await metrics()).split('\n')
+      .filter((l) => l.startsWith('iso8583_connector_requests_total{') && l.includes('mti="0200"') && l.includes('response_code="00"'))
+      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    const request = (stan: number): string => {
+      const body = JSON.stringify(purchase('PIPE0001', stan, 700));
+      return `POST / HTTP/1.1\r\nHost: ${http.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    };
+    const client = rawHttp(http.port, http.host);
+    try {
+      client.socket.write(request(307) + request(308));
+      const first = await heldRequest('000307');
+      const second = await heldRequest('000308');
+      // The second's approval comes first: its answer is made and waits for the first's to be written.
+      const before = await approvals();
+      answer(second, '00');
+      await waitUntil(async () => (await approvals()) === before + 1, { what: 'the gateway to have the second approval' });
+      answer(first, '00');
+      await within(readUntil(client, /"11":"000307"[\s\S]*"11":"000308"/), 10_000, 'the client to read both approvals');
+      // An approval taken for undelivered is counted when it is (the HTTP client of the test before is the one so far),
+      // and its reversal follows: a purchase after it shows the bank got none for either.
+      assert.equal(await sample('iso8583_gateway_undelivered_approvals_total{reason="client-gone",side="http",outcome="reversed"}'), 1);
+      await stillWorks(309);
+      assert.deepEqual(bank.received.filter((m) => m['11'] === '000307' || m['11'] === '000308').map((m) => m['0']), ['0200', '0200'],
+        'an approval the client read was reversed');
+    } finally {
+      client.socket.destroy();
+    }
   });
 
   test('a decline whose POS client has gone is not reversed', async () => {
