@@ -11,6 +11,7 @@ export type { PostgresCluster, StartPostgresOptions } from './postgres.js';
 export { SAMPLE_RECORD_T0, sampleTransactionRecord } from './transaction-record.js';
 export type { SampleTransactionRecord } from './transaction-record.js';
 export { waitUntil, within } from './wait.js';
+export { goneProcessId } from './gone-pid.js';
 export type { WaitOptions } from './wait.js';
 export { announcedTooLarge, httpCall } from './http-call.js';
 export type { HttpAnswer } from './http-call.js';
