@@ -12,6 +12,8 @@ export { SAMPLE_RECORD_T0, sampleTransactionRecord } from './transaction-record.
 export type { SampleTransactionRecord } from './transaction-record.js';
 export { waitUntil, within } from './wait.js';
 export { goneProcessId } from './gone-pid.js';
+export { ephemeralPorts, reservablePorts, reservePort } from './port-reservation.js';
+export type { PortReservation } from './port-reservation.js';
 export type { WaitOptions } from './wait.js';
 export { announcedTooLarge, httpCall } from './http-call.js';
 export type { HttpAnswer } from './http-call.js';
