@@ -51,6 +51,23 @@ export interface PortReservation {
   release(): void;
 }
 
+/** The reservation files of this process not released yet: removed when it exits (one listener for them all). */
+const held = new Set<string>();
+
+/** Removes a reservation file (gone already: a cleaner of the temporary folder). */
+function removeFile(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Already gone.
+  }
+}
+
+function releaseAll(): void {
+  for (const file of held) removeFile(file);
+  held.clear();
+}
+
 /** True when nothing listens on `port` of 127.0.0.1 now (a listen on it succeeds). */
 function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -83,18 +100,13 @@ export async function reservePort(folder = join(tmpdir(), 'iso8583-ports')): Pro
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw err;
     }
-    let released = false;
+    held.add(file);
+    if (held.size === 1) process.on('exit', releaseAll);
     const release = (): void => {
-      if (released) return;
-      released = true;
-      process.removeListener('exit', release);
-      try {
-        unlinkSync(file);
-      } catch {
-        // Already gone (a cleaner of the temporary folder).
-      }
+      if (!held.delete(file)) return;
+      if (held.size === 0) process.removeListener('exit', releaseAll);
+      removeFile(file);
     };
-    process.on('exit', release);
     // Something outside the tests may listen there: give it up and try another.
     if (await bindable(port)) return { port, release };
     release();
