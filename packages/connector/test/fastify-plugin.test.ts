@@ -5,6 +5,7 @@ import Fastify from 'fastify';
 import { fromXml } from '@iso8583/codec';
 import { iso8583Connector } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
+import type { Received } from './peer.js';
 
 async function setup(t: { after(fn: () => Promise<void> | void): void }) {
   const peer = await startPeer((r, p) => {
@@ -97,7 +98,10 @@ test('routes – 400 names the invalid fields, 504 on timeout, 502 on a lost con
 });
 
 test('routes – 503 when no connection is free within the acquire timeout (exclusive pool exhausted)', async (t) => {
-  const peer = await startPeer((r, p) => setTimeout(() => p.send(r.socket, answer(r.message)), 400));
+  // The host holds its answers until the test has the second request's 503 (a gate, not a delay that a busy machine
+  // could outlast before the second request even arrives).
+  const held: Received[] = [];
+  const peer = await startPeer((r) => void held.push(r));
   const app = Fastify();
   await app.register(iso8583Connector, {
     name: 'busy',
@@ -120,5 +124,6 @@ test('routes – 503 when no connection is free within the acquire timeout (excl
   const second = await post('000602');
   assert.equal(second.status, 503);
   assert.equal(((await second.json()) as { errors: { code: string }[] }).errors[0]?.code, 'ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED');
+  for (const r of held.splice(0)) peer.send(r.socket, answer(r.message));
   assert.equal((await first).status, 200);
 });
