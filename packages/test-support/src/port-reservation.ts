@@ -63,6 +63,7 @@ function removeFile(file: string): void {
   }
 }
 
+/** Removes every reservation file of this process (at its exit). */
 function releaseAll(): void {
   for (const file of held) removeFile(file);
   held.clear();
