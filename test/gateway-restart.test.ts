@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCli, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
-import { waitUntil } from '@iso8583/test-support';
+import { reservePort, waitUntil } from '@iso8583/test-support';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-restart-'));
 
@@ -20,7 +20,8 @@ after(async () => {
 
 describe('iso8583 gateway with an upstream restart', () => {
   test('answers 91 while the bank is down and serves again after it is back, on the same client connections', async () => {
-    const first = await startSimulator();
+    // The bank comes back on its port: reserved, or the system could hand it out while the bank is down.
+    const first = await startSimulator([], (await reservePort()).port);
     const gw = await startGateway([
       '--upstream', `${first.host}:${first.port}`,
       '--request-timeout', '2000',

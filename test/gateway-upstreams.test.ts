@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import { startCli, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
-import { waitUntil } from '@iso8583/test-support';
+import { reservePort, waitUntil } from '@iso8583/test-support';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-upstreams-'));
 /** Hosts no test stops, shared: each test starts its own gateway in front of them (and its own host to kill). */
@@ -45,7 +45,8 @@ function healthy(http: { host: string; port: number }, names: string[]): Promise
 
 describe('iso8583 gateway with several upstreams', () => {
   test('failover: the primary dies mid-load, every request gets exactly one answer, the backup takes over, the primary comes back', async () => {
-    const primary = await startSimulator(['--balance', '100000000']);
+    // It comes back on its port: reserved, or the system could hand it out while the primary is down.
+    const primary = await startSimulator(['--balance', '100000000'], (await reservePort()).port);
     const backup = shared[0] as (typeof shared)[number];
     const gw = await startGateway([
       '--upstream', `primary=${primary.host}:${primary.port}`,

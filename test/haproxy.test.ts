@@ -10,10 +10,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { reservePort, startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
@@ -33,17 +33,6 @@ after(async () => {
   cluster.destroy();
   rmSync(work, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One row per proxy or server of HAProxy's `show stat`, keyed by its CSV header (`pxname`, `svname`, `scur`, ...). */
 function showStat(socket: string): Promise<Record<string, string>[]> {
@@ -73,7 +62,8 @@ describe('two gateway nodes behind HAProxy (examples/two-nodes/haproxy.cfg)', { 
     const flags = ['--upstream', `${bank.host}:${bank.port}`, '--store', url, '--echo-interval', '0', '--log-level', 'warn'];
     const node1 = await startGateway([...flags, '--reversal-journal', join(work, 'node1')]);
     const node2 = await startGateway([...flags, '--reversal-journal', join(work, 'node2')]);
-    const pos = await freePort();
+    // Reserved, not found free: HAProxy listens on it later, by then the system could have handed a free one out.
+    const pos = (await reservePort()).port;
     // The shipped file as it is, and a second one of the test's own: HAProxy's stats socket.
     const socket = join(work, 'haproxy.sock');
     const extra = join(work, 'stats.cfg');

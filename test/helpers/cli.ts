@@ -156,9 +156,12 @@ export function hostPort(text: string): { host: string; port: number } {
   return { host: text.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(text.slice(i + 1)) };
 }
 
-/** Starts `iso8583 simulate-host --port 0 [args]` and resolves with its address. */
-export async function startSimulator(args: string[] = []): Promise<{ process: CliProcess; host: string; port: number }> {
-  const p = startCli(['simulate-host', '--port', '0', ...args]);
+/**
+ * Starts `iso8583 simulate-host --port PORT [args]` and resolves with its address. `port` default 0 (the system's
+ * pick); a bank that comes back on its port after a stop needs a reserved one (test-support's `reservePort`).
+ */
+export async function startSimulator(args: string[] = [], port = 0): Promise<{ process: CliProcess; host: string; port: number }> {
+  const p = startCli(['simulate-host', '--port', String(port), ...args]);
   const m = await p.waitForLine(/listening on (\S+)/);
   return { process: p, ...hostPort(m[1] as string) };
 }

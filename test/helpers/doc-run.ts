@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { repoRoot } from '@iso8583/test-support';
+import { repoRoot, reservePort } from '@iso8583/test-support';
 import { BIN, killOnExit, startSimulator, stopAll } from './cli.js';
 import { subcommandOf } from './doc-samples.js';
 import type { DocCommand } from './doc-samples.js';
@@ -63,21 +62,15 @@ export function docRun(): DocRun {
     rmSync(work, { recursive: true, force: true });
   });
 
-  /** A port nothing listens on now. */
-  async function freePort(): Promise<number> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-  }
-
-  /** The port numbers a block names (flags, `*_PORT=` variables, `127.0.0.1:N`), each mapped to a free port. */
+  /**
+   * The port numbers a block names (flags, `*_PORT=` variables, `127.0.0.1:N`), each mapped to a reserved port (held
+   * until the process exits: a port found free would be handed out again before the block's server listens on it).
+   */
   async function portMap(commands: DocCommand[]): Promise<Map<string, number>> {
     const map = new Map<string, number>();
     const text = commands.map((c) => c.text).join('\n');
     const found = text.matchAll(/(?:--(?:port|listen|http|metrics|stats-port|listenPort|listenHttpPort|statServerPort)[ =]|[A-Z]+_PORT=|(?:127\.0\.0\.1|localhost):)(\d{2,5})\b/g);
-    for (const m of found) if (!map.has(m[1] as string) && m[1] !== '0') map.set(m[1] as string, await freePort());
+    for (const m of found) if (!map.has(m[1] as string) && m[1] !== '0') map.set(m[1] as string, (await reservePort()).port);
     return map;
   }
 

@@ -12,11 +12,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitUntil, within } from '@iso8583/test-support';
+import { goneProcessId, waitUntil, within } from '@iso8583/test-support';
 import { BIN } from './cli-process.js';
 
-/** A pid no process has. */
-const GONE = 4_000_000;
+/** A pid no process has (a fixed one can be a live process's where pid_max is 4,194,304). */
+const GONE = goneProcessId();
 
 /** A gateway started on a journal folder whose start waits for a take-over gate this process holds. */
 function heldStart(t: { after: (fn: () => void) => void }) {

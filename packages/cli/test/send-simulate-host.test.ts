@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeCertificates } from '@iso8583/test-support';
+import { makeCertificates, reservePort } from '@iso8583/test-support';
 import { runCli, startCli } from './cli-process.js';
 import type { RunningCli } from './cli-process.js';
 import { mainBatch } from './helpers/main-batch.js';
@@ -41,10 +41,8 @@ before(async () => {
     if (s.status === 'fulfilled') hosts[name] = s.value;
   });
   for (const s of started) if (s.status === 'rejected') throw s.reason;
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closedPort = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
+  // Reserved, not a listener started and closed: the system would hand that port out again meanwhile.
+  closedPort = (await reservePort()).port;
 });
 
 after(async () => {

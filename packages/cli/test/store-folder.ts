@@ -3,6 +3,10 @@
  * tests that close each to the user the binary runs as (other-user.ts), and the gateway's flags around such a folder.
  */
 import { JOURNAL_FILE, LOCK_FILE, TRANSACTION_LOCK_FILE, transactionFile } from '@iso8583/connector';
+import { goneProcessId } from '@iso8583/test-support';
+
+/** The pid in the lock files: a process that is gone (a fixed one can be a live process's where pid_max is 4,194,304). */
+const GONE = goneProcessId();
 
 /** `s` as a regular expression matching it literally. */
 export const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -22,9 +26,9 @@ export const gatewayArgs = (journal: string, ...more: string[]): string[] => [
 export const STORE_FILES: { file: string; use: 'read' | 'write'; text: string }[] = [
   { file: JOURNAL_FILE, use: 'read', text: '\n' },
   { file: `${JOURNAL_FILE}.tmp`, use: 'write', text: '\n' },
-  { file: LOCK_FILE, use: 'read', text: '999999\n' },
-  { file: `${LOCK_FILE}.takeover-999999`, use: 'read', text: '999999\n' },
-  { file: TRANSACTION_LOCK_FILE, use: 'read', text: '999999\n' },
+  { file: LOCK_FILE, use: 'read', text: `${GONE}\n` },
+  { file: `${LOCK_FILE}.takeover-${GONE}`, use: 'read', text: `${GONE}\n` },
+  { file: TRANSACTION_LOCK_FILE, use: 'read', text: `${GONE}\n` },
   { file: TODAY, use: 'read', text: '' },
   // One of the two newest day files, which the start reads back (today's being absent).
   { file: transactionFile('2026-01-01'), use: 'read', text: '' },

@@ -3,8 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import { fromXml } from '@iso8583/codec';
+import { within } from '@iso8583/test-support';
 import { iso8583Connector } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
+import type { Received } from './peer.js';
 
 async function setup(t: { after(fn: () => Promise<void> | void): void }) {
   const peer = await startPeer((r, p) => {
@@ -97,7 +99,15 @@ test('routes – 400 names the invalid fields, 504 on timeout, 502 on a lost con
 });
 
 test('routes – 503 when no connection is free within the acquire timeout (exclusive pool exhausted)', async (t) => {
-  const peer = await startPeer((r, p) => setTimeout(() => p.send(r.socket, answer(r.message)), 400));
+  // The host holds its answers until the test has the second request's 503 (a gate, not a delay that a busy machine
+  // could outlast before the second request even arrives).
+  const held: Received[] = [];
+  let holding = true;
+  const peer = await startPeer((r, p) => (holding ? void held.push(r) : p.send(r.socket, answer(r.message))));
+  const release = (): void => {
+    holding = false;
+    for (const r of held.splice(0)) peer.send(r.socket, answer(r.message));
+  };
   const app = Fastify();
   await app.register(iso8583Connector, {
     name: 'busy',
@@ -109,6 +119,7 @@ test('routes – 503 when no connection is free within the acquire timeout (excl
   });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   t.after(async () => {
+    release(); // a failed test too: closing the app waits for the requests in flight
     await app.close();
     await peer.close();
   });
@@ -117,8 +128,9 @@ test('routes – 503 when no connection is free within the acquire timeout (excl
     fetch(`${address}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(purchase(stan)) });
   const first = post('000601');
   await peer.waitFor(1);
-  const second = await post('000602');
+  const second = await within(post('000602'), 10_000, 'the second request answered while the only connection is held');
   assert.equal(second.status, 503);
   assert.equal(((await second.json()) as { errors: { code: string }[] }).errors[0]?.code, 'ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED');
+  release();
   assert.equal((await first).status, 200);
 });

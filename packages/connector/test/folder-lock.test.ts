@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { goneProcessId } from '@iso8583/test-support';
 import { LOCK_FILE, TRANSACTION_LOCK_FILE } from '../src/index.js';
 import { startChild } from './child.js';
 import type { Child } from './child.js';
 
-/** A pid no process has (above the usual pid_max of 4,194,304 would be refused by kill; this one is free on a test box). */
-const GONE = 4_000_000;
+/** A pid no process has (a fixed one such as 4,000,000 can be a live process's where pid_max is 4,194,304). */
+const GONE = goneProcessId();
 const CHILDREN = 3;
 const ROUNDS = 40;
 

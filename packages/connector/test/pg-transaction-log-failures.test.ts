@@ -9,7 +9,7 @@ import { waitUntil, within } from '@iso8583/test-support';
 import { MAX_TRANSACTION_BATCH, PgTransactionLog } from '../src/index.js';
 import type { PgTransactionLogOptions } from '../src/index.js';
 import { PgLogDatabases } from './helpers/pg-transaction-log.js';
-import { capturedLogger, freePort } from './helpers/setup.js';
+import { capturedLogger, downPort } from './helpers/setup.js';
 import { sampleRecord } from './helpers/transaction-log-contract.js';
 
 const pgs = new PgLogDatabases();
@@ -46,9 +46,9 @@ describe('PgTransactionLog when things go wrong', () => {
     }
   });
 
-  test('a full buffer drops the oldest records with a coded warning and a counter; record never blocks or throws', async () => {
+  test('a full buffer drops the oldest records with a coded warning and a counter; record never blocks or throws', async (t) => {
     const { logger, lines } = capturedLogger('info');
-    const port = await freePort();
+    const port = await downPort(t);
     const log = new PgTransactionLog({ connectionString: `postgresql://iso8583@127.0.0.1:${port}/none`, maxBuffered: 10, retryDelay: 60_000, closeTimeout: 50, logger });
     const outcomes: (string | undefined)[] = [];
     const track = (p: Promise<void>, i: number): void => {
@@ -158,8 +158,8 @@ describe('PgTransactionLog when things go wrong', () => {
     });
   });
 
-  test('open on a database that cannot be reached fails with ISO8583_ERR_CONNECTOR_STORE; bad options are refused by name', async () => {
-    const port = await freePort();
+  test('open on a database that cannot be reached fails with ISO8583_ERR_CONNECTOR_STORE; bad options are refused by name', async (t) => {
+    const port = await downPort(t);
     const log = new PgTransactionLog({ connectionString: `postgresql://iso8583@127.0.0.1:${port}/none` });
     await assert.rejects(log.open(), (err: { code?: string; message: string }) => err.code === 'ISO8583_ERR_CONNECTOR_STORE' && /ECONNREFUSED/.test(err.message));
     await log.close();

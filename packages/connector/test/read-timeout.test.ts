@@ -3,6 +3,7 @@
 // CONNECTION_LOST (so their reversals run), the connector reconnects, and later requests are answered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { Iso8583Error } from '@iso8583/codec';
 import { within } from '@iso8583/test-support';
@@ -11,6 +12,21 @@ import type { Connector, ReversalEvent } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { PeerHandler } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
+
+/**
+ * Calls `onChunk` with each chunk read by the client sockets of this process connected to `port` (node's
+ * `net.client.socket` channel), in the turn the connector's own socket reads it.
+ */
+function watchConnectorReads(t: { after(fn: () => void): void }, port: number, onChunk: (chunk: Buffer) => void): void {
+  const onSocket = (message: unknown): void => {
+    const { socket } = message as { socket: Socket };
+    socket.once('connect', () => {
+      if (socket.remotePort === port) socket.on('data', onChunk);
+    });
+  };
+  subscribe('net.client.socket', onSocket);
+  t.after(() => unsubscribe('net.client.socket', onSocket));
+}
 
 /** The next `disconnect` event (`events.once` would reject on the `error` event the drop also emits). */
 function nextDisconnect(connector: Connector): Promise<{ channel: number; code: string | undefined }> {
@@ -103,27 +119,44 @@ test('maxFrameSize – a length header over the maximum drops the connection at 
 });
 
 test('readTimeout – a connection whose frames arrive in pieces is kept while each frame completes in time', async (t) => {
-  // Each response is written in two pieces (the second once the first is handed to the kernel), so that the
-  // connector often holds an incomplete frame; across many frames, well past readTimeout in total, none is dropped.
-  const readTimeout = 400;
-  const { connector } = await peerAndConnector(
+  // Each response is held incomplete at the connector: the host writes its first CUT bytes, and the rest only once the
+  // connector's socket has read them (a gate on the read itself, not on time, so that no frame arrives whole however
+  // busy the machine). Frames keep coming, each completed at once, until well past readTimeout after the first one was
+  // held: a timer that outlived the frame it was armed for would drop the connection.
+  const readTimeout = 1_000;
+  const CUT = 7;
+  let rest: { socket: Socket; bytes: Buffer } | undefined;
+  const { peer, connector } = await peerAndConnector(
     t,
     (r, p) => {
       const frame = p.frame(answer(r.message));
-      const cut = 7;
-      r.socket.write(frame.subarray(0, cut), () => r.socket.write(frame.subarray(cut)));
+      rest = { socket: r.socket, bytes: frame.subarray(CUT) };
+      r.socket.write(frame.subarray(0, CUT));
     },
     { readTimeout },
   );
+  let held = 0;
+  let firstHeld: number | undefined;
+  const chunks: number[] = [];
+  watchConnectorReads(t, peer.port, (chunk) => {
+    chunks.push(chunk.length);
+    if (chunk.length !== CUT || rest === undefined) return;
+    held += 1;
+    firstHeld ??= performance.now();
+    const { socket, bytes } = rest;
+    rest = undefined;
+    socket.write(bytes);
+  });
   let disconnects = 0;
   connector.on('disconnect', () => (disconnects += 1));
-  const start = performance.now();
   let n = 0;
-  while (performance.now() - start < 2 * readTimeout) {
+  while (firstHeld === undefined || performance.now() - firstHeld < 1.5 * readTimeout) {
     n += 1;
     const response = await connector.request(purchase(String(9200 + n).padStart(6, '0')));
     assert.equal(response['39'], '00');
   }
+  // Every response was read in two pieces: the first alone, the connector holding an incomplete frame.
+  assert.equal(held, n, `responses held incomplete (chunks read: ${chunks.join(' ')})`);
   assert.equal(disconnects, 0);
   assert.equal(connector.stats().reconnects, 0);
 });

@@ -8,7 +8,7 @@ import { createCodec } from '@iso8583/codec';
 import { createUpstreamGroup, iso8583Connector } from '../src/index.js';
 import type { Connector, SafEvent } from '../src/index.js';
 import { answer, startPeer } from './peer.js';
-import { freePort, tempDir } from './helpers/setup.js';
+import { downPort, tempDir } from './helpers/setup.js';
 
 function advice(stan: string): IsoMessage {
   return { '0': '0220', '2': '4111111111111111', '3': '000000', '4': '000000002500', '7': '1121103000', '11': stan, '41': 'TERM0001', '49': '840' };
@@ -86,7 +86,7 @@ test('routes – saf on a 0200 is a 400 naming saf; a saf flag that is not a boo
   await app.register(iso8583Connector, {
     name: 'bank',
     host: '127.0.0.1',
-    port: await freePort(),
+    port: await downPort(t),
     routes: { prefix: '' },
     saf: { enabled: true, journalDir: tempDir(t, 'saf-http') },
   });
@@ -106,11 +106,11 @@ test('routes – saf on a 0200 is a 400 naming saf; a saf flag that is not a boo
 });
 
 test('group – an advice for an upstream that is down waits in its SAF queue: depth in stats and metrics (label upstream)', async (t) => {
-  const port = await freePort();
+  const port = await downPort(t);
   const dir = tempDir(t, 'saf-http');
   const group = createUpstreamGroup({
     upstreams: [
-      { name: 'auth', host: '127.0.0.1', port: await freePort(), connectTimeout: 200 },
+      { name: 'auth', host: '127.0.0.1', port: await downPort(t), connectTimeout: 200 },
       {
         name: 'advices',
         host: '127.0.0.1',

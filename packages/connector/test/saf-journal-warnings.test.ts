@@ -9,12 +9,12 @@ import { rmSync } from 'node:fs';
 import { within } from '@iso8583/test-support';
 import { SAF_REPEAT_WARNINGS_PER_SECOND } from '../src/saf-queue.js';
 import { advice } from './helpers/reversals.js';
-import { capturedLogger, connectorFor, freePort, safEventSpan, tempDir } from './helpers/setup.js';
+import { capturedLogger, connectorFor, downPort, safEventSpan, tempDir } from './helpers/setup.js';
 
 const ENTRIES = 120;
 
 test('saf – a backlog whose journal is gone writes a bounded number of "cannot be journaled" lines, each attempt still an event', async (t) => {
-  const port = await freePort(); // nothing listens: every attempt fails and waits for its retry
+  const port = await downPort(t); // nothing listens: every attempt fails and waits for its retry
   const dir = tempDir(t, 'saf-journal-warnings');
   const { logger, lines } = capturedLogger('warn');
   const connector = connectorFor(t, {

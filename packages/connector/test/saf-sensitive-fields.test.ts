@@ -9,7 +9,7 @@ import { resolveDialect } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import { REVERSAL_FIELDS, buildReversal, createConnector } from '../src/index.js';
 import { advice } from './helpers/reversals.js';
-import { connectorFor, freePort, tempDir } from './helpers/setup.js';
+import { connectorFor, downPort, tempDir } from './helpers/setup.js';
 
 const CVV2 = 'CVV2=837 ZQX';
 const EMV = '9F2608C0FFEE1234567890';
@@ -25,7 +25,7 @@ function marked(): Dialect {
 
 test('saf – an advice with a field the dialect marks cvv or emv is refused, naming the field; none of it is stored', async (t) => {
   const dir = tempDir(t, 'saf-marked');
-  const connector = connectorFor(t, { host: '127.0.0.1', port: await freePort(), dialect: marked(), saf: { enabled: true, journalDir: dir } });
+  const connector = connectorFor(t, { host: '127.0.0.1', port: await downPort(t), dialect: marked(), saf: { enabled: true, journalDir: dir } });
   for (const [field, value] of [['48', CVV2], ['62', EMV]] as const) {
     await assert.rejects(connector.request({ ...advice('300001'), [field]: value }, { saf: true }), (err: Error & { code?: string; field?: string }) => {
       assert.deepEqual([err.code, err.field], ['ISO8583_ERR_CONNECTOR_SAF', field]);

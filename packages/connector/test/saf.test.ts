@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { createConnector, isStoreAndForward } from '../src/index.js';
 import { startChild } from './child.js';
 import { answer } from './peer.js';
-import { capturedLogger, connectorFor, freePort, peerFor, tempDir } from './helpers/setup.js';
+import { capturedLogger, connectorFor, downPort, peerFor, tempDir } from './helpers/setup.js';
 import { advice, journalLines, safEvent } from './helpers/reversals.js';
 
 test('an advice with saf: true is accepted at once while the host is down, and delivered once it comes up', async (t) => {
   const dir = tempDir(t, 'saf');
-  const port = await freePort();
+  const port = await downPort(t);
   const connector = connectorFor(t, {
     host: '127.0.0.1',
     port,

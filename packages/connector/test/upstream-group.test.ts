@@ -8,14 +8,15 @@ import { createUpstreamGroup } from '../src/index.js';
 import type { RouteRule } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
 import type { Peer } from './peer.js';
-import { answering, groupEvent, startGroup, upstream } from './helpers/setup.js';
+import { answering, downPort, groupEvent, startGroup, upstream } from './helpers/setup.js';
 
 const served = (peer: Peer): number => peer.received.filter((r) => r.message['0'] !== '0800').length;
 
 test('failover: requests go to the first healthy upstream, move to the backup at once when it dies, and come back', async (t) => {
-  let a = await answering();
+  // The primary comes back on its port: reserved, or the system could hand it out while the primary is down.
+  const port = await downPort(t);
+  let a = await startPeer((r, p) => p.send(r.socket, answer(r.message)), { port });
   const b = await answering();
-  const port = a.port;
   const group = await startGroup(t, { upstreams: [upstream('primary', a), upstream('backup', b)] }, () => [a, b]);
   for (let i = 0; i < 4; i++) assert.equal((await group.request(purchase(`00010${i}`)))['39'], '00');
   assert.equal(served(a), 4);

@@ -1,7 +1,8 @@
 /**
  * Helpers for the tests of every package: TLS material made by the test itself, the shared vectors, a PostgreSQL
  * server, a sample transaction record, waiting for a state that has no event (with a deadline that fails naming
- * what was awaited), and many `iso8583` command lines run in one process.
+ * what was awaited), a port reserved while nothing listens on it, a pid no process has, and many `iso8583` command
+ * lines run in one process.
  */
 export { makeCertificates } from './certificates.js';
 export type { TestCertificates } from './certificates.js';
@@ -11,6 +12,9 @@ export type { PostgresCluster, StartPostgresOptions } from './postgres.js';
 export { SAMPLE_RECORD_T0, sampleTransactionRecord } from './transaction-record.js';
 export type { SampleTransactionRecord } from './transaction-record.js';
 export { waitUntil, within } from './wait.js';
+export { goneProcessId } from './gone-pid.js';
+export { ephemeralPorts, reservablePorts, reservePort } from './port-reservation.js';
+export type { PortReservation } from './port-reservation.js';
 export type { WaitOptions } from './wait.js';
 export { announcedTooLarge, httpCall } from './http-call.js';
 export type { HttpAnswer } from './http-call.js';

@@ -2,16 +2,18 @@
  * A real PostgreSQL server for the tests, made on the spot: its own cluster in a temporary folder (made by `initdb`, or
  * in a whole test run a copy of a template cluster `initdb` made once in the run's folder; run as the `postgres` user
  * when the tests run as root, since initdb refuses root),
- * started with `pg_ctl` on a free port of 127.0.0.1 with trust authentication, and removed afterwards. No server needs to be running on the machine; only
+ * started with `pg_ctl` on a reserved port of 127.0.0.1 (see port-reservation.ts: kept while the server is down, so that
+ * a restart finds it free) with trust authentication, and removed afterwards. No server needs to be running on the machine; only
  * the binaries (Debian's `postgresql` package; `.ci/run` installs it when missing). The server can be stopped and
  * started again on the same port and data, for tests of a database outage.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reservePort } from './port-reservation.js';
+import type { PortReservation } from './port-reservation.js';
 
 /** A running test cluster. */
 export interface PostgresCluster {
@@ -39,18 +41,6 @@ export function postgresBinDir(): string | undefined {
   }
   const found = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
   return found.status === 0 ? join(found.stdout.trim(), '..') : undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const USER = 'iso8583';
@@ -154,23 +144,30 @@ export async function startPostgres(startOptions: StartPostgresOptions = {}): Pr
   const stopServer = (): void => {
     run('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
   };
-  // A free port can be taken between the probe and the start: try a few.
+  // Reserved until the cluster is destroyed: a restart after `stopServer` needs the same port, and a port found free
+  // by a port-0 listen is one the system hands out again meanwhile. Something outside the tests may still take it
+  // before the first start: try a few.
+  let reservation: PortReservation | undefined;
   for (let attempt = 1; ; attempt++) {
-    port = await freePort();
     try {
+      reservation = await reservePort();
+      port = reservation.port;
       startServer();
       break;
     } catch (err) {
+      reservation?.release();
       if (attempt >= 3) {
         rmSync(dir, { recursive: true, force: true });
         throw err;
       }
     }
   }
+  const reserved = reservation;
   let running = true;
   const onExit = (): void => {
     if (running) spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'] : ['-D', data, '-m', 'immediate', 'stop']);
     rmSync(dir, { recursive: true, force: true });
+    reserved.release();
   };
   process.once('exit', onExit);
   // A test file ended by a signal (the runner's SIGTERM after a timeout, a Ctrl-C) exits through 'exit', so the server
@@ -202,6 +199,7 @@ export async function startPostgres(startOptions: StartPostgresOptions = {}): Pr
       if (running) stopServer();
       running = false;
       rmSync(dir, { recursive: true, force: true });
+      reserved.release();
     },
   };
 }

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import { reservePort } from '@iso8583/test-support';
 import { createConnector, createUpstreamGroup } from '../../src/index.js';
 import type { Connector, ConnectorOptions, SafEvent, UpstreamGroup, UpstreamGroupOptions } from '../../src/index.js';
 import { answer, startPeer } from '../peer.js';
@@ -78,12 +79,16 @@ export async function peerAndConnector(
   return { peer, connector };
 }
 
-/** A port nothing listens on (a peer started and closed). */
-export async function freePort(): Promise<number> {
-  const p = await startPeer(() => undefined);
-  const port = p.port;
-  await p.close();
-  return port;
+/**
+ * A port nothing listens on for the test (a host that is down: every connect refused, until the test itself listens
+ * there): reserved (test-support's `reservePort`), so that neither the system (a port-0 listen, the local end of a
+ * connection) nor another test process hands it out meanwhile, as it did a port found free by a peer started and
+ * closed; released after the test.
+ */
+export async function downPort(t: AfterHook): Promise<number> {
+  const reservation = await reservePort();
+  t.after(() => reservation.release());
+  return reservation.port;
 }
 
 /** An upstream of a group on `peer`, reconnecting quickly. */
