@@ -5,7 +5,7 @@
  */
 import { readFlagFile } from './read-file.js';
 import { BUILTIN_DIALECTS, resolveDialect } from '@iso8583/codec';
-import { tlsMaterialProblem } from '@iso8583/inbound/tls-material';
+import { tlsMaterialProblem } from '@iso8583/codec/tls-material';
 import type { Codec, Dialect, FramingOptions, LengthHeader } from '@iso8583/codec';
 import type { FlagSpecs, FlagValues } from './args.js';
 import { booleanFlag, choiceFlag, cliError, integerFlag, stringFlag } from './args.js';
@@ -230,7 +230,7 @@ export interface TlsMaterial {
 /**
  * Checks TLS material as Node's TLS will use it (`tls.createSecureContext`), before any socket opens: the CA file holds
  * at least one certificate and each parses, the certificate parses, the key is a private key (not encrypted), and the
- * key belongs to the certificate (the inbound endpoint's `tlsMaterialProblem`, the one home of the check).
+ * key belongs to the certificate (`tlsMaterialProblem` of `@iso8583/codec`, the one home of the check).
  * `ISO8583_ERR_CLI_FILE` naming the flag (or config key), the file and OpenSSL's code and reason; never the file's
  * content.
  */

@@ -1,8 +1,10 @@
 /**
  * TLS material (PEM text) checked as Node's TLS will use it (`tls.createSecureContext`), before any socket opens: one
- * home for the check, used by the inbound endpoint's `tls` options and by the `iso8583` command's TLS flags. Node takes
- * some bad material silently (a CA file with no certificate: then it trusts nothing and refuses every client; an empty
- * certificate or key), and refuses the rest only when the server starts, with a bare OpenSSL error naming no option.
+ * home for the check, used by the connector's and the inbound endpoint's `tls` options and by the `iso8583` command's
+ * TLS flags. Node takes some bad material silently (a CA with no certificate: then it trusts nothing, and a connector
+ * fails every handshake, a listener refuses every client; an empty certificate or key), and refuses the rest only when
+ * a socket opens or a server starts, with a bare OpenSSL error naming no option. Uses `node:crypto` and `node:tls`
+ * only, nothing else of the codec (the import path `@iso8583/codec/tls-material` loads it alone).
  */
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
