@@ -5,7 +5,7 @@
  */
 import { readFlagFile } from './read-file.js';
 import { BUILTIN_DIALECTS, resolveDialect } from '@iso8583/codec';
-import { tlsMaterialProblem } from '@iso8583/inbound/tls-material';
+import { tlsMaterialProblem } from '@iso8583/codec/tls-material';
 import type { Codec, Dialect, FramingOptions, LengthHeader } from '@iso8583/codec';
 import type { FlagSpecs, FlagValues } from './args.js';
 import { booleanFlag, choiceFlag, cliError, integerFlag, stringFlag } from './args.js';
@@ -230,7 +230,7 @@ export interface TlsMaterial {
 /**
  * Checks TLS material as Node's TLS will use it (`tls.createSecureContext`), before any socket opens: the CA file holds
  * at least one certificate and each parses, the certificate parses, the key is a private key (not encrypted), and the
- * key belongs to the certificate (the inbound endpoint's `tlsMaterialProblem`, the one home of the check).
+ * key belongs to the certificate (`tlsMaterialProblem` of `@iso8583/codec`, the one home of the check).
  * `ISO8583_ERR_CLI_FILE` naming the flag (or config key), the file and OpenSSL's code and reason; never the file's
  * content.
  */
@@ -247,6 +247,16 @@ function readPem(values: FlagValues, name: string): string | undefined {
   return readPemFile(stringFlag(values, name), `--${name}`);
 }
 
+/** {@link checkTlsMaterial} of the PEM text read from `--tls-ca`, `--tls-cert` and `--tls-key`, each named by its flag and file. */
+function checkTlsFlags(values: FlagValues, pems: Partial<Record<'ca' | 'cert' | 'key', string | undefined>>): void {
+  const material: TlsMaterial = {};
+  for (const part of ['ca', 'cert', 'key'] as const) {
+    const pem = pems[part];
+    if (pem !== undefined) material[part] = { pem, path: stringFlag(values, `tls-${part}`) as string, flag: `--tls-${part}` };
+  }
+  checkTlsMaterial(material);
+}
+
 /** Reads {@link TLS_FLAGS} for a client; `undefined` when no TLS flag was given. */
 export function readClientTls(values: FlagValues): ClientTlsSettings | undefined {
   if (!tlsWanted(values)) return undefined;
@@ -258,6 +268,8 @@ export function readClientTls(values: FlagValues): ClientTlsSettings | undefined
     const missing = cert === undefined ? '--tls-cert' : '--tls-key';
     throw cliError('ISO8583_ERR_CLI_USAGE', `${missing} is required with ${missing === '--tls-cert' ? '--tls-key' : '--tls-cert'}`, missing);
   }
+  // Checked here too (the connector would refuse it as `tls.ca`): the error then names the flag and its file.
+  checkTlsFlags(values, { ca, cert, key });
   if (ca !== undefined) out.ca = ca;
   if (cert !== undefined) out.cert = cert;
   if (key !== undefined) out.key = key;
@@ -280,11 +292,7 @@ export function readServerTls(values: FlagValues): ServerTlsSettings | undefined
   if (key === undefined) throw cliError('ISO8583_ERR_CLI_USAGE', '--tls-key is required to listen with TLS', '--tls-key');
   const ca = readPem(values, 'tls-ca');
   // Checked before the port opens: a CA file with no certificate would be taken and then refuse every client.
-  checkTlsMaterial({
-    cert: { pem: cert, path: stringFlag(values, 'tls-cert') as string, flag: '--tls-cert' },
-    key: { pem: key, path: stringFlag(values, 'tls-key') as string, flag: '--tls-key' },
-    ...(ca === undefined ? {} : { ca: { pem: ca, path: stringFlag(values, 'tls-ca') as string, flag: '--tls-ca' } }),
-  });
+  checkTlsFlags(values, { ca, cert, key });
   const out: ServerTlsSettings = { cert, key, requestCert: ca !== undefined };
   if (ca !== undefined) out.ca = ca;
   return out;

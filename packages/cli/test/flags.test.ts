@@ -2,8 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { BUILTIN_DIALECTS, isIso8583Error } from '@iso8583/codec';
 import { makeCertificates } from '@iso8583/test-support';
 import { runCli } from './cli-process.js';
@@ -108,6 +110,39 @@ test('a listener\'s TLS files are checked before the port opens: garbage CA, cer
       return true;
     }, flag);
   }
+});
+
+test('a client\'s TLS files are checked as a listener\'s are: send names the flag and the file, and no connection is made', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-flags-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const certs = makeCertificates();
+  t.after(() => certs.cleanup());
+  const file = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const garbage = file('garbage.pem', 'not a PEM file');
+  const cert = file('client.pem', certs.clientCert);
+  const otherKey = file('other-key.pem', certs.serverKey);
+  for (const [args, flag] of [
+    [['--tls-ca', garbage], '--tls-ca'],
+    [['--tls-cert', cert, '--tls-key', garbage], '--tls-key'],
+    [['--tls-cert', cert, '--tls-key', otherKey], '--tls-key'],
+  ] as const) {
+    throwsCoded(() => readClientTls(parse([...args])), 'ISO8583_ERR_CLI_FILE', flag);
+  }
+  // The real command against a real TLS host: before, the connector took the CA file and failed the handshake
+  // (ISO8583_ERR_CONNECTOR_CONNECT_FAILED, UNABLE_TO_VERIFY_LEAF_SIGNATURE); now nothing connects.
+  const host = createTlsServer({ cert: certs.serverCert, key: certs.serverKey }, (socket) => socket.destroy());
+  let connections = 0;
+  host.on('connection', () => connections++);
+  await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => host.close(() => resolve())));
+  const port = String((host.address() as AddressInfo).port);
+  const r = await runCli(['send', '--port', port, '--tls-ca', garbage], JSON.stringify({ 0: '0800', 11: '000001', 70: '301' }));
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, `iso8583: ISO8583_ERR_CLI_FILE: --tls-ca: no PEM certificate in ${garbage}\n`);
+  assert.equal(connections, 0);
 });
 
 test('hex text: whitespace and 0x ignored, either case; a bad digit gives its position and not the text', () => {

@@ -88,3 +88,10 @@ export { dialectVersion, inVersion, mtiLabel, mtiVersionDigit, networkManagement
 export { DEFAULT_APPROVAL_CODES, approvalCode, approvalCodesOf, isApproved } from './approval.js';
 export { ACTION_CODE_SYSTEM_MALFUNCTION, actionCode1993, responseCodeFor } from './action-code.js';
 export { wireHex } from './wire-hex.js';
+/**
+ * TLS material (PEM CA certificates, a certificate, its private key) checked as Node's TLS will use it, before any
+ * socket opens: `tlsMaterialProblem` returns the first problem (the name it was given, e.g. `tls.ca` or `--tls-ca`,
+ * and a reason that never holds the material), or `undefined`. Also the import path `@iso8583/codec/tls-material`.
+ */
+export { tlsMaterialProblem } from './tls-material.js';
+export type { TlsMaterialInput, TlsMaterialProblem, TlsPem } from './tls-material.js';

@@ -1,7 +1,8 @@
 /**
  * The connector: what an integration flow uses to send ISO 8583 messages (XML, JSON text or objects) to a bank or
  * switch and get the response back. This file is its public face and the acceptance of one request (refuse or accept,
- * auto-fill, queue per terminal, pick the request's path). The other ideas live beside it: a request's one outcome,
+ * auto-fill, queue per terminal, pick the request's path) and its start and stop. The other ideas live beside it: its
+ * parts, made and wired once (connector-parts.ts), its options (options.ts, validate-options.ts), a request's one outcome,
  * counted and recorded (request-outcome.ts), its path to a channel and back (request-sender.ts: `sendNow`, the ready
  * path, and `dispatch`, the one that waits), the connections (channel.ts, channel-factory.ts, and a pool policy:
  * multiplex-pool.ts or exclusive-pool.ts), network management (network-management.ts), what the host sends unasked
@@ -9,38 +10,33 @@
  * (transaction-record.ts) and the lifecycle (lifecycle.ts).
  */
 import { EventEmitter } from 'node:events';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { Iso8583Error, createCodec, readMessage, resolveDialect, sameDialect, writeMessage } from '@iso8583/codec';
+import { Iso8583Error, readMessage, sameDialect, writeMessage } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, MessageInput, MessageRead } from '@iso8583/codec';
-import { Accounting, mtiOf, type ConnectorStats } from './accounting.js';
+import { mtiOf, type Accounting, type ConnectorStats } from './accounting.js';
 import { StanCounter, autoFilled } from './auto-fill.js';
-import type { Channel, ChannelHost, ChannelResponse } from './channel.js';
-import { ChannelFactory } from './channel-factory.js';
+import type { Channel, ChannelResponse } from './channel.js';
+import type { ChannelFactory } from './channel-factory.js';
 import type { ChannelPool } from './channel-pool.js';
+import { connectorParts } from './connector-parts.js';
 import { connectorError } from './errors.js';
 import { inputError, isMessageObject } from './message-input.js';
-import { tellSafListeners, type ConnectorEvents } from './events.js';
-import { ExclusivePool } from './exclusive-pool.js';
+import type { ConnectorEvents } from './events.js';
 import { Lifecycle } from './lifecycle.js';
-import { MatchKey } from './match-key.js';
-import { MultiplexPool } from './multiplex-pool.js';
-import { NetworkManagement } from './network-management.js';
-import { validateConnectorOptions, type ConnectorOptions, type ResolvedConnectorOptions } from './options.js';
-import { createSafQueue, type ReversalManager } from './reversal.js';
+import type { MatchKey } from './match-key.js';
+import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
+import { validateConnectorOptions } from './validate-options.js';
+import type { ReversalManager } from './reversal.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
-import { RequestOutcomes } from './request-outcome.js';
-import { RequestSender } from './request-sender.js';
+import type { RequestOutcomes } from './request-outcome.js';
+import type { RequestSender } from './request-sender.js';
 import { safMessage } from './saf-message.js';
 import { receiptText, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
 export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
-import { IN_TERMINAL_LANE, TerminalQueue, type TerminalLock } from './terminal-queue.js';
-import { connectorStore } from './store.js';
-import { Unsolicited } from './unsolicited.js';
-import { RECORD_TO, TransactionRecorder } from './transaction-record.js';
+import { IN_TERMINAL_LANE, type TerminalLock, type TerminalQueue } from './terminal-queue.js';
+import { RECORD_TO, type TransactionRecorder } from './transaction-record.js';
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
-
-const silent = pino({ level: 'silent' });
 
 /**
  * An ISO 8583 connector, with typed events ({@link ConnectorEvents}: `connect`, `disconnect`, `unsolicited`,
@@ -86,60 +82,15 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   constructor(options: ConnectorOptions) {
     super();
     this.options = validateConnectorOptions(options);
-    const o = this.options;
-    this.name = o.name;
-    this.codec = createCodec(resolveDialect(o.dialect));
-    this.matchKey = new MatchKey(o.matchKey, this.codec.dialect);
-    this.framing = {
-      lengthHeader: o.frame,
-      lengthIncludesHeader: o.lengthIncludesHeader,
-      headerBytes: o.headerBytes,
-      maxFrameSize: o.maxFrameSize,
-      ...(o.frame === 'none' ? { measure: (bytes: Buffer) => this.codec.measure(bytes) } : {}),
-    };
-    const frameHeader = o.headerBytes > 0 ? o.header : undefined;
-    this.logger = (o.logger ?? silent).child({ connector: o.name });
-    const unsolicited = new Unsolicited(this, o.name, o.onUnsolicited, this.codec, this.framing, frameHeader !== undefined, (err) =>
-      this.emitError(err),
-    );
-    const network = new NetworkManagement(o, this.codec, this.matchKey, this.framing, frameHeader, this.stan);
-    const host: ChannelHost = {
-      options: o,
-      codec: this.codec,
-      matchKey: this.matchKey,
-      framing: this.framing,
-      unmatched: (channel, message, header, late) => unsolicited.received(channel, message, header, late),
-      isNetworkRequest: (mti) => network.isRequest(mti),
-      networkRequest: (channel, message, header) => network.answer(channel, message, header),
+    this.name = this.options.name;
+    const parts = connectorParts(this, this.options, this.stan, this.lifecycle, {
       closed: (channel, err) => this.closed(channel, err),
-      echo: (channel) => network.echo(channel),
-      problem: (_channel, err) => this.emitError(err),
-    };
-    this.factory = new ChannelFactory(host, network, this.logger, {
-      connected: (channel) => {
-        if (this.listenerCount('connect') > 0) this.emit('connect', { channel: channel.id });
-      },
-      connectFailed: (err) => this.emitError(err),
+      error: (err) => this.emitError(err),
     });
-    this.pool = o.mode === 'multiplex' ? new MultiplexPool(o.pool, this.factory) : new ExclusivePool(o.pool, this.factory);
-    // The dialect's approvalCodes say which answers are approved (secured amounts, SocketQueue's figures).
-    const saf = { safDepth: () => this.reversals?.depth ?? 0, safEnded: () => this.reversals?.ended ?? { delivered: 0, expired: 0, abandoned: 0 } };
-    const source = { inFlight: () => this.factory.inFlight, poolSize: () => this.factory.open.size, reversalsPending: () => this.reversals?.pending ?? 0, ...saf };
-    this.accounting = new Accounting(o.name, source, o.registry, this.codec.dialect);
-    const { journal, terminalLock } = connectorStore(o, this.logger);
-    this.terminalLock = terminalLock;
-    if (o.terminalQueue.enabled) this.terminalQueue = new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout, terminalLock);
-    this.transactions = TransactionRecorder.forConnector(o, this.codec.dialect, this.logger);
-    this.reversals = createSafQueue(o, this.codec.dialect, {
-      logger: this.logger,
-      // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
-      sendReversal: (message, timeout) => this.sender.safAttempt(message, timeout).then((r) => r.message),
-      safEnded: (end) => this.transactions?.safEnded(end),
-      reversalEvent: (event) => tellSafListeners(this, this.logger, event),
-    }, journal);
-    this.outcomes = new RequestOutcomes(this.lifecycle, this.accounting, this.transactions, o.maxInFlight, (m, at) => autoFilled(m, o.autoFill, this.stan, new Date(at)));
-    const { codec, framing, matchKey, accounting, pool, reversals } = this;
-    this.sender = new RequestSender({ codec, framing, frameHeader, matchKey, accounting, pool, reversals, reversal: o.reversal.enabled });
+    ({ codec: this.codec, matchKey: this.matchKey, framing: this.framing, logger: this.logger } = parts);
+    ({ factory: this.factory, pool: this.pool, accounting: this.accounting, terminalLock: this.terminalLock } = parts);
+    ({ terminalQueue: this.terminalQueue, transactions: this.transactions, reversals: this.reversals } = parts);
+    ({ outcomes: this.outcomes, sender: this.sender } = parts);
   }
 
   /**

@@ -16,7 +16,7 @@ export { MAX_BODY_DEPTH, MAX_BODY_KEYS, MAX_XML_TAGS, bodyProblem, parseJsonBody
 export type { BodyProblem } from './body-problem.js';
 export { failureBody } from './socketqueue-errors.js';
 export type { RouteErrorJson } from './socketqueue-errors.js';
-export { validateConnectorOptions } from './options.js';
+export { validateConnectorOptions } from './validate-options.js';
 export { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from './timeouts.js';
 export type {
   AutoFillOptions,

@@ -1,9 +1,13 @@
 // TLS and mutual TLS to the host, with certificates made by the test (a CA, a server and a client certificate).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { makeCertificates } from '@iso8583/test-support';
 import type { TestCertificates } from '@iso8583/test-support';
+import type { FieldProblem } from '@iso8583/codec';
 import { createConnector } from '../src/index.js';
+import type { ConnectorTlsOptions } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
 
 let certs: TestCertificates;
@@ -70,21 +74,39 @@ test('mutual TLS: the host requires a client certificate; with it the request go
   assert.equal(peer.received.filter((r) => r.message['11'] === '003102').length, 0);
 });
 
-test('TLS: a client key Node cannot use fails the connect with CONNECT_FAILED, and nothing is left to fire later', async (t) => {
-  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)), {
-    tls: { cert: certs.serverCert, key: certs.serverKey },
-  });
-  // connectTimeout short: before the fix, its timer destroyed a socket that was never made and the process crashed.
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, connectTimeout: 50, tls: { ca: certs.ca, cert: certs.clientCert, key: 'not a key' } });
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
-  await assert.rejects(connector.request(purchase('003009'), { timeout: 2000 }), (err: Error & { code?: string }) => {
-    assert.match(err.code ?? '', /^ISO8583_ERR_CONNECTOR_(CONNECT_FAILED|UNAVAILABLE|TIMEOUT)$/);
-    return true;
-  });
-  // The connect timer's moment passes with the process alive (an uncaught TypeError would end the test run here).
-  await new Promise<void>((resolve) => setTimeout(resolve, 150));
-  assert.equal(peer.received.length, 0);
+test('TLS: TLS material Node would take and then fail every handshake with is refused at createConnector, naming the option', async (t) => {
+  // A real TLS host: before the fix each of these connectors was made, reached this host and failed every handshake
+  // (CONNECT_FAILED with UNABLE_TO_VERIFY_LEAF_SIGNATURE for a ca holding no certificate) or went on without its client
+  // certificate (an empty key); now none is made and the host sees no connection.
+  const host = createTlsServer({ cert: certs.serverCert, key: certs.serverKey }, (socket) => socket.destroy());
+  let connections = 0;
+  host.on('connection', () => connections++);
+  await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => host.close(() => resolve())));
+  const port = (host.address() as AddressInfo).port;
+  const cases: { what: string; tls: ConnectorTlsOptions; field: string; reason: RegExp }[] = [
+    { what: 'a ca with no certificate', tls: { ca: 'not a certificate' }, field: 'tls.ca', reason: /^no PEM certificate$/ },
+    { what: 'an empty ca', tls: { ca: '' }, field: 'tls.ca', reason: /^no PEM certificate$/ },
+    { what: 'a private key as the ca', tls: { ca: certs.serverKey }, field: 'tls.ca', reason: /^no PEM certificate$/ },
+    { what: 'an empty key', tls: { ca: certs.ca, cert: certs.clientCert, key: '' }, field: 'tls.key', reason: /^no PEM private key$/ },
+    { what: 'a key Node cannot use', tls: { ca: certs.ca, cert: certs.clientCert, key: 'not a key' }, field: 'tls.key', reason: /^no PEM private key$/ },
+    { what: 'a key where the certificate belongs', tls: { ca: certs.ca, cert: certs.clientKey, key: certs.clientKey }, field: 'tls.cert', reason: /^the certificate cannot be used \(ERR_OSSL_/ },
+    { what: 'the key of another certificate', tls: { ca: certs.ca, cert: certs.clientCert, key: certs.serverKey }, field: 'tls.key', reason: /^the private key does not go with tls\.cert \(ERR_OSSL_X509_KEY_VALUES_MISMATCH/ },
+  ];
+  for (const c of cases) {
+    assert.throws(() => createConnector({ host: '127.0.0.1', port, tls: c.tls }), (err: Error & { code?: string; problems?: FieldProblem[] }) => {
+      assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_OPTIONS', c.what);
+      assert.equal(err.problems?.length, 1, c.what);
+      assert.equal(err.problems?.[0]?.field, c.field, c.what);
+      assert.match(err.problems?.[0]?.reason ?? '', c.reason, c.what);
+      // The material itself never shows.
+      assert.ok(!err.message.includes('BEGIN') && !err.message.includes('not a'), c.what);
+      return true;
+    });
+  }
+  // The good material, for contrast, is taken and reaches the host.
+  const good = createConnector({ host: '127.0.0.1', port, tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey, servername: 'localhost' } });
+  t.after(() => good.destroy());
+  await good.connect();
+  assert.equal(connections, 1);
 });

@@ -1,14 +1,12 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { compileSchemaCheck, createCodec, schemaCheckError } from '@iso8583/codec';
-import type { Dialect, FieldProblem, SchemaCheck } from '@iso8583/codec';
+import { compileSchemaCheck, createCodec, schemaCheckError, tlsMaterialProblem } from '@iso8583/codec';
+import type { Dialect, FieldProblem, SchemaCheck, TlsMaterialProblem } from '@iso8583/codec';
 import type { LengthHeader } from '@iso8583/codec';
 import { INBOUND_OPTIONS_SCHEMA } from './generated/manifest.js';
 import { parseAllowEntry } from './allow-list.js';
 import type { LateResultHandler, Sequence } from './sequence.js';
 import type { ReplyObserver } from './reply-write.js';
-import { tlsMaterialProblem } from './tls-material.js';
-import type { TlsMaterialProblem } from './tls-material.js';
 
 /** TLS settings of the listener (PEM text, not file names). */
 export interface InboundTlsOptions {
@@ -191,7 +189,7 @@ export function inboundOptionsSchema(): Record<string, unknown> {
   return structuredClone(INBOUND_OPTIONS_SCHEMA) as Record<string, unknown>;
 }
 
-/** `tls` checked as Node's TLS will use it (see tls-material.ts), each part named by its option path. */
+/** `tls` checked as Node's TLS will use it (see `tlsMaterialProblem` of @iso8583/codec), each part named by its option path. */
 function tlsProblem(tls: InboundTlsOptions): TlsMaterialProblem | undefined {
   return tlsMaterialProblem({
     cert: { pem: tls.cert, name: 'tls.cert' },

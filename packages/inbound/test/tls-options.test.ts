@@ -34,3 +34,13 @@ test('tls options – good material, with or without a CA, is accepted', () => {
   createInboundEndpoint({ port: 0, sequence: approveAll, tls: { ...good, ca: certs.ca, requestCert: true } });
   assert.equal(tlsMaterialProblem({ cert: { pem: certs.serverCert, name: 'c' }, key: { pem: certs.serverKey, name: 'k' } }), undefined);
 });
+
+test('tls material – moved to @iso8583/codec, still exported by inbound and its import path, as the same function', async () => {
+  const codec = await import('@iso8583/codec');
+  const codecPath = await import('@iso8583/codec/tls-material');
+  const inboundPath = await import('@iso8583/inbound/tls-material');
+  assert.equal(tlsMaterialProblem, codec.tlsMaterialProblem);
+  assert.equal(codecPath.tlsMaterialProblem, codec.tlsMaterialProblem);
+  assert.equal(inboundPath.tlsMaterialProblem, codec.tlsMaterialProblem);
+  assert.deepEqual(inboundPath.tlsMaterialProblem({ ca: { pem: '', name: 'tls.ca' } }), { name: 'tls.ca', reason: 'no PEM certificate' });
+});

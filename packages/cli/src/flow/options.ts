@@ -9,8 +9,6 @@ import { Iso8583Error } from '@iso8583/codec';
 import type { FieldProblem } from '@iso8583/codec';
 import { defaultJournalDir, validateConnectorOptions } from '@iso8583/connector';
 import { validateInboundOptions } from '@iso8583/inbound';
-import { tlsMaterialProblem } from '@iso8583/inbound/tls-material';
-import type { TlsPem } from '@iso8583/inbound/tls-material';
 import { storeDirProblem } from '../store-dir-problem.js';
 import { flowError } from './errors.js';
 
@@ -123,19 +121,11 @@ const SEQUENCE_PLACEHOLDER = (): undefined => undefined;
 
 /**
  * The problems of a connector's options (as {@link connectorOptionsOf} made them) by the connector's own validator,
- * then its `tls` material (`ca`, `cert`, `key`) as Node's TLS will use it (the endpoint's check, `tlsMaterialProblem`):
- * a `ca` with no PEM certificate, which Node takes silently and then trusts nothing, would leave the connector failing
- * every connection, the flow started and `--check` content.
+ * its `tls` material (`ca`, `cert`, `key`) included: a `ca` with no PEM certificate, which Node takes silently and
+ * then trusts nothing, is refused at `/connectors/NAME/tls/ca`, never started to fail every connection.
  */
 export function connectorProblems(name: string, options: Options): FieldProblem[] {
-  const base = `/connectors/${name}`;
-  const problems = problemsOf(base, validateConnectorOptions, options);
-  const tls = options.tls as Partial<Record<'ca' | 'cert' | 'key', unknown>> | undefined;
-  if (problems.length > 0 || tls === undefined) return problems;
-  const part = (key: 'ca' | 'cert' | 'key'): { [k: string]: TlsPem } =>
-    (typeof tls[key] === 'string' ? { [key]: { pem: tls[key], name: `tls.${key}` } } : {});
-  const problem = tlsMaterialProblem({ ...part('ca'), ...part('cert'), ...part('key') });
-  return problem === undefined ? [] : [{ field: pointerOf(base, problem.name), code: 'tls', reason: problem.reason }];
+  return problemsOf(`/connectors/${name}`, validateConnectorOptions, options);
 }
 
 /** The problems of an inbound endpoint's options (as {@link inboundOptionsOf} made them) by the endpoint's own validator. */

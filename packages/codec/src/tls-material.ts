@@ -1,0 +1,83 @@
+/**
+ * TLS material (PEM text) checked as Node's TLS will use it (`tls.createSecureContext`), before any socket opens: one
+ * home for the check, used by the connector's and the inbound endpoint's `tls` options and by the `iso8583` command's
+ * TLS flags. Node takes some bad material silently (a CA with no certificate: then it trusts nothing, and a connector
+ * fails every handshake, a listener refuses every client; an empty certificate or key), and refuses the rest only when
+ * a socket opens or a server starts, with a bare OpenSSL error naming no option. Uses `node:crypto` and `node:tls`
+ * only, nothing else of the codec (the import path `@iso8583/codec/tls-material` loads it alone).
+ */
+import { X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
+
+/** One piece of TLS material, PEM text, with the name of what gave it (an option path, a flag). */
+export interface TlsPem {
+  /** The PEM text. */
+  pem: string;
+  /** What gave it, as the problem names it: `tls.cert`, `--tls-key`. */
+  name: string;
+  /** The file it was read from, named in the reason (never its content). Default: none (an option's value). */
+  where?: string;
+}
+
+/** ` in <file>` when the material came from a file, else nothing. */
+function inFile(part: TlsPem): string {
+  return part.where === undefined ? '' : ` in ${part.where}`;
+}
+
+/** TLS material to check: CA certificates, a certificate and its private key; each optional. */
+export interface TlsMaterialInput {
+  ca?: TlsPem;
+  cert?: TlsPem;
+  key?: TlsPem;
+}
+
+/** What is wrong with one piece of TLS material: its name and the reason (OpenSSL's code and reason, never a byte of it). */
+export interface TlsMaterialProblem {
+  name: string;
+  reason: string;
+}
+
+/** OpenSSL's code and reason of `err`, in brackets, or nothing. */
+function because(err: unknown): string {
+  const e = err as { code?: unknown; reason?: unknown };
+  const reason = [e.code, e.reason].filter((x) => typeof x === 'string').join(': ');
+  return reason === '' ? '' : ` (${reason})`;
+}
+
+/**
+ * The first problem of TLS material, or `undefined` when Node's TLS can use it: the CA text holds at least one PEM
+ * certificate and each parses; the certificate parses; the key is a private key (not encrypted); the key belongs to
+ * the certificate. A reason never holds the material itself.
+ */
+export function tlsMaterialProblem(material: TlsMaterialInput): TlsMaterialProblem | undefined {
+  const { ca, cert, key } = material;
+  if (ca !== undefined) {
+    const blocks = ca.pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) return { name: ca.name, reason: `no PEM certificate${inFile(ca)}` };
+    for (const block of blocks) {
+      try {
+        new X509Certificate(block);
+      } catch (err) {
+        return { name: ca.name, reason: `a certificate in ${ca.where ?? 'it'} cannot be read${because(err)}` };
+      }
+    }
+  }
+  for (const [part, what] of [[cert, 'certificate'], [key, 'private key']] as const) {
+    if (part === undefined) continue;
+    if (!part.pem.includes('-----BEGIN ')) return { name: part.name, reason: `no PEM ${what}${inFile(part)}` };
+    try {
+      createSecureContext(what === 'certificate' ? { cert: part.pem } : { key: part.pem });
+    } catch (err) {
+      return { name: part.name, reason: `the ${what}${inFile(part)} cannot be used${because(err)}` };
+    }
+  }
+  if (cert !== undefined && key !== undefined) {
+    try {
+      createSecureContext({ cert: cert.pem, key: key.pem });
+    } catch (err) {
+      const other = cert.where === undefined ? cert.name : `the certificate in ${cert.where} (${cert.name})`;
+      return { name: key.name, reason: `the private key${inFile(key)} does not go with ${other}${because(err)}` };
+    }
+  }
+  return undefined;
+}

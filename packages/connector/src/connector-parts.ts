@@ -1,0 +1,122 @@
+/**
+ * What a connector is made of, and how the parts are wired to each other, once, when it is made: the codec of its
+ * dialect, the match key and framing, the connections (a channel factory and a pool policy: multiplex-pool.ts or
+ * exclusive-pool.ts), network management and what the host sends unasked, the counting, the store (journal, terminal
+ * lock), the per-terminal queue, the transaction log, the SAF queue, and the path of a request (request-outcome.ts,
+ * request-sender.ts). The connector (connector.ts) holds them and adds the acceptance of a request and its lifecycle.
+ */
+import type { EventEmitter } from 'node:events';
+import { pino, type Logger } from 'pino';
+import type { Iso8583Error } from '@iso8583/codec';
+import { createCodec, resolveDialect } from '@iso8583/codec';
+import type { Codec, FramingOptions } from '@iso8583/codec';
+import { Accounting } from './accounting.js';
+import { autoFilled, type StanCounter } from './auto-fill.js';
+import type { Channel, ChannelHost } from './channel.js';
+import { ChannelFactory } from './channel-factory.js';
+import type { ChannelPool } from './channel-pool.js';
+import { tellSafListeners, type ConnectorEvents } from './events.js';
+import { ExclusivePool } from './exclusive-pool.js';
+import type { Lifecycle } from './lifecycle.js';
+import { MatchKey } from './match-key.js';
+import { MultiplexPool } from './multiplex-pool.js';
+import { NetworkManagement } from './network-management.js';
+import type { ResolvedConnectorOptions } from './options.js';
+import { createSafQueue, type ReversalManager } from './reversal.js';
+import { RequestOutcomes } from './request-outcome.js';
+import { RequestSender } from './request-sender.js';
+import { TerminalQueue, type TerminalLock } from './terminal-queue.js';
+import { connectorStore } from './store.js';
+import { Unsolicited } from './unsolicited.js';
+import { TransactionRecorder } from './transaction-record.js';
+
+const silent = pino({ level: 'silent' });
+
+/** The parts of one connector (see the file's note). */
+export interface ConnectorParts {
+  codec: Codec;
+  matchKey: MatchKey;
+  framing: FramingOptions;
+  /** The logger (a child with `connector`). */
+  logger: Logger;
+  factory: ChannelFactory;
+  pool: ChannelPool;
+  accounting: Accounting;
+  terminalLock: TerminalLock | undefined;
+  terminalQueue: TerminalQueue | undefined;
+  transactions: TransactionRecorder | undefined;
+  reversals: ReversalManager | undefined;
+  outcomes: RequestOutcomes;
+  sender: RequestSender;
+}
+
+/** What the parts tell the connector that owns them. */
+export interface ConnectorHooks {
+  /** A channel's connection ended. */
+  closed(channel: Channel, err: Iso8583Error | undefined): void;
+  /** A problem no request owns (emitted as `error` when listened to). */
+  error(err: Iso8583Error): void;
+}
+
+/**
+ * Makes and wires the parts of a connector of the options `o`: `emitter` is the connector (its events are emitted only
+ * when listened to), `stan` its STAN counter and `lifecycle` its state, which the parts share with it.
+ */
+export function connectorParts(
+  emitter: EventEmitter<ConnectorEvents>,
+  o: ResolvedConnectorOptions,
+  stan: StanCounter,
+  lifecycle: Lifecycle,
+  hooks: ConnectorHooks,
+): ConnectorParts {
+  const codec = createCodec(resolveDialect(o.dialect));
+  const matchKey = new MatchKey(o.matchKey, codec.dialect);
+  const framing: FramingOptions = {
+    lengthHeader: o.frame,
+    lengthIncludesHeader: o.lengthIncludesHeader,
+    headerBytes: o.headerBytes,
+    maxFrameSize: o.maxFrameSize,
+    ...(o.frame === 'none' ? { measure: (bytes: Buffer) => codec.measure(bytes) } : {}),
+  };
+  const frameHeader = o.headerBytes > 0 ? o.header : undefined;
+  const logger = (o.logger ?? silent).child({ connector: o.name });
+  const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, hooks.error);
+  const network = new NetworkManagement(o, codec, matchKey, framing, frameHeader, stan);
+  const host: ChannelHost = {
+    options: o,
+    codec,
+    matchKey,
+    framing,
+    unmatched: (channel, message, header, late) => unsolicited.received(channel, message, header, late),
+    isNetworkRequest: (mti) => network.isRequest(mti),
+    networkRequest: (channel, message, header) => network.answer(channel, message, header),
+    closed: (channel, err) => hooks.closed(channel, err),
+    echo: (channel) => network.echo(channel),
+    problem: (_channel, err) => hooks.error(err),
+  };
+  const factory = new ChannelFactory(host, network, logger, {
+    connected: (channel) => {
+      if (emitter.listenerCount('connect') > 0) emitter.emit('connect', { channel: channel.id });
+    },
+    connectFailed: hooks.error,
+  });
+  const pool: ChannelPool = o.mode === 'multiplex' ? new MultiplexPool(o.pool, factory) : new ExclusivePool(o.pool, factory);
+  // `reversals` and `sender` are made below, and read only later: when the figures are asked for, a reversal is sent.
+  // The dialect's approvalCodes say which answers are approved (secured amounts, SocketQueue's figures).
+  const saf = { safDepth: () => reversals?.depth ?? 0, safEnded: () => reversals?.ended ?? { delivered: 0, expired: 0, abandoned: 0 } };
+  const source = { inFlight: () => factory.inFlight, poolSize: () => factory.open.size, reversalsPending: () => reversals?.pending ?? 0, ...saf };
+  const accounting = new Accounting(o.name, source, o.registry, codec.dialect);
+  const { journal, terminalLock } = connectorStore(o, logger);
+  const terminalQueue = o.terminalQueue.enabled ? new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout, terminalLock) : undefined;
+  const transactions = TransactionRecorder.forConnector(o, codec.dialect, logger);
+  const reversals = createSafQueue(o, codec.dialect, {
+    logger,
+    // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
+    sendReversal: (message, timeout) => sender.safAttempt(message, timeout).then((r) => r.message),
+    safEnded: (end) => transactions?.safEnded(end),
+    reversalEvent: (event) => tellSafListeners(emitter, logger, event),
+  }, journal);
+  const outcomes = new RequestOutcomes(lifecycle, accounting, transactions, o.maxInFlight, (m, at) => autoFilled(m, o.autoFill, stan, new Date(at)));
+  const sender = new RequestSender({ codec, framing, frameHeader, matchKey, accounting, pool, reversals, reversal: o.reversal.enabled });
+  return { codec, matchKey, framing, logger, factory, pool, accounting, terminalLock, terminalQueue, transactions, reversals, outcomes, sender };
+}

@@ -1,0 +1,43 @@
+/**
+ * The connector's `tls` option: its shape, and its check before any socket opens. The PEM material is checked as
+ * Node's TLS will use it (`tlsMaterialProblem` of `@iso8583/codec`, the one home of that check): Node takes a `ca`
+ * holding no certificate (or an empty one) silently and then trusts no host, so every handshake would fail with
+ * `UNABLE_TO_VERIFY_LEAF_SIGNATURE`; a certificate or key it cannot use, or a key of another certificate, would fail
+ * every connect with a bare OpenSSL code. Each is refused at `createConnector` naming the option, never its content.
+ */
+import { tlsMaterialProblem } from '@iso8583/codec';
+import type { FieldProblem, TlsPem } from '@iso8583/codec';
+
+/** TLS settings (PEM text, not file names). Their presence enables TLS. Checked at creation (see the file's note). */
+export interface ConnectorTlsOptions {
+  /** PEM of the CA(s) that signed the host's certificate; at least one certificate. Default: the Node.js root CAs. */
+  ca?: string;
+  /** PEM of the client certificate, for mutual TLS (with `key`). Default: none. */
+  cert?: string;
+  /** PEM of the client certificate's private key (not encrypted), for mutual TLS (with `cert`). Default: none. */
+  key?: string;
+  /** The server name sent (SNI) and checked against the certificate. Default: `host`. */
+  servername?: string;
+  /** Refuse a host certificate that does not verify. Default `true`. */
+  rejectUnauthorized?: boolean;
+}
+
+/**
+ * The problems of `tls` (already through the schema: `seen` holds the fields the schema refused): `cert` without `key`
+ * or the reverse, then the first problem of the PEM material, named by its option path (`tls.ca`, `tls.cert`,
+ * `tls.key`). Code `ISO8583_ERR_CONNECTOR_OPTIONS`; a reason never holds the material.
+ */
+export function tlsProblems(tls: ConnectorTlsOptions | undefined, seen: ReadonlySet<string>): FieldProblem[] {
+  if (tls === null || typeof tls !== 'object') return [];
+  const problem = (field: string, reason: string): FieldProblem => ({ field, code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason });
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    return [problem(tls.cert === undefined ? 'tls.cert' : 'tls.key', 'is required with the other (mutual TLS)')];
+  }
+  const material: Partial<Record<'ca' | 'cert' | 'key', TlsPem>> = {};
+  for (const part of ['ca', 'cert', 'key'] as const) {
+    const pem = tls[part];
+    if (typeof pem === 'string' && !seen.has(`tls.${part}`)) material[part] = { pem, name: `tls.${part}` };
+  }
+  const found = tlsMaterialProblem(material);
+  return found === undefined ? [] : [problem(found.name, found.reason)];
+}
