@@ -29,6 +29,7 @@ import type { ConsoleSessionOptions } from '../console/session.js';
 import { guardReporting } from '../console/guard-report.js';
 import type { SignInGuardOptions } from '../console/guard.js';
 import type { Logger } from 'pino';
+import { defaultPerAddress } from '@iso8583/inbound';
 
 /** What `GET /stats` and `GET /metrics` show. */
 export interface Monitoring {
@@ -80,6 +81,12 @@ export interface HttpAppOptions {
    * Default {@link DEFAULT_HTTP_MAX_CONNECTIONS} (1000).
    */
   maxConnections?: number;
+  /**
+   * Connections one address (IPv6: one /64) holds at once on the port (connection-cap.ts): at it, the address's own
+   * oldest without a request in progress is closed for its new one, else the new one is refused, 503
+   * `ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS`. Default: `maxConnections` less a tenth ({@link defaultPerAddress}).
+   */
+  maxConnectionsPerAddress?: number;
 }
 
 /**
@@ -222,7 +229,9 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   const timeoutShape = answers === undefined ? undefined : (error: { code: string; message: string }) => failureBody(answers, error);
   boundRequests(app.server, longest > 0 ? longest : DEFAULT_REQUEST_DEADLINE, timeoutShape);
   // Every connection holds a file descriptor the POS listener, the upstream links and the journal share.
-  const connections = capConnections(app.server, options.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS, capAnswers(app.server, shedLog(options.logger, 'http')));
+  const max = options.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS;
+  const connections = capConnections(app.server, max, capAnswers(app.server, shedLog(options.logger, 'http')),
+    options.maxConnectionsPerAddress ?? defaultPerAddress(max));
   return {
     app,
     connections,
