@@ -145,7 +145,7 @@ describe('the gateway\'s HTTP connection caps', () => {
     assert.ok(stats.connections.http.evicted >= 1, JSON.stringify(stats.connections));
     const metrics = (await httpCall(gw.metrics!.port, 'GET', '/metrics', {})).body;
     assert.match(metrics, /iso8583_gateway_connections_shed_total\{port="http",outcome="refused"\} [1-9]/);
-    await within(stderrMatch(gw.process, /"port":"http","refused":[1-9]\d*,"evicted":\d+,"msg":"the http port was at its connection cap/), DEADLINE,
+    await within(stderrMatch(gw.process, /"port":"http","refused":[1-9]\d*,"refusedFromAddress":0,"evicted":\d+,"msg":"the http port was at its connection cap/), DEADLINE,
       `no warn line of the refusal: ${gw.process.stderr().slice(-1000)}`);
     for (const c of streams) c.socket.destroy();
     await Promise.all(streams.map((c) => c.closed));

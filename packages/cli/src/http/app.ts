@@ -20,6 +20,7 @@ import { socketQueueHttp } from './socketqueue-http.js';
 import { lazySchemaCompilers } from './schema-compilers.js';
 import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests, capAnswers } from './request-deadline.js';
 import { shedLog } from './shed-log.js';
+import { capServerPipelining } from './pipeline-cap.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, capConnections } from './connection-cap.js';
 import type { ConnectionCap } from './connection-cap.js';
 import { requireToken } from '../console/access.js';
@@ -187,6 +188,8 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
     frameworkErrors: badUrlAnswer(options.logger, refusal),
     ...(sq === undefined ? {} : { rewriteUrl: sq.rewriteUrl }),
   });
+  // One connection's pipelined requests reach the routes a few at a time, the others' served between (pipeline-cap.ts).
+  capServerPipelining(app.server);
   sq?.install(app);
   if (sq === undefined) answerNotFound(app);
   // A browser request from another site never reaches a route that changes state (the connector's cross-site.ts).
