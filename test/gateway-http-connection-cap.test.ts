@@ -186,7 +186,7 @@ describe('the gateway\'s HTTP connection caps', () => {
     assert.ok(stats.connections.http.evicted >= 1, JSON.stringify(stats.connections));
     const metrics = (await httpCall(gw.metrics!.port, 'GET', '/metrics', {})).body;
     assert.match(metrics, /iso8583_gateway_connections_shed_total\{port="http",outcome="refused"\} [1-9]/);
-    await within(stderrMatch(gw.process, /"port":"http","refused":[1-9]\d*,"evicted":\d+,"msg":"the http port was at its connection cap/), DEADLINE,
+    await within(stderrMatch(gw.process, /"port":"http","refused":[1-9]\d*,"refusedFromAddress":0,"evicted":\d+,"msg":"the http port was at its connection cap/), DEADLINE,
       `no warn line of the refusal: ${gw.process.stderr().slice(-1000)}`);
     releaseHeld();
     for (let i = 0; i < CAP; i++) await within(readUntil(paying[i]!, /^HTTP\/1\.1 200 [\s\S]*"39":"00"/), DEADLINE, `purchase 00032${i} was not answered`);

@@ -24,7 +24,7 @@ import type { InboundOptions, ResolvedInboundOptions } from './options.js';
 import { sequenceRedaction } from './sequence-logger.js';
 import { loadSequence } from './sequence-registry.js';
 import { ConnectionSlots, endText } from './slots.js';
-import type { Slot, SlotEnd } from './slots.js';
+import type { Slot, SlotEnd, SlotRefusal } from './slots.js';
 import type { Sequence } from './sequence.js';
 import type { CloseOptions, ConnectionInfo, InboundEndpoint, InboundEndpointEvents } from './endpoint-api.js';
 
@@ -101,7 +101,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       ...(o.frame === 'none' ? { measure: (bytes: Buffer) => codec.measure(bytes) } : {}),
     };
     this.#allowed = o.allow === undefined ? undefined : createAllowList(o.allow);
-    this.#slots = new ConnectionSlots(o.maxConnections, o.firstMessageTimeout, { ended: (slot, code) => this.#ended(slot, code) });
+    this.#slots = new ConnectionSlots(o.maxConnections, o.maxConnectionsPerAddress, o.firstMessageTimeout, { ended: (slot, code) => this.#ended(slot, code) });
   }
 
   start(): Promise<AddressInfo> {
@@ -201,8 +201,10 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       return;
     }
     const slot = this.#slots.admit(socket);
-    if (slot === undefined) {
-      this.#refuse(socket, 'ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS', 'connection refused: maxConnections reached', remote);
+    if (typeof slot === 'string') {
+      this.#refuse(socket, slot, slot === 'ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS'
+        ? 'connection refused: maxConnections reached'
+        : 'connection refused: maxConnectionsPerAddress reached for its address', remote);
       return;
     }
     if (plain) this.#open(socket, core, slot);
@@ -239,7 +241,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     slot.destroy();
   }
 
-  #refuse(socket: Socket, code: 'ISO8583_ERR_INBOUND_NOT_ALLOWED' | 'ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS', text: string,
+  #refuse(socket: Socket, code: 'ISO8583_ERR_INBOUND_NOT_ALLOWED' | SlotRefusal, text: string,
     remote: Record<string, unknown>): void {
     this.#metrics.error(code);
     const suppressed = this.#refusals.take(code);

@@ -25,8 +25,10 @@ export const INBOUND_ERROR_CODES = {
   ISO8583_ERR_INBOUND_NOT_ALLOWED: 'A connection from an address outside the `allow` list; closed at once.',
   ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS:
     'A connection over `maxConnections` while every connection held has sent a message; closed at once.',
+  ISO8583_ERR_INBOUND_TOO_MANY_FROM_ADDRESS:
+    'A connection over `maxConnectionsPerAddress` from one address (an IPv6 client: its /64) while every connection that address holds has sent a message; closed at once (the other addresses keep their slots).',
   ISO8583_ERR_INBOUND_EVICTED:
-    'At `maxConnections`, the oldest connection that had sent no complete message yet was closed to make room for a new one.',
+    'At `maxConnections`, the oldest connection that had sent no complete message yet was closed to make room for a new one (at `maxConnectionsPerAddress`, the oldest such connection of the same address).',
   ISO8583_ERR_INBOUND_FIRST_MESSAGE_TIMEOUT:
     'No complete message within `firstMessageTimeout` of accept (TLS handshake included); the connection is closed.',
   ISO8583_ERR_INBOUND_READ_TIMEOUT: 'A frame was started but not completed within `readTimeout`; the connection is closed.',

@@ -8,6 +8,7 @@ import './host-simulator/named.js';
 export { createInboundEndpoint } from './endpoint.js';
 export type { InboundEndpoint, InboundEndpointEvents, ConnectionInfo, DisconnectInfo, CloseOptions } from './endpoint.js';
 export { validateInboundOptions, inboundOptionsSchema } from './options.js';
+export { peerKey, defaultPerAddress } from './peer-key.js';
 export type { InboundOptions, InboundTlsOptions, ResolvedInboundOptions } from './options.js';
 export type { InboundStats } from './metrics.js';
 export type { LateResultHandler, UndeliveredReason, Sequence, SequenceResult, SequenceContext, InboundMessage } from './sequence.js';

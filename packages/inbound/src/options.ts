@@ -5,6 +5,7 @@ import type { Dialect, FieldProblem, SchemaCheck, TlsMaterialProblem } from '@is
 import type { LengthHeader } from '@iso8583/codec';
 import { INBOUND_OPTIONS_SCHEMA } from './generated/manifest.js';
 import { parseAllowEntry } from './allow-list.js';
+import { defaultPerAddress } from './peer-key.js';
 import type { LateResultHandler, Sequence } from './sequence.js';
 import type { ReplyObserver } from './reply-write.js';
 
@@ -54,6 +55,16 @@ export interface InboundOptions {
   sequenceTimeout?: number;
   /** Connections held at once; one more is closed at accept. Default 10000. */
   maxConnections?: number;
+  /**
+   * Connections one peer may hold at once: one address, or for IPv6 one /64 (a host may pick any address in its /64
+   * for each connection). At the limit, the peer's own oldest connection that has sent no message yet makes room;
+   * failing that, the new one is closed at accept (`ISO8583_ERR_INBOUND_TOO_MANY_FROM_ADDRESS`, logged and counted),
+   * so that one peer can never take every slot from the others. Terminals behind one NAT or a concentrator share an
+   * address: the default leaves such a peer nine slots in ten. Behind a TCP load balancer or proxy (every client shows
+   * its address), set it to `maxConnections`. Default: `maxConnections` less a tenth of it, rounded down (9000 of the
+   * default 10000; below 10, `maxConnections`).
+   */
+  maxConnectionsPerAddress?: number;
   /** The largest frame accepted (length header excluded); more closes the connection. Default 65535. */
   maxFrameSize?: number;
   /** Messages of one connection handled at once; reading pauses at the limit. Default 64. */
@@ -147,6 +158,8 @@ export interface ResolvedInboundOptions {
   readonly sequenceTimeout: number;
   /** `maxConnections` as given, or its default (see {@link InboundOptions.maxConnections}). */
   readonly maxConnections: number;
+  /** `maxConnectionsPerAddress` as given, or its default (see {@link InboundOptions.maxConnectionsPerAddress}). */
+  readonly maxConnectionsPerAddress: number;
   /** `maxFrameSize` as given, or its default (see {@link InboundOptions.maxFrameSize}). */
   readonly maxFrameSize: number;
   /** `maxInFlightPerConnection` as given, or its default (see {@link InboundOptions.maxInFlightPerConnection}). */
@@ -257,6 +270,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     onError: copy.onError,
     sequenceTimeout: copy.sequenceTimeout,
     maxConnections: copy.maxConnections,
+    maxConnectionsPerAddress: copy.maxConnectionsPerAddress ?? defaultPerAddress(copy.maxConnections as number),
     maxFrameSize: copy.maxFrameSize,
     maxInFlightPerConnection: copy.maxInFlightPerConnection,
     maxFormatErrors: copy.maxFormatErrors,

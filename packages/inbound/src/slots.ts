@@ -1,7 +1,19 @@
 import type { Socket } from 'node:net';
+import { peerKey } from './peer-key.js';
 
 /** Why a slot's socket was closed by the endpoint's admission rules. */
 export type SlotEnd = 'ISO8583_ERR_INBOUND_FIRST_MESSAGE_TIMEOUT' | 'ISO8583_ERR_INBOUND_EVICTED';
+
+/** Why a just-accepted socket got no slot: every slot, or every slot its address may hold, is held by a client that has spoken. */
+export type SlotRefusal = 'ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS' | 'ISO8583_ERR_INBOUND_TOO_MANY_FROM_ADDRESS';
+
+/** The slots of one peer key (an IPv4 address, an IPv6 /64: peer-key.ts). */
+interface PeerSlots {
+  /** Slots held by the peer. */
+  held: number;
+  /** Its silent slots, oldest first. */
+  readonly silent: Set<Slot>;
+}
 
 /**
  * One accepted socket's place under `maxConnections`, from accept (TLS handshake included) to close. A slot is
@@ -16,7 +28,7 @@ export class Slot {
   /** @internal */
   timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly socket: Socket, private readonly owner: ConnectionSlots) {}
+  constructor(readonly socket: Socket, readonly peer: string, private readonly owner: ConnectionSlots) {}
 
   /** The client sent a complete frame: the slot is no longer silent and its first-message deadline is cleared. */
   spoke(): void {
@@ -40,17 +52,21 @@ export interface SlotEvents {
 }
 
 /**
- * The endpoint's connection slots: at most `max` accepted sockets at once. Silent slots (no complete frame yet) are
- * kept in accept order, so the oldest one is found at once when a new client needs its place.
+ * The endpoint's connection slots: at most `max` accepted sockets at once, and at most `perAddress` of them from one
+ * peer (its address, its /64 for IPv6: peer-key.ts). Silent slots (no complete frame yet) are kept in accept order,
+ * overall and by peer, so the oldest one is found at once when a new client needs its place.
  */
 export class ConnectionSlots {
   /** Every slot held, by its accepted socket, oldest first (a Map keeps insertion order). */
   readonly #all = new Map<Socket, Slot>();
   /** Slots whose client has not sent a complete frame yet, oldest first (a Set keeps insertion order). */
   readonly #silent = new Set<Slot>();
+  /** Slots by peer key; a peer holding none is not kept. */
+  readonly #peers = new Map<string, PeerSlots>();
 
   constructor(
     private readonly max: number,
+    private readonly perAddress: number,
     private readonly firstMessageTimeout: number,
     private readonly events: SlotEvents,
   ) {}
@@ -71,18 +87,31 @@ export class ConnectionSlots {
   }
 
   /**
-   * A slot for a just-accepted socket. At the limit, the oldest silent slot is closed to make room; `undefined` when
-   * every slot is held by a client that has spoken (the caller refuses the socket).
+   * A slot for a just-accepted socket. At the per-address limit, the oldest silent slot of the same peer is closed to
+   * make room (a peer never pushes out another's for a connection over its own share); then, at the overall limit, the
+   * oldest silent slot of any peer. The refusal's code when no silent slot can give way (the caller refuses the socket).
    */
-  admit(socket: Socket): Slot | undefined {
-    if (this.#all.size >= this.max) {
-      const oldest = this.#silent.values().next();
-      if (oldest.done === true) return undefined;
+  admit(socket: Socket): Slot | SlotRefusal {
+    const key = peerKey(socket.remoteAddress ?? '');
+    let peer = this.#peers.get(key);
+    // A share of every slot or more is no limit of its own: the refusal is then the listener's (`maxConnections`).
+    if (peer !== undefined && this.perAddress < this.max && peer.held >= this.perAddress) {
+      const oldest = peer.silent.values().next();
+      if (oldest.done === true) return 'ISO8583_ERR_INBOUND_TOO_MANY_FROM_ADDRESS';
       this.#end(oldest.value, 'ISO8583_ERR_INBOUND_EVICTED');
     }
-    const slot = new Slot(socket, this);
+    if (this.#all.size >= this.max) {
+      const oldest = this.#silent.values().next();
+      if (oldest.done === true) return 'ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS';
+      this.#end(oldest.value, 'ISO8583_ERR_INBOUND_EVICTED');
+    }
+    const slot = new Slot(socket, key, this);
     this.#all.set(socket, slot);
     this.#silent.add(slot);
+    peer = this.#peers.get(key);
+    if (peer === undefined) this.#peers.set(key, (peer = { held: 0, silent: new Set() }));
+    peer.held++;
+    peer.silent.add(slot);
     if (this.firstMessageTimeout > 0) {
       slot.timer = setTimeout(() => this.#end(slot, 'ISO8583_ERR_INBOUND_FIRST_MESSAGE_TIMEOUT'), this.firstMessageTimeout);
       slot.timer.unref();
@@ -94,6 +123,7 @@ export class ConnectionSlots {
   /** @internal See {@link Slot.spoke}. */
   spoke(slot: Slot): void {
     if (!this.#silent.delete(slot)) return;
+    this.#peers.get(slot.peer)?.silent.delete(slot);
     clearTimeout(slot.timer);
     slot.timer = undefined;
   }
@@ -105,7 +135,13 @@ export class ConnectionSlots {
   }
 
   #release(slot: Slot): void {
-    if (this.#all.get(slot.socket) === slot) this.#all.delete(slot.socket);
+    if (this.#all.get(slot.socket) !== slot) return;
+    this.#all.delete(slot.socket);
+    const peer = this.#peers.get(slot.peer);
+    if (peer !== undefined) {
+      peer.silent.delete(slot);
+      if (--peer.held === 0) this.#peers.delete(slot.peer);
+    }
     this.#silent.delete(slot);
     clearTimeout(slot.timer);
     slot.timer = undefined;
@@ -115,6 +151,6 @@ export class ConnectionSlots {
 /** The log line of a connection closed by the admission rules. */
 export function endText(code: SlotEnd): string {
   return code === 'ISO8583_ERR_INBOUND_EVICTED'
-    ? 'connection closed to make room: it had sent no message and maxConnections was reached'
+    ? 'connection closed to make room: it had sent no message and maxConnections (or maxConnectionsPerAddress) was reached'
     : 'no complete message within firstMessageTimeout: connection closed';
 }

@@ -43,7 +43,8 @@ test('first message – a half-sent frame does not count: the connection is clos
 });
 
 test('connection cap – 2,000 silent sockets on 1,000 slots: the oldest silent ones make room, a terminal is served', async (t) => {
-  const { port, endpoint } = await startEndpoint(t, { sequence: approveAll, maxConnections: 1000, firstMessageTimeout: 0 });
+  // Every client here is 127.0.0.1: the listener's cap is what is tested (per-address.test.ts tests the share).
+  const { port, endpoint } = await startEndpoint(t, { sequence: approveAll, maxConnections: 1000, maxConnectionsPerAddress: 1000, firstMessageTimeout: 0 });
   const silent = await silentSockets(port, 2000);
   t.after(() => {
     for (const socket of silent) socket.destroy();

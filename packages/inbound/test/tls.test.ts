@@ -73,6 +73,7 @@ test('TLS – 20 silent TCP clients on a TLS port with maxConnections 20 are clo
   const { port, endpoint } = await startEndpoint(t, {
     sequence: approveAll,
     maxConnections: 20,
+    maxConnectionsPerAddress: 20, // every client here is 127.0.0.1: the listener's cap is what is tested
     readTimeout: 300,
     firstMessageTimeout: 0,
     tls: { cert: certs.serverCert, key: certs.serverKey },

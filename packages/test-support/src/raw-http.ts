@@ -14,9 +14,9 @@ export interface RawHttp {
   closed: Promise<void>;
 }
 
-/** Opens a {@link RawHttp} connection to `host`:`port`. */
-export function rawHttp(port: number, host = '127.0.0.1'): RawHttp {
-  const socket = connect(port, host);
+/** Opens a {@link RawHttp} connection to `host`:`port`, from `localAddress` (another loopback address is another peer) if given. */
+export function rawHttp(port: number, host = '127.0.0.1', localAddress?: string): RawHttp {
+  const socket = connect({ port, host, ...(localAddress === undefined ? {} : { localAddress }) });
   let text = '';
   socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
   socket.on('error', () => undefined);

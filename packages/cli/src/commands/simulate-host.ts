@@ -29,6 +29,14 @@ const ROWS: readonly FlagRow[] = [
     flag: 'balance', kind: 'integer', arg: 'MINOR', min: 0, defaultText: '1000000 (10,000.00)',
     help: 'the opening balance of each card, in minor units (a long load run needs a large one to stay clear of 51, insufficient funds)',
   },
+  {
+    flag: 'max-connections', kind: 'integer', arg: 'N', min: 1, default: 10000,
+    help: 'most connections at once (one more is closed at accept, unless a connection that has sent nothing gives way)',
+  },
+  {
+    flag: 'max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--max-connections less a tenth',
+    help: 'most connections of one address (IPv6: one /64) at once, so that one client never holds every slot',
+  },
   { flag: 'any-card', kind: 'boolean', default: false, help: 'no Luhn or expiry check: any card number is approved (as SocketQueue\'s test host)' },
   ...logRows('warn'),
 ];
@@ -142,6 +150,8 @@ export async function simulateHostCommand(
     })),
     sequenceTimeout: sequenceTimeoutFor(delay),
     firstMessageTimeout: own['first-message-timeout'] as number,
+    maxConnections: own['max-connections'] as number,
+    ...(own['max-connections-per-address'] === undefined ? {} : { maxConnectionsPerAddress: own['max-connections-per-address'] as number }),
     logger,
   };
   if (tls !== undefined) options.tls = tls;

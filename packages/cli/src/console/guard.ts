@@ -17,6 +17,8 @@
  * IPv6 addresses are counted by their /64 (one host holds all of it).
  */
 
+import { peerKey } from '@iso8583/inbound';
+
 /** Wrong tokens from one peer, within {@link DEFAULT_GUARD_WINDOW}, that lock it out: 5. */
 export const DEFAULT_GUARD_LIMIT = 5;
 /** The window wrong tokens are counted in, in ms: 1 minute. */
@@ -65,17 +67,8 @@ interface Peer {
   strikes: number;
 }
 
-/** The key a peer is counted by: an IPv4 address as it is, an IPv6 one by its /64. */
-export function peerKey(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped !== null) return mapped[1] as string;
-  if (!address.includes(':')) return address;
-  const [head = '', tail] = address.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
-}
+/** The key a peer is counted by (an IPv4 address as it is, an IPv6 one by its /64): the listeners' own. */
+export { peerKey };
 
 /** Counts wrong tokens by peer and locks out the peers that try too many. */
 export class SignInGuard {

@@ -159,11 +159,21 @@ export interface GatewayConfig {
   /** Most POS connections at once. Default 1000. */
   maxConnections: number;
   /**
+   * Most POS connections of one address (IPv6: one /64) at once (`ISO8583_ERR_INBOUND_TOO_MANY_FROM_ADDRESS` beyond).
+   * Default: `maxConnections` less a tenth (900 of 1000): terminals behind one NAT may hold nine slots in ten.
+   */
+  maxConnectionsPerAddress?: number;
+  /**
    * Most connections of the HTTP port at once: for a new one the oldest without a request in progress is closed, and
    * only when every one is mid-request is the new one refused (503 `ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS`).
    * Default 1000.
    */
   httpMaxConnections: number;
+  /**
+   * Most connections of the HTTP port from one address (IPv6: one /64) at once (503
+   * `ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS` beyond). Default: `httpMaxConnections` less a tenth (900 of 1000).
+   */
+  httpMaxConnectionsPerAddress?: number;
   /**
    * Milliseconds from accept within which a POS client must send its first complete message, else its connection is
    * closed (`ISO8583_ERR_INBOUND_FIRST_MESSAGE_TIMEOUT`); 0 = never. Default 10000.

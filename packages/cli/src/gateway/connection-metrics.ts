@@ -1,6 +1,7 @@
 /**
  * The gateway's figures of its capped ports (http/connection-cap.ts): the HTTP port, the `--metrics` port and the stats
- * port, each with its connections held now, closed to make room for new ones (`evicted`) and refused. In `GET /stats`
+ * port, each with its connections held now, closed to make room for new ones (`evicted`), refused at the cap
+ * (`refused`) and refused at their address's share (`refusedFromAddress`). In `GET /stats`
  * under `connections` (since the start: SIGHUP does not reset them, as the transaction log's), and in `GET /metrics` as
  * `iso8583_gateway_connections` and `iso8583_gateway_connections_shed_total`.
  */
@@ -18,11 +19,23 @@ export interface PortCaps {
   statsPort?: ConnectionCap;
 }
 
-/** The figures of each port of `caps`: `{ held, evicted, refused }` by port name. */
-export function connectionFigures(caps: PortCaps): Record<string, { held: number; evicted: number; refused: number }> {
-  const out: Record<string, { held: number; evicted: number; refused: number }> = {};
+/** What a capped port did, as {@link connectionFigures} shows it. */
+export interface PortFigures {
+  /** Connections held now. */
+  held: number;
+  /** Closed to make room for a new one. */
+  evicted: number;
+  /** Refused at the port's cap. */
+  refused: number;
+  /** Refused at their address's share of the port. */
+  refusedFromAddress: number;
+}
+
+/** The figures of each port of `caps` by port name. */
+export function connectionFigures(caps: PortCaps): Record<string, PortFigures> {
+  const out: Record<string, PortFigures> = {};
   for (const [port, cap] of Object.entries(caps) as [string, ConnectionCap | undefined][]) {
-    if (cap !== undefined) out[port] = { held: cap.held, evicted: cap.evicted, refused: cap.refused };
+    if (cap !== undefined) out[port] = { held: cap.held, evicted: cap.evicted, refused: cap.refused, refusedFromAddress: cap.refusedFromAddress };
   }
   return out;
 }
@@ -39,17 +52,18 @@ export function countConnections(registry: Registry, caps: PortCaps): void {
     },
   });
   // Each scrape adds what was shed since the last one.
-  const seen = new Map<string, { evicted: number; refused: number }>();
+  const seen = new Map<string, PortFigures>();
+  const outcomes = ['evicted', 'refused', 'refusedFromAddress'] as const;
   new Counter({
     name: 'iso8583_gateway_connections_shed_total',
-    help: 'Connections a capped port of the gateway did not keep: evicted (closed to make room for a new one: idle, or its request not arrived whole) or refused (503: every one held was busy).',
+    help: 'Connections a capped port of the gateway did not keep: evicted (closed to make room for a new one: idle, or its request not arrived whole), refused (503: every one held was busy) or refusedFromAddress (503: every one its address held at its share was busy).',
     labelNames: ['port', 'outcome'],
     registers: [registry],
     collect() {
       for (const [port, now] of Object.entries(connectionFigures(caps))) {
-        const was = seen.get(port) ?? { evicted: 0, refused: 0 };
-        for (const outcome of ['evicted', 'refused'] as const) this.inc({ port, outcome }, Math.max(0, now[outcome] - was[outcome]));
-        seen.set(port, { evicted: now.evicted, refused: now.refused });
+        const was = seen.get(port);
+        for (const outcome of outcomes) this.inc({ port, outcome }, Math.max(0, now[outcome] - (was?.[outcome] ?? 0)));
+        seen.set(port, now);
       }
     },
   });

@@ -65,6 +65,7 @@ export function posEndpointOptions(config: GatewayConfig, parts: PosParts): Inbo
     lengthIncludesHeader: config.lengthIncludesHeader,
     headerBytes: config.clientHeaderBytes ?? config.headerBytes,
     maxConnections: config.maxConnections,
+    ...(config.maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: config.maxConnectionsPerAddress }),
     firstMessageTimeout: config.firstMessageTimeout,
     idleTimeout: config.idleTimeout,
     closeAfterReply: config.clientCloseAfterReply,

@@ -20,6 +20,7 @@ import { socketQueueHttp } from './socketqueue-http.js';
 import { lazySchemaCompilers } from './schema-compilers.js';
 import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests, capAnswers } from './request-deadline.js';
 import { shedLog } from './shed-log.js';
+import { capServerPipelining } from './pipeline-cap.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, capConnections } from './connection-cap.js';
 import type { ConnectionCap } from './connection-cap.js';
 import { requireToken } from '../console/access.js';
@@ -29,6 +30,7 @@ import type { ConsoleSessionOptions } from '../console/session.js';
 import { guardReporting } from '../console/guard-report.js';
 import type { SignInGuardOptions } from '../console/guard.js';
 import type { Logger } from 'pino';
+import { defaultPerAddress } from '@iso8583/inbound';
 
 /** What `GET /stats` and `GET /metrics` show. */
 export interface Monitoring {
@@ -80,6 +82,12 @@ export interface HttpAppOptions {
    * Default {@link DEFAULT_HTTP_MAX_CONNECTIONS} (1000).
    */
   maxConnections?: number;
+  /**
+   * Connections one address (IPv6: one /64) holds at once on the port (connection-cap.ts): at it, the address's own
+   * oldest without a request in progress is closed for its new one, else the new one is refused, 503
+   * `ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS`. Default: `maxConnections` less a tenth ({@link defaultPerAddress}).
+   */
+  maxConnectionsPerAddress?: number;
 }
 
 /**
@@ -180,6 +188,8 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
     frameworkErrors: badUrlAnswer(options.logger, refusal),
     ...(sq === undefined ? {} : { rewriteUrl: sq.rewriteUrl }),
   });
+  // One connection's pipelined requests reach the routes a few at a time, the others' served between (pipeline-cap.ts).
+  capServerPipelining(app.server);
   sq?.install(app);
   if (sq === undefined) answerNotFound(app);
   // A browser request from another site never reaches a route that changes state (the connector's cross-site.ts).
@@ -222,7 +232,9 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   const timeoutShape = answers === undefined ? undefined : (error: { code: string; message: string }) => failureBody(answers, error);
   boundRequests(app.server, longest > 0 ? longest : DEFAULT_REQUEST_DEADLINE, timeoutShape);
   // Every connection holds a file descriptor the POS listener, the upstream links and the journal share.
-  const connections = capConnections(app.server, options.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS, capAnswers(app.server, shedLog(options.logger, 'http')));
+  const max = options.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS;
+  const connections = capConnections(app.server, max, capAnswers(app.server, shedLog(options.logger, 'http')),
+    options.maxConnectionsPerAddress ?? defaultPerAddress(max));
   return {
     app,
     connections,

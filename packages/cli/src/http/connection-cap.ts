@@ -23,12 +23,17 @@
  * connection with any other route running (a payment at the bank) is never closed for a new one: when every
  * connection held has one, the new one is refused (`refuse`; closed by default).
  *
- * There is no per-address share of the cap: POS traffic often comes through one proxy or NAT address, which a share
- * would starve, and the drop above already takes away what a share would guard against (slots held by requests that
- * never finish arriving).
+ * One peer (an address; for IPv6 its /64: `peerKey` of @iso8583/inbound) holds at most `perAddress` of the
+ * connections: at that limit its new connection makes room among the peer's own connections only, by the same order
+ * (idle, answered, stream, arriving), and failing that is refused (`refuse` with `'address'`). Otherwise one client could hold
+ * every slot with requests at the bank, or with connections that each keep a route running (a stream, a slow
+ * upstream), and every other client would be refused for as long as it liked. The default share
+ * ({@link defaultPerAddress}: nine slots in ten) leaves room for POS traffic that comes through one proxy or NAT
+ * address, while the last tenth always stays for the others.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server, Socket } from 'node:net';
+import { defaultPerAddress, peerKey } from '@iso8583/inbound';
 
 /** The default cap of the HTTP port (`--http-max-connections`): 1000 connections. */
 export const DEFAULT_HTTP_MAX_CONNECTIONS = 1000;
@@ -47,51 +52,87 @@ export interface ConnectionCap {
   readonly evicted: number;
   /** New connections refused because every connection held was in the middle of a request. */
   readonly refused: number;
+  /** New connections refused because every connection their address held (at its share) was in the middle of a request. */
+  readonly refusedFromAddress: number;
 }
 
 /** How a capped listener answers the connections it does not keep; each must close the socket it is given. */
 export interface CapAnswers {
-  /** A new connection that finds every one held busy with a whole request; default: closed. */
-  readonly refuse?: (socket: Socket) => void;
+  /**
+   * A new connection that finds every one held busy with a whole request (`why` is `'cap'`), or every one its address
+   * holds at its share (`'address'`); default: closed.
+   */
+  readonly refuse?: (socket: Socket, why: 'cap' | 'address') => void;
   /** A connection dropped for a new one while its request was still arriving; default: closed. */
   readonly drop?: (socket: Socket) => void;
   /** Told after each refusal or drop (for a rate-limited log line); default: nothing. */
-  readonly onShed?: (what: 'refused' | 'evicted') => void;
+  readonly onShed?: (what: 'refused' | 'refusedFromAddress' | 'evicted') => void;
 }
 
+/** Each connection held, in the order accepted, with its requests in progress (and their answers). */
+type Held = Map<Socket, Map<IncomingMessage, ServerResponse>>;
+
 /**
- * Caps the connections `server` holds at `max` (at least 1). An HTTP server's requests are followed (its `request`
- * events), so that a connection is evicted only between requests, or while its request is still arriving; on any other
- * server every connection may be evicted. `answers` says how the connections not kept are answered.
+ * Caps the connections `server` holds at `max` (at least 1), and those of one peer at `perAddress` (default
+ * {@link defaultPerAddress} of `max`). An HTTP server's requests are followed (its `request` events), so that a
+ * connection is evicted only between requests, or while its request is still arriving; on any other server every
+ * connection may be evicted. `answers` says how the connections not kept are answered.
  */
-export function capConnections(server: Server, max: number, answers: CapAnswers = {}): ConnectionCap {
+export function capConnections(server: Server, max: number, answers: CapAnswers = {}, perAddress = defaultPerAddress(max)): ConnectionCap {
   const { refuse = (s: Socket) => s.destroy(), drop = release, onShed } = answers;
-  // Each connection held, in the order accepted, with its requests in progress (and their answers).
-  const held = new Map<Socket, Map<IncomingMessage, ServerResponse>>();
+  const held: Held = new Map();
+  /** The connections of each peer, oldest first (the same maps as in `held`); a peer holding none is not kept. */
+  const peers = new Map<string, Held>();
   let evicted = 0;
   let refused = 0;
-  server.on('connection', (socket: Socket) => {
-    if (held.size >= Math.max(1, max)) {
-      const idle = oldestIdle(held) ?? oldestWhere(held, answered) ?? oldestWhere(held, streamOnly);
-      const arriving = idle === undefined ? oldestArriving(held) : undefined;
-      if (idle === undefined && arriving === undefined) {
-        refused++;
-        refuse(socket);
-        onShed?.('refused');
-        return;
-      }
-      evicted++;
-      if (idle !== undefined) {
-        held.delete(idle);
-        release(idle);
-      } else {
-        held.delete(arriving!);
-        drop(arriving!);
-      }
-      onShed?.('evicted');
+  let refusedFromAddress = 0;
+  /** The peer key of each connection held. */
+  const keys = new WeakMap<Socket, string>();
+  /** Makes room among `among` (oldest first): `false` when none can give way. */
+  const makeRoom = (among: Held): boolean => {
+    const idle = oldestIdle(among) ?? oldestWhere(among, answered) ?? oldestWhere(among, streamOnly);
+    const arriving = idle === undefined ? oldestArriving(among) : undefined;
+    if (idle === undefined && arriving === undefined) return false;
+    evicted++;
+    if (idle !== undefined) {
+      forget(idle);
+      release(idle);
+    } else {
+      forget(arriving!);
+      drop(arriving!);
     }
-    held.set(socket, new Map());
-    socket.once('close', () => held.delete(socket));
+    onShed?.('evicted');
+    return true;
+  };
+  const forget = (socket: Socket): void => {
+    held.delete(socket);
+    const key = keys.get(socket);
+    const mine = key === undefined ? undefined : peers.get(key);
+    mine?.delete(socket);
+    if (key !== undefined && mine?.size === 0) peers.delete(key);
+  };
+  server.on('connection', (socket: Socket) => {
+    const key = peerKey(socket.remoteAddress ?? '');
+    const mine = peers.get(key);
+    // A share of every connection or more is no limit of its own: the refusal is then the port's (`max`).
+    if (mine !== undefined && perAddress < max && mine.size >= Math.max(1, perAddress) && !makeRoom(mine)) {
+      refusedFromAddress++;
+      refuse(socket, 'address');
+      onShed?.('refusedFromAddress');
+      return;
+    }
+    if (held.size >= Math.max(1, max) && !makeRoom(held)) {
+      refused++;
+      refuse(socket, 'cap');
+      onShed?.('refused');
+      return;
+    }
+    const requests = new Map<IncomingMessage, ServerResponse>();
+    held.set(socket, requests);
+    keys.set(socket, key);
+    if (!peers.has(key)) peers.set(key, new Map());
+    peers.get(key)!.set(socket, requests);
+    socket.once('close', () => forget(socket));
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const requests = held.get(req.socket);
@@ -110,6 +151,9 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     get refused() {
       return refused;
     },
+    get refusedFromAddress() {
+      return refusedFromAddress;
+    },
   };
 }
 
@@ -123,7 +167,7 @@ export function release(socket: Socket): void {
 }
 
 /** The first (oldest) connection of `held` with no request in progress. */
-function oldestIdle(held: Map<Socket, Map<IncomingMessage, ServerResponse>>): Socket | undefined {
+function oldestIdle(held: Held): Socket | undefined {
   for (const [socket, requests] of held) if (requests.size === 0) return socket;
   return undefined;
 }
@@ -160,7 +204,7 @@ function streamOnly(requests: Map<IncomingMessage, ServerResponse>): boolean {
 }
 
 /** The first (oldest) connection of `held` with requests in progress that are `closable`. */
-function oldestWhere(held: Map<Socket, Map<IncomingMessage, ServerResponse>>, closable: (requests: Map<IncomingMessage, ServerResponse>) => boolean): Socket | undefined {
+function oldestWhere(held: Held, closable: (requests: Map<IncomingMessage, ServerResponse>) => boolean): Socket | undefined {
   for (const [socket, requests] of held) if (requests.size > 0 && closable(requests)) return socket;
   return undefined;
 }
@@ -180,7 +224,7 @@ function running(req: IncomingMessage, res: ServerResponse): boolean {
  * answered in any part (a hook's early answer is left to end on its own), with no route running for another request
  * of the connection (pipelined behind one at the bank: closing it would cut that answer).
  */
-function oldestArriving(held: Map<Socket, Map<IncomingMessage, ServerResponse>>): Socket | undefined {
+function oldestArriving(held: Held): Socket | undefined {
   for (const [socket, requests] of held) {
     const all = [...requests];
     if (all.some(([req, res]) => running(req, res))) continue;

@@ -105,13 +105,16 @@ function answer(socket: Socket, status: number, body: string): void {
 }
 
 /**
- * The answer of `capConnections` (connection-cap.ts) to a new connection of `server` that finds every connection held mid-request:
- * 503 `ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS` in the port's refusal shape ({@link boundRequests}), then closed.
+ * The answer of `capConnections` (connection-cap.ts) to a new connection of `server` that finds every connection held
+ * mid-request (503 `ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS`), or every one its address holds at its share (503
+ * `ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS`), in the port's refusal shape ({@link boundRequests}), then closed.
  */
-export function refuseConnection(server: Server): (socket: Socket) => void {
-  return (socket) => {
+export function refuseConnection(server: Server): (socket: Socket, why: 'cap' | 'address') => void {
+  return (socket, why) => {
     const shape = shapes.get(server) ?? plainTimeout;
-    const e = consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS', 'this port holds its most connections, each in the middle of a request: try again');
+    const e = why === 'cap'
+      ? consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS', 'this port holds its most connections, each in the middle of a request: try again')
+      : consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS', 'this port holds the most connections one address may hold, each in the middle of a request: try again');
     // Written at once: a client sending its request meanwhile may see a reset rather than this answer.
     socket.on('error', () => undefined);
     answer(socket, 503, JSON.stringify(shape({ code: e.code, message: e.message })));

@@ -10,6 +10,8 @@ export interface ClientOptions {
   framing?: FramingOptions;
   dialect?: string;
   tls?: ConnectionOptions;
+  /** The local address to connect from (another loopback address, `127.0.0.2`, is another peer). Default: the system's. */
+  localAddress?: string;
 }
 
 export interface Reply {
@@ -47,9 +49,10 @@ export class TestClient {
 
   static connect(port: number, options: ClientOptions = {}): Promise<TestClient> {
     return new Promise((resolve, reject) => {
+      const from = options.localAddress === undefined ? {} : { localAddress: options.localAddress };
       const socket = options.tls === undefined
-        ? tcpConnect({ host: '127.0.0.1', port })
-        : tlsConnect({ host: '127.0.0.1', port, ...options.tls });
+        ? tcpConnect({ host: '127.0.0.1', port, ...from })
+        : tlsConnect({ host: '127.0.0.1', port, ...from, ...options.tls });
       const ready = options.tls === undefined ? 'connect' : 'secureConnect';
       socket.once(ready, () => {
         socket.off('error', reject);

@@ -26,10 +26,10 @@ export function gate<T = void>(): Gate<T> {
   };
 }
 
-/** A plain TCP socket to the endpoint that sends nothing (and ignores its errors). */
-export function rawConnect(port: number): Promise<Socket> {
+/** A plain TCP socket to the endpoint that sends nothing (and ignores its errors), from `localAddress` if given. */
+export function rawConnect(port: number, localAddress?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
+    const socket = connect({ host: '127.0.0.1', port, ...(localAddress === undefined ? {} : { localAddress }) }, () => {
       socket.off('error', reject);
       socket.on('error', () => undefined);
       resolve(socket);

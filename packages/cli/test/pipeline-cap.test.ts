@@ -1,0 +1,58 @@
+/**
+ * The bound on pipelined requests (src/http/pipeline-cap.ts) on a real Node HTTP server and real sockets: a connection
+ * that writes thousands of requests at once has at most MAX_PIPELINED of them at the routes; another connection is
+ * answered meanwhile; every pipelined request is still answered, in order, once the routes let them go.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rawHttp, readUntil, within } from '@iso8583/test-support';
+import { MAX_PIPELINED, capServerPipelining } from '../src/http/pipeline-cap.js';
+
+const DEADLINE = 20_000;
+const FLOOD = 5_000;
+
+test('a connection pipelining 5,000 requests has at most MAX_PIPELINED at the routes; another client is answered meanwhile; all are answered in order', async () => {
+  let release: () => void = () => undefined;
+  const bank = new Promise<void>((resolve) => (release = resolve));
+  let entered = 0;
+  let firstEntered: () => void = () => undefined;
+  const floodAtRoutes = new Promise<void>((resolve) => (firstEntered = resolve));
+  const server = createServer((req, res) => {
+    req.resume();
+    if (req.url === '/quick') {
+      res.end('quick');
+      return;
+    }
+    // A flood request: held at its route (a payment at the bank) until the test lets them all go.
+    if (++entered === 1) firstEntered();
+    const n = req.url!.slice(1);
+    void bank.then(() => res.end(`#${n};`));
+  });
+  capServerPipelining(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const flood = rawHttp(port);
+  const other = rawHttp(port);
+  try {
+    const requests = Array.from({ length: FLOOD }, (_, i) => `GET /${i} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`).join('');
+    flood.socket.write(requests);
+    await within(floodAtRoutes, DEADLINE, 'no flood request reached its route');
+    other.socket.write('GET /quick HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await within(readUntil(other, /^HTTP\/1\.1 200 [\s\S]*quick/), DEADLINE, 'the other client was not answered while the flood waited');
+    assert.ok(entered <= MAX_PIPELINED, `${entered} requests of one connection at the routes at once (at most ${MAX_PIPELINED})`);
+    assert.equal(flood.text(), '', 'nothing answered to the flood yet');
+    release();
+    await within(readUntil(flood, new RegExp(`#${FLOOD - 1};`)), DEADLINE, 'the last pipelined request was not answered');
+    const order = [...flood.text().matchAll(/#(\d+);/g)].map((m) => Number(m[1]));
+    assert.equal(order.length, FLOOD);
+    assert.ok(order.every((n, i) => n === i), 'the answers came out of order');
+  } finally {
+    release();
+    flood.socket.destroy();
+    other.socket.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
