@@ -18,7 +18,7 @@ import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listenError } from '../args.js';
-import { logStopped, waitForSaf } from '../drain.js';
+import { abortConnectors, logStopped, waitForSaf } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import { readHttpToken } from '../console/access.js';
 import { httpUndelivered, undeliveredApproval } from './late-approval.js';
@@ -289,19 +289,23 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     aborting ??= (async () => {
       http.stopKeepAlive();
       clearTimeout(expiryTimer);
-      logger.warn({ reversalsPending: connector.stats().reversalsPending }, 'gateway aborting: work in flight dropped, reversals kept in the journal');
-      app.server.closeAllConnections();
-      metricsApp?.server.closeAllConnections();
-      // A close already under way keeps its deadline (close is idempotent); destroying the link fails every request
-      // in flight at once, so each POS client gets its answer (91) and its connection ends.
-      void endpoint.close({ deadline: 0 }).catch(() => undefined);
-      void app.close().catch(() => undefined);
-      void metricsApp?.close().catch(() => undefined);
-      void statsPort?.close();
-      await Promise.all(everyConnector.map((c) => c.destroy().catch(() => undefined)));
-      await retention?.close();
-      // What the SAF queues still hold once destroyed (their figures stay), and where: the next start sends it.
-      logStopped(logger, 'gateway', everyConnector, { verb: 'aborted', kept });
+      // The first line at once, the last once the links are destroyed or after ABORT_LINE_WAIT (drain.ts): it reaches
+      // the log within the signal handler's grace, a destroy that hangs (a store out of reach) or not.
+      await abortConnectors(logger, 'gateway', everyConnector, {
+        kept,
+        closeListeners: () => {
+          app.server.closeAllConnections();
+          metricsApp?.server.closeAllConnections();
+          // A close already under way keeps its deadline (close is idempotent); destroying the link fails every request
+          // in flight at once, so each POS client gets its answer (91) and its connection ends.
+          void endpoint.close({ deadline: 0 }).catch(() => undefined);
+          void app.close().catch(() => undefined);
+          void metricsApp?.close().catch(() => undefined);
+          void statsPort?.close();
+        },
+        // Every connector has recorded its last outcome: the log is flushed and released.
+        afterDestroy: async () => retention?.close(),
+      });
       markAborted();
     })();
     return aborting;
@@ -324,7 +328,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     const orderly = Promise.all([posClosed, app.close(), metricsApp?.close(), statsPort?.close(), othersClosed]).then(() => 'done' as const);
     const outcome = await Promise.race([orderly, expired, aborted]);
     clearTimeout(expiryTimer);
-    if (outcome === 'aborted') return;
+    // An abort tells the end itself (its own last line): the stop does not add a second one.
+    if (outcome === 'aborted' || aborting !== undefined) return;
     if (outcome === 'expired') {
       logger.warn('gateway shutdown deadline passed: aborting what is left');
       app.server.closeAllConnections();
