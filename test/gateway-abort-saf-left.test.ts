@@ -50,6 +50,13 @@ test('an aborted stop logs the SAF entries left (reversals, advices), the revers
   assert.equal(aborted.kept, journal);
   assert.equal(aborted.msg, 'gateway aborted with SAF entries left in the journal: the next start sends them');
   assert.equal(aborted.level, 40);
+  // One story: the abort's first line (written at once, before anything that may hang), then its last; no graceful
+  // stop's line after it.
+  const log = first.process.stderr();
+  assert.equal(logLine(log, 'gateway aborting').msg, 'gateway aborting: work in flight dropped, SAF entries kept in the journal');
+  assert.ok(log.indexOf('"msg":"gateway aborting') < log.indexOf('"msg":"gateway aborted'), 'aborting, then aborted');
+  assert.equal(aborted.closing, undefined, 'written once the link was destroyed');
+  assert.doesNotMatch(log, /"msg":"gateway stopped/, 'one end line: the abort\'s');
 
   // What the line promised: the entries are in the journal, and the next start sends them (repeats).
   answering = true;

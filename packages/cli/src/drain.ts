@@ -25,6 +25,11 @@ export interface StopEnd {
   /** `stopped` (a graceful stop, its deadline reached included) or `aborted` (a second stop signal). Default: `stopped`. */
   verb?: 'stopped' | 'aborted';
   /**
+   * An abort whose connectors were not all destroyed yet when its line was written ({@link abortConnectors}): said as
+   * `"closing": true`. Default `false`.
+   */
+  closing?: boolean;
+  /**
    * Where the entries left are kept (the journal folder(s), or `the --store database`: never its URL, which may hold a
    * password), said as `kept`. Default: not said.
    */
@@ -63,6 +68,7 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
     ...(notDurable > 0 ? { notDurable } : {}),
     ...(unrecorded > 0 ? { unrecorded } : {}),
     ...(end.kept === undefined ? {} : { kept: end.kept }),
+    ...(end.closing === true ? { closing: true } : {}),
   };
   if (parts.length === 0) logger.info(line, `${what} ${verb}`);
   else logger[notDurable > 0 ? 'error' : 'warn'](line, `${what} ${verb} with ${parts.join('; ')}`);
@@ -140,4 +146,45 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
     };
     clientsDone.then(settled, settled);
   });
+}
+
+/**
+ * Longest wait (ms) of an abort for its connectors' destroy before its last line is written with the figures as they
+ * stand: well inside the grace the signal handler gives an abort (signals.ts, 1 s), so that the line always reaches
+ * the log before the process exits.
+ */
+export const ABORT_LINE_WAIT = 500;
+
+/** What {@link abortConnectors} does besides destroying the connectors. */
+export interface AbortSteps {
+  /** Closes the listeners and client connections, at once (called after the first line). Default: nothing. */
+  closeListeners?: () => void;
+  /** Runs once every connector is destroyed (the transaction log's close), before the last line when in time. Default: nothing. */
+  afterDestroy?: () => Promise<unknown>;
+  /** Where the SAF entries left are kept ({@link StopEnd.kept}). Default: not said. */
+  kept?: string;
+}
+
+/**
+ * The abort of `iso8583 gateway` and `iso8583 run` (a second stop signal), one story in two lines: `warn` `"<what>
+ * aborting: work in flight dropped, SAF entries kept in the journal"` at once (the moment the abort began, written
+ * before anything that may hang), then the connectors destroyed (every request in flight fails; what the journals
+ * hold stays there), and the end line {@link logStopped} with `verb: 'aborted'` (`safLeft`, `reversalsPending`,
+ * `kept`; no card data) once they are, or after {@link ABORT_LINE_WAIT} ms with the figures as they stand and
+ * `"closing": true` (a store that hangs, say): the process exits with the destroy still under way. Resolves once the
+ * end line is written.
+ */
+export async function abortConnectors(logger: Logger, what: string, connectors: readonly Connector[], steps: AbortSteps = {}): Promise<void> {
+  logger.warn(`${what} aborting: work in flight dropped, SAF entries kept in the journal`);
+  steps.closeListeners?.();
+  const destroyed = Promise.all(connectors.map((c) => c.destroy().catch(() => undefined)))
+    .then(() => steps.afterDestroy?.())
+    .then(() => true as const, () => true as const);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ABORT_LINE_WAIT);
+  });
+  const done = await Promise.race([destroyed, late]);
+  clearTimeout(timer);
+  logStopped(logger, what, connectors, { verb: 'aborted', ...(steps.kept === undefined ? {} : { kept: steps.kept }), ...(done ? {} : { closing: true }) });
 }

@@ -116,9 +116,7 @@ async function runUntilStopped(name: string, running: RunningFlow, log: Reopenab
   // The stop signals are handled before the ready lines go out (a stop sent on reading them is never lost).
   const stopped = handleSignals(
     () => running.close(),
-    () => {
-      for (const c of Object.values(running.connectors)) void c.destroy();
-    },
+    () => running.abort(),
     () => {
       log.reopen();
       running.resetStats();
@@ -131,7 +129,7 @@ async function runUntilStopped(name: string, running: RunningFlow, log: Reopenab
   if (running.http !== undefined) process.stdout.write(`http listening on ${hostPort(running.http)}\n`);
   process.stdout.write(`flow ${name} ready\n`);
   const code = await stopped;
-  process.stdout.write(`flow ${name} stopped\n`);
+  process.stdout.write(code === 0 ? `flow ${name} stopped\n` : `flow ${name} aborted\n`);
   log.flush();
   return code;
 }

@@ -18,7 +18,7 @@ import { assembleHttp } from '../http/app.js';
 import { warnOpenHttp } from '../http/open-warning.js';
 import type { OpenHttpSource } from '../http/open-warning.js';
 import { listenError } from '../args.js';
-import { logStopped, waitForSaf } from '../drain.js';
+import { abortConnectors, logStopped, waitForSaf } from '../drain.js';
 import { ResettableStats } from '../stats.js';
 import { createTracer } from '../trace.js';
 import type { MessageTracer } from '../trace.js';
@@ -77,6 +77,13 @@ export interface RunningFlow {
   resetStats(): void;
   /** Stops accepting, lets in-flight work and pending reversals finish (up to `deadline` ms), closes. Idempotent. */
   close(deadline?: number): Promise<void>;
+  /**
+   * Aborts at once (a second stop signal): the listeners and connections closed, the connectors destroyed; requests
+   * in flight get no answer, the SAF entries stay in the journals for the next start. Logs `flow NAME aborting ...`,
+   * then `flow NAME aborted ...` with what the SAF queues still hold and where (drain.ts `abortConnectors`). Safe to
+   * call twice, and during `close()`.
+   */
+  abort(): Promise<void>;
 }
 
 /**
@@ -326,9 +333,29 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       clearTimeout(timer);
       if (outcome === 'expired') app.server.closeAllConnections();
       if (outcome === 'expired') await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
-      logStopped(logger, `flow ${flow.name}`, Object.values(connectors));
+      // An abort tells the end itself (its own last line): the stop does not add a second one.
+      if (aborting === undefined) logStopped(logger, `flow ${flow.name}`, Object.values(connectors));
     })();
     return closing;
+  };
+  // Where the SAF entries an abort leaves are kept: each connector's journal folder (loadFlow placed every one).
+  const kept = [...new Set(Object.values(flow.connectors).flatMap((o) => {
+    const { reversal, saf } = o as { reversal?: { journalDir?: unknown }; saf?: { journalDir?: unknown } };
+    const dir = saf?.journalDir ?? reversal?.journalDir;
+    return typeof dir === 'string' ? [dir] : [];
+  }))].join(', ');
+  let aborting: Promise<void> | undefined;
+  const abort = (): Promise<void> => {
+    aborting ??= abortConnectors(logger, `flow ${flow.name}`, Object.values(connectors), {
+      ...(kept === '' ? {} : { kept }),
+      closeListeners: () => {
+        assembled.stopKeepAlive();
+        app.server.closeAllConnections();
+        for (const e of Object.values(endpoints)) void e.close({ deadline: 0 }).catch(() => undefined);
+        void app.close().catch(() => undefined);
+      },
+    });
+    return aborting;
   };
 
   return {
@@ -341,5 +368,6 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     stats: () => statsBody(),
     resetStats: () => stats.reset(),
     close,
+    abort,
   };
 }

@@ -18,7 +18,7 @@ import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listenError } from '../args.js';
-import { logStopped, waitForSaf } from '../drain.js';
+import { abortConnectors, logStopped, waitForSaf } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import { readHttpToken } from '../console/access.js';
 import { httpUndelivered, undeliveredApproval } from './late-approval.js';
@@ -30,6 +30,7 @@ import { startStatsPort } from './stats-port.js';
 import { countConnections } from './connection-metrics.js';
 import type { PortCaps } from './connection-metrics.js';
 import { keepTransactions } from './transaction-retention.js';
+import type { TransactionRetention } from './transaction-retention.js';
 import { createTracer } from '../trace.js';
 import type { StatsPort } from './stats-port.js';
 import { gatewayStats } from './gateway-stats.js';
@@ -161,8 +162,28 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const caps: PortCaps = { http: http.connections };
   countConnections(registry, caps);
   const connector = http.connectors.upstream as Connector;
-  // Opened by the first connector once its journal is (a journal in use is the error a second gateway reports).
-  const retention = transactions === undefined ? undefined : await keepTransactions(transactions, config.transactionRetention, logger);
+  let created: InboundEndpoint | undefined;
+  let metricsApp: FastifyInstance | undefined;
+  let statsPort: StatsPort | undefined;
+  let retention: TransactionRetention | undefined;
+  // A start that fails part way (a later upstream's journal in use, a port in use) releases what it took, in reverse
+  // order, so that the process exits with the error: the listeners, then every upstream link, the last started first
+  // (destroyed: none has accepted a request; what its journal holds, a reversal pending included, stays there for the
+  // next start), then the HTTP app, then the transaction log (flushed and released).
+  const undoStart = async (): Promise<void> => {
+    await Promise.allSettled([statsPort?.close(), metricsApp?.close(), created?.close({ deadline: 0 })]);
+    for (const c of [...others].reverse()) await c.destroy().catch(() => undefined);
+    await connector.destroy().catch(() => undefined);
+    await app.close().catch(() => undefined);
+    await retention?.close();
+  };
+  try {
+    // Opened by the first connector once its journal is (a journal in use is the error a second gateway reports).
+    retention = transactions === undefined ? undefined : await keepTransactions(transactions, config.transactionRetention, logger);
+  } catch (err) {
+    await undoStart();
+    throw err;
+  }
   group =
     named === undefined
       ? undefined
@@ -179,8 +200,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   try {
     await Promise.all(others.map((c) => c.started()));
   } catch (err) {
-    await Promise.allSettled([...others.map((c) => c.close()), app.close()]);
-    await retention?.close();
+    await undoStart();
     throw err;
   }
   for (const c of others) c.connect().catch(() => undefined);
@@ -217,10 +237,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     logger,
     registry,
   });
-  let created: InboundEndpoint | undefined;
   const addresses = {} as GatewayAddresses;
-  let metricsApp: FastifyInstance | undefined;
-  let statsPort: StatsPort | undefined;
   try {
     created = createInboundEndpoint(posOptions);
     addresses.pos = await listening('--listen', config.bind, config.listen, () => (created as InboundEndpoint).start());
@@ -241,9 +258,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       caps.statsPort = statsPort.connections;
     }
   } catch (err) {
-    // A port in use, say: undo what started, so that the process can exit with the error.
-    await Promise.allSettled([created?.close({ deadline: 0 }), metricsApp?.close(), statsPort?.close(), app.close()]);
-    await retention?.close();
+    // A port in use, say: every upstream link is up by now (the other upstreams' too), and is let go with the rest.
+    await undoStart();
     throw err;
   }
   const endpoint: InboundEndpoint = created;
@@ -273,19 +289,23 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     aborting ??= (async () => {
       http.stopKeepAlive();
       clearTimeout(expiryTimer);
-      logger.warn({ reversalsPending: connector.stats().reversalsPending }, 'gateway aborting: work in flight dropped, reversals kept in the journal');
-      app.server.closeAllConnections();
-      metricsApp?.server.closeAllConnections();
-      // A close already under way keeps its deadline (close is idempotent); destroying the link fails every request
-      // in flight at once, so each POS client gets its answer (91) and its connection ends.
-      void endpoint.close({ deadline: 0 }).catch(() => undefined);
-      void app.close().catch(() => undefined);
-      void metricsApp?.close().catch(() => undefined);
-      void statsPort?.close();
-      await Promise.all(everyConnector.map((c) => c.destroy().catch(() => undefined)));
-      await retention?.close();
-      // What the SAF queues still hold once destroyed (their figures stay), and where: the next start sends it.
-      logStopped(logger, 'gateway', everyConnector, { verb: 'aborted', kept });
+      // The first line at once, the last once the links are destroyed or after ABORT_LINE_WAIT (drain.ts): it reaches
+      // the log within the signal handler's grace, a destroy that hangs (a store out of reach) or not.
+      await abortConnectors(logger, 'gateway', everyConnector, {
+        kept,
+        closeListeners: () => {
+          app.server.closeAllConnections();
+          metricsApp?.server.closeAllConnections();
+          // A close already under way keeps its deadline (close is idempotent); destroying the link fails every request
+          // in flight at once, so each POS client gets its answer (91) and its connection ends.
+          void endpoint.close({ deadline: 0 }).catch(() => undefined);
+          void app.close().catch(() => undefined);
+          void metricsApp?.close().catch(() => undefined);
+          void statsPort?.close();
+        },
+        // Every connector has recorded its last outcome: the log is flushed and released.
+        afterDestroy: async () => retention?.close(),
+      });
       markAborted();
     })();
     return aborting;
@@ -308,7 +328,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     const orderly = Promise.all([posClosed, app.close(), metricsApp?.close(), statsPort?.close(), othersClosed]).then(() => 'done' as const);
     const outcome = await Promise.race([orderly, expired, aborted]);
     clearTimeout(expiryTimer);
-    if (outcome === 'aborted') return;
+    // An abort tells the end itself (its own last line): the stop does not add a second one.
+    if (outcome === 'aborted' || aborting !== undefined) return;
     if (outcome === 'expired') {
       logger.warn('gateway shutdown deadline passed: aborting what is left');
       app.server.closeAllConnections();
