@@ -34,6 +34,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { defaultPerAddress, peerKey } from '@iso8583/inbound';
+import { heldBack } from './pipeline-cap.js';
 
 /** The default cap of the HTTP port (`--http-max-connections`): 1000 connections. */
 export const DEFAULT_HTTP_MAX_CONNECTIONS = 1000;
@@ -187,20 +188,21 @@ export function markStream(res: ServerResponse): void {
 /**
  * Requests whose every answer is made whole (`res.end()` called, the route done) and waits only for the peer to read
  * it: a response is in progress until its last byte is handed to the system, which a peer that reads nothing puts off
- * for ever.
+ * for ever. A request pipelined behind them and held back from the routes ({@link heldBack}: its turn comes when an
+ * earlier answer is written, which the peer puts off too) has had no route run either.
  */
 function answered(requests: Map<IncomingMessage, ServerResponse>): boolean {
-  return [...requests.values()].every((res) => res.writableEnded);
+  return [...requests.values()].every((res) => res.writableEnded || heldBack(res));
 }
 
 /**
- * Requests with a stream (see {@link markStream}) and otherwise only answers made whole or requests still arriving (no
- * route has run for them): closing their connection cuts no payment. A request pipelined behind a stream never gets
+ * Requests with a stream (see {@link markStream}) and otherwise only answers made whole, requests held back or requests
+ * still arriving (no route has run for them): closing their connection cuts no payment. A request pipelined behind a stream never gets
  * its answer written anyway.
  */
 function streamOnly(requests: Map<IncomingMessage, ServerResponse>): boolean {
   const all = [...requests];
-  return all.some(([, res]) => streams.has(res)) && all.every(([req, res]) => res.writableEnded || streams.has(res) || arriving(req, res));
+  return all.some(([, res]) => streams.has(res)) && all.every(([req, res]) => res.writableEnded || heldBack(res) || streams.has(res) || arriving(req, res));
 }
 
 /** The first (oldest) connection of `held` with requests in progress that are `closable`. */

@@ -17,6 +17,17 @@ import type { Socket } from 'node:net';
 /** Requests of one connection handed to the application at once, not yet answered: 32. */
 export const MAX_PIPELINED = 32;
 
+/** The answers of requests parsed and waiting for their turn: no route has run for them yet. */
+const queued = new WeakSet<ServerResponse>();
+
+/**
+ * Whether `res` answers a request this bound holds back (parsed, waiting for an earlier one of its connection to be
+ * answered): no route has run for it, so closing its connection cuts no payment (the connection cap's judgement).
+ */
+export function heldBack(res: ServerResponse): boolean {
+  return queued.has(res);
+}
+
 /** The requests of one connection. */
 interface Line {
   /** Handed to the application, not answered yet. */
@@ -48,6 +59,7 @@ export function capPipelining(
     line.scheduled = false;
     while (line.running < max && line.waiting.length > 0) {
       const [req, res] = line.waiting.shift()!;
+      queued.delete(res);
       if (socket.destroyed) continue; // the connection went: the rest have no one to answer
       run(line, socket, req, res);
     }
@@ -70,6 +82,7 @@ export function capPipelining(
       return;
     }
     line.waiting.push([req, res]);
+    queued.add(res);
     if (!line.paused) {
       line.paused = true;
       pauseReading(socket);
