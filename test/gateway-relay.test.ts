@@ -28,17 +28,25 @@ function lowerBitmap(image: Buffer): Buffer {
   return out;
 }
 
-/** Frames received on a socket, as received (copies), handed out in order. */
+/**
+ * Frames received on a socket, as received (copies), handed out in order. Once the socket has closed, a wait for a
+ * frame that has not come fails at once (the bank's loop ends with its connection, not 20 s later).
+ */
 class Frames {
   private readonly got: Buffer[] = [];
-  private readonly waiting: ((b: Buffer) => void)[] = [];
+  private readonly waiting: { resolve: (b: Buffer) => void; reject: (e: Error) => void }[] = [];
+  private closed = false;
   constructor(readonly socket: Socket) {
     socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.closed = true;
+      for (const w of this.waiting.splice(0)) w.reject(new Error('the connection closed'));
+    });
     const stream: MessageStream = new MessageStream(socket, { framing: FRAMING }, {
       frame: (f) => {
         const copy = Buffer.from(f.payload);
         const w = this.waiting.shift();
-        if (w !== undefined) w(copy);
+        if (w !== undefined) w.resolve(copy);
         else this.got.push(copy);
       },
     });
@@ -47,7 +55,8 @@ class Frames {
   next(what: string): Promise<Buffer> {
     const b = this.got.shift();
     if (b !== undefined) return Promise.resolve(b);
-    return within(new Promise<Buffer>((resolve) => this.waiting.push(resolve)), 20_000, what);
+    if (this.closed) return Promise.reject(new Error(`${what}: the connection closed`));
+    return within(new Promise<Buffer>((resolve, reject) => this.waiting.push({ resolve, reject })), 20_000, what);
   }
 }
 

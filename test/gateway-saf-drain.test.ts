@@ -99,7 +99,9 @@ describe('iso8583 gateway: SIGTERM drains the SAF queue', () => {
       '--request-timeout', '60000',
       // An hour before an entry's first attempt, far past the deadline: only the stop sends an entry early.
       '--saf-initial-delay', '3600000',
-      '--saf-retry-interval', '5000',
+      // The advice's attempt the drop ends is repeated after this interval (the stop sends at once only what waits
+      // when it begins): short, so that the stop is not kept waiting for it.
+      '--saf-retry-interval', '300',
       '--shutdown-deadline', '20000',
       '--log-level', 'info',
     ]);

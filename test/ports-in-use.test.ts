@@ -1,6 +1,7 @@
 /**
  * A listening port that is already taken: every command that listens stops at once with ISO8583_ERR_CLI_LISTEN naming
- * its flag, exits non-zero, and leaves nothing behind (no listener of its own, no journal folder).
+ * its flag, exits non-zero, and leaves nothing behind (no listener of its own, no journal folder). The commands share
+ * nothing but the taken port, so they run side by side.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@iso8583/test-support';
-import { exitWithin, startCli, startSimulator, stopAll } from './helpers/cli.js';
+import { exitWithin, startCli, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-ports-'));
 let taken: Server;
@@ -37,7 +38,7 @@ async function refused(args: string[], flag: string, env: NodeJS.ProcessEnv = {}
   return p.stdout();
 }
 
-describe('a port in use', () => {
+describe('a port in use', { concurrency: true }, () => {
   test('iso8583 demo --http: coded error, exit 1, its bank stopped and no /tmp/iso8583-demo-* folder left', async () => {
     const tmp = mkdtempSync(join(work, 'tmp-'));
     const stdout = await refused(['demo', '--once', '--http', String(port)], '--http', { TMPDIR: tmp });
@@ -52,12 +53,13 @@ describe('a port in use', () => {
   });
 
   test('iso8583 gateway --listen, --http and --metrics: each a coded error naming the flag', async () => {
-    const bank = await startSimulator();
-    const common = ['gateway', '--upstream', `${bank.host}:${bank.port}`, '--reversal-journal', join(work, 'journal'), '--log-level', 'silent'];
-    await refused([...common, '--listen', String(port), '--http', '0'], '--listen');
-    await refused([...common, '--listen', '0', '--http', String(port)], '--http');
-    await refused([...common, '--listen', '0', '--http', '0', '--metrics', String(port)], '--metrics');
-    bank.process.kill();
+    // The upstream: the taken port's listener, which accepts connections (the refusal is the listen, not the bank).
+    const common = ['gateway', '--upstream', `127.0.0.1:${port}`, '--log-level', 'silent'];
+    await Promise.all([
+      refused([...common, '--reversal-journal', join(work, 'journal-listen'), '--listen', String(port), '--http', '0'], '--listen'),
+      refused([...common, '--reversal-journal', join(work, 'journal-http'), '--listen', '0', '--http', String(port)], '--http'),
+      refused([...common, '--reversal-journal', join(work, 'journal-metrics'), '--listen', '0', '--http', '0', '--metrics', String(port)], '--metrics'),
+    ]);
   });
 
   test('iso8583 run: an inbound endpoint or the HTTP port in use is a coded error naming its path in the flow file', async () => {

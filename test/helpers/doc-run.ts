@@ -16,14 +16,21 @@ import { BIN, killOnExit, startSimulator, stopAll } from './cli.js';
 import { subcommandOf } from './doc-samples.js';
 import type { DocCommand } from './doc-samples.js';
 
+/** A port a command line names: a port flag, a `*_PORT=` variable or `127.0.0.1:N` (group 1 before it, group 2 the port). */
+const PORT_PATTERN = /(--(?:port|listen|http|metrics|stats-port|listenPort|listenHttpPort|statServerPort)[ =]|[A-Z]+_PORT=|(?:127\.0\.0\.1|localhost):)(\d{2,5})\b/g;
+
 /** What {@link docRun} gives a test file. */
 export interface DocRun {
   /** The repository's root. */
   root: string;
   /** The work folder (removed when the file ends): `capture.bin`, the gateway's default state folder. */
   work: string;
-  /** Runs the command lines of one block, in order, with its marks, in `cwd`. */
-  runBlock(commands: DocCommand[], marks: string[], cwd: string): Promise<void>;
+  /**
+   * Runs the command lines of one block, in order, with its marks, in `cwd`. A background line (`... &`) in `later`
+   * (a later block of the file starts it too) stays up for that block, which takes it over: its port, its process, and
+   * at the last block that names it, its stop with exit 0.
+   */
+  runBlock(commands: DocCommand[], marks: string[], cwd: string, later?: ReadonlySet<string>): Promise<void>;
 }
 
 /** Sets up the work folder for the calling test file (removed at its end) and returns how to run blocks there. */
@@ -44,6 +51,17 @@ export function docRun(): DocRun {
   const LIMIT_MS = 30_000;
   /** The simulator of the blocks marked `needs host`, started by the first of them and shared by the others. */
   let host: ReturnType<typeof startSimulator> | undefined;
+  /**
+   * Background lines an earlier block left up for a later one that starts the same line (by folder and documented
+   * text): the server and the free ports its documented ones became.
+   */
+  const kept = new Map<string, { s: Awaited<ReturnType<typeof startServer>>; text: string; ports: Map<string, number> }>();
+  /**
+   * The server lines (not in the background) already run to their ready line and stopped with exit 0, by folder,
+   * marks, documented text and the kept servers they ran with: the same line again (README.md and docs/console.md
+   * start the same gateway in front of the same simulator) checks nothing new and is not started twice.
+   */
+  const ranServers = new Set<string>();
 
   before(() => {
     mkdirSync(binDir, { recursive: true });
@@ -69,14 +87,13 @@ export function docRun(): DocRun {
   async function portMap(commands: DocCommand[]): Promise<Map<string, number>> {
     const map = new Map<string, number>();
     const text = commands.map((c) => c.text).join('\n');
-    const found = text.matchAll(/(?:--(?:port|listen|http|metrics|stats-port|listenPort|listenHttpPort|statServerPort)[ =]|[A-Z]+_PORT=|(?:127\.0\.0\.1|localhost):)(\d{2,5})\b/g);
-    for (const m of found) if (!map.has(m[1] as string) && m[1] !== '0') map.set(m[1] as string, (await reservePort()).port);
+    for (const m of text.matchAll(PORT_PATTERN)) if (!map.has(m[2] as string) && m[2] !== '0') map.set(m[2] as string, (await reservePort()).port);
     return map;
   }
 
   function withPorts(text: string, ports: Map<string, number>): string {
     return text.replace(
-      /(--(?:port|listen|http|metrics|stats-port|listenPort|listenHttpPort|statServerPort)[ =]|[A-Z]+_PORT=|(?:127\.0\.0\.1|localhost):)(\d{2,5})\b/g,
+      PORT_PATTERN,
       (all, prefix: string, port: string) => (ports.has(port) ? `${prefix}${ports.get(port) as number}` : all),
     );
   }
@@ -140,9 +157,18 @@ export function docRun(): DocRun {
     });
   }
 
-  /** Runs the command lines of one block, in order, with its marks. */
-  async function runBlock(commands: DocCommand[], marks: string[], cwd: string): Promise<void> {
+  /** The documented port numbers a command line names. */
+  function portsNamed(text: string): string[] {
+    return [...text.matchAll(PORT_PATTERN)].map((m) => m[2] as string).filter((p) => p !== '0');
+  }
+
+  /** Runs the command lines of one block, in order, with its marks (`later`: see {@link DocRun.runBlock}). */
+  async function runBlock(commands: DocCommand[], marks: string[], cwd: string, later: ReadonlySet<string> = new Set()): Promise<void> {
     const ports = await portMap(commands);
+    // A background line an earlier block left up: this block's lines reach it on its ports.
+    const keyOf = (text: string): string => `${cwd}\n${text}`;
+    const taken = commands.filter((c) => c.background && kept.has(keyOf(c.text))).map((c) => keyOf(c.text));
+    for (const key of taken) for (const [doc, free] of kept.get(key)?.ports ?? []) ports.set(doc, free);
     const background: { s: Awaited<ReturnType<typeof startServer>>; text: string }[] = [];
     if (marks.includes('needs host')) {
       host ??= startSimulator();
@@ -154,9 +180,18 @@ export function docRun(): DocRun {
         let text = withPorts(command.text, ports);
         if (marks.includes('check-config') && subcommandOf(text) === 'gateway' && !text.includes('--check-config')) text += ' --check-config';
         if (command.background) {
-          background.push({ s: await startServer(text, cwd), text });
+          const key = keyOf(command.text);
+          if (kept.has(key)) continue;
+          const s = await startServer(text, cwd);
+          if (later.has(command.text)) {
+            kept.set(key, { s, text, ports: new Map(portsNamed(command.text).map((doc) => [doc, ports.get(doc) as number])) });
+            taken.push(key);
+          } else background.push({ s, text });
         } else if (isServer(text)) {
+          const ran = `${cwd}\n${marks.join(',')}\n${command.text}\n${taken.join('\n')}`;
+          if (taken.length > 0 && ranServers.has(ran)) continue;
           await stopServer(await startServer(text, cwd), text);
+          if (taken.length > 0) ranServers.add(ran);
         } else {
           const { stdout } = await runLine(text, cwd);
           assert.notEqual(stdout.trim(), '', `${text} printed something`);
@@ -165,6 +200,13 @@ export function docRun(): DocRun {
       }
     } finally {
       for (const b of background.reverse()) await stopServer(b.s, b.text);
+    }
+    // The kept lines no later block starts: stopped here, with exit 0.
+    for (const key of taken.reverse()) {
+      const k = kept.get(key);
+      if (k === undefined || later.has(key.slice(cwd.length + 1))) continue;
+      kept.delete(key);
+      await stopServer(k.s, k.text);
     }
   }
   return { root, work, runBlock };

@@ -1,37 +1,59 @@
 /**
  * What a command loads before it is ready: the modules a command does not use stay unloaded (checked by the CommonJS
  * modules a child process holds), so that `iso8583` starts with less CPU. Behaviour is covered elsewhere; this keeps
- * an eager import from coming back unnoticed.
+ * an eager import from coming back unnoticed. The children run side by side (they share nothing); where two checks
+ * differ only by a step taken after the first (a store made after the import, a pretty log after the JSON one), one
+ * child lists its packages before and after that step.
  */
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fastify } from 'fastify';
+import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import { lazySchemaCompilers } from '../src/http/schema-compilers.js';
-import { startCli } from './cli-process.js';
+
+/** The start of the line a child writes its loaded packages on (JSON after it). */
+const LISTED = 'loaded packages: ';
 
 /**
  * The node_modules packages (CommonJS) a child process has loaded after running `body` (an ES module's text), `input`
- * on its stdin. The list is the last line of its stdout (after whatever the body wrote); then the child exits.
+ * on its stdin: one set for each `listLoaded()` the body calls, then one at its end; then the child exits.
  */
-function loadedPackages(body: string, input = ''): Set<string> {
-  const script = `${body}
-const { createRequire } = await import('node:module');
-const names = Object.keys(createRequire(import.meta.url).cache).map((f) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\/(.*)$/.exec(f)).filter((m) => m !== null).map((m) => m[1] + (m[1] === 'fast-json-stringify' ? '/' + m[2] : ''));
-(await import('node:fs')).writeSync(1, '\\n' + JSON.stringify([...new Set(names)]));
+async function loadedLists(body: string, input = ''): Promise<Set<string>[]> {
+  const script = `import { createRequire as listRequire } from 'node:module';
+import { writeSync as listWrite } from 'node:fs';
+const listLoaded = () => {
+  const names = Object.keys(listRequire(import.meta.url).cache).map((f) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\/(.*)$/.exec(f)).filter((m) => m !== null).map((m) => m[1] + (m[1] === 'fast-json-stringify' ? '/' + m[2] : ''));
+  listWrite(1, '\\n${LISTED}' + JSON.stringify([...new Set(names)]) + '\\n');
+};
+${body}
+listLoaded();
 process.exit(0);`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', input });
-  return new Set(JSON.parse(out.slice(out.lastIndexOf('\n') + 1)) as string[]);
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = execFile(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err !== null) reject(new Error(`${err.message}\nstderr: ${stderr}`));
+      else resolve(stdout);
+    });
+    child.stdin?.end(input);
+  });
+  return out.split('\n').filter((line) => line.startsWith(LISTED)).map((line) => new Set(JSON.parse(line.slice(LISTED.length)) as string[]));
+}
+
+/** The packages a child has loaded after running `body`, listed at its end. */
+async function loadedPackages(body: string, input = ''): Promise<Set<string>> {
+  const lists = await loadedLists(body, input);
+  assert.equal(lists.length, 1, 'one list of packages');
+  return lists[0] as Set<string>;
 }
 
 /**
  * The packages the real `iso8583 ...args` has loaded once it is ready: when it writes a line matching `ready` to
  * stdout (a server's listening line), or when it ends (a one-shot command).
  */
-function commandPackages(args: string[], ready: RegExp | undefined, input = ''): Set<string> {
+function commandPackages(args: string[], ready: RegExp | undefined, input = ''): Promise<Set<string>> {
   return loadedPackages(
     `const { main } = await import(${src('main.js')});
 await new Promise((done) => {
@@ -46,70 +68,75 @@ await new Promise((done) => {
 
 const src = (path: string): string => JSON.stringify(new URL(`../src/${path}`, import.meta.url).href);
 
-test('decode and encode load no schema checker, no metrics, no logger and no PostgreSQL driver', () => {
-  const loaded = loadedPackages(`await import(${src('commands/decode.js')}); await import(${src('commands/encode.js')});`);
-  for (const name of ['ajv', 'prom-client', 'pg', 'pino', 'fastify']) assert.ok(!loaded.has(name), `${name} is loaded`);
-});
+describe('what a command loads before it is ready', { concurrency: true }, () => {
+  test('decode and encode load no schema checker, no metrics, no logger and no PostgreSQL driver', async () => {
+    const loaded = await loadedPackages(`await import(${src('commands/decode.js')}); await import(${src('commands/encode.js')});`);
+    for (const name of ['ajv', 'prom-client', 'pg', 'pino', 'fastify']) assert.ok(!loaded.has(name), `${name} is loaded`);
+  });
 
-test('importing the connector loads no PostgreSQL driver and no prom-client; making a PostgreSQL store loads pg', () => {
-  const connector = JSON.stringify(import.meta.resolve('@iso8583/connector'));
-  const imported = loadedPackages(`await import(${connector});`);
-  for (const name of ['pg', 'prom-client', '@opentelemetry/api']) assert.ok(!imported.has(name), `${name} is loaded by the import`);
-  const made = loadedPackages(`const { PgTransactionLog } = await import(${connector});
+  test('importing the connector loads no PostgreSQL driver and no prom-client; making a PostgreSQL store loads pg', async () => {
+    const connector = JSON.stringify(import.meta.resolve('@iso8583/connector'));
+    const [imported, made] = await loadedLists(`const { PgTransactionLog } = await import(${connector});
+listLoaded();
 new PgTransactionLog({ connectionString: 'postgresql://iso8583@127.0.0.1:1/none' });`);
-  assert.ok(made.has('pg'), 'a PostgreSQL store loads pg');
-});
+    for (const name of ['pg', 'prom-client', '@opentelemetry/api']) assert.ok(!imported?.has(name), `${name} is loaded by the import`);
+    assert.ok(made?.has('pg'), 'a PostgreSQL store loads pg');
+  });
 
-test('simulate-host, until it listens, loads neither the connector nor PostgreSQL nor Fastify nor prom-client', () => {
-  const loaded = commandPackages(['simulate-host', '--port', '0'], /^listening on /);
-  assert.ok(loaded.has('pino'), 'the simulator started');
-  for (const name of ['generic-pool', 'pg', 'fastify', 'pino-pretty', 'prom-client', '@opentelemetry/api']) assert.ok(!loaded.has(name), `${name} is loaded`);
-});
+  test('simulate-host, until it listens, loads neither the connector nor PostgreSQL nor Fastify nor prom-client', async () => {
+    const loaded = await commandPackages(['simulate-host', '--port', '0'], /^listening on /);
+    assert.ok(loaded.has('pino'), 'the simulator started');
+    for (const name of ['generic-pool', 'pg', 'fastify', 'pino-pretty', 'prom-client', '@opentelemetry/api']) assert.ok(!loaded.has(name), `${name} is loaded`);
+  });
 
-test('gateway without --store, until it listens, loads no PostgreSQL driver', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'startup-gateway-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const args = ['gateway', '--upstream', '127.0.0.1:1', '--listen', '0', '--http', '0', '--reversal-journal', dir, '--log-level', 'silent'];
-  const loaded = commandPackages(args, /^gateway listening /);
-  assert.ok(loaded.has('fastify'), 'the gateway started');
-  for (const name of ['pg', 'pino-pretty']) assert.ok(!loaded.has(name), `${name} is loaded`);
-});
+  test('gateway without --store, until it listens, loads no PostgreSQL driver', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'startup-gateway-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const args = ['gateway', '--upstream', '127.0.0.1:1', '--listen', '0', '--http', '0', '--reversal-journal', dir, '--log-level', 'silent'];
+    const loaded = await commandPackages(args, /^gateway listening /);
+    assert.ok(loaded.has('fastify'), 'the gateway started');
+    for (const name of ['pg', 'pino-pretty']) assert.ok(!loaded.has(name), `${name} is loaded`);
+  });
 
-test('send loads no PostgreSQL driver, no Fastify and no prom-client', async (t) => {
-  const host = await startCli(['simulate-host', '--port', '0']);
-  t.after(() => host.stop());
-  const loaded = commandPackages(['send', '--port', String(host.port)], undefined, '{"0":"0800","11":"000001","41":"TERM0001","70":"301"}');
-  assert.ok(loaded.has('generic-pool'), 'the connector was loaded');
-  for (const name of ['pg', 'fastify', 'pino-pretty', 'prom-client', '@opentelemetry/api']) assert.ok(!loaded.has(name), `${name} is loaded`);
-});
+  test('send loads no PostgreSQL driver, no Fastify and no prom-client', async (t) => {
+    // The host: the simulator of `simulate-host`, in this process (what send loads does not depend on it).
+    const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: createHostSimulator() });
+    const { port } = await host.start();
+    t.after(() => host.close());
+    const loaded = await commandPackages(['send', '--port', String(port)], undefined, '{"0":"0800","11":"000001","41":"TERM0001","70":"301"}');
+    assert.ok(loaded.has('generic-pool'), 'the connector was loaded');
+    for (const name of ['pg', 'fastify', 'pino-pretty', 'prom-client', '@opentelemetry/api']) assert.ok(!loaded.has(name), `${name} is loaded`);
+  });
 
-test('--help loads no package', () => {
-  assert.deepEqual([...commandPackages(['--help'], undefined)], []);
-});
+  test('--help loads no package', async () => {
+    assert.deepEqual([...(await commandPackages(['--help'], undefined))], []);
+  });
 
-test('run, until its flow is ready, loads no PostgreSQL driver', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'startup-run-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const flow = join(dir, 'flow.json');
-  writeFileSync(flow, JSON.stringify({ name: 'mini', inboundEndpoints: { host: { port: 0, sequence: 'host-simulator' } } }));
-  const loaded = commandPackages(['run', flow], /^flow mini ready/);
-  assert.ok(loaded.has('pino'), 'the flow started');
-  for (const name of ['pg', 'pino-pretty']) assert.ok(!loaded.has(name), `${name} is loaded`);
-});
+  test('run, until its flow is ready, loads no PostgreSQL driver', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'startup-run-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const flow = join(dir, 'flow.json');
+    writeFileSync(flow, JSON.stringify({ name: 'mini', inboundEndpoints: { host: { port: 0, sequence: 'host-simulator' } } }));
+    const loaded = await commandPackages(['run', flow], /^flow mini ready/);
+    assert.ok(loaded.has('pino'), 'the flow started');
+    for (const name of ['pg', 'pino-pretty']) assert.ok(!loaded.has(name), `${name} is loaded`);
+  });
 
-test("the HTTP application loads Fastify's schema compilers only for a route with a schema; a JSON log no pino-pretty", () => {
-  const loaded = loadedPackages(`
+  test("the HTTP application loads Fastify's schema compilers only for a route with a schema; a JSON log no pino-pretty", async () => {
+    const [loaded, pretty] = await loadedLists(`
 const { assembleHttp } = await import(${src('http/app.js')});
 const { createLogger } = await import(${src('logger.js')});
 const app = await assembleHttp({ connectors: {} });
 await app.app.close();
-createLogger({ level: 'info', format: 'json' }).logger.info('started');`);
-  assert.ok(loaded.has('fastify'), 'the application was built');
-  for (const name of ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'fast-json-stringify/index.js', 'pino-pretty']) {
-    assert.ok(!loaded.has(name), `${name} is loaded`);
-  }
-  const pretty = loadedPackages(`const { createLogger } = await import(${src('logger.js')}); createLogger({ level: 'silent', format: 'pretty' });`);
-  assert.ok(pretty.has('pino-pretty'), 'a pretty log loads pino-pretty');
+createLogger({ level: 'info', format: 'json' }).logger.info('started');
+listLoaded();
+createLogger({ level: 'silent', format: 'pretty' });`);
+    assert.ok(loaded?.has('fastify'), 'the application was built');
+    for (const name of ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'fast-json-stringify/index.js', 'pino-pretty']) {
+      assert.ok(!loaded?.has(name), `${name} is loaded`);
+    }
+    assert.ok(pretty?.has('pino-pretty'), 'a pretty log loads pino-pretty');
+  });
 });
 
 test("a route with a schema is validated and serialized by Fastify's own compilers, loaded on demand", async (t) => {

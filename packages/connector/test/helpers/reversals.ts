@@ -50,10 +50,15 @@ export function advice(stan: string, mti = '0220'): IsoMessage {
   return { '0': mti, '2': '4111111111111111', '3': '000000', '4': '000000002500', '7': '1121103000', '11': stan, '41': 'TERM0001', '49': '840' };
 }
 
-/** Resolves with the first `saf` event of `stage` (for `id`, when given); fails with a message after `deadline` ms. */
+/**
+ * Resolves with the first `saf` event of `stage` (for `id`, when given); fails with a message after `deadline` ms. The
+ * deadline does not keep the process up: a wait no test awaits any more (the loser of a race) does not hold the file's
+ * end back until it runs out.
+ */
 export function safEvent(connector: Connector, stage: SafEvent['stage'], id?: string, deadline = 10_000): Promise<SafEvent> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no saf event ${stage}${id === undefined ? '' : ` for ${id}`} within ${deadline} ms`)), deadline);
+    timer.unref();
     connector.on('saf', (e) => {
       if (e.stage === stage && (id === undefined || e.id === id)) {
         clearTimeout(timer);
