@@ -114,3 +114,20 @@ test('a whole temporary spill named after this process but not being written by 
   assert.equal(await s.count(), 2);
   assert.deepEqual(readdirSync(s.dir), []);
 });
+
+test('two starts replaying one spillDir at once (two nodes of a host) store each batch of each file once, and remove the files', async (t) => {
+  const s = await spillFor(t, 'spill_two_starts');
+  // A second file, and the first left as a whole temporary file of a writer that is gone: both starts find both.
+  const pool = new pg.Pool({ connectionString: s.url });
+  t.after(() => pool.end());
+  const second = await writeSpill(s.dir, await databaseIdentity(pool), TRANSACTION_COLUMNS, [{ token: newToken(), inDoubt: false, rows: [copyLine(sampleRecord(3)), copyLine(sampleRecord(4))] }]);
+  renameSync(s.file, `${s.file}.tmp`);
+  const logs = [0, 1].map(() => new PgTransactionLog({ connectionString: s.url, spillDir: s.dir }));
+  for (const log of logs) t.after(() => log.close());
+  await Promise.all(logs.map((log) => log.open()));
+  assert.equal(await s.count(), 4, 'each record once');
+  const { rows } = await pool.query<{ n: number }>('SELECT count(DISTINCT stan)::int AS n FROM iso8583_transactions');
+  assert.equal(rows[0]?.n, 4);
+  assert.equal(logs.reduce((sum, log) => sum + log.stats().replayed, 0) >= 4, true, 'replayed between them (a batch found stored by the other counts there too)');
+  assert.deepEqual(readdirSync(s.dir), [], `both removed: ${second}`);
+});
