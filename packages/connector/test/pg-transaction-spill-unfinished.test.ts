@@ -131,3 +131,13 @@ test('two starts replaying one spillDir at once (two nodes of a host) store each
   assert.equal(logs.reduce((sum, log) => sum + log.stats().replayed, 0) >= 4, true, 'replayed between them (a batch found stored by the other counts there too)');
   assert.deepEqual(readdirSync(s.dir), [], `both removed: ${second}`);
 });
+
+test('a whole temporary spill naming pid 0 (no process: a signal to pid 0 goes to our own group) is not taken for one being written: replayed', async (t) => {
+  const s = await spillFor(t, 'spill_tmp_pid0');
+  renameSync(s.file, `${s.file}.0.tmp`);
+  const next = new PgTransactionLog({ connectionString: s.url, spillDir: s.dir });
+  t.after(() => next.close());
+  await next.open();
+  assert.equal(await s.count(), 2);
+  assert.deepEqual(readdirSync(s.dir), []);
+});

@@ -97,7 +97,8 @@ export function temporaryWriter(name: string): { spill: string; pid: number | un
  * restart). Pids are the host's (or the container's): processes of two pid namespaces sharing one folder cannot tell.
  */
 export function stillWritten(dir: string, name: string, pid: number | undefined): boolean {
-  if (pid === undefined) return false;
+  // No pid (a release before format 2), or 0 (no process: `kill(0)` would signal our own group): not being written.
+  if (pid === undefined || pid === 0) return false;
   if (pid === process.pid) return writingHere.has(join(dir, name));
   try {
     process.kill(pid, 0);
