@@ -128,11 +128,12 @@ async function fillAndRename(from: string, flags: string, path: string, fill: (o
 }
 
 /**
- * Replaces `path` whole and durably: `text` then `blank` newline bytes go to `path.tmp` (mode 0600), fsynced, renamed
- * over `path`, and the folder fsynced. On failure the temporary file is removed and `path` is untouched.
+ * Replaces `path` whole and durably: `text` then `blank` newline bytes go to the temporary file `from` (default
+ * `path.tmp`; mode 0600), fsynced, renamed over `path`, and the folder fsynced. On failure the temporary file is
+ * removed and `path` is untouched.
  */
-export function replaceFile(path: string, text: Uint8Array, blank: number): Promise<void> {
-  return fillAndRename(`${path}.tmp`, 'w', path, async (out) => {
+export function replaceFile(path: string, text: Uint8Array, blank: number, from = `${path}.tmp`): Promise<void> {
+  return fillAndRename(from, 'w', path, async (out) => {
     await writeThenBlank(out, text, blank, 0);
     await out.sync();
   });

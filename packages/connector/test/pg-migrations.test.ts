@@ -92,3 +92,53 @@ test('migrate: a step numbered below the newest applied one still runs (a databa
     await pool.end();
   }
 });
+
+test('migrate: SAF indexes an operator built by hand CONCURRENTLY before the upgrade are kept; one left invalid by a cancelled concurrent build is dropped and built again', async () => {
+  const url = cluster.createDatabase('migrate_concurrent');
+  const pool = new pg.Pool({ connectionString: url });
+  const holder = new pg.Client({ connectionString: url });
+  const builder = new pg.Client({ connectionString: url });
+  builder.on('error', () => undefined);
+  await holder.connect();
+  await builder.connect();
+  try {
+    await migrate(pool, MIGRATIONS.filter((m) => m.version === 1 || m.version >= 100));
+    const entry = JSON.stringify({ id: 'e1', reversal: { '0': '0400', '11': '000001', '41': 'TERM0001' } });
+    await pool.query("INSERT INTO iso8583_saf (id, entry, lease_owner, lease_until) VALUES ('e1', $1, 'n1', now())", [entry]);
+    // Step 3's index, built by hand with writes going on: its column added, then the index CONCURRENTLY.
+    await pool.query('ALTER TABLE iso8583_saf ADD COLUMN txn text');
+    await pool.query('CREATE UNIQUE INDEX CONCURRENTLY iso8583_saf_txn ON iso8583_saf (txn) WHERE done_at IS NULL AND txn IS NOT NULL');
+    const handBuilt = (await pool.query<{ oid: string }>("SELECT 'iso8583_saf_txn'::regclass::oid::text AS oid")).rows[0]?.oid;
+    // Step 2's, built CONCURRENTLY while a node's write holds the table: the build waits for it, and is cancelled.
+    await holder.query('BEGIN');
+    await holder.query("UPDATE iso8583_saf SET attempts = attempts + 1 WHERE id = 'e1'");
+    const builderPid = (await builder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    const build = builder
+      .query("CREATE INDEX CONCURRENTLY iso8583_saf_transaction ON iso8583_saf (upstream, (entry->'reversal'->>'41'), (entry->'reversal'->>'11')) WHERE done_at IS NULL AND entry->>'kind' IS NULL")
+      .then(() => 'built', (err: Error & { code?: string }) => err.code);
+    for (let waited = 0; ; waited++) {
+      const { rowCount } = await pool.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [builderPid]);
+      if (rowCount === 1) break;
+      assert.ok(waited < 10_000, 'the concurrent build never waited for the open write');
+    }
+    await pool.query('SELECT pg_cancel_backend($1)', [builderPid]);
+    assert.equal(await build, '57014', 'the build was cancelled');
+    await holder.query('COMMIT');
+    const valid = async (name: string): Promise<boolean | undefined> =>
+      (await pool.query<{ v: boolean }>('SELECT indisvalid AS v FROM pg_index WHERE indexrelid = to_regclass($1)', [name])).rows[0]?.v;
+    assert.equal(await valid('iso8583_saf_transaction'), false, 'the cancelled build left its index, invalid');
+
+    // The upgrade: steps 2 and 3 run.
+    assert.equal(await migrate(pool), Math.max(...MIGRATIONS.map((m) => m.version)));
+    assert.equal(await valid('iso8583_saf_transaction'), true, 'the invalid index was dropped and built again');
+    assert.equal(await valid('iso8583_saf_txn'), true);
+    const kept = (await pool.query<{ oid: string }>("SELECT 'iso8583_saf_txn'::regclass::oid::text AS oid")).rows[0]?.oid;
+    assert.equal(kept, handBuilt, 'the valid index built by hand was kept, not built again');
+    const { rows } = await pool.query<{ version: number }>('SELECT version FROM iso8583_schema WHERE version IN (2, 3) ORDER BY version');
+    assert.deepEqual(rows.map((r) => r.version), [2, 3]);
+  } finally {
+    await holder.end();
+    await builder.end();
+    await pool.end();
+  }
+});

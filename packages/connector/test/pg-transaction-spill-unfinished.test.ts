@@ -1,8 +1,11 @@
 // A process that stops (crash, power loss) while close() writes its spill leaves the temporary file, the only copy of
 // those records. Whole (its checksum matches: the stop came between its fsync and its rename), the next open() finishes
 // the rename and replays it, each batch once; cut short, it is reported at every start and left where it is, never
-// removed. Against a real PostgreSQL cluster, with real files.
+// removed. A temporary file whose writer still runs (another process closing into the same folder) is left to it,
+// never taken from under it. Against a real PostgreSQL cluster, with real files and a real second process.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +14,8 @@ import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { PgTransactionLog } from '../src/index.js';
 import { newToken } from '../src/pg/batch-token.js';
-import { copyLine } from '../src/pg/transaction-sql.js';
-import { databaseIdentity, writeSpill } from '../src/pg/transaction-spill.js';
+import { TRANSACTION_COLUMNS, copyLine } from '../src/pg/transaction-sql.js';
+import { databaseIdentity, writeSpill } from '../src/pg/spill-file.js';
 import { PgLogDatabases } from './helpers/pg-transaction-log.js';
 import { capturedLogger } from './helpers/setup.js';
 import { sampleRecord } from './helpers/transaction-log-contract.js';
@@ -32,7 +35,7 @@ async function spillFor(t: TestContext, name: string): Promise<{ url: string; di
   const dir = join(root, 'spill');
   const pool = new pg.Pool({ connectionString: url });
   t.after(() => pool.end());
-  const file = await writeSpill(dir, await databaseIdentity(pool), [
+  const file = await writeSpill(dir, await databaseIdentity(pool), TRANSACTION_COLUMNS, [
     { token: newToken(), inDoubt: true, rows: [copyLine(sampleRecord(1))] },
     { token: newToken(), inDoubt: false, rows: [copyLine(sampleRecord(2))] },
   ]);
@@ -72,4 +75,69 @@ test('a temporary spill cut short is reported at every start and kept, never rep
     assert.equal(await s.count(), 0, 'nothing of it stored');
     assert.deepEqual(readdirSync(s.dir), [`${s.file.split('/').at(-1) as string}.tmp`], 'kept where it is');
   }
+});
+
+test('a whole temporary spill whose writer still runs (another process closing into this folder) is left to it; replayed once that process is gone', async (t) => {
+  const s = await spillFor(t, 'spill_tmp_writer');
+  // Another process, alive: the writer named in the temporary file's name (`<spill>.<pid>.tmp`).
+  const writer = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  t.after(() => writer.kill('SIGKILL'));
+  await once(writer, 'spawn');
+  const tmp = `${s.file}.${writer.pid ?? 0}.tmp`;
+  renameSync(s.file, tmp);
+  const { logger, lines } = capturedLogger('info');
+  const during = new PgTransactionLog({ connectionString: s.url, spillDir: s.dir, logger });
+  t.after(() => during.close());
+  await during.open();
+  assert.equal(await s.count(), 0, 'not replayed while its writer runs');
+  assert.deepEqual(readdirSync(s.dir), [tmp.split('/').at(-1)], 'left where its writer will rename it');
+  const spill = lines.find((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_SPILL');
+  assert.equal(spill?.['problem'], 'writing');
+  assert.equal(spill?.['file'], tmp);
+
+  const exited = once(writer, 'exit');
+  writer.kill('SIGKILL');
+  await exited;
+  const next = new PgTransactionLog({ connectionString: s.url, spillDir: s.dir });
+  t.after(() => next.close());
+  await next.open();
+  assert.equal(await s.count(), 2, 'replayed once its writer is gone');
+  assert.deepEqual(readdirSync(s.dir), []);
+});
+
+test('a whole temporary spill named after this process but not being written by it (an earlier incarnation with the same pid) is replayed', async (t) => {
+  const s = await spillFor(t, 'spill_tmp_samepid');
+  renameSync(s.file, `${s.file}.${process.pid}.tmp`);
+  const next = new PgTransactionLog({ connectionString: s.url, spillDir: s.dir });
+  t.after(() => next.close());
+  await next.open();
+  assert.equal(await s.count(), 2);
+  assert.deepEqual(readdirSync(s.dir), []);
+});
+
+test('two starts replaying one spillDir at once (two nodes of a host) store each batch of each file once, and remove the files', async (t) => {
+  const s = await spillFor(t, 'spill_two_starts');
+  // A second file, and the first left as a whole temporary file of a writer that is gone: both starts find both.
+  const pool = new pg.Pool({ connectionString: s.url });
+  t.after(() => pool.end());
+  const second = await writeSpill(s.dir, await databaseIdentity(pool), TRANSACTION_COLUMNS, [{ token: newToken(), inDoubt: false, rows: [copyLine(sampleRecord(3)), copyLine(sampleRecord(4))] }]);
+  renameSync(s.file, `${s.file}.tmp`);
+  const logs = [0, 1].map(() => new PgTransactionLog({ connectionString: s.url, spillDir: s.dir }));
+  for (const log of logs) t.after(() => log.close());
+  await Promise.all(logs.map((log) => log.open()));
+  assert.equal(await s.count(), 4, 'each record once');
+  const { rows } = await pool.query<{ n: number }>('SELECT count(DISTINCT stan)::int AS n FROM iso8583_transactions');
+  assert.equal(rows[0]?.n, 4);
+  assert.equal(logs.reduce((sum, log) => sum + log.stats().replayed, 0) >= 4, true, 'replayed between them (a batch found stored by the other counts there too)');
+  assert.deepEqual(readdirSync(s.dir), [], `both removed: ${second}`);
+});
+
+test('a whole temporary spill naming pid 0 (no process: a signal to pid 0 goes to our own group) is not taken for one being written: replayed', async (t) => {
+  const s = await spillFor(t, 'spill_tmp_pid0');
+  renameSync(s.file, `${s.file}.0.tmp`);
+  const next = new PgTransactionLog({ connectionString: s.url, spillDir: s.dir });
+  t.after(() => next.close());
+  await next.open();
+  assert.equal(await s.count(), 2);
+  assert.deepEqual(readdirSync(s.dir), []);
 });

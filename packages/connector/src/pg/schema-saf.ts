@@ -9,6 +9,20 @@
  */
 import type { Migration } from './migrations.js';
 
+/**
+ * `create` (a `CREATE [UNIQUE] INDEX IF NOT EXISTS name ...`) run by a migration, after dropping an index of that
+ * `name` left invalid: a `CREATE INDEX CONCURRENTLY` an operator ran by hand before the upgrade (so that writes to the
+ * table go on while it builds; see docs/operations.md) and that failed or was cancelled leaves its index in the
+ * catalog, invalid (never used by a query, yet kept up by every write), and `IF NOT EXISTS` alone would keep it. A
+ * valid one is kept as it is: the step records itself without building it again.
+ */
+function indexStep(name: string, create: string): string {
+  return `DO $$ BEGIN
+      IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass('${name}') AND NOT indisvalid) THEN DROP INDEX ${name}; END IF;
+    END $$;
+    ${create}`;
+}
+
 export const SAF_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -32,15 +46,18 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     // is pending (saf-sql.ts, ADD). Not unique: rows of earlier versions may repeat a transaction.
     version: 2,
     name: 'saf entries by transaction',
-    sql: `CREATE INDEX iso8583_saf_transaction ON iso8583_saf (upstream, (entry->'reversal'->>'41'), (entry->'reversal'->>'11'))
+    sql: indexStep(
+      'iso8583_saf_transaction',
+      `CREATE INDEX IF NOT EXISTS iso8583_saf_transaction ON iso8583_saf (upstream, (entry->'reversal'->>'41'), (entry->'reversal'->>'11'))
       WHERE done_at IS NULL AND entry->>'kind' IS NULL;`,
+    ),
   },
   {
     // The transaction key of a guarded row (saf-sql.ts, ADD), unique while pending: an add of the same transaction on
     // two nodes at once (neither sees the other's uncommitted row) stores one. Rows of earlier versions have none.
     version: 3,
     name: 'saf guarded transaction key',
-    sql: `ALTER TABLE iso8583_saf ADD COLUMN txn text;
-    CREATE UNIQUE INDEX iso8583_saf_txn ON iso8583_saf (txn) WHERE done_at IS NULL AND txn IS NOT NULL;`,
+    sql: `ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS txn text;
+    ${indexStep('iso8583_saf_txn', 'CREATE UNIQUE INDEX IF NOT EXISTS iso8583_saf_txn ON iso8583_saf (txn) WHERE done_at IS NULL AND txn IS NOT NULL;')}`,
   },
 ];

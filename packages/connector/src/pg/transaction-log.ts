@@ -21,11 +21,12 @@ import { makePgPool, storeError } from './pool.js';
 import { settleStored } from './record-buffer.js';
 import { resolvePgTransactionLogOptions } from './transaction-log-options.js';
 import type { PgTransactionLogOptions, PgTransactionLogStats } from './transaction-log-options.js';
-import { TRANSACTION_COPY, TRANSACTION_PRUNE, copyLine, rowCursor, storedRecord, transactionQuerySql } from './transaction-sql.js';
+import { TRANSACTION_COLUMNS, TRANSACTION_COPY, TRANSACTION_PRUNE, copyLine, rowCursor, storedRecord, transactionQuerySql } from './transaction-sql.js';
 import { toPage } from '../transaction-cursor.js';
 import type { StoredRow } from './transaction-sql.js';
-import { databaseIdentity, replaySpills, writeSpill } from './transaction-spill.js';
-import type { DatabaseIdentity, SpilledBatch } from './transaction-spill.js';
+import { replaySpills } from './transaction-spill.js';
+import { databaseIdentity, writeSpill } from './spill-file.js';
+import type { DatabaseIdentity, SpilledBatch } from './spill-file.js';
 import { TransactionWriter, within } from './transaction-writer.js';
 import type { Leftovers } from './transaction-writer.js';
 
@@ -119,12 +120,12 @@ export class PgTransactionLog implements TransactionLog {
   /** Replays the spill files of `dir` (see transaction-spill.ts), reporting each. */
   private async replay(dir: string, here: DatabaseIdentity): Promise<void> {
     try {
-      for (const r of await replaySpills(this.pool, dir, here, TRANSACTION_COPY, this.lockTimeout)) {
+      for (const r of await replaySpills(this.pool, dir, here, this.lockTimeout)) {
         this.figures.replayed += r.stored + r.storedBefore;
         if (r.reason === undefined) {
           this.logger.info({ code: 'ISO8583_WARN_TRANSACTION_LOG_KEPT', file: r.file, stored: r.stored, storedBefore: r.storedBefore }, 'the records an earlier close kept are stored');
         } else {
-          this.logger.warn({ code: 'ISO8583_WARN_TRANSACTION_LOG_SPILL', file: r.file, reason: r.reason, stored: r.stored, storedBefore: r.storedBefore }, 'a spill of the transaction log was not replayed: kept for the next start');
+          this.logger.warn({ code: 'ISO8583_WARN_TRANSACTION_LOG_SPILL', file: r.file, problem: r.problem, reason: r.reason, stored: r.stored, storedBefore: r.storedBefore }, 'a spill of the transaction log was not replayed: kept for the next start');
         }
       }
     } catch (err) {
@@ -228,7 +229,7 @@ export class PgTransactionLog implements TransactionLog {
     if (this.spillDir !== undefined) {
       try {
         if (this.identity === undefined) throw Object.assign(new Error('the log was never opened'), { code: 'not opened' });
-        const file = await writeSpill(this.spillDir, this.identity, batches);
+        const file = await writeSpill(this.spillDir, this.identity, TRANSACTION_COLUMNS, batches);
         const kept = inDoubt + rest.rows.length;
         // The batch in doubt counts here unless it committed while the file was written (counted stored then).
         this.figures.kept += this.doubt.stored ? rest.rows.length : kept;

@@ -7,39 +7,28 @@
  * processes replay the same file. A file is removed once each of its batches is stored; one made for another database
  * or schema, or damaged, is left where it is and reported, never replayed.
  *
- * A process that stopped while writing one (a crash, power loss) leaves its temporary file (`.json.tmp`), the only
- * copy of those records. When it is whole (its checksum matches: the stop came after its fsync, before its rename) it
+ * A process that stopped while writing one (a crash, power loss) leaves its temporary file (`.json.<pid>.tmp`), the
+ * only copy of those records; a temporary file whose writer still runs (another process closing into the same folder)
+ * is left to it (`writing`), never taken from under it. When it is whole (its checksum matches: the stop came after its fsync, before its rename) it
  * is what the rename would have made: the replay finishes that rename and replays it. Otherwise (cut short) it is
  * reported at every start and left where it is, never removed: what it holds is read by hand.
  *
  * What a file holds: the COPY rows of the records, as the table would (the allow-list's values, the PAN masked: first
- * 6 and last 4 digits), the tokens, and the database it was made for (its name, schema and system identifier).
+ * 6 and last 4 digits), the tokens, the database it was made for (its name, schema and system identifier) and, from
+ * format 2, the columns its rows fill (spill-file.ts). A file is replayed into the columns it names: a table a later
+ * release gave more columns takes it (theirs NULL or their default); one that lacks a column it fills, or requires
+ * (NOT NULL, no default) one it leaves out, refuses it (`columns`), and it is kept.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { replaceFile, syncDir } from '../durable-file.js';
-import { endEarlierTries, isToken, replayStatement, storedBefore, waited } from './batch-token.js';
+import { syncDir } from '../durable-file.js';
+import { endEarlierTries, replayStatement, storedBefore, waited } from './batch-token.js';
 import { copyFrom } from './copy.js';
 import { storeCause } from './pool.js';
-
-/** The database a spill is for: a file made for another one is never replayed. */
-export interface DatabaseIdentity {
-  /** The cluster's system identifier (`pg_control_system()`), null when the role may not read it. */
-  system: string | null;
-  /** `current_database()`. */
-  database: string;
-  /** `current_schema()` (the schema the log's tables are found in). */
-  schema: string;
-}
-
-/** One batch kept: its token, whether it was in doubt (sent, maybe stored), and its COPY rows (each ending with a newline). */
-export interface SpilledBatch {
-  token: string;
-  inDoubt: boolean;
-  rows: readonly string[];
-}
+import { SPILL_NAME, parseSpill, sameDatabase, stillWritten, temporaryWriter } from './spill-file.js';
+import type { DatabaseIdentity, SpillContent, SpillProblem } from './spill-file.js';
+import { copyInto } from './transaction-sql.js';
 
 /** What one file's replay did. */
 export interface Replayed {
@@ -50,64 +39,42 @@ export interface Replayed {
   storedBefore: number;
   /** Why the file was not replayed whole (kept for the next start), when it was not. */
   reason?: string;
+  /** {@link reason}, coded. */
+  problem?: SpillProblem;
 }
 
-const KIND = 'iso8583-pg-transaction-spill';
-const NAME = /^transaction-spill-[0-9a-f]{24}\.json$/;
-/** The temporary file a spill is written to before its rename (durable-file.ts). */
-const TEMPORARY = /^transaction-spill-[0-9a-f]{24}\.json\.tmp$/;
-
-/** The identity of the database `pool` reaches. */
-export async function databaseIdentity(pool: pg.Pool): Promise<DatabaseIdentity> {
-  const { rows } = await pool.query<{ database: string; schema: string | null }>('SELECT current_database() AS database, current_schema() AS schema');
-  let system: string | null = null;
-  try {
-    system = (await pool.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()')).rows[0]?.id ?? null;
-  } catch {
-    // A role without the right to read it: the name and schema are checked alone.
-  }
-  return { system, database: rows[0]?.database ?? '', schema: rows[0]?.schema ?? '' };
+/** A column of the log's table: its name, and whether a row must give it (NOT NULL, no default, not an identity). */
+interface TableColumn {
+  name: string;
+  required: boolean;
 }
 
-/** True when a spill made for `kept` may be replayed into `here`. */
-export function sameDatabase(kept: DatabaseIdentity, here: DatabaseIdentity): boolean {
-  return kept.database === here.database && kept.schema === here.schema && (kept.system === null || here.system === null || kept.system === here.system);
+/** The columns of the log's table, as the database has them now. */
+async function tableColumns(pool: pg.Pool): Promise<TableColumn[]> {
+  const { rows } = await pool.query<TableColumn>(
+    `SELECT attname AS name, attnotnull AND NOT atthasdef AND attidentity = '' AS required FROM pg_attribute
+     WHERE attrelid = 'iso8583_transactions'::regclass AND attnum > 0 AND NOT attisdropped`,
+  );
+  return rows;
 }
 
-/** Writes `batches` (at least one) into a new file of `dir` (made 0700 if missing), whole and synced; resolves with its path. */
-export async function writeSpill(dir: string, identity: DatabaseIdentity, batches: readonly SpilledBatch[]): Promise<string> {
-  const first = batches[0];
-  if (first === undefined) throw new Error('nothing to keep');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const body = JSON.stringify({ kind: KIND, version: 1, database: identity, keptAt: new Date().toISOString(), batches: batches.map((b) => ({ token: b.token, inDoubt: b.inDoubt, rows: b.rows.join('') })) });
-  const path = join(dir, `transaction-spill-${first.token}.json`);
-  // The body, then its SHA-256 on a line of its own: a file damaged at rest is found before a row of it is sent.
-  await replaceFile(path, Buffer.from(`${body}\n${sha256(body)}\n`, 'utf8'), 0);
-  return path;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-/** A file's batches and database, or why it cannot be read. */
-function parseSpill(text: string): { database: DatabaseIdentity; batches: { token: string; rows: string }[] } | string {
-  const cut = text.indexOf('\n');
-  const body = text.slice(0, cut);
-  if (cut < 0 || text.slice(cut + 1).trim() !== sha256(body)) return 'damaged (its checksum does not match)';
-  const parsed = JSON.parse(body) as { kind?: unknown; version?: unknown; database?: DatabaseIdentity; batches?: unknown };
-  if (parsed.kind !== KIND || parsed.version !== 1 || typeof parsed.database !== 'object' || parsed.database === null || !Array.isArray(parsed.batches)) return 'not a spill this version writes';
-  const batches = parsed.batches as { token?: unknown; rows?: unknown }[];
-  if (!batches.every((b) => isToken(b.token) && typeof b.rows === 'string')) return 'not a spill this version writes';
-  return { database: parsed.database, batches: batches as { token: string; rows: string }[] };
+/** Why rows of `columns` cannot go into a table of `table`, or undefined when they can. */
+function columnsProblem(columns: readonly string[], table: readonly TableColumn[]): string | undefined {
+  const have = new Set(table.map((c) => c.name));
+  const missing = columns.filter((c) => !have.has(c));
+  if (missing.length > 0) return `it fills columns the table does not have (${missing.join(', ')}): written by a newer version of iso8583? replay it with that version`;
+  const given = new Set(columns);
+  const required = table.filter((c) => c.required && !given.has(c.name)).map((c) => c.name);
+  if (required.length > 0) return `it does not fill columns the table requires (${required.join(', ')})`;
+  return undefined;
 }
 
 /**
- * Replays the spill files of `dir` into the database of `pool` (`here`), each batch under its token with `copy`
- * (waiting at most `lockTimeout` ms for an earlier try still running); a file is removed once all of its batches are
- * stored. Resolves with what each file's replay did (none when `dir` does not exist).
+ * Replays the spill files of `dir` into the database of `pool` (`here`), each batch under its token, into the columns
+ * its file names (waiting at most `lockTimeout` ms for an earlier try still running); a file is removed once all of
+ * its batches are stored. Resolves with what each file's replay did (none when `dir` does not exist).
  */
-export async function replaySpills(pool: pg.Pool, dir: string, here: DatabaseIdentity, copy: string, lockTimeout: number): Promise<Replayed[]> {
+export async function replaySpills(pool: pg.Pool, dir: string, here: DatabaseIdentity, lockTimeout: number): Promise<Replayed[]> {
   let all: string[];
   try {
     all = await readdir(dir);
@@ -116,14 +83,19 @@ export async function replaySpills(pool: pg.Pool, dir: string, here: DatabaseIde
     throw err;
   }
   const done: Replayed[] = [];
-  const names = all.filter((n) => NAME.test(n));
-  for (const name of all.filter((n) => TEMPORARY.test(n))) {
-    const finished = await finishWrite(dir, name);
-    if (finished === 'renamed') names.push(name.slice(0, -'.tmp'.length));
-    else if (finished !== 'gone') done.push({ file: join(dir, name), stored: 0, storedBefore: 0, reason: finished });
+  const names = all.filter((n) => SPILL_NAME.test(n));
+  for (const name of all) {
+    const temporary = temporaryWriter(name);
+    if (temporary === null) continue;
+    const finished = stillWritten(dir, name, temporary.pid)
+      ? ({ problem: 'writing', reason: `being written by process ${temporary.pid ?? '?'} (closing into this folder): left to it` } as const)
+      : await finishWrite(dir, name, temporary.spill);
+    if (finished === 'renamed') names.push(temporary.spill);
+    else if (finished !== 'gone') done.push({ file: join(dir, name), stored: 0, storedBefore: 0, ...finished });
   }
   names.sort();
-  for (const name of names) {
+  let table: Promise<TableColumn[]> | undefined;
+  for (const name of new Set(names)) {
     const file = join(dir, name);
     const replayed: Replayed = { file, stored: 0, storedBefore: 0 };
     done.push(replayed);
@@ -136,27 +108,30 @@ export async function replaySpills(pool: pg.Pool, dir: string, here: DatabaseIde
         done.pop();
         continue;
       }
-      replayed.reason = `unreadable (${(err as NodeJS.ErrnoException).code ?? 'not JSON'})`;
+      Object.assign(replayed, { problem: 'unreadable', reason: `unreadable (${(err as NodeJS.ErrnoException).code ?? 'not JSON'})` });
       continue;
     }
-    if (typeof spill === 'string') {
-      replayed.reason = spill;
+    if (!('batches' in spill)) {
+      Object.assign(replayed, spill);
       continue;
     }
     if (!sameDatabase(spill.database, here)) {
-      replayed.reason = `made for another database (${spill.database.database}, schema ${spill.database.schema})`;
+      Object.assign(replayed, { problem: 'database', reason: `made for another database (${spill.database.database}, schema ${spill.database.schema})` });
       continue;
     }
-    for (const batch of spill.batches) {
-      const outcome = await replayBatch(pool, copy, batch, lockTimeout);
-      const count = batch.rows.split('\n').length - 1;
-      if (outcome === 'stored') replayed.stored += count;
-      else if (outcome === 'storedBefore') replayed.storedBefore += count;
-      else {
-        replayed.reason = `the database did not take a batch (${storeCause(outcome.err)})`;
-        break;
-      }
+    let columns: string | undefined;
+    try {
+      columns = columnsProblem(spill.columns, await (table ??= tableColumns(pool)));
+    } catch (err) {
+      table = undefined;
+      Object.assign(replayed, { problem: 'refused', reason: `the database did not take a batch (${storeCause(err)})` });
+      continue;
     }
+    if (columns !== undefined) {
+      Object.assign(replayed, { problem: 'columns', reason: columns });
+      continue;
+    }
+    await replayFile(pool, spill, replayed, lockTimeout);
     if (replayed.reason === undefined) {
       await unlink(file).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
@@ -167,29 +142,45 @@ export async function replaySpills(pool: pg.Pool, dir: string, here: DatabaseIde
   return done;
 }
 
+/** Stores the batches of `spill` in order, counting into `replayed`; stops at the first the database does not take. */
+async function replayFile(pool: pg.Pool, spill: SpillContent, replayed: Replayed, lockTimeout: number): Promise<void> {
+  const copy = copyInto(spill.columns);
+  for (const batch of spill.batches) {
+    const outcome = await replayBatch(pool, copy, batch, lockTimeout);
+    const count = batch.rows.split('\n').length - 1;
+    if (outcome === 'stored') replayed.stored += count;
+    else if (outcome === 'storedBefore') replayed.storedBefore += count;
+    else {
+      replayed.problem = 'refused';
+      replayed.reason = `the database did not take a batch (${storeCause(outcome.err)})`;
+      return;
+    }
+  }
+}
+
 /**
- * The temporary file `name` of `dir` a stopped process left: renamed to the spill it was written to be when it is
+ * The temporary file `name` of `dir` a stopped process left (for the spill `spill`): renamed to that spill when it is
  * whole ('renamed'), else why it is left where it is; 'gone' when it is no more (another process finished it).
  */
-async function finishWrite(dir: string, name: string): Promise<'renamed' | 'gone' | string> {
+async function finishWrite(dir: string, name: string, spill: string): Promise<'renamed' | 'gone' | { problem: SpillProblem; reason: string }> {
   const from = join(dir, name);
   let text: string;
   try {
     text = await readFile(from, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? 'gone' : `an unfinished write, unreadable (${code ?? 'unknown'}): kept, not replayed`;
+    return code === 'ENOENT' ? 'gone' : { problem: 'unfinished', reason: `an unfinished write, unreadable (${code ?? 'unknown'}): kept, not replayed` };
   }
   let problem: string | undefined;
   try {
     const parsed = parseSpill(text);
-    if (typeof parsed === 'string') problem = parsed;
+    if (!('batches' in parsed)) problem = parsed.reason;
   } catch {
     problem = 'not JSON';
   }
-  if (problem !== undefined) return `an unfinished write (the process stopped while writing it: ${problem}): kept, not replayed`;
+  if (problem !== undefined) return { problem: 'unfinished', reason: `an unfinished write (the process stopped while writing it: ${problem}): kept, not replayed` };
   try {
-    await rename(from, from.slice(0, -'.tmp'.length));
+    await rename(from, join(dir, spill));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     throw err;

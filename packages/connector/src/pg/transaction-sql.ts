@@ -45,7 +45,15 @@ const TEXT_COLUMNS: readonly string[] = TRANSACTION_TEXT_KEYS.map((key) => {
  * row. Each value of a record has a column of its own (schema version 101): a row is the values alone, a third of the
  * bytes of the record as JSON, and the server checks no JSON. `record` (the JSON of version 100) stays NULL.
  */
-export const TRANSACTION_COPY = `COPY iso8583_transactions (at, latency_ms, outcome, ${TEXT_COLUMNS.join(', ')}) FROM STDIN`;
+export const TRANSACTION_COPY = copyInto(['at', 'latency_ms', 'outcome', ...TEXT_COLUMNS]);
+
+/** The columns of {@link TRANSACTION_COPY}, in the order of a row's values (what a spill names: spill-file.ts). */
+export const TRANSACTION_COLUMNS: readonly string[] = ['at', 'latency_ms', 'outcome', ...TEXT_COLUMNS];
+
+/** The COPY that stores rows of `columns` (names checked by the caller: written into the text) into the log's table. */
+export function copyInto(columns: readonly string[]): string {
+  return `COPY iso8583_transactions (${columns.join(', ')}) FROM STDIN`;
+}
 
 /** The second whose text {@link copyTimestamp} made last, and that text up to the milliseconds (`2026-11-30T21:00:00.`). */
 let cachedSecond = Number.NaN;
