@@ -21,6 +21,8 @@ export { runLoad } from './load/runner.js';
 export type { LoadOptions, LoadProgress } from './load/runner.js';
 export { formatSummary } from './load/summary.js';
 export type { LoadSummary } from './load/summary.js';
+export { FAIL_ON_KINDS, LOAD_FAIL_ON_EXIT, failOnCounts, failedOn, parseFailOn } from './load/fail-on.js';
+export type { FailOnKind } from './load/fail-on.js';
 export { LatencyHistogram, summarizeLatency } from './load/latency.js';
 export type { LatencySummary } from './load/latency.js';
 export { startGateway } from './gateway/gateway.js';

@@ -11,13 +11,18 @@ export function hostPort(address: AddressInfo): string {
     : `${address.address}:${address.port}`;
 }
 
-/** Longest wait for `abort()` after a second signal before the process exits anyway (ms). */
-const ABORT_GRACE = 1_000;
+/**
+ * Longest wait for `abort()` after a second signal (ms): time for its end line (drain.ts `ABORT_LINE_WAIT`, 500 ms)
+ * to reach the log. The process exits right after it, so an abort ends "within about a second" as the docs say.
+ */
+export const ABORT_GRACE = 1_000;
 
 /**
  * Resolves with the exit code once a stop signal has been handled: SIGTERM/SIGINT drain with `stop()` (exit 0); a
- * second one runs `abort()` and resolves with 1 as soon as it settles (at most {@link ABORT_GRACE} ms), and the
- * process exits 1 then even if a handle is still open. SIGHUP calls `hup()`.
+ * second one runs `abort()` and resolves with 1 as soon as it settles (at most {@link ABORT_GRACE} ms); the process
+ * then exits 1 in the next turn of the event loop, once the command's continuation (its `... aborted` line, the log
+ * flushed: synchronous writes) has run, even if a handle (a store that does not answer) still holds the event loop.
+ * SIGHUP calls `hup()`.
  */
 export function handleSignals(stop: () => Promise<void>, abort: () => Promise<void> | void, hup: () => void): Promise<number> {
   return new Promise<number>((resolve) => {
@@ -29,10 +34,13 @@ export function handleSignals(stop: () => Promise<void>, abort: () => Promise<vo
         aborting = true;
         process.stdout.write(`${signal} again: aborting\n`);
         process.exitCode = 1;
-        // Whatever still holds the event loop (a close waiting for its deadline) must not hold the exit.
-        setTimeout(() => process.exit(1), 2 * ABORT_GRACE).unref();
         const grace = new Promise<void>((r) => setTimeout(r, ABORT_GRACE).unref());
-        void Promise.race([Promise.resolve().then(abort).catch(() => undefined), grace]).then(() => resolve(1));
+        void Promise.race([Promise.resolve().then(abort).catch(() => undefined), grace]).then(() => {
+          resolve(1);
+          // Whatever still holds the event loop (a close waiting for its deadline, a destroy waiting for a store) must
+          // not hold the exit: it comes once the command has written its end (in the microtasks after `resolve`).
+          setImmediate(() => process.exit(1));
+        });
         return;
       }
       stopping = true;

@@ -14,6 +14,7 @@ import type { CommandIo } from '../io.js';
 import { processIo, writeText } from '../io.js';
 import type { LoadOptions, LoadProgress } from '../load/runner.js';
 import { runLoad } from '../load/runner.js';
+import { FAIL_ON_KINDS, LOAD_FAIL_ON_EXIT, failedOn, parseFailOn } from '../load/fail-on.js';
 import { formatProgress, formatSummary } from '../load/summary.js';
 import type { LoadSummary } from '../load/summary.js';
 
@@ -29,6 +30,10 @@ const ROWS: readonly FlagRow[] = [
   },
   { flag: 'in-flight', kind: 'integer', arg: 'K', min: 1, max: 1000, default: 1, help: 'requests in flight per terminal' },
   { flag: 'timeout', kind: 'integer', arg: 'MS', min: 1, max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'how long to wait for each answer' },
+  {
+    flag: 'fail-on', kind: 'string', arg: 'LIST', defaultText: 'none (the exit code says whether every request was sent and answered)',
+    help: `exit ${LOAD_FAIL_ON_EXIT} when the run counted any of these (comma-separated): ${FAIL_ON_KINDS.join(', ')}`,
+  },
   { flag: 'json', kind: 'boolean', help: 'print the summary as JSON' },
   { flag: 'quiet', short: 'q', kind: 'boolean', help: 'no progress line' },
   ...DIALECT_ROWS.filter((r) => r.flag === 'dialect'),
@@ -45,7 +50,9 @@ to a host (1200 with a 1993 dialect such as iso93ascii); STANs cycle 000001-9999
 to stderr every second (rewritten in place on a terminal); the summary goes to stdout. An answer is a 0210 (1210)
 with the STAN of a request waiting on its connection; anything else is counted as unmatched (or undecodable).
 Requests never written because the host closed their connection are counted as not sent. Exit code 0 when every
-request asked for was sent and answered, 1 otherwise.
+request asked for was sent and answered (approved or declined), 1 otherwise; with --fail-on, ${LOAD_FAIL_ON_EXIT} when the
+run counted any outcome it names (the summary says which): unmatched answers, declined requests (a response code
+not among the dialect's approval codes), timeouts, errors (connections lost while waiting, undecodable answers).
 Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) stops sending, waits for the
 answers in flight and prints the summary of what was done (exit code 130); a second Ctrl-C exits at once.
 
@@ -91,6 +98,7 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
   if (count !== undefined && duration !== undefined) {
     throw cliError('ISO8583_ERR_CLI_USAGE', 'give --count or --duration, not both', '--duration');
   }
+  const failOn = own['fail-on'] === undefined ? [] : parseFailOn(own['fail-on'] as string);
   const { dialect } = readDialectFlags(values);
   const frame = readFrameFlags(values, 'binary2');
   const options: LoadOptions = {
@@ -127,9 +135,13 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
     progress?.done();
     log.flush();
   }
+  const hit = failedOn(summary, dialect, failOn);
+  const failed = Object.keys(hit).length > 0;
+  if (failed) summary.failedOn = hit;
   const text = own.json === true ? `${JSON.stringify(summary)}\n` : formatSummary(summary);
   await writeText(io.stdout, text);
   if (summary.interrupted === true) return 130;
+  if (failed) return LOAD_FAIL_ON_EXIT;
   return allAnswered(summary) ? 0 : 1;
 }
 

@@ -53,6 +53,11 @@ export interface LoadSummary {
    * `error` (its answer, a 0210 (1210) with its STAN, did not decode).
    */
   outcomes: Record<string, number>;
+  /**
+   * The outcomes named by `iso8583 load --fail-on` that the run counted, with their counts (fail-on.ts): set by the
+   * command when there is one (its exit code is then `LOAD_FAIL_ON_EXIT`). Default: absent.
+   */
+  failedOn?: Partial<Record<string, number>>;
 }
 
 function ms(n: number): string {
@@ -82,6 +87,7 @@ export function formatSummary(s: LoadSummary): string {
     `outcomes      ${outcomes}`,
     ...(s.unmatched > 0 ? [`unmatched     ${s.unmatched} answers matched no request waiting (not the purchase's answer MTI, or an unknown, late or repeated STAN)`] : []),
     ...(s.undecodable > 0 ? [`undecodable   ${s.undecodable} frames did not decode and named no request waiting`] : []),
+    ...(s.failedOn === undefined ? [] : [`failed on     ${Object.entries(s.failedOn).map(([k, n]) => `${k} ${String(n)}`).join(', ')} (--fail-on)`]),
     '',
   ].join('\n');
 }

@@ -30,6 +30,9 @@ export interface Migration {
 /** Every migration, in version order. */
 export const MIGRATIONS: readonly Migration[] = [...SAF_MIGRATIONS, ...TRANSACTION_MIGRATIONS].sort((a, b) => a.version - b.version);
 
+/** How long the database's first answer (to BEGIN) may take when the pool has no connect timeout (ms). */
+const FIRST_ANSWER_WAIT = 5000;
+
 /** The advisory lock key taken while migrating (any constant shared by every node). */
 const MIGRATION_LOCK = 858_300_001;
 
@@ -42,8 +45,23 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = 
   // A connection lost while it waits is reported by the query that fails; the listener keeps it from being thrown.
   client.on('error', () => undefined);
   await client.connect();
+  // The server's first answers are bounded (the pool's connect timeout): a server, or a relay in front of it, that
+  // takes the connection and never answers fails the start here, coded, its connection destroyed, rather than holding
+  // the start for ever (the waits below are unbounded on purpose, and only a live server gets to them).
+  const answerWait = Number(pool.options.connectionTimeoutMillis) > 0 ? Number(pool.options.connectionTimeoutMillis) : FIRST_ANSWER_WAIT;
   try {
-    await client.query('BEGIN');
+    // node-postgres reads a query's own `query_timeout` (its types leave it out).
+    const begin: pg.QueryConfig & { query_timeout: number } = { text: 'BEGIN', query_timeout: answerWait };
+    await client.query(begin);
+  } catch (err) {
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    await client.end().catch(() => undefined);
+    if ((err as Error | undefined)?.message === 'Query read timeout') {
+      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database did not answer within ${answerWait} ms (its connection made): is it a PostgreSQL server, up?`, { field: 'store' });
+    }
+    throw err;
+  }
+  try {
     await client.query('SET LOCAL statement_timeout = 0');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS iso8583_schema (
