@@ -52,6 +52,12 @@ describe('iso8583 gateway with several upstreams', () => {
       '--upstream', `primary=${primary.host}:${primary.port}`,
       '--upstream', `backup=${backup.host}:${backup.port}`,
       '--request-timeout', '5000',
+      // The primary is tried again at least every 250 ms while it is away, so its return below is found at once, not
+      // after the default backoff has grown to seconds (its wait depended on it: 2 to 9 s). Each failed try also fails
+      // the reversal attempts waiting for its link, repeated after the retry interval: 1 s, not the default 10 s.
+      '--reconnect-delay', '50',
+      '--reconnect-max-delay', '250',
+      '--reversal-retry-interval', '1000',
       '--reversal-journal', join(work, 'failover'),
       '--log-level', 'warn',
     ]);

@@ -123,3 +123,20 @@ test('run --check warns of an HTTP port open to the network without a token (ISO
   assert.equal(closed.code, 0, closed.stderr);
   assert.equal(closed.stdout, 'flow http-0.0.0.0 is valid\n');
 });
+
+// A flow connector's reconnect backoff (what the gateway's --reconnect-delay and --reconnect-max-delay set) is a key of
+// the flow file, checked by the connector's schema naming its path.
+const reconnect = folder('reconnect');
+const withBank = (backoff: unknown): Record<string, unknown> => ({ connectors: { bank: { host: '127.0.0.1', port: 9, reconnect: backoff } } });
+const reconnectOk = batch.line(['run', flowFile(reconnect, 'ok.json', withBank({ initialDelay: 250, maxDelay: 5000 })), '--check']);
+const reconnectBad = batch.line(['run', flowFile(reconnect, 'bad.json', withBank({ initialDelay: 250, maxDelay: -1, every: 5 })), '--check']);
+test('run --check takes a connector\'s reconnect backoff, and refuses a bad one naming each key', async () => {
+  const ok = await reconnectOk();
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stdout, 'flow ok is valid\n');
+  const bad = await reconnectBad();
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stdout, '');
+  assert.match(bad.stderr, /\/connectors\/bank\/reconnect\/maxDelay/);
+  assert.match(bad.stderr, /\/connectors\/bank\/reconnect\/every/);
+});

@@ -21,10 +21,13 @@ const DURATIONS = GATEWAY_FLAGS.filter((f) => f.arg === 'MS').map((f) => ({
   maximum: f.key === 'requestTimeout' || f.key === 'shutdownDeadline' ? MAX_REQUEST_TIMEOUT : MAX_TIMER_DELAY,
 }));
 
+/** What a flag at its maximum needs beside it: the first reconnect wait is no longer than the longest. */
+const ALSO: Readonly<Record<string, string[]>> = { 'reconnect-delay': ['--reconnect-max-delay', String(MAX_TIMER_DELAY)] };
+
 test('gateway flags – every duration flag over its maximum (2^31 ms; over 1 hour for --request-timeout and --shutdown-deadline) is refused naming it', () => {
   assert.deepEqual(
     DURATIONS.map((d) => d.flag).sort(),
-    ['echo-interval', 'first-message-timeout', 'idle-timeout', 'request-timeout', 'reversal-retry-interval', 'saf-expire-after', 'saf-initial-delay', 'saf-lease', 'saf-message-interval', 'shutdown-deadline'],
+    ['echo-interval', 'first-message-timeout', 'idle-timeout', 'reconnect-delay', 'reconnect-max-delay', 'request-timeout', 'reversal-retry-interval', 'saf-expire-after', 'saf-initial-delay', 'saf-lease', 'saf-message-interval', 'shutdown-deadline'],
   );
   for (const { flag, key, maximum } of DURATIONS) {
     for (const value of [2 ** 31, maximum + 1]) {
@@ -39,7 +42,7 @@ test('gateway flags – every duration flag over its maximum (2^31 ms; over 1 ho
         `--${flag} ${value}`,
       );
     }
-    const { config } = parseGatewayArgs([...UPSTREAM, `--${flag}`, String(maximum)]);
+    const { config } = parseGatewayArgs([...UPSTREAM, `--${flag}`, String(maximum), ...(ALSO[flag] ?? [])]);
     assert.equal(config[key], maximum);
   }
 });

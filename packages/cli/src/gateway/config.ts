@@ -11,6 +11,7 @@ import { gatewayError } from './errors.js';
 import { GATEWAY_DEFAULTS, GATEWAY_FLAGS } from './flag-rows.js';
 import { GATEWAY_CONFIG_SCHEMA, readConfig } from './config-file.js';
 import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueuePointer } from './socketqueue.js';
+import { checkReconnect } from './reconnect.js';
 import { checkUpstreams, parseRouteFlag, readableReason, upstreamsOf } from './upstreams.js';
 import type { GatewayUpstream } from './upstreams.js';
 import type { RouteRule } from '@iso8583/connector';
@@ -154,6 +155,10 @@ export interface GatewayConfig {
   requestTimeout: number;
   /** Milliseconds between echo tests (0800/301) on an idle upstream link; 0 turns them off. Default 60000. */
   echoInterval: number;
+  /** Milliseconds before the first try to reconnect an upstream link, doubled per failure up to `reconnectMaxDelay`. Default 100. */
+  reconnectDelay: number;
+  /** Longest milliseconds between tries to reconnect an upstream link; at least `reconnectDelay`. Default 30000. */
+  reconnectMaxDelay: number;
   /** Sign on (0800/001) when the upstream link opens and off when it closes. Default `false`. */
   signOn: boolean;
   /** Most POS connections at once. Default 1000. */
@@ -308,6 +313,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     merged.upstream = merged.upstreams?.[0]?.upstream;
   }
   checkUpstreams(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.routes ?? []);
+  checkReconnect(merged as GatewayConfig, merged.upstreams ?? []);
   if (merged.upstream === undefined && !help) {
     throw cliError('ISO8583_ERR_CLI_USAGE', '--upstream HOST:PORT is required (flag or config file key "upstream")', '--upstream');
   }

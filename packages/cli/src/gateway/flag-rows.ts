@@ -66,6 +66,8 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'safEndCodes', flag: 'saf-end-codes', kind: 'string', arg: 'CODES', pattern: '^[0-9A-Za-z]{2,3}(,[0-9A-Za-z]{2,3})*$', defaultText: 'any answer ends an entry', help: 'response codes (comma-separated) that end a SAF entry besides the dialect approval codes; other codes repeat it' },
   { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', arg: 'MS', min: 1, max: MAX_REQUEST_TIMEOUT, default: 30_000, help: 'ms to wait for the upstream answer (and for an HTTP client to send its request, at least 2000: then 408)' },
   { key: 'echoInterval', flag: 'echo-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 60_000, help: 'ms without a message received before an echo test (0 = off); after an unanswered echo a new connection answers one before it is used' },
+  { key: 'reconnectDelay', flag: 'reconnect-delay', kind: 'integer', arg: 'MS', min: 1, max: MAX_TIMER_DELAY, default: 100, help: 'ms before the first try to reconnect a lost or refused upstream link; each failure in a row doubles the wait (drawn between half and all of it), up to --reconnect-max-delay' },
+  { key: 'reconnectMaxDelay', flag: 'reconnect-max-delay', kind: 'integer', arg: 'MS', min: 1, max: MAX_TIMER_DELAY, default: 30_000, help: 'longest ms between tries to reconnect an upstream link (not below --reconnect-delay): a bank back on its port is linked again within it' },
   { key: 'signOn', flag: 'sign-on', kind: 'boolean', default: false, help: 'sign on (0800/001) and off with the upstream' },
   { key: 'maxConnections', flag: 'max-connections', kind: 'integer', arg: 'N', min: 1, default: 1000, help: 'most POS connections at once' },
   { key: 'maxConnectionsPerAddress', flag: 'max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--max-connections less a tenth', help: 'most POS connections of one address (IPv6: one /64) at once; behind a TCP load balancer set it to --max-connections' },
@@ -84,7 +86,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueue' | 'socketqueueAnswers' | 'clientCloseAfterReply' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
   | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noReversal' | 'transactionRetention'
   | 'noTransactionLog' | 'requestTimeout' | 'safInitialDelay' | 'safMessageInterval' | 'safMaxAttempts' | 'safExpireAfter'
-  | 'echoInterval' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'httpMaxConnections' | 'firstMessageTimeout' | 'idleTimeout'
+  | 'echoInterval' | 'reconnectDelay' | 'reconnectMaxDelay' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'httpMaxConnections' | 'firstMessageTimeout' | 'idleTimeout'
   | 'shutdownDeadline' | 'logLevel' | 'noConsole' | 'consoleSend' | 'consoleSessionLifetime' | 'consoleSecureCookie' | 'logMessages';
 
 /** All default values, read from the rows of {@link GATEWAY_FLAGS}. */

@@ -1,6 +1,6 @@
 /**
  * The connector options of each of the gateway's upstream links, from the gateway's config: multiplexed on one
- * connection, with sign-on, echo, the terminal queue, TLS, and (unless `--no-reversal`) reversals and advices in a SAF
+ * connection, with sign-on, echo, the reconnect backoff, the terminal queue, TLS, and (unless `--no-reversal`) reversals and advices in a SAF
  * queue, in a journal folder per upstream or in the PostgreSQL `--store`.
  */
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import type { ConnectorOptions, TransactionLog } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { splitHostPort } from './config.js';
 import type { GatewayUpstream } from './upstreams.js';
+import { reconnectOptions } from './reconnect.js';
 import { upstreamTlsOptions } from './tls.js';
 
 /**
@@ -63,6 +64,8 @@ export function upstreamOptions(
     mode: 'multiplex',
     pool: { min: 1, max: 1 },
     echoInterval: c.echoInterval,
+    // The backoff between tries to link the bank again (its own when it gives one): reconnect.ts.
+    reconnect: reconnectOptions(c),
     signOn: c.signOn,
     signOff: c.signOn,
     terminalQueue: { enabled: c.terminalQueue, timeout: c.requestTimeout },

@@ -1,9 +1,10 @@
 /**
  * Several upstreams for the gateway: `--upstream [NAME=]HOST:PORT` (repeatable; a name defaults to `HOST:PORT`),
  * `--route PREFIX=NAME` (a PAN prefix routed to a named upstream; repeatable), and the config file keys `upstreams`
- * (each upstream with its own dialect, framing, TLS and sign-on, else the gateway's) and `routes` (the connector's
+ * (each upstream with its own dialect, framing, TLS, sign-on and reconnect backoff, else the gateway's) and `routes` (the connector's
  * routing rules: `pan`, `mtiClass`, `processingCode`, `acquirer`, `receiver`, a rule with none being the default).
  */
+import { MAX_TIMER_DELAY } from '@iso8583/connector';
 import type { RouteRule } from '@iso8583/connector';
 import { cliError } from '../args.js';
 import { MAX_HEADER_BYTES } from '../flags.js';
@@ -38,6 +39,10 @@ export interface GatewayUpstream {
   signOn?: boolean;
   /** Echo interval (ms) on this upstream. Default: the gateway's `echoInterval`. */
   echoInterval?: number;
+  /** Milliseconds before the first try to reconnect this upstream. Default: the gateway's `reconnectDelay`. */
+  reconnectDelay?: number;
+  /** Longest milliseconds between tries to reconnect this upstream. Default: the gateway's `reconnectMaxDelay`. */
+  reconnectMaxDelay?: number;
 }
 
 /** A TCP port, 1 to 65535, as a regular expression (a JSON Schema `pattern` part). */
@@ -84,6 +89,8 @@ export const UPSTREAMS_SCHEMA = {
       tlsServername: { type: 'string', minLength: 1 },
       signOn: { type: 'boolean' },
       echoInterval: { type: 'integer', minimum: 0 },
+      reconnectDelay: { type: 'integer', minimum: 1, maximum: MAX_TIMER_DELAY },
+      reconnectMaxDelay: { type: 'integer', minimum: 1, maximum: MAX_TIMER_DELAY },
     },
   },
 } as const;

@@ -1,0 +1,48 @@
+/**
+ * The reconnect backoff of the gateway's upstream links, as an operator sets it: `--reconnect-delay` (the first wait
+ * after a lost or refused connection) and `--reconnect-max-delay` (the longest wait), the gateway's and, in the config
+ * file's `upstreams`, each upstream's own (jPOS ChannelAdaptor's `reconnect-delay`). The connector doubles the wait
+ * from the first to the longest, each drawn between half and all of it.
+ */
+import type { ReconnectOptions } from '@iso8583/connector';
+import { cliError } from '../args.js';
+import { gatewayError } from './errors.js';
+
+/** The reconnect settings of the gateway, and of an upstream that gives its own. */
+export interface ReconnectSettings {
+  /** Milliseconds before the first retry after a lost or failed connection. */
+  reconnectDelay?: number;
+  /** Longest milliseconds between retries. */
+  reconnectMaxDelay?: number;
+}
+
+/** The connector's `reconnect` options of a link whose settings (the upstream's own over the gateway's) are `c`. */
+export function reconnectOptions(c: Required<ReconnectSettings>): Required<ReconnectOptions> {
+  return { initialDelay: c.reconnectDelay, maxDelay: c.reconnectMaxDelay };
+}
+
+/**
+ * The first wait is no longer than the longest, for the gateway and for each upstream (its own settings over the
+ * gateway's); else `ISO8583_ERR_CLI_OPTION` naming `--reconnect-delay`, or `ISO8583_ERR_GATEWAY_CONFIG` naming the
+ * upstream's key (`/upstreams/1/reconnectDelay`).
+ */
+export function checkReconnect(gateway: Required<ReconnectSettings>, upstreams: readonly (ReconnectSettings & { name: string })[]): void {
+  if (gateway.reconnectDelay > gateway.reconnectMaxDelay) {
+    throw cliError(
+      'ISO8583_ERR_CLI_OPTION',
+      `--reconnect-delay ${gateway.reconnectDelay} is longer than --reconnect-max-delay ${gateway.reconnectMaxDelay}: the first wait cannot exceed the longest`,
+      '--reconnect-delay',
+    );
+  }
+  for (const [i, u] of upstreams.entries()) {
+    const delay = u.reconnectDelay ?? gateway.reconnectDelay;
+    const max = u.reconnectMaxDelay ?? gateway.reconnectMaxDelay;
+    if (delay > max) {
+      throw gatewayError(
+        'ISO8583_ERR_GATEWAY_CONFIG',
+        `upstream ${JSON.stringify(u.name)}: reconnectDelay ${delay} is longer than reconnectMaxDelay ${max}: the first wait cannot exceed the longest`,
+        { field: `/upstreams/${i}/${u.reconnectDelay === undefined ? 'reconnectMaxDelay' : 'reconnectDelay'}` },
+      );
+    }
+  }
+}
