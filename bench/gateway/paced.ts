@@ -6,7 +6,10 @@
  * `BENCH_MS` (default 5000) ms, each printing the gateway's and the floor's p50 / p99 / p99.9 and the gateway's CPU per
  * transaction, with the load average. `BENCH_GC_WATCH` / `BENCH_TAIL_WATCH` as for the other gateway benchmarks.
  * `BENCH_PACED_TICKS` (e.g. `5 1`): each round measures both at each of these ticks of the open-loop load (default:
- * `BENCH_TICK_MS`, 5), to show what the bursts of a coarse tick add.
+ * `BENCH_TICK_MS`, 5), to show what the bursts of a coarse tick add. `BENCH_PACED_ARGS`: more `iso8583 gateway` flags
+ * (space-separated); `BENCH_PACED_LOG_LEVEL` the gateway's `--log-level` (default `error`; its log goes to stderr).
+ * `BENCH_PACED_WARMUP_MS` (default 3000): the closed-loop warm-up (100 x 4 in flight) before the rounds. Each round
+ * prints the gateway's answers by response code.
  *
  * Run: `BENCH_PACED_FLAGS=--max-semi-space-size=32 node bench/dist/gateway/paced.js`.
  */
@@ -25,6 +28,9 @@ const PHASE_MS = Number(process.env.BENCH_MS ?? 5_000);
 const JOURNAL = process.env.BENCH_PACED_JOURNAL !== '0';
 const FLAGS = (process.env.BENCH_PACED_FLAGS ?? '').split(' ').filter((f) => f !== '');
 const TICKS = (process.env.BENCH_PACED_TICKS ?? String(TICK_MS)).split(' ').filter((f) => f !== '').map(Number);
+const ARGS = (process.env.BENCH_PACED_ARGS ?? '').split(' ').filter((f) => f !== '');
+const LOG_LEVEL = process.env.BENCH_PACED_LOG_LEVEL ?? 'error';
+const WARMUP_MS = Number(process.env.BENCH_PACED_WARMUP_MS ?? 3_000);
 
 const quantiles = (r: LoadResult): string =>
   [0.5, 0.99, 0.999].map((q) => r.latencies.quantile(q).toFixed(2)).join(' / ');
@@ -33,8 +39,8 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'iso8583-paced-'));
   const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '900000000000000'], /listening on (\S+):(\d+)/);
   const gw = await startIso8583(
-    ['gateway', '--upstream', `${bank.match[1] as string}:${bank.match[2] as string}`, '--listen', '0', '--http', '0', '--log-level', 'error',
-      '--max-connections', '400', '--reversal-journal', work, ...(JOURNAL ? [] : ['--no-reversal'])],
+    ['gateway', '--upstream', `${bank.match[1] as string}:${bank.match[2] as string}`, '--listen', '0', '--http', '0', '--log-level', LOG_LEVEL,
+      '--max-connections', '400', '--reversal-journal', work, ...(JOURNAL ? [] : ['--no-reversal']), ...ARGS],
     /gateway listening pos=(\S+):(\d+) http=(\S+):(\d+)/,
     [...FLAGS, ...gcWatchFlags()],
   );
@@ -44,7 +50,7 @@ async function main(): Promise<void> {
   const port = Number(gw.match[2]);
   const p99 = new Map<number, { gateway: number[]; floor: number[] }>(TICKS.map((t) => [t, { gateway: [], floor: [] }]));
   try {
-    await posLoad(host, port, 100, 4, 3_000);
+    await posLoad(host, port, 100, 4, WARMUP_MS);
     for (let round = 0; round < ROUNDS; round++) {
       for (const tick of TICKS) {
         const end = measureCpu({ client: 'self', simulator: bank.child.pid as number, gateway: gw.child.pid as number });
@@ -56,7 +62,7 @@ async function main(): Promise<void> {
         figures.floor.push(f.latencies.quantile(0.99));
         console.log(
           `round ${round} tick ${tick} ms: gateway p50/p99/p99.9 ${quantiles(r)} ms (${(cpu.usPerTx.gateway as number).toFixed(1)} us/tx)   ` +
-            `floor ${quantiles(f)} ms   (${loadAverage()})`,
+            `floor ${quantiles(f)} ms   gateway codes ${JSON.stringify(r.codes)}   (${loadAverage()})`,
         );
       }
     }
