@@ -48,3 +48,14 @@ test('TLS: the upstream\'s own tls wins, else its own TLS files or server name m
   assert.deepEqual(options.tls, { rejectUnauthorized: true, servername: 'bank.example' });
   assert.equal(upstreamOptions(withCa, silent, undefined, { ...u, tls: false }).tls, undefined);
 });
+
+test('each upstream link accepts what the listeners admit (64 per POS connection, 32 per HTTP connection), or --max-in-flight', () => {
+  // The connector's own default (1000) answered 91 to purchases at half the gateway's peak whenever a burst held more.
+  assert.equal(upstreamOptions(gateway(), silent, undefined).maxInFlight, 64 * 1000 + 32 * 1000);
+  assert.equal(upstreamOptions(gateway(['--max-connections', '10', '--http-max-connections', '5']), silent, undefined).maxInFlight, 64 * 10 + 32 * 5);
+  assert.equal(upstreamOptions(gateway(['--max-connections', '10', '--no-http']), silent, undefined).maxInFlight, 640);
+  assert.equal(upstreamOptions(gateway(['--max-in-flight', '7']), silent, undefined).maxInFlight, 7);
+  // Every upstream of a group the same.
+  assert.equal(upstreamOptions(gateway(['--max-in-flight', '7']), silent, undefined, { name: 'b', upstream: '10.0.0.2:1' }).maxInFlight, 7);
+  assert.throws(() => gateway(['--max-in-flight', '0']), /max-in-flight/);
+});

@@ -164,6 +164,12 @@ export interface GatewayConfig {
   /** Most POS connections at once. Default 1000. */
   maxConnections: number;
   /**
+   * Most requests each upstream link accepts at once (queued or at the bank); one more is answered 91, never sent
+   * (`ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT`). Default: what the listeners admit, 64 per POS connection and 32 per HTTP
+   * connection (`defaultMaxInFlight`: 96000 at the defaults); each request is bounded in time by `requestTimeout`.
+   */
+  maxInFlight?: number;
+  /**
    * Most POS connections of one address (IPv6: one /64) at once (`ISO8583_ERR_INBOUND_TOO_MANY_FROM_ADDRESS` beyond).
    * Default: `maxConnections` less a tenth (900 of 1000): terminals behind one NAT may hold nine slots in ten.
    */

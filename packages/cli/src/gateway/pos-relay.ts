@@ -10,6 +10,7 @@ import type { Dialect } from '@iso8583/codec';
 import type { Connector, EncodedResponse, UpstreamGroup } from '@iso8583/connector';
 import type { InboundOptions, SequenceResult } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
+import { POS_IN_FLIGHT_PER_CONNECTION } from './in-flight.js';
 import { UpstreamReply, lateApproval } from './late-approval.js';
 import type { UndeliveredApproval } from './late-approval.js';
 import type { OwnAnswer } from './own-answer.js';
@@ -65,6 +66,8 @@ export function posEndpointOptions(config: GatewayConfig, parts: PosParts): Inbo
     lengthIncludesHeader: config.lengthIncludesHeader,
     headerBytes: config.clientHeaderBytes ?? config.headerBytes,
     maxConnections: config.maxConnections,
+    // What the upstream link's default `--max-in-flight` counts on (in-flight.ts): reading pauses at the limit.
+    maxInFlightPerConnection: POS_IN_FLIGHT_PER_CONNECTION,
     ...(config.maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: config.maxConnectionsPerAddress }),
     firstMessageTimeout: config.firstMessageTimeout,
     idleTimeout: config.idleTimeout,

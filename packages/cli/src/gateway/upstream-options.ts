@@ -12,6 +12,7 @@ import type { ConnectorOptions, TransactionLog } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { splitHostPort } from './config.js';
 import type { GatewayUpstream } from './upstreams.js';
+import { maxInFlightOf } from './in-flight.js';
 import { reconnectOptions } from './reconnect.js';
 import { upstreamTlsOptions } from './tls.js';
 
@@ -61,6 +62,8 @@ export function upstreamOptions(
     lengthIncludesHeader: c.lengthIncludesHeader,
     headerBytes: c.headerBytes,
     requestTimeout: c.requestTimeout,
+    // As many as the gateway's listeners admit (in-flight.ts), not the connector's 1000: each is bounded in time.
+    maxInFlight: maxInFlightOf(config),
     mode: 'multiplex',
     pool: { min: 1, max: 1 },
     echoInterval: c.echoInterval,

@@ -1,0 +1,27 @@
+/**
+ * How many requests the gateway's upstream links accept at once. The gateway's own listeners already bound what can
+ * be in flight (each POS connection is read no further while {@link POS_IN_FLIGHT_PER_CONNECTION} of its messages are
+ * being handled, each HTTP connection hands 32 requests at a time to the routes), and every request is bounded in time
+ * by its own deadline (`--request-timeout`: one not yet written by then is answered 91 and never sent, one written is
+ * answered or timed out 68 and reversed). So by default the link accepts whatever those listeners admitted: a count
+ * limit below that (the connector's own default is 1000) answers 91 to purchases whenever a burst, a collector pause or
+ * a slower bank briefly holds more than that count in flight, at a fraction of the gateway's capacity.
+ */
+import { MAX_PIPELINED } from '../http/pipeline-cap.js';
+import type { GatewayConfig } from './config.js';
+
+/** Messages of one POS connection the gateway handles at once (the endpoint's `maxInFlightPerConnection`): 64. */
+export const POS_IN_FLIGHT_PER_CONNECTION = 64;
+
+/**
+ * The default `--max-in-flight` of `config`: {@link POS_IN_FLIGHT_PER_CONNECTION} for each of `--max-connections`,
+ * plus 32 (`MAX_PIPELINED`) for each of `--http-max-connections` when the HTTP port is on (96000 at the defaults).
+ */
+export function defaultMaxInFlight(config: Pick<GatewayConfig, 'maxConnections' | 'httpMaxConnections' | 'httpEnabled'>): number {
+  return POS_IN_FLIGHT_PER_CONNECTION * config.maxConnections + (config.httpEnabled ? MAX_PIPELINED * config.httpMaxConnections : 0);
+}
+
+/** The requests each upstream link of `config` accepts at once: `--max-in-flight`, else {@link defaultMaxInFlight}. */
+export function maxInFlightOf(config: Pick<GatewayConfig, 'maxInFlight' | 'maxConnections' | 'httpMaxConnections' | 'httpEnabled'>): number {
+  return config.maxInFlight ?? defaultMaxInFlight(config);
+}
