@@ -3,7 +3,8 @@
  * two `iso8583 gateway` processes, one from this checkout and one from another checkout's built `packages/cli`
  * (`BENCH_AB_OTHER`, a repository root), both `--no-reversal` by default (`BENCH_AB_JOURNAL=1`: each with a journal
  * of its own), loaded in alternating rounds by the same POS clients; prints each round's rate and each process's CPU
- * per transaction, then the medians and the median of each round's this/other ratio. CPU per transaction is the
+ * per transaction and its answers by response code, then the medians (and the answers other than 00, in all and per
+ * round) and the median of each round's this/other ratio. CPU per transaction is the
  * figure to read on a shared machine.
  *
  * Run: `BENCH_AB_OTHER=/path/to/other/checkout node bench/dist/gateway/ab.js` (BENCH_AB_ROUNDS, default 6;
@@ -48,7 +49,10 @@ async function main(): Promise<void> {
     this: await startIso8583(args('this'), READY, [...list('BENCH_AB_FLAGS_THIS'), ...gcWatchFlags()]),
     other: await startIso8583(args('other'), READY, [...list('BENCH_AB_FLAGS_OTHER'), ...gcWatchFlags()], resolve(OTHER)),
   };
-  const figures = { this: { rate: [] as number[], g: [] as number[], p99: [] as number[] }, other: { rate: [] as number[], g: [] as number[], p99: [] as number[] } };
+  const figures = {
+    this: { rate: [] as number[], g: [] as number[], p99: [] as number[], refused: [] as number[] },
+    other: { rate: [] as number[], g: [] as number[], p99: [] as number[], refused: [] as number[] },
+  };
   const floor: number[] = [];
   try {
     for (const [, gw] of Object.entries(gateways)) await posLoad(gw.match[1] as string, Number(gw.match[2]), 100, 4, 3_000);
@@ -65,7 +69,8 @@ async function main(): Promise<void> {
         figures[name].rate.push(r.answers / r.seconds);
         figures[name].g.push(cpu.usPerTx.gateway as number);
         figures[name].p99.push(p99);
-        console.log(`round ${round} ${name.padEnd(5)} ${Math.round(r.answers / r.seconds).toString().padStart(6)} tx/s   p99 ${p99.toFixed(2)} ms   gateway ${(cpu.usPerTx.gateway as number).toFixed(1)} us/tx   client ${(cpu.usPerTx.client as number).toFixed(1)}   simulator ${(cpu.usPerTx.simulator as number).toFixed(1)}   (${loadAverage()})`);
+        console.log(`round ${round} ${name.padEnd(5)} ${Math.round(r.answers / r.seconds).toString().padStart(6)} tx/s   p99 ${p99.toFixed(2)} ms   gateway ${(cpu.usPerTx.gateway as number).toFixed(1)} us/tx   client ${(cpu.usPerTx.client as number).toFixed(1)}   simulator ${(cpu.usPerTx.simulator as number).toFixed(1)}   codes ${JSON.stringify(r.codes)}   (${loadAverage()})`);
+        figures[name].refused.push(r.answers - (r.codes['00'] ?? 0));
       }
       if (RATE !== undefined) {
         const r = await pacedPosLoad(bank.match[1] as string, Number(bank.match[2]), 100, RATE, PHASE_MS);
@@ -75,7 +80,8 @@ async function main(): Promise<void> {
     }
     if (RATE !== undefined) console.log(`median floor p99 ${median(floor).toFixed(2)} ms`);
     for (const name of ['this', 'other'] as const) {
-      console.log(`median ${name.padEnd(5)} ${Math.round(median(figures[name].rate)).toString().padStart(6)} tx/s   p99 ${median(figures[name].p99).toFixed(2)} ms   gateway ${median(figures[name].g).toFixed(1)} us/tx`);
+      const f = figures[name];
+      console.log(`median ${name.padEnd(5)} ${Math.round(median(f.rate)).toString().padStart(6)} tx/s   p99 ${median(f.p99).toFixed(2)} ms   gateway ${median(f.g).toFixed(1)} us/tx   answers other than 00: ${f.refused.reduce((a, b) => a + b, 0)} in all (${f.refused.join(' ')})`);
     }
     console.log(`this / other: rate ${(median(figures.this.rate) / median(figures.other.rate)).toFixed(2)}x   gateway CPU per tx ${(median(figures.this.g) / median(figures.other.g)).toFixed(2)}x`);
     // Each round's two phases ran back to back: their ratio is the least disturbed by the machine's other load.
