@@ -5,7 +5,9 @@
  * by its own deadline (`--request-timeout`: one not yet written by then is answered 91 and never sent, one written is
  * answered or timed out 68 and reversed). So by default the link accepts whatever those listeners admitted: a count
  * limit below that (the connector's own default is 1000) answers 91 to purchases whenever a burst, a collector pause or
- * a slower bank briefly holds more than that count in flight, at a fraction of the gateway's capacity.
+ * a slower bank briefly holds more than that count in flight, at a fraction of the gateway's capacity. A request in
+ * flight holds about 5.3 KiB of heap (journal on), so the default of 96000 is about 500 MB at most; `--max-in-flight`
+ * lowers it.
  */
 import { MAX_PIPELINED } from '../http/pipeline-cap.js';
 import type { GatewayConfig } from './config.js';
