@@ -6,16 +6,22 @@
  * (`met`/`NOT met`, exit 1 when missed). The unit tests count the masks' own steps (deterministic, but blind to work
  * no step counts); this times them, so it sees everything.
  *
- * Run: `npx tsc -b bench && node bench/dist/mask.bench.js` (or `npm run bench mask`). Each figure is the median of 5
- * calls after a warm-up call.
+ * Run: `npx tsc -b bench && node bench/dist/mask.bench.js` (or `npm run bench mask`). Each figure is the CPU time of a
+ * call measured over 1 MiB of text (4 calls in a row at 256 KiB), the least of 7 after a warm-up call, each after a full
+ * collection (see `msPerCall`).
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { hexPanRuns, maskDigitRuns, maskFieldValue, maskHeader } from '@iso8583/codec';
 import { cpuMs } from './timing.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 const SMALL = 256 * 1024;
 const LARGE = 1024 * 1024;
 const MOST_GROWTH = 8;
-const CALLS = 5;
+const CALLS = 7;
 
 /** Shapes that have made masks slow before: digit runs, groups, hex dumps in every spelling, track data, words. */
 const SHAPES: readonly string[] = [
@@ -30,15 +36,27 @@ const MASKS: ReadonlyArray<readonly [string, (text: string) => unknown]> = [
   ['maskHeader', maskHeader],
 ];
 
+/**
+ * The CPU time of one call on `text`, measured over LARGE characters of text: `LARGE / text.length` calls in a row (4 at
+ * 256 KiB, 1 at 1 MiB), so that each figure allocates as much as the other and pays for the collections of what it
+ * allocated at the same rate (one 256 KiB call's garbage alone fits in the young generation and was collected on the
+ * next call's clock, or not at all on its own). The least of CALLS such figures, each after a full collection (the
+ * garbage of the figures before it is not counted; its collection, or the concurrent marking it started, landed on
+ * whichever call came next: one shape's median moved 256 KiB -> 1 MiB from 6 to 12 times between two runs, its work
+ * counted in steps the same per character at every size): the figure other processes' work on a shared machine
+ * disturbed least. A mask whose work grows faster than its text is slow on every call, the least too.
+ */
 function msPerCall(mask: (text: string) => unknown, text: string): number {
+  const calls = Math.max(1, Math.round(LARGE / text.length));
   mask(text);
-  const times: number[] = [];
+  let least = Infinity;
   for (let i = 0; i < CALLS; i++) {
+    gc();
     const start = cpuMs();
-    mask(text);
-    times.push(cpuMs() - start);
+    for (let c = 0; c < calls; c++) mask(text);
+    least = Math.min(least, cpuMs() - start);
   }
-  return times.sort((a, b) => a - b)[Math.floor(CALLS / 2)] as number;
+  return least / calls;
 }
 
 let missed = 0;

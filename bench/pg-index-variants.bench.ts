@@ -1,7 +1,8 @@
 // The transaction log's indexes measured apart: the PostgreSQL server's CPU per stored row for each set of indexes on
 // `iso8583_transactions`, one database per variant on one server made on the spot (fsync on, as in production). Each
-// variant's table is made by the log's own migrations and then given the variant's indexes (and collations, or its
-// database's locale); rows go in through `PgTransactionLog` itself (its COPY, batches of BATCH rows, the gateway
+// variant's table is made by the log's own migrations (checked to be schema 104's, which the variants are written as
+// changes to: when the migrations make another table the bench stops before measuring and says what differs) and then
+// given the variant's indexes (and collations, or its database's locale); rows go in through `PgTransactionLog` itself (its COPY, batches of BATCH rows, the gateway
 // bench's shape: 100 terminals with a STAN counting up on each, the simulator's twelve-character RRNs counting up).
 // A pre-fill of PREFILL rows per table is not counted; then ROUNDS rounds of ROWS rows per variant, the variants'
 // order alternating. CPU is that of every backend of the variant's database (/proc/PID/schedstat: nanoseconds on a
@@ -28,61 +29,92 @@ interface Variant {
   name: string;
   /** `CREATE DATABASE` options after the name (locale), or none for the cluster's (C). */
   database?: string;
-  /** SQL run on the migrated table (its four indexes of schema 103 in place) before any row. */
+  /** SQL run on the migrated table (schema 104's indexes in place: {@link SCHEMA}) before any row. */
   setup: string;
 }
 
-const DROP_ALL = 'DROP INDEX iso8583_transactions_terminal, iso8583_transactions_stan, iso8583_transactions_rrn;';
-const TERMINAL = 'CREATE INDEX iso8583_transactions_terminal ON iso8583_transactions (terminal, at DESC, seq DESC) WHERE terminal IS NOT NULL;';
+/**
+ * The table the log's migrations make, as the variants below expect it (schema version 104, unchanged by 105): each
+ * index by name with its definition after `USING` (as `pg_get_indexdef` writes it), and the collation of the key
+ * columns. Every variant is written as changes to this; when the migrations make something else, the bench stops
+ * before measuring anything and says what differs (the variants are then to be written again).
+ */
+const SCHEMA = {
+  indexes: {
+    iso8583_transactions_pkey: 'btree (at, seq)',
+    iso8583_transactions_terminal: 'btree (terminal, at DESC, seq DESC) WHERE (terminal IS NOT NULL)',
+    iso8583_transactions_keys: 'gin ((ARRAY[stan, rrn]))',
+  } as Record<string, string>,
+  collations: { stan: 'C', rrn: 'C', terminal: 'C' } as Record<string, string>,
+};
+
+const DROP_KEYS = 'DROP INDEX iso8583_transactions_keys;';
+const DROP_TERMINAL = 'DROP INDEX iso8583_transactions_terminal;';
 const TERMINAL_ASC = 'CREATE INDEX iso8583_transactions_terminal ON iso8583_transactions (terminal, at, seq) WHERE terminal IS NOT NULL;';
-const GIN = 'CREATE INDEX iso8583_transactions_keys ON iso8583_transactions USING gin ((ARRAY[stan, rrn]));';
-const COLLATE_C = `ALTER TABLE iso8583_transactions ALTER COLUMN stan TYPE text COLLATE "C", ALTER COLUMN rrn TYPE text COLLATE "C", ALTER COLUMN terminal TYPE text COLLATE "C";`;
+const HASH = 'CREATE INDEX iso8583_transactions_stan ON iso8583_transactions USING hash (stan); CREATE INDEX iso8583_transactions_rrn ON iso8583_transactions USING hash (rrn);';
+/** The key columns back in the database's collation (schema 103 and before; the indexes on them are built again). */
+const COLLATE_DEFAULT = `ALTER TABLE iso8583_transactions ALTER COLUMN stan TYPE text COLLATE "default", ALTER COLUMN rrn TYPE text COLLATE "default", ALTER COLUMN terminal TYPE text COLLATE "default";`;
 const LIBC = `TEMPLATE template0 LOCALE 'C.UTF-8'`;
 const ICU = `TEMPLATE template0 LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`;
 
 const VARIANTS: Variant[] = [
-  { name: 'schema 103 (pk, terminal, hash stan, hash rrn)', setup: '' },
-  { name: 'pk and terminal alone (no stan, rrn index)', setup: `${DROP_ALL} ${TERMINAL}` },
+  { name: 'schema 104 (pk, terminal, gin (stan, rrn), "C")', setup: '' },
+  { name: 'pk and terminal alone (no stan, rrn index)', setup: DROP_KEYS },
+  { name: 'gin, pending 16 MB', setup: 'ALTER INDEX iso8583_transactions_keys SET (gin_pending_list_limit = 16384);' },
+  { name: 'gin, no fastupdate', setup: 'ALTER INDEX iso8583_transactions_keys SET (fastupdate = off);' },
   {
-    name: 'gin text (stan, rrn), fastupdate',
-    setup: `${DROP_ALL} ${TERMINAL} CREATE INDEX iso8583_transactions_keys ON iso8583_transactions USING gin ((ARRAY[stan, rrn]));`,
+    name: 'gin int4 hashes (stan, rrn)',
+    setup: `${DROP_KEYS} CREATE INDEX iso8583_transactions_keys ON iso8583_transactions USING gin ((ARRAY[hashtext(stan), hashtext(rrn)]));`,
   },
+  { name: 'hash stan, hash rrn, "C"', setup: `${DROP_KEYS} ${HASH}` },
+  { name: 'schema 103 (hash stan, hash rrn, default collation)', setup: `${DROP_KEYS} ${COLLATE_DEFAULT} ${HASH}` },
   {
-    name: 'gin text (stan, rrn), fastupdate, pending 16 MB',
-    setup: `${DROP_ALL} ${TERMINAL} CREATE INDEX iso8583_transactions_keys ON iso8583_transactions USING gin ((ARRAY[stan, rrn])) WITH (gin_pending_list_limit = 16384);`,
+    name: 'hash stan (integer), hash rrn',
+    setup: `${DROP_KEYS} ALTER TABLE iso8583_transactions ALTER COLUMN stan TYPE integer USING stan::integer; ${HASH}`,
   },
-  {
-    name: 'gin text (stan, rrn), no fastupdate',
-    setup: `${DROP_ALL} ${TERMINAL} CREATE INDEX iso8583_transactions_keys ON iso8583_transactions USING gin ((ARRAY[stan, rrn])) WITH (fastupdate = off);`,
-  },
-  {
-    name: 'gin int4 hashes (stan, rrn), fastupdate',
-    setup: `${DROP_ALL} ${TERMINAL} CREATE INDEX iso8583_transactions_keys ON iso8583_transactions USING gin ((ARRAY[hashtext(stan), hashtext(rrn)]));`,
-  },
-  {
-    name: 'schema 103, stan integer',
-    setup: 'DROP INDEX iso8583_transactions_stan; ALTER TABLE iso8583_transactions ALTER COLUMN stan TYPE integer USING stan::integer; CREATE INDEX iso8583_transactions_stan ON iso8583_transactions USING hash (stan);',
-  },
-  { name: 'schema 103, libc C.UTF-8 database', database: LIBC, setup: '' },
-  { name: 'schema 103, libc C.UTF-8 database, COLLATE "C"', database: LIBC, setup: COLLATE_C },
-  { name: 'schema 103, ICU en-US database', database: ICU, setup: '' },
-  { name: 'schema 103, ICU en-US database, COLLATE "C"', database: ICU, setup: COLLATE_C },
-  {
-    name: 'gin text, ICU en-US database',
-    database: ICU,
-    setup: `${DROP_ALL} ${TERMINAL} CREATE INDEX iso8583_transactions_keys ON iso8583_transactions USING gin ((ARRAY[stan, rrn]));`,
-  },
-  {
-    name: 'gin text, ICU en-US database, COLLATE "C"',
-    database: ICU,
-    setup: `${COLLATE_C} ${DROP_ALL} ${TERMINAL} CREATE INDEX iso8583_transactions_keys ON iso8583_transactions USING gin ((ARRAY[stan, rrn]));`,
-  },
-  { name: 'terminal ascending, hash stan, hash rrn', setup: `DROP INDEX iso8583_transactions_terminal; ${TERMINAL_ASC}` },
-  { name: 'terminal ascending alone (no stan, rrn index)', setup: `${DROP_ALL} ${TERMINAL_ASC}` },
-  { name: 'terminal ascending, gin text', setup: `${DROP_ALL} ${TERMINAL_ASC} ${GIN}` },
-  { name: 'terminal ascending, hash stan, hash rrn, ICU en-US database', database: ICU, setup: `DROP INDEX iso8583_transactions_terminal; ${TERMINAL_ASC}` },
-  { name: 'terminal ascending, gin text, ICU en-US database, COLLATE "C"', database: ICU, setup: `${DROP_ALL} ${COLLATE_C} ${TERMINAL_ASC} ${GIN}` },
+  { name: 'schema 104, libc C.UTF-8 database', database: LIBC, setup: '' },
+  { name: 'schema 104, libc C.UTF-8 database, its collation', database: LIBC, setup: COLLATE_DEFAULT },
+  { name: 'schema 104, ICU en-US database', database: ICU, setup: '' },
+  { name: 'schema 104, ICU en-US database, its collation', database: ICU, setup: COLLATE_DEFAULT },
+  { name: 'schema 103, ICU en-US database', database: ICU, setup: `${DROP_KEYS} ${COLLATE_DEFAULT} ${HASH}` },
+  { name: 'terminal ascending, gin', setup: `${DROP_TERMINAL} ${TERMINAL_ASC}` },
+  { name: 'terminal ascending alone (no stan, rrn index)', setup: `${DROP_KEYS} ${DROP_TERMINAL} ${TERMINAL_ASC}` },
+  { name: 'terminal ascending, hash stan, hash rrn', setup: `${DROP_KEYS} ${DROP_TERMINAL} ${TERMINAL_ASC} ${HASH}` },
+  { name: 'terminal ascending, gin, ICU en-US database', database: ICU, setup: `${DROP_TERMINAL} ${TERMINAL_ASC}` },
 ].filter((v) => filters.length === 0 || filters.some((f) => v.name.includes(f)));
+
+/**
+ * What differs between the migrated table of `client`'s database and {@link SCHEMA}, one line each (none when it is
+ * the table the variants are written for), with the schema version the migrations reached.
+ */
+async function schemaDifferences(client: pg.Client): Promise<string[]> {
+  const { rows: indexes } = await client.query<{ name: string; def: string }>(
+    "SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'iso8583_transactions'::regclass",
+  );
+  const { rows: columns } = await client.query<{ name: string; collation: string | null }>(
+    "SELECT a.attname AS name, co.collname AS collation FROM pg_attribute a LEFT JOIN pg_collation co ON co.oid = a.attcollation WHERE a.attrelid = 'iso8583_transactions'::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+  );
+  const { rows: version } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM iso8583_schema WHERE version >= 100');
+  const out: string[] = [];
+  const found = new Map(indexes.map((x) => [x.name, x.def.replace(/^.* USING /, '')]));
+  for (const [name, def] of Object.entries(SCHEMA.indexes)) {
+    const got = found.get(name);
+    if (got === undefined) out.push(`index ${name} (${def}) is missing`);
+    else if (got !== def) out.push(`index ${name} is ${got}, not ${def}`);
+  }
+  for (const [name, def] of found) if (!(name in SCHEMA.indexes)) out.push(`index ${name} (${def}) is new`);
+  const collation = new Map(columns.map((c) => [c.name, c.collation]));
+  for (const [name, want] of Object.entries(SCHEMA.collations)) {
+    const got = collation.get(name);
+    if (got === undefined) out.push(`column ${name} is missing`);
+    else if (got !== want) out.push(`column ${name} is in collation ${got ?? 'none'}, not "${want}"`);
+  }
+  if (out.length > 0) out.unshift(`the transaction log's schema (version ${version[0]?.v ?? 'none'}) is not the one the variants are written for (104):`);
+  return out;
+}
+
+/** A reason to stop before measuring (the schema changed, a variant's SQL failed): printed as it is, without a stack. */
+class BenchStop extends Error {}
 
 /** Nanoseconds a process has spent on a CPU (the first field of /proc/PID/schedstat), or undefined when it is gone. */
 function onCpuNs(pid: number): number | undefined {
@@ -151,8 +183,8 @@ console.log(`transaction log indexes apart: node ${process.version}, ${loadAvera
 console.log(`${VARIANTS.length} variants, pre-fill ${PREFILL} rows each, ${ROUNDS} rounds of ${ROWS} rows, batches of ${BATCH}`);
 const cluster = await startPostgres({ durable: true });
 const tables: Table[] = [];
+const root = new pg.Client({ connectionString: cluster.url });
 try {
-  const root = new pg.Client({ connectionString: cluster.url });
   await root.connect();
   for (const [i, variant] of VARIANTS.entries()) {
     const db = `variant_${i}`;
@@ -162,9 +194,15 @@ try {
     await log.open();
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
-    await admin.query(variant.setup);
-    await admin.query('ALTER TABLE iso8583_transactions SET (autovacuum_enabled = false)');
     tables.push({ variant, log, admin, next: 0, cpu: [], wal: [] });
+    const differences = await schemaDifferences(admin);
+    if (differences.length > 0) throw new BenchStop(differences.join('\n  '));
+    try {
+      await admin.query(variant.setup);
+    } catch (err) {
+      throw new BenchStop(`variant "${variant.name}": its setup failed: ${(err as Error).message} (SQLSTATE ${(err as { code?: string }).code ?? 'none'})`);
+    }
+    await admin.query('ALTER TABLE iso8583_transactions SET (autovacuum_enabled = false)');
   }
   await root.end();
   for (const t of tables) {
@@ -188,7 +226,12 @@ try {
     console.log(`  ${t.variant.name}: ${rows.map((x) => `${x.name.replace('iso8583_transactions_', '')} ${x.size}`).join(', ')}`);
   }
   console.log(`${loadAverage()} at the end`);
+} catch (err) {
+  if (!(err instanceof BenchStop)) throw err;
+  console.error(`pg-index-variants: ${err.message}`);
+  process.exitCode = 1;
 } finally {
+  await root.end().catch(() => undefined);
   for (const t of tables) {
     await t.log.close();
     await t.admin.end();
