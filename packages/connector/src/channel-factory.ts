@@ -3,9 +3,10 @@
  * (jittered, growing with each failure in a row), opens the socket (`Channel.connect`) and signs on; unmaking signs off
  * and ends the socket. The factory keeps the set of open channels, which every pool and the stats read.
  *
- * A connection counts as a success that starts the backoff over only once it has stayed up as long as the next wait's
- * ceiling: a host (or a load balancer before it) that accepts and closes at once is a failure in a row like a refused
- * connect, so it is tried less and less often rather than every `initialDelay` for ever.
+ * A connection counts as a success that starts the backoff over only once the host spoke on it (a frame received: an
+ * answer, a sign-on or echo reply) or it stayed up as long as the next wait's ceiling: a host (or a load balancer
+ * before it) that accepts and closes at once is a failure in a row like a refused connect, so it is tried less and
+ * less often rather than every `initialDelay` for ever.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -123,14 +124,15 @@ export class ChannelFactory {
 
   /**
    * A channel's socket closed: forget it; a connection lost while running makes the next attempt wait a backoff, from
-   * `initialDelay` again when it stayed up at least that wait's ceiling, else one step longer (see the file's comment).
+   * `initialDelay` again when the host spoke on it or it stayed up at least that wait's ceiling, else one step longer
+   * (see the file's comment).
    */
   closed(channel: Channel): void {
     this.open.delete(channel);
     this.network.forget(channel);
     const since = this.upSince.get(channel);
     this.upSince.delete(channel);
-    if (since !== undefined && performance.now() - since >= this.backoff.ceiling) this.backoff.reset();
+    if (since !== undefined && (channel.heardFrom || performance.now() - since >= this.backoff.ceiling)) this.backoff.reset();
     if (!this.stopped && this.retryDelay === 0) this.retryDelay = this.backoff.next();
   }
 

@@ -7,11 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { within } from '@iso8583/test-support';
 import type { Iso8583Error } from '@iso8583/codec';
 import { createConnector, validateConnectorOptions } from '../src/index.js';
 import type { Connector } from '../src/index.js';
-import { downPort } from './helpers/setup.js';
+import { answer } from './peer.js';
+import { downPort, peerFor } from './helpers/setup.js';
 
 /** The window the attempts are counted in, and the most a doubling backoff from 1 ms makes in it (about 11, doubled for jitter and slack). */
 const WINDOW = 1_000;
@@ -103,4 +105,37 @@ test('reconnect – a host that accepts and closes at once is tried less and les
   await reaches(connector, 'disconnect', () => lost, 3);
   await window;
   assert.ok(accepted <= MOST, `${accepted} connections accepted and closed in ${WINDOW} ms: the backoff starts over at each`);
+});
+
+test('reconnect – a connection the host spoke on starts the backoff over: after a long outage, a drop is retried at once', async (t) => {
+  // Thirteen connects refused in a row (waits from 1 ms, doubling): one more failure would wait 4096 to 8192 ms.
+  const port = await downPort(t);
+  const connector = createConnector({ host: '127.0.0.1', port, signOn: true, reconnect: { initialDelay: 1 }, transactionLog: false });
+  t.after(() => connector.destroy());
+  let failed = 0;
+  connector.on('error', (err: Iso8583Error) => {
+    if (err.code === 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED') failed += 1;
+  });
+  connector.connect().catch(() => undefined);
+  await reaches(connector, 'error', () => failed, 13);
+  // The host comes back and answers the sign-on (it spoke on the connection), then drops that first connection.
+  let signOns = 0;
+  const peer = await peerFor(t, (r, p) => {
+    signOns += 1;
+    p.send(r.socket, answer(r.message));
+    if (signOns === 1) setImmediate(() => r.socket.destroy());
+  }, { port });
+  const connects: number[] = [];
+  const second = new Promise<void>((resolve) =>
+    connector.on('connect', () => {
+      connects.push(performance.now());
+      if (connects.length === 2) resolve();
+    }),
+  );
+  await within(second, 20_000, 'a second connection after the first one dropped');
+  const gap = (connects[1] as number) - (connects[0] as number);
+  // Counted as one more failure in a row, the wait would be at least 4096 ms; started over, 1 ms or less (and the
+  // sign-on's round trip). The bound is far from both.
+  assert.ok(gap < 2_000, `${Math.round(gap)} ms from the first connection to the next: the backoff did not start over`);
+  assert.equal(peer.received.length, 2, 'one sign-on on each connection');
 });
