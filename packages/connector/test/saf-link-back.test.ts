@@ -15,62 +15,65 @@ import { advice, journalLines, safEvent } from './helpers/reversals.js';
 /** Far longer than the test's deadlines: an entry that waits for it is not sent within them. */
 const RETRY = 600_000;
 
-test('saf – entries whose attempt found the host down go once the link is back, not a retryInterval later: one send each', async (t) => {
-  const dir = tempDir(t, 'saf-link-back');
-  // A first run leaves a reversal in the journal: a purchase the host never answers, the connector gone before its
-  // reversal could be sent.
-  const { connector: first } = await peerAndConnector(t, () => undefined, {
-    reversal: { enabled: true, journal: new FileJournal(dir) },
-    requestTimeout: 200,
-    saf: { initialDelay: RETRY, retryInterval: RETRY },
-    transactionLog: false,
-  });
-  await first.connect();
-  await assert.rejects(first.request(purchase('005501')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
-  await within(first.destroy(), 10_000, 'the first connector to stop');
+for (const mode of ['multiplex', 'exclusive'] as const) {
+  test(`saf – entries whose attempt found the host down go once the link is back, not a retryInterval later: one send each (${mode})`, async (t) => {
+    const dir = tempDir(t, 'saf-link-back');
+    // A first run leaves a reversal in the journal: a purchase the host never answers, the connector gone before its
+    // reversal could be sent.
+    const { connector: first } = await peerAndConnector(t, () => undefined, {
+      reversal: { enabled: true, journal: new FileJournal(dir) },
+      requestTimeout: 200,
+      saf: { initialDelay: RETRY, retryInterval: RETRY },
+      transactionLog: false,
+    });
+    await first.connect();
+    await assert.rejects(first.request(purchase('005501')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+    await within(first.destroy(), 10_000, 'the first connector to stop');
 
-  // The next run finds the host down: the reversal read back and a new advice each fail their first attempt here.
-  const port = await downPort(t);
-  const connector = connectorFor(t, {
-    host: '127.0.0.1',
-    port,
-    reconnect: { initialDelay: 10, maxDelay: 50 },
-    reversal: { enabled: true, journal: new FileJournal(dir) },
-    saf: { initialDelay: 0, retryInterval: RETRY },
-    transactionLog: false,
-  });
-  const waiting = new Map<string, SafEvent>();
-  const bothWaiting = new Promise<void>((resolve) =>
-    connector.on('saf', (e) => {
-      if (e.stage !== 'waiting') return;
-      waiting.set(e.kind, e);
-      if (waiting.size === 2) resolve();
-    }),
-  );
-  connector.connect().catch(() => undefined);
-  await connector.started();
-  const receipt = await connector.request(advice('005502'), { saf: true });
-  await within(bothWaiting, 10_000, 'both entries waiting after a refused connect');
-  for (const e of waiting.values()) {
-    assert.equal(e.code, 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED', `${e.kind}: its attempt found the host down`);
-    assert.ok((e.nextAttempt ?? 0) > Date.now() + RETRY / 2, `${e.kind}: due a retry interval later`);
-  }
+    // The next run finds the host down: the reversal read back and a new advice each fail their first attempt here.
+    const port = await downPort(t);
+    const connector = connectorFor(t, {
+      host: '127.0.0.1',
+      port,
+      mode,
+      reconnect: { initialDelay: 10, maxDelay: 50 },
+      reversal: { enabled: true, journal: new FileJournal(dir) },
+      saf: { initialDelay: 0, retryInterval: RETRY },
+      transactionLog: false,
+    });
+    const waiting = new Map<string, SafEvent>();
+    const bothWaiting = new Promise<void>((resolve) =>
+      connector.on('saf', (e) => {
+        if (e.stage !== 'waiting') return;
+        waiting.set(e.kind, e);
+        if (waiting.size === 2) resolve();
+      }),
+    );
+    connector.connect().catch(() => undefined);
+    await connector.started();
+    const receipt = await connector.request(advice('005502'), { saf: true });
+    await within(bothWaiting, 10_000, 'both entries waiting after a refused connect');
+    for (const e of waiting.values()) {
+      assert.equal(e.code, 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED', `${e.kind}: its attempt found the host down`);
+      assert.ok((e.nextAttempt ?? 0) > Date.now() + RETRY / 2, `${e.kind}: due a retry interval later`);
+    }
 
-  const answered = new Set<string>();
-  const both = new Promise<void>((resolve) =>
-    connector.on('saf', (e) => {
-      if (e.stage !== 'answered') return;
-      answered.add(e.kind);
-      if (answered.size === 2) resolve();
-    }),
-  );
-  const peer = await peerFor(t, (r, p) => p.send(r.socket, answer(r.message)), { port });
-  await within(both, 20_000, 'the reversal and the advice answered once the host is back (not a retry interval later)');
-  const sent = peer.received.map((r) => `${String(r.message['0'])}/${String(r.message['11'])}`).filter((m) => !m.startsWith('0800'));
-  assert.deepEqual(sent.sort(), ['0221/005502', '0401/005501'], 'exactly one send per entry');
-  const advised = journalLines(dir).filter((l) => l.id === receipt.id);
-  assert.deepEqual(advised.map((l) => `${l.op}${l.attempt ?? ''}`), ['add', 'attempt1', 'attempt2', 'done'], 'every attempt journaled before it left');
-});
+    const answered = new Set<string>();
+    const both = new Promise<void>((resolve) =>
+      connector.on('saf', (e) => {
+        if (e.stage !== 'answered') return;
+        answered.add(e.kind);
+        if (answered.size === 2) resolve();
+      }),
+    );
+    const peer = await peerFor(t, (r, p) => p.send(r.socket, answer(r.message)), { port });
+    await within(both, 20_000, 'the reversal and the advice answered once the host is back (not a retry interval later)');
+    const sent = peer.received.map((r) => `${String(r.message['0'])}/${String(r.message['11'])}`).filter((m) => !m.startsWith('0800'));
+    assert.deepEqual(sent.sort(), ['0221/005502', '0401/005501'], 'exactly one send per entry');
+    const advised = journalLines(dir).filter((l) => l.id === receipt.id);
+    assert.deepEqual(advised.map((l) => `${l.op}${l.attempt ?? ''}`), ['add', 'attempt1', 'attempt2', 'done'], 'every attempt journaled before it left');
+  });
+}
 
 test('saf – an entry whose attempt left and went unanswered keeps its retryInterval when the link comes back', async (t) => {
   const dir = tempDir(t, 'saf-link-back');
