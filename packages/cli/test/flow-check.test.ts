@@ -130,6 +130,7 @@ const reconnect = folder('reconnect');
 const withBank = (backoff: unknown): Record<string, unknown> => ({ connectors: { bank: { host: '127.0.0.1', port: 9, reconnect: backoff } } });
 const reconnectOk = batch.line(['run', flowFile(reconnect, 'ok.json', withBank({ initialDelay: 250, maxDelay: 5000 })), '--check']);
 const reconnectBad = batch.line(['run', flowFile(reconnect, 'bad.json', withBank({ initialDelay: 250, maxDelay: -1, every: 5 })), '--check']);
+const reconnectZero = batch.line(['run', flowFile(reconnect, 'zero.json', withBank({ initialDelay: 0 })), '--check']);
 test('run --check takes a connector\'s reconnect backoff, and refuses a bad one naming each key', async () => {
   const ok = await reconnectOk();
   assert.equal(ok.code, 0, ok.stderr);
@@ -139,4 +140,12 @@ test('run --check takes a connector\'s reconnect backoff, and refuses a bad one 
   assert.equal(bad.stdout, '');
   assert.match(bad.stderr, /\/connectors\/bank\/reconnect\/maxDelay/);
   assert.match(bad.stderr, /\/connectors\/bank\/reconnect\/every/);
+});
+
+test('run --check refuses a reconnect initialDelay of 0 (a refusing bank retried in a tight loop), naming it', async () => {
+  const zero = await reconnectZero();
+  assert.equal(zero.code, 1);
+  assert.equal(zero.stdout, '');
+  assert.match(zero.stderr, /ISO8583_ERR_FLOW_INVALID/);
+  assert.match(zero.stderr, /\/connectors\/bank\/reconnect\/initialDelay: must be >= 1/);
 });

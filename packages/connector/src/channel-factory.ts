@@ -2,7 +2,13 @@
  * How the connector's channels are made and unmade: a connect attempt waits out the backoff of earlier failures
  * (jittered, growing with each failure in a row), opens the socket (`Channel.connect`) and signs on; unmaking signs off
  * and ends the socket. The factory keeps the set of open channels, which every pool and the stats read.
+ *
+ * A connection counts as a success that starts the backoff over only once the host spoke on it (a frame received: an
+ * answer, a sign-on or echo reply) or it stayed up as long as the next wait's ceiling: a host (or a load balancer
+ * before it) that accepts and closes at once is a failure in a row like a refused connect, so it is tried less and
+ * less often rather than every `initialDelay` for ever.
  */
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
@@ -25,6 +31,8 @@ export class ChannelFactory {
   /** Connected channels (signed on or not yet), until their socket closes. */
   readonly open = new Set<Channel>();
   private readonly backoff: Backoff;
+  /** When each open channel was connected and signed on (`performance.now()`): how long it stayed up when it closes. */
+  private readonly upSince = new WeakMap<Channel, number>();
   private readonly stopping = new AbortController();
   private readonly failureListeners = new Set<(err: Iso8583Error) => void>();
   private retryDelay = 0;
@@ -93,7 +101,7 @@ export class ChannelFactory {
       throw e;
     }
     this.retryDelay = 0;
-    this.backoff.reset();
+    this.upSince.set(channel, performance.now());
     logger.info('connected');
     this.events.connected(channel);
     return channel;
@@ -114,10 +122,17 @@ export class ChannelFactory {
     await channel.end();
   }
 
-  /** A channel's socket closed: forget it; a connection lost while running makes the next attempt wait a backoff. */
+  /**
+   * A channel's socket closed: forget it; a connection lost while running makes the next attempt wait a backoff, from
+   * `initialDelay` again when the host spoke on it or it stayed up at least that wait's ceiling, else one step longer
+   * (see the file's comment).
+   */
   closed(channel: Channel): void {
     this.open.delete(channel);
     this.network.forget(channel);
+    const since = this.upSince.get(channel);
+    this.upSince.delete(channel);
+    if (since !== undefined && (channel.heardFrom || performance.now() - since >= this.backoff.ceiling)) this.backoff.reset();
     if (!this.stopped && this.retryDelay === 0) this.retryDelay = this.backoff.next();
   }
 

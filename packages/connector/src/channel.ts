@@ -105,6 +105,8 @@ export class Channel {
   lastActivity = performance.now();
   /** `performance.now()` of the last frame received: the echo test's clock (a wedged host is found under traffic). */
   private lastReceived = this.lastActivity;
+  /** Whether a frame came from the host on it (an answer, a sign-on or echo reply, a host request): the link proved itself. */
+  heardFrom = false;
   private readonly stream: MessageStream;
   private readonly late = new Map<string, number>();
   private open = true;
@@ -125,6 +127,7 @@ export class Channel {
       {
         frame: (frame) => {
           this.lastActivity = this.lastReceived = performance.now();
+          this.heardFrom = true;
           this.receive(frame.payload, frame.header);
         },
         broken: (err) => this.broken(err),

@@ -97,6 +97,9 @@ export function connectorParts(
   const factory = new ChannelFactory(host, network, logger, {
     connected: (channel) => {
       if (emitter.listenerCount('connect') > 0) emitter.emit('connect', { channel: channel.id });
+      // The SAF entries whose last attempt found no connection go now, not `retryInterval` after it (`reversals` is made
+      // below; a connection comes up only once the connector started).
+      reversals?.linkUp();
     },
     connectFailed: hooks.error,
   });

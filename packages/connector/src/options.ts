@@ -79,9 +79,12 @@ export interface AutoFillOptions {
 
 /** Reconnection with jittered exponential backoff. */
 export interface ReconnectOptions {
-  /** Milliseconds before the first retry; at most 2147483647 (`MAX_TIMER_DELAY`). Default 100. */
+  /**
+   * Milliseconds before the first retry, from 1 (0 is refused, `ISO8583_ERR_CONNECTOR_OPTIONS`: a host that refuses
+   * would be retried in a tight loop) to 2147483647 (`MAX_TIMER_DELAY`); each failure in a row doubles it. Default 100.
+   */
   initialDelay?: number;
-  /** Longest delay between retries, in milliseconds; at most 2147483647 (`MAX_TIMER_DELAY`). Default 30000. */
+  /** Longest delay between retries, in milliseconds, from 1 to 2147483647 (`MAX_TIMER_DELAY`). Default 30000. */
   maxDelay?: number;
 }
 

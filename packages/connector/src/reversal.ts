@@ -262,6 +262,11 @@ export class ReversalManager {
     this.queue.activate({ id: entry.id, reversal: entry.reversal, at: entry.at });
   }
 
+  /** A connection is up: sends at once the SAF entries whose last attempt found none (see {@link SafQueue.linkUp}); returns how many. */
+  linkUp(): number {
+    return this.queue.linkUp();
+  }
+
   /** Sends at once the SAF entries waiting for their next attempt, or only entry `id` (see {@link SafQueue.flush}); returns how many. */
   flush(id?: string): number {
     return this.queue.flush(id);

@@ -24,6 +24,26 @@ export interface Active {
   expires: number;
   /** The journal's state when an attempt was last sent unjournaled (logged once per entry and state). */
   unjournaled?: JournalState;
+  /** Its last attempt never left for want of a connection (`neverLeft`): the next connection up sends it at once. */
+  awaitsLink?: boolean;
+}
+
+/**
+ * The errors of a SAF attempt that never left because no connection could be had: a connect refused or timed out, a
+ * sign-on refused or unanswered, the wait for a connection past the attempt's deadline or `pool.acquireTimeout`. An
+ * entry failed so waits for the link, not `retryInterval`: it goes again as soon as a connection is up.
+ */
+const NO_CONNECTION: ReadonlySet<string> = new Set([
+  'ISO8583_ERR_CONNECTOR_CONNECT_FAILED',
+  'ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT',
+  'ISO8583_ERR_CONNECTOR_SIGN_ON',
+  'ISO8583_ERR_CONNECTOR_DEADLINE',
+  'ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED',
+]);
+
+/** Whether a SAF attempt that failed with `code` never left for want of a connection (see `NO_CONNECTION`). */
+export function neverLeft(code: string | undefined): boolean {
+  return code !== undefined && NO_CONNECTION.has(code);
 }
 
 /** Read back (a start, a take-over) and no attempt made in this run: whether its last recorded attempt left is unknown. */

@@ -28,7 +28,7 @@ import { SafEnds } from './saf-ends.js';
 import { logCapped } from './quiet-log.js';
 import type { SafCounts } from './saf-ends.js';
 import { attemptMti } from './saf-event.js';
-import { endsWith, giveUpLine, noneHere, wallWait } from './saf-entry.js';
+import { endsWith, giveUpLine, neverLeft, noneHere, wallWait } from './saf-entry.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 
@@ -160,9 +160,23 @@ export class SafQueue {
     return sent;
   }
 
+  /**
+   * A connection is up (connected, signed on): every entry whose last attempt never left for want of a connection
+   * (`neverLeft`: the link was down) goes at once, rather than `retryInterval` after that attempt: a bank back on its
+   * port gets the backlog as soon as it is linked again. Each such entry once (its next attempt, `messageInterval`
+   * apart); an entry whose attempt left (unanswered, refused) keeps its timer. Returns how many were sent early.
+   */
+  linkUp(): number {
+    if (this.stopped) return 0;
+    let sent = 0;
+    for (const a of this.active.values()) if (a.awaitsLink === true) sent += this.sendEarly(a);
+    return sent;
+  }
+
   /** Sends `a` now if it waits for its next attempt (not for an attempt in flight, nor for its `messageInterval` slot). */
   private sendEarly(a: Active): number {
     if (a.waiting !== 'attempt') return 0;
+    a.awaitsLink = false;
     clearTimeout(a.timer);
     a.timer = undefined;
     a.waiting = undefined;
@@ -292,6 +306,7 @@ export class SafQueue {
       },
       (err: Iso8583Error) => {
         if (this.stopped) return;
+        a.awaitsLink = neverLeft(err.code);
         this.warnRepeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
         this.next(a, base, started, startedAt, err.code);
       },

@@ -30,3 +30,15 @@ test('Backoff – every delay lies within [ceiling / 2, ceiling] and never above
     propertyRuns(100),
   );
 });
+
+test('Backoff – ceiling is the ceiling of the next delay: it doubles with each failure, caps at maxDelay, and reset starts it over', () => {
+  const b = new Backoff(100, 1000, () => 0.999999);
+  const seen: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    seen.push(b.ceiling);
+    assert.equal(b.next(), seen.at(-1), 'with the highest jitter the delay is the ceiling');
+  }
+  assert.deepEqual(seen, [100, 200, 400, 800, 1000, 1000]);
+  b.reset();
+  assert.equal(b.ceiling, 100);
+});

@@ -1,0 +1,141 @@
+// The reconnect backoff has a floor: a wait of 0 is refused (0 x 2^n stays 0: a host that refuses was retried in a
+// tight loop, thousands of connects a second), and a host that accepts and closes at once counts as a failure in a row
+// (the backoff used to start over at every accepted connection: initialDelay between tries for ever). Real sockets: a
+// reserved port nothing listens on, and a real listener that closes each connection as it accepts it. The windows bound
+// a count of attempts (a busy machine only lowers it), never an ordering.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { within } from '@iso8583/test-support';
+import type { Iso8583Error } from '@iso8583/codec';
+import { createConnector, validateConnectorOptions } from '../src/index.js';
+import type { Connector } from '../src/index.js';
+import { answer } from './peer.js';
+import { downPort, peerFor } from './helpers/setup.js';
+
+/** The window the attempts are counted in, and the most a doubling backoff from 1 ms makes in it (about 11, doubled for jitter and slack). */
+const WINDOW = 1_000;
+const MOST = 25;
+
+/** The smallest `reconnect.initialDelay` the options accept (0 before the floor). */
+function smallestDelay(): number {
+  for (const initialDelay of [0, 1]) {
+    try {
+      validateConnectorOptions({ host: '127.0.0.1', port: 1, reconnect: { initialDelay } });
+      return initialDelay;
+    } catch {
+      // refused: try the next
+    }
+  }
+  throw new Error('no reconnect.initialDelay below 2 is accepted');
+}
+
+/** Resolves after `ms`: the end of a counting window (the count is bounded above whatever the machine's load). */
+const windowEnds = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once `count()` reaches `n` (checked at each event of `connector`), or fails after 10 s. */
+function reaches(connector: Connector, event: 'error' | 'disconnect', count: () => number, n: number): Promise<void> {
+  return within(
+    new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (count() >= n) resolve();
+      };
+      connector.on(event, check);
+      check();
+    }),
+    10_000,
+    `${n} connect attempts`,
+  );
+}
+
+test('validateConnectorOptions – a reconnect initialDelay or maxDelay of 0 is refused, naming it', () => {
+  const base = { host: '127.0.0.1', port: 1 };
+  for (const [field, reconnect] of [
+    ['reconnect.initialDelay', { initialDelay: 0 }],
+    ['reconnect.maxDelay', { maxDelay: 0 }],
+  ] as const) {
+    assert.throws(
+      () => validateConnectorOptions({ ...base, reconnect }),
+      (err: Iso8583Error) => {
+        assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_OPTIONS');
+        assert.deepEqual(err.problems?.map((p) => p.field), [field]);
+        assert.match(err.message, new RegExp(field.replace('.', '\\.')));
+        return true;
+      },
+      field,
+    );
+  }
+  assert.deepEqual({ ...validateConnectorOptions({ ...base, reconnect: { initialDelay: 1, maxDelay: 1 } }).reconnect }, { initialDelay: 1, maxDelay: 1 });
+});
+
+test('reconnect – a host that refuses is tried with doubling waits from the smallest initialDelay: a handful of connects a second', async (t) => {
+  const port = await downPort(t);
+  const connector = createConnector({ host: '127.0.0.1', port, reconnect: { initialDelay: smallestDelay() }, transactionLog: false });
+  t.after(() => connector.destroy());
+  let failed = 0;
+  connector.on('error', (err: Iso8583Error) => {
+    if (err.code === 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED') failed += 1;
+  });
+  const window = windowEnds(WINDOW);
+  connector.connect().catch(() => undefined);
+  await reaches(connector, 'error', () => failed, 3); // it does try again
+  await window;
+  assert.ok(failed <= MOST, `${failed} connects refused in ${WINDOW} ms: the waits do not grow`);
+});
+
+test('reconnect – a host that accepts and closes at once is tried less and less often, like one that refuses', async (t) => {
+  // The smallest initialDelay there is with a floor; the backoff starting over at each accepted connection made it 1 ms
+  // between tries for ever (hundreds a second; with the default 100 ms, ten a second for ever instead of 30 s apart).
+  let accepted = 0;
+  const server = createServer((socket) => {
+    accepted += 1;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const port = (server.address() as AddressInfo).port;
+  const connector = createConnector({ host: '127.0.0.1', port, reconnect: { initialDelay: 1 }, transactionLog: false });
+  t.after(() => connector.destroy());
+  let lost = 0;
+  connector.on('disconnect', () => (lost += 1));
+  const window = windowEnds(WINDOW);
+  connector.connect().catch(() => undefined);
+  await reaches(connector, 'disconnect', () => lost, 3);
+  await window;
+  assert.ok(accepted <= MOST, `${accepted} connections accepted and closed in ${WINDOW} ms: the backoff starts over at each`);
+});
+
+test('reconnect – a connection the host spoke on starts the backoff over: after a long outage, a drop is retried at once', async (t) => {
+  // Thirteen connects refused in a row (waits from 1 ms, doubling): one more failure would wait 4096 to 8192 ms.
+  const port = await downPort(t);
+  const connector = createConnector({ host: '127.0.0.1', port, signOn: true, reconnect: { initialDelay: 1 }, transactionLog: false });
+  t.after(() => connector.destroy());
+  let failed = 0;
+  connector.on('error', (err: Iso8583Error) => {
+    if (err.code === 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED') failed += 1;
+  });
+  connector.connect().catch(() => undefined);
+  await reaches(connector, 'error', () => failed, 13);
+  // The host comes back and answers the sign-on (it spoke on the connection), then drops that first connection.
+  let signOns = 0;
+  const peer = await peerFor(t, (r, p) => {
+    signOns += 1;
+    p.send(r.socket, answer(r.message));
+    if (signOns === 1) setImmediate(() => r.socket.destroy());
+  }, { port });
+  const connects: number[] = [];
+  const second = new Promise<void>((resolve) =>
+    connector.on('connect', () => {
+      connects.push(performance.now());
+      if (connects.length === 2) resolve();
+    }),
+  );
+  await within(second, 20_000, 'a second connection after the first one dropped');
+  const gap = (connects[1] as number) - (connects[0] as number);
+  // Counted as one more failure in a row, the wait would be at least 4096 ms; started over, 1 ms or less (and the
+  // sign-on's round trip). The bound is far from both.
+  assert.ok(gap < 2_000, `${Math.round(gap)} ms from the first connection to the next: the backoff did not start over`);
+  assert.equal(peer.received.length, 2, 'one sign-on on each connection');
+});
