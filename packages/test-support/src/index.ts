@@ -11,7 +11,7 @@ export { postgresBinDir, startPostgres } from './postgres.js';
 export type { PostgresCluster, StartPostgresOptions } from './postgres.js';
 export { SAMPLE_RECORD_T0, sampleTransactionRecord } from './transaction-record.js';
 export type { SampleTransactionRecord } from './transaction-record.js';
-export { waitUntil, within } from './wait.js';
+export { eventWithin, waitUntil, within } from './wait.js';
 export { goneProcessId } from './gone-pid.js';
 export { ephemeralPorts, reservablePorts, reservePort } from './port-reservation.js';
 export type { PortReservation } from './port-reservation.js';
