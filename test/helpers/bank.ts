@@ -82,12 +82,8 @@ export async function startBank(answer: (request: IsoMessage) => IsoMessage | un
     waitFor: (test, limitMs = 30_000) => {
       const found = received.find((m, i) => test(m, i));
       if (found !== undefined) return Promise.resolve(found);
-      const failure = (): string => {
-        const at = waiters.findIndex((w) => w.test === test);
-        if (at >= 0) waiters.splice(at, 1);
-        return `the bank received no request matching ${test.toString().slice(0, 120)} within ${limitMs} ms (${received.length} received)`;
-      };
-      return eventWithin(limitMs, failure, (resolve) => {
+      // A waiter whose deadline passed stays listed: its late resolve is a no-op.
+      return eventWithin(limitMs, () => `the bank received no request matching ${test.toString().slice(0, 120)} within ${limitMs} ms (${received.length} received)`, (resolve) => {
         waiters.push({ test, resolve });
       });
     },

@@ -15,7 +15,7 @@ export { eventWithin, waitUntil, within } from './wait.js';
 export { goneProcessId } from './gone-pid.js';
 export { ephemeralPorts, reservablePorts, reservePort } from './port-reservation.js';
 export type { PortReservation } from './port-reservation.js';
-export type { WaitOptions } from './wait.js';
+export type { EventWithinOptions, WaitOptions } from './wait.js';
 export { announcedTooLarge, httpCall } from './http-call.js';
 export type { HttpAnswer } from './http-call.js';
 export { midRequest, rawHttp, readUntil } from './raw-http.js';

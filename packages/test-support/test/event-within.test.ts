@@ -39,3 +39,13 @@ test('eventWithin – a wait no one awaits any more (the loser of a race) does n
   assert.equal(won, 'won');
   assert.equal(liveTimers(), before, 'the 60 s deadline of the lost wait holds the process');
 });
+
+test('eventWithin – keepAlive: the deadline holds the process while the wait lasts, and no longer once it ended', async () => {
+  const before = liveTimers();
+  const events = new EventEmitter();
+  const waiting = eventWithin<void>(60_000, 'no tick', (resolve) => events.once('tick', resolve), { keepAlive: true });
+  assert.equal(liveTimers(), before + 1);
+  events.emit('tick');
+  await waiting;
+  assert.equal(liveTimers(), before);
+});

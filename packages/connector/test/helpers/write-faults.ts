@@ -92,8 +92,9 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
     rules,
     datasyncs: () => syncs,
     nextDatasync: (deadline) =>
+      // The sync interval's timer does not hold the process: the deadline does, while the wait lasts.
       eventWithin<void>(deadline, `no fdatasync within ${deadline} ms`, (resolve) => {
         syncWaiters.push(() => resolve());
-      }),
+      }, { keepAlive: true }),
   };
 }
