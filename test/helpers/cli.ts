@@ -170,11 +170,9 @@ export interface GatewayAddresses {
  * Resolves with how `p` exited once it has, or rejects with `what` when it is still running after `limitMs` (the
  * process is left to `stopAll`).
  */
-export async function exitWithin(p: CliProcess, limitMs: number, what: string): Promise<Exit & { elapsedMs: number }> {
-  const started = Date.now();
-  const exit = await eventWithin<Exit>(limitMs, () => `${what}: still running after ${limitMs} ms; stdout: ${p.stdout().slice(-500)} stderr: ${p.stderr().slice(-1000)}`,
+export function exitWithin(p: CliProcess, limitMs: number, what: string): Promise<Exit> {
+  return eventWithin<Exit>(limitMs, () => `${what}: still running after ${limitMs} ms; stdout: ${p.stdout().slice(-500)} stderr: ${p.stderr().slice(-1000)}`,
     (resolve) => void p.exited.then(resolve));
-  return { ...exit, elapsedMs: Date.now() - started };
 }
 
 /** Starts `iso8583 gateway --listen 0 --http 0 [args]` and resolves with the addresses it printed. */
