@@ -37,13 +37,16 @@ test('framing – a frame split at the start, in the middle and at the end is an
 
 test('framing – frames coalesced in one write each get their reply', async (t) => {
   const { port, endpoint } = await startEndpoint(t, { sequence: approveAll });
+  const reads = watchListenerReads(t, port);
   const client = await TestClient.connect(port);
   t.after(() => client.destroy());
+  const listener = reads(client.socket);
   const frames = Array.from({ length: 200 }, (_, i) => client.frame(purchase(i + 1)));
   client.write(Buffer.concat(frames));
-  const stans = new Set<string>();
-  for (let i = 0; i < frames.length; i++) stans.add(String((await client.reply()).fields['11']));
+  const replies = await within(Promise.all(frames.map(() => client.reply())), 10_000, 'a reply to each of the 200 frames');
+  const stans = new Set(replies.map((r) => String(r.fields['11'])));
   assert.equal(stans.size, 200);
+  assert.ok(listener.chunks.length < frames.length, `the listener read several frames at once (${listener.chunks.length} reads)`);
   assert.equal(endpoint.stats().messages, 200);
   assert.equal(endpoint.stats().replies, 200);
 });
