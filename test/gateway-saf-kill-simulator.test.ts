@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventWithin } from '@iso8583/test-support';
 import { exitWithin, logLine, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
 
@@ -33,21 +34,21 @@ function messages(sim: CliProcess): string[] {
 /** Resolves once the simulator has logged `line` (`in 0400 000101`), after `first` when given; rejects after 30 s. */
 function logged(sim: CliProcess, line: string, first?: string): Promise<void> {
   const stderr = sim.child.stderr;
-  return new Promise((resolve, reject) => {
+  const failure = (): string => `the simulator never logged "${line}"${first === undefined ? '' : ` after "${first}"`}: ${messages(sim).join(', ')}`;
+  return eventWithin(30_000, failure, (resolve) => {
     const seen = (): boolean => {
       const all = messages(sim);
       return all.indexOf(line, first === undefined ? 0 : all.indexOf(first) + 1) >= 0 && (first === undefined || all.includes(first));
     };
     if (seen()) return resolve();
-    const timer = setTimeout(() => reject(new Error(`the simulator never logged "${line}"${first === undefined ? '' : ` after "${first}"`}: ${messages(sim).join(', ')}`)), 30_000);
     const check = (): void => {
       if (!seen()) return;
-      clearTimeout(timer);
-      stderr?.off('data', check);
+      stderr?.off('data', onData);
       resolve();
     };
     // After the helper's own listener has appended the chunk.
-    stderr?.on('data', () => setImmediate(check));
+    const onData = (): void => void setImmediate(check);
+    stderr?.on('data', onData);
   });
 }
 

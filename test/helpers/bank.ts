@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { MessageStream, createCodec, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
+import { eventWithin } from '@iso8583/test-support';
 
 const codec = createCodec('iso87ascii');
 
@@ -81,19 +82,9 @@ export async function startBank(answer: (request: IsoMessage) => IsoMessage | un
     waitFor: (test, limitMs = 30_000) => {
       const found = received.find((m, i) => test(m, i));
       if (found !== undefined) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          const at = waiters.findIndex((w) => w.test === test);
-          if (at >= 0) waiters.splice(at, 1);
-          reject(new Error(`the bank received no request matching ${test.toString().slice(0, 120)} within ${limitMs} ms (${received.length} received)`));
-        }, limitMs);
-        waiters.push({
-          test,
-          resolve: (m) => {
-            clearTimeout(timer);
-            resolve(m);
-          },
-        });
+      // A waiter whose deadline passed stays listed: its late resolve is a no-op.
+      return eventWithin(limitMs, () => `the bank received no request matching ${test.toString().slice(0, 120)} within ${limitMs} ms (${received.length} received)`, (resolve) => {
+        waiters.push({ test, resolve });
       });
     },
     drop: () => {

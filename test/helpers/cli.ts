@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from '@iso8583/test-support';
+import { eventWithin, repoRoot } from '@iso8583/test-support';
 
 /** The `iso8583` bin script. */
 export const BIN = join(repoRoot(), 'packages', 'cli', 'bin', 'iso8583.js');
@@ -86,17 +86,9 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd
         const m = pattern.exec(line);
         if (m !== null) return Promise.resolve(m);
       }
-      return new Promise<RegExpExecArray>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no line ${pattern} within ${limitMs} ms; stderr: ${err.slice(-2000)}`)), limitMs);
-        waiters.push({
-          pattern,
-          resolve: (m) => {
-            clearTimeout(timer);
-            resolve(m);
-          },
-        });
+      return eventWithin<RegExpExecArray>(limitMs, () => `no line ${pattern} within ${limitMs} ms; stderr: ${err.slice(-2000)}`, (resolve, reject) => {
+        waiters.push({ pattern, resolve });
         void exited.then((e) => {
-          clearTimeout(timer);
           reject(new Error(`process exited (${e.code ?? e.signal}) before ${pattern}; stdout: ${out.slice(-1000)} stderr: ${err.slice(-2000)}`));
         });
       });
@@ -178,18 +170,9 @@ export interface GatewayAddresses {
  * Resolves with how `p` exited once it has, or rejects with `what` when it is still running after `limitMs` (the
  * process is left to `stopAll`).
  */
-export async function exitWithin(p: CliProcess, limitMs: number, what: string): Promise<Exit & { elapsedMs: number }> {
-  const started = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: still running after ${limitMs} ms; stdout: ${p.stdout().slice(-500)} stderr: ${p.stderr().slice(-1000)}`)), limitMs);
-  });
-  try {
-    const exit = await Promise.race([p.exited, late]);
-    return { ...exit, elapsedMs: Date.now() - started };
-  } finally {
-    clearTimeout(timer);
-  }
+export function exitWithin(p: CliProcess, limitMs: number, what: string): Promise<Exit> {
+  return eventWithin<Exit>(limitMs, () => `${what}: still running after ${limitMs} ms; stdout: ${p.stdout().slice(-500)} stderr: ${p.stderr().slice(-1000)}`,
+    (resolve) => void p.exited.then(resolve));
 }
 
 /** Starts `iso8583 gateway --listen 0 --http 0 [args]` and resolves with the addresses it printed. */

@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { repoRoot, reservePort } from '@iso8583/test-support';
+import { eventWithin, repoRoot, reservePort } from '@iso8583/test-support';
 import { BIN, killOnExit, startSimulator, stopAll } from './cli.js';
 import { subcommandOf } from './doc-samples.js';
 import type { DocCommand } from './doc-samples.js';
@@ -124,17 +124,12 @@ export function docRun(): DocRun {
       servers.delete(child);
       resolve(code);
     }));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${text}: no ready line within ${LIMIT_MS} ms: ${out}`)), LIMIT_MS);
+    await eventWithin<void>(LIMIT_MS, () => `${text}: no ready line within ${LIMIT_MS} ms: ${out}`, (resolve, reject) => {
       const check = (): void => {
-        if (/listening|ready/.test(out)) {
-          clearTimeout(timer);
-          resolve();
-        }
+        if (/listening|ready/.test(out)) resolve();
       };
       child.stdout?.on('data', check);
       void exited.then((code) => {
-        clearTimeout(timer);
         reject(new Error(`${text}: exited (${code}) before its ready line: ${out}`));
       });
     });

@@ -7,6 +7,7 @@ import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { FrameDecoder, createCodec, encodeFrame } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { eventWithin } from '@iso8583/test-support';
 
 const codec = createCodec('iso93ascii');
 const framing = { lengthHeader: 'binary2' } as const;
@@ -39,12 +40,8 @@ export class Pos93 {
     const packed = codec.pack(message);
     const sent = codec.unpack(packed);
     const key = `${String(sent['11'])}/${String(sent['41'])}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer to ${String(sent['0'])} ${key} within ${limitMs} ms`)), limitMs);
-      this.pending.set(key, (m) => {
-        clearTimeout(timer);
-        resolve(m);
-      });
+    return eventWithin(limitMs, `no answer to ${String(sent['0'])} ${key} within ${limitMs} ms`, (resolve) => {
+      this.pending.set(key, resolve);
       this.socket.write(encodeFrame(packed, framing));
     });
   }
@@ -99,12 +96,8 @@ export async function startBank93(answer: (request: IsoMessage, write: (reply: I
     waitFor(test, what, limitMs = 30_000) {
       const found = received.find(test);
       if (found !== undefined) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the bank did not receive ${what} within ${limitMs} ms (${received.length} requests)`)), limitMs);
-        waiters.push({ test, resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        } });
+      return eventWithin(limitMs, () => `the bank did not receive ${what} within ${limitMs} ms (${received.length} requests)`, (resolve) => {
+        waiters.push({ test, resolve });
       });
     },
     close() {

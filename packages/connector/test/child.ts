@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { eventWithin } from '@iso8583/test-support';
 
 /** A running child. */
 export interface Child {
@@ -50,20 +51,12 @@ export function startChild(name: string, args: unknown, shell?: string): Child {
     waitLine: (prefix, deadline = 10_000) => {
       const seen = lines.find((l) => l.startsWith(prefix));
       if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the child did not report "${prefix}" within ${deadline} ms (it said: ${lines.join(' | ')})`)), deadline);
-        const w = {
-          prefix,
-          resolve: (line: string) => {
-            clearTimeout(timer);
-            resolve(line);
-          },
-        };
+      return eventWithin<string>(deadline, () => `the child did not report "${prefix}" within ${deadline} ms (it said: ${lines.join(' | ')})`, (resolve, reject) => {
+        const w = { prefix, resolve };
         waiting.push(w);
         void exited.then((how) => {
           if (!waiting.includes(w)) return;
           waiting.splice(waiting.indexOf(w), 1);
-          clearTimeout(timer);
           reject(new Error(`the child exited (${String(how)}) before it reported "${prefix}" (it said: ${lines.join(' | ')})`));
         });
       });

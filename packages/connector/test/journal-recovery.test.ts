@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { within } from '@iso8583/test-support';
 import { FileJournal } from '../src/index.js';
 import { capturedLogger, tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
@@ -179,12 +180,7 @@ test('FileJournal – every compactInterval, answered entries are compacted away
   await j.add({ id: 'b', at: 1, reversal: { '0': '0400', '11': '000002' } });
   const compacted = once(j, 'compact');
   await j.done('a', 'not-needed');
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error('no compaction within 5 s')), 5000);
-  });
-  const [info] = (await Promise.race([compacted, deadline])) as [{ live: number }];
-  clearTimeout(timer);
+  const [info] = (await within(compacted, 5000, 'the compaction')) as [{ live: number }];
   assert.equal(info.live, 1);
   assert.doesNotMatch(readFileSync(j.path, 'utf8'), /4111111111111111/);
 });

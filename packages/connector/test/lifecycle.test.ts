@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Iso8583Error } from '@iso8583/codec';
+import { within } from '@iso8583/test-support';
 import { readdirSync } from 'node:fs';
 import { FileJournal, createConnector } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
@@ -104,8 +105,7 @@ test('echoInterval under traffic: a host that takes requests and answers none is
   });
   const disconnected = new Promise<{ code: string | undefined }>((resolve) => connector.once('disconnect', resolve));
   await connector.connect();
-  const limit = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the wedged connection was never closed')), 10_000).unref());
-  const { code } = await Promise.race([disconnected, limit]);
+  const { code } = await within(disconnected, 10_000, 'the wedged connection to be closed');
   sending = false;
   assert.equal(code, 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST');
   const echoes = peer.received.filter((r) => r.message['0'] === '0800' && r.message['70'] === '301');

@@ -9,6 +9,7 @@ import type { TlsOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { MessageStream, createCodec, encodeFrame } from '@iso8583/codec';
 import type { Codec, Dialect, FramingOptions, IsoMessage } from '@iso8583/codec';
+import { eventWithin } from '@iso8583/test-support';
 
 /** One request received by the peer. */
 export interface Received {
@@ -98,19 +99,9 @@ export async function startPeer(
     },
     waitFor: (n, deadline = 20_000) => {
       if (received.length >= n) return Promise.resolve(received.slice());
-      return new Promise<Received[]>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiting.splice(waiting.indexOf(w), 1);
-          reject(new Error(`the peer received ${received.length} of ${n} requests within ${deadline} ms`));
-        }, deadline);
-        const w = {
-          n,
-          resolve: (r: Received[]) => {
-            clearTimeout(timer);
-            resolve(r);
-          },
-        };
-        waiting.push(w);
+      // A waiter whose deadline passed stays listed: its late resolve is a no-op.
+      return eventWithin<Received[]>(deadline, () => `the peer received ${received.length} of ${n} requests within ${deadline} ms`, (resolve) => {
+        waiting.push({ n, resolve });
       });
     },
     close: () =>

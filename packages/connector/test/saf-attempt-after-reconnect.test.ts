@@ -1,8 +1,17 @@
 // A SAF attempt's answer is awaited its whole timeout, min(requestTimeout, retryInterval), from the write: the wait for
 // a connection before it no longer eats into it. Before, right after the upstream came back each reversal was written
 // late in its window, timed out moments later though the host answered in time, and was sent again (two 0401s per
-// entry). Real sockets: a host whose connections are usable (sign-on answered) only once a gate opens, and that answers
-// each reversal after a delay shorter than the attempt's timeout; a real file journal read back at a start.
+// entry). Real sockets: a host whose connections are usable (sign-on answered) only once a gate opens, late in the
+// attempts' wait for a connection, and that answers each reversal only once the attempt's old deadline (its timeout
+// from the start of its wait) has passed; a real file journal read back at a start.
+//
+// Ordered by the attempts' own events, not by how long anything takes: each answer leaves after the old deadline (a
+// timer armed at the attempt's `sent` event, before the attempt arms its own, outlasting it by OLD_DEADLINE_MARGIN),
+// so the old behaviour times the attempt out first whatever the machine's speed. The fixed behaviour keeps the answer
+// as long as it comes within TIMEOUT of the write, which the gate puts GATE_AFTER into the wait: a stall of the process
+// of nearly GATE_AFTER - OLD_DEADLINE_MARGIN at the worst moment is needed to time it out. A gate opened late by a
+// stall (after the attempts' wait for a connection ended) only means the attempts are tried again, written at once
+// and answered: the test still passes, it just does not tell the two behaviours apart on that run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { within } from '@iso8583/test-support';
@@ -13,8 +22,8 @@ import { safEvent } from './helpers/reversals.js';
 import { connectorFor, peerAndConnector, peerFor, tempDir } from './helpers/setup.js';
 
 const TIMEOUT = 3_000; // the attempt's timeout: retryInterval (below requestTimeout)
-const HOST_DELAY = 1_500; // the host answers each reversal this long after it came in
-const GATE_AFTER = 1_800; // the gate opens this long after the attempts started waiting for a connection
+const GATE_AFTER = 2_500; // the gate opens this long after the attempts started waiting for a connection
+const OLD_DEADLINE_MARGIN = 200; // each answer leaves this long after TIMEOUT from its attempt's start
 
 test('saf – reversals written late after a reconnect wait their whole timeout for the answer: one 0401 each', async (t) => {
   const dir = tempDir(t, 'saf-attempt-after-reconnect');
@@ -30,7 +39,15 @@ test('saf – reversals written late after a reconnect wait their whole timeout 
   for (const stan of stans) await assert.rejects(first.request(purchase(stan)), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   await within(first.destroy(), 10_000, 'the first connector to stop');
 
-  // The host: sign-on held until the gate opens, each reversal answered HOST_DELAY after it came in.
+  // Each attempt's old deadline: passed once a timer of TIMEOUT + OLD_DEADLINE_MARGIN from its `sent` event has run.
+  const timers = new Set<NodeJS.Timeout>();
+  t.after(() => timers.forEach((timer) => clearTimeout(timer)));
+  const oldDeadline = new Map<string, Promise<void>>();
+  const armOldDeadline = (stan: string): void => {
+    if (oldDeadline.has(stan)) return;
+    oldDeadline.set(stan, new Promise<void>((resolve) => timers.add(setTimeout(resolve, TIMEOUT + OLD_DEADLINE_MARGIN))));
+  };
+  // The host: sign-on held until the gate opens, each reversal answered once its attempt's old deadline has passed.
   let open = false;
   const held: Received[] = [];
   const reversals: string[] = [];
@@ -41,8 +58,9 @@ test('saf – reversals written late after a reconnect wait their whole timeout 
       else held.push(r);
       return;
     }
-    if (mti.startsWith('040')) reversals.push(`${mti}/${String(r.message['11'])}`);
-    setTimeout(() => p.send(r.socket, answer(r.message)), HOST_DELAY);
+    const stan = String(r.message['11']);
+    if (mti.startsWith('040')) reversals.push(`${mti}/${stan}`);
+    void (oldDeadline.get(stan) ?? Promise.resolve()).then(() => p.send(r.socket, answer(r.message)));
   });
   const next = connectorFor(t, {
     host: '127.0.0.1',
@@ -56,6 +74,8 @@ test('saf – reversals written late after a reconnect wait their whole timeout 
   const answered = new Set<string>();
   const all = new Promise<void>((resolve) =>
     next.on('saf', (e) => {
+      // In the turn the attempt starts its wait (the event comes just before it arms its deadline).
+      if (e.stage === 'sent') armOldDeadline(String(e.stan));
       if (e.stage !== 'answered') return;
       answered.add(String(e.stan));
       if (answered.size === stans.length) resolve();
@@ -65,13 +85,10 @@ test('saf – reversals written late after a reconnect wait their whole timeout 
   next.connect().catch(() => undefined);
   await next.started();
   await sent; // the attempts wait for the connection, whose sign-on the host holds
-  await new Promise<void>((resolve) =>
-    setTimeout(() => {
-      open = true;
-      for (const r of held.splice(0)) peer.send(r.socket, answer(r.message));
-      resolve();
-    }, GATE_AFTER),
-  );
+  // Late in that wait (never for ordering: the answers wait for the old deadlines above), the gate opens.
+  await new Promise<void>((resolve) => timers.add(setTimeout(resolve, GATE_AFTER)));
+  open = true;
+  for (const r of held.splice(0)) peer.send(r.socket, answer(r.message));
   await within(all, 30_000, 'every reversal answered');
   assert.deepEqual(reversals.sort(), stans.map((s) => `0401/${s}`), 'exactly one 0401 per entry');
 });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import type { IsoMessage } from '@iso8583/codec';
 import { createCodec } from '@iso8583/codec';
+import { eventWithin } from '@iso8583/test-support';
 import { createUpstreamGroup, iso8583Connector } from '../src/index.js';
 import type { Connector, SafEvent } from '../src/index.js';
 import { answer, startPeer } from './peer.js';
@@ -17,15 +18,11 @@ function advice(stan: string): IsoMessage {
 /** Resolves once `n` entries were answered; fails with a message after `deadline` ms. */
 function delivered(connector: Connector, n: number, deadline = 10_000): Promise<SafEvent[]> {
   const seen: SafEvent[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${seen.length} of ${n} SAF entries answered within ${deadline} ms`)), deadline);
+  return eventWithin(deadline, () => `${seen.length} of ${n} SAF entries answered within ${deadline} ms`, (resolve) => {
     connector.on('saf', (e) => {
       if (e.stage !== 'answered') return;
       seen.push(e);
-      if (seen.length === n) {
-        clearTimeout(timer);
-        resolve(seen);
-      }
+      if (seen.length === n) resolve(seen);
     });
   });
 }

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { propertyRuns, waitUntil } from '@iso8583/test-support';
+import { propertyRuns, waitUntil, within } from '@iso8583/test-support';
 import type { Sequence } from '../src/index.js';
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
 import { closedBy, gate, rawConnect } from './support/gates.js';
 import { captureLogs } from './support/logs.js';
+import { readEnds, watchListenerReads } from './support/listener-reads.js';
 
 /** The endpoint is still up: a new client gets its reply. */
 async function stillAnswers(port: number, stan: number): Promise<void> {
@@ -38,14 +39,20 @@ test('robustness – a slow client (one byte every 20 ms) is cut by the read tim
 
 test('robustness – a client that sends a frame slowly but within the read timeout is answered', async (t) => {
   const { port } = await startEndpoint(t, { sequence: approveAll, readTimeout: 5000 });
+  const reads = watchListenerReads(t, port);
   const client = await TestClient.connect(port);
   t.after(() => client.destroy());
+  const listener = reads(client.socket);
   const bytes = client.frame(purchase(4));
+  const pieceEnds: number[] = [];
   for (let i = 0; i < bytes.length; i += 8) {
     client.write(bytes.subarray(i, i + 8));
-    await new Promise((r) => setTimeout(r, 2));
+    pieceEnds.push(Math.min(i + 8, bytes.length));
+    // The next 8 bytes leave once the listener has read these: a read of their own.
+    await listener.reached(pieceEnds.at(-1)!, `the frame up to byte ${pieceEnds.at(-1)!}`);
   }
-  assert.equal((await client.reply()).fields['11'], '000004');
+  assert.equal((await within(client.reply(), 10_000, 'the reply to the slow frame')).fields['11'], '000004');
+  assert.deepEqual(readEnds(listener.chunks), pieceEnds, 'the listener read the frame 8 bytes at a time');
 });
 
 test('robustness – a length header over maxFrameSize closes the connection before the body is read', async (t) => {

@@ -59,3 +59,42 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
     clearTimeout(timer);
   }
 }
+
+/** Options of {@link eventWithin}. */
+export interface EventWithinOptions {
+  /**
+   * The deadline's timer holds the process alive while the wait lasts (it is still cleared however the wait ends): for
+   * an event that only an unref'd timer of the code under test brings (a file log's sync interval), which would
+   * otherwise let the process end before it comes. Default false.
+   */
+  keepAlive?: boolean;
+}
+
+/**
+ * A wait for an event, with a deadline: as `new Promise(executor)`, and rejects with the message `failure` gives (read
+ * when the deadline passes: what was seen so far) once `ms` have passed. The deadline's timer is cleared however the
+ * wait ends (the event, the executor's own reject, the deadline) and never keeps the process alive: a wait no test
+ * awaits any more (the loser of a race, one left behind by a test that failed) does not hold its test file open until
+ * it runs out (unless `keepAlive`). Never a timing and never a wait for ordering.
+ */
+export function eventWithin<T>(
+  ms: number,
+  failure: string | (() => string),
+  executor: (resolve: (value: T) => void, reject: (err: unknown) => void) => void,
+  options: EventWithinOptions = {},
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(typeof failure === 'string' ? failure : failure())), ms);
+    if (options.keepAlive !== true) timer.unref();
+    executor(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
+import { eventWithin } from '@iso8583/test-support';
 import type { Connector, ReversalEvent, SafEvent } from '../../src/index.js';
 
 /** The reversal events seen so far, and the first at the stage awaited. */
@@ -51,19 +52,13 @@ export function advice(stan: string, mti = '0220'): IsoMessage {
 }
 
 /**
- * Resolves with the first `saf` event of `stage` (for `id`, when given); fails with a message after `deadline` ms. The
- * deadline does not keep the process up: a wait no test awaits any more (the loser of a race) does not hold the file's
- * end back until it runs out.
+ * Resolves with the first `saf` event of `stage` (for `id`, when given); fails with a message after `deadline` ms
+ * (`eventWithin`: a wait no test awaits any more does not hold the file's end back until it runs out).
  */
 export function safEvent(connector: Connector, stage: SafEvent['stage'], id?: string, deadline = 10_000): Promise<SafEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no saf event ${stage}${id === undefined ? '' : ` for ${id}`} within ${deadline} ms`)), deadline);
-    timer.unref();
+  return eventWithin(deadline, `no saf event ${stage}${id === undefined ? '' : ` for ${id}`} within ${deadline} ms`, (resolve) => {
     connector.on('saf', (e) => {
-      if (e.stage === stage && (id === undefined || e.id === id)) {
-        clearTimeout(timer);
-        resolve(e);
-      }
+      if (e.stage === stage && (id === undefined || e.id === id)) resolve(e);
     });
   });
 }

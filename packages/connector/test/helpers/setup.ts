@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { reservePort } from '@iso8583/test-support';
+import { eventWithin, reservePort } from '@iso8583/test-support';
 import { createConnector, createUpstreamGroup } from '../../src/index.js';
 import type { Connector, ConnectorOptions, SafEvent, UpstreamGroup, UpstreamGroupOptions } from '../../src/index.js';
 import { answer, startPeer } from '../peer.js';
@@ -119,11 +119,9 @@ export function whenUp(group: UpstreamGroup, name: string): Promise<void> {
 
 /** Resolves at the next `kind` event of the upstream `name`; fails with a message after 20 s. */
 export function groupEvent(group: UpstreamGroup, kind: 'up' | 'down', name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not go ${kind} within 20 s`)), 20_000);
+  return eventWithin(20_000, `${name} did not go ${kind} within 20 s`, (resolve) => {
     const on = (e: { upstream: string }): void => {
       if (e.upstream !== name) return;
-      clearTimeout(timer);
       group.off(kind, on);
       resolve();
     };

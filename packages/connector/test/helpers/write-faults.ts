@@ -8,6 +8,7 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { eventWithin } from '@iso8583/test-support';
 
 /** What happens to the next write a rule matches (each rule is used once). */
 export interface WriteRule {
@@ -91,12 +92,9 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
     rules,
     datasyncs: () => syncs,
     nextDatasync: (deadline) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no fdatasync within ${deadline} ms`)), deadline);
-        syncWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      }),
+      // The sync interval's timer does not hold the process: the deadline does, while the wait lasts.
+      eventWithin<void>(deadline, `no fdatasync within ${deadline} ms`, (resolve) => {
+        syncWaiters.push(() => resolve());
+      }, { keepAlive: true }),
   };
 }
