@@ -5,15 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import { startPostgres, waitUntil, within } from '@iso8583/test-support';
+import { freezingRelay, startPostgres, waitUntil, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import pg from 'pg';
 import { PgJournal, createConnector } from '../src/index.js';
 import type { ConnectorOptions } from '../src/index.js';
-import { answer } from './peer.js';
+import { answer, purchase } from './peer.js';
 import { capturedLogger, peerFor } from './helpers/setup.js';
 import { advice } from './helpers/reversals.js';
-import { freezingRelay } from './helpers/pg-freeze.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -23,6 +22,8 @@ after(() => cluster.destroy());
 
 /** The text of the statement that records an attempt (pg/saf-sql.ts `ATTEMPT`). */
 const ATTEMPT_STATEMENT = 'SET attempts = greatest';
+/** The text of the statement that adds entries (pg/saf-sql.ts `ADD`). */
+const ADD_STATEMENT = 'INSERT INTO iso8583_saf (id, upstream';
 
 async function pending(url: string): Promise<{ id: string; attempts: number }[]> {
   const c = new pg.Client({ connectionString: url });
@@ -50,7 +51,8 @@ for (const stop of ['destroy', 'close'] as const) {
     // requestTimeout: the wait of a stop for the attempts in flight (twice it) stays short.
     const base: ConnectorOptions = { host: '127.0.0.1', port: peer.port, requestTimeout: 300, reversal: { enabled: true }, saf: { retryInterval: 5_000, initialDelay: 0 } };
     const { logger, lines } = capturedLogger('info');
-    const journal = new PgJournal({ url: relay.url, lease: 1500, owner: 'frozen-node', upstream: 'default', closeTimeout: 400, logger });
+    // destroy() keeps the default closeTimeout (10 s): it must not wait for it, only for its short grace.
+    const journal = new PgJournal({ url: relay.url, lease: 1500, owner: 'frozen-node', upstream: 'default', ...(stop === 'close' ? { closeTimeout: 400 } : {}), logger });
     const first = createConnector({ ...base, store: journal });
     t.after(() => first.destroy());
     await first.connect();
@@ -60,8 +62,7 @@ for (const stop of ['destroy', 'close'] as const) {
 
     const t0 = performance.now();
     await within(stop === 'destroy' ? first.destroy() : first.close(), 5_000, `${stop}() with the store frozen`);
-    const took = performance.now() - t0;
-    console.log(`${stop}() took ${Math.round(took)} ms`);
+    t.diagnostic(`${stop}() took ${Math.round(performance.now() - t0)} ms`);
     await waitUntil(() => relay.open() === 0, { what: 'every connection to the store closed', timeoutMs: 2_000 });
     const left = lines.find((l) => l['code'] === 'ISO8583_ERR_CONNECTOR_STORE' && l['entries'] === 1 && /did not answer/.test(String(l['msg'])));
     assert.ok(left !== undefined, `what was left is logged: ${JSON.stringify(lines.map((l) => l['msg']))}`);
@@ -79,3 +80,49 @@ for (const stop of ['destroy', 'close'] as const) {
     assert.deepEqual(seen, ['0221'], 'sent once, as a repeat');
   });
 }
+
+test('destroy() with the store frozen while a purchase\'s reversal is being added: settles at once, the request fails with a coded error and is not sent, nothing is stored', async (t) => {
+  const url = cluster.createDatabase('frozen_add');
+  const relay = await freezingRelay(url);
+  t.after(() => relay.close());
+  const seen: string[] = [];
+  const peer = await peerFor(t, (r, p) => {
+    const mti = String(r.message['0']);
+    if (mti.startsWith('08')) return p.send(r.socket, answer(r.message));
+    seen.push(mti);
+  });
+  const journal = new PgJournal({ url: relay.url, lease: 1500, upstream: 'default' });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, requestTimeout: 300, reversal: { enabled: true }, store: journal });
+  t.after(() => connector.destroy());
+  await connector.connect();
+  relay.freezeOn(ADD_STATEMENT);
+  const request = connector.request(purchase('000971'));
+  request.catch(() => undefined);
+  await relay.frozen;
+  await within(connector.destroy(), 5_000, 'destroy() with the store frozen');
+  await assert.rejects(request, (err: Error & { code?: string }) => {
+    assert.match(String(err.code), /^ISO8583_ERR_CONNECTOR_(STORE|CLOSED)$/);
+    assert.doesNotMatch(`${err.message} ${JSON.stringify(err)}`, /4111111111111111/);
+    return true;
+  });
+  await waitUntil(() => relay.open() === 0, { what: 'every connection to the store closed', timeoutMs: 2_000 });
+  assert.deepEqual(seen, [], 'the purchase never left');
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  t.after(() => c.end());
+  assert.equal((await c.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_saf')).rows[0]?.n, 0, 'the add cut before it reached the database stored nothing');
+});
+
+test('destroy() with the store answering still hands the entries held back at once (within its grace): another node takes them over without waiting for the lease', async (t) => {
+  const url = cluster.createDatabase('healthy_destroy');
+  const peer = await peerFor(t, (r, p) => {
+    if (String(r.message['0']).startsWith('08')) p.send(r.socket, answer(r.message));
+  });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, reversal: { enabled: true }, saf: { initialDelay: 60_000 }, store: url, safLease: 60_000 });
+  t.after(() => connector.destroy());
+  await connector.request(advice('000981'), { saf: true });
+  await connector.destroy();
+  const other = new PgJournal({ url, lease: 60_000, upstream: 'default', owner: 'other-node' });
+  t.after(() => other.close());
+  assert.deepEqual((await other.open()).map((e) => e.reversal['11']), ['000981'], 'taken over at once: its lease was handed back');
+});
