@@ -24,6 +24,8 @@ after(() => cluster.destroy());
 const ATTEMPT_STATEMENT = 'SET attempts = greatest';
 /** The text of the statement that adds entries (pg/saf-sql.ts `ADD`). */
 const ADD_STATEMENT = 'INSERT INTO iso8583_saf (id, upstream';
+/** The text of the statement that marks entries done (pg/saf-sql.ts `DONE`). */
+const DONE_STATEMENT = 'SET done_at = now(), outcome = d.outcome';
 
 async function pending(url: string): Promise<{ id: string; attempts: number }[]> {
   const c = new pg.Client({ connectionString: url });
@@ -125,4 +127,41 @@ test('destroy() with the store answering still hands the entries held back at on
   const other = new PgJournal({ url, lease: 60_000, upstream: 'default', owner: 'other-node' });
   t.after(() => other.close());
   assert.deepEqual((await other.open()).map((e) => e.reversal['11']), ['000981'], 'taken over at once: its lease was handed back');
+});
+
+test('destroy() with the store frozen while an answered advice is marked done: settles at once; the entry stays pending and the next start sends it again once (a repeat the host answers as a duplicate)', async (t) => {
+  const url = cluster.createDatabase('frozen_done');
+  const relay = await freezingRelay(url);
+  t.after(() => relay.close());
+  const seen: string[] = [];
+  const peer = await peerFor(t, (r, p) => {
+    const mti = String(r.message['0']);
+    if (!mti.startsWith('08')) seen.push(mti);
+    p.send(r.socket, answer(r.message));
+  });
+  const base: ConnectorOptions = { host: '127.0.0.1', port: peer.port, requestTimeout: 300, reversal: { enabled: true }, saf: { retryInterval: 5_000, initialDelay: 0 } };
+  const journal = new PgJournal({ url: relay.url, lease: 1500, upstream: 'default' });
+  const first = createConnector({ ...base, store: journal });
+  t.after(() => first.destroy());
+  await first.connect();
+  relay.freezeOn(DONE_STATEMENT);
+  await first.request(advice('000991'), { saf: true });
+  await relay.frozen;
+  await within(first.destroy(), 5_000, 'destroy() with the store frozen');
+  await waitUntil(() => relay.open() === 0, { what: 'every connection to the store closed', timeoutMs: 2_000 });
+  assert.deepEqual(seen, ['0220'], 'answered once before the stop');
+  assert.equal((await pending(url)).length, 1, 'its end was cut: still pending');
+
+  const second = createConnector({ ...base, store: url, safLease: 1500 });
+  t.after(() => second.destroy());
+  await second.connect();
+  await waitUntil(async () => (await pending(url)).length === 0, { what: 'the next start to deliver the entry' });
+  await second.close();
+  assert.deepEqual(seen, ['0220', '0221'], 'sent again once, as a repeat');
+});
+
+test('PgJournal: a closeTimeout that is not a number of milliseconds is refused, naming it', () => {
+  for (const closeTimeout of [-1, Number.NaN, Infinity, '100' as unknown as number]) {
+    assert.throws(() => new PgJournal({ url: 'postgresql://iso8583@127.0.0.1:1/none', closeTimeout }), { code: 'ISO8583_ERR_CONNECTOR_OPTIONS', field: 'closeTimeout' });
+  }
 });
