@@ -33,16 +33,11 @@ export interface PgJournalOptions {
    * Milliseconds `close` waits for the store (the records in flight, the outcomes tried once more, the entries handed
    * back) before it cuts its connections (a database that stopped answering) and logs what it left undone
    * (`ISO8583_ERR_CONNECTOR_STORE`, `entries`: held by this node until their lease ends). `destroy` waits
-   * {@link PG_DESTROY_GRACE} ms at most (or this, if shorter). Default 10000 (one statement timeout).
+   * `PG_DESTROY_GRACE` ms (pool.ts) at most (or this, if shorter). Default 10000 (one statement timeout).
    */
   closeTimeout?: number;
 }
 
-/**
- * Milliseconds `PgJournal.destroy` lets the statements in flight finish (and the entries be handed back) before it
- * cuts the store's connections: short enough for an abort's end line (written after 500 ms) to find it done.
- */
-export const PG_DESTROY_GRACE = 200;
 
 /** The defaults of {@link PgJournalOptions}. */
 export const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000, closeTimeout: 10_000 };
@@ -68,14 +63,6 @@ export function claimed(row: Row): JournalEntry {
 export interface Unsettled extends Done {
   resolve(): void;
   reject(err: unknown): void;
-}
-
-/**
- * The error the statements cut by a bounded close fail with (the store did not answer within `ms`): their fate is
- * unknown, as after a lost connection. No value of any record in it.
- */
-export function cutError(ms: number): Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `the store did not answer within ${ms} ms at close: its connections were cut (a statement cut may or may not have committed)`, { field: 'store' });
 }
 
 /** The error of an entry this node must not send or settle (another node holds it, it is done, or see `why`). */

@@ -36,8 +36,8 @@ import { connectorError } from '../errors.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
 import { CLAIM, FINAL, RELEASE, UNCOUNT } from './saf-sql.js';
-import { createPgPool, cutPgPool, maskUrl, storeCause, storeError } from './pool.js';
-import { PG_DESTROY_GRACE, claimed, cutError, leaseLost } from './journal-options.js';
+import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, maskUrl, storeCause, storeError } from './pool.js';
+import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
 import { PgJournalLeases } from './journal-leases.js';
 

@@ -112,6 +112,21 @@ export function makePgPool(url: string, options: PgPoolOptions): pg.Pool {
 }
 
 /**
+ * Milliseconds the `destroy` of a PostgreSQL store's part (`PgJournal`, `PgTerminalLock`) lets the statements in flight
+ * finish (entries handed back, terminals unlocked) before it cuts the store's connections ({@link cutPgPool}): short
+ * enough for an abort's end line (written after 500 ms) to find it done.
+ */
+export const PG_DESTROY_GRACE = 200;
+
+/**
+ * The error the statements cut by a bounded close fail with (the store did not answer within `ms`): their fate is
+ * unknown, as after a lost connection. No value of any record in it.
+ */
+export function cutError(ms: number): Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `the store did not answer within ${ms} ms at close: its connections were cut (a statement cut may or may not have committed)`, { field: 'store' });
+}
+
+/**
  * Ends a pool made by {@link makePgPool} at once, for a store that stopped answering: no connection is made from now
  * on, and every one it has (open or connecting) is closed with `reason`, which the statements on them fail with (their
  * fate unknown: a statement may have committed before the cut). Resolves once every socket of the pool has closed.
