@@ -37,9 +37,10 @@ async function pending(url: string): Promise<{ id: string; attempts: number }[]>
   }
 }
 
-for (const stop of ['destroy', 'close'] as const) {
-  test(`${stop}() with the store frozen while an attempt is journaled: ${stop === 'destroy' ? 'settles at once' : 'ends within closeTimeout'}, no connection left; the next start sends the entry once`, async (t) => {
-    const url = cluster.createDatabase(`frozen_${stop}`);
+// `close then destroy`: a graceful stop whose deadline passed (the gateway's): the destroy shortens the close under way.
+for (const stop of ['destroy', 'close', 'close then destroy'] as const) {
+  test(`${stop === 'close then destroy' ? 'close() then destroy()' : `${stop}()`} with the store frozen while an attempt is journaled: ${stop === 'close' ? 'ends within closeTimeout' : 'settles at once'}, no connection left; the next start sends the entry once`, async (t) => {
+    const url = cluster.createDatabase(`frozen_${stop.replaceAll(' ', '_')}`);
     const relay = await freezingRelay(url);
     t.after(() => relay.close());
     const seen: string[] = [];
@@ -63,8 +64,9 @@ for (const stop of ['destroy', 'close'] as const) {
     await relay.frozen;
 
     const t0 = performance.now();
-    await within(stop === 'destroy' ? first.destroy() : first.close(), 5_000, `${stop}() with the store frozen`);
-    t.diagnostic(`${stop}() took ${Math.round(performance.now() - t0)} ms`);
+    const stopped = stop === 'destroy' ? first.destroy() : stop === 'close' ? first.close() : Promise.all([first.close(), first.destroy()]).then(() => undefined);
+    await within(stopped, 5_000, `${stop} with the store frozen`);
+    t.diagnostic(`${stop} took ${Math.round(performance.now() - t0)} ms`);
     await waitUntil(() => relay.open() === 0, { what: 'every connection to the store closed', timeoutMs: 2_000 });
     const left = lines.find((l) => l['code'] === 'ISO8583_ERR_CONNECTOR_STORE' && l['entries'] === 1 && /did not answer/.test(String(l['msg'])));
     assert.ok(left !== undefined, `what was left is logged: ${JSON.stringify(lines.map((l) => l['msg']))}`);
