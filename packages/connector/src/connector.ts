@@ -214,7 +214,12 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     return this.closing;
   }
 
-  /** Aborts: every pending request fails with `err` (or `ISO8583_ERR_CONNECTOR_CLOSED`) and the sockets are destroyed. */
+  /**
+   * Aborts: every pending request fails with `err` (or `ISO8583_ERR_CONNECTOR_CLOSED`) and the sockets are destroyed.
+   * A PostgreSQL store (its SAF journal, its terminal locks) is not waited for beyond a short grace (`PG_DESTROY_GRACE`,
+   * 200 ms): its statements still in flight are cut and its connections closed; what the SAF queue holds stays in the
+   * store for the next start.
+   */
   destroy(err?: Error): Promise<void> {
     if (this.lifecycle.state === 'closed') return this.closing ?? Promise.resolve();
     const reason =
@@ -224,6 +229,11 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.pool.rejectWaiting(reason);
     this.terminalQueue?.rejectAll(reason);
     this.factory.destroyAll(reason);
+    // The SAF journal at once (a store that stopped answering is cut after a short grace): the stop below then waits
+    // for none of its statements (an add, an attempt being journaled).
+    this.reversals?.abort();
+    // The terminal locks too: the unlocks of the requests just failed are not waited for beyond its grace.
+    void this.terminalLock?.destroy?.().catch(() => undefined);
     this.closing = this.shutdown();
     return this.closing;
   }

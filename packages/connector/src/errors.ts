@@ -36,7 +36,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED:
     'Another live process (its pid in the text) holds the lock of the reversal journal folder named in the text; one process per journal.',
   ISO8583_ERR_CONNECTOR_STORE:
-    'The store (the PostgreSQL database of `store`) cannot be reached or refused a statement, or answered later than two thirds of its lease (the node stalled), or its schema is newer than this version knows; the request was not sent (nothing leaves unjournaled).',
+    'The store (the PostgreSQL database of `store`) cannot be reached or refused a statement, or answered later than two thirds of its lease (the node stalled), or its schema is newer than this version knows, or did not answer a `close()` within `closeTimeout` (a `destroy()` within 200 ms) and had its connections cut (the statement cut may or may not have committed); the request was not sent (nothing leaves unjournaled).',
   ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST:
     'A shared store (PostgreSQL) gave the entry to another node (this node held it past its lease, `safLease`, or recorded its attempt too late: more than two thirds of the lease after asking, as after a stall): this node no longer sends it; the other node reverses (or delivers) it.',
   ISO8583_ERR_CONNECTOR_INPUT: 'The input of `sendMessage` is not an XML string, JSON text or message object.',

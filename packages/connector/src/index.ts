@@ -62,6 +62,7 @@ export { openStore } from './store.js';
 export type { Store, StoreSpec } from './store.js';
 export { PgJournal } from './pg/journal.js';
 export type { PgJournalOptions } from './pg/journal.js';
+export { PG_DESTROY_GRACE } from './pg/pool.js';
 export { PgTerminalLock, TERMINAL_LOCK_NAMESPACE, terminalLockKey } from './pg/terminal-lock.js';
 export type { PgTerminalLockOptions } from './pg/terminal-lock.js';
 export { maskUrl } from './pg/pool.js';

@@ -116,6 +116,8 @@ export class ReversalManager {
   /** With a shared store: how long after its add was asked for an original may still be written (`lease - claimInterval`). */
   private readonly sendWithin: number;
   private stopClaims: (() => void) | undefined;
+  /** The journal's destroy, once `abort` began it. */
+  private destroying: Promise<void> | undefined;
 
   constructor(
     private readonly host: ReversalHost,
@@ -273,12 +275,24 @@ export class ReversalManager {
   }
 
   /**
+   * Aborts (`Connector.destroy`): no attempt starts from now on, and a journal that can be destroyed (PostgreSQL:
+   * `ReversalJournal.destroy`) is, at once: what it has in flight is cut after its short grace, so that the stop that
+   * follows waits for no store that stopped answering. What is unfinished stays in the journal for the next start.
+   */
+  abort(): void {
+    this.stopClaims?.();
+    void this.queue.stop();
+    this.destroying ??= this.journal.destroy?.().catch(() => undefined);
+  }
+
+  /**
    * Stops sending (on close): waits for the attempts in flight (bounded by their timeout, see {@link SafQueue.stop}),
-   * then closes the journal. What is unfinished stays in the journal for the next start.
+   * then closes the journal (or waits for its destroy, after `abort`). What is unfinished stays in the journal for the
+   * next start.
    */
   async stop(): Promise<void> {
     this.stopClaims?.();
     await this.queue.stop();
-    await this.journal.close();
+    await (this.destroying ?? this.journal.close());
   }
 }

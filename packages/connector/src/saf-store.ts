@@ -102,6 +102,13 @@ export interface ReversalJournal {
   /** Flushes, closes and releases the journal. */
   close(): Promise<void>;
   /**
+   * Optional, for an engine that waits on a server (PostgreSQL): `close` bounded by a short grace (the connector's
+   * `destroy`), after which what is still in flight is cut (it fails with `ISO8583_ERR_CONNECTOR_STORE`, its fate
+   * unknown) and the connections closed; no entry is lost or doubled (one not marked done stays pending, and is sent
+   * again by the next start). Without it, `destroy` calls `close`.
+   */
+  destroy?(): Promise<void>;
+  /**
    * Optional, for a journal that several nodes share (PostgreSQL): takes over the entries whose holder is gone (its
    * lease ended) and returns them, to be sent like those `open` returned. Called every `claimInterval` ms while open.
    */

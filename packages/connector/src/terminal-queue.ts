@@ -14,6 +14,11 @@ export interface TerminalLock {
   hold<T>(terminal: string, task: () => Promise<T>): Promise<T>;
   /** Releases what it holds (on close). */
   close(): Promise<void>;
+  /**
+   * Optional: `close` on the connector's `destroy`, bounded by a short grace (a PostgreSQL store that stopped answering
+   * is cut then). Without it, `destroy` waits for `close`.
+   */
+  destroy?(): Promise<void>;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Helpers for the tests of every package: TLS material made by the test itself, the shared vectors, a PostgreSQL
- * server, a sample transaction record, waiting for a state that has no event (with a deadline that fails naming
+ * server and a relay to it that can freeze (a database that stops answering), a sample transaction record, waiting for a state that has no event (with a deadline that fails naming
  * what was awaited), a port reserved while nothing listens on it, a pid no process has, and many `iso8583` command
  * lines run in one process.
  */
@@ -9,6 +9,8 @@ export type { TestCertificates } from './certificates.js';
 export { repoRoot, vectorPath, readVector, readVectorHex } from './vectors.js';
 export { postgresBinDir, startPostgres } from './postgres.js';
 export type { PostgresCluster, StartPostgresOptions } from './postgres.js';
+export { freezingRelay } from './pg-freeze.js';
+export type { FreezingRelay } from './pg-freeze.js';
 export { SAMPLE_RECORD_T0, sampleTransactionRecord } from './transaction-record.js';
 export type { SampleTransactionRecord } from './transaction-record.js';
 export { eventWithin, waitUntil, within } from './wait.js';

@@ -34,6 +34,8 @@ export abstract class PgJournalLeases {
   readonly claimBatch: number;
   /** Milliseconds a row marked done stays before it is deleted. */
   readonly purgeAfter: number;
+  /** Milliseconds `close` waits for the store before it cuts its connections. */
+  readonly closeTimeout: number;
   protected readonly url: string | undefined;
   protected readonly logger: Logger;
   protected pool: pg.Pool | undefined;
@@ -55,6 +57,8 @@ export abstract class PgJournalLeases {
   protected closed = false;
   /** `close` has tried the unsettled outcomes for the last time: a failure now is the caller's. */
   protected released = false;
+  /** Set once a bounded close cut the store's connections: what every statement failing from then on fails with. */
+  protected cutReason: Error | undefined;
   /** The store was unreachable at the last renewal (logged once per outage). */
   private down = false;
 
@@ -69,6 +73,10 @@ export abstract class PgJournalLeases {
     this.claims = [...new Set([this.upstream, ...(options.formerUpstreams ?? [])])];
     this.claimBatch = options.claimBatch ?? DEFAULTS.claimBatch;
     this.purgeAfter = options.purgeAfter ?? DEFAULTS.purgeAfter;
+    this.closeTimeout = options.closeTimeout ?? DEFAULTS.closeTimeout;
+    if (typeof this.closeTimeout !== 'number' || !(this.closeTimeout >= 0) || !Number.isFinite(this.closeTimeout)) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a number of milliseconds, 0 or more', { field: 'closeTimeout' });
+    }
     this.owner = options.owner ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ store: 'postgresql', upstream: this.upstream });
     this.ownsPool = options.pool === undefined;
@@ -86,6 +94,11 @@ export abstract class PgJournalLeases {
     if (this.held.has(row.id) || this.unsure.has(row.id)) return false;
     this.held.add(row.id);
     return true;
+  }
+
+  /** The store's error for `what` that failed with `err` (the cut's, once the connections were cut). */
+  protected failure(what: string, err: unknown): Error {
+    return storeError(what, this.cutReason ?? err, this.url);
   }
 
   /** The pool, or the coded error for a journal not open. */
@@ -106,7 +119,7 @@ export abstract class PgJournalLeases {
       // Its fate unknown (it may have committed, or commit later) while its callers are told it failed (their requests
       // are not sent): ended before another node can claim them and send reversals of nothing.
       if (!notCommitted(err)) for (const e of batch) this.unsure.add(e.id);
-      throw storeError('cannot add entries', err, this.url);
+      throw this.failure('cannot add entries', err);
     }
     return batch.map((e) => {
       if (!inserted.has(e.id) && e.guard === true) {
@@ -131,7 +144,7 @@ export abstract class PgJournalLeases {
       ]);
       recorded = new Set(rows.map((r) => r.id));
     } catch (err) {
-      throw storeError('cannot record attempts', err, this.url);
+      throw this.failure('cannot record attempts', err);
     }
     return batch.map((a) => {
       if (recorded.has(a.id)) {
@@ -155,7 +168,7 @@ export abstract class PgJournalLeases {
       ]);
       marked = new Set(rows.map((r) => r.id));
     } catch (err) {
-      throw storeError('cannot mark entries done', err, this.url);
+      throw this.failure('cannot mark entries done', err);
     }
     return batch.map((d) => {
       const ok = marked.has(d.id) || ANSWERED.has(d.outcome);

@@ -29,10 +29,18 @@ export interface PgJournalOptions {
   owner?: string;
   /** Where warnings go (outage, lost leases). Default: a silent logger. */
   logger?: Logger;
+  /**
+   * Milliseconds `close` waits for the store (the records in flight, the outcomes tried once more, the entries handed
+   * back) before it cuts its connections (a database that stopped answering) and logs what it left undone
+   * (`ISO8583_ERR_CONNECTOR_STORE`, `entries`: held by this node until their lease ends). `destroy` waits
+   * `PG_DESTROY_GRACE` ms (pool.ts) at most (or this, if shorter). Default 10000 (one statement timeout).
+   */
+  closeTimeout?: number;
 }
 
+
 /** The defaults of {@link PgJournalOptions}. */
-export const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000 };
+export const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000, closeTimeout: 10_000 };
 
 /** The records of the queue, as the statements take them. */
 /** An entry to add; `guard`: refused while the same transaction is pending (`addOriginal`). */

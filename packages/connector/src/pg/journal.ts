@@ -36,7 +36,7 @@ import { connectorError } from '../errors.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
 import { CLAIM, FINAL, RELEASE, UNCOUNT } from './saf-sql.js';
-import { createPgPool, maskUrl, storeCause, storeError } from './pool.js';
+import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, maskUrl, storeCause, storeError } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
 import { PgJournalLeases } from './journal-leases.js';
@@ -45,6 +45,10 @@ export type { PgJournalOptions } from './journal-options.js';
 
 /** A {@link ReversalJournal} in PostgreSQL that several nodes share, with leases; see the module comment. */
 export class PgJournal extends PgJournalLeases implements ReversalJournal {
+  /** The close under way (`close` and `destroy` share it). */
+  private closing: Promise<void> | undefined;
+  /** The cut of the store's connections, once a close outlasted its bound. */
+  private cutting: Promise<void> | undefined;
   /** Entries this node holds now (added or claimed, not done). */
   get size(): number {
     return this.held.size;
@@ -69,16 +73,24 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
     this.opened = true;
     try {
       this.pool ??= await createPgPool(this.url as string, { logger: this.logger });
+      this.stillOpening();
       await migrate(this.pool);
+      this.stillOpening();
     } catch (err) {
-      if (this.ownsPool) await this.pool?.end().catch(() => undefined);
+      // A pool the close did not see (made after it began) is ended here; one it ends already is left to it.
+      if (this.ownsPool && this.pool?.ending === false) await this.pool.end().catch(() => undefined);
       this.closed = true;
-      throw storeError('cannot be opened', err, this.url);
+      throw this.failure('cannot be opened', err);
     }
     this.timer = setInterval(() => void this.renew(), this.claimInterval);
     this.timer.unref();
     this.logger.info({ store: this.url === undefined ? undefined : maskUrl(this.url), owner: this.owner, lease: this.lease }, 'SAF store open');
     return this.claim();
+  }
+
+  /** Throws when `close` or `destroy` came while `open` was connecting: the start stops there. */
+  private stillOpening(): void {
+    if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store was closed while it was being opened', { field: 'store' });
   }
 
   /**
@@ -98,7 +110,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
         batch = (await query).rows;
       } catch (err) {
         if (rows > 0) break; // what was claimed is kept; the next claim takes the rest
-        throw storeError('cannot claim entries', err, this.url);
+        throw this.failure('cannot claim entries', err);
       } finally {
         this.claiming.delete(query);
       }
@@ -180,9 +192,52 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
 
   /**
    * Stops renewing, waits for the records in progress, and hands the entries this node still holds back at once (their
-   * lease ends now), so that another node takes them over without waiting for the lease.
+   * lease ends now), so that another node takes them over without waiting for the lease. Bounded by `closeTimeout`:
+   * a store that has not answered by then has its connections cut (the statements in flight fail with
+   * `ISO8583_ERR_CONNECTOR_STORE`, their fate unknown) and what was left undone is logged at error (`entries`: held by
+   * this node until their lease ends, then another node or the next start sends them; `outcomes`: final outcomes not
+   * committed, sent again as repeats; `adds`: adds of unknown fate not ended). Resolves once every connection is closed.
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return this.closeWithin(this.closeTimeout);
+  }
+
+  /**
+   * `close` bounded by {@link PG_DESTROY_GRACE} ms (or `closeTimeout`, if shorter): what `Connector.destroy` calls, so
+   * that an abort does not wait for a store that stopped answering. Nothing is lost or doubled by the cut: an entry
+   * stays pending in the store, whatever the statements cut did, and is sent again once its lease ends. Called during
+   * a `close`, it shortens it.
+   */
+  destroy(): Promise<void> {
+    return this.closeWithin(Math.min(PG_DESTROY_GRACE, this.closeTimeout));
+  }
+
+  /** Closes (once), waiting `ms` at most for the store before cutting its connections. */
+  private async closeWithin(ms: number): Promise<void> {
+    this.closing ??= this.closeOnce();
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([this.closing.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+    clearTimeout(timer);
+    if (inTime) return;
+    this.cutting ??= this.cut(ms);
+    await this.cutting;
+    // The pool's connections are closed: what `closeOnce` still waits for fails at once (unless the pool is the
+    // caller's, whose connections cannot be cut here: its statements end by their own timeout, in the background).
+    if (this.ownsPool) await this.closing;
+  }
+
+  /** Cuts the store's connections after a close that took longer than `ms`, and logs what was left undone. */
+  private async cut(ms: number): Promise<void> {
+    const reason = cutError(ms);
+    this.cutReason = reason;
+    this.logger.error(
+      { code: 'ISO8583_ERR_CONNECTOR_STORE', entries: this.held.size, outcomes: this.unsettled.size, adds: this.unsure.size, wait: ms },
+      'the store did not answer at close: its connections are cut; the entries held stay leased to this node until their lease ends (then another node, or the next start, sends them)',
+    );
+    if (this.ownsPool && this.pool !== undefined) await cutPgPool(this.pool, reason);
+  }
+
+  private async closeOnce(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);

@@ -6,6 +6,7 @@
  * store, and a process that only imports the package, never pays for it.
  */
 import { createRequire } from 'node:module';
+import { Socket } from 'node:net';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
@@ -60,6 +61,9 @@ export function isPostgresUrl(value: unknown): value is string {
 
 let driver: typeof pg | undefined;
 
+/** The sockets each pool made (its connections, connecting or open), for {@link cutPgPool}. */
+const poolSockets = new WeakMap<pg.Pool, Set<Socket>>();
+
 /**
  * node-postgres, loaded on first use: the one place the stores get the driver from. It is CommonJS, so it loads
  * synchronously (a constructor may make its pool); importing `@iso8583/connector` alone never loads it.
@@ -77,7 +81,16 @@ export async function createPgPool(url: string, options: PgPoolOptions): Promise
 /** A pool on `url`, ready to use (connections are made when first needed); loads the driver first. */
 export function makePgPool(url: string, options: PgPoolOptions): pg.Pool {
   const o = { ...DEFAULTS, ...options };
+  const sockets = new Set<Socket>();
   const pool = new (pgDriver().Pool)({
+    // Each connection's socket is made here (the driver's own default: a plain socket, TLS laid over it when asked),
+    // so that `cutPgPool` can close every one of them.
+    stream: () => {
+      const socket = new Socket();
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      return socket;
+    },
     connectionString: url,
     max: o.max,
     connectionTimeoutMillis: o.connectTimeout,
@@ -89,12 +102,42 @@ export function makePgPool(url: string, options: PgPoolOptions): pg.Pool {
     idleTimeoutMillis: 30_000,
     ...(o.serverOptions === undefined ? {} : { options: o.serverOptions }),
   });
+  poolSockets.set(pool, sockets);
   const masked = maskUrl(url);
   // An idle connection that the server ended (restart, outage): logged; the pool replaces it when next needed.
   pool.on('error', (err: Error & { code?: string }) => {
     o.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', store: masked, cause: storeCause(err) }, 'a connection to the store was lost');
   });
   return pool;
+}
+
+/**
+ * Milliseconds the `destroy` of a PostgreSQL store's part (`PgJournal`, `PgTerminalLock`) lets the statements in flight
+ * finish (entries handed back, terminals unlocked) before it cuts the store's connections ({@link cutPgPool}): short
+ * enough for an abort's end line (written after 500 ms) to find it done.
+ */
+export const PG_DESTROY_GRACE = 200;
+
+/**
+ * The error the statements cut by a bounded close fail with (the store did not answer within `ms`): their fate is
+ * unknown, as after a lost connection. No value of any record in it.
+ */
+export function cutError(ms: number): Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `the store did not answer within ${ms} ms at close: its connections were cut (a statement cut may or may not have committed)`, { field: 'store' });
+}
+
+/**
+ * Ends a pool made by {@link makePgPool} at once, for a store that stopped answering: no connection is made from now
+ * on, and every one it has (open or connecting) is closed with `reason`, which the statements on them fail with (their
+ * fate unknown: a statement may have committed before the cut). Resolves once every socket of the pool has closed.
+ * A pool made elsewhere is only ended (its connections are not reachable here).
+ */
+export async function cutPgPool(pool: pg.Pool, reason: Error): Promise<void> {
+  if (!pool.ending) pool.end().catch(() => undefined);
+  const sockets = [...(poolSockets.get(pool) ?? [])];
+  const closed = sockets.map((s) => (s.closed ? undefined : new Promise<void>((resolve) => s.once('close', () => resolve()))));
+  for (const s of sockets) s.destroy(reason);
+  await Promise.all(closed);
 }
 
 /**

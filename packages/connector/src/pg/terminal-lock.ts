@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import type { TerminalLock } from '../terminal-queue.js';
-import { createPgPool, storeError } from './pool.js';
+import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeError } from './pool.js';
 
 /** Options of {@link PgTerminalLock}. */
 export interface PgTerminalLockOptions {
@@ -50,6 +50,8 @@ export class PgTerminalLock implements TerminalLock {
   private readonly max: number;
   private readonly logger: Logger;
   private closed = false;
+  /** The close under way (`close` and `destroy` share it). */
+  private closing: Promise<void> | undefined;
   /** Connections waiting for a lock: ended on close, so that a destroy does not wait for another node's request. */
   private readonly waiting = new Set<pg.PoolClient>();
 
@@ -122,9 +124,29 @@ export class PgTerminalLock implements TerminalLock {
     }
   }
 
-  /** Ends the pool (the locks go with their sessions). Safe to call twice. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Ends the pool (the locks go with their sessions) once the terminals held are unlocked. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  /**
+   * `close` (the connector's `destroy`), bounded by `PG_DESTROY_GRACE` ms: a store that stopped answering the unlocks
+   * of the requests just failed (each waits up to the statement timeout, `waitTimeout` + 5 s) has its connections cut
+   * then. The server ends those sessions, and their locks with them, once it sees them gone.
+   */
+  async destroy(): Promise<void> {
+    const closing = this.close();
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([closing.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PG_DESTROY_GRACE)))]);
+    clearTimeout(timer);
+    if (inTime) return;
+    const pool = await this.pool?.catch(() => undefined);
+    if (pool !== undefined) await cutPgPool(pool, cutError(PG_DESTROY_GRACE));
+    await closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     this.closed = true;
     for (const client of this.waiting) void (client as pg.PoolClient & { end(): Promise<void> }).end().catch(() => undefined);
     const pool = await this.pool?.catch(() => undefined);
