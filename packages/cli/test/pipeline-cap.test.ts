@@ -56,3 +56,39 @@ test('a connection pipelining 5,000 requests has at most MAX_PIPELINED at the ro
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+test('a client that reads its answers cannot have its whole flood parsed and queued: at most about one read of the socket waits', async () => {
+  // Answered at once: every answer queued behind the first makes Node's HTTP server read the socket again on its own
+  // (its drain), which once let the whole flood in while the bound thought it paused (49,000 of 50,000 waiting).
+  const server = createServer((req, res) => {
+    handed++;
+    req.resume();
+    res.end(`#${req.url!.slice(1)};`);
+  });
+  let parsed = 0;
+  let handed = 0;
+  let mostWaiting = 0;
+  capServerPipelining(server);
+  // Before the bound's handler: a request parsed and not handed on yet is one waiting in the bound's queue.
+  server.prependListener('request', () => {
+    parsed++;
+    mostWaiting = Math.max(mostWaiting, parsed - handed);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const flood = rawHttp(port);
+  try {
+    const count = 20_000;
+    const requests = Array.from({ length: count }, (_, i) => `GET /${i} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    const oneRead = Math.ceil((64 * 1024) / (requests[0] as string).length);
+    flood.socket.write(requests.join(''));
+    await within(readUntil(flood, new RegExp(`#${count - 1};`)), DEADLINE, 'every pipelined request answered');
+    assert.equal(parsed, count);
+    // One read of 64 KB is parsed whole before the parser pauses: its requests wait; a second read's is one too many.
+    assert.ok(mostWaiting <= oneRead + MAX_PIPELINED, `${mostWaiting} requests waited at once (one read holds ${oneRead})`);
+  } finally {
+    flood.socket.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
