@@ -38,6 +38,8 @@ interface Line {
   paused: boolean;
   /** A turn to hand on the waiting requests is asked for (`setImmediate`). */
   scheduled: boolean;
+  /** A look at the last request waiting, once the read being parsed is, is asked for (see `readTail`). */
+  tailCheck: boolean;
 }
 
 /** A server's `request` handler: `handler` with at most `max` requests of one connection at once (see the file's note). */
@@ -68,6 +70,18 @@ export function capPipelining(
       if (!socket.destroyed) resumeReading(socket);
     }
   };
+  // Once the read being parsed is: a request waiting whose body is still arriving (the last one parsed; a body cut
+  // by the read's end) is read on, so that it arrives whole, and the next request parsed pauses the socket again.
+  // Paused, it stayed incomplete until the requests before it were answered, and Node's request bound (the gateway's
+  // --request-timeout) answered it 408 and closed the connection, cutting the answers of those running.
+  const readTail = (line: Line, socket: Socket): void => {
+    line.tailCheck = false;
+    const last = line.waiting.at(-1);
+    // Not past a few times the bound: a client that cuts every write in a body would have its whole flood read so.
+    if (last === undefined || last[0].complete || !line.paused || socket.destroyed || line.waiting.length > 4 * max) return;
+    line.paused = false;
+    resumeReading(socket);
+  };
   const schedule = (line: Line, socket: Socket): void => {
     if (line.scheduled) return;
     line.scheduled = true;
@@ -77,7 +91,7 @@ export function capPipelining(
     const socket = req.socket;
     let line = lines.get(socket);
     if (line === undefined) {
-      const fresh: Line = { running: 0, waiting: [], paused: false, scheduled: false };
+      const fresh: Line = { running: 0, waiting: [], paused: false, scheduled: false, tailCheck: false };
       lines.set(socket, (line = fresh));
       // Node's HTTP server reads a socket it paused itself again as soon as the answers it holds for it are below the
       // socket's high-water mark (its drain, run on every answer queued or written), and cannot tell this bound's pause
@@ -98,6 +112,11 @@ export function capPipelining(
     if (!line.paused || (socket as HttpSocket)._paused !== true) {
       line.paused = true;
       pauseReading(socket);
+    }
+    if (!line.tailCheck) {
+      line.tailCheck = true;
+      const held = line;
+      setImmediate(() => readTail(held, socket));
     }
   };
 }
