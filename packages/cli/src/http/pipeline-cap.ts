@@ -10,6 +10,8 @@
  * have all been handed on. Each next request is handed on from its own turn of the event loop (`setImmediate`), once
  * an earlier answer is done, so the other connections' requests and answers are served between them. Answers still go
  * out in request order (Node queues the responses of a connection). A client that does not pipeline never waits here.
+ * One exception to the pause: the last request waiting, while its body is still arriving, is read whole (while at
+ * most four times the bound wait), or Node's request bound would answer it 408 and close the connection.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
