@@ -155,10 +155,20 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
  */
 export const ABORT_LINE_WAIT = 500;
 
+/**
+ * Longest wait (ms) of an abort for the client connections it cuts to close (each then reports what it could not
+ * deliver, and an approval's reversal is stored) before the connectors are destroyed: well inside {@link ABORT_LINE_WAIT}.
+ */
+export const CLIENTS_CLOSE_WAIT = 100;
+
 /** What {@link abortConnectors} does besides destroying the connectors. */
 export interface AbortSteps {
-  /** Closes the listeners and client connections, at once (called after the first line). Default: nothing. */
-  closeListeners?: () => void;
+  /**
+   * Closes the listeners and client connections, at once (called after the first line); may resolve once the client
+   * connections have closed (each has then reported the answers it could not deliver, whose reversals are stored),
+   * which the connectors' destroy waits for, at most {@link CLIENTS_CLOSE_WAIT} ms. Default: nothing.
+   */
+  closeListeners?: () => void | Promise<unknown>;
   /** Runs once every connector is destroyed (the transaction log's close), before the last line when in time. Default: nothing. */
   afterDestroy?: () => Promise<unknown>;
   /** Where the SAF entries left are kept ({@link StopEnd.kept}). Default: not said. */
@@ -176,14 +186,22 @@ export interface AbortSteps {
  */
 export async function abortConnectors(logger: Logger, what: string, connectors: readonly Connector[], steps: AbortSteps = {}): Promise<void> {
   logger.warn(`${what} aborting: work in flight dropped, SAF entries kept in the journal`);
-  steps.closeListeners?.();
-  const destroyed = Promise.all(connectors.map((c) => c.destroy().catch(() => undefined)))
-    .then(() => steps.afterDestroy?.())
-    .then(() => true as const, () => true as const);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ABORT_LINE_WAIT);
   });
+  // A client connection cut here reports, as it closes, an answer it could not deliver (an approval made and waiting to
+  // be written: pipelined behind another, or for a client slow to read), and its reversal is stored in the SAF queue:
+  // a destroy before that refused the store, and the approval was not reversed at all (logged "NOT reversed").
+  const cut = steps.closeListeners?.();
+  if (cut !== undefined) {
+    let wait: NodeJS.Timeout | undefined;
+    await Promise.race([cut, new Promise<void>((resolve) => (wait = setTimeout(resolve, CLIENTS_CLOSE_WAIT)))]).catch(() => undefined);
+    clearTimeout(wait);
+  }
+  const destroyed = Promise.all(connectors.map((c) => c.destroy().catch(() => undefined)))
+    .then(() => steps.afterDestroy?.())
+    .then(() => true as const, () => true as const);
   const done = await Promise.race([destroyed, late]);
   clearTimeout(timer);
   logStopped(logger, what, connectors, { verb: 'aborted', ...(steps.kept === undefined ? {} : { kept: steps.kept }), ...(done ? {} : { closing: true }) });

@@ -52,6 +52,12 @@ export class SafQueue {
   private nextSlot = 0;
   private stopped = false;
   /**
+   * Entries journaled and handed here after `stop` (a request at the host when its connector was destroyed: its failure
+   * triggers the reversal the journal holds), by kind: not sent by this process, left for the next start, and counted
+   * with the entries not yet ended so that the figures a stop reports say what the journal holds.
+   */
+  private readonly left = new Map<string, 'reversal' | 'advice'>();
+  /**
    * Attempts being journaled or written to the link and not yet settled (answered, refused, timed out): `stop` waits for
    * them (one being journaled still leaves), so that an answer arriving meanwhile is recorded before the journal closes (else a shared store hands the entry back, and
    * another node sends an answered reversal again).
@@ -77,7 +83,7 @@ export class SafQueue {
 
   /** Entries not yet ended (being sent, or whose end waits for its `done`, saf-ends.ts): the SAF depth. */
   get depth(): number {
-    return this.active.size + this.ends.unended.entries;
+    return this.active.size + this.left.size + this.ends.unended.entries;
   }
 
   /**
@@ -85,7 +91,7 @@ export class SafQueue {
    * file removed or replaced), none while it keeps them (a full disk, its lock removed): the next start sends those.
    */
   get notDurable(): number {
-    return this.journal.halted?.()?.recordsLost === true ? this.active.size : 0;
+    return this.journal.halted?.()?.recordsLost === true ? this.active.size + this.left.size : 0;
   }
 
   /** Entries that ended in memory, their end refused by the journal and still open in its file (saf-ends.ts). */
@@ -97,6 +103,7 @@ export class SafQueue {
   get reversals(): number {
     let n = this.ends.unended.reversals;
     for (const a of this.active.values()) if (a.kind === 'reversal') n += 1;
+    for (const kind of this.left.values()) if (kind === 'reversal') n += 1;
     return n;
   }
 
@@ -124,10 +131,15 @@ export class SafQueue {
 
   /**
    * Starts sending an entry already durable in the journal: one this process made, or (`readBack`) one read back from
-   * the journal at a start or taken over from another node, which goes as a repeat from its first attempt here.
+   * the journal at a start or taken over from another node, which goes as a repeat from its first attempt here. After
+   * `stop` it is only counted (see `left`): the journal keeps it for the next start.
    */
   activate(entry: JournalEntry, readBack = false): void {
-    if (this.stopped || this.active.has(entry.id) || this.ends.has(entry.id)) return;
+    if (this.active.has(entry.id) || this.ends.has(entry.id)) return;
+    if (this.stopped) {
+      this.left.set(entry.id, entry.kind ?? 'reversal');
+      return;
+    }
     // Times in the process are monotonic from here on: a wall clock step (NTP, a VM resumed) neither delays an entry
     // nor expires it unsent; only its age when it comes in is read from the wall clock (`at`).
     const now = performance.now();

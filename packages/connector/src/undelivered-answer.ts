@@ -49,13 +49,37 @@ export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHan
   }
   // A waiting response is not told when its connection closes (only the one being written is): the connection's
   // close is watched too, until the response is written whole or closed.
+  let unwatch: () => void = () => undefined;
   const settle = (): void => {
     res.off('close', settle);
-    socket.off('close', settle);
+    unwatch();
     if (!res.writableFinished) report();
   };
   res.once('close', settle);
-  socket.once('close', settle);
+  unwatch = onConnectionClose(socket, settle);
+}
+
+/** The answers waiting on each connection's close: one listener per connection (see {@link onConnectionClose}). */
+const waiting = new WeakMap<Socket, Set<() => void>>();
+
+/**
+ * Calls `fn` when `socket` closes; returns how to stop. One `close` listener per connection however many answers wait
+ * on it: the answers of pipelined requests (up to 32 at the gateway) added one each, and past ten Node wrote a
+ * `MaxListenersExceededWarning` ("possible memory leak") on the process's stderr.
+ */
+function onConnectionClose(socket: Socket, fn: () => void): () => void {
+  let set = waiting.get(socket);
+  if (set === undefined) {
+    const fresh = new Set<() => void>();
+    waiting.set(socket, (set = fresh));
+    socket.once('close', () => {
+      waiting.delete(socket);
+      for (const each of fresh) each();
+    });
+  }
+  const mine = set;
+  mine.add(fn);
+  return () => mine.delete(fn);
 }
 
 /**

@@ -95,3 +95,27 @@ test('routes – a pipelined approval still waiting when its client goes is repo
   await within(first, DEADLINE, 'the first approval, answered after its client went, was not reported');
   assert.deepEqual(app.undelivered.map(([request, , , reason]) => [request['11'], reason]), [['000902', 'client-gone'], ['000901', 'client-gone']]);
 });
+
+test('routes – a dozen approvals waiting behind a request at the bank watch their connection with one listener: no leak warning', async (t) => {
+  const app = await pipelinedApp(t);
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => {
+    warnings.push(`${w.name}: ${w.message}`);
+  };
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  const client = rawHttp(app.port);
+  t.after(() => client.socket.destroy());
+  const stans = Array.from({ length: 12 }, (_, i) => String(902 + i).padStart(6, '0'));
+  const made = stans.map((stan) => app.sent(stan));
+  client.socket.write(app.request(FIRST) + stans.map((stan) => app.request(stan)).join(''));
+  const answerFirst = await app.first();
+  // Every later answer is made (its delivery watched) while the first is at the bank: twelve wait on one connection.
+  await within(Promise.all(made), DEADLINE, 'the pipelined purchases were not answered');
+  answerFirst();
+  await within(readUntil(client, /"11":"000913"/), DEADLINE, `the client did not read every approval: ${client.text()}`);
+  // A warning is emitted on a later turn: one more turn of the event loop lets it come.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  assert.deepEqual(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), [], 'one listener a waiting answer on the connection');
+  assert.deepEqual(app.undelivered, []);
+});

@@ -350,9 +350,12 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       ...(kept === '' ? {} : { kept }),
       closeListeners: () => {
         assembled.stopKeepAlive();
+        // Closed, with what each could not deliver reported (an approval's reversal stored), before the connectors go.
+        const httpClosed = assembled.connections.closeAll();
         app.server.closeAllConnections();
         for (const e of Object.values(endpoints)) void e.close({ deadline: 0 }).catch(() => undefined);
         void app.close().catch(() => undefined);
+        return httpClosed;
       },
     });
     return aborting;

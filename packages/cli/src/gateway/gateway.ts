@@ -294,6 +294,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       await abortConnectors(logger, 'gateway', everyConnector, {
         kept,
         closeListeners: () => {
+          // Closed, with what each could not deliver reported (an approval's reversal stored), before the links go.
+          const httpClosed = http.connections.closeAll();
           app.server.closeAllConnections();
           metricsApp?.server.closeAllConnections();
           // A close already under way keeps its deadline (close is idempotent); destroying the link fails every request
@@ -302,6 +304,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
           void app.close().catch(() => undefined);
           void metricsApp?.close().catch(() => undefined);
           void statsPort?.close();
+          return httpClosed;
         },
         // Every connector has recorded its last outcome: the log is flushed and released.
         afterDestroy: async () => retention?.close(),

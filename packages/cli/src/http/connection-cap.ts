@@ -55,6 +55,12 @@ export interface ConnectionCap {
   readonly refused: number;
   /** New connections refused because every connection their address held (at its share) was in the middle of a request. */
   readonly refusedFromAddress: number;
+  /**
+   * Closes every connection held now, at once (an abort), and resolves once each has closed: by then each has told
+   * what it could not deliver (an answer made and waiting to be written: the routes' `onUndelivered`, which stores an
+   * approval's reversal).
+   */
+  closeAll(): Promise<void>;
 }
 
 /** How a capped listener answers the connections it does not keep; each must close the socket it is given. */
@@ -154,6 +160,12 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     },
     get refusedFromAddress() {
       return refusedFromAddress;
+    },
+    closeAll: async () => {
+      const sockets = [...held.keys()];
+      const closed = sockets.map((socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve()))));
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(closed);
     },
   };
 }

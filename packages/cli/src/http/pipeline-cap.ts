@@ -10,6 +10,8 @@
  * have all been handed on. Each next request is handed on from its own turn of the event loop (`setImmediate`), once
  * an earlier answer is done, so the other connections' requests and answers are served between them. Answers still go
  * out in request order (Node queues the responses of a connection). A client that does not pipeline never waits here.
+ * One exception to the pause: the last request waiting, while its body is still arriving, is read whole (while at
+ * most four times the bound wait), or Node's request bound would answer it 408 and close the connection.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -38,6 +40,8 @@ interface Line {
   paused: boolean;
   /** A turn to hand on the waiting requests is asked for (`setImmediate`). */
   scheduled: boolean;
+  /** A look at the last request waiting, once the read being parsed is, is asked for (see `readTail`). */
+  tailCheck: boolean;
 }
 
 /** A server's `request` handler: `handler` with at most `max` requests of one connection at once (see the file's note). */
@@ -68,6 +72,18 @@ export function capPipelining(
       if (!socket.destroyed) resumeReading(socket);
     }
   };
+  // Once the read being parsed is: a request waiting whose body is still arriving (the last one parsed; a body cut
+  // by the read's end) is read on, so that it arrives whole, and the next request parsed pauses the socket again.
+  // Paused, it stayed incomplete until the requests before it were answered, and Node's request bound (the gateway's
+  // --request-timeout) answered it 408 and closed the connection, cutting the answers of those running.
+  const readTail = (line: Line, socket: Socket): void => {
+    line.tailCheck = false;
+    const last = line.waiting.at(-1);
+    // Not past a few times the bound: a client that cuts every write in a body would have its whole flood read so.
+    if (last === undefined || last[0].complete || !line.paused || socket.destroyed || line.waiting.length > 4 * max) return;
+    line.paused = false;
+    resumeReading(socket);
+  };
   const schedule = (line: Line, socket: Socket): void => {
     if (line.scheduled) return;
     line.scheduled = true;
@@ -76,16 +92,33 @@ export function capPipelining(
   return (req, res) => {
     const socket = req.socket;
     let line = lines.get(socket);
-    if (line === undefined) lines.set(socket, (line = { running: 0, waiting: [], paused: false, scheduled: false }));
+    if (line === undefined) {
+      const fresh: Line = { running: 0, waiting: [], paused: false, scheduled: false, tailCheck: false };
+      lines.set(socket, (line = fresh));
+      // Node's HTTP server reads a socket it paused itself again as soon as the answers it holds for it are below the
+      // socket's high-water mark (its drain, run on every answer queued or written), and cannot tell this bound's pause
+      // from its own: while requests wait here, the socket is paused again in the same turn, before anything is read.
+      // Else a client that reads its answers had its whole flood parsed into the queue (four 2 MB floods: 50,000
+      // requests waiting on each connection, the gateway at 1.1 GB).
+      socket.on('resume', () => {
+        if (fresh.paused && fresh.waiting.length > 0) pauseReading(socket);
+      });
+    }
     if (line.running < max && line.waiting.length === 0) {
       run(line, socket, req, res);
       return;
     }
     line.waiting.push([req, res]);
     queued.add(res);
-    if (!line.paused) {
+    // A request parsed while others wait: the socket is read (see the `resume` listener above), paused again.
+    if (!line.paused || (socket as HttpSocket)._paused !== true) {
       line.paused = true;
       pauseReading(socket);
+    }
+    if (!line.tailCheck) {
+      line.tailCheck = true;
+      const held = line;
+      setImmediate(() => readTail(held, socket));
     }
   };
 }
