@@ -1,11 +1,13 @@
 /**
  * One entry of the SAF queue (saf-queue.ts) and what is read from it alone: its state while it is being sent
- * (`Active`), its clocks, whether an answer ends it, and the line written when it is given up.
+ * (`Active`), what its events say of it, its clocks, whether an answer ends it, and the line written when it is given up.
  */
 import { isApproved } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import type { JournalEntry, JournalState, SafEntryKind } from './saf-store.js';
-import type { SafSettings } from './saf-event.js';
+import { attemptMti } from './saf-event.js';
+import type { SafEvent, SafSettings } from './saf-event.js';
+import { fieldText } from './match-key.js';
 
 /** An entry being sent (saf-queue.ts), until it ends. */
 export interface Active {
@@ -82,4 +84,17 @@ export function giveUpLine(outcome: 'abandoned' | 'expired', kind: SafEntryKind,
         : 'SAF entry expired unanswered: given up'
       : 'SAF entry abandoned after its last attempt';
   return { code, level, msg };
+}
+
+/** What an event says of `a` at its attempt `attempt`: kind, id, the MTI that attempt goes as, STAN and terminal. */
+export function entryEvent(a: Active, attempt: number): Omit<SafEvent, 'stage'> {
+  const r = a.entry.reversal;
+  return {
+    kind: a.kind,
+    id: a.entry.id,
+    mti: attemptMti(r['0'] as string, attempt, a.readBack),
+    stan: fieldText(r['11']),
+    terminal: fieldText(r['41']),
+    attempt,
+  };
 }

@@ -22,13 +22,11 @@ import { LogLimits } from '@iso8583/metrics';
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { journalState } from './saf-store.js';
 import type { JournalEntry, ReversalJournal } from './saf-store.js';
-import { fieldText } from './match-key.js';
 import { transmissionTime } from './auto-fill.js';
 import { SafEnds } from './saf-ends.js';
 import { logCapped } from './quiet-log.js';
 import type { SafCounts } from './saf-ends.js';
-import { attemptMti } from './saf-event.js';
-import { endsWith, giveUpLine, neverLeft, noneHere, wallWait } from './saf-entry.js';
+import { endsWith, entryEvent, giveUpLine, neverLeft, noneHere, wallWait } from './saf-entry.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 
@@ -150,7 +148,7 @@ export class SafQueue {
     // A resumed entry that was sent before goes again at once; a new one waits `initialDelay` from its journaling.
     this.at(a, a.attempts > 0 ? now : now + wallWait(entry.at, initialDelay));
     // After its timer is set: a listener that flushes the queue (a graceful stop) sends it at once.
-    this.host.reversalEvent({ stage: 'queued', ...this.event(a, a.attempts) });
+    this.host.reversalEvent({ stage: 'queued', ...entryEvent(a, a.attempts) });
   }
 
   /**
@@ -232,25 +230,13 @@ export class SafQueue {
     a.timer.unref();
   }
 
-  private event(a: Active, attempt: number): Omit<SafEvent, 'stage'> {
-    const r = a.entry.reversal;
-    return {
-      kind: a.kind,
-      id: a.entry.id,
-      mti: attemptMti(r['0'] as string, attempt, a.readBack),
-      stan: fieldText(r['11']),
-      terminal: fieldText(r['41']),
-      attempt,
-    };
-  }
-
   private async attempt(a: Active, slotted: boolean): Promise<void> {
     if (this.stopped || !this.active.has(a.entry.id)) return;
     const now = performance.now();
     const s = this.settings;
     if (now >= a.expires) {
       // Read back with attempts and none made here: an earlier run's last attempt's outcome is not known here.
-      this.end(a, 'expired', this.event(a, a.attempts), undefined, undefined, a.attempts > 0 && noneHere(a));
+      this.end(a, 'expired', entryEvent(a, a.attempts), undefined, undefined, a.attempts > 0 && noneHere(a));
       return;
     }
     const n = a.attempts + 1;
@@ -258,7 +244,7 @@ export class SafQueue {
     // recorded (a crash before or during it, or an answer whose `done` the journal refused), so whether that attempt
     // left is not known here. It gets one more attempt, a repeat, rather than be given up perhaps never sent.
     if (s.maxAttempts > 0 && n > s.maxAttempts && !noneHere(a)) {
-      this.end(a, 'abandoned', this.event(a, a.attempts));
+      this.end(a, 'abandoned', entryEvent(a, a.attempts));
       return;
     }
     if (s.messageInterval > 0 && !slotted) {
@@ -294,7 +280,7 @@ export class SafQueue {
       }
     }
     a.attempts = n;
-    const base = this.event(a, n);
+    const base = entryEvent(a, n);
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
     // A host that wants field 7 as the time of each attempt (DialectReversal.freshTransmissionTime: SmartVista).
     if (a.kind === 'reversal' && this.dialect.reversal?.freshTransmissionTime === true) message['7'] = transmissionTime();
@@ -352,8 +338,8 @@ export class SafQueue {
       // A shared store gave it to another node (or it was answered there): that node sends it, this one no more.
       clearTimeout(a.timer);
       const held = this.active.delete(a.entry.id);
-      this.host.logger.warn({ ...this.event(a, n), code }, 'the SAF entry is held by another node: not sent here');
-      if (held) this.host.reversalEvent({ stage: 'released', ...this.event(a, a.attempts), code });
+      this.host.logger.warn({ ...entryEvent(a, n), code }, 'the SAF entry is held by another node: not sent here');
+      if (held) this.host.reversalEvent({ stage: 'released', ...entryEvent(a, a.attempts), code });
       return false;
     }
     if (code === 'ISO8583_ERR_CONNECTOR_JOURNAL') {
@@ -361,11 +347,11 @@ export class SafQueue {
       if (a.unjournaled === journalState(halt)) return true;
       a.unjournaled = journalState(halt);
       const next = a.unjournaled === 'gone' ? 'held in memory only: the next start does not know of it' : 'its records stay in the journal: the next start sends it again unless its end is recorded first';
-      this.capped(this.journalWarnings, `${code} ${a.unjournaled}`, 'error', { ...this.event(a, n), code, journal: a.unjournaled, reason: halt?.reason }, `a SAF attempt cannot be journaled: sent anyway; ${next}`);
+      this.capped(this.journalWarnings, `${code} ${a.unjournaled}`, 'error', { ...entryEvent(a, n), code, journal: a.unjournaled, reason: halt?.reason }, `a SAF attempt cannot be journaled: sent anyway; ${next}`);
       return true;
     }
-    this.capped(this.journalWarnings, code, 'error', { ...this.event(a, n), code }, 'a SAF attempt cannot be journaled: not sent, will try again');
-    this.retryAt(a, started + this.settings.retryInterval, this.event(a, a.attempts), code);
+    this.capped(this.journalWarnings, code, 'error', { ...entryEvent(a, n), code }, 'a SAF attempt cannot be journaled: not sent, will try again');
+    this.retryAt(a, started + this.settings.retryInterval, entryEvent(a, a.attempts), code);
     return false;
   }
 

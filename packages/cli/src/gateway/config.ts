@@ -1,9 +1,9 @@
 /**
- * The gateway's configuration: the config type, the config file, its merge with the flags and their checks. The flag
- * rows (one per option, with help and limits) and the defaults read from them are in flag-rows.ts.
+ * The gateway's configuration: the config file's merge with the flags and their checks. The config type is in
+ * config-types.ts; the flag rows (one per option, with help and limits) and the defaults read from them in flag-rows.ts.
  */
 import { compileSchemaCheck } from '@iso8583/codec';
-import type { FieldProblem, LengthHeader, SchemaCheck } from '@iso8583/codec';
+import type { FieldProblem, SchemaCheck } from '@iso8583/codec';
 import { flagHelp, flagSpecs, resolveAliases } from '../flag-table.js';
 import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
@@ -13,212 +13,15 @@ import { GATEWAY_CONFIG_SCHEMA, readConfig } from './config-file.js';
 import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueuePointer } from './socketqueue.js';
 import { checkReconnect } from './reconnect.js';
 import { checkUpstreams, parseRouteFlag, readableReason, upstreamsOf } from './upstreams.js';
-import type { GatewayUpstream } from './upstreams.js';
-import type { RouteRule } from '@iso8583/connector';
+import type { GatewayConfig } from './config-types.js';
 
 // The flag rows and the defaults live in flag-rows.ts, the config file's schema and reader in config-file.ts; exported
 // here too, beside the config they fill.
 export { GATEWAY_DEFAULTS, GATEWAY_FLAGS } from './flag-rows.js';
 export { GATEWAY_CONFIG_SCHEMA, readConfigFile } from './config-file.js';
 export type { GatewayFlagRow } from './flag-rows.js';
-
-/** A length header name (`--frame`, `--client-frame`; the choices of `FRAME_CHOICES`). */
-export type FrameName = LengthHeader;
-
-/**
- * The gateway configuration: one key per command-line flag (the flag in camelCase), so that a JSON config file and the
- * flags say the same things. Flags win over the file.
- */
-export interface GatewayConfig {
-  /** The bank or switch, `HOST:PORT`. Required (or `upstreamHost` and `upstreamPort`). */
-  upstream: string;
-  /**
-   * Several named upstreams (`--upstream NAME=HOST:PORT` repeated, or the file's `upstreams`), in failover order; when
-   * given, `upstream` is the first one's address. Default: none (the one `upstream`).
-   */
-  upstreams?: GatewayUpstream[];
-  /** How requests no route names are spread over the healthy upstreams. Default `failover`. */
-  upstreamStrategy: 'failover' | 'round-robin';
-  /** Routing rules (`--route PREFIX=NAME`, or the file's `routes`). Default: none. */
-  routes?: RouteRule[];
-  /** The bank's host, with `upstreamPort` (SocketQueue's `--upstreamHost`): the same as `upstream`. */
-  upstreamHost?: string;
-  /** The bank's port, with `upstreamHost` (SocketQueue's `--upstreamPort`). */
-  upstreamPort?: number;
-  /** The port for binary POS clients. Default 8583; 0 picks a free port. */
-  listen: number;
-  /**
-   * The HTTP port for web clients (`POST /`, `POST /raw`; also `GET /stats` and `GET /metrics` when `metrics` is not
-   * set). Default 8080; 0 picks a free port.
-   */
-  http: number;
-  /** Serve HTTP at all. Default `true` (`--no-http` turns it off). */
-  httpEnabled: boolean;
-  /**
-   * A separate port for `GET /metrics` and `GET /stats`, which then answer 404 on the HTTP port. Default: none
-   * (served on the HTTP port).
-   */
-  metrics?: number;
-  /** The address the metrics listener binds to. Default `127.0.0.1` (whatever `bind` is). */
-  metricsHost: string;
-  /**
-   * A raw TCP port that writes the `GET /stats` JSON to whoever connects, then closes (SocketQueue's
-   * `--statServerPort`), bound to `metricsHost`. Default: none.
-   */
-  statsPort?: number;
-  /**
-   * Answer `POST /` JSON as SocketQueue does: numeric fields as numbers, the bitmap as `"1"` (for clients that test
-   * `result["39"] === 0`). Default `false`.
-   */
-  socketqueueAnswers: boolean;
-  /**
-   * SocketQueue's defaults (`SOCKETQUEUE_DEFAULTS` in socketqueue.ts: dialect `smartvista`, `frame` `ascii4`,
-   * `clientFrame` `none`, `clientCloseAfterReply`, no HTTP unless `http` is given, no echo test, `requestTimeout`
-   * 35000, `socketqueueAnswers`, `terminalQueue`); a flag or key given wins. Set when any of SocketQueue's names is
-   * used (a flag such as `--listenPort`, or a config file key such as `listenPort`). Default `false`.
-   */
-  socketqueue: boolean;
-  /** The address the listeners bind to. Default `127.0.0.1`. */
-  bind: string;
-  /**
-   * The address the HTTP listener binds to (`--http-bind`): its routes, `/transactions` and the console. Beyond
-   * loopback without `httpToken`, the start logs `ISO8583_WARN_HTTP_OPEN`. Default: `bind`.
-   */
-  httpBind?: string;
-  /** The dialect (built-in name or .json/.xml file) on the upstream side. Default `iso87ascii`. */
-  dialect: string;
-  /** The dialect spoken by POS clients. Default: the upstream dialect. */
-  clientDialect?: string;
-  /** The length header towards the upstream. Default `binary2`. */
-  frame: FrameName;
-  /** The length header of POS clients. Default: `frame`. */
-  clientFrame?: FrameName;
-  /** Whether the length counts the length header itself (both sides). Default `false`. */
-  lengthIncludesHeader: boolean;
-  /** Fixed header bytes (e.g. 5 for a TPDU) towards the upstream. Default 0. */
-  headerBytes: number;
-  /** End a POS connection once its answer is written (one request per connection, as SocketQueue does). Default `false`. */
-  clientCloseAfterReply: boolean;
-  /** Fixed header bytes of POS clients. Default: `headerBytes`. */
-  clientHeaderBytes?: number;
-  /** Use TLS towards the upstream. Default `false` (implied by any `tls*` file option). */
-  tls: boolean;
-  /** CA certificate file (PEM) that signed the upstream's certificate. Default: Node's CA store. */
-  tlsCa?: string;
-  /** Client certificate file (PEM) presented to the upstream. Default: none. */
-  tlsCert?: string;
-  /** Private key file (PEM) of `tlsCert`. Default: none. */
-  tlsKey?: string;
-  /** The server name expected in the upstream's certificate. Default: the upstream host. */
-  tlsServername?: string;
-  /** Accept an upstream certificate that does not verify (testing only). Default `false`. */
-  tlsInsecure: boolean;
-  /** Certificate file (PEM) of the POS listener; turns TLS on for POS clients. Default: plain TCP. */
-  clientTlsCert?: string;
-  /** Private key file (PEM) of `clientTlsCert`. */
-  clientTlsKey?: string;
-  /** CA file (PEM) that client certificates must chain to; requires client certificates. Default: none. */
-  clientTlsCa?: string;
-  /** One request at a time per terminal (field 41), the others queued in order. Default `false`. */
-  terminalQueue: boolean;
-  /** Directory of the durable reversal journal. Default: `defaultJournalDir("upstream")` (`$XDG_STATE_HOME/iso8583/upstream`, else `~/.local/state/iso8583/upstream`). */
-  reversalJournal?: string;
-  /** Milliseconds between attempts of a SAF entry (reversal or advice) that is not answered. Default 10000. */
-  reversalRetryInterval: number;
-  /**
-   * Where reversals are kept when several gateway nodes share them: `postgresql://USER[:PASSWORD]@HOST:PORT/DB` (the
-   * password is never logged). Default: the file journal of `reversalJournal`.
-   */
-  store?: string;
-  /** With a PostgreSQL `store`: milliseconds a node holds a SAF entry without renewing its lease. Default 30000. */
-  safLease: number;
-  /** Turn automatic reversal, and with it the SAF queue, off. Default `false` (reversal and SAF on). */
-  noReversal: boolean;
-  /**
-   * Days the transaction log keeps (whole UTC days; older files are deleted at start and daily); 0 keeps everything.
-   * The log is in the `reversalJournal` folder. Default 30.
-   */
-  transactionRetention: number;
-  /** Keep no transaction log. Default `false` (every request recorded with its outcome). */
-  noTransactionLog: boolean;
-  /** Milliseconds from a SAF entry's journaling to its first attempt. Default 0. */
-  safInitialDelay: number;
-  /** Least milliseconds between two SAF attempts leaving for an upstream. Default 0. */
-  safMessageInterval: number;
-  /** Attempts of a SAF entry before it is abandoned; 0 = until answered or expired. Default 0. */
-  safMaxAttempts: number;
-  /** Milliseconds after its journaling at which an unanswered SAF entry expires; 0 = never. Default 0. */
-  safExpireAfter: number;
-  /** Response codes (comma-separated) that end a SAF entry besides the dialect's approval codes. Default: any answer ends it. */
-  safEndCodes?: string;
-  /** Milliseconds to wait for the upstream's answer; also how long an HTTP client may take to send its request (then 408). Default 30000. */
-  requestTimeout: number;
-  /** Milliseconds between echo tests (0800/301) on an idle upstream link; 0 turns them off. Default 60000. */
-  echoInterval: number;
-  /** Milliseconds before the first try to reconnect an upstream link, doubled per failure up to `reconnectMaxDelay`. Default 100. */
-  reconnectDelay: number;
-  /** Longest milliseconds between tries to reconnect an upstream link; at least `reconnectDelay`. Default 30000. */
-  reconnectMaxDelay: number;
-  /** Sign on (0800/001) when the upstream link opens and off when it closes. Default `false`. */
-  signOn: boolean;
-  /** Most POS connections at once. Default 1000. */
-  maxConnections: number;
-  /**
-   * Most requests each upstream link accepts at once (queued or at the bank); one more is answered 91, never sent
-   * (`ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT`). Default: what the listeners admit, 64 per POS connection and 32 per HTTP
-   * connection (`defaultMaxInFlight`: 96000 at the defaults); each request is bounded in time by `requestTimeout`.
-   */
-  maxInFlight?: number;
-  /**
-   * Most POS connections of one address (IPv6: one /64) at once (`ISO8583_ERR_INBOUND_TOO_MANY_FROM_ADDRESS` beyond).
-   * Default: `maxConnections` less a tenth (900 of 1000): terminals behind one NAT may hold nine slots in ten.
-   */
-  maxConnectionsPerAddress?: number;
-  /**
-   * Most connections of the HTTP port at once: for a new one the oldest without a request in progress is closed, and
-   * only when every one is mid-request is the new one refused (503 `ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS`).
-   * Default 1000.
-   */
-  httpMaxConnections: number;
-  /**
-   * Most connections of the HTTP port from one address (IPv6: one /64) at once (503
-   * `ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS` beyond). Default: `httpMaxConnections` less a tenth (900 of 1000).
-   */
-  httpMaxConnectionsPerAddress?: number;
-  /**
-   * Milliseconds from accept within which a POS client must send its first complete message, else its connection is
-   * closed (`ISO8583_ERR_INBOUND_FIRST_MESSAGE_TIMEOUT`); 0 = never. Default 10000.
-   */
-  firstMessageTimeout: number;
-  /** Milliseconds a POS connection may stay idle before it is closed; 0 never. Default 300000. */
-  idleTimeout: number;
-  /** Milliseconds SIGTERM/SIGINT waits for in-flight work and the SAF queue (reversals and advices) before exiting. Default 10000. */
-  shutdownDeadline: number;
-  /** Log file (JSON lines, reopened on SIGHUP). Default: standard error. */
-  logFile?: string;
-  /** The pino log level. Default `info`. */
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** No operator console at `/console` on the HTTP port. Default `false` (the console is on). */
-  noConsole: boolean;
-  /** The console's workbench may send composed messages upstream. Default `false` (403). */
-  consoleSend: boolean;
-  /** Every HTTP route asks for this token (`Authorization: Bearer`, or the console's sign-in). Default: none asked. */
-  httpToken?: string;
-  /** A file whose first line is the HTTP token (instead of `httpToken`). Default: none. */
-  httpTokenFile?: string;
-  /** Minutes a console sign-in lasts (with a token), then the page asks for it again. Default 480 (8 hours). */
-  consoleSessionLifetime: number;
-  /**
-   * Mark the console's session cookie `Secure`: browsers reach the HTTP port through a TLS-terminating proxy
-   * (`X-Forwarded-Proto` is never trusted for it). Default `false`.
-   */
-  consoleSecureCookie: boolean;
-  /**
-   * Log every message in and out (POS side and upstream side) at `info`: direction, peer, latency and the fields,
-   * card data masked as `describe()` masks it. Default `false` (at `debug` a line per message, at `trace` its fields).
-   */
-  logMessages: boolean;
-}
+// The config type lives in config-types.ts.
+export type { FrameName, GatewayConfig } from './config-types.js';
 
 let flagCheck: SchemaCheck | undefined;
 
