@@ -56,3 +56,54 @@ test('a connection pipelining 5,000 requests has at most MAX_PIPELINED at the ro
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+test('a connection held behind a slow route is not read on when Node writes the queued answers of the others (it resumes what it paused)', async () => {
+  let release: () => void = () => undefined;
+  const bank = new Promise<void>((resolve) => (release = resolve));
+  let parsed = 0;
+  let answered = 0;
+  let othersAnswered: () => void = () => undefined;
+  const allAnswered = new Promise<void>((resolve) => (othersAnswered = resolve));
+  const server = createServer((req, res) => {
+    req.resume();
+    if (req.url === '/quick') {
+      res.end('quick');
+      return;
+    }
+    // The first request waits at the bank; the others are answered a turn later: queued behind it, which is when
+    // Node's HTTP server resumes a connection it had paused.
+    if (req.url === '/0') void bank.then(() => res.end('#0;'));
+    else
+      setImmediate(() => {
+        res.end(`${req.url};`);
+        if (++answered === MAX_PIPELINED - 1) othersAnswered();
+      });
+  });
+  capServerPipelining(server);
+  server.on('request', () => parsed++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const flood = rawHttp(port);
+  try {
+    flood.socket.write(Array.from({ length: FLOOD * 4 }, (_, i) => `GET /${i} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`).join(''));
+    await within(allAnswered, DEADLINE, 'the routes behind the first did not all answer');
+    const first = parsed;
+    // Many turns of the server's loop (each a round trip on another connection): a connection read on meanwhile
+    // would have its whole flood parsed by then.
+    for (let i = 0; i < 50; i++) {
+      const other = rawHttp(port);
+      other.socket.write('GET /quick HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      await within(readUntil(other, /quick/), DEADLINE, 'the other client was not answered');
+      other.socket.destroy();
+    }
+    assert.equal(parsed - 50, first, `the held connection was read on: ${first} requests parsed, then ${parsed - 50}`);
+    assert.ok(first < FLOOD * 4, `the whole flood was parsed while its first request waited (${first})`);
+    release();
+    await within(readUntil(flood, new RegExp(`/${FLOOD * 4 - 1};`)), DEADLINE, 'the last pipelined request was not answered');
+  } finally {
+    release();
+    flood.socket.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});

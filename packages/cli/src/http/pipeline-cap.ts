@@ -10,6 +10,12 @@
  * have all been handed on. Each next request is handed on from its own turn of the event loop (`setImmediate`), once
  * an earlier answer is done, so the other connections' requests and answers are served between them. Answers still go
  * out in request order (Node queues the responses of a connection). A client that does not pipeline never waits here.
+ *
+ * Node's HTTP server resumes a connection it paused itself each time a queued answer is written (its own bound on
+ * answers a client does not read), whoever paused it: a connection held here is kept paused through those (else a
+ * pipelined flood behind one slow route was read and parsed whole, every request of it waiting here in memory). While
+ * a connection is not read, what its client sent meanwhile waits unread: request-deadline.ts does not count that time
+ * against the request being received ({@link unreadUntil}).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -28,6 +34,31 @@ export function heldBack(res: ServerResponse): boolean {
   return queued.has(res);
 }
 
+/** When each connection this bound paused was read again (`Date.now()`); `Infinity` while it is held unread. */
+const readAgain = new WeakMap<Socket, number>();
+
+/** Told once a connection held unread is read again. */
+const onRead = new WeakMap<Socket, Array<() => void>>();
+
+/**
+ * `Infinity` while this bound holds `socket` unread (requests wait for their turn, so what its client sends meanwhile
+ * is not read), else when it was last read again (`Date.now()`); `undefined` for a connection never held.
+ */
+export function unreadUntil(socket: Socket): number | undefined {
+  return readAgain.get(socket);
+}
+
+/** Calls `fn` once `socket` is read again ({@link unreadUntil}), at once when it is not held unread. */
+export function whenRead(socket: Socket, fn: () => void): void {
+  if (readAgain.get(socket) !== Infinity) {
+    fn();
+    return;
+  }
+  const told = onRead.get(socket);
+  if (told === undefined) onRead.set(socket, [fn]);
+  else told.push(fn);
+}
+
 /** The requests of one connection. */
 interface Line {
   /** Handed to the application, not answered yet. */
@@ -38,6 +69,8 @@ interface Line {
   paused: boolean;
   /** A turn to hand on the waiting requests is asked for (`setImmediate`). */
   scheduled: boolean;
+  /** The connection's `resume` events are watched: Node's own resume is undone while requests wait. */
+  guarded: boolean;
 }
 
 /** A server's `request` handler: `handler` with at most `max` requests of one connection at once (see the file's note). */
@@ -65,7 +98,12 @@ export function capPipelining(
     }
     if (line.waiting.length === 0 && line.paused) {
       line.paused = false;
-      if (!socket.destroyed) resumeReading(socket);
+      if (socket.destroyed) return;
+      readAgain.set(socket, Date.now());
+      resumeReading(socket);
+      const told = onRead.get(socket) ?? [];
+      onRead.delete(socket);
+      for (const fn of told) fn();
     }
   };
   const schedule = (line: Line, socket: Socket): void => {
@@ -76,7 +114,7 @@ export function capPipelining(
   return (req, res) => {
     const socket = req.socket;
     let line = lines.get(socket);
-    if (line === undefined) lines.set(socket, (line = { running: 0, waiting: [], paused: false, scheduled: false }));
+    if (line === undefined) lines.set(socket, (line = { running: 0, waiting: [], paused: false, scheduled: false, guarded: false }));
     if (line.running < max && line.waiting.length === 0) {
       run(line, socket, req, res);
       return;
@@ -85,6 +123,14 @@ export function capPipelining(
     queued.add(res);
     if (!line.paused) {
       line.paused = true;
+      readAgain.set(socket, Infinity);
+      if (!line.guarded) {
+        line.guarded = true;
+        // Before Node's own listener: it then sees the connection paused and keeps it so.
+        socket.prependListener('resume', () => {
+          if (line.paused) pauseReading(socket);
+        });
+      }
       pauseReading(socket);
     }
   };
