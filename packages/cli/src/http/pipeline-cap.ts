@@ -136,7 +136,15 @@ export function capPipelining(
   };
 }
 
-/** A server socket with the fields Node's HTTP server keeps on it (`_http_server.js`, not documented). */
+/**
+ * A server socket with the fields Node's HTTP server keeps on it (`_http_server.js`, not documented): `_paused` (its
+ * own "do not read" flag: it pauses the socket's `parser` once the current read is parsed, its `resume` listener
+ * pauses the socket again while it is set, and it clears it and resumes reading each time a queued answer is written,
+ * which the `resume` guard of {@link capPipelining} undoes). The same in Node 20 (run here) and in Node's current
+ * source (22, 24: read). Without them (another runtime), `pause()` still stops the socket's reads where its parser
+ * does not read the handle itself, and the requests parsed still wait their turn here in order: only the reading
+ * goes on.
+ */
 type HttpSocket = Socket & { _paused?: boolean; parser?: { pause?: () => void; resume?: () => void } | null };
 
 /**
