@@ -17,7 +17,7 @@ const DEADLINE = 20_000;
 const BODY = '{"amount":1000}';
 
 /** A port whose `POST /slow` waits for the test's gate, one request of a connection at the routes at a time. */
-async function port(): Promise<{ port: number; release: () => void; payRan: () => number; entered: Promise<void>; lateFound: Promise<void>; close: () => Promise<void> }> {
+async function port(): Promise<{ port: number; release: () => void; payRan: () => number; entered: Promise<void>; lateFound: Promise<void>; stop: () => Promise<void>; close: () => Promise<void> }> {
   let release: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (release = resolve));
   let slowEntered: () => void = () => undefined;
@@ -49,6 +49,7 @@ async function port(): Promise<{ port: number; release: () => void; payRan: () =
     payRan: () => pay,
     entered,
     lateFound,
+    stop: () => app.close(),
     close: async () => {
       release();
       await app.close();
@@ -94,6 +95,35 @@ test('a request held behind a slow route whose body never comes is answered 408 
     assert.equal(p.payRan(), 0, 'the route of a request that never arrived ran');
   } finally {
     conn.socket.destroy();
+    await p.close();
+  }
+});
+
+test('once the server closes, a connection held unread behind a running route is not cut with the stalled ones 2 s later: the running route\'s answer is written', async () => {
+  const p = await port();
+  const held = rawHttp(p.port);
+  const stalled = rawHttp(p.port);
+  try {
+    held.socket.write(`${post('/slow', BODY.length)}${BODY}${post('/pay', BODY.length)}${BODY.slice(0, 4)}`);
+    await within(p.entered, DEADLINE, '/slow never ran');
+    held.socket.write(BODY.slice(4));
+    // A client stalled mid-body on its own, not held (its head at the route: 100 Continue): the close gives it 2 s, then 408.
+    stalled.socket.write(`${post('/pay', BODY.length).replace('\r\n\r\n', '\r\nExpect: 100-continue\r\n\r\n')}${BODY.slice(0, 4)}`);
+    await within(readUntil(stalled, /^HTTP\/1\.1 100 Continue/), DEADLINE, 'the stalled request did not reach the server');
+    // A graceful stop: no new connection, /slow still running.
+    const closed = p.stop();
+    await within(stalled.closed, DEADLINE, 'the stalled request was not cut after the close');
+    assert.match(stalled.text(), /HTTP\/1\.1 408 /);
+    assert.equal(held.socket.destroyed, false, 'the connection held behind /slow was cut with the stalled one');
+    p.release();
+    // Its turn comes once the server is closing: Fastify refuses it (503) before any route, and /slow's answer is whole.
+    await within(readUntil(held, /"slow":true[\s\S]*HTTP\/1\.1 503 /), DEADLINE, 'the held request was not answered');
+    assert.equal(p.payRan(), 0);
+    held.socket.destroy();
+    await closed;
+  } finally {
+    held.socket.destroy();
+    stalled.socket.destroy();
     await p.close();
   }
 });
