@@ -173,3 +173,41 @@ test('SignInGuard – at most 10 lockout lines a minute; the next one says how m
   guard.failed('10.0.2.1');
   assert.deepEqual(told[10], ['10.0.2.1', 15]);
 });
+
+test('SignInGuard – the peer forgotten is the one not seen longest among those not locked out, and a lockout that ends puts its peer back in its place', () => {
+  let now = 1_800_000_000_000;
+  const shortLimit = new SignInGuard({ peers: 3, limit: 2, now: () => now });
+  // With limit 2: A locked, B and C not, D comes: B goes (A skipped); E comes: C goes.
+  shortLimit.failed('10.4.0.1');
+  assert.equal(shortLimit.failed('10.4.0.1'), MINUTE);
+  for (const peer of ['10.4.0.2', '10.4.0.3', '10.4.0.4']) shortLimit.failed(peer);
+  assert.equal(shortLimit.failed('10.4.0.2'), 0, '10.4.0.2, the oldest not locked out, was forgotten');
+  assert.equal(shortLimit.lockedFor('10.4.0.1'), MINUTE, 'the locked-out peer at the front was kept');
+  // Order now: 10.4.0.1 (locked), 10.4.0.4, 10.4.0.2 (10.4.0.3 went for 10.4.0.2). Seen again, 10.4.0.4 goes last.
+  assert.equal(shortLimit.failed('10.4.0.4'), MINUTE, '10.4.0.4 was remembered: its second failure locks it out');
+  // Every one locked but 10.4.0.2: a new peer makes it go.
+  shortLimit.failed('10.4.0.5');
+  assert.equal(shortLimit.failed('10.4.0.2'), 0, '10.4.0.2 was forgotten');
+  // The lockouts end: 10.4.0.1, seen longest ago, goes first though the search had passed it.
+  now += MINUTE;
+  shortLimit.failed('10.4.0.6');
+  assert.equal(shortLimit.lockedFor('10.4.0.4'), 0);
+  assert.equal(shortLimit.failed('10.4.0.1'), 0, '10.4.0.1 was forgotten once its lockout ended (its first failure counts again)');
+});
+
+test('SignInGuard – with every remembered peer but one locked out, a wrong token costs one look at the peers, amortized, not a scan of them', () => {
+  const now = 1_800_000_000_000;
+  const PEERS = 2_000;
+  // 2,000 peers locked out, then a guesser with 2,000 more addresses: each wrong token from a new one.
+  const open = new SignInGuard({ peers: PEERS, limit: 2, now: () => now });
+  for (let i = 0; i < PEERS; i++) {
+    open.failed(`10.6.${i >> 8}.${i & 255}`);
+    open.failed(`10.6.${i >> 8}.${i & 255}`);
+  }
+  const openBefore = open.visited;
+  for (let i = 0; i < PEERS; i++) open.failed(`10.7.${i >> 8}.${i & 255}`);
+  assert.equal(open.size, PEERS);
+  const looks = open.visited - openBefore;
+  assert.ok(looks <= 3 * PEERS, `${looks} peers looked at for ${PEERS} wrong tokens with ${PEERS} locked out (a scan each: ${PEERS * PEERS})`);
+  for (let i = 0; i < PEERS; i++) assert.equal(open.lockedFor(`10.6.${i >> 8}.${i & 255}`), MINUTE, 'a locked-out peer was forgotten');
+});

@@ -13,7 +13,8 @@
  * count every second.
  *
  * Memory is bounded: at most {@link DEFAULT_GUARD_PEERS} peers are remembered, the one not seen longest forgotten first,
- * a locked-out peer only when every peer remembered is locked out.
+ * a locked-out peer only when every peer remembered is locked out; finding it costs one look per wrong token,
+ * amortized, however many of the peers are locked out.
  * IPv6 addresses are counted by their /64 (one host holds all of it).
  */
 
@@ -82,6 +83,18 @@ export class SignInGuard {
   readonly #count: ((what: 'failure' | 'refused') => void) | undefined;
   /** By peer key, the one seen longest ago first. */
   readonly #peers = new Map<string, Peer>();
+  /**
+   * Where the search for a peer to forget stands in {@link SignInGuard.#peers} (a live iterator: it goes on past
+   * entries added since): every peer before it was locked out when passed ({@link SignInGuard.#passed}), so the search
+   * starts here rather than at the front until one of their lockouts ends ({@link SignInGuard.#passedUntil}).
+   */
+  #cursor: Iterator<[string, Peer]> | undefined;
+  /** The peers the search passed, locked out (each forgotten from here when it is forgotten or seen again). */
+  readonly #passed = new Set<string>();
+  /** The first end of a lockout among {@link SignInGuard.#passed}: from then on the search starts at the front again. */
+  #passedUntil = Infinity;
+  /** Peers looked at by the search, for the tests (one per wrong token, amortized). */
+  #visited = 0;
   #logMinute = 0;
   #logLines = 0;
   #suppressed = 0;
@@ -95,6 +108,11 @@ export class SignInGuard {
     this.#now = options.now ?? Date.now;
     this.#notice = options.notice;
     this.#count = options.count;
+  }
+
+  /** @internal How many peers the search for one to forget has looked at so far (the tests' count of its cost). */
+  get visited(): number {
+    return this.#visited;
   }
 
   /** How many peers are remembered. */
@@ -123,7 +141,7 @@ export class SignInGuard {
     const key = peerKey(address);
     const now = this.#now();
     let peer = this.#peers.get(key);
-    this.#peers.delete(key);
+    this.#delete(key);
     // A peer quiet for the longest lockout after its last one starts afresh (its strikes too).
     if (peer !== undefined && now - Math.max(peer.since + this.#window, peer.until) >= this.#maxLockout) peer = undefined;
     peer ??= { failures: 0, since: now, until: 0, strikes: 0 };
@@ -149,7 +167,13 @@ export class SignInGuard {
 
   /** A successful sign-in from `address`: its record is forgotten. */
   succeeded(address: string): void {
-    this.#peers.delete(peerKey(address));
+    this.#delete(peerKey(address));
+  }
+
+  /** Forgets `key` (or moves it: the caller sets it again, as the one seen last). */
+  #delete(key: string): void {
+    this.#peers.delete(key);
+    this.#passed.delete(key);
   }
 
   /**
@@ -158,16 +182,34 @@ export class SignInGuard {
    * 65,536 /64s, would push its own lockouts out and guess without bound).
    */
   #forgetOldest(now: number): void {
-    while (this.#peers.size > this.#cap) {
-      let forget: string | undefined;
-      for (const [key, peer] of this.#peers) {
-        if (peer.until <= now) {
-          forget = key;
-          break;
-        }
-      }
-      this.#peers.delete(forget ?? (this.#peers.keys().next().value as string));
+    while (this.#peers.size > this.#cap) this.#delete(this.#unlockedOldest(now) ?? (this.#peers.keys().next().value as string));
+  }
+
+  /**
+   * The peer not seen longest among those not locked out at `now`, if any. The search goes on from where it stood (the
+   * peers before it locked out, none of their lockouts over): each peer is passed once until a lockout it passed
+   * ends, so that many locked-out peers at the front cost no scan of them at each wrong token.
+   */
+  #unlockedOldest(now: number): string | undefined {
+    if (this.#cursor === undefined || now >= this.#passedUntil) {
+      this.#cursor = this.#peers.entries();
+      this.#passed.clear();
+      this.#passedUntil = Infinity;
     }
+    // Every peer passed: none after the cursor (a Map iterator that has ended never goes on: keep it short of that).
+    while (this.#passed.size < this.#peers.size) {
+      const next = this.#cursor.next();
+      if (next.done === true) {
+        this.#cursor = undefined;
+        break;
+      }
+      this.#visited += 1;
+      const [key, peer] = next.value;
+      if (peer.until <= now) return key;
+      this.#passed.add(key);
+      this.#passedUntil = Math.min(this.#passedUntil, peer.until);
+    }
+    return undefined;
   }
 
   #tell(peer: string, lockout: number, now: number): void {

@@ -169,6 +169,10 @@ export interface GatewayConfig {
    * `ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS` beyond). Default: `httpMaxConnections` less a tenth (900 of 1000).
    */
   httpMaxConnectionsPerAddress?: number;
+  /** Most connections of the `metrics` port at once, and of the `statsPort` (each its own), as on HTTP. Default 64. */
+  metricsMaxConnections: number;
+  /** The same from one address (IPv6: one /64). Default: `metricsMaxConnections` less a tenth (58 of 64). */
+  metricsMaxConnectionsPerAddress?: number;
   /**
    * Milliseconds from accept within which a POS client must send its first complete message, else its connection is
    * closed (`ISO8583_ERR_INBOUND_FIRST_MESSAGE_TIMEOUT`); 0 = never. Default 10000.

@@ -74,6 +74,8 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'maxConnectionsPerAddress', flag: 'max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--max-connections less a tenth', help: 'most POS connections of one address (IPv6: one /64) at once; behind a TCP load balancer set it to --max-connections' },
   { key: 'httpMaxConnections', flag: 'http-max-connections', kind: 'integer', arg: 'N', min: 1, default: 1000, help: 'most HTTP connections at once: for a new one the oldest without a request in progress is closed, and only when every one is mid-request is the new one refused (503)' },
   { key: 'httpMaxConnectionsPerAddress', flag: 'http-max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--http-max-connections less a tenth', help: 'most HTTP connections of one address (IPv6: one /64) at once; behind a reverse proxy set it to --http-max-connections' },
+  { key: 'metricsMaxConnections', flag: 'metrics-max-connections', kind: 'integer', arg: 'N', min: 1, default: 64, help: 'most connections of the --metrics port at once, and of the --stats-port (each its own), closed and refused as on --http' },
+  { key: 'metricsMaxConnectionsPerAddress', flag: 'metrics-max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--metrics-max-connections less a tenth', help: 'most --metrics (and --stats-port) connections of one address (IPv6: one /64) at once; for scrapers behind one proxy set it to --metrics-max-connections' },
   { key: 'firstMessageTimeout', flag: 'first-message-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms from accept within which a POS client must send its first message, else it is closed, 0 = never (terminals that connect before they have a transaction need more)' },
   { key: 'idleTimeout', flag: 'idle-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 300_000, help: 'ms before an idle POS connection is closed, 0 = never' },
   { key: 'shutdownDeadline', flag: 'shutdown-deadline', kind: 'integer', arg: 'MS', max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'ms SIGTERM waits for in-flight work and the SAF queue (reversals and advices, sent at once)' },
@@ -87,7 +89,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueue' | 'socketqueueAnswers' | 'clientCloseAfterReply' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
   | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noReversal' | 'transactionRetention'
   | 'noTransactionLog' | 'requestTimeout' | 'safInitialDelay' | 'safMessageInterval' | 'safMaxAttempts' | 'safExpireAfter'
-  | 'echoInterval' | 'reconnectDelay' | 'reconnectMaxDelay' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'httpMaxConnections' | 'firstMessageTimeout' | 'idleTimeout'
+  | 'echoInterval' | 'reconnectDelay' | 'reconnectMaxDelay' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'httpMaxConnections' | 'metricsMaxConnections' | 'firstMessageTimeout' | 'idleTimeout'
   | 'shutdownDeadline' | 'logLevel' | 'noConsole' | 'consoleSend' | 'consoleSessionLifetime' | 'consoleSecureCookie' | 'logMessages';
 
 /** All default values, read from the rows of {@link GATEWAY_FLAGS}. */

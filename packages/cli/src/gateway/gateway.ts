@@ -253,7 +253,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     }
     if (config.statsPort !== undefined) {
       const port = config.statsPort;
-      statsPort = await listening('--stats-port', config.metricsHost, port, () => startStatsPort(config.metricsHost, port, () => statsBody()));
+      statsPort = await listening('--stats-port', config.metricsHost, port, () => startStatsPort(config.metricsHost, port, () => statsBody(), {
+        maxConnections: config.metricsMaxConnections,
+        ...(config.metricsMaxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: config.metricsMaxConnectionsPerAddress }),
+      }));
       addresses.stats = statsPort.address;
       caps.statsPort = statsPort.connections;
     }

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { resolveDialect, sameDialect } from '@iso8583/codec';
 import type { Connector, ConnectorOptions, RouteTarget, TransactionLog, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import type { InboundEndpoint } from '@iso8583/inbound';
+import { defaultPerAddress } from '@iso8583/inbound';
 import { listenError } from '../args.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
 import { requireKnownHost } from '../http/host-check.js';
@@ -20,7 +21,7 @@ import { answerNotFound, badUrlAnswer } from '../http/not-found.js';
 import { answerClientError, boundRequests, capAnswers } from '../http/request-deadline.js';
 import { shedLog } from '../http/shed-log.js';
 import type { ConnectionCap } from '../http/connection-cap.js';
-import { MONITORING_MAX_CONNECTIONS, capConnections } from '../http/connection-cap.js';
+import { capConnections } from '../http/connection-cap.js';
 import { lazySchemaCompilers } from '../http/schema-compilers.js';
 import type { HttpApp, Monitoring } from '../http/app.js';
 import { TransactionRing } from '../console/recent.js';
@@ -192,7 +193,8 @@ export async function startMetrics(config: GatewayConfig, monitoring: Monitoring
   logger?: Logger): Promise<AddressInfo> {
   const server = fastify({ logger: false, forceCloseConnections: true, schemaController: lazySchemaCompilers(), clientErrorHandler: answerClientError, frameworkErrors: badUrlAnswer() });
   boundRequests(server.server, config.requestTimeout);
-  made(server, capConnections(server.server, MONITORING_MAX_CONNECTIONS, capAnswers(server.server, shedLog(logger, 'metrics'))));
+  const max = config.metricsMaxConnections;
+  made(server, capConnections(server.server, max, capAnswers(server.server, shedLog(logger, 'metrics')), config.metricsMaxConnectionsPerAddress ?? defaultPerAddress(max)));
   requireKnownHost(server, () => config.metricsHost, false);
   addMonitoring(server, monitoring);
   answerNotFound(server);

@@ -9,6 +9,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { ConnectionCap } from '../http/connection-cap.js';
+import { defaultPerAddress } from '@iso8583/inbound';
 import { MONITORING_MAX_CONNECTIONS, capConnections, release } from '../http/connection-cap.js';
 
 /** Milliseconds a stats port connection is kept once its JSON is written, for the peer to read it and close: 5000. */
@@ -24,12 +25,17 @@ export interface StatsPort {
   close(): Promise<void>;
 }
 
-/** Bounds of {@link startStatsPort} (tests set them; the gateway takes the defaults). */
+/** Bounds of {@link startStatsPort} (the gateway's `--metrics-max-connections[-per-address]`; tests set `linger`). */
 export interface StatsPortLimits {
   /** Milliseconds a connection is kept from its accept. Default {@link STATS_LINGER}. */
   linger?: number;
   /** Connections held at once; at the cap the oldest is closed. Default {@link MONITORING_MAX_CONNECTIONS}. */
   maxConnections?: number;
+  /**
+   * Connections of one address (IPv6: one /64) held at once; at it, the address's own oldest is closed. Default:
+   * `maxConnections` less a tenth (`defaultPerAddress` of @iso8583/inbound).
+   */
+  maxConnectionsPerAddress?: number;
 }
 
 /** Listens on `host:port` (0: any free port) and answers every connection with `body()` as JSON. */
@@ -48,7 +54,8 @@ export async function startStatsPort(host: string, port: number, body: () => unk
     socket.once('close', () => clearTimeout(linger));
     socket.end(`${JSON.stringify(body())}\n`);
   });
-  const connections = capConnections(server, limits.maxConnections ?? MONITORING_MAX_CONNECTIONS);
+  const max = limits.maxConnections ?? MONITORING_MAX_CONNECTIONS;
+  const connections = capConnections(server, max, {}, limits.maxConnectionsPerAddress ?? defaultPerAddress(max));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port }, () => {

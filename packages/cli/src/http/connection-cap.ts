@@ -1,9 +1,10 @@
 /**
  * The cap on the connections one listener of the command holds at once: the HTTP port (`--http-max-connections`), the
- * `--metrics` port and the stats port ({@link MONITORING_MAX_CONNECTIONS}). Every connection holds a file descriptor
- * of the process, and the POS listener, the upstream links and the journal share that limit (`LimitNOFILE`): without
- * a cap, a client that opens connections to one of these ports and says nothing holds descriptors until the port's own
- * timeouts end them (or for ever, where there is none), and once the process has none left no terminal is accepted,
+ * `--metrics` port and the stats port (`--metrics-max-connections`, {@link MONITORING_MAX_CONNECTIONS}). Every
+ * connection holds a file descriptor of the process, and the POS listener, the upstream links and the journal share
+ * that limit (`LimitNOFILE`): without a cap, a client that opens connections to one of these ports and says nothing
+ * holds descriptors until the port's own timeouts end them (or for ever, where there is none), and once the process
+ * has none left no terminal is accepted,
  * no upstream link reconnects and no journal file opens.
  *
  * At the cap, a new connection first makes room: the oldest connection held that has no request in progress (one
@@ -39,7 +40,10 @@ import { heldBack } from './pipeline-cap.js';
 /** The default cap of the HTTP port (`--http-max-connections`): 1000 connections. */
 export const DEFAULT_HTTP_MAX_CONNECTIONS = 1000;
 
-/** The cap of the `--metrics` port and of the stats port: 64 connections (a scraper and a few people need a handful). */
+/**
+ * The default cap of the `--metrics` port and of the stats port (`--metrics-max-connections`): 64 connections (a scraper
+ * and a few people need a handful).
+ */
 export const MONITORING_MAX_CONNECTIONS = 64;
 
 /** What a capped listener did, for tests and the stats. */

@@ -10,8 +10,12 @@
  * have all been handed on. Each next request is handed on from its own turn of the event loop (`setImmediate`), once
  * an earlier answer is done, so the other connections' requests and answers are served between them. Answers still go
  * out in request order (Node queues the responses of a connection). A client that does not pipeline never waits here.
- * One exception to the pause: the last request waiting, while its body is still arriving, is read whole (while at
- * most four times the bound wait), or Node's request bound would answer it 408 and close the connection.
+ *
+ * Node's HTTP server resumes a connection it paused itself each time a queued answer is written (its own bound on
+ * answers a client does not read), whoever paused it: a connection held here is kept paused through those (else a
+ * pipelined flood behind one slow route was read and parsed whole, every request of it waiting here in memory). While
+ * a connection is not read, what its client sent meanwhile waits unread: request-deadline.ts does not count that time
+ * against the request being received ({@link unreadUntil}).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -30,6 +34,31 @@ export function heldBack(res: ServerResponse): boolean {
   return queued.has(res);
 }
 
+/** When each connection this bound paused was read again (`Date.now()`); `Infinity` while it is held unread. */
+const readAgain = new WeakMap<Socket, number>();
+
+/** Told once a connection held unread is read again. */
+const onRead = new WeakMap<Socket, Array<() => void>>();
+
+/**
+ * `Infinity` while this bound holds `socket` unread (requests wait for their turn, so what its client sends meanwhile
+ * is not read), else when it was last read again (`Date.now()`); `undefined` for a connection never held.
+ */
+export function unreadUntil(socket: Socket): number | undefined {
+  return readAgain.get(socket);
+}
+
+/** Calls `fn` once `socket` is read again ({@link unreadUntil}), at once when it is not held unread. */
+export function whenRead(socket: Socket, fn: () => void): void {
+  if (readAgain.get(socket) !== Infinity) {
+    fn();
+    return;
+  }
+  const told = onRead.get(socket);
+  if (told === undefined) onRead.set(socket, [fn]);
+  else told.push(fn);
+}
+
 /** The requests of one connection. */
 interface Line {
   /** Handed to the application, not answered yet. */
@@ -40,8 +69,8 @@ interface Line {
   paused: boolean;
   /** A turn to hand on the waiting requests is asked for (`setImmediate`). */
   scheduled: boolean;
-  /** A look at the last request waiting, once the read being parsed is, is asked for (see `readTail`). */
-  tailCheck: boolean;
+  /** The connection's `resume` events are watched: Node's own resume is undone while requests wait. */
+  guarded: boolean;
 }
 
 /** A server's `request` handler: `handler` with at most `max` requests of one connection at once (see the file's note). */
@@ -69,20 +98,13 @@ export function capPipelining(
     }
     if (line.waiting.length === 0 && line.paused) {
       line.paused = false;
-      if (!socket.destroyed) resumeReading(socket);
+      if (socket.destroyed) return;
+      readAgain.set(socket, Date.now());
+      resumeReading(socket);
+      const told = onRead.get(socket) ?? [];
+      onRead.delete(socket);
+      for (const fn of told) fn();
     }
-  };
-  // Once the read being parsed is: a request waiting whose body is still arriving (the last one parsed; a body cut
-  // by the read's end) is read on, so that it arrives whole, and the next request parsed pauses the socket again.
-  // Paused, it stayed incomplete until the requests before it were answered, and Node's request bound (the gateway's
-  // --request-timeout) answered it 408 and closed the connection, cutting the answers of those running.
-  const readTail = (line: Line, socket: Socket): void => {
-    line.tailCheck = false;
-    const last = line.waiting.at(-1);
-    // Not past a few times the bound: a client that cuts every write in a body would have its whole flood read so.
-    if (last === undefined || last[0].complete || !line.paused || socket.destroyed || line.waiting.length > 4 * max) return;
-    line.paused = false;
-    resumeReading(socket);
   };
   const schedule = (line: Line, socket: Socket): void => {
     if (line.scheduled) return;
@@ -92,38 +114,37 @@ export function capPipelining(
   return (req, res) => {
     const socket = req.socket;
     let line = lines.get(socket);
-    if (line === undefined) {
-      const fresh: Line = { running: 0, waiting: [], paused: false, scheduled: false, tailCheck: false };
-      lines.set(socket, (line = fresh));
-      // Node's HTTP server reads a socket it paused itself again as soon as the answers it holds for it are below the
-      // socket's high-water mark (its drain, run on every answer queued or written), and cannot tell this bound's pause
-      // from its own: while requests wait here, the socket is paused again in the same turn, before anything is read.
-      // Else a client that reads its answers had its whole flood parsed into the queue (four 2 MB floods: 50,000
-      // requests waiting on each connection, the gateway at 1.1 GB).
-      socket.on('resume', () => {
-        if (fresh.paused && fresh.waiting.length > 0) pauseReading(socket);
-      });
-    }
+    if (line === undefined) lines.set(socket, (line = { running: 0, waiting: [], paused: false, scheduled: false, guarded: false }));
     if (line.running < max && line.waiting.length === 0) {
       run(line, socket, req, res);
       return;
     }
     line.waiting.push([req, res]);
     queued.add(res);
-    // A request parsed while others wait: the socket is read (see the `resume` listener above), paused again.
-    if (!line.paused || (socket as HttpSocket)._paused !== true) {
+    if (!line.paused) {
       line.paused = true;
+      readAgain.set(socket, Infinity);
+      if (!line.guarded) {
+        line.guarded = true;
+        // Before Node's own listener: it then sees the connection paused and keeps it so.
+        socket.prependListener('resume', () => {
+          if (line.paused) pauseReading(socket);
+        });
+      }
       pauseReading(socket);
-    }
-    if (!line.tailCheck) {
-      line.tailCheck = true;
-      const held = line;
-      setImmediate(() => readTail(held, socket));
     }
   };
 }
 
-/** A server socket with the fields Node's HTTP server keeps on it (`_http_server.js`, not documented). */
+/**
+ * A server socket with the fields Node's HTTP server keeps on it (`_http_server.js`, not documented): `_paused` (its
+ * own "do not read" flag: it pauses the socket's `parser` once the current read is parsed, its `resume` listener
+ * pauses the socket again while it is set, and it clears it and resumes reading each time a queued answer is written,
+ * which the `resume` guard of {@link capPipelining} undoes). The same in Node 20 (run here) and in Node's current
+ * source (22, 24: read). Without them (another runtime), `pause()` still stops the socket's reads where its parser
+ * does not read the handle itself, and the requests parsed still wait their turn here in order: only the reading
+ * goes on.
+ */
 type HttpSocket = Socket & { _paused?: boolean; parser?: { pause?: () => void; resume?: () => void } | null };
 
 /**

@@ -6,7 +6,8 @@
  * request has as long to arrive as the bank has to answer it, and never less than {@link MIN_REQUEST_DEADLINE} (a
  * short upstream timeout must not cut a client on a busy machine or network). Past it the request is answered 408
  * `ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT` and its connection is closed. The time the routes then take (the queue, the
- * bank) is not counted here: each of those waits has its own timeout.
+ * bank) is not counted here: each of those waits has its own timeout, and neither is the time the connection waits
+ * unread behind its own earlier requests (held-deadline.ts).
  */
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
@@ -14,6 +15,8 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { consoleError } from '../console/errors.js';
 import type { CapAnswers } from './connection-cap.js';
+import { expiredWhileHeld, followRequests } from './held-deadline.js';
+import { unreadUntil } from './pipeline-cap.js';
 
 /** The bound of a port without connectors (the console alone): the connector's default `requestTimeout`, 30000 ms. */
 export const DEFAULT_REQUEST_DEADLINE = 30_000;
@@ -46,6 +49,7 @@ export function boundRequests(server: Server, timeout: number, shape: TimeoutSha
   // Read when the server starts listening (Node's `connectionsCheckingInterval`, not in its type declarations).
   const every = Math.min(1_000, Math.max(50, Math.floor(ms / 4)));
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = every;
+  followRequests(server);
   boundWhileClosing(server, ms, every, shape);
 }
 
@@ -74,8 +78,11 @@ function boundWhileClosing(server: Server, ms: number, every: number, shape: Tim
     if (server.listening || !listened) return;
     const now = Date.now();
     closedAt ??= now;
-    for (const [req, since] of arriving) {
+    for (const [req, head] of arriving) {
+      // A connection held unread behind its own earlier requests (pipeline-cap.ts): its time unread does not count.
+      const since = Math.max(head, unreadUntil(req.socket) ?? 0);
       if (req.complete) arriving.delete(req);
+      else if (since === Infinity) continue;
       else if (now - since >= ms || now - Math.max(since, closedAt) >= MIN_REQUEST_DEADLINE) {
         arriving.delete(req);
         const bound = Math.min(ms, Math.max(since, closedAt) + MIN_REQUEST_DEADLINE - since);
@@ -154,7 +161,10 @@ export function answerClientError(this: FastifyInstance, err: Error & { code?: s
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const shape = shapes.get(this.server) ?? plainTimeout;
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    answer(socket, 408, JSON.stringify(shape(timedOut(this.server.requestTimeout))));
+    const ms = this.server.requestTimeout;
+    const expire = (): void => answer(socket, 408, JSON.stringify(shape(timedOut(ms))));
+    // Late only because its connection waited unread behind its own earlier requests: timed from when it is read again.
+    if (!expiredWhileHeld(socket, ms, expire)) expire();
     return;
   }
   const overflow = err.code === 'HPE_HEADER_OVERFLOW';

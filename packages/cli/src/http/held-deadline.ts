@@ -1,0 +1,71 @@
+/**
+ * The request bound (request-deadline.ts) of a connection the pipelining bound (pipeline-cap.ts) held unread. Node
+ * times a request from its first byte, and what a client sends while its connection waits for its turn (requests
+ * pipelined behind 32 routes still running) is not read: a request whose body was sent in good time, waiting unread
+ * behind a slow payment, would be answered 408 "did not arrive whole" and its connection closed, every answer still
+ * owed on it cut (approvals reversed). So the time a connection is held unread does not count: the message Node found
+ * late while it was held, or within the bound after it was read again, gets the whole bound from when its connection
+ * was last read again, and only if it has not arrived by then is it answered 408 (and its connection closed, so that
+ * nothing pipelined behind it is started). A connection held unread again meanwhile starts the bound again when it
+ * is read again.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { unreadUntil, whenRead } from './pipeline-cap.js';
+
+/** The requests parsed on one connection. */
+interface Parsed {
+  /** The last one, with its answer. */
+  last?: [IncomingMessage, ServerResponse];
+  /** Told of the next one (a message whose head was still arriving when Node found it late). */
+  next?: (req: IncomingMessage) => void;
+}
+
+const parsed = new WeakMap<Socket, Parsed>();
+
+/** Follows the requests of `server` for {@link expiredWhileHeld}. Call once, before `listen`. */
+export function followRequests(server: Server): void {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    let mine = parsed.get(req.socket);
+    if (mine === undefined) parsed.set(req.socket, (mine = {}));
+    mine.last = [req, res];
+    const next = mine.next;
+    mine.next = undefined;
+    next?.(req);
+  });
+}
+
+/**
+ * Node found the message being received on `socket` past the `ms` bound: `true` when that is only because the
+ * pipelining bound held the connection unread (held now, or read again less than `ms` ago); the message then has `ms`
+ * from when its connection was last read again, and `expire` is called if it has not arrived whole by then (Node does
+ * not time it again). `false`: the message is late on its own, `expire` is the caller's to call.
+ */
+export function expiredWhileHeld(socket: Socket, ms: number, expire: () => void): boolean {
+  const since = unreadUntil(socket);
+  if (since === undefined || Date.now() - since >= ms) return false;
+  const mine = parsed.get(socket) ?? {};
+  // The message Node timed: the last request parsed if its body is still arriving, else the next (its head arriving).
+  let late: IncomingMessage | undefined = mine.last !== undefined && !mine.last[0].complete ? mine.last[0] : undefined;
+  if (late === undefined) {
+    mine.next = (req) => {
+      late = req;
+    };
+    parsed.set(socket, mine);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  socket.once('close', () => clearTimeout(timer));
+  const arm = (): void => {
+    if (socket.destroyed) return;
+    const from = unreadUntil(socket) as number;
+    timer = setTimeout(() => {
+      if (socket.destroyed) return;
+      // Held unread again meanwhile: the bound starts again when it is read again.
+      if (unreadUntil(socket) !== from) whenRead(socket, arm);
+      else if (late === undefined || !late.complete) expire();
+    }, Math.max(0, from + ms - Date.now()));
+    timer.unref();
+  };
+  whenRead(socket, arm);
+  return true;
+}
