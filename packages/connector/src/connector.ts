@@ -38,6 +38,9 @@ import { IN_TERMINAL_LANE, type TerminalLock, type TerminalQueue } from './termi
 import { RECORD_TO, type TransactionRecorder } from './transaction-record.js';
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
 
+/** The options of a request given none (read only, never changed: no object made a request). */
+const NO_OPTIONS: SendOptions = Object.freeze({});
+
 /**
  * An ISO 8583 connector, with typed events ({@link ConnectorEvents}: `connect`, `disconnect`, `unsolicited`,
  * `late-response`, `reversal`, `saf`, `close`, `error`), each emitted only when listened to, so an unhandled `error` never
@@ -152,6 +155,14 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     if (!isMessageObject(message)) return Promise.reject(inputError());
     if (options.saf === true) return this.store(message);
     return this.exchange(message, options, options.header).then((response) => response.message);
+  }
+
+  /**
+   * @internal `request` (no `saf`) for an upstream group, which has checked the message: resolves with the channel's
+   * response, whose message the group hands its caller in its own step (one promise less a request).
+   */
+  exchangeResponse(message: MessageInput, options: SendOptions = NO_OPTIONS): Promise<EncodedResponse> {
+    return this.exchange(message, options, options.header);
   }
 
   /** `request` for a message already in its wire image, which goes out as it came where it can (see relay.ts). */

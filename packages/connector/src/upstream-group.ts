@@ -38,21 +38,17 @@ const silent = pino({ level: 'silent' });
 /** Codes of a request that never reached the wire: safe to try on another healthy upstream. */
 const NOT_SENT = new Set(['ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT', 'ISO8583_ERR_CONNECTOR_SIGN_ON', 'ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED']);
 
-/** Sends through one connector, with the group's own send options (`RECORD_TO`) when it gives any. */
-type Send<T> = (c: Connector, options: SendOptions | undefined) => Promise<T>;
-
-/** `send`, telling the caller's `routedTo` (send options) each upstream it hands the request to; a throw is ignored. */
-function telling<T>(send: Send<T>, { routedTo }: SendOptions): Send<T> {
-  if (routedTo === undefined) return send;
-  return (c, o) => {
-    try {
-      routedTo(c);
-    } catch {
-      // The request goes all the same.
-    }
-    return send(c, o);
-  };
-}
+/**
+ * How the group hands a request to each connector it tries: `request` (and `sendMessage` with an object), `FILLED`
+ * (`request` with field 11 left to the connector: its original is remembered from the answer), `sendMessage` with text,
+ * `relay`. A kind and the caller's arguments, not a closure: the common path (one try, answered) makes no object of the
+ * group's own but the one promise that settles the try.
+ */
+const REQUEST = 0;
+const FILLED = 1;
+const TEXT = 2;
+const RELAY = 3;
+type Kind = typeof REQUEST | typeof FILLED | typeof TEXT | typeof RELAY;
 
 class Link {
   up = false;
@@ -163,7 +159,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   sendMessage(input: MessageInput, options: SafSendOptions): Promise<SafReceipt>;
   /** Sends a message object and returns the response object. */
   sendMessage(input: MessageInput, options?: SendOptions): Promise<IsoMessage>;
-  sendMessage(input: string | MessageInput, options: SendOptions = {}): Promise<string | IsoMessage | SafReceipt> {
+  sendMessage(input: string | MessageInput, options?: SendOptions): Promise<string | IsoMessage | SafReceipt> {
     let message: MessageInput;
     try {
       if (typeof input !== 'string' && !isMessageObject(input)) throw inputError();
@@ -171,36 +167,22 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    const saf = options.saf === true;
-    if (typeof input === 'string') return this.run(message, saf, telling((c, o) => c.sendMessage(input, { ...options, ...o }), options), options.deadline);
-    return this.run(message, saf, telling((c, o) => c.sendMessage(input, o === undefined ? options : { ...options, ...o }), options), options.deadline);
+    return this.run(message, typeof input === 'string' ? TEXT : REQUEST, input, options) as Promise<string | IsoMessage | SafReceipt>;
   }
 
   /** Stores an advice in the SAF queue of the upstream it routes to; resolves with the receipt once journaled. */
   request(message: MessageInput, options: SafSendOptions): Promise<SafReceipt>;
   /** Sends a message object to the upstream it routes to and resolves with the response object. */
   request(message: MessageInput, options?: SendOptions): Promise<IsoMessage>;
-  request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage | SafReceipt> {
+  request(message: MessageInput, options?: SendOptions): Promise<IsoMessage | SafReceipt> {
     if (!isMessageObject(message)) return Promise.reject(inputError());
-    const filled = message['11'] == null;
-    return this.run(message, options.saf === true, telling((c, o) => {
-      const sent = c.request(message, o === undefined ? options : { ...options, ...o });
-      // Field 11 auto-filled by the upstream's connector: its original is known once the response (echoing 11) is in.
-      return filled ? sent.then((r) => this.rememberAnswered(c, r)) : sent;
-    }, options), options.deadline);
-  }
-
-  /** Notes the upstream of an original whose STAN its connector filled in, from the response that echoes it. */
-  private rememberAnswered<T extends IsoMessage | SafReceipt>(connector: Connector, response: T): T {
-    const link = this.links.find((l) => l.connector === connector);
-    if (link !== undefined && !('saf' in response)) this.originals.remember(response as IsoMessage, link);
-    return response;
+    return this.run(message, message['11'] == null ? FILLED : REQUEST, message, options) as Promise<IsoMessage | SafReceipt>;
   }
 
   /** {@link Connector.relay} through the upstream the decoded view routes to (the same choice as `request`). */
-  relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
+  relay(request: EncodedRequest, options?: SendOptions): Promise<EncodedResponse> {
     if (request === null || typeof request !== 'object' || !isMessageObject(request.message)) return Promise.reject(inputError());
-    return this.run(request.message, false, telling((c, o) => c.relay(request, o === undefined ? options : { ...options, ...o }), options), options.deadline);
+    return this.run(request.message, RELAY, request, options) as Promise<EncodedResponse>;
   }
 
   /** The names of the upstreams that are up, in order. */
@@ -236,21 +218,22 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
    * refuses (full, waited too long, its deadline) never reaches an upstream: the queue's connector counts and records
    * it, under its upstream name, so that it has its one record as on a lone connector.
    */
-  private run<T>(message: MessageInput, saf: boolean, send: Send<T>, deadline: number | undefined): Promise<T> {
-    if (this.queueHolder === undefined || saf || message['41'] == null) return this.choose(message, saf, send);
-    const inLane: Send<T> = (c, o) => send(c, { ...o, [IN_TERMINAL_LANE]: true });
+  private run(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined): Promise<unknown> {
+    const saf = kind !== RELAY && options?.saf === true;
+    if (this.queueHolder === undefined || saf || message['41'] == null) return this.choose(message, kind, input, options, saf, false);
     const holder = this.queueHolder;
-    return holder.outcomes.queued(holder.terminalQueue as TerminalQueue, message, deadline, () => this.choose(message, saf, inLane));
+    return holder.outcomes.queued(holder.terminalQueue as TerminalQueue, message, options?.deadline, () => this.choose(message, kind, input, options, saf, true));
   }
 
-  private choose<T>(message: MessageInput, saf: boolean, send: Send<T>): Promise<T> {
+  /** Picks the upstream (see `run`); `lane`: the request holds its terminal's turn in the group's queue. */
+  private choose(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, saf: boolean, lane: boolean): Promise<unknown> {
     const mti = mtiText(message['0']);
     // A reversal or an advice (and their repeats) goes to the upstream of its original, up or not: only that host can
     // undo or complete it. Its original unknown (upstream-group-originals.ts): by a routing rule, else the first.
     const follows = followsOriginal(mti);
     if (follows) {
       const original = this.originals.of(message);
-      if (original !== undefined) return this.via(original, send);
+      if (original !== undefined) return this.via(original, kind, input, options, lane);
     }
     const routed = this.router.route(message) ?? (follows && this.links.length > 1 ? (this.links[0] as Link).name : undefined);
     if (routed !== undefined) {
@@ -265,67 +248,107 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
         return Promise.reject(link.connector.outcomes.unsent(message, err));
       }
       this.originals.remember(message, link);
-      return this.via(link, send);
+      return this.via(link, kind, input, options, lane);
     }
-    return this.attempt(message, send, new Set<Link>());
+    return this.attempt(message, kind, input, options, lane, undefined);
   }
 
-  /** One try by the strategy; a request that never reached the wire is tried on the next healthy upstream. */
-  private attempt<T>(message: MessageInput, send: Send<T>, tried: Set<Link>): Promise<T> {
+  /**
+   * One try by the strategy; a request that never reached the wire is tried on the next healthy upstream. `tried`: the
+   * upstreams tried before (made at the first failure: a try answered, the common case, needs none).
+   */
+  private attempt(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean, tried: Set<Link> | undefined): Promise<unknown> {
     const link = this.pick(tried);
     this.originals.remember(message, link);
     link.inFlight += 1;
-    // With another upstream to try, the attempt's record waits: only the last attempt's is kept.
+    // With another upstream to try, the attempt's record waits: only the last attempt's is kept. With one upstream
+    // there is no other try: its connector records it as it settles.
     let record: TransactionRecord | undefined;
     const hold = this.links.length > 1 ? { [RECORD_TO]: (r: TransactionRecord) => (record = r) } : undefined;
-    const keep = (): void => {
-      if (record !== undefined) link.connector.transactions?.write(record);
-    };
-    return send(link.connector, hold).then(
+    return this.send(link, kind, input, options, hold, lane).then(
       (r) => {
         link.inFlight -= 1;
         this.metrics.settled(link.name, 'answered');
-        keep();
-        return r;
+        if (record !== undefined) link.connector.transactions?.write(record);
+        return this.answer(link, kind, options, r);
       },
       (err: Iso8583Error) => {
         link.inFlight -= 1;
         this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
-        tried.add(link);
+        const before = tried ?? new Set<Link>();
+        before.add(link);
         // Never written (no connection could be had): another healthy upstream may take it.
-        if (NOT_SENT.has(err?.code) && this.links.some((l) => l.up && !tried.has(l))) return this.attempt(message, send, tried);
-        keep();
+        if (NOT_SENT.has(err?.code) && this.links.some((l) => l.up && !before.has(l))) return this.attempt(message, kind, input, options, lane, before);
+        if (record !== undefined) link.connector.transactions?.write(record);
         throw err;
       },
     );
   }
 
+  /**
+   * Hands the request to `link`'s connector as its caller asked, telling the caller's `routedTo` (a throw is ignored);
+   * `hold` (its record held back) and `lane` (its terminal's turn held) go in the options the connector is given.
+   */
+  private send(link: Link, kind: Kind, input: unknown, options: SendOptions | undefined, hold: SendOptions | undefined, lane: boolean): Promise<unknown> {
+    const c = link.connector;
+    const routedTo = options?.routedTo;
+    if (routedTo !== undefined) {
+      try {
+        routedTo(c);
+      } catch {
+        // The request goes all the same.
+      }
+    }
+    let o = options;
+    if (hold !== undefined || lane) {
+      o = { ...options, ...hold };
+      if (lane) o[IN_TERMINAL_LANE] = true;
+    }
+    if (kind === TEXT) return c.sendMessage(input as string, o);
+    if (kind === RELAY) return c.relay(input as EncodedRequest, o);
+    // `request` (the connector's `sendMessage` of an object is its `request`): a receipt (saf) as the connector gives it;
+    // else the channel's response, read by `answer`.
+    return o?.saf === true ? c.request(input as MessageInput, o as SafSendOptions) : c.exchangeResponse(input as MessageInput, o);
+  }
+
+  /**
+   * What the caller of a try answered gets: for `request`, the message of the channel's response (a receipt as it is);
+   * with field 11 filled in by the connector, the original is known now (the response echoes 11) and remembered.
+   */
+  private answer(link: Link, kind: Kind, options: SendOptions | undefined, r: unknown): unknown {
+    if ((kind !== REQUEST && kind !== FILLED) || options?.saf === true) return r;
+    const response = (r as EncodedResponse).message;
+    if (kind === FILLED) this.originals.remember(response, link);
+    return response;
+  }
+
   /** The healthy upstream by the strategy, not among `tried`; when none is healthy, the first not tried (it waits as a lone connector would). */
-  private pick(tried: ReadonlySet<Link>): Link {
+  private pick(tried: ReadonlySet<Link> | undefined): Link {
     const n = this.links.length;
     if (n === 1) return this.links[0] as Link;
     if (this.strategy === 'round-robin') {
       for (let i = 0; i < n; i++) {
         const at = (this.next + i) % n;
         const l = this.links[at] as Link;
-        if (l.up && !tried.has(l)) {
+        if (l.up && tried?.has(l) !== true) {
           this.next = (at + 1) % n;
           return l;
         }
       }
     } else {
-      for (const l of this.links) if (l.up && !tried.has(l)) return l;
+      for (const l of this.links) if (l.up && tried?.has(l) !== true) return l;
     }
-    return this.links.find((l) => !tried.has(l)) ?? (this.links[0] as Link);
+    return this.links.find((l) => tried?.has(l) !== true) ?? (this.links[0] as Link);
   }
 
-  private via<T>(link: Link, send: Send<T>): Promise<T> {
+  /** The request to `link`, which a route or its original chose: no other try. */
+  private via(link: Link, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean): Promise<unknown> {
     link.inFlight += 1;
-    return send(link.connector, undefined).then(
+    return this.send(link, kind, input, options, undefined, lane).then(
       (r) => {
         link.inFlight -= 1;
         this.metrics.settled(link.name, 'answered');
-        return r;
+        return this.answer(link, kind, options, r);
       },
       (err: Iso8583Error) => {
         link.inFlight -= 1;
