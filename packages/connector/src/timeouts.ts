@@ -53,3 +53,17 @@ export function timeLeft(deadline: number | undefined, now: number): number {
   const left = deadline - now;
   return left <= 0 ? 0 : Math.max(1, Math.ceil(left));
 }
+
+/** Resolves true when `promise` settles within `ms` (rejects when it rejects in time), false otherwise; the timer cleared either way. */
+export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms <= 0) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

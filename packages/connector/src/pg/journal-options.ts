@@ -38,7 +38,6 @@ export interface PgJournalOptions {
   closeTimeout?: number;
 }
 
-
 /** The defaults of {@link PgJournalOptions}. */
 export const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000, closeTimeout: 10_000 };
 

@@ -33,6 +33,7 @@
  * entries, the statements and the renewal: journal-leases.ts, the base class.
  */
 import { connectorError } from '../errors.js';
+import { within } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
 import { CLAIM, FINAL, RELEASE, UNCOUNT } from './saf-sql.js';
@@ -215,10 +216,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
   /** Closes (once), waiting `ms` at most for the store before cutting its connections. */
   private async closeWithin(ms: number): Promise<void> {
     this.closing ??= this.closeOnce();
-    let timer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([this.closing.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
-    clearTimeout(timer);
-    if (inTime) return;
+    if (await within(this.closing, ms)) return;
     this.cutting ??= this.cut(ms);
     await this.cutting;
     // The pool's connections are closed: what `closeOnce` still waits for fails at once (unless the pool is the

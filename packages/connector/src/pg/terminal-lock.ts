@@ -13,6 +13,7 @@ import type pg from 'pg';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
+import { within } from '../timeouts.js';
 import type { TerminalLock } from '../terminal-queue.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeError } from './pool.js';
 
@@ -137,10 +138,7 @@ export class PgTerminalLock implements TerminalLock {
    */
   async destroy(): Promise<void> {
     const closing = this.close();
-    let timer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([closing.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PG_DESTROY_GRACE)))]);
-    clearTimeout(timer);
-    if (inTime) return;
+    if (await within(closing, PG_DESTROY_GRACE)) return;
     const pool = await this.pool?.catch(() => undefined);
     if (pool !== undefined) await cutPgPool(pool, cutError(PG_DESTROY_GRACE));
     await closing;

@@ -27,7 +27,8 @@ import type { StoredRow } from './transaction-sql.js';
 import { replaySpills } from './transaction-spill.js';
 import { databaseIdentity, writeSpill } from './spill-file.js';
 import type { DatabaseIdentity, SpilledBatch } from './spill-file.js';
-import { TransactionWriter, within } from './transaction-writer.js';
+import { TransactionWriter } from './transaction-writer.js';
+import { within } from '../timeouts.js';
 import type { Leftovers } from './transaction-writer.js';
 
 export { transactionQuerySql };

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Backoff } from '../backoff.js';
 import { connectorError } from '../errors.js';
+import { within } from '../timeouts.js';
 import { storedBefore } from './batch-token.js';
 import type { BatchTokens, NextBatch } from './batch-token.js';
 import { copyFrom } from './copy.js';
@@ -291,19 +292,5 @@ export class TransactionWriter {
       'transaction log records dropped',
     );
     this.droppedUnreported = 0;
-  }
-}
-
-/** Resolves true when `promise` settles within `ms`, false otherwise. */
-export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  if (ms <= 0) return false;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
