@@ -22,7 +22,7 @@ import type { NetworkManagement } from './network-management.js';
 export interface FactoryEvents {
   /** A channel is connected and signed on. */
   connected(channel: Channel): void;
-  /** A connect attempt failed (after `retryIn` ms the next one may start). */
+  /** A connect attempt failed (the next one waits {@link ChannelFactory.retryIn} ms before it dials). */
   connectFailed(err: Iso8583Error): void;
 }
 
@@ -37,6 +37,15 @@ export class ChannelFactory {
   private readonly failureListeners = new Set<(err: Iso8583Error) => void>();
   private retryDelay = 0;
   private nextId = 1;
+
+  /**
+   * Milliseconds the next connect attempt waits before it dials: the backoff's delay counted at the last failure or
+   * drop, 0 once a connection is up and signed on. What the `connection failed` log line and the connector's
+   * `disconnect` event (and its `connection closed` log line) report as `retryIn`.
+   */
+  get retryIn(): number {
+    return this.retryDelay;
+  }
 
   constructor(
     private readonly host: ChannelHost,
@@ -95,7 +104,7 @@ export class ChannelFactory {
         err instanceof Iso8583Error ? err : connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'cannot connect', { cause: err });
       // The reason (`cannot connect to the host (ECONNREFUSED)`, a certificate the CA does not vouch for, a sign-on
       // refused) is what tells an operator why the link stays down; a coded error's message never holds card data.
-      logger.warn({ code: e.code, reason: e.message, retryIn: this.retryDelay }, 'connection failed');
+      logger.warn({ code: e.code, reason: e.message, retryIn: this.retryIn }, 'connection failed');
       this.events.connectFailed(e);
       for (const listener of [...this.failureListeners]) listener(e);
       throw e;
@@ -125,15 +134,18 @@ export class ChannelFactory {
   /**
    * A channel's socket closed: forget it; a connection lost while running makes the next attempt wait a backoff, from
    * `initialDelay` again when the host spoke on it or it stayed up at least that wait's ceiling, else one step longer
-   * (see the file's comment).
+   * (see the file's comment). Returns the wait of the next attempt ({@link ChannelFactory.retryIn}; one counted
+   * already, after a failure or another drop, stands), or undefined once stopped: no attempt follows.
    */
-  closed(channel: Channel): void {
+  closed(channel: Channel): number | undefined {
     this.open.delete(channel);
     this.network.forget(channel);
     const since = this.upSince.get(channel);
     this.upSince.delete(channel);
     if (since !== undefined && (channel.heardFrom || performance.now() - since >= this.backoff.ceiling)) this.backoff.reset();
-    if (!this.stopped && this.retryDelay === 0) this.retryDelay = this.backoff.next();
+    if (this.stopped) return undefined;
+    if (this.retryDelay === 0) this.retryDelay = this.backoff.next();
+    return this.retryIn;
   }
 
   /** Aborts every open connection (pending requests fail with `reason`). */

@@ -312,10 +312,10 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   /** A channel's connection ended. */
   private closed(channel: Channel, err: Iso8583Error | undefined): void {
-    this.factory.closed(channel);
+    const retryIn = this.factory.closed(channel);
     const code = err?.code;
-    channel.logger.info({ code }, 'connection closed');
-    if (this.listenerCount('disconnect') > 0) this.emit('disconnect', { channel: channel.id, code });
+    channel.logger.info({ code, retryIn }, 'connection closed');
+    if (this.listenerCount('disconnect') > 0) this.emit('disconnect', { channel: channel.id, code, retryIn });
     this.pool.closed(channel);
     if (this.lifecycle.state === 'open') this.accounting.reconnected();
   }

@@ -10,12 +10,28 @@ import type { UnsolicitedInfo } from './options.js';
 import type { ReversalEvent } from './reversal.js';
 import type { SafEvent } from './saf-queue.js';
 
+/** What the connector's `disconnect` event says of a connection that ended. */
+export interface DisconnectInfo {
+  /** The connection's id (as in its `connect` event and its log lines). */
+  channel: number;
+  /** Why it ended, when it failed (`ISO8583_ERR_CONNECTOR_CONNECTION_LOST`, a framing error's code); undefined when it was closed. */
+  code: string | undefined;
+  /**
+   * Milliseconds the next connect attempt waits before it dials: the reconnect backoff's next delay, the first one
+   * (between half and all of `reconnect.initialDelay`) again when the host spoke on this connection or it stayed up as
+   * long as that delay's ceiling, else one step longer (a host that accepts and closes at once is a failure in a row);
+   * a wait already counted (by a failed attempt, another connection's drop) stands. The same `retryIn` as on the
+   * `connection failed` log line. Undefined while the connector closes: no attempt follows.
+   */
+  retryIn: number | undefined;
+}
+
 /** The events of a {@link Connector}, with their arguments. */
 export interface ConnectorEvents {
   /** A connection is up (and signed on, with `signOn`). */
   connect: [info: { channel: number }];
-  /** A connection has ended; `code` is why, when it failed. */
-  disconnect: [info: { channel: number; code: string | undefined }];
+  /** A connection has ended: see {@link DisconnectInfo}. */
+  disconnect: [info: DisconnectInfo];
   /** A message that matched no request in flight, or a host-initiated request other than 0800. */
   unsolicited: [message: IsoMessage, info: UnsolicitedInfo];
   /** A response whose request had already timed out. */

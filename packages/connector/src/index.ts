@@ -7,7 +7,7 @@ export { Connector, createConnector } from './connector.js';
 export type { ConnectorAmounts, ConnectorStats, SafReceipt, SafSendOptions, SendOptions } from './connector.js';
 export type { EncodedRequest, EncodedResponse } from './relay.js';
 export type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
-export type { ConnectorEvents } from './events.js';
+export type { ConnectorEvents, DisconnectInfo } from './events.js';
 export { UpstreamGroup, createUpstreamGroup } from './upstream-group.js';
 export type { NamedConnector, UpstreamGroupEvents, UpstreamGroupOptions, UpstreamStats, UpstreamStrategy } from './upstream-group-options.js';
 export { Router, routeProblems } from './routing.js';
