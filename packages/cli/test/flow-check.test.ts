@@ -131,6 +131,7 @@ const withBank = (backoff: unknown): Record<string, unknown> => ({ connectors: {
 const reconnectOk = batch.line(['run', flowFile(reconnect, 'ok.json', withBank({ initialDelay: 250, maxDelay: 5000 })), '--check']);
 const reconnectBad = batch.line(['run', flowFile(reconnect, 'bad.json', withBank({ initialDelay: 250, maxDelay: -1, every: 5 })), '--check']);
 const reconnectZero = batch.line(['run', flowFile(reconnect, 'zero.json', withBank({ initialDelay: 0 })), '--check']);
+const reconnectBackwards = batch.line(['run', flowFile(reconnect, 'backwards.json', withBank({ initialDelay: 5000, maxDelay: 250 })), '--check']);
 test('run --check takes a connector\'s reconnect backoff, and refuses a bad one naming each key', async () => {
   const ok = await reconnectOk();
   assert.equal(ok.code, 0, ok.stderr);
@@ -148,4 +149,12 @@ test('run --check refuses a reconnect initialDelay of 0 (a refusing bank retried
   assert.equal(zero.stdout, '');
   assert.match(zero.stderr, /ISO8583_ERR_FLOW_INVALID/);
   assert.match(zero.stderr, /\/connectors\/bank\/reconnect\/initialDelay: must be >= 1/);
+});
+
+test('run --check refuses a reconnect initialDelay above maxDelay (the first wait set for nothing), naming both', async () => {
+  const backwards = await reconnectBackwards();
+  assert.equal(backwards.code, 1);
+  assert.equal(backwards.stdout, '');
+  assert.match(backwards.stderr, /ISO8583_ERR_FLOW_INVALID/);
+  assert.match(backwards.stderr, /\/connectors\/bank\/reconnect\/initialDelay: must not be more than reconnect\.maxDelay/);
 });

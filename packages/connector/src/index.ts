@@ -33,7 +33,7 @@ export type {
   UnsolicitedInfo,
 } from './options.js';
 export { CONNECTOR_ERROR_CODES, CONNECTOR_LOG_CODES, errnoOf, systemReason } from './errors.js';
-export { Backoff } from './backoff.js';
+export { Backoff, backoffOrderProblem } from './backoff.js';
 export type { ConnectorErrorCode } from './errors.js';
 export { FileJournal, JOURNAL_FILE } from './journal.js';
 export { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';

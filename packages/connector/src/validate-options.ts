@@ -7,6 +7,7 @@ import { compileSchemaCheck, createCodec, resolveDialect } from '@iso8583/codec'
 import type { Dialect, FieldProblem, LengthHeader, SchemaCheck } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { backoffOrderProblem } from './backoff.js';
 import { connectorOptionsSchema } from './manifest.js';
 import { optionsError } from './errors.js';
 import type { ReversalJournal } from './journal.js';
@@ -37,7 +38,7 @@ function problem(field: string, reason: string): FieldProblem {
 
 /**
  * Checks connector options against the `init` schema of `connector-manifest.json`, fills in the defaults and checks
- * what a schema cannot (pool min <= max, header length, journal folder when reversal is on, the `tls` material as
+ * what a schema cannot (pool min <= max, reconnect initialDelay <= maxDelay, header length, journal folder when reversal is on, the `tls` material as
  * Node's TLS will use it, the dialect loads). Throws `ISO8583_ERR_CONNECTOR_OPTIONS` whose `problems` name every
  * offending option (`tls.ca`, never its value). The result is frozen.
  */
@@ -65,6 +66,11 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
   const pool = copy.pool as Required<ConnectorPoolOptions> | undefined;
   if (pool !== undefined && typeof pool.min === 'number' && typeof pool.max === 'number' && pool.min > pool.max) {
     problems.push(problem('pool.min', 'must not be more than pool.max'));
+  }
+  const { initialDelay, maxDelay } = (copy.reconnect ?? {}) as ReconnectOptions;
+  if (typeof initialDelay === 'number' && typeof maxDelay === 'number' && !seen.has('reconnect.initialDelay') && !seen.has('reconnect.maxDelay')) {
+    const order = backoffOrderProblem(initialDelay, maxDelay);
+    if (order !== undefined) problems.push(problem('reconnect.initialDelay', `must not be more than reconnect.maxDelay: ${order}`));
   }
   const headerBytes = typeof copy.headerBytes === 'number' ? copy.headerBytes : 0;
   if (typeof copy.header === 'string' && !seen.has('header') && copy.header.length !== headerBytes * 2) {

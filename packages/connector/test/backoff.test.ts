@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { propertyRuns } from '@iso8583/test-support';
+import type { Iso8583Error } from '@iso8583/codec';
 import { Backoff } from '../src/index.js';
 
 test('Backoff – with the lowest and highest jitter the delays are half the ceiling and the ceiling', () => {
@@ -18,7 +19,8 @@ test('Backoff – with the lowest and highest jitter the delays are half the cei
 
 test('Backoff – every delay lies within [ceiling / 2, ceiling] and never above maxDelay', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 60000 }), fc.integer({ min: 1, max: 40 }), (initial, max, n) => {
+    fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: 60000 }), fc.integer({ min: 1, max: 40 }), (initial, above, n) => {
+      const max = initial + above; // the first delay is never above the longest (refused)
       const b = new Backoff(initial, max);
       for (let i = 0; i < n; i++) {
         const ceiling = Math.min(max, initial * 2 ** i);
@@ -41,4 +43,26 @@ test('Backoff – ceiling is the ceiling of the next delay: it doubles with each
   assert.deepEqual(seen, [100, 200, 400, 800, 1000, 1000]);
   b.reset();
   assert.equal(b.ceiling, 100);
+});
+
+test('Backoff – refuses a delay below 1 ms (0 never grows) or not a number, and a first delay above the longest, naming it', () => {
+  for (const [initial, max, field] of [
+    [0, 1000, 'initialDelay'],
+    [100, 0, 'maxDelay'],
+    [Number.NaN, 1000, 'initialDelay'],
+    [100, Number.POSITIVE_INFINITY, 'maxDelay'],
+    [2000, 1000, 'initialDelay'],
+  ] as const) {
+    assert.throws(
+      () => new Backoff(initial, max),
+      (err: Iso8583Error) => {
+        assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_OPTIONS');
+        assert.equal(err.field, field);
+        assert.ok(err.message.startsWith(`${field}: `), err.message);
+        return true;
+      },
+      `${initial}, ${max}`,
+    );
+  }
+  assert.equal(new Backoff(1000, 1000, () => 0.999999).next(), 1000);
 });

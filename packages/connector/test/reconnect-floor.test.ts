@@ -70,6 +70,31 @@ test('validateConnectorOptions – a reconnect initialDelay or maxDelay of 0 is 
   assert.deepEqual({ ...validateConnectorOptions({ ...base, reconnect: { initialDelay: 1, maxDelay: 1 } }).reconnect }, { initialDelay: 1, maxDelay: 1 });
 });
 
+test('validateConnectorOptions – a reconnect initialDelay above maxDelay is refused, naming both (the default maxDelay too)', () => {
+  const base = { host: '127.0.0.1', port: 1 };
+  for (const reconnect of [{ initialDelay: 5000, maxDelay: 250 }, { initialDelay: 30_001 }]) {
+    assert.throws(
+      () => validateConnectorOptions({ ...base, reconnect }),
+      (err: Iso8583Error) => {
+        assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_OPTIONS');
+        assert.deepEqual(err.problems?.map((p) => p.field), ['reconnect.initialDelay']);
+        assert.match(err.message, /reconnect\.initialDelay \(must not be more than reconnect\.maxDelay/);
+        return true;
+      },
+      JSON.stringify(reconnect),
+    );
+  }
+  // Above the schema's maximum: named once, by the schema.
+  assert.throws(
+    () => validateConnectorOptions({ ...base, reconnect: { initialDelay: 2 ** 31, maxDelay: 250 } }),
+    (err: Iso8583Error) => {
+      assert.deepEqual(err.problems?.map((p) => p.field), ['reconnect.initialDelay']);
+      return true;
+    },
+  );
+  assert.deepEqual({ ...validateConnectorOptions({ ...base, reconnect: { initialDelay: 30_000 } }).reconnect }, { initialDelay: 30_000, maxDelay: 30_000 });
+});
+
 test('reconnect – a host that refuses is tried with doubling waits from the smallest initialDelay: a handful of connects a second', async (t) => {
   const port = await downPort(t);
   const connector = createConnector({ host: '127.0.0.1', port, reconnect: { initialDelay: smallestDelay() }, transactionLog: false });

@@ -83,7 +83,8 @@ test('validateConnectorOptions – refuses 2^31 ms in every duration option, nam
     ['pool.acquireTimeout', (v) => ({ pool: { acquireTimeout: v } }), MAX_TIMER_DELAY],
     ['terminalQueue.timeout', (v) => ({ terminalQueue: { timeout: v } }), MAX_REQUEST_TIMEOUT],
     ['reversal.retryInterval', (v) => ({ reversal: { retryInterval: v } }), MAX_TIMER_DELAY],
-    ['reconnect.initialDelay', (v) => ({ reconnect: { initialDelay: v } }), MAX_TIMER_DELAY],
+    // Its maximum with a maxDelay as long (a first delay above the longest is refused).
+    ['reconnect.initialDelay', (v) => ({ reconnect: { initialDelay: v, maxDelay: MAX_TIMER_DELAY } }), MAX_TIMER_DELAY],
     ['reconnect.maxDelay', (v) => ({ reconnect: { maxDelay: v } }), MAX_TIMER_DELAY],
   ];
   for (const [field, options, maximum] of cases) {

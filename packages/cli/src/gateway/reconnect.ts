@@ -4,6 +4,7 @@
  * file's `upstreams`, each upstream's own (jPOS ChannelAdaptor's `reconnect-delay`). The connector doubles the wait
  * from the first to the longest, each drawn between half and all of it.
  */
+import { backoffOrderProblem } from '@iso8583/connector';
 import type { ReconnectOptions } from '@iso8583/connector';
 import { cliError } from '../args.js';
 import { gatewayError } from './errors.js';
@@ -22,25 +23,28 @@ export function reconnectOptions(c: Required<ReconnectSettings>): Required<Recon
 }
 
 /**
- * The first wait is no longer than the longest, for the gateway and for each upstream (its own settings over the
- * gateway's); else `ISO8583_ERR_CLI_OPTION` naming `--reconnect-delay`, or `ISO8583_ERR_GATEWAY_CONFIG` naming the
+ * The first wait is no longer than the longest (the connector's rule, `backoffOrderProblem`), for the gateway and for
+ * each upstream (its own settings over the gateway's), checked as the config is read so that the error names the flag
+ * or key; else `ISO8583_ERR_CLI_OPTION` naming `--reconnect-delay`, or `ISO8583_ERR_GATEWAY_CONFIG` naming the
  * upstream's key (`/upstreams/1/reconnectDelay`).
  */
 export function checkReconnect(gateway: Required<ReconnectSettings>, upstreams: readonly (ReconnectSettings & { name: string })[]): void {
-  if (gateway.reconnectDelay > gateway.reconnectMaxDelay) {
+  const order = backoffOrderProblem(gateway.reconnectDelay, gateway.reconnectMaxDelay);
+  if (order !== undefined) {
     throw cliError(
       'ISO8583_ERR_CLI_OPTION',
-      `--reconnect-delay ${gateway.reconnectDelay} is longer than --reconnect-max-delay ${gateway.reconnectMaxDelay}: the first wait cannot exceed the longest`,
+      `--reconnect-delay ${gateway.reconnectDelay} is longer than --reconnect-max-delay ${gateway.reconnectMaxDelay}: ${order}`,
       '--reconnect-delay',
     );
   }
   for (const [i, u] of upstreams.entries()) {
     const delay = u.reconnectDelay ?? gateway.reconnectDelay;
     const max = u.reconnectMaxDelay ?? gateway.reconnectMaxDelay;
-    if (delay > max) {
+    const problem = backoffOrderProblem(delay, max);
+    if (problem !== undefined) {
       throw gatewayError(
         'ISO8583_ERR_GATEWAY_CONFIG',
-        `upstream ${JSON.stringify(u.name)}: reconnectDelay ${delay} is longer than reconnectMaxDelay ${max}: the first wait cannot exceed the longest`,
+        `upstream ${JSON.stringify(u.name)}: reconnectDelay ${delay} is longer than reconnectMaxDelay ${max}: ${problem}`,
         { field: `/upstreams/${i}/${u.reconnectDelay === undefined ? 'reconnectMaxDelay' : 'reconnectDelay'}` },
       );
     }
