@@ -1,9 +1,9 @@
 // The reconnect backoff has a floor: a wait of 0 is refused (0 x 2^n stays 0: a host that refuses was retried in a
 // tight loop, thousands of connects a second), and a host that accepts and closes at once counts as a failure in a row
 // (the backoff used to start over at every accepted connection: initialDelay between tries for ever). Real sockets: a
-// reserved port nothing listens on, and a real listener that closes each connection as it accepts it. The windows bound
-// a count of attempts (a busy machine only lowers it); whether a drop starts the backoff over is read from the wait it
-// reports (`retryIn` of `disconnect`), never from a clock.
+// reserved port nothing listens on, and a real listener that closes each connection as it accepts it. The window bounds
+// a count of refused attempts (a busy machine only lowers it); whether a drop starts the backoff over is read from the
+// wait it reports (`retryIn` of `disconnect`), never from a clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
@@ -110,9 +110,12 @@ test('reconnect – a host that refuses is tried with doubling waits from the sm
   assert.ok(failed <= MOST, `${failed} connects refused in ${WINDOW} ms: the waits do not grow`);
 });
 
-test('reconnect – a host that accepts and closes at once is tried less and less often, like one that refuses', async (t) => {
-  // The smallest initialDelay there is with a floor; the backoff starting over at each accepted connection made it 1 ms
-  // between tries for ever (hundreds a second; with the default 100 ms, ten a second for ever instead of 30 s apart).
+test('reconnect – a host that accepts and closes at once is a failure in a row: the wait each drop reports grows', async (t) => {
+  // initialDelay 100: the first drop waits 50 to 100 ms; counted as failures in a row, the next ones wait 100 to 200,
+  // 200 to 400 ms (above 100 but when the jitter draws its very lowest). The backoff starting over at each accepted
+  // connection made every drop wait 50 to 100 ms for ever (with initialDelay 1, hundreds of connects a second). A drop
+  // starts the backoff over by itself only when its connection stayed up a whole ceiling (200 ms and more): a stalled
+  // machine could do that once, not at each of five drops. Read from `retryIn`, never from a clock.
   let accepted = 0;
   const server = createServer((socket) => {
     accepted += 1;
@@ -121,15 +124,19 @@ test('reconnect – a host that accepts and closes at once is tried less and les
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const port = (server.address() as AddressInfo).port;
-  const connector = createConnector({ host: '127.0.0.1', port, reconnect: { initialDelay: 1 }, transactionLog: false });
+  const connector = createConnector({ host: '127.0.0.1', port, reconnect: { initialDelay: 100 }, transactionLog: false });
   t.after(() => connector.destroy());
-  let lost = 0;
-  connector.on('disconnect', () => (lost += 1));
-  const window = windowEnds(WINDOW);
+  const waits: (number | undefined)[] = [];
+  const grown = new Promise<void>((resolve) =>
+    connector.on('disconnect', ({ retryIn }) => {
+      waits.push(retryIn);
+      if ((retryIn ?? 0) > 100 || waits.length === 6) resolve();
+    }),
+  );
   connector.connect().catch(() => undefined);
-  await reaches(connector, 'disconnect', () => lost, 3);
-  await window;
-  assert.ok(accepted <= MOST, `${accepted} connections accepted and closed in ${WINDOW} ms: the backoff starts over at each`);
+  await within(grown, 20_000, 'six drops, or one that waits longer than the first delay');
+  assert.ok(accepted >= waits.length, `${accepted} connections accepted for ${waits.length} drops`);
+  assert.ok(waits.some((w) => (w ?? 0) > 100), `the drops waited ${waits.join(', ')} ms: the backoff starts over at each accepted connection`);
 });
 
 test('reconnect – a connection the host spoke on starts the backoff over: after a long outage, a drop is retried after the first delay', async (t) => {
