@@ -4,7 +4,8 @@
  * boundRequests, answerClientError) and a raw client that pipelines: the 408 comes after the earlier answers, in
  * request order (written at once it was read as the answer to the first request, whose own answer was then cut),
  * the late request's route never runs even when its body comes meanwhile, and an earlier answer not written within the
- * bound has the connection closed with no 408 at all (never an answer out of order).
+ * bound has the connection closed with no 408 at all (never an answer out of order); bytes that are not HTTP are
+ * answered 400 in their turn alike.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +20,7 @@ const HUNG = 20_000;
 const BODY = '{"amount":1000}';
 
 /** A port whose `POST /slow` waits for the test's gate, with the request bound at its shortest. */
-async function port(): Promise<{ port: number; release: () => void; payRan: () => number; entered: Promise<void>; lateFound: Promise<void>; close: () => Promise<void> }> {
+async function port(): Promise<{ port: number; release: () => void; payRan: () => number; entered: Promise<void>; lateFound: Promise<void>; badFound: Promise<void>; close: () => Promise<void> }> {
   let release: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (release = resolve));
   let slowEntered: () => void = () => undefined;
@@ -45,8 +46,15 @@ async function port(): Promise<{ port: number; release: () => void; payRan: () =
       if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') resolve();
     });
   });
+  // Node finds bytes that are not HTTP: the moment their 400 was written at once.
+  const badFound = new Promise<void>((resolve) => {
+    app.server.prependListener('clientError', (err: Error & { code?: string }) => {
+      if (err.code?.startsWith('HPE_') === true) resolve();
+    });
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return {
+    badFound,
     port: (app.server.address() as AddressInfo).port,
     release,
     payRan: () => pay,
@@ -131,6 +139,22 @@ test('a request that times out with no earlier answer owed is answered 408 at on
     await within(conn.closed, HUNG, 'the connection was never closed');
     assert.match(conn.text(), /"paid":true[\s\S]*HTTP\/1\.1 408 /);
     assert.equal(p.payRan(), 1);
+  } finally {
+    conn.socket.destroy();
+    await p.close();
+  }
+});
+
+test('bytes that are not HTTP pipelined behind a pending answer: the 400 comes after that answer', async () => {
+  const p = await port();
+  const conn = rawHttp(p.port);
+  try {
+    conn.socket.write(`${post('/slow', BODY.length)}${BODY}NOT HTTP AT ALL\r\n\r\n`);
+    await within(p.entered, HUNG, '/slow never ran');
+    await within(p.badFound, HUNG, 'Node never found the bytes that are not HTTP');
+    p.release();
+    await within(conn.closed, HUNG, 'the connection was never closed');
+    assert.match(conn.text(), /^HTTP\/1\.1 200 [\s\S]*"slow":true[\s\S]*HTTP\/1\.1 400 [\s\S]*"ISO8583_ERR_CONSOLE_INPUT"/, JSON.stringify(conn.text()));
   } finally {
     conn.socket.destroy();
     await p.close();

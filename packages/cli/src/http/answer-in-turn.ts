@@ -1,6 +1,6 @@
 /**
- * A port's own answer to a request no route has run for (408 for a request that did not arrive whole in time, written
- * on the socket by request-deadline.ts), written in its turn. HTTP/1.1 answers the requests of a connection in the
+ * A port's own answer to a request no route has run for (408 for a request that did not arrive whole in time, 400 or
+ * 431 for one that is not HTTP, written on the socket by request-deadline.ts), written in its turn. HTTP/1.1 answers the requests of a connection in the
  * order they were sent, and a client that pipelines reads each answer as the one to its next request: a 408 written
  * at once while earlier requests of its connection were still at the routes (a purchase waiting for the bank) was read
  * as the answer to the first of them, and the closing of the connection then cut their real answers (an approval

@@ -157,7 +157,8 @@ export function dropConnection(server: Server): (socket: Socket) => void {
 /**
  * Fastify's `clientErrorHandler` (bound to the app): a request past {@link boundRequests}'s bound is answered 408
  * `ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT`; any other request Node cannot read as HTTP is answered 400
- * `ISO8583_ERR_CONSOLE_INPUT` (431 for headers larger than Node reads), never quoting what was sent; each in the shape
+ * `ISO8583_ERR_CONSOLE_INPUT` (431 for headers larger than Node reads), never quoting what was sent; each in its turn,
+ * after the answers owed to the connection's earlier requests (answer-in-turn.ts), and in the shape
  * of the port's refusals ({@link boundRequests}: SocketQueue's `{ result: "", errors }` in SocketQueue mode).
  */
 export function answerClientError(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
@@ -174,5 +175,6 @@ export function answerClientError(this: FastifyInstance, err: Error & { code?: s
   }
   const overflow = err.code === 'HPE_HEADER_OVERFLOW';
   const e = consoleError('ISO8583_ERR_CONSOLE_INPUT', overflow ? 'the request headers are larger than this port reads' : 'the request is not well-formed HTTP');
-  answer(socket, overflow ? 431 : 400, JSON.stringify(shape({ code: e.code, message: e.message })));
+  // In its turn too: a pipelined request that is not HTTP, behind one still at the routes.
+  answerInTurn(socket, Math.max(this.server.requestTimeout, MIN_REQUEST_DEADLINE), () => answer(socket, overflow ? 431 : 400, JSON.stringify(shape({ code: e.code, message: e.message }))));
 }
