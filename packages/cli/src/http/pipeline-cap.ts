@@ -157,9 +157,26 @@ function pauseReading(socket: HttpSocket): void {
   socket.pause();
 }
 
+/** Connections read no more ({@link stopReading}). */
+const stopped = new WeakSet<Socket>();
+
+/**
+ * Reads `socket` (a server socket) no more, for good: neither this bound nor Node's own resume (each time a queued
+ * answer is written) reads it again. What its client sends meanwhile stays unread: a request whose receipt timed out
+ * (request-deadline.ts) then never completes, and no route runs for it, while the answers owed before it are written.
+ */
+export function stopReading(socket: Socket): void {
+  if (stopped.has(socket)) return;
+  stopped.add(socket);
+  // Before Node's own listener, as the guard of capPipelining: it then sees the connection paused and keeps it so.
+  socket.prependListener('resume', () => pauseReading(socket));
+  pauseReading(socket);
+}
+
 /** Reads a socket paused by {@link pauseReading} again, as Node's HTTP server does once the answers have drained. */
 function resumeReading(socket: HttpSocket): void {
   if (socket._paused !== true) return; // Node's own drain has resumed it already
+  if (stopped.has(socket)) return;
   socket._paused = false;
   socket.parser?.resume?.();
   socket.resume();

@@ -5,7 +5,8 @@
  * already set: the longest `requestTimeout` of the port's connectors (the gateway's `--request-timeout`), so that a
  * request has as long to arrive as the bank has to answer it, and never less than {@link MIN_REQUEST_DEADLINE} (a
  * short upstream timeout must not cut a client on a busy machine or network). Past it the request is answered 408
- * `ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT` and its connection is closed. The time the routes then take (the queue, the
+ * `ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT` in its turn, after the answers still owed to the connection's earlier requests
+ * (answer-in-turn.ts), and its connection is closed. The time the routes then take (the queue, the
  * bank) is not counted here: each of those waits has its own timeout, and neither is the time the connection waits
  * unread behind its own earlier requests (held-deadline.ts).
  */
@@ -14,6 +15,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { consoleError } from '../console/errors.js';
+import { answerInTurn, followAnswers } from './answer-in-turn.js';
 import type { CapAnswers } from './connection-cap.js';
 import { expiredWhileHeld, followRequests } from './held-deadline.js';
 import { unreadUntil } from './pipeline-cap.js';
@@ -50,6 +52,7 @@ export function boundRequests(server: Server, timeout: number, shape: TimeoutSha
   const every = Math.min(1_000, Math.max(50, Math.floor(ms / 4)));
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = every;
   followRequests(server);
+  followAnswers(server);
   boundWhileClosing(server, ms, every, shape);
 }
 
@@ -86,7 +89,8 @@ function boundWhileClosing(server: Server, ms: number, every: number, shape: Tim
       else if (now - since >= ms || now - Math.max(since, closedAt) >= MIN_REQUEST_DEADLINE) {
         arriving.delete(req);
         const bound = Math.min(ms, Math.max(since, closedAt) + MIN_REQUEST_DEADLINE - since);
-        answer(req.socket, 408, JSON.stringify(shape(timedOut(bound))));
+        const socket = req.socket;
+        answerInTurn(socket, ms, () => answer(socket, 408, JSON.stringify(shape(timedOut(bound)))));
       }
     }
   };
@@ -153,7 +157,8 @@ export function dropConnection(server: Server): (socket: Socket) => void {
 /**
  * Fastify's `clientErrorHandler` (bound to the app): a request past {@link boundRequests}'s bound is answered 408
  * `ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT`; any other request Node cannot read as HTTP is answered 400
- * `ISO8583_ERR_CONSOLE_INPUT` (431 for headers larger than Node reads), never quoting what was sent; each in the shape
+ * `ISO8583_ERR_CONSOLE_INPUT` (431 for headers larger than Node reads), never quoting what was sent; each in its turn,
+ * after the answers owed to the connection's earlier requests (answer-in-turn.ts), and in the shape
  * of the port's refusals ({@link boundRequests}: SocketQueue's `{ result: "", errors }` in SocketQueue mode).
  */
 export function answerClientError(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
@@ -162,12 +167,14 @@ export function answerClientError(this: FastifyInstance, err: Error & { code?: s
   const shape = shapes.get(this.server) ?? plainTimeout;
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     const ms = this.server.requestTimeout;
-    const expire = (): void => answer(socket, 408, JSON.stringify(shape(timedOut(ms))));
+    // In its turn: after the answers still owed to the connection's earlier requests (answer-in-turn.ts).
+    const expire = (): void => answerInTurn(socket, ms, () => answer(socket, 408, JSON.stringify(shape(timedOut(ms)))));
     // Late only because its connection waited unread behind its own earlier requests: timed from when it is read again.
     if (!expiredWhileHeld(socket, ms, expire)) expire();
     return;
   }
   const overflow = err.code === 'HPE_HEADER_OVERFLOW';
   const e = consoleError('ISO8583_ERR_CONSOLE_INPUT', overflow ? 'the request headers are larger than this port reads' : 'the request is not well-formed HTTP');
-  answer(socket, overflow ? 431 : 400, JSON.stringify(shape({ code: e.code, message: e.message })));
+  // In its turn too: a pipelined request that is not HTTP, behind one still at the routes.
+  answerInTurn(socket, Math.max(this.server.requestTimeout, MIN_REQUEST_DEADLINE), () => answer(socket, overflow ? 431 : 400, JSON.stringify(shape({ code: e.code, message: e.message }))));
 }

@@ -1,0 +1,78 @@
+/**
+ * HTTP/1.1 answers a connection's requests in order: with the real binary, a client that pipelines a purchase (held
+ * at the bank) and then a request that stalls mid-body gets the purchase's answer first and the 408 after it, and the
+ * purchase it read is not reversed. The 408 used to be written at once, while the purchase was still at the bank: the
+ * client read it as the purchase's answer, the connection was closed, and the approval then came, undelivered, and was
+ * reversed.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { httpCall, rawHttp, within } from '@iso8583/test-support';
+import type { IsoMessage } from '@iso8583/codec';
+import { approve, startBank } from './helpers/bank.js';
+import type { ScriptedBank } from './helpers/bank.js';
+import { startGateway, stopAll } from './helpers/cli.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iso8583-http-408-order-'));
+/** The gateway's `--request-timeout`, also how long a request has to arrive (at least 2000 ms). */
+const TIMEOUT = 5_000;
+/** How long a wait may take before the test fails as hung: a deadline, never a timing. */
+const HUNG = 30_000;
+
+const purchase = (stan: string, terminal: string): string =>
+  JSON.stringify({ '0': '0200', '3': '000000', '4': '000000001000', '11': stan, '14': '2812', '41': terminal, '2': '4111111111111111' });
+
+let bank: ScriptedBank;
+let gw: Awaited<ReturnType<typeof startGateway>>;
+/** The answers the bank holds for terminal ORDER001, by STAN. */
+const held = new Map<string, (reply: IsoMessage) => void>();
+
+before(async () => {
+  bank = await startBank((request) => approve(request));
+  bank.onRequest((request, write) => {
+    if (request['41'] === 'ORDER001') held.set(String(request['11']), write);
+    else write(approve(request));
+  });
+  gw = await startGateway([
+    '--upstream', `127.0.0.1:${bank.port}`,
+    '--request-timeout', String(TIMEOUT),
+    '--reversal-journal', join(work, 'journal'),
+    '--log-level', 'warn',
+  ]);
+});
+
+after(async () => {
+  await stopAll();
+  await bank.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('a request that times out behind a purchase at the bank: the purchase\'s approval is read first, then the 408, and the approval is not reversed', async () => {
+  const port = gw.http.port;
+  const conn = rawHttp(port);
+  try {
+    const late = `POST / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"0":"0200",`;
+    const body = purchase('000301', 'ORDER001');
+    conn.socket.write(`POST /?timeout=${HUNG} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}${late}`);
+    const request = await bank.waitFor((m) => m['11'] === '000301', HUNG);
+    // A witness stalled the same way on a connection of its own, started after: once it is answered 408, the late
+    // request of the first connection has been found late too (Node looks at every connection in one pass).
+    const witness = rawHttp(port);
+    witness.socket.write(late);
+    await within(witness.closed, HUNG, 'the witness was never answered 408');
+    assert.match(witness.text(), /^HTTP\/1\.1 408 /);
+    held.get('000301')?.(approve(request));
+    await within(conn.closed, HUNG, 'the pipelining connection was never closed');
+    const text = conn.text();
+    assert.match(text, /^HTTP\/1\.1 200 [\s\S]*"39":"00"[\s\S]*HTTP\/1\.1 408 [\s\S]*ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT/, `answers out of order: ${JSON.stringify(text)}`);
+    // Another purchase answered after: the gateway has had its turn to reverse what it took for undelivered.
+    const next = await httpCall(port, 'POST', '/', { 'content-type': 'application/json' }, purchase('000302', 'ORDER002'));
+    assert.equal(next.status, 200, next.body);
+    assert.equal(bank.received.filter((m) => String(m['0']).startsWith('04') && m['11'] === '000301').length, 0, 'the approval the client read was reversed');
+  } finally {
+    conn.socket.destroy();
+  }
+});
