@@ -8,12 +8,19 @@
 // order alternating. CPU is that of every backend of the variant's database (/proc/PID/schedstat: nanoseconds on a
 // CPU), so a GIN index's pending list pays its merge where it happens: in the inserting backend when the list is over
 // `gin_pending_list_limit`, and at the end of each round by `gin_clean_pending_list` (autovacuum is off on the
-// tables, so that no other process does that work unseen). Also the WAL bytes per row. Informational: no target.
+// tables, so that no other process does that work unseen). Also the WAL bytes per row. And the query side, in every
+// round: BENCH_QUERIES queries of each kind the log serves (`PgTransactionLog.query`: a STAN, 100 rows, one on each
+// terminal; an RRN, one row; an RRN not stored; a terminal's newest 100; a STAN on one terminal), each timed (ms, at
+// the client) and its server CPU counted, once with the round's rows still in a GIN index's pending list (ROWS rows,
+// under its 4 MB limit: no merge in the round) and once after the merge; not counted in the rows' CPU. Informational:
+// no target.
 // Usage: node bench/dist/pg-index-variants.bench.js [variant name filters...]; environment BENCH_ROWS (40000 a round),
-// BENCH_ROUNDS (5), BENCH_PREFILL (50000), BENCH_BATCH (100).
+// BENCH_ROUNDS (5), BENCH_PREFILL (50000), BENCH_BATCH (100), BENCH_QUERIES (40 of each kind, each state, each round;
+// 0: none).
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { PgTransactionLog } from '@iso8583/connector';
+import type { TransactionQuery } from '@iso8583/connector';
 import { startPostgres } from '@iso8583/test-support';
 import { loadAverage, median } from './gateway/rounds.js';
 import { benchRecord } from './pg-records.js';
@@ -22,6 +29,7 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 40_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const PREFILL = Number(process.env.BENCH_PREFILL ?? 50_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100);
+const QUERIES = Number(process.env.BENCH_QUERIES ?? 40);
 const filters = process.argv.slice(2);
 
 /** A set of indexes (and the locale of its database) to measure. */
@@ -133,6 +141,45 @@ interface Table {
   next: number;
   cpu: number[];
   wal: number[];
+  /** Per query kind and state (`kind|state`): each round's median ms at the client and server CPU (us) per query. */
+  queries: Map<string, { ms: number[]; cpu: number[] }>;
+}
+
+/** The queries of the log measured on each variant: record `i` (of those stored) found by each of its keys. */
+const QUERY_KINDS: [string, (i: number) => TransactionQuery][] = [
+  ['STAN (100 rows, one a terminal)', (i) => ({ stan: String((Math.floor(i / 100) % 999_999) + 1).padStart(6, '0') })],
+  ['RRN (1 row)', (i) => ({ rrn: `633515${String(i % 1_000_000).padStart(6, '0')}` })],
+  ['RRN not stored', () => ({ rrn: '999999999999' })],
+  ["terminal's newest 100", (i) => ({ terminal: `P${String(i % 100).padStart(7, '0')}` })],
+  ['STAN on one terminal', (i) => ({ stan: String((Math.floor(i / 100) % 999_999) + 1).padStart(6, '0'), terminal: `P${String(i % 100).padStart(7, '0')}` })],
+];
+
+/** Sums the CPU the table's backends used between two {@link backends} snapshots (ns). */
+function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let ns = 0;
+  for (const [pid, v] of after) ns += v - (before.get(pid) ?? 0);
+  return ns;
+}
+
+/** QUERIES queries of each kind on the rows stored so far, in `state` (the GIN pending list full or merged). */
+async function measureQueries(t: Table, state: string): Promise<void> {
+  if (QUERIES <= 0) return;
+  for (const [kind, make] of QUERY_KINDS) {
+    const ms: number[] = [];
+    const before = await backends(t);
+    for (let k = 0; k < QUERIES; k++) {
+      const q = make((k * 7919 + t.next) % t.next);
+      const t0 = performance.now();
+      await t.log.query(q);
+      ms.push(performance.now() - t0);
+    }
+    const cpu = cpuBetween(before, await backends(t)) / 1000 / QUERIES;
+    const key = `${kind}|${state}`;
+    const figures = t.queries.get(key) ?? { ms: [], cpu: [] };
+    figures.ms.push(median(ms));
+    figures.cpu.push(cpu);
+    t.queries.set(key, figures);
+  }
 }
 
 /** Stores `rows` records in batches of BATCH, each batch awaited (a batch leaves at once when it holds maxBatch). */
@@ -167,16 +214,21 @@ async function cleanPending(t: Table): Promise<void> {
 }
 
 async function round(t: Table): Promise<void> {
+  // The planner's statistics as autovacuum would keep them (it is off on the tables), before anything is counted.
+  await t.admin.query('ANALYZE iso8583_transactions');
   const before = await backends(t);
   const wal0 = await lsn(t);
   await store(t, ROWS);
+  // The queries between the rows and the merge they owe: their CPU is left out of the rows' (and they write no WAL).
+  const stored = await backends(t);
+  await measureQueries(t, 'list');
+  const queried = await backends(t);
   await cleanPending(t);
   const wal1 = await lsn(t);
   const after = await backends(t);
-  let ns = 0;
-  for (const [pid, v] of after) ns += v - (before.get(pid) ?? 0);
-  t.cpu.push(ns / 1000 / ROWS);
+  t.cpu.push((cpuBetween(before, stored) + cpuBetween(queried, after)) / 1000 / ROWS);
   t.wal.push(Number(wal1 - wal0) / ROWS);
+  await measureQueries(t, 'merged');
 }
 
 console.log(`transaction log indexes apart: node ${process.version}, ${loadAverage()} at the start`);
@@ -194,7 +246,7 @@ try {
     await log.open();
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
-    tables.push({ variant, log, admin, next: 0, cpu: [], wal: [] });
+    tables.push({ variant, log, admin, next: 0, cpu: [], wal: [], queries: new Map() });
     const differences = await schemaDifferences(admin);
     if (differences.length > 0) throw new BenchStop(differences.join('\n  '));
     try {
@@ -218,6 +270,20 @@ try {
   console.log(`\nserver CPU (backends of the variant's database) per row, us: median [rounds]; WAL bytes per row (median)`);
   for (const t of tables) {
     console.log(`  ${t.variant.name.padEnd(52)} ${median(t.cpu).toFixed(2).padStart(6)}  [${t.cpu.map((x) => x.toFixed(1)).join(' ')}]  WAL ${median(t.wal).toFixed(0)}`);
+  }
+  if (QUERIES > 0) {
+    console.log(`\nqueries (PgTransactionLog.query, ${QUERIES} of each kind a round and state): median ms at the client / server CPU us per query, median of the rounds;`);
+    console.log(`"list": the round's ${ROWS} rows still in a GIN index's pending list; "merged": after it is merged`);
+    for (const [kind] of QUERY_KINDS) {
+      console.log(`  ${kind}`);
+      for (const t of tables) {
+        const cell = (state: string): string => {
+          const f = t.queries.get(`${kind}|${state}`);
+          return f === undefined ? '-' : `${median(f.ms).toFixed(2)} ms / ${median(f.cpu).toFixed(0)} us`;
+        };
+        console.log(`    ${t.variant.name.padEnd(52)} list ${cell('list').padEnd(20)} merged ${cell('merged')}`);
+      }
+    }
   }
   for (const t of tables) {
     const { rows } = await t.admin.query<{ name: string; size: string }>(

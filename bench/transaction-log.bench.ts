@@ -14,7 +14,8 @@
  *    database server: postmaster and children, bench/gateway/postgres-cpu.ts), and the row ends with the medians:
  *    where the cost of recording goes, which on a shared machine is steadier than the throughput.
  * 2. The file store alone: records appended per second (batched), and queries over a day file of
- *    BENCH_RECORDS records: the latest 100, one STAN near the end, one STAN not there (every line read), a time range.
+ *    BENCH_RECORDS records: the latest 100, one STAN and one RRN of a minute before the end, the last hour, an RRN not
+ *    there (every line read), a terminal's newest 10,000.
  *
  * Run: `npx tsc -b bench && node bench/dist/transaction-log.bench.js [file|postgresql]` (default both; or
  * `npm run bench transaction-log`). Environment: BENCH_CLIENTS (100), BENCH_DEPTH (4), BENCH_WARMUP_MS (3000),
@@ -126,7 +127,11 @@ async function fileStore(work: string): Promise<void> {
   console.log(`  appended ${Math.round(RECORDS / seconds)} records/s in ${s.batches} batches (${(size / 1048576).toFixed(0)} MiB)`);
   const n = (r: TransactionRecord[]): string => `${r.length} records`;
   await timed('latest 100', () => log.query({}), n);
-  await timed('one STAN recorded a minute ago', () => log.query({ rrn: String(RECORDS - 50).padStart(12, '0') }), n);
+  // The record of a minute before the last (records are 80,000,000 / RECORDS ms apart), found by its STAN (field 11:
+  // the sample record's is its number modulo 1,000,000, six digits) and by its RRN (field 37: its number, twelve).
+  const minuteAgo = RECORDS - Math.ceil((60_000 * RECORDS) / 80_000_000);
+  await timed('one STAN recorded a minute ago', () => log.query({ stan: String(minuteAgo % 1_000_000).padStart(6, '0') }), n);
+  await timed('one RRN recorded a minute ago', () => log.query({ rrn: String(minuteAgo).padStart(12, '0') }), n);
   await timed('the last hour', () => log.query({ from: day + 80_000_000 - 3_600_000, limit: 10_000 }), n);
   await timed('an RRN not there (every line read)', () => log.query({ rrn: 'NOTTHERE0000' }), n);
   await timed('a terminal, 10000 newest', () => log.query({ terminal: 'T0000042', limit: 10_000 }), n);

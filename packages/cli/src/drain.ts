@@ -161,6 +161,15 @@ export const ABORT_LINE_WAIT = 500;
  */
 export const CLIENTS_CLOSE_WAIT = 100;
 
+/**
+ * Longest wait (ms) of an abort for the transaction log's database, once the connectors are destroyed: the batch in
+ * flight and what is buffered are then kept (PostgreSQL: in the journal folder, `spillDir`) or reported, before the
+ * last line. With the client connections' wait and a store's destroy (cut after 200 ms), well inside
+ * {@link ABORT_LINE_WAIT}: a log that waited out its own `closeTimeout` (5 s) did so past the process's exit, and its
+ * records went unsaid.
+ */
+export const ABORT_LOG_WAIT = 100;
+
 /** What {@link abortConnectors} does besides destroying the connectors. */
 export interface AbortSteps {
   /**

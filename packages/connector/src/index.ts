@@ -55,7 +55,7 @@ export { noteRouteFailure, routeFailure, routeFailureOf } from './route-failure.
 export type { RouteFailure } from './route-failure.js';
 export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions, RouteTarget } from './fastify-plugin.js';
 export type { UndeliveredAnswer, UndeliveredAnswerHandler, UndeliveredAnswerReason } from './undelivered-answer.js';
-export type { TransactionLog, TransactionOutcome, TransactionPage, TransactionQuery, TransactionRecord } from './transaction-log.js';
+export type { TransactionLog, TransactionLogCloseOptions, TransactionOutcome, TransactionPage, TransactionQuery, TransactionRecord } from './transaction-log.js';
 export { cursorText, olderThan, readPlace, toPage } from './transaction-cursor.js';
 export type { CursorPlace } from './transaction-cursor.js';
 export { openStore } from './store.js';

@@ -130,6 +130,21 @@ export interface TransactionLog {
    * some older records (the file store removes whole UTC days: those that ended by `before`).
    */
   prune(before: number): Promise<number>;
-  /** Flushes what is batched and closes. */
-  close(): Promise<void>;
+  /**
+   * Flushes what is batched and closes. A store that waits on a server (`PgTransactionLog`) waits for it at most
+   * `options.timeout` ms (an abort's budget), then keeps or reports what it holds; a local store (the file store) takes
+   * no such option.
+   */
+  close(options?: TransactionLogCloseOptions): Promise<void>;
+}
+
+/** Options of {@link TransactionLog.close}. */
+export interface TransactionLogCloseOptions {
+  /**
+   * The longest wait for the store's server, in ms (a whole number, 0 or more): past it the batch in flight is handed
+   * over in doubt and what is buffered as never sent, kept or reported as the store's close does when its own deadline
+   * passes (`PgTransactionLog`: `spillDir`); the close does not wait for its connections to end either. Given to a close
+   * already under way, it shortens it. Default: the store's own (`PgTransactionLog`'s `closeTimeout`, 5000).
+   */
+  timeout?: number;
 }

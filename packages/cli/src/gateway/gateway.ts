@@ -18,7 +18,7 @@ import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listenError } from '../args.js';
-import { abortConnectors, logStopped, waitForSaf } from '../drain.js';
+import { ABORT_LOG_WAIT, abortConnectors, logStopped, waitForSaf } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import { readHttpToken } from '../console/access.js';
 import { httpUndelivered, undeliveredApproval } from './late-approval.js';
@@ -309,8 +309,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
           void statsPort?.close();
           return httpClosed;
         },
-        // Every connector has recorded its last outcome: the log is flushed and released.
-        afterDestroy: async () => retention?.close(),
+        // Every connector has recorded its last outcome: the log is flushed and released, waiting for its database
+        // at most ABORT_LOG_WAIT (what it could not store is then kept for the next start, and said, before the end line).
+        afterDestroy: async () => retention?.close(ABORT_LOG_WAIT),
       });
       markAborted();
     })();

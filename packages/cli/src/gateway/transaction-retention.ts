@@ -14,8 +14,11 @@ export interface TransactionRetention {
   readonly log: TransactionLog;
   /** Prunes now: removes the records older than the retention; resolves with how many went (0 when kept forever). */
   prune(): Promise<number>;
-  /** Stops pruning, flushes and closes the log. Safe to call twice. */
-  close(): Promise<void>;
+  /**
+   * Stops pruning, flushes and closes the log, waiting for its database at most `timeout` ms when given (an abort: see
+   * `TransactionLog.close`; default the log's own). Safe to call twice: a later `timeout` shortens a close under way.
+   */
+  close(timeout?: number): Promise<void>;
 }
 
 /** Opens `log`, prunes it to `days` (0 = forever) now and every day after; resolves once opened and pruned. */
@@ -41,9 +44,11 @@ export async function keepTransactions(log: TransactionLog, days: number, logger
   return {
     log,
     prune,
-    close: () => {
+    close: (timeout?: number) => {
       clearInterval(timer);
-      closing ??= log.close().catch((err: { code?: string }) => logger.error({ code: err.code }, 'the transaction log cannot be closed'));
+      // Called again (an abort after a graceful stop began), the log's close hears the shorter wait; its promise is one.
+      const closed = log.close(timeout === undefined ? undefined : { timeout });
+      closing ??= closed.catch((err: { code?: string }) => logger.error({ code: err.code }, 'the transaction log cannot be closed'));
       return closing;
     },
   };

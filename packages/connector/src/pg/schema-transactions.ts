@@ -26,9 +26,15 @@
  * Version 104 finds STANs and RRNs through one GIN index instead of two hash indexes: its key is the array
  * {@link TRANSACTION_KEYS} (`ARRAY[stan, rrn]`), and with `fastupdate` (GIN's default) a row's two keys are appended to
  * the index's pending list and merged into the index in bulk, sorted, once the list is over `gin_pending_list_limit`
- * (4 MB by default; a query reads the list too). Measured apart (bench/pg-index-variants.bench.ts): the two hash
- * indexes cost the server some 5 us a row, the GIN index some 3. A query asks `ARRAY[stan, rrn] @> ARRAY[$1] AND
- * stan = $1` (or `rrn`): the index finds the rows holding the value as either key, the equality keeps those where it is
+ * (4 MB by default; a query reads the list too). Measured apart (bench/pg-index-variants.bench.ts), it saves no
+ * server CPU: 2026-12-01's two runs gave the hash indexes some 5 us a row and the GIN index some 3, but no run since
+ * has shown it (one had the GIN index dearer, 13.1-13.4 against 11.9; 2026-12-03 0.1-0.9 us dearer, within or just
+ * past the spread of the rounds, +-1.5 us: 11.1, 12.2, 11.5 against 10.3, 12.1, 10.6), and the GIN index writes about 28 % more WAL a row (760 bytes against 595)
+ * and makes a query by STAN or RRN read its pending list (2-3 ms with 40,000 rows in it, 13-16 ms full; 0.2-1 ms
+ * merged, as the hash indexes always take): see docs/operations.md. Kept in this release (going back rebuilds both
+ * indexes under ACCESS EXCLUSIVE on a large table, and older nodes would run the new query as a scan): the next
+ * candidate change of the table, a migration with its test. A query
+ * asks `ARRAY[stan, rrn] @> ARRAY[$1] AND stan = $1` (or `rrn`): the index finds the rows holding the value as either key, the equality keeps those where it is
  * the STAN (a STAN and an RRN are never the same length in practice, but nothing relies on it). `stan`, `rrn` and
  * `terminal` take the `"C"` collation (byte order): GIN sorts its keys when it merges the pending list, and a B-tree
  * compares texts on every insert; in a database of a language's collation (`en_US.UTF-8`, ICU `en-US`) each comparison

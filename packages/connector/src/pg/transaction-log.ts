@@ -13,7 +13,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { Backoff } from '../backoff.js';
 import { connectorError } from '../errors.js';
-import type { TransactionLog, TransactionPage, TransactionQuery, TransactionRecord } from '../transaction-log.js';
+import type { TransactionLog, TransactionLogCloseOptions, TransactionPage, TransactionQuery, TransactionRecord } from '../transaction-log.js';
 import { checkTransactionQuery } from '../transaction-query.js';
 import { BATCH_TOKENS, BatchTokens, lockWait, newToken } from './batch-token.js';
 import { migrate } from './migrations.js';
@@ -28,7 +28,7 @@ import { replaySpills } from './transaction-spill.js';
 import { databaseIdentity, writeSpill } from './spill-file.js';
 import type { DatabaseIdentity, SpilledBatch } from './spill-file.js';
 import { TransactionWriter } from './transaction-writer.js';
-import { within } from '../timeouts.js';
+import { MAX_TIMER_DELAY, within } from '../timeouts.js';
 import type { Leftovers } from './transaction-writer.js';
 
 export { transactionQuerySql };
@@ -194,10 +194,19 @@ export class PgTransactionLog implements TransactionLog {
   /**
    * Stores what is buffered, trying for up to `closeTimeout` when the database is away; what is not stored then is
    * kept in `spillDir` for the next start or, without one, reported (the batch in doubt as in doubt, the rest as
-   * dropped). Then ends the pool it opened. Safe to call twice.
+   * dropped). Then ends the pool it opened. Safe to call twice: a later call's `timeout` shortens a close under way
+   * (an abort after a graceful stop began).
    */
-  close(): Promise<void> {
+  close(options: TransactionLogCloseOptions = {}): Promise<void> {
+    const { timeout } = options;
+    if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0 || timeout > MAX_TIMER_DELAY)) {
+      return refused(connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', `must be a whole number of milliseconds from 0 to ${MAX_TIMER_DELAY}`, { field: 'timeout' }));
+    }
     this.closing ??= this.shut();
+    if (timeout !== undefined) {
+      const timer = setTimeout(() => this.writer.hurry(), timeout);
+      void this.closing.finally(() => clearTimeout(timer));
+    }
     return this.closing;
   }
 
@@ -205,8 +214,9 @@ export class PgTransactionLog implements TransactionLog {
     const deadline = Date.now() + this.closeTimeout;
     await this.keep(await this.writer.drain(deadline));
     // pg-pool's end() waits for every client to come back: a batch the database still holds must not hold the stop
-    // (what is left of closeTimeout, at least a second for the idle clients to close).
-    if (this.ownPool) await within(this.pool.end().catch(() => undefined), Math.max(1_000, deadline - Date.now()));
+    // (what is left of closeTimeout, at least a second for the idle clients to close; none when hurried: an abort).
+    const wait = this.writer.hurriedUp ? 0 : Math.max(1_000, deadline - Date.now());
+    if (this.ownPool) await within(this.pool.end().catch(() => undefined), wait);
   }
 
   /**

@@ -70,10 +70,30 @@ export class TransactionWriter {
   private closing = false;
   /** Set when `drain` has given up: a batch still in flight then was handed over with the leftovers. */
   private drained = false;
+  /** Resolves once {@link hurry} was called: a `drain` under way stops waiting then. */
+  private readonly hurried: Promise<void>;
+  private markHurried: () => void = () => undefined;
+  /** Set by {@link hurry}. */
+  private hurrying = false;
   readonly figures = { stored: 0, batches: 0, dropped: 0, failedBatches: 0 };
 
   constructor(options: WriterOptions) {
     this.o = options;
+    this.hurried = new Promise<void>((resolve) => (this.markHurried = resolve));
+  }
+
+  /** True once {@link hurry} was called. */
+  get hurriedUp(): boolean {
+    return this.hurrying;
+  }
+
+  /**
+   * Ends a `drain` under way (or the next one) at once, as if its deadline had passed: the batch in flight is handed
+   * over in doubt and the rest as never sent, without waiting for the database (an abort: the process is about to end).
+   */
+  hurry(): void {
+    this.hurrying = true;
+    this.markHurried();
   }
 
   /** Records in the batch in flight. */
@@ -125,13 +145,14 @@ export class TransactionWriter {
     this.stopFlushTimer();
     for (;;) {
       const left = deadline - Date.now();
+      if (this.hurrying) break;
       if (this.flight !== undefined) {
-        if (!(await within(this.flight, left))) break;
+        if (!(await within(Promise.race([this.flight, this.hurried]), left))) break;
         continue;
       }
       if (this.buffer.length === 0 || left <= 0) break;
-      if (!(await within(this.fly(), left))) break;
-      if (this.down) await new Promise((resolve) => setTimeout(resolve, Math.min(this.o.backoff.next(), Math.max(0, deadline - Date.now()))));
+      if (!(await within(Promise.race([this.fly(), this.hurried]), left))) break;
+      if (this.down && !this.hurrying) await within(this.hurried, Math.min(this.o.backoff.next(), Math.max(0, deadline - Date.now())));
     }
     this.drained = true;
     let doubt: Leftovers['doubt'];
