@@ -178,6 +178,12 @@ export interface AbortSteps {
    * which the connectors' destroy waits for, at most {@link CLIENTS_CLOSE_WAIT} ms. Default: nothing.
    */
   closeListeners?: () => void | Promise<unknown>;
+  /**
+   * Runs once the client connections have closed (or {@link CLIENTS_CLOSE_WAIT} passed), right before the connectors are
+   * destroyed: what would close them sooner (a stop's SAF drain under way, which frees the links) ends here, not before
+   * the cut clients have stored their reversals. Default: nothing.
+   */
+  beforeDestroy?: () => void;
   /** Runs once every connector is destroyed (the transaction log's close), before the last line when in time. Default: nothing. */
   afterDestroy?: () => Promise<unknown>;
   /** Where the SAF entries left are kept ({@link StopEnd.kept}). Default: not said. */
@@ -208,6 +214,7 @@ export async function abortConnectors(logger: Logger, what: string, connectors: 
     await Promise.race([cut, new Promise<void>((resolve) => (wait = setTimeout(resolve, CLIENTS_CLOSE_WAIT)))]).catch(() => undefined);
     clearTimeout(wait);
   }
+  steps.beforeDestroy?.();
   const destroyed = Promise.all(connectors.map((c) => c.destroy().catch(() => undefined)))
     .then(() => steps.afterDestroy?.())
     .then(() => true as const, () => true as const);

@@ -285,10 +285,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const aborted = new Promise<'aborted'>((resolve) => {
     markAborted = () => resolve('aborted');
   });
-  // Ends the SAF drain of a stop under way at once (the connectors are being destroyed).
+  // Ends the SAF drain of a stop under way (an abort: once the clients are cut, right before the connectors' destroy).
   const drainStop = new AbortController();
   const abort = (): Promise<void> => {
-    drainStop.abort();
     aborting ??= (async () => {
       http.stopKeepAlive();
       clearTimeout(expiryTimer);
@@ -297,18 +296,21 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       await abortConnectors(logger, 'gateway', everyConnector, {
         kept,
         closeListeners: () => {
-          // Closed, with what each could not deliver reported (an approval's reversal stored), before the links go.
+          // Closed, with what each could not deliver reported (an approval's reversal stored), before the links go:
+          // the HTTP connections, and the POS ones (destroyed even with a stop's close under way, which keeps its
+          // deadline: an approval waiting to be written to a terminal slow to read was dropped by the exit, NOT
+          // reversed and not logged). A request still at the bank finds its connection closed.
           const httpClosed = http.connections.closeAll();
+          const posClosed = endpoint.destroy().catch(() => undefined);
           app.server.closeAllConnections();
           metricsApp?.server.closeAllConnections();
-          // A close already under way keeps its deadline (close is idempotent); destroying the link fails every request
-          // in flight at once, so each POS client gets its answer (91) and its connection ends.
-          void endpoint.close({ deadline: 0 }).catch(() => undefined);
           void app.close().catch(() => undefined);
           void metricsApp?.close().catch(() => undefined);
           void statsPort?.close();
-          return httpClosed;
+          return Promise.all([httpClosed, posClosed]);
         },
+        // Only now: ending the drain frees the links, whose close refuses the reversals the cut clients ask for.
+        beforeDestroy: () => drainStop.abort(),
         // Every connector has recorded its last outcome: the log is flushed and released, waiting for its database
         // at most ABORT_LOG_WAIT (what it could not store is then kept for the next start, and said, before the end line).
         afterDestroy: async () => retention?.close(ABORT_LOG_WAIT),

@@ -84,6 +84,9 @@ export interface MessageStreamHandlers {
   drained?(): void;
 }
 
+import { keepDelivered, tell } from './watched-writes.js';
+import type { WatchedWrite } from './watched-writes.js';
+
 /** One byte stream carrying ISO 8583 frames. */
 export class MessageStream {
   /** The stream underneath (a socket). */
@@ -98,6 +101,10 @@ export class MessageStream {
   private outgoing: Buffer[] = [];
   /** The `dropped` callbacks of the frames in `outgoing` that gave one (none: undefined, nothing allocated). */
   private dropped: (() => void)[] | undefined;
+  /** Where each frame of `dropped` ends in the bytes of `outgoing` (same order). */
+  private droppedEnds: number[] | undefined;
+  /** The writes with `dropped` callbacks handed to the stream and not yet called back, oldest first. */
+  private readonly watched = new Set<WatchedWrite>();
   private outgoingBytes = 0;
   /** `write` returned false for the bytes queued in this tick (not for the stream's own need to drain). */
   private askedToWait = false;
@@ -167,7 +174,10 @@ export class MessageStream {
     if (!this.writable) return false;
     if (this.outgoing.length === 0) process.nextTick(this.flush);
     this.outgoing.push(frame);
-    if (dropped !== undefined) (this.dropped ??= []).push(dropped);
+    if (dropped !== undefined) {
+      (this.dropped ??= []).push(dropped);
+      (this.droppedEnds ??= []).push(this.outgoingBytes + frame.length);
+    }
     this.outgoingBytes += frame.length;
     const stream = this.stream;
     if (stream.writableNeedDrain) return false;
@@ -183,9 +193,11 @@ export class MessageStream {
     this.outgoing = [];
     this.outgoingBytes = 0;
     const dropped = this.dropped;
+    const ends = this.droppedEnds;
     this.dropped = undefined;
+    this.droppedEnds = undefined;
     const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
-    const ok = dropped === undefined ? this.stream.write(bytes) : this.watchedWrite(bytes, dropped);
+    const ok = dropped === undefined ? this.stream.write(bytes) : this.watchedWrite(bytes, { length: bytes.length, dropped, ends: ends ?? [] });
     if (!ok) this.handlers.full?.();
     else if (this.askedToWait) process.nextTick(() => this.handlers.drained?.()); // written at once: no 'drain' comes
     this.askedToWait = false;
@@ -198,12 +210,14 @@ export class MessageStream {
    * as if it had completed). A write the socket took whole at once (its pending length did not grow: the kernel has the
    * bytes) is never reported, even when a `destroy()` in the same tick runs before its callback.
    */
-  private watchedWrite(bytes: Buffer, dropped: (() => void)[]): boolean {
+  private watchedWrite(bytes: Buffer, write: WatchedWrite): boolean {
     const stream = this.stream;
     const pending = stream.writableLength;
     let tookWhole = false;
+    this.watched.add(write);
     const ok = stream.write(bytes, (err) => {
-      if ((err !== null && err !== undefined) || (!tookWhole && stream.destroyed)) tell(dropped);
+      this.watched.delete(write);
+      if ((err !== null && err !== undefined) || (!tookWhole && stream.destroyed)) tell(write.dropped);
     });
     // The callback comes in a later tick at the earliest (a write done at once calls back on the next tick).
     tookWhole = stream.writableLength === pending;
@@ -265,13 +279,18 @@ export class MessageStream {
     this.stream.end();
   }
 
-  /** Closes the stream at once (queued frames are dropped; frames already read and not yet handed over are too). */
+  /**
+   * Closes the stream at once (queued frames are dropped; frames already read and not yet handed over are too). Of a
+   * write under way, only the frames the kernel has not taken whole are reported `dropped` (watched-writes.ts): the
+   * others still reach the peer.
+   */
   destroy(err?: Error): void {
     this.isDestroyed = true;
     this.clearReadTimer();
     this.outgoing = [];
     this.drop();
     this.outgoingBytes = 0;
+    keepDelivered(this.stream, this.watched);
     this.stream.destroy(err);
   }
 
@@ -345,15 +364,6 @@ export class MessageStream {
 }
 
 /** Calls each `dropped` callback; one that throws does not keep the others from being called. */
-function tell(dropped: readonly (() => void)[]): void {
-  for (const d of dropped) {
-    try {
-      d();
-    } catch {
-      // The callback's owner guards its own failures (the inbound endpoint counts and logs them).
-    }
-  }
-}
 
 /**
  * The error of a `frame` handler that threw: coded, with what it threw as `cause`. The text names the cause's code

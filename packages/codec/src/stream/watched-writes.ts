@@ -1,0 +1,61 @@
+/**
+ * The writes of a `MessageStream` (message-stream.ts) whose frames have `dropped` callbacks: what a destroy reports as never
+ * delivered. A frame the kernel already took whole is delivered (a socket closed by this side still sends it, and the
+ * peer reads it); only the frames in the tail the kernel has not taken are reported, so that an approval the client
+ * got is never reversed as one it never got, nor one it never got left unreported.
+ */
+import type { Duplex } from 'node:stream';
+
+/** A write of frames with `dropped` callbacks, handed to the stream and not yet called back. */
+export interface WatchedWrite {
+  /** Its bytes. */
+  readonly length: number;
+  /** The callbacks of its frames that are not known to have reached the kernel. */
+  dropped: (() => void)[];
+  /** Where each of those frames ends in its bytes (same order). */
+  ends: number[];
+}
+
+/** Calls each `dropped` callback once; a throw is its owner's. */
+export function tell(dropped: readonly (() => void)[]): void {
+  for (const d of dropped) {
+    try {
+      d();
+    } catch {
+      // The callback's owner guards its own failures (the inbound endpoint counts and logs them).
+    }
+  }
+}
+
+/**
+ * Before `stream` is destroyed: takes out of `watched` (oldest first) the callbacks of the frames the kernel already
+ * took whole, from the bytes the socket has not written yet (its handle's `writeQueueSize`, plus what Node still
+ * buffers beyond the write under way). Without those figures (not a socket), or when writes without callbacks are
+ * among those under way, nothing is taken out: every frame not yet called back is reported, as before.
+ */
+export function keepDelivered(stream: Duplex, watched: ReadonlySet<WatchedWrite>): void {
+  if (watched.size === 0) return;
+  const s = stream as Duplex & { _handle?: { writeQueueSize?: unknown } | null; _writableState?: { writelen?: unknown; writing?: unknown } };
+  const queued = s._handle?.writeQueueSize;
+  const state = s._writableState;
+  if (typeof queued !== 'number' || state === undefined || typeof state.writelen !== 'number') return;
+  let held = 0;
+  for (const w of watched) held += w.length;
+  if (held !== s.writableLength) return;
+  // The bytes not in the kernel: the end of the write under way (libuv's queue) and every write buffered after it.
+  let unsent = queued + (s.writableLength - (state.writing === true ? state.writelen : 0));
+  for (const w of [...watched].reverse()) {
+    const sent = w.length - Math.min(unsent, w.length);
+    unsent -= w.length - sent;
+    const keep: (() => void)[] = [];
+    const ends: number[] = [];
+    w.ends.forEach((end, i) => {
+      if (end > sent) {
+        keep.push(w.dropped[i] as () => void);
+        ends.push(end);
+      }
+    });
+    w.dropped = keep;
+    w.ends = ends;
+  }
+}
