@@ -6,6 +6,7 @@
  */
 import type { ReconnectOptions } from '@iso8583/connector';
 import { cliError } from '../args.js';
+import { configFileError } from './config-file.js';
 import { gatewayError } from './errors.js';
 
 /** The reconnect settings of the gateway, and of an upstream that gives its own. */
@@ -24,9 +25,10 @@ export function reconnectOptions(c: Required<ReconnectSettings>): Required<Recon
 /**
  * The first wait is no longer than the longest, for the gateway and for each upstream (its own settings over the
  * gateway's); else `ISO8583_ERR_CLI_OPTION` naming `--reconnect-delay`, or `ISO8583_ERR_GATEWAY_CONFIG` naming the
- * upstream's key (`/upstreams/1/reconnectDelay`).
+ * config file `file` the upstreams are given in, when given, (as every error about that file does) and the upstream's key
+ * (`/upstreams/1/reconnectDelay`).
  */
-export function checkReconnect(gateway: Required<ReconnectSettings>, upstreams: readonly (ReconnectSettings & { name: string })[]): void {
+export function checkReconnect(gateway: Required<ReconnectSettings>, upstreams: readonly (ReconnectSettings & { name: string })[], file: string | undefined): void {
   if (gateway.reconnectDelay > gateway.reconnectMaxDelay) {
     throw cliError(
       'ISO8583_ERR_CLI_OPTION',
@@ -38,11 +40,10 @@ export function checkReconnect(gateway: Required<ReconnectSettings>, upstreams: 
     const delay = u.reconnectDelay ?? gateway.reconnectDelay;
     const max = u.reconnectMaxDelay ?? gateway.reconnectMaxDelay;
     if (delay > max) {
-      throw gatewayError(
-        'ISO8583_ERR_GATEWAY_CONFIG',
-        `upstream ${JSON.stringify(u.name)}: reconnectDelay ${delay} is longer than reconnectMaxDelay ${max}: the first wait cannot exceed the longest`,
-        { field: `/upstreams/${i}/${u.reconnectDelay === undefined ? 'reconnectMaxDelay' : 'reconnectDelay'}` },
-      );
+      const text = `upstream ${JSON.stringify(u.name)}: reconnectDelay ${delay} is longer than reconnectMaxDelay ${max}: the first wait cannot exceed the longest`;
+      const context = { field: `/upstreams/${i}/${u.reconnectDelay === undefined ? 'reconnectMaxDelay' : 'reconnectDelay'}` };
+      // An upstream's own keys come from the config file only: its name is always there in practice.
+      throw file === undefined ? gatewayError('ISO8583_ERR_GATEWAY_CONFIG', text, context) : configFileError(file, `: ${text}`, context);
     }
   }
 }
