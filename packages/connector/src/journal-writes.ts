@@ -193,6 +193,8 @@ export abstract class JournalWrites extends EventEmitter {
       // Out of preallocated room while answered entries dominate: compact (beside the writes), and grow the file a
       // little meanwhile.
       this.startCompaction();
+      // It found the journal's files lost and stopped it: the batch was failed with it.
+      if (this.current !== batch) return;
     }
     const growBy = this.compacting === undefined ? this.preallocate : Math.min(this.preallocate, GROW_WHILE_COMPACTING);
     const padTo = Math.max(this.dirtyEnd, grows ? end + growBy : end);
