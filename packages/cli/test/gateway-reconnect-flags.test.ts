@@ -75,7 +75,7 @@ test('gateway reconnect – a first wait longer than the longest is refused nami
   assert.doesNotThrow(() => parseGatewayArgs([...UPSTREAM, '--reconnect-delay', '500', '--reconnect-max-delay', '500']));
 });
 
-test('gateway reconnect – an upstream\'s bad or contradicting key is refused naming it', (t) => {
+test('gateway reconnect – an upstream\'s bad or contradicting key is refused naming it and the config file', (t) => {
   const bad = configFile(t, { upstreams: [{ name: 'a', upstream: '127.0.0.1:9', reconnectDelay: 0, reconnectMaxDelay: 2147483648 }] });
   assert.throws(
     () => parseGatewayArgs(['--config', bad]),
@@ -91,12 +91,15 @@ test('gateway reconnect – an upstream\'s bad or contradicting key is refused n
     [[{ name: 'a', upstream: '127.0.0.1:9', reconnectDelay: 31_000 }], '/upstreams/0/reconnectDelay'],
   ];
   for (const [upstreams, field] of cases) {
+    const file = configFile(t, { upstreams });
     assert.throws(
-      () => parseGatewayArgs(['--config', configFile(t, { upstreams })]),
+      () => parseGatewayArgs(['--config', file]),
       (err: unknown) => {
         assert.ok(isIso8583Error(err));
         assert.equal(err.code, 'ISO8583_ERR_GATEWAY_CONFIG');
         assert.equal(err.field, field);
+        // Named as every other error about the file names it: the file, then the upstream and its keys.
+        assert.ok(err.message.startsWith(`config file ${file}: upstream `), err.message);
         assert.match(err.message, /reconnectDelay \d+ is longer than reconnectMaxDelay \d+/);
         return true;
       },

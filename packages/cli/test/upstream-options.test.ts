@@ -59,3 +59,13 @@ test('each upstream link accepts what the listeners admit (64 per POS connection
   assert.equal(upstreamOptions(gateway(['--max-in-flight', '7']), silent, undefined, { name: 'b', upstream: '10.0.0.2:1' }).maxInFlight, 7);
   assert.throws(() => gateway(['--max-in-flight', '0']), /max-in-flight/);
 });
+
+test('--terminal-queue: a terminal may have as many requests waiting as its link accepts, not the connector\'s 100', () => {
+  // One terminal on two POS connections at their 64 each was refused 27 of 128 (ISO8583_ERR_CONNECTOR_QUEUE_FULL,
+  // answered 91) while each connection was under its own limit.
+  for (const args of [[], ['--max-connections', '2', '--no-http'], ['--max-in-flight', '7']]) {
+    const options = upstreamOptions(gateway(['--terminal-queue', ...args]), silent, undefined);
+    assert.equal(options.terminalQueue?.maxQueued, options.maxInFlight, args.join(' '));
+  }
+  assert.ok((upstreamOptions(gateway(['--terminal-queue', '--max-connections', '2', '--no-http']), silent, undefined).terminalQueue?.maxQueued ?? 0) >= 2 * 64);
+});

@@ -58,7 +58,12 @@ export class JournalHold {
   /** The journal writes through `handle` from now on (opened on `path`, after a compaction renamed it there). */
   async track(handle: FileHandle): Promise<void> {
     const { dev, ino } = await handle.stat();
-    this.fileId = { dev, ino };
+    this.follow({ dev, ino });
+  }
+
+  /** The journal writes to the file of identity `id` from now on (renamed to `path` by a compaction just now). */
+  follow(id: FileIdentity): void {
+    this.fileId = id;
   }
 
   /**

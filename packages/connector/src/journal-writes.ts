@@ -12,7 +12,10 @@
  *   that fails the journal stops (every append refused until reopened). A batch that grows the file goes alone;
  * - before written batches take effect (once per pass, not per record), the file's name and the lock's must still name
  *   this journal's files (journal-hold.ts): when the folder was removed or a file renamed or replaced, the journal stops.
- * A compaction (the subclass's `compact`) runs here alone, when due and no write is in flight.
+ * A compaction (the subclass's `compact`) starts when due and runs beside the writes: the batches that take effect
+ * meanwhile are kept (`carried`) for it to copy into the new file; its last step runs alone (`whenQuiet`: no write
+ * in flight, none started), and `close` waits for it. While it runs, a batch past the end of the file grows it by at
+ * most {@link GROW_WHILE_COMPACTING} (the file is about to be replaced).
  */
 import { EventEmitter } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
@@ -27,6 +30,9 @@ import type { JournalHold } from './journal-hold.js';
 import type { ResolvedJournalOptions } from './journal-options.js';
 import { withAttempts } from './journal-record.js';
 import type { JournalHalt } from './saf-store.js';
+
+/** How far (bytes) a batch past the end of the file grows it while a compaction runs (at most `preallocate`): 256 KiB. */
+export const GROW_WHILE_COMPACTING = 256 * 1024;
 
 /**
  * The group commit of `FileJournal`: appends gathered into batches, written at their offsets, taking effect in order;
@@ -52,8 +58,14 @@ export abstract class JournalWrites extends EventEmitter {
   /** Batches whose write started and that have not taken effect yet, in the order of their offsets. */
   protected writing: Batch[] = [];
   private scheduled = false;
-  /** A compaction or the recovery from a failed write runs: no write starts. */
+  /** The recovery from a failed write, or the last step of a compaction, runs: no write starts. */
   protected exclusive = false;
+  /** The compaction running beside the writes, if any. */
+  private compacting: Promise<void> | undefined;
+  /** While a compaction runs: the text of every batch that took effect since its snapshot, in order. */
+  protected carried: string[] | undefined;
+  /** A compaction's last step, waiting for the writes in flight to return (no write starts meanwhile). */
+  private quiet: (() => Promise<void>) | undefined;
   /** A batch that grows the file (or covers a failed batch's bytes) is in flight: no other write starts. */
   private barrier = false;
   /** A write failed: no write starts until the writes in flight settled and the failure was dealt with. */
@@ -92,8 +104,32 @@ export abstract class JournalWrites extends EventEmitter {
     this.logger = o.logger;
   }
 
-  /** A compaction while running, started by `pump` when due and no write is in flight (runs alone). */
+  /** A compaction while running, started by `pump` when due; runs beside the writes (see the module comment). Never rejects. */
   protected abstract compact(): Promise<void>;
+
+  /** True once the journal stopped for good (every append refused). */
+  protected get isStopped(): boolean {
+    return this.stopped !== undefined;
+  }
+
+  /** Starts a compaction beside the writes; `pump` runs again when it ends. */
+  private startCompaction(): void {
+    this.compacting = this.compact().finally(() => {
+      this.compacting = undefined;
+      this.pump();
+    });
+  }
+
+  /**
+   * Runs `task` alone (a compaction's last step) once the writes in flight returned; no write starts from now until it
+   * is done. Resolves or rejects as `task` does.
+   */
+  protected whenQuiet(task: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.quiet = () => task().then(resolve, reject);
+      this.pump();
+    });
+  }
 
   protected append(line: string, id: string, change: Change): Promise<void> {
     if (this.handle === undefined || this.closed) {
@@ -129,14 +165,21 @@ export abstract class JournalWrites extends EventEmitter {
   protected pump(): void {
     if (this.exclusive || this.failing || this.barrier) return;
     const inFlight = this.writing.length;
-    if (inFlight === 0 && this.compactDue && this.handle !== undefined) {
-      this.compactDue = false;
-      this.runExclusive(() => this.compact());
+    const quiet = this.quiet;
+    if (quiet !== undefined) {
+      // A compaction's last step waits for the writes in flight; none starts meanwhile.
+      if (inFlight > 0) return;
+      this.quiet = undefined;
+      this.runExclusive(quiet);
       return;
+    }
+    if (this.compactDue && this.compacting === undefined && this.handle !== undefined) {
+      this.compactDue = false;
+      this.startCompaction();
     }
     const batch = this.current;
     if (batch.size === 0) {
-      if (inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      if (inFlight === 0 && this.compacting === undefined) for (const wake of this.idleWaiters.splice(0)) wake();
       return;
     }
     if (inFlight >= this.concurrentWrites) return;
@@ -146,15 +189,18 @@ export abstract class JournalWrites extends EventEmitter {
     const at = this.bytes;
     const end = at + text.length;
     const grows = end > this.allocated;
-    const padTo = Math.max(this.dirtyEnd, grows ? end + this.preallocate : end);
+    if (grows && inFlight === 0 && this.compacting === undefined && this.dirtyEnd === 0 && compactedText(this.live).length * 2 < this.bytes) {
+      // Out of preallocated room while answered entries dominate: compact (beside the writes), and grow the file a
+      // little meanwhile.
+      this.startCompaction();
+      // It found the journal's files lost and stopped it: the batch was failed with it.
+      if (this.current !== batch) return;
+    }
+    const growBy = this.compacting === undefined ? this.preallocate : Math.min(this.preallocate, GROW_WHILE_COMPACTING);
+    const padTo = Math.max(this.dirtyEnd, grows ? end + growBy : end);
     if (padTo > end) {
       // Grows the file or covers a failed batch's bytes: alone, once the writes in flight returned.
       if (inFlight > 0) return;
-      // Out of preallocated room while answered entries dominate: compact instead of growing the file.
-      if (grows && this.dirtyEnd === 0 && compactedText(this.live).length * 2 < this.bytes) {
-        this.runExclusive(() => this.compact());
-        return;
-      }
       this.barrier = true;
     }
     this.current = new Batch();
@@ -207,6 +253,7 @@ export abstract class JournalWrites extends EventEmitter {
       if (batch.padTo >= this.dirtyEnd) this.dirtyEnd = 0;
     }
     this.doneSinceCompaction += batch.commit(this.live, withAttempts);
+    this.carried?.push(batch.text);
     if (this.bytes > this.compactAt) this.compactDue = true;
   }
 

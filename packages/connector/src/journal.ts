@@ -4,18 +4,21 @@
  * append-only file of JSON lines (`reversals.jsonl`, preallocated with blank lines) with group commit: batches written
  * at their offsets, several in flight, taking effect in order; a failed write repaired or the journal stopped
  * (journal-writes.ts, the base class).
- * Compaction (journal-compaction.ts), once no write is in flight: when opened; when the records would outgrow the
- * preallocated part and answered ones dominate; past `compactAt`; every `compactInterval` ms after a `done`. The
+ * Compaction (journal-compaction.ts): when opened; while running (journal-next-file.ts, beside the writes: appends are
+ * held only for its last step) when the records would outgrow the preallocated part and answered ones dominate, past
+ * `compactAt`, and every `compactInterval` ms after a `done`. The
  * folder is locked by its opener (`reversals.lock`). Before a compaction, the file's name and the lock's must still
  * name this journal's files (journal-hold.ts). See docs/connector.md. Apart: the options, the lines, a batch and its
  * write, reading a file back, the spare file, the lock and file identity (journal-options, -record, -batch, -read,
  * -spare, -hold.ts).
  */
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compactInto, compactedText } from './journal-compaction.js';
 import { JournalHold, journalOpenError } from './journal-hold.js';
 import { resolveJournalOptions } from './journal-options.js';
 import type { FileJournalOptions } from './journal-options.js';
+import { NextFile } from './journal-next-file.js';
 import { SpareFile } from './journal-spare.js';
 import { loadJournal } from './journal-read.js';
 import { addJsonLine, addLine, attemptLine, doneLine, flat } from './journal-record.js';
@@ -26,6 +29,9 @@ import type { JournalEntry, JournalHalt, JournalOutcome, ReversalJournal } from 
 export type { JournalWriteStats } from './journal-batch.js';
 export type { FileJournalOptions } from './journal-options.js';
 export type { JournalEntry, JournalHalt, JournalOutcome, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './saf-store.js';
+
+/** Rounds of carrying the records that took effect during a compaction while appends go on, before the last one alone. */
+const CARRY_ROUNDS = 3;
 
 /** The journal file's name in its folder. */
 export const JOURNAL_FILE = 'reversals.jsonl';
@@ -142,32 +148,72 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     await hold?.release();
   }
 
-  /**
-   * Compaction (journal-compaction.ts), then the journal goes on in the new file at the end of its records, and the
-   * next spare file is made in the background. Runs only while no write is in flight.
-   */
+  /** The compaction of `open` (journal-compaction.ts; nothing else writes yet), then the journal goes on in the new file. */
   private async rewrite(): Promise<void> {
-    const text = compactedText(this.live);
-    const next = await compactInto(this.path, text, this.spare, this.preallocate);
-    await this.handle?.close();
-    this.handle = next.handle;
+    const next = await compactInto(this.path, compactedText(this.live), this.spare, this.preallocate);
     await this.hold?.track(next.handle);
-    this.bytes = next.bytes;
-    this.allocated = next.allocated;
-    this.dirtyEnd = 0;
-    this.doneSinceCompaction = 0;
-    this.compactions += 1;
-    if (!this.closed) this.spare.prepare();
-    if (this.listenerCount('compact') > 0) this.emit('compact', { live: this.live.size, bytes: next.bytes, spare: next.spare });
+    await this.adopt(next.handle, next.bytes, next.allocated)?.close();
+    this.compacted(next.bytes, next.spare);
   }
 
-  /** A compaction while running: a failure is logged (the journal goes on in the file it has). */
+  /** The journal goes on in the compacted file `handle`, at the end of its records; returns the old handle, to close. */
+  private adopt(handle: FileHandle, bytes: number, allocated: number): FileHandle | undefined {
+    const old = this.handle;
+    this.handle = handle;
+    this.bytes = bytes;
+    this.allocated = allocated;
+    this.dirtyEnd = 0;
+    // Set by records that took effect in the old file meanwhile: the new one is measured from now on.
+    this.compactDue = false;
+    this.compactions += 1;
+    return old;
+  }
+
+  /** After a compaction (the old file closed): the next spare file is made in the background; `compact` is emitted. */
+  private compacted(bytes: number, spare: boolean): void {
+    if (!this.closed) this.spare.prepare();
+    if (this.listenerCount('compact') > 0) this.emit('compact', { live: this.live.size, bytes, spare });
+  }
+
+  /**
+   * A compaction while running (journal-next-file.ts): the live entries now into the next file while appends go on,
+   * the batches that took effect meanwhile carried after them (a few rounds beside the writes, the rest alone), then
+   * the rename. A failure is logged (the journal goes on in the file it has).
+   */
   protected async compact(): Promise<void> {
     // Never into a folder that is no longer this journal's (another process may own it by now).
     if (this.lostFiles(this.writing)) return;
-    await this.rewrite().catch((err: NodeJS.ErrnoException) =>
-      this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause: err.code }, 'the reversal journal cannot be compacted'),
-    );
+    // The snapshot, and from now on the text of every batch that takes effect (in this turn: nothing in between).
+    const text = compactedText(this.live);
+    const carried: string[] = [];
+    this.carried = carried;
+    const doneBefore = this.doneSinceCompaction;
+    let next: NextFile | undefined;
+    let old: FileHandle | undefined;
+    try {
+      next = await NextFile.write(this.path, text, this.spare, this.preallocate);
+      const file = next;
+      for (let round = 0; round < CARRY_ROUNDS && carried.length > 0; round++) await file.carry(Buffer.from(carried.splice(0).join('')));
+      await this.whenQuiet(async () => {
+        // Stopped meanwhile, or the folder no longer this journal's: nothing is renamed into it.
+        if (this.closed && this.handle === undefined) throw new Error('the journal is closed');
+        if (this.isStopped || this.lostFiles([])) throw new Error('the journal stopped');
+        await file.carry(Buffer.from(carried.splice(0).join('')));
+        this.carried = undefined;
+        await file.install(this.path);
+        this.hold?.follow(file.identity);
+        this.doneSinceCompaction -= doneBefore;
+        old = this.adopt(file.handle, file.bytes, file.allocated);
+      });
+      // Nothing writes to the old file any more: closed with appends going on.
+      await old?.close().catch(() => undefined);
+      this.compacted(file.bytes, file.spare);
+    } catch (err) {
+      await next?.discard();
+      this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause: (err as NodeJS.ErrnoException).code }, 'the reversal journal cannot be compacted');
+    } finally {
+      this.carried = undefined;
+    }
   }
 
   private compactIfDone(): void {

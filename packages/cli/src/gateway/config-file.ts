@@ -3,8 +3,9 @@
  * SocketQueue's key names (`listenPort`, ...) and names a problem by the key as the file wrote it.
  */
 import { compileSchemaCheck } from '@iso8583/codec';
-import type { FieldProblem, SchemaCheck } from '@iso8583/codec';
+import type { FieldProblem, Iso8583Error, SchemaCheck } from '@iso8583/codec';
 import { flagSchema } from '../flag-table.js';
+import type { ProblemsContext } from '../problems-error.js';
 import { readFlagFile } from '../read-file.js';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
@@ -38,6 +39,14 @@ function checkFile(data: unknown): FieldProblem[] {
   return fileCheck(data);
 }
 
+/**
+ * The coded error (`ISO8583_ERR_GATEWAY_CONFIG`) of a problem in the config file at `path`, as every such error names
+ * the file: `config file gateway.json` then `what` (` is invalid`, `: upstream "bankA": ...`).
+ */
+export function configFileError(path: string, what: string, context: ProblemsContext): Iso8583Error {
+  return gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path}${what}`, context);
+}
+
 /** Reads and validates a gateway JSON config file. */
 export function readConfigFile(path: string): Partial<GatewayConfig> {
   return readConfig(path).config;
@@ -57,14 +66,14 @@ export function readConfig(path: string): ConfigRead {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} is not JSON`, { field: 'config', cause: err });
+    throw configFileError(path, ' is not JSON', { field: 'config', cause: err });
   }
   const written = new Map<string, string>();
   // SocketQueue's config.json.dist filled in: its keys at their off value ("v": false, "pidFile": "") change nothing.
   data = renameAliasKeys(withoutOffKeys(data), path, written);
   const problems = checkFile(data).map((p) => fileProblem(p, written, data));
   if (problems.length > 0) {
-    throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path} is invalid`, { field: 'config', problems });
+    throw configFileError(path, ' is invalid', { field: 'config', problems });
   }
   const out = { ...(data as Record<string, unknown>) };
   delete out.$schema;
@@ -99,7 +108,7 @@ function renameAliasKeys(data: unknown, path: string, written: Map<string, strin
   for (const [key, value] of Object.entries(data)) {
     const ours = KEY_BY_ALIAS.get(key) ?? key;
     if (out.has(ours) || (ours !== key && Object.hasOwn(data, ours))) {
-      throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path}: "${key}" and "${ours}" are the same key: give one`, { field: key });
+      throw configFileError(path, `: "${key}" and "${ours}" are the same key: give one`, { field: key });
     }
     out.set(ours, value);
     if (ours !== key) written.set(ours, key);

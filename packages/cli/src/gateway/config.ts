@@ -122,7 +122,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     merged.upstream = merged.upstreams?.[0]?.upstream;
   }
   checkUpstreams(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.routes ?? []);
-  checkReconnect(merged as GatewayConfig, merged.upstreams ?? []);
+  checkReconnect(merged as GatewayConfig, merged.upstreams ?? [], typeof values.config === 'string' ? values.config : undefined);
   if (merged.upstream === undefined && !help) {
     throw cliError('ISO8583_ERR_CLI_USAGE', '--upstream HOST:PORT is required (flag or config file key "upstream")', '--upstream');
   }

@@ -35,6 +35,7 @@ import { createTracer } from '../trace.js';
 import type { StatsPort } from './stats-port.js';
 import { gatewayStats } from './gateway-stats.js';
 import { posEndpointOptions } from './pos-relay.js';
+import { undoKeeping } from './undo-start.js';
 
 /** The addresses a running gateway listens on. */
 export interface GatewayAddresses {
@@ -169,7 +170,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // A start that fails part way (a later upstream's journal in use, a port in use) releases what it took, in reverse
   // order, so that the process exits with the error: the listeners, then every upstream link, the last started first
   // (destroyed: none has accepted a request; what its journal holds, a reversal pending included, stays there for the
-  // next start), then the HTTP app, then the transaction log (flushed and released).
+  // next start), then the HTTP app, then the transaction log (flushed and released). A failure of these is logged, and
+  // the start's own error is the one thrown (undo-start.ts).
   const undoStart = async (): Promise<void> => {
     await Promise.allSettled([statsPort?.close(), metricsApp?.close(), created?.close({ deadline: 0 })]);
     for (const c of [...others].reverse()) await c.destroy().catch(() => undefined);
@@ -181,8 +183,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // Opened by the first connector once its journal is (a journal in use is the error a second gateway reports).
     retention = transactions === undefined ? undefined : await keepTransactions(transactions, config.transactionRetention, logger);
   } catch (err) {
-    await undoStart();
-    throw err;
+    throw await undoKeeping(err, undoStart, logger);
   }
   group =
     named === undefined
@@ -200,8 +201,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   try {
     await Promise.all(others.map((c) => c.started()));
   } catch (err) {
-    await undoStart();
-    throw err;
+    throw await undoKeeping(err, undoStart, logger);
   }
   for (const c of others) c.connect().catch(() => undefined);
   // What the POS path and the HTTP routes send through (traced when traces are on; otherwise the link itself). Each
@@ -262,8 +262,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     }
   } catch (err) {
     // A port in use, say: every upstream link is up by now (the other upstreams' too), and is let go with the rest.
-    await undoStart();
-    throw err;
+    throw await undoKeeping(err, undoStart, logger);
   }
   const endpoint: InboundEndpoint = created;
   made.endpoint = endpoint;

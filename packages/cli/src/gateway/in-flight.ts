@@ -7,7 +7,7 @@
  * limit below that (the connector's own default is 1000) answers 91 to purchases whenever a burst, a collector pause or
  * a slower bank briefly holds more than that count in flight, at a fraction of the gateway's capacity. A request in
  * flight holds about 5.3 KiB of heap (journal on), so the default of 96000 is about 500 MB at most; `--max-in-flight`
- * lowers it.
+ * lowers it. With `--terminal-queue`, one terminal may have as many waiting ({@link terminalQueueDepthOf}).
  */
 import { MAX_PIPELINED } from '../http/pipeline-cap.js';
 import type { GatewayConfig } from './config.js';
@@ -26,4 +26,15 @@ export function defaultMaxInFlight(config: Pick<GatewayConfig, 'maxConnections' 
 /** The requests each upstream link of `config` accepts at once: `--max-in-flight`, else {@link defaultMaxInFlight}. */
 export function maxInFlightOf(config: Pick<GatewayConfig, 'maxInFlight' | 'maxConnections' | 'httpMaxConnections' | 'httpEnabled'>): number {
   return config.maxInFlight ?? defaultMaxInFlight(config);
+}
+
+/**
+ * The requests one terminal (field 41) may have waiting with `--terminal-queue` (the connector's
+ * `terminalQueue.maxQueued`): as many as the link accepts ({@link maxInFlightOf}), whose count includes the waiting
+ * ones. The connector's default of 100 refused a terminal's requests while every connection it came on was under its
+ * own limit (one terminal on two POS connections, 64 each: 27 of the 128 answered 91 at once,
+ * `ISO8583_ERR_CONNECTOR_QUEUE_FULL`); each waiting request stays bounded by the link's limit and its own deadline.
+ */
+export function terminalQueueDepthOf(config: Pick<GatewayConfig, 'maxInFlight' | 'maxConnections' | 'httpMaxConnections' | 'httpEnabled'>): number {
+  return maxInFlightOf(config);
 }

@@ -7,6 +7,7 @@
 import { backoffOrderProblem } from '@iso8583/connector';
 import type { ReconnectOptions } from '@iso8583/connector';
 import { cliError } from '../args.js';
+import { configFileError } from './config-file.js';
 import { gatewayError } from './errors.js';
 
 /** The reconnect settings of the gateway, and of an upstream that gives its own. */
@@ -23,12 +24,14 @@ export function reconnectOptions(c: Required<ReconnectSettings>): Required<Recon
 }
 
 /**
+/**
  * The first wait is no longer than the longest (the connector's rule, `backoffOrderProblem`), for the gateway and for
  * each upstream (its own settings over the gateway's), checked as the config is read so that the error names the flag
- * or key; else `ISO8583_ERR_CLI_OPTION` naming `--reconnect-delay`, or `ISO8583_ERR_GATEWAY_CONFIG` naming the
- * upstream's key (`/upstreams/1/reconnectDelay`).
+ * or key; else `ISO8583_ERR_CLI_OPTION` naming `--reconnect-delay`, or `ISO8583_ERR_GATEWAY_CONFIG` naming the config
+ * file `file` the upstreams are given in, when given (as every error about that file does), and the upstream's key
+ * (`/upstreams/1/reconnectDelay`).
  */
-export function checkReconnect(gateway: Required<ReconnectSettings>, upstreams: readonly (ReconnectSettings & { name: string })[]): void {
+export function checkReconnect(gateway: Required<ReconnectSettings>, upstreams: readonly (ReconnectSettings & { name: string })[], file: string | undefined): void {
   const order = backoffOrderProblem(gateway.reconnectDelay, gateway.reconnectMaxDelay);
   if (order !== undefined) {
     throw cliError(
@@ -42,11 +45,10 @@ export function checkReconnect(gateway: Required<ReconnectSettings>, upstreams: 
     const max = u.reconnectMaxDelay ?? gateway.reconnectMaxDelay;
     const problem = backoffOrderProblem(delay, max);
     if (problem !== undefined) {
-      throw gatewayError(
-        'ISO8583_ERR_GATEWAY_CONFIG',
-        `upstream ${JSON.stringify(u.name)}: reconnectDelay ${delay} is longer than reconnectMaxDelay ${max}: ${problem}`,
-        { field: `/upstreams/${i}/${u.reconnectDelay === undefined ? 'reconnectMaxDelay' : 'reconnectDelay'}` },
-      );
+      const text = `upstream ${JSON.stringify(u.name)}: reconnectDelay ${delay} is longer than reconnectMaxDelay ${max}: ${problem}`;
+      const context = { field: `/upstreams/${i}/${u.reconnectDelay === undefined ? 'reconnectMaxDelay' : 'reconnectDelay'}` };
+      // An upstream's own keys come from the config file only: its name is always there in practice.
+      throw file === undefined ? gatewayError('ISO8583_ERR_GATEWAY_CONFIG', text, context) : configFileError(file, `: ${text}`, context);
     }
   }
 }

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import { DAY_MS } from '@iso8583/connector';
 import type { TransactionLog } from '@iso8583/connector';
+import { undoKeeping } from './undo-start.js';
 
 /** The running retention of a log. */
 export interface TransactionRetention {
@@ -33,8 +34,8 @@ export async function keepTransactions(log: TransactionLog, days: number, logger
   try {
     await prune();
   } catch (err) {
-    await log.close();
-    throw err;
+    // The prune's error is the start's: a close that fails too is logged, not thrown in its place.
+    throw await undoKeeping(err, () => log.close(), logger);
   }
   const timer = setInterval(() => {
     prune().catch((err: { code?: string }) => logger.error({ code: err.code }, 'the transaction log cannot be pruned'));

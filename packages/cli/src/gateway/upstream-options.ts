@@ -12,7 +12,7 @@ import type { ConnectorOptions, TransactionLog } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { splitHostPort } from './config.js';
 import type { GatewayUpstream } from './upstreams.js';
-import { maxInFlightOf } from './in-flight.js';
+import { maxInFlightOf, terminalQueueDepthOf } from './in-flight.js';
 import { reconnectOptions } from './reconnect.js';
 import { upstreamTlsOptions } from './tls.js';
 
@@ -71,7 +71,8 @@ export function upstreamOptions(
     reconnect: reconnectOptions(c),
     signOn: c.signOn,
     signOff: c.signOn,
-    terminalQueue: { enabled: c.terminalQueue, timeout: c.requestTimeout },
+    // A terminal's queue holds what the link accepts (in-flight.ts), not the connector's 100.
+    terminalQueue: { enabled: c.terminalQueue, maxQueued: terminalQueueDepthOf(config), timeout: c.requestTimeout },
     logger: logger.child(named === undefined ? { side: 'upstream' } : { side: 'upstream', upstream: name }),
     transactionLog,
   };

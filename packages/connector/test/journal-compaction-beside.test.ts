@@ -1,0 +1,111 @@
+// A compaction while the journal runs holds no append for its syncs: the live entries of a snapshot go into the next
+// file while appends go on to the journal, the records that took effect meanwhile are carried over after them, then
+// the next file is renamed over the journal. A crash at any point (the file as it is then, opened by the next start in
+// another folder) loses no acknowledged record. A fault injector on the file handle's `write` holds the write whose
+// bytes carry a marker until the test lets it go, so that the order of events is the test's, not the disk's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { within } from '@iso8583/test-support';
+import { FileJournal, JOURNAL_FILE } from '../src/index.js';
+import type { SpareFile } from '../src/journal-spare.js';
+
+function dir(t: { after(fn: () => void): void }): string {
+  const d = mkdtempSync(join(tmpdir(), 'iso8583-fjc-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+const entry = (id: string) => ({ id, at: 1, reversal: { '0': '0400', '2': '4111111111111111', '11': '000001', '41': id } });
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+type Write = FileHandle['write'];
+interface Rule {
+  /** The next write whose bytes contain this text. */
+  marker: string;
+  started: () => void;
+  gate: Promise<void>;
+}
+
+/** Holds the next write carrying a rule's marker until its gate opens (the prototype is restored after the test). */
+async function injector(t: { after(fn: () => void): void }, scratch: string): Promise<Rule[]> {
+  const probe = await open(join(scratch, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { write: Write };
+  await probe.close();
+  const original = proto.write;
+  const rules: Rule[] = [];
+  proto.write = async function (this: FileHandle, ...args: unknown[]) {
+    const data = args[0];
+    const rule = Buffer.isBuffer(data) ? rules.find((r) => data.includes(r.marker)) : undefined;
+    if (rule !== undefined) {
+      rules.splice(rules.indexOf(rule), 1);
+      rule.started();
+      await rule.gate;
+    }
+    return (original as (...a: unknown[]) => ReturnType<Write>).apply(this, args);
+  } as Write;
+  t.after(() => {
+    proto.write = original;
+  });
+  return rules;
+}
+
+/** The entries the next start reads from the journal file as it is now (a crash now), sorted. */
+async function crashNow(t: { after(fn: () => void): void }, j: FileJournal): Promise<string[]> {
+  const after = dir(t);
+  copyFileSync(j.path, join(after, JOURNAL_FILE));
+  const next = new FileJournal(after, { compactInterval: 0 });
+  const ids = (await next.open()).map((e) => e.id).sort();
+  await next.close();
+  return ids;
+}
+
+test('FileJournal – appends go on while a compaction writes its file; a crash before, during or after its carry and rename loses nothing', async (t) => {
+  const d = dir(t);
+  const rules = await injector(t, d);
+  const j = new FileJournal(d, { compactAt: 600, preallocate: 64 * 1024, compactInterval: 0 });
+  await j.open();
+  // The next file made ahead is ready: the compaction writes the live entries into it with one write.
+  assert.equal(await (j as unknown as { spare: SpareFile }).spare.whenReady(), true);
+  await j.add(entry('snap1'));
+  // The compaction's write of the live entries (snap1's add is among them, and in no later batch) is held.
+  const snapshot = { started: gate(), held: gate() };
+  rules.push({ marker: '"id":"snap1"', started: snapshot.started.open, gate: snapshot.held.promise });
+  for (const id of ['x1', 'x2', 'x3', 'x4', 'x5', 'x6']) await j.add(entry(id));
+  await within(snapshot.started.promise, 5000, 'the compaction past compactAt writing its live entries');
+  assert.equal(j.batches.compactions, 1, 'only the one of open is done');
+
+  // Appends are acknowledged while the compaction's write is in flight.
+  await within(Promise.all([j.add(entry('during1')), j.done('x1', 'not-needed')]), 5000, 'appends while the compaction writes its file');
+  const live = ['during1', 'snap1', 'x2', 'x3', 'x4', 'x5', 'x6'];
+  assert.deepEqual(await crashNow(t, j), live, 'a crash while the next file is written: the journal holds every acknowledged record');
+
+  // The records that took effect meanwhile are carried into the next file: that write is held in turn.
+  const carry = { started: gate(), held: gate() };
+  rules.push({ marker: '"id":"during1"', started: carry.started.open, gate: carry.held.promise });
+  const compacted = new Promise<void>((resolve) => j.once('compact', () => resolve()));
+  snapshot.held.open();
+  await within(carry.started.promise, 5000, 'the carry of the records made during the compaction');
+  await within(j.add(entry('during2')), 5000, 'an append while the carry is in flight');
+  assert.deepEqual(await crashNow(t, j), [...live, 'during2'].sort(), 'a crash before the rename: the journal is still the file acknowledged records went to');
+
+  carry.held.open();
+  await within(compacted, 5000, 'the compaction');
+  assert.equal(j.batches.compactions, 2);
+  assert.deepEqual(await crashNow(t, j), [...live, 'during2'].sort(), 'a crash after the rename: the new file holds the snapshot and every record carried over');
+  await j.add(entry('after1'));
+  await j.done('x2', 'not-needed');
+  await j.close();
+  const again = new FileJournal(d, { compactInterval: 0 });
+  assert.deepEqual((await again.open()).map((e) => e.id).sort(), ['after1', 'during1', 'during2', 'snap1', 'x3', 'x4', 'x5', 'x6']);
+  await again.close();
+});
