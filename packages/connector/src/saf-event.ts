@@ -51,7 +51,8 @@ export interface SafEvent {
   /**
    * The attempt number, as the store records attempts (1 = the first recorded; 0 when none was made). An entry read
    * back at a start goes on from the attempts recorded; one sent by an earlier process without its attempt recorded
-   * counts from 1 again, but goes as a repeat (`mti`).
+   * counts from 1 again, but goes as a repeat (`mti`). An attempt that never left for want of a connection is not
+   * counted: its `sent` and `waiting` events and the next attempt carry the same number (and MTI).
    */
   attempt: number;
   /** The host's response code (field 39), once answered. */

@@ -30,7 +30,8 @@ export interface SafOptions {
   messageInterval?: number;
   /**
    * Attempts (the first and its repeats) before an entry is abandoned (logged with `ISO8583_WARN_SAF_ABANDONED`);
-   * 0 = until answered or expired (jPOS `max-retransmissions`). Alias: `reversal.maxAttempts`. Default 0.
+   * 0 = until answered or expired (jPOS `max-retransmissions`). An attempt that never left for want of a connection
+   * (the host down) does not count: `expireAfter` bounds those. Alias: `reversal.maxAttempts`. Default 0.
    */
   maxAttempts?: number;
   /**

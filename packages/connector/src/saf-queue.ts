@@ -4,7 +4,8 @@
  * repeated as xxx1 (0121, 0221, 0401, 0421; 1221 with a 1993 dialect) every `retryInterval` until the host answers
  * with a response code that ends it (the dialect's `approvalCodes` and `endCodes`; with no `endCodes`, any answer).
  * Attempts leave the queue at least `messageInterval` ms apart. An entry is given up after `maxAttempts` attempts
- * (`abandoned`) or `expireAfter` ms after it was journaled (`expired`).
+ * (`abandoned`) or `expireAfter` ms after it was journaled (`expired`); an attempt that never left for want of a
+ * connection (`neverLeft`) is not counted, and the next one goes under its number and MTI (see `attempt`).
  *
  * Every attempt is journaled before it leaves (a file journal that cannot write, its folder removed say, does not hold
  * an entry back: it is sent unjournaled, see `sendUnjournaled`). So a journal can hold an entry with no attempt
@@ -306,6 +307,14 @@ export class SafQueue {
         if (this.stopped) return;
         a.awaitsLink = neverLeft(err.code);
         this.warnRepeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
+        if (a.awaitsLink) {
+          // Never left (no connection): not counted, so the next goes under the same number and MTI (a first stays
+          // 0220) and a host down past maxAttempts x retryInterval does not have it given up unseen (`expireAfter`
+          // bounds it). The journal keeps attempt n: a later start sends a repeat, which is harmless.
+          a.attempts = n - 1;
+          this.retryAt(a, started + s.retryInterval, base, err.code);
+          return;
+        }
         this.next(a, base, started, startedAt, err.code);
       },
     );

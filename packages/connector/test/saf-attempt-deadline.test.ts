@@ -30,10 +30,12 @@ test('saf – an attempt still waiting for a connection at its timeout fails wit
   await connector.connect();
   const echo = connector.request({ 0: '0800', 11: '007601', 41: 'TERM0001', 70: '301' }, { timeout: 60_000 });
   await peer.waitFor(1); // the only connection is busy until the host answers the echo
-  const abandoned = safEvent(connector, 'abandoned', undefined, 60_000);
+  // The attempt never left, so it is not counted: the entry waits for its next one (not abandoned at maxAttempts 1).
+  const waiting = safEvent(connector, 'waiting', undefined, 60_000);
   await connector.request(advice('007602'), { saf: true });
-  const e = await within(abandoned, 10_000, 'the attempt to end at its 200 ms timeout, not at the 60 s acquire timeout');
+  const e = await within(waiting, 10_000, 'the attempt to end at its 200 ms timeout, not at the 60 s acquire timeout');
   assert.equal(e.stan, '007602');
+  assert.equal(e.code, 'ISO8583_ERR_CONNECTOR_DEADLINE');
   assert.ok(
     lines.some((l) => l.code === 'ISO8583_ERR_CONNECTOR_DEADLINE' && l.stan === '007602'),
     'the attempt failed at its deadline',
