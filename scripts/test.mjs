@@ -1,22 +1,19 @@
 // Runs every compiled test file (`dist/**/*.test.js` of the packages, test/, examples/) with node:test.
-// Arguments filter by substring of the path: `node scripts/test.mjs packages/connector`. The known-slow files start
-// first (scripts/test-order.mjs says why), so that none of them starts last and runs alone at the end.
+// Arguments filter by substring of the path: `node scripts/test.mjs packages/connector`.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEST_ROOTS, compiledFiles } from './compiled-files.mjs';
-import { scheduled, unmatched } from './test-order.mjs';
 
 const filter = process.argv.slice(2);
-const all = compiledFiles(TEST_ROOTS, (name) => name.endsWith('.test.js'));
-const files = scheduled(all.filter((f) => filter.length === 0 || filter.some((part) => f.includes(part))));
+const files = compiledFiles(TEST_ROOTS, (name) => name.endsWith('.test.js')).filter(
+  (f) => filter.length === 0 || filter.some((part) => f.includes(part)),
+);
 if (files.length === 0) {
   console.error('no test files found: run `npm run build` first');
   process.exit(1);
 }
-const stale = unmatched(all);
-if (stale.length > 0) console.error(`scripts/test-order.mjs names test files that do not exist (renamed? fix its list): ${stale.join(', ')}`);
 // The run's shared files (test-support's PostgreSQL template cluster: initdb once, not once a file), removed after the
 // run. Readable by the postgres user, who makes the template when the tests run as root.
 const runDir = mkdtempSync(join(tmpdir(), 'iso8583-test-run-'));
