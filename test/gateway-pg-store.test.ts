@@ -4,7 +4,9 @@
  * sequence per original (one 0400, then 0401 repeats) and no reversal answered twice. A repeat (0201) sent to the
  * other node while the purchase's reversal is pending is refused; nodes naming the same upstreams in another order
  * send a dead node's reversals to the bank of their purchases; and a database outage is lived through. One cluster
- * serves every test (a database each): a cluster costs seconds to make.
+ * serves every test (a database each): a cluster costs seconds to make. The three take-over tests run side by side
+ * (their own database, banks and journal folders each; they wait on leases and timeouts, not on the CPU); the outage
+ * tests run after them, one at a time, since they stop the cluster's server.
  */
 import { after, before, describe, test } from 'node:test';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -54,7 +56,7 @@ async function post(http: { host: string; port: number }, message: IsoMessage): 
   return res.status;
 }
 
-describe('two gateway nodes on one PostgreSQL store', () => {
+describe('two gateway nodes on one PostgreSQL store', { concurrency: true }, () => {
   test('SIGKILL one while reversals are pending: the other takes them over and each original is reversed exactly once', async () => {
     const url = cluster.createDatabase('two_gateways');
     const bank = await startBank();
@@ -151,8 +153,7 @@ describe('two gateway nodes on one PostgreSQL store', () => {
     const bank = await startBank();
     t.after(() => bank.close());
     const flags = ['--upstream', `127.0.0.1:${bank.port}`, '--store', url, '--saf-lease', '1000', '--request-timeout', '5000', '--reversal-retry-interval', '200', '--echo-interval', '0', '--log-level', 'warn'];
-    const a = await startGateway([...flags, '--reversal-journal', join(work, 'repeat-a')]);
-    const b = await startGateway([...flags, '--reversal-journal', join(work, 'repeat-b')]);
+    const [a, b] = await Promise.all([startGateway([...flags, '--reversal-journal', join(work, 'repeat-a')]), startGateway([...flags, '--reversal-journal', join(work, 'repeat-b')])]);
     await waitUntil(() => bank.links() === 2, { what: 'both nodes connected to the bank' });
 
     // The purchase reaches the bank through node A, which dies before any answer.
@@ -239,6 +240,10 @@ describe('two gateway nodes on one PostgreSQL store', () => {
     await b.process.exited;
   });
 
+});
+
+// After the take-over tests (top-level groups run one after the other): these stop the cluster's server.
+describe('a gateway on PostgreSQL while the database is away', () => {
   test('the database goes down and comes back: purchases are refused (503) while it is away, then served again without a restart; the password is never logged', async () => {
     const url = cluster.createDatabase('gateway_outage').replace('iso8583@', 'iso8583:Pg-S3cret@');
     const bank = await startSimulator();
