@@ -324,12 +324,7 @@ export class SafQueue {
 
   /** A "will repeat" warning of kind `key`, unless its kind wrote its share this second (then counted for the next). */
   private warnRepeat(key: string, fields: Record<string, unknown>, msg: string): void {
-    this.capped(this.repeatWarnings, key, 'warn', fields, msg);
-  }
-
-  /** A line of kind `key` at `level`, unless `limits` says its kind wrote its share this second (then counted, `suppressed`, in the next). */
-  private capped(limits: LogLimits, key: string, level: 'warn' | 'error', fields: Record<string, unknown>, msg: string): void {
-    logCapped(this.host.logger, limits, key, level, fields, msg);
+    logCapped(this.host.logger, this.repeatWarnings, key, 'warn', fields, msg);
   }
 
   /**
@@ -356,10 +351,10 @@ export class SafQueue {
       if (a.unjournaled === journalState(halt)) return true;
       a.unjournaled = journalState(halt);
       const next = a.unjournaled === 'gone' ? 'held in memory only: the next start does not know of it' : 'its records stay in the journal: the next start sends it again unless its end is recorded first';
-      this.capped(this.journalWarnings, `${code} ${a.unjournaled}`, 'error', { ...entryEvent(a, n), code, journal: a.unjournaled, reason: halt?.reason }, `a SAF attempt cannot be journaled: sent anyway; ${next}`);
+      logCapped(this.host.logger, this.journalWarnings, `${code} ${a.unjournaled}`, 'error', { ...entryEvent(a, n), code, journal: a.unjournaled, reason: halt?.reason }, `a SAF attempt cannot be journaled: sent anyway; ${next}`);
       return true;
     }
-    this.capped(this.journalWarnings, code, 'error', { ...entryEvent(a, n), code }, 'a SAF attempt cannot be journaled: not sent, will try again');
+    logCapped(this.host.logger, this.journalWarnings, code, 'error', { ...entryEvent(a, n), code }, 'a SAF attempt cannot be journaled: not sent, will try again');
     this.retryAt(a, started + this.settings.retryInterval, entryEvent(a, a.attempts), code);
     return false;
   }
