@@ -5,7 +5,9 @@
 import type pg from 'pg';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import { backoffOrderProblem } from '../backoff.js';
 import { connectorError } from '../errors.js';
+import { MAX_TIMER_DELAY } from '../timeouts.js';
 import { hasControl } from '../transaction-allow-list.js';
 
 /** Options of {@link PgTransactionLog}. Give `connectionString` or `pool`. */
@@ -38,18 +40,28 @@ export interface PgTransactionLogOptions {
   flushInterval?: number;
   /** Most records waiting for the database (not counting the batch in flight); beyond it the oldest are dropped. Default 50000. */
   maxBuffered?: number;
-  /** First delay before a failed batch is retried, in ms (doubling, with jitter, up to `maxRetryDelay`). Default 200. */
+  /**
+   * First delay before a failed batch is retried, in ms (doubling, with jitter, up to `maxRetryDelay`), from 1 to
+   * 2147483647 (`MAX_TIMER_DELAY`); given with `maxRetryDelay`, at most that. Default 200.
+   */
   retryDelay?: number;
-  /** Longest delay between retries, in ms. Default 5000. */
+  /**
+   * Longest delay between retries, in ms, from 1 to 2147483647 (`MAX_TIMER_DELAY`). Default 5000, or `retryDelay` when
+   * that alone is given longer.
+   */
   maxRetryDelay?: number;
-  /** How long `close()` keeps trying to store what is buffered before it gives up on it (then keeps it in `spillDir`, or reports it), in ms. Default 5000. */
+  /**
+   * How long `close()` keeps trying to store what is buffered before it gives up on it (then keeps it in `spillDir`, or
+   * reports it), in ms, from 1 to 2147483647 (`MAX_TIMER_DELAY`). Default 5000.
+   */
   closeTimeout?: number;
   /**
    * Milliseconds a statement (a batch's COPY, a query, a prune chunk) may take before it fails, on the log's own pool:
    * a connection gone silent (a host or firewall that drops it without a word) then fails its batch, which is retried
    * on a new connection. Ignored with `pool` (the pool's own setting holds), but for the wait of a batch sent again
    * for its earlier try: half the shortest of this and the pool's `query_timeout` and `statement_timeout` (half of
-   * this on the log's own pool; see batch-token.ts). Default 30000.
+   * this on the log's own pool; see batch-token.ts). From 1 to 2147483647 (`MAX_TIMER_DELAY`, PostgreSQL's own
+   * limit too). Default 30000.
    */
   statementTimeout?: number;
   /**
@@ -142,7 +154,13 @@ export function resolvePgTransactionLogOptions(options: PgTransactionLogOptions)
   if (options.spillDir !== undefined && (typeof options.spillDir !== 'string' || options.spillDir === '' || options.spillDir.includes('\0'))) {
     throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a folder path', { field: 'spillDir' });
   }
-  const retryDelay = positive('retryDelay', options.retryDelay, DEFAULTS.retryDelay);
+  // Delays are timers: one past MAX_TIMER_DELAY would fire after 1 ms.
+  const retryDelay = positive('retryDelay', options.retryDelay, DEFAULTS.retryDelay, MAX_TIMER_DELAY);
+  const maxRetryDelay = positive('maxRetryDelay', options.maxRetryDelay, DEFAULTS.maxRetryDelay, MAX_TIMER_DELAY);
+  const order = options.maxRetryDelay === undefined ? undefined : backoffOrderProblem(retryDelay, maxRetryDelay);
+  if (order !== undefined) {
+    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', `must not be more than maxRetryDelay: ${order}`, { field: 'retryDelay' });
+  }
   return {
     node: options.node,
     synchronousCommit: options.synchronousCommit ?? DEFAULTS.synchronousCommit,
@@ -150,10 +168,10 @@ export function resolvePgTransactionLogOptions(options: PgTransactionLogOptions)
     flushInterval: options.flushInterval ?? DEFAULTS.flushInterval,
     maxBuffered: positive('maxBuffered', options.maxBuffered, DEFAULTS.maxBuffered),
     retryDelay,
-    maxRetryDelay: Math.max(retryDelay, positive('maxRetryDelay', options.maxRetryDelay, DEFAULTS.maxRetryDelay)),
-    closeTimeout: positive('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
+    maxRetryDelay: Math.max(retryDelay, maxRetryDelay),
+    closeTimeout: positive('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout, MAX_TIMER_DELAY),
     pruneChunk: positive('pruneChunk', options.pruneChunk, DEFAULTS.pruneChunk),
-    statementTimeout: positive('statementTimeout', options.statementTimeout, DEFAULTS.statementTimeout),
+    statementTimeout: positive('statementTimeout', options.statementTimeout, DEFAULTS.statementTimeout, MAX_TIMER_DELAY),
     spillDir: options.spillDir,
     logger: options.logger ?? pino({ level: 'silent' }),
   };
