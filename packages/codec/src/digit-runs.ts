@@ -1,6 +1,7 @@
 import { textArgument } from './arguments.js';
-import { luhnValid, maskPan } from './pan.js';
+import { luhnValidAt, panShownHead, panShownTail } from './pan.js';
 import { maskWork } from './mask-work.js';
+import { StarredText } from './starred-text.js';
 
 /*
  * The last guard for card data in free text (a private field no one marked, such as 48, 62 or 126; an error text; a
@@ -43,7 +44,6 @@ const SPACE = 0x20;
 const PLUS = 0x2b;
 const DASH = 0x2d;
 const PERCENT = 0x25;
-const STAR = 0x2a;
 
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
@@ -67,15 +67,20 @@ function separatorEnd(text: string, at: number): number {
  * 11 that pass the Luhn check. `digits` is digits only.
  */
 export function isPanShaped(digits: string): boolean {
-  let zeros = 0;
-  while (zeros < digits.length && digits.charCodeAt(zeros) === 0x30) zeros++;
-  const significant = digits.length - zeros;
-  return significant >= ALWAYS_MASKED || (significant >= SHORTEST_PAN && luhnValid(digits));
+  return panShapedAt(digits, 0, digits.length);
+}
+
+/** {@link isPanShaped} of the digits `text[start, end)`, read in place. */
+function panShapedAt(text: string, start: number, end: number): boolean {
+  let zeros = start;
+  while (zeros < end && text.charCodeAt(zeros) === 0x30) zeros++;
+  const significant = end - zeros;
+  return significant >= ALWAYS_MASKED || (significant >= SHORTEST_PAN && luhnValidAt(text, start, end));
 }
 
 /** True when `text` holds a run of digits, or a number in groups, that {@link maskDigitRuns} masks. */
 export function hasPanShapedRun(text: string): boolean {
-  return panShapedRun(text, 0) !== undefined;
+  return panShapedRun(text, 0, false, { start: 0, end: 0 });
 }
 
 /** Where the run of digits that starts at `at` ends. */
@@ -105,14 +110,26 @@ export function groupedNumber(text: string, start: number, run: (start: number, 
   }
 }
 
+/** The digits of the chain {@link panShapedRun} reads: one counter and one callback for every chain, none made per chain. */
+let chainDigits = 0;
+function countChainDigits(start: number, end: number): void {
+  chainDigits += end - start;
+}
+
+/** Where a number found by {@link panShapedRun} is: `text[start, end)`. */
+interface Found {
+  start: number;
+  end: number;
+}
+
 /**
- * The first number of `text` from `from` on that could be a PAN, as `[start, end]`: either a chain of digit runs
+ * Whether `text` holds from `from` on a number that could be a PAN, the first one's place written to `found`: either a chain of digit runs
  * joined by gaps of 1 to {@link LONGEST_GAP} separators ({@link separatorEnd}), as long as the gaps allow, with 13 digits or
  * more in all; or one run that {@link isPanShaped} says could be a PAN (in a chain of fewer than 13 digits, or on its
  * own). Every character is read a bounded number of times: a chain that falls short is looked at run by run and
  * never again as a chain.
  */
-function panShapedRun(text: string, from: number, groupedOnly = false): [number, number] | undefined {
+function panShapedRun(text: string, from: number, groupedOnly: boolean, found: Found): boolean {
   let chainEnd = 0;
   for (let i = from; i < text.length; ) {
     maskWork.steps++;
@@ -124,20 +141,24 @@ function panShapedRun(text: string, from: number, groupedOnly = false): [number,
     const first = runEnd(text, i);
     if (start >= chainEnd) {
       // A new chain: its runs, as long as gaps of separators join them.
-      let digits = 0;
-      const end = groupedNumber(text, start, (from, to) => {
-        digits += to - from;
-      });
-      if (end > first && digits >= GROUPED_PAN) return [start, end];
+      chainDigits = 0;
+      const end = groupedNumber(text, start, countChainDigits);
+      if (end > first && chainDigits >= GROUPED_PAN) return foundAt(found, start, end);
       chainEnd = end;
     }
     if (!groupedOnly && first - start >= SHORTEST_PAN) {
       maskWork.steps += first - start;
-      if (isPanShaped(text.slice(start, first))) return [start, first];
+      if (panShapedAt(text, start, first)) return foundAt(found, start, first);
     }
     i = first;
   }
-  return undefined;
+  return false;
+}
+
+function foundAt(found: Found, start: number, end: number): true {
+  found.start = start;
+  found.end = end;
+  return true;
 }
 
 /** The longest cardholder name of track 1 (between its two `^`). */
@@ -168,13 +189,13 @@ function trackEnd(text: string, at: number): number {
 }
 
 /**
- * The number `text[start, end)` (digits and separators, all ASCII) masked as {@link maskPan} masks a PAN over its digits (the
- * digits it shows stay, the others become stars), its separators kept. One pass over its bytes: a regular expression
- * replacing digit by digit costs ten times as much on a long chain.
+ * The number `text[start, end)` (digits and separators, all ASCII) masked in `out` as {@link maskPan} masks a PAN over
+ * its digits (the digits it shows stay, the others become stars), its separators kept. Two passes over its characters,
+ * no string made: one to count its digits (the separators skipped whole: the `2` and `0` of `%20` are no digits of it),
+ * one to star the hidden ones.
  */
-function maskedNumber(text: string, start: number, end: number): string {
+function starNumber(text: string, start: number, end: number, out: StarredText): void {
   maskWork.steps += 2 * (end - start);
-  // The digits of the number, its separators skipped whole (the `2` and `0` of `%20` are no digits of it).
   let digits = 0;
   for (let i = start; i < end; ) {
     if (isDigit(text.charCodeAt(i))) {
@@ -182,28 +203,32 @@ function maskedNumber(text: string, start: number, end: number): string {
       i++;
     } else i = Math.max(i + 1, separatorEnd(text, i));
   }
-  const number = text.slice(start, end);
-  if (digits === number.length) return maskPan(number);
-  const shape = maskPan('0'.repeat(digits));
-  const firstHidden = shape.indexOf('*');
-  const lastHidden = shape.lastIndexOf('*');
-  const bytes = Buffer.from(number, 'latin1');
-  for (let i = 0, d = 0; i < bytes.length; ) {
-    if (isDigit(bytes[i]!)) {
-      if (d >= firstHidden && d <= lastHidden) bytes[i] = STAR;
+  // The digits maskPan hides of a PAN of as many digits: from its head shown to its tail shown.
+  const firstHidden = panShownHead(digits);
+  const endHidden = digits - panShownTail(digits);
+  if (digits === end - start) {
+    out.star(start + firstHidden, start + endHidden);
+    return;
+  }
+  for (let i = start, d = 0; i < end; ) {
+    if (isDigit(text.charCodeAt(i))) {
+      if (d >= firstHidden && d < endHidden) out.star(i, i + 1);
       d++;
       i++;
-    } else i = Math.max(i + 1, separatorEnd(number, i));
+    } else i = Math.max(i + 1, separatorEnd(text, i));
   }
-  return bytes.toString('latin1');
 }
 
-/** The track data `text[at, end)` after its separator (`=`, `D` or `^`) as stars, track 1's closing `^` kept. */
-function maskedTrack(text: string, at: number, end: number): string {
+/** The track data `text[at, end)` after its separator (`=`, `D` or `^`) starred in `out`, track 1's closing `^` kept. */
+function starTrack(text: string, at: number, end: number, out: StarredText): void {
   maskWork.steps += end - at;
   const close = text[at] === '^' ? text.indexOf('^', at + 1) : -1;
-  if (close < 0) return text[at]! + '*'.repeat(end - at - 1);
-  return `^${'*'.repeat(close - at - 1)}^${'*'.repeat(end - close - 1)}`;
+  if (close < 0) {
+    out.star(at + 1, end);
+    return;
+  }
+  out.star(at + 1, close);
+  out.star(close + 1, end);
 }
 
 /**
@@ -236,16 +261,22 @@ export function maskGroupedNumbers(text: string): string {
 }
 
 function maskNumbers(text: string, groupedOnly: boolean): string {
-  const parts: string[] = [];
-  let copied = 0;
-  for (let run = panShapedRun(text, 0, groupedOnly); run !== undefined; run = panShapedRun(text, copied, groupedOnly)) {
-    const [start, end] = run;
-    parts.push(text.slice(copied, start), maskedNumber(text, start, end));
+  const out = new StarredText(text);
+  starDigitRuns(text, groupedOnly, out);
+  return out.result();
+}
+
+/**
+ * What {@link maskDigitRuns} (`groupedOnly` false) or {@link maskGroupedNumbers} (true) hides of `text`, starred in
+ * `out` (made over `text`). Internal: a mask that hides more of the same text (hex-runs.ts) writes into the same copy.
+ */
+export function starDigitRuns(text: string, groupedOnly: boolean, out: StarredText): void {
+  const found: Found = { start: 0, end: 0 };
+  for (let from = 0; panShapedRun(text, from, groupedOnly, found); ) {
+    const { start, end } = found;
+    starNumber(text, start, end, out);
     const track = trackEnd(text, end);
-    if (track > end) parts.push(maskedTrack(text, end, track));
-    copied = track;
+    if (track > end) starTrack(text, end, track, out);
+    from = track;
   }
-  if (copied === 0) return text;
-  parts.push(text.slice(copied));
-  return parts.join('');
 }
