@@ -212,7 +212,7 @@ function starNumber(text: string, start: number, end: number, out: StarredText):
   }
   for (let i = start, d = 0; i < end; ) {
     if (isDigit(text.charCodeAt(i))) {
-      if (d >= firstHidden && d < endHidden) out.star(i, i + 1);
+      if (d >= firstHidden && d < endHidden) out.starAt(i);
       d++;
       i++;
     } else i = Math.max(i + 1, separatorEnd(text, i));

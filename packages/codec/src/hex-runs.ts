@@ -125,10 +125,8 @@ export function starHexRuns(text: string, out: StarredText): void {
     maskWork.steps += spelled.length;
     for (let k = 0; k < spelled.length; k++) {
       if (masked.charCodeAt(k) === spelled.charCodeAt(k)) continue;
-      const high = at[offset + 2 * k]!;
-      const low = at[offset + 2 * k + 1]!;
-      out.star(high, high + 1);
-      out.star(low, low + 1);
+      out.starAt(at[offset + 2 * k]!);
+      out.starAt(at[offset + 2 * k + 1]!);
     }
   });
 }

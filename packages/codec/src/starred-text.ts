@@ -7,28 +7,54 @@
  * Internal: not exported from the package's index.
  */
 
-/** `*` in UTF-16 (little-endian: its low byte first). */
+/** `*` as a byte (in Latin-1, and the low byte of its UTF-16LE code unit). */
 const STAR = 0x2a;
 
 export class StarredText {
-  /** The text as UTF-16LE, made on the first star: a copy holds any text, whatever its characters. */
+  /**
+   * The text's characters, copied on the first star: one byte each (Latin-1) when the text is ASCII, so that the
+   * masked text is a one-byte string as the text was; else two (UTF-16LE), which holds any text.
+   */
   private chars: Buffer | undefined;
+  /** Bytes a character in {@link chars}: 1 or 2. */
+  private width = 1;
 
   /** @param text The text the stars are written over. */
   constructor(readonly text: string) {}
 
+  private copy(): Buffer {
+    // UTF-8 takes one byte a character exactly when every character is ASCII: a native count, no loop here.
+    this.width = Buffer.byteLength(this.text, 'utf8') === this.text.length ? 1 : 2;
+    return (this.chars = Buffer.from(this.text, this.width === 1 ? 'latin1' : 'utf16le'));
+  }
+
   /** Stars over the characters `[start, end)` (none when `end <= start`). */
   star(start: number, end: number): void {
     if (end <= start) return;
-    const chars = (this.chars ??= Buffer.from(this.text, 'utf16le'));
+    const chars = this.chars ?? this.copy();
+    if (this.width === 1) {
+      chars.fill(STAR, start, end);
+      return;
+    }
     for (let i = 2 * start; i < 2 * end; i += 2) {
       chars[i] = STAR;
       chars[i + 1] = 0;
     }
   }
 
+  /** A star over the character at `at`. */
+  starAt(at: number): void {
+    const chars = this.chars ?? this.copy();
+    if (this.width === 1) chars[at] = STAR;
+    else {
+      chars[2 * at] = STAR;
+      chars[2 * at + 1] = 0;
+    }
+  }
+
   /** The text with its stars: the text itself (not a copy) when no star was written. */
   result(): string {
-    return this.chars === undefined ? this.text : this.chars.toString('utf16le');
+    if (this.chars === undefined) return this.text;
+    return this.chars.toString(this.width === 1 ? 'latin1' : 'utf16le');
   }
 }
