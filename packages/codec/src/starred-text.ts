@@ -10,10 +10,26 @@
 /** `*` as a byte (in Latin-1, and the low byte of its UTF-16LE code unit). */
 const STAR = 0x2a;
 
+/** Stars to cut runs of stars from (a slice of 13 or more characters is a view of it, not a copy); grows as needed. */
+let starsText = '*'.repeat(64);
+
+/** `n` stars. */
+function stars(n: number): string {
+  if (n > starsText.length) starsText = '*'.repeat(Math.max(n, 2 * starsText.length));
+  return starsText.slice(0, n);
+}
+
 export class StarredText {
   /**
-   * The text's characters, copied on the first star: one byte each (Latin-1) when the text is ASCII, so that the
-   * masked text is a one-byte string as the text was; else two (UTF-16LE), which holds any text.
+   * The runs of stars written so far in order, as `[start, end)` pairs, while each one starts at or after the last one's
+   * end (the digit-run masks write in order, left to right); the masked text is then built from slices of the text
+   * and runs of stars joined once.
+   */
+  private runs: number[] = [];
+  /**
+   * The text's characters with the stars written so far, once a star came before the last run's end (the hex masks
+   * write each reading in turn, and over what others starred): one byte a character (Latin-1) when the text is ASCII,
+   * so that the masked text is a one-byte string as the text was; else two (UTF-16LE), which holds any text.
    */
   private chars: Buffer | undefined;
   /** Bytes a character in {@link chars}: 1 or 2. */
@@ -22,16 +38,23 @@ export class StarredText {
   /** @param text The text the stars are written over. */
   constructor(readonly text: string) {}
 
-  private copy(): Buffer {
-    // UTF-8 takes one byte a character exactly when every character is ASCII: a native count, no loop here.
-    this.width = Buffer.byteLength(this.text, 'utf8') === this.text.length ? 1 : 2;
-    return (this.chars = Buffer.from(this.text, this.width === 1 ? 'latin1' : 'utf16le'));
-  }
-
   /** Stars over the characters `[start, end)` (none when `end <= start`). */
   star(start: number, end: number): void {
     if (end <= start) return;
-    const chars = this.chars ?? this.copy();
+    if (this.chars === undefined) {
+      const runs = this.runs;
+      const last = runs.length === 0 ? 0 : runs[runs.length - 1]!;
+      if (runs.length > 0 && start === last) {
+        runs[runs.length - 1] = end;
+        return;
+      }
+      if (start > last || runs.length === 0) {
+        runs.push(start, end);
+        return;
+      }
+      this.toChars();
+    }
+    const chars = this.chars!;
     if (this.width === 1) {
       chars.fill(STAR, start, end);
       return;
@@ -44,17 +67,31 @@ export class StarredText {
 
   /** A star over the character at `at`. */
   starAt(at: number): void {
-    const chars = this.chars ?? this.copy();
-    if (this.width === 1) chars[at] = STAR;
-    else {
-      chars[2 * at] = STAR;
-      chars[2 * at + 1] = 0;
-    }
+    this.star(at, at + 1);
+  }
+
+  /** The text copied with the runs of stars written so far, the stars to come written into it. */
+  private toChars(): void {
+    // UTF-8 takes one byte a character exactly when every character is ASCII: a native count, no loop here.
+    this.width = Buffer.byteLength(this.text, 'utf8') === this.text.length ? 1 : 2;
+    this.chars = Buffer.from(this.text, this.width === 1 ? 'latin1' : 'utf16le');
+    const runs = this.runs;
+    this.runs = [];
+    for (let r = 0; r < runs.length; r += 2) this.star(runs[r]!, runs[r + 1]!);
   }
 
   /** The text with its stars: the text itself (not a copy) when no star was written. */
   result(): string {
-    if (this.chars === undefined) return this.text;
-    return this.chars.toString(this.width === 1 ? 'latin1' : 'utf16le');
+    if (this.chars !== undefined) return this.chars.toString(this.width === 1 ? 'latin1' : 'utf16le');
+    const runs = this.runs;
+    if (runs.length === 0) return this.text;
+    const parts: string[] = [];
+    let copied = 0;
+    for (let r = 0; r < runs.length; r += 2) {
+      parts.push(this.text.slice(copied, runs[r]), stars(runs[r + 1]! - runs[r]!));
+      copied = runs[r + 1]!;
+    }
+    parts.push(this.text.slice(copied));
+    return parts.join('');
   }
 }
