@@ -1,10 +1,10 @@
 /**
- * A text with some of its characters replaced by stars, written into one copy of the text: what every free-text mask
- * builds (digit-runs.ts, hex-runs.ts, header-mask.ts). A mask hides characters and never moves one, so the masked
- * text is the text with stars in place; one copy made on the first star, and one string made of it at the end, cost
- * the same whatever the number of card numbers in the text, where building each masked number as strings and joining
- * the pieces made several strings for each (their collection made a long text's masking grow faster than its length).
- * Internal: not exported from the package's index.
+ * A text with some of its characters replaced by stars: what every free-text mask builds (digit-runs.ts, hex-runs.ts,
+ * header-mask.ts). A mask hides characters and never moves one, so the masked text is the text with stars in place:
+ * slices of the text and runs of stars joined once while the stars come in order, or one copy of the text with the
+ * stars written into it once they do not. Either costs a few strings a text, where building each masked number as
+ * strings (a slice, `maskPan`'s three pieces and two joins, the track's stars) made about eight for each number, whose
+ * collection made a long text's masking grow faster than its length. Internal: not exported from the package's index.
  */
 
 /** `*` as a byte (in Latin-1, and the low byte of its UTF-16LE code unit). */
