@@ -1,7 +1,6 @@
 import { textArgument } from './arguments.js';
 import { luhnValidAt, panShownHead, panShownTail } from './pan.js';
 import { maskWork } from './mask-work.js';
-import { StarredText } from './starred-text.js';
 
 /*
  * The last guard for card data in free text (a private field no one marked, such as 48, 62 or 126; an error text; a
@@ -44,6 +43,7 @@ const SPACE = 0x20;
 const PLUS = 0x2b;
 const DASH = 0x2d;
 const PERCENT = 0x25;
+const STAR = 0x2a;
 
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
@@ -188,14 +188,40 @@ function trackEnd(text: string, at: number): number {
   return i;
 }
 
+/** Stars to cut runs of stars from (a slice of 13 or more characters is a view of it, not a copy); grows as needed. */
+let starsText = '*'.repeat(64);
+
+/** `n` stars. */
+function stars(n: number): string {
+  if (n > starsText.length) starsText = '*'.repeat(Math.max(n, 2 * starsText.length));
+  return starsText.slice(0, n);
+}
+
 /**
- * The number `text[start, end)` (digits and separators, all ASCII) masked in `out` as {@link maskPan} masks a PAN over
- * its digits (the digits it shows stay, the others become stars), its separators kept. Two passes over its characters,
- * no string made: one to count its digits (the separators skipped whole: the `2` and `0` of `%20` are no digits of it),
- * one to star the hidden ones.
+ * The masked text being built: the pieces so far (slices of the text and runs of stars, joined once at the end) and
+ * where the text is copied up to. A mask hides characters and never moves one, and the masks here write left to right.
  */
-function starNumber(text: string, start: number, end: number, out: StarredText): void {
+interface Masked {
+  parts: string[];
+  copied: number;
+}
+
+/** Stars over `text[start, end)` (`start` at or after what is copied), the text before them copied. */
+function starRun(text: string, out: Masked, start: number, end: number): void {
+  if (end <= start) return;
+  if (start > out.copied) out.parts.push(text.slice(out.copied, start));
+  out.parts.push(stars(end - start));
+  out.copied = end;
+}
+
+/**
+ * The number `text[start, end)` (digits and separators, all ASCII) masked into `out` as {@link maskPan} masks a PAN
+ * over its digits (the digits it shows stay, the others become stars), its separators kept. A number of digits only
+ * (the most common) is one run of stars between the digits shown: no string made but the stars' slice.
+ */
+function starNumber(text: string, out: Masked, start: number, end: number): void {
   maskWork.steps += 2 * (end - start);
+  // The digits of the number, its separators skipped whole (the `2` and `0` of `%20` are no digits of it).
   let digits = 0;
   for (let i = start; i < end; ) {
     if (isDigit(text.charCodeAt(i))) {
@@ -207,28 +233,32 @@ function starNumber(text: string, start: number, end: number, out: StarredText):
   const firstHidden = panShownHead(digits);
   const endHidden = digits - panShownTail(digits);
   if (digits === end - start) {
-    out.star(start + firstHidden, start + endHidden);
+    starRun(text, out, start + firstHidden, start + endHidden);
     return;
   }
-  for (let i = start, d = 0; i < end; ) {
-    if (isDigit(text.charCodeAt(i))) {
-      if (d >= firstHidden && d < endHidden) out.starAt(i);
+  const bytes = Buffer.from(text.slice(start, end), 'latin1');
+  for (let i = 0, d = 0; i < bytes.length; ) {
+    if (isDigit(bytes[i]!)) {
+      if (d >= firstHidden && d < endHidden) bytes[i] = STAR;
       d++;
       i++;
-    } else i = Math.max(i + 1, separatorEnd(text, i));
+    } else i = Math.max(i + 1, separatorEnd(text, start + i) - start);
   }
+  if (start > out.copied) out.parts.push(text.slice(out.copied, start));
+  out.parts.push(bytes.toString('latin1'));
+  out.copied = end;
 }
 
-/** The track data `text[at, end)` after its separator (`=`, `D` or `^`) starred in `out`, track 1's closing `^` kept. */
-function starTrack(text: string, at: number, end: number, out: StarredText): void {
+/** The track data `text[at, end)` after its separator (`=`, `D` or `^`) starred into `out`, track 1's closing `^` kept. */
+function starTrack(text: string, out: Masked, at: number, end: number): void {
   maskWork.steps += end - at;
   const close = text[at] === '^' ? text.indexOf('^', at + 1) : -1;
   if (close < 0) {
-    out.star(at + 1, end);
+    starRun(text, out, at + 1, end);
     return;
   }
-  out.star(at + 1, close);
-  out.star(close + 1, end);
+  starRun(text, out, at + 1, close);
+  starRun(text, out, close + 1, end);
 }
 
 /**
@@ -261,22 +291,16 @@ export function maskGroupedNumbers(text: string): string {
 }
 
 function maskNumbers(text: string, groupedOnly: boolean): string {
-  const out = new StarredText(text);
-  starDigitRuns(text, groupedOnly, out);
-  return out.result();
-}
-
-/**
- * What {@link maskDigitRuns} (`groupedOnly` false) or {@link maskGroupedNumbers} (true) hides of `text`, starred in
- * `out` (made over `text`). Internal: a mask that hides more of the same text (hex-runs.ts) writes into the same copy.
- */
-export function starDigitRuns(text: string, groupedOnly: boolean, out: StarredText): void {
+  const out: Masked = { parts: [], copied: 0 };
   const found: Found = { start: 0, end: 0 };
   for (let from = 0; panShapedRun(text, from, groupedOnly, found); ) {
     const { start, end } = found;
-    starNumber(text, start, end, out);
+    starNumber(text, out, start, end);
     const track = trackEnd(text, end);
-    if (track > end) starTrack(text, end, track, out);
+    if (track > end) starTrack(text, out, end, track);
     from = track;
   }
+  if (out.parts.length === 0) return text;
+  if (out.copied < text.length) out.parts.push(text.slice(out.copied));
+  return out.parts.join('');
 }

@@ -5,15 +5,15 @@
  * an operator reads the description for. Here a card number is what passes the Luhn check.
  */
 import { textArgument } from './arguments.js';
-import { starHexRuns } from './hex-runs.js';
-import { luhnValidAt } from './pan.js';
+import { maskHexRuns } from './hex-runs.js';
+import { luhnValid } from './pan.js';
 import { maskWork } from './mask-work.js';
-import { StarredText } from './starred-text.js';
 
 /** The fewest digits of a card number (ISO/IEC 7812: 12 to 19 after any leading zeros). */
 const SHORTEST = 12;
 /** The most digits of a card number: a longer run of digits may hold one anywhere, so it is hidden whole. */
 const LONGEST = 19;
+const STAR = '*';
 
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
@@ -21,7 +21,7 @@ function isDigit(code: number): boolean {
 
 /**
  * Whether the bytes of the run `hex[start, end)` (whole bytes: the header's hex starts at a byte) are all ASCII digits
- * (`30` to `39`): such bytes are text, which {@link starHexRuns} reads, not BCD.
+ * (`30` to `39`): such bytes are text, which {@link maskHexRuns} reads, not BCD.
  */
 function asciiDigits(hex: string, start: number, end: number): boolean {
   if (start % 2 !== 0 || end % 2 !== 0) return false;
@@ -29,27 +29,25 @@ function asciiDigits(hex: string, start: number, end: number): boolean {
   return true;
 }
 
-/**
- * Whether the digits `hex[start, end)` (as BCD) could be a card number: 12 to 19 digits after leading zeros that pass
- * Luhn, or more. Read in place.
- */
-function bcdCard(hex: string, start: number, end: number): boolean {
-  let zeros = start;
-  while (zeros < end && hex.charCodeAt(zeros) === 0x30) zeros++;
-  const significant = end - zeros;
-  return significant > LONGEST || (significant >= SHORTEST && luhnValidAt(hex, start, end));
+/** Whether digits `run` (as BCD) could be a card number: 12 to 19 digits after leading zeros that pass Luhn, or more. */
+function bcdCard(run: string): boolean {
+  let zeros = 0;
+  while (zeros < run.length && run.charCodeAt(zeros) === 0x30) zeros++;
+  const significant = run.length - zeros;
+  return significant > LONGEST || (significant >= SHORTEST && luhnValid(run));
 }
 
 /**
  * `hex` (a message or frame header's bytes, in hex) with the card numbers it holds hidden, each hidden
  * digit as `*` (BCD) or each hidden character's two hex digits as `**` (ASCII or EBCDIC): a run of BCD digits of 12 to
  * 19 digits that passes the Luhn check, or longer; the number its bytes spell as ASCII or EBCDIC text, by the free-text
- * rule ({@link starHexRuns}). The hex of ASCII digits (`303031...`) is read as text, not as BCD. Linear in the length.
+ * rule ({@link maskHexRuns}). The hex of ASCII digits (`303031...`) is read as text, not as BCD. Linear in the length.
  * Throws `ISO8583_ERR_OPTION` for a value that is not text.
  */
 export function maskHeader(hex: string): string {
   textArgument(hex, 'hex');
-  const out = new StarredText(hex);
+  let out = '';
+  let from = 0;
   for (let i = 0; i < hex.length; ) {
     if (!isDigit(hex.charCodeAt(i))) {
       i++;
@@ -59,10 +57,13 @@ export function maskHeader(hex: string): string {
     while (end < hex.length && isDigit(hex.charCodeAt(end))) end++;
     maskWork.steps += end - i;
     // A BCD number starts at a byte: a run that starts inside one (`B1` before `4111...`) is read from the next too.
-    const start = asciiDigits(hex, i, end) ? -1 : bcdCard(hex, i, end) ? i : i % 2 === 1 && bcdCard(hex, i + 1, end) ? i + 1 : -1;
-    if (start >= 0) out.star(start, end);
+    const start = asciiDigits(hex, i, end) ? -1 : bcdCard(hex.slice(i, end)) ? i : i % 2 === 1 && bcdCard(hex.slice(i + 1, end)) ? i + 1 : -1;
+    if (start >= 0) {
+      out += hex.slice(from, start) + STAR.repeat(end - start);
+      from = end;
+    }
     i = end;
   }
-  starHexRuns(hex, out);
-  return out.result();
+  out += hex.slice(from);
+  return maskHexRuns(hex, out);
 }

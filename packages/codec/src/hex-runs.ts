@@ -1,7 +1,6 @@
 import { textArgument } from './arguments.js';
 import { isPanShaped, maskDigitRuns } from './digit-runs.js';
 import { maskWork } from './mask-work.js';
-import type { StarredText } from './starred-text.js';
 
 /*
  * Numbers written as the hex of their bytes, in ASCII (`3437...`) or EBCDIC (`F4F7...`): a binary field, or a hex dump
@@ -20,6 +19,9 @@ const EBCDIC_TEXT: Readonly<Record<number, string>> = { 0x40: ' ', 0x60: '-', 0x
 
 /** The fewest digits that {@link maskDigitRuns} masks (an 8-digit short PAN): a shorter number is not read. */
 const SHORTEST_NUMBER_MASKED = 8;
+
+/** `*` as a byte. */
+const STAR = 0x2a;
 
 /** The character an EBCDIC byte stands for in the digit-run rule: a digit (`F0`-`F9`), a separator, else `.`. */
 function ebcdicChar(byte: number): number {
@@ -115,25 +117,30 @@ function readStretch(text: string, at: Int32Array, visit: Visit): void {
 }
 
 /**
- * The numbers that `text` spells as the hex of ASCII or EBCDIC bytes masked in `out` (made over `text`, perhaps starred
- * by other masks already) by the rule of {@link maskDigitRuns}, each hidden character's two hex digits as `**` (see
+ * `out` (`text` with its own masks, of the same length) with the numbers that `text` spells as the hex of ASCII or
+ * EBCDIC bytes masked by the rule of {@link maskDigitRuns}, each hidden character's two hex digits as `**` (see
  * {@link eachHexReading}: `F4F7F6F1F7F3************F0F0F1F0`, `F4 F7 F6 F1 F7 F3 ** ** ** ** ** ** F0 F0 F1 F0`; the
  * track data after one, track 1's name included). Linear in the length of `text`.
  */
-export function starHexRuns(text: string, out: StarredText): void {
+export function maskHexRuns(text: string, out: string): string {
+  let starred: Uint8Array | undefined;
   eachHexReading(text, (at, offset, spelled, masked) => {
+    starred ??= new Uint8Array(text.length);
     maskWork.steps += spelled.length;
     for (let k = 0; k < spelled.length; k++) {
-      if (masked.charCodeAt(k) === spelled.charCodeAt(k)) continue;
-      out.starAt(at[offset + 2 * k]!);
-      out.starAt(at[offset + 2 * k + 1]!);
+      if (masked.charCodeAt(k) !== spelled.charCodeAt(k)) starred[at[offset + 2 * k]!] = starred[at[offset + 2 * k + 1]!] = 1;
     }
   });
+  if (starred === undefined) return out;
+  maskWork.steps += text.length;
+  const chars = Buffer.from(out, 'utf16le');
+  for (let i = 0; i < starred.length; i++) if (starred[i] === 1) chars.writeUInt16LE(STAR, 2 * i);
+  return chars.toString('utf16le');
 }
 
 /**
  * The pieces of `text` that spell, as the hex of ASCII or EBCDIC bytes (whole, with their byte pairs apart, at an odd
- * position or inside words: see {@link starHexRuns}), a run of digits that could be a PAN (the rule of
+ * position or inside words: see {@link maskHexRuns}), a run of digits that could be a PAN (the rule of
  * {@link maskDigitRuns}), each as it is written in `text`, from its first digit's hex to its last:
  * `hexPanRuns('PAN=F4F7F6F1F7F3F9F0F0F1F0F1F0F0F1F0;')` is `['F4F7F6F1F7F3F9F0F0F1F0F1F0F0F1F0']`. For a logger that
  * looks for a message's card data in what it logs (the inbound endpoint's sequence logs). Linear in the length of

@@ -2,9 +2,8 @@ import type { Dialect, FieldSpec, IsoMessage, Sensitivity } from './types.js';
 import { resolveDialect } from './dialect/resolve.js';
 import { parseTlv } from './emv/tlv.js';
 import { messageArgument, textArgument } from './arguments.js';
-import { starDigitRuns } from './digit-runs.js';
-import { starHexRuns } from './hex-runs.js';
-import { StarredText } from './starred-text.js';
+import { maskDigitRuns } from './digit-runs.js';
+import { maskHexRuns } from './hex-runs.js';
 import { maskPan } from './pan.js';
 
 /*
@@ -127,23 +126,20 @@ const LONGEST_NUMBER_SHOWN = 12;
 const LONGEST_KEY_SHOWN = 15;
 
 /**
- * Free text (the hex of a binary field, or a text field's value): its digit runs masked (`maskDigitRuns`, digit-runs.ts: ASCII
+ * Free text (the hex of a binary field, or a text field's value): its digit runs masked ({@link maskDigitRuns}: ASCII
  * digits `3x` are digits in hex too), and the numbers it spells as the hex of ASCII or EBCDIC bytes masked by the same
- * rule ({@link starHexRuns}: a binary field; a hex dump written into a text field, whole, with its byte pairs apart
+ * rule ({@link maskHexRuns}: a binary field; a hex dump written into a text field, whole, with its byte pairs apart
  * (`34 31`, `34:31`, `34,31`, `0x34, 0x31`, `\x34\x31`), at an odd position or inside words; a number written whole
  * or in groups, track data after one), each hidden
  * character's byte as `**`: `F4F7F6F1F7F3************F0F0F1F0`, `34:37:36:31:37:33:**:**:**:**:**:**:30:30:31:30`.
  */
 function maskFreeText(text: string): string {
-  const out = new StarredText(text);
-  starDigitRuns(text, false, out);
-  starHexRuns(text, out);
-  return out.result();
+  return maskHexRuns(text, maskDigitRuns(text));
 }
 
 /**
  * A field value as a log may show it: masked for its sensitivity when it has one; else, when it may be free text,
- * with its PAN-shaped digit runs masked (`maskDigitRuns`, digit-runs.ts). Shown as it is, when the value fits its field: a
+ * with its PAN-shaped digit runs masked ({@link maskDigitRuns}). Shown as it is, when the value fits its field: a
  * numeric field (`n`, `xn`: amounts, dates, codes) or a binary one of up to {@link LONGEST_NUMBER_SHOWN} digits, and a
  * fixed-length text key of up to {@link LONGEST_KEY_SHOWN} characters (37, 41, 42). Free text is everything else: a
  * longer numeric or binary field, a variable text field, a field the dialect does not define, and a value that does
