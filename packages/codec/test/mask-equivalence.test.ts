@@ -1,6 +1,6 @@
 /**
- * The free-text masks write their stars into one copy of the text (`StarredText`) where they built each masked number
- * as strings and joined the pieces (mask-reference.ts keeps that code): the same text out, character for character,
+ * The free-text masks cut a masked number's stars as one slice where they built each masked number as strings and
+ * joined the pieces (mask-reference.ts keeps that code): the same text out, character for character,
  * on random text made of what the rule reads at its edges: card numbers and runs of every length (leading zeros,
  * 8 to 11 digits Luhn-valid or not, 12 to 19 and more), numbers in groups with every separator (`%20` and its
  * half-written `%2`), track data after a number (`=`, `D`, track 1's `^NAME^`), runs at the start and end of the text,

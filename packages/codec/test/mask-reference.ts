@@ -1,7 +1,7 @@
 /**
- * The free-text masks of `maskDigitRuns` and `maskGroupedNumbers` as they were written before they wrote their stars
- * into one copy of the text (digit-runs.ts until the change that made `StarredText`): each masked number built as
- * strings (a slice, `maskPan`'s pieces, the track's stars) and the pieces joined. Kept only as the reference that the
+ * The free-text masks of `maskDigitRuns` and `maskGroupedNumbers` as they were written before they cut a masked
+ * number's stars as one slice (digit-runs.ts until then): each masked number built as strings (a slice, `maskPan`'s
+ * pieces, the track's stars) and the pieces joined. Kept only as the reference that the
  * masks' equivalence test (mask-equivalence.test.ts) compares them with on random text: the rule itself lives in
  * digit-runs.ts, and this copy is never run outside the tests.
  */
