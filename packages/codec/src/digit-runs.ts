@@ -1,5 +1,5 @@
 import { textArgument } from './arguments.js';
-import { luhnValid, maskPan } from './pan.js';
+import { luhnValidAt, panShownHead, panShownTail } from './pan.js';
 import { maskWork } from './mask-work.js';
 
 /*
@@ -67,15 +67,20 @@ function separatorEnd(text: string, at: number): number {
  * 11 that pass the Luhn check. `digits` is digits only.
  */
 export function isPanShaped(digits: string): boolean {
-  let zeros = 0;
-  while (zeros < digits.length && digits.charCodeAt(zeros) === 0x30) zeros++;
-  const significant = digits.length - zeros;
-  return significant >= ALWAYS_MASKED || (significant >= SHORTEST_PAN && luhnValid(digits));
+  return panShapedAt(digits, 0, digits.length);
+}
+
+/** {@link isPanShaped} of the digits `text[start, end)`, read in place. */
+function panShapedAt(text: string, start: number, end: number): boolean {
+  let zeros = start;
+  while (zeros < end && text.charCodeAt(zeros) === 0x30) zeros++;
+  const significant = end - zeros;
+  return significant >= ALWAYS_MASKED || (significant >= SHORTEST_PAN && luhnValidAt(text, start, end));
 }
 
 /** True when `text` holds a run of digits, or a number in groups, that {@link maskDigitRuns} masks. */
 export function hasPanShapedRun(text: string): boolean {
-  return panShapedRun(text, 0) !== undefined;
+  return panShapedRun(text, 0, false, { start: 0, end: 0 });
 }
 
 /** Where the run of digits that starts at `at` ends. */
@@ -105,14 +110,26 @@ export function groupedNumber(text: string, start: number, run: (start: number, 
   }
 }
 
+/** The digits of the chain {@link panShapedRun} reads: one counter and one callback for every chain, none made per chain. */
+let chainDigits = 0;
+function countChainDigits(start: number, end: number): void {
+  chainDigits += end - start;
+}
+
+/** Where a number found by {@link panShapedRun} is: `text[start, end)`. */
+interface Found {
+  start: number;
+  end: number;
+}
+
 /**
- * The first number of `text` from `from` on that could be a PAN, as `[start, end]`: either a chain of digit runs
+ * Whether `text` holds from `from` on a number that could be a PAN, the first one's place written to `found`: either a chain of digit runs
  * joined by gaps of 1 to {@link LONGEST_GAP} separators ({@link separatorEnd}), as long as the gaps allow, with 13 digits or
  * more in all; or one run that {@link isPanShaped} says could be a PAN (in a chain of fewer than 13 digits, or on its
  * own). Every character is read a bounded number of times: a chain that falls short is looked at run by run and
  * never again as a chain.
  */
-function panShapedRun(text: string, from: number, groupedOnly = false): [number, number] | undefined {
+function panShapedRun(text: string, from: number, groupedOnly: boolean, found: Found): boolean {
   let chainEnd = 0;
   for (let i = from; i < text.length; ) {
     maskWork.steps++;
@@ -124,20 +141,24 @@ function panShapedRun(text: string, from: number, groupedOnly = false): [number,
     const first = runEnd(text, i);
     if (start >= chainEnd) {
       // A new chain: its runs, as long as gaps of separators join them.
-      let digits = 0;
-      const end = groupedNumber(text, start, (from, to) => {
-        digits += to - from;
-      });
-      if (end > first && digits >= GROUPED_PAN) return [start, end];
+      chainDigits = 0;
+      const end = groupedNumber(text, start, countChainDigits);
+      if (end > first && chainDigits >= GROUPED_PAN) return foundAt(found, start, end);
       chainEnd = end;
     }
     if (!groupedOnly && first - start >= SHORTEST_PAN) {
       maskWork.steps += first - start;
-      if (isPanShaped(text.slice(start, first))) return [start, first];
+      if (panShapedAt(text, start, first)) return foundAt(found, start, first);
     }
     i = first;
   }
-  return undefined;
+  return false;
+}
+
+function foundAt(found: Found, start: number, end: number): true {
+  found.start = start;
+  found.end = end;
+  return true;
 }
 
 /** The longest cardholder name of track 1 (between its two `^`). */
@@ -167,12 +188,38 @@ function trackEnd(text: string, at: number): number {
   return i;
 }
 
+/** Stars to cut runs of stars from (a slice of 13 or more characters is a view of it, not a copy); grows as needed. */
+let starsText = '*'.repeat(64);
+
+/** `n` stars. */
+function stars(n: number): string {
+  if (n > starsText.length) starsText = '*'.repeat(Math.max(n, 2 * starsText.length));
+  return starsText.slice(0, n);
+}
+
 /**
- * The number `text[start, end)` (digits and separators, all ASCII) masked as {@link maskPan} masks a PAN over its digits (the
- * digits it shows stay, the others become stars), its separators kept. One pass over its bytes: a regular expression
- * replacing digit by digit costs ten times as much on a long chain.
+ * The masked text being built: the pieces so far (slices of the text and runs of stars, joined once at the end) and
+ * where the text is copied up to. A mask hides characters and never moves one, and the masks here write left to right.
  */
-function maskedNumber(text: string, start: number, end: number): string {
+interface Masked {
+  parts: string[];
+  copied: number;
+}
+
+/** Stars over `text[start, end)` (`start` at or after what is copied), the text before them copied. */
+function starRun(text: string, out: Masked, start: number, end: number): void {
+  if (end <= start) return;
+  if (start > out.copied) out.parts.push(text.slice(out.copied, start));
+  out.parts.push(stars(end - start));
+  out.copied = end;
+}
+
+/**
+ * The number `text[start, end)` (digits and separators, all ASCII) masked into `out` as {@link maskPan} masks a PAN
+ * over its digits (the digits it shows stay, the others become stars), its separators kept. A number of digits only
+ * (the most common) is one run of stars between the digits shown: no string made but the stars' slice.
+ */
+function starNumber(text: string, out: Masked, start: number, end: number): void {
   maskWork.steps += 2 * (end - start);
   // The digits of the number, its separators skipped whole (the `2` and `0` of `%20` are no digits of it).
   let digits = 0;
@@ -182,28 +229,36 @@ function maskedNumber(text: string, start: number, end: number): string {
       i++;
     } else i = Math.max(i + 1, separatorEnd(text, i));
   }
-  const number = text.slice(start, end);
-  if (digits === number.length) return maskPan(number);
-  const shape = maskPan('0'.repeat(digits));
-  const firstHidden = shape.indexOf('*');
-  const lastHidden = shape.lastIndexOf('*');
-  const bytes = Buffer.from(number, 'latin1');
+  // The digits maskPan hides of a PAN of as many digits: from its head shown to its tail shown.
+  const firstHidden = panShownHead(digits);
+  const endHidden = digits - panShownTail(digits);
+  if (digits === end - start) {
+    starRun(text, out, start + firstHidden, start + endHidden);
+    return;
+  }
+  const bytes = Buffer.from(text.slice(start, end), 'latin1');
   for (let i = 0, d = 0; i < bytes.length; ) {
     if (isDigit(bytes[i]!)) {
-      if (d >= firstHidden && d <= lastHidden) bytes[i] = STAR;
+      if (d >= firstHidden && d < endHidden) bytes[i] = STAR;
       d++;
       i++;
-    } else i = Math.max(i + 1, separatorEnd(number, i));
+    } else i = Math.max(i + 1, separatorEnd(text, start + i) - start);
   }
-  return bytes.toString('latin1');
+  if (start > out.copied) out.parts.push(text.slice(out.copied, start));
+  out.parts.push(bytes.toString('latin1'));
+  out.copied = end;
 }
 
-/** The track data `text[at, end)` after its separator (`=`, `D` or `^`) as stars, track 1's closing `^` kept. */
-function maskedTrack(text: string, at: number, end: number): string {
+/** The track data `text[at, end)` after its separator (`=`, `D` or `^`) starred into `out`, track 1's closing `^` kept. */
+function starTrack(text: string, out: Masked, at: number, end: number): void {
   maskWork.steps += end - at;
   const close = text[at] === '^' ? text.indexOf('^', at + 1) : -1;
-  if (close < 0) return text[at]! + '*'.repeat(end - at - 1);
-  return `^${'*'.repeat(close - at - 1)}^${'*'.repeat(end - close - 1)}`;
+  if (close < 0) {
+    starRun(text, out, at + 1, end);
+    return;
+  }
+  starRun(text, out, at + 1, close);
+  starRun(text, out, close + 1, end);
 }
 
 /**
@@ -236,16 +291,16 @@ export function maskGroupedNumbers(text: string): string {
 }
 
 function maskNumbers(text: string, groupedOnly: boolean): string {
-  const parts: string[] = [];
-  let copied = 0;
-  for (let run = panShapedRun(text, 0, groupedOnly); run !== undefined; run = panShapedRun(text, copied, groupedOnly)) {
-    const [start, end] = run;
-    parts.push(text.slice(copied, start), maskedNumber(text, start, end));
+  const out: Masked = { parts: [], copied: 0 };
+  const found: Found = { start: 0, end: 0 };
+  for (let from = 0; panShapedRun(text, from, groupedOnly, found); ) {
+    const { start, end } = found;
+    starNumber(text, out, start, end);
     const track = trackEnd(text, end);
-    if (track > end) parts.push(maskedTrack(text, end, track));
-    copied = track;
+    if (track > end) starTrack(text, out, end, track);
+    from = track;
   }
-  if (copied === 0) return text;
-  parts.push(text.slice(copied));
-  return parts.join('');
+  if (out.parts.length === 0) return text;
+  if (out.copied < text.length) out.parts.push(text.slice(out.copied));
+  return out.parts.join('');
 }

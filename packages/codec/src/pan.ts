@@ -28,9 +28,24 @@ function panHead(length: number): number {
  */
 export function maskPan(pan: string): string {
   textArgument(pan, 'pan');
-  if (pan.length <= PAN_HEAD + PAN_TAIL) return '*'.repeat(pan.length);
-  const head = panHead(pan.length);
-  return pan.slice(0, head) + '*'.repeat(pan.length - head - PAN_TAIL) + pan.slice(-PAN_TAIL);
+  const head = panShownHead(pan.length);
+  const tail = panShownTail(pan.length);
+  if (head + tail === 0) return '*'.repeat(pan.length);
+  return pan.slice(0, head) + '*'.repeat(pan.length - head - tail) + pan.slice(-tail);
+}
+
+/**
+ * How many leading characters {@link maskPan} shows of a PAN of `length` characters: none for 10 or fewer (hidden
+ * entirely), else up to 6 with at least 5 hidden. The characters it hides run from there to the last
+ * {@link panShownTail}. Internal (the free-text masks hide a number's digits in place by it).
+ */
+export function panShownHead(length: number): number {
+  return length <= PAN_HEAD + PAN_TAIL ? 0 : panHead(length);
+}
+
+/** How many trailing characters {@link maskPan} shows of a PAN of `length` characters: none for 10 or fewer, else 4. */
+export function panShownTail(length: number): number {
+  return length <= PAN_HEAD + PAN_TAIL ? 0 : PAN_TAIL;
 }
 
 /**
@@ -55,11 +70,19 @@ export function isMaskedPan(pan: string): boolean {
  */
 export function luhnValid(digits: string): boolean {
   textArgument(digits, 'digits');
-  if (digits.length === 0) return false;
+  return luhnValidAt(digits, 0, digits.length);
+}
+
+/**
+ * {@link luhnValid} of the characters `text[start, end)`, read in place (no slice made). Internal (the free-text
+ * masks check each run of digits they find in a long text by it).
+ */
+export function luhnValidAt(text: string, start: number, end: number): boolean {
+  if (end <= start) return false;
   let sum = 0;
   let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 0x30;
+  for (let i = end - 1; i >= start; i--) {
+    let d = text.charCodeAt(i) - 0x30;
     if (d < 0 || d > 9) return false;
     if (double) {
       d *= 2;

@@ -131,7 +131,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   sendMessage(input: MessageInput, options: SafSendOptions): Promise<SafReceipt>;
   /** Sends a message object and returns the response object. */
   sendMessage(input: MessageInput, options?: SendOptions): Promise<IsoMessage>;
-  sendMessage(input: string | MessageInput, options: SendOptions = {}): Promise<string | IsoMessage | SafReceipt> {
+  sendMessage(input: string | MessageInput, options: SendOptions = NO_OPTIONS): Promise<string | IsoMessage | SafReceipt> {
     let read: MessageRead;
     try {
       // An object needs no reading (`request`: `pack` checks every field and names every offending one).
@@ -151,7 +151,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   request(message: MessageInput, options: SafSendOptions): Promise<SafReceipt>;
   /** Sends a message object and resolves with the response object (the fast path of `sendMessage`). */
   request(message: MessageInput, options?: SendOptions): Promise<IsoMessage>;
-  request(message: MessageInput, options: SendOptions = {}): Promise<IsoMessage | SafReceipt> {
+  request(message: MessageInput, options: SendOptions = NO_OPTIONS): Promise<IsoMessage | SafReceipt> {
     if (!isMessageObject(message)) return Promise.reject(inputError());
     if (options.saf === true) return this.store(message);
     return this.exchange(message, options, options.header).then((response) => response.message);
@@ -166,7 +166,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   /** `request` for a message already in its wire image, which goes out as it came where it can (see relay.ts). */
-  relay(request: EncodedRequest, options: SendOptions = {}): Promise<EncodedResponse> {
+  relay(request: EncodedRequest, options: SendOptions = NO_OPTIONS): Promise<EncodedResponse> {
     if (request === null || typeof request !== 'object' || !isMessageObject(request.message)) return Promise.reject(inputError());
     const body = sameDialect(request.dialect, this.codec.dialect) && !this.codec.dialect.headerLength ? request.body : undefined;
     // The channel's response is an EncodedResponse as it is (message, body, header, dialect): no copy, no other promise.

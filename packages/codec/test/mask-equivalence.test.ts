@@ -1,0 +1,53 @@
+/**
+ * The free-text masks cut a masked number's stars as one slice where they built each masked number as strings and
+ * joined the pieces (mask-reference.ts keeps that code): the same text out, character for character,
+ * on random text made of what the rule reads at its edges: card numbers and runs of every length (leading zeros,
+ * 8 to 11 digits Luhn-valid or not, 12 to 19 and more), numbers in groups with every separator (`%20` and its
+ * half-written `%2`), track data after a number (`=`, `D`, track 1's `^NAME^`), runs at the start and end of the text,
+ * hex, and characters outside Latin-1 (a lone surrogate too).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { maskDigitRuns, maskGroupedNumbers } from '../src/index.js';
+import { referenceMask } from './mask-reference.js';
+
+const PIECES = [
+  '4111111111111111', '5413330089010434', '378282246310005', '12345674', '12345675', '0012345674', '4761', '7390',
+  ' ', '-', '  ', ' - ', '\t', '+', '%20', '%2d', '%2B', '%2', '%', '=', 'D', '^', '^DOE/JOHN^', '^' + 'N'.repeat(27) + '^',
+  'F4F1F1F1', '34:31:31:', '0x34, 0x31', 'word ', '€', '\ud800', 'é', '0', '000000', '123456789012', '2026-12-02', ';',
+];
+const piece = fc.oneof(
+  fc.constantFrom(...PIECES),
+  fc.stringMatching(/^[0-9]{1,22}$/),
+  fc.string({ maxLength: 3 }),
+  fc.string({ unit: 'binary', maxLength: 2 }),
+);
+const text = fc.array(piece, { maxLength: 30 }).map((pieces) => pieces.join(''));
+
+test('maskDigitRuns – the same text out as the masks that built each number as strings, on random text', () => {
+  fc.assert(
+    fc.property(text, (t) => {
+      assert.equal(maskDigitRuns(t), referenceMask(t, false));
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('maskGroupedNumbers – the same text out as the masks that built each number as strings, on random text', () => {
+  fc.assert(
+    fc.property(text, (t) => {
+      assert.equal(maskGroupedNumbers(t), referenceMask(t, true));
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('maskDigitRuns – numbers at the very start and end of the text, and a text that is one number', () => {
+  for (const t of ['4111111111111111', '4111111111111111=2812101', '4761 7390 0101 0010', 'x4111111111111111', '4111111111111111x', '12345674', '4761%207390%200101%200010^DOE/JOHN^1234', '4111111111111111D']) {
+    assert.equal(maskDigitRuns(t), referenceMask(t, false), t);
+    assert.equal(maskGroupedNumbers(t), referenceMask(t, true), t);
+  }
+  assert.equal(maskDigitRuns('4111111111111111'), '411111******1111');
+  assert.equal(maskDigitRuns('€4761 7390 0101 0010=2812€'), '€4761 73** **** 0010=****€');
+});

@@ -1,0 +1,137 @@
+/**
+ * The free-text masks of `maskDigitRuns` and `maskGroupedNumbers` as they were written before they cut a masked
+ * number's stars as one slice (digit-runs.ts until then): each masked number built as strings (a slice, `maskPan`'s
+ * pieces, the track's stars) and the pieces joined. Kept only as the reference that the
+ * masks' equivalence test (mask-equivalence.test.ts) compares them with on random text: the rule itself lives in
+ * digit-runs.ts, and this copy is never run outside the tests.
+ */
+import { luhnValid, maskPan } from '../src/index.js';
+
+const ALWAYS_MASKED = 12;
+const SHORTEST_PAN = 8;
+const GROUPED_PAN = 13;
+const LONGEST_GAP = 3;
+const TRACK1_NAME = 26;
+const STAR = 0x2a;
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+function separatorEnd(text: string, at: number): number {
+  const code = text.charCodeAt(at);
+  if (code === 0x20 || code === 0x2d || code === 0x09 || code === 0x2b) return at + 1;
+  if (code !== 0x25 || text.charCodeAt(at + 1) !== 0x32) return at;
+  const low = text.charCodeAt(at + 2) | 0x20;
+  return low === 0x30 || low === 0x64 || low === 0x62 ? at + 3 : at;
+}
+
+function isPanShaped(digits: string): boolean {
+  let zeros = 0;
+  while (zeros < digits.length && digits.charCodeAt(zeros) === 0x30) zeros++;
+  const significant = digits.length - zeros;
+  return significant >= ALWAYS_MASKED || (significant >= SHORTEST_PAN && luhnValid(digits));
+}
+
+function runEnd(text: string, at: number): number {
+  let i = at;
+  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+  return i;
+}
+
+function groupedNumber(text: string, start: number, run: (start: number, end: number) => void): number {
+  let end = runEnd(text, start);
+  run(start, end);
+  for (;;) {
+    let gap = end;
+    for (let k = 0, next = separatorEnd(text, gap); k < LONGEST_GAP && next > gap; k++, next = separatorEnd(text, gap)) gap = next;
+    if (gap === end || !isDigit(text.charCodeAt(gap))) return end;
+    end = runEnd(text, gap);
+    run(gap, end);
+  }
+}
+
+function panShapedRun(text: string, from: number, groupedOnly: boolean): [number, number] | undefined {
+  let chainEnd = 0;
+  for (let i = from; i < text.length; ) {
+    if (!isDigit(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    const first = runEnd(text, i);
+    if (start >= chainEnd) {
+      let digits = 0;
+      const end = groupedNumber(text, start, (from, to) => {
+        digits += to - from;
+      });
+      if (end > first && digits >= GROUPED_PAN) return [start, end];
+      chainEnd = end;
+    }
+    if (!groupedOnly && first - start >= SHORTEST_PAN && isPanShaped(text.slice(start, first))) return [start, first];
+    i = first;
+  }
+  return undefined;
+}
+
+function trackEnd(text: string, at: number): number {
+  const separator = text[at];
+  let i = at + 1;
+  if (separator === '^') {
+    const close = text.indexOf('^', i);
+    if (close < 0 || close - i > TRACK1_NAME) return at;
+    i = close + 1;
+  } else if (separator === 'D') {
+    if (!isDigit(text.charCodeAt(i))) return at;
+  } else if (separator !== '=') {
+    return at;
+  }
+  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+  return i;
+}
+
+function maskedNumber(text: string, start: number, end: number): string {
+  let digits = 0;
+  for (let i = start; i < end; ) {
+    if (isDigit(text.charCodeAt(i))) {
+      digits++;
+      i++;
+    } else i = Math.max(i + 1, separatorEnd(text, i));
+  }
+  const number = text.slice(start, end);
+  if (digits === number.length) return maskPan(number);
+  const shape = maskPan('0'.repeat(digits));
+  const firstHidden = shape.indexOf('*');
+  const lastHidden = shape.lastIndexOf('*');
+  const bytes = Buffer.from(number, 'latin1');
+  for (let i = 0, d = 0; i < bytes.length; ) {
+    if (isDigit(bytes[i]!)) {
+      if (d >= firstHidden && d <= lastHidden) bytes[i] = STAR;
+      d++;
+      i++;
+    } else i = Math.max(i + 1, separatorEnd(number, i));
+  }
+  return bytes.toString('latin1');
+}
+
+function maskedTrack(text: string, at: number, end: number): string {
+  const close = text[at] === '^' ? text.indexOf('^', at + 1) : -1;
+  if (close < 0) return text[at]! + '*'.repeat(end - at - 1);
+  return `^${'*'.repeat(close - at - 1)}^${'*'.repeat(end - close - 1)}`;
+}
+
+/** `maskDigitRuns(text)` (`groupedOnly` false) or `maskGroupedNumbers(text)` (true) as it was. */
+export function referenceMask(text: string, groupedOnly: boolean): string {
+  const parts: string[] = [];
+  let copied = 0;
+  for (let run = panShapedRun(text, 0, groupedOnly); run !== undefined; run = panShapedRun(text, copied, groupedOnly)) {
+    const [start, end] = run;
+    parts.push(text.slice(copied, start), maskedNumber(text, start, end));
+    const track = trackEnd(text, end);
+    if (track > end) parts.push(maskedTrack(text, end, track));
+    copied = track;
+  }
+  if (copied === 0) return text;
+  parts.push(text.slice(copied));
+  return parts.join('');
+}
