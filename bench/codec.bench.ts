@@ -8,15 +8,14 @@
  *
  * Run: `npx tsc -b bench && node bench/dist/codec.bench.js` (or `npm run bench codec`). `BENCH_MS` sets the length
  * of one timed round in milliseconds of CPU time (default 500). Figures are messages per CPU-second of this process
- * (other processes on the machine do not count), the median of 5 rounds that interleave all codecs, each round of each
- * case warmed and timed alone in a process of its own (`timeCases`, timing.ts).
+ * (other processes on the machine do not count), the median of 5 rounds that interleave all codecs, after a warm-up.
  */
 import { createRequire } from 'node:module';
 import { deepStrictEqual } from 'node:assert/strict';
 import { createCodec } from '@iso8583/codec';
 import type { Codec, IsoMessage } from '@iso8583/codec';
 import { MinimalCodec } from './minimal-codec.js';
-import { PURCHASE, kept, timeCases } from './timing.js';
+import { PURCHASE, kept, timed } from './timing.js';
 import type { MinimalMessage } from './minimal-codec.js';
 
 /** The part of the `iso_8583` package's API the benchmark uses (it ships no types). */
@@ -95,9 +94,10 @@ function addCases(row: Row, rows: Row[], pack: () => unknown, unpack: () => unkn
   cases.push({ row, op: 'pack', fn: pack, rates: [] }, { row, op: 'unpack', fn: unpack, rates: [] });
 }
 
-/** Rounds in which every case runs in turn, each warmed and timed alone (`timeCases`); each figure is the median of its rounds. */
+/** Warm-up of every case, then rounds in which every case runs in turn; each figure is the median of its rounds. */
 function runCases(): void {
-  timeCases(cases, ROUND_MS, ROUNDS);
+  for (const c of cases) timed(c.fn, Math.min(300, ROUND_MS));
+  for (let r = 0; r < ROUNDS; r++) for (const c of cases) c.rates.push(timed(c.fn, ROUND_MS));
   for (const c of cases) {
     const sorted = [...c.rates].sort((a, b) => a - b);
     c.row[c.op] = sorted[Math.floor(sorted.length / 2)] ?? 0;
