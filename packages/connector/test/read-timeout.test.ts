@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { Iso8583Error } from '@iso8583/codec';
 import { within } from '@iso8583/test-support';
 import { validateConnectorOptions } from '../src/index.js';
-import type { Connector, ReversalEvent } from '../src/index.js';
+import type { Connector, DisconnectInfo, ReversalEvent } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { PeerHandler } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
@@ -29,7 +29,7 @@ function watchConnectorReads(t: { after(fn: () => void): void }, port: number, o
 }
 
 /** The next `disconnect` event (`events.once` would reject on the `error` event the drop also emits). */
-function nextDisconnect(connector: Connector): Promise<{ channel: number; code: string | undefined }> {
+function nextDisconnect(connector: Connector): Promise<DisconnectInfo> {
   return new Promise((resolve) => connector.once('disconnect', resolve));
 }
 
@@ -76,7 +76,9 @@ test('readTimeout – a bogus length header (60000 bytes announced, none sent) d
     return true;
   });
   const lost = await within(disconnected, 10_000, 'the wedged connection was not dropped');
-  assert.deepEqual(lost, { channel: 1, code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' });
+  assert.deepEqual({ channel: lost.channel, code: lost.code }, { channel: 1, code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' });
+  // The wait before the next connect (drawn up to reconnect.maxDelay): the link is not given up.
+  assert.ok(lost.retryIn !== undefined && lost.retryIn >= 1 && lost.retryIn <= 20, `retryIn ${String(lost.retryIn)}`);
   await first;
   // The drop was the read timeout's doing (reported once), not the host closing.
   assert.deepEqual(errors.map((e) => [e.code, e.field]), [['ISO8583_ERR_CONNECTOR_CONNECTION_LOST', 'readTimeout']]);
