@@ -103,7 +103,9 @@ export function connectorParts(
     },
     connectFailed: hooks.error,
   });
-  const pool: ChannelPool = o.mode === 'multiplex' ? new MultiplexPool(o.pool, factory) : new ExclusivePool(o.pool, factory);
+  // An exclusive pool's connection given back free sends the SAF entries whose attempt found every one lent (`linkUp`).
+  const freed = (): void => void reversals?.linkUp();
+  const pool: ChannelPool = o.mode === 'multiplex' ? new MultiplexPool(o.pool, factory) : new ExclusivePool(o.pool, factory, freed);
   // `reversals` and `sender` are made below, and read only later: when the figures are asked for, a reversal is sent.
   // The dialect's approvalCodes say which answers are approved (secured amounts, SocketQueue's figures).
   const saf = { safDepth: () => reversals?.depth ?? 0, safEnded: () => reversals?.ended ?? { delivered: 0, expired: 0, abandoned: 0 } };

@@ -21,9 +21,14 @@ export class ExclusivePool implements ChannelPool {
   private readonly waiters = new Set<(err: Iso8583Error) => void>();
   private started = false;
 
+  /**
+   * @param freed - called when a connection is given back open, free for the next borrower (what wakes the SAF entries
+   *   whose attempt found every connection lent, `SafQueue.linkUp`); default none.
+   */
   constructor(
     private readonly options: ResolvedConnectorOptions['pool'],
     private readonly factory: ChannelFactory,
+    private readonly freed: () => void = () => undefined,
   ) {
     this.pool = createPool<Channel>(
       {
@@ -111,8 +116,13 @@ export class ExclusivePool implements ChannelPool {
       channel.logger.warn('a request failed after it was written: closing its connection (exclusive mode)');
       channel.destroy();
     }
-    if (channel.isOpen) this.pool.release(channel).catch(() => undefined);
-    else this.pool.destroy(channel).catch(() => undefined);
+    if (!channel.isOpen) {
+      // Its replacement, once up, is a connection up (`ChannelFactory` `connected`).
+      this.pool.destroy(channel).catch(() => undefined);
+      return;
+    }
+    this.pool.release(channel).catch(() => undefined);
+    this.freed();
   }
 
   closed(): void {

@@ -264,7 +264,7 @@ export class ReversalManager {
     this.queue.activate({ id: entry.id, reversal: entry.reversal, at: entry.at });
   }
 
-  /** A connection is up: sends at once the SAF entries whose last attempt found none (see {@link SafQueue.linkUp}); returns how many. */
+  /** A connection is up or free: sends at once the SAF entries whose last attempt found none (see {@link SafQueue.linkUp}); returns how many. */
   linkUp(): number {
     return this.queue.linkUp();
   }

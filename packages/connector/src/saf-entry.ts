@@ -26,8 +26,6 @@ export interface Active {
   expires: number;
   /** The journal's state when an attempt was last sent unjournaled (logged once per entry and state). */
   unjournaled?: JournalState;
-  /** Its last attempt never left for want of a connection (`neverLeft`): the next connection up sends it at once. */
-  awaitsLink?: boolean;
 }
 
 /**

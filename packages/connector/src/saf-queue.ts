@@ -27,7 +27,8 @@ import { transmissionTime } from './auto-fill.js';
 import { SafEnds } from './saf-ends.js';
 import { logCapped } from './quiet-log.js';
 import type { SafCounts } from './saf-ends.js';
-import { endsWith, entryEvent, giveUpLine, neverLeft, noneHere, wallWait } from './saf-entry.js';
+import { endsWith, entryEvent, giveUpLine, noneHere, wallWait } from './saf-entry.js';
+import { LinkWaiters } from './saf-link-wait.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 
@@ -45,6 +46,8 @@ export const SAF_REPEAT_WARNINGS_PER_SECOND = 5;
 /** Entries being sent until they end (see the file's opening comment). */
 export class SafQueue {
   private readonly active = new Map<string, Active>();
+  /** Entries whose last attempt never left for want of a connection: the next one up or free sends them (`linkUp`). */
+  private readonly links = new LinkWaiters();
   /** Entries that ended, on their way to the journal (`done`), then recorded, counted and emitted (saf-ends.ts). */
   private readonly ends: SafEnds;
   /** When the next attempt may leave (`messageInterval`), on the monotonic clock (`performance.now()`). */
@@ -172,22 +175,19 @@ export class SafQueue {
   }
 
   /**
-   * A connection is up (connected, signed on): every entry whose last attempt never left for want of a connection
-   * (`neverLeft`: the link was down) goes at once, rather than `retryInterval` after that attempt: a bank back on its
-   * port gets the backlog as soon as it is linked again. Each such entry once (its next attempt, `messageInterval`
-   * apart); an entry whose attempt left (unanswered, refused) keeps its timer. Returns how many were sent early.
+   * A connection is up (connected, signed on) or given back free (an exclusive pool's release): every entry whose last
+   * attempt never left for want of a connection (`neverLeft`) goes at once, rather than `retryInterval` after that
+   * attempt: a bank back on its port gets the backlog as soon as it is linked again, an entry that found every
+   * connection lent goes when one is free. Each such entry once (its next attempt, `messageInterval` apart,
+   * saf-link-wait.ts); an entry whose attempt left (unanswered, refused) keeps its timer. Returns how many were sent early.
    */
   linkUp(): number {
-    if (this.stopped) return 0;
-    let sent = 0;
-    for (const a of this.active.values()) if (a.awaitsLink === true) sent += this.sendEarly(a);
-    return sent;
+    return this.stopped ? 0 : this.links.wake((a) => this.sendEarly(a));
   }
 
   /** Sends `a` now if it waits for its next attempt (not for an attempt in flight, nor for its `messageInterval` slot). */
   private sendEarly(a: Active): number {
     if (a.waiting !== 'attempt') return 0;
-    a.awaitsLink = false;
     clearTimeout(a.timer);
     a.timer = undefined;
     a.waiting = undefined;
@@ -233,6 +233,7 @@ export class SafQueue {
 
   private async attempt(a: Active, slotted: boolean): Promise<void> {
     if (this.stopped || !this.active.has(a.entry.id)) return;
+    this.links.started(a);
     const now = performance.now();
     const s = this.settings;
     if (now >= a.expires) {
@@ -305,9 +306,9 @@ export class SafQueue {
       },
       (err: Iso8583Error) => {
         if (this.stopped) return;
-        a.awaitsLink = neverLeft(err.code);
+        const awaitsLink = this.links.failed(a, err.code);
         this.warnRepeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
-        if (a.awaitsLink) {
+        if (awaitsLink) {
           // Never left (no connection): not counted, so the next goes under the same number and MTI (a first stays
           // 0220) and a host down past maxAttempts x retryInterval does not have it given up unseen (`expireAfter`
           // bounds it). The journal keeps attempt n: a later start sends a repeat, which is harmless.

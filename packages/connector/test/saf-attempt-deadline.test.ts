@@ -40,9 +40,13 @@ test('saf – an attempt still waiting for a connection at its timeout fails wit
     lines.some((l) => l.code === 'ISO8583_ERR_CONNECTOR_DEADLINE' && l.stan === '007602'),
     'the attempt failed at its deadline',
   );
-  // The connection is free again: the attempt, already over, must not be written now.
+  // The connection is free again: the attempt, already over, must not be written now. The freed connection wakes the
+  // entry (saf-release-wake.test.ts): its next attempt, journaled before it goes, is the one written, once.
+  const answered = safEvent(connector, 'answered', undefined, 60_000);
   peer.send(held[0]!.socket, answer(held[0]!.message));
   assert.equal((await echo)['39'], '00');
+  const next = await within(answered, 10_000, 'the next attempt answered once the connection is free');
+  assert.deepEqual([next.stan, next.attempt], ['007602', 1], 'the attempt that never left not counted');
   assert.equal((await connector.request({ 0: '0800', 11: '007603', 41: 'TERM0001', 70: '301' }))['39'], '00');
-  assert.deepEqual(peer.received.map((r) => r.message['11']), ['007601', '007603']);
+  assert.deepEqual(peer.received.map((r) => r.message['11']), ['007601', '007602', '007603'], 'the advice written once');
 });
