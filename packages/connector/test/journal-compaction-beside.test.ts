@@ -109,3 +109,48 @@ test('FileJournal – appends go on while a compaction writes its file; a crash 
   assert.deepEqual((await again.open()).map((e) => e.id).sort(), ['after1', 'during1', 'during2', 'snap1', 'x3', 'x4', 'x5', 'x6']);
   await again.close();
 });
+
+test('FileJournal – a done of an add that was in flight at the snapshot, and an attempt after that done, are carried in order', async (t) => {
+  const d = dir(t);
+  const rules = await injector(t, d);
+  const j = new FileJournal(d, { compactAt: 600, preallocate: 64 * 1024, compactInterval: 0 });
+  await j.open();
+  if (j.concurrentWrites < 2) return t.skip('one write in flight at a time here: no batch is in flight at a snapshot');
+  assert.equal(await (j as unknown as { spare: SpareFile }).spare.whenReady(), true);
+  await j.add(entry('snap1'));
+  // Batch A (past compactAt) and batch B (inflight's add) are both in flight; A takes effect first and starts the
+  // compaction, whose snapshot therefore lacks inflight's add.
+  const a = { started: gate(), held: gate() };
+  rules.push({ marker: '"id":"x1"', started: a.started.open, gate: a.held.promise });
+  const addsA = Promise.all(['x1', 'x2', 'x3', 'x4', 'x5', 'x6'].map((id) => j.add(entry(id))));
+  await within(a.started.promise, 5000, 'the write of batch A');
+  const b = { started: gate(), held: gate() };
+  rules.push({ marker: '"id":"inflight"', started: b.started.open, gate: b.held.promise });
+  const addB = j.add(entry('inflight'));
+  await within(b.started.promise, 5000, 'the write of batch B beside batch A');
+  const snapshot = { started: gate(), held: gate() };
+  rules.push({ marker: '"id":"x2"', started: snapshot.started.open, gate: snapshot.held.promise });
+  a.held.open();
+  await within(addsA, 5000, 'batch A acknowledged');
+  // The next append's turn starts the compaction that batch A made due (batch B still in flight).
+  const addC = j.add(entry('x7'));
+  await within(snapshot.started.promise, 5000, 'the compaction writing its snapshot while batch B is in flight');
+  b.held.open();
+  await within(Promise.all([addB, addC]), 5000, 'batch B acknowledged after the snapshot');
+  // Taken effect during the compaction: carried after the snapshot, in this order.
+  await within(j.done('inflight', 'not-needed'), 5000, 'the done of inflight');
+  await within(j.attempt('inflight', 2), 5000, 'an attempt after its done');
+  await within(j.attempt('snap1', 3), 5000, 'an attempt of an entry of the snapshot');
+  await within(j.done('x1', 'not-needed'), 5000, 'a done of an entry of the snapshot');
+  const compacted = new Promise<void>((resolve) => j.once('compact', () => resolve()));
+  snapshot.held.open();
+  await within(compacted, 5000, 'the compaction');
+  assert.equal(j.batches.compactions, 2);
+  assert.deepEqual(await crashNow(t, j), ['snap1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7'], 'a crash after the rename: inflight done, x1 done');
+  await j.close();
+  const again = new FileJournal(d, { compactInterval: 0 });
+  const entries = await again.open();
+  await again.close();
+  assert.deepEqual(entries.map((e) => e.id).sort(), ['snap1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7']);
+  assert.equal(entries.find((e) => e.id === 'snap1')?.attempts, 3, 'the attempt carried after the snapshot');
+});
