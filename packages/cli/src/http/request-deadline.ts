@@ -150,7 +150,7 @@ export function refuseConnection(server: Server): (socket: Socket, why: 'cap' | 
     const e = why === 'cap'
       ? consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS', 'this port holds its most connections, each in the middle of a request: try again')
       : consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS', 'this port holds the most connections one address may hold, each in the middle of a request: try again');
-    // Written at once: a client sending its request meanwhile may see a reset rather than this answer.
+    // Written at once; what the client sends meanwhile is read and thrown away ({@link answer}), so no reset cuts it.
     socket.on('error', () => undefined);
     answer(socket, 503, JSON.stringify(shape({ code: e.code, message: e.message })));
   };
