@@ -9,10 +9,11 @@ import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
 import { GATEWAY_DEFAULTS, GATEWAY_FLAGS } from './flag-rows.js';
-import { GATEWAY_CONFIG_SCHEMA, readConfig } from './config-file.js';
+import { GATEWAY_CONFIG_SCHEMA, configFileError, readConfig } from './config-file.js';
 import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueuePointer } from './socketqueue.js';
 import { checkReconnect } from './reconnect.js';
-import { checkUpstreams, parseRouteFlag, readableReason, upstreamsOf } from './upstreams.js';
+import { checkUpstreams, flagProblem, parseRouteFlag, readableReason, upstreamsOf } from './upstreams.js';
+import type { ListProblem } from './upstreams.js';
 import type { GatewayConfig } from './config-types.js';
 
 // The flag rows and the defaults live in flag-rows.ts, the config file's schema and reader in config-file.ts; exported
@@ -121,21 +122,38 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     merged.upstreams = upstreamsOf([], merged.upstreams);
     merged.upstream = merged.upstreams?.[0]?.upstream;
   }
-  checkUpstreams(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.routes ?? []);
-  checkReconnect(merged as GatewayConfig, merged.upstreams ?? [], typeof values.config === 'string' ? values.config : undefined);
+  const configPath = typeof values.config === 'string' ? values.config : undefined;
+  /** The config file `key` came from (given there, by no flag), whose errors name it. */
+  const fileOf = (key: string): string | undefined => (configPath !== undefined && !(key in fromFlags) && key in fromFile ? configPath : undefined);
+  const listProblem = (key: string): ListProblem => {
+    const from = fileOf(key);
+    return from === undefined ? flagProblem : (text, _flag, field) => configFileError(from, `: ${field}: ${text}`, { field });
+  };
+  checkUpstreams(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.routes ?? [], listProblem('upstreams'), listProblem('routes'));
+  const reconnectFromFlags = 'reconnectDelay' in fromFlags || 'reconnectMaxDelay' in fromFlags;
+  const reconnectKey = reconnectFromFlags ? undefined : ['reconnectDelay', 'reconnectMaxDelay'].find((k) => fileOf(k) !== undefined);
+  checkReconnect(merged as GatewayConfig, merged.upstreams ?? [], configPath, reconnectKey === undefined ? undefined : `/${reconnectKey}`);
   if (merged.upstream === undefined && !help) {
     throw cliError('ISO8583_ERR_CLI_USAGE', '--upstream HOST:PORT is required (flag or config file key "upstream")', '--upstream');
   }
-  if ((merged.tlsCert === undefined) !== (merged.tlsKey === undefined)) {
-    throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', '--tls-cert and --tls-key go together', { field: '--tls-cert' });
-  }
-  if ((merged.clientTlsCert === undefined) !== (merged.clientTlsKey === undefined)) {
-    throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', '--client-tls-cert and --client-tls-key go together', {
-      field: '--client-tls-cert',
-    });
-  }
+  checkPair(merged, 'tlsCert', 'tlsKey', fileOf);
+  checkPair(merged, 'clientTlsCert', 'clientTlsKey', fileOf);
   if (merged.tlsCa !== undefined || merged.tlsCert !== undefined || merged.tlsServername !== undefined) merged.tls = true;
   return { config: Object.freeze(merged) as GatewayConfig, help, checkOnly };
+}
+
+/**
+ * A certificate and its key go together (`--tls-cert` and `--tls-key`, `--client-tls-cert` and `--client-tls-key`):
+ * else `ISO8583_ERR_GATEWAY_CONFIG` naming the flag given, or, when the one given came from the config file, the file
+ * and its key (`/tlsCert`).
+ */
+function checkPair(merged: Partial<GatewayConfig>, cert: 'tlsCert' | 'clientTlsCert', key: 'tlsKey' | 'clientTlsKey', fileOf: (key: string) => string | undefined): void {
+  if ((merged[cert] === undefined) === (merged[key] === undefined)) return;
+  const given = merged[cert] === undefined ? key : cert;
+  const from = fileOf(given);
+  if (from !== undefined) throw configFileError(from, `: ${cert} and ${key} go together: /${given} is given alone`, { field: `/${given}` });
+  const flag = (k: string): string => `--${FLAG_BY_KEY.get(k)?.flag ?? k}`;
+  throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${flag(cert)} and ${flag(key)} go together`, { field: flag(given) });
 }
 
 /**

@@ -3,9 +3,12 @@
  * be in flight (each POS connection is read no further while {@link POS_IN_FLIGHT_PER_CONNECTION} of its messages are
  * being handled, each HTTP connection hands 32 requests at a time to the routes), and every request is bounded in time
  * by its own deadline (`--request-timeout`: one not yet written by then is answered 91 and never sent, one written is
- * answered or timed out 68 and reversed). So by default the link accepts whatever those listeners admitted: a count
+ * answered or timed out 68 and reversed). So by default the link accepts what those listeners admit at once: a count
  * limit below that (the connector's own default is 1000) answers 91 to purchases whenever a burst, a collector pause or
- * a slower bank briefly holds more than that count in flight, at a fraction of the gateway's capacity. A request in
+ * a slower bank briefly holds more than that count in flight, at a fraction of the gateway's capacity. Not more: a
+ * request counts at its listener only while its connection is open, so the requests of a POS or HTTP connection that
+ * closed still hold the link (queued or at the bank, until answered or timed out) while they count there no more, and
+ * clients that reconnect and send again can exceed the sum: each request past it is answered 91, never sent. A request in
  * flight holds about 5.3 KiB of heap (journal on), so the default of 96000 is about 500 MB at most; `--max-in-flight`
  * lowers it. With `--terminal-queue`, one terminal may have as many waiting ({@link terminalQueueDepthOf}).
  */

@@ -29,10 +29,21 @@ export function reconnectOptions(c: Required<ReconnectSettings>): Required<Recon
  * each upstream (its own settings over the gateway's), checked as the config is read so that the error names the flag
  * or key; else `ISO8583_ERR_CLI_OPTION` naming `--reconnect-delay`, or `ISO8583_ERR_GATEWAY_CONFIG` naming the config
  * file `file` the upstreams are given in, when given (as every error about that file does), and the upstream's key
- * (`/upstreams/1/reconnectDelay`).
+ * (`/upstreams/1/reconnectDelay`). The gateway's own two values, when neither came from a flag, are the file's:
+ * `gatewayKey` is then the key the file gave (`/reconnectDelay`, else `/reconnectMaxDelay`), and the error names the
+ * file and that key.
  */
-export function checkReconnect(gateway: Required<ReconnectSettings>, upstreams: readonly (ReconnectSettings & { name: string })[], file: string | undefined): void {
+export function checkReconnect(
+  gateway: Required<ReconnectSettings>,
+  upstreams: readonly (ReconnectSettings & { name: string })[],
+  file: string | undefined,
+  gatewayKey?: string,
+): void {
   const order = backoffOrderProblem(gateway.reconnectDelay, gateway.reconnectMaxDelay);
+  if (order !== undefined && file !== undefined && gatewayKey !== undefined) {
+    const text = `reconnectDelay ${gateway.reconnectDelay} is longer than reconnectMaxDelay ${gateway.reconnectMaxDelay}: ${order}`;
+    throw configFileError(file, `: ${text}`, { field: gatewayKey });
+  }
   if (order !== undefined) {
     throw cliError(
       'ISO8583_ERR_CLI_OPTION',

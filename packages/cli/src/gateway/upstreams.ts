@@ -133,23 +133,39 @@ export function parseRouteFlag(value: string): RouteRule {
 }
 
 /**
- * The routes and upstream names agree, each name is given once (and none of several is `upstream`); else a config
- * error naming the route or upstream.
+ * How a problem of the upstreams or of the routes is refused: `text` and, as its field, `flag` (`--upstream`) when the
+ * list came from the flags, or the config file's `key` (`/upstreams/1/name`) when it came from the file.
  */
-export function checkUpstreams(upstreams: readonly GatewayUpstream[], routes: readonly RouteRule[]): void {
+export type ListProblem = (text: string, flag: string, key: string) => Error;
+
+/** A {@link ListProblem} of a list given by flags: `ISO8583_ERR_GATEWAY_CONFIG` naming the flag. */
+export const flagProblem: ListProblem = (text, flag) => gatewayError('ISO8583_ERR_GATEWAY_CONFIG', text, { field: flag });
+
+/**
+ * The routes and upstream names agree, each name is given once (and none of several is `upstream`); else a config
+ * error naming the route or upstream: by `upstreamsProblem` and `routesProblem`, each the flag's (default) or the config
+ * file's (config.ts) as the list came from one or the other.
+ */
+export function checkUpstreams(
+  upstreams: readonly GatewayUpstream[],
+  routes: readonly RouteRule[],
+  upstreamsProblem: ListProblem = flagProblem,
+  routesProblem: ListProblem = flagProblem,
+): void {
   const names = new Set<string>();
-  for (const u of upstreams) {
-    if (names.has(u.name)) throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `upstream name ${JSON.stringify(u.name)} is given twice`, { field: '--upstream' });
+  for (const [i, u] of upstreams.entries()) {
+    const key = `/upstreams/${i}/name`;
+    if (names.has(u.name)) throw upstreamsProblem(`upstream name ${JSON.stringify(u.name)} is given twice`, '--upstream', key);
     // The first of several upstreams also takes over the reversals stored under `upstream` (upstream-options.ts): one
     // of the others named so would have its reversals taken by the first, and sent to that bank.
     if (u.name === 'upstream' && upstreams.length > 1) {
-      throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', 'the upstream name "upstream" is reserved when there are several upstreams: name each after its bank', { field: '--upstream' });
+      throw upstreamsProblem('the upstream name "upstream" is reserved when there are several upstreams: name each after its bank', '--upstream', key);
     }
     names.add(u.name);
   }
-  for (const r of routes) {
+  for (const [i, r] of routes.entries()) {
     if (!names.has(r.upstream)) {
-      throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `a route names the upstream ${JSON.stringify(r.upstream)}, which is not given`, { field: '--route' });
+      throw routesProblem(`a route names the upstream ${JSON.stringify(r.upstream)}, which is not given`, '--route', `/routes/${i}/upstream`);
     }
   }
 }

@@ -145,7 +145,11 @@ export function capPipelining(
  * does not read the handle itself, and the requests parsed still wait their turn here in order: only the reading
  * goes on.
  */
-type HttpSocket = Socket & { _paused?: boolean; parser?: { pause?: () => void; resume?: () => void } | null };
+type HttpSocket = Socket & {
+  _paused?: boolean;
+  parser?: { pause?: () => void; resume?: () => void; unconsume?: () => void; _consumed?: boolean } | null;
+  _handle?: { reading?: boolean; readStart: () => number } | null;
+};
 
 /**
  * Stops reading a server socket as Node's HTTP server does when a client floods it with pipelined requests whose
@@ -153,6 +157,7 @@ type HttpSocket = Socket & { _paused?: boolean; parser?: { pause?: () => void; r
  * bytes of the current read are parsed (its parser reads the socket's handle itself: `pause()` alone stops nothing).
  */
 function pauseReading(socket: HttpSocket): void {
+  if (discarding.has(socket)) return;
   socket._paused = true;
   socket.pause();
 }
@@ -171,6 +176,36 @@ export function stopReading(socket: Socket): void {
   // Before Node's own listener, as the guard of capPipelining: it then sees the connection paused and keeps it so.
   socket.prependListener('resume', () => pauseReading(socket));
   pauseReading(socket);
+}
+
+/** Connections whose bytes are read and thrown away ({@link discardReading}). */
+const discarding = new WeakSet<Socket>();
+
+/**
+ * Reads what the client of `socket` (a server socket, answered and closing) still sends, and throws it away: its HTTP
+ * parser is taken off the socket (no request is read from these bytes, no route runs), and the socket is read again
+ * even after {@link stopReading}. So that closing it does not find unread bytes there, which makes the system reset the
+ * connection and drop what was written to it and not yet delivered (request-deadline.ts, `answer`).
+ */
+export function discardReading(socket: Socket): void {
+  const s = socket as HttpSocket;
+  if (discarding.has(s)) return;
+  discarding.add(s);
+  // Node's own undoing of its parser's hold on the handle (`unconsume` in its HTTP server, as on an upgrade).
+  if (s.parser?._consumed === true) {
+    s.parser.unconsume?.();
+    s.parser._consumed = false;
+  }
+  s.removeAllListeners('data');
+  s.on('data', () => undefined);
+  s._paused = false;
+  s.resume();
+  // The stream's own read may be waiting on the parser's, never to come: the handle is started as Node starts it.
+  const handle = s._handle;
+  if (handle !== undefined && handle !== null && handle.reading !== true) {
+    handle.reading = true;
+    handle.readStart();
+  }
 }
 
 /** Reads a socket paused by {@link pauseReading} again, as Node's HTTP server does once the answers have drained. */

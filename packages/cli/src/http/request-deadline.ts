@@ -18,7 +18,7 @@ import { consoleError } from '../console/errors.js';
 import { answerInTurn, followAnswers } from './answer-in-turn.js';
 import type { CapAnswers } from './connection-cap.js';
 import { expiredWhileHeld, followRequests } from './held-deadline.js';
-import { unreadUntil } from './pipeline-cap.js';
+import { discardReading, unreadUntil } from './pipeline-cap.js';
 
 /** The bound of a port without connectors (the console alone): the connector's default `requestTimeout`, 30000 ms. */
 export const DEFAULT_REQUEST_DEADLINE = 30_000;
@@ -106,13 +106,37 @@ function timedOut(ms: number): { code: string; message: string } {
   return { code: e.code, message: e.message };
 }
 
-/** An answer written on the socket itself (the request never reached a route), then the connection closed. */
+/**
+ * How long a connection answered by the port itself ({@link answer}) is still read, its bytes thrown away, for its
+ * client to read the answer and close: 2000 ms.
+ */
+export const LINGER_MS = 2_000;
+
+/** Connections answered by {@link answer}, closing. */
+const answered = new WeakSet<Socket>();
+
+/**
+ * An answer written on the socket itself (the request never reached a route), then the connection closed: its side
+ * ended after the answer, then, once the client ends its own or after at most {@link LINGER_MS}, destroyed. Meanwhile
+ * what the client still sends is read and thrown away (pipeline-cap.ts, `discardReading`): a connection closed with
+ * unread bytes is reset, and a reset drops what was written and not yet delivered (this answer and the earlier ones).
+ * A second answer on a connection already answered is ignored.
+ */
 function answer(socket: Socket, status: number, body: string): void {
-  if (socket.writable) {
-    const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close`;
-    socket.write(`${head}\r\n\r\n${body}`);
+  if (answered.has(socket)) return;
+  answered.add(socket);
+  if (!socket.writable) {
+    socket.destroy();
+    return;
   }
-  socket.destroy();
+  const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close`;
+  socket.on('error', () => undefined);
+  socket.end(`${head}\r\n\r\n${body}`);
+  discardReading(socket);
+  const cut = setTimeout(() => socket.destroy(), LINGER_MS);
+  cut.unref();
+  socket.once('close', () => clearTimeout(cut));
+  socket.once('end', () => socket.destroy());
 }
 
 /**
@@ -126,7 +150,7 @@ export function refuseConnection(server: Server): (socket: Socket, why: 'cap' | 
     const e = why === 'cap'
       ? consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS', 'this port holds its most connections, each in the middle of a request: try again')
       : consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS', 'this port holds the most connections one address may hold, each in the middle of a request: try again');
-    // Written at once: a client sending its request meanwhile may see a reset rather than this answer.
+    // Written at once; what the client sends meanwhile is read and thrown away ({@link answer}), so no reset cuts it.
     socket.on('error', () => undefined);
     answer(socket, 503, JSON.stringify(shape({ code: e.code, message: e.message })));
   };
@@ -162,8 +186,8 @@ export function dropConnection(server: Server): (socket: Socket) => void {
  * of the port's refusals ({@link boundRequests}: SocketQueue's `{ result: "", errors }` in SocketQueue mode).
  */
 export function answerClientError(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
-  // A connection the client reset is gone: nothing to answer.
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  // A connection the client reset is gone, one answered already is closing: nothing to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed || answered.has(socket)) return;
   const shape = shapes.get(this.server) ?? plainTimeout;
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     const ms = this.server.requestTimeout;
