@@ -9,70 +9,16 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { fastify } from 'fastify';
 import { httpCall, rawHttp, readUntil, within } from '@iso8583/test-support';
-import { capServerPipelining } from '../src/http/pipeline-cap.js';
-import { MIN_REQUEST_DEADLINE, answerClientError, boundRequests } from '../src/http/request-deadline.js';
+import { MIN_REQUEST_DEADLINE } from '../src/http/request-deadline.js';
+import { BODY, post, slowRoutePort } from './slow-route-port.js';
 
 /** How long a wait may take before the test fails as hung: a deadline, never a timing. */
 const HUNG = 20_000;
-const BODY = '{"amount":1000}';
-
-/** A port whose `POST /slow` waits for the test's gate, with the request bound at its shortest. */
-async function port(): Promise<{ port: number; release: () => void; payRan: () => number; entered: Promise<void>; lateFound: Promise<void>; badFound: Promise<void>; close: () => Promise<void> }> {
-  let release: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let slowEntered: () => void = () => undefined;
-  const entered = new Promise<void>((resolve) => (slowEntered = resolve));
-  let pay = 0;
-  const app = fastify({ logger: false, clientErrorHandler: answerClientError });
-  capServerPipelining(app.server);
-  app.post('/slow', async () => {
-    slowEntered();
-    await gate;
-    return { slow: true };
-  });
-  app.post('/pay', async () => {
-    pay++;
-    return { paid: true };
-  });
-  app.get('/ping', async () => ({ pong: true }));
-  await app.ready();
-  boundRequests(app.server, MIN_REQUEST_DEADLINE);
-  // Node's own check finds the late request: the moment its 408 was written at once.
-  const lateFound = new Promise<void>((resolve) => {
-    app.server.prependListener('clientError', (err: Error & { code?: string }) => {
-      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') resolve();
-    });
-  });
-  // Node finds bytes that are not HTTP: the moment their 400 was written at once.
-  const badFound = new Promise<void>((resolve) => {
-    app.server.prependListener('clientError', (err: Error & { code?: string }) => {
-      if (err.code?.startsWith('HPE_') === true) resolve();
-    });
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return {
-    badFound,
-    port: (app.server.address() as AddressInfo).port,
-    release,
-    payRan: () => pay,
-    entered,
-    lateFound,
-    close: async () => {
-      release();
-      await app.close();
-    },
-  };
-}
-
-const post = (path: string, length: number): string =>
-  `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
 
 describe("a port's refusals in their turn (each test its own server: side by side, they wait on request bounds, not the CPU)", { concurrency: true }, () => {
   test('a request that times out behind a pending answer is answered 408 after that answer, in order, and its route never runs', async () => {
-    const p = await port();
+    const p = await slowRoutePort();
     const conn = rawHttp(p.port);
     try {
       conn.socket.write(`${post('/slow', BODY.length)}${BODY}${post('/pay', BODY.length)}${BODY.slice(0, 4)}`);
@@ -97,7 +43,7 @@ describe("a port's refusals in their turn (each test its own server: side by sid
   });
 
   test('two requests pending ahead: the 408 comes after both answers', async () => {
-    const p = await port();
+    const p = await slowRoutePort();
     const conn = rawHttp(p.port);
     try {
       conn.socket.write(`${post('/slow', BODY.length)}${BODY}${post('/slow', BODY.length)}${BODY}${post('/pay', BODY.length)}${BODY.slice(0, 4)}`);
@@ -113,7 +59,7 @@ describe("a port's refusals in their turn (each test its own server: side by sid
   });
 
   test('an earlier answer still not written a bound after the request timed out: the connection is closed with no answer out of order', async () => {
-    const p = await port();
+    const p = await slowRoutePort();
     const conn = rawHttp(p.port);
     try {
       conn.socket.write(`${post('/slow', BODY.length)}${BODY}${post('/pay', BODY.length)}${BODY.slice(0, 4)}`);
@@ -131,7 +77,7 @@ describe("a port's refusals in their turn (each test its own server: side by sid
   });
 
   test('a request that times out with no earlier answer owed is answered 408 at once, as before', async () => {
-    const p = await port();
+    const p = await slowRoutePort();
     const conn = rawHttp(p.port);
     try {
       conn.socket.write(`${post('/pay', BODY.length)}${BODY}${post('/pay', BODY.length)}${BODY.slice(0, 4)}`);
@@ -147,7 +93,7 @@ describe("a port's refusals in their turn (each test its own server: side by sid
   });
 
   test('bytes that are not HTTP pipelined behind a pending answer: the 400 comes after that answer', async () => {
-    const p = await port();
+    const p = await slowRoutePort();
     const conn = rawHttp(p.port);
     try {
       conn.socket.write(`${post('/slow', BODY.length)}${BODY}NOT HTTP AT ALL\r\n\r\n`);

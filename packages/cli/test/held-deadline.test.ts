@@ -7,61 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { fastify } from 'fastify';
 import { rawHttp, readUntil, within } from '@iso8583/test-support';
-import { capServerPipelining } from '../src/http/pipeline-cap.js';
-import { MIN_REQUEST_DEADLINE, answerClientError, boundRequests } from '../src/http/request-deadline.js';
+import { MIN_REQUEST_DEADLINE } from '../src/http/request-deadline.js';
+import { BODY, post, slowRoutePort } from './slow-route-port.js';
 
 const DEADLINE = 20_000;
-const BODY = '{"amount":1000}';
-
-/** A port whose `POST /slow` waits for the test's gate, one request of a connection at the routes at a time. */
-async function port(): Promise<{ port: number; release: () => void; payRan: () => number; entered: Promise<void>; lateFound: Promise<void>; stop: () => Promise<void>; close: () => Promise<void> }> {
-  let release: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let slowEntered: () => void = () => undefined;
-  const entered = new Promise<void>((resolve) => (slowEntered = resolve));
-  let pay = 0;
-  const app = fastify({ logger: false, clientErrorHandler: answerClientError });
-  capServerPipelining(app.server, 1);
-  app.post('/slow', async () => {
-    slowEntered();
-    await gate;
-    return { slow: true };
-  });
-  app.post('/pay', async () => {
-    pay++;
-    return { paid: true };
-  });
-  await app.ready();
-  boundRequests(app.server, MIN_REQUEST_DEADLINE);
-  // Node's own check finds the held request late (its time unread counted): the moment the old code answered 408.
-  const lateFound = new Promise<void>((resolve) => {
-    app.server.prependListener('clientError', (err: Error & { code?: string }) => {
-      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') resolve();
-    });
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return {
-    port: (app.server.address() as AddressInfo).port,
-    release,
-    payRan: () => pay,
-    entered,
-    lateFound,
-    stop: () => app.close(),
-    close: async () => {
-      release();
-      await app.close();
-    },
-  };
-}
-
-const post = (path: string, length: number): string =>
-  `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
 
 test('a request held behind a route slower than the bound, its body sent in good time, is served when its turn comes', async () => {
-  const p = await port();
+  const p = await slowRoutePort(1);
   const conn = rawHttp(p.port);
   try {
     conn.socket.write(`${post('/slow', BODY.length)}${BODY}${post('/pay', BODY.length)}${BODY.slice(0, 4)}`);
@@ -81,7 +34,7 @@ test('a request held behind a route slower than the bound, its body sent in good
 });
 
 test('a request held behind a slow route whose body never comes is answered 408 a bound after its turn, and its route never runs', async () => {
-  const p = await port();
+  const p = await slowRoutePort(1);
   const conn = rawHttp(p.port);
   try {
     conn.socket.write(`${post('/slow', BODY.length)}${BODY}${post('/pay', BODY.length)}${BODY.slice(0, 4)}`);
@@ -100,7 +53,7 @@ test('a request held behind a slow route whose body never comes is answered 408 
 });
 
 test('once the server closes, a connection held unread behind a running route is not cut with the stalled ones 2 s later: the running route\'s answer is written', async () => {
-  const p = await port();
+  const p = await slowRoutePort(1);
   const held = rawHttp(p.port);
   const stalled = rawHttp(p.port);
   try {
