@@ -350,12 +350,14 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       ...(kept === '' ? {} : { kept }),
       closeListeners: () => {
         assembled.stopKeepAlive();
-        // Closed, with what each could not deliver reported (an approval's reversal stored), before the connectors go.
+        // Closed, with what each could not deliver reported (an approval's reversal stored), before the connectors go:
+        // the HTTP connections and the endpoints' (destroyed even with a stop's close under way, which keeps its
+        // deadline: `close({ deadline: 0 })` did nothing then, as in the gateway).
         const httpClosed = assembled.connections.closeAll();
+        const endpointsClosed = Object.values(endpoints).map((e) => e.destroy().catch(() => undefined));
         app.server.closeAllConnections();
-        for (const e of Object.values(endpoints)) void e.close({ deadline: 0 }).catch(() => undefined);
         void app.close().catch(() => undefined);
-        return httpClosed;
+        return Promise.all([httpClosed, ...endpointsClosed]);
       },
     });
     return aborting;
