@@ -40,16 +40,12 @@ export function checkReconnect(
   gatewayKey?: string,
 ): void {
   const order = backoffOrderProblem(gateway.reconnectDelay, gateway.reconnectMaxDelay);
-  if (order !== undefined && file !== undefined && gatewayKey !== undefined) {
-    const text = `reconnectDelay ${gateway.reconnectDelay} is longer than reconnectMaxDelay ${gateway.reconnectMaxDelay}: ${order}`;
-    throw configFileError(file, `: ${text}`, { field: gatewayKey });
-  }
   if (order !== undefined) {
-    throw cliError(
-      'ISO8583_ERR_CLI_OPTION',
-      `--reconnect-delay ${gateway.reconnectDelay} is longer than --reconnect-max-delay ${gateway.reconnectMaxDelay}: ${order}`,
-      '--reconnect-delay',
-    );
+    const { reconnectDelay: delay, reconnectMaxDelay: max } = gateway;
+    if (file !== undefined && gatewayKey !== undefined) {
+      throw configFileError(file, `: reconnectDelay ${delay} is longer than reconnectMaxDelay ${max}: ${order}`, { field: gatewayKey });
+    }
+    throw cliError('ISO8583_ERR_CLI_OPTION', `--reconnect-delay ${delay} is longer than --reconnect-max-delay ${max}: ${order}`, '--reconnect-delay');
   }
   for (const [i, u] of upstreams.entries()) {
     const delay = u.reconnectDelay ?? gateway.reconnectDelay;
