@@ -29,10 +29,10 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Runs `iso8583 <args>` and expects the listen error naming `flag`, within 15 s. */
+/** Runs `iso8583 <args>` and expects the listen error naming `flag`, within 30 s (a deadline that reports a command that never stops, not a timing: a loaded machine took 15 s). */
 async function refused(args: string[], flag: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
   const p = startCli(args, { env });
-  const exit = await exitWithin(p, 15_000, `iso8583 ${args[0]} with ${flag} in use`);
+  const exit = await exitWithin(p, 30_000, `iso8583 ${args[0]} with ${flag} in use`);
   assert.equal(exit.code, 1, `exit code; stderr: ${p.stderr()}`);
   assert.match(p.stderr(), new RegExp(`ISO8583_ERR_CLI_LISTEN: ${flag}: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`));
   return p.stdout();
