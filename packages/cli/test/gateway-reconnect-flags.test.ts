@@ -1,7 +1,7 @@
 // The reconnect backoff of the gateway's upstream links as an operator sets it: `--reconnect-delay` and
 // `--reconnect-max-delay` (config keys `reconnectDelay`, `reconnectMaxDelay`, and each upstream's own in `upstreams`)
 // become the connector's `reconnect` options; without them the connector's defaults (100 ms doubling up to 30 s) stay;
-// a first wait longer than the longest is refused naming the flag or the upstream's key.
+// a first wait longer than the longest is refused naming the flag given (a default as the default) or the upstream's key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,13 +66,26 @@ test('gateway reconnect – a first wait longer than the longest is refused nami
         assert.ok(isIso8583Error(err));
         assert.equal(err.code, 'ISO8583_ERR_CLI_OPTION');
         assert.equal(err.field, '--reconnect-delay');
-        assert.match(err.message, /--reconnect-delay \d+ is longer than --reconnect-max-delay \d+/);
+        assert.match(err.message, /^--reconnect-delay \d+ is longer than (the default )?--reconnect-max-delay \d+/);
         return true;
       },
       args.join(' '),
     );
   }
   assert.doesNotThrow(() => parseGatewayArgs([...UPSTREAM, '--reconnect-delay', '500', '--reconnect-max-delay', '500']));
+});
+
+test('gateway reconnect – a longest wait below the default first wait names --reconnect-max-delay, the flag given, and the default', () => {
+  assert.throws(
+    () => parseGatewayArgs([...UPSTREAM, '--reconnect-max-delay', '50']),
+    (err: unknown) => {
+      assert.ok(isIso8583Error(err));
+      assert.equal(err.code, 'ISO8583_ERR_CLI_OPTION');
+      assert.equal(err.field, '--reconnect-max-delay');
+      assert.match(err.message, /^--reconnect-max-delay 50 is shorter than the default --reconnect-delay 100: /);
+      return true;
+    },
+  );
 });
 
 test('gateway reconnect – an upstream\'s bad or contradicting key is refused naming it and the config file', (t) => {
