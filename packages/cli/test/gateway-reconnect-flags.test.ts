@@ -99,24 +99,29 @@ test('gateway reconnect – an upstream\'s bad or contradicting key is refused n
       return true;
     },
   );
-  const cases: [unknown[], string][] = [
-    [[{ name: 'a', upstream: '127.0.0.1:9' }, { name: 'b', upstream: '127.0.0.1:10', reconnectMaxDelay: 50 }], '/upstreams/1/reconnectMaxDelay'],
-    [[{ name: 'a', upstream: '127.0.0.1:9', reconnectDelay: 31_000 }], '/upstreams/0/reconnectDelay'],
+  // The upstream's own key, and the gateway's value beside it named where it came from: its own key, the gateway's
+  // key in the file, a flag, the default.
+  const cases: [Record<string, unknown>, string[], string, string][] = [
+    [{ upstreams: [{ name: 'a', upstream: '127.0.0.1:9', reconnectDelay: 500, reconnectMaxDelay: 400 }] }, [], '/upstreams/0/reconnectDelay', 'reconnectDelay 500 is longer than reconnectMaxDelay 400'],
+    [{ upstreams: [{ name: 'a', upstream: '127.0.0.1:9' }, { name: 'b', upstream: '127.0.0.1:10', reconnectMaxDelay: 50 }] }, [], '/upstreams/1/reconnectMaxDelay', 'reconnectMaxDelay 50 is shorter than the default reconnectDelay 100'],
+    [{ upstreams: [{ name: 'a', upstream: '127.0.0.1:9', reconnectDelay: 31_000 }] }, [], '/upstreams/0/reconnectDelay', 'reconnectDelay 31000 is longer than the default reconnectMaxDelay 30000'],
+    [{ reconnectDelay: 200, upstreams: [{ name: 'a', upstream: '127.0.0.1:9', reconnectMaxDelay: 150 }] }, [], '/upstreams/0/reconnectMaxDelay', "reconnectMaxDelay 150 is shorter than the gateway's reconnectDelay 200"],
+    [{ upstreams: [{ name: 'a', upstream: '127.0.0.1:9', reconnectMaxDelay: 100 }] }, ['--reconnect-delay', '300'], '/upstreams/0/reconnectMaxDelay', 'reconnectMaxDelay 100 is shorter than --reconnect-delay 300'],
   ];
-  for (const [upstreams, field] of cases) {
-    const file = configFile(t, { upstreams });
+  for (const [content, flags, field, words] of cases) {
+    const file = configFile(t, content);
     assert.throws(
-      () => parseGatewayArgs(['--config', file]),
+      () => parseGatewayArgs(['--config', file, ...flags]),
       (err: unknown) => {
         assert.ok(isIso8583Error(err));
         assert.equal(err.code, 'ISO8583_ERR_GATEWAY_CONFIG');
         assert.equal(err.field, field);
         // Named as every other error about the file names it: the file, then the upstream and its keys.
         assert.ok(err.message.startsWith(`config file ${file}: upstream `), err.message);
-        assert.match(err.message, /reconnectDelay \d+ is longer than reconnectMaxDelay \d+/);
+        assert.ok(err.message.includes(`: ${words}: the first wait cannot exceed the longest`), err.message);
         return true;
       },
-      field,
+      words,
     );
   }
 });

@@ -44,7 +44,8 @@ const BLAME: Record<ReconnectOrigin, number> = { file: 0, flag: 1, default: 2 };
  * did, else a flag's, the first wait's before the longest: `ISO8583_ERR_GATEWAY_CONFIG` naming the config file `file`
  * (as every error about that file does, {@link configFileError}) and its key (`/reconnectDelay`), else
  * `ISO8583_ERR_CLI_OPTION` naming the flag. An upstream's own keys come from the file: the error names the file and
- * the upstream's key (`/upstreams/1/reconnectDelay`).
+ * the upstream's key (`/upstreams/1/reconnectDelay`), and the gateway's value beside it by where that came from
+ * (`--reconnect-delay 300`, `the gateway's reconnectDelay 200`, `the default reconnectDelay 100`).
  */
 export function checkReconnect(
   gateway: Required<ReconnectSettings>,
@@ -59,24 +60,47 @@ export function checkReconnect(
     const max = u.reconnectMaxDelay ?? gateway.reconnectMaxDelay;
     const problem = backoffOrderProblem(delay, max);
     if (problem !== undefined) {
-      const text = `upstream ${JSON.stringify(u.name)}: reconnectDelay ${delay} is longer than reconnectMaxDelay ${max}: ${problem}`;
-      const context = { field: `/upstreams/${i}/${u.reconnectDelay === undefined ? 'reconnectMaxDelay' : 'reconnectDelay'}` };
+      // The upstream's own key is the one blamed (its first wait when it gives both); the other, when not its own, is
+      // the gateway's, named where it came from.
+      const subject = u.reconnectDelay === undefined ? 'reconnectMaxDelay' : 'reconnectDelay';
+      const other = otherSetting(subject);
+      const otherValue = u[other];
+      const otherName = otherValue !== undefined ? `${other} ${otherValue}` : named(other, origins[other], gateway[other], file !== undefined, "the gateway's ");
+      const text = `upstream ${JSON.stringify(u.name)}: ${orderText(subject, `${subject} ${u[subject] as number}`, otherName, problem)}`;
+      const context = { field: `/upstreams/${i}/${subject}` };
       // An upstream's own keys come from the config file only: its name is always there in practice.
       throw file === undefined ? gatewayError('ISO8583_ERR_GATEWAY_CONFIG', text, context) : configFileError(file, `: ${text}`, context);
     }
   }
 }
 
+/** The other of the two settings. */
+function otherSetting(key: keyof ReconnectSettings): keyof ReconnectSettings {
+  return key === 'reconnectDelay' ? 'reconnectMaxDelay' : 'reconnectDelay';
+}
+
+/**
+ * A setting as an order error names it, where it came from: its flag (`--reconnect-delay 300`), a config file key
+ * (`reconnectDelay 300`, after `fileKeyPrefix`), the default (`the default reconnectDelay 100`); a default or a key
+ * in the words of the error's subject: keys in an error about the config file (`inFile`), flags in one about a flag.
+ */
+function named(key: keyof ReconnectSettings, origin: ReconnectOrigin, value: number, inFile: boolean, fileKeyPrefix = ''): string {
+  if (origin === 'flag') return `${FLAG[key]} ${value}`;
+  const word = inFile ? key : FLAG[key];
+  return origin === 'default' ? `the default ${word} ${value}` : `${fileKeyPrefix}${word} ${value}`;
+}
+
+/** `subject is longer (shorter) than other: problem`: the first wait above the longest, said from `subject`'s side. */
+function orderText(subject: keyof ReconnectSettings, subjectName: string, otherName: string, problem: string): string {
+  return `${subjectName} is ${subject === 'reconnectDelay' ? 'longer' : 'shorter'} than ${otherName}: ${problem}`;
+}
+
 /** The gateway's own first wait above its longest, each named by where it came from (see {@link checkReconnect}). */
 function gatewayOrderError(gateway: Required<ReconnectSettings>, origins: ReconnectOrigins, file: string | undefined, order: string): Iso8583Error {
-  const [subject, other] =
-    BLAME[origins.reconnectMaxDelay] < BLAME[origins.reconnectDelay] ? (['reconnectMaxDelay', 'reconnectDelay'] as const) : (['reconnectDelay', 'reconnectMaxDelay'] as const);
+  const subject = BLAME[origins.reconnectMaxDelay] < BLAME[origins.reconnectDelay] ? 'reconnectMaxDelay' : 'reconnectDelay';
+  const other = otherSetting(subject);
   const inFile = file !== undefined && origins[subject] === 'file';
-  const name = (key: keyof ReconnectSettings): string => {
-    const origin = origins[key];
-    const named = origin === 'flag' || !inFile ? FLAG[key] : key;
-    return `${origin === 'default' ? 'the default ' : ''}${named} ${gateway[key]}`;
-  };
-  const text = `${name(subject)} is ${subject === 'reconnectDelay' ? 'longer' : 'shorter'} than ${name(other)}: ${order}`;
+  const name = (key: keyof ReconnectSettings): string => named(key, origins[key], gateway[key], inFile);
+  const text = orderText(subject, name(subject), name(other), order);
   return inFile ? configFileError(file, `: ${text}`, { field: `/${subject}` }) : cliError('ISO8583_ERR_CLI_OPTION', text, FLAG[subject]);
 }
