@@ -1,8 +1,8 @@
 // Only a drop the connector did not ask for steps the reconnect backoff. A connection it closes itself (the pool's idle
-// eviction, with its sign-off) is no failure: its `disconnect` says the next connect waits nothing (`retryIn` 0), and
+// eviction, with its sign-off; an exclusive connection whose request timed out on it) is no failure: its `disconnect` says the next connect waits nothing (`retryIn` 0), and
 // the next request after the quiet period connects at once, not after a backoff delay (between half and all of
 // `reconnect.initialDelay`: 15 to 30 s here, far beyond the deadlines below). A real drop afterwards still waits the
-// first delay. Real sockets: a peer that answers everything, and closes the connection itself when signed off.
+// first delay. Real sockets: a peer that answers (all, or all but one), and closes the connection itself when signed off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -91,3 +91,27 @@ test('multiplex pool – a connection beyond pool.min closed idle steps no backo
   const dropped = await drops.next('the drop of the first connection');
   assert.ok(typeof dropped.retryIn === 'number' && dropped.retryIn >= INITIAL_DELAY / 2 && dropped.retryIn <= INITIAL_DELAY, `a real drop waits the first delay: ${dropped.retryIn}`);
 });
+
+test('exclusive pool – the connection it closes after a request timed out on it steps no backoff: retryIn 0, the next request connects at once', async (t) => {
+  // The host leaves the first echo request (0800, nothing to reverse) unanswered and answers the rest: the pool closes
+  // that connection itself (the host may still be on the request), which is no failure of the link.
+  let first = true;
+  const { connector } = await peerAndConnector(
+    t,
+    (r, p) => {
+      if (first) {
+        first = false;
+        return;
+      }
+      p.send(r.socket, answer(r.message));
+    },
+    { mode: 'exclusive', pool: { min: 0, max: 1, idleTimeout: 600_000 }, requestTimeout: 200, reconnect: { initialDelay: INITIAL_DELAY }, transactionLog: false },
+  );
+  const drops = disconnects(connector);
+  const echo = (stan: string): Record<string, string> => ({ '0': '0800', '7': '1121103000', '11': stan, '70': '301' });
+  await assert.rejects(within(connector.request(echo('006301')), 10_000, 'the unanswered echo request timed out'), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  const closed = await drops.next('the connection closed by the pool after the timeout');
+  assert.equal(closed.retryIn, 0, 'a close the pool asked for counts no failure');
+  assert.equal((await within(connector.request(echo('006302')), 10_000, 'the request after the close answered (a backoff delay counted by the close would hold it 15 to 30 s)'))['39'], '00');
+});
+
