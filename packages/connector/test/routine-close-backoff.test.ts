@@ -1,8 +1,9 @@
 // Only a drop the connector did not ask for steps the reconnect backoff. A connection it closes itself (the pool's idle
-// eviction, with its sign-off; an exclusive connection whose request timed out on it) is no failure: its `disconnect` says the next connect waits nothing (`retryIn` 0), and
-// the next request after the quiet period connects at once, not after a backoff delay (between half and all of
-// `reconnect.initialDelay`: 15 to 30 s here, far beyond the deadlines below). A real drop afterwards still waits the
-// first delay. Real sockets: a peer that answers (all, or all but one), and closes the connection itself when signed off.
+// eviction, with its sign-off; an exclusive connection whose request timed out on it) is no failure: its `disconnect`
+// says the next connect waits nothing (`retryIn` 0), and the next request after the quiet period connects at once,
+// not after a backoff delay (between half and all of `reconnect.initialDelay`: 15 to 30 s here, far beyond the
+// deadlines below). A real drop afterwards still waits the first delay. Real sockets: a peer that answers (all, or all
+// but one), and closes the connection itself when signed off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
