@@ -80,14 +80,14 @@ function otherSetting(key: keyof ReconnectSettings): keyof ReconnectSettings {
 }
 
 /**
- * A setting as an order error names it, where it came from: its flag (`--reconnect-delay 300`), a config file key
- * (`reconnectDelay 300`, after `fileKeyPrefix`), the default (`the default reconnectDelay 100`); a default or a key
- * in the words of the error's subject: keys in an error about the config file (`inFile`), flags in one about a flag.
+ * A setting as an order error names it, where it came from: its flag (`--reconnect-delay 300`), its config file key
+ * (`reconnectDelay 300`, after `fileKeyPrefix`), or the default, in the words of the error: a key in an error about the
+ * config file (`inFile`: `the default reconnectDelay 100`), else a flag (`the default --reconnect-delay 100`).
  */
 function named(key: keyof ReconnectSettings, origin: ReconnectOrigin, value: number, inFile: boolean, fileKeyPrefix = ''): string {
   if (origin === 'flag') return `${FLAG[key]} ${value}`;
-  const word = inFile ? key : FLAG[key];
-  return origin === 'default' ? `the default ${word} ${value}` : `${fileKeyPrefix}${word} ${value}`;
+  if (origin === 'file') return `${fileKeyPrefix}${key} ${value}`;
+  return `the default ${inFile ? key : FLAG[key]} ${value}`;
 }
 
 /** `subject is longer (shorter) than other: problem`: the first wait above the longest, said from `subject`'s side. */
