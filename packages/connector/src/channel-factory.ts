@@ -9,8 +9,9 @@
  * less often rather than every `initialDelay` for ever.
  *
  * Only a drop the connector did not ask for is a failure: a connection it closes itself ({@link ChannelFactory.destroy}:
- * the pool's idle eviction, with its sign-off, even when the host ends the connection on the sign-off) counts no step,
- * and the next connect after that quiet period dials at once.
+ * the pool's idle eviction, with its sign-off, even when the host ends the connection on the sign-off; the exclusive
+ * pool's close of a connection whose request failed after it was written) counts no step, and the next connect after
+ * that dials at once.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
