@@ -4,6 +4,13 @@
  * no upstream may close (its SAF queue stopped, its link gone) before the HTTP server has closed, every response
  * written or its connection gone. Before this order, the upstreams after the first closed as soon as the POS side and
  * the SAF queues were done, with HTTP responses still in flight.
+ *
+ * What the test reads is the order in which the gateway's ends reach it: the end of the HTTP answer (its FIN, after the
+ * 408) before the end of either link. Each is read as it arrives, in arrival order (one poll reads both in that order
+ * when the test was held up), so the check holds under any scheduling. The order of the `close` events is not the
+ * gateway's to keep: the client's close is its own step after that end, and a client slow to take it (a test process
+ * starved for `LINGER_MS`, 2 s) is cut by the gateway, which then goes on and closes the links; a test process that
+ * wakes to all of it at once closes its sockets in any order (libuv runs one loop turn's close callbacks last first).
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +25,8 @@ interface SilentHost {
   server: Server;
   sockets: Set<Socket>;
   port: number;
+  /** Settles when the end of the first connection the gateway opened has reached the host (its FIN, or its close). */
+  linkEnded: Promise<void>;
   /** Settles when the first connection the gateway opened has closed. */
   linkClosed: Promise<void>;
   /** Settles when the gateway has opened a connection. */
@@ -44,8 +53,18 @@ async function silentHost(): Promise<SilentHost> {
     sockets,
     port,
     linked: first.then(() => undefined),
+    linkEnded: first.then(ended),
     linkClosed: first.then((s) => (s.closed ? undefined : once(s, 'close').then(() => undefined))),
   };
+}
+
+/** Settles when the peer's end of `socket` has been read (its FIN; or its close, for a connection cut without one). */
+function ended(socket: Socket): Promise<void> {
+  if (socket.readableEnded || socket.closed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    socket.once('end', () => resolve());
+    socket.once('close', () => resolve());
+  });
 }
 
 const hosts: SilentHost[] = [];
@@ -75,14 +94,15 @@ describe('gateway – the order of a graceful stop with several upstreams', () =
     client.socket.write('{"0":"0200"');
 
     const order: string[] = [];
-    const httpDone = client.closed.then(() => order.push('http client closed'));
-    const secondDone = second.linkClosed.then(() => order.push('second upstream closed'));
-    const firstDone = first.linkClosed.then(() => order.push('first upstream closed'));
+    const httpDone = ended(client.socket).then(() => order.push('http answer ended'));
+    const secondDone = second.linkEnded.then(() => order.push('second upstream ended'));
+    const firstDone = first.linkEnded.then(() => order.push('first upstream ended'));
     gw.process.kill('SIGTERM');
     await gw.process.waitForLine(/SIGTERM: stopping/);
     assert.equal((await exitWithin(gw.process, 30_000, 'the gateway to stop')).code, 0);
-    await within(Promise.all([httpDone, secondDone, firstDone]), 10_000, 'every connection to close');
+    await within(Promise.all([httpDone, secondDone, firstDone]), 10_000, 'every connection to end');
+    await within(Promise.all([client.closed, second.linkClosed, first.linkClosed]), 10_000, 'every connection to close');
     assert.match(client.text(), /HTTP\/1\.1 408/, 'the stalled request was answered by its deadline');
-    assert.equal(order[0], 'http client closed', `the HTTP server closed first: ${order.join(', ')}`);
+    assert.equal(order[0], 'http answer ended', `the HTTP answer ended before either link: ${order.join(', ')}`);
   });
 });

@@ -35,8 +35,25 @@ describe('errors about config-file keys name the file and key (each test its own
     assert.match(stderr, new RegExp(`^iso8583: ISO8583_ERR_GATEWAY_CONFIG: config file ${quote(file)}: reconnectDelay 5000 is longer than reconnectMaxDelay 1000`));
     assert.doesNotMatch(stderr, /--reconnect/);
     // Given by a flag, the flag is named.
-    const flagged = await refused(['--config', file, '--reconnect-max-delay', '2000']);
-    assert.match(flagged, /^iso8583: ISO8583_ERR_CLI_OPTION: --reconnect-delay 5000 is longer than --reconnect-max-delay 2000/);
+    const flagged = await refused(['--config', file, '--reconnect-delay', '3000', '--reconnect-max-delay', '2000']);
+    assert.match(flagged, /^iso8583: ISO8583_ERR_CLI_OPTION: --reconnect-delay 3000 is longer than --reconnect-max-delay 2000/);
+    assert.doesNotMatch(flagged, /config file/);
+  });
+
+  test('config file and flag: the gateway\'s reconnect order problem names each value where it came from, the file\'s key in the file\'s words', async (t) => {
+    // The first wait from the file, the longest from a flag: the file and its key, and the flag.
+    const delay = configFile(t, { upstream: '127.0.0.1:9', reconnectDelay: 5000 });
+    const first = await refused(['--config', delay, '--reconnect-max-delay', '2000']);
+    assert.match(first, new RegExp(`^iso8583: ISO8583_ERR_GATEWAY_CONFIG: config file ${quote(delay)}: reconnectDelay 5000 is longer than --reconnect-max-delay 2000: `));
+    assert.doesNotMatch(first, /--reconnect-delay/);
+    // The other way round: the longest from the file, the first wait from a flag.
+    const max = configFile(t, { upstream: '127.0.0.1:9', reconnectMaxDelay: 1000 });
+    const second = await refused(['--config', max, '--reconnect-delay', '3000']);
+    assert.match(second, new RegExp(`^iso8583: ISO8583_ERR_GATEWAY_CONFIG: config file ${quote(max)}: reconnectMaxDelay 1000 is shorter than --reconnect-delay 3000: `));
+    assert.doesNotMatch(second, /--reconnect-max-delay/);
+    // The longest from the file, the first wait the default: not a key the file gave.
+    const low = configFile(t, { upstream: '127.0.0.1:9', reconnectMaxDelay: 50 });
+    assert.match(await refused(['--config', low]), new RegExp(`^iso8583: ISO8583_ERR_GATEWAY_CONFIG: config file ${quote(low)}: reconnectMaxDelay 50 is shorter than the default reconnectDelay 100: `));
   });
 
   test('config file: an upstream name given twice, or "upstream" among several, names the file and /upstreams/N/name, not --upstream', async (t) => {

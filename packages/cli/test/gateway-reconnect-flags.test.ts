@@ -1,7 +1,7 @@
 // The reconnect backoff of the gateway's upstream links as an operator sets it: `--reconnect-delay` and
 // `--reconnect-max-delay` (config keys `reconnectDelay`, `reconnectMaxDelay`, and each upstream's own in `upstreams`)
 // become the connector's `reconnect` options; without them the connector's defaults (100 ms doubling up to 30 s) stay;
-// a first wait longer than the longest is refused naming the flag or the upstream's key.
+// a first wait longer than the longest is refused naming the flag given (a default as the default) or the upstream's key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,13 +66,26 @@ test('gateway reconnect – a first wait longer than the longest is refused nami
         assert.ok(isIso8583Error(err));
         assert.equal(err.code, 'ISO8583_ERR_CLI_OPTION');
         assert.equal(err.field, '--reconnect-delay');
-        assert.match(err.message, /--reconnect-delay \d+ is longer than --reconnect-max-delay \d+/);
+        assert.match(err.message, /^--reconnect-delay \d+ is longer than (the default )?--reconnect-max-delay \d+/);
         return true;
       },
       args.join(' '),
     );
   }
   assert.doesNotThrow(() => parseGatewayArgs([...UPSTREAM, '--reconnect-delay', '500', '--reconnect-max-delay', '500']));
+});
+
+test('gateway reconnect – a longest wait below the default first wait names --reconnect-max-delay, the flag given, and the default', () => {
+  assert.throws(
+    () => parseGatewayArgs([...UPSTREAM, '--reconnect-max-delay', '50']),
+    (err: unknown) => {
+      assert.ok(isIso8583Error(err));
+      assert.equal(err.code, 'ISO8583_ERR_CLI_OPTION');
+      assert.equal(err.field, '--reconnect-max-delay');
+      assert.match(err.message, /^--reconnect-max-delay 50 is shorter than the default --reconnect-delay 100: /);
+      return true;
+    },
+  );
 });
 
 test('gateway reconnect – an upstream\'s bad or contradicting key is refused naming it and the config file', (t) => {
@@ -86,24 +99,29 @@ test('gateway reconnect – an upstream\'s bad or contradicting key is refused n
       return true;
     },
   );
-  const cases: [unknown[], string][] = [
-    [[{ name: 'a', upstream: '127.0.0.1:9' }, { name: 'b', upstream: '127.0.0.1:10', reconnectMaxDelay: 50 }], '/upstreams/1/reconnectMaxDelay'],
-    [[{ name: 'a', upstream: '127.0.0.1:9', reconnectDelay: 31_000 }], '/upstreams/0/reconnectDelay'],
+  // The upstream's own key, and the gateway's value beside it named where it came from: its own key, the gateway's
+  // key in the file, a flag, the default.
+  const cases: [Record<string, unknown>, string[], string, string][] = [
+    [{ upstreams: [{ name: 'a', upstream: '127.0.0.1:9', reconnectDelay: 500, reconnectMaxDelay: 400 }] }, [], '/upstreams/0/reconnectDelay', 'reconnectDelay 500 is longer than reconnectMaxDelay 400'],
+    [{ upstreams: [{ name: 'a', upstream: '127.0.0.1:9' }, { name: 'b', upstream: '127.0.0.1:10', reconnectMaxDelay: 50 }] }, [], '/upstreams/1/reconnectMaxDelay', 'reconnectMaxDelay 50 is shorter than the default reconnectDelay 100'],
+    [{ upstreams: [{ name: 'a', upstream: '127.0.0.1:9', reconnectDelay: 31_000 }] }, [], '/upstreams/0/reconnectDelay', 'reconnectDelay 31000 is longer than the default reconnectMaxDelay 30000'],
+    [{ reconnectDelay: 200, upstreams: [{ name: 'a', upstream: '127.0.0.1:9', reconnectMaxDelay: 150 }] }, [], '/upstreams/0/reconnectMaxDelay', "reconnectMaxDelay 150 is shorter than the gateway's reconnectDelay 200"],
+    [{ upstreams: [{ name: 'a', upstream: '127.0.0.1:9', reconnectMaxDelay: 100 }] }, ['--reconnect-delay', '300'], '/upstreams/0/reconnectMaxDelay', 'reconnectMaxDelay 100 is shorter than --reconnect-delay 300'],
   ];
-  for (const [upstreams, field] of cases) {
-    const file = configFile(t, { upstreams });
+  for (const [content, flags, field, words] of cases) {
+    const file = configFile(t, content);
     assert.throws(
-      () => parseGatewayArgs(['--config', file]),
+      () => parseGatewayArgs(['--config', file, ...flags]),
       (err: unknown) => {
         assert.ok(isIso8583Error(err));
         assert.equal(err.code, 'ISO8583_ERR_GATEWAY_CONFIG');
         assert.equal(err.field, field);
         // Named as every other error about the file names it: the file, then the upstream and its keys.
         assert.ok(err.message.startsWith(`config file ${file}: upstream `), err.message);
-        assert.match(err.message, /reconnectDelay \d+ is longer than reconnectMaxDelay \d+/);
+        assert.ok(err.message.includes(`: ${words}: the first wait cannot exceed the longest`), err.message);
         return true;
       },
-      field,
+      words,
     );
   }
 });

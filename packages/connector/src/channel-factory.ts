@@ -7,6 +7,11 @@
  * answer, a sign-on or echo reply) or it stayed up as long as the next wait's ceiling: a host (or a load balancer
  * before it) that accepts and closes at once is a failure in a row like a refused connect, so it is tried less and
  * less often rather than every `initialDelay` for ever.
+ *
+ * Only a drop the connector did not ask for is a failure: a connection it closes itself ({@link ChannelFactory.destroy}:
+ * the pool's idle eviction, with its sign-off, even when the host ends the connection on the sign-off; the exclusive
+ * pool's close of a connection whose request failed after it was written) counts no step, and the next connect after
+ * that dials at once.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,6 +38,8 @@ export class ChannelFactory {
   private readonly backoff: Backoff;
   /** When each open channel was connected and signed on (`performance.now()`): how long it stayed up when it closes. */
   private readonly upSince = new WeakMap<Channel, number>();
+  /** Channels the connector is closing itself ({@link ChannelFactory.destroy}): their close is no failure. */
+  private readonly retiring = new WeakSet<Channel>();
   private readonly stopping = new AbortController();
   private readonly failureListeners = new Set<(err: Iso8583Error) => void>();
   private retryDelay = 0;
@@ -125,16 +132,21 @@ export class ChannelFactory {
     return Channel.placeholder(id, this.host, this.channelLogger(id));
   }
 
-  /** Signs off (when configured) and ends the connection. */
+  /**
+   * Signs off (when configured) and ends the connection: a close the connector asked for, which steps no backoff
+   * (however the socket then closes: our end, or the host's on the sign-off).
+   */
   async destroy(channel: Channel): Promise<void> {
+    this.retiring.add(channel);
     await this.network.signOff(channel);
     await channel.end();
   }
 
   /**
-   * A channel's socket closed: forget it; a connection lost while running makes the next attempt wait a backoff, from
-   * `initialDelay` again when the host spoke on it or it stayed up at least that wait's ceiling, else one step longer
-   * (see the file's comment). Returns the wait of the next attempt ({@link ChannelFactory.retryIn}; one counted
+   * A channel's socket closed: forget it; a connection lost while running (not closed by {@link ChannelFactory.destroy})
+   * makes the next attempt wait a backoff, from `initialDelay` again when the host spoke on it or it stayed up at least
+   * that wait's ceiling, else one step longer (see the file's comment); one the connector closed itself counts no step.
+   * Returns the wait of the next attempt ({@link ChannelFactory.retryIn}: 0 after a close asked for, unless one counted
    * already, after a failure or another drop, stands), or undefined once stopped: no attempt follows.
    */
   closed(channel: Channel): number | undefined {
@@ -142,9 +154,10 @@ export class ChannelFactory {
     this.network.forget(channel);
     const since = this.upSince.get(channel);
     this.upSince.delete(channel);
+    const askedFor = this.retiring.has(channel);
     if (since !== undefined && (channel.heardFrom || performance.now() - since >= this.backoff.ceiling)) this.backoff.reset();
     if (this.stopped) return undefined;
-    if (this.retryDelay === 0) this.retryDelay = this.backoff.next();
+    if (this.retryDelay === 0 && !askedFor) this.retryDelay = this.backoff.next();
     return this.retryIn;
   }
 

@@ -20,7 +20,9 @@ export interface DisconnectInfo {
    * Milliseconds the next connect attempt waits before it dials: the reconnect backoff's next delay, the first one
    * (between half and all of `reconnect.initialDelay`) again when the host spoke on this connection or it stayed up as
    * long as that delay's ceiling, else one step longer (a host that accepts and closes at once is a failure in a row);
-   * a wait already counted (by a failed attempt, another connection's drop) stands. The same `retryIn` as on the
+   * 0 when the connector closed the connection itself (the pool's idle eviction, with its sign-off; in `exclusive`
+   * mode, a connection whose request failed after it was written): no failure. A
+   * wait already counted (by a failed attempt, another connection's drop) stands. The same `retryIn` as on the
    * `connection failed` log line. Undefined while the connector closes: no attempt follows.
    */
   retryIn: number | undefined;

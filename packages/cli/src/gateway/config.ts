@@ -12,6 +12,7 @@ import { GATEWAY_DEFAULTS, GATEWAY_FLAGS } from './flag-rows.js';
 import { GATEWAY_CONFIG_SCHEMA, configFileError, readConfig } from './config-file.js';
 import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueuePointer } from './socketqueue.js';
 import { checkReconnect } from './reconnect.js';
+import type { ReconnectOrigin } from './reconnect.js';
 import { checkUpstreams, flagProblem, parseRouteFlag, readableReason, upstreamsOf } from './upstreams.js';
 import type { ListProblem } from './upstreams.js';
 import type { GatewayConfig } from './config-types.js';
@@ -130,9 +131,8 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     return from === undefined ? flagProblem : (text, _flag, field) => configFileError(from, `: ${field}: ${text}`, { field });
   };
   checkUpstreams(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.routes ?? [], listProblem('upstreams'), listProblem('routes'));
-  const reconnectFromFlags = 'reconnectDelay' in fromFlags || 'reconnectMaxDelay' in fromFlags;
-  const reconnectKey = reconnectFromFlags ? undefined : ['reconnectDelay', 'reconnectMaxDelay'].find((k) => fileOf(k) !== undefined);
-  checkReconnect(merged as GatewayConfig, merged.upstreams ?? [], configPath, reconnectKey === undefined ? undefined : `/${reconnectKey}`);
+  const originOf = (key: 'reconnectDelay' | 'reconnectMaxDelay'): ReconnectOrigin => (key in fromFlags ? 'flag' : fileOf(key) !== undefined ? 'file' : 'default');
+  checkReconnect(merged as GatewayConfig, merged.upstreams ?? [], configPath, { reconnectDelay: originOf('reconnectDelay'), reconnectMaxDelay: originOf('reconnectMaxDelay') });
   if (merged.upstream === undefined && !help) {
     throw cliError('ISO8583_ERR_CLI_USAGE', '--upstream HOST:PORT is required (flag or config file key "upstream")', '--upstream');
   }
