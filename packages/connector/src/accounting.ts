@@ -42,7 +42,7 @@ export interface ConnectorCounts {
   timeouts: number;
   /** Requests that failed other than by timeout (connection lost, refused, invalid message, ...). */
   errors: number;
-  /** Connections lost or failed and opened again. */
+  /** Connections lost while running (not the ones the connector closed itself: idle eviction, retired). */
   reconnects: number;
   /** Amount totals. */
   amounts: ConnectorAmounts;
@@ -187,7 +187,7 @@ export class Accounting {
     this.metrics.failed(mtiLabel(mti, this.dialect), code ?? 'unknown');
   }
 
-  /** A connection was lost or failed and is being opened again. */
+  /** A connection was lost or failed (not closed by the connector itself: idle eviction, retired) and is opened again. */
   reconnected(): void {
     this.counts.reconnects += 1;
     this.metrics.reconnected();

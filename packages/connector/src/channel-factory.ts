@@ -142,6 +142,11 @@ export class ChannelFactory {
     await channel.end();
   }
 
+  /** Whether `channel`'s close was asked for by the connector ({@link ChannelFactory.destroy}), not a drop. */
+  askedFor(channel: Channel): boolean {
+    return this.retiring.has(channel);
+  }
+
   /**
    * A channel's socket closed: forget it; a connection lost while running (not closed by {@link ChannelFactory.destroy})
    * makes the next attempt wait a backoff, from `initialDelay` again when the host spoke on it or it stayed up at least
@@ -154,7 +159,7 @@ export class ChannelFactory {
     this.network.forget(channel);
     const since = this.upSince.get(channel);
     this.upSince.delete(channel);
-    const askedFor = this.retiring.has(channel);
+    const askedFor = this.askedFor(channel);
     if (since !== undefined && (channel.heardFrom || performance.now() - since >= this.backoff.ceiling)) this.backoff.reset();
     if (this.stopped) return undefined;
     if (this.retryDelay === 0 && !askedFor) this.retryDelay = this.backoff.next();

@@ -317,7 +317,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     channel.logger.info({ code, retryIn }, 'connection closed');
     if (this.listenerCount('disconnect') > 0) this.emit('disconnect', { channel: channel.id, code, retryIn });
     this.pool.closed(channel);
-    if (this.lifecycle.state === 'open') this.accounting.reconnected();
+    // A drop, not a close the connector asked for (idle eviction, retired after a failed request): a reconnect.
+    if (this.lifecycle.state === 'open' && !this.factory.askedFor(channel)) this.accounting.reconnected();
   }
 
   private emitError(err: Iso8583Error): void {

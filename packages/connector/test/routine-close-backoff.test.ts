@@ -1,4 +1,4 @@
-// Only a drop the connector did not ask for steps the reconnect backoff. A connection it closes itself (the pool's idle
+// Only a drop the connector did not ask for steps the reconnect backoff (and counts in `reconnects`). A connection it closes itself (the pool's idle
 // eviction, with its sign-off; an exclusive connection whose request timed out on it) is no failure: its `disconnect`
 // says the next connect waits nothing (`retryIn` 0), and the next request after the quiet period connects at once,
 // not after a backoff delay (between half and all of `reconnect.initialDelay`: 15 to 30 s here, far beyond the
@@ -52,6 +52,7 @@ test('exclusive pool – a connection closed idle (signed off, the host closing 
   assert.equal((await within(connector.request(purchase('006101')), 10_000, 'the first purchase answered'))['39'], '00');
   const evicted = await drops.next('the idle connection closed by the pool');
   assert.deepEqual({ code: evicted.code, retryIn: evicted.retryIn }, { code: undefined, retryIn: 0 }, 'a close the pool asked for counts no failure');
+  assert.equal(connector.stats().reconnects, 0, 'a close the pool asked for is no reconnect');
   const signOffs = peer.received.filter((r: Received) => r.message['70'] === '002').length;
   assert.equal(signOffs, 1, 'the idle connection was signed off');
   // The next request after the quiet period: a new connection at once, not after a backoff delay.
@@ -60,6 +61,7 @@ test('exclusive pool – a connection closed idle (signed off, the host closing 
   for (const socket of peer.sockets) socket.destroy();
   const dropped = await drops.next('the drop of the second connection');
   assert.equal(dropped.code, undefined);
+  assert.equal(connector.stats().reconnects, 1, 'the drop is a reconnect');
   assert.ok(typeof dropped.retryIn === 'number' && dropped.retryIn >= INITIAL_DELAY / 2 && dropped.retryIn <= INITIAL_DELAY, `a real drop waits the first delay: ${dropped.retryIn}`);
 });
 
@@ -87,6 +89,7 @@ test('multiplex pool – a connection beyond pool.min closed idle steps no backo
   const evicted = await drops.next('the idle second connection closed by the pool');
   assert.deepEqual({ code: evicted.code, retryIn: evicted.retryIn }, { code: undefined, retryIn: 0 }, 'a close the pool asked for counts no failure');
   assert.equal(connector.stats().connected, 1);
+  assert.equal(connector.stats().reconnects, 0, 'a close the pool asked for is no reconnect');
   // The host cuts the connection left: the first delay (one failure), and the replacement comes after it.
   for (const socket of peer.sockets) socket.destroy();
   const dropped = await drops.next('the drop of the first connection');
@@ -113,6 +116,7 @@ test('exclusive pool – the connection it closes after a request timed out on i
   await assert.rejects(within(connector.request(echo('006301')), 10_000, 'the unanswered echo request timed out'), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   const closed = await drops.next('the connection closed by the pool after the timeout');
   assert.equal(closed.retryIn, 0, 'a close the pool asked for counts no failure');
+  assert.equal(connector.stats().reconnects, 0, 'a close the pool asked for is no reconnect');
   assert.equal((await within(connector.request(echo('006302')), 10_000, 'the request after the close answered (a backoff delay counted by the close would hold it 15 to 30 s)'))['39'], '00');
 });
 
