@@ -14,7 +14,12 @@ import type { SafEvent } from './saf-queue.js';
 export interface DisconnectInfo {
   /** The connection's id (as in its `connect` event and its log lines). */
   channel: number;
-  /** Why it ended, when it failed (`ISO8583_ERR_CONNECTOR_CONNECTION_LOST`, a framing error's code); undefined when it was closed. */
+  /**
+   * Why it ended, when it ended on an error (`ISO8583_ERR_CONNECTOR_CONNECTION_LOST` for a socket error, a framing
+   * error's code, the error the connector aborted it with); undefined when the socket simply closed, by either end: a
+   * host that closes the connection gives undefined here (requests still pending on it fail with
+   * `ISO8583_ERR_CONNECTOR_CONNECTION_LOST` all the same). Whether it was a drop: `retryIn`.
+   */
   code: string | undefined;
   /**
    * Milliseconds the next connect attempt waits before it dials: the reconnect backoff's next delay, the first one
