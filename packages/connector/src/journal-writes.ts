@@ -12,10 +12,11 @@
  *   that fails the journal stops (every append refused until reopened). A batch that grows the file goes alone;
  * - before written batches take effect (once per pass, not per record), the file's name and the lock's must still name
  *   this journal's files (journal-hold.ts): when the folder was removed or a file renamed or replaced, the journal stops.
- * A compaction (the subclass's `compact`) starts when due and runs beside the writes: the batches that take effect
- * meanwhile are kept (`carried`) for it to copy into the new file; its last step runs alone (`whenQuiet`: no write
- * in flight, none started), and `close` waits for it. While it runs, a batch past the end of the file grows it by at
- * most {@link GROW_WHILE_COMPACTING} (the file is about to be replaced).
+ * A compaction (the subclass's `compact`) starts when due, as soon as the batch that made it due took effect (later
+ * ones may be in flight), and runs beside the writes: the batches that take effect meanwhile are kept (`carried`) for
+ * it to copy into the new file; its last step runs alone (`whenQuiet`: no write in flight, none started), and `close`
+ * waits for it; while it runs, a batch past the end of the file grows it by at most {@link GROW_WHILE_COMPACTING} (the
+ * file is about to be replaced).
  */
 import { EventEmitter } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
@@ -225,7 +226,8 @@ export abstract class JournalWrites extends EventEmitter {
     let checked = false;
     while (this.writing.length > 0) {
       const head = this.writing[0] as Batch;
-      if (head.state === 'writing') return;
+      // The batches before it took effect: what they made due (a compaction) starts now, beside the writes in flight.
+      if (head.state === 'writing') break;
       if (head.state === 'failed') {
         if (this.writing.some((b) => b.state === 'writing')) return;
         this.runExclusive(() => this.recover());

@@ -1,0 +1,51 @@
+// When a compaction of the running file journal starts: as soon as the batch that made it due took effect (not at the
+// next append). Real files; a fault injector on the file handle's writes (helpers/write-faults.ts) holds or fails the write
+// carrying a marker, so that the order of events is the test's, not the disk's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { within } from '@iso8583/test-support';
+import { FileJournal } from '../src/index.js';
+import type { SpareFile } from '../src/journal-spare.js';
+import { tempDir } from './helpers/setup.js';
+import { gate, writeFaults } from './helpers/write-faults.js';
+
+const entry = (id: string) => ({ id, at: 1, reversal: { '0': '0400', '2': '4111111111111111', '11': '000001', '41': id } });
+const ids = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+const spareOf = (j: FileJournal): SpareFile => (j as unknown as { spare: SpareFile }).spare;
+type Compact = { live: number; bytes: number; spare: boolean };
+const nextCompact = (j: FileJournal): Promise<Compact> => (once(j, 'compact') as Promise<[Compact]>).then(([e]) => e);
+
+test('FileJournal – a compaction starts once the batch that made it due took effect, a later batch still in flight and no append after it', async (t) => {
+  const dir = tempDir(t, 'due-in-flight');
+  const faults = await writeFaults(t, dir);
+  const j = new FileJournal(dir, { compactAt: 600, preallocate: 64 * 1024, compactInterval: 0 });
+  await j.open();
+  const a = { started: gate(), held: gate() };
+  const b = { started: gate(), held: gate() };
+  t.after(() => {
+    a.held.open();
+    b.held.open();
+    return j.close();
+  });
+  if (j.concurrentWrites < 2) return t.skip('one write in flight at a time here: no batch is in flight when one takes effect');
+  assert.equal(await spareOf(j).whenReady(), true);
+  // Batch A (past compactAt) is held, then batch B beside it.
+  faults.rules.push({ marker: '"id":"a1"', started: a.started.open, gate: a.held.promise });
+  const addsA = Promise.all(ids('a', 6).map((id) => j.add(entry(id))));
+  await within(a.started.promise, 5000, 'the write of batch A');
+  faults.rules.push({ marker: '"id":"b1"', started: b.started.open, gate: b.held.promise });
+  const addB = j.add(entry('b1'));
+  await within(b.started.promise, 5000, 'the write of batch B beside batch A');
+  // The compaction's snapshot holds a1's add: its write says the compaction started.
+  const snapshot = gate();
+  faults.rules.push({ marker: '"id":"a1"', started: snapshot.open });
+  a.held.open();
+  await within(addsA, 5000, 'batch A acknowledged');
+  await within(snapshot.promise, 5000, 'the compaction batch A made due, while batch B is in flight and nothing is appended');
+  const compacted = nextCompact(j);
+  b.held.open();
+  await within(addB, 5000, 'batch B acknowledged (carried into the new file)');
+  await within(compacted, 5000, 'the compaction');
+  assert.equal(j.batches.compactions, 2);
+});
