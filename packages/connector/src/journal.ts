@@ -204,6 +204,9 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
         this.hold?.follow(file.identity);
         this.doneSinceCompaction -= doneBefore;
         old = this.adopt(file.handle, file.bytes, file.allocated);
+        // The records carried after the snapshot took the new file past `compactAt`: due again now, not at the
+        // next batch (a journal quiet from now on would keep them, and read them all at its next start).
+        if (file.bytes > this.compactAt && file.bytes > text.length) this.compactDue = true;
       });
       // Nothing writes to the old file any more: closed with appends going on.
       await old?.close().catch(() => undefined);

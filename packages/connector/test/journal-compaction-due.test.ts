@@ -1,5 +1,5 @@
 // When a compaction of the running file journal starts: as soon as the batch that made it due took effect (not at the
-// next append). Real files; a fault injector on the file handle's writes (helpers/write-faults.ts) holds or fails the write
+// next append), and again at once when the records carried over during one took the new file past `compactAt`. Real files; a fault injector on the file handle's writes (helpers/write-faults.ts) holds or fails the write
 // carrying a marker, so that the order of events is the test's, not the disk's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,4 +48,37 @@ test('FileJournal – a compaction starts once the batch that made it due took e
   await within(addB, 5000, 'batch B acknowledged (carried into the new file)');
   await within(compacted, 5000, 'the compaction');
   assert.equal(j.batches.compactions, 2);
+});
+
+test('FileJournal – records carried over during a compaction that take the new file past compactAt are compacted away at once, the journal quiet', async (t) => {
+  const dir = tempDir(t, 'due-carried');
+  const faults = await writeFaults(t, dir);
+  const j = new FileJournal(dir, { compactAt: 1900, preallocate: 64 * 1024, compactInterval: 0 });
+  await j.open();
+  assert.equal(await spareOf(j).whenReady(), true);
+  await j.add(entry('snap1'));
+  await Promise.all(ids('x', 8).map((id) => j.add(entry(id))));
+  await Promise.all(ids('x', 8).map((id) => j.done(id, 'not-needed')));
+  assert.equal(j.batches.compactions, 1, 'under compactAt so far');
+  // The next batch passes compactAt: the compaction's snapshot (snap1, y1, y2) is held while 15 entries are added
+  // and answered, then carried over after it: twice compactAt.
+  const snapshot = { started: gate(), held: gate() };
+  faults.rules.push({ marker: '"id":"snap1"', started: snapshot.started.open, gate: snapshot.held.promise });
+  await Promise.all(['y1', 'y2'].map((id) => j.add(entry(id))));
+  await within(snapshot.started.promise, 5000, 'the compaction past compactAt writing its snapshot');
+  await Promise.all(ids('c', 15).map((id) => j.add(entry(id))));
+  await Promise.all(ids('c', 15).map((id) => j.done(id, 'not-needed')));
+  const first = nextCompact(j);
+  snapshot.held.open();
+  const { bytes } = await within(first, 5000, 'the compaction');
+  assert.ok(bytes > 1900, `the records carried over took the new file past compactAt (${bytes} bytes)`);
+  // Nothing is appended from now on.
+  const second = await within(nextCompact(j), 5000, 'a compaction of the records carried past compactAt, with no append');
+  assert.equal(second.live, 3);
+  assert.ok(second.bytes < 400, `the carried records compacted away: the 3 live entries (${second.bytes} bytes)`);
+  await j.close();
+  assert.equal(j.batches.compactions, 3, 'and none after it (nothing carried over that time)');
+  const again = new FileJournal(dir, { compactInterval: 0 });
+  assert.deepEqual((await again.open()).map((e) => e.id).sort(), ['snap1', 'y1', 'y2']);
+  await again.close();
 });
