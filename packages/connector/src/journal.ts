@@ -33,6 +33,9 @@ export type { JournalEntry, JournalHalt, JournalOutcome, ReversalJournal, SafEnt
 /** Rounds of carrying the records that took effect during a compaction while appends go on, before the last one alone. */
 const CARRY_ROUNDS = 3;
 
+/** The error codes of a write that found no room: the spare file is not made again after a compaction failed so. */
+const NO_ROOM = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
 /** The journal file's name in its folder. */
 export const JOURNAL_FILE = 'reversals.jsonl';
 
@@ -127,6 +130,7 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.cancelRetry();
     this.compactDue = false;
     await new Promise<void>((resolve) => {
       this.idleWaiters.push(resolve);
@@ -178,11 +182,12 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   /**
    * A compaction while running (journal-next-file.ts): the live entries now into the next file while appends go on,
    * the batches that took effect meanwhile carried after them (a few rounds beside the writes, the rest alone), then
-   * the rename. A failure is logged (the journal goes on in the file it has).
+   * the rename. True once the new file is the journal. A failure is logged (the journal goes on in the file it has,
+   * and the spare file is made again for the retry).
    */
-  protected async compact(): Promise<void> {
+  protected async compact(): Promise<boolean> {
     // Never into a folder that is no longer this journal's (another process may own it by now).
-    if (this.lostFiles(this.writing)) return;
+    if (this.lostFiles(this.writing)) return false;
     // The snapshot, and from now on the text of every batch that takes effect (in this turn: nothing in between).
     const text = compactedText(this.live);
     const carried: string[] = [];
@@ -211,9 +216,14 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
       // Nothing writes to the old file any more: closed with appends going on.
       await old?.close().catch(() => undefined);
       this.compacted(file.bytes, file.spare);
+      return true;
     } catch (err) {
       await next?.discard();
-      this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause: (err as NodeJS.ErrnoException).code }, 'the reversal journal cannot be compacted');
+      const cause = (err as NodeJS.ErrnoException).code;
+      this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause }, 'the reversal journal cannot be compacted');
+      // The spare file it took was removed: made again for the retry, unless there was no room for it.
+      if (!this.closed && !this.isStopped && !NO_ROOM.has(cause ?? '')) this.spare.prepare();
+      return false;
     } finally {
       this.carried = undefined;
     }
