@@ -126,6 +126,11 @@ export abstract class JournalWrites extends EventEmitter {
    */
   protected abstract compact(): Promise<boolean>;
 
+  /** A failed write, or files found lost, are being dealt with once the writes in flight returned: no write starts. */
+  protected get isFailing(): boolean {
+    return this.failing;
+  }
+
   /** True once the journal stopped for good (every append refused). */
   protected get isStopped(): boolean {
     return this.stopped !== undefined;

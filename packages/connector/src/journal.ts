@@ -183,7 +183,8 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
    * A compaction while running (journal-next-file.ts): the live entries now into the next file while appends go on,
    * the batches that took effect meanwhile carried after them (a few rounds beside the writes, the rest alone), then
    * the rename. True once the new file is the journal. A failure is logged (the journal goes on in the file it has,
-   * and the spare file is made again for the retry).
+   * and the spare file is made again for the retry), unless the journal's files were lost: it then stops at once
+   * (not at the next append, whose write would go into the lost file).
    */
   protected async compact(): Promise<boolean> {
     // Never into a folder that is no longer this journal's (another process may own it by now).
@@ -221,6 +222,8 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
       await next?.discard();
       const cause = (err as NodeJS.ErrnoException).code;
       this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause }, 'the reversal journal cannot be compacted');
+      // It failed because the folder or the file is gone: the journal stops now (once the writes in flight returned).
+      if (!this.isStopped && !this.isFailing && this.lostFiles(this.writing)) return false;
       // The spare file it took was removed: made again for the retry, unless there was no room for it.
       if (!this.closed && !this.isStopped && !NO_ROOM.has(cause ?? '')) this.spare.prepare();
       return false;
