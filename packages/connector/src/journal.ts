@@ -6,7 +6,7 @@
  * (journal-writes.ts, the base class).
  * Compaction (journal-compaction.ts): when opened; while running (journal-next-file.ts, beside the writes: appends are
  * held only for its last step) when the records would outgrow the preallocated part and answered ones dominate, past
- * `compactAt`, and every `compactInterval` ms after a `done`. The
+ * `compactAt`, and every `compactInterval` ms after a `done`; a failed one again on a timer (journal-writes.ts). The
  * folder is locked by its opener (`reversals.lock`). Before a compaction, the file's name and the lock's must still
  * name this journal's files (journal-hold.ts). See docs/connector.md. Apart: the options, the lines, a batch and its
  * write, reading a file back, the spare file, the lock and file identity (journal-options, -record, -batch, -read,
