@@ -12,10 +12,12 @@
  *   that fails the journal stops (every append refused until reopened). A batch that grows the file goes alone;
  * - before written batches take effect (once per pass, not per record), the file's name and the lock's must still name
  *   this journal's files (journal-hold.ts): when the folder was removed or a file renamed or replaced, the journal stops.
- * A compaction (the subclass's `compact`) starts when due and runs beside the writes: the batches that take effect
- * meanwhile are kept (`carried`) for it to copy into the new file; its last step runs alone (`whenQuiet`: no write
- * in flight, none started), and `close` waits for it. While it runs, a batch past the end of the file grows it by at
- * most {@link GROW_WHILE_COMPACTING} (the file is about to be replaced).
+ * A compaction (the subclass's `compact`) starts when due, as soon as the batch that made it due took effect (later
+ * ones may be in flight), and runs beside the writes: the batches that take effect meanwhile are kept (`carried`) for
+ * it to copy into the new file; its last step runs alone (`whenQuiet`: no write in flight, none started), and `close`
+ * waits for it; while it runs, a batch past the end of the file grows it by at most {@link GROW_WHILE_COMPACTING} (the
+ * file is about to be replaced). One that failed is tried again on a timer ({@link COMPACT_RETRY_FIRST}), not at the
+ * next batch.
  */
 import { EventEmitter } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
@@ -33,6 +35,16 @@ import type { JournalHalt } from './saf-store.js';
 
 /** How far (bytes) a batch past the end of the file grows it while a compaction runs (at most `preallocate`): 256 KiB. */
 export const GROW_WHILE_COMPACTING = 256 * 1024;
+
+/**
+ * How long (ms) a failed compaction waits before it is tried again: 1 s, doubled at each failure in a row, at most
+ * {@link COMPACT_RETRY_MAX}. Not at the next batch past `compactAt`: a full disk then failed (and logged) a compaction
+ * at every write.
+ */
+export const COMPACT_RETRY_FIRST = 1000;
+
+/** The longest wait (ms) before a failed compaction is tried again: 60 s. */
+export const COMPACT_RETRY_MAX = 60_000;
 
 /**
  * The group commit of `FileJournal`: appends gathered into batches, written at their offsets, taking effect in order;
@@ -64,6 +76,10 @@ export abstract class JournalWrites extends EventEmitter {
   private compacting: Promise<void> | undefined;
   /** While a compaction runs: the text of every batch that took effect since its snapshot, in order. */
   protected carried: string[] | undefined;
+  /** After a failed compaction: none starts until it fires (then the one due does, journal quiet or not). */
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** The wait before the next retry (ms): 0 after a compaction that succeeded, else doubled at each failure. */
+  private retryDelay = 0;
   /** A compaction's last step, waiting for the writes in flight to return (no write starts meanwhile). */
   private quiet: (() => Promise<void>) | undefined;
   /** A batch that grows the file (or covers a failed batch's bytes) is in flight: no other write starts. */
@@ -104,20 +120,61 @@ export abstract class JournalWrites extends EventEmitter {
     this.logger = o.logger;
   }
 
-  /** A compaction while running, started by `pump` when due; runs beside the writes (see the module comment). Never rejects. */
-  protected abstract compact(): Promise<void>;
+  /**
+   * A compaction while running, started by `pump` when due; runs beside the writes (see the module comment). Resolves
+   * `true` once the new file is the journal, `false` when it failed or was given up (logged); never rejects.
+   */
+  protected abstract compact(): Promise<boolean>;
+
+  /** A failed write, or files found lost, are being dealt with once the writes in flight returned: no write starts. */
+  protected get isFailing(): boolean {
+    return this.failing;
+  }
 
   /** True once the journal stopped for good (every append refused). */
   protected get isStopped(): boolean {
     return this.stopped !== undefined;
   }
 
-  /** Starts a compaction beside the writes; `pump` runs again when it ends. */
+  /** Starts a compaction beside the writes; `pump` runs again when it ends (after a failure, once the retry is due). */
   private startCompaction(): void {
-    this.compacting = this.compact().finally(() => {
-      this.compacting = undefined;
+    this.compacting = this.compact()
+      .then((done) => {
+        if (done) this.retryDelay = 0;
+        else this.retryLater();
+      })
+      .finally(() => {
+        this.compacting = undefined;
+        this.pump();
+      });
+  }
+
+  /**
+   * After a failed compaction: it is due again, in {@link COMPACT_RETRY_FIRST} ms doubled at each failure in a row (at
+   * most {@link COMPACT_RETRY_MAX}); none starts meanwhile. Not once closed or stopped, nor when the journal's files
+   * were lost (it stops).
+   */
+  private retryLater(): void {
+    if (this.closed || this.stopped !== undefined || this.hold?.lost() !== undefined) return;
+    this.retryDelay = Math.min(COMPACT_RETRY_MAX, this.retryDelay === 0 ? COMPACT_RETRY_FIRST : this.retryDelay * 2);
+    this.compactDue = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
       this.pump();
-    });
+    }, this.retryDelay);
+    this.retryTimer.unref();
+  }
+
+  /** No compaction is tried again (on close). */
+  protected cancelRetry(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  /** A compaction may start now: none runs, none waits for its retry, and the journal is open and not stopped. */
+  private get mayCompact(): boolean {
+    return this.compacting === undefined && this.retryTimer === undefined && this.handle !== undefined && this.stopped === undefined;
   }
 
   /**
@@ -173,7 +230,7 @@ export abstract class JournalWrites extends EventEmitter {
       this.runExclusive(quiet);
       return;
     }
-    if (this.compactDue && this.compacting === undefined && this.handle !== undefined) {
+    if (this.compactDue && this.mayCompact) {
       this.compactDue = false;
       this.startCompaction();
     }
@@ -189,7 +246,7 @@ export abstract class JournalWrites extends EventEmitter {
     const at = this.bytes;
     const end = at + text.length;
     const grows = end > this.allocated;
-    if (grows && inFlight === 0 && this.compacting === undefined && this.dirtyEnd === 0 && compactedText(this.live).length * 2 < this.bytes) {
+    if (grows && inFlight === 0 && this.mayCompact && this.dirtyEnd === 0 && compactedText(this.live).length * 2 < this.bytes) {
       // Out of preallocated room while answered entries dominate: compact (beside the writes), and grow the file a
       // little meanwhile.
       this.startCompaction();
@@ -225,7 +282,8 @@ export abstract class JournalWrites extends EventEmitter {
     let checked = false;
     while (this.writing.length > 0) {
       const head = this.writing[0] as Batch;
-      if (head.state === 'writing') return;
+      // The batches before it took effect: what they made due (a compaction) starts now, beside the writes in flight.
+      if (head.state === 'writing') break;
       if (head.state === 'failed') {
         if (this.writing.some((b) => b.state === 'writing')) return;
         this.runExclusive(() => this.recover());

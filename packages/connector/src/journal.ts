@@ -6,7 +6,7 @@
  * (journal-writes.ts, the base class).
  * Compaction (journal-compaction.ts): when opened; while running (journal-next-file.ts, beside the writes: appends are
  * held only for its last step) when the records would outgrow the preallocated part and answered ones dominate, past
- * `compactAt`, and every `compactInterval` ms after a `done`. The
+ * `compactAt`, and every `compactInterval` ms after a `done`; a failed one again on a timer (journal-writes.ts). The
  * folder is locked by its opener (`reversals.lock`). Before a compaction, the file's name and the lock's must still
  * name this journal's files (journal-hold.ts). See docs/connector.md. Apart: the options, the lines, a batch and its
  * write, reading a file back, the spare file, the lock and file identity (journal-options, -record, -batch, -read,
@@ -32,6 +32,9 @@ export type { JournalEntry, JournalHalt, JournalOutcome, ReversalJournal, SafEnt
 
 /** Rounds of carrying the records that took effect during a compaction while appends go on, before the last one alone. */
 const CARRY_ROUNDS = 3;
+
+/** The error codes of a write that found no room: the spare file is not made again after a compaction failed so. */
+const NO_ROOM = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
 /** The journal file's name in its folder. */
 export const JOURNAL_FILE = 'reversals.jsonl';
@@ -127,6 +130,7 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.cancelRetry();
     this.compactDue = false;
     await new Promise<void>((resolve) => {
       this.idleWaiters.push(resolve);
@@ -178,11 +182,13 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   /**
    * A compaction while running (journal-next-file.ts): the live entries now into the next file while appends go on,
    * the batches that took effect meanwhile carried after them (a few rounds beside the writes, the rest alone), then
-   * the rename. A failure is logged (the journal goes on in the file it has).
+   * the rename. True once the new file is the journal. A failure is logged (the journal goes on in the file it has,
+   * and the spare file is made again for the retry), unless the journal's files were lost: it then stops at once
+   * (not at the next append, whose write would go into the lost file).
    */
-  protected async compact(): Promise<void> {
+  protected async compact(): Promise<boolean> {
     // Never into a folder that is no longer this journal's (another process may own it by now).
-    if (this.lostFiles(this.writing)) return;
+    if (this.lostFiles(this.writing)) return false;
     // The snapshot, and from now on the text of every batch that takes effect (in this turn: nothing in between).
     const text = compactedText(this.live);
     const carried: string[] = [];
@@ -204,13 +210,23 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
         this.hold?.follow(file.identity);
         this.doneSinceCompaction -= doneBefore;
         old = this.adopt(file.handle, file.bytes, file.allocated);
+        // The records carried after the snapshot took the new file past `compactAt`: due again now, not at the
+        // next batch (a journal quiet from now on would keep them, and read them all at its next start).
+        if (file.bytes > this.compactAt && file.bytes > text.length) this.compactDue = true;
       });
       // Nothing writes to the old file any more: closed with appends going on.
       await old?.close().catch(() => undefined);
       this.compacted(file.bytes, file.spare);
+      return true;
     } catch (err) {
       await next?.discard();
-      this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause: (err as NodeJS.ErrnoException).code }, 'the reversal journal cannot be compacted');
+      const cause = (err as NodeJS.ErrnoException).code;
+      this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause }, 'the reversal journal cannot be compacted');
+      // It failed because the folder or the file is gone: the journal stops now (once the writes in flight returned).
+      if (!this.isStopped && !this.isFailing && this.lostFiles(this.writing)) return false;
+      // The spare file it took was removed: made again for the retry, unless there was no room for it.
+      if (!this.closed && !this.isStopped && !NO_ROOM.has(cause ?? '')) this.spare.prepare();
+      return false;
     } finally {
       this.carried = undefined;
     }

@@ -132,7 +132,7 @@ test('FileJournal – a done of an add that was in flight at the snapshot, and a
   rules.push({ marker: '"id":"x2"', started: snapshot.started.open, gate: snapshot.held.promise });
   a.held.open();
   await within(addsA, 5000, 'batch A acknowledged');
-  // The next append's turn starts the compaction that batch A made due (batch B still in flight).
+  // Batch A, taking effect, started the compaction it made due (batch B still in flight); x7 goes beside it.
   const addC = j.add(entry('x7'));
   await within(snapshot.started.promise, 5000, 'the compaction writing its snapshot while batch B is in flight');
   b.held.open();

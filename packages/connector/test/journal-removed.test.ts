@@ -12,6 +12,7 @@ import { answer, purchase } from './peer.js';
 import { capturedLogger, endsWithin, peerAndConnector, tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
 import { startChild } from './child.js';
+import { waitUntil } from '@iso8583/test-support';
 import type { SpareFile } from '../src/journal-spare.js';
 
 /** Resolves once the journal's spare file (made in the background after a compaction) is made (white box). */
@@ -123,4 +124,27 @@ test('FileJournal – closed while the append that finds its file removed is in 
   const pending = j.add(entry('k1'));
   assert.ok(await endsWithin(j.close(), 10_000), 'close() resolved');
   await assert.rejects(pending, stoppedFor(/removed/));
+});
+
+test('FileJournal – a compaction that finds its folder removed stops the journal at once, not at the next append (whose write would go into the removed file)', async (t) => {
+  const dir = tempDir(t, 'journal-removed-compacting');
+  const { logger, lines } = capturedLogger('info');
+  const j = new FileJournal(dir, { compactAt: 600, preallocate: 64 * 1024, compactInterval: 0, logger });
+  await j.open();
+  t.after(() => j.close());
+  await spareMade(j);
+  // The folder goes as the compaction past compactAt takes the spare file: its write finds no folder.
+  const spare = (j as unknown as { spare: SpareFile }).spare;
+  const take = spare.take.bind(spare);
+  spare.take = () => {
+    rmSync(dir, { recursive: true, force: true });
+    return take();
+  };
+  await Promise.all(['a1', 'a2', 'a3', 'a4', 'a5', 'a6'].map((id) => j.add(entry(id))));
+  await waitUntil(() => lines.some((l) => l.msg === 'the reversal journal cannot be compacted'), { timeoutMs: 5000, what: 'the compaction to fail' });
+  assert.match(j.halted()?.reason ?? 'running', /removed/, 'stopped as the compaction failed');
+  assert.equal(j.halted()?.recordsLost, true);
+  const stop = lines.find((l) => l.level === 50 && l.path === j.path);
+  assert.match(String(stop?.msg), /stopped because its file .* was removed/);
+  await assert.rejects(j.add(entry('late')), stoppedFor(/removed/));
 });
