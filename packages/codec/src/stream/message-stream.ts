@@ -106,6 +106,8 @@ export class MessageStream {
   /** The writes with `dropped` callbacks handed to the stream and not yet called back, oldest first. */
   private readonly watched = new Set<WatchedWrite>();
   private outgoingBytes = 0;
+  /** Every byte handed to the stream so far, by watched writes and others alike (where a watched write starts). */
+  private written = 0;
   /** `write` returned false for the bytes queued in this tick (not for the stream's own need to drain). */
   private askedToWait = false;
   private ownerPaused = false;
@@ -197,7 +199,9 @@ export class MessageStream {
     this.dropped = undefined;
     this.droppedEnds = undefined;
     const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
-    const ok = dropped === undefined ? this.stream.write(bytes) : this.watchedWrite(bytes, { length: bytes.length, dropped, ends: ends ?? [] });
+    const start = this.written;
+    this.written += bytes.length;
+    const ok = dropped === undefined ? this.stream.write(bytes) : this.watchedWrite(bytes, { start, dropped, ends: ends ?? [] });
     if (!ok) this.handlers.full?.();
     else if (this.askedToWait) process.nextTick(() => this.handlers.drained?.()); // written at once: no 'drain' comes
     this.askedToWait = false;
@@ -290,7 +294,7 @@ export class MessageStream {
     this.outgoing = [];
     this.drop();
     this.outgoingBytes = 0;
-    keepDelivered(this.stream, this.watched);
+    keepDelivered(this.stream, this.watched, this.written);
     this.stream.destroy(err);
   }
 
