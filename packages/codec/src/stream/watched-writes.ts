@@ -35,7 +35,9 @@ export function tell(dropped: readonly (() => void)[]): void {
  * `written` less that tail is in the kernel. Should some of that tail not be the message stream's (a write made on the
  * socket directly), the tail only seems longer: more frames are reported, never fewer. Without those figures (not a
  * socket), nothing is taken out: every frame not yet called back is reported, erring towards a reversal (an approval
- * the client may have got reversed) rather than an approval it never got left standing.
+ * the client may have got reversed) rather than an approval it never got left standing. Over TLS (Node 20) the TLS
+ * handle's `writeQueueSize` is the size of the whole encrypted write under way, not what is left of it: every frame of
+ * that write is reported, on the same side (message-stream-dropped-tls.test.ts pins it).
  */
 export function keepDelivered(stream: Duplex, watched: ReadonlySet<WatchedWrite>, written: number): void {
   if (watched.size === 0) return;
