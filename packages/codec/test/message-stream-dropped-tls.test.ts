@@ -32,7 +32,7 @@ test('MessageStream over TLS – destroyed with a write of many frames under way
   while (accepted.length === 0) await new Promise((resolve) => setImmediate(resolve));
   const server = accepted[0] as TLSSocket;
   const stream = new MessageStream(server, {}, { frame: () => undefined });
-  const count = 200;
+  const count = 400;
   const size = 64 * 1024;
   const dropped = new Set<number>();
   for (let i = 0; i < count; i++) {

@@ -93,10 +93,10 @@ test('MessageStream – a frame the socket took whole, then the socket destroyed
 test('MessageStream – destroyed with a write of many frames part taken by the kernel and a write without callbacks behind it: only the frames the peer never gets are dropped', async (t) => {
   const { client, server } = await pair(t);
   const stream = new MessageStream(server, {}, { frame: () => undefined });
-  // 200 frames of 64 KiB queued in one tick: one write, far more than the socket buffers hold, so the kernel takes
+  // 400 frames of 64 KiB queued in one tick: one write, far more than the socket buffers hold, so the kernel takes
   // its first frames whole and the rest waits in the socket. Behind it, a frame without a `dropped` callback (an
   // endpoint's own answer, a response code 30): a write the stream does not watch, still pending at the destroy.
-  const count = 200;
+  const count = 400;
   const size = 64 * 1024;
   const dropped = new Set<number>();
   for (let i = 0; i < count; i++) {

@@ -47,7 +47,7 @@ test('MessageStream – destroyed while paused with bytes the peer sent unread: 
   // The peer sends far more than the stream reads ahead while paused: most of it waits unread in the kernel.
   const sent = new Promise<void>((resolve, reject) => client.write(Buffer.alloc(1024 * 1024), (err) => (err ? reject(err) : resolve())));
   await sent;
-  const count = 200;
+  const count = 400;
   const size = 64 * 1024;
   const dropped = new Set<number>();
   for (let i = 0; i < count; i++) {
