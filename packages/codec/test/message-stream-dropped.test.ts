@@ -89,3 +89,39 @@ test('MessageStream – a frame the socket took whole, then the socket destroyed
   assert.deepEqual((await got)[0], FRAME, 'the peer got the frame');
   assert.equal(dropped, 0);
 });
+
+test('MessageStream – destroyed with a write of many frames part taken by the kernel and a write without callbacks behind it: only the frames the peer never gets are dropped', async (t) => {
+  const { client, server } = await pair(t);
+  const stream = new MessageStream(server, {}, { frame: () => undefined });
+  // 400 frames of 64 KiB queued in one tick: one write, far more than the socket buffers hold, so the kernel takes
+  // its first frames whole and the rest waits in the socket. Behind it, a frame without a `dropped` callback (an
+  // endpoint's own answer, a response code 30): a write the stream does not watch, still pending at the destroy.
+  const count = 400;
+  const size = 64 * 1024;
+  const dropped = new Set<number>();
+  for (let i = 0; i < count; i++) {
+    const payload = Buffer.alloc(size - 4, 0x30 + (i % 10));
+    payload.writeUInt32BE(i, 0);
+    stream.write(encodeFrame(payload, { lengthHeader: 'binary4' }), () => dropped.add(i));
+  }
+  stream.flush();
+  stream.write(FRAME);
+  stream.flush();
+  assert.ok(server.writableLength > size + FRAME.length, 'the frames are partly pending');
+  const received: Buffer[] = [];
+  client.on('data', (chunk: Buffer) => received.push(chunk));
+  const closed = once(client, 'close');
+  stream.destroy();
+  await once(server, 'close');
+  // The peer now reads all the kernel took (nothing left unread on the server side: no reset).
+  await closed;
+  const bytes = Buffer.concat(received);
+  const got = new Set<number>();
+  for (let at = 0; at + 4 <= bytes.length; at += 4 + bytes.readUInt32BE(at)) {
+    if (at + 4 + bytes.readUInt32BE(at) > bytes.length) break;
+    got.add(bytes.readUInt32BE(at + 4));
+  }
+  assert.ok(got.size > 0 && got.size < count, `the peer got some of the frames, not all (${got.size} of ${count})`);
+  assert.deepEqual([...got].filter((i) => dropped.has(i)), [], 'no frame the peer got is reported dropped');
+  assert.equal(got.size + dropped.size, count, `each frame got (${got.size}) or dropped (${dropped.size})`);
+});

@@ -313,10 +313,12 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     if (outcome === 'expired') {
       this.#logger.warn({ connections: this.#connections.size }, 'close deadline passed: destroying connections');
     }
-    // Sockets still handshaking (TLS) or left at the deadline.
+    // Sockets still handshaking (TLS) or left at the deadline. A connection closes its own socket (a paused one read
+    // out first, so that the close does not reset what the kernel took: MessageStream.destroy); a slot, only the
+    // sockets no connection was built on.
     const left = [...this.#connections];
     for (const connection of left) connection.destroy();
-    for (const slot of [...this.#slots.values()]) slot.destroy();
+    for (const slot of [...this.#slots.values()]) if (slot.abort === undefined) slot.destroy();
     await Promise.all(left.map((c) => c.closed));
     await serverClosed;
     this.#logger.info('inbound endpoint closed');

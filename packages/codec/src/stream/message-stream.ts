@@ -84,6 +84,7 @@ export interface MessageStreamHandlers {
   drained?(): void;
 }
 
+import { mayHoldUnread, readOutThenClose } from './unread-close.js';
 import { keepDelivered, tell } from './watched-writes.js';
 import type { WatchedWrite } from './watched-writes.js';
 
@@ -106,6 +107,8 @@ export class MessageStream {
   /** The writes with `dropped` callbacks handed to the stream and not yet called back, oldest first. */
   private readonly watched = new Set<WatchedWrite>();
   private outgoingBytes = 0;
+  /** Every byte handed to the stream so far, by watched writes and others alike (where a watched write starts). */
+  private written = 0;
   /** `write` returned false for the bytes queued in this tick (not for the stream's own need to drain). */
   private askedToWait = false;
   private ownerPaused = false;
@@ -113,6 +116,8 @@ export class MessageStream {
   private isClosed = false;
   /** Set by {@link MessageStream.destroy}: no frame reaches the handler after it, even one of the same read. */
   private isDestroyed = false;
+  /** Bytes read after {@link MessageStream.destroy} (a paused socket read out before its close), thrown away. */
+  private discarded = 0;
   private error: Error | undefined;
 
   constructor(stream: Duplex, options: MessageStreamOptions, private readonly handlers: MessageStreamHandlers) {
@@ -126,9 +131,11 @@ export class MessageStream {
     stream.on('data', (chunk: Buffer) => this.read(chunk));
     stream.on('end', () => {
       this.clearReadTimer();
-      handlers.ended?.(this.decoder.bufferedBytes);
+      if (!this.isDestroyed) handlers.ended?.(this.decoder.bufferedBytes);
     });
-    stream.on('drain', () => handlers.drained?.());
+    stream.on('drain', () => {
+      if (!this.isDestroyed) handlers.drained?.();
+    });
     stream.on('error', (err: Error) => {
       this.error ??= err;
     });
@@ -144,7 +151,7 @@ export class MessageStream {
 
   /** True while frames can be written. */
   get writable(): boolean {
-    return !this.isClosed && !this.stream.destroyed && this.stream.writable;
+    return !this.isClosed && !this.isDestroyed && !this.stream.destroyed && this.stream.writable;
   }
 
   /** Bytes of an incomplete frame held back. */
@@ -197,7 +204,9 @@ export class MessageStream {
     this.dropped = undefined;
     this.droppedEnds = undefined;
     const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
-    const ok = dropped === undefined ? this.stream.write(bytes) : this.watchedWrite(bytes, { length: bytes.length, dropped, ends: ends ?? [] });
+    const start = this.written;
+    this.written += bytes.length;
+    const ok = dropped === undefined ? this.stream.write(bytes) : this.watchedWrite(bytes, { start, dropped, ends: ends ?? [] });
     if (!ok) this.handlers.full?.();
     else if (this.askedToWait) process.nextTick(() => this.handlers.drained?.()); // written at once: no 'drain' comes
     this.askedToWait = false;
@@ -258,6 +267,7 @@ export class MessageStream {
    * `frame` handler, it stops the next reads: the other frames of the read being handled are still delivered.
    */
   pause(): void {
+    if (this.isDestroyed) return;
     this.ownerPaused = true;
     this.stream.pause();
   }
@@ -282,19 +292,30 @@ export class MessageStream {
   /**
    * Closes the stream at once (queued frames are dropped; frames already read and not yet handed over are too). Of a
    * write under way, only the frames the kernel has not taken whole are reported `dropped` (watched-writes.ts): the
-   * others still reach the peer.
+   * others still reach the peer. A socket whose reading is paused is read out first (what its peer sent thrown away)
+   * and closed once nothing more waits, within 100 ms (unread-close.ts): closed with bytes unread, it would be reset,
+   * and what the kernel took lost. No frame is written nor handed over after the call either way.
    */
   destroy(err?: Error): void {
+    const first = !this.isDestroyed;
     this.isDestroyed = true;
     this.clearReadTimer();
     this.outgoing = [];
     this.drop();
     this.outgoingBytes = 0;
-    keepDelivered(this.stream, this.watched);
-    this.stream.destroy(err);
+    const close = (): void => {
+      keepDelivered(this.stream, this.watched, this.written);
+      this.stream.destroy(err);
+    };
+    if (first && mayHoldUnread(this.stream)) readOutThenClose(this.stream, () => this.discarded, close);
+    else close();
   }
 
   private read(chunk: Buffer): void {
+    if (this.isDestroyed) {
+      this.discarded += chunk.length;
+      return;
+    }
     if (this.isBroken) return;
     let frames: Frame[];
     try {

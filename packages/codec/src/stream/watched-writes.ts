@@ -8,8 +8,8 @@ import type { Duplex } from 'node:stream';
 
 /** A write of frames with `dropped` callbacks, handed to the stream and not yet called back. */
 export interface WatchedWrite {
-  /** Its bytes. */
-  readonly length: number;
+  /** Where its bytes start among all the bytes the message stream has handed to the socket, watched or not. */
+  readonly start: number;
   /** The callbacks of its frames that are not known to have reached the kernel. */
   dropped: (() => void)[];
   /** Where each of those frames ends in its bytes (same order). */
@@ -28,29 +28,31 @@ export function tell(dropped: readonly (() => void)[]): void {
 }
 
 /**
- * Before `stream` is destroyed: takes out of `watched` (oldest first) the callbacks of the frames the kernel already
- * took whole, from the bytes the socket has not written yet (its handle's `writeQueueSize`, plus what Node still
- * buffers beyond the write under way). Without those figures (not a socket), or when writes without callbacks are
- * among those under way, nothing is taken out: every frame not yet called back is reported, as before.
+ * Before `stream` is destroyed: takes out of `watched` the callbacks of the frames the kernel already took whole.
+ * `written`: every byte the message stream has handed to `stream` (watched writes or not), the place each watched
+ * write's `start` counts in. The bytes not in the kernel are the socket's own figures (its handle's `writeQueueSize`,
+ * plus what Node still buffers beyond the write under way): a tail of the bytes written, so a frame ending before
+ * `written` less that tail is in the kernel. Should some of that tail not be the message stream's (a write made on the
+ * socket directly), the tail only seems longer: more frames are reported, never fewer. Without those figures (not a
+ * socket), nothing is taken out: every frame not yet called back is reported, erring towards a reversal (an approval
+ * the client may have got reversed) rather than an approval it never got left standing. Over TLS (Node 20) the TLS
+ * handle's `writeQueueSize` is the size of the whole encrypted write under way, not what is left of it: every frame of
+ * that write is reported, on the same side (message-stream-dropped-tls.test.ts pins it).
  */
-export function keepDelivered(stream: Duplex, watched: ReadonlySet<WatchedWrite>): void {
+export function keepDelivered(stream: Duplex, watched: ReadonlySet<WatchedWrite>, written: number): void {
   if (watched.size === 0) return;
   const s = stream as Duplex & { _handle?: { writeQueueSize?: unknown } | null; _writableState?: { writelen?: unknown; writing?: unknown } };
   const queued = s._handle?.writeQueueSize;
   const state = s._writableState;
   if (typeof queued !== 'number' || state === undefined || typeof state.writelen !== 'number') return;
-  let held = 0;
-  for (const w of watched) held += w.length;
-  if (held !== s.writableLength) return;
   // The bytes not in the kernel: the end of the write under way (libuv's queue) and every write buffered after it.
-  let unsent = queued + (s.writableLength - (state.writing === true ? state.writelen : 0));
-  for (const w of [...watched].reverse()) {
-    const sent = w.length - Math.min(unsent, w.length);
-    unsent -= w.length - sent;
+  const unsent = queued + (s.writableLength - (state.writing === true ? state.writelen : 0));
+  const delivered = written - unsent;
+  for (const w of watched) {
     const keep: (() => void)[] = [];
     const ends: number[] = [];
     w.ends.forEach((end, i) => {
-      if (end > sent) {
+      if (w.start + end > delivered) {
         keep.push(w.dropped[i] as () => void);
         ends.push(end);
       }
