@@ -13,28 +13,12 @@
  * does not read them) is cut with the connection, with no answer of the port's written (the routes reverse an
  * approval whose answer was not written whole). A connection with no earlier answer owed is answered at once.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { owedTo } from './owed-answers.js';
 import { stopReading } from './pipeline-cap.js';
-
-/** The answers of each connection not yet written whole or closed, in request order. */
-const owed = new WeakMap<Socket, Set<ServerResponse>>();
 
 /** Connections whose own answer is waiting for its turn (one per connection). */
 const waiting = new WeakSet<Socket>();
-
-/** Follows the answers of `server` for {@link answerInTurn}. Call once, before `listen`. */
-export function followAnswers(server: Server): void {
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    let answers = owed.get(socket);
-    if (answers === undefined) owed.set(socket, (answers = new Set()));
-    const mine = answers;
-    mine.add(res);
-    // `close` comes once the answer is written whole (its bytes handed to the system), or when it is cut.
-    res.once('close', () => mine.delete(res));
-  });
-}
 
 /**
  * Writes the port's own answer to the message still arriving on `socket` (`write`, which writes on the socket and
@@ -46,7 +30,7 @@ export function followAnswers(server: Server): void {
 export function answerInTurn(socket: Socket, ms: number, write: () => void): void {
   if (waiting.has(socket)) return;
   // The request still arriving has an answer of its own here once its head was read: not one owed before it.
-  const earlier = [...(owed.get(socket) ?? [])].filter((res) => res.req.complete && !res.writableFinished);
+  const earlier = [...owedTo(socket).requests.values()].filter((res) => res.req.complete && !res.writableFinished);
   if (earlier.length === 0) {
     write();
     return;

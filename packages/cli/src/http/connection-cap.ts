@@ -32,9 +32,10 @@
  * ({@link defaultPerAddress}: nine slots in ten) leaves room for POS traffic that comes through one proxy or NAT
  * address, while the last tenth always stays for the others.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { defaultPerAddress, peerKey } from '@iso8583/inbound';
+import { followOwed, owedTo } from './owed-answers.js';
 import { heldBack } from './pipeline-cap.js';
 
 /** The default cap of the HTTP port (`--http-max-connections`): 1000 connections. */
@@ -80,8 +81,11 @@ export interface CapAnswers {
   readonly onShed?: (what: 'refused' | 'refusedFromAddress' | 'evicted') => void;
 }
 
-/** Each connection held, in the order accepted, with its requests in progress (and their answers). */
-type Held = Map<Socket, Map<IncomingMessage, ServerResponse>>;
+/**
+ * Each connection held, in the order accepted, with its requests in progress (and their answers): what it is owed
+ * (owed-answers.ts).
+ */
+type Held = Map<Socket, ReadonlyMap<IncomingMessage, ServerResponse>>;
 
 /**
  * Caps the connections `server` holds at `max` (at least 1), and those of one peer at `perAddress` (default
@@ -138,20 +142,15 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
       onShed?.('refused');
       return;
     }
-    const requests = new Map<IncomingMessage, ServerResponse>();
+    const requests = owedTo(socket).requests;
     held.set(socket, requests);
     keys.set(socket, key);
     if (!peers.has(key)) peers.set(key, new Map());
     peers.get(key)!.set(socket, requests);
     socket.once('close', () => forget(socket));
   });
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const requests = held.get(req.socket);
-    if (requests === undefined) return;
-    requests.set(req, res);
-    // `close` comes once the response is written, or when the connection goes first.
-    res.once('close', () => requests.delete(req));
-  });
+  // An HTTP server's requests, each connection's record (never emitted by a server of another protocol).
+  followOwed(server as HttpServer);
   return {
     get held() {
       return held.size;
@@ -207,7 +206,7 @@ export function markStream(res: ServerResponse): void {
  * for ever. A request pipelined behind them and held back from the routes ({@link heldBack}: its turn comes when an
  * earlier answer is written, which the peer puts off too) has had no route run either.
  */
-function answered(requests: Map<IncomingMessage, ServerResponse>): boolean {
+function answered(requests: ReadonlyMap<IncomingMessage, ServerResponse>): boolean {
   return [...requests.values()].every((res) => res.writableEnded || heldBack(res));
 }
 
@@ -216,13 +215,13 @@ function answered(requests: Map<IncomingMessage, ServerResponse>): boolean {
  * still arriving (no route has run for them): closing their connection cuts no payment. A request pipelined behind a stream never gets
  * its answer written anyway.
  */
-function streamOnly(requests: Map<IncomingMessage, ServerResponse>): boolean {
+function streamOnly(requests: ReadonlyMap<IncomingMessage, ServerResponse>): boolean {
   const all = [...requests];
   return all.some(([, res]) => streams.has(res)) && all.every(([req, res]) => res.writableEnded || heldBack(res) || streams.has(res) || arriving(req, res));
 }
 
 /** The first (oldest) connection of `held` with requests in progress that are `closable`. */
-function oldestWhere(held: Held, closable: (requests: Map<IncomingMessage, ServerResponse>) => boolean): Socket | undefined {
+function oldestWhere(held: Held, closable: (requests: ReadonlyMap<IncomingMessage, ServerResponse>) => boolean): Socket | undefined {
   for (const [socket, requests] of held) if (requests.size > 0 && closable(requests)) return socket;
   return undefined;
 }
