@@ -18,6 +18,7 @@ import { consoleError } from '../console/errors.js';
 import { answerInTurn } from './answer-in-turn.js';
 import type { CapAnswers } from './connection-cap.js';
 import { expiredWhileHeld } from './held-deadline.js';
+import { closeWithin } from './own-answer-close.js';
 import { followOwed } from './owed-answers.js';
 import { discardReading, unreadUntil } from './pipeline-cap.js';
 
@@ -134,9 +135,8 @@ function answer(socket: Socket, status: number, body: string): void {
   socket.on('error', () => undefined);
   socket.end(`${head}\r\n\r\n${body}`);
   discardReading(socket);
-  const cut = setTimeout(() => socket.destroy(), LINGER_MS);
-  cut.unref();
-  socket.once('close', () => clearTimeout(cut));
+  // Closed after LINGER_MS, or by a stop's deadline (own-answer-close.ts).
+  closeWithin(socket, LINGER_MS);
   socket.once('end', () => socket.destroy());
 }
 
