@@ -24,6 +24,14 @@
  * connection with any other route running (a payment at the bank) is never closed for a new one: when every
  * connection held has one, the new one is refused (`refuse`; closed by default).
  *
+ * A connection let go (refused, or dropped for a new one) no longer counts toward the cap: a new client is never
+ * refused because old ones are closing. Its answer (503) lingers for its client to read it (request-deadline.ts: its
+ * side ended, up to 2 s), and a client that never closes its own side holds a descriptor meanwhile: those are bounded
+ * apart, at most `max` closing at once, the oldest closed at once beyond that (its 503 may then be lost to a reset).
+ * Otherwise a client opening connections faster than they close held any number of descriptors beyond the cap (300
+ * refused in half a second held 300 beyond a cap of 2). A connection held that the port answered itself (a 408, and
+ * lingering) counts until it gives way for a new one (its request still arriving: dropped as above, then bounded so).
+ *
  * One peer (an address; for IPv6 its /64: `peerKey` of @iso8583/inbound) holds at most `perAddress` of the
  * connections: at that limit its new connection makes room among the peer's own connections only, by the same order
  * (idle, answered, stream, arriving), and failing that is refused (`refuse` with `'address'`). Otherwise one client could hold
@@ -60,6 +68,12 @@ export interface ConnectionCap {
   readonly refused: number;
   /** New connections refused because every connection their address held (at its share) was in the middle of a request. */
   readonly refusedFromAddress: number;
+  /**
+   * Connections let go (refused, or dropped for a new one) and still closing: answered 503 and lingering for their
+   * client to read it (request-deadline.ts). They do not count toward the cap; at most as many as the cap linger at
+   * once, the oldest closed at once beyond that.
+   */
+  readonly closing: number;
   /**
    * Closes every connection held now, at once (an abort), and resolves once each has closed: by then each has told
    * what it could not deliver (an answer made and waiting to be written: the routes' `onUndelivered`, which stores an
@@ -103,6 +117,18 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
   let refusedFromAddress = 0;
   /** The peer key of each connection held. */
   const keys = new WeakMap<Socket, string>();
+  /** Connections let go and still closing, oldest first: at most `max` (see {@link ConnectionCap.closing}). */
+  const closing = new Set<Socket>();
+  const letGo = (socket: Socket): void => {
+    if (socket.destroyed || closing.has(socket)) return;
+    closing.add(socket);
+    socket.once('close', () => closing.delete(socket));
+    for (const oldest of closing) {
+      if (closing.size <= Math.max(1, max)) break;
+      closing.delete(oldest);
+      release(oldest);
+    }
+  };
   /** Makes room among `among` (oldest first): `false` when none can give way. */
   const makeRoom = (among: Held): boolean => {
     const idle = oldestIdle(among) ?? oldestWhere(among, answered) ?? oldestWhere(among, streamOnly);
@@ -115,6 +141,7 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     } else {
       forget(arriving!);
       drop(arriving!);
+      letGo(arriving!);
     }
     onShed?.('evicted');
     return true;
@@ -133,12 +160,14 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     if (mine !== undefined && perAddress < max && mine.size >= Math.max(1, perAddress) && !makeRoom(mine)) {
       refusedFromAddress++;
       refuse(socket, 'address');
+      letGo(socket);
       onShed?.('refusedFromAddress');
       return;
     }
     if (held.size >= Math.max(1, max) && !makeRoom(held)) {
       refused++;
       refuse(socket, 'cap');
+      letGo(socket);
       onShed?.('refused');
       return;
     }
@@ -164,8 +193,11 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     get refusedFromAddress() {
       return refusedFromAddress;
     },
+    get closing() {
+      return closing.size;
+    },
     closeAll: async () => {
-      const sockets = [...held.keys()];
+      const sockets = [...held.keys(), ...closing];
       const closed = sockets.map((socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve()))));
       for (const socket of sockets) socket.destroy();
       await Promise.all(closed);
