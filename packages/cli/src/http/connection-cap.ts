@@ -27,7 +27,8 @@
  * A connection let go (refused, or dropped for a new one) no longer counts toward the cap: a new client is never
  * refused because old ones are closing. Its answer (503) lingers for its client to read it (request-deadline.ts: its
  * side ended, up to 2 s), and a client that never closes its own side holds a descriptor meanwhile: those are bounded
- * apart, at most `max` closing at once, the oldest closed at once beyond that (its 503 may then be lost to a reset).
+ * apart, at most `max` closing at once, the oldest whose answer is handed to the system closed at once beyond that
+ * (a plain close: the 503 is still delivered; else the oldest, whose 503 may then be lost).
  * Otherwise a client opening connections faster than they close held any number of descriptors beyond the cap (300
  * refused in half a second held 300 beyond a cap of 2). A connection held that the port answered itself (a 408, and
  * lingering) counts until it gives way for a new one (its request still arriving: dropped as above, then bounded so).
@@ -71,7 +72,7 @@ export interface ConnectionCap {
   /**
    * Connections let go (refused, or dropped for a new one) and still closing: answered 503 and lingering for their
    * client to read it (request-deadline.ts). They do not count toward the cap; at most as many as the cap linger at
-   * once, the oldest closed at once beyond that.
+   * once, the oldest closed at once beyond that (its answer still delivered once handed to the system).
    */
   readonly closing: number;
   /**
@@ -123,10 +124,14 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     if (socket.destroyed || closing.has(socket)) return;
     closing.add(socket);
     socket.once('close', () => closing.delete(socket));
-    for (const oldest of closing) {
-      if (closing.size <= Math.max(1, max)) break;
+    while (closing.size > Math.max(1, max)) {
+      // The oldest whose answer is handed to the system (a close then still delivers it), else the oldest.
+      let oldest: Socket | undefined;
+      for (const s of closing) if (s.writableFinished) { oldest = s; break; }
+      oldest ??= closing.values().next().value as Socket;
       closing.delete(oldest);
-      release(oldest);
+      // A plain close: its side is ended, and a reset (`release`) would drop the 503 its client has not read yet.
+      oldest.destroy();
     }
   };
   /** Makes room among `among` (oldest first): `false` when none can give way. */
