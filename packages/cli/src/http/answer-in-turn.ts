@@ -9,9 +9,10 @@
  * So the connection is read no more at once (the late request never completes, no route runs for it), and the answer
  * is written once every answer owed before it has been written whole (handed to the system: the connector's routes
  * count such an answer delivered), then the connection is closed. Their wait is bounded by the request bound itself
- * (`ms`; during a graceful stop, by the stop's deadline too: own-answer-close.ts): a route at the bank has its own timeout, about as long, and an answer not written by then (a client that
- * does not read them) is cut with the connection, with no answer of the port's written (the routes reverse an
- * approval whose answer was not written whole). A connection with no earlier answer owed is answered at once.
+ * (`ms`; during a graceful stop, by the stop's deadline too: own-answer-close.ts): a route at the bank has its own
+ * timeout, about as long, and an answer not written by then (a client that does not read them) is cut with the
+ * connection, with no answer of the port's written (the routes reverse an approval whose answer was not written
+ * whole). A connection with no earlier answer owed is answered at once.
  */
 import type { Socket } from 'node:net';
 import { cancelClose, closeWithin } from './own-answer-close.js';
@@ -25,9 +26,8 @@ const waiting = new WeakSet<Socket>();
  * Writes the port's own answer to the message still arriving on `socket` (`write`, which writes on the socket and
  * closes it) in its turn: at once when no answer of an earlier request of the connection is owed, else once every one
  * is written whole, the connection read no more meanwhile. Past `ms` milliseconds (or a graceful stop's deadline,
- * own-answer-close.ts) the connection is closed instead,
- * with nothing of the port's written (see the file's note). A second call for a connection already waiting is
- * ignored.
+ * own-answer-close.ts) the connection is closed instead, with nothing of the port's written (see the file's note). A
+ * second call for a connection already waiting is ignored.
  */
 export function answerInTurn(socket: Socket, ms: number, write: () => void): void {
   if (waiting.has(socket)) return;
