@@ -10,6 +10,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { httpCall, rawHttp, readUntil, within } from '@iso8583/test-support';
+import { closeOwnAnswersBy } from '../src/http/own-answer-close.js';
 import { MIN_REQUEST_DEADLINE } from '../src/http/request-deadline.js';
 import { BODY, post, slowRoutePort } from './slow-route-port.js';
 
@@ -105,6 +106,29 @@ describe("a port's refusals in their turn (each test its own server: side by sid
     } finally {
       conn.socket.destroy();
       await p.close();
+    }
+  });
+
+  test("a graceful stop's deadline closes a connection whose 408 waits for its turn (its request bound far longer): the earlier answer not written by then is cut", async () => {
+    // A bound of a minute, the stop's deadline 3 s after the stop begins: the wait must end by the deadline.
+    const BOUND = 60_000;
+    const p = await slowRoutePort(undefined, BOUND);
+    const conn = rawHttp(p.port);
+    let stopped: Promise<void> | undefined;
+    try {
+      conn.socket.write(`${post('/slow', BODY.length)}${BODY}${post('/pay', BODY.length)}${BODY.slice(0, 4)}`);
+      await within(p.entered, HUNG, '/slow never ran');
+      // The stop: the request still arriving gets its 408 2 s after it (request-deadline.ts), which waits behind /slow.
+      closeOwnAnswersBy(p.server, Date.now() + MIN_REQUEST_DEADLINE + 1_000);
+      stopped = p.stop();
+      // Well before the bound (60 s): the stop's deadline closed it.
+      await within(conn.closed, HUNG, 'the connection outlived the stop\'s deadline');
+      assert.equal(conn.text(), '', 'an answer was written out of order');
+      assert.equal(p.payRan(), 0);
+    } finally {
+      conn.socket.destroy();
+      p.release();
+      await stopped;
     }
   });
 });

@@ -3,6 +3,7 @@
  * answerClientError) whose `POST /slow` waits for the test's gate: what the request-bound tests pipeline behind
  * (held-deadline.test.ts, answer-in-turn.test.ts). `POST /pay` counts its runs, `GET /ping` answers at once.
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
 import { capServerPipelining } from '../src/http/pipeline-cap.js';
@@ -18,6 +19,8 @@ export const post = (path: string, length: number): string =>
 /** A started port (see the module comment). */
 export interface SlowRoutePort {
   port: number;
+  /** The port's HTTP server. */
+  server: Server;
   /** Opens the gate: every `/slow` answers. */
   release: () => void;
   /** How many times `/pay` ran. */
@@ -34,8 +37,11 @@ export interface SlowRoutePort {
   close: () => Promise<void>;
 }
 
-/** Starts a {@link SlowRoutePort}; `pipelined`: requests of one connection at the routes at a time (the port's default). */
-export async function slowRoutePort(pipelined?: number): Promise<SlowRoutePort> {
+/**
+ * Starts a {@link SlowRoutePort}; `pipelined`: requests of one connection at the routes at a time (the port's default);
+ * `bound`: the request bound (default its shortest, MIN_REQUEST_DEADLINE).
+ */
+export async function slowRoutePort(pipelined?: number, bound = MIN_REQUEST_DEADLINE): Promise<SlowRoutePort> {
   let release: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (release = resolve));
   let slowEntered: () => void = () => undefined;
@@ -54,7 +60,7 @@ export async function slowRoutePort(pipelined?: number): Promise<SlowRoutePort> 
   });
   app.get('/ping', async () => ({ pong: true }));
   await app.ready();
-  boundRequests(app.server, MIN_REQUEST_DEADLINE);
+  boundRequests(app.server, bound);
   const clientError = (matches: (code: string | undefined) => boolean): Promise<void> =>
     new Promise<void>((resolve) => {
       app.server.prependListener('clientError', (err: Error & { code?: string }) => {
@@ -66,6 +72,7 @@ export async function slowRoutePort(pipelined?: number): Promise<SlowRoutePort> 
   await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     port: (app.server.address() as AddressInfo).port,
+    server: app.server,
     release,
     payRan: () => pay,
     entered,

@@ -15,6 +15,7 @@ import { createInboundEndpoint, loadSequence } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound';
 import { flowError } from './errors.js';
 import { assembleHttp } from '../http/app.js';
+import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { warnOpenHttp } from '../http/open-warning.js';
 import type { OpenHttpSource } from '../http/open-warning.js';
 import { listenError } from '../args.js';
@@ -321,6 +322,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     closing ??= (async () => {
       const until = Date.now() + deadline;
       assembled.stopKeepAlive();
+      // A connection the port answers itself (a 408 waiting for its turn, a lingering close) is closed by the deadline.
+      closeOwnAnswersBy(app.server, until);
       const endpointsClosed = Promise.allSettled(Object.values(endpoints).map((e) => e.close({ deadline })));
       // The SAF queues drain once the endpoints and the HTTP server have closed (an answer a client never got is stored
       // as its reversal by then, or, still at the bank, during the connector's close).

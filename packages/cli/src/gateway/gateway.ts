@@ -21,6 +21,7 @@ import { listenError } from '../args.js';
 import { ABORT_LOG_WAIT, abortConnectors, logStopped, waitForSaf } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import { readHttpToken } from '../console/access.js';
+import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { httpUndelivered, undeliveredApproval } from './late-approval.js';
 import { ownAnswer } from './own-answer.js';
 import { groupUpstreams, journalDirOf, upstreamOptions } from './upstream-options.js';
@@ -329,6 +330,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // reversed: stored then). The pending reversals and advices are sent at once, while the links are up; the
     // connectors close once both sides have closed and nothing is pending.
     http.stopKeepAlive();
+    // A connection the port answers itself (a 408 waiting for its turn, a lingering close) is closed by the deadline.
+    closeOwnAnswersBy(app.server, until);
+    if (metricsApp !== undefined) closeOwnAnswersBy(metricsApp.server, until);
     const posClosed = endpoint.close({ deadline });
     const linksFree = waitForSaf(everyConnector, until, drainStop.signal, Promise.allSettled([posClosed, http.serverClosed]));
     http.holdConnectorsUntil(linksFree);

@@ -9,44 +9,30 @@
  * So the connection is read no more at once (the late request never completes, no route runs for it), and the answer
  * is written once every answer owed before it has been written whole (handed to the system: the connector's routes
  * count such an answer delivered), then the connection is closed. Their wait is bounded by the request bound itself
- * (`ms`): a route at the bank has its own timeout, about as long, and an answer not written by then (a client that
- * does not read them) is cut with the connection, with no answer of the port's written (the routes reverse an
- * approval whose answer was not written whole). A connection with no earlier answer owed is answered at once.
+ * (`ms`; during a graceful stop, by the stop's deadline too: own-answer-close.ts): a route at the bank has its own
+ * timeout, about as long, and an answer not written by then (a client that does not read them) is cut with the
+ * connection, with no answer of the port's written (the routes reverse an approval whose answer was not written
+ * whole). A connection with no earlier answer owed is answered at once.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { cancelClose, closeWithin } from './own-answer-close.js';
+import { owedTo } from './owed-answers.js';
 import { stopReading } from './pipeline-cap.js';
-
-/** The answers of each connection not yet written whole or closed, in request order. */
-const owed = new WeakMap<Socket, Set<ServerResponse>>();
 
 /** Connections whose own answer is waiting for its turn (one per connection). */
 const waiting = new WeakSet<Socket>();
 
-/** Follows the answers of `server` for {@link answerInTurn}. Call once, before `listen`. */
-export function followAnswers(server: Server): void {
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    let answers = owed.get(socket);
-    if (answers === undefined) owed.set(socket, (answers = new Set()));
-    const mine = answers;
-    mine.add(res);
-    // `close` comes once the answer is written whole (its bytes handed to the system), or when it is cut.
-    res.once('close', () => mine.delete(res));
-  });
-}
-
 /**
  * Writes the port's own answer to the message still arriving on `socket` (`write`, which writes on the socket and
  * closes it) in its turn: at once when no answer of an earlier request of the connection is owed, else once every one
- * is written whole, the connection read no more meanwhile. Past `ms` milliseconds the connection is closed instead,
- * with nothing of the port's written (see the file's note). A second call for a connection already waiting is
- * ignored.
+ * is written whole, the connection read no more meanwhile. Past `ms` milliseconds (or a graceful stop's deadline,
+ * own-answer-close.ts) the connection is closed instead, with nothing of the port's written (see the file's note). A
+ * second call for a connection already waiting is ignored.
  */
 export function answerInTurn(socket: Socket, ms: number, write: () => void): void {
   if (waiting.has(socket)) return;
   // The request still arriving has an answer of its own here once its head was read: not one owed before it.
-  const earlier = [...(owed.get(socket) ?? [])].filter((res) => res.req.complete && !res.writableFinished);
+  const earlier = [...owedTo(socket).requests.values()].filter((res) => res.req.complete && !res.writableFinished);
   if (earlier.length === 0) {
     write();
     return;
@@ -54,12 +40,11 @@ export function answerInTurn(socket: Socket, ms: number, write: () => void): voi
   waiting.add(socket);
   stopReading(socket);
   let left = earlier.length;
-  const cut = setTimeout(() => socket.destroy(), ms);
-  cut.unref();
-  socket.once('close', () => clearTimeout(cut));
+  // Closed past the bound, or by a stop's deadline (own-answer-close.ts).
+  closeWithin(socket, ms);
   const done = (): void => {
     if (--left > 0) return;
-    clearTimeout(cut);
+    cancelClose(socket);
     if (!socket.destroyed) write();
   };
   for (const res of earlier) res.once('close', done);

@@ -24,6 +24,15 @@
  * connection with any other route running (a payment at the bank) is never closed for a new one: when every
  * connection held has one, the new one is refused (`refuse`; closed by default).
  *
+ * A connection let go (refused, or dropped for a new one) no longer counts toward the cap: a new client is never
+ * refused because old ones are closing. Its answer (503) lingers for its client to read it (request-deadline.ts: its
+ * side ended, up to 2 s), and a client that never closes its own side holds a descriptor meanwhile: those are bounded
+ * apart, at most `max` closing at once, the oldest whose answer is handed to the system closed at once beyond that
+ * (a plain close: the 503 is still delivered; else the oldest, whose 503 may then be lost).
+ * Otherwise a client opening connections faster than they close held any number of descriptors beyond the cap (300
+ * refused in half a second held 300 beyond a cap of 2). A connection held that the port answered itself (a 408, and
+ * lingering) counts until it gives way for a new one (its request still arriving: dropped as above, then bounded so).
+ *
  * One peer (an address; for IPv6 its /64: `peerKey` of @iso8583/inbound) holds at most `perAddress` of the
  * connections: at that limit its new connection makes room among the peer's own connections only, by the same order
  * (idle, answered, stream, arriving), and failing that is refused (`refuse` with `'address'`). Otherwise one client could hold
@@ -32,9 +41,10 @@
  * ({@link defaultPerAddress}: nine slots in ten) leaves room for POS traffic that comes through one proxy or NAT
  * address, while the last tenth always stays for the others.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { defaultPerAddress, peerKey } from '@iso8583/inbound';
+import { followOwed, owedTo } from './owed-answers.js';
 import { heldBack } from './pipeline-cap.js';
 
 /** The default cap of the HTTP port (`--http-max-connections`): 1000 connections. */
@@ -60,6 +70,12 @@ export interface ConnectionCap {
   /** New connections refused because every connection their address held (at its share) was in the middle of a request. */
   readonly refusedFromAddress: number;
   /**
+   * Connections let go (refused, or dropped for a new one) and still closing: answered 503 and lingering for their
+   * client to read it (request-deadline.ts). They do not count toward the cap; at most as many as the cap linger at
+   * once, the oldest closed at once beyond that (its answer still delivered once handed to the system).
+   */
+  readonly closing: number;
+  /**
    * Closes every connection held now, at once (an abort), and resolves once each has closed: by then each has told
    * what it could not deliver (an answer made and waiting to be written: the routes' `onUndelivered`, which stores an
    * approval's reversal).
@@ -80,8 +96,11 @@ export interface CapAnswers {
   readonly onShed?: (what: 'refused' | 'refusedFromAddress' | 'evicted') => void;
 }
 
-/** Each connection held, in the order accepted, with its requests in progress (and their answers). */
-type Held = Map<Socket, Map<IncomingMessage, ServerResponse>>;
+/**
+ * Each connection held, in the order accepted, with its requests in progress (and their answers): what it is owed
+ * (owed-answers.ts).
+ */
+type Held = Map<Socket, ReadonlyMap<IncomingMessage, ServerResponse>>;
 
 /**
  * Caps the connections `server` holds at `max` (at least 1), and those of one peer at `perAddress` (default
@@ -99,6 +118,22 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
   let refusedFromAddress = 0;
   /** The peer key of each connection held. */
   const keys = new WeakMap<Socket, string>();
+  /** Connections let go and still closing, oldest first: at most `max` (see {@link ConnectionCap.closing}). */
+  const closing = new Set<Socket>();
+  const letGo = (socket: Socket): void => {
+    if (socket.destroyed || closing.has(socket)) return;
+    closing.add(socket);
+    socket.once('close', () => closing.delete(socket));
+    while (closing.size > Math.max(1, max)) {
+      // The oldest whose answer is handed to the system (a close then still delivers it), else the oldest.
+      let oldest: Socket | undefined;
+      for (const s of closing) if (s.writableFinished) { oldest = s; break; }
+      oldest ??= closing.values().next().value as Socket;
+      closing.delete(oldest);
+      // A plain close: its side is ended, and a reset (`release`) would drop the 503 its client has not read yet.
+      oldest.destroy();
+    }
+  };
   /** Makes room among `among` (oldest first): `false` when none can give way. */
   const makeRoom = (among: Held): boolean => {
     const idle = oldestIdle(among) ?? oldestWhere(among, answered) ?? oldestWhere(among, streamOnly);
@@ -111,6 +146,7 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     } else {
       forget(arriving!);
       drop(arriving!);
+      letGo(arriving!);
     }
     onShed?.('evicted');
     return true;
@@ -129,29 +165,26 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     if (mine !== undefined && perAddress < max && mine.size >= Math.max(1, perAddress) && !makeRoom(mine)) {
       refusedFromAddress++;
       refuse(socket, 'address');
+      letGo(socket);
       onShed?.('refusedFromAddress');
       return;
     }
     if (held.size >= Math.max(1, max) && !makeRoom(held)) {
       refused++;
       refuse(socket, 'cap');
+      letGo(socket);
       onShed?.('refused');
       return;
     }
-    const requests = new Map<IncomingMessage, ServerResponse>();
+    const requests = owedTo(socket).requests;
     held.set(socket, requests);
     keys.set(socket, key);
     if (!peers.has(key)) peers.set(key, new Map());
     peers.get(key)!.set(socket, requests);
     socket.once('close', () => forget(socket));
   });
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const requests = held.get(req.socket);
-    if (requests === undefined) return;
-    requests.set(req, res);
-    // `close` comes once the response is written, or when the connection goes first.
-    res.once('close', () => requests.delete(req));
-  });
+  // An HTTP server's requests, each connection's record (never emitted by a server of another protocol).
+  followOwed(server as HttpServer);
   return {
     get held() {
       return held.size;
@@ -165,8 +198,11 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     get refusedFromAddress() {
       return refusedFromAddress;
     },
+    get closing() {
+      return closing.size;
+    },
     closeAll: async () => {
-      const sockets = [...held.keys()];
+      const sockets = [...held.keys(), ...closing];
       const closed = sockets.map((socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve()))));
       for (const socket of sockets) socket.destroy();
       await Promise.all(closed);
@@ -207,7 +243,7 @@ export function markStream(res: ServerResponse): void {
  * for ever. A request pipelined behind them and held back from the routes ({@link heldBack}: its turn comes when an
  * earlier answer is written, which the peer puts off too) has had no route run either.
  */
-function answered(requests: Map<IncomingMessage, ServerResponse>): boolean {
+function answered(requests: ReadonlyMap<IncomingMessage, ServerResponse>): boolean {
   return [...requests.values()].every((res) => res.writableEnded || heldBack(res));
 }
 
@@ -216,13 +252,13 @@ function answered(requests: Map<IncomingMessage, ServerResponse>): boolean {
  * still arriving (no route has run for them): closing their connection cuts no payment. A request pipelined behind a stream never gets
  * its answer written anyway.
  */
-function streamOnly(requests: Map<IncomingMessage, ServerResponse>): boolean {
+function streamOnly(requests: ReadonlyMap<IncomingMessage, ServerResponse>): boolean {
   const all = [...requests];
   return all.some(([, res]) => streams.has(res)) && all.every(([req, res]) => res.writableEnded || heldBack(res) || streams.has(res) || arriving(req, res));
 }
 
 /** The first (oldest) connection of `held` with requests in progress that are `closable`. */
-function oldestWhere(held: Held, closable: (requests: Map<IncomingMessage, ServerResponse>) => boolean): Socket | undefined {
+function oldestWhere(held: Held, closable: (requests: ReadonlyMap<IncomingMessage, ServerResponse>) => boolean): Socket | undefined {
   for (const [socket, requests] of held) if (requests.size > 0 && closable(requests)) return socket;
   return undefined;
 }

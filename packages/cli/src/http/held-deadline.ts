@@ -9,31 +9,10 @@
  * nothing pipelined behind it is started). A connection held unread again meanwhile starts the bound again when it
  * is read again.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { onNextRequest, owedTo } from './owed-answers.js';
 import { unreadUntil, whenRead } from './pipeline-cap.js';
-
-/** The requests parsed on one connection. */
-interface Parsed {
-  /** The last one, with its answer. */
-  last?: [IncomingMessage, ServerResponse];
-  /** Told of the next one (a message whose head was still arriving when Node found it late). */
-  next?: (req: IncomingMessage) => void;
-}
-
-const parsed = new WeakMap<Socket, Parsed>();
-
-/** Follows the requests of `server` for {@link expiredWhileHeld}. Call once, before `listen`. */
-export function followRequests(server: Server): void {
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    let mine = parsed.get(req.socket);
-    if (mine === undefined) parsed.set(req.socket, (mine = {}));
-    mine.last = [req, res];
-    const next = mine.next;
-    mine.next = undefined;
-    next?.(req);
-  });
-}
 
 /**
  * Node found the message being received on `socket` past the `ms` bound: `true` when that is only because the
@@ -44,14 +23,13 @@ export function followRequests(server: Server): void {
 export function expiredWhileHeld(socket: Socket, ms: number, expire: () => void): boolean {
   const since = unreadUntil(socket);
   if (since === undefined || Date.now() - since >= ms) return false;
-  const mine = parsed.get(socket) ?? {};
+  const last = owedTo(socket).last;
   // The message Node timed: the last request parsed if its body is still arriving, else the next (its head arriving).
-  let late: IncomingMessage | undefined = mine.last !== undefined && !mine.last[0].complete ? mine.last[0] : undefined;
+  let late: IncomingMessage | undefined = last !== undefined && !last[0].complete ? last[0] : undefined;
   if (late === undefined) {
-    mine.next = (req) => {
+    onNextRequest(socket, (req) => {
       late = req;
-    };
-    parsed.set(socket, mine);
+    });
   }
   let timer: NodeJS.Timeout | undefined;
   socket.once('close', () => clearTimeout(timer));

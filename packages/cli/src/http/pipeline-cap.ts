@@ -19,6 +19,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { owe, owedTo } from './owed-answers.js';
 
 /** Requests of one connection handed to the application at once, not yet answered: 32. */
 export const MAX_PIPELINED = 32;
@@ -59,10 +60,11 @@ export function whenRead(socket: Socket, fn: () => void): void {
   else told.push(fn);
 }
 
-/** The requests of one connection. */
+/**
+ * The requests of one connection held back. Those handed to the application and not answered yet are the requests the
+ * connection is owed answers for (owed-answers.ts) less these.
+ */
 interface Line {
-  /** Handed to the application, not answered yet. */
-  running: number;
   /** Parsed, waiting for their turn, oldest first. */
   readonly waiting: Array<[IncomingMessage, ServerResponse]>;
   /** Whether this bound paused the socket. */
@@ -79,18 +81,18 @@ export function capPipelining(
   max = MAX_PIPELINED,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const lines = new WeakMap<Socket, Line>();
+  /** Requests of the connection handed to the application and not answered yet (see {@link Line}). */
+  const running = (line: Line, socket: Socket): number => owedTo(socket).requests.size - line.waiting.length;
   const run = (line: Line, socket: Socket, req: IncomingMessage, res: ServerResponse): void => {
-    line.running++;
-    // `close` comes once the response is written, or when the connection goes first.
+    // `close` comes once the response is written, or when the connection goes first (the record has let it go by then).
     res.once('close', () => {
-      line.running--;
       if (line.waiting.length > 0) schedule(line, socket);
     });
     handler(req, res);
   };
   const handOn = (line: Line, socket: Socket): void => {
     line.scheduled = false;
-    while (line.running < max && line.waiting.length > 0) {
+    while (line.waiting.length > 0 && (socket.destroyed || running(line, socket) < max)) {
       const [req, res] = line.waiting.shift()!;
       queued.delete(res);
       if (socket.destroyed) continue; // the connection went: the rest have no one to answer
@@ -112,10 +114,13 @@ export function capPipelining(
     setImmediate(() => handOn(line, socket));
   };
   return (req, res) => {
+    // Put first among the server's `request` listeners: the record has not met this request yet.
+    owe(req, res);
     const socket = req.socket;
     let line = lines.get(socket);
-    if (line === undefined) lines.set(socket, (line = { running: 0, waiting: [], paused: false, scheduled: false, guarded: false }));
-    if (line.running < max && line.waiting.length === 0) {
+    if (line === undefined) lines.set(socket, (line = { waiting: [], paused: false, scheduled: false, guarded: false }));
+    // This request is owed already, and not handed on yet: the others owed are at the routes.
+    if (running(line, socket) - 1 < max && line.waiting.length === 0) {
       run(line, socket, req, res);
       return;
     }

@@ -15,9 +15,11 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { consoleError } from '../console/errors.js';
-import { answerInTurn, followAnswers } from './answer-in-turn.js';
+import { answerInTurn } from './answer-in-turn.js';
 import type { CapAnswers } from './connection-cap.js';
-import { expiredWhileHeld, followRequests } from './held-deadline.js';
+import { expiredWhileHeld } from './held-deadline.js';
+import { closeWithin } from './own-answer-close.js';
+import { followOwed } from './owed-answers.js';
 import { discardReading, unreadUntil } from './pipeline-cap.js';
 
 /** The bound of a port without connectors (the console alone): the connector's default `requestTimeout`, 30000 ms. */
@@ -51,8 +53,8 @@ export function boundRequests(server: Server, timeout: number, shape: TimeoutSha
   // Read when the server starts listening (Node's `connectionsCheckingInterval`, not in its type declarations).
   const every = Math.min(1_000, Math.max(50, Math.floor(ms / 4)));
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = every;
-  followRequests(server);
-  followAnswers(server);
+  // What each connection is owed (owed-answers.ts): the 408 waits for it, and the request bound of a held connection reads it.
+  followOwed(server);
   boundWhileClosing(server, ms, every, shape);
 }
 
@@ -133,9 +135,8 @@ function answer(socket: Socket, status: number, body: string): void {
   socket.on('error', () => undefined);
   socket.end(`${head}\r\n\r\n${body}`);
   discardReading(socket);
-  const cut = setTimeout(() => socket.destroy(), LINGER_MS);
-  cut.unref();
-  socket.once('close', () => clearTimeout(cut));
+  // Closed after LINGER_MS, or by a stop's deadline (own-answer-close.ts).
+  closeWithin(socket, LINGER_MS);
   socket.once('end', () => socket.destroy());
 }
 
