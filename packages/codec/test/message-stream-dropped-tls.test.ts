@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { connect, createServer } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { makeCertificates } from '@iso8583/test-support';
-import { MessageStream, encodeFrame } from '../src/index.js';
+import { BURST, frameNumbers, writeBurst } from './stream-support.js';
+import { MessageStream } from '../src/index.js';
 
 test('MessageStream over TLS – destroyed with a write of many frames under way: every frame the peer never gets is dropped', async (t) => {
   const certs = makeCertificates();
@@ -32,15 +33,8 @@ test('MessageStream over TLS – destroyed with a write of many frames under way
   while (accepted.length === 0) await new Promise((resolve) => setImmediate(resolve));
   const server = accepted[0] as TLSSocket;
   const stream = new MessageStream(server, {}, { frame: () => undefined });
-  const count = 400;
-  const size = 64 * 1024;
-  const dropped = new Set<number>();
-  for (let i = 0; i < count; i++) {
-    const payload = Buffer.alloc(size - 4, 0x41);
-    payload.writeUInt32BE(i, 0);
-    stream.write(encodeFrame(payload, { lengthHeader: 'binary4' }), () => dropped.add(i));
-  }
-  stream.flush();
+  const { count, size } = BURST;
+  const dropped = writeBurst(stream);
   assert.ok(server.writableLength > size, 'the frames are partly pending');
   stream.destroy();
   await once(server, 'close');
@@ -50,11 +44,7 @@ test('MessageStream over TLS – destroyed with a write of many frames under way
   client.resume();
   await closed;
   const bytes = Buffer.concat(received);
-  const got = new Set<number>();
-  for (let at = 0; at + 4 <= bytes.length; at += 4 + bytes.readUInt32BE(at)) {
-    if (at + 4 + bytes.readUInt32BE(at) > bytes.length) break;
-    got.add(bytes.readUInt32BE(at + 4));
-  }
+  const got = frameNumbers(bytes);
   assert.ok(got.size < count, `the peer did not get every frame (${got.size} of ${count})`);
   const lost = Array.from({ length: count }, (_, i) => i).filter((i) => !got.has(i) && !dropped.has(i));
   assert.deepEqual(lost, [], 'every frame the peer never got is reported dropped');

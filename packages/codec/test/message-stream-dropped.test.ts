@@ -4,33 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, connect } from 'node:net';
-import type { Server, Socket } from 'node:net';
+import { BURST, frameNumbers, socketPair, writeBurst } from './stream-support.js';
 import { MessageStream, encodeFrame } from '../src/index.js';
 
 const FRAME = encodeFrame(Buffer.from('0210'), { lengthHeader: 'binary2' });
 
-/** A connected pair of TCP sockets on 127.0.0.1; the server side reads nothing until a stream is made on it. */
-async function pair(t: { after(fn: () => unknown): void }): Promise<{ client: Socket; server: Socket }> {
-  const listener: Server = createServer({ pauseOnConnect: true });
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  const accepted = once(listener, 'connection') as Promise<[Socket]>;
-  const client = connect((listener.address() as { port: number }).port, '127.0.0.1');
-  client.on('error', () => undefined);
-  await once(client, 'connect');
-  const [server] = await accepted;
-  server.on('error', () => undefined);
-  t.after(() => {
-    client.destroy();
-    server.destroy();
-    listener.close();
-  });
-  return { client, server };
-}
-
 test('MessageStream – a frame queued, then the stream destroyed before its write: dropped is called once', async (t) => {
-  const { server } = await pair(t);
+  const { server } = await socketPair(t);
   const stream = new MessageStream(server, {}, { frame: () => undefined });
   let dropped = 0;
   assert.equal(stream.write(FRAME, () => dropped++), true);
@@ -40,7 +20,7 @@ test('MessageStream – a frame queued, then the stream destroyed before its wri
 });
 
 test('MessageStream – a frame written to a peer that has reset the connection: dropped is called once', async (t) => {
-  const { client, server } = await pair(t);
+  const { client, server } = await socketPair(t);
   const closed = once(client, 'close');
   client.resetAndDestroy();
   await closed;
@@ -52,7 +32,7 @@ test('MessageStream – a frame written to a peer that has reset the connection:
 });
 
 test('MessageStream – a frame written is not dropped', async (t) => {
-  const { client, server } = await pair(t);
+  const { client, server } = await socketPair(t);
   const stream = new MessageStream(server, {}, { frame: () => undefined });
   let dropped = 0;
   const got = once(client, 'data');
@@ -64,7 +44,7 @@ test('MessageStream – a frame written is not dropped', async (t) => {
 });
 
 test('MessageStream – a frame caught mid-write (the peer reads nothing, the kernel buffers are full) when the socket is destroyed: dropped is called once', async (t) => {
-  const { server } = await pair(t);
+  const { server } = await socketPair(t);
   const stream = new MessageStream(server, {}, { frame: () => undefined });
   let dropped = 0;
   // Far more than the socket buffers hold: most of it is still pending in the socket when it is destroyed.
@@ -77,7 +57,7 @@ test('MessageStream – a frame caught mid-write (the peer reads nothing, the ke
 });
 
 test('MessageStream – a frame the socket took whole, then the socket destroyed in the same tick (before the write\'s callback): not dropped', async (t) => {
-  const { client, server } = await pair(t);
+  const { client, server } = await socketPair(t);
   const stream = new MessageStream(server, {}, { frame: () => undefined });
   let dropped = 0;
   const got = once(client, 'data');
@@ -91,20 +71,13 @@ test('MessageStream – a frame the socket took whole, then the socket destroyed
 });
 
 test('MessageStream – destroyed with a write of many frames part taken by the kernel and a write without callbacks behind it: only the frames the peer never gets are dropped', async (t) => {
-  const { client, server } = await pair(t);
+  const { client, server } = await socketPair(t);
   const stream = new MessageStream(server, {}, { frame: () => undefined });
   // 400 frames of 64 KiB queued in one tick: one write, far more than the socket buffers hold, so the kernel takes
   // its first frames whole and the rest waits in the socket. Behind it, a frame without a `dropped` callback (an
   // endpoint's own answer, a response code 30): a write the stream does not watch, still pending at the destroy.
-  const count = 400;
-  const size = 64 * 1024;
-  const dropped = new Set<number>();
-  for (let i = 0; i < count; i++) {
-    const payload = Buffer.alloc(size - 4, 0x30 + (i % 10));
-    payload.writeUInt32BE(i, 0);
-    stream.write(encodeFrame(payload, { lengthHeader: 'binary4' }), () => dropped.add(i));
-  }
-  stream.flush();
+  const { count, size } = BURST;
+  const dropped = writeBurst(stream);
   stream.write(FRAME);
   stream.flush();
   assert.ok(server.writableLength > size + FRAME.length, 'the frames are partly pending');
@@ -116,11 +89,7 @@ test('MessageStream – destroyed with a write of many frames part taken by the 
   // The peer now reads all the kernel took (nothing left unread on the server side: no reset).
   await closed;
   const bytes = Buffer.concat(received);
-  const got = new Set<number>();
-  for (let at = 0; at + 4 <= bytes.length; at += 4 + bytes.readUInt32BE(at)) {
-    if (at + 4 + bytes.readUInt32BE(at) > bytes.length) break;
-    got.add(bytes.readUInt32BE(at + 4));
-  }
+  const got = frameNumbers(bytes);
   assert.ok(got.size > 0 && got.size < count, `the peer got some of the frames, not all (${got.size} of ${count})`);
   assert.deepEqual([...got].filter((i) => dropped.has(i)), [], 'no frame the peer got is reported dropped');
   assert.equal(got.size + dropped.size, count, `each frame got (${got.size}) or dropped (${dropped.size})`);
