@@ -4,6 +4,7 @@
 // for it. Real files; a fault injector on the file handle's writes (helpers/write-faults.ts) holds or fails the write
 // carrying a marker, so that the order of events is the test's, not the disk's.
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { existsSync, unlinkSync } from 'node:fs';
@@ -117,8 +118,17 @@ function realWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<T
 
 const FAILED = 'the reversal journal cannot be compacted';
 
-test('FileJournal – a failed compaction is tried again on a timer, not at every batch past compactAt, quiet or not, into the spare file made again', async (t) => {
-  const dir = tempDir(t, 'due-retry');
+/**
+ * A journal (`compactAt` 1000, a 64 KiB spare file, no `compactInterval`) holding keep1, whose next compaction's write
+ * of its snapshot (keep1's add) meets `rule` (helpers/write-faults.ts): `fail` (EIO, the spare file it took removed) or
+ * `cut` (half its bytes written, then ENOSPC).
+ */
+async function failingSnapshot(
+  t: TestContext,
+  name: string,
+  rule: { fail: true } | { cut: true },
+): Promise<{ dir: string; j: FileJournal; lines: { msg?: string; spare?: boolean }[]; seen: Promise<void> }> {
+  const dir = tempDir(t, name);
   const faults = await writeFaults(t, dir);
   const { logger, lines, seen } = loggerWaiting(FAILED);
   const j = new FileJournal(dir, { compactAt: 1000, preallocate: 64 * 1024, compactInterval: 0, logger });
@@ -126,8 +136,13 @@ test('FileJournal – a failed compaction is tried again on a timer, not at ever
   t.after(() => j.close());
   assert.equal(await spareOf(j).whenReady(), true);
   await j.add(entry('keep1'));
+  faults.rules.push({ marker: '"id":"keep1"', ...rule });
+  return { dir, j, lines, seen };
+}
+
+test('FileJournal – a failed compaction is tried again on a timer, not at every batch past compactAt, quiet or not, into the spare file made again', async (t) => {
   // The compaction's write of its snapshot (keep1's add) fails once, with EIO; the spare file it took is removed.
-  faults.rules.push({ marker: '"id":"keep1"', fail: true });
+  const { j, lines, seen } = await failingSnapshot(t, 'due-retry', { fail: true });
   t.mock.timers.enable({ apis: ['setTimeout'] });
   await Promise.all(ids('p', 8).map((id) => j.add(entry(id))));
   await realWithin(seen, 5000, 'the compaction past compactAt to fail');
@@ -152,16 +167,8 @@ test('FileJournal – a failed compaction is tried again on a timer, not at ever
 });
 
 test('FileJournal – a compaction that failed for want of space does not make the spare file again (it would take the room appends grow into)', async (t) => {
-  const dir = tempDir(t, 'due-no-room');
-  const faults = await writeFaults(t, dir);
-  const { logger, seen } = loggerWaiting(FAILED);
-  const j = new FileJournal(dir, { compactAt: 1000, preallocate: 64 * 1024, compactInterval: 0, logger });
-  await j.open();
-  t.after(() => j.close());
-  assert.equal(await spareOf(j).whenReady(), true);
-  await j.add(entry('keep1'));
   // The compaction's write of its snapshot puts half its bytes in the spare file, then fails with ENOSPC.
-  faults.rules.push({ marker: '"id":"keep1"', cut: true });
+  const { dir, j, seen } = await failingSnapshot(t, 'due-no-room', { cut: true });
   await Promise.all(ids('p', 8).map((id) => j.add(entry(id))));
   await within(seen, 5000, 'the compaction past compactAt to fail');
   assert.equal(await spareOf(j).whenReady(), false, 'no spare file made again');
@@ -169,15 +176,7 @@ test('FileJournal – a compaction that failed for want of space does not make t
 });
 
 test('FileJournal – a journal that stopped while a failed compaction waited for its retry tries none', async (t) => {
-  const dir = tempDir(t, 'due-stopped');
-  const faults = await writeFaults(t, dir);
-  const { logger, lines, seen } = loggerWaiting(FAILED);
-  const j = new FileJournal(dir, { compactAt: 1000, preallocate: 64 * 1024, compactInterval: 0, logger });
-  await j.open();
-  t.after(() => j.close());
-  assert.equal(await spareOf(j).whenReady(), true);
-  await j.add(entry('keep1'));
-  faults.rules.push({ marker: '"id":"keep1"', fail: true });
+  const { dir, j, lines, seen } = await failingSnapshot(t, 'due-stopped', { fail: true });
   t.mock.timers.enable({ apis: ['setTimeout'] });
   await Promise.all(ids('p', 8).map((id) => j.add(entry(id))));
   await realWithin(seen, 5000, 'the compaction past compactAt to fail');
