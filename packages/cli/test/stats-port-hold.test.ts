@@ -15,7 +15,7 @@ interface Holder {
   json: Promise<string>;
   /**
    * Settles when the port has closed the connection. A peer that has read the port's FIN reads no more, so it learns
-   * of the close (the port's reset) only by writing: it writes a byte every 25 ms, as a client keeping it would.
+   * of the close only by writing (its next write is refused): it writes a byte every 25 ms, as a client keeping it would.
    */
   closed: Promise<void>;
 }

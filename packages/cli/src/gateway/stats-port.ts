@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { ConnectionCap } from '../http/connection-cap.js';
 import { defaultPerAddress } from '@iso8583/inbound';
-import { MONITORING_MAX_CONNECTIONS, capConnections, release } from '../http/connection-cap.js';
+import { MONITORING_MAX_CONNECTIONS, capConnections } from '../http/connection-cap.js';
 
 /** Milliseconds a stats port connection is kept once its JSON is written, for the peer to read it and close: 5000. */
 export const STATS_LINGER = 5_000;
@@ -50,7 +50,7 @@ export async function startStatsPort(host: string, port: number, body: () => unk
     // Read and dropped: unread input would turn the close into a reset, which may lose the JSON on its way.
     socket.resume();
     // From the accept, whatever the peer sends meanwhile (a socket timeout would start over at each byte).
-    const linger = setTimeout(() => release(socket), lingerMs);
+    const linger = setTimeout(() => socket.destroy(), lingerMs);
     socket.once('close', () => clearTimeout(linger));
     socket.end(`${JSON.stringify(body())}\n`);
   });

@@ -109,7 +109,7 @@ type Held = Map<Socket, ReadonlyMap<IncomingMessage, ServerResponse>>;
  * connection may be evicted. `answers` says how the connections not kept are answered.
  */
 export function capConnections(server: Server, max: number, answers: CapAnswers = {}, perAddress = defaultPerAddress(max)): ConnectionCap {
-  const { refuse = (s: Socket) => s.destroy(), drop = release, onShed } = answers;
+  const { refuse = (s: Socket) => s.destroy(), drop = (s: Socket) => s.destroy(), onShed } = answers;
   const held: Held = new Map();
   /** The connections of each peer, oldest first (the same maps as in `held`); a peer holding none is not kept. */
   const peers = new Map<string, Held>();
@@ -130,7 +130,7 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
       for (const s of closing) if (s.writableFinished) { oldest = s; break; }
       oldest ??= closing.values().next().value as Socket;
       closing.delete(oldest);
-      // A plain close: its side is ended, and a reset (`release`) would drop the 503 its client has not read yet.
+      // A plain close: a reset would drop the 503 its client has not read yet.
       oldest.destroy();
     }
   };
@@ -142,7 +142,7 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     evicted++;
     if (idle !== undefined) {
       forget(idle);
-      release(idle);
+      idle.destroy();
     } else {
       forget(arriving!);
       drop(arriving!);
@@ -208,15 +208,6 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
       await Promise.all(closed);
     },
   };
-}
-
-/**
- * Closes a connection the port is done with: a reset when its side is ended already (its FIN sent: a plain close would
- * send nothing more, and a peer that keeps its side open would never learn it is gone), else a close.
- */
-export function release(socket: Socket): void {
-  if (socket.writableEnded && !socket.destroyed) socket.resetAndDestroy();
-  else socket.destroy();
 }
 
 /** The first (oldest) connection of `held` with no request in progress. */
