@@ -120,6 +120,13 @@ export interface ReversalJournal {
    * stays refused at least this long plus `claimInterval`, until it can be claimed again. Default: none (one node).
    */
   readonly lease?: number;
+  /**
+   * Optional, for a journal whose entries another node may claim as soon as this node's hold on them breaks (the
+   * PostgreSQL owner lock): the `performance.now()` time since which that hold has been unbroken, `undefined` while it
+   * is broken. An original whose entry was added before that time is not written (another node may be reversing it).
+   * Without it, only the lease bounds how long after its add an original may be written.
+   */
+  heldSince?(): number | undefined;
 }
 
 /** The SAF queue's store: the same interface as {@link ReversalJournal}. */

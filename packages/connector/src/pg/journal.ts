@@ -41,6 +41,7 @@ import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, maskUrl, storeCaus
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
 import { PgJournalLeases } from './journal-leases.js';
+import { OwnerLock } from './owner-lock.js';
 
 export type { PgJournalOptions } from './journal-options.js';
 
@@ -77,10 +78,17 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       this.stillOpening();
       await migrate(this.pool);
       this.stillOpening();
+      if (this.ownerLocking) {
+        this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger);
+        await this.ownerLock.open();
+        this.stillOpening();
+      }
     } catch (err) {
+      await this.ownerLock?.close();
       // A pool the close did not see (made after it began) is ended here; one it ends already is left to it.
       if (this.ownsPool && this.pool?.ending === false) await this.pool.end().catch(() => undefined);
       this.closed = true;
+      if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_OPTIONS') throw err;
       throw this.failure('cannot be opened', err);
     }
     this.timer = setInterval(() => void this.renew(), this.claimInterval);
@@ -104,7 +112,8 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
     const out: JournalEntry[] = [];
     let rows = 0; // claimed, kept or not
     for (;;) {
-      const query = pool.query<Row>(CLAIM, [this.owner, this.lease, this.claims, this.claimBatch]);
+      // The entries of owners gone (their lock free) only while this node holds its own lock: else it sends nothing.
+      const query = pool.query<Row>(CLAIM, [this.owner, this.lease, this.claims, this.claimBatch, this.ownerLock?.heldSince !== undefined]);
       this.claiming.add(query);
       let batch: Row[];
       try {
@@ -148,10 +157,12 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
     this.ready();
     const asked = performance.now();
     await this.adds.push(entry);
-    if (performance.now() - asked <= this.lease - this.claimInterval) return;
+    const stalled = performance.now() - asked > this.lease - this.claimInterval;
+    if (!stalled && this.heldThrough(asked)) return;
     this.held.delete(entry.id);
     this.unsure.add(entry.id);
-    throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `entry ${entry.id} was stored too late (this node stalled): its request is not sent`, { field: 'safLease' });
+    const why = stalled ? 'was stored too late (this node stalled)' : 'was stored while this node\'s owner lock broke (another node may claim it)';
+    throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `entry ${entry.id} ${why}: its request is not sent`, { field: stalled ? 'safLease' : 'ownerLock' });
   }
 
   /**
@@ -164,14 +175,15 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
     this.ready();
     const asked = performance.now();
     await this.attempts.push({ id, attempt });
-    if (performance.now() - asked <= this.lease - this.claimInterval) return;
+    const stalled = performance.now() - asked > this.lease - this.claimInterval;
+    if (!stalled && this.heldThrough(asked)) return;
     this.held.delete(id);
     // Not sent: the attempt is taken back while no other node took the entry over, so that it is not counted
     // (`saf.maxAttempts`); whoever claims the entry next sends it as a repeat (every entry taken over is).
     await this.pool?.query(UNCOUNT, [this.owner, id, attempt]).catch((err: unknown) => {
       this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), id }, 'cannot take back an attempt not sent: it counts');
     });
-    throw leaseLost(id, 'was recorded too late (this node stalled)');
+    throw leaseLost(id, stalled ? 'was recorded too late (this node stalled)' : 'was recorded while this node\'s owner lock broke');
   }
 
   /**
@@ -232,6 +244,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       { code: 'ISO8583_ERR_CONNECTOR_STORE', entries: this.held.size, outcomes: this.unsettled.size, adds: this.unsure.size, wait: ms },
       'the store did not answer at close: its connections are cut; the entries held stay leased to this node until their lease ends (then another node, or the next start, sends them)',
     );
+    this.ownerLock?.cut();
     if (this.ownsPool && this.pool !== undefined) await cutPgPool(this.pool, reason);
   }
 
@@ -263,6 +276,8 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       });
     }
     this.held.clear();
+    // After the release: the entries kept (outcomes not committed) wait for their lease, not for this lock to go.
+    await this.ownerLock?.close();
     if (this.ownsPool) await pool.end().catch(() => undefined);
   }
 }
