@@ -84,8 +84,11 @@ class ArmedEntry implements JournalEntry {
    * another node may claim the entry and reverse the original once the lease ends. `Infinity` with one node.
    */
   sendBy = Infinity;
-  /** The `performance.now()` time its add was asked for (the journal's hold must be unbroken since). */
-  asked = 0;
+  /**
+   * The `performance.now()` time its add resolved: the journal's hold must be unbroken since (a break during the add
+   * fails the add itself).
+   */
+  stored = 0;
 
   constructor(
     readonly id: string,
@@ -205,7 +208,7 @@ export class ReversalManager {
     }
     entry.armed = true;
     entry.sendBy = asked + this.sendWithin;
-    entry.asked = asked;
+    entry.stored = performance.now();
     return entry;
   }
 
@@ -219,7 +222,7 @@ export class ReversalManager {
     if (performance.now() > entry.sendBy) return true;
     if (this.journal.heldSince === undefined) return false;
     const since = this.journal.heldSince();
-    return since === undefined || since > entry.asked;
+    return since === undefined || since > entry.stored;
   }
 
   /**

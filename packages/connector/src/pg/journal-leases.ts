@@ -112,6 +112,19 @@ export abstract class PgJournalLeases {
     return this.ownerLock === undefined ? -Infinity : this.ownerLock.heldSince;
   }
 
+  /**
+   * Whether this node holds its owner lock (or has none), taking it again first if it was lost (its session ended:
+   * a database restart, a cut connection); rejects with the store's error for `what` when the database cannot be
+   * reached. The entries another node claimed meanwhile are no longer this node's (their statements say so).
+   */
+  protected async holding(what: string): Promise<boolean> {
+    try {
+      return (await this.ownerLock?.retake()) ?? true;
+    } catch (err) {
+      throw this.failure(`cannot ${what}`, err);
+    }
+  }
+
   /** Whether this node's hold has been unbroken since `asked` (a `performance.now()` time). */
   protected heldThrough(asked: number): boolean {
     const since = this.heldSince();

@@ -155,8 +155,8 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
 
   private async adding(entry: Adding): Promise<void> {
     this.ready();
-    if (this.heldSince() === undefined) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `entry ${entry.id} is not stored: this node's owner lock is lost (another node may claim its entries until it holds it again); its request is not sent`, { field: 'ownerLock' });
+    if (!(await this.holding('add entries'))) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `entry ${entry.id} is not stored: this node's owner lock is held by another journal of the same owner name; its request is not sent`, { field: 'ownerLock' });
     }
     const asked = performance.now();
     await this.adds.push(entry);
@@ -176,9 +176,9 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
    */
   async attempt(id: string, attempt: number): Promise<void> {
     this.ready();
-    if (this.heldSince() === undefined) {
-      this.held.delete(id); // claimed again once its lease ends (by any node), unless a node claims it first
-      throw leaseLost(id, 'is not recorded: this node\'s owner lock is lost');
+    if (!(await this.holding('record attempts'))) {
+      this.held.delete(id); // claimed again once its lease ends (by any node)
+      throw leaseLost(id, 'is not recorded: this node\'s owner lock is held by another journal of the same owner name');
     }
     const asked = performance.now();
     await this.attempts.push({ id, attempt });

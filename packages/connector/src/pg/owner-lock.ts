@@ -65,6 +65,16 @@ export class OwnerLock {
       });
   }
 
+  /**
+   * Takes the lock again now if it is lost (an add or an attempt is waiting for it); resolves with whether it is held.
+   * Rejects with the driver's error when the database cannot be reached.
+   */
+  async retake(): Promise<boolean> {
+    if (this.heldSince !== undefined) return true;
+    if (this.closed) return false;
+    return this.take();
+  }
+
   /** Forgets the owner (the entries it still holds wait for their lease) and ends the session (the server unlocks). */
   async close(): Promise<void> {
     this.closed = true;
