@@ -36,7 +36,7 @@ import { connectorError } from '../errors.js';
 import { within } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
-import { CLAIM, FINAL, RELEASE, UNCOUNT } from './saf-sql.js';
+import { CLAIM, CLAIM_GONE, FINAL, RELEASE, UNCOUNT } from './saf-sql.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, maskUrl, storeCause, storeError } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
@@ -103,7 +103,8 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
   }
 
   /**
-   * Takes over the entries of this upstream (and of its `formerUpstreams`) whose lease ended (oldest first), `claimBatch` per statement, claiming
+   * Takes over the entries of this upstream (and of its `formerUpstreams`) whose lease ended, then (while this node
+   * holds its owner lock) those of owners gone (owner-lock.ts), oldest first, `claimBatch` per statement, claiming
    * again while a statement comes back full (a dead node's thousands of entries are taken at once, not a batch per
    * `claimInterval`). Each entry's `at` is this node's clock less the entry's age on the database's clock.
    */
@@ -111,9 +112,10 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
     const pool = this.ready();
     const out: JournalEntry[] = [];
     let rows = 0; // claimed, kept or not
-    for (;;) {
-      // The entries of owners gone (their lock free) only while this node holds its own lock: else it sends nothing.
-      const query = pool.query<Row>(CLAIM, [this.owner, this.lease, this.claims, this.claimBatch, this.ownerLock?.heldSince !== undefined]);
+    // The entries of owners gone (their lock free) too, while this node holds its own lock (else it sends nothing).
+    const statements = this.ownerLock?.heldSince === undefined ? [CLAIM] : [CLAIM, CLAIM_GONE];
+    for (let i = 0; i < statements.length; ) {
+      const query = pool.query<Row>(statements[i] as string, [this.owner, this.lease, this.claims, this.claimBatch]);
       this.claiming.add(query);
       let batch: Row[];
       try {
@@ -127,9 +129,10 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       rows += batch.length;
       // Sorted out as each batch arrives, while `unsure` still names the adds a renewal may end (FORGET) meanwhile.
       for (const row of batch) if (this.took(row)) out.push(claimed(row));
-      if (batch.length < this.claimBatch || this.closed) break;
+      if (this.closed) break;
+      if (batch.length < this.claimBatch) i++;
     }
-    if (out.length > 0) this.logger.warn({ entries: out.length }, 'took over SAF entries whose lease had ended');
+    if (out.length > 0) this.logger.warn({ entries: out.length }, 'took over SAF entries whose lease had ended or whose node is gone');
     return out.sort((a, b) => a.at - b.at);
   }
 

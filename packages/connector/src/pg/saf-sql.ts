@@ -84,19 +84,29 @@ export const DONE = `UPDATE iso8583_saf s SET done_at = now(), outcome = d.outco
   RETURNING s.id`;
 
 /**
- * Takes up to `$4` entries of the upstreams `$3` (its own key, and the keys it was stored under before) whose lease
- * ended, or (with `$5`) whose owner is provably gone (owner-lock-sql.ts, `GONE_OWNERS`: its lock's session ended),
- * oldest first, skipping those another claim locked; with each its `age` in ms on the database's clock (the claiming
- * node dates the entry on its own clock from it).
+ * Takes up to `$4` entries of the upstreams `$3` (its own key, and the keys it was stored under before) that match
+ * `which`, oldest first, skipping those another claim locked; with each its `age` in ms on the database's clock (the
+ * claiming node dates the entry on its own clock from it).
  */
-export const CLAIM = `UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
+function claimWhere(which: string): string {
+  return `UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
   WHERE s.id IN (
     SELECT id FROM iso8583_saf
-    WHERE upstream = ANY($3::text[]) AND done_at IS NULL
-      AND (lease_until < now() OR ($5::boolean AND lease_owner <> $1 AND lease_owner IN (${GONE_OWNERS})))
+    WHERE upstream = ANY($3::text[]) AND done_at IS NULL AND ${which}
     ORDER BY created_at LIMIT $4
     FOR UPDATE SKIP LOCKED)
   RETURNING s.id, s.entry, s.attempts, (extract(epoch FROM now() - s.created_at) * 1000)::float8 AS age`;
+}
+
+/** Claims the entries whose lease ended (by the index on `upstream, lease_until`). */
+export const CLAIM = claimWhere('lease_until < now()');
+
+/**
+ * Claims the entries of owners provably gone (owner-lock-sql.ts, `GONE_OWNERS`: their lock's session ended), whatever
+ * their lease. Only while some owner other than `$1` is gone (a test made once per statement: else it reads no row;
+ * the pending rows are read only then).
+ */
+export const CLAIM_GONE = claimWhere(`EXISTS (${GONE_OWNERS} AND o.owner <> $1) AND lease_owner <> $1 AND lease_owner IN (${GONE_OWNERS})`);
 
 /** Renews `$1`'s leases on the entries `$3` not done; returns those still held. */
 export const RENEW = `UPDATE iso8583_saf SET lease_until = now() + $2 * interval '1 millisecond'
