@@ -158,13 +158,15 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
 
   private async adding(entry: Adding): Promise<void> {
     this.ready();
-    if (!(await this.holding('add entries'))) {
+    const asked = performance.now();
+    // Its owner lock taken again first if it was lost (no wait while it is held: adds of one turn stay one batch).
+    if (this.heldSince() === undefined && !(await this.holding('add entries'))) {
       throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `entry ${entry.id} is not stored: this node's owner lock is held by another journal of the same owner name; its request is not sent`, { field: 'ownerLock' });
     }
-    const asked = performance.now();
+    const from = performance.now();
     await this.adds.push(entry);
     const stalled = performance.now() - asked > this.lease - this.claimInterval;
-    if (!stalled && this.heldThrough(asked)) return;
+    if (!stalled && this.heldThrough(from)) return;
     this.held.delete(entry.id);
     this.unsure.add(entry.id);
     const why = stalled ? 'was stored too late (this node stalled)' : 'was stored while this node\'s owner lock broke (another node may claim it)';
@@ -179,14 +181,15 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
    */
   async attempt(id: string, attempt: number): Promise<void> {
     this.ready();
-    if (!(await this.holding('record attempts'))) {
+    const asked = performance.now();
+    if (this.heldSince() === undefined && !(await this.holding('record attempts'))) {
       this.held.delete(id); // claimed again once its lease ends (by any node)
       throw leaseLost(id, 'is not recorded: this node\'s owner lock is held by another journal of the same owner name');
     }
-    const asked = performance.now();
+    const from = performance.now();
     await this.attempts.push({ id, attempt });
     const stalled = performance.now() - asked > this.lease - this.claimInterval;
-    if (!stalled && this.heldThrough(asked)) return;
+    if (!stalled && this.heldThrough(from)) return;
     this.held.delete(id);
     // Not sent: the attempt is taken back while no other node took the entry over, so that it is not counted
     // (`saf.maxAttempts`); whoever claims the entry next sends it as a repeat (every entry taken over is).
