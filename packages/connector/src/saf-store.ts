@@ -116,6 +116,11 @@ export interface ReversalJournal {
   /** Milliseconds between calls of `claim` (with `claim`). Default: `claim` is not called. */
   readonly claimInterval?: number;
   /**
+   * Milliseconds between calls of `claim` when the journal can tell a holder gone sooner than its lease ends (the
+   * PostgreSQL owner lock): called this often instead of every `claimInterval`. Default `claimInterval`.
+   */
+  readonly takeOverInterval?: number;
+  /**
    * Milliseconds an entry stays with a node that stops renewing it (with `claim`): a released entry's transaction
    * stays refused at least this long plus `claimInterval`, until it can be claimed again. Default: none (one node).
    */

@@ -12,6 +12,8 @@ import type { PostgresCluster } from '@iso8583/test-support';
 import { OWNER_LOCK_NAMESPACE, PgJournal } from '../src/index.js';
 import type { JournalEntry } from '../src/index.js';
 import { startChild } from './child.js';
+import { answer } from './peer.js';
+import { peerAndConnector } from './helpers/setup.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -234,4 +236,36 @@ test('a node whose lock\'s session ended takes its lock again at its next renewa
   await node.attempt('l1', 1);
   await node.add(entry('l2'));
   assert.deepEqual(await sql(url, 'SELECT id, attempts FROM iso8583_saf ORDER BY id'), [{ id: 'l1', attempts: 1 }, { id: 'l2', attempts: 0 }]);
+});
+
+test('a running connector sends the reversals of a node killed by SIGKILL (as repeats) while that node\'s lease still runs, without waiting a third of its own', async (t) => {
+  const url = cluster.createDatabase('owner_connector');
+  // A lease of 10 minutes: the survivor's claims by lease come every 200 s; those of a node gone every second.
+  const journal = new PgJournal({ url, lease: 600_000, owner: 'survivor' });
+  const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
+    reversal: { enabled: true, journal, retryInterval: 100 },
+    transactionLog: false,
+  });
+  await connector.connect();
+  const child = startChild('pg-owner-child', { url, owner: 'killed-node', lease: 600_000, ids: ['000101', '000102'], attempted: ['000101'] });
+  t.after(() => child.kill());
+  await child.waitLine('ready');
+  await child.kill();
+  const reversals = (): string[] => peer.received.filter((r) => /^040/.test(String(r.message['0']))).map((r) => `${r.message['0']}/${r.message['11']}`).sort();
+  await waitUntil(() => reversals().length === 2, { what: 'the killed node\'s two reversals to reach the host' });
+  assert.deepEqual(reversals(), ['0401/000101', '0401/000102'], 'each once, as a repeat');
+  const check = new pg.Client(url);
+  await check.connect();
+  t.after(() => check.end());
+  // Taken over (lease_owner survivor) and ended before the killed node's lease of 10 minutes from its add ended.
+  const rows = await waitUntil(async () => {
+    const r = await check.query<{ id: string; outcome: string | null; lease_owner: string; lease_ran: boolean }>(
+      `SELECT id, outcome, lease_owner, now() < created_at + interval '10 minutes' AS lease_ran FROM iso8583_saf ORDER BY id`,
+    );
+    return r.rows.every((row) => row.outcome !== null) ? r.rows : undefined;
+  }, { what: 'both entries to be marked done' });
+  assert.deepEqual(rows, [
+    { id: '000101', outcome: 'reversed', lease_owner: 'survivor', lease_ran: true },
+    { id: '000102', outcome: 'reversed', lease_owner: 'survivor', lease_ran: true },
+  ]);
 });

@@ -20,12 +20,20 @@ import { notCommitted, storeError } from './pool.js';
 import { DEFAULTS, leaseLost } from './journal-options.js';
 import type { Adding, Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
 
+/** Most milliseconds between claims while running, with the owner lock: how soon a gone node's entries are taken. */
+export const TAKE_OVER_INTERVAL = 1000;
+
 /** The entries a node holds in the PostgreSQL SAF queue, their statements and their renewal; see the module comment. */
 export abstract class PgJournalLeases {
   /** Milliseconds a node holds an entry without renewing it. */
   readonly lease: number;
   /** Milliseconds between claims (and lease renewals): a third of the lease. */
   readonly claimInterval: number;
+  /**
+   * Milliseconds between claims while running: `claimInterval`, or at most {@link TAKE_OVER_INTERVAL} with the owner
+   * lock (a node gone is seen at once; a claim that finds no owner gone and no lease ended reads no row).
+   */
+  readonly takeOverInterval: number;
   /** This node's name in `lease_owner`. */
   readonly owner: string;
   /** The upstream whose entries this journal holds. */
@@ -85,6 +93,7 @@ export abstract class PgJournalLeases {
     }
     this.ownerLocking = options.ownerLock ?? DEFAULTS.ownerLock;
     if (typeof this.ownerLocking !== 'boolean') throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be true or false', { field: 'ownerLock' });
+    this.takeOverInterval = this.ownerLocking ? Math.min(this.claimInterval, TAKE_OVER_INTERVAL) : this.claimInterval;
     this.owner = options.owner ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ store: 'postgresql', upstream: this.upstream });
     this.ownsPool = options.pool === undefined;
