@@ -28,6 +28,11 @@
  *   the reversal. Should that failure hide a commit (the connection dropped after it), the reversal that follows
  *   reopens the entry (`attempt` on an entry this node marked `not-needed`), so the two outcomes still agree.
  *
+ * A node also holds an owner lock while it runs (owner-lock.ts): once the server has ended that lock's session (the
+ * node killed, or cut off), its entries are claimed at once instead of once their lease ends, and a node whose own
+ * session ended sends none of its entries (no attempt commits, no add resolves, no original is written) until it
+ * holds the lock again.
+ *
  * Records go to the database in batches (group commit, one statement per kind of record per batch). Rows marked done
  * are deleted `purgeAfter` ms later (the reversal keeps the PAN: it should not stay longer than needed). The held
  * entries, the statements and the renewal: journal-leases.ts, the base class.
@@ -255,7 +260,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
     this.cutReason = reason;
     this.logger.error(
       { code: 'ISO8583_ERR_CONNECTOR_STORE', entries: this.held.size, outcomes: this.unsettled.size, adds: this.unsure.size, wait: ms },
-      'the store did not answer at close: its connections are cut; the entries held stay leased to this node until their lease ends (then another node, or the next start, sends them)',
+      'the store did not answer at close: its connections are cut; the entries held stay leased to this node until the server ends its owner lock\'s session, or else until their lease ends (then another node, or the next start, sends them)',
     );
     this.ownerLock?.cut();
     if (this.ownsPool && this.pool !== undefined) await cutPgPool(this.pool, reason);
