@@ -269,3 +269,17 @@ test('a running connector sends the reversals of a node killed by SIGKILL (as re
     { id: '000102', outcome: 'reversed', lease_owner: 'survivor', lease_ran: true },
   ]);
 });
+
+test('the row of an owner gone is deleted once it holds no pending entry; a live owner\'s stays', async (t) => {
+  const url = cluster.createDatabase('owner_purge');
+  const live = new PgJournal({ url, lease: 900, owner: 'live-node' });
+  t.after(() => live.close());
+  await live.open();
+  const child = startChild('pg-owner-child', { url, owner: 'killed-node', lease: 600_000, ids: ['p1'], attempted: [] });
+  t.after(() => child.kill());
+  await child.waitLine('ready');
+  await child.kill();
+  assert.deepEqual((await claimAll(live, 1, 'the killed node\'s entry to be claimed')).map((e) => e.id), ['p1']);
+  await waitUntil(async () => (await sql(url, "SELECT 1 FROM iso8583_saf_owner WHERE owner = 'killed-node'")).length === 0, { what: 'the killed node\'s owner row to be deleted' });
+  assert.deepEqual(await sql(url, 'SELECT owner FROM iso8583_saf_owner'), [{ owner: 'live-node' }]);
+});
