@@ -13,14 +13,20 @@ export function watchClaims(journal: ReversalJournal, take: (entries: JournalEnt
   if (claim === undefined || every === undefined || every <= 0) return () => undefined;
   let stopped = false;
   let running = false;
+  // Logged once per run of failures (claims may come every second: an outage would log a line each time).
+  let failing = false;
   const timer = setInterval(() => {
     if (running || stopped) return;
     running = true;
     claim()
       .then((entries) => {
+        failing = false;
         if (!stopped && entries.length > 0) take(entries);
       })
-      .catch((err: Iso8583Error) => logger.warn({ code: err.code }, 'cannot claim entries from the store: will try again'))
+      .catch((err: Iso8583Error) => {
+        if (!failing) logger.warn({ code: err.code }, 'cannot claim entries from the store: will try again');
+        failing = true;
+      })
       .finally(() => {
         running = false;
       });

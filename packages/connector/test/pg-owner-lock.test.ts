@@ -13,7 +13,7 @@ import { OWNER_LOCK_NAMESPACE, PgJournal } from '../src/index.js';
 import type { JournalEntry } from '../src/index.js';
 import { startChild } from './child.js';
 import { answer } from './peer.js';
-import { peerAndConnector } from './helpers/setup.js';
+import { capturedLogger, peerAndConnector } from './helpers/setup.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -282,4 +282,31 @@ test('the row of an owner gone is deleted once it holds no pending entry; a live
   assert.deepEqual((await claimAll(live, 1, 'the killed node\'s entry to be claimed')).map((e) => e.id), ['p1']);
   await waitUntil(async () => (await sql(url, "SELECT 1 FROM iso8583_saf_owner WHERE owner = 'killed-node'")).length === 0, { what: 'the killed node\'s owner row to be deleted' });
   assert.deepEqual(await sql(url, 'SELECT owner FROM iso8583_saf_owner'), [{ owner: 'live-node' }]);
+});
+
+test('claims every second while the database is away log one line for the outage, not one a claim', async (t) => {
+  const own = await startPostgres();
+  let stopped = false;
+  t.after(() => {
+    if (stopped) own.startServer();
+    own.destroy();
+  });
+  const journal = new PgJournal({ url: own.createDatabase('owner_claim_outage'), lease: 3000, owner: 'node-a' });
+  let failed = 0;
+  const claim = journal.claim.bind(journal);
+  journal.claim = () => claim().catch((err: unknown) => {
+    failed++;
+    throw err;
+  });
+  const { logger, lines } = capturedLogger('warn');
+  const { connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
+    reversal: { enabled: true, journal },
+    transactionLog: false,
+    logger,
+  });
+  await connector.connect();
+  own.stopServer();
+  stopped = true;
+  await waitUntil(() => failed >= 3, { what: 'three claims to fail while the database is away' });
+  assert.equal(lines.filter((l) => l['msg'] === 'cannot claim entries from the store: will try again').length, 1);
 });
