@@ -24,6 +24,17 @@ test('--store postgresql://... and --saf-lease go to every upstream connector, i
   assert.match(gatewayHelp(), /--saf-lease MS/);
 });
 
+test('--no-saf-owner-lock turns the PostgreSQL journal\'s owner lock off (on by default)', () => {
+  const store = ['--upstream', '10.0.0.1:5000', '--store', 'postgresql://gw:pw@db:5432/iso'];
+  const on = parseGatewayArgs(store).config;
+  assert.equal(on.noSafOwnerLock, false);
+  assert.equal(upstreamOptions(on, silent, undefined).safOwnerLock, true);
+  const off = parseGatewayArgs([...store, '--no-saf-owner-lock']).config;
+  assert.equal(off.noSafOwnerLock, true);
+  assert.equal(upstreamOptions(off, silent, undefined).safOwnerLock, false);
+  assert.match(gatewayHelp(), /--no-saf-owner-lock/);
+});
+
 test('without --store: the file journal, and a lease of 30000 ms', () => {
   const { config } = parseGatewayArgs(['--upstream', '10.0.0.1:5000', '--reversal-journal', '/tmp/j']);
   assert.equal(config.store, undefined);

@@ -36,9 +36,9 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED:
     'Another live process (its pid in the text) holds the lock of the reversal journal folder named in the text; one process per journal.',
   ISO8583_ERR_CONNECTOR_STORE:
-    'The store (the PostgreSQL database of `store`) cannot be reached or refused a statement, or answered later than two thirds of its lease (the node stalled), or its schema is newer than this version knows, or did not answer a `close()` within `closeTimeout` (a `destroy()` within 200 ms) and had its connections cut (the statement cut may or may not have committed); the request was not sent (nothing leaves unjournaled).',
+    'The store (the PostgreSQL database of `store`) cannot be reached or refused a statement, or answered later than two thirds of its lease (the node stalled) or after the session of this node\'s owner lock ended, or its schema is newer than this version knows, or did not answer a `close()` within `closeTimeout` (a `destroy()` within 200 ms) and had its connections cut (the statement cut may or may not have committed); the request was not sent (nothing leaves unjournaled).',
   ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST:
-    'A shared store (PostgreSQL) gave the entry to another node (this node held it past its lease, `safLease`, or recorded its attempt too late: more than two thirds of the lease after asking, as after a stall): this node no longer sends it; the other node reverses (or delivers) it.',
+    'A shared store (PostgreSQL) gave the entry to another node (this node held it past its lease, `safLease`, or recorded its attempt too late: more than two thirds of the lease after asking, as after a stall, or while its owner lock\'s session had ended): this node no longer sends it; the other node reverses (or delivers) it. Also logged (`owner lock lost`) when the session of a node\'s owner lock ends while it runs.',
   ISO8583_ERR_CONNECTOR_INPUT: 'The input of `sendMessage` is not an XML string, JSON text or message object.',
   ISO8583_ERR_CONNECTOR_CROSS_SITE:
     'A browser request from another site (`Sec-Fetch-Site: cross-site` or `same-site`, or an `Origin` that is not the request\'s `Host`, named in `field`) to a route that changes state (`POST /`, `POST /raw`, the console\'s API): refused before its body is read.',

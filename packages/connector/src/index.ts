@@ -64,6 +64,7 @@ export { PgJournal } from './pg/journal.js';
 export type { PgJournalOptions } from './pg/journal.js';
 export { PG_DESTROY_GRACE } from './pg/pool.js';
 export { PgTerminalLock, TERMINAL_LOCK_NAMESPACE, terminalLockKey } from './pg/terminal-lock.js';
+export { OWNER_LOCK_NAMESPACE } from './pg/owner-lock-sql.js';
 export type { PgTerminalLockOptions } from './pg/terminal-lock.js';
 export { maskUrl } from './pg/pool.js';
 export type { TerminalLock } from './terminal-queue.js';

@@ -187,6 +187,13 @@ export interface ConnectorOptions {
    */
   safLease?: number;
   /**
+   * With a PostgreSQL `store`: whether this node holds an owner lock (a session advisory lock on a connection of its
+   * own) while it runs, and claims at once the SAF entries of a node whose lock's session ended (a node killed)
+   * instead of once their lease ends. Turn it off behind a relay that pools connections by transaction (pgbouncer's
+   * `pool_mode = transaction`): the lease alone then counts. Default true.
+   */
+  safOwnerLock?: boolean;
+  /**
    * With a PostgreSQL `store`: the keys of this connector's SAF entries on the shared database (each upstream's
    * entries are kept apart by key, so every node must give the same upstream the same key). Entries are stored under
    * the first; the entries of every key are taken over once their lease ends and sent to this connector's upstream
@@ -247,6 +254,7 @@ export interface ResolvedConnectorOptions {
   readonly saf: ResolvedSafOptions;
   readonly store: string | ReversalJournal | undefined;
   readonly safLease: number;
+  readonly safOwnerLock: boolean;
   readonly storeKeys: readonly string[];
   readonly autoFill: Readonly<Required<AutoFillOptions>>;
   readonly reconnect: Readonly<Required<ReconnectOptions>>;

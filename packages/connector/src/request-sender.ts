@@ -143,7 +143,7 @@ export class RequestSender {
       if (entry !== undefined && this.reversals?.late(entry) === true) {
         // The add's stall check again, just before the write: a wait for a connection (or a busy event loop) as long as
         // a lease lets another node claim the entry and reverse an original that would then leave after its reversal.
-        throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the ${mti} is not sent: its reversal was stored too long ago for a shared store's lease (this node stalled)`, { mti, field: 'safLease' });
+        throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the ${mti} is not sent: its reversal was stored too long ago for a shared store's lease (this node stalled), or before this node's hold on the shared store broke`, { mti, field: 'safLease' });
       }
       const wait = answerFromWrite ? timeout : Math.min(timeout, left);
       const response = await new Promise<ChannelResponse>((resolve, reject) => {

@@ -84,6 +84,11 @@ class ArmedEntry implements JournalEntry {
    * another node may claim the entry and reverse the original once the lease ends. `Infinity` with one node.
    */
   sendBy = Infinity;
+  /**
+   * The `performance.now()` time its add resolved: the journal's hold must be unbroken since (a break during the add
+   * fails the add itself).
+   */
+  stored = 0;
 
   constructor(
     readonly id: string,
@@ -203,15 +208,21 @@ export class ReversalManager {
     }
     entry.armed = true;
     entry.sendBy = asked + this.sendWithin;
+    entry.stored = performance.now();
     return entry;
   }
 
   /**
    * Whether the original of `entry` may no longer be written (a shared store: later than `lease - claimInterval` ms
-   * after its add was asked for, as after a stall waiting for a connection): another node may be reversing it.
+   * after its add was asked for, as after a stall waiting for a connection, or once the journal's hold broke since
+   * then, `heldSince`): another node may be reversing it.
    */
   late(entry: JournalEntry): boolean {
-    return entry instanceof ArmedEntry && performance.now() > entry.sendBy;
+    if (!(entry instanceof ArmedEntry)) return false;
+    if (performance.now() > entry.sendBy) return true;
+    if (this.journal.heldSince === undefined) return false;
+    const since = this.journal.heldSince();
+    return since === undefined || since > entry.stored;
   }
 
   /**

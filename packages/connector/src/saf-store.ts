@@ -116,10 +116,22 @@ export interface ReversalJournal {
   /** Milliseconds between calls of `claim` (with `claim`). Default: `claim` is not called. */
   readonly claimInterval?: number;
   /**
+   * Milliseconds between calls of `claim` when the journal can tell a holder gone sooner than its lease ends (the
+   * PostgreSQL owner lock): called this often instead of every `claimInterval`. Default `claimInterval`.
+   */
+  readonly takeOverInterval?: number;
+  /**
    * Milliseconds an entry stays with a node that stops renewing it (with `claim`): a released entry's transaction
    * stays refused at least this long plus `claimInterval`, until it can be claimed again. Default: none (one node).
    */
   readonly lease?: number;
+  /**
+   * Optional, for a journal whose entries another node may claim as soon as this node's hold on them breaks (the
+   * PostgreSQL owner lock): the `performance.now()` time since which that hold has been unbroken, `undefined` while it
+   * is broken. An original whose entry was added before that time is not written (another node may be reversing it).
+   * Without it, only the lease bounds how long after its add an original may be written.
+   */
+  heldSince?(): number | undefined;
 }
 
 /** The SAF queue's store: the same interface as {@link ReversalJournal}. */

@@ -28,6 +28,11 @@ export interface StoreSpec {
   /** Milliseconds a node holds SAF entries without renewing its lease (PostgreSQL only). Default 30000. */
   safLease?: number;
   /**
+   * Whether the PostgreSQL journal holds an owner lock and claims at once the entries of a node whose lock's session
+   * ended (PostgreSQL only; `PgJournal`'s `ownerLock`). Default true.
+   */
+  ownerLock?: boolean;
+  /**
    * Milliseconds a request waits for its terminal across nodes, when `terminalQueue` is on (PostgreSQL only); 0 or
    * absent: no cross-node terminal lock is made. Default: none.
    */
@@ -65,6 +70,7 @@ export function openStore(spec: StoreSpec): Store {
       upstream: spec.upstream ?? '',
       ...(spec.formerUpstreams === undefined ? {} : { formerUpstreams: spec.formerUpstreams }),
       ...(spec.safLease === undefined ? {} : { lease: spec.safLease }),
+      ...(spec.ownerLock === undefined ? {} : { ownerLock: spec.ownerLock }),
       ...(spec.logger === undefined ? {} : { logger: spec.logger }),
     };
     const lock =
@@ -96,6 +102,7 @@ export function connectorStore(
       upstream: o.storeKeys[0] ?? o.name,
       formerUpstreams: o.storeKeys.slice(1),
       safLease: o.safLease,
+      ownerLock: o.safOwnerLock,
       ...(o.terminalQueue.enabled ? { terminalLockTimeout: o.terminalQueue.timeout } : {}),
       logger,
     });

@@ -140,6 +140,7 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     saf: safResolved,
     store: copy.store as string | ReversalJournal | undefined,
     safLease: copy.safLease as number,
+    safOwnerLock: copy.safOwnerLock as boolean,
     storeKeys: Object.freeze([...((copy.storeKeys as readonly string[] | undefined) ?? [copy.name as string])]),
     autoFill: Object.freeze(copy.autoFill as Required<AutoFillOptions>),
     reconnect: Object.freeze(copy.reconnect as Required<ReconnectOptions>),

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
-import { PgJournal } from '../src/index.js';
+import { OWNER_LOCK_NAMESPACE, PgJournal } from '../src/index.js';
 import type { SafEvent } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
@@ -66,4 +66,45 @@ test('a request that waited for a connection past lease - claimInterval after it
   const third = await connector.request(purchase('000003'));
   assert.equal(third['39'], '00', 'the connection serves the next request');
   assert.deepEqual(peer.received.map((r) => r.message['11']), ['000001', '000003']);
+});
+
+test('a request whose journal\'s owner lock broke after its reversal was stored is not written (ISO8583_ERR_CONNECTOR_STORE), however long the lease', async (t) => {
+  const url = cluster.createDatabase('send_by_lock');
+  const journal = new PgJournal({ url, lease: 600_000, owner: 'node-a' });
+  let held: Received | undefined;
+  const { peer, connector } = await peerAndConnector(t, (r, p) => {
+    // The echo test holds the one connection; anything else is answered at once.
+    if (r.message['11'] === '000001') held = r;
+    else p.send(r.socket, answer(r.message));
+  }, {
+    mode: 'exclusive',
+    pool: { min: 1, max: 1, acquireTimeout: 20_000 },
+    requestTimeout: 20_000,
+    reversal: { enabled: true, journal },
+    transactionLog: false,
+  });
+  await connector.connect();
+  const check = new pg.Client({ connectionString: url });
+  await check.connect();
+  t.after(() => check.end());
+
+  const first = connector.request({ 0: '0800', 11: '000001', 41: 'TERM0001', 70: '301' });
+  await peer.waitFor(1);
+  const second = connector.request(purchase('000002'));
+  await waitUntil(async () => (await check.query("SELECT 1 FROM iso8583_saf WHERE entry->'reversal'->>'11' = '000002'")).rowCount === 1, { what: 'the second request\'s reversal to be stored' });
+  // Its lock's session ends while the second waits for the connection: another node may claim the entry from now on.
+  const lock = await check.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objsubid = 2", [OWNER_LOCK_NAMESPACE]);
+  await check.query('SELECT pg_terminate_backend($1)', [lock.rows[0]?.pid]);
+  await waitUntil(() => journal.heldSince() === undefined, { what: 'the journal to see its lock\'s session end' });
+  const h = held as Received;
+  peer.send(h.socket, answer(h.message));
+  assert.equal((await first)['39'], '00');
+  await assert.rejects(second, (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE');
+    assert.match(err.message, /not sent/);
+    return true;
+  });
+  assert.deepEqual(peer.received.map((r) => r.message['11']), ['000001'], 'the purchase never reached the host');
+  const third = await connector.request(purchase('000003'));
+  assert.equal(third['39'], '00', 'the next request takes the lock back and goes');
 });

@@ -65,6 +65,13 @@ test('openStore: a postgresql:// URL makes the PostgreSQL store (password masked
   assert.equal((pgStore.journal as PgJournal).lease, 9000);
   assert.equal((pgStore.journal as PgJournal).claimInterval, 3000);
   assert.equal(pgStore.terminalLock, undefined, 'no terminal lock unless asked for');
+  assert.equal((pgStore.journal as PgJournal).ownerLocking, true, 'the owner lock is on by default');
+  const noLock = openStore({ store: 'postgresql://gw:secret@db.example:5432/iso', ownerLock: false });
+  assert.equal((noLock.journal as PgJournal).ownerLocking, false);
+  assert.throws(() => createConnector({ host: '127.0.0.1', port: 1, store: 'postgresql://db.example/iso', safOwnerLock: 'no' as never }), (err: Error & { problems?: { field: string }[] }) => {
+    assert.deepEqual(err.problems?.map((p) => p.field), ['safOwnerLock']);
+    return true;
+  });
   const file = openStore({ store: '/var/lib/iso8583/bank' });
   assert.equal(file.kind, 'file');
   assert.throws(() => openStore({ store: '' }), { code: 'ISO8583_ERR_CONNECTOR_OPTIONS' });

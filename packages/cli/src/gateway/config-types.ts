@@ -116,6 +116,11 @@ export interface GatewayConfig {
   store?: string;
   /** With a PostgreSQL `store`: milliseconds a node holds a SAF entry without renewing its lease. Default 30000. */
   safLease: number;
+  /**
+   * With a PostgreSQL `store`: hold no owner lock (behind a relay that pools connections by transaction); the reversals
+   * of a node killed then wait for its lease instead of being claimed at once. Default `false` (the owner lock held).
+   */
+  noSafOwnerLock: boolean;
   /** Turn automatic reversal, and with it the SAF queue, off. Default `false` (reversal and SAF on). */
   noReversal: boolean;
   /**

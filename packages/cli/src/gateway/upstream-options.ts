@@ -82,6 +82,7 @@ export function upstreamOptions(
     // Every node on the database shares the reversals of this upstream (and, with --terminal-queue, its terminals).
     options.store = config.store;
     options.safLease = config.safLease;
+    options.safOwnerLock = !config.noSafOwnerLock;
     // Each named upstream's reversals under its own name, the first one's too (the HTTP app registers that connector
     // as `upstream`, a name that says nothing of the bank): reordering the upstreams must never send one bank's
     // reversals to another. The first also takes over the rows stored under `upstream` (a lone upstream's, and the

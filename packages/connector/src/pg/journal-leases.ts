@@ -14,9 +14,14 @@ import { connectorError } from '../errors.js';
 import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
 import { ADD, ANSWERED, ATTEMPT, DONE, FORGET, PURGE, RENEW } from './saf-sql.js';
+import { PURGE_OWNERS } from './owner-lock-sql.js';
+import type { OwnerLock } from './owner-lock.js';
 import { notCommitted, storeError } from './pool.js';
 import { DEFAULTS, leaseLost } from './journal-options.js';
 import type { Adding, Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
+
+/** Most milliseconds between claims while running, with the owner lock: how soon a gone node's entries are taken. */
+export const TAKE_OVER_INTERVAL = 1000;
 
 /** The entries a node holds in the PostgreSQL SAF queue, their statements and their renewal; see the module comment. */
 export abstract class PgJournalLeases {
@@ -24,6 +29,11 @@ export abstract class PgJournalLeases {
   readonly lease: number;
   /** Milliseconds between claims (and lease renewals): a third of the lease. */
   readonly claimInterval: number;
+  /**
+   * Milliseconds between claims while running: `claimInterval`, or at most {@link TAKE_OVER_INTERVAL} with the owner
+   * lock (a node gone is seen at once; a claim that finds no owner gone and no lease ended reads no row).
+   */
+  readonly takeOverInterval: number;
   /** This node's name in `lease_owner`. */
   readonly owner: string;
   /** The upstream whose entries this journal holds. */
@@ -36,6 +46,8 @@ export abstract class PgJournalLeases {
   readonly purgeAfter: number;
   /** Milliseconds `close` waits for the store before it cuts its connections. */
   readonly closeTimeout: number;
+  /** Whether this node holds an owner lock and claims the entries of owners gone at once (owner-lock.ts). */
+  readonly ownerLocking: boolean;
   protected readonly url: string | undefined;
   protected readonly logger: Logger;
   protected pool: pg.Pool | undefined;
@@ -57,6 +69,8 @@ export abstract class PgJournalLeases {
   protected closed = false;
   /** `close` has tried the unsettled outcomes for the last time: a failure now is the caller's. */
   protected released = false;
+  /** This node's owner lock, once `open` took it (with `ownerLocking`). */
+  protected ownerLock: OwnerLock | undefined;
   /** Set once a bounded close cut the store's connections: what every statement failing from then on fails with. */
   protected cutReason: Error | undefined;
   /** The store was unreachable at the last renewal (logged once per outage). */
@@ -77,6 +91,9 @@ export abstract class PgJournalLeases {
     if (typeof this.closeTimeout !== 'number' || !(this.closeTimeout >= 0) || !Number.isFinite(this.closeTimeout)) {
       throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a number of milliseconds, 0 or more', { field: 'closeTimeout' });
     }
+    this.ownerLocking = options.ownerLock ?? DEFAULTS.ownerLock;
+    if (typeof this.ownerLocking !== 'boolean') throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be true or false', { field: 'ownerLock' });
+    this.takeOverInterval = this.ownerLocking ? Math.min(this.claimInterval, TAKE_OVER_INTERVAL) : this.claimInterval;
     this.owner = options.owner ?? `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ store: 'postgresql', upstream: this.upstream });
     this.ownsPool = options.pool === undefined;
@@ -94,6 +111,33 @@ export abstract class PgJournalLeases {
     if (this.held.has(row.id) || this.unsure.has(row.id)) return false;
     this.held.add(row.id);
     return true;
+  }
+
+  /**
+   * `performance.now()` since which this node's hold on its entries has been unbroken (`undefined`: broken now): since
+   * its owner lock was last taken, or for ever without one (only a lease running out ends a hold then).
+   */
+  heldSince(): number | undefined {
+    return this.ownerLock === undefined ? -Infinity : this.ownerLock.heldSince;
+  }
+
+  /**
+   * Whether this node holds its owner lock (or has none), taking it again first if it was lost (its session ended:
+   * a database restart, a cut connection); rejects with the store's error for `what` when the database cannot be
+   * reached. The entries another node claimed meanwhile are no longer this node's (their statements say so).
+   */
+  protected async holding(what: string): Promise<boolean> {
+    try {
+      return (await this.ownerLock?.retake()) ?? true;
+    } catch (err) {
+      throw this.failure(`cannot ${what}`, err);
+    }
+  }
+
+  /** Whether this node's hold has been unbroken since `asked` (a `performance.now()` time). */
+  protected heldThrough(asked: number): boolean {
+    const since = this.heldSince();
+    return since !== undefined && since <= asked;
   }
 
   /** The store's error for `what` that failed with `err` (the cut's, once the connections were cut). */
@@ -141,6 +185,7 @@ export abstract class PgJournalLeases {
         this.lease,
         batch.map((a) => a.id),
         batch.map((a) => a.attempt),
+        this.ownerLock?.key ?? null,
       ]);
       recorded = new Set(rows.map((r) => r.id));
     } catch (err) {
@@ -213,6 +258,8 @@ export abstract class PgJournalLeases {
   private async renewOnce(): Promise<void> {
     const pool = this.pool;
     if (pool === undefined) return;
+    // Taken again once lost (a database away: its outage is logged below, by the renewal's statements).
+    await this.ownerLock?.renew().catch(() => undefined);
     try {
       await this.settle(pool);
       await this.forget(pool);
@@ -224,6 +271,7 @@ export abstract class PgJournalLeases {
         if (lost.length > 0) this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', entries: lost.length }, 'entries taken over by another node');
       }
       await pool.query(PURGE, [this.purgeAfter]);
+      await pool.query(PURGE_OWNERS);
       if (this.down) this.logger.info('the store is reachable again');
       this.down = false;
     } catch (err) {

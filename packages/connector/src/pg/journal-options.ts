@@ -36,10 +36,17 @@ export interface PgJournalOptions {
    * `PG_DESTROY_GRACE` ms (pool.ts) at most (or this, if shorter). Default 10000 (one statement timeout).
    */
   closeTimeout?: number;
+  /**
+   * Whether this node holds an owner lock (a session advisory lock on a connection of its own, owner-lock.ts) and
+   * claims at once the entries of an owner whose lock's session ended (a node killed, or cut off), instead of waiting
+   * for their lease. Turn it off behind a relay that pools connections by transaction (pgbouncer's `pool_mode =
+   * transaction`), where a session lock does not tell that its node runs: the lease alone then counts. Default true.
+   */
+  ownerLock?: boolean;
 }
 
 /** The defaults of {@link PgJournalOptions}. */
-export const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000, closeTimeout: 10_000 };
+export const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000, closeTimeout: 10_000, ownerLock: true };
 
 /** The records of the queue, as the statements take them. */
 /** An entry to add; `guard`: refused while the same transaction is pending (`addOriginal`). */

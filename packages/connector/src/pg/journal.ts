@@ -28,6 +28,11 @@
  *   the reversal. Should that failure hide a commit (the connection dropped after it), the reversal that follows
  *   reopens the entry (`attempt` on an entry this node marked `not-needed`), so the two outcomes still agree.
  *
+ * A node also holds an owner lock while it runs (owner-lock.ts): once the server has ended that lock's session (the
+ * node killed, or cut off), its entries are claimed at once instead of once their lease ends, and a node whose own
+ * session ended sends none of its entries (no attempt commits, no add resolves, no original is written) until it
+ * holds the lock again.
+ *
  * Records go to the database in batches (group commit, one statement per kind of record per batch). Rows marked done
  * are deleted `purgeAfter` ms later (the reversal keeps the PAN: it should not stay longer than needed). The held
  * entries, the statements and the renewal: journal-leases.ts, the base class.
@@ -36,11 +41,12 @@ import { connectorError } from '../errors.js';
 import { within } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
-import { CLAIM, FINAL, RELEASE, UNCOUNT } from './saf-sql.js';
+import { CLAIM, CLAIM_GONE, FINAL, RELEASE, UNCOUNT } from './saf-sql.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, maskUrl, storeCause, storeError } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
 import { PgJournalLeases } from './journal-leases.js';
+import { OwnerLock } from './owner-lock.js';
 
 export type { PgJournalOptions } from './journal-options.js';
 
@@ -77,10 +83,17 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       this.stillOpening();
       await migrate(this.pool);
       this.stillOpening();
+      if (this.ownerLocking) {
+        this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger);
+        await this.ownerLock.open();
+        this.stillOpening();
+      }
     } catch (err) {
+      await this.ownerLock?.close();
       // A pool the close did not see (made after it began) is ended here; one it ends already is left to it.
       if (this.ownsPool && this.pool?.ending === false) await this.pool.end().catch(() => undefined);
       this.closed = true;
+      if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_OPTIONS') throw err;
       throw this.failure('cannot be opened', err);
     }
     this.timer = setInterval(() => void this.renew(), this.claimInterval);
@@ -95,7 +108,8 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
   }
 
   /**
-   * Takes over the entries of this upstream (and of its `formerUpstreams`) whose lease ended (oldest first), `claimBatch` per statement, claiming
+   * Takes over the entries of this upstream (and of its `formerUpstreams`) whose lease ended, then (while this node
+   * holds its owner lock) those of owners gone (owner-lock.ts), oldest first, `claimBatch` per statement, claiming
    * again while a statement comes back full (a dead node's thousands of entries are taken at once, not a batch per
    * `claimInterval`). Each entry's `at` is this node's clock less the entry's age on the database's clock.
    */
@@ -103,8 +117,10 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
     const pool = this.ready();
     const out: JournalEntry[] = [];
     let rows = 0; // claimed, kept or not
-    for (;;) {
-      const query = pool.query<Row>(CLAIM, [this.owner, this.lease, this.claims, this.claimBatch]);
+    // The entries of owners gone (their lock free) too, while this node holds its own lock (else it sends nothing).
+    const statements = this.ownerLock?.heldSince === undefined ? [CLAIM] : [CLAIM, CLAIM_GONE];
+    for (let i = 0; i < statements.length; ) {
+      const query = pool.query<Row>(statements[i] as string, [this.owner, this.lease, this.claims, this.claimBatch]);
       this.claiming.add(query);
       let batch: Row[];
       try {
@@ -118,9 +134,10 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       rows += batch.length;
       // Sorted out as each batch arrives, while `unsure` still names the adds a renewal may end (FORGET) meanwhile.
       for (const row of batch) if (this.took(row)) out.push(claimed(row));
-      if (batch.length < this.claimBatch || this.closed) break;
+      if (this.closed) break;
+      if (batch.length < this.claimBatch) i++;
     }
-    if (out.length > 0) this.logger.warn({ entries: out.length }, 'took over SAF entries whose lease had ended');
+    if (out.length > 0) this.logger.warn({ entries: out.length }, 'took over SAF entries whose lease had ended or whose node is gone');
     return out.sort((a, b) => a.at - b.at);
   }
 
@@ -147,11 +164,18 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
   private async adding(entry: Adding): Promise<void> {
     this.ready();
     const asked = performance.now();
+    // Its owner lock taken again first if it was lost (no wait while it is held: adds of one turn stay one batch).
+    if (this.heldSince() === undefined && !(await this.holding('add entries'))) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `entry ${entry.id} is not stored: this node's owner lock is held by another journal of the same owner name; its request is not sent`, { field: 'ownerLock' });
+    }
+    const from = performance.now();
     await this.adds.push(entry);
-    if (performance.now() - asked <= this.lease - this.claimInterval) return;
+    const stalled = performance.now() - asked > this.lease - this.claimInterval;
+    if (!stalled && this.heldThrough(from)) return;
     this.held.delete(entry.id);
     this.unsure.add(entry.id);
-    throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `entry ${entry.id} was stored too late (this node stalled): its request is not sent`, { field: 'safLease' });
+    const why = stalled ? 'was stored too late (this node stalled)' : 'was stored while this node\'s owner lock broke (another node may claim it)';
+    throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `entry ${entry.id} ${why}: its request is not sent`, { field: stalled ? 'safLease' : 'ownerLock' });
   }
 
   /**
@@ -163,15 +187,21 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
   async attempt(id: string, attempt: number): Promise<void> {
     this.ready();
     const asked = performance.now();
+    if (this.heldSince() === undefined && !(await this.holding('record attempts'))) {
+      this.held.delete(id); // claimed again once its lease ends (by any node)
+      throw leaseLost(id, 'is not recorded: this node\'s owner lock is held by another journal of the same owner name');
+    }
+    const from = performance.now();
     await this.attempts.push({ id, attempt });
-    if (performance.now() - asked <= this.lease - this.claimInterval) return;
+    const stalled = performance.now() - asked > this.lease - this.claimInterval;
+    if (!stalled && this.heldThrough(from)) return;
     this.held.delete(id);
     // Not sent: the attempt is taken back while no other node took the entry over, so that it is not counted
     // (`saf.maxAttempts`); whoever claims the entry next sends it as a repeat (every entry taken over is).
     await this.pool?.query(UNCOUNT, [this.owner, id, attempt]).catch((err: unknown) => {
       this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), id }, 'cannot take back an attempt not sent: it counts');
     });
-    throw leaseLost(id, 'was recorded too late (this node stalled)');
+    throw leaseLost(id, stalled ? 'was recorded too late (this node stalled)' : 'was recorded while this node\'s owner lock broke');
   }
 
   /**
@@ -230,8 +260,9 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
     this.cutReason = reason;
     this.logger.error(
       { code: 'ISO8583_ERR_CONNECTOR_STORE', entries: this.held.size, outcomes: this.unsettled.size, adds: this.unsure.size, wait: ms },
-      'the store did not answer at close: its connections are cut; the entries held stay leased to this node until their lease ends (then another node, or the next start, sends them)',
+      'the store did not answer at close: its connections are cut; the entries held stay leased to this node until the server ends its owner lock\'s session, or else until their lease ends (then another node, or the next start, sends them)',
     );
+    this.ownerLock?.cut();
     if (this.ownsPool && this.pool !== undefined) await cutPgPool(this.pool, reason);
   }
 
@@ -263,6 +294,8 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       });
     }
     this.held.clear();
+    // After the release: the entries kept (outcomes not committed) wait for their lease, not for this lock to go.
+    await this.ownerLock?.close();
     if (this.ownsPool) await pool.end().catch(() => undefined);
   }
 }

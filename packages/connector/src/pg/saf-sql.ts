@@ -2,6 +2,7 @@
  * The statements of the PostgreSQL SAF queue (pg/journal.ts) on `iso8583_saf` (schema-saf.ts). Times are the
  * database's (`now()`), so that the nodes' clocks do not matter; `$n * interval '1 millisecond'` is a lease or an age.
  */
+import { GONE_OWNERS, ownerLockHeld } from './owner-lock-sql.js';
 
 /** Outcomes that say the host answered: they end the entry whoever holds it (idempotent). */
 export const ANSWERED: ReadonlySet<string> = new Set(['reversed', 'delivered']);
@@ -58,12 +59,15 @@ export const FORGET = `INSERT INTO iso8583_saf AS s (id, upstream, entry, lease_
  * Records attempts of entries `$1` holds, not done (or marked `not-needed`: a reversal reopens it; never `not-sent`);
  * renews the lease. A row reopened drops its transaction key (`txn`): a request of the same transaction may have been
  * guarded since, and the reopened row must not clash with it (its reversal still refuses new ones, by `NOT EXISTS`).
+ * With `$5` (the key of `$1`'s owner lock, owner-lock.ts), only while that lock is held: once its session ended,
+ * another node may claim the entries at once, and this node must send none of them.
  */
 export const ATTEMPT = `UPDATE iso8583_saf s
   SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL,
     txn = CASE WHEN s.done_at IS NULL THEN s.txn END
   FROM unnest($3::text[], $4::int[]) AS a(id, n)
   WHERE s.id = a.id AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed')
+    AND ($5::int IS NULL OR ${ownerLockHeld('$5::int')})
   RETURNING s.id`;
 
 /**
@@ -80,16 +84,29 @@ export const DONE = `UPDATE iso8583_saf s SET done_at = now(), outcome = d.outco
   RETURNING s.id`;
 
 /**
- * Takes up to `$4` entries of the upstreams `$3` (its own key, and the keys it was stored under before) whose lease ended, oldest first, skipping those another claim locked; with
- * each its `age` in ms on the database's clock (the claiming node dates the entry on its own clock from it).
+ * Takes up to `$4` entries of the upstreams `$3` (its own key, and the keys it was stored under before) that match
+ * `which`, oldest first, skipping those another claim locked; with each its `age` in ms on the database's clock (the
+ * claiming node dates the entry on its own clock from it).
  */
-export const CLAIM = `UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
+function claimWhere(which: string): string {
+  return `UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
   WHERE s.id IN (
     SELECT id FROM iso8583_saf
-    WHERE upstream = ANY($3::text[]) AND done_at IS NULL AND lease_until < now()
+    WHERE upstream = ANY($3::text[]) AND done_at IS NULL AND ${which}
     ORDER BY created_at LIMIT $4
     FOR UPDATE SKIP LOCKED)
   RETURNING s.id, s.entry, s.attempts, (extract(epoch FROM now() - s.created_at) * 1000)::float8 AS age`;
+}
+
+/** Claims the entries whose lease ended (by the index on `upstream, lease_until`). */
+export const CLAIM = claimWhere('lease_until < now()');
+
+/**
+ * Claims the entries of owners provably gone (owner-lock-sql.ts, `GONE_OWNERS`: their lock's session ended), whatever
+ * their lease. Only while some owner other than `$1` is gone (a test made once per statement: else it reads no row;
+ * the pending rows are read only then).
+ */
+export const CLAIM_GONE = claimWhere(`EXISTS (${GONE_OWNERS} AND o.owner <> $1) AND lease_owner <> $1 AND lease_owner IN (${GONE_OWNERS})`);
 
 /** Renews `$1`'s leases on the entries `$3` not done; returns those still held. */
 export const RENEW = `UPDATE iso8583_saf SET lease_until = now() + $2 * interval '1 millisecond'

@@ -6,6 +6,9 @@
  * and `lease_until` (the database's clock) when its hold ends unless renewed: another node may claim it after. A row
  * with `done_at` set is finished (`outcome`) and is never sent again; it is deleted `purgeAfter` ms later. `txn` is the
  * transaction key of an entry added with `addOriginal` (unique while pending), else NULL.
+ *
+ * `iso8583_saf_owner`: one row per node that holds its owner lock (owner-lock.ts): an entry whose `lease_owner` has a
+ * row here and whose lock no session holds is claimed at once, without waiting for its lease.
  */
 import type { Migration } from './migrations.js';
 
@@ -59,5 +62,17 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     name: 'saf guarded transaction key',
     sql: `ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS txn text;
     ${indexStep('iso8583_saf_txn', 'CREATE UNIQUE INDEX IF NOT EXISTS iso8583_saf_txn ON iso8583_saf (txn) WHERE done_at IS NULL AND txn IS NOT NULL;')}`,
+  },
+  {
+    // The owners that hold their owner lock (owner-lock.ts): `key` numbers the lock, `locked_at` is when its session
+    // took it (an owner whose lock went with a server restart is not taken for gone). Nodes of earlier versions
+    // register nothing: their entries wait for their lease, as before.
+    version: 4,
+    name: 'saf owners',
+    sql: `CREATE TABLE IF NOT EXISTS iso8583_saf_owner (
+      owner text PRIMARY KEY,
+      key integer GENERATED ALWAYS AS IDENTITY UNIQUE,
+      locked_at timestamptz NOT NULL DEFAULT now()
+    );`,
   },
 ];

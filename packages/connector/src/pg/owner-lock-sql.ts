@@ -1,0 +1,45 @@
+/**
+ * The statements of the owner lock (owner-lock.ts) on `iso8583_saf_owner` (schema-saf.ts, version 4), and the test
+ * of an owner's liveness the SAF statements use (saf-sql.ts). An owner's lock is the session advisory lock
+ * `(OWNER_LOCK_NAMESPACE, key)` (the two-int4 form: `pg_locks` shows it as `classid`, `objid`, `objsubid = 2`), `key`
+ * the owner's row's own number (unique: no two owners share a lock, unlike a hash of the name). The server releases
+ * it when the session that took it ends: the process died (even by SIGKILL: its socket closes), or its connection was
+ * cut or ended by the server.
+ */
+
+/** The first key of every owner lock: keeps them apart from the other advisory locks (migrations.ts, terminal-lock.ts). */
+export const OWNER_LOCK_NAMESPACE = 858_300_003;
+
+/** True while the owner lock of key `key` (an SQL expression) is held, or asked for, by a session of this database. */
+export function ownerLockHeld(key: string): string {
+  return `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory'
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.classid = ${OWNER_LOCK_NAMESPACE} AND l.objid = ${key} AND l.objsubid = 2)`;
+}
+
+/**
+ * The owners provably gone: registered (`locked_at`) since the server last started, and whose lock no session holds.
+ * An owner whose lock went with a server restart (every session ended then, live nodes' too) is not among them: its
+ * entries wait for their lease; so is one that never registered (the owner lock off, or an older version).
+ */
+export const GONE_OWNERS = `SELECT o.owner FROM iso8583_saf_owner o
+      WHERE o.locked_at >= pg_postmaster_start_time() AND NOT ${ownerLockHeld('o.key')}`;
+
+/**
+ * Registers owner `$1` (its row made, or `locked_at` renewed) and takes its lock in the same statement, so that no
+ * other session sees the row without the lock taken (unless `locked` is false: a live session of the same owner name
+ * holds it).
+ */
+export const REGISTER = `WITH o AS (
+    INSERT INTO iso8583_saf_owner AS o (owner) VALUES ($1)
+    ON CONFLICT (owner) DO UPDATE SET locked_at = now()
+    RETURNING o.key)
+  SELECT key, pg_try_advisory_lock(${OWNER_LOCK_NAMESPACE}, key) AS locked FROM o`;
+
+/** Forgets owner `$1` (at close: the entries it still holds then wait for their lease). */
+export const UNREGISTER = `DELETE FROM iso8583_saf_owner WHERE owner = $1`;
+
+/** Forgets the owners whose lock no session holds and that hold no pending entry. */
+export const PURGE_OWNERS = `DELETE FROM iso8583_saf_owner o
+  WHERE NOT ${ownerLockHeld('o.key')}
+    AND NOT EXISTS (SELECT 1 FROM iso8583_saf s WHERE s.lease_owner = o.owner AND s.done_at IS NULL)`;

@@ -1,0 +1,152 @@
+/**
+ * A node's owner lock in the shared SAF queue: a session advisory lock keyed on its `lease_owner` (owner-lock-sql.ts),
+ * held on a connection of its own for the journal's life. The server releases it when that session ends, which is how
+ * another node tells, at once and without a clock, that the owner no longer runs (it died, even by SIGKILL, or its
+ * connection was cut) and claims its entries without waiting for their lease (saf-sql.ts, `CLAIM`).
+ *
+ * The session can end while the process lives (a cut connection, `pg_terminate_backend`, `idle_session_timeout`):
+ * from then on the node's entries may be claimed by another node, so it stops using them until it holds the lock
+ * again (taken again at each renewal): an attempt commits only while the lock is held (`ATTEMPT` checks it, in the
+ * same statement), an add or an attempt whose lock broke while it was under way is not sent, and an original whose
+ * entry was added before the break is not written (`heldSince`, `ReversalManager.late`).
+ *
+ * Not behind a relay that pools by transaction (pgbouncer's `pool_mode = transaction`): a session lock there lives
+ * on a server connection the relay shares and closes as it likes. Turn it off there (`ownerLock: false`): the time
+ * lease alone then says when an entry can be claimed.
+ */
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { connectorError } from '../errors.js';
+import { pgDriver, storeCause } from './pool.js';
+import { REGISTER, UNREGISTER } from './owner-lock-sql.js';
+
+/** The owner lock of one journal; see the module comment. */
+export class OwnerLock {
+  /** The lock's key (the owner's row's number), once registered. */
+  key: number | undefined;
+  /** The `performance.now()` time since which the lock has been held without a break; `undefined` while it is not held. */
+  heldSince: number | undefined;
+  private client: pg.Client | undefined;
+  private taking: Promise<boolean> | undefined;
+  private pinging = false;
+  private closed = false;
+
+  constructor(
+    private readonly config: pg.ClientConfig,
+    private readonly owner: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Takes the lock; rejects with `ISO8583_ERR_CONNECTOR_OPTIONS` (field `owner`) when a session of another journal
+   * of the same `owner` name holds it, or with the driver's error when the database cannot be reached.
+   */
+  async open(): Promise<void> {
+    if (await this.take()) return;
+    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'another journal that runs has the same owner name: each needs its own', { field: 'owner' });
+  }
+
+  /** At each renewal: takes the lock again once lost (failures are the renewal's), else checks that its session answers. */
+  async renew(): Promise<void> {
+    if (this.closed) return;
+    const client = this.client;
+    if (client === undefined) {
+      if (await this.take()) this.logger.info({ owner: this.owner }, 'owner lock held again: this node uses its SAF entries again');
+      return;
+    }
+    if (this.heldSince === undefined || this.pinging) return;
+    // A session ended by the server while idle (its FATAL message lost, say) shows here, not before.
+    this.pinging = true;
+    await client
+      .query('SELECT 1')
+      .catch((err: unknown) => this.lost(client, err))
+      .finally(() => {
+        this.pinging = false;
+      });
+  }
+
+  /**
+   * Takes the lock again now if it is lost (an add or an attempt is waiting for it); resolves with whether it is held.
+   * Rejects with the driver's error when the database cannot be reached.
+   */
+  async retake(): Promise<boolean> {
+    if (this.heldSince !== undefined) return true;
+    if (this.closed) return false;
+    return this.take();
+  }
+
+  /** Forgets the owner (the entries it still holds wait for their lease) and ends the session (the server unlocks). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.taking?.catch(() => false);
+    const client = this.client;
+    if (client === undefined) return;
+    this.client = undefined;
+    this.heldSince = undefined;
+    try {
+      await client.query(UNREGISTER, [this.owner]);
+    } catch (err) {
+      this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err) }, 'cannot forget this node\'s owner: the entries it still holds may be claimed before their lease ends');
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /** Ends the session at once (a close that outlasted its bound). */
+  cut(): void {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    this.heldSince = undefined;
+    if (client !== undefined) destroyClient(client);
+  }
+
+  private take(): Promise<boolean> {
+    this.taking ??= this.takeOnce().finally(() => {
+      this.taking = undefined;
+    });
+    return this.taking;
+  }
+
+  private async takeOnce(): Promise<boolean> {
+    // No statement timeout: the session only waits, and a slow answer is not a lost lock.
+    const client = new (pgDriver().Client)({ ...this.config, keepAlive: true, query_timeout: undefined, statement_timeout: undefined });
+    client.on('error', (err: unknown) => this.lost(client, err));
+    client.on('end', () => this.lost(client));
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ key: number; locked: boolean }>(REGISTER, [this.owner]);
+      const row = rows[0];
+      if (row === undefined || !row.locked || this.closed) {
+        await client.end().catch(() => undefined);
+        return false;
+      }
+      this.client = client;
+      this.key = row.key;
+      this.heldSince = performance.now();
+      return true;
+    } catch (err) {
+      destroyClient(client);
+      throw err;
+    }
+  }
+
+  /** The session of `client` ended (or failed): the lock is gone with it. */
+  private lost(client: pg.Client, err?: unknown): void {
+    if (client !== this.client) return;
+    this.client = undefined;
+    this.heldSince = undefined;
+    destroyClient(client);
+    if (this.closed) return;
+    this.logger.warn(
+      { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', cause: err === undefined ? undefined : storeCause(err), owner: this.owner },
+      'owner lock lost (its session ended): other nodes may claim this node\'s SAF entries at once; it sends none until it holds the lock again',
+    );
+  }
+}
+
+/** Closes `client`'s socket without waiting for the server. */
+function destroyClient(client: pg.Client): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  void client.end().catch(() => undefined);
+}
