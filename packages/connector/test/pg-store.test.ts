@@ -150,6 +150,24 @@ test('a database outage: new requests fail at once with ISO8583_ERR_CONNECTOR_ST
   ]);
 });
 
+test('a connector on a PostgreSQL store holds its owner lock by default, and none with safOwnerLock: false', async (t) => {
+  const url = cluster.createDatabase('store_owner_lock');
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
+  const options = { host: '127.0.0.1', port: peer.port, store: url, reversal: { enabled: true } };
+  const locked = createConnector({ ...options, name: 'bank' });
+  const unlocked = createConnector({ ...options, name: 'bank2', safOwnerLock: false });
+  t.after(async () => {
+    await locked.destroy();
+    await unlocked.destroy();
+    await peer.close();
+  });
+  const owners = async (): Promise<number> => (await query<{ n: number }>(url, 'SELECT count(*)::int AS n FROM iso8583_saf_owner'))[0]?.n ?? -1;
+  await locked.connect();
+  assert.equal(await owners(), 1, 'the connector registered its owner, with its lock');
+  await unlocked.connect();
+  assert.equal(await owners(), 1, 'the connector with safOwnerLock: false registered none');
+});
+
 test('a running connector takes over the reversals of a node that died, once its lease ended, and sends each as a repeat', async (t) => {
   const url = cluster.createDatabase('store_takeover');
   const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
