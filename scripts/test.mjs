@@ -22,6 +22,11 @@ const GROUP_FILES = 12;
 const FILE_TIMEOUT = 120_000;
 /** Milliseconds a group's process may take: the parent's bound (each file inside has its own `FILE_TIMEOUT`). */
 const GROUP_TIMEOUT = 900_000;
+/**
+ * Milliseconds a group's process may live after its last test: a process a file left a handle open in (a server, a
+ * socket, a timer) would otherwise live on to `GROUP_TIMEOUT`. It fails the group, naming what is still open.
+ */
+const EXIT_GRACE = 60_000;
 
 const filter = process.argv.slice(2);
 const files = compiledFiles(TEST_ROOTS, (name) => name.endsWith('.test.js')).filter(
@@ -56,7 +61,11 @@ function groups(list) {
 
 /** The module that runs `group`'s files in one process, each in a `describe` named by its path. */
 function groupModule(group) {
-  const lines = ["import { describe } from 'node:test';"];
+  const lines = [
+    "import { after, describe } from 'node:test';",
+    // Unref'd: it fires only when something else keeps the process alive after the last test.
+    `after(() => { setTimeout(() => { console.error(\`test group did not exit ${EXIT_GRACE} ms after its last test: still open: \${process.getActiveResourcesInfo().join(', ')}\`); process.exit(1); }, ${EXIT_GRACE}).unref(); });`,
+  ];
   for (const file of group) {
     const url = pathToFileURL(resolve(file)).href;
     lines.push(
