@@ -31,7 +31,8 @@
  * A node also holds an owner lock while it runs (owner-lock.ts): once the server has ended that lock's session (the
  * node killed, or cut off), its entries are claimed at once instead of once their lease ends, and a node whose own
  * session ended sends none of its entries (no attempt commits, no add resolves, no original is written) until it
- * holds the lock again.
+ * holds the lock again; it then ends its leases on the entries it let go meanwhile (an attempt refused), so that the
+ * next claim takes them at once.
  *
  * Records go to the database in batches (group commit, one statement per kind of record per batch). Rows marked done
  * are deleted `purgeAfter` ms later (the reversal keeps the PAN: it should not stay longer than needed). The held
