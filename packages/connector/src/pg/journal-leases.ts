@@ -226,7 +226,7 @@ export abstract class PgJournalLeases {
         this.held.add(a.id);
         return undefined;
       }
-      // Refused while this node holds the entry is for want of its lock (the statement checks it): let go, its lease
+      // Refused: done, another node's, or this node's owner lock lost (the statement checks it). Let go, its lease
       // ended once the lock is held again (for an entry done or another node's, `RELEASE` changes nothing).
       if (this.ownerLock === undefined) this.held.delete(a.id);
       else this.letGoOf(a.id);
