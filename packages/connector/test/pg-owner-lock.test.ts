@@ -50,7 +50,7 @@ async function lockSession(url: string, owner: string): Promise<number | undefin
  * A TCP relay to the database that can stop passing anything back on the connection that took an owner lock (the
  * server's bytes, its close): the node then does not see that session end.
  */
-async function lockRelay(target: string): Promise<{ url: string; holdLockSession(): void; close(): Promise<void> }> {
+async function lockRelay(target: string): Promise<{ url: string; holdLockSession(): void; endLockSession(): void; close(): Promise<void> }> {
   const to = new URL(target);
   const sockets = new Set<Socket>();
   const locks = new Set<Socket>();
@@ -81,6 +81,10 @@ async function lockRelay(target: string): Promise<{ url: string; holdLockSession
     holdLockSession: () => {
       assert.equal(locks.size, 1, 'one connection took an owner lock');
       holding = true;
+    },
+    endLockSession: () => {
+      holding = false;
+      for (const s of locks) s.destroy();
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -221,6 +225,40 @@ test('an attempt commits only while its node holds its lock, also before the nod
   assert.equal(typeof live.heldSince(), 'number', 'the node has not seen its session end');
   await assert.rejects(live.attempt('u1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
   assert.deepEqual(await sql(url, "SELECT lease_owner, attempts FROM iso8583_saf WHERE id = 'u1'"), [{ lease_owner: 'live-node', attempts: 0 }]);
+});
+
+test('an entry whose attempt was refused for want of the lock is claimed again (taken over: a repeat) once the node holds its lock again, while its old lease still runs', async (t) => {
+  const url = cluster.createDatabase('owner_let_go');
+  const relay = await lockRelay(url);
+  // A lease of 10 minutes: no renewal (every 200 s) and no lease end during the test.
+  const live = new PgJournal({ url: relay.url, lease: 600_000, owner: 'live-node' });
+  t.after(async () => {
+    await live.destroy();
+    await relay.close();
+  });
+  await live.open();
+  await live.add(entry('g1'));
+  relay.holdLockSession();
+  await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
+  await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
+  await assert.rejects(live.attempt('g1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  const [before] = await sql<{ lease_until: Date }>(url, "SELECT lease_until FROM iso8583_saf WHERE id = 'g1'");
+  assert.ok(before !== undefined);
+  relay.endLockSession();
+  await waitUntil(() => live.heldSince() === undefined, { what: 'the node to see its lock\'s session end' });
+  await live.add(entry('g2')); // takes the lock again
+  assert.ok((await lockSession(url, 'live-node')) !== undefined, 'the node holds its lock again');
+  const got = await claimAll(live, 1, 'the entry let go to be claimed again');
+  assert.deepEqual(got.map((e) => [e.id, e.attempts]), [['g1', undefined]], 'the entry let go, its refused attempt not counted');
+  await live.attempt('g1', 1);
+  // The claim came before the old lease ended: the claim's now() (the new lease less 10 minutes) is before it.
+  assert.deepEqual(
+    await sql(url, `SELECT id, lease_owner, attempts, lease_until - $1 * interval '1 millisecond' < $2 AS old_lease_ran FROM iso8583_saf ORDER BY id`, [600_000, before.lease_until]),
+    [
+      { id: 'g1', lease_owner: 'live-node', attempts: 1, old_lease_ran: true },
+      { id: 'g2', lease_owner: 'live-node', attempts: 0, old_lease_ran: true },
+    ],
+  );
 });
 
 test('a node whose lock\'s session ended takes its lock again at its next renewal, and uses its entries again', async (t) => {

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
-import { ADD, ANSWERED, ATTEMPT, DONE, FORGET, PURGE, RENEW } from './saf-sql.js';
+import { ADD, ANSWERED, ATTEMPT, DONE, FORGET, PURGE, RELEASE, RENEW } from './saf-sql.js';
 import { PURGE_OWNERS } from './owner-lock-sql.js';
 import type { OwnerLock } from './owner-lock.js';
 import { notCommitted, storeError } from './pool.js';
@@ -61,6 +61,11 @@ export abstract class PgJournalLeases {
   protected readonly unsettled = new Map<string, Unsettled>();
   /** Entries whose add failed with its fate unknown (it may have committed): ended (`FORGET`) at each renewal and at close. */
   protected readonly unsure = new Set<string>();
+  /**
+   * Entries let go for want of the owner lock (an attempt refused while it was lost): their leases are ended
+   * (`RELEASE`) once it is held again, so that the next claim takes them instead of waiting for their lease.
+   */
+  private readonly letGo = new Set<string>();
   protected timer: NodeJS.Timeout | undefined;
   protected renewing: Promise<void> | undefined;
   /** Claims in progress (close waits for them, so that what they took is handed back too). */
@@ -110,6 +115,7 @@ export abstract class PgJournalLeases {
   protected took(row: Row): boolean {
     if (this.held.has(row.id) || this.unsure.has(row.id)) return false;
     this.held.add(row.id);
+    this.letGo.delete(row.id); // this node's again: never released while held
     return true;
   }
 
@@ -131,6 +137,30 @@ export abstract class PgJournalLeases {
       return (await this.ownerLock?.retake()) ?? true;
     } catch (err) {
       throw this.failure(`cannot ${what}`, err);
+    }
+  }
+
+  /** Lets entry `id` go for want of the owner lock: no longer held, its lease ended once the lock is held again. */
+  protected letGoOf(id: string): void {
+    this.held.delete(id);
+    this.letGo.add(id);
+  }
+
+  /**
+   * While this node holds its owner lock: ends its leases on the entries it let go for want of it (`RELEASE`: not an
+   * entry another node claimed meanwhile, nor one done). Called when the lock is taken, and at each renewal (those a
+   * failure left are tried again then).
+   */
+  protected async releaseLetGo(): Promise<void> {
+    const pool = this.pool;
+    if (pool === undefined || this.closed || this.heldSince() === undefined) return;
+    const ids = [...this.letGo].filter((id) => !this.held.has(id));
+    this.letGo.clear();
+    if (ids.length === 0) return;
+    try {
+      await pool.query(RELEASE, [this.owner, ids]);
+    } catch {
+      for (const id of ids) if (!this.held.has(id)) this.letGo.add(id); // the renewal logs the outage
     }
   }
 
@@ -196,7 +226,10 @@ export abstract class PgJournalLeases {
         this.held.add(a.id);
         return undefined;
       }
-      this.held.delete(a.id);
+      // Refused: done, another node's, or this node's owner lock lost (the statement checks it). Let go, its lease
+      // ended once the lock is held again (for an entry done or another node's, `RELEASE` changes nothing).
+      if (this.ownerLock === undefined) this.held.delete(a.id);
+      else this.letGoOf(a.id);
       return leaseLost(a.id);
     });
   }
@@ -263,6 +296,7 @@ export abstract class PgJournalLeases {
     try {
       await this.settle(pool);
       await this.forget(pool);
+      await this.releaseLetGo();
       const ids = [...this.held];
       if (ids.length > 0) {
         const { rows } = await pool.query<{ id: string }>(RENEW, [this.owner, this.lease, ids]);

@@ -31,7 +31,8 @@
  * A node also holds an owner lock while it runs (owner-lock.ts): once the server has ended that lock's session (the
  * node killed, or cut off), its entries are claimed at once instead of once their lease ends, and a node whose own
  * session ended sends none of its entries (no attempt commits, no add resolves, no original is written) until it
- * holds the lock again.
+ * holds the lock again; it then ends its leases on the entries it let go meanwhile (an attempt refused), so that the
+ * next claim takes them at once.
  *
  * Records go to the database in batches (group commit, one statement per kind of record per batch). Rows marked done
  * are deleted `purgeAfter` ms later (the reversal keeps the PAN: it should not stay longer than needed). The held
@@ -84,7 +85,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       await migrate(this.pool);
       this.stillOpening();
       if (this.ownerLocking) {
-        this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger);
+        this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo());
         await this.ownerLock.open();
         this.stillOpening();
       }
@@ -182,25 +183,30 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
    * Records attempt `attempt` and renews the lease; resolves once committed. Rejects with
    * `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST` when the entry must not be sent: it is done, another node holds it, or
    * the record came back more than `lease - claimInterval` ms after the call (this node stalled: its lease may have
-   * ended and another node may be sending it; let go here, the entry is claimed again once the lease ends).
+   * ended and another node may be sending it; let go here, the entry is claimed again once the lease ends). An entry
+   * refused for want of this node's owner lock has its lease ended once the lock is held again (`releaseLetGo`): the
+   * next claim (any node's) takes it then, and it is sent as a repeat.
    */
   async attempt(id: string, attempt: number): Promise<void> {
     this.ready();
     const asked = performance.now();
     if (this.heldSince() === undefined && !(await this.holding('record attempts'))) {
-      this.held.delete(id); // claimed again once its lease ends (by any node)
+      this.letGoOf(id); // its lease ended once this node holds its lock again: claimed then (by any node)
       throw leaseLost(id, 'is not recorded: this node\'s owner lock is held by another journal of the same owner name');
     }
     const from = performance.now();
     await this.attempts.push({ id, attempt });
     const stalled = performance.now() - asked > this.lease - this.claimInterval;
     if (!stalled && this.heldThrough(from)) return;
-    this.held.delete(id);
+    if (stalled) this.held.delete(id);
+    else this.letGoOf(id); // for want of the lock: its lease is ended once the lock is held again
     // Not sent: the attempt is taken back while no other node took the entry over, so that it is not counted
     // (`saf.maxAttempts`); whoever claims the entry next sends it as a repeat (every entry taken over is).
     await this.pool?.query(UNCOUNT, [this.owner, id, attempt]).catch((err: unknown) => {
       this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), id }, 'cannot take back an attempt not sent: it counts');
     });
+    // The lock already taken again while the attempt ran: released now, not at the next take (or renewal).
+    if (!stalled) void this.releaseLetGo();
     throw leaseLost(id, stalled ? 'was recorded too late (this node stalled)' : 'was recorded while this node\'s owner lock broke');
   }
 

@@ -35,6 +35,8 @@ export class OwnerLock {
     private readonly config: pg.ClientConfig,
     private readonly owner: string,
     private readonly logger: Logger,
+    /** Called each time the lock is taken (at open, and again once lost): the journal ends the leases it let go. */
+    private readonly onTaken: () => void = () => undefined,
   ) {}
 
   /**
@@ -124,6 +126,7 @@ export class OwnerLock {
       this.client = client;
       this.key = row.key;
       this.heldSince = performance.now();
+      this.onTaken();
       return true;
     } catch (err) {
       destroyClient(client);
