@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createConnection, createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
+import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
@@ -46,11 +47,19 @@ async function lockSession(url: string, owner: string): Promise<number | undefin
   return rows[0]?.pid;
 }
 
+/** What {@link lockRelay} gives: the URL to connect through, and the hold on the lock's session. */
+interface LockRelay {
+  url: string;
+  holdLockSession(): void;
+  endLockSession(): void;
+  close(): Promise<void>;
+}
+
 /**
  * A TCP relay to the database that can stop passing anything back on the connection that took an owner lock (the
  * server's bytes, its close): the node then does not see that session end.
  */
-async function lockRelay(target: string): Promise<{ url: string; holdLockSession(): void; endLockSession(): void; close(): Promise<void> }> {
+async function lockRelay(target: string): Promise<LockRelay> {
   const to = new URL(target);
   const sockets = new Set<Socket>();
   const locks = new Set<Socket>();
@@ -209,8 +218,12 @@ test('after a server restart (every session ended, live nodes\' too) no entry is
   assert.deepEqual(await c.claim(), []);
 });
 
-test('an attempt commits only while its node holds its lock, also before the node sees its lock\'s session end', async (t) => {
-  const url = cluster.createDatabase('owner_unseen_end');
+/**
+ * A node ('live-node', a lease of 10 minutes: no renewal, every 200 s, and no lease end during a test) holding entry
+ * `id`, behind a relay that hides from it the end of its lock's session, which the server has just ended.
+ */
+async function lockEndedUnseen(t: TestContext, database: string, id: string): Promise<{ url: string; relay: LockRelay; live: PgJournal }> {
+  const url = cluster.createDatabase(database);
   const relay = await lockRelay(url);
   const live = new PgJournal({ url: relay.url, lease: 600_000, owner: 'live-node' });
   t.after(async () => {
@@ -218,29 +231,22 @@ test('an attempt commits only while its node holds its lock, also before the nod
     await relay.close();
   });
   await live.open();
-  await live.add(entry('u1'));
+  await live.add(entry(id));
   relay.holdLockSession();
   await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
   await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
+  return { url, relay, live };
+}
+
+test('an attempt commits only while its node holds its lock, also before the node sees its lock\'s session end', async (t) => {
+  const { url, live } = await lockEndedUnseen(t, 'owner_unseen_end', 'u1');
   assert.equal(typeof live.heldSince(), 'number', 'the node has not seen its session end');
   await assert.rejects(live.attempt('u1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
   assert.deepEqual(await sql(url, "SELECT lease_owner, attempts FROM iso8583_saf WHERE id = 'u1'"), [{ lease_owner: 'live-node', attempts: 0 }]);
 });
 
 test('an entry whose attempt was refused for want of the lock is claimed again (taken over: a repeat) once the node holds its lock again, while its old lease still runs', async (t) => {
-  const url = cluster.createDatabase('owner_let_go');
-  const relay = await lockRelay(url);
-  // A lease of 10 minutes: no renewal (every 200 s) and no lease end during the test.
-  const live = new PgJournal({ url: relay.url, lease: 600_000, owner: 'live-node' });
-  t.after(async () => {
-    await live.destroy();
-    await relay.close();
-  });
-  await live.open();
-  await live.add(entry('g1'));
-  relay.holdLockSession();
-  await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
-  await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
+  const { url, relay, live } = await lockEndedUnseen(t, 'owner_let_go', 'g1');
   await assert.rejects(live.attempt('g1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
   const [before] = await sql<{ lease_until: Date }>(url, "SELECT lease_until FROM iso8583_saf WHERE id = 'g1'");
   assert.ok(before !== undefined);

@@ -5,13 +5,14 @@
 // checked again just before the write. Real PostgreSQL, a real socket peer.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { OWNER_LOCK_NAMESPACE, PgJournal } from '../src/index.js';
-import type { SafEvent } from '../src/index.js';
+import type { Connector, SafEvent } from '../src/index.js';
 import { answer, purchase } from './peer.js';
-import type { Received } from './peer.js';
+import type { Peer, Received } from './peer.js';
 import { peerAndConnector } from './helpers/setup.js';
 
 let cluster: PostgresCluster;
@@ -20,14 +21,14 @@ before(async () => {
 });
 after(() => cluster.destroy());
 
-test('a request that waited for a connection past lease - claimInterval after its reversal was stored is not written (ISO8583_ERR_CONNECTOR_STORE), and not reversed', async (t) => {
-  const url = cluster.createDatabase('send_by');
-  // lease 1500 ms, claimInterval 500 ms: a request may be written up to 1000 ms after its add was asked for.
-  const journal = new PgJournal({ url, lease: 1500, owner: 'node-a' });
+/**
+ * A connector on `journal` with one connection (exclusive pool), to a peer that holds the echo test of STAN 000001 (an
+ * echo: nothing stored for it, so no send-by of its own to race a stalled machine), its connection busy, and answers
+ * anything else at once; `held()` is that echo test once received.
+ */
+async function oneBusyConnection(t: TestContext, journal: PgJournal): Promise<{ peer: Peer; connector: Connector; held: () => Received | undefined }> {
   let held: Received | undefined;
   const { peer, connector } = await peerAndConnector(t, (r, p) => {
-    // The first request (an echo test: nothing stored for it, so no send-by of its own to race a stalled machine) is
-    // held, its connection busy; anything else is answered at once.
     if (r.message['11'] === '000001') held = r;
     else p.send(r.socket, answer(r.message));
   }, {
@@ -37,6 +38,14 @@ test('a request that waited for a connection past lease - claimInterval after it
     reversal: { enabled: true, journal },
     transactionLog: false,
   });
+  return { peer, connector, held: () => held };
+}
+
+test('a request that waited for a connection past lease - claimInterval after its reversal was stored is not written (ISO8583_ERR_CONNECTOR_STORE), and not reversed', async (t) => {
+  const url = cluster.createDatabase('send_by');
+  // lease 1500 ms, claimInterval 500 ms: a request may be written up to 1000 ms after its add was asked for.
+  const journal = new PgJournal({ url, lease: 1500, owner: 'node-a' });
+  const { peer, connector, held } = await oneBusyConnection(t, journal);
   const saf: SafEvent[] = [];
   connector.on('saf', (e) => saf.push(e));
   await connector.connect();
@@ -47,7 +56,7 @@ test('a request that waited for a connection past lease - claimInterval after it
   const second = connector.request(purchase('000002'));
   // A deadline, not an order: the second waits for the one connection until its time to be written has passed.
   await waitUntil(() => performance.now() - asked > 1200, { timeoutMs: 10_000, what: 'the second request to have waited past its send-by time' });
-  const h = held as Received;
+  const h = held() as Received;
   peer.send(h.socket, answer(h.message));
   assert.equal((await first)['39'], '00');
   await assert.rejects(second, (err: Error & { code?: string; field?: string }) => {
@@ -71,18 +80,7 @@ test('a request that waited for a connection past lease - claimInterval after it
 test('a request whose journal\'s owner lock broke after its reversal was stored is not written (ISO8583_ERR_CONNECTOR_STORE), however long the lease', async (t) => {
   const url = cluster.createDatabase('send_by_lock');
   const journal = new PgJournal({ url, lease: 600_000, owner: 'node-a' });
-  let held: Received | undefined;
-  const { peer, connector } = await peerAndConnector(t, (r, p) => {
-    // The echo test holds the one connection; anything else is answered at once.
-    if (r.message['11'] === '000001') held = r;
-    else p.send(r.socket, answer(r.message));
-  }, {
-    mode: 'exclusive',
-    pool: { min: 1, max: 1, acquireTimeout: 20_000 },
-    requestTimeout: 20_000,
-    reversal: { enabled: true, journal },
-    transactionLog: false,
-  });
+  const { peer, connector, held } = await oneBusyConnection(t, journal);
   await connector.connect();
   const check = new pg.Client({ connectionString: url });
   await check.connect();
@@ -96,7 +94,7 @@ test('a request whose journal\'s owner lock broke after its reversal was stored 
   const lock = await check.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objsubid = 2", [OWNER_LOCK_NAMESPACE]);
   await check.query('SELECT pg_terminate_backend($1)', [lock.rows[0]?.pid]);
   await waitUntil(() => journal.heldSince() === undefined, { what: 'the journal to see its lock\'s session end' });
-  const h = held as Received;
+  const h = held() as Received;
   peer.send(h.socket, answer(h.message));
   assert.equal((await first)['39'], '00');
   await assert.rejects(second, (err: Error & { code?: string }) => {
