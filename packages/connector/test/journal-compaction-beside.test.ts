@@ -1,18 +1,18 @@
 // A compaction while the journal runs holds no append for its syncs: the live entries of a snapshot go into the next
 // file while appends go on to the journal, the records that took effect meanwhile are carried over after them, then
 // the next file is renamed over the journal. A crash at any point (the file as it is then, opened by the next start in
-// another folder) loses no acknowledged record. A fault injector on the file handle's `write` holds the write whose
-// bytes carry a marker until the test lets it go, so that the order of events is the test's, not the disk's.
+// another folder) loses no acknowledged record. The file handle's writes are wrapped (helpers/write-faults.ts): the
+// write whose bytes carry a marker is held until the test lets it go, so that the order of events is the test's, not
+// the disk's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { within } from '@iso8583/test-support';
 import { FileJournal, JOURNAL_FILE } from '../src/index.js';
 import type { SpareFile } from '../src/journal-spare.js';
+import { gate, writeFaults } from './helpers/write-faults.js';
 
 function dir(t: { after(fn: () => void): void }): string {
   const d = mkdtempSync(join(tmpdir(), 'iso8583-fjc-'));
@@ -21,43 +21,6 @@ function dir(t: { after(fn: () => void): void }): string {
 }
 
 const entry = (id: string) => ({ id, at: 1, reversal: { '0': '0400', '2': '4111111111111111', '11': '000001', '41': id } });
-
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
-}
-
-type Write = FileHandle['write'];
-interface Rule {
-  /** The next write whose bytes contain this text. */
-  marker: string;
-  started: () => void;
-  gate: Promise<void>;
-}
-
-/** Holds the next write carrying a rule's marker until its gate opens (the prototype is restored after the test). */
-async function injector(t: { after(fn: () => void): void }, scratch: string): Promise<Rule[]> {
-  const probe = await open(join(scratch, 'probe'), 'w');
-  const proto = Object.getPrototypeOf(probe) as { write: Write };
-  await probe.close();
-  const original = proto.write;
-  const rules: Rule[] = [];
-  proto.write = async function (this: FileHandle, ...args: unknown[]) {
-    const data = args[0];
-    const rule = Buffer.isBuffer(data) ? rules.find((r) => data.includes(r.marker)) : undefined;
-    if (rule !== undefined) {
-      rules.splice(rules.indexOf(rule), 1);
-      rule.started();
-      await rule.gate;
-    }
-    return (original as (...a: unknown[]) => ReturnType<Write>).apply(this, args);
-  } as Write;
-  t.after(() => {
-    proto.write = original;
-  });
-  return rules;
-}
 
 /** The entries the next start reads from the journal file as it is now (a crash now), sorted. */
 async function crashNow(t: { after(fn: () => void): void }, j: FileJournal): Promise<string[]> {
@@ -71,7 +34,7 @@ async function crashNow(t: { after(fn: () => void): void }, j: FileJournal): Pro
 
 test('FileJournal – appends go on while a compaction writes its file; a crash before, during or after its carry and rename loses nothing', async (t) => {
   const d = dir(t);
-  const rules = await injector(t, d);
+  const { rules } = await writeFaults(t, d);
   const j = new FileJournal(d, { compactAt: 600, preallocate: 64 * 1024, compactInterval: 0 });
   await j.open();
   // The next file made ahead is ready: the compaction writes the live entries into it with one write.
@@ -112,7 +75,7 @@ test('FileJournal – appends go on while a compaction writes its file; a crash 
 
 test('FileJournal – a done of an add that was in flight at the snapshot, and an attempt after that done, are carried in order', async (t) => {
   const d = dir(t);
-  const rules = await injector(t, d);
+  const { rules } = await writeFaults(t, d);
   const j = new FileJournal(d, { compactAt: 600, preallocate: 64 * 1024, compactInterval: 0 });
   await j.open();
   if (j.concurrentWrites < 2) return t.skip('one write in flight at a time here: no batch is in flight at a snapshot');
