@@ -33,8 +33,19 @@ async function setUp(t: TestContext, name: string) {
   const retry = tokens.next(0, 1, 10);
   assert.ok(retry.again && retry.token === first.token);
   const insert = (batch: NextBatch): string => `INSERT INTO iso8583_transaction_batches (id) VALUES ('${batch.token}')`;
-  /** The retry's insert, waiting at most 50 ms for the earlier try: resolves with its refusal. */
-  const waitedFor = async (batch: NextBatch): Promise<unknown> => (await client()).query(`SET LOCAL lock_timeout = 50; ${insert(batch)}`).then(() => undefined, (e: unknown) => e);
+  /**
+   * The retry's insert, waiting at most 50 ms for the earlier try: resolves with its refusal once its session no longer
+   * shows it running. node-pg settles a failed query at the server's error, before the server reports the session
+   * idle: until then the session of the retry itself still looks like one running the insert of the token.
+   */
+  const waitedFor = async (batch: NextBatch): Promise<unknown> => {
+    const retrying = await client();
+    const pid = (await retrying.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    const refusal = await retrying.query(`SET LOCAL lock_timeout = 50; ${insert(batch)}`).then(() => undefined, (e: unknown) => e);
+    const running = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1 AND state <> 'idle'";
+    await waitUntil(async () => (await pool.query<{ n: number }>(running, [pid])).rows[0]?.n === 0, { what: 'the retry\'s session to be idle', timeoutMs: 10_000 });
+    return refusal;
+  };
   /**
    * `holder` runs `batch`'s insert of its token in a transaction it keeps open (`pg_sleep` after it, in the same
    * statement, as a stranded try holds it); resolved once the insert holds the table (its lock seen in `pg_locks`), so
