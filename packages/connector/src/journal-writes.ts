@@ -16,8 +16,7 @@
  * ones may be in flight), and runs beside the writes: the batches that take effect meanwhile are kept (`carried`) for
  * it to copy into the new file; its last step runs alone (`whenQuiet`: no write in flight, none started), and `close`
  * waits for it; while it runs, a batch past the end of the file grows it by at most {@link GROW_WHILE_COMPACTING} (the
- * file is about to be replaced). One that failed is tried again on a timer ({@link COMPACT_RETRY_FIRST}), not at the
- * next batch.
+ * file is about to be replaced). When one is due, and the retry of one that failed: journal-compaction-due.ts.
  */
 import { EventEmitter } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
@@ -25,7 +24,7 @@ import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { Batch, blankFailed, countWrite } from './journal-batch.js';
 import type { Change, JournalWriteStats } from './journal-batch.js';
-import { compactedText } from './journal-compaction.js';
+import { CompactionDue } from './journal-compaction-due.js';
 import { connectorError } from './errors.js';
 import { journalError, stoppedError } from './journal-hold.js';
 import type { JournalHold } from './journal-hold.js';
@@ -36,15 +35,7 @@ import type { JournalHalt } from './saf-store.js';
 /** How far (bytes) a batch past the end of the file grows it while a compaction runs (at most `preallocate`): 256 KiB. */
 export const GROW_WHILE_COMPACTING = 256 * 1024;
 
-/**
- * How long (ms) a failed compaction waits before it is tried again: 1 s, doubled at each failure in a row, at most
- * {@link COMPACT_RETRY_MAX}. Not at the next batch past `compactAt`: a full disk then failed (and logged) a compaction
- * at every write.
- */
-export const COMPACT_RETRY_FIRST = 1000;
-
-/** The longest wait (ms) before a failed compaction is tried again: 60 s. */
-export const COMPACT_RETRY_MAX = 60_000;
+export { COMPACT_RETRY_FIRST, COMPACT_RETRY_MAX } from './journal-compaction-due.js';
 
 /**
  * The group commit of `FileJournal`: appends gathered into batches, written at their offsets, taking effect in order;
@@ -76,10 +67,6 @@ export abstract class JournalWrites extends EventEmitter {
   private compacting: Promise<void> | undefined;
   /** While a compaction runs: the text of every batch that took effect since its snapshot, in order. */
   protected carried: string[] | undefined;
-  /** After a failed compaction: none starts until it fires (then the one due does, journal quiet or not). */
-  private retryTimer: NodeJS.Timeout | undefined;
-  /** The wait before the next retry (ms): 0 after a compaction that succeeded, else doubled at each failure. */
-  private retryDelay = 0;
   /** A compaction's last step, waiting for the writes in flight to return (no write starts meanwhile). */
   private quiet: (() => Promise<void>) | undefined;
   /** A batch that grows the file (or covers a failed batch's bytes) is in flight: no other write starts. */
@@ -91,11 +78,11 @@ export abstract class JournalWrites extends EventEmitter {
   /** Why it stopped, with `stopped`. */
   protected halt: JournalHalt | undefined;
   protected closed = false;
-  protected compactDue = false;
+  /** When the next compaction is due (journal-compaction-due.ts). */
+  protected readonly due: CompactionDue;
   protected idleWaiters: (() => void)[] = [];
   protected batchCount = 0;
   protected recordCount = 0;
-  protected doneSinceCompaction = 0;
   protected readonly figures: JournalWriteStats = { writes: 0, totalMs: 0, maxMs: 0, maxInFlight: 0 };
   /** Where the next batch goes (the end of the records, and of the batches in flight). */
   protected bytes = 0;
@@ -118,6 +105,7 @@ export abstract class JournalWrites extends EventEmitter {
     this.concurrentWrites = o.concurrentWrites;
     this.batchRecords = o.batchRecords;
     this.logger = o.logger;
+    this.due = new CompactionDue(o.compactAt, o.compactInterval, { wake: () => this.pump(), busy: () => this.exclusive });
   }
 
   /**
@@ -140,8 +128,9 @@ export abstract class JournalWrites extends EventEmitter {
   private startCompaction(): void {
     this.compacting = this.compact()
       .then((done) => {
-        if (done) this.retryDelay = 0;
-        else this.retryLater();
+        if (done) this.due.succeeded();
+        // Not once closed or stopped, nor when the journal's files were lost (it stops).
+        else if (!this.closed && this.stopped === undefined && this.hold?.lost() === undefined) this.due.retryLater();
       })
       .finally(() => {
         this.compacting = undefined;
@@ -149,32 +138,9 @@ export abstract class JournalWrites extends EventEmitter {
       });
   }
 
-  /**
-   * After a failed compaction: it is due again, in {@link COMPACT_RETRY_FIRST} ms doubled at each failure in a row (at
-   * most {@link COMPACT_RETRY_MAX}); none starts meanwhile. Not once closed or stopped, nor when the journal's files
-   * were lost (it stops).
-   */
-  private retryLater(): void {
-    if (this.closed || this.stopped !== undefined || this.hold?.lost() !== undefined) return;
-    this.retryDelay = Math.min(COMPACT_RETRY_MAX, this.retryDelay === 0 ? COMPACT_RETRY_FIRST : this.retryDelay * 2);
-    this.compactDue = true;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.pump();
-    }, this.retryDelay);
-    this.retryTimer.unref();
-  }
-
-  /** No compaction is tried again (on close). */
-  protected cancelRetry(): void {
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-  }
-
   /** A compaction may start now: none runs, none waits for its retry, and the journal is open and not stopped. */
   private get mayCompact(): boolean {
-    return this.compacting === undefined && this.retryTimer === undefined && this.handle !== undefined && this.stopped === undefined;
+    return this.compacting === undefined && !this.due.retrying && this.handle !== undefined && this.stopped === undefined;
   }
 
   /**
@@ -230,8 +196,8 @@ export abstract class JournalWrites extends EventEmitter {
       this.runExclusive(quiet);
       return;
     }
-    if (this.compactDue && this.mayCompact) {
-      this.compactDue = false;
+    if (this.due.isDue && this.mayCompact) {
+      this.due.starting();
       this.startCompaction();
     }
     const batch = this.current;
@@ -246,7 +212,7 @@ export abstract class JournalWrites extends EventEmitter {
     const at = this.bytes;
     const end = at + text.length;
     const grows = end > this.allocated;
-    if (grows && inFlight === 0 && this.mayCompact && this.dirtyEnd === 0 && compactedText(this.live).length * 2 < this.bytes) {
+    if (grows && inFlight === 0 && this.mayCompact && this.dirtyEnd === 0 && this.due.worthOnGrowth(this.live, this.bytes)) {
       // Out of preallocated room while answered entries dominate: compact (beside the writes), and grow the file a
       // little meanwhile.
       this.startCompaction();
@@ -310,9 +276,9 @@ export abstract class JournalWrites extends EventEmitter {
       this.allocated = Math.max(this.allocated, batch.padTo);
       if (batch.padTo >= this.dirtyEnd) this.dirtyEnd = 0;
     }
-    this.doneSinceCompaction += batch.commit(this.live, withAttempts);
+    const done = batch.commit(this.live, withAttempts);
     this.carried?.push(batch.text);
-    if (this.bytes > this.compactAt) this.compactDue = true;
+    this.due.tookEffect(this.bytes, done);
   }
 
   /** After a failed write, once every write in flight settled (runs alone). */

@@ -5,12 +5,12 @@
  * at their offsets, several in flight, taking effect in order; a failed write repaired or the journal stopped
  * (journal-writes.ts, the base class).
  * Compaction (journal-compaction.ts): when opened; while running (journal-next-file.ts, beside the writes: appends are
- * held only for its last step) when the records would outgrow the preallocated part and answered ones dominate, past
- * `compactAt`, and every `compactInterval` ms after a `done`; a failed one again on a timer (journal-writes.ts). The
- * folder is locked by its opener (`reversals.lock`). Before a compaction, the file's name and the lock's must still
- * name this journal's files (journal-hold.ts). See docs/connector.md. Apart: the options, the lines, a batch and its
- * write, reading a file back, the spare file, the lock and file identity (journal-options, -record, -batch, -read,
- * -spare, -hold.ts).
+ * held only for its last step) when due (journal-compaction-due.ts): when the records would outgrow the preallocated
+ * part and answered ones dominate, past `compactAt`, every `compactInterval` ms after a `done`, and a failed one again
+ * on a timer. The folder is locked by its opener (`reversals.lock`). Before a compaction, the file's name and the
+ * lock's must still name this journal's files (journal-hold.ts). See docs/connector.md. Apart: the options, the lines,
+ * a batch and its write, reading a file back, the spare file, the lock and file identity (journal-options, -record,
+ * -batch, -read, -spare, -hold.ts).
  */
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,7 +46,6 @@ export const JOURNAL_FILE = 'reversals.jsonl';
 export class FileJournal extends JournalWrites implements ReversalJournal {
   /** Milliseconds between compactions while entries are marked done (0 = off). */
   readonly compactInterval: number;
-  private timer: NodeJS.Timeout | undefined;
   private compactions = 0;
   /** The next file, made ahead for the next compaction. */
   private readonly spare: SpareFile;
@@ -88,10 +87,7 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
       const live = await loadJournal(this.path, this.logger);
       for (const [id, entry] of live) this.live.set(id, addLine(entry));
       await this.rewrite();
-      if (this.compactInterval > 0) {
-        this.timer = setInterval(() => this.compactIfDone(), this.compactInterval);
-        this.timer.unref();
-      }
+      this.due.start();
       return [...live.values()].map((e) => ({ ...e }));
     } catch (err) {
       await this.release();
@@ -129,9 +125,7 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
-    this.cancelRetry();
-    this.compactDue = false;
+    this.due.stop();
     await new Promise<void>((resolve) => {
       this.idleWaiters.push(resolve);
       this.pump();
@@ -157,6 +151,7 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     const next = await compactInto(this.path, compactedText(this.live), this.spare, this.preallocate);
     await this.hold?.track(next.handle);
     await this.adopt(next.handle, next.bytes, next.allocated)?.close();
+    this.due.compacted(0, next.bytes, next.bytes);
     this.compacted(next.bytes, next.spare);
   }
 
@@ -167,8 +162,6 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     this.bytes = bytes;
     this.allocated = allocated;
     this.dirtyEnd = 0;
-    // Set by records that took effect in the old file meanwhile: the new one is measured from now on.
-    this.compactDue = false;
     this.compactions += 1;
     return old;
   }
@@ -193,7 +186,7 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     const text = compactedText(this.live);
     const carried: string[] = [];
     this.carried = carried;
-    const doneBefore = this.doneSinceCompaction;
+    const doneBefore = this.due.snapshot();
     let next: NextFile | undefined;
     let old: FileHandle | undefined;
     try {
@@ -208,11 +201,10 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
         this.carried = undefined;
         await file.install(this.path);
         this.hold?.follow(file.identity);
-        this.doneSinceCompaction -= doneBefore;
         old = this.adopt(file.handle, file.bytes, file.allocated);
-        // The records carried after the snapshot took the new file past `compactAt`: due again now, not at the
-        // next batch (a journal quiet from now on would keep them, and read them all at its next start).
-        if (file.bytes > this.compactAt && file.bytes > text.length) this.compactDue = true;
+        // Set by records that took effect in the old file meanwhile: the new one is measured from now on (due again
+        // at once when the records carried after the snapshot took it past `compactAt`).
+        this.due.compacted(doneBefore, file.bytes, text.length);
       });
       // Nothing writes to the old file any more: closed with appends going on.
       await old?.close().catch(() => undefined);
@@ -230,12 +222,5 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     } finally {
       this.carried = undefined;
     }
-  }
-
-  private compactIfDone(): void {
-    // During a compaction or a recovery no record takes effect: nothing new to compact away.
-    if (this.closed || this.doneSinceCompaction === 0 || this.exclusive) return;
-    this.compactDue = true;
-    this.pump();
   }
 }

@@ -1,0 +1,140 @@
+/**
+ * When the running file journal compacts (journal-writes.ts starts a compaction, journal.ts runs it): the rules that
+ * make one due, and the timers behind them.
+ * - past `compactAt`: once a batch that takes the file past it took effect, and again at once when the records carried
+ *   over during a compaction took the new file past it (a journal quiet from then on would keep them);
+ * - out of preallocated room while answered entries dominate (the live entries' text less than half the file);
+ * - every `compactInterval` ms while entries are marked done;
+ * - after a failed compaction, on a timer ({@link COMPACT_RETRY_FIRST}), not at the next batch: a full disk then
+ *   failed (and logged) a compaction at every write.
+ * A due compaction starts at the journal's next `pump` that may start one (none running, none waiting for its retry).
+ */
+import { compactedText } from './journal-compaction.js';
+
+/**
+ * How long (ms) a failed compaction waits before it is tried again: 1 s, doubled at each failure in a row, at most
+ * {@link COMPACT_RETRY_MAX}. Not at the next batch past `compactAt`: a full disk then failed (and logged) a compaction
+ * at every write.
+ */
+export const COMPACT_RETRY_FIRST = 1000;
+
+/** The longest wait (ms) before a failed compaction is tried again: 60 s. */
+export const COMPACT_RETRY_MAX = 60_000;
+
+/** What the schedule asks of its journal. */
+export interface CompactionHost {
+  /** Starts what can start now (the journal's `pump`): a due compaction among them. */
+  wake(): void;
+  /** True while no record takes effect (a compaction's last step, or the recovery from a failed write, runs). */
+  busy(): boolean;
+}
+
+/** When the journal's next compaction is due (see the module comment). */
+export class CompactionDue {
+  /** A compaction is due: the next `pump` that may start one does. */
+  private due = false;
+  /** After a failed compaction: none starts until it fires (then the one due does, journal quiet or not). */
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** The wait before the next retry (ms): 0 after a compaction that succeeded, else doubled at each failure. */
+  private retryDelay = 0;
+  /** The `compactInterval` timer. */
+  private interval: NodeJS.Timeout | undefined;
+  /** The `done` records that took effect since the last compaction's snapshot. */
+  private doneSinceCompaction = 0;
+
+  constructor(
+    /** The file size (bytes) past which it is compacted while running. */
+    readonly compactAt: number,
+    /** Milliseconds between compactions while entries are marked done (0 = off). */
+    readonly compactInterval: number,
+    private readonly host: CompactionHost,
+  ) {}
+
+  /** True when a compaction is due. */
+  get isDue(): boolean {
+    return this.due;
+  }
+
+  /** True while a failed compaction waits for its retry: none starts meanwhile. */
+  get retrying(): boolean {
+    return this.retryTimer !== undefined;
+  }
+
+  /** A compaction starts now: it is no longer due. */
+  starting(): void {
+    this.due = false;
+  }
+
+  /** Starts the `compactInterval` timer (at open, when not 0). */
+  start(): void {
+    if (this.compactInterval <= 0) return;
+    this.interval = setInterval(() => this.compactIfDone(), this.compactInterval);
+    this.interval.unref();
+  }
+
+  /** No compaction is due or tried again from now on (on close). */
+  stop(): void {
+    clearInterval(this.interval);
+    this.interval = undefined;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.due = false;
+  }
+
+  /** A batch took effect, with `done` records among its records; `end` is where the next batch goes. */
+  tookEffect(end: number, done: number): void {
+    this.doneSinceCompaction += done;
+    if (end > this.compactAt) this.due = true;
+  }
+
+  /** A compaction's snapshot: what {@link compacted} is given back once its file is the journal. */
+  snapshot(): number {
+    return this.doneSinceCompaction;
+  }
+
+  /**
+   * The compacted file is the journal (`doneBefore`: from {@link snapshot}; 0 at open): the records that took effect in
+   * the old file no longer count. Due again at once when the records carried over after the snapshot's `text` bytes took
+   * the new file (`bytes`) past `compactAt`.
+   */
+  compacted(doneBefore: number, bytes: number, text: number): void {
+    this.doneSinceCompaction -= doneBefore;
+    this.due = bytes > this.compactAt && bytes > text;
+  }
+
+  /**
+   * Out of preallocated room at `bytes` with the `live` entries: whether a compaction is worth it (answered entries
+   * dominate: the live entries' text is less than half the file).
+   */
+  worthOnGrowth(live: ReadonlyMap<string, string>, bytes: number): boolean {
+    return compactedText(live).length * 2 < bytes;
+  }
+
+  /** A compaction succeeded: the next failure waits {@link COMPACT_RETRY_FIRST} again. */
+  succeeded(): void {
+    this.retryDelay = 0;
+  }
+
+  /**
+   * After a failed compaction: it is due again, in {@link COMPACT_RETRY_FIRST} ms doubled at each failure in a row (at
+   * most {@link COMPACT_RETRY_MAX}); none starts meanwhile.
+   */
+  retryLater(): void {
+    this.retryDelay = Math.min(COMPACT_RETRY_MAX, this.retryDelay === 0 ? COMPACT_RETRY_FIRST : this.retryDelay * 2);
+    this.due = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.host.wake();
+    }, this.retryDelay);
+    this.retryTimer.unref();
+  }
+
+  /** At the `compactInterval` tick: due when entries were marked done since the last compaction. */
+  private compactIfDone(): void {
+    // During a compaction or a recovery no record takes effect: nothing new to compact away.
+    if (this.doneSinceCompaction === 0 || this.host.busy()) return;
+    this.due = true;
+    this.host.wake();
+  }
+}
