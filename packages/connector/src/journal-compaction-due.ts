@@ -1,8 +1,12 @@
 /**
  * When the running file journal compacts (journal-writes.ts starts a compaction, journal.ts runs it): the rules that
  * make one due, and the timers behind them.
- * - past `compactAt`: once a batch that takes the file past it took effect, and again at once when the records carried
- *   over during a compaction took the new file past it (a journal quiet from then on would keep them);
+ * - past `compactAt` once the file is also at least twice the live entries' text the last compaction wrote (it grew
+ *   by at least as much again: the rule of Redis's `auto-aof-rewrite-percentage` 100 with `auto-aof-rewrite-min-size`):
+ *   as soon as a batch that takes it there took effect, and again at once when the records carried over during a
+ *   compaction took the new file there (a journal quiet from then on would keep them). Not past `compactAt` alone:
+ *   when the open entries' own text is larger, every batch was then due again, and the journal rewrote every live
+ *   record again and again; a journal of mostly open entries now grows, to at most twice their text;
  * - out of preallocated room while answered entries dominate (the live entries' text less than half the file);
  * - every `compactInterval` ms while entries are marked done;
  * - after a failed compaction, on a timer ({@link COMPACT_RETRY_FIRST}), not at the next batch: a full disk then
@@ -41,6 +45,8 @@ export class CompactionDue {
   private interval: NodeJS.Timeout | undefined;
   /** The `done` records that took effect since the last compaction's snapshot. */
   private doneSinceCompaction = 0;
+  /** The bytes of live entries' text the last compaction wrote (its snapshot): the file is due at twice it. */
+  private liveAfterCompaction = 0;
 
   constructor(
     /** The file size (bytes) past which it is compacted while running. */
@@ -84,7 +90,12 @@ export class CompactionDue {
   /** A batch took effect, with `done` records among its records; `end` is where the next batch goes. */
   tookEffect(end: number, done: number): void {
     this.doneSinceCompaction += done;
-    if (end > this.compactAt) this.due = true;
+    if (this.grownPast(end)) this.due = true;
+  }
+
+  /** A file whose records end at `end` is past `compactAt` and at least twice what the last compaction wrote. */
+  private grownPast(end: number): boolean {
+    return end > this.compactAt && end >= 2 * this.liveAfterCompaction;
   }
 
   /** A compaction's snapshot: what {@link compacted} is given back once its file is the journal. */
@@ -94,12 +105,13 @@ export class CompactionDue {
 
   /**
    * The compacted file is the journal (`doneBefore`: from {@link snapshot}; 0 at open): the records that took effect in
-   * the old file no longer count. Due again at once when the records carried over after the snapshot's `text` bytes took
-   * the new file (`bytes`) past `compactAt`.
+   * the old file no longer count, the snapshot's live entries' `text` bytes are the measure from now on. Due again at
+   * once when the records carried over after them took the new file (`bytes`) past it (see {@link tookEffect}).
    */
   compacted(doneBefore: number, bytes: number, text: number): void {
     this.doneSinceCompaction -= doneBefore;
-    this.due = bytes > this.compactAt && bytes > text;
+    this.liveAfterCompaction = text;
+    this.due = bytes > text && this.grownPast(bytes);
   }
 
   /**

@@ -9,7 +9,12 @@ import { SYNC_ON_WRITE } from './durable-file.js';
 
 /** Options of `FileJournal`. */
 export interface FileJournalOptions {
-  /** The file size (bytes) past which it is compacted while running. Default 64 MiB. */
+  /**
+   * The file size (bytes) past which it is compacted while running, once its records are also at least twice the
+   * live (open) entries' text the last compaction wrote: a journal whose open entries alone take more than this grows
+   * to twice their text before it compacts again (each compaction rewrites them), rather than compacting at every
+   * write. Default 64 MiB.
+   */
   compactAt?: number;
   /**
    * How far (bytes) the file is preallocated ahead of its records, and the size of the spare file made ahead for the

@@ -44,7 +44,7 @@ export { COMPACT_RETRY_FIRST, COMPACT_RETRY_MAX } from './journal-compaction-due
 export abstract class JournalWrites extends EventEmitter {
   /** The journal file. */
   readonly path: string;
-  /** The file size (bytes) past which it is compacted while running. */
+  /** The file size (bytes) past which it is compacted while running (and twice the live entries: `FileJournalOptions`). */
   readonly compactAt: number;
   /** How far (bytes) the file is preallocated ahead of its records. */
   readonly preallocate: number;

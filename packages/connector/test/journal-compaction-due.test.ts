@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -89,6 +89,32 @@ test('FileJournal – records carried over during a compaction that take the new
   const again = new FileJournal(dir, { compactInterval: 0 });
   assert.deepEqual((await again.open()).map((e) => e.id).sort(), ['snap1', 'y1', 'y2']);
   await again.close();
+});
+
+test('FileJournal – open entries alone past compactAt: the file grows to twice their text between compactions, not a compaction at every write', async (t) => {
+  const dir = tempDir(t, 'due-live');
+  const j = new FileJournal(dir, { compactAt: 2000, preallocate: 64 * 1024, compactInterval: 0 });
+  await j.open();
+  t.after(() => j.close());
+  // 30 open entries: about 4.5 KB of add lines, more than compactAt.
+  await Promise.all(ids('live', 30).map((id) => j.add(entry(id))));
+  const compacted = nextCompact(j);
+  await j.add(entry('last'));
+  await j.done('last', 'not-needed');
+  const { live, bytes: liveText } = await within(compacted, 5000, 'the compaction past compactAt');
+  assert.equal(live, 30);
+  assert.ok(liveText > 2000, `the open entries alone are past compactAt (${liveText} bytes)`);
+  const before = j.batches.compactions;
+  // 120 writes of about 150 bytes (18 KB): one compaction each time the file grew by the open entries' text again.
+  for (const id of ids('p', 60)) {
+    await j.add(entry(id));
+    await j.done(id, 'not-needed');
+  }
+  const during = j.batches.compactions - before;
+  assert.ok(during >= 1 && during <= 5, `${during} compactions over 120 writes (one at most every ${liveText} bytes)`);
+  // The records in the file: at most twice the open entries' text, and the batch that took it there.
+  const records = readFileSync(j.path, 'utf8').replace(/\n+$/, '').length;
+  assert.ok(records <= 2 * liveText + 300, `${records} bytes of records for ${liveText} of open entries`);
 });
 
 /** A logger whose lines the test reads, and a promise of the first line with `msg`. */
