@@ -8,7 +8,9 @@
  *   when the open entries' own text is larger, every batch was then due again, and the journal rewrote every live
  *   record again and again; a journal of mostly open entries now grows, to at most twice their text;
  * - out of preallocated room while answered entries dominate (the live entries' text less than half the file);
- * - every `compactInterval` ms while entries are marked done;
+ * - every `compactInterval` ms while entries are marked done; a tick that comes while a compaction runs (or its last
+ *   step, or the recovery from a failed write) is kept: when records marked done took effect after that compaction's
+ *   snapshot, the next one is due as soon as it ends, not a whole interval later;
  * - after a failed compaction, on a timer ({@link COMPACT_RETRY_FIRST}), not at the next batch: a full disk then
  *   failed (and logged) a compaction at every write.
  * A due compaction starts at the journal's next `pump` that may start one (none running, none waiting for its retry).
@@ -25,13 +27,6 @@ export const COMPACT_RETRY_FIRST = 1000;
 /** The longest wait (ms) before a failed compaction is tried again: 60 s. */
 export const COMPACT_RETRY_MAX = 60_000;
 
-/** What the schedule asks of its journal. */
-export interface CompactionHost {
-  /** Starts what can start now (the journal's `pump`): a due compaction among them. */
-  wake(): void;
-  /** True while no record takes effect (a compaction's last step, or the recovery from a failed write, runs). */
-  busy(): boolean;
-}
 
 /** When the journal's next compaction is due (see the module comment). */
 export class CompactionDue {
@@ -47,13 +42,16 @@ export class CompactionDue {
   private doneSinceCompaction = 0;
   /** The bytes of live entries' text the last compaction wrote (its snapshot): the file is due at twice it. */
   private liveAfterCompaction = 0;
+  /** A `compactInterval` tick came since the running compaction's snapshot. */
+  private tickedSinceSnapshot = false;
 
   constructor(
     /** The file size (bytes) past which it is compacted while running. */
     readonly compactAt: number,
     /** Milliseconds between compactions while entries are marked done (0 = off). */
     readonly compactInterval: number,
-    private readonly host: CompactionHost,
+    /** Starts what can start now (the journal's `pump`): a due compaction among them. */
+    private readonly wake: () => void,
   ) {}
 
   /** True when a compaction is due. */
@@ -100,18 +98,21 @@ export class CompactionDue {
 
   /** A compaction's snapshot: what {@link compacted} is given back once its file is the journal. */
   snapshot(): number {
+    this.tickedSinceSnapshot = false;
     return this.doneSinceCompaction;
   }
 
   /**
    * The compacted file is the journal (`doneBefore`: from {@link snapshot}; 0 at open): the records that took effect in
    * the old file no longer count, the snapshot's live entries' `text` bytes are the measure from now on. Due again at
-   * once when the records carried over after them took the new file (`bytes`) past it (see {@link tookEffect}).
+   * once when the records carried over after them took the new file (`bytes`) past it (see {@link tookEffect}), or
+   * when a `compactInterval` tick came meanwhile and records marked done were carried over.
    */
   compacted(doneBefore: number, bytes: number, text: number): void {
     this.doneSinceCompaction -= doneBefore;
     this.liveAfterCompaction = text;
-    this.due = bytes > text && this.grownPast(bytes);
+    const ticked = this.tickedSinceSnapshot && this.doneSinceCompaction > 0;
+    this.due = ticked || (bytes > text && this.grownPast(bytes));
   }
 
   /**
@@ -137,16 +138,21 @@ export class CompactionDue {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      this.host.wake();
+      this.wake();
     }, this.retryDelay);
     this.retryTimer.unref();
   }
 
-  /** At the `compactInterval` tick: due when entries were marked done since the last compaction. */
+  /**
+   * At the `compactInterval` tick: due when entries were marked done since the last compaction. Also while one runs
+   * or the journal recovers from a failed write: the compaction then starts once they end (and after a compaction only
+   * when records marked done took effect after its snapshot: see {@link compacted}); skipped, those records waited for
+   * the next tick, up to two intervals after they took effect.
+   */
   private compactIfDone(): void {
-    // During a compaction or a recovery no record takes effect: nothing new to compact away.
-    if (this.doneSinceCompaction === 0 || this.host.busy()) return;
+    if (this.doneSinceCompaction === 0) return;
+    this.tickedSinceSnapshot = true;
     this.due = true;
-    this.host.wake();
+    this.wake();
   }
 }

@@ -105,7 +105,7 @@ export abstract class JournalWrites extends EventEmitter {
     this.concurrentWrites = o.concurrentWrites;
     this.batchRecords = o.batchRecords;
     this.logger = o.logger;
-    this.due = new CompactionDue(o.compactAt, o.compactInterval, { wake: () => this.pump(), busy: () => this.exclusive });
+    this.due = new CompactionDue(o.compactAt, o.compactInterval, () => this.pump());
   }
 
   /**

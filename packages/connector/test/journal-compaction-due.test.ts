@@ -117,6 +117,50 @@ test('FileJournal – open entries alone past compactAt: the file grows to twice
   assert.ok(records <= 2 * liveText + 300, `${records} bytes of records for ${liveText} of open entries`);
 });
 
+test('FileJournal – a compactInterval tick during a compaction\'s last step is kept: a done carried over is compacted away when it ends, not an interval later', async (t) => {
+  const dir = tempDir(t, 'due-tick');
+  const faults = await writeFaults(t, dir);
+  // The interval's ticks are the test's (setTimeout stays real: `within` waits with it).
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const j = new FileJournal(dir, { preallocate: 64 * 1024, compactInterval: 1000 });
+  await j.open();
+  const snapshot = { started: gate(), held: gate() };
+  const inFlight = { started: gate(), held: gate() };
+  const lastCarry = { started: gate(), held: gate() };
+  t.after(() => {
+    for (const g of [snapshot, inFlight, lastCarry]) g.held.open();
+    return j.close();
+  });
+  assert.equal(await spareOf(j).whenReady(), true);
+  await Promise.all(['keep1', 'd1', 'd2'].map((id) => j.add(entry(id))));
+  await j.done('d1', 'not-needed');
+  // The first tick: d1 marked done, a compaction starts; its snapshot (keep1, d2) is held.
+  faults.rules.push({ marker: '"id":"keep1"', started: snapshot.started.open, gate: snapshot.held.promise });
+  t.mock.timers.tick(1000);
+  await within(snapshot.started.promise, 5000, 'the compaction of the first tick writing its snapshot');
+  // d2 marked done after the snapshot: carried over into the new file. w1's write is held in flight, so that the
+  // compaction's last step (alone) carries it; that write is held too.
+  await j.done('d2', 'not-needed');
+  faults.rules.push({ marker: '"id":"w1"', started: inFlight.started.open, gate: inFlight.held.promise });
+  faults.rules.push({ marker: '"id":"w1"', started: lastCarry.started.open, gate: lastCarry.held.promise });
+  const addW1 = j.add(entry('w1'));
+  await within(inFlight.started.promise, 5000, 'the write of w1');
+  snapshot.held.open();
+  inFlight.held.open();
+  await within(addW1, 5000, 'w1 acknowledged');
+  await within(lastCarry.started.promise, 5000, 'the compaction\'s last step carrying w1, alone');
+  // The second tick comes during that step.
+  t.mock.timers.tick(1000);
+  const first = nextCompact(j);
+  lastCarry.held.open();
+  assert.equal((await within(first, 5000, 'the compaction of the first tick')).live, 2);
+  assert.match(readFileSync(j.path, 'utf8'), /"id":"d2"/, 'd2 carried over (its add and its done)');
+  // No tick from now on: the one that came during the last step makes the next compaction due as it ended.
+  const second = await within(nextCompact(j), 5000, 'the compaction of the tick that came during the last step');
+  assert.equal(second.live, 2, 'keep1 and w1');
+  assert.doesNotMatch(readFileSync(j.path, 'utf8'), /"id":"d2"/, 'd2 compacted away');
+});
+
 /** A logger whose lines the test reads, and a promise of the first line with `msg`. */
 function loggerWaiting(msg: string): { logger: pino.Logger; lines: { msg?: string; spare?: boolean }[]; seen: Promise<void> } {
   const lines: { msg?: string }[] = [];
