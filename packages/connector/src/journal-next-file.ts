@@ -24,6 +24,24 @@ function openNext(path: string, create: boolean): Promise<FileHandle> {
   return open(path, flags, 0o600);
 }
 
+/**
+ * The folder's sync after the rename failed: the next file is named as the journal, but a crash may undo the rename
+ * (and bring the old file back). Its `cause` is the sync's error, its `code` that error's.
+ */
+export class RenameNotSynced extends Error {
+  /** The code of the sync's error (`EIO`). */
+  readonly code: string | undefined;
+
+  constructor(
+    /** The folder. */
+    readonly dir: string,
+    cause: unknown,
+  ) {
+    super(`the folder ${dir} could not be synced after the rename`, { cause });
+    this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  }
+}
+
 /** The journal's next file, being made by a compaction while the journal runs (see the module comment). */
 export class NextFile {
   private installed = false;
@@ -94,9 +112,8 @@ export class NextFile {
 
   /**
    * Renames it over the journal at `path` and syncs the folder: from then on it is the journal. On a failure of the
-   * rename it is removed and `path` untouched; on a failure of the folder's sync after the rename, its handle is closed
-   * (the journal's own handle then no longer writes to the file its path names: it stops at its next write). Throws
-   * what failed.
+   * rename it is removed and `path` untouched, and that error thrown; on a failure of the folder's sync after the
+   * rename, its handle is closed and {@link RenameNotSynced} thrown (the journal stops: journal.ts).
    */
   async install(path: string): Promise<void> {
     try {
@@ -110,7 +127,7 @@ export class NextFile {
       await syncDir(dirname(path));
     } catch (err) {
       await this.handle.close().catch(() => undefined);
-      throw err;
+      throw new RenameNotSynced(dirname(path), err);
     }
   }
 

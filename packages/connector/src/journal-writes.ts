@@ -334,6 +334,15 @@ export abstract class JournalWrites extends EventEmitter {
   }
 
   /**
+   * The journal stops now, no write in flight (a compaction's last step), because of `reason` (`cause`: the error
+   * behind it), its records still on disk (`halted().recordsLost` false): nothing more is acknowledged.
+   */
+  protected stopNow(reason: string, cause: unknown): void {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    this.stop(stoppedError(`because ${reason}`, cause), { reason, recordsLost: false }, [], { path: this.path, reason, cause: code });
+  }
+
+  /**
    * The journal stops with `stopped` (logged at `error` with `context`): nothing more is acknowledged (the batches
    * `held` back fail too, though they reached the disk: a request whose `add` fails never leaves, an answered one whose
    * `done` fails is reversed; a failed one with `failed` when given), every later append fails, and nothing is left to

@@ -18,7 +18,7 @@ import { compactInto, compactedText } from './journal-compaction.js';
 import { JournalHold, journalOpenError } from './journal-hold.js';
 import { resolveJournalOptions } from './journal-options.js';
 import type { FileJournalOptions } from './journal-options.js';
-import { NextFile } from './journal-next-file.js';
+import { NextFile, RenameNotSynced } from './journal-next-file.js';
 import { SpareFile } from './journal-spare.js';
 import { loadJournal } from './journal-read.js';
 import { addJsonLine, addLine, attemptLine, doneLine, flat } from './journal-record.js';
@@ -166,6 +166,19 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     return old;
   }
 
+  /**
+   * The folder's sync after a compaction's rename failed (in its last step: no write in flight, none started): the new
+   * file, which holds every acknowledged record, is named the journal, but a crash may undo the rename and bring back
+   * the old one (which holds them too). Either way a record written from now on could be lost: the journal stops now,
+   * every append refused until it is opened again, and says why (not that its file was replaced, which is what its
+   * path naming another file than the one it writes to would say). Its records stay on disk. The name is its file's
+   * from now on (so `close` removes its own spare file).
+   */
+  private renameNotSynced(file: NextFile, err: RenameNotSynced): void {
+    this.stopNow(`the sync of its folder ${err.dir} after a compaction's rename failed (${err.code ?? 'error'}): the rename may not be durable`, err.cause);
+    this.hold?.follow(file.identity);
+  }
+
   /** After a compaction (the old file closed): the next spare file is made in the background; `compact` is emitted. */
   private compacted(bytes: number, spare: boolean): void {
     if (!this.closed) this.spare.prepare();
@@ -199,7 +212,10 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
         if (this.isStopped || this.lostFiles([])) throw new Error('the journal stopped');
         await file.carry(Buffer.from(carried.splice(0).join('')));
         this.carried = undefined;
-        await file.install(this.path);
+        await file.install(this.path).catch((err: unknown) => {
+          if (err instanceof RenameNotSynced) this.renameNotSynced(file, err);
+          throw err;
+        });
         this.hold?.follow(file.identity);
         old = this.adopt(file.handle, file.bytes, file.allocated);
         // Set by records that took effect in the old file meanwhile: the new one is measured from now on (due again

@@ -1,9 +1,10 @@
 /**
  * Faults injected into real file writes, for the tests of what a failed or slow write leaves: FileHandle `write`,
- * `writev` and `datasync` are wrapped for the rest of a test (the prototype is restored after it). A rule picks the
- * writes whose bytes contain its marker (or, with `blank`, a `writev` of newlines only: the blanking of a failed
- * region, up to a size); it can hold the write until a gate opens, or fail it (with ENOSPC after half of its bytes, or at once with
- * EIO). The bytes otherwise go to the disk as usual.
+ * `writev`, `datasync` and `sync` are wrapped for the rest of a test (the prototype is restored after it). A rule
+ * picks the writes whose bytes contain its marker (or, with `blank`, a `writev` of newlines only: the blanking of a
+ * failed region, up to a size; or, with `folderSync`, the next fsync of a folder); it can hold the write until a gate
+ * opens, or fail it (with ENOSPC after half of its bytes, or at once with EIO). The bytes otherwise go to the disk as
+ * usual.
  */
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -16,6 +17,8 @@ export interface WriteRule {
   marker?: string;
   /** Instead: a `writev` of newline bytes only, at most this many (a failed region's blanking, not a spare file's). */
   blank?: number;
+  /** Instead: the next `sync` of a handle on a folder (after a rename or a file made in it). */
+  folderSync?: boolean;
   /** Called when such a write starts. */
   started?: () => void;
   /** The write waits for it. */
@@ -46,9 +49,9 @@ type Method = (this: FileHandle, ...args: unknown[]) => Promise<unknown>;
 /** Wraps FileHandle writes for the rest of the test; `scratch` is a folder for a probe file. */
 export async function writeFaults(t: { after(fn: () => void): void }, scratch: string): Promise<WriteFaults> {
   const probe = await open(join(scratch, 'write-faults-probe'), 'w');
-  const proto = Object.getPrototypeOf(probe) as Record<'write' | 'writev' | 'datasync', Method>;
+  const proto = Object.getPrototypeOf(probe) as Record<'write' | 'writev' | 'datasync' | 'sync', Method>;
   await probe.close();
-  const original = { write: proto.write, writev: proto.writev, datasync: proto.datasync };
+  const original = { write: proto.write, writev: proto.writev, datasync: proto.datasync, sync: proto.sync };
   const rules: WriteRule[] = [];
   let syncs = 0;
   const syncWaiters: (() => void)[] = [];
@@ -86,6 +89,12 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
     syncs += 1;
     for (const w of syncWaiters.splice(0)) w();
     return original.datasync.apply(this, args);
+  };
+  proto.sync = async function (this: FileHandle, ...args: unknown[]) {
+    // A handle on a folder is looked at only while a rule waits for one.
+    const folder = rules.some((r) => r.folderSync === true) && (await this.stat()).isDirectory();
+    await before(folder ? take((r) => r.folderSync === true) : undefined, () => Promise.resolve());
+    return original.sync.apply(this, args);
   };
   t.after(() => Object.assign(proto, original));
   return {
