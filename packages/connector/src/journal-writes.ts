@@ -35,8 +35,6 @@ import type { JournalHalt } from './saf-store.js';
 /** How far (bytes) a batch past the end of the file grows it while a compaction runs (at most `preallocate`): 256 KiB. */
 export const GROW_WHILE_COMPACTING = 256 * 1024;
 
-export { COMPACT_RETRY_FIRST, COMPACT_RETRY_MAX } from './journal-compaction-due.js';
-
 /**
  * The group commit of `FileJournal`: appends gathered into batches, written at their offsets, taking effect in order;
  * the recovery from a failed write and the stop. `FileJournal` opens the file, compacts it and closes it.

@@ -13,7 +13,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { within } from '@iso8583/test-support';
 import { FileJournal, LOCK_FILE } from '../src/index.js';
-import { COMPACT_RETRY_FIRST } from '../src/journal-writes.js';
+import { COMPACT_RETRY_FIRST } from '../src/journal-compaction-due.js';
 import type { SpareFile } from '../src/journal-spare.js';
 import { tempDir } from './helpers/setup.js';
 import { gate, writeFaults } from './helpers/write-faults.js';
