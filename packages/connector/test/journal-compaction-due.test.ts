@@ -1,8 +1,10 @@
 // When a compaction of the running file journal starts: as soon as the batch that made it due took effect (not at the
-// next append), again at once when the records carried over during one took the new file past `compactAt`, and after
-// a failure on a timer (not at every batch: a full disk failed and logged one per write), the spare file made again
-// for it. Real files; a fault injector on the file handle's writes (helpers/write-faults.ts) holds or fails the write
-// carrying a marker, so that the order of events is the test's, not the disk's.
+// next append), again at once when the records carried over during one took the new file past `compactAt`, not at
+// every write when the open entries alone are past `compactAt`, as soon as a compaction or a recovery ends when a
+// `compactInterval` tick came meanwhile, and after a failure on a timer (not at every batch: a full disk failed and
+// logged one per write), the spare file made again for it. Real files; a fault injector on the file handle's writes
+// (helpers/write-faults.ts) holds or fails the write carrying a marker, so that the order of events is the test's, not
+// the disk's; the interval's ticks and the retry's timer are mocked where a test says so.
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -120,7 +122,7 @@ test('FileJournal – open entries alone past compactAt: the file grows to twice
   await again.close();
 });
 
-test('FileJournal – a compactInterval tick during a compaction\'s last step is kept: a done carried over is compacted away when it ends, not an interval later', async (t) => {
+test('FileJournal – a compactInterval tick while a compaction runs is kept: a done carried over is compacted away when it ends, not an interval later', async (t) => {
   const dir = tempDir(t, 'due-tick');
   const faults = await writeFaults(t, dir);
   // The interval's ticks are the test's (setTimeout stays real: `within` waits with it).
@@ -128,10 +130,10 @@ test('FileJournal – a compactInterval tick during a compaction\'s last step is
   const j = new FileJournal(dir, { preallocate: 64 * 1024, compactInterval: 1000 });
   await j.open();
   const snapshot = { started: gate(), held: gate() };
-  const inFlight = { started: gate(), held: gate() };
-  const lastCarry = { started: gate(), held: gate() };
+  const carry = { started: gate(), held: gate() };
   t.after(() => {
-    for (const g of [snapshot, inFlight, lastCarry]) g.held.open();
+    snapshot.held.open();
+    carry.held.open();
     return j.close();
   });
   assert.equal(await spareOf(j).whenReady(), true);
@@ -141,27 +143,62 @@ test('FileJournal – a compactInterval tick during a compaction\'s last step is
   faults.rules.push({ marker: '"id":"keep1"', started: snapshot.started.open, gate: snapshot.held.promise });
   t.mock.timers.tick(1000);
   await within(snapshot.started.promise, 5000, 'the compaction of the first tick writing its snapshot');
-  // d2 marked done after the snapshot: carried over into the new file. w1's write is held in flight, so that the
-  // compaction's last step (alone) carries it; that write is held too.
+  // d2 marked done after the snapshot (its write goes through): carried over into the new file, and that write held.
+  faults.rules.push({ marker: '"id":"d2"' }, { marker: '"id":"d2"', started: carry.started.open, gate: carry.held.promise });
   await j.done('d2', 'not-needed');
-  faults.rules.push({ marker: '"id":"w1"', started: inFlight.started.open, gate: inFlight.held.promise });
-  faults.rules.push({ marker: '"id":"w1"', started: lastCarry.started.open, gate: lastCarry.held.promise });
-  const addW1 = j.add(entry('w1'));
-  await within(inFlight.started.promise, 5000, 'the write of w1');
   snapshot.held.open();
-  inFlight.held.open();
-  await within(addW1, 5000, 'w1 acknowledged');
-  await within(lastCarry.started.promise, 5000, 'the compaction\'s last step carrying w1, alone');
-  // The second tick comes during that step.
+  await within(carry.started.promise, 5000, 'the compaction carrying d2\'s done over');
+  // The second tick comes while that compaction runs.
   t.mock.timers.tick(1000);
   const first = nextCompact(j);
-  lastCarry.held.open();
-  assert.equal((await within(first, 5000, 'the compaction of the first tick')).live, 2);
+  carry.held.open();
+  assert.equal((await within(first, 5000, 'the compaction of the first tick')).live, 1);
   assert.match(readFileSync(j.path, 'utf8'), /"id":"d2"/, 'd2 carried over (its add and its done)');
-  // No tick from now on: the one that came during the last step makes the next compaction due as it ended.
-  const second = await within(nextCompact(j), 5000, 'the compaction of the tick that came during the last step');
-  assert.equal(second.live, 2, 'keep1 and w1');
+  // No tick from now on: the one that came during the compaction makes the next one due as it ended.
+  const second = await within(nextCompact(j), 5000, 'the compaction of the tick that came during the first');
+  assert.equal(second.live, 1, 'keep1');
   assert.doesNotMatch(readFileSync(j.path, 'utf8'), /"id":"d2"/, 'd2 compacted away');
+});
+
+test('FileJournal – a compactInterval tick during the recovery from a failed write is kept: the compaction starts once the recovery ends', async (t) => {
+  const dir = tempDir(t, 'due-tick-recovery');
+  const faults = await writeFaults(t, dir);
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const j = new FileJournal(dir, { preallocate: 64 * 1024, compactInterval: 1000 });
+  await j.open();
+  const failing = { started: gate(), held: gate() };
+  const blanking = { started: gate(), held: gate() };
+  const through = gate();
+  t.after(() => {
+    failing.held.open();
+    blanking.held.open();
+    return j.close();
+  });
+  if (j.concurrentWrites < 2) return t.skip('one write in flight at a time here: no write goes through beside a failed one');
+  await Promise.all(['k0', 'd1'].map((id) => j.add(entry(id))));
+  await j.done('d1', 'not-needed');
+  // a1's write puts half its bytes in the file and fails, b1's goes through beside it: the recovery blanks a1's bytes
+  // (alone, no record taking effect), and that write is held.
+  faults.rules.push(
+    { marker: '"id":"a1"', started: failing.started.open, gate: failing.held.promise, cut: true },
+    { marker: '"id":"b1"', started: through.open },
+    { blank: 65_536, started: blanking.started.open, gate: blanking.held.promise },
+  );
+  const a1 = j.add(entry('a1'));
+  await within(failing.started.promise, 5000, 'the write of a1');
+  const b1 = j.add(entry('b1'));
+  await within(through.promise, 5000, 'the write of b1 beside it');
+  failing.held.open();
+  await within(blanking.started.promise, 5000, 'the recovery blanking a1\'s bytes');
+  // The tick comes during the recovery: d1 marked done, nothing compacted yet.
+  t.mock.timers.tick(1000);
+  const compacted = nextCompact(j);
+  blanking.held.open();
+  await assert.rejects(a1, /cannot be written/);
+  await within(b1, 5000, 'b1 acknowledged once a1\'s bytes are blank');
+  // No tick from now on: the one during the recovery starts the compaction as it ends.
+  assert.equal((await within(compacted, 5000, 'the compaction of the tick that came during the recovery')).live, 2, 'k0 and b1');
+  assert.doesNotMatch(readFileSync(j.path, 'utf8'), /"id":"d1"/, 'd1 compacted away');
 });
 
 /** A logger whose lines the test reads, and a promise of the first line with `msg`. */
