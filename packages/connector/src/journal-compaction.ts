@@ -21,6 +21,19 @@ export function compactedText(live: ReadonlyMap<string, string>): Buffer {
   return Buffer.from(text);
 }
 
+/**
+ * The bytes {@link compactedText} gives for `live`, counted line by line without building the text; the count stops
+ * once past `upTo` (then it is only known to be more).
+ */
+export function compactedBytes(live: ReadonlyMap<string, string>, upTo = Infinity): number {
+  let bytes = 0;
+  for (const line of live.values()) {
+    bytes += Buffer.byteLength(line) + 1;
+    if (bytes > upTo) break;
+  }
+  return bytes;
+}
+
 /** What a start writes for an existing journal file before the old one is gone (see {@link journalOpenNeed}). */
 export interface JournalOpenNeed {
   /** The compacted records: the live entries' `add` lines, as the start writes them. */
