@@ -27,7 +27,6 @@ export const COMPACT_RETRY_FIRST = 1000;
 /** The longest wait (ms) before a failed compaction is tried again: 60 s. */
 export const COMPACT_RETRY_MAX = 60_000;
 
-
 /** When the journal's next compaction is due (see the module comment). */
 export class CompactionDue {
   /** A compaction is due: the next `pump` that may start one does. */
@@ -148,8 +147,8 @@ export class CompactionDue {
   /**
    * At the `compactInterval` tick: due when entries were marked done since the last compaction. Also while one runs
    * or the journal recovers from a failed write: the compaction then starts once they end (and after a compaction only
-   * when records marked done took effect after its snapshot: see {@link compacted}); skipped, those records waited for
-   * the next tick, up to two intervals after they took effect.
+   * when records marked done took effect after its snapshot: see {@link compacted}). A tick skipped then made those
+   * records wait for the next one, up to two intervals after they took effect.
    */
   private compactIfDone(): void {
     if (this.doneSinceCompaction === 0) return;

@@ -42,7 +42,7 @@ export const GROW_WHILE_COMPACTING = 256 * 1024;
 export abstract class JournalWrites extends EventEmitter {
   /** The journal file. */
   readonly path: string;
-  /** The file size (bytes) past which it is compacted while running (and twice the live entries: `FileJournalOptions`). */
+  /** The file size (bytes) past which it is compacted while running (once twice the live text: FileJournalOptions). */
   readonly compactAt: number;
   /** How far (bytes) the file is preallocated ahead of its records. */
   readonly preallocate: number;
