@@ -32,7 +32,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_DEADLINE:
     'The request\'s overall `deadline` (send options) passed before it was written (while it waited for the journal, a connection or its terminal): it never reached the host.',
   ISO8583_ERR_CONNECTOR_JOURNAL:
-    'The reversal journal could not be opened at start (the text names its folder, the system\'s reason and the file: `EACCES (permission denied)` for a file left by another user, `EROFS` for a read-only mount), written or read (a full disk, an I/O error), or it stopped (its folder, file or lock removed or replaced while it ran: the file named in the log); the request was not sent, or its response could not be recorded and it is being reversed.',
+    'The reversal journal could not be opened at start (the text names its folder, the system\'s reason and the file: `EACCES (permission denied)` for a file left by another user, `EROFS` for a read-only mount), written or read (a full disk, an I/O error), or it stopped (its folder, file or lock removed or replaced while it ran: the file named in the log; or the sync of its folder after a compaction\'s rename failed, with the error\'s code: the rename may not be durable); the request was not sent, or its response could not be recorded and it is being reversed.',
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED:
     'Another live process (its pid in the text) holds the lock of the reversal journal folder named in the text; one process per journal.',
   ISO8583_ERR_CONNECTOR_STORE:
