@@ -42,7 +42,7 @@ import { connectorError } from '../errors.js';
 import { within } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
-import { CLAIM, CLAIM_GONE, FINAL, RELEASE, UNCOUNT } from './saf-sql.js';
+import { CLAIM, CLAIM_GONE, FINAL, UNCOUNT } from './saf-sql.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, maskUrl, storeCause, storeError } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
@@ -293,10 +293,14 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       u.reject(storeError('cannot mark entries done', undefined, this.url));
     }
     this.unsettled.clear();
-    const held = [...this.held];
-    if (this.opened && held.length > 0) {
-      await pool.query(RELEASE, [this.owner, held]).catch((err: unknown) => {
-        this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: held.length }, 'cannot hand the entries back: another node takes them once their lease ends');
+    // The entries held, whatever their lease; those let go for want of the owner lock too while this node holds it
+    // (their lease still the one they were let go with: `RELEASE`), else they would wait for their lease.
+    await this.releasing;
+    const letGo = this.heldSince() === undefined ? [] : this.takeLetGo();
+    const entries = [...[...this.held.keys()].map((id): [string, undefined] => [id, undefined]), ...letGo.filter(([id]) => !this.held.has(id))];
+    if (this.opened && entries.length > 0) {
+      await this.release(pool, entries).catch((err: unknown) => {
+        this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: entries.length }, 'cannot hand the entries back: another node takes them once their lease ends');
       });
     }
     this.held.clear();
