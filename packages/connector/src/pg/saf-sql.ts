@@ -94,8 +94,8 @@ export const DONE = `UPDATE iso8583_saf s SET done_at = now(), outcome = d.outco
  * `which`, oldest first, skipping those another claim locked; with each its `age` in ms on the database's clock (the
  * claiming node dates the entry on its own clock from it).
  */
-function claimWhere(which: string): string {
-  return `UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
+function claimWhere(which: string, before = ''): string {
+  return `${before}UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
   WHERE s.id IN (
     SELECT id FROM iso8583_saf
     WHERE upstream = ANY($3::text[]) AND done_at IS NULL AND ${which}
@@ -108,11 +108,16 @@ function claimWhere(which: string): string {
 export const CLAIM = claimWhere('lease_until < now()');
 
 /**
- * Claims the entries of owners provably gone (owner-lock-sql.ts, `GONE_OWNERS`: their lock's session ended), whatever
- * their lease. Only while some owner other than `$1` is gone (a test made once per statement: else it reads no row;
- * the pending rows are read only then).
+ * Claims the entries of owners provably gone other than `$1` (owner-lock-sql.ts, `GONE_OWNERS`: their lock's session
+ * ended, their rows locked until this claim commits), whatever their lease. Their pending rows are found by the index
+ * on `lease_owner` (schema-saf.ts, version 5): none is read while no owner is gone, nor while one is gone whose
+ * entries were all taken over (its row stays until a renewal's purge).
  */
-export const CLAIM_GONE = claimWhere(`EXISTS (${GONE_OWNERS} AND o.owner <> $1) AND lease_owner <> $1 AND lease_owner IN (${GONE_OWNERS})`);
+export const CLAIM_GONE = claimWhere(
+  'lease_owner = ANY (ARRAY(SELECT owner FROM gone))',
+  `WITH gone AS MATERIALIZED (${GONE_OWNERS})
+  `,
+);
 
 /** Renews `$1`'s leases on the entries `$3` not done; returns those still held. */
 export const RENEW = `UPDATE iso8583_saf s SET lease_until = now() + $2 * interval '1 millisecond'
