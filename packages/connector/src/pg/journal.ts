@@ -32,7 +32,9 @@
  * node killed, or cut off), its entries are claimed at once instead of once their lease ends, and a node whose own
  * session ended sends none of its entries (no attempt commits, no add resolves, no original is written) until it
  * holds the lock again; it then ends its leases on the entries it let go meanwhile (an attempt refused), so that the
- * next claim takes them at once.
+ * next claim takes them at once (only a lease still the one an entry had when let go: not one this node claimed again
+ * since, and may be sending). A node taking its lock back waits for a claim under way that found it gone
+ * (owner-lock-sql.ts, `GONE_OWNERS`), so that it records no attempt of an entry that claim takes over.
  *
  * Records go to the database in batches (group commit, one statement per kind of record per batch). Rows marked done
  * are deleted `purgeAfter` ms later (the reversal keeps the PAN: it should not stay longer than needed). The held
@@ -229,7 +231,8 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
 
   /**
    * Stops renewing, waits for the records in progress, and hands the entries this node still holds back at once (their
-   * lease ends now), so that another node takes them over without waiting for the lease. Bounded by `closeTimeout`:
+   * lease ends now), and those it let go for want of its owner lock while it holds it (`releaseLetGo`), so that
+   * another node takes them over without waiting for the lease. Bounded by `closeTimeout`:
    * a store that has not answered by then has its connections cut (the statements in flight fail with
    * `ISO8583_ERR_CONNECTOR_STORE`, their fate unknown) and what was left undone is logged at error (`entries`: held by
    * this node until their lease ends, then another node or the next start sends them; `outcomes`: final outcomes not
