@@ -5,10 +5,11 @@
 import { GONE_OWNERS, ownerLockHeld } from './owner-lock-sql.js';
 
 /**
- * A row's lease end (`lease_until`) in microseconds since the epoch, as the statements that set it return it (`lease`,
- * an int8: text in node-pg): what `RELEASE` compares, exactly, to tell that a lease was not renewed since.
+ * A row's lease end (`lease_until`) in microseconds since the epoch, as text (whatever type parsers the pool's caller
+ * set), as the statements that set it return it (`lease`): what `RELEASE` compares, exactly, to tell that a lease was
+ * not renewed since.
  */
-const leaseOf = (alias: string): string => `(extract(epoch FROM ${alias}.lease_until) * 1000000)::int8`;
+const leaseOf = (alias: string): string => `((extract(epoch FROM ${alias}.lease_until) * 1000000)::int8)::text`;
 
 /** Outcomes that say the host answered: they end the entry whoever holds it (idempotent). */
 export const ANSWERED: ReadonlySet<string> = new Set(['reversed', 'delivered']);
@@ -130,7 +131,7 @@ export const RENEW = `UPDATE iso8583_saf s SET lease_until = now() + $2 * interv
  * one: not one this node claimed again since (and may be sending: its claim, or its attempt, set a new one).
  */
 export const RELEASE = `UPDATE iso8583_saf s SET lease_until = now()
-  FROM unnest($2::text[], $3::int8[]) AS r(id, lease)
+  FROM unnest($2::text[], $3::text[]) AS r(id, lease)
   WHERE s.id = r.id AND s.lease_owner = $1 AND s.done_at IS NULL AND (r.lease IS NULL OR ${leaseOf('s')} = r.lease)`;
 
 /** Deletes the rows done more than `$1` ms ago. */
