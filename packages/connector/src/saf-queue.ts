@@ -8,7 +8,7 @@
  * connection (`neverLeft`) is not counted, and the next one goes under its number and MTI (see `attempt`).
  *
  * Every attempt is journaled before it leaves (a file journal that cannot write, its folder removed say, does not hold
- * an entry back: it is sent unjournaled, see `sendUnjournaled`). So a journal can hold an entry with no attempt
+ * an entry back: it is sent unjournaled, saf-unjournaled.ts). So a journal can hold an entry with no attempt
  * recorded that did reach the host: an entry read back at a start (or taken over from another node) goes as a repeat
  * from its first attempt there (0221, 0401: "may have been sent before"; a host that never saw the original handles
  * the repeat as the original), and a message that may have reached the host is only ever followed by repeats. An
@@ -21,7 +21,6 @@
 import { performance } from 'node:perf_hooks';
 import { LogLimits } from '@iso8583/metrics';
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
-import { journalState } from './saf-store.js';
 import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import { transmissionTime } from './auto-fill.js';
 import { SafEnds } from './saf-ends.js';
@@ -29,6 +28,7 @@ import { logCapped } from './quiet-log.js';
 import type { SafCounts } from './saf-ends.js';
 import { endsWith, entryEvent, giveUpLine, noneHere, wallWait } from './saf-entry.js';
 import { LinkWaiters } from './saf-link-wait.js';
+import { unjournaledAttempt } from './saf-unjournaled.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 
@@ -328,35 +328,17 @@ export class SafQueue {
     logCapped(this.host.logger, this.repeatWarnings, key, 'warn', fields, msg);
   }
 
-  /**
-   * An attempt that cannot be journaled: true to send it anyway. A file journal that cannot write
-   * (`ISO8583_ERR_CONNECTOR_JOURNAL`: a full disk, its folder removed) may never heal, and the entry may be gone from
-   * disk: held back, a reversal would never reach the host. So the attempt leaves unjournaled, logged at error once per
-   * entry and journal state (`journalState`) with what the next start does: it sends the entry again while the journal's
-   * records stay on disk, and does not know of it once they are lost (`notDurable`). A shared store that gave
-   * the entry to another node: not sent here. Anything else (a store out of reach): tried again after `retryInterval`.
-   */
+  /** An attempt that cannot be journaled (saf-unjournaled.ts): true to send it anyway. */
   private sendUnjournaled(a: Active, n: number, err: Iso8583Error, started: number): boolean {
     if (this.stopped) return false;
-    const code = err.code;
-    if (code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST') {
-      // A shared store gave it to another node (or it was answered there): that node sends it, this one no more.
-      clearTimeout(a.timer);
-      const held = this.active.delete(a.entry.id);
-      this.host.logger.warn({ ...entryEvent(a, n), code }, 'the SAF entry is held by another node: not sent here');
-      if (held) this.host.reversalEvent({ stage: 'released', ...entryEvent(a, a.attempts), code });
+    const what = unjournaledAttempt(this.journal, this.host.logger, this.journalWarnings, a, n, err);
+    if (what === 'send') return true;
+    if (what === 'retry') {
+      this.retryAt(a, started + this.settings.retryInterval, entryEvent(a, a.attempts), err.code);
       return false;
     }
-    if (code === 'ISO8583_ERR_CONNECTOR_JOURNAL') {
-      const halt = this.journal.halted?.();
-      if (a.unjournaled === journalState(halt)) return true;
-      a.unjournaled = journalState(halt);
-      const next = a.unjournaled === 'gone' ? 'held in memory only: the next start does not know of it' : 'its records stay in the journal: the next start sends it again unless its end is recorded first';
-      logCapped(this.host.logger, this.journalWarnings, `${code} ${a.unjournaled}`, 'error', { ...entryEvent(a, n), code, journal: a.unjournaled, reason: halt?.reason }, `a SAF attempt cannot be journaled: sent anyway; ${next}`);
-      return true;
-    }
-    logCapped(this.host.logger, this.journalWarnings, code, 'error', { ...entryEvent(a, n), code }, 'a SAF attempt cannot be journaled: not sent, will try again');
-    this.retryAt(a, started + this.settings.retryInterval, entryEvent(a, a.attempts), code);
+    clearTimeout(a.timer);
+    if (this.active.delete(a.entry.id)) this.host.reversalEvent({ stage: 'released', ...entryEvent(a, a.attempts), code: err.code });
     return false;
   }
 

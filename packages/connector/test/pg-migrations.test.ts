@@ -142,3 +142,21 @@ test('migrate: SAF indexes an operator built by hand CONCURRENTLY before the upg
     await pool.end();
   }
 });
+
+test('migrate: a database at SAF version 4 (its pending rows kept) gets step 5, the index of the pending rows by owner', async () => {
+  const url = cluster.createDatabase('migrate_saf5');
+  const pool = new pg.Pool({ connectionString: url });
+  try {
+    await migrate(pool, MIGRATIONS.filter((m) => m.version <= 4 || m.version >= 100));
+    await pool.query("INSERT INTO iso8583_saf (id, entry, lease_owner, lease_until) VALUES ('e1', '{}', 'n1', now()), ('e2', '{}', 'n2', now())");
+    await migrate(pool);
+    const { rows } = await pool.query<{ def: string; valid: boolean }>(
+      "SELECT pg_get_indexdef(i.indexrelid) AS def, i.indisvalid AS valid FROM pg_index i WHERE i.indexrelid = to_regclass('iso8583_saf_lease_owner')",
+    );
+    assert.deepEqual(rows, [{ def: 'CREATE INDEX iso8583_saf_lease_owner ON public.iso8583_saf USING btree (lease_owner) WHERE (done_at IS NULL)', valid: true }]);
+    assert.equal((await pool.query('SELECT 1 FROM iso8583_saf')).rowCount, 2);
+    assert.equal((await pool.query('SELECT 1 FROM iso8583_schema WHERE version = 5')).rowCount, 1);
+  } finally {
+    await pool.end();
+  }
+});

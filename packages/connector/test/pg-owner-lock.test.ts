@@ -3,115 +3,21 @@
 // live nodes' too), and not at all with `ownerLock: false`. A node whose lock's session ended sends none of its
 // entries until it holds the lock again.
 import assert from 'node:assert/strict';
-import { createConnection, createServer } from 'node:net';
-import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
-import { OWNER_LOCK_NAMESPACE, PgJournal } from '../src/index.js';
-import type { JournalEntry } from '../src/index.js';
+import { PgJournal } from '../src/index.js';
 import { startChild } from './child.js';
 import { answer } from './peer.js';
 import { capturedLogger, peerAndConnector } from './helpers/setup.js';
+import { claimAll, entry, lockEndedUnseen, lockSession, sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
   cluster = await startPostgres();
 });
 after(() => cluster.destroy());
-
-function entry(id: string): JournalEntry {
-  return { id, reversal: { '0': '0400', '2': '4111111111111111', '4': '000000001000', '11': id.slice(-6).padStart(6, '0') }, at: Date.now() };
-}
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** The server process of the session that holds `owner`'s lock, if one does. */
-async function lockSession(url: string, owner: string): Promise<number | undefined> {
-  const rows = await sql<{ pid: number }>(
-    url,
-    `SELECT l.pid FROM pg_locks l JOIN iso8583_saf_owner o ON l.objid = o.key
-      WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objsubid = 2 AND l.granted AND o.owner = $2`,
-    [OWNER_LOCK_NAMESPACE, owner],
-  );
-  return rows[0]?.pid;
-}
-
-/** What {@link lockRelay} gives: the URL to connect through, and the hold on the lock's session. */
-interface LockRelay {
-  url: string;
-  holdLockSession(): void;
-  endLockSession(): void;
-  close(): Promise<void>;
-}
-
-/**
- * A TCP relay to the database that can stop passing anything back on the connection that took an owner lock (the
- * server's bytes, its close): the node then does not see that session end.
- */
-async function lockRelay(target: string): Promise<LockRelay> {
-  const to = new URL(target);
-  const sockets = new Set<Socket>();
-  const locks = new Set<Socket>();
-  let holding = false;
-  const held = (client: Socket): boolean => holding && locks.has(client);
-  const server = createServer((client) => {
-    const db = createConnection(Number(to.port), to.hostname);
-    sockets.add(client).add(db);
-    for (const s of [client, db]) s.on('error', () => undefined);
-    client.on('close', () => db.destroy());
-    db.on('close', () => {
-      if (!held(client)) client.destroy();
-    });
-    client.on('data', (chunk: Buffer) => {
-      if (chunk.includes('pg_try_advisory_lock')) locks.add(client);
-      db.write(chunk);
-    });
-    db.on('data', (chunk: Buffer) => {
-      if (!held(client)) client.write(chunk);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = new URL(target);
-  const address = server.address();
-  url.port = String(typeof address === 'object' && address !== null ? address.port : 0);
-  return {
-    url: url.toString(),
-    holdLockSession: () => {
-      assert.equal(locks.size, 1, 'one connection took an owner lock');
-      holding = true;
-    },
-    endLockSession: () => {
-      holding = false;
-      for (const s of locks) s.destroy();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** Claims until `n` entries came back (each claim takes what is claimable now). */
-async function claimAll(journal: PgJournal, n: number, what: string): Promise<JournalEntry[]> {
-  const got: JournalEntry[] = [];
-  await waitUntil(async () => {
-    got.push(...(await journal.claim()));
-    return got.length >= n;
-  }, { what });
-  return got.sort((a, b) => a.id.localeCompare(b.id));
-}
 
 test('a node killed by SIGKILL: a fresh node claims its entries while their lease still runs, the attempted one as a repeat; before the kill it claims none', async (t) => {
   const url = cluster.createDatabase('owner_killed');
@@ -218,35 +124,15 @@ test('after a server restart (every session ended, live nodes\' too) no entry is
   assert.deepEqual(await c.claim(), []);
 });
 
-/**
- * A node ('live-node', a lease of 10 minutes: no renewal, every 200 s, and no lease end during a test) holding entry
- * `id`, behind a relay that hides from it the end of its lock's session, which the server has just ended.
- */
-async function lockEndedUnseen(t: TestContext, database: string, id: string): Promise<{ url: string; relay: LockRelay; live: PgJournal }> {
-  const url = cluster.createDatabase(database);
-  const relay = await lockRelay(url);
-  const live = new PgJournal({ url: relay.url, lease: 600_000, owner: 'live-node' });
-  t.after(async () => {
-    await live.destroy();
-    await relay.close();
-  });
-  await live.open();
-  await live.add(entry(id));
-  relay.holdLockSession();
-  await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
-  await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
-  return { url, relay, live };
-}
-
 test('an attempt commits only while its node holds its lock, also before the node sees its lock\'s session end', async (t) => {
-  const { url, live } = await lockEndedUnseen(t, 'owner_unseen_end', 'u1');
+  const { url, live } = await lockEndedUnseen(t, cluster, 'owner_unseen_end', 'u1');
   assert.equal(typeof live.heldSince(), 'number', 'the node has not seen its session end');
   await assert.rejects(live.attempt('u1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
   assert.deepEqual(await sql(url, "SELECT lease_owner, attempts FROM iso8583_saf WHERE id = 'u1'"), [{ lease_owner: 'live-node', attempts: 0 }]);
 });
 
 test('an entry whose attempt was refused for want of the lock is claimed again (taken over: a repeat) once the node holds its lock again, while its old lease still runs', async (t) => {
-  const { url, relay, live } = await lockEndedUnseen(t, 'owner_let_go', 'g1');
+  const { url, relay, live } = await lockEndedUnseen(t, cluster, 'owner_let_go', 'g1');
   await assert.rejects(live.attempt('g1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
   const [before] = await sql<{ lease_until: Date }>(url, "SELECT lease_until FROM iso8583_saf WHERE id = 'g1'");
   assert.ok(before !== undefined);

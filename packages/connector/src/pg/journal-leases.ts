@@ -55,17 +55,23 @@ export abstract class PgJournalLeases {
   protected readonly adds: Batcher<Adding>;
   protected readonly attempts: Batcher<Attempt>;
   protected readonly dones: Batcher<Done>;
-  /** The entries this node holds (added or claimed, not done, lease not lost). */
-  protected readonly held = new Set<string>();
+  /**
+   * The entries this node holds (added or claimed, not done, lease not lost), each with its lease end as the last
+   * statement that set it returned it (`lease`, saf-sql.ts).
+   */
+  protected readonly held = new Map<string, string>();
   /** Final outcomes that failed to commit, by entry id: retried at each renewal and at close (their entries stay held). */
   protected readonly unsettled = new Map<string, Unsettled>();
   /** Entries whose add failed with its fate unknown (it may have committed): ended (`FORGET`) at each renewal and at close. */
   protected readonly unsure = new Set<string>();
   /**
-   * Entries let go for want of the owner lock (an attempt refused while it was lost): their leases are ended
-   * (`RELEASE`) once it is held again, so that the next claim takes them instead of waiting for their lease.
+   * Entries let go for want of the owner lock (an attempt refused while it was lost), each with the lease end it had
+   * then: their leases are ended (`RELEASE`) once it is held again, so that the next claim takes them instead of
+   * waiting for their lease; only while that lease is theirs still (one this node's claim renewed since is not ended).
    */
-  private readonly letGo = new Set<string>();
+  private readonly letGo = new Map<string, string>();
+  /** The `RELEASE` of the entries let go under way (`close` waits for it). */
+  protected releasing: Promise<void> | undefined;
   protected timer: NodeJS.Timeout | undefined;
   protected renewing: Promise<void> | undefined;
   /** Claims in progress (close waits for them, so that what they took is handed back too). */
@@ -114,8 +120,8 @@ export abstract class PgJournalLeases {
    */
   protected took(row: Row): boolean {
     if (this.held.has(row.id) || this.unsure.has(row.id)) return false;
-    this.held.add(row.id);
-    this.letGo.delete(row.id); // this node's again: never released while held
+    this.held.set(row.id, row.lease);
+    this.letGo.delete(row.id); // this node's again, under a new lease that no RELEASE of what was let go ends
     return true;
   }
 
@@ -140,28 +146,50 @@ export abstract class PgJournalLeases {
     }
   }
 
-  /** Lets entry `id` go for want of the owner lock: no longer held, its lease ended once the lock is held again. */
+  /**
+   * Lets entry `id` go for want of the owner lock: no longer held, its lease ended once the lock is held again (if it
+   * is still the lease it has now: an entry whose lease this node does not know is left to run out).
+   */
   protected letGoOf(id: string): void {
+    const lease = this.held.get(id);
     this.held.delete(id);
-    this.letGo.add(id);
+    if (lease !== undefined) this.letGo.set(id, lease);
   }
 
   /**
    * While this node holds its owner lock: ends its leases on the entries it let go for want of it (`RELEASE`: not an
-   * entry another node claimed meanwhile, nor one done). Called when the lock is taken, and at each renewal (those a
+   * entry another node claimed meanwhile, nor one done, nor one this node claimed again since it let it go, whose
+   * lease is no longer the one it was let go with). Called when the lock is taken, and at each renewal (those a
    * failure left are tried again then).
    */
-  protected async releaseLetGo(): Promise<void> {
+  protected releaseLetGo(): Promise<void> {
     const pool = this.pool;
-    if (pool === undefined || this.closed || this.heldSince() === undefined) return;
-    const ids = [...this.letGo].filter((id) => !this.held.has(id));
+    if (pool === undefined || this.closed || this.heldSince() === undefined || this.letGo.size === 0) return Promise.resolve();
+    const gone = [...this.letGo];
     this.letGo.clear();
-    if (ids.length === 0) return;
-    try {
-      await pool.query(RELEASE, [this.owner, ids]);
-    } catch {
-      for (const id of ids) if (!this.held.has(id)) this.letGo.add(id); // the renewal logs the outage
-    }
+    const releasing = this.release(pool, gone).catch(() => {
+      for (const [id, lease] of gone) if (!this.held.has(id)) this.letGo.set(id, lease); // the renewal logs the outage
+    });
+    this.releasing = releasing.finally(() => {
+      if (this.releasing === releasing) this.releasing = undefined;
+    });
+    return releasing;
+  }
+
+  /**
+   * Ends this node's leases on the entries `entries` (`RELEASE`): with a lease end, only while the entry's lease is
+   * still that one; with none (an entry held now, at close), whatever it is.
+   */
+  protected async release(pool: pg.Pool, entries: ReadonlyArray<readonly [string, string | undefined]>): Promise<void> {
+    if (entries.length === 0) return;
+    await pool.query(RELEASE, [this.owner, entries.map(([id]) => id), entries.map(([, lease]) => lease ?? null)]);
+  }
+
+  /** The entries let go for want of the owner lock, with their lease ends, to be handed back at close (then forgotten). */
+  protected takeLetGo(): Array<[string, string]> {
+    const gone = [...this.letGo];
+    this.letGo.clear();
+    return gone;
   }
 
   /** Whether this node's hold has been unbroken since `asked` (a `performance.now()` time). */
@@ -185,10 +213,10 @@ export abstract class PgJournalLeases {
 
   private async insert(batch: Adding[]): Promise<BatchResult> {
     const pool = this.ready();
-    let inserted: Set<string>;
+    let inserted: Map<string, string>;
     try {
-      const { rows } = await pool.query<{ id: string }>(ADD, [this.upstream, this.owner, this.lease, JSON.stringify(batch), this.claims]);
-      inserted = new Set(rows.map((r) => r.id));
+      const { rows } = await pool.query<{ id: string; lease: string }>(ADD, [this.upstream, this.owner, this.lease, JSON.stringify(batch), this.claims]);
+      inserted = new Map(rows.map((r) => [r.id, r.lease]));
     } catch (err) {
       // Its fate unknown (it may have committed, or commit later) while its callers are told it failed (their requests
       // are not sent): ended before another node can claim them and send reversals of nothing.
@@ -202,28 +230,29 @@ export abstract class PgJournalLeases {
       if (!inserted.has(e.id)) {
         return connectorError('ISO8583_ERR_CONNECTOR_STORE', `an entry with the id ${e.id} is already in the store`, { field: 'store' });
       }
-      this.held.add(e.id);
+      this.held.set(e.id, inserted.get(e.id) as string);
       return undefined;
     });
   }
 
   private async recordAttempts(batch: Attempt[]): Promise<BatchResult> {
-    let recorded: Set<string>;
+    let recorded: Map<string, string>;
     try {
-      const { rows } = await this.ready().query<{ id: string }>(ATTEMPT, [
+      const { rows } = await this.ready().query<{ id: string; lease: string }>(ATTEMPT, [
         this.owner,
         this.lease,
         batch.map((a) => a.id),
         batch.map((a) => a.attempt),
         this.ownerLock?.key ?? null,
       ]);
-      recorded = new Set(rows.map((r) => r.id));
+      recorded = new Map(rows.map((r) => [r.id, r.lease]));
     } catch (err) {
       throw this.failure('cannot record attempts', err);
     }
     return batch.map((a) => {
-      if (recorded.has(a.id)) {
-        this.held.add(a.id);
+      const lease = recorded.get(a.id);
+      if (lease !== undefined) {
+        this.held.set(a.id, lease);
         return undefined;
       }
       // Refused: done, another node's, or this node's owner lock lost (the statement checks it). Let go, its lease
@@ -297,10 +326,12 @@ export abstract class PgJournalLeases {
       await this.settle(pool);
       await this.forget(pool);
       await this.releaseLetGo();
-      const ids = [...this.held];
+      const ids = [...this.held.keys()];
       if (ids.length > 0) {
-        const { rows } = await pool.query<{ id: string }>(RENEW, [this.owner, this.lease, ids]);
-        const renewed = new Set(rows.map((r) => r.id));
+        const { rows } = await pool.query<{ id: string; lease: string }>(RENEW, [this.owner, this.lease, ids]);
+        const renewed = new Map(rows.map((r) => [r.id, r.lease]));
+        // Each lease as renewed (an entry let go or done meanwhile stays so).
+        for (const [id, lease] of renewed) if (this.held.has(id)) this.held.set(id, lease);
         const lost = ids.filter((id) => !renewed.has(id) && this.held.delete(id));
         if (lost.length > 0) this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', entries: lost.length }, 'entries taken over by another node');
       }

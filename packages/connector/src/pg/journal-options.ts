@@ -53,7 +53,7 @@ export const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAft
 export type Adding = JournalEntry & { guard?: true };
 export type Attempt = { id: string; attempt: number };
 export type Done = { id: string; outcome: JournalOutcome };
-export type Row = { id: string; entry: Record<string, unknown>; attempts: number; age: number };
+export type Row = { id: string; entry: Record<string, unknown>; attempts: number; age: number; lease: string };
 
 /**
  * A claimed row as an entry, dated on this node's clock from its age on the database's (`at` times `initialDelay`,

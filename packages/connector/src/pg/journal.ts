@@ -32,7 +32,9 @@
  * node killed, or cut off), its entries are claimed at once instead of once their lease ends, and a node whose own
  * session ended sends none of its entries (no attempt commits, no add resolves, no original is written) until it
  * holds the lock again; it then ends its leases on the entries it let go meanwhile (an attempt refused), so that the
- * next claim takes them at once.
+ * next claim takes them at once (only a lease still the one an entry had when let go: not one this node claimed again
+ * since, and may be sending). A node taking its lock back waits for a claim under way that found it gone
+ * (owner-lock-sql.ts, `GONE_OWNERS`), so that it records no attempt of an entry that claim takes over.
  *
  * Records go to the database in batches (group commit, one statement per kind of record per batch). Rows marked done
  * are deleted `purgeAfter` ms later (the reversal keeps the PAN: it should not stay longer than needed). The held
@@ -42,7 +44,7 @@ import { connectorError } from '../errors.js';
 import { within } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
-import { CLAIM, CLAIM_GONE, FINAL, RELEASE, UNCOUNT } from './saf-sql.js';
+import { CLAIM, CLAIM_GONE, FINAL, UNCOUNT } from './saf-sql.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, maskUrl, storeCause, storeError } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
@@ -229,7 +231,8 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
 
   /**
    * Stops renewing, waits for the records in progress, and hands the entries this node still holds back at once (their
-   * lease ends now), so that another node takes them over without waiting for the lease. Bounded by `closeTimeout`:
+   * lease ends now), and those it let go for want of its owner lock while it holds it (`releaseLetGo`), so that
+   * another node takes them over without waiting for the lease. Bounded by `closeTimeout`:
    * a store that has not answered by then has its connections cut (the statements in flight fail with
    * `ISO8583_ERR_CONNECTOR_STORE`, their fate unknown) and what was left undone is logged at error (`entries`: held by
    * this node until their lease ends, then another node or the next start sends them; `outcomes`: final outcomes not
@@ -293,10 +296,14 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       u.reject(storeError('cannot mark entries done', undefined, this.url));
     }
     this.unsettled.clear();
-    const held = [...this.held];
-    if (this.opened && held.length > 0) {
-      await pool.query(RELEASE, [this.owner, held]).catch((err: unknown) => {
-        this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: held.length }, 'cannot hand the entries back: another node takes them once their lease ends');
+    // The entries held, whatever their lease; those let go for want of the owner lock too while this node holds it
+    // (their lease still the one they were let go with: `RELEASE`), else they would wait for their lease.
+    await this.releasing;
+    const letGo = this.heldSince() === undefined ? [] : this.takeLetGo();
+    const entries = [...[...this.held.keys()].map((id): [string, undefined] => [id, undefined]), ...letGo.filter(([id]) => !this.held.has(id))];
+    if (this.opened && entries.length > 0) {
+      await this.release(pool, entries).catch((err: unknown) => {
+        this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: entries.length }, 'cannot hand the entries back: another node takes them once their lease ends');
       });
     }
     this.held.clear();

@@ -18,12 +18,28 @@ export function ownerLockHeld(key: string): string {
 }
 
 /**
- * The owners provably gone: registered (`locked_at`) since the server last started, and whose lock no session holds.
- * An owner whose lock went with a server restart (every session ended then, live nodes' too) is not among them: its
- * entries wait for their lease; so is one that never registered (the owner lock off, or an older version).
+ * True while no session holds, or asks for, the owner lock of key `key`: a test of each row, made again on a row's new
+ * version when the statement waited for a change to it (`IS NOT TRUE`: a `NOT EXISTS` is turned into a join by the
+ * planner, and a join is not made again then: the row of an owner that took its lock back meanwhile passed as free).
+ */
+export function ownerLockFree(key: string): string {
+  return `${ownerLockHeld(key)} IS NOT TRUE`;
+}
+
+/**
+ * The owners provably gone other than `$1`: registered (`locked_at`) since the server last started, and whose lock no
+ * session holds. An owner whose lock went with a server restart (every session ended then, live nodes' too) is not
+ * among them: its entries wait for their lease; so is one that never registered (the owner lock off, or an older
+ * version).
+ *
+ * Each row is locked `FOR SHARE` until the statement's transaction ends: the owner's own `REGISTER` (its lock taken
+ * again, a `DO UPDATE` of that row) waits for the claim that found it gone, so that the owner records no attempt of an
+ * entry the claim is taking over (it would send it while the claiming node sends it too); and a claim that reaches a
+ * row a `REGISTER` is changing waits for it, and sees the lock it took (`ownerLockFree`).
  */
 export const GONE_OWNERS = `SELECT o.owner FROM iso8583_saf_owner o
-      WHERE o.locked_at >= pg_postmaster_start_time() AND NOT ${ownerLockHeld('o.key')}`;
+      WHERE o.owner <> $1 AND o.locked_at >= pg_postmaster_start_time() AND ${ownerLockFree('o.key')}
+      FOR SHARE OF o`;
 
 /**
  * Registers owner `$1` (its row made, or `locked_at` renewed) and takes its lock in the same statement, so that no
@@ -41,5 +57,5 @@ export const UNREGISTER = `DELETE FROM iso8583_saf_owner WHERE owner = $1`;
 
 /** Forgets the owners whose lock no session holds and that hold no pending entry. */
 export const PURGE_OWNERS = `DELETE FROM iso8583_saf_owner o
-  WHERE NOT ${ownerLockHeld('o.key')}
+  WHERE ${ownerLockFree('o.key')}
     AND NOT EXISTS (SELECT 1 FROM iso8583_saf s WHERE s.lease_owner = o.owner AND s.done_at IS NULL)`;

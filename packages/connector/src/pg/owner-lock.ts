@@ -8,7 +8,9 @@
  * from then on the node's entries may be claimed by another node, so it stops using them until it holds the lock
  * again (taken again at each renewal): an attempt commits only while the lock is held (`ATTEMPT` checks it, in the
  * same statement), an add or an attempt whose lock broke while it was under way is not sent, and an original whose
- * entry was added before the break is not written (`heldSince`, `ReversalManager.late`).
+ * entry was added before the break is not written (`heldSince`, `ReversalManager.late`). Taking the lock again waits
+ * for another node's claim under way that found this owner gone (`REGISTER` waits for its lock on the owner's row,
+ * owner-lock-sql.ts): the entries it takes are that node's by the time this one can record an attempt.
  *
  * Not behind a relay that pools by transaction (pgbouncer's `pool_mode = transaction`): a session lock there lives
  * on a server connection the relay shares and closes as it likes. Turn it off there (`ownerLock: false`): the time

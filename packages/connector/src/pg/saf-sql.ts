@@ -4,6 +4,13 @@
  */
 import { GONE_OWNERS, ownerLockHeld } from './owner-lock-sql.js';
 
+/**
+ * A row's lease end (`lease_until`) in microseconds since the epoch, as text (whatever type parsers the pool's caller
+ * set), as the statements that set it return it (`lease`): what `RELEASE` compares, exactly, to tell that a lease was
+ * not renewed since.
+ */
+const leaseOf = (alias: string): string => `((extract(epoch FROM ${alias}.lease_until) * 1000000)::int8)::text`;
+
 /** Outcomes that say the host answered: they end the entry whoever holds it (idempotent). */
 export const ANSWERED: ReadonlySet<string> = new Set(['reversed', 'delivered']);
 
@@ -36,7 +43,7 @@ export const ADD = `INSERT INTO iso8583_saf (id, upstream, entry, attempts, leas
         AND p.entry->'reversal'->>'41' = e->'reversal'->>'41' AND p.entry->'reversal'->>'11' = e->'reversal'->>'11')
     ORDER BY txn) AS a
   ON CONFLICT DO NOTHING
-  RETURNING id`;
+  RETURNING id, ${leaseOf('iso8583_saf')} AS lease`;
 
 /**
  * The outcome of a row whose add failed (its request was not sent): unlike `not-needed` (the original was answered,
@@ -68,7 +75,7 @@ export const ATTEMPT = `UPDATE iso8583_saf s
   FROM unnest($3::text[], $4::int[]) AS a(id, n)
   WHERE s.id = a.id AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed')
     AND ($5::int IS NULL OR ${ownerLockHeld('$5::int')})
-  RETURNING s.id`;
+  RETURNING s.id, ${leaseOf('s')} AS lease`;
 
 /**
  * Takes back attempt `$3` of entry `$2`, recorded but not sent (the node stalled: see `PgJournal.attempt`), while `$1`
@@ -88,34 +95,44 @@ export const DONE = `UPDATE iso8583_saf s SET done_at = now(), outcome = d.outco
  * `which`, oldest first, skipping those another claim locked; with each its `age` in ms on the database's clock (the
  * claiming node dates the entry on its own clock from it).
  */
-function claimWhere(which: string): string {
-  return `UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
+function claimWhere(which: string, before = ''): string {
+  return `${before}UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
   WHERE s.id IN (
     SELECT id FROM iso8583_saf
     WHERE upstream = ANY($3::text[]) AND done_at IS NULL AND ${which}
     ORDER BY created_at LIMIT $4
     FOR UPDATE SKIP LOCKED)
-  RETURNING s.id, s.entry, s.attempts, (extract(epoch FROM now() - s.created_at) * 1000)::float8 AS age`;
+  RETURNING s.id, s.entry, s.attempts, (extract(epoch FROM now() - s.created_at) * 1000)::float8 AS age, ${leaseOf('s')} AS lease`;
 }
 
 /** Claims the entries whose lease ended (by the index on `upstream, lease_until`). */
 export const CLAIM = claimWhere('lease_until < now()');
 
 /**
- * Claims the entries of owners provably gone (owner-lock-sql.ts, `GONE_OWNERS`: their lock's session ended), whatever
- * their lease. Only while some owner other than `$1` is gone (a test made once per statement: else it reads no row;
- * the pending rows are read only then).
+ * Claims the entries of owners provably gone other than `$1` (owner-lock-sql.ts, `GONE_OWNERS`: their lock's session
+ * ended, their rows locked until this claim commits), whatever their lease. Their pending rows are found by the index
+ * on `lease_owner` (schema-saf.ts, version 5): none is read while no owner is gone, nor while one is gone whose
+ * entries were all taken over (its row stays until a renewal's purge).
  */
-export const CLAIM_GONE = claimWhere(`EXISTS (${GONE_OWNERS} AND o.owner <> $1) AND lease_owner <> $1 AND lease_owner IN (${GONE_OWNERS})`);
+export const CLAIM_GONE = claimWhere(
+  'lease_owner = ANY (ARRAY(SELECT owner FROM gone))',
+  `WITH gone AS MATERIALIZED (${GONE_OWNERS})
+  `,
+);
 
 /** Renews `$1`'s leases on the entries `$3` not done; returns those still held. */
-export const RENEW = `UPDATE iso8583_saf SET lease_until = now() + $2 * interval '1 millisecond'
+export const RENEW = `UPDATE iso8583_saf s SET lease_until = now() + $2 * interval '1 millisecond'
   WHERE id = ANY($3::text[]) AND lease_owner = $1 AND done_at IS NULL
-  RETURNING id`;
+  RETURNING id, ${leaseOf('s')} AS lease`;
 
-/** Ends `$1`'s leases on the entries `$2` now (another node may claim them at once). */
-export const RELEASE = `UPDATE iso8583_saf SET lease_until = now()
-  WHERE id = ANY($2::text[]) AND lease_owner = $1 AND done_at IS NULL`;
+/**
+ * Ends `$1`'s leases on the entries `$2` now (another node may claim them at once); an entry given a lease end in `$3`
+ * (the one it had as this node let it go: `lease` of the statement that set it) only while its lease is still that
+ * one: not one this node claimed again since (and may be sending: its claim, or its attempt, set a new one).
+ */
+export const RELEASE = `UPDATE iso8583_saf s SET lease_until = now()
+  FROM unnest($2::text[], $3::text[]) AS r(id, lease)
+  WHERE s.id = r.id AND s.lease_owner = $1 AND s.done_at IS NULL AND (r.lease IS NULL OR ${leaseOf('s')} = r.lease)`;
 
 /** Deletes the rows done more than `$1` ms ago. */
 export const PURGE = `DELETE FROM iso8583_saf WHERE done_at < now() - $1 * interval '1 millisecond'`;

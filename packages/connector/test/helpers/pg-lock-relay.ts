@@ -1,0 +1,131 @@
+/**
+ * A TCP relay to a test PostgreSQL database for the owner lock's tests (pg-owner-lock*.test.ts): it can hide from a
+ * node the end of its lock's session, and hold one statement at a gate (before the server sees it, or run but not
+ * committed), so that a test orders two statements without timing.
+ */
+import assert from 'node:assert/strict';
+import { createConnection, createServer } from 'node:net';
+import type { Socket } from 'node:net';
+
+/** The protocol's Sync message: ends the implicit transaction of the statement sent before it. */
+const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
+/** The start of the server's ReadyForQuery message: the statement before it is over (committed or not). */
+const READY = Buffer.from([0x5a, 0, 0, 0, 5]);
+
+/** A statement held at the relay (see {@link LockRelay.holdStatement}). */
+export interface HeldStatement {
+  /** Resolves once the statement reached the relay (and, with `runUncommitted`, the server). */
+  readonly held: Promise<void>;
+  /** Lets it (and what its connection sent after it) go on. */
+  release(): void;
+  /** Resolves once the server, after the release, said the statement is over (its ReadyForQuery). */
+  readonly over: Promise<void>;
+}
+
+/** What {@link lockRelay} gives: the URL to connect through, the hold on the lock's session, the statement gate. */
+export interface LockRelay {
+  url: string;
+  /** From now on, nothing of the connection that took the owner lock reaches the node (its end neither). */
+  holdLockSession(): void;
+  /** Ends the connection that took the owner lock (the node sees its session end). */
+  endLockSession(): void;
+  /**
+   * Holds the next statement whose text holds `text`: kept from the server until released, or with `runUncommitted`
+   * run by the server but its Sync kept back (its implicit transaction stays open, its locks held, until released).
+   */
+  holdStatement(text: string, options?: { runUncommitted?: boolean }): HeldStatement;
+  close(): Promise<void>;
+}
+
+interface Gate {
+  text: string;
+  runUncommitted: boolean;
+  caught: () => void;
+  ended: () => void;
+  /** Set once caught: what the held connection sent, waiting for the release. */
+  queue?: Buffer[];
+  db?: Socket;
+  released: boolean;
+}
+
+/** A relay to the database of `target` (a connection string of the test cluster). */
+export async function lockRelay(target: string): Promise<LockRelay> {
+  const to = new URL(target);
+  const sockets = new Set<Socket>();
+  const locks = new Set<Socket>();
+  let holding = false;
+  let gate: Gate | undefined;
+  const held = (client: Socket): boolean => holding && locks.has(client);
+  const server = createServer((client) => {
+    const db = createConnection(Number(to.port), to.hostname);
+    sockets.add(client).add(db);
+    let mine: Gate | undefined; // the gate holding this connection's statements
+    for (const s of [client, db]) s.on('error', () => undefined);
+    client.on('close', () => db.destroy());
+    db.on('close', () => {
+      if (!held(client)) client.destroy();
+    });
+    client.on('data', (chunk: Buffer) => {
+      if (chunk.includes('pg_try_advisory_lock')) locks.add(client);
+      if (mine !== undefined && !mine.released) {
+        mine.queue?.push(chunk);
+        return;
+      }
+      if (gate !== undefined && gate.queue === undefined && chunk.includes(gate.text)) {
+        mine = gate;
+        gate = undefined;
+        mine.db = db;
+        if (mine.runUncommitted) {
+          assert.ok(chunk.subarray(-SYNC.length).equals(SYNC), 'the statement held ends with its Sync');
+          db.write(chunk.subarray(0, -SYNC.length));
+          mine.queue = [SYNC];
+        } else {
+          mine.queue = [chunk];
+        }
+        mine.caught();
+        return;
+      }
+      db.write(chunk);
+    });
+    db.on('data', (chunk: Buffer) => {
+      if (mine?.released === true && chunk.includes(READY)) mine.ended();
+      if (!held(client)) client.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  const address = server.address();
+  url.port = String(typeof address === 'object' && address !== null ? address.port : 0);
+  return {
+    url: url.toString(),
+    holdLockSession: () => {
+      assert.equal(locks.size, 1, 'one connection took an owner lock');
+      holding = true;
+    },
+    endLockSession: () => {
+      holding = false;
+      for (const s of locks) s.destroy();
+    },
+    holdStatement: (text, options = {}) => {
+      let caught: () => void = () => undefined;
+      let ended: () => void = () => undefined;
+      const heldNow = new Promise<void>((resolve) => (caught = resolve));
+      const over = new Promise<void>((resolve) => (ended = resolve));
+      const g: Gate = { text, runUncommitted: options.runUncommitted === true, caught, ended, released: false };
+      gate = g;
+      return {
+        held: heldNow,
+        over,
+        release: () => {
+          g.released = true;
+          for (const chunk of g.queue ?? []) g.db?.write(chunk);
+        },
+      };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * What the owner lock's tests (pg-owner-lock*.test.ts) share: an entry, a statement on a session of its own, the
+ * server process of an owner's lock session, claims until enough came back, and a node whose lock's session the
+ * server ended without the node seeing it.
+ */
+import type { TestContext } from 'node:test';
+import pg from 'pg';
+import { waitUntil } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
+import { OWNER_LOCK_NAMESPACE, PgJournal } from '../../src/index.js';
+import type { JournalEntry } from '../../src/index.js';
+import { lockRelay } from './pg-lock-relay.js';
+import type { LockRelay } from './pg-lock-relay.js';
+
+/** A reversal entry of id `id` (its STAN the id's last six characters). */
+export function entry(id: string): JournalEntry {
+  return { id, reversal: { '0': '0400', '2': '4111111111111111', '4': '000000001000', '11': id.slice(-6).padStart(6, '0') }, at: Date.now() };
+}
+
+/** Runs `text` on a session of its own; resolves with its rows. */
+export async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The server process of the session that holds `owner`'s lock, if one does. */
+export async function lockSession(url: string, owner: string): Promise<number | undefined> {
+  const rows = await sql<{ pid: number }>(
+    url,
+    `SELECT l.pid FROM pg_locks l JOIN iso8583_saf_owner o ON l.objid = o.key
+      WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objsubid = 2 AND l.granted AND o.owner = $2`,
+    [OWNER_LOCK_NAMESPACE, owner],
+  );
+  return rows[0]?.pid;
+}
+
+/** Claims until `n` entries came back (each claim takes what is claimable now). */
+export async function claimAll(journal: PgJournal, n: number, what: string): Promise<JournalEntry[]> {
+  const got: JournalEntry[] = [];
+  await waitUntil(async () => {
+    got.push(...(await journal.claim()));
+    return got.length >= n;
+  }, { what });
+  return got.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * A node ('live-node', a lease of 10 minutes: no renewal, every 200 s, and no lease end during a test) holding entry
+ * `id`, behind a relay that hides from it the end of its lock's session, which the server has just ended.
+ */
+export async function lockEndedUnseen(t: TestContext, cluster: PostgresCluster, database: string, id: string): Promise<{ url: string; relay: LockRelay; live: PgJournal }> {
+  const url = cluster.createDatabase(database);
+  const relay = await lockRelay(url);
+  const live = new PgJournal({ url: relay.url, lease: 600_000, owner: 'live-node' });
+  t.after(async () => {
+    await live.destroy();
+    await relay.close();
+  });
+  await live.open();
+  await live.add(entry(id));
+  relay.holdLockSession();
+  await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
+  await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
+  return { url, relay, live };
+}

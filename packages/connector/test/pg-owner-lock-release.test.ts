@@ -1,0 +1,67 @@
+// The entries a node let go for want of its owner lock (an attempt refused while the lock's session was ended): their
+// leases are ended once the node holds its lock again, and at its close, so that the next claim takes them at once;
+// never the lease of an entry the node claimed again since and may be sending (a second node would send it too).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startPostgres, waitUntil } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
+import { PgJournal } from '../src/index.js';
+import { entry, lockEndedUnseen, lockSession, sql } from './helpers/pg-owner-lock.js';
+import { lockRelay } from './helpers/pg-lock-relay.js';
+
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
+
+/** Text only the statement that ends leases (`RELEASE`) holds. */
+const RELEASE_TEXT = 'SET lease_until = now()\n';
+
+test('an entry let go, then claimed again by its node before the release of what it let go ran: the release leaves it be, and no other node takes it while its node sends it', async (t) => {
+  const url = cluster.createDatabase('owner_release_reclaimed');
+  const relay = await lockRelay(url);
+  // A lease of 6 s: the entry let go is not renewed, so its lease ends and its node's own claim takes it again.
+  const live = new PgJournal({ url: relay.url, lease: 6000, owner: 'live-node' });
+  t.after(async () => {
+    await live.destroy();
+    await relay.close();
+  });
+  await live.open();
+  await live.add(entry('c1'));
+  relay.holdLockSession();
+  await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
+  await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
+  await assert.rejects(live.attempt('c1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+
+  // The node takes its lock again (at its next renewal); the release of what it let go is held before the server.
+  const release = relay.holdStatement(RELEASE_TEXT);
+  relay.endLockSession();
+  await release.held;
+  await waitUntil(async () => (await sql(url, "SELECT 1 FROM iso8583_saf WHERE id = 'c1' AND lease_until < now()")).length === 1, { what: 'the lease of the entry let go to end' });
+  assert.deepEqual((await live.claim()).map((e) => e.id), ['c1'], 'its node claims it again');
+  await live.attempt('c1', 1); // and sends it
+  release.release();
+  await release.over;
+
+  const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
+  t.after(() => other.close());
+  assert.deepEqual(await other.open(), [], 'the entry its node is sending is not taken by another');
+  assert.deepEqual(await sql(url, "SELECT lease_owner, attempts, lease_until > now() AS leased FROM iso8583_saf WHERE id = 'c1'"), [{ lease_owner: 'live-node', attempts: 1, leased: true }]);
+});
+
+test('close hands back the entries let go for want of the owner lock too: another node takes them at once, not once their lease ends', async (t) => {
+  const { url, relay, live } = await lockEndedUnseen(t, cluster, 'owner_close_let_go', 'd1');
+  await live.add(entry('d2'));
+  // Refused by the statement (the server ended the lock's session; the node has not seen it): let go, not held.
+  await assert.rejects(live.attempt('d1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  assert.equal(live.size, 1, 'd2 held, d1 let go');
+  const closing = live.close();
+  await waitUntil(async () => (await sql(url, 'SELECT id FROM iso8583_saf WHERE lease_until <= now()')).length === 2, { what: 'both leases to be ended by the close' });
+  // The close's last statement (forgetting the owner) goes on the lock's session, which the relay keeps silent: ended.
+  relay.endLockSession();
+  await closing;
+  const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
+  t.after(() => other.close());
+  assert.deepEqual((await other.open()).map((e) => e.id).sort(), ['d1', 'd2'], 'both taken at once (their leases of 10 minutes ended)');
+});
