@@ -2,14 +2,15 @@
  * A client that ends its side of the connection once its purchase is sent (a half-close) still reads the answer, with
  * the real binary: Node's HTTP server took the client's end as the end of the connection, aborted the purchase still at
  * the bank and ended the connection at once, so the client got a closed connection and no answer, and the approval
- * was reversed. Now the answer is written, then the connection is closed; nothing is reversed.
+ * was reversed. Now the answer is written, then the connection is closed; nothing is reversed. A console event stream
+ * whose client ends its side is closed at once, as before (it runs until its client goes).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { httpCall, rawHttp, within } from '@iso8583/test-support';
+import { httpCall, rawHttp, readUntil, within } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { approve, startBank } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
@@ -61,6 +62,20 @@ test('a client that half-closes once its purchase is sent reads the approval, th
     const next = await httpCall(port, 'POST', '/', { 'content-type': 'application/json' }, purchase('000503', 'HALF0002'));
     assert.equal(next.status, 200, next.body);
     assert.equal(bank.received.filter((m) => String(m['0']).startsWith('04') && m['11'] === '000501').length, 0, 'the approval the client read was reversed');
+  } finally {
+    conn.socket.destroy();
+  }
+});
+
+test('a console event stream whose client ends its side is closed by the gateway, not streamed on', async () => {
+  const port = gw.http.port;
+  const conn = rawHttp(port);
+  try {
+    conn.socket.write(`GET /console/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    await within(readUntil(conn, /^HTTP\/1\.1 200 [\s\S]*event: hello/), HUNG, 'the stream did not start');
+    // The client ends its side and goes on reading: the stream's events would keep coming, one a tick, for ever.
+    conn.socket.end();
+    await within(conn.closed, HUNG, 'the stream of a client that ended its side was never closed');
   } finally {
     conn.socket.destroy();
   }

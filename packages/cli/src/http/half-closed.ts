@@ -8,9 +8,14 @@
  * end: the answers owed are written in order, and Node closes the connection after the last one (or at once when none
  * is owed). A request still arriving at the client's end is not HTTP (Node's parse error: answered 400 in its turn,
  * request-deadline.ts). Bounded as any connection is: by the routes' own timeouts, the stop's deadline and the
- * connection cap.
+ * connection cap. A connection holding a stream (a console event stream, `markStream`: it runs until its client goes)
+ * is closed at its client's end, as before: its client has gone, and the stream would otherwise hold the connection
+ * until its next event finds it gone.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { isStream } from './connection-cap.js';
+import { owedTo } from './owed-answers.js';
 
 /**
  * Keeps `server`'s connections writable after their client's end, until the answers owed are written (see the file's
@@ -19,4 +24,19 @@ import type { Server } from 'node:http';
  */
 export function answerHalfClosed(server: Server): void {
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  // Watched from a connection's first request (the socket a request comes on: over TLS too), when a stream can begin.
+  const watched = new WeakSet<Socket>();
+  server.on('request', (req: IncomingMessage) => {
+    const socket = req.socket;
+    if (watched.has(socket)) return;
+    watched.add(socket);
+    socket.once('end', () => {
+      for (const res of owedTo(socket).requests.values()) {
+        if (isStream(res)) {
+          socket.destroy();
+          return;
+        }
+      }
+    });
+  });
 }
