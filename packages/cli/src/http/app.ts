@@ -21,7 +21,6 @@ import { lazySchemaCompilers } from './schema-compilers.js';
 import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests, capAnswers } from './request-deadline.js';
 import { shedLog } from './shed-log.js';
 import { capServerPipelining } from './pipeline-cap.js';
-import { answerHalfClosed } from './half-closed.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, capConnections } from './connection-cap.js';
 import type { ConnectionCap } from './connection-cap.js';
 import { requireToken } from '../console/access.js';
@@ -191,7 +190,6 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   });
   // One connection's pipelined requests reach the routes a few at a time, the others' served between (pipeline-cap.ts).
   capServerPipelining(app.server);
-  answerHalfClosed(app.server);
   sq?.install(app);
   if (sq === undefined) answerNotFound(app);
   // A browser request from another site never reaches a route that changes state (the connector's cross-site.ts).

@@ -252,11 +252,6 @@ export function markStream(res: ServerResponse): void {
   streams.add(res);
 }
 
-/** Whether `res` was marked a stream ({@link markStream}). */
-export function isStream(res: ServerResponse): boolean {
-  return streams.has(res);
-}
-
 /**
  * Requests whose every answer is made whole (`res.end()` called, the route done) and waits only for the peer to read
  * it: a response is in progress until its last byte is handed to the system, which a peer that reads nothing puts off
