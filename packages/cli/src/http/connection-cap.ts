@@ -44,6 +44,7 @@
  */
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { defaultPerAddress, peerKey } from '@iso8583/inbound';
 import { followOwed, owedTo } from './owed-answers.js';
 import { heldBack } from './pipeline-cap.js';
@@ -137,7 +138,7 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
   };
   /** Makes room among `among` (oldest first): `false` when none can give way. */
   const makeRoom = (among: Held): boolean => {
-    const now = Date.now();
+    const now = performance.now();
     // A connection just accepted that has sent no request yet is idle last: its request is most often on its way.
     const idle = oldestIdle(among, now) ?? oldestWhere(among, answered) ?? oldestWhere(among, streamOnly);
     const arriving = idle === undefined ? oldestArriving(among) : undefined;
@@ -182,7 +183,7 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
       return;
     }
     const requests = owedTo(socket).requests;
-    accepted.set(socket, Date.now());
+    accepted.set(socket, performance.now());
     held.set(socket, requests);
     keys.set(socket, key);
     if (!peers.has(key)) peers.set(key, new Map());
@@ -225,7 +226,7 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
  */
 export const NEW_CONNECTION_GRACE = 1_000;
 
-/** When each connection held was accepted (`Date.now()`). */
+/** When each connection held was accepted (`performance.now()`). */
 const accepted = new WeakMap<Socket, number>();
 
 /**
