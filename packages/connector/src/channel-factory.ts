@@ -105,7 +105,8 @@ export class ChannelFactory {
         throw signOnError(err);
       });
     } catch (err) {
-      channel?.destroy();
+      // Closed by the connector itself (its sign-on failed): the failed attempt counts, its close no drop of its own.
+      if (channel !== undefined) this.abort(channel);
       this.retryDelay = this.backoff.next();
       const e =
         err instanceof Iso8583Error ? err : connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'cannot connect', { cause: err });

@@ -147,3 +147,20 @@ test('exclusive pool – a host that ends an idle connection in the turn a reque
   assert.ok(typeof dropped.retryIn === 'number' && dropped.retryIn >= INITIAL_DELAY / 2 && dropped.retryIn <= INITIAL_DELAY, `a drop waits the first delay: ${dropped.retryIn}`);
   assert.equal(connector.stats().reconnects, 1, 'the drop is a reconnect');
 });
+
+test('a connection whose sign-on fails is closed by the connector: a failed connect attempt, no reconnect', async (t) => {
+  // A host that accepts and never answers the sign-on: each attempt fails when its sign-on times out (200 ms).
+  const { connector } = await peerAndConnector(t, () => undefined, { signOn: true, requestTimeout: 200, reconnect: { initialDelay: 1, maxDelay: 1 }, transactionLog: false });
+  let failed = 0;
+  const twice = new Promise<void>((resolve) =>
+    connector.on('error', (err) => {
+      if (err.code === 'ISO8583_ERR_CONNECTOR_SIGN_ON' && ++failed === 2) resolve();
+    }),
+  );
+  const drops = disconnects(connector);
+  connector.connect().catch(() => undefined);
+  await within(twice, 10_000, 'two sign-ons failed');
+  const first = await drops.next('the connection of the first failed sign-on closed');
+  assert.equal(first.retryIn, 1, 'the wait the failed attempt counted');
+  assert.equal(connector.stats().reconnects, 0, 'a connection that never came up, closed by the connector, counted as a reconnect');
+});
