@@ -76,3 +76,18 @@ test('a request that times out behind a purchase at the bank: the purchase\'s ap
     conn.socket.destroy();
   }
 });
+
+test('a request answered before its body came (a wrong Host: 421) whose body never comes gets no second answer: its connection is closed', async () => {
+  const port = gw.http.port;
+  const conn = rawHttp(port);
+  try {
+    conn.socket.write(`POST / HTTP/1.1\r\nHost: elsewhere.example\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"0":"0200",`);
+    // Past the request bound: the body never comes, and the connection is closed (a 408 was written after the 421).
+    await within(conn.closed, HUNG, 'the connection was never closed');
+    const text = conn.text();
+    assert.match(text, /^HTTP\/1\.1 421 /, JSON.stringify(text));
+    assert.equal(text.match(/HTTP\/1\.1 /g)?.length, 1, `one answer per request: ${JSON.stringify(text)}`);
+  } finally {
+    conn.socket.destroy();
+  }
+});

@@ -42,7 +42,7 @@ export interface ConnectorCounts {
   timeouts: number;
   /** Requests that failed other than by timeout (connection lost, refused, invalid message, ...). */
   errors: number;
-  /** Connections lost while running (not the ones the connector closed itself: idle eviction, retired). */
+  /** Connections lost while running (not the ones the connector closed itself: idle eviction, retired, sign-on failed). */
   reconnects: number;
   /** Amount totals. */
   amounts: ConnectorAmounts;

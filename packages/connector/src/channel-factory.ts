@@ -105,7 +105,8 @@ export class ChannelFactory {
         throw signOnError(err);
       });
     } catch (err) {
-      channel?.destroy();
+      // Closed by the connector itself (its sign-on failed): the failed attempt counts, its close no drop of its own.
+      if (channel !== undefined) this.abort(channel);
       this.retryDelay = this.backoff.next();
       const e =
         err instanceof Iso8583Error ? err : connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'cannot connect', { cause: err });
@@ -137,12 +138,33 @@ export class ChannelFactory {
    * (however the socket then closes: our end, or the host's on the sign-off).
    */
   async destroy(channel: Channel): Promise<void> {
-    this.retiring.add(channel);
+    this.retire(channel);
     await this.network.signOff(channel);
     await channel.end();
   }
 
-  /** Whether `channel`'s close was asked for by the connector ({@link ChannelFactory.destroy}), not a drop. */
+  /**
+   * Closes `channel` at once (pending requests fail): a close the connector asked for, which steps no backoff (the
+   * exclusive pool's connection whose request failed after it was written).
+   */
+  abort(channel: Channel): void {
+    this.retire(channel);
+    channel.destroy();
+  }
+
+  /**
+   * Marks the close of `channel` as asked for, while it is open: one the host has ended already (its FIN read, the
+   * socket no longer writable, its close still to come) is a drop, found by the pool's check or a borrow in the same
+   * turn, not a close asked for.
+   */
+  private retire(channel: Channel): void {
+    if (channel.isOpen) this.retiring.add(channel);
+  }
+
+  /**
+   * Whether `channel`'s close was asked for by the connector ({@link ChannelFactory.destroy}, {@link ChannelFactory.abort}
+   * while it was open), not a drop.
+   */
   askedFor(channel: Channel): boolean {
     return this.retiring.has(channel);
   }

@@ -114,7 +114,7 @@ export class ExclusivePool implements ChannelPool {
       // The host serves one request at a time here and may still be on the unanswered one: lent again, the connection
       // would carry the next request (or its reversal) behind it, late or never answered. A new one replaces it.
       channel.logger.warn('a request failed after it was written: closing its connection (exclusive mode)');
-      channel.destroy();
+      this.factory.abort(channel);
     }
     if (!channel.isOpen) {
       // Its replacement, once up, is a connection up (`ChannelFactory` `connected`).

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import { within } from '@iso8583/test-support';
 import type { Connector, DisconnectInfo } from '../src/index.js';
 import { answer, purchase } from './peer.js';
@@ -120,3 +121,46 @@ test('exclusive pool – the connection it closes after a request timed out on i
   assert.equal((await within(connector.request(echo('006302')), 10_000, 'the request after the close answered (a backoff delay counted by the close would hold it 15 to 30 s)'))['39'], '00');
 });
 
+
+test('exclusive pool – a host that ends an idle connection in the turn a request borrows it is a drop: the first delay, a reconnect', async (t) => {
+  const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
+    mode: 'exclusive',
+    pool: { min: 1, max: 1, idleTimeout: 600_000 },
+    reconnect: { initialDelay: INITIAL_DELAY },
+    transactionLog: false,
+  });
+  await within(connector.connect(), 10_000, 'the first connection');
+  const drops = disconnects(connector);
+  // The connection's socket (internal): a request is made in the very turn the host's end is read, as one arriving then
+  // would be. The pool's check on the borrow finds the connection no longer open (its close still to come) and has the
+  // connector close it: that close used to be taken for one the connector asked for, the drop hidden.
+  const [channel] = (connector as unknown as { factory: { open: Set<object> } }).factory.open;
+  const socket = (channel as unknown as { socket: Socket }).socket;
+  let borrowed = false;
+  socket.prependOnceListener('end', () => {
+    borrowed = true;
+    connector.request(purchase('006401')).catch(() => undefined);
+  });
+  for (const s of peer.sockets) s.end();
+  const dropped = await drops.next('the connection the host ended');
+  assert.equal(borrowed, true, 'no request was made in the turn of the host\'s end');
+  assert.ok(typeof dropped.retryIn === 'number' && dropped.retryIn >= INITIAL_DELAY / 2 && dropped.retryIn <= INITIAL_DELAY, `a drop waits the first delay: ${dropped.retryIn}`);
+  assert.equal(connector.stats().reconnects, 1, 'the drop is a reconnect');
+});
+
+test('a connection whose sign-on fails is closed by the connector: a failed connect attempt, no reconnect', async (t) => {
+  // A host that accepts and never answers the sign-on: each attempt fails when its sign-on times out (200 ms).
+  const { connector } = await peerAndConnector(t, () => undefined, { signOn: true, requestTimeout: 200, reconnect: { initialDelay: 1, maxDelay: 1 }, transactionLog: false });
+  let failed = 0;
+  const twice = new Promise<void>((resolve) =>
+    connector.on('error', (err) => {
+      if (err.code === 'ISO8583_ERR_CONNECTOR_SIGN_ON' && ++failed === 2) resolve();
+    }),
+  );
+  const drops = disconnects(connector);
+  connector.connect().catch(() => undefined);
+  await within(twice, 10_000, 'two sign-ons failed');
+  const first = await drops.next('the connection of the first failed sign-on closed');
+  assert.equal(first.retryIn, 1, 'the wait the failed attempt counted');
+  assert.equal(connector.stats().reconnects, 0, 'a connection that never came up, closed by the connector, counted as a reconnect');
+});

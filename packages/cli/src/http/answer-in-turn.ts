@@ -31,8 +31,9 @@ const waiting = new WeakSet<Socket>();
  */
 export function answerInTurn(socket: Socket, ms: number, write: () => void): void {
   if (waiting.has(socket)) return;
-  // The request still arriving has an answer of its own here once its head was read: not one owed before it.
-  const earlier = [...owedTo(socket).requests.values()].filter((res) => res.req.complete && !res.writableFinished);
+  // The request still arriving has an answer of its own here once its head was read: not one owed before it, unless
+  // it was answered already before its body came (a hook's refusal), which is then written before the close.
+  const earlier = [...owedTo(socket).requests.values()].filter((res) => (res.req.complete || res.headersSent) && !res.writableFinished);
   if (earlier.length === 0) {
     write();
     return;

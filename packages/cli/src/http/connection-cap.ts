@@ -9,7 +9,8 @@
  *
  * At the cap, a new connection first makes room: the oldest connection held that has no request in progress (one
  * that has not sent a whole request head yet, a keep-alive connection between requests, any stats port connection) is
- * closed, as the POS endpoint evicts its silent connections. Failing that, the oldest connection whose every answer is
+ * closed, as the POS endpoint evicts its silent connections; one accepted less than {@link NEW_CONNECTION_GRACE} ago
+ * that has sent no request yet only after every other way below (its request is most often on its way). Failing that, the oldest connection whose every answer is
  * made and only waits for its peer to take it (a client that sends requests and reads nothing: no bound ends such a
  * wait, and no route is running on it) is closed: otherwise a client that pipelines requests for a page larger than
  * the socket buffers on as many connections as the cap, and never reads, would keep every payment out for as long as
@@ -43,6 +44,7 @@
  */
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { defaultPerAddress, peerKey } from '@iso8583/inbound';
 import { followOwed, owedTo } from './owed-answers.js';
 import { heldBack } from './pipeline-cap.js';
@@ -136,13 +138,17 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
   };
   /** Makes room among `among` (oldest first): `false` when none can give way. */
   const makeRoom = (among: Held): boolean => {
-    const idle = oldestIdle(among) ?? oldestWhere(among, answered) ?? oldestWhere(among, streamOnly);
+    const now = performance.now();
+    // A connection just accepted that has sent no request yet is idle last: its request is most often on its way.
+    const idle = oldestIdle(among, now) ?? oldestWhere(among, answered) ?? oldestWhere(among, streamOnly);
     const arriving = idle === undefined ? oldestArriving(among) : undefined;
-    if (idle === undefined && arriving === undefined) return false;
+    const fresh = idle === undefined && arriving === undefined ? oldestIdle(among, Infinity) : undefined;
+    if (idle === undefined && arriving === undefined && fresh === undefined) return false;
     evicted++;
-    if (idle !== undefined) {
-      forget(idle);
-      idle.destroy();
+    const closed = idle ?? fresh;
+    if (closed !== undefined) {
+      forget(closed);
+      closed.destroy();
     } else {
       forget(arriving!);
       drop(arriving!);
@@ -177,6 +183,7 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
       return;
     }
     const requests = owedTo(socket).requests;
+    accepted.set(socket, performance.now());
     held.set(socket, requests);
     keys.set(socket, key);
     if (!peers.has(key)) peers.set(key, new Map());
@@ -210,9 +217,27 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
   };
 }
 
-/** The first (oldest) connection of `held` with no request in progress. */
-function oldestIdle(held: Held): Socket | undefined {
-  for (const [socket, requests] of held) if (requests.size === 0) return socket;
+/**
+ * How long a connection just accepted that has sent no request yet is closed for a new one only after the others that
+ * can give way (a stream, answers its client does not read, a request still arriving): 1000 ms. Its request is most
+ * often on its way: a burst of new clients at the cap, accepted before any of their requests is read, closed each
+ * other, every one but the last, while connections held by clients that send half a request or read nothing stayed.
+ * A client that connects and says nothing is the first to go once this time is past.
+ */
+export const NEW_CONNECTION_GRACE = 1_000;
+
+/** When each connection held was accepted (`performance.now()`). */
+const accepted = new WeakMap<Socket, number>();
+
+/**
+ * The first (oldest) connection of `held` with no request in progress, leaving out, as of `now`, one accepted less
+ * than {@link NEW_CONNECTION_GRACE} ago that has sent no request yet (`now` Infinity: leaving none out).
+ */
+function oldestIdle(held: Held, now: number): Socket | undefined {
+  for (const [socket, requests] of held) {
+    if (requests.size > 0) continue;
+    if (now === Infinity || owedTo(socket).last !== undefined || now - (accepted.get(socket) ?? 0) >= NEW_CONNECTION_GRACE) return socket;
+  }
   return undefined;
 }
 

@@ -19,7 +19,7 @@ import { answerInTurn } from './answer-in-turn.js';
 import type { CapAnswers } from './connection-cap.js';
 import { expiredWhileHeld } from './held-deadline.js';
 import { closeWithin } from './own-answer-close.js';
-import { followOwed } from './owed-answers.js';
+import { followOwed, owedTo } from './owed-answers.js';
 import { discardReading, unreadUntil } from './pipeline-cap.js';
 
 /** The bound of a port without connectors (the console alone): the connector's default `requestTimeout`, 30000 ms. */
@@ -122,7 +122,8 @@ const answered = new WeakSet<Socket>();
  * ended after the answer, then, once the client ends its own or after at most {@link LINGER_MS}, destroyed. Meanwhile
  * what the client still sends is read and thrown away (pipeline-cap.ts, `discardReading`): a connection closed with
  * unread bytes is reset, and a reset drops what was written and not yet delivered (this answer and the earlier ones).
- * A second answer on a connection already answered is ignored.
+ * A second answer on a connection already answered is ignored, and so is an answer to a request answered already
+ * (before its body came): the connection is then closed with nothing more written.
  */
 function answer(socket: Socket, status: number, body: string): void {
   if (answered.has(socket)) return;
@@ -133,7 +134,11 @@ function answer(socket: Socket, status: number, body: string): void {
   }
   const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close`;
   socket.on('error', () => undefined);
-  socket.end(`${head}\r\n\r\n${body}`);
+  // The request whose body is still arriving was answered already, before its body came (a hook's refusal: a 421, a
+  // 401): a second answer would be read as the answer to the client's next request. Closed with nothing more written.
+  const last = owedTo(socket).last;
+  if (last !== undefined && !last[0].complete && last[1].headersSent) socket.end();
+  else socket.end(`${head}\r\n\r\n${body}`);
   discardReading(socket);
   // Closed after LINGER_MS, or by a stop's deadline (own-answer-close.ts).
   closeWithin(socket, LINGER_MS);
