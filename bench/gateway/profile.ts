@@ -2,12 +2,14 @@
  * Summary of a `.cpuprofile` (node `--cpu-prof`; `BENCH_CPU_PROF=DIR` runs the gateway benchmark's gateways with it):
  * self time by function and by file, and inclusive time by file and by function (a sample counts once for every file
  * or function on its stack), as shares of the busy time (idle samples left out: a gateway waits between phases). What
- * docs/operations.md's performance section reads its figures from.
+ * docs/operations.md's performance section reads its figures from. First, self time by category (what it is spent on:
+ * socket writes, garbage collection, decoding, the transaction log, ...; gateway/profile-categories.ts).
  *
  * Run: `node bench/dist/gateway/profile.js FILE.cpuprofile [TOP]` (TOP lines per table, default 30).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { categoryOf } from './profile-categories.js';
 
 interface ProfileNode {
   id: number;
@@ -35,6 +37,8 @@ export function summarize(profile: Profile): {
   selfFile: Map<string, number>;
   inclusiveFile: Map<string, number>;
   inclusiveFn: Map<string, number>;
+  /** Self time by what it is spent on (profile-categories.ts). */
+  byCategory: Map<string, number>;
 } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -43,6 +47,7 @@ export function summarize(profile: Profile): {
   const selfFile = new Map<string, number>();
   const inclusiveFile = new Map<string, number>();
   const inclusiveFn = new Map<string, number>();
+  const byCategory = new Map<string, number>();
   const add = (m: Map<string, number>, k: string, v: number): void => {
     m.set(k, (m.get(k) ?? 0) + v);
   };
@@ -57,6 +62,12 @@ export function summarize(profile: Profile): {
     const file = shortFile(f.url);
     add(selfFn, `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`, dt);
     add(selfFile, file, dt);
+    const stack: ProfileNode['callFrame'][] = [];
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)?.callFrame;
+      if (frame !== undefined) stack.push(frame);
+    }
+    add(byCategory, categoryOf(stack), dt);
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const frame = byId.get(at)?.callFrame;
@@ -73,7 +84,7 @@ export function summarize(profile: Profile): {
       }
     }
   }
-  return { total, selfFn, selfFile, inclusiveFile, inclusiveFn };
+  return { total, selfFn, selfFile, inclusiveFile, inclusiveFn, byCategory };
 }
 
 function table(title: string, m: Map<string, number>, total: number, top: number): void {
@@ -92,6 +103,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const top = Number(process.argv[3] ?? 30);
   const s = summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile);
   console.log(`${file}: ${(s.total / 1e6).toFixed(2)} s busy (idle left out)`);
+  table('self time by category (profile-categories.ts; socket writes include time off the CPU inside write)', s.byCategory, s.total, top);
   table('self time by function', s.selfFn, s.total, top);
   table('self time by file', s.selfFile, s.total, top);
   table('inclusive time by file (once per stack)', s.inclusiveFile, s.total, top);

@@ -39,7 +39,7 @@ export interface PackOptions {
 export interface Decoded {
   /** The message. */
   message: IsoMessage;
-  /** The dialect's header bytes before the MTI (empty when the dialect has none). */
+  /** The dialect's header bytes before the MTI, a copy (empty when the dialect has none: one empty Buffer shared by every decode). */
   header: Buffer;
   /** The number of bytes the message took (less than the input with `trailing: "allow"`). */
   length: number;
@@ -74,6 +74,12 @@ export interface Codec {
 
 /** What an idle reader points at. */
 const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * The header of every message of a dialect without one: one empty Buffer for all (a copy of no bytes made a Buffer
+ * and an ArrayBuffer a decode, which the collector then had to sweep).
+ */
+const NO_HEADER = Buffer.alloc(0);
 
 /** Bytes of one slab of packed messages. */
 const SLAB_SIZE = 65536;
@@ -248,7 +254,8 @@ class CompiledCodec implements Codec {
     const out = this.read(buf, options?.lenient ?? this.lenient);
     const end = this.end;
     this.checkTrailing(buf, end, options);
-    return { message: out, header: Buffer.from(buf.subarray(0, this.headerLength)), length: end };
+    const header = this.headerLength === 0 ? NO_HEADER : Buffer.from(buf.subarray(0, this.headerLength));
+    return { message: out, header, length: end };
   }
 
   measure(bytes: Uint8Array, options?: CodecOptions): number | undefined {

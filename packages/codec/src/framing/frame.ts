@@ -12,6 +12,12 @@ export { swapTpdu } from './tpdu.js';
 const NO_FRAMES: Frame[] = [];
 
 /**
+ * One empty Buffer, never written: the `header` of every frame of a framing without fixed header bytes (not a view a
+ * frame), and the held bytes of a decoder holding none (not a Buffer, and an ArrayBuffer to sweep, each time).
+ */
+const EMPTY = Buffer.alloc(0);
+
+/**
  * Cuts a byte stream into frames: the length header, then `headerBytes` fixed header bytes (e.g. a TPDU), then the
  * message. Reads may split a frame anywhere or bring several frames at once; leftover bytes are kept between reads.
  * The bytes of an incomplete frame are collected in a buffer sized to the frame once its length is known (and doubled
@@ -55,7 +61,7 @@ export class FrameDecoder {
    * bounded number of times); otherwise it is a view of a pushed chunk (or of a buffer frames were cut from), never
    * written to, so frames already returned keep their bytes.
    */
-  #held: Buffer = Buffer.alloc(0);
+  #held: Buffer = EMPTY;
   #heldLength = 0;
   #owned = false;
   /** The full size of the incomplete frame (length header included) when known, otherwise -1. */
@@ -207,7 +213,7 @@ export class FrameDecoder {
       const headerStart = pos + f.lengthSize;
       const payloadStart = headerStart + f.headerBytes;
       (frames ??= []).push({
-        header: bytes.subarray(headerStart, payloadStart),
+        header: f.headerBytes === 0 ? EMPTY : bytes.subarray(headerStart, payloadStart),
         payload: bytes.subarray(payloadStart, frameEnd),
         offset: this.#streamOffset,
       });
@@ -243,7 +249,7 @@ export class FrameDecoder {
 
   /** Forgets the held bytes; the buffer they were in is never written again (frames may point into it). */
   #release(): void {
-    this.#held = Buffer.alloc(0);
+    this.#held = EMPTY;
     this.#heldLength = 0;
     this.#owned = false;
   }

@@ -43,7 +43,7 @@ export interface FramingOptions {
 
 /** One frame cut from a stream. */
 export interface Frame {
-  /** The fixed header bytes (empty when `headerBytes` is 0). Shares memory with the bytes pushed. */
+  /** The fixed header bytes (empty when `headerBytes` is 0: one empty Buffer shared by every frame). Shares memory with the bytes pushed. */
   header: Buffer;
   /** The message bytes. Shares memory with the bytes pushed: copy it before changing it. */
   payload: Buffer;
