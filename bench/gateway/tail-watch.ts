@@ -47,9 +47,18 @@ function record(step: Step, ms: number): void {
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 /** Compactions, their last steps (appends held) and spare files being made: [start, end] in performance.now() time, the last few seconds. */
-let compactions: [number, number][] = [];
-let holds: [number, number][] = [];
-let spares: [number, number][] = [];
+// Kept as the same arrays for the whole run (timeAsync holds them) and pruned in place: a new array at each window's end
+// left timeAsync pushing into the first one, so no overlap with a compaction or a spare file was ever seen after it.
+const compactions: [number, number][] = [];
+const holds: [number, number][] = [];
+const spares: [number, number][] = [];
+
+/** Drops the intervals of `xs` that ended before `keep`, in place. */
+function prune(xs: [number, number][], keep: number): void {
+  let n = 0;
+  for (const x of xs) if (x[1] >= keep) xs[n++] = x;
+  xs.length = n;
+}
 
 /**
  * Wraps `proto[name]` so that the time until its returned promise settles is recorded as `step` (and its interval
@@ -245,9 +254,9 @@ setInterval(() => {
   slow = [];
   const keep = performance.now() - 2 * every;
   pauses = pauses.filter(([, b]) => b >= keep);
-  compactions = compactions.filter(([, b]) => b >= keep);
-  holds = holds.filter(([, b]) => b >= keep);
-  spares = spares.filter(([, b]) => b >= keep);
+  prune(compactions, keep);
+  prune(holds, keep);
+  prune(spares, keep);
   batches = 0;
   records = 0;
 }, every).unref();
