@@ -18,6 +18,9 @@
  * BENCH_TAIL_WATCH (milliseconds: each gateway prints where its requests' time goes, gateway/tail-watch.ts; default
  * off), BENCH_TICK_MS (the open-loop load's tick, gateway/clients.ts; default 5).
  *
+ * The half-peak target is followed by the machine's CPU pressure over that phase and over its floor (Linux PSI,
+ * gateway/rounds.ts `cpuPressure`: the share of the time a runnable task waited for a CPU).
+ *
  * Each measured phase also prints the CPU each process spent per answer (utime + stime from /proc, gateway/cpu.ts):
  * the client (this process), the simulator and the gateway; with three processes on two cores the run is CPU-bound,
  * and (C + S) / (C + S + G) is the most the gateway's ratio can be until one of them costs less.
@@ -32,6 +35,7 @@ import { combine, cpuBound, cpuLine, measureCpu } from './gateway/cpu.js';
 import type { CpuFigures, Roles } from './gateway/cpu.js';
 import { gcWatchFlags, startIso8583, stop } from './gateway/processes.js';
 import type { Started } from './gateway/processes.js';
+import { cpuPressure } from './gateway/rounds.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 100);
 const DEPTH = Number(process.env.BENCH_DEPTH ?? 4);
@@ -142,14 +146,20 @@ async function main(): Promise<void> {
     const peak = rateOf(runs.gateway);
     const half = Math.round(peak / 2);
     // The same open-loop load straight to the simulator: the machine's own latency floor at that rate.
+    const floorPressure = cpuPressure();
     const floor = report(`POS -> simulator at ${half}/s (floor)`, await pacedPosLoad(bankHost, bankPort, CLIENTS, half, PHASE_MS));
+    const floorPressed = floorPressure();
+    const pacedPressure = cpuPressure();
     const paced = report(`POS -> gateway at half its peak (${half}/s)`, await pacedPosLoad(posHost, posPort, CLIENTS, half, PHASE_MS));
+    const pacedPressed = pacedPressure();
     const direct = rateOf(runs.direct);
     const p99 = paced.latencies.quantile(0.99);
     console.log('');
     target('gateway / same POS clients to the simulator directly', `${(peak / direct).toFixed(2)}x`, '>= 0.80x', peak / direct >= 0.8);
     target(`gateway p99 at half its peak rate (${half}/s)`, `${p99.toFixed(2)} ms`, '< 10 ms', p99 < 10);
     console.log(`${'  (the simulator directly at that rate: p99)'.padEnd(52)} ${`${floor.latencies.quantile(0.99).toFixed(2)} ms`.padStart(9)}`);
+    // How contended the machine was over those two phases (a p99 measured with the cores this busy is the machine's).
+    console.log(`${'  (over the gateway phase; over the floor phase)'.padEnd(52)} ${pacedPressed}; ${floorPressed}`);
     // For the reader: where the time goes (no target of their own here).
     console.log(`${'gateway / connector alone'.padEnd(52)} ${`${(peak / rateOf(runs.alone)).toFixed(2)}x`.padStart(9)}`);
     console.log(`${'gateway / connector + journal'.padEnd(52)} ${`${(peak / rateOf(runs.journal)).toFixed(2)}x`.padStart(9)}`);

@@ -5,7 +5,8 @@
  * of its own), loaded in alternating rounds by the same POS clients; prints each round's rate and each process's CPU
  * per transaction and its answers by response code, then the medians (and the answers other than 00, in all and per
  * round) and the median of each round's this/other ratio. CPU per transaction is the
- * figure to read on a shared machine.
+ * figure to read on a shared machine. Each phase also prints the load average and the machine's CPU pressure over it
+ * (rounds.ts `cpuPressure`: the share of the phase in which a runnable task waited for a CPU).
  *
  * Run: `BENCH_AB_OTHER=/path/to/other/checkout node bench/dist/gateway/ab.js` (BENCH_AB_ROUNDS, default 6;
  * BENCH_MS per phase, default 5000). `BENCH_AB_RATE=N`: open-loop load at N transactions a second instead of as many
@@ -25,7 +26,7 @@ import { join, resolve } from 'node:path';
 import { pacedPosLoad, posLoad } from './clients.js';
 import { measureCpu } from './cpu.js';
 import { gcWatchFlags, startIso8583, stop } from './processes.js';
-import { loadAverage, median } from './rounds.js';
+import { cpuPressure, loadAverage, median } from './rounds.js';
 
 const OTHER = process.env.BENCH_AB_OTHER;
 const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 6);
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
       for (const name of order) {
         const gw = gateways[name];
         const end = measureCpu({ client: 'self', simulator: bank.child.pid as number, gateway: gw.child.pid as number });
+        const pressure = cpuPressure();
         const host = gw.match[1] as string;
         const port = Number(gw.match[2]);
         const r = RATE === undefined ? await posLoad(host, port, 100, 4, PHASE_MS) : await pacedPosLoad(host, port, 100, RATE, PHASE_MS);
@@ -69,13 +71,14 @@ async function main(): Promise<void> {
         figures[name].rate.push(r.answers / r.seconds);
         figures[name].g.push(cpu.usPerTx.gateway as number);
         figures[name].p99.push(p99);
-        console.log(`round ${round} ${name.padEnd(5)} ${Math.round(r.answers / r.seconds).toString().padStart(6)} tx/s   p99 ${p99.toFixed(2)} ms   gateway ${(cpu.usPerTx.gateway as number).toFixed(1)} us/tx   client ${(cpu.usPerTx.client as number).toFixed(1)}   simulator ${(cpu.usPerTx.simulator as number).toFixed(1)}   codes ${JSON.stringify(r.codes)}   (${loadAverage()})`);
+        console.log(`round ${round} ${name.padEnd(5)} ${Math.round(r.answers / r.seconds).toString().padStart(6)} tx/s   p99 ${p99.toFixed(2)} ms   gateway ${(cpu.usPerTx.gateway as number).toFixed(1)} us/tx   client ${(cpu.usPerTx.client as number).toFixed(1)}   simulator ${(cpu.usPerTx.simulator as number).toFixed(1)}   codes ${JSON.stringify(r.codes)}   (${loadAverage()}; ${pressure()})`);
         figures[name].refused.push(r.answers - (r.codes['00'] ?? 0));
       }
       if (RATE !== undefined) {
+        const pressure = cpuPressure();
         const r = await pacedPosLoad(bank.match[1] as string, Number(bank.match[2]), 100, RATE, PHASE_MS);
         floor.push(r.latencies.quantile(0.99));
-        console.log(`round ${round} floor ${Math.round(r.answers / r.seconds).toString().padStart(6)} tx/s   p99 ${r.latencies.quantile(0.99).toFixed(2)} ms   (the simulator directly; ${loadAverage()})`);
+        console.log(`round ${round} floor ${Math.round(r.answers / r.seconds).toString().padStart(6)} tx/s   p99 ${r.latencies.quantile(0.99).toFixed(2)} ms   (the simulator directly; ${loadAverage()}; ${pressure()})`);
       }
     }
     if (RATE !== undefined) console.log(`median floor p99 ${median(floor).toFixed(2)} ms`);

@@ -9,7 +9,8 @@
  * `BENCH_TICK_MS`, 5), to show what the bursts of a coarse tick add. `BENCH_PACED_ARGS`: more `iso8583 gateway` flags
  * (space-separated); `BENCH_PACED_LOG_LEVEL` the gateway's `--log-level` (default `error`; its log goes to stderr).
  * `BENCH_PACED_WARMUP_MS` (default 3000): the closed-loop warm-up (100 x 4 in flight) before the rounds. Each round
- * prints the gateway's answers by response code.
+ * prints the gateway's answers by response code, and the machine's CPU pressure over the gateway's phase (rounds.ts
+ * `cpuPressure`).
  *
  * Run: `BENCH_PACED_FLAGS=--max-semi-space-size=32 node bench/dist/gateway/paced.js`.
  */
@@ -20,7 +21,7 @@ import { TICK_MS, pacedPosLoad, posLoad } from './clients.js';
 import type { LoadResult } from './clients.js';
 import { measureCpu } from './cpu.js';
 import { gcWatchFlags, startIso8583, stop } from './processes.js';
-import { loadAverage, median } from './rounds.js';
+import { cpuPressure, loadAverage, median } from './rounds.js';
 
 const RATE = Number(process.env.BENCH_PACED_RATE ?? 6_000);
 const ROUNDS = Number(process.env.BENCH_PACED_ROUNDS ?? 3);
@@ -54,15 +55,17 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const tick of TICKS) {
         const end = measureCpu({ client: 'self', simulator: bank.child.pid as number, gateway: gw.child.pid as number });
+        const pressure = cpuPressure();
         const r = await pacedPosLoad(host, port, 100, RATE, PHASE_MS, tick);
         const cpu = end(r.answers);
+        const pressed = pressure();
         const f = await pacedPosLoad(bank.match[1] as string, Number(bank.match[2]), 100, RATE, PHASE_MS, tick);
         const figures = p99.get(tick) as { gateway: number[]; floor: number[] };
         figures.gateway.push(r.latencies.quantile(0.99));
         figures.floor.push(f.latencies.quantile(0.99));
         console.log(
           `round ${round} tick ${tick} ms: gateway p50/p99/p99.9 ${quantiles(r)} ms (${(cpu.usPerTx.gateway as number).toFixed(1)} us/tx)   ` +
-            `floor ${quantiles(f)} ms   gateway codes ${JSON.stringify(r.codes)}   (${loadAverage()})`,
+            `floor ${quantiles(f)} ms   gateway codes ${JSON.stringify(r.codes)}   (${loadAverage()}; gateway phase ${pressed})`,
         );
       }
     }

@@ -4,7 +4,9 @@
  * gets the quieter machine. Each round gives a ratio (candidate / baseline) from two phases seconds apart; the median
  * of the ratios is the figure, since one round disturbed by another process's burst moves the median least.
  */
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { posLoad } from './clients.js';
 import type { LoadResult } from './clients.js';
 
@@ -57,6 +59,32 @@ export function median(xs: readonly number[]): number {
 /** The machine's load average (1, 5 and 15 minutes), as printed at the start and end of a bench and after each round. */
 export function loadAverage(): string {
   return `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+}
+
+/** The microseconds some runnable task of the machine waited for a CPU so far (Linux PSI), or undefined without it. */
+function cpuStalled(): number | undefined {
+  try {
+    const m = /^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return m === null ? undefined : Number(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts measuring the machine's CPU pressure (Linux PSI, `/proc/pressure/cpu`): the returned function gives, since
+ * the start, the share of the time in which at least one runnable task waited for a CPU (`cpu pressure 68%`; `cpu
+ * pressure -` where the kernel does not report it). On a shared machine it says how contended a phase was more
+ * directly than the load average: a latency tail measured at 60% is the machine's as much as the process's.
+ */
+export function cpuPressure(): () => string {
+  const start = cpuStalled();
+  const t = performance.now();
+  return () => {
+    const end = cpuStalled();
+    if (start === undefined || end === undefined) return 'cpu pressure -';
+    return `cpu pressure ${(((end - start) / 1000 / Math.max(1, performance.now() - t)) * 100).toFixed(0)}%`;
+  };
 }
 
 function line(name: string, r: LoadResult, cpu: Record<string, number>): number {

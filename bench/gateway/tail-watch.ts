@@ -13,8 +13,10 @@
  *   free write slot, a compaction or a write that grows the file);
  * - `batch-held`: a batch from the return of its write to its records taking effect (the wait for the batches before
  *   it, which take effect in order, and for the event loop to run the write's completion);
- * - `compaction`: a compaction of the journal (every append waits for it), and `spare`: the making of the next file
- *   ahead (blank lines written and synced in the background), with their counts.
+ * - `compaction`: a compaction of the journal while running (`compact`: the live records into the next file beside
+ *   the writes, then its last step alone), `hold`: that last step, from the moment no write may start (it waits for the
+ *   writes in flight, then carries the last records, renames and syncs the folder: every append waits for it), and
+ *   `spare`: the making of the next file ahead (blank lines written and synced in the background), with their counts.
  * Then, for the requests slower than `BENCH_TAIL_SLOW` ms in the gateway (default 10), what their time was made of:
  * the mean of their reversal append (`add`), outcome append (`done`), garbage-collection pauses within their time
  * (`gc`), and the rest (`other`: the upstream, the CPU of the gateway and its queueing behind other work), and how
@@ -31,7 +33,7 @@ const root = join(dirname(process.argv[1] as string), '..', '..', '..');
 const built = (pkg: string, file: string): Promise<Record<string, { prototype: Record<string, unknown> }>> =>
   import(pathToFileURL(join(root, 'packages', pkg, 'dist', 'src', file)).href) as Promise<Record<string, { prototype: Record<string, unknown> }>>;
 
-const steps = ['in-gateway', 'add', 'upstream', 'done', 'fsync', 'batch-queued', 'batch-held', 'compaction', 'spare'] as const;
+const steps = ['in-gateway', 'add', 'upstream', 'done', 'fsync', 'batch-queued', 'batch-held', 'compaction', 'hold', 'spare'] as const;
 type Step = (typeof steps)[number];
 const histograms = new Map<Step, RecordableHistogram>(steps.map((s) => [s, createHistogram()]));
 let batches = 0;
@@ -44,9 +46,19 @@ function record(step: Step, ms: number): void {
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 
-/** Compactions and spare files being made: [start, end] in performance.now() time, the last few seconds. */
-let compactions: [number, number][] = [];
-let spares: [number, number][] = [];
+/** Compactions, their last steps (appends held) and spare files being made: [start, end] in performance.now() time, the last few seconds. */
+// Kept as the same arrays for the whole run (timeAsync holds them) and pruned in place: a new array at each window's end
+// left timeAsync pushing into the first one, so no overlap with a compaction or a spare file was ever seen after it.
+const compactions: [number, number][] = [];
+const holds: [number, number][] = [];
+const spares: [number, number][] = [];
+
+/** Drops the intervals of `xs` that ended before `keep`, in place. */
+function prune(xs: [number, number][], keep: number): void {
+  let n = 0;
+  for (const x of xs) if (x[1] >= keep) xs[n++] = x;
+  xs.length = n;
+}
 
 /**
  * Wraps `proto[name]` so that the time until its returned promise settles is recorded as `step` (and its interval
@@ -123,7 +135,7 @@ reversal.prototype.answered = function (this: unknown, entry: object): unknown {
 /** The slow requests of the window, broken down (see the module comment). */
 function breakdown(): string {
   if (slow.length === 0) return 'no request over ' + String(SLOW) + ' ms';
-  let add = 0, done = 0, gc = 0, total = 0, withGc = 0, withWait = 0, withCompaction = 0, withSpare = 0;
+  let add = 0, done = 0, gc = 0, total = 0, withGc = 0, withWait = 0, withCompaction = 0, withHold = 0, withSpare = 0;
   const overlaps = (xs: [number, number][], r: { start: number; end: number }): boolean => xs.some(([a, b]) => a < r.end && b > r.start);
   for (const r of slow) {
     let g = 0;
@@ -135,19 +147,24 @@ function breakdown(): string {
     if (g >= 5) withGc++;
     if (r.trace.add >= 5 || r.trace.done >= 5) withWait++;
     if (overlaps(compactions, r)) withCompaction++;
+    if (overlaps(holds, r)) withHold++;
     if (overlaps(spares, r)) withSpare++;
   }
   const n = slow.length;
   const mean = (x: number): string => (x / n).toFixed(1);
   return `${n} over ${SLOW} ms: mean ${mean(total)} ms = add ${mean(add)} + done ${mean(done)} + gc ${mean(gc)} + other ${mean(total - add - done - gc)}; ` +
-    `${withGc} with >= 5 ms of GC, ${withWait} with a journal wait >= 5 ms, ${withCompaction} during a compaction, ${withSpare} while a spare file was made`;
+    `${withGc} with >= 5 ms of GC, ${withWait} with a journal wait >= 5 ms, ${withCompaction} during a compaction (${withHold} during its last step), ${withSpare} while a spare file was made`;
 }
 
 const journal = (await built('connector', 'journal.js')).FileJournal as { prototype: Record<string, unknown> };
 timeAsync(journal.prototype, 'add', 'add');
 timeAsync(journal.prototype, 'addJson', 'add');
 timeAsync(journal.prototype, 'done', 'done');
+// `rewrite` is the compaction of `open`; `compact` the one while running, and `whenQuiet` its last step (base class).
 timeAsync(journal.prototype, 'rewrite', 'compaction', compactions);
+timeAsync(journal.prototype, 'compact', 'compaction', compactions);
+const writes = Object.getPrototypeOf(journal.prototype) as Record<string, unknown>;
+timeAsync(writes, 'whenQuiet', 'hold', holds);
 const spare = (await built('connector', 'journal-spare.js')).SpareFile as { prototype: Record<string, unknown> };
 timeAsync(spare.prototype, 'make', 'spare', spares);
 /** Batch writes of 5 ms or more, and how many of them overlapped the making of a spare file. */
@@ -237,8 +254,9 @@ setInterval(() => {
   slow = [];
   const keep = performance.now() - 2 * every;
   pauses = pauses.filter(([, b]) => b >= keep);
-  compactions = compactions.filter(([, b]) => b >= keep);
-  spares = spares.filter(([, b]) => b >= keep);
+  prune(compactions, keep);
+  prune(holds, keep);
+  prune(spares, keep);
   batches = 0;
   records = 0;
 }, every).unref();
