@@ -76,6 +76,17 @@ export class ChannelFactory {
     return free;
   }
 
+  /**
+   * Open channels signed on (with no `signOn`, connected; after an unanswered echo, one that answered an echo), ready
+   * to carry requests: one still signing on is not counted. What the connector's `stats().connected` and the
+   * `iso8583_connector_pool_size` gauge report, and what an upstream group reads to tell an upstream up from down.
+   */
+  get signedOn(): number {
+    let n = 0;
+    for (const channel of this.open) if (this.upSince.has(channel)) n += 1;
+    return n;
+  }
+
   /** Requests in flight over every open channel. */
   get inFlight(): number {
     let n = 0;
