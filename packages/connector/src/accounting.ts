@@ -56,7 +56,10 @@ export interface ConnectorCounts {
 
 /** A snapshot of the connector's state and counters. */
 export interface ConnectorStats extends ConnectorCounts {
-  /** Open connections. */
+  /**
+   * Connections signed on, ready to carry requests (without `signOn`: connected); one still signing on is not counted.
+   * An upstream group's upstream is up while this is above 0.
+   */
   connected: number;
   /** Open connections with nothing in flight. */
   free: number;

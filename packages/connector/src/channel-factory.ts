@@ -40,6 +40,12 @@ export class ChannelFactory {
   private readonly upSince = new WeakMap<Channel, number>();
   /** Channels the connector is closing itself ({@link ChannelFactory.destroy}): their close is no failure. */
   private readonly retiring = new WeakSet<Channel>();
+  /**
+   * Channels whose connect attempt failed (dropped or refused before its sign-on was answered) and counted its one
+   * backoff step: its close ({@link ChannelFactory.closed}) and `create()`'s catch each see that failure, in either
+   * order, and only the first counts it.
+   */
+  private readonly attemptCounted = new WeakSet<Channel>();
   private readonly stopping = new AbortController();
   private readonly failureListeners = new Set<(err: Iso8583Error) => void>();
   private retryDelay = 0;
@@ -76,6 +82,17 @@ export class ChannelFactory {
     return free;
   }
 
+  /**
+   * Open channels signed on (with no `signOn`, connected; after an unanswered echo, one that answered an echo), ready
+   * to carry requests: one still signing on is not counted. What the connector's `stats().connected` and the
+   * `iso8583_connector_pool_size` gauge report, and what an upstream group reads to tell an upstream up from down.
+   */
+  get signedOn(): number {
+    let n = 0;
+    for (const channel of this.open) if (this.upSince.has(channel)) n += 1;
+    return n;
+  }
+
   /** Requests in flight over every open channel. */
   get inFlight(): number {
     let n = 0;
@@ -107,7 +124,11 @@ export class ChannelFactory {
     } catch (err) {
       // Closed by the connector itself (its sign-on failed): the failed attempt counts, its close no drop of its own.
       if (channel !== undefined) this.abort(channel);
-      this.retryDelay = this.backoff.next();
+      // One failure, one step: a drop during the sign-on counted it already, in `closed`.
+      if (channel === undefined || !this.attemptCounted.has(channel)) {
+        if (channel !== undefined) this.attemptCounted.add(channel);
+        this.retryDelay = this.backoff.next();
+      }
       const e =
         err instanceof Iso8583Error ? err : connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'cannot connect', { cause: err });
       // The reason (`cannot connect to the host (ECONNREFUSED)`, a certificate the CA does not vouch for, a sign-on
@@ -173,6 +194,8 @@ export class ChannelFactory {
    * A channel's socket closed: forget it; a connection lost while running (not closed by {@link ChannelFactory.destroy})
    * makes the next attempt wait a backoff, from `initialDelay` again when the host spoke on it or it stayed up at least
    * that wait's ceiling, else one step longer (see the file's comment); one the connector closed itself counts no step.
+   * A channel dropped before its sign-on was answered is its connect attempt's failure: one step, counted here or in
+   * `create()`'s catch, whichever sees it first.
    * Returns the wait of the next attempt ({@link ChannelFactory.retryIn}: 0 after a close asked for, unless one counted
    * already, after a failure or another drop, stands), or undefined once stopped: no attempt follows.
    */
@@ -184,7 +207,15 @@ export class ChannelFactory {
     const askedFor = this.askedFor(channel);
     if (since !== undefined && (channel.heardFrom || performance.now() - since >= this.backoff.ceiling)) this.backoff.reset();
     if (this.stopped) return undefined;
-    if (this.retryDelay === 0 && !askedFor) this.retryDelay = this.backoff.next();
+    if (askedFor) return this.retryIn;
+    if (since === undefined) {
+      // Dropped before its sign-on was answered: the failure of its connect attempt, one step (the attempt's catch
+      // counts none more), so the drop's `retryIn` is the wait that failure chose.
+      if (!this.attemptCounted.has(channel)) {
+        this.attemptCounted.add(channel);
+        this.retryDelay = this.backoff.next();
+      }
+    } else if (this.retryDelay === 0) this.retryDelay = this.backoff.next();
     return this.retryIn;
   }
 

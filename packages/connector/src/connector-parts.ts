@@ -109,7 +109,7 @@ export function connectorParts(
   // `reversals` and `sender` are made below, and read only later: when the figures are asked for, a reversal is sent.
   // The dialect's approvalCodes say which answers are approved (secured amounts, SocketQueue's figures).
   const saf = { safDepth: () => reversals?.depth ?? 0, safEnded: () => reversals?.ended ?? { delivered: 0, expired: 0, abandoned: 0 } };
-  const source = { inFlight: () => factory.inFlight, poolSize: () => factory.open.size, reversalsPending: () => reversals?.pending ?? 0, ...saf };
+  const source = { inFlight: () => factory.inFlight, poolSize: () => factory.signedOn, reversalsPending: () => reversals?.pending ?? 0, ...saf };
   const accounting = new Accounting(o.name, source, o.registry, codec.dialect);
   const { journal, terminalLock } = connectorStore(o, logger);
   const terminalQueue = o.terminalQueue.enabled ? new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout, terminalLock) : undefined;

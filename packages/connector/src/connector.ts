@@ -252,7 +252,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   /** A snapshot of the connector's state and counters. */
   stats(): ConnectorStats {
     return {
-      connected: this.factory.open.size,
+      connected: this.factory.signedOn,
       free: this.factory.free,
       pending: this.pool.waiting + (this.terminalQueue?.waiting ?? 0),
       inFlight: this.factory.inFlight,

@@ -13,6 +13,7 @@ import type { CounterSeries, HistogramSeries } from '@iso8583/metrics';
 /** Live values read when the registry is scraped. */
 export interface MetricsSource {
   inFlight(): number;
+  /** Connections signed on, ready to carry requests (the connector's `stats().connected`). */
   poolSize(): number;
   reversalsPending(): number;
   /** Entries waiting in the SAF queue (reversals and advices). */
@@ -82,7 +83,7 @@ function makeShared(): Shared {
 function register(metrics: Shared, registry: Registry): void {
   const { sources } = metrics;
   gauge('iso8583_connector_in_flight', 'Requests written and awaiting their response.', registry, sources, (s) => s.inFlight());
-  gauge('iso8583_connector_pool_size', 'Open connections to the host.', registry, sources, (s) => s.poolSize());
+  gauge('iso8583_connector_pool_size', 'Connections to the host signed on (ready to carry requests).', registry, sources, (s) => s.poolSize());
   gauge('iso8583_connector_reversals_pending', 'Reversals written to the journal and not yet answered.', registry, sources, (s) => s.reversalsPending());
   gauge('iso8583_connector_saf_depth', 'Entries waiting in the store-and-forward queue (reversals and advices journaled and not yet ended).', registry, sources, (s) => s.safDepth());
   // A counter of figures the SAF queue keeps: each scrape adds what ended since the last one.

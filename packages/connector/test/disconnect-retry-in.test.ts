@@ -4,7 +4,7 @@
 // sign-on and then drops the first connection, and one that refuses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { within } from '@iso8583/test-support';
+import { eventWithin, within } from '@iso8583/test-support';
 import { createConnector } from '../src/index.js';
 import type { DisconnectInfo } from '../src/index.js';
 import { answer } from './peer.js';
@@ -65,4 +65,22 @@ test('connection failed – the log line of a refused attempt says the wait the 
   assert.equal(a, 1);
   assert.ok(b !== undefined && b >= 1 && b <= 2, `second wait ${b}`);
   assert.ok(c !== undefined && c >= 2 && c <= 4, `third wait ${c}`);
+});
+
+test('a host that drops the connection during its sign-on: one failure, one backoff step, the same retryIn on the drop and the failure', async (t) => {
+  // initialDelay 1000: the first wait lies in [500, 1000); a second step would make it [1000, 2000).
+  const peer = await peerFor(t, (r) => r.socket.destroy());
+  const { logger, lines } = capturedLogger('info');
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, signOn: true, reconnect: { initialDelay: 1000, maxDelay: 60_000 }, logger, transactionLog: false });
+  t.after(() => connector.destroy());
+  const drops: DisconnectInfo[] = [];
+  connector.on('disconnect', (info) => drops.push(info));
+  const failed = eventWithin<{ code: string }>(10_000, 'the sign-on did not fail', (resolve) => connector.once('error', (err) => resolve(err)));
+  connector.connect().catch(() => undefined);
+  const err = await failed;
+  assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_SIGN_ON');
+  const [retryIn] = retryInOf(lines, 'connection failed') as number[];
+  assert.ok(retryIn !== undefined && retryIn >= 500 && retryIn < 1000, `retryIn ${retryIn}: one step, the first wait (between half and all of initialDelay)`);
+  assert.equal(drops.length, 1);
+  assert.equal(drops[0]?.retryIn, retryIn, 'the drop says the wait its failed attempt counted');
 });

@@ -26,7 +26,7 @@ export interface FigureSource {
 
 /** One connector's line in a snapshot. */
 export interface ConnectorFigures {
-  /** Open connections. */
+  /** Connections signed on, ready to carry requests (the connector's `stats().connected`). */
   connected: number;
   /** Requests written and awaiting their response. */
   inFlight: number;

@@ -15,6 +15,28 @@ import { onNextRequest, owedTo } from './owed-answers.js';
 import { unreadUntil, whenRead } from './pipeline-cap.js';
 
 /**
+ * The timers of each connection's late messages still to be looked at, and the one `close` listener that clears them
+ * (one per connection: a long keep-alive connection held again and again would otherwise gather one listener per late
+ * message, and past ten Node warns of a leak).
+ */
+const timers = new WeakMap<Socket, Set<NodeJS.Timeout>>();
+
+/** The timers of `socket`'s late messages, cleared when it closes. */
+function timersOf(socket: Socket): Set<NodeJS.Timeout> {
+  let set = timers.get(socket);
+  if (set === undefined) {
+    const own = new Set<NodeJS.Timeout>();
+    set = own;
+    timers.set(socket, own);
+    socket.once('close', () => {
+      for (const timer of own) clearTimeout(timer);
+      own.clear();
+    });
+  }
+  return set;
+}
+
+/**
  * Node found the message being received on `socket` past the `ms` bound: `true` when that is only because the
  * pipelining bound held the connection unread (held now, or read again less than `ms` ago); the message then has `ms`
  * from when its connection was last read again, and `expire` is called if it has not arrived whole by then (Node does
@@ -31,18 +53,19 @@ export function expiredWhileHeld(socket: Socket, ms: number, expire: () => void)
       late = req;
     });
   }
-  let timer: NodeJS.Timeout | undefined;
-  socket.once('close', () => clearTimeout(timer));
+  const pending = timersOf(socket);
   const arm = (): void => {
     if (socket.destroyed) return;
     const from = unreadUntil(socket) as number;
-    timer = setTimeout(() => {
+    const timer = setTimeout(() => {
+      pending.delete(timer);
       if (socket.destroyed) return;
       // Held unread again meanwhile: the bound starts again when it is read again.
       if (unreadUntil(socket) !== from) whenRead(socket, arm);
       else if (late === undefined || !late.complete) expire();
     }, Math.max(0, from + ms - Date.now()));
     timer.unref();
+    pending.add(timer);
   };
   whenRead(socket, arm);
   return true;
