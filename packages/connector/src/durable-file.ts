@@ -56,13 +56,13 @@ const BLANK = newlines(1024 * 1024);
 const MAX_VIEWS = 1024;
 
 /**
- * Writes `data` then `blank` newline bytes (blank lines) at `position` in one `writev`: the blank lines are views of
+ * Writes `data` (one buffer, or several in order) then `blank` newline bytes (blank lines) at `position` in one `writev`: the blank lines are views of
  * one shared buffer, repeated. Through an `O_DSYNC` handle this is one durable write instead of one per MiB (4 MiB of
  * growth measured at 7.8 ms as 4 writes, 5.8 ms as one `writev`, same run). Short writes are repeated, as
  * {@link writeAll} does; throws when a write fails or makes no progress.
  */
-export async function writeThenBlank(handle: FileHandle, data: Uint8Array, blank: number, position: number): Promise<void> {
-  let views: Uint8Array[] = data.length > 0 ? [data] : [];
+export async function writeThenBlank(handle: FileHandle, data: Uint8Array | readonly Uint8Array[], blank: number, position: number): Promise<void> {
+  let views: Uint8Array[] = (data instanceof Uint8Array ? [data] : [...data]).filter((v) => v.length > 0);
   for (let done = 0; done < blank; done += BLANK.length) views.push(BLANK.subarray(0, Math.min(blank - done, BLANK.length)));
   let at = position;
   while (views.length > 0) {

@@ -21,6 +21,38 @@ export function compactedText(live: ReadonlyMap<string, string>): Buffer {
   return Buffer.from(text);
 }
 
+/** `add` lines per chunk of {@link compactedChunks}: about 1 MiB for purchases' reversals (about 250 bytes a line). */
+export const COMPACT_CHUNK_LINES = 4096;
+
+/** The bytes of a snapshot's `add` lines, in chunks (see {@link compactedChunks}). */
+export interface CompactedChunks {
+  /** The chunks, in order: together, the bytes {@link compactedText} gives. */
+  chunks: Buffer[];
+  /** Their total length. */
+  bytes: number;
+}
+
+/**
+ * The bytes {@link compactedText} gives, for `lines` (the live entries' `add` lines, copied in one turn: a snapshot,
+ * cheap since the lines are shared strings), built in chunks of {@link COMPACT_CHUNK_LINES} lines with a turn of the
+ * event loop between two: a compaction while running does not hold the appends for the whole text (about 0.6 s of
+ * CPU for 230,000 open entries, measured), only for one chunk (a few ms).
+ */
+export async function compactedChunks(lines: readonly string[]): Promise<CompactedChunks> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for (let from = 0; from < lines.length; from += COMPACT_CHUNK_LINES) {
+    if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const to = Math.min(lines.length, from + COMPACT_CHUNK_LINES);
+    let text = '';
+    for (let i = from; i < to; i++) text += (lines[i] as string) + '\n';
+    const chunk = Buffer.from(text);
+    chunks.push(chunk);
+    bytes += chunk.length;
+  }
+  return { chunks, bytes };
+}
+
 /**
  * The bytes {@link compactedText} gives for `live`, counted line by line without building the text; the count stops
  * once past `upTo` (then it is only known to be more).

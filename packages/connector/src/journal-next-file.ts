@@ -16,6 +16,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SYNC_ON_WRITE, syncDir, writeAll, writeThenBlank } from './durable-file.js';
 import type { FileIdentity } from './file-identity.js';
+import type { CompactedChunks } from './journal-compaction.js';
 import type { SpareFile } from './journal-spare.js';
 
 /** Opens the next file for reading and writing, with `O_DSYNC` where the platform has it; `create`: made empty (0600). */
@@ -63,27 +64,27 @@ export class NextFile {
   ) {}
 
   /**
-   * Writes `text` (the snapshot's `add` lines, journal-compaction.ts's `compactedText`) as the next file of the
-   * journal at `path`, synced: into `spare` when it is ready and `text` fills at most half of it, else into `path.tmp`
-   * followed by `preallocate` blank bytes. On failure the file is removed and the error (naming it) thrown.
+   * Writes `text` (the snapshot's `add` lines in chunks, journal-compaction.ts's `compactedChunks`) as the next file
+   * of the journal at `path`, synced: into `spare` when it is ready and `text` fills at most half of it, else into
+   * `path.tmp` followed by `preallocate` blank bytes. On failure the file is removed and the error (naming it) thrown.
    */
-  static async write(path: string, text: Buffer, spare: SpareFile, preallocate: number): Promise<NextFile> {
-    const taken = text.length * 2 <= spare.size ? spare.take() : undefined;
+  static async write(path: string, text: CompactedChunks, spare: SpareFile, preallocate: number): Promise<NextFile> {
+    const taken = text.bytes * 2 <= spare.size ? spare.take() : undefined;
     const from = taken ?? `${path}.tmp`;
     let handle: FileHandle | undefined;
     try {
       handle = await openNext(from, taken === undefined);
       if (taken === undefined) {
-        await writeThenBlank(handle, text, preallocate, 0);
+        await writeThenBlank(handle, text.chunks, preallocate, 0);
         await handle.sync();
       } else {
         // Its size is on disk already: the records' bytes are all there is to sync.
-        await writeAll(handle, text, 0);
+        await writeThenBlank(handle, text.chunks, 0, 0);
         if (SYNC_ON_WRITE === undefined) await handle.datasync();
       }
       const { dev, ino } = await handle.stat();
-      const allocated = taken === undefined ? text.length + preallocate : spare.size;
-      return new NextFile(from, handle, { dev, ino }, text.length, allocated, taken !== undefined, preallocate);
+      const allocated = taken === undefined ? text.bytes + preallocate : spare.size;
+      return new NextFile(from, handle, { dev, ino }, text.bytes, allocated, taken !== undefined, preallocate);
     } catch (err) {
       await handle?.close().catch(() => undefined);
       await unlink(from).catch(() => undefined);

@@ -7,9 +7,10 @@
  * - up to `concurrentWrites` batch writes are in flight, each at the offset assigned when it starts; batches take
  *   effect and resolve in offset order, each only once its own write returned. A `done`/`attempt` is appended only
  *   after its `add` resolved, so it lands in a later batch: no record on disk refers to an `add` that is not durable;
- * - a failed batch is refused and nothing starts until the writes in flight settled; then the next batch covers its
- *   bytes (nothing after it went through), or its bytes are blanked before the later batches are acknowledged; when
- *   that fails the journal stops (every append refused until reopened). A batch that grows the file goes alone;
+ * - a failed batch is refused and nothing starts until the writes in flight settled; then its bytes are blanked
+ *   (durably) before anything else is acknowledged: a record whose append failed is never read back. When that fails,
+ *   the next batch covers them (nothing after it went through), or else the journal stops (every append refused until
+ *   reopened). A batch that grows the file goes alone;
  * - before written batches take effect (once per pass, not per record), the file's name and the lock's must still name
  *   this journal's files (journal-hold.ts): when the folder was removed or a file renamed or replaced, the journal stops.
  * A compaction (the subclass's `compact`) starts when due, as soon as the batch that made it due took effect (later
@@ -86,7 +87,7 @@ export abstract class JournalWrites extends EventEmitter {
   protected bytes = 0;
   /** The file size: records, then preallocated blank lines. */
   protected allocated = 0;
-  /** The end of the bytes a failed batch may have left past `bytes` (overwritten by the next batch). */
+  /** The end of the bytes a failed batch left past `bytes` when they could not be blanked (overwritten by the next batch). */
   protected dirtyEnd = 0;
   /** The durable state: entries added and not done, each as its `add` line (what compaction writes). */
   protected readonly live = new Map<string, string>();
@@ -279,7 +280,15 @@ export abstract class JournalWrites extends EventEmitter {
     this.due.tookEffect(this.bytes, done);
   }
 
-  /** After a failed write, once every write in flight settled (runs alone). */
+  /**
+   * After a failed write, once every write in flight settled (runs alone): whatever the failed batches left in the file
+   * is blanked (durably) before anything else is acknowledged, so that a record whose append failed is never read back
+   * (a whole `add` of a request that never left, a `done` whose caller saw it fail), not even after a crash before the
+   * next write. Then the later batches take effect; when none went through, the next batch goes where the first failed
+   * one began. When the blanking fails: with later batches written, the journal stops (they cannot be acknowledged);
+   * with none, the next batch is written over the failed bytes (blank lines after its records) before it is
+   * acknowledged, and the journal goes on.
+   */
   private async recover(): Promise<void> {
     const batches = this.writing;
     this.writing = [];
@@ -290,29 +299,36 @@ export abstract class JournalWrites extends EventEmitter {
       { code: error.code, cause: (first.error as NodeJS.ErrnoException).code, records: failed.reduce((n, b) => n + b.size, 0), batches: failed.length },
       'the reversal journal cannot be written',
     );
-    if (!batches.some((b) => b.state === 'written')) {
-      // Nothing after the failure went through: the next batch goes where the first failed one began, over their bytes.
-      this.bytes = first.at;
-      for (const b of failed) this.dirtyEnd = Math.max(this.dirtyEnd, b.reached);
-      for (const b of failed) b.fail(error);
-      this.failing = false;
-      return;
-    }
-    // Later batches went through: blank the failed regions before any of them is acknowledged.
+    const later = batches.some((b) => b.state === 'written');
     try {
       const handle = this.handle;
       if (handle === undefined) throw new Error('the journal is closed');
       await blankFailed(handle, failed);
     } catch (err) {
+      if (!later) {
+        // Nothing after the failure went through: the next batch covers the failed bytes, over their whole extent.
+        this.logger.error({ code: error.code, cause: (err as NodeJS.ErrnoException).code }, 'the reversal journal cannot blank a failed write');
+        for (const b of failed) this.dirtyEnd = Math.max(this.dirtyEnd, b.reached);
+        this.retreat(first, batches, error);
+        return;
+      }
       const stopped = stoppedError('after a write it could not repair', err);
       this.stop(stopped, { reason: 'after a write it could not repair', recordsLost: false }, batches, { cause: (err as NodeJS.ErrnoException).code }, error);
       return;
     }
+    if (!later) return this.retreat(first, batches, error);
     if (this.lostFiles(batches, error)) return;
     for (const b of batches) {
       if (b.state === 'written') this.commit(b);
       else b.fail(error);
     }
+    this.failing = false;
+  }
+
+  /** No batch after the failed ones went through: they fail, and the next batch goes where the first of them began. */
+  private retreat(first: Batch, failed: Batch[], error: Iso8583Error): void {
+    this.bytes = first.at;
+    for (const b of failed) b.fail(error);
     this.failing = false;
   }
 

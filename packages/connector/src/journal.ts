@@ -14,7 +14,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compactInto, compactedText } from './journal-compaction.js';
+import { compactInto, compactedChunks, compactedText } from './journal-compaction.js';
 import { JournalHold, journalOpenError } from './journal-hold.js';
 import { resolveJournalOptions } from './journal-options.js';
 import type { FileJournalOptions } from './journal-options.js';
@@ -186,7 +186,9 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   }
 
   /**
-   * A compaction while running (journal-next-file.ts): the live entries now into the next file while appends go on,
+   * A compaction while running (journal-next-file.ts): the live entries now (their lines copied in this turn, their
+   * text built in chunks with turns of the event loop between: journal-compaction.ts's `compactedChunks`) into the
+   * next file while appends go on,
    * the batches that took effect meanwhile carried after them (a few rounds beside the writes, the rest alone), then
    * the rename. True once the new file is the journal. A failure is logged (the journal goes on in the file it has,
    * and the spare file is made again for the retry), unless the journal's files were lost: it then stops at once
@@ -195,14 +197,16 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   protected async compact(): Promise<boolean> {
     // Never into a folder that is no longer this journal's (another process may own it by now).
     if (this.lostFiles(this.writing)) return false;
-    // The snapshot, and from now on the text of every batch that takes effect (in this turn: nothing in between).
-    const text = compactedText(this.live);
+    // The snapshot (the live entries' lines, copied: references only), and from now on the text of every batch that
+    // takes effect (in this turn: nothing in between). Its text is built in chunks, appends going on between them.
+    const lines = [...this.live.values()];
     const carried: string[] = [];
     this.carried = carried;
     const doneBefore = this.due.snapshot();
     let next: NextFile | undefined;
     let old: FileHandle | undefined;
     try {
+      const text = await compactedChunks(lines);
       next = await NextFile.write(this.path, text, this.spare, this.preallocate);
       const file = next;
       for (let round = 0; round < CARRY_ROUNDS && carried.length > 0; round++) await file.carry(Buffer.from(carried.splice(0).join('')));
@@ -220,7 +224,7 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
         old = this.adopt(file.handle, file.bytes, file.allocated);
         // Set by records that took effect in the old file meanwhile: the new one is measured from now on (due again
         // at once when the records carried after the snapshot took it past `compactAt`).
-        this.due.compacted(doneBefore, file.bytes, text.length);
+        this.due.compacted(doneBefore, file.bytes, text.bytes);
       });
       // Nothing writes to the old file any more: closed with appends going on.
       await old?.close().catch(() => undefined);

@@ -3,8 +3,8 @@
  * `writev`, `datasync` and `sync` are wrapped for the rest of a test (the prototype is restored after it). A rule
  * picks the writes whose bytes contain its marker (or, with `blank`, a `writev` of newlines only: the blanking of a
  * failed region, up to a size; or, with `folderSync`, the next fsync of a folder); it can hold the write until a gate
- * opens, or fail it (with ENOSPC after half of its bytes, or at once with EIO). The bytes otherwise go to the disk as
- * usual.
+ * opens, or fail it (with ENOSPC after half of its bytes, at once with EIO, or with EIO after all of its bytes reached
+ * the file, as a disk may report a write it did make). The bytes otherwise go to the disk as usual.
  */
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -27,6 +27,8 @@ export interface WriteRule {
   cut?: boolean;
   /** The write fails at once with EIO. */
   fail?: boolean;
+  /** The write puts all of its bytes in the file, then fails with EIO. */
+  failAfter?: boolean;
 }
 
 /** The rules (push to add) and the count of `datasync` calls so far, with a wait for the next. */
@@ -60,7 +62,7 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
     if (rule !== undefined) rules.splice(rules.indexOf(rule), 1);
     return rule;
   };
-  const before = async (rule: WriteRule | undefined, half: () => Promise<unknown>): Promise<void> => {
+  const before = async (rule: WriteRule | undefined, half: () => Promise<unknown>, whole: () => Promise<unknown>): Promise<void> => {
     if (rule === undefined) return;
     rule.started?.();
     if (rule.gate !== undefined) await rule.gate;
@@ -68,13 +70,18 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
       await half();
       throw Object.assign(new Error('no space left on the device (injected)'), { code: 'ENOSPC' });
     }
-    if (rule.fail === true) throw Object.assign(new Error('i/o error (injected)'), { code: 'EIO' });
+    if (rule.failAfter === true) await whole();
+    if (rule.fail === true || rule.failAfter === true) throw Object.assign(new Error('i/o error (injected)'), { code: 'EIO' });
   };
   proto.write = async function (this: FileHandle, ...args: unknown[]) {
     const [data, offset, length, position] = args as [Uint8Array, number, number, number | null];
     const bytes = Buffer.isBuffer(data) ? data : undefined;
     const rule = bytes === undefined ? undefined : take((r) => r.marker !== undefined && bytes.includes(r.marker));
-    await before(rule, () => original.write.call(this, data, offset, Math.floor(length / 2), position));
+    await before(
+      rule,
+      () => original.write.call(this, data, offset, Math.floor(length / 2), position),
+      () => original.write.apply(this, args),
+    );
     return original.write.apply(this, args);
   };
   proto.writev = async function (this: FileHandle, ...args: unknown[]) {
@@ -82,7 +89,11 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
     const size = views.reduce((n, v) => n + v.length, 0);
     const blank = (limit: number): boolean => size <= limit && views.every((v) => v.every((b) => b === 0x0a));
     const rule = take((r) => (r.blank !== undefined && blank(r.blank)) || (r.marker !== undefined && views.some((v) => Buffer.from(v).includes(r.marker as string))));
-    await before(rule, () => original.writev.call(this, views.slice(0, 1), args[1]));
+    await before(
+      rule,
+      () => original.writev.call(this, views.slice(0, 1), args[1]),
+      () => original.writev.apply(this, args),
+    );
     return original.writev.apply(this, args);
   };
   proto.datasync = async function (this: FileHandle, ...args: unknown[]) {
@@ -93,7 +104,8 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
   proto.sync = async function (this: FileHandle, ...args: unknown[]) {
     // A handle on a folder is looked at only while a rule waits for one.
     const folder = rules.some((r) => r.folderSync === true) && (await this.stat()).isDirectory();
-    await before(folder ? take((r) => r.folderSync === true) : undefined, () => Promise.resolve());
+    const none = (): Promise<void> => Promise.resolve();
+    await before(folder ? take((r) => r.folderSync === true) : undefined, none, none);
     return original.sync.apply(this, args);
   };
   t.after(() => Object.assign(proto, original));

@@ -1,0 +1,61 @@
+/**
+ * File journal snapshot benchmark: how long a compaction while running holds the event loop (and so the appends) with
+ * many open entries (a long outage of the bank: reversals piling up). For each count of open entries (purchases'
+ * reversals, about 240 bytes a line), the journal is filled, then one `done` makes a compaction due (compactInterval
+ * 1 ms); from that `done` to the `compact` event a chain of `setImmediate` measures the gaps between turns of the
+ * event loop. Printed: the text's size, the compaction's time and the longest turn (what an append waits at most for
+ * the compaction's CPU; the snapshot's text is built in chunks, journal-compaction.ts's `compactedChunks`).
+ * Run: `npx tsc -b bench && node bench/dist/journal-snapshot.bench.js`. Environment: BENCH_OPEN (10000,100000,230000).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileJournal } from '@iso8583/connector';
+
+const COUNTS = (process.env.BENCH_OPEN ?? '10000,100000,230000').split(',').map(Number);
+
+function reversal(i: number): string {
+  const stan = String(i % 1_000_000).padStart(6, '0');
+  return `{"0":"0400","2":"4111111111111111","3":"000000","4":"000000001000","7":"1121103000","11":"${stan}","37":"000000${stan}","41":"TERM0001","42":"MERCHANT0000001","49":"840"}`;
+}
+
+async function run(open: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-bench-snapshot-'));
+  try {
+    const journal = new FileJournal(dir, { compactInterval: 1 });
+    await journal.open();
+    for (let i = 0; i < open; i += 1000) {
+      const adds: Promise<void>[] = [];
+      for (let k = i; k < Math.min(open, i + 1000); k++) adds.push(journal.addJson(`r${k}`, reversal(k), Date.now()));
+      await Promise.all(adds);
+    }
+    await journal.addJson('gone', reversal(0), Date.now());
+    const before = journal.batches.compactions;
+    const compacted = new Promise<{ bytes: number }>((resolve) => journal.once('compact', resolve));
+    let longest = 0;
+    let last = performance.now();
+    let running = true;
+    const tick = (): void => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      if (running) setImmediate(tick);
+    };
+    const start = performance.now();
+    await journal.done('gone', 'not-needed');
+    last = performance.now();
+    setImmediate(tick);
+    const { bytes } = await compacted;
+    running = false;
+    const total = performance.now() - start;
+    await journal.close();
+    console.log(
+      `journal snapshot: ${open} open entries, ${(bytes / 1048576).toFixed(1)} MiB: compaction ${total.toFixed(0)} ms ` +
+        `(${journal.batches.compactions - before} compaction), longest turn ${longest.toFixed(1)} ms`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const open of COUNTS) await run(open);
