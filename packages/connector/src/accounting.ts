@@ -65,7 +65,7 @@ export interface ConnectorStats extends ConnectorCounts {
   free: number;
   /** Requests waiting for a connection or in a per-terminal queue. */
   pending: number;
-  /** Requests written and awaiting their response. */
+  /** Requests written and awaiting their response, with the connector's own sign-ons and echoes in flight. */
   inFlight: number;
   /** Reversals journaled with unknown outcome and not yet ended (answered ones whose `done` is not durable included). */
   reversalsPending: number;

@@ -82,7 +82,7 @@ function makeShared(): Shared {
 /** Registers `metrics` in `registry`, with the metrics read from the sources when scraped, in the order they are shown. */
 function register(metrics: Shared, registry: Registry): void {
   const { sources } = metrics;
-  gauge('iso8583_connector_in_flight', 'Requests written and awaiting their response.', registry, sources, (s) => s.inFlight());
+  gauge('iso8583_connector_in_flight', 'Requests written and awaiting their response (with sign-ons and echoes in flight).', registry, sources, (s) => s.inFlight());
   gauge('iso8583_connector_pool_size', 'Connections to the host signed on (ready to carry requests).', registry, sources, (s) => s.poolSize());
   gauge('iso8583_connector_reversals_pending', 'Reversals written to the journal and not yet answered.', registry, sources, (s) => s.reversalsPending());
   gauge('iso8583_connector_saf_depth', 'Entries waiting in the store-and-forward queue (reversals and advices journaled and not yet ended).', registry, sources, (s) => s.safDepth());

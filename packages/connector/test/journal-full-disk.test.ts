@@ -13,7 +13,7 @@ import { startPeer } from './peer.js';
 
 const LIMIT_KIB = 8;
 
-test('full disk: a batch cut by a short write fails every request in it (none leaves); the next batch overwrites the cut bytes cleanly', { timeout: 15_000 }, async (t) => {
+test('full disk: a batch cut by a short write fails every request in it (none leaves); the recovery blanks the cut bytes and the next batch is written cleanly', { timeout: 15_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-full-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   // The host holds every purchase (their reversals stay live in the journal), and tells at once if a purchase of the

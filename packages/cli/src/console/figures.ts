@@ -28,7 +28,7 @@ export interface FigureSource {
 export interface ConnectorFigures {
   /** Connections signed on, ready to carry requests (the connector's `stats().connected`). */
   connected: number;
-  /** Requests written and awaiting their response. */
+  /** Requests written and awaiting their response, with the connector's own sign-ons and echoes in flight. */
   inFlight: number;
   /** Requests waiting for a connection or a terminal's turn. */
   pending: number;
