@@ -125,10 +125,7 @@ export class ChannelFactory {
       // Closed by the connector itself (its sign-on failed): the failed attempt counts, its close no drop of its own.
       if (channel !== undefined) this.abort(channel);
       // One failure, one step: a drop during the sign-on counted it already, in `closed`.
-      if (channel === undefined || !this.attemptCounted.has(channel)) {
-        if (channel !== undefined) this.attemptCounted.add(channel);
-        this.retryDelay = this.backoff.next();
-      }
+      this.attemptFailed(channel);
       const e =
         err instanceof Iso8583Error ? err : connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'cannot connect', { cause: err });
       // The reason (`cannot connect to the host (ECONNREFUSED)`, a certificate the CA does not vouch for, a sign-on
@@ -183,6 +180,18 @@ export class ChannelFactory {
   }
 
   /**
+   * A connect attempt failed (`channel`: its connection, when it got one): the backoff's one step for it, unless its
+   * close or `create()`'s catch, whichever saw the failure first, counted it already.
+   */
+  private attemptFailed(channel: Channel | undefined): void {
+    if (channel !== undefined) {
+      if (this.attemptCounted.has(channel)) return;
+      this.attemptCounted.add(channel);
+    }
+    this.retryDelay = this.backoff.next();
+  }
+
+  /**
    * Whether `channel`'s close was asked for by the connector ({@link ChannelFactory.destroy}, {@link ChannelFactory.abort}
    * while it was open), not a drop.
    */
@@ -211,10 +220,7 @@ export class ChannelFactory {
     if (since === undefined) {
       // Dropped before its sign-on was answered: the failure of its connect attempt, one step (the attempt's catch
       // counts none more), so the drop's `retryIn` is the wait that failure chose.
-      if (!this.attemptCounted.has(channel)) {
-        this.attemptCounted.add(channel);
-        this.retryDelay = this.backoff.next();
-      }
+      this.attemptFailed(channel);
     } else if (this.retryDelay === 0) this.retryDelay = this.backoff.next();
     return this.retryIn;
   }
