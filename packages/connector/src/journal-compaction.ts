@@ -16,8 +16,13 @@ import type { SpareFile } from './journal-spare.js';
 
 /** The bytes the live entries take in a compacted file: their `add` lines, each ended by a newline. */
 export function compactedText(live: ReadonlyMap<string, string>): Buffer {
+  return linesBytes(live.values());
+}
+
+/** `lines`, each ended by a newline, as bytes: what a compacted file holds of them. */
+function linesBytes(lines: Iterable<string>): Buffer {
   let text = '';
-  for (const line of live.values()) text += line + '\n';
+  for (const line of lines) text += line + '\n';
   return Buffer.from(text);
 }
 
@@ -43,10 +48,7 @@ export async function compactedChunks(lines: readonly string[]): Promise<Compact
   let bytes = 0;
   for (let from = 0; from < lines.length; from += COMPACT_CHUNK_LINES) {
     if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const to = Math.min(lines.length, from + COMPACT_CHUNK_LINES);
-    let text = '';
-    for (let i = from; i < to; i++) text += (lines[i] as string) + '\n';
-    const chunk = Buffer.from(text);
+    const chunk = linesBytes(lines.slice(from, from + COMPACT_CHUNK_LINES));
     chunks.push(chunk);
     bytes += chunk.length;
   }
