@@ -1,0 +1,70 @@
+/**
+ * The auditor of the chaos tests: reconciles the bank's books (ledger-host.ts) with what each POS was told
+ * (chaos-pos.ts), once the gateway's SAF queue has drained, by the promises of docs/gateway.md and docs/operations.md:
+ * - a POS told "approved" => the bank holds that approval, not reversed ("a crash never reverses a purchase that was
+ *   approved to the POS");
+ * - a POS not told "approved" (a decline, the gateway's own answer, no answer, a closed connection) => the bank holds
+ *   no approval for it, or holds it reversed ("an approval whose client has gone is reversed", "every add without a
+ *   done is sent by the next start");
+ * - every transaction reached the bank once, and no approval was reversed twice (a repeat 0401 of a reversal counts
+ *   once: only a second first-attempt 0400 is a double);
+ * - the bank holds nothing no POS sent.
+ * Reversals of transactions the bank never approved are harmless (docs/connector.md: "hosts answer it ... original not
+ * found") and only counted.
+ */
+import type { Ledger } from './ledger-host.js';
+import type { PosRecord } from './chaos-pos.js';
+
+/** The counts a run prints, and what broke the promises. */
+export interface Audit {
+  counts: Record<string, number>;
+  violations: string[];
+}
+
+/** Reconciles `ledger` with `records`. */
+export function audit(ledger: Ledger, records: Map<string, PosRecord>): Audit {
+  const counts: Record<string, number> = {
+    'pos approved': 0,
+    'pos declined': 0,
+    'pos gateway answer': 0,
+    'pos no answer': 0,
+    'host approved and kept': 0,
+    'host approved then reversed': 0,
+    'host declined': 0,
+    'host left unanswered': 0,
+    'host reversal repeats after the reversal': 0,
+    'reversals of unknown transactions': ledger.reversalsOfUnknown,
+    'reversals of unapproved transactions': ledger.reversalsOfUnapproved,
+    'reversal attempts the host dropped': ledger.reversalsDropped,
+    'originals after their reversal': ledger.originalsAfterReversal,
+    'pos not approved, never reached the host': 0,
+    'pos no answer, host approved and reversed': 0,
+  };
+  const violations: string[] = [];
+  for (const record of records.values()) {
+    counts[`pos ${record.outcome.replace('-', ' ')}`] = (counts[`pos ${record.outcome.replace('-', ' ')}`] ?? 0) + 1;
+    const entry = ledger.entries.get(record.key);
+    const held = entry !== undefined && entry.decision === 'approve' && !entry.reversed;
+    if (record.outcome === 'approved') {
+      if (!held) violations.push(`${record.key}: the POS was told approved, the host ${entry === undefined ? 'never saw it' : entry.reversed ? 'reversed it' : `decided ${entry.decision}`}`);
+      continue;
+    }
+    if (held) violations.push(`${record.key}: the POS was told ${record.outcome}${record.code === undefined ? '' : ` (${record.code})`}${record.error === undefined ? '' : ` (${record.error})`}, the host holds its approval, not reversed`);
+    if (entry === undefined) counts['pos not approved, never reached the host']++;
+    else if (record.outcome === 'no-answer' && entry.reversed) counts['pos no answer, host approved and reversed']++;
+  }
+  for (const entry of ledger.entries.values()) {
+    if (!records.has(entry.key)) violations.push(`${entry.key}: the host holds a transaction no POS sent (${entry.decision})`);
+    if (entry.originals > 1) violations.push(`${entry.key}: the original reached the host ${entry.originals} times`);
+    if (entry.doubleReversals > 0) violations.push(`${entry.key}: reversed twice (${entry.doubleReversals} more first attempts after the reversal)`);
+    counts['host reversal repeats after the reversal'] += entry.repeats;
+    if (entry.decision === 'approve') counts[entry.reversed ? 'host approved then reversed' : 'host approved and kept']++;
+    else counts[entry.decision === 'decline' ? 'host declined' : 'host left unanswered']++;
+  }
+  return { counts, violations };
+}
+
+/** The counts as lines for the test's output. */
+export function formatCounts(counts: Record<string, number>): string[] {
+  return Object.entries(counts).map(([k, v]) => `${k}: ${v}`);
+}
