@@ -5,7 +5,12 @@
  *   approved to the POS");
  * - a POS not told "approved" (a decline, the gateway's own answer, no answer, a closed connection) => the bank holds
  *   no approval for it, or holds it reversed ("an approval whose client has gone is reversed", "every add without a
- *   done is sent by the next start");
+ *   done is sent by the next start"). One exception the docs make: a purchase whose outcome was durable (`done`
+ *   `not-needed` in the journal the killed gateway left) is never reversed by a later start ("a crash never reverses
+ *   a purchase that was approved to the POS": the outcome is recorded before the answer is written), so a kill
+ *   between that record and the answer's write leaves its terminal with no answer and the bank with the approval: "the
+ *   terminal's own timeout and reversal rules apply" (docs/operations.md). Those are counted apart, and allowed only
+ *   when the journal shows that record and the terminal saw its connection close;
  * - every transaction reached the bank once, and no approval was reversed twice (a repeat 0401 of a reversal counts
  *   once: only a second first-attempt 0400 is a double);
  * - the bank holds nothing no POS sent.
@@ -22,7 +27,7 @@ export interface Audit {
 }
 
 /** Reconciles `ledger` with `records`. */
-export function audit(ledger: Ledger, records: Map<string, PosRecord>): Audit {
+export function audit(ledger: Ledger, records: Map<string, PosRecord>, answeredOnDisk: Set<string>): Audit {
   const counts: Record<string, number> = {
     'pos approved': 0,
     'pos declined': 0,
@@ -39,6 +44,7 @@ export function audit(ledger: Ledger, records: Map<string, PosRecord>): Audit {
     'originals after their reversal': ledger.originalsAfterReversal,
     'pos not approved, never reached the host': 0,
     'pos no answer, host approved and reversed': 0,
+    'pos no answer, host approved, outcome durable before the kill (the terminal reverses)': 0,
   };
   const violations: string[] = [];
   for (const record of records.values()) {
@@ -47,6 +53,10 @@ export function audit(ledger: Ledger, records: Map<string, PosRecord>): Audit {
     const held = entry !== undefined && entry.decision === 'approve' && !entry.reversed;
     if (record.outcome === 'approved') {
       if (!held) violations.push(`${record.key}: the POS was told approved, the host ${entry === undefined ? 'never saw it' : entry.reversed ? 'reversed it' : `decided ${entry.decision}`}`);
+      continue;
+    }
+    if (held && record.outcome === 'no-answer' && answeredOnDisk.has(record.key) && /^connection (closed|error)/.test(record.error ?? '')) {
+      counts['pos no answer, host approved, outcome durable before the kill (the terminal reverses)']++;
       continue;
     }
     if (held) violations.push(`${record.key}: the POS was told ${record.outcome}${record.code === undefined ? '' : ` (${record.code})`}${record.error === undefined ? '' : ` (${record.error})`}, the host holds its approval, not reversed`);

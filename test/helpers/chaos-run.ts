@@ -6,11 +6,11 @@
  * SIGTERM, which sends what the SAF queue still holds; then the auditor (chaos-audit.ts) reconciles the books.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { eventWithin } from '@iso8583/test-support';
 import { exitWithin, logLine, startGateway } from './cli.js';
 import type { CliProcess } from './cli.js';
 import { audit } from './chaos-audit.js';
+import { journalWords } from './chaos-journal.js';
 import type { Audit } from './chaos-audit.js';
 import { PosBooks, PosFleet } from './chaos-pos.js';
 import { seeded, startLedgerHost } from './ledger-host.js';
@@ -98,6 +98,7 @@ export async function chaosRun(options: ChaosOptions): Promise<ChaosResult> {
   const terminals = Array.from({ length: options.terminals ?? 3 }, (_, i) => `TERM${String(i + 1).padStart(4, '0')}`);
   const lanes = options.lanes ?? 2;
   const kills: string[] = [];
+  const answeredOnDisk = new Set<string>();
   let logs = '';
   const points: KillPoint[] = ['bank-received', 'bank-approved', 'pos-answered', 'bank-reversal'];
   try {
@@ -111,6 +112,8 @@ export async function chaosRun(options: ChaosOptions): Promise<ChaosResult> {
       armed.fleetReady(fleet);
       const what = await armed.killed;
       kills.push(what);
+      // What the killed process's journal recorded, before the next start compacts it away.
+      for (const [key, word] of journalWords(options.journal)) if (word === 'not-needed') answeredOnDisk.add(key);
       options.say(`round ${round + 1}: SIGKILL at ${what}`);
       await eventWithin(30_000, () => 'the terminals still wait for answers from a killed gateway', (resolve) => void fleet.ended().then(resolve));
       await fleet.close();
@@ -131,13 +134,8 @@ export async function chaosRun(options: ChaosOptions): Promise<ChaosResult> {
     logs += gateway.process.stderr();
     assert.equal(exit.code, 0, `the last gateway stops cleanly: ${gateway.process.stderr().slice(-1500)}`);
     assert.deepEqual(logLine(gateway.process.stderr(), 'gateway stopped').safLeft, { reversals: 0, advices: 0 }, 'the SAF queue drained');
-    return { ...audit(host.ledger, books.records), kills, gatewayLogs: logs };
+    return { ...audit(host.ledger, books.records, answeredOnDisk), kills, gatewayLogs: logs };
   } finally {
     await host.close();
   }
-}
-
-/** The journal folder of a run under `work`. */
-export function journalOf(work: string, name: string): string {
-  return join(work, name);
 }
