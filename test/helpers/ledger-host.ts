@@ -66,8 +66,6 @@ export interface LedgerHost {
   bank: ScriptedBank;
   ledger: Ledger;
   hooks: HostHooks;
-  /** Whether reversal attempts may be dropped (first attempt of an entry, by the seeded rule); default true. */
-  dropReversals: boolean;
   close(): Promise<void>;
 }
 
@@ -99,7 +97,6 @@ export async function startLedgerHost(seed: number, shares: { approve: number; s
     bank: await startBank(() => undefined),
     ledger,
     hooks: {},
-    dropReversals: true,
     close: () => host.bank.close(),
   };
   const draw = (stan: string, salt: number): number => seeded((seed ^ (Number(stan) * 2654435761)) + salt)();
@@ -130,7 +127,7 @@ export async function startLedgerHost(seed: number, shares: { approve: number; s
     const entry = ledger.entries.get(key);
     const repeat = mti[3] === '1';
     // The first attempt an entry's reversal makes here is dropped by the seeded rule, so that repeats are exercised.
-    if (host.dropReversals && !repeat && entry !== undefined && !entry.reversed && draw(text(request, '11') || key, 2) < 0.3) {
+    if (!repeat && entry !== undefined && !entry.reversed && draw(text(request, '11') || key, 2) < 0.3) {
       ledger.reversalsDropped++;
       return;
     }
