@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { stopAll } from './helpers/cli.js';
 import { formatCounts } from './helpers/chaos-audit.js';
 import { chaosRun } from './helpers/chaos-run.js';
+import { fileStore } from './helpers/chaos-stores.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-chaos-ledger-'));
 
@@ -35,7 +36,7 @@ test(`the gateway killed ${kills} times (seed ${seed}): every purchase the POS w
   assert.ok(Number.isInteger(kills) && kills >= 0, `ISO8583_CHAOS_KILLS must be a whole number, not ${process.env.ISO8583_CHAOS_KILLS}`);
   const replay = `ISO8583_CHAOS_SEED=${seed} ISO8583_CHAOS_KILLS=${kills} node scripts/test.mjs test/dist/chaos-ledger`;
   t.diagnostic(`seed ${seed}; replay: ${replay}`);
-  const result = await chaosRun({ seed, kills, journal: join(work, 'journal'), say: (line) => t.diagnostic(line) });
+  const result = await chaosRun({ seed, kills, store: fileStore(join(work, 'journal')), say: (line) => t.diagnostic(line) });
   for (const line of formatCounts(result.counts)) t.diagnostic(line);
   assert.deepEqual(result.violations, [], `the books do not reconcile (replay: ${replay}); kills: ${result.kills.join('; ')}`);
   assert.ok((result.counts['pos approved'] ?? 0) > 0, 'some purchases were approved');
