@@ -74,6 +74,27 @@ export function audit(ledger: Ledger, records: Map<string, PosRecord>, answeredO
   return { counts, violations };
 }
 
+/**
+ * After the terminals' own reversals (chaos-pos.ts, `terminalReversals`): the books reconcile whole, with no exception
+ * left: every purchase a terminal was not told approved is not approved at the bank or is reversed. Adds the counts of
+ * those reversals to `counts`.
+ */
+export function auditAfterTerminals(ledger: Ledger, records: Map<string, PosRecord>, counts: Record<string, number>): string[] {
+  const t = ledger.terminalReversals;
+  counts['terminal reversals: reversed an approval'] = t.reversed;
+  counts['terminal reversals: already reversed by the gateway'] = t.alreadyReversed;
+  counts['terminal reversals: not approved'] = t.notApproved;
+  counts['terminal reversals: never reached the host'] = t.unknown;
+  const violations: string[] = [];
+  for (const record of records.values()) {
+    const entry = ledger.entries.get(record.key);
+    if (record.outcome !== 'approved' && entry !== undefined && entry.decision === 'approve' && !entry.reversed) {
+      violations.push(`${record.key}: the POS was told ${record.outcome}, the host holds its approval even after the terminal's reversal`);
+    }
+  }
+  return violations;
+}
+
 /** The counts as lines for the test's output. */
 export function formatCounts(counts: Record<string, number>): string[] {
   return Object.entries(counts).map(([k, v]) => `${k}: ${v}`);

@@ -12,6 +12,8 @@ export type PosOutcome = 'approved' | 'declined' | 'gateway-answer' | 'no-answer
 /** One purchase as the terminal saw it. */
 export interface PosRecord {
   key: string;
+  terminal: string;
+  stan: number;
   outcome: PosOutcome;
   /** Field 39 of the answer, when there was one. */
   code?: string;
@@ -44,15 +46,43 @@ export class PosBooks {
   record(terminal: string, stan: number, answer: IsoMessage | Error): void {
     const key = `${terminal}/${String(stan).padStart(6, '0')}/${F7}`;
     if (answer instanceof Error) {
-      this.records.set(key, { key, outcome: 'no-answer', error: answer.message });
+      this.records.set(key, { key, terminal, stan, outcome: 'no-answer', error: answer.message });
       return;
     }
     const code = String(answer['39']);
     const outcome: PosOutcome = code === '00' ? 'approved' : GATEWAY_CODES.has(code) ? 'gateway-answer' : 'declined';
-    this.records.set(key, { key, outcome, code });
+    this.records.set(key, { key, terminal, stan, outcome, code });
     this.answers++;
     this.onAnswer?.();
   }
+}
+
+/** The amount of purchase `stan`: amounts vary with the STAN, so that every transaction is told apart in the books. */
+function amountOf(stan: number): number {
+  return 100 + stan;
+}
+
+/**
+ * The terminals' own reversal rule (docs/operations.md: a request in flight on a gateway that died "got no answer (the
+ * terminal's own timeout and reversal rules apply)"): each purchase whose connection closed under it is reversed by
+ * its terminal, a 0400 naming it in field 90, through the gateway at `pos`. Resolves with the response codes the bank
+ * gave, by code; rejects when one gets no answer.
+ */
+export async function terminalReversals(books: PosBooks, pos: { host: string; port: number }): Promise<Record<string, number>> {
+  const codes: Record<string, number> = {};
+  const client = await PosClient.open(pos.host, pos.port);
+  try {
+    const unanswered = [...books.records.values()].filter((r) => r.outcome === 'no-answer');
+    const answers = await Promise.all(unanswered.map((r) => {
+      const { '35': _track, ...original } = purchase(r.terminal, r.stan, amountOf(r.stan)) as Record<string, string | number>;
+      const f90 = `0200${String(r.stan).padStart(6, '0')}${F7}${'0'.repeat(22)}`;
+      return client.request({ ...original, '0': '0400', '90': f90 }, 30_000);
+    }));
+    for (const a of answers) codes[String(a['39'])] = (codes[String(a['39'])] ?? 0) + 1;
+  } finally {
+    await client.close();
+  }
+  return codes;
 }
 
 /** Terminals sending purchases until told to stop, or until each lane has sent `perLane`. */
@@ -80,8 +110,7 @@ export class PosFleet {
   private async lane(client: PosClient, terminal: string, perLane: number | undefined): Promise<void> {
     for (let sent = 0; !this.stopped && (perLane === undefined || sent < perLane); sent++) {
       const stan = this.books.nextStan();
-      // Amounts vary with the STAN, so that every transaction is told apart in the books.
-      const answer = await client.request(purchase(terminal, stan, 100 + stan), 30_000).catch((err: unknown) => err as Error);
+      const answer = await client.request(purchase(terminal, stan, amountOf(stan)), 30_000).catch((err: unknown) => err as Error);
       this.books.record(terminal, stan, answer);
       if (answer instanceof Error) return;
     }

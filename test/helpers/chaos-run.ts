@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { eventWithin } from '@iso8583/test-support';
 import { exitWithin, logLine, startGateway } from './cli.js';
 import type { CliProcess, GatewayAddresses } from './cli.js';
-import { audit } from './chaos-audit.js';
+import { audit, auditAfterTerminals } from './chaos-audit.js';
 import type { Audit } from './chaos-audit.js';
-import { PosBooks, PosFleet } from './chaos-pos.js';
+import { PosBooks, PosFleet, terminalReversals } from './chaos-pos.js';
 import { seeded, startLedgerHost } from './ledger-host.js';
 import type { LedgerHost } from './ledger-host.js';
 import type { JournalWord } from './chaos-journal.js';
@@ -28,8 +28,11 @@ export interface ChaosStore {
   twoNodes: boolean;
   /** What the store says of each transaction now (read right after a kill, before a start compacts it). */
   words(): Promise<Map<string, JournalWord>>;
-  /** Resolves once no SAF entry is left undone (a two-node store: taken over and sent by a live node). */
-  drained(): Promise<void>;
+  /**
+   * Resolves once no SAF entry is left undone (a two-node store: taken over and sent by a live node); `http` are the
+   * HTTP addresses of the nodes running (their `GET /stats`).
+   */
+  drained(http: { host: string; port: number }[]): Promise<void>;
 }
 
 /** How a chaos run goes. */
@@ -176,11 +179,17 @@ export async function chaosRun(options: ChaosOptions): Promise<ChaosResult> {
       await fleet.close();
     }
     const t2 = performance.now();
-    await options.store.drained();
+    await options.store.drained(nodeB === undefined ? [gateway.http] : [gateway.http, nodeB.http]);
+    // The gateways' promises first; then the terminals reverse what got no answer, and the books must reconcile whole.
+    const found = audit(host.ledger, books.records, answeredOnDisk);
+    host.phase = 'terminal';
+    const codes = await terminalReversals(books, gateway.pos);
+    assert.deepEqual(Object.keys(codes).filter((c) => c !== '00' && c !== '25'), [], `the terminals' reversals answered by the bank (00, or 25 for one it never saw): ${JSON.stringify(codes)}`);
+    found.violations.push(...auditAfterTerminals(host.ledger, books.records, found.counts));
     logs += await stopCleanly(gateway, 'the last gateway');
     if (nodeB !== undefined) logs += await stopCleanly(nodeB, 'node B');
-    options.say(`last round: start ${Math.round(t1 - t0)} ms, purchases ${Math.round(t2 - t1)} ms, drain and stop ${Math.round(performance.now() - t2)} ms`);
-    return { ...audit(host.ledger, books.records, answeredOnDisk), kills, gatewayLogs: logs };
+    options.say(`last round: start ${Math.round(t1 - t0)} ms, purchases ${Math.round(t2 - t1)} ms, drain, terminal reversals and stop ${Math.round(performance.now() - t2)} ms`);
+    return { ...found, kills, gatewayLogs: logs };
   } finally {
     await host.close();
   }

@@ -9,13 +9,21 @@ import { journalWords } from './chaos-journal.js';
 import type { JournalWord } from './chaos-journal.js';
 import type { ChaosStore } from './chaos-run.js';
 
-/** One gateway on the file journal in `dir`: the SIGTERM stop sends what is left, so there is nothing to wait for. */
+/** The SAF entries a gateway's `GET /stats` counts as waiting (`upstream.safDepth`). */
+async function safDepth(http: { host: string; port: number }): Promise<number> {
+  const stats = (await (await fetch(`http://${http.host}:${http.port}/stats`)).json()) as { upstream?: { safDepth?: number } };
+  return stats.upstream?.safDepth ?? -1;
+}
+
+/** One gateway on the file journal in `dir`: drained once its `GET /stats` counts no SAF entry waiting. */
 export function fileStore(dir: string): ChaosStore {
   return {
     flags: () => ['--reversal-journal', dir],
     twoNodes: false,
     words: () => Promise.resolve(journalWords(dir)),
-    drained: () => Promise.resolve(),
+    drained: async (http) => {
+      await waitUntil(async () => (await Promise.all(http.map(safDepth))).every((n) => n === 0), { what: 'the gateway\'s SAF queue drained (GET /stats safDepth 0)', timeoutMs: 30_000 });
+    },
   };
 }
 

@@ -49,6 +49,8 @@ export interface Ledger {
   reversalsDropped: number;
   /** Originals that arrived after their key was reversed (a reversal overtaking its original): declined. */
   originalsAfterReversal: number;
+  /** The terminals' own reversals (sent once the gateways' SAF queues drained), by what they found. */
+  terminalReversals: { reversed: number; alreadyReversed: number; notApproved: number; unknown: number };
 }
 
 /** Hooks a chaos round arms to kill the gateway at a chosen point. */
@@ -61,11 +63,16 @@ export interface HostHooks {
   reversal?(request: IsoMessage): void;
 }
 
+/** Whose reversals the bank is taking: the gateways' (the SAF queue), or, once those drained, the terminals' own. */
+export type ReversalPhase = 'gateway' | 'terminal';
+
 /** A running ledger host. */
 export interface LedgerHost {
   bank: ScriptedBank;
   ledger: Ledger;
   hooks: HostHooks;
+  /** Whose reversals come now; default `gateway`. */
+  phase: ReversalPhase;
   close(): Promise<void>;
 }
 
@@ -91,12 +98,14 @@ export function reversalKey(message: IsoMessage): string {
  * reverses), the rest declined (51).
  */
 export async function startLedgerHost(seed: number, shares: { approve: number; silent: number }): Promise<LedgerHost> {
-  const ledger: Ledger = { entries: new Map(), reversalsOfUnknown: 0, reversalsOfUnapproved: 0, reversalsDropped: 0, originalsAfterReversal: 0 };
+  const ledger: Ledger = { entries: new Map(), reversalsOfUnknown: 0, reversalsOfUnapproved: 0, reversalsDropped: 0, originalsAfterReversal: 0,
+    terminalReversals: { reversed: 0, alreadyReversed: 0, notApproved: 0, unknown: 0 } };
   const reversedUnknown = new Set<string>();
   const host: LedgerHost = {
     bank: await startBank(() => undefined),
     ledger,
     hooks: {},
+    phase: 'gateway',
     close: () => host.bank.close(),
   };
   const draw = (stan: string, salt: number): number => seeded((seed ^ (Number(stan) * 2654435761)) + salt)();
@@ -125,6 +134,19 @@ export async function startLedgerHost(seed: number, shares: { approve: number; s
     host.hooks.reversal?.(request);
     const key = reversalKey(request);
     const entry = ledger.entries.get(key);
+    if (host.phase === 'terminal') {
+      // A terminal's own reversal of a purchase it got no answer for: it may come after the gateway's (a duplicate the
+      // bank answers and moves no money for), so it is counted apart from the gateway's sequence.
+      const t = ledger.terminalReversals;
+      if (entry === undefined) t.unknown++;
+      else if (entry.decision !== 'approve') t.notApproved++;
+      else if (entry.reversed) t.alreadyReversed++;
+      else {
+        entry.reversed = true;
+        t.reversed++;
+      }
+      return write(entry === undefined ? { ...approve(request), '39': '25' } : approve(request));
+    }
     const repeat = mti[3] === '1';
     // The first attempt an entry's reversal makes here is dropped by the seeded rule, so that repeats are exercised.
     if (!repeat && entry !== undefined && !entry.reversed && draw(text(request, '11') || key, 2) < 0.3) {
