@@ -39,7 +39,7 @@ const kills = Number(process.env.ISO8583_CHAOS_KILLS ?? 1);
 test(`two nodes on PostgreSQL, node A killed ${kills} times (seed ${seed}): every purchase told approved is approved at the bank, every other one is not or is reversed, none twice`, async (t) => {
   assert.ok(Number.isInteger(seed) && seed >= 0, `ISO8583_CHAOS_SEED must be a whole number, not ${process.env.ISO8583_CHAOS_SEED}`);
   assert.ok(Number.isInteger(kills) && kills >= 0, `ISO8583_CHAOS_KILLS must be a whole number, not ${process.env.ISO8583_CHAOS_KILLS}`);
-  const replay = `ISO8583_CHAOS_SEED=${seed} ISO8583_CHAOS_KILLS=${kills} node scripts/test.mjs test/dist/chaos-ledger-pg`;
+  const replay = `ISO8583_CHAOS_SEED=${seed} ISO8583_CHAOS_KILLS=${kills} node scripts/test.mjs test/dist/chaos-ledger-pg.test`;
   t.diagnostic(`seed ${seed}; replay: ${replay}`);
   const store = pgStore(cluster.createDatabase('chaos_ledger'), work);
   try {

@@ -34,7 +34,7 @@ const kills = Number(process.env.ISO8583_CHAOS_KILLS ?? 2);
 test(`the gateway killed ${kills} times (seed ${seed}): every purchase the POS was told approved is approved at the bank, every other one is not or is reversed, none twice`, async (t) => {
   assert.ok(Number.isInteger(seed) && seed >= 0, `ISO8583_CHAOS_SEED must be a whole number, not ${process.env.ISO8583_CHAOS_SEED}`);
   assert.ok(Number.isInteger(kills) && kills >= 0, `ISO8583_CHAOS_KILLS must be a whole number, not ${process.env.ISO8583_CHAOS_KILLS}`);
-  const replay = `ISO8583_CHAOS_SEED=${seed} ISO8583_CHAOS_KILLS=${kills} node scripts/test.mjs test/dist/chaos-ledger`;
+  const replay = `ISO8583_CHAOS_SEED=${seed} ISO8583_CHAOS_KILLS=${kills} node scripts/test.mjs test/dist/chaos-ledger.test`;
   t.diagnostic(`seed ${seed}; replay: ${replay}`);
   const result = await chaosRun({ seed, kills, store: fileStore(join(work, 'journal')), say: (line) => t.diagnostic(line) });
   for (const line of formatCounts(result.counts)) t.diagnostic(line);
