@@ -99,10 +99,14 @@ export class PosFleet {
    */
   static async start(books: PosBooks, pos: { host: string; port: number }, terminals: string[], lanesPerTerminal: number, perLane?: number): Promise<PosFleet> {
     const fleet = new PosFleet(books);
-    for (const terminal of terminals) {
-      const client = await PosClient.open(pos.host, pos.port);
-      fleet.clients.push(client);
-      for (let lane = 0; lane < lanesPerTerminal; lane++) fleet.lanes.push(fleet.lane(client, terminal, perLane));
+    try {
+      for (let i = 0; i < terminals.length; i++) fleet.clients.push(await PosClient.open(pos.host, pos.port));
+    } catch (err) {
+      await fleet.close();
+      throw err;
+    }
+    for (const [i, terminal] of terminals.entries()) {
+      for (let lane = 0; lane < lanesPerTerminal; lane++) fleet.lanes.push(fleet.lane(fleet.clients[i] as PosClient, terminal, perLane));
     }
     return fleet;
   }

@@ -149,9 +149,14 @@ export async function chaosRun(options: ChaosOptions): Promise<ChaosResult> {
         for (const f of fleets) f.stop();
       };
       const killed = armKill(gateway.process, host, books, point, nth, delayMs, stop);
-      // A fleet started after the kill fired (its events came from the other fleet) stops at once too.
-      fleets.push(await PosFleet.start(books, gateway.pos, terminals, lanes));
-      if (nodeB !== undefined) fleets.push(await PosFleet.start(books, nodeB.pos, steadyTerminals, lanes));
+      // The kill may fire before the terminals are all connected (a reversal the start replays, node B's traffic):
+      // a fleet that cannot connect to the killed node then has nothing to tell; one started after it stops at once.
+      const startFleet = (pos: { host: string; port: number }, names: string[]): Promise<void> =>
+        PosFleet.start(books, pos, names, lanes).then((f) => void fleets.push(f), (err: unknown) => {
+          if (!stopped) throw err;
+        });
+      await startFleet(gateway.pos, terminals);
+      if (nodeB !== undefined) await startFleet(nodeB.pos, steadyTerminals);
       if (stopped) stop();
       const what = await killed;
       kills.push(what);
@@ -160,6 +165,7 @@ export async function chaosRun(options: ChaosOptions): Promise<ChaosResult> {
       options.say(`round ${round + 1}: SIGKILL at ${what} (start ${Math.round(t1 - t0)} ms, then ${Math.round(performance.now() - t1)} ms)`);
       for (const fleet of fleets) {
         await eventWithin(30_000, () => 'the terminals still wait for answers', (resolve) => void fleet.ended().then(resolve));
+        assert.equal(fleet.strays(), 0, 'every answer matched a request of its connection');
         await fleet.close();
       }
       host.hooks = {};
