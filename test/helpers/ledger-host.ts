@@ -149,7 +149,7 @@ export async function startLedgerHost(seed: number, shares: { approve: number; s
     }
     const repeat = mti[3] === '1';
     // The first attempt an entry's reversal makes here is dropped by the seeded rule, so that repeats are exercised.
-    if (!repeat && entry !== undefined && !entry.reversed && draw(text(request, '11') || key, 2) < 0.3) {
+    if (!repeat && entry !== undefined && !entry.reversed && draw(text(request, '11'), 2) < 0.3) {
       ledger.reversalsDropped++;
       return;
     }
