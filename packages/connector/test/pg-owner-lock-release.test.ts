@@ -51,8 +51,7 @@ test('an entry let go, then claimed again by its node before the release of what
 });
 
 test('close hands back the entries let go for want of the owner lock too: another node takes them at once, not once their lease ends', async (t) => {
-  const { url, relay, live } = await lockEndedUnseen(t, cluster, 'owner_close_let_go', 'd1');
-  await live.add(entry('d2'));
+  const { url, relay, live } = await lockEndedUnseen(t, cluster, 'owner_close_let_go', 'd1', ['d2']);
   // Refused by the statement (the server ended the lock's session; the node has not seen it): let go, not held.
   await assert.rejects(live.attempt('d1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
   assert.equal(live.size, 1, 'd2 held, d1 let go');

@@ -23,6 +23,11 @@ import type { Adding, Attempt, Done, PgJournalOptions, Row, Unsettled } from './
 /** Most milliseconds between claims while running, with the owner lock: how soon a gone node's entries are taken. */
 export const TAKE_OVER_INTERVAL = 1000;
 
+/** The error of an add the statement refused for want of the owner lock (`ADD`): nothing stored, the request not sent. */
+function notStored(id: string): Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `entry ${id} is not stored: this node's owner lock is not held (its session ended); its request is not sent`, { field: 'ownerLock' });
+}
+
 /** The entries a node holds in the PostgreSQL SAF queue, their statements and their renewal; see the module comment. */
 export abstract class PgJournalLeases {
   /** Milliseconds a node holds an entry without renewing it. */
@@ -213,9 +218,10 @@ export abstract class PgJournalLeases {
 
   private async insert(batch: Adding[]): Promise<BatchResult> {
     const pool = this.ready();
-    let inserted: Map<string, string>;
+    let inserted: Map<string | null, string | null>;
     try {
-      const { rows } = await pool.query<{ id: string; lease: string }>(ADD, [this.upstream, this.owner, this.lease, JSON.stringify(batch), this.claims]);
+      const values = [this.upstream, this.owner, this.lease, JSON.stringify(batch), this.claims, this.ownerLock?.key ?? null];
+      const { rows } = await pool.query<{ id: string | null; lease: string | null }>(ADD, values);
       inserted = new Map(rows.map((r) => [r.id, r.lease]));
     } catch (err) {
       // Its fate unknown (it may have committed, or commit later) while its callers are told it failed (their requests
@@ -223,6 +229,8 @@ export abstract class PgJournalLeases {
       if (!notCommitted(err)) for (const e of batch) this.unsure.add(e.id);
       throw this.failure('cannot add entries', err);
     }
+    // Refused by the statement for want of the owner lock (its session ended, maybe unseen here): nothing stored.
+    if (inserted.has(null)) return batch.map((e) => notStored(e.id));
     return batch.map((e) => {
       if (!inserted.has(e.id) && e.guard === true) {
         return connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', 'a transaction with the same STAN and terminal is in flight or being reversed on a node of the shared store: the request is refused', { field: '11' });
