@@ -16,7 +16,7 @@ before(async () => {
 after(() => cluster.destroy());
 
 /** Text only the statement that ends leases (`RELEASE`) holds. */
-const RELEASE_TEXT = 'SET lease_until = now()\n';
+const RELEASE_TEXT = 'SET lease_until = now(), done_at';
 
 test('an entry let go, then claimed again by its node before the release of what it let go ran: the release leaves it be, and no other node takes it while its node sends it', async (t) => {
   const url = cluster.createDatabase('owner_release_reclaimed');
@@ -63,4 +63,21 @@ test('close hands back the entries let go for want of the owner lock too: anothe
   const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
   t.after(() => other.close());
   assert.deepEqual((await other.open()).map((e) => e.id).sort(), ['d1', 'd2'], 'both taken at once (their leases of 10 minutes ended)');
+});
+
+test('an entry marked not-needed by a commit its node did not see, then reversed while the lock\'s session had ended: reopened once the node holds its lock again, and another node sends the reversal', async (t) => {
+  const { url, relay, live } = await lockEndedUnseen(t, cluster, 'owner_release_not_needed', 'n1');
+  // The node's done(not-needed) committed, its answer lost with its connection: the row as the server has it.
+  await sql(url, "UPDATE iso8583_saf SET done_at = now(), outcome = 'not-needed' WHERE id = 'n1'");
+  // Told the done failed, the caller reverses the original: the attempt that would reopen the entry is refused.
+  await assert.rejects(live.attempt('n1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  relay.endLockSession();
+  await waitUntil(() => live.heldSince() === undefined, { what: 'the node to see its lock\'s session end' });
+  await live.add(entry('n2')); // takes the lock again: what it let go is released
+  await waitUntil(async () => (await sql(url, "SELECT 1 FROM iso8583_saf WHERE id = 'n1' AND done_at IS NULL AND lease_until <= now()")).length === 1, {
+    what: 'the entry let go to be reopened, its lease ended',
+  });
+  const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
+  t.after(() => other.close());
+  assert.deepEqual((await other.open()).map((e) => [e.id, e.attempts]), [['n1', undefined]], 'another node takes the reversal over (the refused attempt not counted)');
 });

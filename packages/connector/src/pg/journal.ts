@@ -26,7 +26,8 @@
  * - a `not-needed` outcome (the original was answered) commits only while this node holds the entry: when another
  *   node has claimed it (and so may be reversing it), `done` fails and the caller sees a failure, consistent with
  *   the reversal. Should that failure hide a commit (the connection dropped after it), the reversal that follows
- *   reopens the entry (`attempt` on an entry this node marked `not-needed`), so the two outcomes still agree.
+ *   reopens the entry (`attempt` on an entry this node marked `not-needed`; when that attempt is refused for want of
+ *   the owner lock, the release of what the node let go, once it holds the lock again), so the two outcomes still agree.
  *
  * A node also holds an owner lock while it runs (owner-lock.ts): once the server has ended that lock's session (the
  * node killed, or cut off), its entries are claimed at once instead of once their lease ends, and a node whose own

@@ -137,10 +137,16 @@ export const RENEW = `UPDATE iso8583_saf s SET lease_until = now() + $2 * interv
  * Ends `$1`'s leases on the entries `$2` now (another node may claim them at once); an entry given a lease end in `$3`
  * (the one it had as this node let it go: `lease` of the statement that set it) only while its lease is still that
  * one: not one this node claimed again since (and may be sending: its claim, or its attempt, set a new one).
+ *
+ * Such an entry marked `not-needed` is reopened, as `ATTEMPT` reopens it (and drops its `txn`): this node let it go
+ * as it was to reverse it (its attempt refused for want of the owner lock), the `not-needed` a commit it did not see
+ * (its `done` failed, its connection cut after the commit). Left done, that reversal would never be sent.
  */
-export const RELEASE = `UPDATE iso8583_saf s SET lease_until = now()
+export const RELEASE = `UPDATE iso8583_saf s SET lease_until = now(), done_at = NULL, outcome = NULL,
+    txn = CASE WHEN s.done_at IS NULL THEN s.txn END
   FROM unnest($2::text[], $3::text[]) AS r(id, lease)
-  WHERE s.id = r.id AND s.lease_owner = $1 AND s.done_at IS NULL AND (r.lease IS NULL OR ${leaseOf('s')} = r.lease)`;
+  WHERE s.id = r.id AND s.lease_owner = $1 AND (r.lease IS NULL OR ${leaseOf('s')} = r.lease)
+    AND (s.done_at IS NULL OR (r.lease IS NOT NULL AND s.outcome = 'not-needed'))`;
 
 /** Deletes the rows done more than `$1` ms ago. */
 export const PURGE = `DELETE FROM iso8583_saf WHERE done_at < now() - $1 * interval '1 millisecond'`;
