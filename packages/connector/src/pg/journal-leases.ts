@@ -75,6 +75,14 @@ export abstract class PgJournalLeases {
    * waiting for their lease; only while that lease is theirs still (one this node's claim renewed since is not ended).
    */
   private readonly letGo = new Map<string, string>();
+  /**
+   * Entries whose `not-needed` failed (it may have committed unseen: its connection cut after the commit), with the
+   * lease each had: a renewal no longer keeps such an entry (done, as the server may have it), and the reversal that
+   * follows, should its attempt be refused for want of the owner lock, lets it go with this lease (`RELEASE` reopens
+   * it). Forgotten at the entry's next attempt, claim or done, or once `purgeAfter` has passed (the row, done, is
+   * deleted by then): the `not-needed` of an original that never left is followed by no attempt.
+   */
+  private readonly doneUnseen = new Map<string, { lease: string; at: number }>();
   /** The `RELEASE` of the entries let go under way (`close` waits for it). */
   protected releasing: Promise<void> | undefined;
   protected timer: NodeJS.Timeout | undefined;
@@ -127,6 +135,7 @@ export abstract class PgJournalLeases {
     if (this.held.has(row.id) || this.unsure.has(row.id)) return false;
     this.held.set(row.id, row.lease);
     this.letGo.delete(row.id); // this node's again, under a new lease that no RELEASE of what was let go ends
+    this.doneUnseen.delete(row.id);
     return true;
   }
 
@@ -156,8 +165,9 @@ export abstract class PgJournalLeases {
    * is still the lease it has now: an entry whose lease this node does not know is left to run out).
    */
   protected letGoOf(id: string): void {
-    const lease = this.held.get(id);
+    const lease = this.held.get(id) ?? this.doneUnseen.get(id)?.lease;
     this.held.delete(id);
+    this.doneUnseen.delete(id);
     if (lease !== undefined) this.letGo.set(id, lease);
   }
 
@@ -261,12 +271,15 @@ export abstract class PgJournalLeases {
       const lease = recorded.get(a.id);
       if (lease !== undefined) {
         this.held.set(a.id, lease);
+        this.doneUnseen.delete(a.id);
         return undefined;
       }
       // Refused: done, another node's, or this node's owner lock lost (the statement checks it). Let go, its lease
-      // ended once the lock is held again (for an entry done or another node's, `RELEASE` changes nothing).
+      // ended once the lock is held again (for an entry done or another node's, `RELEASE` changes nothing; one marked
+      // `not-needed` by this node, it reopens).
       if (this.ownerLock === undefined) this.held.delete(a.id);
       else this.letGoOf(a.id);
+      this.doneUnseen.delete(a.id);
       return leaseLost(a.id);
     });
   }
@@ -283,11 +296,16 @@ export abstract class PgJournalLeases {
       ]);
       marked = new Set(rows.map((r) => r.id));
     } catch (err) {
+      for (const d of batch) {
+        const lease = this.held.get(d.id);
+        if (d.outcome === 'not-needed' && lease !== undefined) this.doneUnseen.set(d.id, { lease, at: performance.now() });
+      }
       throw this.failure('cannot mark entries done', err);
     }
     return batch.map((d) => {
       const ok = marked.has(d.id) || ANSWERED.has(d.outcome);
       this.held.delete(d.id);
+      this.doneUnseen.delete(d.id);
       return ok ? undefined : leaseLost(d.id);
     });
   }
@@ -330,6 +348,7 @@ export abstract class PgJournalLeases {
     if (pool === undefined) return;
     // Taken again once lost (a database away: its outage is logged below, by the renewal's statements).
     await this.ownerLock?.renew().catch(() => undefined);
+    for (const [id, { at }] of this.doneUnseen) if (performance.now() - at > this.purgeAfter) this.doneUnseen.delete(id);
     try {
       await this.settle(pool);
       await this.forget(pool);
