@@ -149,7 +149,8 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
    * Adds an entry held by this node; resolves once committed, rejects with `ISO8583_ERR_CONNECTOR_STORE` (the request
    * must then not be sent), also when the commit comes back more than `lease - claimInterval` ms after the call (this
    * node stalled: its lease may have ended and another node may be reversing the entry). Such an entry is ended
-   * (`not-sent`) at the next renewal unless another node took it over.
+   * (`not-sent`) at the next renewal unless another node took it over. Nothing is stored while this node's owner lock
+   * is not held, as the statement sees it (its session ended, maybe before this node saw it end): `field` `ownerLock`.
    */
   async add(entry: JournalEntry): Promise<void> {
     return this.adding({ ...entry });
