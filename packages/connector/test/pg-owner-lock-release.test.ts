@@ -16,7 +16,7 @@ before(async () => {
 after(() => cluster.destroy());
 
 /** Text only the statement that ends leases (`RELEASE`) holds. */
-const RELEASE_TEXT = 'SET lease_until = now()\n';
+const RELEASE_TEXT = 'SET lease_until = now(), done_at';
 
 test('an entry let go, then claimed again by its node before the release of what it let go ran: the release leaves it be, and no other node takes it while its node sends it', async (t) => {
   const url = cluster.createDatabase('owner_release_reclaimed');
@@ -51,8 +51,7 @@ test('an entry let go, then claimed again by its node before the release of what
 });
 
 test('close hands back the entries let go for want of the owner lock too: another node takes them at once, not once their lease ends', async (t) => {
-  const { url, relay, live } = await lockEndedUnseen(t, cluster, 'owner_close_let_go', 'd1');
-  await live.add(entry('d2'));
+  const { url, relay, live } = await lockEndedUnseen(t, cluster, 'owner_close_let_go', 'd1', ['d2']);
   // Refused by the statement (the server ended the lock's session; the node has not seen it): let go, not held.
   await assert.rejects(live.attempt('d1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
   assert.equal(live.size, 1, 'd2 held, d1 let go');
@@ -64,4 +63,55 @@ test('close hands back the entries let go for want of the owner lock too: anothe
   const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
   t.after(() => other.close());
   assert.deepEqual((await other.open()).map((e) => e.id).sort(), ['d1', 'd2'], 'both taken at once (their leases of 10 minutes ended)');
+});
+
+test('an entry marked not-needed by a commit its node did not see, then reversed while the lock\'s session had ended: reopened once the node holds its lock again, and another node sends the reversal', async (t) => {
+  const { url, relay, live } = await lockEndedUnseen(t, cluster, 'owner_release_not_needed', 'n1');
+  // The node's done(not-needed) committed, its answer lost with its connection: the row as the server has it.
+  await sql(url, "UPDATE iso8583_saf SET done_at = now(), outcome = 'not-needed' WHERE id = 'n1'");
+  // Told the done failed, the caller reverses the original: the attempt that would reopen the entry is refused.
+  await assert.rejects(live.attempt('n1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  relay.endLockSession();
+  await waitUntil(() => live.heldSince() === undefined, { what: 'the node to see its lock\'s session end' });
+  await live.add(entry('n2')); // takes the lock again: what it let go is released
+  await waitUntil(async () => (await sql(url, "SELECT 1 FROM iso8583_saf WHERE id = 'n1' AND done_at IS NULL AND lease_until <= now()")).length === 1, {
+    what: 'the entry let go to be reopened, its lease ended',
+  });
+  const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
+  t.after(() => other.close());
+  assert.deepEqual((await other.open()).map((e) => [e.id, e.attempts]), [['n1', undefined]], 'another node takes the reversal over (the refused attempt not counted)');
+});
+
+test('the same, with a renewal between the failed done and the refused attempt (the entry, done, no longer renewed): reopened too', async (t) => {
+  const url = cluster.createDatabase('owner_release_not_needed_renewed');
+  const relay = await lockRelay(url);
+  const live = new PgJournal({ url: relay.url, lease: 600_000, owner: 'live-node' });
+  t.after(async () => {
+    await live.destroy();
+    await relay.close();
+  });
+  await live.open();
+  await live.add(entry('n3'));
+  // The done(not-needed) fails as its connection is cut; the server has it committed (the row as it then is).
+  const done = relay.holdStatement('SET done_at = now(), outcome = d.outcome');
+  const failing = live.done('n3', 'not-needed');
+  await done.held;
+  done.cut();
+  await assert.rejects(failing, { code: 'ISO8583_ERR_CONNECTOR_STORE' });
+  await sql(url, "UPDATE iso8583_saf SET done_at = now(), outcome = 'not-needed' WHERE id = 'n3'");
+  await (live as unknown as { renew(): Promise<void> }).renew(); // the row, done, is not renewed
+  // The server ends the lock's session, unseen; the reversal's attempt is refused.
+  relay.holdLockSession();
+  await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
+  await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
+  await assert.rejects(live.attempt('n3', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  relay.endLockSession();
+  await waitUntil(() => live.heldSince() === undefined, { what: 'the node to see its lock\'s session end' });
+  await live.add(entry('n4')); // takes the lock again: what it let go is released
+  await waitUntil(async () => (await sql(url, "SELECT 1 FROM iso8583_saf WHERE id = 'n3' AND done_at IS NULL AND lease_until <= now()")).length === 1, {
+    what: 'the entry let go to be reopened, its lease ended',
+  });
+  const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
+  t.after(() => other.close());
+  assert.deepEqual((await other.open()).map((e) => e.id), ['n3'], 'another node takes the reversal over');
 });

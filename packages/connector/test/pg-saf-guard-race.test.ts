@@ -37,7 +37,7 @@ test('PgJournal: addOriginal waits for another node\'s uncommitted add of the sa
   try {
     // Another node's add, as its statement runs, not committed yet.
     await holder.query('BEGIN');
-    await holder.query(ADD, ['bank', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: true }]), ['bank']]);
+    await holder.query(ADD, ['bank', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: true }]), ['bank'], null]);
     let settled = false;
     const adding = b.addOriginal(original('b1')).finally(() => {
       settled = true;
@@ -45,7 +45,7 @@ test('PgJournal: addOriginal waits for another node\'s uncommitted add of the sa
     adding.catch(() => undefined);
     await waitUntil(async () => {
       if (settled) return true;
-      const { rows } = await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO iso8583_saf%'");
+      const { rows } = await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO iso8583_saf %'");
       return (rows[0]?.n ?? 0) > 0;
     }, { what: 'the second add waiting on the first one\'s lock (or settled)', timeoutMs: 20_000 });
     await holder.query('COMMIT');

@@ -23,6 +23,11 @@ import type { Adding, Attempt, Done, PgJournalOptions, Row, Unsettled } from './
 /** Most milliseconds between claims while running, with the owner lock: how soon a gone node's entries are taken. */
 export const TAKE_OVER_INTERVAL = 1000;
 
+/** The error of an add the statement refused for want of the owner lock (`ADD`): nothing stored, the request not sent. */
+function notStored(id: string): Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `entry ${id} is not stored: this node's owner lock is not held (its session ended); its request is not sent`, { field: 'ownerLock' });
+}
+
 /** The entries a node holds in the PostgreSQL SAF queue, their statements and their renewal; see the module comment. */
 export abstract class PgJournalLeases {
   /** Milliseconds a node holds an entry without renewing it. */
@@ -70,6 +75,14 @@ export abstract class PgJournalLeases {
    * waiting for their lease; only while that lease is theirs still (one this node's claim renewed since is not ended).
    */
   private readonly letGo = new Map<string, string>();
+  /**
+   * Entries whose `not-needed` failed (it may have committed unseen: its connection cut after the commit), with the
+   * lease each had: a renewal no longer keeps such an entry (done, as the server may have it), and the reversal that
+   * follows, should its attempt be refused for want of the owner lock, lets it go with this lease (`RELEASE` reopens
+   * it). Forgotten at the entry's next attempt, claim or done, or once `purgeAfter` has passed (the row, done, is
+   * deleted by then): the `not-needed` of an original that never left is followed by no attempt.
+   */
+  private readonly doneUnseen = new Map<string, { lease: string; at: number }>();
   /** The `RELEASE` of the entries let go under way (`close` waits for it). */
   protected releasing: Promise<void> | undefined;
   protected timer: NodeJS.Timeout | undefined;
@@ -122,6 +135,7 @@ export abstract class PgJournalLeases {
     if (this.held.has(row.id) || this.unsure.has(row.id)) return false;
     this.held.set(row.id, row.lease);
     this.letGo.delete(row.id); // this node's again, under a new lease that no RELEASE of what was let go ends
+    this.doneUnseen.delete(row.id);
     return true;
   }
 
@@ -151,8 +165,9 @@ export abstract class PgJournalLeases {
    * is still the lease it has now: an entry whose lease this node does not know is left to run out).
    */
   protected letGoOf(id: string): void {
-    const lease = this.held.get(id);
+    const lease = this.held.get(id) ?? this.doneUnseen.get(id)?.lease;
     this.held.delete(id);
+    this.doneUnseen.delete(id);
     if (lease !== undefined) this.letGo.set(id, lease);
   }
 
@@ -213,9 +228,10 @@ export abstract class PgJournalLeases {
 
   private async insert(batch: Adding[]): Promise<BatchResult> {
     const pool = this.ready();
-    let inserted: Map<string, string>;
+    let inserted: Map<string | null, string | null>;
     try {
-      const { rows } = await pool.query<{ id: string; lease: string }>(ADD, [this.upstream, this.owner, this.lease, JSON.stringify(batch), this.claims]);
+      const values = [this.upstream, this.owner, this.lease, JSON.stringify(batch), this.claims, this.ownerLock?.key ?? null];
+      const { rows } = await pool.query<{ id: string | null; lease: string | null }>(ADD, values);
       inserted = new Map(rows.map((r) => [r.id, r.lease]));
     } catch (err) {
       // Its fate unknown (it may have committed, or commit later) while its callers are told it failed (their requests
@@ -223,6 +239,8 @@ export abstract class PgJournalLeases {
       if (!notCommitted(err)) for (const e of batch) this.unsure.add(e.id);
       throw this.failure('cannot add entries', err);
     }
+    // Refused by the statement for want of the owner lock (its session ended, maybe unseen here): nothing stored.
+    if (inserted.has(null)) return batch.map((e) => notStored(e.id));
     return batch.map((e) => {
       if (!inserted.has(e.id) && e.guard === true) {
         return connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', 'a transaction with the same STAN and terminal is in flight or being reversed on a node of the shared store: the request is refused', { field: '11' });
@@ -253,12 +271,15 @@ export abstract class PgJournalLeases {
       const lease = recorded.get(a.id);
       if (lease !== undefined) {
         this.held.set(a.id, lease);
+        this.doneUnseen.delete(a.id);
         return undefined;
       }
       // Refused: done, another node's, or this node's owner lock lost (the statement checks it). Let go, its lease
-      // ended once the lock is held again (for an entry done or another node's, `RELEASE` changes nothing).
+      // ended once the lock is held again (for an entry done or another node's, `RELEASE` changes nothing; one marked
+      // `not-needed` by this node, it reopens).
       if (this.ownerLock === undefined) this.held.delete(a.id);
       else this.letGoOf(a.id);
+      this.doneUnseen.delete(a.id);
       return leaseLost(a.id);
     });
   }
@@ -275,11 +296,16 @@ export abstract class PgJournalLeases {
       ]);
       marked = new Set(rows.map((r) => r.id));
     } catch (err) {
+      for (const d of batch) {
+        const lease = this.held.get(d.id);
+        if (d.outcome === 'not-needed' && lease !== undefined) this.doneUnseen.set(d.id, { lease, at: performance.now() });
+      }
       throw this.failure('cannot mark entries done', err);
     }
     return batch.map((d) => {
       const ok = marked.has(d.id) || ANSWERED.has(d.outcome);
       this.held.delete(d.id);
+      this.doneUnseen.delete(d.id);
       return ok ? undefined : leaseLost(d.id);
     });
   }
@@ -322,6 +348,7 @@ export abstract class PgJournalLeases {
     if (pool === undefined) return;
     // Taken again once lost (a database away: its outage is logged below, by the renewal's statements).
     await this.ownerLock?.renew().catch(() => undefined);
+    for (const [id, { at }] of this.doneUnseen) if (performance.now() - at > this.purgeAfter) this.doneUnseen.delete(id);
     try {
       await this.settle(pool);
       await this.forget(pool);

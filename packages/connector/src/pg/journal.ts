@@ -26,7 +26,8 @@
  * - a `not-needed` outcome (the original was answered) commits only while this node holds the entry: when another
  *   node has claimed it (and so may be reversing it), `done` fails and the caller sees a failure, consistent with
  *   the reversal. Should that failure hide a commit (the connection dropped after it), the reversal that follows
- *   reopens the entry (`attempt` on an entry this node marked `not-needed`), so the two outcomes still agree.
+ *   reopens the entry (`attempt` on an entry this node marked `not-needed`; when that attempt is refused for want of
+ *   the owner lock, the release of what the node let go, once it holds the lock again), so the two outcomes still agree.
  *
  * A node also holds an owner lock while it runs (owner-lock.ts): once the server has ended that lock's session (the
  * node killed, or cut off), its entries are claimed at once instead of once their lease ends, and a node whose own
@@ -148,7 +149,8 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
    * Adds an entry held by this node; resolves once committed, rejects with `ISO8583_ERR_CONNECTOR_STORE` (the request
    * must then not be sent), also when the commit comes back more than `lease - claimInterval` ms after the call (this
    * node stalled: its lease may have ended and another node may be reversing the entry). Such an entry is ended
-   * (`not-sent`) at the next renewal unless another node took it over.
+   * (`not-sent`) at the next renewal unless another node took it over. Nothing is stored while this node's owner lock
+   * is not held, as the statement sees it (its session ended, maybe before this node saw it end): `field` `ownerLock`.
    */
   async add(entry: JournalEntry): Promise<void> {
     return this.adding({ ...entry });

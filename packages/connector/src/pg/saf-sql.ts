@@ -30,8 +30,13 @@ export const FINAL: ReadonlySet<string> = new Set(['reversed', 'delivered', 'aba
  * NOTHING`), which `NOT EXISTS` alone cannot see; `NOT EXISTS` still covers the rows under former keys, and those of
  * earlier versions (`txn` NULL). Entries go in the order of their keys, so that two nodes adding the same
  * transactions in two batches wait for each other in one order.
+ *
+ * With `$6` (the key of `$2`'s owner lock, owner-lock.ts), only while that lock is held, as `ATTEMPT`: once its session
+ * ended, another node claims `$2`'s entries at once and reverses them, and this node must send none of their requests
+ * (it may not have seen the session end yet). Nothing is added then, and one row of NULLs says so.
  */
-export const ADD = `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until, txn)
+export const ADD = `WITH owner_lock AS MATERIALIZED (SELECT ($6::int IS NULL OR ${ownerLockHeld('$6::int')}) AS held),
+  added AS (INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until, txn)
   SELECT id, $1, entry, attempts, $2, now() + $3 * interval '1 millisecond', txn FROM (
     SELECT e->>'id' AS id, e - 'attempts' - 'guard' AS entry, coalesce((e->>'attempts')::int, 0) AS attempts,
       CASE WHEN e->'guard' IS NOT NULL AND e->'reversal'->>'41' IS NOT NULL AND e->'reversal'->>'11' IS NOT NULL
@@ -42,8 +47,11 @@ export const ADD = `INSERT INTO iso8583_saf (id, upstream, entry, attempts, leas
       WHERE p.upstream = ANY($5::text[]) AND p.done_at IS NULL AND p.entry->>'kind' IS NULL
         AND p.entry->'reversal'->>'41' = e->'reversal'->>'41' AND p.entry->'reversal'->>'11' = e->'reversal'->>'11')
     ORDER BY txn) AS a
+  WHERE (SELECT held FROM owner_lock)
   ON CONFLICT DO NOTHING
-  RETURNING id, ${leaseOf('iso8583_saf')} AS lease`;
+  RETURNING id, ${leaseOf('iso8583_saf')} AS lease)
+  SELECT id, lease FROM added
+  UNION ALL SELECT NULL, NULL FROM owner_lock WHERE NOT held`;
 
 /**
  * The outcome of a row whose add failed (its request was not sent): unlike `not-needed` (the original was answered,
@@ -129,10 +137,16 @@ export const RENEW = `UPDATE iso8583_saf s SET lease_until = now() + $2 * interv
  * Ends `$1`'s leases on the entries `$2` now (another node may claim them at once); an entry given a lease end in `$3`
  * (the one it had as this node let it go: `lease` of the statement that set it) only while its lease is still that
  * one: not one this node claimed again since (and may be sending: its claim, or its attempt, set a new one).
+ *
+ * Such an entry marked `not-needed` is reopened, as `ATTEMPT` reopens it (and drops its `txn`): this node let it go
+ * as it was to reverse it (its attempt refused for want of the owner lock), the `not-needed` a commit it did not see
+ * (its `done` failed, its connection cut after the commit). Left done, that reversal would never be sent.
  */
-export const RELEASE = `UPDATE iso8583_saf s SET lease_until = now()
+export const RELEASE = `UPDATE iso8583_saf s SET lease_until = now(), done_at = NULL, outcome = NULL,
+    txn = CASE WHEN s.done_at IS NULL THEN s.txn END
   FROM unnest($2::text[], $3::text[]) AS r(id, lease)
-  WHERE s.id = r.id AND s.lease_owner = $1 AND s.done_at IS NULL AND (r.lease IS NULL OR ${leaseOf('s')} = r.lease)`;
+  WHERE s.id = r.id AND s.lease_owner = $1 AND (r.lease IS NULL OR ${leaseOf('s')} = r.lease)
+    AND (s.done_at IS NULL OR (r.lease IS NOT NULL AND s.outcome = 'not-needed'))`;
 
 /** Deletes the rows done more than `$1` ms ago. */
 export const PURGE = `DELETE FROM iso8583_saf WHERE done_at < now() - $1 * interval '1 millisecond'`;

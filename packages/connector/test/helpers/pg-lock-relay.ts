@@ -18,6 +18,8 @@ export interface HeldStatement {
   readonly held: Promise<void>;
   /** Lets it (and what its connection sent after it) go on. */
   release(): void;
+  /** Cuts its connection instead (the node sees the statement fail; kept from the server, it never ran). */
+  cut(): void;
   /** Resolves once the server, after the release, said the statement is over (its ReadyForQuery). */
   readonly over: Promise<void>;
 }
@@ -119,6 +121,10 @@ export async function lockRelay(target: string): Promise<LockRelay> {
         release: () => {
           g.released = true;
           for (const chunk of g.queue ?? []) g.db?.write(chunk);
+        },
+        cut: () => {
+          g.released = true;
+          g.db?.destroy();
         },
       };
     },

@@ -51,9 +51,10 @@ export async function claimAll(journal: PgJournal, n: number, what: string): Pro
 
 /**
  * A node ('live-node', a lease of 10 minutes: no renewal, every 200 s, and no lease end during a test) holding entry
- * `id`, behind a relay that hides from it the end of its lock's session, which the server has just ended.
+ * `id` (and the entries `more`), behind a relay that hides from it the end of its lock's session, which the server has
+ * just ended (from then on its adds are refused: `ADD` checks the lock).
  */
-export async function lockEndedUnseen(t: TestContext, cluster: PostgresCluster, database: string, id: string): Promise<{ url: string; relay: LockRelay; live: PgJournal }> {
+export async function lockEndedUnseen(t: TestContext, cluster: PostgresCluster, database: string, id: string, more: readonly string[] = []): Promise<{ url: string; relay: LockRelay; live: PgJournal }> {
   const url = cluster.createDatabase(database);
   const relay = await lockRelay(url);
   const live = new PgJournal({ url: relay.url, lease: 600_000, owner: 'live-node' });
@@ -62,7 +63,7 @@ export async function lockEndedUnseen(t: TestContext, cluster: PostgresCluster, 
     await relay.close();
   });
   await live.open();
-  await live.add(entry(id));
+  for (const held of [id, ...more]) await live.add(entry(held));
   relay.holdLockSession();
   await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
   await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
