@@ -19,6 +19,8 @@ export interface WriteRule {
   blank?: number;
   /** Instead: the next `sync` of a handle on a folder (after a rename or a file made in it). */
   folderSync?: boolean;
+  /** Only writes made with this method (`writev`: a batch followed by blank lines; `write`: its bytes alone). */
+  method?: 'write' | 'writev';
   /** Called when such a write starts. */
   started?: () => void;
   /** The write waits for it. */
@@ -76,7 +78,7 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
   proto.write = async function (this: FileHandle, ...args: unknown[]) {
     const [data, offset, length, position] = args as [Uint8Array, number, number, number | null];
     const bytes = Buffer.isBuffer(data) ? data : undefined;
-    const rule = bytes === undefined ? undefined : take((r) => r.marker !== undefined && bytes.includes(r.marker));
+    const rule = bytes === undefined ? undefined : take((r) => r.method !== 'writev' && r.marker !== undefined && bytes.includes(r.marker));
     await before(
       rule,
       () => original.write.call(this, data, offset, Math.floor(length / 2), position),
@@ -88,7 +90,7 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
     const views = args[0] as Uint8Array[];
     const size = views.reduce((n, v) => n + v.length, 0);
     const blank = (limit: number): boolean => size <= limit && views.every((v) => v.every((b) => b === 0x0a));
-    const rule = take((r) => (r.blank !== undefined && blank(r.blank)) || (r.marker !== undefined && views.some((v) => Buffer.from(v).includes(r.marker as string))));
+    const rule = take((r) => (r.blank !== undefined && blank(r.blank)) || (r.method !== 'write' && r.marker !== undefined && views.some((v) => Buffer.from(v).includes(r.marker as string))));
     await before(
       rule,
       () => original.writev.call(this, views.slice(0, 1), args[1]),
