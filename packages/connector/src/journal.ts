@@ -14,7 +14,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compactInto, compactedChunks, compactedText } from './journal-compaction.js';
+import { compactInto, compactedChunks } from './journal-compaction.js';
 import { JournalHold, journalOpenError } from './journal-hold.js';
 import { resolveJournalOptions } from './journal-options.js';
 import type { FileJournalOptions } from './journal-options.js';
@@ -146,9 +146,13 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     await hold?.release();
   }
 
-  /** The compaction of `open` (journal-compaction.ts; nothing else writes yet), then the journal goes on in the new file. */
+  /**
+   * The compaction of `open` (journal-compaction.ts; nothing else writes yet: its text built in chunks, as while
+   * running, with turns of the event loop between them), then the journal goes on in the new file.
+   */
   private async rewrite(): Promise<void> {
-    const next = await compactInto(this.path, compactedText(this.live), this.spare, this.preallocate);
+    const text = await compactedChunks([...this.live.values()]);
+    const next = await compactInto(this.path, text, this.spare, this.preallocate);
     await this.hold?.track(next.handle);
     await this.adopt(next.handle, next.bytes, next.allocated)?.close();
     this.due.compacted(0, next.bytes, next.bytes);

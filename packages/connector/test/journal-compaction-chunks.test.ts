@@ -1,4 +1,4 @@
-// A compaction while running builds the text of its snapshot in chunks, a turn of the event loop between two, so that
+// A compaction (at open, and while running) builds the text of its snapshot in chunks, a turn of the event loop between two, so that
 // it does not hold the appends for the whole text (about 0.6 s of CPU for 230,000 open entries); the snapshot is the
 // live entries' lines copied in one turn, and the records that take effect after it are carried, so the new file holds
 // exactly what was acknowledged. Real files; the snapshot's write is held (helpers/write-faults.ts) so that the order
@@ -9,7 +9,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { within } from '@iso8583/test-support';
 import { FileJournal, JOURNAL_FILE } from '../src/index.js';
-import { COMPACT_CHUNK_LINES, compactedChunks, compactedText } from '../src/journal-compaction.js';
+import { COMPACT_CHUNK_LINES, compactedChunks } from '../src/journal-compaction.js';
 import { addLine } from '../src/journal-record.js';
 import { tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
@@ -17,7 +17,7 @@ import { gate, writeFaults } from './helpers/write-faults.js';
 
 const entry = (id: string) => ({ id, at: 1, reversal: { '0': '0400', '2': '4111111111111111', '11': '000001', '41': id } });
 
-test('compactedChunks – the bytes compactedText gives, in chunks of COMPACT_CHUNK_LINES lines, with a turn of the event loop between two', async () => {
+test('compactedChunks – the live entries\' add lines, each ended by a newline, in chunks of COMPACT_CHUNK_LINES lines, with a turn of the event loop between two', async () => {
   const live = new Map<string, string>();
   for (let i = 0; i < 2 * COMPACT_CHUNK_LINES + 3; i++) live.set(`e${i}`, addLine(entry(`e${i}`)));
   let turned = false;
@@ -27,8 +27,9 @@ test('compactedChunks – the bytes compactedText gives, in chunks of COMPACT_CH
   const { chunks, bytes } = await building;
   assert.equal(turned, true, 'a turn of the event loop ran while the chunks were built');
   assert.equal(chunks.length, 3);
-  assert.deepEqual(Buffer.concat(chunks), compactedText(live), 'byte for byte');
-  assert.equal(bytes, compactedText(live).length);
+  const whole = Buffer.from([...live.values()].map((line) => line + '\n').join(''));
+  assert.deepEqual(Buffer.concat(chunks), whole, 'byte for byte');
+  assert.equal(bytes, whole.length);
   assert.deepEqual(await compactedChunks([]), { chunks: [], bytes: 0 });
 });
 
@@ -62,4 +63,22 @@ test('FileJournal – a compaction whose snapshot spans several chunks: the new 
   snapshot.held.open();
   assert.equal((await within(compacted, 10_000, 'the compaction')).live, live.length);
   assert.deepEqual(await crashNow(t, j), live, 'the snapshot, less the entry done after it, and the entry added after it');
+});
+
+test('FileJournal – the compaction at open builds its text in chunks too: the file it writes holds every open entry, once', async (t) => {
+  const dir = tempDir(t, 'chunks-open');
+  const ids = Array.from({ length: 2 * COMPACT_CHUNK_LINES + 10 }, (_, i) => `e${i}`);
+  const first = new FileJournal(dir, { compactInterval: 0 });
+  await first.open();
+  for (let i = 0; i < ids.length; i += 512) await Promise.all(ids.slice(i, i + 512).map((id) => first.add(entry(id))));
+  await first.close();
+  const { rules } = await writeFaults(t, dir);
+  // The open's write of the compacted file (e0's add is in its first chunk): the views of its records.
+  let records = -1;
+  rules.push({ marker: '"id":"e0"', method: 'writev', started: (views) => (records = views.filter((v) => Buffer.from(v).includes('"op":"add"')).length) });
+  const j = new FileJournal(dir, { compactInterval: 0 });
+  t.after(() => j.close());
+  assert.equal((await j.open()).length, ids.length);
+  assert.equal(records, 3, 'its records written as the chunks compactedChunks built (one turn of the event loop each)');
+  assert.deepEqual(await crashNow(t, j), [...ids].sort(), 'every open entry, once');
 });

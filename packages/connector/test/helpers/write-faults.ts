@@ -21,8 +21,8 @@ export interface WriteRule {
   folderSync?: boolean;
   /** Only writes made with this method (`writev`: a batch followed by blank lines; `write`: its bytes alone). */
   method?: 'write' | 'writev';
-  /** Called when such a write starts. */
-  started?: () => void;
+  /** Called when such a write starts, with its buffers (one for a `write`; `writev`'s own). */
+  started?: (views: readonly Uint8Array[]) => void;
   /** The write waits for it. */
   gate?: Promise<void>;
   /** The write puts the first half of its bytes in the file, then fails with ENOSPC. */
@@ -64,9 +64,9 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
     if (rule !== undefined) rules.splice(rules.indexOf(rule), 1);
     return rule;
   };
-  const before = async (rule: WriteRule | undefined, half: () => Promise<unknown>, whole: () => Promise<unknown>): Promise<void> => {
+  const before = async (rule: WriteRule | undefined, half: () => Promise<unknown>, whole: () => Promise<unknown>, views: readonly Uint8Array[] = []): Promise<void> => {
     if (rule === undefined) return;
-    rule.started?.();
+    rule.started?.(views);
     if (rule.gate !== undefined) await rule.gate;
     if (rule.cut === true) {
       await half();
@@ -83,6 +83,7 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
       rule,
       () => original.write.call(this, data, offset, Math.floor(length / 2), position),
       () => original.write.apply(this, args),
+      [data],
     );
     return original.write.apply(this, args);
   };
@@ -95,6 +96,7 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
       rule,
       () => original.writev.call(this, views.slice(0, 1), args[1]),
       () => original.writev.apply(this, args),
+      views,
     );
     return original.writev.apply(this, args);
   };
