@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { openSynced, replaceFile, replaceFrom } from './durable-file.js';
 import { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';
-import { quarantinesWhole, readJournal } from './journal-read.js';
+import { nextTurn, quarantinesWhole, readJournal } from './journal-read.js';
 import { addLine } from './journal-record.js';
 import type { SpareFile } from './journal-spare.js';
 
@@ -45,7 +45,7 @@ export async function compactedChunks(lines: readonly string[]): Promise<Compact
   const chunks: Buffer[] = [];
   let bytes = 0;
   for (let from = 0; from < lines.length; from += COMPACT_CHUNK_LINES) {
-    if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (from > 0) await nextTurn();
     const chunk = linesBytes(lines.slice(from, from + COMPACT_CHUNK_LINES));
     chunks.push(chunk);
     bytes += chunk.length;

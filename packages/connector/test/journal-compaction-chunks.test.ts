@@ -1,4 +1,4 @@
-// A compaction (at open, and while running) builds the text of its snapshot in chunks, a turn of the event loop between two, so that
+// A compaction while running builds the text of its snapshot in chunks, a turn of the event loop between two, so that
 // it does not hold the appends for the whole text (about 0.6 s of CPU for 230,000 open entries); the snapshot is the
 // live entries' lines copied in one turn, and the records that take effect after it are carried, so the new file holds
 // exactly what was acknowledged. Real files; the snapshot's write is held (helpers/write-faults.ts) so that the order
@@ -63,22 +63,4 @@ test('FileJournal – a compaction whose snapshot spans several chunks: the new 
   snapshot.held.open();
   assert.equal((await within(compacted, 10_000, 'the compaction')).live, live.length);
   assert.deepEqual(await crashNow(t, j), live, 'the snapshot, less the entry done after it, and the entry added after it');
-});
-
-test('FileJournal – the compaction at open builds its text in chunks too: the file it writes holds every open entry, once', async (t) => {
-  const dir = tempDir(t, 'chunks-open');
-  const ids = Array.from({ length: 2 * COMPACT_CHUNK_LINES + 10 }, (_, i) => `e${i}`);
-  const first = new FileJournal(dir, { compactInterval: 0 });
-  await first.open();
-  for (let i = 0; i < ids.length; i += 512) await Promise.all(ids.slice(i, i + 512).map((id) => first.add(entry(id))));
-  await first.close();
-  const { rules } = await writeFaults(t, dir);
-  // The open's write of the compacted file (e0's add is in its first chunk): the views of its records.
-  let records = -1;
-  rules.push({ marker: '"id":"e0"', method: 'writev', started: (views) => (records = views.filter((v) => Buffer.from(v).includes('"op":"add"')).length) });
-  const j = new FileJournal(dir, { compactInterval: 0 });
-  t.after(() => j.close());
-  assert.equal((await j.open()).length, ids.length);
-  assert.equal(records, 3, 'its records written as the chunks compactedChunks built (one turn of the event loop each)');
-  assert.deepEqual(await crashNow(t, j), [...ids].sort(), 'every open entry, once');
 });
