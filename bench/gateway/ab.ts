@@ -19,12 +19,16 @@
  * One build under two configurations: `BENCH_AB_OTHER=.` (this checkout) with `BENCH_AB_FLAGS_THIS` /
  * `BENCH_AB_FLAGS_OTHER` (node flags of each gateway, space-separated, e.g. `--max-semi-space-size=32`) and
  * `BENCH_AB_ARGS_THIS` / `BENCH_AB_ARGS_OTHER` (more `iso8583 gateway` flags for each, e.g. `--no-reversal`).
+ *
+ * Under a known CPU contention: `BENCH_AB_BURN=N` runs N busy-loop processes for the whole run, each busy
+ * `BENCH_AB_BURN_DUTY` of the time (default 0.5; gateway/burner.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pacedPosLoad, posLoad } from './clients.js';
 import { measureCpu } from './cpu.js';
+import { startBurners } from './burner.js';
 import { gcWatchFlags, startIso8583, stop } from './processes.js';
 import { cpuPressure, loadAverage, median } from './rounds.js';
 
@@ -55,6 +59,7 @@ async function main(): Promise<void> {
     other: { rate: [] as number[], g: [] as number[], p99: [] as number[], refused: [] as number[] },
   };
   const floor: number[] = [];
+  const burners = startBurners(Number(process.env.BENCH_AB_BURN ?? 0), Number(process.env.BENCH_AB_BURN_DUTY ?? 0.5));
   try {
     for (const [, gw] of Object.entries(gateways)) await posLoad(gw.match[1] as string, Number(gw.match[2]), 100, 4, 3_000);
     for (let round = 0; round < ROUNDS; round++) {
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
     const paired = figures.this.g.map((g, i) => g / (figures.other.g[i] as number));
     console.log(`gateway CPU per tx, this / other, round by round: ${paired.map((r) => r.toFixed(2)).join(' ')}; median ${median(paired).toFixed(2)}x`);
   } finally {
+    for (const b of burners) await stop(b);
     await stop(gateways.this.child);
     await stop(gateways.other.child);
     await stop(bank.child);

@@ -128,11 +128,11 @@ async function fillAndRename(from: string, flags: string, path: string, fill: (o
 }
 
 /**
- * Replaces `path` whole and durably: `text` then `blank` newline bytes go to the temporary file `from` (default
- * `path.tmp`; mode 0600), fsynced, renamed over `path`, and the folder fsynced. On failure the temporary file is
- * removed and `path` is untouched.
+ * Replaces `path` whole and durably: `text` (one buffer, or chunks in order) then `blank` newline bytes go to the
+ * temporary file `from` (default `path.tmp`; mode 0600), fsynced, renamed over `path`, and the folder fsynced. On
+ * failure the temporary file is removed and `path` is untouched.
  */
-export function replaceFile(path: string, text: Uint8Array, blank: number, from = `${path}.tmp`): Promise<void> {
+export function replaceFile(path: string, text: Uint8Array | readonly Uint8Array[], blank: number, from = `${path}.tmp`): Promise<void> {
   return fillAndRename(from, 'w', path, async (out) => {
     await writeThenBlank(out, text, blank, 0);
     await out.sync();
@@ -141,12 +141,12 @@ export function replaceFile(path: string, text: Uint8Array, blank: number, from 
 
 /**
  * Replaces `path` durably with `from`, an existing file whose size is already on disk (a spare file made ahead): `text`
- * is written at its start and `fdatasync`ed (the size needs no sync), then `from` is renamed over `path` and the folder
- * fsynced. On failure `from` is removed and `path` is untouched.
+ * (one buffer, or chunks in order) is written at its start and `fdatasync`ed (the size needs no sync), then `from` is
+ * renamed over `path` and the folder fsynced. On failure `from` is removed and `path` is untouched.
  */
-export function replaceFrom(from: string, path: string, text: Uint8Array): Promise<void> {
+export function replaceFrom(from: string, path: string, text: Uint8Array | readonly Uint8Array[]): Promise<void> {
   return fillAndRename(from, 'r+', path, async (out) => {
-    await writeAll(out, text, 0);
+    await writeThenBlank(out, text, 0, 0);
     await out.datasync();
   });
 }

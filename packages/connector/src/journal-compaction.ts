@@ -10,14 +10,9 @@ import { readFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { openSynced, replaceFile, replaceFrom } from './durable-file.js';
 import { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';
-import { quarantinesWhole, readJournal } from './journal-read.js';
+import { nextTurn, quarantinesWhole, readJournal } from './journal-read.js';
 import { addLine } from './journal-record.js';
 import type { SpareFile } from './journal-spare.js';
-
-/** The bytes the live entries take in a compacted file: their `add` lines, each ended by a newline. */
-export function compactedText(live: ReadonlyMap<string, string>): Buffer {
-  return linesBytes(live.values());
-}
 
 /** `lines`, each ended by a newline, as bytes: what a compacted file holds of them. */
 function linesBytes(lines: Iterable<string>): Buffer {
@@ -31,23 +26,26 @@ export const COMPACT_CHUNK_LINES = 4096;
 
 /** The bytes of a snapshot's `add` lines, in chunks (see {@link compactedChunks}). */
 export interface CompactedChunks {
-  /** The chunks, in order: together, the bytes {@link compactedText} gives. */
+  /** The chunks, in order: together, the bytes the live entries take in a compacted file. */
   chunks: Buffer[];
   /** Their total length. */
   bytes: number;
 }
 
 /**
- * The bytes {@link compactedText} gives, for `lines` (the live entries' `add` lines, copied in one turn: a snapshot,
- * cheap since the lines are shared strings), built in chunks of {@link COMPACT_CHUNK_LINES} lines with a turn of the
- * event loop between two: a compaction while running does not hold the appends for the whole text (about 0.6 s of
- * CPU for 230,000 open entries, measured), only for one chunk (a few ms).
+ * The bytes the live entries take in a compacted file (their `add` lines, each ended by a newline), for `lines` (the
+ * live entries' `add` lines, copied in one turn: a snapshot, cheap since the lines are shared strings), built in
+ * chunks of {@link COMPACT_CHUNK_LINES} lines with a turn of the event loop between two. The one way both compactions
+ * build their text: a compaction while running does not hold the appends for the whole text (about 0.6 s of CPU for
+ * 230,000 open entries, measured), only for one chunk (a few ms); nor does the compaction at open hold the other
+ * journals opening beside it, or a connector already running (a gateway's first upstream link, connecting and sending
+ * what its journal held, while the others' journals open).
  */
 export async function compactedChunks(lines: readonly string[]): Promise<CompactedChunks> {
   const chunks: Buffer[] = [];
   let bytes = 0;
   for (let from = 0; from < lines.length; from += COMPACT_CHUNK_LINES) {
-    if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (from > 0) await nextTurn();
     const chunk = linesBytes(lines.slice(from, from + COMPACT_CHUNK_LINES));
     chunks.push(chunk);
     bytes += chunk.length;
@@ -56,8 +54,8 @@ export async function compactedChunks(lines: readonly string[]): Promise<Compact
 }
 
 /**
- * The bytes {@link compactedText} gives for `live`, counted line by line without building the text; the count stops
- * once past `upTo` (then it is only known to be more).
+ * The bytes {@link compactedChunks} gives for the lines of `live`, counted line by line without building the text; the
+ * count stops once past `upTo` (then it is only known to be more).
  */
 export function compactedBytes(live: ReadonlyMap<string, string>, upTo = Infinity): number {
   let bytes = 0;
@@ -117,14 +115,14 @@ export interface Compacted {
 }
 
 /**
- * Writes `text` (see {@link compactedText}) as the journal at `path`, through `spare` when one is ready and large
- * enough, else into a new file with `preallocate` blank bytes after it; returns it open for writing. On failure the
- * journal at `path` is untouched.
+ * Writes `text` (the live entries' lines in chunks, {@link compactedChunks}) as the journal at `path`, through `spare`
+ * when one is ready and large enough, else into a new file with `preallocate` blank bytes after it; returns it open
+ * for writing. On failure the journal at `path` is untouched.
  */
-export async function compactInto(path: string, text: Buffer, spare: SpareFile, preallocate: number): Promise<Compacted> {
-  const from = text.length * 2 <= spare.size ? spare.take() : undefined;
-  if (from === undefined) await replaceFile(path, text, preallocate);
-  else await replaceFrom(from, path, text);
+export async function compactInto(path: string, text: CompactedChunks, spare: SpareFile, preallocate: number): Promise<Compacted> {
+  const from = text.bytes * 2 <= spare.size ? spare.take() : undefined;
+  if (from === undefined) await replaceFile(path, text.chunks, preallocate);
+  else await replaceFrom(from, path, text.chunks);
   const handle = await openSynced(path);
-  return { handle, bytes: text.length, allocated: from === undefined ? text.length + preallocate : spare.size, spare: from !== undefined };
+  return { handle, bytes: text.bytes, allocated: from === undefined ? text.bytes + preallocate : spare.size, spare: from !== undefined };
 }

@@ -271,10 +271,10 @@ export abstract class JournalWrites extends EventEmitter {
     countWrite(this.figures, batch);
     this.batchCount += 1;
     this.recordCount += batch.size;
-    if (batch.padTo > batch.end) {
-      this.allocated = Math.max(this.allocated, batch.padTo);
-      if (batch.padTo >= this.dirtyEnd) this.dirtyEnd = 0;
-    }
+    if (batch.padTo > batch.end) this.allocated = Math.max(this.allocated, batch.padTo);
+    // Its records (and blank lines) reached past a failed batch's bytes left unblanked: nothing is left to cover, with
+    // or without padding (a batch longer than those bytes pads nothing; kept, they held off the compaction at growth).
+    if (batch.padTo >= this.dirtyEnd) this.dirtyEnd = 0;
     const done = batch.commit(this.live, withAttempts);
     this.carried?.push(batch.text);
     this.due.tookEffect(this.bytes, done);
@@ -316,7 +316,12 @@ export abstract class JournalWrites extends EventEmitter {
       this.stop(stopped, { reason: 'after a write it could not repair', recordsLost: false }, batches, { cause: (err as NodeJS.ErrnoException).code }, error);
       return;
     }
-    if (!later) return this.retreat(first, batches, error);
+    if (!later) {
+      // Bytes an earlier failed batch left unblanked (from where `first` began: no batch took effect since) were blanked
+      // with it: `first` padded over them, and its bytes reached past them. The next batch need not pad over them again.
+      if (first.reached >= this.dirtyEnd) this.dirtyEnd = 0;
+      return this.retreat(first, batches, error);
+    }
     if (this.lostFiles(batches, error)) return;
     for (const b of batches) {
       if (b.state === 'written') this.commit(b);

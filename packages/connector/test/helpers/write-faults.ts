@@ -19,8 +19,10 @@ export interface WriteRule {
   blank?: number;
   /** Instead: the next `sync` of a handle on a folder (after a rename or a file made in it). */
   folderSync?: boolean;
-  /** Called when such a write starts. */
-  started?: () => void;
+  /** Only writes made with this method (`writev`: a batch followed by blank lines; `write`: its bytes alone). */
+  method?: 'write' | 'writev';
+  /** Called when such a write starts, with its buffers (one for a `write`; `writev`'s own). */
+  started?: (views: readonly Uint8Array[]) => void;
   /** The write waits for it. */
   gate?: Promise<void>;
   /** The write puts the first half of its bytes in the file, then fails with ENOSPC. */
@@ -62,9 +64,9 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
     if (rule !== undefined) rules.splice(rules.indexOf(rule), 1);
     return rule;
   };
-  const before = async (rule: WriteRule | undefined, half: () => Promise<unknown>, whole: () => Promise<unknown>): Promise<void> => {
+  const before = async (rule: WriteRule | undefined, half: () => Promise<unknown>, whole: () => Promise<unknown>, views: readonly Uint8Array[] = []): Promise<void> => {
     if (rule === undefined) return;
-    rule.started?.();
+    rule.started?.(views);
     if (rule.gate !== undefined) await rule.gate;
     if (rule.cut === true) {
       await half();
@@ -76,11 +78,12 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
   proto.write = async function (this: FileHandle, ...args: unknown[]) {
     const [data, offset, length, position] = args as [Uint8Array, number, number, number | null];
     const bytes = Buffer.isBuffer(data) ? data : undefined;
-    const rule = bytes === undefined ? undefined : take((r) => r.marker !== undefined && bytes.includes(r.marker));
+    const rule = bytes === undefined ? undefined : take((r) => r.method !== 'writev' && r.marker !== undefined && bytes.includes(r.marker));
     await before(
       rule,
       () => original.write.call(this, data, offset, Math.floor(length / 2), position),
       () => original.write.apply(this, args),
+      [data],
     );
     return original.write.apply(this, args);
   };
@@ -88,11 +91,12 @@ export async function writeFaults(t: { after(fn: () => void): void }, scratch: s
     const views = args[0] as Uint8Array[];
     const size = views.reduce((n, v) => n + v.length, 0);
     const blank = (limit: number): boolean => size <= limit && views.every((v) => v.every((b) => b === 0x0a));
-    const rule = take((r) => (r.blank !== undefined && blank(r.blank)) || (r.marker !== undefined && views.some((v) => Buffer.from(v).includes(r.marker as string))));
+    const rule = take((r) => (r.blank !== undefined && blank(r.blank)) || (r.method !== 'write' && r.marker !== undefined && views.some((v) => Buffer.from(v).includes(r.marker as string))));
     await before(
       rule,
       () => original.writev.call(this, views.slice(0, 1), args[1]),
       () => original.writev.apply(this, args),
+      views,
     );
     return original.writev.apply(this, args);
   };
