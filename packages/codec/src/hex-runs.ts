@@ -23,10 +23,13 @@ const SHORTEST_NUMBER_MASKED = 8;
 /** `*` as a byte. */
 const STAR = 0x2a;
 
-/** The character an EBCDIC byte stands for in the digit-run rule: a digit (`F0`-`F9`), a separator, else `.`. */
+/**
+ * The character an EBCDIC byte stands for in the digit-run rule: a digit (`F0`-`F9`), a separator, else `?` (a
+ * character the rule reads as none: not `.`, which joins loose groups).
+ */
 function ebcdicChar(byte: number): number {
   if (byte >= 0xf0 && byte <= 0xf9) return 0x30 + byte - 0xf0;
-  return EBCDIC_TEXT[byte]?.charCodeAt(0) ?? 0x2e;
+  return EBCDIC_TEXT[byte]?.charCodeAt(0) ?? 0x3f;
 }
 
 /** The value of a hex digit's character code, -1 for any other character. */
@@ -73,7 +76,7 @@ type Visit = (at: Int32Array, offset: number, spelled: string, masked: string) =
  * Every stretch of hex digits of `text` (joined over one gap between two hex digits, {@link gapEnd}: ONE delimiter or
  * `, `, and a prefix `0x` or `\x`) read
  * as bytes from its first and from its second hex digit, each as ASCII (Latin-1) and as EBCDIC text
- * ({@link EBCDIC_TEXT}; any other byte reads as `.`), and masked by {@link maskDigitRuns}. Linear in the length of
+ * ({@link EBCDIC_TEXT}; any other byte reads as `?`), and masked by {@link maskDigitRuns}. Linear in the length of
  * `text`: each hex digit is read four times.
  */
 function eachHexReading(text: string, visit: Visit): void {
