@@ -73,17 +73,23 @@ function escapeAt(escape: Escape, code: number, digits: number, digitsEnd: numbe
   return true;
 }
 
-/** Where the first escape of a digit ({@link readEscape}) in `text` is, -1 when there is none. */
-function firstDigitEscape(text: string): number {
+/**
+ * The characters other than digits that the rule reads (separators, track separators): an escape of one of them can
+ * join or cut a number as well as an escape of a digit (`4111 1111\u0020 1111 1111`).
+ */
+const RULE_CHARACTERS = new Set(' \t-+./_,=^D%'.split('').map((c) => c.charCodeAt(0)));
+
+/** Whether `text` holds an escape ({@link readEscape}) of a digit or of a character the rule reads. */
+function hasRuleEscape(text: string): boolean {
   const escape: Escape = { code: 0, digits: 0, digitsEnd: 0, end: 0 };
   for (const opener of ['&#', '\\u']) {
     for (let at = text.indexOf(opener); at >= 0; at = text.indexOf(opener, at + 1)) {
       maskWork.steps++;
-      if (readEscape(text, at, escape) && isDigit(escape.code)) return at;
+      if (readEscape(text, at, escape) && (isDigit(escape.code) || RULE_CHARACTERS.has(escape.code))) return true;
     }
     maskWork.steps += text.length;
   }
-  return -1;
+  return false;
 }
 
 /**
@@ -91,10 +97,11 @@ function firstDigitEscape(text: string): number {
  * (every HTML character reference and JSON `\u` escape of an ASCII character: digits, and the separators and track
  * separators the rule reads, `&#32;`, `\u002d`, `&#61;`) masked by `mask` (the rule of maskDigitRuns, whole runs
  * included), each hidden character's escape starred over its number (`&#**;`, `&#x**;`, `\u****`), a hidden character
- * written as itself starred. Only when `text` holds an escape of a digit; linear in the length of `text`.
+ * written as itself starred. Only when `text` holds an escape of a digit or of another character the rule reads
+ * ({@link RULE_CHARACTERS}); linear in the length of `text`.
  */
 export function maskEscapedDigits(text: string, out: string, mask: (text: string) => string): string {
-  if (firstDigitEscape(text) < 0) return out;
+  if (!hasRuleEscape(text)) return out;
   // The decoded text, and where each of its characters is in `text`: [from[k], to[k]).
   const from = new Int32Array(text.length);
   const to = new Int32Array(text.length);

@@ -6,6 +6,7 @@
  * digit-runs.ts, and this copy is never run outside the tests.
  */
 import { luhnValid, maskPan } from '../src/index.js';
+import { maskEscapedDigits } from '../src/digit-escapes.js';
 
 const ALWAYS_MASKED = 12;
 const SHORTEST_PAN = 8;
@@ -51,6 +52,26 @@ function groupedNumber(text: string, start: number, run: (start: number, end: nu
   }
 }
 
+/** A gap of a number in loose groups and the group after it: 1 to 8 separators (`.`, `/`, `_`, `,` too), then digits. */
+const LOOSE_GROUP = /(?:[ \t+\-./_,]|%2[0dDbB]){1,8}([0-9]+)/y;
+
+/** The end of the longest number in loose groups from `start` (groups of 4-6 but the last, 13-19 digits, Luhn), or -1. */
+function looseNumberEnd(text: string, start: number): number {
+  let digits = text.slice(start, runEnd(text, start));
+  if (digits.length < 4 || digits.length > 6) return -1;
+  let best = -1;
+  LOOSE_GROUP.lastIndex = start + digits.length;
+  for (let group = digits; group.length >= 4; ) {
+    const match = LOOSE_GROUP.exec(text);
+    if (match === null) break;
+    group = match[1]!;
+    if (group.length > 6 || digits.length + group.length > 19) break;
+    digits += group;
+    if (digits.length >= 13 && luhnValid(digits)) best = LOOSE_GROUP.lastIndex;
+  }
+  return best;
+}
+
 function panShapedRun(text: string, from: number, groupedOnly: boolean): [number, number] | undefined {
   let chainEnd = 0;
   for (let i = from; i < text.length; ) {
@@ -68,6 +89,8 @@ function panShapedRun(text: string, from: number, groupedOnly: boolean): [number
       if (end > first && digits >= GROUPED_PAN) return [start, end];
       chainEnd = end;
     }
+    const loose = looseNumberEnd(text, start);
+    if (loose > 0) return [start, loose];
     if (!groupedOnly && first - start >= SHORTEST_PAN && isPanShaped(text.slice(start, first))) return [start, first];
     i = first;
   }
@@ -120,8 +143,16 @@ function maskedTrack(text: string, at: number, end: number): string {
   return `^${'*'.repeat(close - at - 1)}^${'*'.repeat(end - close - 1)}`;
 }
 
-/** `maskDigitRuns(text)` (`groupedOnly` false) or `maskGroupedNumbers(text)` (true) as it was. */
+/**
+ * `maskDigitRuns(text)` (`groupedOnly` false) or `maskGroupedNumbers(text)` (true) as it was, with numbers in loose
+ * groups read by a regular expression; the escapes of digits (`&#52;`, `\u0034`) decoded by the masks' own
+ * `maskEscapedDigits` (digit-escapes.test.ts checks that reading).
+ */
 export function referenceMask(text: string, groupedOnly: boolean): string {
+  return maskEscapedDigits(text, referenceNumbers(text, groupedOnly), (decoded) => referenceNumbers(decoded, false));
+}
+
+function referenceNumbers(text: string, groupedOnly: boolean): string {
   const parts: string[] = [];
   let copied = 0;
   for (let run = panShapedRun(text, 0, groupedOnly); run !== undefined; run = panShapedRun(text, copied, groupedOnly)) {
