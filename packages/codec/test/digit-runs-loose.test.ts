@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { hasPanShapedRun, luhnValid, maskDigitRuns, maskGroupedNumbers, maskPan } from '../src/index.js';
+import { hasPanShapedRun, luhnValid, maskDigitRuns, maskFieldValue, maskGroupedNumbers, maskPan } from '../src/index.js';
 import { assertLinear } from './linear-cost.js';
 
 /** `body` completed with the digit that makes it pass the Luhn check. */
@@ -138,4 +138,15 @@ test('maskDigitRuns, maskGroupedNumbers – loose groups, the worst shapes: the 
   const shapes = ['4111.', '4111.1111.1111.111 ', '4111 - - ', '4111        ', '1,234,', '4111/', '411111_', '4111.1111.1111.1111.', '1111.1111.1111.1111=', '4111,1111 '];
   assertLinear(shapes, maskDigitRuns);
   assertLinear(shapes, maskGroupedNumbers);
+});
+
+test('maskFieldValue – a PAN in loose groups spelled in hex, as ASCII or EBCDIC bytes, is masked; bytes that are no separator join nothing', () => {
+  const ascii = Buffer.from('4111.1111.1111.1111').toString('hex').toUpperCase();
+  const ebcdic = 'F4F1F1F14BF1F1F1F161F1F1F1F16BF1F1F1F1';
+  assert.equal(maskFieldValue(ascii, undefined, undefined), '343131312E3131****2E********2E31313131');
+  assert.equal(maskFieldValue(ebcdic, undefined, undefined), 'F4F1F1F14BF1F1****61********6BF1F1F1F1');
+  // Any other byte reads as no separator (not as `.`): EBCDIC digits in groups between binary bytes are no number.
+  for (const hex of ['F4F1F1F100F1F1F1F100F1F1F1F100F1F1F1F1', 'F4F1F1F1FFF1F1F1F1A0F1F1F1F1C1F1F1F1F1']) {
+    assert.equal(maskFieldValue(hex, undefined, undefined), hex, hex);
+  }
 });
