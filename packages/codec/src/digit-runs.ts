@@ -22,13 +22,22 @@ import { maskEscapedDigits } from './digit-escapes.js';
  *   (`4761 73** **** 0010`). A chain is as long as its gaps allow: two card numbers in one chain (`4761 7390 0101
  *   0010 5413 3300 8901 0434`, or one whose groups run into the other's) are one number, which shows its first 6 and
  *   last 4 digits, so no card number in it shows more. Fewer than 13 digits in groups are left to the rules above,
- *   run by run: a date `2026-12-02`, a time, a phone number.
+ *   run by run: a date `2026-12-02`, a time, a phone number;
+ * - a PAN in loose groups: digit runs joined by gaps of 1 to 8 separators that are not such a gap (a `.`, `/`, `_` or
+ *   `,` in it, or 4 to 8 of the separators above: `4111.1111.1111.1111`, `5413/3300/8901/0434`, `4111 - - 1111`),
+ *   every group but the last of 4 to 6 digits, 13 to 19 digits in all, is masked when it passes the Luhn check
+ *   (`4111.11**.****.1111`). Such gaps join more numbers that are no PAN than PANs (an amount `1,234,567,890,123`, a
+ *   version `1.2.3`, an IP address, a date `2026/12/03`, a timestamp): groups of 4 to 6 digits and the check digit
+ *   keep them as they are;
+ * - digits written as HTML or JSON escapes (`&#52;`, `&#x34;`, `\u0034`): a text with escapes of digits or separators
+ *   is read decoded too, by the whole rule, and each hidden digit's escape starred in place (digit-escapes.ts).
  *
  * What it costs: about one 8- to 11-digit number in ten that is not a PAN passes the Luhn check by chance (a date
  * `YYYYMMDD`, a transmission date and time `MMDDhhmmss`, an epoch second, a large amount) and is masked too; a
  * 12-digit retrieval reference number or amount written in free text was masked already (fields 37 and 4 themselves
  * are shown: they are fixed-length keys and numerics, not free text); numbers written in groups of 13 digits or more
- * that are no PAN (a date, a time and a STAN in a row: `20261202 103000 000001`) are masked too, the safe side.
+ * that are no PAN (a date, a time and a STAN in a row: `20261202 103000 000001`) are masked too, the safe side; a
+ * list or table of 4- to 6-digit numbers in loose groups passes the check about one time in ten and is masked then.
  */
 
 /** Significant digits from which a run is masked whatever its check digit. */
@@ -344,8 +353,10 @@ function starTrack(text: string, out: Masked, at: number, end: number): void {
  * groups, runs joined by gaps of 1 to 3 separators in any mix (space, tab, dash, plus; `%20`, `%2D`, `%2B`), is one
  * number when its digits add up to 13 or more, masked over its digits with the separators kept: `4761 73** **** 0010`, `5413-33**-****-0434`; two card
  * numbers in one such chain are one number (first 6 and last 4 of the whole shown); fewer than 13 digits (a date
- * `2026-12-02`, a phone number) are looked at run by run. Linear in the length of `text`. Throws
- * `ISO8583_ERR_OPTION` for a value that is not text.
+ * `2026-12-02`, a phone number) are looked at run by run. A PAN in loose groups (`.`, `/`, `_`, `,` or 4 to 8
+ * separators between groups of 4 to 6 digits, 13 to 19 digits in all) is masked when it passes the Luhn check:
+ * `4111.11**.****.1111`. Digits written as HTML or JSON escapes are read decoded and their escapes starred in place:
+ * `&#**;`, `\u****`. Linear in the length of `text`. Throws `ISO8583_ERR_OPTION` for a value that is not text.
  */
 export function maskDigitRuns(text: string): string {
   textArgument(text, 'text');
@@ -359,8 +370,10 @@ function maskWholeRuns(text: string): string {
 
 /**
  * `text` with every number written in groups that {@link maskDigitRuns} masks (runs joined by gaps of 1 to 3
- * separators, 13 digits or more in all: `4761 73** **** 0010`) masked as it masks them, the track data after one
- * too; a run of digits on its own is left as it is, whatever its length. For text where whole runs are found
+ * separators, 13 digits or more in all: `4761 73** **** 0010`; loose groups that pass the Luhn check:
+ * `4111.11**.****.1111`) masked as it masks them, the track data after one too; a run of digits on its own is left
+ * as it is, whatever its length, unless written as HTML or JSON escapes of its digits (read decoded by the whole rule
+ * of {@link maskDigitRuns}: no exact form of a message's card data is an escaped one). For text where whole runs are found
  * otherwise (the inbound endpoint's sequence logs know the card data of their message) but a card number formatted
  * in groups is not. Throws `ISO8583_ERR_OPTION` for a value that is not text.
  */
