@@ -2,6 +2,8 @@ import { textArgument } from './arguments.js';
 import { luhnValidAt, panShownHead, panShownTail } from './pan.js';
 import { maskWork } from './mask-work.js';
 import { maskEscapedDigits } from './digit-escapes.js';
+import { looseNumberEnd } from './loose-groups.js';
+import { isDigit, runEnd, separatorEnd } from './number-text.js';
 
 /*
  * The last guard for card data in free text (a private field no one marked, such as 48, 62 or 126; an error text; a
@@ -28,7 +30,7 @@ import { maskEscapedDigits } from './digit-escapes.js';
  *   every group but the last of 4 to 6 digits, 13 to 19 digits in all, is masked when it passes the Luhn check
  *   (`4111.11**.****.1111`). Such gaps join more numbers that are no PAN than PANs (an amount `1,234,567,890,123`, a
  *   version `1.2.3`, an IP address, a date `2026/12/03`, a timestamp): groups of 4 to 6 digits and the check digit
- *   keep them as they are;
+ *   keep them as they are (loose-groups.ts reads such a number);
  * - digits written as HTML or JSON escapes (`&#52;`, `&#x34;`, `\u0034`): a text with escapes of digits or separators
  *   is read decoded too, by the whole rule, and each hidden digit's escape starred in place (digit-escapes.ts).
  *
@@ -48,100 +50,7 @@ const SHORTEST_PAN = 8;
 const GROUPED_PAN = 13;
 /** The most separators between two groups of one number (`4761 - 7390`: three). */
 const LONGEST_GAP = 3;
-/** The most separators between two groups of a number in loose groups (`4111 - - 1111`, `4111.1111`: see {@link looseNumberEnd}). */
-const LONGEST_LOOSE_GAP = 8;
-/** The fewest and most digits of a group of a number in loose groups, its last group aside (which has 1 or more). */
-const LOOSE_GROUP_MIN = 4;
-const LOOSE_GROUP_MAX = 6;
-/** The most digits of a number in loose groups: a PAN has 19 at most. */
-const LONGEST_PAN = 19;
-const TAB = 0x09;
-const SPACE = 0x20;
-const PLUS = 0x2b;
-const DASH = 0x2d;
-const PERCENT = 0x25;
 const STAR = 0x2a;
-
-function isDigit(code: number): boolean {
-  return code >= 0x30 && code <= 0x39;
-}
-
-/**
- * Where the separator at `at` ends, `at` when there is none: a space, a tab, a dash, a plus (a space in a form-encoded
- * query), or the percent-escape of a space, a dash or a plus (`%20`, `%2D`, `%2B`, either case: a URL written as
- * it came).
- */
-function separatorEnd(text: string, at: number): number {
-  const code = text.charCodeAt(at);
-  if (code === SPACE || code === DASH || code === TAB || code === PLUS) return at + 1;
-  if (code !== PERCENT || text.charCodeAt(at + 1) !== 0x32) return at;
-  const low = text.charCodeAt(at + 2) | 0x20;
-  return low === 0x30 || low === 0x64 /* d */ || low === 0x62 /* b */ ? at + 3 : at;
-}
-
-/**
- * Where the separator at `at` ends when it may join loose groups ({@link looseNumberEnd}), `at` when there is none:
- * one of {@link separatorEnd}'s, or `.`, `/`, `_` or `,`.
- */
-function looseSeparatorEnd(text: string, at: number): number {
-  const code = text.charCodeAt(at);
-  if (code === 0x2e || code === 0x2f || code === 0x5f || code === 0x2c) return at + 1;
-  return separatorEnd(text, at);
-}
-
-/**
- * The Luhn sums of the digits read so far of a number in loose groups, kept as it grows a group at a time: `even`
- * with the digits at even places from its start doubled, `odd` with those at odd places. A number of `n` digits
- * passes the check when the sum that doubles every second digit from its right (`even` for an even `n`) is a multiple
- * of 10. One object for every number read: none made per number.
- */
-const luhnSums = { even: 0, odd: 0 };
-
-/** Adds the digits `text[start, end)`, the first at place `place` of its number, to {@link luhnSums}. */
-function addLuhnDigits(text: string, start: number, end: number, place: number): void {
-  for (let i = start, p = place; i < end; i++, p++) {
-    const d = text.charCodeAt(i) - 0x30;
-    const doubled = d > 4 ? 2 * d - 9 : 2 * d;
-    if (p % 2 === 0) {
-      luhnSums.even += doubled;
-      luhnSums.odd += d;
-    } else {
-      luhnSums.even += d;
-      luhnSums.odd += doubled;
-    }
-  }
-}
-
-/**
- * Where the number in loose groups that starts with the run `text[start, first)` ends, -1 when there is none: digit
- * runs joined by gaps of 1 to {@link LONGEST_LOOSE_GAP} separators in any mix ({@link looseSeparatorEnd}: those of
- * numbers in groups, and `.`, `/`, `_`, `,`: `4111.1111.1111.1111`, `5413/3300/8901/0434`, `4111 - - 1111`), every
- * group but the last of 4 to 6 digits (as card numbers are printed: 4-4-4-4, Amex 4-6-5, 4-4-4-4-3), 13 to 19 digits
- * in all, passing the Luhn check; the longest such number. What such a gap joins is no PAN more often than not (an
- * amount `1,234,567,890,123`, a version `1.2.3`, an IP address, a date, a time, columns of numbers), so the groups'
- * sizes and the check digit decide. Reads at most {@link LONGEST_PAN} digits and the gaps between them: a bounded cost.
- */
-function looseNumberEnd(text: string, start: number, first: number): number {
-  let digits = first - start;
-  if (digits < LOOSE_GROUP_MIN || digits > LOOSE_GROUP_MAX) return -1;
-  luhnSums.even = luhnSums.odd = 0;
-  addLuhnDigits(text, start, first, 0);
-  let best = -1;
-  for (let end = first, size = digits; size >= LOOSE_GROUP_MIN; ) {
-    let gap = end;
-    for (let k = 0, next = looseSeparatorEnd(text, gap); k < LONGEST_LOOSE_GAP && next > gap; k++, next = looseSeparatorEnd(text, gap)) gap = next;
-    maskWork.steps += gap - end + 1;
-    if (gap === end || !isDigit(text.charCodeAt(gap))) break;
-    const runStop = runEnd(text, gap);
-    size = runStop - gap;
-    if (size > LOOSE_GROUP_MAX || digits + size > LONGEST_PAN) break;
-    addLuhnDigits(text, gap, runStop, digits);
-    digits += size;
-    end = runStop;
-    if (digits >= GROUPED_PAN && (digits % 2 === 0 ? luhnSums.even : luhnSums.odd) % 10 === 0) best = end;
-  }
-  return best;
-}
 
 /**
  * True when a run of digits could be a PAN (see the rule above): 12 or more digits after any leading zeros, or 8 to
@@ -162,14 +71,6 @@ function panShapedAt(text: string, start: number, end: number): boolean {
 /** True when `text` holds a run of digits, or a number in groups, that {@link maskDigitRuns} masks. */
 export function hasPanShapedRun(text: string): boolean {
   return panShapedRun(text, 0, false, { start: 0, end: 0 }) || maskEscapedDigits(text, text, maskWholeRuns) !== text;
-}
-
-/** Where the run of digits that starts at `at` ends. */
-function runEnd(text: string, at: number): number {
-  let i = at;
-  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
-  maskWork.steps += i - at + 1;
-  return i;
 }
 
 /**
@@ -206,7 +107,8 @@ interface Found {
 /**
  * Whether `text` holds from `from` on a number that could be a PAN, the first one's place written to `found`: either a chain of digit runs
  * joined by gaps of 1 to {@link LONGEST_GAP} separators ({@link separatorEnd}), as long as the gaps allow, with 13 digits or
- * more in all; or one run that {@link isPanShaped} says could be a PAN (in a chain of fewer than 13 digits, or on its
+ * more in all; or a number in loose groups from a run on ({@link looseNumberEnd}: Luhn-valid, at most 19 digits read
+ * from each run); or one run that {@link isPanShaped} says could be a PAN (in a chain of fewer than 13 digits, or on its
  * own). Every character is read a bounded number of times: a chain that falls short is looked at run by run and
  * never again as a chain.
  */
