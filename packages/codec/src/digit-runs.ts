@@ -27,7 +27,8 @@ import { isDigit, runEnd, separatorEnd } from './number-text.js';
  *   run by run: a date `2026-12-02`, a time, a phone number;
  * - a PAN in loose groups: digit runs joined by gaps of 1 to 8 separators that are not such a gap (a `.`, `/`, `_` or
  *   `,` in it, or 4 to 8 of the separators above: `4111.1111.1111.1111`, `5413/3300/8901/0434`, `4111 - - 1111`),
- *   every group but the last of 4 to 6 digits, 13 to 19 digits in all, is masked when it passes the Luhn check
+ *   every gap written alike, every group but the last of 4 to 6 digits, 13 to 19 digits in all, the whole of its
+ *   chain (no group before or after it joined by the same gap: a list), is masked when it passes the Luhn check
  *   (`4111.11**.****.1111`). Such gaps join more numbers that are no PAN than PANs (an amount `1,234,567,890,123`, a
  *   version `1.2.3`, an IP address, a date `2026/12/03`, a timestamp): groups of 4 to 6 digits and the check digit
  *   keep them as they are (loose-groups.ts reads such a number);
@@ -39,7 +40,8 @@ import { isDigit, runEnd, separatorEnd } from './number-text.js';
  * 12-digit retrieval reference number or amount written in free text was masked already (fields 37 and 4 themselves
  * are shown: they are fixed-length keys and numerics, not free text); numbers written in groups of 13 digits or more
  * that are no PAN (a date, a time and a STAN in a row: `20261202 103000 000001`) are masked too, the safe side; a
- * list or table of 4- to 6-digit numbers in loose groups passes the check about one time in ten and is masked then.
+ * list or table row of 3 or 4 numbers of 4 to 6 digits in loose groups passes the check one time in ten and is masked
+ * then.
  */
 
 /** Significant digits from which a run is masked whatever its check digit. */

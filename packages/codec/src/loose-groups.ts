@@ -50,33 +50,46 @@ function addLuhnDigits(text: string, start: number, end: number, place: number):
   }
 }
 
+/** Whether the gap `text[at, at + length)` is written as `text[gap, gap + length)` and a digit follows it. */
+function sameGapThenDigit(text: string, gap: number, length: number, at: number): boolean {
+  maskWork.steps += length;
+  for (let k = 0; k < length; k++) if (text.charCodeAt(at + k) !== text.charCodeAt(gap + k)) return false;
+  return isDigit(text.charCodeAt(at + length));
+}
+
 /**
  * Where the number in loose groups that starts with the run `text[start, first)` ends, -1 when there is none: digit
- * runs joined by gaps of 1 to {@link LONGEST_LOOSE_GAP} separators in any mix ({@link looseSeparatorEnd}: those of
- * numbers in groups, and `.`, `/`, `_`, `,`: `4111.1111.1111.1111`, `5413/3300/8901/0434`, `4111 - - 1111`), every
- * group but the last of 4 to 6 digits (as card numbers are printed: 4-4-4-4, Amex 4-6-5, 4-4-4-4-3), 13 to 19 digits
- * in all, passing the Luhn check; the longest such number. What such a gap joins is no PAN more often than not (an
- * amount `1,234,567,890,123`, a version `1.2.3`, an IP address, a date, a time, columns of numbers), so the groups'
- * sizes and the check digit decide. Reads at most {@link LONGEST_PAN} digits and the gaps between them: a bounded cost.
+ * runs joined by gaps of 1 to {@link LONGEST_LOOSE_GAP} separators ({@link looseSeparatorEnd}: those of numbers in
+ * groups, and `.`, `/`, `_`, `,`: `4111.1111.1111.1111`, `5413/3300/8901/0434`, `4111 - - 1111`), every gap written
+ * as the first, every group but the last of 4 to 6 digits (as card numbers are printed: 4-4-4-4, Amex 4-6-5,
+ * 4-4-4-4-3), 13 to 19 digits in all, passing the Luhn check, and the whole of its chain: no group before or after it
+ * joined by the same gap (a list `8080,8443,9090,3000,1234` holds no card number). What such gaps join is no PAN
+ * more often than not (an amount `1,234,567,890,123`, a version `1.2.3`, an IP address, a date, a time, lists and
+ * columns of numbers), so the groups' sizes, the chain's bounds and the check digit decide. Reads at most
+ * {@link LONGEST_PAN} digits and the gaps between them: a bounded cost.
  */
 export function looseNumberEnd(text: string, start: number, first: number): number {
   let digits = first - start;
   if (digits < LOOSE_GROUP_MIN || digits > LOOSE_GROUP_MAX) return -1;
+  let gapEnd = first;
+  for (let k = 0, next = looseSeparatorEnd(text, gapEnd); k < LONGEST_LOOSE_GAP && next > gapEnd; k++, next = looseSeparatorEnd(text, gapEnd)) gapEnd = next;
+  maskWork.steps += gapEnd - first + 1;
+  const gap = gapEnd - first;
+  if (gap === 0 || !isDigit(text.charCodeAt(gapEnd))) return -1;
+  // A group before it joined by the same gap: a part of a list.
+  if (start - gap - 1 >= 0 && isDigit(text.charCodeAt(start - gap - 1)) && sameGapThenDigit(text, first, gap, start - gap)) return -1;
   luhnSums.even = luhnSums.odd = 0;
   addLuhnDigits(text, start, first, 0);
-  let best = -1;
-  for (let end = first, size = digits; size >= LOOSE_GROUP_MIN; ) {
-    let gap = end;
-    for (let k = 0, next = looseSeparatorEnd(text, gap); k < LONGEST_LOOSE_GAP && next > gap; k++, next = looseSeparatorEnd(text, gap)) gap = next;
-    maskWork.steps += gap - end + 1;
-    if (gap === end || !isDigit(text.charCodeAt(gap))) break;
-    const runStop = runEnd(text, gap);
-    size = runStop - gap;
-    if (size > LOOSE_GROUP_MAX || digits + size > LONGEST_PAN) break;
-    addLuhnDigits(text, gap, runStop, digits);
+  let end = first;
+  for (let size = digits; sameGapThenDigit(text, first, gap, end); ) {
+    if (size < LOOSE_GROUP_MIN) return -1;
+    const group = end + gap;
+    const runStop = runEnd(text, group);
+    size = runStop - group;
+    if (size > LOOSE_GROUP_MAX || digits + size > LONGEST_PAN) return -1;
+    addLuhnDigits(text, group, runStop, digits);
     digits += size;
     end = runStop;
-    if (digits >= SHORTEST_LOOSE_PAN && (digits % 2 === 0 ? luhnSums.even : luhnSums.odd) % 10 === 0) best = end;
   }
-  return best;
+  return digits >= SHORTEST_LOOSE_PAN && (digits % 2 === 0 ? luhnSums.even : luhnSums.odd) % 10 === 0 ? end : -1;
 }

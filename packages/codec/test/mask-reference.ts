@@ -52,24 +52,30 @@ function groupedNumber(text: string, start: number, run: (start: number, end: nu
   }
 }
 
-/** A gap of a number in loose groups and the group after it: 1 to 8 separators (`.`, `/`, `_`, `,` too), then digits. */
-const LOOSE_GROUP = /(?:[ \t+\-./_,]|%2[0dDbB]){1,8}([0-9]+)/y;
+/** A gap of a number in loose groups: 1 to 8 separators (`.`, `/`, `_`, `,` too). */
+const LOOSE_GAP = /(?:[ \t+\-./_,]|%2[0dDbB]){1,8}/y;
 
-/** The end of the longest number in loose groups from `start` (groups of 4-6 but the last, 13-19 digits, Luhn), or -1. */
+/**
+ * The end of the number in loose groups from `start`, or -1: every gap written as the first, groups of 4-6 but the
+ * last, 13-19 digits, Luhn, no group before or after it joined by the same gap.
+ */
 function looseNumberEnd(text: string, start: number): number {
-  let digits = text.slice(start, runEnd(text, start));
-  if (digits.length < 4 || digits.length > 6) return -1;
-  let best = -1;
-  LOOSE_GROUP.lastIndex = start + digits.length;
-  for (let group = digits; group.length >= 4; ) {
-    const match = LOOSE_GROUP.exec(text);
-    if (match === null) break;
-    group = match[1]!;
-    if (group.length > 6 || digits.length + group.length > 19) break;
-    digits += group;
-    if (digits.length >= 13 && luhnValid(digits)) best = LOOSE_GROUP.lastIndex;
+  const first = runEnd(text, start);
+  if (first - start < 4 || first - start > 6) return -1;
+  LOOSE_GAP.lastIndex = first;
+  const gap = LOOSE_GAP.exec(text)?.[0];
+  if (gap === undefined || !isDigit(text.charCodeAt(first + gap.length))) return -1;
+  if (start - gap.length - 1 >= 0 && text.slice(start - gap.length, start) === gap && isDigit(text.charCodeAt(start - gap.length - 1))) return -1;
+  const groups = [text.slice(start, first)];
+  let end = first;
+  while (text.startsWith(gap, end) && isDigit(text.charCodeAt(end + gap.length))) {
+    const to = runEnd(text, end + gap.length);
+    groups.push(text.slice(end + gap.length, to));
+    end = to;
   }
-  return best;
+  const digits = groups.join('');
+  if (groups.slice(0, -1).some((g) => g.length < 4) || groups.some((g) => g.length > 6)) return -1;
+  return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) ? end : -1;
 }
 
 function panShapedRun(text: string, from: number, groupedOnly: boolean): [number, number] | undefined {
