@@ -1,6 +1,9 @@
 import { textArgument } from './arguments.js';
 import { luhnValidAt, panShownHead, panShownTail } from './pan.js';
 import { maskWork } from './mask-work.js';
+import { maskEscapedDigits } from './digit-escapes.js';
+import { looseNumberEnd } from './loose-groups.js';
+import { isDigit, runEnd, separatorEnd } from './number-text.js';
 
 /*
  * The last guard for card data in free text (a private field no one marked, such as 48, 62 or 126; an error text; a
@@ -21,13 +24,24 @@ import { maskWork } from './mask-work.js';
  *   (`4761 73** **** 0010`). A chain is as long as its gaps allow: two card numbers in one chain (`4761 7390 0101
  *   0010 5413 3300 8901 0434`, or one whose groups run into the other's) are one number, which shows its first 6 and
  *   last 4 digits, so no card number in it shows more. Fewer than 13 digits in groups are left to the rules above,
- *   run by run: a date `2026-12-02`, a time, a phone number.
+ *   run by run: a date `2026-12-02`, a time, a phone number;
+ * - a PAN in loose groups: digit runs joined by gaps of 1 to 8 separators that are not such a gap (a `.`, `/`, `_` or
+ *   `,` in it, or 4 to 8 of the separators above: `4111.1111.1111.1111`, `5413/3300/8901/0434`, `4111 - - 1111`),
+ *   every gap written alike, every group but the last of 4 to 6 digits, 13 to 19 digits in all, the whole of its
+ *   chain (no group before or after it joined by the same gap: a list), is masked when it passes the Luhn check
+ *   (`4111.11**.****.1111`). Such gaps join more numbers that are no PAN than PANs (an amount `1,234,567,890,123`, a
+ *   version `1.2.3`, an IP address, a date `2026/12/03`, a timestamp): groups of 4 to 6 digits and the check digit
+ *   keep them as they are (loose-groups.ts reads such a number);
+ * - digits written as HTML or JSON escapes (`&#52;`, `&#x34;`, `\u0034`): a text with escapes of digits or separators
+ *   is read decoded too, by the whole rule, and each hidden digit's escape starred in place (digit-escapes.ts).
  *
  * What it costs: about one 8- to 11-digit number in ten that is not a PAN passes the Luhn check by chance (a date
  * `YYYYMMDD`, a transmission date and time `MMDDhhmmss`, an epoch second, a large amount) and is masked too; a
  * 12-digit retrieval reference number or amount written in free text was masked already (fields 37 and 4 themselves
  * are shown: they are fixed-length keys and numerics, not free text); numbers written in groups of 13 digits or more
- * that are no PAN (a date, a time and a STAN in a row: `20261202 103000 000001`) are masked too, the safe side.
+ * that are no PAN (a date, a time and a STAN in a row: `20261202 103000 000001`) are masked too, the safe side; a
+ * list or table row of 3 or 4 numbers of 4 to 6 digits in loose groups passes the check one time in ten and is masked
+ * then.
  */
 
 /** Significant digits from which a run is masked whatever its check digit. */
@@ -38,29 +52,7 @@ const SHORTEST_PAN = 8;
 const GROUPED_PAN = 13;
 /** The most separators between two groups of one number (`4761 - 7390`: three). */
 const LONGEST_GAP = 3;
-const TAB = 0x09;
-const SPACE = 0x20;
-const PLUS = 0x2b;
-const DASH = 0x2d;
-const PERCENT = 0x25;
 const STAR = 0x2a;
-
-function isDigit(code: number): boolean {
-  return code >= 0x30 && code <= 0x39;
-}
-
-/**
- * Where the separator at `at` ends, `at` when there is none: a space, a tab, a dash, a plus (a space in a form-encoded
- * query), or the percent-escape of a space, a dash or a plus (`%20`, `%2D`, `%2B`, either case: a URL written as
- * it came).
- */
-function separatorEnd(text: string, at: number): number {
-  const code = text.charCodeAt(at);
-  if (code === SPACE || code === DASH || code === TAB || code === PLUS) return at + 1;
-  if (code !== PERCENT || text.charCodeAt(at + 1) !== 0x32) return at;
-  const low = text.charCodeAt(at + 2) | 0x20;
-  return low === 0x30 || low === 0x64 /* d */ || low === 0x62 /* b */ ? at + 3 : at;
-}
 
 /**
  * True when a run of digits could be a PAN (see the rule above): 12 or more digits after any leading zeros, or 8 to
@@ -80,15 +72,7 @@ function panShapedAt(text: string, start: number, end: number): boolean {
 
 /** True when `text` holds a run of digits, or a number in groups, that {@link maskDigitRuns} masks. */
 export function hasPanShapedRun(text: string): boolean {
-  return panShapedRun(text, 0, false, { start: 0, end: 0 });
-}
-
-/** Where the run of digits that starts at `at` ends. */
-function runEnd(text: string, at: number): number {
-  let i = at;
-  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
-  maskWork.steps += i - at + 1;
-  return i;
+  return panShapedRun(text, 0, false, { start: 0, end: 0 }) || maskEscapedDigits(text, text, maskWholeRuns) !== text;
 }
 
 /**
@@ -125,7 +109,8 @@ interface Found {
 /**
  * Whether `text` holds from `from` on a number that could be a PAN, the first one's place written to `found`: either a chain of digit runs
  * joined by gaps of 1 to {@link LONGEST_GAP} separators ({@link separatorEnd}), as long as the gaps allow, with 13 digits or
- * more in all; or one run that {@link isPanShaped} says could be a PAN (in a chain of fewer than 13 digits, or on its
+ * more in all; or a number in loose groups from a run on ({@link looseNumberEnd}: Luhn-valid, at most 19 digits read
+ * from each run); or one run that {@link isPanShaped} says could be a PAN (in a chain of fewer than 13 digits, or on its
  * own). Every character is read a bounded number of times: a chain that falls short is looked at run by run and
  * never again as a chain.
  */
@@ -146,6 +131,8 @@ function panShapedRun(text: string, from: number, groupedOnly: boolean, found: F
       if (end > first && chainDigits >= GROUPED_PAN) return foundAt(found, start, end);
       chainEnd = end;
     }
+    const loose = looseNumberEnd(text, start, first);
+    if (loose > 0) return foundAt(found, start, loose);
     if (!groupedOnly && first - start >= SHORTEST_PAN) {
       maskWork.steps += first - start;
       if (panShapedAt(text, start, first)) return foundAt(found, start, first);
@@ -270,24 +257,33 @@ function starTrack(text: string, out: Masked, at: number, end: number): void {
  * groups, runs joined by gaps of 1 to 3 separators in any mix (space, tab, dash, plus; `%20`, `%2D`, `%2B`), is one
  * number when its digits add up to 13 or more, masked over its digits with the separators kept: `4761 73** **** 0010`, `5413-33**-****-0434`; two card
  * numbers in one such chain are one number (first 6 and last 4 of the whole shown); fewer than 13 digits (a date
- * `2026-12-02`, a phone number) are looked at run by run. Linear in the length of `text`. Throws
- * `ISO8583_ERR_OPTION` for a value that is not text.
+ * `2026-12-02`, a phone number) are looked at run by run. A PAN in loose groups (`.`, `/`, `_`, `,` or 4 to 8
+ * separators between groups of 4 to 6 digits, 13 to 19 digits in all) is masked when it passes the Luhn check:
+ * `4111.11**.****.1111`. Digits written as HTML or JSON escapes are read decoded and their escapes starred in place:
+ * `&#**;`, `\u****`. Linear in the length of `text`. Throws `ISO8583_ERR_OPTION` for a value that is not text.
  */
 export function maskDigitRuns(text: string): string {
   textArgument(text, 'text');
+  return maskEscapedDigits(text, maskNumbers(text, false), maskWholeRuns);
+}
+
+/** The rule over text whose escapes are decoded (digit-escapes.ts): whole runs too, whoever asks. */
+function maskWholeRuns(text: string): string {
   return maskNumbers(text, false);
 }
 
 /**
  * `text` with every number written in groups that {@link maskDigitRuns} masks (runs joined by gaps of 1 to 3
- * separators, 13 digits or more in all: `4761 73** **** 0010`) masked as it masks them, the track data after one
- * too; a run of digits on its own is left as it is, whatever its length. For text where whole runs are found
+ * separators, 13 digits or more in all: `4761 73** **** 0010`; loose groups that pass the Luhn check:
+ * `4111.11**.****.1111`) masked as it masks them, the track data after one too; a run of digits on its own is left
+ * as it is, whatever its length, unless written as HTML or JSON escapes of its digits (read decoded by the whole rule
+ * of {@link maskDigitRuns}: no exact form of a message's card data is an escaped one). For text where whole runs are found
  * otherwise (the inbound endpoint's sequence logs know the card data of their message) but a card number formatted
  * in groups is not. Throws `ISO8583_ERR_OPTION` for a value that is not text.
  */
 export function maskGroupedNumbers(text: string): string {
   textArgument(text, 'text');
-  return maskNumbers(text, true);
+  return maskEscapedDigits(text, maskNumbers(text, true), maskWholeRuns);
 }
 
 function maskNumbers(text: string, groupedOnly: boolean): string {

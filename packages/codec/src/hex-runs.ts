@@ -11,11 +11,13 @@ import { maskWork } from './mask-work.js';
  */
 
 /**
- * EBCDIC bytes as the text they spell, for the digit-run rule: digits, the separators it joins groups across, and the
- * track separators after which it hides the rest of the track (`=` and `D` of track 2, `^` of track 1: `5F` in code
- * page 037, `B0` in 1047).
+ * EBCDIC bytes as the text they spell, for the digit-run rule: digits, the separators it joins groups across (those
+ * of loose groups too: `4B` `.`, `61` `/`, `6B` `,`, `6D` `_`), and the track separators after which it hides the rest
+ * of the track (`=` and `D` of track 2, `^` of track 1: `5F` in code page 037, `B0` in 1047).
  */
-const EBCDIC_TEXT: Readonly<Record<number, string>> = { 0x40: ' ', 0x60: '-', 0x4e: '+', 0x05: '\t', 0x7e: '=', 0xc4: 'D', 0x5f: '^', 0xb0: '^' };
+const EBCDIC_TEXT: Readonly<Record<number, string>> = {
+  0x40: ' ', 0x60: '-', 0x4e: '+', 0x05: '\t', 0x4b: '.', 0x61: '/', 0x6b: ',', 0x6d: '_', 0x7e: '=', 0xc4: 'D', 0x5f: '^', 0xb0: '^',
+};
 
 /** The fewest digits that {@link maskDigitRuns} masks (an 8-digit short PAN): a shorter number is not read. */
 const SHORTEST_NUMBER_MASKED = 8;
@@ -23,10 +25,13 @@ const SHORTEST_NUMBER_MASKED = 8;
 /** `*` as a byte. */
 const STAR = 0x2a;
 
-/** The character an EBCDIC byte stands for in the digit-run rule: a digit (`F0`-`F9`), a separator, else `.`. */
+/**
+ * The character an EBCDIC byte stands for in the digit-run rule: a digit (`F0`-`F9`), a separator, else `?` (a
+ * character the rule reads as none: not `.`, which joins loose groups).
+ */
 function ebcdicChar(byte: number): number {
   if (byte >= 0xf0 && byte <= 0xf9) return 0x30 + byte - 0xf0;
-  return EBCDIC_TEXT[byte]?.charCodeAt(0) ?? 0x2e;
+  return EBCDIC_TEXT[byte]?.charCodeAt(0) ?? 0x3f;
 }
 
 /** The value of a hex digit's character code, -1 for any other character. */
@@ -73,7 +78,7 @@ type Visit = (at: Int32Array, offset: number, spelled: string, masked: string) =
  * Every stretch of hex digits of `text` (joined over one gap between two hex digits, {@link gapEnd}: ONE delimiter or
  * `, `, and a prefix `0x` or `\x`) read
  * as bytes from its first and from its second hex digit, each as ASCII (Latin-1) and as EBCDIC text
- * ({@link EBCDIC_TEXT}; any other byte reads as `.`), and masked by {@link maskDigitRuns}. Linear in the length of
+ * ({@link EBCDIC_TEXT}; any other byte reads as `?`), and masked by {@link maskDigitRuns}. Linear in the length of
  * `text`: each hex digit is read four times.
  */
 function eachHexReading(text: string, visit: Visit): void {

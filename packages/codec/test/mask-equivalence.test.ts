@@ -4,7 +4,8 @@
  * on random text made of what the rule reads at its edges: card numbers and runs of every length (leading zeros,
  * 8 to 11 digits Luhn-valid or not, 12 to 19 and more), numbers in groups with every separator (`%20` and its
  * half-written `%2`), track data after a number (`=`, `D`, track 1's `^NAME^`), runs at the start and end of the text,
- * hex, and characters outside Latin-1 (a lone surrogate too).
+ * hex, characters outside Latin-1 (a lone surrogate too), numbers in loose groups (`4111.1111.1111.1111`, gaps of 4
+ * separators or more) and escapes of digits (`&#52;`, `\u0034`).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,9 @@ const PIECES = [
   '4111111111111111', '5413330089010434', '378282246310005', '12345674', '12345675', '0012345674', '4761', '7390',
   ' ', '-', '  ', ' - ', '\t', '+', '%20', '%2d', '%2B', '%2', '%', '=', 'D', '^', '^DOE/JOHN^', '^' + 'N'.repeat(27) + '^',
   'F4F1F1F1', '34:31:31:', '0x34, 0x31', 'word ', '€', '\ud800', 'é', '0', '000000', '123456789012', '2026-12-02', ';',
+  // Loose groups and escapes of digits.
+  '.', '/', '_', ',', ' - - ', '    ', '1111', '41111', '411111', '4111.1111.1111.1111', '3782/822463/10005', '1,234,567',
+  '&#52;', '&#x31;', '\\u0034', '\\u0031', '\\', '&#', '&#32;',
 ];
 const piece = fc.oneof(
   fc.constantFrom(...PIECES),

@@ -6,6 +6,7 @@
  * digit-runs.ts, and this copy is never run outside the tests.
  */
 import { luhnValid, maskPan } from '../src/index.js';
+import { maskEscapedDigits } from '../src/digit-escapes.js';
 
 const ALWAYS_MASKED = 12;
 const SHORTEST_PAN = 8;
@@ -51,6 +52,32 @@ function groupedNumber(text: string, start: number, run: (start: number, end: nu
   }
 }
 
+/** A gap of a number in loose groups: 1 to 8 separators (`.`, `/`, `_`, `,` too). */
+const LOOSE_GAP = /(?:[ \t+\-./_,]|%2[0dDbB]){1,8}/y;
+
+/**
+ * The end of the number in loose groups from `start`, or -1: every gap written as the first, groups of 4-6 but the
+ * last, 13-19 digits, Luhn, no group before or after it joined by the same gap.
+ */
+function looseNumberEnd(text: string, start: number): number {
+  const first = runEnd(text, start);
+  if (first - start < 4 || first - start > 6) return -1;
+  LOOSE_GAP.lastIndex = first;
+  const gap = LOOSE_GAP.exec(text)?.[0];
+  if (gap === undefined || !isDigit(text.charCodeAt(first + gap.length))) return -1;
+  if (start - gap.length - 1 >= 0 && text.slice(start - gap.length, start) === gap && isDigit(text.charCodeAt(start - gap.length - 1))) return -1;
+  const groups = [text.slice(start, first)];
+  let end = first;
+  while (text.startsWith(gap, end) && isDigit(text.charCodeAt(end + gap.length))) {
+    const to = runEnd(text, end + gap.length);
+    groups.push(text.slice(end + gap.length, to));
+    end = to;
+  }
+  const digits = groups.join('');
+  if (groups.slice(0, -1).some((g) => g.length < 4) || groups.some((g) => g.length > 6)) return -1;
+  return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) ? end : -1;
+}
+
 function panShapedRun(text: string, from: number, groupedOnly: boolean): [number, number] | undefined {
   let chainEnd = 0;
   for (let i = from; i < text.length; ) {
@@ -68,6 +95,8 @@ function panShapedRun(text: string, from: number, groupedOnly: boolean): [number
       if (end > first && digits >= GROUPED_PAN) return [start, end];
       chainEnd = end;
     }
+    const loose = looseNumberEnd(text, start);
+    if (loose > 0) return [start, loose];
     if (!groupedOnly && first - start >= SHORTEST_PAN && isPanShaped(text.slice(start, first))) return [start, first];
     i = first;
   }
@@ -120,8 +149,16 @@ function maskedTrack(text: string, at: number, end: number): string {
   return `^${'*'.repeat(close - at - 1)}^${'*'.repeat(end - close - 1)}`;
 }
 
-/** `maskDigitRuns(text)` (`groupedOnly` false) or `maskGroupedNumbers(text)` (true) as it was. */
+/**
+ * `maskDigitRuns(text)` (`groupedOnly` false) or `maskGroupedNumbers(text)` (true) as it was, with numbers in loose
+ * groups read by a regular expression; the escapes of digits (`&#52;`, `\u0034`) decoded by the masks' own
+ * `maskEscapedDigits` (digit-escapes.test.ts checks that reading).
+ */
 export function referenceMask(text: string, groupedOnly: boolean): string {
+  return maskEscapedDigits(text, referenceNumbers(text, groupedOnly), (decoded) => referenceNumbers(decoded, false));
+}
+
+function referenceNumbers(text: string, groupedOnly: boolean): string {
   const parts: string[] = [];
   let copied = 0;
   for (let run = panShapedRun(text, 0, groupedOnly); run !== undefined; run = panShapedRun(text, copied, groupedOnly)) {

@@ -37,7 +37,8 @@ function isDigit(code: number): boolean {
  * masked view, and each of its digit runs that could be a PAN (`maskDigitRuns`' rule) by the masked PAN (the first
  * {@link MAX_EXACT_RUNS}; past them every logged string is masked wholesale). EMV data also has the value of each of
  * its data objects replaced (card-data-forms.ts finds every form). Whatever the message: every number written in groups of 13 digits
- * or more (`4761 7390 0101 0010`, the codec's `maskGroupedNumbers`) is masked, and every number (whole or in groups)
+ * or more (`4761 7390 0101 0010`, the codec's `maskGroupedNumbers`; in loose groups that pass the Luhn check,
+ * `4761.7390.0101.0010`; a number written as HTML or JSON escapes of its digits, whole runs too) is masked, and every number (whole or in groups)
  * holding 7 digits in a row of one of the message's PANs (fields 2 and 34, the PAN of its track data, EMV tag 5A) is
  * hidden.
  */

@@ -1,0 +1,137 @@
+import { maskWork } from './mask-work.js';
+
+/*
+ * Digits written as HTML or JSON escapes (`&#52;&#49;...`, `&#x34;&#x31;...`, `\u0034\u0031...`): a card number that
+ * went through an HTML encoder or a JSON writer on its way into a log line or an error text. Read by the rule of
+ * maskDigitRuns (digit-runs.ts, the one home): the text is decoded, masked, and each hidden character's escape has its
+ * digits starred in place (`&#**;`, `&#x**;`, `\u****`), as maskHexRuns (hex-runs.ts) stars a byte's hex digits.
+ */
+
+/** `*` as a UTF-16 code unit. */
+const STAR = 0x2a;
+/** The most digits of an HTML character reference's number read (`&#0000052;`): a longer one is left as it is. */
+const LONGEST_REFERENCE = 7;
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/** The value of a hex digit's character code, -1 for any other character. */
+function hexDigit(code: number): number {
+  if (isDigit(code)) return code - 0x30;
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
+
+/**
+ * The escape at `at`, if one is there, written to `escape`: an HTML character reference `&#52;` (decimal) or `&#x34;`
+ * (hex, `x` either case; up to {@link LONGEST_REFERENCE} digits, the `;` required), or a JSON (and JavaScript) escape
+ * `\u0034` (4 hex digits; a backslash written before it, `\\u0034` as JSON writes a text that holds one, changes
+ * nothing: the safe side). `escape.code` is the character it stands for, `escape.digits` and `escape.digitsEnd` where
+ * its number is, `escape.end` where the escape ends.
+ */
+function readEscape(text: string, at: number, escape: Escape): boolean {
+  const first = text.charCodeAt(at);
+  if (first === 0x5c /* \ */) {
+    if (text.charCodeAt(at + 1) !== 0x75 /* u */) return false;
+    let code = 0;
+    for (let k = at + 2; k < at + 6; k++) {
+      const v = hexDigit(text.charCodeAt(k));
+      if (v < 0) return false;
+      code = code * 16 + v;
+    }
+    return escapeAt(escape, code, at + 2, at + 6, at + 6);
+  }
+  if (first !== 0x26 /* & */ || text.charCodeAt(at + 1) !== 0x23 /* # */) return false;
+  const hex = (text.charCodeAt(at + 2) | 0x20) === 0x78 /* x */;
+  const digits = hex ? at + 3 : at + 2;
+  let code = 0;
+  let i = digits;
+  for (; i < text.length && i - digits < LONGEST_REFERENCE; i++) {
+    const v = hex ? hexDigit(text.charCodeAt(i)) : isDigit(text.charCodeAt(i)) ? text.charCodeAt(i) - 0x30 : -1;
+    if (v < 0) break;
+    code = code * (hex ? 16 : 10) + v;
+  }
+  if (i === digits || text.charCodeAt(i) !== 0x3b /* ; */) return false;
+  return escapeAt(escape, code, digits, i, i + 1);
+}
+
+/** An escape found by {@link readEscape}. */
+interface Escape {
+  code: number;
+  /** Where its number is: `text[digits, digitsEnd)`. */
+  digits: number;
+  digitsEnd: number;
+  end: number;
+}
+
+function escapeAt(escape: Escape, code: number, digits: number, digitsEnd: number, end: number): true {
+  escape.code = code;
+  escape.digits = digits;
+  escape.digitsEnd = digitsEnd;
+  escape.end = end;
+  return true;
+}
+
+/**
+ * The characters other than digits that the rule reads (separators, track separators): an escape of one of them can
+ * join or cut a number as well as an escape of a digit (`4111 1111\u0020 1111 1111`).
+ */
+const RULE_CHARACTERS = new Set(' \t-+./_,=^D%'.split('').map((c) => c.charCodeAt(0)));
+
+/** Whether `text` holds an escape ({@link readEscape}) of a digit or of a character the rule reads. */
+function hasRuleEscape(text: string): boolean {
+  const escape: Escape = { code: 0, digits: 0, digitsEnd: 0, end: 0 };
+  for (const opener of ['&#', '\\u']) {
+    for (let at = text.indexOf(opener); at >= 0; at = text.indexOf(opener, at + 1)) {
+      maskWork.steps++;
+      if (readEscape(text, at, escape) && (isDigit(escape.code) || RULE_CHARACTERS.has(escape.code))) return true;
+    }
+    maskWork.steps += text.length;
+  }
+  return false;
+}
+
+/**
+ * `out` (`text` with its own masks, of the same length) with the numbers that `text` spells with its escapes decoded
+ * (every HTML character reference and JSON `\u` escape of an ASCII character: digits, and the separators and track
+ * separators the rule reads, `&#32;`, `\u002d`, `&#61;`) masked by `mask` (the rule of maskDigitRuns, whole runs
+ * included), each hidden character's escape starred over its number (`&#**;`, `&#x**;`, `\u****`), a hidden character
+ * written as itself starred. Only when `text` holds an escape of a digit or of another character the rule reads
+ * ({@link RULE_CHARACTERS}); linear in the length of `text`.
+ */
+export function maskEscapedDigits(text: string, out: string, mask: (text: string) => string): string {
+  if (!hasRuleEscape(text)) return out;
+  // The decoded text, and where each of its characters is in `text`: [from[k], to[k]).
+  const from = new Int32Array(text.length);
+  const to = new Int32Array(text.length);
+  const escape: Escape = { code: 0, digits: 0, digitsEnd: 0, end: 0 };
+  let decoded = '';
+  let n = 0;
+  let copied = 0;
+  for (let i = 0; i < text.length; ) {
+    maskWork.steps++;
+    if (readEscape(text, i, escape) && escape.code < 0x80) {
+      // The backslashes written before a `\u` escape (`\\u0034`, a JSON text that holds one) are left out: no
+      // character of the number.
+      let plain = i;
+      if (text.charCodeAt(i) === 0x5c) while (plain > copied && text.charCodeAt(plain - 1) === 0x5c) plain--;
+      decoded += text.slice(copied, plain) + String.fromCharCode(escape.code);
+      for (let k = copied; k < plain; k++, n++) [from[n], to[n]] = [k, k + 1];
+      [from[n], to[n]] = [escape.digits, escape.digitsEnd];
+      n++;
+      i = copied = escape.end;
+    } else i++;
+  }
+  decoded += text.slice(copied);
+  for (let k = copied; k < text.length; k++, n++) [from[n], to[n]] = [k, k + 1];
+  const masked = mask(decoded);
+  if (masked === decoded) return out;
+  maskWork.steps += 2 * text.length;
+  const chars = Buffer.from(out, 'utf16le');
+  for (let k = 0; k < decoded.length; k++) {
+    if (masked.charCodeAt(k) === decoded.charCodeAt(k)) continue;
+    for (let i = from[k]!; i < to[k]!; i++) chars.writeUInt16LE(STAR, 2 * i);
+  }
+  return chars.toString('utf16le');
+}

@@ -1,0 +1,95 @@
+import { maskWork } from './mask-work.js';
+import { isDigit, runEnd, separatorEnd } from './number-text.js';
+
+/*
+ * Numbers in loose groups, a part of the rule of maskDigitRuns (digit-runs.ts, the one home, which says when a number
+ * read here is masked): card numbers written with `.`, `/`, `_` or `,` between their groups, or with 4 separators or
+ * more.
+ */
+
+/** The most separators between two groups of a number in loose groups (`4111 - - 1111`, `4111.1111`: see {@link looseNumberEnd}). */
+const LONGEST_LOOSE_GAP = 8;
+/** The fewest and most digits of a group of a number in loose groups, its last group aside (which has 1 or more). */
+const LOOSE_GROUP_MIN = 4;
+const LOOSE_GROUP_MAX = 6;
+/** The most digits of a number in loose groups: a PAN has 19 at most. */
+const LONGEST_PAN = 19;
+/** The fewest digits of a number in loose groups that is masked: as many as of a number in groups (digit-runs.ts). */
+const SHORTEST_LOOSE_PAN = 13;
+
+/**
+ * Where the separator at `at` ends when it may join loose groups ({@link looseNumberEnd}), `at` when there is none:
+ * one of {@link separatorEnd}'s, or `.`, `/`, `_` or `,`.
+ */
+function looseSeparatorEnd(text: string, at: number): number {
+  const code = text.charCodeAt(at);
+  if (code === 0x2e || code === 0x2f || code === 0x5f || code === 0x2c) return at + 1;
+  return separatorEnd(text, at);
+}
+
+/**
+ * The Luhn sums of the digits read so far of a number in loose groups, kept as it grows a group at a time: `even`
+ * with the digits at even places from its start doubled, `odd` with those at odd places. A number of `n` digits
+ * passes the check when the sum that doubles every second digit from its right (`even` for an even `n`) is a multiple
+ * of 10. One object for every number read: none made per number.
+ */
+const luhnSums = { even: 0, odd: 0 };
+
+/** Adds the digits `text[start, end)`, the first at place `place` of its number, to {@link luhnSums}. */
+function addLuhnDigits(text: string, start: number, end: number, place: number): void {
+  for (let i = start, p = place; i < end; i++, p++) {
+    const d = text.charCodeAt(i) - 0x30;
+    const doubled = d > 4 ? 2 * d - 9 : 2 * d;
+    if (p % 2 === 0) {
+      luhnSums.even += doubled;
+      luhnSums.odd += d;
+    } else {
+      luhnSums.even += d;
+      luhnSums.odd += doubled;
+    }
+  }
+}
+
+/** Whether the gap `text[at, at + length)` is written as `text[gap, gap + length)` and a digit follows it. */
+function sameGapThenDigit(text: string, gap: number, length: number, at: number): boolean {
+  maskWork.steps += length;
+  for (let k = 0; k < length; k++) if (text.charCodeAt(at + k) !== text.charCodeAt(gap + k)) return false;
+  return isDigit(text.charCodeAt(at + length));
+}
+
+/**
+ * Where the number in loose groups that starts with the run `text[start, first)` ends, -1 when there is none: digit
+ * runs joined by gaps of 1 to {@link LONGEST_LOOSE_GAP} separators ({@link looseSeparatorEnd}: those of numbers in
+ * groups, and `.`, `/`, `_`, `,`: `4111.1111.1111.1111`, `5413/3300/8901/0434`, `4111 - - 1111`), every gap written
+ * as the first, every group but the last of 4 to 6 digits (as card numbers are printed: 4-4-4-4, Amex 4-6-5,
+ * 4-4-4-4-3), 13 to 19 digits in all, passing the Luhn check, and the whole of its chain: no group before or after it
+ * joined by the same gap (a list `8080,8443,9090,3000,1234` holds no card number). What such gaps join is no PAN
+ * more often than not (an amount `1,234,567,890,123`, a version `1.2.3`, an IP address, a date, a time, lists and
+ * columns of numbers), so the groups' sizes, the chain's bounds and the check digit decide. Reads at most
+ * {@link LONGEST_PAN} digits and the gaps between them: a bounded cost.
+ */
+export function looseNumberEnd(text: string, start: number, first: number): number {
+  let digits = first - start;
+  if (digits < LOOSE_GROUP_MIN || digits > LOOSE_GROUP_MAX) return -1;
+  let gapEnd = first;
+  for (let k = 0, next = looseSeparatorEnd(text, gapEnd); k < LONGEST_LOOSE_GAP && next > gapEnd; k++, next = looseSeparatorEnd(text, gapEnd)) gapEnd = next;
+  maskWork.steps += gapEnd - first + 1;
+  const gap = gapEnd - first;
+  if (gap === 0 || !isDigit(text.charCodeAt(gapEnd))) return -1;
+  // A group before it joined by the same gap: a part of a list.
+  if (start - gap - 1 >= 0 && isDigit(text.charCodeAt(start - gap - 1)) && sameGapThenDigit(text, first, gap, start - gap)) return -1;
+  luhnSums.even = luhnSums.odd = 0;
+  addLuhnDigits(text, start, first, 0);
+  let end = first;
+  for (let size = digits; sameGapThenDigit(text, first, gap, end); ) {
+    if (size < LOOSE_GROUP_MIN) return -1;
+    const group = end + gap;
+    const runStop = runEnd(text, group);
+    size = runStop - group;
+    if (size > LOOSE_GROUP_MAX || digits + size > LONGEST_PAN) return -1;
+    addLuhnDigits(text, group, runStop, digits);
+    digits += size;
+    end = runStop;
+  }
+  return digits >= SHORTEST_LOOSE_PAN && (digits % 2 === 0 ? luhnSums.even : luhnSums.odd) % 10 === 0 ? end : -1;
+}

@@ -1,0 +1,39 @@
+import { maskWork } from './mask-work.js';
+
+/*
+ * The characters numbers are written with in free text, as the free-text masks read them (digit-runs.ts, the rule;
+ * loose-groups.ts): digits, and the separators people put between a number's groups. Internal: not exported from the
+ * package's index.
+ */
+
+const TAB = 0x09;
+const SPACE = 0x20;
+const PLUS = 0x2b;
+const DASH = 0x2d;
+const PERCENT = 0x25;
+
+/** Whether a character code is a digit `0`-`9`. */
+export function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/**
+ * Where the separator at `at` ends, `at` when there is none: a space, a tab, a dash, a plus (a space in a form-encoded
+ * query), or the percent-escape of a space, a dash or a plus (`%20`, `%2D`, `%2B`, either case: a URL written as
+ * it came).
+ */
+export function separatorEnd(text: string, at: number): number {
+  const code = text.charCodeAt(at);
+  if (code === SPACE || code === DASH || code === TAB || code === PLUS) return at + 1;
+  if (code !== PERCENT || text.charCodeAt(at + 1) !== 0x32) return at;
+  const low = text.charCodeAt(at + 2) | 0x20;
+  return low === 0x30 || low === 0x64 /* d */ || low === 0x62 /* b */ ? at + 3 : at;
+}
+
+/** Where the run of digits that starts at `at` ends. */
+export function runEnd(text: string, at: number): number {
+  let i = at;
+  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+  maskWork.steps += i - at + 1;
+  return i;
+}

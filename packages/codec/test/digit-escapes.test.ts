@@ -1,0 +1,112 @@
+/**
+ * Card numbers written as HTML or JSON escapes of their digits (`&#52;&#49;...`, `&#x34;...`, `\u0034...`, and
+ * `\\u0034` as JSON writes a text that holds one), as `maskDigitRuns` reads them: the text decoded, masked by the
+ * rule, each hidden digit's escape starred over its number (`&#**;`, `\u****`), nothing moved. A text with no escape
+ * of a digit is read as it is.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { hasPanShapedRun, luhnValid, maskDigitRuns, maskGroupedNumbers } from '../src/index.js';
+import { assertLinear } from './linear-cost.js';
+
+/** `body` completed with the digit that makes it pass the Luhn check. */
+function withCheckDigit(body: string): string {
+  for (let d = 0; d <= 9; d++) if (luhnValid(body + String(d))) return body + String(d);
+  throw new Error('no check digit');
+}
+
+/** A Luhn-valid PAN of 8 to 19 digits, the first not 0. */
+const pan = fc
+  .tuple(fc.integer({ min: 1, max: 9 }), fc.stringMatching(/^[0-9]{6,17}$/))
+  .map(([first, rest]) => withCheckDigit(String(first) + rest));
+
+/** The ways one character is escaped. */
+const FORMS: ReadonlyArray<(c: string) => string> = [
+  (c) => `&#${c.charCodeAt(0)};`,
+  (c) => `&#00${c.charCodeAt(0)};`,
+  (c) => `&#x${c.charCodeAt(0).toString(16)};`,
+  (c) => `&#X${c.charCodeAt(0).toString(16).toUpperCase()};`,
+  (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  (c) => `\\\\u${c.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`,
+];
+
+/**
+ * `text` with its escapes of ASCII characters decoded; `masked` (the same text masked, of the same length) read at the
+ * same places: an escape of `text` whose number `masked` starred is `*`.
+ */
+function decoded(text: string, masked = text): string {
+  const escapes = /&#([xX]?)([0-9a-fA-F]{1,7});|\\*\\u([0-9a-fA-F]{4})/g;
+  let out = '';
+  let copied = 0;
+  for (let m = escapes.exec(text); m !== null; m = escapes.exec(text)) {
+    const [escape, x, html, json] = m;
+    const code = html === undefined || x !== '' ? parseInt((html ?? json)!, 16) : /^[0-9]+$/.test(html) ? Number(html) : NaN;
+    if (!(code < 0x80)) continue;
+    const starred = masked.slice(m.index, m.index + escape.length).includes('*');
+    out += masked.slice(copied, m.index) + (starred ? '*' : String.fromCharCode(code));
+    copied = m.index + escape.length;
+  }
+  return out + masked.slice(copied);
+}
+
+/** Text around a number: no digits, no escapes, no track separators. */
+const around = fc.stringMatching(/^[a-zA-CE-Z:;| ]{0,8}$/);
+
+test('maskDigitRuns – a PAN with its digits escaped, each in any form, is masked as the decoded text is, in place', () => {
+  fc.assert(
+    fc.property(around, pan, fc.array(fc.integer({ min: 0, max: FORMS.length - 1 }), { minLength: 19, maxLength: 19 }), around, (before, digits, forms, after) => {
+      const written = [...digits].map((d, k) => FORMS[forms[k]!]!(d)).join('');
+      for (const mask of [maskDigitRuns, maskGroupedNumbers]) {
+        const masked = mask(before + written + after);
+        assert.equal(masked.length, before.length + written.length + after.length, 'nothing moved');
+        assert.equal(decoded(before + written + after, masked), maskDigitRuns(before + digits + after), `${written} -> ${masked}`);
+        assert.equal(mask(masked), masked, 'twice is once');
+      }
+      assert.ok(hasPanShapedRun(written));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('maskDigitRuns – digits escaped or not, separators escaped or not: whatever the decoded rule hides is hidden', () => {
+  const piece = fc.oneof(
+    fc.tuple(pan, fc.integer({ min: -1, max: FORMS.length - 1 }), fc.integer({ min: 0, max: 3 })).map(([digits, form, every]) =>
+      [...digits].map((d, k) => (form < 0 || k % (every + 1) !== 0 ? d : FORMS[form]!(d))).join('')),
+    fc.constantFrom(' ', '-', '&#32;', '\\u002d', '&#61;', '=', '4111', '&#', '\\u', 'x', '&#233;', '\\u00e9', '.', '&#46;'),
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+      const text = pieces.join('');
+      const masked = maskDigitRuns(text);
+      const want = maskDigitRuns(decoded(text));
+      const got = decoded(text, masked);
+      assert.equal(got.length, want.length);
+      for (let k = 0; k < want.length; k++) if (want[k] === '*') assert.equal(got[k], '*', `${text}: ${masked}`);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('maskDigitRuns – the escaped PANs of the brief, an escaped track, and text with escapes of no digit', () => {
+  const pan = '4111111111111111';
+  const html = [...pan].map((d) => `&#${d.charCodeAt(0)};`).join('');
+  const hex = [...pan].map((d) => `&#x${d.charCodeAt(0).toString(16)};`).join('');
+  const json = [...pan].map((d) => `\\u00${d.charCodeAt(0).toString(16)}`).join('');
+  assert.equal(maskDigitRuns(`pan ${html}`), `pan ${html.slice(0, 30)}${'&#**;'.repeat(6)}${html.slice(-20)}`);
+  assert.equal(maskDigitRuns(hex), `${hex.slice(0, 36)}${'&#x**;'.repeat(6)}${hex.slice(-24)}`);
+  assert.equal(maskDigitRuns(`"${json}"`), `"${json.slice(0, 36)}${'\\u****'.repeat(6)}${json.slice(-24)}"`);
+  assert.equal(maskDigitRuns(JSON.stringify(json)), JSON.stringify(maskDigitRuns(json)), 'as JSON writes it: \\\\u0034');
+  // A track after an escaped PAN: `&#61;` is `=`.
+  assert.equal(decoded(`${html}&#61;2512101`, maskDigitRuns(`${html}&#61;2512101`)), '411111******1111=*******');
+  // Escapes of no digit change nothing: a text with none is read as it is.
+  for (const text of ['caf&#233; 12345675 &amp; \\u00e9 1234', 'x &#52; y 12', '&#52;&#49;&#49;&#49;', '\\u0034 &#x31; 2026-12-03']) {
+    assert.equal(maskDigitRuns(text), text, text);
+  }
+});
+
+test('maskDigitRuns, maskGroupedNumbers – escapes, the worst shapes: the work grows linearly from 16 to 64 KiB', () => {
+  const shapes = ['&#52;', '\\u0034', '&#x34;', '&#', '\\u', '&#52;&#49;&#49;&#49; ', '\\\\\\\\u0034', '&#5', '&#233;', '\\u00e9 1', '&#52;1'];
+  assertLinear(shapes, maskDigitRuns);
+  assertLinear(shapes, maskGroupedNumbers);
+});

@@ -1,0 +1,64 @@
+/**
+ * A sequence's logger and error texts, and card numbers written otherwise than as digits in groups of spaces or
+ * dashes: with dots, slashes, underscores or commas between their groups, with 4 separators or more, or with their
+ * digits as HTML or JSON escapes (a text that came through an HTML encoder or a JSON writer). Through the endpoint's
+ * real logger: none shows more than its first 6 and last 4 digits, whether it is the message's PAN or another card's.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TestClient, purchase } from './support/client.js';
+import { captureLogs } from './support/logs.js';
+import { startEndpoint } from './support/endpoint.js';
+
+const PAN = '4761739001010010';
+const OTHER = '5413330089010434';
+
+/** `pan` in groups of 4 joined by `gap`. */
+const grouped = (pan: string, gap: string): string => pan.replace(/(\d{4})(?=\d)/g, `$1${gap}`);
+/** `pan` with every digit as an HTML character reference (`&#52;`) or a JSON escape (`\u0034`). */
+const html = (pan: string): string => [...pan].map((d) => `&#${d.charCodeAt(0)};`).join('');
+const json = (pan: string): string => [...pan].map((d) => `\\u00${d.charCodeAt(0).toString(16)}`).join('');
+
+/** The log text with its escapes decoded (pino writes `\u0034` as `\\u0034`) and every separator dropped: digits and stars. */
+function digitsOf(text: string): string {
+  return text
+    .replace(/\\+u([0-9a-fA-F*]{4})/g, (_, u: string) => (u.includes('*') ? '*' : String.fromCharCode(parseInt(u, 16))))
+    .replace(/&#([0-9*]+);/g, (_, d: string) => (d.includes('*') ? '*' : String.fromCharCode(Number(d))))
+    .replace(/[ ./_,-]/g, '');
+}
+
+test('card data – a sequence that logs or throws a PAN in loose groups or as escapes of its digits shows none of them', async (t) => {
+  const logs = captureLogs('info');
+  const { port, endpoint } = await startEndpoint(t, {
+    logger: logs.logger,
+    sequence: (m, context) => {
+      const pan = (m.fields as Record<string, string>)['2']!;
+      const log = context.logger;
+      for (const [name, pan_] of [['own', pan], ['other', OTHER]] as const) {
+        log.info(`${name} dots ${grouped(pan_, '.')}`);
+        log.info(`${name} slashes ${grouped(pan_, '/')} underscores ${grouped(pan_, '_')} commas ${grouped(pan_, ',')}`);
+        log.info(`${name} wide ${grouped(pan_, ' - - ')}`);
+        log.info({ body: `<td>${html(pan_)}</td>` }, `${name} html`);
+        log.info(`${name} json {"pan":"${json(pan_)}"}`);
+      }
+      throw new Error(`declined ${grouped(OTHER, '.')} and ${json(OTHER)} for ${html(pan)}`);
+    },
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  const reply = await client.request(purchase(1, { 2: PAN }));
+  assert.equal(reply.fields['11'], '000001');
+  await endpoint.close();
+  const text = logs.text();
+  assert.match(text, /ISO8583_ERR_INBOUND_SEQUENCE_FAILED/);
+  const digits = digitsOf(text);
+  for (const pan of [PAN, OTHER]) {
+    assert.ok(!digits.includes(pan.slice(6, 12)), `the log shows ${pan.slice(6, 12)} of ${pan}`);
+    assert.ok(digits.includes(`${pan.slice(0, 6)}******${pan.slice(-4)}`), `${pan} is not shown masked`);
+  }
+  assert.match(text, /own dots 4761\.73\*\*\.\*\*\*\*\.0010/);
+  assert.match(text, /other slashes 5413\/33\*\*\/\*\*\*\*\/0434 underscores 5413_33\*\*_\*\*\*\*_0434 commas 5413,33\*\*,\*\*\*\*,0434/);
+  assert.match(text, /own wide 4761 - - 73\*\* - - \*\*\*\* - - 0010/);
+  assert.match(text, /&#\*\*;/);
+  assert.match(text, /\\\\u\*\*\*\*/);
+});
