@@ -21,6 +21,7 @@ import { connectorError } from './errors.js';
 import { isRequestMti } from './match-key.js';
 import type { MatchKey } from './match-key.js';
 import type { ResolvedConnectorOptions } from './options.js';
+import { DictionaryMap } from './dictionary-map.js';
 
 /** The response to a request, with the header bytes of its frame. */
 export interface ChannelResponse {
@@ -96,9 +97,10 @@ export class Channel {
    * Requests written (or being written) and awaiting their response, by match key. One map per connection, not per
    * connector: with several connections two requests with the same key can be in flight (one on each), and a response
    * that arrives on another connection than its request's matches nothing (it is unsolicited; the request times out).
-   * See "Write and match" in docs/connector.md.
+   * See "Write and match" in docs/connector.md. Not a `Map`: one churned by every request keeps dead requests alive
+   * through scavenges (dictionary-map.ts).
    */
-  readonly pending = new Map<string, ChannelRequest>();
+  readonly pending = new DictionaryMap<ChannelRequest>();
   /** True for a {@link Channel.placeholder}: never connected. */
   isPlaceholder = false;
   /** `performance.now()` of the last byte read or written (the pool's idle time). */
