@@ -27,10 +27,13 @@ export function ownerLockFree(key: string): string {
 }
 
 /**
- * The owners provably gone other than `$1`: registered (`locked_at`) since the server last started, and whose lock no
- * session holds. An owner whose lock went with a server restart (every session ended then, live nodes' too) is not
- * among them: its entries wait for their lease; so is one that never registered (the owner lock off, or an older
- * version).
+ * The owners provably gone other than `$1` that hold a pending entry of the upstreams `$3` (those the claim may take):
+ * registered (`locked_at`) since the server last started, and whose lock no session holds. An owner whose lock went
+ * with a server restart (every session ended then, live nodes' too) is not among them: its entries wait for their
+ * lease; so is one that never registered (the owner lock off, or an older version). Nor is an owner gone whose
+ * entries are all of other upstreams (one no running node serves keeps its row until a node of that upstream takes
+ * them): its row is not locked by every claim of every node each second (a row lock is written to the row, and
+ * logged), and it is read by the index on `lease_owner` (schema-saf.ts, version 5).
  *
  * Each row is locked `FOR SHARE` until the statement's transaction ends: the owner's own `REGISTER` (its lock taken
  * again, a `DO UPDATE` of that row) waits for the claim that found it gone, so that the owner records no attempt of an
@@ -38,7 +41,9 @@ export function ownerLockFree(key: string): string {
  * row a `REGISTER` is changing waits for it, and sees the lock it took (`ownerLockFree`).
  */
 export const GONE_OWNERS = `SELECT o.owner FROM iso8583_saf_owner o
-      WHERE o.owner <> $1 AND o.locked_at >= pg_postmaster_start_time() AND ${ownerLockFree('o.key')}
+      WHERE o.owner <> $1 AND o.locked_at >= pg_postmaster_start_time()
+        AND EXISTS (SELECT 1 FROM iso8583_saf s WHERE s.lease_owner = o.owner AND s.done_at IS NULL AND s.upstream = ANY($3::text[]))
+        AND ${ownerLockFree('o.key')}
       FOR SHARE OF o`;
 
 /**
