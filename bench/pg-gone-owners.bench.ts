@@ -48,7 +48,7 @@ try {
   let made = 0;
   for (const n of COUNTS) {
     await admin.query(
-      `INSERT INTO iso8583_saf_owner (owner) SELECT 'gone-' || i FROM generate_series($1::int + 1, $2::int) AS i`,
+      `INSERT INTO iso8583_saf_owner (owner, upstream) SELECT 'gone-' || i, 'retired' FROM generate_series($1::int + 1, $2::int) AS i`,
       [made, n],
     );
     await admin.query(

@@ -19,9 +19,9 @@ after(() => cluster.destroy());
 /** Text the claim of the entries of owners gone holds, and no other statement. */
 const CLAIM_GONE_TEXT = 'lease_owner = ANY (ARRAY(SELECT owner FROM gone))';
 
-/** An owner gone (registered, its lock free) holding one pending entry of upstream `upstream`. */
+/** An owner gone of upstream `upstream` (registered, its lock free) holding one pending entry of it. */
 async function goneOwner(url: string, owner: string, id: string, upstream: string): Promise<void> {
-  await sql(url, 'INSERT INTO iso8583_saf_owner (owner) VALUES ($1)', [owner]);
+  await sql(url, 'INSERT INTO iso8583_saf_owner (owner, upstream) VALUES ($1, $2)', [owner, upstream]);
   await sql(url, `INSERT INTO iso8583_saf (id, upstream, entry, lease_owner, lease_until) VALUES ($1, $2, $3, $4, now() + interval '1 hour')`, [
     id,
     upstream,

@@ -89,7 +89,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       await migrate(this.pool);
       this.stillOpening();
       if (this.ownerLocking) {
-        this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo());
+        this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo(), this.upstream);
         await this.ownerLock.open();
         this.stillOpening();
       }

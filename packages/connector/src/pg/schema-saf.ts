@@ -87,9 +87,11 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
   {
     // Until when the last attempt recorded may be in flight (written, its answer awaited), on the database's clock: no
     // claim takes the entry before (saf-sql.ts, ATTEMPT, claimWhere). NULL: no attempt in flight (none recorded, or
-    // one taken back). Rows of earlier versions have none: taken as before.
+    // one taken back). Rows of earlier versions have none: taken as before. And each owner's upstream (owner-lock-sql.ts,
+    // REGISTER): only a claim of that upstream finds it gone (GONE_OWNERS); NULL (an older node's): any claim.
     version: 6,
-    name: 'saf attempt in flight',
-    sql: 'ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS attempt_until timestamptz;',
+    name: 'saf attempt in flight, owner upstream',
+    sql: `ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS attempt_until timestamptz;
+    ALTER TABLE iso8583_saf_owner ADD COLUMN IF NOT EXISTS upstream text;`,
   },
 ];
