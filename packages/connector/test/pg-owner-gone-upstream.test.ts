@@ -1,7 +1,8 @@
 // An owner gone for good whose pending entries are of an upstream no running node serves: no claim takes them, so no
 // purge deletes its row. A node's claim (every second, per upstream) must not lock that row each time: it would write
 // a row lock (and its WAL) per such owner every second on every node, and a node restarting under that owner name
-// would wait for those claims. A claim locks only the rows of the owners gone that hold entries it may take.
+// would wait for those claims. A claim finds gone (and locks) only the owners of the keys it claims (each owner's
+// row records its upstream).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
