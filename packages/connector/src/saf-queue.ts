@@ -273,8 +273,12 @@ export class SafQueue {
     this.inFlight.add(tracked);
     void tracked.then(() => this.inFlight.delete(tracked));
     // The attempt is durable before it leaves: a later start then knows a first attempt may have reached the host.
+    // Its flight (the write by one timeout, the answer's wait one more): a shared store lets no other node take the
+    // entry over before, and says when it ends (what is left then, in halves: the write, then the answer's wait).
+    let timeout = Math.min(s.requestTimeout, s.retryInterval);
     try {
-      await this.journal.attempt(a.entry.id, n);
+      const ends = await this.journal.attempt(a.entry.id, n, 2 * timeout);
+      if (typeof ends === 'number') timeout = Math.min(timeout, (ends - performance.now()) / 2);
     } catch (err) {
       if (!this.sendUnjournaled(a, n, err as Iso8583Error, started)) {
         release();
@@ -287,7 +291,6 @@ export class SafQueue {
     // A host that wants field 7 as the time of each attempt (DialectReversal.freshTransmissionTime: SmartVista).
     if (a.kind === 'reversal' && this.dialect.reversal?.freshTransmissionTime === true) message['7'] = transmissionTime();
     this.host.reversalEvent({ stage: 'sent', ...base });
-    const timeout = Math.min(s.requestTimeout, s.retryInterval);
     const settled = this.host.sendReversal(message, timeout).then(
       (response) => {
         const rc = typeof response['39'] === 'string' ? response['39'] : undefined;

@@ -88,8 +88,15 @@ export interface ReversalJournal {
    * reversal under way. Without it, the connector calls `add` (one node sees its own reversals under way).
    */
   addOriginal?(entry: JournalEntry): Promise<void>;
-  /** Records that attempt `attempt` (1-based) of an entry is about to be sent; resolves once durable. */
-  attempt(id: string, attempt: number): Promise<void>;
+  /**
+   * Records that attempt `attempt` (1-based) of an entry is about to be sent; resolves once durable. `flight`: the
+   * milliseconds from this call by which the attempt is written and its answer's wait over (the SAF queue passes twice
+   * its timeout). A journal that several nodes share (PostgreSQL) lets no node take the entry over before (so an attempt
+   * recorded just before this node lost its hold is not sent by another node while it may be in flight), and resolves
+   * with the `performance.now()` time it ends, which the SAF queue then keeps to (half of what is left for the write,
+   * half for the answer). Without a number back, the queue keeps to its own timeout.
+   */
+  attempt(id: string, attempt: number, flight?: number): Promise<void | number>;
   /** Marks an entry done; resolves once durable. */
   done(id: string, outcome: JournalOutcome): Promise<void>;
   /**

@@ -42,7 +42,7 @@ test('PgJournal: an add that timed out on the node but committed on the server a
     { what: 'the add that committed after all to be ended' },
   );
   assert.deepEqual(row, { outcome: 'not-sent', done: true });
-  await check.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second'");
+  await check.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second', attempt_until = NULL");
   assert.deepEqual(await other.claim(), [], 'no node sends a reversal of a request that was never sent');
 });
 
@@ -65,7 +65,7 @@ test('PgJournal: such an add is not taken back by the node\'s own claim either (
   await assert.rejects(node.add(entry), { code: 'ISO8583_ERR_CONNECTOR_STORE' });
   await locker.query('COMMIT');
   await waitUntil(async () => (await check.query("SELECT 1 FROM iso8583_saf WHERE id = 'u2'")).rowCount === 1, { what: 'the add to commit after all' });
-  await check.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second'");
+  await check.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second', attempt_until = NULL");
   assert.deepEqual(await node.claim(), [], 'not handed to the SAF queue: it would reverse a request never sent');
   await node.close();
   assert.deepEqual((await check.query("SELECT outcome FROM iso8583_saf WHERE id = 'u2'")).rows, [{ outcome: 'not-sent' }]);
@@ -100,7 +100,7 @@ async function lateAdd(url: string, node: PgJournal, check: pg.Pool, id: string)
   await locker.query('COMMIT');
   await locker.end();
   await waitUntil(async () => (await check.query('SELECT 1 FROM iso8583_saf WHERE id = $1', [id])).rowCount === 1, { what: 'the add to commit after all' });
-  await check.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second'");
+  await check.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second', attempt_until = NULL");
 }
 
 const renewOnce = (node: PgJournal): Promise<void> => (node as unknown as { renewOnce(): Promise<void> }).renewOnce();

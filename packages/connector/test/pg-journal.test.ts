@@ -20,7 +20,7 @@ function entry(id: string, extra: Record<string, unknown> = {}): JournalEntry {
 async function expireLeases(url: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: url });
   try {
-    await pool.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second'");
+    await pool.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second', attempt_until = NULL");
   } finally {
     await pool.end();
   }

@@ -171,7 +171,7 @@ test('PgJournal: an attempt refused for a stall is not counted: the node that ta
   // may still extend the lease after the lease is ended here: ended again until node b takes the entry.
   const taken = await waitUntil(
     async () => {
-      await check.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second'");
+      await check.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second', attempt_until = NULL");
       const claimed = await b.claim();
       return claimed.length > 0 ? claimed : undefined;
     },

@@ -16,7 +16,7 @@ before(async () => {
 after(() => cluster.destroy());
 
 /** Text only the statement that ends leases (`RELEASE`) holds. */
-const RELEASE_TEXT = 'SET lease_until = now(), done_at';
+const RELEASE_TEXT = 'SET attempt_until = NULL, lease_until = now(), done_at';
 
 test('an entry let go, then claimed again by its node before the release of what it let go ran: the release leaves it be, and no other node takes it while its node sends it', async (t) => {
   const url = cluster.createDatabase('owner_release_reclaimed');

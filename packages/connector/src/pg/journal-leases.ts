@@ -262,6 +262,7 @@ export abstract class PgJournalLeases {
         batch.map((a) => a.id),
         batch.map((a) => a.attempt),
         this.ownerLock?.key ?? null,
+        batch.map((a) => a.flight),
       ]);
       recorded = new Map(rows.map((r) => [r.id, r.lease]));
     } catch (err) {

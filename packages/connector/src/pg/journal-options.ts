@@ -51,7 +51,8 @@ export const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAft
 /** The records of the queue, as the statements take them. */
 /** An entry to add; `guard`: refused while the same transaction is pending (`addOriginal`). */
 export type Adding = JournalEntry & { guard?: true };
-export type Attempt = { id: string; attempt: number };
+/** An attempt to record; `flight`: the ms from its call by which it is over (its fence: `attempt_until`, saf-sql.ts). */
+export type Attempt = { id: string; attempt: number; flight: number };
 export type Done = { id: string; outcome: JournalOutcome };
 export type Row = { id: string; entry: Record<string, unknown>; attempts: number; age: number; lease: string };
 

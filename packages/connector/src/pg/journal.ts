@@ -18,9 +18,11 @@
  *   A final outcome (a host's answer, `abandoned`, `expired`) that cannot be committed (the database is away) is
  *   retried at every renewal until it commits, the entry held and its lease renewed meanwhile; `close` tries it once
  *   more and never hands such an entry back. An attempt recorded later than `lease - claimInterval` ms after it was
- *   asked for (the node stalled) is not sent either, and taken back (uncounted) unless another node claimed it. The
- *   windows left are a stall longer than a lease after these checks: between the attempt's and the socket write
- *   another node may send the entry too, a repeat (0401, 0421 are idempotent at the host). The add's bound is checked
+ *   asked for (the node stalled) is not sent either, and taken back (uncounted) unless another node claimed it. Each
+ *   attempt is fenced (`attempt`'s `flight`): no node takes its entry over before that flight ends, and this node
+ *   sends it only within it; the window left is a pause of the whole process inside the turn that checks the
+ *   deadline and writes (docs/operations.md: another node may then send the entry too, a repeat, 0401 or 0421,
+ *   idempotent at the host). The add's bound is checked
  *   again just before the original's write (`ReversalManager.late`), so that no original leaves after another node
  *   could have claimed its entry and reversed it;
  * - a `not-needed` outcome (the original was answered) commits only while this node holds the entry: when another
@@ -88,7 +90,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       await migrate(this.pool);
       this.stillOpening();
       if (this.ownerLocking) {
-        this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo());
+        this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo(), this.upstream);
         await this.ownerLock.open();
         this.stillOpening();
       }
@@ -184,31 +186,46 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
   }
 
   /**
-   * Records attempt `attempt` and renews the lease; resolves once committed. Rejects with
+   * Records attempt `attempt` and renews the lease; resolves once committed, with the `performance.now()` time its
+   * `flight` (default: the lease) ends, counted from the call: the attempt must be written, and its answer's wait
+   * over, by then (the SAF queue gives each half of what is left). Until the flight is over (on the database's clock, counted from its statement's start, which
+   * comes after the call) no node claims the entry (`attempt_until`, saf-sql.ts): an attempt committed just before this
+   * node's owner lock's session ended is not sent at once by the node that finds it gone too. Rejects with
    * `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST` when the entry must not be sent: it is done, another node holds it, or
    * the record came back more than `lease - claimInterval` ms after the call (this node stalled: its lease may have
    * ended and another node may be sending it; let go here, the entry is claimed again once the lease ends). An entry
    * refused for want of this node's owner lock has its lease ended once the lock is held again (`releaseLetGo`): the
-   * next claim (any node's) takes it then, and it is sent as a repeat.
+   * next claim (any node's) takes it then, and it is sent as a repeat. Rejects with `ISO8583_ERR_CONNECTOR_STORE`
+   * (field `flight`) when the record came back after its flight (not sent: taken back, the entry still held here, to
+   * be tried again), and with `ISO8583_ERR_CONNECTOR_OPTIONS` (field `flight`) for a flight not a positive number.
    */
-  async attempt(id: string, attempt: number): Promise<void> {
+  async attempt(id: string, attempt: number, flight: number = this.lease): Promise<number> {
     this.ready();
+    if (typeof flight !== 'number' || !(flight > 0) || !Number.isFinite(flight)) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'an attempt\'s flight must be a number of milliseconds above 0', { field: 'flight' });
+    }
     const asked = performance.now();
     if (this.heldSince() === undefined && !(await this.holding('record attempts'))) {
       this.letGoOf(id); // its lease ended once this node holds its lock again: claimed then (by any node)
       throw leaseLost(id, 'is not recorded: this node\'s owner lock is held by another journal of the same owner name');
     }
     const from = performance.now();
-    await this.attempts.push({ id, attempt });
-    const stalled = performance.now() - asked > this.lease - this.claimInterval;
-    if (!stalled && this.heldThrough(from)) return;
+    await this.attempts.push({ id, attempt, flight });
+    const took = performance.now() - asked;
+    const stalled = took > this.lease - this.claimInterval;
+    const held = this.heldThrough(from);
+    if (!stalled && held && took < flight) return asked + flight;
     if (stalled) this.held.delete(id);
-    else this.letGoOf(id); // for want of the lock: its lease is ended once the lock is held again
+    else if (!held) this.letGoOf(id); // for want of the lock: its lease is ended once the lock is held again
     // Not sent: the attempt is taken back while no other node took the entry over, so that it is not counted
-    // (`saf.maxAttempts`); whoever claims the entry next sends it as a repeat (every entry taken over is).
+    // (`saf.maxAttempts`) and its fence lifted; whoever claims the entry next sends it as a repeat (every entry taken
+    // over is), or this node tries it again (its flight passed: still held here).
     await this.pool?.query(UNCOUNT, [this.owner, id, attempt]).catch((err: unknown) => {
       this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), id }, 'cannot take back an attempt not sent: it counts');
     });
+    if (!stalled && held) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `attempt ${attempt} of entry ${id} was recorded after its flight (${flight} ms): it is not sent, and is tried again`, { field: 'flight' });
+    }
     // The lock already taken again while the attempt ran: released now, not at the next take (or renewal).
     if (!stalled) void this.releaseLetGo();
     throw leaseLost(id, stalled ? 'was recorded too late (this node stalled)' : 'was recorded while this node\'s owner lock broke');

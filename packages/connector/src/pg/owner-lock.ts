@@ -39,6 +39,8 @@ export class OwnerLock {
     private readonly logger: Logger,
     /** Called each time the lock is taken (at open, and again once lost): the journal ends the leases it let go. */
     private readonly onTaken: () => void = () => undefined,
+    /** The upstream key the owner's entries are added under (recorded with its row: only its claims find it gone). */
+    private readonly upstream: string | null = null,
   ) {}
 
   /**
@@ -119,7 +121,7 @@ export class OwnerLock {
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
-      const { rows } = await client.query<{ key: number; locked: boolean }>(REGISTER, [this.owner]);
+      const { rows } = await client.query<{ key: number; locked: boolean }>(REGISTER, [this.owner, this.upstream]);
       const row = rows[0];
       if (row === undefined || !row.locked || this.closed) {
         await client.end().catch(() => undefined);

@@ -75,21 +75,26 @@ export const FORGET = `INSERT INTO iso8583_saf AS s (id, upstream, entry, lease_
  * renews the lease. A row reopened drops its transaction key (`txn`): a request of the same transaction may have been
  * guarded since, and the reopened row must not clash with it (its reversal still refuses new ones, by `NOT EXISTS`).
  * With `$5` (the key of `$1`'s owner lock, owner-lock.ts), only while that lock is held: once its session ended,
- * another node may claim the entries at once, and this node must send none of them.
+ * another node may claim the entries at once, and this node must send none of them. Each attempt is fenced: no claim
+ * takes its entry before `attempt_until`, `a.f` ms (its flight: `$6`) from the statement's start, by which the node
+ * that records it has written it and stopped awaiting its answer, or not sent it (the node counts the flight from
+ * before it asked: `PgJournal.attempt`). So an attempt committed just before the owner lock's session ended is not
+ * sent by a node that claims its entry at once while it is still in flight.
  */
 export const ATTEMPT = `UPDATE iso8583_saf s
   SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL,
-    txn = CASE WHEN s.done_at IS NULL THEN s.txn END
-  FROM unnest($3::text[], $4::int[]) AS a(id, n)
+    txn = CASE WHEN s.done_at IS NULL THEN s.txn END, attempt_until = now() + a.f * interval '1 millisecond'
+  FROM unnest($3::text[], $4::int[], $6::float8[]) AS a(id, n, f)
   WHERE s.id = a.id AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed')
     AND ($5::int IS NULL OR ${ownerLockHeld('$5::int')})
   RETURNING s.id, ${leaseOf('s')} AS lease`;
 
 /**
  * Takes back attempt `$3` of entry `$2`, recorded but not sent (the node stalled: see `PgJournal.attempt`), while `$1`
- * still holds it and no later attempt was recorded: the node that sends it next counts from what was really sent.
+ * still holds it and no later attempt was recorded: the node that sends it next counts from what was really sent, and
+ * need not wait for its flight (nothing is in flight).
  */
-export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1
+export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_until = NULL
   WHERE id = $2 AND lease_owner = $1 AND attempts = $3::int AND done_at IS NULL`;
 
 /** Marks entries done: any holder's for the outcomes `$4` (a host's answer), else only `$1`'s. */
@@ -100,14 +105,15 @@ export const DONE = `UPDATE iso8583_saf s SET done_at = now(), outcome = d.outco
 
 /**
  * Takes up to `$4` entries of the upstreams `$3` (its own key, and the keys it was stored under before) that match
- * `which`, oldest first, skipping those another claim locked; with each its `age` in ms on the database's clock (the
+ * `which`, oldest first, skipping those another claim locked, and those whose last attempt may still be in flight on
+ * the node that recorded it (`attempt_until`, ATTEMPT); with each its `age` in ms on the database's clock (the
  * claiming node dates the entry on its own clock from it).
  */
 function claimWhere(which: string, before = ''): string {
   return `${before}UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
   WHERE s.id IN (
     SELECT id FROM iso8583_saf
-    WHERE upstream = ANY($3::text[]) AND done_at IS NULL AND ${which}
+    WHERE upstream = ANY($3::text[]) AND done_at IS NULL AND ${which} AND (attempt_until IS NULL OR attempt_until < now())
     ORDER BY created_at LIMIT $4
     FOR UPDATE SKIP LOCKED)
   RETURNING s.id, s.entry, s.attempts, (extract(epoch FROM now() - s.created_at) * 1000)::float8 AS age, ${leaseOf('s')} AS lease`;
@@ -136,13 +142,15 @@ export const RENEW = `UPDATE iso8583_saf s SET lease_until = now() + $2 * interv
 /**
  * Ends `$1`'s leases on the entries `$2` now (another node may claim them at once); an entry given a lease end in `$3`
  * (the one it had as this node let it go: `lease` of the statement that set it) only while its lease is still that
- * one: not one this node claimed again since (and may be sending: its claim, or its attempt, set a new one).
+ * one: not one this node claimed again since (and may be sending: its claim, or its attempt, set a new one). Their
+ * attempts' fences are lifted too: none is in flight (an entry let go had its next attempt refused, so its last one
+ * was over; `close` hands entries back once the SAF queue's attempts are over).
  *
  * Such an entry marked `not-needed` is reopened, as `ATTEMPT` reopens it (and drops its `txn`): this node let it go
  * as it was to reverse it (its attempt refused for want of the owner lock), the `not-needed` a commit it did not see
  * (its `done` failed, its connection cut after the commit). Left done, that reversal would never be sent.
  */
-export const RELEASE = `UPDATE iso8583_saf s SET lease_until = now(), done_at = NULL, outcome = NULL,
+export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = NULL, lease_until = now(), done_at = NULL, outcome = NULL,
     txn = CASE WHEN s.done_at IS NULL THEN s.txn END
   FROM unnest($2::text[], $3::text[]) AS r(id, lease)
   WHERE s.id = r.id AND s.lease_owner = $1 AND (r.lease IS NULL OR ${leaseOf('s')} = r.lease)

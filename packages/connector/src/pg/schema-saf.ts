@@ -5,7 +5,8 @@
  * `at`); `attempts` the attempts recorded (each before it was sent). `lease_owner` is the node that holds the entry
  * and `lease_until` (the database's clock) when its hold ends unless renewed: another node may claim it after. A row
  * with `done_at` set is finished (`outcome`) and is never sent again; it is deleted `purgeAfter` ms later. `txn` is the
- * transaction key of an entry added with `addOriginal` (unique while pending), else NULL.
+ * transaction key of an entry added with `addOriginal` (unique while pending), else NULL. `attempt_until` (version 6)
+ * is when the last attempt recorded is over at the latest (its `flight`): no node claims the entry before.
  *
  * `iso8583_saf_owner`: one row per node that holds its owner lock (owner-lock.ts): an entry whose `lease_owner` has a
  * row here and whose lock no session holds is claimed at once, without waiting for its lease (found by the index
@@ -82,5 +83,15 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     version: 5,
     name: 'saf pending entries by owner',
     sql: indexStep('iso8583_saf_lease_owner', 'CREATE INDEX IF NOT EXISTS iso8583_saf_lease_owner ON iso8583_saf (lease_owner) WHERE done_at IS NULL;'),
+  },
+  {
+    // Until when the last attempt recorded may be in flight (written, its answer awaited), on the database's clock: no
+    // claim takes the entry before (saf-sql.ts, ATTEMPT, claimWhere). NULL: no attempt in flight (none recorded, or
+    // one taken back). Rows of earlier versions have none: taken as before. And each owner's upstream (owner-lock-sql.ts,
+    // REGISTER): only a claim of that upstream finds it gone (GONE_OWNERS); NULL (an older node's): any claim.
+    version: 6,
+    name: 'saf attempt in flight, owner upstream',
+    sql: `ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS attempt_until timestamptz;
+    ALTER TABLE iso8583_saf_owner ADD COLUMN IF NOT EXISTS upstream text;`,
   },
 ];
