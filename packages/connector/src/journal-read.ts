@@ -147,12 +147,14 @@ export function readJournal(data: Buffer): JournalContents {
  * {@link readJournal}, with a turn of the event loop every {@link REPLAY_TURN_LINES} lines: a start replaying a large
  * file (230,000 open entries: 53 MiB, about 1 s of CPU) does not hold whatever else runs in the process meanwhile (a
  * gateway's other upstreams' journals opening, its first upstream link connecting and sending what its journal held).
+ * `between` is called after each turn: when it throws, the replay ends there and rejects with its error (default: none).
  */
-export async function readJournalInTurns(data: Buffer): Promise<JournalContents> {
+export async function readJournalInTurns(data: Buffer, between?: () => void): Promise<JournalContents> {
   const replaying = replayLines(data);
   let step = replaying.next();
   while (step.done !== true) {
     await nextTurn();
+    between?.();
     step = replaying.next();
   }
   return step.value;
@@ -271,9 +273,10 @@ export async function quarantine(path: string, contents: JournalContents, logger
  * Reads the journal file at `path` back (see the module comment): its bad lines moved to quarantine before the caller
  * rewrites the file, and a `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) for a file of zero length (`empty`) and for `done`
  * records of entries the file does not hold (`orphanDone`: their byte offsets). Returns the live entries, oldest first.
- * Replayed in turns of the event loop ({@link readJournalInTurns}).
+ * Replayed in turns of the event loop ({@link readJournalInTurns}, calling `between` after each turn: when it throws,
+ * the load rejects with its error, nothing written).
  */
-export async function loadJournal(path: string, logger: Logger): Promise<Map<string, JournalEntry>> {
+export async function loadJournal(path: string, logger: Logger, between?: () => void): Promise<Map<string, JournalEntry>> {
   const data = await readJournalFile(path);
   const file = basename(path);
   if (data?.length === 0) {
@@ -282,7 +285,8 @@ export async function loadJournal(path: string, logger: Logger): Promise<Map<str
       'the reversal journal file is empty (zero length), though a journal file is always preallocated: its records may have been lost',
     );
   }
-  const contents = await readJournalInTurns(data ?? Buffer.alloc(0));
+  // `between` may end the replay (the journal closed while it opened): before anything is quarantined or written.
+  const contents = await readJournalInTurns(data ?? Buffer.alloc(0), between);
   // The bad bytes are safe in quarantine before the rewrite drops them from the journal.
   await quarantine(path, contents, logger);
   if (contents.orphans.length > 0) {

@@ -15,7 +15,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compactInto, compactedChunks } from './journal-compaction.js';
-import { JournalHold, journalOpenError } from './journal-hold.js';
+import { JournalHold, journalError, journalOpenError } from './journal-hold.js';
 import { resolveJournalOptions } from './journal-options.js';
 import type { FileJournalOptions } from './journal-options.js';
 import { NextFile, RenameNotSynced } from './journal-next-file.js';
@@ -36,6 +36,9 @@ const CARRY_ROUNDS = 3;
 /** The error codes of a write that found no room: the spare file is not made again after a compaction failed so. */
 const NO_ROOM = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
+/** A `close` came while the journal opened: the open stops (journalError `was closed while it opened`). */
+class ClosedWhileOpening extends Error {}
+
 /** The journal file's name in its folder. */
 export const JOURNAL_FILE = 'reversals.jsonl';
 
@@ -49,6 +52,8 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   private compactions = 0;
   /** The next file, made ahead for the next compaction. */
   private readonly spare: SpareFile;
+  /** The open running or done (never rejects): `close` waits for it. */
+  private opening: Promise<void> | undefined;
 
   constructor(
     readonly dir: string,
@@ -75,7 +80,21 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     return { ...this.figures };
   }
 
-  async open(): Promise<JournalEntry[]> {
+  /**
+   * Takes the folder's lock, reads the file back and compacts it (over many turns of the event loop). A `close`
+   * meanwhile waits for it: the open stops at its next safe point (before the compaction writes anything; once that
+   * began, when it ended) and rejects with `ISO8583_ERR_CONNECTOR_JOURNAL`, the lock released only then.
+   */
+  open(): Promise<JournalEntry[]> {
+    const opening = this.load();
+    this.opening = opening.then(
+      () => undefined,
+      () => undefined,
+    );
+    return opening;
+  }
+
+  private async load(): Promise<JournalEntry[]> {
     try {
       // Makes the folder if missing (its parent fsynced: folder-lock.ts) and takes its lock.
       this.hold = await JournalHold.take(this.dir, this.path, this.logger);
@@ -84,20 +103,35 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
       throw journalOpenError(this.dir, err);
     }
     try {
-      const live = await loadJournal(this.path, this.logger);
+      this.openGoesOn();
+      const live = await loadJournal(this.path, this.logger, () => this.openGoesOn());
+      this.openGoesOn();
       // Each entry's line, as compactions write it: in turns of the event loop too (about 1 s of CPU for 230,000).
       let lines = 0;
       for (const [id, entry] of live) {
         this.live.set(id, addLine(entry));
-        if (++lines % REPLAY_TURN_LINES === 0) await nextTurn();
+        if (++lines % REPLAY_TURN_LINES === 0) {
+          await nextTurn();
+          this.openGoesOn();
+        }
       }
       await this.rewrite();
+      this.openGoesOn();
       this.due.start();
       return [...live.values()].map((e) => ({ ...e }));
     } catch (err) {
+      this.live.clear();
+      await this.handle?.close().catch(() => undefined);
+      this.handle = undefined;
       await this.release();
+      if (err instanceof ClosedWhileOpening) throw journalError(`in ${this.dir} was closed while it opened`, undefined);
       throw journalOpenError(this.dir, err);
     }
+  }
+
+  /** Throws when `close` was called meanwhile: the open stops here (a safe point: the compaction has not begun or has ended). */
+  private openGoesOn(): void {
+    if (this.closed) throw new ClosedWhileOpening();
   }
 
   add(entry: JournalEntry): Promise<void> {
@@ -130,6 +164,8 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // An open still running stops at its next safe point; the lock is released only once it ended.
+    await this.opening;
     this.due.stop();
     await new Promise<void>((resolve) => {
       this.idleWaiters.push(resolve);
