@@ -32,6 +32,7 @@ import type { JournalHold } from './journal-hold.js';
 import type { ResolvedJournalOptions } from './journal-options.js';
 import { withAttempts } from './journal-record.js';
 import type { JournalHalt } from './saf-store.js';
+import { DictionaryMap } from './dictionary-map.js';
 
 /** How far (bytes) a batch past the end of the file grows it while a compaction runs (at most `preallocate`): 256 KiB. */
 export const GROW_WHILE_COMPACTING = 256 * 1024;
@@ -90,7 +91,7 @@ export abstract class JournalWrites extends EventEmitter {
   /** The end of the bytes a failed batch left past `bytes` when they could not be blanked (overwritten by the next batch). */
   protected dirtyEnd = 0;
   /** The durable state: entries added and not done, each as its `add` line (what compaction writes). */
-  protected readonly live = new Map<string, string>();
+  protected readonly live = new DictionaryMap<string>();
   private readonly onImmediate = (): void => {
     this.scheduled = false;
     this.pump();
