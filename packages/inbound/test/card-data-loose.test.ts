@@ -41,6 +41,12 @@ test('card data – a sequence that logs or throws a PAN in loose groups or as e
         log.info({ body: `<td>${html(pan_)}</td>` }, `${name} html`);
         log.info(`${name} json {"pan":"${json(pan_)}"}`);
       }
+      // Pieces of the message's own PAN (its first 12 digits, not Luhn-valid, too short for the loose rule) in loose
+      // groups, and the PAN itself with gaps that differ (no rule of the codec reads it as one number).
+      const piece = pan.slice(0, 12);
+      log.info(`piece dots ${grouped(piece, '.')} slashes ${grouped(piece, '/')} underscores ${grouped(piece, '_')}`);
+      log.info(`piece commas ${grouped(piece, ',')} wide ${grouped(piece, ' - - ')}`);
+      log.info(`mixed ${pan.slice(0, 4)}.${pan.slice(4, 8)} ${pan.slice(8, 12)}.${pan.slice(12)}`);
       throw new Error(`declined ${grouped(OTHER, '.')} and ${json(OTHER)} for ${html(pan)}`);
     },
   });
@@ -59,6 +65,9 @@ test('card data – a sequence that logs or throws a PAN in loose groups or as e
   assert.match(text, /own dots 4761\.73\*\*\.\*\*\*\*\.0010/);
   assert.match(text, /other slashes 5413\/33\*\*\/\*\*\*\*\/0434 underscores 5413_33\*\*_\*\*\*\*_0434 commas 5413,33\*\*,\*\*\*\*,0434/);
   assert.match(text, /own wide 4761 - - 73\*\* - - \*\*\*\* - - 0010/);
+  assert.match(text, /piece dots \*{4}\.\*{4}\.\*{4} slashes \*{4}\/\*{4}\/\*{4} underscores \*{4}_\*{4}_\*{4}/);
+  assert.match(text, /piece commas \*{4},\*{4},\*{4} wide \*{4} - - \*{4} - - \*{4}/);
+  assert.match(text, /mixed 4761\.73\*\* \*{4}\.0010/);
   assert.match(text, /&#\*\*;/);
   assert.match(text, /\\\\u\*\*\*\*/);
 });
