@@ -272,8 +272,17 @@ export function maskDigitRuns(text: string): string {
   return maskEscapedDigits(text, maskNumbers(text, false), maskWholeRuns);
 }
 
-/** The rule over text whose escapes are decoded (digit-escapes.ts): whole runs too, whoever asks. */
+/**
+ * The rule over text whose escapes are decoded (digit-escapes.ts): whole runs too, whoever asks; and its escapes
+ * decoded once more (a URL encoded twice, `%2534`; an HTML reference of a URL's `%`, `&#37;34`), no further: each
+ * decoding is a pass over the text.
+ */
 function maskWholeRuns(text: string): string {
+  return maskEscapedDigits(text, maskNumbers(text, false), maskDecodedTwice);
+}
+
+/** The rule over text decoded twice: whole runs too, no escape read. */
+function maskDecodedTwice(text: string): string {
   return maskNumbers(text, false);
 }
 
