@@ -47,6 +47,8 @@ test('card data – a sequence that logs or throws a PAN in loose groups or as e
       }
       // Pieces of the message's own PAN (its first 12 digits, not Luhn-valid, too short for the loose rule) in loose
       // groups, and the PAN itself with gaps that differ (no rule of the codec reads it as one number).
+      // A card number in loose groups spelled as the hex of its ASCII bytes in an unmarked field, logged on its own.
+      log.info(`hex ${(m.fields as Record<string, string>)['48']!.slice(2)}`);
       const piece = pan.slice(0, 12);
       log.info(`piece dots ${grouped(piece, '.')} slashes ${grouped(piece, '/')} underscores ${grouped(piece, '_')}`);
       log.info(`piece commas ${grouped(piece, ',')} wide ${grouped(piece, ' - - ')}`);
@@ -56,7 +58,7 @@ test('card data – a sequence that logs or throws a PAN in loose groups or as e
   });
   const client = await TestClient.connect(port);
   t.after(() => client.destroy());
-  const reply = await client.request(purchase(1, { 2: PAN }));
+  const reply = await client.request(purchase(1, { 2: PAN, 48: `H=${Buffer.from(grouped(OTHER, '.')).toString('hex')}` }));
   assert.equal(reply.fields['11'], '000001');
   await endpoint.close();
   const text = logs.text();
@@ -69,6 +71,8 @@ test('card data – a sequence that logs or throws a PAN in loose groups or as e
   assert.match(text, /own dots 4761\.73\*\*\.\*\*\*\*\.0010/);
   assert.match(text, /other slashes 5413\/33\*\*\/\*\*\*\*\/0434 underscores 5413_33\*\*_\*\*\*\*_0434 commas 5413,33\*\*,\*\*\*\*,0434/);
   assert.match(text, /own wide 4761 - - 73\*\* - - \*\*\*\* - - 0010/);
+  assert.ok(!text.includes(Buffer.from(grouped(OTHER, '.')).toString('hex')), 'the hex of a card number in loose groups is logged');
+  assert.match(text, /hex 353431332e3333\*{4}2e\*{8}2e30343334/);
   assert.match(text, /piece dots \*{4}\.\*{4}\.\*{4} slashes \*{4}\/\*{4}\/\*{4} underscores \*{4}_\*{4}_\*{4}/);
   assert.match(text, /piece commas \*{4},\*{4},\*{4} wide \*{4} - - \*{4} - - \*{4}/);
   assert.match(text, /mixed 4761\.73\*\* \*{4}\.0010/);
