@@ -25,13 +25,15 @@ const CALLS = 7;
 
 /**
  * Shapes that have made masks slow before: digit runs, groups, hex dumps in every spelling, track data, words; and
- * what the masks read since loose groups and escapes of digits.
+ * what the masks read since loose groups and escapes of digits (HTML, JSON, URL).
  */
 const SHAPES: readonly string[] = [
   '1 ', '1234567 ', '4111 1111 ', '4111111111111111=', 'F4F1F1F1', 'F4 F1 F1 ', '34:31:31:', '0x34, 0x31, ',
   '\\x34\\x31', '3', 'F', 'word ', 'B4111111111111111^DOE/JOHN^', '34/31/31/',
   // Loose groups (`.`, `/`, `_`, `,`, wide gaps) and HTML or JSON escapes of digits.
   '4111.', '4111.1111.1111.1111 ', '4111 - - ', '1,234,', '&#52;', '&#x34;&#49;', '\\u0034', '\\\\u0034 ', '&#',
+  // URL percent escapes of digits and separators, a URL encoded twice, and `%` that escapes nothing.
+  '%34', '%34%31%2F', '4111%2F', '%2534', '%20', '%',
 ];
 
 const MASKS: ReadonlyArray<readonly [string, (text: string) => unknown]> = [

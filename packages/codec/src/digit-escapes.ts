@@ -1,16 +1,18 @@
 import { maskWork } from './mask-work.js';
 
 /*
- * Digits written as HTML or JSON escapes (`&#52;&#49;...`, `&#x34;&#x31;...`, `\u0034\u0031...`): a card number that
- * went through an HTML encoder or a JSON writer on its way into a log line or an error text. Read by the rule of
- * maskDigitRuns (digit-runs.ts, the one home): the text is decoded, masked, and each hidden character's escape has its
- * digits starred in place (`&#**;`, `&#x**;`, `\u****`), as maskHexRuns (hex-runs.ts) stars a byte's hex digits.
+ * Digits written as HTML, JSON or URL escapes (`&#52;&#49;...`, `&#x34;&#x31;...`, `\u0034\u0031...`, `%34%31...`), and
+ * separators so written between a number's groups (`4111%2F1111...`): a card number that went through an HTML encoder,
+ * a JSON writer or a URL encoder on its way into a log line or an error text. Read by the rule of maskDigitRuns
+ * (digit-runs.ts, the one home): the text is decoded, masked, and each hidden character's escape has its digits
+ * starred in place (`&#**;`, `&#x**;`, `\u****`, `%**`), as maskHexRuns (hex-runs.ts) stars a byte's hex digits.
  */
 
 /** `*` as a UTF-16 code unit. */
 const STAR = 0x2a;
 /** The most digits of an HTML character reference's number read (`&#0000052;`): a longer one is left as it is. */
 const LONGEST_REFERENCE = 7;
+const PERCENT = 0x25;
 
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
@@ -25,13 +27,19 @@ function hexDigit(code: number): number {
 
 /**
  * The escape at `at`, if one is there, written to `escape`: an HTML character reference `&#52;` (decimal) or `&#x34;`
- * (hex, `x` either case; up to {@link LONGEST_REFERENCE} digits, the `;` required), or a JSON (and JavaScript) escape
+ * (hex, `x` either case; up to {@link LONGEST_REFERENCE} digits, the `;` required), a JSON (and JavaScript) escape
  * `\u0034` (4 hex digits; a backslash written before it, `\\u0034` as JSON writes a text that holds one, changes
- * nothing: the safe side). `escape.code` is the character it stands for, `escape.digits` and `escape.digitsEnd` where
+ * nothing: the safe side), or a URL's percent escape `%34` (2 hex digits, either case; one decoding, as a URL is read:
+ * `%2534` is `%34`). `escape.code` is the character it stands for, `escape.digits` and `escape.digitsEnd` where
  * its number is, `escape.end` where the escape ends.
  */
 function readEscape(text: string, at: number, escape: Escape): boolean {
   const first = text.charCodeAt(at);
+  if (first === PERCENT) {
+    const high = hexDigit(text.charCodeAt(at + 1));
+    const low = high < 0 ? -1 : hexDigit(text.charCodeAt(at + 2));
+    return low >= 0 && escapeAt(escape, high * 16 + low, at + 1, at + 3, at + 3);
+  }
   if (first === 0x5c /* \ */) {
     if (text.charCodeAt(at + 1) !== 0x75 /* u */) return false;
     let code = 0;
@@ -82,7 +90,7 @@ const RULE_CHARACTERS = new Set(' \t-+./_,=^D%'.split('').map((c) => c.charCodeA
 /** Whether `text` holds an escape ({@link readEscape}) of a digit or of a character the rule reads. */
 function hasRuleEscape(text: string): boolean {
   const escape: Escape = { code: 0, digits: 0, digitsEnd: 0, end: 0 };
-  for (const opener of ['&#', '\\u']) {
+  for (const opener of ['&#', '\\u', '%']) {
     for (let at = text.indexOf(opener); at >= 0; at = text.indexOf(opener, at + 1)) {
       maskWork.steps++;
       if (readEscape(text, at, escape) && (isDigit(escape.code) || RULE_CHARACTERS.has(escape.code))) return true;
@@ -94,9 +102,10 @@ function hasRuleEscape(text: string): boolean {
 
 /**
  * `out` (`text` with its own masks, of the same length) with the numbers that `text` spells with its escapes decoded
- * (every HTML character reference and JSON `\u` escape of an ASCII character: digits, and the separators and track
- * separators the rule reads, `&#32;`, `\u002d`, `&#61;`) masked by `mask` (the rule of maskDigitRuns, whole runs
- * included), each hidden character's escape starred over its number (`&#**;`, `&#x**;`, `\u****`), a hidden character
+ * (every HTML character reference, JSON `\u` escape and URL percent escape of an ASCII character: digits, and the
+ * separators and track separators the rule reads, `&#32;`, `\u002d`, `&#61;`, `%2F`) masked by `mask` (the rule of
+ * maskDigitRuns, whole runs included), each hidden character's escape starred over its number (`&#**;`, `&#x**;`,
+ * `\u****`, `%**`), a hidden character
  * written as itself starred. Only when `text` holds an escape of a digit or of another character the rule reads
  * ({@link RULE_CHARACTERS}); linear in the length of `text`.
  */

@@ -2,8 +2,8 @@ import { textArgument } from './arguments.js';
 import { luhnValidAt, panShownHead, panShownTail } from './pan.js';
 import { maskWork } from './mask-work.js';
 import { maskEscapedDigits } from './digit-escapes.js';
-import { looseNumberEnd } from './loose-groups.js';
-import { isDigit, runEnd, separatorEnd } from './number-text.js';
+import { LONGEST_LOOSE_GAP, looseNumberEnd } from './loose-groups.js';
+import { isDigit, looseSeparatorEnd, runEnd, separatorEnd } from './number-text.js';
 
 /*
  * The last guard for card data in free text (a private field no one marked, such as 48, 62 or 126; an error text; a
@@ -79,14 +79,19 @@ export function hasPanShapedRun(text: string): boolean {
  * Where the number that starts at `start` (a digit) ends, read as people write numbers, in groups: digit runs joined by
  * gaps of 1 to 3 separators (a space, a tab, a dash, a plus, `%20`, `%2D`, `%2B`), as long as the gaps allow; `run` is
  * called with each run's start and end. The one rule by which {@link maskDigitRuns}, {@link maskGroupedNumbers} and
- * the inbound sequence logger read a number in groups.
+ * the inbound sequence logger read a number in groups. With `loose` (default `false`), gaps of 1 to 8 separators of
+ * loose groups too, in any mix (`.`, `/`, `_`, `,` as well: `4761.7390.0101`, `4761 - - 7390`), as the inbound
+ * sequence logger reads the pieces of a message's own PAN (what it hides is known card data, so reading more is the
+ * safe side).
  */
-export function groupedNumber(text: string, start: number, run: (start: number, end: number) => void): number {
+export function groupedNumber(text: string, start: number, run: (start: number, end: number) => void, loose = false): number {
+  const separator = loose ? looseSeparatorEnd : separatorEnd;
+  const longest = loose ? LONGEST_LOOSE_GAP : LONGEST_GAP;
   let end = runEnd(text, start);
   run(start, end);
   for (;;) {
     let gap = end;
-    for (let k = 0, next = separatorEnd(text, gap); k < LONGEST_GAP && next > gap; k++, next = separatorEnd(text, gap)) gap = next;
+    for (let k = 0, next = separator(text, gap); k < longest && next > gap; k++, next = separator(text, gap)) gap = next;
     maskWork.steps++;
     if (gap === end || !isDigit(text.charCodeAt(gap))) return end;
     end = runEnd(text, gap);
@@ -267,8 +272,17 @@ export function maskDigitRuns(text: string): string {
   return maskEscapedDigits(text, maskNumbers(text, false), maskWholeRuns);
 }
 
-/** The rule over text whose escapes are decoded (digit-escapes.ts): whole runs too, whoever asks. */
+/**
+ * The rule over text whose escapes are decoded (digit-escapes.ts): whole runs too, whoever asks; and its escapes
+ * decoded once more (a URL encoded twice, `%2534`; an HTML reference of a URL's `%`, `&#37;34`), no further: each
+ * decoding is a pass over the text.
+ */
 function maskWholeRuns(text: string): string {
+  return maskEscapedDigits(text, maskNumbers(text, false), maskDecodedTwice);
+}
+
+/** The rule over text decoded twice: whole runs too, no escape read. */
+function maskDecodedTwice(text: string): string {
   return maskNumbers(text, false);
 }
 

@@ -1,5 +1,6 @@
 import { textArgument } from './arguments.js';
-import { isPanShaped, maskDigitRuns } from './digit-runs.js';
+import { groupedNumber, isPanShaped, maskDigitRuns } from './digit-runs.js';
+import { looseSeparatorEnd } from './number-text.js';
 import { maskWork } from './mask-work.js';
 
 /*
@@ -145,8 +146,9 @@ export function maskHexRuns(text: string, out: string): string {
 
 /**
  * The pieces of `text` that spell, as the hex of ASCII or EBCDIC bytes (whole, with their byte pairs apart, at an odd
- * position or inside words: see {@link maskHexRuns}), a run of digits that could be a PAN (the rule of
- * {@link maskDigitRuns}), each as it is written in `text`, from its first digit's hex to its last:
+ * position or inside words: see {@link maskHexRuns}), a number that could be a PAN (the rule of {@link maskDigitRuns}:
+ * a run of digits, and a number in groups or loose groups, `5413 3300 ...`, `5413.3300...`, whole), each as it is
+ * written in `text`, from its first digit's hex to its last:
  * `hexPanRuns('PAN=F4F7F6F1F7F3F9F0F0F1F0F1F0F0F1F0;')` is `['F4F7F6F1F7F3F9F0F0F1F0F1F0F0F1F0']`. For a logger that
  * looks for a message's card data in what it logs (the inbound endpoint's sequence logs). Linear in the length of
  * `text`. Throws `ISO8583_ERR_OPTION` for a value that is not text.
@@ -155,7 +157,8 @@ export function hexPanRuns(text: string): string[] {
   textArgument(text, 'text');
   const runs: string[] = [];
   eachHexReading(text, (at, offset, spelled, masked) => {
-    for (let k = 0; k < spelled.length; ) {
+    const piece = (start: number, end: number): string => text.slice(at[offset + 2 * start], at[offset + 2 * end - 1]! + 1);
+    for (let k = 0, read = 0; k < spelled.length; ) {
       maskWork.steps++;
       if (masked.charCodeAt(k) === spelled.charCodeAt(k) || !isDigitCode(spelled.charCodeAt(k))) {
         k++;
@@ -166,12 +169,23 @@ export function hexPanRuns(text: string): string[] {
       let end = k + 1;
       while (end < spelled.length && isDigitCode(spelled.charCodeAt(end))) end++;
       maskWork.steps += end - start;
-      if (isPanShaped(spelled.slice(start, end))) runs.push(text.slice(at[offset + 2 * start], at[offset + 2 * end - 1]! + 1));
-      k = end;
+      if (isPanShaped(spelled.slice(start, end))) runs.push(piece(start, end));
+      // The number in groups (loose ones too) the hidden digit is in, whole: back over digits and separators (not past
+      // what was read), then read forward by the rule's reading of groups.
+      let first = start;
+      while (first > read && (isDigitCode(spelled.charCodeAt(first - 1)) || looseSeparatorEnd(spelled, first - 1) === first)) first--;
+      while (!isDigitCode(spelled.charCodeAt(first))) first++;
+      let last = groupedNumber(spelled, first, noRun, true);
+      if (last < end) last = groupedNumber(spelled, (first = start), noRun, true);
+      maskWork.steps += 2 * (last - first);
+      if (last > end || first < start) runs.push(piece(first, last));
+      k = read = Math.max(end, last);
     }
   });
   return [...new Set(runs)];
 }
+
+function noRun(): void {}
 
 function isDigitCode(code: number): boolean {
   return code >= 0x30 && code <= 0x39;

@@ -1,5 +1,5 @@
 import { maskWork } from './mask-work.js';
-import { isDigit, runEnd, separatorEnd } from './number-text.js';
+import { isDigit, looseSeparatorEnd, runEnd } from './number-text.js';
 
 /*
  * Numbers in loose groups, a part of the rule of maskDigitRuns (digit-runs.ts, the one home, which says when a number
@@ -8,7 +8,7 @@ import { isDigit, runEnd, separatorEnd } from './number-text.js';
  */
 
 /** The most separators between two groups of a number in loose groups (`4111 - - 1111`, `4111.1111`: see {@link looseNumberEnd}). */
-const LONGEST_LOOSE_GAP = 8;
+export const LONGEST_LOOSE_GAP = 8;
 /** The fewest and most digits of a group of a number in loose groups, its last group aside (which has 1 or more). */
 const LOOSE_GROUP_MIN = 4;
 const LOOSE_GROUP_MAX = 6;
@@ -16,16 +16,6 @@ const LOOSE_GROUP_MAX = 6;
 const LONGEST_PAN = 19;
 /** The fewest digits of a number in loose groups that is masked: as many as of a number in groups (digit-runs.ts). */
 const SHORTEST_LOOSE_PAN = 13;
-
-/**
- * Where the separator at `at` ends when it may join loose groups ({@link looseNumberEnd}), `at` when there is none:
- * one of {@link separatorEnd}'s, or `.`, `/`, `_` or `,`.
- */
-function looseSeparatorEnd(text: string, at: number): number {
-  const code = text.charCodeAt(at);
-  if (code === 0x2e || code === 0x2f || code === 0x5f || code === 0x2c) return at + 1;
-  return separatorEnd(text, at);
-}
 
 /**
  * The Luhn sums of the digits read so far of a number in loose groups, kept as it grows a group at a time: `even`

@@ -30,6 +30,16 @@ export function separatorEnd(text: string, at: number): number {
   return low === 0x30 || low === 0x64 /* d */ || low === 0x62 /* b */ ? at + 3 : at;
 }
 
+/**
+ * Where the separator at `at` ends when it may join loose groups (loose-groups.ts; the inbound sequence logger's
+ * pieces of a PAN), `at` when there is none: one of {@link separatorEnd}'s, or `.`, `/`, `_` or `,`.
+ */
+export function looseSeparatorEnd(text: string, at: number): number {
+  const code = text.charCodeAt(at);
+  if (code === 0x2e || code === 0x2f || code === 0x5f || code === 0x2c) return at + 1;
+  return separatorEnd(text, at);
+}
+
 /** Where the run of digits that starts at `at` ends. */
 export function runEnd(text: string, at: number): number {
   let i = at;

@@ -1,6 +1,7 @@
 /**
- * Card numbers written as HTML or JSON escapes of their digits (`&#52;&#49;...`, `&#x34;...`, `\u0034...`, and
- * `\\u0034` as JSON writes a text that holds one), as `maskDigitRuns` reads them: the text decoded, masked by the
+ * Card numbers written as HTML, JSON or URL (percent) escapes of their digits (`&#52;&#49;...`, `&#x34;...`,
+ * `\u0034...`, `\\u0034` as JSON writes a text that holds one, `%34%31...`), or with percent escapes between their groups
+ * (`4111%2F1111...`), as `maskDigitRuns` reads them: the text decoded, masked by the
  * rule, each hidden digit's escape starred over its number (`&#**;`, `\u****`), nothing moved. A text with no escape
  * of a digit is read as it is.
  */
@@ -29,6 +30,8 @@ const FORMS: ReadonlyArray<(c: string) => string> = [
   (c) => `&#X${c.charCodeAt(0).toString(16).toUpperCase()};`,
   (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   (c) => `\\\\u${c.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`,
+  (c) => `%${c.charCodeAt(0).toString(16)}`,
+  (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
 ];
 
 /**
@@ -36,12 +39,12 @@ const FORMS: ReadonlyArray<(c: string) => string> = [
  * same places: an escape of `text` whose number `masked` starred is `*`.
  */
 function decoded(text: string, masked = text): string {
-  const escapes = /&#([xX]?)([0-9a-fA-F]{1,7});|\\*\\u([0-9a-fA-F]{4})/g;
+  const escapes = /&#([xX]?)([0-9a-fA-F]{1,7});|\\*\\u([0-9a-fA-F]{4})|%([0-9a-fA-F]{2})/g;
   let out = '';
   let copied = 0;
   for (let m = escapes.exec(text); m !== null; m = escapes.exec(text)) {
-    const [escape, x, html, json] = m;
-    const code = html === undefined || x !== '' ? parseInt((html ?? json)!, 16) : /^[0-9]+$/.test(html) ? Number(html) : NaN;
+    const [escape, x, html, json, percent] = m;
+    const code = html === undefined || x !== '' ? parseInt((html ?? json ?? percent)!, 16) : /^[0-9]+$/.test(html) ? Number(html) : NaN;
     if (!(code < 0x80)) continue;
     const starred = masked.slice(m.index, m.index + escape.length).includes('*');
     out += masked.slice(copied, m.index) + (starred ? '*' : String.fromCharCode(code));
@@ -73,11 +76,14 @@ test('maskDigitRuns – digits escaped or not, separators escaped or not: whatev
   const piece = fc.oneof(
     fc.tuple(pan, fc.integer({ min: -1, max: FORMS.length - 1 }), fc.integer({ min: 0, max: 3 })).map(([digits, form, every]) =>
       [...digits].map((d, k) => (form < 0 || k % (every + 1) !== 0 ? d : FORMS[form]!(d))).join('')),
-    fc.constantFrom(' ', '-', '&#32;', '\\u002d', '&#61;', '=', '4111', '&#', '\\u', 'x', '&#233;', '\\u00e9', '.', '&#46;'),
+    fc.constantFrom(' ', '-', '&#32;', '\\u002d', '&#61;', '=', '4111', '&#', '\\u', 'x', '&#233;', '\\u00e9', '.', '&#46;', '%2F', '%2e', '%5F', '%2C', '%20', '%', '%2', '%E9'),
   );
   fc.assert(
     fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
       const text = pieces.join('');
+      // Escapes are decoded twice at most (`%2534`, `&#37;34`): what pieces spell only when decoded 3 times is not read.
+      const twice = decoded(decoded(text));
+      fc.pre(decoded(twice) === twice);
       const masked = maskDigitRuns(text);
       const want = maskDigitRuns(decoded(text));
       const got = decoded(text, masked);
@@ -99,14 +105,27 @@ test('maskDigitRuns – the escaped PANs of the brief, an escaped track, and tex
   assert.equal(maskDigitRuns(JSON.stringify(json)), JSON.stringify(maskDigitRuns(json)), 'as JSON writes it: \\\\u0034');
   // A track after an escaped PAN: `&#61;` is `=`.
   assert.equal(decoded(`${html}&#61;2512101`, maskDigitRuns(`${html}&#61;2512101`)), '411111******1111=*******');
+  // Percent escapes (a URL in a log line or an error text): digits, and separators of loose groups between groups.
+  const percent = [...pan].map((d) => `%${d.charCodeAt(0).toString(16)}`).join('');
+  assert.equal(maskDigitRuns(`GET /cards/${percent}`), `GET /cards/${percent.slice(0, 18)}${'%**'.repeat(6)}${percent.slice(-12)}`);
+  for (const gap of ['%2F', '%2E', '%5F', '%2C', '%2f%2F']) {
+    assert.equal(maskDigitRuns(`/cards/4111${gap}1111${gap}1111${gap}1111`), `/cards/4111${gap}11**${gap}****${gap}1111`, gap);
+    assert.equal(maskGroupedNumbers(`/cards/4111${gap}1111${gap}1111${gap}1111`), `/cards/4111${gap}11**${gap}****${gap}1111`, gap);
+  }
+  assert.ok(hasPanShapedRun(percent));
+  // Encoded twice: a URL encoded again (`%2534`), a URL's `%` as an HTML reference (`&#37;34`).
+  const twice = percent.replaceAll('%', '%25');
+  assert.equal(maskDigitRuns(twice), `${twice.slice(0, 30)}${'%25**'.repeat(6)}${twice.slice(-20)}`);
+  const inHtml = percent.replaceAll('%', '&#37;');
+  assert.equal(maskDigitRuns(inHtml), `${inHtml.slice(0, 42)}${'&#37;**'.repeat(6)}${inHtml.slice(-28)}`);
   // Escapes of no digit change nothing: a text with none is read as it is.
-  for (const text of ['caf&#233; 12345675 &amp; \\u00e9 1234', 'x &#52; y 12', '&#52;&#49;&#49;&#49;', '\\u0034 &#x31; 2026-12-03']) {
+  for (const text of ['caf&#233; 12345675 &amp; \\u00e9 1234', 'x &#52; y 12', '&#52;&#49;&#49;&#49;', '\\u0034 &#x31; 2026-12-03', 'a 50% cut %2F2026%2F12%2F03 %41%42 %34%31%31 100%']) {
     assert.equal(maskDigitRuns(text), text, text);
   }
 });
 
 test('maskDigitRuns, maskGroupedNumbers – escapes, the worst shapes: the work grows linearly from 16 to 64 KiB', () => {
-  const shapes = ['&#52;', '\\u0034', '&#x34;', '&#', '\\u', '&#52;&#49;&#49;&#49; ', '\\\\\\\\u0034', '&#5', '&#233;', '\\u00e9 1', '&#52;1'];
+  const shapes = ['&#52;', '\\u0034', '&#x34;', '&#', '\\u', '&#52;&#49;&#49;&#49; ', '\\\\\\\\u0034', '&#5', '&#233;', '\\u00e9 1', '&#52;1', '%34', '%', '%2F1', '%34%31%31%31%2F'];
   assertLinear(shapes, maskDigitRuns);
   assertLinear(shapes, maskGroupedNumbers);
 });

@@ -20,6 +20,8 @@ const PIECES = [
   // Loose groups and escapes of digits.
   '.', '/', '_', ',', ' - - ', '    ', '1111', '41111', '411111', '4111.1111.1111.1111', '3782/822463/10005', '1,234,567',
   '&#52;', '&#x31;', '\\u0034', '\\u0031', '\\', '&#', '&#32;',
+  // Percent escapes of digits and of loose groups' separators, and a `%` escaped (a URL encoded twice).
+  '%34', '%31', '%2F', '%2e', '%5F', '%2C', '%25', '&#37;',
 ];
 const piece = fc.oneof(
   fc.constantFrom(...PIECES),

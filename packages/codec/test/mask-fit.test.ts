@@ -221,12 +221,19 @@ test('hexPanRuns – the pieces of text that spell a PAN-shaped number as EBCDIC
   assert.deepEqual(hexPanRuns(`0${hex}0`), [hex]);
   assert.deepEqual(hexPanRuns(`x${Buffer.from(PAN).toString('hex')}=`), [Buffer.from(PAN).toString('hex')]);
   for (const text of [PAN, ebcdicHex('000123'), 'DEADBEEF', ebcdicHex('4761 7390')]) assert.deepEqual(hexPanRuns(text), [], text);
+  // A number in groups or in loose groups spelled in hex, whole (no run of it is PAN-shaped on its own).
+  const ebcdic: Record<string, string> = { ' ': '40', '.': '4B', '/': '61' };
+  for (const spelled of ['5413 3300 8901 0434', '5413.3300.8901.0434', '5413/3300/8901/0434']) {
+    for (const written of [Buffer.from(spelled).toString('hex').toUpperCase(), [...spelled].map((c) => ebcdic[c] ?? `F${c}`).join('')]) {
+      assert.deepEqual(hexPanRuns(`K=${written};`), [written], `${spelled}: ${written}`);
+    }
+  }
 });
 
 test('maskFieldValue, hexPanRuns – delimited, prefixed or odd-aligned hex, the worst shapes: the work grows linearly from 16 to 64 KiB', () => {
   const spec = getDialect('iso87ascii').fields['48']!;
   const spaced = ebcdicHex(PAN).match(/../g)!.join(' ');
-  const shapes = [`${spaced} `, 'F1:', '0F1F', `${ebcdicHex(PAN)}5F`, `6CC2${ebcdicHex(PAN)}5FC4D6C55F`, '3.', '5F5F', '0x34, ', '\\x3', '0x0x', ', 3'];
+  const shapes = [`${spaced} `, 'F1:', '0F1F', `${ebcdicHex(PAN)}5F`, `6CC2${ebcdicHex(PAN)}5FC4D6C55F`, '3.', '5F5F', '0x34, ', '\\x3', '0x0x', ', 3', '34342E', 'F4F1F1F14B', '3420'];
   linearOn(shapes, spec);
   assertLinear(shapes, hexPanRuns);
 });

@@ -151,11 +151,12 @@ function maskedTrack(text: string, at: number, end: number): string {
 
 /**
  * `maskDigitRuns(text)` (`groupedOnly` false) or `maskGroupedNumbers(text)` (true) as it was, with numbers in loose
- * groups read by a regular expression; the escapes of digits (`&#52;`, `\u0034`) decoded by the masks' own
- * `maskEscapedDigits` (digit-escapes.test.ts checks that reading).
+ * groups read by a regular expression; the escapes of digits (`&#52;`, `\u0034`, `%34`) decoded by the masks' own
+ * `maskEscapedDigits` (digit-escapes.test.ts checks that reading), twice at most (`%2534`).
  */
 export function referenceMask(text: string, groupedOnly: boolean): string {
-  return maskEscapedDigits(text, referenceNumbers(text, groupedOnly), (decoded) => referenceNumbers(decoded, false));
+  const decodedTwice = (decoded: string): string => maskEscapedDigits(decoded, referenceNumbers(decoded, false), (twice) => referenceNumbers(twice, false));
+  return maskEscapedDigits(text, referenceNumbers(text, groupedOnly), decodedTwice);
 }
 
 function referenceNumbers(text: string, groupedOnly: boolean): string {

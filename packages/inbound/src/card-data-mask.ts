@@ -1,4 +1,4 @@
-import { groupedNumber, maskFieldValue, maskGroupedNumbers } from '@iso8583/codec';
+import { groupedNumber, maskFieldValue, maskGroupedNumbers, maskPan } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import { CardDataForms, PAN_PIECE } from './card-data-forms.js';
 import { maskedCopy } from './masked-copy.js';
@@ -104,9 +104,11 @@ export class CardDataMask {
   }
 
   /**
-   * `text` with every number (a digit run, or runs in groups: the codec's `groupedNumber`) that holds 7 digits in a row
-   * of one of the message's PANs as stars, separators kept: a PAN sliced (`pan.slice(0, 12)`), glued to other digits or
-   * written in groups. One pass; each number is looked at once.
+   * `text` with every number (a digit run, or runs in groups, loose groups too: the codec's `groupedNumber` with
+   * `loose`, `4761.7390.0101`) that holds 7 digits in a row of one of the message's PANs as stars, separators kept: a
+   * PAN sliced (`pan.slice(0, 12)`), glued to other digits or written in groups. One of the PANs itself so read is
+   * masked as a PAN (`maskPan`: first 6 and last 4 shown), separators kept: its gaps may differ (`4761.7390 0101.0010`),
+   * which no rule of the codec reads as one number. One pass; each number is looked at once.
    */
   #hidePanPieces(text: string): string {
     let out = '';
@@ -121,17 +123,21 @@ export class CardDataMask {
       let digits = '';
       i = groupedNumber(text, start, (from, to) => {
         digits += text.slice(from, to);
-      });
+      }, true);
       cardDataMaskWork.steps += i - start;
-      // One of the PANs itself (in groups) is left to the grouped rule, which shows its BIN and last 4 (of a longer or
-      // shorter number it would show digits from the middle of the PAN).
-      if (digits.length < PAN_PIECE || this.#pans.has(digits) || !this.#holdsPiece(digits)) continue;
+      if (digits.length < PAN_PIECE) continue;
+      // One of the PANs itself shows its BIN and last 4 (of a longer or shorter number it would show digits from the
+      // middle of the PAN); any other number that holds a piece of one, none.
+      const shown = this.#pans.has(digits) ? maskPan(digits) : this.#holdsPiece(digits) ? undefined : digits;
+      if (shown === digits) continue;
       let at = start;
+      let d = 0;
       out += text.slice(copied, start);
       groupedNumber(text, start, (from, to) => {
-        out += text.slice(at, from) + '*'.repeat(to - from);
+        out += text.slice(at, from) + (shown === undefined ? '*'.repeat(to - from) : shown.slice(d, d + to - from));
+        d += to - from;
         at = to;
-      });
+      }, true);
       copied = i;
     }
     return copied === 0 ? text : out + text.slice(copied);
