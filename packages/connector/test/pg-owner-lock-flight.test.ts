@@ -7,8 +7,7 @@ import { after, before, test } from 'node:test';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
-import { claimAll, entry, lockSession, sql } from './helpers/pg-owner-lock.js';
-import { lockRelay } from './helpers/pg-lock-relay.js';
+import { claimAll, entry, liveBehindRelay, lockSession, sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -35,14 +34,7 @@ test('an entry whose attempt committed just before its node\'s lock session ende
 });
 
 test('an attempt whose record comes back later than its flight is not sent: taken back, its fence lifted, the entry still held (tried again)', async (t) => {
-  const url = cluster.createDatabase('owner_flight_late');
-  const relay = await lockRelay(url);
-  const live = new PgJournal({ url: relay.url, lease: 600_000, owner: 'live-node' });
-  t.after(async () => {
-    await live.destroy();
-    await relay.close();
-  });
-  await live.open();
+  const { url, relay, live } = await liveBehindRelay(t, cluster, 'owner_flight_late');
   await live.add(entry('l1'));
   const held = relay.holdStatement('SET attempts = greatest');
   const asked = performance.now();

@@ -6,8 +6,7 @@ import { after, before, test } from 'node:test';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
-import { entry, lockEndedUnseen, lockSession, sql } from './helpers/pg-owner-lock.js';
-import { lockRelay } from './helpers/pg-lock-relay.js';
+import { entry, liveBehindRelay, lockEndedUnseen, lockSession, sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -19,15 +18,8 @@ after(() => cluster.destroy());
 const RELEASE_TEXT = 'SET attempt_until = NULL, lease_until = now(), done_at';
 
 test('an entry let go, then claimed again by its node before the release of what it let go ran: the release leaves it be, and no other node takes it while its node sends it', async (t) => {
-  const url = cluster.createDatabase('owner_release_reclaimed');
-  const relay = await lockRelay(url);
   // A lease of 6 s: the entry let go is not renewed, so its lease ends and its node's own claim takes it again.
-  const live = new PgJournal({ url: relay.url, lease: 6000, owner: 'live-node' });
-  t.after(async () => {
-    await live.destroy();
-    await relay.close();
-  });
-  await live.open();
+  const { url, relay, live } = await liveBehindRelay(t, cluster, 'owner_release_reclaimed', 6000);
   await live.add(entry('c1'));
   relay.holdLockSession();
   await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
@@ -83,14 +75,7 @@ test('an entry marked not-needed by a commit its node did not see, then reversed
 });
 
 test('the same, with a renewal between the failed done and the refused attempt (the entry, done, no longer renewed): reopened too', async (t) => {
-  const url = cluster.createDatabase('owner_release_not_needed_renewed');
-  const relay = await lockRelay(url);
-  const live = new PgJournal({ url: relay.url, lease: 600_000, owner: 'live-node' });
-  t.after(async () => {
-    await live.destroy();
-    await relay.close();
-  });
-  await live.open();
+  const { url, relay, live } = await liveBehindRelay(t, cluster, 'owner_release_not_needed_renewed');
   await live.add(entry('n3'));
   // The done(not-needed) fails as its connection is cut; the server has it committed (the row as it then is).
   const done = relay.holdStatement('SET done_at = now(), outcome = d.outcome');

@@ -50,19 +50,28 @@ export async function claimAll(journal: PgJournal, n: number, what: string): Pro
 }
 
 /**
- * A node ('live-node', a lease of 10 minutes: no renewal, every 200 s, and no lease end during a test) holding entry
- * `id` (and the entries `more`), behind a relay that hides from it the end of its lock's session, which the server has
- * just ended (from then on its adds are refused: `ADD` checks the lock).
+ * A node ('live-node', a lease of `lease` ms: by default 10 minutes, no renewal during a test) on a new database
+ * `database`, open, behind a relay (its statements can be held, its lock's session hidden); destroyed after the test.
  */
-export async function lockEndedUnseen(t: TestContext, cluster: PostgresCluster, database: string, id: string, more: readonly string[] = []): Promise<{ url: string; relay: LockRelay; live: PgJournal }> {
+export async function liveBehindRelay(t: TestContext, cluster: PostgresCluster, database: string, lease = 600_000): Promise<{ url: string; relay: LockRelay; live: PgJournal }> {
   const url = cluster.createDatabase(database);
   const relay = await lockRelay(url);
-  const live = new PgJournal({ url: relay.url, lease: 600_000, owner: 'live-node' });
+  const live = new PgJournal({ url: relay.url, lease, owner: 'live-node' });
   t.after(async () => {
     await live.destroy();
     await relay.close();
   });
   await live.open();
+  return { url, relay, live };
+}
+
+/**
+ * A node ('live-node', a lease of 10 minutes: no renewal, every 200 s, and no lease end during a test) holding entry
+ * `id` (and the entries `more`), behind a relay that hides from it the end of its lock's session, which the server has
+ * just ended (from then on its adds are refused: `ADD` checks the lock).
+ */
+export async function lockEndedUnseen(t: TestContext, cluster: PostgresCluster, database: string, id: string, more: readonly string[] = []): Promise<{ url: string; relay: LockRelay; live: PgJournal }> {
+  const { url, relay, live } = await liveBehindRelay(t, cluster, database);
   for (const held of [id, ...more]) await live.add(entry(held));
   relay.holdLockSession();
   await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
