@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal, createConnector } from '@iso8583/connector';
+import { watchTurns } from './loop-turns.js';
 
 const COUNTS = (process.env.BENCH_OPEN ?? '10000,100000,230000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -34,36 +35,16 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
-/** Measures the longest gap between two turns of the event loop until `stop()` is called. */
-function turns(): { stop(): number } {
-  let longest = 0;
-  let last = performance.now();
-  let running = true;
-  const tick = (): void => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-    if (running) setImmediate(tick);
-  };
-  setImmediate(tick);
-  return {
-    stop: () => {
-      running = false;
-      return Math.max(longest, performance.now() - last);
-    },
-  };
-}
-
 async function timedStart(dir: string, port: number): Promise<{ total: number; during: number; after: number }> {
   const journal = new FileJournal(dir, { compactInterval: 0 });
   const connector = createConnector({ host: '127.0.0.1', port, connectTimeout: 1000, reversal: { enabled: true, journal } });
   connector.on('error', () => undefined);
   const start = performance.now();
-  const during = turns();
+  const during = watchTurns();
   await connector.connect().catch(() => undefined);
   const total = performance.now() - start;
   const duringMs = during.stop();
-  const afterTurns = turns();
+  const afterTurns = watchTurns();
   await new Promise((resolve) => setTimeout(resolve, AFTER_MS));
   const afterMs = afterTurns.stop();
   await connector.close();

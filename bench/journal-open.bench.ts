@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal } from '@iso8583/connector';
+import { watchTurns } from './loop-turns.js';
 
 const COUNTS = (process.env.BENCH_OPEN ?? '10000,100000,230000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -25,22 +26,11 @@ function reversal(i: number): string {
 /** Opens the journal in `dir` once; returns the open's time and the longest turn of the event loop meanwhile (ms). */
 async function timedOpen(dir: string): Promise<{ total: number; longest: number; entries: number }> {
   const journal = new FileJournal(dir, { compactInterval: 0 });
-  let longest = 0;
-  let last = performance.now();
-  let running = true;
-  const tick = (): void => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-    if (running) setImmediate(tick);
-  };
   const start = performance.now();
-  last = start;
-  setImmediate(tick);
+  const turns = watchTurns();
   const entries = (await journal.open()).length;
   const total = performance.now() - start;
-  running = false;
-  longest = Math.max(longest, performance.now() - last);
+  const longest = turns.stop();
   await journal.close();
   return { total, longest, entries };
 }

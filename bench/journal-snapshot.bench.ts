@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal } from '@iso8583/connector';
+import { watchTurns } from './loop-turns.js';
 
 const COUNTS = (process.env.BENCH_OPEN ?? '10000,100000,230000').split(',').map(Number);
 
@@ -32,21 +33,11 @@ async function run(open: number): Promise<void> {
     await journal.addJson('gone', reversal(0), Date.now());
     const before = journal.batches.compactions;
     const compacted = new Promise<{ bytes: number }>((resolve) => journal.once('compact', resolve));
-    let longest = 0;
-    let last = performance.now();
-    let running = true;
-    const tick = (): void => {
-      const now = performance.now();
-      longest = Math.max(longest, now - last);
-      last = now;
-      if (running) setImmediate(tick);
-    };
     const start = performance.now();
     await journal.done('gone', 'not-needed');
-    last = performance.now();
-    setImmediate(tick);
+    const turns = watchTurns();
     const { bytes } = await compacted;
-    running = false;
+    const longest = turns.stop();
     const total = performance.now() - start;
     await journal.close();
     console.log(
