@@ -1,4 +1,5 @@
 import { maskWork } from './mask-work.js';
+import { hexDigit, isDigit } from './number-text.js';
 
 /*
  * Digits written as HTML, JSON or URL escapes (`&#52;&#49;...`, `&#x34;&#x31;...`, `\u0034\u0031...`, `%34%31...`), and
@@ -13,17 +14,6 @@ const STAR = 0x2a;
 /** The most digits of an HTML character reference's number read (`&#0000052;`): a longer one is left as it is. */
 const LONGEST_REFERENCE = 7;
 const PERCENT = 0x25;
-
-function isDigit(code: number): boolean {
-  return code >= 0x30 && code <= 0x39;
-}
-
-/** The value of a hex digit's character code, -1 for any other character. */
-function hexDigit(code: number): number {
-  if (isDigit(code)) return code - 0x30;
-  const lower = code | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
-}
 
 /**
  * The escape at `at`, if one is there, written to `escape`: an HTML character reference `&#52;` (decimal) or `&#x34;`

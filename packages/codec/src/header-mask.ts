@@ -8,16 +8,13 @@ import { textArgument } from './arguments.js';
 import { maskHexRuns } from './hex-runs.js';
 import { luhnValid } from './pan.js';
 import { maskWork } from './mask-work.js';
+import { isDigit } from './number-text.js';
 
 /** The fewest digits of a card number (ISO/IEC 7812: 12 to 19 after any leading zeros). */
 const SHORTEST = 12;
 /** The most digits of a card number: a longer run of digits may hold one anywhere, so it is hidden whole. */
 const LONGEST = 19;
 const STAR = '*';
-
-function isDigit(code: number): boolean {
-  return code >= 0x30 && code <= 0x39;
-}
 
 /**
  * Whether the bytes of the run `hex[start, end)` (whole bytes: the header's hex starts at a byte) are all ASCII digits

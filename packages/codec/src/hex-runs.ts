@@ -1,6 +1,6 @@
 import { textArgument } from './arguments.js';
 import { groupedNumber, isPanShaped, maskDigitRuns } from './digit-runs.js';
-import { looseSeparatorEnd } from './number-text.js';
+import { hexDigit, isDigit, looseSeparatorEnd } from './number-text.js';
 import { maskWork } from './mask-work.js';
 
 /*
@@ -33,13 +33,6 @@ const STAR = 0x2a;
 function ebcdicChar(byte: number): number {
   if (byte >= 0xf0 && byte <= 0xf9) return 0x30 + byte - 0xf0;
   return EBCDIC_TEXT[byte]?.charCodeAt(0) ?? 0x3f;
-}
-
-/** The value of a hex digit's character code, -1 for any other character. */
-function hexDigit(code: number): number {
-  if (code >= 0x30 && code <= 0x39) return code - 0x30;
-  const lower = code | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
 /** One delimiter between byte pairs of a hex dump: a space, `:`, `-`, `.`, `/` or `,`. */
@@ -160,21 +153,21 @@ export function hexPanRuns(text: string): string[] {
     const piece = (start: number, end: number): string => text.slice(at[offset + 2 * start], at[offset + 2 * end - 1]! + 1);
     for (let k = 0, read = 0; k < spelled.length; ) {
       maskWork.steps++;
-      if (masked.charCodeAt(k) === spelled.charCodeAt(k) || !isDigitCode(spelled.charCodeAt(k))) {
+      if (masked.charCodeAt(k) === spelled.charCodeAt(k) || !isDigit(spelled.charCodeAt(k))) {
         k++;
         continue;
       }
       let start = k;
-      while (start > 0 && isDigitCode(spelled.charCodeAt(start - 1))) start--;
+      while (start > 0 && isDigit(spelled.charCodeAt(start - 1))) start--;
       let end = k + 1;
-      while (end < spelled.length && isDigitCode(spelled.charCodeAt(end))) end++;
+      while (end < spelled.length && isDigit(spelled.charCodeAt(end))) end++;
       maskWork.steps += end - start;
       if (isPanShaped(spelled.slice(start, end))) runs.push(piece(start, end));
       // The number in groups (loose ones too) the hidden digit is in, whole: back over digits and separators (not past
       // what was read), then read forward by the rule's reading of groups.
       let first = start;
-      while (first > read && (isDigitCode(spelled.charCodeAt(first - 1)) || looseSeparatorEnd(spelled, first - 1) === first)) first--;
-      while (!isDigitCode(spelled.charCodeAt(first))) first++;
+      while (first > read && (isDigit(spelled.charCodeAt(first - 1)) || looseSeparatorEnd(spelled, first - 1) === first)) first--;
+      while (!isDigit(spelled.charCodeAt(first))) first++;
       let last = groupedNumber(spelled, first, noRun, true);
       if (last < end) last = groupedNumber(spelled, (first = start), noRun, true);
       maskWork.steps += 2 * (last - first);
@@ -186,7 +179,3 @@ export function hexPanRuns(text: string): string[] {
 }
 
 function noRun(): void {}
-
-function isDigitCode(code: number): boolean {
-  return code >= 0x30 && code <= 0x39;
-}

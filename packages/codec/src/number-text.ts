@@ -17,6 +17,13 @@ export function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
 }
 
+/** The value of a hex digit's character code (`0`-`9`, `a`-`f`, `A`-`F`), -1 for any other character. */
+export function hexDigit(code: number): number {
+  if (isDigit(code)) return code - 0x30;
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
+
 /**
  * Where the separator at `at` ends, `at` when there is none: a space, a tab, a dash, a plus (a space in a form-encoded
  * query), or the percent-escape of a space, a dash or a plus (`%20`, `%2D`, `%2B`, either case: a URL written as
