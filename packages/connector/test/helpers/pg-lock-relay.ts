@@ -6,6 +6,10 @@
 import assert from 'node:assert/strict';
 import { createConnection, createServer } from 'node:net';
 import type { Socket } from 'node:net';
+import { eventWithin } from '@iso8583/test-support';
+
+/** How long a held statement may take to reach the relay before the wait fails naming it (ms). */
+const HELD_WITHIN_MS = 30_000;
 
 /** The protocol's Sync message: ends the implicit transaction of the statement sent before it. */
 const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
@@ -111,7 +115,9 @@ export async function lockRelay(target: string): Promise<LockRelay> {
     holdStatement: (text, options = {}) => {
       let caught: () => void = () => undefined;
       let ended: () => void = () => undefined;
-      const heldNow = new Promise<void>((resolve) => (caught = resolve));
+      // A deadline with a message: a statement whose text no longer matches fails the test naming it, not by hanging.
+      const heldNow = eventWithin<void>(HELD_WITHIN_MS, `timed out after ${HELD_WITHIN_MS} ms waiting for the statement holding ${JSON.stringify(text)} to reach the relay`, (resolve) => (caught = () => resolve()));
+      heldNow.catch(() => undefined); // a test that does not wait for it is not failed by its deadline
       const over = new Promise<void>((resolve) => (ended = resolve));
       const g: Gate = { text, runUncommitted: options.runUncommitted === true, caught, ended, released: false };
       gate = g;
