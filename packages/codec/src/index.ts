@@ -95,3 +95,9 @@ export { wireHex } from './wire-hex.js';
  */
 export { tlsMaterialProblem } from './tls-material.js';
 export type { TlsMaterialInput, TlsMaterialProblem, TlsPem } from './tls-material.js';
+/**
+ * A `Map<string, V>` over a null-prototype object, for maps that gain and lose an entry per request (a channel's
+ * requests awaiting their answer, a journal's open entries, the host simulator's indexes): a `Map` churned so makes the
+ * garbage collector promote every request it held (see dictionary-map.ts). Iterates array-index keys first.
+ */
+export { DictionaryMap } from './dictionary-map.js';

@@ -14,14 +14,13 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { MessageStream, recoverFields } from '@iso8583/codec';
+import { DictionaryMap, MessageStream, recoverFields } from '@iso8583/codec';
 import type { Codec, Dialect, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { connectSocket } from './channel-connect.js';
 import { connectorError } from './errors.js';
 import { isRequestMti } from './match-key.js';
 import type { MatchKey } from './match-key.js';
 import type { ResolvedConnectorOptions } from './options.js';
-import { DictionaryMap } from './dictionary-map.js';
 
 /** The response to a request, with the header bytes of its frame. */
 export interface ChannelResponse {

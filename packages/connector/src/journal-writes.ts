@@ -22,6 +22,7 @@
 import { EventEmitter } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { DictionaryMap } from '@iso8583/codec';
 import type { Iso8583Error } from '@iso8583/codec';
 import { Batch, blankFailed, countWrite } from './journal-batch.js';
 import type { Change, JournalWriteStats } from './journal-batch.js';
@@ -32,7 +33,6 @@ import type { JournalHold } from './journal-hold.js';
 import type { ResolvedJournalOptions } from './journal-options.js';
 import { withAttempts } from './journal-record.js';
 import type { JournalHalt } from './saf-store.js';
-import { DictionaryMap } from './dictionary-map.js';
 
 /** How far (bytes) a batch past the end of the file grows it while a compaction runs (at most `preallocate`): 256 KiB. */
 export const GROW_WHILE_COMPACTING = 256 * 1024;

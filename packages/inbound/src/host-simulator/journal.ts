@@ -1,3 +1,4 @@
+import { DictionaryMap } from '@iso8583/codec';
 import type { Account } from './accounts.js';
 import type { DuplicateKeys } from './duplicate-key.js';
 import { isRepeat, sentLater } from './duplicate-key.js';
@@ -150,8 +151,8 @@ function entryProbes(keys: OriginalKeys): string[] | undefined {
 export class Journal {
   readonly #byTerminal = new StanTerminalIndex<JournalEntry>(entryKeys);
   /** The latest entry under each duplicate key (an older one under the same key was dropped before it). */
-  readonly #byOriginal = new Map<string, JournalEntry>();
-  readonly #byRepeat = new Map<string, JournalEntry>();
+  readonly #byOriginal = new DictionaryMap<JournalEntry>();
+  readonly #byRepeat = new DictionaryMap<JournalEntry>();
   readonly #order: JournalEntry[] = [];
   #head = 0;
 

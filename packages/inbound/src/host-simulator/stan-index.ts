@@ -7,6 +7,8 @@
  * keeps.
  */
 
+import { DictionaryMap } from '@iso8583/codec';
+
 /** What the index needs of an item: its STAN, its terminal (when given), and slots the index fills. */
 export interface Indexed {
   stan: string;
@@ -80,7 +82,7 @@ class Queue<T> {
 
 export class StanTerminalIndex<T extends Indexed> {
   /** STAN and terminal -> its one item, or its items in arrival order (most hold one: no list made for it). */
-  readonly #items = new Map<string, T | Queue<T>>();
+  readonly #items = new DictionaryMap<T | Queue<T>>();
   /** STAN and terminal holding more than {@link SMALL} items -> their items by exact key, in arrival order. */
   readonly #keyed = new Map<string, Map<string, Queue<T>>>();
   #arrivals = 0;

@@ -1,6 +1,7 @@
 /**
  * A `Map` by string key kept in a null-prototype object, for maps that gain and lose an entry per request (a channel's
- * requests awaiting their answer; a journal's open entries): what the garbage collector does with a `Map` there.
+ * requests awaiting their answer; a journal's open entries; the host simulator's indexes): what the garbage collector
+ * does with a `Map` there.
  *
  * A `Map` that has an entry added and one deleted for every request never stays the same table: V8 appends each new
  * entry and only marks a deleted one, so it rehashes into a new table every few hundred requests, and it leaves the
