@@ -8,21 +8,8 @@ import assert from 'node:assert/strict';
 import { FileJournal } from '../src/index.js';
 import { REPLAY_TURN_LINES, nextTurn } from '../src/journal-read.js';
 import { startChild } from './child.js';
-import { tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
-
-const entry = (id: string) => ({ id, at: 1, reversal: { '0': '0400', '2': '4111111111111111', '11': '000001', '41': id } });
-
-/** A journal folder holding `count` open entries (e0, e1, ...), closed; their ids. */
-async function filled(t: AfterHook, count: number): Promise<{ dir: string; ids: string[] }> {
-  const dir = tempDir(t, 'close-opening');
-  const ids = Array.from({ length: count }, (_, i) => `e${i}`);
-  const first = new FileJournal(dir, { compactInterval: 0 });
-  await first.open();
-  for (let i = 0; i < ids.length; i += 512) await Promise.all(ids.slice(i, i + 512).map((id) => first.add(entry(id))));
-  await first.close();
-  return { dir, ids };
-}
+import { entry, filledJournal } from './helpers/journal-fill.js';
 
 /** The child that opens the folder on command (fixtures/lock-race-child.ts), ready. */
 async function opener(t: AfterHook) {
@@ -55,7 +42,7 @@ function watch(opening: Promise<unknown>): { outcome: 'resolved' | 'rejected' | 
 }
 
 test('FileJournal – a close while the open replays a large file: the open stops (coded error) before the lock is released; another process then opens every entry', async (t) => {
-  const { dir, ids } = await filled(t, 3 * REPLAY_TURN_LINES + 10);
+  const { dir, ids } = await filledJournal(t, 'close-opening', 3 * REPLAY_TURN_LINES + 10);
   const child = await opener(t);
   const j = new FileJournal(dir, { compactInterval: 0 });
   const opening = j.open();
@@ -77,7 +64,7 @@ test('FileJournal – a close while the open replays a large file: the open stop
 });
 
 test('FileJournal – a close while the open takes the folder lock: the lock is not kept by the closed journal', async (t) => {
-  const { dir, ids } = await filled(t, 10);
+  const { dir, ids } = await filledJournal(t, 'close-opening', 10);
   const child = await opener(t);
   const j = new FileJournal(dir, { compactInterval: 0 });
   const seen = watch(j.open());

@@ -14,8 +14,8 @@ import { addLine } from '../src/journal-record.js';
 import { tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
 import { gate, writeFaults } from './helpers/write-faults.js';
+import { addAll, entry } from './helpers/journal-fill.js';
 
-const entry = (id: string) => ({ id, at: 1, reversal: { '0': '0400', '2': '4111111111111111', '11': '000001', '41': id } });
 
 test('compactedChunks – the live entries\' add lines, each ended by a newline, in chunks of COMPACT_CHUNK_LINES lines, with a turn of the event loop between two', async () => {
   const live = new Map<string, string>();
@@ -50,7 +50,7 @@ test('FileJournal – a compaction whose snapshot spans several chunks: the new 
   t.after(() => j.close());
   await j.open();
   const ids = Array.from({ length: 2 * COMPACT_CHUNK_LINES + 10 }, (_, i) => `e${i}`);
-  for (let i = 0; i < ids.length; i += 512) await Promise.all(ids.slice(i, i + 512).map((id) => j.add(entry(id))));
+  await addAll(j, ids);
   // The compaction's write of its snapshot (e0's add is in its first chunk, and in no later batch) is held.
   const snapshot = { started: gate(), held: gate() };
   rules.push({ marker: '"id":"e0"', started: snapshot.started.open, gate: snapshot.held.promise });

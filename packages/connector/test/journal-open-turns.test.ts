@@ -11,24 +11,11 @@ import { FileJournal, JOURNAL_FILE } from '../src/index.js';
 import { COMPACT_CHUNK_LINES } from '../src/journal-compaction.js';
 import { REPLAY_TURN_LINES, readJournal, readJournalInTurns } from '../src/journal-read.js';
 import { tempDir } from './helpers/setup.js';
-import type { AfterHook } from './helpers/setup.js';
+import { filledJournal } from './helpers/journal-fill.js';
 import { writeFaults } from './helpers/write-faults.js';
 
-const entry = (id: string) => ({ id, at: 1, reversal: { '0': '0400', '2': '4111111111111111', '11': '000001', '41': id } });
-
-/** A journal folder holding `count` open entries (e0, e1, ...), closed; their ids. */
-async function filled(t: AfterHook, count: number): Promise<{ dir: string; ids: string[] }> {
-  const dir = tempDir(t, 'open-turns');
-  const ids = Array.from({ length: count }, (_, i) => `e${i}`);
-  const first = new FileJournal(dir, { compactInterval: 0 });
-  await first.open();
-  for (let i = 0; i < ids.length; i += 512) await Promise.all(ids.slice(i, i + 512).map((id) => first.add(entry(id))));
-  await first.close();
-  return { dir, ids };
-}
-
 test('readJournalInTurns – what readJournal gives (bad lines and a cut last line included), with a turn of the event loop every REPLAY_TURN_LINES lines', async (t) => {
-  const { dir } = await filled(t, 2 * REPLAY_TURN_LINES + 5);
+  const { dir } = await filledJournal(t, 'open-turns', 2 * REPLAY_TURN_LINES + 5);
   const whole = readFileSync(join(dir, JOURNAL_FILE), 'latin1').replace(/\n+$/, '\n');
   const data = Buffer.from(`${whole}not a record\n${whole.slice(0, 40)}\n\n`, 'latin1');
   let turned = false;
@@ -43,7 +30,7 @@ test('readJournalInTurns – what readJournal gives (bad lines and a cut last li
 });
 
 test('FileJournal – open replays a large file and makes its entries\' lines a chunk at a time, a turn of the event loop between two', async (t) => {
-  const { dir, ids } = await filled(t, 3 * REPLAY_TURN_LINES + 10);
+  const { dir, ids } = await filledJournal(t, 'open-turns', 3 * REPLAY_TURN_LINES + 10);
   // Every line the open parses goes through JSON.parse: counted between two turns (restored once the open is done).
   const parse = JSON.parse;
   let parsed = 0;
@@ -77,7 +64,7 @@ test('FileJournal – open replays a large file and makes its entries\' lines a 
 });
 
 test('FileJournal – the compaction at open builds its text in chunks, as while running: the file it writes holds every open entry, once', async (t) => {
-  const { dir, ids } = await filled(t, 2 * COMPACT_CHUNK_LINES + 10);
+  const { dir, ids } = await filledJournal(t, 'open-turns', 2 * COMPACT_CHUNK_LINES + 10);
   const { rules } = await writeFaults(t, dir);
   // The open's write of the compacted file (e0's add is in its first chunk): the views of its records.
   let records = -1;
