@@ -15,16 +15,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal, createConnector } from '@iso8583/connector';
+import { fillJournal } from './journal-fill.js';
 import { watchTurns } from './loop-turns.js';
 
 const COUNTS = (process.env.BENCH_OPEN ?? '10000,100000,230000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const AFTER_MS = Number(process.env.BENCH_AFTER_MS ?? 1000);
-
-function reversal(i: number): string {
-  const stan = String(i % 1_000_000).padStart(6, '0');
-  return `{"0":"0400","2":"4111111111111111","3":"000000","4":"000000001000","7":"1121103000","11":"${stan}","37":"000000${stan}","41":"TERM0001","42":"MERCHANT0000001","49":"840"}`;
-}
 
 /** A local port with no listener (taken, then given back). */
 async function deadPort(): Promise<number> {
@@ -56,11 +52,7 @@ async function run(open: number): Promise<void> {
   try {
     const journal = new FileJournal(dir, { compactInterval: 0 });
     await journal.open();
-    for (let i = 0; i < open; i += 1000) {
-      const adds: Promise<void>[] = [];
-      for (let k = i; k < Math.min(open, i + 1000); k++) adds.push(journal.addJson(`r${k}`, reversal(k), Date.now() - 3_600_000));
-      await Promise.all(adds);
-    }
+    await fillJournal(journal, open, Date.now() - 3_600_000);
     await journal.close();
     const port = await deadPort();
     for (let round = 0; round < ROUNDS; round++) {

@@ -13,15 +13,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal } from '@iso8583/connector';
+import { fillJournal } from './journal-fill.js';
 import { watchTurns } from './loop-turns.js';
 
 const COUNTS = (process.env.BENCH_OPEN ?? '10000,100000,230000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-function reversal(i: number): string {
-  const stan = String(i % 1_000_000).padStart(6, '0');
-  return `{"0":"0400","2":"4111111111111111","3":"000000","4":"000000001000","7":"1121103000","11":"${stan}","37":"000000${stan}","41":"TERM0001","42":"MERCHANT0000001","49":"840"}`;
-}
 
 /** Opens the journal in `dir` once; returns the open's time and the longest turn of the event loop meanwhile (ms). */
 async function timedOpen(dir: string): Promise<{ total: number; longest: number; entries: number }> {
@@ -40,11 +36,7 @@ async function run(open: number): Promise<void> {
   try {
     const journal = new FileJournal(dir, { compactInterval: 0 });
     await journal.open();
-    for (let i = 0; i < open; i += 1000) {
-      const adds: Promise<void>[] = [];
-      for (let k = i; k < Math.min(open, i + 1000); k++) adds.push(journal.addJson(`r${k}`, reversal(k), Date.now()));
-      await Promise.all(adds);
-    }
+    await fillJournal(journal, open, Date.now());
     await journal.close();
     const mib = (statSync(join(dir, 'reversals.jsonl')).size / 1048576).toFixed(1);
     for (let round = 0; round < ROUNDS; round++) {

@@ -11,26 +11,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal } from '@iso8583/connector';
+import { fillJournal, reversalJson } from './journal-fill.js';
 import { watchTurns } from './loop-turns.js';
 
 const COUNTS = (process.env.BENCH_OPEN ?? '10000,100000,230000').split(',').map(Number);
-
-function reversal(i: number): string {
-  const stan = String(i % 1_000_000).padStart(6, '0');
-  return `{"0":"0400","2":"4111111111111111","3":"000000","4":"000000001000","7":"1121103000","11":"${stan}","37":"000000${stan}","41":"TERM0001","42":"MERCHANT0000001","49":"840"}`;
-}
 
 async function run(open: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-bench-snapshot-'));
   try {
     const journal = new FileJournal(dir, { compactInterval: 1 });
     await journal.open();
-    for (let i = 0; i < open; i += 1000) {
-      const adds: Promise<void>[] = [];
-      for (let k = i; k < Math.min(open, i + 1000); k++) adds.push(journal.addJson(`r${k}`, reversal(k), Date.now()));
-      await Promise.all(adds);
-    }
-    await journal.addJson('gone', reversal(0), Date.now());
+    await fillJournal(journal, open, Date.now());
+    await journal.addJson('gone', reversalJson(0), Date.now());
     const before = journal.batches.compactions;
     const compacted = new Promise<{ bytes: number }>((resolve) => journal.once('compact', resolve));
     const start = performance.now();
