@@ -9,18 +9,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { hasPanShapedRun, luhnValid, maskDigitRuns, maskFieldValue, maskGroupedNumbers, maskPan } from '../src/index.js';
+import { luhnPans } from './pan-arbitrary.js';
 import { assertLinear } from './linear-cost.js';
 
 /** `body` completed with the digit that makes it pass the Luhn check. */
-function withCheckDigit(body: string): string {
-  for (let d = 0; d <= 9; d++) if (luhnValid(body + String(d))) return body + String(d);
-  throw new Error('no check digit');
-}
-
 /** A Luhn-valid PAN of 13 to 19 digits, the first not 0. */
-const pan = fc
-  .tuple(fc.integer({ min: 1, max: 9 }), fc.stringMatching(/^[0-9]{11,17}$/))
-  .map(([first, rest]) => withCheckDigit(String(first) + rest));
+const pan = luhnPans(13, 19);
 
 /** The groups card numbers are printed in: 4-4-4-..., 4-6-rest (Amex 4-6-5), 6-rest cut in 4s... */
 const layout = fc.constantFrom([4], [4, 6, 6], [6, 4], [5], [4, 4, 5]);
