@@ -1,0 +1,242 @@
+/**
+ * The card-data sweep of the gateway: the real `iso8583 gateway` (trace logging, `--log-messages`, a log file, the
+ * journal folder with its transaction log, the console) driven through its failure paths with card data in every
+ * sensitive field at once (2, 14, 34, 35, 36, 45, 48 as CVV, 52, 55: helpers/card-canaries.ts), then every byte it
+ * wrote is read for any trace of that data. What a sink may hold is the documented policy (docs/operations.md, "Where
+ * card data is kept"):
+ * - stdout, stderr, the log file, the transaction log files, HTTP error answers, the console, /stats and /metrics:
+ *   none of it (a PAN at most as its first 6 and last 4 digits);
+ * - the reversal journal (`reversals.jsonl`): the PAN of field 2 (a reversal needs it), never tracks, PIN block, CVV
+ *   or EMV data;
+ * - the gateway's own answers to a terminal (68, 30): the PAN as a bank's answer echoes it, nothing else;
+ * - the bank's answer relayed to its client: what the bank answered (here the bank echoes every field).
+ * Scenarios: approval, decline, bank timeout (reversal sent and answered), a malformed answer (a field's type, a cut
+ * message), an answer that matches nothing, malformed requests from a terminal (a field's type, a length over the
+ * field's), bad HTTP bodies (JSON, XML, hex), requests the gateway refuses (a duplicate, an advice with track data,
+ * a body over the limit, a bad `timeout`), the console's decode, send and recent transactions, /stats, /metrics.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeFrame, responseMti, toXml } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
+import { eventWithin } from '@iso8583/test-support';
+import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
+import type { CliProcess } from './helpers/cli.js';
+import { CVV, PAN, PIN_BLOCK, SWEEP_DIALECT, TRACK2, assertHolds, canaryMessage, findCardData } from './helpers/card-canaries.js';
+import type { Allowed } from './helpers/card-canaries.js';
+import { packed, startRawBank } from './helpers/raw-bank.js';
+import type { RawBank } from './helpers/raw-bank.js';
+import { PosClient } from './helpers/pos.js';
+import { readEvents } from './helpers/sse.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iso8583-sweep-'));
+const journal = join(work, 'journal');
+const logFile = join(work, 'gateway.log');
+const dialectFile = join(work, 'sweep.json');
+
+/** The bank's answer for a request: every field echoed (the most a log could be handed), response MTI, 39. */
+function echo(request: IsoMessage, code: string): IsoMessage {
+  return { ...request, '0': responseMti(String(request['0'])) ?? '0210', '39': code };
+}
+
+/**
+ * The bank's rule, by the STAN's hundreds: 1xx approve, 2xx decline, 3xx silence (the gateway reverses), 4xx an
+ * answer whose field 4 is not digits, 5xx an answer cut in field 35, 6xx an answer with another STAN (matches
+ * nothing). Reversals and advices are approved.
+ */
+function bankRule(request: IsoMessage): IsoMessage | Buffer | undefined {
+  const mti = String(request['0']);
+  if (!mti.startsWith('02') && !mti.startsWith('01')) return echo(request, '00');
+  if (mti === '0220' || mti === '0120') return echo(request, '00');
+  const kind = Math.floor(Number(request['11']) / 100);
+  const answer = echo(request, kind === 2 ? '05' : '00');
+  if (kind === 3) return undefined;
+  if (kind === 4) return Buffer.from(packed(answer).toString('latin1').replace('000000001000', '00000000ABCD'), 'latin1');
+  if (kind === 5) {
+    const bytes = packed(answer);
+    return bytes.subarray(0, bytes.indexOf(TRACK2) + 20);
+  }
+  if (kind === 6) return { ...answer, '11': '999999' };
+  return answer;
+}
+
+let bank: RawBank;
+let gw: { process: CliProcess; pos: { host: string; port: number }; http: { host: string; port: number } };
+let base: string;
+/** Each sink read: its name, its text, what it may hold. */
+const sinks: { name: string; text: string; allowed: Allowed }[] = [];
+
+/** Everything the bank answered may come back to its client. */
+const BANK_ANSWER: Allowed = {
+  PAN: 'the bank echoed it', PAN_EXTENDED: 'the bank echoed it', TRACK2: 'the bank echoed it', TRACK3: 'the bank echoed it',
+  TRACK1: 'the bank echoed it', CARDHOLDER: 'the bank echoed it', CVV: 'the bank echoed it', PIN_BLOCK: 'the bank echoed it', EMV: 'the bank echoed it',
+};
+/** The gateway's own answers echo the PAN (RESPONSE_ECHOED_FIELDS), nothing else. */
+const OWN_ANSWER: Allowed = { PAN: 'echoed as a bank echoes it (docs/gateway.md, own answers)' };
+
+before(async () => {
+  writeFileSync(dialectFile, JSON.stringify(SWEEP_DIALECT));
+  bank = await startRawBank(bankRule);
+  gw = await startGateway([
+    '--upstream', `127.0.0.1:${bank.port}`, '--dialect', dialectFile, '--reversal-journal', journal,
+    '--log-file', logFile, '--log-level', 'trace', '--log-messages', '--console-send',
+    '--request-timeout', '3000', '--reversal-retry-interval', '300', '--echo-interval', '0',
+  ]);
+  base = `http://${gw.http.host}:${gw.http.port}`;
+});
+
+after(async () => {
+  await stopAll();
+  await bank.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Sends `body` and keeps its answer as a sink (`allowed` for a 2xx answer, nothing for any other status). */
+async function http(name: string, path: string, init: RequestInit, allowed: Allowed = {}): Promise<Response & { text: string }> {
+  const res = await fetch(`${base}${path}`, init);
+  const text = await res.text();
+  sinks.push({ name: `HTTP ${name} (${res.status})`, text: `${JSON.stringify([...res.headers])}\n${text}`, allowed: res.status < 300 ? allowed : {} });
+  return Object.assign(res, { text });
+}
+
+/** A JSON POST. */
+function json(body: unknown): RequestInit {
+  return { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) };
+}
+
+/** Writes `frame` on a new connection to the POS port; resolves with every byte that came back before the close or `limitMs`. */
+function rawPos(frame: Buffer, limitMs = 5000): Promise<Buffer> {
+  return eventWithin(limitMs + 5000, () => 'the raw POS connection never settled', (resolve) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(gw.pos.port, gw.pos.host, () => socket.write(frame));
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(Buffer.concat(chunks));
+    };
+    const timer = setTimeout(done, limitMs);
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      const length = Buffer.concat(chunks);
+      if (length.length >= 2 && length.length >= 2 + length.readUInt16BE(0)) done();
+    });
+    socket.on('close', done);
+    socket.on('error', done);
+  });
+}
+
+test('POS terminal: approval, decline, timeout, malformed and unmatched answers, malformed requests', async () => {
+  const pos = await PosClient.open(gw.pos.host, gw.pos.port);
+  const stans = [101, 201, 301, 401, 501, 601];
+  const answers = await Promise.all(stans.map((stan) => pos.request(canaryMessage(stan), 20_000)));
+  await pos.close();
+  const byStan = new Map(answers.map((a) => [Number(a['11']), a]));
+  assert.equal(byStan.get(101)?.['39'], '00');
+  assert.equal(byStan.get(201)?.['39'], '05');
+  for (const stan of [101, 201]) sinks.push({ name: `POS answer relayed from the bank (STAN ${stan})`, text: JSON.stringify(byStan.get(stan)), allowed: BANK_ANSWER });
+  for (const stan of [301, 401, 501, 601]) {
+    assert.match(String(byStan.get(stan)?.['39']), /^(68|91)$/, `STAN ${stan}: the gateway's own answer`);
+    sinks.push({ name: `POS own answer (STAN ${stan})`, text: JSON.stringify(byStan.get(stan)), allowed: OWN_ANSWER });
+  }
+  const wire = packed(canaryMessage(701)).toString('latin1');
+  const badType = Buffer.from(wire.replace('000000001000', '0000000010AB'), 'latin1');
+  const tooLong = Buffer.from(wire.replace(`16${PAN}`, `99${PAN}`), 'latin1');
+  const cut = Buffer.from(wire.slice(0, wire.indexOf(TRACK2) + 10), 'latin1');
+  for (const [what, body] of [['field 4 not digits', badType], ['field 2 length over 19', tooLong], ['cut in field 35', cut]] as const) {
+    const back = await rawPos(encodeFrame(body, { lengthHeader: 'binary2' }));
+    sinks.push({ name: `POS answer to a malformed request (${what})`, text: back.toString('latin1'), allowed: OWN_ANSWER });
+  }
+});
+
+test('HTTP: JSON, XML and hex with card data, bad bodies and refused requests', async () => {
+  const ok = await http('POST / JSON', '/', json(canaryMessage(102)), BANK_ANSWER);
+  assert.equal(ok.status, 200, ok.text);
+  const xml = await http('POST / XML', '/', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: toXml(canaryMessage(103)) }, BANK_ANSWER);
+  assert.equal(xml.status, 200, xml.text);
+  const raw = await http('POST /raw', '/raw', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: packed(canaryMessage(104)).toString('hex') }, BANK_ANSWER);
+  assert.equal(raw.status, 200, raw.text);
+  const late = await Promise.all([
+    http('POST / JSON, the bank silent', '/?timeout=1500', json(canaryMessage(302))),
+    http('POST / JSON, a malformed answer', '/?timeout=1500', json(canaryMessage(402))),
+    http('POST / JSON, a duplicate of one in flight', '/?timeout=1500', json(canaryMessage(302))),
+  ]);
+  for (const r of late) assert.ok(r.status >= 400, `a request with no answer in time, or a duplicate: ${r.status} ${r.text}`);
+  const bad = { ...canaryMessage(105), '2': `${PAN}AB`, '35': `${TRACK2}99`, '52': `${PIN_BLOCK}0`, '48': `${CVV}${'x'.repeat(1000)}` };
+  assert.equal((await http('POST / JSON, invalid fields', '/', json(bad))).status, 400);
+  assert.equal((await http('POST / JSON, cut', '/', json(JSON.stringify(canaryMessage(106)).slice(0, 400)))).status, 400);
+  const xmlCut = toXml(canaryMessage(107)).replace('</field>', '</fiel>');
+  assert.equal((await http('POST / XML, malformed', '/', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xmlCut })).status, 400);
+  const xmlId = toXml(canaryMessage(108)).replace('id="2"', `id="${PAN}"`);
+  assert.equal((await http('POST / XML, a PAN as field id', '/', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xmlId })).status, 400);
+  const hex = packed(canaryMessage(109)).toString('hex');
+  assert.equal((await http('POST /raw, not hex', '/raw', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: `${hex}ZZ` })).status, 400);
+  const hexBad = Buffer.from(packed(canaryMessage(110)).toString('latin1').replace('000000001000', '0000000010AB'), 'latin1').toString('hex');
+  assert.equal((await http('POST /raw, field 4 not digits', '/raw', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: hexBad })).status, 400);
+  const advice = canaryMessage(111, 'SWEEP001', '0220');
+  assert.equal((await http('POST /?saf=true, an advice with track data', '/?saf=true', json(advice))).status, 400);
+  assert.equal((await http('POST /?timeout=PAN', `/?timeout=${PAN}`, json(canaryMessage(112)))).status, 400);
+  const huge = { ...canaryMessage(113), '62': 'x'.repeat(2 * 1024 * 1024) };
+  const big = await http('POST / JSON over the body limit', '/', json(huge));
+  assert.ok(big.status >= 400, `a body over the limit: ${big.status}`);
+  await http(`GET /card/${PAN}`, `/card/${PAN}?track=${encodeURIComponent(TRACK2)}`, {});
+  await http('GET /transactions?stan=PAN', `/transactions?stan=${PAN}`, {});
+});
+
+test('console: decode, send, recent transactions; /stats, /metrics, /transactions', async () => {
+  const hex = packed(canaryMessage(114)).toString('hex');
+  const decoded = await http('POST /console/api/decode', '/console/api/decode', json({ hex, frame: 'none', headerBytes: 0 }));
+  assert.equal(decoded.status, 200, decoded.text);
+  assert.match(decoded.text, /476173\*{6}0010/, 'the decode shows the PAN masked');
+  await http('POST /console/api/decode, bad hex', '/console/api/decode', json({ hex: `${hex}Z`, frame: 'none', headerBytes: 0 }));
+  const badField = Buffer.from(packed(canaryMessage(115)).toString('latin1').replace('000000001000', '0000000010AB'), 'latin1').toString('hex');
+  await http('POST /console/api/decode, field 4 not digits', '/console/api/decode', json({ hex: badField, frame: 'none', headerBytes: 0 }));
+  const sent = await http('POST /console/api/send', '/console/api/send', json({ message: canaryMessage(116) }));
+  assert.equal(sent.status, 200, sent.text);
+  const silent = await http('POST /console/api/send, the bank silent', '/console/api/send', json({ message: canaryMessage(303) }));
+  assert.ok(silent.status >= 400, silent.text);
+  for (const path of ['/stats', '/metrics', '/transactions?limit=100', '/console', '/console/api/session']) await http(`GET ${path}`, path, {});
+  const events = await fetch(`${base}/console/events`);
+  let stream = '';
+  await readEvents(events, (event, data) => {
+    stream += `${event} ${JSON.stringify(data)}\n`;
+    return event === 'recent';
+  }, 'the recent transactions');
+  sinks.push({ name: 'console events', text: stream, allowed: {} });
+});
+
+test('every sink the gateway wrote holds no card data beyond its policy', async () => {
+  // Every request whose outcome was unknown is reversed: wait until the bank got each reversal (it answers at once).
+  await eventWithin(20_000, () => `reversals received: ${bank.received.filter((m) => String(m['0']).startsWith('04')).map((m) => m['11']).join(', ')}`, (resolve) => {
+    const check = setInterval(() => {
+      const reversed = new Set(bank.received.filter((m) => String(m['0']).startsWith('04')).map((m) => Number(m['11'])));
+      if ([301, 401, 501, 601, 302, 402, 303].every((s) => reversed.has(s))) {
+        clearInterval(check);
+        resolve(undefined);
+      }
+    }, 50);
+  });
+  gw.process.kill('SIGTERM');
+  const exit = await exitWithin(gw.process, 20_000, 'gateway stop');
+  assert.equal(exit.code, 0, gw.process.stderr());
+  sinks.push({ name: 'gateway stdout', text: gw.process.stdout(), allowed: {} });
+  sinks.push({ name: 'gateway stderr', text: gw.process.stderr(), allowed: {} });
+  const log = readFileSync(logFile, 'utf8');
+  assert.match(log, /476173\*{6}0010/, 'the trace shows the PAN masked (the scanner reads a log that names the card)');
+  sinks.push({ name: 'log file', text: log, allowed: {} });
+  const files = readdirSync(journal, { recursive: true }).map(String).filter((f) => statSync(join(journal, f)).isFile());
+  assert.ok(files.some((f) => f.startsWith('transactions-')), `a transaction log file in ${files.join(', ')}`);
+  for (const f of files) {
+    const text = readFileSync(join(journal, f), 'latin1');
+    const allowed: Allowed = f.startsWith('reversals.jsonl') ? { PAN: 'a reversal carries field 2 (docs/operations.md, the reversal journal)' } : {};
+    sinks.push({ name: `journal folder: ${f}`, text, allowed });
+  }
+  const answers = sinks.find((s) => s.name === 'HTTP POST / JSON (200)');
+  assert.ok(answers !== undefined);
+  assertHolds(answers.name, answers.text, 'TRACK2');
+  const found = sinks.flatMap((sink) => findCardData(sink.text, sink.allowed).map((f) => `${sink.name}: ${f.canary} (${f.form}): ...${f.context}...`));
+  assert.deepEqual(found, [], `card data where the policy has none:\n${found.join('\n')}`);
+});
