@@ -18,12 +18,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFrame, responseMti, toXml } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
-import { eventWithin } from '@iso8583/test-support';
+import { eventWithin, waitUntil } from '@iso8583/test-support';
 import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
 import { CVV, PAN, PIN_BLOCK, SWEEP_DIALECT, TRACK2, assertHolds, canaryMessage, findCardData } from './helpers/card-canaries.js';
@@ -103,6 +104,18 @@ async function http(name: string, path: string, init: RequestInit, allowed: Allo
   return Object.assign(res, { text });
 }
 
+/** An HTTP request with headers fetch would not send (`Host`); resolves with the status and the answer's head and body. */
+function rawHttp(method: string, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+  return eventWithin(20_000, () => `no answer to ${method} ${path}`, (resolve, reject) => {
+    const req = request({ host: gw.http.host, port: gw.http.port, method, path, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      let text = `${JSON.stringify(res.headers)}\n`;
+      res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** A JSON POST. */
 function json(body: unknown): RequestInit {
   return { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) };
@@ -146,6 +159,16 @@ test('POS terminal: approval, decline, timeout, malformed and unmatched answers,
   const badType = Buffer.from(wire.replace('000000001000', '0000000010AB'), 'latin1');
   const tooLong = Buffer.from(wire.replace(`16${PAN}`, `99${PAN}`), 'latin1');
   const cut = Buffer.from(wire.slice(0, wire.indexOf(TRACK2) + 10), 'latin1');
+  const odd = await PosClient.open(gw.pos.host, gw.pos.port);
+  const oddValues = [
+    { ...canaryMessage(103), '55': `9F2608${'C0FFEE5EED1234AB'}9F27`, '35': `${PAN}2912101${'0000083726159'}` },
+    { ...canaryMessage(304), '55': `FF${'C0FFEE5EED1234AB'}`, '35': `${PAN}D2912101${'0000083726159'}` },
+  ];
+  for (const [i, answer] of (await Promise.all(oddValues.map((m) => odd.request(m, 20_000)))).entries()) {
+    const m = oddValues[i] as IsoMessage;
+    sinks.push({ name: `POS answer, EMV data not TLV and track 2 oddly written (STAN ${String(m['11'])}, 39 ${String(answer['39'])})`, text: JSON.stringify(answer), allowed: answer['39'] === '68' ? OWN_ANSWER : BANK_ANSWER });
+  }
+  await odd.close();
   for (const [what, body] of [['field 4 not digits', badType], ['field 2 length over 19', tooLong], ['cut in field 35', cut]] as const) {
     const back = await rawPos(encodeFrame(body, { lengthHeader: 'binary2' }));
     sinks.push({ name: `POS answer to a malformed request (${what})`, text: back.toString('latin1'), allowed: OWN_ANSWER });
@@ -182,6 +205,22 @@ test('HTTP: JSON, XML and hex with card data, bad bodies and refused requests', 
   const huge = { ...canaryMessage(113), '62': 'x'.repeat(2 * 1024 * 1024) };
   const big = await http('POST / JSON over the body limit', '/', json(huge));
   assert.ok(big.status >= 400, `a body over the limit: ${big.status}`);
+  const oddJson = [
+    ['a PAN as a field key', { ...canaryMessage(120), [PAN]: TRACK2 }],
+    ['a header of card data', { ...canaryMessage(121), header: Buffer.from(TRACK2).toString('hex') }],
+    ['field 2 as a number too large', `{"0":"0200","2":${PAN}9999,"3":"000000","4":1000,"11":"000122","35":"${TRACK2}","41":"SWEEP001"}`],
+  ] as const;
+  for (const [what, body] of oddJson) await http(`POST / JSON, ${what}`, '/', json(body));
+  const headers: [string, Record<string, string>][] = [
+    ['a Host of card data', { host: `${PAN}.example`, 'content-type': 'application/json' }],
+    ['a content type of card data', { 'content-type': `application/x-${PAN}` }],
+    ['an Origin of card data', { origin: `http://${PAN}.example`, 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' }],
+    ['headers of card data', { 'x-card': TRACK2, 'x-pin': PIN_BLOCK, authorization: `Bearer ${PAN}`, 'content-type': 'application/json' }],
+  ];
+  for (const [what, h] of headers) {
+    const answer = await rawHttp('POST', '/', h, JSON.stringify(canaryMessage(130 + headers.findIndex(([w]) => w === what))));
+    sinks.push({ name: `HTTP POST / with ${what} (${answer.status})`, text: answer.text, allowed: answer.status < 300 ? BANK_ANSWER : {} });
+  }
   await http(`GET /card/${PAN}`, `/card/${PAN}?track=${encodeURIComponent(TRACK2)}`, {});
   await http('GET /transactions?stan=PAN', `/transactions?stan=${PAN}`, {});
 });
@@ -210,15 +249,8 @@ test('console: decode, send, recent transactions; /stats, /metrics, /transaction
 
 test('every sink the gateway wrote holds no card data beyond its policy', async () => {
   // Every request whose outcome was unknown is reversed: wait until the bank got each reversal (it answers at once).
-  await eventWithin(20_000, () => `reversals received: ${bank.received.filter((m) => String(m['0']).startsWith('04')).map((m) => m['11']).join(', ')}`, (resolve) => {
-    const check = setInterval(() => {
-      const reversed = new Set(bank.received.filter((m) => String(m['0']).startsWith('04')).map((m) => Number(m['11'])));
-      if ([301, 401, 501, 601, 302, 402, 303].every((s) => reversed.has(s))) {
-        clearInterval(check);
-        resolve(undefined);
-      }
-    }, 50);
-  });
+  const reversed = (): Set<number> => new Set(bank.received.filter((m) => String(m['0']).startsWith('04')).map((m) => Number(m['11'])));
+  await waitUntil(() => [301, 401, 501, 601, 302, 402, 303, 304].every((s) => reversed().has(s)), { what: 'the reversal of each request whose outcome is unknown', timeoutMs: 20_000, intervalMs: 50 });
   gw.process.kill('SIGTERM');
   const exit = await exitWithin(gw.process, 20_000, 'gateway stop');
   assert.equal(exit.code, 0, gw.process.stderr());
