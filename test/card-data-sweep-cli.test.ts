@@ -177,7 +177,6 @@ export default async function sequence(message, context) {
 });
 
 test('every sink the commands wrote holds no card data beyond its policy', () => {
-  if (process.env['SWEEP_DUMP'] !== undefined) writeFileSync(process.env['SWEEP_DUMP'], JSON.stringify(sinks, null, 1));
   const found = sinks.flatMap((sink) => findCardData(sink.text, sink.allowed).map((f) => `${sink.name}: ${f.canary} (${f.form}): ...${f.context}...`));
   assert.deepEqual(found, [], `card data where the policy has none:\n${found.join('\n')}`);
 });
