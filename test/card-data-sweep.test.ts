@@ -253,6 +253,9 @@ test('every sink the gateway wrote holds no card data beyond its policy', async 
   // Every request whose outcome was unknown is reversed: wait until the bank got each reversal (it answers at once).
   const reversed = (): Set<number> => new Set(bank.received.filter((m) => String(m['0']).startsWith('04')).map((m) => Number(m['11'])));
   await waitUntil(() => [301, 401, 501, 601, 302, 402, 303, 304].every((s) => reversed().has(s)), { what: 'the reversal of each request whose outcome is unknown', timeoutMs: 20_000, intervalMs: 50 });
+  for (const m of bank.received.filter((r) => String(r['0']).startsWith('04'))) {
+    sinks.push({ name: `reversal sent to the bank (${String(m['0'])}, STAN ${String(m['11'])})`, text: JSON.stringify(m), allowed: { PAN: 'a reversal carries field 2' } });
+  }
   gw.process.kill('SIGTERM');
   const exit = await exitWithin(gw.process, 20_000, 'gateway stop');
   assert.equal(exit.code, 0, gw.process.stderr());

@@ -1,14 +1,12 @@
 /**
- * A bank that may answer with bytes no codec would pack (a real TCP peer on 127.0.0.1 port 0, iso87ascii in 2-byte
- * binary frames): each request goes to `answer`, which gives a message, a raw message body (framed here), or nothing
- * (silence). For the tests of what the gateway does with a malformed answer.
+ * A bank that may answer with bytes no codec would pack (a real TCP peer on 127.0.0.1 port 0; iso87ascii in 2-byte
+ * binary frames unless told otherwise): each request goes to `answer`, which gives a message, a raw message body
+ * (framed here), or nothing (silence). For the tests of what the gateway does with a malformed answer.
  */
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { MessageStream, createCodec, encodeFrame } from '@iso8583/codec';
-import type { IsoMessage } from '@iso8583/codec';
-
-const codec = createCodec('iso87ascii');
+import type { FramingOptions, IsoMessage } from '@iso8583/codec';
 
 /** An answer: a message, the bytes of a message (without length header), or `undefined` for none. */
 export type RawAnswer = IsoMessage | Buffer | undefined;
@@ -21,26 +19,36 @@ export interface RawBank {
   close(): Promise<void>;
 }
 
-/** Packs `message` with iso87ascii (the bytes a raw answer starts from). */
-export function packed(message: IsoMessage): Buffer {
-  return Buffer.from(codec.pack(message));
+/** Packs `message` with `dialect` (default iso87ascii): the bytes a raw answer starts from. */
+export function packed(message: IsoMessage, dialect = 'iso87ascii'): Buffer {
+  return Buffer.from(createCodec(dialect).pack(message));
+}
+
+/** The wire a {@link RawBank} speaks. */
+export interface RawBankOptions {
+  /** A built-in dialect. Default `iso87ascii`. */
+  dialect?: string;
+  /** The length header. Default `binary2`. */
+  lengthHeader?: FramingOptions['lengthHeader'];
 }
 
 /** Starts a {@link RawBank} on a free port of 127.0.0.1. */
-export async function startRawBank(answer: (request: IsoMessage) => RawAnswer): Promise<RawBank> {
+export async function startRawBank(answer: (request: IsoMessage) => RawAnswer, options: RawBankOptions = {}): Promise<RawBank> {
+  const codec = createCodec(options.dialect ?? 'iso87ascii');
+  const framing: FramingOptions = { lengthHeader: options.lengthHeader ?? 'binary2' };
   const received: IsoMessage[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
+    const stream = new MessageStream(socket, { framing, codec }, {
       frame: (frame) => {
         const request = stream.decode(frame).message;
         received.push(request);
         const reply = answer(request);
         if (reply === undefined) return;
-        if (Buffer.isBuffer(reply)) stream.write(encodeFrame(reply, { lengthHeader: 'binary2' }));
+        if (Buffer.isBuffer(reply)) stream.write(encodeFrame(reply, framing));
         else stream.send(reply);
       },
     });
