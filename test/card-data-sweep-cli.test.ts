@@ -10,15 +10,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFrame, responseMti } from '@iso8583/codec';
 import { waitUntil } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { BIN, exitWithin, killOnExit, startCli, startSimulator, stopAll } from './helpers/cli.js';
-import { CVV, PAN, PIN_BLOCK, SWEEP_DIALECT, TRACK2, assertHolds, canaryMessage, findCardData } from './helpers/card-canaries.js';
-import type { Allowed } from './helpers/card-canaries.js';
+import { CVV, PAN, PIN_BLOCK, SWEEP_DIALECT, TRACK2, assertHolds, assertSinks, canaryMessage, folderSinks } from './helpers/card-canaries.js';
+import type { Allowed, Sink } from './helpers/card-canaries.js';
 import { packed, startRawBank } from './helpers/raw-bank.js';
 import type { RawBank } from './helpers/raw-bank.js';
 import { PosClient } from './helpers/pos.js';
@@ -26,7 +26,7 @@ import { PosClient } from './helpers/pos.js';
 const work = mkdtempSync(join(tmpdir(), 'iso8583-sweep-cli-'));
 const dialectFile = join(work, 'sweep.json');
 /** Each sink read: its name, its text, what it may hold. */
-const sinks: { name: string; text: string; allowed: Allowed }[] = [];
+const sinks: Sink[] = [];
 /** What a tool that shows a message whole may print. */
 const WHOLE: Allowed = {
   PAN: 'shown whole', PAN_EXTENDED: 'shown whole', TRACK2: 'shown whole', TRACK3: 'shown whole', TRACK1: 'shown whole',
@@ -167,9 +167,7 @@ export default async function sequence(message, context) {
   const log = readFileSync(logFile, 'utf8');
   assert.match(log, /476173\*{6}0010/, 'the flow log names the card masked');
   sinks.push({ name: 'flow log file', text: log, allowed: {} });
-  for (const f of readdirSync(journal, { recursive: true }).map(String).filter((p) => statSync(join(journal, p)).isFile())) {
-    sinks.push({ name: `flow journal: ${f}`, text: readFileSync(join(journal, f), 'latin1'), allowed: f.startsWith('reversals.jsonl') ? { PAN: 'a reversal carries field 2' } : {} });
-  }
+  sinks.push(...folderSinks(journal, 'flow journal'));
   const broken = join(work, 'broken.json');
   writeFileSync(broken, JSON.stringify({ name: 'broken', connectors: { bank: { host: TRACK2, port: PAN, dialect: PIN_BLOCK } }, inboundEndpoints: { pos: { port: 0, sequence: './sequence.mjs', name: CVV } } }));
   assert.notEqual((await run('run, a flow that does not start', ['run', broken])).code, 0);
@@ -177,6 +175,5 @@ export default async function sequence(message, context) {
 });
 
 test('every sink the commands wrote holds no card data beyond its policy', () => {
-  const found = sinks.flatMap((sink) => findCardData(sink.text, sink.allowed).map((f) => `${sink.name}: ${f.canary} (${f.form}): ...${f.context}...`));
-  assert.deepEqual(found, [], `card data where the policy has none:\n${found.join('\n')}`);
+  assertSinks(sinks);
 });

@@ -17,7 +17,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,8 +27,8 @@ import type { IsoMessage } from '@iso8583/codec';
 import { eventWithin, waitUntil } from '@iso8583/test-support';
 import { exitWithin, startCli, startGateway, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
-import { CVV, EMV, PAN, PIN_BLOCK, SWEEP_DIALECT, TRACK2, assertHolds, canaryMessage, findCardData } from './helpers/card-canaries.js';
-import type { Allowed } from './helpers/card-canaries.js';
+import { CVV, EMV, PAN, PIN_BLOCK, REVERSAL_JOURNAL, SWEEP_DIALECT, TRACK2, assertHolds, assertSinks, canaryMessage, folderSinks } from './helpers/card-canaries.js';
+import type { Allowed, Sink } from './helpers/card-canaries.js';
 import { packed, startRawBank } from './helpers/raw-bank.js';
 import type { RawBank } from './helpers/raw-bank.js';
 import { PosClient } from './helpers/pos.js';
@@ -69,9 +69,9 @@ let bank: RawBank;
 let gw: { process: CliProcess; pos: { host: string; port: number }; http: { host: string; port: number } };
 let base: string;
 /** Each sink read: its name, its text, what it may hold. */
-const sinks: { name: string; text: string; allowed: Allowed }[] = [];
+const sinks: Sink[] = [];
 /** The sinks of the restart on a damaged journal folder. */
-const sinks2: { name: string; text: string; allowed: Allowed }[] = [];
+const sinks2: Sink[] = [];
 
 /** Everything the bank answered may come back to its client. */
 const BANK_ANSWER: Allowed = {
@@ -116,6 +116,16 @@ function rawHttp(method: string, path: string, headers: Record<string, string>, 
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** The console's event stream of the gateway at `at`, every event up to its first list of recent transactions. */
+async function consoleEvents(at: string): Promise<string> {
+  let stream = '';
+  await readEvents(await fetch(`${at}/console/events`), (event, data) => {
+    stream += `${event} ${JSON.stringify(data)}\n`;
+    return event === 'recent';
+  }, 'the recent transactions');
+  return stream;
 }
 
 /** A JSON POST. */
@@ -240,13 +250,7 @@ test('console: decode, send, recent transactions; /stats, /metrics, /transaction
   const silent = await http('POST /console/api/send, the bank silent', '/console/api/send', json({ message: canaryMessage(303) }));
   assert.ok(silent.status >= 400, silent.text);
   for (const path of ['/stats', '/metrics', '/transactions?limit=100', '/console', '/console/api/session']) await http(`GET ${path}`, path, {});
-  const events = await fetch(`${base}/console/events`);
-  let stream = '';
-  await readEvents(events, (event, data) => {
-    stream += `${event} ${JSON.stringify(data)}\n`;
-    return event === 'recent';
-  }, 'the recent transactions');
-  sinks.push({ name: 'console events', text: stream, allowed: {} });
+  sinks.push({ name: 'console events', text: await consoleEvents(base), allowed: {} });
 });
 
 test('every sink the gateway wrote holds no card data beyond its policy', async () => {
@@ -254,7 +258,7 @@ test('every sink the gateway wrote holds no card data beyond its policy', async 
   const reversed = (): Set<number> => new Set(bank.received.filter((m) => String(m['0']).startsWith('04')).map((m) => Number(m['11'])));
   await waitUntil(() => [301, 401, 501, 601, 302, 402, 303, 304].every((s) => reversed().has(s)), { what: 'the reversal of each request whose outcome is unknown', timeoutMs: 20_000, intervalMs: 50 });
   for (const m of bank.received.filter((r) => String(r['0']).startsWith('04'))) {
-    sinks.push({ name: `reversal sent to the bank (${String(m['0'])}, STAN ${String(m['11'])})`, text: JSON.stringify(m), allowed: { PAN: 'a reversal carries field 2' } });
+    sinks.push({ name: `reversal sent to the bank (${String(m['0'])}, STAN ${String(m['11'])})`, text: JSON.stringify(m), allowed: REVERSAL_JOURNAL });
   }
   gw.process.kill('SIGTERM');
   const exit = await exitWithin(gw.process, 20_000, 'gateway stop');
@@ -264,18 +268,13 @@ test('every sink the gateway wrote holds no card data beyond its policy', async 
   const log = readFileSync(logFile, 'utf8');
   assert.match(log, /476173\*{6}0010/, 'the trace shows the PAN masked (the scanner reads a log that names the card)');
   sinks.push({ name: 'log file', text: log, allowed: {} });
-  const files = readdirSync(journal, { recursive: true }).map(String).filter((f) => statSync(join(journal, f)).isFile());
-  assert.ok(files.some((f) => f.startsWith('transactions-')), `a transaction log file in ${files.join(', ')}`);
-  for (const f of files) {
-    const text = readFileSync(join(journal, f), 'latin1');
-    const allowed: Allowed = f.startsWith('reversals.jsonl') ? { PAN: 'a reversal carries field 2 (docs/operations.md, the reversal journal)' } : {};
-    sinks.push({ name: `journal folder: ${f}`, text, allowed });
-  }
+  const files = folderSinks(journal, 'journal folder');
+  assert.ok(files.some((f) => f.name.includes('transactions-')), `a transaction log file in ${files.map((f) => f.name).join(', ')}`);
+  sinks.push(...files);
   const answers = sinks.find((s) => s.name === 'HTTP POST / JSON (200)');
   assert.ok(answers !== undefined);
   assertHolds(answers.name, answers.text, 'TRACK2');
-  const found = sinks.flatMap((sink) => findCardData(sink.text, sink.allowed).map((f) => `${sink.name}: ${f.canary} (${f.form}): ...${f.context}...`));
-  assert.deepEqual(found, [], `card data where the policy has none:\n${found.join('\n')}`);
+  assertSinks(sinks);
 });
 
 /** Writes `lines` into `file` after its last record, over the blank lines a journal preallocates (its size kept). */
@@ -311,13 +310,7 @@ test('a damaged journal and transaction log holding card data: the restart quara
     const res = await fetch(`${base2}${path}`);
     sinks2.push({ name: `restart: HTTP GET ${path} (${res.status})`, text: await res.text(), allowed: {} });
   }
-  const events = await fetch(`${base2}/console/events`);
-  let stream = '';
-  await readEvents(events, (event, data) => {
-    stream += `${event} ${JSON.stringify(data)}\n`;
-    return event === 'recent';
-  }, 'the recent transactions');
-  sinks2.push({ name: 'restart: console events', text: stream, allowed: {} });
+  sinks2.push({ name: 'restart: console events', text: await consoleEvents(base2), allowed: {} });
   const listed = startCli(['transactions', '--journal-dir', journal, '--limit', '1000', '--json']);
   await exitWithin(listed, 20_000, 'iso8583 transactions');
   sinks2.push({ name: 'iso8583 transactions: stdout', text: listed.stdout(), allowed: {} }, { name: 'iso8583 transactions: stderr', text: listed.stderr(), allowed: {} });
@@ -330,11 +323,10 @@ test('a damaged journal and transaction log holding card data: the restart quara
   const quarantined = readdirSync(journal).filter((f) => f.includes('.corrupt-'));
   assert.ok(quarantined.length > 0, `a quarantine file in ${readdirSync(journal).join(', ')}`);
   for (const f of readdirSync(journal).filter((name) => name.startsWith('reversals.jsonl') && !name.includes('.corrupt-'))) {
-    sinks2.push({ name: `restart: journal ${f}`, text: readFileSync(join(journal, f), 'latin1'), allowed: { PAN: 'a reversal carries field 2' } });
+    sinks2.push({ name: `restart: journal ${f}`, text: readFileSync(join(journal, f), 'latin1'), allowed: REVERSAL_JOURNAL });
   }
   // Quarantine files hold the damaged lines byte for byte (docs/operations.md: "may hold a PAN: look at them, then
   // delete them"): here the lines this test wrote, so they are not read. The transaction day file holds the lines
   // this test appended, read above through every query.
-  const found = sinks2.flatMap((sink) => findCardData(sink.text, sink.allowed).map((f) => `${sink.name}: ${f.canary} (${f.form}): ...${f.context}...`));
-  assert.deepEqual(found, [], `card data where the policy has none:\n${found.join('\n')}`);
+  assertSinks(sinks2);
 });

@@ -6,6 +6,8 @@
  * with {@link canaryMessage} and reads every byte it wrote through {@link findCardData}.
  */
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 
 /** The card number of field 2 (a Luhn-valid test card). */
@@ -183,10 +185,31 @@ export function findCardData(text: string, allowed: Allowed = {}): Finding[] {
   return out;
 }
 
-/** Fails naming the sink, the canary, its spelling and the text around it, when `text` holds card data not `allowed`. */
-export function assertNoCardData(sink: string, text: string, allowed: Allowed = {}): void {
-  const found = findCardData(text, allowed);
-  assert.deepEqual(found, [], `card data in ${sink}:\n${found.map((f) => `  ${f.canary} (${f.form}): ...${f.context}...`).join('\n')}`);
+/** One thing the product wrote: its name (where it was read), its text, and what it may hold. */
+export interface Sink {
+  name: string;
+  text: string;
+  allowed: Allowed;
+}
+
+/** Fails naming each sink, canary, spelling and the text around it, where a sink holds card data its policy does not allow. */
+export function assertSinks(sinks: readonly Sink[]): void {
+  const found = sinks.flatMap((sink) => findCardData(sink.text, sink.allowed).map((f) => `${sink.name}: ${f.canary} (${f.form}): ...${f.context}...`));
+  assert.deepEqual(found, [], `card data where the policy has none:\n${found.join('\n')}`);
+}
+
+/** The policy of the reversal journal: it holds the PAN of field 2, which a reversal carries. */
+export const REVERSAL_JOURNAL: Allowed = { PAN: 'a reversal carries field 2 (docs/operations.md, the reversal journal)' };
+
+/**
+ * Every file of a journal folder (`--reversal-journal`, a connector's `journalDir`) as a sink, named `label: FILE`:
+ * `reversals.jsonl` and its spare may hold the PAN ({@link REVERSAL_JOURNAL}); every other file (the transaction log's
+ * day files, the lock) nothing. Quarantine files (`.corrupt-`) are left out: they hold damaged lines byte for byte.
+ */
+export function folderSinks(dir: string, label: string): Sink[] {
+  return readdirSync(dir, { recursive: true }).map(String)
+    .filter((f) => statSync(join(dir, f)).isFile() && !f.includes('.corrupt-'))
+    .map((f) => ({ name: `${label}: ${f}`, text: readFileSync(join(dir, f), 'latin1'), allowed: f.startsWith('reversals.jsonl') ? REVERSAL_JOURNAL : {} }));
 }
 
 /** Fails when `text` does not hold the canary `name` (for a sink that should, so that the scanner is seen to read it). */
