@@ -30,7 +30,7 @@ import type { CliProcess } from './helpers/cli.js';
 import { CVV, EMV, PAN, PIN_BLOCK, REVERSAL_JOURNAL, SWEEP_DIALECT, TRACK2, assertHolds, assertSinks, canaryMessage, folderSinks } from './helpers/card-canaries.js';
 import type { Allowed, Sink } from './helpers/card-canaries.js';
 import { packed, startRawBank } from './helpers/raw-bank.js';
-import type { RawBank } from './helpers/raw-bank.js';
+import type { RawAnswer, RawBank, RawReply } from './helpers/raw-bank.js';
 import { PosClient } from './helpers/pos.js';
 import { readEvents } from './helpers/sse.js';
 
@@ -47,9 +47,10 @@ function echo(request: IsoMessage, code: string): IsoMessage {
 /**
  * The bank's rule, by the STAN's hundreds: 1xx approve, 2xx decline, 3xx silence (the gateway reverses), 4xx an
  * answer whose field 4 is not digits, 5xx an answer cut in field 35, 6xx an answer with another STAN (matches
- * nothing). Reversals and advices are approved.
+ * nothing), 7xx an answer too late, 8xx a request of the bank's own (an 0100 with card data, an 0800) before the
+ * answer, 9xx a frame that is no message (card data in it) before the answer. Reversals and advices are approved.
  */
-function bankRule(request: IsoMessage): IsoMessage | Buffer | undefined {
+function bankRule(request: IsoMessage): RawReply {
   const mti = String(request['0']);
   if (!mti.startsWith('02') && !mti.startsWith('01')) return echo(request, '00');
   if (mti === '0220' || mti === '0120') return echo(request, '00');
@@ -62,8 +63,14 @@ function bankRule(request: IsoMessage): IsoMessage | Buffer | undefined {
     return bytes.subarray(0, bytes.indexOf(TRACK2) + 20);
   }
   if (kind === 6) return { ...answer, '11': '999999' };
+  if (kind === 7) return new Promise<RawAnswer>((resolve) => setTimeout(() => resolve(answer), LATE_MS));
+  if (kind === 8) return [{ ...canaryMessage(999998, 'BANK0001'), '0': '0100' }, { ...answer, '0': '0800', '70': '301' }, answer];
+  if (kind === 9) return [Buffer.from(`02X0${TRACK2}${PIN_BLOCK}${EMV}`, 'latin1'), answer];
   return answer;
 }
+
+/** How late the bank answers a 7xx request: after the HTTP client's `?timeout=` (1500) and the POS's (3000). */
+const LATE_MS = 3500;
 
 let bank: RawBank;
 let gw: { process: CliProcess; pos: { host: string; port: number }; http: { host: string; port: number } };
@@ -156,18 +163,18 @@ function rawPos(frame: Buffer, limitMs = 5000): Promise<Buffer> {
 
 test('POS terminal: approval, decline, timeout, malformed and unmatched answers, malformed requests', async () => {
   const pos = await PosClient.open(gw.pos.host, gw.pos.port);
-  const stans = [101, 201, 301, 401, 501, 601];
+  const stans = [101, 201, 301, 401, 501, 601, 701, 801, 901];
   const answers = await Promise.all(stans.map((stan) => pos.request(canaryMessage(stan), 20_000)));
   await pos.close();
   const byStan = new Map(answers.map((a) => [Number(a['11']), a]));
   assert.equal(byStan.get(101)?.['39'], '00');
   assert.equal(byStan.get(201)?.['39'], '05');
-  for (const stan of [101, 201]) sinks.push({ name: `POS answer relayed from the bank (STAN ${stan})`, text: JSON.stringify(byStan.get(stan)), allowed: BANK_ANSWER });
-  for (const stan of [301, 401, 501, 601]) {
-    assert.match(String(byStan.get(stan)?.['39']), /^(68|91)$/, `STAN ${stan}: the gateway's own answer`);
-    sinks.push({ name: `POS own answer (STAN ${stan})`, text: JSON.stringify(byStan.get(stan)), allowed: OWN_ANSWER });
+  for (const stan of [301, 401, 501, 601, 701]) assert.match(String(byStan.get(stan)?.['39']), /^(68|91)$/, `STAN ${stan}: the gateway's own answer`);
+  for (const [stan, answer] of byStan) {
+    const own = /^(68|91)$/.test(String(answer['39']));
+    sinks.push({ name: `POS answer (STAN ${stan}, 39 ${String(answer['39'])})`, text: JSON.stringify(answer), allowed: own ? OWN_ANSWER : BANK_ANSWER });
   }
-  const wire = packed(canaryMessage(701)).toString('latin1');
+  const wire = packed(canaryMessage(1701)).toString('latin1');
   const badType = Buffer.from(wire.replace('000000001000', '0000000010AB'), 'latin1');
   const tooLong = Buffer.from(wire.replace(`16${PAN}`, `99${PAN}`), 'latin1');
   const cut = Buffer.from(wire.slice(0, wire.indexOf(TRACK2) + 10), 'latin1');
@@ -256,7 +263,7 @@ test('console: decode, send, recent transactions; /stats, /metrics, /transaction
 test('every sink the gateway wrote holds no card data beyond its policy', async () => {
   // Every request whose outcome was unknown is reversed: wait until the bank got each reversal (it answers at once).
   const reversed = (): Set<number> => new Set(bank.received.filter((m) => String(m['0']).startsWith('04')).map((m) => Number(m['11'])));
-  await waitUntil(() => [301, 401, 501, 601, 302, 402, 303, 304].every((s) => reversed().has(s)), { what: 'the reversal of each request whose outcome is unknown', timeoutMs: 20_000, intervalMs: 50 });
+  await waitUntil(() => [301, 401, 501, 601, 701, 302, 402, 303, 304].every((s) => reversed().has(s)), { what: 'the reversal of each request whose outcome is unknown', timeoutMs: 20_000, intervalMs: 50 });
   for (const m of bank.received.filter((r) => String(r['0']).startsWith('04'))) {
     sinks.push({ name: `reversal sent to the bank (${String(m['0'])}, STAN ${String(m['11'])})`, text: JSON.stringify(m), allowed: REVERSAL_JOURNAL });
   }

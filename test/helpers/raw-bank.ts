@@ -11,6 +11,9 @@ import type { FramingOptions, IsoMessage } from '@iso8583/codec';
 /** An answer: a message, the bytes of a message (without length header), or `undefined` for none. */
 export type RawAnswer = IsoMessage | Buffer | undefined;
 
+/** What the rule gives for a request: an answer, several frames in order, or an answer later. */
+export type RawReply = RawAnswer | RawAnswer[] | Promise<RawAnswer>;
+
 /** A running raw bank. */
 export interface RawBank {
   port: number;
@@ -33,7 +36,7 @@ export interface RawBankOptions {
 }
 
 /** Starts a {@link RawBank} on a free port of 127.0.0.1. */
-export async function startRawBank(answer: (request: IsoMessage) => RawAnswer, options: RawBankOptions = {}): Promise<RawBank> {
+export async function startRawBank(answer: (request: IsoMessage) => RawReply, options: RawBankOptions = {}): Promise<RawBank> {
   const codec = createCodec(options.dialect ?? 'iso87ascii');
   const framing: FramingOptions = { lengthHeader: options.lengthHeader ?? 'binary2' };
   const received: IsoMessage[] = [];
@@ -46,10 +49,15 @@ export async function startRawBank(answer: (request: IsoMessage) => RawAnswer, o
       frame: (frame) => {
         const request = stream.decode(frame).message;
         received.push(request);
+        const write = (reply: RawAnswer): void => {
+          if (reply === undefined || socket.destroyed) return;
+          if (Buffer.isBuffer(reply)) stream.write(encodeFrame(reply, framing));
+          else stream.send(reply);
+        };
         const reply = answer(request);
-        if (reply === undefined) return;
-        if (Buffer.isBuffer(reply)) stream.write(encodeFrame(reply, framing));
-        else stream.send(reply);
+        if (reply instanceof Promise) void reply.then(write);
+        else if (Array.isArray(reply)) reply.forEach(write);
+        else write(reply);
       },
     });
   });
