@@ -118,7 +118,7 @@ test('decode and encode: describe masks; errors name fields, never values', asyn
   assert.equal((await run('encode, malformed XML', ['encode'], xml)).code, 1);
 });
 
-test('run FLOW.json: a sequence that fails, throws and logs card data; a connector that times out; a flow that does not start', async () => {
+test('run FLOW.json: a sequence that throws card data (as an error, its code, a string), logs it, replies it invalid or late; a connector that times out; a flow that does not start', async () => {
   const journal = join(work, 'flow-journal');
   const logFile = join(work, 'flow.log');
   writeFileSync(join(work, 'sequence.mjs'), `
@@ -127,6 +127,13 @@ export default async function sequence(message, context) {
   const kind = Math.floor(Number(f['11']) / 100);
   context.logger.info({ pan: f['2'], track: f['35'], xml: message.xml }, 'card ' + f['2'] + ' track ' + f['35'] + ' pin ' + f['52'] + ' cvv ' + f['48'] + ' emv ' + f['55'] + ' t1 ' + f['45'] + ' t3 ' + f['36'] + ' ext ' + f['34']);
   if (kind === 2) throw new Error('declined ' + f['35'] + ' ' + f['52'] + ' ' + f['55'] + ' ' + f['48'] + ' ' + f['45']);
+  if (kind === 5) throw Object.assign(new Error('declined'), { code: 'DECLINED_' + f['35'], pan: f['2'], track: f['35'] });
+  if (kind === 7) throw 'declined ' + f['2'] + ' ' + f['35'] + ' ' + f['52'];
+  if (kind === 8) return { '0': '0210', '11': f['11'], '41': f['41'], '2': f['2'] + 'AB', '35': f['35'] + '99', '52': f['52'] + '0', '55': f['55'] };
+  if (kind === 9) {
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    return { ...f, '0': '0210', '39': '00' };
+  }
   return context.connectors.bank.sendMessage(message.xml);
 }
 `);
@@ -134,7 +141,7 @@ export default async function sequence(message, context) {
   writeFileSync(flowFile, JSON.stringify({
     name: 'sweep',
     connectors: { bank: { host: '127.0.0.1', port: bank.port, dialect: './sweep.json', requestTimeout: 1000, reversal: { enabled: true, journalDir: './flow-journal', retryInterval: 300 } } },
-    inboundEndpoints: { pos: { port: 0, dialect: './sweep.json', sequence: './sequence.mjs' } },
+    inboundEndpoints: { pos: { port: 0, dialect: './sweep.json', sequence: './sequence.mjs', sequenceTimeout: 2000 } },
     http: { port: 0, routes: { bank: '/bank' } },
     logFile,
     logLevel: 'trace',
@@ -145,7 +152,7 @@ export default async function sequence(message, context) {
   const http = (await flow.waitForLine(/^http listening on (\S+)/))[1];
   await flow.waitForLine(/^flow sweep ready/);
   const client = await PosClient.open('127.0.0.1', Number(pos));
-  const answers = await Promise.all([121, 221, 321, 421, 621].map((stan) => client.request(canaryMessage(stan), 20_000)));
+  const answers = await Promise.all([121, 221, 321, 421, 521, 621, 721, 821, 921].map((stan) => client.request(canaryMessage(stan), 20_000)));
   await client.close();
   for (const a of answers) {
     const approved = a['39'] === '00';
