@@ -154,11 +154,14 @@ const CANARIES: readonly Canary[] = [
 ];
 
 /**
- * Numbers a sink writes that no card data can be: times (pino's `time`, a record's `at`), durations, process ids and
- * ports. Their digits change with every run, so they are taken out before the 7-digit pieces are looked for (else
- * a millisecond time that happens to hold `7390010` would fail the sweep once in a while).
+ * Numbers a sink writes that no card data can be: times (pino's `time`, a record's `at`), durations, process ids,
+ * ports, and the sample values of `/metrics` (memory sizes, CPU seconds; a metric's labels are kept). Their digits
+ * change with every run, so they are taken out before the 7-digit pieces are looked for (else a millisecond time or
+ * a heap size that happens to hold `7390010` would fail the sweep once in a while).
  */
 const NOISE = /("(?:time|at|pid|latencyMs|elapsedMs|ms|uptime|uptimeMs|startedAt|since|port|offset|bytes)":\s*)[0-9.]+|(127\.0\.0\.1|localhost|\[::1\]):[0-9]+|\b1[0-9]{12}\b/g;
+/** A Prometheus sample line: its name and labels (kept), then its value and optional timestamp (taken out). */
+const METRIC_SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{.*\})?) [-+0-9.eE]+(?: [0-9]+)?$/gm;
 
 /** Where one canary was found in a sink. */
 export interface Finding {
@@ -170,7 +173,9 @@ export interface Finding {
 
 /** Every trace of card data in `text` but the canaries `allowed` names. */
 export function findCardData(text: string, allowed: Allowed = {}): Finding[] {
-  const scrubbed = text.replace(NOISE, (_m, key: string | undefined, host: string | undefined) => (key ?? (host !== undefined ? `${host}:PORT` : 'TIME')));
+  const scrubbed = text
+    .replace(NOISE, (_m, key: string | undefined, host: string | undefined) => (key ?? (host !== undefined ? `${host}:PORT` : 'TIME')))
+    .replace(METRIC_SAMPLE, '$1 VALUE');
   const out: Finding[] = [];
   for (const canary of CANARIES) {
     if (allowed[canary.name] !== undefined) continue;
