@@ -98,24 +98,27 @@ test('send: an answer, and its failures (invalid message, no host, silence, a ma
 
 test('decode and encode: describe masks; errors name fields, never values', async () => {
   const hex = packed(canaryMessage(110)).toString('hex');
-  const described = await run('decode --format describe', ['decode', '--dialect', dialectFile, '--format', 'describe', hex]);
-  assert.equal(described.code, 0, described.stderr);
-  assert.match(described.stdout, /476173\*{6}0010/);
-  const whole = await run('decode (json)', ['decode', hex], '', WHOLE);
-  assertHolds('decode (json)', whole.stdout, 'TRACK2');
   const framed = encodeFrame(packed(canaryMessage(111)), { lengthHeader: 'binary2' }).toString('hex');
-  await run('decode --frame binary2 --format describe', ['decode', '--dialect', dialectFile, '--frame', 'binary2', '--input', 'hex', '--format', 'describe'], framed);
-  assert.equal((await run('decode, not hex', ['decode', `${hex}Z`])).code, 1);
-  assert.equal((await run('decode, field 4 not digits', ['decode', badFieldHex(112)])).code, 1);
-  assert.equal((await run('decode --format describe, field 4 not digits', ['decode', '--format', 'describe', badFieldHex(113)])).code, 1);
   const cut = framed.slice(0, framed.indexOf(Buffer.from(TRACK2).toString('hex')) + 30);
-  assert.notEqual((await run('decode --frame binary2, cut in field 35', ['decode', '--frame', 'binary2', '--input', 'hex', '--format', 'describe'], cut)).code, 0);
-  const encoded = await run('encode', ['encode'], JSON.stringify(canaryMessage(114)), WHOLE);
-  assert.equal(encoded.code, 0, encoded.stderr);
   const bad = { ...canaryMessage(115), '2': `${PAN}AB`, '35': `${TRACK2}99`, '52': `${PIN_BLOCK}0` };
-  assert.equal((await run('encode, invalid fields', ['encode'], JSON.stringify(bad))).code, 1);
   const xml = `<ISOMessage><data><field id="0">0200</field><field id="2">${PAN}</field><field id="35">${TRACK2}</fiel></data></ISOMessage>`;
-  assert.equal((await run('encode, malformed XML', ['encode'], xml)).code, 1);
+  // Independent one-shot commands: run side by side, each checked for its exit code.
+  const runs: [string, string[], string, Allowed, number][] = [
+    ['decode --format describe', ['decode', '--dialect', dialectFile, '--format', 'describe', hex], '', {}, 0],
+    ['decode (json)', ['decode', hex], '', WHOLE, 0],
+    ['decode --frame binary2 --format describe', ['decode', '--dialect', dialectFile, '--frame', 'binary2', '--input', 'hex', '--format', 'describe'], framed, {}, 0],
+    ['decode, not hex', ['decode', `${hex}Z`], '', {}, 1],
+    ['decode, field 4 not digits', ['decode', badFieldHex(112)], '', {}, 1],
+    ['decode --format describe, field 4 not digits', ['decode', '--format', 'describe', badFieldHex(113)], '', {}, 1],
+    ['decode --frame binary2, cut in field 35', ['decode', '--frame', 'binary2', '--input', 'hex', '--format', 'describe'], cut, {}, 1],
+    ['encode', ['encode'], JSON.stringify(canaryMessage(114)), WHOLE, 0],
+    ['encode, invalid fields', ['encode'], JSON.stringify(bad), {}, 1],
+    ['encode, malformed XML', ['encode'], xml, {}, 1],
+  ];
+  const results = await Promise.all(runs.map(([name, args, input, allowed]) => run(name, args, input, allowed)));
+  for (const [i, [name, , , , code]] of runs.entries()) assert.equal(results[i]?.code, code, `${name}: ${results[i]?.stderr ?? ''}`);
+  assert.match(results[0]?.stdout ?? '', /476173\*{6}0010/, 'describe shows the PAN masked');
+  assertHolds('decode (json)', results[1]?.stdout ?? '', 'TRACK2');
 });
 
 test('run FLOW.json: a sequence that throws card data (as an error, its code, a string), logs it, replies it invalid or late; a connector that times out; a flow that does not start', async () => {
