@@ -6,7 +6,7 @@
  * "Where card data is kept"): `iso8583_saf` holds the PAN of a reversal or advice, nothing else; every other table
  * and sink none of it.
  */
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,21 +15,15 @@ import pg from 'pg';
 import { responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
-import type { PostgresCluster } from '@iso8583/test-support';
 import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
 import { PAN, REVERSAL_JOURNAL, SWEEP_DIALECT, assertSinks, canaryMessage, folderSinks } from './helpers/card-canaries.js';
 import type { Allowed, Sink } from './helpers/card-canaries.js';
 import { packed, startRawBank } from './helpers/raw-bank.js';
 import type { RawReply } from './helpers/raw-bank.js';
 
-let cluster: PostgresCluster;
 const work = mkdtempSync(join(tmpdir(), 'iso8583-sweep-pg-'));
-before(async () => {
-  cluster = await startPostgres();
-});
 after(async () => {
   await stopAll();
-  cluster.destroy();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -43,7 +37,9 @@ function bankRule(request: IsoMessage): RawReply {
   return answer;
 }
 
-test('gateway --store: the SAF and transaction tables, GET /transactions and the log hold no card data beyond the policy', async () => {
+test('gateway --store: the SAF and transaction tables, GET /transactions and the log hold no card data beyond the policy', async (t) => {
+  const cluster = await startPostgres();
+  t.after(() => cluster.destroy());
   const url = cluster.createDatabase('sweep');
   const bank = await startRawBank(bankRule);
   after(() => bank.close());
