@@ -1,4 +1,4 @@
-// At maxConnections, a terminal sending its first message in pieces (a slow link) keeps its slot while connections
+// At maxConnections (and at an address's share), a terminal sending its first message in pieces (a slow link) keeps its slot while connections
 // that say nothing come and go. The oldest connection without a complete message gave way, whatever it was sending: a
 // client opening silent connections faster than a slow terminal's first message arrives closed every such terminal
 // (ISO8583_ERR_INBOUND_EVICTED), while its own silent sockets took their turn.
@@ -15,8 +15,14 @@ import { watchListenerReads } from './support/listener-reads.js';
 /** Silent connections opened while the terminal's first message arrives, one before each of its pieces but the last. */
 const ROUNDS = 5;
 
-test('connection cap – a first message arriving in pieces keeps its slot while silent connections come and go', async (t) => {
-  const { port, endpoint } = await startEndpoint(t, { sequence: approveAll, maxConnections: 2, maxConnectionsPerAddress: 2, firstMessageTimeout: 0, readTimeout: 0 });
+/** The two limits a new connection makes room under: the listener's, and one address's share. */
+const LIMITS = [
+  ['maxConnections', { maxConnections: 2, maxConnectionsPerAddress: 2 }],
+  ['maxConnectionsPerAddress', { maxConnections: 100, maxConnectionsPerAddress: 2 }],
+] as const;
+
+for (const [limit, options] of LIMITS) test(`${limit} – a first message arriving in pieces keeps its slot while silent connections come and go`, async (t) => {
+  const { port, endpoint } = await startEndpoint(t, { sequence: approveAll, ...options, firstMessageTimeout: 0, readTimeout: 0 });
   const reads = watchListenerReads(t, port);
   /** Accepts by the endpoint's server, in order (Node's `net.server.socket` channel). */
   let accepted = 0;
