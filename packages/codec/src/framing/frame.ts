@@ -237,10 +237,16 @@ export class FrameDecoder {
     return err;
   }
 
-  /** Makes room for `total` held bytes in a buffer of this decoder: the frame's size when known, else doubling. */
+  /**
+   * Makes room for `total` held bytes in a buffer of this decoder, doubling, and never past the frame's size when it is
+   * known: a length header reserves nothing its sender has not sent (a client announcing the maximum frame on every
+   * connection and trickling a few bytes held the maximum on each), and a frame arriving in many reads is copied
+   * about twice in all.
+   */
   #reserve(total: number): void {
     if (this.#owned && total <= this.#held.length) return;
-    const size = Math.max(total, this.#need, this.#owned ? 2 * this.#held.length : 2 * this.#heldLength, 256);
+    const doubled = Math.max(total, this.#owned ? 2 * this.#held.length : 2 * this.#heldLength, 256);
+    const size = this.#need > total ? Math.min(this.#need, doubled) : doubled;
     const grown = Buffer.allocUnsafe(size);
     this.#held.copy(grown, 0, 0, this.#heldLength);
     this.#held = grown;
