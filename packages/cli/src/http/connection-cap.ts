@@ -46,7 +46,8 @@
  * ({@link defaultPerAddress}: nine slots in ten) leaves room for POS traffic that comes through one proxy or NAT
  * address, while the last tenth always stays for the others.
  */
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { defaultPerAddress, peerKey } from '@iso8583/inbound';
@@ -117,6 +118,9 @@ type Held = Map<Socket, ReadonlyMap<IncomingMessage, ServerResponse>>;
  */
 export function capConnections(server: Server, max: number, answers: CapAnswers = {}, perAddress = defaultPerAddress(max)): ConnectionCap {
   const { refuse = (s: Socket) => s.destroy(), drop = (s: Socket) => s.destroy(), onShed } = answers;
+  // Only an HTTP connection waits for its request: on another server (the stats port answers at accept, and reads
+  // nothing it is sent) what a peer sends says nothing, and the oldest connection gives way.
+  const byBytes = server instanceof HttpServer;
   const held: Held = new Map();
   /** The connections of each peer, oldest first (the same maps as in `held`); a peer holding none is not kept. */
   const peers = new Map<string, Held>();
@@ -146,7 +150,7 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     const now = performance.now();
     // A connection just accepted that has sent no request yet is idle last: its request is most often on its way.
     const idle = oldestIdle(among, now) ?? oldestWhere(among, answered) ?? oldestWhere(among, streamOnly);
-    const waiting = idle === undefined ? leastHeardWaiting(among, now) : undefined;
+    const waiting = idle === undefined ? leastHeardWaiting(among, now, byBytes) : undefined;
     if (idle === undefined && waiting === undefined) return false;
     evicted++;
     const closed = idle ?? (waiting!.arriving ? undefined : waiting!.socket);
@@ -312,16 +316,17 @@ interface Waiting {
  * accepted less than {@link NEW_CONNECTION_GRACE} ago that has sent no request yet (`makeRoom` closes the others that
  * sent none before). A client uploading a body at any pace is heard from at each look, and keeps its connection
  * while connections that said nothing come and go; a burst of new clients makes room among requests that stalled
- * (heard from last when their head came), not among themselves.
+ * (heard from last when their head came), not among themselves. Not `byBytes` (a server of another protocol): the
+ * oldest accepted.
  */
-function leastHeardWaiting(held: Held, now: number): Waiting | undefined {
+function leastHeardWaiting(held: Held, now: number, byBytes: boolean): Waiting | undefined {
   let least: Waiting | undefined;
   let leastAt = Infinity;
   for (const [socket, requests] of held) {
     const all = [...requests];
     const waits = all.length === 0 || (all.every(([req, res]) => !running(req, res)) && all.some(([req, res]) => arriving(req, res)));
     if (!waits) continue;
-    const at = lastHeard(socket, now);
+    const at = byBytes ? lastHeard(socket, now) : accepted.get(socket) ?? 0;
     if (at < leastAt) {
       least = { socket, arriving: all.length > 0 };
       leastAt = at;
