@@ -1,5 +1,6 @@
-// A length header announcing a large frame holds no memory the client has not sent: the listener's frame buffer grows
-// with the bytes that came (doubling), up to the announced length, instead of being taken whole at the second read. A
+// A length header announcing a large frame holds little memory the client has not sent: the listener's frame buffer
+// takes at most 4 KB ahead of the bytes that came, then doubles with them, up to the announced length, instead of
+// being taken whole at the second read. A
 // client that announced 60000 bytes on each of hundreds of connections and trickled a few held 64 KB per connection
 // for the read timeout (30 s by default): maxConnections (10000 by default) times that is 640 MB.
 import { test } from 'node:test';
@@ -32,7 +33,8 @@ test('inbound – hundreds of frames announced at 60000 bytes and trickled hold 
   for (const s of sockets) s.write(Buffer.alloc(SENT / 2, 0x30));
   await Promise.all(sockets.map((s) => reads(s).reached(2 + SENT, 'the second piece')));
   const grown = process.memoryUsage().arrayBuffers - before;
-  // What came is 66 bytes a connection; a buffer of the announced length is 60000. A quarter of that is the line.
+  // What came is 66 bytes a connection (4 KB reserved ahead of them); a buffer of the announced length is 60000. A
+  // quarter of that is the line.
   assert.ok(grown < (CONNECTIONS * ANNOUNCED) / 4, `${CONNECTIONS} connections with ${SENT} bytes each of a ${ANNOUNCED}-byte frame hold ${grown} bytes of buffers`);
   // The listener still serves a terminal.
   const client = await TestClient.connect(port);
