@@ -10,9 +10,9 @@
  * At the cap, a new connection first makes room: the oldest connection held that has no request in progress (one
  * that has not sent a whole request head yet, a keep-alive connection between requests, any stats port connection) is
  * closed, as the POS endpoint evicts its silent connections; one accepted less than {@link NEW_CONNECTION_GRACE} ago
- * that has sent no request yet only with those whose request is still arriving, below (its request is most often on its way). Failing that, the oldest connection whose every answer is
- * made and only waits for its peer to take it (a client that sends requests and reads nothing: no bound ends such a
- * wait, and no route is running on it) is closed: otherwise a client that pipelines requests for a page larger than
+ * that has sent no request yet only with those whose request is still arriving, below (its request is most often on
+ * its way). Failing that, the oldest connection whose every answer is made and only waits for its peer to take it
+ * (a client that sends requests and reads nothing: no bound ends such a wait, and no route is running on it) is closed: otherwise a client that pipelines requests for a page larger than
  * the socket buffers on as many connections as the cap, and never reads, would keep every payment out for as long as
  * it liked, without a token (an approval whose answer is cut so is reversed, as for any client gone). Failing that,
  * the oldest connection holding a stream ({@link markStream}: a console event stream, which runs until its client
