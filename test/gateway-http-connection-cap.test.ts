@@ -3,8 +3,9 @@
  * POS listener, the upstream links and the journal share), with the real binary and a real bank peer: at
  * `--http-max-connections` a new client makes room by closing the oldest idle connection (a keep-alive between
  * requests) and is served, else the oldest whose answers only wait for a client that reads nothing, else the oldest
- * holding a console event stream, else the oldest whose request is still arriving (no route has run) is answered 503
- * ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS; only when every connection held has a route running (a payment at the
+ * holding a console event stream, else, of those whose request is still arriving (no route has run) and those just
+ * accepted, the one least recently heard from gives way (one arriving is answered 503
+ * ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS: a body being uploaded keeps its connection); only when every connection held has a route running (a payment at the
  * bank) is a new one refused with that 503. The `--metrics` port holds 64 the same way. The bank is a scripted one
  * (test/helpers/bank.ts) that can hold its answers.
  */
@@ -13,7 +14,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { httpCall, midRequest, rawHttp, readUntil, within } from '@iso8583/test-support';
+import { httpCall, midRequest, rawHttp, readUntil, waitUntil, within } from '@iso8583/test-support';
 import type { RawHttp } from '@iso8583/test-support';
 import { approve, startBank } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
@@ -113,6 +114,39 @@ describe('the gateway\'s HTTP connection caps', () => {
     await readUntil(stalled[1]!, /HTTP\/1\.1 200 [\s\S]*"39":"00"/);
     for (const c of stalled) c.socket.destroy();
     await Promise.all(stalled.map((c) => c.closed));
+  });
+
+  test('a purchase uploaded a byte at a time keeps its connection while silent connections come and go at the cap', async () => {
+    const body = purchase('000305');
+    const uploader = await midRequest(gw.http.port, Buffer.byteLength(body));
+    opened.push(uploader);
+    // Each byte leaves at once (Nagle's algorithm would hold it until the gateway's delayed acknowledgement of the last).
+    uploader.socket.setNoDelay(true);
+    const silent: RawHttp[] = [];
+    const httpFigures = async (): Promise<{ held: number; evicted: number }> =>
+      (JSON.parse((await httpCall(gw.metrics!.port, 'GET', '/stats', {})).body) as { connections: { http: { held: number; evicted: number } } }).connections.http;
+    try {
+      // The earlier tests' idle connections give way first; then each new silent one is at the cap with the upload.
+      const rounds = CAP + 4;
+      for (let i = 0; i < rounds; i++) {
+        uploader.socket.write(body.slice(i, i + 1));
+        // The gateway has read the byte once it answers a request sent after it (one loop, one epoll set).
+        const before = await httpFigures();
+        const conn = rawHttp(gw.http.port);
+        silent.push(conn);
+        await waitUntil(async () => {
+          const now = await httpFigures();
+          return now.evicted > before.evicted || now.held > before.held;
+        }, { timeoutMs: DEADLINE, what: `the silent connection ${i} to be taken` });
+        assert.equal(uploader.socket.destroyed, false, `the upload was cut for silent connection ${i}: ${JSON.stringify(uploader.text())}`);
+      }
+      await within(Promise.all(silent.slice(0, 3).map((c) => c.closed)), DEADLINE, 'the oldest silent connections were not closed for the newer ones');
+      uploader.socket.write(body.slice(rounds));
+      await within(readUntil(uploader, /HTTP\/1\.1 200 [\s\S]*"39":"00"/), DEADLINE, 'the uploaded purchase was not answered');
+    } finally {
+      for (const c of [uploader, ...silent]) c.socket.destroy();
+      await Promise.all([uploader, ...silent].map((c) => c.closed));
+    }
   });
 
   test('every connection holds answers its client does not read (pipelined page requests, no token asked): the oldest is closed and a new purchase is served', async () => {

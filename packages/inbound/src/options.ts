@@ -53,7 +53,11 @@ export interface InboundOptions {
   onError?: Sequence | string;
   /** Milliseconds a sequence may take before it counts as failed; at most 2147483647. Default 30000. */
   sequenceTimeout?: number;
-  /** Connections held at once; one more is closed at accept. Default 10000. */
+  /**
+   * Connections held at once (TLS handshakes included). At the limit, the oldest that has sent no complete message
+   * (nor any byte since it was last looked at) makes room; when every one has spoken, one more is closed at accept.
+   * Default 10000.
+   */
   maxConnections?: number;
   /**
    * Connections one peer may hold at once: one address, or for IPv6 one /64 (a host may pick any address in its /64

@@ -18,7 +18,7 @@ interface PeerSlots {
 /**
  * One accepted socket's place under `maxConnections`, from accept (TLS handshake included) to close. A slot is
  * "silent" until its client has sent one complete frame; a silent slot is closed at the first-message deadline, and
- * the oldest silent slot gives way to a new client when every slot is taken.
+ * the silent slot least recently heard from gives way to a new client when every slot is taken.
  */
 export class Slot {
   /** The TLS socket on top of the accepted one, once the handshake has begun to be served (TLS listeners only). */
@@ -27,8 +27,23 @@ export class Slot {
   abort: ((code: SlotEnd) => void) | undefined;
   /** @internal */
   timer: NodeJS.Timeout | undefined;
+  /** The bytes read from the accepted socket when the slot was last looked at (see {@link Slot.heardSinceLook}). */
+  #seen = 0;
 
-  constructor(readonly socket: Socket, readonly peer: string, private readonly owner: ConnectionSlots) {}
+  constructor(readonly socket: Socket, readonly peer: string, private readonly owner: ConnectionSlots) {
+    this.#seen = socket.bytesRead;
+  }
+
+  /**
+   * Whether bytes were read from the accepted socket (a piece of a first message, of a TLS handshake) since the slot
+   * was accepted or last looked at; each look starts the count over.
+   */
+  heardSinceLook(): boolean {
+    const bytes = this.socket.bytesRead;
+    if (bytes === this.#seen) return false;
+    this.#seen = bytes;
+    return true;
+  }
 
   /** The client sent a complete frame: the slot is no longer silent and its first-message deadline is cleared. */
   spoke(): void {
@@ -54,7 +69,8 @@ export interface SlotEvents {
 /**
  * The endpoint's connection slots: at most `max` accepted sockets at once, and at most `perAddress` of them from one
  * peer (its address, its /64 for IPv6: peer-key.ts). Silent slots (no complete frame yet) are kept in accept order,
- * overall and by peer, so the oldest one is found at once when a new client needs its place.
+ * overall and by peer, a slot found heard from when looked at moved behind the newest, so the one to give way is
+ * found at once (but for those passed over) when a new client needs its place.
  */
 export class ConnectionSlots {
   /** Every slot held, by its accepted socket, oldest first (a Map keeps insertion order). */
@@ -87,23 +103,24 @@ export class ConnectionSlots {
   }
 
   /**
-   * A slot for a just-accepted socket. At the per-address limit, the oldest silent slot of the same peer is closed to
-   * make room (a peer never pushes out another's for a connection over its own share); then, at the overall limit, the
-   * oldest silent slot of any peer. The refusal's code when no silent slot can give way (the caller refuses the socket).
+   * A slot for a just-accepted socket. At the per-address limit, the silent slot of the same peer least recently heard
+   * from (`#quietest`) is closed to make room (a peer never pushes out another's for a connection
+   * over its own share); then, at the overall limit, that of any peer. The refusal's code when no silent slot can give
+   * way (the caller refuses the socket).
    */
   admit(socket: Socket): Slot | SlotRefusal {
     const key = peerKey(socket.remoteAddress ?? '');
     let peer = this.#peers.get(key);
     // A share of every slot or more is no limit of its own: the refusal is then the listener's (`maxConnections`).
     if (peer !== undefined && this.perAddress < this.max && peer.held >= this.perAddress) {
-      const oldest = peer.silent.values().next();
-      if (oldest.done === true) return 'ISO8583_ERR_INBOUND_TOO_MANY_FROM_ADDRESS';
-      this.#end(oldest.value, 'ISO8583_ERR_INBOUND_EVICTED');
+      const quiet = this.#quietest(peer.silent);
+      if (quiet === undefined) return 'ISO8583_ERR_INBOUND_TOO_MANY_FROM_ADDRESS';
+      this.#end(quiet, 'ISO8583_ERR_INBOUND_EVICTED');
     }
     if (this.#all.size >= this.max) {
-      const oldest = this.#silent.values().next();
-      if (oldest.done === true) return 'ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS';
-      this.#end(oldest.value, 'ISO8583_ERR_INBOUND_EVICTED');
+      const quiet = this.#quietest(this.#silent);
+      if (quiet === undefined) return 'ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS';
+      this.#end(quiet, 'ISO8583_ERR_INBOUND_EVICTED');
     }
     const slot = new Slot(socket, key, this);
     this.#all.set(socket, slot);
@@ -126,6 +143,25 @@ export class ConnectionSlots {
     this.#peers.get(slot.peer)?.silent.delete(slot);
     clearTimeout(slot.timer);
     slot.timer = undefined;
+  }
+
+  /**
+   * The silent slot of `order` (oldest first) to give way: the oldest not heard from since it was last looked at. One
+   * heard from is passed over and moved behind the newest (a second chance, in both orders), so a terminal sending its
+   * first message or its TLS handshake, at any pace, outlasts connections that say nothing however fast they come;
+   * each pass costs one byte-count read per piece the peer sent. When every one was heard from, the first passed over.
+   */
+  #quietest(order: Set<Slot>): Slot | undefined {
+    let left = order.size;
+    for (const slot of order) {
+      if (left-- === 0 || !slot.heardSinceLook()) return slot;
+      this.#silent.delete(slot);
+      this.#silent.add(slot);
+      const mine = this.#peers.get(slot.peer)?.silent;
+      mine?.delete(slot);
+      mine?.add(slot);
+    }
+    return undefined;
   }
 
   #end(slot: Slot, code: SlotEnd): void {

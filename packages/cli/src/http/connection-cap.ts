@@ -10,18 +10,22 @@
  * At the cap, a new connection first makes room: the oldest connection held that has no request in progress (one
  * that has not sent a whole request head yet, a keep-alive connection between requests, any stats port connection) is
  * closed, as the POS endpoint evicts its silent connections; one accepted less than {@link NEW_CONNECTION_GRACE} ago
- * that has sent no request yet only after every other way below (its request is most often on its way). Failing that, the oldest connection whose every answer is
- * made and only waits for its peer to take it (a client that sends requests and reads nothing: no bound ends such a
- * wait, and no route is running on it) is closed: otherwise a client that pipelines requests for a page larger than
+ * that has sent no request yet only with those whose request is still arriving, below (its request is most often on
+ * its way). Failing that, the oldest connection whose every answer is made and only waits for its peer to take it
+ * (a client that sends requests and reads nothing: no bound ends such a wait, and no route is running on it) is closed: otherwise a client that pipelines requests for a page larger than
  * the socket buffers on as many connections as the cap, and never reads, would keep every payment out for as long as
  * it liked, without a token (an approval whose answer is cut so is reversed, as for any client gone). Failing that,
  * the oldest connection holding a stream ({@link markStream}: a console event stream, which runs until its client
  * goes) and otherwise only such answers or requests still arriving is closed: a page's stream is opened again by its
  * browser, and otherwise a client that opens as many event streams as the cap would keep every payment out for as
- * long as it liked, without a token, as above. Failing that, the oldest connection whose request has not arrived whole yet (its head came, its
- * body is still coming: no route has run, nothing has reached the bank) and with no route running for an earlier
- * request is dropped (`drop`; closed by default): otherwise a client that opens as many connections as the cap, each
- * with a head and part of a body, would keep every new payment out for the whole request bound, again and again. A
+ * long as it liked, without a token, as above. Failing that, of the connections whose request has not arrived whole
+ * yet (its head came, its body is still coming: no route has run, nothing has reached the bank; and no route running
+ * for an earlier request) and those just accepted, the one least recently heard from (last-heard.ts) gives way: one
+ * still arriving is dropped (`drop`; closed by default), one just accepted is closed. Otherwise a client that opens
+ * as many connections as the cap, each with a head and part of a body, would keep every new payment out for the whole
+ * request bound, again and again; and, the other way round, a client opening a connection that says nothing more
+ * often than the grace dropped every body being uploaded, however steadily (an honest POS on a slow link lost its
+ * payment to silent sockets). A
  * connection with any other route running (a payment at the bank) is never closed for a new one: when every
  * connection held has one, the new one is refused (`refuse`; closed by default).
  *
@@ -42,10 +46,12 @@
  * ({@link defaultPerAddress}: nine slots in ten) leaves room for POS traffic that comes through one proxy or NAT
  * address, while the last tenth always stays for the others.
  */
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { defaultPerAddress, peerKey } from '@iso8583/inbound';
+import { heardFrom, lastHeard } from './last-heard.js';
 import { followOwed, owedTo } from './owed-answers.js';
 import { heldBack } from './pipeline-cap.js';
 
@@ -112,6 +118,9 @@ type Held = Map<Socket, ReadonlyMap<IncomingMessage, ServerResponse>>;
  */
 export function capConnections(server: Server, max: number, answers: CapAnswers = {}, perAddress = defaultPerAddress(max)): ConnectionCap {
   const { refuse = (s: Socket) => s.destroy(), drop = (s: Socket) => s.destroy(), onShed } = answers;
+  // Only an HTTP connection waits for its request: on another server (the stats port answers at accept, and reads
+  // nothing it is sent) what a peer sends says nothing, and the oldest connection gives way.
+  const byBytes = server instanceof HttpServer;
   const held: Held = new Map();
   /** The connections of each peer, oldest first (the same maps as in `held`); a peer holding none is not kept. */
   const peers = new Map<string, Held>();
@@ -141,18 +150,17 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     const now = performance.now();
     // A connection just accepted that has sent no request yet is idle last: its request is most often on its way.
     const idle = oldestIdle(among, now) ?? oldestWhere(among, answered) ?? oldestWhere(among, streamOnly);
-    const arriving = idle === undefined ? oldestArriving(among) : undefined;
-    const fresh = idle === undefined && arriving === undefined ? oldestIdle(among, Infinity) : undefined;
-    if (idle === undefined && arriving === undefined && fresh === undefined) return false;
+    const waiting = idle === undefined ? leastHeardWaiting(among, now, byBytes) : undefined;
+    if (idle === undefined && waiting === undefined) return false;
     evicted++;
-    const closed = idle ?? fresh;
+    const closed = idle ?? (waiting!.arriving ? undefined : waiting!.socket);
     if (closed !== undefined) {
       forget(closed);
       closed.destroy();
     } else {
-      forget(arriving!);
-      drop(arriving!);
-      letGo(arriving!);
+      forget(waiting!.socket);
+      drop(waiting!.socket);
+      letGo(waiting!.socket);
     }
     onShed?.('evicted');
     return true;
@@ -183,7 +191,9 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
       return;
     }
     const requests = owedTo(socket).requests;
-    accepted.set(socket, performance.now());
+    const now = performance.now();
+    accepted.set(socket, now);
+    heardFrom(socket, now);
     held.set(socket, requests);
     keys.set(socket, key);
     if (!peers.has(key)) peers.set(key, new Map());
@@ -192,6 +202,8 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
   });
   // An HTTP server's requests, each connection's record (never emitted by a server of another protocol).
   followOwed(server as HttpServer);
+  // A request's head is its connection heard from: what came with it is not counted again as bytes since.
+  server.on('request', (req: IncomingMessage) => heardFrom(req.socket, performance.now()));
   return {
     get held() {
       return held.size;
@@ -218,11 +230,12 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
 }
 
 /**
- * How long a connection just accepted that has sent no request yet is closed for a new one only after the others that
- * can give way (a stream, answers its client does not read, a request still arriving): 1000 ms. Its request is most
- * often on its way: a burst of new clients at the cap, accepted before any of their requests is read, closed each
- * other, every one but the last, while connections held by clients that send half a request or read nothing stayed.
- * A client that connects and says nothing is the first to go once this time is past.
+ * How long a connection just accepted that has sent no request yet is closed for a new one only after the idle ones,
+ * those whose answers its client does not read and those holding a stream, and with those whose request is still
+ * arriving, the least recently heard from first: 1000 ms. Its request is most often on its way: a burst of new
+ * clients at the cap, accepted before any of their requests is read, closed each other, every one but the last, while
+ * connections held by clients that send half a request or read nothing stayed. A client that connects and says
+ * nothing is the first to go once this time is past.
  */
 export const NEW_CONNECTION_GRACE = 1_000;
 
@@ -231,12 +244,12 @@ const accepted = new WeakMap<Socket, number>();
 
 /**
  * The first (oldest) connection of `held` with no request in progress, leaving out, as of `now`, one accepted less
- * than {@link NEW_CONNECTION_GRACE} ago that has sent no request yet (`now` Infinity: leaving none out).
+ * than {@link NEW_CONNECTION_GRACE} ago that has sent no request yet.
  */
 function oldestIdle(held: Held, now: number): Socket | undefined {
   for (const [socket, requests] of held) {
     if (requests.size > 0) continue;
-    if (now === Infinity || owedTo(socket).last !== undefined || now - (accepted.get(socket) ?? 0) >= NEW_CONNECTION_GRACE) return socket;
+    if (owedTo(socket).last !== undefined || now - (accepted.get(socket) ?? 0) >= NEW_CONNECTION_GRACE) return socket;
   }
   return undefined;
 }
@@ -289,16 +302,35 @@ function running(req: IncomingMessage, res: ServerResponse): boolean {
   return (req.complete || res.headersSent) && !res.writableEnded;
 }
 
+/** A connection waiting for its request: still arriving (`arriving`), or just accepted with none sent yet. */
+interface Waiting {
+  socket: Socket;
+  arriving: boolean;
+}
+
 /**
- * The first (oldest) connection of `held` whose request is still arriving: not whole (no route has run on it) and not
- * answered in any part (a hook's early answer is left to end on its own), with no route running for another request
- * of the connection (pipelined behind one at the bank: closing it would cut that answer).
+ * Of the connections of `held` waiting for their request, the one least recently heard from ({@link lastHeard}; the
+ * oldest of those heard from at the same time): one whose request is still arriving (not whole, so no route has run
+ * on it, and not answered in any part: a hook's early answer is left to end on its own), with no route running for
+ * another request of the connection (pipelined behind one at the bank: closing it would cut that answer), or one
+ * accepted less than {@link NEW_CONNECTION_GRACE} ago that has sent no request yet (`makeRoom` closes the others that
+ * sent none before). A client uploading a body at any pace is heard from at each look, and keeps its connection
+ * while connections that said nothing come and go; a burst of new clients makes room among requests that stalled
+ * (heard from last when their head came), not among themselves. Not `byBytes` (a server of another protocol): the
+ * oldest accepted.
  */
-function oldestArriving(held: Held): Socket | undefined {
+function leastHeardWaiting(held: Held, now: number, byBytes: boolean): Waiting | undefined {
+  let least: Waiting | undefined;
+  let leastAt = Infinity;
   for (const [socket, requests] of held) {
     const all = [...requests];
-    if (all.some(([req, res]) => running(req, res))) continue;
-    if (all.some(([req, res]) => arriving(req, res))) return socket;
+    const waits = all.length === 0 || (all.every(([req, res]) => !running(req, res)) && all.some(([req, res]) => arriving(req, res)));
+    if (!waits) continue;
+    const at = byBytes ? lastHeard(socket, now) : accepted.get(socket) ?? 0;
+    if (at < leastAt) {
+      least = { socket, arriving: all.length > 0 };
+      leastAt = at;
+    }
   }
-  return undefined;
+  return least;
 }

@@ -18,6 +18,12 @@ const NO_FRAMES: Frame[] = [];
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * The most a frame still arriving reserves ahead of its bytes: 4096 bytes (a card message is a few hundred). A larger
+ * frame's buffer doubles with the bytes that came.
+ */
+const UPFRONT_RESERVE = 4096;
+
+/**
  * Cuts a byte stream into frames: the length header, then `headerBytes` fixed header bytes (e.g. a TPDU), then the
  * message. Reads may split a frame anywhere or bring several frames at once; leftover bytes are kept between reads.
  * The bytes of an incomplete frame are collected in a buffer sized to the frame once its length is known (and doubled
@@ -237,10 +243,16 @@ export class FrameDecoder {
     return err;
   }
 
-  /** Makes room for `total` held bytes in a buffer of this decoder: the frame's size when known, else doubling. */
+  /**
+   * Makes room for `total` held bytes in a buffer of this decoder: the frame's size when it is known and at most
+   * {@link UPFRONT_RESERVE} (one buffer for a message of the usual size, whatever its reads), else doubling, never
+   * past the frame's size. A length header so reserves little its sender has not sent: a client announcing the
+   * maximum frame on every connection and trickling a few bytes held the maximum (64 KB) on each.
+   */
   #reserve(total: number): void {
     if (this.#owned && total <= this.#held.length) return;
-    const size = Math.max(total, this.#need, this.#owned ? 2 * this.#held.length : 2 * this.#heldLength, 256);
+    const doubled = Math.max(total, this.#owned ? 2 * this.#held.length : 2 * this.#heldLength, 256);
+    const size = this.#need > total ? Math.min(this.#need, Math.max(doubled, UPFRONT_RESERVE)) : doubled;
     const grown = Buffer.allocUnsafe(size);
     this.#held.copy(grown, 0, 0, this.#heldLength);
     this.#held = grown;

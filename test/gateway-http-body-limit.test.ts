@@ -1,0 +1,75 @@
+/**
+ * A body past the HTTP port's limit (Fastify's `bodyLimit`, 1 MiB) sent chunked, with no length announced for it to be
+ * refused at the head: the gateway answers 413 `ISO8583_ERR_CONNECTOR_INPUT` once the limit is crossed and closes the
+ * connection, so the rest is never read (a client uploading without end holds no connection, and no CPU of the
+ * others, beyond the limit), with the real binary. The refusal of a length announced past the limit is pinned with
+ * the console's (console-upstreams.test.ts).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rawHttp, readUntil, within } from '@iso8583/test-support';
+import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iso8583-http-body-limit-'));
+/** Fastify's default `bodyLimit`, which the gateway keeps. */
+const LIMIT = 1024 * 1024;
+const DEADLINE = 15_000;
+
+/** A `POST /` head with a chunked JSON body to come. */
+const chunkedHead = (port: number): string =>
+  `POST / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
+
+/** One chunk of `size` spaces (valid JSON whitespace: only its size is at fault). */
+const chunk = (size: number): Buffer => Buffer.concat([Buffer.from(`${size.toString(16)}\r\n`), Buffer.alloc(size, 0x20), Buffer.from('\r\n')]);
+
+describe('the gateway\'s HTTP body limit on a chunked body', () => {
+  let gw: Awaited<ReturnType<typeof startGateway>>;
+  before(async () => {
+    const bank = await startSimulator();
+    gw = await startGateway(['--upstream', `${bank.host}:${bank.port}`, '--reversal-journal', join(work, 'journal'), '--log-level', 'warn']);
+  });
+  after(async () => {
+    await stopAll();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('a chunk past the limit is answered 413 ISO8583_ERR_CONNECTOR_INPUT and the connection closed', async () => {
+    const conn = rawHttp(gw.http.port);
+    conn.socket.write(chunkedHead(gw.http.port));
+    conn.socket.write(chunk(LIMIT + 1024));
+    try {
+      await within(readUntil(conn, /^HTTP\/1\.1 413 [\s\S]*"code":"ISO8583_ERR_CONNECTOR_INPUT"/), DEADLINE, 'the body past the limit was not refused');
+      await within(conn.closed, DEADLINE, 'the connection of a body past the limit was not closed');
+    } finally {
+      conn.socket.destroy();
+    }
+  });
+
+  test('a body sent without end is cut soon after the limit: the client is not read for ever', async () => {
+    const conn = rawHttp(gw.http.port);
+    conn.socket.write(chunkedHead(gw.http.port));
+    const part = chunk(64 * 1024);
+    /** What the client may have sent when cut: the limit, and what the socket buffers on both sides hold. */
+    const most = 64 * LIMIT;
+    let sent = 0;
+    const pump = (): void => {
+      while (!conn.socket.destroyed && sent < most) {
+        sent += part.length;
+        if (!conn.socket.write(part)) {
+          conn.socket.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+    try {
+      await within(conn.closed, DEADLINE * 2, `the connection was not closed after ${sent} bytes of body`);
+      assert.ok(sent < most, `the gateway read ${sent} bytes of a body past its limit of ${LIMIT}`);
+    } finally {
+      conn.socket.destroy();
+    }
+  });
+});
