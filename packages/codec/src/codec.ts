@@ -1,3 +1,6 @@
+// Imported, not the global: Node's global `Buffer` is a getter, which optimised code calls on every use (an unpack
+// paid about 740 instructions of 8,400 for `Buffer.isBuffer` through it, measured with callgrind).
+import { Buffer } from 'node:buffer';
 import type { Dialect, IsoMessage, MessageInput } from './types.js';
 import type { FieldProblem } from './errors.js';
 import { codecError, invalidMessage } from './errors.js';

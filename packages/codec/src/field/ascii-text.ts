@@ -11,6 +11,7 @@ import { overMax, prefixError, typeError } from './reader.js';
 import { CLASS, DIGITS, PRINTABLE, allowed, allowedBytes, isAmountBytes, isDigitCode, isPrintableCode } from './charset.js';
 import { writePrefix } from './write.js';
 import { ASCII_ZERO, readDecimalPrefix, writeDecimalPrefix } from '../prefix/decimal-chars.js';
+import { latin1Write } from '../encoding/ascii.js';
 
 /**
  * Reads the ASCII text field `plan` at `offset` (not beyond `limit`), with the strict type check unless lenient;
@@ -52,9 +53,6 @@ export function readAsciiText(r: Reader, plan: FieldPlan, offset: number, limit:
  * the loop that checks and copies each one is faster: measured even at about 37).
  */
 const LONG_COPY = 32;
-
-/** Node's internal Latin-1 write (present on every Buffer; not in the type definitions). */
-const latin1Write = (Buffer.prototype as unknown as { latin1Write?: (s: string, offset: number) => number }).latin1Write;
 
 /**
  * Writes the ASCII text `s` of `plan` at `off` (its length prefix, if any: LLVAR, LLLVAR ... as ASCII digits, else by

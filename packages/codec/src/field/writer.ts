@@ -4,6 +4,7 @@
  * the fields prepared on the slow path; and why the last value could not be sent. A composite field packs its
  * contents with a child writer, so the parent's state is untouched while it does.
  */
+import { Buffer } from 'node:buffer';
 import type { Problem } from './prepare.js';
 
 /** Field slots of the prepared (sorted) fields: a tertiary bitmap's 192 fields and then some. */
