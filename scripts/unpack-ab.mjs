@@ -21,10 +21,10 @@ const N = Number(process.env.N ?? 200000);
 const load = (root, path) => import(pathToFileURL(`${root}/${path}`).href);
 const { MinimalCodec } = await load(roots[0], 'bench/dist/minimal-codec.js');
 const { PURCHASE } = await load(roots[0], 'bench/dist/timing.js');
+const { EMV_130, readEvery } = await load(roots[0], 'bench/dist/codec-cases.js');
 
-/** The first 130 characters of the bench's EMV data (its `EMV_130.slice(0, 130)`): 65 bytes of TLV as hex. */
-const F55 = '9F2608571F1E10D4FA4AAC9F2701809F100706010A03A4B8029F37045BB074729F3602000C950500800010009A031511189C01009F02060000000010005F2A0208';
-const messages = { f55: { ...PURCHASE, 55: F55 }, no55: PURCHASE };
+/** The first 130 characters of the bench's EMV data: 65 bytes of TLV as hex. */
+const messages = { f55: { ...PURCHASE, 55: EMV_130.slice(0, 130) }, no55: PURCHASE };
 
 const codecs = [];
 for (const root of roots) {
@@ -34,12 +34,6 @@ for (const root of roots) {
 const minimal = new MinimalCodec(codecs[0].codec.dialect);
 
 let sink = 0;
-/** Reads every field of `message` (as the bench does). */
-function readEvery(message, keys) {
-  let total = 0;
-  for (let i = 0; i < keys.length; i++) total += message[keys[i]].length;
-  return total;
-}
 
 const cases = [];
 for (const [name, message] of Object.entries(messages)) {
