@@ -25,6 +25,9 @@ const RULES: [RegExp, RegExp, string | null][] = [
   [/^runMicrotasks$/, /^$/, 'promises and microtasks'],
   [/^unpackCompiled/, /^/, 'decoding (two messages)'],
   [/^/, /node:internal\/(buffer|util|validators|per_context)|^node:buffer$|^$/, null],
+  // A map's lookups count where it is used: the channel's pending requests as matching, the journal's open entries as
+  // the journal.
+  [/^/, /codec\/dist\/src\/dictionary-map/, null],
   [/^(flush|write|watchedWrite)$/, /message-stream/, 'socket writes'],
   [/^/, /message-stream|codec\/dist\/src\/framing/, 'framing'],
   [/^/, /node:internal\/streams\/writable|^node:net$|stream_base_commons/, 'socket writes'],
@@ -37,6 +40,7 @@ const RULES: [RegExp, RegExp, string | null][] = [
   [/^/, /metrics|accounting|socketqueue-figures|prom-client/, 'metrics and counting'],
   [/^/, /pino|quiet-log|redact|safe-log|codec\/dist\/src\/mask/, 'logging and masking'],
   [/^/, /cli\/dist\/src\/console/, "the console's ring and figures"],
+  [/^/, /connector\/dist\/src\/(journal|reversal|saf-)|^node:zlib$/, 'the journal and the reversal (records, batches, checksums)'],
   [/^/, /transaction-record|transaction-allow-list|codec\/dist\/src\/pan/, 'transaction record (build, allow-list, PAN masked)'],
   [/^/, /transaction-log|durable-file|fs\/promises|node:fs|node:internal\/fs|file-identity|line-buffer|folder-lock/, 'transaction log file (JSON line, batch writes)'],
   [/^/, /inbound\/dist|cli\/dist\/src\/gateway|connector\/dist\/src\/(connector|request-sender|request-outcome|channel-pool|multiplex-pool|relay)/, 'the relay (endpoint, connector: per-request objects, closures)'],
