@@ -62,6 +62,8 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
   private closing: Promise<void> | undefined;
   /** The cut of the store's connections, once a close outlasted its bound. */
   private cutting: Promise<void> | undefined;
+  /** The take-backs (`uncount`) under way, by entry id: the entry's next attempt, and `close`, wait for them. */
+  private readonly uncounting = new Map<string, Promise<void>>();
   /** Entries this node holds now (added or claimed, not done). */
   get size(): number {
     return this.held.size;
@@ -209,6 +211,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       this.letGoOf(id); // its lease ended once this node holds its lock again: claimed then (by any node)
       throw leaseLost(id, 'is not recorded: this node\'s owner lock is held by another journal of the same owner name');
     }
+    await this.uncounting.get(id); // a take-back of its attempt before does not undo this one
     const from = performance.now();
     await this.attempts.push({ id, attempt, flight });
     const took = performance.now() - asked;
@@ -220,15 +223,36 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
     // Not sent: the attempt is taken back while no other node took the entry over, so that it is not counted
     // (`saf.maxAttempts`) and its fence lifted; whoever claims the entry next sends it as a repeat (every entry taken
     // over is), or this node tries it again (its flight passed: still held here).
-    await this.pool?.query(UNCOUNT, [this.owner, id, attempt]).catch((err: unknown) => {
-      this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), id }, 'cannot take back an attempt not sent: it counts');
-    });
+    await this.uncount(id, attempt);
     if (!stalled && held) {
       throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `attempt ${attempt} of entry ${id} was recorded after its flight (${flight} ms): it is not sent, and is tried again`, { field: 'flight' });
     }
     // The lock already taken again while the attempt ran: released now, not at the next take (or renewal).
     if (!stalled) void this.releaseLetGo();
     throw leaseLost(id, stalled ? 'was recorded too late (this node stalled)' : 'was recorded while this node\'s owner lock broke');
+  }
+
+  /**
+   * Takes back attempt `attempt` of entry `id`, recorded but never sent (no connection could be had: no byte of it
+   * written): not counted, and its fence lifted (`UNCOUNT`), so that should this node go now another node takes the
+   * entry at once (as a first, if no attempt of it left) instead of once that attempt's flight is over. Only while
+   * this node holds the entry and no later attempt of it was recorded; the entry's next `attempt` waits for it. Always
+   * resolves: a failure is logged (`ISO8583_ERR_CONNECTOR_STORE`), and the attempt then counts and its fence runs out.
+   */
+  uncount(id: string, attempt: number): Promise<void> {
+    const pool = this.pool;
+    if (!this.opened || pool === undefined || pool.ending) return Promise.resolve();
+    const before = this.uncounting.get(id);
+    const taking: Promise<void> = (async () => {
+      await before;
+      await pool.query(UNCOUNT, [this.owner, id, attempt]).catch((err: unknown) => {
+        this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), id }, 'cannot take back an attempt not sent: it counts');
+      });
+    })().finally(() => {
+      if (this.uncounting.get(id) === taking) this.uncounting.delete(id);
+    });
+    this.uncounting.set(id, taking);
+    return taking;
   }
 
   /**
@@ -298,7 +322,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    await Promise.all([this.adds.idle(), this.attempts.idle(), this.dones.idle(), this.renewing, ...[...this.claiming].map((c) => c.catch(() => undefined))]);
+    await Promise.all([this.adds.idle(), this.attempts.idle(), this.dones.idle(), this.renewing, ...this.uncounting.values(), ...[...this.claiming].map((c) => c.catch(() => undefined))]);
     const pool = this.pool;
     if (pool === undefined) return;
     // An answered entry is never handed back: its outcome is tried once more, and kept from the release either way.
