@@ -229,6 +229,7 @@ export abstract class PgJournalLeases {
   private async insert(batch: Adding[]): Promise<BatchResult> {
     const pool = this.ready();
     let inserted: Map<string | null, string | null>;
+    const since = this.heldSince();
     try {
       const values = [this.upstream, this.owner, this.lease, JSON.stringify(batch), this.claims, this.ownerLock?.key ?? null];
       const { rows } = await pool.query<{ id: string | null; lease: string | null }>(ADD, values);
@@ -239,8 +240,12 @@ export abstract class PgJournalLeases {
       if (!notCommitted(err)) for (const e of batch) this.unsure.add(e.id);
       throw this.failure('cannot add entries', err);
     }
-    // Refused by the statement for want of the owner lock (its session ended, maybe unseen here): nothing stored.
-    if (inserted.has(null)) return batch.map((e) => notStored(e.id));
+    // Refused by the statement for want of the owner lock (its session ended, maybe unseen here): nothing stored. The
+    // refusal is the news: the lock is taken again now, not at the next renewal.
+    if (inserted.has(null)) {
+      this.ownerLock?.refused(since);
+      return batch.map((e) => notStored(e.id));
+    }
     return batch.map((e) => {
       if (!inserted.has(e.id) && e.guard === true) {
         return connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', 'a transaction with the same STAN and terminal is in flight or being reversed on a node of the shared store: the request is refused', { field: '11' });
@@ -344,6 +349,14 @@ export abstract class PgJournalLeases {
     return this.renewing;
   }
 
+  /** Keeps the leases `renewed` of the entries `ids` a renewal asked for; drops (and logs) those another node took. */
+  private renewed(ids: readonly string[], renewed: ReadonlyMap<string, string>): void {
+    // Each lease as renewed (an entry let go or done meanwhile stays so).
+    for (const [id, lease] of renewed) if (this.held.has(id)) this.held.set(id, lease);
+    const lost = ids.filter((id) => !renewed.has(id) && this.held.delete(id));
+    if (lost.length > 0) this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', entries: lost.length }, 'entries taken over by another node');
+  }
+
   private async renewOnce(): Promise<void> {
     const pool = this.pool;
     if (pool === undefined) return;
@@ -355,13 +368,14 @@ export abstract class PgJournalLeases {
       await this.forget(pool);
       await this.releaseLetGo();
       const ids = [...this.held.keys()];
+      const since = this.heldSince();
       if (ids.length > 0) {
-        const { rows } = await pool.query<{ id: string; lease: string }>(RENEW, [this.owner, this.lease, ids]);
+        const { rows } = await pool.query<{ id: string | null; lease: string | null }>(RENEW, [this.owner, this.lease, ids, this.ownerLock?.key ?? null]);
         const renewed = new Map(rows.map((r) => [r.id, r.lease]));
-        // Each lease as renewed (an entry let go or done meanwhile stays so).
-        for (const [id, lease] of renewed) if (this.held.has(id)) this.held.set(id, lease);
-        const lost = ids.filter((id) => !renewed.has(id) && this.held.delete(id));
-        if (lost.length > 0) this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', entries: lost.length }, 'entries taken over by another node');
+        // None renewed for want of the owner lock (taken again now): still held here, their next statements say
+        // whether another node took them meanwhile.
+        if (renewed.has(null)) this.ownerLock?.refused(since);
+        else this.renewed(ids, renewed as Map<string, string>);
       }
       await pool.query(PURGE, [this.purgeAfter]);
       await pool.query(PURGE_OWNERS);

@@ -134,10 +134,18 @@ export const CLAIM_GONE = claimWhere(
   `,
 );
 
-/** Renews `$1`'s leases on the entries `$3` not done; returns those still held. */
-export const RENEW = `UPDATE iso8583_saf s SET lease_until = now() + $2 * interval '1 millisecond'
-  WHERE id = ANY($3::text[]) AND lease_owner = $1 AND done_at IS NULL
-  RETURNING id, ${leaseOf('s')} AS lease`;
+/**
+ * Renews `$1`'s leases on the entries `$3` not done; returns those still held. With `$4` (the key of `$1`'s owner
+ * lock), only while that lock is held, as `ADD`: a node whose lock's session ended (maybe unseen) sends none of its
+ * entries, and must not keep them from a node that claims by lease alone (nor bump the lease of one it let go meanwhile:
+ * the `RELEASE` of it, once the lock is back, would then miss it). Nothing is renewed then, and one row of NULLs says so.
+ */
+export const RENEW = `WITH owner_lock AS MATERIALIZED (SELECT ($4::int IS NULL OR ${ownerLockHeld('$4::int')}) AS held),
+  renewed AS (UPDATE iso8583_saf s SET lease_until = now() + $2 * interval '1 millisecond'
+  WHERE id = ANY($3::text[]) AND lease_owner = $1 AND done_at IS NULL AND (SELECT held FROM owner_lock)
+  RETURNING id, ${leaseOf('s')} AS lease)
+  SELECT id, lease FROM renewed
+  UNION ALL SELECT NULL, NULL FROM owner_lock WHERE NOT held`;
 
 /**
  * Ends `$1`'s leases on the entries `$2` now (another node may claim them at once); an entry given a lease end in `$3`
