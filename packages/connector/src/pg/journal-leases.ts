@@ -1,9 +1,9 @@
 /**
  * What a node keeps of its SAF entries in PostgreSQL (the base of `PgJournal`, journal.ts): the entries it holds under
  * its lease, the batch statements that change them (add, attempt, done: one statement per kind of record per batch,
- * an outcome per entry), the final outcomes waiting for the database to commit them, the adds of unknown fate, and
- * the renewal every `claimInterval` ms that keeps the leases, retries those outcomes, ends those adds and purges the
- * rows done more than `purgeAfter` ago. What it guarantees: journal.ts.
+ * an outcome per entry), the final outcomes waiting for the database to commit them, and the adds of unknown fate. The
+ * renewal every `claimInterval` ms that keeps the leases, retries those outcomes, ends those adds and purges the rows
+ * done more than `purgeAfter` ago: journal-renewal.ts. What it guarantees: journal.ts.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -13,8 +13,7 @@ import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
-import { ADD, ANSWERED, ATTEMPT, DONE, FORGET, PURGE, RELEASE, RENEW } from './saf-sql.js';
-import { PURGE_OWNERS } from './owner-lock-sql.js';
+import { ADD, ANSWERED, ATTEMPT, DONE, RELEASE } from './saf-sql.js';
 import type { OwnerLock } from './owner-lock.js';
 import { notCommitted, storeError } from './pool.js';
 import { DEFAULTS, leaseLost } from './journal-options.js';
@@ -82,7 +81,7 @@ export abstract class PgJournalLeases {
    * it). Forgotten at the entry's next attempt, claim or done, or once `purgeAfter` has passed (the row, done, is
    * deleted by then): the `not-needed` of an original that never left is followed by no attempt.
    */
-  private readonly doneUnseen = new Map<string, { lease: string; at: number }>();
+  protected readonly doneUnseen = new Map<string, { lease: string; at: number }>();
   /** The `RELEASE` of the entries let go under way (`close` waits for it). */
   protected releasing: Promise<void> | undefined;
   protected timer: NodeJS.Timeout | undefined;
@@ -97,8 +96,6 @@ export abstract class PgJournalLeases {
   protected ownerLock: OwnerLock | undefined;
   /** Set once a bounded close cut the store's connections: what every statement failing from then on fails with. */
   protected cutReason: Error | undefined;
-  /** The store was unreachable at the last renewal (logged once per outage). */
-  private down = false;
 
   constructor(options: PgJournalOptions) {
     if (options.url === undefined && options.pool === undefined) {
@@ -291,7 +288,7 @@ export abstract class PgJournalLeases {
   }
 
   /** Marks `batch` done in one statement (through `pool`: `close` passes it once the journal no longer takes calls). */
-  private async markDone(batch: readonly Done[], pool: pg.Pool = this.ready()): Promise<BatchResult> {
+  protected async markDone(batch: readonly Done[], pool: pg.Pool = this.ready()): Promise<BatchResult> {
     let marked: Set<string>;
     try {
       const { rows } = await pool.query<{ id: string }>(DONE, [
@@ -314,78 +311,5 @@ export abstract class PgJournalLeases {
       this.doneUnseen.delete(d.id);
       return ok ? undefined : leaseLost(d.id);
     });
-  }
-
-  /** Ends the entries whose add failed with its fate unknown (see `unsure`); those ended are forgotten. */
-  protected async forget(pool: pg.Pool): Promise<void> {
-    const ids = [...this.unsure];
-    if (ids.length === 0) return;
-    await pool.query(FORGET, [this.owner, this.upstream, ids]);
-    for (const id of ids) this.unsure.delete(id);
-  }
-
-  /** Tries the final outcomes that failed to commit again, in one statement; those that commit settle their `done`. */
-  protected async settle(pool: pg.Pool): Promise<void> {
-    const batch = [...this.unsettled.values()];
-    if (batch.length === 0) return;
-    // Still failing: they stay unsettled (held, their leases renewed) until the next try.
-    const results = await this.markDone(batch, pool).catch(() => undefined);
-    if (results === undefined) return;
-    batch.forEach((d, i) => {
-      this.unsettled.delete(d.id);
-      const problem = results[i];
-      if (problem === undefined) d.resolve();
-      else d.reject(problem);
-    });
-    this.logger.info({ entries: batch.length }, 'SAF outcomes committed once the store was back');
-  }
-
-  /** Renews the leases of the entries held, and deletes the rows done more than `purgeAfter` ago. */
-  protected renew(): Promise<void> {
-    if (this.closed || this.renewing !== undefined) return this.renewing ?? Promise.resolve();
-    this.renewing = this.renewOnce().finally(() => {
-      this.renewing = undefined;
-    });
-    return this.renewing;
-  }
-
-  /** Keeps the leases `renewed` of the entries `ids` a renewal asked for; drops (and logs) those another node took. */
-  private renewed(ids: readonly string[], renewed: ReadonlyMap<string, string>): void {
-    // Each lease as renewed (an entry let go or done meanwhile stays so).
-    for (const [id, lease] of renewed) if (this.held.has(id)) this.held.set(id, lease);
-    const lost = ids.filter((id) => !renewed.has(id) && this.held.delete(id));
-    if (lost.length > 0) this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', entries: lost.length }, 'entries taken over by another node');
-  }
-
-  private async renewOnce(): Promise<void> {
-    const pool = this.pool;
-    if (pool === undefined) return;
-    // Taken again once lost (a database away: its outage is logged below, by the renewal's statements).
-    await this.ownerLock?.renew().catch(() => undefined);
-    for (const [id, { at }] of this.doneUnseen) if (performance.now() - at > this.purgeAfter) this.doneUnseen.delete(id);
-    try {
-      await this.settle(pool);
-      await this.forget(pool);
-      await this.releaseLetGo();
-      const ids = [...this.held.keys()];
-      const since = this.heldSince();
-      if (ids.length > 0) {
-        const { rows } = await pool.query<{ id: string | null; lease: string | null }>(RENEW, [this.owner, this.lease, ids, this.ownerLock?.key ?? null]);
-        const renewed = new Map(rows.map((r) => [r.id, r.lease]));
-        // None renewed for want of the owner lock (taken again now): still held here, their next statements say
-        // whether another node took them meanwhile.
-        if (renewed.has(null)) this.ownerLock?.refused(since);
-        else this.renewed(ids, renewed as Map<string, string>);
-      }
-      await pool.query(PURGE, [this.purgeAfter]);
-      await pool.query(PURGE_OWNERS);
-      if (this.down) this.logger.info('the store is reachable again');
-      this.down = false;
-    } catch (err) {
-      if (!this.down) {
-        this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: (err as { code?: string }).code }, 'the store cannot be reached: leases are not renewed');
-      }
-      this.down = true;
-    }
   }
 }

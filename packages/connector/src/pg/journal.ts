@@ -51,13 +51,14 @@ import { CLAIM, CLAIM_GONE, FINAL, UNCOUNT } from './saf-sql.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, maskUrl, storeCause, storeError } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
-import { PgJournalLeases } from './journal-leases.js';
+import { PgJournalRenewal } from './journal-renewal.js';
 import { OwnerLock } from './owner-lock.js';
+import type { StrandedFigure } from './stranded.js';
 
 export type { PgJournalOptions } from './journal-options.js';
 
 /** A {@link ReversalJournal} in PostgreSQL that several nodes share, with leases; see the module comment. */
-export class PgJournal extends PgJournalLeases implements ReversalJournal {
+export class PgJournal extends PgJournalRenewal implements ReversalJournal {
   /** The close under way (`close` and `destroy` share it). */
   private closing: Promise<void> | undefined;
   /** The cut of the store's connections, once a close outlasted its bound. */
@@ -72,6 +73,14 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
   /** Final outcomes (a host's answer, `abandoned`, `expired`) waiting for the database to commit them. */
   get unsettledOutcomes(): number {
     return this.unsettled.size;
+  }
+
+  /**
+   * The entries no node takes (pending under upstream keys no running node claims, found at two counts in a row a
+   * minute apart: pg/stranded.ts), as the last count found them; `{ entries: 0, upstreams: [] }` before.
+   */
+  get strandedEntries(): StrandedFigure {
+    return this.stranded.figure;
   }
 
   /** Statements run and records carried, per kind of record (records / statements = the group commit factor). */
