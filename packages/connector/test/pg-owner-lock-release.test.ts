@@ -100,3 +100,21 @@ test('the same, with a renewal between the failed done and the refused attempt (
   t.after(() => other.close());
   assert.deepEqual((await other.open()).map((e) => e.id), ['n3'], 'another node takes the reversal over');
 });
+
+test('a node that closes while its lock is lost (seen) hands back what it let go too: a reversal whose not-needed committed unseen is reopened and sent by another node, not left done for ever', async (t) => {
+  const { url, relay, live } = await lockEndedUnseen(t, cluster, 'owner_close_lock_lost', 'n6', ['p1', 'k1']);
+  await sql(url, "UPDATE iso8583_saf SET done_at = now(), outcome = 'not-needed' WHERE id = 'n6'"); // committed, unseen
+  await assert.rejects(live.attempt('n6', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' }, 'its reversal refused: let go');
+  await assert.rejects(live.attempt('p1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' }, 'let go');
+  relay.endLockSession();
+  await waitUntil(() => live.heldSince() === undefined, { what: 'the node to see its lock\'s session end' });
+  await live.close(); // before its lock is back
+  assert.deepEqual(await sql(url, 'SELECT id, done_at IS NULL AS pending, lease_until <= now() AS ended FROM iso8583_saf ORDER BY id'), [
+    { id: 'k1', pending: true, ended: true },
+    { id: 'n6', pending: true, ended: true },
+    { id: 'p1', pending: true, ended: true },
+  ]);
+  const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
+  t.after(() => other.close());
+  assert.deepEqual((await other.open()).map((e) => e.id).sort(), ['k1', 'n6', 'p1'], 'all taken at once, the reversal n6 too');
+});

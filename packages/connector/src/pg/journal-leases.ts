@@ -70,8 +70,9 @@ export abstract class PgJournalLeases {
   protected readonly unsure = new Set<string>();
   /**
    * Entries let go for want of the owner lock (an attempt refused while it was lost), each with the lease end it had
-   * then: their leases are ended (`RELEASE`) once it is held again, so that the next claim takes them instead of
-   * waiting for their lease; only while that lease is theirs still (one this node's claim renewed since is not ended).
+   * then: their leases are ended (`RELEASE`) once it is held again (or at close, held or not), so that the next claim
+   * takes them instead of waiting for their lease; only while that lease is theirs still (one this node's claim renewed
+   * since is not ended).
    */
   private readonly letGo = new Map<string, string>();
   /**

@@ -283,8 +283,8 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
 
   /**
    * Stops renewing, waits for the records in progress, and hands the entries this node still holds back at once (their
-   * lease ends now), and those it let go for want of its owner lock while it holds it (`releaseLetGo`), so that
-   * another node takes them over without waiting for the lease. Bounded by `closeTimeout`:
+   * lease ends now), and those it let go for want of its owner lock (`releaseLetGo`; whether or not the lock is held
+   * then: a `not-needed` it let go is reopened), so that another node takes them over without waiting for the lease. Bounded by `closeTimeout`:
    * a store that has not answered by then has its connections cut (the statements in flight fail with
    * `ISO8583_ERR_CONNECTOR_STORE`, their fate unknown) and what was left undone is logged at error (`entries`: held by
    * this node until their lease ends, then another node or the next start sends them; `outcomes`: final outcomes not
@@ -348,10 +348,12 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
       u.reject(storeError('cannot mark entries done', undefined, this.url));
     }
     this.unsettled.clear();
-    // The entries held, whatever their lease; those let go for want of the owner lock too while this node holds it
-    // (their lease still the one they were let go with: `RELEASE`), else they would wait for their lease.
+    // The entries held, whatever their lease; those let go for want of the owner lock too, whether or not it is held
+    // now (their lease still the one they were let go with: `RELEASE`; not one another node claimed meanwhile). Left,
+    // a let-go entry waited for its lease (an owner gone by a server restart), or, one whose `not-needed` committed
+    // unseen, stayed done for ever: its reversal never sent.
     await this.releasing;
-    const letGo = this.heldSince() === undefined ? [] : this.takeLetGo();
+    const letGo = this.takeLetGo();
     const entries = [...[...this.held.keys()].map((id): [string, undefined] => [id, undefined]), ...letGo.filter(([id]) => !this.held.has(id))];
     if (this.opened && entries.length > 0) {
       await this.release(pool, entries).catch((err: unknown) => {
