@@ -4,7 +4,7 @@
 // the next renewal's ping instead refused every add until then, or for ever while the ping hung on that connection.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPostgres } from '@iso8583/test-support';
+import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import { capturedLogger } from './helpers/setup.js';
@@ -55,4 +55,14 @@ test('a renewal does not touch an entry another node claimed (the owner gone): i
   assert.deepEqual(await sql(url, "SELECT lease_owner, lease_until::text AS lease FROM iso8583_saf WHERE id = 'c1'"), [{ lease_owner: 'other-node', lease: claimed?.lease }]);
   assert.equal(live.size, 0, 'dropped');
   assert.equal(lines.filter((l) => l['code'] === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' && l['entries'] === 1).length, 1);
+});
+
+test('an attempt refused for want of the owner lock (its session ended unseen) takes the lock again at once, and hands the entry back: another node sends it', async (t) => {
+  const { url, live } = await lockEndedUnseen(t, cluster, 'owner_refused_attempt', 'e1');
+  await assert.rejects(live.attempt('e1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  await waitUntil(async () => (await lockSession(url, 'live-node')) !== undefined, { what: 'the node to take its lock again', timeoutMs: 10_000 });
+  await waitUntil(async () => (await sql(url, "SELECT 1 FROM iso8583_saf WHERE id = 'e1' AND lease_until <= now()")).length === 1, { what: 'the entry let go to be released', timeoutMs: 10_000 });
+  const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
+  t.after(() => other.close());
+  assert.deepEqual((await other.open()).map((e) => [e.id, e.attempts]), [['e1', undefined]], 'taken at once; the refused attempt not counted');
 });

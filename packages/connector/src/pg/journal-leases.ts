@@ -257,9 +257,10 @@ export abstract class PgJournalLeases {
   }
 
   private async recordAttempts(batch: Attempt[]): Promise<BatchResult> {
-    let recorded: Map<string, string>;
+    let recorded: Map<string | null, string | null>;
+    const since = this.heldSince();
     try {
-      const { rows } = await this.ready().query<{ id: string; lease: string }>(ATTEMPT, [
+      const { rows } = await this.ready().query<{ id: string | null; lease: string | null }>(ATTEMPT, [
         this.owner,
         this.lease,
         batch.map((a) => a.id),
@@ -271,9 +272,10 @@ export abstract class PgJournalLeases {
     } catch (err) {
       throw this.failure('cannot record attempts', err);
     }
+    if (recorded.has(null)) this.ownerLock?.refused(since); // the news that the lock is lost: taken again now
     return batch.map((a) => {
       const lease = recorded.get(a.id);
-      if (lease !== undefined) {
+      if (lease !== undefined && lease !== null) {
         this.held.set(a.id, lease);
         this.doneUnseen.delete(a.id);
         return undefined;

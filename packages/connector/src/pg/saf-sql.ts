@@ -79,15 +79,19 @@ export const FORGET = `INSERT INTO iso8583_saf AS s (id, upstream, entry, lease_
  * takes its entry before `attempt_until`, `a.f` ms (its flight: `$6`) from the statement's start, by which the node
  * that records it has written it and stopped awaiting its answer, or not sent it (the node counts the flight from
  * before it asked: `PgJournal.attempt`). So an attempt committed just before the owner lock's session ended is not
- * sent by a node that claims its entry at once while it is still in flight.
+ * sent by a node that claims its entry at once while it is still in flight. Refused for want of the lock, one row of
+ * NULLs says so (as `ADD`).
  */
-export const ATTEMPT = `UPDATE iso8583_saf s
+export const ATTEMPT = `WITH owner_lock AS MATERIALIZED (SELECT ($5::int IS NULL OR ${ownerLockHeld('$5::int')}) AS held),
+  attempted AS (UPDATE iso8583_saf s
   SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL,
     txn = CASE WHEN s.done_at IS NULL THEN s.txn END, attempt_until = now() + a.f * interval '1 millisecond'
   FROM unnest($3::text[], $4::int[], $6::float8[]) AS a(id, n, f)
   WHERE s.id = a.id AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed')
-    AND ($5::int IS NULL OR ${ownerLockHeld('$5::int')})
-  RETURNING s.id, ${leaseOf('s')} AS lease`;
+    AND (SELECT held FROM owner_lock)
+  RETURNING s.id, ${leaseOf('s')} AS lease)
+  SELECT id, lease FROM attempted
+  UNION ALL SELECT NULL, NULL FROM owner_lock WHERE NOT held`;
 
 /**
  * Takes back attempt `$3` of entry `$2`, recorded but not sent (the node stalled: see `PgJournal.attempt`), while `$1`
