@@ -62,6 +62,7 @@ export { openStore } from './store.js';
 export type { Store, StoreSpec } from './store.js';
 export { PgJournal } from './pg/journal.js';
 export type { PgJournalOptions } from './pg/journal.js';
+export type { StrandedFigure } from './pg/stranded.js';
 export { PG_DESTROY_GRACE } from './pg/pool.js';
 export { PgTerminalLock, TERMINAL_LOCK_NAMESPACE, terminalLockKey } from './pg/terminal-lock.js';
 export { OWNER_LOCK_NAMESPACE } from './pg/owner-lock-sql.js';

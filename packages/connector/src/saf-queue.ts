@@ -312,10 +312,10 @@ export class SafQueue {
         const awaitsLink = this.links.failed(a, err.code);
         this.warnRepeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
         if (awaitsLink) {
-          // Never left (no connection): not counted, so the next goes under the same number and MTI (a first stays
-          // 0220) and a host down past maxAttempts x retryInterval does not have it given up unseen (`expireAfter`
-          // bounds it). The journal keeps attempt n: a later start sends a repeat, which is harmless.
+          // Never left (no connection, no byte written): not counted (the next goes under the same number and MTI, a first
+          // stays 0220; a host down long is not given up unseen); a shared store takes it back too (`uncount`: no fence).
           a.attempts = n - 1;
+          void (this.journal as ReversalJournal & { uncount?(id: string, attempt: number): Promise<void> }).uncount?.(a.entry.id, n);
           this.retryAt(a, started + s.retryInterval, base, err.code);
           return;
         }

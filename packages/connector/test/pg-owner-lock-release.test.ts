@@ -24,11 +24,9 @@ test('an entry let go, then claimed again by its node before the release of what
   relay.holdLockSession();
   await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
   await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
-  await assert.rejects(live.attempt('c1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
-
-  // The node takes its lock again (at its next renewal); the release of what it let go is held before the server.
+  // The refusal takes the lock again at once; the release of what the node let go is held before the server.
   const release = relay.holdStatement(RELEASE_TEXT);
-  relay.endLockSession();
+  await assert.rejects(live.attempt('c1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
   await release.held;
   await waitUntil(async () => (await sql(url, "SELECT 1 FROM iso8583_saf WHERE id = 'c1' AND lease_until < now()")).length === 1, { what: 'the lease of the entry let go to end' });
   assert.deepEqual((await live.claim()).map((e) => e.id), ['c1'], 'its node claims it again');
@@ -58,14 +56,12 @@ test('close hands back the entries let go for want of the owner lock too: anothe
 });
 
 test('an entry marked not-needed by a commit its node did not see, then reversed while the lock\'s session had ended: reopened once the node holds its lock again, and another node sends the reversal', async (t) => {
-  const { url, relay, live } = await lockEndedUnseen(t, cluster, 'owner_release_not_needed', 'n1');
+  const { url, live } = await lockEndedUnseen(t, cluster, 'owner_release_not_needed', 'n1');
   // The node's done(not-needed) committed, its answer lost with its connection: the row as the server has it.
   await sql(url, "UPDATE iso8583_saf SET done_at = now(), outcome = 'not-needed' WHERE id = 'n1'");
-  // Told the done failed, the caller reverses the original: the attempt that would reopen the entry is refused.
+  // Told the done failed, the caller reverses the original: the attempt that would reopen the entry is refused (and
+  // the refusal takes the lock again at once: what the node let go is released).
   await assert.rejects(live.attempt('n1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
-  relay.endLockSession();
-  await waitUntil(() => live.heldSince() === undefined, { what: 'the node to see its lock\'s session end' });
-  await live.add(entry('n2')); // takes the lock again: what it let go is released
   await waitUntil(async () => (await sql(url, "SELECT 1 FROM iso8583_saf WHERE id = 'n1' AND done_at IS NULL AND lease_until <= now()")).length === 1, {
     what: 'the entry let go to be reopened, its lease ended',
   });
@@ -89,14 +85,34 @@ test('the same, with a renewal between the failed done and the refused attempt (
   relay.holdLockSession();
   await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
   await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
-  await assert.rejects(live.attempt('n3', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
-  relay.endLockSession();
-  await waitUntil(() => live.heldSince() === undefined, { what: 'the node to see its lock\'s session end' });
-  await live.add(entry('n4')); // takes the lock again: what it let go is released
+  await assert.rejects(live.attempt('n3', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' }); // the lock taken again: released
   await waitUntil(async () => (await sql(url, "SELECT 1 FROM iso8583_saf WHERE id = 'n3' AND done_at IS NULL AND lease_until <= now()")).length === 1, {
     what: 'the entry let go to be reopened, its lease ended',
   });
   const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
   t.after(() => other.close());
   assert.deepEqual((await other.open()).map((e) => e.id), ['n3'], 'another node takes the reversal over');
+});
+
+test('a node that closes while its lock is lost (seen) hands back what it let go too: a reversal whose not-needed committed unseen is reopened and sent by another node, not left done for ever', async (t) => {
+  const { url, relay, live } = await lockEndedUnseen(t, cluster, 'owner_close_lock_lost', 'n6', ['p1', 'k1']);
+  await sql(url, "UPDATE iso8583_saf SET done_at = now(), outcome = 'not-needed' WHERE id = 'n6'"); // committed, unseen
+  // The refusal starts the lock's retake: held before the server, so that the node closes without its lock.
+  const retake = relay.holdStatement('pg_try_advisory_lock');
+  const refused = await Promise.allSettled([live.attempt('n6', 1), live.attempt('p1', 1)]); // its reversal, and an entry: let go
+  assert.deepEqual(refused.map((r) => r.status === 'rejected' && (r.reason as { code?: string }).code), ['ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST']);
+  await retake.held;
+  assert.equal(live.heldSince(), undefined, 'the lock not held');
+  const closing = live.close();
+  await waitUntil(async () => (await sql(url, 'SELECT 1 FROM iso8583_saf WHERE lease_until <= now()')).length === 3, { what: 'the close to hand the three back' });
+  retake.release();
+  await closing;
+  assert.deepEqual(await sql(url, 'SELECT id, done_at IS NULL AS pending, lease_until <= now() AS ended FROM iso8583_saf ORDER BY id'), [
+    { id: 'k1', pending: true, ended: true },
+    { id: 'n6', pending: true, ended: true },
+    { id: 'p1', pending: true, ended: true },
+  ]);
+  const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
+  t.after(() => other.close());
+  assert.deepEqual((await other.open()).map((e) => e.id).sort(), ['k1', 'n6', 'p1'], 'all taken at once, the reversal n6 too');
 });

@@ -132,13 +132,13 @@ test('an attempt commits only while its node holds its lock, also before the nod
 });
 
 test('an entry whose attempt was refused for want of the lock is claimed again (taken over: a repeat) once the node holds its lock again, while its old lease still runs', async (t) => {
-  const { url, relay, live } = await lockEndedUnseen(t, cluster, 'owner_let_go', 'g1');
-  await assert.rejects(live.attempt('g1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  const { url, live } = await lockEndedUnseen(t, cluster, 'owner_let_go', 'g1');
   const [before] = await sql<{ lease_until: Date }>(url, "SELECT lease_until FROM iso8583_saf WHERE id = 'g1'");
   assert.ok(before !== undefined);
-  relay.endLockSession();
-  await waitUntil(() => live.heldSince() === undefined, { what: 'the node to see its lock\'s session end' });
-  await live.add(entry('g2')); // takes the lock again
+  await assert.rejects(live.attempt('g1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  // The refusal is the news: the node takes its lock again at once (pg-owner-lock-refused.test.ts).
+  await waitUntil(async () => (await lockSession(url, 'live-node')) !== undefined, { what: 'the node to take its lock again' });
+  await live.add(entry('g2'));
   assert.ok((await lockSession(url, 'live-node')) !== undefined, 'the node holds its lock again');
   const got = await claimAll(live, 1, 'the entry let go to be claimed again');
   assert.deepEqual(got.map((e) => [e.id, e.attempts]), [['g1', undefined]], 'the entry let go, its refused attempt not counted');

@@ -1,9 +1,9 @@
 /**
  * What a node keeps of its SAF entries in PostgreSQL (the base of `PgJournal`, journal.ts): the entries it holds under
  * its lease, the batch statements that change them (add, attempt, done: one statement per kind of record per batch,
- * an outcome per entry), the final outcomes waiting for the database to commit them, the adds of unknown fate, and
- * the renewal every `claimInterval` ms that keeps the leases, retries those outcomes, ends those adds and purges the
- * rows done more than `purgeAfter` ago. What it guarantees: journal.ts.
+ * an outcome per entry), the final outcomes waiting for the database to commit them, and the adds of unknown fate. The
+ * renewal every `claimInterval` ms that keeps the leases, retries those outcomes, ends those adds and purges the rows
+ * done more than `purgeAfter` ago: journal-renewal.ts. What it guarantees: journal.ts.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -13,8 +13,7 @@ import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
-import { ADD, ANSWERED, ATTEMPT, DONE, FORGET, PURGE, RELEASE, RENEW } from './saf-sql.js';
-import { PURGE_OWNERS } from './owner-lock-sql.js';
+import { ADD, ANSWERED, ATTEMPT, DONE, RELEASE } from './saf-sql.js';
 import type { OwnerLock } from './owner-lock.js';
 import { notCommitted, storeError } from './pool.js';
 import { DEFAULTS, leaseLost } from './journal-options.js';
@@ -71,8 +70,9 @@ export abstract class PgJournalLeases {
   protected readonly unsure = new Set<string>();
   /**
    * Entries let go for want of the owner lock (an attempt refused while it was lost), each with the lease end it had
-   * then: their leases are ended (`RELEASE`) once it is held again, so that the next claim takes them instead of
-   * waiting for their lease; only while that lease is theirs still (one this node's claim renewed since is not ended).
+   * then: their leases are ended (`RELEASE`) once it is held again (or at close, held or not), so that the next claim
+   * takes them instead of waiting for their lease; only while that lease is theirs still (one this node's claim renewed
+   * since is not ended).
    */
   private readonly letGo = new Map<string, string>();
   /**
@@ -82,7 +82,7 @@ export abstract class PgJournalLeases {
    * it). Forgotten at the entry's next attempt, claim or done, or once `purgeAfter` has passed (the row, done, is
    * deleted by then): the `not-needed` of an original that never left is followed by no attempt.
    */
-  private readonly doneUnseen = new Map<string, { lease: string; at: number }>();
+  protected readonly doneUnseen = new Map<string, { lease: string; at: number }>();
   /** The `RELEASE` of the entries let go under way (`close` waits for it). */
   protected releasing: Promise<void> | undefined;
   protected timer: NodeJS.Timeout | undefined;
@@ -97,8 +97,6 @@ export abstract class PgJournalLeases {
   protected ownerLock: OwnerLock | undefined;
   /** Set once a bounded close cut the store's connections: what every statement failing from then on fails with. */
   protected cutReason: Error | undefined;
-  /** The store was unreachable at the last renewal (logged once per outage). */
-  private down = false;
 
   constructor(options: PgJournalOptions) {
     if (options.url === undefined && options.pool === undefined) {
@@ -229,6 +227,7 @@ export abstract class PgJournalLeases {
   private async insert(batch: Adding[]): Promise<BatchResult> {
     const pool = this.ready();
     let inserted: Map<string | null, string | null>;
+    const since = this.heldSince();
     try {
       const values = [this.upstream, this.owner, this.lease, JSON.stringify(batch), this.claims, this.ownerLock?.key ?? null];
       const { rows } = await pool.query<{ id: string | null; lease: string | null }>(ADD, values);
@@ -239,8 +238,12 @@ export abstract class PgJournalLeases {
       if (!notCommitted(err)) for (const e of batch) this.unsure.add(e.id);
       throw this.failure('cannot add entries', err);
     }
-    // Refused by the statement for want of the owner lock (its session ended, maybe unseen here): nothing stored.
-    if (inserted.has(null)) return batch.map((e) => notStored(e.id));
+    // Refused by the statement for want of the owner lock (its session ended, maybe unseen here): nothing stored. The
+    // refusal is the news: the lock is taken again now, not at the next renewal.
+    if (inserted.has(null)) {
+      this.ownerLock?.refused(since);
+      return batch.map((e) => notStored(e.id));
+    }
     return batch.map((e) => {
       if (!inserted.has(e.id) && e.guard === true) {
         return connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', 'a transaction with the same STAN and terminal is in flight or being reversed on a node of the shared store: the request is refused', { field: '11' });
@@ -254,9 +257,10 @@ export abstract class PgJournalLeases {
   }
 
   private async recordAttempts(batch: Attempt[]): Promise<BatchResult> {
-    let recorded: Map<string, string>;
+    let recorded: Map<string | null, string | null>;
+    const since = this.heldSince();
     try {
-      const { rows } = await this.ready().query<{ id: string; lease: string }>(ATTEMPT, [
+      const { rows } = await this.ready().query<{ id: string | null; lease: string | null }>(ATTEMPT, [
         this.owner,
         this.lease,
         batch.map((a) => a.id),
@@ -268,9 +272,10 @@ export abstract class PgJournalLeases {
     } catch (err) {
       throw this.failure('cannot record attempts', err);
     }
+    if (recorded.has(null)) this.ownerLock?.refused(since); // the news that the lock is lost: taken again now
     return batch.map((a) => {
       const lease = recorded.get(a.id);
-      if (lease !== undefined) {
+      if (lease !== undefined && lease !== null) {
         this.held.set(a.id, lease);
         this.doneUnseen.delete(a.id);
         return undefined;
@@ -286,7 +291,7 @@ export abstract class PgJournalLeases {
   }
 
   /** Marks `batch` done in one statement (through `pool`: `close` passes it once the journal no longer takes calls). */
-  private async markDone(batch: readonly Done[], pool: pg.Pool = this.ready()): Promise<BatchResult> {
+  protected async markDone(batch: readonly Done[], pool: pg.Pool = this.ready()): Promise<BatchResult> {
     let marked: Set<string>;
     try {
       const { rows } = await pool.query<{ id: string }>(DONE, [
@@ -309,69 +314,5 @@ export abstract class PgJournalLeases {
       this.doneUnseen.delete(d.id);
       return ok ? undefined : leaseLost(d.id);
     });
-  }
-
-  /** Ends the entries whose add failed with its fate unknown (see `unsure`); those ended are forgotten. */
-  protected async forget(pool: pg.Pool): Promise<void> {
-    const ids = [...this.unsure];
-    if (ids.length === 0) return;
-    await pool.query(FORGET, [this.owner, this.upstream, ids]);
-    for (const id of ids) this.unsure.delete(id);
-  }
-
-  /** Tries the final outcomes that failed to commit again, in one statement; those that commit settle their `done`. */
-  protected async settle(pool: pg.Pool): Promise<void> {
-    const batch = [...this.unsettled.values()];
-    if (batch.length === 0) return;
-    // Still failing: they stay unsettled (held, their leases renewed) until the next try.
-    const results = await this.markDone(batch, pool).catch(() => undefined);
-    if (results === undefined) return;
-    batch.forEach((d, i) => {
-      this.unsettled.delete(d.id);
-      const problem = results[i];
-      if (problem === undefined) d.resolve();
-      else d.reject(problem);
-    });
-    this.logger.info({ entries: batch.length }, 'SAF outcomes committed once the store was back');
-  }
-
-  /** Renews the leases of the entries held, and deletes the rows done more than `purgeAfter` ago. */
-  protected renew(): Promise<void> {
-    if (this.closed || this.renewing !== undefined) return this.renewing ?? Promise.resolve();
-    this.renewing = this.renewOnce().finally(() => {
-      this.renewing = undefined;
-    });
-    return this.renewing;
-  }
-
-  private async renewOnce(): Promise<void> {
-    const pool = this.pool;
-    if (pool === undefined) return;
-    // Taken again once lost (a database away: its outage is logged below, by the renewal's statements).
-    await this.ownerLock?.renew().catch(() => undefined);
-    for (const [id, { at }] of this.doneUnseen) if (performance.now() - at > this.purgeAfter) this.doneUnseen.delete(id);
-    try {
-      await this.settle(pool);
-      await this.forget(pool);
-      await this.releaseLetGo();
-      const ids = [...this.held.keys()];
-      if (ids.length > 0) {
-        const { rows } = await pool.query<{ id: string; lease: string }>(RENEW, [this.owner, this.lease, ids]);
-        const renewed = new Map(rows.map((r) => [r.id, r.lease]));
-        // Each lease as renewed (an entry let go or done meanwhile stays so).
-        for (const [id, lease] of renewed) if (this.held.has(id)) this.held.set(id, lease);
-        const lost = ids.filter((id) => !renewed.has(id) && this.held.delete(id));
-        if (lost.length > 0) this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', entries: lost.length }, 'entries taken over by another node');
-      }
-      await pool.query(PURGE, [this.purgeAfter]);
-      await pool.query(PURGE_OWNERS);
-      if (this.down) this.logger.info('the store is reachable again');
-      this.down = false;
-    } catch (err) {
-      if (!this.down) {
-        this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: (err as { code?: string }).code }, 'the store cannot be reached: leases are not renewed');
-      }
-      this.down = true;
-    }
   }
 }

@@ -51,17 +51,20 @@ import { CLAIM, CLAIM_GONE, FINAL, UNCOUNT } from './saf-sql.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, maskUrl, storeCause, storeError } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
-import { PgJournalLeases } from './journal-leases.js';
+import { PgJournalRenewal } from './journal-renewal.js';
 import { OwnerLock } from './owner-lock.js';
+import type { StrandedFigure } from './stranded.js';
 
 export type { PgJournalOptions } from './journal-options.js';
 
 /** A {@link ReversalJournal} in PostgreSQL that several nodes share, with leases; see the module comment. */
-export class PgJournal extends PgJournalLeases implements ReversalJournal {
+export class PgJournal extends PgJournalRenewal implements ReversalJournal {
   /** The close under way (`close` and `destroy` share it). */
   private closing: Promise<void> | undefined;
   /** The cut of the store's connections, once a close outlasted its bound. */
   private cutting: Promise<void> | undefined;
+  /** The take-backs (`uncount`) under way, by entry id: the entry's next attempt, and `close`, wait for them. */
+  private readonly uncounting = new Map<string, Promise<void>>();
   /** Entries this node holds now (added or claimed, not done). */
   get size(): number {
     return this.held.size;
@@ -70,6 +73,14 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
   /** Final outcomes (a host's answer, `abandoned`, `expired`) waiting for the database to commit them. */
   get unsettledOutcomes(): number {
     return this.unsettled.size;
+  }
+
+  /**
+   * The entries no node takes (pending under upstream keys no running node claims, found at two counts in a row a
+   * minute apart: pg/stranded.ts), as the last count found them; `{ entries: 0, upstreams: [] }` before.
+   */
+  get strandedEntries(): StrandedFigure {
+    return this.stranded.figure;
   }
 
   /** Statements run and records carried, per kind of record (records / statements = the group commit factor). */
@@ -209,6 +220,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       this.letGoOf(id); // its lease ended once this node holds its lock again: claimed then (by any node)
       throw leaseLost(id, 'is not recorded: this node\'s owner lock is held by another journal of the same owner name');
     }
+    await this.uncounting.get(id); // a take-back of its attempt before does not undo this one
     const from = performance.now();
     await this.attempts.push({ id, attempt, flight });
     const took = performance.now() - asked;
@@ -220,15 +232,36 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
     // Not sent: the attempt is taken back while no other node took the entry over, so that it is not counted
     // (`saf.maxAttempts`) and its fence lifted; whoever claims the entry next sends it as a repeat (every entry taken
     // over is), or this node tries it again (its flight passed: still held here).
-    await this.pool?.query(UNCOUNT, [this.owner, id, attempt]).catch((err: unknown) => {
-      this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), id }, 'cannot take back an attempt not sent: it counts');
-    });
+    await this.uncount(id, attempt);
     if (!stalled && held) {
       throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `attempt ${attempt} of entry ${id} was recorded after its flight (${flight} ms): it is not sent, and is tried again`, { field: 'flight' });
     }
     // The lock already taken again while the attempt ran: released now, not at the next take (or renewal).
     if (!stalled) void this.releaseLetGo();
     throw leaseLost(id, stalled ? 'was recorded too late (this node stalled)' : 'was recorded while this node\'s owner lock broke');
+  }
+
+  /**
+   * Takes back attempt `attempt` of entry `id`, recorded but never sent (no connection could be had: no byte of it
+   * written): not counted, and its fence lifted (`UNCOUNT`), so that should this node go now another node takes the
+   * entry at once (as a first, if no attempt of it left) instead of once that attempt's flight is over. Only while
+   * this node holds the entry and no later attempt of it was recorded; the entry's next `attempt` waits for it. Always
+   * resolves: a failure is logged (`ISO8583_ERR_CONNECTOR_STORE`), and the attempt then counts and its fence runs out.
+   */
+  uncount(id: string, attempt: number): Promise<void> {
+    const pool = this.pool;
+    if (!this.opened || pool === undefined || pool.ending) return Promise.resolve();
+    const before = this.uncounting.get(id);
+    const taking: Promise<void> = (async () => {
+      await before;
+      await pool.query(UNCOUNT, [this.owner, id, attempt]).catch((err: unknown) => {
+        this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), id }, 'cannot take back an attempt not sent: it counts');
+      });
+    })().finally(() => {
+      if (this.uncounting.get(id) === taking) this.uncounting.delete(id);
+    });
+    this.uncounting.set(id, taking);
+    return taking;
   }
 
   /**
@@ -250,8 +283,8 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
 
   /**
    * Stops renewing, waits for the records in progress, and hands the entries this node still holds back at once (their
-   * lease ends now), and those it let go for want of its owner lock while it holds it (`releaseLetGo`), so that
-   * another node takes them over without waiting for the lease. Bounded by `closeTimeout`:
+   * lease ends now), and those it let go for want of its owner lock (`releaseLetGo`; whether or not the lock is held
+   * then: a `not-needed` it let go is reopened), so that another node takes them over without waiting for the lease. Bounded by `closeTimeout`:
    * a store that has not answered by then has its connections cut (the statements in flight fail with
    * `ISO8583_ERR_CONNECTOR_STORE`, their fate unknown) and what was left undone is logged at error (`entries`: held by
    * this node until their lease ends, then another node or the next start sends them; `outcomes`: final outcomes not
@@ -298,7 +331,7 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    await Promise.all([this.adds.idle(), this.attempts.idle(), this.dones.idle(), this.renewing, ...[...this.claiming].map((c) => c.catch(() => undefined))]);
+    await Promise.all([this.adds.idle(), this.attempts.idle(), this.dones.idle(), this.renewing, ...this.uncounting.values(), ...[...this.claiming].map((c) => c.catch(() => undefined))]);
     const pool = this.pool;
     if (pool === undefined) return;
     // An answered entry is never handed back: its outcome is tried once more, and kept from the release either way.
@@ -315,10 +348,12 @@ export class PgJournal extends PgJournalLeases implements ReversalJournal {
       u.reject(storeError('cannot mark entries done', undefined, this.url));
     }
     this.unsettled.clear();
-    // The entries held, whatever their lease; those let go for want of the owner lock too while this node holds it
-    // (their lease still the one they were let go with: `RELEASE`), else they would wait for their lease.
+    // The entries held, whatever their lease; those let go for want of the owner lock too, whether or not it is held
+    // now (their lease still the one they were let go with: `RELEASE`; not one another node claimed meanwhile). Left,
+    // a let-go entry waited for its lease (an owner gone by a server restart), or, one whose `not-needed` committed
+    // unseen, stayed done for ever: its reversal never sent.
     await this.releasing;
-    const letGo = this.heldSince() === undefined ? [] : this.takeLetGo();
+    const letGo = this.takeLetGo();
     const entries = [...[...this.held.keys()].map((id): [string, undefined] => [id, undefined]), ...letGo.filter(([id]) => !this.held.has(id))];
     if (this.opened && entries.length > 0) {
       await this.release(pool, entries).catch((err: unknown) => {

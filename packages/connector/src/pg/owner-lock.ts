@@ -52,23 +52,43 @@ export class OwnerLock {
     throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'another journal that runs has the same owner name: each needs its own', { field: 'owner' });
   }
 
-  /** At each renewal: takes the lock again once lost (failures are the renewal's), else checks that its session answers. */
+  /**
+   * At each renewal: takes the lock again once lost (failures are the renewal's), else checks that its session answers
+   * (not awaited: a session whose connection hangs does not hold the renewal, whose statement checks the lock itself).
+   */
   async renew(): Promise<void> {
     if (this.closed) return;
     const client = this.client;
     if (client === undefined) {
-      if (await this.take()) this.logger.info({ owner: this.owner }, 'owner lock held again: this node uses its SAF entries again');
+      await this.take();
       return;
     }
     if (this.heldSince === undefined || this.pinging) return;
     // A session ended by the server while idle (its FATAL message lost, say) shows here, not before.
     this.pinging = true;
-    await client
+    void client
       .query('SELECT 1')
       .catch((err: unknown) => this.lost(client, err))
       .finally(() => {
         this.pinging = false;
       });
+  }
+
+  /**
+   * A statement sent during the hold that began at `since` (`heldSince` then) was refused for want of this lock (`ADD`,
+   * `RENEW`: the server saw no session holding it): its session ended, whether or not that end reached this node (its
+   * FATAL message lost, a half-open connection). The lock is taken as lost (logged once) and taken again at once, one
+   * take at a time (the adds and attempts that come meanwhile wait for that take). A refusal of a hold before the one
+   * now (the lock taken again since the statement was sent) changes nothing.
+   */
+  refused(since: number | undefined): void {
+    const client = this.client;
+    if (this.closed || since === undefined) return;
+    if (client !== undefined) {
+      if (this.heldSince !== since) return;
+      this.lost(client, new Error('a statement found the owner lock not held'));
+    }
+    this.take().catch(() => undefined); // the database unreachable: the next add, attempt or renewal tries again
   }
 
   /**
@@ -128,8 +148,10 @@ export class OwnerLock {
         return false;
       }
       this.client = client;
+      const again = this.key !== undefined;
       this.key = row.key;
       this.heldSince = performance.now();
+      if (again) this.logger.info({ owner: this.owner }, 'owner lock held again: this node uses its SAF entries again');
       this.onTaken();
       return true;
     } catch (err) {

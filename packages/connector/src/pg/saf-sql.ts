@@ -2,7 +2,7 @@
  * The statements of the PostgreSQL SAF queue (pg/journal.ts) on `iso8583_saf` (schema-saf.ts). Times are the
  * database's (`now()`), so that the nodes' clocks do not matter; `$n * interval '1 millisecond'` is a lease or an age.
  */
-import { GONE_OWNERS, ownerLockHeld } from './owner-lock-sql.js';
+import { GONE_OWNERS, ownerLockFree, ownerLockHeld } from './owner-lock-sql.js';
 
 /**
  * A row's lease end (`lease_until`) in microseconds since the epoch, as text (whatever type parsers the pool's caller
@@ -79,15 +79,19 @@ export const FORGET = `INSERT INTO iso8583_saf AS s (id, upstream, entry, lease_
  * takes its entry before `attempt_until`, `a.f` ms (its flight: `$6`) from the statement's start, by which the node
  * that records it has written it and stopped awaiting its answer, or not sent it (the node counts the flight from
  * before it asked: `PgJournal.attempt`). So an attempt committed just before the owner lock's session ended is not
- * sent by a node that claims its entry at once while it is still in flight.
+ * sent by a node that claims its entry at once while it is still in flight. Refused for want of the lock, one row of
+ * NULLs says so (as `ADD`).
  */
-export const ATTEMPT = `UPDATE iso8583_saf s
+export const ATTEMPT = `WITH owner_lock AS MATERIALIZED (SELECT ($5::int IS NULL OR ${ownerLockHeld('$5::int')}) AS held),
+  attempted AS (UPDATE iso8583_saf s
   SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL,
     txn = CASE WHEN s.done_at IS NULL THEN s.txn END, attempt_until = now() + a.f * interval '1 millisecond'
   FROM unnest($3::text[], $4::int[], $6::float8[]) AS a(id, n, f)
   WHERE s.id = a.id AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed')
-    AND ($5::int IS NULL OR ${ownerLockHeld('$5::int')})
-  RETURNING s.id, ${leaseOf('s')} AS lease`;
+    AND (SELECT held FROM owner_lock)
+  RETURNING s.id, ${leaseOf('s')} AS lease)
+  SELECT id, lease FROM attempted
+  UNION ALL SELECT NULL, NULL FROM owner_lock WHERE NOT held`;
 
 /**
  * Takes back attempt `$3` of entry `$2`, recorded but not sent (the node stalled: see `PgJournal.attempt`), while `$1`
@@ -134,10 +138,18 @@ export const CLAIM_GONE = claimWhere(
   `,
 );
 
-/** Renews `$1`'s leases on the entries `$3` not done; returns those still held. */
-export const RENEW = `UPDATE iso8583_saf s SET lease_until = now() + $2 * interval '1 millisecond'
-  WHERE id = ANY($3::text[]) AND lease_owner = $1 AND done_at IS NULL
-  RETURNING id, ${leaseOf('s')} AS lease`;
+/**
+ * Renews `$1`'s leases on the entries `$3` not done; returns those still held. With `$4` (the key of `$1`'s owner
+ * lock), only while that lock is held, as `ADD`: a node whose lock's session ended (maybe unseen) sends none of its
+ * entries, and must not keep them from a node that claims by lease alone (nor bump the lease of one it let go meanwhile:
+ * the `RELEASE` of it, once the lock is back, would then miss it). Nothing is renewed then, and one row of NULLs says so.
+ */
+export const RENEW = `WITH owner_lock AS MATERIALIZED (SELECT ($4::int IS NULL OR ${ownerLockHeld('$4::int')}) AS held),
+  renewed AS (UPDATE iso8583_saf s SET lease_until = now() + $2 * interval '1 millisecond'
+  WHERE id = ANY($3::text[]) AND lease_owner = $1 AND done_at IS NULL AND (SELECT held FROM owner_lock)
+  RETURNING id, ${leaseOf('s')} AS lease)
+  SELECT id, lease FROM renewed
+  UNION ALL SELECT NULL, NULL FROM owner_lock WHERE NOT held`;
 
 /**
  * Ends `$1`'s leases on the entries `$2` now (another node may claim them at once); an entry given a lease end in `$3`
@@ -158,3 +170,15 @@ export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = NULL, lease_unt
 
 /** Deletes the rows done more than `$1` ms ago. */
 export const PURGE = `DELETE FROM iso8583_saf WHERE done_at < now() - $1 * interval '1 millisecond'`;
+
+/**
+ * The pending entries no node takes (stranded.ts), by upstream key: out of any attempt's flight, and claimable for more
+ * than `$1` ms (their lease ended), or held by an owner provably gone (registered since the server started, its lock
+ * free: `GONE_OWNERS` without its upstream test). Reads every pending row: run once a minute, never per claim.
+ */
+export const STRANDED = `SELECT s.upstream, count(*)::int AS entries FROM iso8583_saf s
+  LEFT JOIN iso8583_saf_owner o ON o.owner = s.lease_owner
+  WHERE s.done_at IS NULL AND (s.attempt_until IS NULL OR s.attempt_until < now())
+    AND (s.lease_until < now() - $1 * interval '1 millisecond'
+      OR (o.locked_at >= pg_postmaster_start_time() AND ${ownerLockFree('o.key')}))
+  GROUP BY s.upstream ORDER BY s.upstream`;

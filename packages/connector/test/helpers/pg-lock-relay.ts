@@ -31,7 +31,10 @@ export interface HeldStatement {
 /** What {@link lockRelay} gives: the URL to connect through, the hold on the lock's session, the statement gate. */
 export interface LockRelay {
   url: string;
-  /** From now on, nothing of the connection that took the owner lock reaches the node (its end neither). */
+  /**
+   * From now on, nothing of the connection that took the owner lock reaches the node (its end neither); a connection
+   * that takes it later (the node taking its lock again) is not hidden.
+   */
   holdLockSession(): void;
   /** Ends the connection that took the owner lock (the node sees its session end). */
   endLockSession(): void;
@@ -59,9 +62,9 @@ export async function lockRelay(target: string): Promise<LockRelay> {
   const to = new URL(target);
   const sockets = new Set<Socket>();
   const locks = new Set<Socket>();
-  let holding = false;
+  const hidden = new Set<Socket>(); // the lock's connections whose server side the node no longer sees
   let gate: Gate | undefined;
-  const held = (client: Socket): boolean => holding && locks.has(client);
+  const held = (client: Socket): boolean => hidden.has(client);
   const server = createServer((client) => {
     const db = createConnection(Number(to.port), to.hostname);
     sockets.add(client).add(db);
@@ -106,10 +109,10 @@ export async function lockRelay(target: string): Promise<LockRelay> {
     url: url.toString(),
     holdLockSession: () => {
       assert.equal(locks.size, 1, 'one connection took an owner lock');
-      holding = true;
+      for (const s of locks) hidden.add(s);
     },
     endLockSession: () => {
-      holding = false;
+      hidden.clear();
       for (const s of locks) s.destroy();
     },
     holdStatement: (text, options = {}) => {

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { OWNER_LOCK_NAMESPACE, PgJournal } from '../../src/index.js';
-import type { JournalEntry } from '../../src/index.js';
+import type { JournalEntry, PgJournalOptions } from '../../src/index.js';
 import { lockRelay } from './pg-lock-relay.js';
 import type { LockRelay } from './pg-lock-relay.js';
 
@@ -51,12 +51,13 @@ export async function claimAll(journal: PgJournal, n: number, what: string): Pro
 
 /**
  * A node ('live-node', a lease of `lease` ms: by default 10 minutes, no renewal during a test) on a new database
- * `database`, open, behind a relay (its statements can be held, its lock's session hidden); destroyed after the test.
+ * `database` (and `options`), open, behind a relay (its statements can be held, its lock's session hidden); destroyed
+ * after the test.
  */
-export async function liveBehindRelay(t: TestContext, cluster: PostgresCluster, database: string, lease = 600_000): Promise<{ url: string; relay: LockRelay; live: PgJournal }> {
+export async function liveBehindRelay(t: TestContext, cluster: PostgresCluster, database: string, lease = 600_000, options: Partial<PgJournalOptions> = {}): Promise<{ url: string; relay: LockRelay; live: PgJournal }> {
   const url = cluster.createDatabase(database);
   const relay = await lockRelay(url);
-  const live = new PgJournal({ url: relay.url, lease, owner: 'live-node' });
+  const live = new PgJournal({ url: relay.url, lease, owner: 'live-node', ...options });
   t.after(async () => {
     await live.destroy();
     await relay.close();
@@ -68,10 +69,10 @@ export async function liveBehindRelay(t: TestContext, cluster: PostgresCluster, 
 /**
  * A node ('live-node', a lease of 10 minutes: no renewal, every 200 s, and no lease end during a test) holding entry
  * `id` (and the entries `more`), behind a relay that hides from it the end of its lock's session, which the server has
- * just ended (from then on its adds are refused: `ADD` checks the lock).
+ * just ended (from then on its adds are refused: `ADD` checks the lock). `options`: the node's own.
  */
-export async function lockEndedUnseen(t: TestContext, cluster: PostgresCluster, database: string, id: string, more: readonly string[] = []): Promise<{ url: string; relay: LockRelay; live: PgJournal }> {
-  const { url, relay, live } = await liveBehindRelay(t, cluster, database);
+export async function lockEndedUnseen(t: TestContext, cluster: PostgresCluster, database: string, id: string, more: readonly string[] = [], options: Partial<PgJournalOptions> = {}): Promise<{ url: string; relay: LockRelay; live: PgJournal }> {
+  const { url, relay, live } = await liveBehindRelay(t, cluster, database, 600_000, options);
   for (const held of [id, ...more]) await live.add(entry(held));
   relay.holdLockSession();
   await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);

@@ -1,0 +1,100 @@
+/**
+ * The renewal of a node's hold on its SAF entries in PostgreSQL (the layer of `PgJournal` between journal-leases.ts
+ * and journal.ts), every `claimInterval` ms: its owner lock taken again once lost, the final outcomes that failed to
+ * commit retried, the adds of unknown fate ended, the entries let go released, the leases renewed (only while the
+ * owner lock is held: `RENEW`), the rows done long ago purged, and once a minute the entries no node takes counted
+ * (stranded.ts).
+ */
+import type pg from 'pg';
+import { FORGET, PURGE, RENEW } from './saf-sql.js';
+import { PURGE_OWNERS } from './owner-lock-sql.js';
+import { PgJournalLeases } from './journal-leases.js';
+import type { PgJournalOptions } from './journal-options.js';
+import { StrandedEntries } from './stranded.js';
+
+/** A node's SAF entries in PostgreSQL with their renewal; see the module comment. */
+export abstract class PgJournalRenewal extends PgJournalLeases {
+  /** The entries no node takes, counted at a renewal a minute (stranded.ts). */
+  protected readonly stranded: StrandedEntries;
+  /** The store was unreachable at the last renewal (logged once per outage). */
+  private down = false;
+
+  constructor(options: PgJournalOptions) {
+    super(options);
+    this.stranded = new StrandedEntries(this.logger, this.lease);
+  }
+
+  /** Ends the entries whose add failed with its fate unknown (see `unsure`); those ended are forgotten. */
+  protected async forget(pool: pg.Pool): Promise<void> {
+    const ids = [...this.unsure];
+    if (ids.length === 0) return;
+    await pool.query(FORGET, [this.owner, this.upstream, ids]);
+    for (const id of ids) this.unsure.delete(id);
+  }
+
+  /** Tries the final outcomes that failed to commit again, in one statement; those that commit settle their `done`. */
+  protected async settle(pool: pg.Pool): Promise<void> {
+    const batch = [...this.unsettled.values()];
+    if (batch.length === 0) return;
+    // Still failing: they stay unsettled (held, their leases renewed) until the next try.
+    const results = await this.markDone(batch, pool).catch(() => undefined);
+    if (results === undefined) return;
+    batch.forEach((d, i) => {
+      this.unsettled.delete(d.id);
+      const problem = results[i];
+      if (problem === undefined) d.resolve();
+      else d.reject(problem);
+    });
+    this.logger.info({ entries: batch.length }, 'SAF outcomes committed once the store was back');
+  }
+
+  /** Renews the leases of the entries held, and deletes the rows done more than `purgeAfter` ago. */
+  protected renew(): Promise<void> {
+    if (this.closed || this.renewing !== undefined) return this.renewing ?? Promise.resolve();
+    this.renewing = this.renewOnce().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  /** Keeps the leases `renewed` of the entries `ids` a renewal asked for; drops (and logs) those another node took. */
+  private renewed(ids: readonly string[], renewed: ReadonlyMap<string, string>): void {
+    // Each lease as renewed (an entry let go or done meanwhile stays so).
+    for (const [id, lease] of renewed) if (this.held.has(id)) this.held.set(id, lease);
+    const lost = ids.filter((id) => !renewed.has(id) && this.held.delete(id));
+    if (lost.length > 0) this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', entries: lost.length }, 'entries taken over by another node');
+  }
+
+  private async renewOnce(): Promise<void> {
+    const pool = this.pool;
+    if (pool === undefined) return;
+    // Taken again once lost (a database away: its outage is logged below, by the renewal's statements).
+    await this.ownerLock?.renew().catch(() => undefined);
+    for (const [id, { at }] of this.doneUnseen) if (performance.now() - at > this.purgeAfter) this.doneUnseen.delete(id);
+    try {
+      await this.settle(pool);
+      await this.forget(pool);
+      await this.releaseLetGo();
+      const ids = [...this.held.keys()];
+      const since = this.heldSince();
+      if (ids.length > 0) {
+        const { rows } = await pool.query<{ id: string | null; lease: string | null }>(RENEW, [this.owner, this.lease, ids, this.ownerLock?.key ?? null]);
+        const renewed = new Map(rows.map((r) => [r.id, r.lease]));
+        // None renewed for want of the owner lock (taken again now): still held here, their next statements say
+        // whether another node took them meanwhile.
+        if (renewed.has(null)) this.ownerLock?.refused(since);
+        else this.renewed(ids, renewed as Map<string, string>);
+      }
+      await pool.query(PURGE, [this.purgeAfter]);
+      await pool.query(PURGE_OWNERS);
+      await this.stranded.due(pool);
+      if (this.down) this.logger.info('the store is reachable again');
+      this.down = false;
+    } catch (err) {
+      if (!this.down) {
+        this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: (err as { code?: string }).code }, 'the store cannot be reached: leases are not renewed');
+      }
+      this.down = true;
+    }
+  }
+}

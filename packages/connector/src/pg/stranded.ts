@@ -1,0 +1,63 @@
+/**
+ * The SAF entries no node takes: pending, out of any attempt's flight, and either claimable for longer than a lease
+ * (their lease ended long ago) or held by an owner provably gone (owner-lock-sql.ts), under an upstream key no running
+ * node claims (a configuration that dropped an upstream, or renamed it without `formerUpstreams`). Nothing sends them:
+ * money stays unreversed until an operator adds a node of that upstream. A node counts them at one renewal a minute
+ * (`STRANDED_CHECK_INTERVAL`: one statement, never one per claim), and warns with the count and the upstream keys
+ * (no card data) once an upstream is found at two checks in a row (a node that serves it takes such entries within
+ * its claim interval, so one sighting may be an owner gone a moment ago).
+ */
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { STRANDED } from './saf-sql.js';
+
+/** Milliseconds between two counts of the entries no node takes (at the first renewal after it passed). */
+export const STRANDED_CHECK_INTERVAL = 60_000;
+
+/** Most upstream keys named in the figure and the warning (the count covers them all). */
+const MOST_NAMED = 20;
+
+/** The entries no node takes, as the last check found them (see the module comment). */
+export interface StrandedFigure {
+  /** Entries pending under the upstream keys of `upstreams` that no node took (found at two checks in a row). */
+  entries: number;
+  /** Those upstream keys, sorted (at most 20). */
+  upstreams: string[];
+}
+
+/** The count of the entries no node takes, made at a bounded rate; see the module comment. */
+export class StrandedEntries {
+  /** As the last check found them; none before the first. */
+  figure: StrandedFigure = { entries: 0, upstreams: [] };
+  /** The upstream keys the check before found stranded. */
+  private previous = new Set<string>();
+  private last = -Infinity;
+
+  constructor(
+    private readonly logger: Logger,
+    /** Milliseconds an entry must have been claimable (its lease ended) to count: a node serving it would have taken it. */
+    private readonly after: number,
+  ) {}
+
+  /** Counts them when `STRANDED_CHECK_INTERVAL` ms passed since the last count (a failure is the renewal's). */
+  async due(pool: pg.Pool): Promise<void> {
+    if (performance.now() - this.last < STRANDED_CHECK_INTERVAL) return;
+    this.last = performance.now();
+    await this.check(pool);
+  }
+
+  /** Counts them now; warns when an upstream's entries were found at this check and the one before. */
+  async check(pool: pg.Pool): Promise<void> {
+    const { rows } = await pool.query<{ upstream: string; entries: number }>(STRANDED, [this.after]);
+    const found = new Set(rows.map((r) => r.upstream));
+    const again = rows.filter((r) => this.previous.has(r.upstream));
+    this.previous = found;
+    const upstreams = again.map((r) => r.upstream).slice(0, MOST_NAMED);
+    this.figure = { entries: again.reduce((n, r) => n + r.entries, 0), upstreams };
+    if (again.length === 0) return;
+    this.logger.warn(
+      { code: 'ISO8583_ERR_CONNECTOR_STORE', stranded: this.figure.entries, upstreams },
+      'SAF entries no node takes: pending under upstream keys no running node claims (their lease long ended, or their node gone); nothing sends them until a node serves those keys (an upstream, or its formerUpstreams)',
+    );
+  }
+}
