@@ -12,10 +12,10 @@ import type { JournalEntry } from './saf-store.js';
 import { nextTurn } from './journal-read.js';
 
 /** Entries queued in one turn of the event loop: each a few microseconds (its state, its timer, its `queued` event). */
-export const SAF_RESUME_TURN_ENTRIES = 1000;
+export const SAF_RESUME_TURN_ENTRIES = 500;
 
 /** Entries taken in one turn of the event loop by {@link inTurns} (a start's: each a key and a few set entries). */
-export const SAF_TAKE_TURN_ENTRIES = 2000;
+export const SAF_TAKE_TURN_ENTRIES = 1000;
 
 /** Calls `take` with `entries` {@link SAF_TAKE_TURN_ENTRIES} at a time, a turn of the event loop between two. */
 export async function inTurns(entries: readonly JournalEntry[], take: (chunk: readonly JournalEntry[]) => void): Promise<void> {
