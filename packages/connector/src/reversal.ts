@@ -122,6 +122,8 @@ export class ReversalManager {
   /** With a shared store: how long after its add was asked for an original may still be written (`lease - claimInterval`). */
   private readonly sendWithin: number;
   private stopClaims: (() => void) | undefined;
+  /** What `open` returned, counted already (`SafQueue.expect`): `resume` of the same list does not go through it again. */
+  private expected: readonly JournalEntry[] | undefined;
   /** The journal's destroy, once `abort` began it. */
   private destroying: Promise<void> | undefined;
 
@@ -183,6 +185,7 @@ export class ReversalManager {
       this.underway.expect(chunk);
       this.queue.expect(chunk);
     });
+    this.expected = left;
     // A shared store: entries whose holder died are taken over while running, not only at the start.
     this.stopClaims = watchClaims(this.journal, (entries) => this.resume(entries), this.host.logger);
     return left;
@@ -195,7 +198,9 @@ export class ReversalManager {
    * once, and counted in the SAF depth from now on; a stop meanwhile leaves those not queued in the journal.
    */
   resume(entries: readonly JournalEntry[]): void {
-    void this.queue.resume(entries);
+    const counted = entries === this.expected;
+    this.expected = undefined;
+    void this.queue.resume(counted ? [] : entries);
   }
 
   /**
