@@ -93,7 +93,7 @@ async function run(open: number): Promise<boolean> {
       const f = await timedStart(dir, port);
       best = Math.min(best, Math.max(f.opening, f.queueing, f.after));
       console.log(
-        `connector start: ${open} open entries: start ${f.total.toFixed(0)} ms; longest turn ${f.opening.toFixed(1)} ms opening (the journal's open), ` +
+        `connector start: ${open} open entries: start ${f.total.toFixed(0)} ms; longest turn ${f.opening.toFixed(1)} ms opening (the journal's open, the entries counted), ` +
           `${f.queueing.toFixed(1)} ms queueing, ${f.after.toFixed(1)} ms in the ${AFTER_MS} ms after; ${f.sent} attempts sent by then`,
       );
     }

@@ -33,7 +33,9 @@ export class SafBacklog {
   private readonly ids = new Set<string>();
   /** The connector's reversals among them (the others are advices). */
   private reversalCount = 0;
-  private draining: Promise<void> | undefined;
+  /** Whether `drain` runs (set and cleared in its own turns: an `add` between two of its chunks joins it), and its end. */
+  private draining = false;
+  private drained: Promise<void> = Promise.resolve();
   private stopped = false;
 
   /**
@@ -63,10 +65,8 @@ export class SafBacklog {
   add(entries: readonly JournalEntry[]): Promise<void> {
     this.hold(entries);
     if (this.stopped) return Promise.resolve();
-    this.draining ??= this.drain().finally(() => {
-      this.draining = undefined;
-    });
-    return this.draining;
+    if (!this.draining) this.drained = this.drain();
+    return this.drained;
   }
 
   /** Takes `entries` (each id once, as `add`) without queueing them yet: counted from now on, queued by the next `add`. */
@@ -84,23 +84,31 @@ export class SafBacklog {
     this.stopped = true;
   }
 
-  /** Queues the entries waiting, a chunk a turn, until none is left or `stop`. */
+  /**
+   * Queues the entries waiting, a chunk a turn, until none is left or `stop`. `draining` is cleared in the same turn
+   * as the last check of what is left (the `finally`), so an `add` is never left undrained.
+   */
   private async drain(): Promise<void> {
-    while (!this.stopped && this.head < this.entries.length) {
-      const end = Math.min(this.entries.length, this.head + SAF_RESUME_TURN_ENTRIES);
-      while (!this.stopped && this.head < end) {
-        const entry = this.entries[this.head];
-        this.head += 1;
-        this.ids.delete(entry.id);
-        if ((entry.kind ?? 'reversal') === 'reversal') this.reversalCount -= 1;
-        this.queue(entry);
+    this.draining = true;
+    try {
+      while (!this.stopped && this.head < this.entries.length) {
+        const end = Math.min(this.entries.length, this.head + SAF_RESUME_TURN_ENTRIES);
+        while (!this.stopped && this.head < end) {
+          const entry = this.entries[this.head];
+          this.head += 1;
+          this.ids.delete(entry.id);
+          if ((entry.kind ?? 'reversal') === 'reversal') this.reversalCount -= 1;
+          this.queue(entry);
+        }
+        if (this.head === this.entries.length) {
+          this.entries = [];
+          this.head = 0;
+        } else {
+          await nextTurn();
+        }
       }
-      if (this.head === this.entries.length) {
-        this.entries = [];
-        this.head = 0;
-        return;
-      }
-      await nextTurn();
+    } finally {
+      this.draining = false;
     }
   }
 }
