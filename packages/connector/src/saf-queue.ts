@@ -4,9 +4,10 @@
  * repeated as xxx1 (0121, 0221, 0401, 0421; 1221 with a 1993 dialect) every `retryInterval` until the host answers
  * with a response code that ends it (the dialect's `approvalCodes` and `endCodes`; with no `endCodes`, any answer).
  * Attempts leave the queue at least `messageInterval` ms apart, at most `maxInFlight` in flight at once (saf-window.ts);
- * entries read back at a start or taken over are queued a chunk a turn of the event loop (saf-backlog.ts). An entry is given up after `maxAttempts` attempts
- * (`abandoned`) or `expireAfter` ms after it was journaled (`expired`); an attempt that never left for want of a
- * connection (`neverLeft`) is not counted, and the next one goes under its number and MTI (see `attempt`).
+ * entries read back at a start or taken over are queued a chunk a turn of the event loop (saf-backlog.ts). An entry
+ * is given up after `maxAttempts` attempts (`abandoned`) or `expireAfter` ms after it was journaled (`expired`); an
+ * attempt that never left for want of a connection (`neverLeft`) is not counted, and the next one goes under its
+ * number and MTI (see `attempt`).
  *
  * Every attempt is journaled before it leaves (a file journal that cannot write, its folder removed say, does not hold
  * an entry back: it is sent unjournaled, saf-unjournaled.ts). So a journal can hold an entry with no attempt
