@@ -20,6 +20,7 @@ import { SafQueue, attemptMti } from './saf-queue.js';
 import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
 import { watchClaims } from './journal-claims.js';
 import { ReversalsUnderway } from './reversals-underway.js';
+import { inTurns } from './saf-backlog.js';
 
 /** What a reversal carries and how it is made (reversal-message.ts), exported from here as before. */
 export {
@@ -121,6 +122,8 @@ export class ReversalManager {
   /** With a shared store: how long after its add was asked for an original may still be written (`lease - claimInterval`). */
   private readonly sendWithin: number;
   private stopClaims: (() => void) | undefined;
+  /** What `open` returned, counted already (`SafQueue.expect`): `resume` of the same list does not go through it again. */
+  private expected: readonly JournalEntry[] | undefined;
   /** The journal's destroy, once `abort` began it. */
   private destroying: Promise<void> | undefined;
 
@@ -145,23 +148,23 @@ export class ReversalManager {
 
   /** Reversals not yet ended (journaled, original's outcome unknown; being sent, or answered and waiting for `done`). */
   get pending(): number {
-    return this.queue.reversals;
+    return this.queue.figures.reversals;
   }
 
   /** Entries not yet ended in the SAF queue (reversals and advices being sent, or waiting for their `done`). */
   get depth(): number {
-    return this.queue.depth;
+    return this.queue.figures.depth;
   }
 
   /** How entries ended since the start: delivered, expired, abandoned. */
   get ended(): SafCounts {
-    return this.queue.ended;
+    return this.queue.figures.ended;
   }
 
   /** The SAF figures of `ConnectorStats`: depth, how entries ended since the start, and what the journal does not hold. */
   figures(): Pick<ConnectorStats, 'safDepth' | 'safDelivered' | 'safExpired' | 'safAbandoned' | 'safNotDurable' | 'safUnrecorded'> {
-    const ended = this.queue.ended;
-    const q = this.queue;
+    const q = this.queue.figures;
+    const ended = q.ended;
     return { safDepth: q.depth, safDelivered: ended.delivered, safExpired: ended.expired, safAbandoned: ended.abandoned, safNotDurable: q.notDurable, safUnrecorded: q.unrecorded };
   }
 
@@ -170,9 +173,19 @@ export class ReversalManager {
     return this.queue.nextDue();
   }
 
-  /** Opens the journal; returns the entries an earlier run left unfinished, not yet started (see `resume`). */
+  /**
+   * Opens the journal; returns the entries an earlier run left unfinished, not yet started (see `resume`). Before this
+   * resolves (a chunk a turn of the event loop: saf-backlog.ts `inTurns`), each is counted with the entries not yet
+   * ended (a stop before `resume` reports it, left in the journal), and its transaction is under way (`reversing`): a
+   * repeat of an original whose reversal is still waiting to be queued must not go out.
+   */
   async open(): Promise<JournalEntry[]> {
     const left = await this.journal.open();
+    await inTurns(left, (chunk) => {
+      this.underway.expect(chunk);
+      this.queue.expect(chunk);
+    });
+    this.expected = left;
     // A shared store: entries whose holder died are taken over while running, not only at the start.
     this.stopClaims = watchClaims(this.journal, (entries) => this.resume(entries), this.host.logger);
     return left;
@@ -181,9 +194,13 @@ export class ReversalManager {
   /**
    * Starts sending the entries an earlier run left unfinished (what `open` returned), or another node's taken over
    * (`claim`): each as a repeat from its first attempt here, since it may have been sent unrecorded (see saf-queue.ts).
+   * They are queued a chunk a turn of the event loop (saf-backlog.ts: a large backlog never holds the loop), each id
+   * once, and counted in the SAF depth from now on; a stop meanwhile leaves those not queued in the journal.
    */
   resume(entries: readonly JournalEntry[]): void {
-    for (const entry of entries) this.queue.activate(entry, true);
+    const counted = entries === this.expected;
+    this.expected = undefined;
+    void this.queue.resume(counted ? [] : entries);
   }
 
   /**

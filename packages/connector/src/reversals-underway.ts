@@ -12,6 +12,7 @@
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import { transactionKey } from './match-key.js';
 import type { SafEvent, SafHost } from './saf-queue.js';
+import type { JournalEntry } from './saf-store.js';
 
 /** Watches the SAF queue's events (through {@link ReversalsUnderway.host}) and answers whether a transaction is being reversed. */
 export class ReversalsUnderway {
@@ -50,18 +51,18 @@ export class ReversalsUnderway {
     return this.byId.size > 0 && this.byKey.has(transactionKey(this.dialect, message['11'], message['41']));
   }
 
+  /**
+   * The reversals among `entries` (read back at a start) are under way from now, before they are queued (their
+   * `queued` event then finds them so).
+   */
+  expect(entries: readonly JournalEntry[]): void {
+    for (const { id, kind, reversal } of entries) if ((kind ?? 'reversal') === 'reversal') this.mark(id, reversal['11'], reversal['41']);
+  }
+
   private seen(e: SafEvent): void {
     if (e.kind !== 'reversal') return;
     if (e.stage === 'queued') {
-      if (this.byId.has(e.id)) {
-        // Taken back here (claimed again): under way as before, until it ends.
-        clearTimeout(this.released.get(e.id));
-        this.released.delete(e.id);
-        return;
-      }
-      const key = transactionKey(this.dialect, e.stan, e.terminal);
-      this.byId.set(e.id, key);
-      this.byKey.set(key, (this.byKey.get(key) ?? 0) + 1);
+      this.mark(e.id, e.stan, e.terminal);
       return;
     }
     if (e.stage === 'sent' || e.stage === 'refused' || e.stage === 'waiting') return;
@@ -74,6 +75,19 @@ export class ReversalsUnderway {
       return;
     }
     this.forget(e.id);
+  }
+
+  /** Reversal `id` of the transaction of STAN `stan` and terminal `terminal` is under way (again, when taken back here). */
+  private mark(id: string, stan: unknown, terminal: unknown): void {
+    if (this.byId.has(id)) {
+      // Taken back here (claimed again), or expected at a start: under way as before, until it ends.
+      clearTimeout(this.released.get(id));
+      this.released.delete(id);
+      return;
+    }
+    const key = transactionKey(this.dialect, stan, terminal);
+    this.byId.set(id, key);
+    this.byKey.set(key, (this.byKey.get(key) ?? 0) + 1);
   }
 
   private forget(id: string): void {

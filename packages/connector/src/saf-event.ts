@@ -75,7 +75,7 @@ export interface SafEvent {
 }
 
 /** What the queue needs to know of the `saf` options (as resolved), and the connector's `requestTimeout`. */
-export type SafSettings = Pick<ResolvedSafOptions, 'initialDelay' | 'retryInterval' | 'messageInterval' | 'maxAttempts' | 'expireAfter' | 'endCodes'> & {
+export type SafSettings = Pick<ResolvedSafOptions, 'initialDelay' | 'retryInterval' | 'messageInterval' | 'maxInFlight' | 'maxAttempts' | 'expireAfter' | 'endCodes'> & {
   readonly requestTimeout: number;
 };
 

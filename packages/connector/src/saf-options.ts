@@ -29,6 +29,12 @@ export interface SafOptions {
   /** Least milliseconds between two attempts leaving the queue, of any entries (jPOS `inter-message-delay`). Default 0. */
   messageInterval?: number;
   /**
+   * Most attempts in flight at once, of any entries (from the moment one is due until its answer or failure): a backlog
+   * (a restart after a long outage of the bank) is sent at this pace, not all at once; the entries due meanwhile wait
+   * for a place in the order they became due. Default 64.
+   */
+  maxInFlight?: number;
+  /**
    * Attempts (the first and its repeats) before an entry is abandoned (logged with `ISO8583_WARN_SAF_ABANDONED`);
    * 0 = until answered or expired (jPOS `max-retransmissions`). An attempt that never left for want of a connection
    * (the host down) does not count: `expireAfter` bounds those. Alias: `reversal.maxAttempts`. Default 0.
@@ -54,10 +60,14 @@ export interface ResolvedSafOptions {
   readonly initialDelay: number;
   readonly retryInterval: number;
   readonly messageInterval: number;
+  readonly maxInFlight: number;
   readonly maxAttempts: number;
   readonly expireAfter: number;
   readonly endCodes: readonly string[] | undefined;
 }
+
+/** The default of `saf.maxInFlight`: attempts in flight at once, of any SAF entries. */
+const SAF_MAX_IN_FLIGHT = 64;
 
 /** The SAF defaults of the options the `reversal` group also names (no schema default: an alias must be seen unset). */
 const SAF_DEFAULTS = { retryInterval: 10_000, maxAttempts: 0 };
@@ -99,6 +109,7 @@ export function resolveSaf(reversal: ReversalAliases | undefined, saf: SafOption
     initialDelay: saf?.initialDelay ?? 0,
     retryInterval: saf?.retryInterval ?? reversal?.retryInterval ?? SAF_DEFAULTS.retryInterval,
     messageInterval: saf?.messageInterval ?? 0,
+    maxInFlight: saf?.maxInFlight ?? SAF_MAX_IN_FLIGHT,
     maxAttempts: saf?.maxAttempts ?? reversal?.maxAttempts ?? SAF_DEFAULTS.maxAttempts,
     expireAfter: saf?.expireAfter ?? 0,
     endCodes: saf?.endCodes === undefined ? undefined : Object.freeze([...saf.endCodes]),

@@ -3,9 +3,11 @@
  * sent with `saf: true`) is already durable in the journal; it is sent `initialDelay` ms after it was journaled, then
  * repeated as xxx1 (0121, 0221, 0401, 0421; 1221 with a 1993 dialect) every `retryInterval` until the host answers
  * with a response code that ends it (the dialect's `approvalCodes` and `endCodes`; with no `endCodes`, any answer).
- * Attempts leave the queue at least `messageInterval` ms apart. An entry is given up after `maxAttempts` attempts
- * (`abandoned`) or `expireAfter` ms after it was journaled (`expired`); an attempt that never left for want of a
- * connection (`neverLeft`) is not counted, and the next one goes under its number and MTI (see `attempt`).
+ * Attempts leave the queue at least `messageInterval` ms apart, at most `maxInFlight` in flight at once (saf-window.ts);
+ * entries read back at a start or taken over are queued a chunk a turn of the event loop (saf-backlog.ts). An entry
+ * is given up after `maxAttempts` attempts (`abandoned`) or `expireAfter` ms after it was journaled (`expired`); an
+ * attempt that never left for want of a connection (`neverLeft`) is not counted, and the next one goes under its
+ * number and MTI (see `attempt`).
  *
  * Every attempt is journaled before it leaves (a file journal that cannot write, its folder removed say, does not hold
  * an entry back: it is sent unjournaled, saf-unjournaled.ts). So a journal can hold an entry with no attempt
@@ -25,10 +27,12 @@ import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import { transmissionTime } from './auto-fill.js';
 import { SafEnds } from './saf-ends.js';
 import { logCapped } from './quiet-log.js';
-import type { SafCounts } from './saf-ends.js';
 import { endsWith, entryEvent, giveUpLine, noneHere, wallWait } from './saf-entry.js';
 import { LinkWaiters } from './saf-link-wait.js';
 import { unjournaledAttempt } from './saf-unjournaled.js';
+import { AttemptWindow } from './saf-window.js';
+import { SafBacklog } from './saf-backlog.js';
+import { SafFigures } from './saf-figures.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 
@@ -54,17 +58,15 @@ export class SafQueue {
   private nextSlot = 0;
   private stopped = false;
   /**
-   * Entries journaled and handed here after `stop` (a request at the host when its connector was destroyed: its failure
-   * triggers the reversal the journal holds), by kind: not sent by this process, left for the next start, and counted
-   * with the entries not yet ended so that the figures a stop reports say what the journal holds.
+   * The attempts in flight: at most `maxInFlight` at once, the others waiting for a place in order; and those being
+   * journaled or written, which `stop` waits for (an answer arriving meanwhile is recorded before the journal closes,
+   * else a shared store hands the entry back, and another node sends an answered reversal again). saf-window.ts.
    */
-  private readonly left = new Map<string, 'reversal' | 'advice'>();
-  /**
-   * Attempts being journaled or written to the link and not yet settled (answered, refused, timed out): `stop` waits for
-   * them (one being journaled still leaves), so that an answer arriving meanwhile is recorded before the journal closes (else a shared store hands the entry back, and
-   * another node sends an answered reversal again).
-   */
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly window: AttemptWindow;
+  /** Entries read back or taken over and not queued yet: queued a chunk a turn (saf-backlog.ts). */
+  private readonly backlog: SafBacklog;
+  /** What it holds not yet ended, by kind, and when the next thing may happen to one (saf-figures.ts). */
+  readonly figures: SafFigures;
   /** The cap on the "will repeat" warnings, per kind (`SAF_REPEAT_WARNINGS_PER_SECOND`). */
   private readonly repeatWarnings = new LogLimits(SAF_REPEAT_WARNINGS_PER_SECOND);
   /**
@@ -81,65 +83,26 @@ export class SafQueue {
     private readonly dialect: Dialect,
   ) {
     this.ends = new SafEnds(host, journal, settings.retryInterval, settings, this.journalWarnings);
+    const live = (a: Active): boolean => this.active.get(a.entry.id) === a;
+    this.window = new AttemptWindow(settings.maxInFlight, (a) => void this.attempt(a, false), live);
+    this.backlog = new SafBacklog((entry) => this.activate(entry, true), (id) => this.active.has(id) || this.ends.has(id));
+    this.figures = new SafFigures({ backlog: this.backlog, active: this.active, ends: this.ends, journal });
   }
 
-  /** Entries not yet ended (being sent, or whose end waits for its `done`, saf-ends.ts): the SAF depth. */
-  get depth(): number {
-    return this.active.size + this.left.size + this.ends.unended.entries;
-  }
-
-  /**
-   * Entries waiting held in memory only: all of them once the journal's records are lost (`halted().recordsLost`: its
-   * file removed or replaced), none while it keeps them (a full disk, its lock removed): the next start sends those.
-   */
-  get notDurable(): number {
-    return this.journal.halted?.()?.recordsLost === true ? this.active.size + this.left.size : 0;
-  }
-
-  /** Entries that ended in memory, their end refused by the journal and still open in its file (saf-ends.ts). */
-  get unrecorded(): number {
-    return this.ends.unrecorded;
-  }
-
-  /** The connector's reversals among the entries not yet ended. */
-  get reversals(): number {
-    let n = this.ends.unended.reversals;
-    for (const a of this.active.values()) if (a.kind === 'reversal') n += 1;
-    for (const kind of this.left.values()) if (kind === 'reversal') n += 1;
-    return n;
-  }
-
-  /** How entries ended since the start. */
-  get ended(): SafCounts {
-    return this.ends.ended;
-  }
-
-  /**
-   * When the next thing may happen to an entry not yet ended (ms since the epoch): the earliest time an entry waiting
-   * for an attempt or its `messageInterval` slot is due (its expiry if sooner); now while an attempt is under way or
-   * the `done` of an ended entry is being written; the next try of a `done` that failed (a store out of reach:
-   * `retryInterval` after it, see {@link SafEnds.nextDue}); Infinity when nothing more can happen to those held here
-   * (a `done` not tried again); `undefined` when the queue holds none. What a graceful stop reads to end once nothing
-   * can happen before its deadline.
-   */
+  /** When the next thing may happen to an entry not yet ended (ms since the epoch; {@link SafFigures.nextDue}). */
   nextDue(): number | undefined {
-    const unended = this.ends.unended.entries > 0;
-    if (this.active.size === 0 && !unended) return undefined;
-    const now = performance.now();
-    let due = this.ends.nextDue(now);
-    for (const a of this.active.values()) due = Math.min(due, a.waiting === undefined ? now : a.due);
-    return Date.now() + Math.max(0, due - now);
+    return this.figures.nextDue(this.stopped);
   }
 
   /**
    * Starts sending an entry already durable in the journal: one this process made, or (`readBack`) one read back from
    * the journal at a start or taken over from another node, which goes as a repeat from its first attempt here. After
-   * `stop` it is only counted (see `left`): the journal keeps it for the next start.
+   * `stop` it is only counted (`SafFigures.keep`): the journal keeps it for the next start.
    */
   activate(entry: JournalEntry, readBack = false): void {
     if (this.active.has(entry.id) || this.ends.has(entry.id)) return;
     if (this.stopped) {
-      this.left.set(entry.id, entry.kind ?? 'reversal');
+      this.figures.keep(entry);
       return;
     }
     // Times in the process are monotonic from here on: a wall clock step (NTP, a VM resumed) neither delays an entry
@@ -153,6 +116,20 @@ export class SafQueue {
     this.at(a, a.attempts > 0 ? now : now + wallWait(entry.at, initialDelay));
     // After its timer is set: a listener that flushes the queue (a graceful stop) sends it at once.
     this.host.reversalEvent({ stage: 'queued', ...entryEvent(a, a.attempts) });
+  }
+
+  /**
+   * Queues the entries read back from the journal at a start, or taken over from another node (`readBack`, see
+   * `activate`), a chunk a turn of the event loop (saf-backlog.ts): each id once. Resolves once all are queued, or at
+   * a `stop` (those left are counted, and stay in the journal for the next start).
+   */
+  resume(entries: readonly JournalEntry[]): Promise<void> {
+    return this.backlog.add(entries);
+  }
+
+  /** Counts `entries` (read back at a start) with those not yet ended, before `resume` queues them (saf-backlog.ts `hold`). */
+  expect(entries: readonly JournalEntry[]): void {
+    this.backlog.hold(entries);
   }
 
   /**
@@ -204,15 +181,11 @@ export class SafQueue {
    */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.backlog.stop();
+    this.window.stop();
     for (const a of this.active.values()) clearTimeout(a.timer);
     this.ends.stop();
-    if (this.inFlight.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, 2 * Math.min(this.settings.requestTimeout, this.settings.retryInterval) + 100);
-    });
-    await Promise.race([Promise.all([...this.inFlight]), bound]);
-    clearTimeout(timer);
+    await this.window.settled(2 * Math.min(this.settings.requestTimeout, this.settings.retryInterval) + 100);
   }
 
   /** Runs the next attempt of `a` at `when` (`performance.now()` time), or at its expiry if sooner. */
@@ -232,7 +205,10 @@ export class SafQueue {
   }
 
   private async attempt(a: Active, slotted: boolean): Promise<void> {
-    if (this.stopped || !this.active.has(a.entry.id)) return;
+    if (this.stopped || !this.active.has(a.entry.id)) {
+      this.window.leave(a);
+      return;
+    }
     this.links.started(a);
     const now = performance.now();
     const s = this.settings;
@@ -249,6 +225,8 @@ export class SafQueue {
       this.end(a, 'abandoned', entryEvent(a, a.attempts));
       return;
     }
+    // A place among the attempts in flight (`maxInFlight`), kept through its slot's wait; else it waits for one.
+    if (!this.window.enter(a)) return;
     if (s.messageInterval > 0 && !slotted) {
       // Each attempt takes the next free slot, so that entries due together leave `messageInterval` apart.
       const slot = Math.max(now, this.nextSlot);
@@ -268,10 +246,7 @@ export class SafQueue {
     const startedAt = Date.now();
     // In flight from its journaling on: a stop that comes meanwhile waits for it, and it leaves (the link is still up),
     // rather than being journaled as sent and then not sent (the next start would send a repeat of what never left).
-    let release: () => void = () => undefined;
-    const tracked = new Promise<void>((resolve) => (release = resolve));
-    this.inFlight.add(tracked);
-    void tracked.then(() => this.inFlight.delete(tracked));
+    const release = this.window.track();
     // The attempt is durable before it leaves: a later start then knows a first attempt may have reached the host.
     // Its flight (the write by one timeout, the answer's wait one more): a shared store lets no other node take the
     // entry over before, and says when it ends (what is left then, in halves: the write, then the answer's wait).
@@ -293,6 +268,7 @@ export class SafQueue {
     this.host.reversalEvent({ stage: 'sent', ...base });
     const settled = this.host.sendReversal(message, timeout).then(
       (response) => {
+        this.window.leave(a);
         const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
         if (endsWith(this.dialect, this.settings, rc)) {
           this.active.delete(a.entry.id);
@@ -308,6 +284,7 @@ export class SafQueue {
         this.next(a, base, started, startedAt, undefined);
       },
       (err: Iso8583Error) => {
+        this.window.leave(a);
         if (this.stopped) return;
         const awaitsLink = this.links.failed(a, err.code);
         this.warnRepeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
@@ -333,9 +310,11 @@ export class SafQueue {
 
   /** An attempt that cannot be journaled (saf-unjournaled.ts): true to send it anyway. */
   private sendUnjournaled(a: Active, n: number, err: Iso8583Error, started: number): boolean {
-    if (this.stopped) return false;
-    const what = unjournaledAttempt(this.journal, this.host.logger, this.journalWarnings, a, n, err);
+    const what = this.stopped ? 'stopped' : unjournaledAttempt(this.journal, this.host.logger, this.journalWarnings, a, n, err);
     if (what === 'send') return true;
+    // Its place first: a retry due at once takes one again.
+    this.window.leave(a);
+    if (what === 'stopped') return false;
     if (what === 'retry') {
       this.retryAt(a, started + this.settings.retryInterval, entryEvent(a, a.attempts), err.code);
       return false;
@@ -376,6 +355,7 @@ export class SafQueue {
   private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now(), unknown = false): void {
     if (!this.active.delete(a.entry.id)) return;
     clearTimeout(a.timer);
+    this.window.leave(a);
     const { code, level, msg } = giveUpLine(outcome, a.kind, unknown);
     this.host.logger[level]({ ...base, code }, msg);
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };

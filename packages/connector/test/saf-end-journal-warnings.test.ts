@@ -22,7 +22,7 @@ test('saf – a backlog answered while its journal is gone writes a bounded numb
   const { peer, connector } = await peerAndConnector(t, () => undefined, {
     requestTimeout: 60_000,
     logger,
-    saf: { enabled: true, journalDir: dir, initialDelay: 60_000, retryInterval: 60_000 },
+    saf: { enabled: true, journalDir: dir, initialDelay: 60_000, retryInterval: 60_000, maxInFlight: ENTRIES },
     transactionLog: false,
   });
   await connector.connect();

@@ -1,0 +1,89 @@
+/**
+ * What the SAF queue (saf-queue.ts) reports of the entries it holds and that have not ended: how many (the SAF depth),
+ * the connector's reversals among them, how many are held in memory only, and when the next thing may happen to one.
+ * Such an entry is in one of four places: to be queued (read back at a start or taken over, saf-backlog.ts), being sent
+ * (the queue's `active`), handed in after a stop (`left`: only counted here), or ended with its `done` on its way to
+ * the journal (saf-ends.ts). What a stop reports is read here: every entry the journal holds open is counted once.
+ */
+import { performance } from 'node:perf_hooks';
+import type { JournalEntry, ReversalJournal, SafEntryKind } from './saf-store.js';
+import type { Active } from './saf-entry.js';
+import type { SafBacklog } from './saf-backlog.js';
+import type { SafCounts, SafEnds } from './saf-ends.js';
+
+/** The places of the queue's entries, read by {@link SafFigures}. */
+export interface SafPlaces {
+  readonly backlog: SafBacklog;
+  readonly active: ReadonlyMap<string, Active>;
+  readonly ends: SafEnds;
+  readonly journal: ReversalJournal;
+}
+
+/** The figures of a SAF queue (see the file's note). */
+export class SafFigures {
+  /**
+   * Entries journaled and handed to the queue after its stop (a request at the host when its connector was destroyed:
+   * its failure triggers the reversal the journal holds), by kind: not sent by this process, left for the next start,
+   * and counted with the entries not yet ended so that the figures a stop reports say what the journal holds.
+   */
+  private readonly left = new Map<string, SafEntryKind>();
+
+  constructor(private readonly places: SafPlaces) {}
+
+  /** Counts `entry`, handed in after the stop (see `left`). */
+  keep(entry: JournalEntry): void {
+    this.left.set(entry.id, entry.kind ?? 'reversal');
+  }
+
+  /** Entries not yet ended (to be queued, being sent, or whose end waits for its `done`): the SAF depth. */
+  get depth(): number {
+    const p = this.places;
+    return p.backlog.size + p.active.size + this.left.size + p.ends.unended.entries;
+  }
+
+  /**
+   * Entries waiting held in memory only: all of them once the journal's records are lost (`halted().recordsLost`: its
+   * file removed or replaced), none while it keeps them (a full disk, its lock removed): the next start sends those.
+   */
+  get notDurable(): number {
+    const p = this.places;
+    return p.journal.halted?.()?.recordsLost === true ? p.backlog.size + p.active.size + this.left.size : 0;
+  }
+
+  /** Entries that ended in memory, their end refused by the journal and still open in its file (saf-ends.ts). */
+  get unrecorded(): number {
+    return this.places.ends.unrecorded;
+  }
+
+  /** The connector's reversals among the entries not yet ended. */
+  get reversals(): number {
+    const p = this.places;
+    let n = p.ends.unended.reversals + p.backlog.reversals;
+    for (const a of p.active.values()) if (a.kind === 'reversal') n += 1;
+    for (const kind of this.left.values()) if (kind === 'reversal') n += 1;
+    return n;
+  }
+
+  /** How entries ended since the start. */
+  get ended(): SafCounts {
+    return this.places.ends.ended;
+  }
+
+  /**
+   * When the next thing may happen to an entry not yet ended (ms since the epoch): now while entries are to be queued
+   * (unless `stopped`), or an attempt is under way or waits for a place among those in flight (saf-window.ts), or the
+   * `done` of an ended entry is being written; the earliest time an entry waiting for an attempt or its
+   * `messageInterval` slot is due (its expiry if sooner); the next try of a `done` that failed (a store out of reach:
+   * `retryInterval` after it, see {@link SafEnds.nextDue}); Infinity when nothing more can happen to those held (a
+   * `done` not tried again); `undefined` when the queue holds none. What a graceful stop reads to end once nothing can
+   * happen before its deadline.
+   */
+  nextDue(stopped: boolean): number | undefined {
+    const { backlog, active, ends } = this.places;
+    if (active.size === 0 && ends.unended.entries === 0 && backlog.size === 0) return undefined;
+    const now = performance.now();
+    let due = backlog.size > 0 && !stopped ? now : ends.nextDue(now);
+    for (const a of active.values()) due = Math.min(due, a.waiting === undefined ? now : a.due);
+    return Date.now() + Math.max(0, due - now);
+  }
+}
