@@ -292,7 +292,7 @@ export class SafQueue {
           // Never left (no connection, no byte written): not counted (the next goes under the same number and MTI, a first
           // stays 0220; a host down long is not given up unseen); a shared store takes it back too (`uncount`: no fence).
           a.attempts = n - 1;
-          void (this.journal as ReversalJournal & { uncount?(id: string, attempt: number): Promise<void> }).uncount?.(a.entry.id, n);
+          void this.journal.uncount?.(a.entry.id, n);
           this.retryAt(a, started + s.retryInterval, base, err.code);
           return;
         }

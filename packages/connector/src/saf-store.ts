@@ -97,6 +97,14 @@ export interface ReversalJournal {
    * half for the answer). Without a number back, the queue keeps to its own timeout.
    */
   attempt(id: string, attempt: number, flight?: number): Promise<void | number>;
+  /**
+   * Optional, for a journal whose attempts fence their entry from other nodes (PostgreSQL): takes back attempt
+   * `attempt` of an entry, recorded but never sent (no connection could be had: no byte of it written), so that it is
+   * not counted and its fence is lifted (should this node go now, another node takes the entry at once). Always
+   * resolves (a failure is the journal's to log); the entry's next `attempt` waits for it. Without it, the attempt
+   * stays recorded (the next start sends a repeat, which is harmless).
+   */
+  uncount?(id: string, attempt: number): Promise<void>;
   /** Marks an entry done; resolves once durable. */
   done(id: string, outcome: JournalOutcome): Promise<void>;
   /**
