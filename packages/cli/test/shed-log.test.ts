@@ -20,7 +20,7 @@ function firstLine(): { logger: pino.Logger; line: Promise<Record<string, unknow
 
 test('shed log – the HTTP port\'s line names --http-max-connections and its per-address flag, with their values', async () => {
   const { logger, line } = firstLine();
-  const shed = shedLog(logger, 'http', 1, { max: 4, perAddress: 3 });
+  const shed = shedLog(logger, 'http', 1, { flags: capFlags('http'), limits: { max: 4, perAddress: 3 } });
   shed('refused');
   shed('evicted');
   const got = await line;
@@ -31,12 +31,23 @@ test('shed log – the HTTP port\'s line names --http-max-connections and its pe
   assert.equal(got.perAddress, 3);
 });
 
-test('shed log – without values the flags are still named; the --metrics and stats ports name --metrics-max-connections', async () => {
+test('shed log – flags without values are named; the --metrics and stats ports name --metrics-max-connections', async () => {
   const { logger, line } = firstLine();
-  shedLog(logger, 'metrics', 1)('refusedFromAddress');
+  shedLog(logger, 'metrics', 1, { flags: capFlags('metrics') })('refusedFromAddress');
   const got = await line;
   assert.equal(got.msg, 'the metrics port was at its connection cap (--metrics-max-connections; an address\'s share --metrics-max-connections-per-address): 0 new connection(s) refused, 1 refused at their address\'s share, 0 held one(s) closed to make room');
   assert.equal(got.max, undefined);
   assert.deepEqual(capFlags('stats'), capFlags('metrics'));
   assert.equal(capFlags('toString'), undefined, 'a port name is looked up as a key of its own, not of Object.prototype');
+});
+
+test('shed log – a port whose cap no flag sets (iso8583 run\'s HTTP port) names none; its values when given', async () => {
+  const bare = firstLine();
+  shedLog(bare.logger, 'http', 1)('refused');
+  const got = await bare.line;
+  assert.equal(got.msg, 'the http port was at its connection cap: 1 new connection(s) refused, 0 refused at their address\'s share, 0 held one(s) closed to make room');
+  assert.equal(got.option, undefined);
+  const valued = firstLine();
+  shedLog(valued.logger, 'http', 1, { limits: { max: 1000, perAddress: 900 } })('evicted');
+  assert.match(String((await valued.line).msg), /^the http port was at its connection cap \(1000; an address's share 900\): /);
 });

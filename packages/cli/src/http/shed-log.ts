@@ -2,7 +2,8 @@
  * The log line of a capped port (connection-cap.ts) that sheds connections: one `warn` line a second at most, with the
  * counts since the last one, so that a client opening connections as fast as it can fills no disk. The first shed is
  * told within a second; a port that sheds nothing writes nothing. The line names the flags that set the port's cap and
- * an address's share of it ({@link capFlags}), and their values when given.
+ * an address's share of it, and their values, when its caller gives them (the gateway's: {@link capFlags}; a port
+ * whose cap no flag sets, `iso8583 run`'s HTTP port, names none).
  */
 import type { Logger } from 'pino';
 import type { CapAnswers } from './connection-cap.js';
@@ -38,6 +39,14 @@ export interface CapLimits {
   readonly perAddress: number;
 }
 
+/** What a shed line names of its port's cap: the flags that set it and their values, each when known. */
+export interface CapNames {
+  /** The flags of the cap and of an address's share (the gateway's: {@link capFlags}). Default: none named. */
+  readonly flags?: CapFlags;
+  /** The values of the cap and of an address's share. Default: none named. */
+  readonly limits?: CapLimits;
+}
+
 /** `(--http-max-connections 4; an address's share --http-max-connections-per-address 3)`, or `''` for a port without flags. */
 function named(flags: CapFlags | undefined, limits: CapLimits | undefined): string {
   if (flags === undefined) return limits === undefined ? '' : ` (${limits.max}; an address's share ${limits.perAddress})`;
@@ -48,13 +57,13 @@ function named(flags: CapFlags | undefined, limits: CapLimits | undefined): stri
 /**
  * The `onShed` of {@link CapAnswers} for the port `port` (`http`, `metrics`, `stats`): counts each refusal (at the cap,
  * and at an address's share) and eviction
- * and writes them to `logger` at `warn`, at most one line each `every` ms (default {@link SHED_LOG_EVERY}), naming the
- * flags of the port's cap (fields `option`, `perAddressOption`) and, given `limits` (default: none), their values
- * (`max`, `perAddress`).
+ * and writes them to `logger` at `warn`, at most one line each `every` ms (default {@link SHED_LOG_EVERY}), naming
+ * what `names` gives (default: nothing): the flags of the port's cap (fields `option`, `perAddressOption`) and their
+ * values (`max`, `perAddress`).
  */
-export function shedLog(logger: Logger | undefined, port: string, every = SHED_LOG_EVERY, limits?: CapLimits): NonNullable<CapAnswers['onShed']> {
+export function shedLog(logger: Logger | undefined, port: string, every = SHED_LOG_EVERY, names: CapNames = {}): NonNullable<CapAnswers['onShed']> {
   const counts = { refused: 0, refusedFromAddress: 0, evicted: 0 };
-  const flags = capFlags(port);
+  const { flags, limits } = names;
   const options = flags === undefined ? {} : { option: flags.cap, perAddressOption: flags.perAddress };
   const values = limits === undefined ? {} : { max: limits.max, perAddress: limits.perAddress };
   const cap = `the ${port} port was at its connection cap${named(flags, limits)}`;
