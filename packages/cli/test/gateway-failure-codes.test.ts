@@ -1,12 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { failureReply } from '../src/gateway/failure.js';
+import { CONNECTOR_ERROR_CODES } from '@iso8583/connector';
+import { failureCode, failureReply } from '../src/gateway/failure.js';
 
 const failures: Array<[string, string, string]> = [
   ['ISO8583_ERR_CONNECTOR_TIMEOUT', '68', '911'],
   ['ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', '94', '913'],
   ['ISO8583_ERR_INVALID_MESSAGE', '30', '904'],
   ['ISO8583_ERR_CONNECTOR_CLOSED', '91', '907'],
+  ['ISO8583_ERR_CONNECTOR_DEADLINE', '91', '907'],
+  ['ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', '91', '907'],
+  ['ISO8583_ERR_CONNECTOR_BAD_RESPONSE', '68', '911'],
+  ['ISO8583_ERR_CONNECTOR_CONNECTION_LOST', '68', '911'],
+  ['ISO8583_ERR_CONNECTOR_JOURNAL', '68', '911'],
+  ['ISO8583_ERR_CONNECTOR_STORE', '68', '911'],
+  ['ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', '68', '911'],
+  ['ISO8583_ERR_CONNECTOR_ANSWER_UNWRITABLE', '96', '909'],
   ['SOMETHING_ELSE', '96', '909'],
 ];
 
@@ -18,4 +27,27 @@ test('gateway failure replies – field 39 follows the request MTI\'s edition: 1
     assert.equal(failureReply({ 0: '1420', 11: '000001' }, err)?.['0'], '1430');
   }
   assert.equal(failureReply({ 0: '0210', 11: '000001' }, { code: 'X' }), undefined);
+});
+
+// Every connector code, with the answer a terminal gets for it and why: a code added to the connector fails here until
+// it is placed (raised before the write: 91; after it, or maybe: 68; neither, or never on the POS path: 96).
+const BY_CODE: Record<string, string> = {
+  OPTIONS: '96', // at start, never a request's
+  CONNECT_TIMEOUT: '91', CONNECT_FAILED: '91', SIGN_ON: '91', // no link: never written
+  TIMEOUT: '68', // written, no answer in time: reversed
+  CONNECTION_LOST: '68', // written, its connection gone while it waited: reversed
+  BAD_RESPONSE: '68', // written, answered with bytes that do not decode: reversed
+  ANSWER_UNWRITABLE: '96', // HTTP routes only
+  CLOSED: '91', // refused while stopping (a destroy cuts the POS connections first)
+  POOL_EXHAUSTED: '91', IN_FLIGHT_LIMIT: '91', QUEUE_FULL: '91', QUEUE_TIMEOUT: '91', DEADLINE: '91', // refused before the write
+  DUPLICATE_KEY: '94',
+  JOURNAL: '68', STORE: '68', STORE_LEASE_LOST: '68', // before the write, or after an answer not recorded (reversed)
+  JOURNAL_LOCKED: '96', INPUT: '96', CROSS_SITE: '96', UNSOLICITED: '96', RAW_DIALECTS: '96',
+  UPSTREAM_DOWN: '91', // a routing rule's upstream down: never written
+  TRANSACTION_LOG: '96', TRANSACTION_LOG_LOCKED: '96', TRANSACTION_RECORD: '96', TRANSACTION_QUERY: '96', SAF: '96',
+};
+
+test('gateway failure codes – 91 only for a connector code raised before the request was written; 68 for one written or maybe written (reversed); 96 for a code that says neither', () => {
+  const answers = Object.fromEntries(Object.keys(CONNECTOR_ERROR_CODES).map((code) => [code.replace('ISO8583_ERR_CONNECTOR_', ''), failureCode({ code })]));
+  assert.deepEqual(answers, BY_CODE);
 });

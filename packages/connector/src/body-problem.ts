@@ -41,8 +41,15 @@ interface BodyErrorDetail {
   tags?: number;
 }
 
-/** The status and reason of an error Fastify raised while reading a body. */
-export function bodyProblem(err: unknown): BodyProblem {
+/** Fastify's default `bodyLimit`, 1048576 bytes (1 MiB): the body limit of a server that sets none (the gateway's). */
+export const FASTIFY_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The status and reason of an error Fastify raised while reading a body. `limit`: the body limit of the route that
+ * refused it (`request.routeOptions.bodyLimit`), named in the reason of a body too large; default: none known, and the
+ * reason names Fastify's `bodyLimit` and its default ({@link FASTIFY_BODY_LIMIT}).
+ */
+export function bodyProblem(err: unknown, limit?: number): BodyProblem {
   const e = (err ?? {}) as { statusCode?: unknown; code?: unknown } & BodyErrorDetail;
   const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
   const code = typeof e.code === 'string' ? e.code : undefined;
@@ -60,10 +67,19 @@ export function bodyProblem(err: unknown): BodyProblem {
   } else if (refused && typeof e.tags === 'number') {
     reason = `the body holds ${e.tags} XML tags, more than a message can (at most ${MAX_XML_TAGS})`;
   } else if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') reason = 'the body is not valid JSON';
-  else if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') reason = 'the body is too large';
+  else if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') reason = tooLarge(limit);
   else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') reason = 'the content type is not JSON, XML or text';
   else reason = status === 500 ? 'internal error' : 'the request cannot be read';
   return { status, reason };
+}
+
+/**
+ * The reason of a body past its limit, naming the limit in bytes and the option that sets it: Fastify's `bodyLimit` of
+ * the server (or route). The gateway has no flag for it: its HTTP port keeps Fastify's default, 1 MiB.
+ */
+function tooLarge(limit: number | undefined): string {
+  if (limit !== undefined && Number.isSafeInteger(limit) && limit > 0) return `the body is larger than its limit, ${limit} bytes (bodyLimit)`;
+  return `the body is larger than its limit (bodyLimit: Fastify's default is ${FASTIFY_BODY_LIMIT} bytes)`;
 }
 
 /** An object key JSON bodies may not hold: `__proto__`, or `constructor` holding `prototype` (Fastify's own rule). */
