@@ -42,7 +42,7 @@ describe('the gateway\'s HTTP body limit on a chunked body', () => {
     conn.socket.write(chunk(LIMIT + 1024));
     try {
       // The reason names the limit, in bytes, and its option (Fastify's bodyLimit: the gateway has no flag for it).
-      await within(readUntil(conn, /^HTTP\/1\.1 413 [\s\S]*"code":"ISO8583_ERR_CONNECTOR_INPUT","message":"the body is larger than its limit \(bodyLimit: Fastify's default is 1048576 bytes\)"/), DEADLINE, 'the body past the limit was not refused naming its limit');
+      await within(readUntil(conn, /^HTTP\/1\.1 413 [\s\S]*"code":"ISO8583_ERR_CONNECTOR_INPUT","message":"the body is larger than its limit, 1048576 bytes \(bodyLimit\)"/), DEADLINE, 'the body past the limit was not refused naming its limit');
       await within(conn.closed, DEADLINE, 'the connection of a body past the limit was not closed');
     } finally {
       conn.socket.destroy();

@@ -212,7 +212,7 @@ describe('the gateway\'s HTTP connection caps', () => {
     const refused = rawHttp(gw.http.port);
     await within(refused.closed, DEADLINE, 'the connection over the cap was neither answered nor closed');
     assert.match(refused.text(), /^HTTP\/1\.1 503 /);
-    assert.match(refused.text(), /"code":"ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS"/);
+    assert.match(refused.text(), /"code":"ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS","message":"this port holds its most connections \(--http-max-connections\), each/);
     for (const c of paying) assert.equal(c.socket.destroyed, false, 'a payment at the bank was closed for the new connection');
     // The gateway's /stats (on the --metrics port) counts it, and the warn line says it.
     const stats = JSON.parse((await httpCall(gw.metrics!.port, 'GET', '/stats', {})).body) as { connections: { http: { refused: number; evicted: number } } };
@@ -220,7 +220,7 @@ describe('the gateway\'s HTTP connection caps', () => {
     assert.ok(stats.connections.http.evicted >= 1, JSON.stringify(stats.connections));
     const metrics = (await httpCall(gw.metrics!.port, 'GET', '/metrics', {})).body;
     assert.match(metrics, /iso8583_gateway_connections_shed_total\{port="http",outcome="refused"\} [1-9]/);
-    await within(stderrMatch(gw.process, /"port":"http","refused":[1-9]\d*,"refusedFromAddress":0,"evicted":\d+,"msg":"the http port was at its connection cap/), DEADLINE,
+    await within(stderrMatch(gw.process, /"port":"http","refused":[1-9]\d*,"refusedFromAddress":0,"evicted":\d+,"option":"--http-max-connections","perAddressOption":"--http-max-connections-per-address","max":4,"perAddress":\d+,"msg":"the http port was at its connection cap \(--http-max-connections 4; an address's share --http-max-connections-per-address \d+\)/), DEADLINE,
       `no warn line of the refusal: ${gw.process.stderr().slice(-1000)}`);
     releaseHeld();
     for (let i = 0; i < CAP; i++) await within(readUntil(paying[i]!, /^HTTP\/1\.1 200 [\s\S]*"39":"00"/), DEADLINE, `purchase 00032${i} was not answered`);

@@ -215,7 +215,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       // A browser request from another site (a web page the user opened) never reaches a route (cross-site.ts).
       child.addHook('onRequest', refuseCrossSite((err) => failureBody(answers, err.toJSON())));
       child.setErrorHandler((err: unknown, request, reply) => {
-        const { status, reason } = bodyProblem(err);
+        const { status, reason } = bodyProblem(err, request.routeOptions.bodyLimit);
         if (status === 500) noteRouteFailure(request, err);
         const input = connectorError('ISO8583_ERR_CONNECTOR_INPUT', reason);
         return reply.code(status).send(failureBody(answers, status === 500 ? errorJson(undefined) : errorJson(input)));

@@ -8,7 +8,7 @@ import { httpCall } from '@iso8583/test-support';
 import { bodyProblem, iso8583Connector } from '../src/index.js';
 import { answer, startPeer } from './peer.js';
 
-test('body limit – the plugin\'s routes answer 413 naming bodyLimit and Fastify\'s default, never "too large" alone; the bank sees nothing', async (t) => {
+test('body limit – the plugin\'s routes answer 413 naming the server\'s bodyLimit in bytes, never "too large" alone; the bank sees nothing', async (t) => {
   const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
   const app = Fastify({ logger: false, bodyLimit: 2048 });
   await app.register(iso8583Connector, { name: 'bank', host: '127.0.0.1', port: peer.port, routes: { prefix: '' } });
@@ -23,7 +23,7 @@ test('body limit – the plugin\'s routes answer 413 naming bodyLimit and Fastif
   assert.equal(refused.status, 413);
   const errors = (JSON.parse(refused.body) as { errors: Array<{ code: string; message: string }> }).errors;
   assert.equal(errors[0]?.code, 'ISO8583_ERR_CONNECTOR_INPUT');
-  assert.equal(errors[0]?.message, 'the body is larger than its limit (bodyLimit: Fastify\'s default is 1048576 bytes)');
+  assert.equal(errors[0]?.message, 'the body is larger than its limit, 2048 bytes (bodyLimit)', 'the server\'s own limit, not Fastify\'s default');
   assert.equal(peer.received.length, 0, 'nothing reached the bank');
 });
 

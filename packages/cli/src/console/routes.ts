@@ -98,7 +98,7 @@ function failure(request: FastifyRequest, reply: FastifyReply, err: unknown): Fa
     // Fastify's own (a body that is not JSON, too large, of another type): the console's input error, naming the body,
     // with Fastify's status (400, 413, 415) and the reason the connector plugin gives (one home: body-problem.ts).
     if (typeof e.code === 'string' && e.code.startsWith('FST_')) {
-      const { status, reason } = bodyProblem(err);
+      const { status, reason } = bodyProblem(err, request.routeOptions.bodyLimit);
       if (status !== 500) {
         return reply.code(status).send({ error: { code: 'ISO8583_ERR_CONSOLE_INPUT', message: `body: ${reason}`, field: 'body' } });
       }

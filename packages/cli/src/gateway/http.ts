@@ -19,7 +19,7 @@ import { addMonitoring, assembleHttp } from '../http/app.js';
 import { requireKnownHost } from '../http/host-check.js';
 import { answerNotFound, badUrlAnswer } from '../http/not-found.js';
 import { answerClientError, boundRequests, capAnswers } from '../http/request-deadline.js';
-import { shedLog } from '../http/shed-log.js';
+import { capFlags, shedLog } from '../http/shed-log.js';
 import type { ConnectionCap } from '../http/connection-cap.js';
 import { capConnections } from '../http/connection-cap.js';
 import { lazySchemaCompilers } from '../http/schema-compilers.js';
@@ -114,6 +114,7 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
     logEveryRequest: config.logMessages,
     maxConnections: config.httpMaxConnections,
     ...(config.httpMaxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: config.httpMaxConnectionsPerAddress }),
+    capFlags: capFlags('http'),
     // With SocketQueue's names, its HTTP service: any content type read as JSON, any path, other methods 405.
     ...(config.socketqueue ? { socketQueue: config.socketqueueAnswers ? 'socketqueue' : 'plain' } as const : {}),
     ...(ring === undefined
@@ -194,7 +195,9 @@ export async function startMetrics(config: GatewayConfig, monitoring: Monitoring
   const server = fastify({ logger: false, forceCloseConnections: true, schemaController: lazySchemaCompilers(), clientErrorHandler: answerClientError, frameworkErrors: badUrlAnswer() });
   boundRequests(server.server, config.requestTimeout);
   const max = config.metricsMaxConnections;
-  made(server, capConnections(server.server, max, capAnswers(server.server, shedLog(logger, 'metrics')), config.metricsMaxConnectionsPerAddress ?? defaultPerAddress(max)));
+  const perAddress = config.metricsMaxConnectionsPerAddress ?? defaultPerAddress(max);
+  const flags = capFlags('metrics');
+  made(server, capConnections(server.server, max, capAnswers(server.server, shedLog(logger, 'metrics', undefined, { flags, limits: { max, perAddress } }), flags), perAddress));
   requireKnownHost(server, () => config.metricsHost, false);
   addMonitoring(server, monitoring);
   answerNotFound(server);

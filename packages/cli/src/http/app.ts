@@ -20,6 +20,7 @@ import { socketQueueHttp } from './socketqueue-http.js';
 import { lazySchemaCompilers } from './schema-compilers.js';
 import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests, capAnswers } from './request-deadline.js';
 import { shedLog } from './shed-log.js';
+import type { CapFlags } from './shed-log.js';
 import { capServerPipelining } from './pipeline-cap.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, capConnections } from './connection-cap.js';
 import type { ConnectionCap } from './connection-cap.js';
@@ -88,6 +89,12 @@ export interface HttpAppOptions {
    * `ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS`. Default: `maxConnections` less a tenth ({@link defaultPerAddress}).
    */
   maxConnectionsPerAddress?: number;
+  /**
+   * The flags that set `maxConnections` and `maxConnectionsPerAddress` (the gateway's `--http-max-connections` and
+   * `--http-max-connections-per-address`), named in the shed line and the 503 answers at the cap. Default: none (a
+   * port whose cap no flag sets: `iso8583 run`'s).
+   */
+  capFlags?: CapFlags;
 }
 
 /**
@@ -233,8 +240,9 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   boundRequests(app.server, longest > 0 ? longest : DEFAULT_REQUEST_DEADLINE, timeoutShape);
   // Every connection holds a file descriptor the POS listener, the upstream links and the journal share.
   const max = options.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS;
-  const connections = capConnections(app.server, max, capAnswers(app.server, shedLog(options.logger, 'http')),
-    options.maxConnectionsPerAddress ?? defaultPerAddress(max));
+  const perAddress = options.maxConnectionsPerAddress ?? defaultPerAddress(max);
+  const named = { ...(options.capFlags === undefined ? {} : { flags: options.capFlags }), limits: { max, perAddress } };
+  const connections = capConnections(app.server, max, capAnswers(app.server, shedLog(options.logger, 'http', undefined, named), options.capFlags), perAddress);
   return {
     app,
     connections,

@@ -17,6 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import { consoleError } from '../console/errors.js';
 import { answerInTurn } from './answer-in-turn.js';
 import type { CapAnswers } from './connection-cap.js';
+import type { CapFlags } from './shed-log.js';
 import { expiredWhileHeld } from './held-deadline.js';
 import { closeWithin } from './own-answer-close.js';
 import { followOwed, owedTo } from './owed-answers.js';
@@ -150,12 +151,12 @@ function answer(socket: Socket, status: number, body: string): void {
  * mid-request (503 `ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS`), or every one its address holds at its share (503
  * `ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS`), in the port's refusal shape ({@link boundRequests}), then closed.
  */
-export function refuseConnection(server: Server): (socket: Socket, why: 'cap' | 'address') => void {
+export function refuseConnection(server: Server, flags?: CapFlags): (socket: Socket, why: 'cap' | 'address') => void {
   return (socket, why) => {
     const shape = shapes.get(server) ?? plainTimeout;
     const e = why === 'cap'
-      ? consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS', 'this port holds its most connections, each in the middle of a request: try again')
-      : consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS', 'this port holds the most connections one address may hold, each in the middle of a request: try again');
+      ? consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS', `this port holds its most connections${flagged(flags?.cap)}, each in the middle of a request: try again`)
+      : consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS', `this port holds the most connections one address may hold${flagged(flags?.perAddress)}, each in the middle of a request: try again`);
     // Written at once; what the client sends meanwhile is read and thrown away ({@link answer}), so no reset cuts it.
     socket.on('error', () => undefined);
     answer(socket, 503, JSON.stringify(shape({ code: e.code, message: e.message })));
@@ -164,10 +165,15 @@ export function refuseConnection(server: Server): (socket: Socket, why: 'cap' | 
 
 /**
  * How the capped `server` (connection-cap.ts) answers the connections it does not keep ({@link refuseConnection},
- * {@link dropConnection}), with `onShed` told of each.
+ * {@link dropConnection}), with `onShed` told of each; `flags` (default: none) named in the answers.
  */
-export function capAnswers(server: Server, onShed?: CapAnswers['onShed']): CapAnswers {
-  return { refuse: refuseConnection(server), drop: dropConnection(server), ...(onShed === undefined ? {} : { onShed }) };
+export function capAnswers(server: Server, onShed?: CapAnswers['onShed'], flags?: CapFlags): CapAnswers {
+  return { refuse: refuseConnection(server, flags), drop: dropConnection(server, flags), ...(onShed === undefined ? {} : { onShed }) };
+}
+
+/** ` (--http-max-connections)`: the flag of a limit, in an answer's text; `''` for a limit no flag sets. */
+function flagged(flag: string | undefined): string {
+  return flag === undefined ? '' : ` (${flag})`;
 }
 
 /**
@@ -175,10 +181,10 @@ export function capAnswers(server: Server, onShed?: CapAnswers['onShed']): CapAn
  * was still arriving (no route had run on it): 503 `ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS` in the port's refusal
  * shape ({@link boundRequests}), then closed. The client may send it again.
  */
-export function dropConnection(server: Server): (socket: Socket) => void {
+export function dropConnection(server: Server, flags?: CapFlags): (socket: Socket) => void {
   return (socket) => {
     const shape = shapes.get(server) ?? plainTimeout;
-    const e = consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS', 'this port holds its most connections and this request had not arrived whole: its connection was closed for a new one, nothing was sent on: try again');
+    const e = consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS', `this port holds its most connections${flagged(flags?.cap)} and this request had not arrived whole: its connection was closed for a new one, nothing was sent on: try again`);
     socket.on('error', () => undefined);
     answer(socket, 503, JSON.stringify(shape({ code: e.code, message: e.message })));
   };
