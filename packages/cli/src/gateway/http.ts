@@ -113,6 +113,7 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
     logger: options.logger.child({ side: 'http' }),
     logEveryRequest: config.logMessages,
     maxConnections: config.httpMaxConnections,
+    maxHeldBack: config.httpMaxHeldBack,
     ...(config.httpMaxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: config.httpMaxConnectionsPerAddress }),
     // With SocketQueue's names, its HTTP service: any content type read as JSON, any path, other methods 405.
     ...(config.socketqueue ? { socketQueue: config.socketqueueAnswers ? 'socketqueue' : 'plain' } as const : {}),
