@@ -79,6 +79,8 @@ export function heldBudget(options: HeldBudgetOptions = {}): HeldBudget {
   const counts = new Map<Socket, number>();
   /** Connections gone or closed here: what they still hold is not counted. */
   const gone = new WeakSet<Socket>();
+  /** Connections whose `close` is listened to. */
+  const watched = new WeakSet<Socket>();
   let total = 0;
   let closed = 0;
   const forget = (socket: Socket): void => {
@@ -97,7 +99,11 @@ export function heldBudget(options: HeldBudgetOptions = {}): HeldBudget {
     add: (socket) => {
       if (gone.has(socket) || socket.destroyed) return;
       const n = counts.get(socket);
-      if (n === undefined) socket.once('close', () => forget(socket));
+      // One listener per connection, however often it holds requests back and lets them go.
+      if (!watched.has(socket)) {
+        watched.add(socket);
+        socket.once('close', () => forget(socket));
+      }
       counts.set(socket, (n ?? 0) + 1);
       total++;
     },
