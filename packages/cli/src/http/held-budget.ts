@@ -12,7 +12,8 @@
  * held-back requests had no route run, so nothing is lost by them; an answer made and not read is cut with the
  * connection, as for any client gone (the routes reverse an approval whose answer was not written whole). A connection
  * with a route running (a payment at the bank) is never closed here: while every connection over the budget has one,
- * nothing is closed, and the next request held back looks again. The count is of requests, not bytes: tiny requests
+ * nothing is closed, and the next request held back looks again, or a timer ({@link HELD_BACK_RECHECK}) once the
+ * routes may have answered. The count is of requests, not bytes: tiny requests
  * cost the most heap for the bytes sent (a request with large headers fills a read with fewer of them).
  */
 import type { Socket } from 'node:net';
@@ -21,6 +22,12 @@ import { cliError } from '../args.js';
 
 /** The default budget of requests held back across the HTTP port (`--http-max-held-back`): 16384 (about 80 MB). */
 export const DEFAULT_HTTP_MAX_HELD_BACK = 16_384;
+
+/**
+ * How long after finding the server over the budget with no connection it may close (each with a route running, or
+ * whose routes answer in a later turn, as Fastify's do) it looks again, unless a request held back looks first: 1000 ms.
+ */
+export const HELD_BACK_RECHECK = 1_000;
 
 /** The option that sets the budget, named by its log line and its validation. */
 export const HELD_BACK_OPTION = '--http-max-held-back';
@@ -83,6 +90,7 @@ export function heldBudget(options: HeldBudgetOptions = {}): HeldBudget {
   const watched = new WeakSet<Socket>();
   let total = 0;
   let closed = 0;
+  let recheck: NodeJS.Timeout | undefined;
   const forget = (socket: Socket): void => {
     gone.add(socket);
     total -= counts.get(socket) ?? 0;
@@ -114,7 +122,7 @@ export function heldBudget(options: HeldBudgetOptions = {}): HeldBudget {
       if (n > 1) counts.set(socket, n - 1);
       else counts.delete(socket);
     },
-    settle: (closable) => {
+    settle: function settle(closable) {
       while (total > max) {
         let heaviest: Socket | undefined;
         let most = 0;
@@ -124,7 +132,14 @@ export function heldBudget(options: HeldBudgetOptions = {}): HeldBudget {
             most = n;
           }
         }
-        if (heaviest === undefined) return;
+        if (heaviest === undefined) {
+          // None closable yet (a route still running, or answering in a later turn): looked at again in a while.
+          recheck ??= setTimeout(() => {
+            recheck = undefined;
+            settle(closable);
+          }, HELD_BACK_RECHECK).unref();
+          return;
+        }
         const before = total;
         forget(heaviest);
         closed++;
