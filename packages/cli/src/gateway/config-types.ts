@@ -174,6 +174,13 @@ export interface GatewayConfig {
    * `ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS` beyond). Default: `httpMaxConnections` less a tenth (900 of 1000).
    */
   httpMaxConnectionsPerAddress?: number;
+  /**
+   * Most pipelined requests the HTTP port holds back at once, across all its connections (parsed, waiting for an
+   * earlier request of their connection to be answered): beyond it the connection holding the most, with every
+   * request at the routes answered (a client that does not read its answers), is closed (http/held-budget.ts).
+   * Default 16384.
+   */
+  httpMaxHeldBack: number;
   /** Most connections of the `metrics` port at once, and of the `statsPort` (each its own), as on HTTP. Default 64. */
   metricsMaxConnections: number;
   /** The same from one address (IPv6: one /64). Default: `metricsMaxConnections` less a tenth (58 of 64). */

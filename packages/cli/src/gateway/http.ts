@@ -113,6 +113,7 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
     logger: options.logger.child({ side: 'http' }),
     logEveryRequest: config.logMessages,
     maxConnections: config.httpMaxConnections,
+    maxHeldBack: config.httpMaxHeldBack,
     ...(config.httpMaxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: config.httpMaxConnectionsPerAddress }),
     capFlags: capFlags('http'),
     // With SocketQueue's names, its HTTP service: any content type read as JSON, any path, other methods 405.

@@ -22,6 +22,7 @@ import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests, capAnswers 
 import { shedLog } from './shed-log.js';
 import type { CapFlags } from './shed-log.js';
 import { capServerPipelining } from './pipeline-cap.js';
+import { DEFAULT_HTTP_MAX_HELD_BACK, heldBackLog } from './held-budget.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, capConnections } from './connection-cap.js';
 import type { ConnectionCap } from './connection-cap.js';
 import { requireToken } from '../console/access.js';
@@ -95,6 +96,13 @@ export interface HttpAppOptions {
    * port whose cap no flag sets: `iso8583 run`'s).
    */
   capFlags?: CapFlags;
+  /**
+   * Pipelined requests the port holds back at once across its connections (held-budget.ts): beyond it the connection
+   * holding the most, with every request at the routes answered (a client that does not read its answers), is closed
+   * and logged at `warn` (`ISO8583_ERR_CONSOLE_HELD_BACK`, naming `--http-max-held-back`). A value that is not an
+   * integer of at least 1 is `ISO8583_ERR_CLI_OPTION`. Default {@link DEFAULT_HTTP_MAX_HELD_BACK} (16384).
+   */
+  maxHeldBack?: number;
 }
 
 /**
@@ -196,7 +204,8 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
     ...(sq === undefined ? {} : { rewriteUrl: sq.rewriteUrl }),
   });
   // One connection's pipelined requests reach the routes a few at a time, the others' served between (pipeline-cap.ts).
-  capServerPipelining(app.server);
+  // Over the budget of requests held back across the port, the heaviest client that reads nothing goes (held-budget.ts).
+  capServerPipelining(app.server, undefined, { max: options.maxHeldBack ?? DEFAULT_HTTP_MAX_HELD_BACK, onClose: heldBackLog(options.logger) });
   sq?.install(app);
   if (sq === undefined) answerNotFound(app);
   // A browser request from another site never reaches a route that changes state (the connector's cross-site.ts).

@@ -53,7 +53,7 @@ import { performance } from 'node:perf_hooks';
 import { defaultPerAddress, peerKey } from '@iso8583/inbound';
 import { heardFrom, lastHeard } from './last-heard.js';
 import { followOwed, owedTo } from './owed-answers.js';
-import { heldBack } from './pipeline-cap.js';
+import { answered, heldBack } from './pipeline-cap.js';
 
 /** The default cap of the HTTP port (`--http-max-connections`): 1000 connections. */
 export const DEFAULT_HTTP_MAX_CONNECTIONS = 1000;
@@ -264,16 +264,6 @@ const streams = new WeakSet<ServerResponse>();
  */
 export function markStream(res: ServerResponse): void {
   streams.add(res);
-}
-
-/**
- * Requests whose every answer is made whole (`res.end()` called, the route done) and waits only for the peer to read
- * it: a response is in progress until its last byte is handed to the system, which a peer that reads nothing puts off
- * for ever. A request pipelined behind them and held back from the routes ({@link heldBack}: its turn comes when an
- * earlier answer is written, which the peer puts off too) has had no route run either.
- */
-function answered(requests: ReadonlyMap<IncomingMessage, ServerResponse>): boolean {
-  return [...requests.values()].every((res) => res.writableEnded || heldBack(res));
 }
 
 /**

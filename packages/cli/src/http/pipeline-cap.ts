@@ -19,6 +19,8 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { heldBudget } from './held-budget.js';
+import type { HeldBudget, HeldBudgetOptions } from './held-budget.js';
 import { owe, owedTo } from './owed-answers.js';
 
 /** Requests of one connection handed to the application at once, not yet answered: 32. */
@@ -33,6 +35,17 @@ const queued = new WeakSet<ServerResponse>();
  */
 export function heldBack(res: ServerResponse): boolean {
   return queued.has(res);
+}
+
+/**
+ * Requests whose every answer is made whole (`res.end()` called, the route done) and waits only for the peer to read
+ * it: a response is in progress until its last byte is handed to the system, which a peer that reads nothing puts off
+ * for ever. A request pipelined behind them and held back from the routes ({@link heldBack}: its turn comes when an
+ * earlier answer is written, which the peer puts off too) has had no route run either. So closing their connection
+ * cuts no payment at the bank (the connection cap's and the held-back budget's judgement).
+ */
+export function answered(requests: ReadonlyMap<IncomingMessage, ServerResponse>): boolean {
+  return [...requests.values()].every((res) => res.writableEnded || heldBack(res));
 }
 
 /** When each connection this bound paused was read again (`Date.now()`); `Infinity` while it is held unread. */
@@ -75,10 +88,14 @@ interface Line {
   guarded: boolean;
 }
 
-/** A server's `request` handler: `handler` with at most `max` requests of one connection at once (see the file's note). */
+/**
+ * A server's `request` handler: `handler` with at most `max` requests of one connection at once (see the file's note),
+ * the requests held back across the server kept within `budget` (held-budget.ts: default its defaults).
+ */
 export function capPipelining(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   max = MAX_PIPELINED,
+  budget: HeldBudget = heldBudget(),
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const lines = new WeakMap<Socket, Line>();
   /** Requests of the connection handed to the application and not answered yet (see {@link Line}). */
@@ -95,6 +112,7 @@ export function capPipelining(
     while (line.waiting.length > 0 && (socket.destroyed || running(line, socket) < max)) {
       const [req, res] = line.waiting.shift()!;
       queued.delete(res);
+      budget.remove(socket);
       if (socket.destroyed) continue; // the connection went: the rest have no one to answer
       run(line, socket, req, res);
     }
@@ -118,7 +136,12 @@ export function capPipelining(
     owe(req, res);
     const socket = req.socket;
     let line = lines.get(socket);
-    if (line === undefined) lines.set(socket, (line = { waiting: [], paused: false, scheduled: false, guarded: false }));
+    if (line === undefined) {
+      const made: Line = { waiting: [], paused: false, scheduled: false, guarded: false };
+      lines.set(socket, (line = made));
+      // The requests still waiting when the connection goes are let go (and out of the budget) in a turn.
+      socket.once('close', () => schedule(made, socket));
+    }
     // This request is owed already, and not handed on yet: the others owed are at the routes.
     if (running(line, socket) - 1 < max && line.waiting.length === 0) {
       run(line, socket, req, res);
@@ -126,6 +149,11 @@ export function capPipelining(
     }
     line.waiting.push([req, res]);
     queued.add(res);
+    budget.add(socket);
+    // Over the budget, the connection holding the most held back whose requests at the routes are answered is closed.
+    budget.settle((s) => answered(owedTo(s).requests));
+    // A connection gone (closed here, say) while its read is parsed: the requests it held are let go in a turn.
+    if (socket.destroyed) schedule(line, socket);
     if (!line.paused) {
       line.paused = true;
       readAgain.set(socket, Infinity);
@@ -224,12 +252,15 @@ function resumeReading(socket: HttpSocket): void {
 
 /**
  * Puts {@link capPipelining} in front of the request handler `server` was made with (a Fastify app's: its `server`'s
- * `request` listener), in its place; the server's other `request` listeners are left as they are.
+ * `request` listener), in its place; the server's other `request` listeners are left as they are. The requests held
+ * back across `server` are kept within a budget of `budget` (held-budget.ts; default: its defaults), which is returned.
  */
-export function capServerPipelining(server: Server, max = MAX_PIPELINED): void {
+export function capServerPipelining(server: Server, max = MAX_PIPELINED, budget: HeldBudgetOptions = {}): HeldBudget {
+  const held = heldBudget(budget);
   const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   const handler = handlers[0];
-  if (handler === undefined) return;
+  if (handler === undefined) return held;
   server.removeListener('request', handler);
-  server.prependListener('request', capPipelining(handler, max));
+  server.prependListener('request', capPipelining(handler, max, held));
+  return held;
 }
