@@ -11,6 +11,22 @@ import { GONE_OWNERS, ownerLockFree, ownerLockHeld } from './owner-lock-sql.js';
  */
 const leaseOf = (alias: string): string => `((extract(epoch FROM ${alias}.lease_until) * 1000000)::int8)::text`;
 
+/** In a statement made by {@link whileLockHeld}: whether the owner lock was found held (checked once a statement). */
+const LOCK_HELD = '(SELECT held FROM owner_lock)';
+
+/**
+ * `statement` (an `INSERT` or `UPDATE` named `name` in the statement, that tests {@link LOCK_HELD} and returns `id,
+ * lease`) run only while the owner lock whose key is the parameter `key` (`$n`; NULL: no lock to check) is held:
+ * refused for want of it, the statement changes nothing and returns one row of NULLs (the caller's sign that the
+ * lock's session ended, seen or not: owner-lock.ts `refused`).
+ */
+function whileLockHeld(key: string, name: string, statement: string): string {
+  return `WITH owner_lock AS MATERIALIZED (SELECT (${key}::int IS NULL OR ${ownerLockHeld(`${key}::int`)}) AS held),
+  ${name} AS (${statement})
+  SELECT id, lease FROM ${name}
+  UNION ALL SELECT NULL, NULL FROM owner_lock WHERE NOT held`;
+}
+
 /** Outcomes that say the host answered: they end the entry whoever holds it (idempotent). */
 export const ANSWERED: ReadonlySet<string> = new Set(['reversed', 'delivered']);
 
@@ -35,8 +51,7 @@ export const FINAL: ReadonlySet<string> = new Set(['reversed', 'delivered', 'aba
  * ended, another node claims `$2`'s entries at once and reverses them, and this node must send none of their requests
  * (it may not have seen the session end yet). Nothing is added then, and one row of NULLs says so.
  */
-export const ADD = `WITH owner_lock AS MATERIALIZED (SELECT ($6::int IS NULL OR ${ownerLockHeld('$6::int')}) AS held),
-  added AS (INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until, txn)
+export const ADD = whileLockHeld('$6', 'added', `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until, txn)
   SELECT id, $1, entry, attempts, $2, now() + $3 * interval '1 millisecond', txn FROM (
     SELECT e->>'id' AS id, e - 'attempts' - 'guard' AS entry, coalesce((e->>'attempts')::int, 0) AS attempts,
       CASE WHEN e->'guard' IS NOT NULL AND e->'reversal'->>'41' IS NOT NULL AND e->'reversal'->>'11' IS NOT NULL
@@ -47,11 +62,9 @@ export const ADD = `WITH owner_lock AS MATERIALIZED (SELECT ($6::int IS NULL OR 
       WHERE p.upstream = ANY($5::text[]) AND p.done_at IS NULL AND p.entry->>'kind' IS NULL
         AND p.entry->'reversal'->>'41' = e->'reversal'->>'41' AND p.entry->'reversal'->>'11' = e->'reversal'->>'11')
     ORDER BY txn) AS a
-  WHERE (SELECT held FROM owner_lock)
+  WHERE ${LOCK_HELD}
   ON CONFLICT DO NOTHING
-  RETURNING id, ${leaseOf('iso8583_saf')} AS lease)
-  SELECT id, lease FROM added
-  UNION ALL SELECT NULL, NULL FROM owner_lock WHERE NOT held`;
+  RETURNING id, ${leaseOf('iso8583_saf')} AS lease`);
 
 /**
  * The outcome of a row whose add failed (its request was not sent): unlike `not-needed` (the original was answered,
@@ -82,16 +95,13 @@ export const FORGET = `INSERT INTO iso8583_saf AS s (id, upstream, entry, lease_
  * sent by a node that claims its entry at once while it is still in flight. Refused for want of the lock, one row of
  * NULLs says so (as `ADD`).
  */
-export const ATTEMPT = `WITH owner_lock AS MATERIALIZED (SELECT ($5::int IS NULL OR ${ownerLockHeld('$5::int')}) AS held),
-  attempted AS (UPDATE iso8583_saf s
+export const ATTEMPT = whileLockHeld('$5', 'attempted', `UPDATE iso8583_saf s
   SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL,
     txn = CASE WHEN s.done_at IS NULL THEN s.txn END, attempt_until = now() + a.f * interval '1 millisecond'
   FROM unnest($3::text[], $4::int[], $6::float8[]) AS a(id, n, f)
   WHERE s.id = a.id AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed')
-    AND (SELECT held FROM owner_lock)
-  RETURNING s.id, ${leaseOf('s')} AS lease)
-  SELECT id, lease FROM attempted
-  UNION ALL SELECT NULL, NULL FROM owner_lock WHERE NOT held`;
+    AND ${LOCK_HELD}
+  RETURNING s.id, ${leaseOf('s')} AS lease`);
 
 /**
  * Takes back attempt `$3` of entry `$2`, recorded but not sent (the node stalled: see `PgJournal.attempt`), while `$1`
@@ -144,12 +154,9 @@ export const CLAIM_GONE = claimWhere(
  * entries, and must not keep them from a node that claims by lease alone (nor bump the lease of one it let go meanwhile:
  * the `RELEASE` of it, once the lock is back, would then miss it). Nothing is renewed then, and one row of NULLs says so.
  */
-export const RENEW = `WITH owner_lock AS MATERIALIZED (SELECT ($4::int IS NULL OR ${ownerLockHeld('$4::int')}) AS held),
-  renewed AS (UPDATE iso8583_saf s SET lease_until = now() + $2 * interval '1 millisecond'
-  WHERE id = ANY($3::text[]) AND lease_owner = $1 AND done_at IS NULL AND (SELECT held FROM owner_lock)
-  RETURNING id, ${leaseOf('s')} AS lease)
-  SELECT id, lease FROM renewed
-  UNION ALL SELECT NULL, NULL FROM owner_lock WHERE NOT held`;
+export const RENEW = whileLockHeld('$4', 'renewed', `UPDATE iso8583_saf s SET lease_until = now() + $2 * interval '1 millisecond'
+  WHERE id = ANY($3::text[]) AND lease_owner = $1 AND done_at IS NULL AND ${LOCK_HELD}
+  RETURNING id, ${leaseOf('s')} AS lease`);
 
 /**
  * Ends `$1`'s leases on the entries `$2` now (another node may claim them at once); an entry given a lease end in `$3`
