@@ -76,6 +76,13 @@ export abstract class PgJournalLeases {
    */
   private readonly letGo = new Map<string, string>();
   /**
+   * The entries let go (`letGoOf`) while a lease renewal (`RENEW`, journal-renewal.ts) is in flight, `undefined` when
+   * none is: that renewal may renew the lease of one after it was let go (it took the row before, or after its
+   * `RELEASE` committed), and the `RELEASE` with the lease it was let go with then misses it (or is undone); such an
+   * entry is let go again with the lease the renewal returned (`letGoRenewed`), so that it is not kept a whole lease.
+   */
+  protected letGoInRenewal: Set<string> | undefined;
+  /**
    * Entries whose `not-needed` failed (it may have committed unseen: its connection cut after the commit), with the
    * lease each had: a renewal no longer keeps such an entry (done, as the server may have it), and the reversal that
    * follows, should its attempt be refused for want of the owner lock, lets it go with this lease (`RELEASE` reopens
@@ -167,6 +174,22 @@ export abstract class PgJournalLeases {
     this.held.delete(id);
     this.doneUnseen.delete(id);
     if (lease !== undefined) this.letGo.set(id, lease);
+    this.letGoInRenewal?.add(id);
+  }
+
+  /**
+   * Lets go again, with the lease `renewed` gives it, each entry let go while that renewal was in flight and whose
+   * lease it renewed (not one this node took again since: held); returns whether any was (its `RELEASE` is due).
+   */
+  protected letGoRenewed(meanwhile: ReadonlySet<string>, renewed: ReadonlyMap<string, string>): boolean {
+    let any = false;
+    for (const id of meanwhile) {
+      const lease = renewed.get(id);
+      if (lease === undefined || this.held.has(id)) continue;
+      this.letGo.set(id, lease);
+      any = true;
+    }
+    return any;
   }
 
   /**

@@ -78,12 +78,23 @@ export abstract class PgJournalRenewal extends PgJournalLeases {
       const ids = [...this.held.keys()];
       const since = this.heldSince();
       if (ids.length > 0) {
-        const { rows } = await pool.query<{ id: string | null; lease: string | null }>(RENEW, [this.owner, this.lease, ids, this.ownerLock?.key ?? null]);
-        const renewed = new Map(rows.map((r) => [r.id, r.lease]));
+        const meanwhile = new Set<string>();
+        this.letGoInRenewal = meanwhile;
+        let renewed: Map<string | null, string | null>;
+        try {
+          const { rows } = await pool.query<{ id: string | null; lease: string | null }>(RENEW, [this.owner, this.lease, ids, this.ownerLock?.key ?? null]);
+          renewed = new Map(rows.map((r) => [r.id, r.lease]));
+        } finally {
+          this.letGoInRenewal = undefined;
+        }
         // None renewed for want of the owner lock (taken again now): still held here, their next statements say
         // whether another node took them meanwhile.
         if (renewed.has(null)) this.ownerLock?.refused(since);
-        else this.renewed(ids, renewed as Map<string, string>);
+        else {
+          this.renewed(ids, renewed as Map<string, string>);
+          // Let go while it ran, their leases renewed after: released with the leases it gave them.
+          if (this.letGoRenewed(meanwhile, renewed as Map<string, string>)) await this.releaseLetGo();
+        }
       }
       await pool.query(PURGE, [this.purgeAfter]);
       await pool.query(PURGE_OWNERS);
