@@ -108,16 +108,25 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
     let done = false;
     let clientsGone = false;
     const timer = setTimeout(() => finish(), Math.max(0, until - Date.now()));
+    /** A check waiting for the next turn of the event loop (see `check`). */
+    let checking: NodeJS.Immediate | undefined;
     const finish = (): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      if (checking !== undefined) clearImmediate(checking);
       for (const stop of stops) stop();
       resolve();
     };
     // Nothing pending, or nothing that can move before the deadline: every entry left waits for an attempt after it.
+    // At most once a turn of the event loop: `safNextDue` walks every entry, and a large backlog ends many entries in a
+    // turn (once per event: quadratic in the backlog).
     const check = (): void => {
-      if (clientsGone && [...open].every((c) => (c.safNextDue() ?? Infinity) > until)) finish();
+      if (!clientsGone || done || checking !== undefined) return;
+      checking = setImmediate(() => {
+        checking = undefined;
+        if ([...open].every((c) => (c.safNextDue() ?? Infinity) > until)) finish();
+      });
     };
     for (const c of connectors) {
       const onSaf = (event: SafEvent): void => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Iso8583Error, MessageStream, createCodec, responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { FileJournal, createConnector } from '@iso8583/connector';
-import type { Connector, ReversalJournal } from '@iso8583/connector';
+import type { Connector, ReversalJournal, SafEvent } from '@iso8583/connector';
 import { within } from '@iso8583/test-support';
 import { safLeft, waitForSaf } from '../src/drain.js';
 
@@ -293,4 +293,30 @@ test('waitForSaf ends once an answered entry whose store is out of reach has its
   await next.connect();
   await answered;
   assert.deepEqual(host.received.map((m) => `${m['0']}:${m['11']}`), ['0220:400701', '0221:400701']);
+});
+
+test('waitForSaf looks at the connectors\' next due entry at most once a turn, however many entries end in it (a large backlog: not once per event)', async (t) => {
+  const host = await heldHost(t);
+  const connector = safConnector(t, host.port);
+  await connector.connect();
+  await connector.request(advice('400301'), { saf: true });
+  // Every look walks every entry: counted.
+  const nextDue = connector.safNextDue.bind(connector);
+  let looks = 0;
+  connector.safNextDue = () => {
+    looks += 1;
+    return nextDue();
+  };
+  const abort = new AbortController();
+  const waiting = waitForSaf([connector], Date.now() + 3_600_000, abort.signal);
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  const before = looks;
+  // 1,000 entries of a backlog ending in one turn (their events, as the queue emits them).
+  for (let i = 0; i < 1000; i++) connector.emit('saf', { stage: 'answered', kind: 'advice', id: `x${i}`, stan: '400399' } as SafEvent);
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(looks - before <= 1, `at most one look for the 1,000 events of one turn (${looks - before})`);
+  abort.abort();
+  await within(waiting, 10_000, 'the wait to end once aborted');
 });

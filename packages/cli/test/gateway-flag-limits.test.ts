@@ -20,6 +20,7 @@ const LIMITS: { flag: string; refused: [string, RegExp][]; edge: string }[] = [
   { flag: 'request-timeout', refused: [['0', />= 1/]], edge: '1' },
   { flag: 'reversal-retry-interval', refused: [['0', />= 1/]], edge: '1' },
   { flag: 'saf-retry-interval', refused: [['0', />= 1/]], edge: '1' },
+  { flag: 'saf-max-in-flight', refused: [['0', />= 1/], ['-1', />= 1/], ['many', /integer/]], edge: '1' },
   { flag: 'reconnect-delay', refused: [['0', />= 1/], ['2147483648', /<= 2147483647/], ['soon', /integer/]], edge: '1' },
   { flag: 'reconnect-max-delay', refused: [['0', />= 1/], ['2147483648', /<= 2147483647/]], edge: '2147483647' },
   { flag: 'header-bytes', refused: [['65', /<= 64/]], edge: '64' },

@@ -81,3 +81,24 @@ test('FileJournal – the compaction at open builds its text in chunks, as while
   await next.close();
   assert.deepEqual(read, [...ids].sort(), 'every open entry, once');
 });
+
+test('FileJournal – the compaction at open takes its lines as they were made, not all the live entries in one call (a turn of about 110 ms at 100,000)', async (t) => {
+  const { dir, ids } = await filledJournal(t, 'open-turns', 2 * COMPACT_CHUNK_LINES + 10);
+  const j = new FileJournal(dir, { compactInterval: 0 });
+  t.after(() => j.close());
+  // The journal's map of live lines: every call listing all of its values (in one turn) is counted while it opens.
+  const live = (j as unknown as { live: Map<string, string> }).live;
+  const values = live.values.bind(live);
+  let whole = 0;
+  live.values = () => {
+    if (live.size > COMPACT_CHUNK_LINES) whole += 1;
+    return values();
+  };
+  assert.equal((await j.open()).length, ids.length);
+  assert.equal(whole, 0, 'no listing of every live line in one call during the open');
+  // The file it wrote holds every open entry, once (what the next start reads).
+  const next = new FileJournal(tempDir(t, 'open-turns-lines'), { compactInterval: 0 });
+  copyFileSync(j.path, join(next.dir, JOURNAL_FILE));
+  assert.deepEqual((await next.open()).map((e) => e.id).sort(), [...ids].sort());
+  await next.close();
+});

@@ -136,6 +136,11 @@ export interface GatewayConfig {
   safMessageInterval: number;
   /** Attempts of a SAF entry before it is abandoned; 0 = until answered or expired. Default 0. */
   safMaxAttempts: number;
+  /**
+   * Most SAF attempts in flight at once to an upstream, of any entries (from due until answered or failed): a backlog
+   * (a restart after a long outage of the bank) is sent at this pace (the connector's `saf.maxInFlight`). Default 64.
+   */
+  safMaxInFlight: number;
   /** Milliseconds after its journaling at which an unanswered SAF entry expires; 0 = never. Default 0. */
   safExpireAfter: number;
   /** Response codes (comma-separated) that end a SAF entry besides the dialect's approval codes. Default: any answer ends it. */

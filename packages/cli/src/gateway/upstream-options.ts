@@ -109,6 +109,7 @@ export function upstreamOptions(
       initialDelay: config.safInitialDelay,
       messageInterval: config.safMessageInterval,
       maxAttempts: config.safMaxAttempts,
+      maxInFlight: config.safMaxInFlight,
       expireAfter: config.safExpireAfter,
       ...(config.safEndCodes === undefined ? {} : { endCodes: [...new Set(config.safEndCodes.split(','))] }),
     };
