@@ -180,3 +180,50 @@ export async function pacedPosLoad(host: string, port: number, clients: number, 
   for (const e of streams) e.stream.end();
   return { answers, codes, seconds, latencies: samples };
 }
+
+/** One POS connection sending one purchase at a time (gateway/instructions.ts): each waits for the last's answer. */
+export interface SerialPos {
+  /** Sends `count` purchases, one after another; resolves with the answers by response code (39). */
+  run(count: number): Promise<Record<string, number>>;
+  /** Closes the connection. */
+  end(): void;
+}
+
+/** Opens a {@link SerialPos} to `host:port` (one `terminal`, default S0000001; STANs counting up over every run). */
+export async function serialPos(host: string, port: number, terminal = 'S0000001'): Promise<SerialPos> {
+  const socket = connect({ host, port });
+  socket.setNoDelay(true);
+  let stan = 0;
+  let answered: (answer: Record<string, unknown>) => void = () => undefined;
+  const stream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
+    frame: (frame) => answered(stream.decode(frame).message),
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  const one = (): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      stan = (stan % 999_999) + 1;
+      const sent = stan;
+      const closed = (): void => reject(new Error(`the connection closed before the answer to STAN ${sent}`));
+      socket.once('close', closed);
+      answered = (answer) => {
+        socket.off('close', closed);
+        if (Number(answer['11']) !== sent) reject(new Error(`STAN ${String(answer['11'])} answered where ${sent} was awaited`));
+        else resolve(answer);
+      };
+      stream.send(purchase(terminal, sent));
+    });
+  return {
+    async run(count) {
+      const codes: Record<string, number> = {};
+      for (let i = 0; i < count; i++) {
+        const rc = String((await one())['39']);
+        codes[rc] = (codes[rc] ?? 0) + 1;
+      }
+      return codes;
+    },
+    end: () => stream.end(),
+  };
+}

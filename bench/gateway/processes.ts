@@ -13,10 +13,12 @@ export interface Started {
 
 /**
  * Runs `iso8583 <args>` (with `nodeFlags` for node, e.g. `--cpu-prof`) from the checkout at `root` (default this one;
- * the A/B benchmark runs another checkout's build) and resolves once a stdout line matches `ready`.
+ * the A/B benchmark runs another checkout's build) and resolves once a stdout line matches `ready`. `wrapper` (default
+ * none): a command and its arguments that run node, e.g. `valgrind --tool=callgrind` (gateway/instructions.ts).
  */
-export function startIso8583(args: string[], ready: RegExp, nodeFlags: string[] = [], root: string = repoRoot()): Promise<Started> {
-  const child = spawn(process.execPath, [...nodeFlags, join(root, 'packages', 'cli', 'bin', 'iso8583.js'), ...args], {
+export function startIso8583(args: string[], ready: RegExp, nodeFlags: string[] = [], root: string = repoRoot(), wrapper: string[] = []): Promise<Started> {
+  const command = [...wrapper, process.execPath, ...nodeFlags, join(root, 'packages', 'cli', 'bin', 'iso8583.js'), ...args];
+  const child = spawn(command[0] as string, command.slice(1), {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
