@@ -15,8 +15,8 @@
  * `BENCH_INSN_RUNS` (default 2) runs of a fresh gateway each; `BENCH_INSN_OTHER` (another checkout's root, built):
  * its gateway as well, the two alternating run by run, and each one's figures printed with the ratio of the medians.
  * `BENCH_INSN_ARGS`: more `iso8583 gateway` flags (space-separated). `BENCH_INSN_KEEP` (a folder): the callgrind
- * files are kept there (`cg.<build>.<run>.out.2` is the measured phase; read it with `callgrind_annotate`, with
- * `BENCH_INSN_PERF_MAP=1` the gateway writes `/tmp/perf-<pid>.map` that names its compiled JavaScript).
+ * files are kept there (`cg.<build>.<run>.<pid>.out.2` is the measured phase; read it with `callgrind_annotate`; with
+ * `BENCH_INSN_PERF_MAP=1` the gateway writes `/tmp/perf-<pid>.map`, which names its compiled JavaScript).
  */
 import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,7 +80,7 @@ async function run(bank: string, root: string, name: string, index: number): Pro
     await stop(gw.child);
     const total = totalOf(`${out}.2`);
     if (KEEP !== undefined) {
-      for (const f of readdirSync(work).filter((f) => f.startsWith('cg.out'))) renameSync(join(work, f), join(resolve(KEEP), `cg.${name}.${index}.${f.slice(3)}`));
+      for (const f of readdirSync(work).filter((f) => f.startsWith('cg.out'))) renameSync(join(work, f), join(resolve(KEEP), `cg.${name}.${index}.${String(gw.child.pid)}.${f.slice(3)}`));
     }
     if ((codes['00'] ?? 0) !== N) throw new Error(`answers other than 00: ${JSON.stringify(codes)} (warm-up ${JSON.stringify(warm)})`);
     return total / N;
