@@ -13,31 +13,27 @@ import { readCallgrind } from './callgrind-file.js';
 const [file, mapFile, count = '5000', top = '60'] = process.argv.slice(2);
 if (file === undefined) throw new Error('usage: instructions-profile.js CALLGRIND_FILE [PERF_MAP] [N] [TOP]');
 
-/** The perf map's ranges, sorted by start: compiled code and its name. */
+/** The perf map's ranges, in the order written: compiled code and its name. */
 const ranges: { start: number; end: number; name: string }[] = [];
 if (mapFile !== undefined) {
   for (const line of readFileSync(mapFile, 'utf8').split('\n')) {
     const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
     if (m !== null) ranges.push({ start: parseInt(m[1] as string, 16), end: parseInt(m[1] as string, 16) + parseInt(m[2] as string, 16), name: m[3] as string });
   }
-  ranges.sort((a, b) => a.start - b.start);
 }
 
-/** The perf map's name of an address (the latest code compiled there), else the address. */
+/**
+ * The perf map's name of an address, else the address: the last range written that holds it (the engine reuses the
+ * space of code it let go, so an address may have held several functions over the process's life; the measured phase
+ * comes last).
+ */
 function nameAt(address: string): string {
   const at = parseInt(address, 16);
-  let lo = 0;
-  let hi = ranges.length - 1;
-  let found: string | undefined;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const r = ranges[mid] as (typeof ranges)[number];
-    if (r.start <= at) {
-      if (at < r.end) found = r.name;
-      lo = mid + 1;
-    } else hi = mid - 1;
+  for (let i = ranges.length - 1; i >= 0; i--) {
+    const r = ranges[i] as (typeof ranges)[number];
+    if (r.start <= at && at < r.end) return r.name;
   }
-  return found ?? address;
+  return address;
 }
 
 const { total, self } = readCallgrind(file);

@@ -17,7 +17,10 @@
  *   flock /work/heavy.lock node bench/dist/gateway/instructions.js
  * `BENCH_INSN_RUNS` (default 2) runs of a fresh gateway each; `BENCH_INSN_OTHER` (another checkout's root, built):
  * its gateway as well, the two alternating run by run, and each one's figures printed with the ratio of the medians.
- * `BENCH_INSN_ARGS`: more `iso8583 gateway` flags (space-separated). `BENCH_INSN_KEEP` (a folder): the callgrind
+ * `BENCH_INSN_ARGS`: more `iso8583 gateway` flags (space-separated); `BENCH_INSN_FLAGS`: more node flags for it, e.g.
+ * `--interrupt-budget=8192` (functions reach the optimizing compiler after an eighth of the calls: after a 3000
+ * warm-up at the default, much of the hot path still ran in the baseline tier, its property loads through the
+ * inline caches' slow builtins). `BENCH_INSN_KEEP` (a folder): the callgrind
  * files are kept there (`cg.<build>.<run>.<pid>.out.2` is the measured phase; read it with `callgrind_annotate`; with
  * `BENCH_INSN_PERF_MAP=1` the gateway writes `/tmp/perf-<pid>.map`, which names its compiled JavaScript).
  */
@@ -38,6 +41,7 @@ const OTHER = process.env.BENCH_INSN_OTHER;
 const JOURNAL = process.env.BENCH_INSN_JOURNAL === '1';
 const ARGS = (process.env.BENCH_INSN_ARGS ?? '').split(' ').filter((f) => f !== '');
 const KEEP = process.env.BENCH_INSN_KEEP;
+const FLAGS = (process.env.BENCH_INSN_FLAGS ?? '').split(' ').filter((f) => f !== '');
 const READY = /gateway listening pos=(\S+):(\d+) http=(\S+):(\d+)/;
 /** A count, rounded, with thousands separators, right-aligned. */
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(9);
@@ -69,7 +73,7 @@ async function run(bank: string, root: string, name: string, index: number): Pro
       ['gateway', '--upstream', bank, '--listen', '0', '--http', '0', '--log-level', 'error', '--reversal-journal', join(work, 'state'),
         ...(JOURNAL ? [] : ['--no-reversal']), ...ARGS],
       READY,
-      ['--predictable', '--random-seed=1', '--hash-seed=1', ...(process.env.BENCH_INSN_PERF_MAP === '1' ? ['--perf-basic-prof'] : []), '--import', MARK],
+      ['--predictable', '--random-seed=1', '--hash-seed=1', ...FLAGS, ...(process.env.BENCH_INSN_PERF_MAP === '1' ? ['--perf-basic-prof'] : []), '--import', MARK],
       root,
       ['valgrind', '--tool=callgrind', '--dump-before=uv_getrusage', `--callgrind-out-file=${out}`],
     );
