@@ -13,14 +13,16 @@
  * What it cannot show as in service: under callgrind a transaction takes about 50 times longer, so the transaction
  * log's batches (every 10 ms) hold a few records each, not hundreds: a batch's own cost weighs far more here.
  *
- * Run (valgrind 3.19+; about 1-2 minutes a run, take the heavy lock):
+ * Two runs of one build agree within about 1% (the batches' timers follow the wall clock, which callgrind stretches
+ * by how busy the machine is): a change under about 1.5% needs more runs (docs/operations.md, the tenth pass).
+ *
+ * Run (valgrind 3.19+; about 2.5 minutes a run at the defaults, take the heavy lock):
  *   flock /work/heavy.lock node bench/dist/gateway/instructions.js
  * `BENCH_INSN_RUNS` (default 2) runs of a fresh gateway each; `BENCH_INSN_OTHER` (another checkout's root, built):
  * its gateway as well, the two alternating run by run, and each one's figures printed with the ratio of the medians.
- * `BENCH_INSN_ARGS`: more `iso8583 gateway` flags (space-separated); `BENCH_INSN_FLAGS`: more node flags for it, e.g.
- * `--interrupt-budget=8192` (functions reach the optimizing compiler after an eighth of the calls: after a 3000
- * warm-up at the default, much of the hot path still ran in the baseline tier, its property loads through the
- * inline caches' slow builtins). `BENCH_INSN_KEEP` (a folder): the callgrind
+ * `BENCH_INSN_ARGS`: more `iso8583 gateway` flags (space-separated); `BENCH_INSN_FLAGS`: more node flags for it (after
+ * a 3000 warm-up much of the hot path still runs in the baseline tier, but `--interrupt-budget=8192`, optimizing
+ * sooner, raised the count and its spread: a longer warm-up is the lever). `BENCH_INSN_KEEP` (a folder): the callgrind
  * files are kept there (`cg.<build>.<run>.<pid>.out.2` is the measured phase; read it with `callgrind_annotate`; with
  * `BENCH_INSN_PERF_MAP=1` the gateway writes `/tmp/perf-<pid>.map`, which names its compiled JavaScript).
  */
