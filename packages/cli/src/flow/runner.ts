@@ -145,6 +145,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     connectors: pluginOptions,
     monitoring: { registry, stats: () => statsBody() },
     ...(token === undefined ? {} : { token }),
+    ...(flow.http?.maxConnections === undefined ? {} : { maxConnections: flow.http.maxConnections }),
+    ...(flow.http?.maxHeldBack === undefined ? {} : { maxHeldBack: flow.http.maxHeldBack }),
     sessions: {
       ...(run.consoleSessionLifetime === undefined ? {} : { lifetime: run.consoleSessionLifetime * 60_000 }),
       secureCookie: run.consoleSecureCookie === true,
