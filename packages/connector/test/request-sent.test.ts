@@ -26,6 +26,13 @@ function seen(err: Iso8583Error): [string, string | undefined, string] {
   return [err.code, err.sent, upstreamFailureCode(err)];
 }
 
+/** A connector in exclusive mode to a host that never answers, its one connection up (`acquireTimeout` to wait for it). */
+async function oneConnection(t: Parameters<typeof peerFor>[0], acquireTimeout: number, requestTimeout: number): Promise<Awaited<ReturnType<typeof peerAndConnector>>> {
+  const made = await peerAndConnector(t, () => undefined, { mode: 'exclusive', requestTimeout, pool: { min: 1, max: 1, acquireTimeout } });
+  await made.connector.connect();
+  return made;
+}
+
 test('request sent – refused before it is accepted (the connector closing): no, 91', async (t) => {
   const { connector } = await peerAndConnector(t, () => undefined);
   await connector.connect();
@@ -41,12 +48,7 @@ test('request sent – no connection to the host (connect refused): no, 91', asy
 });
 
 test('request sent – queued for the one connection past pool.acquireTimeout: no, 91; the request holding it, timed out: maybe, 68', async (t) => {
-  const { peer, connector } = await peerAndConnector(t, () => undefined, {
-    mode: 'exclusive',
-    requestTimeout: 5_000,
-    pool: { min: 1, max: 1, acquireTimeout: 100 },
-  });
-  await connector.connect();
+  const { peer, connector } = await oneConnection(t, 100, 5_000);
   const holding = failure(connector.request(purchase('009201')));
   await peer.waitFor(1);
   assert.deepEqual(seen(await failure(connector.request(purchase('009202')))), ['ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED', 'no', '91']);
@@ -70,12 +72,7 @@ test('request sent – written, then its connection lost while it waited: maybe,
 });
 
 test('request sent – a destroy: the request written and held by the host is maybe (68, not the 91 of its code), the one waiting for a connection no (91)', async (t) => {
-  const { peer, connector } = await peerAndConnector(t, () => undefined, {
-    mode: 'exclusive',
-    requestTimeout: 60_000,
-    pool: { min: 1, max: 1, acquireTimeout: 60_000 },
-  });
-  await connector.connect();
+  const { peer, connector } = await oneConnection(t, 60_000, 60_000);
   const held = failure(connector.request(purchase('009501')));
   await peer.waitFor(1);
   const waiting = failure(connector.request(purchase('009502')));
