@@ -96,16 +96,13 @@ describe('iso8583 gateway on SIGTERM', () => {
     await bank.close();
   });
 
-  test('a second SIGTERM aborts at once: exit 1 long before a 60 s shutdown deadline, with a request held by the bank', async () => {
-    // The bank takes the purchase and never answers it.
-    const bank = await startBank(() => undefined);
-    const gw = await startGateway([
-      '--upstream', `127.0.0.1:${bank.port}`,
-      '--request-timeout', '60000',
-      '--shutdown-deadline', '60000',
-      '--reversal-journal', join(work, 'journal-abort'),
-      '--log-level', 'warn',
-    ]);
+  test('a second SIGTERM aborts at once: exit 1 long before a 60 s shutdown deadline, with a request held by the bank, reversed by the next start', async () => {
+    let answering = false;
+    // The bank takes the purchase and never answers it, until the next start.
+    const bank = await startBank((request) => (answering ? approve(request) : undefined));
+    const journal = join(work, 'journal-abort');
+    const args = ['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', journal, '--log-level', 'warn'];
+    const gw = await startGateway([...args, '--request-timeout', '60000', '--shutdown-deadline', '60000']);
     const client = await PosClient.open(gw.pos.host, gw.pos.port);
     const held = client.request(purchase('HELDTRM1', 51, 5100)).then(
       (answer) => ({ answer }),
@@ -119,10 +116,20 @@ describe('iso8583 gateway on SIGTERM', () => {
     assert.equal(exit.code, 1, 'an aborted stop exits non-zero');
     assert.match(gw.process.stdout(), /SIGTERM again: aborting/);
     assert.match(gw.process.stdout(), /gateway aborted/);
-    // The held request has one outcome: an answer from the gateway (91) or its connection closed; never silence.
+    // The held request has one outcome: its connection closed (the abort cuts the clients first), or an answer, which
+    // is 68: it was written and the bank has it (its error says sent: maybe, though its code is CLOSED); never 91, on
+    // which the terminal might send the purchase again as new.
     const outcome = await held;
-    if ('answer' in outcome) assert.equal(outcome.answer['39'], '91');
+    if ('answer' in outcome) assert.equal(outcome.answer['39'], '68');
     await client.close();
+    // Its reversal stayed in the journal: the next start sends it.
+    const before = bank.received.length;
+    answering = true;
+    const next = await startGateway(args);
+    const reversal = await bank.waitFor((m, i) => i >= before && String(m['0']).startsWith('040') && m['11'] === '000051');
+    assert.match(String(reversal['90']), /^0200000051/, 'field 90 names the purchase held at the abort');
+    next.process.kill('SIGTERM');
+    assert.equal((await next.process.exited).code, 0);
     await bank.close();
   });
 

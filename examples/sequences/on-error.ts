@@ -1,10 +1,13 @@
 /**
- * An onError sequence: called when the main sequence throws or times out (the coded error is in `context.error`).
- * Answers 91 (issuer or switch inoperative) when the bank could not be reached, 96 (system malfunction) otherwise,
- * so the terminal always gets an answer it understands (with the codec's `responseMti`: a repeat 0401 gets 0410). A
- * message that expects no answer gets none.
+ * An onError sequence: called when the main sequence throws or times out (the coded error is in `context.error`, the
+ * connector's in its `cause`). Field 39 is the connector's rule (`upstreamFailureCode`, the gateway's too): 91 (issuer
+ * or switch inoperative) when the request never reached the bank, 68 (response received too late) when it reached it
+ * or may have (the connector reverses it: a terminal told 91 might send the purchase again as new), 96 (system
+ * malfunction) for a failure that is not the bank's; so the terminal always gets an answer it understands (with the
+ * codec's `responseMti`: a repeat 0401 gets 0410). A message that expects no answer gets none.
  */
 import { responseMti } from '@iso8583/codec';
+import { upstreamFailureCode } from '@iso8583/connector';
 import type { IsoMessage } from '@iso8583/codec';
 import type { InboundMessage, SequenceContext } from '@iso8583/inbound';
 
@@ -18,6 +21,6 @@ export default function onError(message: InboundMessage, context: SequenceContex
     const value = message.fields[id];
     if (typeof value === 'string') reply[id] = value;
   }
-  reply['39'] = code.startsWith('ISO8583_ERR_CONNECTOR_') ? '91' : '96';
+  reply['39'] = upstreamFailureCode(context.error);
   return reply;
 }

@@ -98,14 +98,20 @@ describe('examples', () => {
     assert.equal(authorise(message({ '0': '0210', '11': '000005', '41': 'T1' }), context), undefined);
   });
 
-  test('the onError sequence answers 91 for a connector failure and 96 otherwise, with the response MTI of a repeat', () => {
-    const context = (code: string): SequenceContext =>
-      ({ logger: { warn: () => undefined }, error: { code } }) as unknown as SequenceContext;
+  test('the onError sequence answers 91 for a request that never reached the bank, 68 for one that may have, 96 otherwise, with the response MTI of a repeat', () => {
+    const context = (code: string, cause?: unknown): SequenceContext =>
+      ({ logger: { warn: () => undefined }, error: { code, cause } }) as unknown as SequenceContext;
     const message = (fields: Record<string, string>): InboundMessage =>
       ({ fields, mti: fields['0'], xml: '', raw: Buffer.alloc(0), header: Buffer.alloc(0) }) as InboundMessage;
     const down = onError(message({ '0': '0401', '11': '000006', '41': 'T1', '2': '4111111111111111' }), context('ISO8583_ERR_CONNECTOR_CLOSED'));
     assert.deepEqual([down?.['0'], down?.['39'], down?.['11'], down?.['2']], ['0410', '91', '000006', undefined]);
     const broken = onError(message({ '0': '0200', '11': '000007', '41': 'T1' }), context('ISO8583_ERR_SEQUENCE_TIMEOUT'));
     assert.deepEqual([broken?.['0'], broken?.['39']], ['0210', '96']);
+    // The connector's error, wrapped by the inbound endpoint (SEQUENCE_FAILED, its cause): written and lost, or not.
+    const failed = (cause: unknown): SequenceContext => context('ISO8583_ERR_INBOUND_SEQUENCE_FAILED', cause);
+    const timedOut = onError(message({ '0': '0200', '11': '000008', '41': 'T1' }), failed({ code: 'ISO8583_ERR_CONNECTOR_TIMEOUT', sent: 'maybe' }));
+    assert.equal(timedOut?.['39'], '68', 'written, no answer: the bank may have it (reversed), never 91');
+    const lostUnsent = onError(message({ '0': '0200', '11': '000009', '41': 'T1' }), failed({ code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', sent: 'no' }));
+    assert.equal(lostUnsent?.['39'], '91', 'never written: not at the bank');
   });
 });

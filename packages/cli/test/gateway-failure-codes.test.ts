@@ -51,3 +51,17 @@ test('gateway failure codes – 91 only for a connector code raised before the r
   const answers = Object.fromEntries(Object.keys(CONNECTOR_ERROR_CODES).map((code) => [code.replace('ISO8583_ERR_CONNECTOR_', ''), failureCode({ code })]));
   assert.deepEqual(answers, BY_CODE);
 });
+
+test('gateway failure codes – whether the request was written (the connector\'s `sent`) comes before its code: never written 91, written 68', () => {
+  // CONNECTION_LOST of a channel closed between the pool and the send, JOURNAL or STORE refusing before the write.
+  for (const code of ['ISO8583_ERR_CONNECTOR_CONNECTION_LOST', 'ISO8583_ERR_CONNECTOR_JOURNAL', 'ISO8583_ERR_CONNECTOR_STORE', 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST']) {
+    assert.equal(failureCode({ code, sent: 'no' }), '91', code);
+    assert.equal(failureReply({ 0: '1200', 11: '000001' }, { code, sent: 'no' })?.['39'], '907', code);
+  }
+  // CLOSED of a request written and held at the bank when the connector was destroyed: it is reversed.
+  assert.equal(failureCode({ code: 'ISO8583_ERR_CONNECTOR_CLOSED', sent: 'maybe' }), '68');
+  assert.equal(failureCode({ code: 'ISO8583_ERR_CONNECTOR_DEADLINE', sent: 'maybe' }), '68');
+  // A duplicate or a request that cannot be packed was never written, and says so itself.
+  assert.equal(failureCode({ code: 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', sent: 'no' }), '94');
+  assert.equal(failureCode({ code: 'ISO8583_ERR_FIELD_TOO_LONG', sent: 'no' }), '30');
+});

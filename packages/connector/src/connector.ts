@@ -300,8 +300,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     }
     const go = (): Promise<ChannelResponse> =>
       this.ready
-        ? this.sender.dispatch(message, wait, header, true, packed, tried, deadline)
-        : (this.starting as Promise<void>).then(() => this.sender.dispatch(message, wait, header, true, packed, false, deadline));
+        ? this.sender.dispatch(message, wait, header, true, packed, tried, deadline, false, settled)
+        : (this.starting as Promise<void>).then(() => this.sender.dispatch(message, wait, header, true, packed, false, deadline, false, settled));
     const outcome = queued ? (this.terminalQueue as TerminalQueue).run(String(terminal), go, deadline, mti) : go();
     return outcome.then(settled.answered, (err: unknown) => {
       throw settled.failed(err);

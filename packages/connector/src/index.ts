@@ -33,6 +33,8 @@ export type {
   UnsolicitedInfo,
 } from './options.js';
 export { CONNECTOR_ERROR_CODES, CONNECTOR_LOG_CODES, errnoOf, systemReason } from './errors.js';
+export { UPSTREAM_FAILURE_CODES, requestSent, upstreamFailureCode } from './request-sent.js';
+export type { RequestSent } from './request-sent.js';
 export { Backoff, backoffOrderProblem } from './backoff.js';
 export type { ConnectorErrorCode } from './errors.js';
 export { FileJournal, JOURNAL_FILE } from './journal.js';

@@ -5,7 +5,9 @@
  * `recordTo` when given, else the transaction log: `TransactionRecorder.settled`, the recording's one home),
  * whichever way and on whichever path it ends. A request an upstream group's terminal queue refuses before any
  * upstream sees it is accepted and failed here too, by the connector whose queue it is ({@link RequestOutcomes.queued}),
- * and so is one the group refuses because the upstream it routes to is down ({@link RequestOutcomes.unsent}).
+ * and so is one the group refuses because the upstream it routes to is down ({@link RequestOutcomes.unsent}). Here,
+ * and only here, a failed request's error is told whether the request was written (`sent`, request-sent.ts): the
+ * sender reports the write on the request's {@link Settle}, every refusal is `'no'`.
  */
 import type { Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
 import { mtiOf } from './accounting.js';
@@ -13,15 +15,22 @@ import type { Accounting } from './accounting.js';
 import type { ChannelResponse } from './channel.js';
 import { connectorError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
+import { markSent } from './request-sent.js';
 import type { TerminalQueue } from './terminal-queue.js';
 import { requestTimeoutProblem } from './timeouts.js';
 import type { RecordTo, TransactionRecorder } from './transaction-record.js';
 
+/** Whether a request's frame was handed to a socket: what its sender reports, and its failure's `sent` says. */
+export interface WriteMark {
+  /** True once the request's first byte was written (a failure from then on leaves its outcome at the host unknown). Default false. */
+  written: boolean;
+}
+
 /** How an accepted request settles: counted and recorded once, whichever way it ends. */
-export interface Settle {
+export interface Settle extends WriteMark {
   /** Answered: the response, handed on. */
   answered(response: ChannelResponse): ChannelResponse;
-  /** Failed: the error, handed on (to be thrown or rejected with). */
+  /** Failed: the error, handed on (to be thrown or rejected with), with `sent` (`'maybe'` when `written`, else `'no'`). */
   failed(err: unknown): unknown;
 }
 
@@ -50,8 +59,9 @@ export class RequestOutcomes {
    */
   refused(input: MessageInput, timeout: number | undefined, at: number, t0: number, recordTo: RecordTo | undefined): Iso8583Error | undefined {
     const refusal = this.refusal(input, timeout);
-    if (refusal !== undefined) this.recorder?.settled(input, undefined, refusal.code, at, t0, recordTo);
-    return refusal;
+    if (refusal === undefined) return undefined;
+    this.recorder?.settled(input, undefined, refusal.code, at, t0, recordTo);
+    return markSent(refusal, false);
   }
 
   /** Accepts `message` (counted, in flight) and returns how it settles, once; `told` is called with the answer. */
@@ -59,7 +69,8 @@ export class RequestOutcomes {
     const recorder = this.recorder;
     this.lifecycle.enter();
     this.accounting.accepted(mti);
-    return {
+    const settle: Settle = {
+      written: false,
       answered: (response) => {
         this.lifecycle.leave();
         recorder?.settled(message, response.message, undefined, at, t0, recordTo);
@@ -71,9 +82,10 @@ export class RequestOutcomes {
         this.lifecycle.leave();
         this.accounting.failed(mti, code);
         recorder?.settled(message, undefined, code, at, t0, recordTo);
-        return err;
+        return markSent(err, settle.written);
       },
     };
+    return settle;
   }
 
   /**

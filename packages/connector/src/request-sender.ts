@@ -16,7 +16,7 @@ import type { JournalEntry } from './journal.js';
 import type { MatchKey } from './match-key.js';
 import { isReversible } from './reversal.js';
 import type { ReversalManager } from './reversal.js';
-import type { Settle } from './request-outcome.js';
+import type { Settle, WriteMark } from './request-outcome.js';
 import { logQuietly } from './quiet-log.js';
 import { deadlineError, timeLeft } from './timeouts.js';
 import { connectorError } from './errors.js';
@@ -99,6 +99,7 @@ export class RequestSender {
         },
         (err) => {
           this.pool.release(channel, req.written);
+          settled.written = req.written;
           reject(settled.failed(err));
         },
       );
@@ -113,9 +114,10 @@ export class RequestSender {
    * once, without asking again (a multiplex pool's `take` looks over every connection). `deadline` (send options):
    * the journal, the wait for a channel and the answer all end by it; a request not written by then never is.
    * `answerFromWrite`: the deadline bounds only the wait for a channel, and the answer gets its whole `timeout` from
-   * the write (a SAF attempt: `safAttempt`).
+   * the write (a SAF attempt: `safAttempt`). `wrote` is told, before the request fails, whether it was written (its
+   * {@link Settle}: the failure's `sent`).
    */
-  async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false, deadline?: number, answerFromWrite = false): Promise<ChannelResponse> {
+  async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false, deadline?: number, answerFromWrite = false, wrote?: WriteMark): Promise<ChannelResponse> {
     const mti = mtiOf(message);
     const frame = this.frameOf(message, header, packed);
     const key = this.matchKey.ofRequest(message);
@@ -168,6 +170,8 @@ export class RequestSender {
       this.answeredOn(ch, mti, message, response);
       return response;
     } catch (err) {
+      // Written, whatever failed after (no answer, the connection, the journal's record of the answer): maybe at the host.
+      if (req?.written === true && wrote !== undefined) wrote.written = true;
       if (entry !== undefined) {
         // Written and unanswered, whatever the error (a timeout, a lost connection, an undecodable answer, the
         // connector closed or destroyed with the caller's own coded error): the outcome at the host is unknown, so the

@@ -8,7 +8,8 @@ import { readHttpToken } from '../console/access.js';
 import { openHttpWarning } from '../http/open-warning.js';
 import type { Flow } from './load.js';
 import { checkJournalDirs } from './options.js';
-import { FLOW_HTTP_SOURCE, flowHttpHost, resolveFlowSequences } from './runner.js';
+import { FLOW_HTTP_SOURCE, flowHttpHost } from './runner.js';
+import { resolveFlowSequences } from './sequences.js';
 import type { FlowRunOptions } from './runner.js';
 
 /**

@@ -23,6 +23,18 @@ export interface FlowHttp {
   port: number;
   /** Connector or upstream group name -> route prefix. Default: no connector routes. */
   routes?: Record<string, string>;
+  /**
+   * Most HTTP connections at once (the gateway's `--http-max-connections`; an integer from 1): for a new one the oldest
+   * without a request in progress is closed, and only when every one is mid-request is the new one refused (503).
+   * Default 1000 (`DEFAULT_HTTP_MAX_CONNECTIONS`).
+   */
+  maxConnections?: number;
+  /**
+   * Most pipelined HTTP requests held back at once across the port (the gateway's `--http-max-held-back`; an integer
+   * from 1): beyond it the connection holding the most, whose answers it does not read, is closed. Default 16384
+   * (`DEFAULT_HTTP_MAX_HELD_BACK`).
+   */
+  maxHeldBack?: number;
 }
 
 /** An upstream group of a flow: connectors of the flow, by name, behind one `request`/`sendMessage`. */

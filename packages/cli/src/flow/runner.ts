@@ -4,16 +4,14 @@
  * `context.connectors`), and the HTTP server with `GET /stats` and `GET /metrics`.
  */
 import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { Iso8583Error, resolveDialect } from '@iso8583/codec';
+import { resolveDialect } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import { createUpstreamGroup } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions, RouteTarget, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
-import { createInboundEndpoint, loadSequence } from '@iso8583/inbound';
-import type { InboundEndpoint, InboundOptions, Sequence } from '@iso8583/inbound';
-import { flowError } from './errors.js';
+import { createInboundEndpoint } from '@iso8583/inbound';
+import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import { assembleHttp } from '../http/app.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { warnOpenHttp } from '../http/open-warning.js';
@@ -24,7 +22,8 @@ import { ResettableStats } from '../stats.js';
 import { createTracer } from '../trace.js';
 import type { MessageTracer } from '../trace.js';
 import type { Flow } from './load.js';
-import { DEFAULT_MODULE_LOAD_TIMEOUT, isModulePath } from './load.js';
+import { resolveFlowSequences } from './sequences.js';
+import type { FlowSequences } from './sequences.js';
 import { readHttpToken } from '../console/access.js';
 import { TransactionRing } from '../console/recent.js';
 import { httpUndelivered, undeliveredApproval } from '../gateway/late-approval.js';
@@ -87,81 +86,6 @@ export interface RunningFlow {
   abort(): Promise<void>;
 }
 
-/**
- * Imports a sequence module: its `default` export, or its `sequence` export. A module that has not finished loading
- * (a top-level `await` that never settles) after `deadline` ms is `ISO8583_ERR_FLOW_MODULE` naming `pointer`.
- */
-export async function importSequence(path: string, pointer: string, deadline: number = DEFAULT_MODULE_LOAD_TIMEOUT): Promise<Sequence> {
-  let mod: Record<string, unknown>;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(flowError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} has not finished loading after ${deadline} ms (moduleLoadTimeout)`, { field: pointer }));
-    }, deadline);
-  });
-  try {
-    mod = (await Promise.race([import(pathToFileURL(path).href), late])) as Record<string, unknown>;
-  } catch (err) {
-    if ((err as { field?: unknown }).field === pointer) throw err;
-    const reason = String((err as { code?: unknown }).code ?? (err as Error).name ?? 'error');
-    throw flowError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} cannot be loaded (${reason}: ${firstLine(err)})`, {
-      field: pointer,
-      cause: err,
-    });
-  } finally {
-    clearTimeout(timer);
-  }
-  const fn = typeof mod.default === 'function' ? mod.default : mod.sequence;
-  if (typeof fn !== 'function') {
-    throw flowError('ISO8583_ERR_FLOW_MODULE', `${pointer}: module ${path} exports no function as \`default\` or \`sequence\``, {
-      field: pointer,
-    });
-  }
-  return fn as Sequence;
-}
-
-function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? '').split('\n')[0]?.slice(0, 200) ?? '';
-}
-
-/** The sequences of a flow's inbound endpoints, by endpoint name. */
-export type FlowSequences = Record<string, { sequence: Sequence; onError?: Sequence }>;
-
-/**
- * Resolves every sequence reference of a flow (`iso8583 run` and its `--check`): module paths are imported first (a
- * module may register names), then names are looked up in the registry. Throws `ISO8583_ERR_FLOW_MODULE` (a module)
- * or `ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND` (a name) naming the JSON path of the first reference that does not
- * resolve to a function.
- */
-export async function resolveFlowSequences(flow: Flow): Promise<FlowSequences> {
-  const refs = Object.entries(flow.inboundEndpoints).flatMap(([name, options]) => [
-    { name, key: 'sequence' as const, ref: options.sequence },
-    ...(options.onError === undefined ? [] : [{ name, key: 'onError' as const, ref: options.onError }]),
-  ]);
-  const found = new Map<string, Sequence>();
-  const pointer = (r: (typeof refs)[number]): string => `/inboundEndpoints/${r.name}/${r.key}`;
-  for (const r of refs) if (isModulePath(r.ref)) found.set(pointer(r), await importSequence(r.ref, pointer(r), flow.moduleLoadTimeout));
-  for (const r of refs) {
-    if (isModulePath(r.ref)) continue;
-    try {
-      found.set(pointer(r), await loadSequence(r.ref));
-    } catch (err) {
-      // The inbound endpoint's own code (as a start without the check gave it), with the path in the flow file.
-      throw new Iso8583Error('ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND', `${pointer(r)}: sequence "${r.ref}" is not a registered name, nor a module path that loads`, {
-        field: pointer(r),
-        cause: err,
-      });
-    }
-  }
-  const sequences: FlowSequences = {};
-  for (const r of refs) {
-    const entry = (sequences[r.name] ??= {} as FlowSequences[string]);
-    entry[r.key] = found.get(pointer(r)) as Sequence;
-  }
-  return sequences;
-}
-
-
 /** Starts every part of a flow; resolves once every listener is up. */
 export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions = {}): Promise<RunningFlow> {
   const token = readHttpToken(run.httpToken, run.httpTokenFile);
@@ -221,6 +145,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     connectors: pluginOptions,
     monitoring: { registry, stats: () => statsBody() },
     ...(token === undefined ? {} : { token }),
+    ...(flow.http?.maxConnections === undefined ? {} : { maxConnections: flow.http.maxConnections }),
+    ...(flow.http?.maxHeldBack === undefined ? {} : { maxHeldBack: flow.http.maxHeldBack }),
     sessions: {
       ...(run.consoleSessionLifetime === undefined ? {} : { lifetime: run.consoleSessionLifetime * 60_000 }),
       secureCookie: run.consoleSecureCookie === true,

@@ -7,6 +7,8 @@ import { compileSchemaCheck } from '@iso8583/codec';
 import type { SchemaCheck } from '@iso8583/codec';
 import { MAX_REQUEST_TIMEOUT, connectorOptionsSchema } from '@iso8583/connector';
 import { ROUTES_SCHEMA } from '../gateway/upstreams.js';
+import { DEFAULT_HTTP_MAX_CONNECTIONS } from '../http/connection-cap.js';
+import { DEFAULT_HTTP_MAX_HELD_BACK } from '../http/held-budget.js';
 import { inboundOptionsSchema } from '@iso8583/inbound';
 
 type Schema = Record<string, unknown>;
@@ -140,6 +142,16 @@ export function flowSchema(): Schema {
             type: 'object',
             description: 'Connector or upstream group name -> route prefix: `POST <prefix>/` (JSON or XML) and `POST <prefix>/raw` (hex).',
             additionalProperties: { type: 'string', pattern: '^(/[A-Za-z0-9._~/-]*)?$' },
+          },
+          maxConnections: {
+            type: 'integer',
+            minimum: 1,
+            description: `Most HTTP connections at once (the gateway's \`--http-max-connections\`): for a new one the oldest without a request in progress is closed; only when every one is mid-request is the new one refused (503). Default ${DEFAULT_HTTP_MAX_CONNECTIONS}.`,
+          },
+          maxHeldBack: {
+            type: 'integer',
+            minimum: 1,
+            description: `Most pipelined HTTP requests held back at once across the port (the gateway's \`--http-max-held-back\`): beyond it the connection holding the most, with every request at the routes answered (a client that reads none of its answers), is closed. Default ${DEFAULT_HTTP_MAX_HELD_BACK}.`,
           },
         },
       },

@@ -1,0 +1,106 @@
+// A flow's HTTP port takes the gateway's two limits, `http.maxConnections` (`--http-max-connections`, 1000) and
+// `http.maxHeldBack` (`--http-max-held-back`, 16384), with the same checks (an integer from 1; anything else is
+// ISO8583_ERR_FLOW_INVALID naming the JSON path) and the same effect. Real files, a real flow, real sockets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { pino } from 'pino';
+import { rawHttp, readUntil, within } from '@iso8583/test-support';
+import type { RawHttp } from '@iso8583/test-support';
+import { loadFlow, startFlow } from '../src/index.js';
+
+type After = { after(fn: () => unknown): void };
+
+const DEADLINE = 30_000;
+
+/** A flow file with only an HTTP section (`http` merged in), in a folder removed after the test. */
+function flowFile(t: After, http: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-http-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'flow.json');
+  writeFileSync(file, JSON.stringify({ name: 'limits', connectors: {}, http: { port: 0, ...http }, logLevel: 'warn' }));
+  return file;
+}
+
+/** Every line a pino logger writes, and the first line holding `text` once written. */
+function capture(): { logger: pino.Logger; line: (text: string) => Promise<Record<string, unknown>> } {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
+  const find = (text: string): string | undefined => chunks.join('').split('\n').find((l) => l.includes(text));
+  const line = (text: string): Promise<Record<string, unknown>> =>
+    new Promise((resolve) => {
+      const look = (): void => {
+        const found = find(text);
+        if (found === undefined) return;
+        stream.off('data', later);
+        resolve(JSON.parse(found) as Record<string, unknown>);
+      };
+      // Read after the capture's own listener has added the chunk.
+      const later = (): void => void setImmediate(look);
+      stream.on('data', later);
+      look();
+    });
+  return { logger: pino({ level: 'warn' }, stream), line };
+}
+
+/** A keep-alive connection answered once, now idle between requests. */
+async function idleKeepAlive(port: number): Promise<RawHttp> {
+  const conn = rawHttp(port);
+  conn.socket.write(`GET /stats HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+  await readUntil(conn, /^HTTP\/1\.1 200[\s\S]*\r\n\r\n/);
+  return conn;
+}
+
+test('flow http limits – maxConnections and maxHeldBack below 1 or not integers are ISO8583_ERR_FLOW_INVALID naming each path', (t) => {
+  const file = flowFile(t, { maxConnections: 0, maxHeldBack: 1.5 });
+  assert.throws(
+    () => loadFlow(file),
+    (err: { code?: string; problems?: { field: string }[] }) => {
+      assert.equal(err.code, 'ISO8583_ERR_FLOW_INVALID');
+      assert.deepEqual(err.problems?.map((p) => p.field.replace(/^.* /, '')).sort(), ['/http/maxConnections', '/http/maxHeldBack']);
+      return true;
+    },
+  );
+  const flow = loadFlow(flowFile(t, { maxConnections: 2, maxHeldBack: 300 }));
+  assert.deepEqual([flow.http?.maxConnections, flow.http?.maxHeldBack], [2, 300]);
+});
+
+test('flow http limits – at http.maxConnections a new client makes room by closing the oldest idle connection', async (t) => {
+  const { logger } = capture();
+  const running = await startFlow(loadFlow(flowFile(t, { maxConnections: 2 })), logger);
+  t.after(() => running.close(0));
+  const port = (running.http as { port: number }).port;
+  const first = await idleKeepAlive(port);
+  const second = await idleKeepAlive(port);
+  t.after(() => second.socket.destroy());
+  const third = await idleKeepAlive(port);
+  t.after(() => third.socket.destroy());
+  await within(first.closed, DEADLINE, 'the oldest idle connection closed for the third, at maxConnections 2');
+  assert.equal(second.socket.destroyed, false, 'the second connection is kept');
+});
+
+test('flow http limits – past http.maxHeldBack the non-reader holding the most is closed, logged with the budget', async (t) => {
+  const log = capture();
+  const running = await startFlow(loadFlow(flowFile(t, { maxHeldBack: 300 })), log.logger);
+  t.after(() => running.close(0));
+  const port = (running.http as { port: number }).port;
+  const clients: Socket[] = [];
+  t.after(() => clients.forEach((s) => s.destroy()));
+  const request = `GET /stats HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`;
+  for (let i = 0; i < 2; i++) {
+    const s = connect({ port, host: '127.0.0.1' });
+    s.pause(); // never reads a byte
+    s.on('error', () => undefined);
+    clients.push(s);
+    await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+    s.write(request.repeat(20_000));
+  }
+  const line = await within(log.line('"ISO8583_ERR_CONSOLE_HELD_BACK"'), DEADLINE, 'a held-back close logged');
+  assert.equal(line.max, 300, 'the flow\'s budget, not the default 16384');
+});
