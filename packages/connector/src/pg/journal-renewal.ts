@@ -14,14 +14,25 @@ import { StrandedEntries } from './stranded.js';
 
 /** A node's SAF entries in PostgreSQL with their renewal; see the module comment. */
 export abstract class PgJournalRenewal extends PgJournalLeases {
-  /** The entries no node takes, counted at a renewal a minute (stranded.ts). */
-  protected readonly stranded: StrandedEntries;
+  /**
+   * The entries no node takes, counted at a renewal a minute, once per store (stranded.ts): shared with the journals
+   * of the same store in this process while open (`shareStranded`).
+   */
+  protected stranded: StrandedEntries | undefined;
   /** The store was unreachable at the last renewal (logged once per outage). */
   private down = false;
+  /** The store whose count of the entries no node takes this journal shares: its URL, or the pool given. */
+  private readonly store: string | pg.Pool | undefined;
 
   constructor(options: PgJournalOptions) {
     super(options);
-    this.stranded = new StrandedEntries(this.logger, this.lease);
+    this.store = options.pool ?? options.url;
+  }
+
+  /** Shares (once open) or stops sharing (at close) the count of the entries no node takes of this journal's store. */
+  protected shareStranded(share: boolean): void {
+    if (share && this.store !== undefined) this.stranded ??= StrandedEntries.join(this.store, this, this.logger, this.lease);
+    else if (!share) this.stranded?.leave(this);
   }
 
   /** Ends the entries whose add failed with its fate unknown (see `unsure`); those ended are forgotten. */
@@ -98,7 +109,7 @@ export abstract class PgJournalRenewal extends PgJournalLeases {
       }
       await pool.query(PURGE, [this.purgeAfter]);
       await pool.query(PURGE_OWNERS);
-      await this.stranded.due(pool);
+      await this.stranded?.due(pool);
       if (this.down) this.logger.info('the store is reachable again');
       this.down = false;
     } catch (err) {

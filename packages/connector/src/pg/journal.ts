@@ -80,7 +80,16 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
    * minute apart: pg/stranded.ts), as the last count found them; `{ entries: 0, upstreams: [] }` before.
    */
   get strandedEntries(): StrandedFigure {
-    return this.stranded.figure;
+    return this.stranded?.figure ?? { entries: 0, upstreams: [] };
+  }
+
+  /**
+   * Whether this journal is the one of the open journals of its store in this process (by URL, or the pool given) that
+   * reports `strandedEntries` (a figure of the whole store, which they share): the first opened, then the next once it
+   * closes. A gauge of the figure read only where this is true sums right over the journals of a process.
+   */
+  get reportsStranded(): boolean {
+    return this.stranded?.reports(this) === true;
   }
 
   /** Statements run and records carried, per kind of record (records / statements = the group commit factor). */
@@ -113,6 +122,7 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_OPTIONS') throw err;
       throw this.failure('cannot be opened', err);
     }
+    this.shareStranded(true);
     this.timer = setInterval(() => void this.renew(), this.claimInterval);
     this.timer.unref();
     this.logger.info({ store: this.url === undefined ? undefined : maskUrl(this.url), owner: this.owner, lease: this.lease }, 'SAF store open');
@@ -331,6 +341,7 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.shareStranded(false); // another open journal of the store counts its stranded entries from now on
     await Promise.all([this.adds.idle(), this.attempts.idle(), this.dones.idle(), this.renewing, ...this.uncounting.values(), ...[...this.claiming].map((c) => c.catch(() => undefined))]);
     const pool = this.pool;
     if (pool === undefined) return;

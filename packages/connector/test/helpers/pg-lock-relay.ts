@@ -1,7 +1,7 @@
 /**
  * A TCP relay to a test PostgreSQL database for the owner lock's tests (pg-owner-lock*.test.ts): it can hide from a
  * node the end of its lock's session, and hold one statement at a gate (before the server sees it, or run but not
- * committed), so that a test orders two statements without timing.
+ * committed), so that a test orders two statements without timing; and count the statements of a kind.
  */
 import assert from 'node:assert/strict';
 import { createConnection, createServer } from 'node:net';
@@ -43,6 +43,8 @@ export interface LockRelay {
    * run by the server but its Sync kept back (its implicit transaction stays open, its locks held, until released).
    */
   holdStatement(text: string, options?: { runUncommitted?: boolean }): HeldStatement;
+  /** Counts from now on the statements whose text holds `text`, sent on any connection; returns the count so far. */
+  countStatements(text: string): () => number;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function lockRelay(target: string): Promise<LockRelay> {
   const locks = new Set<Socket>();
   const hidden = new Set<Socket>(); // the lock's connections whose server side the node no longer sees
   let gate: Gate | undefined;
+  const counters: { text: string; seen: number }[] = [];
   const held = (client: Socket): boolean => hidden.has(client);
   const server = createServer((client) => {
     const db = createConnection(Number(to.port), to.hostname);
@@ -76,6 +79,7 @@ export async function lockRelay(target: string): Promise<LockRelay> {
     });
     client.on('data', (chunk: Buffer) => {
       if (chunk.includes('pg_try_advisory_lock')) locks.add(client);
+      for (const c of counters) if (chunk.includes(c.text)) c.seen++;
       if (mine !== undefined && !mine.released) {
         mine.queue?.push(chunk);
         return;
@@ -136,6 +140,11 @@ export async function lockRelay(target: string): Promise<LockRelay> {
           g.db?.destroy();
         },
       };
+    },
+    countStatements: (text) => {
+      const counter = { text, seen: 0 };
+      counters.push(counter);
+      return () => counter.seen;
     },
     close: () =>
       new Promise<void>((resolve) => {
