@@ -141,6 +141,9 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
    * `claimInterval`). Each entry's `at` is this node's clock less the entry's age on the database's clock.
    */
   async claim(): Promise<JournalEntry[]> {
+    // The release of the entries whose lease is unknown ends leases whatever they are (journal-renewal.ts): no claim
+    // of this node runs meanwhile (none awaits between this check and its statement).
+    while (this.releasingUnknown !== undefined) await this.releasingUnknown;
     const pool = this.ready();
     const out: JournalEntry[] = [];
     let rows = 0; // claimed, kept or not
@@ -365,7 +368,8 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
     // unseen, stayed done for ever: its reversal never sent.
     await this.releasing;
     const letGo = this.takeLetGo();
-    const entries = [...[...this.held.keys()].map((id): [string, undefined] => [id, undefined]), ...letGo.filter(([id]) => !this.held.has(id))];
+    const unknown = this.takeLeaseUnknown().filter((id) => !this.held.has(id)).map((id): [string, undefined] => [id, undefined]);
+    const entries = [...[...this.held.keys()].map((id): [string, undefined] => [id, undefined]), ...letGo.filter(([id]) => !this.held.has(id)), ...unknown];
     if (this.opened && entries.length > 0) {
       await this.release(pool, entries).catch((err: unknown) => {
         this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: entries.length }, 'cannot hand the entries back: another node takes them once their lease ends');

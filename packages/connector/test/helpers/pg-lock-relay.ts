@@ -24,6 +24,11 @@ export interface HeldStatement {
   release(): void;
   /** Cuts its connection instead (the node sees the statement fail; kept from the server, it never ran). */
   cut(): void;
+  /**
+   * Lets it go on to the server and cuts its connection once the server said it is over (committed), before any of
+   * the server's answer reaches the node: the node sees the statement fail, its fate unknown.
+   */
+  commitThenCut(): void;
   /** Resolves once the server, after the release, said the statement is over (its ReadyForQuery). */
   readonly over: Promise<void>;
 }
@@ -57,6 +62,8 @@ interface Gate {
   queue?: Buffer[];
   db?: Socket;
   released: boolean;
+  /** Set by `commitThenCut`: the server's answer is kept from the node, whose connection is cut once it is over. */
+  cutAfter?: boolean;
 }
 
 /** A relay to the database of `target` (a connection string of the test cluster). */
@@ -101,6 +108,12 @@ export async function lockRelay(target: string): Promise<LockRelay> {
       db.write(chunk);
     });
     db.on('data', (chunk: Buffer) => {
+      if (mine?.cutAfter === true) {
+        if (!chunk.includes(READY)) return;
+        mine.ended();
+        client.destroy();
+        return;
+      }
       if (mine?.released === true && chunk.includes(READY)) mine.ended();
       if (!held(client)) client.write(chunk);
     });
@@ -138,6 +151,11 @@ export async function lockRelay(target: string): Promise<LockRelay> {
         cut: () => {
           g.released = true;
           g.db?.destroy();
+        },
+        commitThenCut: () => {
+          g.cutAfter = true;
+          g.released = true;
+          for (const chunk of g.queue ?? []) g.db?.write(chunk);
         },
       };
     },
