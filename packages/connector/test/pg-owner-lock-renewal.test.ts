@@ -9,7 +9,7 @@ import type { TestContext } from 'node:test';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
-import type { LockRelay } from './helpers/pg-lock-relay.js';
+import type { HeldStatement, LockRelay } from './helpers/pg-lock-relay.js';
 import { entry, liveBehindRelay, lockSession, sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
@@ -26,26 +26,33 @@ const CLAIM_TEXT = 'done_at IS NULL AND lease_until < now() AND';
 /** Runs `node`'s lease renewal now, as its timer does every `claimInterval`. */
 const renew = (node: PgJournal): Promise<void> => (node as unknown as { renew(): Promise<void> }).renew();
 
-test('an entry let go while a renewal that includes it is uncommitted: once the renewal commits and returns, another node claims it at once', async (t) => {
-  const { url, relay, live } = await liveBehindRelay(t, cluster, 'owner_renewal_let_go');
-  await live.add(entry('w1'));
-  await live.add(entry('w2'));
-  // The renewal runs while the lock is held, its transaction kept open by the relay (the rows locked, their leases
-  // renewed but not committed).
-  const renew = relay.holdStatement(RENEW_TEXT, { runUncommitted: true });
-  const renewing = (live as unknown as { renew(): Promise<void> }).renew();
-  await renew.held;
-  // The server ends the lock's session, unseen by the node; the attempt of w1 is refused: w1 let go, the lock taken
-  // again, and the release of w1 (with the lease it had) waits for the renewal's row lock.
+/**
+ * A node ('live-node', behind a relay) holding `id` and `kept`, that lets `id` go (an attempt refused for want of its
+ * owner lock: the server ended the lock's session unseen, and the lock is taken again) while a renewal of both runs,
+ * its transaction kept open by the relay (the rows locked, their leases renewed but not committed); the release of
+ * `id` with the lease it had waits for the renewal's row lock. `renewal` is the renewal held, `renewing` its end.
+ */
+async function letGoUnderRenewal(t: TestContext, database: string, id: string, kept: string): Promise<{ url: string; relay: LockRelay; live: PgJournal; renewal: HeldStatement; renewing: Promise<void> }> {
+  const { url, relay, live } = await liveBehindRelay(t, cluster, database);
+  await live.add(entry(id));
+  await live.add(entry(kept));
+  const renewal = relay.holdStatement(RENEW_TEXT, { runUncommitted: true });
+  const renewing = renew(live);
+  await renewal.held;
   relay.holdLockSession();
   await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
   await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
-  await assert.rejects(live.attempt('w1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  await assert.rejects(live.attempt(id, 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
   await waitUntil(
     async () => (await sql(url, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%lease_until = now(), done_at%'")).length === 1,
     { what: 'the release of the entry let go to wait for the renewal\'s row lock' },
   );
-  renew.release();
+  return { url, relay, live, renewal, renewing };
+}
+
+test('an entry let go while a renewal that includes it is uncommitted: once the renewal commits and returns, another node claims it at once', async (t) => {
+  const { url, live, renewal, renewing } = await letGoUnderRenewal(t, 'owner_renewal_let_go', 'w1', 'w2');
+  renewal.release();
   await renewing;
 
   const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
@@ -55,28 +62,14 @@ test('an entry let go while a renewal that includes it is uncommitted: once the 
 });
 
 /**
- * A node ('live-node', behind a relay) holding c1 and c2, that let c1 go (an attempt refused for want of its owner lock)
- * while a renewal of both ran, which committed (c1's lease renewed for 10 minutes after it was let go, which the release
- * with the lease it had then misses) but whose answer never reached the node (its connection cut): c1's lease is
- * unknown to the node.
+ * As {@link letGoUnderRenewal} with c1 let go and c2 kept, the renewal then committed (c1's lease renewed for 10 minutes
+ * after it was let go, which the release with the lease it had then misses) but its answer never reached the node (its
+ * connection cut): c1's lease is unknown to the node.
  */
 async function letGoUnderCutRenewal(t: TestContext, database: string): Promise<{ url: string; relay: LockRelay; live: PgJournal }> {
-  const { url, relay, live } = await liveBehindRelay(t, cluster, database);
-  await live.add(entry('c1'));
-  await live.add(entry('c2'));
-  const held = relay.holdStatement(RENEW_TEXT, { runUncommitted: true });
-  const renewing = renew(live);
-  await held.held;
-  relay.holdLockSession();
-  await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
-  await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
-  await assert.rejects(live.attempt('c1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
-  await waitUntil(
-    async () => (await sql(url, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%lease_until = now(), done_at%'")).length === 1,
-    { what: 'the release of the entry let go to wait for the renewal\'s row lock' },
-  );
-  held.commitThenCut();
-  await held.over;
+  const { url, relay, live, renewal, renewing } = await letGoUnderRenewal(t, database, 'c1', 'c2');
+  renewal.commitThenCut();
+  await renewal.over;
   await renewing;
   const [c1] = await sql<{ ended: boolean }>(url, "SELECT lease_until < now() AS ended FROM iso8583_saf WHERE id = 'c1'");
   assert.equal(c1?.ended, false, 'the renewal committed: c1 leased for 10 minutes');
