@@ -106,3 +106,11 @@ test('the release of an entry whose lease a cut renewal left unknown waits for t
   await renewing;
   assert.equal(live.size, 2, 'c1 and c2 held by the node');
 });
+
+test('an entry whose lease a cut renewal left unknown is handed back when its node stops before its next renewal', async (t) => {
+  const { url, live } = await letGoUnderCutRenewal(t, 'owner_renewal_cut_close');
+  await live.close();
+  const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
+  t.after(() => other.close());
+  assert.deepEqual((await other.open()).map((e) => e.id).sort(), ['c1', 'c2'], 'c1 handed back with c2, which the node held');
+});

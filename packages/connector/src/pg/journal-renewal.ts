@@ -100,11 +100,14 @@ export abstract class PgJournalRenewal extends PgJournalLeases {
     }
   }
 
-  /** The entries let go whose lease a renewal of unknown fate may have changed, to be handed back at close (then forgotten). */
-  protected takeLeaseUnknown(): string[] {
-    const ids = [...this.leaseUnknown];
+  /**
+   * The entries let go whose lease a renewal of unknown fate may have changed (not one held again), to be handed back
+   * at close whatever their lease (no claim runs then), then forgotten.
+   */
+  protected takeLeaseUnknown(): Array<[string, undefined]> {
+    const ids = [...this.leaseUnknown].filter((id) => !this.held.has(id));
     this.leaseUnknown.clear();
-    return ids;
+    return ids.map((id) => [id, undefined]);
   }
 
   /** Keeps the leases `renewed` of the entries `ids` a renewal asked for; drops (and logs) those another node took. */

@@ -85,8 +85,7 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
 
   /**
    * Whether this journal is the one of the open journals of its store in this process (by URL, or the pool given) that
-   * reports `strandedEntries` (a figure of the whole store, which they share): the first opened, then the next once it
-   * closes. A gauge of the figure read only where this is true sums right over the journals of a process.
+   * reports `strandedEntries`, which they share: the first opened, then the next once it closes (a gauge sums right).
    */
   get reportsStranded(): boolean {
     return this.stranded?.reports(this) === true;
@@ -141,8 +140,7 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
    * `claimInterval`). Each entry's `at` is this node's clock less the entry's age on the database's clock.
    */
   async claim(): Promise<JournalEntry[]> {
-    // The release of the entries whose lease is unknown ends leases whatever they are (journal-renewal.ts): no claim
-    // of this node runs meanwhile (none awaits between this check and its statement).
+    // No claim runs while the entries whose lease is unknown are released whatever it is (journal-renewal.ts).
     while (this.releasingUnknown !== undefined) await this.releasingUnknown;
     const pool = this.ready();
     const out: JournalEntry[] = [];
@@ -368,8 +366,7 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
     // unseen, stayed done for ever: its reversal never sent.
     await this.releasing;
     const letGo = this.takeLetGo();
-    const unknown = this.takeLeaseUnknown().filter((id) => !this.held.has(id)).map((id): [string, undefined] => [id, undefined]);
-    const entries = [...[...this.held.keys()].map((id): [string, undefined] => [id, undefined]), ...letGo.filter(([id]) => !this.held.has(id)), ...unknown];
+    const entries = [...[...this.held.keys()].map((id): [string, undefined] => [id, undefined]), ...letGo.filter(([id]) => !this.held.has(id)), ...this.takeLeaseUnknown()];
     if (this.opened && entries.length > 0) {
       await this.release(pool, entries).catch((err: unknown) => {
         this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: entries.length }, 'cannot hand the entries back: another node takes them once their lease ends');
