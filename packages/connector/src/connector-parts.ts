@@ -26,7 +26,7 @@ import { createSafQueue, type ReversalManager } from './reversal.js';
 import { RequestOutcomes } from './request-outcome.js';
 import { RequestSender } from './request-sender.js';
 import { TerminalQueue, type TerminalLock } from './terminal-queue.js';
-import { connectorStore } from './store.js';
+import { connectorStore, reportedStranded } from './store.js';
 import { Unsolicited } from './unsolicited.js';
 import { TransactionRecorder } from './transaction-record.js';
 
@@ -108,7 +108,11 @@ export function connectorParts(
   const pool: ChannelPool = o.mode === 'multiplex' ? new MultiplexPool(o.pool, factory) : new ExclusivePool(o.pool, factory, freed);
   // `reversals` and `sender` are made below, and read only later: when the figures are asked for, a reversal is sent.
   // The dialect's approvalCodes say which answers are approved (secured amounts, SocketQueue's figures).
-  const saf = { safDepth: () => reversals?.depth ?? 0, safEnded: () => reversals?.ended ?? { delivered: 0, expired: 0, abandoned: 0 } };
+  const saf = {
+    safDepth: () => reversals?.depth ?? 0,
+    safEnded: () => reversals?.ended ?? { delivered: 0, expired: 0, abandoned: 0 },
+    safStranded: () => reportedStranded(journal),
+  };
   const source = { inFlight: () => factory.inFlight, poolSize: () => factory.signedOn, reversalsPending: () => reversals?.pending ?? 0, ...saf };
   const accounting = new Accounting(o.name, source, o.registry, codec.dialect);
   const { journal, terminalLock } = connectorStore(o, logger);

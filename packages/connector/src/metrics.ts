@@ -1,6 +1,6 @@
 /**
  * The connector's prom-client metrics (one Registry per connector unless one is given): requests by MTI and response
- * code, latency, in-flight, pool size, reconnects, reversals pending, SAF depth and ended entries, and SocketQueue's
+ * code, latency, in-flight, pool size, reconnects, reversals pending, SAF depth, ended and stranded entries, and SocketQueue's
  * amounts (processed, secured, refund, reversal) in minor units of the transaction currency (field 4). Every metric has a `connector` label.
  * Several connectors may share one Registry (a flow with several connectors): the metrics are made once per Registry
  * and each connector's figures are the series of its label. A connector given no Registry counts in plain numbers and
@@ -20,6 +20,11 @@ export interface MetricsSource {
   safDepth(): number;
   /** How SAF entries ended since the start. */
   safEnded(): SafEnded;
+  /**
+   * SAF entries pending under store keys no running node claims, where this connector reports its store's figure (one
+   * connector per store in a process: store.ts `reportedStranded`), else 0. Optional: 0 without it.
+   */
+  safStranded?(): number;
 }
 
 /** How SAF entries ended: delivered, expired, abandoned. */
@@ -85,6 +90,7 @@ function register(metrics: Shared, registry: Registry): void {
   gauge('iso8583_connector_in_flight', 'Requests written and awaiting their response (with sign-ons and echoes in flight).', registry, sources, (s) => s.inFlight());
   gauge('iso8583_connector_pool_size', 'Connections to the host signed on (ready to carry requests).', registry, sources, (s) => s.poolSize());
   gauge('iso8583_connector_reversals_pending', 'Reversals written to the journal and not yet answered.', registry, sources, (s) => s.reversalsPending());
+  gauge('iso8583_connector_saf_stranded', 'Store-and-forward entries pending under store keys no running node claims (PostgreSQL store, counted once a minute; one connector per store reports it, the others 0): nothing sends them.', registry, sources, (s) => s.safStranded?.() ?? 0);
   gauge('iso8583_connector_saf_depth', 'Entries waiting in the store-and-forward queue (reversals and advices journaled and not yet ended).', registry, sources, (s) => s.safDepth());
   // A counter of figures the SAF queue keeps: each scrape adds what ended since the last one.
   const seen = new Map<string, SafEnded>();

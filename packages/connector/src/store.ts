@@ -87,6 +87,15 @@ export function openStore(spec: StoreSpec): Store {
 }
 
 /**
+ * The entries no node takes that `journal` reports: a PostgreSQL journal's `strandedEntries` while it is the one of its
+ * store's journals in this process that reports them (`reportsStranded`), else 0; so that a sum over the connectors of
+ * a process counts each store once (every node of the store reports it: across nodes, its maximum is the figure).
+ */
+export function reportedStranded(journal: ReversalJournal | undefined): number {
+  return journal instanceof PgJournal && journal.reportsStranded ? journal.strandedEntries.entries : 0;
+}
+
+/**
  * A connector's journal and terminal lock, from its options: `store` (a journal, or a URL: the PostgreSQL store, with
  * a terminal lock when `terminalQueue` is on), else `reversal.journal`, else a `FileJournal` in `reversal.journalDir`.
  * The journal is `undefined` when none is configured.

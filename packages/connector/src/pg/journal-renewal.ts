@@ -11,17 +11,37 @@ import { PURGE_OWNERS } from './owner-lock-sql.js';
 import { PgJournalLeases } from './journal-leases.js';
 import type { PgJournalOptions } from './journal-options.js';
 import { StrandedEntries } from './stranded.js';
+import { notCommitted } from './pool.js';
 
 /** A node's SAF entries in PostgreSQL with their renewal; see the module comment. */
 export abstract class PgJournalRenewal extends PgJournalLeases {
-  /** The entries no node takes, counted at a renewal a minute (stranded.ts). */
-  protected readonly stranded: StrandedEntries;
+  /**
+   * The entries no node takes, counted at a renewal a minute, once per store (stranded.ts): shared with the journals
+   * of the same store in this process while open (`shareStranded`).
+   */
+  protected stranded: StrandedEntries | undefined;
   /** The store was unreachable at the last renewal (logged once per outage). */
   private down = false;
+  /**
+   * Entries let go (for want of the owner lock) while a lease renewal that included them failed with its fate unknown
+   * (it may have committed): their lease may be that renewal's, unknown here, which the `RELEASE` of the lease they were
+   * let go with misses. Released with whatever lease they have (`releaseUnknown`), while no claim of this node runs.
+   */
+  private readonly leaseUnknown = new Set<string>();
+  /** The release of the entries of `leaseUnknown` under way: this node's claims wait for it (`claim`). */
+  protected releasingUnknown: Promise<void> | undefined;
+  /** The store whose count of the entries no node takes this journal shares: its URL, or the pool given. */
+  private readonly store: string | pg.Pool | undefined;
 
   constructor(options: PgJournalOptions) {
     super(options);
-    this.stranded = new StrandedEntries(this.logger, this.lease);
+    this.store = options.pool ?? options.url;
+  }
+
+  /** Shares (once open) or stops sharing (at close) the count of the entries no node takes of this journal's store. */
+  protected shareStranded(share: boolean): void {
+    if (share && this.store !== undefined) this.stranded ??= StrandedEntries.join(this.store, this, this.logger, this.lease);
+    else if (!share) this.stranded?.leave(this);
   }
 
   /** Ends the entries whose add failed with its fate unknown (see `unsure`); those ended are forgotten. */
@@ -57,6 +77,39 @@ export abstract class PgJournalRenewal extends PgJournalLeases {
     return this.renewing;
   }
 
+  /**
+   * While this node holds its owner lock: ends its leases on the entries let go while a renewal of unknown fate ran
+   * (`leaseUnknown`), whatever lease each has now (the one it was let go with, or that renewal's), so that the next
+   * claim takes them instead of waiting for a lease. A lease this node's own claim gave one since (it may be sending
+   * it) must not be ended: no claim of this node runs meanwhile (those under way are waited for, the next wait for
+   * this: `claim`), and one it took back since (held) is left out. A failure leaves them for the next renewal.
+   */
+  private async releaseUnknown(pool: pg.Pool): Promise<void> {
+    if (this.leaseUnknown.size === 0 || this.heldSince() === undefined || this.closed) return;
+    let open = (): void => undefined;
+    this.releasingUnknown = new Promise<void>((resolve) => (open = resolve));
+    try {
+      while (this.claiming.size > 0) await Promise.allSettled([...this.claiming]);
+      const ids = [...this.leaseUnknown].filter((id) => !this.held.has(id));
+      await this.release(pool, ids.map((id) => [id, undefined]));
+      for (const id of ids) this.leaseUnknown.delete(id);
+      for (const id of this.leaseUnknown) if (this.held.has(id)) this.leaseUnknown.delete(id);
+    } finally {
+      this.releasingUnknown = undefined;
+      open();
+    }
+  }
+
+  /**
+   * The entries let go whose lease a renewal of unknown fate may have changed (not one held again), to be handed back
+   * at close whatever their lease (no claim runs then), then forgotten.
+   */
+  protected takeLeaseUnknown(): Array<[string, undefined]> {
+    const ids = [...this.leaseUnknown].filter((id) => !this.held.has(id));
+    this.leaseUnknown.clear();
+    return ids.map((id) => [id, undefined]);
+  }
+
   /** Keeps the leases `renewed` of the entries `ids` a renewal asked for; drops (and logs) those another node took. */
   private renewed(ids: readonly string[], renewed: ReadonlyMap<string, string>): void {
     // Each lease as renewed (an entry let go or done meanwhile stays so).
@@ -75,6 +128,7 @@ export abstract class PgJournalRenewal extends PgJournalLeases {
       await this.settle(pool);
       await this.forget(pool);
       await this.releaseLetGo();
+      await this.releaseUnknown(pool);
       const ids = [...this.held.keys()];
       const since = this.heldSince();
       if (ids.length > 0) {
@@ -84,6 +138,11 @@ export abstract class PgJournalRenewal extends PgJournalLeases {
         try {
           const { rows } = await pool.query<{ id: string | null; lease: string | null }>(RENEW, [this.owner, this.lease, ids, this.ownerLock?.key ?? null]);
           renewed = new Map(rows.map((r) => [r.id, r.lease]));
+        } catch (err) {
+          // Its fate unknown (its connection cut, a timeout: it may have committed, even later): the entries let go
+          // while it ran may have had their lease renewed by it, to one this node never saw.
+          if (!notCommitted(err)) for (const id of meanwhile) if (ids.includes(id)) this.leaseUnknown.add(id);
+          throw err;
         } finally {
           this.letGoInRenewal = undefined;
         }
@@ -98,7 +157,7 @@ export abstract class PgJournalRenewal extends PgJournalLeases {
       }
       await pool.query(PURGE, [this.purgeAfter]);
       await pool.query(PURGE_OWNERS);
-      await this.stranded.due(pool);
+      await this.stranded?.due(pool);
       if (this.down) this.logger.info('the store is reachable again');
       this.down = false;
     } catch (err) {

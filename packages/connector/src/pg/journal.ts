@@ -80,7 +80,15 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
    * minute apart: pg/stranded.ts), as the last count found them; `{ entries: 0, upstreams: [] }` before.
    */
   get strandedEntries(): StrandedFigure {
-    return this.stranded.figure;
+    return this.stranded?.figure ?? { entries: 0, upstreams: [] };
+  }
+
+  /**
+   * Whether this journal is the one of the open journals of its store in this process (by URL, or the pool given) that
+   * reports `strandedEntries`, which they share: the first opened, then the next once it closes (a gauge sums right).
+   */
+  get reportsStranded(): boolean {
+    return this.stranded?.reports(this) === true;
   }
 
   /** Statements run and records carried, per kind of record (records / statements = the group commit factor). */
@@ -113,6 +121,7 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_OPTIONS') throw err;
       throw this.failure('cannot be opened', err);
     }
+    this.shareStranded(true);
     this.timer = setInterval(() => void this.renew(), this.claimInterval);
     this.timer.unref();
     this.logger.info({ store: this.url === undefined ? undefined : maskUrl(this.url), owner: this.owner, lease: this.lease }, 'SAF store open');
@@ -131,6 +140,8 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
    * `claimInterval`). Each entry's `at` is this node's clock less the entry's age on the database's clock.
    */
   async claim(): Promise<JournalEntry[]> {
+    // No claim runs while the entries whose lease is unknown are released whatever it is (journal-renewal.ts).
+    while (this.releasingUnknown !== undefined) await this.releasingUnknown;
     const pool = this.ready();
     const out: JournalEntry[] = [];
     let rows = 0; // claimed, kept or not
@@ -331,6 +342,7 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.shareStranded(false); // another open journal of the store counts its stranded entries from now on
     await Promise.all([this.adds.idle(), this.attempts.idle(), this.dones.idle(), this.renewing, ...this.uncounting.values(), ...[...this.claiming].map((c) => c.catch(() => undefined))]);
     const pool = this.pool;
     if (pool === undefined) return;
@@ -354,7 +366,7 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
     // unseen, stayed done for ever: its reversal never sent.
     await this.releasing;
     const letGo = this.takeLetGo();
-    const entries = [...[...this.held.keys()].map((id): [string, undefined] => [id, undefined]), ...letGo.filter(([id]) => !this.held.has(id))];
+    const entries = [...[...this.held.keys()].map((id): [string, undefined] => [id, undefined]), ...letGo.filter(([id]) => !this.held.has(id)), ...this.takeLeaseUnknown()];
     if (this.opened && entries.length > 0) {
       await this.release(pool, entries).catch((err: unknown) => {
         this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: entries.length }, 'cannot hand the entries back: another node takes them once their lease ends');

@@ -1,7 +1,7 @@
 /**
  * A TCP relay to a test PostgreSQL database for the owner lock's tests (pg-owner-lock*.test.ts): it can hide from a
  * node the end of its lock's session, and hold one statement at a gate (before the server sees it, or run but not
- * committed), so that a test orders two statements without timing.
+ * committed), so that a test orders two statements without timing; and count the statements of a kind.
  */
 import assert from 'node:assert/strict';
 import { createConnection, createServer } from 'node:net';
@@ -24,6 +24,11 @@ export interface HeldStatement {
   release(): void;
   /** Cuts its connection instead (the node sees the statement fail; kept from the server, it never ran). */
   cut(): void;
+  /**
+   * Lets it go on to the server and cuts its connection once the server said it is over (committed), before any of
+   * the server's answer reaches the node: the node sees the statement fail, its fate unknown.
+   */
+  commitThenCut(): void;
   /** Resolves once the server, after the release, said the statement is over (its ReadyForQuery). */
   readonly over: Promise<void>;
 }
@@ -43,6 +48,8 @@ export interface LockRelay {
    * run by the server but its Sync kept back (its implicit transaction stays open, its locks held, until released).
    */
   holdStatement(text: string, options?: { runUncommitted?: boolean }): HeldStatement;
+  /** Counts from now on the statements whose text holds `text`, sent on any connection; returns the count so far. */
+  countStatements(text: string): () => number;
   close(): Promise<void>;
 }
 
@@ -55,6 +62,8 @@ interface Gate {
   queue?: Buffer[];
   db?: Socket;
   released: boolean;
+  /** Set by `commitThenCut`: the server's answer is kept from the node, whose connection is cut once it is over. */
+  cutAfter?: boolean;
 }
 
 /** A relay to the database of `target` (a connection string of the test cluster). */
@@ -64,6 +73,7 @@ export async function lockRelay(target: string): Promise<LockRelay> {
   const locks = new Set<Socket>();
   const hidden = new Set<Socket>(); // the lock's connections whose server side the node no longer sees
   let gate: Gate | undefined;
+  const counters: { text: string; seen: number }[] = [];
   const held = (client: Socket): boolean => hidden.has(client);
   const server = createServer((client) => {
     const db = createConnection(Number(to.port), to.hostname);
@@ -76,6 +86,7 @@ export async function lockRelay(target: string): Promise<LockRelay> {
     });
     client.on('data', (chunk: Buffer) => {
       if (chunk.includes('pg_try_advisory_lock')) locks.add(client);
+      for (const c of counters) if (chunk.includes(c.text)) c.seen++;
       if (mine !== undefined && !mine.released) {
         mine.queue?.push(chunk);
         return;
@@ -97,6 +108,12 @@ export async function lockRelay(target: string): Promise<LockRelay> {
       db.write(chunk);
     });
     db.on('data', (chunk: Buffer) => {
+      if (mine?.cutAfter === true) {
+        if (!chunk.includes(READY)) return;
+        mine.ended();
+        client.destroy();
+        return;
+      }
       if (mine?.released === true && chunk.includes(READY)) mine.ended();
       if (!held(client)) client.write(chunk);
     });
@@ -135,7 +152,17 @@ export async function lockRelay(target: string): Promise<LockRelay> {
           g.released = true;
           g.db?.destroy();
         },
+        commitThenCut: () => {
+          g.cutAfter = true;
+          g.released = true;
+          for (const chunk of g.queue ?? []) g.db?.write(chunk);
+        },
       };
+    },
+    countStatements: (text) => {
+      const counter = { text, seen: 0 };
+      counters.push(counter);
+      return () => counter.seen;
     },
     close: () =>
       new Promise<void>((resolve) => {
