@@ -196,7 +196,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * Sends at once the SAF entries waiting for their next attempt (their `saf.initialDelay` or `saf.retryInterval`),
    * what a graceful stop calls while the link is up; with `id` (of a `queued` event), only that entry. An entry with an
    * attempt in flight is left to it; one that fails now waits `saf.retryInterval` again. Returns how many were sent
-   * early (0 with reversal and SAF off, or for an `id` the queue does not hold).
+   * early in this turn (0 with reversal and SAF off, or for an `id` the queue does not hold): a backlog is looked at
+   * 500 entries a turn of the event loop (saf-flush.ts), the rest follow.
    */
   flushSaf(id?: string): number {
     return this.reversals?.flush(id) ?? 0;

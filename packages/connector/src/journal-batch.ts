@@ -10,6 +10,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { SYNC_ON_WRITE, writeAll, writeBlank, writeThenBlank } from './durable-file.js';
+import type { LiveLines } from './journal-live.js';
 
 /**
  * What a record changes in the live entries once durable, beside its entry id: an `add` carries its line (the entry,
@@ -79,7 +80,7 @@ export class Batch {
    * Applies the changes to `live` (entry id -> its `add` line) in order (the records are durable), then resolves every
    * append. `attempted` gives the line of an entry with its attempt count raised. Returns its `done` records.
    */
-  commit(live: Map<string, string>, attempted: (line: string, attempt: number) => string): number {
+  commit(live: LiveLines, attempted: (line: string, attempt: number) => string): number {
     let done = 0;
     const { ids, changes } = this;
     for (let i = 0; i < ids.length; i++) {

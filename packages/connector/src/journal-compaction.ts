@@ -12,6 +12,7 @@ import { openSynced, replaceFile, replaceFrom } from './durable-file.js';
 import { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';
 import { nextTurn, quarantinesWhole, readJournal } from './journal-read.js';
 import { addLine } from './journal-record.js';
+import type { LiveSnapshot } from './journal-live.js';
 import type { SpareFile } from './journal-spare.js';
 
 /** `lines`, each ended by a newline, as bytes: what a compacted file holds of them. */
@@ -33,37 +34,26 @@ export interface CompactedChunks {
 }
 
 /**
- * The bytes the live entries take in a compacted file (their `add` lines, each ended by a newline), for `lines` (the
- * live entries' `add` lines, copied in one turn: a snapshot, cheap since the lines are shared strings), built in
- * chunks of {@link COMPACT_CHUNK_LINES} lines with a turn of the event loop between two. The one way both compactions
- * build their text: a compaction while running does not hold the appends for the whole text (about 0.6 s of CPU for
- * 230,000 open entries, measured), only for one chunk (a few ms); nor does the compaction at open hold the other
- * journals opening beside it, or a connector already running (a gateway's first upstream link, connecting and sending
- * what its journal held, while the others' journals open).
+ * The bytes the live entries take in a compacted file (their `add` lines, each ended by a newline), for `snapshot` (the
+ * live entries' lines as they were when it was taken: journal-live.ts), taken and built in chunks of
+ * {@link COMPACT_CHUNK_LINES} lines with a turn of the event loop between two. The one way both compactions build their
+ * text: a compaction while running does not hold the appends for the whole text (about 0.6 s of CPU for 230,000 open
+ * entries, measured), nor for a listing of every entry (about 110 ms at 100,000), only for one chunk (a few ms); nor
+ * does the compaction at open hold the other journals opening beside it, or a connector already running (a gateway's
+ * first upstream link, connecting and sending what its journal held, while the others' journals open).
  */
-export async function compactedChunks(lines: readonly string[]): Promise<CompactedChunks> {
+export async function compactedChunks(snapshot: LiveSnapshot): Promise<CompactedChunks> {
   const chunks: Buffer[] = [];
   let bytes = 0;
-  for (let from = 0; from < lines.length; from += COMPACT_CHUNK_LINES) {
-    if (from > 0) await nextTurn();
-    const chunk = linesBytes(lines.slice(from, from + COMPACT_CHUNK_LINES));
-    chunks.push(chunk);
-    bytes += chunk.length;
+  for (let lines = snapshot.take(COMPACT_CHUNK_LINES); lines !== undefined; lines = snapshot.take(COMPACT_CHUNK_LINES)) {
+    if (lines.length > 0) {
+      const chunk = linesBytes(lines);
+      chunks.push(chunk);
+      bytes += chunk.length;
+    }
+    await nextTurn();
   }
   return { chunks, bytes };
-}
-
-/**
- * The bytes {@link compactedChunks} gives for the lines of `live`, counted line by line without building the text; the
- * count stops once past `upTo` (then it is only known to be more).
- */
-export function compactedBytes(live: ReadonlyMap<string, string>, upTo = Infinity): number {
-  let bytes = 0;
-  for (const line of live.values()) {
-    bytes += Buffer.byteLength(line) + 1;
-    if (bytes > upTo) break;
-  }
-  return bytes;
 }
 
 /** What a start writes for an existing journal file before the old one is gone (see {@link journalOpenNeed}). */

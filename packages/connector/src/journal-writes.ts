@@ -22,13 +22,13 @@
 import { EventEmitter } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { DictionaryMap } from '@iso8583/codec';
 import type { Iso8583Error } from '@iso8583/codec';
 import { Batch, blankFailed, countWrite } from './journal-batch.js';
 import type { Change, JournalWriteStats } from './journal-batch.js';
 import { CompactionDue } from './journal-compaction-due.js';
 import { connectorError } from './errors.js';
 import { journalError, stoppedError } from './journal-hold.js';
+import { LiveLines } from './journal-live.js';
 import type { JournalHold } from './journal-hold.js';
 import type { ResolvedJournalOptions } from './journal-options.js';
 import { withAttempts } from './journal-record.js';
@@ -91,7 +91,7 @@ export abstract class JournalWrites extends EventEmitter {
   /** The end of the bytes a failed batch left past `bytes` when they could not be blanked (overwritten by the next batch). */
   protected dirtyEnd = 0;
   /** The durable state: entries added and not done, each as its `add` line (what compaction writes). */
-  protected readonly live = new DictionaryMap<string>();
+  protected readonly live = new LiveLines();
   private readonly onImmediate = (): void => {
     this.scheduled = false;
     this.pump();
@@ -212,7 +212,7 @@ export abstract class JournalWrites extends EventEmitter {
     const at = this.bytes;
     const end = at + text.length;
     const grows = end > this.allocated;
-    if (grows && inFlight === 0 && this.mayCompact && this.dirtyEnd === 0 && this.due.worthOnGrowth(this.live, this.bytes)) {
+    if (grows && inFlight === 0 && this.mayCompact && this.dirtyEnd === 0 && this.due.worthOnGrowth(this.live.bytes, this.bytes)) {
       // Out of preallocated room while answered entries dominate: compact (beside the writes), and grow the file a
       // little meanwhile.
       this.startCompaction();

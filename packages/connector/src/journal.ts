@@ -108,20 +108,17 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
       // A turn between the replay's last chunk and the first chunk of lines: not both in one turn.
       await nextTurn();
       this.openGoesOn();
-      // Each entry's line, as compactions write it: in turns of the event loop too (about 1 s of CPU for 230,000). The
-      // lines kept in order as they are made, for the compaction: not taken from `this.live` in one call (its
-      // `values()` of 100,000 entries held one turn for about 110 ms).
-      const lines: string[] = [];
+      // Each entry's line, as compactions write it, in the order of the file: in turns of the event loop too (about 1 s
+      // of CPU for 230,000). The compaction takes them in that order, a chunk at a time (journal-live.ts).
+      let made = 0;
       for (const [id, entry] of live) {
-        const line = addLine(entry);
-        this.live.set(id, line);
-        lines.push(line);
-        if (lines.length % REPLAY_TURN_LINES === 0) {
+        this.live.set(id, addLine(entry));
+        if (++made % REPLAY_TURN_LINES === 0) {
           await nextTurn();
           this.openGoesOn();
         }
       }
-      await this.rewrite(lines);
+      await this.rewrite();
       this.openGoesOn();
       this.due.start();
       return [...live.values()].map((e) => ({ ...e }));
@@ -194,12 +191,12 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   }
 
   /**
-   * The compaction of `open` (journal-compaction.ts; nothing else writes yet: its text built in chunks, as while
-   * running, with turns of the event loop between them) of `lines` (the live entries' lines, oldest first), then the
-   * journal goes on in the new file.
+   * The compaction of `open` (journal-compaction.ts; nothing else writes yet: its text built in chunks of the live
+   * entries' lines, as while running, with turns of the event loop between them), then the journal goes on in the new
+   * file.
    */
-  private async rewrite(lines: readonly string[]): Promise<void> {
-    const text = await compactedChunks(lines);
+  private async rewrite(): Promise<void> {
+    const text = await compactedChunks(this.live.snapshot());
     const next = await compactInto(this.path, text, this.spare, this.preallocate);
     await this.hold?.track(next.handle);
     await this.adopt(next.handle, next.bytes, next.allocated)?.close();
@@ -238,10 +235,10 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   }
 
   /**
-   * A compaction while running (journal-next-file.ts): the live entries now (their lines copied in this turn, their
-   * text built in chunks with turns of the event loop between: journal-compaction.ts's `compactedChunks`) into the
-   * next file while appends go on,
-   * the batches that took effect meanwhile carried after them (a few rounds beside the writes, the rest alone), then
+   * A compaction while running (journal-next-file.ts): the live entries now (a snapshot of their lines taken, and their
+   * text built, in chunks with turns of the event loop between: journal-live.ts, journal-compaction.ts's
+   * `compactedChunks`) into the next file while appends go on, the batches that took effect meanwhile carried after
+   * them (a few rounds beside the writes, the rest alone), then
    * the rename. True once the new file is the journal. A failure is logged (the journal goes on in the file it has,
    * and the spare file is made again for the retry), unless the journal's files were lost: it then stops at once
    * (not at the next append, whose write would go into the lost file).
@@ -249,16 +246,17 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   protected async compact(): Promise<boolean> {
     // Never into a folder that is no longer this journal's (another process may own it by now).
     if (this.lostFiles(this.writing)) return false;
-    // The snapshot (the live entries' lines, copied: references only), and from now on the text of every batch that
-    // takes effect (in this turn: nothing in between). Its text is built in chunks, appends going on between them.
-    const lines = [...this.live.values()];
+    // The snapshot (the live entries' lines as they are now, taken in chunks: a line that changes before it is taken is
+    // taken as it was), and from now on the text of every batch that takes effect (in this turn: nothing in between).
+    // Its text is built in chunks, appends going on between them.
+    const snapshot = this.live.snapshot();
     const carried: string[] = [];
     this.carried = carried;
     const doneBefore = this.due.snapshot();
     let next: NextFile | undefined;
     let old: FileHandle | undefined;
     try {
-      const text = await compactedChunks(lines);
+      const text = await compactedChunks(snapshot);
       next = await NextFile.write(this.path, text, this.spare, this.preallocate);
       const file = next;
       for (let round = 0; round < CARRY_ROUNDS && carried.length > 0; round++) await file.carry(Buffer.from(carried.splice(0).join('')));

@@ -33,6 +33,7 @@ import { unjournaledAttempt } from './saf-unjournaled.js';
 import { AttemptWindow } from './saf-window.js';
 import { SafBacklog } from './saf-backlog.js';
 import { SafFigures } from './saf-figures.js';
+import { SafFlush } from './saf-flush.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 
@@ -50,6 +51,8 @@ export const SAF_REPEAT_WARNINGS_PER_SECOND = 5;
 /** Entries being sent until they end (see the file's opening comment). */
 export class SafQueue {
   private readonly active = new Map<string, Active>();
+  /** A flush (what a graceful stop asks) walking the entries a chunk a turn (saf-flush.ts). */
+  private readonly flushes = new SafFlush(this.active, (a) => this.sendEarly(a));
   /** Entries whose last attempt never left for want of a connection: the next one up or free sends them (`linkUp`). */
   private readonly links = new LinkWaiters();
   /** Entries that ended, on their way to the journal (`done`), then recorded, counted and emitted (saf-ends.ts). */
@@ -137,8 +140,10 @@ export class SafQueue {
    * after an attempt that did not end it): what a graceful stop asks before the link closes, so that it does not wait
    * for a timer that may outlast its deadline. An entry with an attempt in flight is left to it; attempts still leave
    * `messageInterval` apart; an attempt that fails now waits `retryInterval` as usual (a host that refuses is not
-   * hammered). With `id`, only that entry (one just queued) is sent early, and the others keep their timers. Returns
-   * how many entries were sent early.
+   * hammered). The entries are looked at a chunk a turn of the event loop (saf-flush.ts: a backlog of 100,000 does not
+   * hold the requests still in flight). With `id`, only that entry (one just queued) is sent early, and the others keep
+   * their timers. Returns how many entries were sent early in this turn (at most `SAF_FLUSH_TURN_ENTRIES`; the others
+   * follow, as many a turn).
    */
   flush(id?: string): number {
     if (this.stopped) return 0;
@@ -146,9 +151,7 @@ export class SafQueue {
       const a = this.active.get(id);
       return a === undefined ? 0 : this.sendEarly(a);
     }
-    let sent = 0;
-    for (const a of this.active.values()) sent += this.sendEarly(a);
-    return sent;
+    return this.flushes.start();
   }
 
   /**
@@ -182,6 +185,7 @@ export class SafQueue {
   async stop(): Promise<void> {
     this.stopped = true;
     this.backlog.stop();
+    this.flushes.stop();
     this.window.stop();
     for (const a of this.active.values()) clearTimeout(a.timer);
     this.ends.stop();

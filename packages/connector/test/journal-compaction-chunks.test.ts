@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { within } from '@iso8583/test-support';
 import { FileJournal, JOURNAL_FILE } from '../src/index.js';
 import { COMPACT_CHUNK_LINES, compactedChunks } from '../src/journal-compaction.js';
+import { LiveLines } from '../src/journal-live.js';
 import { addLine } from '../src/journal-record.js';
 import { tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
@@ -18,19 +19,23 @@ import { addAll, entry } from './helpers/journal-fill.js';
 
 
 test('compactedChunks – the live entries\' add lines, each ended by a newline, in chunks of COMPACT_CHUNK_LINES lines, with a turn of the event loop between two', async () => {
-  const live = new Map<string, string>();
-  for (let i = 0; i < 2 * COMPACT_CHUNK_LINES + 3; i++) live.set(`e${i}`, addLine(entry(`e${i}`)));
+  const live = new LiveLines();
+  const lines: string[] = [];
+  for (let i = 0; i < 2 * COMPACT_CHUNK_LINES + 3; i++) {
+    lines.push(addLine(entry(`e${i}`)));
+    live.set(`e${i}`, lines[i] as string);
+  }
   let turned = false;
   setImmediate(() => (turned = true));
-  const building = compactedChunks([...live.values()]);
+  const building = compactedChunks(live.snapshot());
   assert.equal(turned, false);
   const { chunks, bytes } = await building;
   assert.equal(turned, true, 'a turn of the event loop ran while the chunks were built');
   assert.equal(chunks.length, 3);
-  const whole = Buffer.from([...live.values()].map((line) => line + '\n').join(''));
+  const whole = Buffer.from(lines.map((line) => line + '\n').join(''));
   assert.deepEqual(Buffer.concat(chunks), whole, 'byte for byte');
   assert.equal(bytes, whole.length);
-  assert.deepEqual(await compactedChunks([]), { chunks: [], bytes: 0 });
+  assert.deepEqual(await compactedChunks(new LiveLines().snapshot()), { chunks: [], bytes: 0 });
 });
 
 /** The entries the next start reads from the journal file as it is now (a crash now), sorted. */

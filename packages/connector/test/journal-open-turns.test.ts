@@ -13,6 +13,7 @@ import { REPLAY_TURN_LINES, readJournal, readJournalInTurns } from '../src/journ
 import { tempDir } from './helpers/setup.js';
 import { filledJournal } from './helpers/journal-fill.js';
 import { writeFaults } from './helpers/write-faults.js';
+import { countWholeListings } from './helpers/whole-listings.js';
 
 test('readJournalInTurns – what readJournal gives (bad lines and a cut last line included), with a turn of the event loop every REPLAY_TURN_LINES lines', async (t) => {
   const { dir } = await filledJournal(t, 'open-turns', 2 * REPLAY_TURN_LINES + 5);
@@ -86,15 +87,14 @@ test('FileJournal – the compaction at open takes its lines as they were made, 
   const { dir, ids } = await filledJournal(t, 'open-turns', 2 * COMPACT_CHUNK_LINES + 10);
   const j = new FileJournal(dir, { compactInterval: 0 });
   t.after(() => j.close());
-  // The journal's map of live lines: every call listing all of its values (in one turn) is counted while it opens.
-  const live = (j as unknown as { live: Map<string, string> }).live;
-  const values = live.values.bind(live);
-  let whole = 0;
-  live.values = () => {
-    if (live.size > COMPACT_CHUNK_LINES) whole += 1;
-    return values();
-  };
-  assert.equal((await j.open()).length, ids.length);
+  // Every call listing a whole collection larger than a chunk (the journal's live lines among them) is counted.
+  const listings = countWholeListings(COMPACT_CHUNK_LINES);
+  let whole: number;
+  try {
+    assert.equal((await j.open()).length, ids.length);
+  } finally {
+    whole = listings.stop();
+  }
   assert.equal(whole, 0, 'no listing of every live line in one call during the open');
   // The file it wrote holds every open entry, once (what the next start reads).
   const next = new FileJournal(tempDir(t, 'open-turns-lines'), { compactInterval: 0 });

@@ -244,6 +244,22 @@ test('saf options: reversal.retryInterval is an alias of saf.retryInterval (not 
   assert.throws(() => createConnector({ ...base, saf: { endCodes: ['x'] } }), { code: 'ISO8583_ERR_CONNECTOR_OPTIONS' });
 });
 
+test('saf options: saf.maxInFlight is a whole number from 1 (64 when absent); 0, -1, 1.5, NaN and more than 1,000,000 are refused naming it', () => {
+  const base = { host: '127.0.0.1', port: 1 };
+  assert.equal(createConnector({ ...base, saf: { enabled: true, journalDir: '/tmp/x' } }).options.saf.maxInFlight, 64);
+  assert.equal(createConnector({ ...base, saf: { enabled: true, journalDir: '/tmp/x', maxInFlight: 1 } }).options.saf.maxInFlight, 1);
+  for (const maxInFlight of [0, -1, 1.5, Number.NaN, 1_000_001]) {
+    assert.throws(
+      () => createConnector({ ...base, saf: { enabled: true, journalDir: '/tmp/x', maxInFlight } }),
+      (err: Error & { code?: string; problems?: { field: string }[] }) => {
+        assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_OPTIONS', String(maxInFlight));
+        assert.deepEqual(err.problems?.map((p) => p.field), ['saf.maxInFlight'], String(maxInFlight));
+        return true;
+      },
+    );
+  }
+});
+
 test('full disk: an advice whose record cannot be written whole is refused (ISO8583_ERR_CONNECTOR_JOURNAL) and never sent', { timeout: 15_000 }, async (t) => {
   const dir = tempDir(t, 'saf');
   // The host answers every advice, and tells at once if one of the refused batch (STAN 0090xx) reaches it.

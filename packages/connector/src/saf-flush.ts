@@ -1,0 +1,59 @@
+/**
+ * A flush of the SAF queue (`SafQueue.flush`: what a graceful stop asks before the link closes): every entry waiting
+ * for its next attempt is sent at once, {@link SAF_FLUSH_TURN_ENTRIES} entries looked at a turn of the event loop, not
+ * all in one: a backlog after a long outage of the bank holds tens of thousands, and the requests still in flight
+ * during the stop are answered between the chunks. The entries are walked in the order they were queued; one queued
+ * during the walk is walked too (a `Map`'s iterator goes on past what it held when it began).
+ */
+import { nextTurn } from './journal-read.js';
+
+/** Entries looked at in one turn of the event loop by a flush: each sent early costs a few microseconds. */
+export const SAF_FLUSH_TURN_ENTRIES = 500;
+
+/** The flush in progress of a queue's entries, if any (see the file's note). */
+export class SafFlush<A> {
+  /** The number of the flush in progress: a later one, or `stop`, ends it. */
+  private pass = 0;
+
+  /** `entries`: the queue's entries by id. `sendEarly(a)`: sends `a` now if it waits for its next attempt (1), else 0. */
+  constructor(
+    private readonly entries: ReadonlyMap<string, A>,
+    private readonly sendEarly: (a: A) => number,
+  ) {}
+
+  /**
+   * Sends early every entry waiting for its next attempt: the first {@link SAF_FLUSH_TURN_ENTRIES} now, the others as
+   * many a turn after. A flush in progress ends (this one walks every entry again). Returns how many were sent early now.
+   */
+  start(): number {
+    const pass = ++this.pass;
+    const walk = this.entries.values();
+    const now = this.chunk(walk);
+    if (now.more) void this.rest(pass, walk);
+    return now.sent;
+  }
+
+  /** Ends the flush in progress (the queue stops). */
+  stop(): void {
+    this.pass += 1;
+  }
+
+  /** The next chunk of the walk: how many were sent early, and whether entries are left. */
+  private chunk(walk: Iterator<A>): { sent: number; more: boolean } {
+    let sent = 0;
+    for (let i = 0; i < SAF_FLUSH_TURN_ENTRIES; i++) {
+      const next = walk.next();
+      if (next.done === true) return { sent, more: false };
+      sent += this.sendEarly(next.value);
+    }
+    return { sent, more: true };
+  }
+
+  private async rest(pass: number, walk: Iterator<A>): Promise<void> {
+    for (let more = true; more; ) {
+      await nextTurn();
+      if (pass !== this.pass) return;
+      more = this.chunk(walk).more;
+    }
+  }
+}
