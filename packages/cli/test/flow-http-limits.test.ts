@@ -72,8 +72,8 @@ test('flow http limits – maxConnections and maxHeldBack below 1 or not integer
 });
 
 test('flow http limits – at http.maxConnections a new client makes room by closing the oldest idle connection', async (t) => {
-  const { logger } = capture();
-  const running = await startFlow(loadFlow(flowFile(t, { maxConnections: 2 })), logger);
+  const log = capture();
+  const running = await startFlow(loadFlow(flowFile(t, { maxConnections: 2 })), log.logger);
   t.after(() => running.close(0));
   const port = (running.http as { port: number }).port;
   const first = await idleKeepAlive(port);
@@ -83,6 +83,11 @@ test('flow http limits – at http.maxConnections a new client makes room by clo
   t.after(() => third.socket.destroy());
   await within(first.closed, DEADLINE, 'the oldest idle connection closed for the third, at maxConnections 2');
   assert.equal(second.socket.destroyed, false, 'the second connection is kept');
+  // The shed line names the flow's option, not the gateway's flag (a flow has no option for an address's share).
+  const shed = await within(log.line('connection cap'), DEADLINE, 'the shed line');
+  assert.equal(shed.option, '/http/maxConnections');
+  assert.equal(shed.perAddressOption, undefined);
+  assert.match(String(shed.msg), /\(\/http\/maxConnections 2; an address's share \d+\)/);
 });
 
 test('flow http limits – past http.maxHeldBack the non-reader holding the most is closed, logged with the budget', async (t) => {
@@ -103,4 +108,6 @@ test('flow http limits – past http.maxHeldBack the non-reader holding the most
   }
   const line = await within(log.line('"ISO8583_ERR_CONSOLE_HELD_BACK"'), DEADLINE, 'a held-back close logged');
   assert.equal(line.max, 300, 'the flow\'s budget, not the default 16384');
+  assert.equal(line.option, '/http/maxHeldBack', 'the flow\'s option, not the gateway\'s flag');
+  assert.match(String(line.msg), /over \/http\/maxHeldBack \(300\)/);
 });

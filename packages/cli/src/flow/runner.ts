@@ -27,6 +27,8 @@ import type { FlowSequences } from './sequences.js';
 import { readHttpToken } from '../console/access.js';
 import { TransactionRing } from '../console/recent.js';
 import { httpUndelivered, undeliveredApproval } from '../gateway/late-approval.js';
+import { FLOW_HELD_BACK_OPTION } from '../http/held-budget.js';
+import { FLOW_HTTP_CAP_FLAGS } from '../http/shed-log.js';
 
 /** What `iso8583 run` adds to a flow from its flags (flag-table.ts `CONSOLE_ROWS`). */
 export interface FlowRunOptions {
@@ -147,6 +149,10 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     ...(token === undefined ? {} : { token }),
     ...(flow.http?.maxConnections === undefined ? {} : { maxConnections: flow.http.maxConnections }),
     ...(flow.http?.maxHeldBack === undefined ? {} : { maxHeldBack: flow.http.maxHeldBack }),
+    // The limits' texts (the 503 at the cap, the shed line, a connection closed over the held-back budget) name the
+    // flow's options, not the gateway's flags.
+    capFlags: FLOW_HTTP_CAP_FLAGS,
+    heldBackOption: FLOW_HELD_BACK_OPTION,
     sessions: {
       ...(run.consoleSessionLifetime === undefined ? {} : { lifetime: run.consoleSessionLifetime * 60_000 }),
       secureCookie: run.consoleSecureCookie === true,

@@ -5,6 +5,8 @@
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';
 import { FRAME_CHOICES, MAX_HEADER_BYTES } from '../flags.js';
 import { CONSOLE_ROWS } from '../flag-table.js';
+import { DEFAULT_HTTP_MAX_CONNECTIONS } from '../http/connection-cap.js';
+import { DEFAULT_HTTP_MAX_HELD_BACK } from '../http/held-budget.js';
 import type { FlagRow } from '../flag-table.js';
 import type { GatewayConfig } from './config.js';
 import { HOST_PORT } from './upstreams.js';
@@ -74,9 +76,9 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'maxConnections', flag: 'max-connections', kind: 'integer', arg: 'N', min: 1, default: 1000, help: 'most POS connections at once' },
   { key: 'maxInFlight', flag: 'max-in-flight', kind: 'integer', arg: 'N', min: 1, defaultText: '64 x --max-connections + 32 x --http-max-connections (96000)', help: 'most requests each upstream link accepts at once (queued or at the bank); one more is answered 91 and never sent. Each request is bounded in time by --request-timeout' },
   { key: 'maxConnectionsPerAddress', flag: 'max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--max-connections less a tenth', help: 'most POS connections of one address (IPv6: one /64) at once; behind a TCP load balancer set it to --max-connections' },
-  { key: 'httpMaxConnections', flag: 'http-max-connections', kind: 'integer', arg: 'N', min: 1, default: 1000, help: 'most HTTP connections at once: for a new one the oldest without a request in progress is closed, and only when every one is mid-request is the new one refused (503)' },
+  { key: 'httpMaxConnections', flag: 'http-max-connections', kind: 'integer', arg: 'N', min: 1, default: DEFAULT_HTTP_MAX_CONNECTIONS, help: 'most HTTP connections at once: for a new one the oldest without a request in progress is closed, and only when every one is mid-request is the new one refused (503)' },
   { key: 'httpMaxConnectionsPerAddress', flag: 'http-max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--http-max-connections less a tenth', help: 'most HTTP connections of one address (IPv6: one /64) at once; behind a reverse proxy set it to --http-max-connections' },
-  { key: 'httpMaxHeldBack', flag: 'http-max-held-back', kind: 'integer', arg: 'N', min: 1, default: 16_384, help: 'most pipelined HTTP requests held back at once across the port (parsed, waiting for an earlier answer of their connection): beyond it the connection holding the most, with every request at the routes answered (a client that does not read its answers), is closed' },
+  { key: 'httpMaxHeldBack', flag: 'http-max-held-back', kind: 'integer', arg: 'N', min: 1, default: DEFAULT_HTTP_MAX_HELD_BACK, help: 'most pipelined HTTP requests held back at once across the port (parsed, waiting for an earlier answer of their connection): beyond it the connection holding the most, with every request at the routes answered (a client that does not read its answers), is closed' },
   { key: 'metricsMaxConnections', flag: 'metrics-max-connections', kind: 'integer', arg: 'N', min: 1, default: 64, help: 'most connections of the --metrics port at once, and of the --stats-port (each its own), closed and refused as on --http' },
   { key: 'metricsMaxConnectionsPerAddress', flag: 'metrics-max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--metrics-max-connections less a tenth', help: 'most --metrics (and --stats-port) connections of one address (IPv6: one /64) at once; for scrapers behind one proxy set it to --metrics-max-connections' },
   { key: 'firstMessageTimeout', flag: 'first-message-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms from accept within which a POS client must send its first message, else it is closed, 0 = never (terminals that connect before they have a transaction need more)' },

@@ -103,6 +103,11 @@ export interface HttpAppOptions {
    * integer of at least 1 is `ISO8583_ERR_CLI_OPTION`. Default {@link DEFAULT_HTTP_MAX_HELD_BACK} (16384).
    */
   maxHeldBack?: number;
+  /**
+   * The option that sets `maxHeldBack`, named by the log line of a connection closed over it. Default
+   * `--http-max-held-back` (the gateway's flag); a flow's port: `/http/maxHeldBack`.
+   */
+  heldBackOption?: string;
 }
 
 /**
@@ -205,7 +210,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   });
   // One connection's pipelined requests reach the routes a few at a time, the others' served between (pipeline-cap.ts).
   // Over the budget of requests held back across the port, the heaviest client that reads nothing goes (held-budget.ts).
-  capServerPipelining(app.server, undefined, { max: options.maxHeldBack ?? DEFAULT_HTTP_MAX_HELD_BACK, onClose: heldBackLog(options.logger) });
+  capServerPipelining(app.server, undefined, { max: options.maxHeldBack ?? DEFAULT_HTTP_MAX_HELD_BACK, onClose: heldBackLog(options.logger, options.heldBackOption) });
   sq?.install(app);
   if (sq === undefined) answerNotFound(app);
   // A browser request from another site never reaches a route that changes state (the connector's cross-site.ts).

@@ -29,8 +29,11 @@ export const DEFAULT_HTTP_MAX_HELD_BACK = 16_384;
  */
 export const HELD_BACK_RECHECK = 1_000;
 
-/** The option that sets the budget, named by its log line and its validation. */
+/** The option that sets the budget, named by its log line and its validation: the gateway's flag. */
 export const HELD_BACK_OPTION = '--http-max-held-back';
+
+/** The same option of a flow (`iso8583 run`): its FLOW.json path. */
+export const FLOW_HELD_BACK_OPTION = '/http/maxHeldBack';
 
 /** A connection closed by the budget, as told to {@link HeldBudgetOptions.onClose}. */
 export interface HeldBackClose {
@@ -152,12 +155,13 @@ export function heldBudget(options: HeldBudgetOptions = {}): HeldBudget {
 
 /**
  * The `onClose` of {@link HeldBudgetOptions} that logs each connection closed to `logger` at `warn`, coded
- * `ISO8583_ERR_CONSOLE_HELD_BACK` and naming {@link HELD_BACK_OPTION} (its peer's address, no request of it). One line
- * per connection closed: each took a client a whole read of requests to fill.
+ * `ISO8583_ERR_CONSOLE_HELD_BACK` and naming `option` (default {@link HELD_BACK_OPTION}; a flow's
+ * {@link FLOW_HELD_BACK_OPTION}) (its peer's address, no request of it). One line per connection closed: each took a
+ * client a whole read of requests to fill.
  */
-export function heldBackLog(logger: Logger | undefined): (closed: HeldBackClose) => void {
+export function heldBackLog(logger: Logger | undefined, option = HELD_BACK_OPTION): (closed: HeldBackClose) => void {
   return ({ socket, heldBack, total, max }) => {
-    logger?.warn({ code: 'ISO8583_ERR_CONSOLE_HELD_BACK', option: HELD_BACK_OPTION, peer: socket.remoteAddress, heldBack, total, max },
-      `an HTTP connection was closed: ${total} pipelined requests were held back across the port, over ${HELD_BACK_OPTION} (${max}), and it held the most (${heldBack}) with its answers unread`);
+    logger?.warn({ code: 'ISO8583_ERR_CONSOLE_HELD_BACK', option, peer: socket.remoteAddress, heldBack, total, max },
+      `an HTTP connection was closed: ${total} pipelined requests were held back across the port, over ${option} (${max}), and it held the most (${heldBack}) with its answers unread`);
   };
 }

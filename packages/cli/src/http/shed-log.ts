@@ -15,8 +15,11 @@ export const SHED_LOG_EVERY = 1_000;
 export interface CapFlags {
   /** The cap's flag: `--http-max-connections`. */
   readonly cap: string;
-  /** The flag of an address's share: `--http-max-connections-per-address`. */
-  readonly perAddress: string;
+  /**
+   * The flag of an address's share: `--http-max-connections-per-address`. Default: none (a flow's HTTP port, whose
+   * share is its cap less a tenth, set by no option of its own).
+   */
+  readonly perAddress?: string;
 }
 
 /** The gateway's flags of each capped port: the stats port shares the `--metrics` port's (each its own cap). */
@@ -25,6 +28,12 @@ const CAP_FLAGS: Readonly<Record<string, CapFlags>> = {
   metrics: { cap: '--metrics-max-connections', perAddress: '--metrics-max-connections-per-address' },
   stats: { cap: '--metrics-max-connections', perAddress: '--metrics-max-connections-per-address' },
 };
+
+/**
+ * What names the cap of a flow's HTTP port (`iso8583 run`): its FLOW.json option. An address's share is the cap less a
+ * tenth, set by no option.
+ */
+export const FLOW_HTTP_CAP_FLAGS: CapFlags = { cap: '/http/maxConnections' };
 
 /** The flags that set the cap of the port `port` (`http`, `metrics`, `stats`); `undefined` for a port without. */
 export function capFlags(port: string): CapFlags | undefined {
@@ -51,7 +60,8 @@ export interface CapNames {
 function named(flags: CapFlags | undefined, limits: CapLimits | undefined): string {
   if (flags === undefined) return limits === undefined ? '' : ` (${limits.max}; an address's share ${limits.perAddress})`;
   const value = (n: number | undefined): string => (n === undefined ? '' : ` ${n}`);
-  return ` (${flags.cap}${value(limits?.max)}; an address's share ${flags.perAddress}${value(limits?.perAddress)})`;
+  const share = flags.perAddress === undefined ? '' : ` ${flags.perAddress}`;
+  return ` (${flags.cap}${value(limits?.max)}; an address's share${share}${value(limits?.perAddress)})`;
 }
 
 /**
@@ -64,7 +74,7 @@ function named(flags: CapFlags | undefined, limits: CapLimits | undefined): stri
 export function shedLog(logger: Logger | undefined, port: string, every = SHED_LOG_EVERY, names: CapNames = {}): NonNullable<CapAnswers['onShed']> {
   const counts = { refused: 0, refusedFromAddress: 0, evicted: 0 };
   const { flags, limits } = names;
-  const options = flags === undefined ? {} : { option: flags.cap, perAddressOption: flags.perAddress };
+  const options = flags === undefined ? {} : { option: flags.cap, ...(flags.perAddress === undefined ? {} : { perAddressOption: flags.perAddress }) };
   const values = limits === undefined ? {} : { max: limits.max, perAddress: limits.perAddress };
   const cap = `the ${port} port was at its connection cap${named(flags, limits)}`;
   let timer: NodeJS.Timeout | undefined;
