@@ -2,6 +2,7 @@
 // paid about 740 instructions of 8,400 for `Buffer.isBuffer` through it, measured with callgrind).
 import { Buffer } from 'node:buffer';
 import type { Dialect, IsoMessage, MessageInput } from './types.js';
+import type { Shape } from './field/shapes.js';
 import type { FieldProblem } from './errors.js';
 import { codecError, invalidMessage } from './errors.js';
 import { Layout } from './field/compile.js';
@@ -10,7 +11,7 @@ import { Reader } from './field/reader.js';
 import { packByShape } from './field/pack-shapes.js';
 import { packFields, preparedBitmapSize, prepareFields, writeBitmapBefore, writePrepared } from './field/pack.js';
 import { collectProblems } from './field/validate.js';
-import { readLayout } from './field/unpack.js';
+import { compileMessage, readLayout } from './field/unpack.js';
 import { latin1 } from './encoding/ascii.js';
 import { isDigitCode } from './field/charset.js';
 import { bytesNeeded, needsMoreBytes, truncated } from './field/truncated.js';
@@ -316,10 +317,28 @@ class CompiledCodec implements Codec {
     const buf = r.buf;
     const text = r.text;
     const at = this.headerLength;
+    let refused: Shape | undefined;
+    if (!lenient && this.mtiText) {
+      // A message of the shape read last (a link carries mostly one message type): its whole-message reader checks
+      // the MTI and that the bitmaps are the same bytes too; on any problem the general way below reads it (without
+      // trying that shape's compiled reader again).
+      const recent = this.layout.shapes.recent;
+      if (recent !== undefined) {
+        const whole = recent.message === undefined ? compileMessage(this.layout, recent, at) : recent.message;
+        if (whole !== null) {
+          const out = whole(r, at, buf.length, undefined);
+          if (out !== undefined) {
+            this.end = r.pos;
+            return out;
+          }
+          refused = recent;
+        }
+      }
+    }
     if (at + this.mtiBytes > buf.length) throw truncated('0', at > buf.length ? 0 : at, true, at + this.mtiBytes);
     const mti = this.mtiEncoding === MTI_ASCII ? asciiMti(text, at) : readMti(buf, at, this.mtiEncoding);
     if (mti === undefined) throw codecError('ISO8583_ERR_MTI', 'the MTI is not four digits', { field: '0', offset: at });
-    const out = readLayout(this.layout, r, at + this.mtiBytes, buf.length, lenient, mti);
+    const out = readLayout(this.layout, r, at + this.mtiBytes, buf.length, lenient, mti, refused);
     // Set last, after any nested decode: the caller reads it at once.
     this.end = r.pos;
     return out;

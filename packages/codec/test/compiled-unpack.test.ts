@@ -11,6 +11,7 @@ import { BUILTIN_DIALECTS, createCodec } from '../src/index.js';
 import type { Codec, IsoMessage } from '../src/index.js';
 import { COMPILE_AFTER, COMPILE_BUDGET, Shapes } from '../src/field/shapes.js';
 import { MAX_COPY } from '../src/field/reader.js';
+import type { CompiledUnpack } from '../src/field/compile-unpack.js';
 import { unpackOutcome } from './unpack-outcome.js';
 
 /** Reads that make a message type compiled (more than the codec waits for). */
@@ -177,14 +178,17 @@ test('unpack – a message its compiled reader refuses is read by the compiled r
   const codec = createCodec('iso87ascii');
   const bytes = codec.pack(forDialect(codec, PURCHASE));
   for (let i = 0; i < WARM; i++) codec.unpack(bytes);
-  // White box: the shape's compiled reader, counted.
+  // White box: the shape's compiled readers (after the bitmap, and of the whole message, which the shape read last
+  // has), counted together.
   const shape = (codec as unknown as { layout: { shapes: Shapes } }).layout.shapes.held()[0]!;
-  const compiled = shape.compiled!;
   let calls = 0;
-  shape.compiled = (...args) => {
+  const counted = (reader: CompiledUnpack): CompiledUnpack => (...args) => {
     calls++;
-    return compiled(...args);
+    return reader(...args);
   };
+  assert.equal(typeof shape.message, 'function', 'the shape read last has a reader of the whole message');
+  shape.compiled = counted(shape.compiled!);
+  shape.message = counted(shape.message!);
   const lower = Buffer.from(bytes.toString('latin1').replace('0123456789ABCDEF', '0123456789abcdef'), 'latin1');
   assert.equal(codec.unpack(lower)['52'], '0123456789ABCDEF');
   assert.equal(calls, 1, 'the refusal is not tried again');
