@@ -196,6 +196,45 @@ test('unpack – a message its compiled reader refuses is read by the compiled r
   assert.equal(calls, 2);
 });
 
+test('unpack – the reader of the message type read last checks its MTI and its bitmaps before it reads the fields', () => {
+  const fresh = createCodec('iso87ascii');
+  const bytes = fresh.pack(PURCHASE);
+  const codec = warmed('iso87ascii', bytes);
+  const shape = (codec as unknown as { layout: { shapes: Shapes } }).layout.shapes.recent;
+  assert.equal(typeof shape?.message, 'function', 'the message type read last has a reader of the whole message');
+  // A bitmap that differs only in which field of the same size it marks (15 for 14, both n 4): its own fields.
+  const other: Record<string, string> = { ...PURCHASE, '15': PURCHASE['14']! };
+  delete other['14'];
+  const image = fresh.pack(other);
+  assert.equal(image.length, bytes.length);
+  const read = codec.unpack(image);
+  assert.deepEqual(read, createCodec('iso87ascii').unpack(image));
+  assert.equal(read['15'], '2812');
+  assert.equal(read['14'], undefined);
+  assert.deepEqual(codec.unpack(bytes), createCodec('iso87ascii').unpack(bytes));
+  // An MTI with a letter or a space anywhere: refused naming field 0, as a codec that never compiled refuses it.
+  for (let at = 0; at < 4; at++) {
+    for (const c of [0x41, 0x20, 0x2f, 0x3a]) {
+      const bad = Buffer.from(bytes);
+      bad[at] = c;
+      const outcome = unpackOutcome(codec, bad) as { code?: string; field?: string };
+      assert.deepEqual(outcome, unpackOutcome(createCodec('iso87ascii'), bad));
+      assert.equal(outcome.code, 'ISO8583_ERR_MTI');
+      assert.equal(outcome.field, '0');
+    }
+  }
+  // Cut inside the MTI or the bitmaps, or a bitmap character changed: as the interpreter says.
+  for (const n of [0, 3, 4, 12, 19, 20, 35]) {
+    assert.deepEqual(unpackOutcome(codec, bytes.subarray(0, n)), unpackOutcome(createCodec('iso87ascii'), bytes.subarray(0, n)), `${n} bytes`);
+  }
+  for (let at = 4; at < 36; at++) {
+    const bad = Buffer.from(bytes);
+    bad[at] = bad[at] === 0x30 ? 0x31 : 0x30;
+    assert.deepEqual(unpackOutcome(codec, bad), unpackOutcome(createCodec('iso87ascii'), bad), `bitmap byte ${at}`);
+  }
+  assert.equal(codec.unpack(bytes)['14'], '2812');
+});
+
 test('unpack – a compiled message type reads a longer message than the ones before it, and one in a buffer over MAX_COPY', () => {
   const codec = createCodec('iso87ascii');
   const short = codec.pack({ '0': '0200', '3': '000000', '55': 'A' });
