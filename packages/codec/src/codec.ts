@@ -2,7 +2,6 @@
 // paid about 740 instructions of 8,400 for `Buffer.isBuffer` through it, measured with callgrind).
 import { Buffer } from 'node:buffer';
 import type { Dialect, IsoMessage, MessageInput } from './types.js';
-import type { Shape } from './field/shapes.js';
 import type { FieldProblem } from './errors.js';
 import { codecError, invalidMessage } from './errors.js';
 import { Layout } from './field/compile.js';
@@ -11,7 +10,7 @@ import { Reader } from './field/reader.js';
 import { packByShape } from './field/pack-shapes.js';
 import { packFields, preparedBitmapSize, prepareFields, writeBitmapBefore, writePrepared } from './field/pack.js';
 import { collectProblems } from './field/validate.js';
-import { compileMessage, readLayout } from './field/unpack.js';
+import { messageReader, readLayout } from './field/unpack.js';
 import { latin1 } from './encoding/ascii.js';
 import { isDigitCode } from './field/charset.js';
 import { bytesNeeded, needsMoreBytes, truncated } from './field/truncated.js';
@@ -317,29 +316,20 @@ class CompiledCodec implements Codec {
     const buf = r.buf;
     const text = r.text;
     const at = this.headerLength;
-    let refused: Shape | undefined;
-    if (!lenient && this.mtiText) {
-      // A message of the shape read last (a link carries mostly one message type): its whole-message reader checks
-      // the MTI and that the bitmaps are the same bytes too; on any problem the general way below reads it (without
-      // trying that shape's compiled reader again).
-      const recent = this.layout.shapes.recent;
-      if (recent !== undefined) {
-        const whole = recent.message === undefined ? compileMessage(this.layout, recent, at) : recent.message;
-        if (whole !== null) {
-          const out = whole(r, at, buf.length, undefined);
-          if (out !== undefined) {
-            this.end = r.pos;
-            return out;
-          }
-          refused = recent;
-        }
-      }
-    }
+    // The message type read last (a link carries mostly one): its reader of the whole message checks the MTI and
+    // that the bitmaps are its bytes too; on any problem the general way reads it, not trying that reader again.
+    const recent = this.mtiText && !lenient ? this.layout.shapes.recent : undefined;
+    const whole = recent === undefined ? null : messageReader(this.layout, recent, at);
+    const out = whole === null ? undefined : whole(r, at, buf.length, undefined);
+    if (out !== undefined) return this.ended(r, out);
     if (at + this.mtiBytes > buf.length) throw truncated('0', at > buf.length ? 0 : at, true, at + this.mtiBytes);
     const mti = this.mtiEncoding === MTI_ASCII ? asciiMti(text, at) : readMti(buf, at, this.mtiEncoding);
     if (mti === undefined) throw codecError('ISO8583_ERR_MTI', 'the MTI is not four digits', { field: '0', offset: at });
-    const out = readLayout(this.layout, r, at + this.mtiBytes, buf.length, lenient, mti, refused);
-    // Set last, after any nested decode: the caller reads it at once.
+    return this.ended(r, readLayout(this.layout, r, at + this.mtiBytes, buf.length, lenient, mti, whole === null ? undefined : recent));
+  }
+
+  /** Sets {@link end} after a read of `out` (last, after any nested decode: the caller reads it at once). */
+  private ended(r: Reader, out: IsoMessage): IsoMessage {
     this.end = r.pos;
     return out;
   }

@@ -60,7 +60,7 @@ export class Shape {
    */
   wire: Int32Array | undefined = undefined;
   /**
-   * The compiled reader of a whole message of this shape, MTI and bitmaps included (`compileMessage` in `unpack.ts`),
+   * The compiled reader of a whole message of this shape, MTI and bitmaps included (`messageReader` in `unpack.ts`),
    * made when the shape is first the most recent one; `null` when none could be.
    */
   message: CompiledUnpack | null | undefined = undefined;

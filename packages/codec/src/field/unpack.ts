@@ -122,11 +122,12 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
 }
 
 /**
- * The compiled reader of a whole message of `shape` (`Shape.message`, set here): its ASCII MTI at `mtiAt`, then
- * bitmaps whose bytes are `shape.wire`, then the fields; `null` when the layout may compile no more readers or the
- * shape has no compiled reader of its own (a message of it is read the general way, as before).
+ * The compiled reader of a whole message of `shape` (`Shape.message`, compiled on first use): its ASCII MTI at
+ * `mtiAt`, then bitmaps whose bytes are `shape.wire`, then the fields; `null` when the layout may compile no more
+ * readers or the shape has no compiled reader of its own (a message of it is read the general way, as before).
  */
-export function compileMessage(layout: Layout, shape: Shape, mtiAt: number): CompiledUnpack | null {
+export function messageReader(layout: Layout, shape: Shape, mtiAt: number): CompiledUnpack | null {
+  if (shape.message !== undefined) return shape.message;
   let message: CompiledUnpack | null = null;
   if (shape.compiled && shape.wire !== undefined && layout.shapes.mayCompile()) {
     message = compileUnpack(shape.plans, readOne, { at: mtiAt, wire: shape.wire }) ?? null;
