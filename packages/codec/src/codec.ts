@@ -10,7 +10,7 @@ import { Reader } from './field/reader.js';
 import { packByShape } from './field/pack-shapes.js';
 import { packFields, preparedBitmapSize, prepareFields, writeBitmapBefore, writePrepared } from './field/pack.js';
 import { collectProblems } from './field/validate.js';
-import { readLayout } from './field/unpack.js';
+import { messageReader, readLayout } from './field/unpack.js';
 import { latin1 } from './encoding/ascii.js';
 import { isDigitCode } from './field/charset.js';
 import { bytesNeeded, needsMoreBytes, truncated } from './field/truncated.js';
@@ -316,11 +316,20 @@ class CompiledCodec implements Codec {
     const buf = r.buf;
     const text = r.text;
     const at = this.headerLength;
+    // The message type read last (a link carries mostly one): its reader of the whole message checks the MTI and
+    // that the bitmaps are its bytes too; on any problem the general way reads it, not trying that reader again.
+    const recent = this.mtiText && !lenient ? this.layout.shapes.recent : undefined;
+    const whole = recent === undefined ? null : messageReader(this.layout, recent, at);
+    const out = whole === null ? undefined : whole(r, at, buf.length, undefined);
+    if (out !== undefined) return this.ended(r, out);
     if (at + this.mtiBytes > buf.length) throw truncated('0', at > buf.length ? 0 : at, true, at + this.mtiBytes);
     const mti = this.mtiEncoding === MTI_ASCII ? asciiMti(text, at) : readMti(buf, at, this.mtiEncoding);
     if (mti === undefined) throw codecError('ISO8583_ERR_MTI', 'the MTI is not four digits', { field: '0', offset: at });
-    const out = readLayout(this.layout, r, at + this.mtiBytes, buf.length, lenient, mti);
-    // Set last, after any nested decode: the caller reads it at once.
+    return this.ended(r, readLayout(this.layout, r, at + this.mtiBytes, buf.length, lenient, mti, whole === null ? undefined : recent));
+  }
+
+  /** Sets {@link end} after a read of `out` (last, after any nested decode: the caller reads it at once). */
+  private ended(r: Reader, out: IsoMessage): IsoMessage {
     this.end = r.pos;
     return out;
   }

@@ -11,6 +11,7 @@ import { BUILTIN_DIALECTS, createCodec } from '../src/index.js';
 import type { Codec, IsoMessage } from '../src/index.js';
 import { COMPILE_AFTER, COMPILE_BUDGET, Shapes } from '../src/field/shapes.js';
 import { MAX_COPY } from '../src/field/reader.js';
+import type { CompiledUnpack } from '../src/field/compile-unpack.js';
 import { unpackOutcome } from './unpack-outcome.js';
 
 /** Reads that make a message type compiled (more than the codec waits for). */
@@ -177,19 +178,61 @@ test('unpack – a message its compiled reader refuses is read by the compiled r
   const codec = createCodec('iso87ascii');
   const bytes = codec.pack(forDialect(codec, PURCHASE));
   for (let i = 0; i < WARM; i++) codec.unpack(bytes);
-  // White box: the shape's compiled reader, counted.
+  // White box: the shape's compiled readers (after the bitmap, and of the whole message, which the shape read last
+  // has), counted together.
   const shape = (codec as unknown as { layout: { shapes: Shapes } }).layout.shapes.held()[0]!;
-  const compiled = shape.compiled!;
   let calls = 0;
-  shape.compiled = (...args) => {
+  const counted = (reader: CompiledUnpack): CompiledUnpack => (...args) => {
     calls++;
-    return compiled(...args);
+    return reader(...args);
   };
+  assert.equal(typeof shape.message, 'function', 'the shape read last has a reader of the whole message');
+  shape.compiled = counted(shape.compiled!);
+  shape.message = counted(shape.message!);
   const lower = Buffer.from(bytes.toString('latin1').replace('0123456789ABCDEF', '0123456789abcdef'), 'latin1');
   assert.equal(codec.unpack(lower)['52'], '0123456789ABCDEF');
   assert.equal(calls, 1, 'the refusal is not tried again');
   assert.equal(codec.unpack(bytes)['52'], '0123456789ABCDEF');
   assert.equal(calls, 2);
+});
+
+test('unpack – the reader of the message type read last checks its MTI and its bitmaps before it reads the fields', () => {
+  const fresh = createCodec('iso87ascii');
+  const bytes = fresh.pack(PURCHASE);
+  const codec = warmed('iso87ascii', bytes);
+  const shape = (codec as unknown as { layout: { shapes: Shapes } }).layout.shapes.recent;
+  assert.equal(typeof shape?.message, 'function', 'the message type read last has a reader of the whole message');
+  // A bitmap that differs only in which field of the same size it marks (15 for 14, both n 4): its own fields.
+  const other: Record<string, string> = { ...PURCHASE, '15': PURCHASE['14']! };
+  delete other['14'];
+  const image = fresh.pack(other);
+  assert.equal(image.length, bytes.length);
+  const read = codec.unpack(image);
+  assert.deepEqual(read, createCodec('iso87ascii').unpack(image));
+  assert.equal(read['15'], '2812');
+  assert.equal(read['14'], undefined);
+  assert.deepEqual(codec.unpack(bytes), createCodec('iso87ascii').unpack(bytes));
+  // An MTI with a letter or a space anywhere: refused naming field 0, as a codec that never compiled refuses it.
+  for (let at = 0; at < 4; at++) {
+    for (const c of [0x41, 0x20, 0x2f, 0x3a]) {
+      const bad = Buffer.from(bytes);
+      bad[at] = c;
+      const outcome = unpackOutcome(codec, bad) as { code?: string; field?: string };
+      assert.deepEqual(outcome, unpackOutcome(createCodec('iso87ascii'), bad));
+      assert.equal(outcome.code, 'ISO8583_ERR_MTI');
+      assert.equal(outcome.field, '0');
+    }
+  }
+  // Cut inside the MTI or the bitmaps, or a bitmap character changed: as the interpreter says.
+  for (const n of [0, 3, 4, 12, 19, 20, 35]) {
+    assert.deepEqual(unpackOutcome(codec, bytes.subarray(0, n)), unpackOutcome(createCodec('iso87ascii'), bytes.subarray(0, n)), `${n} bytes`);
+  }
+  for (let at = 4; at < 36; at++) {
+    const bad = Buffer.from(bytes);
+    bad[at] = bad[at] === 0x30 ? 0x31 : 0x30;
+    assert.deepEqual(unpackOutcome(codec, bad), unpackOutcome(createCodec('iso87ascii'), bad), `bitmap byte ${at}`);
+  }
+  assert.equal(codec.unpack(bytes)['14'], '2812');
 });
 
 test('unpack – a compiled message type reads a longer message than the ones before it, and one in a buffer over MAX_COPY', () => {

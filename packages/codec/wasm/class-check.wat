@@ -16,15 +16,19 @@
   ;; 65552; 0 for none): returns 0 when every byte of every run is in its class, else 1. A run is the message bytes
   ;; `start .. end` (offsets of the message) and a class number. A step takes the 16 bytes at `i` and looks up each
   ;; byte in the class's two tables with a swizzle each (the low nibble in the low-nibble table, the high nibble in
-  ;; the high-nibble table) and ands the two: a lane of zero is a byte outside the class. The last step of a run
+  ;; the high-nibble table; a 16-bit shift and the low-nibble mask give it, one instruction fewer than V8 makes of a byte
+  ;; shift) and ands the two: a lane of zero is a byte outside the class. The last step of a run
   ;; keeps only the lanes before its end. The first stray byte ends the checking (not the wipe).
   (func (export "check") (param $count i32) (param $wipe i32) (result i32)
     (local $r i32) (local $rend i32) (local $i i32) (local $e i32) (local $t i32) (local $stray i32)
-    (local $lo v128) (local $hi v128) (local $v v128) (local $bad v128)
+    (local $lo v128) (local $hi v128) (local $v v128) (local $bad v128) (local $low v128) (local $lanes v128)
     ;; Arguments the compiled readers never pass are refused rather than trusted: too many runs, and below a run
     ;; backwards, past the message window, a class with no table.
     (if (i32.gt_u (local.get $count) (i32.const 341))
       (then (local.set $count (i32.const 0)) (local.set $stray (i32.const 1))))
+    ;; Constants set once, not at each use: the low-nibble mask and the lane numbers.
+    (local.set $low (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
+    (local.set $lanes (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15))
     (local.set $r (i32.const 4096))
     (local.set $rend (i32.add (i32.const 4096) (i32.mul (local.get $count) (i32.const 12))))
     (block $runs
@@ -51,8 +55,8 @@
             (local.set $bad
               (i8x16.min_u (local.get $bad)
                 (v128.and
-                  (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
-                  (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))))
+                  (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (local.get $low)))
+                  (i8x16.swizzle (local.get $hi) (v128.and (i16x8.shr_u (local.get $v) (i32.const 4)) (local.get $low))))))
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $steps)))
         ;; The last 0-15 bytes: the same test, lanes past the end of the run set to a byte in the class.
@@ -63,10 +67,10 @@
               (i8x16.min_u (local.get $bad)
                 (v128.or
                   (v128.and
-                    (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
-                    (i8x16.swizzle (local.get $hi) (i8x16.shr_u (local.get $v) (i32.const 4))))
+                    (i8x16.swizzle (local.get $lo) (v128.and (local.get $v) (local.get $low)))
+                    (i8x16.swizzle (local.get $hi) (v128.and (i16x8.shr_u (local.get $v) (i32.const 4)) (local.get $low))))
                   (i8x16.ge_u
-                    (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+                    (local.get $lanes)
                     (i8x16.splat (i32.sub (local.get $e) (local.get $i)))))))))
         ;; A lane of zero: a byte outside the class.
         (if (i32.eqz (i8x16.all_true (local.get $bad)))

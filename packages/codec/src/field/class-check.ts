@@ -80,6 +80,8 @@ export function wasmChecks(): boolean {
 export class ClassCheck {
   /** The memory from where the message bytes go ({@link MAX_CHECKED} of them, and the 16 bytes after). */
   readonly message: Uint8Array;
+  /** {@link message} as a `DataView` (a compiled reader of a whole message reads its MTI and bitmaps through it). */
+  readonly view: DataView;
   /** The whole memory (to look at in tests: nothing of a message stays in it). */
   readonly memory: Uint8Array;
   /**
@@ -97,6 +99,7 @@ export class ClassCheck {
     const memory = exports.memory.buffer;
     this.memory = new Uint8Array(memory);
     this.message = new Uint8Array(memory, MESSAGE_AT);
+    this.view = new DataView(memory, MESSAGE_AT);
     this.runs = new Int32Array(memory, RUNS_AT, 3 * MAX_RUNS);
     this.check = exports.check;
     for (let mask = 0; mask < 64; mask++) writeTable(this.memory, mask, (c) => (CLASS[c]! & mask) !== 0);

@@ -21,10 +21,21 @@ import type { Reader } from './reader.js';
 import { ENC_HEX, KIND_ASCII_TEXT } from './plan.js';
 import { CLASS, DIGITS } from './charset.js';
 import { MAX_RUNS, UPPER_HEX_CLASS, classCheck } from './class-check.js';
-import { JS_CHECK_DONE, jsCheckStart, jsRunCheck } from './js-run-check.js';
+import { JS_CHECK_DONE, jsCheckStart, jsRunCheck, notDigits } from './js-run-check.js';
 
 /** Reads the fields of one shape from `offset`; `undefined` when the interpreter must read them (a problem). */
 export type CompiledUnpack = (r: Reader, offset: number, limit: number, mti: string | undefined) => IsoMessage | undefined;
+
+/**
+ * Where a reader of a whole message starts ({@link compileUnpack}): the offset of its ASCII MTI (the dialect's header
+ * length) and the bitmaps as they travelled (`Shape.wire`, 4 bytes a word, the first byte the most significant).
+ */
+export interface MessageHead {
+  /** The offset of the MTI, 4 ASCII digits. */
+  at: number;
+  /** The bytes of the bitmaps right after the MTI, as words. */
+  wire: Int32Array;
+}
 
 /** The interpreter's reader of one field (it throws the coded error of a bad value). */
 export type ReadOne = (r: Reader, plan: FieldPlan, offset: number, limit: number, lenient: boolean) => string | IsoMessage;
@@ -47,6 +58,8 @@ interface RunChecks {
   start: string;
   /** The check of the run `rs .. off` of class `cls` (or its noting down, for {@link done}). */
   run(cls: number): string;
+  /** A `DataView` of the message's bytes from its first, up to where the reader's end expression says (after start). */
+  view: string;
   /** Returns unless every run so far is right (before a field read by the interpreter, which may throw). */
   done(): string;
   /** The end of the reader: returns unless every run so far is right; nothing of the message stays staged. */
@@ -66,6 +79,7 @@ function wasmChecks(end: string): RunChecks {
   };
   return {
     start: `if (!r.staged(${end})) return;\n`,
+    view: 'V',
     run: (cls) => {
       const at = 3 * count++;
       const code = `W[${at}] = rs; W[${at + 1}] = off; W[${at + 2}] = ${cls};\n`;
@@ -82,14 +96,19 @@ function wasmChecks(end: string): RunChecks {
 
 /** In JavaScript (`js-run-check.ts`), each run as soon as it is cut. */
 function jsChecks(end: string): RunChecks {
-  return { start: jsCheckStart(end), run: jsRunCheck, done: () => JS_CHECK_DONE, end: () => JS_CHECK_DONE };
+  return { start: jsCheckStart(end), view: 'dv', run: jsRunCheck, done: () => JS_CHECK_DONE, end: () => JS_CHECK_DONE };
 }
 
 /**
  * Compiles the reader of the fields `plans` (one shape, in ascending order), or returns `undefined` when no field
  * of it is read inline (the interpreter is as fast then) or code generation from strings is not allowed.
+ *
+ * With `head`, the reader of a whole message of that shape: its `offset` and `mti` are not used; it checks the MTI
+ * (4 digits at `head.at`) and that the bitmaps after it are the bytes `head.wire` itself (one 4-byte load and compare
+ * a word, from the copy of the message the character check makes anyway), then reads the fields after them. It
+ * returns `undefined` too when the message is of another shape: the caller then reads it the general way.
  */
-export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne): CompiledUnpack | undefined {
+export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne, head?: MessageHead): CompiledUnpack | undefined {
   if (!plans.some(isInline)) return undefined;
   const check = classCheck();
   // The bytes the checks copy: up to where the message ends at the most, when every field is read inline (bytes
@@ -171,12 +190,15 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne): Co
   close();
   body += checks.end();
   const declare = plans.map((p) => `v${p.num}`).join(', ');
+  const wire = head === undefined ? [] : Array.from(head.wire);
   const source =
     `'use strict';\n` +
     `return function unpackCompiled(r, off, limit, mti) {\n` +
     `const buf = r.buf, text = r.text;\n` +
+    (head === undefined ? '' : headStart(head.at, wire.length)) +
     checks.start +
     `let rs = off, n = 0, d = 0, ${declare};\n` +
+    (head === undefined ? '' : headCheck(head.at, wire.length, checks.view)) +
     body +
     `r.pos = off;\n` +
     `return mti === undefined ? { ${keys.join(', ')} } : { 0: mti, ${keys.join(', ')} };\n` +
@@ -185,9 +207,27 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne): Co
   // (`--disallow-code-generation-from-strings`, a policy of the embedder) the interpreter reads every shape.
   let factory: (...args: unknown[]) => CompiledUnpack;
   try {
-    factory = new Function('P', 'RD', 'C', 'W', 'CK', source) as (...args: unknown[]) => CompiledUnpack;
+    factory = new Function('P', 'RD', 'C', 'W', 'CK', 'V', ...wire.map((_, i) => `B${i}`), source) as (...args: unknown[]) => CompiledUnpack;
   } catch {
     return undefined;
   }
-  return factory(plans, readOne, CLASS, check?.runs, check?.check);
+  return factory(plans, readOne, CLASS, check?.runs, check?.check, check?.view, ...wire);
+}
+
+/**
+ * The start of a whole message's reader: the offset after its MTI and `words` words of bitmaps, which must fit. The
+ * MTI and the bitmaps are looked at once the bytes are copied (`headCheck`).
+ */
+function headStart(at: number, words: number): string {
+  return `off = ${at + 4 + 4 * words};\nif (off > limit) return;\nmti = text.substring(${at}, ${at + 4});\n`;
+}
+
+/**
+ * The MTI's 4 digits and the bitmaps' words (the arguments `B0`, `B1` ... of the reader's factory: numbers, never
+ * source text) looked at through `view`, a `DataView` of the copied message.
+ */
+function headCheck(at: number, words: number, view: string): string {
+  let code = `n = ${view}.getInt32(${at}, true); if (${notDigits('n')} !== 0) return;\n`;
+  for (let i = 0; i < words; i++) code += `if (${view}.getInt32(${at + 4 + 4 * i}) !== B${i}) return;\n`;
+  return code;
 }

@@ -25,10 +25,14 @@ export const JS_CHECK_DONE = 'if (bad !== 0) return;\n';
 const WORD = 'x = dv.getInt32(i, true);';
 
 /**
- * Non-zero unless the 4 bytes of `x` are all digits `0`-`9`: high nibble that of `0` (3), low nibble under 10 (the
- * digits `0`-`9` share their high nibble: adding 16 - 10 carries out of a low nibble of 10 or more).
+ * Non-zero unless the 4 bytes of the variable `x` are all digits `0`-`9`: high nibble that of `0` (3), low nibble
+ * under 10 (the digits `0`-`9` share their high nibble: adding 16 - 10 carries out of a low nibble of 10 or more).
  */
-const NOT_DIGITS = `(((x & 0xf0f0f0f0) ^ ${fourTimes(DIGIT_FIRST & 0xf0)}) | ((x & 0x0f0f0f0f) + ${fourTimes(16 - (DIGIT_LAST - DIGIT_FIRST + 1))} & 0xf0f0f0f0))`;
+export function notDigits(x: string): string {
+  return `(((${x} & 0xf0f0f0f0) ^ ${fourTimes(DIGIT_FIRST & 0xf0)}) | ((${x} & 0x0f0f0f0f) + ${fourTimes(16 - (DIGIT_LAST - DIGIT_FIRST + 1))} & 0xf0f0f0f0))`;
+}
+
+const NOT_DIGITS = notDigits('x');
 
 /**
  * Non-zero unless the 4 bytes of `x` are all printable (0x20-0x7E, 0xA0-0xFF; see `charset.ts`): each byte's low 7

@@ -59,6 +59,11 @@ export class Shape {
    * the most significant): the same bytes again are the same shape, without decoding them (`Shapes.recent`).
    */
   wire: Int32Array | undefined = undefined;
+  /**
+   * The compiled reader of a whole message of this shape, MTI and bitmaps included (`messageReader` in `unpack.ts`),
+   * made when the shape is first the most recent one; `null` when none could be.
+   */
+  message: CompiledUnpack | null | undefined = undefined;
 
   constructor(words: Int32Array, bytes: number, plans: FieldPlan[], withMti: boolean) {
     this.w0 = words[0]!;

@@ -15,6 +15,7 @@ import { readComposite } from './composite.js';
 import { codecError } from '../errors.js';
 import { BITMAP_BINARY, bitmapWireSize, readBitmap, readBitmapWords } from '../bitmap/bitmap.js';
 import { COMPILE_AFTER, Shape, bitmapWords, sameWire, shapeSlot, wireWords } from './shapes.js';
+import type { CompiledUnpack } from './compile-unpack.js';
 import { compileUnpack } from './compile-unpack.js';
 
 /** Reads one field by the reader of its kind; leaves `r.pos` after it. */
@@ -27,9 +28,10 @@ function readOne(r: Reader, plan: FieldPlan, offset: number, limit: number, leni
 
 /**
  * Reads the bitmap (or the positional fields) and the fields of `layout` at `offset`, up to `limit`; returns them as
- * a new object, with `"0"` set to `mti` when given (a message). Leaves `r.pos` after the last field.
+ * a new object, with `"0"` set to `mti` when given (a message). Leaves `r.pos` after the last field. `refused`: a
+ * shape whose compiled reader refused this message already (`Shape.message`), not to be tried again.
  */
-export function readLayout(layout: Layout, r: Reader, offset: number, limit: number, lenient: boolean, mti?: string): IsoMessage {
+export function readLayout(layout: Layout, r: Reader, offset: number, limit: number, lenient: boolean, mti?: string, refused?: Shape): IsoMessage {
   let off = offset;
   if (layout.positional) {
     const out: IsoMessage = {};
@@ -42,9 +44,7 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
     r.pos = off;
     return out;
   }
-  /** A shape whose compiled reader refused this message already (the interpreter reads it, once). */
-  let refused: Shape | undefined;
-  if (!lenient) {
+  if (!lenient && refused === undefined) {
     // The message type read last, recognised by the bytes of its bitmaps.
     const recent = layout.shapes.recent;
     if (recent !== undefined) {
@@ -119,6 +119,21 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
   }
   r.pos = off;
   return out;
+}
+
+/**
+ * The compiled reader of a whole message of `shape` (`Shape.message`, compiled on first use): its ASCII MTI at
+ * `mtiAt`, then bitmaps whose bytes are `shape.wire`, then the fields; `null` when the layout may compile no more
+ * readers or the shape has no compiled reader of its own (a message of it is read the general way, as before).
+ */
+export function messageReader(layout: Layout, shape: Shape, mtiAt: number): CompiledUnpack | null {
+  if (shape.message !== undefined) return shape.message;
+  let message: CompiledUnpack | null = null;
+  if (shape.compiled && shape.wire !== undefined && layout.shapes.mayCompile()) {
+    message = compileUnpack(shape.plans, readOne, { at: mtiAt, wire: shape.wire }) ?? null;
+  }
+  shape.message = message;
+  return message;
 }
 
 /**
