@@ -8,16 +8,16 @@
 // its own gave a file: its tests run in order, its `before`/`after` hooks stay its own (they attach to its
 // `describe`), a failure names it (the `describe`, and the test's `location`), and it has its own 120 s bound. Files of
 // one folder share a group (they load the same package); which files, and the groups' order (longest first), is
-// scripts/test-groups.mjs; node's runner runs two at once. What a file leaves in its process for
+// scripts/test-groups.mjs; how many groups run at once, scripts/test-pool.mjs. What a file leaves in its process for
 // the next (a listener on `process`, a module's state) must be undone by its own hooks, as for any test; a file that
 // cannot live with others would be a group of its own (none needs it today).
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TEST_ROOTS, compiledFiles } from './compiled-files.mjs';
 import { groups } from './test-groups.mjs';
+import { runGroups } from './test-pool.mjs';
 
 /** Milliseconds one file's tests may take (what `--test-timeout` gave a file when each had its own process). */
 const FILE_TIMEOUT = 120_000;
@@ -90,11 +90,8 @@ try {
     writeFileSync(path, groupModule(group));
     return path;
   });
-  result = spawnSync(
-    process.execPath,
-    ['--test', '--test-concurrency=2', `--test-timeout=${GROUP_TIMEOUT}`, ...modules],
-    { stdio: 'inherit', env: { ...process.env, ISO8583_TEST: '1', ISO8583_TEST_RUN_DIR: runDir } },
-  ).status;
+  const label = (module) => module.slice(groupDir.length + 1).replace(/\.test\.mjs$/, '');
+  result = await runGroups(modules, { env: { ...process.env, ISO8583_TEST: '1', ISO8583_TEST_RUN_DIR: runDir }, timeoutMs: GROUP_TIMEOUT, label });
 } finally {
   rmSync(runDir, { recursive: true, force: true });
 }
