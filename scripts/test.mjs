@@ -32,7 +32,11 @@ const EXIT_GRACE = 60_000;
 const args = process.argv.slice(2);
 const timesAt = args.indexOf('--times');
 /** `--times FILE`: each file's wall and CPU milliseconds, one JSON line a file, appended to FILE (the run's profile). */
-const timesFile = timesAt === -1 ? undefined : resolve(args.splice(timesAt, 2)[1] ?? '');
+const timesFile = timesAt === -1 ? undefined : args.splice(timesAt, 2)[1];
+if (timesAt !== -1 && (timesFile === undefined || timesFile.startsWith('--'))) {
+  console.error('--times needs a file: node scripts/test.mjs --times PROFILE [path substrings]');
+  process.exit(2);
+}
 const filter = args;
 const files = compiledFiles(TEST_ROOTS, (name) => name.endsWith('.test.js')).filter(
   (f) => filter.length === 0 || filter.some((part) => f.includes(part)),
@@ -62,7 +66,7 @@ function groupModule(group) {
       "import { appendFileSync, readFileSync } from 'node:fs';",
       "const children = () => readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ').slice(13, 15).reduce((a, b) => a + Number(b) * 10, 0);",
       'const mark = () => { const c = process.cpuUsage(); return { wall: performance.now(), cpu: (c.user + c.system) / 1000, child: children() }; };',
-      `const record = (file, m) => { const e = mark(); appendFileSync(${JSON.stringify(timesFile)}, JSON.stringify({ file, end: Date.now(), ms: Math.round(e.wall - m.wall), cpuMs: Math.round(e.cpu - m.cpu), childMs: e.child - m.child }) + '\\n'); };`,
+      `const record = (file, m) => { const e = mark(); appendFileSync(${JSON.stringify(resolve(timesFile))}, JSON.stringify({ file, end: Date.now(), ms: Math.round(e.wall - m.wall), cpuMs: Math.round(e.cpu - m.cpu), childMs: e.child - m.child }) + '\\n'); };`,
     );
   }
   for (const file of group) {
