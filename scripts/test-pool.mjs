@@ -1,4 +1,4 @@
-// Runs scripts/test.mjs's group modules, each a process of its own (`node --test-reporter=tap MODULE`), in the order
+// Runs scripts/test.mjs's group modules, each under a `node --test` of its own (TAP), in the order
 // given, two at a time, and a third while the machine has a core's worth of CPU idle.
 //
 // Most of the suite waits (on a gateway's start, a lease, a deadline, a PostgreSQL cluster) rather than computes: with
@@ -89,7 +89,9 @@ export function runGroups(modules, { env, timeoutMs, label }) {
     const start = (module) => {
       lastStart = Date.now();
       idleStreak = 0;
-      const child = spawn(process.execPath, ['--test-reporter=tap', module], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Under `node --test`, as each group ran under node's runner before: a test file sees the same environment
+      // (NODE_TEST_CONTEXT set: a `node --test` it starts itself runs nothing, see test/fuzz-progress.test.ts).
+      const child = spawn(process.execPath, ['--test', '--test-reporter=tap', `--test-timeout=${timeoutMs}`, module], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       running.add(child);
       most = Math.max(most, running.size);
       const out = [];
