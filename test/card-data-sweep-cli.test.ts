@@ -87,13 +87,17 @@ test('send: an answer, and its failures (invalid message, no host, silence, a ma
   sinks.push({ name: 'simulator stdout', text: sim.process.stdout(), allowed: {} }, { name: 'simulator stderr', text: sim.process.stderr(), allowed: {} });
   assert.match(sim.process.stderr(), /476173\*{6}0010/, 'the simulator traces its messages, the PAN masked');
   const bad = { ...canaryMessage(102), '2': `${PAN}AB`, '35': `${TRACK2}99`, '52': `${PIN_BLOCK}0`, '48': `${CVV}${'x'.repeat(1000)}` };
-  assert.equal((await run('send, invalid fields', sendArgs(bank.port), JSON.stringify(bad))).code, 1);
-  assert.equal((await run('send, cut JSON', sendArgs(bank.port), JSON.stringify(canaryMessage(103)).slice(0, 300))).code, 1);
-  assert.notEqual((await run('send, no host', sendArgs(sim.port, ['--timeout', '2000']), JSON.stringify(canaryMessage(104)))).code, 0);
-  for (const stan of [301, 401, 601]) {
-    const r = await run(`send, bank rule ${Math.floor(stan / 100)}xx`, sendArgs(bank.port, ['--timeout', '1000']), JSON.stringify(canaryMessage(stan)));
-    assert.equal(r.code, 1, `STAN ${stan}: ${r.stdout} ${r.stderr}`);
-  }
+  // The failures are independent one-shot commands (each its own STAN): run side by side, each checked for its exit code.
+  const [invalid, cutJson, noHost, ...rules] = await Promise.all([
+    run('send, invalid fields', sendArgs(bank.port), JSON.stringify(bad)),
+    run('send, cut JSON', sendArgs(bank.port), JSON.stringify(canaryMessage(103)).slice(0, 300)),
+    run('send, no host', sendArgs(sim.port, ['--timeout', '2000']), JSON.stringify(canaryMessage(104))),
+    ...[301, 401, 601].map((stan) => run(`send, bank rule ${Math.floor(stan / 100)}xx`, sendArgs(bank.port, ['--timeout', '1000']), JSON.stringify(canaryMessage(stan)))),
+  ]);
+  assert.equal(invalid?.code, 1, invalid?.stderr);
+  assert.equal(cutJson?.code, 1, cutJson?.stderr);
+  assert.notEqual(noHost?.code, 0, noHost?.stderr);
+  for (const [i, stan] of [301, 401, 601].entries()) assert.equal(rules[i]?.code, 1, `STAN ${stan}: ${rules[i]?.stdout ?? ''} ${rules[i]?.stderr ?? ''}`);
 });
 
 test('decode and encode: describe masks; errors name fields, never values', async () => {

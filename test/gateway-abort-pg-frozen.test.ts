@@ -45,7 +45,9 @@ test('an abort with the PostgreSQL store frozen ends its line once the store is 
   let answering = false;
   const bank = await startBank((request) => (answering ? approve(request) : undefined));
   t.after(() => bank.close());
-  const flags = ['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', join(work, 'spill'), '--log-level', 'info', '--shutdown-deadline', '60000', '--saf-initial-delay', '0', '--saf-lease', '1500'];
+  // A short lease and retry interval (3 s, not the 10 s default: the next start's repeat waits for it) keep the wait
+  // for the take-over short; the bank answers that repeat at once, well inside it.
+  const flags = ['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', join(work, 'spill'), '--log-level', 'info', '--shutdown-deadline', '60000', '--saf-initial-delay', '0', '--saf-lease', '1500', '--saf-retry-interval', '3000'];
   const first = await startGateway([...flags, '--store', relay.url]);
   const base = `http://${first.http.host}:${first.http.port}`;
   assert.equal(await storeAdvice(base, '300901', 'FRZNTRM1', '5413330089010434'), 202);

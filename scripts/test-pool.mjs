@@ -1,0 +1,133 @@
+// Runs scripts/test.mjs's group modules, each under a `node --test` of its own (TAP), in the order
+// given, two at a time, and a third while the machine has a core's worth of CPU idle.
+//
+// Most of the suite waits (on a gateway's start, a lease, a deadline, a PostgreSQL cluster) rather than computes: with
+// two groups at once, a whole run kept about two thirds of two cores busy. A third group fills that idle time; but
+// always three would saturate the machine when two CPU-heavy groups (a browser, a flood of spawned commands) meet, and
+// the suite must stay deterministic on a busy machine: so the third starts only when the last two seconds of
+// /proc/stat had more than a core's worth idle (never where there is no /proc/stat), and not within a few seconds of
+// the last start (a starting process's CPU shows late). The idle is the machine's, so other work on it counts too.
+//
+// A group's output (TAP) is kept and written whole when it ends, so that groups running together do not interleave;
+// the run ends with the sum of the groups' counts and the groups that failed.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+/** Groups always allowed at once (what `--test-concurrency=2` ran). */
+export const BASE_SLOTS = 2;
+/** Most groups at once: one more while the machine has idle CPU. */
+export const MAX_SLOTS = 3;
+/** Milliseconds between samples of /proc/stat. */
+const SAMPLE_MS = 1000;
+/** Cores' worth of idle CPU each of the last {@link IDLE_SAMPLES} samples must have shown for an extra group. */
+const IDLE_CORES = 1;
+/** Samples in a row (of {@link SAMPLE_MS}) the idle must have lasted. */
+const IDLE_SAMPLES = 2;
+/** Milliseconds after any start before an extra group may start: what the last one started costs shows by then. */
+const SETTLE_MS = 4000;
+/** The summary lines of a TAP stream that are summed over the groups. */
+const COUNTS = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo'];
+
+/** The machine's CPU ticks so far, idle and total; `undefined` without /proc/stat. */
+function cpuTicks() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: idle and iowait are the time no one used.
+    return { idle: fields[3] + (fields[4] ?? 0), total: fields.slice(0, 8).reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `modules` (paths of group modules) with `env`; `label(module)` names a group in the summary. Writes each group's
+ * output whole as it ends; a group still running after `timeoutMs` is killed (SIGTERM, its own hooks stop what it
+ * started) and fails. Resolves with the exit status: 0 when every group passed.
+ */
+export function runGroups(modules, { env, timeoutMs, label }) {
+  const cores = availableParallelism();
+  const queue = [...modules];
+  const running = new Set();
+  const failed = [];
+  const totals = Object.fromEntries(COUNTS.map((c) => [c, 0]));
+  const started = Date.now();
+  let lastStart = 0;
+  let idleStreak = 0;
+  let last = cpuTicks();
+  let most = 0;
+
+  return new Promise((resolve) => {
+    const sampler = setInterval(() => {
+      const now = cpuTicks();
+      if (now === undefined || last === undefined || now.total === last.total) return;
+      const idleCores = ((now.idle - last.idle) / (now.total - last.total)) * cores;
+      idleStreak = idleCores > IDLE_CORES ? idleStreak + 1 : 0;
+      last = now;
+      fill();
+    }, SAMPLE_MS);
+
+    const finish = () => {
+      clearInterval(sampler);
+      process.removeListener('SIGINT', stopAll);
+      process.removeListener('SIGTERM', stopAll);
+      const lines = COUNTS.map((c) => `# ${c} ${totals[c]}`);
+      lines.push(`# duration_ms ${Date.now() - started}`, `# groups ${modules.length}, at most ${most} at once`);
+      if (failed.length > 0) lines.push(`# failed groups: ${failed.join(', ')}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+      resolve(failed.length > 0 ? 1 : 0);
+    };
+
+    // Ctrl-C or the CI's stop: the groups get SIGTERM, on which a test file's processes and clusters are stopped.
+    const stopAll = () => {
+      queue.length = 0;
+      for (const child of running) child.kill('SIGTERM');
+    };
+    process.once('SIGINT', stopAll);
+    process.once('SIGTERM', stopAll);
+
+    const start = (module) => {
+      lastStart = Date.now();
+      idleStreak = 0;
+      // Under `node --test`, as each group ran under node's runner before: a test file sees the same environment
+      // (NODE_TEST_CONTEXT set: a `node --test` it starts itself runs nothing, see test/fuzz-progress.test.ts).
+      const child = spawn(process.execPath, ['--test', '--test-reporter=tap', `--test-timeout=${timeoutMs}`, module], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      running.add(child);
+      most = Math.max(most, running.size);
+      const out = [];
+      const err = [];
+      child.stdout.on('data', (chunk) => out.push(chunk));
+      child.stderr.on('data', (chunk) => err.push(chunk));
+      const timer = setTimeout(() => {
+        err.push(Buffer.from(`test group ${label(module)} still running after ${timeoutMs} ms: stopped\n`));
+        child.kill('SIGTERM');
+      }, timeoutMs);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        running.delete(child);
+        const text = Buffer.concat(out).toString('utf8');
+        process.stdout.write(text);
+        process.stderr.write(Buffer.concat(err));
+        for (const c of COUNTS) {
+          const m = [...text.matchAll(new RegExp(`^# ${c} (\\d+)$`, 'gm'))].pop();
+          totals[c] += m === undefined ? 0 : Number(m[1]);
+        }
+        if (code !== 0) failed.push(`${label(module)} (${signal ?? `exit ${code}`})`);
+        if (queue.length === 0 && running.size === 0) finish();
+        else fill();
+      });
+    };
+
+    // Starts the next groups while there is a base slot, or an extra one the idle CPU allows.
+    function fill() {
+      while (queue.length > 0) {
+        const extra = running.size >= BASE_SLOTS;
+        if (running.size >= MAX_SLOTS) return;
+        if (extra && (idleStreak < IDLE_SAMPLES || Date.now() - lastStart < SETTLE_MS)) return;
+        start(queue.shift());
+      }
+    }
+
+    fill();
+  });
+}
