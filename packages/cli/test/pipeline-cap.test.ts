@@ -44,7 +44,7 @@ test('a connection pipelining 5,000 requests has at most MAX_PIPELINED at the ro
     assert.ok(entered <= MAX_PIPELINED, `${entered} requests of one connection at the routes at once (at most ${MAX_PIPELINED})`);
     assert.equal(flood.text(), '', 'nothing answered to the flood yet');
     release();
-    await within(readUntil(flood, new RegExp(`#${FLOOD - 1};`)), DEADLINE, 'the last pipelined request was not answered');
+    await within(readUntil(flood, `#${FLOOD - 1};`), DEADLINE, 'the last pipelined request was not answered');
     const order = [...flood.text().matchAll(/#(\d+);/g)].map((m) => Number(m[1]));
     assert.equal(order.length, FLOOD);
     assert.ok(order.every((n, i) => n === i), 'the answers came out of order');
@@ -82,7 +82,7 @@ test('a client that reads its answers cannot have its whole flood parsed and que
     const requests = Array.from({ length: count }, (_, i) => `GET /${i} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
     const oneRead = Math.ceil((64 * 1024) / (requests[0] as string).length);
     flood.socket.write(requests.join(''));
-    await within(readUntil(flood, new RegExp(`#${count - 1};`)), DEADLINE, 'every pipelined request answered');
+    await within(readUntil(flood, `#${count - 1};`), DEADLINE, 'every pipelined request answered');
     assert.equal(parsed, count);
     // One read of 64 KB is parsed whole before the parser pauses: its requests wait; a second read's is one too many.
     assert.ok(mostWaiting <= oneRead + MAX_PIPELINED, `${mostWaiting} requests waited at once (one read holds ${oneRead})`);
@@ -135,7 +135,7 @@ test('a connection held behind a slow route is not read on when Node writes the 
     assert.equal(parsed - 50, first, `the held connection was read on: ${first} requests parsed, then ${parsed - 50}`);
     assert.ok(first < FLOOD * 4, `the whole flood was parsed while its first request waited (${first})`);
     release();
-    await within(readUntil(flood, new RegExp(`/${FLOOD * 4 - 1};`)), DEADLINE, 'the last pipelined request was not answered');
+    await within(readUntil(flood, `/${FLOOD * 4 - 1};`), DEADLINE, 'the last pipelined request was not answered');
   } finally {
     release();
     flood.socket.destroy();

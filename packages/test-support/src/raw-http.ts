@@ -24,11 +24,23 @@ export function rawHttp(port: number, host = '127.0.0.1', localAddress?: string)
   return { socket, text: () => text, closed };
 }
 
-/** Resolves once `conn` has read `pattern`; rejects, with what it read, if it closes first. */
-export function readUntil(conn: RawHttp, pattern: RegExp): Promise<void> {
+/**
+ * Resolves once `conn` has read `pattern`; rejects, with what it read, if it closes first. A pattern is matched against
+ * everything read so far at every read; a string is looked for in each read (with the end of the one before, for a
+ * string cut across two), so that waiting for the end of a long answer stream (thousands of pipelined answers) costs
+ * its length once, not once per read.
+ */
+export function readUntil(conn: RawHttp, pattern: RegExp | string): Promise<void> {
+  let tail: string | undefined;
+  const found = (chunk: string | undefined): boolean => {
+    if (typeof pattern !== 'string') return pattern.test(conn.text());
+    const seen = tail === undefined || chunk === undefined ? conn.text() : tail + chunk;
+    tail = seen.slice(Math.max(0, seen.length - pattern.length + 1));
+    return seen.includes(pattern);
+  };
   return new Promise((resolve, reject) => {
-    const look = (): void => {
-      if (pattern.test(conn.text())) {
+    const look = (chunk?: string): void => {
+      if (found(chunk)) {
         conn.socket.off('data', look);
         resolve();
       }
