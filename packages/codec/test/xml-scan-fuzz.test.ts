@@ -36,13 +36,9 @@ for (const [name, dialect, share] of [
   ['composite fields', COMPOSITE_DIALECT, 0],
 ] as const) {
   test(`xml scanner – ${name}: fromXml of toXml output and of mutations of it equals the full parser`, () => {
-    let scanned = 0;
-    let runs = 0;
     fc.assert(
       fc.property(documentArbitrary(dialect), fc.array(mutation, { maxLength: 3 }), (doc, mutations) => {
         const xml = mutate(write(doc), mutations);
-        runs++;
-        if (scanIsoMessage(xml) !== undefined) scanned++;
         assert.deepStrictEqual(outcome(fromXml, xml), outcome(parseXmlMessage, xml), JSON.stringify(xml));
         if (mutations.length === 0) {
           // Unmutated, toXml's output reads back as the message (and its header).
@@ -54,7 +50,15 @@ for (const [name, dialect, share] of [
       propertyRuns(1500),
     );
     // The fast path must really be taken for a good part of the documents (otherwise this test proves nothing).
-    assert.ok(scanned >= runs * share, `the scanner read ${scanned} of ${runs} documents`);
+    // Counted on a fixed sample of its own, not on the property's runs: about 7 in 10 documents are mutated in a way
+    // the scanner rightly hands over, so a run of few cases (ISO8583_FUZZ_RUNS=3, as in test/fuzz-progress.test.ts)
+    // drew none it reads about one time in three, and failed this check with no fault in the scanner.
+    const sample = fc.sample(fc.tuple(documentArbitrary(dialect), fc.array(mutation, { maxLength: 3 })), {
+      numRuns: 200,
+      seed: 1,
+    });
+    const scanned = sample.filter(([doc, mutations]) => scanIsoMessage(mutate(write(doc), mutations)) !== undefined);
+    assert.ok(scanned.length >= sample.length * share, `the scanner read ${scanned.length} of ${sample.length} documents`);
   });
 }
 
