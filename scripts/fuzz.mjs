@@ -27,15 +27,17 @@ if (files.length === 0) {
 const seed = process.env.ISO8583_FUZZ_SEED;
 console.log(`fuzz: ${files.length} file(s), ISO8583_FUZZ_RUNS=${runs}${seed ? `, ISO8583_FUZZ_SEED=${seed}` : ''}`);
 
+// A test run of its own: without NODE_TEST_CONTEXT (set when this script is started from a test file under
+// `node --test`), the inner `node --test` would report to a parent that is not there and run no file at all.
+const childEnv = { ...process.env, ISO8583_TEST: '1', ISO8583_FUZZ_RUNS: runs };
+delete childEnv.NODE_TEST_CONTEXT;
+
 /** Runs one file with the spec reporter; resolves with its exit code. */
 function runFile(file, index) {
   const started = Date.now();
   const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
   console.log(`fuzz: [${index + 1}/${files.length}] ${file}`);
-  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', file], {
-    stdio: 'inherit',
-    env: { ...process.env, ISO8583_TEST: '1', ISO8583_FUZZ_RUNS: runs },
-  });
+  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', file], { stdio: 'inherit', env: childEnv });
   const timer = heartbeat > 0 ? setInterval(() => console.log(`fuzz: [${index + 1}/${files.length}] still running (${seconds()} s)`), heartbeat * 1000) : undefined;
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
