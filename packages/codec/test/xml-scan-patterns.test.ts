@@ -20,41 +20,46 @@ function idsOf(message: IsoMessage): Int32Array {
   return Int32Array.from(Object.keys(message).map(Number).filter((id) => id !== 1));
 }
 
+/** The document `toXml` writes, and an `IdPatterns` that has seen its list of ids twice (so has its expression). */
+function learned(message: IsoMessage, pretty: boolean, header: Uint8Array | undefined): { patterns: IdPatterns; xml: string } {
+  const patterns = new IdPatterns();
+  const ids = idsOf(message);
+  patterns.seen(ids, ids.length);
+  patterns.seen(ids, ids.length);
+  return { patterns, xml: toXml(message, header === undefined ? { pretty } : { pretty, header }) };
+}
+
 test('xml scanner – a list of ids with its expression reads every document as the full parser does', () => {
   const dialect = createCodec('iso87ascii').dialect;
-  let read = 0;
-  let runs = 0;
+  const documentArbitrary = fc.tuple(
+    messageArbitrary(dialect),
+    fc.boolean(),
+    fc.option(fc.uint8Array({ minLength: 1, maxLength: 6 }), { nil: undefined }),
+  );
   fc.assert(
-    fc.property(
-      messageArbitrary(dialect),
-      fc.boolean(),
-      fc.option(fc.uint8Array({ minLength: 1, maxLength: 6 }), { nil: undefined }),
-      fc.array(fc.array(mutation, { maxLength: 2 }), { maxLength: 4 }),
-      (message, pretty, header, variants) => {
-        const patterns = new IdPatterns();
-        const ids = idsOf(message);
-        patterns.seen(ids, ids.length);
-        patterns.seen(ids, ids.length);
-        const xml = toXml(message, header === undefined ? { pretty } : { pretty, header });
-        const own = patterns.read(xml, 0);
-        assert.ok(own !== undefined, 'the expression reads the document it was made for');
-        assert.deepStrictEqual(own, parseXmlMessage(xml));
-        for (const mutations of variants) {
-          const mutated = mutate(xml, mutations);
-          runs++;
-          const got = patterns.read(mutated, 0);
-          if (got !== undefined) {
-            read++;
-            assert.deepStrictEqual(got, parseXmlMessage(mutated), JSON.stringify(mutated));
-          }
-          assert.deepStrictEqual(outcome(fromXml, mutated), outcome(parseXmlMessage, mutated), JSON.stringify(mutated));
-        }
-      },
-    ),
+    fc.property(documentArbitrary, fc.array(fc.array(mutation, { maxLength: 2 }), { maxLength: 4 }), (doc, variants) => {
+      const { patterns, xml } = learned(...doc);
+      const own = patterns.read(xml, 0);
+      assert.ok(own !== undefined, 'the expression reads the document it was made for');
+      assert.deepStrictEqual(own, parseXmlMessage(xml));
+      for (const mutations of variants) {
+        const mutated = mutate(xml, mutations);
+        const got = patterns.read(mutated, 0);
+        if (got !== undefined) assert.deepStrictEqual(got, parseXmlMessage(mutated), JSON.stringify(mutated));
+        assert.deepStrictEqual(outcome(fromXml, mutated), outcome(parseXmlMessage, mutated), JSON.stringify(mutated));
+      }
+    }),
     propertyRuns(500),
   );
   // Mutations that keep the document canonical (white space, plain characters in values) are read by the expression.
-  assert.ok(read > runs * 0.05, `the expressions read ${read} of ${runs} mutated documents`);
+  // Counted on a fixed sample of its own, not on the property's runs: a run of few cases (ISO8583_FUZZ_RUNS=1 or 3)
+  // may draw no mutated document at all, or only ones the expression rightly hands over, and failed this check.
+  const sample = fc.sample(fc.tuple(documentArbitrary, fc.array(mutation, { maxLength: 2 })), { numRuns: 200, seed: 1 });
+  const read = sample.filter(([doc, mutations]) => {
+    const { patterns, xml } = learned(...doc);
+    return patterns.read(mutate(xml, mutations), 0) !== undefined;
+  });
+  assert.ok(read.length > sample.length * 0.05, `the expressions read ${read.length} of ${sample.length} mutated documents`);
 });
 
 test('xml scanner – a list gets its expression on its second reading, and more lists than are tried each read right', () => {
