@@ -90,7 +90,8 @@ export function runGroups(modules, { env, timeoutMs, label }) {
       lastStart = Date.now();
       idleStreak = 0;
       // Under `node --test`, as each group ran under node's runner before: a test file sees the same environment
-      // (NODE_TEST_CONTEXT set: a `node --test` it starts itself runs nothing, see test/fuzz-progress.test.ts).
+      // (NODE_TEST_CONTEXT set: a `node --test` it starts runs nothing unless it removes the variable, as
+      // scripts/fuzz.mjs does for test/fuzz-progress.test.ts).
       const child = spawn(process.execPath, ['--test', '--test-reporter=tap', `--test-timeout=${timeoutMs}`, module], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       running.add(child);
       most = Math.max(most, running.size);
