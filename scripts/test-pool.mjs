@@ -16,8 +16,11 @@ import { availableParallelism } from 'node:os';
 
 /** Groups always allowed at once (what `--test-concurrency=2` ran). */
 export const BASE_SLOTS = 2;
-/** Most groups at once: one more while the machine has idle CPU. */
-export const MAX_SLOTS = 3;
+/**
+ * Most groups at once. A third while the machine had idle CPU (3) made a fresh-clone run fail twice (a browser test
+ * and a PostgreSQL timing test, neither failing before) where two at once passed: 2 until those are understood.
+ */
+export const MAX_SLOTS = 2;
 /** Milliseconds between samples of /proc/stat. */
 const SAMPLE_MS = 1000;
 /** Cores' worth of idle CPU each of the last {@link IDLE_SAMPLES} samples must have shown for an extra group. */
