@@ -9,10 +9,12 @@
 // the last start (a starting process's CPU shows late). The idle is the machine's, so other work on it counts too.
 //
 // A group's output (TAP) is kept and written whole when it ends, so that groups running together do not interleave;
-// the run ends with the sum of the groups' counts and the groups that failed.
+// the run ends with the sum of the groups' counts, the groups that failed, and each failure again with its error and the
+// last lines the group wrote to stderr (what a CI shows of a long run is its tail).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { tapFailures } from './tap-failures.mjs';
 
 /** Groups always allowed at once (what `--test-concurrency=2` ran). */
 export const BASE_SLOTS = 2;
@@ -29,6 +31,8 @@ const IDLE_CORES = 1;
 const IDLE_SAMPLES = 2;
 /** Milliseconds after any start before an extra group may start: what the last one started costs shows by then. */
 const SETTLE_MS = 4000;
+/** Lines of a failed group's stderr repeated at the end of the run. */
+const STDERR_LINES = 20;
 /** The summary lines of a TAP stream that are summed over the groups. */
 const COUNTS = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo'];
 
@@ -53,6 +57,7 @@ export function runGroups(modules, { env, timeoutMs, label }) {
   const queue = [...modules];
   const running = new Set();
   const failed = [];
+  const digests = [];
   const totals = Object.fromEntries(COUNTS.map((c) => [c, 0]));
   const started = Date.now();
   let lastStart = 0;
@@ -77,7 +82,7 @@ export function runGroups(modules, { env, timeoutMs, label }) {
       const lines = COUNTS.map((c) => `# ${c} ${totals[c]}`);
       lines.push(`# duration_ms ${Date.now() - started}`, `# groups ${modules.length}, at most ${most} at once`);
       if (failed.length > 0) lines.push(`# failed groups: ${failed.join(', ')}`);
-      process.stdout.write(`${lines.join('\n')}\n`);
+      process.stdout.write(`${[...digests, ...lines].join('\n')}\n`);
       resolve(failed.length > 0 ? 1 : 0);
     };
 
@@ -116,7 +121,12 @@ export function runGroups(modules, { env, timeoutMs, label }) {
           const m = [...text.matchAll(new RegExp(`^# ${c} (\\d+)$`, 'gm'))].pop();
           totals[c] += m === undefined ? 0 : Number(m[1]);
         }
-        if (code !== 0) failed.push(`${label(module)} (${signal ?? `exit ${code}`})`);
+        if (code !== 0) {
+          failed.push(`${label(module)} (${signal ?? `exit ${code}`})`);
+          const errTail = Buffer.concat(err).toString('utf8').trimEnd().split('\n').filter((l) => l !== '').slice(-STDERR_LINES);
+          digests.push(`# ---- failed group ${label(module)}`, ...tapFailures(text));
+          if (errTail.length > 0) digests.push('# its last lines on stderr:', ...errTail.map((l) => `#   ${l}`));
+        }
         if (queue.length === 0 && running.size === 0) finish();
         else fill();
       });
