@@ -21,6 +21,7 @@ import { lazySchemaCompilers } from './schema-compilers.js';
 import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests, capAnswers } from './request-deadline.js';
 import { shedLog } from './shed-log.js';
 import type { CapFlags } from './shed-log.js';
+import { lingerWhileBodyComes } from './linger-close.js';
 import { capServerPipelining } from './pipeline-cap.js';
 import { DEFAULT_HTTP_MAX_HELD_BACK, heldBackLog } from './held-budget.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, capConnections } from './connection-cap.js';
@@ -211,6 +212,8 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   // One connection's pipelined requests reach the routes a few at a time, the others' served between (pipeline-cap.ts).
   // Over the budget of requests held back across the port, the heaviest client that reads nothing goes (held-budget.ts).
   capServerPipelining(app.server, undefined, { max: options.maxHeldBack ?? DEFAULT_HTTP_MAX_HELD_BACK, onClose: heldBackLog(options.logger, options.heldBackOption) });
+  // A body refused before it has all come (413 past the body limit) is answered, not reset: linger-close.ts.
+  app.server.prependListener('request', lingerWhileBodyComes);
   sq?.install(app);
   if (sq === undefined) answerNotFound(app);
   // A browser request from another site never reaches a route that changes state (the connector's cross-site.ts).

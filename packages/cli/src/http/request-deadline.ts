@@ -19,9 +19,9 @@ import { answerInTurn } from './answer-in-turn.js';
 import type { CapAnswers } from './connection-cap.js';
 import type { CapFlags } from './shed-log.js';
 import { expiredWhileHeld } from './held-deadline.js';
-import { closeWithin } from './own-answer-close.js';
+import { lingerClose } from './linger-close.js';
 import { followOwed, owedTo } from './owed-answers.js';
-import { discardReading, unreadUntil } from './pipeline-cap.js';
+import { unreadUntil } from './pipeline-cap.js';
 
 /** The bound of a port without connectors (the console alone): the connector's default `requestTimeout`, 30000 ms. */
 export const DEFAULT_REQUEST_DEADLINE = 30_000;
@@ -109,20 +109,14 @@ function timedOut(ms: number): { code: string; message: string } {
   return { code: e.code, message: e.message };
 }
 
-/**
- * How long a connection answered by the port itself ({@link answer}) is still read, its bytes thrown away, for its
- * client to read the answer and close: 2000 ms.
- */
-export const LINGER_MS = 2_000;
-
 /** Connections answered by {@link answer}, closing. */
 const answered = new WeakSet<Socket>();
 
 /**
  * An answer written on the socket itself (the request never reached a route), then the connection closed: its side
- * ended after the answer, then, once the client ends its own or after at most {@link LINGER_MS}, destroyed. Meanwhile
- * what the client still sends is read and thrown away (pipeline-cap.ts, `discardReading`): a connection closed with
- * unread bytes is reset, and a reset drops what was written and not yet delivered (this answer and the earlier ones).
+ * ended after the answer, then lingering (linger-close.ts): what the client still sends read and thrown away, until
+ * it ends its side or at most `LINGER_MS`; a connection closed with unread bytes is reset, and a reset drops what was
+ * written and not yet delivered (this answer and the earlier ones).
  * A second answer on a connection already answered is ignored, and so is an answer to a request answered already
  * (before its body came): the connection is then closed with nothing more written.
  */
@@ -134,16 +128,12 @@ function answer(socket: Socket, status: number, body: string): void {
     return;
   }
   const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close`;
-  socket.on('error', () => undefined);
   // The request whose body is still arriving was answered already, before its body came (a hook's refusal: a 421, a
   // 401): a second answer would be read as the answer to the client's next request. Closed with nothing more written.
   const last = owedTo(socket).last;
   if (last !== undefined && !last[0].complete && last[1].headersSent) socket.end();
   else socket.end(`${head}\r\n\r\n${body}`);
-  discardReading(socket);
-  // Closed after LINGER_MS, or by a stop's deadline (own-answer-close.ts).
-  closeWithin(socket, LINGER_MS);
-  socket.once('end', () => socket.destroy());
+  lingerClose(socket);
 }
 
 /**

@@ -1,0 +1,72 @@
+/**
+ * A connection closed while its client may still be sending is read a while longer, what comes thrown away, before it
+ * is closed: closing a socket with unread bytes makes the system reset the connection, and a reset drops what was
+ * written to it and not yet delivered, so the client reads a reset (`EPIPE`, `ECONNRESET`: fetch's "fetch failed")
+ * instead of its answer. The lingering lasts until the client ends its side, {@link LINGER_MS} at most (or a graceful
+ * stop's deadline: own-answer-close.ts), and reads {@link LINGER_BYTES} at most: a client sending without end is cut
+ * soon, and costs the others little CPU.
+ *
+ * Two kinds of connection linger. The port's own answers (request-deadline.ts: a 408, a 503 at the cap), written on
+ * the socket itself. And an answer that closes its connection before its request's body has all come: Fastify refuses
+ * a body past its limit (413) as soon as the headers announce it, marks the answer `Connection: close` since the rest
+ * of the body is still on its way, and Node then destroys the connection as soon as the answer is written (its
+ * `destroySoon`), the body's rest unread: about 1 POST of 2 MB in 10 to the gateway read a reset and not its 413.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { closeWithin } from './own-answer-close.js';
+import { discardReading } from './pipeline-cap.js';
+
+/**
+ * How long a closing connection is still read, its bytes thrown away, for its client to finish sending and read the
+ * answer: 2000 ms.
+ */
+export const LINGER_MS = 2_000;
+
+/**
+ * The most bytes a lingering connection is read for, after which it is closed at once (a client then sending still
+ * reads a reset): 8 MiB, a body eight times Fastify's default limit.
+ */
+export const LINGER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Closes `socket`, whose side is ended (or being ended) by the caller: what its client still sends is read and thrown
+ * away (pipeline-cap.ts, `discardReading`: no request is parsed from it), and it is destroyed once the client ends its
+ * side, after {@link LINGER_MS} or past {@link LINGER_BYTES}. Its errors (a client that resets it meanwhile) are not
+ * the server's.
+ */
+export function lingerClose(socket: Socket): void {
+  socket.on('error', () => undefined);
+  discardReading(socket);
+  let read = 0;
+  socket.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > LINGER_BYTES) socket.destroy();
+  });
+  closeWithin(socket, LINGER_MS);
+  socket.once('end', () => socket.destroy());
+}
+
+/** Sockets whose close by Node lingers ({@link lingerWhileBodyComes}). */
+const lingering = new WeakSet<Socket>();
+
+/**
+ * A server's `request` listener (put before the others): if `res` is written whole while `req`'s body is still
+ * coming, and Node then closes the connection (the answer said `Connection: close`), the connection lingers
+ * ({@link lingerClose}) instead of being destroyed with the rest of the body unread. A connection kept alive after such
+ * an answer is left to Node, which reads the body's rest and throws it away.
+ */
+export function lingerWhileBodyComes(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete) return;
+  // Before Node's own `finish` listener, which closes the connection once the answer is written.
+  res.prependOnceListener('finish', () => {
+    const socket = req.socket as Socket | null;
+    if (req.complete || socket === null || lingering.has(socket)) return;
+    lingering.add(socket);
+    // Node's close of a connection whose last answer is written: `destroySoon` (its side ended, then destroyed).
+    socket.destroySoon = () => {
+      socket.end();
+      lingerClose(socket);
+    };
+  });
+}
