@@ -121,6 +121,14 @@ new PgTransactionLog({ connectionString: 'postgresql://iso8583@127.0.0.1:1/none'
     });
   });
 
+  test('gateway --check-config loads no HTTP server and no metrics: no Fastify, prom-client or PostgreSQL driver', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'startup-check-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const loaded = await commandPackages(['gateway', '--check-config', '--upstream', '127.0.0.1:1', '--reversal-journal', dir], /^gateway config is valid/);
+    assert.ok(loaded.has('generic-pool'), 'the connector options were checked');
+    for (const name of ['fastify', 'prom-client', '@opentelemetry/api', 'pg', 'pino-pretty']) assert.ok(!loaded.has(name), `${name} is loaded`);
+  });
+
   test('--help loads no package', async () => {
     assert.deepEqual([...(await commandPackages(['--help'], undefined))], []);
   });
