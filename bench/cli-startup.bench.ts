@@ -20,6 +20,8 @@ const BIN = join(repoRoot(), 'packages', 'cli', 'bin', 'iso8583.js');
 const HELP_TARGET_CPU = 400;
 /** A network management request (an echo test): no card data. */
 const ECHO = '{"0":"0800","7":"1203123456","11":"123456","41":"00992468","70":"301"}';
+/** The same echo test's wire image (iso87ascii), for `decode`. */
+const ECHO_HEX = '303830303832323030303030303038303030303030343030303030303030303030303030313230333132333435363132333435363030393932343638333031';
 
 const dir = mkdtempSync(join(tmpdir(), 'iso8583-bench-startup-'));
 /** Preloaded into each child: writes its CPU time (ms) to the file named by BENCH_CPU_FILE as it exits. */
@@ -109,7 +111,7 @@ try {
   console.log(`iso8583 start-up, median of ${ROUNDS} runs each (CPU: the child's user + system, start to exit)`);
   const floor = await measure('--version', () => ({ args: ['--version'] }));
   const helps = [await measure('gateway --help', () => ({ args: ['gateway', '--help'] })), await measure('run --help', () => ({ args: ['run', '--help'] }))];
-  await measure('decode HEX', () => ({ args: ['decode', '08002020000000800000301203123456123456'] }));
+  await measure('decode HEX', () => ({ args: ['decode', ECHO_HEX] }));
   await measure('encode', () => ({ args: ['encode'], input: ECHO }));
   await measure('send', () => ({ args: ['send', '--port', port], input: ECHO }));
   await measure('simulate-host start', () => ({ args: ['simulate-host', '--port', '0'], ready: 'listening on' }));
