@@ -108,6 +108,27 @@ new PgTransactionLog({ connectionString: 'postgresql://iso8583@127.0.0.1:1/none'
     for (const name of ['pg', 'fastify', 'pino-pretty', 'prom-client', '@opentelemetry/api']) assert.ok(!loaded.has(name), `${name} is loaded`);
   });
 
+  test('gateway --help, a gateway command line refused and run --help load no server code: no Fastify, pino, prom-client, connector or schema checker', async () => {
+    const server = ['fastify', 'fastify-plugin', 'pino', 'prom-client', '@opentelemetry/api', 'generic-pool', 'pg', 'ajv'];
+    const runs: [string, string[]][] = [
+      ['gateway --help', ['gateway', '--help']],
+      ['a refused gateway command line', ['gateway', '--upstream', '127.0.0.1:1', '--no-such-flag']],
+      ['run --help', ['run', '--help']],
+    ];
+    const loaded = await Promise.all(runs.map(([, args]) => commandPackages(args, undefined)));
+    runs.forEach(([what], i) => {
+      for (const name of server) assert.ok(!loaded[i]?.has(name), `${what} loads ${name}`);
+    });
+  });
+
+  test('gateway --check-config loads no HTTP server and no metrics: no Fastify, prom-client or PostgreSQL driver', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'startup-check-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const loaded = await commandPackages(['gateway', '--check-config', '--upstream', '127.0.0.1:1', '--reversal-journal', dir], /^gateway config is valid/);
+    assert.ok(loaded.has('generic-pool'), 'the connector options were checked');
+    for (const name of ['fastify', 'prom-client', '@opentelemetry/api', 'pg', 'pino-pretty']) assert.ok(!loaded.has(name), `${name} is loaded`);
+  });
+
   test('--help loads no package', async () => {
     assert.deepEqual([...(await commandPackages(['--help'], undefined))], []);
   });

@@ -4,14 +4,12 @@
  * ready. SIGTERM/SIGINT: stop accepting, deliver what is in flight, finish pending reversals, exit 0 (a second signal
  * aborts). SIGHUP: reopen the log file and reset the stats.
  */
+// What runs a gateway (the gateway and its HTTP server, the connector and the endpoint, pino, prom-client) loads
+// after the command line is read: `--help`, `--check-config` and a wrong flag need none of it.
 import { gatewayHelp, parseGatewayArgs } from '../gateway/config.js';
-import { startGateway } from '../gateway/gateway.js';
-import { socketQueueNotice } from '../gateway/socketqueue.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { GatewayConfig } from '../gateway/config.js';
 import { gatewayError } from '../gateway/errors.js';
-import { withJournalFlag } from '../gateway/journal-check.js';
-import { createLogger, levelFor, logFileProblem } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 import { catchStopWhileStarting, notStarting } from '../early-stop.js';
 import type { StartStop } from '../early-stop.js';
@@ -41,7 +39,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
     return 0;
   }
   // The log file is opened (with --check-config: looked at) before anything starts: a bad one is an error at once.
-  const problem = config.logFile === undefined ? undefined : logFileProblem(config.logFile, !checkOnly);
+  const problem = config.logFile === undefined ? undefined : (await import('../logger.js')).logFileProblem(config.logFile, !checkOnly);
   if (problem !== undefined) {
     throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `--log-file ${String(config.logFile)} cannot be opened for writing: ${problem}`, {
       field: '--log-file',
@@ -64,6 +62,13 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
 
 /** The start of a gateway and its run until a stop signal; a stop before ready ends it as soon as the start allows. */
 async function startThenRun(config: GatewayConfig, starting: StartStop): Promise<number> {
+  if (starting.signal !== undefined) return stoppedBeforeReady(starting.signal);
+  const [{ createLogger, levelFor }, { socketQueueNotice }, { startGateway }, { withJournalFlag }] = await Promise.all([
+    import('../logger.js'),
+    import('../gateway/socketqueue.js'),
+    import('../gateway/gateway.js'),
+    import('../gateway/journal-check.js'),
+  ]);
   if (starting.signal !== undefined) return stoppedBeforeReady(starting.signal);
   const log = createLogger({ file: config.logFile, level: levelFor(config.logLevel, config.logMessages) });
   socketQueueNotice(config, log.logger);

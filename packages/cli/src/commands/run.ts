@@ -6,15 +6,11 @@
 import { cliError, parseCommandArgs } from '../args.js';
 import { CONSOLE_ROWS, flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
-import { loadFlow } from '../flow/load.js';
-import { flowSchema } from '../flow/schema.js';
+// The flow's reader (the connector and the endpoint behind it), its check and its runner (Fastify, pino, prom-client)
+// load when the command line asks for them: `--help` needs none of them, `--schema` the schema only.
 import { flowError } from '../flow/errors.js';
-import { withJournalPath } from '../flow/options.js';
-import { startFlow } from '../flow/runner.js';
 import type { FlowRunOptions, RunningFlow } from '../flow/runner.js';
 import type { ReopenableLogger } from '../logger.js';
-import { checkFlow } from '../flow/check.js';
-import { createLogger, levelFor, logFileProblem } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 import { catchStopWhileStarting, notStarting } from '../early-stop.js';
 
@@ -50,15 +46,17 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.schema === true) {
+    const { flowSchema } = await import('../flow/schema.js');
     process.stdout.write(JSON.stringify(flowSchema(), null, 2) + '\n');
     return 0;
   }
   const file = positionals[0];
   if (file === undefined) throw cliError('ISO8583_ERR_CLI_USAGE', 'the flow file is required: iso8583 run FLOW.json', 'FLOW');
+  const { loadFlow } = await import('../flow/load.js');
   const flow = loadFlow(file);
   const check = values.check === true;
   // The log file is opened (with --check: looked at) before anything starts, so a bad one is an error, not lost lines.
-  const problem = flow.logFile === undefined ? undefined : logFileProblem(flow.logFile, !check);
+  const problem = flow.logFile === undefined ? undefined : (await import('../logger.js')).logFileProblem(flow.logFile, !check);
   if (problem !== undefined) {
     throw flowError('ISO8583_ERR_FLOW_FILE', `flow file ${file}: /logFile: ${String(flow.logFile)} cannot be opened for writing: ${problem}`, {
       field: '/logFile',
@@ -77,12 +75,19 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(typeof access['http-token-file'] === 'string' ? { httpTokenFile: access['http-token-file'] } : {}),
   };
   if (check) {
+    const { checkFlow } = await import('../flow/check.js');
     process.stdout.write(await checkFlow(file, flow, run));
     return 0;
   }
   // A stop that comes while the flow starts ends the start (early-stop.ts): caught by the dispatcher already.
   const starting = catchStopWhileStarting();
   try {
+    if (starting.signal !== undefined) return stoppedBeforeReady(flow.name, starting.signal);
+    const [{ createLogger, levelFor }, { startFlow }, { withJournalPath }] = await Promise.all([
+      import('../logger.js'),
+      import('../flow/runner.js'),
+      import('../flow/options.js'),
+    ]);
     if (starting.signal !== undefined) return stoppedBeforeReady(flow.name, starting.signal);
     const log = createLogger({ file: flow.logFile, level: levelFor(flow.logLevel, logMessages) });
     const running = await startFlow(flow, log.logger, run).catch((err: unknown) => {

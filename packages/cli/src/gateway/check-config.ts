@@ -12,7 +12,7 @@ import { upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
 import { checkJournalDirs } from './journal-check.js';
 import { readHttpToken } from '../console/access.js';
-import { gatewayOpenHttpWarning, httpBindOf, rawDialectsWarning } from './http.js';
+import { gatewayOpenHttpWarning, httpBindOf, rawDialectsWarning } from './http-warnings.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import type { UpstreamDialect } from './approval-fit.js';
 

@@ -2,7 +2,6 @@
  * The gateway's config file: its JSON Schema (the flag rows' keys, `upstreams`, `routes`) and its reader, which takes
  * SocketQueue's key names (`listenPort`, ...) and names a problem by the key as the file wrote it.
  */
-import { compileSchemaCheck } from '@iso8583/codec';
 import type { FieldProblem, Iso8583Error, SchemaCheck } from '@iso8583/codec';
 import { flagSchema } from '../flag-table.js';
 import type { ProblemsContext } from '../problems-error.js';
@@ -10,6 +9,7 @@ import { readFlagFile } from '../read-file.js';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
 import { GATEWAY_FLAGS } from './flag-rows.js';
+import { givenKeysCheck } from './given-keys-check.js';
 import { socketQueuePointer, withoutOffKeys } from './socketqueue.js';
 import { ROUTES_SCHEMA, UPSTREAMS_SCHEMA, readableReason } from './upstreams.js';
 
@@ -28,9 +28,12 @@ export const GATEWAY_CONFIG_SCHEMA = {
 
 let fileCheck: SchemaCheck | undefined;
 
-/** The config file's check, compiled when a first file is read (a gateway started with flags only never needs it). */
+/**
+ * The config file's check, made when a first file is read (a gateway started with flags only never needs it); it
+ * compiles the schemas of the keys the file has only (given-keys-check.ts).
+ */
 function checkFile(data: unknown): FieldProblem[] {
-  fileCheck ??= compileSchemaCheck(GATEWAY_CONFIG_SCHEMA, {
+  fileCheck ??= givenKeysCheck(GATEWAY_CONFIG_SCHEMA, {
     code: 'ISO8583_ERR_GATEWAY_CONFIG',
     subject: 'gateway config file',
     paths: 'pointer',

@@ -2,7 +2,6 @@
  * The gateway's configuration: the config file's merge with the flags and their checks. The config type is in
  * config-types.ts; the flag rows (one per option, with help and limits) and the defaults read from them in flag-rows.ts.
  */
-import { compileSchemaCheck } from '@iso8583/codec';
 import type { FieldProblem, SchemaCheck } from '@iso8583/codec';
 import { flagHelp, flagSpecs, resolveAliases } from '../flag-table.js';
 import { cliError, parseCommandArgs } from '../args.js';
@@ -10,6 +9,7 @@ import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
 import { GATEWAY_DEFAULTS, GATEWAY_FLAGS } from './flag-rows.js';
 import { GATEWAY_CONFIG_SCHEMA, configFileError, readConfig } from './config-file.js';
+import { givenKeysCheck } from './given-keys-check.js';
 import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueuePointer } from './socketqueue.js';
 import { checkReconnect } from './reconnect.js';
 import type { ReconnectOrigin } from './reconnect.js';
@@ -27,9 +27,12 @@ export type { FrameName, GatewayConfig } from './config-types.js';
 
 let flagCheck: SchemaCheck | undefined;
 
-/** The flags' check (values coerced as a command line's strings must be), compiled at the first command line parsed. */
+/**
+ * The flags' check (values coerced as a command line's strings must be), made at the first command line parsed; it
+ * compiles the schemas of the flags given only (given-keys-check.ts), none for a command line without flags.
+ */
 function checkFlags(fromFlags: Record<string, unknown>): FieldProblem[] {
-  flagCheck ??= compileSchemaCheck(GATEWAY_CONFIG_SCHEMA, {
+  flagCheck ??= givenKeysCheck(GATEWAY_CONFIG_SCHEMA, {
     code: 'ISO8583_ERR_CLI_OPTION',
     subject: 'gateway flags',
     paths: 'pointer',

@@ -2,7 +2,7 @@
  * The gateway's flag rows: every option of `iso8583 gateway` in one row (flag, config file key, type, limits, default,
  * help). The config file schema, the argument specs, the defaults and the help are all made from these rows.
  */
-import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';
+import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector/timeouts';
 import { FRAME_CHOICES, MAX_HEADER_BYTES } from '../flags.js';
 import { CONSOLE_ROWS } from '../flag-table.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS } from '../http/connection-cap.js';

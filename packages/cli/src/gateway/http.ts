@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { resolveDialect, sameDialect } from '@iso8583/codec';
+import { resolveDialect } from '@iso8583/codec';
 import type { Connector, ConnectorOptions, RouteTarget, TransactionLog, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import { defaultPerAddress } from '@iso8583/inbound';
@@ -25,10 +25,7 @@ import { capConnections } from '../http/connection-cap.js';
 import { lazySchemaCompilers } from '../http/schema-compilers.js';
 import type { HttpApp, Monitoring } from '../http/app.js';
 import { TransactionRing } from '../console/recent.js';
-import { openHttpWarning, warnOpenHttp } from '../http/open-warning.js';
-import type { OpenHttpSource } from '../http/open-warning.js';
 import type { GatewayConfig } from './config.js';
-import type { UpstreamDialect } from './approval-fit.js';
 
 /** The console's ring of recent transactions, unless the console is off (`--no-console`). */
 export function consoleRing(config: GatewayConfig): TransactionRing | undefined {
@@ -141,48 +138,6 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
           },
         }),
   });
-}
-
-/**
- * The warning line the start logs and `--check-config` prints when the HTTP port is on and the upstreams speak
- * different dialects: `POST /raw` cannot read a hex message before its upstream is known, and is refused (501
- * `ISO8583_ERR_CONNECTOR_RAW_DIALECTS`; the connector plugin's rule); `POST /` takes JSON and XML for any of them.
- * `undefined` otherwise.
- */
-export function rawDialectsWarning(config: Pick<GatewayConfig, 'httpEnabled'>, upstreams: readonly UpstreamDialect[]): string | undefined {
-  const first = upstreams[0];
-  if (!config.httpEnabled || first === undefined || upstreams.every((u) => sameDialect(u.dialect, first.dialect))) return undefined;
-  const spoken = upstreams.map((u) => `${u.name}: ${u.dialect.name}`).join(', ');
-  return `the upstreams speak different dialects (${spoken}): POST /raw is refused (501 ISO8583_ERR_CONNECTOR_RAW_DIALECTS); send JSON or XML to POST /`;
-}
-
-/** The address the HTTP listener binds to: `--http-bind`, else `--bind`. */
-export function httpBindOf(config: Pick<GatewayConfig, 'bind' | 'httpBind'>): string {
-  return config.httpBind ?? config.bind;
-}
-
-/** Where the HTTP listener's address was set (`--http-bind`, else `--bind`), and how to keep it on loopback. */
-function openHttpSource(config: Pick<GatewayConfig, 'httpBind'>): OpenHttpSource {
-  return { flag: config.httpBind === undefined ? '--bind' : '--http-bind', loopback: '--http-bind 127.0.0.1' };
-}
-
-/**
- * Logs `ISO8583_WARN_HTTP_OPEN` (http/open-warning.ts) when the HTTP listener (`--http-bind`, else `--bind`) is bound
- * beyond loopback and asks for no token.
- */
-export function warnOpenGatewayHttp(config: Pick<GatewayConfig, 'bind' | 'httpBind'>, token: string | undefined, logger: Logger): void {
-  warnOpenHttp(httpBindOf(config), token, openHttpSource(config), logger);
-}
-
-/**
- * The `ISO8583_WARN_HTTP_OPEN` line `--check-config` prints (the start's warning, by the same rule) when the HTTP port
- * is on and bound beyond loopback without `--http-token` or `--http-token-file`; else `undefined`.
- */
-export function gatewayOpenHttpWarning(config: GatewayConfig): string | undefined {
-  if (!config.httpEnabled) return undefined;
-  const token = config.httpToken ?? config.httpTokenFile;
-  const text = openHttpWarning(httpBindOf(config), token, openHttpSource(config));
-  return text === undefined ? undefined : `ISO8583_WARN_HTTP_OPEN: ${text}`;
 }
 
 /**

@@ -5,7 +5,7 @@
  * from the first to the longest, each drawn between half and all of it.
  */
 import type { Iso8583Error } from '@iso8583/codec';
-import { backoffOrderProblem } from '@iso8583/connector';
+import { backoffOrderProblem } from '@iso8583/connector/backoff';
 import type { ReconnectOptions } from '@iso8583/connector';
 import { cliError } from '../args.js';
 import { configFileError } from './config-file.js';

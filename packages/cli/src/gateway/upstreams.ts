@@ -4,7 +4,7 @@
  * (each upstream with its own dialect, framing, TLS, sign-on and reconnect backoff, else the gateway's) and `routes` (the connector's
  * routing rules: `pan`, `mtiClass`, `processingCode`, `acquirer`, `receiver`, a rule with none being the default).
  */
-import { MAX_TIMER_DELAY } from '@iso8583/connector';
+import { MAX_TIMER_DELAY } from '@iso8583/connector/timeouts';
 import type { RouteRule } from '@iso8583/connector';
 import { cliError } from '../args.js';
 import { MAX_HEADER_BYTES } from '../flags.js';

@@ -50,7 +50,7 @@ import { Server as HttpServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { defaultPerAddress, peerKey } from '@iso8583/inbound';
+import { defaultPerAddress, peerKey } from '@iso8583/inbound/peer-key';
 import { heardFrom, lastHeard } from './last-heard.js';
 import { followOwed, owedTo } from './owed-answers.js';
 import { answered, heldBack } from './pipeline-cap.js';

@@ -1,0 +1,128 @@
+/**
+ * `iso8583` start-up benchmark: the wall time and the CPU time (user + system, the child's own, read at its exit) of
+ * the real command, median of BENCH_ROUNDS runs each: `--version` (Node and the dispatcher alone: the floor),
+ * `gateway --help` and `run --help` (the flag tables only: no server code, no schema compile), `decode` and `encode`
+ * (the codec), `send` (the connector, to a host simulator started here), and the starts of `simulate-host`, `gateway`
+ * and `run FLOW.json` up to their ready line (then stopped: SIGTERM, its CPU counted to the exit). The test suite starts
+ * the command hundreds of times and an operator on every command: the help's targets are printed with `met` / `NOT met`.
+ * Run: `npx tsc -b bench && node bench/dist/cli-startup.bench.js` (take /work/heavy.lock on a shared machine).
+ * Environment: BENCH_ROUNDS (5).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '@iso8583/test-support';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const BIN = join(repoRoot(), 'packages', 'cli', 'bin', 'iso8583.js');
+/** Milliseconds of CPU a command that only prints its flags may take (the brief's figure for `gateway --help`). */
+const HELP_TARGET_CPU = 400;
+/** A network management request (an echo test): no card data. */
+const ECHO = '{"0":"0800","7":"1203123456","11":"123456","41":"00992468","70":"301"}';
+/** The same echo test's wire image (iso87ascii), for `decode`. */
+const ECHO_HEX = '303830303832323030303030303038303030303030343030303030303030303030303030313230333132333435363132333435363030393932343638333031';
+
+const dir = mkdtempSync(join(tmpdir(), 'iso8583-bench-startup-'));
+/** Preloaded into each child: writes its CPU time (ms) to the file named by BENCH_CPU_FILE as it exits. */
+const preload = join(dir, 'cpu.mjs');
+writeFileSync(
+  preload,
+  `import { writeFileSync } from 'node:fs';
+process.on('exit', () => { const u = process.cpuUsage(); writeFileSync(process.env.BENCH_CPU_FILE, String((u.user + u.system) / 1000)); });
+`,
+);
+
+interface Run {
+  /** Milliseconds from the spawn to the ready line (a server) or the exit (a one-shot command). */
+  wall: number;
+  /** The child's CPU milliseconds, start to exit. */
+  cpu: number;
+  stdout: string;
+}
+
+/** Runs `iso8583 ...args` once; a server (`ready` given) is stopped with SIGTERM once it prints `ready`. */
+function runOnce(args: string[], input: string, ready?: string): Promise<Run> {
+  const cpuFile = join(dir, 'cpu.txt');
+  rmSync(cpuFile, { force: true });
+  const start = performance.now();
+  const child = spawn(process.execPath, ['--import', preload, BIN, ...args], { env: { ...process.env, BENCH_CPU_FILE: cpuFile }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let wall: number | undefined;
+  child.stdout.on('data', (b: Buffer) => {
+    stdout += b.toString('utf8');
+    if (ready !== undefined && wall === undefined && stdout.includes(ready)) {
+      wall = performance.now() - start;
+      child.kill('SIGTERM');
+    }
+  });
+  child.stderr.resume();
+  child.stdin.end(input);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (ready === undefined && code !== 0) reject(new Error(`iso8583 ${args.join(' ')} exited with ${String(code)}`));
+      else if (ready !== undefined && wall === undefined) reject(new Error(`iso8583 ${args.join(' ')} ended before "${ready}"`));
+      else resolve({ wall: wall ?? performance.now() - start, cpu: Number(readFileSync(cpuFile, 'utf8')), stdout });
+    });
+  });
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[(values.length - 1) >> 1] as number;
+
+/** Runs a command ROUNDS times and prints its medians; returns the median CPU. */
+async function measure(name: string, make: () => { args: string[]; input?: string; ready?: string; done?: () => void }): Promise<number> {
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const { args, input = '', ready, done } = make();
+    try {
+      const run = await runOnce(args, input, ready);
+      walls.push(run.wall);
+      cpus.push(run.cpu);
+    } finally {
+      done?.();
+    }
+  }
+  const cpu = median(cpus);
+  console.log(`${name.padEnd(22)} wall ${median(walls).toFixed(0).padStart(5)} ms   cpu ${cpu.toFixed(0).padStart(5)} ms`);
+  return cpu;
+}
+
+/** A fresh journal folder for each gateway start (a start takes over no lock and replays nothing). */
+function journalDir(): { dir: string; done: () => void } {
+  const journal = mkdtempSync(join(dir, 'journal-'));
+  return { dir: journal, done: () => rmSync(journal, { recursive: true, force: true }) };
+}
+
+const host = spawn(process.execPath, [BIN, 'simulate-host', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+try {
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    host.stdout.on('data', (b: Buffer) => {
+      out += b.toString('utf8');
+      const m = /listening on .*:(\d+)/.exec(out);
+      if (m) resolve(m[1] as string);
+    });
+    host.on('close', () => reject(new Error('the host simulator ended before listening')));
+  });
+  const flow = join(dir, 'flow.json');
+  writeFileSync(flow, JSON.stringify({ name: 'bench', inboundEndpoints: { host: { port: 0, sequence: 'host-simulator' } } }));
+  console.log(`iso8583 start-up, median of ${ROUNDS} runs each (CPU: the child's user + system, start to exit)`);
+  const floor = await measure('--version', () => ({ args: ['--version'] }));
+  const helps = [await measure('gateway --help', () => ({ args: ['gateway', '--help'] })), await measure('run --help', () => ({ args: ['run', '--help'] }))];
+  await measure('decode HEX', () => ({ args: ['decode', ECHO_HEX] }));
+  await measure('encode', () => ({ args: ['encode'], input: ECHO }));
+  await measure('send', () => ({ args: ['send', '--port', port], input: ECHO }));
+  await measure('simulate-host start', () => ({ args: ['simulate-host', '--port', '0'], ready: 'listening on' }));
+  await measure('gateway start', () => {
+    const journal = journalDir();
+    return { args: ['gateway', '--upstream', `127.0.0.1:${port}`, '--listen', '0', '--http', '0', '--reversal-journal', journal.dir], ready: 'gateway listening', done: journal.done };
+  });
+  await measure('run FLOW.json start', () => ({ args: ['run', flow], ready: 'flow bench ready' }));
+  const worst = Math.max(...helps);
+  console.log(`gateway --help and run --help: at most ${worst.toFixed(0)} ms of CPU (--version: ${floor.toFixed(0)} ms), target under ${HELP_TARGET_CPU} ms: ${worst < HELP_TARGET_CPU ? 'met' : 'NOT met'}`);
+} finally {
+  host.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+}
