@@ -19,6 +19,7 @@ import type { ScriptedBank } from './helpers/bank.js';
 import { browserSkip, openBrowser } from './helpers/browser.js';
 import type { TestBrowser } from './helpers/browser.js';
 import { startGateway, stopAll } from './helpers/cli.js';
+import type { CliProcess } from './helpers/cli.js';
 import { openConsole } from './helpers/console-setup.js';
 import type { ConsoleGateway } from './helpers/console-setup.js';
 
@@ -63,6 +64,40 @@ async function answered(page: Page, stan: string): Promise<void> {
   );
 }
 
+/**
+ * Waits until the page took the click that sends: the send in flight (the button held, aria-busy) or over with an error
+ * shown; fails naming the error the page shows, or the button's state when the page took no click.
+ */
+async function sendTaken(page: Page): Promise<void> {
+  const taken = await page
+    .waitForSelector('#send[aria-busy="true"], #send-error:not([hidden])', { timeout: 30_000 })
+    .then(() => true, () => false);
+  assert.ok(taken, `the page took no click within 30 s: the button ${JSON.stringify(await sendButton(page))}`);
+  assert.equal(await page.isHidden('#send-error'), true, `the send failed before it reached the bank: ${(await page.textContent('#send-error')) ?? ''}`);
+}
+
+/**
+ * Resolves when the bank received the request of STAN `stan`; fails at once when the page shows the send failed
+ * first, or after the bank's wait (30 s) with what the page and the gateway's log show.
+ */
+async function reachedBank(page: Page, bank: ScriptedBank, gateway: CliProcess, stan: string): Promise<void> {
+  let sent = true;
+  const failed = page.waitForSelector('#send-error:not([hidden])', { timeout: 0 }).then(
+    async () => {
+      if (sent) assert.fail(`the send failed before it reached the bank: ${(await page.textContent('#send-error')) ?? ''}`);
+    },
+    () => undefined,
+  );
+  try {
+    await Promise.race([bank.waitFor((m) => m['11'] === stan), failed]);
+  } catch (err) {
+    if (err instanceof assert.AssertionError) throw err;
+    throw new Error(`STAN ${stan}: ${(err as Error).message}; the button ${JSON.stringify(await sendButton(page))}; the gateway's log: ${gateway.stderr().slice(-2000)}`, { cause: err });
+  } finally {
+    sent = false;
+  }
+}
+
 /** The page's own `document` (the tests compile without the DOM library). */
 declare const document: {
   querySelectorAll(selector: string): Iterable<{ children: ArrayLike<{ textContent: string | null } | undefined> }>;
@@ -73,10 +108,12 @@ describe('the workbench\'s Send in a browser: one click, one request', { skip: b
   let browser: TestBrowser | undefined;
   let bank: ScriptedBank | undefined;
   let gw: ConsoleGateway | undefined;
+  let gateway: CliProcess | undefined;
 
   before(async () => {
     [browser, bank] = await Promise.all([openBrowser(), startBank(approveEcho)]);
     const started = await startGateway(['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', join(work, 'journal'), '--console-send', '--log-level', 'warn']);
+    gateway = started.process;
     gw = { base: `http://${started.http.host}:${started.http.port}`, token: undefined } as ConsoleGateway;
   });
 
@@ -98,7 +135,8 @@ describe('the workbench\'s Send in a browser: one click, one request', { skip: b
       });
       await page.fill('#compose', purchase('000901'));
       await page.dblclick('#send');
-      await upstream.waitFor((m) => m['11'] === '000901');
+      await sendTaken(page);
+      await reachedBank(page, upstream, gateway as CliProcess, '000901');
       assert.deepEqual(await sendButton(page), { disabled: true, busy: 'true', state: 'sending…' });
       (release as () => void)();
       await answered(page, '000901');

@@ -34,18 +34,21 @@ async function setUp(t: TestContext, name: string) {
   assert.ok(retry.again && retry.token === first.token);
   const insert = (batch: NextBatch): string => `INSERT INTO iso8583_transaction_batches (id) VALUES ('${batch.token}')`;
   /**
-   * The retry's insert, waiting at most 50 ms for the earlier try: resolves with its refusal once its session no longer
+   * Runs `sql`, which the server refuses, on a session of its own: resolves with the refusal once that session no longer
    * shows it running. node-pg settles a failed query at the server's error, before the server reports the session
-   * idle: until then the session of the retry itself still looks like one running the insert of the token.
+   * idle: until then a session refused for the token's insert (a retry that waited, or one refused for the stored
+   * token) still looks like one running the insert of the token, and a look (`unblock`) would end it and count it.
    */
-  const waitedFor = async (batch: NextBatch): Promise<unknown> => {
-    const retrying = await client();
-    const pid = (await retrying.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
-    const refusal = await retrying.query(`SET LOCAL lock_timeout = 50; ${insert(batch)}`).then(() => undefined, (e: unknown) => e);
+  const refused = async (sql: string): Promise<unknown> => {
+    const refusing = await client();
+    const pid = (await refusing.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    const refusal = await refusing.query(sql).then(() => undefined, (e: unknown) => e);
     const running = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1 AND state <> 'idle'";
-    await waitUntil(async () => (await pool.query<{ n: number }>(running, [pid])).rows[0]?.n === 0, { what: 'the retry\'s session to be idle', timeoutMs: 10_000 });
+    await waitUntil(async () => (await pool.query<{ n: number }>(running, [pid])).rows[0]?.n === 0, { what: 'the refused session to be idle', timeoutMs: 10_000 });
     return refusal;
   };
+  /** The retry's insert, waiting at most 50 ms for the earlier try: its refusal ({@link refused}). */
+  const waitedFor = (batch: NextBatch): Promise<unknown> => refused(`SET LOCAL lock_timeout = 50; ${insert(batch)}`);
   /**
    * `holder` runs `batch`'s insert of its token in a transaction it keeps open (`pg_sleep` after it, in the same
    * statement, as a stranded try holds it); resolved once the insert holds the table (its lock seen in `pg_locks`), so
@@ -58,7 +61,7 @@ async function setUp(t: TestContext, name: string) {
     await waitUntil(async () => (await pool.query<{ n: number }>(held, [pid])).rows[0]?.n === 1, { what: 'the earlier try to hold its token', timeoutMs: 10_000 });
     return { holding };
   };
-  return { pool, client, tokens, retry, insert, waitedFor, strand };
+  return { pool, client, tokens, retry, insert, refused, waitedFor, strand };
 }
 
 /** True while the session `pid` lives. */
@@ -105,7 +108,7 @@ test('a look for the earlier try that fails (the pool busy) keeps the token and 
 });
 
 test('a look that finds none (the earlier try committed just before it) keeps the token: the next retry finds the batch stored; only after ENDS such looks does a fresh token go', async (t) => {
-  const { pool, client, tokens, retry, insert, waitedFor } = await setUp(t, 'unblock_committed');
+  const { pool, client, tokens, retry, insert, refused, waitedFor } = await setUp(t, 'unblock_committed');
   const holder = await client();
   await holder.query(`BEGIN; ${insert(retry)}`);
   const err = await waitedFor(retry);
@@ -115,7 +118,7 @@ test('a look that finds none (the earlier try committed just before it) keeps th
   tokens.failed(retry, 0, 1, err, ended);
   const next = tokens.next(0, 1, 10);
   assert.ok(next.again && next.token === retry.token, 'the same token');
-  assert.ok(storedBefore(await (await client()).query(insert(next)).then(() => undefined, (e: unknown) => e)), 'refused for the token: stored once');
+  assert.ok(storedBefore(await refused(insert(next))), 'refused for the token: stored once');
 
   // None ever found (track_activities off, another role): the token is given up after ENDS looks (this one the first).
   await pool.query('DELETE FROM iso8583_transaction_batches');
