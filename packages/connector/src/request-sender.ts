@@ -20,6 +20,7 @@ import type { Settle, WriteMark } from './request-outcome.js';
 import { logQuietly } from './quiet-log.js';
 import { deadlineError, timeLeft } from './timeouts.js';
 import { connectorError } from './errors.js';
+import { sendOn } from './request-abort.js';
 
 /** What a request sender works with: the connector's codec, framing, match key, counters, pool and reversals. */
 export interface RequestSenderParts {
@@ -103,7 +104,7 @@ export class RequestSender {
           reject(settled.failed(err));
         },
       );
-      channel.send(req);
+      sendOn(channel, req, settled);
       if (req.written) this.accounting.packed(mti, message);
     });
   }
@@ -150,7 +151,7 @@ export class RequestSender {
       const wait = answerFromWrite ? timeout : Math.min(timeout, left);
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
         req = channelRequest(key, frame, mti, wait, resolve, reject);
-        ch.send(req);
+        sendOn(ch, req, wrote);
         if (req.written) this.accounting.packed(mti, message);
       });
       // Answered: the connection is sound whatever the journal does next (the finally must not release it as failed
