@@ -11,9 +11,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IsoMessage } from '@iso8583/codec';
 import { repoRoot } from '@iso8583/test-support';
-import { approve, startBank } from './helpers/bank.js';
+import { approve } from './helpers/bank.js';
+import { startPurchaseHoldingBank } from './helpers/held-purchases.js';
 import { hostPort, startCli, stopAll } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
@@ -26,12 +26,8 @@ after(async () => {
 });
 
 test('iso8583 run – the forward sequence times out while the bank holds the purchase: the terminal gets 68 and the late approval is reversed', async () => {
-  const held = new Map<string, (reply: IsoMessage) => void>();
-  const bank = await startBank(approve);
-  bank.onRequest((request, write) => {
-    if (request['0'] === '0200') held.set(String(request['11']), (reply) => write(reply));
-    else write(approve(request));
-  });
+  const holding = await startPurchaseHoldingBank();
+  const bank = holding.bank;
   const file = join(work, 'flow.json');
   writeFileSync(file, JSON.stringify({
     name: 'slowbank',
@@ -61,9 +57,7 @@ test('iso8583 run – the forward sequence times out while the bank holds the pu
   assert.equal(answer['11'], '730001');
 
   // Only now does the bank approve: the cardholder would be charged for a purchase the terminal was told failed.
-  const write = held.get('730001');
-  assert.ok(write, 'the bank holds the purchase');
-  write({ ...approve(request), 38: 'SLOW01', 39: '00' });
+  holding.answer('730001', { ...approve(request), 38: 'SLOW01', 39: '00' });
   const reversal = await bank.waitFor((r) => r['0'] === '0400' && r['11'] === '730001', 20_000);
   assert.match(String(reversal['90']), /^0200730001/, 'field 90: the original MTI and STAN');
   assert.equal(reversal['4'], '000000004200');

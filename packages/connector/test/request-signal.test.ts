@@ -4,23 +4,13 @@
 // the same `sent` as the abort runs. Real sockets, a real journal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Iso8583Error } from '@iso8583/codec';
 import { upstreamFailureCode } from '../src/index.js';
 import type { Connector } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { Peer } from './peer.js';
 import { watchReversals } from './helpers/reversals.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
-
-/** The error `promise` rejects with (the test fails if it resolves). */
-async function failure(promise: Promise<unknown>): Promise<Iso8583Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Iso8583Error;
-  }
-  assert.fail('the request was answered');
-}
+import { failure } from './helpers/failure.js';
 
 /** What a caller aborts with: an object its `sent` can be put on (as the inbound endpoint's timeout error). */
 interface Reason {

@@ -4,23 +4,13 @@
 // caller's abort) stays where it is. Real peers on 127.0.0.1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Iso8583Error } from '@iso8583/codec';
 import { upstreamFailureCode } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { Peer } from './peer.js';
 import { peerFor, startGroup, upstream } from './helpers/setup.js';
+import { failure } from './helpers/failure.js';
 
 const purchasesAt = (peer: Peer): string[] => peer.received.filter((r) => r.message['0'] === '0200').map((r) => String(r.message['11']));
-
-/** The error `promise` rejects with (the test fails if it resolves). */
-async function failure(promise: Promise<unknown>): Promise<Iso8583Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Iso8583Error;
-  }
-  assert.fail('the request was answered');
-}
 
 /** A host that holds every purchase (0200) it reads and answers the rest. */
 const holding = (t: Parameters<typeof peerFor>[0]): Promise<Peer> =>
