@@ -37,6 +37,7 @@ export function abortedBefore(signal: AbortSignal | undefined, mti: string): Iso
 export class RequestAbort {
   private channel: Channel | undefined;
   private req: ChannelRequest | undefined;
+  private giveUp: (() => void) | undefined;
 
   constructor(
     private readonly signal: AbortSignal,
@@ -45,12 +46,25 @@ export class RequestAbort {
     signal.addEventListener('abort', this, { once: true });
   }
 
-  /** The signal aborted: a written request stops waiting (as after its timeout); one not written never will be. */
+  /**
+   * The signal aborted: a written request stops waiting (as after its timeout); one not written never will be, and
+   * its wait for a connection, if it is in one, ends now.
+   */
   handleEvent(): void {
     const req = this.req;
     const written = req?.written === true;
     markSent(this.signal.reason, written);
     if (written) (this.channel as Channel).expire(req as ChannelRequest, abortedError(this.mti, true));
+    else this.giveUp?.();
+  }
+
+  /**
+   * While the request waits for a connection: `giveUp` is called on the abort (at once when the signal aborted
+   * already, e.g. while its reversal was journaled); `undefined` once the wait is over.
+   */
+  whileWaiting(giveUp: (() => void) | undefined): void {
+    this.giveUp = giveUp;
+    if (giveUp !== undefined && this.signal.aborted) giveUp();
   }
 
   /** Writes `req` on `channel`, unless the signal aborted already: then `req` fails unwritten. */

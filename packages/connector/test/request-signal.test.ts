@@ -4,6 +4,7 @@
 // the same `sent` as the abort runs. Real sockets, a real journal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { within } from '@iso8583/test-support';
 import { upstreamFailureCode } from '../src/index.js';
 import type { Connector } from '../src/index.js';
 import { answer, purchase } from './peer.js';
@@ -65,9 +66,9 @@ test('request signal – aborted before the request: refused unwritten, ABORTED,
   assert.equal(reversals.events.length, 0);
 });
 
-test('request signal – aborted while it waits for the one connection: never written on it once free (ABORTED, no, 91), the reason told no', async (t) => {
-  const { peer, connector } = await holdingHost(t, { mode: 'exclusive', pool: { min: 1, max: 1 } });
-  // Exclusive mode, one connection: the first purchase holds it until its own timeout frees it (it is reversed).
+test('request signal – aborted while it waits for its terminal\'s turn: not written when its turn comes (ABORTED, no, 91), the reason told no', async (t) => {
+  const { peer, connector } = await holdingHost(t, { terminalQueue: { enabled: true } });
+  // One request per terminal at the host: the first purchase holds the turn of TERM0001 until its own timeout.
   const first = failure(connector.request(purchase('041201'), { timeout: 300 }));
   await peer.waitFor(1);
   const controller = new AbortController();
@@ -91,4 +92,21 @@ test('request signal – answered before the abort: the answer stands, the reaso
   controller.abort(reason);
   assert.equal(reason.sent, undefined, 'the request settled: the signal is no longer listened to');
   assert.equal(peer.received.length, 1);
+});
+
+test('request signal – aborted while it waits for a connection: the wait ends at once (ABORTED, no, 91), not at pool.acquireTimeout', async (t) => {
+  const { peer, connector } = await holdingHost(t, { mode: 'exclusive', pool: { min: 1, max: 1, acquireTimeout: 600_000 } });
+  // Exclusive mode, one connection: the first purchase holds it (the host never answers it).
+  const first = failure(connector.request(purchase('041401')));
+  await peer.waitFor(1);
+  const controller = new AbortController();
+  const reason: Reason = { code: 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT' };
+  const second = failure(connector.request(purchase('041402'), { signal: controller.signal }));
+  controller.abort(reason);
+  const err = await within(second, 10_000, 'the aborted request still waits for the connection (until acquireTimeout)');
+  assert.deepEqual([err.code, err.sent, upstreamFailureCode(err)], ['ISO8583_ERR_CONNECTOR_ABORTED', 'no', '91']);
+  assert.equal(reason.sent, 'no');
+  await connector.destroy();
+  await first;
+  assert.deepEqual(peer.received.filter((r) => r.message['0'] === '0200').map((r) => r.message['11']), ['041401']);
 });
