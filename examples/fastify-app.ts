@@ -42,7 +42,10 @@ export async function buildApp(options: ExampleAppOptions): Promise<FastifyInsta
     name: 'pos',
     port: options.posPort ?? 0,
     connectors: { bank: app.iso8583.bank },
-    sequence: async (message, context) => (context.connectors.bank as Connector).request(message.fields),
+    // `context.signal`: aborted at the endpoint's sequenceTimeout, so a request the terminal was told failed is never
+    // left at the bank (never written, or reversed).
+    sequence: async (message, context) =>
+      (context.connectors.bank as Connector).request(message.fields, { signal: context.signal }),
   });
   app.get<{ Params: { terminal: string } }>('/balance/:terminal', async (request, reply) => {
     const terminal = request.params.terminal;

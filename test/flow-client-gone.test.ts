@@ -12,8 +12,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { within } from '@iso8583/test-support';
-import type { IsoMessage } from '@iso8583/codec';
-import { approve, startBank } from './helpers/bank.js';
+import { approve } from './helpers/bank.js';
+import { startPurchaseHoldingBank } from './helpers/held-purchases.js';
 import { startCli, stopAll } from './helpers/cli.js';
 import { purchase } from './helpers/pos.js';
 
@@ -25,12 +25,8 @@ after(async () => {
 });
 
 test('iso8583 run – an HTTP client that aborts on a flow route while the bank holds the answer: the approval is reversed at that bank', async () => {
-  const held = new Map<string, (reply: IsoMessage) => void>();
-  const bank = await startBank(approve);
-  bank.onRequest((request, write) => {
-    if (request['0'] === '0200') held.set(String(request['11']), (reply) => write(reply));
-    else write(approve(request));
-  });
+  const holding = await startPurchaseHoldingBank();
+  const bank = holding.bank;
   const file = join(work, 'flow.json');
   writeFileSync(file, JSON.stringify({
     name: 'gone',
@@ -52,9 +48,7 @@ test('iso8583 run – an HTTP client that aborts on a flow route while the bank 
   // The client gives up: its FIN; the flow's HTTP server ends the connection in turn (it has seen the abort).
   socket.end();
   await within(closed, 10_000, 'the flow to close the aborted HTTP connection');
-  const write = held.get('720001');
-  assert.ok(write, 'the bank holds the purchase');
-  write({ ...approve(request), 38: 'F12345', 39: '00' });
+  holding.answer('720001', { ...approve(request), 38: 'F12345', 39: '00' });
 
   const reversal = await bank.waitFor((r) => r['0'] === '0400' && r['11'] === '720001', 20_000);
   assert.match(String(reversal['90']), /^0200720001/);

@@ -1,6 +1,7 @@
 /**
  * An onError sequence: called when the main sequence throws or times out (the coded error is in `context.error`, the
- * connector's in its `cause`). Field 39 is the connector's rule (`upstreamFailureCode`, the gateway's too): 91 (issuer
+ * connector's in its `cause`; on a timeout, `context.error.sent` says whether a connector request the sequence gave
+ * `context.signal` may be at the bank). Field 39 is the connector's rule (`upstreamFailureCode`, the gateway's too): 91 (issuer
  * or switch inoperative) when the request never reached the bank, 68 (response received too late) when it reached it
  * or may have (the connector reverses it: a terminal told 91 might send the purchase again as new), 96 (system
  * malfunction) for a failure that is not the bank's; so the terminal always gets an answer it understands (with the

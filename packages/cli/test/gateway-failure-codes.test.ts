@@ -41,6 +41,7 @@ const BY_CODE: Record<string, string> = {
   CLOSED: '91', // refused while stopping (a destroy cuts the POS connections first)
   POOL_EXHAUSTED: '91', IN_FLIGHT_LIMIT: '91', QUEUE_FULL: '91', QUEUE_TIMEOUT: '91', DEADLINE: '91', // refused before the write
   DUPLICATE_KEY: '94',
+  ABORTED: '96', // its caller's signal: always with `sent` ('no' 91, 'maybe' 68); the code alone says neither
   JOURNAL: '68', STORE: '68', STORE_LEASE_LOST: '68', // before the write, or after an answer not recorded (reversed)
   JOURNAL_LOCKED: '96', INPUT: '96', CROSS_SITE: '96', UNSOLICITED: '96', RAW_DIALECTS: '96',
   UPSTREAM_DOWN: '91', // a routing rule's upstream down: never written
@@ -61,6 +62,9 @@ test('gateway failure codes – whether the request was written (the connector\'
   // CLOSED of a request written and held at the bank when the connector was destroyed: it is reversed.
   assert.equal(failureCode({ code: 'ISO8583_ERR_CONNECTOR_CLOSED', sent: 'maybe' }), '68');
   assert.equal(failureCode({ code: 'ISO8583_ERR_CONNECTOR_DEADLINE', sent: 'maybe' }), '68');
+  // A request its caller's signal aborted: unwritten 91, written (reversed) 68.
+  assert.equal(failureCode({ code: 'ISO8583_ERR_CONNECTOR_ABORTED', sent: 'no' }), '91');
+  assert.equal(failureCode({ code: 'ISO8583_ERR_CONNECTOR_ABORTED', sent: 'maybe' }), '68');
   // A duplicate or a request that cannot be packed was never written, and says so itself.
   assert.equal(failureCode({ code: 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', sent: 'no' }), '94');
   assert.equal(failureCode({ code: 'ISO8583_ERR_FIELD_TOO_LONG', sent: 'no' }), '30');

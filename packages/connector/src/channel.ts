@@ -231,15 +231,20 @@ export class Channel {
     this.socket.destroy();
   }
 
-  private expire(req: ChannelRequest): void {
+  /**
+   * @internal Stops waiting for `req`'s response, as its timeout does (a response that comes later is reported as late):
+   * it fails with `err` (default `ISO8583_ERR_CONNECTOR_TIMEOUT`). Nothing when it is no longer pending.
+   */
+  expire(req: ChannelRequest, err?: Iso8583Error): void {
     if (this.pending.get(req.key) !== req) return;
+    clearTimeout(req.timer);
     this.pending.delete(req.key);
     this.late.set(req.key, performance.now());
     if (this.late.size > LATE_KEYS) {
       const oldest = this.late.keys().next();
       if (oldest.done !== true) this.late.delete(oldest.value);
     }
-    req.reject(connectorError('ISO8583_ERR_CONNECTOR_TIMEOUT', `no response within ${req.timeout} ms`, { mti: req.mti }));
+    req.reject(err ?? connectorError('ISO8583_ERR_CONNECTOR_TIMEOUT', `no response within ${req.timeout} ms`, { mti: req.mti }));
   }
 
   /**

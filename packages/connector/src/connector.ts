@@ -274,11 +274,11 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * (send options) is told this connector answered, before the caller is.
    */
   private exchange(input: MessageInput, options: SendOptions, header: Uint8Array | undefined, body?: Buffer): Promise<ChannelResponse> {
-    const { timeout, deadline, [RECORD_TO]: recordTo, answeredBy } = options;
+    const { timeout, deadline, [RECORD_TO]: recordTo, answeredBy, signal } = options;
     const timed = this.transactions !== undefined;
     const at = timed ? Date.now() : 0;
     const t0 = timed ? performance.now() : 0;
-    const refused = this.outcomes.refused(input, timeout, at, t0, recordTo);
+    const refused = this.outcomes.refused(input, timeout, at, t0, recordTo, signal);
     if (refused !== undefined) return Promise.reject(refused);
     if (this.lifecycle.state === 'new') {
       this.starting ??= this.start();
@@ -288,7 +288,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const packed = message === input ? body : undefined; // filled in: the bytes no longer hold the message
     const mti = mtiOf(message);
     const told = answeredBy === undefined ? undefined : (answer: IsoMessage): void => tellAnswered(answeredBy, this, answer);
-    const settled = this.outcomes.accepted(message, mti, at, t0, recordTo, told);
+    const settled = this.outcomes.accepted(message, mti, at, t0, recordTo, told, signal);
     const wait = timeout ?? this.options.requestTimeout;
     const terminal = message['41'];
     const queued = this.terminalQueue !== undefined && terminal != null && options[IN_TERMINAL_LANE] !== true;

@@ -31,6 +31,8 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 'The request waited in its per-terminal queue longer than `terminalQueue.timeout`.',
   ISO8583_ERR_CONNECTOR_DEADLINE:
     'The request\'s overall `deadline` (send options) passed before it was written (while it waited for the journal, a connection or its terminal): it never reached the host.',
+  ISO8583_ERR_CONNECTOR_ABORTED:
+    'The request\'s `signal` (send options; an inbound sequence passes `context.signal`) was aborted. Before the write the request never reached the host (`sent: \'no\'`); after it, its answer is no longer awaited, as after a timeout (`sent: \'maybe\'`: a reversible request is reversed, a late answer is reported as late). The abort\'s `reason`, an object, is given the same `sent`.',
   ISO8583_ERR_CONNECTOR_JOURNAL:
     'The reversal journal could not be opened at start (the text names its folder, the system\'s reason and the file: `EACCES (permission denied)` for a file left by another user, `EROFS` for a read-only mount), written or read (a full disk, an I/O error), or it stopped (its folder, file or lock removed or replaced while it ran: the file named in the log; or the sync of its folder after a compaction\'s rename failed, with the error\'s code: the rename may not be durable); the request was not sent, or its response could not be recorded and it is being reversed.',
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED:
@@ -127,6 +129,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_QUEUE_FULL: 503,
   ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 504,
   ISO8583_ERR_CONNECTOR_DEADLINE: 503,
+  ISO8583_ERR_CONNECTOR_ABORTED: 504,
   ISO8583_ERR_CONNECTOR_JOURNAL: 503,
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED: 503,
   ISO8583_ERR_CONNECTOR_STORE: 503,

@@ -16,6 +16,7 @@ import type { ChannelResponse } from './channel.js';
 import { connectorError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import { markSent } from './request-sent.js';
+import { RequestAbort, abortedBefore } from './request-abort.js';
 import type { TerminalQueue } from './terminal-queue.js';
 import { requestTimeoutProblem } from './timeouts.js';
 import type { RecordTo, TransactionRecorder } from './transaction-record.js';
@@ -24,6 +25,8 @@ import type { RecordTo, TransactionRecorder } from './transaction-record.js';
 export interface WriteMark {
   /** True once the request's first byte was written (a failure from then on leaves its outcome at the host unknown). Default false. */
   written: boolean;
+  /** The abort of the request when its caller gave a `signal` (send options), until it settles; else undefined. */
+  readonly abort?: RequestAbort;
 }
 
 /** How an accepted request settles: counted and recorded once, whichever way it ends. */
@@ -54,30 +57,36 @@ export class RequestOutcomes {
   ) {}
 
   /**
-   * Why a request is refused before it is accepted (closing, a bad timeout, the in-flight limit), recorded as failed
-   * (`at`, `t0`: when it came, by the wall clock and by `performance.now()`); else undefined.
+   * Why a request is refused before it is accepted (its `signal` aborted already, closing, a bad timeout, the in-flight
+   * limit), recorded as failed (`at`, `t0`: when it came, by the wall clock and by `performance.now()`); else undefined.
    */
-  refused(input: MessageInput, timeout: number | undefined, at: number, t0: number, recordTo: RecordTo | undefined): Iso8583Error | undefined {
-    const refusal = this.refusal(input, timeout);
+  refused(input: MessageInput, timeout: number | undefined, at: number, t0: number, recordTo: RecordTo | undefined, signal?: AbortSignal): Iso8583Error | undefined {
+    const refusal = abortedBefore(signal, mtiOf(input)) ?? this.refusal(input, timeout);
     if (refusal === undefined) return undefined;
     this.recorder?.settled(input, undefined, refusal.code, at, t0, recordTo);
     return markSent(refusal, false);
   }
 
-  /** Accepts `message` (counted, in flight) and returns how it settles, once; `told` is called with the answer. */
-  accepted(message: MessageInput, mti: string, at: number, t0: number, recordTo: RecordTo | undefined, told?: (answer: IsoMessage) => void): Settle {
+  /**
+   * Accepts `message` (counted, in flight) and returns how it settles, once; `told` is called with the answer; `signal`
+   * (send options): the caller's abort, listened to until it settles (request-abort.ts).
+   */
+  accepted(message: MessageInput, mti: string, at: number, t0: number, recordTo: RecordTo | undefined, told?: (answer: IsoMessage) => void, signal?: AbortSignal): Settle {
     const recorder = this.recorder;
     this.lifecycle.enter();
     this.accounting.accepted(mti);
     const settle: Settle = {
       written: false,
+      abort: signal === undefined ? undefined : new RequestAbort(signal, mti),
       answered: (response) => {
+        settle.abort?.end();
         this.lifecycle.leave();
         recorder?.settled(message, response.message, undefined, at, t0, recordTo);
         told?.(response.message);
         return response;
       },
       failed: (err) => {
+        settle.abort?.end();
         const code = (err as Partial<Iso8583Error> | undefined)?.code;
         this.lifecycle.leave();
         this.accounting.failed(mti, code);

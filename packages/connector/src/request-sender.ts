@@ -20,6 +20,8 @@ import type { Settle, WriteMark } from './request-outcome.js';
 import { logQuietly } from './quiet-log.js';
 import { deadlineError, timeLeft } from './timeouts.js';
 import { connectorError } from './errors.js';
+import { abortedError, sendOn } from './request-abort.js';
+import type { RequestAbort } from './request-abort.js';
 
 /** What a request sender works with: the connector's codec, framing, match key, counters, pool and reversals. */
 export interface RequestSenderParts {
@@ -103,7 +105,7 @@ export class RequestSender {
           reject(settled.failed(err));
         },
       );
-      channel.send(req);
+      sendOn(channel, req, settled);
       if (req.written) this.accounting.packed(mti, message);
     });
   }
@@ -138,7 +140,7 @@ export class RequestSender {
     let req: ChannelRequest | undefined;
     try {
       // Synchronous when a channel is ready: the write then happens in this turn, and the next request sees it.
-      channel = (tried ? undefined : this.pool.take()) ?? (await this.acquireBy(deadline, mti));
+      channel = (tried ? undefined : this.pool.take()) ?? (await this.acquireBy(deadline, mti, wrote?.abort));
       const ch = channel;
       const left = timeLeft(deadline, performance.now());
       if (left === 0) throw deadlineError(mti);
@@ -150,7 +152,7 @@ export class RequestSender {
       const wait = answerFromWrite ? timeout : Math.min(timeout, left);
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
         req = channelRequest(key, frame, mti, wait, resolve, reject);
-        ch.send(req);
+        sendOn(ch, req, wrote);
         if (req.written) this.accounting.packed(mti, message);
       });
       // Answered: the connection is sound whatever the journal does next (the finally must not release it as failed
@@ -206,28 +208,34 @@ export class RequestSender {
   }
 
   /**
-   * A channel from the pool, waiting no later than `deadline`: past it, the wait fails with
-   * `ISO8583_ERR_CONNECTOR_DEADLINE` and the channel the pool gives later goes straight back.
+   * A channel from the pool, waiting no later than `deadline`, nor past its caller's abort (`abort`, the request's
+   * `signal`): then the wait fails with `ISO8583_ERR_CONNECTOR_DEADLINE` (or `ISO8583_ERR_CONNECTOR_ABORTED`, never
+   * written) and the channel the pool gives later goes straight back.
    */
-  private acquireBy(deadline: number | undefined, mti: string): Promise<Channel> {
+  private acquireBy(deadline: number | undefined, mti: string, abort?: RequestAbort): Promise<Channel> {
     const acquired = this.pool.acquire();
-    if (deadline === undefined) return acquired;
-    const left = timeLeft(deadline, performance.now());
+    if (deadline === undefined && abort === undefined) return acquired;
     return new Promise<Channel>((resolve, reject) => {
       let late = false;
-      const timer = setTimeout(() => {
+      const giveUp = (err: Iso8583Error): void => {
+        if (late) return;
         late = true;
-        reject(deadlineError(mti));
-      }, left);
+        clearTimeout(timer);
+        reject(err);
+      };
+      const timer = deadline === undefined ? undefined : setTimeout(() => giveUp(deadlineError(mti)), timeLeft(deadline, performance.now()));
+      abort?.whileWaiting(() => giveUp(abortedError(mti, false)));
       acquired.then(
         (channel) => {
           clearTimeout(timer);
+          abort?.whileWaiting(undefined);
           if (late) this.pool.release(channel);
           else resolve(channel);
         },
         (err: unknown) => {
           clearTimeout(timer);
-          reject(err as Error);
+          abort?.whileWaiting(undefined);
+          if (!late) reject(err as Error);
         },
       );
     });

@@ -25,6 +25,19 @@ export interface SendOptions {
    */
   deadline?: number;
   /**
+   * The caller gives up on the request when it aborts (an inbound sequence passes its `context.signal`, aborted when
+   * its `sequenceTimeout` passes and its client has been answered). A request not yet written is never written
+   * (`ISO8583_ERR_CONNECTOR_ABORTED`, `sent: 'no'`; an upstream group does not try it elsewhere); one written is no
+   * longer waited for, exactly as after its timeout (`ISO8583_ERR_CONNECTOR_ABORTED`, `sent: 'maybe'`): a reversible
+   * request is reversed (reversal on), a later answer is reported as late. The abort's `reason`, when an object, is
+   * given the same `sent` as the abort happens (the safe `'maybe'` wins over `'no'`): the inbound endpoint's timeout
+   * error then tells its onError sequence whether the request may be at the host (`upstreamFailureCode`: 68, not 96).
+   * An abort while the request waits for a connection ends that wait at once; one while it waits for the journal or its
+   * terminal's turn takes effect when that wait ends (it is not written).
+   * Ignored with `saf: true`. Default: none.
+   */
+  signal?: AbortSignal;
+  /**
    * The fixed frame header (e.g. TPDU) for this request when `headerBytes` > 0, else the dialect's message header.
    * Default: the connector's `header` (or the `<header>` of an XML request, the `"header"` of a JSON one).
    */

@@ -26,6 +26,7 @@ import { mtiText } from './match-key.js';
 import { inputError, isMessageObject } from './message-input.js';
 import { Router, routeProblems } from './routing.js';
 import { Originals, followsOriginal } from './upstream-group-originals.js';
+import { triesElsewhere } from './upstream-group-failover.js';
 import { UpstreamMetrics } from './upstream-metrics.js';
 import type { NamedConnector, UpstreamGroupEvents, UpstreamGroupOptions, UpstreamStats, UpstreamStrategy } from './upstream-group-options.js';
 import { IN_TERMINAL_LANE } from './terminal-queue.js';
@@ -34,9 +35,6 @@ import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO } from './transaction-record.js';
 
 const silent = pino({ level: 'silent' });
-
-/** Codes of a request that never reached the wire: safe to try on another healthy upstream. */
-const NOT_SENT = new Set(['ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT', 'ISO8583_ERR_CONNECTOR_SIGN_ON', 'ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED']);
 
 /**
  * How the group hands a request to each connector it tries: `request` (and `sendMessage` with an object), `FILLED`
@@ -277,8 +275,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
         this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
         const before = tried ?? new Set<Link>();
         before.add(link);
-        // Never written (no connection could be had): another healthy upstream may take it.
-        if (NOT_SENT.has(err?.code) && this.links.some((l) => l.up && !before.has(l))) return this.attempt(message, kind, input, options, lane, before);
+        // Never written (its `sent` says 'no'): another healthy upstream may take it (upstream-group-failover.ts).
+        if (triesElsewhere(err) && this.links.some((l) => l.up && !before.has(l))) return this.attempt(message, kind, input, options, lane, before);
         if (record !== undefined) link.connector.transactions?.write(record);
         throw err;
       },

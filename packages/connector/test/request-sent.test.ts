@@ -9,16 +9,7 @@ import type { Iso8583Error } from '@iso8583/codec';
 import { connectorFor, downPort, peerAndConnector, peerFor, tempDir } from './helpers/setup.js';
 import { writeFaults } from './helpers/write-faults.js';
 import { purchase } from './peer.js';
-
-/** The error `promise` rejects with (the test fails if it resolves). */
-async function failure(promise: Promise<unknown>): Promise<Iso8583Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Iso8583Error;
-  }
-  assert.fail('the request was answered');
-}
+import { failure } from './helpers/failure.js';
 
 /** Code, `sent` and the terminal's field 39 of a failure, with no card data in what it says. */
 function seen(err: Iso8583Error): [string, string | undefined, string] {

@@ -19,7 +19,7 @@ export const INBOUND_ERROR_CODES = {
   ISO8583_ERR_INBOUND_SEQUENCE_FAILED:
     'The sequence threw or rejected; the onError sequence is called, or the reply carries response code 96.',
   ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT:
-    'The sequence did not settle within `sequenceTimeout`; handled like a failure (onError, or response code 96).',
+    'The sequence did not settle within `sequenceTimeout`; handled like a failure (onError, or response code 96). The same error is the reason `context.signal` is aborted with: a connector request given the signal puts on it, as the abort runs, whether it may be at the host (`sent`: `\'maybe\'` written, `\'no\'` never), so that onError\'s `upstreamFailureCode` answers 68 (reversed) or 91, not 96.',
   ISO8583_ERR_INBOUND_REPLY_INVALID:
     'The sequence (or onError sequence) returned a reply that cannot be read or packed; the reply carries response code 96.',
   ISO8583_ERR_INBOUND_NOT_ALLOWED: 'A connection from an address outside the `allow` list; closed at once.',

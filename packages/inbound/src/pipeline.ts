@@ -175,9 +175,13 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
  */
 export function sequenceExpired(job: InFlight): void {
   job.expired = true;
+  const timeout = sequenceTimeout(job.message.mti, job.core.options.sequenceTimeout);
   // An AbortController only for a message that expires (rare): a context that reads `signal` later finds it aborted.
-  (job.abort ??= new AbortController()).abort(sequenceTimeout(job.message.mti, job.core.options.sequenceTimeout));
-  handled(job, failed(job, sequenceTimeout(job.message.mti, job.core.options.sequenceTimeout)));
+  // One error, the abort's reason and the failure onError is given: a connector request the sequence passed `signal`
+  // to puts on it, as the abort runs, whether the request may be at the host (`sent`: 'maybe' once written, else
+  // 'no'), so that onError answers 68 (reversed) or 91, not 96, while the request is still at the bank.
+  (job.abort ??= new AbortController()).abort(timeout);
+  handled(job, failed(job, timeout));
 }
 
 /** Tells the peer once `reply` (the failure path's answer) is sent. */

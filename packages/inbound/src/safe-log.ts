@@ -17,6 +17,11 @@ export interface LoggedError {
   name: string;
   message: string;
   stack?: string;
+  /**
+   * Whether a connector request may be at the host, when the error says it (`sent` of a connector failure, or of the
+   * sequence timeout a request given `context.signal` told): `'maybe'` (it is reversed) or `'no'`.
+   */
+  sent?: 'no' | 'maybe';
 }
 
 /**
@@ -31,5 +36,7 @@ export function errorForLog(err: unknown, mask?: CardDataMask): LoggedError {
   const message = err instanceof Error ? err.message : String(err);
   const out: LoggedError = { code: codeForLog(err, mask), name: clean(name), message: clean(message) };
   if (err instanceof Error && typeof err.stack === 'string') out.stack = clean(err.stack);
+  const sent = (err as { sent?: unknown } | null | undefined)?.sent;
+  if (sent === 'no' || sent === 'maybe') out.sent = sent;
   return out;
 }

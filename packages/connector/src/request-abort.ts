@@ -1,0 +1,92 @@
+/**
+ * A caller's `signal` (send options) on one request: the caller gives up, e.g. an inbound sequence whose
+ * `sequenceTimeout` passed (its `context.signal`), after its client was answered. A request not yet written when the
+ * signal aborts is never written (`ISO8583_ERR_CONNECTOR_ABORTED`, `sent: 'no'`); one written is no longer waited for,
+ * exactly as after its timeout (`ISO8583_ERR_CONNECTOR_ABORTED`, `sent: 'maybe'`): a reversible request is reversed,
+ * and an answer that comes later is reported as late. The abort's `reason` (an object: the inbound endpoint's
+ * `ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT`) is told, as the abort happens, whether the request may be at the host (its
+ * `sent`, request-sent.ts), so that whoever answers the client for the caller knows it at once (68, not 96).
+ */
+import type { Iso8583Error } from '@iso8583/codec';
+import type { Channel, ChannelRequest } from './channel.js';
+import { connectorError } from './errors.js';
+import { markSent } from './request-sent.js';
+
+/** The error of a request its caller's `signal` aborted: `written`, after its write (the outcome at the host unknown). */
+export function abortedError(mti: string, written: boolean): Iso8583Error {
+  return connectorError(
+    'ISO8583_ERR_CONNECTOR_ABORTED',
+    written
+      ? 'the caller aborted the wait for the response (its signal): the outcome at the host is unknown'
+      : 'the caller aborted the request (its signal) before it was written: it never reached the host',
+    { mti, field: 'signal' },
+  );
+}
+
+/**
+ * Refuses a request whose `signal` is already aborted (before it is accepted): the abort's reason is told it was not
+ * sent. Returns the error, or undefined when there is no signal or it is not aborted.
+ */
+export function abortedBefore(signal: AbortSignal | undefined, mti: string): Iso8583Error | undefined {
+  if (signal?.aborted !== true) return undefined;
+  markSent(signal.reason, false);
+  return abortedError(mti, false);
+}
+
+/** The abort of one accepted request: listens to its caller's signal until the request settles ({@link RequestAbort.end}). */
+export class RequestAbort {
+  private channel: Channel | undefined;
+  private req: ChannelRequest | undefined;
+  private giveUp: (() => void) | undefined;
+
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly mti: string,
+  ) {
+    signal.addEventListener('abort', this, { once: true });
+  }
+
+  /**
+   * The signal aborted: a written request stops waiting (as after its timeout); one not written never will be, and
+   * its wait for a connection, if it is in one, ends now.
+   */
+  handleEvent(): void {
+    const req = this.req;
+    const written = req?.written === true;
+    markSent(this.signal.reason, written);
+    if (written) (this.channel as Channel).expire(req as ChannelRequest, abortedError(this.mti, true));
+    else this.giveUp?.();
+  }
+
+  /**
+   * While the request waits for a connection: `giveUp` is called on the abort (at once when the signal aborted
+   * already, e.g. while its reversal was journaled); `undefined` once the wait is over.
+   */
+  whileWaiting(giveUp: (() => void) | undefined): void {
+    this.giveUp = giveUp;
+    if (giveUp !== undefined && this.signal.aborted) giveUp();
+  }
+
+  /** Writes `req` on `channel`, unless the signal aborted already: then `req` fails unwritten. */
+  send(channel: Channel, req: ChannelRequest): void {
+    if (this.signal.aborted) {
+      req.reject(abortedError(this.mti, false));
+      return;
+    }
+    this.channel = channel;
+    this.req = req;
+    channel.send(req);
+  }
+
+  /** The request settled: the signal is no longer listened to. */
+  end(): void {
+    this.signal.removeEventListener('abort', this);
+  }
+}
+
+/** Writes `req` on `channel` through its request's abort, if its caller gave a `signal` (`mark.abort`). */
+export function sendOn(channel: Channel, req: ChannelRequest, mark: { readonly abort?: RequestAbort } | undefined): void {
+  const abort = mark?.abort;
+  if (abort === undefined) channel.send(req);
+  else abort.send(channel, req);
+}

@@ -1,0 +1,44 @@
+/**
+ * Whether an upstream group may try a failed request on another upstream: only when the request never reached the
+ * wire, so that no host can have it (a second bank given a purchase the first may approve would charge twice). The
+ * request's own outcome says so (`sent`, request-sent.ts): `'no'` is safe to try elsewhere whatever its code (a
+ * connection that could not be made or was lost before the write, the connector closing, its in-flight limit, its
+ * journal failing before the write), `'maybe'` never. A few refusals with `'no'` are about the request itself or its
+ * caller, and another upstream would not cure them: they stay. The code table is the fallback for an error that does
+ * not say `sent` (one that was no request's outcome).
+ */
+import type { Iso8583Error } from '@iso8583/codec';
+
+/**
+ * Refusals that never reached the wire and still go to no other upstream: a request with the same key in flight or
+ * being reversed on this one (the same transaction at two banks), its overall deadline passed, its caller's signal
+ * aborted (the caller gave up), its options or input invalid, its `saf` refused (the same anywhere).
+ */
+const STAYS: ReadonlySet<string> = new Set([
+  'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY',
+  'ISO8583_ERR_CONNECTOR_DEADLINE',
+  'ISO8583_ERR_CONNECTOR_ABORTED',
+  'ISO8583_ERR_CONNECTOR_OPTIONS',
+  'ISO8583_ERR_CONNECTOR_INPUT',
+  'ISO8583_ERR_CONNECTOR_SAF',
+]);
+
+/** The fallback for an error without `sent`: codes only raised before a request's write (no connection could be had). */
+const NOT_SENT: ReadonlySet<string> = new Set([
+  'ISO8583_ERR_CONNECTOR_CONNECT_FAILED',
+  'ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT',
+  'ISO8583_ERR_CONNECTOR_SIGN_ON',
+  'ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED',
+]);
+
+/**
+ * True when a request that failed with `err` on one upstream may be tried on another: its `sent` is `'no'` and its
+ * code a connector failure not in the list that stays; without `sent`, its code is one only raised before the write.
+ */
+export function triesElsewhere(err: Partial<Iso8583Error> | undefined): boolean {
+  const code = String(err?.code ?? '');
+  const sent = err?.sent;
+  if (sent === 'maybe') return false;
+  if (sent === 'no') return code.startsWith('ISO8583_ERR_CONNECTOR_') && !STAYS.has(code);
+  return NOT_SENT.has(code);
+}

@@ -1,0 +1,32 @@
+/**
+ * A scripted bank that holds every purchase (0200) it reads until the test answers it, and approves everything else
+ * at once: for the tests of what happens to a purchase at the bank while its client gives up.
+ */
+import type { IsoMessage } from '@iso8583/codec';
+import { approve, startBank } from './bank.js';
+import type { ScriptedBank } from './bank.js';
+
+/** A bank holding its purchases; `answer(stan, reply)` writes the reply to the purchase with that STAN (field 11). */
+export interface PurchaseHoldingBank {
+  bank: ScriptedBank;
+  /** Writes `reply` to the held purchase of STAN `stan` (as the bank received it); throws when none is held. */
+  answer(stan: string, reply: IsoMessage): void;
+}
+
+/** Starts a {@link PurchaseHoldingBank} on a free port of 127.0.0.1. */
+export async function startPurchaseHoldingBank(): Promise<PurchaseHoldingBank> {
+  const held = new Map<string, (reply: IsoMessage) => void>();
+  const bank = await startBank(approve);
+  bank.onRequest((request, write) => {
+    if (request['0'] === '0200') held.set(String(request['11']), write);
+    else write(approve(request));
+  });
+  return {
+    bank,
+    answer: (stan, reply) => {
+      const write = held.get(stan);
+      if (write === undefined) throw new Error(`the bank holds no purchase with STAN ${stan}`);
+      write(reply);
+    },
+  };
+}
