@@ -1,6 +1,7 @@
-// A flow's HTTP port takes the gateway's two limits, `http.maxConnections` (`--http-max-connections`, 1000) and
-// `http.maxHeldBack` (`--http-max-held-back`, 16384), with the same checks (an integer from 1; anything else is
-// ISO8583_ERR_FLOW_INVALID naming the JSON path) and the same effect. Real files, a real flow, real sockets.
+// A flow's HTTP port takes the gateway's three limits, `http.maxConnections` (`--http-max-connections`, 1000),
+// `http.maxConnectionsPerAddress` (`--http-max-connections-per-address`, the cap less a tenth) and `http.maxHeldBack`
+// (`--http-max-held-back`, 16384), with the same checks (an integer from 1; anything else is ISO8583_ERR_FLOW_INVALID
+// naming the JSON path) and the same effect. Real files, a real flow, real sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,18 +58,23 @@ async function idleKeepAlive(port: number): Promise<RawHttp> {
   return conn;
 }
 
-test('flow http limits – maxConnections and maxHeldBack below 1 or not integers are ISO8583_ERR_FLOW_INVALID naming each path', (t) => {
-  const file = flowFile(t, { maxConnections: 0, maxHeldBack: 1.5 });
+test('flow http limits – maxConnections, maxConnectionsPerAddress and maxHeldBack below 1 or not integers are ISO8583_ERR_FLOW_INVALID naming each path', (t) => {
+  const file = flowFile(t, { maxConnections: 0, maxConnectionsPerAddress: 0, maxHeldBack: 1.5 });
   assert.throws(
     () => loadFlow(file),
     (err: { code?: string; problems?: { field: string }[] }) => {
       assert.equal(err.code, 'ISO8583_ERR_FLOW_INVALID');
-      assert.deepEqual(err.problems?.map((p) => p.field.replace(/^.* /, '')).sort(), ['/http/maxConnections', '/http/maxHeldBack']);
+      assert.deepEqual(err.problems?.map((p) => p.field.replace(/^.* /, '')).sort(), ['/http/maxConnections', '/http/maxConnectionsPerAddress', '/http/maxHeldBack']);
       return true;
     },
   );
-  const flow = loadFlow(flowFile(t, { maxConnections: 2, maxHeldBack: 300 }));
-  assert.deepEqual([flow.http?.maxConnections, flow.http?.maxHeldBack], [2, 300]);
+  assert.throws(() => loadFlow(flowFile(t, { maxConnectionsPerAddress: '3' })), (err: { code?: string; problems?: { field: string }[] }) => {
+    assert.equal(err.code, 'ISO8583_ERR_FLOW_INVALID');
+    assert.deepEqual(err.problems?.map((p) => p.field.replace(/^.* /, '')), ['/http/maxConnectionsPerAddress']);
+    return true;
+  });
+  const flow = loadFlow(flowFile(t, { maxConnections: 2, maxConnectionsPerAddress: 1, maxHeldBack: 300 }));
+  assert.deepEqual([flow.http?.maxConnections, flow.http?.maxConnectionsPerAddress, flow.http?.maxHeldBack], [2, 1, 300]);
 });
 
 test('flow http limits – at http.maxConnections a new client makes room by closing the oldest idle connection', async (t) => {
@@ -83,11 +89,28 @@ test('flow http limits – at http.maxConnections a new client makes room by clo
   t.after(() => third.socket.destroy());
   await within(first.closed, DEADLINE, 'the oldest idle connection closed for the third, at maxConnections 2');
   assert.equal(second.socket.destroyed, false, 'the second connection is kept');
-  // The shed line names the flow's option, not the gateway's flag (a flow has no option for an address's share).
+  // The shed line names the flow's options, not the gateway's flags.
   const shed = await within(log.line('connection cap'), DEADLINE, 'the shed line');
   assert.equal(shed.option, '/http/maxConnections');
-  assert.equal(shed.perAddressOption, undefined);
-  assert.match(String(shed.msg), /\(\/http\/maxConnections 2; an address's share \d+\)/);
+  assert.equal(shed.perAddressOption, '/http/maxConnectionsPerAddress');
+  assert.match(String(shed.msg), /\(\/http\/maxConnections 2; an address's share \/http\/maxConnectionsPerAddress \d+\)/);
+});
+
+test('flow http limits – at http.maxConnectionsPerAddress an address makes room among its own connections, below the cap', async (t) => {
+  const log = capture();
+  // At the default share (the cap less a tenth: 9 of 10) the second connection would be held beside the first.
+  const running = await startFlow(loadFlow(flowFile(t, { maxConnections: 10, maxConnectionsPerAddress: 1 })), log.logger);
+  t.after(() => running.close(0));
+  const port = (running.http as { port: number }).port;
+  const first = await idleKeepAlive(port);
+  t.after(() => first.socket.destroy());
+  const second = await idleKeepAlive(port);
+  t.after(() => second.socket.destroy());
+  await within(first.closed, DEADLINE, 'the address\'s idle connection closed for its second, at maxConnectionsPerAddress 1');
+  assert.equal(second.socket.destroyed, false, 'the second connection is kept');
+  const shed = await within(log.line('connection cap'), DEADLINE, 'the shed line');
+  assert.deepEqual([shed.option, shed.max, shed.perAddressOption, shed.perAddress], ['/http/maxConnections', 10, '/http/maxConnectionsPerAddress', 1]);
+  assert.match(String(shed.msg), /\(\/http\/maxConnections 10; an address's share \/http\/maxConnectionsPerAddress 1\)/);
 });
 
 test('flow http limits – past http.maxHeldBack the non-reader holding the most is closed, logged with the budget', async (t) => {
