@@ -1,6 +1,7 @@
-// A flow's HTTP port takes the gateway's two limits, `http.maxConnections` (`--http-max-connections`, 1000) and
-// `http.maxHeldBack` (`--http-max-held-back`, 16384), with the same checks (an integer from 1; anything else is
-// ISO8583_ERR_FLOW_INVALID naming the JSON path) and the same effect. Real files, a real flow, real sockets.
+// A flow's HTTP port takes the gateway's three limits, `http.maxConnections` (`--http-max-connections`, 1000),
+// `http.maxConnectionsPerAddress` (`--http-max-connections-per-address`, the cap less a tenth) and `http.maxHeldBack`
+// (`--http-max-held-back`, 16384), with the same checks (an integer from 1; anything else is ISO8583_ERR_FLOW_INVALID
+// naming the JSON path) and the same effect. Real files, a real flow, real sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,52 +50,70 @@ function capture(): { logger: pino.Logger; line: (text: string) => Promise<Recor
   return { logger: pino({ level: 'warn' }, stream), line };
 }
 
-/** A keep-alive connection answered once, now idle between requests. */
-async function idleKeepAlive(port: number): Promise<RawHttp> {
+/** A flow with only an HTTP section (`http` merged in), started, closed after the test: its port and its log lines. */
+async function startLimited(t: After, http: Record<string, unknown>): Promise<{ port: number; line: (text: string) => Promise<Record<string, unknown>> }> {
+  const log = capture();
+  const running = await startFlow(loadFlow(flowFile(t, http)), log.logger);
+  t.after(() => running.close(0));
+  return { port: (running.http as { port: number }).port, line: log.line };
+}
+
+/** A keep-alive connection answered once, now idle between requests (destroyed after the test). */
+async function idleKeepAlive(t: After, port: number): Promise<RawHttp> {
   const conn = rawHttp(port);
+  t.after(() => conn.socket.destroy());
   conn.socket.write(`GET /stats HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
   await readUntil(conn, /^HTTP\/1\.1 200[\s\S]*\r\n\r\n/);
   return conn;
 }
 
-test('flow http limits – maxConnections and maxHeldBack below 1 or not integers are ISO8583_ERR_FLOW_INVALID naming each path', (t) => {
-  const file = flowFile(t, { maxConnections: 0, maxHeldBack: 1.5 });
+test('flow http limits – maxConnections, maxConnectionsPerAddress and maxHeldBack below 1 or not integers are ISO8583_ERR_FLOW_INVALID naming each path', (t) => {
+  const file = flowFile(t, { maxConnections: 0, maxConnectionsPerAddress: 0, maxHeldBack: 1.5 });
   assert.throws(
     () => loadFlow(file),
     (err: { code?: string; problems?: { field: string }[] }) => {
       assert.equal(err.code, 'ISO8583_ERR_FLOW_INVALID');
-      assert.deepEqual(err.problems?.map((p) => p.field.replace(/^.* /, '')).sort(), ['/http/maxConnections', '/http/maxHeldBack']);
+      assert.deepEqual(err.problems?.map((p) => p.field.replace(/^.* /, '')).sort(), ['/http/maxConnections', '/http/maxConnectionsPerAddress', '/http/maxHeldBack']);
       return true;
     },
   );
-  const flow = loadFlow(flowFile(t, { maxConnections: 2, maxHeldBack: 300 }));
-  assert.deepEqual([flow.http?.maxConnections, flow.http?.maxHeldBack], [2, 300]);
+  assert.throws(() => loadFlow(flowFile(t, { maxConnectionsPerAddress: '3' })), (err: { code?: string; problems?: { field: string }[] }) => {
+    assert.equal(err.code, 'ISO8583_ERR_FLOW_INVALID');
+    assert.deepEqual(err.problems?.map((p) => p.field.replace(/^.* /, '')), ['/http/maxConnectionsPerAddress']);
+    return true;
+  });
+  const flow = loadFlow(flowFile(t, { maxConnections: 2, maxConnectionsPerAddress: 1, maxHeldBack: 300 }));
+  assert.deepEqual([flow.http?.maxConnections, flow.http?.maxConnectionsPerAddress, flow.http?.maxHeldBack], [2, 1, 300]);
 });
 
 test('flow http limits – at http.maxConnections a new client makes room by closing the oldest idle connection', async (t) => {
-  const log = capture();
-  const running = await startFlow(loadFlow(flowFile(t, { maxConnections: 2 })), log.logger);
-  t.after(() => running.close(0));
-  const port = (running.http as { port: number }).port;
-  const first = await idleKeepAlive(port);
-  const second = await idleKeepAlive(port);
-  t.after(() => second.socket.destroy());
-  const third = await idleKeepAlive(port);
-  t.after(() => third.socket.destroy());
+  const { port, line } = await startLimited(t, { maxConnections: 2 });
+  const first = await idleKeepAlive(t, port);
+  const second = await idleKeepAlive(t, port);
+  await idleKeepAlive(t, port);
   await within(first.closed, DEADLINE, 'the oldest idle connection closed for the third, at maxConnections 2');
   assert.equal(second.socket.destroyed, false, 'the second connection is kept');
-  // The shed line names the flow's option, not the gateway's flag (a flow has no option for an address's share).
-  const shed = await within(log.line('connection cap'), DEADLINE, 'the shed line');
+  // The shed line names the flow's options, not the gateway's flags.
+  const shed = await within(line('connection cap'), DEADLINE, 'the shed line');
   assert.equal(shed.option, '/http/maxConnections');
-  assert.equal(shed.perAddressOption, undefined);
-  assert.match(String(shed.msg), /\(\/http\/maxConnections 2; an address's share \d+\)/);
+  assert.equal(shed.perAddressOption, '/http/maxConnectionsPerAddress');
+  assert.match(String(shed.msg), /\(\/http\/maxConnections 2; an address's share \/http\/maxConnectionsPerAddress \d+\)/);
+});
+
+test('flow http limits – at http.maxConnectionsPerAddress an address makes room among its own connections, below the cap', async (t) => {
+  // At the default share (the cap less a tenth: 9 of 10) the second connection would be held beside the first.
+  const { port, line } = await startLimited(t, { maxConnections: 10, maxConnectionsPerAddress: 1 });
+  const first = await idleKeepAlive(t, port);
+  const second = await idleKeepAlive(t, port);
+  await within(first.closed, DEADLINE, 'the address\'s idle connection closed for its second, at maxConnectionsPerAddress 1');
+  assert.equal(second.socket.destroyed, false, 'the second connection is kept');
+  const shed = await within(line('connection cap'), DEADLINE, 'the shed line');
+  assert.deepEqual([shed.option, shed.max, shed.perAddressOption, shed.perAddress], ['/http/maxConnections', 10, '/http/maxConnectionsPerAddress', 1]);
+  assert.match(String(shed.msg), /\(\/http\/maxConnections 10; an address's share \/http\/maxConnectionsPerAddress 1\)/);
 });
 
 test('flow http limits – past http.maxHeldBack the non-reader holding the most is closed, logged with the budget', async (t) => {
-  const log = capture();
-  const running = await startFlow(loadFlow(flowFile(t, { maxHeldBack: 300 })), log.logger);
-  t.after(() => running.close(0));
-  const port = (running.http as { port: number }).port;
+  const { port, line: logLine } = await startLimited(t, { maxHeldBack: 300 });
   const clients: Socket[] = [];
   t.after(() => clients.forEach((s) => s.destroy()));
   const request = `GET /stats HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`;
@@ -106,7 +125,7 @@ test('flow http limits – past http.maxHeldBack the non-reader holding the most
     await new Promise<void>((resolve) => s.once('connect', () => resolve()));
     s.write(request.repeat(20_000));
   }
-  const line = await within(log.line('"ISO8583_ERR_CONSOLE_HELD_BACK"'), DEADLINE, 'a held-back close logged');
+  const line = await within(logLine('"ISO8583_ERR_CONSOLE_HELD_BACK"'), DEADLINE, 'a held-back close logged');
   assert.equal(line.max, 300, 'the flow\'s budget, not the default 16384');
   assert.equal(line.option, '/http/maxHeldBack', 'the flow\'s option, not the gateway\'s flag');
   assert.match(String(line.msg), /over \/http\/maxHeldBack \(300\)/);

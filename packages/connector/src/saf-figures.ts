@@ -76,14 +76,21 @@ export class SafFigures {
    * `messageInterval` slot is due (its expiry if sooner); the next try of a `done` that failed (a store out of reach:
    * `retryInterval` after it, see {@link SafEnds.nextDue}); Infinity when nothing more can happen to those held (a
    * `done` not tried again); `undefined` when the queue holds none. What a graceful stop reads to end once nothing can
-   * happen before its deadline.
+   * happen before its deadline, on each of its events: so the walk ends at the first entry that can move now (a
+   * backlog waiting for a place in flight, 100,000 entries, is due now from its first), and the ends' are read only
+   * when no entry is.
    */
   nextDue(stopped: boolean): number | undefined {
     const { backlog, active, ends } = this.places;
     if (active.size === 0 && ends.unended.entries === 0 && backlog.size === 0) return undefined;
+    if (backlog.size > 0 && !stopped) return Date.now();
     const now = performance.now();
-    let due = backlog.size > 0 && !stopped ? now : ends.nextDue(now);
-    for (const a of active.values()) due = Math.min(due, a.waiting === undefined ? now : a.due);
+    let due = Infinity;
+    for (const a of active.values()) {
+      if (a.waiting === undefined || a.due <= now) return Date.now();
+      due = Math.min(due, a.due);
+    }
+    if (due > now) due = Math.min(due, ends.nextDue(now));
     return Date.now() + Math.max(0, due - now);
   }
 }

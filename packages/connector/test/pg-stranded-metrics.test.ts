@@ -56,3 +56,27 @@ test('the stranded gauge: one connector of a store reports the store\'s figure, 
   assert.deepEqual(await stranded(registry), { visa: 0, mastercard: 2 }, 'reported by the other connector once the first closed');
   assert.doesNotMatch(await registry.metrics(), /4111111111111111/);
 });
+
+test('the stranded gauge: two spellings of one store\'s URL (postgres:// or postgresql://, its parameters in another order) are one store, reported once', async (t) => {
+  const url = cluster.createDatabase('saf_stranded_spelled');
+  const spelled = [
+    `${url}?application_name=gw&fallback_application_name=iso8583`,
+    `${url.replace(/^postgresql:/, 'postgres:')}?fallback_application_name=iso8583&application_name=gw`,
+  ];
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
+  t.after(() => peer.close());
+  const registry = new Registry();
+  const make = (name: string, store: string): Connector =>
+    createConnector({ name, host: '127.0.0.1', port: peer.port, store, safLease: 600_000, reversal: { enabled: true }, registry });
+  const visa = make('visa', spelled[0] as string);
+  const mastercard = make('mastercard', spelled[1] as string);
+  t.after(() => Promise.all([visa.destroy(), mastercard.destroy()]));
+  await visa.connect();
+  await mastercard.connect();
+  for (const id of ['s1', 's2', 's3']) {
+    await sql(url, "INSERT INTO iso8583_saf (id, upstream, entry, lease_owner, lease_until) VALUES ($1, 'dropped', $2, 'old-node', now() - interval '1 hour')", [id, JSON.stringify(entry(id))]);
+  }
+  // Two counts through each connector: as two stores, each would find the key twice and report it.
+  for (const c of [visa, mastercard, visa, mastercard]) await count(c);
+  assert.deepEqual(await stranded(registry), { visa: 3, mastercard: 0 }, 'the store\'s three entries, reported once');
+});

@@ -30,6 +30,12 @@ export interface FlowHttp {
    */
   maxConnections?: number;
   /**
+   * Most HTTP connections of one address (IPv6: one /64) at once (the gateway's `--http-max-connections-per-address`;
+   * an integer from 1): at it, the address's own oldest without a request in progress is closed for its new one, else
+   * the new one is refused (503). Default: `maxConnections` less a tenth (`defaultPerAddress` of @iso8583/inbound).
+   */
+  maxConnectionsPerAddress?: number;
+  /**
    * Most pipelined HTTP requests held back at once across the port (the gateway's `--http-max-held-back`; an integer
    * from 1): beyond it the connection holding the most, whose answers it does not read, is closed. Default 16384
    * (`DEFAULT_HTTP_MAX_HELD_BACK`).

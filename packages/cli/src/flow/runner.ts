@@ -148,6 +148,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     monitoring: { registry, stats: () => statsBody() },
     ...(token === undefined ? {} : { token }),
     ...(flow.http?.maxConnections === undefined ? {} : { maxConnections: flow.http.maxConnections }),
+    ...(flow.http?.maxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: flow.http.maxConnectionsPerAddress }),
     ...(flow.http?.maxHeldBack === undefined ? {} : { maxHeldBack: flow.http.maxHeldBack }),
     // The limits' texts (the 503 at the cap, the shed line, a connection closed over the held-back budget) name the
     // flow's options, not the gateway's flags.

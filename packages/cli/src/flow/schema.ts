@@ -148,6 +148,11 @@ export function flowSchema(): Schema {
             minimum: 1,
             description: `Most HTTP connections at once (the gateway's \`--http-max-connections\`): for a new one the oldest without a request in progress is closed; only when every one is mid-request is the new one refused (503). Default ${DEFAULT_HTTP_MAX_CONNECTIONS}.`,
           },
+          maxConnectionsPerAddress: {
+            type: 'integer',
+            minimum: 1,
+            description: `Most HTTP connections of one address (IPv6: one /64) at once (the gateway's \`--http-max-connections-per-address\`): at it, the address's own oldest without a request in progress is closed for its new one, else the new one is refused (503); another address's connection never is. Behind a reverse proxy set it to \`maxConnections\`. Default: \`maxConnections\` less a tenth.`,
+          },
           maxHeldBack: {
             type: 'integer',
             minimum: 1,

@@ -2,8 +2,8 @@
  * The log line of a capped port (connection-cap.ts) that sheds connections: one `warn` line a second at most, with the
  * counts since the last one, so that a client opening connections as fast as it can fills no disk. The first shed is
  * told within a second; a port that sheds nothing writes nothing. The line names the flags that set the port's cap and
- * an address's share of it, and their values, when its caller gives them (the gateway's: {@link capFlags}; a port
- * whose cap no flag sets, `iso8583 run`'s HTTP port, names none).
+ * an address's share of it, and their values, when its caller gives them (the gateway's: {@link capFlags};
+ * `iso8583 run`'s HTTP port: its FLOW.json options, {@link FLOW_HTTP_CAP_FLAGS}).
  */
 import type { Logger } from 'pino';
 import type { CapAnswers } from './connection-cap.js';
@@ -15,10 +15,7 @@ export const SHED_LOG_EVERY = 1_000;
 export interface CapFlags {
   /** The cap's flag: `--http-max-connections`. */
   readonly cap: string;
-  /**
-   * The flag of an address's share: `--http-max-connections-per-address`. Default: none (a flow's HTTP port, whose
-   * share is its cap less a tenth, set by no option of its own).
-   */
+  /** The flag of an address's share: `--http-max-connections-per-address`. Default: none named. */
   readonly perAddress?: string;
 }
 
@@ -30,10 +27,9 @@ const CAP_FLAGS: Readonly<Record<string, CapFlags>> = {
 };
 
 /**
- * What names the cap of a flow's HTTP port (`iso8583 run`): its FLOW.json option. An address's share is the cap less a
- * tenth, set by no option.
+ * What names the cap of a flow's HTTP port (`iso8583 run`) and an address's share of it: their FLOW.json options.
  */
-export const FLOW_HTTP_CAP_FLAGS: CapFlags = { cap: '/http/maxConnections' };
+export const FLOW_HTTP_CAP_FLAGS: CapFlags = { cap: '/http/maxConnections', perAddress: '/http/maxConnectionsPerAddress' };
 
 /** The flags that set the cap of the port `port` (`http`, `metrics`, `stats`); `undefined` for a port without. */
 export function capFlags(port: string): CapFlags | undefined {
