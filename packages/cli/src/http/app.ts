@@ -92,9 +92,9 @@ export interface HttpAppOptions {
    */
   maxConnectionsPerAddress?: number;
   /**
-   * The flags that set `maxConnections` and `maxConnectionsPerAddress` (the gateway's `--http-max-connections` and
-   * `--http-max-connections-per-address`), named in the shed line and the 503 answers at the cap. Default: none (a
-   * port whose cap no flag sets: `iso8583 run`'s).
+   * The options that set `maxConnections` and `maxConnectionsPerAddress`, named in the shed line and the 503 answers
+   * at the cap: the gateway's flags (`--http-max-connections`, `--http-max-connections-per-address`), a flow's FLOW.json
+   * paths (`FLOW_HTTP_CAP_FLAGS`). Default: none named.
    */
   capFlags?: CapFlags;
   /**
