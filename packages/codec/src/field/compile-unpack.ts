@@ -23,8 +23,12 @@ import { CLASS, DIGITS } from './charset.js';
 import { MAX_RUNS, UPPER_HEX_CLASS, classCheck } from './class-check.js';
 import { JS_CHECK_DONE, jsCheckStart, jsRunCheck, notDigits } from './js-run-check.js';
 
-/** Reads the fields of one shape from `offset`; `undefined` when the interpreter must read them (a problem). */
-export type CompiledUnpack = (r: Reader, offset: number, limit: number, mti: string | undefined) => IsoMessage | undefined;
+/**
+ * Reads the fields of one shape from `offset`; `undefined` when the interpreter must read them (a problem). `text` is
+ * the Latin-1 text of `r.buf`: a reader of a whole message is handed it before `r.text` is set (`codec.ts`), which
+ * it sets only before a field that the interpreter reads.
+ */
+export type CompiledUnpack = (r: Reader, offset: number, limit: number, mti: string | undefined, text: string) => IsoMessage | undefined;
 
 /**
  * Where a reader of a whole message starts ({@link compileUnpack}): the offset of its ASCII MTI (the dialect's header
@@ -150,7 +154,7 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne, hea
       // The interpreter throws on a bad value: the fields before it are checked first (as it would have).
       done();
       checked = 0;
-      body += `v${num} = RD(r, P[${i}], off, limit, false); off = r.pos;\n`;
+      body += `r.text = text; v${num} = RD(r, P[${i}], off, limit, false); off = r.pos;\n`;
       continue;
     }
     // Hex characters already in upper case are cut as they are; lower case ones go the interpreter's way.
@@ -193,8 +197,8 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne, hea
   const wire = head === undefined ? [] : Array.from(head.wire);
   const source =
     `'use strict';\n` +
-    `return function unpackCompiled(r, off, limit, mti) {\n` +
-    `const buf = r.buf, text = r.text;\n` +
+    `return function unpackCompiled(r, off, limit, mti, text) {\n` +
+    `const buf = r.buf;\n` +
     (head === undefined ? '' : headStart(head.at, wire.length)) +
     checks.start +
     `let rs = off, n = 0, d = 0, ${declare};\n` +
