@@ -173,7 +173,7 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne, hea
       }
       checked -= size;
       open(cls);
-      body += `v${num} = text.substring(off, off + ${size}); off += ${size};\n`;
+      body += `v${num} = text.substr(off, ${size}); off += ${size};\n`;
       continue;
     }
     checked = 0;
@@ -185,7 +185,7 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne, hea
     body += `if (off + ${digits} > limit) return;\n` + lengthDigits(digits, checks.view);
     body += `off += ${digits}; if (n > ${max} || off + n > limit) return;\n`;
     open(cls);
-    body += `v${num} = text.substring(off, off + n); off += n;\n`;
+    body += `v${num} = text.substr(off, n); off += n;\n`;
   }
   close();
   body += checks.end();
@@ -231,7 +231,7 @@ function lengthDigits(digits: number, view: string): string {
  * MTI and the bitmaps are looked at once the bytes are copied (`headCheck`).
  */
 function headStart(at: number, words: number): string {
-  return `off = ${at + 4 + 4 * words};\nif (off > limit) return;\nmti = text.substring(${at}, ${at + 4});\n`;
+  return `off = ${at + 4 + 4 * words};\nif (off > limit) return;\nmti = text.substr(${at}, 4);\n`;
 }
 
 /**
