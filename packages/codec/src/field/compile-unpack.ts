@@ -189,6 +189,10 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne, hea
   }
   close();
   body += checks.end();
+  // The keys from the highest down: V8 then gives the literal's elements exactly the slots up to the highest field
+  // (56 for a message with field 55, where ascending keys left 100 from growing the store field by field). The
+  // keys are array indices, so the message lists them in ascending order all the same.
+  const literal = keys.reverse().join(', ');
   const declare = plans.map((p) => `v${p.num}`).join(', ');
   const wire = head === undefined ? [] : Array.from(head.wire);
   const source =
@@ -201,7 +205,7 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne, hea
     (head === undefined ? '' : headCheck(head.at, wire.length, checks.view)) +
     body +
     `r.pos = off;\n` +
-    `return mti === undefined ? { ${keys.join(', ')} } : { 0: mti, ${keys.join(', ')} };\n` +
+    `return mti === undefined ? { ${literal} } : { ${literal}, 0: mti };\n` +
     `};\n`;
   // The source holds only numbers taken from the dialect (see the file comment). Where code generation is off
   // (`--disallow-code-generation-from-strings`, a policy of the embedder) the interpreter reads every shape.
