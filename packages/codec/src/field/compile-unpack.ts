@@ -189,10 +189,14 @@ export function compileUnpack(plans: readonly FieldPlan[], readOne: ReadOne, hea
   }
   close();
   body += checks.end();
-  // The keys from the highest down: V8 then gives the literal's elements exactly the slots up to the highest field
-  // (56 for a message with field 55, where ascending keys left 100 from growing the store field by field). The
-  // keys are array indices, so the message lists them in ascending order all the same.
-  const literal = keys.reverse().join(', ');
+  // Where the fields are dense enough, the keys from the highest down: V8 builds the literal's elements as a
+  // dictionary first and makes them a plain store of exactly the slots up to the highest field once the dictionary
+  // would not save half the space (56 slots for a message with field 55, where ascending keys left 100 from growing
+  // the store field by field). A dictionary of n keys has more than n entries of 3 words, so 6 (n - 1) >= highest + 1
+  // makes sure it turns plain before the last key; sparser messages keep ascending keys (descending ones would leave
+  // them a dictionary, slower to read). Keys are array indices: the message lists them in ascending order either way.
+  const highest = plans.length === 0 ? 0 : plans[plans.length - 1]!.num;
+  const literal = (6 * (plans.length - 1) >= highest + 1 ? keys.reverse() : keys).join(', ');
   const declare = plans.map((p) => `v${p.num}`).join(', ');
   const wire = head === undefined ? [] : Array.from(head.wire);
   const source =
