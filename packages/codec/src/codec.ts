@@ -294,34 +294,36 @@ class CompiledCodec implements Codec {
     // code path does today, takes a reader of its own). Either lets go of the bytes when done (its copy, and the
     // bytes it staged in the WebAssembly check's memory, wiped).
     if (shared.busy) {
-      const own = new Reader(buf, text, buf.length);
+      const own = new Reader(buf, '', buf.length);
       try {
-        return this.readWith(own, lenient);
+        return this.readWith(own, text, lenient);
       } finally {
         own.reset(NO_BYTES, '', 0);
       }
     }
-    shared.reset(buf, text, buf.length);
+    // The text goes into the long-lived reader only for the general way (`readWith`): storing a new string there
+    // costs a write barrier's slow path (about 60 instructions an unpack).
+    shared.reset(buf, '', buf.length);
     shared.busy = true;
     try {
-      return this.readWith(shared, lenient);
+      return this.readWith(shared, text, lenient);
     } finally {
       shared.reset(NO_BYTES, '', 0);
       shared.busy = false;
     }
   }
 
-  /** Reads with `r` (pointed at the bytes): header, MTI, bitmaps and fields; sets {@link end}. */
-  private readWith(r: Reader, lenient: boolean): IsoMessage {
+  /** Reads with `r` (pointed at the bytes, `text` their Latin-1 text): header, MTI, bitmaps and fields; sets {@link end}. */
+  private readWith(r: Reader, text: string, lenient: boolean): IsoMessage {
     const buf = r.buf;
-    const text = r.text;
     const at = this.headerLength;
     // The message type read last (a link carries mostly one): its reader of the whole message checks the MTI and
     // that the bitmaps are its bytes too; on any problem the general way reads it, not trying that reader again.
     const recent = this.mtiText && !lenient ? this.layout.shapes.recent : undefined;
     const whole = recent === undefined ? null : messageReader(this.layout, recent, at);
-    const out = whole === null ? undefined : whole(r, at, buf.length, undefined);
+    const out = whole === null ? undefined : whole(r, at, buf.length, undefined, text);
     if (out !== undefined) return this.ended(r, out);
+    r.text = text;
     if (at + this.mtiBytes > buf.length) throw truncated('0', at > buf.length ? 0 : at, true, at + this.mtiBytes);
     const mti = this.mtiEncoding === MTI_ASCII ? asciiMti(text, at) : readMti(buf, at, this.mtiEncoding);
     if (mti === undefined) throw codecError('ISO8583_ERR_MTI', 'the MTI is not four digits', { field: '0', offset: at });

@@ -37,9 +37,14 @@ export const latin1Write = (Buffer.prototype as unknown as { latin1Write?: (s: s
 export const BEYOND_LATIN1 = /[\u0100-\uffff]/;
 
 /** Node's internal fast Latin-1 slice (present on every Buffer; not in the type definitions). */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (start: number, end: number) => string }).latin1Slice;
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (start?: number, end?: number) => string }).latin1Slice;
 
-/** The first `end` bytes of `buf` as one Latin-1 string (field values are then cut from it with `substring`). */
+/**
+ * The first `end` bytes of `buf` as one Latin-1 string (field values are then cut from it with `substring`). The
+ * whole buffer is sliced with no arguments: Node then takes its defaults instead of converting two numbers (about 55
+ * instructions of an unpack).
+ */
 export function latin1(buf: Buffer, end: number): string {
-  return latin1Slice === undefined ? buf.toString('latin1', 0, end) : latin1Slice.call(buf, 0, end);
+  if (latin1Slice === undefined) return buf.toString('latin1', 0, end);
+  return end === buf.length ? latin1Slice.call(buf) : latin1Slice.call(buf, 0, end);
 }

@@ -50,7 +50,7 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
     if (recent !== undefined) {
       const after = sameWire(recent.wire!, r.buf, off, limit);
       if (after >= 0) {
-        const message = recent.compiled!(r, after, limit, mti);
+        const message = recent.compiled!(r, after, limit, mti, r.text);
         if (message !== undefined) return message;
         refused = recent;
       }
@@ -98,7 +98,7 @@ export function readLayout(layout: Layout, r: Reader, offset: number, limit: num
       compiled = shape.compiled = (layout.shapes.mayCompile() ? compileUnpack(shape.plans, readOne) : undefined) ?? null;
     }
     if (compiled && shape !== refused) {
-      const message = compiled(r, off, limit, mti);
+      const message = compiled(r, off, limit, mti, r.text);
       if (message !== undefined) {
         if (after >= 0 && layout.shapes.recent !== shape) {
           shape.wire ??= wireWords(r.buf, offset, after);
