@@ -5,7 +5,7 @@
  * (the codec), `send` (the connector, to a host simulator started here), and the starts of `simulate-host`, `gateway`
  * and `run FLOW.json` up to their ready line (then stopped: SIGTERM, its CPU counted to the exit). The test suite starts
  * the command hundreds of times and an operator on every command: the help's targets are printed with `met` / `NOT met`.
- * Run: `npx tsc -b bench && node bench/dist/cli-startup.bench.js` (take /work/heavy.lock on a shared machine).
+ * Run: `npx tsc -b bench && node bench/dist/cli-startup.bench.js`.
  * Environment: BENCH_ROUNDS (5).
  */
 import { spawn } from 'node:child_process';

@@ -17,7 +17,7 @@
  * by how busy the machine is): a change under about 1.5% needs more runs (docs/operations.md, the tenth pass).
  *
  * Run (valgrind 3.19+; about 2.5 minutes a run at the defaults, take the heavy lock):
- *   flock /work/heavy.lock node bench/dist/gateway/instructions.js
+ *   node bench/dist/gateway/instructions.js
  * `BENCH_INSN_RUNS` (default 2) runs of a fresh gateway each; `BENCH_INSN_OTHER` (another checkout's root, built):
  * its gateway as well, the two alternating run by run, and each one's figures printed with the ratio of the medians.
  * `BENCH_INSN_ARGS`: more `iso8583 gateway` flags (space-separated); `BENCH_INSN_FLAGS`: more node flags for it (after
