@@ -8,6 +8,8 @@
  * integer keys first, ascending, as those ways read them, so the n-th value read must be the n-th of the array, or
  * the message goes a way that enumerates its keys. A message whose prototype is not `Object.prototype` or `null` is
  * packed from a copy of its own keys; so is a positional composite's, and validate reads one.
+ * Values are compared, not keys: a hidden or `Object.prototype` key whose value equals the own value in its place is
+ * not told apart.
  */
 import type { MessageInput } from '../types.js';
 import type { Layout } from './compile.js';
