@@ -10,6 +10,7 @@ import { Reader } from './field/reader.js';
 import { packByShape } from './field/pack-shapes.js';
 import { packFields, preparedBitmapSize, prepareFields, writeBitmapBefore, writePrepared } from './field/pack.js';
 import { collectProblems } from './field/validate.js';
+import { ownFields, plainValues } from './field/own-fields.js';
 import { messageReader, readLayout } from './field/unpack.js';
 import { latin1 } from './encoding/ascii.js';
 import { isDigitCode } from './field/charset.js';
@@ -157,7 +158,16 @@ class CompiledCodec implements Codec {
 
   private packWith(w: Writer, message: MessageInput, options: PackOptions | undefined): Buffer {
     const lenient = this.lenient;
-    const mti = mtiValue(message['0']);
+    const layout = this.layout;
+    // Fields are own enumerable keys (`field/own-fields.ts`), their values taken once, before the slab is looked at (a
+    // getter may pack with this codec); a message with a prototype of its own is packed from a copy of its own keys.
+    let values = plainValues(message);
+    if (values === undefined) {
+      message = ownFields(layout, message);
+      values = Object.values(message);
+    }
+    const v0 = message['0'];
+    const mti = v0 === values[0] ? mtiValue(v0) : undefined;
     if (mti === undefined) throw this.invalid(message, lenient);
     let header: Uint8Array | undefined;
     if (options !== undefined && options !== null && options.header !== undefined) {
@@ -166,17 +176,13 @@ class CompiledCodec implements Codec {
         throw codecError('ISO8583_ERR_HEADER', `the header must be ${this.headerLength} bytes`, { field: 'header' });
       }
     }
-    const layout = this.layout;
-    // The own keys, counted once (before the slab is looked at: a getter of the message may pack with this codec):
-    // the plan of a set of keys fits only a message with exactly its keys.
-    const total = Object.values(message).length;
     // Messages are written in place into a slab and returned as views of it (as Buffer.allocUnsafe does with its
     // pool). A planned set of keys: its bitmap is known, so MTI, bitmap and fields are written in one pass after
     // the header (the plan writes an ASCII MTI itself).
     const base = w.start(4096, SLAB_SIZE);
     const mtiText = this.mtiText ? mti : '';
     const shapeAt = base + this.headerLength + (this.mtiText ? 0 : this.mtiBytes);
-    let end = packByShape(layout, message, w, shapeAt, lenient, total, mtiText);
+    let end = packByShape(layout, message, w, shapeAt, lenient, values, mtiText);
     if (end >= 0) return this.finish(w, mtiText === '' ? mti : '', header, base, end);
     if (end === -1) throw this.invalid(message, lenient);
     // Otherwise header, MTI and the largest bitmap fit before `reserve`, the fields are written from there in one
@@ -184,7 +190,7 @@ class CompiledCodec implements Codec {
     const fieldsAt = base + this.headerLength + this.mtiBytes;
     const reserve = fieldsAt + this.bitmapRoom;
     let start: number;
-    end = packFields(layout, message, w, reserve, lenient, total);
+    end = packFields(layout, message, w, reserve, lenient, values);
     if (end === -1) throw this.invalid(message, lenient);
     if (end === -2) {
       if (!prepareFields(layout, message, lenient, w)) throw this.invalid(message, lenient);
@@ -193,7 +199,7 @@ class CompiledCodec implements Codec {
       end = writePrepared(layout, w, fieldsAt);
     } else {
       // Noted before the bitmap is written (which sets the indicator bits in `w.bits`).
-      layout.packShapes.note(layout, message, w, total);
+      layout.packShapes.note(layout, message, w, values.length);
       start = writeBitmapBefore(layout, w, reserve) - this.mtiBytes - this.headerLength;
     }
     return this.finish(w, mti, header, start, end);
@@ -224,12 +230,14 @@ class CompiledCodec implements Codec {
     return invalidMessage(problems);
   }
 
-  private problems(message: MessageInput, lenient: boolean): FieldProblem[] {
+  private problems(given: MessageInput, lenient: boolean): FieldProblem[] {
     const problems: FieldProblem[] = [];
-    if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+    if (given === null || typeof given !== 'object' || Array.isArray(given)) {
       problems.push({ field: 'message', code: 'ISO8583_ERR_FIELD_VALUE', reason: 'not an object keyed by field number' });
       return problems;
     }
+    // Only the own enumerable keys are fields: read from a copy of them.
+    const message = ownFields(this.layout, given);
     if (mtiValue(message['0']) === undefined) {
       problems.push({ field: '0', code: 'ISO8583_ERR_MTI', reason: 'the MTI must be four digits' });
     }

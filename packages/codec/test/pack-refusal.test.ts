@@ -4,13 +4,16 @@
  * (`Object.values`) and its fields being there, so these are the messages that are closest to a planned one
  * (the plan's keys, one more; one swapped; the MTI missing): each must be refused with the same coded error naming
  * the key, not packed by the plan. What is not a key of the message (a symbol key) is ignored, as is an array
- * refused as a whole.
+ * refused as a whole. A message's keys are its own enumerable string keys (as `Object.keys` gives them): an inherited
+ * or non-enumerable key is no field, on every path (the plan, the interpreter, a composite's sub-fields, validate),
+ * whatever the codec packed before.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCodec } from '../src/index.js';
 import type { Codec, IsoMessage } from '../src/index.js';
 import { PURCHASE, packOutcome, plansOf, warmed } from './pack-outcome.js';
+import { COMPOSITE_DIALECT } from './message-arbitrary.js';
 
 /** A codec whose plan of the purchase's keys has its compiled packer, and one that has packed nothing. */
 function codecs(): [string, Codec][] {
@@ -24,8 +27,8 @@ function codecs(): [string, Codec][] {
 }
 
 /** The purchase without `key`. */
-function without(key: string): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...PURCHASE };
+function without(key: string): IsoMessage {
+  const out: IsoMessage = { ...PURCHASE };
   delete out[key];
   return out;
 }
@@ -86,15 +89,82 @@ test('pack – a symbol key is no key of the message: the purchase with one pack
   }
 });
 
-test('pack – an inherited key outside the plan is named once the message leaves the plan; inherited fields pack', () => {
+test('pack – inherited keys are no keys of the message: an inherited MTI or field is not packed, an inherited key is not named', () => {
+  for (const [who, codec] of codecs()) {
+    // Every field inherited: no key at all, so no MTI.
+    assert.deepEqual(refusal(codec, Object.create(PURCHASE)), { code: 'ISO8583_ERR_INVALID_MESSAGE', fields: ['0:ISO8583_ERR_MTI'] }, who);
+    // An own key outside the plan is named; the inherited one outside the plan is not.
+    const message = Object.assign(Object.create({ '7x': '1' }) as IsoMessage, PURCHASE, { '2x': '1' });
+    assert.deepEqual(refusal(codec, message).fields, [`2x:${NOT_A_FIELD}`], who);
+  }
+});
+
+test('pack – an inherited field makes up no missing field: a key outside the plan in its place is refused (plan and interpreter)', () => {
+  for (const [who, codec] of codecs()) {
+    // As many keys own and inherited as the plan, every field of the plan readable: "2x" must still be named.
+    const message = Object.assign(Object.create({ '49': '840' }) as IsoMessage, without('49'), { '2x': 'a' });
+    assert.deepEqual(refusal(codec, message), { code: 'ISO8583_ERR_INVALID_MESSAGE', fields: [`2x:${NOT_A_FIELD}`] }, who);
+    // Without the key outside the plan: packed without field 49, as the purchase without it.
+    const bytes = createCodec('iso87ascii').pack(without('49'));
+    assert.deepEqual(codec.pack(Object.assign(Object.create({ '49': '840' }) as IsoMessage, without('49'))), bytes, who);
+  }
+});
+
+test('pack – an inherited field outside the plan is not packed, whatever the codec packed before', () => {
   const bytes = createCodec('iso87ascii').pack(PURCHASE);
   for (const [who, codec] of codecs()) {
-    // Every field inherited: no own key, so no plan; packed from the inherited fields.
-    assert.deepEqual(codec.pack(Object.create(PURCHASE) as IsoMessage), bytes, who);
-    // An own key outside the plan takes the message off it; the inherited one outside the plan is named with it.
-    const message = Object.assign(Object.create({ '7x': '1' }) as IsoMessage, PURCHASE, { '2x': '1' });
-    assert.deepEqual(refusal(codec, message).fields, [`2x:${NOT_A_FIELD}`, `7x:${NOT_A_FIELD}`], who);
+    const message = Object.assign(Object.create({ '5': '000000000100' }) as IsoMessage, PURCHASE);
+    assert.deepEqual(codec.pack(message), bytes, who);
+    assert.deepEqual(codec.validate(Object.assign(Object.create({ '2x': '1' }) as IsoMessage, PURCHASE)), [], who);
   }
+});
+
+test('pack – a non-enumerable own key is no key of the message: the fields after it are all packed (plan and interpreter)', () => {
+  for (const [who, codec] of codecs()) {
+    // Field 2 hidden: the message is the purchase without it, field 49 and 55 included.
+    const hidden2 = Object.defineProperty(without('2'), '2', { value: '4111111111111111', enumerable: false });
+    assert.deepEqual(codec.pack(hidden2), createCodec('iso87ascii').pack(without('2')), who);
+    // The MTI hidden: no MTI.
+    const hidden0 = Object.defineProperty(without('0'), '0', { value: '0200', enumerable: false });
+    assert.deepEqual(refusal(codec, hidden0), { code: 'ISO8583_ERR_INVALID_MESSAGE', fields: ['0:ISO8583_ERR_MTI'] }, who);
+    // A hidden field of the plan with a key outside the plan in its place (as many own keys as the plan, every field
+    // of the plan readable): "2x" must be named.
+    const hidden49 = Object.defineProperty({ ...without('49'), '2x': 'a' }, '49', { value: '840', enumerable: false });
+    assert.deepEqual(refusal(codec, hidden49), { code: 'ISO8583_ERR_INVALID_MESSAGE', fields: [`2x:${NOT_A_FIELD}`] }, who);
+  }
+});
+
+test('pack – a field set on Object.prototype is no field of any message', () => {
+  const bytes = createCodec('iso87ascii').pack(without('49'));
+  const codecList = codecs();
+  const proto = Object.prototype as Record<string, unknown>;
+  proto['49'] = '999';
+  try {
+    for (const [who, codec] of codecList) {
+      assert.deepEqual(codec.pack(without('49')), bytes, who);
+      assert.deepEqual(codec.validate(without('49')), [], who);
+    }
+  } finally {
+    delete proto['49'];
+  }
+});
+
+test('pack – the sub-fields of a composite field are its own enumerable keys too (bitmap and positional)', () => {
+  const codec = createCodec(COMPOSITE_DIALECT);
+  const inner = { '1': 'AB' };
+  const expected = codec.pack({ '0': '0200', '127': inner });
+  assert.deepEqual(codec.pack({ '0': '0200', '127': Object.assign(Object.create({ '9': '1234567' }) as IsoMessage, inner) }), expected);
+  const hidden = Object.defineProperty({ ...inner }, '9', { value: '1234567', enumerable: false });
+  assert.deepEqual(codec.pack({ '0': '0200', '127': hidden }), expected);
+  const positional = { '1': '00', '2': '10', '3': '00' };
+  const bytes = codec.pack({ '0': '0200', '3': positional });
+  const withOwn = Object.assign(Object.create({ '2': '99' }) as IsoMessage, positional);
+  assert.deepEqual(codec.pack({ '0': '0200', '3': withOwn }), bytes);
+  // An inherited sub-field does not stand in for a missing one, on pack and on validate alike.
+  const missing = Object.assign(Object.create({ '2': '10' }) as IsoMessage, { '1': '00', '3': '00' });
+  const alone = packOutcome(codec, { '0': '0200', '3': { '1': '00', '3': '00' } });
+  assert.deepEqual(packOutcome(codec, { '0': '0200', '3': missing }), alone);
+  assert.deepEqual(codec.validate({ '0': '0200', '3': missing }), codec.validate({ '0': '0200', '3': { '1': '00', '3': '00' } }));
 });
 
 test('pack – an array (or one with the purchase\'s keys) is refused as a whole, naming the message', () => {

@@ -1,8 +1,9 @@
 /**
  * Pack plans per set of keys: a link sends a handful of message types, each with the same keys every time, so
  * once a message's set of fields has been packed {@link PLAN_AFTER} times the layout keeps a plan for it: the plans
- * of its fields in ascending order and its bitmap as it travels. A pack whose message has exactly those keys (the
- * same number of own keys, and every field of the plan present) then writes them straight from the plan: no walk
+ * of its fields in ascending order and its bitmap as it travels. A pack whose message has exactly those keys (as
+ * many own enumerable keys, and the values of the plan's keys are its `Object.values`, one by one: inherited and
+ * hidden keys are no fields, `own-fields.ts`) then writes them straight from the plan: no walk
  * over every field number of the dialect (reading an absent key is the dear part of that walk), no bitmap built bit
  * by bit and encoded. Every value is still checked by the one-pass writer of the interpreter (`fast-write.ts`),
  * and any problem is reported by the interpreter, so codes and words never change.
@@ -53,6 +54,7 @@ export class PackShape {
   readonly bits: Uint8Array;
   /** Own keys of a message of this shape: the fields, `"0"`, and `"1"` when {@link has1}. */
   readonly count: number;
+
   /** The message also has the key `"1"` (a bitmap given on input, which is ignored). */
   readonly has1: boolean;
   /** The plans of the fields, ascending. */
@@ -80,6 +82,7 @@ export class PackShape {
     }
     this.plans = plans;
     this.count = plans.length + 1 + (has1 ? 1 : 0);
+
     const bytes = layout.bitmapBytesFor(maxId);
     const wire = this.bits.slice();
     if (bytes > 8) wire[0]! |= 0x80;
@@ -108,7 +111,7 @@ export class PackShapes {
 
   /**
    * Notes a message the interpreter has just packed without a problem (its fields' bits in `w.bits`), whose own
-   * keys number `total`. Only a message of plain string values with no key but fields, `"0"` and `"1"` counts;
+   * enumerable keys number `total` (every value it read was one of them). Only a message of plain string values with no key but fields, `"0"` and `"1"` counts;
    * after {@link PLAN_AFTER} of one set of keys, a plan is made for it.
    */
   note(layout: Layout, msg: MessageInput, w: Writer, total: number): void {
@@ -146,7 +149,8 @@ export class PackShapes {
 }
 
 /**
- * Packs `msg` (which has `total` own keys) by the plan of its set of keys, if the layout has one: `mti` (checked
+ * Packs `msg` (whose own enumerable keys' values are `values`, `Object.values`) by the plan of exactly those keys, if
+ * the layout has one: `mti` (checked
  * ASCII digits, or `""` when the caller writes the MTI) at `at`, its bitmap after it, then its fields, each by
  * `writeValue` as the interpreter writes it. Returns the offset after the last field; -1 on a value with a problem
  * (the caller then collects every problem, as for the interpreter); -2 when no plan fits (the interpreter packs it).
@@ -157,16 +161,22 @@ export function packByShape(
   w: Writer,
   at: number,
   lenient: boolean,
-  total: number,
+  values: readonly unknown[],
   mti: string,
 ): number {
   const shapes = layout.packShapes.plans;
-  const has1 = msg[1] !== undefined;
+  const total = values.length;
+  const v1 = msg[1];
+  const has1 = v1 !== undefined;
   for (let k = 0; k < shapes.length; k++) {
     const shape = shapes[k]!;
-    if (shape.count !== total || shape.has1 !== has1) continue;
+    // Each value read must be the next of `values` (after the MTI's, checked by the caller, and `"1"`'s).
+    if (shape.count !== total || shape.has1 !== has1 || (has1 && v1 !== values[1])) continue;
+    const from = has1 ? 2 : 1;
     const compiled = shape.compiled;
     if (compiled !== undefined && !lenient) {
+      // Its values read first (the compiled packer does not compare them with `values`).
+      if (!ownValues(shape.plans, msg, values, from)) continue;
       const end = compiled(msg, w, at, mti);
       if (end >= 0) {
         shape.refusals = 0;
@@ -184,7 +194,7 @@ export function packByShape(
     for (let i = 0; i < plans.length; i++) {
       const plan = plans[i]!;
       const v = msg[plan.num];
-      if (typeof v !== 'string') {
+      if (typeof v !== 'string' || v !== values[from + i]) {
         w.wipe(first, at, off);
         off = -2;
         break;
@@ -205,3 +215,11 @@ export function packByShape(
   return -2;
 }
 
+/**
+ * True when the values of the fields `plans` in `msg` are `values` (`Object.values(msg)`) one by one from `first`:
+ * each is an own enumerable key's (`own-fields.ts`).
+ */
+function ownValues(plans: readonly FieldPlan[], msg: MessageInput, values: readonly unknown[], first: number): boolean {
+  for (let i = 0; i < plans.length; i++) if (msg[plans[i]!.num] !== values[first + i]) return false;
+  return true;
+}

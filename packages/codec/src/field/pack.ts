@@ -10,6 +10,7 @@ import type { Writer } from './writer.js';
 import { COMPOSITE_HEADER_KEY } from './compile.js';
 import { fieldNumber } from './writer.js';
 import { prepareValue } from './prepare.js';
+import { ownFields, plainValues } from './own-fields.js';
 import { maxWireSize, writeField } from './write.js';
 import { writeValue, writtenTo } from './fast-write.js';
 import { absentPositional, lastPositional, prepareComposite } from './composite.js';
@@ -19,8 +20,9 @@ import { bitmapWireSize, writeBitmap } from '../bitmap/bitmap.js';
  * Fast path: writes the fields of `msg` at `base` (the caller keeps room for the largest bitmap before it) while
  * checking them, and notes their bits in `w`. Returns the offset after the last field, -1 on the first problem (the
  * caller then collects them all), or -2 when the message has keys that are not fields of this layout (the caller
- * then uses {@link prepareFields} and {@link writePrepared}, which name them). `total` is the number of own keys
- * of `msg` (counted here unless the caller has).
+ * then uses {@link prepareFields} and {@link writePrepared}, which name them), or when a value it reads is not that
+ * of an own enumerable key (inherited or hidden: no field, `own-fields.ts`; those ways see only the own keys).
+ * `values` is {@link plainValues} of `msg` (taken here unless the caller has; `undefined`: -2).
  */
 export function packFields(
   layout: Layout,
@@ -28,8 +30,9 @@ export function packFields(
   w: Writer,
   base: number,
   lenient: boolean,
-  total: number = Object.values(msg).length,
+  values: readonly unknown[] | undefined = plainValues(msg),
 ): number {
+  if (values === undefined) return -2;
   const order = layout.order;
   const bits = w.bits;
   bits.fill(0);
@@ -37,19 +40,39 @@ export function packFields(
   let off = base;
   let last = 0;
   // Values are read by number (much cheaper than enumerating the keys); the key count then tells whether the
-  // message has keys that are not fields of this layout (the slow path names them).
+  // message has keys that are not fields of this layout (the slow path names them). `Object.values` lists the
+  // integer keys' first, ascending, as they are read here: the `at`-th value must be the one read, or it is not an
+  // own enumerable key's (the slow path, which reads only those). A composite's header, a key of letters, comes last.
+  const total = values.length;
   let found = 0;
+  let at = 0;
   if (layout.composite) {
-    if (msg[COMPOSITE_HEADER_KEY] !== undefined) found++;
+    const header = msg[COMPOSITE_HEADER_KEY];
+    if (header !== undefined) {
+      if (header !== values[total - 1]) return -2;
+      found++;
+    }
   } else {
-    if (msg[0] !== undefined) found++;
-    if (msg[1] !== undefined) found++;
+    const v0 = msg[0];
+    if (v0 !== undefined) {
+      if (v0 !== values[at++]) return -2;
+      found++;
+    }
+    const v1 = msg[1];
+    if (v1 !== undefined) {
+      if (v1 !== values[at++]) return -2;
+      found++;
+    }
   }
   for (let i = 0; i < order.length && found < total; i++) {
     const plan = order[i]!;
     const num = plan.num;
     const v = msg[num];
     if (v === undefined) continue;
+    if (v !== values[at++]) {
+      w.wipe(first, base, off);
+      return -2;
+    }
     found++;
     if (v === null) continue;
     if (typeof v === 'string' && plan.composite === undefined) {
@@ -95,7 +118,7 @@ export function writeBitmapBefore(layout: Layout, w: Writer, end: number): numbe
 }
 
 /**
- * Slow path: reads the fields of `msg` (skipping `"0"` and `"1"` in a message, `header` in a composite), prepares
+ * Slow path: reads the fields of `msg`, its own enumerable keys (skipping `"0"` and `"1"` in a message, `header` in a composite), prepares
  * every value into `w` in ascending order. False on the first problem (the caller then collects them all).
  */
 export function prepareFields(layout: Layout, msg: MessageInput, lenient: boolean, w: Writer): boolean {
@@ -107,7 +130,7 @@ export function prepareFields(layout: Layout, msg: MessageInput, lenient: boolea
   let maxId = 0;
   let last = -1;
   let sorted = true;
-  for (const key in msg) {
+  for (const key of Object.keys(msg)) {
     const v = msg[key];
     if (v === undefined || v === null) continue;
     const num = fieldNumber(key);
@@ -130,7 +153,9 @@ export function prepareFields(layout: Layout, msg: MessageInput, lenient: boolea
   return true;
 }
 
-function preparePositional(layout: Layout, msg: MessageInput, lenient: boolean, w: Writer): boolean {
+function preparePositional(layout: Layout, given: MessageInput, lenient: boolean, w: Writer): boolean {
+  // Sub-fields are read by key (an absent one is padded): from a copy of the own keys, which has no other.
+  const msg = ownFields(layout, given);
   for (const key in msg) {
     const v = msg[key];
     if (v === undefined || v === null || key === COMPOSITE_HEADER_KEY) continue;
