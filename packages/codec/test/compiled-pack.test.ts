@@ -41,7 +41,7 @@ test('compiled pack – the compiled packer itself writes the purchase, the byte
   for (const name of ['iso87ascii', 'iso93ascii']) {
     const shape = plansOf(warmed(name, PURCHASE)).plans[0]!;
     const w = new Writer(64);
-    const end = shape.compiled!(PURCHASE, w, 0, '');
+    const end = shape.compiled!(PURCHASE, w, 0, '', Object.values(PURCHASE));
     assert.ok(end >= 0, `${name}: the compiled packer packed it (${end})`);
     // The interpreter's bytes after the MTI (4 ASCII digits, no header).
     const expected = createCodec(name).pack(PURCHASE).subarray(4);
@@ -51,7 +51,7 @@ test('compiled pack – the compiled packer itself writes the purchase, the byte
   const shape = plansOf(warmed('iso87ascii', PURCHASE)).plans[0]!;
   const latin1 = { ...PURCHASE, '43': 'CAF\xc9 \xdcBER              M\xdcNCHEN        DE' };
   assert.equal(latin1['43'].length, 40);
-  assert.equal(shape.compiled!(latin1, new Writer(64), 0, ''), -3);
+  assert.equal(shape.compiled!(latin1, new Writer(64), 0, '', Object.values(latin1)), -3);
 });
 
 test('compiled pack – a refusal after the write leaves nothing past the bad field in the shared buffer', () => {
@@ -134,7 +134,7 @@ test('compiled pack – characters outside ASCII in every field, at its start, m
       for (const at of [0, v.length >> 1, v.length - 1]) {
         const message = { ...PURCHASE, [key]: v.slice(0, at) + c + v.slice(at + c.length) };
         const what = `${key} at ${at}: ${JSON.stringify(c)}`;
-        assert.equal(compiled(message, new Writer(64), 0, ''), -3, `the compiled packer refuses ${what}`);
+        assert.equal(compiled(message, new Writer(64), 0, '', Object.values(message)), -3, `the compiled packer refuses ${what}`);
         same(codec, 'iso87ascii', message, what);
       }
     }

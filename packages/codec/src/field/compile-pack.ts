@@ -31,9 +31,10 @@ import { BEYOND_LATIN1, latin1Write } from '../encoding/ascii.js';
 /**
  * Packs `mti` (an MTI already checked, as ASCII digits; or `""` when the caller writes the MTI) at `at`, the plan's
  * bitmap after it and its fields after that; returns the offset after the last field, -2 when a key of the plan is
- * missing or its value is not a string (not this set of keys), -3 when the interpreter must pack it.
+ * missing or its value is not a string or not the next of `V` (`Object.values(m)`, the plan's fields from `first`:
+ * not this set of own keys), -3 when the interpreter must pack it.
  */
-export type CompiledPack = (m: MessageInput, w: Writer, at: number, mti: string) => number;
+export type CompiledPack = (m: MessageInput, w: Writer, at: number, mti: string, V: readonly unknown[]) => number;
 
 /** The interpreter's writer of one value (`fast-write.ts`): the offset after it, or -1 on a problem. */
 export type WriteOne = (w: Writer, off: number, plan: FieldPlan, s: string, lenient: boolean) => number;
@@ -115,13 +116,14 @@ function runCheck(mask: number): string {
  * or returns `undefined` when more than {@link MAX_CALLED} of its fields (or all) are not written inline, or code
  * generation from strings is not allowed.
  */
-export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, writeOne: WriteOne): CompiledPack | undefined {
+export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, writeOne: WriteOne, first: number): CompiledPack | undefined {
   const called = plans.filter((p) => !isInline(p)).length;
   if (latin1Write === undefined || called === plans.length || called > MAX_CALLED) return undefined;
   let body = '';
   // Every value read once and made sure of (a string each: else not this set of keys).
   body += plans.map((p) => `const v${p.num} = m[${p.num}];`).join(' ') + '\n';
   body += `if (${plans.map((p) => `typeof v${p.num} !== 'string'`).join(' || ')}) return -2;\n`;
+  body += `if (${plans.map((p, i) => `v${p.num} !== V[${first + i}]`).join(' || ')}) return -2;\n`;
   // Inline values that fit as they are: the exact fixed length, or within the maximum of a length prefix.
   for (const plan of plans) {
     if (!isInline(plan)) continue;
@@ -213,7 +215,7 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
   body += `if (bad !== 0) ${REFUSE}\nreturn off;\n`;
   const digits = new Set(plans.filter((p) => isInline(p) && !p.fixed).map((p) => p.pfxDigits));
   const tables = [...digits].map((d) => `const P${d} = PREFIX(${d});`).join(' ');
-  const source = `'use strict';\n${tables}\nreturn function packCompiled(m, w, at, mti) {\n${body}};\n`;
+  const source = `'use strict';\n${tables}\nreturn function packCompiled(m, w, at, mti, V) {\n${body}};\n`;
   // The source holds only numbers taken from the dialect (see the file comment). Where code generation is off
   // (`--disallow-code-generation-from-strings`, a policy of the embedder) the interpreter packs every plan.
   if (noCodegen) return undefined;

@@ -136,7 +136,7 @@ export class PackShapes {
       pending.splice(i, 1);
       if (!shape.plans.every((plan) => typeof msg[plan.num] === 'string' && plan.composite === undefined)) return;
       if (this.compiles < COMPILE_BUDGET) {
-        shape.compiled = compilePack(shape.plans, shape.bitmap, writeValue);
+        shape.compiled = compilePack(shape.plans, shape.bitmap, writeValue, has1 ? 2 : 1);
         if (shape.compiled !== undefined) this.compiles++;
       }
       this.plans.unshift(shape);
@@ -175,9 +175,7 @@ export function packByShape(
     const from = has1 ? 2 : 1;
     const compiled = shape.compiled;
     if (compiled !== undefined && !lenient) {
-      // Its values read first (the compiled packer does not compare them with `values`).
-      if (!ownValues(shape.plans, msg, values, from)) continue;
-      const end = compiled(msg, w, at, mti);
+      const end = compiled(msg, w, at, mti, values);
       if (end >= 0) {
         shape.refusals = 0;
         return end;
@@ -213,13 +211,4 @@ export function packByShape(
     return off;
   }
   return -2;
-}
-
-/**
- * True when the values of the fields `plans` in `msg` are `values` (`Object.values(msg)`) one by one from `first`:
- * each is an own enumerable key's (`own-fields.ts`).
- */
-function ownValues(plans: readonly FieldPlan[], msg: MessageInput, values: readonly unknown[], first: number): boolean {
-  for (let i = 0; i < plans.length; i++) if (msg[plans[i]!.num] !== values[first + i]) return false;
-  return true;
 }
