@@ -30,8 +30,9 @@ export {
   isIso8583Error,
 } from './errors.js';
 export type { CodecErrorCode, FieldProblem, Iso8583ErrorCode, Iso8583ErrorCodes, Iso8583ErrorContext } from './errors.js';
-export { createCodec, pack, unpack } from './codec.js';
-export type { Codec, CodecOptions, PackOptions, Decoded } from './codec.js';
+export { createCodec } from './codec.js';
+export { pack, unpack } from './codec-cache.js';
+export type { Codec, CodecOptions, PackOptions, Decoded } from './codec-types.js';
 export { BUILTIN_DIALECTS, getDialect } from './dialect/builtin.js';
 export { dialectFromJson } from './dialect/json-dialect.js';
 export { resolveDialect } from './dialect/resolve.js';

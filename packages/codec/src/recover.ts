@@ -9,7 +9,7 @@
  * 2. Otherwise the MTI is read by itself, and the fields before the failing one by decoding a copy whose bitmap has
  *    the failing field and every later one cleared (bit 1 stays: the secondary bitmap keeps its place on the wire).
  */
-import type { Codec } from './codec.js';
+import type { Codec } from './codec-types.js';
 import type { Dialect, IsoMessage } from './types.js';
 import { MTI_ASCII, MTI_BCD, MTI_EBCDIC, mtiSize, readMti } from './field/mti.js';
 

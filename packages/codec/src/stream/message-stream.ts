@@ -9,7 +9,7 @@
  * connections, the `load` command, the test peers and the benchmarks.
  */
 import type { Duplex } from 'node:stream';
-import type { Codec, Decoded, PackOptions } from '../codec.js';
+import type { Codec, Decoded, PackOptions } from '../codec-types.js';
 import { Iso8583Error, codecError } from '../errors.js';
 import { FrameDecoder, encodeFrame } from '../framing/frame.js';
 import type { Frame, FramingOptions } from '../framing/frame.js';
