@@ -73,8 +73,10 @@ export { FrameDecoder, encodeFrame, encodeKeepAlive, swapTpdu } from './framing/
 export type { LengthHeader, FramingOptions, Frame } from './framing/frame.js';
 export { defaultReplyHeaderPolicy, replyHeader } from './framing/reply-header.js';
 export type { ReplyHeaderPolicy } from './framing/reply-header.js';
-export { MAX_READ_TIMEOUT, MessageStream } from './stream/message-stream.js';
-export type { MessageStreamHandlers, MessageStreamOptions } from './stream/message-stream.js';
+export { MessageStream } from './stream/message-stream.js';
+export { MAX_READ_TIMEOUT } from './stream/stream-options.js';
+export type { MessageStreamHandlers } from './stream/stream-handlers.js';
+export type { MessageStreamOptions } from './stream/stream-options.js';
 /**
  * Checking a value against a JSON Schema with every offending path named (never the value): `compileSchemaCheck`
  * (options: `paths` default `dotted`, `root` default `(options)` / `/`, `unknownReason` default `is not a known key`,

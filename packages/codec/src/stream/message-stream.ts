@@ -16,74 +16,10 @@ import type { Frame, FramingOptions } from '../framing/frame.js';
 import { defaultReplyHeaderPolicy, replyHeader } from '../framing/reply-header.js';
 import type { ReplyHeaderPolicy } from '../framing/reply-header.js';
 import type { MessageInput } from '../types.js';
-
-/** Options of a {@link MessageStream}. */
-export interface MessageStreamOptions {
-  /** The framing (length header, fixed header bytes, maximum frame size). Default: `binary2`, no fixed header. */
-  framing?: FramingOptions;
-  /** The codec of the dialect, for {@link MessageStream.send} and {@link MessageStream.decode}. Default: none. */
-  codec?: Codec;
-  /**
-   * Milliseconds a started frame may take to arrive whole; past it the stream is broken
-   * (`ISO8583_ERR_FRAME_READ_TIMEOUT`). Time while reading is paused by the owner does not count. 0 = no limit.
-   * An integer from 0 to {@link MAX_READ_TIMEOUT}, else the constructor throws `ISO8583_ERR_OPTION`. Default 0.
-   */
-  readTimeout?: number;
-  /**
-   * The fixed header of a reply, from its request's: `swap-tpdu` or `echo` (else the constructor throws
-   * `ISO8583_ERR_OPTION`). Default: `swap-tpdu` for a 5-byte header, else `echo`.
-   */
-  replyHeader?: ReplyHeaderPolicy;
-}
-
-/** The largest {@link MessageStreamOptions.readTimeout}: the longest delay a Node.js timer keeps (2^31 - 1 ms, ~24.8 days). */
-export const MAX_READ_TIMEOUT = 0x7fffffff;
-
-const REPLY_HEADER_POLICIES: readonly ReplyHeaderPolicy[] = ['swap-tpdu', 'echo'];
-
-function optionError(option: string, reason: string): Iso8583Error {
-  return codecError('ISO8583_ERR_OPTION', reason, { field: option });
-}
-
-/** Checks the options of a message stream (throws `ISO8583_ERR_OPTION` naming the option); the framing is checked by the decoder. */
-function checkOptions(options: MessageStreamOptions): void {
-  if (options === null || typeof options !== 'object') throw optionError('options', 'message stream options must be an object');
-  const { readTimeout, replyHeader: policy } = options;
-  if (readTimeout !== undefined && (!Number.isSafeInteger(readTimeout) || readTimeout < 0 || readTimeout > MAX_READ_TIMEOUT)) {
-    throw optionError('readTimeout', `must be an integer number of milliseconds from 0 to ${MAX_READ_TIMEOUT}`);
-  }
-  if (policy !== undefined && !REPLY_HEADER_POLICIES.includes(policy)) {
-    throw optionError('replyHeader', `must be one of ${REPLY_HEADER_POLICIES.join(', ')}`);
-  }
-}
-
-/** What a {@link MessageStream} reports to its owner. */
-export interface MessageStreamHandlers {
-  /**
-   * A whole frame arrived (its bytes share memory with the read buffer: copy before keeping past this call). A throw
-   * breaks this stream (`broken` with `ISO8583_ERR_FRAME_HANDLER`, the thrown value as `cause`); it never reaches the
-   * socket's event emitter, so it cannot take the process down.
-   */
-  frame(frame: Frame): void;
-  /**
-   * The stream can no longer be read: broken framing (`ISO8583_ERR_FRAME_LENGTH`), a frame not completed within the
-   * read timeout (`ISO8583_ERR_FRAME_READ_TIMEOUT`), or a `frame` handler that threw (`ISO8583_ERR_FRAME_HANDLER`).
-   * Called once, and no frame follows; the owner decides (usually: destroy). Without it the stream is destroyed.
-   */
-  broken?(err: Iso8583Error): void;
-  /**
-   * The peer ended its side (half close). `bufferedBytes`: the bytes of an incomplete frame it left, which no `frame`
-   * will bring (0 when it ended on a frame boundary); the stream does not count that as `broken`, the owner may.
-   */
-  ended?(bufferedBytes: number): void;
-  /** The stream has closed (`err`: the socket error that closed it, if any). Called once. */
-  closed?(err: Error | undefined): void;
-  /** A write of queued frames filled the stream's buffer: the peer is not reading; `drained` follows when it has. */
-  full?(): void;
-  /** The writes queued earlier have drained (after `full`, or after {@link MessageStream.write} returned false). */
-  drained?(): void;
-}
-
+import { checkStreamOptions } from './stream-options.js';
+import type { MessageStreamOptions } from './stream-options.js';
+import { handlerError } from './stream-handlers.js';
+import type { MessageStreamHandlers } from './stream-handlers.js';
 import { mayHoldUnread, readOutThenClose } from './unread-close.js';
 import { keepDelivered, tell } from './watched-writes.js';
 import type { WatchedWrite } from './watched-writes.js';
@@ -121,7 +57,7 @@ export class MessageStream {
   private error: Error | undefined;
 
   constructor(stream: Duplex, options: MessageStreamOptions, private readonly handlers: MessageStreamHandlers) {
-    checkOptions(options);
+    checkStreamOptions(options);
     this.stream = stream;
     this.framing = options.framing ?? {};
     this.decoder = new FrameDecoder(this.framing);
@@ -382,15 +318,4 @@ export class MessageStream {
     if (this.handlers.broken === undefined) this.destroy();
     else this.handlers.broken(err);
   }
-}
-
-/** Calls each `dropped` callback; one that throws does not keep the others from being called. */
-
-/**
- * The error of a `frame` handler that threw: coded, with what it threw as `cause`. The text names the cause's code
- * when it is an {@link Iso8583Error} (whose text is safe), and nothing of any other error's text (it may hold values).
- */
-function handlerError(thrown: unknown): Iso8583Error {
-  const what = thrown instanceof Iso8583Error ? ` (${thrown.code})` : '';
-  return codecError('ISO8583_ERR_FRAME_HANDLER', `the frame handler threw${what}: the stream is broken`, { cause: thrown });
 }

@@ -1,0 +1,39 @@
+/** What a message stream reports to its owner, and the error it reports when the owner's `frame` handler throws. */
+import { Iso8583Error, codecError } from '../errors.js';
+import type { Frame } from '../framing/frame.js';
+
+/** What a {@link MessageStream} reports to its owner. */
+export interface MessageStreamHandlers {
+  /**
+   * A whole frame arrived (its bytes share memory with the read buffer: copy before keeping past this call). A throw
+   * breaks this stream (`broken` with `ISO8583_ERR_FRAME_HANDLER`, the thrown value as `cause`); it never reaches the
+   * socket's event emitter, so it cannot take the process down.
+   */
+  frame(frame: Frame): void;
+  /**
+   * The stream can no longer be read: broken framing (`ISO8583_ERR_FRAME_LENGTH`), a frame not completed within the
+   * read timeout (`ISO8583_ERR_FRAME_READ_TIMEOUT`), or a `frame` handler that threw (`ISO8583_ERR_FRAME_HANDLER`).
+   * Called once, and no frame follows; the owner decides (usually: destroy). Without it the stream is destroyed.
+   */
+  broken?(err: Iso8583Error): void;
+  /**
+   * The peer ended its side (half close). `bufferedBytes`: the bytes of an incomplete frame it left, which no `frame`
+   * will bring (0 when it ended on a frame boundary); the stream does not count that as `broken`, the owner may.
+   */
+  ended?(bufferedBytes: number): void;
+  /** The stream has closed (`err`: the socket error that closed it, if any). Called once. */
+  closed?(err: Error | undefined): void;
+  /** A write of queued frames filled the stream's buffer: the peer is not reading; `drained` follows when it has. */
+  full?(): void;
+  /** The writes queued earlier have drained (after `full`, or after {@link MessageStream.write} returned false). */
+  drained?(): void;
+}
+
+/**
+ * The error of a `frame` handler that threw: coded, with what it threw as `cause`. The text names the cause's code
+ * when it is an {@link Iso8583Error} (whose text is safe), and nothing of any other error's text (it may hold values).
+ */
+export function handlerError(thrown: unknown): Iso8583Error {
+  const what = thrown instanceof Iso8583Error ? ` (${thrown.code})` : '';
+  return codecError('ISO8583_ERR_FRAME_HANDLER', `the frame handler threw${what}: the stream is broken`, { cause: thrown });
+}
