@@ -3,9 +3,8 @@
  * once a message's set of fields has been packed {@link PLAN_AFTER} times the layout keeps a plan for it: the plans
  * of its fields in ascending order and its bitmap as it travels. A pack whose message has exactly those keys (as
  * many own enumerable keys, and the values of the plan's keys are its `Object.values`, one by one: inherited and
- * hidden keys are no fields, `own-fields.ts`) then writes them straight from the plan: no walk
- * over every field number of the dialect (reading an absent key is the dear part of that walk), no bitmap built bit
- * by bit and encoded. Every value is still checked by the one-pass writer of the interpreter (`fast-write.ts`),
+ * hidden keys are no fields, `own-fields.ts`) then writes them straight from the plan: no walk over every field
+ * number of the dialect (reading an absent key is the dear part of that walk), no bitmap built bit by bit and encoded. Every value is still checked by the one-pass writer of the interpreter (`fast-write.ts`),
  * and any problem is reported by the interpreter, so codes and words never change.
  *
  * A plan with ASCII text fields also gets a compiled packer (`compile-pack.ts`), which writes those natively and
@@ -54,7 +53,6 @@ export class PackShape {
   readonly bits: Uint8Array;
   /** Own keys of a message of this shape: the fields, `"0"`, and `"1"` when {@link has1}. */
   readonly count: number;
-
   /** The message also has the key `"1"` (a bitmap given on input, which is ignored). */
   readonly has1: boolean;
   /** The plans of the fields, ascending. */
@@ -82,7 +80,6 @@ export class PackShape {
     }
     this.plans = plans;
     this.count = plans.length + 1 + (has1 ? 1 : 0);
-
     const bytes = layout.bitmapBytesFor(maxId);
     const wire = this.bits.slice();
     if (bytes > 8) wire[0]! |= 0x80;
@@ -111,8 +108,8 @@ export class PackShapes {
 
   /**
    * Notes a message the interpreter has just packed without a problem (its fields' bits in `w.bits`), whose own
-   * enumerable keys number `total` (every value it read was one of them). Only a message of plain string values with no key but fields, `"0"` and `"1"` counts;
-   * after {@link PLAN_AFTER} of one set of keys, a plan is made for it.
+   * enumerable keys number `total` (every value it read was one of them). Only a message of plain string values with
+   * no key but fields, `"0"` and `"1"` counts; after {@link PLAN_AFTER} of one set of keys, a plan is made for it.
    */
   note(layout: Layout, msg: MessageInput, w: Writer, total: number): void {
     const has1 = msg[1] !== undefined;
@@ -150,8 +147,7 @@ export class PackShapes {
 
 /**
  * Packs `msg` (whose own enumerable keys' values are `values`, `Object.values`) by the plan of exactly those keys, if
- * the layout has one: `mti` (checked
- * ASCII digits, or `""` when the caller writes the MTI) at `at`, its bitmap after it, then its fields, each by
+ * the layout has one: `mti` (checked ASCII digits, or `""` when the caller writes the MTI) at `at`, its bitmap after it, then its fields, each by
  * `writeValue` as the interpreter writes it. Returns the offset after the last field; -1 on a value with a problem
  * (the caller then collects every problem, as for the interpreter); -2 when no plan fits (the interpreter packs it).
  */

@@ -4,8 +4,8 @@
  * node claims (a configuration that dropped an upstream, or renamed it without `formerUpstreams`). Nothing sends them:
  * money stays unreversed until an operator adds a node of that upstream. A process counts them once a minute per store
  * (`STRANDED_CHECK_INTERVAL`: one statement, never one per claim, nor one per upstream: the journals of one store, by its
- * URL's key (store-key.ts: one database however its URL is spelled) or the pool given, share one count, made at the first renewal of any of them once the minute passed), and warns
- * with the count and the upstream keys (no card data) once an upstream is found at two checks in a row (a node that
+ * URL's key (store-key.ts: one database however its URL is spelled) or the pool given, share one count, made at the
+ * first renewal of any of them once the minute passed), and warns with the count and the upstream keys (no card data) once an upstream is found at two checks in a row (a node that
  * serves it takes such entries within its claim interval, so one sighting may be an owner gone a moment ago).
  */
 import type pg from 'pg';
@@ -50,8 +50,8 @@ export class StrandedEntries {
   private constructor(private readonly store: string | pg.Pool) {}
 
   /**
-   * The count of `store` (a connection string, read by its key: {@link storeKey}; or a pool) (made at the first join), shared from now on with `member` (a journal, open), whose `logger`
-   * warns while it reports the count, and whose lease `after` (ms) is how long an entry must have been claimable to
+   * The count of `store` (a connection string, read by its key: {@link storeKey}; or a pool), made at the first join,
+   * shared from now on with `member` (a journal, open), whose `logger` warns while it reports the count, and whose lease `after` (ms) is how long an entry must have been claimable to
    * count (the longest of the members' leases counts: no node serving an entry leaves it that long).
    */
   static join(store: string | pg.Pool, member: object, logger: Logger, after: number): StrandedEntries {
