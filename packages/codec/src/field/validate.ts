@@ -9,14 +9,20 @@ import type { Layout } from './compile.js';
 import type { Writer } from './writer.js';
 import { COMPOSITE_HEADER_KEY } from './compile.js';
 import { fieldNumber } from './writer.js';
+import { ownFields } from './own-fields.js';
 import { prepareValue } from './prepare.js';
 import { absentPositional, lastPositional, prepareComposite } from './composite.js';
 import { isHex } from '../encoding/hex-digits.js';
 
-/** Appends to `problems` every problem of the fields of `msg` in `layout`; `w` is the writer values are tried with. */
-export function collectProblems(layout: Layout, msg: MessageInput, lenient: boolean, problems: FieldProblem[], w: Writer): void {
+/**
+ * Appends to `problems` every problem of the fields of `given` in `layout`; `w` is the writer values are tried with.
+ * Only its own enumerable keys are fields (`own-fields.ts`): they are read from a copy of them, whoever calls (this
+ * is no hot path), so an inherited key is neither named nor read, here or by a composite's or positional reads.
+ */
+export function collectProblems(layout: Layout, given: MessageInput, lenient: boolean, problems: FieldProblem[], w: Writer): void {
   const noted = w.problem;
-  for (const key in msg) {
+  const msg = ownFields(layout, given);
+  for (const key of Object.keys(msg)) {
     const v = msg[key];
     if (v === undefined || v === null) continue;
     const num = fieldNumber(key);
