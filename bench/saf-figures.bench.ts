@@ -1,0 +1,131 @@
+/**
+ * Reads of the SAF figures with a large queue whose entries all wait for their timers (a bank down for a while: every
+ * entry backing off, nothing due): a metrics scrape, the console's tick and `stats` each read them, and a graceful
+ * stop reads `safNextDue` on every `saf` event (a flush of 100,000 entries: 100,000 events). One read here is what
+ * those do: `Connector.safNextDue()` and `Connector.stats()` (the reversals pending, the depth). A connector is started
+ * on an in-memory journal holding N open entries (read back, their first attempt an hour away: `initialDelay`) towards
+ * a port nobody listens on, and reads are timed for this process's CPU (bench/timing.ts) once every entry is queued.
+ *
+ * The reference, in the same run: the walk the figures did before they were kept by the queue's transitions
+ * (saf-active.ts), the former `nextDue` (every entry, none due) and `reversals` (every entry again), over as many
+ * objects of the queue's entries' shape. Targets (exit 1 when one is missed): a read at 100,000 entries at least 0.5x
+ * as many a second as at 10,000 (a read does not grow with the queue: O(1)), and at least 100x the walk at 100,000
+ * (the walk's reads a second fall as the queue grows; 100x is where a stop's reads on 100,000 events stop mattering).
+ * Run: `npx tsc -b bench && node bench/dist/saf-figures.bench.js`, or `node scripts/bench.mjs saf-figures`.
+ * Environment: BENCH_SAF_ENTRIES (10000,100000), BENCH_CPU_MS (CPU ms a figure, 1000).
+ */
+import { createServer } from 'node:net';
+import { createConnector } from '@iso8583/connector';
+import type { JournalEntry, SafStore } from '@iso8583/connector';
+import { timed, kept } from './timing.js';
+
+const COUNTS = (process.env.BENCH_SAF_ENTRIES ?? '10000,100000').split(',').map(Number);
+const CPU_MS = Number(process.env.BENCH_CPU_MS ?? 1000);
+const HOUR = 3_600_000;
+/** Reads a second at the largest count, at least this share of those at the smallest. */
+const FLAT_TARGET = 0.5;
+/** Reads a second at 100,000 entries, at least this many times the walk's. */
+const WALK_TARGET = 100;
+
+/** A local port with no listener (taken, then given back). */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A journal in memory holding `n` open entries (reversals and advices, one in two), every call answered at once. */
+function memoryJournal(n: number): SafStore {
+  const at = Date.now();
+  const entries: JournalEntry[] = Array.from({ length: n }, (_, i) => ({
+    id: `e${i}`,
+    kind: i % 2 === 0 ? 'reversal' : 'advice',
+    at,
+    reversal: { '0': i % 2 === 0 ? '0420' : '0220', '4': '000000001000', '11': String(i % 1_000_000).padStart(6, '0'), '41': `T${String(Math.floor(i / 1_000_000)).padStart(7, '0')}` },
+  }));
+  return {
+    open: () => Promise.resolve(entries),
+    add: () => Promise.resolve(),
+    attempt: () => Promise.resolve(),
+    done: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+}
+
+/** What the walk read of an entry: the shape of the queue's entries (saf-entry.ts `Active`). */
+interface Walked {
+  kind: 'reversal' | 'advice';
+  waiting: 'attempt' | 'slot' | undefined;
+  due: number;
+}
+
+/** The former read: `nextDue`'s walk to the first entry due (none is), then `reversals`' walk of every entry. */
+function walkRead(active: Map<string, Walked>): number {
+  const now = performance.now();
+  let due = Infinity;
+  for (const a of active.values()) {
+    if (a.waiting === undefined || a.due <= now) return 0;
+    due = Math.min(due, a.due);
+  }
+  let reversals = 0;
+  for (const a of active.values()) if (a.kind === 'reversal') reversals += 1;
+  return due + reversals;
+}
+
+/** Reads a second of the kept figures and of the walk, at `n` entries. */
+async function measure(n: number): Promise<{ kept: number; walk: number }> {
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: await deadPort(),
+    connectTimeout: 1000,
+    saf: { enabled: true, journal: memoryJournal(n), initialDelay: HOUR, retryInterval: HOUR },
+  });
+  connector.on('error', () => undefined);
+  let queued = 0;
+  let all: () => void = () => undefined;
+  const allQueued = new Promise<void>((resolve) => (all = resolve));
+  connector.on('saf', (e) => {
+    if (e.stage === 'queued' && ++queued === n) all();
+  });
+  await connector.connect().catch(() => undefined);
+  await allQueued;
+  const due = connector.safNextDue() as number;
+  if (!(due > Date.now() + HOUR / 2)) throw new Error(`the entries should wait for their timers, an hour away: safNextDue ${due}`);
+  if (connector.stats().reversalsPending !== Math.ceil(n / 2)) throw new Error(`${connector.stats().reversalsPending} reversals pending, not ${Math.ceil(n / 2)}`);
+  const keptRate = timed(() => (connector.safNextDue() as number) + connector.stats().reversalsPending, CPU_MS);
+  await connector.destroy();
+  const t0 = performance.now();
+  const active = new Map<string, Walked>();
+  for (let i = 0; i < n; i++) active.set(`e${i}`, { kind: i % 2 === 0 ? 'reversal' : 'advice', waiting: 'attempt', due: t0 + HOUR + i });
+  const walkRate = timed(() => walkRead(active), CPU_MS);
+  return { kept: keptRate, walk: walkRate };
+}
+
+const rates = new Map<number, { kept: number; walk: number }>();
+for (const n of COUNTS) {
+  const r = await measure(n);
+  rates.set(n, r);
+  console.log(`saf figures: ${n} entries waiting: ${Math.round(r.kept).toLocaleString('en')} reads/s kept, ${Math.round(r.walk).toLocaleString('en')} reads/s by the former walk (${(r.kept / r.walk).toFixed(0)}x)`);
+}
+let missed = 0;
+const small = Math.min(...COUNTS);
+const large = Math.max(...COUNTS);
+const flat = (rates.get(large)?.kept ?? 0) / (rates.get(small)?.kept ?? 1);
+const flatMet = flat >= FLAT_TARGET;
+if (!flatMet) missed += 1;
+console.log(`saf figures: reads/s at ${large} entries ${flat.toFixed(2)}x those at ${small}, target at least ${FLAT_TARGET}x: ${flatMet ? 'met' : 'NOT met'}`);
+const at100k = rates.get(100_000);
+if (at100k === undefined) console.log('saf figures: the target against the walk is at 100000 entries (BENCH_SAF_ENTRIES without it)');
+else {
+  const ratio = at100k.kept / at100k.walk;
+  const met = ratio >= WALK_TARGET;
+  if (!met) missed += 1;
+  console.log(`saf figures: at 100000 entries the kept read ${ratio.toFixed(0)}x the walk, target at least ${WALK_TARGET}x: ${met ? 'met' : 'NOT met'}`);
+}
+console.log(`(${kept()} results kept)`);
+if (missed > 0) {
+  console.error(`saf figures: ${missed} target(s) NOT met`);
+  process.exitCode = 1;
+}
