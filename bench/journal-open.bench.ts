@@ -8,7 +8,7 @@
  * longest turn. Target, at up to 100,000 open entries: the longest turn under 100 ms (the best round: a busy machine's
  * pauses come and go, a step of the code that holds the loop stays), printed with `met` / `NOT met`; the exit code is
  * 1 when missed. The same bound as the whole start's (connector-resume.bench.ts), of which the open is the first part:
- * the other upstreams' links and the first one's traffic wait that long at most. 230,000 entries are printed beside it
+ * the other upstreams' links and the first one's traffic wait that long at most (turn-target.ts). 230,000 entries are printed beside it
  * (120-200 ms when the open was made to yield, from 2.8-2.9 s), with no target.
  * Run: `npx tsc -b bench && node bench/dist/journal-open.bench.js`. Environment: BENCH_OPEN (10000,100000,230000),
  * BENCH_ROUNDS (opens per count, 3).
@@ -19,12 +19,10 @@ import { join } from 'node:path';
 import { FileJournal } from '@iso8583/connector';
 import { fillJournal } from './journal-fill.js';
 import { watchTurns } from './loop-turns.js';
+import { turnTarget } from './turn-target.js';
 
 const COUNTS = (process.env.BENCH_OPEN ?? '10000,100000,230000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** The longest turn allowed during an open (ms), at up to `TARGET_OPEN` open entries. */
-const TARGET_TURN_MS = 100;
-const TARGET_OPEN = 100_000;
 
 /** Opens the journal in `dir` once; returns the open's time and the longest turn of the event loop meanwhile (ms). */
 async function timedOpen(dir: string): Promise<{ total: number; longest: number; entries: number }> {
@@ -53,13 +51,7 @@ async function run(open: number): Promise<boolean> {
       best = Math.min(best, longest);
       console.log(`journal open: ${entries} open entries, file ${mib} MiB: open ${total.toFixed(0)} ms, longest turn ${longest.toFixed(1)} ms`);
     }
-    const target = open <= TARGET_OPEN;
-    const met = best < TARGET_TURN_MS;
-    console.log(
-      `journal open: ${open} open entries: longest turn ${best.toFixed(1)} ms (best of ${ROUNDS} rounds)` +
-        (target ? `, target under ${TARGET_TURN_MS} ms: ${met ? 'met' : 'NOT met'}` : ` (the target is for up to ${TARGET_OPEN} entries)`),
-    );
-    return !target || met;
+    return turnTarget('journal open', open, best, ROUNDS);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,9 +15,9 @@
  * Run: `npx tsc -b bench && node bench/dist/saf-figures.bench.js`, or `node scripts/bench.mjs saf-figures`.
  * Environment: BENCH_SAF_ENTRIES (10000,100000), BENCH_CPU_MS (CPU ms a figure, 1000).
  */
-import { createServer } from 'node:net';
 import { createConnector } from '@iso8583/connector';
 import type { JournalEntry, SafStore } from '@iso8583/connector';
+import { deadPort } from './dead-port.js';
 import { timed, kept } from './timing.js';
 
 const COUNTS = (process.env.BENCH_SAF_ENTRIES ?? '10000,100000').split(',').map(Number);
@@ -27,15 +27,6 @@ const HOUR = 3_600_000;
 const FLAT_TARGET = 0.5;
 /** Reads a second at 100,000 entries, at least this many times the former read's. */
 const WALK_TARGET = 10;
-
-/** A local port with no listener (taken, then given back). */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A journal in memory holding `n` open entries (reversals and advices, one in two), every call answered at once. */
 function memoryJournal(n: number): SafStore {
