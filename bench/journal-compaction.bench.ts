@@ -4,7 +4,12 @@
  * durable, as the connector does; the records outgrow the preallocated part (4 MiB) every few seconds and the journal
  * compacts (answered entries dominate). Printed: compactions, appends, and each append's wait (from the call to its
  * acknowledgement): p50, p99, p99.9 and the longest (a compaction that holds the appends shows as the longest
- * waits). `BENCH_BURN=N` runs N processes spinning on the cores meanwhile (a journal starved of CPU).
+ * waits). `BENCH_BURN=N` runs N processes spinning on the cores meanwhile (a journal starved of CPU). Target: at
+ * least one compaction in the run (else it measured none), and the longest append wait under 100 ms, printed with
+ * `met` / `NOT met` (exit code 1 when missed): a compaction holds the appends only for its last carry, rename and
+ * folder fsync (journal-next-file.ts), and an append waited on is a request's reversal journaled before it leaves, so
+ * no longer than the bound a start may hold the event loop (connector-resume.bench.ts). Measured: 18-20 ms quiet,
+ * 43.8 ms with two spinning processes on 2 cores; 288 ms before the compaction wrote beside the journal.
  * Run: `npx tsc -b bench && node bench/dist/journal-compaction.bench.js`. Environment: BENCH_RATE (4000), BENCH_MS
  * (10000), BENCH_BURN (0).
  */
@@ -24,6 +29,8 @@ if (process.argv[2] === 'burn') {
 const RATE = Number(process.env.BENCH_RATE ?? 4000);
 const MS = Number(process.env.BENCH_MS ?? 10_000);
 const BURN = Number(process.env.BENCH_BURN ?? 0);
+/** The longest wait of an append allowed (ms). */
+const TARGET_WAIT_MS = 100;
 
 function quantile(sorted: number[], q: number): number {
   return sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
@@ -66,10 +73,17 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   const sorted = [...waits].sort((a, b) => a - b);
   const f = (x: number): string => x.toFixed(1);
+  const longest = sorted[sorted.length - 1] ?? 0;
   console.log(
     `journal compaction: rate ${RATE}/s for ${MS} ms, burn ${BURN}: ${compactions} compactions, ${waits.length} appends; ` +
-      `wait ms p50 ${f(quantile(sorted, 0.5))} p99 ${f(quantile(sorted, 0.99))} p99.9 ${f(quantile(sorted, 0.999))} max ${f(sorted[sorted.length - 1] ?? 0)}`,
+      `wait ms p50 ${f(quantile(sorted, 0.5))} p99 ${f(quantile(sorted, 0.99))} p99.9 ${f(quantile(sorted, 0.999))} max ${f(longest)}`,
   );
+  const met = compactions >= 1 && longest < TARGET_WAIT_MS;
+  console.log(
+    `journal compaction: longest append wait ${f(longest)} ms over ${compactions} compactions, target under ${TARGET_WAIT_MS} ms with at least one: ` +
+      (met ? 'met' : 'NOT met'),
+  );
+  if (!met) process.exitCode = 1;
 }
 
 await main();

@@ -4,17 +4,19 @@
  * Such an entry is in one of four places: to be queued (read back at a start or taken over, saf-backlog.ts), being sent
  * (the queue's `active`), handed in after a stop (`left`: only counted here), or ended with its `done` on its way to
  * the journal (saf-ends.ts). What a stop reports is read here: every entry the journal holds open is counted once.
+ * Each read is O(1) but for the ends' (read only when no entry is due: saf-ends.ts `nextDue`): what is read of the
+ * entries being sent is kept by the queue's transitions (saf-active.ts), and of those handed in after a stop here.
  */
 import { performance } from 'node:perf_hooks';
 import type { JournalEntry, ReversalJournal, SafEntryKind } from './saf-store.js';
-import type { Active } from './saf-entry.js';
+import type { SafActive } from './saf-active.js';
 import type { SafBacklog } from './saf-backlog.js';
 import type { SafCounts, SafEnds } from './saf-ends.js';
 
 /** The places of the queue's entries, read by {@link SafFigures}. */
 export interface SafPlaces {
   readonly backlog: SafBacklog;
-  readonly active: ReadonlyMap<string, Active>;
+  readonly active: SafActive;
   readonly ends: SafEnds;
   readonly journal: ReversalJournal;
 }
@@ -27,12 +29,17 @@ export class SafFigures {
    * and counted with the entries not yet ended so that the figures a stop reports say what the journal holds.
    */
   private readonly left = new Map<string, SafEntryKind>();
+  /** The reversals among `left`. */
+  private leftReversals = 0;
 
   constructor(private readonly places: SafPlaces) {}
 
   /** Counts `entry`, handed in after the stop (see `left`). */
   keep(entry: JournalEntry): void {
-    this.left.set(entry.id, entry.kind ?? 'reversal');
+    const kind = entry.kind ?? 'reversal';
+    if (this.left.get(entry.id) === 'reversal') this.leftReversals -= 1;
+    if (kind === 'reversal') this.leftReversals += 1;
+    this.left.set(entry.id, kind);
   }
 
   /** Entries not yet ended (to be queued, being sent, or whose end waits for its `done`): the SAF depth. */
@@ -58,10 +65,7 @@ export class SafFigures {
   /** The connector's reversals among the entries not yet ended. */
   get reversals(): number {
     const p = this.places;
-    let n = p.ends.unended.reversals + p.backlog.reversals;
-    for (const a of p.active.values()) if (a.kind === 'reversal') n += 1;
-    for (const kind of this.left.values()) if (kind === 'reversal') n += 1;
-    return n;
+    return p.ends.unended.reversals + p.backlog.reversals + p.active.reversals + this.leftReversals;
   }
 
   /** How entries ended since the start. */
@@ -76,21 +80,27 @@ export class SafFigures {
    * `messageInterval` slot is due (its expiry if sooner); the next try of a `done` that failed (a store out of reach:
    * `retryInterval` after it, see {@link SafEnds.nextDue}); Infinity when nothing more can happen to those held (a
    * `done` not tried again); `undefined` when the queue holds none. What a graceful stop reads to end once nothing can
-   * happen before its deadline, on each of its events: so the walk ends at the first entry that can move now (a
-   * backlog waiting for a place in flight, 100,000 entries, is due now from its first), and the ends' are read only
-   * when no entry is.
+   * happen before its deadline, on each of its events, and a metrics scrape or the console on each of theirs: so no
+   * entry is walked (the entries that can move now are counted, the earliest timer kept: saf-active.ts), and the ends'
+   * are read only when no entry is due.
    */
   nextDue(stopped: boolean): number | undefined {
+    const wait = this.dueIn(stopped, performance.now());
+    return wait === undefined ? undefined : Date.now() + wait;
+  }
+
+  /**
+   * {@link nextDue} as milliseconds from `now` (`performance.now()` time): 0 when something can happen now, Infinity
+   * when nothing more can, `undefined` when the queue holds none.
+   */
+  dueIn(stopped: boolean, now: number): number | undefined {
     const { backlog, active, ends } = this.places;
     if (active.size === 0 && ends.unended.entries === 0 && backlog.size === 0) return undefined;
-    if (backlog.size > 0 && !stopped) return Date.now();
-    const now = performance.now();
-    let due = Infinity;
-    for (const a of active.values()) {
-      if (a.waiting === undefined || a.due <= now) return Date.now();
-      due = Math.min(due, a.due);
-    }
-    if (due > now) due = Math.min(due, ends.nextDue(now));
-    return Date.now() + Math.max(0, due - now);
+    if (backlog.size > 0 && !stopped) return 0;
+    if (active.moving > 0) return 0;
+    let due = active.earliestTimer;
+    if (due <= now) return 0;
+    due = Math.min(due, ends.nextDue(now));
+    return Math.max(0, due - now);
   }
 }

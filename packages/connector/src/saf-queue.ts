@@ -33,6 +33,7 @@ import { unjournaledAttempt } from './saf-unjournaled.js';
 import { AttemptWindow } from './saf-window.js';
 import { SafBacklog } from './saf-backlog.js';
 import { SafFigures } from './saf-figures.js';
+import { SafActive } from './saf-active.js';
 import { SafFlush } from './saf-flush.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
@@ -50,7 +51,8 @@ export const SAF_REPEAT_WARNINGS_PER_SECOND = 5;
 
 /** Entries being sent until they end (see the file's opening comment). */
 export class SafQueue {
-  private readonly active = new Map<string, Active>();
+  /** Entries being sent, with the figures read of them kept as they change (saf-active.ts: `wait`, `go`). */
+  private readonly active = new SafActive();
   /** A flush (what a graceful stop asks) walking the entries a chunk a turn (saf-flush.ts). */
   private readonly flushes = new SafFlush(this.active, (a) => this.sendEarly(a));
   /** Entries whose last attempt never left for want of a connection: the next one up or free sends them (`linkUp`). */
@@ -170,7 +172,7 @@ export class SafQueue {
     if (a.waiting !== 'attempt') return 0;
     clearTimeout(a.timer);
     a.timer = undefined;
-    a.waiting = undefined;
+    this.active.go(a);
     void this.attempt(a, false);
     return 1;
   }
@@ -199,10 +201,9 @@ export class SafQueue {
       void this.attempt(a, slotted);
       return;
     }
-    a.waiting = slotted ? 'slot' : 'attempt';
-    a.due = performance.now() + due;
+    this.active.wait(a, slotted ? 'slot' : 'attempt', performance.now() + due);
     a.timer = setTimeout(() => {
-      a.waiting = undefined;
+      this.active.go(a);
       void this.attempt(a, slotted);
     }, due);
     a.timer.unref();
@@ -236,10 +237,9 @@ export class SafQueue {
       const slot = Math.max(now, this.nextSlot);
       this.nextSlot = slot + s.messageInterval;
       if (slot > now) {
-        a.waiting = 'slot';
-        a.due = slot;
+        this.active.wait(a, 'slot', slot);
         a.timer = setTimeout(() => {
-          a.waiting = undefined;
+          this.active.go(a);
           void this.attempt(a, true);
         }, slot - now);
         a.timer.unref();

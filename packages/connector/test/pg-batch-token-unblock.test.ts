@@ -89,6 +89,23 @@ test("unblock ends the session running the batch's insert of its token, not an i
   assert.equal(await sleeping, 'cancelled');
 });
 
+test("unblock never ends the retry's own session, even while the server still shows it running the insert of the token", async (t) => {
+  // The gap it stands for: node-pg settles a refused retry before the server shows its session idle, and the look runs
+  // on another connection of the pool. Here the retry's own statement (its mark first, as every try's) is still
+  // waiting for the earlier try when the look runs, so that the server shows it running for certain, not by chance.
+  const { pool, client, tokens, retry, insert, strand } = await setUp(t, 'unblock_own');
+  const { holding } = await strand(await client(), retry);
+  const own = await client();
+  const ownPid = (await own.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid as number;
+  const ownRun = own.query(`${retry.mark}SET LOCAL lock_timeout = 60000; ${insert(retry)}`).then(() => 'done', () => 'ended');
+  const waits = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND wait_event_type = 'Lock'";
+  await waitUntil(async () => (await pool.query<{ n: number }>(waits, [ownPid])).rows[0]?.n === 1, { what: "the retry's own insert to wait for the earlier try", timeoutMs: 10_000 });
+  assert.equal(await tokens.unblock(pool, retry, { code: '55P03', severity: 'ERROR' }), 1, 'the earlier try only');
+  assert.equal(await holding, 'ended');
+  assert.equal(await ownRun, 'done', "the retry's own statement goes on, and takes the token once the earlier try is gone");
+  assert.ok(await alive(pool, ownPid), "the retry's own session lives");
+});
+
 test('a look for the earlier try that fails (the pool busy) keeps the token and the doubt', async (t) => {
   const { client, tokens, retry, insert, waitedFor } = await setUp(t, 'unblock_fails');
   const holder = await client();

@@ -61,3 +61,32 @@ test('safNextDue – a SAF backlog waiting for its place in flight is due now, r
   for (const due of dues) assert.ok(due !== undefined && due <= now, 'due now: an attempt in flight, the others waiting for its place');
   assert.ok(walked <= calls, `${walked} steps through the queue's ${ENTRIES} entries in ${calls} reads (one a read at most)`);
 });
+
+test('safNextDue and stats – with every SAF entry waiting for its timer, a read walks none of them (the earliest timer and the counts are kept)', async (t) => {
+  const peer = await peerFor(t, () => undefined);
+  const connector = connectorFor(t, {
+    host: '127.0.0.1',
+    port: peer.port,
+    requestTimeout: HOUR,
+    saf: { enabled: true, journalDir: tempDir(t, 'saf-next-due-walk'), initialDelay: HOUR, retryInterval: HOUR },
+  });
+  await connector.connect();
+  const before = Date.now();
+  for (let i = 0; i < ENTRIES; i++) await connector.request(advice(String(300_000 + i)), { saf: true });
+  const after = Date.now();
+  const calls = 20;
+  const steps = countMapSteps(ENTRIES - 1);
+  let dues: (number | undefined)[];
+  let pending: number[];
+  let walked: number;
+  try {
+    dues = Array.from({ length: calls }, () => connector.safNextDue());
+    pending = Array.from({ length: calls }, () => connector.stats().reversalsPending);
+  } finally {
+    walked = steps.stop();
+  }
+  for (const due of dues) assert.ok(due !== undefined && due >= before + HOUR - 5 && due <= after + HOUR + 5, `due ${due}: the first entry's first attempt, an hour after it was stored`);
+  assert.deepEqual(pending, Array.from({ length: calls }, () => 0), 'advices: no reversal pending');
+  assert.equal(connector.stats().safDepth, ENTRIES);
+  assert.equal(walked, 0, `${walked} steps through the queue's ${ENTRIES} entries in ${2 * calls} reads`);
+});

@@ -12,7 +12,11 @@
  * token (`unblock`). A look for those sessions that fails (the pool busy, the server refusing it) says nothing: the
  * token is kept. Only when a look that ran finds none once {@link ENDS} have run (`track_activities` off, another role;
  * a try that committed just before a look is found by the next retry's 23505) does the batch go under a fresh token.
- * A retry refused before its statement ran (the database starting up, out of reach) keeps the token. The tokens of
+ * A retry refused before its statement ran (the database starting up, out of reach) keeps the token. The look never
+ * ends the session of the try that waited (its caller): each try's statement begins with a mark of its own
+ * ({@link tryMark}), and the look leaves alone every session running the caller's; node-pg settles a refused query
+ * before the server shows its session idle, and a look on another connection would otherwise find the caller's own
+ * session still running the insert of the token, end it and count it as an earlier try. The tokens of
  * batches known stored are deleted by a later batch's statement, {@link SPENT_TOKENS_DELETED} at a time; the tokens a
  * node left when it died go with `prune`.
  */
@@ -45,21 +49,33 @@ function tokenInsert(token: string): string {
 }
 
 /**
+ * The mark a try's statement begins with (a SQL comment: `try` and 12 random hex digits), new for each try: the look for
+ * the earlier tries of a batch ({@link endEarlierTries}) knows its caller's own session by it, even on another
+ * connection and in the moment after a refusal when the server still shows that session running the statement.
+ */
+export function tryMark(): string {
+  return `/* try ${randomBytes(6).toString('hex')} */ `;
+}
+
+/**
  * The sessions {@link BatchTokens.unblock} ends: of this role on this database, client backends running (not idle) the
- * batch's own insert of its token; every other session (another application, role or database, a session whose last
- * statement merely named the token) is left alone.
+ * batch's own insert of its token, but for the look's own session and those running the caller's try (its mark, $2,
+ * anywhere in the statement: NULL for none); every other session (another application, role or database, a session
+ * whose last statement merely named the token) is left alone.
  */
 const END_EARLIER_TRIES =
   'SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND usename = current_user ' +
-  "AND datname = current_database() AND backend_type = 'client backend' AND state <> 'idle' AND strpos(query, $1) > 0";
+  "AND datname = current_database() AND backend_type = 'client backend' AND state <> 'idle' AND strpos(query, $1) > 0 " +
+  'AND ($2::text IS NULL OR strpos(query, $2) = 0)';
 
 /**
- * Ends the sessions still running an earlier try of the batch of `token` ({@link END_EARLIER_TRIES}, on `pool`):
- * resolves with how many were ended, `undefined` when the look itself failed (nothing known).
+ * Ends the sessions still running an earlier try of the batch of `token` ({@link END_EARLIER_TRIES}, on `pool`), never
+ * one running the caller's own try (`own`: the {@link tryMark} its statement began with): resolves with how many were
+ * ended, `undefined` when the look itself failed (nothing known).
  */
-export async function endEarlierTries(pool: pg.Pool, token: string): Promise<number | undefined> {
+export async function endEarlierTries(pool: pg.Pool, token: string, own?: string): Promise<number | undefined> {
   try {
-    return (await pool.query<{ ended: boolean }>(END_EARLIER_TRIES, [tokenInsert(token)])).rows.filter((r) => r.ended).length;
+    return (await pool.query<{ ended: boolean }>(END_EARLIER_TRIES, [tokenInsert(token), own ?? null])).rows.filter((r) => r.ended).length;
   } catch {
     return undefined;
   }
@@ -91,8 +107,10 @@ interface InDoubt {
 export interface NextBatch {
   /** How many records it takes from the buffer. */
   take: number;
-  /** Its statement: the token's insert (and the spent tokens' delete), then `copy`. */
+  /** Its statement: its {@link tryMark}, the token's insert (and the spent tokens' delete), then `copy`. */
   sql: string;
+  /** The mark its statement begins with: this try's own ({@link tryMark}). */
+  mark: string;
   /** Its token. */
   token: string;
   /** The spent tokens its statement deletes. */
@@ -116,11 +134,12 @@ export function isToken(value: unknown): value is string {
 /**
  * The statement that stores a batch kept at close (transaction-spill.ts) under its `token`, as a retry of a batch in
  * doubt goes: waiting at most `lockTimeout` ms for an earlier try still running, refused (23505,
- * {@link storedBefore}) when an earlier try committed.
+ * {@link storedBefore}) when an earlier try committed. `mark`: the try's own ({@link tryMark}), for the look that
+ * follows a wait too long ({@link endEarlierTries}) to leave its session alone. Default: none.
  */
-export function replayStatement(copy: string, token: string, lockTimeout: number): string {
+export function replayStatement(copy: string, token: string, lockTimeout: number, mark = ''): string {
   if (!isToken(token)) throw new Error('not a batch token');
-  return `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeout))}; ${tokenInsert(token)}; ${copy}`;
+  return `${mark}SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeout))}; ${tokenInsert(token)}; ${copy}`;
 }
 
 /** True for the refusal of a batch whose token is already stored: an earlier try of the batch committed. */
@@ -155,7 +174,8 @@ export class BatchTokens {
     // Tokens are hex made here: written into the text, as the simple query protocol (which COPY needs) has no parameters.
     const wait = again ? `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(this.lockTimeout))}; ` : '';
     const drop = deletes.length > 0 ? `DELETE FROM ${BATCH_TOKENS} WHERE id IN (${deletes.map((t) => `'${t}'`).join(', ')}); ` : '';
-    return { take: again ? doubt.size : max, sql: `${wait}${tokenInsert(token)}; ${drop}${this.copy}`, token, deletes, again, ends: again ? doubt.ends : 0 };
+    const mark = tryMark();
+    return { take: again ? doubt.size : max, sql: `${mark}${wait}${tokenInsert(token)}; ${drop}${this.copy}`, mark, token, deletes, again, ends: again ? doubt.ends : 0 };
   }
 
   /**
@@ -188,12 +208,13 @@ export class BatchTokens {
    * After `batch` failed with `err`: when it was the batch in doubt sent again and it waited too long, maybe for an
    * earlier try the server still runs (see {@link waited}: a try stranded waiting for rows its client will never send,
    * or still committing), ends the sessions running that try ({@link END_EARLIER_TRIES}, on `pool`) so that the next
-   * retry under the same token finds it committed (23505) or rolled back. Resolves with how many were ended (0: the
-   * look ran and found none), `undefined` when the look itself failed (nothing known), 0 when there was nothing to do.
+   * retry under the same token finds it committed (23505) or rolled back; never the session of `batch` itself (its
+   * mark). Resolves with how many were ended (0: the look ran and found none), `undefined` when the look itself failed
+   * (nothing known), 0 when there was nothing to do.
    */
   async unblock(pool: pg.Pool, batch: NextBatch, err: unknown): Promise<number | undefined> {
     if (!batch.again || !waited(err)) return 0;
-    return endEarlierTries(pool, batch.token);
+    return endEarlierTries(pool, batch.token, batch.mark);
   }
 
   /**

@@ -4,12 +4,13 @@
 // claims every second (`PgJournal.claim`: the claim by lease, then the claim of owners gone) on every upstream. Times
 // BENCH_CLAIMS claims per count of owners gone, with the WAL each claim writes (a row lock `FOR SHARE` is written to
 // the row, and logged) and whether the rows of those owners are locked by the claim. Informational: no target.
-// Usage: node bench/dist/pg-gone-owners.bench.js; environment BENCH_GONE (10,100), BENCH_CLAIMS (200).
+// An exploration, not run by `npm run bench` (bench/explore/). Usage: node scripts/bench.mjs --explore pg-gone-owners
+// (or node bench/dist/explore/pg-gone-owners.bench.js); environment BENCH_GONE (10,100), BENCH_CLAIMS (200).
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { PgJournal } from '@iso8583/connector';
 import { startPostgres } from '@iso8583/test-support';
-import { loadAverage, median } from './gateway/rounds.js';
+import { loadAverage, median } from '../gateway/rounds.js';
 
 const COUNTS = (process.env.BENCH_GONE ?? '10,100').split(',').map(Number);
 const CLAIMS = Number(process.env.BENCH_CLAIMS ?? 200);

@@ -3,9 +3,10 @@
 // store's own cost. Records arrive as a gateway makes them: bursts of 64 a tick (64 requests settling together), each
 // record's promise awaited at the end. Informational: records a second, no target. What recording costs the gateway
 // (the issue's 20% target) is measured by transaction-log.bench.ts, gateway against gateway in the same run.
-// Usage: node bench/dist/pg-transaction-log.bench.js [records per round] (default 200000; 3 rounds each, alternating,
+// An exploration, not run by `npm run bench` (bench/explore/). Usage: node scripts/bench.mjs --explore pg-transaction-log,
+// or node bench/dist/explore/pg-transaction-log.bench.js [records per round] (default 200000; 3 rounds each, alternating,
 // the median printed).
-import { loadAverage, median } from './gateway/rounds.js';
+import { loadAverage, median } from '../gateway/rounds.js';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { PgTransactionLog, toTransactionRecord } from '@iso8583/connector';

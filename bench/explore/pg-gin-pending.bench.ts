@@ -3,11 +3,12 @@
 // on the spot, then queries by STAN and by RRN (the log's own statements, through `PgTransactionLog.query`) timed with
 // the pending list as full as it gets (just under `gin_pending_list_limit`, 4 MB by default: the next insert past it
 // merges the list) and again once it is merged. Also the plan of each with its buffers. Informational: no target.
-// Usage: node bench/dist/pg-gin-pending.bench.js; environment BENCH_RECORDS (300000), BENCH_QUERIES (30 per kind).
+// An exploration, not run by `npm run bench` (bench/explore/). Usage: node scripts/bench.mjs --explore pg-gin-pending
+// (or node bench/dist/explore/pg-gin-pending.bench.js); environment BENCH_RECORDS (300000), BENCH_QUERIES (30 per kind).
 import pg from 'pg';
 import { PgTransactionLog } from '@iso8583/connector';
 import { startPostgres } from '@iso8583/test-support';
-import { loadAverage, median } from './gateway/rounds.js';
+import { loadAverage, median } from '../gateway/rounds.js';
 import { benchRecord } from './pg-records.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);

@@ -14,7 +14,8 @@
 // the client) and its server CPU counted, once with the round's rows still in a GIN index's pending list (ROWS rows,
 // under its 4 MB limit: no merge in the round) and once after the merge; not counted in the rows' CPU. Informational:
 // no target.
-// Usage: node bench/dist/pg-index-variants.bench.js [variant name filters...]; environment BENCH_ROWS (40000 a round),
+// An exploration, not run by `npm run bench` (bench/explore/). Usage: node scripts/bench.mjs --explore pg-index-variants,
+// or with variant name filters: node bench/dist/explore/pg-index-variants.bench.js [filters...]; environment BENCH_ROWS (40000 a round),
 // BENCH_ROUNDS (5), BENCH_PREFILL (50000), BENCH_BATCH (100), BENCH_QUERIES (40 of each kind, each state, each round;
 // 0: none).
 import { readFileSync } from 'node:fs';
@@ -22,7 +23,7 @@ import pg from 'pg';
 import { PgTransactionLog } from '@iso8583/connector';
 import type { TransactionQuery } from '@iso8583/connector';
 import { startPostgres } from '@iso8583/test-support';
-import { loadAverage, median } from './gateway/rounds.js';
+import { loadAverage, median } from '../gateway/rounds.js';
 import { benchRecord } from './pg-records.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 40_000);

@@ -3,12 +3,13 @@
 // taken over: its row stays until a renewal's purge). A node with its lock claims every second (`PgJournal.claim`:
 // the claim by lease, then the claim of owners gone), on every node and upstream. Times BENCH_CLAIMS claims with no
 // owner gone and with one, and shows the plan of the claim of owners gone with its buffers. Informational: no target.
-// Usage: node bench/dist/pg-claim-gone.bench.js; environment BENCH_PENDING (50000), BENCH_CLAIMS (200).
+// An exploration, not run by `npm run bench` (bench/explore/). Usage: node scripts/bench.mjs --explore pg-claim-gone
+// (or node bench/dist/explore/pg-claim-gone.bench.js); environment BENCH_PENDING (50000), BENCH_CLAIMS (200).
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { PgJournal } from '@iso8583/connector';
 import { startPostgres } from '@iso8583/test-support';
-import { loadAverage, median } from './gateway/rounds.js';
+import { loadAverage, median } from '../gateway/rounds.js';
 
 const PENDING = Number(process.env.BENCH_PENDING ?? 50_000);
 const CLAIMS = Number(process.env.BENCH_CLAIMS ?? 200);
