@@ -15,28 +15,17 @@
  * BENCH_ROUNDS (starts per count, 3).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal, createConnector } from '@iso8583/connector';
 import { fillJournal } from './journal-fill.js';
 import { watchTurns } from './loop-turns.js';
+import { deadPort } from './dead-port.js';
+import { turnTarget } from './turn-target.js';
 
 const COUNTS = (process.env.BENCH_OPEN ?? '10000,100000,230000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const AFTER_MS = Number(process.env.BENCH_AFTER_MS ?? 1000);
-/** The longest turn allowed during the start and in the `AFTER_MS` after it (ms), at up to `TARGET_OPEN` open entries. */
-const TARGET_TURN_MS = 100;
-const TARGET_OPEN = 100_000;
-
-/** A local port with no listener (taken, then given back). */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** What one start measured (ms): its time, and the longest turn of the event loop in each of its phases. */
 interface StartFigures {
@@ -97,13 +86,7 @@ async function run(open: number): Promise<boolean> {
           `${f.queueing.toFixed(1)} ms queueing, ${f.after.toFixed(1)} ms in the ${AFTER_MS} ms after; ${f.sent} attempts sent by then`,
       );
     }
-    const target = open <= TARGET_OPEN;
-    const met = best < TARGET_TURN_MS;
-    console.log(
-      `connector start: ${open} open entries: longest turn ${best.toFixed(1)} ms (best of ${ROUNDS} rounds)` +
-        (target ? `, target under ${TARGET_TURN_MS} ms: ${met ? 'met' : 'NOT met'}` : ` (the target is for up to ${TARGET_OPEN} entries)`),
-    );
-    return !target || met;
+    return turnTarget('connector start', open, best, ROUNDS);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -119,8 +119,8 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
       resolve();
     };
     // Nothing pending, or nothing that can move before the deadline: every entry left waits for an attempt after it.
-    // At most once a turn of the event loop: `safNextDue` walks every entry, and a large backlog ends many entries in a
-    // turn (once per event: quadratic in the backlog).
+    // At most once a turn of the event loop: a large backlog ends many entries in a turn, and one read a turn says all
+    // (`safNextDue` walks no entry: the SAF queue keeps its earliest timer, saf-active.ts).
     const check = (): void => {
       if (!clientsGone || done || checking !== undefined) return;
       checking = setImmediate(() => {

@@ -36,7 +36,7 @@ export function ownerLockFree(key: string): string {
  * and its row is not locked by every claim of every node each second (a row lock is written to the row, and logged).
  * A column, not a subquery of the owner's pending entries: the planner turned that into a join that read every pending
  * row (an `EXISTS`: 10 ms a claim with 50,000 pending instead of 1.1), or a plan costly enough to be compiled (JIT) at
- * every claim (`count(*)`: 270 ms), `bench/pg-claim-gone.bench.ts`.
+ * every claim (`count(*)`: 270 ms), `bench/explore/pg-claim-gone.bench.ts`.
  *
  * Each row is locked `FOR SHARE` until the statement's transaction ends: the owner's own `REGISTER` (its lock taken
  * again, a `DO UPDATE` of that row) waits for the claim that found it gone, so that the owner records no attempt of an

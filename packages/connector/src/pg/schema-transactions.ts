@@ -26,7 +26,7 @@
  * Version 104 finds STANs and RRNs through one GIN index instead of two hash indexes: its key is the array
  * {@link TRANSACTION_KEYS} (`ARRAY[stan, rrn]`), and with `fastupdate` (GIN's default) a row's two keys are appended to
  * the index's pending list and merged into the index in bulk, sorted, once the list is over `gin_pending_list_limit`
- * (4 MB by default; a query reads the list too). Measured apart (bench/pg-index-variants.bench.ts), it saves no
+ * (4 MB by default; a query reads the list too). Measured apart (bench/explore/pg-index-variants.bench.ts), it saves no
  * server CPU: 2026-12-01's two runs gave the hash indexes some 5 us a row and the GIN index some 3, but no run since
  * has shown it (one had the GIN index dearer, 13.1-13.4 against 11.9; 2026-12-03 0.1-0.9 us dearer, within or just
  * past the spread of the rounds, +-1.5 us: 11.1, 12.2, 11.5 against 10.3, 12.1, 10.6), and the GIN index writes about 28 % more WAL a row (760 bytes against 595)

@@ -23,7 +23,7 @@ import { readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { syncDir } from '../durable-file.js';
-import { endEarlierTries, replayStatement, storedBefore, waited } from './batch-token.js';
+import { endEarlierTries, replayStatement, storedBefore, tryMark, waited } from './batch-token.js';
 import { copyFrom } from './copy.js';
 import { storeCause } from './pool.js';
 import { SPILL_NAME, parseSpill, sameDatabase, stillWritten, temporaryWriter } from './spill-file.js';
@@ -197,12 +197,14 @@ async function finishWrite(dir: string, name: string, spill: string): Promise<'r
  */
 async function replayBatch(pool: pg.Pool, copy: string, batch: { token: string; rows: string }, lockTimeout: number): Promise<'stored' | 'storedBefore' | { err: unknown }> {
   for (let ended = false; ; ended = true) {
+    // This try's own mark: the look after a wait too long leaves its session alone (batch-token.ts `tryMark`).
+    const mark = tryMark();
     try {
-      await copyFrom(pool, replayStatement(copy, batch.token, lockTimeout), Buffer.from(batch.rows, 'utf8'));
+      await copyFrom(pool, replayStatement(copy, batch.token, lockTimeout, mark), Buffer.from(batch.rows, 'utf8'));
       return 'stored';
     } catch (err) {
       if (storedBefore(err)) return 'storedBefore';
-      if (ended || !waited(err) || (await endEarlierTries(pool, batch.token)) === undefined) return { err };
+      if (ended || !waited(err) || (await endEarlierTries(pool, batch.token, mark)) === undefined) return { err };
     }
   }
 }
