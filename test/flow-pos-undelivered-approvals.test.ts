@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '@iso8583/test-support';
+import { repoRoot, waitUntil } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { approve, startBank } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
@@ -142,4 +142,44 @@ test('iso8583 run – a sequence that fails after its timeout: its earlier appro
   const { reversals, logged } = await stop(flow, bank);
   assert.deepEqual(reversals.map((r) => String(r['90']).slice(0, 10)).sort(), ['0200742001', '0200742002'], 'one reversal for each, none doubled');
   assert.ok(!logged.includes('4111111111111111'), 'no PAN in the log');
+});
+
+test('iso8583 run – through an upstream group: the late approval is reversed at the upstream that gave it, and counted on /metrics', async () => {
+  const primary = await startBankHolding([]);
+  const backup = await startBankHolding(['743001']);
+  const file = join(work, 'groupflow.json');
+  const link = (port: number, dir: string): Record<string, unknown> => ({
+    host: '127.0.0.1', port, frame: 'binary2', requestTimeout: 60_000, reversal: { enabled: true, journalDir: join(work, dir) },
+  });
+  writeFileSync(file, JSON.stringify({
+    name: 'groupflow',
+    connectors: { primary: link(primary.bank.port, 'group-primary'), backup: link(backup.bank.port, 'group-backup') },
+    // Mastercard's 5413 range goes to the backup: the group, not the flow, knows which upstream answered.
+    upstreamGroups: { bank: { upstreams: ['primary', 'backup'], routes: [{ pan: '5413', upstream: 'backup' }] } },
+    inboundEndpoints: { pos: { port: 0, frame: 'binary2', sequence: join(work, 'relay.mjs'), onError, sequenceTimeout: 1000 } },
+    http: { port: 0 },
+    logLevel: 'warn',
+  }));
+  const flow = startCli(['run', file], { cwd: work });
+  const pos = hostPort((await flow.waitForLine(/^inbound pos listening on (\S+)/))[1] as string);
+  const http = hostPort((await flow.waitForLine(/^http listening on (\S+)/))[1] as string);
+  await flow.waitForLine(/^flow groupflow ready/);
+  await waitUntil(async () => {
+    const stats = (await (await fetch(`http://${http.host}:${http.port}/stats`)).json()) as { upstreamGroups: { bank: { healthy: string[] } } };
+    return stats.upstreamGroups.bank.healthy.length === 2 ? true : undefined;
+  }, { what: 'both upstreams of the group healthy' });
+  const client = await PosClient.open(pos.host, pos.port);
+  const told = await client.request(purchase('GROUPFL1', 743001, 6100, '5413330089010434'));
+  assert.notEqual(told['39'], '00');
+  backup.answer('743001');
+  const reversal = await backup.bank.waitFor((r) => r['0'] === '0400', 20_000);
+  assert.match(String(reversal['90']), /^0200743001/);
+  const metrics = await (await fetch(`http://${http.host}:${http.port}/metrics`)).text();
+  assert.match(metrics, /iso8583_gateway_undelivered_approvals_total\{reason="sequence-timeout",side="pos",outcome="reversed"\} 1/);
+  await client.close();
+  const { reversals, logged } = await stop(flow, backup.bank);
+  assert.equal(reversals.length, 1, 'exactly one reversal, at the backup');
+  assert.equal(primary.bank.received.filter((r) => r['0'] === '0400').length, 0, 'none at the primary, which never had the purchase');
+  await primary.bank.close();
+  assert.ok(!logged.includes('5413330089010434'), 'no PAN in the log');
 });

@@ -89,21 +89,23 @@ function watched(target: object, book: MessageAnswers): object {
   });
 }
 
-/** The context with its `connectors` watched for `book` (every other member the context's own). */
+/** The context with its `connectors` watched for `book` (made on first read; every other member the context's own). */
 function watchedContext(context: SequenceContext, book: MessageAnswers): SequenceContext {
+  let connectors: Record<string, unknown> | undefined;
   const targets = new Map<PropertyKey, object>();
-  const connectors = new Proxy(context.connectors, {
-    get(t, key) {
-      const target: unknown = Reflect.get(t, key);
-      if (target === null || typeof target !== 'object') return target;
-      let one = targets.get(key);
-      if (one === undefined) targets.set(key, (one = watched(target, book)));
-      return one;
-    },
-  });
+  const watchConnectors = (): Record<string, unknown> =>
+    new Proxy(context.connectors, {
+      get(t, key) {
+        const target: unknown = Reflect.get(t, key);
+        if (target === null || typeof target !== 'object') return target;
+        let one = targets.get(key);
+        if (one === undefined) targets.set(key, (one = watched(target, book)));
+        return one;
+      },
+    });
   return new Proxy(context, {
     get(t, key) {
-      if (key === 'connectors') return connectors;
+      if (key === 'connectors') return (connectors ??= watchConnectors());
       const value: unknown = Reflect.get(t, key, t);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
     },
