@@ -132,7 +132,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   // was (so the handler's default upstream, the first told, is never the one used).
   let reverseApproval: UndeliveredApproval | undefined;
   const reverse: UndeliveredApproval = (original, answer, upstream, reason, side) => {
-    reverseApproval ??= undeliveredApproval({ connector: upstream as Connector, logger, registry });
+    reverseApproval ??= undeliveredApproval({ connector: upstream ?? (Object.values(assembled.connectors)[0] as Connector), logger, registry });
     reverseApproval(original, answer, upstream, reason, side);
   };
   const onUndelivered: UndeliveredAnswerHandler = httpUndelivered(reverse);
