@@ -3,6 +3,7 @@
  * host one at a time, in the order they came; the others wait, bounded in number and in time.
  */
 import { connectorError } from './errors.js';
+import { abortedBefore } from './request-abort.js';
 import { deadlineError, timeLeft } from './timeouts.js';
 
 /**
@@ -32,11 +33,21 @@ interface Waiting {
   start(): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
+  /** The caller's abort (the request's `signal`), listened to while the request waits; undefined without one. */
+  signal?: AbortSignal;
+  /** Ends the wait on that abort. */
+  aborted?: () => void;
 }
 
 interface Lane {
   busy: boolean;
   waiting: Waiting[];
+}
+
+/** The wait of `entry` is over: its timer and its abort listener go. */
+function stopWaiting(entry: Waiting): void {
+  clearTimeout(entry.timer);
+  if (entry.aborted !== undefined) entry.signal?.removeEventListener('abort', entry.aborted);
 }
 
 /** One lane per terminal id; a lane exists while its terminal has work. */
@@ -62,9 +73,11 @@ export class TerminalQueue {
    * Runs `task` when the terminal's previous requests are done; its outcome is the task's. `deadline`: the request's
    * overall deadline (a `performance.now()` time), which ends the wait when it comes before `timeout`: the wait then
    * fails with `ISO8583_ERR_CONNECTOR_DEADLINE` (for the request of `mti`), else with
-   * `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`. Default: none.
+   * `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`. Default: none. `signal`: the caller's abort (send options), which ends the
+   * wait at once, the request never written (`ISO8583_ERR_CONNECTOR_ABORTED`, `sent: 'no'`, its reason told so); the
+   * others keep their order. It is listened to only while the request waits. Default: none.
    */
-  run<T>(terminal: string, task: () => Promise<T>, deadline?: number, mti = ''): Promise<T> {
+  run<T>(terminal: string, task: () => Promise<T>, deadline?: number, mti = '', signal?: AbortSignal): Promise<T> {
     let lane = this.lanes.get(terminal);
     if (lane === undefined) {
       lane = { busy: false, waiting: [] };
@@ -85,17 +98,17 @@ export class TerminalQueue {
     const left = timeLeft(deadline, performance.now());
     // The deadline, not the queue's own timeout, ends this wait: the caller's promise (DEADLINE) is the one kept.
     const byDeadline = left < this.timeout;
+    const refused = abortedBefore(signal, mti);
+    if (refused !== undefined) return Promise.reject(refused);
     return new Promise<T>((resolve, reject) => {
       const entry: Waiting = {
         start: () => {
-          clearTimeout(entry.timer);
+          stopWaiting(entry);
           this.execute(terminal, current, task).then(resolve, reject);
         },
         reject,
         timer: setTimeout(() => {
-          const i = current.waiting.indexOf(entry);
-          if (i >= 0) current.waiting.splice(i, 1);
-          this.queued -= 1;
+          this.leave(current, entry);
           reject(
             byDeadline
               ? deadlineError(mti)
@@ -105,16 +118,32 @@ export class TerminalQueue {
           );
         }, Math.min(this.timeout, left)),
       };
+      if (signal !== undefined) {
+        entry.signal = signal;
+        entry.aborted = () => {
+          this.leave(current, entry);
+          reject(abortedBefore(signal, mti) as Error);
+        };
+        signal.addEventListener('abort', entry.aborted, { once: true });
+      }
       current.waiting.push(entry);
       this.queued += 1;
     });
+  }
+
+  /** `entry` leaves its lane's queue before its turn (its wait timed out, or its caller aborted); the others keep their order. */
+  private leave(lane: Lane, entry: Waiting): void {
+    stopWaiting(entry);
+    const i = lane.waiting.indexOf(entry);
+    if (i >= 0) lane.waiting.splice(i, 1);
+    this.queued -= 1;
   }
 
   /** Fails every waiting request (on destroy). */
   rejectAll(err: Error): void {
     for (const lane of this.lanes.values()) {
       for (const entry of lane.waiting.splice(0)) {
-        clearTimeout(entry.timer);
+        stopWaiting(entry);
         this.queued -= 1;
         entry.reject(err);
       }

@@ -27,6 +27,8 @@ import type { FlowSequences } from './sequences.js';
 import { readHttpToken } from '../console/access.js';
 import { TransactionRing } from '../console/recent.js';
 import { httpUndelivered, undeliveredApproval } from '../gateway/late-approval.js';
+import type { UndeliveredApproval } from '../gateway/late-approval.js';
+import { UndeliveredApprovals } from './undelivered-approvals.js';
 import { FLOW_HELD_BACK_OPTION } from '../http/held-budget.js';
 import { FLOW_HTTP_CAP_FLAGS } from '../http/shed-log.js';
 
@@ -124,13 +126,16 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const ring = run.noConsole === true ? undefined : new TransactionRing({ approvals: resolveDialect(firstDialect) });
   const recorded: Record<string, RouteTarget> = {};
   const pluginOptions: Record<string, Iso8583ConnectorPluginOptions> = {};
-  // An approval whose HTTP client never got it (gone, or an answer that cannot be written) is reversed at the upstream
-  // that answered, as the gateway does (late-approval.ts); the routes always say which upstream that was.
-  let reverseUndelivered: UndeliveredAnswerHandler | undefined;
-  const onUndelivered: UndeliveredAnswerHandler = (request, answer, upstream, reason) => {
-    reverseUndelivered ??= httpUndelivered(undeliveredApproval({ connector: upstream, logger: logger.child({ side: 'http' }), registry }));
-    reverseUndelivered(request, answer, upstream, reason);
+  // An approval whose client never got it (an HTTP client gone, or an answer that cannot be written; an inbound
+  // message's reply not delivered: undelivered-approvals.ts) is reversed at the upstream that answered, as the gateway
+  // does, by its one handler (late-approval.ts); the routes and the sequences' targets always say which upstream that
+  // was (so the handler's default upstream, the first told, is never the one used).
+  let reverseApproval: UndeliveredApproval | undefined;
+  const reverse: UndeliveredApproval = (original, answer, upstream, reason, side) => {
+    reverseApproval ??= undeliveredApproval({ connector: upstream ?? (Object.values(assembled.connectors)[0] as Connector), logger, registry });
+    reverseApproval(original, answer, upstream, reason, side);
   };
+  const onUndelivered: UndeliveredAnswerHandler = httpUndelivered(reverse);
   for (const [name, options] of Object.entries(flow.connectors)) {
     const owned = routeOwner.get(name);
     const prefix = owned?.prefix ?? flow.http?.routes?.[name];
@@ -203,11 +208,16 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   try {
     for (const [name, options] of Object.entries(flow.inboundEndpoints)) {
       const seq = sequences[name] as FlowSequences[string];
+      // Each message the endpoint answers is traced in, and the reply it wrote out; the approvals its sequence got are
+      // reversed when its reply never reaches the terminal.
+      const traced = tracerFor(dialectOf(options)).endpoint(name, seq.sequence);
+      const approvals = new UndeliveredApprovals(reverse);
       const endpointOptions = {
         ...options,
         name: typeof options.name === 'string' ? options.name : name,
-        // Each message the endpoint answers is traced in, and the reply it wrote out.
-        ...tracerFor(dialectOf(options)).endpoint(name, seq.sequence),
+        ...traced,
+        sequence: approvals.sequence(traced.sequence),
+        onLateResult: approvals.onLateResult,
         connectors: recorded as Record<string, Connector>,
         // The endpoint binds its own `name` (`endpoint`) to its lines: a binding here would give them the key as well.
         logger,
