@@ -101,11 +101,12 @@ export class RequestOutcomes {
    * Runs `task` in the turn `queue` gives the terminal (field 41) of `message`: what an upstream group does with its
    * one terminal queue, held by one of its connectors, before it picks the upstream (`task`, whose connector then
    * counts and records the request). A request the queue refuses before `task` runs (`QUEUE_FULL`, `QUEUE_TIMEOUT`,
-   * `DEADLINE`, the terminal lock failed, `CLOSED` on destroy) is accepted and failed here, counted and recorded once,
-   * timed from its arrival and with the fields 11 and 7 this connector fills in (`autoFill`; 7 as at its arrival), as
-   * a lone connector's refusal at its queue is; the caller gets the queue's error.
+   * `DEADLINE`, `ABORTED` by its caller's `signal`, the terminal lock failed, `CLOSED` on destroy) is accepted and
+   * failed here, counted and recorded once, timed from its arrival and with the fields 11 and 7 this connector fills in
+   * (`autoFill`; 7 as at its arrival), as a lone connector's refusal at its queue is; the caller gets the queue's
+   * error. `signal`: the caller's abort (send options), which ends the wait in the queue at once, never written.
    */
-  queued<T>(queue: TerminalQueue, message: MessageInput, deadline: number | undefined, task: () => Promise<T>): Promise<T> {
+  queued<T>(queue: TerminalQueue, message: MessageInput, deadline: number | undefined, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const timed = this.recorder !== undefined;
     const at = timed ? Date.now() : 0;
     const t0 = timed ? performance.now() : 0;
@@ -115,7 +116,7 @@ export class RequestOutcomes {
       ran = true;
       return task();
     };
-    return queue.run(String(message['41']), run, deadline, mti).catch((err: unknown) => {
+    return queue.run(String(message['41']), run, deadline, mti, signal).catch((err: unknown) => {
       throw ran ? err : this.accepted(timed ? this.filled(message, at) : message, mti, at, t0, undefined).failed(err);
     });
   }

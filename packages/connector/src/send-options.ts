@@ -32,8 +32,8 @@ export interface SendOptions {
    * request is reversed (reversal on), a later answer is reported as late. The abort's `reason`, when an object, is
    * given the same `sent` as the abort happens (the safe `'maybe'` wins over `'no'`): the inbound endpoint's timeout
    * error then tells its onError sequence whether the request may be at the host (`upstreamFailureCode`: 68, not 96).
-   * An abort while the request waits for a connection ends that wait at once; one while it waits for the journal or its
-   * terminal's turn takes effect when that wait ends (it is not written).
+   * An abort while the request waits for a connection or for its terminal's turn (`terminalQueue`) ends that wait at
+   * once; one while it waits for the journal takes effect when that wait ends (it is not written).
    * Ignored with `saf: true`. Default: none.
    */
   signal?: AbortSignal;

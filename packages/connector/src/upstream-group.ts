@@ -220,7 +220,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     const saf = kind !== RELAY && options?.saf === true;
     if (this.queueHolder === undefined || saf || message['41'] == null) return this.choose(message, kind, input, options, saf, false);
     const holder = this.queueHolder;
-    return holder.outcomes.queued(holder.terminalQueue as TerminalQueue, message, options?.deadline, () => this.choose(message, kind, input, options, saf, true));
+    return holder.outcomes.queued(holder.terminalQueue as TerminalQueue, message, options?.deadline, () => this.choose(message, kind, input, options, saf, true), options?.signal);
   }
 
   /** Picks the upstream (see `run`); `lane`: the request holds its terminal's turn in the group's queue. */
