@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { hasPanShapedRun, maskDigitRuns, maskGroupedNumbers } from '../src/index.js';
 import { luhnPans } from './pan-arbitrary.js';
 import { assertLinear } from './linear-cost.js';
@@ -62,7 +63,7 @@ test('maskDigitRuns – a PAN with its digits escaped, each in any form, is mask
       }
       assert.ok(hasPanShapedRun(written));
     }),
-    { numRuns: 2000 },
+    propertyRuns(2000),
   );
 });
 
@@ -84,7 +85,7 @@ test('maskDigitRuns – digits escaped or not, separators escaped or not: whatev
       assert.equal(got.length, want.length);
       for (let k = 0; k < want.length; k++) if (want[k] === '*') assert.equal(got[k], '*', `${text}: ${masked}`);
     }),
-    { numRuns: 2000 },
+    propertyRuns(2000),
   );
 });
 

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { hasPanShapedRun, luhnValid, maskDigitRuns, maskFieldValue, maskGroupedNumbers, maskPan } from '../src/index.js';
 import { luhnPans } from './pan-arbitrary.js';
 import { assertLinear } from './linear-cost.js';
@@ -58,7 +59,7 @@ test('maskDigitRuns – a PAN of 13 to 19 digits in loose groups (. / _ , or 4 t
       }
       assert.ok(hasPanShapedRun(written));
     }),
-    { numRuns: 2000 },
+    propertyRuns(2000),
   );
 });
 
@@ -89,7 +90,7 @@ test('maskDigitRuns – a number in loose groups that fails the Luhn check, or w
       const text = wrong.join(gap);
       assert.equal(maskDigitRuns(text), text);
     }),
-    { numRuns: 1000 },
+    propertyRuns(1000),
   );
   // Luhn-valid, but in groups no card number is printed in (3 digits, 7 or more, before the last), with gaps written
   // unlike each other, or in a list: a group before or after it joined by the same gap.
@@ -107,7 +108,7 @@ test('maskDigitRuns – a list of numbers joined by one gap holds a card number 
       const text = numbers.join(gap);
       assert.equal(maskDigitRuns(text), text);
     }),
-    { numRuns: 2000 },
+    propertyRuns(2000),
   );
 });
 
@@ -134,7 +135,7 @@ test('maskDigitRuns – amounts, versions, IP addresses, dates, times, timestamp
     fc.property(line, (text) => {
       assert.equal(maskDigitRuns(text), maskDigitRuns(withoutLooseSeparators(text)).replace(/:/g, (_, at: number) => text[at]!), text);
     }),
-    { numRuns: 3000 },
+    propertyRuns(3000),
   );
   for (const text of ['1,234,567,890,123', '1.2.3', '2026/12/03 12:24:56.123', '192.168.100.200', '10.10.10.10,10.10.10.11', '1.234.567.890.123,45', 'took 1234.567 ms']) {
     assert.equal(maskDigitRuns(text), text, text);
