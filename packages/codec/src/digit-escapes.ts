@@ -77,13 +77,24 @@ function escapeAt(escape: Escape, code: number, digits: number, digitsEnd: numbe
  */
 const RULE_CHARACTERS = new Set(' \t-+./_,=^D%'.split('').map((c) => c.charCodeAt(0)));
 
-/** Whether `text` holds an escape ({@link readEscape}) of a digit or of a character the rule reads. */
+/**
+ * Whether `text` holds an escape ({@link readEscape}) of a digit or of a character the rule reads, or an escape of any
+ * other ASCII character whose number ends the escape with a digit and runs on into a digit or a character the rule
+ * reads: read as it is, its number's digits join the number that follows (`%76010000008` is the 11 digits
+ * `76010000008`, `%76.4111.1111.1111.1111` a list whose first group is `76`), read decoded they do not
+ * (`v010000008`, `v.4111.1111.1111.1111`), and each reading hides what the other may show.
+ */
 function hasRuleEscape(text: string): boolean {
   const escape: Escape = { code: 0, digits: 0, digitsEnd: 0, end: 0 };
   for (const opener of ['&#', '\\u', '%']) {
     for (let at = text.indexOf(opener); at >= 0; at = text.indexOf(opener, at + 1)) {
       maskWork.steps++;
-      if (readEscape(text, at, escape) && (isDigit(escape.code) || RULE_CHARACTERS.has(escape.code))) return true;
+      if (!readEscape(text, at, escape)) continue;
+      if (isDigit(escape.code) || RULE_CHARACTERS.has(escape.code)) return true;
+      if (escape.code < 0x80 && escape.digitsEnd === escape.end && isDigit(text.charCodeAt(escape.end - 1))) {
+        const next = text.charCodeAt(escape.end);
+        if (isDigit(next) || RULE_CHARACTERS.has(next)) return true;
+      }
     }
     maskWork.steps += text.length;
   }
@@ -97,7 +108,8 @@ function hasRuleEscape(text: string): boolean {
  * maskDigitRuns, whole runs included), each hidden character's escape starred over its number (`&#**;`, `&#x**;`,
  * `\u****`, `%**`), a hidden character
  * written as itself starred. Only when `text` holds an escape of a digit or of another character the rule reads
- * ({@link RULE_CHARACTERS}); linear in the length of `text`.
+ * ({@link RULE_CHARACTERS}), or one whose number runs into a number (see {@link hasRuleEscape}); linear in the length
+ * of `text`.
  */
 export function maskEscapedDigits(text: string, out: string, mask: (text: string) => string): string {
   if (!hasRuleEscape(text)) return out;

@@ -89,6 +89,19 @@ test('maskDigitRuns – digits escaped or not, separators escaped or not: whatev
   );
 });
 
+test('maskDigitRuns – an escape of a letter whose number runs into digits: each reading hides what the other would show', () => {
+  // Found by the property above (a CI's seed): `%76` is `v`; read as it is, `76010000008` is an 11-digit PAN that
+  // shows `0008`; read decoded, `v010000008` is a 9-digit one the rule hides whole.
+  assert.equal(maskDigitRuns('%76010000008'), '%76*********');
+  assert.equal(maskDigitRuns('\\u0076010000008'), '\\u0076*********');
+  assert.equal(maskDigitRuns('%76010000008=2512'), '%76*********=****');
+  // Read as it is, `76` is a first group of a list, which no loose PAN is part of; read decoded, the PAN stands alone.
+  assert.equal(maskDigitRuns('%76.4111.1111.1111.1111'), '%76.4111.11**.****.1111');
+  assert.equal(maskGroupedNumbers('%76.4111.1111.1111.1111'), '%76.4111.11**.****.1111');
+  // A letter's escape that ends in a hex letter, or is followed by no digit, changes nothing: no decoded reading.
+  for (const text of ['%4A1234567x', '%76 cut', 'x%41%42y 2026']) assert.equal(maskDigitRuns(text), text, text);
+});
+
 test('maskDigitRuns – the escaped PANs of the brief, an escaped track, and text with escapes of no digit', () => {
   const pan = '4111111111111111';
   const html = [...pan].map((d) => `&#${d.charCodeAt(0)};`).join('');
