@@ -269,7 +269,19 @@ function starTrack(text: string, out: Masked, at: number, end: number): void {
  */
 export function maskDigitRuns(text: string): string {
   textArgument(text, 'text');
-  return maskEscapedDigits(text, maskNumbers(text, false), maskWholeRuns);
+  return withDecodedReading(text, maskNumbers(text, false), false);
+}
+
+/**
+ * `masked` (`text` masked as it is read) with what `text` spells with its escapes decoded hidden too
+ * (digit-escapes.ts), and, when that hid more, read once more as it is: the stars of the decoded reading cut the runs
+ * of digits that the first reading saw whole, and a run so cut that the rule masks (`%76541333***%********`: the `76`
+ * of `%76`, a `v`, before the 6 digits the decoded PAN shows, an 8-digit run that passes the Luhn check) is masked
+ * as any run is, so that masking a masked text changes nothing.
+ */
+function withDecodedReading(text: string, masked: string, groupedOnly: boolean): string {
+  const both = maskEscapedDigits(text, masked, maskWholeRuns);
+  return both === masked ? masked : maskNumbers(both, groupedOnly);
 }
 
 /**
@@ -297,7 +309,7 @@ function maskDecodedTwice(text: string): string {
  */
 export function maskGroupedNumbers(text: string): string {
   textArgument(text, 'text');
-  return maskEscapedDigits(text, maskNumbers(text, true), maskWholeRuns);
+  return withDecodedReading(text, maskNumbers(text, true), true);
 }
 
 function maskNumbers(text: string, groupedOnly: boolean): string {

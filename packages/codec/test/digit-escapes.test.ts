@@ -102,6 +102,24 @@ test('maskDigitRuns – an escape of a letter whose number runs into digits: eac
   for (const text of ['%4A1234567x', '%76 cut', 'x%41%42y 2026']) assert.equal(maskDigitRuns(text), text, text);
 });
 
+test('maskDigitRuns – the decoded reading cuts a run the first reading saw whole: the run so cut is masked too, and twice is once', () => {
+  // Found by a long run of digit-runs' property (`%`, `&#`, `;` among its pieces): read as it is, the 11 digits
+  // `76541333008` fail the check and are shown; read decoded (`%76` is `v`, `%39` is `9`), `5413330089010434` shows
+  // `541333` and `0434`; together they showed `%76541333***`, whose `76541333` is an 8-digit run that passes the check:
+  // a masked text the rule masks again.
+  const cases: [string, string][] = [
+    ['%76541333008%39010434', '%***********%********'],
+    ['%2588136809%300000008', '%**********%*****0008'],
+    ['%22741961003%3000000', '%***********%***0000'],
+    [' %207031120%300000000', ' %*********%*****0000'],
+  ];
+  for (const [text, masked] of cases) {
+    assert.equal(maskDigitRuns(text), masked, text);
+    assert.equal(maskDigitRuns(masked), masked, `${text}: twice is once`);
+    assert.ok(!hasPanShapedRun(masked), `${text}: no run left that the rule masks`);
+  }
+});
+
 test('maskDigitRuns – the escaped PANs of the brief, an escaped track, and text with escapes of no digit', () => {
   const pan = '4111111111111111';
   const html = [...pan].map((d) => `&#${d.charCodeAt(0)};`).join('');

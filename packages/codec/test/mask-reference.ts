@@ -152,11 +152,14 @@ function maskedTrack(text: string, at: number, end: number): string {
 /**
  * `maskDigitRuns(text)` (`groupedOnly` false) or `maskGroupedNumbers(text)` (true) as it was, with numbers in loose
  * groups read by a regular expression; the escapes of digits (`&#52;`, `\u0034`, `%34`) decoded by the masks' own
- * `maskEscapedDigits` (digit-escapes.test.ts checks that reading), twice at most (`%2534`).
+ * `maskEscapedDigits` (digit-escapes.test.ts checks that reading), twice at most (`%2534`); when that reading hid
+ * more, the text so masked read once more as it is (the runs its stars cut).
  */
 export function referenceMask(text: string, groupedOnly: boolean): string {
   const decodedTwice = (decoded: string): string => maskEscapedDigits(decoded, referenceNumbers(decoded, false), (twice) => referenceNumbers(twice, false));
-  return maskEscapedDigits(text, referenceNumbers(text, groupedOnly), decodedTwice);
+  const raw = referenceNumbers(text, groupedOnly);
+  const both = maskEscapedDigits(text, raw, decodedTwice);
+  return both === raw ? raw : referenceNumbers(both, groupedOnly);
 }
 
 function referenceNumbers(text: string, groupedOnly: boolean): string {
