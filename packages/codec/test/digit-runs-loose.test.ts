@@ -142,8 +142,29 @@ test('maskDigitRuns – amounts, versions, IP addresses, dates, times, timestamp
   }
 });
 
+test('maskDigitRuns – a number masked beside loose groups: what it shows at its ends no longer shows the card number they make with it, and twice is once', () => {
+  // Found by a long run of mask-equivalence's property, masking its masked text again. Read as it is, a 16-digit run
+  // is no first (or last) group of a number in loose groups, and masked it showed its last (first) 4 digits: with the
+  // groups beside it, a whole card number in loose groups. A number masked before a list no longer makes it one.
+  const cases: [string, string][] = [
+    ['1234567890124111.1111.1111.1111', '123456******4111.11**.****.1111'],
+    ['4111.1111.1111.1111000000000', '4111.11**.****.1111*****0000'],
+    ['4761 7390 0101 0010.1111.1111.1111', '4761 73** **** 0010.11**.****.1111'],
+    ['4111.1111.1111.11117504111111111111111', '4111.11**.****.**1175*************1111'],
+    ['12345674/3782/822463/10005', '********/3782/82****/*0005'],
+    ['3782/822463/10005/12345674', '3782/82****/*0005/********'],
+    ['1234567890124111.1111.1111.1111=2512101', '123456******4111.11**.****.1111=*******'],
+  ];
+  for (const [text, masked] of cases) {
+    assert.equal(maskDigitRuns(text), masked, text);
+    assert.equal(maskDigitRuns(masked), masked, `${text}: twice is once`);
+  }
+  assert.equal(maskGroupedNumbers('4761 7390 0101 0010.1111.1111.1111'), '4761 73** **** 0010.11**.****.1111');
+});
+
 test('maskDigitRuns, maskGroupedNumbers – loose groups, the worst shapes: the work grows linearly from 16 to 64 KiB', () => {
-  const shapes = ['4111.', '4111.1111.1111.111 ', '4111 - - ', '4111        ', '1,234,', '4111/', '411111_', '4111.1111.1111.1111.', '1111.1111.1111.1111=', '4111,1111 '];
+  const shapes = ['4111.', '4111.1111.1111.111 ', '4111 - - ', '4111        ', '1,234,', '4111/', '411111_', '4111.1111.1111.1111.', '1111.1111.1111.1111=', '4111,1111 ',
+    '1234567890124111.1111.1111.1111.', '4111.1111.1111.1111000000000.', '12345674/3782/822463/10005/'];
   assertLinear(shapes, maskDigitRuns);
   assertLinear(shapes, maskGroupedNumbers);
 });

@@ -50,6 +50,18 @@ test('maskGroupedNumbers – the same text out as the masks that built each numb
   );
 });
 
+test('maskDigitRuns, maskGroupedNumbers – a masked text masked again is the same text, on random text', () => {
+  fc.assert(
+    fc.property(text, (t) => {
+      for (const mask of [maskDigitRuns, maskGroupedNumbers]) {
+        const masked = mask(t);
+        assert.equal(mask(masked), masked, `${mask.name}(${JSON.stringify(t)})`);
+      }
+    }),
+    propertyRuns(3000),
+  );
+});
+
 test('maskDigitRuns – numbers at the very start and end of the text, and a text that is one number', () => {
   for (const t of ['4111111111111111', '4111111111111111=2812101', '4761 7390 0101 0010', 'x4111111111111111', '4111111111111111x', '12345674', '4761%207390%200101%200010^DOE/JOHN^1234', '4111111111111111D']) {
     assert.equal(maskDigitRuns(t), referenceMask(t, false), t);

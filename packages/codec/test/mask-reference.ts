@@ -162,7 +162,21 @@ export function referenceMask(text: string, groupedOnly: boolean): string {
   return both === raw ? raw : referenceNumbers(both, groupedOnly);
 }
 
+/**
+ * The text masked again until masking it changes nothing, 4 passes at most: what a masked number shows at its ends
+ * can be a group of a number in loose groups with the groups beside it (`1234567890124111.1111.1111.1111`).
+ */
 function referenceNumbers(text: string, groupedOnly: boolean): string {
+  let masked = text;
+  for (let pass = 0; pass < 4; pass++) {
+    const again = referenceNumbersOnce(masked, groupedOnly);
+    if (again === masked) break;
+    masked = again;
+  }
+  return masked;
+}
+
+function referenceNumbersOnce(text: string, groupedOnly: boolean): string {
   const parts: string[] = [];
   let copied = 0;
   for (let run = panShapedRun(text, 0, groupedOnly); run !== undefined; run = panShapedRun(text, copied, groupedOnly)) {
