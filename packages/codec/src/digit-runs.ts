@@ -272,19 +272,7 @@ function starTrack(text: string, out: Masked, at: number, end: number): void {
  */
 export function maskDigitRuns(text: string): string {
   textArgument(text, 'text');
-  return withDecodedReading(text, maskNumbers(text, false), false);
-}
-
-/**
- * `masked` (`text` masked as it is read) with what `text` spells with its escapes decoded hidden too
- * (digit-escapes.ts), and, when that hid more, read once more as it is: the stars of the decoded reading cut the runs
- * of digits that the first reading saw whole, and a run so cut that the rule masks (`%76541333***%********`: the `76`
- * of `%76`, a `v`, before the 6 digits the decoded PAN shows, an 8-digit run that passes the Luhn check) is masked
- * as any run is, so that masking a masked text changes nothing.
- */
-function withDecodedReading(text: string, masked: string, groupedOnly: boolean): string {
-  const both = maskEscapedDigits(text, masked, maskWholeRuns);
-  return both === masked ? masked : maskNumbers(both, groupedOnly);
+  return untilSettled(text, false);
 }
 
 /**
@@ -312,33 +300,40 @@ function maskDecodedTwice(text: string): string {
  */
 export function maskGroupedNumbers(text: string): string {
   textArgument(text, 'text');
-  return withDecodedReading(text, maskNumbers(text, true), true);
+  return untilSettled(text, true);
 }
 
-/** The most passes of {@link maskNumbers} over a text: a bounded number, so that its cost stays linear. */
+/** The most passes of {@link untilSettled} over a text: a bounded number, so that its cost stays linear. */
 const MOST_PASSES = 4;
 
 /**
- * `text` masked by the rule, and the text so masked masked again until that changes nothing, {@link MOST_PASSES}
- * passes at most. The stars of a masked number change what is around them: what it shows at either end, now a run of
- * its own, can be a group of a number in loose groups with the groups beside it (`1234567890124111.1111.1111.1111`,
- * a 16-digit run masked as a PAN, showed its `4111` and the groups after it, a card number in loose groups;
- * `4111.1111.1111.1111000000000` showed the groups before its first `1111`), and a number masked before a number in
- * loose groups no longer makes it a part of a list (`12345674/3782/822463/10005`). Each pass hides more or nothing;
- * a text that needs more than {@link MOST_PASSES} (a chain of such numbers, each passing the check by chance) keeps
- * the rest shown.
+ * `text` masked by the rule ({@link maskPass}), and the text so masked masked again until that changes nothing,
+ * {@link MOST_PASSES} passes at most. The stars of a masked number change what is around them: what it shows at
+ * either end, now a run of its own, can be a group of a number in loose groups with the groups beside it
+ * (`1234567890124111.1111.1111.1111`, a 16-digit run masked as a PAN, showed its `4111` and the groups after it, a
+ * card number in loose groups; `4111.1111.1111.1111000000000` showed the groups before its first `1111`); a number
+ * masked before a number in loose groups no longer makes it a part of a list (`12345674/3782/822463/10005`); the
+ * stars of the decoded reading cut a run the text showed whole (`%76541333008%39010434` showed `%76541333***`, whose
+ * `76541333`, the `76` of `%76`, a `v`, before the 6 digits the decoded PAN shows, passes the check), and those of
+ * the text's own reading a run the decoded text showed whole. Each pass hides more or nothing; a text that needs more
+ * than {@link MOST_PASSES} (a chain of such numbers, each passing the check by chance) keeps the rest shown.
  */
-function maskNumbers(text: string, groupedOnly: boolean): string {
-  let masked = maskNumbersOnce(text, groupedOnly);
+function untilSettled(text: string, groupedOnly: boolean): string {
+  let masked = maskPass(text, groupedOnly);
   for (let pass = 1, before = text; pass < MOST_PASSES && masked !== before; pass++) {
     before = masked;
-    masked = maskNumbersOnce(masked, groupedOnly);
+    masked = maskPass(masked, groupedOnly);
   }
   return masked;
 }
 
-/** One pass of the rule over `text`, left to right. */
-function maskNumbersOnce(text: string, groupedOnly: boolean): string {
+/** One pass of the rule: `text` masked as it is read, and as it reads with its escapes decoded (digit-escapes.ts). */
+function maskPass(text: string, groupedOnly: boolean): string {
+  return maskEscapedDigits(text, maskNumbers(text, groupedOnly), maskWholeRuns);
+}
+
+/** `text` read as it is, left to right, once: every number the rule masks masked. */
+function maskNumbers(text: string, groupedOnly: boolean): string {
   const out: Masked = { parts: [], copied: 0 };
   const found: Found = { start: 0, end: 0 };
   for (let from = 0; panShapedRun(text, from, groupedOnly, found); ) {

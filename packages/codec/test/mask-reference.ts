@@ -152,31 +152,22 @@ function maskedTrack(text: string, at: number, end: number): string {
 /**
  * `maskDigitRuns(text)` (`groupedOnly` false) or `maskGroupedNumbers(text)` (true) as it was, with numbers in loose
  * groups read by a regular expression; the escapes of digits (`&#52;`, `\u0034`, `%34`) decoded by the masks' own
- * `maskEscapedDigits` (digit-escapes.test.ts checks that reading), twice at most (`%2534`); when that reading hid
- * more, the text so masked read once more as it is (the runs its stars cut).
+ * `maskEscapedDigits` (digit-escapes.test.ts checks that reading), twice at most (`%2534`); the text so masked
+ * masked again until that changes nothing, 4 passes at most (what a masked number shows at its ends can be a group of
+ * a number in loose groups: `1234567890124111.1111.1111.1111`).
  */
 export function referenceMask(text: string, groupedOnly: boolean): string {
   const decodedTwice = (decoded: string): string => maskEscapedDigits(decoded, referenceNumbers(decoded, false), (twice) => referenceNumbers(twice, false));
-  const raw = referenceNumbers(text, groupedOnly);
-  const both = maskEscapedDigits(text, raw, decodedTwice);
-  return both === raw ? raw : referenceNumbers(both, groupedOnly);
-}
-
-/**
- * The text masked again until masking it changes nothing, 4 passes at most: what a masked number shows at its ends
- * can be a group of a number in loose groups with the groups beside it (`1234567890124111.1111.1111.1111`).
- */
-function referenceNumbers(text: string, groupedOnly: boolean): string {
   let masked = text;
   for (let pass = 0; pass < 4; pass++) {
-    const again = referenceNumbersOnce(masked, groupedOnly);
+    const again = maskEscapedDigits(masked, referenceNumbers(masked, groupedOnly), decodedTwice);
     if (again === masked) break;
     masked = again;
   }
   return masked;
 }
 
-function referenceNumbersOnce(text: string, groupedOnly: boolean): string {
+function referenceNumbers(text: string, groupedOnly: boolean): string {
   const parts: string[] = [];
   let copied = 0;
   for (let run = panShapedRun(text, 0, groupedOnly); run !== undefined; run = panShapedRun(text, copied, groupedOnly)) {
