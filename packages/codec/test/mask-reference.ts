@@ -157,14 +157,19 @@ function maskedTrack(text: string, at: number, end: number): string {
  * a number in loose groups: `1234567890124111.1111.1111.1111`).
  */
 export function referenceMask(text: string, groupedOnly: boolean): string {
-  const decodedTwice = (decoded: string): string => maskEscapedDigits(decoded, referenceNumbers(decoded, false), (twice) => referenceNumbers(twice, false));
   let masked = text;
   for (let pass = 0; pass < 4; pass++) {
-    const again = maskEscapedDigits(masked, referenceNumbers(masked, groupedOnly), decodedTwice);
+    const again = referenceMaskPass(masked, groupedOnly);
     if (again === masked) break;
     masked = again;
   }
   return masked;
+}
+
+/** One pass of {@link referenceMask}: the text read as it is, and decoded (twice at most), and masked once. */
+export function referenceMaskPass(text: string, groupedOnly: boolean): string {
+  const decodedTwice = (decoded: string): string => maskEscapedDigits(decoded, referenceNumbers(decoded, false), (twice) => referenceNumbers(twice, false));
+  return maskEscapedDigits(text, referenceNumbers(text, groupedOnly), decodedTwice);
 }
 
 function referenceNumbers(text: string, groupedOnly: boolean): string {
