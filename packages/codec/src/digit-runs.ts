@@ -33,7 +33,10 @@ import { isDigit, looseSeparatorEnd, runEnd, separatorEnd } from './number-text.
  *   version `1.2.3`, an IP address, a date `2026/12/03`, a timestamp): groups of 4 to 6 digits and the check digit
  *   keep them as they are (loose-groups.ts reads such a number);
  * - digits written as HTML or JSON escapes (`&#52;`, `&#x34;`, `\u0034`): a text with escapes of digits or separators
- *   is read decoded too, by the whole rule, and each hidden digit's escape starred in place (digit-escapes.ts).
+ *   is read decoded too, by the whole rule, and each hidden digit's escape starred in place (digit-escapes.ts);
+ * - a masked text is masked again until that changes nothing (4 passes at most): the digits a masked number shows at
+ *   its ends can make a number in loose groups with the groups beside it (`1234567890124111.1111.1111.1111` is
+ *   `123456******4111.11**.****.1111`), so masking a masked text changes nothing.
  *
  * What it costs: about one 8- to 11-digit number in ten that is not a PAN passes the Luhn check by chance (a date
  * `YYYYMMDD`, a transmission date and time `MMDDhhmmss`, an epoch second, a large amount) and is masked too; a
@@ -269,7 +272,7 @@ function starTrack(text: string, out: Masked, at: number, end: number): void {
  */
 export function maskDigitRuns(text: string): string {
   textArgument(text, 'text');
-  return maskEscapedDigits(text, maskNumbers(text, false), maskWholeRuns);
+  return untilSettled(text, false);
 }
 
 /**
@@ -297,9 +300,39 @@ function maskDecodedTwice(text: string): string {
  */
 export function maskGroupedNumbers(text: string): string {
   textArgument(text, 'text');
-  return maskEscapedDigits(text, maskNumbers(text, true), maskWholeRuns);
+  return untilSettled(text, true);
 }
 
+/** The most passes of {@link untilSettled} over a text: a bounded number, so that its cost stays linear. */
+const MOST_PASSES = 4;
+
+/**
+ * `text` masked by the rule ({@link maskPass}), and the text so masked masked again until that changes nothing,
+ * {@link MOST_PASSES} passes at most. The stars of a masked number change what is around them: what it shows at
+ * either end, now a run of its own, can be a group of a number in loose groups with the groups beside it
+ * (`1234567890124111.1111.1111.1111`, a 16-digit run masked as a PAN, showed its `4111` and the groups after it, a
+ * card number in loose groups; `4111.1111.1111.1111000000000` showed the groups before its first `1111`); a number
+ * masked before a number in loose groups no longer makes it a part of a list (`12345674/3782/822463/10005`); the
+ * stars of the decoded reading cut a run the text showed whole (`%76541333008%39010434` showed `%76541333***`, whose
+ * `76541333`, the `76` of `%76`, a `v`, before the 6 digits the decoded PAN shows, passes the check), and those of
+ * the text's own reading a run the decoded text showed whole. Each pass hides more or nothing; a text that needs more
+ * than {@link MOST_PASSES} (a chain of such numbers, each passing the check by chance) keeps the rest shown.
+ */
+function untilSettled(text: string, groupedOnly: boolean): string {
+  let masked = maskPass(text, groupedOnly);
+  for (let pass = 1, before = text; pass < MOST_PASSES && masked !== before; pass++) {
+    before = masked;
+    masked = maskPass(masked, groupedOnly);
+  }
+  return masked;
+}
+
+/** One pass of the rule: `text` masked as it is read, and as it reads with its escapes decoded (digit-escapes.ts). */
+function maskPass(text: string, groupedOnly: boolean): string {
+  return maskEscapedDigits(text, maskNumbers(text, groupedOnly), maskWholeRuns);
+}
+
+/** `text` read as it is, left to right, once: every number the rule masks masked. */
 function maskNumbers(text: string, groupedOnly: boolean): string {
   const out: Masked = { parts: [], copied: 0 };
   const found: Found = { start: 0, end: 0 };

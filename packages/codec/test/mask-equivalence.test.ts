@@ -10,6 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { maskDigitRuns, maskGroupedNumbers } from '../src/index.js';
 import { referenceMask } from './mask-reference.js';
 
@@ -36,7 +37,7 @@ test('maskDigitRuns – the same text out as the masks that built each number as
     fc.property(text, (t) => {
       assert.equal(maskDigitRuns(t), referenceMask(t, false));
     }),
-    { numRuns: 3000 },
+    propertyRuns(3000),
   );
 });
 
@@ -45,7 +46,19 @@ test('maskGroupedNumbers – the same text out as the masks that built each numb
     fc.property(text, (t) => {
       assert.equal(maskGroupedNumbers(t), referenceMask(t, true));
     }),
-    { numRuns: 3000 },
+    propertyRuns(3000),
+  );
+});
+
+test('maskDigitRuns, maskGroupedNumbers – a masked text masked again is the same text, on random text', () => {
+  fc.assert(
+    fc.property(text, (t) => {
+      for (const mask of [maskDigitRuns, maskGroupedNumbers]) {
+        const masked = mask(t);
+        assert.equal(mask(masked), masked, `${mask.name}(${JSON.stringify(t)})`);
+      }
+    }),
+    propertyRuns(3000),
   );
 });
 

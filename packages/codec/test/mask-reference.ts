@@ -152,9 +152,22 @@ function maskedTrack(text: string, at: number, end: number): string {
 /**
  * `maskDigitRuns(text)` (`groupedOnly` false) or `maskGroupedNumbers(text)` (true) as it was, with numbers in loose
  * groups read by a regular expression; the escapes of digits (`&#52;`, `\u0034`, `%34`) decoded by the masks' own
- * `maskEscapedDigits` (digit-escapes.test.ts checks that reading), twice at most (`%2534`).
+ * `maskEscapedDigits` (digit-escapes.test.ts checks that reading), twice at most (`%2534`); the text so masked
+ * masked again until that changes nothing, 4 passes at most (what a masked number shows at its ends can be a group of
+ * a number in loose groups: `1234567890124111.1111.1111.1111`).
  */
 export function referenceMask(text: string, groupedOnly: boolean): string {
+  let masked = text;
+  for (let pass = 0; pass < 4; pass++) {
+    const again = referenceMaskPass(masked, groupedOnly);
+    if (again === masked) break;
+    masked = again;
+  }
+  return masked;
+}
+
+/** One pass of {@link referenceMask}: the text read as it is, and decoded (twice at most), and masked once. */
+export function referenceMaskPass(text: string, groupedOnly: boolean): string {
   const decodedTwice = (decoded: string): string => maskEscapedDigits(decoded, referenceNumbers(decoded, false), (twice) => referenceNumbers(twice, false));
   return maskEscapedDigits(text, referenceNumbers(text, groupedOnly), decodedTwice);
 }
