@@ -78,11 +78,19 @@ function escapeAt(escape: Escape, code: number, digits: number, digitsEnd: numbe
 const RULE_CHARACTERS = new Set(' \t-+./_,=^D%'.split('').map((c) => c.charCodeAt(0)));
 
 /**
- * Whether `text` holds an escape ({@link readEscape}) of a digit or of a character the rule reads, or an escape of any
- * other ASCII character whose number ends the escape with a digit and runs on into a digit or a character the rule
- * reads: read as it is, its number's digits join the number that follows (`%76010000008` is the 11 digits
- * `76010000008`, `%76.4111.1111.1111.1111` a list whose first group is `76`), read decoded they do not
- * (`v010000008`, `v.4111.1111.1111.1111`), and each reading hides what the other may show.
+ * The characters an escape is written with, other than digits and `%` (a rule character): an escape of one of them,
+ * decoded, can complete an escape with the text beside it (`%2&#66;` is `%2B`, a `+` between groups; `&&#35;52;` is
+ * `&#52;`, a `4`), which the rule reads as the escape it spells.
+ */
+const ESCAPE_CHARACTERS = new Set('&#;\\uxXabcdefABCDEF'.split('').map((c) => c.charCodeAt(0)));
+
+/**
+ * Whether `text` holds an escape ({@link readEscape}) of a digit, of a character the rule reads or of one an escape is
+ * written with ({@link ESCAPE_CHARACTERS}), or an escape of any other ASCII character whose number ends the escape
+ * with a digit and runs on into a digit or a character the rule reads: read as it is, its number's digits join the
+ * number that follows (`%76010000008` is the 11 digits `76010000008`, `%76.4111.1111.1111.1111` a list whose first
+ * group is `76`), read decoded they do not (`v010000008`, `v.4111.1111.1111.1111`), and each reading hides what the
+ * other may show.
  */
 function hasRuleEscape(text: string): boolean {
   const escape: Escape = { code: 0, digits: 0, digitsEnd: 0, end: 0 };
@@ -90,7 +98,7 @@ function hasRuleEscape(text: string): boolean {
     for (let at = text.indexOf(opener); at >= 0; at = text.indexOf(opener, at + 1)) {
       maskWork.steps++;
       if (!readEscape(text, at, escape)) continue;
-      if (isDigit(escape.code) || RULE_CHARACTERS.has(escape.code)) return true;
+      if (isDigit(escape.code) || RULE_CHARACTERS.has(escape.code) || ESCAPE_CHARACTERS.has(escape.code)) return true;
       if (escape.code < 0x80 && escape.digitsEnd === escape.end && isDigit(text.charCodeAt(escape.end - 1))) {
         const next = text.charCodeAt(escape.end);
         if (isDigit(next) || RULE_CHARACTERS.has(next)) return true;

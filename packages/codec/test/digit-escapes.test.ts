@@ -135,6 +135,16 @@ test('maskDigitRuns – the decoded reading cuts a run the first reading saw who
   }
 });
 
+test('maskDigitRuns – an escape of a character an escape is written with, decoded, completes an escape beside it', () => {
+  // Found by a long run of the property above with escapes of every ASCII character among its pieces: `&#66;` is `B`,
+  // and `%2B` a `+` that joins 13 digits in groups; no escape of a digit or of a character the rule reads was there.
+  assert.equal(maskDigitRuns('0000000000%2&#66;000'), '0000*****0%2&#66;000');
+  assert.equal(maskDigitRuns('4111 1111%2&#x44;1111 1111'), '4111 11**%2&#x44;**** 1111');
+  // `&&#35;52;` is `&#52;`, a `4`, once decoded: the PAN shows its first 6 digits, not 7 (read as it is, the 15 digits
+  // after `;` show their first 6).
+  assert.equal(maskDigitRuns('&&#35;52;111111111111111'), '&&#35;52;11111******1111');
+});
+
 test('maskDigitRuns – the escaped PANs of the brief, an escaped track, and text with escapes of no digit', () => {
   const pan = '4111111111111111';
   const html = [...pan].map((d) => `&#${d.charCodeAt(0)};`).join('');
