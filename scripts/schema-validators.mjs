@@ -3,10 +3,9 @@
 // (@iso8583/codec/precompiled-check). The schemas are built by the packages' code, so the checks are written after a
 // first `tsc --build`, from the compiled packages, then compiled by a second one (scripts/build.mjs runs the steps):
 // `--placeholders` (before the first) writes a module without a check where none is yet, so that the packages compile.
-// A module is rewritten only when its text changes, and not generated again while its schema's fingerprint and ajv's
-// version are those it was made with. The generated folders are ignored by git. Prints `changed` when a module was
-// written (after tsc, build.mjs then compiles again). A module that is stale (a build that ran tsc only) is never used:
-// its fingerprint differs, and the schema is compiled at start as before.
+// A module is rewritten only when its text changes; the generated folders are ignored by git. Prints `changed` when a
+// module was written (build.mjs then compiles again). A stale module (a build that ran tsc only) is never used: its
+// fingerprint differs from the schema's, and the schema is compiled at start as before.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -39,17 +38,16 @@ if (process.argv.includes('--placeholders')) {
   }
 } else {
   const standalone = await load('packages/codec/dist/src/schema/standalone.js');
-  const { schemaFingerprint } = await load('packages/codec/dist/src/schema/precompiled.js');
-  const banner = standalone.precompiledBanner(script);
   let changed = false;
   for (const check of CHECKS) {
     const options = (await load(check.from))[check.options];
     const made = (await load(check.schema[0]))[check.schema[1]];
     const schema = typeof made === 'function' ? made() : made;
     const out = join(root, check.out);
-    const old = existsSync(out) ? readFileSync(out, 'utf8') : '';
-    if (old.startsWith(banner) && old.includes(`fingerprint: '${schemaFingerprint(schema, options)}'`)) continue;
-    writeIfChanged(out, standalone.precompiledModule(script, schema, options));
+    const old = existsSync(out) ? readFileSync(out, 'utf8') : undefined;
+    const text = standalone.precompiledModule(script, schema, options);
+    if (text === old) continue;
+    writeIfChanged(out, text);
     changed = true;
   }
   if (changed) console.log('changed');
