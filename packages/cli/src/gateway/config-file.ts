@@ -33,8 +33,9 @@ let fileCheck: SchemaCheck | undefined;
 export const GATEWAY_FILE_CHECK: SchemaCheckOptions = { code: 'ISO8583_ERR_GATEWAY_CONFIG', subject: 'gateway config file', paths: 'pointer', checkSchema: false };
 
 /**
- * The config file's check, made when a first file is read (a gateway started with flags only never needs it); it
- * compiles the schemas of the keys the file has only (given-keys-check.ts).
+ * The config file's check, made when a first file is read (a gateway started with flags only never needs it): the one
+ * generated at build time (src/generated/gateway-file-check.ts), else it compiles the schemas of the keys the file has
+ * only (given-keys-check.ts).
  */
 function checkFile(data: unknown): FieldProblem[] {
   fileCheck ??= givenKeysCheck(GATEWAY_CONFIG_SCHEMA, GATEWAY_FILE_CHECK, PRECOMPILED);

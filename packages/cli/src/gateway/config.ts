@@ -38,8 +38,9 @@ export const GATEWAY_FLAGS_CHECK: SchemaCheckOptions = {
 };
 
 /**
- * The flags' check (values coerced as a command line's strings must be), made at the first command line parsed; it
- * compiles the schemas of the flags given only (given-keys-check.ts), none for a command line without flags.
+ * The flags' check (values coerced as a command line's strings must be), made at the first command line parsed: the
+ * one generated at build time (src/generated/gateway-flags-check.ts), else it compiles the schemas of the flags given
+ * only (given-keys-check.ts), none for a command line without flags.
  */
 function checkFlags(fromFlags: Record<string, unknown>): FieldProblem[] {
   flagCheck ??= givenKeysCheck(GATEWAY_CONFIG_SCHEMA, GATEWAY_FLAGS_CHECK, PRECOMPILED);
