@@ -3,8 +3,10 @@
  * default), then what a schema cannot check. Runs before any socket opens; an invalid set throws
  * `ISO8583_ERR_CONNECTOR_OPTIONS` naming every offending option and never its value.
  */
-import { compileSchemaCheck, createCodec, resolveDialect } from '@iso8583/codec';
-import type { Dialect, FieldProblem, LengthHeader, SchemaCheck } from '@iso8583/codec';
+import { createCodec, resolveDialect } from '@iso8583/codec';
+import type { Dialect, FieldProblem, LengthHeader, SchemaCheck, SchemaCheckOptions } from '@iso8583/codec';
+import { precompiledSchemaCheck } from '@iso8583/codec/precompiled-check';
+import { PRECOMPILED } from './generated/options-check.js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { backoffOrderProblem } from './backoff.js';
@@ -32,6 +34,15 @@ const NESTED = ['tls', 'pool', 'terminalQueue', 'reversal', 'saf', 'autoFill', '
 
 let check: SchemaCheck | undefined;
 
+/** How the options are checked against the schema (generated at build time with these: scripts/schema-validators.mjs). */
+export const CONNECTOR_OPTIONS_CHECK: SchemaCheckOptions = {
+  code: 'ISO8583_ERR_CONNECTOR_OPTIONS',
+  subject: 'connector options',
+  unknownReason: 'is not an option of the connector',
+  useDefaults: true,
+  checkSchema: false,
+};
+
 function problem(field: string, reason: string): FieldProblem {
   return { field, code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason };
 }
@@ -54,13 +65,7 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) copy[key] = { ...value };
   }
   if (Array.isArray(copy.matchKey)) copy.matchKey = [...(copy.matchKey as unknown[])];
-  check ??= compileSchemaCheck(connectorOptionsSchema(), {
-    code: 'ISO8583_ERR_CONNECTOR_OPTIONS',
-    subject: 'connector options',
-    unknownReason: 'is not an option of the connector',
-    useDefaults: true,
-    checkSchema: false,
-  });
+  check ??= precompiledSchemaCheck(connectorOptionsSchema(), PRECOMPILED, CONNECTOR_OPTIONS_CHECK);
   const problems = check(copy);
   const seen = new Set(problems.map((p) => p.field));
   const pool = copy.pool as Required<ConnectorPoolOptions> | undefined;

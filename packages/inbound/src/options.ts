@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { compileSchemaCheck, createCodec, schemaCheckError, tlsMaterialProblem } from '@iso8583/codec';
-import type { Dialect, FieldProblem, SchemaCheck, TlsMaterialProblem } from '@iso8583/codec';
+import { createCodec, schemaCheckError, tlsMaterialProblem } from '@iso8583/codec';
+import { precompiledSchemaCheck } from '@iso8583/codec/precompiled-check';
+import { PRECOMPILED } from './generated/options-check.js';
+import type { Dialect, FieldProblem, SchemaCheck, SchemaCheckOptions, TlsMaterialProblem } from '@iso8583/codec';
 import type { LengthHeader } from '@iso8583/codec';
 import { INBOUND_OPTIONS_SCHEMA } from './generated/manifest.js';
 import { parseAllowEntry } from './allow-list.js';
@@ -196,6 +198,14 @@ export interface ResolvedInboundOptions {
 
 const CHECK = { code: 'ISO8583_ERR_INBOUND_OPTIONS', subject: 'inbound options' } as const;
 
+/** How the options are checked against the schema (generated at build time with these: scripts/schema-validators.mjs). */
+export const INBOUND_OPTIONS_CHECK: SchemaCheckOptions = {
+  ...CHECK,
+  unknownReason: 'is not an option of the inbound endpoint',
+  useDefaults: true,
+  checkSchema: false,
+};
+
 let check: SchemaCheck | undefined;
 
 /**
@@ -230,12 +240,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
   for (const key of Object.keys(copy)) if (copy[key] === undefined) delete copy[key];
   if (copy.tls !== null && typeof copy.tls === 'object') copy.tls = { ...(copy.tls as object) };
   if (Array.isArray(copy.allow)) copy.allow = [...(copy.allow as unknown[])];
-  check ??= compileSchemaCheck(inboundOptionsSchema(), {
-    ...CHECK,
-    unknownReason: 'is not an option of the inbound endpoint',
-    useDefaults: true,
-    checkSchema: false,
-  });
+  check ??= precompiledSchemaCheck(inboundOptionsSchema(), PRECOMPILED, INBOUND_OPTIONS_CHECK);
   const problems: FieldProblem[] = check(copy);
   if (Array.isArray(copy.allow)) {
     (copy.allow as unknown[]).forEach((entry, i) => {

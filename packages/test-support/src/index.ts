@@ -28,3 +28,5 @@ export type { TmpfsTest } from './tmpfs.js';
 export { MAIN_BATCH_CHILD, runMainBatch } from './main-batch.js';
 export type { BatchAs, BatchLine, BatchOutcome, BatchResult, BatchWireLine } from './main-batch.js';
 export { assertLinearSteps } from './linear-cost.js';
+export { assertSameChecks } from './same-checks.js';
+export type { ValueCheck } from './same-checks.js';

@@ -3,8 +3,9 @@
  * `connector-manifest.json` (`connector.operations.init.parameters` and `inboundEndpoint.parameters`), minus the
  * options only code can give (logger, registry, functions), so that the manifest, the libraries and flow files agree.
  */
-import { compileSchemaCheck } from '@iso8583/codec';
-import type { SchemaCheck } from '@iso8583/codec';
+import type { SchemaCheck, SchemaCheckOptions } from '@iso8583/codec';
+import { precompiledSchemaCheck } from '@iso8583/codec/precompiled-check';
+import { PRECOMPILED } from '../generated/flow-check.js';
 import { MAX_REQUEST_TIMEOUT, connectorOptionsSchema } from '@iso8583/connector';
 import { ROUTES_SCHEMA } from '../gateway/upstreams.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS } from '../http/connection-cap.js';
@@ -180,11 +181,14 @@ export function flowSchema(): Schema {
 
 let check: SchemaCheck | undefined;
 
+/** How a flow file is checked against its schema (generated at build time with these: scripts/schema-validators.mjs). */
+export const FLOW_CHECK: SchemaCheckOptions = { code: 'ISO8583_ERR_FLOW_INVALID', subject: 'flow file', paths: 'pointer', checkSchema: false };
+
 /**
  * The flow file check: every offending path as a JSON Pointer (`/connectors/bank/port`), one problem per path, no
  * defaults filled in, no coercion.
  */
 export function flowCheck(): SchemaCheck {
-  check ??= compileSchemaCheck(flowSchema(), { code: 'ISO8583_ERR_FLOW_INVALID', subject: 'flow file', paths: 'pointer', checkSchema: false });
+  check ??= precompiledSchemaCheck(flowSchema(), PRECOMPILED, FLOW_CHECK);
   return check;
 }

@@ -2,7 +2,8 @@
  * The gateway's config file: its JSON Schema (the flag rows' keys, `upstreams`, `routes`) and its reader, which takes
  * SocketQueue's key names (`listenPort`, ...) and names a problem by the key as the file wrote it.
  */
-import type { FieldProblem, Iso8583Error, SchemaCheck } from '@iso8583/codec';
+import type { FieldProblem, Iso8583Error, SchemaCheck, SchemaCheckOptions } from '@iso8583/codec';
+import { PRECOMPILED } from '../generated/gateway-file-check.js';
 import { flagSchema } from '../flag-table.js';
 import type { ProblemsContext } from '../problems-error.js';
 import { readFlagFile } from '../read-file.js';
@@ -28,17 +29,16 @@ export const GATEWAY_CONFIG_SCHEMA = {
 
 let fileCheck: SchemaCheck | undefined;
 
+/** How a config file is checked against the schema (generated at build time with these: scripts/schema-validators.mjs). */
+export const GATEWAY_FILE_CHECK: SchemaCheckOptions = { code: 'ISO8583_ERR_GATEWAY_CONFIG', subject: 'gateway config file', paths: 'pointer', checkSchema: false };
+
 /**
- * The config file's check, made when a first file is read (a gateway started with flags only never needs it); it
- * compiles the schemas of the keys the file has only (given-keys-check.ts).
+ * The config file's check, made when a first file is read (a gateway started with flags only never needs it): the one
+ * generated at build time (src/generated/gateway-file-check.ts), else it compiles the schemas of the keys the file has
+ * only (given-keys-check.ts).
  */
 function checkFile(data: unknown): FieldProblem[] {
-  fileCheck ??= givenKeysCheck(GATEWAY_CONFIG_SCHEMA, {
-    code: 'ISO8583_ERR_GATEWAY_CONFIG',
-    subject: 'gateway config file',
-    paths: 'pointer',
-    checkSchema: false,
-  });
+  fileCheck ??= givenKeysCheck(GATEWAY_CONFIG_SCHEMA, GATEWAY_FILE_CHECK, PRECOMPILED);
   return fileCheck(data);
 }
 

@@ -2,7 +2,8 @@
  * The gateway's configuration: the config file's merge with the flags and their checks. The config type is in
  * config-types.ts; the flag rows (one per option, with help and limits) and the defaults read from them in flag-rows.ts.
  */
-import type { FieldProblem, SchemaCheck } from '@iso8583/codec';
+import type { FieldProblem, SchemaCheck, SchemaCheckOptions } from '@iso8583/codec';
+import { PRECOMPILED } from '../generated/gateway-flags-check.js';
 import { flagHelp, flagSpecs, resolveAliases } from '../flag-table.js';
 import { cliError, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
@@ -27,18 +28,22 @@ export type { FrameName, GatewayConfig } from './config-types.js';
 
 let flagCheck: SchemaCheck | undefined;
 
+/** How the flags are checked against the config schema (generated at build time with these: scripts/schema-validators.mjs). */
+export const GATEWAY_FLAGS_CHECK: SchemaCheckOptions = {
+  code: 'ISO8583_ERR_CLI_OPTION',
+  subject: 'gateway flags',
+  paths: 'pointer',
+  coerceTypes: true,
+  checkSchema: false,
+};
+
 /**
- * The flags' check (values coerced as a command line's strings must be), made at the first command line parsed; it
- * compiles the schemas of the flags given only (given-keys-check.ts), none for a command line without flags.
+ * The flags' check (values coerced as a command line's strings must be), made at the first command line parsed: the
+ * one generated at build time (src/generated/gateway-flags-check.ts), else it compiles the schemas of the flags given
+ * only (given-keys-check.ts), none for a command line without flags.
  */
 function checkFlags(fromFlags: Record<string, unknown>): FieldProblem[] {
-  flagCheck ??= givenKeysCheck(GATEWAY_CONFIG_SCHEMA, {
-    code: 'ISO8583_ERR_CLI_OPTION',
-    subject: 'gateway flags',
-    paths: 'pointer',
-    coerceTypes: true,
-    checkSchema: false,
-  });
+  flagCheck ??= givenKeysCheck(GATEWAY_CONFIG_SCHEMA, GATEWAY_FLAGS_CHECK, PRECOMPILED);
   return flagCheck(fromFlags);
 }
 

@@ -4,7 +4,7 @@
  * endpoint), config files and flow files, so that they all report alike.
  */
 import { createRequire } from 'node:module';
-import type { Ajv, ErrorObject } from 'ajv';
+import type { Ajv, CodeOptions, ErrorObject, ValidateFunction } from 'ajv';
 import type * as AjvModule from 'ajv';
 import { Iso8583Error, problemsText } from '../errors.js';
 import type { FieldProblem, Iso8583ErrorCode } from '../errors.js';
@@ -85,20 +85,39 @@ function segmentsOf(error: ErrorObject): string[] {
  */
 const AJVS = new Map<string, Ajv>();
 
+/** ajv (CommonJS), loaded with the first check compiled: a process that checks nothing never loads it. */
+let ajvLoaded: typeof AjvModule | undefined;
+
+function ajvModule(): typeof AjvModule {
+  ajvLoaded ??= createRequire(import.meta.url)('ajv') as typeof AjvModule;
+  return ajvLoaded;
+}
+
+/**
+ * A new ajv as every check of the toolkit uses (all errors, `typeof`), with `code` for a build that writes its code
+ * out (precompiled.ts). The `typeof` keyword (as in ajv-keywords: `{ "typeof": "object" }`, not null;
+ * `{ "typeof": "function" }`) is written as code, not a function called at run time, so that code written out holds
+ * it too; a value that fails it gets ajv's one error of the keyword, as from a function.
+ */
+export function newAjv(useDefaults: boolean, coerceTypes: boolean, validateSchema: boolean, code?: CodeOptions): Ajv {
+  const { Ajv: AjvClass, _ } = ajvModule();
+  const ajv = new AjvClass({ allErrors: true, strict: false, useDefaults, coerceTypes, addUsedSchema: false, validateSchema, ...(code ? { code } : {}) });
+  ajv.addKeyword({
+    keyword: 'typeof',
+    schemaType: 'string',
+    code(cxt) {
+      const data = cxt.data;
+      cxt.fail(cxt.schema === 'object' ? _`${data} === null || typeof ${data} !== "object"` : _`typeof ${data} !== ${cxt.schema as string}`);
+    },
+  });
+  return ajv;
+}
+
 function sharedAjv(useDefaults: boolean, coerceTypes: boolean, validateSchema: boolean): Ajv {
   const key = `${String(useDefaults)}/${String(coerceTypes)}/${String(validateSchema)}`;
   let ajv = AJVS.get(key);
   if (ajv === undefined) {
-    // ajv (CommonJS) is loaded with the first check compiled: a process that checks nothing never loads it.
-    const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof AjvModule;
-    ajv = new AjvClass({ allErrors: true, strict: false, useDefaults, coerceTypes, addUsedSchema: false, validateSchema });
-    ajv.addKeyword({
-      keyword: 'typeof',
-      schemaType: 'string',
-      validate: (expected: string, data: unknown) =>
-        expected === 'object' ? data !== null && typeof data === 'object' : typeof data === expected,
-      errors: false,
-    });
+    ajv = newAjv(useDefaults, coerceTypes, validateSchema);
     AJVS.set(key, ajv);
   }
   return ajv;
@@ -110,7 +129,11 @@ function sharedAjv(useDefaults: boolean, coerceTypes: boolean, validateSchema: b
  * keyword (as in ajv-keywords) describes runtime-only values: `{ "typeof": "function" }`, `{ "typeof": "object" }`.
  */
 export function compileSchemaCheck(schema: Record<string, unknown>, options: SchemaCheckOptions): SchemaCheck {
-  const validate = sharedAjv(options.useDefaults ?? false, options.coerceTypes ?? false, options.checkSchema ?? true).compile(schema);
+  return schemaCheckOf(sharedAjv(options.useDefaults ?? false, options.coerceTypes ?? false, options.checkSchema ?? true).compile(schema), options);
+}
+
+/** A {@link SchemaCheck} of an ajv validate function (compiled now or generated at build time), its errors as problems. */
+export function schemaCheckOf(validate: ValidateFunction, options: SchemaCheckOptions): SchemaCheck {
   const pointer = options.paths === 'pointer';
   const root = options.root ?? (pointer ? '/' : '(options)');
   const unknownReason = options.unknownReason ?? 'is not a known key';
