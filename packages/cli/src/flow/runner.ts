@@ -209,7 +209,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     for (const [name, options] of Object.entries(flow.inboundEndpoints)) {
       const seq = sequences[name] as FlowSequences[string];
       // Each message the endpoint answers is traced in, and the reply it wrote out; the approvals its sequence got are
-      // reversed when its reply never reaches the terminal.
+      // reversed when its reply never reaches the terminal, or the sequence fails and onError does not answer with one.
       const traced = tracerFor(dialectOf(options)).endpoint(name, seq.sequence);
       const approvals = new UndeliveredApprovals(reverse);
       const endpointOptions = {
@@ -223,9 +223,10 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
         logger,
         registry,
       } as InboundOptions;
-      if (seq.onError !== undefined) endpointOptions.onError = seq.onError;
+      if (seq.onError !== undefined) endpointOptions.onError = approvals.onError(seq.onError);
       else delete endpointOptions.onError;
       const endpoint = createInboundEndpoint(endpointOptions);
+      approvals.bind(endpoint.options);
       endpoints[name] = endpoint;
       inbound[name] = await endpoint.start().catch((err: unknown) => {
         throw listenError(err, `/inboundEndpoints/${name}/port`, String(options.host ?? '127.0.0.1'), Number(options.port));

@@ -4,16 +4,22 @@
  * endpoint, answered it; its connection had gone; the reply could not be packed: the endpoint's `onLateResult`), the
  * approvals the sequence got are reversed at the upstream that answered each (a group says which), by the gateway's
  * one handler (late-approval.ts: what is reversible and approved, the reversal built with that upstream's options and
- * stored in its SAF queue, counted in `iso8583_gateway_undelivered_approvals_total` with side `pos`). A message whose
- * reply was delivered reverses nothing. A request the connector gave up on after its write (its timeout, the
- * sequence's `signal`) is reversed by the connector itself and never answered to the sequence, so it is never here:
- * one reversal per approval.
+ * stored in its SAF queue, counted in `iso8583_gateway_undelivered_approvals_total` with side `pos`). So are they when
+ * the sequence fails in time (throws or rejects before its `sequenceTimeout`: reason `sequence-failed`) and the
+ * terminal is answered with something other than an approval: onError's answer whose field 39 does not approve in the
+ * endpoint's dialect, no answer from onError, an onError that fails or does not settle within the `sequenceTimeout`
+ * (the endpoint answers 96), or no onError (96). onError's answer that approves (built from the bank's answer the
+ * failure carried) tells the terminal it was approved: nothing is reversed, as for a reply the sequence returned. A
+ * message whose reply was delivered reverses nothing. A request the connector gave up on after its write (its
+ * timeout, the sequence's `signal`) is reversed by the connector itself and never answered to the sequence, so it is
+ * never here: one reversal per approval.
  */
-import { readMessage } from '@iso8583/codec';
-import type { IsoMessage } from '@iso8583/codec';
+import { EncodedReply } from '@iso8583/inbound';
+import { Iso8583Error, isApproved, readMessage, resolveDialect } from '@iso8583/codec';
+import type { Dialect, IsoMessage } from '@iso8583/codec';
 import type { Connector, SendOptions } from '@iso8583/connector';
-import type { InboundMessage, LateResultHandler, Sequence, SequenceContext, SequenceResult, UndeliveredReason } from '@iso8583/inbound';
-import type { UndeliveredApproval } from '../gateway/late-approval.js';
+import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
+import type { ApprovalLoss, UndeliveredApproval } from '../gateway/late-approval.js';
 
 /** What a sequence sent (as it gave it: an object, XML or JSON text, a relayed request) and what the upstream that answered it said. */
 interface Answered {
@@ -40,7 +46,7 @@ function originalOf(one: Answered): IsoMessage {
 class MessageAnswers {
   private readonly answers: Answered[] = [];
   /** Why its reply never reached the terminal, once known: from then on every answer is reversed as it comes. */
-  private lost: UndeliveredReason | undefined;
+  private lost: ApprovalLoss | undefined;
 
   constructor(private readonly reverse: UndeliveredApproval) {}
 
@@ -51,13 +57,13 @@ class MessageAnswers {
   }
 
   /** The reply never reached the terminal: each approval kept is reversed, once. */
-  undelivered(reason: UndeliveredReason): void {
+  undelivered(reason: ApprovalLoss): void {
     if (this.lost !== undefined) return;
     this.lost = reason;
     for (const one of this.answers.splice(0)) this.undo(one, reason);
   }
 
-  private undo(one: Answered, reason: UndeliveredReason): void {
+  private undo(one: Answered, reason: ApprovalLoss): void {
     this.reverse(originalOf(one), one.answer, one.upstream, reason, 'pos');
   }
 }
@@ -112,39 +118,123 @@ function watchedContext(context: SequenceContext, book: MessageAnswers): Sequenc
   });
 }
 
+/** Field 39 of a reply as a sequence may return it (an object, XML or JSON text, an encoded reply); undefined when it has none. */
+function responseCodeOf(result: SequenceResult): unknown {
+  if (result instanceof EncodedReply) return result.message['39'];
+  if (typeof result === 'string') {
+    try {
+      return (readMessage(result).message as IsoMessage)['39'];
+    } catch {
+      return undefined; // Not a message: the endpoint answers 96.
+    }
+  }
+  return result !== null && typeof result === 'object' ? (result as IsoMessage)['39'] : undefined;
+}
+
 /**
  * The approvals of one inbound endpoint of a flow that its terminals never got, reversed (see the file's comment):
- * `sequence` wraps the endpoint's sequence so that what it gets through `context.connectors` is kept per message, and
- * `onLateResult` is the endpoint's option.
+ * `sequence` wraps the endpoint's sequence so that what it gets through `context.connectors` is kept per message,
+ * `onError` wraps its onError so that its answer to a sequence failed in time is judged, and `onLateResult` is the
+ * endpoint's option. `bind` gives the endpoint's resolved options before its first message.
  */
 export class UndeliveredApprovals {
   private readonly books = new WeakMap<SequenceContext, MessageAnswers>();
+  /** The books of messages whose sequence failed in time, until onError's answer is judged (by message id). */
+  private readonly failing = new Map<string, MessageAnswers>();
+  private hasOnError = false;
+  private dialect: Dialect | undefined;
+  private timeout = 0;
 
   /** @param reverse The one handler of approvals a client never got (late-approval.ts `undeliveredApproval`). */
   constructor(private readonly reverse: UndeliveredApproval) {}
 
+  /** The endpoint's options as resolved: its dialect judges onError's answer, its `sequenceTimeout` bounds onError. */
+  bind(options: Pick<ResolvedInboundOptions, 'dialect' | 'sequenceTimeout'>): void {
+    this.dialect = resolveDialect(options.dialect);
+    this.timeout = options.sequenceTimeout;
+  }
+
   /**
    * `sequence` with the answers it gets kept for its message. A sequence that fails after the endpoint gave up on it
-   * (its `signal` aborted: the terminal had its timeout answer) has its approvals reversed too: the endpoint hands only
-   * a late result, not a late failure, to `onLateResult`.
+   * (its `signal` aborted: the terminal had its timeout answer) has its approvals reversed too (the endpoint hands only
+   * a late result, not a late failure, to `onLateResult`); one that fails in time has them reversed unless onError
+   * answers with an approval.
    */
   sequence(sequence: Sequence): Sequence {
     return (message: InboundMessage, context: SequenceContext) => {
       const book = new MessageAnswers(this.reverse);
       this.books.set(context, book);
-      const out = sequence(message, watchedContext(context, book));
-      if (out instanceof Promise) {
-        out.then(undefined, () => {
-          if (context.signal?.aborted === true) book.undelivered('sequence-timeout');
-        });
+      let out: ReturnType<Sequence>;
+      try {
+        out = sequence(message, watchedContext(context, book));
+      } catch (err) {
+        this.failed(context, book);
+        throw err;
       }
+      // Told before the endpoint's own handlers (attached after this returns): it has not yet run onError.
+      if (out instanceof Promise) out.then(undefined, () => this.failed(context, book));
       return out;
     };
   }
 
+  /** The sequence failed: after its timeout, its approvals reversed; in time, judged by onError's answer (none: a 96). */
+  private failed(context: SequenceContext, book: MessageAnswers): void {
+    if (context.signal?.aborted === true) book.undelivered('sequence-timeout');
+    else if (this.hasOnError) this.failing.set(context.messageId, book);
+    else book.undelivered('sequence-failed');
+  }
+
+  /**
+   * The endpoint's onError: `onError` as it is, its answer to a message whose sequence failed in time judged. An
+   * answer that approves in the endpoint's dialect is the terminal's approval: nothing reversed. Any other answer, a
+   * throw, or no settling within the `sequenceTimeout` (this wrapper then fails first, with the endpoint's timeout
+   * error, so that the terminal's 96 and the reversal go together) reverses the sequence's approvals.
+   */
+  onError(onError: Sequence): Sequence {
+    this.hasOnError = true;
+    return (message: InboundMessage, context: SequenceContext) => {
+      const book = this.failing.get(context.messageId);
+      if (book === undefined) return onError(message, context);
+      this.failing.delete(context.messageId);
+      const judge = (result: SequenceResult): SequenceResult => {
+        const dialect = this.dialect;
+        if (dialect === undefined || !isApproved(dialect, responseCodeOf(result))) book.undelivered('sequence-failed');
+        return result;
+      };
+      let out: ReturnType<Sequence>;
+      try {
+        out = onError(message, context);
+      } catch (err) {
+        book.undelivered('sequence-failed');
+        throw err;
+      }
+      if (!(out instanceof Promise)) return judge(out);
+      const pending = out;
+      return new Promise<SequenceResult>((resolve, reject) => {
+        // Made before the endpoint's own onError timer, of the same length: it fires first.
+        const timer = setTimeout(() => {
+          book.undelivered('sequence-failed');
+          const code: InboundErrorCode = 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT';
+          reject(new Iso8583Error(code, `MTI ${message.mti}: the onError sequence did not settle within ${this.timeout} ms`, { mti: message.mti }));
+        }, this.timeout);
+        timer.unref();
+        pending.then(
+          (result) => {
+            clearTimeout(timer);
+            resolve(judge(result));
+          },
+          (err: unknown) => {
+            clearTimeout(timer);
+            book.undelivered('sequence-failed');
+            reject(err);
+          },
+        );
+      });
+    };
+  }
+
   /** The endpoint's `onLateResult`: the reply of the message never reached its terminal. */
-  readonly onLateResult: LateResultHandler = (_result: SequenceResult, _message: InboundMessage, context: SequenceContext, reason: UndeliveredReason) => {
+  readonly onLateResult: LateResultHandler = (_result, _message, context, reason) => {
     this.books.get(context)?.undelivered(reason);
   };
 }
-

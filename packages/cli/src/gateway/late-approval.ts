@@ -42,7 +42,14 @@ export type UndeliveredSide = 'pos' | 'http';
  * Reverses an approval of `original` that its client never got; `answer` is the bank's, from `upstream`'s host and in
  * its dialect (`undefined`: the parts' connector).
  */
-export type UndeliveredApproval = (original: IsoMessage, answer: IsoMessage, upstream: Connector | undefined, reason: UndeliveredReason, side: UndeliveredSide) => void;
+export type UndeliveredApproval = (original: IsoMessage, answer: IsoMessage, upstream: Connector | undefined, reason: ApprovalLoss, side: UndeliveredSide) => void;
+
+/**
+ * Why a client never got an approval: the endpoint's reasons (`UndeliveredReason`), or `sequence-failed`, a flow's
+ * sequence failed in time after the approval and the terminal got onError's answer that was not an approval, or a 96
+ * (undelivered-approvals.ts in the flow).
+ */
+export type ApprovalLoss = UndeliveredReason | 'sequence-failed';
 
 /** A relayed answer (POS side) with the connector whose host gave it: what {@link lateApproval} reverses it with. */
 export class UpstreamReply extends EncodedReply {
@@ -59,10 +66,11 @@ export class UpstreamReply extends EncodedReply {
 }
 
 /** What each reason is called in the log lines, and its code. */
-const WHY: Readonly<Record<UndeliveredReason, { text: string; code: string }>> = {
+const WHY: Readonly<Record<ApprovalLoss, { text: string; code: string }>> = {
   'sequence-timeout': { text: 'an approval came after the POS timeout', code: 'ISO8583_ERR_INBOUND_LATE_REPLY' },
   'client-gone': { text: 'an approval could not be delivered (the client has gone)', code: 'ISO8583_ERR_INBOUND_CLIENT_GONE' },
   'reply-invalid': { text: 'an approval cannot be written in the client\'s dialect (the client got an error answer: a 96 on POS, a 502 over HTTP)', code: 'ISO8583_ERR_INBOUND_REPLY_INVALID' },
+  'sequence-failed': { text: 'an approval was followed by its sequence\'s failure (the terminal got onError\'s answer, not an approval, or a 96)', code: 'ISO8583_ERR_INBOUND_SEQUENCE_FAILED' },
 };
 
 /** The one handler of approvals the client never got (POS and HTTP alike). */
@@ -72,7 +80,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     ? undefined
     : new Counter({
         name: 'iso8583_gateway_undelivered_approvals_total',
-        help: 'Approvals the client never got (reason: sequence-timeout, client-gone, reply-invalid; side: pos, http), by what was done (outcome: reversed, reversed-without-saf, not-reversed, not-reversible, reversal-off, unbuildable).',
+        help: 'Approvals the client never got (reason: sequence-timeout, client-gone, reply-invalid, sequence-failed; side: pos, http), by what was done (outcome: reversed, reversed-without-saf, not-reversed, not-reversible, reversal-off, unbuildable).',
         labelNames: ['reason', 'side', 'outcome'],
         registers: [parts.registry],
       });
