@@ -10,7 +10,9 @@
  * journal), it is sent once without SAF, and an error is logged whatever the outcome. Every approval seen here is
  * counted by why it was not delivered and what became of it (`iso8583_gateway_undelivered_approvals_total`), once
  * that is known: `reversed` once the SAF queue holds its reversal, `reversed-without-saf` once the upstream answered
- * the one sent without SAF, `not-reversed` when that send failed too.
+ * the one sent without SAF, `not-reversed` when that send failed too. A flow also hands here the approvals of a
+ * sequence that failed in time when the terminal was not answered with an approval (reason `sequence-failed`,
+ * flow/undelivered-approvals.ts).
  */
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
