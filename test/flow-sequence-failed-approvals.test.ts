@@ -125,29 +125,23 @@ test('iso8583 run – no onError: the terminal gets a 96, each of the two approv
   assert.ok(!logged.includes('5413330089010434'), 'no PAN in the log');
 });
 
-test('iso8583 run – onError answers with a decline of its own: the approval is reversed once', async () => {
-  const bank = await startBank(approve);
-  const { flow, pos } = await runFlow('declineflow', bank, 'throws.mjs', { onError: join(work, 'declines.mjs') });
-  const client = await PosClient.open(pos.host, pos.port);
-  assert.equal((await client.request(purchase('DECLFLOW', 752001, 1500)))['39'], '05');
-  await bank.waitFor((r) => r['0'] === '0400', 20_000);
-  await client.close();
-  const { reversals } = await stop(flow, bank);
-  assert.equal(reversals.length, 1, 'exactly one reversal');
-  assert.match(String(reversals[0]?.['90']), /^0200752001/);
-});
-
-test('iso8583 run – onError never settles: the terminal gets a 96 at the sequence timeout, the approval is reversed once', async () => {
-  const bank = await startBank(approve);
-  const { flow, pos } = await runFlow('hangflow', bank, 'throws.mjs', { onError: join(work, 'hangs.mjs'), sequenceTimeout: 1000 });
-  const client = await PosClient.open(pos.host, pos.port);
-  assert.equal((await client.request(purchase('HANGFLOW', 753001, 1700)))['39'], '96');
-  await bank.waitFor((r) => r['0'] === '0400', 20_000);
-  await client.close();
-  const { reversals } = await stop(flow, bank);
-  assert.equal(reversals.length, 1, 'exactly one reversal');
-  assert.match(String(reversals[0]?.['90']), /^0200753001/);
-});
+// onError's own decline, and an onError that never settles (the endpoint answers 96 at the sequence timeout).
+for (const one of [
+  { what: 'answers with a decline of its own', name: 'declineflow', file: 'declines.mjs', stan: 752001, told: '05', endpoint: {} },
+  { what: 'never settles: the terminal gets a 96 at the sequence timeout', name: 'hangflow', file: 'hangs.mjs', stan: 753001, told: '96', endpoint: { sequenceTimeout: 1000 } },
+]) {
+  test(`iso8583 run – onError ${one.what}: the approval is reversed once`, async () => {
+    const bank = await startBank(approve);
+    const { flow, pos } = await runFlow(one.name, bank, 'throws.mjs', { onError: join(work, one.file), ...one.endpoint });
+    const client = await PosClient.open(pos.host, pos.port);
+    assert.equal((await client.request(purchase(one.name.toUpperCase().slice(0, 8), one.stan, 1500)))['39'], one.told);
+    await bank.waitFor((r) => r['0'] === '0400', 20_000);
+    await client.close();
+    const { reversals } = await stop(flow, bank);
+    assert.equal(reversals.length, 1, 'exactly one reversal');
+    assert.match(String(reversals[0]?.['90']), new RegExp(`^0200${one.stan}`));
+  });
+}
 
 test('iso8583 run – onError answers with the bank\'s approval the failure carried: the terminal has it, nothing is reversed', async () => {
   const bank = await startBank(approve);
