@@ -16,9 +16,15 @@
  * `done` is tried again every `retryInterval` while the queue runs, quietly, and logged at info once durable. A shared
  * store (PostgreSQL) out of reach keeps the order above: the end waits until `done` commits. The ends emitted in memory
  * and still open in the journal's file are counted (`unrecorded`) for a stop to say so.
+ *
+ * What the queue's figures read of the ends waiting for their `done` (`unended`, `nextDue`: a metrics scrape, the
+ * console, each `saf` event of a graceful stop) is kept as they change, as saf-active.ts keeps the entries being sent:
+ * how many wait, the reversals among them, how many have a `done` under way, and their retries by when each is due
+ * (due-heap.ts). Every change of `waiting` or `pending` goes through {@link SafEnds.change}, so no read walks them.
  */
 import { performance } from 'node:perf_hooks';
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
+import { DueHeap } from './due-heap.js';
 import { journalState } from './saf-store.js';
 import type { JournalHalt, JournalOutcome, ReversalJournal, SafEntryKind } from './saf-store.js';
 import type { LogLimits } from '@iso8583/metrics';
@@ -90,6 +96,12 @@ export class SafEnds {
   private readonly waiting = new Map<string, SafEntryKind>();
   /** Ends emitted in memory whose `done` is not durable (the file journal refused it): still open on disk. */
   private readonly inMemory = new Set<string>();
+  /** The reversals among `waiting`. */
+  private waitingReversals = 0;
+  /** Entries of `waiting` whose `done` is under way (`pending` holds `undefined` for them). */
+  private underWay = 0;
+  /** Entries of `waiting` whose failed `done` is tried again, by when (`pending`'s `due`). */
+  private readonly retries = new DueHeap<string>();
   private stopped = false;
 
   constructor(
@@ -117,9 +129,7 @@ export class SafEnds {
    * depth; the ones a stop leaves are open in the store, and the next start sends them again.
    */
   get unended(): { entries: number; reversals: number } {
-    let reversals = 0;
-    for (const kind of this.waiting.values()) if (kind === 'reversal') reversals += 1;
-    return { entries: this.waiting.size, reversals };
+    return { entries: this.waiting.size, reversals: this.waitingReversals };
   }
 
   /**
@@ -138,14 +148,9 @@ export class SafEnds {
    * `done` will be tried again in this process (the queue stopped, or the journal stopped for good).
    */
   nextDue(now: number): number {
-    let due = Infinity;
-    for (const id of this.waiting.keys()) {
-      if (!this.pending.has(id)) continue;
-      const retry = this.pending.get(id);
-      // Under way: now; a retry after `stop` never comes.
-      due = Math.min(due, retry === undefined ? now : this.stopped ? Infinity : retry.due);
-    }
-    return due;
+    // A retry after `stop` never comes; one overdue (its timer not run yet) is due before `now`.
+    const retry = this.stopped ? Infinity : this.retries.earliest;
+    return this.underWay > 0 ? Math.min(now, retry) : retry;
   }
 
   /** True while the end of entry `id` is on its way to the journal: it must be neither activated nor sent. */
@@ -159,15 +164,16 @@ export class SafEnds {
    * holder may write) is `released` to it, neither counted nor recorded here.
    */
   end(e: Ending): void {
-    this.pending.set(e.id, undefined);
-    this.waiting.set(e.id, e.event.kind);
+    this.change(e.id, () => {
+      this.pending.set(e.id, undefined);
+      this.waiting.set(e.id, e.event.kind);
+    });
     const tries: Tries = { failed: 0, inMemory: false };
     const tryDone = (): void => {
-      this.pending.set(e.id, undefined);
+      this.change(e.id, () => this.pending.set(e.id, undefined));
       new Promise<void>((resolve) => resolve(this.journal.done(e.id, e.end.outcome))).then(
         () => {
-          this.pending.delete(e.id);
-          this.waiting.delete(e.id);
+          this.forget(e.id);
           this.inMemory.delete(e.id);
           if (!tries.inMemory) this.durable(e);
           else logQuietly(this.host.logger, 'info', { id: e.id, outcome: e.end.outcome }, 'the end of a SAF entry ended in memory is journaled now: the next start does not send it again');
@@ -183,8 +189,7 @@ export class SafEnds {
     const code = err?.code;
     const outcome = e.end.outcome;
     if (code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST') {
-      this.pending.delete(e.id);
-      this.waiting.delete(e.id);
+      this.forget(e.id);
       const base = this.base(e);
       this.host.logger.warn({ ...base, code }, 'the SAF entry is held by another node: its end is not recorded here');
       this.host.reversalEvent({ stage: 'released', ...base, code });
@@ -196,14 +201,14 @@ export class SafEnds {
       // The file journal cannot record it (a full disk, its folder removed), and may never: the host's answer (or the
       // decision to give up) stands, only its record failed. Ended in memory now, logged once; never sent again here.
       tries.inMemory = true;
-      this.waiting.delete(e.id);
+      this.change(e.id, () => this.waiting.delete(e.id));
       this.inMemory.add(e.id);
       this.unjournaled(e, code, halt);
       this.durable(e);
     }
     if (this.stopped || halt !== undefined) {
       // Nothing to try again: the queue stops, or the journal stopped for good.
-      this.pending.delete(e.id);
+      this.change(e.id, () => this.pending.delete(e.id));
       if (!tries.inMemory) this.host.logger.error({ id: e.id, outcome, code }, `cannot mark a SAF entry done in the journal: it stays open, and the next start ${this.nextStart(e)}`);
       return;
     }
@@ -213,9 +218,39 @@ export class SafEnds {
     }
     const timer = setTimeout(again, this.retryInterval);
     timer.unref();
-    this.pending.set(e.id, { timer, due: performance.now() + this.retryInterval });
+    this.change(e.id, () => this.pending.set(e.id, { timer, due: performance.now() + this.retryInterval }));
     // Still not ended (unless in memory): said with when its `done` is tried next, for a stop that waits for it.
     if (!tries.inMemory) this.host.reversalEvent({ stage: 'waiting', ...this.base(e), ...(code === undefined ? {} : { code }), nextAttempt: Date.now() + this.retryInterval });
+  }
+
+  /** The end of entry `id` is neither waiting nor pending any more (its `done` durable, or released). */
+  private forget(id: string): void {
+    this.change(id, () => {
+      this.pending.delete(id);
+      this.waiting.delete(id);
+    });
+  }
+
+  /**
+   * Makes `f`, a change of entry `id` in `waiting` or `pending` (the only way either changes), and keeps what is read of
+   * them: the entry's share is taken out before and put back after.
+   */
+  private change(id: string, f: () => void): void {
+    this.count(id, -1);
+    f();
+    this.count(id, 1);
+  }
+
+  /** Adds (`sign` 1) or takes out (-1) entry `id`'s share of the kept figures, by where it is now. */
+  private count(id: string, sign: 1 | -1): void {
+    const kind = this.waiting.get(id);
+    if (kind === undefined) return;
+    if (kind === 'reversal') this.waitingReversals += sign;
+    if (!this.pending.has(id)) return;
+    const retry = this.pending.get(id);
+    if (retry === undefined) this.underWay += sign;
+    else if (sign === 1) this.retries.set(id, retry.due);
+    else this.retries.delete(id);
   }
 
   /** What every event of `e` carries. */

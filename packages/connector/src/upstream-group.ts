@@ -10,7 +10,8 @@
  * records its requests in its transaction log under its upstream name; a request tried again on another upstream (it
  * never reached the wire) is recorded once, with the outcome of its last attempt; one refused by the group's terminal
  * queue is counted and recorded by the upstream whose queue it is, one refused because its route's upstream is down by
- * that upstream, each with the fields 11 and 7 that upstream fills in (`autoFill`), as a request it sent.
+ * that upstream, each with the fields 11 and 7 that upstream fills in (`autoFill`), as a request it sent. Its options
+ * are checked in upstream-group-checks.ts, each upstream's health followed in upstream-link.ts.
  */
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
@@ -21,13 +22,15 @@ import type { Codec, IsoMessage, MessageInput, Iso8583Error } from '@iso8583/cod
 import { Connector } from './connector.js';
 import type { SafReceipt, SafSendOptions, SendOptions } from './connector.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
-import { connectorError, optionsError } from './errors.js';
+import { connectorError } from './errors.js';
 import { mtiText } from './match-key.js';
 import { inputError, isMessageObject } from './message-input.js';
-import { Router, routeProblems } from './routing.js';
+import { Router } from './routing.js';
 import { Originals, followsOriginal } from './upstream-group-originals.js';
 import { triesElsewhere } from './upstream-group-failover.js';
 import { UpstreamMetrics } from './upstream-metrics.js';
+import { Link } from './upstream-link.js';
+import { checkGroupOptions } from './upstream-group-checks.js';
 import type { NamedConnector, UpstreamGroupEvents, UpstreamGroupOptions, UpstreamStats, UpstreamStrategy } from './upstream-group-options.js';
 import { IN_TERMINAL_LANE } from './terminal-queue.js';
 import type { TerminalQueue } from './terminal-queue.js';
@@ -47,17 +50,6 @@ const FILLED = 1;
 const TEXT = 2;
 const RELAY = 3;
 type Kind = typeof REQUEST | typeof FILLED | typeof TEXT | typeof RELAY;
-
-class Link {
-  up = false;
-  inFlight = 0;
-  unavailable = 0;
-  downs = 0;
-  constructor(
-    readonly name: string,
-    readonly connector: Connector,
-  ) {}
-}
 
 /** Several named upstreams behind one `request`/`sendMessage` API (see the file's opening comment). */
 export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
@@ -88,25 +80,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
 
   constructor(options: UpstreamGroupOptions) {
     super();
-    const problems: string[] = [];
-    const list = Array.isArray(options?.upstreams) ? options.upstreams : [];
-    if (list.length === 0) problems.push('upstreams: at least one upstream is required');
-    const strategy = options?.strategy ?? 'failover';
-    if (strategy !== 'failover' && strategy !== 'round-robin') problems.push('strategy: must be failover or round-robin');
+    const { upstreams: list, names, strategy, maxOriginals, routes } = checkGroupOptions(options);
     const isNamed = (u: unknown): u is NamedConnector => (u as NamedConnector)?.connector instanceof Connector;
-    const names = list.map((u) => (u instanceof Connector ? u.name : String(u?.name ?? '')));
-    names.forEach((n, i) => {
-      if (n === '') problems.push(`upstreams[${i}].name: a name is required`);
-      else if (names.indexOf(n) !== i) problems.push(`upstreams[${i}].name: ${JSON.stringify(n)} is used twice`);
-    });
-    const maxOriginals = options?.maxOriginals ?? 100_000;
-    if (!Number.isInteger(maxOriginals) || maxOriginals < 0) problems.push('maxOriginals: must be an integer >= 0');
-    const routes = options?.routes ?? [];
-    if (!Array.isArray(routes)) problems.push('routes: must be an array');
-    else problems.push(...routeProblems(routes, new Set(names)));
-    if (problems.length > 0) {
-      throw optionsError(problems.map((p) => ({ field: p.slice(0, p.indexOf(':')), code: 'invalid', reason: p.slice(p.indexOf(':') + 2) })));
-    }
     this.strategy = strategy;
     this.router = new Router(routes);
     this.logger = (options.logger ?? silent).child({ group: names.join(',') });
@@ -356,25 +331,19 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     );
   }
 
-  /** Health from the connector's events: a connection signed on puts the upstream in, its last one closing takes it out. */
+  /** Health from the connector's events (upstream-link.ts): each change logged, a down counted, then emitted. */
   private watch(link: Link): void {
     this.byName.set(link.name, link);
-    // A connector already connected (the gateway's first, started by its HTTP app) is up from the start.
-    const connected = (): boolean => link.connector.stats().connected > 0;
-    link.up = connected();
-    link.connector.on('connect', () => {
-      if (link.up || !connected()) return;
-      link.up = true;
-      this.logger.info({ upstream: link.name }, 'upstream up');
-      if (this.listenerCount('up') > 0) this.emit('up', { upstream: link.name });
-    });
-    link.connector.on('disconnect', ({ code }) => {
-      if (!link.up || connected()) return;
-      link.up = false;
-      link.downs += 1;
-      this.metrics.down(link.name);
-      this.logger.warn({ upstream: link.name, code }, 'upstream down');
-      if (this.listenerCount('down') > 0) this.emit('down', { upstream: link.name, code });
+    link.watch({
+      up: () => {
+        this.logger.info({ upstream: link.name }, 'upstream up');
+        if (this.listenerCount('up') > 0) this.emit('up', { upstream: link.name });
+      },
+      down: (_, code) => {
+        this.metrics.down(link.name);
+        this.logger.warn({ upstream: link.name, code }, 'upstream down');
+        if (this.listenerCount('down') > 0) this.emit('down', { upstream: link.name, code });
+      },
     });
   }
 }

@@ -4,7 +4,8 @@ import { inDialect } from './response-code.js';
 import type { ResponseCodeDialect } from './response-code.js';
 import type { InboundMessage, Sequence, SequenceContext } from '../sequence.js';
 import type { SimulatedCard } from './cards.js';
-import { Issuer, echo, text } from './issuer.js';
+import { Issuer } from './issuer.js';
+import { echo, text } from './message-fields.js';
 import { NETWORK_FUNCTION_CODES } from './iso1993.js';
 import { checkHostSimulatorOptions } from './options.js';
 

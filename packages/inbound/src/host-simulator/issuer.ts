@@ -5,15 +5,15 @@
  * resend under the same duplicate key (see `duplicateKeys`) gets the answer already given.
  */
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
-import { RESPONSE_ECHOED_FIELDS } from '@iso8583/codec';
 import { Accounts } from './accounts.js';
 import { expiryOf, isExpired, panOf, validCardNumber } from './cards.js';
 import type { SimulatedCard } from './cards.js';
 import { duplicateKeys } from './duplicate-key.js';
 import type { DuplicateKeys } from './duplicate-key.js';
-import { readOriginalDataElements } from './iso1993.js';
 import { Journal } from './journal.js';
-import type { JournalEntry, OriginalKeys } from './journal.js';
+import type { JournalEntry } from './journal.js';
+import { echo, text } from './message-fields.js';
+import { originalKeys, ownKeys } from './original-keys.js';
 import { PendingReversals } from './pending-reversals.js';
 import type { PendingReversal } from './pending-reversals.js';
 import { readReversalAmounts } from './reversal-amount.js';
@@ -46,29 +46,7 @@ const OVER_ORIGINAL = '13';
 /** Processing codes (first two digits of field 3) that move money: 00 purchase, 01 cash, 09 cash back, 20 refund. */
 const MONEY = ['00', '01', '09', '20'];
 
-/** The field's value when it is text. */
-export function text(fields: IsoMessage, field: string): string | undefined {
-  const value = fields[field];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/**
- * The reply `mti` with the fields a response echoes (`RESPONSE_ECHOED_FIELDS` of the codec, the one rule: never track
- * data, PIN or EMV data) and the simulator's `extra` ones, those of them that `fields` holds as text.
- */
-export function echo(fields: IsoMessage, mti: string, extra: readonly string[] = []): MessageInput {
-  const reply: MessageInput = { 0: mti };
-  for (const field of RESPONSE_ECHOED_FIELDS) {
-    const value = fields[field];
-    if (typeof value === 'string') reply[field] = value;
-  }
-  for (const field of extra) {
-    const value = fields[field];
-    if (typeof value === 'string') reply[field] = value;
-  }
-  return reply;
-}
-
+/** The simulated issuer (see the file's note): its books, and its answer to each message. */
 export class Issuer {
   readonly #accounts: Accounts;
   readonly #journal: Journal;
@@ -331,45 +309,6 @@ export class Issuer {
       preAuth.debited = entry.released ?? 0;
     }
   }
-}
-
-/**
- * The keys a reversal or completion adds of its own to those that name its original: its terminal (41) and its card
- * (2, else track 2), when it carries them. The original of another terminal or card is not its.
- */
-function ownKeys(fields: IsoMessage): OriginalKeys {
-  const terminal = text(fields, '41');
-  const pan = panOf(fields);
-  return { ...(terminal === undefined ? {} : { terminal }), ...(pan === undefined ? {} : { pan }) };
-}
-
-/** The STAN and keys of the original a message names in field 90 (1987) or 56 (1993); `null` when it names none. */
-function originalKeys(fields: IsoMessage, v1993: boolean): { stan: string; keys: OriginalKeys } | null {
-  const original = text(fields, v1993 ? '56' : '90');
-  if (original === undefined) return null;
-  if (v1993) {
-    const elements = readOriginalDataElements(original);
-    if (elements === undefined) return null;
-    return {
-      stan: elements.stan,
-      keys: {
-        mti: elements.mti,
-        ...(elements.local === undefined ? {} : { local: elements.local }),
-        ...(elements.acquirer === undefined ? {} : { acquirer: elements.acquirer }),
-      },
-    };
-  }
-  if (!/^\d{20}/.test(original)) return null;
-  const acquirer = original.slice(20, 31);
-  const transmission = original.slice(10, 20);
-  return {
-    stan: original.slice(4, 10),
-    keys: {
-      mti: original.slice(0, 4),
-      ...(/^0+$/.test(transmission) ? {} : { transmission }),
-      ...(acquirer === '' || /^0+$/.test(acquirer) ? {} : { acquirer }),
-    },
-  };
 }
 
 /**

@@ -1,0 +1,156 @@
+/**
+ * The recovery of the file journal's group commit (journal-writes.ts) from a failed write, and its stop: the base class
+ * of `JournalWrites`, holding the offsets and batches both share. A failed batch's bytes are blanked (durably) before
+ * anything else is acknowledged, so that a record whose append failed is never read back; when that fails, the next
+ * batch covers them (nothing after it went through), or else the journal stops. It stops too when its file or its lock
+ * is no longer its own (journal-hold.ts): every append refused until reopened.
+ */
+import { EventEmitter } from 'node:events';
+import type { FileHandle } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { Iso8583Error } from '@iso8583/codec';
+import { Batch, blankFailed } from './journal-batch.js';
+import { journalError, stoppedError } from './journal-hold.js';
+import type { JournalHold } from './journal-hold.js';
+import type { JournalHalt } from './saf-store.js';
+
+/** The recovery from a failed write and the stop of `FileJournal`'s group commit (see the file's note). */
+export abstract class JournalRecovery extends EventEmitter {
+  /** The journal file. */
+  readonly path: string;
+  protected readonly logger: Logger;
+  protected handle: FileHandle | undefined;
+  /** The folder's lock and the identity of the file `handle` writes to. */
+  protected hold: JournalHold | undefined;
+  /** The batch gathering appends. */
+  protected current = new Batch();
+  /** Batches whose write started and that have not taken effect yet, in the order of their offsets. */
+  protected writing: Batch[] = [];
+  /** A write failed: no write starts until the writes in flight settled and the failure was dealt with. */
+  protected failing = false;
+  /** Set when the journal stopped after a failure it could not repair: every append fails with it. */
+  protected stopped: Iso8583Error | undefined;
+  /** Why it stopped, with `stopped`. */
+  protected halt: JournalHalt | undefined;
+  /** Where the next batch goes (the end of the records, and of the batches in flight). */
+  protected bytes = 0;
+  /** The end of the bytes a failed batch left past `bytes` when they could not be blanked (overwritten by the next batch). */
+  protected dirtyEnd = 0;
+
+  protected constructor(path: string, logger: Logger) {
+    super();
+    this.path = path;
+    this.logger = logger;
+  }
+
+  /** A written batch takes effect (journal-writes.ts): counted, its changes applied, its appends resolved. */
+  protected abstract commit(batch: Batch): void;
+
+  /** A failed write, or files found lost, are being dealt with once the writes in flight returned: no write starts. */
+  protected get isFailing(): boolean {
+    return this.failing;
+  }
+
+  /** True once the journal stopped for good (every append refused). */
+  protected get isStopped(): boolean {
+    return this.stopped !== undefined;
+  }
+
+  /**
+   * After a failed write, once every write in flight settled (runs alone): whatever the failed batches left in the file
+   * is blanked (durably) before anything else is acknowledged, so that a record whose append failed is never read back
+   * (a whole `add` of a request that never left, a `done` whose caller saw it fail), not even after a crash before the
+   * next write. Then the later batches take effect; when none went through, the next batch goes where the first failed
+   * one began. When the blanking fails: with later batches written, the journal stops (they cannot be acknowledged);
+   * with none, the next batch is written over the failed bytes (blank lines after its records) before it is
+   * acknowledged, and the journal goes on.
+   */
+  protected async recover(): Promise<void> {
+    const batches = this.writing;
+    this.writing = [];
+    const failed = batches.filter((b) => b.state === 'failed');
+    const first = failed[0] as Batch;
+    const error = journalError('cannot be written', first.error);
+    this.logger.error(
+      { code: error.code, cause: (first.error as NodeJS.ErrnoException).code, records: failed.reduce((n, b) => n + b.size, 0), batches: failed.length },
+      'the reversal journal cannot be written',
+    );
+    const later = batches.some((b) => b.state === 'written');
+    try {
+      const handle = this.handle;
+      if (handle === undefined) throw new Error('the journal is closed');
+      await blankFailed(handle, failed);
+    } catch (err) {
+      if (!later) {
+        // Nothing after the failure went through: the next batch covers the failed bytes, over their whole extent.
+        this.logger.error({ code: error.code, cause: (err as NodeJS.ErrnoException).code }, 'the reversal journal cannot blank a failed write');
+        for (const b of failed) this.dirtyEnd = Math.max(this.dirtyEnd, b.reached);
+        this.retreat(first, batches, error);
+        return;
+      }
+      const stopped = stoppedError('after a write it could not repair', err);
+      this.stop(stopped, { reason: 'after a write it could not repair', recordsLost: false }, batches, { cause: (err as NodeJS.ErrnoException).code }, error);
+      return;
+    }
+    if (!later) {
+      // Bytes an earlier failed batch left unblanked (from where `first` began: no batch took effect since) were blanked
+      // with it: `first` padded over them, and its bytes reached past them. The next batch need not pad over them again.
+      if (first.reached >= this.dirtyEnd) this.dirtyEnd = 0;
+      return this.retreat(first, batches, error);
+    }
+    if (this.lostFiles(batches, error)) return;
+    for (const b of batches) {
+      if (b.state === 'written') this.commit(b);
+      else b.fail(error);
+    }
+    this.failing = false;
+  }
+
+  /** No batch after the failed ones went through: they fail, and the next batch goes where the first of them began. */
+  private retreat(first: Batch, failed: Batch[], error: Iso8583Error): void {
+    this.bytes = first.at;
+    for (const b of failed) b.fail(error);
+    this.failing = false;
+  }
+
+  /**
+   * True when the journal's file or its lock is no longer its own (removed with the folder, renamed, replaced): records
+   * written since went into a file no later start reads. The journal then stops once no write is in flight, `held`
+   * (the batches written, not yet acknowledged) failing with it (a failed one with `failed` when given).
+   */
+  protected lostFiles(held: Batch[], failed?: Iso8583Error): boolean {
+    const why = this.hold?.lost();
+    if (why === undefined) return false;
+    this.failing = true;
+    if (held.some((b) => b.state === 'writing')) return true;
+    const halt = { reason: why, recordsLost: this.hold?.fileLost === true };
+    this.stop(stoppedError(`because ${why} while open`), halt, held.splice(0), { path: this.path, reason: why }, failed);
+    return true;
+  }
+
+  /**
+   * The journal stops now, no write in flight (a compaction's last step), because of `reason` (`cause`: the error
+   * behind it), its records still on disk (`halted().recordsLost` false): nothing more is acknowledged.
+   */
+  protected stopNow(reason: string, cause: unknown): void {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    this.stop(stoppedError(`because ${reason}`, cause), { reason, recordsLost: false }, [], { path: this.path, reason, cause: code });
+  }
+
+  /**
+   * The journal stops with `stopped` (logged at `error` with `context`): nothing more is acknowledged (the batches
+   * `held` back fail too, though they reached the disk: a request whose `add` fails never leaves, an answered one whose
+   * `done` fails is reversed; a failed one with `failed` when given), every later append fails, and nothing is left to
+   * hold back (so `close` can end). After a failed batch whose bytes could not be blanked (whole `add` lines of
+   * requests that never left may be in the file), or when the file is no longer the journal's.
+   */
+  private stop(stopped: Iso8583Error, halt: JournalHalt, held: Batch[], context: Record<string, unknown>, failed?: Iso8583Error): void {
+    this.logger.error({ code: stopped.code, ...context }, stopped.message);
+    this.stopped = stopped;
+    this.halt = halt;
+    for (const b of held) b.fail(b.state === 'failed' && failed !== undefined ? failed : stopped);
+    this.current.fail(stopped);
+    this.current = new Batch();
+    this.failing = false;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The check of an upstream group's options (upstream-group.ts), before any connector is made: every problem found at
+ * once, thrown as one `ISO8583_ERR_OPTIONS` naming each option; what passes, read with its defaults.
+ */
+import { Connector } from './connector.js';
+import { optionsError } from './errors.js';
+import { routeProblems } from './routing.js';
+import type { RouteRule } from './routing.js';
+import type { UpstreamGroupOptions, UpstreamStrategy } from './upstream-group-options.js';
+
+/** An upstream group's options once checked, with their defaults. */
+export interface CheckedGroupOptions {
+  /** The upstreams, in order. */
+  upstreams: UpstreamGroupOptions['upstreams'];
+  /** Each upstream's name, in the same order. */
+  names: string[];
+  /** The strategy (default `failover`). */
+  strategy: UpstreamStrategy;
+  /** The originals remembered (default 100000). */
+  maxOriginals: number;
+  /** The routing rules (default none). */
+  routes: readonly RouteRule[];
+}
+
+/** Checks `options` (see the file's note); throws when one is wrong. */
+export function checkGroupOptions(options: UpstreamGroupOptions): CheckedGroupOptions {
+  const problems: string[] = [];
+  const upstreams = Array.isArray(options?.upstreams) ? options.upstreams : [];
+  if (upstreams.length === 0) problems.push('upstreams: at least one upstream is required');
+  const strategy = options?.strategy ?? 'failover';
+  if (strategy !== 'failover' && strategy !== 'round-robin') problems.push('strategy: must be failover or round-robin');
+  const names = upstreams.map((u) => (u instanceof Connector ? u.name : String(u?.name ?? '')));
+  names.forEach((n, i) => {
+    if (n === '') problems.push(`upstreams[${i}].name: a name is required`);
+    else if (names.indexOf(n) !== i) problems.push(`upstreams[${i}].name: ${JSON.stringify(n)} is used twice`);
+  });
+  const maxOriginals = options?.maxOriginals ?? 100_000;
+  if (!Number.isInteger(maxOriginals) || maxOriginals < 0) problems.push('maxOriginals: must be an integer >= 0');
+  const routes = options?.routes ?? [];
+  if (!Array.isArray(routes)) problems.push('routes: must be an array');
+  else problems.push(...routeProblems(routes, new Set(names)));
+  if (problems.length > 0) {
+    throw optionsError(problems.map((p) => ({ field: p.slice(0, p.indexOf(':')), code: 'invalid', reason: p.slice(p.indexOf(':') + 2) })));
+  }
+  return { upstreams, names, strategy, maxOriginals, routes };
+}

@@ -1,0 +1,50 @@
+/**
+ * One upstream of an upstream group (upstream-group.ts): its connector, whether it is healthy, and its counts. Healthy
+ * means a connection is up and signed on: the connector's `connect` event puts it in, the close of its last connection
+ * (a failed echo closes one) takes it out at once ({@link Link.watch}).
+ */
+import type { Connector } from './connector.js';
+
+/** What a link tells its group when its health changes: logged, counted and emitted by the group. */
+export interface LinkHealth {
+  /** The upstream came up (it was down). */
+  up(link: Link): void;
+  /** The upstream went down (it was up), its last connection closed with `code`. */
+  down(link: Link, code: string | undefined): void;
+}
+
+/** One upstream of a group (see the file's note). */
+export class Link {
+  /** A connection is up and signed on. */
+  up = false;
+  /** Requests sent to it and not settled. */
+  inFlight = 0;
+  /** Requests routed to it while it was down. */
+  unavailable = 0;
+  /** How many times it went down. */
+  downs = 0;
+  constructor(
+    readonly name: string,
+    readonly connector: Connector,
+  ) {}
+
+  /**
+   * Follows the connector's health from its events (a connector already connected, as the gateway's first, is up from
+   * the start), telling `health` of each change.
+   */
+  watch(health: LinkHealth): void {
+    const connected = (): boolean => this.connector.stats().connected > 0;
+    this.up = connected();
+    this.connector.on('connect', () => {
+      if (this.up || !connected()) return;
+      this.up = true;
+      health.up(this);
+    });
+    this.connector.on('disconnect', ({ code }) => {
+      if (!this.up || connected()) return;
+      this.up = false;
+      this.downs += 1;
+      health.down(this, code);
+    });
+  }
+}
