@@ -4,8 +4,8 @@
  * Such an entry is in one of four places: to be queued (read back at a start or taken over, saf-backlog.ts), being sent
  * (the queue's `active`), handed in after a stop (`left`: only counted here), or ended with its `done` on its way to
  * the journal (saf-ends.ts). What a stop reports is read here: every entry the journal holds open is counted once.
- * Each read is O(1) but for the ends' (read only when no entry is due: saf-ends.ts `nextDue`): what is read of the
- * entries being sent is kept by the queue's transitions (saf-active.ts), and of those handed in after a stop here.
+ * Each read is O(1): what is read of the entries being sent is kept by the queue's transitions (saf-active.ts), of the
+ * ends waiting for their `done` as they change (saf-ends.ts), and of those handed in after a stop here.
  */
 import { performance } from 'node:perf_hooks';
 import type { JournalEntry, ReversalJournal, SafEntryKind } from './saf-store.js';
@@ -81,8 +81,8 @@ export class SafFigures {
    * `retryInterval` after it, see {@link SafEnds.nextDue}); Infinity when nothing more can happen to those held (a
    * `done` not tried again); `undefined` when the queue holds none. What a graceful stop reads to end once nothing can
    * happen before its deadline, on each of its events, and a metrics scrape or the console on each of theirs: so no
-   * entry is walked (the entries that can move now are counted, the earliest timer kept: saf-active.ts), and the ends'
-   * are read only when no entry is due.
+   * entry is walked (the entries that can move now are counted, the earliest timer kept: saf-active.ts; the ends' kept
+   * likewise: saf-ends.ts), and the ends' are read only when no entry is due.
    */
   nextDue(stopped: boolean): number | undefined {
     const wait = this.dueIn(stopped, performance.now());
