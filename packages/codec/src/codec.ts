@@ -164,7 +164,7 @@ class CompiledCodec implements Codec {
     if (mti !== '') writeMti(buf, start + headerLength, mti, this.mtiEncoding);
     // Keep the next message 8-byte aligned.
     w.used = (end + 7) & ~7;
-    return buf.subarray(start, end);
+    return w.bytes(start, end);
   }
 
   private invalid(message: MessageInput, lenient: boolean): Error {
