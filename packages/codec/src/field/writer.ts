@@ -15,7 +15,11 @@ const SLOTS = 200;
  * costs no species lookup, no `buffer` getter of the runtime and no interpreted constructor (about 350 instructions a
  * pack, callgrind). Its views are Buffers as `subarray`'s are (same prototype).
  */
-const BufferView = (Buffer as unknown as { readonly [Symbol.species]: new (ab: ArrayBufferLike, at: number, length: number) => Buffer })[Symbol.species];
+type ViewClass = new (ab: ArrayBufferLike, at: number, length: number) => Buffer;
+const species = (Buffer as unknown as { readonly [Symbol.species]?: unknown })[Symbol.species];
+// A runtime without the species (none known): `Buffer.from`'s view of the same memory, returned by the constructor.
+const BufferView: ViewClass =
+  typeof species === 'function' ? (species as ViewClass) : (function view(ab: ArrayBufferLike, at: number, length: number) { return Buffer.from(ab, at, length); } as unknown as ViewClass);
 
 /** The state of packing one message (or one composite's contents). */
 export class Writer {
