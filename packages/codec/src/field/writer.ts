@@ -12,8 +12,8 @@ const SLOTS = 200;
 
 /**
  * The class `subarray` makes a Buffer's views with (Node's `FastBuffer`, its species): constructed directly, a view
- * costs no species lookup, no `buffer` getter of the runtime and no interpreted constructor (about 350 instructions a
- * pack, callgrind). Its views are Buffers as `subarray`'s are (same prototype).
+ * costs no species lookup, no `buffer` getter of the runtime and no interpreted constructor (170 instructions fewer a
+ * pack with field 55, callgrind). Its views are Buffers as `subarray`'s are (same prototype).
  */
 type ViewClass = new (ab: ArrayBufferLike, at: number, length: number) => Buffer;
 const species = (Buffer as unknown as { readonly [Symbol.species]?: unknown })[Symbol.species];
