@@ -16,11 +16,17 @@ import { UNREAD_LIMIT, UNREAD_TURNS, readOutThenClose } from '../src/stream/unre
 
 /**
  * Destroys a paused stream whose peer sent 1 MiB it never read, with a burst of frames partly pending, `stall` run
- * right after the destroy; then checks that each frame was got by the peer or reported dropped, never both.
+ * right after the destroy (`made` is given the stream first); then checks that each frame was got by the peer or
+ * reported dropped, never both.
  */
-async function destroyPausedWithUnread(t: { after(fn: () => unknown): void }, stall: () => void): Promise<void> {
+async function destroyPausedWithUnread(
+  t: { after(fn: () => unknown): void },
+  stall: () => void,
+  made: (stream: MessageStream) => void = () => undefined,
+): Promise<void> {
   const { client, server } = await socketPair(t);
   const stream = new MessageStream(server, {}, { frame: () => undefined });
+  made(stream);
   stream.pause();
   client.pause();
   // The peer sends far more than the stream reads ahead while paused: most of it waits unread in the kernel.
@@ -58,6 +64,12 @@ test('MessageStream – destroyed while paused, its event loop then stalled (a l
   // A turn of the event loop on a loaded machine can take longer than any wall-clock wait: the read-out is counted in
   // what the peer sends, so a stall before its first poll changes nothing.
   await destroyPausedWithUnread(t, () => stallEventLoop(400));
+});
+
+test('MessageStream – destroyed twice while paused: the second call leaves the read-out to finish, no frame lost', async (t) => {
+  // The owner and its pool may both destroy a stream: the second call must not close the socket with bytes unread.
+  let stream: MessageStream | undefined;
+  await destroyPausedWithUnread(t, () => stream?.destroy(), (s) => (stream = s));
 });
 
 test('MessageStream – destroyed while reading (not paused): closed at once, as before', async (t) => {

@@ -232,7 +232,7 @@ export class MessageStream {
    * and closed once nothing more waits (unread-close.ts): closed with bytes unread, it would be reset, and what the
    * kernel took lost. A peer that never stops sending has the read-out cut short (by bytes and turns, not by a clock):
    * then every frame of a write under way is reported `dropped`, erring towards a reversal. No frame is written nor
-   * handed over after the call either way.
+   * handed over after the call either way. A later call changes nothing (its `err` unused): it never cuts a read-out.
    */
   destroy(err?: Error): void {
     const first = !this.isDestroyed;
@@ -245,7 +245,9 @@ export class MessageStream {
       if (readOut) keepDelivered(this.stream, this.watched, this.written);
       this.stream.destroy(err);
     };
-    if (first && mayHoldUnread(this.stream)) readOutThenClose(this.stream, () => this.discarded, close);
+    // A later call leaves the first one's course alone: closed already, or reading out (closing now would reset).
+    if (!first) return;
+    if (mayHoldUnread(this.stream)) readOutThenClose(this.stream, () => this.discarded, close);
     else close(true);
   }
 
