@@ -52,3 +52,14 @@ export function frameNumbers(bytes: Buffer): Set<number> {
   }
   return got;
 }
+
+/**
+ * Holds the event loop for `ms` milliseconds, computing (no sleep: nothing else runs meanwhile): what a loaded machine
+ * does to a process between two turns, made certain. Timers due meanwhile run before the next poll.
+ */
+export function stallEventLoop(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // busy: the process is held, as by other processes on a loaded machine
+  }
+}

@@ -229,8 +229,10 @@ export class MessageStream {
    * Closes the stream at once (queued frames are dropped; frames already read and not yet handed over are too). Of a
    * write under way, only the frames the kernel has not taken whole are reported `dropped` (watched-writes.ts): the
    * others still reach the peer. A socket whose reading is paused is read out first (what its peer sent thrown away)
-   * and closed once nothing more waits, within 100 ms (unread-close.ts): closed with bytes unread, it would be reset,
-   * and what the kernel took lost. No frame is written nor handed over after the call either way.
+   * and closed once nothing more waits (unread-close.ts): closed with bytes unread, it would be reset, and what the
+   * kernel took lost. A peer that never stops sending has the read-out cut short (by bytes and turns, not by a clock):
+   * then every frame of a write under way is reported `dropped`, erring towards a reversal. No frame is written nor
+   * handed over after the call either way. A later call changes nothing (its `err` unused): it never cuts a read-out.
    */
   destroy(err?: Error): void {
     const first = !this.isDestroyed;
@@ -239,12 +241,14 @@ export class MessageStream {
     this.outgoing = [];
     this.drop();
     this.outgoingBytes = 0;
-    const close = (): void => {
-      keepDelivered(this.stream, this.watched, this.written);
+    const close = (readOut: boolean): void => {
+      if (readOut) keepDelivered(this.stream, this.watched, this.written);
       this.stream.destroy(err);
     };
-    if (first && mayHoldUnread(this.stream)) readOutThenClose(this.stream, () => this.discarded, close);
-    else close();
+    // A later call leaves the first one's course alone: closed already, or reading out (closing now would reset).
+    if (!first) return;
+    if (mayHoldUnread(this.stream)) readOutThenClose(this.stream, () => this.discarded, close);
+    else close(true);
   }
 
   private read(chunk: Buffer): void {

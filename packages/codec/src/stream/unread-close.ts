@@ -4,14 +4,33 @@
  * and the reset throws away what the kernel still had to send: frames the kernel took (written, so never reported
  * `dropped`) would never reach the peer. A client that does not read its replies but goes on sending (reading paused
  * for back-pressure) leaves just that. So such a socket first reads out and throws away what waits, and closes once a
- * turn of the event loop's polls brings nothing more (or its end comes), at most {@link UNREAD_WAIT} ms: the kernel then
- * sends what it took, before its FIN. A peer that goes on sending after the close can still have it reset; none of
- * that is known here, and nothing but the close decides it.
+ * turn of the event loop's polls brings nothing more (or its end comes): the kernel then sends what it took, before its
+ * FIN.
+ *
+ * The read-out is bounded by what the peer sends, never by a wall clock: on a loaded machine a turn of the event loop
+ * can take longer than any fixed wait, and a close cut short by a clock resets the connection and loses what the
+ * kernel took (a peer reading with Node.js sees such a reset as a plain end after the bytes it had: libuv reports the
+ * hang-up after a short read as the end, so the loss is silent there). A peer that never stops sending cannot hold the
+ * close open for ever: after {@link UNREAD_LIMIT} bytes or {@link UNREAD_TURNS} turns that each brought some, the read-out
+ * is cut short, and `close` is told so (its bytes still arriving, the close will be a reset: the owner then counts
+ * nothing the kernel took as delivered). A peer that sends again after a close can still have it reset; none of that
+ * is known here, and nothing but the close decides it.
  */
 import type { Duplex } from 'node:stream';
 
-/** The longest a paused socket's close waits for what its peer sent to be read out (ms). */
-export const UNREAD_WAIT = 100;
+/** The most bytes a paused socket's close reads out (and throws away) before it is cut short: 16 MiB. */
+export const UNREAD_LIMIT = 16 * 1024 * 1024;
+
+/** The most turns of the event loop, each bringing bytes, a paused socket's close reads out before it is cut short. */
+export const UNREAD_TURNS = 1000;
+
+/** How far a read-out may go (defaults: {@link UNREAD_LIMIT} bytes, {@link UNREAD_TURNS} turns). */
+export interface UnreadBounds {
+  /** The most bytes read out. */
+  readonly bytes: number;
+  /** The most turns of the event loop. */
+  readonly turns: number;
+}
 
 /** True when `stream` is a socket (it has a handle) whose reading is paused: bytes may wait unread in its kernel. */
 export function mayHoldUnread(stream: Duplex): boolean {
@@ -21,29 +40,38 @@ export function mayHoldUnread(stream: Duplex): boolean {
 
 /**
  * Reads `stream` (its bytes thrown away by its reader, which counts them in `read()`) until a poll of the event loop
- * brings none, its end, its close, or {@link UNREAD_WAIT} ms; then calls `close` once.
+ * brings none, its end or its close (`close(true)`: read out), or until `bounds` are passed (`close(false)`: cut short,
+ * bytes may still wait); calls `close` once.
  */
-export function readOutThenClose(stream: Duplex, read: () => number, close: () => void): void {
+export function readOutThenClose(
+  stream: Duplex,
+  read: () => number,
+  close: (readOut: boolean) => void,
+  bounds: UnreadBounds = { bytes: UNREAD_LIMIT, turns: UNREAD_TURNS },
+): void {
   let done = false;
   let seen = -1;
   let turns = 0;
-  const finish = (): void => {
+  const finish = (readOut: boolean): void => {
     if (done) return;
     done = true;
-    clearTimeout(cap);
-    stream.off('end', finish);
-    stream.off('close', finish);
-    close();
+    stream.off('end', ended);
+    stream.off('close', ended);
+    close(readOut);
   };
-  const cap = setTimeout(finish, UNREAD_WAIT);
-  stream.once('end', finish);
-  stream.once('close', finish);
+  const ended = (): void => finish(true);
+  stream.once('end', ended);
+  stream.once('close', ended);
   // Each check runs after a poll of the event loop (the reads): two turns at least, then until one brings nothing.
   const check = (): void => {
     if (done) return;
     const now = read();
     if (now === seen && turns >= 2) {
-      finish();
+      finish(true);
+      return;
+    }
+    if (now >= bounds.bytes || turns >= bounds.turns) {
+      finish(false);
       return;
     }
     seen = now;
