@@ -28,5 +28,5 @@ export function lateResult(job: InFlight, result: SequenceResult, err: unknown):
   } catch {
     // A logger that throws: the count above says it; the result is still handed over.
   }
-  if (err === undefined) handOver(core, job.peer, message, context, result, 'sequence-timeout');
+  if (err === undefined) handOver(core, job.peer, message, context, result, 'sequence-timeout', 'sequence');
 }

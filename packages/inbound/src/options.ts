@@ -86,8 +86,10 @@ export interface InboundOptions {
    * Called with a sequence's result that never reaches its client, and why (`reason`): `sequence-timeout`, it settled
    * after its `sequenceTimeout` (the client already has its timeout answer: onError's, or response code 96), logged and
    * counted as `ISO8583_ERR_INBOUND_LATE_REPLY`; `client-gone`, the client's connection closed before the result could
-   * be written, logged and counted as `ISO8583_ERR_INBOUND_CLIENT_GONE`. Either way the result is never sent; e.g.
-   * reverse an approval the terminal never got (the gateway does). A throw is logged and counted as
+   * be written, logged and counted as `ISO8583_ERR_INBOUND_CLIENT_GONE`; `reply-invalid`, it could not be packed (the
+   * client got a 96). Either way the result is never sent; e.g. reverse an approval the terminal never got (the gateway
+   * does). onError's answer that never reaches its client is handed over too, with `source` `onError` (`sequence` for
+   * the sequence's own); the endpoint's own replies are not. A throw is logged and counted as
    * `ISO8583_ERR_INBOUND_INTERNAL`. Default: none.
    */
   onLateResult?: LateResultHandler;

@@ -10,7 +10,7 @@ import { lateResult } from './late-result.js';
 import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
 import { logFailure, noFallback, packFallback, writeReply } from './reply-write.js';
-import type { Sequence, SequenceResult } from './sequence.js';
+import type { ResultSource, Sequence, SequenceResult } from './sequence.js';
 import type { Timed } from './deadlines.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -145,7 +145,7 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
           core.deadlines.remove(job);
           let error: unknown;
           try {
-            complete(job, result);
+            complete(job, result, 'sequence');
           } catch (err) {
             error = err;
           }
@@ -165,7 +165,7 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
     }
     return false;
   }
-  complete(job, out as SequenceResult);
+  complete(job, out as SequenceResult, 'sequence');
   return true;
 }
 
@@ -215,37 +215,42 @@ function tell(job: InFlight, err: unknown): void {
 async function failed(job: InFlight, err: unknown): Promise<void> {
   const error = asSequenceError(err, job.message.mti, 'main');
   logFailure(job.core, job.peer, error.code as InboundErrorCode, job.message.fields, job.context.messageId, err);
-  complete(job, await recover(job.core, job.message, job.context, error), false);
+  const answer = await recover(job.core, job.message, job.context, error);
+  complete(job, answer.result, answer.source);
 }
 
 /**
- * Sends a result; one of the sequence's own (`ofSequence`) that finds its client gone goes to `undelivered`, and one
- * that cannot be packed (answered 96) to `onLateResult` with reason `reply-invalid`.
+ * Sends a result; one a user's sequence built (`source`: the sequence or onError; undefined for the endpoint's own 96)
+ * that finds its client gone goes to `undelivered`, and one that cannot be packed (answered 96) to `onLateResult` with
+ * reason `reply-invalid`, saying which built it.
  */
-function complete(job: InFlight, result: SequenceResult, ofSequence = true): void {
+function complete(job: InFlight, result: SequenceResult, source: ResultSource | undefined): void {
   job.core.metrics.sequenceLatency((performance.now() - job.started) / 1000);
   if (result === null || result === undefined) return;
-  const told = ofSequence && job.core.options.onLateResult !== undefined ? (): void => undelivered(job.core, job.peer, job.message, job.context, result) : undefined;
-  if (!sendReply(job.core, job.frame, job.decoded, job.peer, job.message, job.context, result, told, job.started)) told?.();
+  const told = source !== undefined && job.core.options.onLateResult !== undefined ? (): void => undelivered(job.core, job.peer, job.message, job.context, result, source) : undefined;
+  if (!sendReply(job.core, job.frame, job.decoded, job.peer, job.message, job.context, result, told, source, job.started)) told?.();
 }
 
-/** The onError sequence's answer, or the response code 96 reply when there is none or it fails too. */
+/**
+ * The onError sequence's answer (`source` onError), or the endpoint's own response code 96 reply (no `source`: never
+ * handed to `onLateResult`) when there is none or it fails too.
+ */
 async function recover(
   core: EndpointCore,
   message: ReceivedMessage,
   context: MessageContext,
   error: Iso8583Error,
-): Promise<SequenceResult> {
+): Promise<{ readonly result: SequenceResult; readonly source?: ResultSource }> {
   if (core.onError !== undefined) {
     try {
-      return await runSequence(core.onError, message, context.withError(error), core.options.sequenceTimeout);
+      return { result: await runSequence(core.onError, message, context.withError(error), core.options.sequenceTimeout), source: 'onError' };
     } catch (err) {
       const second = asSequenceError(err, message.mti, 'onError');
       // The context's logger binds `messageId` already: given again, the line would carry the key twice.
       logFailure(core, context, second.code as InboundErrorCode, message.fields, undefined, err);
     }
   }
-  return errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION);
+  return { result: errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION) };
 }
 
 function sendReply(
@@ -257,6 +262,7 @@ function sendReply(
   context: MessageContext,
   result: SequenceResult,
   told: (() => void) | undefined,
+  source: ResultSource | undefined,
   started: number,
 ): boolean {
   let reply: MessageInput;
@@ -286,7 +292,7 @@ function sendReply(
     logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', message.fields, context.messageId, err);
     // The client gets a 96, not the sequence's result (a relayed approval its dialect cannot carry): handed over, once.
     // The 96 is then written without `told`, so that a client gone as well does not hand the result over again.
-    if (told !== undefined) handOver(core, peer, message, context, result, 'reply-invalid');
+    if (told !== undefined && source !== undefined) handOver(core, peer, message, context, result, 'reply-invalid', source);
     const fallback = errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION);
     // No reply is due (the request was itself a response or an advice response): nothing to send.
     if (fallback === undefined) return true;

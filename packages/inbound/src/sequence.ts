@@ -76,7 +76,14 @@ export type Sequence = (message: InboundMessage, context: SequenceContext) => Se
 export type UndeliveredReason = 'sequence-timeout' | 'client-gone' | 'reply-invalid';
 
 /**
- * Told of a sequence result that never reached its client: the result as the sequence returned it, the message, its
- * context and why (`reason`). See `InboundOptions.onLateResult`.
+ * Which sequence built a result that never reached its client: `sequence`, the endpoint's sequence; `onError`, its
+ * onError, answering a failure of the sequence (an approval built from the bank's answer the failure carried, say).
  */
-export type LateResultHandler = (result: SequenceResult, message: InboundMessage, context: SequenceContext, reason: UndeliveredReason) => void;
+export type ResultSource = 'sequence' | 'onError';
+
+/**
+ * Told of a result that never reached its client: the result as the sequence (or onError) returned it, the message,
+ * its context (the message's own, as the sequence got it) and why (`reason`), and which built it (`source`; a handler
+ * of four parameters may leave it out). See `InboundOptions.onLateResult`.
+ */
+export type LateResultHandler = (result: SequenceResult, message: InboundMessage, context: SequenceContext, reason: UndeliveredReason, source: ResultSource) => void;

@@ -9,22 +9,24 @@ import { codeOf } from './errors.js';
 import type { EndpointCore, Peer } from './core.js';
 import type { MessageContext } from './context.js';
 import type { ReceivedMessage } from './inbound-message.js';
-import type { SequenceResult, UndeliveredReason } from './sequence.js';
+import type { ResultSource, SequenceResult, UndeliveredReason } from './sequence.js';
 
 /** Hands a result that could not be written (the client has gone) to `onLateResult`; a throw is counted and logged. */
-export function undelivered(core: EndpointCore, peer: Peer, message: ReceivedMessage, context: MessageContext, result: SequenceResult): void {
-  handOver(core, peer, message, context, result, 'client-gone');
+export function undelivered(core: EndpointCore, peer: Peer, message: ReceivedMessage, context: MessageContext, result: SequenceResult, source: ResultSource): void {
+  handOver(core, peer, message, context, result, 'client-gone', source);
 }
 
 /**
  * Hands a result its client never got to `onLateResult` (the one place it is called), with why: `sequence-timeout`
- * (late-result.ts), `client-gone` or `reply-invalid` (pipeline.ts: it could not be packed; the client got a 96). A throw from the handler is counted and logged, never passed on.
+ * (late-result.ts), `client-gone` or `reply-invalid` (pipeline.ts: it could not be packed; the client got a 96), and
+ * which built it (`source`: the sequence or onError; the endpoint's own replies are never handed over). A throw from
+ * the handler is counted and logged, never passed on.
  */
-export function handOver(core: EndpointCore, peer: Peer, message: ReceivedMessage, context: MessageContext, result: SequenceResult, reason: UndeliveredReason): void {
+export function handOver(core: EndpointCore, peer: Peer, message: ReceivedMessage, context: MessageContext, result: SequenceResult, reason: UndeliveredReason, source: ResultSource): void {
   const handler = core.options.onLateResult;
   if (handler === undefined) return;
   try {
-    handler(result, message, context, reason);
+    handler(result, message, context, reason, source);
   } catch (thrown) {
     core.metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
     try {

@@ -91,23 +91,6 @@ test('undelivered – a result that cannot be packed (a field 39 too long for th
   assert.equal(endpoint.stats().errorsByCode.ISO8583_ERR_INBOUND_REPLY_INVALID, 1);
 });
 
-test('undelivered – an onError reply that cannot be packed is answered 96 and not handed over (only the sequence\'s own results are)', async (t) => {
-  const told: UndeliveredReason[] = [];
-  const { port } = await startEndpoint(t, {
-    onLateResult: (_result, _message, _context, reason) => told.push(reason),
-    sequence: () => {
-      throw new Error('down');
-    },
-    onError: (m) => ({ ...approveAll(m, {} as never) as Record<string, unknown>, 39: '000' }),
-  });
-  const client = await TestClient.connect(port);
-  t.after(() => client.destroy());
-  assert.equal((await client.request(purchase(25))).fields['39'], '96');
-  // The next message's answer comes after anything the first could have handed over.
-  assert.equal((await client.request(purchase(26))).fields['39'], '96');
-  assert.deepEqual(told, []);
-});
-
 test('undelivered – a result that cannot be packed whose client has gone too is handed over once, as reply-invalid (never again as client-gone)', async (t) => {
   const entered = gate();
   const release = gate();
