@@ -44,6 +44,13 @@ writeFileSync(join(work, 'answers-approval.mjs'), `export default function answe
   return answer ?? { 0: '0210', 11: message.fields['11'], 39: '96' };
 }
 `);
+// onError answering with the bank's approval the failure carried, with a field 4 one digit too long (n 12): the
+// endpoint cannot pack it, so the terminal gets a 96 and the approval never reaches it.
+writeFileSync(join(work, 'approval-unpackable.mjs'), `export default function approvalUnpackable(message, context) {
+  const answer = context.error?.cause?.answer;
+  return answer ? { ...answer, 4: '0' + answer['4'] } : { 0: '0210', 11: message.fields['11'], 39: '96' };
+}
+`);
 // onError answering with a decline it builds itself.
 writeFileSync(join(work, 'declines.mjs'), `export default function declines(message) {
   return { 0: '0210', 3: message.fields['3'], 4: message.fields['4'], 11: message.fields['11'], 41: message.fields['41'], 39: '05' };
@@ -154,4 +161,19 @@ test('iso8583 run – onError answers with the bank\'s approval the failure carr
   assert.equal(await reversedCount(http, 'sequence-failed'), 0);
   const { reversals } = await stop(flow, bank);
   assert.equal(reversals.length, 0, 'no reversal: the terminal got the approval');
+});
+
+test('iso8583 run – onError\'s approval that never reaches the terminal (it cannot be packed: the terminal gets a 96): the approval is reversed once, as reply-invalid', async () => {
+  const bank = await startBank(approve);
+  const { flow, pos, http } = await runFlow('unpackflow', bank, 'throws.mjs', { onError: join(work, 'approval-unpackable.mjs') });
+  const client = await PosClient.open(pos.host, pos.port);
+  assert.equal((await client.request(purchase('UNPKFLOW', 755001, 2700)))['39'], '96', 'the terminal was told it failed');
+  await bank.waitFor((r) => r['0'] === '0400', 20_000);
+  assert.equal(await reversedCount(http, 'reply-invalid'), 1);
+  assert.equal(await reversedCount(http, 'sequence-failed'), 0);
+  await client.close();
+  const { reversals, logged } = await stop(flow, bank);
+  assert.equal(reversals.length, 1, 'exactly one reversal');
+  assert.match(String(reversals[0]?.['90']), /^0200755001/);
+  assert.ok(!logged.includes('4111111111111111'), 'no PAN in the log');
 });

@@ -9,8 +9,9 @@
  * terminal is answered with something other than an approval: onError's answer whose field 39 does not approve in the
  * endpoint's dialect, no answer from onError, an onError that fails or does not settle within the `sequenceTimeout`
  * (the endpoint answers 96), or no onError (96). onError's answer that approves (built from the bank's answer the
- * failure carried) tells the terminal it was approved: nothing is reversed, as for a reply the sequence returned. A
- * message whose reply was delivered reverses nothing. A request the connector gave up on after its write (its
+ * failure carried) tells the terminal it was approved: nothing is reversed, as for a reply the sequence returned,
+ * unless that reply never reaches the terminal (the endpoint hands onError's undelivered answer to `onLateResult` too).
+ * A message whose reply was delivered reverses nothing. A request the connector gave up on after its write (its
  * timeout, the sequence's `signal`) is reversed by the connector itself and never answered to the sequence, so it is
  * never here: one reversal per approval.
  */
@@ -139,8 +140,11 @@ function responseCodeOf(result: SequenceResult): unknown {
  */
 export class UndeliveredApprovals {
   private readonly books = new WeakMap<SequenceContext, MessageAnswers>();
-  /** The books of messages whose sequence failed in time, until onError's answer is judged (by message id). */
-  private readonly failing = new Map<string, MessageAnswers>();
+  /**
+   * The books of messages whose sequence failed in time, until onError takes its own (by message id), each with the
+   * timer that takes it out if onError is never called for it (the endpoint calls it at once: see `failed`).
+   */
+  private readonly failing = new Map<string, { readonly book: MessageAnswers; readonly timer: NodeJS.Timeout }>();
   private hasOnError = false;
   private dialect: Dialect | undefined;
   private timeout = 0;
@@ -177,11 +181,25 @@ export class UndeliveredApprovals {
     };
   }
 
-  /** The sequence failed: after its timeout, its approvals reversed; in time, judged by onError's answer (none: a 96). */
+  /**
+   * The sequence failed: after its timeout, its approvals reversed; in time, judged by onError's answer (none: a 96).
+   * The endpoint calls onError as soon as it sees the failure; one not called within the `sequenceTimeout` never will
+   * be (the endpoint failed before it: its answer, if any, was its own 96): the book is taken out and its approvals
+   * reversed, so that `failing` keeps no message whose outcome is known.
+   */
   private failed(context: SequenceContext, book: MessageAnswers): void {
     if (context.signal?.aborted === true) book.undelivered('sequence-timeout');
-    else if (this.hasOnError) this.failing.set(context.messageId, book);
-    else book.undelivered('sequence-failed');
+    else if (!this.hasOnError) book.undelivered('sequence-failed');
+    else {
+      const id = context.messageId;
+      const timer = setTimeout(() => {
+        if (this.failing.get(id)?.book !== book) return;
+        this.failing.delete(id);
+        book.undelivered('sequence-failed');
+      }, this.timeout);
+      timer.unref();
+      this.failing.set(id, { book, timer });
+    }
   }
 
   /**
@@ -193,9 +211,11 @@ export class UndeliveredApprovals {
   onError(onError: Sequence): Sequence {
     this.hasOnError = true;
     return (message: InboundMessage, context: SequenceContext) => {
-      const book = this.failing.get(context.messageId);
-      if (book === undefined) return onError(message, context);
+      const failed = this.failing.get(context.messageId);
+      if (failed === undefined) return onError(message, context);
       this.failing.delete(context.messageId);
+      clearTimeout(failed.timer);
+      const { book } = failed;
       const judge = (result: SequenceResult): SequenceResult => {
         const dialect = this.dialect;
         if (dialect === undefined || !isApproved(dialect, responseCodeOf(result))) book.undelivered('sequence-failed');
@@ -233,7 +253,11 @@ export class UndeliveredApprovals {
     };
   }
 
-  /** The endpoint's `onLateResult`: the reply of the message never reached its terminal. */
+  /**
+   * The endpoint's `onLateResult`: the reply of the message never reached its terminal, the sequence's or onError's
+   * (an approval onError built, kept when judged, is reversed now; one not kept was reversed already: once). The
+   * endpoint gives the message's own context, the key of its book, whichever built the reply.
+   */
   readonly onLateResult: LateResultHandler = (_result, _message, context, reason) => {
     this.books.get(context)?.undelivered(reason);
   };
