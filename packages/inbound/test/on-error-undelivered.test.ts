@@ -7,6 +7,7 @@ import type { ResultSource, SequenceResult, UndeliveredReason } from '../src/ind
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
 import { gate } from './support/gates.js';
+import { leaveWhileHeld } from './support/leaving.js';
 
 interface Told {
   readonly result: SequenceResult;
@@ -30,12 +31,7 @@ test('onError undelivered – onError\'s approval whose client has gone goes to 
       return approveAll(m, {} as never);
     },
   });
-  const disconnected = new Promise<void>((resolve) => endpoint.once('disconnect', () => resolve()));
-  const leaving = await TestClient.connect(port);
-  leaving.send(purchase(41));
-  await entered.promise;
-  leaving.socket.resetAndDestroy();
-  await disconnected;
+  await leaveWhileHeld(endpoint, port, 41, entered.promise);
   release.open();
   const { result, reason, source, stan } = await told.promise;
   assert.equal(reason, 'client-gone');
@@ -81,12 +77,7 @@ test('onError undelivered – the endpoint\'s own 96 (onError throws) whose clie
       throw new Error('down too');
     },
   });
-  const disconnected = new Promise<void>((resolve) => endpoint.once('disconnect', () => resolve()));
-  const leaving = await TestClient.connect(port);
-  leaving.send(purchase(43));
-  await entered.promise;
-  leaving.socket.resetAndDestroy();
-  await disconnected;
+  await leaveWhileHeld(endpoint, port, 43, entered.promise);
   release.open();
   // The next connection's answer comes after the endpoint's 96 found its client gone.
   const client = await TestClient.connect(port);

@@ -8,6 +8,7 @@ import type { LateResultHandler, SequenceResult, UndeliveredReason } from '../sr
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
 import { gate } from './support/gates.js';
+import { leaveWhileHeld } from './support/leaving.js';
 import { waitUntil } from '@iso8583/test-support';
 import { captureLogs } from './support/logs.js';
 
@@ -31,12 +32,7 @@ async function holding(t: Parameters<typeof startEndpoint>[0], options: { allowH
 
 test('undelivered – a client that resets its connection before its result: the result goes to onLateResult as client-gone', async (t) => {
   const { port, endpoint, entered, release, told } = await holding(t);
-  const disconnected = new Promise<void>((resolve) => endpoint.once('disconnect', () => resolve()));
-  const leaving = await TestClient.connect(port);
-  leaving.send(purchase(21));
-  await entered.promise;
-  leaving.socket.resetAndDestroy();
-  await disconnected;
+  await leaveWhileHeld(endpoint, port, 21, entered.promise);
   release.open();
   const { result, reason, stan } = await told.promise;
   assert.equal(reason, 'client-gone');
@@ -104,12 +100,7 @@ test('undelivered – a result that cannot be packed whose client has gone too i
       return { ...approveAll(m, {} as never) as Record<string, unknown>, 39: '000' };
     },
   });
-  const disconnected = new Promise<void>((resolve) => endpoint.once('disconnect', () => resolve()));
-  const leaving = await TestClient.connect(port);
-  leaving.send(purchase(27));
-  await entered.promise;
-  leaving.socket.resetAndDestroy();
-  await disconnected;
+  await leaveWhileHeld(endpoint, port, 27, entered.promise);
   release.open();
   // The next connection's answer comes after anything the first result could have handed over.
   const client = await TestClient.connect(port);
