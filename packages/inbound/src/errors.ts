@@ -39,7 +39,7 @@ export const INBOUND_ERROR_CODES = {
     'A sequence settled after its `sequenceTimeout` (the client already had its timeout answer): the late result is not sent; it is logged, counted and handed to `onLateResult`.',
   ISO8583_ERR_INBOUND_FORMAT_ERRORS:
     'A connection sent `maxFormatErrors` frames in a row that do not decode: it is closed (the frames of other clients keep their turn).',
-  ISO8583_ERR_INBOUND_CLIENT_GONE: 'A reply was ready but the client had already disconnected (or the connection closed before the reply was written); the reply is dropped, and a result of the sequence is handed to `onLateResult` (`client-gone`).',
+  ISO8583_ERR_INBOUND_CLIENT_GONE: 'A reply was ready but the client had already disconnected (or the connection closed before the reply was written); the reply is dropped, and a result of the sequence or of onError is handed to `onLateResult` (`client-gone`, with its `source`).',
   ISO8583_ERR_INBOUND_INTERNAL:
     'An unexpected failure inside the endpoint while handling a message (a bug): logged and counted, the connection stays.',
 } as const;
