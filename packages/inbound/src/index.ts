@@ -12,6 +12,7 @@ export { peerKey, defaultPerAddress } from './peer-key.js';
 export type { InboundOptions, InboundTlsOptions, ResolvedInboundOptions } from './options.js';
 export type { InboundStats } from './metrics.js';
 export type { LateResultHandler, ResultSource, UndeliveredReason, Sequence, SequenceResult, SequenceContext, InboundMessage } from './sequence.js';
+export { isThenable } from './sequence.js';
 export type { ReplyObserver, WrittenReply } from './reply-write.js';
 export { EncodedReply } from './encoded-reply.js';
 export { registerSequence, loadSequence } from './sequence-registry.js';

@@ -10,6 +10,7 @@ import { lateResult } from './late-result.js';
 import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
 import { logFailure, noFallback, packFallback, writeReply } from './reply-write.js';
+import { isThenable } from './sequence.js';
 import type { ResultSource, Sequence, SequenceResult } from './sequence.js';
 import type { Timed } from './deadlines.js';
 
@@ -19,10 +20,6 @@ const EMPTY = Buffer.alloc(0);
 const FORMAT_ERROR = '30';
 /** Response code 96: system malfunction (the sequence failed, no onError answered); 909 in answers to 1993 MTIs. */
 const SYSTEM_MALFUNCTION = '96';
-
-function isThenable(value: unknown): value is PromiseLike<SequenceResult> {
-  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
-}
 
 /** Runs a sequence to its end (for the onError path, where speed does not matter). */
 async function runSequence(

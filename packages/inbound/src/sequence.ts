@@ -67,6 +67,14 @@ export interface SequenceContext {
 export type Sequence = (message: InboundMessage, context: SequenceContext) => SequenceResult | Promise<SequenceResult>;
 
 /**
+ * Whether a sequence's return value is awaited by the endpoint: any object with a `then` method (a Promise, or another
+ * promise-like). A wrapper of a sequence that watches its outcome reads it by the same rule.
+ */
+export function isThenable(value: unknown): value is PromiseLike<SequenceResult> {
+  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
  * Why a sequence's result never reached its client: `sequence-timeout`, it came after the message's `sequenceTimeout`
  * (the client already had its timeout answer); `client-gone`, the client's connection closed before it could be
  * written (a reset, a close, or, with `allowHalfOpen: false`, the client's FIN); `reply-invalid`, it could not be read

@@ -15,7 +15,7 @@
  * timeout, the sequence's `signal`) is reversed by the connector itself and never answered to the sequence, so it is
  * never here: one reversal per approval.
  */
-import { EncodedReply } from '@iso8583/inbound';
+import { EncodedReply, isThenable } from '@iso8583/inbound';
 import { Iso8583Error, isApproved, readMessage, resolveDialect } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import type { Connector, SendOptions } from '@iso8583/connector';
@@ -176,7 +176,7 @@ export class UndeliveredApprovals {
         throw err;
       }
       // Told before the endpoint's own handlers (attached after this returns): it has not yet run onError.
-      if (out instanceof Promise) out.then(undefined, () => this.failed(context, book));
+      if (isThenable(out)) out.then(undefined, () => this.failed(context, book));
       return out;
     };
   }
@@ -228,7 +228,7 @@ export class UndeliveredApprovals {
         book.undelivered('sequence-failed');
         throw err;
       }
-      if (!(out instanceof Promise)) return judge(out);
+      if (!isThenable(out)) return judge(out);
       const pending = out;
       return new Promise<SequenceResult>((resolve, reject) => {
         // Made before the endpoint's own onError timer, of the same length: it fires first.
