@@ -19,14 +19,15 @@
  *
  * What the queue's figures read of the ends waiting for their `done` (`unended`, `nextDue`: a metrics scrape, the
  * console, each `saf` event of a graceful stop) is kept as they change, as saf-active.ts keeps the entries being sent:
- * how many wait, the reversals among them, how many have a `done` under way, and their retries by when each is due
- * (due-heap.ts). Every change of `waiting` or `pending` goes through {@link SafEnds.change}, so no read walks them.
+ * how many wait, the reversals among them (saf-kinds.ts), how many have a `done` under way, and their retries by when
+ * each is due (due-heap.ts). Every change of `waiting` or `pending` goes through {@link SafEnds.change}, so no read walks them.
  */
 import { performance } from 'node:perf_hooks';
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { DueHeap } from './due-heap.js';
 import { journalState } from './saf-store.js';
-import type { JournalHalt, JournalOutcome, ReversalJournal, SafEntryKind } from './saf-store.js';
+import { SafKinds } from './saf-kinds.js';
+import type { JournalHalt, JournalOutcome, ReversalJournal } from './saf-store.js';
 import type { LogLimits } from '@iso8583/metrics';
 import { logCapped, logQuietly } from './quiet-log.js';
 import type { SafEvent, SafHost } from './saf-queue.js';
@@ -93,11 +94,9 @@ export class SafEnds {
    */
   private readonly pending = new Map<string, { timer: NodeJS.Timeout; due: number } | undefined>();
   /** Ends not emitted yet (their event waits for `done`), by kind: not ended for the queue's figures either. */
-  private readonly waiting = new Map<string, SafEntryKind>();
+  private readonly waiting = new SafKinds();
   /** Ends emitted in memory whose `done` is not durable (the file journal refused it): still open on disk. */
   private readonly inMemory = new Set<string>();
-  /** The reversals among `waiting`. */
-  private waitingReversals = 0;
   /** Entries of `waiting` whose `done` is under way (`pending` holds `undefined` for them). */
   private underWay = 0;
   /** Entries of `waiting` whose failed `done` is tried again, by when (`pending`'s `due`). */
@@ -129,7 +128,7 @@ export class SafEnds {
    * depth; the ones a stop leaves are open in the store, and the next start sends them again.
    */
   get unended(): { entries: number; reversals: number } {
-    return { entries: this.waiting.size, reversals: this.waitingReversals };
+    return { entries: this.waiting.size, reversals: this.waiting.reversals };
   }
 
   /**
@@ -243,10 +242,7 @@ export class SafEnds {
 
   /** Adds (`sign` 1) or takes out (-1) entry `id`'s share of the kept figures, by where it is now. */
   private count(id: string, sign: 1 | -1): void {
-    const kind = this.waiting.get(id);
-    if (kind === undefined) return;
-    if (kind === 'reversal') this.waitingReversals += sign;
-    if (!this.pending.has(id)) return;
+    if (!this.waiting.has(id) || !this.pending.has(id)) return;
     const retry = this.pending.get(id);
     if (retry === undefined) this.underWay += sign;
     else if (sign === 1) this.retries.set(id, retry.due);

@@ -8,7 +8,8 @@
  * ends waiting for their `done` as they change (saf-ends.ts), and of those handed in after a stop here.
  */
 import { performance } from 'node:perf_hooks';
-import type { JournalEntry, ReversalJournal, SafEntryKind } from './saf-store.js';
+import type { JournalEntry, ReversalJournal } from './saf-store.js';
+import { SafKinds } from './saf-kinds.js';
 import type { SafActive } from './saf-active.js';
 import type { SafBacklog } from './saf-backlog.js';
 import type { SafCounts, SafEnds } from './saf-ends.js';
@@ -28,18 +29,13 @@ export class SafFigures {
    * its failure triggers the reversal the journal holds), by kind: not sent by this process, left for the next start,
    * and counted with the entries not yet ended so that the figures a stop reports say what the journal holds.
    */
-  private readonly left = new Map<string, SafEntryKind>();
-  /** The reversals among `left`. */
-  private leftReversals = 0;
+  private readonly left = new SafKinds();
 
   constructor(private readonly places: SafPlaces) {}
 
   /** Counts `entry`, handed in after the stop (see `left`). */
   keep(entry: JournalEntry): void {
-    const kind = entry.kind ?? 'reversal';
-    if (this.left.get(entry.id) === 'reversal') this.leftReversals -= 1;
-    if (kind === 'reversal') this.leftReversals += 1;
-    this.left.set(entry.id, kind);
+    this.left.set(entry.id, entry.kind ?? 'reversal');
   }
 
   /** Entries not yet ended (to be queued, being sent, or whose end waits for its `done`): the SAF depth. */
@@ -65,7 +61,7 @@ export class SafFigures {
   /** The connector's reversals among the entries not yet ended. */
   get reversals(): number {
     const p = this.places;
-    return p.ends.unended.reversals + p.backlog.reversals + p.active.reversals + this.leftReversals;
+    return p.ends.unended.reversals + p.backlog.reversals + p.active.reversals + this.left.reversals;
   }
 
   /** How entries ended since the start. */
