@@ -83,8 +83,14 @@ const NOT_DIGITS = notInRange(DIGIT_FIRST, DIGIT_LAST);
 /** Non-zero unless the 4 bytes of `x` are all printable ASCII (`charset.ts`; Latin-1 above it is not ASCII). */
 const NOT_PRINTABLE = notInRange(PRINTABLE_FIRST, PRINTABLE_ASCII_LAST);
 
-/** The check of the bytes from `rs` to `off` against `mask`: leaves `bad` non-zero, or returns -3. */
-function runCheck(mask: number): string {
+/** Runs of a length known when compiling up to this many bytes have their words checked unrolled (no loop, no branch). */
+const UNROLLED_RUN = 64;
+
+/**
+ * The check of the bytes from `rs` to `off` against `mask`: leaves `bad` non-zero, or returns -3. `length`: the run's
+ * length when every field of it is fixed (known when compiling), else undefined (read at run time, `off - rs`).
+ */
+function runCheck(mask: number, length: number | undefined): string {
   const byteTest =
     mask === DIGITS
       ? NOT_DIGIT_BYTE
@@ -100,6 +106,14 @@ function runCheck(mask: number): string {
     each = `if (${NOT_DIGITS} !== 0 && ((x & 0x80808080) !== 0 || ${byte('x & 255')} || ${byte('x >> 8 & 255')} || ${byte('x >> 16 & 255')} || ${byte('x >>> 24')})) ${REFUSE}`;
   } else {
     return `for (i = rs; i < off; i++) { const c = buf[i]; if (${byteTest}) ${REFUSE} }\n`;
+  }
+  // A fixed run of 4 bytes or more: its words one by one, the last 4 bytes as a word when the run is not a multiple
+  // of 4 (some checked twice), with no loop nor test of the length at run time.
+  if (length !== undefined && length >= 4 && length <= UNROLLED_RUN) {
+    let words = '';
+    for (let k = 0; k + 4 <= length; k += 4) words += `${WORD(`rs + ${k}`)} ${each} `;
+    if (length % 4 !== 0) words += `${WORD(`rs + ${length - 4}`)} ${each} `;
+    return `${words}\n`;
   }
   // Words from `rs`, 8 bytes a turn, and the last 4 bytes as a word (again, when the run is not a multiple of 4); a
   // run under 4 bytes byte by byte.
@@ -189,8 +203,10 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
       start = '';
     }
     let runMask = -1;
+    /** The current run's length while every field of it is fixed. */
+    let runLength: number | undefined = 0;
     const close = (): void => {
-      if (runMask >= 0) body += runCheck(runMask);
+      if (runMask >= 0) body += runCheck(runMask, runLength);
       runMask = -1;
     };
     for (let k = i; k < j; k++) {
@@ -206,7 +222,9 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
         close();
         body += 'rs = off;\n';
         runMask = p.mask;
+        runLength = 0;
       }
+      runLength = p.fixed && runLength !== undefined ? runLength + p.length : undefined;
       body += `off += ${p.fixed ? p.length : `n${p.num}`};\n`;
     }
     close();
