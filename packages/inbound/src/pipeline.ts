@@ -10,6 +10,7 @@ import { lateResult } from './late-result.js';
 import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
 import { logFailure, noFallback, packFallback, writeReply } from './reply-write.js';
+import { logSafely } from './safe-log.js';
 import { isThenable } from './sequence.js';
 import type { ResultSource, Sequence, SequenceResult } from './sequence.js';
 import type { Timed } from './deadlines.js';
@@ -199,12 +200,7 @@ function tell(job: InFlight, err: unknown): void {
     job.peer.handled(err);
   } catch (thrown) {
     job.core.metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
-    try {
-      const failure = { code: 'ISO8583_ERR_INBOUND_INTERNAL', cause: codeOf(thrown) };
-      job.peer.logger.error(failure, 'unexpected failure after a message was handled');
-    } catch {
-      // The logger is what failed: the count above says it.
-    }
+    logSafely(() => job.peer.logger.error({ code: 'ISO8583_ERR_INBOUND_INTERNAL', cause: codeOf(thrown) }, 'unexpected failure after a message was handled'));
   }
 }
 
@@ -318,7 +314,7 @@ function decodeFailed(core: EndpointCore, frame: Frame, peer: Peer, err: unknown
   // At most a few lines a second for the endpoint (see log-limit.ts in @iso8583/metrics); the metric counts every frame.
   const suppressed = core.decodeWarnings.take();
   if (suppressed !== undefined) {
-    peer.logger.warn(
+    logSafely(() => peer.logger.warn(
       {
         code: 'ISO8583_ERR_INBOUND_DECODE',
         cause: codeOf(err),
@@ -328,7 +324,7 @@ function decodeFailed(core: EndpointCore, frame: Frame, peer: Peer, err: unknown
         ...(recovered === undefined ? {} : summarize(recovered)),
       },
       recovered === undefined ? 'a message that does not decode (no MTI): dropped' : 'a message that does not decode: response code 30',
-    );
+    ));
   }
   if (recovered === undefined) return;
   const mti = recovered['0'];
