@@ -52,13 +52,28 @@ function sequenceTimeout(mti: string, timeout: number): Iso8583Error {
   return inboundError('ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', `the sequence did not settle within ${timeout} ms`, { mti });
 }
 
-/** A sequence failure as a coded error: a timeout stays as it is, anything thrown becomes `SEQUENCE_FAILED`. */
+/**
+ * A sequence failure as a coded error: a timeout stays as it is, anything thrown becomes `SEQUENCE_FAILED`. Never
+ * throws, whatever was thrown: onError (or the 96) comes after it.
+ */
 function asSequenceError(err: unknown, mti: string, which: string): Iso8583Error {
-  if (isIso8583Error(err) && err.code === 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT') return err;
+  if (isSequenceTimeout(err)) return err;
   return inboundError('ISO8583_ERR_INBOUND_SEQUENCE_FAILED', `the ${which} sequence failed (${codeOf(err)})`, {
     mti,
     cause: err,
   });
+}
+
+/**
+ * Whether `err` is the endpoint's sequence timeout; false for a value that cannot even be looked at (a revoked Proxy
+ * thrown, whose `instanceof` throws): that is a failure like any other.
+ */
+function isSequenceTimeout(err: unknown): err is Iso8583Error {
+  try {
+    return isIso8583Error(err) && err.code === 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT';
+  } catch {
+    return false;
+  }
 }
 
 /**
