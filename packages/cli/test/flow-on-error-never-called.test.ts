@@ -1,13 +1,20 @@
-// A flow's sequence that got an approval and then failed in time keeps its approvals for onError to judge; when the
-// endpoint never calls onError (it failed before: here, its logger throws as it logs the failure), the terminal never
-// gets an approval, so they are reversed once, `sequenceTimeout` after the failure, and nothing is kept for the
-// message. Real sockets: the host simulator behind a connector, the flow's inbound endpoint, a terminal's connector.
+// A flow's sequence that got an approval and then failed in time keeps its approvals for onError to judge; when onError
+// is never called for the message, the terminal never gets an approval, so they are reversed once, `sequenceTimeout`
+// after the failure, and nothing is kept for the message. The endpoint calls onError as soon as it sees a sequence
+// fail, whatever its logger does and whatever was thrown (packages/inbound: throwing-logger, unreadable-failure
+// tests), and no other path (the client gone, the endpoint closing or destroyed) skips it: this timer is a safety net
+// that no endpoint path reaches today. So the test plays the endpoint's part itself: it calls the wrapped sequence as
+// the endpoint would (a context with its message id, connectors and signal), sees it fail, and never calls the wrapped
+// onError until after the reversal. Real sockets for the bank: the host simulator behind a connector.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import pino from 'pino';
+import { createCodec, toXml } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import type { InboundMessage, SequenceContext } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
 import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
 
@@ -16,47 +23,59 @@ function purchase(stan: string): IsoMessage {
   return { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1204043000', 11: stan, 12: '043000', 13: '1204', 41: 'TERM0001', 49: '840' };
 }
 
+/** The message as an endpoint hands it to its sequence. */
+function received(fields: IsoMessage): InboundMessage {
+  return { fields, xml: toXml(fields), raw: createCodec('iso87ascii').pack(fields), header: Buffer.alloc(0), mti: String(fields['0']) };
+}
+
 test('flow approvals – a failed sequence whose onError is never called: its approval is reversed once, at the sequence timeout', async (t) => {
   const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: createHostSimulator() });
   const { port: hostPort } = await host.start();
   t.after(() => host.close());
   const bank = createConnector({ host: '127.0.0.1', port: hostPort });
   t.after(() => bank.destroy());
-  const reversed: { stan: unknown; reason: string }[] = [];
+  const reversed: { stan: unknown; reason: string; at: number }[] = [];
   let told: () => void = () => undefined;
   const once = new Promise<void>((resolve) => (told = resolve));
   const approvals = new UndeliveredApprovals((original, _answer, _upstream, reason) => {
-    reversed.push({ stan: original['11'], reason });
+    reversed.push({ stan: original['11'], reason, at: performance.now() });
     told();
   });
   const sequenceTimeout = 300;
   approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
   let onErrorCalls = 0;
-  // Its warn lines throw: the endpoint fails as it logs the sequence's failure, before it calls onError.
-  const logger = pino({ level: 'warn', hooks: { logMethod(args, method, level) { if (level === 40) throw new Error('the log is down'); return method.apply(this, args); } } }, { write: () => undefined });
-  const endpoint = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
-    logger,
-    sequenceTimeout,
-    connectors: { bank },
-    sequence: approvals.sequence(async (message, context) => {
-      await (context.connectors.bank as typeof bank).request({ ...message.fields });
-      throw new Error('the sequence failed after the bank approved');
-    }),
-    onError: approvals.onError(() => {
-      onErrorCalls += 1;
-      return undefined;
-    }),
-    onLateResult: approvals.onLateResult,
+  let approval: unknown;
+  const sequence = approvals.sequence(async (message, context) => {
+    approval = (await (context.connectors.bank as typeof bank).request({ ...message.fields }))['39'];
+    throw new Error('the sequence failed after the bank approved');
   });
-  const { port } = await endpoint.start();
-  t.after(() => endpoint.close());
-  const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
-  t.after(() => terminal.destroy());
-  // The terminal gets no answer (the endpoint failed before any): not awaited.
-  terminal.request(purchase('000061')).catch(() => undefined);
+  // As the flow runner does: the endpoint has an onError (the approvals wait for its judgement).
+  const onError = approvals.onError(() => {
+    onErrorCalls += 1;
+    return undefined;
+  });
+  const context: SequenceContext = {
+    endpoint: 'flow',
+    remoteAddress: '127.0.0.1',
+    remotePort: 40000,
+    messageId: 'flow-1',
+    logger: pino({ level: 'silent' }),
+    connectors: { bank },
+    signal: new AbortController().signal,
+  };
+  const message = received(purchase('000061'));
+  // The endpoint's part: the sequence is called, its failure seen (its approvals are kept for onError), onError is not called.
+  const failure = await within(Promise.resolve(sequence(message, context)).then(() => undefined, (err: unknown) => err), 10_000, 'the sequence to fail');
+  const failedAt = performance.now();
+  assert.match(String((failure as Error).message), /after the bank approved/);
+  assert.equal(approval, '00', 'the bank approved');
+  assert.equal(reversed.length, 0, 'kept for onError, not reversed at the failure');
   await within(once, 10_000, 'the approval reversed');
-  assert.deepEqual(reversed, [{ stan: '000061', reason: 'sequence-failed' }]);
-  assert.equal(onErrorCalls, 0, 'onError was never called');
+  assert.deepEqual(reversed.map(({ stan, reason }) => ({ stan, reason })), [{ stan: '000061', reason: 'sequence-failed' }]);
+  // A timer may fire a fraction of a millisecond early against performance.now().
+  assert.ok(reversed[0]!.at - failedAt >= sequenceTimeout - 2, `reversed ${Math.round(reversed[0]!.at - failedAt)} ms after the failure`);
+  // An onError called after all (it is not, by any endpoint path today) reverses nothing again.
+  await onError(message, { ...context, error: failure as never });
+  assert.equal(onErrorCalls, 1);
+  assert.equal(reversed.length, 1, 'reversed once');
 });

@@ -6,6 +6,7 @@ import type { EndpointCore, Peer } from './core.js';
 import { codeOf } from './errors.js';
 import type { InboundErrorCode } from './errors.js';
 import { handleFrame } from './pipeline.js';
+import { logSafely } from './safe-log.js';
 import { endText } from './slots.js';
 import type { Slot } from './slots.js';
 
@@ -69,7 +70,7 @@ export class InboundConnection implements Peer {
         broken: (err) => this.broken(err),
         ended: (left) => this.onEnd(left),
         full: () => {
-          if (!this.needDrain) this.logger.debug({ inFlight: this.inFlight }, 'the client is not reading its replies: reading paused');
+          if (!this.needDrain) logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the client is not reading its replies: reading paused'));
           this.needDrain = true;
           this.stream.pause();
         },
@@ -205,7 +206,7 @@ export class InboundConnection implements Peer {
   /** handleFrame answers every failure itself; this is the last guard that keeps the listener up. */
   private unexpected(err: unknown): void {
     this.core.metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
-    this.logger.error({ code: 'ISO8583_ERR_INBOUND_INTERNAL', cause: codeOf(err) }, 'unexpected failure while handling a message');
+    logSafely(() => this.logger.error({ code: 'ISO8583_ERR_INBOUND_INTERNAL', cause: codeOf(err) }, 'unexpected failure while handling a message'));
   }
 
   private done(): void {
@@ -230,10 +231,10 @@ export class InboundConnection implements Peer {
 
   private onEnd(left: number): void {
     if (left > 0) {
-      this.logger.info({ bufferedBytes: left, frameSize: this.stream.partialFrameSize }, 'the client ended its side in the middle of a frame: the partial frame is dropped');
+      logSafely(() => this.logger.info({ bufferedBytes: left, frameSize: this.stream.partialFrameSize }, 'the client ended its side in the middle of a frame: the partial frame is dropped'));
     }
     if (!this.core.options.allowHalfOpen) return this.clientClosed();
-    this.logger.debug({ inFlight: this.inFlight }, 'the client half-closed: the messages in flight are answered, then the connection ends');
+    logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the client half-closed: the messages in flight are answered, then the connection ends'));
     this.peerEnded = true;
     this.maybeFinish();
   }
@@ -243,7 +244,7 @@ export class InboundConnection implements Peer {
    * messages in flight are not written (each is reported to `onLateResult` as `client-gone` by the pipeline).
    */
   private clientClosed(): void {
-    this.logger.debug({ inFlight: this.inFlight }, 'the client closed its side: connection closed, the replies in flight are not sent');
+    logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the client closed its side: connection closed, the replies in flight are not sent'));
     this.gone = true;
     this.waiting.length = 0;
     this.stream.destroy();
@@ -265,7 +266,7 @@ export class InboundConnection implements Peer {
     this.core.metrics.error('ISO8583_ERR_INBOUND_SOCKET');
     const suppressed = this.core.closeLines.take('ISO8583_ERR_INBOUND_SOCKET');
     if (suppressed !== undefined) {
-      this.logger.info({ code: 'ISO8583_ERR_INBOUND_SOCKET', cause: codeOf(err), ...(suppressed > 0 ? { suppressed } : {}) }, 'connection failed');
+      logSafely(() => this.logger.info({ code: 'ISO8583_ERR_INBOUND_SOCKET', cause: codeOf(err), ...(suppressed > 0 ? { suppressed } : {}) }, 'connection failed'));
     }
   }
 
@@ -275,7 +276,7 @@ export class InboundConnection implements Peer {
     // A client can cause one per connection it opens: at most a few lines a second for each code (log-limit.ts in @iso8583/metrics).
     const suppressed = this.core.closeLines.take(code);
     if (suppressed !== undefined) {
-      this.logger.warn({ code, ...(err === undefined ? {} : { cause: codeOf(err) }), ...(suppressed > 0 ? { suppressed } : {}) }, text);
+      logSafely(() => this.logger.warn({ code, ...(err === undefined ? {} : { cause: codeOf(err) }), ...(suppressed > 0 ? { suppressed } : {}) }, text));
     }
     this.gone = true;
     this.waiting.length = 0;

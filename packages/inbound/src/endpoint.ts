@@ -21,6 +21,7 @@ import { InboundMetrics } from './metrics.js';
 import type { InboundStats } from './metrics.js';
 import { validateInboundOptions } from './options.js';
 import type { InboundOptions, ResolvedInboundOptions } from './options.js';
+import { logSafely } from './safe-log.js';
 import { sequenceRedaction } from './sequence-logger.js';
 import { loadSequence } from './sequence-registry.js';
 import { ConnectionSlots, endText } from './slots.js';
@@ -146,7 +147,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
         this.#metrics.error('ISO8583_ERR_INBOUND_TLS');
         const suppressed = this.#closeLines.take('ISO8583_ERR_INBOUND_TLS');
         if (suppressed === undefined) return;
-        this.#logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause: codeOf(err), ...(suppressed > 0 ? { suppressed } : {}) }, 'TLS handshake failed');
+        logSafely(() => this.#logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause: codeOf(err), ...(suppressed > 0 ? { suppressed } : {}) }, 'TLS handshake failed'));
       });
     }
     this.#server = server;
@@ -164,10 +165,10 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       });
     });
     server.on('error', (err) => {
-      this.#logger.error({ code: 'ISO8583_ERR_INBOUND_LISTEN', cause: codeOf(err) }, 'listener error');
+      logSafely(() => this.#logger.error({ code: 'ISO8583_ERR_INBOUND_LISTEN', cause: codeOf(err) }, 'listener error'));
       if (this.listenerCount('error') > 0) this.emit('error', err);
     });
-    this.#logger.info({ host: address.address, port: address.port, tls: o.tls !== undefined }, 'inbound endpoint listening');
+    logSafely(() => this.#logger.info({ host: address.address, port: address.port, tls: o.tls !== undefined }, 'inbound endpoint listening'));
     this.emit('listening', address);
     return address;
   }
@@ -235,7 +236,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     const suppressed = this.#closeLines.take(code);
     if (suppressed !== undefined) {
       const remote = { remoteAddress: slot.socket.remoteAddress, remotePort: slot.socket.remotePort };
-      this.#logger.info({ code, ...remote, ...(suppressed > 0 ? { suppressed } : {}) }, endText(code));
+      logSafely(() => this.#logger.info({ code, ...remote, ...(suppressed > 0 ? { suppressed } : {}) }, endText(code)));
     }
     this.#cut.add(slot.socket);
     slot.destroy();
@@ -245,7 +246,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     remote: Record<string, unknown>): void {
     this.#metrics.error(code);
     const suppressed = this.#refusals.take(code);
-    if (suppressed !== undefined) this.#logger.warn({ code, ...remote, ...(suppressed > 0 ? { suppressed } : {}) }, text);
+    if (suppressed !== undefined) logSafely(() => this.#logger.warn({ code, ...remote, ...(suppressed > 0 ? { suppressed } : {}) }, text));
     socket.on('error', () => undefined);
     socket.destroy();
   }
@@ -258,11 +259,11 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     const connection = new InboundConnection(socket, core, ++this.#connectionCount, slot);
     this.#connections.add(connection);
     this.#metrics.connectionOpened();
-    connection.logger.debug('connection open');
+    logSafely(() => connection.logger.debug('connection open'));
     void connection.closed.then(() => {
       this.#connections.delete(connection);
       this.#metrics.connectionClosed();
-      connection.logger.debug('connection closed');
+      logSafely(() => connection.logger.debug('connection closed'));
     });
     const info: ConnectionInfo = { id: connection.id, remoteAddress: connection.remoteAddress, remotePort: connection.remotePort };
     void connection.closed.then(() => {
@@ -280,7 +281,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   destroy(reason?: Error): Promise<void> {
     if (!this.#destroyed) {
       this.#destroyed = true;
-      this.#logger.info({ ...(reason === undefined ? {} : { cause: codeOf(reason) }) }, 'inbound endpoint destroyed');
+      logSafely(() => this.#logger.info({ ...(reason === undefined ? {} : { cause: codeOf(reason) }) }, 'inbound endpoint destroyed'));
       this.#abort?.();
     }
     this.#closing ??= this.#close(0);
@@ -299,7 +300,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     const serverClosed = server === undefined || !server.listening
       ? Promise.resolve()
       : new Promise<void>((resolve) => server.close(() => resolve()));
-    this.#logger.info({ connections: this.#connections.size }, 'inbound endpoint closing');
+    logSafely(() => this.#logger.info({ connections: this.#connections.size }, 'inbound endpoint closing'));
     let outcome: 'drained' | 'expired' | 'aborted' = 'aborted';
     if (!this.#destroyed) {
       const drained = Promise.all([...this.#connections].map((c) => c.drain()));
@@ -311,7 +312,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       clearTimeout(timer);
     }
     if (outcome === 'expired') {
-      this.#logger.warn({ connections: this.#connections.size }, 'close deadline passed: destroying connections');
+      logSafely(() => this.#logger.warn({ connections: this.#connections.size }, 'close deadline passed: destroying connections'));
     }
     // Sockets still handshaking (TLS) or left at the deadline. A connection closes its own socket (a paused one read
     // out first, so that the close does not reset what the kernel took: MessageStream.destroy); a slot, only the
@@ -321,7 +322,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     for (const slot of [...this.#slots.values()]) if (slot.abort === undefined) slot.destroy();
     await Promise.all(left.map((c) => c.closed));
     await serverClosed;
-    this.#logger.info('inbound endpoint closed');
+    logSafely(() => this.#logger.info('inbound endpoint closed'));
     this.emit('close');
   }
 

@@ -5,7 +5,7 @@
 import { summarize } from '@iso8583/codec';
 import { CardDataMask } from './card-data-mask.js';
 import type { InFlight } from './pipeline.js';
-import { codeForLog } from './safe-log.js';
+import { codeForLog, logSafely } from './safe-log.js';
 import type { SequenceResult } from './sequence.js';
 import { handOver } from './undelivered.js';
 
@@ -20,13 +20,10 @@ export function lateResult(job: InFlight, result: SequenceResult, err: unknown):
   const { core, message, context } = job;
   const code = 'ISO8583_ERR_INBOUND_LATE_REPLY';
   core.metrics.error(code);
-  try {
-    job.peer.logger.warn(
-      { code, messageId: context.messageId, ...summarize(message.fields), ...(err === undefined ? {} : { cause: codeForLog(err, CardDataMask.of(job.fields, job.dialect)) }) },
-      err === undefined ? 'a sequence result came after its timeout: not sent' : 'a sequence failed after its timeout',
-    );
-  } catch {
-    // A logger that throws: the count above says it; the result is still handed over.
-  }
+  // A logger that throws: the count above says it; the result is still handed over.
+  logSafely(() => job.peer.logger.warn(
+    { code, messageId: context.messageId, ...summarize(message.fields), ...(err === undefined ? {} : { cause: codeForLog(err, CardDataMask.of(job.fields, job.dialect)) }) },
+    err === undefined ? 'a sequence result came after its timeout: not sent' : 'a sequence failed after its timeout',
+  ));
   if (err === undefined) handOver(core, job.peer, message, context, result, 'sequence-timeout', 'sequence');
 }

@@ -10,6 +10,7 @@ import { lateResult } from './late-result.js';
 import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
 import { logFailure, noFallback, packFallback, writeReply } from './reply-write.js';
+import { logSafely } from './safe-log.js';
 import { isThenable } from './sequence.js';
 import type { ResultSource, Sequence, SequenceResult } from './sequence.js';
 import type { Timed } from './deadlines.js';
@@ -51,13 +52,28 @@ function sequenceTimeout(mti: string, timeout: number): Iso8583Error {
   return inboundError('ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', `the sequence did not settle within ${timeout} ms`, { mti });
 }
 
-/** A sequence failure as a coded error: a timeout stays as it is, anything thrown becomes `SEQUENCE_FAILED`. */
+/**
+ * A sequence failure as a coded error: a timeout stays as it is, anything thrown becomes `SEQUENCE_FAILED`. Never
+ * throws, whatever was thrown: onError (or the 96) comes after it.
+ */
 function asSequenceError(err: unknown, mti: string, which: string): Iso8583Error {
-  if (isIso8583Error(err) && err.code === 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT') return err;
+  if (isSequenceTimeout(err)) return err;
   return inboundError('ISO8583_ERR_INBOUND_SEQUENCE_FAILED', `the ${which} sequence failed (${codeOf(err)})`, {
     mti,
     cause: err,
   });
+}
+
+/**
+ * Whether `err` is the endpoint's sequence timeout; false for a value that cannot even be looked at (a revoked Proxy
+ * thrown, whose `instanceof` throws): that is a failure like any other.
+ */
+function isSequenceTimeout(err: unknown): err is Iso8583Error {
+  try {
+    return isIso8583Error(err) && err.code === 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT';
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -199,12 +215,7 @@ function tell(job: InFlight, err: unknown): void {
     job.peer.handled(err);
   } catch (thrown) {
     job.core.metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
-    try {
-      const failure = { code: 'ISO8583_ERR_INBOUND_INTERNAL', cause: codeOf(thrown) };
-      job.peer.logger.error(failure, 'unexpected failure after a message was handled');
-    } catch {
-      // The logger is what failed: the count above says it.
-    }
+    logSafely(() => job.peer.logger.error({ code: 'ISO8583_ERR_INBOUND_INTERNAL', cause: codeOf(thrown) }, 'unexpected failure after a message was handled'));
   }
 }
 
@@ -318,7 +329,7 @@ function decodeFailed(core: EndpointCore, frame: Frame, peer: Peer, err: unknown
   // At most a few lines a second for the endpoint (see log-limit.ts in @iso8583/metrics); the metric counts every frame.
   const suppressed = core.decodeWarnings.take();
   if (suppressed !== undefined) {
-    peer.logger.warn(
+    logSafely(() => peer.logger.warn(
       {
         code: 'ISO8583_ERR_INBOUND_DECODE',
         cause: codeOf(err),
@@ -328,7 +339,7 @@ function decodeFailed(core: EndpointCore, frame: Frame, peer: Peer, err: unknown
         ...(recovered === undefined ? {} : summarize(recovered)),
       },
       recovered === undefined ? 'a message that does not decode (no MTI): dropped' : 'a message that does not decode: response code 30',
-    );
+    ));
   }
   if (recovered === undefined) return;
   const mti = recovered['0'];

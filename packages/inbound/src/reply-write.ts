@@ -9,7 +9,7 @@ import { CardDataMask } from './card-data-mask.js';
 import type { EndpointCore, Peer } from './core.js';
 import type { InboundErrorCode } from './errors.js';
 import { droppedLater } from './undelivered.js';
-import { errorForLog } from './safe-log.js';
+import { errorForLog, logSafely } from './safe-log.js';
 
 /** What {@link ReplyObserver} is told about a reply the endpoint wrote. */
 export interface WrittenReply {
@@ -40,8 +40,8 @@ export function writeReply(core: EndpointCore, peer: Peer, frame: Frame, bytes: 
   }
   if (!peer.send(framed, told === undefined ? undefined : () => droppedLater(core, peer, reply as IsoMessage, told))) {
     core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
-    peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply as IsoMessage) },
-      'reply dropped: the client has gone');
+    logSafely(() => peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply as IsoMessage) },
+      'reply dropped: the client has gone'));
     return false;
   }
   const mti = reply['0'];
@@ -97,14 +97,13 @@ function withoutAbsent(attempt: MessageInput): MessageInput {
 
 /** Not even a 96 can be packed in this dialect (an MTI of another edition, a field 39 it cannot hold): said at error. */
 export function noFallback(core: EndpointCore, peer: Peer, mti: string): void {
-  try {
-    peer.logger.error({ code: 'ISO8583_ERR_INBOUND_REPLY_INVALID', mti: mtiLabel(mti, core.codec.dialect) }, 'not even a response code 96 reply can be packed in this dialect: the client gets no answer');
-  } catch {
-    // The logger is what failed: the REPLY_INVALID count says it.
-  }
+  logSafely(() => peer.logger.error({ code: 'ISO8583_ERR_INBOUND_REPLY_INVALID', mti: mtiLabel(mti, core.codec.dialect) }, 'not even a response code 96 reply can be packed in this dialect: the client gets no answer'));
 }
 
-/** Counts and logs (at warn, card data masked) a message the endpoint could not handle as its sequence meant. */
+/**
+ * Counts and logs (at warn, card data masked) a message the endpoint could not handle as its sequence meant. Never
+ * throws: a logger that throws loses the line, not the count, nor what the endpoint does next (onError, the 96).
+ */
 export function logFailure(
   core: EndpointCore,
   peer: { logger: EndpointCore['logger'] },
@@ -114,8 +113,10 @@ export function logFailure(
   err: unknown,
 ): void {
   core.metrics.error(code);
-  const mask = CardDataMask.of(fields, core.codec.dialect);
-  peer.logger.warn({ code, messageId, ...summarize(fields), err: errorForLog(err, mask) }, describe(code));
+  logSafely(() => {
+    const mask = CardDataMask.of(fields, core.codec.dialect);
+    peer.logger.warn({ code, messageId, ...summarize(fields), err: errorForLog(err, mask) }, describe(code));
+  });
 }
 
 function describe(code: InboundErrorCode): string {

@@ -11,6 +11,21 @@ export function codeForLog(err: unknown, mask?: CardDataMask): string {
   return mask === undefined || mask.text(code) === code ? code : CODE_WITHHELD;
 }
 
+/**
+ * Writes one log line (`write`: the logger call, and the fields it is given) without letting the logger change what
+ * happens next. A logger that throws (a pino destination that throws, a custom logger, a fault while the fields are
+ * made) loses its line and nothing else: the count made before it stands, onError still runs, the client still gets
+ * its answer, `onLateResult` is still told. Every line the endpoint writes goes through here; a sequence's own calls
+ * to `context.logger` do not (a throw there is the sequence failing).
+ */
+export function logSafely(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // The logger is what failed: the line is lost, the outcome is not (the metrics count what it would have said).
+  }
+}
+
 /** An error as a log field. */
 export interface LoggedError {
   code: string;

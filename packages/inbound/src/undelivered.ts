@@ -6,6 +6,7 @@
 import { summarize } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { codeOf } from './errors.js';
+import { logSafely } from './safe-log.js';
 import type { EndpointCore, Peer } from './core.js';
 import type { MessageContext } from './context.js';
 import type { ReceivedMessage } from './inbound-message.js';
@@ -29,11 +30,7 @@ export function handOver(core: EndpointCore, peer: Peer, message: ReceivedMessag
     handler(result, message, context, reason, source);
   } catch (thrown) {
     core.metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
-    try {
-      peer.logger.error({ code: 'ISO8583_ERR_INBOUND_INTERNAL', cause: codeOf(thrown) }, 'onLateResult failed');
-    } catch {
-      // The logger is what failed: the count above says it.
-    }
+    logSafely(() => peer.logger.error({ code: 'ISO8583_ERR_INBOUND_INTERNAL', cause: codeOf(thrown) }, 'onLateResult failed'));
   }
 }
 
@@ -44,6 +41,6 @@ export function handOver(core: EndpointCore, peer: Peer, message: ReceivedMessag
  */
 export function droppedLater(core: EndpointCore, peer: Peer, reply: IsoMessage, told: () => void): void {
   core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
-  peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply) }, 'reply dropped: the connection closed before it was written');
+  logSafely(() => peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply) }, 'reply dropped: the connection closed before it was written'));
   told();
 }
