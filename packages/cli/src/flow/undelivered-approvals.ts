@@ -183,9 +183,10 @@ export class UndeliveredApprovals {
 
   /**
    * The sequence failed: after its timeout, its approvals reversed; in time, judged by onError's answer (none: a 96).
-   * The endpoint calls onError as soon as it sees the failure; one not called within the `sequenceTimeout` never will
-   * be (the endpoint failed before it: its answer, if any, was its own 96): the book is taken out and its approvals
-   * reversed, so that `failing` keeps no message whose outcome is known.
+   * The endpoint calls onError as soon as it sees the failure, whatever its logger does or the sequence threw; one not
+   * called within the `sequenceTimeout` never will be (no endpoint path reaches this today: a safety net, test
+   * `flow-on-error-never-called`): the book is taken out and its approvals reversed, so that `failing` keeps no
+   * message whose outcome is known.
    */
   private failed(context: SequenceContext, book: MessageAnswers): void {
     if (context.signal?.aborted === true) book.undelivered('sequence-timeout');
