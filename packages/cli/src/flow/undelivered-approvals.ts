@@ -18,56 +18,13 @@
 import { EncodedReply, isThenable } from '@iso8583/inbound';
 import { Iso8583Error, isApproved, readMessage, resolveDialect } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
-import type { Connector, SendOptions } from '@iso8583/connector';
+import type { SendOptions } from '@iso8583/connector';
 import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
-import type { ApprovalLoss, UndeliveredApproval } from '../gateway/late-approval.js';
-
-/** What a sequence sent (as it gave it: an object, XML or JSON text, a relayed request) and what the upstream that answered it said. */
-interface Answered {
-  readonly sent: unknown;
-  /** Sent with `relay` (`sent` is an encoded request: its decoded view is `message`). */
-  readonly relayed: boolean;
-  readonly answer: IsoMessage;
-  readonly upstream: Connector;
-}
+import type { UndeliveredApproval } from '../gateway/late-approval.js';
+import { MessageAnswers } from './message-answers.js';
 
 /** The methods of a connector or group whose answers are kept (the others are passed through as they are). */
 const SENDS = new Set<PropertyKey>(['request', 'sendMessage', 'relay']);
-
-/** The request a reversal names: the message sent, with the fields its connector filled in (11, 7) as the answer echoes them. */
-function originalOf(one: Answered): IsoMessage {
-  const { sent, answer } = one;
-  const message = one.relayed ? (sent as { message: IsoMessage }).message : typeof sent === 'string' ? (readMessage(sent).message as IsoMessage) : (sent as IsoMessage);
-  const filled: IsoMessage = { ...message };
-  for (const f of ['11', '7']) if (filled[f] == null && answer[f] != null) filled[f] = answer[f];
-  return filled;
-}
-
-/** The answers one inbound message's sequence got, until its reply is known to be undelivered. */
-class MessageAnswers {
-  private readonly answers: Answered[] = [];
-  /** Why its reply never reached the terminal, once known: from then on every answer is reversed as it comes. */
-  private lost: ApprovalLoss | undefined;
-
-  constructor(private readonly reverse: UndeliveredApproval) {}
-
-  /** An answer came: kept, or reversed at once when the reply is known to be lost (a request the sequence did not await). */
-  answered(one: Answered): void {
-    if (this.lost === undefined) this.answers.push(one);
-    else this.undo(one, this.lost);
-  }
-
-  /** The reply never reached the terminal: each approval kept is reversed, once. */
-  undelivered(reason: ApprovalLoss): void {
-    if (this.lost !== undefined) return;
-    this.lost = reason;
-    for (const one of this.answers.splice(0)) this.undo(one, reason);
-  }
-
-  private undo(one: Answered, reason: ApprovalLoss): void {
-    this.reverse(originalOf(one), one.answer, one.upstream, reason, 'pos');
-  }
-}
 
 /** The send options with `answeredBy` telling `book` too (the caller's own `answeredBy` is still told first). */
 function telling(options: SendOptions | undefined, sent: unknown, relayed: boolean, book: MessageAnswers): SendOptions {
@@ -135,8 +92,8 @@ function responseCodeOf(result: SequenceResult): unknown {
 /**
  * The approvals of one inbound endpoint of a flow that its terminals never got, reversed (see the file's comment):
  * `sequence` wraps the endpoint's sequence so that what it gets through `context.connectors` is kept per message,
- * `onError` wraps its onError so that its answer to a sequence failed in time is judged, and `onLateResult` is the
- * endpoint's option. `bind` gives the endpoint's resolved options before its first message.
+ * `onError` wraps its onError so that its answer to a sequence that failed or timed out is judged, and `onLateResult`
+ * is the endpoint's option. `bind` gives the endpoint's resolved options before its first message.
  */
 export class UndeliveredApprovals {
   private readonly books = new WeakMap<SequenceContext, MessageAnswers>();
@@ -145,6 +102,11 @@ export class UndeliveredApprovals {
    * timer that takes it out if onError is never called for it (the endpoint calls it at once: see `failed`).
    */
   private readonly failing = new Map<string, { readonly book: MessageAnswers; readonly timer: NodeJS.Timeout }>();
+  /**
+   * The books of messages whose sequence is awaited (with an onError only), by message id: until it settles, or its
+   * timeout's onError takes the book (the endpoint calls onError as it gives up), so that no entry outlives either.
+   */
+  private readonly running = new Map<string, MessageAnswers>();
   private hasOnError = false;
   private dialect: Dialect | undefined;
   private timeout = 0;
@@ -159,10 +121,10 @@ export class UndeliveredApprovals {
   }
 
   /**
-   * `sequence` with the answers it gets kept for its message. A sequence that fails after the endpoint gave up on it
-   * (its `signal` aborted: the terminal had its timeout answer) has its approvals reversed too (the endpoint hands only
-   * a late result, not a late failure, to `onLateResult`); one that fails in time has them reversed unless onError
-   * answers with an approval.
+   * `sequence` with the answers it gets kept for its message. A sequence that settles after the endpoint gave up on it
+   * (its `signal` aborted: the terminal had onError's timeout answer, or a 96) has its approvals judged by that answer
+   * (the endpoint hands only a late result, not a late failure, to `onLateResult`); one that fails in time has them
+   * reversed unless onError answers with an approval.
    */
   sequence(sequence: Sequence): Sequence {
     return (message: InboundMessage, context: SequenceContext) => {
@@ -175,21 +137,37 @@ export class UndeliveredApprovals {
         this.failed(context, book);
         throw err;
       }
-      // Told before the endpoint's own handlers (attached after this returns): it has not yet run onError.
-      if (isThenable(out)) out.then(undefined, () => this.failed(context, book));
+      if (!isThenable(out)) return out;
+      const id = context.messageId;
+      if (this.hasOnError) this.running.set(id, book);
+      const settled = (): void => {
+        if (this.running.get(id) === book) this.running.delete(id);
+      };
+      try {
+        // Told before the endpoint's own handlers (attached after this returns): it has not yet run onError.
+        out.then(settled, () => {
+          settled();
+          this.failed(context, book);
+        });
+      } catch (err) {
+        // A `then` that throws: the endpoint answers it as a failure, through onError.
+        settled();
+        this.failed(context, book);
+        throw err;
+      }
       return out;
     };
   }
 
   /**
-   * The sequence failed: after its timeout, its approvals reversed; in time, judged by onError's answer (none: a 96).
-   * The endpoint calls onError as soon as it sees the failure, whatever its logger does or the sequence threw; one not
-   * called within the `sequenceTimeout` never will be (no endpoint path reaches this today: a safety net, test
-   * `flow-on-error-never-called`): the book is taken out and its approvals reversed, so that `failing` keeps no
-   * message whose outcome is known.
+   * The sequence failed: after its timeout, judged by the terminal's timeout answer (`late`); in time, judged by
+   * onError's answer (none: a 96). The endpoint calls onError as soon as it sees the failure, whatever its logger does
+   * or the sequence threw; one not called within the `sequenceTimeout` never will be (no endpoint path reaches this
+   * today: a safety net, test `flow-on-error-never-called`): the book is taken out and its approvals reversed, so that
+   * `failing` keeps no message whose outcome is known.
    */
   private failed(context: SequenceContext, book: MessageAnswers): void {
-    if (context.signal?.aborted === true) book.undelivered('sequence-timeout');
+    if (context.signal?.aborted === true) book.late();
     else if (!this.hasOnError) book.undelivered('sequence-failed');
     else {
       const id = context.messageId;
@@ -204,62 +182,91 @@ export class UndeliveredApprovals {
   }
 
   /**
-   * The endpoint's onError: `onError` as it is, its answer to a message whose sequence failed in time judged. An
-   * answer that approves in the endpoint's dialect is the terminal's approval: nothing reversed. Any other answer, a
-   * throw, or no settling within the `sequenceTimeout` (this wrapper then fails first, with the endpoint's timeout
-   * error, so that the terminal's 96 and the reversal go together) reverses the sequence's approvals.
+   * The endpoint's onError: `onError` as it is, its answer to a message whose sequence failed in time, or timed out,
+   * judged. An answer that approves in the endpoint's dialect is the terminal's approval: the sequence's approvals are
+   * kept (reversed only if that answer never reaches the terminal: `onLateResult`). Any other answer, a throw, or no
+   * settling within the `sequenceTimeout` (this wrapper then fails first, with the endpoint's timeout error, so that
+   * the terminal's 96 and the reversal go together) reverses them: at once for a failure in time (`sequence-failed`),
+   * when the sequence settles for a timeout (`sequence-timeout`).
    */
   onError(onError: Sequence): Sequence {
     this.hasOnError = true;
     return (message: InboundMessage, context: SequenceContext) => {
-      const failed = this.failing.get(context.messageId);
-      if (failed === undefined) return onError(message, context);
-      this.failing.delete(context.messageId);
-      clearTimeout(failed.timer);
-      const { book } = failed;
-      const judge = (result: SequenceResult): SequenceResult => {
-        const dialect = this.dialect;
-        if (dialect === undefined || !isApproved(dialect, responseCodeOf(result))) book.undelivered('sequence-failed');
-        return result;
-      };
-      let out: ReturnType<Sequence>;
-      try {
-        out = onError(message, context);
-      } catch (err) {
-        book.undelivered('sequence-failed');
-        throw err;
+      const id = context.messageId;
+      const failed = this.failing.get(id);
+      if (failed !== undefined) {
+        this.failing.delete(id);
+        clearTimeout(failed.timer);
+        return this.judging(onError, message, context, (approves) => {
+          if (!approves) failed.book.undelivered('sequence-failed');
+        });
       }
-      if (!isThenable(out)) return judge(out);
-      const pending = out;
-      return new Promise<SequenceResult>((resolve, reject) => {
-        // Made before the endpoint's own onError timer, of the same length: it fires first.
-        const timer = setTimeout(() => {
-          book.undelivered('sequence-failed');
-          const code: InboundErrorCode = 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT';
-          reject(new Iso8583Error(code, `MTI ${message.mti}: the onError sequence did not settle within ${this.timeout} ms`, { mti: message.mti }));
-        }, this.timeout);
-        timer.unref();
-        pending.then(
-          (result) => {
-            clearTimeout(timer);
-            resolve(judge(result));
-          },
-          (err: unknown) => {
-            clearTimeout(timer);
-            book.undelivered('sequence-failed');
-            reject(err);
-          },
-        );
-      });
+      const running = this.running.get(id);
+      if (running !== undefined && context.error?.code === 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT') {
+        this.running.delete(id);
+        running.timedOut();
+        return this.judging(onError, message, context, (approves) => running.judged(approves));
+      }
+      return onError(message, context);
     };
   }
 
   /**
+   * Runs `onError` and tells `verdict`, once, whether its answer approves in the endpoint's dialect: false for a throw,
+   * a rejection, or no settling within the `sequenceTimeout` (then this fails first, with the timeout error: the
+   * endpoint's own timer of the same length is made after this one).
+   */
+  private judging(onError: Sequence, message: InboundMessage, context: SequenceContext, verdict: (approves: boolean) => void): ReturnType<Sequence> {
+    let told = false;
+    const tell = (approves: boolean): void => {
+      if (told) return;
+      told = true;
+      verdict(approves);
+    };
+    const approves = (result: SequenceResult): boolean => this.dialect !== undefined && isApproved(this.dialect, responseCodeOf(result));
+    let out: ReturnType<Sequence>;
+    try {
+      out = onError(message, context);
+    } catch (err) {
+      tell(false);
+      throw err;
+    }
+    if (!isThenable(out)) {
+      tell(approves(out));
+      return out;
+    }
+    const pending = out;
+    return new Promise<SequenceResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        tell(false);
+        const code: InboundErrorCode = 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT';
+        reject(new Iso8583Error(code, `MTI ${message.mti}: the onError sequence did not settle within ${this.timeout} ms`, { mti: message.mti }));
+      }, this.timeout);
+      timer.unref();
+      pending.then(
+        (result) => {
+          clearTimeout(timer);
+          tell(approves(result));
+          resolve(result);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          tell(false);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /**
    * The endpoint's `onLateResult`: the reply of the message never reached its terminal, the sequence's or onError's
-   * (an approval onError built, kept when judged, is reversed now; one not kept was reversed already: once). The
-   * endpoint gives the message's own context, the key of its book, whichever built the reply.
+   * (an approval onError built, kept when judged, is reversed now; one not kept was reversed already: once). A result
+   * after the sequence's timeout is judged by the terminal's timeout answer (`late`). The endpoint gives the message's
+   * own context, the key of its book, whichever built the reply.
    */
   readonly onLateResult: LateResultHandler = (_result, _message, context, reason) => {
-    this.books.get(context)?.undelivered(reason);
+    const book = this.books.get(context);
+    if (reason === 'sequence-timeout') book?.late();
+    else book?.undelivered(reason);
   };
 }
