@@ -1,0 +1,86 @@
+// A flow's sequence that times out after the bank approved: the terminal gets onError's timeout answer, and that
+// answer decides what the sequence's late outcome means. onError's approval keeps the approvals even when the sequence
+// then fails (a late failure is not a late result: it never reaches onLateResult); an onError that never settles (the
+// terminal gets a 96 at its bound, the `sequenceTimeout`) reverses once the late result that came while it was
+// pending, as `sequence-timeout`. Real sockets: the host simulator behind a connector, the flow's inbound endpoint, a
+// terminal's connector; gates, not sleeps, order the sequence's end after onError is called.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IsoMessage } from '@iso8583/codec';
+import { createConnector } from '@iso8583/connector';
+import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import type { LateResultHandler, SequenceResult } from '@iso8583/inbound';
+import { within } from '@iso8583/test-support';
+import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
+
+/** A purchase of 10.00 with a test card number. */
+function purchase(stan: string): IsoMessage {
+  return { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1204043000', 11: stan, 12: '043000', 13: '1204', 41: 'TERM0001', 49: '840' };
+}
+
+/** A promise and the function that resolves it. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+for (const { name, stan, onErrorAnswers, sequenceFails, told, reversals } of [
+  { name: 'onError approves, then the sequence fails: the approval is kept', stan: '000081', onErrorAnswers: '00', sequenceFails: true, told: '00', reversals: [] },
+  { name: 'onError answers a decline, then the sequence fails: the approval is reversed once', stan: '000082', onErrorAnswers: '05', sequenceFails: true, told: '05', reversals: [{ stan: '000082', reason: 'sequence-timeout' }] },
+  { name: 'the late result comes while onError is pending, and onError never settles: reversed once at its bound', stan: '000083', onErrorAnswers: undefined, sequenceFails: false, told: '96', reversals: [{ stan: '000083', reason: 'sequence-timeout' }] },
+]) {
+  test(`flow approvals – a sequence timed out after the bank approved: ${name}`, async (t) => {
+    const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: createHostSimulator() });
+    const { port: hostPort } = await host.start();
+    t.after(() => host.close());
+    const bank = createConnector({ host: '127.0.0.1', port: hostPort });
+    t.after(() => bank.destroy());
+    const reversed: { stan: unknown; reason: string }[] = [];
+    const approvals = new UndeliveredApprovals((original, _answer, _upstream, reason) => {
+      reversed.push({ stan: original['11'], reason });
+    });
+    const sequenceTimeout = 1000;
+    approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
+    const onErrorCalled = gate();
+    const sequenceEnds = gate();
+    const sequenceEnded = gate();
+    const onLateResult: LateResultHandler = (...args) => {
+      approvals.onLateResult(...args);
+      sequenceEnded.open();
+    };
+    const endpoint = createInboundEndpoint({
+      port: 0,
+      host: '127.0.0.1',
+      sequenceTimeout,
+      connectors: { bank },
+      sequence: approvals.sequence(async (message, context) => {
+        const answer = await (context.connectors.bank as typeof bank).request({ ...message.fields });
+        await sequenceEnds.opened;
+        if (sequenceFails) {
+          // Told after the flow's own handler of the failure (attached first): the book has judged it by then.
+          setImmediate(sequenceEnded.open);
+          throw new Error('the sequence failed after its timeout');
+        }
+        return answer;
+      }),
+      onError: approvals.onError((message): SequenceResult | Promise<SequenceResult> => {
+        onErrorCalled.open();
+        if (onErrorAnswers === undefined) return new Promise<SequenceResult>(() => undefined);
+        return { ...message.fields, 0: '0210', 39: onErrorAnswers };
+      }),
+      onLateResult,
+    });
+    const { port } = await endpoint.start();
+    t.after(() => endpoint.close());
+    const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
+    t.after(() => terminal.destroy());
+    const answered = terminal.request(purchase(stan));
+    await within(onErrorCalled.opened, 10_000, 'onError called at the sequence timeout');
+    sequenceEnds.open();
+    await within(sequenceEnded.opened, 10_000, 'the sequence ended after its timeout');
+    const answer = await within(answered, 10_000, 'the terminal answered');
+    assert.equal(answer['39'], told, "the terminal got onError's answer (or the endpoint's 96)");
+    assert.deepEqual(reversed, reversals);
+  });
+}
