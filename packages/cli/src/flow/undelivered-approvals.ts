@@ -1,19 +1,23 @@
 /**
  * A flow's approvals its terminal never got. An inbound endpoint's sequence builds the reply from the answers it gets
- * through `context.connectors`; when that reply never reaches the terminal (the sequence timed out and onError, or the
- * endpoint, answered it; its connection had gone; the reply could not be packed: the endpoint's `onLateResult`), the
- * approvals the sequence got are reversed at the upstream that answered each (a group says which), by the gateway's
- * one handler (late-approval.ts: what is reversible and approved, the reversal built with that upstream's options and
- * stored in its SAF queue, counted in `iso8583_gateway_undelivered_approvals_total` with side `pos`). So are they when
- * the sequence fails in time (throws or rejects before its `sequenceTimeout`: reason `sequence-failed`) and the
- * terminal is answered with something other than an approval: onError's answer whose field 39 does not approve in the
- * endpoint's dialect, no answer from onError, an onError that fails or does not settle within the `sequenceTimeout`
- * (the endpoint answers 96), or no onError (96). onError's answer that approves (built from the bank's answer the
- * failure carried) tells the terminal it was approved: nothing is reversed, as for a reply the sequence returned,
- * unless that reply never reaches the terminal (the endpoint hands onError's undelivered answer to `onLateResult` too).
- * A message whose reply was delivered reverses nothing. A request the connector gave up on after its write (its
- * timeout, the sequence's `signal`) is reversed by the connector itself and never answered to the sequence, so it is
- * never here: one reversal per approval.
+ * through `context.connectors` (kept per message: message-answers.ts); when that reply never reaches the terminal (its
+ * connection had gone; the reply could not be packed: the endpoint's `onLateResult`), the approvals the sequence got
+ * are reversed at the upstream that answered each (a group says which), by the gateway's one handler
+ * (late-approval.ts: what is reversible and approved, the reversal built with that upstream's options and stored in
+ * its SAF queue, counted in `iso8583_gateway_undelivered_approvals_total` with side `pos`). What the terminal was told
+ * instead decides the rest, judged the same way whether the sequence failed in time (throws or rejects before its
+ * `sequenceTimeout`) or timed out (the endpoint aborts `context.signal` and calls onError with its timeout error):
+ * onError's answer whose field 39 approves in the endpoint's dialect (a stand-in approval, or one built from the bank's
+ * answer the failure carried) tells the terminal it was approved, so the sequence's approvals are kept, those that
+ * come after a timeout too (its late result or late failure), as for a reply the sequence returned, unless that answer
+ * never reaches the terminal (the endpoint hands onError's undelivered answer to `onLateResult` too: reversed then,
+ * `client-gone` or `reply-invalid`). Anything else reverses them: onError's answer that does not approve, no answer
+ * from onError, an onError that fails or does not settle within the `sequenceTimeout` (the endpoint answers 96), or no
+ * onError (96); at once for a failure in time (reason `sequence-failed`), when the sequence settles for a timeout
+ * (reason `sequence-timeout`: onError's verdict awaited first if its late outcome comes while onError runs). A message
+ * whose reply was delivered reverses nothing. A request the connector gave up on after its write (its timeout, the
+ * sequence's `signal`) is reversed by the connector itself and never answered to the sequence, so it is never here:
+ * one reversal per approval.
  */
 import { EncodedReply, isThenable } from '@iso8583/inbound';
 import { Iso8583Error, isApproved, readMessage, resolveDialect } from '@iso8583/codec';
