@@ -1,10 +1,10 @@
 /**
  * The book of one inbound message of a flow: the answers its sequence got through `context.connectors`, each with the
- * upstream that gave it, kept until the message's reply is known to be lost (then each approval is reversed, once, by
- * the gateway's handler) or known to be delivered (kept: nothing to do). When the sequence times out, the terminal's
- * answer is onError's: the book then waits for onError's verdict (see undelivered-approvals.ts) before it decides
- * what the sequence's late outcome means: an approval delivered keeps every approval (before and after the timeout),
- * anything else reverses them (reason `sequence-timeout`). Each approval has one outcome: kept, or reversed once.
+ * upstream that gave it, kept unless the message's reply is known to be lost (then each approval is reversed, once, by
+ * the gateway's handler, and every later one as it comes). When the sequence times out, the terminal's answer is
+ * onError's: the book then waits for onError's verdict (see undelivered-approvals.ts) before it decides what the
+ * sequence's late outcome means: an approval delivered keeps every approval (before and after the timeout), anything
+ * else reverses them (reason `sequence-timeout`). Each approval has one outcome: kept, or reversed once.
  */
 import { readMessage } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
