@@ -36,7 +36,8 @@ import { isDigit, looseSeparatorEnd, runEnd, separatorEnd } from './number-text.
  *   is read decoded too, by the whole rule, and each hidden digit's escape starred in place (digit-escapes.ts);
  * - a masked text is masked again until that changes nothing (4 passes at most): the digits a masked number shows at
  *   its ends can make a number in loose groups with the groups beside it (`1234567890124111.1111.1111.1111` is
- *   `123456******4111.11**.****.1111`), so masking a masked text changes nothing.
+ *   `123456******4111.11**.****.1111`), so masking a masked text changes nothing. A text the 4th pass still changed
+ *   fails closed: every digit of it starred (untilSettled says why).
  *
  * What it costs: about one 8- to 11-digit number in ten that is not a PAN passes the Luhn check by chance (a date
  * `YYYYMMDD`, a transmission date and time `MMDDhhmmss`, an epoch second, a large amount) and is masked too; a
@@ -268,7 +269,9 @@ function starTrack(text: string, out: Masked, at: number, end: number): void {
  * `2026-12-02`, a phone number) are looked at run by run. A PAN in loose groups (`.`, `/`, `_`, `,` or 4 to 8
  * separators between groups of 4 to 6 digits, 13 to 19 digits in all) is masked when it passes the Luhn check:
  * `4111.11**.****.1111`. Digits written as HTML or JSON escapes are read decoded and their escapes starred in place:
- * `&#**;`, `\u****`. Linear in the length of `text`. Throws `ISO8583_ERR_OPTION` for a value that is not text.
+ * `&#**;`, `\u****`. A masked text is masked again until that changes nothing, 4 passes at most; a text the 4th pass
+ * still changed (a chain of card-shaped numbers, each shown by masking the one before) has every digit starred. Linear
+ * in the length of `text`. Throws `ISO8583_ERR_OPTION` for a value that is not text.
  */
 export function maskDigitRuns(text: string): string {
   textArgument(text, 'text');
@@ -315,16 +318,55 @@ const MOST_PASSES = 4;
  * masked before a number in loose groups no longer makes it a part of a list (`12345674/3782/822463/10005`); the
  * stars of the decoded reading cut a run the text showed whole (`%76541333008%39010434` showed `%76541333***`, whose
  * `76541333`, the `76` of `%76`, a `v`, before the 6 digits the decoded PAN shows, passes the check), and those of
- * the text's own reading a run the decoded text showed whole. Each pass hides more or nothing; a text that needs more
- * than {@link MOST_PASSES} (a chain of such numbers, each passing the check by chance) keeps the rest shown.
+ * the text's own reading a run the decoded text showed whole. Each pass hides more or nothing.
+ *
+ * A text that the last pass still changed fails closed ({@link starAllDigits}: every digit of it starred): it is
+ * a chain of such numbers, each one's last group shown only once the one before it was masked, each passing the check
+ * by chance (`1234567890124111.1111.2222.333344/1111/2222/333345.1111.2222.333344/1111/2222/333345`: the 16-digit
+ * run, then four numbers in loose groups, one a pass, the fifth pass would mask the last), and what a further pass
+ * would hide cannot be told without making the passes unbounded. A rule finer than every digit would have to tell
+ * which runs belong to a number yet unmasked, the very reading that did not settle; such a text is made of card-shaped
+ * numbers, and hiding its other digits (a date, a STAN beside them) loses little.
  */
 function untilSettled(text: string, groupedOnly: boolean): string {
+  let before = text;
   let masked = maskPass(text, groupedOnly);
-  for (let pass = 1, before = text; pass < MOST_PASSES && masked !== before; pass++) {
+  for (let pass = 1; pass < MOST_PASSES && masked !== before; pass++) {
     before = masked;
     masked = maskPass(masked, groupedOnly);
   }
-  return masked;
+  return masked === before ? masked : starAllDigits(masked);
+}
+
+/**
+ * `text` with every digit starred, and every track 1 cardholder name after a digit (`^NAME^`, up to
+ * {@link TRACK1_NAME} characters between the two `^`, as {@link trackEnd} reads one) starred between its `^`: what
+ * {@link untilSettled} returns for a text that did not settle. The digits of escapes are digits too (`&#**;`,
+ * `\u****`, `%**`: every escape of a digit is written in digits), so no digit the rule reads decoded stays. One pass,
+ * the text's length and its other characters kept.
+ */
+function starAllDigits(text: string): string {
+  const out: Masked = { parts: [], copied: 0 };
+  maskWork.steps += text.length;
+  for (let i = 0; i < text.length; ) {
+    if (!isDigit(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const end = runEnd(text, i);
+    starRun(text, out, i, end);
+    i = end;
+    if (text.charCodeAt(end) !== 0x5e /* ^ */) continue;
+    // The name of a track 1 after the run: its closing `^` looked for among the next TRACK1_NAME + 1 characters only.
+    let close = end + 1;
+    while (close < text.length && close - end - 1 <= TRACK1_NAME && text.charCodeAt(close) !== 0x5e) close++;
+    if (close >= text.length || close - end - 1 > TRACK1_NAME) continue;
+    starRun(text, out, end + 1, close);
+    i = close + 1;
+  }
+  if (out.parts.length === 0) return text;
+  if (out.copied < text.length) out.parts.push(text.slice(out.copied));
+  return out.parts.join('');
 }
 
 /** One pass of the rule: `text` masked as it is read, and as it reads with its escapes decoded (digit-escapes.ts). */

@@ -162,9 +162,34 @@ test('maskDigitRuns – a number masked beside loose groups: what it shows at it
   assert.equal(maskGroupedNumbers('4761 7390 0101 0010.1111.1111.1111'), '4761 73** **** 0010.11**.****.1111');
 });
 
+test('maskDigitRuns, maskGroupedNumbers – a text the last pass still changed fails closed: every digit starred', () => {
+  // A chain: the 16-digit run (or a number in groups) masked shows its last 4 digits, `4111`, a group of its own now,
+  // the first of a number in loose groups (4111.1111.2222.333344 passes the check); that masked shows the last 4 of
+  // its 6-digit last group, `3344`, the first group of the next (3344/1111/2222/333345, the gap another); and so on:
+  // one number a pass. Read as written, each stage's first group has 6 digits: 20 in all, no card number.
+  const stage = (gap: string, last: string): string => `${gap}1111${gap}2222${gap}${last}`;
+  const chain = (stages: number): string => ['.333344', '/333345', '.333344', '/333345'].slice(0, stages).map((s) => stage(s[0]!, s.slice(1))).join('');
+  const allStarred = (text: string): string => text.replace(/[0-9]/g, '*');
+  // Three numbers after the run: settled in the 4 passes, the rule as it is.
+  assert.equal(maskDigitRuns(`1234567890124111${chain(2)}`), '123456******4111.11**.****.**3344/11**/****/**3345');
+  // Four: the 4th pass still changed the text; the fifth would have masked 3344/1111/2222/333345, shown whole before.
+  for (const text of [`1234567890124111${chain(3)}`, `1234567890124111${chain(4)}`, `at 2026-12-04 10:30:00 1234567890124111${chain(4)} stan 000123`]) {
+    assert.equal(maskDigitRuns(text), allStarred(text), text);
+    assert.equal(maskDigitRuns(maskDigitRuns(text)), maskDigitRuns(text), `${text}: twice is once`);
+  }
+  const grouped = `4761 7390 0101 00104111${chain(4)}`;
+  assert.equal(maskGroupedNumbers(grouped), allStarred(grouped));
+  assert.equal(maskDigitRuns(grouped), allStarred(grouped));
+  // Track data after the number left unmasked: its digits starred, and track 1's name as the rule stars it.
+  const track = `1234567890124111${chain(4)}^DOE/JOHN^2512101 and x^LONG^`;
+  assert.equal(maskDigitRuns(track), `${allStarred(track.slice(0, track.indexOf('^')))}^********^******* and x^LONG^`);
+});
+
 test('maskDigitRuns, maskGroupedNumbers – loose groups, the worst shapes: the work grows linearly from 16 to 64 KiB', () => {
   const shapes = ['4111.', '4111.1111.1111.111 ', '4111 - - ', '4111        ', '1,234,', '4111/', '411111_', '4111.1111.1111.1111.', '1111.1111.1111.1111=', '4111,1111 ',
-    '1234567890124111.1111.1111.1111.', '4111.1111.1111.1111000000000.', '12345674/3782/822463/10005/'];
+    '1234567890124111.1111.1111.1111.', '4111.1111.1111.1111000000000.', '12345674/3782/822463/10005/',
+    // A chain that does not settle in 4 passes, failed closed: every digit starred.
+    '1234567890124111.1111.2222.333344/1111/2222/333345.1111.2222.333344/1111/2222/333345 '];
   assertLinear(shapes, maskDigitRuns);
   assertLinear(shapes, maskGroupedNumbers);
 });

@@ -154,16 +154,22 @@ function maskedTrack(text: string, at: number, end: number): string {
  * groups read by a regular expression; the escapes of digits (`&#52;`, `\u0034`, `%34`) decoded by the masks' own
  * `maskEscapedDigits` (digit-escapes.test.ts checks that reading), twice at most (`%2534`); the text so masked
  * masked again until that changes nothing, 4 passes at most (what a masked number shows at its ends can be a group of
- * a number in loose groups: `1234567890124111.1111.1111.1111`).
+ * a number in loose groups: `1234567890124111.1111.1111.1111`); a text that the 4th pass still changed fails closed
+ * ({@link referenceAllDigitsStarred}).
  */
 export function referenceMask(text: string, groupedOnly: boolean): string {
   let masked = text;
   for (let pass = 0; pass < 4; pass++) {
     const again = referenceMaskPass(masked, groupedOnly);
-    if (again === masked) break;
+    if (again === masked) return masked;
     masked = again;
   }
-  return masked;
+  return referenceAllDigitsStarred(masked);
+}
+
+/** `text` with every digit starred, and a track 1 name after a digit (`^NAME^`, 26 characters at most) between its `^`. */
+export function referenceAllDigitsStarred(text: string): string {
+  return text.replace(/[0-9]+(?:\^[^^]{0,26}\^)?/g, (found) => found.replace(/[^^]/g, '*'));
 }
 
 /** One pass of {@link referenceMask}: the text read as it is, and decoded (twice at most), and masked once. */
