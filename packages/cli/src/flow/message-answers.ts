@@ -4,7 +4,8 @@
  * the gateway's handler, and every later one as it comes). When the sequence times out, the terminal's answer is
  * onError's: the book then waits for onError's verdict (see undelivered-approvals.ts) before it decides what the
  * sequence's late outcome means: an approval delivered keeps every approval (before and after the timeout), anything
- * else reverses them (reason `sequence-timeout`). Each approval has one outcome: kept, or reversed once.
+ * else reverses them (reason `sequence-timeout`) as soon as it is known, whether the sequence settles later or never.
+ * Each approval has one outcome: kept, or reversed once.
  */
 import { readMessage } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
@@ -42,8 +43,6 @@ export class MessageAnswers {
   /** Why its reply never reached the terminal, once known: from then on every answer is reversed as it comes. */
   private lost: ApprovalLoss | undefined;
   private timeoutAnswer: TimeoutAnswer = 'none';
-  /** The sequence settled after its timeout while onError's answer was still `pending`: decided by its verdict. */
-  private lateWhilePending = false;
 
   /** @param reverse The one handler of approvals a client never got (late-approval.ts `undeliveredApproval`). */
   constructor(private readonly reverse: UndeliveredApproval) {}
@@ -67,24 +66,32 @@ export class MessageAnswers {
   }
 
   /**
-   * onError's timeout answer, judged once: `approves` when it approves in the endpoint's dialect. A late outcome of
-   * the sequence that came while it was pending is decided now: kept when it approves, else reversed.
+   * onError's timeout answer, judged once: `approves` when it approves in the endpoint's dialect. One that does not
+   * approve reverses the sequence's approvals at once, and every later one as it comes (reason `sequence-timeout`):
+   * the terminal was told something else, whether the sequence settles later or never. One that approves keeps them.
    */
   judged(approves: boolean): void {
     if (this.timeoutAnswer !== 'pending') return;
     this.timeoutAnswer = approves ? 'approved' : 'other';
-    if (!approves && this.lateWhilePending) this.undelivered('sequence-timeout');
+    if (!approves) this.undelivered('sequence-timeout');
+  }
+
+  /**
+   * The sequence timed out and the terminal got the endpoint's own answer (no onError: a 96): its approvals are
+   * reversed at once, and every later one as it comes (reason `sequence-timeout`), whether it settles later or never.
+   */
+  expired(): void {
+    if (this.timeoutAnswer === 'none') this.undelivered('sequence-timeout');
   }
 
   /**
    * The sequence settled (a result or a failure) after its timeout: its reply never reaches the terminal. Its
    * approvals are kept when onError's timeout answer approved (the terminal was told approved: reversed only if that
-   * answer proves undelivered, `undelivered`), decided when onError's verdict comes if it is pending, else reversed.
+   * answer proves undelivered, `undelivered`), left to onError's verdict while it is pending (`judged`), else reversed.
    */
   late(): void {
-    if (this.timeoutAnswer === 'approved') return;
-    if (this.timeoutAnswer === 'pending') this.lateWhilePending = true;
-    else this.undelivered('sequence-timeout');
+    if (this.timeoutAnswer === 'approved' || this.timeoutAnswer === 'pending') return;
+    this.undelivered('sequence-timeout');
   }
 
   private undo(one: Answered, reason: ApprovalLoss): void {

@@ -13,8 +13,9 @@
  * never reaches the terminal (the endpoint hands onError's undelivered answer to `onLateResult` too: reversed then,
  * `client-gone` or `reply-invalid`). Anything else reverses them: onError's answer that does not approve, no answer
  * from onError, an onError that fails or does not settle within the `sequenceTimeout` (the endpoint answers 96), or no
- * onError (96); at once for a failure in time (reason `sequence-failed`), when the sequence settles for a timeout
- * (reason `sequence-timeout`: onError's verdict awaited first if its late outcome comes while onError runs). A message
+ * onError (96); at once for a failure in time (reason `sequence-failed`), for a timeout as soon as the terminal's answer
+ * is known (reason `sequence-timeout`: onError's verdict, or the abort without onError), even if the sequence never
+ * settles, and any approval it gets later as it comes. A message
  * whose reply was delivered reverses nothing. A request the connector gave up on after its write (its timeout, the
  * sequence's `signal`) is reversed by the connector itself and never answered to the sequence, so it is never here:
  * one reversal per approval.
@@ -144,6 +145,9 @@ export class UndeliveredApprovals {
       if (!isThenable(out)) return out;
       const id = context.messageId;
       if (this.hasOnError) this.running.set(id, book);
+      // No onError: the endpoint answers a timeout with its own 96, so the approvals go as the signal is aborted (the
+      // controller is made by this read: only for a sequence that is awaited, in a flow without onError).
+      else context.signal?.addEventListener('abort', () => book.expired(), { once: true });
       const settled = (): void => {
         if (this.running.get(id) === book) this.running.delete(id);
       };
