@@ -194,8 +194,8 @@ export class UndeliveredApprovals {
    * judged. An answer that approves in the endpoint's dialect is the terminal's approval: the sequence's approvals are
    * kept (reversed only if that answer never reaches the terminal: `onLateResult`). Any other answer, a throw, or no
    * settling within the `sequenceTimeout` (this wrapper then fails first, with the endpoint's timeout error, so that
-   * the terminal's 96 and the reversal go together) reverses them: at once for a failure in time (`sequence-failed`),
-   * when the sequence settles for a timeout (`sequence-timeout`).
+   * the terminal's 96 and the reversal go together) reverses them at once (`sequence-failed` for a failure in time,
+   * `sequence-timeout` for a timeout, whether the sequence settles later or never).
    */
   onError(onError: Sequence): Sequence {
     this.hasOnError = true;
