@@ -17,7 +17,8 @@ import type { IsoMessage } from '@iso8583/codec';
 import { approve, startBank } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
 import { hostPort, startCli, stopAll } from './helpers/cli.js';
-import type { CliProcess } from './helpers/cli.js';
+import { startPosFlow, stopPosFlow } from './helpers/pos-flow.js';
+import type { PosFlow } from './helpers/pos-flow.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-flow-pos-undelivered-'));
@@ -63,28 +64,8 @@ async function startBankHolding(held: string[]): Promise<{ bank: ScriptedBank; a
 }
 
 /** Runs a flow of one `bank` connector and one `pos` endpoint with `sequence`; resolves with the process and the POS address. */
-async function runFlow(name: string, bank: ScriptedBank, sequence: string, endpoint: Record<string, unknown> = {}): Promise<{ flow: CliProcess; pos: { host: string; port: number } }> {
-  const file = join(work, `${name}.json`);
-  writeFileSync(file, JSON.stringify({
-    name,
-    connectors: {
-      bank: { host: '127.0.0.1', port: bank.port, frame: 'binary2', requestTimeout: 60_000, reversal: { enabled: true, journalDir: join(work, `${name}-journal`) } },
-    },
-    inboundEndpoints: { pos: { port: 0, frame: 'binary2', sequence: join(work, sequence), onError, sequenceTimeout: 1000, ...endpoint } },
-    logLevel: 'warn',
-  }));
-  const flow = startCli(['run', file], { cwd: work });
-  const pos = hostPort((await flow.waitForLine(/^inbound pos listening on (\S+)/))[1] as string);
-  await flow.waitForLine(new RegExp(`^flow ${name} ready`));
-  return { flow, pos };
-}
-
-/** Stops the flow (its SAF queue drained first) and returns the 0400s the bank got, and the whole log. */
-async function stop(flow: CliProcess, bank: ScriptedBank): Promise<{ reversals: IsoMessage[]; logged: string }> {
-  flow.kill('SIGTERM');
-  assert.equal((await flow.exited).code, 0);
-  await bank.close();
-  return { reversals: bank.received.filter((r) => r['0'] === '0400'), logged: flow.stdout() + flow.stderr() };
+function runFlow(name: string, bank: { port: number }, sequence: string, endpoint: Record<string, unknown> = {}): Promise<PosFlow> {
+  return startPosFlow(work, name, bank.port, { sequence: join(work, sequence), onError, sequenceTimeout: 1000, ...endpoint });
 }
 
 test('iso8583 run – the sequence times out waiting for the bank, onError answers: the approval that comes later is reversed once; one delivered is not', async () => {
@@ -101,7 +82,7 @@ test('iso8583 run – the sequence times out waiting for the bank, onError answe
   assert.match(String(reversal['90']), /^0200740002/, 'field 90: the original MTI and STAN');
   assert.equal(reversal['4'], '000000004200');
   await client.close();
-  const { reversals, logged } = await stop(flow, bank);
+  const { reversals, logged } = await stopPosFlow(flow, bank);
   assert.equal(reversals.length, 1, 'exactly one reversal: the late approval, not the delivered one');
   assert.match(logged, /an approval came after the POS timeout: reversed/);
   assert.ok(!logged.includes('4111111111111111') && !logged.includes('5413330089010434'), 'no PAN in the log');
@@ -120,7 +101,7 @@ test('iso8583 run – the terminal\'s connection goes while the bank holds the p
   answer('741001');
   const reversal = await bank.waitFor((r) => r['0'] === '0400', 20_000);
   assert.match(String(reversal['90']), /^0200741001/);
-  const { reversals, logged } = await stop(flow, bank);
+  const { reversals, logged } = await stopPosFlow(flow, bank);
   assert.equal(reversals.length, 1, 'exactly one reversal');
   assert.match(logged, /an approval could not be delivered \(the client has gone\): reversed/);
   assert.ok(!logged.includes('4111111111111111'), 'no PAN in the log');
@@ -139,7 +120,7 @@ test('iso8583 run – a sequence that fails after its timeout: its earlier appro
   assert.equal(first['4'], '000000003300');
   assert.equal(second['4'], '000000003300');
   await client.close();
-  const { reversals, logged } = await stop(flow, bank);
+  const { reversals, logged } = await stopPosFlow(flow, bank);
   assert.deepEqual(reversals.map((r) => String(r['90']).slice(0, 10)).sort(), ['0200742001', '0200742002'], 'one reversal for each, none doubled');
   assert.ok(!logged.includes('4111111111111111'), 'no PAN in the log');
 });
@@ -177,7 +158,7 @@ test('iso8583 run – through an upstream group: the late approval is reversed a
   const metrics = await (await fetch(`http://${http.host}:${http.port}/metrics`)).text();
   assert.match(metrics, /iso8583_gateway_undelivered_approvals_total\{reason="sequence-timeout",side="pos",outcome="reversed"\} 1/);
   await client.close();
-  const { reversals, logged } = await stop(flow, backup.bank);
+  const { reversals, logged } = await stopPosFlow(flow, backup.bank);
   assert.equal(reversals.length, 1, 'exactly one reversal, at the backup');
   assert.equal(primary.bank.received.filter((r) => r['0'] === '0400').length, 0, 'none at the primary, which never had the purchase');
   await primary.bank.close();

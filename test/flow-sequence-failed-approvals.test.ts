@@ -13,11 +13,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@iso8583/test-support';
-import type { IsoMessage } from '@iso8583/codec';
 import { approve, startBank } from './helpers/bank.js';
-import type { ScriptedBank } from './helpers/bank.js';
-import { hostPort, startCli, stopAll } from './helpers/cli.js';
-import type { CliProcess } from './helpers/cli.js';
+import { stopAll } from './helpers/cli.js';
+import { reversedCount, startPosFlow, stopPosFlow } from './helpers/pos-flow.js';
+import type { PosFlow } from './helpers/pos-flow.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-flow-sequence-failed-'));
@@ -68,37 +67,8 @@ after(async () => {
 });
 
 /** Runs a flow of one `bank` connector and one `pos` endpoint; resolves with the process and the POS and HTTP addresses. */
-async function runFlow(name: string, bank: ScriptedBank, sequence: string, endpoint: Record<string, unknown>): Promise<{ flow: CliProcess; pos: { host: string; port: number }; http: { host: string; port: number } }> {
-  const file = join(work, `${name}.json`);
-  writeFileSync(file, JSON.stringify({
-    name,
-    connectors: {
-      bank: { host: '127.0.0.1', port: bank.port, frame: 'binary2', requestTimeout: 60_000, reversal: { enabled: true, journalDir: join(work, `${name}-journal`) } },
-    },
-    inboundEndpoints: { pos: { port: 0, frame: 'binary2', sequence: join(work, sequence), sequenceTimeout: 30_000, ...endpoint } },
-    http: { port: 0 },
-    logLevel: 'warn',
-  }));
-  const flow = startCli(['run', file], { cwd: work });
-  const pos = hostPort((await flow.waitForLine(/^inbound pos listening on (\S+)/))[1] as string);
-  const http = hostPort((await flow.waitForLine(/^http listening on (\S+)/))[1] as string);
-  await flow.waitForLine(new RegExp(`^flow ${name} ready`));
-  return { flow, pos, http };
-}
-
-/** Stops the flow (its SAF queue drained first) and returns the 0400s the bank got, and the whole log. */
-async function stop(flow: CliProcess, bank: ScriptedBank): Promise<{ reversals: IsoMessage[]; logged: string }> {
-  flow.kill('SIGTERM');
-  assert.equal((await flow.exited).code, 0);
-  await bank.close();
-  return { reversals: bank.received.filter((r) => r['0'] === '0400'), logged: flow.stdout() + flow.stderr() };
-}
-
-/** The count of reversed approvals of `reason` on the flow's /metrics (0 when none). */
-async function reversedCount(http: { host: string; port: number }, reason: string): Promise<number> {
-  const metrics = await (await fetch(`http://${http.host}:${http.port}/metrics`)).text();
-  const line = new RegExp(`iso8583_gateway_undelivered_approvals_total\\{reason="${reason}",side="pos",outcome="reversed"\\} (\\d+)`).exec(metrics);
-  return line === null ? 0 : Number(line[1]);
+function runFlow(name: string, bank: { port: number }, sequence: string, endpoint: Record<string, unknown>): Promise<PosFlow> {
+  return startPosFlow(work, name, bank.port, { sequence: join(work, sequence), sequenceTimeout: 30_000, ...endpoint });
 }
 
 test('iso8583 run – the sequence fails after the bank approved, onError answers 96: the approval is reversed once, counted as sequence-failed', async () => {
@@ -112,7 +82,7 @@ test('iso8583 run – the sequence fails after the bank approved, onError answer
   assert.equal(reversal['4'], '000000004200');
   assert.equal(await reversedCount(http, 'sequence-failed'), 1);
   await client.close();
-  const { reversals, logged } = await stop(flow, bank);
+  const { reversals, logged } = await stopPosFlow(flow, bank);
   assert.equal(reversals.length, 1, 'exactly one reversal');
   assert.match(logged, /an approval was followed by its sequence's failure[^\n]*: reversed/);
   assert.ok(!logged.includes('4111111111111111'), 'no PAN in the log');
@@ -127,7 +97,7 @@ test('iso8583 run – no onError: the terminal gets a 96, each of the two approv
   await bank.waitFor((r) => r['0'] === '0400' && String(r['90']).startsWith('0200751001'), 20_000);
   await bank.waitFor((r) => r['0'] === '0400' && String(r['90']).startsWith('0200751002'), 20_000);
   await client.close();
-  const { reversals, logged } = await stop(flow, bank);
+  const { reversals, logged } = await stopPosFlow(flow, bank);
   assert.deepEqual(reversals.map((r) => String(r['90']).slice(0, 10)).sort(), ['0200751001', '0200751002'], 'one reversal for each, none doubled');
   assert.ok(!logged.includes('5413330089010434'), 'no PAN in the log');
 });
@@ -144,7 +114,7 @@ for (const one of [
     assert.equal((await client.request(purchase(one.name.toUpperCase().slice(0, 8), one.stan, 1500)))['39'], one.told);
     await bank.waitFor((r) => r['0'] === '0400', 20_000);
     await client.close();
-    const { reversals } = await stop(flow, bank);
+    const { reversals } = await stopPosFlow(flow, bank);
     assert.equal(reversals.length, 1, 'exactly one reversal');
     assert.match(String(reversals[0]?.['90']), new RegExp(`^0200${one.stan}`));
   });
@@ -159,7 +129,7 @@ test('iso8583 run – onError answers with the bank\'s approval the failure carr
   assert.equal((await client.request(purchase('APPRFLOW', 754003, 2600)))['39'], '00');
   await client.close();
   assert.equal(await reversedCount(http, 'sequence-failed'), 0);
-  const { reversals } = await stop(flow, bank);
+  const { reversals } = await stopPosFlow(flow, bank);
   assert.equal(reversals.length, 0, 'no reversal: the terminal got the approval');
 });
 
@@ -172,7 +142,7 @@ test('iso8583 run – onError\'s approval that never reaches the terminal (it ca
   assert.equal(await reversedCount(http, 'reply-invalid'), 1);
   assert.equal(await reversedCount(http, 'sequence-failed'), 0);
   await client.close();
-  const { reversals, logged } = await stop(flow, bank);
+  const { reversals, logged } = await stopPosFlow(flow, bank);
   assert.equal(reversals.length, 1, 'exactly one reversal');
   assert.match(String(reversals[0]?.['90']), /^0200755001/);
   assert.ok(!logged.includes('4111111111111111'), 'no PAN in the log');

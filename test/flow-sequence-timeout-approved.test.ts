@@ -17,12 +17,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitUntil, within } from '@iso8583/test-support';
-import type { IsoMessage } from '@iso8583/codec';
 import { approve } from './helpers/bank.js';
-import type { ScriptedBank } from './helpers/bank.js';
 import { startPurchaseHoldingBank } from './helpers/held-purchases.js';
 import type { PurchaseHoldingBank } from './helpers/held-purchases.js';
-import { hostPort, startCli, stopAll } from './helpers/cli.js';
+import { stopAll } from './helpers/cli.js';
+import { reversedCount, startPosFlow, stopPosFlow } from './helpers/pos-flow.js';
+import type { PosFlow } from './helpers/pos-flow.js';
 import type { CliProcess } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
@@ -77,37 +77,8 @@ async function startGate(): Promise<{ url: string; reached: Promise<void>; open:
 }
 
 /** Runs a flow of one `bank` connector and one `pos` endpoint with `onError`; resolves with the process and the POS and HTTP addresses. */
-async function runFlow(name: string, bank: ScriptedBank, onError: string, endpoint: Record<string, unknown>): Promise<{ flow: CliProcess; pos: { host: string; port: number }; http: { host: string; port: number } }> {
-  const file = join(work, `${name}.json`);
-  writeFileSync(file, JSON.stringify({
-    name,
-    connectors: {
-      bank: { host: '127.0.0.1', port: bank.port, frame: 'binary2', requestTimeout: 60_000, reversal: { enabled: true, journalDir: join(work, `${name}-journal`) } },
-    },
-    inboundEndpoints: { pos: { port: 0, frame: 'binary2', sequence: join(work, 'relay.mjs'), onError: join(work, onError), sequenceTimeout: 1000, ...endpoint } },
-    http: { port: 0 },
-    logLevel: 'warn',
-  }));
-  const flow = startCli(['run', file], { cwd: work });
-  const pos = hostPort((await flow.waitForLine(/^inbound pos listening on (\S+)/))[1] as string);
-  const http = hostPort((await flow.waitForLine(/^http listening on (\S+)/))[1] as string);
-  await flow.waitForLine(new RegExp(`^flow ${name} ready`));
-  return { flow, pos, http };
-}
-
-/** Stops the flow (its SAF queue drained first) and returns the 0400s the bank got, and the whole log. */
-async function stop(flow: CliProcess, bank: ScriptedBank): Promise<{ reversals: IsoMessage[]; logged: string }> {
-  flow.kill('SIGTERM');
-  assert.equal((await flow.exited).code, 0);
-  await bank.close();
-  return { reversals: bank.received.filter((r) => r['0'] === '0400'), logged: flow.stdout() + flow.stderr() };
-}
-
-/** The count of reversed approvals of `reason` on the flow's /metrics (0 when none). */
-async function reversedCount(http: { host: string; port: number }, reason: string): Promise<number> {
-  const metrics = await (await fetch(`http://${http.host}:${http.port}/metrics`)).text();
-  const line = new RegExp(`iso8583_gateway_undelivered_approvals_total\\{reason="${reason}",side="pos",outcome="reversed"\\} (\\d+)`).exec(metrics);
-  return line === null ? 0 : Number(line[1]);
+function runFlow(name: string, bank: { port: number }, onError: string, endpoint: Record<string, unknown>): Promise<PosFlow> {
+  return startPosFlow(work, name, bank.port, { sequence: join(work, 'relay.mjs'), onError: join(work, onError), sequenceTimeout: 1000, ...endpoint });
 }
 
 /** The bank approves the held purchase of `stan` (as it received it), with an authorisation code of its own. */
@@ -136,7 +107,7 @@ test('iso8583 run – the sequence times out, onError answers with a stand-in ap
   await lateResultLogged(flow);
   assert.equal(await reversedCount(http, 'sequence-timeout'), 0, 'nothing counted as reversed');
   await client.close();
-  const { reversals, logged } = await stop(flow, holding.bank);
+  const { reversals, logged } = await stopPosFlow(flow, holding.bank);
   assert.equal(reversals.length, 0, 'no reversal: the terminal was told approved');
   assert.doesNotMatch(logged, /an approval came after the POS timeout: reversed/);
   assert.ok(!logged.includes('4111111111111111'), 'no PAN in the log');
@@ -158,7 +129,7 @@ test('iso8583 run – the bank\'s approval comes after the sequence timeout whil
   gate.open();
   assert.equal((await answered)['39'], '00', 'the terminal was told approved, by onError');
   await client.close();
-  const { reversals, logged } = await stop(flow, holding.bank);
+  const { reversals, logged } = await stopPosFlow(flow, holding.bank);
   await gate.close();
   assert.equal(reversals.length, 0, 'no reversal: the terminal was told approved');
   assert.doesNotMatch(logged, /an approval came after the POS timeout: reversed/);
@@ -187,7 +158,7 @@ test('iso8583 run – onError\'s timeout approval never reaches the terminal (it
   assert.equal(reversal['4'], '000000005300');
   assert.equal(await reversedCount(http, 'client-gone'), 1, 'reversed because onError\'s approval was not delivered');
   assert.equal(await reversedCount(http, 'sequence-timeout'), 0);
-  const { reversals, logged } = await stop(flow, holding.bank);
+  const { reversals, logged } = await stopPosFlow(flow, holding.bank);
   await gate.close();
   assert.equal(reversals.length, 1, 'exactly one reversal');
   assert.match(logged, /an approval could not be delivered \(the client has gone\): reversed/);

@@ -17,11 +17,7 @@ import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundMessage, SequenceContext } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
 import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
-
-/** A purchase of 10.00 with a test card number. */
-function purchase(stan: string): IsoMessage {
-  return { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1204043000', 11: stan, 12: '043000', 13: '1204', 41: 'TERM0001', 49: '840' };
-}
+import { purchase } from './flow-approvals-bank.js';
 
 /** The message as an endpoint hands it to its sequence. */
 function received(fields: IsoMessage): InboundMessage {

@@ -4,17 +4,11 @@
 // an approval. Real sockets: the host simulator behind a connector, the flow's inbound endpoint, a terminal's connector.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IsoMessage } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
-import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import { createInboundEndpoint } from '@iso8583/inbound';
 import type { SequenceResult } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
-import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
-
-/** A purchase of 10.00 with a test card number. */
-function purchase(stan: string): IsoMessage {
-  return { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1204043000', 11: stan, 12: '043000', 13: '1204', 41: 'TERM0001', 49: '840' };
-}
+import { approvalsBank, purchase } from './flow-approvals-bank.js';
 
 /**
  * `run`'s outcome as a promise-like that is not a Promise (typed as the `Sequence` type's Promise, as a JavaScript
@@ -31,17 +25,8 @@ for (const { name, code, reversals } of [
   { name: 'onError answers an approval: the terminal has it, nothing is reversed', code: '00', reversals: 0 },
 ]) {
   test(`flow approvals – promise-likes that are not Promises: ${name}`, async (t) => {
-    const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: createHostSimulator() });
-    const { port: hostPort } = await host.start();
-    t.after(() => host.close());
-    const bank = createConnector({ host: '127.0.0.1', port: hostPort });
-    t.after(() => bank.destroy());
-    const reversed: { stan: unknown; reason: string }[] = [];
-    const approvals = new UndeliveredApprovals((original, _answer, _upstream, reason) => {
-      reversed.push({ stan: original['11'], reason });
-    });
     const sequenceTimeout = 10_000;
-    approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
+    const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
     const endpoint = createInboundEndpoint({
       port: 0,
       host: '127.0.0.1',

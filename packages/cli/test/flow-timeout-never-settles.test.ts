@@ -5,17 +5,11 @@
 // endpoint, a terminal's connector; the reversal is awaited by a gate, not a sleep.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IsoMessage } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
-import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundOptions, SequenceResult } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
-import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
-
-/** A purchase of 10.00 with a test card number. */
-function purchase(stan: string): IsoMessage {
-  return { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1204043000', 11: stan, 12: '043000', 13: '1204', 41: 'TERM0001', 49: '840' };
-}
+import { approvalsBank, gate, purchase } from './flow-approvals-bank.js';
 
 for (const { name, stan, onErrorAnswers, told, reversals } of [
   { name: 'onError answers a decline: reversed once, at once', stan: '000091', onErrorAnswers: '05', told: '05', reversals: [{ stan: '000091', reason: 'sequence-timeout' }] },
@@ -23,22 +17,9 @@ for (const { name, stan, onErrorAnswers, told, reversals } of [
   { name: 'onError approves: the approval is kept', stan: '000093', onErrorAnswers: '00', told: '00', reversals: [] },
 ]) {
   test(`flow approvals – a sequence timed out after the bank approved and never settles: ${name}`, async (t) => {
-    const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: createHostSimulator() });
-    const { port: hostPort } = await host.start();
-    t.after(() => host.close());
-    const bank = createConnector({ host: '127.0.0.1', port: hostPort });
-    t.after(() => bank.destroy());
-    const reversed: { stan: unknown; reason: string }[] = [];
-    let reversal: () => void = () => undefined;
-    const firstReversal = new Promise<void>((resolve) => (reversal = resolve));
-    const approvals = new UndeliveredApprovals((original, _answer, _upstream, reason) => {
-      reversed.push({ stan: original['11'], reason });
-      reversal();
-    });
     const sequenceTimeout = 1000;
-    approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
-    let approved: () => void = () => undefined;
-    const bankApproved = new Promise<void>((resolve) => (approved = resolve));
+    const { bank, approvals, reversed, firstReversal } = await approvalsBank(t, sequenceTimeout);
+    const bankApproved = gate();
     const options: InboundOptions = {
       port: 0,
       host: '127.0.0.1',
@@ -47,7 +28,7 @@ for (const { name, stan, onErrorAnswers, told, reversals } of [
       sequence: approvals.sequence(async (message, context) => {
         const answer = await (context.connectors.bank as typeof bank).request({ ...message.fields });
         assert.equal(answer['39'], '00', 'the simulator approves the purchase');
-        approved();
+        bankApproved.open();
         // Never settles: the sequence waits for something that never comes.
         return new Promise<SequenceResult>(() => undefined);
       }),
@@ -62,7 +43,7 @@ for (const { name, stan, onErrorAnswers, told, reversals } of [
     const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
     t.after(() => terminal.destroy());
     const answer = await within(terminal.request(purchase(stan)), 10_000, 'the terminal answered at the sequence timeout');
-    await within(bankApproved, 10_000, 'the bank approved before the timeout');
+    await within(bankApproved.opened, 10_000, 'the bank approved before the timeout');
     assert.equal(answer['39'], told, "the terminal got onError's answer (or the endpoint's 96)");
     // The verdict comes before the answer is written: a reversal due is made by the time the terminal has its answer.
     if (reversals.length > 0) await within(firstReversal, 10_000, 'the approval reversed');

@@ -6,24 +6,11 @@
 // terminal's connector; gates, not sleeps, order the sequence's end after onError is called.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IsoMessage } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
-import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import { createInboundEndpoint } from '@iso8583/inbound';
 import type { LateResultHandler, SequenceResult } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
-import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
-
-/** A purchase of 10.00 with a test card number. */
-function purchase(stan: string): IsoMessage {
-  return { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1204043000', 11: stan, 12: '043000', 13: '1204', 41: 'TERM0001', 49: '840' };
-}
-
-/** A promise and the function that resolves it. */
-function gate(): { opened: Promise<void>; open: () => void } {
-  let open: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
+import { approvalsBank, gate, purchase } from './flow-approvals-bank.js';
 
 for (const { name, stan, onErrorAnswers, sequenceFails, told, reversals } of [
   { name: 'onError approves, then the sequence fails: the approval is kept', stan: '000081', onErrorAnswers: '00', sequenceFails: true, told: '00', reversals: [] },
@@ -31,17 +18,8 @@ for (const { name, stan, onErrorAnswers, sequenceFails, told, reversals } of [
   { name: 'the late result comes while onError is pending, and onError never settles: reversed once at its bound', stan: '000083', onErrorAnswers: undefined, sequenceFails: false, told: '96', reversals: [{ stan: '000083', reason: 'sequence-timeout' }] },
 ]) {
   test(`flow approvals – a sequence timed out after the bank approved: ${name}`, async (t) => {
-    const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: createHostSimulator() });
-    const { port: hostPort } = await host.start();
-    t.after(() => host.close());
-    const bank = createConnector({ host: '127.0.0.1', port: hostPort });
-    t.after(() => bank.destroy());
-    const reversed: { stan: unknown; reason: string }[] = [];
-    const approvals = new UndeliveredApprovals((original, _answer, _upstream, reason) => {
-      reversed.push({ stan: original['11'], reason });
-    });
     const sequenceTimeout = 1000;
-    approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
+    const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
     const onErrorCalled = gate();
     const sequenceEnds = gate();
     const sequenceEnded = gate();

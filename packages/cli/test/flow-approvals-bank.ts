@@ -1,0 +1,56 @@
+// The bank side of the tests of a flow's undelivered approvals (flow-*-approvals, flow-timeout-*): the host simulator
+// behind a real connector, a flow's approval book (UndeliveredApprovals) bound to an endpoint's options, and every
+// reversal it hands over recorded, with a promise of the first. Each part is closed when the test ends.
+import type { TestContext } from 'node:test';
+import type { IsoMessage } from '@iso8583/codec';
+import { createConnector } from '@iso8583/connector';
+import type { Connector } from '@iso8583/connector';
+import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
+
+/** A purchase of 10.00 with a test card number. */
+export function purchase(stan: string): IsoMessage {
+  return { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1204043000', 11: stan, 12: '043000', 13: '1204', 41: 'TERM0001', 49: '840' };
+}
+
+/** A promise and the function that resolves it. */
+export function gate(): { opened: Promise<void>; open: () => void } {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** A reversal the book handed over: the STAN of the request it reverses and why. */
+export interface Reversed {
+  stan: unknown;
+  reason: string;
+}
+
+/** What {@link approvalsBank} starts. */
+export interface ApprovalsBank {
+  /** The connector to the host simulator (approves the test purchases). */
+  readonly bank: Connector;
+  /** The book, bound to iso87ascii and the `sequenceTimeout` given. */
+  readonly approvals: UndeliveredApprovals;
+  /** Every reversal handed over, in order. */
+  readonly reversed: Reversed[];
+  /** Resolved at the first reversal. */
+  readonly firstReversal: Promise<void>;
+}
+
+/** Starts the host simulator and a connector to it, and a book bound with `sequenceTimeout`; closed after `t`. */
+export async function approvalsBank(t: TestContext, sequenceTimeout: number): Promise<ApprovalsBank> {
+  const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: createHostSimulator() });
+  const { port } = await host.start();
+  t.after(() => host.close());
+  const bank = createConnector({ host: '127.0.0.1', port });
+  t.after(() => bank.destroy());
+  const reversed: Reversed[] = [];
+  const first = gate();
+  const approvals = new UndeliveredApprovals((original, _answer, _upstream, reason) => {
+    reversed.push({ stan: original['11'], reason });
+    first.open();
+  });
+  approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
+  return { bank, approvals, reversed, firstReversal: first.opened };
+}

@@ -1,0 +1,60 @@
+// A flow of one `bank` connector and one `pos` endpoint (`iso8583 run`, the real binary), as the tests of a flow's
+// undelivered approvals run it: binary2 frames both ways, the bank's reversals journaled under the test's folder, an
+// HTTP surface for /metrics; and what they read when it stops: the 0400s the bank got, the log, the reversal counts.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IsoMessage } from '@iso8583/codec';
+import { hostPort, startCli } from './cli.js';
+import type { CliProcess } from './cli.js';
+
+/** A host and port. */
+export interface Address {
+  host: string;
+  port: number;
+}
+
+/** A running flow: its process, its POS endpoint and its HTTP surface. */
+export interface PosFlow {
+  flow: CliProcess;
+  pos: Address;
+  http: Address;
+}
+
+/**
+ * Writes `name`.json in `work` and runs it: the `bank` connector to `bankPort` (60 s request timeout, reversals on),
+ * the `pos` endpoint on port 0 with `pos` (its `sequence`, `onError`, `sequenceTimeout`... as full paths and values),
+ * the HTTP surface on port 0. Resolves once the flow says it is ready.
+ */
+export async function startPosFlow(work: string, name: string, bankPort: number, pos: Record<string, unknown>): Promise<PosFlow> {
+  const file = join(work, `${name}.json`);
+  writeFileSync(file, JSON.stringify({
+    name,
+    connectors: {
+      bank: { host: '127.0.0.1', port: bankPort, frame: 'binary2', requestTimeout: 60_000, reversal: { enabled: true, journalDir: join(work, `${name}-journal`) } },
+    },
+    inboundEndpoints: { pos: { port: 0, frame: 'binary2', ...pos } },
+    http: { port: 0 },
+    logLevel: 'warn',
+  }));
+  const flow = startCli(['run', file], { cwd: work });
+  const posAddress = hostPort((await flow.waitForLine(/^inbound pos listening on (\S+)/))[1] as string);
+  const http = hostPort((await flow.waitForLine(/^http listening on (\S+)/))[1] as string);
+  await flow.waitForLine(new RegExp(`^flow ${name} ready`));
+  return { flow, pos: posAddress, http };
+}
+
+/** Stops the flow (its SAF queue drained first), then the bank; returns the 0400s the bank got, and the whole log. */
+export async function stopPosFlow(flow: CliProcess, bank: { received: IsoMessage[]; close(): Promise<unknown> }): Promise<{ reversals: IsoMessage[]; logged: string }> {
+  flow.kill('SIGTERM');
+  assert.equal((await flow.exited).code, 0);
+  await bank.close();
+  return { reversals: bank.received.filter((r) => r['0'] === '0400'), logged: flow.stdout() + flow.stderr() };
+}
+
+/** The count of approvals reversed for `reason` at the POS side on the flow's /metrics (0 when none). */
+export async function reversedCount(http: Address, reason: string): Promise<number> {
+  const metrics = await (await fetch(`http://${http.host}:${http.port}/metrics`)).text();
+  const line = new RegExp(`iso8583_gateway_undelivered_approvals_total\\{reason="${reason}",side="pos",outcome="reversed"\\} (\\d+)`).exec(metrics);
+  return line === null ? 0 : Number(line[1]);
+}
