@@ -6,6 +6,7 @@
  * or an event-loop stall is time every request in flight waits; the client sees it in its p99.
  */
 import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks';
+import { clock } from './paced-watch.js';
 
 const KINDS: Record<number, string> = {
   [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
@@ -39,7 +40,7 @@ const every = Number(process.env.BENCH_GC_WATCH) > 0 ? Number(process.env.BENCH_
 setInterval(() => {
   const gcs = [...window].map(([kind, p]) => `${kind} ${p.count}x ${p.ms.toFixed(0)} ms (max ${p.max.toFixed(1)})`).join(', ');
   process.stderr.write(
-    `[gc-watch ${process.pid}] gc: ${gcs || 'none'}; event-loop delay p50 ${ms(delay.percentile(50))} p99 ${ms(delay.percentile(99))} ` +
+    `[gc-watch ${process.pid} ${clock()}] gc: ${gcs || 'none'}; event-loop delay p50 ${ms(delay.percentile(50))} p99 ${ms(delay.percentile(99))} ` +
       `max ${ms(delay.max)} ms; heap used ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MiB\n`,
   );
   window = new Map();

@@ -27,6 +27,7 @@ import { PerformanceObserver, createHistogram, performance } from 'node:perf_hoo
 import type { RecordableHistogram } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { clock } from './paced-watch.js';
 
 // The checkout the gateway runs from: packages/cli/bin/iso8583.js is argv[1].
 const root = join(dirname(process.argv[1] as string), '..', '..', '..');
@@ -245,9 +246,9 @@ setInterval(() => {
     h.reset();
     return line;
   });
-  process.stderr.write(`[tail-watch ${process.pid}] p50/p99/max ms: ${parts.join(', ')}; ${batches} batches, ${(records / Math.max(1, batches)).toFixed(1)} records each\n`);
+  process.stderr.write(`[tail-watch ${process.pid} ${clock()}] p50/p99/max ms: ${parts.join(', ')}; ${batches} batches, ${(records / Math.max(1, batches)).toFixed(1)} records each\n`);
   for (const [a, b] of pendingSlow) if (spares.some(([c, d]) => c < b && d > a)) slowWritesBesideSpare++;
-  process.stderr.write(`[tail-watch ${process.pid}] slow requests: ${breakdown()}; ${slowWrites} batch writes of 5 ms or more, ${slowWritesBesideSpare} while a spare file was made\n`);
+  process.stderr.write(`[tail-watch ${process.pid} ${clock()}] slow requests: ${breakdown()}; ${slowWrites} batch writes of 5 ms or more, ${slowWritesBesideSpare} while a spare file was made\n`);
   pendingSlow = [];
   slowWrites = 0;
   slowWritesBesideSpare = 0;
