@@ -147,10 +147,10 @@ async function main(): Promise<void> {
     const half = Math.round(peak / 2);
     // The same open-loop load straight to the simulator: the machine's own latency floor at that rate.
     const floorPressure = cpuPressure();
-    const floor = report(`POS -> simulator at ${half}/s (floor)`, await pacedPosLoad(bankHost, bankPort, CLIENTS, half, PHASE_MS));
+    const floor = report(`POS -> simulator at ${half}/s (floor)`, await measured(straight, () => pacedPosLoad(bankHost, bankPort, CLIENTS, half, PHASE_MS)));
     const floorPressed = floorPressure();
     const pacedPressure = cpuPressure();
-    const paced = report(`POS -> gateway at half its peak (${half}/s)`, await pacedPosLoad(posHost, posPort, CLIENTS, half, PHASE_MS));
+    const paced = report(`POS -> gateway at half its peak (${half}/s)`, await measured(via(gw), () => pacedPosLoad(posHost, posPort, CLIENTS, half, PHASE_MS)));
     const pacedPressed = pacedPressure();
     const direct = rateOf(runs.direct);
     const p99 = paced.latencies.quantile(0.99);

@@ -3,10 +3,12 @@
  * `BENCH_TAIL_WATCH` milliseconds when that is set (beside the gateway's tail-watch.ts and gc-watch.ts lines, each with
  * the wall clock so the three line up): the client's latency p50 / p99 / max of the window, what it sent and got, the
  * largest burst one tick sent and the longest gap between two ticks (a client that lags sends in catch-up bursts), and
- * its own event loop's delay (an answer waits for it before its latency is read). Tells the client's share of a p99
+ * its own event loop's delay (an answer waits for it before its latency is read), and the machine's CPU pressure
+ * over the window (rounds.ts `cpuPressure`). Tells the client's share of a p99
  * from the gateway's.
  */
 import { createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { cpuPressure } from './rounds.js';
 
 /** The wall clock, to the millisecond (HH:MM:SS.mmm), at the head of every watch line. */
 export function clock(): string {
@@ -37,14 +39,16 @@ export function pacedWatch(name: string): PacedWatch {
   let burst = 0;
   let gap = 0;
   let last = performance.now();
+  let pressure = cpuPressure();
   const ms = (us: number): string => (us / 1000).toFixed(1);
   const print = (): void => {
     const l = latency.count === 0 ? '-' : `${ms(latency.percentile(50))}/${ms(latency.percentile(99))}/${ms(latency.max)}`;
     process.stderr.write(
       `[paced-watch ${clock()} ${name}] client p50/p99/max ms ${l}; sent ${sent}, answers ${answers}; largest tick ${burst}, ` +
         `longest gap between ticks ${gap.toFixed(1)} ms; client event-loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ` +
-        `max ${(delay.max / 1e6).toFixed(1)} ms\n`,
+        `max ${(delay.max / 1e6).toFixed(1)} ms; machine ${pressure()}\n`,
     );
+    pressure = cpuPressure();
     latency.reset();
     delay.reset();
     sent = answers = burst = gap = 0;
