@@ -1,11 +1,11 @@
 /**
  * The open-loop client's own view of its phase (gateway/clients.ts `pacedPosLoad`), printed to stderr every
- * `BENCH_TAIL_WATCH` milliseconds when that is set (beside the gateway's tail-watch.ts and gc-watch.ts lines, each with
- * the wall clock so the three line up): the client's latency p50 / p99 / max of the window, what it sent and got, the
- * largest burst one tick sent and the longest gap between two ticks (a client that lags sends in catch-up bursts), and
- * its own event loop's delay (an answer waits for it before its latency is read), and the machine's CPU pressure
- * over the window (rounds.ts `cpuPressure`). Tells the client's share of a p99
- * from the gateway's.
+ * `BENCH_TAIL_WATCH` (else `BENCH_GC_WATCH`) milliseconds when one is set, beside the gateway's tail-watch.ts and
+ * gc-watch.ts lines, each with the wall clock so that they line up: the client's latency p50 / p99 / max of the window,
+ * what it sent and got, the largest burst one tick sent and the longest gap between two ticks (a client that lags
+ * sends in catch-up bursts), its own event loop's delay (an answer waits for it before its latency is read), and the
+ * machine's CPU pressure over the window (rounds.ts `cpuPressure`). Tells the client's share of a p99 from the
+ * gateway's.
  */
 import { createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { cpuPressure } from './rounds.js';
@@ -27,9 +27,12 @@ export interface PacedWatch {
 
 const NONE: PacedWatch = { tick: () => undefined, answered: () => undefined, stop: () => undefined };
 
-/** A watch of one open-loop phase named `name` (a no-op unless `BENCH_TAIL_WATCH` is set). */
+/**
+ * A watch of one open-loop phase named `name`, printing every `BENCH_TAIL_WATCH` ms, else every `BENCH_GC_WATCH` ms
+ * (a no-op when neither is set): with the gc-watch alone the gateway carries no tail-watch of its own.
+ */
 export function pacedWatch(name: string): PacedWatch {
-  const every = Number(process.env.BENCH_TAIL_WATCH);
+  const every = Number(process.env.BENCH_TAIL_WATCH ?? process.env.BENCH_GC_WATCH);
   if (!(every > 0)) return NONE;
   const latency = createHistogram();
   const delay = monitorEventLoopDelay({ resolution: 1 });
