@@ -91,8 +91,9 @@ const SLOW = Number(process.env.BENCH_TAIL_SLOW ?? 10);
  * The request being traced, kept on the relay's message object and on its journal entry under a symbol (skipped by
  * `Object.keys`, JSON and packing). Not in a `WeakMap`: an entry per request (a fresh key each time) grows an ephemeron
  * table in the old generation that scavenges visit and only a mark-compact empties. With two such entries a request
- * (and one per batch) the watched gateway spent 136-143 us of CPU a purchase at 6,000 a second against 85-99 without
- * the watch, its scavenges 1.5-3x as long: the watch's GC figures were partly its own. Kept on the objects: 101-109 us.
+ * (and two per batch) the watched gateway spent 136-143 us of CPU a purchase at 6,000 a second against 85-99 without
+ * the watch; kept on the objects, 101-109 us (docs/operations.md, eleventh pass). The watch still costs its gateway
+ * CPU and scavenge time (its traces, closures and slow-request list): read GC from gc-watch alone.
  */
 const TRACE = Symbol('tail-watch trace');
 type Traced = { [TRACE]?: Trace };
