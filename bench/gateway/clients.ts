@@ -143,7 +143,7 @@ export async function pacedPosLoad(host: string, port: number, clients: number, 
               entry.sentAt.delete(s);
               const ms = performance.now() - t;
               samples.record(ms);
-              watch.answered(ms);
+              watch.answered(ms, s === 1);
             }
             answers++;
             const rc = String(answer['39']);
