@@ -16,12 +16,13 @@
  * gateways run with `--cpu-prof` and write their profiles there on exit; default none), BENCH_GC_WATCH (milliseconds:
  * each gateway prints its GC pauses and event-loop delay that often, gateway/gc-watch.ts; default off),
  * BENCH_TAIL_WATCH (milliseconds: each gateway prints where its requests' time goes, gateway/tail-watch.ts; default
- * off), BENCH_TICK_MS (the open-loop load's tick, gateway/clients.ts; default 5).
+ * off; with either watch the open-loop client prints its own view too, gateway/paced-watch.ts), BENCH_TICK_MS (the
+ * open-loop load's tick, gateway/clients.ts; default 5).
  *
  * The half-peak target is followed by the machine's CPU pressure over that phase and over its floor (Linux PSI,
  * gateway/rounds.ts `cpuPressure`: the share of the time a runnable task waited for a CPU).
  *
- * Each measured phase also prints the CPU each process spent per answer (utime + stime from /proc, gateway/cpu.ts):
+ * Each measured phase (the open-loop ones too) also prints the CPU each process spent per answer (utime + stime from /proc, gateway/cpu.ts):
  * the client (this process), the simulator and the gateway; with three processes on two cores the run is CPU-bound,
  * and (C + S) / (C + S + G) is the most the gateway's ratio can be until one of them costs less.
  */
@@ -147,10 +148,10 @@ async function main(): Promise<void> {
     const half = Math.round(peak / 2);
     // The same open-loop load straight to the simulator: the machine's own latency floor at that rate.
     const floorPressure = cpuPressure();
-    const floor = report(`POS -> simulator at ${half}/s (floor)`, await pacedPosLoad(bankHost, bankPort, CLIENTS, half, PHASE_MS));
+    const floor = report(`POS -> simulator at ${half}/s (floor)`, await measured(straight, () => pacedPosLoad(bankHost, bankPort, CLIENTS, half, PHASE_MS)));
     const floorPressed = floorPressure();
     const pacedPressure = cpuPressure();
-    const paced = report(`POS -> gateway at half its peak (${half}/s)`, await pacedPosLoad(posHost, posPort, CLIENTS, half, PHASE_MS));
+    const paced = report(`POS -> gateway at half its peak (${half}/s)`, await measured(via(gw), () => pacedPosLoad(posHost, posPort, CLIENTS, half, PHASE_MS)));
     const pacedPressed = pacedPressure();
     const direct = rateOf(runs.direct);
     const p99 = paced.latencies.quantile(0.99);

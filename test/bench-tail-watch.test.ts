@@ -61,3 +61,26 @@ test('tail-watch sees the requests during a compaction in every window, not only
   // The compactions while running are timed (the `compaction` row of a window with traffic is not empty).
   assert.match(gateway.stderr(), /compaction \d+\.\d\/\d+\.\d\/\d+\.\d/);
 });
+
+/** Each window's slow-request breakdown: the mean `add` and `done` of its slow requests (ms). */
+function journalWaits(stderr: string): { add: number; done: number }[] {
+  return [...stderr.matchAll(/slow requests: \d+ over \d+ ms: mean [\d.]+ ms = add ([\d.]+) \+ done ([\d.]+)/g)].map((m) => ({
+    add: Number(m[1]),
+    done: Number(m[2]),
+  }));
+}
+
+test('tail-watch follows each request to its two journal waits (the trace kept on the message, then on the entry)', async () => {
+  const deadline = Date.now() + 30_000;
+  let stan = 500;
+  // Every request counts as slow here: a window with purchases reports the mean of their reversal and outcome appends,
+  // which are durable writes (never 0.0 ms) only when the trace reached the journal entry from the relay's message.
+  while (!journalWaits(gateway.stderr()).some((w) => w.add > 0 && w.done > 0)) {
+    assert.ok(Date.now() < deadline, `no window reported the journal waits of its requests; stderr: ${gateway.stderr().slice(-3000)}`);
+    stan += 1;
+    const answer = await pos.request(purchase('TAILW002', stan, 100));
+    assert.equal(answer['39'], '00');
+  }
+  // The batches' own times (kept on each batch): the wait before a write starts is measured.
+  assert.match(gateway.stderr(), /batch-queued \d+\.\d\/\d+\.\d\/\d+\.\d/);
+});

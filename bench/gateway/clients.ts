@@ -9,6 +9,7 @@ import { MessageStream, createCodec } from '@iso8583/codec';
 import type { MessageInput } from '@iso8583/codec';
 import type { Connector } from '@iso8583/connector';
 import { LatencyHistogram } from '@iso8583/cli';
+import { pacedWatch } from './paced-watch.js';
 
 const codec = createCodec('iso87ascii');
 
@@ -123,6 +124,7 @@ export async function pacedPosLoad(host: string, port: number, clients: number, 
   let sent = 0;
   const codes: Record<string, number> = {};
   const streams: { stream: MessageStream; terminal: string; stan: number; sentAt: Map<number, number> }[] = [];
+  const watch = pacedWatch(`${host}:${port} at ${rate}/s`);
   let finish: () => void = () => undefined;
   const allAnswered = new Promise<void>((resolve) => (finish = resolve));
   let sending = true;
@@ -139,7 +141,9 @@ export async function pacedPosLoad(host: string, port: number, clients: number, 
             const t = entry.sentAt.get(s);
             if (t !== undefined) {
               entry.sentAt.delete(s);
-              samples.record(performance.now() - t);
+              const ms = performance.now() - t;
+              samples.record(ms);
+              watch.answered(ms, s === 1);
             }
             answers++;
             const rc = String(answer['39']);
@@ -164,6 +168,7 @@ export async function pacedPosLoad(host: string, port: number, clients: number, 
         return;
       }
       const due = Math.floor(((now - start) / 1000) * rate) - sent;
+      watch.tick(due);
       for (let i = 0; i < due; i++) {
         const e = streams[next] as (typeof streams)[number];
         next = (next + 1) % streams.length;
@@ -177,6 +182,7 @@ export async function pacedPosLoad(host: string, port: number, clients: number, 
   sending = false;
   const seconds = (performance.now() - start) / 1000;
   if (answers < sent) await allAnswered;
+  watch.stop();
   for (const e of streams) e.stream.end();
   return { answers, codes, seconds, latencies: samples };
 }

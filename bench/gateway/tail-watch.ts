@@ -27,6 +27,7 @@ import { PerformanceObserver, createHistogram, performance } from 'node:perf_hoo
 import type { RecordableHistogram } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { clock } from './paced-watch.js';
 
 // The checkout the gateway runs from: packages/cli/bin/iso8583.js is argv[1].
 const root = join(dirname(process.argv[1] as string), '..', '..', '..');
@@ -86,9 +87,16 @@ interface Trace {
   done: number;
 }
 const SLOW = Number(process.env.BENCH_TAIL_SLOW ?? 10);
-/** The request being traced for each message object (the relay's), and for each journal entry. */
-const byMessage = new WeakMap<object, Trace>();
-const byEntry = new WeakMap<object, Trace>();
+/**
+ * The request being traced, kept on the relay's message object and on its journal entry under a symbol (skipped by
+ * `Object.keys`, JSON and packing). Not in a `WeakMap`: an entry per request (a fresh key each time) grows an ephemeron
+ * table in the old generation that scavenges visit and only a mark-compact empties. With two such entries a request
+ * (and two per batch) the watched gateway spent 136-143 us of CPU a purchase at 6,000 a second against 85-99 without
+ * the watch; kept on the objects, 101-109 us (docs/operations.md, eleventh pass). The watch still costs its gateway
+ * CPU and scavenge time (its traces, closures and slow-request list): read GC from gc-watch alone.
+ */
+const TRACE = Symbol('tail-watch trace');
+type Traced = { [TRACE]?: Trace };
 /** Slow requests of the window: start, end and their trace (checked against the GC pauses at the window's end). */
 let slow: { start: number; end: number; trace: Trace }[] = [];
 /** GC pauses: [start, end] in performance.now() time, the last few seconds. */
@@ -101,7 +109,7 @@ const connector = (await built('connector', 'connector.js')).Connector as { prot
 const relay = connector.prototype.relay as Method;
 connector.prototype.relay = function (this: unknown, request: { message: object }, ...rest: unknown[]): unknown {
   const trace: Trace = { start: performance.now(), add: 0, done: 0 };
-  byMessage.set(request.message, trace);
+  (request.message as Traced)[TRACE] = trace;
   const p = relay.call(this, request, ...rest) as Promise<unknown>;
   const end = (): void => {
     const t = performance.now();
@@ -115,10 +123,10 @@ const arm = reversal.prototype.arm as Method;
 reversal.prototype.arm = function (this: unknown, original: object): unknown {
   const t = performance.now();
   return (arm.call(this, original) as Promise<object>).then((entry) => {
-    const trace = byMessage.get(original);
+    const trace = (original as Traced)[TRACE];
     if (trace !== undefined) {
       trace.add = performance.now() - t;
-      byEntry.set(entry, trace);
+      (entry as Traced)[TRACE] = trace;
     }
     return entry;
   });
@@ -127,7 +135,7 @@ const answered = reversal.prototype.answered as Method;
 reversal.prototype.answered = function (this: unknown, entry: object): unknown {
   const t = performance.now();
   const p = answered.call(this, entry) as Promise<void>;
-  const trace = byEntry.get(entry);
+  const trace = (entry as Traced)[TRACE];
   if (trace !== undefined) p.then(() => (trace.done = performance.now() - t), () => undefined);
   return p;
 };
@@ -174,23 +182,25 @@ let slowWritesBesideSpare = 0;
 const batch = (await built('connector', 'journal-batch.js')).Batch as { prototype: Record<string, unknown> };
 /** Slow batch writes of the window, checked against the spare files made at the window's end. */
 let pendingSlow: [number, number][] = [];
-/** When each batch got its first record, and when its write returned. */
-const firstPush = new WeakMap<object, number>();
-const returned = new WeakMap<object, number>();
+/** When each batch got its first record, and when its write returned: kept on the batch under these symbols. */
+const FIRST_PUSH = Symbol('tail-watch first push');
+const RETURNED = Symbol('tail-watch returned');
+type Timed = { [FIRST_PUSH]?: number; [RETURNED]?: number };
 const push = batch.prototype.push as Method;
 batch.prototype.push = function (this: object, ...args: unknown[]): unknown {
-  if (!firstPush.has(this)) firstPush.set(this, performance.now());
+  const timed = this as Timed;
+  if (timed[FIRST_PUSH] === undefined) timed[FIRST_PUSH] = performance.now();
   return push.apply(this, args);
 };
 const write = batch.prototype.write as Method;
 batch.prototype.write = function (this: { size: number; started: number }, ...args: unknown[]): unknown {
   batches += 1;
   records += this.size;
-  const first = firstPush.get(this);
+  const first = (this as Timed)[FIRST_PUSH];
   if (first !== undefined) record('batch-queued', this.started - first);
   return (write.apply(this, args) as Promise<void>).then(() => {
     const t = performance.now();
-    returned.set(this, t);
+    (this as Timed)[RETURNED] = t;
     record('fsync', t - this.started);
     if (t - this.started >= 5) {
       slowWrites++;
@@ -202,7 +212,7 @@ batch.prototype.write = function (this: { size: number; started: number }, ...ar
 };
 const commit = batch.prototype.commit as Method;
 batch.prototype.commit = function (this: object, ...args: unknown[]): unknown {
-  const t = returned.get(this);
+  const t = (this as Timed)[RETURNED];
   if (t !== undefined) record('batch-held', performance.now() - t);
   return commit.apply(this, args);
 };
@@ -245,9 +255,9 @@ setInterval(() => {
     h.reset();
     return line;
   });
-  process.stderr.write(`[tail-watch ${process.pid}] p50/p99/max ms: ${parts.join(', ')}; ${batches} batches, ${(records / Math.max(1, batches)).toFixed(1)} records each\n`);
+  process.stderr.write(`[tail-watch ${process.pid} ${clock()}] p50/p99/max ms: ${parts.join(', ')}; ${batches} batches, ${(records / Math.max(1, batches)).toFixed(1)} records each\n`);
   for (const [a, b] of pendingSlow) if (spares.some(([c, d]) => c < b && d > a)) slowWritesBesideSpare++;
-  process.stderr.write(`[tail-watch ${process.pid}] slow requests: ${breakdown()}; ${slowWrites} batch writes of 5 ms or more, ${slowWritesBesideSpare} while a spare file was made\n`);
+  process.stderr.write(`[tail-watch ${process.pid} ${clock()}] slow requests: ${breakdown()}; ${slowWrites} batch writes of 5 ms or more, ${slowWritesBesideSpare} while a spare file was made\n`);
   pendingSlow = [];
   slowWrites = 0;
   slowWritesBesideSpare = 0;
