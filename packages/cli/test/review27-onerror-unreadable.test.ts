@@ -1,0 +1,107 @@
+// review27: onError's answer whose field 39 cannot be read (a getter that throws, a revoked Proxy): the judging wrapper
+// throws before it tells its verdict, the endpoint answers 96, and the sequence's approval is never reversed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createConnector } from '@iso8583/connector';
+import { createInboundEndpoint } from '@iso8583/inbound';
+import type { SequenceResult } from '@iso8583/inbound';
+import { within } from '@iso8583/test-support';
+import { approvalsBank, purchase } from './flow-approvals-bank.js';
+
+test('review27 – a sequence fails in time after an approval; onError answers with an unreadable field 39: the terminal gets a 96, the approval is reversed', async (t) => {
+  const sequenceTimeout = 5000;
+  const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
+  const endpoint = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    sequenceTimeout,
+    connectors: { bank },
+    sequence: approvals.sequence(async (message, context) => {
+      await (context.connectors.bank as typeof bank).request({ ...message.fields });
+      throw new Error('the sequence failed after the approval');
+    }),
+    onError: approvals.onError((message): SequenceResult => {
+      const reply: Record<string, unknown> = { ...message.fields, 0: '0210' };
+      Object.defineProperty(reply, '39', { enumerable: true, get: () => { throw new Error('unreadable'); } });
+      return reply as SequenceResult;
+    }),
+    onLateResult: approvals.onLateResult,
+  });
+  const { port } = await endpoint.start();
+  t.after(() => endpoint.close());
+  const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
+  t.after(() => terminal.destroy());
+  const answer = await within(terminal.request(purchase('000091')), 10_000, 'the terminal answered');
+  assert.equal(answer['39'], '96');
+  assert.deepEqual(reversed, [{ stan: '000091', reason: 'sequence-failed' }]);
+});
+
+test('review27 – a sequence times out after an approval; onError answers with an unreadable field 39, then the late result comes: reversed once', async (t) => {
+  const sequenceTimeout = 500;
+  const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((r) => (release = r));
+  let lateTold: () => void = () => undefined;
+  const late = new Promise<void>((r) => (lateTold = r));
+  const endpoint = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    sequenceTimeout,
+    connectors: { bank },
+    sequence: approvals.sequence(async (message, context) => {
+      const answer = await (context.connectors.bank as typeof bank).request({ ...message.fields });
+      await released;
+      return answer;
+    }),
+    onError: approvals.onError((message): SequenceResult => {
+      const reply: Record<string, unknown> = { ...message.fields, 0: '0210' };
+      Object.defineProperty(reply, '39', { enumerable: true, get: () => { throw new Error('unreadable'); } });
+      return reply as SequenceResult;
+    }),
+    onLateResult: (...args) => {
+      approvals.onLateResult(...args);
+      lateTold();
+    },
+  });
+  const { port } = await endpoint.start();
+  t.after(() => endpoint.close());
+  const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
+  t.after(() => terminal.destroy());
+  const answer = await within(terminal.request(purchase('000092')), 10_000, 'the terminal answered');
+  assert.equal(answer['39'], '96');
+  release();
+  await within(late, 10_000, 'the late result handed over');
+  assert.deepEqual(reversed, [{ stan: '000092', reason: 'sequence-timeout' }]);
+});
+
+test('review27 – an async onError resolving with an unreadable field 39: no unhandled rejection, and the approval is reversed', async (t) => {
+  const sequenceTimeout = 1000;
+  const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+  process.on('unhandledRejection', onUnhandled);
+  t.after(() => process.off('unhandledRejection', onUnhandled));
+  const endpoint = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    sequenceTimeout,
+    connectors: { bank },
+    sequence: approvals.sequence(async (message, context) => {
+      await (context.connectors.bank as typeof bank).request({ ...message.fields });
+      throw new Error('the sequence failed after the approval');
+    }),
+    onError: approvals.onError(async (message): Promise<SequenceResult> => {
+      const reply: Record<string, unknown> = { ...message.fields, 0: '0210' };
+      Object.defineProperty(reply, '39', { enumerable: true, get: () => { throw new Error('unreadable'); } });
+      return reply as SequenceResult;
+    }),
+    onLateResult: approvals.onLateResult,
+  });
+  const { port } = await endpoint.start();
+  t.after(() => endpoint.close());
+  const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
+  t.after(() => terminal.destroy());
+  const answer = await within(terminal.request(purchase('000093')), 10_000, 'the terminal answered');
+  await new Promise<void>((r) => setImmediate(r));
+  assert.deepEqual({ code: answer['39'], unhandled: unhandled.length, reversed }, { code: '96', unhandled: 0, reversed: [{ stan: '000093', reason: 'sequence-failed' }] });
+});
