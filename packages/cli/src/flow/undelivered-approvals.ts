@@ -231,7 +231,13 @@ export class UndeliveredApprovals {
       told = true;
       verdict(approves);
     };
-    const approves = (result: SequenceResult): boolean => this.dialect !== undefined && isApproved(this.dialect, responseCodeOf(result));
+    const approves = (result: SequenceResult): boolean => {
+      try {
+        return this.dialect !== undefined && isApproved(this.dialect, responseCodeOf(result));
+      } catch {
+        return false; // An answer that cannot be looked at does not approve (the endpoint cannot pack it either: a 96).
+      }
+    };
     let out: ReturnType<Sequence>;
     try {
       out = onError(message, context);
