@@ -105,3 +105,31 @@ test('review27 – an async onError resolving with an unreadable field 39: no un
   await new Promise<void>((r) => setImmediate(r));
   assert.deepEqual({ code: answer['39'], unhandled: unhandled.length, reversed }, { code: '96', unhandled: 0, reversed: [{ stan: '000093', reason: 'sequence-failed' }] });
 });
+
+test('review27 – a sequence fails in time after an approval; onError returns a revoked Proxy: the terminal gets a 96, the approval is reversed', async (t) => {
+  const sequenceTimeout = 5000;
+  const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
+  const endpoint = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    sequenceTimeout,
+    connectors: { bank },
+    sequence: approvals.sequence(async (message, context) => {
+      await (context.connectors.bank as typeof bank).request({ ...message.fields });
+      throw new Error('the sequence failed after the approval');
+    }),
+    onError: approvals.onError((message): SequenceResult => {
+      const { proxy, revoke } = Proxy.revocable({ ...message.fields, 0: '0210', 39: '00' }, {});
+      revoke();
+      return proxy as SequenceResult;
+    }),
+    onLateResult: approvals.onLateResult,
+  });
+  const { port } = await endpoint.start();
+  t.after(() => endpoint.close());
+  const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
+  t.after(() => terminal.destroy());
+  const answer = await within(terminal.request(purchase('000094')), 10_000, 'the terminal answered');
+  assert.equal(answer['39'], '96');
+  assert.deepEqual(reversed, [{ stan: '000094', reason: 'sequence-failed' }]);
+});

@@ -245,11 +245,19 @@ export class UndeliveredApprovals {
       tell(false);
       throw err;
     }
-    if (!isThenable(out)) {
-      tell(approves(out));
+    let thenable: boolean;
+    try {
+      thenable = isThenable(out);
+    } catch (err) {
+      // A value that cannot be looked at (a revoked Proxy): the endpoint answers it as onError failing, a 96.
+      tell(false);
+      throw err;
+    }
+    if (!thenable) {
+      tell(approves(out as SequenceResult));
       return out;
     }
-    const pending = out;
+    const pending = out as PromiseLike<SequenceResult>;
     return new Promise<SequenceResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         tell(false);
