@@ -133,3 +133,30 @@ test('review27 – a sequence fails in time after an approval; onError returns a
   assert.equal(answer['39'], '96');
   assert.deepEqual(reversed, [{ stan: '000094', reason: 'sequence-failed' }]);
 });
+
+test('review27 – a sequence returns a value whose `then` getter throws after sending a request: onError declines, the approval is reversed', async (t) => {
+  const sequenceTimeout = 5000;
+  const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
+  let sent: Promise<unknown> = Promise.resolve();
+  const endpoint = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    sequenceTimeout,
+    connectors: { bank },
+    sequence: approvals.sequence((message, context) => {
+      sent = (context.connectors.bank as typeof bank).request({ ...message.fields });
+      return { get then(): never { throw new Error('no then'); } } as unknown as SequenceResult;
+    }),
+    onError: approvals.onError((message): SequenceResult => ({ ...message.fields, 0: '0210', 39: '05' })),
+    onLateResult: approvals.onLateResult,
+  });
+  const { port } = await endpoint.start();
+  t.after(() => endpoint.close());
+  const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
+  t.after(() => terminal.destroy());
+  const answer = await within(terminal.request(purchase('000095')), 10_000, 'the terminal answered');
+  assert.equal(answer['39'], '05');
+  await within(sent, 10_000, 'the bank answered');
+  await new Promise<void>((r) => setImmediate(r));
+  assert.deepEqual(reversed, [{ stan: '000095', reason: 'sequence-failed' }]);
+});

@@ -136,13 +136,16 @@ export class UndeliveredApprovals {
       const book = new MessageAnswers(this.reverse);
       this.books.set(context, book);
       let out: ReturnType<Sequence>;
+      let thenable: boolean;
       try {
         out = sequence(message, watchedContext(context, book));
+        // A `then` getter that throws (or a revoked Proxy): the endpoint answers it as the sequence failing.
+        thenable = isThenable(out);
       } catch (err) {
         this.failed(context, book);
         throw err;
       }
-      if (!isThenable(out)) return out;
+      if (!thenable) return out;
       const id = context.messageId;
       if (this.hasOnError) this.running.set(id, book);
       // No onError: the endpoint answers a timeout with its own 96, so the approvals go as the signal is aborted (the
@@ -153,7 +156,7 @@ export class UndeliveredApprovals {
       };
       try {
         // Told before the endpoint's own handlers (attached after this returns): it has not yet run onError.
-        out.then(settled, () => {
+        (out as PromiseLike<SequenceResult>).then(settled, () => {
           settled();
           this.failed(context, book);
         });
