@@ -9,7 +9,7 @@ import { ReceivedMessage } from './inbound-message.js';
 import { lateResult } from './late-result.js';
 import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
-import { logFailure, noFallback, packFallback, writeReply } from './reply-write.js';
+import { frameReply, logFailure, noFallback, packFallback, sendFramed, writeReply } from './reply-write.js';
 import { logSafely } from './safe-log.js';
 import { isThenable } from './sequence.js';
 import type { ResultSource, Sequence, SequenceResult } from './sequence.js';
@@ -275,13 +275,13 @@ function sendReply(
 ): boolean {
   let reply: MessageInput;
   let dialectHeader = decoded.header;
-  let bytes: Buffer;
+  let framed: Buffer;
   try {
     const headerLength = core.codec.dialect.headerLength ?? 0;
     if (result instanceof EncodedReply) {
       // Bytes in this endpoint's wire format, checked by whoever decoded them: sent as they are. Else: packed.
       if (headerLength === 0 && sameDialect(result.dialect, core.codec.dialect)) {
-        return writeReply(core, peer, frame, result.body, result.message, told, started);
+        return sendFramed(core, peer, frameReply(core, frame, result.body), result.message, told, started);
       }
       reply = result.message;
     } else if (typeof result === 'string') {
@@ -295,7 +295,9 @@ function sendReply(
       // (null, an array, bytes: a Buffer's indexes would read as fields): REPLY_INVALID, answered 96.
       reply = result as MessageInput;
     }
-    bytes = core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {});
+    // Framed here, so that a reply too large for the frame (`maxFrameSize`, the length header's capacity) is refused
+    // as one that does not pack: the client gets a 96, the result is handed over.
+    framed = frameReply(core, frame, core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {}));
   } catch (err) {
     logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', message.fields, context.messageId, err);
     // The client gets a 96, not the sequence's result (a relayed approval its dialect cannot carry): handed over, once.
@@ -313,10 +315,9 @@ function sendReply(
       writeReply(core, peer, frame, packed.bytes, packed.message, undefined, started);
       return true;
     }
-    reply = packed.message;
-    bytes = packed.bytes;
+    return writeReply(core, peer, frame, packed.bytes, packed.message, told, started);
   }
-  return writeReply(core, peer, frame, bytes, reply, told, started);
+  return sendFramed(core, peer, framed, reply, told, started);
 }
 
 /** A frame that does not decode: count and log it, and answer with response code 30 when its MTI can be read. */

@@ -32,12 +32,25 @@ export type ReplyObserver = (reply: IsoMessage, written: WrittenReply) => void;
 export function writeReply(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput, told?: () => void, started?: number): boolean {
   let framed: Buffer;
   try {
-    // The one rule for a reply's fixed header: a 5-byte TPDU swapped, any other header echoed.
-    framed = encodeFrame(bytes, core.framing, frame.header.length > 0 ? replyHeader(frame.header) : undefined);
+    framed = frameReply(core, frame, bytes);
   } catch (err) {
     logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', reply as IsoMessage, undefined, err);
     return true;
   }
+  return sendFramed(core, peer, framed, reply, told, started);
+}
+
+/**
+ * A reply's bytes framed for the client that sent `frame`: throws the codec's coded error when they do not fit the
+ * frame (`maxFrameSize`, or what the length header can say: `ISO8583_ERR_FRAME_TOO_LARGE`).
+ */
+export function frameReply(core: EndpointCore, frame: Frame, bytes: Buffer): Buffer {
+  // The one rule for a reply's fixed header: a 5-byte TPDU swapped, any other header echoed.
+  return encodeFrame(bytes, core.framing, frame.header.length > 0 ? replyHeader(frame.header) : undefined);
+}
+
+/** Writes a framed reply and counts it, as {@link writeReply} (false when the client has gone). */
+export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply: MessageInput, told?: () => void, started?: number): boolean {
   if (!peer.send(framed, told === undefined ? undefined : () => droppedLater(core, peer, reply as IsoMessage, told))) {
     core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
     logSafely(() => peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply as IsoMessage) },

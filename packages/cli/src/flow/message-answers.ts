@@ -94,7 +94,15 @@ export class MessageAnswers {
     this.undelivered('sequence-timeout');
   }
 
+  /**
+   * Reverses one approval through the gateway's handler. A throw from it (a logger that throws in its lines) is
+   * dropped here, so that the other approvals of the message are still reversed and no timer's callback throws.
+   */
   private undo(one: Answered, reason: ApprovalLoss): void {
-    this.reverse(originalOf(one), one.answer, one.upstream, reason, 'pos');
+    try {
+      this.reverse(originalOf(one), one.answer, one.upstream, reason, 'pos');
+    } catch {
+      // The handler counts and logs what it does; its own failure is not the other approvals'.
+    }
   }
 }

@@ -1,4 +1,4 @@
-// review27: a reply that packs but does not fit the endpoint's frame (maxFrameSize, or the length header's capacity):
+// a reply that packs but does not fit the endpoint's frame (maxFrameSize, or the length header's capacity):
 // writeReply logs REPLY_INVALID and returns true, so the client gets no answer at all and onLateResult is not told.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
 import { within } from '@iso8583/test-support';
 
-test('review27 – an approval too large for the frame: the client gets an answer (96) and onLateResult is told', async (t) => {
+test('inbound – an approval too large for the frame: the client gets an answer (96) and onLateResult is told', async (t) => {
   const told: UndeliveredReason[] = [];
   const { port } = await startEndpoint(t, {
     maxFrameSize: 400,

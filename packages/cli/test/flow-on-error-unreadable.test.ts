@@ -1,4 +1,4 @@
-// review27: onError's answer whose field 39 cannot be read (a getter that throws, a revoked Proxy): the judging wrapper
+// onError's answer whose field 39 cannot be read (a getter that throws, a revoked Proxy): the judging wrapper
 // throws before it tells its verdict, the endpoint answers 96, and the sequence's approval is never reversed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import type { SequenceResult } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
 import { approvalsBank, purchase } from './flow-approvals-bank.js';
 
-test('review27 – a sequence fails in time after an approval; onError answers with an unreadable field 39: the terminal gets a 96, the approval is reversed', async (t) => {
+test('flow approvals – a sequence fails in time after an approval; onError answers with an unreadable field 39: the terminal gets a 96, the approval is reversed', async (t) => {
   const sequenceTimeout = 5000;
   const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
   const endpoint = createInboundEndpoint({
@@ -36,7 +36,7 @@ test('review27 – a sequence fails in time after an approval; onError answers w
   assert.deepEqual(reversed, [{ stan: '000091', reason: 'sequence-failed' }]);
 });
 
-test('review27 – a sequence times out after an approval; onError answers with an unreadable field 39, then the late result comes: reversed once', async (t) => {
+test('flow approvals – a sequence times out after an approval; onError answers with an unreadable field 39, then the late result comes: reversed once', async (t) => {
   const sequenceTimeout = 500;
   const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
   let release: () => void = () => undefined;
@@ -74,7 +74,7 @@ test('review27 – a sequence times out after an approval; onError answers with 
   assert.deepEqual(reversed, [{ stan: '000092', reason: 'sequence-timeout' }]);
 });
 
-test('review27 – an async onError resolving with an unreadable field 39: no unhandled rejection, and the approval is reversed', async (t) => {
+test('flow approvals – an async onError resolving with an unreadable field 39: no unhandled rejection, and the approval is reversed', async (t) => {
   const sequenceTimeout = 1000;
   const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
   const unhandled: unknown[] = [];
@@ -106,7 +106,7 @@ test('review27 – an async onError resolving with an unreadable field 39: no un
   assert.deepEqual({ code: answer['39'], unhandled: unhandled.length, reversed }, { code: '96', unhandled: 0, reversed: [{ stan: '000093', reason: 'sequence-failed' }] });
 });
 
-test('review27 – a sequence fails in time after an approval; onError returns a revoked Proxy: the terminal gets a 96, the approval is reversed', async (t) => {
+test('flow approvals – a sequence fails in time after an approval; onError returns a revoked Proxy: the terminal gets a 96, the approval is reversed', async (t) => {
   const sequenceTimeout = 5000;
   const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
   const endpoint = createInboundEndpoint({
@@ -134,7 +134,7 @@ test('review27 – a sequence fails in time after an approval; onError returns a
   assert.deepEqual(reversed, [{ stan: '000094', reason: 'sequence-failed' }]);
 });
 
-test('review27 – a sequence returns a value whose `then` getter throws after sending a request: onError declines, the approval is reversed', async (t) => {
+test('flow approvals – a sequence returns a value whose `then` getter throws after sending a request: onError declines, the approval is reversed', async (t) => {
   const sequenceTimeout = 5000;
   const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
   let sent: Promise<unknown> = Promise.resolve();

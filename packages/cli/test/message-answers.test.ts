@@ -1,0 +1,29 @@
+// A flow's book of one message's answers (message-answers.ts): a reversal handler that throws on one approval (the
+// gateway's handler logging through a logger that throws) neither stops the other approvals of the message from being
+// reversed nor escapes to the caller (a timer's callback, the endpoint's onLateResult).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IsoMessage } from '@iso8583/codec';
+import type { Connector } from '@iso8583/connector';
+import { MessageAnswers } from '../src/flow/message-answers.js';
+
+/** An approved purchase answer to the request of STAN `stan`. */
+function approved(stan: string): { sent: IsoMessage; relayed: false; answer: IsoMessage; upstream: Connector } {
+  const sent: IsoMessage = { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 11: stan, 41: 'TERM0001' };
+  return { sent, relayed: false, answer: { ...sent, 0: '0210', 39: '00' }, upstream: {} as Connector };
+}
+
+test('a flow book – a reversal handler that throws on the first approval: the second is still reversed, nothing escapes', () => {
+  const tried: unknown[] = [];
+  const book = new MessageAnswers((original) => {
+    tried.push(original['11']);
+    if (tried.length === 1) throw new Error('the logger failed');
+  });
+  book.answered(approved('000101'));
+  book.answered(approved('000102'));
+  assert.doesNotThrow(() => book.undelivered('client-gone'));
+  assert.deepEqual(tried, ['000101', '000102']);
+  // One that comes after the loss is reversed as it comes, the handler's throw kept in the book too.
+  assert.doesNotThrow(() => book.answered(approved('000103')));
+  assert.deepEqual(tried, ['000101', '000102', '000103']);
+});
