@@ -6,7 +6,7 @@ import type { EndpointCore, Peer } from './core.js';
 import { codeOf } from './errors.js';
 import type { InboundErrorCode } from './errors.js';
 import { handleFrame } from './pipeline.js';
-import { logSafely } from './safe-log.js';
+import { childSafely, logSafely } from './safe-log.js';
 import { endText } from './slots.js';
 import type { Slot } from './slots.js';
 
@@ -57,7 +57,7 @@ export class InboundConnection implements Peer {
   ) {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
-    this.logger = core.logger.child({ connection: id, remoteAddress: this.remoteAddress, remotePort: this.remotePort });
+    this.logger = childSafely(core.logger, { connection: id, remoteAddress: this.remoteAddress, remotePort: this.remotePort });
     this.maxInFlight = core.options.maxInFlightPerConnection;
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     slot.abort = (code) => this.fail(code, endText(code));

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { CODE_WITHHELD, maskDigitRuns } from '@iso8583/codec';
 import type { CardDataMask } from './card-data-mask.js';
 import { codeOf } from './errors.js';
@@ -23,6 +24,19 @@ export function logSafely(write: () => void): void {
     write();
   } catch {
     // The logger is what failed: the line is lost, the outcome is not (the metrics count what it would have said).
+  }
+}
+
+/**
+ * `logger.child(bindings)`, or `logger` itself when making the child throws (a custom logger): a connection's lines
+ * then go without its bindings, and the connection is served all the same (a throw in the listener's connection
+ * handler would end the process).
+ */
+export function childSafely(logger: Logger, bindings: Record<string, unknown>): Logger {
+  try {
+    return logger.child(bindings);
+  } catch {
+    return logger;
   }
 }
 

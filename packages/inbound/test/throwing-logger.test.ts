@@ -157,3 +157,26 @@ test('throwing logger – at every level: the endpoint starts, a result whose cl
   await within(endpoint.close(), 10_000, 'the endpoint closed');
   assert.ok(lost >= 2 && thrown() > lost, 'the logger threw at info (listening, client gone, closing)');
 });
+
+test('throwing logger – a logger whose child() throws for a connection: the connection is served all the same', async (t) => {
+  const root = pino({ level: 'silent' });
+  let refused = 0;
+  const rootChild = root.child.bind(root);
+  // The endpoint's own child works; the child it makes for each connection throws (a custom logger's fault).
+  root.child = ((bindings: pino.Bindings, options?: pino.ChildLoggerOptions) => {
+    const made = rootChild(bindings, options);
+    const madeChild = made.child.bind(made);
+    made.child = ((b: pino.Bindings, o?: pino.ChildLoggerOptions) => {
+      if ('connection' in b) {
+        refused += 1;
+        throw new Error('no child logger');
+      }
+      return madeChild(b, o);
+    }) as unknown as typeof made.child;
+    return made;
+  }) as unknown as typeof root.child;
+  const { port } = await startEndpoint(t, { logger: root, sequence: approveAll });
+  const client = await connect(t, port);
+  assert.equal((await answer(client, purchase(1))).fields['39'], '00');
+  assert.equal(refused, 1, 'the connection asked for its child logger, which threw');
+});
