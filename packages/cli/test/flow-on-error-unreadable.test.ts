@@ -1,5 +1,7 @@
-// onError's answer whose field 39 cannot be read (a getter that throws, a revoked Proxy): the judging wrapper
-// throws before it tells its verdict, the endpoint answers 96, and the sequence's approval is never reversed.
+// onError's answer whose field 39 cannot be read (a getter that throws, a revoked Proxy), synchronous or not, in
+// time or after a timeout, and a sequence's value whose `then` cannot be read: such an answer does not approve (the
+// endpoint cannot pack it: the terminal gets a 96), so the sequence's approval is reversed once, and no unhandled
+// rejection ends the process. Real sockets: the host simulator behind a connector, the flow's endpoint, a terminal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createConnector } from '@iso8583/connector';
