@@ -1,11 +1,13 @@
 // The bank side of the tests of a flow's undelivered approvals (flow-*-approvals, flow-timeout-*): the host simulator
 // behind a real connector, a flow's approval book (UndeliveredApprovals) bound to an endpoint's options, and every
-// reversal it hands over recorded, with a promise of the first. Each part is closed when the test ends.
+// reversal it hands over recorded, with a promise of the first; and the terminal's side: the flow's endpoint and a
+// connector to it. Each part is closed when the test ends.
 import type { TestContext } from 'node:test';
 import type { IsoMessage } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
 import type { Connector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import type { InboundOptions } from '@iso8583/inbound';
 import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
 
 /** A purchase of 10.00 with a test card number. */
@@ -53,4 +55,18 @@ export async function approvalsBank(t: TestContext, sequenceTimeout: number): Pr
   });
   approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
   return { bank, approvals, reversed, firstReversal: first.opened };
+}
+
+/**
+ * Starts a flow's inbound endpoint with `options` on 127.0.0.1 (port 0) and a terminal's connector to it (60 s
+ * request timeout); the endpoint is destroyed (a sequence left pending does not hold its close) and the connector too
+ * after `t`. Resolves with the terminal.
+ */
+export async function posTerminal(t: TestContext, options: Omit<InboundOptions, 'port' | 'host'>): Promise<Connector> {
+  const endpoint = createInboundEndpoint({ port: 0, host: '127.0.0.1', ...options });
+  const { port } = await endpoint.start();
+  t.after(() => endpoint.destroy());
+  const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
+  t.after(() => terminal.destroy());
+  return terminal;
 }

@@ -4,18 +4,14 @@
 // rejection ends the process. Real sockets: the host simulator behind a connector, the flow's endpoint, a terminal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createConnector } from '@iso8583/connector';
-import { createInboundEndpoint } from '@iso8583/inbound';
 import type { SequenceResult } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
-import { approvalsBank, purchase } from './flow-approvals-bank.js';
+import { approvalsBank, posTerminal, purchase } from './flow-approvals-bank.js';
 
 test('flow approvals – a sequence fails in time after an approval; onError answers with an unreadable field 39: the terminal gets a 96, the approval is reversed', async (t) => {
   const sequenceTimeout = 5000;
   const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
-  const endpoint = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
+  const terminal = await posTerminal(t, {
     sequenceTimeout,
     connectors: { bank },
     sequence: approvals.sequence(async (message, context) => {
@@ -29,10 +25,6 @@ test('flow approvals – a sequence fails in time after an approval; onError ans
     }),
     onLateResult: approvals.onLateResult,
   });
-  const { port } = await endpoint.start();
-  t.after(() => endpoint.close());
-  const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
-  t.after(() => terminal.destroy());
   const answer = await within(terminal.request(purchase('000091')), 10_000, 'the terminal answered');
   assert.equal(answer['39'], '96');
   assert.deepEqual(reversed, [{ stan: '000091', reason: 'sequence-failed' }]);
@@ -45,9 +37,7 @@ test('flow approvals – a sequence times out after an approval; onError answers
   const released = new Promise<void>((r) => (release = r));
   let lateTold: () => void = () => undefined;
   const late = new Promise<void>((r) => (lateTold = r));
-  const endpoint = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
+  const terminal = await posTerminal(t, {
     sequenceTimeout,
     connectors: { bank },
     sequence: approvals.sequence(async (message, context) => {
@@ -65,10 +55,6 @@ test('flow approvals – a sequence times out after an approval; onError answers
       lateTold();
     },
   });
-  const { port } = await endpoint.start();
-  t.after(() => endpoint.close());
-  const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
-  t.after(() => terminal.destroy());
   const answer = await within(terminal.request(purchase('000092')), 10_000, 'the terminal answered');
   assert.equal(answer['39'], '96');
   release();
@@ -83,9 +69,7 @@ test('flow approvals – an async onError resolving with an unreadable field 39:
   const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
   process.on('unhandledRejection', onUnhandled);
   t.after(() => process.off('unhandledRejection', onUnhandled));
-  const endpoint = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
+  const terminal = await posTerminal(t, {
     sequenceTimeout,
     connectors: { bank },
     sequence: approvals.sequence(async (message, context) => {
@@ -99,10 +83,6 @@ test('flow approvals – an async onError resolving with an unreadable field 39:
     }),
     onLateResult: approvals.onLateResult,
   });
-  const { port } = await endpoint.start();
-  t.after(() => endpoint.close());
-  const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
-  t.after(() => terminal.destroy());
   const answer = await within(terminal.request(purchase('000093')), 10_000, 'the terminal answered');
   await new Promise<void>((r) => setImmediate(r));
   assert.deepEqual({ code: answer['39'], unhandled: unhandled.length, reversed }, { code: '96', unhandled: 0, reversed: [{ stan: '000093', reason: 'sequence-failed' }] });
@@ -111,9 +91,7 @@ test('flow approvals – an async onError resolving with an unreadable field 39:
 test('flow approvals – a sequence fails in time after an approval; onError returns a revoked Proxy: the terminal gets a 96, the approval is reversed', async (t) => {
   const sequenceTimeout = 5000;
   const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
-  const endpoint = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
+  const terminal = await posTerminal(t, {
     sequenceTimeout,
     connectors: { bank },
     sequence: approvals.sequence(async (message, context) => {
@@ -127,10 +105,6 @@ test('flow approvals – a sequence fails in time after an approval; onError ret
     }),
     onLateResult: approvals.onLateResult,
   });
-  const { port } = await endpoint.start();
-  t.after(() => endpoint.close());
-  const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
-  t.after(() => terminal.destroy());
   const answer = await within(terminal.request(purchase('000094')), 10_000, 'the terminal answered');
   assert.equal(answer['39'], '96');
   assert.deepEqual(reversed, [{ stan: '000094', reason: 'sequence-failed' }]);
@@ -140,9 +114,7 @@ test('flow approvals – a sequence returns a value whose `then` getter throws a
   const sequenceTimeout = 5000;
   const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
   let sent: Promise<unknown> = Promise.resolve();
-  const endpoint = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
+  const terminal = await posTerminal(t, {
     sequenceTimeout,
     connectors: { bank },
     sequence: approvals.sequence((message, context) => {
@@ -152,10 +124,6 @@ test('flow approvals – a sequence returns a value whose `then` getter throws a
     onError: approvals.onError((message): SequenceResult => ({ ...message.fields, 0: '0210', 39: '05' })),
     onLateResult: approvals.onLateResult,
   });
-  const { port } = await endpoint.start();
-  t.after(() => endpoint.close());
-  const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
-  t.after(() => terminal.destroy());
   const answer = await within(terminal.request(purchase('000095')), 10_000, 'the terminal answered');
   assert.equal(answer['39'], '05');
   await within(sent, 10_000, 'the bank answered');

@@ -4,11 +4,9 @@
 // an approval. Real sockets: the host simulator behind a connector, the flow's inbound endpoint, a terminal's connector.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createConnector } from '@iso8583/connector';
-import { createInboundEndpoint } from '@iso8583/inbound';
 import type { SequenceResult } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
-import { approvalsBank, purchase } from './flow-approvals-bank.js';
+import { approvalsBank, posTerminal, purchase } from './flow-approvals-bank.js';
 
 /**
  * `run`'s outcome as a promise-like that is not a Promise (typed as the `Sequence` type's Promise, as a JavaScript
@@ -27,9 +25,7 @@ for (const { name, code, reversals } of [
   test(`flow approvals – promise-likes that are not Promises: ${name}`, async (t) => {
     const sequenceTimeout = 10_000;
     const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
-    const endpoint = createInboundEndpoint({
-      port: 0,
-      host: '127.0.0.1',
+    const terminal = await posTerminal(t, {
       sequenceTimeout,
       connectors: { bank },
       sequence: approvals.sequence((message, context) =>
@@ -41,10 +37,6 @@ for (const { name, code, reversals } of [
       onError: approvals.onError((message) => promiseLike(async () => ({ ...message.fields, 0: '0210', 39: code }))),
       onLateResult: approvals.onLateResult,
     });
-    const { port } = await endpoint.start();
-    t.after(() => endpoint.close());
-    const terminal = createConnector({ host: '127.0.0.1', port });
-    t.after(() => terminal.destroy());
     const answer = await within(terminal.request(purchase('000071')), 10_000, 'the terminal answered');
     assert.equal(answer['39'], code, "the terminal got onError's answer");
     // The reversal, when due, is handed over as onError's answer is judged: before the terminal has it.

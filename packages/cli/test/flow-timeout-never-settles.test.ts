@@ -5,11 +5,9 @@
 // endpoint, a terminal's connector; the reversal is awaited by a gate, not a sleep.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createConnector } from '@iso8583/connector';
-import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundOptions, SequenceResult } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
-import { approvalsBank, gate, purchase } from './flow-approvals-bank.js';
+import { approvalsBank, gate, posTerminal, purchase } from './flow-approvals-bank.js';
 
 for (const { name, stan, onErrorAnswers, told, reversals } of [
   { name: 'onError answers a decline: reversed once, at once', stan: '000091', onErrorAnswers: '05', told: '05', reversals: [{ stan: '000091', reason: 'sequence-timeout' }] },
@@ -20,9 +18,7 @@ for (const { name, stan, onErrorAnswers, told, reversals } of [
     const sequenceTimeout = 1000;
     const { bank, approvals, reversed, firstReversal } = await approvalsBank(t, sequenceTimeout);
     const bankApproved = gate();
-    const options: InboundOptions = {
-      port: 0,
-      host: '127.0.0.1',
+    const options: Omit<InboundOptions, 'port' | 'host'> = {
       sequenceTimeout,
       connectors: { bank },
       sequence: approvals.sequence(async (message, context) => {
@@ -37,11 +33,7 @@ for (const { name, stan, onErrorAnswers, told, reversals } of [
     if (onErrorAnswers !== undefined) {
       options.onError = approvals.onError((message): SequenceResult => ({ ...message.fields, 0: '0210', 39: onErrorAnswers }));
     }
-    const endpoint = createInboundEndpoint(options);
-    const { port } = await endpoint.start();
-    t.after(() => endpoint.destroy());
-    const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
-    t.after(() => terminal.destroy());
+    const terminal = await posTerminal(t, options);
     const answer = await within(terminal.request(purchase(stan)), 10_000, 'the terminal answered at the sequence timeout');
     await within(bankApproved.opened, 10_000, 'the bank approved before the timeout');
     assert.equal(answer['39'], told, "the terminal got onError's answer (or the endpoint's 96)");

@@ -6,11 +6,9 @@
 // terminal's connector; gates, not sleeps, order the sequence's end after onError is called.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createConnector } from '@iso8583/connector';
-import { createInboundEndpoint } from '@iso8583/inbound';
 import type { LateResultHandler, SequenceResult } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
-import { approvalsBank, gate, purchase } from './flow-approvals-bank.js';
+import { approvalsBank, gate, posTerminal, purchase } from './flow-approvals-bank.js';
 
 for (const { name, stan, onErrorAnswers, sequenceFails, told, reversals } of [
   { name: 'onError approves, then the sequence fails: the approval is kept', stan: '000081', onErrorAnswers: '00', sequenceFails: true, told: '00', reversals: [] },
@@ -27,9 +25,7 @@ for (const { name, stan, onErrorAnswers, sequenceFails, told, reversals } of [
       approvals.onLateResult(...args);
       sequenceEnded.open();
     };
-    const endpoint = createInboundEndpoint({
-      port: 0,
-      host: '127.0.0.1',
+    const terminal = await posTerminal(t, {
       sequenceTimeout,
       connectors: { bank },
       sequence: approvals.sequence(async (message, context) => {
@@ -49,10 +45,6 @@ for (const { name, stan, onErrorAnswers, sequenceFails, told, reversals } of [
       }),
       onLateResult,
     });
-    const { port } = await endpoint.start();
-    t.after(() => endpoint.close());
-    const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
-    t.after(() => terminal.destroy());
     const answered = terminal.request(purchase(stan));
     await within(onErrorCalled.opened, 10_000, 'onError called at the sequence timeout');
     sequenceEnds.open();
