@@ -54,6 +54,18 @@ function readEscape(text: string, at: number, escape: Escape): boolean {
   return escapeAt(escape, code, digits, i, i + 1);
 }
 
+/** What {@link caretEnd} reads an escape into (one object, so that a look for a caret makes none). */
+const probe: Escape = { code: 0, digits: 0, digitsEnd: 0, end: 0 };
+
+/**
+ * Where a track separator `^` at `at` ends, written as it is or escaped as {@link readEscape} reads one (`\u005e`,
+ * `%5E`, `&#94;`, `&#x5e;`); -1 when none starts there.
+ */
+export function caretEnd(text: string, at: number): number {
+  if (text.charCodeAt(at) === 0x5e) return at + 1;
+  return readEscape(text, at, probe) && probe.code === 0x5e ? probe.end : -1;
+}
+
 /** An escape found by {@link readEscape}. */
 interface Escape {
   code: number;

@@ -1,7 +1,7 @@
 import { textArgument } from './arguments.js';
 import { luhnValidAt, panShownHead, panShownTail } from './pan.js';
 import { maskWork } from './mask-work.js';
-import { maskEscapedDigits } from './digit-escapes.js';
+import { caretEnd, maskEscapedDigits } from './digit-escapes.js';
 import { LONGEST_LOOSE_GAP, looseNumberEnd } from './loose-groups.js';
 import { isDigit, looseSeparatorEnd, runEnd, separatorEnd } from './number-text.js';
 
@@ -340,7 +340,8 @@ function untilSettled(text: string, groupedOnly: boolean): string {
 
 /**
  * `text` with every digit starred, and every track 1 cardholder name after a digit (`^NAME^`, up to
- * {@link TRACK1_NAME} characters between the two `^`, as {@link trackEnd} reads one) starred between its `^`: what
+ * {@link TRACK1_NAME} characters between the two `^`, as {@link trackEnd} reads one; either `^` escaped too, as the
+ * rule's decoded reading sees it: `\u005eNAME\u005e`) starred between its `^`: what
  * {@link untilSettled} returns for a text that did not settle. The digits of escapes are digits too (`&#**;`,
  * `\u****`, `%**`: every escape of a digit is written in digits), so no digit the rule reads decoded stays. One pass,
  * the text's length and its other characters kept.
@@ -356,13 +357,16 @@ function starAllDigits(text: string): string {
     const end = runEnd(text, i);
     starRun(text, out, i, end);
     i = end;
-    if (text.charCodeAt(end) !== 0x5e /* ^ */) continue;
-    // The name of a track 1 after the run: its closing `^` looked for among the next TRACK1_NAME + 1 characters only.
-    let close = end + 1;
-    while (close < text.length && close - end - 1 <= TRACK1_NAME && text.charCodeAt(close) !== 0x5e) close++;
-    if (close >= text.length || close - end - 1 > TRACK1_NAME) continue;
-    starRun(text, out, end + 1, close);
-    i = close + 1;
+    const open = caretEnd(text, end);
+    if (open < 0) continue;
+    // The name of a track 1 after the run: its closing `^` (as it is or escaped) looked for among the next
+    // TRACK1_NAME + 1 characters only; an escaped opening `^` has its own digits starred first (`\u***e`).
+    let close = open;
+    while (close < text.length && close - open <= TRACK1_NAME && caretEnd(text, close) < 0) close++;
+    if (close >= text.length || close - open > TRACK1_NAME) continue;
+    for (let k = end; k < open; k++) if (isDigit(text.charCodeAt(k))) starRun(text, out, k, k + 1);
+    starRun(text, out, open, close);
+    i = close;
   }
   if (out.parts.length === 0) return text;
   if (out.copied < text.length) out.parts.push(text.slice(out.copied));

@@ -167,9 +167,19 @@ export function referenceMask(text: string, groupedOnly: boolean): string {
   return referenceAllDigitsStarred(masked);
 }
 
+/** A track separator `^`, as it is or escaped (`\u005e`, `%5E`, `&#94;`, `&#x5e;`, up to 7 digits with leading zeros). */
+const CARET = String.raw`(?:\^|\\u005[eE]|%5[eE]|&#0{0,5}94;|&#[xX]0{0,5}5[eE];)`;
+
+/** A run of digits, and the track 1 name after it between two carets (as they are or escaped; 26 characters at most). */
+const DIGITS_AND_NAME = new RegExp(String.raw`([0-9]+)(?:(${CARET})((?:(?!${CARET})[\s\S]){0,26})(?=${CARET}))?`, 'g');
+
 /** `text` with every digit starred, and a track 1 name after a digit (`^NAME^`, 26 characters at most) between its `^`. */
 export function referenceAllDigitsStarred(text: string): string {
-  return text.replace(/[0-9]+(?:\^[^^]{0,26}\^)?/g, (found) => found.replace(/[^^]/g, '*'));
+  const star = (part: string): string => '*'.repeat(part.length);
+  return text
+    .replace(DIGITS_AND_NAME, (_found, digits: string, caret: string | undefined, name: string | undefined) =>
+      star(digits) + (caret === undefined ? '' : caret.replace(/[0-9]/g, '*') + star(name ?? '')))
+    .replace(/[0-9]/g, '*');
 }
 
 /** One pass of {@link referenceMask}: the text read as it is, and decoded (twice at most), and masked once. */
