@@ -8,27 +8,46 @@ import type { SequenceResult } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
 import { approvalsBank, posTerminal, purchase } from './flow-approvals-bank.js';
 
-test('flow approvals – a sequence fails in time after an approval; onError answers with an unreadable field 39: the terminal gets a 96, the approval is reversed', async (t) => {
-  const sequenceTimeout = 5000;
-  const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
-  const terminal = await posTerminal(t, {
-    sequenceTimeout,
-    connectors: { bank },
-    sequence: approvals.sequence(async (message, context) => {
-      await (context.connectors.bank as typeof bank).request({ ...message.fields });
-      throw new Error('the sequence failed after the approval');
-    }),
-    onError: approvals.onError((message): SequenceResult => {
-      const reply: Record<string, unknown> = { ...message.fields, 0: '0210' };
-      Object.defineProperty(reply, '39', { enumerable: true, get: () => { throw new Error('unreadable'); } });
-      return reply as SequenceResult;
-    }),
-    onLateResult: approvals.onLateResult,
+/** A reply to `fields` whose field 39 cannot be read: its getter throws. */
+function unreadableField39(fields: Record<string, unknown>): SequenceResult {
+  const reply: Record<string, unknown> = { ...fields, 0: '0210' };
+  Object.defineProperty(reply, '39', { enumerable: true, get: () => { throw new Error('unreadable'); } });
+  return reply as SequenceResult;
+}
+
+/** onError's answers that cannot be looked at: a field 39 whose getter throws, and a revoked Proxy. */
+const UNREADABLE: { name: string; stan: string; answer: (fields: Record<string, unknown>) => SequenceResult }[] = [
+  { name: 'onError answers with an unreadable field 39', stan: '000091', answer: unreadableField39 },
+  {
+    name: 'onError returns a revoked Proxy',
+    stan: '000094',
+    answer: (fields) => {
+      const { proxy, revoke } = Proxy.revocable({ ...fields, 0: '0210', 39: '00' }, {});
+      revoke();
+      return proxy as SequenceResult;
+    },
+  },
+];
+
+for (const { name, stan, answer: unreadable } of UNREADABLE) {
+  test(`flow approvals – a sequence fails in time after an approval; ${name}: the terminal gets a 96, the approval is reversed`, async (t) => {
+    const sequenceTimeout = 5000;
+    const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
+    const terminal = await posTerminal(t, {
+      sequenceTimeout,
+      connectors: { bank },
+      sequence: approvals.sequence(async (message, context) => {
+        await (context.connectors.bank as typeof bank).request({ ...message.fields });
+        throw new Error('the sequence failed after the approval');
+      }),
+      onError: approvals.onError((message): SequenceResult => unreadable({ ...message.fields })),
+      onLateResult: approvals.onLateResult,
+    });
+    const answer = await within(terminal.request(purchase(stan)), 10_000, 'the terminal answered');
+    assert.equal(answer['39'], '96');
+    assert.deepEqual(reversed, [{ stan, reason: 'sequence-failed' }]);
   });
-  const answer = await within(terminal.request(purchase('000091')), 10_000, 'the terminal answered');
-  assert.equal(answer['39'], '96');
-  assert.deepEqual(reversed, [{ stan: '000091', reason: 'sequence-failed' }]);
-});
+}
 
 test('flow approvals – a sequence times out after an approval; onError answers with an unreadable field 39, then the late result comes: reversed once', async (t) => {
   const sequenceTimeout = 500;
@@ -45,11 +64,7 @@ test('flow approvals – a sequence times out after an approval; onError answers
       await released;
       return answer;
     }),
-    onError: approvals.onError((message): SequenceResult => {
-      const reply: Record<string, unknown> = { ...message.fields, 0: '0210' };
-      Object.defineProperty(reply, '39', { enumerable: true, get: () => { throw new Error('unreadable'); } });
-      return reply as SequenceResult;
-    }),
+    onError: approvals.onError((message): SequenceResult => unreadableField39({ ...message.fields })),
     onLateResult: (...args) => {
       approvals.onLateResult(...args);
       lateTold();
@@ -64,7 +79,7 @@ test('flow approvals – a sequence times out after an approval; onError answers
 
 test('flow approvals – an async onError resolving with an unreadable field 39: no unhandled rejection, and the approval is reversed', async (t) => {
   const sequenceTimeout = 1000;
-  const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
+  const { bank, approvals, reversed, firstReversal } = await approvalsBank(t, sequenceTimeout);
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
   process.on('unhandledRejection', onUnhandled);
@@ -76,43 +91,19 @@ test('flow approvals – an async onError resolving with an unreadable field 39:
       await (context.connectors.bank as typeof bank).request({ ...message.fields });
       throw new Error('the sequence failed after the approval');
     }),
-    onError: approvals.onError(async (message): Promise<SequenceResult> => {
-      const reply: Record<string, unknown> = { ...message.fields, 0: '0210' };
-      Object.defineProperty(reply, '39', { enumerable: true, get: () => { throw new Error('unreadable'); } });
-      return reply as SequenceResult;
-    }),
+    onError: approvals.onError(async (message): Promise<SequenceResult> => unreadableField39({ ...message.fields })),
     onLateResult: approvals.onLateResult,
   });
   const answer = await within(terminal.request(purchase('000093')), 10_000, 'the terminal answered');
-  await new Promise<void>((r) => setImmediate(r));
+  // The verdict is told before onError's answer is handed to the endpoint: by now the approval is reversed, and a
+  // rejection nobody handled (made as onError resolved) has been reported.
+  await within(firstReversal, 10_000, 'the approval reversed');
   assert.deepEqual({ code: answer['39'], unhandled: unhandled.length, reversed }, { code: '96', unhandled: 0, reversed: [{ stan: '000093', reason: 'sequence-failed' }] });
-});
-
-test('flow approvals – a sequence fails in time after an approval; onError returns a revoked Proxy: the terminal gets a 96, the approval is reversed', async (t) => {
-  const sequenceTimeout = 5000;
-  const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
-  const terminal = await posTerminal(t, {
-    sequenceTimeout,
-    connectors: { bank },
-    sequence: approvals.sequence(async (message, context) => {
-      await (context.connectors.bank as typeof bank).request({ ...message.fields });
-      throw new Error('the sequence failed after the approval');
-    }),
-    onError: approvals.onError((message): SequenceResult => {
-      const { proxy, revoke } = Proxy.revocable({ ...message.fields, 0: '0210', 39: '00' }, {});
-      revoke();
-      return proxy as SequenceResult;
-    }),
-    onLateResult: approvals.onLateResult,
-  });
-  const answer = await within(terminal.request(purchase('000094')), 10_000, 'the terminal answered');
-  assert.equal(answer['39'], '96');
-  assert.deepEqual(reversed, [{ stan: '000094', reason: 'sequence-failed' }]);
 });
 
 test('flow approvals – a sequence returns a value whose `then` getter throws after sending a request: onError declines, the approval is reversed', async (t) => {
   const sequenceTimeout = 5000;
-  const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
+  const { bank, approvals, reversed, firstReversal } = await approvalsBank(t, sequenceTimeout);
   let sent: Promise<unknown> = Promise.resolve();
   const terminal = await posTerminal(t, {
     sequenceTimeout,
@@ -127,6 +118,6 @@ test('flow approvals – a sequence returns a value whose `then` getter throws a
   const answer = await within(terminal.request(purchase('000095')), 10_000, 'the terminal answered');
   assert.equal(answer['39'], '05');
   await within(sent, 10_000, 'the bank answered');
-  await new Promise<void>((r) => setImmediate(r));
+  await within(firstReversal, 10_000, 'the late approval reversed as it came');
   assert.deepEqual(reversed, [{ stan: '000095', reason: 'sequence-failed' }]);
 });

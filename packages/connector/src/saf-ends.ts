@@ -20,7 +20,8 @@
  * What the queue's figures read of the ends waiting for their `done` (`unended`, `nextDue`: a metrics scrape, the
  * console, each `saf` event of a graceful stop) is kept as they change, as saf-active.ts keeps the entries being sent:
  * how many wait, the reversals among them (saf-kinds.ts), how many have a `done` under way, and their retries by when
- * each is due (due-heap.ts). Every change of `waiting` or `pending` goes through {@link SafEnds.change}, so no read walks them.
+ * each is due (due-heap.ts). Every change of `waiting` or `pending` goes through {@link SafEnds.change}, so no read
+ * walks them.
  */
 import { performance } from 'node:perf_hooks';
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';

@@ -15,10 +15,9 @@
  * from onError, an onError that fails or does not settle within the `sequenceTimeout` (the endpoint answers 96), or no
  * onError (96); at once for a failure in time (reason `sequence-failed`), for a timeout as soon as the terminal's answer
  * is known (reason `sequence-timeout`: onError's verdict, or the abort without onError), even if the sequence never
- * settles, and any approval it gets later as it comes. A message
- * whose reply was delivered reverses nothing. A request the connector gave up on after its write (its timeout, the
- * sequence's `signal`) is reversed by the connector itself and never answered to the sequence, so it is never here:
- * one reversal per approval.
+ * settles, and any approval it gets later as it comes. A message whose reply was delivered reverses nothing. A request
+ * the connector gave up on after its write (its timeout, the sequence's `signal`) is reversed by the connector itself
+ * and never answered to the sequence, so it is never here: one reversal per approval.
  */
 import { EncodedReply, isThenable } from '@iso8583/inbound';
 import { Iso8583Error, isApproved, readMessage, resolveDialect } from '@iso8583/codec';
