@@ -11,9 +11,10 @@ import type { SimulatedCard } from './cards.js';
 import { duplicateKeys } from './duplicate-key.js';
 import type { DuplicateKeys } from './duplicate-key.js';
 import { Journal } from './journal.js';
-import type { JournalEntry } from './journal.js';
+import type { JournalEntry, OriginalKeys } from './journal.js';
 import { echo, text } from './message-fields.js';
 import { originalKeys, ownKeys } from './original-keys.js';
+import { ownedOptional, ownedText } from './owned-text.js';
 import { PendingReversals } from './pending-reversals.js';
 import type { PendingReversal } from './pending-reversals.js';
 import { readReversalAmounts } from './reversal-amount.js';
@@ -96,7 +97,7 @@ export class Issuer {
     const { reply, entry } = advice ? this.#advice(fields, mti, replyMti, keys) : this.#request(fields, mti, replyMti, keys);
     if (entry !== undefined) {
       entry.code = reply['39'] as string;
-      entry.rrn = reply['37'] as string;
+      entry.rrn = ownedText(reply['37'] as string);
       entry.approval = reply['38'] as string | undefined;
       entry.balance = reply['54'] as string | undefined;
     }
@@ -139,9 +140,12 @@ export class Issuer {
   }
 
   #entry(fields: IsoMessage, mti: string, keys: DuplicateKeys, stan: string, pan: string, amount: number): JournalEntry {
+    // Copies: a value cut from the message would keep the whole message alive while the journal holds it (owned-text.ts).
     const entry: JournalEntry = {
-      keys, mti, stan, arrival: 0, pair: '', amount, transmission: text(fields, '7'), local: text(fields, '12'), terminal: text(fields, '41'),
-      acquirer: text(fields, '32'), pan, debited: 0, credited: 0, reversed: false,
+      keys: { original: ownedText(keys.original), repeat: ownedText(keys.repeat), transmission: ownedOptional(keys.transmission) },
+      mti: ownedText(mti), stan: ownedText(stan), arrival: 0, pair: '', amount, transmission: ownedOptional(text(fields, '7')),
+      local: ownedOptional(text(fields, '12')), terminal: ownedOptional(text(fields, '41')), acquirer: ownedOptional(text(fields, '32')),
+      pan: ownedText(pan), debited: 0, credited: 0, reversed: false,
       code: undefined, rrn: undefined, approval: undefined, balance: undefined,
     };
     this.#journal.add(entry);
@@ -264,7 +268,7 @@ export class Issuer {
     Object.assign(named.keys, ownKeys(fields));
     const entry = this.#journal.find(named.stan, named.keys);
     if (entry === undefined) {
-      this.#pending.add(named.stan, named.keys, partial?.actual);
+      this.#pending.add(ownedText(named.stan), ownedKeys(named.keys), partial?.actual);
       return Object.assign(reply, { 39: '25' });
     }
     if (partial !== undefined && partial.actual > entry.amount) return Object.assign(reply, { 39: over });
@@ -318,4 +322,14 @@ export class Issuer {
  */
 function additionalAmount(processing: string, currency: string, balance: number): string {
   return `${processing.slice(2, 4)}02${currency}${balance < 0 ? 'D' : 'C'}${String(Math.abs(balance)).padStart(12, '0')}`;
+}
+
+/** Copies of a reversal's keys that share no memory with its message (see owned-text.ts): remembered as they are. */
+function ownedKeys(keys: OriginalKeys): OriginalKeys {
+  const owned: OriginalKeys = {};
+  for (const name of ['mti', 'transmission', 'local', 'terminal', 'acquirer', 'pan'] as const) {
+    const value = keys[name];
+    if (value !== undefined) owned[name] = ownedText(value);
+  }
+  return owned;
 }
