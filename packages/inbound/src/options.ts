@@ -227,6 +227,27 @@ function tlsProblem(tls: InboundTlsOptions): TlsMaterialProblem | undefined {
   });
 }
 
+/** The methods the endpoint calls on a `logger` and on a `registry` (the schema only asks for objects). */
+const RUNTIME_METHODS = { logger: ['child'], registry: ['getSingleMetric', 'registerMetric'] } as const;
+
+/**
+ * `logger` and `registry` objects that lack what the endpoint calls on them: without this check the endpoint's
+ * construction failed with a TypeError, reported as `ISO8583_ERR_INBOUND_OPTIONS` naming no option.
+ */
+function runtimeObjectProblems(copy: Record<string, unknown>): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const [field, methods] of Object.entries(RUNTIME_METHODS)) {
+    const value = copy[field];
+    if (value === null || typeof value !== 'object') continue;
+    const missing = methods.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function');
+    if (missing.length > 0) {
+      const kind = field === 'logger' ? 'a pino logger' : 'a prom-client Registry';
+      problems.push({ field, code: CHECK.code, reason: `is not ${kind} (no ${missing.map((m) => `${m}()`).join(', ')})` });
+    }
+  }
+  return problems;
+}
+
 /**
  * Checks endpoint options against the inbound schema of `connector-manifest.json` and fills in the defaults, and `tls`
  * as Node's TLS will use it (the certificate and key parse and go together, `ca` holds certificates: see
@@ -251,6 +272,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
       }
     });
   }
+  problems.push(...runtimeObjectProblems(copy).filter((p) => !problems.some((q) => q.field === p.field)));
   if (problems.length === 0 && copy.tls !== undefined) {
     const problem = tlsProblem(copy.tls as InboundTlsOptions);
     if (problem !== undefined) problems.push({ field: problem.name, code: CHECK.code, reason: problem.reason });

@@ -101,3 +101,25 @@ test('createInboundEndpoint – an unknown dialect is an options error naming di
     return true;
   });
 });
+
+test('createInboundEndpoint – a logger or registry without the methods the endpoint calls is an options error naming it', () => {
+  const cases: [string, Record<string, unknown>, string][] = [
+    ['logger', { logger: {} }, 'child()'],
+    ['logger', { logger: { child: 5, info: () => undefined } }, 'child()'],
+    ['registry', { registry: {} }, 'getSingleMetric(), registerMetric()'],
+    ['registry', { registry: { getSingleMetric: () => undefined } }, 'registerMetric()'],
+  ];
+  for (const [field, options, missing] of cases) {
+    assert.throws(() => createInboundEndpoint({ port: 0, sequence, ...options }), (err: Iso8583Error) => {
+      assert.equal(err.code, 'ISO8583_ERR_INBOUND_OPTIONS');
+      assert.deepEqual((err.problems ?? []).map((p) => p.field), [field], JSON.stringify(options));
+      assert.match(err.message, new RegExp(`${field}.*${missing.replace(/[()]/g, '\\$&')}`));
+      return true;
+    });
+  }
+  // Both at once, each named.
+  assert.throws(() => createInboundEndpoint({ port: 0, sequence, logger: {} as never, registry: {} as never }), (err: Iso8583Error) => {
+    assert.deepEqual((err.problems ?? []).map((p) => p.field).sort(), ['logger', 'registry']);
+    return true;
+  });
+});
