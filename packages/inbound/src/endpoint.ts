@@ -154,7 +154,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     const address = await new Promise<AddressInfo>((resolve, reject) => {
       const onListenError = (err: Error): void => {
         reject(inboundError('ISO8583_ERR_INBOUND_LISTEN', `cannot listen on ${o.host}:${o.port} (${codeOf(err)})`, {
-          field: 'port',
+          field: listenField(err),
           cause: err,
         }));
       };
@@ -334,6 +334,15 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   stats(): InboundStats {
     return this.#metrics.snapshot();
   }
+}
+
+/** System errors of a listen that are the address's fault (not this machine's, not a name it can resolve), not the port's. */
+const HOST_ERRORS = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAFNOSUPPORT']);
+
+/** The option a listen failure names: `host` for an address that cannot be listened on, else `port` (in use, denied). */
+function listenField(err: Error): 'host' | 'port' {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && HOST_ERRORS.has(code) ? 'host' : 'port';
 }
 
 /** The accepted socket under a TLS socket (Node keeps it as `_parent`, not documented). */

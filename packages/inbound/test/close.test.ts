@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import type { Iso8583Error } from '@iso8583/codec';
 import { waitUntil, within } from '@iso8583/test-support';
 import { createInboundEndpoint } from '../src/index.js';
 import type { ConnectionInfo, DisconnectInfo, Sequence } from '../src/index.js';
@@ -57,7 +58,7 @@ test('start – the same promise twice; a port in use is a coded listen error; a
   assert.equal(first.start(), started);
   const { port } = await started;
   const second = createInboundEndpoint({ port, sequence: approveAll });
-  await assert.rejects(second.start(), { code: 'ISO8583_ERR_INBOUND_LISTEN' });
+  await assert.rejects(second.start(), { code: 'ISO8583_ERR_INBOUND_LISTEN', field: 'port' });
   const third = createInboundEndpoint({ port: 0, sequence: 'no-such-sequence-anywhere' });
   await assert.rejects(third.start(), { code: 'ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND' });
   await Promise.all([first.close(), second.close(), third.close()]);
@@ -146,4 +147,16 @@ test('events – typed: connection and disconnect carry the connection id, addre
   assert.equal(gone[0]!.code, undefined, 'the client left');
   assert.equal(gone[1]!.id, 2);
   assert.equal(gone[1]!.code, 'ISO8583_ERR_INBOUND_IDLE_TIMEOUT');
+});
+
+test('start – an address this machine does not have is a listen error naming host, not port', async () => {
+  // 192.0.2.1 (TEST-NET-1, RFC 5737) is no interface's address: the system refuses it (EADDRNOTAVAIL).
+  const endpoint = createInboundEndpoint({ host: '192.0.2.1', port: 0, sequence: approveAll });
+  await assert.rejects(endpoint.start(), (err: Iso8583Error) => {
+    assert.equal(err.code, 'ISO8583_ERR_INBOUND_LISTEN');
+    assert.match(err.message, /EADDRNOTAVAIL/);
+    assert.equal(err.field, 'host');
+    return true;
+  });
+  await endpoint.close();
 });
