@@ -14,7 +14,7 @@ test('a repeat accepted before its original timed out and written after its reve
     (r, p) => {
       if (r.message['0'] === '0201') p.send(r.socket, answer(r.message));
     },
-    { requestTimeout: 300, mode: 'exclusive', pool: { max: 1 }, reversal: { enabled: true, journalDir: dir, retryInterval: 60_000 } },
+    { requestTimeout: 500, mode: 'exclusive', pool: { max: 1 }, reversal: { enabled: true, journalDir: dir, retryInterval: 60_000 } },
   );
   await connector.connect();
   const queued: string[] = [];
