@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { answer, purchase } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
+import { journalLines } from './helpers/reversals.js';
 
 test('a repeat accepted before its original timed out and written after its reversal was queued is refused, never sent', async (t) => {
   const dir = tempDir(t, 'journal');
@@ -34,4 +35,8 @@ test('a repeat accepted before its original timed out and written after its reve
     'the repeat never reached the host',
   );
   assert.equal(connector.stats().reversalsPending, 1, 'only the original is reversed');
+  // The repeat was accepted before the reversal began (its reversal journaled), then closed unsent (not-needed).
+  const lines = journalLines(dir);
+  assert.equal(lines.filter((l) => l.op === 'add').length, 2, 'the original and the repeat were journaled');
+  assert.deepEqual(lines.filter((l) => l.op === 'done').map((l) => l.outcome), ['not-needed'], 'only the repeat is closed');
 });
