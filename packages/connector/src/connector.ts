@@ -287,7 +287,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const message = autoFilled(input, this.options.autoFill, this.stan);
     const packed = message === input ? body : undefined; // filled in: the bytes no longer hold the message
     const mti = mtiOf(message);
-    const told = answeredBy === undefined ? undefined : (answer: IsoMessage): void => tellAnswered(answeredBy, this, answer);
+    const told = answeredBy === undefined ? undefined : (answer: IsoMessage): void => tellAnswered(answeredBy, this, answer, message);
     const settled = this.outcomes.accepted(message, mti, at, t0, recordTo, told, signal);
     const wait = timeout ?? this.options.requestTimeout;
     const terminal = message['41'];

@@ -20,6 +20,7 @@ import { bodyProblem, parseJsonBody, parseXmlBody } from './body-problem.js';
 import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
 import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
+import type { SendOptions } from './send-options.js';
 import { transactionRoute } from './transaction-route.js';
 import { refuseCrossSite } from './cross-site.js';
 import { noteRouteFailure } from './route-failure.js';
@@ -73,7 +74,9 @@ export interface Iso8583RoutesOptions {
 interface Answering {
   by: Connector;
   answer: IsoMessage | undefined;
-  answeredBy: (upstream: Connector, answer: IsoMessage) => void;
+  /** The request as `by` sent it (its fields 11 and 7 as its `autoFill` filled them in); undefined until told. */
+  request: MessageInput | undefined;
+  answeredBy: NonNullable<SendOptions['answeredBy']>;
 }
 
 /** What the HTTP routes send through: a connector, or anything with its `request`/`sendMessage` API (an `UpstreamGroup`). */
@@ -194,9 +197,11 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
     const told: Answering = {
       by: connector,
       answer: undefined,
-      answeredBy: (upstream, answer) => {
+      request: undefined,
+      answeredBy: (upstream, answer, request) => {
         told.by = upstream;
         told.answer = answer;
+        told.request = request;
       },
     };
     return told;
@@ -230,7 +235,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             const told = answering();
             const sent = request.body;
             let out = '';
-            const undelivered = (): UndeliveredAnswer => [asSent(told.by, readMessage(sent).message), told.answer ?? asSent(told.by, readMessage(out).message), told.by];
+            const undelivered = (): UndeliveredAnswer => [asSent(told.by, told.request ?? readMessage(sent).message), told.answer ?? asSent(told.by, readMessage(out).message), told.by];
             try {
               out = await target().sendMessage(sent, { timeout: timeoutOf(request), saf, answeredBy: told.answeredBy });
             } catch (err) {
@@ -253,7 +258,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           const message = fromObject(withoutSaf(body as Record<string, unknown>));
           const told = answering();
           const result = await target().request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy });
-          const undelivered = (): UndeliveredAnswer => [asSent(told.by, message), result, told.by];
+          const undelivered = (): UndeliveredAnswer => [asSent(told.by, told.request ?? message), result, told.by];
           let shown: IsoMessage | SocketQueueMessage = result;
           try {
             // SocketQueue's view types each field by the dialect the answer is in: the answering upstream's.
@@ -289,7 +294,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           }
           const told = answering();
           const response = await through.request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy });
-          const undelivered = (): UndeliveredAnswer => [told.by === connector ? message : asSent(told.by, message), response, told.by];
+          const undelivered = (): UndeliveredAnswer => [told.by === connector && told.request === undefined ? message : asSent(told.by, told.request ?? message), response, told.by];
           let out: string;
           try {
             // The answer's wire image in its own dialect, the answering upstream's (a 1993 bank's answer as 1993 bytes):

@@ -23,6 +23,14 @@ import { connectorError } from './errors.js';
 import { abortedError, sendOn } from './request-abort.js';
 import type { RequestAbort } from './request-abort.js';
 
+/** The refusal of a reversible request whose transaction (same STAN and terminal) is being reversed: never written. */
+function reversingError(mti: string): Iso8583Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', `a transaction with the same STAN and terminal is being reversed: the ${mti} is refused`, {
+    mti,
+    field: '11',
+  });
+}
+
 /** What a request sender works with: the connector's codec, framing, match key, counters, pool and reversals. */
 export interface RequestSenderParts {
   /** The codec of the connector's dialect. */
@@ -128,12 +136,7 @@ export class RequestSender {
       const reversals = this.reversals as ReversalManager;
       // A repeat (0201), or a request sent again as new (0200), of a transaction being reversed (same STAN and
       // terminal): the host could approve it after (or before) the reversal, which names the same transaction.
-      if (reversals.reversing(message)) {
-        throw connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', `a transaction with the same STAN and terminal is being reversed: the ${mti} is refused`, {
-          mti,
-          field: '11',
-        });
-      }
+      if (reversals.reversing(message)) throw reversingError(mti);
       entry = await reversals.arm(message);
     }
     let channel: Channel | undefined;
@@ -149,6 +152,9 @@ export class RequestSender {
         // a lease lets another node claim the entry and reverse an original that would then leave after its reversal.
         throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the ${mti} is not sent: its reversal was stored too long ago for a shared store's lease (this node stalled), or before this node's hold on the shared store broke`, { mti, field: 'safLease' });
       }
+      // Again just before the write: its transaction's reversal may have been queued while this request was journaled
+      // or waited for a connection (its original timed out meanwhile), and the host could approve it after that reversal.
+      if (entry !== undefined && this.reversals?.reversing(message) === true) throw reversingError(mti);
       const wait = answerFromWrite ? timeout : Math.min(timeout, left);
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
         req = channelRequest(key, frame, mti, wait, resolve, reject);

@@ -2,7 +2,7 @@
  * The options of one request (`request`, `sendMessage`), and what a request sent with `saf: true` (store and forward)
  * is answered with instead of the host's response.
  */
-import type { IsoMessage, MessageForm } from '@iso8583/codec';
+import type { IsoMessage, MessageForm, MessageInput } from '@iso8583/codec';
 import type { Connector } from './connector.js';
 import type { TransactionRecord } from './transaction-log.js';
 import type { RECORD_TO } from './transaction-record.js';
@@ -47,10 +47,12 @@ export interface SendOptions {
    * message object, in that upstream's dialect), as soon as the answer is in: before the promise resolves, and before
    * `sendMessage` writes it as XML or JSON text (so a caller whose answer then cannot be written still holds it).
    * Whoever must undo an answer (reverse an approval its client never got) builds the reversal with that upstream's
-   * dialect and options and sends it there. Not called for a failure or a `saf` receipt; a throw is ignored (the
-   * answer is delivered). Default: none.
+   * dialect and options and sends it there: `request` is the request as that upstream sent it (with the fields 11 and 7
+   * its `autoFill` filled in), what a reversal must name (a connector always gives it; a wrapper that forwards the
+   * call may not). Not called for a failure or a `saf` receipt; a throw is ignored (the answer is delivered).
+   * Default: none.
    */
-  answeredBy?: (upstream: Connector, answer: IsoMessage) => void;
+  answeredBy?: (upstream: Connector, answer: IsoMessage, request?: MessageInput) => void;
   /**
    * Told, in an upstream group, which upstream's connector the request is handed to, before it is (a request tried
    * again on another upstream is told again: the last one told is where it went); e.g. to trace the request and its
@@ -95,10 +97,13 @@ export function receiptText(receipt: SafReceipt, form: MessageForm): string {
   return form === 'xml' ? `<saf id="${receipt.id}"/>` : JSON.stringify(receipt);
 }
 
-/** Tells `answeredBy` (send options) which connector answered; a throw is ignored: the answer is delivered all the same. */
-export function tellAnswered(answeredBy: (upstream: Connector, answer: IsoMessage) => void, connector: Connector, answer: IsoMessage): void {
+/**
+ * Tells `answeredBy` (send options) which connector answered, its answer and the request as it sent it (`request`,
+ * auto-filled); a throw is ignored: the answer is delivered all the same.
+ */
+export function tellAnswered(answeredBy: NonNullable<SendOptions['answeredBy']>, connector: Connector, answer: IsoMessage, request: MessageInput): void {
   try {
-    answeredBy(connector, answer);
+    answeredBy(connector, answer, request);
   } catch {
     // The caller's answer matters more than its listener: an approval must reach its client.
   }

@@ -42,13 +42,14 @@ export class Originals<L extends Upstream> {
   }
 
   /**
-   * The upstream of a reversal's original, by the original's key (the STAN of field 90, original data elements, when
-   * given, else the reversal's own field 11; and field 41) in each upstream's dialect: an original is remembered under
-   * the key its own upstream's dialect gives, so `9201` and `'009201'` find it alike.
+   * The upstream of a reversal's original, by the original's key (the STAN of its original data elements, when given:
+   * field 90 of a 1987 message, field 56 of a 1993 one (MTI `1xxx`), where 90 is a count; else the reversal's own
+   * field 11; and field 41) in each upstream's dialect: an original is remembered under the key its own upstream's
+   * dialect gives, so `9201` and `'009201'` find it alike.
    */
   of(message: MessageInput): L | undefined {
-    const f90 = fieldText(message['90']);
-    const stan = f90 !== undefined && f90.length >= 10 ? f90.slice(4, 10) : message['11'];
+    const data = fieldText(message[mtiText(message['0'])[0] === '1' ? '56' : '90']);
+    const stan = data !== undefined && data.length >= 10 ? data.slice(4, 10) : message['11'];
     for (const link of this.links) {
       if (this.map.get(transactionKey(link.connector.codec.dialect, stan, message['41'])) === link) return link;
     }
