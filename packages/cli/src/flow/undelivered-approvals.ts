@@ -25,21 +25,26 @@ import type { Dialect, IsoMessage } from '@iso8583/codec';
 import type { SendOptions } from '@iso8583/connector';
 import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
 import type { UndeliveredApproval } from '../gateway/late-approval.js';
-import { MessageAnswers } from './message-answers.js';
+import { MessageAnswers, sentOf } from './message-answers.js';
 
 /** The methods of a connector or group whose answers are kept (the others are passed through as they are). */
 const SENDS = new Set<PropertyKey>(['request', 'sendMessage', 'relay']);
 
-/** The send options with `answeredBy` telling `book` too (the caller's own `answeredBy` is still told first). */
-function telling(options: SendOptions | undefined, sent: unknown, relayed: boolean, book: MessageAnswers): SendOptions {
+/**
+ * The send options with `answeredBy` telling `book` too (the caller's own `answeredBy` is still told first): `sent` is
+ * what the reversal needs of the request, taken as it was sent (`sentOf`), and the answer is copied as it comes (before
+ * the caller's `answeredBy` and the caller have it), so that what the sequence does with either afterwards changes no reversal.
+ */
+function telling(options: SendOptions | undefined, sent: IsoMessage | string, book: MessageAnswers): SendOptions {
   const own = options?.answeredBy;
   return {
     ...options,
     answeredBy: (upstream, answer) => {
+      const kept = { ...answer };
       try {
         own?.(upstream, answer);
       } finally {
-        book.answered({ sent, relayed, answer, upstream });
+        book.answered({ sent, answer: kept, upstream });
       }
     },
   };
@@ -52,7 +57,7 @@ function watched(target: object, book: MessageAnswers): object {
       const value: unknown = Reflect.get(t, key, t);
       if (typeof value !== 'function') return value;
       if (!SENDS.has(key)) return (value as (...a: unknown[]) => unknown).bind(t);
-      return (sent: unknown, options?: SendOptions): unknown => (value as (s: unknown, o: SendOptions) => unknown).call(t, sent, telling(options, sent, key === 'relay', book));
+      return (sent: unknown, options?: SendOptions): unknown => (value as (s: unknown, o: SendOptions) => unknown).call(t, sent, telling(options, sentOf(sent, key === 'relay'), book));
     },
   });
 }
