@@ -22,68 +22,10 @@
 import { EncodedReply, isThenable } from '@iso8583/inbound';
 import { Iso8583Error, isApproved, readMessage, resolveDialect } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
-import type { SendOptions } from '@iso8583/connector';
 import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
 import type { UndeliveredApproval } from '../gateway/late-approval.js';
-import { MessageAnswers, sentOf } from './message-answers.js';
-
-/** The methods of a connector or group whose answers are kept (the others are passed through as they are). */
-const SENDS = new Set<PropertyKey>(['request', 'sendMessage', 'relay']);
-
-/**
- * The send options with `answeredBy` telling `book` too (the caller's own `answeredBy` is still told first): `sent` is
- * what the reversal needs of the request, taken as it was sent (`sentOf`), and the answer is copied as it comes (before
- * the caller's `answeredBy` and the caller have it), so that what the sequence does with either afterwards changes no reversal.
- */
-function telling(options: SendOptions | undefined, sent: IsoMessage | string, book: MessageAnswers): SendOptions {
-  const own = options?.answeredBy;
-  return {
-    ...options,
-    answeredBy: (upstream, answer) => {
-      const kept = { ...answer };
-      try {
-        own?.(upstream, answer);
-      } finally {
-        book.answered({ sent, answer: kept, upstream });
-      }
-    },
-  };
-}
-
-/** `target` (a connector or a group, as the flow gives it) whose answers `book` keeps. */
-function watched(target: object, book: MessageAnswers): object {
-  return new Proxy(target, {
-    get(t, key) {
-      const value: unknown = Reflect.get(t, key, t);
-      if (typeof value !== 'function') return value;
-      if (!SENDS.has(key)) return (value as (...a: unknown[]) => unknown).bind(t);
-      return (sent: unknown, options?: SendOptions): unknown => (value as (s: unknown, o: SendOptions) => unknown).call(t, sent, telling(options, sentOf(sent, key === 'relay'), book));
-    },
-  });
-}
-
-/** The context with its `connectors` watched for `book` (made on first read; every other member the context's own). */
-function watchedContext(context: SequenceContext, book: MessageAnswers): SequenceContext {
-  let connectors: Record<string, unknown> | undefined;
-  const targets = new Map<PropertyKey, object>();
-  const watchConnectors = (): Record<string, unknown> =>
-    new Proxy(context.connectors, {
-      get(t, key) {
-        const target: unknown = Reflect.get(t, key);
-        if (target === null || typeof target !== 'object') return target;
-        let one = targets.get(key);
-        if (one === undefined) targets.set(key, (one = watched(target, book)));
-        return one;
-      },
-    });
-  return new Proxy(context, {
-    get(t, key) {
-      if (key === 'connectors') return (connectors ??= watchConnectors());
-      const value: unknown = Reflect.get(t, key, t);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
-    },
-  });
-}
+import { MessageAnswers } from './message-answers.js';
+import { watchedContext } from './watched-connectors.js';
 
 /** Field 39 of a reply as a sequence may return it (an object, XML or JSON text, an encoded reply); undefined when it has none. */
 function responseCodeOf(result: SequenceResult): unknown {
