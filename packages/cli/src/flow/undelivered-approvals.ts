@@ -1,6 +1,6 @@
 /**
  * A flow's approvals its terminal never got. An inbound endpoint's sequence builds the reply from the answers it gets
- * through `context.connectors` (kept per message: message-answers.ts); when that reply never reaches the terminal (its
+ * through `context.connectors` (watched: watched-connectors.ts; kept per message: message-answers.ts); when that reply never reaches the terminal (its
  * connection had gone; the reply could not be packed: the endpoint's `onLateResult`), the approvals the sequence got
  * are reversed at the upstream that answered each (a group says which), by the gateway's one handler
  * (late-approval.ts: what is reversible and approved, the reversal built with that upstream's options and stored in
@@ -17,8 +17,11 @@
  * is known (reason `sequence-timeout`: onError's verdict, or the abort without onError), even if the sequence never
  * settles, and any approval it gets later as it comes. A message whose reply was delivered reverses nothing. A request
  * the connector gave up on after its write (its timeout, the sequence's `signal`) is reversed by the connector itself
- * and never answered to the sequence, so it is never here: one reversal per approval.
+ * and never answered to the sequence, so it is never here: one reversal per approval. The sequence's result is read
+ * once: a promise-like is adopted as one native promise that the endpoint and the book both read (`adopted`), so
+ * that the terminal's answer and the fate of the approvals follow the same settlement.
  */
+import { types } from 'node:util';
 import { EncodedReply, isThenable } from '@iso8583/inbound';
 import { Iso8583Error, isApproved, readMessage, resolveDialect } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
@@ -38,6 +41,19 @@ function responseCodeOf(result: SequenceResult): unknown {
     }
   }
   return result !== null && typeof result === 'object' ? (result as IsoMessage)['39'] : undefined;
+}
+
+/**
+ * `out` as one native promise, which the book and the endpoint both read: a Promise as it is (no cost), any other
+ * promise-like adopted with one call of its `then` (a `then` that throws: a rejection, unless it settled first), so
+ * that a `then` that fulfils for one caller and rejects for the next cannot tell the book one outcome and the
+ * endpoint (the terminal's answer) another.
+ */
+function adopted(out: PromiseLike<SequenceResult>): Promise<SequenceResult> {
+  if (types.isPromise(out) && Object.getPrototypeOf(out) === Promise.prototype && !Object.hasOwn(out, 'then')) return out as Promise<SequenceResult>;
+  return new Promise<SequenceResult>((resolve, reject) => {
+    out.then(resolve, reject);
+  });
 }
 
 /**
@@ -100,19 +116,14 @@ export class UndeliveredApprovals {
       const settled = (): void => {
         if (this.running.get(id) === book) this.running.delete(id);
       };
-      try {
-        // Told before the endpoint's own handlers (attached after this returns): it has not yet run onError.
-        (out as PromiseLike<SequenceResult>).then(settled, () => {
-          settled();
-          this.failed(context, book);
-        });
-      } catch (err) {
-        // A `then` that throws: the endpoint answers it as a failure, through onError.
+      // One settlement for the book and the endpoint alike (a promise-like's `then` may answer each call differently).
+      const one = adopted(out as PromiseLike<SequenceResult>);
+      // Told before the endpoint's own handlers (attached after this returns): it has not yet run onError.
+      one.then(settled, () => {
         settled();
         this.failed(context, book);
-        throw err;
-      }
-      return out;
+      });
+      return one;
     };
   }
 
