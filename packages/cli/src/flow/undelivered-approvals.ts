@@ -1,24 +1,24 @@
 /**
  * A flow's approvals its terminal never got. An inbound endpoint's sequence builds the reply from the answers it gets
- * through `context.connectors` (watched: watched-connectors.ts; kept per message: message-answers.ts); when that reply never reaches the terminal (its
- * connection had gone; the reply could not be packed: the endpoint's `onLateResult`), the approvals the sequence got
- * are reversed at the upstream that answered each (a group says which), by the gateway's one handler
- * (late-approval.ts: what is reversible and approved, the reversal built with that upstream's options and stored in
- * its SAF queue, counted in `iso8583_gateway_undelivered_approvals_total` with side `pos`). What the terminal was told
- * instead decides the rest, judged the same way whether the sequence failed in time (throws or rejects before its
- * `sequenceTimeout`) or timed out (the endpoint aborts `context.signal` and calls onError with its timeout error):
+ * through `context.connectors` (watched: watched-connectors.ts; kept per message: message-answers.ts); when that reply
+ * never reaches the terminal (its connection had gone; the reply could not be packed: the endpoint's `onLateResult`),
+ * the approvals the sequence got are reversed at the upstream that answered each (a group says which), by the gateway's
+ * one handler (late-approval.ts: what is reversible and approved, the reversal built with that upstream's options and
+ * stored in its SAF queue, counted in `iso8583_gateway_undelivered_approvals_total` with side `pos`). What the terminal
+ * was told instead decides the rest, judged the same way whether the sequence failed in time (throws or rejects before
+ * its `sequenceTimeout`) or timed out (the endpoint aborts `context.signal` and calls onError with its timeout error):
  * onError's answer whose field 39 approves in the endpoint's dialect (a stand-in approval, or one built from the bank's
- * answer the failure carried) tells the terminal it was approved, so the sequence's approvals are kept, those that
- * come after a timeout too (its late result or late failure), as for a reply the sequence returned, unless that answer
- * never reaches the terminal (the endpoint hands onError's undelivered answer to `onLateResult` too: reversed then,
+ * answer the failure carried) tells the terminal it was approved, so the sequence's approvals are kept, those that come
+ * after a timeout too (its late result or late failure), as for a reply the sequence returned, unless that answer never
+ * reaches the terminal (the endpoint hands onError's undelivered answer to `onLateResult` too: reversed then,
  * `client-gone` or `reply-invalid`). Anything else reverses them: onError's answer that does not approve, no answer
  * from onError, an onError that fails or does not settle within the `sequenceTimeout` (the endpoint answers 96), or no
- * onError (96); at once for a failure in time (reason `sequence-failed`), for a timeout as soon as the terminal's answer
- * is known (reason `sequence-timeout`: onError's verdict, or the abort without onError), even if the sequence never
- * settles, and any approval it gets later as it comes. A message whose reply was delivered reverses nothing. A request
- * the connector gave up on after its write (its timeout, the sequence's `signal`) is reversed by the connector itself
- * and never answered to the sequence, so it is never here: one reversal per approval. The sequence's result is read
- * once: a promise-like is adopted as one native promise that the endpoint and the book both read (`adopted`), so
+ * onError (96); at once for a failure in time (reason `sequence-failed`), for a timeout as soon as the terminal's
+ * answer is known (reason `sequence-timeout`: onError's verdict, or the abort without onError), even if the sequence
+ * never settles, and any approval it gets later as it comes. A message whose reply was delivered reverses nothing. A
+ * request the connector gave up on after its write (its timeout, the sequence's `signal`) is reversed by the connector
+ * itself and never answered to the sequence, so it is never here: one reversal per approval. The sequence's result is
+ * read once: a promise-like is adopted as one native promise that the endpoint and the book both read (`adopted`), so
  * that the terminal's answer and the fate of the approvals follow the same settlement.
  */
 import { types } from 'node:util';

@@ -71,10 +71,12 @@ function watched(target: object, book: MessageAnswers): object {
       const value: unknown = Reflect.get(t, key, t);
       if (typeof value !== 'function') return value;
       if (!SENDS.has(key)) return (value as (...a: unknown[]) => unknown).bind(t);
-      return (sent: unknown, options?: SendOptions): unknown => (value as (s: unknown, o: SendOptions) => unknown).call(t, sent, telling(options, sentOf(sent, key === 'relay'), book));
+      const send = value as (s: unknown, o: SendOptions) => unknown;
+      return (sent: unknown, options?: SendOptions): unknown => send.call(t, sent, telling(options, sentOf(sent, key === 'relay'), book));
     },
     has(t, key) {
-      return typeof key === 'string' && !SENDS.has(key) && !PASSED.has(key) && key !== 'connectors' ? false : Reflect.has(t, key);
+      const hidden = typeof key === 'string' && !SENDS.has(key) && !PASSED.has(key) && key !== 'connectors';
+      return !hidden && Reflect.has(t, key);
     },
   });
 }
