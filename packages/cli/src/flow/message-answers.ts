@@ -34,7 +34,10 @@ type TimeoutAnswer = 'none' | 'pending' | 'approved' | 'other';
 /** A message's fields copied, composite fields (a nested object) too: values are strings, numbers, bigints or objects. */
 function copied(message: IsoMessage): IsoMessage {
   const out: IsoMessage = {};
-  for (const [f, v] of Object.entries(message)) out[f] = v !== null && typeof v === 'object' ? copied(v) : v;
+  for (const f of Object.keys(message)) {
+    const v = message[f] as IsoMessage[string];
+    out[f] = v !== null && typeof v === 'object' ? copied(v) : v;
+  }
   return out;
 }
 
