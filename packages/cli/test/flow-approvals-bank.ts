@@ -36,6 +36,8 @@ export interface ApprovalsBank {
   readonly approvals: UndeliveredApprovals;
   /** Every reversal handed over, in order. */
   readonly reversed: Reversed[];
+  /** The request and the bank's answer of every reversal handed over, in order, as the handler got them. */
+  readonly handed: { readonly original: IsoMessage; readonly answer: IsoMessage }[];
   /** Resolved at the first reversal. */
   readonly firstReversal: Promise<void>;
 }
@@ -48,13 +50,15 @@ export async function approvalsBank(t: TestContext, sequenceTimeout: number): Pr
   const bank = createConnector({ host: '127.0.0.1', port });
   t.after(() => bank.destroy());
   const reversed: Reversed[] = [];
+  const handed: { original: IsoMessage; answer: IsoMessage }[] = [];
   const first = gate();
-  const approvals = new UndeliveredApprovals((original, _answer, _upstream, reason) => {
+  const approvals = new UndeliveredApprovals((original, answer, _upstream, reason) => {
     reversed.push({ stan: original['11'], reason });
+    handed.push({ original, answer });
     first.open();
   });
   approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
-  return { bank, approvals, reversed, firstReversal: first.opened };
+  return { bank, approvals, reversed, handed, firstReversal: first.opened };
 }
 
 /**

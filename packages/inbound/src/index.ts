@@ -13,6 +13,7 @@ export type { InboundOptions, InboundTlsOptions, ResolvedInboundOptions } from '
 export type { InboundStats } from './metrics.js';
 export type { LateResultHandler, ResultSource, UndeliveredReason, Sequence, SequenceResult, SequenceContext, InboundMessage } from './sequence.js';
 export { isThenable } from './sequence.js';
+export { logSafely } from './safe-log.js';
 export type { ReplyObserver, WrittenReply } from './reply-write.js';
 export { EncodedReply } from './encoded-reply.js';
 export { registerSequence, loadSequence } from './sequence-registry.js';

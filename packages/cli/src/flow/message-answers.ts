@@ -12,11 +12,14 @@ import type { IsoMessage } from '@iso8583/codec';
 import type { Connector } from '@iso8583/connector';
 import type { ApprovalLoss, UndeliveredApproval } from '../gateway/late-approval.js';
 
-/** What a sequence sent (as it gave it: an object, XML or JSON text, a relayed request) and what the upstream that answered it said. */
+/**
+ * What a sequence sent, as the book keeps it: the message's fields taken as the request was sent (a copy: what the
+ * sequence does with its message object afterwards, such as reusing it for the next request, changes nothing here),
+ * or the XML or JSON text it sent (read when a reversal is built); and the answer of the upstream that answered it
+ * (a copy taken as it came, before the sequence had it).
+ */
 export interface Answered {
-  readonly sent: unknown;
-  /** Sent with `relay` (`sent` is an encoded request: its decoded view is `message`). */
-  readonly relayed: boolean;
+  readonly sent: IsoMessage | string;
   readonly answer: IsoMessage;
   readonly upstream: Connector;
 }
@@ -28,11 +31,36 @@ export interface Answered {
  */
 type TimeoutAnswer = 'none' | 'pending' | 'approved' | 'other';
 
+/** A message's fields copied, composite fields (a nested object) too: values are strings, numbers, bigints or objects. */
+function copied(message: IsoMessage): IsoMessage {
+  const out: IsoMessage = {};
+  for (const f of Object.keys(message)) {
+    const v = message[f] as IsoMessage[string];
+    out[f] = v !== null && typeof v === 'object' ? copied(v) : v;
+  }
+  return out;
+}
+
+/**
+ * What a reversal needs of a request a sequence sends (`request`, `sendMessage`, `relay`: `relayed`, its decoded view),
+ * taken as it is sent: the fields copied, or the text as it is (a string does not change). Something that is not a
+ * message (the connector refuses it: no answer, never in a book), or cannot be copied, is kept as it was given.
+ */
+export function sentOf(sent: unknown, relayed: boolean): IsoMessage | string {
+  try {
+    const message: unknown = relayed ? (sent as { message?: unknown } | null)?.message : sent;
+    if (typeof message === 'string') return message;
+    if (message !== null && typeof message === 'object') return copied(message as IsoMessage);
+  } catch {
+    // A getter that throws, a revoked Proxy: the connector fails it as it reads it.
+  }
+  return sent as IsoMessage;
+}
+
 /** The request a reversal names: the message sent, with the fields its connector filled in (11, 7) as the answer echoes them. */
 function originalOf(one: Answered): IsoMessage {
   const { sent, answer } = one;
-  const message = one.relayed ? (sent as { message: IsoMessage }).message : typeof sent === 'string' ? (readMessage(sent).message as IsoMessage) : (sent as IsoMessage);
-  const filled: IsoMessage = { ...message };
+  const filled: IsoMessage = typeof sent === 'string' ? (readMessage(sent).message as IsoMessage) : { ...sent };
   for (const f of ['11', '7']) if (filled[f] == null && answer[f] != null) filled[f] = answer[f];
   return filled;
 }

@@ -1,84 +1,34 @@
 /**
  * A flow's approvals its terminal never got. An inbound endpoint's sequence builds the reply from the answers it gets
- * through `context.connectors` (kept per message: message-answers.ts); when that reply never reaches the terminal (its
- * connection had gone; the reply could not be packed: the endpoint's `onLateResult`), the approvals the sequence got
- * are reversed at the upstream that answered each (a group says which), by the gateway's one handler
- * (late-approval.ts: what is reversible and approved, the reversal built with that upstream's options and stored in
- * its SAF queue, counted in `iso8583_gateway_undelivered_approvals_total` with side `pos`). What the terminal was told
- * instead decides the rest, judged the same way whether the sequence failed in time (throws or rejects before its
- * `sequenceTimeout`) or timed out (the endpoint aborts `context.signal` and calls onError with its timeout error):
+ * through `context.connectors` (watched: watched-connectors.ts; kept per message: message-answers.ts); when that reply
+ * never reaches the terminal (its connection had gone; the reply could not be packed: the endpoint's `onLateResult`),
+ * the approvals the sequence got are reversed at the upstream that answered each (a group says which), by the gateway's
+ * one handler (late-approval.ts: what is reversible and approved, the reversal built with that upstream's options and
+ * stored in its SAF queue, counted in `iso8583_gateway_undelivered_approvals_total` with side `pos`). What the terminal
+ * was told instead decides the rest, judged the same way whether the sequence failed in time (throws or rejects before
+ * its `sequenceTimeout`) or timed out (the endpoint aborts `context.signal` and calls onError with its timeout error):
  * onError's answer whose field 39 approves in the endpoint's dialect (a stand-in approval, or one built from the bank's
- * answer the failure carried) tells the terminal it was approved, so the sequence's approvals are kept, those that
- * come after a timeout too (its late result or late failure), as for a reply the sequence returned, unless that answer
- * never reaches the terminal (the endpoint hands onError's undelivered answer to `onLateResult` too: reversed then,
+ * answer the failure carried) tells the terminal it was approved, so the sequence's approvals are kept, those that come
+ * after a timeout too (its late result or late failure), as for a reply the sequence returned, unless that answer never
+ * reaches the terminal (the endpoint hands onError's undelivered answer to `onLateResult` too: reversed then,
  * `client-gone` or `reply-invalid`). Anything else reverses them: onError's answer that does not approve, no answer
  * from onError, an onError that fails or does not settle within the `sequenceTimeout` (the endpoint answers 96), or no
- * onError (96); at once for a failure in time (reason `sequence-failed`), for a timeout as soon as the terminal's answer
- * is known (reason `sequence-timeout`: onError's verdict, or the abort without onError), even if the sequence never
- * settles, and any approval it gets later as it comes. A message whose reply was delivered reverses nothing. A request
- * the connector gave up on after its write (its timeout, the sequence's `signal`) is reversed by the connector itself
- * and never answered to the sequence, so it is never here: one reversal per approval.
+ * onError (96); at once for a failure in time (reason `sequence-failed`), for a timeout as soon as the terminal's
+ * answer is known (reason `sequence-timeout`: onError's verdict, or the abort without onError), even if the sequence
+ * never settles, and any approval it gets later as it comes. A message whose reply was delivered reverses nothing. A
+ * request the connector gave up on after its write (its timeout, the sequence's `signal`) is reversed by the connector
+ * itself and never answered to the sequence, so it is never here: one reversal per approval. The sequence's result is
+ * read once: a promise-like is adopted as one native promise that the endpoint and the book both read (`adopted`), so
+ * that the terminal's answer and the fate of the approvals follow the same settlement.
  */
+import { types } from 'node:util';
 import { EncodedReply, isThenable } from '@iso8583/inbound';
 import { Iso8583Error, isApproved, readMessage, resolveDialect } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
-import type { SendOptions } from '@iso8583/connector';
 import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
 import type { UndeliveredApproval } from '../gateway/late-approval.js';
 import { MessageAnswers } from './message-answers.js';
-
-/** The methods of a connector or group whose answers are kept (the others are passed through as they are). */
-const SENDS = new Set<PropertyKey>(['request', 'sendMessage', 'relay']);
-
-/** The send options with `answeredBy` telling `book` too (the caller's own `answeredBy` is still told first). */
-function telling(options: SendOptions | undefined, sent: unknown, relayed: boolean, book: MessageAnswers): SendOptions {
-  const own = options?.answeredBy;
-  return {
-    ...options,
-    answeredBy: (upstream, answer) => {
-      try {
-        own?.(upstream, answer);
-      } finally {
-        book.answered({ sent, relayed, answer, upstream });
-      }
-    },
-  };
-}
-
-/** `target` (a connector or a group, as the flow gives it) whose answers `book` keeps. */
-function watched(target: object, book: MessageAnswers): object {
-  return new Proxy(target, {
-    get(t, key) {
-      const value: unknown = Reflect.get(t, key, t);
-      if (typeof value !== 'function') return value;
-      if (!SENDS.has(key)) return (value as (...a: unknown[]) => unknown).bind(t);
-      return (sent: unknown, options?: SendOptions): unknown => (value as (s: unknown, o: SendOptions) => unknown).call(t, sent, telling(options, sent, key === 'relay', book));
-    },
-  });
-}
-
-/** The context with its `connectors` watched for `book` (made on first read; every other member the context's own). */
-function watchedContext(context: SequenceContext, book: MessageAnswers): SequenceContext {
-  let connectors: Record<string, unknown> | undefined;
-  const targets = new Map<PropertyKey, object>();
-  const watchConnectors = (): Record<string, unknown> =>
-    new Proxy(context.connectors, {
-      get(t, key) {
-        const target: unknown = Reflect.get(t, key);
-        if (target === null || typeof target !== 'object') return target;
-        let one = targets.get(key);
-        if (one === undefined) targets.set(key, (one = watched(target, book)));
-        return one;
-      },
-    });
-  return new Proxy(context, {
-    get(t, key) {
-      if (key === 'connectors') return (connectors ??= watchConnectors());
-      const value: unknown = Reflect.get(t, key, t);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
-    },
-  });
-}
+import { watchedContext } from './watched-connectors.js';
 
 /** Field 39 of a reply as a sequence may return it (an object, XML or JSON text, an encoded reply); undefined when it has none. */
 function responseCodeOf(result: SequenceResult): unknown {
@@ -91,6 +41,19 @@ function responseCodeOf(result: SequenceResult): unknown {
     }
   }
   return result !== null && typeof result === 'object' ? (result as IsoMessage)['39'] : undefined;
+}
+
+/**
+ * `out` as one native promise, which the book and the endpoint both read: a Promise as it is (no cost), any other
+ * promise-like adopted with one call of its `then` (a `then` that throws: a rejection, unless it settled first), so
+ * that a `then` that fulfils for one caller and rejects for the next cannot tell the book one outcome and the
+ * endpoint (the terminal's answer) another.
+ */
+function adopted(out: PromiseLike<SequenceResult>): Promise<SequenceResult> {
+  if (types.isPromise(out) && Object.getPrototypeOf(out) === Promise.prototype && !Object.hasOwn(out, 'then')) return out as Promise<SequenceResult>;
+  return new Promise<SequenceResult>((resolve, reject) => {
+    out.then(resolve, reject);
+  });
 }
 
 /**
@@ -153,19 +116,14 @@ export class UndeliveredApprovals {
       const settled = (): void => {
         if (this.running.get(id) === book) this.running.delete(id);
       };
-      try {
-        // Told before the endpoint's own handlers (attached after this returns): it has not yet run onError.
-        (out as PromiseLike<SequenceResult>).then(settled, () => {
-          settled();
-          this.failed(context, book);
-        });
-      } catch (err) {
-        // A `then` that throws: the endpoint answers it as a failure, through onError.
+      // One settlement for the book and the endpoint alike (a promise-like's `then` may answer each call differently).
+      const one = adopted(out as PromiseLike<SequenceResult>);
+      // Told before the endpoint's own handlers (attached after this returns): it has not yet run onError.
+      one.then(settled, () => {
         settled();
         this.failed(context, book);
-        throw err;
-      }
-      return out;
+      });
+      return one;
     };
   }
 

@@ -12,7 +12,9 @@
  * that is known: `reversed` once the SAF queue holds its reversal, `reversed-without-saf` once the upstream answered
  * the one sent without SAF, `not-reversed` when that send failed too. A flow also hands here the approvals of a
  * sequence that failed in time when the terminal was not answered with an approval (reason `sequence-failed`,
- * flow/undelivered-approvals.ts).
+ * flow/undelivered-approvals.ts). Every line is written through the inbound package's `logSafely`: a logger that
+ * throws loses its line, never the count, the send without SAF after a refused store, nor the process (a throw in a
+ * promise callback would be an unhandled rejection).
  */
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
@@ -21,7 +23,7 @@ import { isApproved, safeErrorCode, summarize } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { buildReversal, isReversible } from '@iso8583/connector';
 import type { Connector, EncodedResponse, UndeliveredAnswerHandler } from '@iso8583/connector';
-import { EncodedReply } from '@iso8583/inbound';
+import { EncodedReply, logSafely } from '@iso8583/inbound';
 import type { InboundMessage, SequenceContext, SequenceResult, UndeliveredReason } from '@iso8583/inbound';
 
 /** What a late approval is handled with. */
@@ -97,12 +99,12 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     const count = (outcome: string): void => counted?.inc({ reason, side, outcome });
     if (!isReversible(String(original['0'] ?? ''))) {
       count('not-reversible');
-      logger.warn(about, `${why}: not a reversible request, not reversed`);
+      logSafely(() => logger.warn(about, `${why}: not a reversible request, not reversed`));
       return;
     }
     if (!reversal.enabled) {
       count('reversal-off');
-      logger.error(about, `${why} and reversal is off: not reversed`);
+      logSafely(() => logger.error(about, `${why} and reversal is off: not reversed`));
       return;
     }
     let built: IsoMessage;
@@ -110,7 +112,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
       built = buildReversal(original, reversal.mti, dialect, reversal.fields);
     } catch (err) {
       count('unbuildable');
-      logger.error({ ...about, code: safeErrorCode(err) }, `${why}: its reversal cannot be built`);
+      logSafely(() => logger.error({ ...about, code: safeErrorCode(err) }, `${why}: its reversal cannot be built`));
       return;
     }
     // Counted and logged by what became of it: `reversed` once the SAF queue holds it (journaled: sent until answered).
@@ -118,20 +120,20 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     upstream.request(built, { saf: true }).then(
       () => {
         count('reversed');
-        logger.warn(about, `${why}: reversed`);
+        logSafely(() => logger.warn(about, `${why}: reversed`));
       },
       (stored: unknown) => {
         // Not stored (a full disk, a failed or removed journal folder, a full SAF queue): sent once as it is rather than
         // dropped, so that the approval is undone whenever the upstream is reachable; logged either way.
-        logger.error({ ...about, code: safeErrorCode(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`);
+        logSafely(() => logger.error({ ...about, code: safeErrorCode(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`));
         upstream.request(built).then(
           (sent) => {
             count('reversed-without-saf');
-            logger.warn({ ...about, responseCode: (sent as IsoMessage)['39'] }, `${why}: reversed without SAF`);
+            logSafely(() => logger.warn({ ...about, responseCode: (sent as IsoMessage)['39'] }, `${why}: reversed without SAF`));
           },
           (lost: unknown) => {
             count('not-reversed');
-            logger.error({ ...about, code: safeErrorCode(lost) }, `${why}: its reversal could not be stored nor sent: NOT reversed`);
+            logSafely(() => logger.error({ ...about, code: safeErrorCode(lost) }, `${why}: its reversal could not be stored nor sent: NOT reversed`));
           },
         );
       },
