@@ -38,10 +38,10 @@ function telling(options: SendOptions | undefined, sent: IsoMessage | string, bo
   const own = options?.answeredBy;
   return {
     ...options,
-    answeredBy: (upstream, answer) => {
+    answeredBy: (upstream, answer, request) => {
       const kept = { ...answer };
       try {
-        own?.(upstream, answer);
+        own?.(upstream, answer, request);
       } finally {
         book.answered({ sent, answer: kept, upstream });
       }
