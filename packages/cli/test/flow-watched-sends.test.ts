@@ -5,7 +5,7 @@
 // endpoint and its approval book, a terminal's connector.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IsoMessage } from '@iso8583/codec';
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { createUpstreamGroup } from '@iso8583/connector';
 import type { Connector } from '@iso8583/connector';
 import { within } from '@iso8583/test-support';
@@ -63,3 +63,25 @@ for (const { name, group, reach, watched } of [
     assert.deepEqual(reversed, got === 1 ? [{ stan: '000101', reason: 'sequence-failed' }] : [], 'every approval the sequence got is reversed');
   });
 }
+
+test("flow approvals – a watched send still tells the sequence's own answeredBy the upstream, the answer and the request as sent", async (t) => {
+  const sequenceTimeout = 10_000;
+  const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
+  const told: { upstream: unknown; answer: IsoMessage; request: MessageInput | undefined }[] = [];
+  const terminal = await posTerminal(t, {
+    sequenceTimeout,
+    connectors: { bank },
+    sequence: approvals.sequence(async (message, context) => {
+      const link = context.connectors.bank as Connector;
+      await link.request({ ...message.fields }, { answeredBy: (upstream, answer, request) => told.push({ upstream, answer, request }) });
+      throw new Error('the sequence failed after the bank approved');
+    }),
+    onLateResult: approvals.onLateResult,
+  });
+  const answer = await within(terminal.request(purchase('000102')), 10_000, 'the terminal answered');
+  assert.equal(answer['39'], '96');
+  assert.equal(told.length, 1, "the sequence's own answeredBy was told once");
+  assert.equal(told[0]!.answer['39'], '00');
+  assert.equal(told[0]!.request?.['11'], '000102', 'the request as sent came as the third argument');
+  assert.deepEqual(reversed, [{ stan: '000102', reason: 'sequence-failed' }], 'the book still reversed the approval');
+});
