@@ -211,3 +211,32 @@ test('SignInGuard – with every remembered peer but one locked out, a wrong tok
   assert.ok(looks <= 3 * PEERS, `${looks} peers looked at for ${PEERS} wrong tokens with ${PEERS} locked out (a scan each: ${PEERS * PEERS})`);
   for (let i = 0; i < PEERS; i++) assert.equal(open.lockedFor(`10.6.${i >> 8}.${i & 255}`), MINUTE, 'a locked-out peer was forgotten');
 });
+
+/** `GET /console?token=` as a browser sends it when a page of another site makes it (`Sec-Fetch-Site: site`): its status. */
+async function navigatedFrom(base: string, site: string, token: string): Promise<number> {
+  const res = await fetch(`${base}/console?token=${encodeURIComponent(token)}`, {
+    redirect: 'manual',
+    headers: { 'sec-fetch-site': site, 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' },
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+test('console guard – a page of another site cannot lock the operator\'s address out through ?token= (not compared, not counted)', async (t) => {
+  const now = 1_800_000_000_000;
+  const base = await guardedApp(t, () => now);
+  // What `<img src="http://gateway:8080/console?token=x">` on any web page the operator opens makes the browser send,
+  // from the operator's address: were each counted, a page could keep that address (and every program behind it)
+  // locked out for as long as it stays open.
+  for (const site of ['cross-site', 'same-site']) {
+    for (let i = 0; i < 2 * DEFAULT_GUARD_LIMIT; i++) assert.equal(await navigatedFrom(base, site, `guess-${i}`), 401, `${site} ?token= ${i + 1}: the form`);
+  }
+  assert.equal((await bearer(base, TOKEN)).status, 200, 'the address is not locked out');
+  // Nor is the right token taken from another site (no sign-in a page of another site could make): the form.
+  assert.equal(await navigatedFrom(base, 'cross-site', TOKEN), 401, 'no session from another site');
+  // From the address bar, a bookmark (`none`) or the console itself (`same-origin`), ?token= signs in as ever.
+  assert.equal(await navigatedFrom(base, 'none', TOKEN), 303);
+  assert.equal(await navigatedFrom(base, 'same-origin', TOKEN), 303);
+  for (let i = 0; i < DEFAULT_GUARD_LIMIT; i++) assert.equal(await navigatedFrom(base, 'none', `typed-${i}`), 401);
+  assert.equal((await bearer(base, TOKEN)).status, 429, 'wrong tokens typed still count');
+});

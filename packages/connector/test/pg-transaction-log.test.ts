@@ -9,6 +9,7 @@ import { waitUntil, within } from '@iso8583/test-support';
 import type { PgTransactionLog, PgTransactionLogOptions, TransactionRecord } from '../src/index.js';
 import { PgLogDatabases } from './helpers/pg-transaction-log.js';
 import { sampleRecord, transactionLogContract } from './helpers/transaction-log-contract.js';
+import { capturedLogger } from './helpers/setup.js';
 
 const pgs = new PgLogDatabases();
 before(() => pgs.start());
@@ -186,6 +187,40 @@ describe('PgTransactionLog', () => {
       const pans = await admin.query<{ pan: string }>('SELECT pan FROM iso8583_transactions ORDER BY seq');
       assert.deepEqual(pans.rows.map((r) => r.pan), ['411111******1111', '555555******4444']);
       assert.deepEqual((await log.query({})).map((r) => Object.keys(r).filter((k) => !(k in sampleRecord(0)))), [[], []], 'no key outside TransactionRecord');
+    });
+  });
+
+  test('rows the log did not write are read back through the allow-list: no key outside a record, the PAN masked; a row it refuses is skipped and reported once', async () => {
+    const PAN = '4761739001010010';
+    const TRACK2 = `${PAN}=25122011234567890`;
+    const EMV = '9F2608C2C12B098F3DA6E39F2701809F10120110A00000';
+    const captured = capturedLogger('warn');
+    await pgs.withLog('read_back', { logger: captured.logger }, async ({ log, admin }) => {
+      // A row as schema version 100 stored it (the record as JSON), brought by a restore or written by another program,
+      // carrying what no record holds; a row of columns with a full PAN; a row whose outcome no record has.
+      const legacy = { ...sampleRecord(1), pan: PAN, track2: TRACK2, '35': TRACK2, '55': EMV };
+      await admin.query('INSERT INTO iso8583_transactions (at, node, stan, terminal, rrn, record) VALUES (to_timestamp($1 / 1000.0), $2, $3, $4, $5, $6)', [legacy.at, legacy.node, legacy.stan, legacy.terminal, legacy.rrn, JSON.stringify(legacy)]);
+      await log.record(sampleRecord(2));
+      await log.record(sampleRecord(3));
+      await admin.query("UPDATE iso8583_transactions SET pan = $1 WHERE stan IN ('000002', '000003')", [PAN]);
+      await admin.query("UPDATE iso8583_transactions SET outcome = 'approvex' WHERE stan = '000003'");
+      for (let i = 0; i < 2; i++) {
+        const page = await log.query({});
+        const text = JSON.stringify(page);
+        assert.ok(!text.includes(PAN) && !text.includes('9001010010') && !text.includes(EMV), `no full PAN, track or EMV data served: ${text}`);
+        assert.deepEqual(page.map((r) => [r.stan, r.pan]), [['000002', '476173******0010'], ['000001', '476173******0010']], 'the refused row skipped');
+        assert.deepEqual(page.map((r) => Object.keys(r).filter((k) => !(k in sampleRecord(0)))), [[], []], 'no key outside TransactionRecord');
+      }
+      const reports = captured.lines.filter((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_CORRUPT');
+      assert.deepEqual(reports.map((l) => [l['table'], l['field']]), [['iso8583_transactions', 'outcome']], 'reported once, naming the key');
+      assert.ok(!captured.text().includes('approvex') && !captured.text().includes(PAN), 'never a value in the log');
+      // A page is filled from the rows after a refused one, and read on from its last record.
+      const first = await log.query({ limit: 1 });
+      assert.deepEqual(first.map((r) => r.stan), ['000002'], 'the newest row, refused, skipped');
+      assert.equal(typeof first.next, 'string');
+      assert.deepEqual((await log.query({ limit: 1, before: first.next })).map((r) => r.stan), ['000001']);
+      assert.deepEqual((await log.query({ limit: 2 })).map((r) => r.stan), ['000002', '000001']);
+      assert.deepEqual((await log.query({ from: sampleRecord(2).at, limit: 1 })).map((r) => r.stan), ['000002'], 'with a filter too');
     });
   });
 

@@ -95,6 +95,17 @@ function overTls(request: FastifyRequest): boolean {
   return (request.raw.socket as { encrypted?: boolean }).encrypted === true;
 }
 
+/**
+ * Whether a browser says a page of another site made the request (`Sec-Fetch-Site: cross-site` or `same-site`: another
+ * port of the same host is another origin): an `<img>` or a link on any page the operator opens. Such a request's
+ * `?token=` is not read: compared, each wrong one would count against the operator's own address, and a page could
+ * keep it (and every program behind it) locked out for as long as it stays open.
+ */
+function fromAnotherSite(request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  return site === 'cross-site' || site === 'same-site';
+}
+
 /** The path of a request without its query. */
 function pathOf(request: FastifyRequest): string {
   const url = request.url;
@@ -138,7 +149,8 @@ function lockedOut(request: FastifyRequest, reply: FastifyReply, ms: number, bod
 
 /**
  * Puts every route of `app` behind `token` (an `onRequest` hook: call before routes and plugins are added), and adds
- * `POST /console/login` (the form) and `GET /console?token=...`, which set the session cookie and go to `/console`.
+ * `POST /console/login` (the form) and `GET /console?token=...`, which set the session cookie and go to `/console`
+ * (`?token=` is not read from a page of another site, `Sec-Fetch-Site` `cross-site` or `same-site`: see fromAnotherSite).
  * The form's content type (`application/x-www-form-urlencoded`, at most 4 KB) is read on `POST /console/login` alone:
  * on any other route a form body is what that route makes of it (SocketQueue's routes read it as JSON), never fields.
  * A sign-in that comes with a live session cookie ends that session (the browser's cookie is replaced: a sign-out
@@ -185,7 +197,8 @@ export function requireToken(
     if (request.method === 'GET' && (path === '/console' || path === '/console/')) {
       const query = (request.query as Record<string, unknown> | undefined)?.token;
       // Trimmed as the flag and the file are (a token has no surrounding blanks): a pasted token keeps working.
-      const given = typeof query === 'string' ? query.trim() : undefined;
+      // Not from a page of another site: its wrong tokens would lock the operator's address out (fromAnotherSite).
+      const given = typeof query === 'string' && !fromAnotherSite(request) ? query.trim() : undefined;
       if (given !== undefined) {
         const refused = check(request, reply, given, true);
         if (refused !== undefined) return refused;

@@ -35,6 +35,9 @@ export { transactionQuerySql };
 export { MAX_TRANSACTION_BATCH } from './transaction-log-options.js';
 export type { PgTransactionLogOptions, PgTransactionLogStats } from './transaction-log-options.js';
 
+/** The rows refused by the allow-list a log remembers having reported (each is reported once): 1,000. */
+const REFUSED_ROWS_REMEMBERED = 1000;
+
 /** A rejected promise, marked handled (the connector does not wait for `record`). */
 function refused(err: unknown): Promise<never> {
   const promise = Promise.reject(err as Error);
@@ -60,6 +63,8 @@ export class PgTransactionLog implements TransactionLog {
   /** The replay of `spillDir` (the first `open()` runs it). */
   private replaying: Promise<void> | undefined;
   private readonly figures = { kept: 0, inDoubt: 0, replayed: 0 };
+  /** The rows a query found refused by the allow-list and reported (`seq`): each is reported once. */
+  private readonly refusedRows = new Set<string>();
   /**
    * The batch `close()` handed over in doubt: the figure that counted it (`kept` or `inDoubt`, once counted), and
    * whether it committed after all. Each record is counted once: a batch that turns out stored leaves that figure.
@@ -156,15 +161,50 @@ export class PgTransactionLog implements TransactionLog {
    * Records matching `query`, newest first (`at`, then the order they were stored). Parameterised SQL only. Every
    * record given to `record` before the call is stored (or dropped) first: what waits in the buffer goes at once, the
    * batch in flight is waited for, for at most `closeTimeout` (with the database away, the query then answers with what
-   * is stored, if it can reach it at all).
+   * is stored, if it can reach it at all). Each row is read back through the allow-list (`storedRecord`): one it refuses
+   * is skipped, and reported once.
    */
   async query(query: TransactionQuery = {}): Promise<TransactionPage> {
     const checked = checkTransactionQuery(query);
-    const { text, values } = transactionQuerySql(checked);
     await this.writer.caughtUp();
-    const result = await this.run<StoredRow>(text, values, 'query');
-    const rows = result.rows;
-    return toPage(rows.map(storedRecord), checked.limit, () => rowCursor(rows[rows.length - 1] as StoredRow));
+    const records: TransactionRecord[] = [];
+    let last: StoredRow | undefined;
+    let before = checked.before;
+    // A row the allow-list refuses is skipped (refusedRow): the page is filled from the rows after it, as the file store
+    // fills it from the lines after a damaged one. Such rows are rare (written by hand, restored from elsewhere): one
+    // statement per page but for them.
+    for (;;) {
+      const want = checked.limit - records.length;
+      const { text, values } = transactionQuerySql({ ...checked, limit: want, before });
+      const rows = (await this.run<StoredRow>(text, values, 'query')).rows;
+      for (const row of rows) {
+        try {
+          records.push(storedRecord(row));
+          last = row;
+        } catch (err) {
+          this.refusedRow(row, err);
+        }
+      }
+      if (rows.length < want || records.length >= checked.limit) break;
+      before = rowCursor(rows[rows.length - 1] as StoredRow);
+    }
+    return toPage(records, checked.limit, () => rowCursor(last as StoredRow));
+  }
+
+  /**
+   * Reports, once per row (by `seq`; up to {@link REFUSED_ROWS_REMEMBERED} remembered, then afresh), a row the
+   * allow-list refused: the log did not write it (restored from elsewhere, written by hand). It is skipped by every
+   * query; the key named, never a value.
+   */
+  private refusedRow(row: StoredRow, err: unknown): void {
+    const seq = row.cursor_seq;
+    if (this.refusedRows.has(seq)) return;
+    if (this.refusedRows.size >= REFUSED_ROWS_REMEMBERED) this.refusedRows.clear();
+    this.refusedRows.add(seq);
+    this.logger.warn(
+      { code: 'ISO8583_WARN_TRANSACTION_LOG_CORRUPT', table: 'iso8583_transactions', seq, field: (err as { field?: unknown }).field },
+      'a row of the transaction log is not a record the log writes: skipped',
+    );
   }
 
   /** Removes the records (and batch tokens) older than `before` (ms since the epoch), `pruneChunk` rows per statement; resolves with how many records. */

@@ -6,7 +6,7 @@
 import type { TransactionRecord } from '../transaction-log.js';
 import type { ResolvedTransactionQuery } from '../transaction-query.js';
 import { PlainRecord } from '../plain-record.js';
-import { TRANSACTION_TEXT_KEYS, transactionValues } from '../transaction-allow-list.js';
+import { TRANSACTION_TEXT_KEYS, toTransactionRecord, transactionValues } from '../transaction-allow-list.js';
 import { copyText } from './copy.js';
 import { cursorText, readCursor } from '../transaction-cursor.js';
 import { TRANSACTION_KEYS } from './schema-transactions.js';
@@ -119,9 +119,16 @@ export function rowCursor(row: StoredRow): string {
   return cursorText(CURSOR, row.cursor_at, row.cursor_seq);
 }
 
-/** The record a query row holds: as recorded (`at` to the microsecond), the keys in the allow-list's order. */
+/**
+ * The record a query row holds, read back through the allow-list it was written through (`toTransactionRecord`: only
+ * the keys of a record, each value checked, the PAN masked), as the file store reads its lines: a row the log did not
+ * write (restored from elsewhere, written by hand or by another program) never serves a key of its JSON outside the
+ * record (track data, field 55) nor a full PAN. `at` to the microsecond, the keys in the allow-list's order. Throws
+ * `ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD` (naming the key, never its value) for a row the allow-list refuses.
+ */
 export function storedRecord(row: StoredRow): TransactionRecord {
-  if (row.record !== null) return row.record;
+  // Rows of schema version 100: the record as JSON.
+  if (row.record !== null) return toTransactionRecord(row.record);
   const out = new PlainRecord();
   out['at'] = row.at_ms;
   out['latencyMs'] = row.latency_ms;
@@ -130,7 +137,7 @@ export function storedRecord(row: StoredRow): TransactionRecord {
     const value = row[TEXT_COLUMNS[i] as string];
     if (value !== null && value !== undefined) out[TRANSACTION_TEXT_KEYS[i] as string] = value;
   }
-  return out as unknown as TransactionRecord;
+  return toTransactionRecord(out);
 }
 
 /**
