@@ -30,6 +30,15 @@ for (const { name, group, reach, watched } of [
     }) as Reach,
   },
   {
+    name: "a connector's chained on() returns the watched connector",
+    group: false,
+    watched: true,
+    reach: ((l, m) => {
+      const c = call(l.on, l, 'error', () => undefined) as unknown as Record<string, unknown>;
+      return call(c.request, c, m);
+    }) as Reach,
+  },
+  {
     name: "a group's private links are not there",
     group: true,
     watched: false,
@@ -73,6 +82,9 @@ test("flow approvals – a watched send still tells the sequence's own answeredB
     connectors: { bank },
     sequence: approvals.sequence(async (message, context) => {
       const link = context.connectors.bank as Connector;
+      // An object's own members read as any object's: a label, hasOwnProperty.
+      assert.equal(`${String(link)}`, '[object Object]');
+      assert.equal(typeof link.hasOwnProperty, 'function');
       await link.request({ ...message.fields }, { answeredBy: (upstream, answer, request) => told.push({ upstream, answer, request }) });
       throw new Error('the sequence failed after the bank approved');
     }),

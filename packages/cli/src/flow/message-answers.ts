@@ -22,6 +22,28 @@ export interface Answered {
   readonly sent: IsoMessage | string;
   readonly answer: IsoMessage;
   readonly upstream: Connector;
+  /** The STAN (11) and transmission time (7) of the request as its connector sent it (`autoFill`), when it told them. */
+  readonly filled?: FilledFields;
+}
+
+/** The fields a connector fills in a request it sends (`autoFill`): what a reversal's original data elements name. */
+export type FilledFields = Readonly<Partial<Record<'11' | '7', string>>>;
+
+/**
+ * Fields 11 and 7 of `request` (the request as its connector sent it, `answeredBy`'s third argument), read at once:
+ * `undefined` when there is none, or it cannot be read.
+ */
+export function filledOf(request: unknown): FilledFields | undefined {
+  if (request === null || typeof request !== 'object') return undefined;
+  try {
+    const r = request as Record<string, unknown>;
+    const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+    const stan = text(r['11']);
+    const time = text(r['7']);
+    return { ...(stan === undefined ? {} : { '11': stan }), ...(time === undefined ? {} : { '7': time }) };
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -57,12 +79,20 @@ export function sentOf(sent: unknown, relayed: boolean): IsoMessage | string {
   return sent as IsoMessage;
 }
 
-/** The request a reversal names: the message sent, with the fields its connector filled in (11, 7) as the answer echoes them. */
+/**
+ * The request a reversal names: the message sent, with the fields its connector filled in (11, 7) as the connector
+ * told them (the request as sent), else as the answer echoes them.
+ */
 function originalOf(one: Answered): IsoMessage {
-  const { sent, answer } = one;
-  const filled: IsoMessage = typeof sent === 'string' ? (readMessage(sent).message as IsoMessage) : { ...sent };
-  for (const f of ['11', '7']) if (filled[f] == null && answer[f] != null) filled[f] = answer[f];
-  return filled;
+  const { sent, answer, filled } = one;
+  const original: IsoMessage = typeof sent === 'string' ? (readMessage(sent).message as IsoMessage) : { ...sent };
+  for (const f of ['11', '7'] as const) {
+    if (original[f] != null) continue;
+    const told = filled?.[f];
+    if (told != null) original[f] = told;
+    else if (answer[f] != null) original[f] = answer[f];
+  }
+  return original;
 }
 
 /** The answers one inbound message's sequence got, until its reply is known to be undelivered. */

@@ -11,21 +11,23 @@ import { EventEmitter } from 'node:events';
 import type { IsoMessage } from '@iso8583/codec';
 import type { SendOptions } from '@iso8583/connector';
 import type { SequenceContext } from '@iso8583/inbound';
-import { sentOf } from './message-answers.js';
+import { filledOf, sentOf } from './message-answers.js';
 import type { MessageAnswers } from './message-answers.js';
 
 /** The methods of a connector or group whose answers are kept. */
 const SENDS: ReadonlySet<PropertyKey> = new Set(['request', 'sendMessage', 'relay']);
 
 /**
- * The other public members of a connector (connector.ts) and of an upstream group (upstream-group.ts), as they are, and
- * an event emitter's methods (both are one): none sends a request and answers it. A group's `connectors` is watched.
+ * The other public members of a connector (connector.ts) and of an upstream group (upstream-group.ts), as they are, an
+ * event emitter's methods (both are one) and an object's (`toString`, `hasOwnProperty`, `constructor`, ...): none sends
+ * a request and answers it. A group's `connectors` is watched.
  */
 const PASSED: ReadonlySet<PropertyKey> = new Set([
   ...['name', 'options', 'codec', 'matchKey', 'framing', 'logger', 'registry', 'transactions'],
   ...['connect', 'started', 'store', 'flushSaf', 'safNextDue', 'close', 'destroy', 'stats'],
   ...['strategy', 'healthy'],
   ...Object.getOwnPropertyNames(EventEmitter.prototype).filter((k) => k !== 'constructor' && !k.startsWith('_')),
+  ...Object.getOwnPropertyNames(Object.prototype).filter((k) => !k.startsWith('__')),
 ]);
 
 /**
@@ -40,10 +42,11 @@ function telling(options: SendOptions | undefined, sent: IsoMessage | string, bo
     ...options,
     answeredBy: (upstream, answer, request) => {
       const kept = { ...answer };
+      const filled = filledOf(request);
       try {
         own?.(upstream, answer, request);
       } finally {
-        book.answered({ sent, answer: kept, upstream });
+        book.answered(filled === undefined ? { sent, answer: kept, upstream } : { sent, answer: kept, upstream, filled });
       }
     },
   };
@@ -56,13 +59,14 @@ function watchedMap(map: ReadonlyMap<unknown, unknown>, book: MessageAnswers): R
 
 /**
  * `target` (a connector or a group, as the flow gives it) whose answers `book` keeps: its sends watched, its other
- * public members as they are (methods bound to it), anything else `undefined` (see the file's comment). A symbol key
+ * public members as they are (methods called on it; one that returns it returns the watched one), anything else
+ * `undefined` (see the file's comment). A symbol key
  * reads as it is (an event emitter's own, `util.inspect`'s): no send has one.
  */
 function watched(target: object, book: MessageAnswers): object {
   let connectors: ReadonlyMap<unknown, unknown> | undefined;
   return new Proxy(target, {
-    get(t, key) {
+    get(t, key, self: object) {
       if (typeof key === 'string' && !SENDS.has(key) && !PASSED.has(key)) {
         if (key !== 'connectors') return undefined;
         const map: unknown = Reflect.get(t, key, t);
@@ -70,7 +74,15 @@ function watched(target: object, book: MessageAnswers): object {
       }
       const value: unknown = Reflect.get(t, key, t);
       if (typeof value !== 'function') return value;
-      if (!SENDS.has(key)) return (value as (...a: unknown[]) => unknown).bind(t);
+      if (!SENDS.has(key)) {
+        // A method that returns its object (an event emitter's `on`, `once`, `setMaxListeners`: chained) returns
+        // the watched one, never the connector itself, whose sends the book would not see.
+        const method = value as (...a: unknown[]) => unknown;
+        return (...a: unknown[]): unknown => {
+          const r = method.apply(t, a);
+          return r === t ? self : r;
+        };
+      }
       const send = value as (s: unknown, o: SendOptions) => unknown;
       return (sent: unknown, options?: SendOptions): unknown => send.call(t, sent, telling(options, sentOf(sent, key === 'relay'), book));
     },
