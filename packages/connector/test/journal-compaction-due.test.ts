@@ -104,7 +104,9 @@ test('FileJournal – open entries alone past compactAt: the file grows to twice
   await j.add(entry('last'));
   await j.done('last', 'not-needed');
   const { live, bytes: liveText } = await within(compacted, 5000, 'the compaction past compactAt');
-  assert.equal(live, 30);
+  // On a busy machine the batch of "last" can be written before the compaction takes its snapshot (its done after):
+  // then it is carried over open too.
+  assert.ok(live === 30 || live === 31, `the 30 open entries (and "last" when its add was written first): ${live}`);
   assert.ok(liveText > 2000, `the open entries alone are past compactAt (${liveText} bytes)`);
   const before = j.batches.compactions;
   // 120 writes of about 150 bytes (18 KB): one compaction each time the file grew by the open entries' text again.
