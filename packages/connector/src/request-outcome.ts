@@ -7,7 +7,8 @@
  * upstream sees it is accepted and failed here too, by the connector whose queue it is ({@link RequestOutcomes.queued}),
  * and so is one the group refuses because the upstream it routes to is down ({@link RequestOutcomes.unsent}). Here,
  * and only here, a failed request's error is told whether the request was written (`sent`, request-sent.ts): the
- * sender reports the write on the request's {@link Settle}, every refusal is `'no'`.
+ * sender reports the write on the request's {@link Settle}, every refusal is `'no'`. (A SAF attempt, no caller's request,
+ * is told so by the sender itself: request-sender.ts `safAttempt`.)
  */
 import type { Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
 import { mtiOf } from './accounting.js';

@@ -21,6 +21,7 @@ import { logQuietly } from './quiet-log.js';
 import { deadlineError, timeLeft } from './timeouts.js';
 import { connectorError } from './errors.js';
 import { abortedError, sendOn } from './request-abort.js';
+import { markSent } from './request-sent.js';
 import type { RequestAbort } from './request-abort.js';
 
 /** The refusal of a reversible request whose transaction (same STAN and terminal) is being reversed: never written. */
@@ -200,16 +201,18 @@ export class RequestSender {
    * wait for a channel ends within `timeout` (a link down: `ISO8583_ERR_CONNECTOR_DEADLINE`, never written), and its
    * answer is awaited `timeout` from the write: an attempt written late in that wait (right after a reconnect) is
    * not timed out moments after it left, and so sent again. The whole attempt ends within twice `timeout`, so that
-   * the SAF queue's `stop`, which waits that long, sees its outcome before the journal closes.
+   * the SAF queue's `stop`, which waits that long, sees its outcome before the journal closes. A failure says whether
+   * the attempt was written (`sent`, request-sent.ts: `'no'` never, whatever its code), which the SAF queue counts by.
    */
   async safAttempt(message: MessageInput, timeout: number): Promise<ChannelResponse> {
     const mti = mtiOf(message);
     this.accounting.accepted(mti);
+    const wrote: WriteMark = { written: false };
     try {
-      return await this.dispatch(message, timeout, undefined, false, undefined, false, performance.now() + timeout, true);
+      return await this.dispatch(message, timeout, undefined, false, undefined, false, performance.now() + timeout, true, wrote);
     } catch (err) {
       this.accounting.failed(mti, (err as Iso8583Error | undefined)?.code);
-      throw err;
+      throw markSent(err, wrote.written);
     }
   }
 

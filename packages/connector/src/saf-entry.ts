@@ -46,6 +46,18 @@ export function neverLeft(code: string | undefined): boolean {
   return code !== undefined && NO_CONNECTION.has(code);
 }
 
+/**
+ * Whether a failed SAF attempt never reached the host, and so is not counted (`maxAttempts`, its MTI: the next goes
+ * under the same number): its error says its first byte was never written (`sent: 'no'`, request-sent.ts), whatever
+ * its code (a connection closed or a match key in flight when it was to be written: `CONNECTION_LOST`,
+ * `DUPLICATE_KEY`); an error without `sent` (a host that is not the connector's) by its code (`neverLeft`). Written,
+ * or maybe (`sent: 'maybe'`), it counts: the bank may have it.
+ */
+export function unwritten(err: { readonly code?: string; readonly sent?: unknown } | undefined): boolean {
+  const sent = err?.sent;
+  return sent === 'no' || (sent === undefined && neverLeft(err?.code));
+}
+
 /** Read back (a start, a take-over) and no attempt made in this run: whether its last recorded attempt left is unknown. */
 export function noneHere(a: Active): boolean {
   return a.readBack && a.attempts === (a.entry.attempts ?? 0);

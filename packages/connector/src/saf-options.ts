@@ -36,8 +36,9 @@ export interface SafOptions {
   maxInFlight?: number;
   /**
    * Attempts (the first and its repeats) before an entry is abandoned (logged with `ISO8583_WARN_SAF_ABANDONED`);
-   * 0 = until answered or expired (jPOS `max-retransmissions`). An attempt that never left for want of a connection
-   * (the host down) does not count: `expireAfter` bounds those. Alias: `reversal.maxAttempts`. Default 0.
+   * 0 = until answered or expired (jPOS `max-retransmissions`). Only an attempt that may have reached the host counts:
+   * one never written (the host down, or refused before the write: its error's `sent` is `'no'`) does not, and
+   * `expireAfter` bounds those. Alias: `reversal.maxAttempts`. Default 0.
    */
   maxAttempts?: number;
   /**

@@ -6,8 +6,9 @@
  * Attempts leave the queue at least `messageInterval` ms apart, at most `maxInFlight` in flight at once (saf-window.ts);
  * entries read back at a start or taken over are queued a chunk a turn of the event loop (saf-backlog.ts). An entry
  * is given up after `maxAttempts` attempts (`abandoned`) or `expireAfter` ms after it was journaled (`expired`); an
- * attempt that never left for want of a connection (`neverLeft`) is not counted, and the next one goes under its
- * number and MTI (see `attempt`).
+ * attempt never written (`unwritten`, saf-entry.ts: no connection, or refused before the write whatever its code) is
+ * not counted, and the next one goes under its number and MTI (see `attempt`): only an attempt that may have reached
+ * the bank counts.
  *
  * Every attempt is journaled before it leaves (a file journal that cannot write, its folder removed say, does not hold
  * an entry back: it is sent unjournaled, saf-unjournaled.ts). So a journal can hold an entry with no attempt
@@ -27,7 +28,7 @@ import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import { transmissionTime } from './auto-fill.js';
 import { SafEnds } from './saf-ends.js';
 import { logCapped } from './quiet-log.js';
-import { endsWith, entryEvent, giveUpLine, noneHere, wallWait } from './saf-entry.js';
+import { endsWith, entryEvent, giveUpLine, noneHere, unwritten, wallWait } from './saf-entry.js';
 import { LinkWaiters } from './saf-link-wait.js';
 import { unjournaledAttempt } from './saf-unjournaled.js';
 import { AttemptWindow } from './saf-window.js';
@@ -290,11 +291,12 @@ export class SafQueue {
       (err: Iso8583Error) => {
         this.window.leave(a);
         if (this.stopped) return;
-        const awaitsLink = this.links.failed(a, err.code);
         this.warnRepeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
-        if (awaitsLink) {
-          // Never left (no connection, no byte written): not counted (the next goes under the same number and MTI, a first
-          // stays 0220; a host down long is not given up unseen); a shared store takes it back too (`uncount`: no fence).
+        if (unwritten(err)) {
+          // Never written (no connection, or refused before the write: `unwritten`): not counted (the next goes under the
+          // same number and MTI, a first stays 0220; a reversal is never given up unseen); a shared store takes it back
+          // too (`uncount`: no fence). For want of a connection, it waits for one (`linkUp`) as well as its timer.
+          this.links.failed(a, err.code);
           a.attempts = n - 1;
           void this.journal.uncount?.(a.entry.id, n);
           this.retryAt(a, started + s.retryInterval, base, err.code);

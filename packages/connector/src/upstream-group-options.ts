@@ -28,8 +28,9 @@ export interface UpstreamGroupOptions {
   logger?: Logger;
   /**
    * How many originals (field 11 + 41) the group remembers, in memory, to send their reversals and advices to the same
-   * upstream; one it does not remember (a restart, another node, older) goes by the routes, else to the first
-   * upstream, never to another bank by the strategy. Default: 100000.
+   * upstream, the least recently sent forgotten first (an original sent again moves up); one it does not remember (a
+   * restart, another node, older) goes by the routes, else to the first upstream, never to another bank by the
+   * strategy. Default: 100000.
    */
   maxOriginals?: number;
 }

@@ -1,8 +1,9 @@
 /**
  * Which upstream of a group had an original (MTI class 1 or 2), so that its reversal (class 4) and its advices (x2x)
  * go to the same host: only the bank that has the original can undo or complete it. The map is in memory only, and
- * bounded (`maxOriginals`, the oldest forgotten first): a restart, another gateway node, or an original older than the
- * last `maxOriginals` leave it unknown. A reversal or advice whose original is unknown goes where a routing rule says,
+ * bounded (`maxOriginals`, the least recently sent forgotten first: an original sent again, a repeat or a resend under
+ * the same STAN and terminal, counts from its last send): a restart, another gateway node, or an original not among the
+ * last `maxOriginals` sent leave it unknown. A reversal or advice whose original is unknown goes where a routing rule says,
  * else to the first upstream (the primary): never by failover or round robin to another bank.
  */
 import type { MessageInput } from '@iso8583/codec';
@@ -30,13 +31,19 @@ export class Originals<L extends Upstream> {
     private readonly links: readonly L[],
   ) {}
 
-  /** Notes the upstream of an original (MTI class 1 or 2); the oldest is forgotten past `max`. */
+  /**
+   * Notes the upstream of an original (MTI class 1 or 2) as the most recent; past `max` the least recently noted is
+   * forgotten (a key noted again moves up: the cut never drops an original just sent for an older one).
+   */
   remember(message: MessageInput, link: L): void {
     // The MTI as the wire has it (a number 200 is 0200), so that a request given with numbers is remembered too.
     const kind = mtiText(message['0']).charCodeAt(1);
     // With one upstream every reversal goes to it anyway: nothing to remember (the single-upstream path stays lean).
     if ((kind === 49 || kind === 50) && this.max > 0 && this.links.length > 1 && message['11'] != null) {
-      this.map.set(transactionKey(link.connector.codec.dialect, message['11'], message['41']), link);
+      const key = transactionKey(link.connector.codec.dialect, message['11'], message['41']);
+      // Deleted first, so that the key is set again at the end of the map's order (a Map keeps its first insertion's).
+      this.map.delete(key);
+      this.map.set(key, link);
       if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
     }
   }

@@ -1,0 +1,62 @@
+// A SAF attempt counts toward `maxAttempts` only when it may have reached the bank: one the channel refused before
+// writing a byte (here `DUPLICATE_KEY`: the caller's own 0400 of the same STAN and terminal in flight on the one
+// connection) is not counted, whatever its code, and the next goes under the same number and MTI. Counted, a reversal
+// was given up at `maxAttempts` (money left unreversed) while the bank never saw it. Real socket, real file journal.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { within } from '@iso8583/test-support';
+import type { SafEvent } from '../src/index.js';
+import { answer, purchase } from './peer.js';
+import type { Received } from './peer.js';
+import { peerAndConnector, tempDir } from './helpers/setup.js';
+import { journalLines } from './helpers/reversals.js';
+
+test('saf – a reversal attempt refused unwritten (DUPLICATE_KEY) is not counted: maxAttempts 1 does not give it up unsent', async (t) => {
+  const dir = tempDir(t, 'saf-unwritten');
+  let held: Received | undefined;
+  const { peer, connector } = await peerAndConnector(
+    t,
+    (r, p) => {
+      if (r.message['0'] === '0200') return; // never answered: its reversal is queued
+      if (r.message['0'] === '0400' && held === undefined) {
+        held = r; // the caller's own 0400, answered when the test says
+        return;
+      }
+      p.send(r.socket, answer(r.message));
+    },
+    { requestTimeout: 200, reversal: { enabled: true, journalDir: dir }, saf: { retryInterval: 50, maxAttempts: 1 }, transactionLog: false },
+  );
+  await connector.connect();
+  const events: SafEvent[] = [];
+  let refusedUnwritten!: () => void;
+  const refused = new Promise<void>((resolve) => (refusedUnwritten = resolve));
+  let reversed!: (e: SafEvent) => void;
+  const ended = new Promise<SafEvent>((resolve, reject) => {
+    reversed = resolve;
+    connector.on('saf', (e: SafEvent) => {
+      events.push(e);
+      if (e.stage === 'abandoned' || e.stage === 'expired') reject(new Error(`the reversal was ${e.stage} after attempt ${e.attempt} while the bank never saw it`));
+      if (e.stage === 'waiting' && e.code === 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY') refusedUnwritten();
+    });
+  });
+  ended.catch(() => undefined); // awaited below; a rejection before then is not unhandled
+
+  const { '35': _track, ...card } = purchase('007101');
+  const own = connector.request({ ...card, '0': '0400' }, { timeout: 20_000 });
+  await peer.waitFor(1);
+  await assert.rejects(connector.request(purchase('007101')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  // Its attempts are refused before the write while the caller's 0400 is in flight: none is counted.
+  await within(Promise.race([refused, ended]), 10_000, 'an attempt of the reversal refused unwritten (DUPLICATE_KEY)');
+  connector.on('saf', (e: SafEvent) => {
+    if (e.stage === 'answered') reversed(e);
+  });
+  peer.send((held as Received).socket, answer((held as Received).message));
+  assert.equal((await own)['39'], '00');
+  const answeredEvent = await within(ended, 10_000, 'the reversal answered once an attempt of it is written');
+  assert.equal(answeredEvent.attempt, 1, 'answered at its first attempt that was written');
+  assert.equal(answeredEvent.mti, '0400', 'a first (0400), not a repeat: no attempt of it had left');
+  const reversals = peer.received.filter((r) => String(r.message['0']).startsWith('040')).map((r) => String(r.message['0']));
+  assert.deepEqual(reversals, ['0400', '0400'], "the caller's 0400, then the reversal's one written attempt");
+  assert.ok(events.filter((e) => e.stage === 'waiting').every((e) => e.attempt === 1), 'every refused attempt left its number unspent');
+  assert.equal(journalLines(dir).at(-1)?.op, 'done');
+});
