@@ -66,3 +66,20 @@ test('an invalid-input error lists the first problems in its text and how many m
   assert.match(err.message, /; and 4880 more$/);
   assert.ok(err.message.length < 1000, `${err.message.length} characters`);
 });
+
+test('fromXml – a character XML 1.0 does not allow (a control character, U+FFFE, a lone surrogate) is refused, as toXml refuses to write it', () => {
+  for (const bad of ['\u0001', '\u001F', '\uFFFE', '\uFFFF', '\uD800', '\uDC00']) {
+    for (const xml of [
+      `<ISOMessage><data><field id="48">A${bad}B</field></data></ISOMessage>`,
+      `<isomsg><field id="48" value="A${bad}B"/></isomsg>`,
+      `<ISOMessage><data><field id="48"><![CDATA[A${bad}B]]></field></data></ISOMessage>`,
+      `<ISOMessage><!-- ${bad} --><data><field id="48">AB</field></data></ISOMessage>`,
+    ]) {
+      const err = refusal(xml);
+      assert.equal(err.code, 'ISO8583_ERR_XML', JSON.stringify(xml));
+      assert.doesNotMatch(err.message, /AB|A.B/);
+    }
+  }
+  // Tab, line feed, carriage return and a pair of surrogates are characters of XML 1.0.
+  assert.deepEqual(fromXml('<ISOMessage><data><field id="48">A\tB\n\uD83D\uDE00</field></data></ISOMessage>').message, { '48': 'A\tB\n\uD83D\uDE00' });
+});

@@ -9,7 +9,7 @@ import type { XmlMessage } from './xml.js';
 import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { TlvItem } from '../emv/tlv.js';
 import { MAX_TLV_DEPTH, buildTlv, isTlvTag } from '../emv/tlv.js';
-import { decodeXmlText } from './xml-text.js';
+import { decodeXmlText, isXmlText } from './xml-text.js';
 import { safeName } from './names.js';
 import type { XmlNode } from './xml-nodes.js';
 import { attributesOf, childrenOf, elementsOf, localName, nameOf, textOf } from './xml-nodes.js';
@@ -253,6 +253,11 @@ export function parseXmlMessage(xml: string): XmlMessage {
     throw xmlError(`the XML document is over ${MAX_PARSED_XML_LENGTH} characters, the most read outside the canonical ISOMessage shape`);
   }
   if (/<!DOCTYPE/i.test(xml.replace(COMMENTS_AND_CDATA, ''))) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
+  // XML 1.0 (production Char) has no place for a control character other than tab, LF and CR, U+FFFE, U+FFFF or a
+  // lone surrogate, escaped or not; fast-xml-parser's check lets them through, and toXml refuses to write them.
+  if (!isXmlText(xml)) {
+    throw xmlError('the XML holds a character that XML 1.0 does not allow (a control character, U+FFFE, U+FFFF or a lone surrogate)');
+  }
   const check = XMLValidator.validate(xml);
   if (check !== true) {
     throw xmlError(`the XML is not well formed (${check.err.code} at line ${check.err.line}, column ${check.err.col})`);
