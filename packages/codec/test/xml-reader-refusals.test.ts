@@ -1,6 +1,6 @@
 /**
- * What `fromXml` reads and refuses around headers, DOCTYPEs, deep EMV data and hostile names, and how long the text
- * of an invalid-input error may grow.
+ * What `fromXml` reads and refuses around headers, DOCTYPEs, deep EMV data, hostile names, characters XML 1.0 does
+ * not allow and white space in a jPOS `value` attribute, and how long the text of an invalid-input error may grow.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,4 +82,10 @@ test('fromXml – a character XML 1.0 does not allow (a control character, U+FFF
   }
   // Tab, line feed, carriage return and a pair of surrogates are characters of XML 1.0.
   assert.deepEqual(fromXml('<ISOMessage><data><field id="48">A\tB\n\uD83D\uDE00</field></data></ISOMessage>').message, { '48': 'A\tB\n\uD83D\uDE00' });
+});
+
+test('fromXml – a jPOS value attribute reads as XML 1.0 reads an attribute: a tab or line end written as such is a space', () => {
+  const read = fromXml('<isomsg><field id="43" value="ACME\tSHOP\nPARIS\r\nFR\rX"/><field id="48" value="A&#9;B&#10;C&#13;D"/></isomsg>');
+  // Written as character references (as jPOS's ISOUtil.normalize may write them), they stay what they say.
+  assert.deepEqual(read.message, { '43': 'ACME SHOP PARIS FR X', '48': 'A\tB\nC\rD' });
 });

@@ -9,7 +9,7 @@ import type { XmlMessage } from './xml.js';
 import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { TlvItem } from '../emv/tlv.js';
 import { MAX_TLV_DEPTH, buildTlv, isTlvTag } from '../emv/tlv.js';
-import { decodeXmlText, isXmlText } from './xml-text.js';
+import { decodeXmlAttribute, isXmlText } from './xml-text.js';
 import { safeName } from './names.js';
 import type { XmlNode } from './xml-nodes.js';
 import { attributesOf, childrenOf, elementsOf, localName, nameOf, textOf } from './xml-nodes.js';
@@ -111,7 +111,7 @@ function readField(element: XmlNode, field: string, top: boolean, ctx: ReadConte
       ctx.problems.push({ field, code: 'ISO8583_ERR_FIELD_VALUE', reason: 'a value both as text and as attribute' });
       return undefined;
     }
-    const value = decodeXmlText(attributes.value);
+    const value = decodeXmlAttribute(attributes.value);
     if (value === undefined) {
       ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: 'an unknown entity or a bare & in the value' });
     }
