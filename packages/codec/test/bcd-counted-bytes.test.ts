@@ -47,6 +47,25 @@ test('BCD counted in bytes – an odd amount left-justified with pad 0 is refuse
   assert.deepEqual(codec.validate({ '0': '0200', '4': 'C1' }).map((p) => p.code), ['ISO8583_ERR_FIELD_VALUE']);
 });
 
+test('BCD counted in bytes – an unsigned amount right-justified with pad 0 keeps its value: 1234 comes back 01234, never 10234', () => {
+  const codec = codecFor({ type: 'xn' });
+  // The first digit travels as the sign character: the pad of the three digits after it went between them.
+  for (const amount of [1234, '1234', '0000001234']) {
+    const back = codec.unpack(codec.pack({ '0': '0200', '4': amount }))['4'] as string;
+    assert.equal(Number(back), 1234, `${amount} came back ${back}`);
+  }
+  // With no room for the leading 0, the amount is refused naming the field, never quoted.
+  const full = createCodec({
+    name: 'bcd-bytes-4',
+    mti: { encoding: 'ascii' },
+    bitmap: { encoding: 'binary' },
+    fields: { '4': { name: 'V', type: 'xn', length: 4, encoding: 'bcd', prefix: { encoding: 'bcd', digits: 2, counts: 'bytes' } } },
+  });
+  assert.deepEqual(full.validate({ '0': '0200', '4': '4761' }).map((p) => [p.field, p.code]), [['4', 'ISO8583_ERR_FIELD_VALUE']]);
+  assert.doesNotMatch(JSON.stringify(full.validate({ '0': '0200', '4': '4761' })), /4761/);
+  assert.deepEqual(full.unpack(full.pack({ '0': '0200', '4': '476' })), { '0': '0200', '4': '476' });
+});
+
 test('BCD counted in bytes – a 15-digit number left-justified with pad 0 is refused; with an F pad it travels', () => {
   const zero = codecFor({ type: 'n', justify: 'left' });
   // Packed often enough for the codec to compile a plan for this set of fields: the plan checks as the interpreter.
@@ -63,11 +82,12 @@ test('BCD counted in bytes – every value either is refused (odd, where the pad
     padNibble: fc.constantFrom('0', 'F'),
   }) as fc.Arbitrary<Layout>;
   fc.assert(
-    fc.property(layout, fc.stringMatching(/^[0-9]{1,38}$/), fc.constantFrom('C', 'D'), fc.boolean(), (l, digits, sign, number) => {
+    fc.property(layout, fc.stringMatching(/^[0-9]{1,38}$/), fc.constantFrom('C', 'D', ''), fc.boolean(), (l, digits, sign, number) => {
       const codec = codecFor(l);
+      // An amount without a sign (its first character a digit) is as jPOS sends it unsigned.
       const value = l.type === 'xn' ? sign + digits : digits;
       // Half of the runs give the number as a number (a path of its own into the same checks).
-      const input = l.type === 'n' && number && digits.length < 16 ? Number(digits) : value;
+      const input = (l.type === 'n' || (l.type === 'xn' && sign === '')) && number && digits.length < 16 ? Number(digits) : value;
       const given = typeof input === 'number' ? String(input) : input;
       const givenDigits = l.type === 'xn' ? given.length - 1 : given.length;
       let image: Buffer;
@@ -85,7 +105,7 @@ test('BCD counted in bytes – every value either is refused (odd, where the pad
       // The one difference allowed: the leading 0 of a right-justified number or amount, the same value.
       assert.equal(l.justify ?? 'right', 'right');
       assert.notEqual(l.type, 'z');
-      assert.equal(back, l.type === 'xn' ? `${given[0]}0${given.slice(1)}` : `0${given}`);
+      assert.equal(back, l.type === 'xn' && /^[CD]/.test(given) ? `${given[0]}0${given.slice(1)}` : `0${given}`);
     }),
     propertyRuns(400),
   );
