@@ -1,6 +1,7 @@
 /**
  * What `fromXml` reads and refuses around headers, DOCTYPEs, deep EMV data, hostile names, characters XML 1.0 does
- * not allow and white space in a jPOS `value` attribute, and how long the text of an invalid-input error may grow.
+ * not allow, white space in a jPOS `value` attribute and references in an `id`, and how long the text of an
+ * invalid-input error may grow.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -88,4 +89,12 @@ test('fromXml – a jPOS value attribute reads as XML 1.0 reads an attribute: a 
   const read = fromXml('<isomsg><field id="43" value="ACME\tSHOP\nPARIS\r\nFR\rX"/><field id="48" value="A&#9;B&#10;C&#13;D"/></isomsg>');
   // Written as character references (as jPOS's ISOUtil.normalize may write them), they stay what they say.
   assert.deepEqual(read.message, { '43': 'ACME SHOP PARIS FR X', '48': 'A\tB\nC\rD' });
+});
+
+test('fromXml – an id attribute is read as XML reads it: a character reference there is the character', () => {
+  const xml = '<ISOMessage><data><field id="&#52;8">A</field><field id="5&#x35;"><tag id="9F&#50;6">0102</tag></field></data></ISOMessage>';
+  assert.deepEqual(fromXml(xml).message, { '48': 'A', '55': '9F26020102' });
+  assert.deepEqual(fromXml('<isomsg><field id="&#48;" value="0200"/></isomsg>').message, { '0': '0200' });
+  // An unknown entity is no id.
+  assert.equal(refusal('<ISOMessage><data><field id="&x;8">A</field></data></ISOMessage>').problems![0]!.code, 'ISO8583_ERR_FIELD_ID');
 });

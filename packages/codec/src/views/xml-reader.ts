@@ -45,6 +45,15 @@ interface ReadContext {
   header?: Buffer;
 }
 
+/**
+ * The `id` attribute of an element as XML reads it (`id="&#52;8"` is `48`); one with an unknown entity or a bare `&`
+ * stays raw, which no id rule accepts.
+ */
+function idOf(element: XmlNode): string | undefined {
+  const raw = attributesOf(element).id;
+  return raw === undefined ? undefined : (decodeXmlAttribute(raw) ?? raw);
+}
+
 function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: number): TlvItem[] | undefined {
   const items: TlvItem[] = [];
   const { elements, junk } = elementsOf(nodes);
@@ -58,7 +67,7 @@ function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: n
   }
   for (const element of elements) {
     const name = nameOf(element)!;
-    const tag = attributesOf(element).id;
+    const tag = idOf(element);
     if (name !== 'tag' || tag === undefined) {
       ctx.problems.push({ field, code: 'ISO8583_ERR_TLV', reason: `<${safeName(name)}> where <tag id="..."> was expected` });
       return undefined;
@@ -168,7 +177,7 @@ function readFields(
       });
       continue;
     }
-    const id = attributes.id;
+    const id = idOf(element);
     if (id === undefined) {
       ctx.problems.push({ field: `${where}/${name}[${position}]`, code: 'ISO8583_ERR_FIELD_ID', reason: 'no id attribute' });
       continue;
