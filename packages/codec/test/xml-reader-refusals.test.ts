@@ -1,7 +1,7 @@
 /**
  * What `fromXml` reads and refuses around headers, DOCTYPEs, deep EMV data, hostile names, characters XML 1.0 does
- * not allow, white space in a jPOS `value` attribute and references in an `id`, and how long the text of an
- * invalid-input error may grow.
+ * not allow, `]]>` in text, white space in a jPOS `value` attribute and references in an `id`, and how long the
+ * text of an invalid-input error may grow.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,4 +97,19 @@ test('fromXml – an id attribute is read as XML reads it: a character reference
   assert.deepEqual(fromXml('<isomsg><field id="&#48;" value="0200"/></isomsg>').message, { '0': '0200' });
   // An unknown entity is no id.
   assert.equal(refusal('<ISOMessage><data><field id="&x;8">A</field></data></ISOMessage>').problems![0]!.code, 'ISO8583_ERR_FIELD_ID');
+});
+
+test('fromXml – "]]>" in text outside a CDATA section is refused (not well formed); in CDATA, a comment or an attribute it is text', () => {
+  for (const xml of [
+    '<ISOMessage><data><field id="48">A]]>B</field></data></ISOMessage>',
+    '<isomsg><field id="48" value="A"/>]]></isomsg>',
+    '<ISOMessage><data><field id="48"><![CDATA[A]]>]]></field></data></ISOMessage>',
+  ]) {
+    const err = refusal(xml);
+    assert.equal(err.code, 'ISO8583_ERR_XML', xml);
+    assert.doesNotMatch(err.message, /A\]/);
+  }
+  assert.deepEqual(fromXml('<ISOMessage><data><field id="48"><![CDATA[A]]]]><![CDATA[>B]]></field></data></ISOMessage>').message, { '48': 'A]]>B' });
+  assert.deepEqual(fromXml('<ISOMessage><data><field id="48">A]]&gt;B<!-- ]]> --></field></data></ISOMessage>').message, { '48': 'A]]>B' });
+  assert.deepEqual(fromXml('<isomsg><field id="48" value="A]]>B"/><?pi ]]>?></isomsg>').message, { '48': 'A]]>B' });
 });

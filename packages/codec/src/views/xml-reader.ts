@@ -33,6 +33,12 @@ const PARSER = new XMLParser({
 /** Comments and CDATA sections, left to right (a `<!DOCTYPE` inside either is text, not a declaration). */
 const COMMENTS_AND_CDATA = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g;
 
+/**
+ * Markup outside comments and CDATA in a well-formed document: processing instructions, and tags with their attribute
+ * values quoted (an attribute value may hold `>`). What is left is the text content.
+ */
+const MARKUP = /<\?[\s\S]*?\?>|<(?:[^>"']|"[^"]*"|'[^']*')*>/g;
+
 function xmlError(reason: string, cause?: unknown): Iso8583Error {
   return codecError('ISO8583_ERR_XML', reason, cause === undefined ? {} : { cause });
 }
@@ -261,7 +267,8 @@ export function parseXmlMessage(xml: string): XmlMessage {
   if (xml.length > MAX_PARSED_XML_LENGTH) {
     throw xmlError(`the XML document is over ${MAX_PARSED_XML_LENGTH} characters, the most read outside the canonical ISOMessage shape`);
   }
-  if (/<!DOCTYPE/i.test(xml.replace(COMMENTS_AND_CDATA, ''))) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
+  const outsideSections = xml.replace(COMMENTS_AND_CDATA, '');
+  if (/<!DOCTYPE/i.test(outsideSections)) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
   // XML 1.0 (production Char) has no place for a control character other than tab, LF and CR, U+FFFE, U+FFFF or a
   // lone surrogate, escaped or not; fast-xml-parser's check lets them through, and toXml refuses to write them.
   if (!isXmlText(xml)) {
@@ -270,6 +277,11 @@ export function parseXmlMessage(xml: string): XmlMessage {
   const check = XMLValidator.validate(xml);
   if (check !== true) {
     throw xmlError(`the XML is not well formed (${check.err.code} at line ${check.err.line}, column ${check.err.col})`);
+  }
+  // XML 1.0 (2.4): "]]>" in text content ends no CDATA section, so it is not well formed (written "]]&gt;" it is);
+  // fast-xml-parser's check lets it through. Looked for after that check, when every tag's quotes pair up.
+  if (outsideSections.includes(']]>') && outsideSections.replace(MARKUP, '').includes(']]>')) {
+    throw xmlError('the XML is not well formed: "]]>" in text outside a CDATA section');
   }
   let parsed: XmlNode[];
   try {
