@@ -53,3 +53,16 @@ test('SocketQueue view – a composite field shows its sub-fields (1 included) a
     '0': '0200', '1': 'a0000000000000000000000000000002', '3': { '1': 0, '2': 1020 }, '127': { header: 'AB', '1': 'X1', '7': 42 },
   });
 });
+
+test('SocketQueue view – with a tertiary bitmap, a field above 128 shows the three bitmaps that travelled (bit 65 announcing the third)', () => {
+  const codec = createCodec({
+    name: 'tertiary',
+    mti: { encoding: 'ascii' },
+    bitmap: { encoding: 'binary', tertiary: true },
+    fields: { '3': { name: 'P', type: 'n', length: 6, encoding: 'ascii' }, '150': { name: 'X', type: 'an', length: 3, encoding: 'ascii' } },
+  });
+  const image = codec.pack({ '0': '0200', '3': '000000', '150': 'ABC' });
+  const view = toSocketQueueObject(codec.unpack(image), codec.dialect);
+  assert.equal(view['1'], image.subarray(4, 28).toString('hex'));
+  assert.equal(view['150'], 'ABC');
+});

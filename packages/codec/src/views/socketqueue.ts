@@ -21,12 +21,16 @@ const DIGITS = /^\d{1,15}$/;
 /** Numeric fields SocketQueue answers as padded text (its SmartVista packager's `padFields`, less 49). */
 const KEPT_AS_TEXT = new Set(['0', '7', '11', '12', '22', '41', '42']);
 
-/** The bitmap(s) of a message's fields as hex (primary, and secondary when a field above 64 is present). */
+/**
+ * The bitmap(s) of a message's fields as hex, as pack writes them: primary, secondary when a field above 64 is
+ * present, and tertiary (announced by bit 65) when one above 128 is (a dialect with a tertiary bitmap).
+ */
 function bitmapHex(message: IsoMessage): string {
-  const ids = Object.keys(message).map(Number).filter((n) => Number.isInteger(n) && n >= 2 && n <= 128);
-  const secondary = ids.some((n) => n > 64);
-  const bits = new Uint8Array(secondary ? 16 : 8);
-  if (secondary) bits[0]! |= 0x80;
+  const ids = Object.keys(message).map(Number).filter((n) => Number.isInteger(n) && n >= 2 && n <= 192);
+  const max = Math.max(0, ...ids);
+  const bits = new Uint8Array(max > 128 ? 24 : max > 64 ? 16 : 8);
+  if (max > 64) bits[0]! |= 0x80;
+  if (max > 128) bits[8]! |= 0x80;
   for (const n of ids) bits[(n - 1) >> 3]! |= 0x80 >> ((n - 1) & 7);
   return Buffer.from(bits).toString('hex');
 }
