@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { propertyRuns, readVector } from '@iso8583/test-support';
-import { Iso8583Error, buildTlv, emvFromTags, emvToTags, fromXml, parseTlv, toJson, toXml } from '../src/index.js';
+import { Iso8583Error, buildTlv, createCodec, emvFromTags, emvToTags, fromJson, fromXml, parseTlv, toJson, toXml } from '../src/index.js';
 import type { TlvItem } from '../src/index.js';
 
 /** Field 55 of the socketqueue purchase: after the MTI, bitmap and fields 3-49, a 2-byte BCD length 0130. */
@@ -217,4 +217,17 @@ test('emvToTags and the EMV views keep field 55 as hex when showing its tags wou
   }
   assert.deepEqual(emvToTags('9F2603010203'), { '9F26': '010203' });
   assert.match(toXml({ '0': '0200', '55': '9F2603010203' }, { emv: true }), /<tag id="9F26">010203<\/tag>/);
+});
+
+test('the EMV views keep field 55 of text in lower case as it is: in iso87ascii (type ans) its letters are its bytes', () => {
+  const codec = createCodec('iso87ascii');
+  const image = codec.pack({ '0': '0200', '3': '000000', '55': '9f2602a1b2' });
+  const message = codec.unpack(image);
+  assert.equal(emvToTags(message['55'] as string), undefined);
+  assert.deepEqual(codec.pack(fromJson(toJson(message, { emv: true }), { emv: true })), image);
+  assert.deepEqual(codec.pack(fromXml(toXml(message, { emv: true })).message), image);
+  // In upper case (what buildTlv writes), the tags show and come back the same bytes.
+  const upper = codec.pack({ '0': '0200', '3': '000000', '55': '9F2602A1B2' });
+  assert.match(toJson(codec.unpack(upper), { emv: true }), /"55":\{"9F26":"A1B2"\}/);
+  assert.deepEqual(codec.pack(fromJson(toJson(codec.unpack(upper), { emv: true }), { emv: true })), upper);
 });

@@ -27,3 +27,42 @@ test('SocketQueue view – a field above 64 sets the secondary bitmap; long digi
   assert.equal(view['4'], '1234567890123456');
   assert.equal(view['70'], 301);
 });
+
+test('SocketQueue view – a composite field shows its sub-fields (1 included) and header as unpack read them, no bitmap made up', () => {
+  const codec = createCodec({
+    name: 'composites',
+    mti: { encoding: 'ascii' },
+    bitmap: { encoding: 'hex' },
+    fields: {
+      '3': {
+        name: 'PROCESSING CODE', type: 'n', length: 6, encoding: 'ascii',
+        subfields: { fields: { '1': { name: 'TYPE', type: 'n', length: 2, encoding: 'ascii' }, '2': { name: 'FROM', type: 'n', length: 4, encoding: 'ascii' } } },
+      },
+      '127': {
+        name: 'PRIVATE', type: 'b', length: 999, encoding: 'binary', prefix: { encoding: 'ascii', digits: 3 },
+        subfields: {
+          headerLength: 1,
+          bitmap: { encoding: 'binary', length: 1 },
+          fields: { '1': { name: 'A', type: 'an', length: 2, encoding: 'ascii' }, '7': { name: 'B', type: 'n', length: 3, encoding: 'ascii' } },
+        },
+      },
+    },
+  });
+  const message = codec.unpack(codec.pack({ '0': '0200', '3': { '1': '00', '2': '1020' }, '127': { header: 'AB', '1': 'X1', '7': '042' } }));
+  assert.deepEqual(toSocketQueueObject(message, codec.dialect), {
+    '0': '0200', '1': 'a0000000000000000000000000000002', '3': { '1': 0, '2': 1020 }, '127': { header: 'AB', '1': 'X1', '7': 42 },
+  });
+});
+
+test('SocketQueue view – with a tertiary bitmap, a field above 128 shows the three bitmaps that travelled (bit 65 announcing the third)', () => {
+  const codec = createCodec({
+    name: 'tertiary',
+    mti: { encoding: 'ascii' },
+    bitmap: { encoding: 'binary', tertiary: true },
+    fields: { '3': { name: 'P', type: 'n', length: 6, encoding: 'ascii' }, '150': { name: 'X', type: 'an', length: 3, encoding: 'ascii' } },
+  });
+  const image = codec.pack({ '0': '0200', '3': '000000', '150': 'ABC' });
+  const view = toSocketQueueObject(codec.unpack(image), codec.dialect);
+  assert.equal(view['1'], image.subarray(4, 28).toString('hex'));
+  assert.equal(view['150'], 'ABC');
+});

@@ -1,6 +1,7 @@
 /**
- * What `fromXml` reads and refuses around headers, DOCTYPEs, deep EMV data and hostile names, and how long the text
- * of an invalid-input error may grow.
+ * What `fromXml` reads and refuses around headers, DOCTYPEs, deep EMV data, hostile names, characters XML 1.0 does
+ * not allow, `]]>` in text, white space in a jPOS `value` attribute and references in an `id`, and how long the
+ * text of an invalid-input error may grow.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,4 +66,50 @@ test('an invalid-input error lists the first problems in its text and how many m
   assert.equal(err.message.split('; ').length, MAX_PROBLEMS_IN_TEXT + 1);
   assert.match(err.message, /; and 4880 more$/);
   assert.ok(err.message.length < 1000, `${err.message.length} characters`);
+});
+
+test('fromXml – a character XML 1.0 does not allow (a control character, U+FFFE, a lone surrogate) is refused, as toXml refuses to write it', () => {
+  for (const bad of ['\u0001', '\u001F', '\uFFFE', '\uFFFF', '\uD800', '\uDC00']) {
+    for (const xml of [
+      `<ISOMessage><data><field id="48">A${bad}B</field></data></ISOMessage>`,
+      `<isomsg><field id="48" value="A${bad}B"/></isomsg>`,
+      `<ISOMessage><data><field id="48"><![CDATA[A${bad}B]]></field></data></ISOMessage>`,
+      `<ISOMessage><!-- ${bad} --><data><field id="48">AB</field></data></ISOMessage>`,
+    ]) {
+      const err = refusal(xml);
+      assert.equal(err.code, 'ISO8583_ERR_XML', JSON.stringify(xml));
+      assert.doesNotMatch(err.message, /AB|A.B/);
+    }
+  }
+  // Tab, line feed, carriage return and a pair of surrogates are characters of XML 1.0.
+  assert.deepEqual(fromXml('<ISOMessage><data><field id="48">A\tB\n\uD83D\uDE00</field></data></ISOMessage>').message, { '48': 'A\tB\n\uD83D\uDE00' });
+});
+
+test('fromXml – a jPOS value attribute reads as XML 1.0 reads an attribute: a tab or line end written as such is a space', () => {
+  const read = fromXml('<isomsg><field id="43" value="ACME\tSHOP\nPARIS\r\nFR\rX"/><field id="48" value="A&#9;B&#10;C&#13;D"/></isomsg>');
+  // Written as character references (as jPOS's ISOUtil.normalize may write them), they stay what they say.
+  assert.deepEqual(read.message, { '43': 'ACME SHOP PARIS FR X', '48': 'A\tB\nC\rD' });
+});
+
+test('fromXml – an id attribute is read as XML reads it: a character reference there is the character', () => {
+  const xml = '<ISOMessage><data><field id="&#52;8">A</field><field id="5&#x35;"><tag id="9F&#50;6">0102</tag></field></data></ISOMessage>';
+  assert.deepEqual(fromXml(xml).message, { '48': 'A', '55': '9F26020102' });
+  assert.deepEqual(fromXml('<isomsg><field id="&#48;" value="0200"/></isomsg>').message, { '0': '0200' });
+  // An unknown entity is no id.
+  assert.equal(refusal('<ISOMessage><data><field id="&x;8">A</field></data></ISOMessage>').problems![0]!.code, 'ISO8583_ERR_FIELD_ID');
+});
+
+test('fromXml – "]]>" in text outside a CDATA section is refused (not well formed); in CDATA, a comment or an attribute it is text', () => {
+  for (const xml of [
+    '<ISOMessage><data><field id="48">A]]>B</field></data></ISOMessage>',
+    '<isomsg><field id="48" value="A"/>]]></isomsg>',
+    '<ISOMessage><data><field id="48"><![CDATA[A]]>]]></field></data></ISOMessage>',
+  ]) {
+    const err = refusal(xml);
+    assert.equal(err.code, 'ISO8583_ERR_XML', xml);
+    assert.doesNotMatch(err.message, /A\]/);
+  }
+  assert.deepEqual(fromXml('<ISOMessage><data><field id="48"><![CDATA[A]]]]><![CDATA[>B]]></field></data></ISOMessage>').message, { '48': 'A]]>B' });
+  assert.deepEqual(fromXml('<ISOMessage><data><field id="48">A]]&gt;B<!-- ]]> --></field></data></ISOMessage>').message, { '48': 'A]]>B' });
+  assert.deepEqual(fromXml('<isomsg><field id="48" value="A]]>B"/><?pi ]]>?></isomsg>').message, { '48': 'A]]>B' });
 });

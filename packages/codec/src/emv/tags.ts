@@ -28,8 +28,9 @@ function toObject(items: readonly TlvItem[]): EmvTags | undefined {
 /**
  * The data objects of field 55 when the EMV view can show them without changing a byte, else `undefined` (callers
  * keep the hex): the data must be valid BER-TLV that {@link buildTlv} writes back the same, so no `00` padding
- * between data objects and no length in a longer form than needed (`81 08` for 8 bytes). A MAC computed over field
- * 55 so still holds after a round trip through the view.
+ * between data objects and no length in a longer form than needed (`81 08` for 8 bytes). Text must be in upper case
+ * as buildTlv writes it: in a dialect where field 55 is text (`ans`, as in iso87ascii), lowercase hex digits are
+ * other bytes on the wire. A MAC computed over field 55 so still holds after a round trip through the view.
  */
 export function viewableTlv(data: string | Uint8Array): TlvItem[] | undefined {
   let items: TlvItem[];
@@ -39,7 +40,7 @@ export function viewableTlv(data: string | Uint8Array): TlvItem[] | undefined {
     return undefined;
   }
   const original =
-    typeof data === 'string' ? data.toUpperCase() : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex').toUpperCase();
+    typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex').toUpperCase();
   return buildTlv(items) === original ? items : undefined;
 }
 

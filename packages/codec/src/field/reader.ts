@@ -161,6 +161,7 @@ export class Reader {
       if (hexChars && (wire & 1) !== 0) throw prefixError(plan, offset, 'an odd number of hex characters');
       if (start + wire > limit) throw this.truncated(plan.id, offset, limit, start + wire);
       units = unitsOfBytes(buf, start, plan, wire);
+      if (units === plan.length + 1 && leadingPad(buf, start, plan, wire)) units--;
     } else {
       units = declared;
       wire = wireSize(plan, units);
@@ -224,4 +225,16 @@ function unitsOfBytes(buf: Uint8Array, start: number, plan: FieldPlan, bytes: nu
     default:
       return bytes;
   }
+}
+
+/**
+ * Whether the first digit nibble of a BCD value counted in `bytes` bytes is the 0 pad of a right-justified value one
+ * digit shorter: pack writes `12345` of a field of at most 5 digits as `01 23 45` (and `C123` of an amount of at most 4
+ * characters as `C 01 23`). Read when the bytes hold one digit more than the maximum, so a value at its maximum comes
+ * back; any other digit there is a length over the maximum.
+ */
+function leadingPad(buf: Uint8Array, start: number, plan: FieldPlan, bytes: number): boolean {
+  if (plan.enc !== ENC_BCD || plan.leftJustified || plan.padNibble !== 0) return false;
+  const first = plan.bcdAmount ? 1 : 0;
+  return bytes > first && buf[start + first]! >> 4 === 0;
 }

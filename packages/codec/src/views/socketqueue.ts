@@ -21,32 +21,46 @@ const DIGITS = /^\d{1,15}$/;
 /** Numeric fields SocketQueue answers as padded text (its SmartVista packager's `padFields`, less 49). */
 const KEPT_AS_TEXT = new Set(['0', '7', '11', '12', '22', '41', '42']);
 
-/** The bitmap(s) of a message's fields as hex (primary, and secondary when a field above 64 is present). */
+/**
+ * The bitmap(s) of a message's fields as hex, as pack writes them: primary, secondary when a field above 64 is
+ * present, and tertiary (announced by bit 65) when one above 128 is (a dialect with a tertiary bitmap).
+ */
 function bitmapHex(message: IsoMessage): string {
-  const ids = Object.keys(message).map(Number).filter((n) => Number.isInteger(n) && n >= 2 && n <= 128);
-  const secondary = ids.some((n) => n > 64);
-  const bits = new Uint8Array(secondary ? 16 : 8);
-  if (secondary) bits[0]! |= 0x80;
+  const ids = Object.keys(message).map(Number).filter((n) => Number.isInteger(n) && n >= 2 && n <= 192);
+  const max = Math.max(0, ...ids);
+  const bits = new Uint8Array(max > 128 ? 24 : max > 64 ? 16 : 8);
+  if (max > 64) bits[0]! |= 0x80;
+  if (max > 128) bits[8]! |= 0x80;
   for (const n of ids) bits[(n - 1) >> 3]! |= 0x80 >> ((n - 1) & 7);
   return Buffer.from(bits).toString('hex');
 }
 
 /**
  * `message` (as `unpack` returns it) in SocketQueue's form under `dialect`: numeric fields as numbers, the bitmap as
- * `"1"`. Keys that are not field numbers are left out (their names are never echoed).
+ * `"1"`. Keys that are not field numbers are left out (their names are never echoed). A composite field shows its
+ * sub-fields the same way (numeric ones as numbers) and its `header` as it is, with no bitmap made up: its sub-field 1
+ * is data, as unpack read it.
  */
 export function toSocketQueueObject(message: IsoMessage, dialect: Pick<Dialect, 'fields'>): SocketQueueMessage {
   // Integer-like keys keep ascending order in a JS object: 0, 1 (the bitmap), then the fields.
-  const out: SocketQueueMessage = { '1': bitmapHex(message) };
+  return viewOf(message, dialect.fields, { '1': bitmapHex(message) }, true);
+}
+
+/** The fields of `message` (a message when `top`, else a composite's contents) added to `out` in SocketQueue's form. */
+function viewOf(message: IsoMessage, fields: Dialect['fields'], out: SocketQueueMessage, top: boolean): SocketQueueMessage {
   for (const [id, value] of Object.entries(message)) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(id)) continue;
-    const spec = dialect.fields[id];
-    if (id === '1') continue;
-    if (typeof value !== 'string') {
-      out[id] = spec?.subfields !== undefined ? toSocketQueueObject(value, spec.subfields) : (value as unknown as SocketQueueValue);
+    if (!top && id === 'header' && typeof value === 'string') {
+      out.header = value;
       continue;
     }
-    const numeric = spec !== undefined && spec.type === 'n' && spec.sensitive === undefined && !KEPT_AS_TEXT.has(id);
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(id)) continue;
+    const spec = fields[id];
+    if (top && id === '1') continue;
+    if (typeof value !== 'string') {
+      out[id] = spec?.subfields !== undefined ? viewOf(value, spec.subfields.fields, {}, false) : (value as unknown as SocketQueueValue);
+      continue;
+    }
+    const numeric = spec !== undefined && spec.type === 'n' && spec.sensitive === undefined && !(top && KEPT_AS_TEXT.has(id));
     out[id] = numeric && DIGITS.test(value) ? Number(value) : value;
   }
   return out;

@@ -9,7 +9,7 @@ import type { XmlMessage } from './xml.js';
 import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { TlvItem } from '../emv/tlv.js';
 import { MAX_TLV_DEPTH, buildTlv, isTlvTag } from '../emv/tlv.js';
-import { decodeXmlText } from './xml-text.js';
+import { decodeXmlAttribute, isXmlText } from './xml-text.js';
 import { safeName } from './names.js';
 import type { XmlNode } from './xml-nodes.js';
 import { attributesOf, childrenOf, elementsOf, localName, nameOf, textOf } from './xml-nodes.js';
@@ -33,6 +33,12 @@ const PARSER = new XMLParser({
 /** Comments and CDATA sections, left to right (a `<!DOCTYPE` inside either is text, not a declaration). */
 const COMMENTS_AND_CDATA = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g;
 
+/**
+ * Markup outside comments and CDATA in a well-formed document: processing instructions, and tags with their attribute
+ * values quoted (an attribute value may hold `>`). What is left is the text content.
+ */
+const MARKUP = /<\?[\s\S]*?\?>|<(?:[^>"']|"[^"]*"|'[^']*')*>/g;
+
 function xmlError(reason: string, cause?: unknown): Iso8583Error {
   return codecError('ISO8583_ERR_XML', reason, cause === undefined ? {} : { cause });
 }
@@ -43,6 +49,15 @@ interface ReadContext {
   jpos: boolean;
   /** The top-level `<header>` of a jPOS dump (hex in the document), once read. */
   header?: Buffer;
+}
+
+/**
+ * The `id` attribute of an element as XML reads it (`id="&#52;8"` is `48`); one with an unknown entity or a bare `&`
+ * stays raw, which no id rule accepts.
+ */
+function idOf(element: XmlNode): string | undefined {
+  const raw = attributesOf(element).id;
+  return raw === undefined ? undefined : (decodeXmlAttribute(raw) ?? raw);
 }
 
 function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: number): TlvItem[] | undefined {
@@ -58,7 +73,7 @@ function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: n
   }
   for (const element of elements) {
     const name = nameOf(element)!;
-    const tag = attributesOf(element).id;
+    const tag = idOf(element);
     if (name !== 'tag' || tag === undefined) {
       ctx.problems.push({ field, code: 'ISO8583_ERR_TLV', reason: `<${safeName(name)}> where <tag id="..."> was expected` });
       return undefined;
@@ -111,7 +126,7 @@ function readField(element: XmlNode, field: string, top: boolean, ctx: ReadConte
       ctx.problems.push({ field, code: 'ISO8583_ERR_FIELD_VALUE', reason: 'a value both as text and as attribute' });
       return undefined;
     }
-    const value = decodeXmlText(attributes.value);
+    const value = decodeXmlAttribute(attributes.value);
     if (value === undefined) {
       ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: 'an unknown entity or a bare & in the value' });
     }
@@ -168,7 +183,7 @@ function readFields(
       });
       continue;
     }
-    const id = attributes.id;
+    const id = idOf(element);
     if (id === undefined) {
       ctx.problems.push({ field: `${where}/${name}[${position}]`, code: 'ISO8583_ERR_FIELD_ID', reason: 'no id attribute' });
       continue;
@@ -252,10 +267,21 @@ export function parseXmlMessage(xml: string): XmlMessage {
   if (xml.length > MAX_PARSED_XML_LENGTH) {
     throw xmlError(`the XML document is over ${MAX_PARSED_XML_LENGTH} characters, the most read outside the canonical ISOMessage shape`);
   }
-  if (/<!DOCTYPE/i.test(xml.replace(COMMENTS_AND_CDATA, ''))) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
+  const outsideSections = xml.replace(COMMENTS_AND_CDATA, '');
+  if (/<!DOCTYPE/i.test(outsideSections)) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
+  // XML 1.0 (production Char) has no place for a control character other than tab, LF and CR, U+FFFE, U+FFFF or a
+  // lone surrogate, escaped or not; fast-xml-parser's check lets them through, and toXml refuses to write them.
+  if (!isXmlText(xml)) {
+    throw xmlError('the XML holds a character that XML 1.0 does not allow (a control character, U+FFFE, U+FFFF or a lone surrogate)');
+  }
   const check = XMLValidator.validate(xml);
   if (check !== true) {
     throw xmlError(`the XML is not well formed (${check.err.code} at line ${check.err.line}, column ${check.err.col})`);
+  }
+  // XML 1.0 (2.4): "]]>" in text content ends no CDATA section, so it is not well formed (written "]]&gt;" it is);
+  // fast-xml-parser's check lets it through. Looked for after that check, when every tag's quotes pair up.
+  if (outsideSections.includes(']]>') && outsideSections.replace(MARKUP, '').includes(']]>')) {
+    throw xmlError('the XML is not well formed: "]]>" in text outside a CDATA section');
   }
   let parsed: XmlNode[];
   try {

@@ -54,3 +54,12 @@ export function decodeXmlText(raw: string): string | undefined {
   if (bad || raw.replace(REFERENCE, '').includes('&')) return undefined;
   return decoded;
 }
+
+/**
+ * A raw attribute value as the parser leaves it, read as XML 1.0 reads an attribute of no declared type (section
+ * 3.3.3): a line end (CR LF, CR or LF) and a tab written as such are each one space, then the references decoded as
+ * {@link decodeXmlText} does (so `&#10;` and `&#9;` stay a line feed and a tab). `undefined` as for that.
+ */
+export function decodeXmlAttribute(raw: string): string | undefined {
+  return decodeXmlText(/[\t\n\r]/.test(raw) ? raw.replace(/\r\n?|[\t\n]/g, ' ') : raw);
+}
