@@ -7,6 +7,8 @@
  * holder copies where it stores.
  */
 
+import type { IsoMessage } from './types.js';
+
 /** Characters a Latin-1 copy cannot hold. */
 const BEYOND_LATIN1 = /[\u0100-\uffff]/;
 
@@ -37,4 +39,21 @@ export function ownedText(value: string): string {
  */
 export function ownedOptional(value: string | undefined): string | undefined {
   return value === undefined ? undefined : ownedText(value);
+}
+
+/**
+ * A copy of a decoded message (its composite fields too) whose values share no memory with the text they were cut
+ * from, for a message kept beyond its request (a reversal queued for store and forward): each value through
+ * {@link ownedText}. The message given is left as it is.
+ *
+ * @param message - a decoded message, or one built from a decoded message's fields.
+ * @returns a new message with the same fields and values.
+ */
+export function ownedMessage(message: IsoMessage): IsoMessage {
+  const owned: IsoMessage = {};
+  for (const field of Object.keys(message)) {
+    const value = message[field] as string | IsoMessage;
+    owned[field] = typeof value === 'string' ? ownedText(value) : ownedMessage(value);
+  }
+  return owned;
 }

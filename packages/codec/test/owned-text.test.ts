@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ownedOptional, ownedText } from '../src/index.js';
+import { ownedMessage, ownedOptional, ownedText } from '../src/index.js';
 
 test('ownedText: the same characters, Latin-1 or beyond; short values returned as they are; ownedOptional passes undefined', () => {
   const message = `0200${'X'.repeat(1000)}4111111111111111${'Y'.repeat(1000)}`;
@@ -14,4 +14,13 @@ test('ownedText: the same characters, Latin-1 or beyond; short values returned a
   assert.equal(ownedText(short), short);
   assert.equal(ownedOptional(undefined), undefined);
   assert.equal(ownedOptional(pan), '4111111111111111');
+});
+
+test('ownedMessage: a new message with the same fields and values, composite fields too; the message given unchanged', () => {
+  const message = { '0': '0400', '2': '4111111111111111', '42': 'MERCHANT0000001', '127': { '2': 'X'.repeat(20), '3': 'AB' } };
+  const owned = ownedMessage(message);
+  assert.deepEqual(owned, message);
+  assert.notEqual(owned, message);
+  assert.notEqual(owned['127'], message['127']);
+  assert.deepEqual(ownedMessage({}), {});
 });
