@@ -104,3 +104,11 @@ export type { TlsMaterialInput, TlsMaterialProblem, TlsPem } from './tls-materia
  * garbage collector promote every request it held (see dictionary-map.ts). Iterates array-index keys first.
  */
 export { DictionaryMap } from './dictionary-map.js';
+/**
+ * Copies of decoded values for a holder that keeps them beyond their message's lifetime: a decoded field of 13
+ * characters or more is a cut of its message's text and keeps the whole message alive (see owned-text.ts).
+ * `ownedText(value)` returns a copy holding only its own characters, `ownedOptional` the same for a value that may be
+ * absent, `ownedMessage(message)` a message of such copies. The codec's `unpack` never copies: copy at the point
+ * where a value is stored.
+ */
+export { ownedMessage, ownedOptional, ownedText } from './owned-text.js';

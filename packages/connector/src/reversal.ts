@@ -11,6 +11,7 @@
  * the response).
  */
 import { randomBytes } from 'node:crypto';
+import { ownedMessage } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/codec';
 import type { JournalEntry, ReversalJournal } from './journal.js';
 import type { ConnectorStats } from './accounting.js';
@@ -288,8 +289,9 @@ export class ReversalManager {
   trigger(entry: JournalEntry): void {
     if (!isArmed(entry)) return;
     entry.armed = false;
-    // A plain entry from here on (its message made now, from the JSON text journaled, when it was written as text).
-    this.queue.activate({ id: entry.id, reversal: entry.reversal, at: entry.at });
+    // A plain entry from here on (its message made now, from the JSON text journaled, when it was written as text). A
+    // copy: a message built from the request's fields keeps the whole request (cut from its text) alive while queued.
+    this.queue.activate({ id: entry.id, reversal: ownedMessage(entry.reversal), at: entry.at });
   }
 
   /** A connection is up or free: sends at once the SAF entries whose last attempt found none (see {@link SafQueue.linkUp}); returns how many. */

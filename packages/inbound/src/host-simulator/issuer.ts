@@ -4,6 +4,7 @@
  * turns them into 1993 action codes for 1xxx MTIs). Duplicates never touch a balance twice: a repeat (origin 1) or a
  * resend under the same duplicate key (see `duplicateKeys`) gets the answer already given.
  */
+import { ownedOptional, ownedText } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { Accounts } from './accounts.js';
 import { expiryOf, isExpired, panOf, validCardNumber } from './cards.js';
@@ -14,7 +15,6 @@ import { Journal } from './journal.js';
 import type { JournalEntry, OriginalKeys } from './journal.js';
 import { echo, text } from './message-fields.js';
 import { originalKeys, ownKeys } from './original-keys.js';
-import { ownedOptional, ownedText } from './owned-text.js';
 import { PendingReversals } from './pending-reversals.js';
 import type { PendingReversal } from './pending-reversals.js';
 import { readReversalAmounts } from './reversal-amount.js';
@@ -140,7 +140,7 @@ export class Issuer {
   }
 
   #entry(fields: IsoMessage, mti: string, keys: DuplicateKeys, stan: string, pan: string, amount: number): JournalEntry {
-    // Copies: a value cut from the message would keep the whole message alive while the journal holds it (owned-text.ts).
+    // Copies: a value cut from the message would keep the whole message alive while the journal holds it (@iso8583/codec ownedText).
     const entry: JournalEntry = {
       keys: { original: ownedText(keys.original), repeat: ownedText(keys.repeat), transmission: ownedOptional(keys.transmission) },
       mti: ownedText(mti), stan: ownedText(stan), arrival: 0, pair: '', amount, transmission: ownedOptional(text(fields, '7')),
@@ -324,7 +324,7 @@ function additionalAmount(processing: string, currency: string, balance: number)
   return `${processing.slice(2, 4)}02${currency}${balance < 0 ? 'D' : 'C'}${String(Math.abs(balance)).padStart(12, '0')}`;
 }
 
-/** Copies of a reversal's keys that share no memory with its message (see owned-text.ts): remembered as they are. */
+/** Copies of a reversal's keys that share no memory with its message (see @iso8583/codec ownedText): remembered as they are. */
 function ownedKeys(keys: OriginalKeys): OriginalKeys {
   const owned: OriginalKeys = {};
   for (const name of ['mti', 'transmission', 'local', 'terminal', 'acquirer', 'pan'] as const) {
