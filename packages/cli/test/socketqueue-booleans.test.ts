@@ -73,16 +73,21 @@ test('SocketQueue --vv alone, or "vv": false in a file, is one of SocketQueue\'s
   assert.equal(parseGatewayArgs(['-c', configFile(t, { upstream: 'h:1', vv: false })]).config.socketqueue, true);
 });
 
-/** SocketQueue's config.json.dist with its blanks filled in (ports, host), every other key as it ships. */
+/**
+ * SocketQueue's config.json.dist with its blanks filled in (ports, host) or taken out (the keys it ships with no value),
+ * every other key as it ships, but `useHeader` (SocketQueue's own later editions refuse it too: no such parameter).
+ */
 const DIST = {
-  upstreamHost: '10.0.0.1', upstreamPort: 5000, listenPort: 2014, listenHttpPort: 8080, noAutoReversal: false, logFile: '',
-  pidFile: '', logstashHost: '', statDumpFile: '', testTargetHost: '', c: '', v: false, vv: false, dangerous: false,
-  silent: false, help: false, helpJson: false,
+  upstreamHost: '10.0.0.1', upstreamPort: 5000, listenPort: 2014, listenHttpPort: 8080, maxQueue: 100, queueTimeout: 35,
+  queueShortTimeout: 5, noAutoReversal: false, logFile: '', pidFile: '', logstashHost: '', logstashNode: 'SocketQueue',
+  statDumpFile: '', testTargetHost: '', c: '', v: false, vv: false, dangerous: false, silent: false, help: false,
+  helpJson: false,
 };
 
-test('SocketQueue config.json.dist – its keys at their off value are read as absent, with no effect', (t) => {
+test('SocketQueue config.json.dist – its keys as it ships them (off, or at SocketQueue\'s default) are read as absent, with no effect', (t) => {
   const { config } = parseGatewayArgs(['-c', configFile(t, DIST)]);
   assert.equal(config.upstream, '10.0.0.1:5000');
+  assert.equal(config.requestTimeout, 35_000, '"queueTimeout": 35 is SocketQueue\'s default, as the gateway\'s with its names');
   assert.equal(config.listen, 2014);
   assert.equal(config.logFile, undefined, '"logFile": "" is no log file');
   assert.equal(config.logMessages, false);
@@ -103,4 +108,9 @@ test('SocketQueue config.json.dist – a key at any other value is refused by na
   refused({ useHeader: true }, /^\/useHeader .*--frame ascii4/);
   refused({ useHeader: false }, /^\/useHeader .*--frame none/);
   refused({ dangerous: 'false' }, /^\/dangerous /);
+  // SocketQueue's defaults as it ships them are no choice; another value is one, refused with what replaces it.
+  refused({ queueTimeout: 60 }, /^\/queueTimeout .*--request-timeout 60000/);
+  refused({ maxQueue: 500 }, /^\/maxQueue .*--max-connections/);
+  refused({ queueShortTimeout: 10 }, /^\/queueShortTimeout /);
+  refused({ logstashNode: 'gw1' }, /^\/logstashNode /);
 });

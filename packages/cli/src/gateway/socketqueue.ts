@@ -116,19 +116,23 @@ const POINTERS: Readonly<Record<string, Pointer>> = {
 };
 
 /**
- * SocketQueue's config file keys at the value that turns them off, as its `config.json.dist` has them: a file holding
- * one so is read as if it did not (no effect, no refusal). At any other value the key is refused with its pointer
- * (`"dangerous": true`: card data is always masked; `"pidFile": "x.pid"`: a service manager knows the pid).
+ * SocketQueue's config file keys at the value its `config.json.dist` ships them with: the value that turns them off
+ * (`"v": false`, `"pidFile": ""`) or SocketQueue's own default (`"maxQueue": 100`, `"queueTimeout": 35`,
+ * `"queueShortTimeout": 5`, `"logstashNode": "SocketQueue"`). A file holding one so says nothing its author chose, and
+ * is read as if it did not (no effect, no refusal): a config.json.dist filled in keeps working. At any other value the
+ * key is refused with its pointer (`"dangerous": true`: card data is always masked; `"queueTimeout": 60`: its seconds
+ * are --request-timeout 60000 here; `"pidFile": "x.pid"`: a service manager knows the pid).
  */
-const OFF_VALUES: Readonly<Record<string, boolean | string>> = {
+const SHIPPED_VALUES: Readonly<Record<string, boolean | string | number>> = {
   v: false, silent: false, dangerous: false, help: false, helpJson: false, openWay: false,
   c: '', logFile: '', pidFile: '', logstashHost: '', statDumpFile: '', testTargetHost: '',
+  maxQueue: 100, queueTimeout: 35, queueShortTimeout: 5, logstashNode: 'SocketQueue',
 };
 
-/** A config file's object without SocketQueue's keys at their off value ({@link OFF_VALUES}); anything else as given. */
-export function withoutOffKeys(data: unknown): unknown {
+/** A config file's object without SocketQueue's keys at their shipped value ({@link SHIPPED_VALUES}); anything else as given. */
+export function withoutShippedKeys(data: unknown): unknown {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
-  const entries = Object.entries(data).filter(([key, value]) => !(Object.hasOwn(OFF_VALUES, key) && OFF_VALUES[key] === value));
+  const entries = Object.entries(data).filter(([key, value]) => !(Object.hasOwn(SHIPPED_VALUES, key) && SHIPPED_VALUES[key] === value));
   return Object.fromEntries(entries);
 }
 
