@@ -94,6 +94,24 @@ test('SocketQueue config.json.dist – its keys as it ships them (off, or at Soc
   assert.equal(config.socketqueue, true);
 });
 
+test('SocketQueue config file – its ports as text of digits are read as SocketQueue read them (parseInt); other text refused naming the key', (t) => {
+  const text = { ...DIST, upstreamPort: '5000', listenPort: '2014', listenHttpPort: '8080', statServerPort: '4000' };
+  const { config } = parseGatewayArgs(['-c', configFile(t, text)]);
+  assert.equal(config.upstream, '10.0.0.1:5000');
+  assert.equal(config.listen, 2014);
+  assert.equal(config.http, 8080);
+  assert.equal(config.statsPort, 4000);
+  for (const bad of ['2014abc', ' 2014', '', '99999999']) {
+    assert.throws(() => parseGatewayArgs(['-c', configFile(t, { ...DIST, listenPort: bad })]), (err: { code?: string; problems?: { field: string }[] }) => {
+      assert.equal(err.code, 'ISO8583_ERR_GATEWAY_CONFIG', JSON.stringify(bad));
+      assert.ok(err.problems?.some((p) => p.field === '/listenPort'), `${JSON.stringify(bad)}: ${JSON.stringify(err.problems)}`);
+      return true;
+    });
+  }
+  // Our own names keep their types: the gateway's keys take numbers.
+  assert.throws(() => parseGatewayArgs(['-c', configFile(t, { upstream: 'h:1', listen: '2014' })]), { code: 'ISO8583_ERR_GATEWAY_CONFIG' });
+});
+
 test('SocketQueue config.json.dist – a key at any other value is refused by name with what replaces it; useHeader points to --frame', (t) => {
   const refused = (data: Record<string, unknown>, pattern: RegExp) => {
     assert.throws(() => parseGatewayArgs(['-c', configFile(t, { ...DIST, ...data })]), (err: { code?: string; problems?: { field: string; reason: string }[] }) => {

@@ -136,6 +136,23 @@ export function withoutShippedKeys(data: unknown): unknown {
   return Object.fromEntries(entries);
 }
 
+/** SocketQueue's numeric parameters that are integer flags here (its ports: `upstreamPort`, `listenPort`, ...). */
+const SOCKETQUEUE_INTEGERS: ReadonlySet<string> = new Set(
+  GATEWAY_FLAGS.flatMap((f) => (f.kind === 'integer' ? (f.aliases ?? []).filter((a) => SOCKETQUEUE_NAMES.has(a)) : [])),
+);
+
+/**
+ * A config file's object with SocketQueue's ports written as text of digits (`"listenPort": "2014"`, as a file filled
+ * from the environment has them) as numbers: SocketQueue read its numeric parameters with `parseInt`, so such a file
+ * worked there. Any other text (`"2014abc"`, `" 2014"`) is left as given, to be refused naming the key.
+ */
+export function withPortsAsNumbers(data: unknown): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  const entries = Object.entries(data).map(([key, value]) =>
+    (SOCKETQUEUE_INTEGERS.has(key) && typeof value === 'string' && /^\d{1,5}$/.test(value) ? [key, Number(value)] : [key, value]));
+  return Object.fromEntries(entries);
+}
+
 /** What to use instead of SocketQueue's parameter `name` (given `value`), or `undefined` when it is not one of them. */
 export function socketQueuePointer(name: string, value?: unknown): string | undefined {
   const pointer = Object.hasOwn(POINTERS, name) ? POINTERS[name] : undefined;
