@@ -8,7 +8,7 @@
  * ends with a newline, as SocketQueue wrote every one (`JSON.stringify(...) + '\n'`): a shell client that reads it a
  * line at a time (`curl ... | while read -r line`) gets its one line, where a last line without a newline is dropped.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { failureBody, parseJsonBody } from '@iso8583/connector';
 
@@ -39,7 +39,15 @@ export interface SocketQueueHttp {
   rewriteUrl(req: IncomingMessage): string;
   /** Adds the body parsers, the record of POST routes and the 405 answer; before any route or plugin is registered. */
   install(app: FastifyInstance): void;
+  /**
+   * Fastify's `frameworkErrors` handler `handler` (a URL it cannot read), its answer a line ending with a newline in
+   * SocketQueue's shape as the routes' are: such a request reaches no hook that would end it.
+   */
+  lineEnded(handler: FrameworkErrors): FrameworkErrors;
 }
+
+/** A Fastify `frameworkErrors` handler. */
+type FrameworkErrors = (error: Error, request: FastifyRequest, reply: FastifyReply) => void;
 
 /** The path of a request URL, without its query. */
 function pathOf(url: string): string {
@@ -68,6 +76,13 @@ export function socketQueueHttp(answers: 'plain' | 'socketqueue'): SocketQueueHt
       if (req.method !== 'POST' || posts.has(pathOf(url))) return url;
       const q = url.indexOf('?');
       return q < 0 ? '/' : `/${url.slice(q)}`;
+    },
+    lineEnded(handler) {
+      if (answers !== 'socketqueue') return handler;
+      return (error, request, reply) => {
+        if (!consolePath(request.url)) reply.serializer((payload: unknown) => `${JSON.stringify(payload)}\n`);
+        handler(error, request, reply);
+      };
     },
     install(app) {
       app.addHook('onRoute', (route) => {
