@@ -135,6 +135,7 @@ describe('the gateway\'s HTTP port with a wedged bank', { concurrency: true }, (
     const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { result: unknown; errors: unknown[] };
     assert.equal(body.result, '');
     assert.match(String(body.errors[0]), /did not arrive whole/);
+    assert.ok(answer.endsWith('}\n'), `one line ending with a newline, as SocketQueue's answers: ${JSON.stringify(answer.slice(-20))}`);
   });
 
   test('headers never ended, on the --metrics port too: 408 and closed', async () => {

@@ -56,7 +56,7 @@ test('gateway HTTP – a request that is not HTTP, headers too large or a malfor
   bank.process.kill();
 });
 
-test('gateway HTTP in SocketQueue mode – the same refusals in SocketQueue\'s shape, { result: "", errors: [text] }', async () => {
+test('gateway HTTP in SocketQueue mode – the same refusals in SocketQueue\'s shape, { result: "", errors: [text] }, each a line', async () => {
   const bank = await startSimulator();
   const sq = await startGateway([`--upstreamHost=${bank.host}`, `--upstreamPort=${bank.port}`, '--reversal-journal', join(work, 'sq')]);
   for (const [what, status, text] of unreadable(sq.http.port)) {
@@ -67,6 +67,8 @@ test('gateway HTTP in SocketQueue mode – the same refusals in SocketQueue\'s s
     assert.equal(body.errors.length, 1, what);
     assert.equal(typeof body.errors[0], 'string', what);
     assert.ok(!r.body.includes(PAN), `${what}: ${r.body}`);
+    // One line ending with a newline, as SocketQueue wrote every answer (the routes' answers alike).
+    assert.ok(r.body.endsWith('\n') && r.body.indexOf('\n') === r.body.length - 1, `${what}: one line: ${JSON.stringify(r.body)}`);
   }
   bank.process.kill();
 });

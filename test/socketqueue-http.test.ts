@@ -97,6 +97,40 @@ test('SocketQueue HTTP – refusals keep their status and SocketQueue\'s shape: 
   assert.equal(codec.unpack(Buffer.from(raw.body, 'hex'))['39'], '000');
 });
 
+test('SocketQueue HTTP – every JSON answer is one line ending with a newline, as SocketQueue wrote it; hex and the console unchanged', async () => {
+  // A shell client reading the answer line by line (`curl ... | while read -r line`) drops a last line with no newline.
+  const line = (answer: { body: string }, what: string): unknown => {
+    assert.ok(answer.body.endsWith('\n'), `${what}: ends with a newline: ${JSON.stringify(answer.body)}`);
+    assert.equal(answer.body.indexOf('\n'), answer.body.length - 1, `${what}: one line`);
+    return JSON.parse(answer.body);
+  };
+  const ok = await httpCall(port, 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded' }, purchase(700061));
+  assert.equal(ok.status, 200, ok.body);
+  assert.equal((line(ok, 'an approval') as { result: Record<string, unknown> }).result['39'], 0);
+  const put = await httpCall(port, 'PUT', '/', { 'content-type': 'application/json' }, purchase(700062));
+  assert.deepEqual(line(put, 'a 405'), NOT_ALLOWED);
+  const notJson = await httpCall(port, 'POST', '/', {}, '{"0":');
+  assert.equal(notJson.status, 400);
+  assert.deepEqual(line(notJson, 'a body not JSON'), { result: '', errors: ['the body is not valid JSON'] });
+  const invalid = await httpCall(port, 'POST', '/', {}, '{}');
+  assert.equal(invalid.status, 400);
+  line(invalid, 'an invalid message');
+  const stats = await httpCall(port, 'GET', '/stats', {});
+  assert.equal(stats.status, 200);
+  line(stats, 'GET /stats');
+  const named = await httpCall(port, 'POST', '/', { host: `gateway.internal:${port}` }, purchase(700064));
+  assert.equal(named.status, 421);
+  line(named, 'a 421 (a hook\'s refusal)');
+  const consolePage = await httpCall(port, 'GET', '/console', { host: `gateway.internal:${port}` });
+  assert.equal(consolePage.status, 421);
+  assert.ok(!consolePage.body.endsWith('\n'), 'the console\'s answers are its own');
+  const codec = createCodec('smartvista');
+  const hex = codec.pack(JSON.parse(purchase(700063)) as Record<string, string>).toString('hex');
+  const raw = await httpCall(port, 'POST', '/raw', { 'content-type': 'text/plain' }, hex);
+  assert.equal(raw.status, 200, raw.body);
+  assert.match(raw.body, /^[0-9a-f]+$/i, 'POST /raw answers its hex text alone');
+});
+
 test('SocketQueue HTTP – a caller by host name (no token) is refused 421 in SocketQueue\'s shape; the console keeps its own', async () => {
   const named = await httpCall(port, 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded', host: `gateway.internal:${port}` }, purchase(700041));
   assert.equal(named.status, 421);

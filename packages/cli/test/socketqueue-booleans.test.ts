@@ -73,20 +73,43 @@ test('SocketQueue --vv alone, or "vv": false in a file, is one of SocketQueue\'s
   assert.equal(parseGatewayArgs(['-c', configFile(t, { upstream: 'h:1', vv: false })]).config.socketqueue, true);
 });
 
-/** SocketQueue's config.json.dist with its blanks filled in (ports, host), every other key as it ships. */
+/**
+ * SocketQueue's config.json.dist with its blanks filled in (ports, host) or taken out (the keys it ships with no value),
+ * every other key as it ships, but `useHeader` (SocketQueue's own later editions refuse it too: no such parameter).
+ */
 const DIST = {
-  upstreamHost: '10.0.0.1', upstreamPort: 5000, listenPort: 2014, listenHttpPort: 8080, noAutoReversal: false, logFile: '',
-  pidFile: '', logstashHost: '', statDumpFile: '', testTargetHost: '', c: '', v: false, vv: false, dangerous: false,
-  silent: false, help: false, helpJson: false,
+  upstreamHost: '10.0.0.1', upstreamPort: 5000, listenPort: 2014, listenHttpPort: 8080, maxQueue: 100, queueTimeout: 35,
+  queueShortTimeout: 5, noAutoReversal: false, logFile: '', pidFile: '', logstashHost: '', logstashNode: 'SocketQueue',
+  statDumpFile: '', testTargetHost: '', c: '', v: false, vv: false, dangerous: false, silent: false, help: false,
+  helpJson: false,
 };
 
-test('SocketQueue config.json.dist – its keys at their off value are read as absent, with no effect', (t) => {
+test('SocketQueue config.json.dist – its keys as it ships them (off, or at SocketQueue\'s default) are read as absent, with no effect', (t) => {
   const { config } = parseGatewayArgs(['-c', configFile(t, DIST)]);
   assert.equal(config.upstream, '10.0.0.1:5000');
+  assert.equal(config.requestTimeout, 35_000, '"queueTimeout": 35 is SocketQueue\'s default, as the gateway\'s with its names');
   assert.equal(config.listen, 2014);
   assert.equal(config.logFile, undefined, '"logFile": "" is no log file');
   assert.equal(config.logMessages, false);
   assert.equal(config.socketqueue, true);
+});
+
+test('SocketQueue config file – its ports as text of digits are read as SocketQueue read them (parseInt); other text refused naming the key', (t) => {
+  const text = { ...DIST, upstreamPort: '5000', listenPort: '2014', listenHttpPort: '8080', statServerPort: '4000' };
+  const { config } = parseGatewayArgs(['-c', configFile(t, text)]);
+  assert.equal(config.upstream, '10.0.0.1:5000');
+  assert.equal(config.listen, 2014);
+  assert.equal(config.http, 8080);
+  assert.equal(config.statsPort, 4000);
+  for (const bad of ['2014abc', ' 2014', '', '99999999']) {
+    assert.throws(() => parseGatewayArgs(['-c', configFile(t, { ...DIST, listenPort: bad })]), (err: { code?: string; problems?: { field: string }[] }) => {
+      assert.equal(err.code, 'ISO8583_ERR_GATEWAY_CONFIG', JSON.stringify(bad));
+      assert.ok(err.problems?.some((p) => p.field === '/listenPort'), `${JSON.stringify(bad)}: ${JSON.stringify(err.problems)}`);
+      return true;
+    });
+  }
+  // Our own names keep their types: the gateway's keys take numbers.
+  assert.throws(() => parseGatewayArgs(['-c', configFile(t, { upstream: 'h:1', listen: '2014' })]), { code: 'ISO8583_ERR_GATEWAY_CONFIG' });
 });
 
 test('SocketQueue config.json.dist – a key at any other value is refused by name with what replaces it; useHeader points to --frame', (t) => {
@@ -103,4 +126,9 @@ test('SocketQueue config.json.dist – a key at any other value is refused by na
   refused({ useHeader: true }, /^\/useHeader .*--frame ascii4/);
   refused({ useHeader: false }, /^\/useHeader .*--frame none/);
   refused({ dangerous: 'false' }, /^\/dangerous /);
+  // SocketQueue's defaults as it ships them are no choice; another value is one, refused with what replaces it.
+  refused({ queueTimeout: 60 }, /^\/queueTimeout .*--request-timeout 60000/);
+  refused({ maxQueue: 500 }, /^\/maxQueue .*--max-connections/);
+  refused({ queueShortTimeout: 10 }, /^\/queueShortTimeout /);
+  refused({ logstashNode: 'gw1' }, /^\/logstashNode /);
 });

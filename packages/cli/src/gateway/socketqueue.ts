@@ -116,19 +116,40 @@ const POINTERS: Readonly<Record<string, Pointer>> = {
 };
 
 /**
- * SocketQueue's config file keys at the value that turns them off, as its `config.json.dist` has them: a file holding
- * one so is read as if it did not (no effect, no refusal). At any other value the key is refused with its pointer
- * (`"dangerous": true`: card data is always masked; `"pidFile": "x.pid"`: a service manager knows the pid).
+ * SocketQueue's config file keys at the value its `config.json.dist` ships them with: the value that turns them off
+ * (`"v": false`, `"pidFile": ""`) or SocketQueue's own default (`"maxQueue": 100`, `"queueTimeout": 35`,
+ * `"queueShortTimeout": 5`, `"logstashNode": "SocketQueue"`). A file holding one so says nothing its author chose, and
+ * is read as if it did not (no effect, no refusal): a config.json.dist filled in keeps working. At any other value the
+ * key is refused with its pointer (`"dangerous": true`: card data is always masked; `"queueTimeout": 60`: its seconds
+ * are --request-timeout 60000 here; `"pidFile": "x.pid"`: a service manager knows the pid).
  */
-const OFF_VALUES: Readonly<Record<string, boolean | string>> = {
+const SHIPPED_VALUES: Readonly<Record<string, boolean | string | number>> = {
   v: false, silent: false, dangerous: false, help: false, helpJson: false, openWay: false,
   c: '', logFile: '', pidFile: '', logstashHost: '', statDumpFile: '', testTargetHost: '',
+  maxQueue: 100, queueTimeout: 35, queueShortTimeout: 5, logstashNode: 'SocketQueue',
 };
 
-/** A config file's object without SocketQueue's keys at their off value ({@link OFF_VALUES}); anything else as given. */
-export function withoutOffKeys(data: unknown): unknown {
+/** A config file's object without SocketQueue's keys at their shipped value ({@link SHIPPED_VALUES}); anything else as given. */
+export function withoutShippedKeys(data: unknown): unknown {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
-  const entries = Object.entries(data).filter(([key, value]) => !(Object.hasOwn(OFF_VALUES, key) && OFF_VALUES[key] === value));
+  const entries = Object.entries(data).filter(([key, value]) => !(Object.hasOwn(SHIPPED_VALUES, key) && SHIPPED_VALUES[key] === value));
+  return Object.fromEntries(entries);
+}
+
+/** SocketQueue's numeric parameters that are integer flags here (its ports: `upstreamPort`, `listenPort`, ...). */
+const SOCKETQUEUE_INTEGERS: ReadonlySet<string> = new Set(
+  GATEWAY_FLAGS.flatMap((f) => (f.kind === 'integer' ? (f.aliases ?? []).filter((a) => SOCKETQUEUE_NAMES.has(a)) : [])),
+);
+
+/**
+ * A config file's object with SocketQueue's ports written as text of digits (`"listenPort": "2014"`, as a file filled
+ * from the environment has them) as numbers: SocketQueue read its numeric parameters with `parseInt`, so such a file
+ * worked there. Any other text (`"2014abc"`, `" 2014"`) is left as given, to be refused naming the key.
+ */
+export function withPortsAsNumbers(data: unknown): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  const entries = Object.entries(data).map(([key, value]) =>
+    (SOCKETQUEUE_INTEGERS.has(key) && typeof value === 'string' && /^\d{1,5}$/.test(value) ? [key, Number(value)] : [key, value]));
   return Object.fromEntries(entries);
 }
 

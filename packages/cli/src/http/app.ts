@@ -206,7 +206,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
     forceCloseConnections: 'idle',
     schemaController: lazySchemaCompilers(),
     clientErrorHandler: answerClientError,
-    frameworkErrors: badUrlAnswer(options.logger, refusal),
+    frameworkErrors: sq === undefined ? badUrlAnswer(options.logger, refusal) : sq.lineEnded(badUrlAnswer(options.logger, refusal)),
     ...(sq === undefined ? {} : { rewriteUrl: sq.rewriteUrl }),
   });
   // One connection's pipelined requests reach the routes a few at a time, the others' served between (pipeline-cap.ts).
@@ -251,9 +251,10 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   for (const name of Object.keys(options.connectors)) connectors[name] = decorated[name] as Connector;
   const longest = Math.max(0, ...Object.values(connectors).map((c) => c.options.requestTimeout));
   // A 408 (and a request that is not HTTP) comes before any route too: with SocketQueue's HTTP service, in the routes'
-  // shape (`failureBody`).
+  // shape (`failureBody`), and in SocketQueue's own a line that ends with a newline, as its answers (socketqueue-http.ts).
   const answers = options.socketQueue;
-  const timeoutShape = answers === undefined ? undefined : (error: { code: string; message: string }) => failureBody(answers, error);
+  const timeoutShape = answers === undefined ? undefined : (error: { code: string; message: string }) =>
+    (answers === 'socketqueue' ? `${JSON.stringify(failureBody(answers, error))}\n` : failureBody(answers, error));
   boundRequests(app.server, longest > 0 ? longest : DEFAULT_REQUEST_DEADLINE, timeoutShape);
   // Every connection holds a file descriptor the POS listener, the upstream links and the journal share.
   const max = options.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS;

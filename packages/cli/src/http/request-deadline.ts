@@ -29,8 +29,17 @@ export const DEFAULT_REQUEST_DEADLINE = 30_000;
 /** The shortest bound on the receipt of a request, whatever the timeouts it is taken from: 2000 ms. */
 export const MIN_REQUEST_DEADLINE = 2_000;
 
-/** The JSON body of a 408 (or of a request that is not HTTP, 400 or 431), from its error: the port's pre-route refusal shape. */
+/**
+ * The JSON body of a 408 (or of a request that is not HTTP, 400 or 431), from its error: the port's pre-route refusal
+ * shape. A string is the body's text as it is (a shape that writes its own, as SocketQueue's ends with a newline).
+ */
 export type TimeoutShape = (error: { code: string; message: string }) => unknown;
+
+/** The text of a refusal's body in `shape`: its string as it is, anything else as JSON. */
+function bodyText(shape: TimeoutShape, error: { code: string; message: string }): string {
+  const body = shape(error);
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
 
 /** The 408 body of a port without a routes' shape of its own: `{ error: { code, message } }`. */
 const plainTimeout: TimeoutShape = (error) => ({ error });
@@ -93,7 +102,7 @@ function boundWhileClosing(server: Server, ms: number, every: number, shape: Tim
         arriving.delete(req);
         const bound = Math.min(ms, Math.max(since, closedAt) + MIN_REQUEST_DEADLINE - since);
         const socket = req.socket;
-        answerInTurn(socket, ms, () => answer(socket, 408, JSON.stringify(shape(timedOut(bound)))));
+        answerInTurn(socket, ms, () => answer(socket, 408, bodyText(shape, timedOut(bound))));
       }
     }
   };
@@ -149,7 +158,7 @@ export function refuseConnection(server: Server, flags?: CapFlags): (socket: Soc
       : consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS', `this port holds the most connections one address may hold${flagged(flags?.perAddress)}, each in the middle of a request: try again`);
     // Written at once; what the client sends meanwhile is read and thrown away ({@link answer}), so no reset cuts it.
     socket.on('error', () => undefined);
-    answer(socket, 503, JSON.stringify(shape({ code: e.code, message: e.message })));
+    answer(socket, 503, bodyText(shape, { code: e.code, message: e.message }));
   };
 }
 
@@ -176,7 +185,7 @@ export function dropConnection(server: Server, flags?: CapFlags): (socket: Socke
     const shape = shapes.get(server) ?? plainTimeout;
     const e = consoleError('ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS', `this port holds its most connections${flagged(flags?.cap)} and this request had not arrived whole: its connection was closed for a new one, nothing was sent on: try again`);
     socket.on('error', () => undefined);
-    answer(socket, 503, JSON.stringify(shape({ code: e.code, message: e.message })));
+    answer(socket, 503, bodyText(shape, { code: e.code, message: e.message }));
   };
 }
 
@@ -194,7 +203,7 @@ export function answerClientError(this: FastifyInstance, err: Error & { code?: s
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     const ms = this.server.requestTimeout;
     // In its turn: after the answers still owed to the connection's earlier requests (answer-in-turn.ts).
-    const expire = (): void => answerInTurn(socket, ms, () => answer(socket, 408, JSON.stringify(shape(timedOut(ms)))));
+    const expire = (): void => answerInTurn(socket, ms, () => answer(socket, 408, bodyText(shape, timedOut(ms))));
     // Late only because its connection waited unread behind its own earlier requests: timed from when it is read again.
     if (!expiredWhileHeld(socket, ms, expire)) expire();
     return;
@@ -202,5 +211,5 @@ export function answerClientError(this: FastifyInstance, err: Error & { code?: s
   const overflow = err.code === 'HPE_HEADER_OVERFLOW';
   const e = consoleError('ISO8583_ERR_CONSOLE_INPUT', overflow ? 'the request headers are larger than this port reads' : 'the request is not well-formed HTTP');
   // In its turn too: a pipelined request that is not HTTP, behind one still at the routes.
-  answerInTurn(socket, Math.max(this.server.requestTimeout, MIN_REQUEST_DEADLINE), () => answer(socket, overflow ? 431 : 400, JSON.stringify(shape({ code: e.code, message: e.message }))));
+  answerInTurn(socket, Math.max(this.server.requestTimeout, MIN_REQUEST_DEADLINE), () => answer(socket, overflow ? 431 : 400, bodyText(shape, { code: e.code, message: e.message })));
 }

@@ -4,11 +4,28 @@
  * `{"result":"","errors":["Method Not Allowed"]}`. With SocketQueue's names the gateway does the same: a POST to a path
  * that no route takes goes to `POST /`, a body of any content type but XML is read as JSON (`POST /raw` keeps its hex
  * text), and a request no route takes is answered 405 in the routes' shape. The body limit and the refusals of a body
- * (400 not JSON, 413 too large: body-problem.ts) are those of every other request.
+ * (400 not JSON, 413 too large: body-problem.ts) are those of every other request. In SocketQueue's shape a JSON answer
+ * ends with a newline, as SocketQueue wrote every one (`JSON.stringify(...) + '\n'`): a shell client that reads it a
+ * line at a time (`curl ... | while read -r line`) gets its one line, where a last line without a newline is dropped.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { failureBody, parseJsonBody } from '@iso8583/connector';
+
+/** Whether a request URL is the console's (`/console`, `/console/...`): its page reads its own answers, kept as they are. */
+function consolePath(url: string): boolean {
+  const path = pathOf(url);
+  return path === '/console' || path.startsWith('/console/');
+}
+
+/**
+ * A JSON answer's text ended with a newline, as SocketQueue's `sendReply` ended it; anything else (hex text, XML, a
+ * stream, the console's answers, a text that ends with one already) as it is.
+ */
+function withNewline(url: string, contentType: unknown, payload: unknown): unknown {
+  if (typeof payload !== 'string' || payload.endsWith('\n') || consolePath(url)) return payload;
+  return typeof contentType === 'string' && contentType.startsWith('application/json') ? `${payload}\n` : payload;
+}
 
 /** The path a hex body keeps its text on (the connector plugin's `POST /raw`). */
 const RAW = '/raw';
@@ -22,7 +39,15 @@ export interface SocketQueueHttp {
   rewriteUrl(req: IncomingMessage): string;
   /** Adds the body parsers, the record of POST routes and the 405 answer; before any route or plugin is registered. */
   install(app: FastifyInstance): void;
+  /**
+   * Fastify's `frameworkErrors` handler `handler` (a URL it cannot read), its answer a line ending with a newline in
+   * SocketQueue's shape as the routes' are: such a request reaches no hook that would end it.
+   */
+  lineEnded(handler: FrameworkErrors): FrameworkErrors;
 }
+
+/** A Fastify `frameworkErrors` handler. */
+type FrameworkErrors = (error: Error, request: FastifyRequest, reply: FastifyReply) => void;
 
 /** The path of a request URL, without its query. */
 function pathOf(url: string): string {
@@ -52,6 +77,13 @@ export function socketQueueHttp(answers: 'plain' | 'socketqueue'): SocketQueueHt
       const q = url.indexOf('?');
       return q < 0 ? '/' : `/${url.slice(q)}`;
     },
+    lineEnded(handler) {
+      if (answers !== 'socketqueue') return handler;
+      return (error, request, reply) => {
+        if (!consolePath(request.url)) reply.serializer((payload: unknown) => `${JSON.stringify(payload)}\n`);
+        handler(error, request, reply);
+      };
+    },
     install(app) {
       app.addHook('onRoute', (route) => {
         const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -62,6 +94,12 @@ export function socketQueueHttp(answers: 'plain' | 'socketqueue'): SocketQueueHt
       app.removeContentTypeParser('text/plain');
       app.addContentTypeParser('text/plain', { parseAs: 'string' }, anyBody);
       app.addContentTypeParser('*', { parseAs: 'string' }, anyBody);
+      // SocketQueue's answers end with a newline (the module comment); ours, with `--socketqueue-answers` off, do not.
+      if (answers === 'socketqueue') {
+        app.addHook('onSend', (request, reply, payload, done) => {
+          done(null, withNewline(request.url, reply.getHeader('content-type'), payload));
+        });
+      }
       app.setNotFoundHandler((_request, reply) => {
         return reply
           .code(405)
