@@ -326,10 +326,8 @@ function additionalAmount(processing: string, currency: string, balance: number)
 
 /** Copies of a reversal's keys that share no memory with its message (see @iso8583/codec ownedText): remembered as they are. */
 function ownedKeys(keys: OriginalKeys): OriginalKeys {
-  const owned: OriginalKeys = {};
-  for (const name of ['mti', 'transmission', 'local', 'terminal', 'acquirer', 'pan'] as const) {
-    const value = keys[name];
-    if (value !== undefined) owned[name] = ownedText(value);
-  }
-  return owned;
+  // Every key it has, whatever keys OriginalKeys gains: a key left out would match more transactions.
+  const owned: Record<string, string> = {};
+  for (const [name, value] of Object.entries(keys)) if (typeof value === 'string') owned[name] = ownedText(value);
+  return owned as OriginalKeys;
 }
