@@ -146,6 +146,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   }
   checkPair(merged, 'tlsCert', 'tlsKey', fileOf);
   checkPair(merged, 'clientTlsCert', 'clientTlsKey', fileOf);
+  checkClientCa(merged, fileOf);
   if (merged.tlsCa !== undefined || merged.tlsCert !== undefined || merged.tlsServername !== undefined) merged.tls = true;
   return { config: Object.freeze(merged) as GatewayConfig, help, checkOnly };
 }
@@ -162,6 +163,22 @@ function checkPair(merged: Partial<GatewayConfig>, cert: 'tlsCert' | 'clientTlsC
   if (from !== undefined) throw configFileError(from, `: ${cert} and ${key} go together: /${given} is given alone`, { field: `/${given}` });
   const flag = (k: string): string => `--${FLAG_BY_KEY.get(k)?.flag ?? k}`;
   throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${flag(cert)} and ${flag(key)} go together`, { field: flag(given) });
+}
+
+/**
+ * `--client-tls-ca` (POS client certificates required) only with `--client-tls-cert` and `--client-tls-key` (TLS on the
+ * POS listener): given alone it was accepted, by `--check-config` too (its file not even read), and the POS listener
+ * stayed plain TCP, asking no terminal for a certificate. Else `ISO8583_ERR_GATEWAY_CONFIG` naming the flag, or, when
+ * it came from the config file, the file and its key (`/clientTlsCa`).
+ */
+function checkClientCa(merged: Partial<GatewayConfig>, fileOf: (key: string) => string | undefined): void {
+  if (merged.clientTlsCa === undefined || merged.clientTlsCert !== undefined) return;
+  const from = fileOf('clientTlsCa');
+  const why = 'without them the POS listener is plain TCP and asks no terminal for a certificate';
+  if (from !== undefined) {
+    throw configFileError(from, `: clientTlsCa needs clientTlsCert and clientTlsKey (${why}): /clientTlsCa is given alone`, { field: '/clientTlsCa' });
+  }
+  throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `--client-tls-ca needs --client-tls-cert and --client-tls-key: ${why}`, { field: '--client-tls-ca' });
 }
 
 /**
