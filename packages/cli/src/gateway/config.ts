@@ -121,12 +121,22 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   const socketQueue = (fromFlags.socketqueue ?? fromFile.socketqueue ?? implied) === true;
   const sqDefaults = socketQueue ? { ...SOCKETQUEUE_DEFAULTS, socketqueue: true, httpEnabled: 'http' in fromFile || 'http' in fromFlags } : {};
   const merged = { ...GATEWAY_DEFAULTS, ...extraDefaults, ...sqDefaults, ...fromFile, ...fromFlags } as Partial<GatewayConfig>;
-  joinUpstream(merged);
-  // A plain --upstream flag wins over the file's upstreams (and their routes); named ones replace them.
-  if (fromFlags.upstream !== undefined && fromFlags.upstreams === undefined) {
+  // Flags win over the file for the bank too. SocketQueue's two halves (--upstream-host, --upstream-port) are the same
+  // setting as --upstream: given by a flag, either replaces the file's address in the other form, and with a flag of
+  // each form at once (or a file of each) joinUpstream refuses. A plain --upstream flag, or the halves, win over the
+  // file's upstreams (and their routes); named ones replace them. The halves used to be ignored under the file's
+  // upstreams: the gateway linked to the file's bank, not the one the command line named.
+  const halvesFlagged = fromFlags.upstreamHost !== undefined || fromFlags.upstreamPort !== undefined;
+  if (halvesFlagged && fromFlags.upstream === undefined) delete merged.upstream;
+  if (fromFlags.upstream !== undefined && !halvesFlagged) {
+    delete merged.upstreamHost;
+    delete merged.upstreamPort;
+  }
+  if ((fromFlags.upstream !== undefined || halvesFlagged) && fromFlags.upstreams === undefined) {
     delete merged.upstreams;
     if (fromFlags.routes === undefined) delete merged.routes;
   }
+  joinUpstream(merged);
   if (merged.upstreams !== undefined) {
     merged.upstreams = upstreamsOf([], merged.upstreams);
     merged.upstream = merged.upstreams?.[0]?.upstream;
@@ -208,7 +218,7 @@ function joinUpstream(merged: Partial<GatewayConfig>): void {
   if (host === undefined || port === undefined) {
     throw cliError('ISO8583_ERR_CLI_USAGE', '--upstream-host and --upstream-port go together (or give --upstream HOST:PORT)', host === undefined ? '--upstream-host' : '--upstream-port');
   }
-  if (merged.upstream !== undefined) {
+  if (merged.upstream !== undefined || merged.upstreams !== undefined) {
     throw cliError('ISO8583_ERR_CLI_OPTION', '--upstream and --upstream-host/--upstream-port say the same thing: give one', '--upstream-host');
   }
   merged.upstream = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
