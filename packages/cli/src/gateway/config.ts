@@ -88,6 +88,10 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   resolveAliases([{ flag: 'config', aliases: ['c'], kind: 'string', help: '' }, ...GATEWAY_FLAGS], values);
   const file = typeof values.config === 'string' ? readConfig(values.config) : { config: {}, socketQueueKeys: [] };
   const fromFile = file.config;
+  // One file, one bank: its `upstream` beside its `upstreams` was ignored (the upstreams won, without a word).
+  if (typeof values.config === 'string' && fromFile.upstream !== undefined && fromFile.upstreams !== undefined) {
+    throw configFileError(values.config, ': upstream and upstreams say the same thing: give one', { field: '/upstream' });
+  }
   // Repeatable: several named upstreams and their routes (upstreams.ts); one plain --upstream is today's.
   const upstreamValues = ((values.upstream ?? []) as string[]).map(String);
   const routeValues = ((values.route ?? []) as string[]).map(String);
