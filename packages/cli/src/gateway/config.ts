@@ -88,6 +88,10 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   resolveAliases([{ flag: 'config', aliases: ['c'], kind: 'string', help: '' }, ...GATEWAY_FLAGS], values);
   const file = typeof values.config === 'string' ? readConfig(values.config) : { config: {}, socketQueueKeys: [] };
   const fromFile = file.config;
+  // One file, one bank: its `upstream` beside its `upstreams` was ignored (the upstreams won, without a word).
+  if (typeof values.config === 'string' && fromFile.upstream !== undefined && fromFile.upstreams !== undefined) {
+    throw configFileError(values.config, ': upstream and upstreams say the same thing: give one', { field: '/upstream' });
+  }
   // Repeatable: several named upstreams and their routes (upstreams.ts); one plain --upstream is today's.
   const upstreamValues = ((values.upstream ?? []) as string[]).map(String);
   const routeValues = ((values.route ?? []) as string[]).map(String);
@@ -121,12 +125,22 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   const socketQueue = (fromFlags.socketqueue ?? fromFile.socketqueue ?? implied) === true;
   const sqDefaults = socketQueue ? { ...SOCKETQUEUE_DEFAULTS, socketqueue: true, httpEnabled: 'http' in fromFile || 'http' in fromFlags } : {};
   const merged = { ...GATEWAY_DEFAULTS, ...extraDefaults, ...sqDefaults, ...fromFile, ...fromFlags } as Partial<GatewayConfig>;
-  joinUpstream(merged);
-  // A plain --upstream flag wins over the file's upstreams (and their routes); named ones replace them.
-  if (fromFlags.upstream !== undefined && fromFlags.upstreams === undefined) {
+  // Flags win over the file for the bank too. SocketQueue's two halves (--upstream-host, --upstream-port) are the same
+  // setting as --upstream: given by a flag, either replaces the file's address in the other form, and with a flag of
+  // each form at once (or a file of each) joinUpstream refuses. A plain --upstream flag, or the halves, win over the
+  // file's upstreams (and their routes); named ones replace them. The halves used to be ignored under the file's
+  // upstreams: the gateway linked to the file's bank, not the one the command line named.
+  const halvesFlagged = fromFlags.upstreamHost !== undefined || fromFlags.upstreamPort !== undefined;
+  if (halvesFlagged && fromFlags.upstream === undefined) delete merged.upstream;
+  if (fromFlags.upstream !== undefined && !halvesFlagged) {
+    delete merged.upstreamHost;
+    delete merged.upstreamPort;
+  }
+  if ((fromFlags.upstream !== undefined || halvesFlagged) && fromFlags.upstreams === undefined) {
     delete merged.upstreams;
     if (fromFlags.routes === undefined) delete merged.routes;
   }
+  joinUpstream(merged);
   if (merged.upstreams !== undefined) {
     merged.upstreams = upstreamsOf([], merged.upstreams);
     merged.upstream = merged.upstreams?.[0]?.upstream;
@@ -146,6 +160,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   }
   checkPair(merged, 'tlsCert', 'tlsKey', fileOf);
   checkPair(merged, 'clientTlsCert', 'clientTlsKey', fileOf);
+  checkClientCa(merged, fileOf);
   if (merged.tlsCa !== undefined || merged.tlsCert !== undefined || merged.tlsServername !== undefined) merged.tls = true;
   return { config: Object.freeze(merged) as GatewayConfig, help, checkOnly };
 }
@@ -162,6 +177,22 @@ function checkPair(merged: Partial<GatewayConfig>, cert: 'tlsCert' | 'clientTlsC
   if (from !== undefined) throw configFileError(from, `: ${cert} and ${key} go together: /${given} is given alone`, { field: `/${given}` });
   const flag = (k: string): string => `--${FLAG_BY_KEY.get(k)?.flag ?? k}`;
   throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${flag(cert)} and ${flag(key)} go together`, { field: flag(given) });
+}
+
+/**
+ * `--client-tls-ca` (POS client certificates required) only with `--client-tls-cert` and `--client-tls-key` (TLS on the
+ * POS listener): given alone it was accepted, by `--check-config` too (its file not even read), and the POS listener
+ * stayed plain TCP, asking no terminal for a certificate. Else `ISO8583_ERR_GATEWAY_CONFIG` naming the flag, or, when
+ * it came from the config file, the file and its key (`/clientTlsCa`).
+ */
+function checkClientCa(merged: Partial<GatewayConfig>, fileOf: (key: string) => string | undefined): void {
+  if (merged.clientTlsCa === undefined || merged.clientTlsCert !== undefined) return;
+  const from = fileOf('clientTlsCa');
+  const why = 'without them the POS listener is plain TCP and asks no terminal for a certificate';
+  if (from !== undefined) {
+    throw configFileError(from, `: clientTlsCa needs clientTlsCert and clientTlsKey (${why}): /clientTlsCa is given alone`, { field: '/clientTlsCa' });
+  }
+  throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `--client-tls-ca needs --client-tls-cert and --client-tls-key: ${why}`, { field: '--client-tls-ca' });
 }
 
 /**
@@ -191,7 +222,7 @@ function joinUpstream(merged: Partial<GatewayConfig>): void {
   if (host === undefined || port === undefined) {
     throw cliError('ISO8583_ERR_CLI_USAGE', '--upstream-host and --upstream-port go together (or give --upstream HOST:PORT)', host === undefined ? '--upstream-host' : '--upstream-port');
   }
-  if (merged.upstream !== undefined) {
+  if (merged.upstream !== undefined || merged.upstreams !== undefined) {
     throw cliError('ISO8583_ERR_CLI_OPTION', '--upstream and --upstream-host/--upstream-port say the same thing: give one', '--upstream-host');
   }
   merged.upstream = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
